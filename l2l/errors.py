@@ -1,0 +1,24 @@
+"""Exceptions raised by l2l.
+
+Every error that comes from user input derives from :class:`ConfigError`, so
+the command line can print one clear line and exit without a traceback.
+"""
+
+
+class L2LError(Exception):
+    """Base class of every error l2l raises on purpose."""
+
+
+class ConfigError(L2LError, ValueError):
+    """A configuration, parameter space or option is invalid.
+
+    The message names the key, the value and what is allowed.
+    """
+
+
+class TrajectoryError(L2LError):
+    """A file is not a valid l2l trajectory, or cannot be used as asked."""
+
+
+class EvaluationError(L2LError):
+    """An evaluation returned something the run cannot use."""

@@ -1,0 +1,80 @@
+"""Named objectives, each minimized or maximized."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+
+from l2l.errors import ConfigError
+
+DIRECTIONS = ("minimize", "maximize")
+
+
+@dataclass(frozen=True)
+class Objective:
+    """One objective of a run: its name and whether smaller or larger is better."""
+
+    name: str
+    direction: str = "minimize"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.isidentifier():
+            raise ConfigError(
+                f"objective name must be a Python identifier, got {self.name!r}")
+        if self.direction not in DIRECTIONS:
+            raise ConfigError(
+                f"objective {self.name!r}: direction must be one of {DIRECTIONS}, "
+                f"got {self.direction!r}")
+
+    @property
+    def sign(self) -> float:
+        """+1 for maximize, -1 for minimize: ``sign * value`` is larger-is-better."""
+        return 1.0 if self.direction == "maximize" else -1.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "direction": self.direction}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Objective":
+        return cls(name=data["name"], direction=data.get("direction", "minimize"))
+
+
+def scores_from_values(values: np.ndarray, objectives: Sequence[Objective]) -> np.ndarray:
+    """Turn raw objective values (n, k) into scores where larger is better."""
+    signs = np.array([o.sign for o in objectives], dtype=float)
+    return np.asarray(values, dtype=float) * signs
+
+
+def values_from_scores(scores: np.ndarray, objectives: Sequence[Objective]) -> np.ndarray:
+    """Inverse of :func:`scores_from_values`."""
+    return scores_from_values(scores, objectives)
+
+
+def parse_objectives(raw: Any) -> tuple[Objective, ...]:
+    """Objectives from a config value: a list of tables or of names."""
+    if isinstance(raw, (str, dict)):
+        raw = [raw]
+    if not isinstance(raw, (list, tuple)) or not raw:
+        raise ConfigError(f"objectives must be a non-empty list, got {raw!r}")
+    out = []
+    for item in raw:
+        if isinstance(item, str):
+            out.append(Objective(item))
+        elif isinstance(item, dict):
+            unknown = set(item) - {"name", "direction"}
+            if unknown:
+                raise ConfigError(
+                    f"objectives: unknown key {sorted(unknown)[0]!r}; allowed: 'name', 'direction'")
+            if "name" not in item:
+                raise ConfigError(f"objectives: every entry needs a 'name', got {item!r}")
+            out.append(Objective(item["name"], item.get("direction", "minimize")))
+        elif isinstance(item, Objective):
+            out.append(item)
+        else:
+            raise ConfigError(f"objectives: entry must be a name or a table, got {item!r}")
+    names = [o.name for o in out]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"objectives: names must be unique, got {names}")
+    return tuple(out)

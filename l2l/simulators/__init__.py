@@ -1,0 +1,32 @@
+"""Inner loops: the functions an outer loop evaluates.
+
+Simulators are looked up by name in :data:`SIMULATORS`; see
+:mod:`l2l.simulators.base` for the contract.
+"""
+
+from l2l.registry import Registry
+from l2l.simulators.base import EvaluationContext, SimulationResult, Simulator
+
+SIMULATORS = Registry("simulator", {
+    # benchmark functions
+    "sphere": "l2l.simulators.functions:Sphere",
+    "rastrigin": "l2l.simulators.functions:Rastrigin",
+    "rosenbrock": "l2l.simulators.functions:Rosenbrock",
+    "ackley": "l2l.simulators.functions:Ackley",
+    "griewank": "l2l.simulators.functions:Griewank",
+    "styblinski-tang": "l2l.simulators.functions:StyblinskiTang",
+    "zdt1": "l2l.simulators.functions:ZDT1",
+    "noop": "l2l.simulators.functions:NoOp",
+    "sleep": "l2l.simulators.functions:Sleep",
+    # adapters
+    "python": "l2l.simulators.python:PythonFunction",
+    "command": "l2l.simulators.command:Command",
+    # research inner loops
+    "lsm": "l2l.simulators.lsm:LiquidStateMachine",
+    "lsnn": "l2l.simulators.lsnn:LSNN",
+    "egru": "l2l.simulators.egru:EGRUSimulator",
+    "spore": "l2l.simulators.spore:Spore",
+    "emulated-hardware": "l2l.simulators.hardware:EmulatedHardware",
+})
+
+__all__ = ["SIMULATORS", "Simulator", "SimulationResult", "EvaluationContext"]

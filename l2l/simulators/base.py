@@ -1,0 +1,90 @@
+"""The simulator contract: (parameters, seed) -> objectives, metrics, traces, outputs.
+
+A simulator is a dataclass whose fields are its options (set from the
+``[simulator]`` table of a config). It must be picklable: it is shipped once
+to every worker. Implement :meth:`Simulator.run`; it receives
+
+* ``params``: a dict in the order of the space, with floats as ``float``,
+  ints as ``int``, categorical values as the choice itself and array
+  parameters as ``numpy.ndarray``;
+* ``seed``: a non-negative integer below 2**63 derived from (run seed,
+  generation, individual). All randomness of an evaluation must come from it.
+
+and returns one of
+
+* a float (one objective),
+* a mapping ``{objective name: value}``,
+* a :class:`SimulationResult` with objectives, scalar metrics, array traces
+  (for example a learning curve) and an optional output vector (what the
+  ensemble Kalman filter compares to its target).
+
+Raising an exception is allowed: the evaluation is recorded as failed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Mapping
+
+import numpy as np
+
+from l2l.objectives import Objective
+
+
+@dataclass
+class SimulationResult:
+    """What one evaluation produced."""
+
+    objectives: Mapping[str, float] | float
+    metrics: Mapping[str, float] = field(default_factory=dict)
+    traces: Mapping[str, np.ndarray] = field(default_factory=dict)
+    outputs: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class EvaluationContext:
+    """Where and how an evaluation runs; passed to :meth:`Simulator.evaluate`."""
+
+    generation: int
+    individual: int
+    attempt: int = 0
+    timeout: float | None = None
+    run_dir: str | None = None
+
+
+@dataclass(frozen=True)
+class Simulator:
+    """Base class of every inner loop."""
+
+    name: ClassVar[str] = "simulator"
+    #: Objectives a run uses when its config names none.
+    default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("value", "minimize"),)
+    #: True if :meth:`evaluate` enforces ``context.timeout`` itself (e.g. a subprocess).
+    handles_timeout: ClassVar[bool] = False
+
+    def run(self, params: dict[str, Any], seed: int) -> SimulationResult | Mapping[str, float] | float:
+        raise NotImplementedError
+
+    def evaluate(self, params: dict[str, Any], seed: int, context: EvaluationContext):
+        """Entry point used by the executors; override to use the context."""
+        return self.run(params, seed)
+
+    def objectives(self) -> tuple[Objective, ...]:
+        return self.default_objectives
+
+    def check_space(self, space) -> None:
+        """Raise :class:`l2l.errors.ConfigError` if ``space`` cannot drive this simulator."""
+
+    def options(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+                if f.init and not f.name.startswith("_")}
+
+
+def as_result(value: Any) -> SimulationResult:
+    """Normalise whatever ``run`` returned into a :class:`SimulationResult`."""
+    if isinstance(value, SimulationResult):
+        return value
+    if isinstance(value, Mapping):
+        return SimulationResult(objectives=dict(value))
+    return SimulationResult(objectives=value)
