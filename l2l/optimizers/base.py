@@ -1,0 +1,180 @@
+"""The optimizer contract: hyperparameters in the object, everything else in an explicit state.
+
+An optimizer is a frozen dataclass whose fields are its hyperparameters. It
+never holds run state. The loop calls, with ``problem`` describing the space
+and the objectives::
+
+    state = optimizer.init(problem, seed)
+    while not optimizer.done(problem, state):
+        candidates, state = optimizer.ask(problem, state)        # (n, dimension) codes
+        ...evaluate...
+        state = optimizer.tell(problem, state, candidates, scores, outputs)
+
+``candidates`` are rows of codes in the space's encoding (see
+:mod:`l2l.space`). ``scores`` is an ``(n, n_objectives)`` array in which
+**larger is better** for every objective: the loop multiplies minimized
+objectives by -1 and replaces failed evaluations by the run's penalty before
+telling. ``outputs`` is an ``(n, m)`` array of model outputs for optimizers
+that declare ``needs_outputs`` (ensemble Kalman filter), otherwise ``None``.
+
+The state is a dict whose leaves are ``None``, bool, int, float, str, lists,
+dicts and numpy arrays, including the random generator's state
+(:func:`rng_state`). It is written to the trajectory after every generation
+and read back without pickle; a run resumed from it continues exactly.
+Functions must not mutate the state they receive.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import random
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, ClassVar, Iterator, Sequence
+
+import numpy as np
+
+from l2l.errors import ConfigError
+from l2l.objectives import Objective
+from l2l.space import Space
+
+State = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What an optimizer optimizes: the space and the objectives."""
+
+    space: Space
+    objectives: tuple[Objective, ...]
+
+    @property
+    def n_objectives(self) -> int:
+        return len(self.objectives)
+
+
+@dataclass(frozen=True)
+class Optimizer:
+    """Base class of every outer-loop optimizer."""
+
+    name: ClassVar[str] = "optimizer"
+    #: True if the optimizer handles several objectives itself.
+    multi_objective: ClassVar[bool] = False
+    #: True if ``ask`` accepts ``n`` and ``tell`` takes any subset (steady-state mode).
+    supports_async: ClassVar[bool] = False
+    #: True if ``tell`` needs the simulators' output vectors.
+    needs_outputs: ClassVar[bool] = False
+    #: True if every parameter must have finite bounds.
+    needs_bounds: ClassVar[bool] = True
+
+    # -- validation -----------------------------------------------------------
+    def check(self, problem: Problem) -> None:
+        """Raise :class:`ConfigError` if this optimizer cannot work on ``problem``."""
+        if self.needs_bounds:
+            problem.space.require_bounded(f"optimizer {self.name!r}")
+        if problem.n_objectives > 1 and not self.multi_objective and not self._scalarizes():
+            names = [o.name for o in problem.objectives]
+            raise ConfigError(
+                f"optimizer {self.name!r} is single-objective but the run has {len(names)} "
+                f"objectives {names}; use a multi-objective optimizer (nsga2, nsga3, motpe) "
+                f"or give weights")
+
+    def _scalarizes(self) -> bool:
+        return getattr(self, "weights", None) is not None
+
+    # -- the contract ---------------------------------------------------------
+    def init(self, problem: Problem, seed: int) -> State:
+        raise NotImplementedError
+
+    def ask(self, problem: Problem, state: State, n: int | None = None) -> tuple[np.ndarray, State]:
+        raise NotImplementedError
+
+    def tell(self, problem: Problem, state: State, candidates: np.ndarray, scores: np.ndarray,
+             outputs: np.ndarray | None = None) -> State:
+        raise NotImplementedError
+
+    def done(self, problem: Problem, state: State) -> bool:
+        return False
+
+    # -- helpers --------------------------------------------------------------
+    def options(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+                if f.init and not f.name.startswith("_")}
+
+    def scalar_scores(self, problem: Problem, scores: np.ndarray) -> np.ndarray:
+        """One larger-is-better number per candidate: the only objective, or a weighted sum."""
+        scores = np.asarray(scores, dtype=float)
+        if scores.ndim == 1:
+            return scores
+        weights = getattr(self, "weights", None)
+        if weights is None:
+            return scores[:, 0]
+        return scores @ np.asarray(weights, dtype=float)
+
+    def _check_weights(self, problem: Problem) -> None:
+        weights = getattr(self, "weights", None)
+        if weights is not None and len(weights) != problem.n_objectives:
+            raise ConfigError(f"optimizer {self.name!r}: weights has {len(weights)} entries "
+                              f"but the run has {problem.n_objectives} objectives")
+
+
+def positive(owner: str, **values: float) -> None:
+    """Raise a clear error unless every value is > 0."""
+    for key, value in values.items():
+        if not value > 0:
+            raise ConfigError(f"optimizer {owner!r}: {key} must be > 0, got {value!r}")
+
+
+def in_range(owner: str, key: str, value: float, low: float, high: float) -> None:
+    if not low <= value <= high:
+        raise ConfigError(f"optimizer {owner!r}: {key} must lie in [{low}, {high}], got {value!r}")
+
+
+# -- random generator state ----------------------------------------------------
+def new_rng_state(seed: int, *key: int) -> dict[str, Any]:
+    """A fresh PCG64 state derived from ``seed`` (and an optional key)."""
+    sequence = np.random.SeedSequence(seed, spawn_key=tuple(key))
+    return np.random.PCG64(sequence).state
+
+
+def rng_from_state(state: dict[str, Any]) -> np.random.Generator:
+    bit_generator = np.random.PCG64()
+    bit_generator.state = state
+    return np.random.Generator(bit_generator)
+
+
+def rng_state(rng: np.random.Generator) -> dict[str, Any]:
+    return rng.bit_generator.state
+
+
+@contextmanager
+def python_random(state: State, key: str = "python_random") -> Iterator[None]:
+    """Run code that uses the global ``random`` module (DEAP) from ``state[key]``.
+
+    The global generator is restored afterwards; the advanced generator state is
+    written back into ``state[key]`` as JSON-able lists.
+    """
+    saved = random.getstate()
+    version, internal, gauss = state[key]
+    random.setstate((version, tuple(internal), gauss))
+    try:
+        yield
+    finally:
+        version, internal, gauss = random.getstate()
+        state[key] = [version, list(internal), gauss]
+        random.setstate(saved)
+
+
+def new_python_random(seed: int) -> list[Any]:
+    generator = random.Random(int(np.random.SeedSequence(seed, spawn_key=(7,)).generate_state(1)[0]))
+    version, internal, gauss = generator.getstate()
+    return [version, list(internal), gauss]
+
+
+def copy_state(state: State) -> State:
+    return copy.deepcopy(state)
+
+
+def as_matrix(values: Sequence[Sequence[float]] | np.ndarray) -> np.ndarray:
+    return np.atleast_2d(np.asarray(values, dtype=float))

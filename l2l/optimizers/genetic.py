@@ -1,0 +1,115 @@
+"""A real-valued genetic algorithm on DEAP's operators.
+
+Individuals live in the unit cube of the space. Each generation: tournament
+selection, blend crossover, Gaussian mutation, and the ``elite_size`` best
+individuals ever seen (the hall of fame) copied unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+from deap import base, tools
+
+from l2l.errors import ConfigError
+from l2l.optimizers.base import (Optimizer, Problem, State, in_range, new_python_random,
+                                 new_rng_state, positive, python_random, rng_from_state, rng_state)
+from l2l.registry import option
+
+
+class _Fitness(base.Fitness):
+    weights = (1.0,)
+
+
+class _Individual(list):
+    def __init__(self, values, score):
+        super().__init__(values)
+        self.fitness = _Fitness((float(score),))
+
+
+@dataclass(frozen=True)
+class GeneticAlgorithm(Optimizer):
+    """Genetic algorithm: tournament selection, blend crossover, Gaussian mutation, elitism (DEAP)."""
+
+    name: ClassVar[str] = "ga"
+
+    population_size: int = option(20, help="individuals per generation")
+    crossover_probability: float = option(0.7, help="probability that a pair is crossed over")
+    mutation_probability: float = option(0.3, help="probability that an individual is mutated")
+    mutation_sigma: float = option(0.1, help="std of the Gaussian mutation, as a fraction of each range")
+    gene_mutation_probability: float = option(0.3, help="probability that each gene of a mutated individual changes")
+    blend_alpha: float = option(0.5, help="alpha of the blend crossover")
+    tournament_size: int = option(3, help="individuals per selection tournament")
+    elite_size: int = option(1, help="best individuals ever seen copied into every generation")
+    weights: tuple[float, ...] | None = option(None, help="weights of a weighted sum of several objectives (larger-is-better scores)")
+
+    def __post_init__(self) -> None:
+        if self.population_size < 2:
+            raise ConfigError(f"optimizer 'ga': population_size must be >= 2, got {self.population_size}")
+        for key in ("crossover_probability", "mutation_probability", "gene_mutation_probability"):
+            in_range("ga", key, getattr(self, key), 0.0, 1.0)
+        positive("ga", mutation_sigma=self.mutation_sigma)
+        in_range("ga", "blend_alpha", self.blend_alpha, 0.0, 10.0)
+        if self.tournament_size < 1:
+            raise ConfigError(f"optimizer 'ga': tournament_size must be >= 1, got {self.tournament_size}")
+        if not 0 <= self.elite_size < self.population_size:
+            raise ConfigError(f"optimizer 'ga': elite_size must lie in [0, population_size), "
+                              f"got {self.elite_size}")
+
+    def check(self, problem: Problem) -> None:
+        super().check(problem)
+        self._check_weights(problem)
+
+    def init(self, problem: Problem, seed: int) -> State:
+        dim = problem.space.dimension
+        return {
+            "rng": new_rng_state(seed),
+            "python_random": new_python_random(seed),
+            "generation": 0,
+            "population": np.empty((0, dim)),
+            "scores": np.empty(0),
+            "elites": np.empty((0, dim)),
+            "elite_scores": np.empty(0),
+        }
+
+    def ask(self, problem: Problem, state: State, n: int | None = None) -> tuple[np.ndarray, State]:
+        state = dict(state)
+        size = n or self.population_size
+        if len(state["population"]) == 0:
+            rng = rng_from_state(state["rng"])
+            units = rng.random((size, problem.space.dimension))
+            state["rng"] = rng_state(rng)
+            return problem.space.from_unit(units), state
+        parents = [_Individual(row, score) for row, score in zip(state["population"], state["scores"])]
+        n_elites = min(self.elite_size, len(state["elites"]))
+        with python_random(state):
+            chosen = tools.selTournament(parents, size - n_elites, tournsize=self.tournament_size)
+            offspring = [_Individual(list(ind), ind.fitness.values[0]) for ind in chosen]
+            import random
+            for i in range(1, len(offspring), 2):
+                if random.random() < self.crossover_probability:
+                    tools.cxBlend(offspring[i - 1], offspring[i], self.blend_alpha)
+            for ind in offspring:
+                if random.random() < self.mutation_probability:
+                    tools.mutGaussian(ind, 0.0, self.mutation_sigma, self.gene_mutation_probability)
+        units = np.clip(np.array([list(ind) for ind in offspring], dtype=float).reshape(-1, problem.space.dimension),
+                        0.0, 1.0)
+        if n_elites:
+            units = np.vstack([state["elites"][:n_elites], units])
+        return problem.space.from_unit(units), state
+
+    def tell(self, problem, state, candidates, scores, outputs=None) -> State:
+        state = dict(state)
+        scalar = self.scalar_scores(problem, scores)
+        units = problem.space.to_unit(candidates)
+        state["population"] = units
+        state["scores"] = scalar
+        pool_units = np.vstack([state["elites"], units])
+        pool_scores = np.concatenate([state["elite_scores"], scalar])
+        order = np.argsort(-pool_scores, kind="stable")[: self.elite_size]
+        state["elites"] = pool_units[order]
+        state["elite_scores"] = pool_scores[order]
+        state["generation"] = state["generation"] + 1
+        return state

@@ -1,0 +1,76 @@
+"""Grid search over every combination of per-parameter levels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from l2l.errors import ConfigError
+from l2l.optimizers.base import Optimizer, Problem, State
+from l2l.registry import option
+from l2l.space import Categorical, Int
+
+MAX_POINTS = 10_000_000
+
+
+@dataclass(frozen=True)
+class GridSearch(Optimizer):
+    """Every point of a regular grid, population_size points per generation; ends when exhausted."""
+
+    name: ClassVar[str] = "grid"
+    multi_objective: ClassVar[bool] = True
+    supports_async: ClassVar[bool] = True
+
+    points: int = option(5, help="levels per float dimension (ints: at most this many, categoricals: all)")
+    population_size: int = option(20, help="grid points evaluated per generation")
+
+    def __post_init__(self) -> None:
+        if self.points < 2:
+            raise ConfigError(f"optimizer 'grid': points must be >= 2, got {self.points}")
+        if self.population_size < 1:
+            raise ConfigError(f"optimizer 'grid': population_size must be >= 1, got {self.population_size}")
+
+    def check(self, problem: Problem) -> None:
+        problem.space.require_bounded("optimizer 'grid'")
+        size = int(np.prod([len(a) for a in self.levels(problem)], dtype=float))
+        if size > MAX_POINTS:
+            raise ConfigError(f"optimizer 'grid': the grid has {size} points, more than {MAX_POINTS}; "
+                              f"lower points or the number of parameters")
+
+    def levels(self, problem: Problem) -> list[np.ndarray]:
+        """The code values of each encoded coordinate."""
+        out = []
+        for p in problem.space.parameters:
+            if isinstance(p, Categorical):
+                axis = np.arange(len(p.choices), dtype=float)
+            elif isinstance(p, Int):
+                values = np.unique(np.round(np.linspace(p.low, p.high, min(self.points, p.high - p.low + 1))))
+                axis = np.array([p.encode(int(v))[0] for v in values])
+            else:
+                low, high = p.code_bounds()
+                axis = np.linspace(low[0], high[0], self.points)
+            out.extend([axis] * p.size)
+        return out
+
+    def total(self, problem: Problem) -> int:
+        return int(np.prod([len(a) for a in self.levels(problem)]))
+
+    def init(self, problem: Problem, seed: int) -> State:
+        return {"next": 0, "total": self.total(problem)}
+
+    def ask(self, problem: Problem, state: State, n: int | None = None) -> tuple[np.ndarray, State]:
+        levels = self.levels(problem)
+        start = state["next"]
+        stop = min(start + (n or self.population_size), state["total"])
+        indices = np.unravel_index(np.arange(start, stop), [len(a) for a in levels])
+        candidates = np.stack([axis[i] for axis, i in zip(levels, indices)], axis=1) \
+            if stop > start else np.empty((0, problem.space.dimension))
+        return candidates, {**state, "next": stop}
+
+    def tell(self, problem, state, candidates, scores, outputs=None) -> State:
+        return dict(state)
+
+    def done(self, problem: Problem, state: State) -> bool:
+        return state["next"] >= state["total"]
