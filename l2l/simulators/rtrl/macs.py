@@ -1,0 +1,66 @@
+"""The analytic cost and memory model of the learning rules (``docs/egru_rtrl.md``).
+
+Symbols: ``n`` units, ``d`` inputs, ``P'`` propagated parameter columns (all
+parameters for dense RTRL, the unpruned ones for sparse RTRL), ``I`` columns
+with an immediate influence (``P'`` minus the ``n`` thresholds of an EGRU),
+``k_t`` rows propagated at step ``t`` (``n`` for dense RTRL, the active units
+for sparse RTRL; ``k_{-1} = 0`` for sparse, ``n`` for dense).
+
+RTRL, one step::
+
+    n P'  +  3 n k_{t-1}  +  n k_{t-1} P'  +  I  +  k_t P'  +  [target at t] k_t P'
+    decay    Jacobian       propagation      Mbar  output        gradient
+                                                   influence
+
+BPTT, one step: ``3 n (d + n)`` weight-gradient products ``+ 3 n^2`` backward
+recurrent product. O(n) element-wise products and the readout are left out
+of every rule.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+BYTES = 8  # float64
+
+
+def rtrl_step_macs(n: int, columns: int, immediate: int, active_previous: int, active: int,
+                   has_target: bool) -> int:
+    return (n * columns + 3 * n * active_previous + n * active_previous * columns + immediate
+            + active * columns + (active * columns if has_target else 0))
+
+
+def rtrl_sequence_macs(n: int, columns: int, immediate: int, active_counts: Sequence[int],
+                       targets: Sequence[int], sparse: bool) -> int:
+    """Model MACs of a whole sequence given the measured active counts per step."""
+    rows = list(active_counts) if sparse else [n] * len(active_counts)
+    previous = [0 if sparse else n] + rows[:-1]
+    return sum(rtrl_step_macs(n, columns, immediate, kp, k, t >= 0)
+               for kp, k, t in zip(previous, rows, targets))
+
+
+def bptt_step_macs(n: int, d: int) -> int:
+    return 3 * n * (d + n) + 3 * n * n
+
+
+def kept_columns(n: int, d: int, density: float, events: bool) -> tuple[int, int]:
+    """``(P', I)`` of sparse RTRL for a pruning density (as :func:`cells.pruning_mask` rounds)."""
+    weights = 3 * int(round(density * n * d)) + 3 * int(round(density * n * n))
+    immediate = weights + 3 * n
+    return immediate + (n if events else 0), immediate
+
+
+def rtrl_memory_bytes(n: int, columns: int, max_active: int) -> int:
+    """Influence (n x P'), output influence (k x P') and gradient (P')."""
+    return BYTES * (n * columns + max_active * columns + columns)
+
+
+def bptt_memory_bytes(n: int, d: int, length: int) -> int:
+    """The stored forward steps: x (d) and eleven n-vectors per step, plus dL/dy (n)."""
+    return BYTES * length * (d + 12 * n)
+
+
+def mean_rate(values: Sequence[float]) -> float:
+    return float(np.mean(values)) if len(values) else 0.0
