@@ -1,0 +1,197 @@
+"""TOML configs -> validated run configurations.
+
+Everything is checked before any work starts: unknown keys, bad values,
+optimizers that cannot handle the space or the objectives. Errors are
+:class:`l2l.errors.ConfigError` with one line naming the key, the value and
+what is allowed.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+from l2l.errors import ConfigError
+from l2l.objectives import Objective, parse_objectives
+from l2l.space import Space
+
+SECTIONS = ("run", "space", "optimizer", "simulator", "objectives", "backend")
+RUN_KEYS = {
+    "name": "a name for the run (letters, digits, - _ .)",
+    "seed": "run seed, an integer >= 0",
+    "generations": "number of generations, >= 1",
+    "out": "output file (default: NAME.h5 beside the config)",
+    "retries": "times a failed evaluation is retried, >= 0",
+    "timeout": "seconds an evaluation may run (0: no limit)",
+    "penalty": "value told to the optimizer for failed evaluations: 'worst' or a number or a table per objective",
+    "mode": "'generational' or 'async' (steady-state)",
+}
+MODES = ("generational", "async")
+
+
+@dataclass(frozen=True)
+class Component:
+    """A named component with options (optimizer, simulator or backend)."""
+
+    name: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, **self.options}
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """A validated run configuration."""
+
+    name: str
+    space: Space
+    optimizer: Component
+    simulator: Component
+    backend: Component = Component("local")
+    objectives: tuple[Objective, ...] | None = None
+    seed: int = 0
+    generations: int = 10
+    out: str | None = None
+    retries: int = 0
+    timeout: float | None = None
+    penalty: Any = "worst"
+    mode: str = "generational"
+    base_dir: str = "."
+
+    def to_json(self) -> dict[str, Any]:
+        """The config as a table that :func:`from_mapping` reads back."""
+        run = {"name": self.name, "seed": self.seed, "generations": self.generations,
+               "retries": self.retries, "timeout": self.timeout or 0, "penalty": self.penalty, "mode": self.mode}
+        if self.out:
+            run["out"] = self.out
+        out: dict[str, Any] = {"run": run, "space": self.space.to_json(),
+                               "optimizer": self.optimizer.to_json(), "simulator": self.simulator.to_json(),
+                               "backend": self.backend.to_json()}
+        if self.objectives:
+            out["objectives"] = [o.to_json() for o in self.objectives]
+        return out
+
+    def with_overrides(self, **overrides: Any) -> "RunConfig":
+        """A copy with command-line overrides applied (None means: keep)."""
+        changes: dict[str, Any] = {}
+        backend = self.backend
+        for key, value in overrides.items():
+            if value is None:
+                continue
+            if key == "backend":
+                backend = Component(value, {} if value != backend.name else dict(backend.options))
+            elif key == "workers":
+                backend = Component(backend.name, {**backend.options, "workers": value})
+            elif key in ("seed", "generations"):
+                changes[key] = _int(key, value, minimum=0 if key == "seed" else 1)
+            else:
+                changes[key] = value
+        return replace(self, backend=backend, **changes)
+
+
+def _int(key: str, value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(f"run.{key} must be an integer >= {minimum}, got {value!r}")
+    return value
+
+
+def _component(section: str, raw: Any, default: str | None = None) -> Component:
+    if raw is None:
+        if default is None:
+            raise ConfigError(f"the config needs a [{section}] table with at least a name")
+        return Component(default)
+    if isinstance(raw, str):
+        return Component(raw)
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"[{section}] must be a table, got {raw!r}")
+    if "name" not in raw:
+        if default is None:
+            raise ConfigError(f"[{section}] needs a name, e.g. name = \"...\"")
+        return Component(default, dict(raw))
+    name = raw["name"]
+    if not isinstance(name, str):
+        raise ConfigError(f"{section}.name must be a string, got {name!r}")
+    return Component(name, {k: v for k, v in raw.items() if k != "name"})
+
+
+def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".") -> RunConfig:
+    """Validate a config table (as read from TOML) into a :class:`RunConfig`."""
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"a config must be a table, got {data!r}")
+    unknown = [k for k in data if k not in SECTIONS]
+    if unknown:
+        raise ConfigError(f"unknown section {unknown[0]!r}; allowed: {', '.join(SECTIONS)}")
+    run = data.get("run", {})
+    if not isinstance(run, Mapping):
+        raise ConfigError(f"[run] must be a table, got {run!r}")
+    unknown = [k for k in run if k not in RUN_KEYS]
+    if unknown:
+        raise ConfigError(f"unknown key run.{unknown[0]!r}; allowed: {', '.join(RUN_KEYS)}")
+    name = run.get("name", "run")
+    if not isinstance(name, str) or not name or not all(c.isalnum() or c in "-_." for c in name):
+        raise ConfigError(f"run.name must use letters, digits, '-', '_' and '.', got {name!r}")
+    timeout = run.get("timeout", 0)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout < 0 or not math.isfinite(timeout):
+        raise ConfigError(f"run.timeout must be a number of seconds >= 0, got {timeout!r}")
+    mode = run.get("mode", "generational")
+    if mode not in MODES:
+        raise ConfigError(f"run.mode must be one of {MODES}, got {mode!r}")
+    out = run.get("out")
+    if out is not None and (not isinstance(out, str) or not out):
+        raise ConfigError(f"run.out must be a file name, got {out!r}")
+    if "space" not in data:
+        raise ConfigError("the config needs a [space] table with at least one parameter")
+    space = Space.from_json(data["space"])
+    objectives = parse_objectives(data["objectives"]) if "objectives" in data else None
+    if objectives:
+        clash = set(space.names) & {o.name for o in objectives}
+        if clash:
+            raise ConfigError(f"objective {sorted(clash)[0]!r} has the name of a parameter; rename one")
+    penalty = run.get("penalty", "worst")
+    _check_penalty(penalty, objectives)
+    base_dir = str(Path(base_dir).resolve())
+    simulator = _component("simulator", data.get("simulator"))
+    if simulator.name == "python" and not simulator.options.get("path"):
+        simulator = Component("python", {**simulator.options, "path": base_dir})
+    return RunConfig(
+        name=name, space=space, objectives=objectives,
+        optimizer=_component("optimizer", data.get("optimizer")),
+        simulator=simulator,
+        backend=_component("backend", data.get("backend"), default="local"),
+        seed=_int("seed", run.get("seed", 0), 0),
+        generations=_int("generations", run.get("generations", 10), 1),
+        out=out, retries=_int("retries", run.get("retries", 0), 0),
+        timeout=float(timeout) or None, penalty=penalty, mode=mode, base_dir=base_dir)
+
+
+def _check_penalty(penalty: Any, objectives: tuple[Objective, ...] | None) -> None:
+    if penalty == "worst":
+        return
+    if isinstance(penalty, (int, float)) and not isinstance(penalty, bool) and math.isfinite(penalty):
+        return
+    if isinstance(penalty, Mapping):
+        for key, value in penalty.items():
+            if objectives is not None and key not in {o.name for o in objectives}:
+                raise ConfigError(f"run.penalty names {key!r}, which is no objective")
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise ConfigError(f"run.penalty.{key} must be a finite number, got {value!r}")
+        return
+    raise ConfigError(f"run.penalty must be 'worst', a finite number or a table per objective, got {penalty!r}")
+
+
+def load_config(path: str | os.PathLike) -> RunConfig:
+    """Read and validate a TOML config file."""
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError(f"config file {path} does not exist")
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    return from_mapping(data, base_dir=path.parent)

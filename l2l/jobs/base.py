@@ -1,0 +1,232 @@
+"""The execution protocol shared by every backend.
+
+The loop hands an executor batches of :class:`Task` (parameters + seed) and
+gets :class:`Outcome` objects back as they complete, in any order; it never
+knows which backend ran them. :func:`evaluate` is what runs on a worker: it
+turns whatever the simulator did (returned, raised, hung) into an Outcome, so
+that failure is data.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Sequence
+
+import numpy as np
+
+from l2l.simulators.base import EvaluationContext, Simulator, as_result
+
+OK, FAILED, TIMEOUT = "ok", "failed", "timeout"
+STATUSES = (OK, FAILED, TIMEOUT)
+TRACEBACK_TAIL = 4000
+
+
+@dataclass(frozen=True)
+class Task:
+    """One evaluation to run: which individual of which generation, with what."""
+
+    generation: int
+    individual: int
+    seed: int
+    params: dict[str, Any]
+    attempt: int = 0
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How evaluations run; the same for every task of a run."""
+
+    objectives: tuple[str, ...]
+    timeout: float | None = None
+    run_dir: str | None = None
+
+
+@dataclass
+class Outcome:
+    """What became of one task."""
+
+    generation: int
+    individual: int
+    seed: int
+    status: str
+    objectives: dict[str, float] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+    traces: dict[str, np.ndarray] = field(default_factory=dict)
+    outputs: np.ndarray | None = None
+    error: str = ""
+    started: float = 0.0
+    duration: float = 0.0
+    attempt: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == OK
+
+
+class EvaluationTimedOut(Exception):
+    pass
+
+
+def _child(conn, simulator, params, seed, context) -> None:
+    try:
+        conn.send(("ok", simulator.evaluate(params, seed, context)))
+    except BaseException:  # noqa: BLE001 - everything the simulator does becomes data
+        conn.send(("error", traceback.format_exc()[-TRACEBACK_TAIL:]))
+    finally:
+        conn.close()
+
+
+def _run_with_timeout(simulator: Simulator, task: Task, context: EvaluationContext, timeout: float):
+    """Run the simulator in a forked child and kill it past ``timeout`` seconds."""
+    ctx = multiprocessing.get_context("fork")
+    receiver, sender = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_child, args=(sender, simulator, task.params, task.seed, context), daemon=True)
+    child.start()
+    sender.close()
+    try:
+        if not receiver.poll(timeout):
+            raise EvaluationTimedOut(f"evaluation ran past its timeout of {timeout} s")
+        try:
+            kind, value = receiver.recv()
+        except EOFError:
+            child.join(1)
+            raise RuntimeError(f"the evaluation's process died (exit code {child.exitcode})") from None
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join(5)
+        receiver.close()
+    if kind == "error":
+        raise RuntimeError(value)
+    return value
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    return isinstance(exc, (EvaluationTimedOut, TimeoutError)) or type(exc).__name__ == "EvaluationTimeout"
+
+
+def _scalar(value: Any) -> float:
+    arr = np.asarray(value, dtype=float)
+    if arr.size != 1:
+        raise ValueError(f"expected a number, got an array of shape {arr.shape}")
+    return float(arr.reshape(()))
+
+
+def normalize(raw: Any, settings: Settings) -> tuple[dict, dict, dict, np.ndarray | None]:
+    """Check a simulator's return value against the run's objectives; raise ValueError if unusable."""
+    result = as_result(raw)
+    wanted = settings.objectives
+    objectives = result.objectives
+    if not isinstance(objectives, dict):
+        if len(wanted) != 1:
+            raise ValueError(f"returned 1 value but the run has {len(wanted)} objectives {list(wanted)}")
+        objectives = {wanted[0]: objectives}
+    values = {}
+    for key, value in objectives.items():
+        try:
+            values[str(key)] = _scalar(value)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"objective {key!r}: {exc}") from None
+    missing = [name for name in wanted if name not in values]
+    if missing:
+        raise ValueError(f"returned objectives {sorted(values)} but the run needs {list(wanted)}; "
+                         f"missing {missing}")
+    bad = {name: values[name] for name in wanted if not math.isfinite(values[name])}
+    if bad:
+        raise ValueError(f"non-finite objective value(s): {bad}")
+    metrics = {}
+    for key, value in dict(result.metrics).items():
+        try:
+            metrics[str(key)] = _scalar(value)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"metric {key!r}: {exc}") from None
+    for key, value in values.items():
+        if key not in wanted:
+            metrics[key] = value
+    traces = {str(k): np.asarray(v, dtype=float) for k, v in dict(result.traces).items()}
+    outputs = None if result.outputs is None else np.asarray(result.outputs, dtype=float).reshape(-1)
+    return {name: values[name] for name in wanted}, metrics, traces, outputs
+
+
+def evaluate(simulator: Simulator, task: Task, settings: Settings) -> Outcome:
+    """Run one task; never raises for anything the simulator does."""
+    context = EvaluationContext(task.generation, task.individual, task.attempt, settings.timeout,
+                                settings.run_dir)
+    started = time.time()
+    clock = time.perf_counter()
+    outcome = Outcome(task.generation, task.individual, task.seed, OK, started=started, attempt=task.attempt)
+    try:
+        if settings.timeout and not simulator.handles_timeout:
+            raw = _run_with_timeout(simulator, task, context, settings.timeout)
+        else:
+            raw = simulator.evaluate(task.params, task.seed, context)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - failure is data
+        if _is_timeout(exc):
+            outcome.status, outcome.error = TIMEOUT, str(exc)[-TRACEBACK_TAIL:]
+        else:
+            outcome.status, outcome.error = FAILED, traceback.format_exc()[-TRACEBACK_TAIL:]
+    else:
+        try:
+            outcome.objectives, outcome.metrics, outcome.traces, outcome.outputs = normalize(raw, settings)
+        except ValueError as exc:
+            outcome.status, outcome.error = FAILED, f"invalid result: {exc}"
+    outcome.duration = time.perf_counter() - clock
+    return outcome
+
+
+def evaluate_chunk(simulator: Simulator, tasks: Sequence[Task], settings: Settings) -> list[Outcome]:
+    """Run several tasks in a row on one worker (batches keep per-task overhead low)."""
+    return [evaluate(simulator, task, settings) for task in tasks]
+
+
+def died(task: Task, reason: str) -> Outcome:
+    """The outcome of a task whose worker died under it."""
+    return Outcome(task.generation, task.individual, task.seed, FAILED, error=reason,
+                   started=time.time(), attempt=task.attempt)
+
+
+class Executor:
+    """Base class of the backends. Use as a context manager.
+
+    ``start`` receives the simulator (shipped once to every worker) and the
+    settings; ``submit`` queues tasks; ``wait`` blocks until at least one
+    outcome is ready (or ``timeout`` seconds pass) and returns all ready ones.
+    """
+
+    name: ClassVar[str] = "executor"
+
+    def start(self, simulator: Simulator, settings: Settings) -> None:
+        raise NotImplementedError
+
+    def submit(self, tasks: Sequence[Task]) -> None:
+        raise NotImplementedError
+
+    def wait(self, timeout: float | None = None) -> list[Outcome]:
+        raise NotImplementedError
+
+    @property
+    def pending(self) -> int:
+        raise NotImplementedError
+
+    @property
+    def worker_count(self) -> int:
+        """How many evaluations can run at once (used by the asynchronous mode)."""
+        return 1
+
+    def describe(self) -> str:
+        return self.name
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> "Executor":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()

@@ -1,0 +1,184 @@
+"""Dask backends: an embedded LocalCluster (the default) or an existing scheduler.
+
+Tasks travel to workers in chunks, so that the per-task cost of the scheduler
+(about a millisecond) stays far below the simulation time; the chunk size
+adapts to the measured evaluation time. A chunk whose worker died is retried
+by Dask on another worker; if it keeps killing workers it is split, and a
+single evaluation that still kills its worker is recorded as failed.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from dataclasses import dataclass
+from typing import Any, ClassVar, Sequence
+
+from l2l.errors import ConfigError
+from l2l.jobs.base import Executor, Outcome, Settings, Task, died, evaluate_chunk
+from l2l.registry import option
+from l2l.simulators.base import Simulator
+
+TARGET_CHUNK_SECONDS = 0.1
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+class _DaskExecutor(Executor):
+    """Shared machinery: chunking, futures, splitting of chunks that kill workers."""
+
+    chunk_size: int = 0
+
+    def _connect(self):
+        raise NotImplementedError
+
+    def start(self, simulator: Simulator, settings: Settings) -> None:
+        from distributed import as_completed
+        self._client = self._connect()
+        self._settings = settings
+        # A task (not scattered data) so that Dask can recompute it if a worker dies.
+        self._simulator = self._client.submit(_identity, simulator, pure=False, key="l2l-simulator")
+        self._completed = as_completed(with_results=False, loop=self._client.loop)
+        self._chunks: dict[Any, list[Task]] = {}
+        self._pending = 0
+        self._mean_duration: float | None = None
+
+    @property
+    def worker_count(self) -> int:
+        try:
+            return max(1, len(self._client.scheduler_info(n_workers=-1)["workers"]))
+        except Exception:  # noqa: BLE001 - an estimate is enough
+            return 1
+
+    def _size(self, n: int) -> int:
+        if self.chunk_size:
+            return self.chunk_size
+        workers = self.worker_count
+        fair = max(1, math.ceil(n / (2 * workers)))
+        if self._mean_duration is None:
+            return max(1, min(fair, math.ceil(n / (4 * workers))))
+        return max(1, min(fair, round(TARGET_CHUNK_SECONDS / max(self._mean_duration, 1e-6))))
+
+    def _submit_chunk(self, chunk: list[Task]) -> None:
+        future = self._client.submit(evaluate_chunk, self._simulator, chunk, self._settings, pure=False,
+                                     key=f"l2l-eval-g{chunk[0].generation}-i{chunk[0].individual}-"
+                                         f"a{chunk[0].attempt}-{os.urandom(4).hex()}")
+        self._chunks[future.key] = chunk
+        self._completed.add(future)
+
+    def submit(self, tasks: Sequence[Task]) -> None:
+        tasks = list(tasks)
+        size = self._size(len(tasks))
+        for start in range(0, len(tasks), size):
+            self._submit_chunk(tasks[start:start + size])
+        self._pending += len(tasks)
+
+    def wait(self, timeout: float | None = None) -> list[Outcome]:
+        if self._pending == 0:
+            return []
+        batch = self._completed.next_batch(block=True)
+        outcomes: list[Outcome] = []
+        for future in batch:
+            chunk = self._chunks.pop(future.key)
+            if future.status == "finished":
+                results = future.result()
+                outcomes.extend(results)
+                self._pending -= len(results)
+                durations = [o.duration for o in results if o.ok]
+                if durations:
+                    mean = sum(durations) / len(durations)
+                    self._mean_duration = mean if self._mean_duration is None else \
+                        0.7 * self._mean_duration + 0.3 * mean
+            elif len(chunk) > 1:
+                # Some evaluation in the chunk kills its worker: isolate it.
+                for task in chunk:
+                    self._submit_chunk([task])
+            else:
+                try:
+                    error = future.exception()
+                except Exception as exc:  # noqa: BLE001
+                    error = exc
+                outcomes.append(died(chunk[0], f"the worker running this evaluation died: "
+                                                f"{type(error).__name__}: {error}"))
+                self._pending -= 1
+            future.release()
+        return outcomes
+
+    @property
+    def pending(self) -> int:
+        return self._pending
+
+    def close(self) -> None:
+        client = getattr(self, "_client", None)
+        if client is not None:
+            try:
+                client.close()
+            except Exception:  # noqa: BLE001 - closing must not hide the run's result
+                pass
+
+
+@dataclass
+class LocalExecutor(_DaskExecutor):
+    """An embedded Dask LocalCluster: one single-threaded worker process per core (the default)."""
+
+    name: ClassVar[str] = "local"
+
+    workers: int = option(0, help="worker processes (0: one per core)")
+    memory_limit: str = option("auto", help="memory limit per worker, e.g. '4GB' ('auto': share of RAM)")
+    chunk_size: int = option(0, help="evaluations per Dask task (0: adapt to the evaluation time)")
+
+    def __post_init__(self) -> None:
+        if self.workers < 0:
+            raise ConfigError(f"backend 'local': workers must be >= 0, got {self.workers}")
+        if self.chunk_size < 0:
+            raise ConfigError(f"backend 'local': chunk_size must be >= 0, got {self.chunk_size}")
+        self._cluster = None
+
+    def _connect(self):
+        from distributed import Client, LocalCluster
+        n = self.workers or os.cpu_count() or 1
+        self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                     memory_limit=self.memory_limit, dashboard_address=None,
+                                     silence_logs=logging.ERROR, host="127.0.0.1")
+        return Client(self._cluster, set_as_default=False)
+
+    def describe(self) -> str:
+        return f"local ({self.workers or os.cpu_count()} workers)"
+
+    def close(self) -> None:
+        super().close()
+        if self._cluster is not None:
+            try:
+                self._cluster.close()
+            except Exception:  # noqa: BLE001
+                pass
+            self._cluster = None
+
+
+@dataclass
+class DaskExecutor(_DaskExecutor):
+    """An existing Dask scheduler, by address (tcp://host:8786) or scheduler file."""
+
+    name: ClassVar[str] = "dask"
+
+    address: str = option("", help="scheduler address, e.g. tcp://10.0.0.5:8786")
+    scheduler_file: str = option("", help="path of a scheduler file written by dask-scheduler")
+    chunk_size: int = option(0, help="evaluations per Dask task (0: adapt to the evaluation time)")
+
+    def __post_init__(self) -> None:
+        if bool(self.address) == bool(self.scheduler_file):
+            raise ConfigError("backend 'dask': give exactly one of address and scheduler_file")
+        if self.scheduler_file and not os.path.exists(self.scheduler_file):
+            raise ConfigError(f"backend 'dask': scheduler_file {self.scheduler_file!r} does not exist")
+
+    def _connect(self):
+        from distributed import Client
+        if self.address:
+            return Client(self.address, set_as_default=False, timeout="30s")
+        return Client(scheduler_file=self.scheduler_file, set_as_default=False, timeout="30s")
+
+    def describe(self) -> str:
+        return f"dask ({self.address or self.scheduler_file})"

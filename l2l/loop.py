@@ -1,0 +1,330 @@
+"""The outer loop: ask, evaluate, tell, write; and resume from the trajectory file.
+
+:func:`run` starts a run, :func:`resume` continues one from its file; both
+end in :func:`_drive`, which reads top to bottom as the algorithm:
+
+1. ask the optimizer for a generation of candidates;
+2. derive every evaluation's seed from (run seed, generation, individual);
+3. submit the evaluations to the backend; append outcomes to the file as they
+   complete (retrying failures up to ``retries`` times);
+4. tell the optimizer the scores (failures get the penalty);
+5. commit the generation with the optimizer state after it.
+
+A generation interrupted in the middle is resumed by asking again from the
+saved state (which yields the same candidates) and evaluating only the
+individuals the file does not hold yet.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import platform
+import socket
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from l2l import __version__
+from l2l.config import Component, RunConfig, from_mapping
+from l2l.errors import ConfigError, TrajectoryError
+from l2l.jobs import BACKENDS, Executor, Outcome, Settings, Task
+from l2l.jobs.base import OK
+from l2l.objectives import Objective
+from l2l.optimizers import OPTIMIZERS, Optimizer, Problem
+from l2l.results_schema import writer as trajectory_writer
+from l2l.results_schema.reader import Trajectory
+from l2l.simulators import SIMULATORS, Simulator
+
+FLUSH_SECONDS = 1.0
+SEED_MASK = (1 << 63) - 1
+
+
+def evaluation_seed(run_seed: int, generation: int, individual: int) -> int:
+    """The seed of one evaluation: a function of (run seed, generation, individual) only."""
+    words = np.random.SeedSequence(run_seed, spawn_key=(generation, individual)).generate_state(2, np.uint32)
+    return int((int(words[0]) << 32 | int(words[1])) & SEED_MASK)
+
+
+@dataclass
+class Components:
+    """The validated pieces of a run."""
+
+    config: RunConfig
+    problem: Problem
+    optimizer: Optimizer
+    simulator: Simulator
+    executor: Executor
+
+
+def build(config: RunConfig) -> Components:
+    """Instantiate and cross-check every component; raises ConfigError before any work."""
+    optimizer = OPTIMIZERS.create(config.optimizer.name, config.optimizer.options)
+    simulator = SIMULATORS.create(config.simulator.name, config.simulator.options)
+    executor = BACKENDS.create(config.backend.name, config.backend.options)
+    objectives = config.objectives or simulator.objectives()
+    clash = set(config.space.names) & {o.name for o in objectives}
+    if clash:
+        raise ConfigError(f"objective {sorted(clash)[0]!r} has the name of a parameter; rename one")
+    problem = Problem(config.space, tuple(objectives))
+    optimizer.check(problem)
+    simulator.check_space(config.space)
+    if config.mode == "async" and not optimizer.supports_async:
+        async_names = [n for n in OPTIMIZERS.names() if _supports_async(n)]
+        raise ConfigError(f"run.mode = 'async' needs an optimizer that takes results one at a time; "
+                          f"{config.optimizer.name!r} does not. Use one of: {', '.join(async_names)}")
+    return Components(config, problem, optimizer, simulator, executor)
+
+
+def _supports_async(name: str) -> bool:
+    try:
+        return bool(OPTIMIZERS.get(name).supports_async)
+    except Exception:  # noqa: BLE001 - a broken plugin must not break the message
+        return False
+
+
+def default_out(config: RunConfig) -> Path:
+    if config.out:
+        out = Path(config.out)
+        return out if out.is_absolute() else Path(config.base_dir) / out
+    return Path(config.base_dir) / f"{config.name}.h5"
+
+
+def _versions() -> dict[str, str]:
+    import dask
+    import distributed
+    import h5py
+    import pandas
+    return {"l2l": __version__, "python": sys.version.split()[0], "numpy": np.__version__,
+            "pandas": pandas.__version__, "h5py": h5py.__version__, "hdf5": h5py.version.hdf5_version,
+            "dask": dask.__version__, "distributed": distributed.__version__,
+            "platform": platform.platform()}
+
+
+def run(config: RunConfig, out: str | os.PathLike | None = None, *, progress: bool = False,
+        on_generation: Callable[[dict], None] | None = None) -> Path:
+    """Run ``config`` into a new trajectory file and return its path.
+
+    Raises :class:`ConfigError` before creating anything if the config is
+    invalid, and :class:`TrajectoryError` if the output file exists.
+    """
+    components = build(config)
+    path = Path(out) if out is not None else default_out(config)
+    if path.exists():
+        raise TrajectoryError(f"{path} already exists; choose another --out, or continue it with "
+                              f"'l2l resume {path}'")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stored = config.to_json()
+    stored["objectives"] = [o.to_json() for o in components.problem.objectives]
+    run_info = {"name": config.name, "seed": config.seed, "config": stored, "versions": _versions(),
+                "host": socket.gethostname(), "user": getpass.getuser(),
+                "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "optimizer": config.optimizer.to_json(), "simulator": config.simulator.to_json(),
+                "backend": config.backend.to_json()}
+    trajectory_writer.create(path, run=run_info, space=config.space, objectives=components.problem.objectives)
+    state = {"optimizer": components.optimizer.init(components.problem, config.seed),
+             "loop": {"generation": 0, "evaluations": 0, "failed": 0, "worst": {}, "best": {}}}
+    with trajectory_writer.TrajectoryWriter(path) as writer:
+        writer.event("started", {"backend": config.backend.to_json(), "pid": os.getpid()})
+        _drive(components, writer, state, reuse={}, progress=progress, on_generation=on_generation)
+    return path
+
+
+def load_run_config(trajectory: Trajectory) -> RunConfig:
+    stored = dict(trajectory.run["config"])
+    base_dir = stored.get("simulator", {}).get("path") or str(trajectory.path.parent)
+    return from_mapping(stored, base_dir=base_dir)
+
+
+def resume(path: str | os.PathLike, *, generations: int | None = None, backend: str | None = None,
+           workers: int | None = None, progress: bool = False,
+           on_generation: Callable[[dict], None] | None = None) -> Path:
+    """Continue the run stored in ``path`` from its last committed generation.
+
+    ``generations`` raises the total number of generations (to extend a
+    finished run); ``backend``/``workers`` change where evaluations run, which
+    does not change the results.
+    """
+    path = Path(path)
+    with Trajectory(path) as trajectory:
+        config = load_run_config(trajectory).with_overrides(generations=generations, backend=backend,
+                                                            workers=workers)
+        components = build(config)
+        if trajectory.n_generations:
+            state = trajectory.state()
+        else:
+            state = {"optimizer": components.optimizer.init(components.problem, config.seed),
+                     "loop": {"generation": 0, "evaluations": 0, "failed": 0, "worst": {}, "best": {}}}
+        reuse = _stored_outcomes(trajectory, state["loop"]["generation"], components.problem.objectives)
+    with trajectory_writer.TrajectoryWriter(path) as writer:
+        writer.event("resumed", {"generation": state["loop"]["generation"], "reused": len(reuse),
+                                 "backend": config.backend.to_json(), "pid": os.getpid()})
+        _drive(components, writer, state, reuse=reuse, progress=progress, on_generation=on_generation)
+    return path
+
+
+def _stored_outcomes(trajectory: Trajectory, generation: int,
+                     objectives: tuple[Objective, ...]) -> dict[int, Outcome]:
+    """Outcomes of ``generation`` already in the file (an interrupted generation)."""
+    frame = trajectory.evaluations()
+    rows = frame.index[frame["generation"] == generation]
+    if not len(rows):
+        return {}
+    outputs = trajectory.outputs()
+    ev = trajectory.file["evaluations"]
+    order = np.flatnonzero(ev["generation"][:trajectory.n_evaluations] == generation)
+    by_individual = {int(ev["individual"][i]): i for i in order}
+    metrics = trajectory.metric_names
+    out = {}
+    for _, row in frame.loc[rows].iterrows():
+        individual = int(row["individual"])
+        out[individual] = Outcome(
+            generation=generation, individual=individual, seed=int(row["seed"]), status=str(row["status"]),
+            objectives={o.name: float(row[o.name]) for o in objectives},
+            metrics={m: float(row[m if m in row.index else f"metric:{m}"]) for m in metrics},
+            outputs=outputs[by_individual[individual]], error=row["error"] or "",
+            started=row["started"].timestamp(), duration=float(row["duration"]),
+            attempt=int(row["attempts"]) - 1)
+    return out
+
+
+def _penalties(config: RunConfig, objectives: tuple[Objective, ...], worst: dict[str, float]) -> np.ndarray:
+    values = []
+    for o in objectives:
+        if isinstance(config.penalty, dict) and o.name in config.penalty:
+            values.append(float(config.penalty[o.name]))
+        elif isinstance(config.penalty, (int, float)):
+            values.append(float(config.penalty))
+        else:
+            values.append(float(worst.get(o.name, 0.0)))
+    return np.array(values)
+
+
+def _summary(objectives: tuple[Objective, ...], values: np.ndarray, ok: np.ndarray) -> dict[str, dict[str, float]]:
+    summary: dict[str, dict[str, float]] = {"best": {}, "median": {}, "worst": {}}
+    for j, o in enumerate(objectives):
+        column = values[ok, j]
+        if not len(column):
+            summary["best"][o.name] = summary["median"][o.name] = summary["worst"][o.name] = float("nan")
+            continue
+        best, worst = (column.max(), column.min()) if o.direction == "maximize" else (column.min(), column.max())
+        summary["best"][o.name], summary["median"][o.name], summary["worst"][o.name] = \
+            float(best), float(np.median(column)), float(worst)
+    return summary
+
+
+def _better(o: Objective, a: float, b: float | None) -> bool:
+    return b is None or (a > b if o.direction == "maximize" else a < b)
+
+
+class _Progress:
+    """A tqdm bar over evaluations with generation, evaluations/s and best so far."""
+
+    def __init__(self, enabled: bool, total: int, initial: int):
+        self.bar = None
+        if enabled:
+            from tqdm import tqdm
+            self.bar = tqdm(total=total, initial=initial, unit="eval", dynamic_ncols=True, file=sys.stderr)
+
+    def update(self, n: int, generation: int, best: dict[str, float], failed: int) -> None:
+        if self.bar is None:
+            return
+        best_text = " ".join(f"{k}={v:.4g}" for k, v in best.items())
+        self.bar.set_postfix_str(f"gen {generation} best {best_text} failed {failed}", refresh=False)
+        self.bar.update(n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _drive(components: Components, writer, state: dict[str, Any], *, reuse: dict[int, Outcome],
+           progress: bool, on_generation: Callable[[dict], None] | None) -> None:
+    config, problem, optimizer = components.config, components.problem, components.optimizer
+    objectives = problem.objectives
+    loop = dict(state["loop"])
+    optimizer_state = state["optimizer"]
+    settings = Settings(objectives=tuple(o.name for o in objectives), timeout=config.timeout,
+                        run_dir=str(writer.path.with_suffix(".work")))
+    if config.mode == "async":
+        from l2l.steady_state import drive_async
+        return drive_async(components, writer, state, reuse=reuse, progress=progress,
+                           on_generation=on_generation, settings=settings)
+    population_hint = getattr(optimizer, "population_size", 0) or 0
+    bar = _Progress(progress, config.generations * population_hint or 0, loop["evaluations"])
+    executor = components.executor
+    try:
+        executor.start(components.simulator, settings)
+        while loop["generation"] < config.generations and not optimizer.done(problem, optimizer_state):
+            generation = loop["generation"]
+            started = time.time()
+            candidates, optimizer_state = optimizer.ask(problem, optimizer_state)
+            if len(candidates) == 0:
+                break
+            params = [problem.space.decode(c) for c in candidates]
+            tasks = {i: Task(generation, i, evaluation_seed(config.seed, generation, i), params[i])
+                     for i in range(len(candidates)) if i not in reuse}
+            outcomes: dict[int, Outcome] = {i: o for i, o in reuse.items() if i < len(candidates)}
+            reuse = {}
+            executor.submit(list(tasks.values()))
+            buffer: list[Outcome] = []
+            last_flush = time.monotonic()
+            while executor.pending:
+                for outcome in executor.wait():
+                    if not outcome.ok and outcome.attempt < config.retries:
+                        task = tasks[outcome.individual]
+                        executor.submit([Task(generation, task.individual, task.seed, task.params,
+                                              outcome.attempt + 1)])
+                        continue
+                    outcomes[outcome.individual] = outcome
+                    buffer.append(outcome)
+                    bar.update(1, generation, loop["best"], loop["failed"] + (not outcome.ok))
+                if buffer and (time.monotonic() - last_flush > FLUSH_SECONDS or not executor.pending):
+                    writer.append(buffer, [params[o.individual] for o in buffer])
+                    buffer, last_flush = [], time.monotonic()
+            ordered = [outcomes[i] for i in range(len(candidates))]
+            ok = np.array([o.status == OK for o in ordered])
+            values = np.array([[o.objectives.get(obj.name, np.nan) if o.status == OK else np.nan
+                                for obj in objectives] for o in ordered], dtype=float)
+            for j, obj in enumerate(objectives):
+                column = values[ok, j]
+                if len(column):
+                    worst = column.min() if obj.direction == "maximize" else column.max()
+                    if obj.name not in loop["worst"] or _better(obj, loop["worst"][obj.name], float(worst)):
+                        loop["worst"][obj.name] = float(worst)
+                    best = column.max() if obj.direction == "maximize" else column.min()
+                    if _better(obj, float(best), loop["best"].get(obj.name)):
+                        loop["best"][obj.name] = float(best)
+            told = np.where(ok[:, None], values, _penalties(config, objectives, loop["worst"])[None, :])
+            scores = told * np.array([o.sign for o in objectives])
+            outputs = _outputs(ordered, ok) if optimizer.needs_outputs else None
+            optimizer_state = optimizer.tell(problem, optimizer_state, candidates, scores, outputs)
+            failed = int((~ok).sum())
+            loop.update(generation=generation + 1, evaluations=loop["evaluations"] + len(ordered),
+                        failed=loop["failed"] + failed)
+            summary = _summary(objectives, values, ok)
+            writer.commit_generation(generation, evaluations=writer.rows, failed=failed, started=started,
+                                     finished=time.time(), summary=summary,
+                                     state={"optimizer": optimizer_state, "loop": loop})
+            if on_generation is not None:
+                on_generation({"generation": generation, "summary": summary, "failed": failed,
+                               "best": dict(loop["best"])})
+        writer.event("finished", {"generations": loop["generation"], "evaluations": loop["evaluations"]})
+    finally:
+        bar.close()
+        executor.close()
+
+
+def _outputs(ordered: list[Outcome], ok: np.ndarray) -> np.ndarray:
+    """Output vectors of a generation; failed rows get the mean of the successful ones."""
+    good = [o.outputs for o, flag in zip(ordered, ok) if flag and o.outputs is not None]
+    if not good:
+        raise TrajectoryError("the optimizer needs output vectors, but no evaluation of this generation "
+                              "returned outputs")
+    mean = np.mean(np.stack(good), axis=0)
+    return np.stack([o.outputs if flag and o.outputs is not None else mean for o, flag in zip(ordered, ok)])

@@ -1,0 +1,52 @@
+"""Names, dtypes and constants of the trajectory layout (schema version 1; see SPEC.md)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+FORMAT = "l2l-trajectory"
+SCHEMA_VERSION = 1
+
+STATUS_CODES = {"ok": 0, "failed": 1, "timeout": 2}
+STATUS_NAMES = {code: name for name, code in STATUS_CODES.items()}
+
+ROW_CHUNK = 16384
+BLOB_CHUNK = 65536
+GEN_CHUNK = 256
+
+#: Per-evaluation columns every file has, with their dtypes.
+EVALUATION_COLUMNS: dict[str, np.dtype] = {
+    "generation": np.dtype("<i8"),
+    "individual": np.dtype("<i8"),
+    "status": np.dtype("u1"),
+    "seed": np.dtype("<u8"),
+    "attempts": np.dtype("<i4"),
+    "started": np.dtype("<f8"),
+    "duration": np.dtype("<f8"),
+    "error_start": np.dtype("<i8"),
+    "error_length": np.dtype("<i8"),
+    "trace_start": np.dtype("<i8"),
+    "trace_length": np.dtype("<i8"),
+    "output_start": np.dtype("<i8"),
+    "output_length": np.dtype("<i8"),
+}
+
+#: Per-generation columns every file has. ``generation`` is written last: it commits the row.
+GENERATION_COLUMNS: dict[str, np.dtype] = {
+    "evaluations": np.dtype("<i8"),
+    "failed": np.dtype("<i8"),
+    "started": np.dtype("<f8"),
+    "finished": np.dtype("<f8"),
+    "state_start": np.dtype("<i8"),
+    "state_length": np.dtype("<i8"),
+    "generation": np.dtype("<i8"),
+}
+
+SUMMARY_STATISTICS = ("best", "median", "worst")
+
+#: Blobs: flat, append-only byte (or float) arrays addressed by (start, length).
+BLOBS = {"errors": np.dtype("u1"), "traces": np.dtype("u1"), "states": np.dtype("u1"),
+         "outputs": np.dtype("<f8")}
+
+EVENT_KIND = np.dtype("S16")
+EVENT_DETAIL = np.dtype("S512")

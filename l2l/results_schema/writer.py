@@ -1,0 +1,332 @@
+"""Writing a trajectory: atomic creation, SWMR appends, commit markers, repair.
+
+Crash safety rests on three rules:
+
+1. A file is created complete (every group, attribute and fixed dataset) under
+   a temporary name and moved into place, so a half-created file never exists.
+2. While a run writes, the file is in HDF5's single-writer/multiple-reader
+   (SWMR) mode: appends only, flushed in an order that keeps the file readable
+   at every instant, also by other processes.
+3. Rows count only once committed: evaluations up to the last value of
+   ``/evaluations/committed``, generations up to the length of
+   ``/generations/generation``, which is written after everything else.
+
+A file whose writer died is still readable (in SWMR read mode). To write to it
+again, :func:`repair` copies its committed part into a new file that replaces
+it atomically. The same copy is used when the set of columns must grow (a
+metric appears for the first time), because SWMR cannot add datasets.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+import h5py
+import numpy as np
+
+from l2l.errors import TrajectoryError
+from l2l.objectives import Objective
+from l2l.results_schema import codec
+from l2l.results_schema.layout import (BLOB_CHUNK, BLOBS, EVALUATION_COLUMNS, EVENT_DETAIL, EVENT_KIND,
+                                       FORMAT, GEN_CHUNK, GENERATION_COLUMNS, ROW_CHUNK, SCHEMA_VERSION,
+                                       STATUS_CODES, SUMMARY_STATISTICS)
+from l2l.space import Categorical, Int, Space
+
+
+def _column(group: h5py.Group, name: str, dtype: np.dtype, shape: tuple[int, ...] = (),
+            chunk: int = ROW_CHUNK, fill: Any = None) -> h5py.Dataset:
+    rows = max(1, chunk // max(1, int(np.prod(shape)) if shape else 1))
+    kwargs = {} if fill is None else {"fillvalue": fill}
+    return group.create_dataset(name, shape=(0, *shape), maxshape=(None, *shape), dtype=dtype,
+                                chunks=(rows, *shape), **kwargs)
+
+
+def _append(dataset: h5py.Dataset, values: np.ndarray) -> int:
+    """Append rows; returns the index of the first new row."""
+    start = dataset.shape[0]
+    n = len(values)
+    if n:
+        dataset.resize((start + n, *dataset.shape[1:]))
+        dataset[start:start + n] = values
+    return start
+
+
+def _param_dtype(parameter) -> np.dtype:
+    if isinstance(parameter, (Int, Categorical)):
+        return np.dtype("<i8")
+    return np.dtype("<f8")
+
+
+def create(path: str | os.PathLike, *, run: Mapping[str, Any], space: Space,
+           objectives: Sequence[Objective], metrics: Iterable[str] = ()) -> None:
+    """Create a new, empty trajectory at ``path`` atomically; refuse to overwrite."""
+    path = Path(path)
+    if path.exists():
+        raise TrajectoryError(f"{path} already exists; choose another --out, or resume it with "
+                              f"'l2l resume {path}'")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with h5py.File(tmp, "w", libver="latest") as f:
+            f.attrs["format"] = FORMAT
+            f.attrs["schema_version"] = SCHEMA_VERSION
+            group = f.create_group("run")
+            for key, value in run.items():
+                group.attrs[key] = value if isinstance(value, (int, float, str)) else json.dumps(value)
+            group.attrs["space"] = json.dumps(space.to_json())
+            group.attrs["objectives"] = json.dumps([o.to_json() for o in objectives])
+            _column(group, "event_time", np.dtype("<f8"), chunk=256)
+            _column(group, "event_kind", EVENT_KIND, chunk=256)
+            _column(group, "event_detail", EVENT_DETAIL, chunk=64)
+            ev = f.create_group("evaluations")
+            for name, dtype in EVALUATION_COLUMNS.items():
+                _column(ev, name, dtype)
+            ev["status"].attrs["codes"] = json.dumps(STATUS_CODES)
+            _column(ev, "committed", np.dtype("<i8"), chunk=1024)
+            params = ev.create_group("params")
+            for p in space.parameters:
+                ds = _column(params, p.name, _param_dtype(p), p.shape)
+                ds.attrs["kind"] = p.kind
+                if isinstance(p, Categorical):
+                    ds.attrs["choices"] = json.dumps(list(p.choices))
+            obj = ev.create_group("objectives")
+            for o in objectives:
+                _column(obj, o.name, np.dtype("<f8")).attrs["direction"] = o.direction
+            met = ev.create_group("metrics")
+            for name in metrics:
+                _column(met, name, np.dtype("<f8"), fill=np.nan)
+            gen = f.create_group("generations")
+            for name, dtype in GENERATION_COLUMNS.items():
+                _column(gen, name, dtype, chunk=GEN_CHUNK)
+            for stat in SUMMARY_STATISTICS:
+                sg = gen.create_group(stat)
+                for o in objectives:
+                    _column(sg, o.name, np.dtype("<f8"), chunk=GEN_CHUNK)
+            blobs = f.create_group("blobs")
+            for name, dtype in BLOBS.items():
+                _column(blobs, name, dtype, chunk=BLOB_CHUNK)
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        if path.exists():
+            raise TrajectoryError(f"{path} appeared while it was being created; not overwriting it")
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def committed_rows(f: h5py.File) -> int:
+    log = f["evaluations/committed"]
+    return int(log[log.shape[0] - 1]) if log.shape[0] else 0
+
+
+def committed_generations(f: h5py.File) -> int:
+    return int(f["generations/generation"].shape[0])
+
+
+def _copy_committed(src: h5py.File, dst: h5py.File, add_metrics: Iterable[str]) -> None:
+    for key, value in src.attrs.items():
+        dst.attrs[key] = value
+    for name in src:
+        src.copy(src[name], dst, name=name)
+    rows = committed_rows(src)
+    generations = committed_generations(src)
+
+    def truncate(group: h5py.Group, n: int, skip: tuple[str, ...] = ()) -> None:
+        for key, item in group.items():
+            if key in skip:
+                continue
+            if isinstance(item, h5py.Group):
+                truncate(item, n)
+            elif item.shape[0] > n:
+                item.resize((n, *item.shape[1:]))
+
+    truncate(dst["evaluations"], rows, skip=("committed",))
+    truncate(dst["generations"], generations)
+    if generations:
+        last = dst["generations"]
+        state_end = int(last["state_start"][generations - 1] + last["state_length"][generations - 1])
+    else:
+        state_end = 0
+    ev = dst["evaluations"]
+    ends = {
+        "errors": int((ev["error_start"][:rows] + ev["error_length"][:rows]).max()) if rows else 0,
+        "traces": int((ev["trace_start"][:rows] + ev["trace_length"][:rows]).max()) if rows else 0,
+        "outputs": int((ev["output_start"][:rows] + ev["output_length"][:rows]).max()) if rows else 0,
+        "states": state_end,
+    }
+    for name, end in ends.items():
+        blob = dst["blobs"][name]
+        if blob.shape[0] > end:
+            blob.resize((end,))
+    log = dst["evaluations/committed"]
+    log.resize((1,))
+    log[0] = rows
+    events = dst["run"]
+    n_events = min(events[k].shape[0] for k in ("event_time", "event_kind", "event_detail"))
+    for k in ("event_time", "event_kind", "event_detail"):
+        events[k].resize((n_events,))
+    for name in add_metrics:
+        column = _column(dst["evaluations/metrics"], name, np.dtype("<f8"), fill=np.nan)
+        column.resize((rows,))
+
+
+def repair(path: str | os.PathLike, add_metrics: Iterable[str] = ()) -> None:
+    """Rewrite ``path`` to its committed part (and new metric columns), atomically."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.repair.tmp")
+    try:
+        with h5py.File(path, "r", libver="latest", swmr=True) as src:
+            if src.attrs.get("format") != FORMAT:
+                raise TrajectoryError(f"{path} is not an l2l trajectory")
+            with h5py.File(tmp, "w", libver="latest") as dst:
+                _copy_committed(src, dst, add_metrics)
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def needs_repair(path: str | os.PathLike) -> bool:
+    """True if the file was left open by a writer that died (it cannot be opened for writing)."""
+    try:
+        with h5py.File(path, "r", libver="latest"):
+            return False
+    except OSError:
+        return True
+
+
+class TrajectoryWriter:
+    """Appends evaluations and generations to an existing trajectory in SWMR mode."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        if needs_repair(self.path):
+            repair(self.path)
+        self._open()
+
+    def _open(self) -> None:
+        self._file = h5py.File(self.path, "a", libver="latest")
+        if self._file.attrs.get("format") != FORMAT:
+            self._file.close()
+            raise TrajectoryError(f"{self.path} is not an l2l trajectory")
+        self._file.swmr_mode = True
+        ev = self._file["evaluations"]
+        self._space = Space.from_json(json.loads(self._file["run"].attrs["space"]))
+        self._objectives = [Objective.from_json(o) for o in json.loads(self._file["run"].attrs["objectives"])]
+        self._metrics = set(ev["metrics"])
+        self.rows = committed_rows(self._file)
+
+    def close(self) -> None:
+        if getattr(self, "_file", None) is not None:
+            self._file.close()
+            self._file = None
+
+    def __enter__(self) -> "TrajectoryWriter":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # -- appends ---------------------------------------------------------------
+    def _grow_schema(self, metrics: set[str]) -> None:
+        self.close()
+        repair(self.path, add_metrics=sorted(metrics))
+        self._open()
+
+    def _blob(self, name: str, data: np.ndarray) -> int:
+        return _append(self._file["blobs"][name], data)
+
+    def event(self, kind: str, detail: Any = "") -> None:
+        """Append an entry to the run's event log (started, resumed, finished, ...)."""
+        run = self._file["run"]
+        text = detail if isinstance(detail, str) else json.dumps(detail)
+        _append(run["event_time"], np.array([time.time()]))
+        _append(run["event_kind"], np.array([kind.encode()[:16]], dtype=EVENT_KIND))
+        _append(run["event_detail"], np.array([text.encode()[:512]], dtype=EVENT_DETAIL))
+        for key in ("event_time", "event_kind", "event_detail"):
+            run[key].flush()
+
+    def append(self, outcomes: Sequence[Any], params: Sequence[Mapping[str, Any]]) -> None:
+        """Append one row per outcome and commit them.
+
+        An outcome is any object with the attributes of :class:`l2l.jobs.base.Outcome`;
+        ``params`` holds the decoded parameter values of each row.
+        """
+        if not outcomes:
+            return
+        new_metrics = {k for o in outcomes for k in o.metrics} - self._metrics
+        if new_metrics:
+            self._grow_schema(new_metrics)
+        n = len(outcomes)
+        ev = self._file["evaluations"]
+        columns: dict[str, np.ndarray] = {
+            "generation": np.array([o.generation for o in outcomes], dtype="<i8"),
+            "individual": np.array([o.individual for o in outcomes], dtype="<i8"),
+            "status": np.array([STATUS_CODES[o.status] for o in outcomes], dtype="u1"),
+            "seed": np.array([o.seed for o in outcomes], dtype="<u8"),
+            "attempts": np.array([o.attempt + 1 for o in outcomes], dtype="<i4"),
+            "started": np.array([o.started for o in outcomes], dtype="<f8"),
+            "duration": np.array([o.duration for o in outcomes], dtype="<f8"),
+        }
+        for kind, blob, getter in (
+                ("error", "errors", lambda o: np.frombuffer(o.error.encode("utf-8"), dtype="u1") if o.error else None),
+                ("trace", "traces", lambda o: np.frombuffer(codec.encode(o.traces), dtype="u1") if o.traces else None),
+                ("output", "outputs", lambda o: o.outputs)):
+            pieces = [getter(o) for o in outcomes]
+            lengths = np.array([0 if p is None else len(p) for p in pieces], dtype="<i8")
+            offsets = np.zeros(n, dtype="<i8")
+            if lengths.any():
+                start = self._blob(blob, np.concatenate([p for p in pieces if p is not None]))
+                offsets = start + np.concatenate([[0], np.cumsum(lengths)[:-1]])
+            columns[f"{kind}_start"], columns[f"{kind}_length"] = offsets, lengths
+        for name, values in columns.items():
+            _append(ev[name], values)
+        for p in self._space.parameters:
+            if isinstance(p, Categorical):
+                values = np.array([p.index(row[p.name]) for row in params], dtype="<i8")
+            elif isinstance(p, Int):
+                values = np.array([row[p.name] for row in params], dtype="<i8")
+            else:
+                values = np.array([row[p.name] for row in params], dtype="<f8").reshape(n, *p.shape)
+            _append(ev["params"][p.name], values)
+        for o in self._objectives:
+            _append(ev["objectives"][o.name],
+                    np.array([out.objectives.get(o.name, np.nan) for out in outcomes], dtype="<f8"))
+        for name in self._metrics:
+            _append(ev["metrics"][name], np.array([out.metrics.get(name, np.nan) for out in outcomes], dtype="<f8"))
+        self._flush_all()
+        self.rows += n
+        _append(ev["committed"], np.array([self.rows], dtype="<i8"))
+        ev["committed"].flush()
+
+    def commit_generation(self, generation: int, *, evaluations: int, failed: int, started: float,
+                          finished: float, summary: Mapping[str, Mapping[str, float]], state: Any) -> None:
+        """Record a finished generation and the optimizer state after it."""
+        blob = np.frombuffer(codec.encode(state), dtype="u1")
+        start = self._blob("states", blob)
+        gen = self._file["generations"]
+        for stat in SUMMARY_STATISTICS:
+            for o in self._objectives:
+                _append(gen[stat][o.name], np.array([summary[stat][o.name]], dtype="<f8"))
+        row = {"evaluations": evaluations, "failed": failed, "started": started, "finished": finished,
+               "state_start": start, "state_length": len(blob)}
+        for name, value in row.items():
+            _append(gen[name], np.array([value], dtype=GENERATION_COLUMNS[name]))
+        self._flush_all()
+        _append(gen["generation"], np.array([generation], dtype="<i8"))
+        gen["generation"].flush()
+
+    def _flush_all(self) -> None:
+        # Dataset flushes (not File.flush) are what SWMR readers see, in this order.
+        def visit(_, item):
+            if isinstance(item, h5py.Dataset):
+                item.flush()
+        self._file["blobs"].visititems(visit)
+        self._file["evaluations"].visititems(visit)
+        self._file["generations"].visititems(visit)

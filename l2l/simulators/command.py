@@ -1,0 +1,161 @@
+"""Run an external program per evaluation (NEST, Arbor, an MPI binary, a script).
+
+The program is started without a shell, from an argv template whose
+``{placeholders}`` are filled with the parameters and ``{seed}``,
+``{workdir}``, ``{generation}``, ``{individual}``; array parameters become
+comma-separated numbers. Every evaluation runs in its own working directory,
+which also receives ``params.json`` (the parameters and the seed).
+
+The result is JSON, read from the last non-empty line of stdout or from a
+file in the working directory: a number (one objective), a table of objective
+values, or ``{"objectives": {...}, "metrics": {...}, "traces": {...},
+"outputs": [...]}``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import string
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from l2l.errors import ConfigError, EvaluationError
+from l2l.registry import option
+from l2l.simulators.base import EvaluationContext, SimulationResult, Simulator
+
+TAIL = 2000
+_BUILTIN = {"seed", "workdir", "generation", "individual"}
+
+
+class EvaluationTimeout(EvaluationError):
+    """The evaluation ran past its timeout."""
+
+
+def _format(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return ",".join(repr(float(v)) for v in value.reshape(-1))
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _tail(text: bytes | str | None) -> str:
+    if not text:
+        return ""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="replace")
+    return text[-TAIL:]
+
+
+def parse_result(text: str) -> SimulationResult:
+    """A :class:`SimulationResult` from the JSON a program printed or wrote."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise EvaluationError(f"result is not JSON: {text[-200:]!r}") from exc
+    if isinstance(data, (int, float)) and not isinstance(data, bool):
+        return SimulationResult(objectives=float(data))
+    if not isinstance(data, dict):
+        raise EvaluationError(f"result must be a number or a JSON object, got {text[-200:]!r}")
+    if "objectives" in data:
+        return SimulationResult(
+            objectives=data["objectives"], metrics=data.get("metrics", {}),
+            traces={k: np.asarray(v, dtype=float) for k, v in data.get("traces", {}).items()},
+            outputs=None if data.get("outputs") is None else np.asarray(data["outputs"], dtype=float))
+    return SimulationResult(objectives=data)
+
+
+@dataclass(frozen=True)
+class Command(Simulator):
+    """Runs an external program per evaluation and reads its result as JSON."""
+
+    name: ClassVar[str] = "command"
+    handles_timeout: ClassVar[bool] = True
+
+    argv: tuple = option((), help="program and arguments, with {parameter}, {seed}, {workdir} placeholders")
+    result: str = option("stdout", help="'stdout' (last line) or a file name in the working directory")
+    workdir: str = option("", help="folder for the per-evaluation working directories (default: beside the output file)")
+    keep_workdirs: bool = option(False, help="keep the working directories of successful evaluations")
+    env: dict = option({}, help="extra environment variables")
+
+    def __post_init__(self) -> None:
+        if not self.argv or not all(isinstance(a, str) for a in self.argv):
+            raise ConfigError("simulator 'command': argv must be a non-empty list of strings, "
+                              "e.g. [\"python\", \"model.py\", \"--rate\", \"{rate}\"]")
+        for arg in self.argv:
+            for _, field, _, _ in string.Formatter().parse(arg):
+                if field is not None and not field.isidentifier():
+                    raise ConfigError(f"simulator 'command': placeholder {{{field}}} in {arg!r} "
+                                      f"must be a parameter name or one of {sorted(_BUILTIN)}")
+        if not self.result or os.path.isabs(self.result) or ".." in Path(self.result).parts:
+            raise ConfigError(f"simulator 'command': result must be 'stdout' or a relative file name, "
+                              f"got {self.result!r}")
+        for key, value in self.env.items():
+            if not isinstance(value, str):
+                raise ConfigError(f"simulator 'command': env value of {key!r} must be a string, got {value!r}")
+
+    def check_space(self, space) -> None:
+        allowed = set(space.names) | _BUILTIN
+        for arg in self.argv:
+            for _, field, _, _ in string.Formatter().parse(arg):
+                if field is not None and field not in allowed:
+                    raise ConfigError(f"simulator 'command': placeholder {{{field}}} in {arg!r} names no "
+                                      f"parameter; parameters: {', '.join(space.names)}")
+
+    def run(self, params, seed):
+        return self.evaluate(params, seed, EvaluationContext(generation=0, individual=0))
+
+    def _workdir(self, context: EvaluationContext) -> Path:
+        base = Path(self.workdir or context.run_dir or tempfile.gettempdir())
+        path = base / f"g{context.generation:06d}" / f"i{context.individual:06d}-a{context.attempt}"
+        if path.exists():
+            shutil.rmtree(path)
+        path.mkdir(parents=True)
+        return path
+
+    def evaluate(self, params, seed, context: EvaluationContext) -> SimulationResult:
+        workdir = self._workdir(context)
+        values = {name: _format(v) for name, v in params.items()}
+        values.update(seed=str(seed), workdir=str(workdir), generation=str(context.generation),
+                      individual=str(context.individual))
+        argv = [arg.format_map(values) for arg in self.argv]
+        serializable = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in params.items()}
+        (workdir / "params.json").write_text(json.dumps({"params": serializable, "seed": seed}))
+        env = {**os.environ, **self.env}
+        try:
+            proc = subprocess.run(argv, cwd=workdir, env=env, capture_output=True,
+                                  timeout=context.timeout, check=False)
+        except subprocess.TimeoutExpired as exc:
+            raise EvaluationTimeout(f"command ran past its timeout of {context.timeout} s\n"
+                                    f"--- stdout (tail) ---\n{_tail(exc.stdout)}\n"
+                                    f"--- stderr (tail) ---\n{_tail(exc.stderr)}") from None
+        except OSError as exc:
+            raise EvaluationError(f"cannot start {argv[0]!r}: {exc}") from None
+        stdout = proc.stdout.decode("utf-8", errors="replace")
+        failure_text = (f"\n--- stdout (tail) ---\n{_tail(proc.stdout)}"
+                        f"\n--- stderr (tail) ---\n{_tail(proc.stderr)}\n--- workdir: {workdir}")
+        if proc.returncode != 0:
+            raise EvaluationError(f"command exited with status {proc.returncode}{failure_text}")
+        try:
+            if self.result == "stdout":
+                lines = [line for line in stdout.splitlines() if line.strip()]
+                if not lines:
+                    raise EvaluationError("command printed nothing on stdout")
+                result = parse_result(lines[-1])
+            else:
+                path = workdir / self.result
+                if not path.exists():
+                    raise EvaluationError(f"result file {self.result!r} was not written")
+                result = parse_result(path.read_text())
+        except EvaluationError as exc:
+            raise EvaluationError(f"{exc}{failure_text}") from None
+        if not self.keep_workdirs:
+            shutil.rmtree(workdir, ignore_errors=True)
+        return result
