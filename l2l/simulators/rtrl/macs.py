@@ -53,12 +53,14 @@ def kept_columns(n: int, d: int, density: float, events: bool) -> tuple[int, int
 
 
 def rtrl_memory_bytes(n: int, columns: int, max_active: int) -> int:
-    """Influence (n x P'), output influence (k x P') and gradient (P')."""
-    return BYTES * (n * columns + max_active * columns + columns)
+    """Peak working set: influence (n x P') and one n x P' product temporary, the old and
+    new output influence with the gathered rows (3 k x P'), the gradient (P')."""
+    return BYTES * (2 * n * columns + 3 * max_active * columns + columns)
 
 
 def bptt_memory_bytes(n: int, d: int, length: int) -> int:
-    """The stored forward steps: x (d) and eleven n-vectors per step, plus dL/dy (n)."""
+    """The stored forward steps: x (d) and eleven n-vectors per step, plus dL/dy (n).
+    Python's per-array overhead (about 100 bytes per array) comes on top."""
     return BYTES * length * (d + 12 * n)
 
 

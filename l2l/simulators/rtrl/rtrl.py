@@ -90,7 +90,8 @@ class RTRL:
         self.forward_macs += step.macs
         derivatives = gate_derivatives(step)
         keep = 1.0 - step.u
-        influence = (keep * self.alpha)[:, None] * self.influence
+        influence = self.influence           # updated in place: one n x P' temporary per step
+        influence *= (keep * self.alpha)[:, None]
         self.macs += n * p
         if cell.events:
             influence[np.arange(n), self._threshold_position] += keep * self.c_theta
@@ -105,7 +106,6 @@ class RTRL:
         influence[self._immediate_owner, self._immediate_position] += (
             derivatives.ravel()[self._immediate_derivative] * presynaptic[self._immediate_source])
         self.macs += self.n_immediate
-        self.influence = influence
 
         alpha, beta, c_theta, y_theta = event_derivatives(cell, weights, step)
         active = step.active if self.sparse else np.arange(n)
