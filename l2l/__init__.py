@@ -1,3 +1,56 @@
-"""l2l: learning to learn, from a laptop to a SLURM supercomputer."""
+"""l2l: learning to learn, from a laptop to a SLURM supercomputer.
+
+The public API::
+
+    import l2l
+    config = l2l.load_config("examples/sphere_ga.toml")
+    path = l2l.run(config)               # one HDF5 trajectory per run
+    frame = l2l.load(path)               # pandas, one row per evaluation
+    l2l.resume(path)                     # continue after a crash or to extend
+
+Names are imported lazily so that ``import l2l`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
+
+_EXPORTS = {
+    "Space": "l2l.space",
+    "Float": "l2l.space",
+    "Int": "l2l.space",
+    "Categorical": "l2l.space",
+    "Objective": "l2l.objectives",
+    "SimulationResult": "l2l.simulators.base",
+    "Simulator": "l2l.simulators.base",
+    "RunConfig": "l2l.config",
+    "load_config": "l2l.config",
+    "from_mapping": "l2l.config",
+    "run": "l2l.loop",
+    "resume": "l2l.loop",
+    "evaluation_seed": "l2l.loop",
+    "load": "l2l.results_schema.reader",
+    "generations": "l2l.results_schema.reader",
+    "traces": "l2l.results_schema.reader",
+    "Trajectory": "l2l.results_schema.reader",
+    "validate": "l2l.results_schema.validate",
+    "ConfigError": "l2l.errors",
+    "TrajectoryError": "l2l.errors",
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'l2l' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -158,6 +158,8 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".") -> 
     simulator = _component("simulator", data.get("simulator"))
     if simulator.name == "python" and not simulator.options.get("path"):
         simulator = Component("python", {**simulator.options, "path": base_dir})
+    if simulator.name == "command" and not simulator.options.get("config_dir"):
+        simulator = Component("command", {**simulator.options, "config_dir": base_dir})
     return RunConfig(
         name=name, space=space, objectives=objectives,
         optimizer=_component("optimizer", data.get("optimizer")),

@@ -10,7 +10,10 @@ that failure is data.
 from __future__ import annotations
 
 import math
-import multiprocessing
+import os
+import pickle
+import select
+import signal
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -71,35 +74,45 @@ class EvaluationTimedOut(Exception):
     pass
 
 
-def _child(conn, simulator, params, seed, context) -> None:
-    try:
-        conn.send(("ok", simulator.evaluate(params, seed, context)))
-    except BaseException:  # noqa: BLE001 - everything the simulator does becomes data
-        conn.send(("error", traceback.format_exc()[-TRACEBACK_TAIL:]))
-    finally:
-        conn.close()
-
-
 def _run_with_timeout(simulator: Simulator, task: Task, context: EvaluationContext, timeout: float):
-    """Run the simulator in a forked child and kill it past ``timeout`` seconds."""
-    ctx = multiprocessing.get_context("fork")
-    receiver, sender = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_child, args=(sender, simulator, task.params, task.seed, context), daemon=True)
-    child.start()
-    sender.close()
-    try:
-        if not receiver.poll(timeout):
-            raise EvaluationTimedOut(f"evaluation ran past its timeout of {timeout} s")
+    """Run the simulator in a forked child process and kill it past ``timeout`` seconds.
+
+    A plain fork (not multiprocessing) because Dask's worker processes are
+    daemons, which multiprocessing does not let have children.
+    """
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: evaluate, send the pickled outcome through the pipe, exit
+        os.close(read_end)
         try:
-            kind, value = receiver.recv()
-        except EOFError:
-            child.join(1)
-            raise RuntimeError(f"the evaluation's process died (exit code {child.exitcode})") from None
+            payload = pickle.dumps(("ok", simulator.evaluate(task.params, task.seed, context)))
+        except BaseException:  # noqa: BLE001 - everything the simulator does becomes data
+            payload = pickle.dumps(("error", traceback.format_exc()[-TRACEBACK_TAIL:]))
+        with os.fdopen(write_end, "wb") as pipe:
+            pipe.write(payload)
+        os._exit(0)
+    os.close(write_end)
+    deadline = time.monotonic() + timeout
+    chunks = []
+    try:
+        with os.fdopen(read_end, "rb") as pipe:
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not select.select([pipe], [], [], remaining)[0]:
+                    raise EvaluationTimedOut(f"evaluation ran past its timeout of {timeout} s")
+                chunk = os.read(pipe.fileno(), 1 << 20)
+                if not chunk:
+                    break
+                chunks.append(chunk)
     finally:
-        if child.is_alive():
-            child.kill()
-        child.join(5)
-        receiver.close()
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        _, status = os.waitpid(pid, 0)
+    if not chunks:
+        raise RuntimeError(f"the evaluation's process died (wait status {status})")
+    kind, value = pickle.loads(b"".join(chunks))
     if kind == "error":
         raise RuntimeError(value)
     return value

@@ -2,7 +2,8 @@
 
 The program is started without a shell, from an argv template whose
 ``{placeholders}`` are filled with the parameters and ``{seed}``,
-``{workdir}``, ``{generation}``, ``{individual}``; array parameters become
+``{workdir}``, ``{generation}``, ``{individual}`` and ``{config_dir}`` (the
+folder of the config file); array parameters become
 comma-separated numbers. Every evaluation runs in its own working directory,
 which also receives ``params.json`` (the parameters and the seed).
 
@@ -31,7 +32,7 @@ from l2l.registry import option
 from l2l.simulators.base import EvaluationContext, SimulationResult, Simulator
 
 TAIL = 2000
-_BUILTIN = {"seed", "workdir", "generation", "individual"}
+_BUILTIN = {"seed", "workdir", "generation", "individual", "config_dir"}
 
 
 class EvaluationTimeout(EvaluationError):
@@ -84,6 +85,7 @@ class Command(Simulator):
     workdir: str = option("", help="folder for the per-evaluation working directories (default: beside the output file)")
     keep_workdirs: bool = option(False, help="keep the working directories of successful evaluations")
     env: dict = option({}, help="extra environment variables")
+    config_dir: str = option("", help="the config's folder, for the {config_dir} placeholder (set automatically)")
 
     def __post_init__(self) -> None:
         if not self.argv or not all(isinstance(a, str) for a in self.argv):
@@ -124,7 +126,7 @@ class Command(Simulator):
         workdir = self._workdir(context)
         values = {name: _format(v) for name, v in params.items()}
         values.update(seed=str(seed), workdir=str(workdir), generation=str(context.generation),
-                      individual=str(context.individual))
+                      individual=str(context.individual), config_dir=self.config_dir or os.getcwd())
         argv = [arg.format_map(values) for arg in self.argv]
         serializable = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in params.items()}
         (workdir / "params.json").write_text(json.dumps({"params": serializable, "seed": seed}))

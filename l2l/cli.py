@@ -1,0 +1,234 @@
+"""The ``l2l`` command: run, resume, show, validate, list (and the commands of plug-in modules).
+
+Errors in what the user gave (config, file, option) end the command with one
+line on stderr naming the problem and exit status 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+from l2l import __version__
+from l2l.errors import L2LError
+
+#: Modules that add subcommands: each has ``register(subparsers)``.
+PLUGIN_COMMANDS = ("l2l.commands.analysis", "l2l.commands.slurm")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from l2l.config import load_config
+    from l2l.loop import build, default_out, run
+
+    config = load_config(args.config).with_overrides(backend=args.backend, workers=args.workers,
+                                                     seed=args.seed, generations=args.generations)
+    if args.dry_run:
+        components = build(config)
+        script = getattr(components.executor, "job_script", None)
+        print(f"config {args.config} is valid: {config.optimizer.name} over {len(config.space)} parameters, "
+              f"simulator {config.simulator.name}, backend {config.backend.name}")
+        if callable(script):
+            print(script())
+        return 0
+    out = Path(args.out) if args.out else default_out(config)
+    started = time.time()
+    print(f"l2l {__version__}: {config.name}: {config.optimizer.name} x {config.simulator.name} "
+          f"on {config.backend.name}, {config.generations} generations -> {out}", file=sys.stderr)
+    try:
+        path = run(config, out, progress=not args.no_progress)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted; every completed generation is in {out}; continue with: l2l resume {out}",
+              file=sys.stderr)
+        return 130
+    _summary(path, time.time() - started)
+    return 0
+
+
+def _resume(args: argparse.Namespace) -> int:
+    from l2l.loop import resume
+
+    started = time.time()
+    try:
+        path = resume(args.file, generations=args.generations, backend=args.backend, workers=args.workers,
+                      progress=not args.no_progress)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted; continue with: l2l resume {args.file}", file=sys.stderr)
+        return 130
+    _summary(path, time.time() - started)
+    return 0
+
+
+def _summary(path: Path, seconds: float) -> None:
+    from l2l.results_schema.reader import Trajectory
+
+    with Trajectory(path) as trajectory:
+        frame = trajectory.evaluations(errors=False)
+        ok = frame[frame["status"] == "ok"]
+        print(f"done in {seconds:.1f} s: {trajectory.n_generations} generations, {len(frame)} evaluations "
+              f"({len(frame) - len(ok)} failed), {len(frame) / max(seconds, 1e-9):.0f} evaluations/s")
+        print(_best_table(trajectory, frame, 5))
+        print(f"results: {path}  (python: l2l.load({str(path)!r}))")
+
+
+def _best_table(trajectory, frame, n: int) -> str:
+    import numpy as np
+
+    ok = frame[frame["status"] == "ok"]
+    if ok.empty:
+        return "no successful evaluation"
+    objectives = trajectory.objectives
+    columns = ["generation", "individual"] + [o.name for o in objectives] + trajectory.space.columns()[:8]
+    if len(objectives) == 1:
+        o = objectives[0]
+        best = ok.sort_values(o.name, ascending=o.direction == "minimize").head(n)
+        title = f"best {len(best)} by {o.name} ({o.direction}):"
+    else:
+        from l2l.optimizers.pareto import pareto_front_mask
+        scores = ok[[o.name for o in objectives]].to_numpy() * np.array([o.sign for o in objectives])
+        best = ok[pareto_front_mask(scores)]
+        title = f"Pareto front ({len(best)} evaluations):"
+        best = best.head(20)
+    with __import__("pandas").option_context("display.width", 160, "display.max_columns", 20):
+        return title + "\n" + best[columns].to_string(index=False)
+
+
+def _show(args: argparse.Namespace) -> int:
+    from l2l.results_schema.reader import Trajectory
+
+    with Trajectory(args.file) as trajectory:
+        run = trajectory.run
+        config = run["config"]
+        frame = trajectory.evaluations(errors=False)
+        events = trajectory.events()
+        last = events["kind"].iloc[-1] if len(events) else "created"
+        status = {"finished": "finished", "started": "running or interrupted",
+                  "resumed": "running or interrupted"}.get(last, last)
+        print(f"run        {run['name']}  (seed {run['seed']}, schema {trajectory.schema_version})")
+        print(f"optimizer  {json.dumps(run['optimizer'])}")
+        print(f"simulator  {json.dumps(run['simulator'])}")
+        print(f"backend    {json.dumps(run['backend'])}")
+        print(f"space      {', '.join(f'{p.name} ({p.kind})' for p in trajectory.space)}")
+        print(f"objectives {', '.join(f'{o.name} ({o.direction})' for o in trajectory.objectives)}")
+        print(f"host       {run['host']}  created {run['created']}  l2l {run['versions']['l2l']}")
+        print(f"progress   {trajectory.n_generations} of {config['run']['generations']} generations, "
+              f"{len(frame)} evaluations ({int((frame['status'] != 'ok').sum())} failed), status: {status}")
+        if len(events):
+            for _, event in events.tail(args.events).iterrows():
+                print(f"event      {event['time']:%Y-%m-%d %H:%M:%S} {event['kind']} {event['detail']}")
+        print(_best_table(trajectory, frame, args.top))
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from l2l.results_schema.validate import validate
+
+    status = 0
+    for path in args.files:
+        problems = validate(path)
+        if problems:
+            status = 1
+            for problem in problems:
+                print(f"{path}: {problem}", file=sys.stderr)
+        else:
+            print(f"{path}: valid l2l trajectory")
+    return status
+
+
+def _list(args: argparse.Namespace) -> int:
+    from l2l.jobs import BACKENDS
+    from l2l.optimizers import OPTIMIZERS
+    from l2l.simulators import SIMULATORS
+
+    families = {"optimizers": OPTIMIZERS, "simulators": SIMULATORS, "backends": BACKENDS}
+    chosen = [args.kind] if args.kind else list(families)
+    for family in chosen:
+        registry = families[family]
+        print(f"{family}:")
+        for name in registry.names():
+            try:
+                info = registry.describe(name)
+            except ImportError as exc:
+                print(f"  {name:<22} (unavailable: {exc})")
+                continue
+            print(f"  {name:<22} {info['summary']}")
+            if args.verbose or args.kind:
+                for opt in info["options"]:
+                    default = json.dumps(opt["default"]) if not isinstance(opt["default"], str) \
+                        else repr(opt["default"])
+                    print(f"      {opt['name']} = {default:<14} {opt['help']}")
+        print()
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="l2l", description="Learning to learn: explore parameter spaces of "
+                                  "brain-inspired models; one HDF5 trajectory per run.")
+    top.add_argument("--version", action="version", version=f"l2l {__version__}")
+    sub = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("run", help="run a config into a new trajectory file",
+                       description="Run CONFIG.toml; refuses to overwrite an existing output file.")
+    p.add_argument("config", help="TOML config file")
+    p.add_argument("--out", help="output HDF5 file (default: run.out or NAME.h5 beside the config)")
+    p.add_argument("--backend", help="serial, local, dask, slurm or slurm-array (overrides [backend])")
+    p.add_argument("--workers", type=int, help="workers for the backend")
+    p.add_argument("--seed", type=int, help="run seed (overrides run.seed)")
+    p.add_argument("--generations", type=int, help="number of generations (overrides run.generations)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--dry-run", action="store_true", help="validate, print the job script of SLURM backends, stop")
+    p.set_defaults(func=_run)
+
+    p = sub.add_parser("resume", help="continue a run from its trajectory file",
+                       description="Continue from the last completed generation; a generation that was "
+                                   "interrupted reuses the evaluations already stored.")
+    p.add_argument("file")
+    p.add_argument("--generations", type=int, help="new total number of generations (to extend a run)")
+    p.add_argument("--backend", help="run the remaining evaluations on another backend")
+    p.add_argument("--workers", type=int)
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=_resume)
+
+    p = sub.add_parser("show", help="what ran, how far, the best individuals")
+    p.add_argument("file")
+    p.add_argument("--top", type=int, default=10, help="best individuals to show")
+    p.add_argument("--events", type=int, default=5, help="last events to show")
+    p.set_defaults(func=_show)
+
+    p = sub.add_parser("validate", help="check files against the trajectory spec (exit 1 if not)")
+    p.add_argument("files", nargs="+")
+    p.set_defaults(func=_validate)
+
+    p = sub.add_parser("list", help="optimizers, simulators and backends with their options")
+    p.add_argument("kind", nargs="?", choices=["optimizers", "simulators", "backends"])
+    p.add_argument("-v", "--verbose", action="store_true", help="show options of every component")
+    p.set_defaults(func=_list)
+
+    for module_name in PLUGIN_COMMANDS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name and module_name.startswith(exc.name):
+                continue
+            raise
+        module.register(sub)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except L2LError as exc:
+        print(f"l2l: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
