@@ -1,0 +1,119 @@
+"""Helpers shared by the numeric optimizers: a normalized frame, ranks, RNG plumbing.
+
+Most optimizers here search in *frame* coordinates, in which one unit is the
+natural range of each coordinate: the unit cube for a bounded coordinate, and
+``4 * scale`` centred on the default for an unbounded one (so that ``default``
+sits at 0.5, as the middle of a bounded range does). Bounded coordinates are
+clipped to ``[0, 1]``; unbounded ones are free.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+import numpy as np
+
+from l2l.errors import ConfigError
+from l2l.optimizers.base import Problem
+
+
+class Frame:
+    """Affine map between code space and frame coordinates for one space."""
+
+    def __init__(self, problem: Problem):
+        space = problem.space
+        self.bounded = np.isfinite(space.lower) & np.isfinite(space.upper)
+        width = np.where(self.bounded, space.upper - space.lower, 4.0 * space.scale())
+        default = space.default()
+        self.origin = np.where(self.bounded, space.lower, default - width / 2)
+        self.width = width
+        self.dimension = space.dimension
+
+    def to_frame(self, codes: np.ndarray) -> np.ndarray:
+        return (np.asarray(codes, dtype=float) - self.origin) / self.width
+
+    def from_frame(self, points: np.ndarray) -> np.ndarray:
+        return self.origin + self.clip(points) * self.width
+
+    def clip(self, points: np.ndarray) -> np.ndarray:
+        points = np.asarray(points, dtype=float)
+        return np.where(self.bounded, np.clip(points, 0.0, 1.0), points)
+
+    def start(self, problem: Problem) -> np.ndarray:
+        """The frame coordinates of the space's default point."""
+        return self.to_frame(problem.space.default())
+
+
+def centered_ranks(values: np.ndarray) -> np.ndarray:
+    """Fitness shaping: ranks mapped linearly to [-0.5, 0.5] (ties share the mean rank)."""
+    values = np.asarray(values, dtype=float)
+    n = len(values)
+    if n < 2:
+        return np.zeros(n)
+    order = np.argsort(values, kind="stable")
+    ranks = np.empty(n)
+    ranks[order] = np.arange(n, dtype=float)
+    for value in np.unique(values):
+        tied = values == value
+        if tied.sum() > 1:
+            ranks[tied] = ranks[tied].mean()
+    return ranks / (n - 1) - 0.5
+
+
+def nes_utilities(values: np.ndarray) -> np.ndarray:
+    """The rank-based utilities of natural evolution strategies (sum zero, best gets most)."""
+    values = np.asarray(values, dtype=float)
+    n = len(values)
+    order = np.argsort(-values, kind="stable")
+    raw = np.maximum(0.0, np.log(n / 2 + 1) - np.log(np.arange(1, n + 1)))
+    raw = raw / raw.sum() - 1.0 / n
+    utilities = np.empty(n)
+    utilities[order] = raw
+    return utilities
+
+
+@contextmanager
+def numpy_global_random(seed: int) -> Iterator[None]:
+    """Run library code that draws from ``numpy.random``'s global generator with ``seed``.
+
+    The global generator is restored afterwards, so nothing leaks between runs.
+    """
+    saved = np.random.get_state()
+    np.random.seed(int(seed) % (2 ** 32))
+    try:
+        yield
+    finally:
+        np.random.set_state(saved)
+
+
+def check_count(owner: str, key: str, value: int, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ConfigError(f"optimizer {owner!r}: {key} must be an integer >= {minimum}, got {value!r}")
+
+
+def check_choice(owner: str, key: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ConfigError(f"optimizer {owner!r}: {key} must be one of {list(choices)}, got {value!r}")
+
+
+def best_of(state_best: float | None, candidates: np.ndarray, scalar: np.ndarray,
+            best_point: np.ndarray | None) -> tuple[float | None, np.ndarray | None]:
+    """Update a (best score, best point) pair with new results; non-finite scores are ignored."""
+    finite = np.isfinite(scalar)
+    if not finite.any():
+        return state_best, best_point
+    i = int(np.argmax(np.where(finite, scalar, -np.inf)))
+    if state_best is None or scalar[i] > state_best:
+        return float(scalar[i]), np.asarray(candidates[i], dtype=float).copy()
+    return state_best, best_point
+
+
+def finite_scores(scalar: np.ndarray) -> np.ndarray:
+    """Replace non-finite scores by something worse than every finite one."""
+    scalar = np.asarray(scalar, dtype=float)
+    finite = np.isfinite(scalar)
+    if finite.all():
+        return scalar
+    worst = scalar[finite].min() - 1.0 - abs(scalar[finite].min()) if finite.any() else 0.0
+    return np.where(finite, scalar, worst)

@@ -1,0 +1,224 @@
+"""Bayesian optimization through Optuna's ask/tell interface: TPE, GP and multi-objective TPE.
+
+The state is the list of told trials as arrays (codes and larger-is-better
+scores) plus the codes asked but not yet told. Every ``ask`` replays them
+into a fresh in-memory study, with a sampler seeded from the run seed and the
+number of asks so far, so asking is a pure function of the state: a resumed
+run continues exactly. Asked-but-untold points enter the study as running
+trials, which TPE's constant-liar strategy treats as bad results; the GP
+sampler, which ignores running trials, is given them as completed trials at
+the worst score seen so far (a constant lie). A whole generation can thus be
+asked at once, and ``tell`` accepts any subset of what was asked.
+
+Each element of an array parameter becomes its own float dimension.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from l2l.errors import ConfigError
+from l2l.optimizers._common import check_count
+from l2l.optimizers.base import Optimizer, Problem, State, as_matrix
+from l2l.registry import option
+from l2l.space import Categorical, Int
+
+
+def _optuna():
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    logging.getLogger("optuna").setLevel(logging.ERROR)
+    return optuna
+
+
+def distributions(problem: Problem) -> dict[str, Any]:
+    """Optuna distributions of the space's coordinates, named like the analysis columns."""
+    optuna = _optuna()
+    out: dict[str, Any] = {}
+    for p in problem.space.parameters:
+        if isinstance(p, Categorical):
+            out[p.name] = optuna.distributions.CategoricalDistribution(list(p.choices))
+        elif isinstance(p, Int):
+            out[p.name] = optuna.distributions.IntDistribution(p.low, p.high, log=p.log)
+        else:
+            for column in p.columns():
+                out[column] = optuna.distributions.FloatDistribution(p.low, p.high, log=p.log)
+    return out
+
+
+def to_params(problem: Problem, code: np.ndarray) -> dict[str, Any]:
+    """One code vector as an Optuna parameter dict."""
+    out: dict[str, Any] = {}
+    for p, value in problem.space.decode(code).items():
+        parameter = problem.space[p]
+        if getattr(parameter, "shape", ()):
+            for column, element in zip(parameter.columns(), np.asarray(value).reshape(-1)):
+                out[column] = float(element)
+        elif isinstance(parameter, (Categorical, Int)):
+            out[p] = value
+        else:
+            out[p] = float(value)
+    return out
+
+
+def from_params(problem: Problem, params: dict[str, Any]) -> np.ndarray:
+    """Inverse of :func:`to_params`."""
+    values: dict[str, Any] = {}
+    for p in problem.space.parameters:
+        if getattr(p, "shape", ()):
+            values[p.name] = np.array([params[c] for c in p.columns()], dtype=float).reshape(p.shape)
+        else:
+            values[p.name] = params[p.name]
+    return problem.space.encode(values)
+
+
+def _sampler_seed(state: State) -> int:
+    sequence = np.random.SeedSequence(state["seed"], spawn_key=(11, state["asks"]))
+    return int(sequence.generate_state(1)[0])
+
+
+@dataclass(frozen=True)
+class _OptunaOptimizer(Optimizer):
+    supports_async: ClassVar[bool] = True
+
+    population_size: int = option(10, help="candidates asked per generation")
+    n_startup_trials: int = option(10, help="random trials before the model is used")
+
+    def __post_init__(self) -> None:
+        check_count(self.name, "population_size", self.population_size, 1)
+        check_count(self.name, "n_startup_trials", self.n_startup_trials, 0)
+
+    # -- state -----------------------------------------------------------------
+    def init(self, problem: Problem, seed: int) -> State:
+        dimension, k = problem.space.dimension, problem.n_objectives
+        return {"seed": int(seed), "asks": 0,
+                "codes": np.empty((0, dimension)), "scores": np.empty((0, k)),
+                "pending": np.empty((0, dimension))}
+
+    def _sampler(self, problem: Problem, seed: int):
+        raise NotImplementedError
+
+    def _lie_pending(self) -> bool:
+        return False
+
+    def _study(self, problem: Problem, state: State):
+        optuna = _optuna()
+        directions = ["maximize"] * problem.n_objectives
+        study = optuna.create_study(sampler=self._sampler(problem, _sampler_seed(state)), directions=directions)
+        dists = distributions(problem)
+        trials = []
+        for code, score in zip(state["codes"], state["scores"]):
+            params = to_params(problem, code)
+            if np.all(np.isfinite(score)):
+                trials.append(optuna.trial.create_trial(params=params, distributions=dists,
+                                                        values=[float(s) for s in score]))
+            else:
+                trials.append(optuna.trial.create_trial(params=params, distributions=dists,
+                                                        state=optuna.trial.TrialState.FAIL))
+        lie = self._lie(state)
+        for code in state["pending"]:
+            params = to_params(problem, code)
+            if lie is None:
+                trials.append(optuna.trial.create_trial(params=params, distributions=dists,
+                                                        state=optuna.trial.TrialState.RUNNING))
+            else:
+                trials.append(optuna.trial.create_trial(params=params, distributions=dists, values=lie))
+        study.add_trials(trials)
+        return study, dists, lie
+
+    def _lie(self, state: State) -> list[float] | None:
+        if not self._lie_pending():
+            return None
+        scores = state["scores"]
+        finite = np.all(np.isfinite(scores), axis=1)
+        if not finite.any():
+            return [0.0] * scores.shape[1]
+        return [float(v) for v in scores[finite].min(axis=0)]
+
+    # -- the contract ----------------------------------------------------------
+    def ask(self, problem: Problem, state: State, n: int | None = None) -> tuple[np.ndarray, State]:
+        size = self.population_size if n is None else int(n)
+        study, dists, lie = self._study(problem, state)
+        rows = []
+        for _ in range(size):
+            trial = study.ask(fixed_distributions=dists)
+            rows.append(from_params(problem, trial.params))
+            if lie is not None:
+                study.tell(trial, lie)
+        candidates = np.array(rows, dtype=float).reshape(size, problem.space.dimension)
+        pending = np.vstack([state["pending"], candidates])
+        return candidates, {**state, "asks": state["asks"] + 1, "pending": pending}
+
+    def tell(self, problem, state, candidates, scores, outputs=None) -> State:
+        candidates = as_matrix(candidates).reshape(-1, problem.space.dimension)
+        scores = np.asarray(scores, dtype=float).reshape(len(candidates), problem.n_objectives)
+        pending = state["pending"]
+        keep = np.ones(len(pending), dtype=bool)
+        for row in candidates:
+            match = np.flatnonzero(keep & np.all(np.isclose(pending, row, rtol=1e-12, atol=1e-12), axis=1))
+            if len(match):
+                keep[match[0]] = False
+        return {**state, "pending": pending[keep],
+                "codes": np.vstack([state["codes"], candidates]),
+                "scores": np.vstack([state["scores"], scores])}
+
+
+@dataclass(frozen=True)
+class TPE(_OptunaOptimizer):
+    """Tree-structured Parzen estimator (Optuna), multivariate, batches by constant liar."""
+
+    name: ClassVar[str] = "tpe"
+
+    multivariate: bool = option(True, help="model the parameters jointly rather than one by one")
+    n_ei_candidates: int = option(24, help="samples drawn to pick each candidate by expected improvement")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_count(self.name, "n_ei_candidates", self.n_ei_candidates, 1)
+
+    def _sampler(self, problem: Problem, seed: int):
+        optuna = _optuna()
+        return optuna.samplers.TPESampler(seed=seed, multivariate=self.multivariate, constant_liar=True,
+                                          n_startup_trials=self.n_startup_trials,
+                                          n_ei_candidates=self.n_ei_candidates)
+
+
+@dataclass(frozen=True)
+class MultiObjectiveTPE(TPE):
+    """Multi-objective TPE (Optuna): several objectives, batches by constant liar."""
+
+    name: ClassVar[str] = "motpe"
+    multi_objective: ClassVar[bool] = True
+
+
+@dataclass(frozen=True)
+class GaussianProcess(_OptunaOptimizer):
+    """Gaussian-process Bayesian optimization (Optuna's GPSampler; needs PyTorch)."""
+
+    name: ClassVar[str] = "gp"
+
+    deterministic_objective: bool = option(False, help="assume noise-free evaluations")
+
+    def check(self, problem: Problem) -> None:
+        super().check(problem)
+        try:
+            import torch  # noqa: F401
+        except ImportError as exc:
+            raise ConfigError("optimizer 'gp' needs PyTorch, which Optuna's GP sampler uses; "
+                              "install it (pip install torch) or use tpe") from exc
+
+    def _lie_pending(self) -> bool:
+        return True
+
+    def _sampler(self, problem: Problem, seed: int):
+        optuna = _optuna()
+        independent = optuna.samplers.RandomSampler(seed=seed)
+        return optuna.samplers.GPSampler(seed=seed, independent_sampler=independent,
+                                         n_startup_trials=self.n_startup_trials,
+                                         deterministic_objective=self.deterministic_objective,
+                                         warn_independent_sampling=False)

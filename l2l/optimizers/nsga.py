@@ -1,0 +1,170 @@
+"""NSGA-II and NSGA-III on DEAP's selection and variation operators.
+
+Individuals live in the unit cube of the (bounded) space. Each generation the
+parents are varied into ``population_size`` offspring (simulated binary
+crossover and polynomial mutation); when the offspring are told, parents and
+offspring together are reduced to the next parents by DEAP's ``selNSGA2``
+(non-dominated sorting, crowding distance) or ``selNSGA3`` (non-dominated
+sorting, niching around reference points). Scores are larger-is-better in
+every objective.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+from deap import base, tools
+
+from l2l.errors import ConfigError
+from l2l.optimizers._common import check_count, numpy_global_random
+from l2l.optimizers.base import (Optimizer, Problem, State, in_range, new_python_random, new_rng_state,
+                                 positive, python_random, rng_from_state, rng_state)
+from l2l.registry import option
+
+
+class _Fitness(base.Fitness):
+    weights: tuple[float, ...] = ()
+
+
+def _individuals(units: np.ndarray, scores: np.ndarray) -> list:
+    n_objectives = scores.shape[1]
+
+    class Fitness(_Fitness):
+        weights = (1.0,) * n_objectives
+
+    out = []
+    for row, score in zip(units, scores):
+        individual = _Individual(row.tolist())
+        individual.fitness = Fitness(tuple(float(s) for s in score))
+        out.append(individual)
+    return out
+
+
+class _Individual(list):
+    fitness: _Fitness
+
+
+@dataclass(frozen=True)
+class _NSGA(Optimizer):
+    multi_objective: ClassVar[bool] = True
+
+    population_size: int = option(40, help="parents kept and offspring evaluated per generation")
+    crossover_probability: float = option(0.9, help="probability that a pair of offspring is crossed over")
+    crossover_eta: float = option(20.0, help="crowding degree of simulated binary crossover (larger: children nearer parents)")
+    mutation_eta: float = option(20.0, help="crowding degree of polynomial mutation (larger: smaller mutations)")
+    gene_mutation_probability: float | None = option(None, help="probability that each gene mutates (default 1/dimension)")
+
+    def __post_init__(self) -> None:
+        check_count(self.name, "population_size", self.population_size, 4)
+        in_range(self.name, "crossover_probability", self.crossover_probability, 0.0, 1.0)
+        positive(self.name, crossover_eta=self.crossover_eta, mutation_eta=self.mutation_eta)
+        if self.gene_mutation_probability is not None:
+            in_range(self.name, "gene_mutation_probability", self.gene_mutation_probability, 0.0, 1.0)
+
+    def init(self, problem: Problem, seed: int) -> State:
+        return {
+            "rng": new_rng_state(seed),
+            "python_random": new_python_random(seed),
+            "generation": 0,
+            "parents": np.empty((0, problem.space.dimension)),
+            "parent_scores": np.empty((0, problem.n_objectives)),
+        }
+
+    def ask(self, problem: Problem, state: State, n: int | None = None) -> tuple[np.ndarray, State]:
+        state = dict(state)
+        dimension = problem.space.dimension
+        if len(state["parents"]) == 0:
+            rng = rng_from_state(state["rng"])
+            units = rng.random((self.population_size, dimension))
+            state["rng"] = rng_state(rng)
+            return problem.space.from_unit(units), state
+        parents = _individuals(state["parents"], state["parent_scores"])
+        indpb = self.gene_mutation_probability
+        indpb = 1.0 / dimension if indpb is None else indpb
+        with python_random(state):
+            chosen = self._mating_pool(parents)
+            offspring = [_Individual(list(ind)) for ind in chosen]
+            for i in range(1, len(offspring), 2):
+                if random.random() < self.crossover_probability:
+                    tools.cxSimulatedBinaryBounded(offspring[i - 1], offspring[i], eta=self.crossover_eta,
+                                                   low=0.0, up=1.0)
+            for ind in offspring:
+                tools.mutPolynomialBounded(ind, eta=self.mutation_eta, low=0.0, up=1.0, indpb=indpb)
+        units = np.clip(np.array(offspring, dtype=float).reshape(-1, dimension), 0.0, 1.0)
+        return problem.space.from_unit(units), state
+
+    def _mating_pool(self, parents: list) -> list:
+        raise NotImplementedError
+
+    def _select(self, pool: list, k: int, problem: Problem) -> list:
+        raise NotImplementedError
+
+    def tell(self, problem, state, candidates, scores, outputs=None) -> State:
+        state = dict(state)
+        scores = np.asarray(scores, dtype=float).reshape(len(candidates), problem.n_objectives)
+        # A failed evaluation must never look good; the loop already substitutes penalties.
+        scores = np.where(np.isfinite(scores), scores, -np.inf)
+        units = np.vstack([state["parents"], problem.space.to_unit(candidates)])
+        pool_scores = np.vstack([state["parent_scores"], scores])
+        pool = _individuals(units, pool_scores)
+        for i, individual in enumerate(pool):
+            individual.index = i
+        k = min(self.population_size, len(pool))
+        rng = rng_from_state(state["rng"])
+        with python_random(state), numpy_global_random(int(rng.integers(2 ** 32))):
+            chosen = self._select(pool, k, problem)
+        index = np.array([ind.index for ind in chosen], dtype=int)
+        state["rng"] = rng_state(rng)
+        state["parents"] = units[index]
+        state["parent_scores"] = pool_scores[index]
+        state["generation"] = state["generation"] + 1
+        return state
+
+
+@dataclass(frozen=True)
+class NSGA2(_NSGA):
+    """NSGA-II: non-dominated sorting with crowding distance, several objectives (DEAP)."""
+
+    name: ClassVar[str] = "nsga2"
+
+    def _mating_pool(self, parents: list) -> list:
+        # selTournamentDCD needs the crowding distance that selNSGA2 assigns.
+        ranked = tools.selNSGA2(parents, len(parents))
+        size = self.population_size
+        pool: list = []
+        while len(pool) < size:
+            take = len(ranked) - len(ranked) % 4 or len(ranked)
+            pool.extend(tools.selTournamentDCD(ranked, take))
+        return pool[:size]
+
+    def _select(self, pool: list, k: int, problem: Problem) -> list:
+        return tools.selNSGA2(pool, k)
+
+
+@dataclass(frozen=True)
+class NSGA3(_NSGA):
+    """NSGA-III: non-dominated sorting with niching around reference points, many objectives (DEAP)."""
+
+    name: ClassVar[str] = "nsga3"
+
+    reference_divisions: int = option(12, help="divisions of each objective axis for the uniform reference points")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_count(self.name, "reference_divisions", self.reference_divisions, 1)
+
+    def _mating_pool(self, parents: list) -> list:
+        return [random.choice(parents) for _ in range(self.population_size)]
+
+    def _select(self, pool: list, k: int, problem: Problem) -> list:
+        references = tools.uniform_reference_points(problem.n_objectives, self.reference_divisions)
+        return tools.selNSGA3(pool, k, references)
+
+    def check(self, problem: Problem) -> None:
+        super().check(problem)
+        if problem.n_objectives < 2:
+            raise ConfigError(f"optimizer 'nsga3' needs at least 2 objectives, got {problem.n_objectives}; "
+                              f"use cmaes, tpe or ga for one objective")
