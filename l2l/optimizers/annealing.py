@@ -1,0 +1,196 @@
+"""Simulated annealing and parallel tempering.
+
+Both run ``population_size`` Metropolis chains in frame coordinates (see
+:mod:`l2l.optimizers._common`). Each generation every chain proposes a
+Gaussian step of std ``step_size``; a proposal with score ``s'`` replaces the
+chain's current score ``s`` if ``s' >= s`` or with probability
+``exp((s' - s) / T)``.
+
+Simulated annealing lowers one temperature ``T_k`` after generation ``k``
+(``T0`` is ``temperature``, ``a`` is ``cooling_rate``):
+
+* ``exponential``: ``T0 * a**k`` (``a`` in (0, 1));
+* ``logarithmic``: ``T0 / (1 + a * ln(1 + k))``;
+* ``linear-multiplicative``: ``T0 / (1 + a * k)``;
+* ``quadratic-multiplicative``: ``T0 / (1 + a * k**2)``;
+* ``adaptive``: multiply ``T`` by ``1 - a`` when more than ``target_acceptance``
+  of the proposals were accepted, divide by ``1 - a`` otherwise.
+
+Parallel tempering keeps one chain per temperature, spaced geometrically
+between ``min_temperature`` and ``max_temperature``; after each generation
+neighbouring chains swap states with probability
+``min(1, exp((s_hot - s_cold) * (1/T_cold - 1/T_hot)))``. Hotter chains take
+larger steps (``step_size * sqrt(T / min_temperature)``, at most 0.5).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from l2l.errors import ConfigError
+from l2l.optimizers._common import Frame, best_of, check_choice, check_count, finite_scores
+from l2l.optimizers.base import Optimizer, Problem, State, in_range, new_rng_state, positive, rng_from_state, rng_state
+from l2l.registry import option
+
+SCHEDULES = ("exponential", "logarithmic", "linear-multiplicative", "quadratic-multiplicative", "adaptive")
+
+
+def _metropolis(rng: np.random.Generator, current: np.ndarray, proposed: np.ndarray,
+                temperatures: np.ndarray) -> np.ndarray:
+    """Which proposals are accepted; ``current`` may hold NaN for chains not yet evaluated."""
+    delta = proposed - np.where(np.isfinite(current), current, -np.inf)
+    with np.errstate(over="ignore", invalid="ignore"):
+        probability = np.where(delta >= 0, 1.0, np.exp(delta / np.maximum(temperatures, 1e-300)))
+    return rng.random(len(proposed)) < np.nan_to_num(probability, nan=1.0)
+
+
+@dataclass(frozen=True)
+class _Chains(Optimizer):
+    needs_bounds: ClassVar[bool] = False
+
+    population_size: int = option(10, help="independent chains, one candidate each per generation")
+    step_size: float = option(0.1, help="std of the proposal steps, as a fraction of each range (or of 4*scale)")
+
+    def __post_init__(self) -> None:
+        check_count(self.name, "population_size", self.population_size, 1)
+        positive(self.name, step_size=self.step_size)
+
+    def _start(self, problem: Problem, rng: np.random.Generator) -> np.ndarray:
+        frame = Frame(problem)
+        shape = (self.population_size, problem.space.dimension)
+        return np.where(frame.bounded, rng.random(shape), frame.start(problem) + rng.normal(0, 0.25, shape))
+
+    def _steps(self, state: State) -> np.ndarray:
+        return np.full(self.population_size, self.step_size)
+
+    def ask(self, problem: Problem, state: State, n: int | None = None) -> tuple[np.ndarray, State]:
+        frame = Frame(problem)
+        rng = rng_from_state(state["rng"])
+        if not np.isfinite(state["scores"]).any() and state["generation"] == 0:
+            points = state["points"]
+        else:
+            noise = rng.standard_normal(state["points"].shape) * self._steps(state)[:, None]
+            points = state["points"] + noise
+        return frame.from_frame(points), {**state, "rng": rng_state(rng)}
+
+    def _accept(self, problem, state, candidates, scores) -> tuple[State, np.random.Generator, float]:
+        frame = Frame(problem)
+        scalar = finite_scores(self.scalar_scores(problem, scores))
+        rng = rng_from_state(state["rng"])
+        accepted = _metropolis(rng, state["scores"], scalar, self._temperatures(state))
+        points = np.where(accepted[:, None], frame.to_frame(candidates), state["points"])
+        chain_scores = np.where(accepted, scalar, state["scores"])
+        best_score, best = best_of(state["best_score"], candidates, scalar, state["best"])
+        new = {**state, "points": points, "scores": chain_scores, "generation": state["generation"] + 1,
+               "best_score": best_score, "best": best}
+        return new, rng, float(accepted.mean())
+
+    def _temperatures(self, state: State) -> np.ndarray:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class SimulatedAnnealing(_Chains):
+    """Simulated annealing: parallel Metropolis chains under a cooling schedule."""
+
+    name: ClassVar[str] = "simulated-annealing"
+
+    temperature: float = option(1.0, help="initial temperature, in score units")
+    cooling_schedule: str = option("exponential", help="exponential, logarithmic, linear-multiplicative, "
+                                                       "quadratic-multiplicative or adaptive")
+    cooling_rate: float = option(0.95, help="parameter a of the schedule (see the module documentation)")
+    target_acceptance: float = option(0.3, help="acceptance rate the adaptive schedule aims at")
+    step_decay: float = option(0.98, help="factor applied to step_size every generation")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        positive(self.name, temperature=self.temperature, cooling_rate=self.cooling_rate,
+                 step_decay=self.step_decay)
+        check_choice(self.name, "cooling_schedule", self.cooling_schedule, SCHEDULES)
+        if self.cooling_schedule in ("exponential", "adaptive") and not self.cooling_rate < 1:
+            raise ConfigError(f"optimizer 'simulated-annealing': cooling_rate must be < 1 for the "
+                              f"{self.cooling_schedule} schedule, got {self.cooling_rate}")
+        in_range(self.name, "target_acceptance", self.target_acceptance, 0.0, 1.0)
+        in_range(self.name, "step_decay", self.step_decay, 0.0, 1.0)
+
+    def init(self, problem: Problem, seed: int) -> State:
+        rng = rng_from_state(new_rng_state(seed))
+        points = self._start(problem, rng)
+        return {"rng": rng_state(rng), "generation": 0, "points": points,
+                "scores": np.full(self.population_size, np.nan), "temperature": float(self.temperature),
+                "best_score": None, "best": None}
+
+    def _temperatures(self, state: State) -> np.ndarray:
+        return np.full(self.population_size, state["temperature"])
+
+    def _steps(self, state: State) -> np.ndarray:
+        return np.full(self.population_size, self.step_size * self.step_decay ** state["generation"])
+
+    def tell(self, problem, state, candidates, scores, outputs=None) -> State:
+        new, rng, acceptance = self._accept(problem, state, candidates, scores)
+        k, start, a = new["generation"], self.temperature, self.cooling_rate
+        schedule = self.cooling_schedule
+        if schedule == "exponential":
+            temperature = start * a ** k
+        elif schedule == "logarithmic":
+            temperature = start / (1 + a * math.log(1 + k))
+        elif schedule == "linear-multiplicative":
+            temperature = start / (1 + a * k)
+        elif schedule == "quadratic-multiplicative":
+            temperature = start / (1 + a * k * k)
+        else:
+            factor = (1 - a) if acceptance > self.target_acceptance else 1 / (1 - a)
+            temperature = state["temperature"] * factor
+        new["temperature"] = float(temperature)
+        new["rng"] = rng_state(rng)
+        return new
+
+
+@dataclass(frozen=True)
+class ParallelTempering(_Chains):
+    """Parallel tempering: chains at fixed temperatures that swap states with their neighbours."""
+
+    name: ClassVar[str] = "parallel-tempering"
+
+    min_temperature: float = option(0.01, help="temperature of the coldest chain, in score units")
+    max_temperature: float = option(10.0, help="temperature of the hottest chain, in score units")
+    step_size: float = option(0.01, help="proposal std of the coldest chain, as a fraction of each range (or of 4*scale)")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_count(self.name, "population_size", self.population_size, 2)
+        positive(self.name, min_temperature=self.min_temperature)
+        if not self.max_temperature > self.min_temperature:
+            raise ConfigError(f"optimizer 'parallel-tempering': max_temperature must be > min_temperature "
+                              f"({self.min_temperature}), got {self.max_temperature}")
+
+    def init(self, problem: Problem, seed: int) -> State:
+        rng = rng_from_state(new_rng_state(seed))
+        return {"rng": rng_state(rng), "generation": 0, "points": self._start(problem, rng),
+                "scores": np.full(self.population_size, np.nan), "swaps": 0,
+                "best_score": None, "best": None}
+
+    def _temperatures(self, state: State) -> np.ndarray:
+        return np.geomspace(self.min_temperature, self.max_temperature, self.population_size)
+
+    def _steps(self, state: State) -> np.ndarray:
+        ratio = self._temperatures(state) / self.min_temperature
+        return np.minimum(self.step_size * np.sqrt(ratio), 0.5)
+
+    def tell(self, problem, state, candidates, scores, outputs=None) -> State:
+        new, rng, _ = self._accept(problem, state, candidates, scores)
+        temperatures = self._temperatures(new)
+        points, chain_scores = new["points"].copy(), new["scores"].copy()
+        swaps = new["swaps"]
+        for cold in range(new["generation"] % 2, self.population_size - 1, 2):
+            hot = cold + 1
+            exponent = (chain_scores[hot] - chain_scores[cold]) * (1 / temperatures[cold] - 1 / temperatures[hot])
+            if exponent >= 0 or rng.random() < math.exp(exponent):
+                points[[cold, hot]] = points[[hot, cold]]
+                chain_scores[[cold, hot]] = chain_scores[[hot, cold]]
+                swaps += 1
+        return {**new, "points": points, "scores": chain_scores, "swaps": int(swaps), "rng": rng_state(rng)}

@@ -1,0 +1,140 @@
+"""Evolution strategies: OpenAI-style ES and separable natural evolution strategies.
+
+Both search in frame coordinates (see :mod:`l2l.optimizers._common`).
+
+``es`` perturbs the mean with ``sigma * eps`` for ``population_size / 2``
+Gaussian directions and their mirrors (antithetic sampling), shapes the
+scores into centred ranks, estimates the gradient
+``sum(rank_i * eps_i) / (n * sigma)`` and follows it with Adam or plain
+gradient ascent. ``nes`` (separable NES) adapts a mean and one step size per
+coordinate along the natural gradient, with rank-based utilities.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from l2l.optimizers._common import Frame, best_of, centered_ranks, check_choice, check_count, finite_scores, nes_utilities
+from l2l.optimizers.base import Optimizer, Problem, State, in_range, new_rng_state, positive, rng_from_state, rng_state
+from l2l.registry import option
+
+
+@dataclass(frozen=True)
+class EvolutionStrategies(Optimizer):
+    """OpenAI-style evolution strategies: mirrored Gaussian perturbations, rank fitness shaping, Adam."""
+
+    name: ClassVar[str] = "es"
+    needs_bounds: ClassVar[bool] = False
+
+    population_size: int = option(20, help="perturbations per generation (even with mirrored sampling)")
+    sigma: float = option(0.05, help="perturbation std, as a fraction of each range (or of 4*scale)")
+    learning_rate: float = option(0.05, help="step of the update, in frame units")
+    mirrored: bool = option(True, help="evaluate each perturbation and its mirror image")
+    fitness_shaping: bool = option(True, help="use centred ranks instead of raw scores")
+    update: str = option("adam", help="'adam' or 'sgd' (plain gradient ascent)")
+    weight_decay: float = option(0.0, help="L2 pull of the mean towards the start point")
+
+    def __post_init__(self) -> None:
+        check_count(self.name, "population_size", self.population_size, 2)
+        positive(self.name, sigma=self.sigma, learning_rate=self.learning_rate)
+        check_choice(self.name, "update", self.update, ("adam", "sgd"))
+        in_range(self.name, "weight_decay", self.weight_decay, 0.0, 1.0)
+
+    def init(self, problem: Problem, seed: int) -> State:
+        frame = Frame(problem)
+        dimension = problem.space.dimension
+        return {"rng": new_rng_state(seed), "generation": 0, "mean": frame.start(problem),
+                "start": frame.start(problem), "moment1": np.zeros(dimension), "moment2": np.zeros(dimension),
+                "best_score": None, "best": None}
+
+    def ask(self, problem: Problem, state: State, n: int | None = None) -> tuple[np.ndarray, State]:
+        frame = Frame(problem)
+        rng = rng_from_state(state["rng"])
+        dimension = problem.space.dimension
+        if self.mirrored:
+            half = rng.standard_normal(((self.population_size + 1) // 2, dimension))
+            noise = np.vstack([half, -half])[: self.population_size]
+        else:
+            noise = rng.standard_normal((self.population_size, dimension))
+        points = state["mean"] + self.sigma * noise
+        return frame.from_frame(points), {**state, "rng": rng_state(rng)}
+
+    def tell(self, problem, state, candidates, scores, outputs=None) -> State:
+        frame = Frame(problem)
+        scalar = finite_scores(self.scalar_scores(problem, scores))
+        noise = (frame.to_frame(candidates) - state["mean"]) / self.sigma
+        if self.fitness_shaping:
+            weights = centered_ranks(scalar)
+        else:
+            weights = (scalar - scalar.mean()) / (scalar.std() or 1.0)
+        gradient = weights @ noise / (len(scalar) * self.sigma)
+        gradient = gradient - self.weight_decay * (state["mean"] - state["start"])
+        generation = state["generation"] + 1
+        moment1, moment2 = state["moment1"], state["moment2"]
+        if self.update == "adam":
+            moment1 = 0.9 * moment1 + 0.1 * gradient
+            moment2 = 0.999 * moment2 + 0.001 * gradient ** 2
+            step = self.learning_rate * (moment1 / (1 - 0.9 ** generation)) / (
+                np.sqrt(moment2 / (1 - 0.999 ** generation)) + 1e-8)
+        else:
+            step = self.learning_rate * gradient
+        best_score, best = best_of(state["best_score"], candidates, scalar, state["best"])
+        return {**state, "generation": generation, "mean": frame.clip(state["mean"] + step),
+                "moment1": moment1, "moment2": moment2, "best_score": best_score, "best": best}
+
+
+@dataclass(frozen=True)
+class NaturalES(Optimizer):
+    """Natural evolution strategies (separable NES): mean and per-coordinate step sizes by natural gradient."""
+
+    name: ClassVar[str] = "nes"
+    needs_bounds: ClassVar[bool] = False
+
+    population_size: int | None = option(None, help="samples per generation (default 4 + 3 ln(dimension))")
+    sigma: float = option(0.3, help="initial step size, as a fraction of each range (or of 4*scale)")
+    mean_learning_rate: float = option(1.0, help="learning rate of the mean")
+    sigma_learning_rate: float | None = option(None, help="learning rate of the step sizes (default (3 + ln d) / (5 sqrt d))")
+    mirrored: bool = option(True, help="evaluate each sample and its mirror image")
+
+    def __post_init__(self) -> None:
+        if self.population_size is not None:
+            check_count(self.name, "population_size", self.population_size, 2)
+        positive(self.name, sigma=self.sigma, mean_learning_rate=self.mean_learning_rate)
+        if self.sigma_learning_rate is not None:
+            positive(self.name, sigma_learning_rate=self.sigma_learning_rate)
+
+    def size(self, problem: Problem) -> int:
+        return self.population_size or 4 + int(3 * math.log(problem.space.dimension))
+
+    def init(self, problem: Problem, seed: int) -> State:
+        frame = Frame(problem)
+        return {"rng": new_rng_state(seed), "generation": 0, "mean": frame.start(problem),
+                "sigma": np.full(problem.space.dimension, float(self.sigma)), "best_score": None, "best": None}
+
+    def ask(self, problem: Problem, state: State, n: int | None = None) -> tuple[np.ndarray, State]:
+        frame = Frame(problem)
+        rng = rng_from_state(state["rng"])
+        size, dimension = self.size(problem), problem.space.dimension
+        if self.mirrored:
+            half = rng.standard_normal(((size + 1) // 2, dimension))
+            z = np.vstack([half, -half])[:size]
+        else:
+            z = rng.standard_normal((size, dimension))
+        return frame.from_frame(state["mean"] + state["sigma"] * z), {**state, "rng": rng_state(rng)}
+
+    def tell(self, problem, state, candidates, scores, outputs=None) -> State:
+        frame = Frame(problem)
+        dimension = problem.space.dimension
+        scalar = finite_scores(self.scalar_scores(problem, scores))
+        z = (frame.to_frame(candidates) - state["mean"]) / state["sigma"]
+        utilities = nes_utilities(scalar)
+        sigma_rate = self.sigma_learning_rate or (3 + math.log(dimension)) / (5 * math.sqrt(dimension))
+        mean = state["mean"] + self.mean_learning_rate * state["sigma"] * (utilities @ z)
+        sigma = state["sigma"] * np.exp(sigma_rate / 2 * (utilities @ (z ** 2 - 1)))
+        best_score, best = best_of(state["best_score"], candidates, scalar, state["best"])
+        return {**state, "generation": state["generation"] + 1, "mean": frame.clip(mean),
+                "sigma": np.clip(sigma, 1e-12, 1e3), "best_score": best_score, "best": best}
