@@ -288,12 +288,18 @@ class PoissonCounts:
         # count at the lower edge of each bin of u; the inversion then only corrects upwards
         edges = (np.arange(self._BINS) / self._BINS).astype(np.float32)
         self.table = np.searchsorted(self.cdf, edges, side="right").astype(np.int32)
-        self.shape, self.rng, self.weight = shape, rng, weight
+        self.shape, self.rng, self.weight, self.lam = shape, rng, weight, lam
         self.chunk = max(1, min(steps, 262_144 // max(1, int(np.prod(shape)))))
         self.block, self.pos = None, self.chunk
 
     def next(self) -> np.ndarray:
-        if self.pos == self.chunk:
+        if self.pos == self.chunk and self.lam < 0.5:
+            # few events: draw their total, then place each uniformly (Poisson splitting)
+            size = self.chunk * int(np.prod(self.shape))
+            where = self.rng.integers(0, size, size=self.rng.poisson(self.lam * size))
+            counts = np.bincount(where, minlength=size).reshape((self.chunk,) + self.shape)
+            self.block, self.pos = counts * self.weight, 0
+        elif self.pos == self.chunk:
             u = self.rng.random((self.chunk,) + self.shape, dtype=np.float32)
             counts = np.take(self.table, (u * self._BINS).astype(np.int32))
             counts += u >= np.take(self.cdf, counts)
@@ -343,13 +349,14 @@ def input_drive(spikes: np.ndarray, synapses: Synapses) -> np.ndarray:
     steps, batch, _ = spikes.shape
     out = np.zeros((steps, batch, synapses.n_post))
     pre = synapses.presynaptic()
-    x = spikes.astype(float)
+    # 2-D products: numpy's stacked 3-D matmul is far slower for these shapes
+    x = spikes.reshape(steps * batch, -1).astype(float)
     for d in np.unique(synapses.delays):
         sel = synapses.delays == d
         w = np.zeros((synapses.n_pre, synapses.n_post))
         np.add.at(w, (pre[sel], synapses.indices[sel]), synapses.weights[sel])
         if d < steps:
-            out[d:] += x[:steps - d] @ w
+            out[d:] += (x[:(steps - d) * batch] @ w).reshape(steps - d, batch, -1)
     return out
 
 

@@ -51,6 +51,7 @@ class DelayBuffer:
         self.pad_weight[rows, cols] = synapses.weights
         self.pad_delay = np.ones((synapses.n_pre, width), dtype=np.int64)
         self.pad_delay[rows, cols] = synapses.delays
+        self.code = None  # delay and target of every padded synapse, built on first use
         self.dense = []
         if self.mode in ("dense", "auto"):
             pre = synapses.presynaptic()
@@ -108,16 +109,18 @@ class DelayBuffer:
     def _push_event(self, fired: np.ndarray, base: int) -> None:
         n, batch = self.n, self.batch
         trial, pre = np.divmod(fired, n) if batch > 1 else (None, fired)
-        post = self.pad_post[pre]                       # (spikes, width), sink column n for padding
-        if batch > 1:
-            post += (trial * (n + 1))[:, None]
         weights = self.pad_weight[pre]
         if self.single_delay:
+            post = self.pad_post[pre]                   # (spikes, width), sink column n for padding
+            if batch > 1:
+                post += (trial * (n + 1))[:, None]
             jumps = np.bincount(post.reshape(-1), weights.reshape(-1), minlength=batch * (n + 1))
             self.ring[(base + int(self.delays[0])) % self.slots] += jumps.reshape(batch, n + 1)[:, :n]
-        else:
-            slot_of_delay = (base + np.arange(self.slots)) % self.slots
-            post += slot_of_delay[self.pad_delay[pre]] * (batch * (n + 1))
-            jumps = np.bincount(post.reshape(-1), weights.reshape(-1),
-                                minlength=self.slots * batch * (n + 1))
-            self.ring += jumps.reshape(self.slots, batch, n + 1)[:, :, :n]
+            return
+        if self.code is None:
+            self.code = self.pad_delay * (batch * (n + 1)) + self.pad_post
+        code = self.code[pre]                           # delay and target in one index
+        code += (base * (batch * (n + 1)) + trial * (n + 1))[:, None] if batch > 1 else base * (n + 1)
+        code %= self.slots * batch * (n + 1)
+        jumps = np.bincount(code.reshape(-1), weights.reshape(-1), minlength=self.slots * batch * (n + 1))
+        self.ring += jumps.reshape(self.slots, batch, n + 1)[:, :, :n]

@@ -1,0 +1,167 @@
+"""Liquid state machine: a LIF reservoir whose readout learns new tasks from few examples.
+
+One evaluation draws, from its seed, a random E/I reservoir and ``tasks``
+tasks of the family in :mod:`l2l.simulators.lsm_tasks`. For each task a ridge
+readout of the low-pass-filtered reservoir spikes learns from
+``train_examples`` trials and is tested on ``test_examples`` new ones. The
+objective ``error`` is the mean test error over the tasks: the outer loop thus
+optimizes how quickly a readout learns on the reservoir (learning to learn).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from l2l.errors import ConfigError
+from l2l.objectives import Objective
+from l2l.registry import option
+from l2l.simulators.base import SimulationResult, Simulator
+from l2l.simulators.lsm_tasks import KINDS, TaskFamily, classification_error, memory_capacity
+from l2l.simulators.snn_core import NeuronParams, ei_network, exp_filter, input_drive, random_synapses
+
+#: Model parameters the outer loop may explore; missing ones take the option of the same name.
+EXPLORABLE = ("J_EE", "J_EI", "J_IE", "J_II", "input_gain", "p_EE", "p_EI", "p_IE", "p_II",
+              "p_in", "tau_m", "tau_readout", "noise_rate")
+
+
+@dataclass(frozen=True)
+class LiquidStateMachine(Simulator):
+    """LIF reservoir (E/I) + ridge readout; fitness = test error after few examples, over a task family."""
+
+    name: ClassVar[str] = "lsm"
+    default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("error", "minimize"),)
+
+    n_exc: int = option(160, help="excitatory reservoir neurons")
+    n_inh: int = option(40, help="inhibitory reservoir neurons")
+    n_inputs: int = option(20, help="input channels")
+    J_EE: float = option(1.0, help="E->E weight (mV); explorable")
+    J_EI: float = option(1.0, help="E->I weight (mV); explorable")
+    J_IE: float = option(2.0, help="I->E weight magnitude (mV); explorable")
+    J_II: float = option(2.0, help="I->I weight magnitude (mV); explorable")
+    input_gain: float = option(6.0, help="input->reservoir weight (mV); explorable")
+    p_EE: float = option(0.1, help="E->E connection probability; explorable")
+    p_EI: float = option(0.2, help="E->I connection probability; explorable")
+    p_IE: float = option(0.2, help="I->E connection probability; explorable")
+    p_II: float = option(0.2, help="I->I connection probability; explorable")
+    p_in: float = option(0.2, help="input->reservoir connection probability; explorable")
+    tau_m: float = option(20.0, help="membrane time constant (ms); explorable")
+    tau_readout: float = option(20.0, help="time constant of the readout's spike filter (ms); explorable")
+    noise_rate: float = option(100.0, help="Poisson background per neuron (Hz, 1 mV events); explorable")
+    threshold: float = option(20.0, help="firing threshold above rest (mV)")
+    refractory: int = option(2, help="refractory period (ms)")
+    max_delay: int = option(3, help="recurrent delays drawn uniformly in 1..max_delay ms")
+    steps: int = option(60, help="trial length (ms)")
+    tasks: int = option(3, help="tasks drawn from the family per evaluation (cycling pattern, xor, memory)")
+    kinds: tuple = option(KINDS, help="task kinds used, from 'pattern', 'xor', 'memory'")
+    train_examples: int = option(16, help="K: trials the readout learns each task from")
+    test_examples: int = option(32, help="trials the readout is tested on, per task")
+    ridge: float = option(1.0, help="ridge penalty of the readout (on standardized features)")
+
+    def __post_init__(self) -> None:
+        positive_ints = ("n_exc", "n_inh", "n_inputs", "steps", "tasks", "max_delay",
+                         "train_examples", "test_examples")
+        for key in positive_ints:
+            value = getattr(self, key)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigError(f"simulator 'lsm': option {key!r} must be an integer >= 1, got {value!r}")
+        if self.train_examples < 2:
+            raise ConfigError(f"simulator 'lsm': option 'train_examples' must be >= 2, got {self.train_examples}")
+        if self.refractory < 0:
+            raise ConfigError(f"simulator 'lsm': option 'refractory' must be >= 0, got {self.refractory}")
+        if self.steps < 40:
+            raise ConfigError(f"simulator 'lsm': option 'steps' must be >= 40 ms, got {self.steps}")
+        for key in ("threshold", "ridge"):
+            if not getattr(self, key) > 0:
+                raise ConfigError(f"simulator 'lsm': option {key!r} must be > 0, got {getattr(self, key)!r}")
+        unknown = [k for k in self.kinds if k not in KINDS]
+        if unknown or not self.kinds:
+            raise ConfigError(f"simulator 'lsm': option 'kinds' must be a non-empty list of {KINDS}, "
+                              f"got {list(self.kinds)!r}")
+        self._check_model({k: getattr(self, k) for k in EXPLORABLE}, "option")
+
+    @staticmethod
+    def _check_model(values: dict[str, Any], what: str) -> None:
+        for key, value in values.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) \
+                    or not np.isfinite(value):
+                raise ConfigError(f"simulator 'lsm': {what} {key!r} must be a finite number, got {value!r}")
+            if key.startswith("p_") and not 0.0 <= value <= 1.0:
+                raise ConfigError(f"simulator 'lsm': {what} {key!r} must be in [0, 1], got {value!r}")
+            if key.startswith("tau") and not value > 0:
+                raise ConfigError(f"simulator 'lsm': {what} {key!r} must be > 0 ms, got {value!r}")
+            if (key.startswith("J_") or key in ("input_gain", "noise_rate")) and value < 0:
+                raise ConfigError(f"simulator 'lsm': {what} {key!r} must be >= 0, got {value!r}")
+
+    def check_space(self, space) -> None:
+        names = [getattr(p, "name", p) for p in space]
+        unknown = [n for n in names if n not in EXPLORABLE]
+        if unknown:
+            raise ConfigError(f"simulator 'lsm': cannot explore {unknown[0]!r}; "
+                              f"explorable: {', '.join(EXPLORABLE)}")
+
+    def model(self, params: dict[str, Any]) -> dict[str, float]:
+        """Model parameters of one evaluation: ``params`` over the options of the same name."""
+        unknown = [k for k in params if k not in EXPLORABLE]
+        if unknown:
+            raise ConfigError(f"simulator 'lsm': unknown parameter {unknown[0]!r}; "
+                              f"explorable: {', '.join(EXPLORABLE)}")
+        values = {k: float(params.get(k, getattr(self, k))) for k in EXPLORABLE}
+        self._check_model(values, "parameter")
+        return values
+
+    def run(self, params: dict[str, Any], seed: int) -> SimulationResult:
+        m = self.model(params)
+        rng = np.random.default_rng(seed)
+        family = TaskFamily(steps=self.steps, n_inputs=self.n_inputs)
+        per_task = self.train_examples + self.test_examples
+        tasks = [family.draw(rng, self.kinds[i % len(self.kinds)], per_task) for i in range(self.tasks)]
+        spikes = self.reservoir_spikes(m, rng, np.concatenate([t.spikes for t in tasks], axis=1))
+        features = self.features(spikes, m["tau_readout"])
+
+        errors, chance, capacities = [], [], []
+        for i, task in enumerate(tasks):
+            x = features[i * per_task:(i + 1) * per_task]
+            k = self.train_examples
+            errors.append(classification_error(x[:k], task.labels[:k], x[k:], task.labels[k:],
+                                               task.classes, self.ridge))
+            chance.append(1.0 - np.bincount(task.labels[k:]).max() / self.test_examples)
+            if task.bits is not None:
+                capacities.append(memory_capacity(x[:k], task.bits[:k], x[k:], task.bits[k:], self.ridge))
+        rate = float(spikes.mean() * 1e3)
+        metrics = {
+            "firing_rate": rate,
+            "firing_rate_exc": float(spikes[:, :, :self.n_exc].mean() * 1e3),
+            "firing_rate_inh": float(spikes[:, :, self.n_exc:].mean() * 1e3),
+            "memory_capacity": float(np.mean(capacities)) if capacities else 0.0,
+            "chance_error": float(np.mean(chance)),
+        }
+        for kind in KINDS:
+            own = [e for e, t in zip(errors, tasks) if t.kind == kind]
+            if own:
+                metrics[f"error_{kind}"] = float(np.mean(own))
+        return SimulationResult(objectives={"error": float(np.mean(errors))}, metrics=metrics,
+                                traces={"task_errors": np.array(errors)})
+
+    def reservoir_spikes(self, m: dict[str, float], rng: np.random.Generator,
+                         inputs: np.ndarray) -> np.ndarray:
+        """Spikes (T, trials, n) of a reservoir drawn from ``rng``, driven by ``inputs`` (T, trials, n_inputs)."""
+        n = self.n_exc + self.n_inh
+        neurons = NeuronParams(tau_m=m["tau_m"], thr=self.threshold, t_ref=self.refractory, beta=0.0)
+        net = ei_network(rng, self.n_exc, self.n_inh,
+                         {k: m["J_" + k] for k in ("EE", "EI", "IE", "II")},
+                         {k: m["p_" + k] for k in ("EE", "EI", "IE", "II")},
+                         neurons, delay=(1, self.max_delay))
+        w_in = random_synapses(rng, self.n_inputs, n, m["p_in"], m["input_gain"], delay=1)
+        drive = input_drive(inputs, w_in)
+        return net.simulate(inputs.shape[0], inputs.shape[1], external=drive,
+                            poisson_rate=m["noise_rate"], poisson_weight=1.0, rng=rng).spikes
+
+    def features(self, spikes: np.ndarray, tau: float) -> np.ndarray:
+        """Filtered spikes of every neuron at the end of each trial: (trials, n)."""
+        return exp_filter(spikes, tau)[-1]
+
+
+__all__ = ["LiquidStateMachine", "EXPLORABLE"]
