@@ -1,0 +1,139 @@
+"""Backend ``slurm``: Dask workers running as SLURM jobs (dask-jobqueue's SLURMCluster).
+
+The scheduler lives in the process of the outer loop (a login node, or the
+batch job of ``l2l submit``); every SLURM job runs one single-threaded Dask
+worker that evaluates chunks of tasks. Jobs come and go with adaptive scaling
+between ``minimum_jobs`` and ``maximum_jobs``; a job that dies (cancelled,
+node failure, walltime) is replaced, and the chunks it held are recomputed
+elsewhere by the machinery shared with the local backend.
+
+Workers retire themselves before the walltime: each gets a lifetime (the
+walltime minus a safety margin), staggered so that they do not all leave at
+once; the adaptive scaler then submits fresh jobs. An evaluation running on a
+retiring worker is moved to another worker by Dask, never lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from l2l.errors import ConfigError
+from l2l.jobs.dask import _DaskExecutor
+from l2l.jobs.slurm_common import check_extra_directives, format_walltime, walltime_seconds
+from l2l.registry import option
+
+
+@dataclass
+class SlurmExecutor(_DaskExecutor):
+    """Dask workers as SLURM jobs (dask-jobqueue), scaled between minimum_jobs and maximum_jobs."""
+
+    name: ClassVar[str] = "slurm"
+
+    partition: str = option("", help="SLURM partition (queue); '' for the cluster's default")
+    account: str = option("", help="account (project) to charge; '' for your default")
+    cores: int = option(1, help="CPUs booked per job (the worker itself is single-threaded)")
+    memory: str = option("2GB", help="memory per job, e.g. '4GB'")
+    walltime: str = option("01:00:00", help="walltime per worker job, e.g. '04:00:00'")
+    job_extra_directives: list = option([], help="extra #SBATCH options, e.g. ['--qos=long']")
+    prologue: list = option([], help="shell lines run before the worker, e.g. ['module load python']")
+    interface: str = option("", help="network interface workers and scheduler use, e.g. 'ib0' ('' = default)")
+    minimum_jobs: int = option(1, help="jobs kept even when idle")
+    maximum_jobs: int = option(4, help="most jobs at once (adaptive scaling in between)")
+    lifetime: str = option("", help="worker lifetime ('' = walltime minus a margin, so it leaves before "
+                                    "SLURM kills it)")
+    lifetime_stagger: str = option("", help="random spread of lifetimes ('' = 5% of the walltime, at most 5 min)")
+    lifetime_restart: bool = option(False, help="restart the worker process in the same job when its "
+                                                "lifetime ends (for leaks; the job still ends at walltime)")
+    log_directory: str = option("", help="folder of the worker jobs' logs ('' = <run>.work/slurm-logs)")
+    chunk_size: int = option(0, help="evaluations per Dask task (0: adapt to the evaluation time)")
+    _cluster: object = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        who = "backend 'slurm'"
+        seconds = walltime_seconds(self.walltime, f"{who}: walltime")
+        if self.cores < 1:
+            raise ConfigError(f"{who}: cores must be >= 1, got {self.cores}")
+        if self.minimum_jobs < 0 or self.maximum_jobs < max(1, self.minimum_jobs):
+            raise ConfigError(f"{who}: need 0 <= minimum_jobs <= maximum_jobs and maximum_jobs >= 1, got "
+                              f"minimum_jobs={self.minimum_jobs}, maximum_jobs={self.maximum_jobs}")
+        if self.chunk_size < 0:
+            raise ConfigError(f"{who}: chunk_size must be >= 0, got {self.chunk_size}")
+        self.job_extra_directives = list(check_extra_directives(self.job_extra_directives, who))
+        for line in self.prologue:
+            if not isinstance(line, str) or "\n" in line:
+                raise ConfigError(f"{who}: prologue must be a list of single shell lines, got {line!r}")
+        margin = min(max(60, seconds // 10), 600)
+        if self.lifetime:
+            lifetime = walltime_seconds(self.lifetime, f"{who}: lifetime")
+            if lifetime >= seconds:
+                raise ConfigError(f"{who}: lifetime {self.lifetime!r} must be shorter than walltime "
+                                  f"{self.walltime!r}")
+        else:
+            lifetime = max(seconds - margin, seconds // 2)
+        stagger = walltime_seconds(self.lifetime_stagger, f"{who}: lifetime_stagger") \
+            if self.lifetime_stagger else min(300, seconds // 20)
+        self._lifetime, self._stagger = lifetime, min(stagger, lifetime // 2)
+
+    def _job_kwargs(self) -> dict:
+        """Arguments of SLURMCluster: one single-threaded worker per job, ``cores`` CPUs booked."""
+        worker_args = ["--lifetime", f"{self._lifetime}s", "--lifetime-stagger", f"{self._stagger}s"]
+        if self.lifetime_restart:
+            worker_args.append("--lifetime-restart")
+        kwargs = dict(cores=1, processes=1, job_cpu=self.cores, memory=self.memory,
+                      walltime=format_walltime(walltime_seconds(self.walltime)),
+                      job_extra_directives=list(self.job_extra_directives),
+                      job_script_prologue=list(self.prologue), worker_extra_args=worker_args,
+                      job_name="l2l-worker", scheduler_options={"dashboard_address": ":0"},
+                      silence_logs=logging.ERROR)
+        if self.partition:
+            kwargs["queue"] = self.partition
+        if self.account:
+            kwargs["account"] = self.account
+        if self.interface:
+            kwargs["interface"] = self.interface
+        run_dir = getattr(self, "_run_dir", None)
+        if self.log_directory:
+            kwargs["log_directory"] = self.log_directory
+        elif run_dir:
+            kwargs["log_directory"] = os.path.join(run_dir, "slurm-logs")
+        return kwargs
+
+    def job_script(self) -> str:
+        """The sbatch script of one worker job (what ``l2l run --dry-run`` prints)."""
+        from dask_jobqueue import SLURMCluster
+        kwargs = self._job_kwargs()
+        kwargs.pop("log_directory", None)
+        cluster = SLURMCluster(**kwargs)
+        try:
+            return cluster.job_script()
+        finally:
+            cluster.close()
+
+    def start(self, simulator, settings) -> None:
+        self._run_dir = settings.run_dir
+        super().start(simulator, settings)
+
+    def _connect(self):
+        from dask_jobqueue import SLURMCluster
+        from distributed import Client
+        self._cluster = SLURMCluster(**self._job_kwargs())
+        # Adaptive scaling also replaces jobs that died, even when minimum == maximum.
+        self._cluster.adapt(minimum_jobs=self.minimum_jobs, maximum_jobs=self.maximum_jobs,
+                            wait_count=3, interval="1s")
+        return Client(self._cluster, set_as_default=False)
+
+    def describe(self) -> str:
+        where = f"partition {self.partition}" if self.partition else "default partition"
+        return f"slurm ({self.minimum_jobs}-{self.maximum_jobs} jobs, {where}, walltime {self.walltime})"
+
+    def close(self) -> None:
+        super().close()
+        if self._cluster is not None:
+            try:
+                self._cluster.close()
+            except Exception:  # noqa: BLE001 - closing must not hide the run's result
+                pass
+            self._cluster = None

@@ -1,0 +1,314 @@
+"""Backend ``slurm-array``: every batch of evaluations is one ``sbatch --array``, no long-lived scheduler.
+
+For clusters that forbid long-running processes on login nodes, or whose
+simulations are MPI programs themselves. Files, all under the run directory
+(``<run>.work/array``)::
+
+    spec.json                     simulator name + options and settings, written once
+    batches/<batch>/tasks.json    the tasks of one array (JSON: parameters, seeds)
+    batches/<batch>/job.sh        the job script
+    batches/<batch>/results/      <index>.json, written by the task under a temporary name, then renamed
+    batches/<batch>/logs/         one log per task while the array runs
+    logs/generation-00003.log     the logs of all tasks of generation 3, gathered when their array ends
+
+A batch directory is removed once every one of its tasks is accounted for, so
+a sweep of many thousands of evaluations leaves one log file per generation.
+
+Completion is seen in the result files; job states come from ``squeue``
+(``sacct`` is often disabled), polled with back-off from 0.2 s. A task whose
+job ended (failed, cancelled, timed out, node failure, vanished from the queue)
+without a result is resubmitted up to ``retries`` times, then reported as a
+failed (or timed-out) Outcome whose error says what SLURM did to it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar, Sequence
+
+from l2l.errors import ConfigError
+from l2l.jobs.array_task import outcome_from_json, task_to_json, write_json_atomically
+from l2l.jobs.base import FAILED, TIMEOUT, Executor, Outcome, Settings, Task, died
+from l2l.jobs.slurm_common import (SlurmError, call, check_extra_directives, directive, format_walltime,
+                                   max_array_size, parse_job_id, walltime_seconds)
+from l2l.registry import option
+from l2l.simulators.base import Simulator
+
+#: States after which an array task will not write a result any more.
+ENDED = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "PREEMPTED", "OUT_OF_MEMORY",
+         "BOOT_FAIL", "DEADLINE", "SPECIAL_EXIT", "REVOKED"}
+FIRST_POLL, POLL_GROWTH = 0.2, 1.5
+
+
+@dataclass
+class _Array:
+    """One submitted ``sbatch --array``: its tasks by index and what is known about them."""
+
+    directory: Path
+    tasks: list[Task]
+    job_id: str = ""
+    open: set[int] = field(default_factory=set)
+    ended: dict[int, tuple[float, str]] = field(default_factory=dict)  # index -> (first seen ended, state)
+
+
+@dataclass
+class SlurmArrayExecutor(Executor):
+    """Each batch of evaluations is one SLURM job array; results come back through files."""
+
+    name: ClassVar[str] = "slurm-array"
+
+    partition: str = option("", help="SLURM partition; '' for the cluster's default")
+    account: str = option("", help="account (project) to charge; '' for your default")
+    walltime: str = option("00:30:00", help="walltime of one evaluation's job, e.g. '02:00:00'")
+    memory: str = option("", help="memory per node of one evaluation, e.g. '4G' ('' = cluster default)")
+    nodes: int = option(1, help="nodes per evaluation")
+    ntasks: int = option(1, help="tasks (MPI ranks) per evaluation")
+    cpus_per_task: int = option(1, help="CPUs per task")
+    launch: str = option("python", help="'python': run the evaluation directly; 'srun': start it with srun "
+                                        "on all ntasks (MPI simulations; rank 0 writes the result)")
+    max_running: int = option(0, help="most tasks of one array running at once (%%N throttle; 0: no limit)")
+    array_size: int = option(0, help="most tasks per array (0: the cluster's MaxArraySize)")
+    retries: int = option(2, help="resubmissions of a task whose job failed, was cancelled or timed out")
+    job_extra_directives: list = option([], help="extra #SBATCH options, e.g. ['--qos=long']")
+    prologue: list = option([], help="shell lines run before each evaluation, e.g. ['module load nest']")
+    python: str = option("", help="Python interpreter on the compute nodes ('' = the one running l2l)")
+    poll_max: float = option(5.0, help="longest pause between two squeue calls, seconds")
+    result_grace: float = option(5.0, help="seconds a result file may lag behind its job's end (shared "
+                                           "file systems) before the task counts as lost")
+
+    def __post_init__(self) -> None:
+        who = "backend 'slurm-array'"
+        walltime_seconds(self.walltime, f"{who}: walltime")
+        for key in ("nodes", "ntasks", "cpus_per_task"):
+            if getattr(self, key) < 1:
+                raise ConfigError(f"{who}: {key} must be >= 1, got {getattr(self, key)}")
+        for key in ("max_running", "array_size", "retries"):
+            if getattr(self, key) < 0:
+                raise ConfigError(f"{who}: {key} must be >= 0, got {getattr(self, key)}")
+        if self.launch not in ("python", "srun"):
+            raise ConfigError(f"{who}: launch must be 'python' or 'srun', got {self.launch!r}")
+        if not self.poll_max >= FIRST_POLL or not self.result_grace >= 0:
+            raise ConfigError(f"{who}: need poll_max >= {FIRST_POLL} and result_grace >= 0, got "
+                              f"poll_max={self.poll_max}, result_grace={self.result_grace}")
+        self.job_extra_directives = list(check_extra_directives(self.job_extra_directives, who))
+        for line in self.prologue:
+            if not isinstance(line, str) or "\n" in line:
+                raise ConfigError(f"{who}: prologue must be a list of single shell lines, got {line!r}")
+        self._arrays: list[_Array] = []
+        self._ready: list[Outcome] = []
+        self._pending = 0
+        self._attempts: dict[tuple[int, int, int], int] = {}
+        self._root: Path | None = None
+        self._job_name = "l2l-array"
+        self._batches = 0
+        self._limit = 0
+
+    # -- the job script -------------------------------------------------------------------------------
+
+    def _header(self) -> list[str]:
+        lines = [directive("job-name", self._job_name), directive("time", format_walltime(
+                 walltime_seconds(self.walltime))), directive("nodes", self.nodes),
+                 directive("ntasks", self.ntasks), directive("cpus-per-task", self.cpus_per_task)]
+        if self.memory:
+            lines.append(directive("mem", self.memory))
+        if self.partition:
+            lines.append(directive("partition", self.partition))
+        if self.account:
+            lines.append(directive("account", self.account))
+        lines += [f"#SBATCH {extra}" for extra in self.job_extra_directives]
+        return lines
+
+    def job_script(self, spec: str = "RUN.work/array/spec.json", batch: str = "RUN.work/array/batches/BATCH") -> str:
+        """The script of one array job; every path is quoted for the shell."""
+        python = self.python or sys.executable
+        command = [python, "-m", "l2l.jobs.array_task", "--spec", spec, "--tasks", f"{batch}/tasks.json",
+                   "--results", f"{batch}/results"]
+        launcher = "srun --kill-on-bad-exit=1 " if self.launch == "srun" else ""
+        body = ["#!/bin/bash", *self._header(), "", *self.prologue,
+                f'{launcher}{" ".join(shlex.quote(part) for part in command)} --index "$SLURM_ARRAY_TASK_ID"']
+        return "\n".join(body) + "\n"
+
+    # -- the protocol -------------------------------------------------------------------------------
+
+    def start(self, simulator: Simulator, settings: Settings) -> None:
+        if not settings.run_dir:
+            raise ConfigError("backend 'slurm-array' needs a run directory (settings.run_dir) for its files")
+        options = simulator.options()
+        spec = {"simulator": {"name": simulator.name, "options": options},
+                "settings": {"objectives": list(settings.objectives), "timeout": settings.timeout,
+                             "run_dir": settings.run_dir}}
+        try:
+            text = json.dumps(spec)
+        except TypeError as exc:
+            raise ConfigError(f"backend 'slurm-array': the options of simulator {simulator.name!r} cannot be "
+                              f"written as JSON ({exc}); use the 'slurm' backend") from None
+        self._root = Path(settings.run_dir) / "array"
+        (self._root / "batches").mkdir(parents=True, exist_ok=True)
+        (self._root / "logs").mkdir(exist_ok=True)
+        write_json_atomically(str(self._root / "spec.json"), json.loads(text))
+        self._job_name = f"l2l-{Path(settings.run_dir).stem}"[:64]
+        self._limit = self.array_size or max_array_size()
+
+    def submit(self, tasks: Sequence[Task]) -> None:
+        tasks = list(tasks)
+        for begin in range(0, len(tasks), self._limit):
+            self._submit_array(tasks[begin:begin + self._limit])
+        self._pending += len(tasks)
+
+    def _submit_array(self, tasks: list[Task]) -> None:
+        self._batches += 1
+        first = tasks[0]
+        name = f"g{first.generation:05d}-{self._batches:04d}-{os.getpid()}-{os.urandom(2).hex()}"
+        directory = self._root / "batches" / name
+        (directory / "results").mkdir(parents=True)
+        (directory / "logs").mkdir()
+        write_json_atomically(str(directory / "tasks.json"), [task_to_json(t) for t in tasks])
+        script = directory / "job.sh"
+        script.write_text(self.job_script(str(self._root / "spec.json"), str(directory)))
+        indices = f"0-{len(tasks) - 1}" + (f"%{self.max_running}" if self.max_running else "")
+        output = call(["sbatch", "--parsable", f"--array={indices}", f"--output={directory}/logs/%a.log",
+                       f"--chdir={directory}", str(script)])
+        self._arrays.append(_Array(directory, tasks, parse_job_id(output), set(range(len(tasks)))))
+
+    @property
+    def pending(self) -> int:
+        return self._pending
+
+    @property
+    def worker_count(self) -> int:
+        return self.max_running or 1_000_000
+
+    def wait(self, timeout: float | None = None) -> list[Outcome]:
+        """Block until at least one outcome is ready (or ``timeout`` passes); return all ready ones."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        pause = FIRST_POLL
+        while self._pending:
+            self._collect_results()
+            if not self._ready:
+                self._check_queue()
+            if self._ready:
+                ready, self._ready = self._ready, []
+                self._pending -= len(ready)
+                return ready
+            if deadline is not None and time.monotonic() >= deadline:
+                return []
+            time.sleep(pause if deadline is None else max(0.0, min(pause, deadline - time.monotonic())))
+            pause = min(pause * POLL_GROWTH, self.poll_max)
+        return []
+
+    def _collect_results(self) -> None:
+        for array in self._arrays:
+            with os.scandir(array.directory / "results") as entries:
+                names = [e.name for e in entries if not e.name.startswith(".") and e.name.endswith(".json")]
+            for name in names:
+                index = int(name[:-5])
+                if index not in array.open:
+                    continue
+                with open(array.directory / "results" / name, encoding="utf-8") as handle:
+                    self._ready.append(outcome_from_json(json.load(handle)))
+                array.open.discard(index)
+        self._retire_finished()
+
+    def _states(self) -> dict[str, tuple[str, str]]:
+        """'job_index' -> (state, reason) for every task of our arrays that SLURM still knows."""
+        ids = ",".join(a.job_id for a in self._arrays if a.open)
+        if not ids:
+            return {}
+        try:
+            text = call(["squeue", "--noheader", "--array", "--states=all", f"--jobs={ids}",
+                         "--format=%i|%T|%r"])
+        except SlurmError as exc:
+            if "Invalid job id" in exc.stderr:  # every one of our jobs has left the controller
+                return {}
+            raise
+        states = {}
+        for line in text.splitlines():
+            parts = line.strip().split("|")
+            if len(parts) == 3:
+                states[parts[0]] = (parts[1], parts[2])
+        return states
+
+    def _check_queue(self) -> None:
+        states = self._states()
+        now = time.monotonic()
+        unexpanded = {key.split("_[")[0] for key in states if "_[" in key}
+        for array in self._arrays:
+            for index in sorted(array.open):
+                state, reason = states.get(f"{array.job_id}_{index}", ("", ""))
+                if not state and array.job_id in unexpanded:
+                    continue  # still pending as part of a range squeue did not expand
+                if state and state not in ENDED:
+                    array.ended.pop(index, None)
+                    continue
+                seen, _ = array.ended.setdefault(index, (now, state or "GONE"))
+                if now - seen < self.result_grace:
+                    continue  # its result file may still be on its way
+                self._collect_results()
+                if index in array.open:
+                    array.open.discard(index)
+                    self._lost(array, index, state or "GONE", reason)
+        self._retire_finished()
+
+    def _lost(self, array: _Array, index: int, state: str, reason: str) -> None:
+        """A task ended without a result: resubmit it, or report it with what SLURM did."""
+        task = array.tasks[index]
+        key = (task.generation, task.individual, task.attempt)
+        tries = self._attempts.get(key, 0)
+        what = "left the queue" if state == "GONE" else f"ended {state}" + \
+            (f" ({reason})" if reason and reason != "None" else "")
+        if tries < self.retries:
+            self._attempts[key] = tries + 1
+            self._submit_array([task])
+            return
+        outcome = died(task, f"SLURM job {array.job_id}_{index} {what} without writing a result, after "
+                             f"{tries + 1} submission(s); its log is in {self._root / 'logs'}")
+        outcome.status = TIMEOUT if state in ("TIMEOUT", "DEADLINE") else FAILED
+        self._ready.append(outcome)
+
+    def _retire_finished(self) -> None:
+        """Gather the logs of arrays with nothing open into per-generation files; remove their folders."""
+        keep = []
+        for array in self._arrays:
+            if array.open:
+                keep.append(array)
+                continue
+            self._gather_logs(array)
+            shutil.rmtree(array.directory, ignore_errors=True)
+        self._arrays = keep
+
+    def _gather_logs(self, array: _Array) -> None:
+        by_generation: dict[int, list[str]] = {}
+        for index, task in enumerate(array.tasks):
+            path = array.directory / "logs" / f"{index}.log"
+            try:
+                text = path.read_text(errors="replace")
+            except OSError:
+                text = "(no log)\n"
+            by_generation.setdefault(task.generation, []).append(
+                f"==== generation {task.generation} individual {task.individual} attempt {task.attempt} "
+                f"(SLURM job {array.job_id}_{index}) ====\n{text}")
+        for generation, parts in by_generation.items():
+            with open(self._root / "logs" / f"generation-{generation:05d}.log", "a", encoding="utf-8") as log:
+                log.write("".join(parts))
+
+    def describe(self) -> str:
+        where = f"partition {self.partition}" if self.partition else "default partition"
+        return f"slurm-array ({where}, walltime {self.walltime}, {self.ntasks} task(s) per evaluation)"
+
+    def close(self) -> None:
+        """Cancel arrays still running (their results would be read by nobody)."""
+        running = [a.job_id for a in self._arrays if a.open]
+        if running:
+            try:
+                call(["scancel", *running], timeout=30)
+            except SlurmError:
+                pass
+        self._arrays = []
+        self._pending = 0
