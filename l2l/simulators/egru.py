@@ -5,11 +5,12 @@ exact sparse RTRL (memory independent of the trial length) and applied with
 Adam every ``batch_size`` trials. After ``trials`` training trials the network
 is scored on ``test_trials`` fresh trials.
 
-Objectives (pick any in a config): ``error`` = 1 - test accuracy (minimize,
+Objectives (pick any in a config): ``test_error`` = 1 - test accuracy (minimize,
 the default), ``accuracy`` (maximize), ``macs_per_step`` = measured learning
 rule multiply-accumulates per time step during training (minimize).
-Metrics: activity sparsity, event rate, weight density, the dense-RTRL MACs
-per step of the same network, the measured saving, the final training loss.
+(Not ``error``: trajectories reserve that column for failure messages.)
+Metrics: activity sparsity, weight density, the dense-RTRL MACs per step of
+the same network, the measured saving, the final training loss.
 Trace: ``learning_curve``, training accuracy per update.
 """
 
@@ -40,7 +41,7 @@ class EGRUSimulator(Simulator):
     """Event-based GRU trained online by exact sparse RTRL; fitness = task error after learning."""
 
     name: ClassVar[str] = "egru"
-    default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("error", "minimize"),)
+    default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("test_error", "minimize"),)
 
     task: str = option("spiral", help="'spiral' (turning direction of a noisy phasor) or 'copy' (delayed recall)")
     model: str = option("egru", help="'egru' (events, thresholds) or 'gru' (dense baseline)")
@@ -78,23 +79,19 @@ class EGRUSimulator(Simulator):
 
     @staticmethod
     def _check_range(key: str, value: Any, low: float, high: float | None, rule: str,
-                     what: str = "option") -> None:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value) \
-                or value < low or (high is not None and value > high):
+                     what: str = "option", low_open: bool = False) -> None:
+        ok = (not isinstance(value, bool) and isinstance(value, (int, float)) and np.isfinite(value)
+              and (value > low if low_open else value >= low) and (high is None or value <= high))
+        if not ok:
             raise ConfigError(f"simulator 'egru': {what} {key!r} must be {rule}, got {value!r}")
 
     def _check_params(self, values: dict[str, Any], what: str) -> None:
-        self._check_range("learning_rate", values["learning_rate"], 0.0, None, "> 0", what)
-        if values["learning_rate"] <= 0:
-            raise ConfigError(f"simulator 'egru': {what} 'learning_rate' must be > 0, "
-                              f"got {values['learning_rate']!r}")
-        self._check_range("theta_init", values["theta_init"], 0.0, None, ">= 0", what)
-        self._check_range("density", values["density"], 0.0, 1.0, "in (0, 1]", what)
-        if values["density"] <= 0:
-            raise ConfigError(f"simulator 'egru': {what} 'density' must be in (0, 1], "
-                              f"got {values['density']!r}")
-        self._check_range("gamma", values["gamma"], 0.0, None, ">= 0", what)
-        self._check_range("epsilon", values["epsilon"], 1e-12, None, "> 0", what)
+        check = self._check_range
+        check("learning_rate", values["learning_rate"], 0.0, None, "> 0", what, low_open=True)
+        check("theta_init", values["theta_init"], 0.0, None, ">= 0", what)
+        check("density", values["density"], 0.0, 1.0, "in (0, 1]", what, low_open=True)
+        check("gamma", values["gamma"], 0.0, None, ">= 0", what)
+        check("epsilon", values["epsilon"], 0.0, None, "> 0", what, low_open=True)
 
     def check_space(self, space) -> None:
         unknown = [name for name in space.names if name not in EXPLORABLE]
@@ -160,7 +157,7 @@ class EGRUSimulator(Simulator):
             [self.units] * task.duration, list(targets[0]), sparse=False) / task.duration
         macs_per_step = macs / steps
         return SimulationResult(
-            objectives={"error": 1.0 - accuracy, "accuracy": accuracy, "macs_per_step": macs_per_step},
+            objectives={"test_error": 1.0 - accuracy, "accuracy": accuracy, "macs_per_step": macs_per_step},
             metrics={"activity_sparsity": 1.0 - active / (steps * self.units),
                      "parameter_density": weight_density(cell, mask),
                      "propagated_columns": float(n_columns),
