@@ -29,9 +29,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-GATES = ("u", "r", "z")
-
-
 @dataclass(frozen=True)
 class Cell:
     """Shape and event options of a recurrent layer (no parameter values)."""

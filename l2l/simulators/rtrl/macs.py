@@ -21,8 +21,6 @@ from __future__ import annotations
 
 from typing import Sequence
 
-import numpy as np
-
 BYTES = 8  # float64
 
 
@@ -63,6 +61,3 @@ def bptt_memory_bytes(n: int, d: int, length: int) -> int:
     Python's per-array overhead (about 100 bytes per array) comes on top."""
     return BYTES * length * (d + 12 * n)
 
-
-def mean_rate(values: Sequence[float]) -> float:
-    return float(np.mean(values)) if len(values) else 0.0
