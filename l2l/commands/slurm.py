@@ -1,0 +1,171 @@
+"""``l2l submit CONFIG.toml``: run the outer loop itself as a SLURM batch job, so that you can log out.
+
+The job script runs ``l2l run CONFIG --out FILE`` the first time and
+``l2l resume FILE`` whenever FILE already exists, so every requeued job goes on
+from the trajectory file. With ``--signal=B:USR1@<secs>`` SLURM warns the
+batch shell before the walltime (or on preemption); the shell passes the
+signal to the loop (whose handler sets the stop flag of
+:mod:`l2l.jobs.signals`), gives it ``--stop-grace`` seconds to commit and
+stop, interrupts it if it is still running (the trajectory is crash-safe
+either way), and requeues the job.
+
+Run as ``python -m l2l.commands.slurm ARGS...`` the module is the entry point
+inside the job: it installs the signal handler, then runs ``l2l ARGS...``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+from pathlib import Path
+
+from l2l.errors import ConfigError
+from l2l.jobs.slurm_common import (call, check_extra_directives, directive, format_walltime, parse_job_id,
+                                   walltime_seconds)
+
+_BODY = """\
+set -u
+config={config}
+out={out}
+if [ -e "$out" ]; then
+    set -- resume "$out" --no-progress
+else
+    set -- run "$config" --out "$out" --no-progress
+fi
+echo "l2l submit: job ${{SLURM_JOB_ID:-?}} (restart ${{SLURM_RESTART_COUNT:-0}}) on $(hostname): l2l $1 $out"
+
+stopping=0
+on_signal() {{
+    stopping=1
+    echo "l2l submit: stop signal; asking the loop to commit and stop"
+    kill -USR1 "$child" 2>/dev/null
+}}
+trap on_signal USR1
+
+{python} -m l2l.commands.slurm "$@" &
+child=$!
+while :; do
+    wait "$child"
+    status=$?
+    kill -0 "$child" 2>/dev/null || break
+    if [ "$stopping" = 1 ]; then
+        # The loop did not stop by itself within the grace time: interrupt it.
+        for _ in $(seq {grace}); do kill -0 "$child" 2>/dev/null || break; sleep 1; done
+        kill -INT "$child" 2>/dev/null
+        for _ in $(seq 30); do kill -0 "$child" 2>/dev/null || break; sleep 1; done
+        kill -KILL "$child" 2>/dev/null
+        wait "$child"
+        status=$?
+        break
+    fi
+done
+if [ "$stopping" = 1 ]; then
+    echo "l2l submit: stopped with status $status; requeueing job $SLURM_JOB_ID to resume $out"
+    scontrol requeue "$SLURM_JOB_ID"
+    exit 0
+fi
+exit "$status"
+"""
+
+
+def _path_directive(key: str, path: str) -> str:
+    if '"' in path:
+        raise ConfigError(f"l2l submit: {key} path {path!r} must not contain a double quote")
+    return directive(key, f'"{path}"' if any(c.isspace() for c in path) else path)
+
+
+def job_script(args: argparse.Namespace, config_path: Path, out: Path, name: str) -> str:
+    """The sbatch script that runs (or resumes) the outer loop; every value checked or quoted."""
+    seconds = walltime_seconds(args.time, "l2l submit: --time")
+    if not 0 < args.signal_seconds < seconds:
+        raise ConfigError(f"l2l submit: --signal-seconds must be between 0 and the walltime ({seconds} s), "
+                          f"got {args.signal_seconds}")
+    lines = ["#!/bin/bash", directive("job-name", f"l2l-{name}"), directive("time", format_walltime(seconds)),
+             directive("ntasks", 1), directive("cpus-per-task", args.cpus),
+             _path_directive("output", f"{out}.slurm-%j.log"), "#SBATCH --open-mode=append",
+             directive("signal", f"B:USR1@{args.signal_seconds}"), "#SBATCH --requeue"]
+    if args.mem:
+        lines.append(directive("mem", args.mem))
+    if args.partition:
+        lines.append(directive("partition", args.partition))
+    if args.account:
+        lines.append(directive("account", args.account))
+    lines += [f"#SBATCH {extra}" for extra in check_extra_directives(args.sbatch or [], "l2l submit: --sbatch")]
+    for line in args.prologue or []:
+        if "\n" in line:
+            raise ConfigError(f"l2l submit: --prologue takes one shell line at a time, got {line!r}")
+    grace = max(1, min(args.stop_grace, args.signal_seconds - 5))
+    body = _BODY.format(config=shlex.quote(str(config_path)), out=shlex.quote(str(out)),
+                        python=shlex.quote(args.python or sys.executable), grace=int(grace))
+    return "\n".join(lines + [""] + list(args.prologue or []) + [""]) + body
+
+
+def _submit(args: argparse.Namespace) -> int:
+    from l2l.config import load_config
+    from l2l.loop import build, default_out
+
+    config_path = Path(args.config).resolve()
+    config = load_config(config_path)
+    build(config)  # refuse a bad config now, not hours later in the queue
+    out = Path(args.out).resolve() if args.out else default_out(config).resolve()
+    script = job_script(args, config_path, out, config.name)
+    if args.dry_run:
+        print(script, end="")
+        return 0
+    out.parent.mkdir(parents=True, exist_ok=True)
+    script_path = out.with_name(out.name + ".submit.sh")
+    script_path.write_text(script)
+    job_id = parse_job_id(call(["sbatch", "--parsable", f"--chdir={out.parent}", str(script_path)]))
+    action = "resumes" if out.exists() else "runs"
+    print(f"submitted job {job_id}: {action} {config.name} -> {out}")
+    print(f"  script: {script_path}")
+    print(f"  log:    {out}.slurm-{job_id}.log")
+    print(f"  follow: squeue -j {job_id}; l2l show {out}")
+    return 0
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "submit", help="run the outer loop as a SLURM batch job (requeued and resumed before the walltime)",
+        description="Write and submit an sbatch script that runs CONFIG (or resumes its output file). "
+                    "Before the walltime the job stops the loop cleanly and requeues itself; the next "
+                    "job resumes from the trajectory file.")
+    p.add_argument("config", help="TOML config file")
+    p.add_argument("--out", help="output HDF5 file (default: run.out or NAME.h5 beside the config)")
+    p.add_argument("--dry-run", action="store_true", help="print the job script, submit nothing")
+    p.add_argument("--partition", help="partition of the outer-loop job")
+    p.add_argument("--account", help="account to charge")
+    p.add_argument("--time", default="24:00:00", help="walltime of one outer-loop job (default 24:00:00)")
+    p.add_argument("--cpus", type=int, default=1, help="CPUs of the outer-loop job (the 'local' backend "
+                   "uses them for evaluations)")
+    p.add_argument("--mem", help="memory of the outer-loop job, e.g. 8G")
+    p.add_argument("--signal-seconds", type=int, default=300,
+                   help="seconds before the walltime at which the loop is told to stop (default 300)")
+    p.add_argument("--stop-grace", type=int, default=120,
+                   help="seconds the loop gets to stop by itself before it is interrupted (default 120)")
+    p.add_argument("--prologue", action="append", metavar="LINE",
+                   help="shell line run before the loop, e.g. 'module load python' (repeatable)")
+    p.add_argument("--sbatch", action="append", metavar="OPTION",
+                   help="extra sbatch option, e.g. --sbatch=--qos=long (repeatable)")
+    p.add_argument("--python", help="Python interpreter in the job (default: the one running l2l)")
+    p.set_defaults(func=_submit)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point inside the batch job: stop flag on SIGUSR1, then the ordinary ``l2l`` command."""
+    from l2l.cli import main as cli_main
+    from l2l.jobs import signals
+
+    import signal
+    signals.install([signal.SIGUSR1])
+    # A background job of a batch shell starts with SIGINT ignored; the shell's last resort
+    # (kill -INT) must reach the loop as KeyboardInterrupt, which closes the file cleanly.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    os.environ.setdefault("L2L_BATCH_JOB", os.environ.get("SLURM_JOB_ID", "1"))
+    return cli_main(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
