@@ -1,0 +1,116 @@
+"""Helpers of the tests that run against the single-node SLURM of scripts/slurm-up.sh."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def require_slurm() -> None:
+    """Fail (never skip) when SLURM cannot be reached: these tests must run in CI."""
+    try:
+        done = subprocess.run(["sinfo", "--noheader", "--format=%T"], capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        pytest.fail(f"SLURM is not reachable ({exc}); start it with: bash scripts/slurm-up.sh")
+    states = done.stdout.split()
+    if done.returncode != 0 or not any(s in ("idle", "mixed", "allocated", "completing") for s in states):
+        pytest.fail(f"SLURM is not usable (sinfo exit {done.returncode}, states {states}, "
+                    f"{done.stderr.strip()}); start it with: bash scripts/slurm-up.sh")
+
+
+def squeue(*args: str) -> list[list[str]]:
+    done = subprocess.run(["squeue", "--noheader", *args], capture_output=True, text=True, timeout=20)
+    return [line.split("|") for line in done.stdout.splitlines() if line.strip()]
+
+
+def wait_for(condition: Callable[[], Any], timeout: float, what: str, pause: float = 0.2) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(pause)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(p) for p in text.split()]
+
+
+def pids_of(pattern: str) -> list[int]:
+    done = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True)
+    return [int(p) for p in done.stdout.split() if int(p) != os.getpid()]
+
+
+def kill9(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+class Background(threading.Thread):
+    """Run fault injection beside the run; re-raise its assertion errors in the test."""
+
+    def __init__(self, target: Callable[[], None]):
+        super().__init__(daemon=True)
+        self.target_function, self.error = target, None
+
+    def run(self) -> None:
+        try:
+            self.target_function()
+        except BaseException as exc:  # noqa: BLE001 - handed to the test
+            self.error = exc
+
+    def check(self) -> None:
+        self.join(timeout=60)
+        if self.error is not None:
+            raise self.error
+
+
+def write_toml(path: Path, data: dict[str, Any]) -> Path:
+    """A small TOML writer for test configs: tables of scalars, lists and inline tables."""
+
+    def value(v: Any) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, (int, float)):
+            return repr(v)
+        if isinstance(v, str):
+            return json.dumps(v)
+        if isinstance(v, (list, tuple)):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        if isinstance(v, dict):
+            return "{ " + ", ".join(f"{json.dumps(k)} = {value(x)}" for k, x in v.items()) + " }"
+        raise TypeError(v)
+
+    lines = []
+    for section, table in data.items():
+        lines.append(f"[{section}]")
+        lines += [f"{json.dumps(k)} = {value(v)}" for k, v in table.items()]
+        lines.append("")
+    path.write_text("\n".join(lines))
+    return path
+
+
+def l2l_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "l2l.cli", *args]
+
+
+def no_duplicates(frame) -> bool:
+    return not frame.duplicated(["generation", "individual"]).any()

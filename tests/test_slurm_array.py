@@ -1,0 +1,170 @@
+"""Backend 'slurm-array' against the real single-node SLURM (scripts/slurm-up.sh), and its pieces offline."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import stat
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import l2l
+from conftest import comparable, make_config
+from l2l.errors import ConfigError
+from l2l.jobs import BACKENDS
+from l2l.jobs.array_task import decode_value, encode_value, task_from_json, task_to_json
+from l2l.jobs.base import Task
+from slurm_helpers import (Background, kill9, l2l_command, no_duplicates, pids_of, require_slurm, squeue,
+                           wait_for, write_toml)
+
+EVIL = 'x"; touch /tmp/pwned; "'
+SLEEP_SPACE = {"x": {"type": "float", "low": -1.0, "high": 1.0, "shape": [2]}}
+
+
+def sleep_config(seconds: float, population: int, generations: int, backend: dict, **run):
+    return make_config(run={"generations": generations, **run}, space=SLEEP_SPACE,
+                       optimizer={"name": "ga", "population_size": population},
+                       simulator={"name": "sleep", "median": seconds}, backend=backend)
+
+
+# -- offline ------------------------------------------------------------------------------------------
+
+def test_tasks_round_trip_through_json_with_arrays_and_odd_strings():
+    task = Task(3, 7, 2**62 + 5, {"x": np.array([0.1, 1 / 3]), "k": np.int64(4), "c": EVIL}, attempt=1)
+    back = task_from_json(task_to_json(task))
+    assert back.params["x"].tolist() == task.params["x"].tolist() and back.params["x"].dtype == np.float64
+    assert back.params["k"] == 4 and back.params["c"] == EVIL and back.seed == task.seed
+    assert decode_value(encode_value(np.arange(3, dtype=np.int32))).dtype == np.int32
+
+
+def test_array_job_script_quotes_every_path_for_the_shell(tmp_path):
+    executor = BACKENDS.create("slurm-array", {"launch": "srun", "ntasks": 4, "prologue": ["module load nest"]})
+    evil_dir = tmp_path / EVIL
+    script = executor.job_script(str(evil_dir / "spec.json"), str(evil_dir / "batch"))
+    assert shlex.quote(str(evil_dir / "spec.json")) in script
+    assert "#SBATCH --ntasks=4" in script and "srun " in script and "module load nest" in script
+    subprocess.run(["bash", "-n"], input=script, text=True, check=True)
+
+
+def test_bad_array_options_are_refused_with_the_value():
+    with pytest.raises(ConfigError, match="launch must be 'python' or 'srun', got 'mpirun'"):
+        BACKENDS.create("slurm-array", {"launch": "mpirun"})
+    with pytest.raises(ConfigError, match="walltime"):
+        BACKENDS.create("slurm-array", {"walltime": "soon"})
+    with pytest.raises(ConfigError, match="extra directive"):
+        BACKENDS.create("slurm-array", {"job_extra_directives": ["--qos=x\n#SBATCH --uid=0"]})
+
+
+# -- against SLURM ----------------------------------------------------------------------------------
+
+@pytest.mark.slurm
+def test_slurm_array_gives_the_serial_trajectory_and_splits_large_arrays(tmp_path):
+    require_slurm()
+    serial = l2l.load(l2l.run(sleep_config(0.0, 5, 2, {"name": "serial"}), tmp_path / "serial.h5"))
+    # array_size 3 splits each generation of 5 into two arrays, as MaxArraySize would
+    path = l2l.run(sleep_config(0.0, 5, 2, {"name": "slurm-array", "array_size": 3, "max_running": 2,
+                                             "walltime": "00:05:00", "poll_max": 1.0}), tmp_path / "array.h5")
+    array = l2l.load(path)
+    assert comparable(array).equals(comparable(serial))
+    logs = sorted(p.name for p in (tmp_path / "array.work" / "array" / "logs").iterdir())
+    assert logs == ["generation-00000.log", "generation-00001.log"]
+    assert (tmp_path / "array.work" / "array" / "logs" / "generation-00001.log").read_text().count("====") == 10
+    assert not list((tmp_path / "array.work" / "array" / "batches").iterdir())
+
+
+@pytest.mark.slurm
+def test_array_tasks_cancelled_or_killed_mid_generation_are_rerun_and_counted_once(tmp_path):
+    require_slurm()
+    config = sleep_config(4.0, 4, 1, {"name": "slurm-array", "retries": 2, "poll_max": 1.0,
+                                      "result_grace": 1.0, "walltime": "00:05:00"})
+
+    def inject():
+        running = wait_for(lambda: [r for r in squeue("--array", "--format=%i|%T|%j")
+                                    if r[1] == "RUNNING" and r[2] == "l2l-faults"], 60, "running array tasks")
+        subprocess.run(["scancel", running[0][0]], check=True)
+        time.sleep(0.5)
+        victims = wait_for(lambda: pids_of(f"array_task --spec {tmp_path}"), 60, "an array task process")
+        kill9(victims[-1])
+
+    injector = Background(inject)
+    injector.start()
+    frame = l2l.load(l2l.run(config, tmp_path / "faults.h5"))
+    injector.check()
+    assert len(frame) == 4 and no_duplicates(frame)
+    assert (frame["status"] == "ok").all(), frame[["individual", "status", "error"]]
+    log = (tmp_path / "faults.work" / "array" / "logs" / "generation-00000.log").read_text()
+    assert log.count("====") >= 6  # 4 tasks + 2 resubmissions
+
+
+@pytest.mark.slurm
+def test_an_evaluation_that_outlives_the_walltime_becomes_a_timeout_row(tmp_path):
+    require_slurm()
+    config = sleep_config(200.0, 2, 1, {"name": "slurm-array", "walltime": "00:01:00", "retries": 0,
+                                        "poll_max": 2.0, "result_grace": 1.0})
+    frame = l2l.load(l2l.run(config, tmp_path / "walltime.h5"))
+    assert len(frame) == 2 and no_duplicates(frame)
+    assert (frame["status"] == "timeout").all()
+    assert frame["error"].str.contains("ended TIMEOUT").all()
+
+
+@pytest.mark.slurm
+def test_the_outer_loop_killed_and_resumed_finishes_without_losing_or_repeating_evaluations(tmp_path):
+    require_slurm()
+    data = {"run": {"name": "killed", "seed": 9, "generations": 3},
+            "space": {"x": {"type": "float", "low": -1.0, "high": 1.0, "shape": [2]}},
+            "optimizer": {"name": "ga", "population_size": 4},
+            "simulator": {"name": "sleep", "median": 0.5},
+            "backend": {"name": "slurm-array", "poll_max": 0.5}}
+    config = write_toml(tmp_path / "killed.toml", data)
+    out = tmp_path / "killed.h5"
+    loop = subprocess.Popen(l2l_command("run", str(config), "--out", str(out), "--no-progress"),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def rows() -> int:
+        try:
+            return len(l2l.load(out))
+        except Exception:  # noqa: BLE001 - the file may be in the middle of its creation
+            return 0
+
+    try:
+        wait_for(lambda: rows() >= 5 or loop.poll() is not None, 120, "the second generation to start")
+    finally:
+        kill9(loop.pid)
+        loop.wait()
+    stored = rows()
+    assert 4 <= stored < 12, "the loop should have been killed in the middle of the run"
+    subprocess.run(l2l_command("resume", str(out), "--no-progress"), check=True, capture_output=True)
+    frame = l2l.load(out)
+    data["backend"] = {"name": "serial"}
+    reference = l2l.load(l2l.run(make_config(**{k: v for k, v in data.items()}), tmp_path / "serial.h5"))
+    assert len(frame) == 12 and no_duplicates(frame)
+    assert comparable(frame).equals(comparable(reference))
+
+
+@pytest.mark.slurm
+def test_hostile_categorical_values_stay_data_and_files_follow_the_umask(tmp_path):
+    require_slurm()
+    Path("/tmp/pwned").unlink(missing_ok=True)
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / "hostile.py").write_text("def length(params, seed):\n    return float(len(params['label']))\n")
+    data = {"run": {"name": "hostile", "seed": 1, "generations": 1},
+            "space": {"label": {"type": "categorical", "choices": [EVIL, "plain"]}},
+            "optimizer": {"name": "random", "population_size": 4},
+            "simulator": {"name": "python", "function": "hostile:length", "path": str(models)},
+            "backend": {"name": "slurm-array", "poll_max": 0.5}}
+    config = write_toml(tmp_path / "hostile.toml", data)
+    out = tmp_path / "hostile.h5"
+    subprocess.run(["bash", "-c", 'umask 027 && exec "$@"', "umask", *l2l_command(
+        "run", str(config), "--out", str(out), "--no-progress")], check=True, capture_output=True)
+    frame = l2l.load(out)
+    assert set(frame["label"]) <= {EVIL, "plain"} and (frame["status"] == "ok").all()
+    assert EVIL in set(frame["label"]) or (frame["value"] == 5.0).all()
+    assert not Path("/tmp/pwned").exists()
+    for path in [out, *(tmp_path / "hostile.work").rglob("*")]:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+        assert not mode & 0o007, f"{path} has mode {oct(mode)} despite umask 027"
