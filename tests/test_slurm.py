@@ -1,0 +1,141 @@
+"""Backend 'slurm' (Dask workers as SLURM jobs) and 'l2l submit', against the real single-node SLURM."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+
+import pytest
+
+import l2l
+from conftest import comparable, make_config
+from l2l.cli import main
+from l2l.errors import ConfigError
+from l2l.jobs import BACKENDS, signals
+from slurm_helpers import (Background, children, kill9, l2l_command, no_duplicates, pids_of, require_slurm,
+                           squeue, wait_for, write_toml)
+
+SLEEP_SPACE = {"x": {"type": "float", "low": -1.0, "high": 1.0, "shape": [2]}}
+
+
+def sleep_config(seconds: float, population: int, generations: int, backend: dict):
+    return make_config(run={"generations": generations}, space=SLEEP_SPACE,
+                       optimizer={"name": "ga", "population_size": population},
+                       simulator={"name": "sleep", "median": seconds}, backend=backend)
+
+
+# -- offline ------------------------------------------------------------------------------------------
+
+def test_dry_run_prints_the_worker_job_script_with_resources_and_staggered_lifetime(tmp_path, capsys):
+    config = write_toml(tmp_path / "c.toml", {
+        "run": {"name": "dry"}, "space": SLEEP_SPACE, "optimizer": {"name": "random"},
+        "simulator": {"name": "sphere"},
+        "backend": {"name": "slurm", "partition": "compute", "account": "proj42", "cores": 4,
+                    "memory": "8GB", "walltime": "02:00:00", "job_extra_directives": ["--qos=long"],
+                    "prologue": ["module load python/3.11"]}})
+    assert main(["run", str(config), "--dry-run"]) == 0
+    script = capsys.readouterr().out
+    for expected in ("#SBATCH -p compute", "#SBATCH -A proj42", "#SBATCH --cpus-per-task=4", "#SBATCH --qos=long",
+                     "#SBATCH -t 02:00:00", "module load python/3.11", "--nthreads 1", "--lifetime 6600s",
+                     "--lifetime-stagger 300s"):
+        assert expected in script, expected
+
+
+def test_bad_slurm_options_are_refused_with_the_value():
+    with pytest.raises(ConfigError, match="minimum_jobs=3, maximum_jobs=2"):
+        BACKENDS.create("slurm", {"minimum_jobs": 3, "maximum_jobs": 2})
+    with pytest.raises(ConfigError, match="lifetime '02:00:00' must be shorter than walltime"):
+        BACKENDS.create("slurm", {"walltime": "01:00:00", "lifetime": "02:00:00"})
+
+
+def test_submit_dry_run_writes_a_requeueable_script_that_quotes_the_paths(tmp_path, capsys):
+    folder = tmp_path / "it's here"
+    folder.mkdir()
+    config = write_toml(folder / "c.toml", {"run": {"name": "outer"}, "space": SLEEP_SPACE,
+                                            "optimizer": {"name": "random"}, "simulator": {"name": "sphere"}})
+    assert main(["submit", str(config), "--dry-run", "--time", "01:00:00", "--signal-seconds", "120",
+                 "--partition", "long", "--prologue", "module load python"]) == 0
+    script = capsys.readouterr().out
+    assert "#SBATCH --signal=B:USR1@120" in script and "#SBATCH --requeue" in script
+    assert "#SBATCH --partition=long" in script and "module load python" in script
+    assert "'\"'\"'s here" in script  # the single quote of the folder name, quoted for the shell
+    subprocess.run(["bash", "-n"], input=script, text=True, check=True)
+    assert not list(folder.glob("*.h5*"))
+
+
+def test_a_stop_signal_only_sets_the_flag():
+    import os
+    import signal
+    previous = signals.install([signal.SIGUSR1])
+    try:
+        os.kill(os.getpid(), signal.SIGUSR1)
+        wait_for(signals.stop_requested, 5, "the flag")
+        assert signals.stop_reason() == "signal SIGUSR1"
+    finally:
+        signals.restore(previous)
+        signals.clear()
+
+
+# -- against SLURM ----------------------------------------------------------------------------------
+
+@pytest.mark.slurm
+def test_slurm_workers_survive_a_cancelled_job_and_a_killed_worker_and_match_serial(tmp_path):
+    require_slurm()
+    backend = {"name": "slurm", "minimum_jobs": 2, "maximum_jobs": 2, "walltime": "00:10:00",
+               "memory": "1GB", "chunk_size": 1}
+    config = sleep_config(1.0, 6, 2, backend)
+
+    def running_workers():
+        return [r for r in squeue("--format=%i|%T|%j") if r[1] == "RUNNING" and r[2] == "l2l-worker"]
+
+    def inject():
+        jobs = wait_for(lambda: len(running_workers()) == 2 and running_workers(), 60, "two worker jobs")
+        time.sleep(2.0)  # evaluations are in flight on both workers
+        subprocess.run(["scancel", jobs[0][0]], check=True)
+        nannies = wait_for(lambda: pids_of("distributed.cli.dask_worker"), 30, "a worker process")
+        workers = wait_for(lambda: [c for n in nannies for c in children(n)], 30, "a worker under its nanny")
+        kill9(workers[0])
+
+    injector = Background(inject)
+    injector.start()
+    frame = l2l.load(l2l.run(config, tmp_path / "slurm.h5"))
+    injector.check()
+    assert len(frame) == 12 and no_duplicates(frame) and (frame["status"] == "ok").all()
+    expected = l2l.load(l2l.run(sleep_config(1.0, 6, 2, {"name": "serial"}), tmp_path / "serial.h5"))
+    assert comparable(frame).equals(comparable(expected))
+
+
+@pytest.mark.slurm
+def test_submitted_outer_loop_stops_on_the_walltime_signal_requeues_and_resumes(tmp_path):
+    require_slurm()
+    config = write_toml(tmp_path / "outer.toml", {
+        "run": {"name": "outer", "seed": 4, "generations": 6}, "space": SLEEP_SPACE,
+        "optimizer": {"name": "ga", "population_size": 3}, "simulator": {"name": "sleep", "median": 0.3},
+        "backend": {"name": "serial"}})
+    out = tmp_path / "outer.h5"
+    submitted = subprocess.run(l2l_command("submit", str(config), "--out", str(out), "--time", "00:10:00",
+                                           "--signal-seconds", "60", "--stop-grace", "2"),
+                               check=True, capture_output=True, text=True).stdout
+    job = submitted.split()[2].rstrip(":")
+
+    def rows() -> int:
+        try:
+            return len(l2l.load(out))
+        except Exception:  # noqa: BLE001 - not created yet
+            return 0
+
+    wait_for(lambda: rows() >= 4, 60, "the first generation in the file")
+    # What SLURM does `--signal` seconds before the walltime:
+    subprocess.run(["scancel", "--batch", "--signal=USR1", job], check=True)
+    wait_for(lambda: any(r[0] == job and r[1] == "PENDING" for r in squeue("--format=%i|%T", "--states=all")),
+             60, "the job to be requeued")
+    stopped_at = rows()
+    # A requeued job waits about two minutes before it may start again; let it go now.
+    subprocess.run(["scontrol", "update", f"JobId={job}", "StartTime=now"], check=True)
+    wait_for(lambda: any(r[0] == job and r[1] == "COMPLETED" for r in squeue("--format=%i|%T", "--states=all")),
+             120, "the resumed job to complete")
+    frame = l2l.load(out)
+    assert stopped_at < 18, "the signal should have stopped the run before its end"
+    assert len(frame) == 18 and no_duplicates(frame)
+    log = out.with_name(f"outer.h5.slurm-{job}.log").read_text()
+    assert "requeueing job" in log and "l2l resume" in log
