@@ -183,7 +183,8 @@ class SlurmArrayExecutor(Executor):
 
     @property
     def worker_count(self) -> int:
-        return self.max_running or 1_000_000
+        # The queue decides how many run at once; the throttle, if set, is the best guess.
+        return self.max_running or 32
 
     def wait(self, timeout: float | None = None) -> list[Outcome]:
         """Block until at least one outcome is ready (or ``timeout`` passes); return all ready ones."""
