@@ -73,7 +73,7 @@ class SlurmArrayExecutor(Executor):
     cpus_per_task: int = option(1, help="CPUs per task")
     launch: str = option("python", help="'python': run the evaluation directly; 'srun': start it with srun "
                                         "on all ntasks (MPI simulations; rank 0 writes the result)")
-    max_running: int = option(0, help="most tasks of one array running at once (%%N throttle; 0: no limit)")
+    max_running: int = option(0, help="most tasks of one array running at once (%N throttle; 0: no limit)")
     array_size: int = option(0, help="most tasks per array (0: the cluster's MaxArraySize)")
     retries: int = option(2, help="resubmissions of a task whose job failed, was cancelled or timed out")
     job_extra_directives: list = option([], help="extra #SBATCH options, e.g. ['--qos=long']")
