@@ -1,0 +1,110 @@
+"""SPORE: reward-based synaptic sampling in closed loop, and its temperature finding."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from l2l.config import load_config
+from l2l.errors import ConfigError
+from l2l.simulators import SIMULATORS
+from l2l.simulators.closed_loop import LaneFollowing, Reaching
+from l2l.simulators.spore import Spore, temperature_at
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def test_same_parameters_and_seed_give_identical_results():
+    spore = SIMULATORS.create("spore", {"duration": 5.0})
+    a = spore.run({"learning_rate": 1e-3, "schedule": "anneal"}, 7)
+    b = pickle.loads(pickle.dumps(spore)).run({"learning_rate": 1e-3, "schedule": "anneal"}, 7)
+    assert a.objectives == b.objectives and a.metrics == b.metrics
+    np.testing.assert_array_equal(a.traces["reward_curve"], b.traces["reward_curve"])
+    c = spore.run({"learning_rate": 1e-3, "schedule": "anneal"}, 8)
+    assert c.objectives != a.objectives
+
+
+def test_a_run_reports_reward_early_and_late_and_retracted_synapses():
+    result = Spore(duration=5.0, temperature=5.0).run({}, 1)
+    assert set(result.objectives) == {"reward"}
+    assert result.objectives["reward"] == result.metrics["reward_late"]
+    assert {"reward_early", "reward_lost", "retracted", "retracted_fraction"} <= set(result.metrics)
+    assert 0 <= result.metrics["retracted"] <= 8 * 8
+    assert len(result.traces["reward_curve"]) == 60
+    assert Spore.default_objectives[0].direction == "maximize"
+
+
+def test_temperature_schedules_start_at_the_temperature_and_approach_the_final_one():
+    time = np.array([0.0, 20.0, 1000.0])
+    np.testing.assert_allclose(temperature_at("constant", time, 3.0, 0.5, 20.0, 100.0), 3.0)
+    annealed = temperature_at("anneal", time, 3.0, 0.5, 20.0, 100.0)
+    assert annealed[0] == 3.0 and annealed[1] == pytest.approx(0.5 + 2.5 / np.e) and annealed[2] == pytest.approx(0.5)
+    np.testing.assert_allclose(temperature_at("linear", np.array([0.0, 50.0, 100.0]), 3.0, 1.0, 20.0, 100.0),
+                               [3.0, 2.0, 1.0])
+
+
+@pytest.mark.parametrize("environment", [Reaching(), LaneFollowing()])
+def test_environments_reward_moving_the_right_way_and_replay_from_the_seed(environment):
+    environment.reset(np.random.default_rng(3))
+    if isinstance(environment, LaneFollowing):
+        environment.position -= 1.0  # a gust: the centre line is now one half-width to the right
+    first = environment.observe()
+    assert first.shape == (8,) and first.max() <= 0.5
+    # drive only the motor neuron that the most active input neuron points to
+    drive = np.zeros(8)
+    drive[int(np.argmax(first))] = 1.0
+    rewards = [environment.step(drive) for _ in range(5)]
+    assert np.mean(rewards) > 0.3
+    environment.reset(np.random.default_rng(3))
+    if isinstance(environment, LaneFollowing):
+        environment.position -= 1.0
+    np.testing.assert_array_equal(environment.observe(), first)
+
+
+@pytest.mark.parametrize("options, word", [
+    ({"task": "maze"}, "task"), ({"schedule": "cosine"}, "schedule"), ({"duration": -1.0}, "duration"),
+    ({"learning_rate": -1e-3}, "learning_rate"), ({"final_fraction": 0.0}, "final_fraction"),
+    ({"update_interval": 0.001}, "update_interval"),
+])
+def test_bad_options_are_refused_with_the_option_named(options, word):
+    with pytest.raises(ConfigError, match=word):
+        SIMULATORS.create("spore", options)
+
+
+def test_bad_or_unknown_parameters_are_refused():
+    spore = Spore(duration=1.0)
+    with pytest.raises(ConfigError, match="schedule"):
+        spore.run({"schedule": "cosine"}, 0)
+    with pytest.raises(ConfigError, match="weights"):
+        spore.run({"weights": 1.0}, 0)
+
+
+def test_learning_improves_lane_following_over_a_frozen_network():
+    frozen = Spore(task="lane", duration=150.0, learning_rate=0.0).run({}, 2).objectives["reward"]
+    learned = Spore(task="lane", duration=150.0).run({}, 2).objectives["reward"]
+    assert learned > frozen + 0.1
+
+
+def test_constant_high_temperature_loses_early_performance_while_annealing_keeps_it():
+    # the paper's qualitative finding; 300 s of simulated learning, seeds 0..2
+    constant = [Spore(temperature=50.0).run({}, seed).metrics for seed in range(3)]
+    annealed = [Spore(temperature=50.0, schedule="anneal").run({}, seed).metrics for seed in range(3)]
+
+    def mean(runs, key):
+        return float(np.mean([m[key] for m in runs]))
+
+    assert mean(constant, "reward_lost") > 0.08                      # reached early, lost later
+    assert all(m["reward_lost"] > 0.03 for m in constant)
+    assert mean(annealed, "reward_lost") < mean(constant, "reward_lost") - 0.04
+    assert mean(annealed, "reward_late") > mean(constant, "reward_late") + 0.1
+    assert all(a["reward_late"] > c["reward_late"] for a, c in zip(annealed, constant))
+
+
+def test_the_example_sweep_config_is_valid_for_the_simulator():
+    config = load_config(EXAMPLES / "spore_sweep.toml")
+    simulator = SIMULATORS.create(config.simulator.name, config.simulator.options)
+    simulator.check_space(config.space)
+    assert {"learning_rate", "temperature", "schedule"} <= set(config.space.names)
