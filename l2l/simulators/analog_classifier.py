@@ -1,0 +1,122 @@
+"""A small rate-based pattern classifier of the kind emulated on analog chips.
+
+One layer of ``n_classes`` output neurons reads ``n_inputs`` Poisson spike
+sources. A pattern of class ``k`` is a vector of input spike counts drawn
+with rates ``rate * prototype_k``; the prototypes are fixed by ``task_seed``
+(they are the task, the same in every evaluation) and share a common
+component of weight ``overlap``, which makes the classes hard to tell apart.
+Output neuron ``j`` fires at
+
+    r_j = gain_j * max(0, sum_i weights_ji x_i / rate - threshold_j),
+
+a threshold-linear transfer with a per-neuron gain and threshold, as an
+integrate-and-fire neuron's rate above rheobase. The predicted class is the
+neuron with the highest rate. Objective ``loss`` (minimize): mean softmax
+cross-entropy of ``readout_scale * r`` against the labels; metric
+``accuracy``.
+
+Explorable parameters: ``weights`` (shape ``(n_classes, n_inputs)``),
+``gain`` and ``threshold`` (scalars or one value per output neuron). It
+declares them as device parameters for :mod:`l2l.simulators.hardware`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from l2l.errors import ConfigError
+from l2l.objectives import Objective
+from l2l.registry import option
+from l2l.simulators.base import SimulationResult, Simulator
+from l2l.simulators.hardware import DeviceParameter
+
+PARAMETERS = ("weights", "gain", "threshold")
+
+
+@dataclass(frozen=True)
+class AnalogClassifier(Simulator):
+    """Threshold-linear one-layer classifier of noisy spike-count patterns."""
+
+    name: ClassVar[str] = "analog-classifier"
+    default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("loss", "minimize"),)
+
+    n_classes: int = option(4, help="number of classes = output neurons")
+    n_inputs: int = option(12, help="number of Poisson input channels")
+    samples: int = option(200, help="patterns classified per evaluation")
+    rate: float = option(20.0, help="expected spike count of an input at prototype value 1")
+    overlap: float = option(0.6, help="weight in [0, 1) of the component all prototypes share")
+    gain: float = option(1.0, help="output gain (a parameter too)")
+    threshold: float = option(0.1, help="output threshold (a parameter too)")
+    readout_scale: float = option(5.0, help="inverse temperature of the softmax in the loss")
+    task_seed: int = option(0, help="seed of the class prototypes (the task)")
+
+    def __post_init__(self) -> None:
+        for key in ("n_classes", "n_inputs", "samples"):
+            if getattr(self, key) < (2 if key == "n_classes" else 1):
+                raise ConfigError(f"simulator 'analog-classifier': option {key!r} is too small, "
+                                  f"got {getattr(self, key)!r}")
+        for key in ("rate", "readout_scale"):
+            if not getattr(self, key) > 0:
+                raise ConfigError(f"simulator 'analog-classifier': option {key!r} must be > 0, "
+                                  f"got {getattr(self, key)!r}")
+        if not 0 <= self.overlap < 1:
+            raise ConfigError(f"simulator 'analog-classifier': option 'overlap' must lie in [0, 1), "
+                              f"got {self.overlap!r}")
+
+    def prototypes(self) -> np.ndarray:
+        """The class prototypes, shape ``(n_classes, n_inputs)``, values in [0, 1]."""
+        rng = np.random.default_rng(self.task_seed)
+        own = rng.random((self.n_classes, self.n_inputs))
+        shared = rng.random(self.n_inputs)
+        return (1 - self.overlap) * own + self.overlap * shared
+
+    def device_parameters(self) -> dict[str, DeviceParameter]:
+        return {
+            "weights": DeviceParameter("weight", (self.n_classes, self.n_inputs)),
+            "gain": DeviceParameter("analog", (self.n_classes,)),
+            "threshold": DeviceParameter("analog", (self.n_classes,), offset_scale=0.5),
+        }
+
+    def check_space(self, space) -> None:
+        for name in space.names:
+            if name not in PARAMETERS:
+                raise ConfigError(f"simulator 'analog-classifier': cannot explore {name!r}; "
+                                  f"explorable: {', '.join(PARAMETERS)}")
+
+    def _values(self, params: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        unknown = [k for k in params if k not in PARAMETERS]
+        if unknown:
+            raise ConfigError(f"simulator 'analog-classifier': unknown parameter {unknown[0]!r}; "
+                              f"explorable: {', '.join(PARAMETERS)}")
+        if "weights" not in params:
+            raise ConfigError("simulator 'analog-classifier': parameter 'weights' is required")
+        weights = np.asarray(params["weights"], dtype=float)
+        if weights.shape != (self.n_classes, self.n_inputs):
+            raise ConfigError(f"simulator 'analog-classifier': 'weights' must have shape "
+                              f"{(self.n_classes, self.n_inputs)}, got {weights.shape}")
+        gain = np.broadcast_to(np.asarray(params.get("gain", self.gain), dtype=float), (self.n_classes,))
+        threshold = np.broadcast_to(np.asarray(params.get("threshold", self.threshold), dtype=float),
+                                    (self.n_classes,))
+        return weights, gain, threshold
+
+    def run(self, params: dict[str, Any], seed: int) -> SimulationResult:
+        weights, gain, threshold = self._values(params)
+        rng = np.random.default_rng(seed)
+        labels = rng.integers(self.n_classes, size=self.samples)
+        counts = rng.poisson(self.rate * self.prototypes()[labels])
+        rates = gain * np.maximum(counts @ weights.T / self.rate - threshold, 0.0)
+        logits = self.readout_scale * rates
+        logits -= logits.max(axis=1, keepdims=True)
+        log_probability = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+        loss = float(-log_probability[np.arange(self.samples), labels].mean())
+        # ties (e.g. all neurons silent) count as wrong, not as class 0
+        top = rates.max(axis=1, keepdims=True)
+        winners = (rates == top).sum(axis=1)
+        correct = (rates[np.arange(self.samples), labels] == top[:, 0]) & (winners == 1)
+        return SimulationResult(objectives={"loss": loss},
+                                metrics={"accuracy": float(correct.mean()),
+                                         "silent_fraction": float((top[:, 0] <= 0).mean())},
+                                outputs=rates.mean(axis=0))
