@@ -108,3 +108,12 @@ def test_the_example_sweep_config_is_valid_for_the_simulator():
     simulator = SIMULATORS.create(config.simulator.name, config.simulator.options)
     simulator.check_space(config.space)
     assert {"learning_rate", "temperature", "schedule"} <= set(config.space.names)
+
+
+def test_a_space_with_an_unknown_parameter_or_schedule_is_refused_before_any_run():
+    from l2l.space import Categorical, Float, Space
+
+    with pytest.raises(ConfigError, match="cosine"):
+        Spore().check_space(Space([Categorical("schedule", choices=["constant", "cosine"])]))
+    with pytest.raises(ConfigError, match="theta0"):
+        Spore().check_space(Space([Float("theta0", low=1.0, high=4.0)]))

@@ -112,6 +112,10 @@ class Spore(Simulator):
         if self.update_interval < self.dt:
             raise ConfigError(f"simulator 'spore': option 'update_interval' must be >= dt={self.dt}, "
                               f"got {self.update_interval!r}")
+        for key in ("tau_gradient", "tau_baseline", "tau_motor", "tau_eligibility"):
+            if getattr(self, key) < self.dt:
+                raise ConfigError(f"simulator 'spore': option {key!r} must be >= dt={self.dt}, "
+                                  f"got {getattr(self, key)!r}")
         if self.duration < 4 * self.update_interval:
             raise ConfigError(f"simulator 'spore': option 'duration' must be at least 4 update intervals, "
                               f"got {self.duration!r}")
@@ -132,9 +136,13 @@ class Spore(Simulator):
         for key in ("learning_rate", "temperature", "temperature_final", "reward_gain"):
             if not float(values[key]) >= 0:
                 raise ConfigError(f"simulator 'spore': parameter {key!r} must be >= 0, got {values[key]!r}")
-        for key in ("prior_std", "tau_gradient", "tau_eligibility", "anneal_time"):
+        for key in ("prior_std", "anneal_time"):
             if not float(values[key]) > 0:
                 raise ConfigError(f"simulator 'spore': parameter {key!r} must be > 0, got {values[key]!r}")
+        for key in ("tau_gradient", "tau_eligibility"):
+            if not float(values[key]) >= self.dt:
+                raise ConfigError(f"simulator 'spore': parameter {key!r} must be >= dt={self.dt}, "
+                                  f"got {values[key]!r}")
         return values
 
     def check_space(self, space) -> None:
@@ -142,6 +150,8 @@ class Spore(Simulator):
         if unknown:
             raise ConfigError(f"simulator 'spore': cannot explore {unknown[0]!r}; explorable: "
                               f"{', '.join(PARAMETERS)}")
+        for choice in getattr(space["schedule"], "choices", ()) if "schedule" in space.names else ():
+            self._check_schedule(choice)
 
     def run(self, params: dict[str, Any], seed: int) -> SimulationResult:
         values = self.settings(params)
