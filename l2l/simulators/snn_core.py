@@ -35,8 +35,6 @@ Everything random takes a ``numpy.random.Generator``; the core never seeds one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
-
 import numpy as np
 
 from l2l.simulators.snn_propagate import DelayBuffer
@@ -387,7 +385,3 @@ def exp_filter(spikes: np.ndarray, tau: float) -> np.ndarray:
         out[t] = acc
     return out
 
-
-def spike_count_rate(spikes: np.ndarray, axes: Sequence[int] | None = None) -> float:
-    """Mean rate in Hz of a (T, ...) spike array."""
-    return float(spikes.mean() / (DT * 1e-3)) if spikes.size else 0.0

@@ -1,0 +1,186 @@
+"""LSNN: a network of LIF and adaptive (ALIF) neurons trained by BPTT on store-recall.
+
+One evaluation draws the initial weights and every training batch from its
+seed, trains the network for ``training_steps`` Adam steps on the store-recall
+task and returns the recall error on fresh trials. The outer loop explores
+the adaptation (``tau_a``, ``beta``), the threshold ``thr`` and the
+``learning_rate``; any of them missing from the parameters takes the option
+of the same name.
+
+Store-recall: a trial is a stream of symbols of ``symbol_ms`` each. In every
+symbol one of two input groups (bit 0 / bit 1) fires; the first symbol also
+carries the STORE cue, the last one the RECALL cue and no bit. The network
+must report, during the recall symbol, the bit shown with STORE ``delay``
+ms earlier. Chance is 50% error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from l2l.errors import ConfigError
+from l2l.objectives import Objective
+from l2l.registry import option
+from l2l.simulators.base import SimulationResult, Simulator
+from l2l.simulators.lsnn_model import Adam, Neurons, forward, init_params, logits, loss_and_grads
+
+#: Model parameters the outer loop may explore; missing ones take the option of the same name.
+EXPLORABLE = ("tau_a", "beta", "thr", "learning_rate", "tau_m")
+
+
+def store_recall(rng: np.random.Generator, trials: int, delay: int, symbol_ms: int, group: int,
+                 rate: float, background: float, distractors: bool = True):
+    """Inputs (T, trials, 4 * group) bool, recall mask (T, trials) and labels (trials,).
+
+    Channel groups: bit 0, bit 1, STORE, RECALL; ``rate``/``background`` in Hz.
+    """
+    symbols = delay // symbol_ms + 1
+    steps = symbols * symbol_ms
+    bits = rng.integers(0, 2, size=(trials, symbols))
+    rates = np.full((steps, trials, 4 * group), background)
+    for k in range(symbols - 1):
+        window = slice(k * symbol_ms, (k + 1) * symbol_ms)
+        if k > 0 and not distractors:
+            continue
+        for bit in (0, 1):
+            who = np.flatnonzero(bits[:, k] == bit)
+            rates[window, who[:, None], np.arange(bit * group, (bit + 1) * group)] = rate
+    rates[:symbol_ms, :, 2 * group:3 * group] = rate
+    rates[steps - symbol_ms:, :, 3 * group:] = rate
+    spikes = rng.random(rates.shape) < rates * 1e-3
+    mask = np.zeros((steps, trials))
+    mask[steps - symbol_ms:] = 1.0
+    return spikes.astype(float), mask, bits[:, 0]
+
+
+@dataclass(frozen=True)
+class LSNN(Simulator):
+    """LIF + ALIF network trained by BPTT on store-recall; fitness = recall error after training."""
+
+    name: ClassVar[str] = "lsnn"
+    default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("recall_error", "minimize"),)
+
+    n_lif: int = option(10, help="LIF neurons")
+    n_alif: int = option(20, help="adaptive (ALIF) neurons")
+    tau_m: float = option(10.0, help="membrane time constant (ms); explorable")
+    tau_a: float = option(150.0, help="adaptation time constant of ALIF neurons (ms); explorable")
+    beta: float = option(50.0, help="adaptation strength of ALIF neurons: A = thr + beta * b; explorable")
+    thr: float = option(1.0, help="firing threshold (dimensionless); explorable")
+    learning_rate: float = option(0.01, help="Adam learning rate; explorable")
+    final_lr_fraction: float = option(0.3, help="the learning rate decays exponentially to this fraction of itself")
+    tau_out: float = option(20.0, help="time constant of the leaky readout (ms)")
+    delay: int = option(100, help="recall delay: ms from the STORE symbol to the RECALL symbol")
+    symbol_ms: int = option(20, help="duration of one symbol (ms)")
+    distractors: bool = option(True, help="show random bits between STORE and RECALL")
+    input_group: int = option(10, help="input channels per group (bit 0, bit 1, STORE, RECALL)")
+    input_rate: float = option(200.0, help="rate of an active input channel (Hz)")
+    background_rate: float = option(5.0, help="rate of an inactive input channel (Hz)")
+    training_steps: int = option(80, help="N: Adam steps of BPTT")
+    batch_size: int = option(16, help="trials per training step")
+    test_trials: int = option(128, help="fresh trials the recall error is measured on")
+    rate_reg: float = option(0.0, help="weight of the firing-rate regularizer (mean rate -> rate_target)")
+    rate_target: float = option(20.0, help="target firing rate of the regularizer (Hz)")
+    input_scale: float = option(3.0, help="std of initial input weights x sqrt(fan-in), in units of thr")
+    recurrent_scale: float = option(0.5, help="std of initial recurrent weights x sqrt(n), in units of thr")
+
+    def __post_init__(self) -> None:
+        for key in ("n_alif", "delay", "symbol_ms", "input_group", "training_steps",
+                    "batch_size", "test_trials"):
+            value = getattr(self, key)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigError(f"simulator 'lsnn': option {key!r} must be an integer >= 1, got {value!r}")
+        if isinstance(self.n_lif, bool) or not isinstance(self.n_lif, int) or self.n_lif < 0:
+            raise ConfigError(f"simulator 'lsnn': option 'n_lif' must be an integer >= 0, got {self.n_lif!r}")
+        if self.delay < self.symbol_ms:
+            raise ConfigError(f"simulator 'lsnn': option 'delay' must be >= symbol_ms ({self.symbol_ms}), "
+                              f"got {self.delay}")
+        if not 0.0 < self.final_lr_fraction <= 1.0:
+            raise ConfigError(f"simulator 'lsnn': option 'final_lr_fraction' must be in (0, 1], "
+                              f"got {self.final_lr_fraction!r}")
+        for key in ("tau_out", "input_rate", "input_scale"):
+            if not getattr(self, key) > 0:
+                raise ConfigError(f"simulator 'lsnn': option {key!r} must be > 0, got {getattr(self, key)!r}")
+        for key in ("background_rate", "recurrent_scale", "rate_reg", "rate_target"):
+            if getattr(self, key) < 0:
+                raise ConfigError(f"simulator 'lsnn': option {key!r} must be >= 0, got {getattr(self, key)!r}")
+        self._check_model({k: getattr(self, k) for k in EXPLORABLE}, "option")
+
+    @staticmethod
+    def _check_model(values: dict[str, Any], what: str) -> None:
+        for key, value in values.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) \
+                    or not np.isfinite(value):
+                raise ConfigError(f"simulator 'lsnn': {what} {key!r} must be a finite number, got {value!r}")
+            if key == "beta":
+                if value < 0:
+                    raise ConfigError(f"simulator 'lsnn': {what} 'beta' must be >= 0, got {value!r}")
+            elif not value > 0:
+                raise ConfigError(f"simulator 'lsnn': {what} {key!r} must be > 0, got {value!r}")
+
+    def check_space(self, space) -> None:
+        names = [getattr(p, "name", p) for p in space]
+        unknown = [n for n in names if n not in EXPLORABLE]
+        if unknown:
+            raise ConfigError(f"simulator 'lsnn': cannot explore {unknown[0]!r}; "
+                              f"explorable: {', '.join(EXPLORABLE)}")
+
+    def model(self, params: dict[str, Any]) -> dict[str, float]:
+        """Model parameters of one evaluation: ``params`` over the options of the same name."""
+        unknown = [k for k in params if k not in EXPLORABLE]
+        if unknown:
+            raise ConfigError(f"simulator 'lsnn': unknown parameter {unknown[0]!r}; "
+                              f"explorable: {', '.join(EXPLORABLE)}")
+        values = {k: float(params.get(k, getattr(self, k))) for k in EXPLORABLE}
+        self._check_model(values, "parameter")
+        return values
+
+    def neurons(self, m: dict[str, float]) -> Neurons:
+        n = self.n_lif + self.n_alif
+        adaptive = np.arange(n) >= self.n_lif
+        return Neurons(alpha=float(np.exp(-1.0 / m["tau_m"])), thr=m["thr"],
+                       beta=np.where(adaptive, m["beta"], 0.0),
+                       rho=np.full(n, np.exp(-1.0 / m["tau_a"])),
+                       kappa=float(np.exp(-1.0 / self.tau_out)))
+
+    def batch(self, rng: np.random.Generator, trials: int):
+        return store_recall(rng, trials, self.delay, self.symbol_ms, self.input_group,
+                            self.input_rate, self.background_rate, self.distractors)
+
+    def run(self, params: dict[str, Any], seed: int) -> SimulationResult:
+        m = self.model(params)
+        rng = np.random.default_rng(seed)
+        neurons = self.neurons(m)
+        n = self.n_lif + self.n_alif
+        weights = init_params(rng, 4 * self.input_group, n, 2,
+                              self.input_scale * m["thr"], self.recurrent_scale * m["thr"])
+        optimizer = Adam(weights, m["learning_rate"])
+        losses = np.zeros(self.training_steps)
+        decay = self.final_lr_fraction ** (1.0 / max(1, self.training_steps - 1))
+        for step in range(self.training_steps):
+            optimizer.lr = m["learning_rate"] * decay ** step
+            x, mask, labels = self.batch(rng, self.batch_size)
+            loss, grads, _ = loss_and_grads(weights, neurons, x, mask, labels, rate_reg=self.rate_reg,
+                                            rate_target=self.rate_target * 1e-3)
+            if not np.isfinite(loss):
+                losses[step:] = np.nan
+                break
+            optimizer.step(weights, grads)
+            losses[step] = loss
+        x, mask, labels = self.batch(rng, self.test_trials)
+        traces = forward(weights, neurons, x)
+        predicted = np.argmax(logits(weights, traces, mask), axis=1)
+        error = float(np.mean(predicted != labels))
+        z = traces["z"]
+        metrics = {
+            "firing_rate": float(z.mean() * 1e3),
+            "firing_rate_alif": float(z[:, :, self.n_lif:].mean() * 1e3),
+            "final_loss": float(losses[-1]),
+        }
+        return SimulationResult(objectives={"recall_error": error}, metrics=metrics,
+                                traces={"loss": losses})
+
+
+__all__ = ["LSNN", "EXPLORABLE", "store_recall"]
