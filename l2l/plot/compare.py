@@ -1,0 +1,148 @@
+"""Several runs on one plot: best so far against evaluations and against wall time, and a table of final bests.
+
+Runs are compared on the objectives they share (same name and direction),
+e.g. different optimizers on the same problem.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from l2l.errors import TrajectoryError
+from l2l.objectives import Objective
+from l2l.plot.data import RunData, label, load_run, running_best
+
+
+def common_objectives(runs: Sequence[RunData]) -> list[Objective]:
+    """Objectives every run has, in the order of the first run; a clear error if there is none."""
+    shared = [o for o in runs[0].objectives if all(o in r.objectives for r in runs[1:])]
+    if not shared:
+        listing = "; ".join(f"{r.name}: {', '.join(f'{o.name} ({o.direction})' for o in r.objectives)}"
+                            for r in runs)
+        raise TrajectoryError(f"the runs share no objective (same name and direction), so they cannot be "
+                              f"compared: {listing}")
+    return shared
+
+
+def _labels(runs: Sequence[RunData]) -> list[str]:
+    """Run names, made unique with the file name (and a number) where they clash."""
+    names = [r.name for r in runs]
+    out = []
+    for run, name in zip(runs, names):
+        optimizer = (run.run.get("optimizer") or {}).get("name")
+        text = f"{name} ({optimizer})" if optimizer else name
+        if names.count(name) > 1 and run.path:
+            text += f" [{run.path.rsplit('/', 1)[-1]}]"
+        out.append(text)
+    for i, text in enumerate(out):
+        if out.count(text) > 1:
+            out[i] = f"{text} #{i + 1}"
+    return out
+
+
+def _changes(x: np.ndarray, best: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Only the points where a step curve changes, plus its last point: a million become a few hundred."""
+    if len(best) < 3:
+        return x, best
+    keep = np.ones(len(best), dtype=bool)
+    same = (best[1:] == best[:-1]) | (np.isnan(best[1:]) & np.isnan(best[:-1]))
+    keep[1:] = ~same
+    keep[-1] = True
+    return x[keep], best[keep]
+
+
+def curves(run: RunData, objective: Objective) -> dict[str, np.ndarray]:
+    """Best so far by evaluation count (in file order) and by seconds since the run started (by completion)."""
+    frame = run.frame
+    values = np.where((frame["status"] == "ok").to_numpy(), frame[objective.name].to_numpy(dtype=float), np.nan)
+    count = np.arange(1, len(values) + 1)
+    by_count = running_best(values, objective)
+    done = (frame["started"].to_numpy(dtype="datetime64[ns]").astype("int64") / 1e9
+            + frame["duration"].to_numpy(dtype=float))
+    order = np.argsort(done, kind="stable")
+    seconds = done[order] - run.start_time() if len(done) else done
+    by_time = running_best(values[order], objective)
+    x_count, y_count = _changes(count, by_count)
+    x_time, y_time = _changes(seconds, by_time)
+    return {"evaluations": x_count, "best_by_evaluations": y_count, "seconds": x_time, "best_by_time": y_time}
+
+
+def table(sources: Sequence[Any]) -> pd.DataFrame:
+    """One row per run: evaluations, failures, wall time, final best of each shared objective, when it was found."""
+    runs = [load_run(s, errors=False) for s in sources]
+    return _table(runs, common_objectives(runs))
+
+
+def _table(runs: Sequence[RunData], objectives: Sequence[Objective]) -> pd.DataFrame:
+    rows = []
+    for run, name in zip(runs, _labels(runs)):
+        frame = run.frame
+        row: dict[str, Any] = {"run": name, "evaluations": len(frame),
+                               "failed": int((frame["status"] != "ok").sum())}
+        if len(frame):
+            end = (frame["started"].max().timestamp() + float(frame["duration"].max()))
+            row["wall time (s)"] = round(end - run.start_time(), 2)
+        else:
+            row["wall time (s)"] = np.nan
+        for objective in objectives:
+            values = np.where((frame["status"] == "ok").to_numpy(), frame[objective.name].to_numpy(dtype=float),
+                              np.nan)
+            if np.isfinite(values).any():
+                index = int(np.nanargmin(values) if objective.direction == "minimize" else np.nanargmax(values))
+                row[f"best {objective.name}"] = values[index]
+                row[f"{objective.name} found at evaluation"] = index + 1
+            else:
+                row[f"best {objective.name}"] = np.nan
+                row[f"{objective.name} found at evaluation"] = np.nan
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def compare(sources: Sequence[Any], objectives: Sequence[str] | None = None) -> Figure:
+    """Best so far of every run against evaluations (left) and wall time (right), one row per shared objective."""
+    if not sources:
+        raise TrajectoryError("compare needs at least one trajectory")
+    runs = [load_run(s, errors=False) for s in sources]
+    shared = common_objectives(runs)
+    if objectives:
+        names = {o.name for o in shared}
+        unknown = [n for n in objectives if n not in names]
+        if unknown:
+            raise TrajectoryError(f"objective {unknown[0]!r} is not shared by all runs; shared: "
+                                  f"{', '.join(sorted(names))}")
+        shared = [o for o in shared if o.name in objectives]
+    shared = shared[:3]
+    fig = Figure(figsize=(13, 1.3 + 3.6 * len(shared)), layout="constrained", dpi=100)
+    axes = fig.subplots(len(shared), 2, squeeze=False)
+    palette = matplotlib.colormaps["tab10"]
+    names = _labels(runs)
+    for row, objective in enumerate(shared):
+        left, right = axes[row]
+        logs = []
+        for i, (run, name) in enumerate(zip(runs, names)):
+            c = curves(run, objective)
+            colour = palette(i % 10)
+            left.plot(c["evaluations"], c["best_by_evaluations"], drawstyle="steps-post", color=colour,
+                      linewidth=1.8, label=name, marker="o" if len(c["evaluations"]) == 1 else None)
+            right.plot(c["seconds"], c["best_by_time"], drawstyle="steps-post", color=colour, linewidth=1.8,
+                       label=name, marker="o" if len(c["seconds"]) == 1 else None)
+            logs.append(c["best_by_evaluations"])
+        values = np.concatenate(logs) if logs else np.array([])
+        values = values[np.isfinite(values)]
+        for ax in (left, right):
+            ax.set_ylabel(f"best so far: {label(objective)}")
+            ax.grid(alpha=0.3)
+            if len(values) and values.min() > 0 and values.max() / values.min() > 1e3:
+                ax.set_yscale("log")
+        left.set_xlabel("evaluations (count, failed ones included)")
+        right.set_xlabel("wall time since the run started (s)")
+        left.set_title(f"{objective.name}: best so far against evaluations")
+        right.set_title(f"{objective.name}: best so far against wall time")
+        left.legend(fontsize="small", loc="best")
+    fig.suptitle(f"comparison of {len(runs)} run{'s' * (len(runs) != 1)}")
+    return fig

@@ -1,0 +1,256 @@
+"""Figures of one run. Each function takes a trajectory (path, Trajectory, DataFrame or RunData)
+and returns a :class:`matplotlib.figure.Figure`; nothing is shown and no pyplot state is used,
+so they work in scripts, on clusters without a display and in notebooks alike.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+from matplotlib.cm import ScalarMappable
+from matplotlib.figure import Figure
+
+from l2l.errors import ConfigError, TrajectoryError
+from l2l.objectives import Objective
+from l2l.plot import panels
+from l2l.plot.data import RunData, label, load_run, sample_for_scatter, top_parameters
+
+KINDS = ("overview", "fitness", "parameters", "scatter", "pareto", "failures")
+FORMATS = (".png", ".svg", ".pdf")
+
+
+def _figure(width: float, height: float) -> Figure:
+    return Figure(figsize=(width, height), layout="constrained", dpi=100)
+
+
+def _colour_bar(fig: Figure, points: Any, axes: Any, objective: Objective) -> None:
+    # A mappable of its own: the bar shows full colours even where the points are translucent.
+    bar = fig.colorbar(ScalarMappable(norm=points.norm, cmap=points.cmap), ax=axes, shrink=0.9, pad=0.01)
+    bar.set_label(label(objective))
+    bar.solids.set_rasterized(True)
+
+
+def _objectives(run: RunData, names: Sequence[str] | None) -> list[Objective]:
+    return [run.objective(n) for n in names] if names else list(run.objectives)
+
+
+def _summary_line(run: RunData) -> str:
+    frame = run.frame
+    failed = int((frame["status"] != "ok").sum())
+    generations = frame["generation"].nunique()
+    return (f"{len(frame):,} evaluations in {generations} generation{'s' * (generations != 1)}, "
+            f"{failed:,} failed")
+
+
+def fitness(source: Any, objectives: Sequence[str] | None = None) -> Figure:
+    """Per objective: best and median of each generation, the interquartile band and the best so far."""
+    run = load_run(source, errors=False)
+    chosen = _objectives(run, objectives)
+    fig = _figure(8, 1.2 + 3.0 * len(chosen))
+    axes = fig.subplots(len(chosen), 1, sharex=True, squeeze=False)[:, 0]
+    for ax, objective in zip(axes, chosen):
+        panels.draw_fitness(ax, run, objective)
+    fig.suptitle(f"{run.title}: fitness over generations\n{_summary_line(run)}")
+    return fig
+
+
+def parameters(source: Any, objective: str | None = None, top: int = 6) -> Figure:
+    """The distribution of the ``top`` most relevant parameters per generation, coloured by the objective."""
+    run = load_run(source, errors=False)
+    goal = run.objective(objective)
+    columns = top_parameters(run, top, goal)
+    n_columns = 1 if len(columns) == 1 else 2 if len(columns) <= 4 else 3
+    n_rows = max(1, -(-len(columns) // n_columns))
+    fig = _figure(4.2 * n_columns + 1.2, 1.0 + 3.0 * n_rows)
+    axes = fig.subplots(n_rows, n_columns, squeeze=False).ravel()
+    sample = sample_for_scatter(run.ok, goal)
+    cmap, norm = panels.fitness_colours(run.ok[goal.name].to_numpy(dtype=float), goal)
+    points = None
+    for i, column in enumerate(columns):
+        points = panels.draw_parameter(axes[i], run, column, goal, sample, cmap, norm, legend=i == 0)
+    for ax in axes[len(columns):]:
+        ax.set_visible(False)
+    if points is not None:
+        _colour_bar(fig, points, axes[:len(columns)], goal)
+    fig.suptitle(f"{run.title}: parameters over generations (top {len(columns)} of {len(run.parameters)} "
+                 f"by rank correlation with {goal.name})")
+    return fig
+
+
+def scatter(source: Any, objective: str | None = None, top: int = 4) -> Figure:
+    """Scatter matrix of the ``top`` parameters: each against every objective, and against each other.
+
+    The first rows show each objective against each parameter; below them a
+    lower triangle shows pairs of parameters, coloured by ``objective``.
+    """
+    run = load_run(source, errors=False)
+    goal = run.objective(objective)
+    columns = top_parameters(run, top, goal)
+    shown_objectives = list(run.objectives[:3])
+    if goal not in shown_objectives:
+        shown_objectives[-1] = goal
+    k = len(columns)
+    n_rows = len(shown_objectives) + max(0, k - 1)
+    fig = _figure(1.2 + 3.0 * max(k, 1), 0.8 + 2.7 * n_rows)
+    if not k:
+        ax = fig.subplots()
+        panels._empty(ax, "the space has no parameters")
+        return fig
+    axes = fig.subplots(n_rows, k, squeeze=False, sharex="col", sharey="row")
+    ok = run.ok
+    sample = sample_for_scatter(ok, goal)
+    cmap, norm = panels.fitness_colours(ok[goal.name].to_numpy(dtype=float), goal)
+    points = None
+    for row, shown in enumerate(shown_objectives):
+        for j, column in enumerate(columns):
+            points = panels.draw_scatter_cell(axes[row, j], run, column, shown.name, sample, goal, cmap, norm,
+                                              y_objective=shown)
+            if j:
+                axes[row, j].set_ylabel("")
+    for i in range(1, k):
+        row = len(shown_objectives) + i - 1
+        for j in range(k):
+            ax = axes[row, j]
+            if j < i:
+                panels.draw_scatter_cell(ax, run, columns[j], columns[i], sample, goal, cmap, norm)
+                if j:
+                    ax.set_ylabel("")
+            else:
+                ax.set_visible(False)
+    for row in range(n_rows - 1):
+        for j, ax in enumerate(axes[row]):
+            if axes[row + 1, j].get_visible():
+                ax.set_xlabel("")
+            else:  # the lowest cell of its column: it carries the column's ticks
+                ax.tick_params(labelbottom=True)
+    if points is not None:
+        _colour_bar(fig, points, axes, goal)
+    if len(ok):
+        axes[0, 0].legend(fontsize="small", loc="best")
+    fig.suptitle(f"{run.title}: top {k} parameters against the objectives and each other "
+                 f"(colour: {goal.name}; {len(sample):,} of {len(ok):,} successful evaluations shown)")
+    return fig
+
+
+def pareto(source: Any, objectives: Sequence[str] | None = None) -> Figure:
+    """The Pareto front of two objectives over all successful evaluations.
+
+    ``objectives``: the two to show (default: the first two); one name shows it against the first other one.
+    Raises :class:`TrajectoryError` for a run with a single objective.
+    """
+    run = load_run(source, errors=False)
+    chosen = _objectives(run, objectives)
+    if len(chosen) == 1:
+        chosen += [o for o in run.objectives if o != chosen[0]][:1]
+    if len(chosen) < 2:
+        raise TrajectoryError(f"a Pareto plot needs two objectives; {run.name} has one "
+                              f"({chosen[0].name}): try --kind fitness")
+    fig = _figure(7.5, 6)
+    ax = fig.subplots()
+    size = panels.draw_pareto(ax, run, chosen[0], chosen[1])
+    others = f"; objectives not shown: {', '.join(o.name for o in chosen[2:])}" if len(chosen) > 2 else ""
+    fig.suptitle(f"{run.title}: {size} non-dominated of {len(run.ok):,} successful evaluations{others}")
+    return fig
+
+
+def failures(source: Any) -> Figure:
+    """What failed and how long evaluations took: status per generation, durations, the frequent errors."""
+    run = load_run(source, errors=True)
+    fig = _figure(12, 8)
+    axes = fig.subplots(2, 2).ravel()
+    panels.draw_status(axes[0], run)
+    panels.draw_duration_histogram(axes[1], run)
+    panels.draw_duration_per_generation(axes[2], run)
+    panels.draw_errors(axes[3], run)
+    fig.suptitle(f"{run.title}: failures and durations\n{_summary_line(run)}")
+    return fig
+
+
+def overview(source: Any, objective: str | None = None) -> Figure:
+    """The most useful panels on one page: fitness, Pareto front or best parameter, parameters, failures."""
+    run = load_run(source, errors=False)
+    goal = run.objective(objective)
+    fig = _figure(15, 8.5)
+    grid = fig.add_gridspec(2, 3)
+    panels.draw_fitness(fig.add_subplot(grid[0, 0]), run, goal)
+    columns = top_parameters(run, 3, goal)
+    ok = run.ok
+    sample = sample_for_scatter(ok, goal)
+    cmap, norm = panels.fitness_colours(ok[goal.name].to_numpy(dtype=float), goal)
+    colour_axes, points = [], None
+    if len(run.objectives) >= 2:
+        others = [o for o in run.objectives if o != goal]
+        panels.draw_pareto(fig.add_subplot(grid[0, 1]), run, goal, others[0])
+    elif columns:
+        ax = fig.add_subplot(grid[0, 1])
+        points = panels.draw_scatter_cell(ax, run, columns[0], goal.name, sample, goal, cmap, norm, goal)
+        ax.set_title(f"{goal.name} against {columns[0]}")
+        if len(ok):
+            ax.legend(fontsize="small", loc="best")
+        colour_axes.append(ax)
+    for i, position in enumerate([grid[0, 2], grid[1, 0]]):
+        ax = fig.add_subplot(position)
+        if i < len(columns):
+            points = panels.draw_parameter(ax, run, columns[i], goal, sample, cmap, norm, legend=i == 0)
+            colour_axes.append(ax)
+        else:
+            panels._empty(ax, "no further parameter")
+    panels.draw_status(fig.add_subplot(grid[1, 1]), run)
+    panels.draw_duration_histogram(fig.add_subplot(grid[1, 2]), run)
+    if points is not None:
+        _colour_bar(fig, points, colour_axes, goal)
+    best = _best_text(run, goal)
+    fig.suptitle(f"{run.title}\n{_summary_line(run)}{best}")
+    return fig
+
+
+def _best_text(run: RunData, objective: Objective) -> str:
+    ok = run.ok
+    if ok.empty:
+        return ""
+    values = ok[objective.name].to_numpy(dtype=float)
+    index = int(np.argmin(values) if objective.direction == "minimize" else np.argmax(values))
+    row = ok.iloc[index]
+    return (f"; best {objective.name} = {values[index]:.6g} (generation {row['generation']}, "
+            f"individual {row['individual']})")
+
+
+_KIND_FUNCTIONS = {"overview": overview, "fitness": fitness, "parameters": parameters, "scatter": scatter,
+                   "pareto": pareto, "failures": failures}
+
+
+def figure(source: Any, kind: str = "overview", **options: Any) -> Figure:
+    """The figure of one ``kind`` (see :data:`KINDS`)."""
+    if kind not in _KIND_FUNCTIONS:
+        raise ConfigError(f"unknown plot kind {kind!r}; choose one of {', '.join(KINDS)}")
+    return _KIND_FUNCTIONS[kind](source, **options)
+
+
+def save(fig: Figure, path: str | os.PathLike, dpi: int = 110) -> Path:
+    """Write ``fig`` to ``path`` (.png, .svg or .pdf) atomically: a failure leaves no partial file."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise ConfigError(f"output {str(path)!r}: the file name must end in one of {', '.join(FORMATS)}")
+    if not path.parent.is_dir():
+        raise ConfigError(f"output {str(path)!r}: folder {str(path.parent)!r} does not exist")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fig.savefig(tmp, format=suffix[1:], dpi=dpi, metadata=_metadata(suffix))
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
+def _metadata(suffix: str) -> dict[str, Any]:
+    # No creation dates, so that a figure of the same file is the same bytes.
+    if suffix == ".png":
+        return {"Software": "l2l"}
+    if suffix == ".svg":
+        return {"Date": None, "Creator": "l2l"}
+    return {"CreationDate": None, "Creator": "l2l"}

@@ -1,0 +1,331 @@
+"""Panels: each function draws one view of a run on a matplotlib ``Axes`` it is given.
+
+The figures in :mod:`l2l.plot.figures` arrange these panels; notebooks can use
+them on axes of their own. Large runs stay readable and fast: scatters draw a
+subsample that keeps the best points and are rasterized, everything else is
+aggregated per generation first.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib import colors
+from matplotlib.axes import Axes
+from matplotlib.ticker import MaxNLocator
+
+from l2l.objectives import Objective
+from l2l.plot.data import (RunData, categories, generation_statistics, label, parameter_values, pareto_mask,
+                           sample_for_scatter, scores)
+
+STATUS_COLOURS = {"ok": "#4c9a5b", "failed": "#c8443c", "timeout": "#e39b2d"}
+BEST_COLOUR = "#1f4e9c"
+RASTERIZE_ABOVE = 2_000
+
+
+def wants_log(values: np.ndarray) -> bool:
+    """A log axis for positive values spanning more than three decades."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    return bool(len(values)) and values.min() > 0 and values.max() / values.min() > 1e3
+
+
+def fitness_colours(values: np.ndarray, objective: Objective) -> tuple[colors.Colormap, colors.Normalize]:
+    """Colour map and norm for objective values: the best are yellow, outliers do not wash out the rest."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    cmap = matplotlib.colormaps["viridis_r" if objective.direction == "minimize" else "viridis"]
+    if not len(values):
+        return cmap, colors.Normalize(0, 1)
+    low, high = np.quantile(values, [0.02, 0.98]) if len(values) > 50 else (values.min(), values.max())
+    if low == high:
+        low, high = low - 0.5, high + 0.5
+    if low > 0 and high / low > 100:
+        return cmap, colors.LogNorm(low, high, clip=True)
+    return cmap, colors.Normalize(low, high, clip=True)
+
+
+def _empty(ax: Axes, message: str) -> None:
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="0.4")
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def _point_style(n: int) -> dict:
+    size = 24 if n <= 200 else 10 if n <= 5_000 else 4
+    alpha = 0.9 if n <= 200 else 0.6 if n <= 5_000 else 0.35
+    return {"s": size, "alpha": alpha, "linewidths": 0, "rasterized": n > RASTERIZE_ABOVE}
+
+
+def draw_fitness(ax: Axes, run: RunData, objective: Objective, legend: bool = True) -> None:
+    """Best, median, interquartile band and best-so-far of one objective per generation."""
+    stats = generation_statistics(run, objective)
+    ax.set_title(f"{objective.name} over generations")
+    ax.set_xlabel("generation")
+    ax.set_ylabel(label(objective))
+    if not stats["count"].sum():
+        _empty(ax, "no successful evaluation")
+        return
+    x = stats["generation"].to_numpy()
+    marker = "o" if len(x) <= 40 else None
+    ax.fill_between(x, stats["q25"], stats["q75"], color="#9bb7d4", alpha=0.45, linewidth=0,
+                    label="interquartile range (25-75 %)")
+    ax.plot(x, stats["median"], color="#5577aa", marker=marker, markersize=3, label="median of generation")
+    ax.plot(x, stats["best"], color="#d07a2a", marker=marker, markersize=3, linewidth=1,
+            label="best of generation")
+    ax.plot(x, stats["best_so_far"], color=BEST_COLOUR, linewidth=2.2, drawstyle="steps-post",
+            label="best so far")
+    if len(x) == 1:
+        ax.set_xlim(x[0] - 1, x[0] + 1)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if wants_log(stats[["q25", "q75", "best"]].to_numpy()):
+        ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+    if legend:
+        ax.legend(fontsize="small", loc="best")
+
+
+def draw_parameter(ax: Axes, run: RunData, column: str, objective: Objective, sample: pd.DataFrame,
+                   cmap: colors.Colormap, norm: colors.Normalize, legend: bool = False):
+    """One parameter's values per generation, coloured by the objective, with the median of all evaluations.
+
+    Returns the scatter (for a colour bar).
+    """
+    frame = run.frame
+    generations = frame["generation"].to_numpy()
+    values = parameter_values(run, column)
+    n_generations = len(np.unique(generations))
+    rng = np.random.default_rng(0)
+    jitter = 0.3 if n_generations < 300 else 0.0
+    x = sample["generation"].to_numpy(dtype=float)
+    x = x + rng.uniform(-jitter, jitter, len(x))
+    points = ax.scatter(x, _spread(run, column, sample, rng), c=sample[objective.name].to_numpy(dtype=float),
+                        cmap=cmap, norm=norm, **_point_style(len(sample)))
+    failed = np.flatnonzero((frame["status"] != "ok").to_numpy())
+    # As many failures as the sample would hold, so that they look as frequent as they are.
+    keep = min(len(failed), max(1, int(round(len(failed) * len(sample) / max(1, len(run.ok))))))
+    if len(failed):
+        shown = failed if len(failed) <= keep else rng.choice(failed, keep, replace=False)
+        ax.scatter(generations[shown] + rng.uniform(-jitter, jitter, len(shown)), values[shown], marker="x",
+                   s=12 if len(shown) < 500 else 5, color=STATUS_COLOURS["failed"], linewidths=0.8, alpha=0.7,
+                   label="failed", rasterized=len(shown) > RASTERIZE_ABOVE)
+    by_generation = pd.Series(values).groupby(generations)
+    if column not in run.categorical:
+        ax.plot(by_generation.median().index, by_generation.median().to_numpy(), color="black", linewidth=1.2,
+                label="median of generation")
+    ax.set_title(column)
+    ax.set_xlabel("generation")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    _parameter_axis(ax, run, column, "y")
+    if n_generations == 1:
+        g = generations[0]
+        ax.set_xlim(g - 1, g + 1)
+    ax.grid(alpha=0.3)
+    if legend:
+        ax.legend(fontsize="small", loc="best")
+    return points
+
+
+def _spread(run: RunData, column: str, frame: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
+    """Parameter values to draw: categories get a little jitter so that stacked points show their number."""
+    values = parameter_values(run, column, frame)
+    return values + rng.uniform(-0.15, 0.15, len(values)) if column in run.categorical else values
+
+
+def _parameter_axis(ax: Axes, run: RunData, column: str, which: str) -> None:
+    """Label a parameter axis; categories get their names as ticks, log parameters a log scale."""
+    set_label = ax.set_ylabel if which == "y" else ax.set_xlabel
+    if column in run.categorical:
+        names = [str(c) for c in categories(run, column)]
+        (ax.set_yticks if which == "y" else ax.set_xticks)(range(len(names)), names)
+        set_label(f"{column} (choice)")
+    else:
+        if column in run.log:
+            (ax.set_yscale if which == "y" else ax.set_xscale)("log")
+        set_label(f"{column} (value{', log scale' if column in run.log else ''})")
+
+
+def draw_scatter_cell(ax: Axes, run: RunData, x_column: str, y_column: str, sample: pd.DataFrame,
+                      colour_by: Objective, cmap: colors.Colormap, norm: colors.Normalize,
+                      y_objective: Objective | None = None):
+    """A parameter against an objective (``y_objective``) or against another parameter."""
+    rng = np.random.default_rng(1)
+    y = sample[y_column].to_numpy(dtype=float) if y_objective else _spread(run, y_column, sample, rng)
+    points = ax.scatter(_spread(run, x_column, sample, rng), y,
+                        c=sample[colour_by.name].to_numpy(dtype=float), cmap=cmap, norm=norm,
+                        **_point_style(len(sample)))
+    _parameter_axis(ax, run, x_column, "x")
+    if y_objective:
+        ax.set_ylabel(label(y_objective))
+        if wants_log(y):
+            ax.set_yscale("log")
+        best = sample.iloc[-1:] if y_objective == colour_by else None
+        if best is not None and len(best):
+            ax.scatter(parameter_values(run, x_column, best), best[y_column].to_numpy(dtype=float), marker="*",
+                       s=140, color="#e8412c", edgecolor="black", linewidths=0.6, zorder=5, label="best")
+    else:
+        _parameter_axis(ax, run, y_column, "y")
+    ax.grid(alpha=0.3)
+    return points
+
+
+def draw_pareto(ax: Axes, run: RunData, first: Objective, second: Objective, legend: bool = True) -> int:
+    """All successful evaluations faded, the non-dominated ones highlighted; returns the front's size."""
+    ok = run.ok
+    ax.set_title(f"Pareto front: {first.name} vs {second.name}")
+    ax.set_xlabel(label(first))
+    ax.set_ylabel(label(second))
+    if ok.empty:
+        _empty(ax, "no successful evaluation")
+        return 0
+    on_front = pareto_mask(scores(ok, (first, second)))
+    front = ok[on_front].sort_values(first.name)
+    rest = sample_for_scatter(ok[~on_front], first)
+    style = _point_style(len(rest))
+    style["alpha"] = min(style["alpha"], 0.35)
+    ax.scatter(rest[first.name], rest[second.name], color="0.6", label=f"dominated ({int((~on_front).sum()):,})",
+               **style)
+    x, y = front[first.name].to_numpy(dtype=float), front[second.name].to_numpy(dtype=float)
+    ax.step(x, y, where="post" if first.direction == "minimize" else "pre", color=BEST_COLOUR, linewidth=1.2,
+            alpha=0.8)
+    ax.scatter(x, y, color=BEST_COLOUR, edgecolor="white", linewidths=0.5, s=36 if len(x) < 300 else 12,
+               zorder=4, label=f"Pareto front ({len(front):,})", rasterized=len(x) > RASTERIZE_ABOVE)
+    values = ok[[first.name, second.name]].to_numpy(dtype=float)
+    if wants_log(values[:, 0]):
+        ax.set_xscale("log")
+    if wants_log(values[:, 1]):
+        ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+    if legend:
+        ax.legend(fontsize="small", loc="best")
+    return len(front)
+
+
+def status_counts(run: RunData) -> pd.DataFrame:
+    """Evaluations per generation (rows) and status (columns ok, failed, timeout)."""
+    frame = run.frame
+    counts = pd.crosstab(frame["generation"].to_numpy(), frame["status"].astype(str).to_numpy())
+    return counts.reindex(columns=list(STATUS_COLOURS), fill_value=0)
+
+
+def draw_status(ax: Axes, run: RunData, legend: bool = True) -> None:
+    """Stacked bars: evaluations per generation that succeeded, failed or timed out."""
+    counts = status_counts(run)
+    total = int(counts.to_numpy().sum())
+    bad = total - int(counts["ok"].sum())
+    ax.set_title(f"evaluations per generation: {bad:,} of {total:,} failed ({100 * bad / max(total, 1):.1f} %)")
+    ax.set_xlabel("generation")
+    ax.set_ylabel("evaluations (count)")
+    if not total:
+        _empty(ax, "no evaluation yet")
+        return
+    x = counts.index.to_numpy()
+    bottom = np.zeros(len(x))
+    for status, colour in STATUS_COLOURS.items():
+        heights = counts[status].to_numpy()
+        if heights.any() or status == "ok":
+            if len(x) <= 100:
+                ax.bar(x, heights, bottom=bottom, width=0.8, color=colour, label=status, linewidth=0)
+            else:  # thousands of bars are slow to draw and unreadable: stacked areas say the same
+                ax.fill_between(x, bottom, bottom + heights, step="mid", color=colour, label=status, linewidth=0)
+        bottom = bottom + heights
+    if len(x) == 1:
+        ax.set_xlim(x[0] - 1, x[0] + 1)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(alpha=0.3, axis="y")
+    if legend:
+        ax.legend(fontsize="small", loc="lower right")
+
+
+def draw_duration_histogram(ax: Axes, run: RunData, legend: bool = True) -> None:
+    """Histogram of evaluation durations, stacked by status; log bins when durations span decades."""
+    frame = run.frame
+    durations = frame["duration"].to_numpy(dtype=float)
+    status = frame["status"].astype(str).to_numpy()
+    ax.set_title("evaluation durations")
+    ax.set_xlabel("duration of one evaluation (s)")
+    ax.set_ylabel("evaluations (count)")
+    finite = np.isfinite(durations)
+    if not finite.any():
+        _empty(ax, "no evaluation yet")
+        return
+    positive = durations[finite & (durations > 0)]
+    if len(positive) and wants_log(positive) or (len(positive) and positive.max() / positive.min() > 30):
+        bins = np.geomspace(positive.min(), positive.max() * 1.0001, 40)
+        ax.set_xscale("log")
+    else:
+        bins = np.histogram_bin_edges(durations[finite], bins=min(40, max(5, int(np.sqrt(finite.sum())))))
+    stacks = [(durations[finite & (status == s)], s) for s in STATUS_COLOURS if (finite & (status == s)).any()]
+    ax.hist([v for v, _ in stacks], bins=bins, stacked=True, color=[STATUS_COLOURS[s] for _, s in stacks],
+            label=[s for _, s in stacks])
+    ax.grid(alpha=0.3, axis="y")
+    if legend:
+        ax.legend(fontsize="small", loc="best")
+
+
+def draw_duration_per_generation(ax: Axes, run: RunData, legend: bool = True) -> None:
+    """Median, 10-90 % band and maximum of evaluation durations per generation."""
+    frame = run.frame
+    ax.set_title("evaluation durations per generation")
+    ax.set_xlabel("generation")
+    ax.set_ylabel("duration of one evaluation (s)")
+    if frame.empty:
+        _empty(ax, "no evaluation yet")
+        return
+    grouped = frame.groupby("generation", sort=True)["duration"]
+    quantiles = grouped.quantile([0.1, 0.5, 0.9]).unstack()
+    x = quantiles.index.to_numpy()
+    marker = "o" if len(x) <= 40 else None
+    ax.fill_between(x, quantiles[0.1], quantiles[0.9], color="#c9b3d9", alpha=0.6, linewidth=0,
+                    label="10-90 % of evaluations")
+    ax.plot(x, quantiles[0.5], color="#6a3d9a", marker=marker, markersize=3, label="median")
+    ax.plot(x, grouped.max().to_numpy(), color="#6a3d9a", linestyle=":", marker=marker, markersize=2,
+            label="slowest")
+    if len(x) == 1:
+        ax.set_xlim(x[0] - 1, x[0] + 1)
+    if wants_log(grouped.max().to_numpy()):
+        ax.set_yscale("log")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(alpha=0.3)
+    if legend:
+        ax.legend(fontsize="small", loc="best")
+
+
+def error_summary(run: RunData, limit: int = 10) -> pd.DataFrame:
+    """The most frequent error messages (last line of each error text) with counts and first occurrence."""
+    frame = run.frame
+    if "error" not in frame.columns:
+        return pd.DataFrame(columns=["message", "count", "status", "generation", "individual", "example"])
+    bad = frame[(frame["status"] != "ok").to_numpy()]
+    if bad.empty:
+        return pd.DataFrame(columns=["message", "count", "status", "generation", "individual", "example"])
+    texts = bad["error"].astype(object).where(bad["error"].notna(), "")
+    messages = texts.map(lambda t: next((line.strip() for line in reversed(str(t).splitlines()) if line.strip()),
+                                        "(no error text)")[:300])
+    table = pd.DataFrame({"message": messages.to_numpy(), "status": bad["status"].astype(str).to_numpy(),
+                          "generation": bad["generation"].to_numpy(), "individual": bad["individual"].to_numpy(),
+                          "example": texts.to_numpy()})
+    grouped = table.groupby("message", sort=False)
+    summary = grouped.first()
+    summary["count"] = grouped.size()
+    summary = summary.reset_index().sort_values(["count", "generation"], ascending=[False, True])
+    return summary[["message", "count", "status", "generation", "individual", "example"]].head(limit)
+
+
+def draw_errors(ax: Axes, run: RunData, limit: int = 6) -> None:
+    """The most frequent error messages as text."""
+    ax.set_title("most frequent errors")
+    ax.axis("off")
+    summary = error_summary(run, limit)
+    if summary.empty:
+        ax.text(0.5, 0.5, "no failed evaluations", ha="center", va="center", transform=ax.transAxes,
+                color=STATUS_COLOURS["ok"])
+        return
+    lines = []
+    for row in summary.itertuples():
+        message = row.message if len(row.message) <= 70 else row.message[:67] + "..."
+        lines.append(f"{row.count:>6} x {row.status}: {message}\n         first: generation {row.generation}, "
+                     f"individual {row.individual}")
+    ax.text(0.0, 1.0, "\n".join(lines), ha="left", va="top", transform=ax.transAxes, family="monospace",
+            fontsize="small")
