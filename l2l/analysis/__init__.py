@@ -1,0 +1,5 @@
+"""Looking at runs beyond figures: the HTML report, the live terminal view, export to CSV/Parquet.
+
+The figures themselves are in :mod:`l2l.plot`; the commands that use all of
+this are in :mod:`l2l.commands.analysis`.
+"""

@@ -1,0 +1,58 @@
+"""The evaluations table of a trajectory as a file other tools read: CSV, or Parquet with pyarrow.
+
+CSV: one row per evaluation, columns as in :func:`l2l.load`; ``started`` is
+an ISO 8601 time in UTC to the nanosecond (``2024-05-01 12:00:00.123456789+00:00``),
+categories are their text, error texts are quoted. Read it back exactly with
+``pandas.read_csv(path, parse_dates=["started"])``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+from l2l.errors import ConfigError
+from l2l.results_schema.reader import load
+
+FORMATS = {"csv": ".csv", "parquet": ".parquet"}
+
+
+def default_output(path: str | os.PathLike, format: str) -> Path:
+    return Path(path).with_suffix(FORMATS[format])
+
+
+def export(path: str | os.PathLike, format: str = "csv", out: str | os.PathLike | None = None) -> Path | None:
+    """Write the evaluations of ``path`` to ``out`` (default: beside it); ``out='-'`` writes CSV to stdout.
+
+    Raises :class:`ConfigError` for an unknown format, or for Parquet without
+    pyarrow (install the ``parquet`` extra). The file appears complete or not at all.
+    """
+    if format not in FORMATS:
+        raise ConfigError(f"--format must be one of {', '.join(FORMATS)}, got {format!r}")
+    if format == "parquet" and importlib.util.find_spec("pyarrow") is None:
+        raise ConfigError("--format parquet needs pyarrow, which is not installed: "
+                          "pip install 'l2l[parquet]' (or pip install pyarrow), or use --format csv")
+    if str(out) == "-" and format != "csv":
+        raise ConfigError("only --format csv can be written to standard output (-o -)")
+    frame = load(path)
+    if str(out) == "-":
+        frame.to_csv(sys.stdout, index=False)
+        return None
+    target = Path(out) if out else default_output(path, format)
+    if not target.parent.is_dir():
+        raise ConfigError(f"output {str(target)!r}: folder {str(target.parent)!r} does not exist")
+    if target.resolve() == Path(path).resolve():
+        raise ConfigError(f"output {str(target)!r} is the trajectory itself; choose another -o")
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        if format == "csv":
+            frame.to_csv(tmp, index=False)
+        else:
+            frame.to_parquet(tmp, index=False)
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return target

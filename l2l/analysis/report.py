@@ -1,0 +1,249 @@
+"""One self-contained HTML page per run: provenance, summary, best individuals, every figure, failures.
+
+Figures are embedded as base64 PNG, styles are inline, nothing is fetched:
+the file can be mailed or opened offline. Every text that comes from the file
+(names, configs, error messages) is HTML-escaped. A few lines of script only
+mark each figure with its decoded size and warn if one did not decode.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import time
+from html import escape
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+
+from l2l import __version__
+from l2l.errors import ConfigError
+from l2l.plot import figures
+from l2l.plot.data import RunData, pareto_mask, scores
+from l2l.plot.panels import error_summary
+from l2l.results_schema.reader import Trajectory
+
+STYLE = """
+body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0 auto;max-width:1200px;padding:1em 2em;
+color:#222;line-height:1.4}
+h1{margin-bottom:.1em}h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
+.sub{color:#666;margin-top:0}nav a{margin-right:1em}
+table{border-collapse:collapse;margin:.5em 0;font-size:.9em}
+th,td{border:1px solid #ddd;padding:.25em .6em;text-align:left;vertical-align:top}
+th{background:#f3f5f8}td.n{text-align:right;font-variant-numeric:tabular-nums}
+pre{background:#f6f8fa;padding:.8em;overflow:auto;max-height:30em;font-size:.85em;white-space:pre-wrap}
+figure{margin:1.2em 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
+figcaption{color:#555;font-size:.9em}.badge{display:inline-block;padding:.1em .6em;border-radius:1em;
+color:#fff;font-size:.85em}.finished{background:#4c9a5b}.running{background:#e39b2d}
+.warn{color:#c8443c;font-weight:bold}
+"""
+
+# Marks each figure with its decoded size (what a browser test reads) and flags any that failed to decode.
+SCRIPT = """
+window.addEventListener('load', function () {
+  var images = document.querySelectorAll('figure img');
+  var decoded = 0;
+  images.forEach(function (img) {
+    if (img.complete && img.naturalWidth > 0) {
+      decoded += 1;
+      img.setAttribute('data-natural-size', img.naturalWidth + 'x' + img.naturalHeight);
+    } else {
+      var note = document.createElement('p');
+      note.className = 'warn';
+      note.textContent = 'this figure could not be displayed';
+      img.parentNode.insertBefore(note, img);
+    }
+  });
+  document.body.setAttribute('data-figures-decoded', decoded + '/' + images.length);
+});
+"""
+
+FIGURE_CAPTIONS = {
+    "overview": "Overview: fitness, where the good individuals are, status and durations.",
+    "fitness": "Per objective and generation: best, median and interquartile band of the successful "
+               "evaluations, and the best so far.",
+    "parameters": "The most relevant parameters per generation (by rank correlation with the objective), "
+                  "coloured by the objective; failed evaluations are red crosses.",
+    "scatter": "The most relevant parameters against each objective and against each other.",
+    "pareto": "All successful evaluations (grey) and the non-dominated ones (the Pareto front).",
+    "failures": "Evaluations per generation by status, evaluation durations and the most frequent errors.",
+}
+
+
+def _png(fig: Any, dpi: int = 80) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": "l2l"})
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, (float, np.floating)):
+        if not np.isfinite(value):
+            return '<td class="n">-</td>'
+        return f'<td class="n">{escape(f"{value:.6g}")}</td>'
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return f'<td class="n">{int(value):,}</td>'
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "<td>-</td>"
+    return f"<td>{escape(str(value))}</td>"
+
+
+def html_table(frame: pd.DataFrame) -> str:
+    """A DataFrame as an HTML table with every header and cell escaped."""
+    head = "".join(f"<th>{escape(str(c))}</th>" for c in frame.columns)
+    rows = "".join("<tr>" + "".join(_cell(v) for v in row) + "</tr>" for row in frame.itertuples(index=False))
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+def _pairs(items: Iterable[tuple[str, Any]]) -> str:
+    rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v if isinstance(v, str) else json.dumps(v))}</td></tr>"
+                   for k, v in items)
+    return f"<table>{rows}</table>"
+
+
+def best_individuals(run: RunData, limit: int = 10) -> tuple[str, pd.DataFrame]:
+    """The best ``limit`` evaluations (one objective) or the Pareto front (several), with a title."""
+    ok = run.ok
+    columns = ["generation", "individual"] + [o.name for o in run.objectives] + run.parameters[:12] + ["duration"]
+    if ok.empty:
+        return "no successful evaluation", pd.DataFrame(columns=columns)
+    if len(run.objectives) == 1:
+        o = run.objectives[0]
+        best = ok.sort_values(o.name, ascending=o.direction == "minimize", kind="stable").head(limit)
+        return f"best {len(best)} evaluations by {o.name} ({o.direction})", best[columns]
+    front = ok[pareto_mask(scores(ok, run.objectives))]
+    front = front.sort_values(run.objectives[0].name, ascending=run.objectives[0].direction == "minimize")
+    shown = front.head(2 * limit + 5)
+    return (f"Pareto front over {', '.join(o.name for o in run.objectives)}: {len(front)} non-dominated "
+            f"evaluations{f' (first {len(shown)} shown)' if len(shown) < len(front) else ''}"), shown[columns]
+
+
+def _summary(run: RunData) -> list[tuple[str, Any]]:
+    frame = run.frame
+    n = len(frame)
+    status = frame["status"].astype(str)
+    failed, timeouts = int((status == "failed").sum()), int((status == "timeout").sum())
+    planned = ((run.run.get("config") or {}).get("run") or {}).get("generations")
+    items: list[tuple[str, Any]] = [
+        ("evaluations", f"{n:,}"),
+        ("generations", f"{run.n_generations}" + (f" of {planned} planned" if planned else "")),
+        ("failed / timed out", f"{failed:,} / {timeouts:,} ({100 * (failed + timeouts) / max(n, 1):.1f} %)"),
+    ]
+    if n:
+        start = run.start_time()
+        end = frame["started"].max().timestamp() + float(frame["duration"].max())
+        items.append(("wall time", f"{end - start:.1f} s ({n / max(end - start, 1e-9):.3g} evaluations per second)"))
+        items.append(("evaluation time", f"{float(frame['duration'].sum()):.1f} s in total, median "
+                                         f"{float(frame['duration'].median()):.3g} s"))
+    ok = run.ok
+    for o in run.objectives:
+        if ok.empty:
+            items.append((f"best {o.name}", "no successful evaluation"))
+            continue
+        values = ok[o.name].to_numpy(dtype=float)
+        i = int(np.argmin(values) if o.direction == "minimize" else np.argmax(values))
+        items.append((f"best {o.name} ({o.direction})", f"{values[i]:.6g} (generation "
+                                                          f"{ok['generation'].iloc[i]}, individual "
+                                                          f"{ok['individual'].iloc[i]})"))
+    return items
+
+
+def _status(run: RunData) -> tuple[str, str]:
+    kinds = list(run.events["kind"]) if run.events is not None else []
+    if kinds and kinds[-1] == "finished":
+        return "finished", "finished"
+    return "running", "running or interrupted"
+
+
+def _provenance(run: RunData) -> str:
+    info = run.run
+    events = run.events if run.events is not None else pd.DataFrame(columns=["time", "kind", "detail"])
+    start = events["time"].iloc[0] if len(events) else None
+    end = events["time"].iloc[-1] if len(events) and events["kind"].iloc[-1] == "finished" else None
+    versions = info.get("versions") or {}
+    items = [("file", run.path or "-"), ("run name", str(info.get("name", "-"))), ("seed", info.get("seed", "-")),
+             ("created", str(info.get("created", "-"))), ("started", str(start) if start is not None else "-"),
+             ("finished", str(end) if end is not None else "not finished"), ("host", str(info.get("host", "-"))),
+             ("user", str(info.get("user", "-"))), ("optimizer", info.get("optimizer", "-")),
+             ("simulator", info.get("simulator", "-")), ("backend", info.get("backend", "-"))]
+    version_table = _pairs((str(k), str(v)) for k, v in versions.items()) if isinstance(versions, dict) else ""
+    event_frame = events.assign(time=events["time"].astype(str)) if len(events) else events
+    config = json.dumps(info.get("config", {}), indent=2, sort_keys=False, default=str)
+    space = json.dumps(info.get("space", {}), indent=2, default=str)
+    return (f"{_pairs(items)}<h3>versions</h3>{version_table}<h3>events</h3>{html_table(event_frame)}"
+            f"<h3>configuration</h3><pre>{escape(config)}</pre><h3>parameter space</h3><pre>{escape(space)}</pre>")
+
+
+def _failures(run: RunData) -> str:
+    summary = error_summary(run, limit=20)
+    if summary.empty:
+        return "<p>No evaluation failed.</p>"
+    table = html_table(summary[["message", "count", "status", "generation", "individual"]]
+                       .rename(columns={"generation": "first in generation", "individual": "individual"}))
+    details = "".join(f"<details><summary>{escape(row.message[:160])} (generation {row.generation}, individual "
+                      f"{row.individual})</summary><pre>{escape(str(row.example))}</pre></details>"
+                      for row in summary.head(10).itertuples())
+    return f"<p>Most frequent error messages (the last line of each error text):</p>{table}{details}"
+
+
+def render(run: RunData, dpi: int = 80) -> str:
+    """The report of ``run`` as one HTML document."""
+    css_class, status = _status(run)
+    title, best = best_individuals(run)
+    kinds = [k for k in figures.KINDS if k != "pareto" or len(run.objectives) >= 2]
+    sections = []
+    for kind in kinds:
+        fig = figures.figure(run, kind)
+        data = _png(fig, dpi)
+        width, height = (int(round(v * dpi)) for v in fig.get_size_inches())
+        sections.append(f'<figure id="figure-{kind}"><img alt="{escape(kind)} figure" width="{width}" '
+                        f'height="{height}" src="data:image/png;base64,{data}"><figcaption>'
+                        f'{escape(FIGURE_CAPTIONS[kind])}</figcaption></figure>')
+    nav = " ".join(f'<a href="#{a}">{escape(t)}</a>' for a, t in
+                   (("summary", "summary"), ("best", "best individuals"), ("figures", "figures"),
+                    ("failures", "failures"), ("provenance", "provenance")))
+    generated = time.strftime("%Y-%m-%d %H:%M:%S")
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>l2l report: {escape(run.name)}</title><style>{STYLE}</style></head>
+<body>
+<h1>{escape(run.title)} <span class="badge {css_class}">{escape(status)}</span></h1>
+<p class="sub">l2l report of {escape(run.path or run.name)}, made {escape(generated)} by l2l {escape(__version__)}</p>
+<nav>{nav}</nav>
+<h2 id="summary">Summary</h2>{_pairs(_summary(run))}
+<h2 id="best">Best individuals</h2><p>{escape(title)}</p>{html_table(best)}
+<h2 id="figures">Figures</h2>{''.join(sections)}
+<h2 id="failures">Failures</h2>{_failures(run)}
+<h2 id="provenance">Provenance</h2>{_provenance(run)}
+<script>{SCRIPT}</script>
+</body></html>
+"""
+
+
+def default_output(path: str | os.PathLike) -> Path:
+    return Path(path).with_suffix(".html")
+
+
+def report(path: str | os.PathLike, out: str | os.PathLike | None = None, dpi: int = 80) -> Path:
+    """Write the HTML report of the trajectory ``path`` to ``out`` (default: beside it, ``.html``), atomically."""
+    target = Path(out) if out else default_output(path)
+    if target.suffix.lower() not in (".html", ".htm"):
+        raise ConfigError(f"output {str(target)!r}: a report is HTML; the name must end in .html")
+    if not target.parent.is_dir():
+        raise ConfigError(f"output {str(target)!r}: folder {str(target.parent)!r} does not exist")
+    with Trajectory(path) as trajectory:
+        run = RunData.from_trajectory(trajectory, errors=True)
+    document = render(run, dpi=dpi)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(document, encoding="utf-8")
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return target

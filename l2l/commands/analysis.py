@@ -1,0 +1,124 @@
+"""Commands to look at results: plot, compare, report, watch, export.
+
+Registered by :mod:`l2l.cli` through :func:`register`. Heavy imports
+(matplotlib) happen inside the commands, so ``l2l --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+KINDS = ("overview", "fitness", "parameters", "scatter", "pareto", "failures")
+
+
+def default_plot_output(path: str, kind: str) -> Path:
+    """``run.h5`` -> ``run.png`` for the overview, ``run.fitness.png`` etc. for the other kinds."""
+    path = Path(path)
+    return path.with_suffix(".png") if kind == "overview" else path.with_name(f"{path.stem}.{kind}.png")
+
+
+def _plot(args: argparse.Namespace) -> int:
+    from l2l.plot import figure, save
+
+    options = {}
+    if args.objective and args.kind in ("fitness", "pareto"):
+        options["objectives"] = [args.objective]
+    elif args.objective and args.kind != "failures":
+        options["objective"] = args.objective
+    out = Path(args.output) if args.output else default_plot_output(args.file, args.kind)
+    save(figure(args.file, args.kind, **options), out, dpi=args.dpi)
+    print(out)
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from l2l.plot import compare, save
+    from l2l.plot.compare import _table, common_objectives
+    from l2l.plot.data import load_run
+
+    runs = [load_run(path, errors=False) for path in args.files]
+    objectives = [args.objective] if args.objective else None
+    fig = compare(runs, objectives=objectives)
+    out = Path(args.output) if args.output else Path(args.files[0]).with_name("comparison.png")
+    save(fig, out, dpi=args.dpi)
+    shared = common_objectives(runs)
+    if args.objective:
+        shared = [o for o in shared if o.name == args.objective]
+    with pd.option_context("display.width", 200, "display.max_columns", 30):
+        print(_table(runs, shared).to_string(index=False))
+    print(out)
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from l2l.analysis.report import report
+
+    print(report(args.file, args.output, dpi=args.dpi))
+    return 0
+
+
+def _watch(args: argparse.Namespace) -> int:
+    from l2l.analysis.watch import watch
+
+    return watch(args.file, interval=args.interval, once=args.once)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from l2l.analysis.export import export
+
+    target = export(args.file, args.format, args.output)
+    if target is not None:
+        print(target)
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the analysis commands to the ``l2l`` command line."""
+    p = subparsers.add_parser("plot", help="figures of a trajectory (PNG, SVG or PDF)",
+                              description="Draw a figure of a trajectory. Without options: an overview "
+                                          "(fitness, parameters, Pareto front or best parameter, failures, "
+                                          "durations) written beside the file as FILE.png.")
+    p.add_argument("file", help="trajectory (.h5)")
+    p.add_argument("--kind", choices=KINDS, default="overview",
+                   help="overview (default), fitness, parameters, scatter, pareto or failures")
+    p.add_argument("-o", "--output", help="output file, .png, .svg or .pdf (default: FILE.png or FILE.KIND.png)")
+    p.add_argument("--objective", help="objective to colour by / to plot (default: the first)")
+    p.add_argument("--dpi", type=int, default=110, help="resolution of PNG output (default 110)")
+    p.set_defaults(func=_plot)
+
+    p = subparsers.add_parser("compare", help="best so far of several runs on one plot, and a table",
+                              description="Plot the best so far of each run against evaluations and wall time "
+                                          "(objectives shared by all runs) and print a table of final bests.")
+    p.add_argument("files", nargs="+", help="trajectories (.h5)")
+    p.add_argument("-o", "--output", help="output figure (default: comparison.png beside the first file)")
+    p.add_argument("--objective", help="compare only this objective")
+    p.add_argument("--dpi", type=int, default=110)
+    p.set_defaults(func=_compare)
+
+    p = subparsers.add_parser("report", help="one self-contained HTML report of a run",
+                              description="Write an HTML file with provenance, summary, best individuals, every "
+                                          "figure and the failures; it needs no network to be viewed.")
+    p.add_argument("file", help="trajectory (.h5)")
+    p.add_argument("-o", "--output", help="output .html (default: FILE.html)")
+    p.add_argument("--dpi", type=int, default=80, help="resolution of the embedded figures (default 80)")
+    p.set_defaults(func=_report)
+
+    p = subparsers.add_parser("watch", help="live view of a run another process is writing",
+                              description="Show generation, evaluations and their rate, failures and the best "
+                                          "so far, refreshed until the run finishes. Reads the file without "
+                                          "locking it, so it never disturbs the run. Ctrl-C stops watching.")
+    p.add_argument("file", help="trajectory (.h5) being written")
+    p.add_argument("--interval", type=float, default=2.0, help="seconds between refreshes (default 2)")
+    p.add_argument("--once", action="store_true", help="print one frame and exit")
+    p.set_defaults(func=_watch)
+
+    p = subparsers.add_parser("export", help="the evaluations table as CSV or Parquet",
+                              description="Write one row per evaluation (as l2l.load returns it). Parquet needs "
+                                          "pyarrow: pip install 'l2l[parquet]'.")
+    p.add_argument("file", help="trajectory (.h5)")
+    p.add_argument("--format", choices=("csv", "parquet"), default="csv", help="csv (default) or parquet")
+    p.add_argument("-o", "--output", help="output file (default: FILE.csv / FILE.parquet; '-' for standard output)")
+    p.set_defaults(func=_export)
