@@ -39,6 +39,8 @@ def _run(args: argparse.Namespace) -> int:
     started = time.time()
     print(f"l2l {__version__}: {config.name}: {config.optimizer.name} x {config.simulator.name} "
           f"on {config.backend.name}, {config.generations} generations -> {out}", file=sys.stderr)
+    from l2l.jobs import signals
+    signals.install()
     try:
         path = run(config, out, progress=not args.no_progress)
     except KeyboardInterrupt:
@@ -52,6 +54,8 @@ def _run(args: argparse.Namespace) -> int:
 def _resume(args: argparse.Namespace) -> int:
     from l2l.loop import resume
 
+    from l2l.jobs import signals
+    signals.install()
     started = time.time()
     try:
         path = resume(args.file, generations=args.generations, backend=args.backend, workers=args.workers,
@@ -64,7 +68,12 @@ def _resume(args: argparse.Namespace) -> int:
 
 
 def _summary(path: Path, seconds: float) -> None:
+    from l2l.jobs import signals
     from l2l.results_schema.reader import Trajectory
+
+    if signals.stop_requested():
+        print(f"stopped ({signals.stop_reason()}) after committing every finished evaluation; "
+              f"continue with: l2l resume {path}", file=sys.stderr)
 
     with Trajectory(path) as trajectory:
         frame = trajectory.evaluations(errors=False)

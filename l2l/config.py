@@ -156,8 +156,11 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".") -> 
     _check_penalty(penalty, objectives)
     base_dir = str(Path(base_dir).resolve())
     simulator = _component("simulator", data.get("simulator"))
-    if simulator.name == "python" and not simulator.options.get("path"):
-        simulator = Component("python", {**simulator.options, "path": base_dir})
+    if simulator.name == "python":
+        path = simulator.options.get("path") or base_dir
+        if isinstance(path, str) and not os.path.isabs(path):
+            path = os.path.join(base_dir, path)
+        simulator = Component("python", {**simulator.options, "path": path})
     if simulator.name == "command" and not simulator.options.get("config_dir"):
         simulator = Component("command", {**simulator.options, "config_dir": base_dir})
     return RunConfig(

@@ -33,7 +33,7 @@ import numpy as np
 from l2l import __version__
 from l2l.config import Component, RunConfig, from_mapping
 from l2l.errors import ConfigError, TrajectoryError
-from l2l.jobs import BACKENDS, Executor, Outcome, Settings, Task
+from l2l.jobs import BACKENDS, Executor, Outcome, Settings, Task, signals
 from l2l.jobs.base import OK
 from l2l.objectives import Objective
 from l2l.optimizers import OPTIMIZERS, Optimizer, Problem
@@ -42,6 +42,7 @@ from l2l.results_schema.reader import Trajectory
 from l2l.simulators import SIMULATORS, Simulator
 
 FLUSH_SECONDS = 1.0
+STOP_POLL_SECONDS = 1.0
 SEED_MASK = (1 << 63) - 1
 
 
@@ -274,19 +275,33 @@ def _drive(components: Components, writer, state: dict[str, Any], *, reuse: dict
             executor.submit(list(tasks.values()))
             buffer: list[Outcome] = []
             last_flush = time.monotonic()
-            while executor.pending:
-                for outcome in executor.wait():
-                    if not outcome.ok and outcome.attempt < config.retries:
-                        task = tasks[outcome.individual]
-                        executor.submit([Task(generation, task.individual, task.seed, task.params,
-                                              outcome.attempt + 1)])
-                        continue
-                    outcomes[outcome.individual] = outcome
-                    buffer.append(outcome)
-                    bar.update(1, generation, loop["best"], loop["failed"] + (not outcome.ok))
-                if buffer and (time.monotonic() - last_flush > FLUSH_SECONDS or not executor.pending):
+            try:
+                while executor.pending:
+                    if signals.stop_requested():
+                        break
+                    for outcome in executor.wait(timeout=STOP_POLL_SECONDS):
+                        if not outcome.ok and outcome.attempt < config.retries:
+                            task = tasks[outcome.individual]
+                            executor.submit([Task(generation, task.individual, task.seed, task.params,
+                                                  outcome.attempt + 1)])
+                            continue
+                        outcomes[outcome.individual] = outcome
+                        buffer.append(outcome)
+                        bar.update(1, generation, loop["best"], loop["failed"] + (not outcome.ok))
+                    if buffer and (time.monotonic() - last_flush > FLUSH_SECONDS or not executor.pending):
+                        writer.append(buffer, [params[o.individual] for o in buffer])
+                        buffer, last_flush = [], time.monotonic()
+            except KeyboardInterrupt:
+                if buffer:  # keep what finished before the interrupt
                     writer.append(buffer, [params[o.individual] for o in buffer])
-                    buffer, last_flush = [], time.monotonic()
+                writer.event("stopped", {"generation": generation, "reason": "interrupted"})
+                raise
+            if signals.stop_requested():
+                if buffer:
+                    writer.append(buffer, [params[o.individual] for o in buffer])
+                writer.event("stopped", {"generation": generation, "reason": signals.stop_reason(),
+                                         "evaluations_kept": len(outcomes)})
+                return
             ordered = [outcomes[i] for i in range(len(candidates))]
             ok = np.array([o.status == OK for o in ordered])
             values = np.array([[o.objectives.get(obj.name, np.nan) if o.status == OK else np.nan

@@ -10,6 +10,10 @@ import numpy as np
 from l2l.errors import ConfigError
 
 DIRECTIONS = ("minimize", "maximize")
+#: Column names of the analysis table that parameters and objectives may not take.
+RESERVED_NAMES = frozenset({
+    "generation", "individual", "status", "seed", "duration", "started", "attempts", "error", "worker",
+})
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,9 @@ class Objective:
         if not isinstance(self.name, str) or not self.name.isidentifier():
             raise ConfigError(
                 f"objective name must be a Python identifier, got {self.name!r}")
+        if self.name in RESERVED_NAMES:
+            raise ConfigError(f"objective name {self.name!r} is reserved for a column of the results; "
+                              f"reserved names: {', '.join(sorted(RESERVED_NAMES))}")
         if self.direction not in DIRECTIONS:
             raise ConfigError(
                 f"objective {self.name!r}: direction must be one of {DIRECTIONS}, "

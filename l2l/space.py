@@ -21,10 +21,7 @@ import numpy as np
 
 from l2l.errors import ConfigError
 
-_RESERVED = frozenset({
-    "generation", "individual", "status", "seed", "duration", "started",
-    "attempts", "error", "worker",
-})
+from l2l.objectives import RESERVED_NAMES as _RESERVED
 
 
 def _number(name: str, key: str, value: Any) -> float:

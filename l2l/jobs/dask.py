@@ -21,6 +21,7 @@ from l2l.registry import option
 from l2l.simulators.base import Simulator
 
 TARGET_CHUNK_SECONDS = 0.1
+RESULT_TIMEOUT = 60
 
 
 def _identity(value: Any) -> Any:
@@ -36,12 +37,11 @@ class _DaskExecutor(Executor):
         raise NotImplementedError
 
     def start(self, simulator: Simulator, settings: Settings) -> None:
-        from distributed import as_completed
         self._client = self._connect()
         self._settings = settings
         # A task (not scattered data) so that Dask can recompute it if a worker dies.
         self._simulator = self._client.submit(_identity, simulator, pure=False, key="l2l-simulator")
-        self._completed = as_completed(with_results=False, loop=self._client.loop)
+        self._futures: set[Any] = set()
         self._chunks: dict[Any, list[Task]] = {}
         self._pending = 0
         self._mean_duration: float | None = None
@@ -67,7 +67,7 @@ class _DaskExecutor(Executor):
                                      key=f"l2l-eval-g{chunk[0].generation}-i{chunk[0].individual}-"
                                          f"a{chunk[0].attempt}-{os.urandom(4).hex()}")
         self._chunks[future.key] = chunk
-        self._completed.add(future)
+        self._futures.add(future)
 
     def submit(self, tasks: Sequence[Task]) -> None:
         tasks = list(tasks)
@@ -79,15 +79,24 @@ class _DaskExecutor(Executor):
     def wait(self, timeout: float | None = None) -> list[Outcome]:
         if self._pending == 0:
             return []
-        batch = self._completed.next_batch(block=True)
+        from distributed.client import _wait as wait_async
+        try:
+            done, _ = self._client.sync(wait_async, list(self._futures), timeout=timeout,
+                                        return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            return []
         outcomes: list[Outcome] = []
-        for future in batch:
+        for future in done:
+            self._futures.discard(future)
             chunk = self._chunks.pop(future.key)
-            if future.status == "finished":
-                results = future.result()
-                outcomes.extend(results)
-                self._pending -= len(results)
-                durations = [o.duration for o in results if o.ok]
+            try:
+                result = future.result(timeout=RESULT_TIMEOUT)
+            except Exception as exc:  # noqa: BLE001 - a dead worker, a lost result: retry or record
+                result = exc
+            if isinstance(result, list):
+                outcomes.extend(result)
+                self._pending -= len(result)
+                durations = [o.duration for o in result if o.ok]
                 if durations:
                     mean = sum(durations) / len(durations)
                     self._mean_duration = mean if self._mean_duration is None else \
@@ -97,12 +106,8 @@ class _DaskExecutor(Executor):
                 for task in chunk:
                     self._submit_chunk([task])
             else:
-                try:
-                    error = future.exception()
-                except Exception as exc:  # noqa: BLE001
-                    error = exc
                 outcomes.append(died(chunk[0], f"the worker running this evaluation died: "
-                                                f"{type(error).__name__}: {error}"))
+                                                f"{type(result).__name__}: {result}"))
                 self._pending -= 1
             future.release()
         return outcomes
@@ -138,11 +143,16 @@ class LocalExecutor(_DaskExecutor):
         self._cluster = None
 
     def _connect(self):
+        import dask
         from distributed import Client, LocalCluster
         n = self.workers or os.cpu_count() or 1
-        self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                     memory_limit=self.memory_limit, dashboard_address=None,
-                                     silence_logs=logging.ERROR, host="127.0.0.1")
+        # An evaluation that killed two workers is not tried on a third.
+        # and no task waits in a worker's queue, where a dying neighbour would take it along.
+        with dask.config.set({"distributed.scheduler.allowed-failures": 1,
+                              "distributed.scheduler.worker-saturation": 1.0}):
+            self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                         memory_limit=self.memory_limit, dashboard_address=":0",
+                                         silence_logs=logging.CRITICAL, host="127.0.0.1")
         return Client(self._cluster, set_as_default=False)
 
     def describe(self) -> str:

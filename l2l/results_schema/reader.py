@@ -124,7 +124,7 @@ class Trajectory:
                 data[p.name] = pd.Categorical.from_codes(values, categories=list(p.choices)) \
                     if all(isinstance(c, str) for c in p.choices) else np.asarray(p.choices, dtype=object)[values]
             elif p.shape:
-                flat = values.reshape(n, -1)
+                flat = values.reshape(n, p.size)
                 for i, column in enumerate(p.columns()):
                     data[column] = flat[:, i]
             else:

@@ -27,6 +27,7 @@ SIMULATORS = Registry("simulator", {
     "egru": "l2l.simulators.egru:EGRUSimulator",
     "spore": "l2l.simulators.spore:Spore",
     "emulated-hardware": "l2l.simulators.hardware:EmulatedHardware",
+    "analog-classifier": "l2l.simulators.analog_classifier:AnalogClassifier",
 })
 
 __all__ = ["SIMULATORS", "Simulator", "SimulationResult", "EvaluationContext"]

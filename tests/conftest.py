@@ -1,0 +1,52 @@
+"""Shared fixtures: small configs and a folder of test models."""
+
+from __future__ import annotations
+
+import copy
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+if str(TESTS) not in sys.path:
+    sys.path.insert(0, str(TESTS))
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+BASE: dict[str, Any] = {
+    "run": {"name": "test", "seed": 5, "generations": 4},
+    "space": {"x": {"type": "float", "low": -5.0, "high": 5.0, "shape": [3]},
+              "k": {"type": "int", "low": 1, "high": 4},
+              "c": {"type": "categorical", "choices": [0.5, 1.0, 2.0]}},
+    "optimizer": {"name": "ga", "population_size": 8},
+    "simulator": {"name": "rastrigin"},
+    "backend": {"name": "serial"},
+}
+
+
+def make_config(**sections: Any):
+    """A validated config: BASE with whole sections or ``run`` keys replaced."""
+    from l2l.config import from_mapping
+
+    data = copy.deepcopy(BASE)
+    for key, value in sections.items():
+        if key in data and isinstance(value, dict) and key == "run":
+            data[key].update(value)
+        else:
+            data[key] = value
+    return from_mapping(data, base_dir=TESTS)
+
+
+@pytest.fixture
+def config_factory():
+    return make_config
+
+
+def comparable(frame):
+    """The columns of an evaluations frame that must not depend on timing or backend."""
+    drop = [c for c in ("started", "duration", "error") if c in frame.columns]
+    return frame.drop(columns=drop).sort_values(["generation", "individual"]).reset_index(drop=True)

@@ -1,0 +1,91 @@
+"""Failures are data: a failing evaluation is a row with a status and an error, never a crash."""
+
+import numpy as np
+import pytest
+
+import l2l
+from conftest import make_config
+
+SPACE = {"x": {"low": -2.0, "high": 2.0, "shape": [2]}}
+
+
+def _python(function, **kwargs):
+    return {"name": "python", "function": f"models_for_tests:{function}", "kwargs": kwargs}
+
+
+@pytest.mark.parametrize("mode, status, text", [
+    ("raise", "failed", "simulation diverged for seed"),
+    ("nan", "failed", "non-finite objective value"),
+    ("wrong", "failed", "missing ['value']"),
+])
+def test_a_misbehaving_evaluation_becomes_a_failed_row_and_the_run_goes_on(tmp_path, mode, status, text):
+    config = make_config(space=SPACE, simulator=_python("flaky", mode=mode), run={"generations": 3})
+    path = l2l.run(config, tmp_path / "run.h5")
+    frame = l2l.load(path)
+    assert len(frame) == 3 * 8
+    bad = frame[frame["seed"] % 3 == 0]
+    assert len(bad) > 0
+    assert (bad["status"] == status).all()
+    assert bad["error"].str.contains(text, regex=False).all()
+    good = frame[frame["seed"] % 3 != 0]
+    assert (good["status"] == "ok").all() and good["error"].isna().all()
+    assert l2l.validate(path) == []
+    generations = l2l.generations(path)
+    assert list(generations["failed"]) == [int((bad["generation"] == g).sum()) for g in range(3)]
+
+
+def test_an_evaluation_past_its_timeout_is_killed_and_recorded_as_timeout(tmp_path):
+    config = make_config(space=SPACE, simulator=_python("flaky", mode="hang"),
+                         run={"generations": 1, "timeout": 0.5}, optimizer={"name": "random", "population_size": 6})
+    path = l2l.run(config, tmp_path / "run.h5")
+    frame = l2l.load(path)
+    hung = frame[frame["seed"] % 3 == 0]
+    assert len(hung) > 0 and (hung["status"] == "timeout").all()
+    assert hung["error"].str.contains("timeout of 0.5 s").all()
+    assert (hung["duration"] < 5).all()
+    assert (frame.loc[frame["seed"] % 3 != 0, "status"] == "ok").all()
+
+
+def test_retries_rerun_a_failed_evaluation_and_record_the_attempts(tmp_path):
+    config = make_config(space=SPACE, simulator=_python("flaky", mode="raise"),
+                         run={"generations": 1, "retries": 2})
+    frame = l2l.load(l2l.run(config, tmp_path / "run.h5"))
+    bad = frame[frame["seed"] % 3 == 0]
+    assert (bad["attempts"] == 3).all()
+    assert (frame.loc[frame["seed"] % 3 != 0, "attempts"] == 1).all()
+    assert len(frame) == 8  # one row per individual, not per attempt
+
+
+def test_failed_evaluations_are_told_to_the_optimizer_as_the_configured_penalty(tmp_path):
+    told = []
+    config = make_config(space=SPACE, simulator=_python("flaky", mode="raise"),
+                         run={"generations": 2, "penalty": 1000.0})
+    path = l2l.run(config, tmp_path / "run.h5", on_generation=told.append)
+    with l2l.Trajectory(path) as trajectory:
+        state = trajectory.state(0)["optimizer"]
+        frame = trajectory.evaluations()
+    first = frame[frame["generation"] == 0]
+    # the GA stores larger-is-better scores: the penalty of a minimized objective is -1000
+    failed = (first["status"] != "ok").to_numpy()
+    assert np.all(state["scores"][failed] == -1000.0)
+    assert np.allclose(state["scores"][~failed], -first.loc[~failed, "value"].to_numpy())
+
+
+def test_a_worker_process_that_dies_is_survived_and_its_evaluation_rerun(tmp_path):
+    marker = tmp_path / "died-once"
+    config = make_config(space=SPACE, simulator=_python("once_dies", marker=str(marker)),
+                         backend={"name": "local", "workers": 2}, run={"generations": 2})
+    frame = l2l.load(l2l.run(config, tmp_path / "run.h5"))
+    assert marker.exists()
+    assert len(frame) == 16 and (frame["status"] == "ok").all()
+
+
+def test_an_evaluation_that_always_kills_its_worker_is_recorded_as_failed(tmp_path):
+    config = make_config(space=SPACE, simulator=_python("flaky", mode="die"),
+                         backend={"name": "local", "workers": 2},
+                         optimizer={"name": "random", "population_size": 6}, run={"generations": 1})
+    frame = l2l.load(l2l.run(config, tmp_path / "run.h5"))
+    dead = frame[frame["seed"] % 3 == 0]
+    assert len(dead) > 0 and (dead["status"] == "failed").all()
+    assert dead["error"].str.contains("worker").all()
+    assert (frame.loc[frame["seed"] % 3 != 0, "status"] == "ok").all()

@@ -1,0 +1,136 @@
+"""Crash safety and resume: a killed and resumed run equals an uninterrupted one."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+import l2l
+from l2l.results_schema.validate import validate
+from conftest import comparable, make_config
+
+SLEEPY = {"run": {"name": "sleepy", "seed": 11, "generations": 25},
+          "space": {"x": {"low": -3.0, "high": 3.0, "shape": [2]}, "k": {"type": "int", "low": 0, "high": 3}},
+          "optimizer": {"name": "ga", "population_size": 6},
+          "simulator": {"name": "sleep", "median": 0.01, "sigma": 0.5},
+          "backend": {"name": "serial"}}
+
+
+def _start(command: str, path) -> subprocess.Popen:
+    script = textwrap.dedent(f"""
+        import l2l
+        config = l2l.from_mapping({SLEEPY!r})
+        if {command!r} == "run":
+            l2l.run(config, {str(path)!r})
+        else:
+            l2l.resume({str(path)!r})
+    """)
+    return subprocess.Popen([sys.executable, "-c", script])
+
+
+def test_a_run_killed_with_sigkill_and_resumed_equals_an_uninterrupted_run(tmp_path):
+    reference = l2l.run(l2l.from_mapping(SLEEPY), tmp_path / "reference.h5")
+    path = tmp_path / "killed.h5"
+    rng = np.random.default_rng(0)
+    process = _start("run", path)
+    kills = 0
+    while True:
+        time.sleep(rng.uniform(1.0, 2.5))
+        if process.poll() is not None:
+            break
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        if not path.exists():  # killed before the file was created: nothing to resume
+            process = _start("run", path)
+            continue
+        kills += 1
+        assert validate(path) == [], "the file must stay valid after kill -9"
+        with l2l.Trajectory(path) as trajectory:
+            assert not trajectory.finished()
+        process = _start("resume", path)
+    assert process.returncode == 0
+    assert kills >= 2
+    resumed, uninterrupted = l2l.load(path), l2l.load(reference)
+    assert len(resumed) == 25 * 6
+    assert comparable(resumed).equals(comparable(uninterrupted))
+    assert l2l.generations(path)["generation"].tolist() == list(range(25))
+    with l2l.Trajectory(path) as trajectory:
+        # a resume killed while Python was still starting left no event
+        assert 1 <= (trajectory.events()["kind"] == "resumed").sum() <= kills
+
+
+def test_kill_minus_nine_during_heavy_writing_leaves_a_valid_file_that_resumes(tmp_path):
+    """Kills land mostly inside HDF5 writes: a no-op simulator makes writing the main work."""
+    config = {**SLEEPY, "run": {"name": "busy", "seed": 2, "generations": 100000},
+              "optimizer": {"name": "random", "population_size": 500}, "simulator": {"name": "noop"}}
+    path = tmp_path / "busy.h5"
+    rng = np.random.default_rng(1)
+    for attempt in range(4):
+        script = (f"import l2l\nconfig = l2l.from_mapping({config!r})\n"
+                  + (f"l2l.run(config, {str(path)!r})" if attempt == 0 else f"l2l.resume({str(path)!r})"))
+        process = subprocess.Popen([sys.executable, "-c", script])
+        time.sleep(rng.uniform(2.5, 4.0))
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        assert validate(path) == []
+        frame = l2l.load(path)
+        assert not frame.duplicated(["generation", "individual"]).any()
+    assert l2l.generations(path)["generation"].max() >= 3
+
+
+def test_resume_extends_a_finished_run_with_more_generations(tmp_path):
+    config = make_config(run={"generations": 3})
+    path = l2l.run(config, tmp_path / "short.h5")
+    l2l.resume(path, generations=5)
+    longer = l2l.run(make_config(run={"generations": 5}), tmp_path / "long.h5")
+    assert comparable(l2l.load(path)).equals(comparable(l2l.load(longer)))
+
+
+def test_an_interrupted_generation_reuses_the_evaluations_already_stored(tmp_path):
+    from l2l.jobs import signals
+
+    config = make_config(run={"generations": 3}, simulator={"name": "sleep", "median": 0.005})
+    path = tmp_path / "stopped.h5"
+    count = []
+
+    class StopAfter:
+        def __call__(self, info):
+            count.append(info["generation"])
+
+    # stop in the middle of generation 1 through the stop flag (as SLURM's signal does)
+    import l2l.loop as loop_module
+    original = loop_module.Trajectory
+
+    evaluations = []
+    original_append = loop_module.trajectory_writer.TrajectoryWriter.append
+
+    def append(self, outcomes, params):
+        original_append(self, outcomes, params)
+        evaluations.extend(outcomes)
+        if len(evaluations) >= 11:
+            signals.request_stop("test")
+
+    loop_module.trajectory_writer.TrajectoryWriter.append = append
+    try:
+        loop_module.FLUSH_SECONDS = 0.0
+        l2l.run(config, path, on_generation=StopAfter())
+    finally:
+        loop_module.trajectory_writer.TrajectoryWriter.append = original_append
+        loop_module.FLUSH_SECONDS = 1.0
+        signals.clear()
+    with l2l.Trajectory(path) as trajectory:
+        assert trajectory.n_generations == 1
+        stored = trajectory.n_evaluations
+        assert stored > 8
+        assert trajectory.events()["kind"].iloc[-1] == "stopped"
+    l2l.resume(path)
+    with l2l.Trajectory(path) as trajectory:
+        events = trajectory.events()
+    assert '"reused": %d' % (stored - 8) in events["detail"].iloc[-2]
+    reference = l2l.run(config, tmp_path / "reference.h5")
+    assert comparable(l2l.load(path)).equals(comparable(l2l.load(reference)))

@@ -1,0 +1,119 @@
+"""The HDF5 trajectory: columns a user reads, schema validation, no pickles, concurrent readers."""
+
+import json
+import subprocess
+import sys
+import textwrap
+import time
+
+import h5py
+import numpy as np
+import pandas as pd
+import pytest
+
+import l2l
+from l2l.results_schema.validate import validate
+from conftest import make_config
+
+TRACES = {"name": "python", "function": "models_for_tests:with_traces"}
+
+
+def test_load_gives_one_row_per_evaluation_with_parameters_objectives_and_metrics(tmp_path):
+    config = make_config(simulator=TRACES, run={"generations": 3})
+    path = l2l.run(config, tmp_path / "run.h5")
+    frame = l2l.load(path)
+    assert len(frame) == 3 * 8
+    assert list(frame.columns[:7]) == ["generation", "individual", "status", "seed", "attempts", "started",
+                                       "duration"]
+    for column in ["x[0]", "x[1]", "x[2]", "k", "c", "value", "rate", "log_rate", "error"]:
+        assert column in frame.columns
+    assert frame["k"].dtype.kind == "i" and frame["c"].isin([0.5, 1.0, 2.0]).all()
+    assert (frame.groupby("generation").size() == 8).all()
+    assert frame["seed"].nunique() == len(frame)
+    assert isinstance(frame["started"].dtype, pd.DatetimeTZDtype)
+    expected = (frame[["x[0]", "x[1]", "x[2]", "k", "c"]].astype(float) ** 2).sum(axis=1)
+    assert np.allclose(frame["value"], expected)
+
+
+def test_traces_summary_and_state_are_available_for_every_generation(tmp_path):
+    path = l2l.run(make_config(simulator=TRACES, run={"generations": 3}), tmp_path / "run.h5")
+    traces = l2l.traces(path)
+    assert set(traces["trace"]) == {"curve", "matrix"}
+    assert (traces[traces["trace"] == "curve"].groupby(["generation", "individual"]).size() == 20).all()
+    summary = l2l.generations(path)
+    frame = l2l.load(path)
+    assert list(summary["generation"]) == [0, 1, 2]
+    assert np.allclose(summary["value_best"], frame.groupby("generation")["value"].min())
+    assert np.allclose(summary["value_median"], frame.groupby("generation")["value"].median())
+    with l2l.Trajectory(path) as trajectory:
+        assert trajectory.state(1)["loop"]["generation"] == 2
+        assert trajectory.run["config"]["optimizer"]["name"] == "ga"
+        assert trajectory.run["versions"]["numpy"] == np.__version__
+        assert list(trajectory.events()["kind"]) == ["started", "finished"]
+
+
+def test_the_file_holds_no_pickles_and_every_attribute_is_json_or_a_number(tmp_path):
+    path = l2l.run(make_config(simulator=TRACES, run={"generations": 2}), tmp_path / "run.h5")
+    with h5py.File(path, "r") as f:
+        def check(name, item):
+            for key, value in item.attrs.items():
+                if isinstance(value, str) and value[:1] in "[{":
+                    json.loads(value)
+                else:
+                    assert isinstance(value, (str, int, float, np.integer, np.floating)), (name, key)
+            if isinstance(item, h5py.Dataset):
+                assert item.dtype.kind in "biufS", (name, item.dtype)
+        f.visititems(check)
+    assert b"\x80\x04\x95" not in path.read_bytes()  # no pickle protocol 4 frame anywhere
+
+
+def test_validate_accepts_a_run_and_reports_what_is_wrong_with_a_damaged_file(tmp_path):
+    path = l2l.run(make_config(run={"generations": 2}), tmp_path / "run.h5")
+    assert validate(path) == []
+    with h5py.File(path, "a", libver="latest") as f:
+        f["evaluations/status"][0] = 9
+        del f["generations/best"]
+    problems = validate(path)
+    assert any("/generations/best" in p for p in problems)
+    with h5py.File(path, "a", libver="latest") as f:
+        f["generations"].create_group("best")
+        for name in ("value",):
+            f["generations/best"].create_dataset(name, data=np.zeros(2))
+    assert any("status holds codes" in p for p in validate(path))
+    text = tmp_path / "notes.h5"
+    text.write_text("not hdf5")
+    assert "not an HDF5 file" in validate(text)[0]
+    other = tmp_path / "other.h5"
+    with h5py.File(other, "w") as f:
+        f["x"] = 1
+    assert "not an l2l trajectory" in validate(other)[0]
+
+
+def test_a_second_process_reads_the_file_while_the_run_writes_it(tmp_path):
+    path = tmp_path / "live.h5"
+    script = textwrap.dedent(f"""
+        import sys; sys.path.insert(0, {str(tmp_path.parent)!r})
+        import l2l
+        config = l2l.from_mapping({{"run": {{"name": "live", "seed": 1, "generations": 40}},
+            "space": {{"x": {{"low": -1, "high": 1}}}}, "optimizer": {{"name": "random", "population_size": 5}},
+            "simulator": {{"name": "sleep", "median": 0.01}}, "backend": {{"name": "serial"}}}})
+        l2l.run(config, {str(path)!r})
+    """)
+    writer = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        seen = []
+        deadline = time.time() + 60
+        while writer.poll() is None and time.time() < deadline:
+            if path.exists():
+                with l2l.Trajectory(path) as trajectory:
+                    frame = trajectory.evaluations()
+                    seen.append((trajectory.n_generations, len(frame)))
+                    assert (frame["status"] == "ok").all()
+            time.sleep(0.2)
+        assert writer.wait(60) == 0
+    finally:
+        writer.kill()
+    growing = [n for _, n in seen]
+    assert len(set(growing)) >= 3, seen  # several states of progress were read
+    assert growing == sorted(growing)
+    assert len(l2l.load(path)) == 200 and validate(path) == []
