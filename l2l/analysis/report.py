@@ -66,7 +66,8 @@ FIGURE_CAPTIONS = {
     "overview": "Overview: fitness, where the good individuals are, status and durations.",
     "fitness": "Per objective and generation: best, median and interquartile band of the successful "
                "evaluations, and the best so far.",
-    "parameters": "The most relevant parameters per generation (by rank correlation with the objective), "
+    "parameters": "The most relevant parameters per generation (by how much of the objective's variation they "
+                  "explain), "
                   "coloured by the objective; failed evaluations are red crosses.",
     "scatter": "The most relevant parameters against each objective and against each other.",
     "pareto": "All successful evaluations (grey) and the non-dominated ones (the Pareto front).",

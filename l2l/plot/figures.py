@@ -76,7 +76,7 @@ def parameters(source: Any, objective: str | None = None, top: int = 6) -> Figur
     if points is not None:
         _colour_bar(fig, points, axes[:len(columns)], goal)
     fig.suptitle(f"{run.title}: parameters over generations (top {len(columns)} of {len(run.parameters)} "
-                 f"by rank correlation with {goal.name})")
+                 f"by how much of {goal.name} they explain)")
     return fig
 
 

@@ -107,7 +107,8 @@ def draw_parameter(ax: Axes, run: RunData, column: str, objective: Objective, sa
     keep = min(len(failed), max(1, int(round(len(failed) * len(sample) / max(1, len(run.ok))))))
     if len(failed):
         shown = failed if len(failed) <= keep else rng.choice(failed, keep, replace=False)
-        ax.scatter(generations[shown] + rng.uniform(-jitter, jitter, len(shown)), values[shown], marker="x",
+        ax.scatter(generations[shown] + rng.uniform(-jitter, jitter, len(shown)),
+                   _spread(run, column, frame.iloc[shown], rng), marker="x",
                    s=12 if len(shown) < 500 else 5, color=STATUS_COLOURS["failed"], linewidths=0.8, alpha=0.7,
                    label="failed", rasterized=len(shown) > RASTERIZE_ABOVE)
     by_generation = pd.Series(values).groupby(generations)
