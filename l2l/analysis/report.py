@@ -138,8 +138,8 @@ def _summary(run: RunData) -> list[tuple[str, Any]]:
         start = run.start_time()
         end = frame["started"].max().timestamp() + float(frame["duration"].max())
         items.append(("wall time", f"{end - start:.1f} s ({n / max(end - start, 1e-9):.3g} evaluations per second)"))
-        items.append(("evaluation time", f"{float(frame['duration'].sum()):.1f} s in total, median "
-                                         f"{float(frame['duration'].median()):.3g} s"))
+        items.append(("evaluation time", f"{float(frame['duration'].sum()):.3g} s in total, median "
+                                         f"{float(frame['duration'].median()):.3g} s per evaluation"))
     ok = run.ok
     for o in run.objectives:
         if ok.empty:
