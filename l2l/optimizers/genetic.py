@@ -76,14 +76,15 @@ class GeneticAlgorithm(Optimizer):
 
     def ask(self, problem: Problem, state: State, n: int | None = None) -> tuple[np.ndarray, State]:
         state = dict(state)
-        size = n or self.population_size
+        size = self.population_size if n is None else int(n)
         if len(state["population"]) == 0:
             rng = rng_from_state(state["rng"])
             units = rng.random((size, problem.space.dimension))
             state["rng"] = rng_state(rng)
             return problem.space.from_unit(units), state
         parents = [_Individual(row, score) for row, score in zip(state["population"], state["scores"])]
-        n_elites = min(self.elite_size, len(state["elites"]))
+        # As in a full generation (elite_size < population_size), at least one candidate is new offspring.
+        n_elites = min(self.elite_size, len(state["elites"]), max(size - 1, 0))
         with python_random(state):
             chosen = tools.selTournament(parents, size - n_elites, tournsize=self.tournament_size)
             offspring = [_Individual(list(ind), ind.fitness.values[0]) for ind in chosen]
