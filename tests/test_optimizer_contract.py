@@ -15,14 +15,8 @@ from optimizer_helpers import drive, evaluate, mixed_problem, objectives, optimi
 NAMES = OPTIMIZERS.names()
 
 
-def _needs_torch(name: str) -> None:
-    if name == "gp":
-        pytest.importorskip("torch")
-
-
 @pytest.fixture(params=NAMES)
 def name(request):
-    _needs_torch(request.param)
     return request.param
 
 

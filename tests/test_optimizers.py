@@ -24,8 +24,6 @@ def _sphere_values(problem, candidates):
 
 @pytest.mark.parametrize("name", LEARNERS)
 def test_each_optimizer_improves_on_the_sphere_within_a_small_budget(name):
-    if name == "gp":
-        pytest.importorskip("torch")
     problem = sphere_problem(dimension=4, k=2 if name == "nsga3" else 1)
     opt = optimizer(name)
     state = opt.init(problem, seed=0)
@@ -48,6 +46,20 @@ def test_random_search_improves_only_by_luck_so_learners_must_beat_it():
     state = opt.init(problem, seed=0)
     candidates, _ = opt.ask(problem, state, n=600)
     assert _sphere_values(problem, candidates).min() > 0.1
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3])
+def test_ga_asked_for_fewer_candidates_than_its_elites_gives_exactly_that_many(n):
+    problem = sphere_problem(dimension=3)
+    opt = OPTIMIZERS.create("ga", {"population_size": 8, "elite_size": 3})
+    state = opt.init(problem, seed=0)
+    candidates, state = opt.ask(problem, state)
+    scores, _ = evaluate(problem, candidates)
+    state = opt.tell(problem, state, candidates, scores)
+    fewer, _ = opt.ask(problem, state, n=n)
+    assert fewer.shape == (n, problem.space.dimension)
+    if n >= 2:  # the best elite comes first, and at least one candidate is new offspring
+        np.testing.assert_allclose(fewer[0], candidates[np.argmax(scores[:, 0])])
 
 
 def _zdt1(x: np.ndarray) -> np.ndarray:

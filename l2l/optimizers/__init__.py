@@ -13,7 +13,7 @@ OPTIMIZERS = Registry("optimizer", {
     "nsga2": "l2l.optimizers.nsga:NSGA2",
     "nsga3": "l2l.optimizers.nsga:NSGA3",
     "tpe": "l2l.optimizers.bayesian:TPE",
-    "gp": "l2l.optimizers.bayesian:GaussianProcess",
+    "gp": "l2l.optimizers.gaussian_process:GaussianProcess",
     "motpe": "l2l.optimizers.bayesian:MultiObjectiveTPE",
     "cmaes": "l2l.optimizers.cmaes:CMAES",
     "cross-entropy": "l2l.optimizers.cross_entropy:CrossEntropy",

@@ -1,14 +1,15 @@
-"""Bayesian optimization through Optuna's ask/tell interface: TPE, GP and multi-objective TPE.
+"""Bayesian optimization through Optuna's ask/tell interface: TPE and multi-objective TPE.
 
 The state is the list of told trials as arrays (codes and larger-is-better
 scores) plus the codes asked but not yet told. Every ``ask`` replays them
 into a fresh in-memory study, with a sampler seeded from the run seed and the
 number of asks so far, so asking is a pure function of the state: a resumed
 run continues exactly. Asked-but-untold points enter the study as running
-trials, which TPE's constant-liar strategy treats as bad results; the GP
-sampler, which ignores running trials, is given them as completed trials at
-the worst score seen so far (a constant lie). A whole generation can thus be
-asked at once, and ``tell`` accepts any subset of what was asked.
+trials, which TPE's constant-liar strategy treats as bad results. A whole
+generation can thus be asked at once, and ``tell`` accepts any subset of what
+was asked.
+
+The Gaussian-process optimizer ``gp`` is in :mod:`l2l.optimizers.gaussian_process`.
 
 Each element of an array parameter becomes its own float dimension.
 """
@@ -21,7 +22,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from l2l.errors import ConfigError
 from l2l.optimizers._common import check_count
 from l2l.optimizers.base import Optimizer, Problem, State, as_matrix
 from l2l.registry import option
@@ -103,9 +103,6 @@ class _OptunaOptimizer(Optimizer):
     def _sampler(self, problem: Problem, seed: int):
         raise NotImplementedError
 
-    def _lie_pending(self) -> bool:
-        return False
-
     def _study(self, problem: Problem, state: State):
         optuna = _optuna()
         directions = ["maximize"] * problem.n_objectives
@@ -120,36 +117,20 @@ class _OptunaOptimizer(Optimizer):
             else:
                 trials.append(optuna.trial.create_trial(params=params, distributions=dists,
                                                         state=optuna.trial.TrialState.FAIL))
-        lie = self._lie(state)
         for code in state["pending"]:
-            params = to_params(problem, code)
-            if lie is None:
-                trials.append(optuna.trial.create_trial(params=params, distributions=dists,
-                                                        state=optuna.trial.TrialState.RUNNING))
-            else:
-                trials.append(optuna.trial.create_trial(params=params, distributions=dists, values=lie))
+            trials.append(optuna.trial.create_trial(params=to_params(problem, code), distributions=dists,
+                                                    state=optuna.trial.TrialState.RUNNING))
         study.add_trials(trials)
-        return study, dists, lie
-
-    def _lie(self, state: State) -> list[float] | None:
-        if not self._lie_pending():
-            return None
-        scores = state["scores"]
-        finite = np.all(np.isfinite(scores), axis=1)
-        if not finite.any():
-            return [0.0] * scores.shape[1]
-        return [float(v) for v in scores[finite].min(axis=0)]
+        return study, dists
 
     # -- the contract ----------------------------------------------------------
     def ask(self, problem: Problem, state: State, n: int | None = None) -> tuple[np.ndarray, State]:
         size = self.population_size if n is None else int(n)
-        study, dists, lie = self._study(problem, state)
+        study, dists = self._study(problem, state)
         rows = []
         for _ in range(size):
             trial = study.ask(fixed_distributions=dists)
             rows.append(from_params(problem, trial.params))
-            if lie is not None:
-                study.tell(trial, lie)
         candidates = np.array(rows, dtype=float).reshape(size, problem.space.dimension)
         pending = np.vstack([state["pending"], candidates])
         return candidates, {**state, "asks": state["asks"] + 1, "pending": pending}
@@ -194,31 +175,3 @@ class MultiObjectiveTPE(TPE):
 
     name: ClassVar[str] = "motpe"
     multi_objective: ClassVar[bool] = True
-
-
-@dataclass(frozen=True)
-class GaussianProcess(_OptunaOptimizer):
-    """Gaussian-process Bayesian optimization (Optuna's GPSampler; needs PyTorch)."""
-
-    name: ClassVar[str] = "gp"
-
-    deterministic_objective: bool = option(False, help="assume noise-free evaluations")
-
-    def check(self, problem: Problem) -> None:
-        super().check(problem)
-        try:
-            import torch  # noqa: F401
-        except ImportError as exc:
-            raise ConfigError("optimizer 'gp' needs PyTorch, which Optuna's GP sampler uses; "
-                              "install it (pip install torch) or use tpe") from exc
-
-    def _lie_pending(self) -> bool:
-        return True
-
-    def _sampler(self, problem: Problem, seed: int):
-        optuna = _optuna()
-        independent = optuna.samplers.RandomSampler(seed=seed)
-        return optuna.samplers.GPSampler(seed=seed, independent_sampler=independent,
-                                         n_startup_trials=self.n_startup_trials,
-                                         deterministic_objective=self.deterministic_objective,
-                                         warn_independent_sampling=False)
