@@ -32,7 +32,7 @@ class LiquidStateMachine(Simulator):
     """LIF reservoir (E/I) + ridge readout; fitness = test error after few examples, over a task family."""
 
     name: ClassVar[str] = "lsm"
-    default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("error", "minimize"),)
+    default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("test_error", "minimize"),)
 
     n_exc: int = option(160, help="excitatory reservoir neurons")
     n_inh: int = option(40, help="inhibitory reservoir neurons")
@@ -142,7 +142,7 @@ class LiquidStateMachine(Simulator):
             own = [e for e, t in zip(errors, tasks) if t.kind == kind]
             if own:
                 metrics[f"error_{kind}"] = float(np.mean(own))
-        return SimulationResult(objectives={"error": float(np.mean(errors))}, metrics=metrics,
+        return SimulationResult(objectives={"test_error": float(np.mean(errors))}, metrics=metrics,
                                 traces={"task_errors": np.array(errors)})
 
     def reservoir_spikes(self, m: dict[str, float], rng: np.random.Generator,

@@ -34,6 +34,7 @@ Everything random takes a ``numpy.random.Generator``; the core never seeds one.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 import numpy as np
 
@@ -219,16 +220,15 @@ class Network:
         v_flat = v.reshape(-1)
         adaptive = bool(np.any(p["beta"] != 0))
         b = np.zeros((batch, n))
-        use_ref = bool(np.any(p["t_ref"] > 0))
-        # refractory neurons, kept sparse: flat index, held potential, first free step
-        ref_idx = np.zeros(0, np.int64)
-        ref_val = np.zeros(0)
-        ref_until = np.zeros(0, np.int64)
+        refractory = _Refractory(p["t_ref"]) if np.any(p["t_ref"] > 0) else None
         z = np.zeros((batch, n), dtype=bool)
         spikes = np.zeros((steps, batch, n), dtype=bool)
         v_rec = np.zeros((steps, batch, n)) if record_v else None
         buffer = DelayBuffer(self.recurrent, batch, self.propagation)
-        decay, thr, beta, rho, t_ref = p["decay"], p["thr"], p["beta"], p["rho"], p["t_ref"]
+        decay, thr, beta, rho = p["decay"], p["thr"], p["beta"], p["rho"]
+        thr_scalar = float(thr[0]) if np.all(thr == thr[0]) else None
+        if np.all(decay == decay[0]):
+            decay = float(decay[0])
         for t in range(steps):
             v *= decay
             buffer.deliver(v)
@@ -236,32 +236,71 @@ class Network:
                 v += external[t]
             if background is not None:
                 v += background.next()
-            if use_ref and ref_idx.size:
-                keep = ref_until > t
-                ref_idx, ref_val, ref_until = ref_idx[keep], ref_val[keep], ref_until[keep]
-                v_flat[ref_idx] = ref_val  # held: input during refractoriness is discarded
+            if refractory is not None:
+                refractory.hold(v_flat, t)  # held: input during refractoriness is discarded
             if adaptive:
                 b *= rho
                 b += (1.0 - rho) * z
                 np.greater_equal(v, thr + beta * b, out=z)
             else:
-                np.greater_equal(v, thr, out=z)
+                np.greater_equal(v, thr if thr_scalar is None else thr_scalar, out=z)
             z_flat = z.reshape(-1)
-            if use_ref and ref_idx.size:
-                z_flat[ref_idx] = False
+            if refractory is not None:
+                refractory.mask(z_flat)
             fired = np.flatnonzero(z_flat)
             if fired.size:
-                neuron = fired % n
-                v_flat[fired] -= thr[neuron]
-                if use_ref:
-                    ref_idx = np.concatenate((ref_idx, fired))
-                    ref_val = np.concatenate((ref_val, v_flat[fired]))
-                    ref_until = np.concatenate((ref_until, t + 1 + t_ref[neuron]))
+                v_flat[fired] -= thr_scalar if thr_scalar is not None else thr[fired % n]
+            if refractory is not None:
+                refractory.add(fired, v_flat, t, n)
+            if fired.size:
                 buffer.push(z, fired)
             spikes[t] = z
             if record_v:
                 v_rec[t] = v
         return Recording(spikes, v_rec)
+
+
+class _Refractory:
+    """Neurons in their refractory period, kept sparse: flat indices and held potentials.
+
+    With one period for all neurons, the refractory ones are the spikes of the
+    last ``period`` steps (a short queue); otherwise each has its own end step.
+    """
+
+    def __init__(self, t_ref: np.ndarray):
+        self.t_ref = t_ref
+        self.period = int(t_ref[0]) if np.all(t_ref == t_ref[0]) else None
+        self.recent: deque = deque(maxlen=self.period or None)
+        self.idx = np.zeros(0, np.int64)
+        self.val = np.zeros(0)
+        self.until = np.zeros(0, np.int64)
+
+    def hold(self, v_flat: np.ndarray, t: int) -> None:
+        if self.period is not None:
+            for idx, val in self.recent:
+                if idx.size:
+                    v_flat[idx] = val
+            return
+        if self.idx.size:
+            keep = self.until > t
+            self.idx, self.val, self.until = self.idx[keep], self.val[keep], self.until[keep]
+            v_flat[self.idx] = self.val
+
+    def mask(self, z_flat: np.ndarray) -> None:
+        if self.period is not None:
+            for idx, _ in self.recent:
+                if idx.size:
+                    z_flat[idx] = False
+        elif self.idx.size:
+            z_flat[self.idx] = False
+
+    def add(self, fired: np.ndarray, v_flat: np.ndarray, t: int, n: int) -> None:
+        if self.period is not None:
+            self.recent.append((fired, v_flat[fired]))
+        elif fired.size:
+            self.idx = np.concatenate((self.idx, fired))
+            self.val = np.concatenate((self.val, v_flat[fired]))
+            self.until = np.concatenate((self.until, t + 1 + self.t_ref[fired % n]))
 
 
 class PoissonCounts:

@@ -51,15 +51,24 @@ class DelayBuffer:
         self.pad_weight[rows, cols] = synapses.weights
         self.pad_delay = np.ones((synapses.n_pre, width), dtype=np.int64)
         self.pad_delay[rows, cols] = synapses.delays
+        # one trial: a spike costs its fan-out as events, or n dense additions per delay group
+        self.event_per_spike = float(self.fanout.mean() if synapses.nnz else 0) * _EVENT_COST \
+            < n * len(self.delays)
         self.code = None  # delay and target of every padded synapse, built on first use
-        self.dense = []
-        if self.mode in ("dense", "auto"):
-            pre = synapses.presynaptic()
+        self.synapses = synapses
+        self.dense: list | None = None  # (delay, dense weights) per delay, built on first use
+
+    def _dense_groups(self) -> list:
+        if self.dense is None:
+            syn = self.synapses
+            pre = syn.presynaptic()
+            self.dense = []
             for d in self.delays:
-                sel = synapses.delays == d
-                w = np.zeros((synapses.n_pre, n))
-                np.add.at(w, (pre[sel], synapses.indices[sel]), synapses.weights[sel])
+                sel = syn.delays == d
+                w = np.zeros((syn.n_pre, self.n))
+                np.add.at(w, (pre[sel], syn.indices[sel]), syn.weights[sel])
                 self.dense.append((int(d), w))
+        return self.dense
 
     def deliver(self, v: np.ndarray) -> None:
         """Add the jumps arriving at the current step to ``v`` (batch, n); advances the clock."""
@@ -84,14 +93,14 @@ class DelayBuffer:
             fired = np.flatnonzero(z)
         if fired.size == 0:
             return
-        if self.mode == "event":
+        if self.mode == "event" or (self.batch == 1 and self.event_per_spike):
             self._push_event(fired, base)
         elif self.mode == "dense":
             self._push_dense(z, base)
         else:
             pre = fired % self.n if self.batch > 1 else fired
             n_events = float(self.fanout[pre].sum())
-            if n_events * _EVENT_COST < self.batch * self.n * min(pre.size, z.shape[1]) * len(self.dense):
+            if n_events * _EVENT_COST < self.batch * self.n * min(pre.size, z.shape[1]) * len(self.delays):
                 self._push_event(fired, base)
             else:
                 self._push_dense(z, base)
@@ -99,11 +108,11 @@ class DelayBuffer:
     def _push_dense(self, z: np.ndarray, base: int) -> None:
         if self.batch == 1:
             active = np.flatnonzero(z[0])
-            for d, w in self.dense:
+            for d, w in self._dense_groups():
                 self.ring[(base + d) % self.slots, 0] += w[active].sum(axis=0)
             return
         zf = z.astype(float)
-        for d, w in self.dense:
+        for d, w in self._dense_groups():
             self.ring[(base + d) % self.slots] += zf @ w
 
     def _push_event(self, fired: np.ndarray, base: int) -> None:
