@@ -36,7 +36,8 @@ def open_file(path: str | os.PathLike, retries: int = 20) -> h5py.File:
     last: Exception | None = None
     for _ in range(retries):
         try:
-            f = h5py.File(path, "r", libver="latest", swmr=True)
+            # No file lock: a reader must never stop the writer from (re)opening the file.
+            f = h5py.File(path, "r", libver="latest", swmr=True, locking=False)
             break
         except OSError as exc:
             last = exc
