@@ -15,7 +15,7 @@ from l2l.simulators.lsm import LiquidStateMachine
 from l2l.simulators.lsm_tasks import TaskFamily, classification_error
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-SMALL = {"n_exc": 80, "n_inh": 20, "test_examples": 24}
+SMALL = {"n_exc": 80, "n_inh": 20, "test_examples": 24, "tasks": 3, "kinds": ["pattern", "xor", "memory"]}
 GOOD = {"J_EE": 2.0, "J_EI": 3.0, "J_IE": 5.0, "J_II": 1.0}
 
 
@@ -33,7 +33,7 @@ def test_a_balanced_reservoir_learns_from_few_examples_well_above_chance():
     assert result.objectives["test_error"] < result.metrics["chance_error"] - 0.2
     assert 1.0 < result.metrics["firing_rate"] < 100.0
     assert result.metrics["memory_capacity"] > 0.3
-    assert result.traces["task_errors"].shape == (3,)
+    assert result.traces["task_errors"].shape == (4,)
 
 
 def test_a_silent_reservoir_scores_near_chance_without_crashing():

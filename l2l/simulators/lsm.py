@@ -34,8 +34,8 @@ class LiquidStateMachine(Simulator):
     name: ClassVar[str] = "lsm"
     default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("test_error", "minimize"),)
 
-    n_exc: int = option(160, help="excitatory reservoir neurons")
-    n_inh: int = option(40, help="inhibitory reservoir neurons")
+    n_exc: int = option(120, help="excitatory reservoir neurons")
+    n_inh: int = option(30, help="inhibitory reservoir neurons")
     n_inputs: int = option(20, help="input channels")
     J_EE: float = option(1.0, help="E->E weight (mV); explorable")
     J_EI: float = option(1.0, help="E->I weight (mV); explorable")
@@ -54,10 +54,10 @@ class LiquidStateMachine(Simulator):
     refractory: int = option(2, help="refractory period (ms)")
     max_delay: int = option(3, help="recurrent delays drawn uniformly in 1..max_delay ms")
     steps: int = option(60, help="trial length (ms)")
-    tasks: int = option(3, help="tasks drawn from the family per evaluation (cycling pattern, xor, memory)")
-    kinds: tuple = option(KINDS, help="task kinds used, from 'pattern', 'xor', 'memory'")
+    tasks: int = option(4, help="tasks drawn from the family per evaluation, cycling through kinds")
+    kinds: tuple = option(("pattern", "memory"), help="task kinds used, from 'pattern', 'xor', 'memory'")
     train_examples: int = option(16, help="K: trials the readout learns each task from")
-    test_examples: int = option(32, help="trials the readout is tested on, per task")
+    test_examples: int = option(40, help="trials the readout is tested on, per task")
     ridge: float = option(1.0, help="ridge penalty of the readout (on standardized features)")
 
     def __post_init__(self) -> None:
