@@ -12,7 +12,7 @@ from l2l.config import load_config
 from l2l.errors import ConfigError
 from l2l.simulators import SIMULATORS
 from l2l.simulators.lsnn import LSNN, store_recall
-from l2l.simulators.lsnn_model import Neurons, init_params, loss_and_grads
+from l2l.simulators.lsnn_model import Neurons, eprop_grads, init_params, loss_and_grads
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 TINY = {"training_steps": 3, "batch_size": 4, "test_trials": 8, "delay": 40}
@@ -55,6 +55,21 @@ def test_spiking_forward_pass_uses_the_pseudo_derivative_and_emits_binary_spikes
     assert np.isfinite(loss) and np.abs(grads["W_in"]).sum() > 0
 
 
+def test_eprop_keeps_the_readout_gradients_and_points_where_bptt_points():
+    lsnn = LSNN()
+    rng = np.random.default_rng(0)
+    weights = init_params(rng, 40, 30, 2, 3.0, 0.5)
+    x, mask, labels = lsnn.batch(rng, 8)
+    neurons = lsnn.neurons(lsnn.model({}))
+    loss, exact, _ = loss_and_grads(weights, neurons, x, mask, labels)
+    loss_e, local, _ = eprop_grads(weights, neurons, x, mask, labels)
+    assert loss == loss_e
+    np.testing.assert_allclose(local["W_out"], exact["W_out"])
+    for key in ("W_in", "W_rec"):
+        a, b = exact[key].ravel(), local[key].ravel()
+        assert a @ b / (np.linalg.norm(a) * np.linalg.norm(b)) > 0.8, key
+
+
 def test_same_parameters_and_seed_give_identical_results():
     lsnn = SIMULATORS.create("lsnn", TINY)
     a = lsnn.run({"tau_a": 100.0}, 3)
@@ -95,6 +110,7 @@ def test_parameters_missing_from_the_space_take_the_option_of_the_same_name():
     ({"beta": -1.0}, ["beta", "-1.0", ">= 0"]),
     ({"delay": 10, "symbol_ms": 20}, ["delay", "10", ">= symbol_ms"]),
     ({"final_lr_fraction": 2.0}, ["final_lr_fraction", "2.0", "(0, 1]"]),
+    ({"learning_rule": "hebb"}, ["learning_rule", "hebb", "bptt", "eprop"]),
 ])
 def test_invalid_options_are_refused_with_the_option_value_and_rule(options, words):
     with pytest.raises(ConfigError) as err:

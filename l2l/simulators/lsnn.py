@@ -1,4 +1,4 @@
-"""LSNN: a network of LIF and adaptive (ALIF) neurons trained by BPTT on store-recall.
+"""LSNN: a network of LIF and adaptive (ALIF) neurons trained by BPTT or e-prop on store-recall.
 
 One evaluation draws the initial weights and every training batch from its
 seed, trains the network for ``training_steps`` Adam steps on the store-recall
@@ -25,7 +25,9 @@ from l2l.errors import ConfigError
 from l2l.objectives import Objective
 from l2l.registry import option
 from l2l.simulators.base import SimulationResult, Simulator
-from l2l.simulators.lsnn_model import Adam, Neurons, forward, init_params, logits, loss_and_grads
+from l2l.simulators.lsnn_model import Adam, Neurons, eprop_grads, forward, init_params, logits, loss_and_grads
+
+LEARNING_RULES = {"bptt": loss_and_grads, "eprop": eprop_grads}
 
 #: Model parameters the outer loop may explore; missing ones take the option of the same name.
 EXPLORABLE = ("tau_a", "beta", "thr", "learning_rate", "tau_m")
@@ -70,6 +72,7 @@ class LSNN(Simulator):
     beta: float = option(50.0, help="adaptation strength of ALIF neurons: A = thr + beta * b; explorable")
     thr: float = option(1.0, help="firing threshold (dimensionless); explorable")
     learning_rate: float = option(0.01, help="Adam learning rate; explorable")
+    learning_rule: str = option("bptt", help="'bptt' (exact pseudo-gradients) or 'eprop' (local eligibility traces)")
     final_lr_fraction: float = option(0.3, help="the learning rate decays exponentially to this fraction of itself")
     tau_out: float = option(20.0, help="time constant of the leaky readout (ms)")
     delay: int = option(100, help="recall delay: ms from the STORE symbol to the RECALL symbol")
@@ -97,6 +100,9 @@ class LSNN(Simulator):
         if self.delay < self.symbol_ms:
             raise ConfigError(f"simulator 'lsnn': option 'delay' must be >= symbol_ms ({self.symbol_ms}), "
                               f"got {self.delay}")
+        if self.learning_rule not in LEARNING_RULES:
+            raise ConfigError(f"simulator 'lsnn': option 'learning_rule' must be one of "
+                              f"{sorted(LEARNING_RULES)}, got {self.learning_rule!r}")
         if not 0.0 < self.final_lr_fraction <= 1.0:
             raise ConfigError(f"simulator 'lsnn': option 'final_lr_fraction' must be in (0, 1], "
                               f"got {self.final_lr_fraction!r}")
@@ -158,12 +164,13 @@ class LSNN(Simulator):
                               self.input_scale * m["thr"], self.recurrent_scale * m["thr"])
         optimizer = Adam(weights, m["learning_rate"])
         losses = np.zeros(self.training_steps)
+        rule = LEARNING_RULES[self.learning_rule]
         decay = self.final_lr_fraction ** (1.0 / max(1, self.training_steps - 1))
         for step in range(self.training_steps):
             optimizer.lr = m["learning_rate"] * decay ** step
             x, mask, labels = self.batch(rng, self.batch_size)
-            loss, grads, _ = loss_and_grads(weights, neurons, x, mask, labels, rate_reg=self.rate_reg,
-                                            rate_target=self.rate_target * 1e-3)
+            loss, grads, _ = rule(weights, neurons, x, mask, labels, rate_reg=self.rate_reg,
+                                  rate_target=self.rate_target * 1e-3)
             if not np.isfinite(loss):
                 losses[step:] = np.nan
                 break

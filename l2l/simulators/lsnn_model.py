@@ -178,3 +178,66 @@ class Adam:
             self.m[key] = self.beta1 * self.m[key] + (1 - self.beta1) * grad
             self.s[key] = self.beta2 * self.s[key] + (1 - self.beta2) * grad * grad
             params[key] -= self.lr * (self.m[key] / c1) / (np.sqrt(self.s[key] / c2) + 1e-8)
+
+
+def eprop_grads(params: dict, neurons: Neurons, x: np.ndarray, mask: np.ndarray,
+                labels: np.ndarray, rate_reg: float = 0.0,
+                rate_target: float = 0.01) -> tuple[float, dict, dict]:
+    """Loss and e-prop gradients (symmetric feedback): the same signature as :func:`loss_and_grads`.
+
+    Each input and recurrent weight W_ji gets the product of a learning signal
+    L_j[t] (the readout error sent back through W_out, filtered by the readout
+    leak) and a local eligibility trace
+    ``e_ji[t] = psi_j[t] * (eps_v_i[t] - beta_j * eps_a_ji[t])`` where
+    ``eps_v_i[t] = alpha * eps_v_i[t-1] + pre_i[t]`` and
+    ``eps_a_ji[t+1] = rho * eps_a_ji[t] + (1 - rho) * e_ji[t]``. Gradients that
+    would flow through other neurons (and through the reset) are dropped;
+    readout gradients are exact. Computed after the forward pass, equal to
+    the online rule's accumulated update.
+    """
+    traces = forward(params, neurons, x)
+    z, v_scaled = traces["z"], traces["v_scaled"]
+    steps, batch, n = z.shape
+    scores = logits(params, traces, mask)
+    scores = scores - scores.max(axis=1, keepdims=True)
+    prob = np.exp(scores)
+    prob /= prob.sum(axis=1, keepdims=True)
+    loss = float(-np.mean(np.log(prob[np.arange(batch), labels] + 1e-300)))
+    rate_error = z.mean(axis=(0, 1)) - rate_target
+    loss += rate_reg * float(np.sum(rate_error ** 2))
+    g_logits = prob.copy()
+    g_logits[np.arange(batch), labels] -= 1.0
+    g_logits /= batch
+    weights = mask / np.maximum(mask.sum(axis=0), 1e-12)
+    g_out = weights[:, :, None] * g_logits[None]
+    for t in range(steps - 2, -1, -1):
+        g_out[t] += neurons.kappa * g_out[t + 1]
+    classes = g_out.shape[2]
+    signal = (g_out.reshape(steps * batch, classes) @ params["W_out"].T).reshape(steps, batch, n)
+    signal += 2.0 * rate_reg * rate_error / (steps * batch)
+    signal_psi = signal * _surrogate(v_scaled, neurons.thr)   # L_j[t] * psi_j[t]
+
+    pre_rec = np.concatenate([np.zeros((1, batch, n)), z[:-1]])
+    grads = {}
+    for key, pre in (("W_in", x), ("W_rec", pre_rec)):
+        eps_v = np.empty_like(pre)
+        acc = np.zeros(pre.shape[1:])
+        for t in range(steps):
+            acc = neurons.alpha * acc + pre[t]
+            eps_v[t] = acc
+        n_pre = pre.shape[2]
+        grad = eps_v.reshape(steps * batch, n_pre).T @ signal_psi.reshape(steps * batch, n)
+        if np.any(neurons.beta != 0):
+            psi = _surrogate(v_scaled, neurons.thr)
+            eps_a = np.zeros((batch, n_pre, n))
+            adaptation = np.zeros((n_pre, n))
+            for t in range(steps):
+                adaptation += np.einsum("bij,bj->ij", eps_a, signal_psi[t])
+                e = psi[t][:, None, :] * (eps_v[t][:, :, None] - neurons.beta * eps_a)
+                eps_a = neurons.rho * eps_a + (1.0 - neurons.rho) * e
+            grad -= neurons.beta * adaptation
+        grads[key] = grad
+    grads["W_out"] = z.reshape(steps * batch, n).T @ g_out.reshape(steps * batch, classes)
+    grads["b_out"] = g_logits.sum(axis=0)
+    np.fill_diagonal(grads["W_rec"], 0.0)
+    return loss, grads, traces
