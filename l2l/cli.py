@@ -27,8 +27,8 @@ def _run(args: argparse.Namespace) -> int:
 
     config = load_config(args.config).with_overrides(backend=args.backend, workers=args.workers,
                                                      seed=args.seed, generations=args.generations)
+    components = build(config)  # refuse a bad config before printing or creating anything
     if args.dry_run:
-        components = build(config)
         script = getattr(components.executor, "job_script", None)
         print(f"config {args.config} is valid: {config.optimizer.name} over {len(config.space)} parameters, "
               f"simulator {config.simulator.name}, backend {config.backend.name}")

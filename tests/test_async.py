@@ -1,0 +1,65 @@
+"""Asynchronous (steady-state) mode: same file, no result counted twice, resumable."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+import l2l
+from l2l.errors import ConfigError
+from conftest import make_config
+
+ASYNC = {"run": {"name": "steady", "seed": 4, "generations": 6, "mode": "async"},
+         "space": {"x": {"low": -2.0, "high": 2.0, "shape": [2]}},
+         "optimizer": {"name": "random", "population_size": 5},
+         "simulator": {"name": "sleep", "median": 0.02, "sigma": 1.0},
+         "backend": {"name": "serial"}}
+
+
+def test_async_mode_writes_one_row_per_evaluation_in_generation_sized_batches(tmp_path):
+    path = l2l.run(l2l.from_mapping({**ASYNC, "backend": {"name": "local", "workers": 2}}), tmp_path / "a.h5")
+    frame = l2l.load(path)
+    assert len(frame) == 30 and not frame.duplicated(["generation", "individual"]).any()
+    assert sorted(frame["generation"].unique()) == list(range(6))
+    assert (frame["status"] == "ok").all()
+    assert list(l2l.generations(path)["evaluations"]) == [5, 10, 15, 20, 25, 30]
+    assert l2l.validate(path) == []
+    # seeds depend only on (run seed, generation, individual)
+    assert all(seed == l2l.evaluation_seed(4, g, i)
+               for seed, g, i in zip(frame["seed"], frame["generation"], frame["individual"]))
+
+
+def test_async_mode_on_the_serial_backend_is_reproducible(tmp_path):
+    first = l2l.load(l2l.run(l2l.from_mapping(ASYNC), tmp_path / "a.h5"))
+    second = l2l.load(l2l.run(l2l.from_mapping(ASYNC), tmp_path / "b.h5"))
+    columns = ["generation", "individual", "seed", "x[0]", "x[1]", "value"]
+    assert first[columns].equals(second[columns])
+
+
+def test_async_mode_needs_an_optimizer_that_takes_results_one_at_a_time():
+    with pytest.raises(ConfigError, match="run.mode = 'async' needs an optimizer") as error:
+        l2l.loop.build(make_config(run={"mode": "async"}))
+    assert "random" in str(error.value) and "tpe" in str(error.value)
+
+
+def test_a_killed_async_run_resumes_without_counting_anything_twice(tmp_path):
+    config = {**ASYNC, "run": {**ASYNC["run"], "generations": 40}}
+    path = tmp_path / "killed.h5"
+    script = f"import l2l\nl2l.run(l2l.from_mapping({config!r}), {str(path)!r})"
+    process = subprocess.Popen([sys.executable, "-c", script])
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        time.sleep(0.3)
+        if path.exists():
+            with l2l.Trajectory(path) as trajectory:
+                if trajectory.n_generations >= 3:
+                    break
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    l2l.resume(path)
+    frame = l2l.load(path)
+    assert len(frame) == 200 and not frame.duplicated(["generation", "individual"]).any()
+    assert l2l.validate(path) == []

@@ -1,0 +1,128 @@
+"""The command line: clear refusals, no file left behind, useful summaries."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import l2l
+from l2l.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+GOOD = """
+[run]
+name = "cli"
+seed = 2
+generations = 3
+[space]
+x = { type = "float", low = -1.0, high = 1.0, shape = [2] }
+[optimizer]
+name = "ga"
+population_size = 6
+[simulator]
+name = "sphere"
+[backend]
+name = "serial"
+"""
+
+
+def _write(tmp_path, text, name="config.toml"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("change, message", [
+    (("population_size = 6", "population_size = 0"), "optimizer 'ga': population_size must be >= 2, got 0"),
+    (("population_size = 6", "populaton_size = 6"), "optimizer 'ga': unknown option 'populaton_size'; allowed:"),
+    (("seed = 2", "seed = -1"), "run.seed must be an integer >= 0, got -1"),
+    (("generations = 3", "generatons = 3"), "unknown key run.'generatons'"),
+    (('name = "sphere"', 'name = "spheer"'), "unknown simulator 'spheer'; available:"),
+    (('low = -1.0, high = 1.0', 'low = 1.0, high = -1.0'), "low < high must hold"),
+    (('name = "serial"', 'name = "cloud"'), "unknown backend 'cloud'"),
+    (("[backend]", "[backends]"), "unknown section 'backends'"),
+])
+def test_a_bad_config_is_refused_with_one_line_and_no_output_file(tmp_path, capsys, change, message):
+    config = _write(tmp_path, GOOD.replace(*change))
+    assert main(["run", str(config), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert not list(tmp_path.glob("*.h5"))
+
+
+def test_a_single_objective_optimizer_refuses_two_objectives(tmp_path, capsys):
+    text = GOOD.replace('name = "sphere"', 'name = "zdt1"').replace("low = -1.0", "low = 0.0")
+    assert main(["run", str(_write(tmp_path, text)), "--no-progress"]) == 2
+    assert "single-objective but the run has 2 objectives ['f1', 'f2']" in capsys.readouterr().err
+
+
+def test_run_show_validate_and_an_existing_output_is_never_overwritten(tmp_path, capsys):
+    config = _write(tmp_path, GOOD)
+    assert main(["run", str(config), "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "3 generations, 18 evaluations (0 failed)" in out and "best 5 by value" in out
+    path = tmp_path / "cli.h5"
+    before = path.read_bytes()
+    assert main(["run", str(config), "--no-progress"]) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert path.read_bytes() == before
+    assert main(["show", str(path)]) == 0
+    shown = capsys.readouterr().out
+    assert "3 of 3 generations, 18 evaluations (0 failed), status: finished" in shown
+    assert main(["validate", str(path)]) == 0
+    (tmp_path / "junk.h5").write_bytes(b"junk")
+    assert main(["validate", str(path), str(tmp_path / "junk.h5")]) == 1
+    assert main(["resume", str(path), "--generations", "5", "--no-progress"]) == 0
+    assert len(l2l.load(path)) == 30
+
+
+def test_command_line_overrides_change_the_run(tmp_path):
+    config = _write(tmp_path, GOOD)
+    assert main(["run", str(config), "--out", str(tmp_path / "o.h5"), "--seed", "9", "--generations", "2",
+                 "--no-progress"]) == 0
+    with l2l.Trajectory(tmp_path / "o.h5") as trajectory:
+        assert trajectory.run["seed"] == 9 and trajectory.n_generations == 2
+
+
+def test_list_shows_every_optimizer_simulator_and_backend_with_options(capsys):
+    from l2l.jobs import BACKENDS
+    from l2l.optimizers import OPTIMIZERS
+    from l2l.simulators import SIMULATORS
+    assert main(["list", "-v"]) == 0
+    out = capsys.readouterr().out
+    for registry in (OPTIMIZERS, SIMULATORS, BACKENDS):
+        for name in registry.names():
+            assert f"  {name} " in out, name
+    assert "unavailable" not in out
+    assert "population_size = 20" in out and "crossover_probability = 0.7" in out
+
+
+def test_every_subcommand_has_help():
+    for command in ["run", "resume", "show", "validate", "list", "plot", "compare", "report", "watch",
+                    "export", "submit"]:
+        result = subprocess.run([sys.executable, "-m", "l2l.cli", command, "--help"], capture_output=True,
+                                text=True)
+        assert result.returncode == 0 and "usage: l2l" in result.stdout, command
+
+
+def test_every_example_config_is_valid():
+    from l2l.config import load_config
+    from l2l.loop import build
+    configs = sorted(EXAMPLES.rglob("*.toml"))
+    assert len(configs) >= 20
+    for path in configs:
+        build(load_config(path))
+
+
+@pytest.mark.parametrize("name", ["sphere_ga", "mixed_space_random", "command_rastrigin"])
+def test_the_quick_example_configs_run_into_valid_trajectories(tmp_path, name):
+    out = tmp_path / f"{name}.h5"
+    assert main(["run", str(EXAMPLES / f"{name}.toml"), "--out", str(out), "--no-progress",
+                 "--backend", "serial"]) == 0
+    assert l2l.validate(out) == []
+    frame = l2l.load(out)
+    assert (frame["status"] == "ok").all() and len(frame) > 0
