@@ -33,11 +33,13 @@ class DelayBuffer:
         self.n = n = synapses.n_post
         max_delay = int(synapses.delays.max()) if synapses.nnz else 1
         self.slots = max_delay + 1
-        self.ring = np.zeros((self.slots, batch, n))
+        # one extra sink column n receives the padding synapses (weight 0) of the event path
+        self.ring = np.zeros((self.slots, batch, n + 1))
         self.now = 0
         self.fanout = np.diff(synapses.indptr)
         self.delays = np.unique(synapses.delays) if synapses.nnz else np.array([1])
         self.single_delay = len(self.delays) == 1
+        self.first_delay = int(self.delays[0])
         dense_ok = synapses.n_pre * n <= _DENSE_LIMIT and len(self.delays) <= 4
         self.mode = "event" if not dense_ok else mode
         # CSR rows padded to the largest fan-out so that the synapses of a set of
@@ -73,7 +75,7 @@ class DelayBuffer:
     def deliver(self, v: np.ndarray) -> None:
         """Add the jumps arriving at the current step to ``v`` (batch, n); advances the clock."""
         slot = self.ring[self.now % self.slots]
-        v += slot
+        v += slot[:, :self.n]
         slot.fill(0.0)
         self.now += 1
 
@@ -109,11 +111,11 @@ class DelayBuffer:
         if self.batch == 1:
             active = np.flatnonzero(z[0])
             for d, w in self._dense_groups():
-                self.ring[(base + d) % self.slots, 0] += w[active].sum(axis=0)
+                self.ring[(base + d) % self.slots, 0, :self.n] += w[active].sum(axis=0)
             return
         zf = z.astype(float)
         for d, w in self._dense_groups():
-            self.ring[(base + d) % self.slots] += zf @ w
+            self.ring[(base + d) % self.slots, :, :self.n] += zf @ w
 
     def _push_event(self, fired: np.ndarray, base: int) -> None:
         n, batch = self.n, self.batch
@@ -123,13 +125,13 @@ class DelayBuffer:
             post = self.pad_post[pre]                   # (spikes, width), sink column n for padding
             if batch > 1:
                 post += (trial * (n + 1))[:, None]
-            jumps = np.bincount(post.reshape(-1), weights.reshape(-1), minlength=batch * (n + 1))
-            self.ring[(base + int(self.delays[0])) % self.slots] += jumps.reshape(batch, n + 1)[:, :n]
+            slot = self.ring[(base + self.first_delay) % self.slots].reshape(-1)
+            slot += np.bincount(post.reshape(-1), weights.reshape(-1), minlength=slot.size)
             return
         if self.code is None:
             self.code = self.pad_delay * (batch * (n + 1)) + self.pad_post
         code = self.code[pre]                           # delay and target in one index
         code += (base * (batch * (n + 1)) + trial * (n + 1))[:, None] if batch > 1 else base * (n + 1)
         code %= self.slots * batch * (n + 1)
-        jumps = np.bincount(code.reshape(-1), weights.reshape(-1), minlength=self.slots * batch * (n + 1))
-        self.ring += jumps.reshape(self.slots, batch, n + 1)[:, :, :n]
+        ring = self.ring.reshape(-1)
+        ring += np.bincount(code.reshape(-1), weights.reshape(-1), minlength=ring.size)
