@@ -1,16 +1,19 @@
 """Pickle-free encoding of nested values with numpy arrays (optimizer states, traces).
 
-The encoding is UTF-8 JSON. Arrays become ``{"__ndarray__": [dtype, shape,
-base64 of the C-ordered bytes]}``; every other leaf must be ``None``, bool,
-int, float (NaN and infinities allowed), str, list or dict with string keys.
-Tuples come back as lists. Decoding never executes code: only numeric and
-boolean dtypes are accepted.
+An encoded value is ``b"L2L1"``, the length of a header as an unsigned
+64-bit little-endian integer, the header (UTF-8 JSON), then the raw bytes of
+every array. In the header an array is ``{"__ndarray__": [dtype, shape,
+offset, nbytes]}`` (offset counted from the end of the header) and a
+non-finite float is ``{"__float__": "nan"}``; every other leaf is ``None``,
+bool, int, float, str, list or dict with string keys. Tuples come back as
+lists. Decoding never executes code: only numeric and boolean dtypes are
+accepted.
 """
 
 from __future__ import annotations
 
-import base64
 import json
+import struct
 import math
 from typing import Any
 
@@ -18,19 +21,23 @@ import numpy as np
 
 from l2l.errors import TrajectoryError
 
+MAGIC = b"L2L1"
 _ARRAY = "__ndarray__"
 _FLOAT = "__float__"
 _ALLOWED_KINDS = frozenset("biuf")
 
 
-def _pack(value: Any) -> Any:
+def _pack(value: Any, arrays: list[bytes], offset: list[int]) -> Any:
     if isinstance(value, np.ndarray):
         if value.dtype.kind not in _ALLOWED_KINDS:
             raise TypeError(f"cannot store arrays of dtype {value.dtype}")
-        data = np.ascontiguousarray(value)
-        return {_ARRAY: [data.dtype.str, list(data.shape), base64.b64encode(data.tobytes()).decode("ascii")]}
+        data = np.ascontiguousarray(value).tobytes()
+        entry = {_ARRAY: [value.dtype.str, list(value.shape), offset[0], len(data)]}
+        arrays.append(data)
+        offset[0] += len(data)
+        return entry
     if isinstance(value, np.generic):
-        return _pack(value.item())
+        return _pack(value.item(), arrays, offset)
     if isinstance(value, float) and not math.isfinite(value):
         return {_FLOAT: repr(value)}
     if isinstance(value, dict):
@@ -38,41 +45,50 @@ def _pack(value: Any) -> Any:
         for k, v in value.items():
             if not isinstance(k, str):
                 raise TypeError(f"dict keys must be strings, got {k!r}")
-            out[k] = _pack(v)
+            out[k] = _pack(v, arrays, offset)
         return out
     if isinstance(value, (list, tuple)):
-        return [_pack(v) for v in value]
+        return [_pack(v, arrays, offset) for v in value]
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     raise TypeError(f"cannot store a value of type {type(value).__name__}: {value!r}")
 
 
-def _unpack(value: Any) -> Any:
+def _unpack(value: Any, body: memoryview) -> Any:
     if isinstance(value, dict):
         if _ARRAY in value and len(value) == 1:
-            dtype, shape, data = value[_ARRAY]
+            dtype, shape, offset, nbytes = value[_ARRAY]
             dtype = np.dtype(dtype)
             if dtype.kind not in _ALLOWED_KINDS:
                 raise TrajectoryError(f"refusing to decode an array of dtype {dtype}")
-            return np.frombuffer(base64.b64decode(data), dtype=dtype).reshape(shape).copy()
+            if offset < 0 or offset + nbytes > len(body):
+                raise TrajectoryError("an encoded array points past the end of its value")
+            return np.frombuffer(body[offset:offset + nbytes], dtype=dtype).reshape(shape).copy()
         if _FLOAT in value and len(value) == 1:
             return float(value[_FLOAT])
-        return {k: _unpack(v) for k, v in value.items()}
+        return {k: _unpack(v, body) for k, v in value.items()}
     if isinstance(value, list):
-        return [_unpack(v) for v in value]
+        return [_unpack(v, body) for v in value]
     return value
 
 
 def encode(value: Any) -> bytes:
     """Serialize ``value`` to bytes; raises TypeError for unsupported leaves."""
-    return json.dumps(_pack(value), separators=(",", ":"), allow_nan=False).encode("utf-8")
+    arrays: list[bytes] = []
+    header = json.dumps(_pack(value, arrays, [0]), separators=(",", ":"), allow_nan=False).encode("utf-8")
+    return b"".join([MAGIC, struct.pack("<Q", len(header)), header, *arrays])
 
 
 def decode(data: bytes | np.ndarray) -> Any:
     """Inverse of :func:`encode`."""
     if isinstance(data, np.ndarray):
         data = data.tobytes()
+    data = bytes(data)
+    if data[:4] != MAGIC or len(data) < 12:
+        raise TrajectoryError("corrupt encoded value: wrong magic bytes")
+    (length,) = struct.unpack("<Q", data[4:12])
     try:
-        return _unpack(json.loads(bytes(data).decode("utf-8")))
-    except (ValueError, KeyError) as exc:
+        header = json.loads(data[12:12 + length].decode("utf-8"))
+    except ValueError as exc:
         raise TrajectoryError(f"corrupt encoded value: {exc}") from exc
+    return _unpack(header, memoryview(data)[12 + length:])

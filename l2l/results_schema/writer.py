@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -34,13 +35,18 @@ from l2l.results_schema import codec
 from l2l.results_schema.layout import (BLOB_CHUNK, BLOBS, EVALUATION_COLUMNS, EVENT_DETAIL, EVENT_KIND,
                                        FORMAT, GEN_CHUNK, GENERATION_COLUMNS, ROW_CHUNK, SCHEMA_VERSION,
                                        STATUS_CODES, SUMMARY_STATISTICS)
-from l2l.space import Categorical, Int, Space
+from l2l.space import Categorical, Float, Int, Space
+
+
+_BLOB_FIELDS = {"error": "error", "trace": "traces", "output": "outputs"}
 
 
 def _column(group: h5py.Group, name: str, dtype: np.dtype, shape: tuple[int, ...] = (),
-            chunk: int = ROW_CHUNK, fill: Any = None) -> h5py.Dataset:
+            chunk: int = ROW_CHUNK, fill: Any = None, compress: bool = False) -> h5py.Dataset:
     rows = max(1, chunk // max(1, int(np.prod(shape)) if shape else 1))
-    kwargs = {} if fill is None else {"fillvalue": fill}
+    kwargs: dict[str, Any] = {} if fill is None else {"fillvalue": fill}
+    if compress:  # standard gzip, readable by every HDF5 tool
+        kwargs.update(compression="gzip", compression_opts=1, shuffle=True)
     return group.create_dataset(name, shape=(0, *shape), maxshape=(None, *shape), dtype=dtype,
                                 chunks=(rows, *shape), **kwargs)
 
@@ -83,7 +89,8 @@ def create(path: str | os.PathLike, *, run: Mapping[str, Any], space: Space,
             _column(group, "event_detail", EVENT_DETAIL, chunk=64)
             ev = f.create_group("evaluations")
             for name, dtype in EVALUATION_COLUMNS.items():
-                _column(ev, name, dtype)
+                # blob addresses are mostly zeros (no error, no trace): they compress to nothing
+                _column(ev, name, dtype, compress=name.endswith(("_start", "_length")) or name == "attempts")
             ev["status"].attrs["codes"] = json.dumps(STATUS_CODES)
             _column(ev, "committed", np.dtype("<i8"), chunk=1024)
             params = ev.create_group("params")
@@ -269,46 +276,66 @@ class TrajectoryWriter:
         """
         if not outcomes:
             return
-        new_metrics = {k for o in outcomes for k in o.metrics} - self._metrics
+        new_metrics = set().union(*(o.metrics.keys() for o in outcomes)) - self._metrics
         if new_metrics:
             self._grow_schema(new_metrics)
         n = len(outcomes)
         ds = self._ds
+        # Column building is the writer's hot path: one C-level pass per group of columns.
+        def column(attribute: str, dtype: str) -> np.ndarray:
+            return np.fromiter(map(attrgetter(attribute), outcomes), dtype=dtype, count=n)
+
         columns: dict[str, np.ndarray] = {
-            "generation": np.array([o.generation for o in outcomes], dtype="<i8"),
-            "individual": np.array([o.individual for o in outcomes], dtype="<i8"),
-            "status": np.array([STATUS_CODES[o.status] for o in outcomes], dtype="u1"),
-            "seed": np.array([o.seed for o in outcomes], dtype="<u8"),
-            "attempts": np.array([o.attempt + 1 for o in outcomes], dtype="<i4"),
-            "started": np.array([o.started for o in outcomes], dtype="<f8"),
-            "duration": np.array([o.duration for o in outcomes], dtype="<f8"),
+            "generation": column("generation", "<i8"),
+            "individual": column("individual", "<i8"),
+            "status": np.fromiter(map(STATUS_CODES.__getitem__, map(attrgetter("status"), outcomes)),
+                                  dtype="u1", count=n),
+            "seed": column("seed", "<u8"),
+            "attempts": column("attempt", "<i4") + 1,
+            "started": column("started", "<f8"),
+            "duration": column("duration", "<f8"),
         }
         for kind, blob, getter in (
                 ("error", "errors", lambda o: np.frombuffer(o.error.encode("utf-8"), dtype="u1") if o.error else None),
                 ("trace", "traces", lambda o: np.frombuffer(codec.encode(o.traces), dtype="u1") if o.traces else None),
                 ("output", "outputs", lambda o: o.outputs)):
-            pieces = [getter(o) for o in outcomes]
-            lengths = np.array([0 if p is None else len(p) for p in pieces], dtype="<i8")
-            offsets = np.zeros(n, dtype="<i8")
-            if lengths.any():
+            offsets = lengths = np.zeros(n, dtype="<i8")
+            present = map(attrgetter(_BLOB_FIELDS[kind]), outcomes)
+            if any(v is not None for v in present) if kind == "output" else any(present):
+                pieces = [getter(o) for o in outcomes]
+                lengths = np.array([0 if p is None else len(p) for p in pieces], dtype="<i8")
                 start = self._blob(blob, np.concatenate([p for p in pieces if p is not None]))
                 offsets = start + np.concatenate([[0], np.cumsum(lengths)[:-1]])
             columns[f"{kind}_start"], columns[f"{kind}_length"] = offsets, lengths
         for name, values in columns.items():
             _append(ds(f"evaluations/{name}"), values)
+        scalars = [p.name for p in self._space.parameters if isinstance(p, Float) and not p.shape]
+        if scalars:  # every scalar float parameter in one pass over the rows
+            table = np.array(list(map(itemgetter(*scalars), params)), dtype="<f8").reshape(n, len(scalars))
+            for j, name in enumerate(scalars):
+                _append(ds(f"evaluations/params/{name}"), table[:, j])
         for p in self._space.parameters:
             if isinstance(p, Categorical):
                 values = np.array([p.index(row[p.name]) for row in params], dtype="<i8")
             elif isinstance(p, Int):
-                values = np.array([row[p.name] for row in params], dtype="<i8")
+                values = np.fromiter(map(itemgetter(p.name), params), dtype="<i8", count=n)
+            elif p.shape:
+                values = np.array(list(map(itemgetter(p.name), params)), dtype="<f8").reshape(n, *p.shape)
             else:
-                values = np.array([row[p.name] for row in params], dtype="<f8").reshape(n, *p.shape)
+                continue
             _append(ds(f"evaluations/params/{p.name}"), values)
-        for o in self._objectives:
-            _append(ds(f"evaluations/objectives/{o.name}"),
-                    np.array([out.objectives.get(o.name, np.nan) for out in outcomes], dtype="<f8"))
-        for name in self._metrics:
-            _append(ds(f"evaluations/metrics/{name}"), np.array([out.metrics.get(name, np.nan) for out in outcomes], dtype="<f8"))
+        for group, names, attribute in (("objectives", [o.name for o in self._objectives], "objectives"),
+                                        ("metrics", sorted(self._metrics), "metrics")):
+            if not names:
+                continue
+            dicts = list(map(attrgetter(attribute), outcomes))
+            try:  # every row has every value: one C-level pass
+                table = np.array(list(map(itemgetter(*names), dicts)), dtype="<f8").reshape(n, len(names))
+            except KeyError:
+                table = np.array([[values.get(name, np.nan) for name in names] for values in dicts],
+                                 dtype="<f8").reshape(n, len(names))
+            for j, name in enumerate(names):
+                _append(ds(f"evaluations/{group}/{name}"), table[:, j])
         self._flush_all()
         self.rows += n
         _append(ds("evaluations/committed"), np.array([self.rows], dtype="<i8"))
