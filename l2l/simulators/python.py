@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import importlib.util
 import inspect
 import sys
+from pathlib import Path
+from types import ModuleType
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar
 
@@ -14,15 +18,42 @@ from l2l.registry import option
 from l2l.simulators.base import Simulator
 
 
+def _import(module_name: str, search_path: str | None) -> ModuleType:
+    """Import ``module_name``, preferring the file of that name in ``search_path``.
+
+    A module found in ``search_path`` is loaded from its file under a name that
+    includes the folder, so that two configs with a ``models.py`` each, run in
+    one process, each get their own.
+    """
+    if search_path:
+        folder = Path(search_path).resolve()
+        relative = Path(*module_name.split("."))
+        for candidate in (folder / relative.with_suffix(".py"), folder / relative / "__init__.py"):
+            if candidate.is_file():
+                digest = hashlib.sha1(str(candidate).encode()).hexdigest()[:12]
+                key = f"_l2l_user_{digest}_{module_name.replace('.', '_')}"
+                if key not in sys.modules:
+                    if str(folder) not in sys.path:
+                        sys.path.insert(0, str(folder))  # for the module's own sibling imports
+                    spec = importlib.util.spec_from_file_location(key, candidate)
+                    module = importlib.util.module_from_spec(spec)
+                    sys.modules[key] = module
+                    try:
+                        spec.loader.exec_module(module)
+                    except BaseException:
+                        del sys.modules[key]
+                        raise
+                return sys.modules[key]
+    return importlib.import_module(module_name)
+
+
 def load_function(spec: str, search_path: str | None = None) -> Callable[..., Any]:
-    """Import ``"package.module:function"``; ``search_path`` is put first on ``sys.path``."""
+    """Import ``"package.module:function"``, looking in ``search_path`` first."""
     module_name, sep, attr = spec.partition(":")
     if not sep or not module_name or not attr:
         raise ConfigError(f"simulator 'python': function must look like 'module:function', got {spec!r}")
-    if search_path and search_path not in sys.path:
-        sys.path.insert(0, search_path)
     try:
-        module = importlib.import_module(module_name)
+        module = _import(module_name, search_path)
     except ImportError as exc:
         raise ConfigError(f"simulator 'python': cannot import module {module_name!r}: {exc}") from exc
     target: Any = module
