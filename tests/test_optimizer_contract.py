@@ -105,10 +105,17 @@ def test_check_refuses_the_problems_the_optimizer_cannot_handle(name):
         opt.check(Problem(bounded, objectives(2)))
 
 
-def test_asynchronous_optimizers_take_any_subset_of_what_they_asked(name):
+ASYNC_NAMES = [n for n in NAMES if OPTIMIZERS.get(n).supports_async]
+
+
+def test_some_optimizers_support_the_asynchronous_mode():
+    assert {"random", "grid", "tpe", "motpe", "gp"} <= set(ASYNC_NAMES)
+
+
+@pytest.mark.parametrize("async_name", ASYNC_NAMES)
+def test_asynchronous_optimizers_take_any_subset_of_what_they_asked(async_name):
+    name = async_name
     opt = optimizer(name)
-    if not opt.supports_async:
-        pytest.skip("generational optimizer")
     problem = mixed_problem(name)
     state = opt.init(problem, seed=4)
     first, state = opt.ask(problem, state, n=3)

@@ -14,7 +14,7 @@ import l2l
 from l2l.results_schema.validate import validate
 from conftest import comparable, make_config
 
-SLEEPY = {"run": {"name": "sleepy", "seed": 11, "generations": 25},
+SLEEPY = {"run": {"name": "sleepy", "seed": 11, "generations": 40},
           "space": {"x": {"low": -3.0, "high": 3.0, "shape": [2]}, "k": {"type": "int", "low": 0, "high": 3}},
           "optimizer": {"name": "ga", "population_size": 6},
           "simulator": {"name": "sleep", "median": 0.01, "sigma": 0.5},
@@ -48,17 +48,18 @@ def test_a_run_killed_with_sigkill_and_resumed_equals_an_uninterrupted_run(tmp_p
         if not path.exists():  # killed before the file was created: nothing to resume
             process = _start("run", path)
             continue
-        kills += 1
         assert validate(path) == [], "the file must stay valid after kill -9"
         with l2l.Trajectory(path) as trajectory:
-            assert not trajectory.finished()
+            if trajectory.finished():  # it finished just before the kill
+                break
+        kills += 1
         process = _start("resume", path)
-    assert process.returncode == 0
+    assert process.returncode in (0, -signal.SIGKILL)
     assert kills >= 2
     resumed, uninterrupted = l2l.load(path), l2l.load(reference)
-    assert len(resumed) == 25 * 6
+    assert len(resumed) == 40 * 6
     assert comparable(resumed).equals(comparable(uninterrupted))
-    assert l2l.generations(path)["generation"].tolist() == list(range(25))
+    assert l2l.generations(path)["generation"].tolist() == list(range(40))
     with l2l.Trajectory(path) as trajectory:
         # a resume killed while Python was still starting left no event
         assert 1 <= (trajectory.events()["kind"] == "resumed").sum() <= kills

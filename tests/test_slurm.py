@@ -131,9 +131,14 @@ def test_submitted_outer_loop_stops_on_the_walltime_signal_requeues_and_resumes(
              60, "the job to be requeued")
     stopped_at = rows()
     # A requeued job waits about two minutes before it may start again; let it go now.
-    subprocess.run(["scontrol", "update", f"JobId={job}", "StartTime=now"], check=True)
-    wait_for(lambda: any(r[0] == job and r[1] == "COMPLETED" for r in squeue("--format=%i|%T", "--states=all")),
-             120, "the resumed job to complete")
+    # The release can race with the requeue under load, so repeat it while the job still waits.
+    def resumed_and_completed() -> bool:
+        states = [r[1] for r in squeue("--format=%i|%T", "--states=all") if r[0] == job]
+        if "PENDING" in states:
+            subprocess.run(["scontrol", "update", f"JobId={job}", "StartTime=now"], capture_output=True)
+        return "COMPLETED" in states
+
+    wait_for(resumed_and_completed, 120, "the resumed job to complete")
     frame = l2l.load(out)
     assert stopped_at < 18, "the signal should have stopped the run before its end"
     assert len(frame) == 18 and no_duplicates(frame)
