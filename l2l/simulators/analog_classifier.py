@@ -41,6 +41,7 @@ class AnalogClassifier(Simulator):
     """Threshold-linear one-layer classifier of noisy spike-count patterns."""
 
     name: ClassVar[str] = "analog-classifier"
+    explorable: ClassVar[tuple[str, ...]] = PARAMETERS
     default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("loss", "minimize"),)
 
     n_classes: int = option(4, help="number of classes = output neurons")
@@ -80,17 +81,8 @@ class AnalogClassifier(Simulator):
             "threshold": DeviceParameter("analog", (self.n_classes,), offset_scale=0.5),
         }
 
-    def check_space(self, space) -> None:
-        for name in space.names:
-            if name not in PARAMETERS:
-                raise ConfigError(f"simulator 'analog-classifier': cannot explore {name!r}; "
-                                  f"explorable: {', '.join(PARAMETERS)}")
-
     def _values(self, params: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        unknown = [k for k in params if k not in PARAMETERS]
-        if unknown:
-            raise ConfigError(f"simulator 'analog-classifier': unknown parameter {unknown[0]!r}; "
-                              f"explorable: {', '.join(PARAMETERS)}")
+        self._refuse_unknown(params)
         if "weights" not in params:
             raise ConfigError("simulator 'analog-classifier': parameter 'weights' is required")
         weights = np.asarray(params["weights"], dtype=float)

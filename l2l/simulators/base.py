@@ -29,6 +29,7 @@ from typing import Any, ClassVar, Mapping
 
 import numpy as np
 
+from l2l.errors import ConfigError
 from l2l.objectives import Objective
 
 
@@ -73,8 +74,24 @@ class Simulator:
     def objectives(self) -> tuple[Objective, ...]:
         return self.default_objectives
 
+    #: Parameters a run may explore; each one not explored takes the option of the same name.
+    explorable: ClassVar[tuple[str, ...]] = ()
+
     def check_space(self, space) -> None:
         """Raise :class:`l2l.errors.ConfigError` if ``space`` cannot drive this simulator."""
+        if self.explorable:
+            self._refuse_unknown(space.names, "cannot explore")
+
+    def _refuse_unknown(self, names, what: str = "unknown parameter") -> None:
+        unknown = [name for name in names if name not in self.explorable]
+        if unknown:
+            raise ConfigError(f"simulator {self.name!r}: {what} {unknown[0]!r}; "
+                              f"explorable: {', '.join(self.explorable)}")
+
+    def explored(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """Every explorable value of one evaluation: from ``params`` where given, else the option."""
+        self._refuse_unknown(params)
+        return {key: params[key] if key in params else getattr(self, key) for key in self.explorable}
 
     def options(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)

@@ -41,6 +41,7 @@ class EGRUSimulator(Simulator):
     """Event-based GRU trained online by exact sparse RTRL; fitness = task error after learning."""
 
     name: ClassVar[str] = "egru"
+    explorable: ClassVar[tuple[str, ...]] = EXPLORABLE
     default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("test_error", "minimize"),)
 
     task: str = option("spiral", help="'spiral' (turning direction of a noisy phasor) or 'copy' (delayed recall)")
@@ -93,19 +94,9 @@ class EGRUSimulator(Simulator):
         check("gamma", values["gamma"], 0.0, None, ">= 0", what)
         check("epsilon", values["epsilon"], 0.0, None, "> 0", what, low_open=True)
 
-    def check_space(self, space) -> None:
-        unknown = [name for name in space.names if name not in EXPLORABLE]
-        if unknown:
-            raise ConfigError(f"simulator 'egru' cannot explore parameter {unknown[0]!r}; "
-                              f"explorable: {', '.join(EXPLORABLE)}")
-
     def resolve(self, params: dict[str, Any]) -> dict[str, float]:
         """Explorable values: from ``params`` where given, else from the options."""
-        unknown = [k for k in params if k not in EXPLORABLE]
-        if unknown:
-            raise ConfigError(f"simulator 'egru' got unknown parameter {unknown[0]!r}; "
-                              f"explorable: {', '.join(EXPLORABLE)}")
-        values = {k: float(params.get(k, getattr(self, k))) for k in EXPLORABLE}
+        values = {key: float(value) for key, value in self.explored(params).items()}
         self._check_params(values, "parameter")
         return values
 

@@ -32,6 +32,7 @@ class LiquidStateMachine(Simulator):
     """LIF reservoir (E/I) + ridge readout; fitness = test error after few examples, over a task family."""
 
     name: ClassVar[str] = "lsm"
+    explorable: ClassVar[tuple[str, ...]] = EXPLORABLE
     default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("test_error", "minimize"),)
 
     n_exc: int = option(120, help="excitatory reservoir neurons")
@@ -95,20 +96,9 @@ class LiquidStateMachine(Simulator):
             if (key.startswith("J_") or key in ("input_gain", "noise_rate")) and value < 0:
                 raise ConfigError(f"simulator 'lsm': {what} {key!r} must be >= 0, got {value!r}")
 
-    def check_space(self, space) -> None:
-        names = [getattr(p, "name", p) for p in space]
-        unknown = [n for n in names if n not in EXPLORABLE]
-        if unknown:
-            raise ConfigError(f"simulator 'lsm': cannot explore {unknown[0]!r}; "
-                              f"explorable: {', '.join(EXPLORABLE)}")
-
     def model(self, params: dict[str, Any]) -> dict[str, float]:
         """Model parameters of one evaluation: ``params`` over the options of the same name."""
-        unknown = [k for k in params if k not in EXPLORABLE]
-        if unknown:
-            raise ConfigError(f"simulator 'lsm': unknown parameter {unknown[0]!r}; "
-                              f"explorable: {', '.join(EXPLORABLE)}")
-        values = {k: float(params.get(k, getattr(self, k))) for k in EXPLORABLE}
+        values = {key: float(value) for key, value in self.explored(params).items()}
         self._check_model(values, "parameter")
         return values
 

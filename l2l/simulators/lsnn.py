@@ -63,6 +63,7 @@ class LSNN(Simulator):
     """LIF + ALIF network trained by BPTT on store-recall; fitness = recall error after training."""
 
     name: ClassVar[str] = "lsnn"
+    explorable: ClassVar[tuple[str, ...]] = EXPLORABLE
     default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("recall_error", "minimize"),)
 
     n_lif: int = option(10, help="LIF neurons")
@@ -126,20 +127,9 @@ class LSNN(Simulator):
             elif not value > 0:
                 raise ConfigError(f"simulator 'lsnn': {what} {key!r} must be > 0, got {value!r}")
 
-    def check_space(self, space) -> None:
-        names = [getattr(p, "name", p) for p in space]
-        unknown = [n for n in names if n not in EXPLORABLE]
-        if unknown:
-            raise ConfigError(f"simulator 'lsnn': cannot explore {unknown[0]!r}; "
-                              f"explorable: {', '.join(EXPLORABLE)}")
-
     def model(self, params: dict[str, Any]) -> dict[str, float]:
         """Model parameters of one evaluation: ``params`` over the options of the same name."""
-        unknown = [k for k in params if k not in EXPLORABLE]
-        if unknown:
-            raise ConfigError(f"simulator 'lsnn': unknown parameter {unknown[0]!r}; "
-                              f"explorable: {', '.join(EXPLORABLE)}")
-        values = {k: float(params.get(k, getattr(self, k))) for k in EXPLORABLE}
+        values = {key: float(value) for key, value in self.explored(params).items()}
         self._check_model(values, "parameter")
         return values
 

@@ -64,6 +64,7 @@ class Spore(Simulator):
     """Reward-based synaptic sampling (SPORE) learning reaching or lane following online."""
 
     name: ClassVar[str] = "spore"
+    explorable: ClassVar[tuple[str, ...]] = PARAMETERS
     default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("reward", "maximize"),)
 
     task: str = option("reaching", help="closed-loop task: 'reaching' (2-D point reaching) or 'lane' (lane following)")
@@ -127,11 +128,7 @@ class Spore(Simulator):
 
     def settings(self, params: dict[str, Any]) -> dict[str, Any]:
         """The options with the explored ``params`` applied; unknown names are refused."""
-        unknown = [k for k in params if k not in PARAMETERS]
-        if unknown:
-            raise ConfigError(f"simulator 'spore': cannot explore {unknown[0]!r}; explorable: "
-                              f"{', '.join(PARAMETERS)}")
-        values = {key: params.get(key, getattr(self, key)) for key in PARAMETERS}
+        values = self.explored(params)
         self._check_schedule(values["schedule"])
         for key in ("learning_rate", "temperature", "temperature_final", "reward_gain"):
             if not float(values[key]) >= 0:
@@ -146,10 +143,7 @@ class Spore(Simulator):
         return values
 
     def check_space(self, space) -> None:
-        unknown = [n for n in space.names if n not in PARAMETERS]
-        if unknown:
-            raise ConfigError(f"simulator 'spore': cannot explore {unknown[0]!r}; explorable: "
-                              f"{', '.join(PARAMETERS)}")
+        super().check_space(space)
         for choice in getattr(space["schedule"], "choices", ()) if "schedule" in space.names else ():
             self._check_schedule(choice)
 
