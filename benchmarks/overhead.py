@@ -16,7 +16,6 @@ Run: ``python benchmarks/overhead.py``. The last line is one JSON object.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import tempfile
 import time

@@ -18,7 +18,6 @@ individuals the file does not hold yet.
 from __future__ import annotations
 
 import getpass
-import json
 import os
 import platform
 import socket
@@ -31,7 +30,7 @@ from typing import Any, Callable
 import numpy as np
 
 from l2l import __version__
-from l2l.config import Component, RunConfig, from_mapping
+from l2l.config import RunConfig, from_mapping
 from l2l.errors import ConfigError, TrajectoryError
 from l2l.jobs import BACKENDS, Executor, Outcome, Settings, Task, signals
 from l2l.jobs.base import OK

@@ -8,7 +8,6 @@ import textwrap
 import time
 
 import numpy as np
-import pytest
 
 import l2l
 from l2l.results_schema.validate import validate
@@ -97,15 +96,8 @@ def test_an_interrupted_generation_reuses_the_evaluations_already_stored(tmp_pat
 
     config = make_config(run={"generations": 3}, simulator={"name": "sleep", "median": 0.005})
     path = tmp_path / "stopped.h5"
-    count = []
-
-    class StopAfter:
-        def __call__(self, info):
-            count.append(info["generation"])
-
-    # stop in the middle of generation 1 through the stop flag (as SLURM's signal does)
+    # stop in the middle of generation 1 through the stop flag, as SLURM's walltime signal does
     import l2l.loop as loop_module
-    original = loop_module.Trajectory
 
     evaluations = []
     original_append = loop_module.trajectory_writer.TrajectoryWriter.append
@@ -119,7 +111,7 @@ def test_an_interrupted_generation_reuses_the_evaluations_already_stored(tmp_pat
     loop_module.trajectory_writer.TrajectoryWriter.append = append
     try:
         loop_module.FLUSH_SECONDS = 0.0
-        l2l.run(config, path, on_generation=StopAfter())
+        l2l.run(config, path)
     finally:
         loop_module.trajectory_writer.TrajectoryWriter.append = original_append
         loop_module.FLUSH_SECONDS = 1.0

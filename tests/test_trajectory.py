@@ -9,7 +9,6 @@ import time
 import h5py
 import numpy as np
 import pandas as pd
-import pytest
 
 import l2l
 from l2l.results_schema.validate import validate

@@ -117,3 +117,19 @@ def finite_scores(scalar: np.ndarray) -> np.ndarray:
         return scalar
     worst = scalar[finite].min() - 1.0 - abs(scalar[finite].min()) if finite.any() else 0.0
     return np.where(finite, scalar, worst)
+
+
+def record_told(problem, state: dict, candidates: np.ndarray, scores: np.ndarray) -> dict:
+    """Append told candidates and scores to ``state["codes"/"scores"]`` and drop them from
+    ``state["pending"]`` (the asked-but-not-told candidates of model-based optimizers)."""
+    candidates = np.atleast_2d(np.asarray(candidates, dtype=float)).reshape(-1, problem.space.dimension)
+    scores = np.asarray(scores, dtype=float).reshape(len(candidates), problem.n_objectives)
+    pending = state["pending"]
+    keep = np.ones(len(pending), dtype=bool)
+    for row in candidates:
+        match = np.flatnonzero(keep & np.all(np.isclose(pending, row, rtol=1e-12, atol=1e-12), axis=1))
+        if len(match):
+            keep[match[0]] = False
+    return {**state, "pending": pending[keep],
+            "codes": np.vstack([state["codes"], candidates]),
+            "scores": np.vstack([state["scores"], scores])}

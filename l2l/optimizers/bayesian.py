@@ -22,8 +22,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from l2l.optimizers._common import check_count
-from l2l.optimizers.base import Optimizer, Problem, State, as_matrix
+from l2l.optimizers._common import record_told, check_count
+from l2l.optimizers.base import Optimizer, Problem, State
 from l2l.registry import option
 from l2l.space import Categorical, Int
 
@@ -136,17 +136,7 @@ class _OptunaOptimizer(Optimizer):
         return candidates, {**state, "asks": state["asks"] + 1, "pending": pending}
 
     def tell(self, problem, state, candidates, scores, outputs=None) -> State:
-        candidates = as_matrix(candidates).reshape(-1, problem.space.dimension)
-        scores = np.asarray(scores, dtype=float).reshape(len(candidates), problem.n_objectives)
-        pending = state["pending"]
-        keep = np.ones(len(pending), dtype=bool)
-        for row in candidates:
-            match = np.flatnonzero(keep & np.all(np.isclose(pending, row, rtol=1e-12, atol=1e-12), axis=1))
-            if len(match):
-                keep[match[0]] = False
-        return {**state, "pending": pending[keep],
-                "codes": np.vstack([state["codes"], candidates]),
-                "scores": np.vstack([state["scores"], scores])}
+        return record_told(problem, state, candidates, scores)
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,8 @@ from typing import Callable, ClassVar
 
 import numpy as np
 
-from l2l.optimizers._common import check_choice, check_count, finite_scores
-from l2l.optimizers.base import (Optimizer, Problem, State, as_matrix, new_rng_state, rng_from_state,
+from l2l.optimizers._common import record_told, check_choice, check_count, finite_scores
+from l2l.optimizers.base import (Optimizer, Problem, State, new_rng_state, rng_from_state,
                                  rng_state)
 from l2l.registry import option
 
@@ -290,17 +290,7 @@ class GaussianProcess(Optimizer):
         return candidates, {**state, "rng": rng_state(rng), "pending": np.vstack([state["pending"], candidates])}
 
     def tell(self, problem, state, candidates, scores, outputs=None) -> State:
-        candidates = as_matrix(candidates).reshape(-1, problem.space.dimension)
-        scores = np.asarray(scores, dtype=float).reshape(len(candidates), problem.n_objectives)
-        pending = state["pending"]
-        keep = np.ones(len(pending), dtype=bool)
-        for row in candidates:
-            match = np.flatnonzero(keep & np.all(np.isclose(pending, row, rtol=1e-12, atol=1e-12), axis=1))
-            if len(match):
-                keep[match[0]] = False
-        return {**state, "pending": pending[keep],
-                "codes": np.vstack([state["codes"], candidates]),
-                "scores": np.vstack([state["scores"], scores])}
+        return record_told(problem, state, candidates, scores)
 
     # -- the model ---------------------------------------------------------------
     def _fit(self, x: np.ndarray, scores: np.ndarray, rng: np.random.Generator) -> dict:

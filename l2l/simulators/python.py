@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any, Callable, ClassVar
 
 from l2l.errors import ConfigError
-from l2l.objectives import Objective
 from l2l.registry import option
 from l2l.simulators.base import Simulator
 
