@@ -274,6 +274,13 @@ def test_watch_follows_a_run_another_process_writes_until_it_finishes(tmp_path, 
         while not out.exists() and time.time() < deadline and writer.poll() is None:
             time.sleep(0.05)
         assert out.exists(), writer.communicate()[1]
+
+        def started() -> bool:  # the file appears (renamed into place) just before the run logs its start
+            with l2l.Trajectory(out) as trajectory:
+                return len(trajectory.events()) > 0
+
+        while not started() and time.time() < deadline:
+            time.sleep(0.05)
         assert main(["watch", str(out), "--once"]) == 0
         frame = capsys.readouterr().out
         assert "run          slow: random on python" in frame and "evaluations" in frame
