@@ -1,0 +1,311 @@
+"""The parameters a space is made of: Float (optionally log-scale or an array), Int, Categorical.
+
+Each is a small validated value object that round-trips through JSON and knows
+its encoding as flat float coordinates (see :mod:`l2l.space`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
+
+from l2l.errors import ConfigError
+
+
+def _number(name: str, key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"parameter {name!r}: {key} must be a number, got {value!r}")
+    return float(value)
+
+
+@dataclass(frozen=True)
+class Float:
+    """A real parameter, optionally an array of fixed shape, optionally on a log scale.
+
+    ``low``/``high`` may be omitted for an unbounded parameter; it then needs a
+    ``default`` and a ``scale`` (the spread optimizers start from).
+    """
+
+    name: str
+    low: float | None = None
+    high: float | None = None
+    default: float | None = None
+    log: bool = False
+    shape: tuple[int, ...] = ()
+    scale: float | None = None
+
+    kind = "float"
+
+    def __post_init__(self) -> None:
+        for key in ("low", "high", "default", "scale"):
+            value = getattr(self, key)
+            if value is not None:
+                object.__setattr__(self, key, _number(self.name, key, value))
+        if not isinstance(self.log, bool):
+            raise ConfigError(f"parameter {self.name!r}: log must be true or false, got {self.log!r}")
+        shape = self.shape
+        if isinstance(shape, int) and not isinstance(shape, bool):
+            shape = (shape,)
+        if not isinstance(shape, (tuple, list)) or not all(
+                isinstance(s, int) and not isinstance(s, bool) and s >= 1 for s in shape):
+            raise ConfigError(
+                f"parameter {self.name!r}: shape must be a list of positive integers, got {self.shape!r}")
+        object.__setattr__(self, "shape", tuple(shape))
+        if (self.low is None) != (self.high is None):
+            raise ConfigError(
+                f"parameter {self.name!r}: give both low and high or neither, "
+                f"got (low={self.low}, high={self.high})")
+        if self.low is not None:
+            if not (math.isfinite(self.low) and math.isfinite(self.high)):
+                raise ConfigError(f"parameter {self.name!r}: bounds must be finite, "
+                                  f"got (low={self.low}, high={self.high})")
+            if not self.low < self.high:
+                raise ConfigError(f"parameter {self.name!r}: low < high must hold, "
+                                  f"got (low={self.low}, high={self.high})")
+            if self.log and self.low <= 0:
+                raise ConfigError(f"parameter {self.name!r}: a log-scale parameter needs low > 0, "
+                                  f"got low={self.low}")
+            if self.default is not None and not self.low <= self.default <= self.high:
+                raise ConfigError(f"parameter {self.name!r}: default must lie in [low, high], "
+                                  f"got default={self.default} for [{self.low}, {self.high}]")
+        else:
+            if self.default is None or self.scale is None:
+                raise ConfigError(
+                    f"parameter {self.name!r}: an unbounded parameter needs a default and a scale")
+            if self.log and self.default <= 0:
+                raise ConfigError(f"parameter {self.name!r}: a log-scale parameter needs default > 0")
+        if self.scale is not None and not self.scale > 0:
+            raise ConfigError(f"parameter {self.name!r}: scale must be > 0, got {self.scale}")
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape)) if self.shape else 1
+
+    @property
+    def bounded(self) -> bool:
+        return self.low is not None
+
+    def _to_code(self, value: Any) -> np.ndarray:
+        arr = np.asarray(value, dtype=float).reshape(-1)
+        return np.log10(arr) if self.log else arr
+
+    def encode(self, value: Any) -> np.ndarray:
+        arr = np.asarray(value, dtype=float)
+        if arr.shape != self.shape:
+            raise ConfigError(f"parameter {self.name!r}: value must have shape {self.shape}, got {arr.shape}")
+        return self._to_code(arr)
+
+    def decode(self, codes: np.ndarray) -> Any:
+        values = np.power(10.0, codes) if self.log else np.asarray(codes, dtype=float)
+        if self.bounded:
+            values = np.clip(values, self.low, self.high)
+        if not self.shape:
+            return float(values[0])
+        return values.reshape(self.shape).copy()
+
+    def code_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        if not self.bounded:
+            return np.full(self.size, -np.inf), np.full(self.size, np.inf)
+        low, high = (math.log10(self.low), math.log10(self.high)) if self.log else (self.low, self.high)
+        return np.full(self.size, low), np.full(self.size, high)
+
+    def default_code(self) -> np.ndarray:
+        if self.default is not None:
+            return self._to_code(np.full(self.size, self.default))
+        low, high = self.code_bounds()
+        return (low + high) / 2
+
+    def code_scale(self) -> np.ndarray:
+        """A natural step size in code units (a quarter of the range, or ``scale``)."""
+        if self.scale is not None:
+            step = abs(math.log10(1 + self.scale / max(abs(self.default or 1.0), 1e-12))) \
+                if self.log else self.scale
+            return np.full(self.size, step)
+        low, high = self.code_bounds()
+        return (high - low) / 4
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": "float"}
+        for key in ("low", "high", "default", "scale"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        if self.log:
+            out["log"] = True
+        if self.shape:
+            out["shape"] = list(self.shape)
+        return out
+
+    def columns(self) -> list[str]:
+        if not self.shape:
+            return [self.name]
+        return [f"{self.name}[{','.join(map(str, idx))}]" for idx in np.ndindex(*self.shape)]
+
+
+@dataclass(frozen=True)
+class Int:
+    """An integer parameter in ``[low, high]`` (both included)."""
+
+    name: str
+    low: int = 0
+    high: int = 1
+    default: int | None = None
+    log: bool = False
+
+    kind = "int"
+    shape = ()
+    size = 1
+    bounded = True
+
+    def __post_init__(self) -> None:
+        for key in ("low", "high", "default"):
+            value = getattr(self, key)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or float(value) != int(value):
+                raise ConfigError(f"parameter {self.name!r}: {key} must be an integer, got {value!r}")
+            object.__setattr__(self, key, int(value))
+        if not self.low <= self.high:
+            raise ConfigError(f"parameter {self.name!r}: low <= high must hold, "
+                              f"got (low={self.low}, high={self.high})")
+        if self.log and self.low <= 0:
+            raise ConfigError(f"parameter {self.name!r}: a log-scale parameter needs low > 0, got low={self.low}")
+        if self.default is not None and not self.low <= self.default <= self.high:
+            raise ConfigError(f"parameter {self.name!r}: default must lie in [low, high], "
+                              f"got default={self.default} for [{self.low}, {self.high}]")
+
+    def encode(self, value: Any) -> np.ndarray:
+        v = float(value)
+        return np.array([math.log10(v) if self.log else v])
+
+    def decode(self, codes: np.ndarray) -> int:
+        v = float(codes[0])
+        v = 10.0 ** v if self.log else v
+        return int(min(max(round(v), self.low), self.high))
+
+    def code_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        # Widen by half a step so that every integer owns an equal share of the range.
+        if self.log:
+            return (np.array([math.log10(max(self.low - 0.5, self.low * 0.5))]),
+                    np.array([math.log10(self.high + 0.5)]))
+        return np.array([self.low - 0.5 + 1e-9]), np.array([self.high + 0.5 - 1e-9])
+
+    def default_code(self) -> np.ndarray:
+        if self.default is not None:
+            return self.encode(self.default)
+        low, high = self.code_bounds()
+        return (low + high) / 2
+
+    def code_scale(self) -> np.ndarray:
+        low, high = self.code_bounds()
+        return (high - low) / 4
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": "int", "low": self.low, "high": self.high}
+        if self.default is not None:
+            out["default"] = self.default
+        if self.log:
+            out["log"] = True
+        return out
+
+    def columns(self) -> list[str]:
+        return [self.name]
+
+
+@dataclass(frozen=True)
+class Categorical:
+    """One of a list of choices (strings, numbers or booleans)."""
+
+    name: str
+    choices: tuple[Any, ...] = field(default_factory=tuple)
+    default: Any = None
+
+    kind = "categorical"
+    shape = ()
+    size = 1
+    bounded = True
+
+    def __post_init__(self) -> None:
+        choices = self.choices
+        if not isinstance(choices, (list, tuple)) or len(choices) == 0:
+            raise ConfigError(f"parameter {self.name!r}: choices must be a non-empty list, got {choices!r}")
+        for c in choices:
+            if not isinstance(c, (str, int, float, bool)):
+                raise ConfigError(f"parameter {self.name!r}: choices must be strings, numbers or booleans, "
+                                  f"got {c!r}")
+        if len({(type(c), c) for c in choices}) != len(choices):
+            raise ConfigError(f"parameter {self.name!r}: choices must be unique, got {list(choices)!r}")
+        object.__setattr__(self, "choices", tuple(choices))
+        if self.default is not None and self.default not in self.choices:
+            raise ConfigError(f"parameter {self.name!r}: default must be one of {list(self.choices)!r}, "
+                              f"got {self.default!r}")
+
+    def index(self, value: Any) -> int:
+        for i, c in enumerate(self.choices):
+            if type(c) is type(value) and c == value:
+                return i
+        raise ConfigError(f"parameter {self.name!r}: {value!r} is not one of {list(self.choices)!r}")
+
+    def encode(self, value: Any) -> np.ndarray:
+        return np.array([float(self.index(value))])
+
+    def decode(self, codes: np.ndarray) -> Any:
+        i = int(min(max(round(float(codes[0])), 0), len(self.choices) - 1))
+        return self.choices[i]
+
+    def code_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.array([-0.5 + 1e-9]), np.array([len(self.choices) - 0.5 - 1e-9])
+
+    def default_code(self) -> np.ndarray:
+        if self.default is not None:
+            return self.encode(self.default)
+        return np.array([(len(self.choices) - 1) / 2])
+
+    def code_scale(self) -> np.ndarray:
+        return np.array([len(self.choices) / 4])
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": "categorical", "choices": list(self.choices)}
+        if self.default is not None:
+            out["default"] = self.default
+        return out
+
+    def columns(self) -> list[str]:
+        return [self.name]
+
+
+Parameter = Float | Int | Categorical
+_KINDS = {"float": Float, "int": Int, "categorical": Categorical}
+_KEYS = {
+    "float": {"type", "low", "high", "default", "log", "shape", "scale"},
+    "int": {"type", "low", "high", "default", "log"},
+    "categorical": {"type", "choices", "default"},
+}
+
+
+def parameter_from_json(name: str, data: Mapping[str, Any]) -> Parameter:
+    """Build one parameter from its JSON/TOML table; raise :class:`ConfigError` if invalid."""
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"parameter {name!r}: expected a table such as "
+                          f"{{ type = \"float\", low = 0, high = 1 }}, got {data!r}")
+    kind = data.get("type", "float")
+    if kind not in _KINDS:
+        raise ConfigError(f"parameter {name!r}: type must be one of {sorted(_KINDS)}, got {kind!r}")
+    unknown = set(data) - _KEYS[kind]
+    if unknown:
+        raise ConfigError(f"parameter {name!r}: unknown key {sorted(unknown)[0]!r} for type {kind!r}; "
+                          f"allowed: {', '.join(sorted(_KEYS[kind]))}")
+    kwargs = {k: v for k, v in data.items() if k != "type"}
+    if kind in ("float", "int") and "low" not in kwargs and kind == "int":
+        raise ConfigError(f"parameter {name!r}: an int parameter needs low and high")
+    if kind == "int" and "high" not in kwargs:
+        raise ConfigError(f"parameter {name!r}: an int parameter needs low and high")
+    if kind == "categorical" and "choices" not in kwargs:
+        raise ConfigError(f"parameter {name!r}: a categorical parameter needs choices")
+    if "shape" in kwargs and isinstance(kwargs["shape"], list):
+        kwargs["shape"] = tuple(kwargs["shape"])
+    if "choices" in kwargs and isinstance(kwargs["choices"], list):
+        kwargs["choices"] = tuple(kwargs["choices"])
+    return _KINDS[kind](name=name, **kwargs)
