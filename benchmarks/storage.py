@@ -150,7 +150,7 @@ def pypet(rows: int, folder: Path) -> dict | str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--pypet-rows", type=int, default=20_000)
+    parser.add_argument("--pypet-rows", type=int, default=20_000, help="0: skip pypet")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -164,7 +164,7 @@ def main() -> None:
         print(f"l2l: {written['rows']:,} rows written at {written['rows_per_s']:,.0f} rows/s, "
               f"{size / raw:.2f}x raw ({ga_size / raw:.2f}x with a GA state), loaded in {load_s:.2f} s; "
               f"now pypet...", flush=True)
-        peer = pypet(args.pypet_rows, folder)
+        peer = pypet(args.pypet_rows, folder) if args.pypet_rows else "skipped (--pypet-rows 0)"
     print(f"{'':<8}{'rows':>11}{'write rows/s':>15}{'bytes/row':>11}{'size / raw':>12}{'load':>10}")
     print(f"{'l2l':<8}{written['rows']:>11,}{written['rows_per_s']:>15,.0f}{size / written['rows']:>11.0f}"
           f"{size / raw:>12.2f}{load_s:>9.2f}s")

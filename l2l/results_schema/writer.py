@@ -90,7 +90,7 @@ def create(path: str | os.PathLike, *, run: Mapping[str, Any], space: Space,
             ev = f.create_group("evaluations")
             for name, dtype in EVALUATION_COLUMNS.items():
                 # blob addresses are mostly zeros (no error, no trace): they compress to nothing
-                _column(ev, name, dtype, compress=name.endswith(("_start", "_length")) or name == "attempts")
+                _column(ev, name, dtype)
             ev["status"].attrs["codes"] = json.dumps(STATUS_CODES)
             _column(ev, "committed", np.dtype("<i8"), chunk=1024)
             params = ev.create_group("params")
@@ -276,10 +276,16 @@ class TrajectoryWriter:
         """
         if not outcomes:
             return
-        new_metrics = set().union(*(o.metrics.keys() for o in outcomes)) - self._metrics
-        if new_metrics:
-            self._grow_schema(new_metrics)
         n = len(outcomes)
+        metric_dicts = list(map(attrgetter("metrics"), outcomes))
+        metric_table = self._metric_table(metric_dicts)
+        if metric_table is None:  # some row brings a metric the file has no column for yet
+            new_metrics = set().union(*(d.keys() for d in metric_dicts)) - self._metrics
+            if new_metrics:
+                self._grow_schema(new_metrics)
+            names = sorted(self._metrics)
+            metric_table = np.array([[d.get(name, np.nan) for name in names] for d in metric_dicts],
+                                    dtype="<f8").reshape(n, len(names))
         ds = self._ds
         # Column building is the writer's hot path: one C-level pass per group of columns.
         def column(attribute: str, dtype: str) -> np.ndarray:
@@ -324,18 +330,18 @@ class TrajectoryWriter:
             else:
                 continue
             _append(ds(f"evaluations/params/{p.name}"), values)
-        for group, names, attribute in (("objectives", [o.name for o in self._objectives], "objectives"),
-                                        ("metrics", sorted(self._metrics), "metrics")):
-            if not names:
-                continue
-            dicts = list(map(attrgetter(attribute), outcomes))
-            try:  # every row has every value: one C-level pass
-                table = np.array(list(map(itemgetter(*names), dicts)), dtype="<f8").reshape(n, len(names))
-            except KeyError:
-                table = np.array([[values.get(name, np.nan) for name in names] for values in dicts],
-                                 dtype="<f8").reshape(n, len(names))
-            for j, name in enumerate(names):
-                _append(ds(f"evaluations/{group}/{name}"), table[:, j])
+        objective_names = [o.name for o in self._objectives]
+        dicts = list(map(attrgetter("objectives"), outcomes))
+        try:  # every row has every objective: one C-level pass
+            table = np.array(list(map(itemgetter(*objective_names), dicts)), dtype="<f8").reshape(
+                n, len(objective_names))
+        except KeyError:  # failed rows have none
+            table = np.array([[d.get(name, np.nan) for name in objective_names] for d in dicts],
+                             dtype="<f8").reshape(n, len(objective_names))
+        for j, name in enumerate(objective_names):
+            _append(ds(f"evaluations/objectives/{name}"), table[:, j])
+        for j, name in enumerate(sorted(self._metrics)):
+            _append(ds(f"evaluations/metrics/{name}"), metric_table[:, j])
         self._flush_all()
         self.rows += n
         _append(ds("evaluations/committed"), np.array([self.rows], dtype="<i8"))
@@ -357,6 +363,24 @@ class TrajectoryWriter:
         self._flush_all()
         _append(ds("generations/generation"), np.array([generation], dtype="<i8"))
         ds("generations/generation").flush()
+
+    def _metric_table(self, dicts: list[Mapping[str, float]]) -> np.ndarray | None:
+        """Metrics as an (n, known metrics) array, NaN where missing; None if a row has an unknown one."""
+        names = sorted(self._metrics)
+        n = len(dicts)
+        sizes = np.fromiter(map(len, dicts), dtype=np.int64, count=n)
+        if not names:
+            return None if sizes.any() else np.empty((n, 0))
+        if (sizes == len(names)).all():
+            try:  # same size and every known key present: exactly the known metrics
+                return np.array(list(map(itemgetter(*names), dicts)), dtype="<f8").reshape(n, len(names))
+            except KeyError:
+                return None
+        if (sizes > len(names)).any():
+            return None
+        table = np.array([[d.get(name, np.nan) for name in names] for d in dicts], dtype="<f8").reshape(n, len(names))
+        present = ~np.isnan(table)  # a row whose keys are not all known lacks some of them here
+        return table if (present.sum(axis=1) == sizes).all() else None
 
     def _flush_all(self) -> None:
         # Dataset flushes (not File.flush) are what SWMR readers see: blobs first, then rows.
