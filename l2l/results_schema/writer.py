@@ -42,11 +42,9 @@ _BLOB_FIELDS = {"error": "error", "trace": "traces", "output": "outputs"}
 
 
 def _column(group: h5py.Group, name: str, dtype: np.dtype, shape: tuple[int, ...] = (),
-            chunk: int = ROW_CHUNK, fill: Any = None, compress: bool = False) -> h5py.Dataset:
+            chunk: int = ROW_CHUNK, fill: Any = None) -> h5py.Dataset:
     rows = max(1, chunk // max(1, int(np.prod(shape)) if shape else 1))
     kwargs: dict[str, Any] = {} if fill is None else {"fillvalue": fill}
-    if compress:  # standard gzip, readable by every HDF5 tool
-        kwargs.update(compression="gzip", compression_opts=1, shuffle=True)
     return group.create_dataset(name, shape=(0, *shape), maxshape=(None, *shape), dtype=dtype,
                                 chunks=(rows, *shape), **kwargs)
 
@@ -89,7 +87,6 @@ def create(path: str | os.PathLike, *, run: Mapping[str, Any], space: Space,
             _column(group, "event_detail", EVENT_DETAIL, chunk=64)
             ev = f.create_group("evaluations")
             for name, dtype in EVALUATION_COLUMNS.items():
-                # blob addresses are mostly zeros (no error, no trace): they compress to nothing
                 _column(ev, name, dtype)
             ev["status"].attrs["codes"] = json.dumps(STATUS_CODES)
             _column(ev, "committed", np.dtype("<i8"), chunk=1024)
