@@ -134,11 +134,15 @@ def test_submitted_outer_loop_stops_on_the_walltime_signal_requeues_and_resumes(
     # The release can race with the requeue under load, so repeat it while the job still waits.
     def resumed_and_completed() -> bool:
         states = [r[1] for r in squeue("--format=%i|%T", "--states=all") if r[0] == job]
-        if "PENDING" in states:
+        if "COMPLETED" in states:
+            return True
+        if not {"RUNNING", "COMPLETING", "CONFIGURING"} & set(states):  # pending, requeued or held
             subprocess.run(["scontrol", "update", f"JobId={job}", "StartTime=now"], capture_output=True)
-        return "COMPLETED" in states
+            subprocess.run(["scontrol", "release", job], capture_output=True)
+            time.sleep(0.5)
+        return False
 
-    wait_for(resumed_and_completed, 120, "the resumed job to complete")
+    wait_for(resumed_and_completed, 180, "the resumed job to complete")
     frame = l2l.load(out)
     assert stopped_at < 18, "the signal should have stopped the run before its end"
     assert len(frame) == 18 and no_duplicates(frame)
