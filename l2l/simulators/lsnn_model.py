@@ -96,6 +96,24 @@ def logits(params: dict, traces: dict, mask: np.ndarray) -> np.ndarray:
     return np.einsum("tb,tbc->bc", weights, traces["out"]) + params["b_out"]
 
 
+def _readout_loss(params, traces, mask, labels, rate_target, rate_reg):
+    """Cross-entropy of the readout plus the rate penalty; its gradient with respect to the logits
+    (averaged over the batch) and each neuron's rate error."""
+    z = traces["z"]
+    batch = z.shape[1]
+    scores = logits(params, traces, mask)
+    scores = scores - scores.max(axis=1, keepdims=True)
+    prob = np.exp(scores)
+    prob /= prob.sum(axis=1, keepdims=True)
+    loss = float(-np.mean(np.log(prob[np.arange(batch), labels] + 1e-300)))
+    rate_error = z.mean(axis=(0, 1)) - rate_target
+    loss += rate_reg * float(np.sum(rate_error ** 2))
+    g_logits = prob.copy()
+    g_logits[np.arange(batch), labels] -= 1.0
+    g_logits /= batch
+    return loss, g_logits, rate_error
+
+
 def loss_and_grads(params: dict, neurons: Neurons, x: np.ndarray, mask: np.ndarray,
                    labels: np.ndarray, smooth: bool = False, rate_reg: float = 0.0,
                    rate_target: float = 0.01) -> tuple[float, dict, dict]:
@@ -107,16 +125,7 @@ def loss_and_grads(params: dict, neurons: Neurons, x: np.ndarray, mask: np.ndarr
     traces = forward(params, neurons, x, smooth)
     z, v_scaled = traces["z"], traces["v_scaled"]
     steps, batch, n = z.shape
-    scores = logits(params, traces, mask)
-    scores = scores - scores.max(axis=1, keepdims=True)
-    prob = np.exp(scores)
-    prob /= prob.sum(axis=1, keepdims=True)
-    loss = float(-np.mean(np.log(prob[np.arange(batch), labels] + 1e-300)))
-    rate_error = z.mean(axis=(0, 1)) - rate_target
-    loss += rate_reg * float(np.sum(rate_error ** 2))
-    g_logits = prob.copy()
-    g_logits[np.arange(batch), labels] -= 1.0
-    g_logits /= batch
+    loss, g_logits, rate_error = _readout_loss(params, traces, mask, labels, rate_target, rate_reg)
     weights = mask / np.maximum(mask.sum(axis=0), 1e-12)
 
     thr, alpha, beta, rho, kappa = neurons.thr, neurons.alpha, neurons.beta, neurons.rho, neurons.kappa
@@ -198,16 +207,7 @@ def eprop_grads(params: dict, neurons: Neurons, x: np.ndarray, mask: np.ndarray,
     traces = forward(params, neurons, x)
     z, v_scaled = traces["z"], traces["v_scaled"]
     steps, batch, n = z.shape
-    scores = logits(params, traces, mask)
-    scores = scores - scores.max(axis=1, keepdims=True)
-    prob = np.exp(scores)
-    prob /= prob.sum(axis=1, keepdims=True)
-    loss = float(-np.mean(np.log(prob[np.arange(batch), labels] + 1e-300)))
-    rate_error = z.mean(axis=(0, 1)) - rate_target
-    loss += rate_reg * float(np.sum(rate_error ** 2))
-    g_logits = prob.copy()
-    g_logits[np.arange(batch), labels] -= 1.0
-    g_logits /= batch
+    loss, g_logits, rate_error = _readout_loss(params, traces, mask, labels, rate_target, rate_reg)
     weights = mask / np.maximum(mask.sum(axis=0), 1e-12)
     g_out = weights[:, :, None] * g_logits[None]
     for t in range(steps - 2, -1, -1):
