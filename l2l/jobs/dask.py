@@ -68,6 +68,8 @@ class _DaskExecutor(Executor):
         lasting about TARGET_CHUNK_SECONDS (four rounds while the duration is unknown)."""
         if self.chunk_size:
             return math.ceil(n / self.chunk_size)
+        if n == 1:  # the asynchronous mode submits one task at a time: no scheduler query needed
+            return 1
         workers = self.worker_count
         if self._mean_duration is None:
             rounds = 4
