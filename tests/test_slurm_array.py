@@ -55,7 +55,7 @@ def test_bad_array_options_are_refused_with_the_value():
         BACKENDS.create("slurm-array", {"launch": "mpirun"})
     with pytest.raises(ConfigError, match="walltime"):
         BACKENDS.create("slurm-array", {"walltime": "soon"})
-    with pytest.raises(ConfigError, match="extra directive"):
+    with pytest.raises(ConfigError, match="job_extra_directives holds .* line break"):
         BACKENDS.create("slurm-array", {"job_extra_directives": ["--qos=x\n#SBATCH --uid=0"]})
 
 

@@ -22,8 +22,8 @@ import sys
 from pathlib import Path
 
 from l2l.errors import ConfigError
-from l2l.jobs.slurm_common import (call, check_extra_directives, directive, format_walltime, parse_job_id,
-                                   walltime_seconds)
+from l2l.jobs.slurm_common import (call, check_extra_directives, check_script_values, directive,
+                                   format_walltime, parse_job_id, slurm_memory, walltime_seconds)
 
 _BODY = """\
 set -u
@@ -70,32 +70,27 @@ exit "$status"
 """
 
 
-def _path_directive(key: str, path: str) -> str:
-    if '"' in path:
-        raise ConfigError(f"l2l submit: {key} path {path!r} must not contain a double quote")
-    return directive(key, f'"{path}"' if any(c.isspace() for c in path) else path)
-
-
 def job_script(args: argparse.Namespace, config_path: Path, out: Path, name: str) -> str:
     """The sbatch script that runs (or resumes) the outer loop; every value checked or quoted."""
+    check_script_values("l2l submit", {
+        "--partition": args.partition or "", "--account": args.account or "", "--time": args.time,
+        "--mem": args.mem or "", "--prologue": args.prologue or [], "--sbatch": args.sbatch or [],
+        "--python": args.python or "", "config": str(config_path), "--out": str(out)})
     seconds = walltime_seconds(args.time, "l2l submit: --time")
     if not 0 < args.signal_seconds < seconds:
         raise ConfigError(f"l2l submit: --signal-seconds must be between 0 and the walltime ({seconds} s), "
                           f"got {args.signal_seconds}")
     lines = ["#!/bin/bash", directive("job-name", f"l2l-{name}"), directive("time", format_walltime(seconds)),
              directive("ntasks", 1), directive("cpus-per-task", args.cpus),
-             _path_directive("output", f"{out}.slurm-%j.log"), "#SBATCH --open-mode=append",
+             directive("output", f"{out}.slurm-%j.log"), "#SBATCH --open-mode=append",
              directive("signal", f"B:USR1@{args.signal_seconds}"), "#SBATCH --requeue"]
     if args.mem:
-        lines.append(directive("mem", args.mem))
+        lines.append(directive("mem", slurm_memory("l2l submit", "--mem", args.mem)))
     if args.partition:
         lines.append(directive("partition", args.partition))
     if args.account:
         lines.append(directive("account", args.account))
     lines += [f"#SBATCH {extra}" for extra in check_extra_directives(args.sbatch or [], "l2l submit: --sbatch")]
-    for line in args.prologue or []:
-        if "\n" in line:
-            raise ConfigError(f"l2l submit: --prologue takes one shell line at a time, got {line!r}")
     grace = max(1, min(args.stop_grace, args.signal_seconds - 5))
     body = _BODY.format(config=shlex.quote(str(config_path)), out=shlex.quote(str(out)),
                         python=shlex.quote(args.python or sys.executable), grace=int(grace))
@@ -156,15 +151,17 @@ def register(subparsers) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point inside the batch job: stop flag on SIGUSR1, then the ordinary ``l2l`` command."""
     from l2l.cli import main as cli_main
+    from l2l.control import RunControl
     from l2l.jobs import signals
 
     import signal
-    signals.install([signal.SIGUSR1])
+    control = RunControl()  # handlers first: the walltime signal may come while Python starts up
+    signals.install(control, [signal.SIGUSR1])
     # A background job of a batch shell starts with SIGINT ignored; the shell's last resort
     # (kill -INT) must reach the loop as KeyboardInterrupt, which closes the file cleanly.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     os.environ.setdefault("L2L_BATCH_JOB", os.environ.get("SLURM_JOB_ID", "1"))
-    return cli_main(argv)
+    return cli_main(argv, control=control)
 
 
 if __name__ == "__main__":

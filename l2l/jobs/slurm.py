@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import logging
 import os
+import shlex
+import sys
 from dataclasses import dataclass, field
 from typing import ClassVar
 
 from l2l.errors import ConfigError
 from l2l.jobs.dask import _DaskExecutor
-from l2l.jobs.slurm_common import check_extra_directives, format_walltime, walltime_seconds
+from l2l.jobs.slurm_common import (check_extra_directives, check_interface, check_script_values,
+                                   format_walltime, memory_bytes, sbatch_value, walltime_seconds)
 from l2l.registry import option
 
 
@@ -53,6 +56,12 @@ class SlurmExecutor(_DaskExecutor):
 
     def __post_init__(self) -> None:
         who = "backend 'slurm'"
+        check_script_values(who, {key: getattr(self, key) for key in (
+            "partition", "account", "memory", "walltime", "job_extra_directives", "prologue", "interface",
+            "lifetime", "lifetime_stagger", "log_directory")})
+        memory_bytes(who, "memory", self.memory)
+        if self.interface:
+            check_interface(who, self.interface)
         seconds = walltime_seconds(self.walltime, f"{who}: walltime")
         if self.cores < 1:
             raise ConfigError(f"{who}: cores must be >= 1, got {self.cores}")
@@ -82,31 +91,39 @@ class SlurmExecutor(_DaskExecutor):
         worker_args = ["--lifetime", f"{self._lifetime}s", "--lifetime-stagger", f"{self._stagger}s"]
         if self.lifetime_restart:
             worker_args.append("--lifetime-restart")
-        kwargs = dict(cores=1, processes=1, job_cpu=self.cores, memory=self.memory,
+        memory = self.memory if not self.memory.strip().isdigit() else f"{self.memory.strip()}MiB"
+        kwargs = dict(cores=1, processes=1, job_cpu=self.cores, memory=memory, python=shlex.quote(sys.executable),
                       walltime=format_walltime(walltime_seconds(self.walltime)),
                       job_extra_directives=list(self.job_extra_directives),
                       job_script_prologue=list(self.prologue), worker_extra_args=worker_args,
                       job_name="l2l-worker", scheduler_options={"dashboard_address": ":0"},
                       silence_logs=logging.ERROR)
+        # dask-jobqueue writes these into #SBATCH lines as they are: quote them as sbatch reads them.
         if self.partition:
-            kwargs["queue"] = self.partition
+            kwargs["queue"] = sbatch_value(self.partition)
         if self.account:
-            kwargs["account"] = self.account
+            kwargs["account"] = sbatch_value(self.account)
         if self.interface:
             kwargs["interface"] = self.interface
+        log_directory = self._log_directory()
+        if log_directory:
+            # dask-jobqueue's own -e/-o lines do not quote the path; ours do.
+            kwargs["job_directives_skip"] = ["#SBATCH -e ", "#SBATCH -o "]
+            kwargs["job_extra_directives"] = kwargs["job_extra_directives"] + [
+                f"-e {sbatch_value(os.path.join(log_directory, 'l2l-worker-%J.err'))}",
+                f"-o {sbatch_value(os.path.join(log_directory, 'l2l-worker-%J.out'))}"]
+        return kwargs
+
+    def _log_directory(self) -> str:
         run_dir = getattr(self, "_run_dir", None)
         if self.log_directory:
-            kwargs["log_directory"] = self.log_directory
-        elif run_dir:
-            kwargs["log_directory"] = os.path.join(run_dir, "slurm-logs")
-        return kwargs
+            return self.log_directory
+        return os.path.join(run_dir, "slurm-logs") if run_dir else ""
 
     def job_script(self) -> str:
         """The sbatch script of one worker job (what ``l2l run --dry-run`` prints)."""
         from dask_jobqueue import SLURMCluster
-        kwargs = self._job_kwargs()
-        kwargs.pop("log_directory", None)
-        cluster = SLURMCluster(**kwargs)
+        cluster = SLURMCluster(**self._job_kwargs())
         try:
             return cluster.job_script()
         finally:
@@ -119,6 +136,9 @@ class SlurmExecutor(_DaskExecutor):
     def _connect(self):
         from dask_jobqueue import SLURMCluster
         from distributed import Client
+        log_directory = self._log_directory()
+        if log_directory:
+            os.makedirs(log_directory, exist_ok=True)
         self._cluster = SLURMCluster(**self._job_kwargs())
         # Adaptive scaling also replaces jobs that died, even when minimum == maximum.
         self._cluster.adapt(minimum_jobs=self.minimum_jobs, maximum_jobs=self.maximum_jobs,

@@ -36,8 +36,9 @@ from typing import ClassVar, Sequence
 from l2l.errors import ConfigError
 from l2l.jobs.array_task import outcome_from_json, task_to_json, write_json_atomically
 from l2l.jobs.base import FAILED, TIMEOUT, Executor, Outcome, Settings, Task, died
-from l2l.jobs.slurm_common import (SlurmError, call, check_extra_directives, directive, format_walltime,
-                                   max_array_size, parse_job_id, walltime_seconds)
+from l2l.jobs.slurm_common import (SlurmError, call, check_extra_directives, check_script_values, directive,
+                                   format_walltime, max_array_size, parse_job_id, slurm_memory,
+                                   walltime_seconds)
 from l2l.registry import option
 from l2l.simulators.base import Simulator
 
@@ -85,6 +86,10 @@ class SlurmArrayExecutor(Executor):
 
     def __post_init__(self) -> None:
         who = "backend 'slurm-array'"
+        check_script_values(who, {key: getattr(self, key) for key in (
+            "partition", "account", "walltime", "memory", "job_extra_directives", "prologue", "python")})
+        if self.memory:
+            slurm_memory(who, "memory", self.memory)
         walltime_seconds(self.walltime, f"{who}: walltime")
         for key in ("nodes", "ntasks", "cpus_per_task"):
             if getattr(self, key) < 1:
@@ -117,7 +122,7 @@ class SlurmArrayExecutor(Executor):
                  walltime_seconds(self.walltime))), directive("nodes", self.nodes),
                  directive("ntasks", self.ntasks), directive("cpus-per-task", self.cpus_per_task)]
         if self.memory:
-            lines.append(directive("mem", self.memory))
+            lines.append(directive("mem", slurm_memory("backend 'slurm-array'", "memory", self.memory)))
         if self.partition:
             lines.append(directive("partition", self.partition))
         if self.account:

@@ -2,16 +2,25 @@
 
 Every SLURM command goes through :func:`call`, with an argv list (never a
 shell string), so that run names, paths and parameter values cannot reach a
-shell. Values that go into a job script are validated by :func:`directive`
-(``#SBATCH`` lines) or quoted with :func:`shlex.quote` (the script body).
+shell. Every value that goes into a job script, on every SLURM path (the
+``slurm`` backend through dask-jobqueue, ``slurm-array`` and ``l2l submit``),
+is first checked by :func:`check_script_values` (no line breaks, no control
+characters: refused when the config is read), then written by
+:func:`directive` / :func:`sbatch_value` (``#SBATCH`` lines, quoted the way
+sbatch reads them) or :func:`shlex.quote` (the script body). Memory sizes and
+network interfaces are parsed by :func:`memory_bytes` and
+:func:`check_interface`.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import shutil
+import socket
 import subprocess
-from typing import Sequence
+import unicodedata
+from typing import Any, Mapping, Sequence
 
 from l2l.errors import ConfigError, L2LError
 
@@ -67,22 +76,109 @@ def format_walltime(seconds: float) -> str:
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
-def directive(key: str, value: object) -> str:
-    """One ``#SBATCH`` line; refuses values that could end the line or the directive."""
+def _unsafe_character(text: str) -> str | None:
+    """The first line break or control character of ``text`` (what could start a new script line)."""
+    for char in text:
+        if unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
+            return char
+    return None
+
+
+def check_script_values(who: str, values: Mapping[str, Any]) -> None:
+    """Refuse any value (string, or list of strings) that holds a line break or control character.
+
+    This is the one gate of every SLURM path: what passes it cannot add a line
+    to a job script; :func:`directive` and :func:`shlex.quote` keep it inside
+    its own line and word.
+    """
+    for key, value in values.items():
+        items = value if isinstance(value, (list, tuple)) else [value]
+        for item in items:
+            char = _unsafe_character(str(item))
+            if char is not None:
+                what = f"{key} = {value!r}" if item is value else f"{key} holds {item!r}, which"
+                raise ConfigError(f"{who}: {what} contains a line break or control character ({char!r}); "
+                                  f"SLURM options must be one line of printable text")
+
+
+_PLAIN = re.compile(r"^[A-Za-z0-9_.,:@%+=/\-\[\]]+$")
+
+
+def sbatch_value(value: object) -> str:
+    """``value`` written so that sbatch's ``#SBATCH`` parser reads it back as one argument.
+
+    sbatch splits a directive at blanks, honours double quotes and backslash
+    escapes, and ends it at an unquoted ``#``; plain values are left alone.
+    """
     text = str(value)
-    if not text or any(c in text for c in "\n\r\0") or text != text.strip():
-        raise ConfigError(f"SLURM option {key}: {value!r} is not a valid value (empty, or contains a "
-                          f"line break or surrounding spaces)")
-    return f"#SBATCH --{key}={text}"
+    if _PLAIN.match(text):
+        return text
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def directive(key: str, value: object) -> str:
+    """One ``#SBATCH --key=value`` line; refuses empty values and line breaks, quotes the rest."""
+    text = str(value)
+    check_script_values("SLURM option", {key: text})
+    if not text.strip():
+        raise ConfigError(f"SLURM option {key}: {value!r} is not a valid value (empty)")
+    return f"#SBATCH --{key}={sbatch_value(text)}"
 
 
 def check_extra_directives(values: Sequence[str], who: str) -> tuple[str, ...]:
     """Validate user-given extra directives like '--qos=long' or '--constraint=gpu'."""
     for value in values:
-        if not isinstance(value, str) or not value.startswith("-") or any(c in value for c in "\n\r\0"):
+        if not isinstance(value, str) or not value.startswith("-") or _unsafe_character(value) is not None:
             raise ConfigError(f"{who}: each extra directive must be one option such as '--qos=long', "
                               f"got {value!r}")
     return tuple(values)
+
+
+_MEMORY = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*([kmgtp]?)(i?)(b?)\s*$", re.IGNORECASE)
+
+
+def memory_bytes(who: str, key: str, value: object) -> int:
+    """Bytes of a memory size: '4GB', '4G', '500M', '1.5GiB', or a bare number of megabytes (as SLURM).
+
+    One-letter units and ``KiB``/``MiB``/... are powers of 1024 (SLURM's reading);
+    ``KB``/``MB``/``GB`` are powers of 1000 (Dask's).
+    """
+    match = _MEMORY.match(str(value)) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+    if match is None:
+        raise ConfigError(f"{who}: {key} must be a memory size such as '4GB', '4G' or '500M', got {value!r}")
+    number, unit, binary, byte = match.groups()
+    power = "kmgtp".find(unit.lower()) + 1
+    if not unit:
+        if binary or byte:  # '500b' or '500ib': bytes are not a unit SLURM books
+            raise ConfigError(f"{who}: {key} must be a memory size such as '4GB', '4G' or '500M', "
+                              f"got {value!r}")
+        power = 2  # a bare number is megabytes, as for sbatch --mem
+    base = 1000 if (byte and not binary) else 1024
+    amount = float(number) * base ** power
+    if not amount >= 1 << 20 or not math.isfinite(amount):
+        raise ConfigError(f"{who}: {key} must be at least 1 megabyte, got {value!r}")
+    return int(amount)
+
+
+def slurm_memory(who: str, key: str, value: object) -> str:
+    """``value`` as sbatch's ``--mem`` reads it: kept if already in its form ('4G', '500'), else megabytes."""
+    amount = memory_bytes(who, key, value)
+    text = str(value).strip()
+    if re.match(r"^\d+[KMGT]?$", text, re.IGNORECASE):
+        return text
+    return f"{math.ceil(amount / (1 << 20))}M"
+
+
+def check_interface(who: str, name: str) -> str:
+    """``name`` if this machine has a network interface of that name, else a ConfigError listing them."""
+    try:
+        names = [entry[1] for entry in socket.if_nameindex()]
+    except OSError:  # no interface table on this platform: nothing to check against
+        return name
+    if name not in names:
+        raise ConfigError(f"{who}: interface {name!r} is not a network interface of this machine; "
+                          f"interfaces: {', '.join(names)}")
+    return name
 
 
 def max_array_size(default: int = 1001) -> int:
