@@ -63,17 +63,21 @@ def test_submit_dry_run_writes_a_requeueable_script_that_quotes_the_paths(tmp_pa
     assert not list(folder.glob("*.h5*"))
 
 
-def test_a_stop_signal_only_sets_the_flag():
+def test_a_stop_signal_only_asks_its_own_run_to_stop():
     import os
     import signal
-    previous = signals.install([signal.SIGUSR1])
+
+    from l2l.control import RunControl
+    control, other = RunControl(), RunControl()
+    previous = signals.install(control, [signal.SIGUSR1])
     try:
         os.kill(os.getpid(), signal.SIGUSR1)
-        wait_for(signals.stop_requested, 5, "the flag")
-        assert signals.stop_reason() == "signal SIGUSR1"
+        wait_for(lambda: control.stop_requested, 5, "the flag")
+        assert control.stop_reason == "signal SIGUSR1"
+        assert not other.stop_requested
     finally:
         signals.restore(previous)
-        signals.clear()
+    assert signal.getsignal(signal.SIGUSR1) is previous[signal.SIGUSR1]
 
 
 # -- against SLURM ----------------------------------------------------------------------------------
