@@ -1,5 +1,8 @@
 """One self-contained HTML page per run: provenance, summary, best individuals, every figure, failures.
 
+The status and the counts are the run's :class:`~l2l.summary.RunSummary`, the same that
+``l2l show`` and ``l2l watch`` print.
+
 Figures are embedded as base64 PNG, styles are inline, nothing is fetched:
 the file can be mailed or opened offline. Every text that comes from the file
 (names, configs, error messages) is HTML-escaped. A few lines of script only
@@ -26,6 +29,7 @@ from l2l.plot import figures
 from l2l.plot.data import RunData, pareto_mask, scores
 from l2l.plot.panels import error_summary
 from l2l.results_schema.reader import Trajectory
+from l2l.summary import RunSummary, summarize
 
 STYLE = """
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0 auto;max-width:1200px;padding:1em 2em;
@@ -39,6 +43,7 @@ pre{background:#f6f8fa;padding:.8em;overflow:auto;max-height:30em;font-size:.85e
 figure{margin:1.2em 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
 figcaption{color:#555;font-size:.9em}.badge{display:inline-block;padding:.1em .6em;border-radius:1em;
 color:#fff;font-size:.85em}.finished{background:#4c9a5b}.running{background:#e39b2d}
+.created{background:#888}.ended{background:#c8443c}
 .warn{color:#c8443c;font-weight:bold}
 """
 
@@ -123,41 +128,36 @@ def best_individuals(run: RunData, limit: int = 10) -> tuple[str, pd.DataFrame]:
             f"evaluations{f' (first {len(shown)} shown)' if len(shown) < len(front) else ''}"), shown[columns]
 
 
-def _summary(run: RunData) -> list[tuple[str, Any]]:
+def _summary(run: RunData, summary: RunSummary) -> list[tuple[str, Any]]:
     frame = run.frame
-    n = len(frame)
-    status = frame["status"].astype(str)
-    failed, timeouts = int((status == "failed").sum()), int((status == "timeout").sum())
-    planned = ((run.run.get("config") or {}).get("run") or {}).get("generations")
+    n = summary.evaluations
+    planned = f" of {summary.planned_generations} planned" if summary.planned_generations is not None else ""
     items: list[tuple[str, Any]] = [
+        ("status", summary.status_text),
         ("evaluations", f"{n:,}"),
-        ("generations", f"{run.n_generations}" + (f" of {planned} planned" if planned else "")),
-        ("failed / timed out", f"{failed:,} / {timeouts:,} ({100 * (failed + timeouts) / max(n, 1):.1f} %)"),
+        ("generations", f"{summary.generations}{planned}"),
+        ("failed / timed out", f"{summary.failed:,} / {summary.timeouts:,} "
+                               f"({100 * summary.unsuccessful / max(n, 1):.1f} %)"),
     ]
-    if n:
+    if len(frame):
         start = run.start_time()
         end = frame["started"].max().timestamp() + float(frame["duration"].max())
         items.append(("wall time", f"{end - start:.1f} s ({n / max(end - start, 1e-9):.3g} evaluations per second)"))
         items.append(("evaluation time", f"{float(frame['duration'].sum()):.3g} s in total, median "
                                          f"{float(frame['duration'].median()):.3g} s per evaluation"))
-    ok = run.ok
-    for o in run.objectives:
-        if ok.empty:
+    for o in summary.objectives:
+        best = summary.best.get(o.name)
+        if best is None:
             items.append((f"best {o.name}", "no successful evaluation"))
-            continue
-        values = ok[o.name].to_numpy(dtype=float)
-        i = int(np.argmin(values) if o.direction == "minimize" else np.argmax(values))
-        items.append((f"best {o.name} ({o.direction})", f"{values[i]:.6g} (generation "
-                                                          f"{ok['generation'].iloc[i]}, individual "
-                                                          f"{ok['individual'].iloc[i]})"))
+        else:
+            items.append((f"best {o.name} ({o.direction})", f"{best.value:.6g} (generation {best.generation}, "
+                                                              f"individual {best.individual})"))
+    items.append(("parameters", "; ".join(summary.parameters)))
     return items
 
 
-def _status(run: RunData) -> tuple[str, str]:
-    kinds = list(run.events["kind"]) if run.events is not None else []
-    if kinds and kinds[-1] == "finished":
-        return "finished", "finished"
-    return "running", "running or interrupted"
+#: Badge colour of each status (the CSS classes of STYLE).
+BADGES = {"finished": "finished", "running": "running", "running or interrupted": "running", "created": "created"}
 
 
 def _provenance(run: RunData) -> str:
@@ -191,9 +191,9 @@ def _failures(run: RunData) -> str:
     return f"<p>Most frequent error messages (the last line of each error text):</p>{table}{details}"
 
 
-def render(run: RunData, dpi: int = 80) -> str:
-    """The report of ``run`` as one HTML document."""
-    css_class, status = _status(run)
+def render(run: RunData, summary: RunSummary, dpi: int = 80) -> str:
+    """The report of ``run`` as one HTML document; ``summary`` is the run's :class:`~l2l.summary.RunSummary`."""
+    css_class, status = BADGES.get(summary.status, "ended"), summary.status
     title, best = best_individuals(run)
     kinds = [k for k in figures.KINDS if k != "pareto" or len(run.objectives) >= 2]
     sections = []
@@ -216,7 +216,7 @@ def render(run: RunData, dpi: int = 80) -> str:
 <h1>{escape(run.title)} <span class="badge {css_class}">{escape(status)}</span></h1>
 <p class="sub">l2l report of {escape(run.path or run.name)}, made {escape(generated)} by l2l {escape(__version__)}</p>
 <nav>{nav}</nav>
-<h2 id="summary">Summary</h2>{_pairs(_summary(run))}
+<h2 id="summary">Summary</h2>{_pairs(_summary(run, summary))}
 <h2 id="best">Best individuals</h2><p>{escape(title)}</p>{html_table(best)}
 <h2 id="figures">Figures</h2>{''.join(sections)}
 <h2 id="failures">Failures</h2>{_failures(run)}
@@ -239,7 +239,8 @@ def report(path: str | os.PathLike, out: str | os.PathLike | None = None, dpi: i
         raise ConfigError(f"output {str(target)!r}: folder {str(target.parent)!r} does not exist")
     with Trajectory(path) as trajectory:
         run = RunData.from_trajectory(trajectory, errors=True)
-    document = render(run, dpi=dpi)
+        summary = summarize(trajectory)
+    document = render(run, summary, dpi=dpi)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         tmp.write_text(document, encoding="utf-8")

@@ -1,0 +1,24 @@
+"""``l2l validate FILE...``: check files against the trajectory spec."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Iterable, TextIO
+
+
+def validate_files(paths: Iterable[str | os.PathLike], out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Print one line per valid file (``out``) and one per problem (``err``); 1 if any file is invalid, else 0."""
+    from l2l.results_schema.validate import validate
+
+    out, err = out or sys.stdout, err or sys.stderr
+    status = 0
+    for path in paths:
+        problems = validate(path)
+        if problems:
+            status = 1
+            for problem in problems:
+                print(f"{path}: {problem}", file=err)
+        else:
+            print(f"{path}: valid l2l trajectory", file=out)
+    return status

@@ -1,0 +1,363 @@
+"""One summary of a run, read from its trajectory; ``l2l show``, ``l2l report`` and ``l2l watch`` all render it.
+
+:func:`summarize` turns a :class:`~l2l.results_schema.reader.Trajectory` into
+a plain :class:`RunSummary`: the status of the run with its reason,
+generations done of planned, evaluations and failures, the best value of
+each objective, and every parameter with its bounds and shape. Given the
+summary of an earlier look at the same file it reads only the rows committed
+since (what ``watch`` does every few seconds).
+
+Statuses (:data:`STATUSES`):
+
+``created``
+    the file exists, no run has started writing it;
+``running``
+    the last event is ``started``/``resumed`` and the writer process is alive
+    (known when it runs on this host);
+``interrupted``
+    the last event is ``started``/``resumed`` but no process writes the file
+    any more (killed, crashed, machine lost): ``l2l resume`` continues it;
+``running or interrupted``
+    as above, but the writer runs on another host, so this host cannot tell;
+``stopped``
+    stopped on request (Ctrl-C, a signal, a walltime warning); the reason says which;
+``finished``
+    every planned generation is done (or the optimizer said it was done);
+``failed``
+    the run ended on an error; the reason is its message.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from l2l.objectives import Objective, pareto_front_mask
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from l2l.parameters import Parameter
+    from l2l.results_schema.reader import Trajectory
+
+STATUSES = ("created", "running", "interrupted", "running or interrupted", "stopped", "finished", "failed")
+#: The event kinds that start a writer; a run whose last event is one of them has not ended.
+START_EVENTS = ("started", "resumed")
+
+
+@dataclass(frozen=True)
+class Best:
+    """The best value of one objective and which evaluation reached it."""
+
+    value: float
+    generation: int
+    individual: int
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What one look at a trajectory saw. Plain data: render it as text, HTML or anything else."""
+
+    path: str
+    name: str
+    seed: int | None
+    optimizer: dict[str, Any]
+    simulator: dict[str, Any]
+    backend: dict[str, Any]
+    host: str
+    created: str
+    l2l_version: str
+    schema_version: int
+    objectives: tuple[Objective, ...]
+    #: One line per parameter: name, type, bounds or choices, scale, shape (see :func:`describe_parameter`).
+    parameters: tuple[str, ...]
+    status: str
+    reason: str
+    generations: int
+    planned_generations: int | None
+    evaluations: int
+    failed: int
+    timeouts: int
+    best: dict[str, Best]
+    #: Seconds since the epoch of the first event, of the last event and of the last finished evaluation.
+    started: float | None
+    last_event_time: float | None
+    last_completion: float | None
+    #: "generation G, individual I: <last line of the error>" of the last unsuccessful evaluation.
+    last_error: str
+
+    @property
+    def status_text(self) -> str:
+        """The status with its reason, e.g. ``stopped (SIGTERM)``."""
+        return f"{self.status} ({self.reason})" if self.reason else self.status
+
+    @property
+    def unsuccessful(self) -> int:
+        return self.failed + self.timeouts
+
+    @property
+    def description(self) -> str:
+        names = [str(part.get("name", "?")) for part in (self.optimizer, self.simulator, self.backend)]
+        return f"{names[0]} on {names[1]}, backend {names[2]}"
+
+    @property
+    def ended(self) -> bool:
+        return self.status in ("stopped", "finished", "failed")
+
+
+# -- parameters ---------------------------------------------------------------------------------
+def _number(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def describe_parameter(parameter: Parameter) -> str:
+    """``w float [-1, 1] shape 4x4``, ``lr float [0.0001, 0.1] log``, ``kind categorical {a, b}``."""
+    kind = parameter.kind
+    if kind == "categorical":
+        text = f"{parameter.name} categorical {{{', '.join(str(c) for c in parameter.choices)}}}"
+    elif parameter.bounded:
+        text = f"{parameter.name} {kind} [{_number(parameter.low)}, {_number(parameter.high)}]"
+        if parameter.log:
+            text += " log"
+    else:
+        text = (f"{parameter.name} {kind} unbounded, from {_number(parameter.default)} "
+                f"in steps of about {_number(parameter.scale)}")
+        if parameter.log:
+            text += " log"
+    if parameter.shape:
+        text += " shape " + "x".join(str(n) for n in parameter.shape)
+    if getattr(parameter, "default", None) is not None and parameter.bounded:
+        text += f" default {_number(parameter.default) if kind != 'categorical' else parameter.default}"
+    return text
+
+
+# -- status -------------------------------------------------------------------------------------
+def _detail(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except (ValueError, TypeError):
+        return {"text": text} if text else {}
+    return value if isinstance(value, dict) else {"text": str(value)}
+
+
+def writer_alive(path: str | os.PathLike) -> bool | None:
+    """Whether a process writes ``path`` now: True, False, or None when this host cannot tell.
+
+    Reads the writer lock beside the file (see :mod:`l2l.results_schema.lock`) without taking
+    it, so looking never disturbs a writer. A lock held on another host cannot be checked.
+    """
+    try:
+        from l2l.results_schema.lock import lock_path
+    except ImportError:
+        return None
+    try:
+        text = lock_path(path).read_text()
+    except FileNotFoundError:
+        return False
+    except (OSError, UnicodeDecodeError):
+        return None
+    try:
+        info = json.loads(text)
+        pid, host = int(info["pid"]), str(info["host"])
+    except (ValueError, KeyError, TypeError):
+        return None  # the lock is being written this very moment, or holds something else
+    if host != socket.gethostname() or pid <= 0:
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, belongs to someone else
+    return True
+
+
+def run_status(kinds: list[str], details: list[str], alive: bool | None) -> tuple[str, str]:
+    """The status (one of :data:`STATUSES`) and its reason from the event log and the writer's liveness."""
+    if not kinds:
+        return "created", "not started"
+    last, detail = kinds[-1], _detail(details[-1] if details else "")
+    if last == "finished":
+        return "finished", ""
+    if last == "stopped":
+        reason = str(detail.get("reason") or detail.get("text") or "")
+        return "stopped", reason
+    if last == "failed":
+        return "failed", str(detail.get("error") or detail.get("reason") or detail.get("text") or "")
+    if last in START_EVENTS:
+        if alive:
+            return "running", ""
+        if alive is False:
+            return "interrupted", "no process writes the file and the run did not end; continue with l2l resume"
+        return "running or interrupted", "written from another host, or by a process that is gone"
+    return last, str(detail.get("text") or detail.get("reason") or "")
+
+
+# -- reading ------------------------------------------------------------------------------------
+def _rows(trajectory: Trajectory, start: int, stop: int) -> dict[str, np.ndarray]:
+    """The columns the summary needs of committed rows ``start:stop``, in file order."""
+    # Only these few columns of the new rows are read, so a refresh of a large run stays cheap.
+    evaluations = trajectory.file["evaluations"]
+    data = {name: evaluations[name][start:stop] for name in ("status", "generation", "individual", "started",
+                                                            "duration", "error_start", "error_length")}
+    for objective in trajectory.objectives:
+        data[f"objective:{objective.name}"] = evaluations["objectives"][objective.name][start:stop]
+    return data
+
+
+def _error_text(trajectory: Trajectory, start: int, length: int, limit: int = 4000) -> str:
+    if length <= 0:
+        return ""
+    raw = trajectory.file["blobs/errors"][start:start + min(length, limit)]
+    return np.asarray(raw).tobytes().decode("utf-8", "replace")
+
+
+def _status_codes() -> dict[str, int]:
+    from l2l.results_schema.layout import STATUS_CODES
+    return STATUS_CODES
+
+
+def _merge(trajectory: Trajectory, previous: RunSummary | None, start: int, stop: int) -> dict[str, Any]:
+    counts = {"failed": previous.failed if previous else 0, "timeouts": previous.timeouts if previous else 0,
+              "best": dict(previous.best) if previous else {},
+              "last_completion": previous.last_completion if previous else None,
+              "last_error": previous.last_error if previous else ""}
+    if stop <= start:
+        return counts
+    codes = _status_codes()
+    rows = _rows(trajectory, start, stop)
+    status = rows["status"]
+    counts["failed"] += int((status == codes["failed"]).sum())
+    counts["timeouts"] += int((status == codes["timeout"]).sum())
+    completion = rows["started"] + rows["duration"]
+    if np.isfinite(completion).any():
+        latest = float(np.nanmax(completion))
+        counts["last_completion"] = max(latest, counts["last_completion"] or latest)
+    ok = status == codes["ok"]
+    for objective in trajectory.objectives:
+        values = np.where(ok, rows[f"objective:{objective.name}"], np.nan) * objective.sign
+        if not np.isfinite(values).any():
+            continue
+        i = int(np.nanargmax(values))
+        best = counts["best"].get(objective.name)
+        if best is None or values[i] > best.value * objective.sign:
+            counts["best"][objective.name] = Best(float(values[i] * objective.sign), int(rows["generation"][i]),
+                                                  int(rows["individual"][i]))
+    bad = np.flatnonzero(~ok)
+    if len(bad):
+        i = int(bad[-1])
+        text = _error_text(trajectory, int(rows["error_start"][i]), int(rows["error_length"][i]))
+        message = next((line.strip() for line in reversed(text.splitlines()) if line.strip()), "(no error text)")
+        counts["last_error"] = f"generation {rows['generation'][i]}, individual {rows['individual'][i]}: {message}"
+    return counts
+
+
+def summarize(trajectory: Trajectory, previous: RunSummary | None = None) -> RunSummary:
+    """The summary of ``trajectory``; with ``previous`` (an earlier summary of the same file) only new rows are read."""
+    alive = writer_alive(trajectory.path)  # before the events: a writer that ends in between shows as finished
+    events = trajectory.events()
+    kinds, details = list(events["kind"]), list(events["detail"])
+    times = [t.timestamp() for t in events["time"]]
+    status, reason = run_status(kinds, details, alive)
+    n = trajectory.n_evaluations
+    if previous is not None and (previous.evaluations > n or previous.path != str(trajectory.path)):
+        previous = None  # another file under the same name
+    counts = _merge(trajectory, previous, previous.evaluations if previous else 0, n)
+    run = trajectory.run
+    config = run.get("config") if isinstance(run.get("config"), dict) else {}
+    planned = (config.get("run") or {}).get("generations") if isinstance(config.get("run"), dict) else None
+    versions = run.get("versions") if isinstance(run.get("versions"), dict) else {}
+
+    def part(key: str) -> dict[str, Any]:
+        value = run.get(key)
+        return value if isinstance(value, dict) else {"name": str(value)}
+
+    return RunSummary(
+        path=str(trajectory.path), name=str(run.get("name", trajectory.path.stem)), seed=run.get("seed"),
+        optimizer=part("optimizer"), simulator=part("simulator"), backend=part("backend"),
+        host=str(run.get("host", "?")), created=str(run.get("created", "?")),
+        l2l_version=str(versions.get("l2l", "?")), schema_version=trajectory.schema_version,
+        objectives=tuple(trajectory.objectives),
+        parameters=tuple(describe_parameter(p) for p in trajectory.space.parameters),
+        status=status, reason=reason, generations=trajectory.n_generations,
+        planned_generations=planned if isinstance(planned, int) else None, evaluations=n,
+        started=times[0] if times else None, last_event_time=times[-1] if times else None, **counts)
+
+
+def summary_of(path: str | os.PathLike) -> RunSummary:
+    """Open ``path``, summarize it, close it."""
+    from l2l.results_schema.reader import Trajectory
+
+    with Trajectory(path) as trajectory:
+        return summarize(trajectory)
+
+
+# -- text ---------------------------------------------------------------------------------------
+def best_table(trajectory: Trajectory, frame: pd.DataFrame, n: int) -> str:
+    """The ``n`` best successful evaluations (one objective) or the Pareto front (several), as text."""
+    import pandas as pd
+
+    ok = frame[frame["status"] == "ok"]
+    if ok.empty:
+        return "no successful evaluation"
+    objectives = trajectory.objectives
+    columns = ["generation", "individual"] + [o.name for o in objectives] + trajectory.space.columns()[:8]
+    if len(objectives) == 1:
+        o = objectives[0]
+        best = ok.sort_values(o.name, ascending=o.direction == "minimize", kind="stable").head(n)
+        title = f"best {len(best)} by {o.name} ({o.direction}):"
+    else:
+        scores = ok[[o.name for o in objectives]].to_numpy() * np.array([o.sign for o in objectives])
+        best = ok[pareto_front_mask(scores)]
+        title = f"Pareto front ({len(best)} evaluations):"
+        best = best.head(20)
+    with pd.option_context("display.width", 160, "display.max_columns", 20):
+        return title + "\n" + best[columns].to_string(index=False)
+
+
+def progress_line(summary: RunSummary) -> str:
+    planned = f" of {summary.planned_generations}" if summary.planned_generations is not None else ""
+    return (f"{summary.generations}{planned} generations, {summary.evaluations} evaluations "
+            f"({summary.unsuccessful} failed), status: {summary.status_text}")
+
+
+def show_text(trajectory: Trajectory, top: int = 10, events: int = 5) -> str:
+    """What ``l2l show`` prints: what ran, on which parameters, how far, the last events, the best."""
+    summary = summarize(trajectory)
+    lines = [f"run        {summary.name}  (seed {summary.seed}, schema {summary.schema_version})",
+             f"optimizer  {json.dumps(summary.optimizer)}",
+             f"simulator  {json.dumps(summary.simulator)}",
+             f"backend    {json.dumps(summary.backend)}",
+             f"objectives {', '.join(f'{o.name} ({o.direction})' for o in summary.objectives)}"]
+    for i, parameter in enumerate(summary.parameters):
+        lines.append(f"{'parameters' if i == 0 else '':<10} {parameter}")
+    lines.append(f"host       {summary.host}  created {summary.created}  l2l {summary.l2l_version}")
+    lines.append(f"progress   {progress_line(summary)}")
+    log = trajectory.events()
+    for _, event in (log.tail(events).iterrows() if events > 0 else ()):
+        lines.append(f"event      {event['time']:%Y-%m-%d %H:%M:%S} {event['kind']} {event['detail']}")
+    lines.append(best_table(trajectory, trajectory.evaluations(errors=False), top))
+    return "\n".join(lines)
+
+
+def finished_text(path: str | os.PathLike, seconds: float) -> str:
+    """What ``l2l run``/``l2l resume`` print when they return: counts, rate, the best, where the results are."""
+    from l2l.results_schema.reader import Trajectory
+
+    with Trajectory(path) as trajectory:
+        summary = summarize(trajectory)
+        table = best_table(trajectory, trajectory.evaluations(errors=False), 5)
+    return "\n".join([
+        f"done in {seconds:.1f} s: {summary.generations} generations, {summary.evaluations} evaluations "
+        f"({summary.unsuccessful} failed), {summary.evaluations / max(seconds, 1e-9):.0f} evaluations/s",
+        table,
+        f"results: {path}  (python: l2l.load({str(path)!r}))"])
+
+
+__all__ = ["Best", "RunSummary", "STATUSES", "best_table", "describe_parameter", "finished_text",
+           "run_status", "show_text", "summarize", "summary_of", "writer_alive"]
