@@ -1,5 +1,8 @@
 """The ``l2l`` command: run, resume, show, validate, list (and the commands of plug-in modules).
 
+This module parses the command line and dispatches; what a command does lives in its own module
+(:mod:`l2l.summary`, :mod:`l2l.commands`, :mod:`l2l.analysis`).
+
 Errors in what the user gave (config, file, option) end the command with one
 line on stderr naming the problem and exit status 2, without a traceback.
 """
@@ -8,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import sys
 import time
 from pathlib import Path
@@ -68,109 +70,30 @@ def _resume(args: argparse.Namespace) -> int:
 
 
 def _summary(path: Path, seconds: float) -> None:
-    from l2l.jobs import signals
-    from l2l.results_schema.reader import Trajectory
+    from l2l.summary import finished_text
 
-    if signals.stop_requested():
-        print(f"stopped ({signals.stop_reason()}) after committing every finished evaluation; "
-              f"continue with: l2l resume {path}", file=sys.stderr)
-
-    with Trajectory(path) as trajectory:
-        frame = trajectory.evaluations(errors=False)
-        ok = frame[frame["status"] == "ok"]
-        print(f"done in {seconds:.1f} s: {trajectory.n_generations} generations, {len(frame)} evaluations "
-              f"({len(frame) - len(ok)} failed), {len(frame) / max(seconds, 1e-9):.0f} evaluations/s")
-        print(_best_table(trajectory, frame, 5))
-        print(f"results: {path}  (python: l2l.load({str(path)!r}))")
-
-
-def _best_table(trajectory, frame, n: int) -> str:
-    import numpy as np
-
-    ok = frame[frame["status"] == "ok"]
-    if ok.empty:
-        return "no successful evaluation"
-    objectives = trajectory.objectives
-    columns = ["generation", "individual"] + [o.name for o in objectives] + trajectory.space.columns()[:8]
-    if len(objectives) == 1:
-        o = objectives[0]
-        best = ok.sort_values(o.name, ascending=o.direction == "minimize").head(n)
-        title = f"best {len(best)} by {o.name} ({o.direction}):"
-    else:
-        from l2l.optimizers.pareto import pareto_front_mask
-        scores = ok[[o.name for o in objectives]].to_numpy() * np.array([o.sign for o in objectives])
-        best = ok[pareto_front_mask(scores)]
-        title = f"Pareto front ({len(best)} evaluations):"
-        best = best.head(20)
-    with __import__("pandas").option_context("display.width", 160, "display.max_columns", 20):
-        return title + "\n" + best[columns].to_string(index=False)
+    print(finished_text(path, seconds))
 
 
 def _show(args: argparse.Namespace) -> int:
     from l2l.results_schema.reader import Trajectory
+    from l2l.summary import show_text
 
     with Trajectory(args.file) as trajectory:
-        run = trajectory.run
-        config = run["config"]
-        frame = trajectory.evaluations(errors=False)
-        events = trajectory.events()
-        last = events["kind"].iloc[-1] if len(events) else "created"
-        status = {"finished": "finished", "started": "running or interrupted",
-                  "resumed": "running or interrupted"}.get(last, last)
-        print(f"run        {run['name']}  (seed {run['seed']}, schema {trajectory.schema_version})")
-        print(f"optimizer  {json.dumps(run['optimizer'])}")
-        print(f"simulator  {json.dumps(run['simulator'])}")
-        print(f"backend    {json.dumps(run['backend'])}")
-        print(f"space      {', '.join(f'{p.name} ({p.kind})' for p in trajectory.space)}")
-        print(f"objectives {', '.join(f'{o.name} ({o.direction})' for o in trajectory.objectives)}")
-        print(f"host       {run['host']}  created {run['created']}  l2l {run['versions']['l2l']}")
-        print(f"progress   {trajectory.n_generations} of {config['run']['generations']} generations, "
-              f"{len(frame)} evaluations ({int((frame['status'] != 'ok').sum())} failed), status: {status}")
-        if len(events):
-            for _, event in events.tail(args.events).iterrows():
-                print(f"event      {event['time']:%Y-%m-%d %H:%M:%S} {event['kind']} {event['detail']}")
-        print(_best_table(trajectory, frame, args.top))
+        print(show_text(trajectory, top=args.top, events=args.events))
     return 0
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from l2l.results_schema.validate import validate
+    from l2l.commands.validate import validate_files
 
-    status = 0
-    for path in args.files:
-        problems = validate(path)
-        if problems:
-            status = 1
-            for problem in problems:
-                print(f"{path}: {problem}", file=sys.stderr)
-        else:
-            print(f"{path}: valid l2l trajectory")
-    return status
+    return validate_files(args.files)
 
 
 def _list(args: argparse.Namespace) -> int:
-    from l2l.jobs import BACKENDS
-    from l2l.optimizers import OPTIMIZERS
-    from l2l.simulators import SIMULATORS
+    from l2l.commands.listing import listing
 
-    families = {"optimizers": OPTIMIZERS, "simulators": SIMULATORS, "backends": BACKENDS}
-    chosen = [args.kind] if args.kind else list(families)
-    for family in chosen:
-        registry = families[family]
-        print(f"{family}:")
-        for name in registry.names():
-            try:
-                info = registry.describe(name)
-            except ImportError as exc:
-                print(f"  {name:<22} (unavailable: {exc})")
-                continue
-            print(f"  {name:<22} {info['summary']}")
-            if args.verbose or args.kind:
-                for opt in info["options"]:
-                    default = json.dumps(opt["default"]) if not isinstance(opt["default"], str) \
-                        else repr(opt["default"])
-                    print(f"      {opt['name']} = {default:<14} {opt['help']}")
-        print()
+    print(listing(args.kind, verbose=args.verbose), end="")
     return 0
 
 
