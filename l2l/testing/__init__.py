@@ -1,0 +1,24 @@
+"""Contract test suites for optimizers and executors, for l2l itself and for plug-in authors.
+
+Subclass a suite in a pytest module (the class name must start with ``Test``)
+and say what to test; every check of the suite then runs on it::
+
+    from l2l.testing import OptimizerContract
+
+    class TestMyOptimizer(OptimizerContract):
+        optimizer_class = MyOptimizer          # or: name = "my-optimizer" (a registered one)
+        options = {"population_size": 6}       # small, so that the suite stays fast
+
+:class:`AsynchronousOptimizerContract` adds the checks of the asynchronous
+(steady-state) mode; :class:`ExecutorContract` checks a backend. The suites
+need pytest (``pip install 'l2l[test]'``); ``import l2l`` never imports
+this package. :mod:`l2l.testing.problems` holds the small problems and the
+ask/tell driver they use.
+"""
+
+from l2l.testing.executors import ExecutorContract
+from l2l.testing.optimizers import AsynchronousOptimizerContract, OptimizerContract
+from l2l.testing.problems import drive, evaluate, mixed_problem, objectives, sphere_problem
+
+__all__ = ["AsynchronousOptimizerContract", "ExecutorContract", "OptimizerContract", "drive", "evaluate",
+           "mixed_problem", "objectives", "sphere_problem"]
