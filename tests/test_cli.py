@@ -126,3 +126,22 @@ def test_the_quick_example_configs_run_into_valid_trajectories(tmp_path, name):
     assert l2l.validate(out) == []
     frame = l2l.load(out)
     assert (frame["status"] == "ok").all() and len(frame) > 0
+
+
+def test_python_dash_m_l2l_is_the_l2l_command(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "l2l", "--version"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and result.stdout.strip() == f"l2l {l2l.__version__}", result.stderr
+    result = subprocess.run([sys.executable, "-m", "l2l", "show", str(tmp_path / "missing.h5")], capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 2 and result.stderr.startswith("l2l: error: ") and "Traceback" not in result.stderr
+
+
+def test_the_package_ships_its_license_and_its_type_information():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert project["project"]["license"] == {"text": "MIT"}
+    license_text = (ROOT / "LICENSE").read_text()
+    assert license_text.startswith("MIT License") and "Copyright (c) the l2l developers" in license_text
+    assert (ROOT / "l2l" / "py.typed").exists()
+    assert "py.typed" in project["tool"]["setuptools"]["package-data"]["l2l"]
