@@ -25,6 +25,8 @@ PLUGIN_COMMANDS = ("l2l.commands.analysis", "l2l.commands.slurm")
 
 def _run(args: argparse.Namespace) -> int:
     from l2l.config import load_config
+    from l2l.control import RunControl
+    from l2l.jobs import signals
     from l2l.loop import build, default_out, run
 
     config = load_config(args.config).with_overrides(backend=args.backend, workers=args.workers,
@@ -41,32 +43,46 @@ def _run(args: argparse.Namespace) -> int:
     started = time.time()
     print(f"l2l {__version__}: {config.name}: {config.optimizer.name} x {config.simulator.name} "
           f"on {config.backend.name}, {config.generations} generations -> {out}", file=sys.stderr)
-    from l2l.jobs import signals
-    signals.install()
+    control = getattr(args, "control", None) or RunControl()
+    previous = signals.install(control)
     try:
-        path = run(config, out, progress=not args.no_progress)
+        path = run(config, out, progress=not args.no_progress, control=control)
     except KeyboardInterrupt:
         print(f"\ninterrupted; every completed generation is in {out}; continue with: l2l resume {out}",
               file=sys.stderr)
         return 130
+    finally:
+        signals.restore(previous)
+    _stopped(control, path)
     _summary(path, time.time() - started)
     return 0
 
 
 def _resume(args: argparse.Namespace) -> int:
+    from l2l.control import RunControl
+    from l2l.jobs import signals
     from l2l.loop import resume
 
-    from l2l.jobs import signals
-    signals.install()
+    control = getattr(args, "control", None) or RunControl()
+    previous = signals.install(control)
     started = time.time()
     try:
         path = resume(args.file, generations=args.generations, backend=args.backend, workers=args.workers,
-                      progress=not args.no_progress)
+                      progress=not args.no_progress, control=control)
     except KeyboardInterrupt:
         print(f"\ninterrupted; continue with: l2l resume {args.file}", file=sys.stderr)
         return 130
+    finally:
+        signals.restore(previous)
+    _stopped(control, path)
     _summary(path, time.time() - started)
     return 0
+
+
+def _stopped(control, path) -> None:
+    if control.stop_requested:
+        print(f"stopped ({control.stop_reason}) after committing every finished evaluation; "
+              f"continue with: l2l resume {path}", file=sys.stderr)
 
 
 def _summary(path: Path, seconds: float) -> None:
@@ -151,8 +167,11 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, control=None) -> int:
+    """The ``l2l`` command; ``control`` (a :class:`l2l.control.RunControl`) is the run's stop handle
+    for ``run``/``resume``, when the caller installed signal handlers before parsing (``l2l submit``)."""
     args = parser().parse_args(argv)
+    args.control = control
     try:
         return int(args.func(args) or 0)
     except L2LError as exc:

@@ -27,16 +27,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from dataclasses import replace
+
 import numpy as np
 
 from l2l import __version__
-from l2l.config import RunConfig, from_mapping
+from l2l.config import Component, RunConfig, from_mapping
+from l2l.control import RunControl
 from l2l.errors import ConfigError, TrajectoryError
-from l2l.jobs import BACKENDS, Executor, Outcome, Settings, Task, signals
+from l2l.jobs import BACKENDS, Executor, Outcome, Settings, Task
 from l2l.jobs.base import OK
 from l2l.objectives import Objective
 from l2l.optimizers import OPTIMIZERS, Optimizer, Problem
 from l2l.results_schema import writer as trajectory_writer
+from l2l.results_schema.lock import WriterLock
 from l2l.results_schema.reader import Trajectory
 from l2l.simulators import SIMULATORS, Simulator
 
@@ -62,10 +66,40 @@ class Components:
     executor: Executor
 
 
-def build(config: RunConfig) -> Components:
-    """Instantiate and cross-check every component; raises ConfigError before any work."""
+def with_function(config: RunConfig, function: Callable[..., Any] | None) -> RunConfig:
+    """``config`` with its simulator replaced by a Python callable (recorded by name)."""
+    if function is None:
+        return config
+    from l2l.simulators.python import describe_callable
+
+    if not callable(function):
+        raise ConfigError(f"simulator must be a callable function(params, seed), got {function!r}")
+    if config.simulator.name != "python":
+        raise ConfigError(f"the config names simulator {config.simulator.name!r}, and a function was passed "
+                          f"too; use [simulator] name = \"python\" (or leave the function out)")
+    options = {k: v for k, v in config.simulator.options.items() if k in ("kwargs",)}
+    return replace(config, simulator=Component("python", {"function": describe_callable(function),
+                                                          "callable": True, **options}))
+
+
+def _simulator(config: RunConfig, function: Callable[..., Any] | None) -> Simulator:
+    if function is not None:
+        from l2l.simulators.python import CallableSimulator
+        return CallableSimulator(function, config.simulator.options.get("kwargs") or {})
+    if config.simulator.options.get("callable"):
+        raise ConfigError(f"this run's simulator was the Python function {config.simulator.options['function']} "
+                          f"passed to l2l.run; pass it again: l2l.resume(path, simulator=function)")
+    return SIMULATORS.create(config.simulator.name, config.simulator.options)
+
+
+def build(config: RunConfig, function: Callable[..., Any] | None = None) -> Components:
+    """Instantiate and cross-check every component; raises ConfigError before any work.
+
+    ``function``, if given, is the simulator (see :func:`with_function`).
+    """
+    config = with_function(config, function)
     optimizer = OPTIMIZERS.create(config.optimizer.name, config.optimizer.options)
-    simulator = SIMULATORS.create(config.simulator.name, config.simulator.options)
+    simulator = _simulator(config, function)
     executor = BACKENDS.create(config.backend.name, config.backend.options)
     objectives = config.objectives or simulator.objectives()
     clash = set(config.space.names) & {o.name for o in objectives}
@@ -96,29 +130,76 @@ def default_out(config: RunConfig) -> Path:
 
 
 def _versions() -> dict[str, str]:
-    import dask
-    import distributed
+    """Versions of what decides the results: GA results depend on deap, TPE's on optuna."""
+    from importlib.metadata import PackageNotFoundError, version
+
     import h5py
-    import pandas
-    return {"l2l": __version__, "python": sys.version.split()[0], "numpy": np.__version__,
-            "pandas": pandas.__version__, "h5py": h5py.__version__, "hdf5": h5py.version.hdf5_version,
-            "dask": dask.__version__, "distributed": distributed.__version__,
-            "platform": platform.platform()}
+    out = {"l2l": __version__, "python": sys.version.split()[0], "hdf5": h5py.version.hdf5_version,
+           "platform": platform.platform()}
+    for package in ("numpy", "scipy", "pandas", "h5py", "dask", "distributed", "deap", "optuna"):
+        try:
+            out[package] = version(package)
+        except PackageNotFoundError:
+            out[package] = "not installed"
+    return out
+
+
+def check_out(path: Path) -> None:
+    """Refuse an output path that cannot become a new trajectory, before anything is created."""
+    if os.path.lexists(path):
+        what = "is a dangling symbolic link" if path.is_symlink() and not path.exists() else "already exists"
+        raise TrajectoryError(f"{path} {what}; choose another --out, or continue it with 'l2l resume {path}'")
+    parent = path.parent
+    for ancestor in (parent, *parent.parents):
+        if os.path.lexists(ancestor):
+            if not ancestor.is_dir():
+                raise TrajectoryError(f"cannot create {path}: {ancestor} is not a folder")
+            if not os.access(ancestor, os.W_OK | os.X_OK) and ancestor == parent:
+                raise TrajectoryError(f"cannot create {path}: no permission to write in {parent}")
+            if not os.access(ancestor, os.W_OK | os.X_OK):
+                raise TrajectoryError(f"cannot create {path}: no permission to create folders in {ancestor}")
+            break
 
 
 def run(config: RunConfig, out: str | os.PathLike | None = None, *, progress: bool = False,
-        on_generation: Callable[[dict], None] | None = None) -> Path:
+        on_generation: Callable[[dict], None] | None = None, control: RunControl | None = None,
+        simulator: Callable[..., Any] | None = None) -> Path:
     """Run ``config`` into a new trajectory file and return its path.
 
+    ``simulator``: a Python function ``(params, seed) -> result`` to use as the
+    inner loop instead of the config's (which must then be ``python``).
+    ``control``: a :class:`~l2l.control.RunControl` through which another
+    thread (or a signal handler) can ask this run to stop.
+
     Raises :class:`ConfigError` before creating anything if the config is
-    invalid, and :class:`TrajectoryError` if the output file exists.
+    invalid, and :class:`TrajectoryError` if the output file exists or
+    another process writes it.
     """
-    components = build(config)
+    components = build(config, simulator)
+    config = components.config
     path = Path(out) if out is not None else default_out(config)
-    if path.exists():
-        raise TrajectoryError(f"{path} already exists; choose another --out, or continue it with "
-                              f"'l2l resume {path}'")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    check_out(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise TrajectoryError(f"cannot create the folder {path.parent}: {exc.strerror or exc}") from None
+    with WriterLock(path) as lock:
+        check_out(path)  # a second run to the same file may have created it before we locked
+        _create(components, path)
+        with trajectory_writer.TrajectoryWriter(path, lock=lock) as writer:
+            writer.event("started", {"backend": config.backend.to_json(), "pid": os.getpid()})
+            _drive(components, writer, _initial_state(components), reuse={}, progress=progress,
+                   on_generation=on_generation, control=control or RunControl())
+    return path
+
+
+def _initial_state(components: Components) -> dict[str, Any]:
+    return {"optimizer": components.optimizer.init(components.problem, components.config.seed),
+            "loop": {"generation": 0, "evaluations": 0, "failed": 0, "worst": {}, "best": {}}}
+
+
+def _create(components: Components, path: Path) -> None:
+    config = components.config
     stored = config.to_json()
     stored["objectives"] = [o.to_json() for o in components.problem.objectives]
     run_info = {"name": config.name, "seed": config.seed, "config": stored, "versions": _versions(),
@@ -126,13 +207,11 @@ def run(config: RunConfig, out: str | os.PathLike | None = None, *, progress: bo
                 "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "optimizer": config.optimizer.to_json(), "simulator": config.simulator.to_json(),
                 "backend": config.backend.to_json()}
-    trajectory_writer.create(path, run=run_info, space=config.space, objectives=components.problem.objectives)
-    state = {"optimizer": components.optimizer.init(components.problem, config.seed),
-             "loop": {"generation": 0, "evaluations": 0, "failed": 0, "worst": {}, "best": {}}}
-    with trajectory_writer.TrajectoryWriter(path) as writer:
-        writer.event("started", {"backend": config.backend.to_json(), "pid": os.getpid()})
-        _drive(components, writer, state, reuse={}, progress=progress, on_generation=on_generation)
-    return path
+    try:
+        trajectory_writer.create(path, run=run_info, space=config.space,
+                                 objectives=components.problem.objectives)
+    except OSError as exc:
+        raise TrajectoryError(f"cannot create {path}: {exc.strerror or exc}") from None
 
 
 def load_run_config(trajectory: Trajectory) -> RunConfig:
@@ -143,28 +222,31 @@ def load_run_config(trajectory: Trajectory) -> RunConfig:
 
 def resume(path: str | os.PathLike, *, generations: int | None = None, backend: str | None = None,
            workers: int | None = None, progress: bool = False,
-           on_generation: Callable[[dict], None] | None = None) -> Path:
+           on_generation: Callable[[dict], None] | None = None, control: RunControl | None = None,
+           simulator: Callable[..., Any] | None = None) -> Path:
     """Continue the run stored in ``path`` from its last committed generation.
 
     ``generations`` raises the total number of generations (to extend a
     finished run); ``backend``/``workers`` change where evaluations run, which
-    does not change the results.
+    does not change the results. A run whose simulator was a Python function
+    needs it again as ``simulator``. Raises :class:`TrajectoryError` if another
+    process writes the file.
     """
     path = Path(path)
-    with Trajectory(path) as trajectory:
-        config = load_run_config(trajectory).with_overrides(generations=generations, backend=backend,
-                                                            workers=workers)
-        components = build(config)
-        if trajectory.n_generations:
-            state = trajectory.state()
-        else:
-            state = {"optimizer": components.optimizer.init(components.problem, config.seed),
-                     "loop": {"generation": 0, "evaluations": 0, "failed": 0, "worst": {}, "best": {}}}
-        reuse = _stored_outcomes(trajectory, state["loop"]["generation"], components.problem.objectives)
-    with trajectory_writer.TrajectoryWriter(path) as writer:
-        writer.event("resumed", {"generation": state["loop"]["generation"], "reused": len(reuse),
-                                 "backend": config.backend.to_json(), "pid": os.getpid()})
-        _drive(components, writer, state, reuse=reuse, progress=progress, on_generation=on_generation)
+    if not path.exists():
+        raise TrajectoryError(f"{path}: no such file")
+    with WriterLock(path) as lock:
+        with Trajectory(path) as trajectory:
+            config = load_run_config(trajectory).with_overrides(generations=generations, backend=backend,
+                                                                workers=workers)
+            components = build(config, simulator)
+            state = trajectory.state() if trajectory.n_generations else _initial_state(components)
+            reuse = _stored_outcomes(trajectory, state["loop"]["generation"], components.problem.objectives)
+        with trajectory_writer.TrajectoryWriter(path, lock=lock) as writer:
+            writer.event("resumed", {"generation": state["loop"]["generation"], "reused": len(reuse),
+                                     "backend": config.backend.to_json(), "pid": os.getpid()})
+            _drive(components, writer, state, reuse=reuse, progress=progress, on_generation=on_generation,
+                   control=control or RunControl())
     return path
 
 
@@ -223,19 +305,22 @@ def _better(o: Objective, a: float, b: float | None) -> bool:
 
 
 class _Progress:
-    """A tqdm bar over evaluations with generation, evaluations/s and best so far."""
+    """A tqdm bar over evaluations with generation, evaluations/s and best so far (one per run).
+
+    ``tqdm.auto`` draws a widget in a notebook and text in a terminal.
+    """
 
     def __init__(self, enabled: bool, total: int, initial: int):
         self.bar = None
         if enabled:
-            from tqdm import tqdm
-            self.bar = tqdm(total=total, initial=initial, unit="eval", dynamic_ncols=True, file=sys.stderr)
+            from tqdm.auto import tqdm
+            self.bar = tqdm(total=total or None, initial=initial, unit="eval", dynamic_ncols=True,
+                            file=sys.stderr)
 
     def update(self, n: int, generation: int, best: dict[str, float], failed: int) -> None:
         if self.bar is None:
             return
-        best_text = " ".join(f"{k}={v:.4g}" for k, v in best.items())
-        self.bar.set_postfix_str(f"gen {generation} best {best_text} failed {failed}", refresh=False)
+        self.bar.set_postfix_str(progress_text(generation, best, failed), refresh=False)
         self.bar.update(n)
 
     def close(self) -> None:
@@ -243,8 +328,25 @@ class _Progress:
             self.bar.close()
 
 
+def progress_text(generation: int, best: dict[str, float], failed: int) -> str:
+    """The progress bar's postfix: no "best" before there is one."""
+    parts = [f"gen {generation}"]
+    if best:
+        parts.append("best " + " ".join(f"{k}={v:.4g}" for k, v in best.items()))
+    if failed:
+        parts.append(f"failed {failed}")
+    return " ".join(parts)
+
+
+def _announce(executor: Executor, progress: bool) -> None:
+    """Tell a person at a terminal where the Dask dashboard is."""
+    link = getattr(executor, "dashboard_link", None)
+    if progress and link:
+        print(f"dask dashboard: {link}", file=sys.stderr)
+
+
 def _drive(components: Components, writer, state: dict[str, Any], *, reuse: dict[int, Outcome],
-           progress: bool, on_generation: Callable[[dict], None] | None) -> None:
+           progress: bool, on_generation: Callable[[dict], None] | None, control: RunControl) -> None:
     config, problem, optimizer = components.config, components.problem, components.optimizer
     objectives = problem.objectives
     loop = dict(state["loop"])
@@ -254,12 +356,13 @@ def _drive(components: Components, writer, state: dict[str, Any], *, reuse: dict
     if config.mode == "async":
         from l2l.steady_state import drive_async
         return drive_async(components, writer, state, reuse=reuse, progress=progress,
-                           on_generation=on_generation, settings=settings)
+                           on_generation=on_generation, settings=settings, control=control)
     population_hint = getattr(optimizer, "population_size", 0) or 0
     bar = _Progress(progress, config.generations * population_hint or 0, loop["evaluations"])
     executor = components.executor
     try:
         executor.start(components.simulator, settings)
+        _announce(executor, progress)
         while loop["generation"] < config.generations and not optimizer.done(problem, optimizer_state):
             generation = loop["generation"]
             started = time.time()
@@ -276,7 +379,7 @@ def _drive(components: Components, writer, state: dict[str, Any], *, reuse: dict
             last_flush = time.monotonic()
             try:
                 while executor.pending:
-                    if signals.stop_requested():
+                    if control.stop_requested:
                         break
                     for outcome in executor.wait(timeout=STOP_POLL_SECONDS):
                         if not outcome.ok and outcome.attempt < config.retries:
@@ -295,10 +398,10 @@ def _drive(components: Components, writer, state: dict[str, Any], *, reuse: dict
                     writer.append(buffer, [params[o.individual] for o in buffer])
                 writer.event("stopped", {"generation": generation, "reason": "interrupted"})
                 raise
-            if signals.stop_requested():
+            if control.stop_requested:
                 if buffer:
                     writer.append(buffer, [params[o.individual] for o in buffer])
-                writer.event("stopped", {"generation": generation, "reason": signals.stop_reason(),
+                writer.event("stopped", {"generation": generation, "reason": control.stop_reason,
                                          "evaluations_kept": len(outcomes)})
                 return
             ordered = [outcomes[i] for i in range(len(candidates))]

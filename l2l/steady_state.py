@@ -28,13 +28,13 @@ from typing import Any, Callable
 
 import numpy as np
 
-from l2l.jobs import Outcome, Task, signals
+from l2l.jobs import Outcome, Task
 from l2l.jobs.base import OK
 
 
 def drive_async(components, writer, state: dict[str, Any], *, reuse, progress: bool,
-                on_generation: Callable[[dict], None] | None, settings) -> None:
-    from l2l.loop import _Progress, _better, _penalties, _summary, evaluation_seed
+                on_generation: Callable[[dict], None] | None, settings, control) -> None:
+    from l2l.loop import _announce, _Progress, _better, _penalties, _summary, evaluation_seed
 
     config, problem, optimizer = components.config, components.problem, components.optimizer
     objectives = problem.objectives
@@ -59,6 +59,7 @@ def drive_async(components, writer, state: dict[str, Any], *, reuse, progress: b
 
     try:
         executor.start(components.simulator, settings)
+        _announce(executor, progress)
         # One candidate queued per worker besides the running one: a worker that finishes
         # starts its next evaluation without waiting for a round trip through the loop.
         capacity = 2 * max(1, executor.worker_count)
@@ -66,7 +67,7 @@ def drive_async(components, writer, state: dict[str, Any], *, reuse, progress: b
             submit(k, np.asarray(code))
         batch: list[tuple[Outcome, dict[str, Any]]] = []
         batch_started = time.time()
-        while loop["evaluations"] < budget and not signals.stop_requested():
+        while loop["evaluations"] < budget and not control.stop_requested:
             while len(tasks) < capacity and loop["asked"] < budget and not optimizer.done(problem, optimizer_state):
                 codes, optimizer_state = optimizer.ask(problem, optimizer_state, 1)
                 if len(codes) == 0:
@@ -102,8 +103,8 @@ def drive_async(components, writer, state: dict[str, Any], *, reuse, progress: b
                     _commit(writer, loop, batch, tasks, candidates, optimizer_state, objectives,
                             batch_started, on_generation, _summary)
                     batch, batch_started = [], time.time()
-        if signals.stop_requested():
-            writer.event("stopped", {"generation": loop["generation"], "reason": signals.stop_reason()})
+        if control.stop_requested:
+            writer.event("stopped", {"generation": loop["generation"], "reason": control.stop_reason})
             return
         if batch:
             _commit(writer, loop, batch, tasks, candidates, optimizer_state, objectives, batch_started,

@@ -92,8 +92,9 @@ def test_resume_extends_a_finished_run_with_more_generations(tmp_path):
 
 
 def test_an_interrupted_generation_reuses_the_evaluations_already_stored(tmp_path):
-    from l2l.jobs import signals
+    from l2l.control import RunControl
 
+    control = RunControl()
     config = make_config(run={"generations": 3}, simulator={"name": "sleep", "median": 0.005})
     path = tmp_path / "stopped.h5"
     # stop in the middle of generation 1 through the stop flag, as SLURM's walltime signal does
@@ -106,16 +107,15 @@ def test_an_interrupted_generation_reuses_the_evaluations_already_stored(tmp_pat
         original_append(self, outcomes, params)
         evaluations.extend(outcomes)
         if len(evaluations) >= 11:
-            signals.request_stop("test")
+            control.request_stop("test")
 
     loop_module.trajectory_writer.TrajectoryWriter.append = append
     try:
         loop_module.FLUSH_SECONDS = 0.0
-        l2l.run(config, path)
+        l2l.run(config, path, control=control)
     finally:
         loop_module.trajectory_writer.TrajectoryWriter.append = original_append
         loop_module.FLUSH_SECONDS = 1.0
-        signals.clear()
     with l2l.Trajectory(path) as trajectory:
         assert trajectory.n_generations == 1
         stored = trajectory.n_evaluations

@@ -35,6 +35,7 @@ from l2l.results_schema import codec
 from l2l.results_schema.layout import (BLOB_CHUNK, BLOBS, EVALUATION_COLUMNS, EVENT_DETAIL, EVENT_KIND,
                                        FORMAT, GEN_CHUNK, GENERATION_COLUMNS, ROW_CHUNK, SCHEMA_VERSION,
                                        STATUS_CODES, SUMMARY_STATISTICS)
+from l2l.results_schema.lock import WriterLock
 from l2l.space import Categorical, Float, Int, Space
 
 
@@ -57,6 +58,30 @@ def _append(dataset: h5py.Dataset, values: np.ndarray) -> int:
         dataset.resize((start + n, *dataset.shape[1:]))
         dataset[start:start + n] = values
     return start
+
+
+def event_text(detail: Any, size: int = EVENT_DETAIL.itemsize) -> bytes:
+    """``detail`` as UTF-8 JSON of at most ``size`` bytes (text as it is), still valid JSON when cut.
+
+    Long values are shortened first (the full backend options are in the run's
+    config anyway); if that is not enough only the keys are kept.
+    """
+    if isinstance(detail, str):
+        data = detail.encode()
+        while len(data) > size:  # cut at a character boundary
+            data = data[:size].decode("utf-8", errors="ignore").encode()
+            size -= 1
+        return data
+    text = json.dumps(detail).encode()
+    if len(text) <= size or not isinstance(detail, Mapping):
+        return text if len(text) <= size else json.dumps({"truncated": True}).encode()
+    short = {key: value if len(json.dumps(value)) <= 64 else json.dumps(value)[:60] + "..."
+             for key, value in detail.items()}
+    short["truncated"] = True
+    text = json.dumps(short).encode()
+    if len(text) <= size:
+        return text
+    return json.dumps({"truncated": True, "keys": [str(k)[:32] for k in detail][:8]}).encode()[:size]
 
 
 def _param_dtype(parameter) -> np.dtype:
@@ -205,21 +230,50 @@ def needs_repair(path: str | os.PathLike) -> bool:
         return True
 
 
-class TrajectoryWriter:
-    """Appends evaluations and generations to an existing trajectory in SWMR mode."""
+def _open_swmr_writer(path: Path) -> h5py.File:
+    """Open ``path`` for writing already in SWMR mode.
 
-    def __init__(self, path: str | os.PathLike):
+    Opening with ``ACC_SWMR_WRITE`` marks the file "open for SWMR writing" in
+    the one superblock write that opens it. Opening in append mode and
+    switching to SWMR afterwards leaves an instant in which the file is marked
+    "open for writing" only: a writer killed then leaves a file that no SWMR
+    reader can open.
+    """
+    fapl = h5py.h5p.create(h5py.h5p.FILE_ACCESS)
+    fapl.set_libver_bounds(h5py.h5f.LIBVER_LATEST, h5py.h5f.LIBVER_LATEST)
+    fapl.set_fclose_degree(h5py.h5f.CLOSE_STRONG)
+    fid = h5py.h5f.open(os.fsencode(path), h5py.h5f.ACC_RDWR | h5py.h5f.ACC_SWMR_WRITE, fapl=fapl)
+    return h5py.File(fid)
+
+
+class TrajectoryWriter:
+    """Appends evaluations and generations to an existing trajectory in SWMR mode.
+
+    The writer holds the file's :class:`~l2l.results_schema.lock.WriterLock`
+    (its own, or ``lock`` if the caller took it already): a second writer of
+    the same file is refused with :class:`TrajectoryError`.
+    """
+
+    def __init__(self, path: str | os.PathLike, lock: WriterLock | None = None):
         self.path = Path(path)
-        if needs_repair(self.path):
-            repair(self.path)
-        self._open()
+        self._file = None
+        self._own_lock = lock is None
+        self._lock = (lock or WriterLock(self.path)).acquire()
+        try:
+            if needs_repair(self.path):
+                repair(self.path)
+            self._open()
+        except BaseException:
+            if self._own_lock:
+                self._lock.release()
+            raise
 
     def _open(self) -> None:
-        self._file = h5py.File(self.path, "a", libver="latest")
+        self._file = _open_swmr_writer(self.path)
         if self._file.attrs.get("format") != FORMAT:
             self._file.close()
+            self._file = None
             raise TrajectoryError(f"{self.path} is not an l2l trajectory")
-        self._file.swmr_mode = True
         ev = self._file["evaluations"]
         self._space = Space.from_json(json.loads(self._file["run"].attrs["space"]))
         self._objectives = [Objective.from_json(o) for o in json.loads(self._file["run"].attrs["objectives"])]
@@ -239,6 +293,13 @@ class TrajectoryWriter:
         if getattr(self, "_file", None) is not None:
             self._file.close()
             self._file = None
+        if getattr(self, "_own_lock", False):
+            self._lock.release()
+
+    def _close_file(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
 
     def __enter__(self) -> "TrajectoryWriter":
         return self
@@ -248,7 +309,7 @@ class TrajectoryWriter:
 
     # -- appends ---------------------------------------------------------------
     def _grow_schema(self, metrics: set[str]) -> None:
-        self.close()
+        self._close_file()
         repair(self.path, add_metrics=sorted(metrics))
         self._open()
 
@@ -258,10 +319,9 @@ class TrajectoryWriter:
     def event(self, kind: str, detail: Any = "") -> None:
         """Append an entry to the run's event log (started, resumed, finished, ...)."""
         run = self._file["run"]
-        text = detail if isinstance(detail, str) else json.dumps(detail)
         _append(run["event_time"], np.array([time.time()]))
-        _append(run["event_kind"], np.array([kind.encode()[:16]], dtype=EVENT_KIND))
-        _append(run["event_detail"], np.array([text.encode()[:512]], dtype=EVENT_DETAIL))
+        _append(run["event_kind"], np.array([kind.encode()[:EVENT_KIND.itemsize]], dtype=EVENT_KIND))
+        _append(run["event_detail"], np.array([event_text(detail)], dtype=EVENT_DETAIL))
         for key in ("event_time", "event_kind", "event_detail"):
             run[key].flush()
 

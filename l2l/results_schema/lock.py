@@ -1,0 +1,106 @@
+"""One writer per trajectory: an exclusive lock held for as long as a run writes a file.
+
+The lock is an advisory ``flock`` on a small file beside the trajectory
+(``.NAME.h5.lock``). The kernel releases it when its holder exits, however it
+exits, so a lock left by a process killed with ``kill -9`` is simply taken over
+by the next writer, while a second live writer is refused at once with the
+holder's process id, host and start time. Readers never take it.
+
+The lock file holds one line of JSON about its holder, for the message only;
+the lock itself is the ``flock``. It is removed when the holder releases it.
+Removing a lock file that another process has opened but not locked yet is
+safe: after locking, that process checks that the file it locked is still
+the one at the path, and starts over if not.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import socket
+import time
+from pathlib import Path
+from typing import Any
+
+from l2l.errors import TrajectoryError
+
+
+def lock_path(path: str | os.PathLike) -> Path:
+    path = Path(path)
+    return path.with_name(f".{path.name}.lock")
+
+
+class WriterLock:
+    """An exclusive, non-blocking writer lock on one trajectory path (a context manager).
+
+    Raises :class:`TrajectoryError` naming the holder if another live process
+    writes the file.
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self.lock_file = lock_path(self.path)
+        self._fd: int | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def acquire(self) -> "WriterLock":
+        if self._fd is not None:
+            return self
+        for _ in range(100):
+            try:
+                fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as exc:
+                raise TrajectoryError(f"cannot create the writer lock {self.lock_file}: "
+                                      f"{exc.strerror or exc}") from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = _holder(fd)
+                os.close(fd)
+                raise TrajectoryError(f"{self.path} is being written by another process ({holder}); "
+                                      f"wait for it to finish or stop it first") from None
+            except OSError as exc:
+                os.close(fd)
+                raise TrajectoryError(f"cannot lock {self.lock_file}: {exc.strerror or exc}") from None
+            try:
+                same = os.fstat(fd).st_ino == os.stat(self.lock_file).st_ino
+            except FileNotFoundError:
+                same = False
+            if not same:  # the previous holder removed it between our open and our lock
+                os.close(fd)
+                continue
+            info = json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                               "since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, info.encode() + b"\n", 0)
+            self._fd = fd
+            return self
+        raise TrajectoryError(f"cannot lock {self.lock_file}: it keeps being replaced")
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        try:
+            os.unlink(self.lock_file)
+        except OSError:
+            pass
+        os.close(self._fd)  # closing releases the flock
+        self._fd = None
+
+    def __enter__(self) -> "WriterLock":
+        return self.acquire()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.release()
+
+
+def _holder(fd: int) -> str:
+    try:
+        info = json.loads(os.pread(fd, 4096, 0).decode() or "{}")
+        return f"pid {int(info['pid'])} on {info['host']}, since {info['since']}"
+    except (ValueError, KeyError, TypeError, OSError, UnicodeDecodeError):
+        return "holder unknown"

@@ -1,0 +1,184 @@
+"""One writer per file, and kill -9 at any instant of creating, resuming or writing a file.
+
+The kills come from a parent that has imported everything and forks a child
+per attempt, so each kill lands at a chosen delay after the child starts
+writing (no interpreter start-up to blur it) and hundreds of kills take
+seconds. Each killed file must open, validate and resume; the final file must
+equal an uninterrupted run's.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+import l2l
+from l2l.errors import TrajectoryError
+from l2l.results_schema.lock import WriterLock, lock_path
+from l2l.results_schema.validate import validate
+from conftest import comparable
+
+FAST = {"run": {"name": "fast", "seed": 3, "generations": 30},
+        "space": {"x": {"low": -3.0, "high": 3.0, "shape": [2]}, "k": {"type": "int", "low": 0, "high": 3}},
+        "optimizer": {"name": "ga", "population_size": 8},
+        "simulator": {"name": "sphere"},
+        "backend": {"name": "serial"}}
+
+
+def _in_child(action) -> int:
+    """Fork; the child runs ``action`` and exits without cleanup. Returns the child's pid."""
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        try:
+            action()
+            os._exit(0)
+        except BaseException:  # noqa: BLE001
+            os._exit(1)
+    return pid
+
+
+def _kill_after(pid: int, delay: float) -> int:
+    """SIGKILL ``pid`` after ``delay`` seconds unless it ended; returns its wait status."""
+    deadline = time.monotonic() + delay
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status
+        time.sleep(0.0005)
+    os.kill(pid, signal.SIGKILL)
+    return os.waitpid(pid, 0)[1]
+
+
+def _assert_readable(path) -> None:
+    assert validate(path) == [], "the file must stay valid after kill -9"
+    frame = l2l.load(path)
+    assert not frame.duplicated(["generation", "individual"]).any()
+
+
+def test_kill_minus_nine_at_any_instant_of_creating_a_file_leaves_no_file_or_a_valid_one(tmp_path):
+    config = l2l.from_mapping(FAST)
+    l2l.run(config, tmp_path / "warm-up.h5")  # imports done: a child reaches its file in milliseconds
+    rng = np.random.default_rng(7)
+    valid_files = 0
+    for attempt in range(40):
+        path = tmp_path / f"created-{attempt}.h5"
+        _kill_after(_in_child(lambda: l2l.run(config, path)), rng.uniform(0.0, 0.05))
+        if path.exists():
+            _assert_readable(path)
+            valid_files += 1
+        leftovers = [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp") and f"created-{attempt}" in p.name]
+        for name in leftovers:  # a temporary file of a killed creation is never taken for the trajectory
+            assert not name.endswith(".h5")
+    assert valid_files >= 5  # some kills landed after the file appeared
+
+
+def _resume_signalling_the_open(path, write_end: int):
+    """In the child: resume, writing one byte to ``write_end`` when the writer opens the file."""
+    from l2l.results_schema import writer as writer_module
+
+    original = writer_module.TrajectoryWriter._open
+
+    def _open(self):
+        os.write(write_end, b"o")
+        original(self)
+
+    writer_module.TrajectoryWriter._open = _open
+    l2l.resume(path, generations=300)
+
+
+def test_kill_minus_nine_at_any_instant_of_resuming_leaves_a_file_that_resumes_exactly(tmp_path):
+    config = l2l.from_mapping({**FAST, "run": {**FAST["run"], "generations": 300}})
+    reference = l2l.run(config, tmp_path / "reference.h5")
+    path = tmp_path / "killed.h5"
+    first = l2l.from_mapping({**FAST, "run": {**FAST["run"], "generations": 1}})
+    l2l.run(first, path)
+    rng = np.random.default_rng(11)
+    kills = 0
+    for attempt in range(200):
+        read_end, write_end = os.pipe()
+        pid = _in_child(lambda: _resume_signalling_the_open(path, write_end))
+        os.close(write_end)
+        if attempt % 2:  # a resume repairs the file, opens it, then appends: kills land anywhere
+            status = _kill_after(pid, rng.uniform(0.0, 0.25))
+        else:  # the instant the writer opens the file, where a kill once left it unreadable
+            os.read(read_end, 1)
+            status = _kill_after(pid, rng.uniform(0.0, 0.002))
+        os.close(read_end)
+        kills += os.WIFSIGNALED(status)
+        assert os.WIFSIGNALED(status) or os.WEXITSTATUS(status) == 0
+        _assert_readable(path)
+        with l2l.Trajectory(path) as trajectory:
+            if trajectory.n_generations == 300:
+                break
+    assert kills >= 40
+    l2l.resume(path, generations=300)
+    assert comparable(l2l.load(path)).equals(comparable(l2l.load(reference)))
+    assert l2l.generations(path)["generation"].tolist() == list(range(300))
+    assert not lock_path(path).exists()
+
+
+def test_a_second_writer_of_a_file_is_refused_while_the_first_lives(tmp_path):
+    config = l2l.from_mapping({**FAST, "simulator": {"name": "sleep", "median": 0.05, "sigma": 0.1},
+                               "run": {**FAST["run"], "generations": 200}})
+    path = tmp_path / "shared.h5"
+    l2l.run(l2l.from_mapping({**FAST, "run": {**FAST["run"], "generations": 1}}), path)
+    first = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import l2l
+        l2l.resume({str(path)!r}, generations=200)
+    """)], cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + 60
+        while not lock_path(path).exists() or not lock_path(path).read_text():
+            assert time.monotonic() < deadline and first.poll() is None
+            time.sleep(0.05)
+        with pytest.raises(TrajectoryError, match=rf"being written by another process \(pid {first.pid} "):
+            l2l.resume(path)
+        result = subprocess.run([sys.executable, "-m", "l2l.cli", "resume", str(path), "--no-progress"],
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 2
+        assert result.stderr.strip().count("\n") == 0 and "being written by another process" in result.stderr
+        before = len(l2l.load(path))
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait()
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.wait()
+    # the lock of the dead writer is stale: the next writer takes it over and finishes the run
+    assert lock_path(path).exists()
+    l2l.resume(path, generations=3)
+    frame = l2l.load(path)
+    assert len(frame) >= before and not frame.duplicated(["generation", "individual"]).any()
+    with l2l.Trajectory(path) as trajectory:
+        kinds = trajectory.events()["kind"].tolist()
+    assert kinds[-1] == "finished"
+
+
+def test_two_runs_racing_for_one_output_file_leave_one_clean_file(tmp_path):
+    config = l2l.from_mapping(FAST)
+    path = tmp_path / "race.h5"
+    pids = [_in_child(lambda: l2l.run(config, path)) for _ in range(2)]
+    statuses = [os.waitpid(pid, 0)[1] for pid in pids]
+    codes = sorted(os.WEXITSTATUS(s) for s in statuses)
+    assert codes == [0, 1]  # one wrote the file, the other was refused
+    _assert_readable(path)
+    assert len(l2l.load(path)) == 30 * 8
+    with l2l.Trajectory(path) as trajectory:
+        assert (trajectory.events()["kind"] == "started").sum() == 1
+
+
+def test_a_writer_lock_is_released_by_its_holder_and_refused_to_others_in_one_process(tmp_path):
+    path = tmp_path / "x.h5"
+    with WriterLock(path):
+        with pytest.raises(TrajectoryError, match="being written by another process"):
+            WriterLock(path).acquire()
+    with WriterLock(path) as again:
+        assert again.held
+    assert not lock_path(path).exists()
