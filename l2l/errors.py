@@ -22,3 +22,7 @@ class TrajectoryError(L2LError):
 
 class EvaluationError(L2LError):
     """An evaluation returned something the run cannot use."""
+
+
+class ExecutorError(L2LError):
+    """A backend could not start or reach its workers (a cluster that never came up, no SLURM)."""

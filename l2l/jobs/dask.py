@@ -16,13 +16,14 @@ import pickle
 from dataclasses import dataclass
 from typing import Any, ClassVar, Sequence
 
-from l2l.errors import ConfigError
+from l2l.errors import ConfigError, ExecutorError
 from l2l.jobs.base import Executor, Outcome, Settings, Task, died, evaluate_chunk
 from l2l.registry import option
 from l2l.simulators.base import Simulator
 
 TARGET_CHUNK_SECONDS = 0.2
 RESULT_TIMEOUT = 60
+START_ATTEMPTS = 3
 
 
 def _identity(value: Any) -> Any:
@@ -55,6 +56,14 @@ class _DaskExecutor(Executor):
         self._chunks: dict[Any, list[Task]] = {}
         self._pending = 0
         self._mean_duration: float | None = None
+
+    @property
+    def dashboard_link(self) -> str | None:
+        """The Dask dashboard of this run's cluster, if it has one."""
+        try:
+            return self._client.dashboard_link
+        except Exception:  # noqa: BLE001 - no dashboard (bokeh missing, or no scheduler yet)
+            return None
 
     @property
     def worker_count(self) -> int:
@@ -170,12 +179,21 @@ class LocalExecutor(_DaskExecutor):
         n = self.workers or os.cpu_count() or 1
         # An evaluation that killed two workers is not tried on a third.
         # and no task waits in a worker's queue, where a dying neighbour would take it along.
-        with dask.config.set({"distributed.scheduler.allowed-failures": 1,
-                              "distributed.scheduler.worker-saturation": 1.0}):
-            self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                         memory_limit=self.memory_limit, dashboard_address=":0",
-                                         silence_logs=logging.CRITICAL, host="127.0.0.1")
-        return Client(self._cluster, set_as_default=False)
+        settings = {"distributed.scheduler.allowed-failures": 1, "distributed.scheduler.worker-saturation": 1.0}
+        for attempt in range(1, START_ATTEMPTS + 1):
+            try:
+                with dask.config.set(settings):
+                    self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                                 memory_limit=self.memory_limit, dashboard_address=":0",
+                                                 silence_logs=logging.CRITICAL, host="127.0.0.1")
+                return Client(self._cluster, set_as_default=False)
+            except (RuntimeError, OSError, TimeoutError) as exc:
+                # A worker killed while the cluster starts ("Nanny failed to start") is survived
+                # like one killed later: start the cluster again.
+                self.close()
+                if attempt == START_ATTEMPTS:
+                    raise ExecutorError(f"backend 'local': the Dask cluster did not start after "
+                                        f"{START_ATTEMPTS} attempts: {type(exc).__name__}: {exc}") from exc
 
     def describe(self) -> str:
         return f"local ({self.workers or os.cpu_count()} workers)"

@@ -93,3 +93,40 @@ class PythonFunction(Simulator):
 
     def run(self, params: dict[str, Any], seed: int):
         return load_function(self.function, self.path or None)(params, seed, **self.kwargs)
+
+
+def describe_callable(function: Callable[..., Any]) -> str:
+    """``module:qualname`` of a function, as recorded in the trajectory (for reading, not importing)."""
+    module = getattr(function, "__module__", None) or "?"
+    name = getattr(function, "__qualname__", None) or type(function).__name__
+    return f"{module}:{name}"
+
+
+@dataclass(frozen=True)
+class CallableSimulator(Simulator):
+    """A Python callable passed to ``l2l.run(config, simulator=f)`` (e.g. defined in a notebook).
+
+    It travels to Dask workers by value (cloudpickle), so it may be defined in
+    ``__main__`` or a notebook cell. The trajectory records its name only: to
+    resume such a run, pass the function again, ``l2l.resume(path, simulator=f)``.
+    """
+
+    name: ClassVar[str] = "python"
+
+    function: Any = None
+    kwargs: dict = None  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if not callable(self.function):
+            raise ConfigError(f"simulator: expected a callable function(params, seed), got {self.function!r}")
+        object.__setattr__(self, "kwargs", dict(self.kwargs or {}))
+        try:
+            inspect.signature(self.function).bind({}, 0, **self.kwargs)
+        except TypeError as exc:
+            raise ConfigError(f"simulator: {describe_callable(self.function)} cannot be called as "
+                              f"function(params, seed, **kwargs): {exc}") from exc
+        except ValueError:  # builtins without a signature: let the call decide
+            pass
+
+    def run(self, params: dict[str, Any], seed: int):
+        return self.function(params, seed, **self.kwargs)

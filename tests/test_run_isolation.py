@@ -1,0 +1,156 @@
+"""Two runs in one process never see each other; a run's pieces belong to the run.
+
+Also: a Python function as the simulator, provenance, the progress text, and
+a Dask worker that dies while the embedded cluster starts.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+import l2l
+from l2l.control import RunControl
+from l2l.errors import ConfigError
+from l2l.loop import progress_text
+from conftest import comparable, make_config
+
+TESTS = Path(__file__).resolve().parent
+
+
+def test_stopping_one_run_from_python_does_not_stop_the_next_run_in_the_process(tmp_path):
+    control = RunControl()
+    stopped = l2l.run(make_config(run={"generations": 50}), tmp_path / "stopped.h5", control=control,
+                      on_generation=lambda info: control.request_stop("enough") if info["generation"] == 1 else None)
+    with l2l.Trajectory(stopped) as trajectory:
+        assert trajectory.n_generations == 2
+        assert trajectory.events()["kind"].iloc[-1] == "stopped"
+    later = l2l.run(make_config(run={"generations": 4}), tmp_path / "later.h5")
+    with l2l.Trajectory(later) as trajectory:
+        assert trajectory.n_generations == 4 and trajectory.finished()
+
+
+def test_a_stop_requested_from_another_thread_stops_only_that_run(tmp_path):
+    control = RunControl()
+    config = make_config(run={"generations": 10000}, simulator={"name": "sleep", "median": 0.002})
+    thread = threading.Thread(target=l2l.run, args=(config, tmp_path / "long.h5"), kwargs={"control": control})
+    thread.start()
+    other = l2l.run(make_config(run={"generations": 3}), tmp_path / "other.h5")
+    control.request_stop("user")
+    thread.join(timeout=120)
+    assert not thread.is_alive()
+    with l2l.Trajectory(other) as trajectory:
+        assert trajectory.finished()
+    with l2l.Trajectory(tmp_path / "long.h5") as trajectory:
+        assert trajectory.n_generations < 10000
+        assert '"reason": "user"' in trajectory.events()["detail"].iloc[-1]
+
+
+def test_the_command_line_puts_back_the_signal_handlers_it_installed(tmp_path):
+    from l2l.cli import main
+    before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGUSR1)
+    config = tmp_path / "c.toml"
+    config.write_text('[run]\ngenerations = 2\n[space]\nx = { low = -1.0, high = 1.0 }\n'
+                      '[optimizer]\nname = "random"\npopulation_size = 4\n[simulator]\nname = "sphere"\n'
+                      '[backend]\nname = "serial"\n')
+    assert main(["run", str(config), "--no-progress"]) == 0
+    assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGUSR1)) == before
+
+
+def test_a_python_function_is_the_simulator_and_resume_asks_for_it_again(tmp_path):
+    calls = []
+
+    def bowl(params, seed):
+        calls.append(seed)
+        return float(sum(v * v for v in params["x"]))
+
+    config = l2l.from_mapping({"run": {"generations": 2, "seed": 4},
+                               "space": {"x": {"low": -2.0, "high": 2.0, "shape": [2]}},
+                               "optimizer": {"name": "random", "population_size": 5},
+                               "simulator": {"name": "python"}, "backend": {"name": "serial"}})
+    path = l2l.run(config, tmp_path / "f.h5", simulator=bowl)
+    assert len(calls) == 10 and len(l2l.load(path)) == 10
+    with pytest.raises(ConfigError, match=r"pass it again: l2l.resume\(path, simulator=function\)"):
+        l2l.resume(path, generations=3)
+    l2l.resume(path, generations=3, simulator=bowl)
+    assert len(l2l.load(path)) == 15
+    reference = l2l.run(config.with_overrides(generations=3), tmp_path / "g.h5", simulator=bowl)
+    assert comparable(l2l.load(path)).equals(comparable(l2l.load(reference)))
+    with l2l.Trajectory(path) as trajectory:
+        assert trajectory.run["simulator"]["function"].endswith("bowl")
+
+
+def test_a_function_defined_in_a_notebook_travels_to_dask_workers(tmp_path):
+    namespace: dict = {"__name__": "__main__"}
+    exec("def cell_model(params, seed):\n    return float(params['x'] ** 2) + 1.0\n", namespace)  # noqa: S102
+    config = l2l.from_mapping({"run": {"generations": 1}, "space": {"x": {"low": -1.0, "high": 1.0}},
+                               "optimizer": {"name": "random", "population_size": 4},
+                               "simulator": {"name": "python"}, "backend": {"name": "local", "workers": 1}})
+    frame = l2l.load(l2l.run(config, tmp_path / "nb.h5", simulator=namespace["cell_model"]))
+    assert (frame["status"] == "ok").all() and (frame["value"] >= 1.0).all()
+
+
+def test_a_function_with_the_wrong_signature_or_another_simulator_is_refused(tmp_path):
+    config = make_config()
+    with pytest.raises(ConfigError, match="names simulator 'rastrigin'"):
+        l2l.run(config, tmp_path / "a.h5", simulator=lambda params, seed: 0.0)
+    python = l2l.from_mapping({"space": {"x": {"low": 0.0, "high": 1.0}}, "optimizer": {"name": "random"},
+                               "simulator": {"name": "python"}, "backend": {"name": "serial"}})
+    with pytest.raises(ConfigError, match="cannot be called as function"):
+        l2l.run(python, tmp_path / "b.h5", simulator=lambda params: 0.0)
+    assert not list(tmp_path.iterdir())
+
+
+def test_provenance_records_the_versions_that_decide_ga_and_tpe_results(tmp_path):
+    from importlib.metadata import version
+    with l2l.Trajectory(l2l.run(make_config(run={"generations": 1}), tmp_path / "p.h5")) as trajectory:
+        versions = trajectory.run["versions"]
+    assert versions["deap"] == version("deap") and versions["optuna"] == version("optuna")
+    assert versions["scipy"] and versions["numpy"]
+
+
+def test_the_progress_text_shows_no_empty_best():
+    assert progress_text(0, {}, 0) == "gen 0"
+    assert progress_text(3, {"loss": 0.125}, 2) == "gen 3 best loss=0.125 failed 2"
+
+
+def test_a_worker_killed_while_the_local_cluster_starts_is_survived(tmp_path, monkeypatch):
+    import dask
+    mark = tmp_path / "died"
+    monkeypatch.setenv("L2L_TEST_DIE_MARK", str(mark))
+    config = make_config(run={"generations": 2}, backend={"name": "local", "workers": 2})
+    with dask.config.set({"distributed.worker.preload": [str(TESTS / "worker_preload_die_once.py")]}):
+        path = l2l.run(config, tmp_path / "survived.h5")
+    assert mark.exists()  # a worker did die during start-up
+    frame = l2l.load(path)
+    assert len(frame) == 16 and (frame["status"] == "ok").all()
+
+
+def test_a_bad_worker_memory_limit_is_refused_before_any_file(tmp_path):
+    config = tmp_path / "c.toml"
+    config.write_text('[space]\nx = { low = -1.0, high = 1.0 }\n[optimizer]\nname = "random"\n'
+                      '[simulator]\nname = "sphere"\n[backend]\nname = "local"\nmemory_limit = "lots"\n')
+    result = subprocess.run([sys.executable, "-m", "l2l", "run", str(config)], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert result.stderr.startswith("l2l: error: backend 'local': memory_limit must be 'auto', a size such as "
+                                    "'4GB'") and result.stderr.strip().endswith("got 'lots'")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.toml"]
+
+
+def test_the_command_line_prints_the_dask_dashboard_link_at_start(tmp_path):
+    config = tmp_path / "c.toml"
+    config.write_text('[run]\ngenerations = 1\n[space]\nx = { low = -1.0, high = 1.0 }\n'
+                      '[optimizer]\nname = "random"\npopulation_size = 2\n[simulator]\nname = "sphere"\n'
+                      '[backend]\nname = "local"\nworkers = 1\n')
+    result = subprocess.run([sys.executable, "-m", "l2l", "run", str(config)], capture_output=True, text=True,
+                            timeout=180, env={**os.environ, "COLUMNS": "120"})
+    assert result.returncode == 0, result.stderr
+    assert "dask dashboard: http://127.0.0.1:" in result.stderr
