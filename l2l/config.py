@@ -21,7 +21,7 @@ from l2l.space import Space
 
 SECTIONS = ("run", "space", "optimizer", "simulator", "objectives", "backend")
 RUN_KEYS = {
-    "name": "a name for the run (letters, digits, - _ .)",
+    "name": "a name for the run: up to 100 letters, digits, - _ . (it names the output files)",
     "seed": "run seed, an integer >= 0",
     "generations": "number of generations, >= 1",
     "out": "output file (default: NAME.h5 beside the config)",
@@ -31,6 +31,16 @@ RUN_KEYS = {
     "mode": "'generational' or 'async' (steady-state)",
 }
 MODES = ("generational", "async")
+#: Longest run name: it names NAME.h5, NAME.work/ and SLURM jobs, so it must fit every file system.
+MAX_NAME_LENGTH = 100
+#: Largest config file read (a config is a few kilobytes; this refuses /dev/zero and the like quickly).
+MAX_CONFIG_BYTES = 1 << 20
+#: Where ``--workers`` goes for the built-in backends, and why it cannot go to the others.
+WORKERS_OPTION = {"local": "workers", "slurm": "maximum_jobs", "slurm-array": "max_running"}
+NO_WORKERS = {
+    "serial": "it runs one evaluation at a time in this process; use --backend local for parallel workers",
+    "dask": "its workers are started with the scheduler, outside l2l",
+}
 
 
 @dataclass(frozen=True)
@@ -86,12 +96,25 @@ class RunConfig:
             if key == "backend":
                 backend = Component(value, {} if value != backend.name else dict(backend.options))
             elif key == "workers":
-                backend = Component(backend.name, {**backend.options, "workers": value})
+                backend = _with_workers(backend, value)
             elif key in ("seed", "generations"):
                 changes[key] = _int(key, value, minimum=0 if key == "seed" else 1)
             else:
                 changes[key] = value
         return replace(self, backend=backend, **changes)
+
+
+def _with_workers(backend: Component, workers: Any) -> Component:
+    """``backend`` with ``--workers`` applied to the option that sets how many evaluations run at once."""
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ConfigError(f"--workers must be an integer >= 1, got {workers!r}")
+    if backend.name in NO_WORKERS:
+        raise ConfigError(f"--workers does not apply to backend {backend.name!r}: {NO_WORKERS[backend.name]}")
+    key = WORKERS_OPTION.get(backend.name, "workers")
+    options = {**backend.options, key: workers}
+    if backend.name == "slurm":
+        options["minimum_jobs"] = min(workers, backend.options.get("minimum_jobs", 1))
+    return Component(backend.name, options)
 
 
 def _int(key: str, value: Any, minimum: int) -> int:
@@ -133,8 +156,13 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".") -> 
     if unknown:
         raise ConfigError(f"unknown key run.{unknown[0]!r}; allowed: {', '.join(RUN_KEYS)}")
     name = run.get("name", "run")
-    if not isinstance(name, str) or not name or not all(c.isalnum() or c in "-_." for c in name):
-        raise ConfigError(f"run.name must use letters, digits, '-', '_' and '.', got {name!r}")
+    if not isinstance(name, str) or not name or not all(c.isascii() and (c.isalnum() or c in "-_.") for c in name) \
+            or name[0] in ".-":
+        raise ConfigError(f"run.name must use letters, digits, '-', '_' and '.' and not start with '.' or '-', "
+                          f"got {name!r}")
+    if len(name) > MAX_NAME_LENGTH:
+        raise ConfigError(f"run.name must have at most {MAX_NAME_LENGTH} characters (it names the output "
+                          f"files), got {len(name)}: {name[:20]!r}...")
     timeout = run.get("timeout", 0)
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout < 0 or not math.isfinite(timeout):
         raise ConfigError(f"run.timeout must be a number of seconds >= 0, got {timeout!r}")
@@ -156,6 +184,11 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".") -> 
     _check_penalty(penalty, objectives)
     base_dir = str(Path(base_dir).resolve())
     simulator = _component("simulator", data.get("simulator"))
+    if objectives:
+        _check_produced(simulator.name, objectives)
+    backend = _component("backend", data.get("backend"), default="local")
+    if backend.name == "local" and "memory_limit" in backend.options:
+        _check_memory_limit(backend.options["memory_limit"])
     if simulator.name == "python":
         path = simulator.options.get("path") or base_dir
         if isinstance(path, str) and not os.path.isabs(path):
@@ -167,11 +200,50 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".") -> 
         name=name, space=space, objectives=objectives,
         optimizer=_component("optimizer", data.get("optimizer")),
         simulator=simulator,
-        backend=_component("backend", data.get("backend"), default="local"),
+        backend=backend,
         seed=_int("seed", run.get("seed", 0), 0),
         generations=_int("generations", run.get("generations", 10), 1),
         out=out, retries=_int("retries", run.get("retries", 0), 0),
         timeout=float(timeout) or None, penalty=penalty, mode=mode, base_dir=base_dir)
+
+
+def _check_produced(simulator: str, objectives: tuple[Objective, ...]) -> None:
+    """Refuse objectives the simulator does not produce, when it says which it produces."""
+    from l2l.simulators import SIMULATORS
+
+    produces = getattr(SIMULATORS.get(simulator), "produces", None)
+    if produces is None:
+        return
+    missing = [o.name for o in objectives if o.name not in produces]
+    if missing:
+        raise ConfigError(f"objective {missing[0]!r} is not produced by simulator {simulator!r}; it produces "
+                          f"{', '.join(repr(n) for n in produces)}")
+
+
+def _check_memory_limit(value: Any) -> None:
+    """backend 'local': memory_limit is 'auto', a size like '4GB', or a fraction of the RAM like 0.5."""
+    from dask.utils import parse_bytes
+
+    rule = "must be 'auto', a size such as '4GB' or a fraction of the machine's memory such as 0.5"
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ConfigError(f"backend 'local': memory_limit {rule}, got {value!r}")
+    if value == "auto":
+        return
+    try:
+        number = float(value)
+    except ValueError:
+        number = None
+    if number is not None:
+        if not (0 < number <= 1 or number >= 1 << 20) or not math.isfinite(number):
+            raise ConfigError(f"backend 'local': memory_limit {rule} (a bare number above 1 is bytes, at least "
+                              f"1 MB), got {value!r}")
+        return
+    try:
+        size = parse_bytes(value)
+    except (ValueError, TypeError):
+        raise ConfigError(f"backend 'local': memory_limit {rule}, got {value!r}") from None
+    if size < 1 << 20:
+        raise ConfigError(f"backend 'local': memory_limit must be at least 1 MB, got {value!r}")
 
 
 def _check_penalty(penalty: Any, objectives: tuple[Objective, ...] | None) -> None:
@@ -192,11 +264,41 @@ def _check_penalty(penalty: Any, objectives: tuple[Objective, ...] | None) -> No
 def load_config(path: str | os.PathLike) -> RunConfig:
     """Read and validate a TOML config file."""
     path = Path(path)
+    return from_mapping(_parse(path), base_dir=path.parent)
+
+
+def _config_text(path: Path) -> str:
+    """The text of a config file; ConfigError for a folder, a device, a binary or non-UTF-8 file."""
     if not path.exists():
         raise ConfigError(f"config file {path} does not exist")
+    if path.is_dir():
+        raise ConfigError(f"{path} is a folder; give the config file (a .toml file) in it")
+    if not path.is_file():
+        raise ConfigError(f"{path} is not a regular file (a device, pipe or socket); give a .toml config file")
     try:
         with open(path, "rb") as handle:
-            data = tomllib.load(handle)
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path} is larger than {MAX_CONFIG_BYTES // 1024} KB; is it really a config file?")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ConfigError(f"{path} is UTF-16 text; TOML config files must be UTF-8 (save it as UTF-8)")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path} is not UTF-8 text (byte {exc.start} is {raw[exc.start]:#04x}); is it a "
+                          f"TOML config file?") from None
+    if "\0" in text:
+        raise ConfigError(f"{path} holds NUL bytes: a binary file, not a TOML config file")
+    return text
+
+
+def _parse(path: Path) -> Mapping[str, Any]:
+    text = _config_text(path)
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
-    return from_mapping(data, base_dir=path.parent)
+    except RecursionError:
+        raise ConfigError(f"{path} is not valid TOML: nested too deeply") from None

@@ -14,6 +14,12 @@ import numpy as np
 
 from l2l.errors import ConfigError
 
+#: Most values one candidate may hold (all parameters together): a space larger than this is refused
+#: before anything allocates memory for it.
+MAX_VALUES = 1_000_000
+#: Largest magnitude of an int parameter's bounds: its codes are float64, exact up to 2**53.
+MAX_INT = 2 ** 53
+
 
 def _number(name: str, key: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -54,6 +60,9 @@ class Float:
             raise ConfigError(
                 f"parameter {self.name!r}: shape must be a list of positive integers, got {self.shape!r}")
         object.__setattr__(self, "shape", tuple(shape))
+        if math.prod(self.shape) > MAX_VALUES:
+            raise ConfigError(f"parameter {self.name!r}: shape {list(self.shape)} holds "
+                              f"{math.prod(self.shape)} values, more than the {MAX_VALUES} a candidate may hold")
         if (self.low is None) != (self.high is None):
             raise ConfigError(
                 f"parameter {self.name!r}: give both low and high or neither, "
@@ -82,7 +91,7 @@ class Float:
 
     @property
     def size(self) -> int:
-        return int(np.prod(self.shape)) if self.shape else 1
+        return math.prod(self.shape)
 
     @property
     def bounded(self) -> bool:
@@ -164,8 +173,11 @@ class Int:
             value = getattr(self, key)
             if value is None:
                 continue
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or float(value) != int(value):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                    or (isinstance(value, float) and not value.is_integer()):
                 raise ConfigError(f"parameter {self.name!r}: {key} must be an integer, got {value!r}")
+            if abs(value) > MAX_INT:  # codes are floats: larger integers would not round-trip
+                raise ConfigError(f"parameter {self.name!r}: {key} must lie in [-2**53, 2**53], got {value!r}")
             object.__setattr__(self, key, int(value))
         if not self.low <= self.high:
             raise ConfigError(f"parameter {self.name!r}: low <= high must hold, "
@@ -291,7 +303,7 @@ def parameter_from_json(name: str, data: Mapping[str, Any]) -> Parameter:
         raise ConfigError(f"parameter {name!r}: expected a table such as "
                           f"{{ type = \"float\", low = 0, high = 1 }}, got {data!r}")
     kind = data.get("type", "float")
-    if kind not in _KINDS:
+    if not isinstance(kind, str) or kind not in _KINDS:
         raise ConfigError(f"parameter {name!r}: type must be one of {sorted(_KINDS)}, got {kind!r}")
     unknown = set(data) - _KEYS[kind]
     if unknown:

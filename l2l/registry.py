@@ -1,16 +1,28 @@
 """Name -> component registries for optimizers, simulators and backends.
 
-A component is a dataclass whose fields are its options. Entries are loaded
-lazily from ``"module:Class"`` strings, so ``l2l list`` and a config that
-names one component do not import every other one.
+A component is a dataclass whose fields are its options, declared with
+:func:`option` (help text and rule). Entries are loaded lazily from
+``"module:Class"`` strings, so ``l2l list`` and a config that names one
+component do not import every other one.
+
+Third-party packages add components through entry points in the groups
+``l2l.optimizers``, ``l2l.simulators`` and ``l2l.backends``::
+
+    [project.entry-points."l2l.simulators"]
+    my-model = "my_package.models:MyModel"
+
+They are discovered when a registry is first asked for its names, and
+imported only when a config names them; a plugin that cannot be imported
+gives a :class:`ConfigError` then, and never disturbs the other components.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import importlib
+import importlib.metadata
 import typing
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator, Mapping, Sequence
 
 from l2l.errors import ConfigError
 
@@ -70,26 +82,42 @@ def _check_value(kind: str, name: str, key: str, value: Any, tp: Any) -> Any:
 class Registry:
     """A named family of components (``kind`` is "optimizer", "simulator" or "backend")."""
 
-    def __init__(self, kind: str, entries: Mapping[str, str]):
+    def __init__(self, kind: str, entries: Mapping[str, str], group: str | None = "default"):
         self.kind = kind
+        #: The entry-point group of third-party components: by default "l2l.<kind>s"
+        #: ("l2l.optimizers", "l2l.simulators", "l2l.backends"); None: no plugins.
+        self.group = f"l2l.{kind}s" if group == "default" else group
         self._entries: dict[str, Any] = dict(entries)
+        self._plugins: dict[str, importlib.metadata.EntryPoint] | None = None
 
     def register(self, name: str, target: Any) -> None:
         """Add a component: a class, or a lazy ``"module:Class"`` string."""
         self._entries[name] = target
 
+    def _plugin_entries(self, refresh: bool = False) -> dict[str, importlib.metadata.EntryPoint]:
+        """The entry points of :attr:`group` (found once; again when ``refresh``), not imported."""
+        if self.group is None:
+            return {}
+        if self._plugins is None or refresh:
+            found = importlib.metadata.entry_points(group=self.group)
+            self._plugins = {ep.name: ep for ep in found if ep.name not in self._entries}
+        return self._plugins
+
     def names(self) -> list[str]:
-        return sorted(self._entries)
+        return sorted({*self._entries, *self._plugin_entries()})
 
     def __contains__(self, name: str) -> bool:
-        return name in self._entries
+        return name in self._entries or name in self._plugin_entries()
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names())
 
     def get(self, name: str) -> type:
         if name not in self._entries:
-            raise ConfigError(f"unknown {self.kind} {name!r}; available: {', '.join(self.names())}")
+            plugins = self._plugin_entries(refresh=name not in self._plugin_entries())
+            if name not in plugins:
+                raise ConfigError(f"unknown {self.kind} {name!r}; available: {', '.join(self.names())}")
+            self._entries[name] = self._load_plugin(plugins[name])
         target = self._entries[name]
         if isinstance(target, str):
             module, _, attr = target.partition(":")
@@ -97,9 +125,28 @@ class Registry:
             self._entries[name] = target
         return target
 
+    def _load_plugin(self, entry: importlib.metadata.EntryPoint) -> type:
+        where = f"entry point {entry.name!r} = {entry.value!r} of group {self.group!r}"
+        dist = getattr(entry, "dist", None)
+        if dist is not None:
+            where += f" (package {dist.metadata['Name']} {dist.version})"
+        try:
+            target = entry.load()
+        except Exception as exc:  # noqa: BLE001 - any failure of a plugin's import is reported, not raised
+            raise ConfigError(f"{self.kind} {entry.name!r} cannot be loaded from {where}: "
+                              f"{type(exc).__name__}: {exc}") from None
+        if not (isinstance(target, type) and dataclasses.is_dataclass(target)):
+            raise ConfigError(f"{self.kind} {entry.name!r} from {where} is not a dataclass whose fields are "
+                              f"its options, got {target!r}")
+        return target
+
     def create(self, name: str, options: Mapping[str, Any] | None = None) -> Any:
         """Instantiate component ``name`` with validated ``options``."""
-        cls = self.get(name)
+        return self.instantiate(self.get(name), name, options)
+
+    def instantiate(self, cls: type, name: str, options: Mapping[str, Any] | None = None) -> Any:
+        """Instantiate ``cls`` (a component class, registered or not) under ``name`` with validated
+        ``options``: known option names, types, rules; errors name ``name``, the option and the value."""
         options = dict(options or {})
         fields = {f.name: f for f in dataclasses.fields(cls) if f.init and not f.name.startswith("_")}
         unknown = [k for k in options if k not in fields]
@@ -108,6 +155,11 @@ class Registry:
             raise ConfigError(f"{self.kind} {name!r}: unknown option {unknown[0]!r}; allowed: {allowed}")
         hints = typing.get_type_hints(cls)
         checked = {k: _check_value(self.kind, name, k, v, hints.get(k, typing.Any)) for k, v in options.items()}
+        for key, value in checked.items():
+            rule = rule_of(fields[key])
+            broken = rule.violation(value) if rule is not None else None
+            if broken:
+                raise ConfigError(f"{self.kind} {name!r}: {key} must be {broken}, got {value!r}")
         missing = [f.name for f in fields.values()
                    if f.name not in checked and f.default is dataclasses.MISSING
                    and f.default_factory is dataclasses.MISSING]
@@ -135,14 +187,88 @@ class Registry:
                 default = f.default_factory()
             else:
                 default = "(required)"
+            rule = rule_of(f)
+            text = f.metadata.get("help", "")
+            if rule is not None:
+                text = f"{text} ({rule.describe()})" if text else f"({rule.describe()})"
             options.append({"name": f.name, "type": _describe_type(hints.get(f.name, Any)),
-                            "default": default, "help": f.metadata.get("help", "")})
+                            "default": default, "help": text, "rule": rule.describe() if rule else ""})
         return {"name": name, "summary": doc[0] if doc else "", "options": options}
 
 
-def option(default: Any = dataclasses.MISSING, help: str = "", **kwargs: Any) -> Any:
-    """A dataclass field with a help text shown by ``l2l list``."""
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e16 else repr(value)
+
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    """What values an option accepts beyond its type: bounds (inclusive ``ge``/``le``,
+    exclusive ``gt``/``lt``) and a set of ``choices`` (for a list option: of each element)."""
+
+    ge: float | None = None
+    gt: float | None = None
+    le: float | None = None
+    lt: float | None = None
+    choices: tuple[Any, ...] | None = None
+
+    def describe(self) -> str:
+        """The rule as a user reads it: '>= 1', 'in (0, 1]', "one of ['a', 'b']"."""
+        if self.choices is not None:
+            return f"one of {list(self.choices)}"
+        low = (f"[{_number(self.ge)}" if self.ge is not None else
+               f"({_number(self.gt)}" if self.gt is not None else None)
+        high = (f"{_number(self.le)}]" if self.le is not None else
+                f"{_number(self.lt)})" if self.lt is not None else None)
+        if low and high:
+            return f"in {low}, {high}"
+        if low:
+            return (">= " if low[0] == "[" else "> ") + low[1:]
+        if high:
+            return ("<= " if high[-1] == "]" else "< ") + high[:-1]
+        return ""
+
+    def violation(self, value: Any) -> str | None:
+        """None if ``value`` obeys the rule, else the part it breaks ('>= 2', "one of ['a', 'b']")."""
+        if self.choices is not None:
+            items = value if isinstance(value, (list, tuple)) else (value,)
+            return None if all(item in self.choices for item in items) else self.describe()
+        if value is None:  # an optional option left at None ("automatic")
+            return None
+        if value != value:  # NaN obeys no bound
+            return self.describe()
+        # A range like [0, 1] is named whole; a lower bound with a sanity cap, one side at a time.
+        split = self._is_cap()
+        if (self.ge is not None and not value >= self.ge) or (self.gt is not None and not value > self.gt):
+            return Rule(ge=self.ge, gt=self.gt).describe() if split else self.describe()
+        if (self.le is not None and not value <= self.le) or (self.lt is not None and not value < self.lt):
+            return Rule(le=self.le, lt=self.lt).describe() if split else self.describe()
+        return None
+
+    def _is_cap(self) -> bool:
+        """True unless both bounds are given and of the same order (a range like [0, 1]): a one-sided
+        rule, or a lower bound with a sanity cap far above it (a population limit)."""
+        low, high = self.ge if self.ge is not None else self.gt, self.le if self.le is not None else self.lt
+        return low is None or high is None or high >= 1000 * max(1.0, abs(low))
+
+
+def rule_of(f: dataclasses.Field) -> Rule | None:
+    return f.metadata.get("rule")
+
+
+def option(default: Any = dataclasses.MISSING, help: str = "", *, ge: float | None = None,
+           gt: float | None = None, le: float | None = None, lt: float | None = None,
+           choices: Sequence[Any] | None = None, **kwargs: Any) -> Any:
+    """A dataclass field: an option with a help text and an optional rule, both shown by ``l2l list``.
+
+    The rule (bounds ``ge``/``gt``/``le``/``lt``, or ``choices``) is checked by
+    :meth:`Registry.create`, whose error names the component, the option, the
+    value and the rule. Rules that relate several options stay in code
+    (``__post_init__`` or ``check``).
+    """
+    metadata: dict[str, Any] = {"help": help}
+    if any(x is not None for x in (ge, gt, le, lt, choices)):
+        metadata["rule"] = Rule(ge, gt, le, lt, tuple(choices) if choices is not None else None)
     if isinstance(default, (list, dict, set)):
         value = default
-        return dataclasses.field(default_factory=lambda: type(value)(value), metadata={"help": help}, **kwargs)
-    return dataclasses.field(default=default, metadata={"help": help}, **kwargs)
+        return dataclasses.field(default_factory=lambda: type(value)(value), metadata=metadata, **kwargs)
+    return dataclasses.field(default=default, metadata=metadata, **kwargs)

@@ -19,7 +19,7 @@ import numpy as np
 
 from l2l.errors import ConfigError
 from l2l.objectives import RESERVED_NAMES as _RESERVED
-from l2l.parameters import (Categorical, Float, Int, Parameter,  # noqa: F401 - re-exported
+from l2l.parameters import (MAX_VALUES, Categorical, Float, Int, Parameter,  # noqa: F401 - re-exported
                             parameter_from_json)
 
 
@@ -47,6 +47,11 @@ class Space:
                                   f"{', '.join(sorted(_RESERVED))}")
         if len(set(names)) != len(names):
             raise ConfigError(f"parameter names must be unique, got {names}")
+        total = sum(p.size for p in parameters)
+        if total > MAX_VALUES:
+            largest = max(parameters, key=lambda p: p.size)
+            raise ConfigError(f"the space holds {total} values per candidate, more than {MAX_VALUES}; the "
+                              f"largest parameter is {largest.name!r} with {largest.size}")
         self.parameters: tuple[Parameter, ...] = tuple(parameters)
         self._slices = []
         start = 0

@@ -51,7 +51,7 @@ def test_array_job_script_quotes_every_path_for_the_shell(tmp_path):
 
 
 def test_bad_array_options_are_refused_with_the_value():
-    with pytest.raises(ConfigError, match="launch must be 'python' or 'srun', got 'mpirun'"):
+    with pytest.raises(ConfigError, match=r"backend 'slurm-array': launch must be one of \['python', 'srun'\], got 'mpirun'"):
         BACKENDS.create("slurm-array", {"launch": "mpirun"})
     with pytest.raises(ConfigError, match="walltime"):
         BACKENDS.create("slurm-array", {"walltime": "soon"})

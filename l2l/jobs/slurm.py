@@ -37,21 +37,21 @@ class SlurmExecutor(_DaskExecutor):
 
     partition: str = option("", help="SLURM partition (queue); '' for the cluster's default")
     account: str = option("", help="account (project) to charge; '' for your default")
-    cores: int = option(1, help="CPUs booked per job (the worker itself is single-threaded)")
+    cores: int = option(1, help="CPUs booked per job (the worker itself is single-threaded)", ge=1)
     memory: str = option("2GB", help="memory per job, e.g. '4GB'")
     walltime: str = option("01:00:00", help="walltime per worker job, e.g. '04:00:00'")
     job_extra_directives: list = option([], help="extra #SBATCH options, e.g. ['--qos=long']")
     prologue: list = option([], help="shell lines run before the worker, e.g. ['module load python']")
     interface: str = option("", help="network interface workers and scheduler use, e.g. 'ib0' ('' = default)")
-    minimum_jobs: int = option(1, help="jobs kept even when idle")
-    maximum_jobs: int = option(4, help="most jobs at once (adaptive scaling in between)")
+    minimum_jobs: int = option(1, help="jobs kept even when idle", ge=0)
+    maximum_jobs: int = option(4, help="most jobs at once (adaptive scaling in between)", ge=1)
     lifetime: str = option("", help="worker lifetime ('' = walltime minus a margin, so it leaves before "
                                     "SLURM kills it)")
     lifetime_stagger: str = option("", help="random spread of lifetimes ('' = 5% of the walltime, at most 5 min)")
     lifetime_restart: bool = option(False, help="restart the worker process in the same job when its "
                                                 "lifetime ends (for leaks; the job still ends at walltime)")
     log_directory: str = option("", help="folder of the worker jobs' logs ('' = <run>.work/slurm-logs)")
-    chunk_size: int = option(0, help="evaluations per Dask task (0: adapt to the evaluation time)")
+    chunk_size: int = option(0, help="evaluations per Dask task (0: adapt to the evaluation time)", ge=0)
     _cluster: object = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -63,13 +63,9 @@ class SlurmExecutor(_DaskExecutor):
         if self.interface:
             check_interface(who, self.interface)
         seconds = walltime_seconds(self.walltime, f"{who}: walltime")
-        if self.cores < 1:
-            raise ConfigError(f"{who}: cores must be >= 1, got {self.cores}")
-        if self.minimum_jobs < 0 or self.maximum_jobs < max(1, self.minimum_jobs):
-            raise ConfigError(f"{who}: need 0 <= minimum_jobs <= maximum_jobs and maximum_jobs >= 1, got "
-                              f"minimum_jobs={self.minimum_jobs}, maximum_jobs={self.maximum_jobs}")
-        if self.chunk_size < 0:
-            raise ConfigError(f"{who}: chunk_size must be >= 0, got {self.chunk_size}")
+        if self.maximum_jobs < self.minimum_jobs:
+            raise ConfigError(f"{who}: need minimum_jobs <= maximum_jobs, got minimum_jobs={self.minimum_jobs}, "
+                              f"maximum_jobs={self.maximum_jobs}")
         self.job_extra_directives = list(check_extra_directives(self.job_extra_directives, who))
         for line in self.prologue:
             if not isinstance(line, str) or "\n" in line:

@@ -69,20 +69,20 @@ class SlurmArrayExecutor(Executor):
     account: str = option("", help="account (project) to charge; '' for your default")
     walltime: str = option("00:30:00", help="walltime of one evaluation's job, e.g. '02:00:00'")
     memory: str = option("", help="memory per node of one evaluation, e.g. '4G' ('' = cluster default)")
-    nodes: int = option(1, help="nodes per evaluation")
-    ntasks: int = option(1, help="tasks (MPI ranks) per evaluation")
-    cpus_per_task: int = option(1, help="CPUs per task")
+    nodes: int = option(1, help="nodes per evaluation", ge=1)
+    ntasks: int = option(1, help="tasks (MPI ranks) per evaluation", ge=1)
+    cpus_per_task: int = option(1, help="CPUs per task", ge=1)
     launch: str = option("python", help="'python': run the evaluation directly; 'srun': start it with srun "
-                                        "on all ntasks (MPI simulations; rank 0 writes the result)")
-    max_running: int = option(0, help="most tasks of one array running at once (%N throttle; 0: no limit)")
-    array_size: int = option(0, help="most tasks per array (0: the cluster's MaxArraySize)")
-    retries: int = option(2, help="resubmissions of a task whose job failed, was cancelled or timed out")
+                                        "on all ntasks (MPI simulations; rank 0 writes the result)", choices=("python", "srun"))
+    max_running: int = option(0, help="most tasks of one array running at once (%N throttle; 0: no limit)", ge=0)
+    array_size: int = option(0, help="most tasks per array (0: the cluster's MaxArraySize)", ge=0)
+    retries: int = option(2, help="resubmissions of a task whose job failed, was cancelled or timed out", ge=0)
     job_extra_directives: list = option([], help="extra #SBATCH options, e.g. ['--qos=long']")
     prologue: list = option([], help="shell lines run before each evaluation, e.g. ['module load nest']")
     python: str = option("", help="Python interpreter on the compute nodes ('' = the one running l2l)")
-    poll_max: float = option(5.0, help="longest pause between two squeue calls, seconds")
+    poll_max: float = option(5.0, help="longest pause between two squeue calls, seconds", ge=FIRST_POLL)
     result_grace: float = option(5.0, help="seconds a result file may lag behind its job's end (shared "
-                                           "file systems) before the task counts as lost")
+                                           "file systems) before the task counts as lost", ge=0)
 
     def __post_init__(self) -> None:
         who = "backend 'slurm-array'"
@@ -91,17 +91,6 @@ class SlurmArrayExecutor(Executor):
         if self.memory:
             slurm_memory(who, "memory", self.memory)
         walltime_seconds(self.walltime, f"{who}: walltime")
-        for key in ("nodes", "ntasks", "cpus_per_task"):
-            if getattr(self, key) < 1:
-                raise ConfigError(f"{who}: {key} must be >= 1, got {getattr(self, key)}")
-        for key in ("max_running", "array_size", "retries"):
-            if getattr(self, key) < 0:
-                raise ConfigError(f"{who}: {key} must be >= 0, got {getattr(self, key)}")
-        if self.launch not in ("python", "srun"):
-            raise ConfigError(f"{who}: launch must be 'python' or 'srun', got {self.launch!r}")
-        if not self.poll_max >= FIRST_POLL or not self.result_grace >= 0:
-            raise ConfigError(f"{who}: need poll_max >= {FIRST_POLL} and result_grace >= 0, got "
-                              f"poll_max={self.poll_max}, result_grace={self.result_grace}")
         self.job_extra_directives = list(check_extra_directives(self.job_extra_directives, who))
         for line in self.prologue:
             if not isinstance(line, str) or "\n" in line:

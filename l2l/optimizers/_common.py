@@ -14,7 +14,6 @@ from typing import Iterator
 
 import numpy as np
 
-from l2l.errors import ConfigError
 from l2l.optimizers.base import Problem
 
 
@@ -85,16 +84,6 @@ def numpy_global_random(seed: int) -> Iterator[None]:
         yield
     finally:
         np.random.set_state(saved)
-
-
-def check_count(owner: str, key: str, value: int, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ConfigError(f"optimizer {owner!r}: {key} must be an integer >= {minimum}, got {value!r}")
-
-
-def check_choice(owner: str, key: str, value: str, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise ConfigError(f"optimizer {owner!r}: {key} must be one of {list(choices)}, got {value!r}")
 
 
 def best_of(state_best: float | None, candidates: np.ndarray, scalar: np.ndarray,

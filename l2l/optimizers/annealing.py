@@ -32,8 +32,9 @@ from typing import ClassVar
 import numpy as np
 
 from l2l.errors import ConfigError
-from l2l.optimizers._common import Frame, best_of, check_choice, check_count, finite_scores
-from l2l.optimizers.base import Optimizer, Problem, State, in_range, new_rng_state, positive, rng_from_state, rng_state
+from l2l.optimizers._common import Frame, best_of, finite_scores
+from l2l.optimizers.base import (MAX_POPULATION, Optimizer, Problem, State, new_rng_state, rng_from_state,
+                                 rng_state)
 from l2l.registry import option
 
 SCHEDULES = ("exponential", "logarithmic", "linear-multiplicative", "quadratic-multiplicative", "adaptive")
@@ -52,12 +53,8 @@ def _metropolis(rng: np.random.Generator, current: np.ndarray, proposed: np.ndar
 class _Chains(Optimizer):
     needs_bounds: ClassVar[bool] = False
 
-    population_size: int = option(10, help="independent chains, one candidate each per generation")
-    step_size: float = option(0.1, help="std of the proposal steps, as a fraction of each range (or of 4*scale)")
-
-    def __post_init__(self) -> None:
-        check_count(self.name, "population_size", self.population_size, 1)
-        positive(self.name, step_size=self.step_size)
+    population_size: int = option(10, help="independent chains, one candidate each per generation", ge=1, le=MAX_POPULATION)
+    step_size: float = option(0.1, help="std of the proposal steps, as a fraction of each range (or of 4*scale)", gt=0)
 
     def _start(self, problem: Problem, rng: np.random.Generator) -> np.ndarray:
         frame = Frame(problem)
@@ -99,23 +96,17 @@ class SimulatedAnnealing(_Chains):
 
     name: ClassVar[str] = "simulated-annealing"
 
-    temperature: float = option(1.0, help="initial temperature, in score units")
+    temperature: float = option(1.0, help="initial temperature, in score units", gt=0)
     cooling_schedule: str = option("exponential", help="exponential, logarithmic, linear-multiplicative, "
-                                                       "quadratic-multiplicative or adaptive")
-    cooling_rate: float = option(0.95, help="parameter a of the schedule (see the module documentation)")
-    target_acceptance: float = option(0.3, help="acceptance rate the adaptive schedule aims at")
-    step_decay: float = option(0.98, help="factor applied to step_size every generation")
+                                                       "quadratic-multiplicative or adaptive", choices=SCHEDULES)
+    cooling_rate: float = option(0.95, help="parameter a of the schedule (see the module documentation)", gt=0)
+    target_acceptance: float = option(0.3, help="acceptance rate the adaptive schedule aims at", ge=0, le=1)
+    step_decay: float = option(0.98, help="factor applied to step_size every generation", gt=0, le=1)
 
     def __post_init__(self) -> None:
-        super().__post_init__()
-        positive(self.name, temperature=self.temperature, cooling_rate=self.cooling_rate,
-                 step_decay=self.step_decay)
-        check_choice(self.name, "cooling_schedule", self.cooling_schedule, SCHEDULES)
         if self.cooling_schedule in ("exponential", "adaptive") and not self.cooling_rate < 1:
             raise ConfigError(f"optimizer 'simulated-annealing': cooling_rate must be < 1 for the "
                               f"{self.cooling_schedule} schedule, got {self.cooling_rate}")
-        in_range(self.name, "target_acceptance", self.target_acceptance, 0.0, 1.0)
-        in_range(self.name, "step_decay", self.step_decay, 0.0, 1.0)
 
     def init(self, problem: Problem, seed: int) -> State:
         rng = rng_from_state(new_rng_state(seed))
@@ -156,14 +147,14 @@ class ParallelTempering(_Chains):
 
     name: ClassVar[str] = "parallel-tempering"
 
-    min_temperature: float = option(0.01, help="temperature of the coldest chain, in score units")
+    min_temperature: float = option(0.01, help="temperature of the coldest chain, in score units", gt=0)
     max_temperature: float = option(10.0, help="temperature of the hottest chain, in score units")
-    step_size: float = option(0.01, help="proposal std of the coldest chain, as a fraction of each range (or of 4*scale)")
+    step_size: float = option(0.01, help="proposal std of the coldest chain, as a fraction of each range (or of 4*scale)", gt=0)
 
     def __post_init__(self) -> None:
-        super().__post_init__()
-        check_count(self.name, "population_size", self.population_size, 2)
-        positive(self.name, min_temperature=self.min_temperature)
+        if self.population_size < 2:
+            raise ConfigError(f"optimizer 'parallel-tempering': population_size must be >= 2 (chains that "
+                              f"swap), got {self.population_size}")
         if not self.max_temperature > self.min_temperature:
             raise ConfigError(f"optimizer 'parallel-tempering': max_temperature must be > min_temperature "
                               f"({self.min_temperature}), got {self.max_temperature}")

@@ -41,6 +41,12 @@ from l2l.space import Space
 
 State = dict[str, Any]
 
+#: Most candidates one generation may hold (population sizes are refused above it).
+MAX_POPULATION = 1_000_000
+#: Most numbers one generation may hold (candidates x coordinates), so a huge population of a large
+#: space is refused before it fills the memory.
+MAX_GENERATION_VALUES = 50_000_000
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -67,12 +73,20 @@ class Optimizer:
     needs_outputs: ClassVar[bool] = False
     #: True if every parameter must have finite bounds.
     needs_bounds: ClassVar[bool] = True
+    #: Options that set how many candidates one generation holds.
+    population_options: ClassVar[tuple[str, ...]] = ("population_size", "ensemble_size", "max_population_size",
+                                                     "n_random_directions")
 
     # -- validation -----------------------------------------------------------
     def check(self, problem: Problem) -> None:
         """Raise :class:`ConfigError` if this optimizer cannot work on ``problem``."""
         if self.needs_bounds:
             problem.space.require_bounded(f"optimizer {self.name!r}")
+        size = max((getattr(self, key, None) or 0 for key in self.population_options), default=0)
+        if size * problem.space.dimension > MAX_GENERATION_VALUES:
+            raise ConfigError(f"optimizer {self.name!r}: a generation of {size} candidates of "
+                              f"{problem.space.dimension} values each holds more than {MAX_GENERATION_VALUES} "
+                              f"numbers; lower the population size or the size of the space")
         if problem.n_objectives > 1 and not self.multi_objective and not self._scalarizes():
             names = [o.name for o in problem.objectives]
             raise ConfigError(
@@ -117,18 +131,6 @@ class Optimizer:
         if weights is not None and len(weights) != problem.n_objectives:
             raise ConfigError(f"optimizer {self.name!r}: weights has {len(weights)} entries "
                               f"but the run has {problem.n_objectives} objectives")
-
-
-def positive(owner: str, **values: float) -> None:
-    """Raise a clear error unless every value is > 0."""
-    for key, value in values.items():
-        if not value > 0:
-            raise ConfigError(f"optimizer {owner!r}: {key} must be > 0, got {value!r}")
-
-
-def in_range(owner: str, key: str, value: float, low: float, high: float) -> None:
-    if not low <= value <= high:
-        raise ConfigError(f"optimizer {owner!r}: {key} must lie in [{low}, {high}], got {value!r}")
 
 
 # -- random generator state ----------------------------------------------------

@@ -16,14 +16,15 @@ Each element of an array parameter becomes its own float dimension.
 
 from __future__ import annotations
 
-import logging
+import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Iterator
 
 import numpy as np
 
-from l2l.optimizers._common import record_told, check_count
-from l2l.optimizers.base import Optimizer, Problem, State
+from l2l.optimizers._common import record_told
+from l2l.optimizers.base import MAX_POPULATION, Optimizer, Problem, State
 from l2l.registry import option
 from l2l.space import Categorical, Int
 
@@ -31,9 +32,25 @@ from l2l.space import Categorical, Int
 def _optuna():
     import optuna
 
-    optuna.logging.set_verbosity(optuna.logging.ERROR)
-    logging.getLogger("optuna").setLevel(logging.ERROR)
     return optuna
+
+
+@contextmanager
+def _quiet_optuna() -> Iterator[None]:
+    """Optuna's per-trial log lines and experimental-feature warnings silenced during our calls only.
+
+    The level of the ``optuna`` logger and the warning filters are restored
+    afterwards, so a program that uses Optuna itself keeps its own settings.
+    """
+    optuna = _optuna()
+    saved = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            yield
+    finally:
+        optuna.logging.set_verbosity(saved)
 
 
 def distributions(problem: Problem) -> dict[str, Any]:
@@ -86,12 +103,8 @@ def _sampler_seed(state: State) -> int:
 class _OptunaOptimizer(Optimizer):
     supports_async: ClassVar[bool] = True
 
-    population_size: int = option(10, help="candidates asked per generation")
-    n_startup_trials: int = option(10, help="random trials before the model is used")
-
-    def __post_init__(self) -> None:
-        check_count(self.name, "population_size", self.population_size, 1)
-        check_count(self.name, "n_startup_trials", self.n_startup_trials, 0)
+    population_size: int = option(10, help="candidates asked per generation", ge=1, le=MAX_POPULATION)
+    n_startup_trials: int = option(10, help="random trials before the model is used", ge=0)
 
     # -- state -----------------------------------------------------------------
     def init(self, problem: Problem, seed: int) -> State:
@@ -126,11 +139,12 @@ class _OptunaOptimizer(Optimizer):
     # -- the contract ----------------------------------------------------------
     def ask(self, problem: Problem, state: State, n: int | None = None) -> tuple[np.ndarray, State]:
         size = self.population_size if n is None else int(n)
-        study, dists = self._study(problem, state)
         rows = []
-        for _ in range(size):
-            trial = study.ask(fixed_distributions=dists)
-            rows.append(from_params(problem, trial.params))
+        with _quiet_optuna():
+            study, dists = self._study(problem, state)
+            for _ in range(size):
+                trial = study.ask(fixed_distributions=dists)
+                rows.append(from_params(problem, trial.params))
         candidates = np.array(rows, dtype=float).reshape(size, problem.space.dimension)
         pending = np.vstack([state["pending"], candidates])
         return candidates, {**state, "asks": state["asks"] + 1, "pending": pending}
@@ -146,11 +160,7 @@ class TPE(_OptunaOptimizer):
     name: ClassVar[str] = "tpe"
 
     multivariate: bool = option(True, help="model the parameters jointly rather than one by one")
-    n_ei_candidates: int = option(24, help="samples drawn to pick each candidate by expected improvement")
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        check_count(self.name, "n_ei_candidates", self.n_ei_candidates, 1)
+    n_ei_candidates: int = option(24, help="samples drawn to pick each candidate by expected improvement", ge=1)
 
     def _sampler(self, problem: Problem, seed: int):
         optuna = _optuna()

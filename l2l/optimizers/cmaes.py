@@ -18,8 +18,9 @@ from typing import ClassVar
 import numpy as np
 
 from l2l.errors import ConfigError
-from l2l.optimizers._common import Frame, check_count, finite_scores
-from l2l.optimizers.base import Optimizer, Problem, State, in_range, new_rng_state, positive, rng_from_state, rng_state
+from l2l.optimizers._common import Frame, finite_scores
+from l2l.optimizers.base import (MAX_POPULATION, Optimizer, Problem, State, new_rng_state, rng_from_state,
+                                 rng_state)
 from l2l.registry import option
 
 
@@ -36,18 +37,14 @@ class CMAES(Optimizer):
     name: ClassVar[str] = "cmaes"
     needs_bounds: ClassVar[bool] = False
 
-    population_size: int | None = option(None, help="candidates per generation (default 4 + 3 ln(dimension))")
-    sigma: float = option(0.3, help="initial step size, as a fraction of each parameter's range (or of 4*scale)")
-    start: str = option("default", help="initial mean: 'default' (the space's defaults) or 'random'")
-    min_sigma: float = option(1e-12, help="the run is done when the step size falls below this")
+    population_size: int | None = option(None, help="candidates per generation (default 4 + 3 ln(dimension))", ge=4, le=MAX_POPULATION)
+    sigma: float = option(0.3, help="initial step size, as a fraction of each parameter's range (or of 4*scale)", gt=0)
+    start: str = option("default", help="initial mean: 'default' (the space's defaults) or 'random'", choices=("default", "random"))
+    min_sigma: float = option(1e-12, help="the run is done when the step size falls below this", ge=0)
 
     def __post_init__(self) -> None:
-        if self.population_size is not None:
-            check_count(self.name, "population_size", self.population_size, 4)
-        positive(self.name, sigma=self.sigma)
-        in_range(self.name, "min_sigma", self.min_sigma, 0.0, self.sigma)
-        if self.start not in ("default", "random"):
-            raise ConfigError(f"optimizer 'cmaes': start must be 'default' or 'random', got {self.start!r}")
+        if not self.min_sigma <= self.sigma:
+            raise ConfigError(f"optimizer 'cmaes': min_sigma must be <= sigma ({self.sigma}), got {self.min_sigma!r}")
 
     def lam(self, problem: Problem) -> int:
         if self.population_size is not None:

@@ -24,8 +24,9 @@ from typing import ClassVar
 import numpy as np
 
 from l2l.errors import ConfigError
-from l2l.optimizers._common import Frame, best_of, check_choice, check_count, finite_scores
-from l2l.optimizers.base import Optimizer, Problem, State, in_range, new_rng_state, positive, rng_from_state, rng_state
+from l2l.optimizers._common import Frame, best_of, finite_scores
+from l2l.optimizers.base import (MAX_POPULATION, Optimizer, Problem, State, new_rng_state, rng_from_state,
+                                 rng_state)
 from l2l.registry import option
 
 DISTRIBUTIONS = ("gaussian", "noisy-gaussian")
@@ -35,23 +36,14 @@ DISTRIBUTIONS = ("gaussian", "noisy-gaussian")
 class _CrossEntropyBase(Optimizer):
     needs_bounds: ClassVar[bool] = False
 
-    elite_fraction: float = option(0.2, help="fraction of each generation used to refit the distribution")
-    smoothing: float = option(0.7, help="weight of the new fit against the old distribution (1: no memory)")
-    temperature: float = option(10.0, help="initial temperature of the elite weights (large: equal weights)")
-    temperature_decay: float = option(0.98, help="factor applied to the temperature every generation")
-    distribution: str = option("gaussian", help="'gaussian' or 'noisy-gaussian'")
-    noise_magnitude: float = option(0.01, help="variance added by the noisy Gaussian, in frame units squared")
-    noise_decay: float = option(0.95, help="factor applied to the added noise every generation")
-    sigma: float = option(0.3, help="initial standard deviation, as a fraction of each range (or of 4*scale)")
-
-    def __post_init__(self) -> None:
-        in_range(self.name, "elite_fraction", self.elite_fraction, 1e-9, 1.0)
-        in_range(self.name, "smoothing", self.smoothing, 1e-9, 1.0)
-        positive(self.name, temperature=self.temperature, sigma=self.sigma)
-        in_range(self.name, "temperature_decay", self.temperature_decay, 1e-9, 1.0)
-        check_choice(self.name, "distribution", self.distribution, DISTRIBUTIONS)
-        in_range(self.name, "noise_magnitude", self.noise_magnitude, 0.0, 1e6)
-        in_range(self.name, "noise_decay", self.noise_decay, 0.0, 1.0)
+    elite_fraction: float = option(0.2, help="fraction of each generation used to refit the distribution", gt=0, le=1)
+    smoothing: float = option(0.7, help="weight of the new fit against the old distribution (1: no memory)", gt=0, le=1)
+    temperature: float = option(10.0, help="initial temperature of the elite weights (large: equal weights)", gt=0)
+    temperature_decay: float = option(0.98, help="factor applied to the temperature every generation", gt=0, le=1)
+    distribution: str = option("gaussian", help="'gaussian' or 'noisy-gaussian'", choices=DISTRIBUTIONS)
+    noise_magnitude: float = option(0.01, help="variance added by the noisy Gaussian, in frame units squared", ge=0, le=1e6)
+    noise_decay: float = option(0.95, help="factor applied to the added noise every generation", ge=0, le=1)
+    sigma: float = option(0.3, help="initial standard deviation, as a fraction of each range (or of 4*scale)", gt=0)
 
     def init(self, problem: Problem, seed: int) -> State:
         frame = Frame(problem)
@@ -97,11 +89,7 @@ class CrossEntropy(_CrossEntropyBase):
 
     name: ClassVar[str] = "cross-entropy"
 
-    population_size: int = option(30, help="samples per generation")
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        check_count(self.name, "population_size", self.population_size, 2)
+    population_size: int = option(30, help="samples per generation", ge=2, le=MAX_POPULATION)
 
     def ask(self, problem: Problem, state: State, n: int | None = None) -> tuple[np.ndarray, State]:
         return self._sample(problem, state, n or self.population_size)
@@ -117,16 +105,12 @@ class FACE(_CrossEntropyBase):
 
     name: ClassVar[str] = "face"
 
-    min_population_size: int = option(20, help="samples asked first in every generation")
-    max_population_size: int = option(100, help="most samples evaluated in one generation")
-    increment: int = option(10, help="samples added while too few elites improve")
-    min_elites: int = option(3, help="samples that must beat the previous elite threshold to stop growing")
+    min_population_size: int = option(20, help="samples asked first in every generation", ge=2, le=MAX_POPULATION)
+    max_population_size: int = option(100, help="most samples evaluated in one generation", le=MAX_POPULATION)
+    increment: int = option(10, help="samples added while too few elites improve", ge=1)
+    min_elites: int = option(3, help="samples that must beat the previous elite threshold to stop growing", ge=1)
 
     def __post_init__(self) -> None:
-        super().__post_init__()
-        check_count(self.name, "min_population_size", self.min_population_size, 2)
-        check_count(self.name, "increment", self.increment, 1)
-        check_count(self.name, "min_elites", self.min_elites, 1)
         if self.max_population_size < self.min_population_size:
             raise ConfigError(f"optimizer 'face': max_population_size must be >= min_population_size "
                               f"({self.min_population_size}), got {self.max_population_size}")

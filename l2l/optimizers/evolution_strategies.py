@@ -18,8 +18,9 @@ from typing import ClassVar
 
 import numpy as np
 
-from l2l.optimizers._common import Frame, best_of, centered_ranks, check_choice, check_count, finite_scores, nes_utilities
-from l2l.optimizers.base import Optimizer, Problem, State, in_range, new_rng_state, positive, rng_from_state, rng_state
+from l2l.optimizers._common import Frame, best_of, centered_ranks, finite_scores, nes_utilities
+from l2l.optimizers.base import (MAX_POPULATION, Optimizer, Problem, State, new_rng_state, rng_from_state,
+                                 rng_state)
 from l2l.registry import option
 
 
@@ -30,19 +31,13 @@ class EvolutionStrategies(Optimizer):
     name: ClassVar[str] = "es"
     needs_bounds: ClassVar[bool] = False
 
-    population_size: int = option(20, help="perturbations per generation (even with mirrored sampling)")
-    sigma: float = option(0.05, help="perturbation std, as a fraction of each range (or of 4*scale)")
-    learning_rate: float = option(0.05, help="step of the update, in frame units")
+    population_size: int = option(20, help="perturbations per generation (even with mirrored sampling)", ge=2, le=MAX_POPULATION)
+    sigma: float = option(0.05, help="perturbation std, as a fraction of each range (or of 4*scale)", gt=0)
+    learning_rate: float = option(0.05, help="step of the update, in frame units", gt=0)
     mirrored: bool = option(True, help="evaluate each perturbation and its mirror image")
     fitness_shaping: bool = option(True, help="use centred ranks instead of raw scores")
-    update: str = option("adam", help="'adam' or 'sgd' (plain gradient ascent)")
-    weight_decay: float = option(0.0, help="L2 pull of the mean towards the start point")
-
-    def __post_init__(self) -> None:
-        check_count(self.name, "population_size", self.population_size, 2)
-        positive(self.name, sigma=self.sigma, learning_rate=self.learning_rate)
-        check_choice(self.name, "update", self.update, ("adam", "sgd"))
-        in_range(self.name, "weight_decay", self.weight_decay, 0.0, 1.0)
+    update: str = option("adam", help="'adam' or 'sgd' (plain gradient ascent)", choices=("adam", "sgd"))
+    weight_decay: float = option(0.0, help="L2 pull of the mean towards the start point", ge=0, le=1)
 
     def init(self, problem: Problem, seed: int) -> State:
         frame = Frame(problem)
@@ -94,18 +89,11 @@ class NaturalES(Optimizer):
     name: ClassVar[str] = "nes"
     needs_bounds: ClassVar[bool] = False
 
-    population_size: int | None = option(None, help="samples per generation (default 4 + 3 ln(dimension))")
-    sigma: float = option(0.3, help="initial step size, as a fraction of each range (or of 4*scale)")
-    mean_learning_rate: float = option(1.0, help="learning rate of the mean")
-    sigma_learning_rate: float | None = option(None, help="learning rate of the step sizes (default (3 + ln d) / (5 sqrt d))")
+    population_size: int | None = option(None, help="samples per generation (default 4 + 3 ln(dimension))", ge=2, le=MAX_POPULATION)
+    sigma: float = option(0.3, help="initial step size, as a fraction of each range (or of 4*scale)", gt=0)
+    mean_learning_rate: float = option(1.0, help="learning rate of the mean", gt=0)
+    sigma_learning_rate: float | None = option(None, help="learning rate of the step sizes (default (3 + ln d) / (5 sqrt d))", gt=0)
     mirrored: bool = option(True, help="evaluate each sample and its mirror image")
-
-    def __post_init__(self) -> None:
-        if self.population_size is not None:
-            check_count(self.name, "population_size", self.population_size, 2)
-        positive(self.name, sigma=self.sigma, mean_learning_rate=self.mean_learning_rate)
-        if self.sigma_learning_rate is not None:
-            positive(self.name, sigma_learning_rate=self.sigma_learning_rate)
 
     def size(self, problem: Problem) -> int:
         return self.population_size or 4 + int(3 * math.log(problem.space.dimension))

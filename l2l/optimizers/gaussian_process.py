@@ -33,8 +33,8 @@ from typing import Callable, ClassVar
 
 import numpy as np
 
-from l2l.optimizers._common import record_told, check_choice, check_count, finite_scores
-from l2l.optimizers.base import (Optimizer, Problem, State, new_rng_state, rng_from_state,
+from l2l.optimizers._common import record_told, finite_scores
+from l2l.optimizers.base import (MAX_POPULATION, Optimizer, Problem, State, new_rng_state, rng_from_state,
                                  rng_state)
 from l2l.registry import option
 
@@ -240,22 +240,15 @@ class GaussianProcess(Optimizer):
     name: ClassVar[str] = "gp"
     supports_async: ClassVar[bool] = True
 
-    population_size: int = option(10, help="candidates asked per generation")
-    n_startup_trials: int = option(10, help="random candidates before the model is used")
+    population_size: int = option(10, help="candidates asked per generation", ge=1, le=MAX_POPULATION)
+    n_startup_trials: int = option(10, help="random candidates before the model is used", ge=0)
     liar: str = option("worst", help="score assumed for asked-but-untold candidates while a batch is chosen: "
-                                     "'worst' told so far (constant liar) or the model's 'mean' (kriging believer)")
-    n_candidates: int = option(1000, help="random points scored by the acquisition for each candidate")
-    n_restarts: int = option(1, help="random restarts of the hyperparameter fit, besides the prior mean")
+                                     "'worst' told so far (constant liar) or the model's 'mean' (kriging believer)", choices=("worst", "mean"))
+    n_candidates: int = option(1000, help="random points scored by the acquisition for each candidate", ge=1, le=10_000_000)
+    n_restarts: int = option(1, help="random restarts of the hyperparameter fit, besides the prior mean", ge=0)
     deterministic_objective: bool = option(False, help="assume noise-free evaluations (fix a tiny noise variance)")
     weights: tuple[float, ...] | None = option(None, help="weights of a weighted sum of several objectives "
                                                           "(larger-is-better scores)")
-
-    def __post_init__(self) -> None:
-        check_count(self.name, "population_size", self.population_size, 1)
-        check_count(self.name, "n_startup_trials", self.n_startup_trials, 0)
-        check_count(self.name, "n_candidates", self.n_candidates, 1)
-        check_count(self.name, "n_restarts", self.n_restarts, 0)
-        check_choice(self.name, "liar", self.liar, ("worst", "mean"))
 
     def check(self, problem: Problem) -> None:
         super().check(problem)

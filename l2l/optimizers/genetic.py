@@ -14,8 +14,8 @@ import numpy as np
 from deap import base, tools
 
 from l2l.errors import ConfigError
-from l2l.optimizers.base import (Optimizer, Problem, State, in_range, new_python_random,
-                                 new_rng_state, positive, python_random, rng_from_state, rng_state)
+from l2l.optimizers.base import (MAX_POPULATION, Optimizer, Problem, State, new_python_random, new_rng_state,
+                                 python_random, rng_from_state, rng_state)
 from l2l.registry import option
 
 
@@ -35,26 +35,18 @@ class GeneticAlgorithm(Optimizer):
 
     name: ClassVar[str] = "ga"
 
-    population_size: int = option(20, help="individuals per generation")
-    crossover_probability: float = option(0.7, help="probability that a pair is crossed over")
-    mutation_probability: float = option(0.3, help="probability that an individual is mutated")
-    mutation_sigma: float = option(0.1, help="std of the Gaussian mutation, as a fraction of each range")
-    gene_mutation_probability: float = option(0.3, help="probability that each gene of a mutated individual changes")
-    blend_alpha: float = option(0.5, help="alpha of the blend crossover")
-    tournament_size: int = option(3, help="individuals per selection tournament")
-    elite_size: int = option(1, help="best individuals ever seen copied into every generation")
+    population_size: int = option(20, help="individuals per generation", ge=2, le=MAX_POPULATION)
+    crossover_probability: float = option(0.7, help="probability that a pair is crossed over", ge=0, le=1)
+    mutation_probability: float = option(0.3, help="probability that an individual is mutated", ge=0, le=1)
+    mutation_sigma: float = option(0.1, help="std of the Gaussian mutation, as a fraction of each range", gt=0)
+    gene_mutation_probability: float = option(0.3, help="probability that each gene of a mutated individual changes", ge=0, le=1)
+    blend_alpha: float = option(0.5, help="alpha of the blend crossover", ge=0, le=10)
+    tournament_size: int = option(3, help="individuals per selection tournament", ge=1)
+    elite_size: int = option(1, help="best individuals ever seen copied into every generation", ge=0)
     weights: tuple[float, ...] | None = option(None, help="weights of a weighted sum of several objectives (larger-is-better scores)")
 
     def __post_init__(self) -> None:
-        if self.population_size < 2:
-            raise ConfigError(f"optimizer 'ga': population_size must be >= 2, got {self.population_size}")
-        for key in ("crossover_probability", "mutation_probability", "gene_mutation_probability"):
-            in_range("ga", key, getattr(self, key), 0.0, 1.0)
-        positive("ga", mutation_sigma=self.mutation_sigma)
-        in_range("ga", "blend_alpha", self.blend_alpha, 0.0, 10.0)
-        if self.tournament_size < 1:
-            raise ConfigError(f"optimizer 'ga': tournament_size must be >= 1, got {self.tournament_size}")
-        if not 0 <= self.elite_size < self.population_size:
+        if not self.elite_size < self.population_size:
             raise ConfigError(f"optimizer 'ga': elite_size must lie in [0, population_size), "
                               f"got {self.elite_size}")
 

@@ -22,9 +22,9 @@ from typing import ClassVar
 
 import numpy as np
 
-from l2l.optimizers._common import Frame, best_of, check_choice, finite_scores
-from l2l.errors import ConfigError
-from l2l.optimizers.base import Optimizer, Problem, State, in_range, new_rng_state, positive, rng_from_state, rng_state
+from l2l.optimizers._common import Frame, best_of, finite_scores
+from l2l.optimizers.base import (MAX_POPULATION, Optimizer, Problem, State, new_rng_state, rng_from_state,
+                                 rng_state)
 from l2l.registry import option
 
 METHODS = ("classic", "stochastic", "adam", "rmsprop")
@@ -37,30 +37,17 @@ class FiniteDifferenceGradient(Optimizer):
     name: ClassVar[str] = "gradient-descent"
     needs_bounds: ClassVar[bool] = False
 
-    method: str = option("adam", help="'classic', 'stochastic', 'adam' or 'rmsprop'")
-    learning_rate: float = option(0.05, help="step size, in frame units (a fraction of each range)")
-    exploration_step: float = option(0.01, help="length scale of the probing displacements, in frame units")
-    n_random_directions: int | None = option(None, help="probing points per generation (default: the dimension)")
+    method: str = option("adam", help="'classic', 'stochastic', 'adam' or 'rmsprop'", choices=METHODS)
+    learning_rate: float = option(0.05, help="step size, in frame units (a fraction of each range)", gt=0)
+    exploration_step: float = option(0.01, help="length scale of the probing displacements, in frame units", gt=0)
+    n_random_directions: int | None = option(None, help="probing points per generation (default: the dimension)", ge=1, le=MAX_POPULATION)
     normalize_gradient: bool = option(False, help="use only the gradient's direction (classic, stochastic)")
-    stochastic_deviation: float = option(1.0, help="std of the noise added to the gradient (stochastic)")
-    stochastic_decay: float = option(0.95, help="factor applied to that noise every generation (stochastic)")
-    first_order_decay: float = option(0.9, help="decay of Adam's first moment")
-    second_order_decay: float = option(0.999, help="decay of Adam's second moment")
-    momentum_decay: float = option(0.9, help="decay of RMSProp's mean square")
-    start: str = option("default", help="starting point: 'default' or 'random'")
-
-    def __post_init__(self) -> None:
-        check_choice(self.name, "method", self.method, METHODS)
-        positive(self.name, learning_rate=self.learning_rate, exploration_step=self.exploration_step)
-        if self.n_random_directions is not None and (isinstance(self.n_random_directions, bool)
-                                                     or self.n_random_directions < 1):
-            raise ConfigError(f"optimizer 'gradient-descent': n_random_directions must be an integer >= 1, "
-                              f"got {self.n_random_directions!r}")
-        in_range(self.name, "stochastic_deviation", self.stochastic_deviation, 0.0, 1e9)
-        for key in ("stochastic_decay", "first_order_decay", "momentum_decay"):
-            in_range(self.name, key, getattr(self, key), 0.0, 1.0 - 1e-12)
-        in_range(self.name, "second_order_decay", self.second_order_decay, 0.0, 1.0 - 1e-12)
-        check_choice(self.name, "start", self.start, ("default", "random"))
+    stochastic_deviation: float = option(1.0, help="std of the noise added to the gradient (stochastic)", ge=0, le=1e9)
+    stochastic_decay: float = option(0.95, help="factor applied to that noise every generation (stochastic)", ge=0, lt=1)
+    first_order_decay: float = option(0.9, help="decay of Adam's first moment", ge=0, lt=1)
+    second_order_decay: float = option(0.999, help="decay of Adam's second moment", ge=0, lt=1)
+    momentum_decay: float = option(0.9, help="decay of RMSProp's mean square", ge=0, lt=1)
+    start: str = option("default", help="starting point: 'default' or 'random'", choices=("default", "random"))
 
     def directions(self, problem: Problem) -> int:
         return self.n_random_directions or problem.space.dimension

@@ -8,7 +8,7 @@ from typing import ClassVar
 import numpy as np
 
 from l2l.errors import ConfigError
-from l2l.optimizers.base import Optimizer, Problem, State
+from l2l.optimizers.base import MAX_POPULATION, Optimizer, Problem, State
 from l2l.registry import option
 from l2l.space import Categorical, Int
 
@@ -23,14 +23,8 @@ class GridSearch(Optimizer):
     multi_objective: ClassVar[bool] = True
     supports_async: ClassVar[bool] = True
 
-    points: int = option(5, help="levels per float dimension (ints: at most this many, categoricals: all)")
-    population_size: int = option(20, help="grid points evaluated per generation")
-
-    def __post_init__(self) -> None:
-        if self.points < 2:
-            raise ConfigError(f"optimizer 'grid': points must be >= 2, got {self.points}")
-        if self.population_size < 1:
-            raise ConfigError(f"optimizer 'grid': population_size must be >= 1, got {self.population_size}")
+    points: int = option(5, help="levels per float dimension (ints: at most this many, categoricals: all)", ge=2)
+    population_size: int = option(20, help="grid points evaluated per generation", ge=1, le=MAX_POPULATION)
 
     def check(self, problem: Problem) -> None:
         problem.space.require_bounded("optimizer 'grid'")

@@ -23,8 +23,9 @@ from typing import ClassVar
 import numpy as np
 
 from l2l.errors import ConfigError, EvaluationError
-from l2l.optimizers._common import Frame, best_of, check_count
-from l2l.optimizers.base import Optimizer, Problem, State, in_range, new_rng_state, positive, rng_from_state, rng_state
+from l2l.optimizers._common import Frame, best_of
+from l2l.optimizers.base import (MAX_POPULATION, Optimizer, Problem, State, new_rng_state, rng_from_state,
+                                 rng_state)
 from l2l.registry import option
 
 
@@ -54,17 +55,14 @@ class EnsembleKalmanFilter(Optimizer):
     needs_outputs: ClassVar[bool] = True
     needs_bounds: ClassVar[bool] = False
 
-    ensemble_size: int = option(20, help="members of the ensemble, evaluated every generation")
+    ensemble_size: int = option(20, help="members of the ensemble, evaluated every generation", ge=2, le=MAX_POPULATION)
     target: tuple[float, ...] | None = option(None, help="target output vector (default: zeros of the output length)")
-    gamma: float = option(0.01, help="observation noise variance (regularizes the update)")
+    gamma: float = option(0.01, help="observation noise variance (regularizes the update)", gt=0)
     perturb_observations: bool = option(True, help="add N(0, gamma) noise to the target for every member")
-    inflation: float = option(0.0, help="relative spread added to the ensemble around its mean after each update")
-    sigma: float = option(0.3, help="initial spread, as a fraction of each range (or of 4*scale)")
+    inflation: float = option(0.0, help="relative spread added to the ensemble around its mean after each update", ge=0, le=10)
+    sigma: float = option(0.3, help="initial spread, as a fraction of each range (or of 4*scale)", gt=0)
 
     def __post_init__(self) -> None:
-        check_count(self.name, "ensemble_size", self.ensemble_size, 2)
-        positive(self.name, gamma=self.gamma, sigma=self.sigma)
-        in_range(self.name, "inflation", self.inflation, 0.0, 10.0)
         if self.target is not None and len(self.target) == 0:
             raise ConfigError("optimizer 'enkf': target must be a non-empty list of numbers, got []")
 

@@ -19,9 +19,9 @@ import numpy as np
 from deap import base, tools
 
 from l2l.errors import ConfigError
-from l2l.optimizers._common import check_count, numpy_global_random
-from l2l.optimizers.base import (Optimizer, Problem, State, in_range, new_python_random, new_rng_state,
-                                 positive, python_random, rng_from_state, rng_state)
+from l2l.optimizers._common import numpy_global_random
+from l2l.optimizers.base import (MAX_POPULATION, Optimizer, Problem, State, new_python_random, new_rng_state,
+                                 python_random, rng_from_state, rng_state)
 from l2l.registry import option
 
 
@@ -51,18 +51,11 @@ class _Individual(list):
 class _NSGA(Optimizer):
     multi_objective: ClassVar[bool] = True
 
-    population_size: int = option(40, help="parents kept and offspring evaluated per generation")
-    crossover_probability: float = option(0.9, help="probability that a pair of offspring is crossed over")
-    crossover_eta: float = option(20.0, help="crowding degree of simulated binary crossover (larger: children nearer parents)")
-    mutation_eta: float = option(20.0, help="crowding degree of polynomial mutation (larger: smaller mutations)")
-    gene_mutation_probability: float | None = option(None, help="probability that each gene mutates (default 1/dimension)")
-
-    def __post_init__(self) -> None:
-        check_count(self.name, "population_size", self.population_size, 4)
-        in_range(self.name, "crossover_probability", self.crossover_probability, 0.0, 1.0)
-        positive(self.name, crossover_eta=self.crossover_eta, mutation_eta=self.mutation_eta)
-        if self.gene_mutation_probability is not None:
-            in_range(self.name, "gene_mutation_probability", self.gene_mutation_probability, 0.0, 1.0)
+    population_size: int = option(40, help="parents kept and offspring evaluated per generation", ge=4, le=MAX_POPULATION)
+    crossover_probability: float = option(0.9, help="probability that a pair of offspring is crossed over", ge=0, le=1)
+    crossover_eta: float = option(20.0, help="crowding degree of simulated binary crossover (larger: children nearer parents)", gt=0)
+    mutation_eta: float = option(20.0, help="crowding degree of polynomial mutation (larger: smaller mutations)", gt=0)
+    gene_mutation_probability: float | None = option(None, help="probability that each gene mutates (default 1/dimension)", ge=0, le=1)
 
     def init(self, problem: Problem, seed: int) -> State:
         return {
@@ -150,11 +143,7 @@ class NSGA3(_NSGA):
 
     name: ClassVar[str] = "nsga3"
 
-    reference_divisions: int = option(12, help="divisions of each objective axis for the uniform reference points")
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        check_count(self.name, "reference_divisions", self.reference_divisions, 1)
+    reference_divisions: int = option(12, help="divisions of each objective axis for the uniform reference points", ge=1)
 
     def _mating_pool(self, parents: list) -> list:
         return [random.choice(parents) for _ in range(self.population_size)]

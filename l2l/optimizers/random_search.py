@@ -7,8 +7,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from l2l.optimizers.base import Optimizer, Problem, State, new_rng_state, rng_from_state, rng_state
-from l2l.errors import ConfigError
+from l2l.optimizers.base import (MAX_POPULATION, Optimizer, Problem, State, new_rng_state, rng_from_state,
+                                 rng_state)
 from l2l.registry import option
 
 
@@ -20,11 +20,7 @@ class RandomSearch(Optimizer):
     multi_objective: ClassVar[bool] = True
     supports_async: ClassVar[bool] = True
 
-    population_size: int = option(20, help="candidates per generation")
-
-    def __post_init__(self) -> None:
-        if self.population_size < 1:
-            raise ConfigError(f"optimizer 'random': population_size must be >= 1, got {self.population_size}")
+    population_size: int = option(20, help="candidates per generation", ge=1, le=MAX_POPULATION)
 
     def init(self, problem: Problem, seed: int) -> State:
         return {"rng": new_rng_state(seed), "evaluations": 0}

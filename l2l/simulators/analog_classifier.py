@@ -41,31 +41,19 @@ class AnalogClassifier(Simulator):
     """Threshold-linear one-layer classifier of noisy spike-count patterns."""
 
     name: ClassVar[str] = "analog-classifier"
+    produces: ClassVar[tuple[str, ...] | None] = ("loss",)
     explorable: ClassVar[tuple[str, ...]] = PARAMETERS
     default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("loss", "minimize"),)
 
-    n_classes: int = option(4, help="number of classes = output neurons")
-    n_inputs: int = option(12, help="number of Poisson input channels")
-    samples: int = option(200, help="patterns classified per evaluation")
-    rate: float = option(20.0, help="expected spike count of an input at prototype value 1")
-    overlap: float = option(0.6, help="weight in [0, 1) of the component all prototypes share")
+    n_classes: int = option(4, help="number of classes = output neurons", ge=2)
+    n_inputs: int = option(12, help="number of Poisson input channels", ge=1)
+    samples: int = option(200, help="patterns classified per evaluation", ge=1)
+    rate: float = option(20.0, help="expected spike count of an input at prototype value 1", gt=0)
+    overlap: float = option(0.6, help="weight in [0, 1) of the component all prototypes share", ge=0, lt=1)
     gain: float = option(1.0, help="output gain (a parameter too)")
     threshold: float = option(0.1, help="output threshold (a parameter too)")
-    readout_scale: float = option(5.0, help="inverse temperature of the softmax in the loss")
+    readout_scale: float = option(5.0, help="inverse temperature of the softmax in the loss", gt=0)
     task_seed: int = option(0, help="seed of the class prototypes (the task)")
-
-    def __post_init__(self) -> None:
-        for key in ("n_classes", "n_inputs", "samples"):
-            if getattr(self, key) < (2 if key == "n_classes" else 1):
-                raise ConfigError(f"simulator 'analog-classifier': option {key!r} is too small, "
-                                  f"got {getattr(self, key)!r}")
-        for key in ("rate", "readout_scale"):
-            if not getattr(self, key) > 0:
-                raise ConfigError(f"simulator 'analog-classifier': option {key!r} must be > 0, "
-                                  f"got {getattr(self, key)!r}")
-        if not 0 <= self.overlap < 1:
-            raise ConfigError(f"simulator 'analog-classifier': option 'overlap' must lie in [0, 1), "
-                              f"got {self.overlap!r}")
 
     def prototypes(self) -> np.ndarray:
         """The class prototypes, shape ``(n_classes, n_inputs)``, values in [0, 1]."""

@@ -61,6 +61,9 @@ class Simulator:
     name: ClassVar[str] = "simulator"
     #: Objectives a run uses when its config names none.
     default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("value", "minimize"),)
+    #: The objective names every evaluation returns, when they are known without running it; a config
+    #: naming another objective is refused when it is read. None: known only by running (python, command).
+    produces: ClassVar[tuple[str, ...] | None] = None
     #: True if :meth:`evaluate` enforces ``context.timeout`` itself (e.g. a subprocess).
     handles_timeout: ClassVar[bool] = False
 

@@ -41,6 +41,7 @@ class EGRUSimulator(Simulator):
     """Event-based GRU trained online by exact sparse RTRL; fitness = task error after learning."""
 
     name: ClassVar[str] = "egru"
+    produces: ClassVar[tuple[str, ...] | None] = ("test_error", "accuracy", "macs_per_step")
     explorable: ClassVar[tuple[str, ...]] = EXPLORABLE
     default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("test_error", "minimize"),)
 

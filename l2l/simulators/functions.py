@@ -41,14 +41,12 @@ def check_numeric(name: str, space) -> None:
 
 @dataclass(frozen=True)
 class _Function(Simulator):
-    noise: float = option(0.0, help="std of Gaussian noise added to the value (drawn from the seed)")
+    produces: ClassVar[tuple[str, ...] | None] = ("value",)
+
+    noise: float = option(0.0, help="std of Gaussian noise added to the value (drawn from the seed)", ge=0)
 
     def check_space(self, space) -> None:
         check_numeric(self.name, space)
-
-    def __post_init__(self) -> None:
-        if not self.noise >= 0:
-            raise ConfigError(f"simulator {self.name!r}: noise must be >= 0, got {self.noise}")
 
     def f(self, x: np.ndarray) -> float:
         raise NotImplementedError
@@ -130,6 +128,7 @@ class ZDT1(_Function):
     """ZDT1: two objectives f1, f2 on x in [0, 1]^d; Pareto front f2 = 1 - sqrt(f1)."""
 
     name: ClassVar[str] = "zdt1"
+    produces: ClassVar[tuple[str, ...] | None] = ("f1", "f2")
     default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("f1"), Objective("f2"))
 
     def run(self, params, seed):
@@ -147,6 +146,7 @@ class NoOp(Simulator):
     """Does nothing and returns 0: measures the framework's own overhead."""
 
     name: ClassVar[str] = "noop"
+    produces: ClassVar[tuple[str, ...] | None] = ("value",)
 
     def run(self, params, seed):
         return {"value": 0.0}
@@ -161,15 +161,10 @@ class Sleep(Simulator):
     """
 
     name: ClassVar[str] = "sleep"
+    produces: ClassVar[tuple[str, ...] | None] = ("value",)
 
-    median: float = option(0.02, help="median sleep in seconds")
-    sigma: float = option(0.0, help="sigma of the log-normal duration (0: fixed)")
-
-    def __post_init__(self) -> None:
-        if not self.median >= 0:
-            raise ConfigError(f"simulator 'sleep': median must be >= 0, got {self.median}")
-        if not self.sigma >= 0:
-            raise ConfigError(f"simulator 'sleep': sigma must be >= 0, got {self.sigma}")
+    median: float = option(0.02, help="median sleep in seconds", ge=0)
+    sigma: float = option(0.0, help="sigma of the log-normal duration (0: fixed)", ge=0)
 
     def duration(self, seed: int) -> float:
         if self.sigma == 0:

@@ -86,7 +86,7 @@ def load_simulator_class(name: str) -> type:
                               f"cannot be imported: {exc}") from exc
         if not (isinstance(cls, type) and issubclass(cls, Simulator)):
             raise ConfigError(f"simulator 'emulated-hardware': {name!r} is not a Simulator class")
-        SIMULATORS.register(name, cls)
+        return cls  # used as it is: the registry of every other run stays as it was
     return SIMULATORS.get(name)
 
 
@@ -144,8 +144,8 @@ class EmulatedHardware(Simulator):
             refuse("aggregate", f"must be one of {AGGREGATES}")
         from l2l.simulators import SIMULATORS
 
-        load_simulator_class(self.simulator)
-        inner = SIMULATORS.create(self.simulator, self.simulator_options)
+        inner = SIMULATORS.instantiate(load_simulator_class(self.simulator), self.simulator,
+                                       self.simulator_options)
         object.__setattr__(self, "chips", tuple(self.chips))
         object.__setattr__(self, "_inner", inner)
         object.__setattr__(self, "default_objectives", tuple(inner.objectives()))

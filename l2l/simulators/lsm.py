@@ -32,12 +32,13 @@ class LiquidStateMachine(Simulator):
     """LIF reservoir (E/I) + ridge readout; fitness = test error after few examples, over a task family."""
 
     name: ClassVar[str] = "lsm"
+    produces: ClassVar[tuple[str, ...] | None] = ("test_error",)
     explorable: ClassVar[tuple[str, ...]] = EXPLORABLE
     default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("test_error", "minimize"),)
 
-    n_exc: int = option(120, help="excitatory reservoir neurons")
-    n_inh: int = option(30, help="inhibitory reservoir neurons")
-    n_inputs: int = option(20, help="input channels")
+    n_exc: int = option(120, help="excitatory reservoir neurons", ge=1)
+    n_inh: int = option(30, help="inhibitory reservoir neurons", ge=1)
+    n_inputs: int = option(20, help="input channels", ge=1)
     J_EE: float = option(1.0, help="E->E weight (mV); explorable")
     J_EI: float = option(1.0, help="E->I weight (mV); explorable")
     J_IE: float = option(2.0, help="I->E weight magnitude (mV); explorable")
@@ -51,34 +52,18 @@ class LiquidStateMachine(Simulator):
     tau_m: float = option(20.0, help="membrane time constant (ms); explorable")
     tau_readout: float = option(20.0, help="time constant of the readout's spike filter (ms); explorable")
     noise_rate: float = option(100.0, help="Poisson background per neuron (Hz, 1 mV events); explorable")
-    threshold: float = option(20.0, help="firing threshold above rest (mV)")
-    refractory: int = option(2, help="refractory period (ms)")
-    max_delay: int = option(3, help="recurrent delays drawn uniformly in 1..max_delay ms")
-    steps: int = option(60, help="trial length (ms)")
-    tasks: int = option(4, help="tasks drawn from the family per evaluation, cycling through kinds")
-    kinds: tuple = option(("pattern", "memory"), help="task kinds used, from 'pattern', 'xor', 'memory'")
-    train_examples: int = option(16, help="K: trials the readout learns each task from")
-    test_examples: int = option(40, help="trials the readout is tested on, per task")
-    ridge: float = option(1.0, help="ridge penalty of the readout (on standardized features)")
+    threshold: float = option(20.0, help="firing threshold above rest (mV)", gt=0)
+    refractory: int = option(2, help="refractory period (ms)", ge=0)
+    max_delay: int = option(3, help="recurrent delays drawn uniformly in 1..max_delay ms", ge=1)
+    steps: int = option(60, help="trial length (ms)", ge=40)
+    tasks: int = option(4, help="tasks drawn from the family per evaluation, cycling through kinds", ge=1)
+    kinds: tuple = option(("pattern", "memory"), help="task kinds used, from 'pattern', 'xor', 'memory'", choices=KINDS)
+    train_examples: int = option(16, help="K: trials the readout learns each task from", ge=2)
+    test_examples: int = option(40, help="trials the readout is tested on, per task", ge=1)
+    ridge: float = option(1.0, help="ridge penalty of the readout (on standardized features)", gt=0)
 
     def __post_init__(self) -> None:
-        positive_ints = ("n_exc", "n_inh", "n_inputs", "steps", "tasks", "max_delay",
-                         "train_examples", "test_examples")
-        for key in positive_ints:
-            value = getattr(self, key)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ConfigError(f"simulator 'lsm': option {key!r} must be an integer >= 1, got {value!r}")
-        if self.train_examples < 2:
-            raise ConfigError(f"simulator 'lsm': option 'train_examples' must be >= 2, got {self.train_examples}")
-        if self.refractory < 0:
-            raise ConfigError(f"simulator 'lsm': option 'refractory' must be >= 0, got {self.refractory}")
-        if self.steps < 40:
-            raise ConfigError(f"simulator 'lsm': option 'steps' must be >= 40 ms, got {self.steps}")
-        for key in ("threshold", "ridge"):
-            if not getattr(self, key) > 0:
-                raise ConfigError(f"simulator 'lsm': option {key!r} must be > 0, got {getattr(self, key)!r}")
-        unknown = [k for k in self.kinds if k not in KINDS]
-        if unknown or not self.kinds:
+        if not self.kinds:
             raise ConfigError(f"simulator 'lsm': option 'kinds' must be a non-empty list of {KINDS}, "
                               f"got {list(self.kinds)!r}")
         self._check_model({k: getattr(self, k) for k in EXPLORABLE}, "option")

@@ -63,56 +63,38 @@ class LSNN(Simulator):
     """LIF + ALIF network trained by BPTT on store-recall; fitness = recall error after training."""
 
     name: ClassVar[str] = "lsnn"
+    produces: ClassVar[tuple[str, ...] | None] = ("recall_error",)
     explorable: ClassVar[tuple[str, ...]] = EXPLORABLE
     default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("recall_error", "minimize"),)
 
-    n_lif: int = option(10, help="LIF neurons")
-    n_alif: int = option(20, help="adaptive (ALIF) neurons")
+    n_lif: int = option(10, help="LIF neurons", ge=0)
+    n_alif: int = option(20, help="adaptive (ALIF) neurons", ge=1)
     tau_m: float = option(10.0, help="membrane time constant (ms); explorable")
     tau_a: float = option(150.0, help="adaptation time constant of ALIF neurons (ms); explorable")
     beta: float = option(50.0, help="adaptation strength of ALIF neurons: A = thr + beta * b; explorable")
     thr: float = option(1.0, help="firing threshold (dimensionless); explorable")
     learning_rate: float = option(0.01, help="Adam learning rate; explorable")
-    learning_rule: str = option("bptt", help="'bptt' (exact pseudo-gradients) or 'eprop' (local eligibility traces)")
-    final_lr_fraction: float = option(0.3, help="the learning rate decays exponentially to this fraction of itself")
-    tau_out: float = option(20.0, help="time constant of the leaky readout (ms)")
-    delay: int = option(100, help="recall delay: ms from the STORE symbol to the RECALL symbol")
-    symbol_ms: int = option(20, help="duration of one symbol (ms)")
+    learning_rule: str = option("bptt", help="'bptt' (exact pseudo-gradients) or 'eprop' (local eligibility traces)", choices=tuple(sorted(LEARNING_RULES)))
+    final_lr_fraction: float = option(0.3, help="the learning rate decays exponentially to this fraction of itself", gt=0, le=1)
+    tau_out: float = option(20.0, help="time constant of the leaky readout (ms)", gt=0)
+    delay: int = option(100, help="recall delay: ms from the STORE symbol to the RECALL symbol", ge=1)
+    symbol_ms: int = option(20, help="duration of one symbol (ms)", ge=1)
     distractors: bool = option(True, help="show random bits between STORE and RECALL")
-    input_group: int = option(10, help="input channels per group (bit 0, bit 1, STORE, RECALL)")
-    input_rate: float = option(200.0, help="rate of an active input channel (Hz)")
-    background_rate: float = option(5.0, help="rate of an inactive input channel (Hz)")
-    training_steps: int = option(80, help="N: Adam steps of BPTT")
-    batch_size: int = option(16, help="trials per training step")
-    test_trials: int = option(128, help="fresh trials the recall error is measured on")
-    rate_reg: float = option(0.0, help="weight of the firing-rate regularizer (mean rate -> rate_target)")
-    rate_target: float = option(20.0, help="target firing rate of the regularizer (Hz)")
-    input_scale: float = option(3.0, help="std of initial input weights x sqrt(fan-in), in units of thr")
-    recurrent_scale: float = option(0.5, help="std of initial recurrent weights x sqrt(n), in units of thr")
+    input_group: int = option(10, help="input channels per group (bit 0, bit 1, STORE, RECALL)", ge=1)
+    input_rate: float = option(200.0, help="rate of an active input channel (Hz)", gt=0)
+    background_rate: float = option(5.0, help="rate of an inactive input channel (Hz)", ge=0)
+    training_steps: int = option(80, help="N: Adam steps of BPTT", ge=1)
+    batch_size: int = option(16, help="trials per training step", ge=1)
+    test_trials: int = option(128, help="fresh trials the recall error is measured on", ge=1)
+    rate_reg: float = option(0.0, help="weight of the firing-rate regularizer (mean rate -> rate_target)", ge=0)
+    rate_target: float = option(20.0, help="target firing rate of the regularizer (Hz)", ge=0)
+    input_scale: float = option(3.0, help="std of initial input weights x sqrt(fan-in), in units of thr", gt=0)
+    recurrent_scale: float = option(0.5, help="std of initial recurrent weights x sqrt(n), in units of thr", ge=0)
 
     def __post_init__(self) -> None:
-        for key in ("n_alif", "delay", "symbol_ms", "input_group", "training_steps",
-                    "batch_size", "test_trials"):
-            value = getattr(self, key)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ConfigError(f"simulator 'lsnn': option {key!r} must be an integer >= 1, got {value!r}")
-        if isinstance(self.n_lif, bool) or not isinstance(self.n_lif, int) or self.n_lif < 0:
-            raise ConfigError(f"simulator 'lsnn': option 'n_lif' must be an integer >= 0, got {self.n_lif!r}")
         if self.delay < self.symbol_ms:
             raise ConfigError(f"simulator 'lsnn': option 'delay' must be >= symbol_ms ({self.symbol_ms}), "
                               f"got {self.delay}")
-        if self.learning_rule not in LEARNING_RULES:
-            raise ConfigError(f"simulator 'lsnn': option 'learning_rule' must be one of "
-                              f"{sorted(LEARNING_RULES)}, got {self.learning_rule!r}")
-        if not 0.0 < self.final_lr_fraction <= 1.0:
-            raise ConfigError(f"simulator 'lsnn': option 'final_lr_fraction' must be in (0, 1], "
-                              f"got {self.final_lr_fraction!r}")
-        for key in ("tau_out", "input_rate", "input_scale"):
-            if not getattr(self, key) > 0:
-                raise ConfigError(f"simulator 'lsnn': option {key!r} must be > 0, got {getattr(self, key)!r}")
-        for key in ("background_rate", "recurrent_scale", "rate_reg", "rate_target"):
-            if getattr(self, key) < 0:
-                raise ConfigError(f"simulator 'lsnn': option {key!r} must be >= 0, got {getattr(self, key)!r}")
         self._check_model({k: getattr(self, k) for k in EXPLORABLE}, "option")
 
     @staticmethod

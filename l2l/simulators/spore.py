@@ -64,52 +64,36 @@ class Spore(Simulator):
     """Reward-based synaptic sampling (SPORE) learning reaching or lane following online."""
 
     name: ClassVar[str] = "spore"
+    produces: ClassVar[tuple[str, ...] | None] = ("reward",)
     explorable: ClassVar[tuple[str, ...]] = PARAMETERS
     default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("reward", "maximize"),)
 
-    task: str = option("reaching", help="closed-loop task: 'reaching' (2-D point reaching) or 'lane' (lane following)")
-    duration: float = option(300.0, help="learning time in simulated seconds")
-    dt: float = option(0.01, help="time step in seconds")
-    n_inputs: int = option(8, help="input neurons (population code of the task state)")
-    n_motor: int = option(8, help="motor neurons (population vector drives the agent)")
-    learning_rate: float = option(3e-4, help="beta: step size of the Langevin update")
-    temperature: float = option(0.3, help="T: temperature (at the start of the schedule)")
-    schedule: str = option("constant", help="temperature schedule: 'constant', 'anneal' or 'linear'")
-    temperature_final: float = option(0.0, help="temperature the 'anneal' and 'linear' schedules approach")
-    anneal_time: float = option(20.0, help="time constant in seconds of the 'anneal' schedule")
-    theta0: float = option(3.0, help="weight offset: w = exp(theta - theta0) for theta > 0")
+    task: str = option("reaching", help="closed-loop task: 'reaching' (2-D point reaching) or 'lane' (lane following)", choices=tuple(sorted(ENVIRONMENTS)))
+    duration: float = option(300.0, help="learning time in simulated seconds", gt=0)
+    dt: float = option(0.01, help="time step in seconds", gt=0)
+    n_inputs: int = option(8, help="input neurons (population code of the task state)", ge=1)
+    n_motor: int = option(8, help="motor neurons (population vector drives the agent)", ge=1)
+    learning_rate: float = option(3e-4, help="beta: step size of the Langevin update", ge=0)
+    temperature: float = option(0.3, help="T: temperature (at the start of the schedule)", ge=0)
+    schedule: str = option("constant", help="temperature schedule: 'constant', 'anneal' or 'linear'", choices=SCHEDULES)
+    temperature_final: float = option(0.0, help="temperature the 'anneal' and 'linear' schedules approach", ge=0)
+    anneal_time: float = option(20.0, help="time constant in seconds of the 'anneal' schedule", gt=0)
+    theta0: float = option(3.0, help="weight offset: w = exp(theta - theta0) for theta > 0", gt=0)
     theta_max: float = option(5.0, help="upper clip of theta (bounds the exponential weights)")
     prior_mean: float = option(1.0, help="mean of the Gaussian prior over theta")
-    prior_std: float = option(1.0, help="standard deviation of the Gaussian prior over theta")
-    reward_gain: float = option(3000.0, help="scale of the reward-gradient term relative to the prior")
-    tau_psp: float = option(0.02, help="time constant in seconds of the postsynaptic potentials")
-    tau_eligibility: float = option(0.1, help="time constant in seconds of the eligibility traces")
-    tau_gradient: float = option(10.0, help="time constant in seconds of the reward-gradient trace")
-    tau_baseline: float = option(5.0, help="time constant in seconds of the reward baseline")
-    tau_motor: float = option(0.05, help="time constant in seconds of the motor activity read by the environment")
+    prior_std: float = option(1.0, help="standard deviation of the Gaussian prior over theta", gt=0)
+    reward_gain: float = option(3000.0, help="scale of the reward-gradient term relative to the prior", ge=0)
+    tau_psp: float = option(0.02, help="time constant in seconds of the postsynaptic potentials", gt=0)
+    tau_eligibility: float = option(0.1, help="time constant in seconds of the eligibility traces", gt=0)
+    tau_gradient: float = option(10.0, help="time constant in seconds of the reward-gradient trace", gt=0)
+    tau_baseline: float = option(5.0, help="time constant in seconds of the reward baseline", gt=0)
+    tau_motor: float = option(0.05, help="time constant in seconds of the motor activity read by the environment", gt=0)
     bias: float = option(-3.0, help="bias of the motor neurons' membrane potential")
-    update_interval: float = option(0.1, help="seconds between Langevin updates of theta")
-    final_fraction: float = option(0.25, help="fraction of the run at the end whose mean reward is the fitness")
-    curve_points: int = option(60, help="number of bins of the reward curve trace")
+    update_interval: float = option(0.1, help="seconds between Langevin updates of theta", gt=0)
+    final_fraction: float = option(0.25, help="fraction of the run at the end whose mean reward is the fitness", gt=0, le=1)
+    curve_points: int = option(60, help="number of bins of the reward curve trace", ge=1)
 
     def __post_init__(self) -> None:
-        if self.task not in ENVIRONMENTS:
-            raise ConfigError(f"simulator 'spore': option 'task' must be one of "
-                              f"{sorted(ENVIRONMENTS)}, got {self.task!r}")
-        self._check_schedule(self.schedule)
-        for key in ("duration", "dt", "theta0", "prior_std", "tau_psp", "tau_eligibility",
-                    "tau_gradient", "tau_baseline", "tau_motor", "update_interval", "anneal_time"):
-            if not getattr(self, key) > 0:
-                raise ConfigError(f"simulator 'spore': option {key!r} must be > 0, got {getattr(self, key)!r}")
-        for key in ("learning_rate", "temperature", "temperature_final", "reward_gain"):
-            if not getattr(self, key) >= 0:
-                raise ConfigError(f"simulator 'spore': option {key!r} must be >= 0, got {getattr(self, key)!r}")
-        for key in ("n_inputs", "n_motor", "curve_points"):
-            if getattr(self, key) < 1:
-                raise ConfigError(f"simulator 'spore': option {key!r} must be >= 1, got {getattr(self, key)!r}")
-        if not 0 < self.final_fraction <= 1:
-            raise ConfigError(f"simulator 'spore': option 'final_fraction' must lie in (0, 1], "
-                              f"got {self.final_fraction!r}")
         if self.update_interval < self.dt:
             raise ConfigError(f"simulator 'spore': option 'update_interval' must be >= dt={self.dt}, "
                               f"got {self.update_interval!r}")
