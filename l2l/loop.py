@@ -428,6 +428,8 @@ def _drive(components: Components, writer, state: dict[str, Any], *, reuse: dict
             writer.commit_generation(generation, evaluations=writer.rows, failed=failed, started=started,
                                      finished=time.time(), summary=summary,
                                      state={"optimizer": optimizer_state, "loop": loop})
+            if generation == 0:
+                refuse_missing_objectives(ordered, writer)
             if on_generation is not None:
                 on_generation({"generation": generation, "summary": summary, "failed": failed,
                                "best": dict(loop["best"])})
@@ -435,6 +437,24 @@ def _drive(components: Components, writer, state: dict[str, Any], *, reuse: dict
     finally:
         bar.close()
         executor.close()
+
+
+MISSING_OBJECTIVES = "invalid result: returned objectives "
+
+
+def refuse_missing_objectives(outcomes: list[Outcome], writer) -> None:
+    """End the run with a ConfigError if no evaluation of the first generation returned the objectives.
+
+    That is a config naming an objective its simulator does not produce: every
+    later evaluation would fail the same way. The failed rows stay in the file.
+    """
+    if not outcomes or any(o.ok or not o.error.startswith(MISSING_OBJECTIVES) for o in outcomes):
+        return
+    detail = outcomes[0].error[len("invalid result: "):]
+    writer.event("stopped", {"generation": 0, "reason": "the simulator does not return the objectives"})
+    raise ConfigError(f"no evaluation of the first generation returned the run's objectives ({detail}); "
+                      f"name the simulator's objectives in [[objectives]]; the failed evaluations are in "
+                      f"{writer.path}")
 
 
 def _outputs(ordered: list[Outcome], ok: np.ndarray) -> np.ndarray:

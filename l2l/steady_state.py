@@ -130,6 +130,9 @@ def _commit(writer, loop, batch, tasks, candidates, optimizer_state, objectives,
     writer.commit_generation(generation, evaluations=writer.rows, failed=int((~ok).sum()), started=started,
                              finished=time.time(), summary=summary,
                              state={"optimizer": optimizer_state, "loop": saved_loop})
+    if generation == 0:
+        from l2l.loop import refuse_missing_objectives
+        refuse_missing_objectives(outcomes, writer)
     if on_generation is not None:
         on_generation({"generation": generation, "summary": summary, "failed": int((~ok).sum()),
                        "best": dict(loop["best"])})

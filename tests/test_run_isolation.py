@@ -154,3 +154,20 @@ def test_the_command_line_prints_the_dask_dashboard_link_at_start(tmp_path):
                             timeout=180, env={**os.environ, "COLUMNS": "120"})
     assert result.returncode == 0, result.stderr
     assert "dask dashboard: http://127.0.0.1:" in result.stderr
+
+
+@pytest.mark.parametrize("mode", ["generational", "async"])
+def test_an_objective_the_simulator_never_returns_ends_the_run_with_exit_status_2(tmp_path, mode):
+    config = tmp_path / "c.toml"
+    config.write_text(f'[run]\nmode = "{mode}"\n[space]\nx = {{ low = -1.0, high = 1.0 }}\n'
+                      '[optimizer]\nname = "random"\npopulation_size = 4\n'
+                      f'[simulator]\nname = "python"\nfunction = "models_for_tests:two_objectives"\npath = "{TESTS}"\n'
+                      '[[objectives]]\nname = "miss"\n[backend]\nname = "serial"\n')
+    result = subprocess.run([sys.executable, "-m", "l2l", "run", str(config), "--no-progress"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    error = result.stderr.strip().splitlines()[-1]
+    assert error.startswith("l2l: error: no evaluation of the first generation returned the run's objectives")
+    assert "missing ['miss']" in error
+    frame = l2l.load(tmp_path / "run.h5")  # what was computed is kept
+    assert len(frame) == 4 and (frame["status"] == "failed").all()
