@@ -109,12 +109,12 @@ class EmulatedHardware(Simulator):
     simulator: str = option(help="wrapped simulator: a registered name or 'package.module:Class'")
     simulator_options: dict = option({}, help="options of the wrapped simulator")
     chips: tuple = option([0], help="ids of the emulated chips; objectives are aggregated over them")
-    mismatch: float = option(0.1, help="relative spread (std) of the fixed-pattern mismatch")
-    noise: float = option(0.02, help="relative spread (std) of the trial-to-trial noise")
-    weight_bits: int = option(6, help="weight resolution in bits of magnitude (0: no rounding)")
-    weight_range: float = option(1.0, help="weights are clipped to [-weight_range, weight_range]")
+    mismatch: float = option(0.1, help="relative spread (std) of the fixed-pattern mismatch", ge=0, lt=1)
+    noise: float = option(0.02, help="relative spread (std) of the trial-to-trial noise", ge=0, lt=1)
+    weight_bits: int = option(6, help="weight resolution in bits of magnitude (0: no rounding)", ge=0, le=24)
+    weight_range: float = option(1.0, help="weights are clipped to [-weight_range, weight_range]", gt=0)
     chip_seed: int = option(0, help="seed of the chip population: with it a chip id names one device")
-    aggregate: str = option("mean", help="objective over chips: 'mean' or 'worst'")
+    aggregate: str = option("mean", help="objective over chips: 'mean' or 'worst'", choices=AGGREGATES)
     weight_patterns: tuple = option([], help="fallback: explored parameters matching these patterns are weights")
     analog_patterns: tuple = option([], help="fallback: explored parameters matching these patterns are analog")
     _inner: Any = field(default=None, init=False, repr=False, compare=False)
@@ -133,15 +133,6 @@ class EmulatedHardware(Simulator):
             refuse("chips", "must be a non-empty list of non-negative integers")
         if len(set(self.chips)) != len(self.chips):
             refuse("chips", "must not repeat a chip")
-        for key in ("mismatch", "noise"):
-            if not 0 <= getattr(self, key) < 1:
-                refuse(key, "must lie in [0, 1)")
-        if not 0 <= self.weight_bits <= 24:
-            refuse("weight_bits", "must lie in [0, 24]")
-        if not self.weight_range > 0:
-            refuse("weight_range", "must be > 0")
-        if self.aggregate not in AGGREGATES:
-            refuse("aggregate", f"must be one of {AGGREGATES}")
         from l2l.simulators import SIMULATORS
 
         inner = SIMULATORS.instantiate(load_simulator_class(self.simulator), self.simulator,
