@@ -27,7 +27,7 @@ def _run(args: argparse.Namespace) -> int:
     from l2l.config import load_config
     from l2l.control import RunControl
     from l2l.jobs import signals
-    from l2l.loop import build, default_out, run
+    from l2l.loop import build, check_out, default_out, run
 
     config = load_config(args.config).with_overrides(backend=args.backend, workers=args.workers,
                                                      seed=args.seed, generations=args.generations)
@@ -40,6 +40,7 @@ def _run(args: argparse.Namespace) -> int:
             print(script())
         return 0
     out = Path(args.out) if args.out else default_out(config)
+    check_out(out)  # an unusable output path is refused before anything is printed or started
     started = time.time()
     print(f"l2l {__version__}: {config.name}: {config.optimizer.name} x {config.simulator.name} "
           f"on {config.backend.name}, {config.generations} generations -> {out}", file=sys.stderr)

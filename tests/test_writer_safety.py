@@ -182,3 +182,27 @@ def test_a_writer_lock_is_released_by_its_holder_and_refused_to_others_in_one_pr
     with WriterLock(path) as again:
         assert again.held
     assert not lock_path(path).exists()
+
+
+@pytest.mark.parametrize("case, message", [
+    ("parent_is_a_file", "is not a folder"),
+    ("dangling_symlink", "is a dangling symbolic link"),
+    ("existing_file", "already exists"),
+])
+def test_an_unusable_output_path_is_refused_in_one_line_and_nothing_is_created(tmp_path, case, message):
+    config = tmp_path / "c.toml"
+    config.write_text('[space]\nx = { low = -1.0, high = 1.0 }\n[optimizer]\nname = "random"\n'
+                      '[simulator]\nname = "sphere"\n[backend]\nname = "serial"\n')
+    (tmp_path / "afile").write_text("keep me")
+    out = {"parent_is_a_file": tmp_path / "afile" / "x.h5", "dangling_symlink": tmp_path / "link.h5",
+           "existing_file": tmp_path / "afile"}[case]
+    if case == "dangling_symlink":
+        out.symlink_to(tmp_path / "nowhere" / "target.h5")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = subprocess.run([sys.executable, "-m", "l2l", "run", str(config), "--out", str(out)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert message in result.stderr.strip().splitlines()[-1]
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    assert (tmp_path / "afile").read_text() == "keep me"
