@@ -14,7 +14,7 @@ Names are imported lazily so that ``import l2l`` stays cheap.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
@@ -30,6 +30,7 @@ _EXPORTS = {
     "load_config": "l2l.config",
     "from_mapping": "l2l.config",
     "run": "l2l.loop",
+    "RunControl": "l2l.control",
     "resume": "l2l.loop",
     "evaluation_seed": "l2l.loop",
     "load": "l2l.results_schema.reader",
@@ -41,7 +42,21 @@ _EXPORTS = {
     "TrajectoryError": "l2l.errors",
 }
 
-__all__ = sorted(_EXPORTS) + ["__version__"]
+__all__ = ["Categorical", "ConfigError", "Float", "Int", "Objective", "RunConfig", "RunControl", "SimulationResult",
+           "Simulator", "Space", "Trajectory", "TrajectoryError", "__version__", "evaluation_seed", "from_mapping",
+           "generations", "load", "load_config", "resume", "run", "traces", "validate"]
+
+if TYPE_CHECKING:  # what type checkers and IDEs see; at run time the names load lazily
+    from l2l import config, jobs, loop, optimizers, plot, results_schema, simulators, space
+    from l2l.config import RunConfig, from_mapping, load_config
+    from l2l.control import RunControl
+    from l2l.errors import ConfigError, TrajectoryError
+    from l2l.loop import evaluation_seed, resume, run
+    from l2l.objectives import Objective
+    from l2l.results_schema.reader import Trajectory, generations, load, traces
+    from l2l.results_schema.validate import validate
+    from l2l.simulators.base import SimulationResult, Simulator
+    from l2l.space import Categorical, Float, Int, Space
 
 
 _SUBMODULES = ("plot", "space", "loop", "config", "optimizers", "simulators", "jobs", "results_schema")

@@ -188,8 +188,9 @@ def run(config: RunConfig, out: str | os.PathLike | None = None, *, progress: bo
         _create(components, path)
         with trajectory_writer.TrajectoryWriter(path, lock=lock) as writer:
             writer.event("started", {"backend": config.backend.to_json(), "pid": os.getpid()})
-            _drive(components, writer, _initial_state(components), reuse={}, progress=progress,
-                   on_generation=on_generation, control=control or RunControl())
+            _drive_recording_failure(components, writer, _initial_state(components), reuse={},
+                                     progress=progress, on_generation=on_generation,
+                                     control=control or RunControl())
     return path
 
 
@@ -245,8 +246,8 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, backend: 
         with trajectory_writer.TrajectoryWriter(path, lock=lock) as writer:
             writer.event("resumed", {"generation": state["loop"]["generation"], "reused": len(reuse),
                                      "backend": config.backend.to_json(), "pid": os.getpid()})
-            _drive(components, writer, state, reuse=reuse, progress=progress, on_generation=on_generation,
-                   control=control or RunControl())
+            _drive_recording_failure(components, writer, state, reuse=reuse, progress=progress,
+                                     on_generation=on_generation, control=control or RunControl())
     return path
 
 
@@ -343,6 +344,18 @@ def _announce(executor: Executor, progress: bool) -> None:
     link = getattr(executor, "dashboard_link", None)
     if progress and link:
         print(f"dask dashboard: {link}", file=sys.stderr)
+
+
+def _drive_recording_failure(components: Components, writer, state: dict[str, Any], **options: Any) -> None:
+    """:func:`_drive`, with a ``failed`` event (and the error) in the file if the run dies of an exception."""
+    try:
+        _drive(components, writer, state, **options)
+    except Exception as exc:
+        try:
+            writer.event("failed", {"error": f"{type(exc).__name__}: {exc}"[:400]})
+        except Exception:  # noqa: BLE001 - the file itself may be what failed; the error goes on up
+            pass
+        raise
 
 
 def _drive(components: Components, writer, state: dict[str, Any], *, reuse: dict[int, Outcome],
@@ -451,7 +464,6 @@ def refuse_missing_objectives(outcomes: list[Outcome], writer) -> None:
     if not outcomes or any(o.ok or not o.error.startswith(MISSING_OBJECTIVES) for o in outcomes):
         return
     detail = outcomes[0].error[len("invalid result: "):]
-    writer.event("stopped", {"generation": 0, "reason": "the simulator does not return the objectives"})
     raise ConfigError(f"no evaluation of the first generation returned the run's objectives ({detail}); "
                       f"name the simulator's objectives in [[objectives]]; the failed evaluations are in "
                       f"{writer.path}")

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -146,35 +145,9 @@ def _detail(text: str) -> dict[str, Any]:
 
 
 def writer_alive(path: str | os.PathLike) -> bool | None:
-    """Whether a process writes ``path`` now: True, False, or None when this host cannot tell.
-
-    Reads the writer lock beside the file (see :mod:`l2l.results_schema.lock`) without taking
-    it, so looking never disturbs a writer. A lock held on another host cannot be checked.
-    """
-    try:
-        from l2l.results_schema.lock import lock_path
-    except ImportError:
-        return None
-    try:
-        text = lock_path(path).read_text()
-    except FileNotFoundError:
-        return False
-    except (OSError, UnicodeDecodeError):
-        return None
-    try:
-        info = json.loads(text)
-        pid, host = int(info["pid"]), str(info["host"])
-    except (ValueError, KeyError, TypeError):
-        return None  # the lock is being written this very moment, or holds something else
-    if host != socket.gethostname() or pid <= 0:
-        return None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # exists, belongs to someone else
-    return True
+    """Whether a process writes ``path`` now (see :func:`l2l.results_schema.lock.writer_alive`)."""
+    from l2l.results_schema.lock import writer_alive as alive
+    return alive(path)
 
 
 def run_status(kinds: list[str], details: list[str], alive: bool | None) -> tuple[str, str]:

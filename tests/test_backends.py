@@ -3,8 +3,8 @@
 import pytest
 
 import l2l
-from l2l.jobs import BACKENDS, Settings, Task
-from l2l.simulators import SIMULATORS
+from l2l.jobs import BACKENDS
+from l2l.testing import ExecutorContract
 from conftest import comparable, make_config
 
 LOCAL_BACKENDS = ["serial", "local", "dask"]
@@ -35,25 +35,11 @@ def test_every_backend_gives_the_serial_trajectory_for_the_same_seed(tmp_path, s
         assert frames[name].equals(frames["serial"]), name
 
 
-@pytest.mark.parametrize("name", LOCAL_BACKENDS)
-def test_an_executor_returns_every_submitted_task_once_in_any_order(name, scheduler):
-    executor = BACKENDS.create(name, {k: v for k, v in _backend(name, scheduler).items() if k != "name"})
-    simulator = SIMULATORS.create("sphere", {})
-    tasks = [Task(0, i, 1000 + i, {"x": float(i)}) for i in range(37)]
-    with executor:
-        executor.start(simulator, Settings(objectives=("value",)))
-        executor.submit(tasks[:20])
-        outcomes = []
-        second_batch_sent = False
-        while executor.pending:
-            outcomes += executor.wait()
-            if not second_batch_sent:  # more work arrives while the first batch runs
-                executor.submit(tasks[20:])
-                second_batch_sent = True
-        assert executor.pending == 0
-    assert sorted(o.individual for o in outcomes) == list(range(37))
-    assert all(o.ok and o.objectives["value"] == o.individual ** 2 for o in outcomes)
-    assert all(o.seed == 1000 + o.individual for o in outcomes)
+class TestEveryLocalBackendKeepsTheExecutorContract(ExecutorContract):
+    @pytest.fixture(params=LOCAL_BACKENDS)
+    def make_executor(self, request, scheduler):
+        options = {k: v for k, v in _backend(request.param, scheduler).items() if k != "name"}
+        return lambda: BACKENDS.create(request.param, options)
 
 
 def test_a_backend_with_a_bad_option_is_refused_with_the_option_named():

@@ -171,3 +171,15 @@ def test_an_objective_the_simulator_never_returns_ends_the_run_with_exit_status_
     assert "missing ['miss']" in error
     frame = l2l.load(tmp_path / "run.h5")  # what was computed is kept
     assert len(frame) == 4 and (frame["status"] == "failed").all()
+
+
+def test_a_run_that_dies_of_an_exception_says_so_in_its_file(tmp_path):
+    from l2l.summary import summarize
+    config = l2l.from_mapping({"space": {"x": {"low": -1.0, "high": 1.0}},
+                               "optimizer": {"name": "enkf", "ensemble_size": 4},
+                               "simulator": {"name": "python"}, "backend": {"name": "serial"}})
+    with pytest.raises(l2l.TrajectoryError, match="no evaluation of this generation returned outputs"):
+        l2l.run(config, tmp_path / "dies.h5", simulator=lambda params, seed: float(params["x"]))
+    with l2l.Trajectory(tmp_path / "dies.h5") as trajectory:
+        assert trajectory.events()["kind"].iloc[-1] == "failed"
+        assert summarize(trajectory).status == "failed"

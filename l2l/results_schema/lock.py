@@ -98,9 +98,51 @@ class WriterLock:
         self.release()
 
 
+def _describe(info: dict[str, Any] | None) -> str:
+    if info is None:
+        return "holder unknown"
+    return f"pid {info['pid']} on {info['host']}, since {info['since']}"
+
+
+def _parse(data: bytes) -> dict[str, Any] | None:
+    try:
+        info = json.loads(data.decode() or "{}")
+        return {"pid": int(info["pid"]), "host": str(info["host"]), "since": str(info["since"])}
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        return None  # being written this very moment, or something else
+
+
 def _holder(fd: int) -> str:
     try:
-        info = json.loads(os.pread(fd, 4096, 0).decode() or "{}")
-        return f"pid {int(info['pid'])} on {info['host']}, since {info['since']}"
-    except (ValueError, KeyError, TypeError, OSError, UnicodeDecodeError):
+        return _describe(_parse(os.pread(fd, 4096, 0)))
+    except OSError:
         return "holder unknown"
+
+
+def holder(path: str | os.PathLike) -> dict[str, Any] | None:
+    """What the lock file of ``path`` says about its writer (pid, host, since), without locking."""
+    try:
+        return _parse(lock_path(path).read_bytes()[:4096])
+    except OSError:
+        return None
+
+
+def writer_alive(path: str | os.PathLike) -> bool | None:
+    """Whether a process writes ``path`` now: True, False, or None when this host cannot tell.
+
+    Looks at the lock file without taking the lock, so looking never disturbs a
+    writer. A writer on another host cannot be checked from here; a process id
+    reused since the writer died would look alive.
+    """
+    if not lock_path(path).exists():
+        return False
+    info = holder(path)
+    if info is None or info["host"] != socket.gethostname() or info["pid"] <= 0:
+        return None
+    try:
+        os.kill(info["pid"], 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, belongs to another user
+    return True
