@@ -37,6 +37,11 @@ class Task:
     seed: int
     params: dict[str, Any]
     attempt: int = 0
+    #: Multi-fidelity segments: the budget to reach, the one the checkpoint is at, the checkpoint, the trial.
+    budget: float | None = None
+    from_budget: float = 0.0
+    checkpoint: dict[str, Any] | None = None
+    trial: int = -1
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,11 @@ class Outcome:
     started: float = 0.0
     duration: float = 0.0
     attempt: int = 0
+    #: Multi-fidelity segments (see :class:`Task`); ``checkpoint`` is what the simulator returned.
+    budget: float | None = None
+    from_budget: float = 0.0
+    trial: int = -1
+    checkpoint: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
@@ -165,13 +175,48 @@ def normalize(raw: Any, settings: Settings) -> tuple[dict, dict, dict, np.ndarra
     return {name: values[name] for name in wanted}, metrics, traces, outputs
 
 
+CURVE_PREFIX = "curve:"
+
+
+def curves(raw: Any) -> dict[str, np.ndarray]:
+    """A multi-fidelity result's curves as traces ``curve:<objective>`` of (fidelity, value) rows."""
+    curve = getattr(raw, "curve", None)
+    if not curve:
+        return {}
+    if not isinstance(curve, dict):
+        raise ValueError(f"curve must be a dict {{objective: [[fidelity, value], ...]}}, got {type(curve).__name__}")
+    out = {}
+    for name, points in curve.items():
+        array = np.asarray(points, dtype=float)
+        if array.ndim != 2 or array.shape[1] != 2:
+            raise ValueError(f"curve {name!r} must be rows of [fidelity, value], got shape {array.shape}")
+        out[f"{CURVE_PREFIX}{name}"] = array
+    return out
+
+
+def checkpoint_of(raw: Any) -> dict[str, Any] | None:
+    """A multi-fidelity result's checkpoint, checked to be storable without pickle."""
+    checkpoint = getattr(raw, "checkpoint", None)
+    if checkpoint is None:
+        return None
+    if not isinstance(checkpoint, dict):
+        raise ValueError(f"checkpoint must be a dict of arrays, numbers and strings, got {type(checkpoint).__name__}")
+    from l2l.results_schema import codec
+    try:
+        codec.encode(checkpoint)
+    except TypeError as exc:
+        raise ValueError(f"checkpoint cannot be stored without pickle: {exc}") from None
+    return dict(checkpoint)
+
+
 def evaluate(simulator: Simulator, task: Task, settings: Settings) -> Outcome:
     """Run one task; never raises for anything the simulator does."""
     context = EvaluationContext(task.generation, task.individual, task.attempt, settings.timeout,
-                                settings.run_dir)
+                                settings.run_dir, task.budget, task.from_budget, task.checkpoint, task.trial)
     started = time.time()
     clock = time.perf_counter()
-    outcome = Outcome(task.generation, task.individual, task.seed, OK, started=started, attempt=task.attempt)
+    outcome = Outcome(task.generation, task.individual, task.seed, OK, started=started, attempt=task.attempt,
+                      budget=task.budget, from_budget=task.from_budget, trial=task.trial)
     try:
         if settings.timeout and not simulator.handles_timeout:
             raw = _run_with_timeout(simulator, task, context, settings.timeout)
@@ -187,6 +232,9 @@ def evaluate(simulator: Simulator, task: Task, settings: Settings) -> Outcome:
     else:
         try:
             outcome.objectives, outcome.metrics, outcome.traces, outcome.outputs = normalize(raw, settings)
+            if task.budget is not None:
+                outcome.traces.update(curves(raw))
+                outcome.checkpoint = checkpoint_of(raw)
         except ValueError as exc:
             outcome.status, outcome.error = FAILED, f"invalid result: {exc}"
     outcome.duration = time.perf_counter() - clock
@@ -201,7 +249,8 @@ def evaluate_chunk(simulator: Simulator, tasks: Sequence[Task], settings: Settin
 def died(task: Task, reason: str) -> Outcome:
     """The outcome of a task whose worker died under it."""
     return Outcome(task.generation, task.individual, task.seed, FAILED, error=reason,
-                   started=time.time(), attempt=task.attempt)
+                   started=time.time(), attempt=task.attempt, budget=task.budget, from_budget=task.from_budget,
+                   trial=task.trial)
 
 
 class Executor:

@@ -19,6 +19,15 @@ and returns one of
   ensemble Kalman filter compares to its target).
 
 Raising an exception is allowed: the evaluation is recorded as failed.
+
+**Multi-fidelity inner loops** (see docs/multifidelity.md) also declare
+:meth:`Simulator.fidelity` (what their budget counts: training iterations,
+examples, seconds of biological time) and implement :meth:`Simulator.run_to`,
+called with the budget to reach and the checkpoint the same candidate returned
+at its previous budget (``None`` the first time). They return a
+:class:`SimulationResult` with the result at that budget, a ``curve`` (the
+objectives at intermediate fidelities) and a new ``checkpoint``: a dict of
+numpy arrays, numbers and strings, stored with the run without pickle.
 """
 
 from __future__ import annotations
@@ -41,6 +50,34 @@ class SimulationResult:
     metrics: Mapping[str, float] = field(default_factory=dict)
     traces: Mapping[str, np.ndarray] = field(default_factory=dict)
     outputs: np.ndarray | None = None
+    #: Multi-fidelity: {objective: [[fidelity, value], ...]} at the fidelities this segment passed.
+    curve: Mapping[str, Any] | None = None
+    #: Multi-fidelity: what the candidate needs to continue (arrays, numbers, strings); None: cannot.
+    checkpoint: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Fidelity:
+    """What a multi-fidelity simulator's budget counts, and its range.
+
+    ``name`` is a short word (``iterations``), ``unit`` says it for people
+    (``training iterations``); budgets run from ``minimum`` to ``maximum``
+    (whole numbers if ``integer``).
+    """
+
+    name: str
+    unit: str
+    minimum: float
+    maximum: float
+    integer: bool = True
+
+    def __post_init__(self) -> None:
+        if not (0 < self.minimum <= self.maximum) or not np.isfinite(self.maximum):
+            raise ConfigError(f"fidelity {self.name!r}: 0 < minimum <= maximum must hold, "
+                              f"got (minimum={self.minimum}, maximum={self.maximum})")
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
 
 
 @dataclass(frozen=True)
@@ -52,6 +89,12 @@ class EvaluationContext:
     attempt: int = 0
     timeout: float | None = None
     run_dir: str | None = None
+    #: Multi-fidelity: the budget to reach (None: a single-fidelity evaluation), the budget the
+    #: checkpoint was taken at, the checkpoint (None: start from scratch) and the candidate's id.
+    budget: float | None = None
+    from_budget: float = 0.0
+    checkpoint: Mapping[str, Any] | None = None
+    trial: int = -1
 
 
 @dataclass(frozen=True)
@@ -72,7 +115,19 @@ class Simulator:
 
     def evaluate(self, params: dict[str, Any], seed: int, context: EvaluationContext):
         """Entry point used by the executors; override to use the context."""
+        if context.budget is not None:
+            return self.run_to(params, seed, context.budget, context.checkpoint)
         return self.run(params, seed)
+
+    # -- multi-fidelity ------------------------------------------------------------
+    def fidelity(self) -> Fidelity | None:
+        """What this simulator's budget counts; None if it has no fidelity (the default)."""
+        return None
+
+    def run_to(self, params: dict[str, Any], seed: int, budget: float,
+               checkpoint: Mapping[str, Any] | None) -> SimulationResult | Mapping[str, float] | float:
+        """Continue the candidate ``params`` from ``checkpoint`` (None: from scratch) up to ``budget``."""
+        raise NotImplementedError(f"simulator {self.name!r} has no fidelity")
 
     def objectives(self) -> tuple[Objective, ...]:
         return self.default_objectives
