@@ -330,3 +330,42 @@ def test_export_parquet_needs_pyarrow_and_says_how_to_install_it(trajectories, t
         return
     assert code == 0
     assert len(pd.read_parquet(out)) == len(l2l.load(trajectories["failures"]))
+
+
+def test_export_and_plot_refuse_to_overwrite_a_file_unless_forced(trajectories, tmp_path, capsys):
+    config = tmp_path / "cfg.toml"
+    config.write_text("[run]\nname = 'mine'\n")
+    source = str(trajectories["sphere_ga"])
+    for command in (["export", source, "-o", str(config)], ["plot", source, "-o", str(tmp_path / "cfg.png")],
+                    ["compare", source, "-o", str(tmp_path / "cfg.png")]):
+        (tmp_path / "cfg.png").write_bytes(b"my figure")
+        assert main(command) == 2, command
+        err = capsys.readouterr().err
+        assert "already exists" in err and "--force" in err and err.count("\n") == 1, err
+    assert config.read_text() == "[run]\nname = 'mine'\n" and (tmp_path / "cfg.png").read_bytes() == b"my figure"
+    assert main(["export", source, "-o", str(config), "--force"]) == 0
+    assert config.read_text().startswith("generation,individual,status")
+    assert main(["plot", source, "-o", str(tmp_path / "cfg.png"), "--force"]) == 0
+    assert (tmp_path / "cfg.png").read_bytes()[:4] == b"\x89PNG"
+    assert main(["export", source, "-o", source, "--force"]) == 2  # never the trajectory itself
+    assert "is the input file" in capsys.readouterr().err and l2l.validate(source) == []
+
+
+def test_an_output_path_that_cannot_be_written_gets_one_line(trajectories, tmp_path, capsys):
+    source = str(trajectories["sphere_ga"])
+    (tmp_path / "afile").write_text("x")
+    dangling = tmp_path / "dangling.csv"
+    dangling.symlink_to(tmp_path / "nowhere" / "target.csv")
+    for output, message in ((tmp_path / "afile" / "x.csv", "is a file, not a folder"),
+                            (tmp_path / "missing" / "x.csv", "does not exist"),
+                            (tmp_path, "is a folder"),
+                            (Path("/proc/x.csv"), "/proc"),
+                            (dangling, "already exists")):
+        for command in (["export", source, "-o", str(output)], ["plot", source, "-o", str(output) + ".png"]):
+            if command[0] == "plot" and output in (tmp_path, dangling):
+                continue
+            assert main(command) == 2, command
+            err = capsys.readouterr().err
+            assert message in err and err.count("\n") == 1 and "Traceback" not in err, (command, err)
+    assert main(["export", source, "-o", str(dangling), "--force"]) == 0  # the link is replaced, not followed
+    assert dangling.is_file() and not dangling.is_symlink() and not (tmp_path / "nowhere").exists()

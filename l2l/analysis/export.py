@@ -13,6 +13,7 @@ import os
 import sys
 from pathlib import Path
 
+from l2l.analysis.outputs import check_output, write_atomically
 from l2l.errors import ConfigError
 from l2l.results_schema.reader import load
 
@@ -23,11 +24,15 @@ def default_output(path: str | os.PathLike, format: str) -> Path:
     return Path(path).with_suffix(FORMATS[format])
 
 
-def export(path: str | os.PathLike, format: str = "csv", out: str | os.PathLike | None = None) -> Path | None:
+def export(path: str | os.PathLike, format: str = "csv", out: str | os.PathLike | None = None,
+           force: bool = False) -> Path | None:
     """Write the evaluations of ``path`` to ``out`` (default: beside it); ``out='-'`` writes CSV to stdout.
 
-    Raises :class:`ConfigError` for an unknown format, or for Parquet without
-    pyarrow (install the ``parquet`` extra). The file appears complete or not at all.
+    Raises :class:`ConfigError` for an unknown format, for Parquet without
+    pyarrow (install the ``parquet`` extra), and for an output that exists
+    (unless ``force``), is the trajectory itself, or whose folder is missing
+    or not writable; :class:`~l2l.errors.TrajectoryError` for a file that is
+    not a readable trajectory. The file appears complete or not at all.
     """
     if format not in FORMATS:
         raise ConfigError(f"--format must be one of {', '.join(FORMATS)}, got {format!r}")
@@ -36,23 +41,12 @@ def export(path: str | os.PathLike, format: str = "csv", out: str | os.PathLike 
                           "pip install 'l2l[parquet]' (or pip install pyarrow), or use --format csv")
     if str(out) == "-" and format != "csv":
         raise ConfigError("only --format csv can be written to standard output (-o -)")
+    target = None if str(out) == "-" else \
+        check_output(Path(out) if out else default_output(path, format), force=force, inputs=[path])
     frame = load(path)
-    if str(out) == "-":
+    if target is None:
         frame.to_csv(sys.stdout, index=False)
         return None
-    target = Path(out) if out else default_output(path, format)
-    if not target.parent.is_dir():
-        raise ConfigError(f"output {str(target)!r}: folder {str(target.parent)!r} does not exist")
-    if target.resolve() == Path(path).resolve():
-        raise ConfigError(f"output {str(target)!r} is the trajectory itself; choose another -o")
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        if format == "csv":
-            frame.to_csv(tmp, index=False)
-        else:
-            frame.to_parquet(tmp, index=False)
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return target
+    if format == "csv":
+        return write_atomically(target, lambda tmp: frame.to_csv(tmp, index=False))
+    return write_atomically(target, lambda tmp: frame.to_parquet(tmp, index=False))

@@ -9,6 +9,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from l2l.analysis.outputs import check_output
+from l2l.errors import ConfigError
+
 KINDS = ("overview", "fitness", "parameters", "scatter", "pareto", "failures")
 
 
@@ -20,14 +23,18 @@ def default_plot_output(path: str, kind: str) -> Path:
 
 def _plot(args: argparse.Namespace) -> int:
     from l2l.plot import figure, save
+    from l2l.plot.figures import FORMATS
 
     options = {}
     if args.objective and args.kind in ("fitness", "pareto"):
         options["objectives"] = [args.objective]
     elif args.objective and args.kind != "failures":
         options["objective"] = args.objective
-    out = Path(args.output) if args.output else default_plot_output(args.file, args.kind)
-    save(figure(args.file, args.kind, **options), out, dpi=args.dpi)
+    out = check_output(Path(args.output) if args.output else default_plot_output(args.file, args.kind),
+                       force=args.force, inputs=[args.file])
+    if out.suffix.lower() not in FORMATS:
+        raise ConfigError(f"output {str(out)!r}: the file name must end in one of {', '.join(FORMATS)}")
+    save(figure(args.file, args.kind, **options), out, dpi=args.dpi, overwrite=args.force)
     print(out)
     return 0
 
@@ -39,11 +46,12 @@ def _compare(args: argparse.Namespace) -> int:
     from l2l.plot.compare import _table, common_objectives
     from l2l.plot.data import load_run
 
+    out = check_output(Path(args.output) if args.output else Path(args.files[0]).with_name("comparison.png"),
+                       force=args.force, inputs=args.files)
     runs = [load_run(path, errors=False) for path in args.files]
     objectives = [args.objective] if args.objective else None
     fig = compare(runs, objectives=objectives)
-    out = Path(args.output) if args.output else Path(args.files[0]).with_name("comparison.png")
-    save(fig, out, dpi=args.dpi)
+    save(fig, out, dpi=args.dpi, overwrite=args.force)
     shared = common_objectives(runs)
     if args.objective:
         shared = [o for o in shared if o.name == args.objective]
@@ -69,7 +77,7 @@ def _watch(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from l2l.analysis.export import export
 
-    target = export(args.file, args.format, args.output)
+    target = export(args.file, args.format, args.output, force=args.force)
     if target is not None:
         print(target)
     return 0
@@ -87,6 +95,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", help="output file, .png, .svg or .pdf (default: FILE.png or FILE.KIND.png)")
     p.add_argument("--objective", help="objective to colour by / to plot (default: the first)")
     p.add_argument("--dpi", type=int, default=110, help="resolution of PNG output (default 110)")
+    p.add_argument("--force", action="store_true", help="overwrite the output file if it exists")
     p.set_defaults(func=_plot)
 
     p = subparsers.add_parser("compare", help="best so far of several runs on one plot, and a table",
@@ -96,6 +105,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", help="output figure (default: comparison.png beside the first file)")
     p.add_argument("--objective", help="compare only this objective")
     p.add_argument("--dpi", type=int, default=110)
+    p.add_argument("--force", action="store_true", help="overwrite the output file if it exists")
     p.set_defaults(func=_compare)
 
     p = subparsers.add_parser("report", help="one self-contained HTML report of a run",
@@ -121,4 +131,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("file", help="trajectory (.h5)")
     p.add_argument("--format", choices=("csv", "parquet"), default="csv", help="csv (default) or parquet")
     p.add_argument("-o", "--output", help="output file (default: FILE.csv / FILE.parquet; '-' for standard output)")
+    p.add_argument("--force", action="store_true", help="overwrite the output file if it exists")
     p.set_defaults(func=_export)

@@ -13,6 +13,7 @@ import numpy as np
 from matplotlib.cm import ScalarMappable
 from matplotlib.figure import Figure
 
+from l2l.analysis.outputs import check_output, write_atomically
 from l2l.errors import ConfigError, TrajectoryError
 from l2l.objectives import Objective
 from l2l.plot import panels
@@ -229,22 +230,19 @@ def figure(source: Any, kind: str = "overview", **options: Any) -> Figure:
     return _KIND_FUNCTIONS[kind](source, **options)
 
 
-def save(fig: Figure, path: str | os.PathLike, dpi: int = 110) -> Path:
-    """Write ``fig`` to ``path`` (.png, .svg or .pdf) atomically: a failure leaves no partial file."""
+def save(fig: Figure, path: str | os.PathLike, dpi: int = 110, overwrite: bool = True) -> Path:
+    """Write ``fig`` to ``path`` (.png, .svg or .pdf) atomically: a failure leaves no partial file.
+
+    ``overwrite=False`` refuses an existing file (:class:`ConfigError`), as
+    the ``plot`` and ``compare`` commands do without ``--force``.
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         raise ConfigError(f"output {str(path)!r}: the file name must end in one of {', '.join(FORMATS)}")
-    if not path.parent.is_dir():
-        raise ConfigError(f"output {str(path)!r}: folder {str(path.parent)!r} does not exist")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        fig.savefig(tmp, format=suffix[1:], dpi=dpi, metadata=_metadata(suffix))
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return path
+    check_output(path, force=overwrite)
+    return write_atomically(path, lambda tmp: fig.savefig(tmp, format=suffix[1:], dpi=dpi,
+                                                          metadata=_metadata(suffix)))
 
 
 def _metadata(suffix: str) -> dict[str, Any]:

@@ -1,0 +1,59 @@
+"""Where the analysis commands write: checked before any work, written atomically, never over a file unasked.
+
+:func:`check_output` refuses an output path that exists (unless ``force``),
+that is one of the inputs (even with ``force``), whose folder is missing, is
+a file, or cannot be written. :func:`write_atomically` writes through a
+temporary file in the same folder and moves it into place, so a failure
+leaves nothing behind and a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable, Iterable
+
+from l2l.errors import ConfigError
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
+    except OSError:
+        return False
+
+
+def check_output(target: str | os.PathLike, *, force: bool = False,
+                 inputs: Iterable[str | os.PathLike] = ()) -> Path:
+    """``target`` as a Path if it may be written; :class:`ConfigError` (one line) if not."""
+    target = Path(target)
+    for source in inputs:
+        if _same(target, Path(source)):
+            raise ConfigError(f"output {str(target)!r} is the input file {str(source)!r}; choose another -o")
+    folder = target.parent
+    if not folder.exists():
+        raise ConfigError(f"output {str(target)!r}: folder {str(folder)!r} does not exist")
+    if not folder.is_dir():
+        raise ConfigError(f"output {str(target)!r}: {str(folder)!r} is a file, not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ConfigError(f"output {str(target)!r}: folder {str(folder)!r} is not writable")
+    if target.is_dir():
+        raise ConfigError(f"output {str(target)!r} is a folder; give a file name")
+    if (target.exists() or target.is_symlink()) and not force:
+        raise ConfigError(f"output {str(target)!r} already exists; choose another -o, or add --force "
+                          f"to overwrite it")
+    return target
+
+
+def write_atomically(target: Path, write: Callable[[Path], None]) -> Path:
+    """Call ``write(temporary path)``, then move the result to ``target`` (replacing a symlink, not its target)."""
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {str(target)!r}: {exc.strerror or exc}") from None
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return target
