@@ -9,6 +9,7 @@ import time
 import h5py
 import numpy as np
 import pandas as pd
+import pytest
 
 import l2l
 from l2l.results_schema.validate import validate
@@ -121,3 +122,54 @@ def test_a_second_process_reads_the_file_while_the_run_writes_it(tmp_path):
     assert len(set(growing)) >= 3, seen  # several states of progress were read
     assert growing == sorted(growing)
     assert len(l2l.load(path)) == 200 and validate(path) == []
+
+
+def test_load_works_in_a_process_that_holds_the_file_open_with_other_flags(tmp_path):
+    path = l2l.run(make_config(run={"generations": 1}), tmp_path / "run.h5")
+    expected = l2l.load(path)
+    for mode, options in (("r", {"swmr": True}), ("r", {"swmr": True, "locking": True}), ("r", {}),
+                          ("r", {"locking": "best-effort"}), ("r+", {})):
+        with h5py.File(path, mode, libver="latest", **options) as mine:  # e.g. the SPEC's own recipe
+            pd.testing.assert_frame_equal(l2l.load(path), expected)
+            assert mine["evaluations/generation"].shape[0] == len(expected)  # still open and usable
+
+
+def test_a_metric_named_like_a_parameter_column_gets_the_metric_prefix(tmp_path):
+    from file_corruptions import build_base
+
+    path = build_base(tmp_path)  # its simulator returns a metric "k"; "k" is also a parameter
+    frame = l2l.load(path)
+    with l2l.Trajectory(path) as trajectory:
+        assert trajectory.metric_columns == {"k": "metric:k", "rate": "rate"}
+        seeds = trajectory.file["evaluations/seed"][:]
+        metric = trajectory.file["evaluations/metrics/k"][:]
+    ok = frame["status"] == "ok"
+    assert frame["k"].dtype.kind == "i" and frame["k"].between(1, 4).all()
+    assert (frame.loc[ok, "metric:k"] == frame.loc[ok, "seed"] % 7).all()
+    assert np.array_equal(np.sort(metric[~np.isnan(metric)]), np.sort((seeds % 7)[~np.isnan(metric)]))
+
+
+def test_decoding_refuses_pickles_object_arrays_and_malformed_values_with_one_error():
+    import pickle
+    import struct
+
+    from l2l.errors import TrajectoryError
+    from l2l.results_schema import codec
+
+    def encoded(header):
+        text = json.dumps(header).encode()
+        return b"L2L1" + struct.pack("<Q", len(text)) + text + bytes(64)
+
+    value = {"a": np.arange(3.0), "b": [1, float("nan")]}
+    decoded = codec.decode(codec.encode(value))
+    assert np.array_equal(decoded["a"], value["a"]) and np.isnan(decoded["b"][1])
+    for data in (pickle.dumps(value), b"L2L1" + struct.pack("<Q", 10 ** 12) + b"{}",
+                 encoded({"a": {"__ndarray__": ["|O", [1], 0, 8]}}),
+                 encoded({"a": {"__ndarray__": ["i8,O", [1], 0, 16]}}),
+                 encoded({"a": {"__ndarray__": ["<f8", [3], 0, 8]}}),
+                 encoded({"a": {"__ndarray__": ["<f8", [-1], 0, 8]}}),
+                 encoded({"a": {"__ndarray__": ["no such dtype", [1], 0, 8]}}),
+                 encoded({"a": {"__ndarray__": [1, 2]}}), encoded({"a": {"__float__": "1e999x"}}),
+                 b"L2L1" + struct.pack("<Q", 200_000) + b"[" * 100_000 + b"]" * 100_000):
+        with pytest.raises(TrajectoryError):
+            codec.decode(data)

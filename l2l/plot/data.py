@@ -59,8 +59,7 @@ class RunData:
                 categorical.update(columns)
             if getattr(p, "log", False):
                 log.update(columns)
-        taken = set(parameters) | {o.name for o in trajectory.objectives}
-        metrics = [m if m not in taken else f"metric:{m}" for m in trajectory.metric_names]
+        metrics = list(trajectory.metric_columns.values())
         return cls(name=str(trajectory.run.get("name") or trajectory.path.stem), frame=frame,
                    objectives=tuple(trajectory.objectives), parameters=parameters, categorical=categorical,
                    log=log, metrics=metrics, run=dict(trajectory.run), events=trajectory.events(),

@@ -25,6 +25,7 @@ MAGIC = b"L2L1"
 _ARRAY = "__ndarray__"
 _FLOAT = "__float__"
 _ALLOWED_KINDS = frozenset("biuf")
+_NON_FINITE = ("nan", "inf", "-inf")
 
 
 def _pack(value: Any, arrays: list[bytes], offset: list[int]) -> Any:
@@ -54,17 +55,38 @@ def _pack(value: Any, arrays: list[bytes], offset: list[int]) -> Any:
     raise TypeError(f"cannot store a value of type {type(value).__name__}: {value!r}")
 
 
+def _array(entry: Any, body: memoryview) -> np.ndarray:
+    if not isinstance(entry, list) or len(entry) != 4:
+        raise TrajectoryError("corrupt encoded value: an array entry is not [dtype, shape, offset, nbytes]")
+    dtype, shape, offset, nbytes = entry
+    if not isinstance(dtype, str) or not isinstance(shape, list) or not all(_is_count(n) for n in shape) \
+            or not _is_count(offset) or not _is_count(nbytes):
+        raise TrajectoryError("corrupt encoded value: an array entry is not [dtype, shape, offset, nbytes]")
+    try:
+        dtype = np.dtype(dtype)
+    except (TypeError, ValueError, SyntaxError):
+        raise TrajectoryError(f"refusing to decode an array of dtype {dtype[:40]!r}") from None
+    if dtype.kind not in _ALLOWED_KINDS or dtype.hasobject or dtype.fields is not None or dtype.subdtype:
+        raise TrajectoryError(f"refusing to decode an array of dtype {dtype}")
+    if offset + nbytes > len(body):
+        raise TrajectoryError("an encoded array points past the end of its value")
+    if nbytes != math.prod(shape) * dtype.itemsize:
+        raise TrajectoryError(f"corrupt encoded value: {nbytes} bytes do not hold a {dtype} array of shape "
+                              f"{tuple(shape)}")
+    return np.frombuffer(body[offset:offset + nbytes], dtype=dtype).reshape(shape).copy()
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
 def _unpack(value: Any, body: memoryview) -> Any:
     if isinstance(value, dict):
         if _ARRAY in value and len(value) == 1:
-            dtype, shape, offset, nbytes = value[_ARRAY]
-            dtype = np.dtype(dtype)
-            if dtype.kind not in _ALLOWED_KINDS:
-                raise TrajectoryError(f"refusing to decode an array of dtype {dtype}")
-            if offset < 0 or offset + nbytes > len(body):
-                raise TrajectoryError("an encoded array points past the end of its value")
-            return np.frombuffer(body[offset:offset + nbytes], dtype=dtype).reshape(shape).copy()
+            return _array(value[_ARRAY], body)
         if _FLOAT in value and len(value) == 1:
+            if value[_FLOAT] not in _NON_FINITE:
+                raise TrajectoryError(f"corrupt encoded value: {_FLOAT} must be one of {', '.join(_NON_FINITE)}")
             return float(value[_FLOAT])
         return {k: _unpack(v, body) for k, v in value.items()}
     if isinstance(value, list):
@@ -80,15 +102,26 @@ def encode(value: Any) -> bytes:
 
 
 def decode(data: bytes | np.ndarray) -> Any:
-    """Inverse of :func:`encode`."""
+    """Inverse of :func:`encode`; raises :class:`TrajectoryError` (one line) for anything else.
+
+    Never executes code: a pickle, an array of objects or of any other
+    non-numeric dtype, malformed or too deeply nested JSON are refused.
+    """
     if isinstance(data, np.ndarray):
+        if data.dtype != np.dtype("u1"):
+            raise TrajectoryError(f"corrupt encoded value: stored as {data.dtype}, not bytes")
         data = data.tobytes()
     data = bytes(data)
     if data[:4] != MAGIC or len(data) < 12:
-        raise TrajectoryError("corrupt encoded value: wrong magic bytes")
+        what = " (a Python pickle)" if data[:1] == b"\x80" else ""
+        raise TrajectoryError(f"corrupt encoded value: wrong magic bytes{what}")
     (length,) = struct.unpack("<Q", data[4:12])
+    if length > len(data) - 12:
+        raise TrajectoryError("corrupt encoded value: its header is longer than the value")
     try:
         header = json.loads(data[12:12 + length].decode("utf-8"))
-    except ValueError as exc:
-        raise TrajectoryError(f"corrupt encoded value: {exc}") from exc
-    return _unpack(header, memoryview(data)[12 + length:])
+        return _unpack(header, memoryview(data)[12 + length:])
+    except RecursionError:
+        raise TrajectoryError("corrupt encoded value: nested too deeply") from None
+    except (ValueError, TypeError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise TrajectoryError(f"corrupt encoded value: {exc}") from None

@@ -50,3 +50,25 @@ BLOBS = {"errors": np.dtype("u1"), "traces": np.dtype("u1"), "states": np.dtype(
 
 EVENT_KIND = np.dtype("S16")
 EVENT_DETAIL = np.dtype("S512")
+
+#: The run's event log: three datasets of equal length under /run.
+EVENT_COLUMNS = {"event_time": np.dtype("<f8"), "event_kind": "S", "event_detail": "S"}
+
+#: Attributes of /run that hold JSON text, with the JSON type each must have.
+JSON_RUN_ATTRS: dict[str, type] = {"config": dict, "versions": dict, "space": dict, "objectives": list,
+                                   "optimizer": dict, "simulator": dict, "backend": dict}
+#: Attributes of /run that hold plain text (never parsed as JSON).
+TEXT_RUN_ATTRS = ("name", "host", "created", "user")
+
+#: Evaluation seeds are below 2**63 (they fit a signed 64-bit integer).
+SEED_LIMIT = np.uint64(2 ** 63)
+#: Times are seconds since 1970 within pandas' datetime range (about 1677 to 2262).
+MAX_TIME = 9.2e9
+#: A trajectory holds a few dozen objects, nested three deep; readers look no further than these bounds.
+MAX_OBJECTS = 20_000
+MAX_DEPTH = 8
+
+
+def parameter_dtype(kind: str) -> np.dtype:
+    """Dtype of a parameter column: int64 for ``int`` and ``categorical`` (an index into the choices)."""
+    return np.dtype("<i8") if kind in ("int", "categorical") else np.dtype("<f8")

@@ -3,86 +3,86 @@
 Files are opened read-only in SWMR mode, so they can be read while a run
 writes them and after its writer died. Only committed rows are returned.
 Nothing read from a file is ever executed: attributes are JSON, arrays are
-numeric, states and traces go through :mod:`l2l.results_schema.codec`.
+numeric, states and traces go through :mod:`l2l.results_schema.codec`, and
+links are never followed (a file holding one is refused).
+
+A file that is not a trajectory, or a damaged one, raises
+:class:`~l2l.errors.TrajectoryError` with one line naming the file and what is
+wrong, within about a second (see :mod:`l2l.results_schema.opening`): when it
+is opened for what every reader relies on (:mod:`l2l.results_schema.structure`),
+and when rows are read for the values read.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
 import os
-import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import h5py
 import numpy as np
 import pandas as pd
 
 from l2l.errors import TrajectoryError
-from l2l.objectives import Objective
-from l2l.results_schema import codec
-from l2l.results_schema.layout import FORMAT, SCHEMA_VERSION, STATUS_NAMES, SUMMARY_STATISTICS
-from l2l.results_schema.writer import committed_generations, committed_rows
-from l2l.space import Categorical, Space
+from l2l.results_schema import codec, structure
+from l2l.results_schema import values as checks
+from l2l.results_schema.layout import STATUS_NAMES, SUMMARY_STATISTICS
+from l2l.results_schema.opening import open_hdf5
+from l2l.space import Categorical
 
 RESERVED = ("generation", "individual", "status", "seed", "attempts", "started", "duration", "error")
 
+#: What h5py, numpy and pandas raise on data a damaged file holds; readers turn these into TrajectoryError.
+_READ_ERRORS = (OSError, KeyError, ValueError, TypeError, IndexError, RuntimeError, OverflowError,
+                RecursionError, MemoryError)
 
-def open_file(path: str | os.PathLike, retries: int = 20) -> h5py.File:
-    """Open a trajectory read-only (SWMR); retry briefly while a writer swaps the file."""
+
+def open_file(path: str | os.PathLike) -> h5py.File:
+    """Open a trajectory read-only (SWMR, no file lock) after checking it is one; one-line TrajectoryError if not.
+
+    Waits at most about a second, also for a truncated, damaged or foreign file
+    or a named pipe. The structure of the file is not checked here (use
+    :class:`Trajectory`, or :func:`l2l.results_schema.validate.validate`).
+    """
     path = Path(path)
-    if not path.exists():
-        raise TrajectoryError(f"{path}: no such file")
-    last: Exception | None = None
-    for _ in range(retries):
-        try:
-            # No file lock: a reader must never stop the writer from (re)opening the file.
-            f = h5py.File(path, "r", libver="latest", swmr=True, locking=False)
-            break
-        except OSError as exc:
-            last = exc
-            if "file signature not found" in str(exc) or "not an HDF5" in str(exc):
-                raise TrajectoryError(f"{path} is not an HDF5 file, so not an l2l trajectory") from None
-            time.sleep(0.1)
-    else:
-        raise TrajectoryError(f"cannot open {path}: {last}")
-    if f.attrs.get("format") != FORMAT:
+    f = open_hdf5(path)
+    try:
+        fmt = f.attrs.get("format")
+    except _READ_ERRORS as exc:
         f.close()
-        raise TrajectoryError(f"{path} is not an l2l trajectory (no format attribute {FORMAT!r})")
-    version = int(f.attrs.get("schema_version", -1))
-    if version > SCHEMA_VERSION:
+        raise TrajectoryError(f"{path}: unreadable HDF5 metadata: {structure._line(exc)}") from None
+    if isinstance(fmt, bytes):
+        fmt = fmt.decode("utf-8", errors="replace")
+    if fmt != structure.FORMAT:
         f.close()
-        raise TrajectoryError(f"{path} has schema version {version}; this l2l reads up to {SCHEMA_VERSION}: "
-                              f"upgrade l2l")
+        raise TrajectoryError(f"{path} is not an l2l trajectory (no format attribute {structure.FORMAT!r})")
     return f
 
 
-def _attr(value: Any) -> Any:
-    if isinstance(value, bytes):
-        value = value.decode()
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
 class Trajectory:
-    """A read-only view of one trajectory file (use as a context manager)."""
+    """A read-only view of one trajectory file (use as a context manager).
+
+    Opening checks the structure readers rely on and raises
+    :class:`TrajectoryError` (one line) if the file does not have it; reading
+    rows checks the values read.
+    """
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
         self._file = open_file(self.path)
-        run = self._file["run"]
-        self.run = {key: _attr(value) for key, value in run.attrs.items()}
-        self.space = Space.from_json(self.run["space"])
-        self.objectives = tuple(Objective.from_json(o) for o in self.run["objectives"])
-        self.schema_version = int(self._file.attrs["schema_version"])
-        self.n_evaluations = committed_rows(self._file)
-        self.n_generations = committed_generations(self._file)
+        layout, problems = structure.inspect(self._file)
+        if layout is None:
+            self._file.close()
+            more = f" (and {len(problems) - 1} more; see: l2l validate {self.path})" if len(problems) > 1 else ""
+            raise TrajectoryError(f"{self.path}: {problems[0]}{more}")
+        self._layout = layout
+        self.run = layout.run
+        self.space = layout.space
+        self.objectives = layout.objectives
+        self.schema_version = layout.schema_version
+        self.n_evaluations = layout.rows
+        self.n_generations = layout.generations
 
     def close(self) -> None:
         self._file.close()
@@ -93,34 +93,84 @@ class Trajectory:
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
+    @contextlib.contextmanager
+    def _reading(self, what: str) -> Iterator[None]:
+        try:
+            yield
+        except TrajectoryError as exc:
+            text = str(exc)
+            raise TrajectoryError(text if text.startswith(str(self.path)) else f"{self.path}: {what}: {text}") \
+                from None
+        except _READ_ERRORS as exc:
+            raise TrajectoryError(f"{self.path}: cannot read {what}: {structure._line(exc)}") from None
+
+    def _check(self, problems: list[str]) -> None:
+        if problems:
+            raise TrajectoryError(problems[0])
+
+    def _ds(self, name: str) -> h5py.Dataset:
+        return self._layout.datasets[name]
+
     @property
     def file(self) -> h5py.File:
+        """The open h5py file (read-only); every path the spec names is a hard-linked object in it."""
         return self._file
 
     @property
     def metric_names(self) -> list[str]:
-        return list(self._file["evaluations/metrics"])
+        return list(self._layout.metrics)
+
+    @property
+    def metric_columns(self) -> dict[str, str]:
+        """Column of each metric in :meth:`evaluations`: its name, or ``metric:<name>`` if that is taken.
+
+        Taken are the reserved columns (``generation`` ... ``error``), the
+        parameter columns (``x``, ``w[0,1]``) and the objectives; the prefix is
+        repeated in the unlikely case that the prefixed name is taken too.
+        """
+        taken = set(RESERVED) | set(self.space.columns()) | {o.name for o in self.objectives}
+        columns = {}
+        for name in self.metric_names:
+            column = name
+            while column in taken:
+                column = f"metric:{column}"
+            taken.add(column)
+            columns[name] = column
+        return columns
 
     # -- evaluations ---------------------------------------------------------------
     def _column(self, name: str, n: int) -> np.ndarray:
-        return self._file["evaluations"][name][:n]
+        return self._ds(f"evaluations/{name}")[:n]
+
+    def _columns(self, names: tuple[str, ...], n: int) -> dict[str, np.ndarray]:
+        """Evaluation columns for the first ``n`` rows, value-checked."""
+        columns = {name: self._column(name, n) for name in names}
+        self._check(checks.row_problems(columns, self._layout))
+        return columns
 
     def evaluations(self, errors: bool = True) -> pd.DataFrame:
         """One row per committed evaluation, sorted by (generation, individual)."""
+        with self._reading("the evaluations"):
+            return self._evaluations(errors)
+
+    def _evaluations(self, errors: bool) -> pd.DataFrame:
         n = self.n_evaluations
-        ev = self._file["evaluations"]
+        names = ("generation", "individual", "status", "seed", "attempts", "started", "duration")
+        columns = self._columns(names + (("error_start", "error_length") if errors else ()), n)
+        params = {p.name: self._ds(f"evaluations/params/{p.name}")[:n] for p in self.space.parameters}
+        self._check(checks.row_problems(params, self._layout))
         data: dict[str, Any] = {
-            "generation": ev["generation"][:n],
-            "individual": ev["individual"][:n],
-            "status": pd.Categorical.from_codes(ev["status"][:n].astype(np.int8),
+            "generation": columns["generation"],
+            "individual": columns["individual"],
+            "status": pd.Categorical.from_codes(columns["status"].astype(np.int8),
                                                 categories=[STATUS_NAMES[i] for i in sorted(STATUS_NAMES)]),
-            "seed": ev["seed"][:n],
-            "attempts": ev["attempts"][:n],
-            "started": pd.to_datetime(ev["started"][:n], unit="s", utc=True),
-            "duration": ev["duration"][:n],
+            "seed": columns["seed"],
+            "attempts": columns["attempts"],
+            "started": pd.to_datetime(columns["started"], unit="s", utc=True),
+            "duration": columns["duration"],
         }
         for p in self.space.parameters:
-            values = ev["params"][p.name][:n]
+            values = params[p.name]
             if isinstance(p, Categorical):
                 data[p.name] = pd.Categorical.from_codes(values, categories=list(p.choices)) \
                     if all(isinstance(c, str) for c in p.choices) else np.asarray(p.choices, dtype=object)[values]
@@ -130,14 +180,12 @@ class Trajectory:
                     data[column] = flat[:, i]
             else:
                 data[p.name] = values
-        taken = set(data)
         for o in self.objectives:
-            data[o.name] = ev["objectives"][o.name][:n]
-            taken.add(o.name)
-        for name in self.metric_names:
-            data[name if name not in taken else f"metric:{name}"] = ev["metrics"][name][:n]
+            data[o.name] = self._ds(f"evaluations/objectives/{o.name}")[:n]
+        for name, column in self.metric_columns.items():
+            data[column] = self._ds(f"evaluations/metrics/{name}")[:n]
         if errors:
-            data["error"] = self._errors(n)
+            data["error"] = self._errors(columns["error_start"], columns["error_length"])
         frame = pd.DataFrame(data)
         order = np.lexsort((frame["individual"].to_numpy(), frame["generation"].to_numpy()))
         if not (order == np.arange(n)).all():
@@ -147,84 +195,105 @@ class Trajectory:
         frame.attrs["path"] = str(self.path)
         return frame
 
-    def _errors(self, n: int) -> np.ndarray:
-        out = np.full(n, None, dtype=object)
-        lengths = self._column("error_length", n)
+    def _errors(self, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        out = np.full(len(lengths), None, dtype=object)
         rows = np.flatnonzero(lengths)
         if len(rows):
-            starts = self._column("error_start", n)[rows]
-            blob = self._file["blobs/errors"]
+            starts = starts[rows]
             low, high = int(starts.min()), int((starts + lengths[rows]).max())
-            data = blob[low:high].tobytes()
+            data = self._ds("blobs/errors")[low:high].tobytes()
             for row, start, length in zip(rows, starts, lengths[rows]):
                 out[row] = data[start - low:start - low + length].decode("utf-8", errors="replace")
         return out
 
     # -- generations -----------------------------------------------------------------
+    def _generation_columns(self, names: tuple[str, ...]) -> dict[str, np.ndarray]:
+        g = self.n_generations
+        columns = {name: self._ds(f"generations/{name}")[:g] for name in names}
+        self._check(checks.generation_problems(columns, self._layout))
+        return columns
+
     def generations(self) -> pd.DataFrame:
         """One row per committed generation: counts, times, best/median/worst per objective."""
-        g = self.n_generations
-        gen = self._file["generations"]
-        data: dict[str, Any] = {"generation": gen["generation"][:g], "evaluations": gen["evaluations"][:g],
-                                "failed": gen["failed"][:g],
-                                "started": pd.to_datetime(gen["started"][:g], unit="s", utc=True),
-                                "finished": pd.to_datetime(gen["finished"][:g], unit="s", utc=True)}
-        for o in self.objectives:
-            for stat in SUMMARY_STATISTICS:
-                data[f"{o.name}_{stat}"] = gen[stat][o.name][:g]
-        return pd.DataFrame(data)
+        with self._reading("the generations"):
+            g = self.n_generations
+            columns = self._generation_columns(("generation", "evaluations", "failed", "started", "finished"))
+            data: dict[str, Any] = {"generation": columns["generation"], "evaluations": columns["evaluations"],
+                                    "failed": columns["failed"],
+                                    "started": pd.to_datetime(columns["started"], unit="s", utc=True),
+                                    "finished": pd.to_datetime(columns["finished"], unit="s", utc=True)}
+            for o in self.objectives:
+                for stat in SUMMARY_STATISTICS:
+                    data[f"{o.name}_{stat}"] = self._ds(f"generations/{stat}/{o.name}")[:g]
+            return pd.DataFrame(data)
 
     def state(self, generation: int | None = None) -> Any:
         """The loop and optimizer state saved after ``generation`` (default: the last one)."""
         g = self.n_generations
         if g == 0:
             raise TrajectoryError(f"{self.path} has no completed generation yet")
-        gen = self._file["generations"]
-        numbers = gen["generation"][:g]
-        index = g - 1 if generation is None else int(np.flatnonzero(numbers == generation)[0]) \
-            if (numbers == generation).any() else None
-        if index is None:
-            raise TrajectoryError(f"{self.path} has no generation {generation}")
-        start, length = int(gen["state_start"][index]), int(gen["state_length"][index])
-        return codec.decode(self._file["blobs/states"][start:start + length])
+        with self._reading("the optimizer state"):
+            columns = self._generation_columns(("generation", "state_start", "state_length"))
+            matches = np.flatnonzero(columns["generation"] == generation) if generation is not None else [g - 1]
+            if not len(matches):
+                raise TrajectoryError(f"{self.path} has no generation {generation}")
+            index = int(matches[0])
+            start, length = int(columns["state_start"][index]), int(columns["state_length"][index])
+            state = codec.decode(self._ds("blobs/states")[start:start + length])
+            if not isinstance(state, dict) or not {"optimizer", "loop"} <= set(state):
+                raise TrajectoryError(f"the state of generation {columns['generation'][index]} lacks "
+                                      f"'optimizer' or 'loop'")
+            return state
 
     def traces(self, rows: Any = None) -> list[dict[str, np.ndarray]]:
         """Decoded traces, one dict per evaluation, in the file's row order (default: all rows)."""
         n = self.n_evaluations
-        starts, lengths = self._column("trace_start", n), self._column("trace_length", n)
-        blob = self._file["blobs/traces"]
-        indices = range(n) if rows is None else np.atleast_1d(rows)
-        return [codec.decode(blob[starts[i]:starts[i] + lengths[i]]) if lengths[i] else {}
-                for i in indices]
+        with self._reading("the traces"):
+            columns = self._columns(("trace_start", "trace_length"), n)
+            starts, lengths = columns["trace_start"], columns["trace_length"]
+            blob = self._ds("blobs/traces")
+            indices = range(n) if rows is None else np.atleast_1d(rows)
+            out = []
+            for i in indices:
+                value = codec.decode(blob[starts[i]:starts[i] + lengths[i]]) if lengths[i] else {}
+                if not isinstance(value, dict):
+                    raise TrajectoryError(f"the traces of row {i} are not a mapping of names to arrays")
+                out.append(value)
+            return out
 
     def traces_frame(self) -> pd.DataFrame:
         """Traces in long form: generation, individual, trace name, step, value."""
         n = self.n_evaluations
-        gens, inds = self._column("generation", n), self._column("individual", n)
-        frames = []
-        for row, traces in enumerate(self.traces()):
-            for name, values in traces.items():
-                flat = np.asarray(values, dtype=float).reshape(-1)
-                frames.append(pd.DataFrame({"generation": gens[row], "individual": inds[row], "trace": name,
-                                            "step": np.arange(len(flat)), "value": flat}))
-        if not frames:
-            return pd.DataFrame(columns=["generation", "individual", "trace", "step", "value"])
-        return pd.concat(frames, ignore_index=True)
+        traces = self.traces()
+        with self._reading("the traces"):
+            gens, inds = self._column("generation", n), self._column("individual", n)
+            frames = []
+            for row, values_by_name in enumerate(traces):
+                for name, values in values_by_name.items():
+                    flat = np.asarray(values, dtype=float).reshape(-1)
+                    frames.append(pd.DataFrame({"generation": gens[row], "individual": inds[row], "trace": name,
+                                                "step": np.arange(len(flat)), "value": flat}))
+            if not frames:
+                return pd.DataFrame(columns=["generation", "individual", "trace", "step", "value"])
+            return pd.concat(frames, ignore_index=True)
 
     def outputs(self) -> list[np.ndarray | None]:
         n = self.n_evaluations
-        starts, lengths = self._column("output_start", n), self._column("output_length", n)
-        blob = self._file["blobs/outputs"]
-        return [blob[s:s + l] if l else None for s, l in zip(starts, lengths)]
+        with self._reading("the outputs"):
+            columns = self._columns(("output_start", "output_length"), n)
+            blob = self._ds("blobs/outputs")
+            return [blob[s:s + l] if l else None for s, l in zip(columns["output_start"], columns["output_length"])]
 
     def events(self) -> pd.DataFrame:
-        run = self._file["run"]
-        n = min(run[k].shape[0] for k in ("event_time", "event_kind", "event_detail"))
-        return pd.DataFrame({
-            "time": pd.to_datetime(run["event_time"][:n], unit="s", utc=True),
-            "kind": [k.decode() for k in run["event_kind"][:n]],
-            "detail": [d.decode() for d in run["event_detail"][:n]],
-        })
+        """The run's event log: time, kind (started, resumed, finished...), detail (usually JSON text)."""
+        with self._reading("the event log"):
+            times, kinds, details = structure.read_events(self._layout)
+            self._check(checks.event_problems(times, kinds, details))
+            return pd.DataFrame({
+                "time": pd.to_datetime(times, unit="s", utc=True),
+                "kind": [k.decode() for k in kinds],
+                "detail": [d.decode() for d in details],
+            })
 
     def finished(self) -> bool:
         events = self.events()

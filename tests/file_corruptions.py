@@ -1,0 +1,371 @@
+"""Damaged and hostile trajectory files, and the commands a user runs on them (used by the file tests).
+
+``build_base`` writes a small real trajectory (every parameter kind, traces,
+metrics, failed evaluations). Each corruption copies it and damages the copy:
+the named ones are the defects a user or an attacker produced by hand, the
+random ones (``random_case``) are drawn from a fixed seed.
+
+Run as a script (``python file_corruptions.py BASE WORKDIR CASE...``) it runs
+every command on every case in this one process and prints one JSON line per
+case, so that the calling test can put a time limit on each case and find a
+hang without paying a process start per command.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import pickle
+import queue
+import shutil
+import struct
+import subprocess
+import sys
+import threading
+import traceback
+from pathlib import Path
+from typing import Callable
+
+import h5py
+import numpy as np
+
+from l2l.simulators.base import SimulationResult
+
+TESTS = Path(__file__).resolve().parent
+SIGNATURE = b"\x89HDF\r\n\x1a\n"
+
+
+def traces_and_failures(params, seed):
+    """Traces, metrics (one named like a parameter), and a failure for one seed in five."""
+    if seed % 5 == 0:
+        raise RuntimeError(f"diverged for seed {seed}")
+    x = np.asarray(params["x"], dtype=float)
+    value = float(np.sum(x * x) + params["k"] + len(params["c"]))
+    return SimulationResult(objectives={"value": value}, metrics={"k": float(seed % 7), "rate": value / 2},
+                            traces={"curve": np.cumsum(np.ones(5) * value), "flags": np.array([True, False])})
+
+
+CONFIG = {
+    "run": {"name": "hostile", "seed": 3, "generations": 2},
+    "space": {"x": {"type": "float", "low": -2.0, "high": 2.0, "shape": [2]},
+              "k": {"type": "int", "low": 1, "high": 4},
+              "c": {"type": "categorical", "choices": ["a", "bb", "ccc"]},
+              "w": {"type": "categorical", "choices": [0.5, 1.0]}},
+    "optimizer": {"name": "ga", "population_size": 6},
+    "simulator": {"name": "python", "function": "file_corruptions:traces_and_failures", "path": str(TESTS)},
+    "backend": {"name": "serial"},
+}
+
+
+def build_base(folder: Path) -> Path:
+    import l2l
+
+    config = l2l.from_mapping(CONFIG, base_dir=TESTS)
+    return Path(l2l.run(config, folder / "base.h5"))
+
+
+# -- named corruptions -------------------------------------------------------------------------------
+def _set(path: str, row: int, value) -> Callable[[h5py.File], None]:
+    def change(f: h5py.File) -> None:
+        f[path][row] = value
+    return change
+
+
+def _replace(path: str, data) -> Callable[[h5py.File], None]:
+    def change(f: h5py.File) -> None:
+        del f[path]
+        f[path] = data
+    return change
+
+
+def _point_trace_at(blob: bytes, row: int = 1) -> Callable[[h5py.File], None]:
+    def change(f: h5py.File) -> None:
+        traces = f["blobs/traces"]
+        start = traces.shape[0]
+        traces.resize((start + len(blob),))
+        traces[start:] = np.frombuffer(blob, dtype="u1")
+        f["evaluations/trace_start"][row] = start
+        f["evaluations/trace_length"][row] = len(blob)
+    return change
+
+
+def _encoded(header: dict, body: bytes) -> bytes:
+    text = json.dumps(header).encode()
+    return b"L2L1" + struct.pack("<Q", len(text)) + text + body
+
+
+def _attr(path: str, key: str, value) -> Callable[[h5py.File], None]:
+    def change(f: h5py.File) -> None:
+        f[path].attrs[key] = value
+    return change
+
+
+def _links(*pairs) -> Callable[[h5py.File], None]:
+    def change(f: h5py.File) -> None:
+        for path, link in pairs:
+            if path in f or f.get(path, getlink=True) is not None:
+                del f[path]
+            f[path] = link
+    return change
+
+
+def _hard_loop(f: h5py.File) -> None:
+    f["run/again"] = f["run"]
+
+
+def _failed_row(f: h5py.File) -> int:
+    return int(np.flatnonzero(f["evaluations/error_length"][:])[0])
+
+
+def _bad_error_text(f: h5py.File) -> None:
+    start = int(f["evaluations/error_start"][_failed_row(f)])
+    f["blobs/errors"][start:start + 2] = np.frombuffer(b"\xff\xfe", dtype="u1")
+
+
+def _error_past_blob(f: h5py.File) -> None:
+    f["evaluations/error_start"][_failed_row(f)] = 10 ** 12
+
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+#: name -> (change of the open file, words the validate problem contains)
+NAMED: dict[str, tuple[Callable[[h5py.File], None], str]] = {
+    "seed_2_63": (_set("evaluations/seed", 0, 2 ** 63 + 5), "seed"),
+    "categorical_index_99": (_set("evaluations/params/c", 0, 99), "choices"),
+    "numeric_categorical_index_minus_1": (_set("evaluations/params/w", 2, -1), "choices"),
+    "started_inf": (_set("evaluations/started", 0, np.inf), "started"),
+    "started_huge": (_set("evaluations/started", 1, 1e300), "started"),
+    "negative_generation": (_set("evaluations/generation", 0, -1), "negative"),
+    "negative_duration": (_set("evaluations/duration", 0, -5.0), "duration"),
+    "status_9": (_set("evaluations/status", 0, 9), "status"),
+    "error_past_blob": (_error_past_blob, "blob"),
+    "state_past_blob": (_set("generations/state_length", 0, 10 ** 15), "blob"),
+    "pickle_in_trace_blob": (_point_trace_at(pickle.dumps({"curve": [1.0]})), "pickle"),
+    "object_dtype_in_trace_blob": (_point_trace_at(_encoded({"curve": {"__ndarray__": ["|O", [1], 0, 8]}},
+                                                            b"\0" * 8)), "dtype"),
+    "external_link_to_etc_passwd": (_links(("blobs/errors", h5py.ExternalLink("/etc/passwd", "/"))),
+                                    "external link"),
+    "external_link_beside_the_data": (_links(("run/extra", h5py.ExternalLink("/etc/passwd", "/x"))),
+                                      "external link"),
+    "soft_link_loop": (_links(("run/a", h5py.SoftLink("/run/b")), ("run/b", h5py.SoftLink("/run/a"))),
+                       "soft link"),
+    "soft_link_instead_of_a_column": (_links(("evaluations/seed", h5py.SoftLink("/evaluations/individual"))),
+                                      "soft link"),
+    "hard_link_loop": (_hard_loop, "second name"),
+    "deep_json_space": (_attr("run", "space", DEEP), "deeply"),
+    "deep_json_config": (_attr("run", "config", DEEP), "deeply"),
+    "huge_json_config": (_attr("run", "config", json.dumps({"run": {"x": "y" * 5_000_000}})[:-2]), "JSON"),
+    "space_of_numbers": (_attr("run", "space", '{"x": 5}'), "space"),
+    "schema_version_text": (_attr("/", "schema_version", "one"), "schema_version"),
+    "object_dtype_column": (_replace("evaluations/status", np.array(["ok"] * 12, dtype=h5py.string_dtype())),
+                            "dtype"),
+    "float_seed_column": (_replace("evaluations/seed", np.zeros(12, dtype="<f4")), "dtype"),
+    "missing_column": (lambda f: f.__delitem__("evaluations/duration"), "missing"),
+    "committed_beyond_the_data": (_set("evaluations/committed", -1, 10 ** 9), "fewer than"),
+    "event_detail_not_utf8": (_set("run/event_detail", 0, b"\xff\xfe{"), "UTF-8"),
+    "error_text_not_utf8": (_bad_error_text, "UTF-8"),
+}
+
+
+
+#: Whole-file damage: name -> function(base bytes) -> bytes, or "fifo".
+RAW = {
+    "truncated_1024": lambda data: data[:1024],
+    "truncated_in_half": lambda data: data[:len(data) // 2],
+    "random_bytes_after_signature": lambda data: SIGNATURE + np.random.default_rng(0).bytes(8192),
+    "signature_and_superblock_then_random": lambda data: data[:48] + np.random.default_rng(1).bytes(8192),
+    "superblock_then_random_bytes": lambda data: data[:48] + np.random.default_rng(1).bytes(len(data) - 48),
+    "metadata_zeroed": lambda data: data[:48] + bytes(16384) + data[48 + 16384:],
+    "empty": lambda data: b"",
+}
+
+
+def make_case(base: Path, name: str, target: Path) -> None:
+    """Write the damaged copy ``name`` of ``base`` to ``target`` (see NAMED, RAW, random_case)."""
+    if target.exists() or target.is_symlink():
+        target.unlink()
+    if name == "fifo":
+        os.mkfifo(target)
+    elif name in RAW:
+        target.write_bytes(RAW[name](base.read_bytes()))
+    elif name in NAMED:
+        shutil.copyfile(base, target)
+        with h5py.File(target, "r+", libver="latest") as f:
+            NAMED[name][0](f)
+    elif name.startswith("random-"):
+        random_case(base, int(name.split("-")[1]), target)
+    else:
+        raise ValueError(name)
+
+
+# -- random corruptions ------------------------------------------------------------------------------
+def _datasets(f: h5py.File) -> list[str]:
+    out: list[str] = []
+    f.visititems(lambda name, item: out.append(name) if isinstance(item, h5py.Dataset) else None)
+    return sorted(out)
+
+
+def random_case(base: Path, seed: int, target: Path) -> None:
+    """One random corruption drawn from ``seed``: truncation, flipped bytes, or an HDF5-level change."""
+    rng = np.random.default_rng(seed)
+    data = bytearray(base.read_bytes())
+    kind = ["truncate", "flip", "flip_metadata", "dtype", "delete", "value", "link", "attribute"][seed % 8]
+    if kind == "truncate":
+        target.write_bytes(bytes(data[:int(rng.integers(0, len(data)))]))
+        return
+    if kind.startswith("flip"):
+        # Metadata sits at the start and the end of the file; raw data in between.
+        regions = [(0, 16384), (len(data) - 16384, len(data))] if kind == "flip_metadata" else [(0, len(data))]
+        for _ in range(int(rng.integers(1, 12))):
+            low, high = regions[int(rng.integers(len(regions)))]
+            position = int(rng.integers(max(low, 0), high))
+            data[position] ^= int(rng.integers(1, 256))
+        target.write_bytes(bytes(data))
+        return
+    shutil.copyfile(base, target)
+    with h5py.File(target, "r+", libver="latest") as f:
+        names = _datasets(f)
+        path = names[int(rng.integers(len(names)))]
+        item = f[path]
+        if kind == "dtype":
+            dtype = [np.dtype("<f4"), np.dtype("<i2"), np.dtype("<u8"), np.dtype("S8"), np.dtype("?"),
+                     h5py.string_dtype(), np.dtype(">f8")][int(rng.integers(7))]
+            values = np.zeros(item.shape, dtype=dtype) if dtype.kind != "O" else \
+                np.array(["x"] * int(np.prod(item.shape)), dtype=dtype).reshape(item.shape)
+            del f[path]
+            f[path] = values
+        elif kind == "delete":
+            parts = path.split("/")
+            del f["/".join(parts[:int(rng.integers(1, len(parts) + 1))])]
+        elif kind == "value" and item.shape and item.shape[0]:
+            row = int(rng.integers(item.shape[0]))
+            choices = {"f": [np.nan, np.inf, -np.inf, -1e300, 1e300], "i": [-1, -2 ** 63, 2 ** 62, 99],
+                       "u": [2 ** 64 - 1, 2 ** 63, 255], "S": [b"\xff\xfe", b"{" * 16]}.get(item.dtype.kind, [0])
+            value = choices[int(rng.integers(len(choices)))]
+            try:
+                item[row] = value
+            except (TypeError, ValueError, OverflowError):
+                item[row] = 0
+        elif kind == "link":
+            del f[path]
+            f[path] = h5py.SoftLink("/" + names[int(rng.integers(len(names)))]) if rng.random() < 0.5 \
+                else h5py.ExternalLink("/etc/passwd", "/")
+        else:
+            key = ["space", "objectives", "config", "versions", "seed", "name"][int(rng.integers(6))]
+            f["run"].attrs[key] = [DEEP, "{", '{"a": [1, 2', "[]", "{}", "null", rng.bytes(40).hex(),
+                                   '{"x": {"type": "categorical", "choices": []}}'][int(rng.integers(8))]
+
+
+# -- the commands ------------------------------------------------------------------------------------
+def _cli(argv: list[str]) -> tuple[object, str]:
+    from l2l.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code: object = main(argv)
+        except SystemExit as exc:
+            code = exc.code
+        except BaseException:
+            return "traceback", traceback.format_exc()
+    return code, err.getvalue()
+
+
+def _load(path: Path) -> tuple[object, str]:
+    import l2l
+    from l2l.errors import TrajectoryError
+
+    try:
+        l2l.load(path)
+        with l2l.Trajectory(path) as trajectory:
+            trajectory.generations(), trajectory.traces(), trajectory.events(), trajectory.outputs()
+            if trajectory.n_generations:
+                trajectory.state()
+    except TrajectoryError as exc:
+        return 2, f"l2l: error: {exc}\n"
+    except BaseException:
+        return "traceback", traceback.format_exc()
+    return 0, ""
+
+
+def run_commands(path: Path, out: Path, resume: bool = False) -> dict[str, tuple[object, str]]:
+    """Exit status and standard error of each command a user runs on a file (``resume`` last, if asked)."""
+    results = {
+        "validate": _cli(["validate", str(path)]),
+        "show": _cli(["show", str(path)]),
+        "load": _load(path),
+        "plot": _cli(["plot", str(path), "-o", str(out / "figure.png"), "--force"]),
+        "export": _cli(["export", str(path), "-o", str(out / "table.csv"), "--force"]),
+    }
+    if resume:
+        before = _content(path)
+        results["resume"] = _cli(["resume", str(path), "--no-progress"])
+        if results["resume"][0] != 0 and _content(path) != before:
+            results["resume"] = ("changed the file it failed on", results["resume"][1])
+    return results
+
+
+def _content(path: Path) -> bytes:
+    return path.read_bytes() if path.is_file() else b""
+
+
+def bad_outcomes(results: dict[str, tuple[object, str]]) -> list[str]:
+    """What is wrong with the outcomes: a traceback, an unknown exit status, or a long error message."""
+    bad = []
+    for command, (code, err) in results.items():
+        if code not in (0, 1, 2) or "Traceback" in err:
+            bad.append(f"{command}: exit {code}: {err[-2000:]}")
+        elif code == 2 and (len(err.strip().splitlines()) != 1 or not err.startswith("l2l: error: ")):
+            bad.append(f"{command}: exit 2 without one line 'l2l: error: ...': {err[-2000:]!r}")
+        elif code == 1 and command != "validate":
+            bad.append(f"{command}: exit 1: {err[-500:]!r}")
+    return bad
+
+
+def main(argv: list[str]) -> None:
+    resume = "--resume" in argv
+    base, work, *cases = [a for a in argv if a != "--resume"]
+    for name in cases:
+        folder = Path(work) / name
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / "run.h5"
+        make_case(Path(base), name, target)
+        results = run_commands(target, folder, resume=resume)
+        print(json.dumps({"case": name, "bad": bad_outcomes(results),
+                          "codes": {k: v[0] for k, v in results.items()},
+                          "errors": {k: v[1][-300:] for k, v in results.items()}}), flush=True)
+
+
+def run_cases(base: Path, work: Path, cases: list[str], limit: float = 60.0,
+              resume: bool = False) -> dict[str, dict]:
+    """Run :func:`main` in a child process; fail naming the case if one takes more than ``limit`` seconds."""
+    log = work / "runner.stderr"
+    command = [sys.executable, str(Path(__file__)), str(base), str(work), *(["--resume"] if resume else []),
+               *cases]
+    with open(log, "w") as errors:
+        child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True, cwd=work)
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in child.stdout] + [lines.put(None)],
+                     daemon=True).start()
+    results: dict[str, dict] = {}
+    try:
+        for case in cases:
+            try:
+                line = lines.get(timeout=limit)
+            except queue.Empty:
+                raise AssertionError(f"case {case!r} took more than {limit} s (a hang)") from None
+            if line is None:
+                raise AssertionError(f"the runner died at case {case!r}: {log.read_text()[-3000:]}")
+            result = json.loads(line)
+            results[result["case"]] = result
+    finally:
+        child.kill()
+        child.wait()
+    return results
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(TESTS))
+    main(sys.argv[1:])
