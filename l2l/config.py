@@ -19,7 +19,7 @@ from l2l.errors import ConfigError
 from l2l.objectives import Objective, parse_objectives
 from l2l.space import Space
 
-SECTIONS = ("run", "space", "optimizer", "simulator", "objectives", "backend")
+SECTIONS = ("run", "space", "optimizer", "simulator", "objectives", "backend", "policy")
 RUN_KEYS = {
     "name": "a name for the run: up to 100 letters, digits, - _ . (it names the output files)",
     "seed": "run seed, an integer >= 0",
@@ -28,7 +28,8 @@ RUN_KEYS = {
     "retries": "times a failed evaluation is retried, >= 0",
     "timeout": "seconds an evaluation may run (0: no limit)",
     "penalty": "value told to the optimizer for failed evaluations: 'worst' or a number or a table per objective",
-    "mode": "'generational' or 'async' (steady-state)",
+    "mode": "'generational' or 'async' (steady-state); a [policy] table replaces both",
+    "compute": "multi-fidelity runs: compute budget in fidelity units (0: 100 times the top budget)",
 }
 MODES = ("generational", "async")
 #: Longest run name: it names NAME.h5, NAME.work/ and SLURM jobs, so it must fit every file system.
@@ -72,6 +73,9 @@ class RunConfig:
     penalty: Any = "worst"
     mode: str = "generational"
     base_dir: str = "."
+    #: A scheduling policy of a multi-fidelity run ([policy] table), and its compute budget.
+    policy: Component | None = None
+    compute: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         """The config as a table that :func:`from_mapping` reads back."""
@@ -84,6 +88,9 @@ class RunConfig:
                                "backend": self.backend.to_json()}
         if self.objectives:
             out["objectives"] = [o.to_json() for o in self.objectives]
+        if self.policy is not None:
+            out["policy"] = self.policy.to_json()
+            run["compute"] = self.compute
         return out
 
     def with_overrides(self, **overrides: Any) -> "RunConfig":
@@ -169,6 +176,10 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".") -> 
     mode = run.get("mode", "generational")
     if mode not in MODES:
         raise ConfigError(f"run.mode must be one of {MODES}, got {mode!r}")
+    compute = run.get("compute", 0)
+    if isinstance(compute, bool) or not isinstance(compute, (int, float)) or compute < 0 or not math.isfinite(compute):
+        raise ConfigError(f"run.compute must be a number of fidelity units >= 0, got {compute!r}")
+    policy = _component("policy", data["policy"]) if "policy" in data else None
     out = run.get("out")
     if out is not None and (not isinstance(out, str) or not out):
         raise ConfigError(f"run.out must be a file name, got {out!r}")
@@ -204,7 +215,8 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".") -> 
         seed=_int("seed", run.get("seed", 0), 0),
         generations=_int("generations", run.get("generations", 10), 1),
         out=out, retries=_int("retries", run.get("retries", 0), 0),
-        timeout=float(timeout) or None, penalty=penalty, mode=mode, base_dir=base_dir)
+        timeout=float(timeout) or None, penalty=penalty, mode=mode, base_dir=base_dir, policy=policy,
+        compute=float(compute))
 
 
 def _check_produced(simulator: str, objectives: tuple[Objective, ...]) -> None:

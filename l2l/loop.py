@@ -64,6 +64,10 @@ class Components:
     optimizer: Optimizer
     simulator: Simulator
     executor: Executor
+    #: Multi-fidelity runs: the scheduling policy, its rungs (budgets) and the compute budget.
+    policy: Any = None
+    budgets: tuple[float, ...] = ()
+    compute: float = 0.0
 
 
 def with_function(config: RunConfig, function: Callable[..., Any] | None) -> RunConfig:
@@ -112,7 +116,53 @@ def build(config: RunConfig, function: Callable[..., Any] | None = None) -> Comp
         async_names = [n for n in OPTIMIZERS.names() if _supports_async(n)]
         raise ConfigError(f"run.mode = 'async' needs an optimizer that takes results one at a time; "
                           f"{config.optimizer.name!r} does not. Use one of: {', '.join(async_names)}")
+    if config.policy is not None:
+        return Components(config, problem, optimizer, simulator, executor, *_schedule(config, problem, optimizer,
+                                                                                      simulator))
     return Components(config, problem, optimizer, simulator, executor)
+
+
+def _schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, simulator: Simulator):
+    """The policy of a multi-fidelity run, its rungs and its compute budget; ConfigError if they cannot work."""
+    from l2l.policies import POLICIES, rung_budgets
+
+    policy = POLICIES.create(config.policy.name, config.policy.options)
+    if config.mode != "generational":
+        raise ConfigError(f"run.mode = {config.mode!r} and a [policy] table exclude each other: the policy "
+                          f"{config.policy.name!r} schedules the evaluations")
+    fidelity = simulator.fidelity()
+    if fidelity is None:
+        with_fidelity = [n for n in SIMULATORS.names() if _has_fidelity(n)]
+        raise ConfigError(f"policy {config.policy.name!r} trains candidates to growing budgets, so it needs a "
+                          f"simulator with a fidelity; {config.simulator.name!r} has none (give it one, or use "
+                          f"one of: {', '.join(with_fidelity)})")
+    if len(problem.objectives) > 1:
+        raise ConfigError(f"policy {config.policy.name!r} ranks candidates by one objective; the run has "
+                          f"{len(problem.objectives)}: {[o.name for o in problem.objectives]}")
+    if not policy.proposes and not optimizer.supports_async:
+        searchers = [n for n in OPTIMIZERS.names() if _supports_async(n)]
+        raise ConfigError(f"policy {config.policy.name!r} asks for one new candidate at a time; optimizer "
+                          f"{config.optimizer.name!r} cannot; use one of: {', '.join(searchers)}")
+    low = policy.min_budget or fidelity.minimum
+    high = policy.max_budget or fidelity.maximum
+    for key, value in (("min_budget", low), ("max_budget", high)):
+        if not fidelity.minimum <= value <= fidelity.maximum:
+            raise ConfigError(f"policy {config.policy.name!r}: {key} = {value:g} is outside the simulator's "
+                              f"{fidelity.name} range [{fidelity.minimum:g}, {fidelity.maximum:g}]")
+    if low > high:
+        raise ConfigError(f"policy {config.policy.name!r}: min_budget <= max_budget must hold, got "
+                          f"(min_budget={low:g}, max_budget={high:g})")
+    budgets = tuple(rung_budgets(low, high, policy.eta, fidelity.integer))
+    compute = config.compute or 100.0 * budgets[-1]
+    return policy, budgets, compute
+
+
+def _has_fidelity(name: str) -> bool:
+    try:
+        cls = SIMULATORS.get(name)
+        return cls.fidelity is not Simulator.fidelity and name not in ("python", "command")
+    except Exception:  # noqa: BLE001 - a broken plugin must not break the message
+        return False
 
 
 def _supports_async(name: str) -> bool:
@@ -188,10 +238,17 @@ def run(config: RunConfig, out: str | os.PathLike | None = None, *, progress: bo
         _create(components, path)
         with trajectory_writer.TrajectoryWriter(path, lock=lock) as writer:
             writer.event("started", {"backend": config.backend.to_json(), "pid": os.getpid()})
-            _drive_recording_failure(components, writer, _initial_state(components), reuse={},
+            _drive_recording_failure(components, writer, _fresh_state(components), reuse={},
                                      progress=progress, on_generation=on_generation,
                                      control=control or RunControl())
     return path
+
+
+def _fresh_state(components: Components) -> dict[str, Any]:
+    if components.policy is not None:
+        from l2l.driver import initial_state
+        return initial_state(components)
+    return _initial_state(components)
 
 
 def _initial_state(components: Components) -> dict[str, Any]:
@@ -241,8 +298,11 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, backend: 
             config = load_run_config(trajectory).with_overrides(generations=generations, backend=backend,
                                                                 workers=workers)
             components = build(config, simulator)
-            state = trajectory.state() if trajectory.n_generations else _initial_state(components)
-            reuse = _stored_outcomes(trajectory, state["loop"]["generation"], components.problem.objectives)
+            state = trajectory.state() if trajectory.n_generations else _fresh_state(components)
+            if components.policy is not None:
+                reuse = trajectory.segments_after(state["loop"]["rows"], components.problem.objectives)
+            else:
+                reuse = _stored_outcomes(trajectory, state["loop"]["generation"], components.problem.objectives)
         with trajectory_writer.TrajectoryWriter(path, lock=lock) as writer:
             writer.event("resumed", {"generation": state["loop"]["generation"], "reused": len(reuse),
                                      "backend": config.backend.to_json(), "pid": os.getpid()})
@@ -311,11 +371,11 @@ class _Progress:
     ``tqdm.auto`` draws a widget in a notebook and text in a terminal.
     """
 
-    def __init__(self, enabled: bool, total: int, initial: int):
+    def __init__(self, enabled: bool, total: int, initial: int, unit: str = "eval"):
         self.bar = None
         if enabled:
             from tqdm.auto import tqdm
-            self.bar = tqdm(total=total or None, initial=initial, unit="eval", dynamic_ncols=True,
+            self.bar = tqdm(total=total or None, initial=initial, unit=unit, dynamic_ncols=True,
                             file=sys.stderr)
 
     def update(self, n: int, generation: int, best: dict[str, float], failed: int) -> None:
@@ -366,6 +426,10 @@ def _drive(components: Components, writer, state: dict[str, Any], *, reuse: dict
     optimizer_state = state["optimizer"]
     settings = Settings(objectives=tuple(o.name for o in objectives), timeout=config.timeout,
                         run_dir=str(writer.path.with_suffix(".work")))
+    if components.policy is not None:
+        from l2l.driver import drive_policy
+        return drive_policy(components, writer, state, reuse=reuse, progress=progress,
+                            on_generation=on_generation, settings=settings, control=control)
     if config.mode == "async":
         from l2l.steady_state import drive_async
         return drive_async(components, writer, state, reuse=reuse, progress=progress,

@@ -162,15 +162,11 @@ class LocalExecutor(_DaskExecutor):
 
     name: ClassVar[str] = "local"
 
-    workers: int = option(0, help="worker processes (0: one per core)")
+    workers: int = option(0, help="worker processes (0: one per core)", ge=0)
     memory_limit: str = option("auto", help="memory limit per worker, e.g. '4GB' ('auto': share of RAM)")
-    chunk_size: int = option(0, help="evaluations per Dask task (0: adapt to the evaluation time)")
+    chunk_size: int = option(0, help="evaluations per Dask task (0: adapt to the evaluation time)", ge=0)
 
     def __post_init__(self) -> None:
-        if self.workers < 0:
-            raise ConfigError(f"backend 'local': workers must be >= 0, got {self.workers}")
-        if self.chunk_size < 0:
-            raise ConfigError(f"backend 'local': chunk_size must be >= 0, got {self.chunk_size}")
         self._cluster = None
 
     def _connect(self):
@@ -216,7 +212,7 @@ class DaskExecutor(_DaskExecutor):
 
     address: str = option("", help="scheduler address, e.g. tcp://10.0.0.5:8786")
     scheduler_file: str = option("", help="path of a scheduler file written by dask-scheduler")
-    chunk_size: int = option(0, help="evaluations per Dask task (0: adapt to the evaluation time)")
+    chunk_size: int = option(0, help="evaluations per Dask task (0: adapt to the evaluation time)", ge=0)
 
     def __post_init__(self) -> None:
         if bool(self.address) == bool(self.scheduler_file):

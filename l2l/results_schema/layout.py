@@ -72,3 +72,17 @@ MAX_DEPTH = 8
 def parameter_dtype(kind: str) -> np.dtype:
     """Dtype of a parameter column: int64 for ``int`` and ``categorical`` (an index into the choices)."""
     return np.dtype("<i8") if kind in ("int", "categorical") else np.dtype("<f8")
+
+# -- schema version 2: multi-fidelity segments -------------------------------------------------------------
+#: Per-evaluation columns that files of schema version 2 add: which trial (candidate) a row is a segment of,
+#: the budget it reached, the budget it continued from (0: from scratch) and where its checkpoint is.
+#: Single-fidelity rows have trial -1, budget and from_budget NaN, and no checkpoint.
+SEGMENT_COLUMNS: dict[str, np.dtype] = {
+    "trial": np.dtype("<i8"),
+    "budget": np.dtype("<f8"),
+    "from_budget": np.dtype("<f8"),
+    "checkpoint_start": np.dtype("<i8"),
+    "checkpoint_length": np.dtype("<i8"),
+}
+#: The blob of version 2 files that holds the checkpoints (codec-encoded, like states and traces).
+CHECKPOINT_BLOB = "checkpoints"

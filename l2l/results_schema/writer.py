@@ -32,7 +32,8 @@ import numpy as np
 from l2l.errors import TrajectoryError
 from l2l.objectives import Objective
 from l2l.results_schema import codec
-from l2l.results_schema.layout import (BLOB_CHUNK, BLOBS, EVALUATION_COLUMNS, EVENT_DETAIL, EVENT_KIND,
+from l2l.results_schema.layout import (BLOB_CHUNK, BLOBS, CHECKPOINT_BLOB, EVALUATION_COLUMNS, EVENT_DETAIL,
+                                       EVENT_KIND, SEGMENT_COLUMNS,
                                        FORMAT, GEN_CHUNK, GENERATION_COLUMNS, ROW_CHUNK, SCHEMA_VERSION,
                                        STATUS_CODES, SUMMARY_STATISTICS)
 from l2l.results_schema.lock import WriterLock
@@ -111,7 +112,7 @@ def create(path: str | os.PathLike, *, run: Mapping[str, Any], space: Space,
             _column(group, "event_kind", EVENT_KIND, chunk=256)
             _column(group, "event_detail", EVENT_DETAIL, chunk=64)
             ev = f.create_group("evaluations")
-            for name, dtype in EVALUATION_COLUMNS.items():
+            for name, dtype in {**EVALUATION_COLUMNS, **SEGMENT_COLUMNS}.items():
                 _column(ev, name, dtype)
             ev["status"].attrs["codes"] = json.dumps(STATUS_CODES)
             _column(ev, "committed", np.dtype("<i8"), chunk=1024)
@@ -135,7 +136,7 @@ def create(path: str | os.PathLike, *, run: Mapping[str, Any], space: Space,
                 for o in objectives:
                     _column(sg, o.name, np.dtype("<f8"), chunk=GEN_CHUNK)
             blobs = f.create_group("blobs")
-            for name, dtype in BLOBS.items():
+            for name, dtype in {**BLOBS, CHECKPOINT_BLOB: np.dtype("u1")}.items():
                 _column(blobs, name, dtype, chunk=BLOB_CHUNK)
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
@@ -187,6 +188,9 @@ def _copy_committed(src: h5py.File, dst: h5py.File, add_metrics: Iterable[str]) 
         "outputs": int((ev["output_start"][:rows] + ev["output_length"][:rows]).max()) if rows else 0,
         "states": state_end,
     }
+    if CHECKPOINT_BLOB in dst["blobs"]:
+        ends[CHECKPOINT_BLOB] = int((ev["checkpoint_start"][:rows] + ev["checkpoint_length"][:rows]).max()) \
+            if rows else 0
     for name, end in ends.items():
         blob = dst["blobs"][name]
         if blob.shape[0] > end:
@@ -278,6 +282,8 @@ class TrajectoryWriter:
         self._space = Space.from_json(json.loads(self._file["run"].attrs["space"]))
         self._objectives = [Objective.from_json(o) for o in json.loads(self._file["run"].attrs["objectives"])]
         self._metrics = set(ev["metrics"])
+        #: Files of schema version 1 (written before multi-fidelity) have no segment columns.
+        self.segments = "trial" in ev
         self.rows = committed_rows(self._file)
         # Dataset handles, looked up once: h5py lookups cost tens of microseconds each.
         self._datasets: dict[str, h5py.Dataset] = {}
@@ -370,6 +376,11 @@ class TrajectoryWriter:
                 start = self._blob(blob, np.concatenate([p for p in pieces if p is not None]))
                 offsets = start + np.concatenate([[0], np.cumsum(lengths)[:-1]])
             columns[f"{kind}_start"], columns[f"{kind}_length"] = offsets, lengths
+        if self.segments:
+            columns.update(self._segment_columns(outcomes))
+        elif any(getattr(o, "budget", None) is not None for o in outcomes):
+            raise TrajectoryError(f"{self.path} was written before multi-fidelity runs (schema version 1) and "
+                                  f"cannot hold segments")
         for name, values in columns.items():
             _append(ds(f"evaluations/{name}"), values)
         scalars = [p.name for p in self._space.parameters if isinstance(p, Float) and not p.shape]
@@ -403,6 +414,42 @@ class TrajectoryWriter:
         self.rows += n
         _append(ds("evaluations/committed"), np.array([self.rows], dtype="<i8"))
         ds("evaluations/committed").flush()
+
+    def _segment_columns(self, outcomes: Sequence[Any]) -> dict[str, np.ndarray]:
+        n = len(outcomes)
+        budgets = [getattr(o, "budget", None) for o in outcomes]
+        columns = {
+            "trial": np.array([getattr(o, "trial", -1) for o in outcomes], dtype="<i8"),
+            "budget": np.array([np.nan if b is None else b for b in budgets], dtype="<f8"),
+            "from_budget": np.array([np.nan if b is None else getattr(o, "from_budget", 0.0)
+                                     for o, b in zip(outcomes, budgets)], dtype="<f8"),
+        }
+        pieces = [None if getattr(o, "checkpoint", None) is None else
+                  np.frombuffer(codec.encode(o.checkpoint), dtype="u1") for o in outcomes]
+        lengths = np.array([0 if p is None else len(p) for p in pieces], dtype="<i8")
+        offsets = np.zeros(n, dtype="<i8")
+        if lengths.any():
+            start = self._blob(CHECKPOINT_BLOB, np.concatenate([p for p in pieces if p is not None]))
+            offsets = start + np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        columns["checkpoint_start"], columns["checkpoint_length"] = offsets, lengths
+        return columns
+
+    def checkpoint(self, row: int, trial: int) -> dict[str, Any] | None:
+        """The checkpoint stored with ``row`` (the last segment of ``trial``), or None if it has none.
+
+        Raises :class:`TrajectoryError` naming the trial if it cannot be read.
+        """
+        if row < 0:
+            return None
+        try:
+            ev = self._file["evaluations"]
+            start, length = int(ev["checkpoint_start"][row]), int(ev["checkpoint_length"][row])
+            if length == 0:
+                return None
+            return codec.decode(self._file["blobs"][CHECKPOINT_BLOB][start:start + length])
+        except Exception as exc:  # noqa: BLE001 - any damage is reported with the candidate it belongs to
+            raise TrajectoryError(f"{self.path}: the checkpoint of trial {trial} (row {row}) cannot be read: "
+                                  f"{exc}") from None
 
     def commit_generation(self, generation: int, *, evaluations: int, failed: int, started: float,
                           finished: float, summary: Mapping[str, Mapping[str, float]], state: Any) -> None:

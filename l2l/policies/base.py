@@ -1,0 +1,152 @@
+"""The scheduling policy contract: who decides what runs next, and for how long.
+
+The loop's two roles are kept apart (as Ray Tune keeps its searcher and its
+scheduler): the **optimizer** proposes new candidates and is told results; the
+**policy** decides what the free workers do next, one :class:`Action` at a
+time: start a new candidate at some budget, continue a paused one to a higher
+budget (from its checkpoint), wait for running segments, or finish.
+
+A policy is a frozen dataclass of options (like an optimizer); everything it
+remembers lives in a JSON-able ``state`` dict that the loop stores with every
+commit, so a resumed run makes exactly the decisions an uninterrupted one
+makes. It sees the candidates ("trials") through a read-only
+:class:`TrialTable`: for each trial the budget it reached, its score at every
+budget it was evaluated at, and whether a segment of it is running. Scores
+are larger-is-better numbers (the loop negates minimized objectives and gives
+failed segments the run's penalty), so policies never think about directions.
+
+Budgets are in the simulator's fidelity units (training iterations, examples,
+seconds of biological time). The rungs of the geometric schedules are
+``max_budget * eta**(k - K)`` for ``k = 0..K`` with ``K = floor(log_eta(max/min))``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any, ClassVar, Iterable
+
+import numpy as np
+
+State = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Action:
+    """What one free worker does next.
+
+    ``kind`` is ``"start"`` (a new candidate at ``budget``; ``code`` if the
+    policy proposes it itself, else the optimizer is asked), ``"continue"``
+    (trial ``trial`` up to ``budget``), ``"wait"`` (nothing to do until a
+    running segment reports) or ``"done"`` (the schedule is complete).
+    """
+
+    kind: str
+    budget: float = 0.0
+    trial: int = -1
+    code: tuple[float, ...] | None = None
+
+
+WAIT = Action("wait")
+DONE = Action("done")
+
+
+def budget_key(budget: float) -> str:
+    """The key of a budget in JSON-able dicts (budgets are floats; keys must be strings)."""
+    return repr(float(budget))
+
+
+class TrialTable:
+    """Read-only view of the run's trials, as the loop keeps them in its state.
+
+    ``trials`` maps a trial id (str) to ``{"code": [...], "budget": reached,
+    "scores": {budget_key: score}, "running": bool}``.
+    """
+
+    def __init__(self, trials: dict[str, dict[str, Any]]):
+        self._trials = trials
+
+    def __len__(self) -> int:
+        return len(self._trials)
+
+    def ids(self) -> list[int]:
+        return sorted(int(k) for k in self._trials)
+
+    def score(self, trial: int, budget: float) -> float | None:
+        return self._trials[str(trial)]["scores"].get(budget_key(budget))
+
+    def reached(self, trial: int) -> float:
+        return float(self._trials[str(trial)]["budget"])
+
+    def running(self, trial: int) -> bool:
+        return bool(self._trials[str(trial)]["running"])
+
+    def code(self, trial: int) -> np.ndarray:
+        return np.asarray(self._trials[str(trial)]["code"], dtype=float)
+
+    def scores_at(self, budget: float, trials: Iterable[int] | None = None) -> dict[int, float]:
+        """Score of every trial (of ``trials``) evaluated at ``budget``."""
+        key = budget_key(budget)
+        chosen = self.ids() if trials is None else trials
+        return {t: self._trials[str(t)]["scores"][key] for t in chosen
+                if key in self._trials[str(t)]["scores"]}
+
+
+def rung_budgets(minimum: float, maximum: float, eta: float, integer: bool = True) -> list[float]:
+    """The geometric rungs from ``maximum`` down by factors of ``eta``, none below ``minimum``."""
+    if not (0 < minimum <= maximum):
+        raise ValueError(f"0 < minimum <= maximum must hold, got (minimum={minimum}, maximum={maximum})")
+    levels = int(math.floor(math.log(maximum / minimum) / math.log(eta) + 1e-9))
+    budgets = [maximum * eta ** (k - levels) for k in range(levels + 1)]
+    if integer:
+        budgets = [float(max(1, round(b))) for b in budgets]
+        out: list[float] = []
+        for b in budgets:  # rounding can merge neighbouring rungs at small budgets
+            if not out or b > out[-1]:
+                out.append(b)
+        return out
+    return [float(b) for b in budgets]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Base class of the scheduling policies.
+
+    ``multi_fidelity`` policies need a simulator with a fidelity; ``proposes``
+    policies choose new candidates themselves (a model-based policy) instead of
+    asking the optimizer.
+    """
+
+    name: ClassVar[str] = "policy"
+    multi_fidelity: ClassVar[bool] = True
+    proposes: ClassVar[bool] = False
+
+    def init(self, budgets: list[float], dimension: int, seed: int) -> State:
+        """The state before anything ran; ``budgets`` are the rungs (see :func:`rung_budgets`)."""
+        raise NotImplementedError
+
+    def next(self, state: State, trials: TrialTable) -> tuple[Action, State]:
+        """What a free worker does next."""
+        raise NotImplementedError
+
+    def launched(self, state: State, trial: int, budget: float) -> State:
+        """A "start" action became trial ``trial`` (the loop assigns ids); default: nothing to note."""
+        return state
+
+    def report(self, state: State, trials: TrialTable, trial: int, budget: float, score: float) -> State:
+        """Trial ``trial`` reached ``budget`` with ``score`` (the table already holds it)."""
+        return state
+
+    def options(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.init}
+
+
+def rung_of(budgets: list[float], budget: float) -> int:
+    """Index of ``budget`` among the rungs (the nearest one)."""
+    return int(np.argmin([abs(b - budget) for b in budgets]))
+
+
+def ranked(scores: dict[int, float]) -> list[int]:
+    """Trial ids from best to worst score; ties broken by the smaller id (deterministic)."""
+    return sorted(scores, key=lambda t: (-scores[t], t))

@@ -1,0 +1,98 @@
+"""Synchronous successive halving and Hyperband.
+
+A *bracket* starts ``n`` new candidates at the budget of its first rung, waits
+for all of them, continues the best ``n / eta`` to the next rung, and so on
+up to the maximum budget. Successive halving repeats its one bracket (the
+most aggressive: it starts at the lowest rung). Hyperband cycles through
+brackets that start at every rung, from the lowest to the maximum budget
+itself, so that a problem whose low budgets mislead is still searched at full
+budget (Li et al. 2018).
+
+Within a rung no worker starts the next rung before the rung is complete: a
+worker with nothing to do waits. ``asha`` is the asynchronous alternative.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import ClassVar
+
+from l2l.policies.base import DONE, WAIT, Action, Policy, State, TrialTable, ranked
+from l2l.registry import option
+
+
+def bracket_plan(levels: int, s: int, eta: float, hyperband: bool) -> list[int]:
+    """Candidates per rung of the bracket that starts ``s`` rungs below the top (levels = K)."""
+    if hyperband:
+        first = int(math.ceil((levels + 1) / (s + 1) * eta ** s))
+    else:
+        first = int(round(eta ** s))
+    return [max(1, int(math.floor(first * eta ** -k))) for k in range(s + 1)]
+
+
+@dataclass(frozen=True)
+class SuccessiveHalving(Policy):
+    """Synchronous successive halving: start many at the lowest budget, keep the best 1/eta at each rung."""
+
+    name: ClassVar[str] = "successive-halving"
+    hyperband: ClassVar[bool] = False
+
+    eta: float = option(3.0, help="reduction factor: the best 1/eta of a rung go on to eta times the budget", gt=1)
+    min_budget: float = option(0.0, help="budget of the lowest rung, in fidelity units (0: the simulator's minimum)", ge=0)
+    max_budget: float = option(0.0, help="budget of the top rung, in fidelity units (0: the simulator's maximum)", ge=0)
+    brackets: int = option(0, help="brackets to run (0: until the run's compute budget is spent)", ge=0)
+
+    def init(self, budgets: list[float], dimension: int, seed: int) -> State:
+        state = {"budgets": list(budgets), "bracket": -1, "count": 0}
+        return self._open_bracket(state)
+
+    def _first_rung(self, state: State, bracket: int) -> tuple[int, State]:
+        """The rung the next bracket starts at (and the state after choosing it)."""
+        levels = len(state["budgets"]) - 1
+        if not self.hyperband:
+            return 0, state
+        return bracket % (levels + 1), state  # Hyperband: s = K, K-1, ..., 0, then again
+
+    def _open_bracket(self, state: State) -> State:
+        levels = len(state["budgets"]) - 1
+        bracket = state["bracket"] + 1
+        start, state = self._first_rung(state, bracket)
+        plan = bracket_plan(levels, levels - start, self.eta, self.hyperband)
+        return {**state, "bracket": bracket, "count": state["count"] + 1, "start": start, "rung": start,
+                "plan": plan, "members": [], "launched": []}
+
+    def next(self, state: State, trials: TrialTable) -> tuple[Action, State]:
+        while True:
+            if self.brackets and state["count"] > self.brackets:
+                return DONE, state
+            budgets, rung = state["budgets"], state["rung"]
+            wanted = state["plan"][rung - state["start"]]
+            budget = budgets[rung]
+            if rung == state["start"]:
+                if len(state["members"]) < wanted:
+                    return Action("start", budget), state
+            else:
+                waiting = [t for t in state["members"] if t not in state["launched"]]
+                if waiting:
+                    return (Action("continue", budget, waiting[0]),
+                            {**state, "launched": state["launched"] + [waiting[0]]})
+            if any(trials.score(t, budget) is None for t in state["members"]):
+                return WAIT, state
+            if rung == len(budgets) - 1:  # the bracket is complete
+                state = self._open_bracket(state)
+                continue
+            keep = state["plan"][rung + 1 - state["start"]]
+            best = ranked(trials.scores_at(budget, state["members"]))[:keep]
+            state = {**state, "rung": rung + 1, "members": best, "launched": []}
+
+    def launched(self, state: State, trial: int, budget: float) -> State:
+        return {**state, "members": state["members"] + [trial], "launched": state["launched"] + [trial]}
+
+
+@dataclass(frozen=True)
+class Hyperband(SuccessiveHalving):
+    """Hyperband: successive-halving brackets that start at every rung in turn, the last at the full budget."""
+
+    name: ClassVar[str] = "hyperband"
+    hyperband: ClassVar[bool] = True

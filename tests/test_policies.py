@@ -1,0 +1,198 @@
+"""The scheduling policies on their own: the decisions each makes, driven by a tiny simulated loop.
+
+``simulate`` plays the loop's part: it asks the policy what a free worker does,
+"runs" segments by looking scores up in a table (results come back in the
+order they were started, ``capacity`` at a time) and reports them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from l2l.policies import POLICIES, TrialTable, budget_key, rung_budgets
+from l2l.policies.halving import bracket_plan
+from l2l.policies.model_based import spearman
+
+BUDGETS = [1.0, 3.0, 9.0, 27.0, 81.0]
+
+
+def simulate(policy, score, *, capacity=1, max_segments=2000, seed=0, dimension=2, on_action=None,
+             on_report=None):
+    """Run ``policy`` until done or ``max_segments``; returns (segments, trials, final state).
+
+    ``score(code, budget)`` is the larger-is-better result of a trial with ``code`` at ``budget``.
+    """
+    rng = np.random.default_rng(seed)
+    state = policy.init(BUDGETS, dimension, seed)
+    trials: dict[str, dict] = {}
+    table = TrialTable(trials)
+    running: list[tuple[int, float]] = []
+    segments: list[tuple[int, float, float]] = []  # (trial, from budget, budget)
+    while len(segments) < max_segments:
+        while len(running) < capacity:
+            action, state = policy.next(state, table)
+            json.dumps(state)  # the state must stay JSON-able at every step
+            if on_action is not None:
+                on_action(action, table)
+            if action.kind in ("wait", "done"):
+                break
+            if action.kind == "start":
+                trial = len(trials)
+                code = list(action.code) if action.code is not None else rng.random(dimension).tolist()
+                trials[str(trial)] = {"code": code, "budget": 0.0, "scores": {}, "running": True}
+                state = policy.launched(state, trial, action.budget)
+            else:
+                trial = action.trial
+                assert action.budget > trials[str(trial)]["budget"], "a continued trial goes to a higher budget"
+                trials[str(trial)]["running"] = True
+            segments.append((trial, trials[str(trial)]["budget"], action.budget))
+            running.append((trial, action.budget))
+        if not running:
+            break
+        trial, budget = running.pop(0)
+        record = trials[str(trial)]
+        value = score(np.array(record["code"]), budget)
+        passed = {budget_key(b): score(np.array(record["code"]), b) for b in BUDGETS
+                  if record["budget"] < b < budget}  # the points of the segment's learning curve
+        record["scores"] = {**record["scores"], **passed, budget_key(budget): value}
+        record["budget"], record["running"] = budget, False
+        before = state
+        state = policy.report(state, table, trial, budget, value)
+        if on_report is not None:
+            on_report(before, state, table, trial, budget)
+    return segments, trials, state
+
+
+def agreeing(code, budget):
+    return -float(np.sum((code - 0.3) ** 2)) * (1 + 1.0 / budget)
+
+
+def test_the_rungs_are_geometric_from_the_top_budget_down():
+    assert rung_budgets(1, 81, 3) == BUDGETS
+    assert rung_budgets(2, 100, 3) == [4.0, 11.0, 33.0, 100.0]
+    assert rung_budgets(5, 5, 3) == [5.0]
+    with pytest.raises(ValueError, match="minimum <= maximum"):
+        rung_budgets(10, 1, 3)
+
+
+def test_hyperband_brackets_follow_the_published_schedule():
+    # Li et al. 2018, Table 1 (R = 81, eta = 3): candidates per rung of each bracket
+    assert [bracket_plan(4, s, 3, True) for s in (4, 3, 2, 1, 0)] == [
+        [81, 27, 9, 3, 1], [34, 11, 3, 1], [15, 5, 1], [8, 2], [5]]
+
+
+def test_successive_halving_keeps_the_best_third_at_every_rung():
+    policy = POLICIES.create("successive-halving", {"brackets": 1})
+    segments, trials, _ = simulate(policy, agreeing, capacity=3)
+    per_rung = Counter(budget for _, _, budget in segments)
+    assert [per_rung[b] for b in BUDGETS] == [81, 27, 9, 3, 1]
+    for low, high in zip(BUDGETS, BUDGETS[1:]):
+        at_low = {int(t): r["scores"][budget_key(low)] for t, r in trials.items() if budget_key(low) in r["scores"]}
+        promoted = {t for t, _, b in segments if b == high}
+        best = sorted(at_low, key=lambda t: -at_low[t])[:len(promoted)]
+        assert promoted == set(best)
+    # every promotion continues from the budget the trial reached
+    assert all(start in (0.0, *BUDGETS[:-1]) for _, start, _ in segments)
+
+
+def test_hyperband_runs_its_brackets_in_turn_and_ends_after_the_last():
+    policy = POLICIES.create("hyperband", {"brackets": 5})
+    segments, trials, state = simulate(policy, agreeing, capacity=2)
+    starts = Counter(budget for _, start, budget in segments if start == 0.0)
+    assert starts == {1.0: 81, 3.0: 34, 9.0: 15, 27.0: 8, 81.0: 5}
+    assert len(trials) == 81 + 34 + 15 + 8 + 5
+
+
+def test_asha_never_waits_and_promotes_only_from_the_top_third_of_a_rung():
+    promotions = []
+
+    def check(action, table):
+        if action.kind != "continue":
+            return
+        low = BUDGETS[BUDGETS.index(action.budget) - 1]
+        scores = table.scores_at(low)
+        rank = sorted(scores.values(), reverse=True).index(scores[action.trial])
+        promotions.append((rank, len(scores)))
+
+    policy = POLICIES.create("asha", {})
+    segments, trials, state = simulate(policy, agreeing, capacity=4, max_segments=400, on_action=check)
+    assert len(segments) == 400  # it always had something to run
+    assert promotions and all(rank < size // 3 for rank, size in promotions)
+    assert any(budget == 81.0 for _, _, budget in segments)
+    assert len(trials) > 200  # most segments are cheap starts at the lowest rung
+
+
+def test_median_stopping_stops_candidates_below_the_median_and_lets_good_ones_finish():
+    decisions = []
+
+    def check(before, after, table, trial, budget):
+        others = [v for t, v in table.scores_at(budget).items() if t != trial]
+        stopped = len(after["stopped"]) > len(before["stopped"])
+        below = len(others) >= 4 and table.score(trial, budget) < np.median(others)
+        decisions.append((stopped, below, budget))
+
+    policy = POLICIES.create("median-stopping", {"min_trials": 4})
+    segments, trials, state = simulate(policy, agreeing, capacity=1, max_segments=300, on_report=check)
+    assert any(stopped for stopped, _, _ in decisions)
+    assert all(stopped == below for stopped, below, budget in decisions if budget < 81.0)
+    stopped = set(state["stopped"])
+    assert not any(t in stopped and start >= trials[str(t)]["budget"] for t, start, _ in segments)
+    finished = {int(t) for t, r in trials.items() if budget_key(81.0) in r["scores"]}
+    assert finished and not stopped & finished
+
+
+@pytest.mark.parametrize("low_fidelity, expected", [("agree", "low"), ("mislead", "full")])
+def test_the_model_based_policy_leans_on_low_budgets_only_as_far_as_they_agree(low_fidelity, expected):
+    def misleading(code, budget):
+        # at low budgets the best region is the opposite corner: low budgets rank candidates wrongly
+        weight = budget / 81.0
+        return -float(weight * np.sum((code - 0.2) ** 2) + (1 - weight) * np.sum((code - 0.9) ** 2))
+
+    score = agreeing if low_fidelity == "agree" else misleading
+    full_share = []
+    for seed in range(5):
+        policy = POLICIES.create("model-based", {})
+        segments, trials, state = simulate(policy, score, capacity=2, max_segments=700, seed=seed)
+        agreement = state["agreement"]
+        starts = [budget for _, start, budget in segments if start == 0.0]
+        full_share.append(starts.count(81.0) / len(starts))
+        if low_fidelity == "agree":
+            assert min(a for a in agreement[:-1] if a is not None) > 0.5
+        else:
+            assert max(a for a in agreement[:-1] if a is not None) < 0.3
+    if expected == "full":
+        assert np.mean(full_share) > 0.5  # mostly full-budget candidates where low budgets mislead
+    else:
+        assert np.mean(full_share) < 0.3
+
+
+def test_the_model_based_policy_finds_better_candidates_than_random_starts_at_the_top_budget():
+    gains = []
+    for seed in range(5):
+        policy = POLICIES.create("model-based", {})
+        _, trials, _ = simulate(policy, agreeing, capacity=2, max_segments=500, seed=seed)
+        proposals = [r for r in trials.values() if budget_key(81.0) in r["scores"]]
+        best = max(r["scores"][budget_key(81.0)] for r in proposals)
+        rng = np.random.default_rng(100 + seed)
+        random_best = max(agreeing(rng.random(2), 81.0) for _ in range(len(proposals)))
+        gains.append(best - random_best)
+    assert np.mean(gains) > 0
+
+
+def test_spearman_is_one_for_the_same_order_and_minus_one_for_the_reverse():
+    a = np.array([0.1, 0.5, 0.2, 0.9])
+    assert spearman(a, a * 10) == pytest.approx(1.0)
+    assert spearman(a, -a) == pytest.approx(-1.0)
+    assert spearman(a, np.ones(4)) == 0.0
+
+
+@pytest.mark.parametrize("name", POLICIES.names())
+def test_every_policy_resumes_from_its_stored_state_with_the_same_decisions(name):
+    policy = POLICIES.create(name, {"brackets": 2} if "brackets" in POLICIES.create(name, {}).options() else {})
+    first, _, _ = simulate(policy, agreeing, capacity=2, max_segments=150, seed=3)
+    again, _, _ = simulate(policy, agreeing, capacity=2, max_segments=150, seed=3)
+    assert first == again
