@@ -155,7 +155,15 @@ def _hard_dataset(f: h5py.File, path: str) -> h5py.Dataset:
 
 
 def _commit_marks(f: h5py.File) -> tuple[int, int]:
-    """Committed evaluations and generations, read before anything else (a live writer appends after)."""
+    """Committed evaluations and generations, read before anything else (a live writer appends after).
+
+    Generations first: a writer commits a generation after the evaluations it
+    counts, so the evaluations read next include them all.
+    """
+    generation = _hard_dataset(f, "generations/generation")
+    if generation.ndim != 1:
+        raise _Stop(f"/generations/generation has shape {generation.shape}, spec says (n,)")
+    generations = int(generation.shape[0])
     log = _hard_dataset(f, "evaluations/committed")
     if log.dtype != np.dtype("<i8") or log.ndim != 1:
         raise _Stop(f"/evaluations/committed has dtype {log.dtype} and shape {log.shape}, spec says int64 (n,)")
@@ -165,10 +173,7 @@ def _commit_marks(f: h5py.File) -> tuple[int, int]:
         raise _Stop(f"/evaluations/committed cannot be read: {_line(exc)}") from None
     if rows < 0:
         raise _Stop(f"/evaluations/committed says {rows} rows; it must be >= 0")
-    generation = _hard_dataset(f, "generations/generation")
-    if generation.ndim != 1:
-        raise _Stop(f"/generations/generation has shape {generation.shape}, spec says (n,)")
-    return rows, int(generation.shape[0])
+    return rows, generations
 
 
 def _run(group: h5py.Group, problems: list[str]) -> dict[str, Any]:
