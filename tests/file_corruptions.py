@@ -156,6 +156,7 @@ NAMED: dict[str, tuple[Callable[[h5py.File], None], str]] = {
     "hard_link_loop": (_hard_loop, "second name"),
     "deep_json_space": (_attr("run", "space", DEEP), "deeply"),
     "deep_json_config": (_attr("run", "config", DEEP), "deeply"),
+    "deep_json_in_a_column_attribute": (_attr("evaluations/params/c", "choices", DEEP), "deeply"),
     "huge_json_config": (_attr("run", "config", json.dumps({"run": {"x": "y" * 5_000_000}})[:-2]), "JSON"),
     "space_of_numbers": (_attr("run", "space", '{"x": 5}'), "space"),
     "schema_version_text": (_attr("/", "schema_version", "one"), "schema_version"),

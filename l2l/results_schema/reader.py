@@ -111,6 +111,13 @@ class Trajectory:
     def _ds(self, name: str) -> h5py.Dataset:
         return self._layout.datasets[name]
 
+    def _read(self, name: str, stop: int, start: int = 0) -> np.ndarray:
+        """Rows ``start:stop`` of dataset ``name``; damaged storage raises TrajectoryError naming the dataset."""
+        try:
+            return self._layout.datasets[name][start:stop]
+        except _READ_ERRORS as exc:
+            raise TrajectoryError(f"{self.path}: cannot read /{name}: {structure._line(exc)}") from None
+
     @property
     def file(self) -> h5py.File:
         """The open h5py file (read-only); every path the spec names is a hard-linked object in it."""
@@ -140,7 +147,7 @@ class Trajectory:
 
     # -- evaluations ---------------------------------------------------------------
     def _column(self, name: str, n: int) -> np.ndarray:
-        return self._ds(f"evaluations/{name}")[:n]
+        return self._read(f"evaluations/{name}", n)
 
     def _columns(self, names: tuple[str, ...], n: int) -> dict[str, np.ndarray]:
         """Evaluation columns for the first ``n`` rows, value-checked."""
@@ -157,7 +164,7 @@ class Trajectory:
         n = self.n_evaluations
         names = ("generation", "individual", "status", "seed", "attempts", "started", "duration")
         columns = self._columns(names + (("error_start", "error_length") if errors else ()), n)
-        params = {p.name: self._ds(f"evaluations/params/{p.name}")[:n] for p in self.space.parameters}
+        params = {p.name: self._read(f"evaluations/params/{p.name}", n) for p in self.space.parameters}
         self._check(checks.row_problems(params, self._layout))
         data: dict[str, Any] = {
             "generation": columns["generation"],
@@ -181,9 +188,9 @@ class Trajectory:
             else:
                 data[p.name] = values
         for o in self.objectives:
-            data[o.name] = self._ds(f"evaluations/objectives/{o.name}")[:n]
+            data[o.name] = self._read(f"evaluations/objectives/{o.name}", n)
         for name, column in self.metric_columns.items():
-            data[column] = self._ds(f"evaluations/metrics/{name}")[:n]
+            data[column] = self._read(f"evaluations/metrics/{name}", n)
         if errors:
             data["error"] = self._errors(columns["error_start"], columns["error_length"])
         frame = pd.DataFrame(data)
@@ -201,7 +208,7 @@ class Trajectory:
         if len(rows):
             starts = starts[rows]
             low, high = int(starts.min()), int((starts + lengths[rows]).max())
-            data = self._ds("blobs/errors")[low:high].tobytes()
+            data = self._read("blobs/errors", high, low).tobytes()
             for row, start, length in zip(rows, starts, lengths[rows]):
                 out[row] = data[start - low:start - low + length].decode("utf-8", errors="replace")
         return out
@@ -209,7 +216,7 @@ class Trajectory:
     # -- generations -----------------------------------------------------------------
     def _generation_columns(self, names: tuple[str, ...]) -> dict[str, np.ndarray]:
         g = self.n_generations
-        columns = {name: self._ds(f"generations/{name}")[:g] for name in names}
+        columns = {name: self._read(f"generations/{name}", g) for name in names}
         self._check(checks.generation_problems(columns, self._layout))
         return columns
 
@@ -224,7 +231,7 @@ class Trajectory:
                                     "finished": pd.to_datetime(columns["finished"], unit="s", utc=True)}
             for o in self.objectives:
                 for stat in SUMMARY_STATISTICS:
-                    data[f"{o.name}_{stat}"] = self._ds(f"generations/{stat}/{o.name}")[:g]
+                    data[f"{o.name}_{stat}"] = self._read(f"generations/{stat}/{o.name}", g)
             return pd.DataFrame(data)
 
     def state(self, generation: int | None = None) -> Any:
@@ -239,7 +246,7 @@ class Trajectory:
                 raise TrajectoryError(f"{self.path} has no generation {generation}")
             index = int(matches[0])
             start, length = int(columns["state_start"][index]), int(columns["state_length"][index])
-            state = codec.decode(self._ds("blobs/states")[start:start + length])
+            state = codec.decode(self._read("blobs/states", start + length, start))
             if not isinstance(state, dict) or not {"optimizer", "loop"} <= set(state):
                 raise TrajectoryError(f"the state of generation {columns['generation'][index]} lacks "
                                       f"'optimizer' or 'loop'")

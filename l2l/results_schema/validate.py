@@ -69,6 +69,31 @@ def _check_values(f: h5py.File, layout: structure.Layout, problems: list[str]) -
     _check_blobs(ds, columns, problems)
     _check_generations(layout, problems)
     _check_events(ds, problems)
+    _check_attributes(f, layout, problems)
+
+
+def _check_attributes(f: h5py.File, layout: structure.Layout, problems: list[str]) -> None:
+    """Attributes are numbers or text; text that starts like JSON must be JSON (the run's were checked)."""
+    objects = [("", f), *((name, f[name]) for name in structure.GROUPS if name != "run"),
+               *layout.datasets.items()]
+    for name, obj in objects:
+        for key in obj.attrs:
+            try:
+                value = obj.attrs[key]
+            except Exception as exc:  # an attribute of a type h5py cannot read
+                problems.append(f"attribute {key!r} of /{name} cannot be read: {structure._line(exc)}")
+                continue
+            if isinstance(value, bytes):
+                try:
+                    value = value.decode("utf-8")
+                except UnicodeDecodeError:
+                    problems.append(f"attribute {key!r} of /{name} is not UTF-8 text")
+                    continue
+            if isinstance(value, str) and value[:1] in "[{":
+                try:
+                    structure.parse_json(value, f"attribute {key!r} of /{name}")
+                except ValueError as exc:
+                    problems.append(str(exc))
 
 
 def _check_blobs(ds: dict[str, h5py.Dataset], columns: dict[str, np.ndarray], problems: list[str]) -> None:
