@@ -15,6 +15,8 @@ SIMULATORS = Registry("simulator", {
     "ackley": "l2l.simulators.functions:Ackley",
     "griewank": "l2l.simulators.functions:Griewank",
     "styblinski-tang": "l2l.simulators.functions:StyblinskiTang",
+    "hartmann3": "l2l.simulators.functions:Hartmann3",
+    "hartmann6": "l2l.simulators.functions:Hartmann6",
     "zdt1": "l2l.simulators.functions:ZDT1",
     "noop": "l2l.simulators.functions:NoOp",
     "sleep": "l2l.simulators.functions:Sleep",
