@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from l2l.errors import ConfigError
+from l2l.simulators.fidelity_tools import rng_from_state, rng_state
 
 
 def tuning(value: np.ndarray | float, preferred: np.ndarray, width: float) -> np.ndarray:
@@ -83,6 +84,17 @@ class Reaching:
     @property
     def target(self) -> np.ndarray:
         return np.array([self.tx, self.ty])
+
+    def state(self) -> dict:
+        """Everything :meth:`step` changes, as plain values (a SPORE checkpoint holds it)."""
+        return {"x": self.x, "y": self.y, "tx": self.tx, "ty": self.ty, "time_left": self.time_left,
+                "rng": rng_state(self.rng)}
+
+    def restore(self, state: dict) -> None:
+        """Continue from what :meth:`state` returned."""
+        self.rng = rng_from_state(state["rng"], "spore")
+        self.x, self.y, self.tx, self.ty = (float(state[k]) for k in ("x", "y", "tx", "ty"))
+        self.time_left = float(state["time_left"])
 
     def observe(self) -> np.ndarray:
         dx, dy = self.tx - self.x, self.ty - self.y
@@ -151,6 +163,20 @@ class LaneFollowing:
         self.time = 0.0
         self.until_gust = self.gust_interval
         self.position = self._centre(0.0)
+
+    def state(self) -> dict:
+        """Everything :meth:`reset` drew and :meth:`step` changes, as plain values."""
+        return {"frequencies": self.frequencies.copy(), "phases": self.phases.copy(), "amplitude": self.amplitude,
+                "time": self.time, "until_gust": self.until_gust, "position": self.position,
+                "rng": rng_state(self.rng)}
+
+    def restore(self, state: dict) -> None:
+        """Continue from what :meth:`state` returned."""
+        self.rng = rng_from_state(state["rng"], "spore")
+        self.frequencies = np.array(state["frequencies"], dtype=float)
+        self.phases = np.array(state["phases"], dtype=float)
+        self.amplitude, self.time = float(state["amplitude"]), float(state["time"])
+        self.until_gust, self.position = float(state["until_gust"]), float(state["position"])
 
     def _centre(self, time: float) -> float:
         return float(self.amplitude * np.sin(2 * np.pi * self.frequencies * time + self.phases).sum())

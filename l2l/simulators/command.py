@@ -10,7 +10,18 @@ which also receives ``params.json`` (the parameters and the seed).
 The result is JSON, read from the last non-empty line of stdout or from a
 file in the working directory: a number (one objective), a table of objective
 values, or ``{"objectives": {...}, "metrics": {...}, "traces": {...},
-"outputs": [...]}``.
+"outputs": [...], "curve": {...}}``.
+
+Fidelity: declared by ``multi_fidelity = { name = "epochs", minimum = 1,
+maximum = 81 }`` (as for the ``python`` simulator). Then ``{budget}`` is the
+budget to reach and ``{checkpoint_dir}`` a fresh folder, private to the
+candidate, that holds the files the program left there at its previous budget
+(empty the first time); both are also in ``params.json``. After the program
+exits, every regular file in that folder becomes the candidate's checkpoint
+(``{"files": {relative path: bytes as uint8 array}}``, at most
+``checkpoint_limit_mb``), stored with the run, so the next segment may run on
+any worker without a shared file system. ``"curve": {objective: [[budget,
+value], ...]}`` in the result reports the values at intermediate budgets.
 """
 
 from __future__ import annotations
@@ -29,10 +40,13 @@ import numpy as np
 
 from l2l.errors import ConfigError, EvaluationError
 from l2l.registry import option
-from l2l.simulators.base import EvaluationContext, SimulationResult, Simulator
+from l2l.simulators.base import EvaluationContext, Fidelity, SimulationResult, Simulator
+from l2l.simulators.fidelity_tools import fidelity_from_table, whole_budget
 
 TAIL = 2000
 _BUILTIN = {"seed", "workdir", "generation", "individual", "config_dir"}
+_FIDELITY_BUILTIN = {"budget", "checkpoint_dir"}
+CHECKPOINT_FOLDER = "checkpoint"
 
 
 class EvaluationTimeout(EvaluationError):
@@ -69,8 +83,40 @@ def parse_result(text: str) -> SimulationResult:
         return SimulationResult(
             objectives=data["objectives"], metrics=data.get("metrics", {}),
             traces={k: np.asarray(v, dtype=float) for k, v in data.get("traces", {}).items()},
-            outputs=None if data.get("outputs") is None else np.asarray(data["outputs"], dtype=float))
+            outputs=None if data.get("outputs") is None else np.asarray(data["outputs"], dtype=float),
+            curve=data.get("curve"))
     return SimulationResult(objectives=data)
+
+
+def read_checkpoint_dir(folder: Path, limit_bytes: int) -> dict[str, np.ndarray]:
+    """Every regular file under ``folder`` as {relative posix path: uint8 array}; EvaluationError past the limit."""
+    files, total = {}, 0
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder).as_posix()
+        if path.is_symlink():
+            raise EvaluationError(f"checkpoint directory holds a symbolic link {relative!r}; write regular files")
+        if not path.is_file():
+            continue
+        total += path.stat().st_size
+        if total > limit_bytes:
+            raise EvaluationError(f"checkpoint directory holds more than checkpoint_limit_mb = "
+                                  f"{limit_bytes / 2 ** 20:g} MiB; keep fewer or smaller files, or raise the limit")
+        files[relative] = np.frombuffer(path.read_bytes(), dtype=np.uint8).copy()
+    return files
+
+
+def write_checkpoint_dir(folder: Path, checkpoint: Any) -> None:
+    """Recreate the files of a checkpoint written by :func:`read_checkpoint_dir` under ``folder``."""
+    files = checkpoint.get("files") if isinstance(checkpoint, dict) else None
+    if not isinstance(files, dict):
+        raise EvaluationError("the checkpoint holds no 'files' table: it was not written by the command simulator")
+    for relative, content in files.items():
+        parts = Path(relative).parts
+        if not relative or Path(relative).is_absolute() or ".." in parts:
+            raise EvaluationError(f"the checkpoint names a file outside its folder: {relative!r}")
+        target = folder.joinpath(*parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(np.asarray(content, dtype=np.uint8).tobytes())
 
 
 @dataclass(frozen=True)
@@ -86,6 +132,9 @@ class Command(Simulator):
     keep_workdirs: bool = option(False, help="keep the working directories of successful evaluations")
     env: dict = option({}, help="extra environment variables")
     config_dir: str = option("", help="the config's folder, for the {config_dir} placeholder (set automatically)")
+    multi_fidelity: dict = option({}, help="the program's fidelity {name, unit, minimum, maximum, integer}; "
+                                           "enables the {budget} and {checkpoint_dir} placeholders")
+    checkpoint_limit_mb: float = option(64.0, help="largest checkpoint directory kept between budgets (MiB)", gt=0)
 
     def __post_init__(self) -> None:
         if not self.argv or not all(isinstance(a, str) for a in self.argv):
@@ -95,7 +144,12 @@ class Command(Simulator):
             for _, field, _, _ in string.Formatter().parse(arg):
                 if field is not None and not field.isidentifier():
                     raise ConfigError(f"simulator 'command': placeholder {{{field}}} in {arg!r} "
-                                      f"must be a parameter name or one of {sorted(_BUILTIN)}")
+                                      f"must be a parameter name or one of {sorted(_BUILTIN | _FIDELITY_BUILTIN)}")
+                if field in _FIDELITY_BUILTIN and not self.multi_fidelity:
+                    raise ConfigError(f"simulator 'command': placeholder {{{field}}} in {arg!r} needs the option "
+                                      f"multi_fidelity = {{ name = ..., minimum = ..., maximum = ... }}")
+        if self.multi_fidelity:
+            fidelity_from_table(self.multi_fidelity, "command")
         if not self.result or os.path.isabs(self.result) or ".." in Path(self.result).parts:
             raise ConfigError(f"simulator 'command': result must be 'stdout' or a relative file name, "
                               f"got {self.result!r}")
@@ -104,7 +158,7 @@ class Command(Simulator):
                 raise ConfigError(f"simulator 'command': env value of {key!r} must be a string, got {value!r}")
 
     def check_space(self, space) -> None:
-        allowed = set(space.names) | _BUILTIN
+        allowed = set(space.names) | _BUILTIN | (_FIDELITY_BUILTIN if self.multi_fidelity else set())
         for arg in self.argv:
             for _, field, _, _ in string.Formatter().parse(arg):
                 if field is not None and field not in allowed:
@@ -114,22 +168,44 @@ class Command(Simulator):
     def run(self, params, seed):
         return self.evaluate(params, seed, EvaluationContext(generation=0, individual=0))
 
+    def fidelity(self) -> Fidelity | None:
+        return fidelity_from_table(self.multi_fidelity, "command") if self.multi_fidelity else None
+
+    def run_to(self, params, seed, budget, checkpoint):
+        return self.evaluate(params, seed, EvaluationContext(generation=0, individual=0, budget=budget,
+                                                             checkpoint=checkpoint))
+
     def _workdir(self, context: EvaluationContext) -> Path:
         base = Path(self.workdir or context.run_dir or tempfile.gettempdir())
-        path = base / f"g{context.generation:06d}" / f"i{context.individual:06d}-a{context.attempt}"
+        leaf = f"i{context.individual:06d}-a{context.attempt}"
+        if context.budget is not None:
+            leaf = f"i{context.individual:06d}-t{context.trial}-b{context.budget:g}-a{context.attempt}"
+        path = base / f"g{context.generation:06d}" / leaf
         if path.exists():
             shutil.rmtree(path)
         path.mkdir(parents=True)
         return path
 
     def evaluate(self, params, seed, context: EvaluationContext) -> SimulationResult:
+        fidelity = self.fidelity() if context.budget is not None else None
+        if context.budget is not None and fidelity is None:
+            raise ValueError("simulator 'command' has no fidelity; declare it with the option multi_fidelity")
+        budget = whole_budget(fidelity, context.budget, "command") if fidelity else None
         workdir = self._workdir(context)
         values = {name: _format(v) for name, v in params.items()}
         values.update(seed=str(seed), workdir=str(workdir), generation=str(context.generation),
                       individual=str(context.individual), config_dir=self.config_dir or os.getcwd())
+        described: dict[str, Any] = {"seed": seed}
+        if fidelity is not None:
+            checkpoint_dir = workdir / CHECKPOINT_FOLDER
+            checkpoint_dir.mkdir()
+            if context.checkpoint is not None:
+                write_checkpoint_dir(checkpoint_dir, context.checkpoint)
+            values.update(budget=_format(budget), checkpoint_dir=str(checkpoint_dir))
+            described.update(budget=budget, checkpoint_dir=str(checkpoint_dir))
         argv = [arg.format_map(values) for arg in self.argv]
         serializable = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in params.items()}
-        (workdir / "params.json").write_text(json.dumps({"params": serializable, "seed": seed}))
+        (workdir / "params.json").write_text(json.dumps({"params": serializable, **described}))
         env = {**os.environ, **self.env}
         try:
             proc = subprocess.run(argv, cwd=workdir, env=env, capture_output=True,
@@ -156,6 +232,9 @@ class Command(Simulator):
                 if not path.exists():
                     raise EvaluationError(f"result file {self.result!r} was not written")
                 result = parse_result(path.read_text())
+            if fidelity is not None:
+                result.checkpoint = {"simulator": "command", "budget": budget,
+                                     "files": read_checkpoint_dir(checkpoint_dir, int(self.checkpoint_limit_mb * 2 ** 20))}
         except EvaluationError as exc:
             raise EvaluationError(f"{exc}{failure_text}") from None
         if not self.keep_workdirs:

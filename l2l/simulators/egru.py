@@ -12,19 +12,28 @@ rule multiply-accumulates per time step during training (minimize).
 Metrics: activity sparsity, weight density, the dense-RTRL MACs per step of
 the same network, the measured saving, the final training loss.
 Trace: ``learning_curve``, training accuracy per update.
+
+Fidelity ``trials`` (training sequences), whole numbers from ``min_budget`` to
+``trials``: ``run_to(b)`` is the full run cut after ``b`` trials and scored on
+the same test trials; the checkpoint holds the weights, the readout, Adam's
+state, the gradient of an unfinished batch and the metric counters (no
+influence matrix: RTRL restarts with every sequence), so continuing is exact
+and ``run_to(trials)`` equals ``run``. Curve: the objectives every
+``curve_every`` trials and at the budget.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Mapping
 
 import numpy as np
 
 from l2l.errors import ConfigError
 from l2l.objectives import Objective
 from l2l.registry import option
-from l2l.simulators.base import SimulationResult, Simulator
+from l2l.simulators.base import Fidelity, SimulationResult, Simulator
+from l2l.simulators.fidelity_tools import curve_fidelities, segment_start, whole_budget
 from l2l.simulators.rtrl import macs as cost
 from l2l.simulators.rtrl import readout as ro
 from l2l.simulators.rtrl.bptt import run_forward
@@ -62,6 +71,9 @@ class EGRUSimulator(Simulator):
     symbols: int = option(4, help="copy: alphabet size")
     copy_length: int = option(1, help="copy: symbols to recall")
     delay: int = option(5, help="copy: blank steps between cue and recall")
+    min_budget: int = option(8, help="fidelity: fewest training trials a scheduler may ask for", ge=1)
+    curve_every: int = option(0, help="fidelity: also score the test trials every this many training trials "
+                                      "(0: only at the budget)", ge=0)
 
     def __post_init__(self) -> None:
         self._check_choice("task", TASKS)
@@ -106,59 +118,138 @@ class EGRUSimulator(Simulator):
             return DelayedCopy(self.symbols, self.copy_length, self.delay)
         return Spiral(self.length, self.noise)
 
+    def fidelity(self) -> Fidelity:
+        """``trials``: training sequences learned online, ``min_budget`` to ``trials``."""
+        return Fidelity("trials", "training trials (sequences learned online)",
+                        min(self.min_budget, self.trials), self.trials, True)
+
     def run(self, params: dict[str, Any], seed: int) -> SimulationResult:
-        values = self.resolve(params)
+        learning = _Learning(self, self.resolve(params), seed, None)
+        learning.advance(self.trials)
+        return learning.result()
+
+    def run_to(self, params: dict[str, Any], seed: int, budget: float,
+               checkpoint: Mapping[str, Any] | None) -> SimulationResult:
+        """Learn from ``checkpoint`` (None: from the initial weights) up to ``budget`` training trials.
+
+        The run at ``budget`` is the single-fidelity run cut after ``budget`` trials: the same training
+        sequences, Adam updates every ``batch_size`` trials (the gradient of an unfinished batch waits in the
+        checkpoint), the same ``test_trials`` test sequences at every budget; ``run_to(trials) == run()``.
+        RTRL's influence matrices start afresh with every sequence, so the checkpoint holds no influence
+        matrix: it holds the weights, the readout, Adam's moments and step, the pending batch gradient and
+        the counters behind the metrics. Curve: every objective every ``curve_every`` trials and at ``budget``.
+        """
+        budget = whole_budget(self.fidelity(), budget, "egru")
+        start = segment_start(checkpoint, budget, "egru")
+        learning = _Learning(self, self.resolve(params), seed, checkpoint)
+        curve: dict[str, list] = {name: [] for name in self.produces}
+        for point in curve_fidelities(start, budget, self.curve_every):
+            learning.advance(point)
+            result = learning.result()
+            for name in self.produces:
+                curve[name].append([point, result.objectives[name]])
+        result.curve = curve
+        result.checkpoint = learning.checkpoint()
+        return result
+
+
+#: What a checkpoint holds besides the weights: arrays, then whole numbers.
+_ARRAYS = ("weights", "readout", "adam_m", "adam_v", "grad", "grad_readout", "losses", "learning_curve")
+_COUNTS = ("adam_t", "hits", "scored", "active", "steps", "macs", "trials_done")
+
+
+class _Learning:
+    """One network learning online: everything :meth:`EGRUSimulator.run` carries from trial to trial."""
+
+    def __init__(self, owner: EGRUSimulator, values: dict[str, float], seed: int,
+                 checkpoint: Mapping[str, Any] | None):
+        self.owner = owner
         data_seed, init_seed = np.random.SeedSequence(seed).spawn(2)
         data_rng, init_rng = np.random.default_rng(data_seed), np.random.default_rng(init_seed)
-        task = self.make_task()
-        cell = Cell(task.n_inputs, self.units, events=self.model == "egru",
-                    gamma=values["gamma"], epsilon=values["epsilon"])
-        mask = pruning_mask(cell, values["density"], init_rng)
-        weights = init_params(cell, init_rng, values["theta_init"], mask)
-        readout = ro.init_readout(self.units, task.n_classes, init_rng)
-        adam = _Adam(values["learning_rate"], weights.size + readout.size)
-        theta = cell.threshold_slice()
+        self.task = owner.make_task()
+        self.cell = Cell(self.task.n_inputs, owner.units, events=owner.model == "egru",
+                         gamma=values["gamma"], epsilon=values["epsilon"])
+        self.mask = pruning_mask(self.cell, values["density"], init_rng)
+        weights = init_params(self.cell, init_rng, values["theta_init"], self.mask)
+        readout = ro.init_readout(owner.units, self.task.n_classes, init_rng)
+        self.adam = _Adam(values["learning_rate"], weights.size + readout.size)
+        self.inputs, self.targets = self.task.sample(data_rng, owner.trials)
+        self.test = self.task.sample(data_rng, owner.test_trials)
+        self.theta = self.cell.threshold_slice()
+        if checkpoint is None:
+            self.weights, self.readout = weights, readout
+            self.grad, self.grad_readout = np.zeros(weights.size), np.zeros(readout.size)
+            self.losses, self.learning_curve = [], []
+            self.hits = self.scored = self.active = self.steps = self.macs = self.trials_done = 0
+            return
+        try:
+            for key in _ARRAYS:
+                reference = {"weights": weights, "readout": readout, "adam_m": self.adam.m, "adam_v": self.adam.v,
+                             "grad": weights, "grad_readout": readout}.get(key)
+                value = np.array(checkpoint[key], dtype=float)
+                if reference is not None and value.shape != reference.shape:
+                    raise ValueError(f"{key} has shape {value.shape}, expected {reference.shape}")
+                setattr(self, key, value)
+            counts = {key: int(checkpoint[key]) for key in _COUNTS}
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"simulator 'egru': the checkpoint is incomplete or damaged ({exc})") from None
+        self.adam.m, self.adam.v, self.adam.t = self.adam_m, self.adam_v, counts.pop("adam_t")
+        self.losses, self.learning_curve = list(self.losses), list(self.learning_curve)
+        for key, value in counts.items():
+            setattr(self, key, value)
 
-        inputs, targets = task.sample(data_rng, self.trials)
-        learning_curve, losses = [], []
-        active = steps = macs = hits = scored = 0
-        grad = np.zeros(weights.size)
-        grad_readout = np.zeros(readout.size)
-        for trial in range(self.trials):
-            learner = RTRL(cell, weights, readout, mask=mask, sparse=True)
-            for x, target in zip(inputs[trial], targets[trial]):
+    def advance(self, stop: int) -> None:
+        owner, cell, mask, theta = self.owner, self.cell, self.mask, self.theta
+        for trial in range(self.trials_done, stop):
+            learner = RTRL(cell, self.weights, self.readout, mask=mask, sparse=True)
+            for x, target in zip(self.inputs[trial], self.targets[trial]):
                 learner.step(x, int(target))
             result = learner.result()
-            grad += result.grad
-            grad_readout += result.grad_readout
-            losses.append(result.loss)
-            hits, scored = hits + result.hits, scored + result.scored
-            active, steps, macs = active + result.active_total, steps + result.steps, macs + result.macs
-            if (trial + 1) % self.batch_size == 0 or trial + 1 == self.trials:
-                step = adam.step(np.concatenate([grad, grad_readout]))
-                weights -= step[:weights.size] * mask
-                readout -= step[weights.size:]
-                weights[theta] = np.maximum(weights[theta], self.theta_min)
-                learning_curve.append(hits / max(scored, 1))
-                grad[:], grad_readout[:], hits, scored = 0.0, 0.0, 0, 0
+            self.grad += result.grad
+            self.grad_readout += result.grad_readout
+            self.losses.append(result.loss)
+            self.hits, self.scored = self.hits + result.hits, self.scored + result.scored
+            self.active, self.steps = self.active + result.active_total, self.steps + result.steps
+            self.macs += result.macs
+            if (trial + 1) % owner.batch_size == 0 or trial + 1 == owner.trials:
+                step = self.adam.step(np.concatenate([self.grad, self.grad_readout]))
+                self.weights -= step[:self.weights.size] * mask
+                self.readout -= step[self.weights.size:]
+                self.weights[theta] = np.maximum(self.weights[theta], owner.theta_min)
+                self.learning_curve.append(self.hits / max(self.scored, 1))
+                self.grad[:], self.grad_readout[:], self.hits, self.scored = 0.0, 0.0, 0, 0
+            self.trials_done = trial + 1
 
-        accuracy = _accuracy(cell, weights, readout, *task.sample(data_rng, self.test_trials))
-        n_columns, n_immediate = int(mask.sum()), int(mask.sum()) - (self.units if cell.events else 0)
+    def result(self) -> SimulationResult:
+        owner, cell, mask, task = self.owner, self.cell, self.mask, self.task
+        accuracy = _accuracy(cell, self.weights, self.readout, *self.test)
+        n_columns, n_immediate = int(mask.sum()), int(mask.sum()) - (owner.units if cell.events else 0)
         dense_per_step = cost.rtrl_sequence_macs(
-            self.units, cell.n_params, cell.n_params - (self.units if cell.events else 0),
-            [self.units] * task.duration, list(targets[0]), sparse=False) / task.duration
-        macs_per_step = macs / steps
+            owner.units, cell.n_params, cell.n_params - (owner.units if cell.events else 0),
+            [owner.units] * task.duration, list(self.targets[0]), sparse=False) / task.duration
+        macs_per_step = self.macs / self.steps
         return SimulationResult(
             objectives={"test_error": 1.0 - accuracy, "accuracy": accuracy, "macs_per_step": macs_per_step},
-            metrics={"activity_sparsity": 1.0 - active / (steps * self.units),
+            metrics={"activity_sparsity": 1.0 - self.active / (self.steps * owner.units),
                      "parameter_density": weight_density(cell, mask),
                      "propagated_columns": float(n_columns),
                      "immediate_columns": float(n_immediate),
                      "dense_macs_per_step": float(dense_per_step),
                      "macs_saving": float(dense_per_step / macs_per_step),
-                     "final_train_loss": float(np.mean(losses[-self.batch_size:])),
-                     "mean_threshold": float(np.mean(weights[theta])) if cell.events else 0.0},
-            traces={"learning_curve": np.asarray(learning_curve)})
+                     "final_train_loss": float(np.mean(self.losses[-owner.batch_size:])),
+                     "mean_threshold": float(np.mean(self.weights[self.theta])) if cell.events else 0.0},
+            traces={"learning_curve": np.asarray(self.learning_curve)})
+
+    def checkpoint(self) -> dict[str, Any]:
+        state = {"simulator": "egru", "budget": self.trials_done,
+                 "weights": self.weights.copy(), "readout": self.readout.copy(),
+                 "adam_m": self.adam.m.copy(), "adam_v": self.adam.v.copy(), "adam_t": int(self.adam.t),
+                 "grad": self.grad.copy(), "grad_readout": self.grad_readout.copy(),
+                 "losses": np.asarray(self.losses, dtype=float),
+                 "learning_curve": np.asarray(self.learning_curve, dtype=float)}
+        state.update({key: int(getattr(self, key)) for key in ("hits", "scored", "active", "steps", "macs",
+                                                               "trials_done")})
+        return state
 
 
 def _accuracy(cell: Cell, weights: np.ndarray, readout: np.ndarray, inputs: np.ndarray,

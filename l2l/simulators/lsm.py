@@ -6,19 +6,30 @@ readout of the low-pass-filtered reservoir spikes learns from
 ``train_examples`` trials and is tested on ``test_examples`` new ones. The
 objective ``error`` is the mean test error over the tasks: the outer loop thus
 optimizes how quickly a readout learns on the reservoir (learning to learn).
+
+Fidelity ``examples`` (K, the training examples each readout learns from),
+whole numbers from ``min_budget`` to ``train_examples``. The reservoir is
+simulated once, on every trial of the full run, so the test trials are the
+same at every budget and ``run_to(train_examples)`` equals ``run``; the
+checkpoint holds the reservoir's features of those trials (tasks x
+(train_examples + test_examples) x neurons numbers), the labels and the firing
+rates, so continuing refits only the readouts (exact, and cheap: the cost of a
+first segment is the reservoir, whatever its budget). Curve: the test error at
+every whole number of examples.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Mapping
 
 import numpy as np
 
 from l2l.errors import ConfigError
 from l2l.objectives import Objective
 from l2l.registry import option
-from l2l.simulators.base import SimulationResult, Simulator
+from l2l.simulators.base import Fidelity, SimulationResult, Simulator
+from l2l.simulators.fidelity_tools import segment_start, whole_budget
 from l2l.simulators.lsm_tasks import KINDS, TaskFamily, classification_error, memory_capacity
 from l2l.simulators.snn_core import NeuronParams, ei_network, exp_filter, input_drive, random_synapses
 
@@ -61,6 +72,7 @@ class LiquidStateMachine(Simulator):
     train_examples: int = option(16, help="K: trials the readout learns each task from", ge=2)
     test_examples: int = option(40, help="trials the readout is tested on, per task", ge=1)
     ridge: float = option(1.0, help="ridge penalty of the readout (on standardized features)", gt=0)
+    min_budget: int = option(2, help="fidelity: fewest training examples a scheduler may ask for", ge=2)
 
     def __post_init__(self) -> None:
         if not self.kinds:
@@ -88,37 +100,91 @@ class LiquidStateMachine(Simulator):
         return values
 
     def run(self, params: dict[str, Any], seed: int) -> SimulationResult:
-        m = self.model(params)
+        return self._score(self._simulate(self.model(params), seed), self.train_examples)
+
+    def _simulate(self, m: dict[str, float], seed: int) -> dict[str, Any]:
+        """Reservoir features of every trial of every task, the tasks' labels and the firing rates."""
         rng = np.random.default_rng(seed)
         family = TaskFamily(steps=self.steps, n_inputs=self.n_inputs)
         per_task = self.train_examples + self.test_examples
         tasks = [family.draw(rng, self.kinds[i % len(self.kinds)], per_task) for i in range(self.tasks)]
         spikes = self.reservoir_spikes(m, rng, np.concatenate([t.spikes for t in tasks], axis=1))
-        features = self.features(spikes, m["tau_readout"])
+        return {"features": self.features(spikes, m["tau_readout"]),
+                "kinds": [t.kind for t in tasks], "classes": [int(t.classes) for t in tasks],
+                "labels": np.stack([t.labels for t in tasks]).astype(np.int64),
+                "bits": [np.zeros((0, 0), dtype=np.int64) if t.bits is None else t.bits.astype(np.int64)
+                         for t in tasks],
+                "rates": {"firing_rate": float(spikes.mean() * 1e3),
+                          "firing_rate_exc": float(spikes[:, :, :self.n_exc].mean() * 1e3),
+                          "firing_rate_inh": float(spikes[:, :, self.n_exc:].mean() * 1e3)}}
 
+    def _score(self, state: dict[str, Any], k: int) -> SimulationResult:
+        """Each task's readout learnt from its first ``k`` training trials, tested on its test trials."""
+        per_task = self.train_examples + self.test_examples
+        features, labels = state["features"], state["labels"]
         errors, chance, capacities = [], [], []
-        for i, task in enumerate(tasks):
+        for i, (kind, classes, bits) in enumerate(zip(state["kinds"], state["classes"], state["bits"])):
             x = features[i * per_task:(i + 1) * per_task]
-            k = self.train_examples
-            errors.append(classification_error(x[:k], task.labels[:k], x[k:], task.labels[k:],
-                                               task.classes, self.ridge))
-            chance.append(1.0 - np.bincount(task.labels[k:]).max() / self.test_examples)
-            if task.bits is not None:
-                capacities.append(memory_capacity(x[:k], task.bits[:k], x[k:], task.bits[k:], self.ridge))
-        rate = float(spikes.mean() * 1e3)
+            y = labels[i]
+            train, test = slice(0, k), slice(self.train_examples, per_task)
+            errors.append(classification_error(x[train], y[train], x[test], y[test], classes, self.ridge))
+            chance.append(1.0 - np.bincount(y[test]).max() / self.test_examples)
+            if bits.size:
+                capacities.append(memory_capacity(x[train], bits[train], x[test], bits[test], self.ridge))
         metrics = {
-            "firing_rate": rate,
-            "firing_rate_exc": float(spikes[:, :, :self.n_exc].mean() * 1e3),
-            "firing_rate_inh": float(spikes[:, :, self.n_exc:].mean() * 1e3),
+            **state["rates"],
             "memory_capacity": float(np.mean(capacities)) if capacities else 0.0,
             "chance_error": float(np.mean(chance)),
         }
         for kind in KINDS:
-            own = [e for e, t in zip(errors, tasks) if t.kind == kind]
+            own = [e for e, t in zip(errors, state["kinds"]) if t == kind]
             if own:
                 metrics[f"error_{kind}"] = float(np.mean(own))
         return SimulationResult(objectives={"test_error": float(np.mean(errors))}, metrics=metrics,
                                 traces={"task_errors": np.array(errors)})
+
+    def fidelity(self) -> Fidelity:
+        """``examples``: training trials each task's readout learns from, ``min_budget`` to ``train_examples``."""
+        return Fidelity("examples", "training examples per task (K)", min(self.min_budget, self.train_examples),
+                        self.train_examples, True)
+
+    def run_to(self, params: dict[str, Any], seed: int, budget: float,
+               checkpoint: Mapping[str, Any] | None) -> SimulationResult:
+        """The test error when every task's readout learns from its first ``budget`` training examples.
+
+        The reservoir runs once, on every trial of the full run (so ``run_to(train_examples) == run()``
+        and the test trials are the same at every budget); the checkpoint holds its features, the labels
+        and the firing rates, so continuing to a larger budget only refits the readouts. Curve: the
+        test error at every whole number of examples in the segment.
+        """
+        budget = whole_budget(self.fidelity(), budget, "lsm")
+        start = segment_start(checkpoint, budget, "lsm")
+        state = self._simulate(self.model(params), seed) if checkpoint is None else self._restore(checkpoint)
+        points = []
+        for k in range(int(start) + 1, budget + 1):
+            if k >= 2:  # a readout needs two examples
+                result = self._score(state, k)
+                points.append([k, result.objectives["test_error"]])
+        if not points:
+            raise ValueError(f"simulator 'lsm': a budget of {budget} example is too small; the readout needs 2")
+        result.curve = {"test_error": points}
+        result.checkpoint = {"simulator": "lsm", "budget": budget, **state}
+        return result
+
+    def _restore(self, checkpoint: Mapping[str, Any]) -> dict[str, Any]:
+        try:
+            state = {"features": np.asarray(checkpoint["features"], dtype=float),
+                     "kinds": [str(kind) for kind in checkpoint["kinds"]],
+                     "classes": [int(c) for c in checkpoint["classes"]],
+                     "labels": np.asarray(checkpoint["labels"], dtype=np.int64),
+                     "bits": [np.asarray(b, dtype=np.int64) for b in checkpoint["bits"]],
+                     "rates": {key: float(v) for key, v in checkpoint["rates"].items()}}
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ValueError(f"simulator 'lsm': the checkpoint is incomplete or damaged ({exc!r})") from None
+        per_task = self.train_examples + self.test_examples
+        if state["features"].shape[0] != self.tasks * per_task or state["labels"].shape != (self.tasks, per_task):
+            raise ValueError("simulator 'lsm': the checkpoint was taken with other task or example counts")
+        return state
 
     def reservoir_spikes(self, m: dict[str, float], rng: np.random.Generator,
                          inputs: np.ndarray) -> np.ndarray:

@@ -12,19 +12,28 @@ symbol one of two input groups (bit 0 / bit 1) fires; the first symbol also
 carries the STORE cue, the last one the RECALL cue and no bit. The network
 must report, during the recall symbol, the bit shown with STORE ``delay``
 ms earlier. Chance is 50% error.
+
+Fidelity ``iterations`` (training iterations = Adam steps), whole numbers from
+``min_budget`` to ``training_steps``. ``run_to(b)`` is the full run cut after
+``b`` iterations (same batches and learning-rate schedule); its checkpoint
+holds the weights, Adam's moments and step count, the batch generator's state
+and the losses, so continuing from ``b1`` to ``b2`` equals training to ``b2``
+from scratch, and ``run_to(training_steps)`` equals ``run``. Curve: the
+recall error every ``curve_every`` iterations and at the budget.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Mapping
 
 import numpy as np
 
 from l2l.errors import ConfigError
 from l2l.objectives import Objective
 from l2l.registry import option
-from l2l.simulators.base import SimulationResult, Simulator
+from l2l.simulators.base import Fidelity, SimulationResult, Simulator
+from l2l.simulators.fidelity_tools import curve_fidelities, rng_from_state, rng_state, segment_start, whole_budget
 from l2l.simulators.lsnn_model import Adam, Neurons, eprop_grads, forward, init_params, logits, loss_and_grads
 
 LEARNING_RULES = {"bptt": loss_and_grads, "eprop": eprop_grads}
@@ -90,6 +99,9 @@ class LSNN(Simulator):
     rate_target: float = option(20.0, help="target firing rate of the regularizer (Hz)", ge=0)
     input_scale: float = option(3.0, help="std of initial input weights x sqrt(fan-in), in units of thr", gt=0)
     recurrent_scale: float = option(0.5, help="std of initial recurrent weights x sqrt(n), in units of thr", ge=0)
+    min_budget: int = option(1, help="fidelity: fewest training iterations a scheduler may ask for", ge=1)
+    curve_every: int = option(0, help="fidelity: also measure the recall error every this many iterations "
+                                      "(0: only at the budget)", ge=0)
 
     def __post_init__(self) -> None:
         if self.delay < self.symbol_ms:
@@ -127,39 +139,118 @@ class LSNN(Simulator):
         return store_recall(rng, trials, self.delay, self.symbol_ms, self.input_group,
                             self.input_rate, self.background_rate, self.distractors)
 
-    def run(self, params: dict[str, Any], seed: int) -> SimulationResult:
-        m = self.model(params)
-        rng = np.random.default_rng(seed)
+    def fidelity(self) -> Fidelity:
+        """``iterations``: Adam steps of training, ``min_budget`` to ``training_steps``."""
+        return Fidelity("iterations", "training iterations (Adam steps)", min(self.min_budget, self.training_steps),
+                        self.training_steps, True)
+
+    def _start(self, m: dict[str, float], seed: int, checkpoint: Mapping[str, Any] | None) -> "_Training":
         neurons = self.neurons(m)
-        n = self.n_lif + self.n_alif
-        weights = init_params(rng, 4 * self.input_group, n, 2,
-                              self.input_scale * m["thr"], self.recurrent_scale * m["thr"])
-        optimizer = Adam(weights, m["learning_rate"])
-        losses = np.zeros(self.training_steps)
-        rule = LEARNING_RULES[self.learning_rule]
-        decay = self.final_lr_fraction ** (1.0 / max(1, self.training_steps - 1))
-        for step in range(self.training_steps):
-            optimizer.lr = m["learning_rate"] * decay ** step
-            x, mask, labels = self.batch(rng, self.batch_size)
-            loss, grads, _ = rule(weights, neurons, x, mask, labels, rate_reg=self.rate_reg,
-                                  rate_target=self.rate_target * 1e-3)
+        if checkpoint is None:
+            rng = np.random.default_rng(seed)
+            n = self.n_lif + self.n_alif
+            weights = init_params(rng, 4 * self.input_group, n, 2,
+                                  self.input_scale * m["thr"], self.recurrent_scale * m["thr"])
+            return _Training(self, m, neurons, weights, Adam(weights, m["learning_rate"]), rng, [], False)
+        try:
+            weights = {key: np.array(checkpoint["weights"][key], dtype=float) for key in WEIGHTS}
+            optimizer = Adam(weights, m["learning_rate"])
+            optimizer.m = {key: np.array(checkpoint["adam_m"][key], dtype=float) for key in WEIGHTS}
+            optimizer.s = {key: np.array(checkpoint["adam_s"][key], dtype=float) for key in WEIGHTS}
+            optimizer.t = int(checkpoint["adam_t"])
+            losses = [float(v) for v in np.asarray(checkpoint["losses"], dtype=float)]
+            diverged = bool(checkpoint["diverged"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"simulator 'lsnn': the checkpoint is incomplete or damaged ({exc!r})") from None
+        if len(losses) != checkpoint["budget"]:
+            raise ValueError(f"simulator 'lsnn': the checkpoint holds {len(losses)} losses for budget "
+                             f"{checkpoint['budget']}")
+        return _Training(self, m, neurons, weights, optimizer, rng_from_state(checkpoint["rng"], "lsnn"),
+                         losses, diverged)
+
+    def run(self, params: dict[str, Any], seed: int) -> SimulationResult:
+        training = self._start(self.model(params), seed, None)
+        training.advance(self.training_steps)
+        return training.result(training.rng)
+
+    def run_to(self, params: dict[str, Any], seed: int, budget: float,
+               checkpoint: Mapping[str, Any] | None) -> SimulationResult:
+        """Train from ``checkpoint`` (None: from the initial weights) to ``budget`` iterations.
+
+        The run at ``budget`` is the single-fidelity run cut after ``budget`` iterations (same batches, same
+        learning-rate schedule, which decays over ``training_steps``); the recall error is measured on fresh
+        trials drawn from the state of the training generator at that iteration, so
+        ``run_to(training_steps) == run()``. The curve holds the recall error every ``curve_every``
+        iterations and at ``budget``; the checkpoint holds the weights, Adam's moments and step, the
+        generator's state and the training losses.
+        """
+        budget = whole_budget(self.fidelity(), budget, "lsnn")
+        start = segment_start(checkpoint, budget, "lsnn")
+        training = self._start(self.model(params), seed, checkpoint)
+        points = []
+        for point in curve_fidelities(start, budget, self.curve_every):
+            training.advance(point)
+            result = training.result(rng_from_state(rng_state(training.rng), "lsnn"))
+            points.append([point, result.objectives["recall_error"]])
+        result.curve = {"recall_error": points}
+        result.checkpoint = training.checkpoint()
+        return result
+
+
+WEIGHTS = ("W_in", "W_rec", "W_out", "b_out")
+
+
+class _Training:
+    """One network being trained: weights, Adam, the generator of its batches, the losses so far."""
+
+    def __init__(self, owner: LSNN, m: dict[str, float], neurons: Neurons, weights: dict, optimizer: Adam,
+                 rng: np.random.Generator, losses: list[float], diverged: bool):
+        self.owner, self.m, self.neurons = owner, m, neurons
+        self.weights, self.optimizer, self.rng, self.losses, self.diverged = weights, optimizer, rng, losses, diverged
+
+    def advance(self, stop: int) -> None:
+        """Train up to iteration ``stop``; after a non-finite loss the network stays as it was."""
+        owner, m = self.owner, self.m
+        rule = LEARNING_RULES[owner.learning_rule]
+        decay = owner.final_lr_fraction ** (1.0 / max(1, owner.training_steps - 1))
+        for step in range(len(self.losses), stop):
+            if self.diverged:
+                self.losses.append(float("nan"))
+                continue
+            self.optimizer.lr = m["learning_rate"] * decay ** step
+            x, mask, labels = owner.batch(self.rng, owner.batch_size)
+            loss, grads, _ = rule(self.weights, self.neurons, x, mask, labels, rate_reg=owner.rate_reg,
+                                  rate_target=owner.rate_target * 1e-3)
             if not np.isfinite(loss):
-                losses[step:] = np.nan
-                break
-            optimizer.step(weights, grads)
-            losses[step] = loss
-        x, mask, labels = self.batch(rng, self.test_trials)
-        traces = forward(weights, neurons, x)
-        predicted = np.argmax(logits(weights, traces, mask), axis=1)
+                self.diverged = True
+                self.losses.append(float("nan"))
+                continue
+            self.optimizer.step(self.weights, grads)
+            self.losses.append(float(loss))
+
+    def result(self, rng: np.random.Generator) -> SimulationResult:
+        """The recall error on fresh trials drawn from ``rng``, firing rates, the losses so far."""
+        owner = self.owner
+        x, mask, labels = owner.batch(rng, owner.test_trials)
+        traces = forward(self.weights, self.neurons, x)
+        predicted = np.argmax(logits(self.weights, traces, mask), axis=1)
         error = float(np.mean(predicted != labels))
         z = traces["z"]
+        losses = np.asarray(self.losses, dtype=float)
         metrics = {
             "firing_rate": float(z.mean() * 1e3),
-            "firing_rate_alif": float(z[:, :, self.n_lif:].mean() * 1e3),
+            "firing_rate_alif": float(z[:, :, owner.n_lif:].mean() * 1e3),
             "final_loss": float(losses[-1]),
         }
-        return SimulationResult(objectives={"recall_error": error}, metrics=metrics,
-                                traces={"loss": losses})
+        return SimulationResult(objectives={"recall_error": error}, metrics=metrics, traces={"loss": losses})
+
+    def checkpoint(self) -> dict[str, Any]:
+        return {"simulator": "lsnn", "budget": len(self.losses),
+                "weights": {key: self.weights[key].copy() for key in WEIGHTS},
+                "adam_m": {key: self.optimizer.m[key].copy() for key in WEIGHTS},
+                "adam_s": {key: self.optimizer.s[key].copy() for key in WEIGHTS},
+                "adam_t": int(self.optimizer.t), "rng": rng_state(self.rng),
+                "losses": np.asarray(self.losses, dtype=float), "diverged": self.diverged}
 
 
 __all__ = ["LSNN", "EXPLORABLE", "store_recall"]

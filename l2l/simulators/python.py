@@ -14,7 +14,52 @@ from typing import Any, Callable, ClassVar
 
 from l2l.errors import ConfigError
 from l2l.registry import option
-from l2l.simulators.base import Simulator
+from l2l.simulators.base import Fidelity, SimulationResult, Simulator, as_result
+from l2l.simulators.fidelity_tools import fidelity_from_table, whole_budget
+
+
+def accepts(function: Callable[..., Any], name: str) -> bool:
+    """True if ``function`` takes a keyword argument ``name`` (by name or through ``**kwargs``)."""
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):  # builtins without a signature
+        return False
+    return any(p.name == name and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+               or p.kind == p.VAR_KEYWORD for p in parameters)
+
+
+def check_fidelity(function: Callable[..., Any], table: Any, kwargs: dict, who: str, label: str) -> None:
+    """Refuse (ConfigError) a declared fidelity the function cannot take: it must accept ``budget``."""
+    if not table:
+        return
+    fidelity_from_table(table, who)
+    clash = [key for key in ("budget", "checkpoint") if key in kwargs]
+    if clash:
+        raise ConfigError(f"simulator {who!r}: kwargs must not contain {clash[0]!r}: the multi-fidelity "
+                          f"loop passes it")
+    if not accepts(function, "budget"):
+        raise ConfigError(f"simulator {who!r}: multi_fidelity is set, so {label} must accept a keyword "
+                          f"argument 'budget' (and may accept 'checkpoint' to continue instead of restarting)")
+
+
+def fidelity_arguments(function: Callable[..., Any], table: Any) -> dict[str, Any]:
+    """The keyword arguments a multi-fidelity call adds (for checking the signature): budget, checkpoint."""
+    if not table:
+        return {}
+    return {"budget": 1, **({"checkpoint": None} if accepts(function, "checkpoint") else {})}
+
+
+def call_to(function: Callable[..., Any], params: dict[str, Any], seed: int, budget: float,
+            checkpoint: Any, fidelity: Fidelity, kwargs: dict, who: str) -> SimulationResult:
+    """Call ``function(params, seed, budget=..., [checkpoint=...], **kwargs)``; its checkpoint is kept only
+    if it takes one (otherwise every segment restarts from scratch and is counted so)."""
+    budget = whole_budget(fidelity, budget, who)
+    if accepts(function, "checkpoint"):
+        result = as_result(function(params, seed, budget=budget, checkpoint=checkpoint, **kwargs))
+    else:
+        result = as_result(function(params, seed, budget=budget, **kwargs))
+        result.checkpoint = None
+    return result
 
 
 def _import(module_name: str, search_path: str | None) -> ModuleType:
@@ -73,6 +118,15 @@ class PythonFunction(Simulator):
     :class:`l2l.simulators.SimulationResult`. ``path`` (default: the config
     file's folder) is searched first, so a ``models.py`` beside the config
     can be named as ``models:my_function``.
+
+    Fidelity: declared by the option ``multi_fidelity = { name = "epochs",
+    unit = "training epochs", minimum = 1, maximum = 81, integer = true }``.
+    The function is then called as ``function(params, seed, budget=b,
+    checkpoint=c, **kwargs)`` and returns the result at budget ``b``, best as a
+    ``SimulationResult`` with ``curve`` and ``checkpoint`` (a dict of numpy
+    arrays, numbers and strings; ``c`` is the one it returned at its previous
+    budget, or None). It must accept ``budget``; if it has no ``checkpoint``
+    parameter it is restarted from scratch at every budget.
     """
 
     name: ClassVar[str] = "python"
@@ -80,19 +134,32 @@ class PythonFunction(Simulator):
     function: str = option("", help="'module:function' to call as function(params, seed, **kwargs)")
     kwargs: dict = option({}, help="extra keyword arguments passed to the function")
     path: str = option("", help="folder put first on sys.path (default: the config's folder)")
+    multi_fidelity: dict = option({}, help="the function's fidelity {name, unit, minimum, maximum, integer}; "
+                                           "it is then called with budget= and checkpoint=")
 
     def __post_init__(self) -> None:
         if not self.function:
             raise ConfigError("simulator 'python': option 'function' is required, e.g. 'models:simulate'")
         fn = load_function(self.function, self.path or None)
+        check_fidelity(fn, self.multi_fidelity, self.kwargs, "python", self.function)
         try:
-            inspect.signature(fn).bind({}, 0, **self.kwargs)
+            inspect.signature(fn).bind({}, 0, **self.kwargs, **fidelity_arguments(fn, self.multi_fidelity))
         except TypeError as exc:
             raise ConfigError(f"simulator 'python': {self.function} cannot be called as "
                               f"function(params, seed, **kwargs): {exc}") from exc
 
     def run(self, params: dict[str, Any], seed: int):
         return load_function(self.function, self.path or None)(params, seed, **self.kwargs)
+
+    def fidelity(self) -> Fidelity | None:
+        return fidelity_from_table(self.multi_fidelity, "python") if self.multi_fidelity else None
+
+    def run_to(self, params, seed, budget, checkpoint):
+        fidelity = self.fidelity()
+        if fidelity is None:
+            return super().run_to(params, seed, budget, checkpoint)
+        function = load_function(self.function, self.path or None)
+        return call_to(function, params, seed, budget, checkpoint, fidelity, self.kwargs, "python")
 
 
 def describe_callable(function: Callable[..., Any]) -> str:
@@ -115,18 +182,32 @@ class CallableSimulator(Simulator):
 
     function: Any = None
     kwargs: dict = None  # type: ignore[assignment]
+    multi_fidelity: dict = None  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         if not callable(self.function):
             raise ConfigError(f"simulator: expected a callable function(params, seed), got {self.function!r}")
         object.__setattr__(self, "kwargs", dict(self.kwargs or {}))
+        object.__setattr__(self, "multi_fidelity", dict(self.multi_fidelity or {}))
         try:
-            inspect.signature(self.function).bind({}, 0, **self.kwargs)
+            inspect.signature(self.function).bind({}, 0, **self.kwargs, **fidelity_arguments(
+                self.function, self.multi_fidelity))
         except TypeError as exc:
             raise ConfigError(f"simulator: {describe_callable(self.function)} cannot be called as "
                               f"function(params, seed, **kwargs): {exc}") from exc
         except ValueError:  # builtins without a signature: let the call decide
             pass
+        check_fidelity(self.function, self.multi_fidelity, self.kwargs, "python",
+                       describe_callable(self.function))
 
     def run(self, params: dict[str, Any], seed: int):
         return self.function(params, seed, **self.kwargs)
+
+    def fidelity(self) -> Fidelity | None:
+        return fidelity_from_table(self.multi_fidelity, "python") if self.multi_fidelity else None
+
+    def run_to(self, params, seed, budget, checkpoint):
+        fidelity = self.fidelity()
+        if fidelity is None:
+            return super().run_to(params, seed, budget, checkpoint)
+        return call_to(self.function, params, seed, budget, checkpoint, fidelity, self.kwargs, "python")

@@ -27,19 +27,29 @@ follows ``schedule``: ``constant``; ``anneal`` decays exponentially from
 
 The fitness is the mean reward per step over the last ``final_fraction`` of
 learning (maximize).
+
+Fidelity ``seconds`` of learning (biological time, not whole numbers), from
+``min_budget`` to ``duration``: ``run_to(b)`` is the full run cut at ``b``
+seconds (same random numbers, same temperature schedule over ``duration``),
+scored on the last ``final_fraction`` of those ``b`` seconds. The checkpoint
+holds theta, every trace, the environment's and the generator's states and
+the rewards so far (about 8 bytes per step), so continuing is exact and
+``run_to(duration)`` equals ``run``. Curve: the fitness every
+``duration / curve_points`` seconds and at the budget.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Mapping
 
 import numpy as np
 
 from l2l.errors import ConfigError
 from l2l.objectives import Objective
 from l2l.registry import option
-from l2l.simulators.base import SimulationResult, Simulator
+from l2l.simulators.base import Fidelity, SimulationResult, Simulator
+from l2l.simulators.fidelity_tools import curve_fidelities, rng_from_state, rng_state, segment_start, whole_budget
 from l2l.simulators.closed_loop import ENVIRONMENTS, make_environment
 
 SCHEDULES = ("constant", "anneal", "linear")
@@ -91,7 +101,8 @@ class Spore(Simulator):
     bias: float = option(-3.0, help="bias of the motor neurons' membrane potential")
     update_interval: float = option(0.1, help="seconds between Langevin updates of theta", gt=0)
     final_fraction: float = option(0.25, help="fraction of the run at the end whose mean reward is the fitness", gt=0, le=1)
-    curve_points: int = option(60, help="number of bins of the reward curve trace", ge=1)
+    curve_points: int = option(60, help="number of bins of the reward curve trace (and of the fidelity curve)", ge=1)
+    min_budget: float = option(10.0, help="fidelity: fewest seconds of learning a scheduler may ask for", gt=0)
 
     def __post_init__(self) -> None:
         if self.update_interval < self.dt:
@@ -131,67 +142,44 @@ class Spore(Simulator):
         for choice in getattr(space["schedule"], "choices", ()) if "schedule" in space.names else ():
             self._check_schedule(choice)
 
+    def fidelity(self) -> Fidelity:
+        """``seconds`` of learning (biological time), ``min_budget`` to ``duration``."""
+        return Fidelity("seconds", "seconds of learning (biological time)", min(self.min_budget, self.duration),
+                        self.duration, False)
+
     def run(self, params: dict[str, Any], seed: int) -> SimulationResult:
-        values = self.settings(params)
-        environment_seed, network_seed = np.random.SeedSequence(seed).spawn(2)
-        environment = make_environment(self.task, n_inputs=self.n_inputs, n_motor=self.n_motor, dt=self.dt)
-        environment.reset(np.random.default_rng(environment_seed))
-        rng = np.random.default_rng(network_seed)
+        sampling = _Sampling(self, self.settings(params), seed, None)
+        sampling.advance(sampling.total_steps)
+        return sampling.result()
 
-        steps = int(round(self.duration / self.dt))
-        steps_per_update = max(1, int(round(self.update_interval / self.dt)))
-        beta = float(values["learning_rate"])
-        mean, std = float(values["prior_mean"]), float(values["prior_std"])
-        gain = float(values["reward_gain"])
-        update_times = np.arange(steps // steps_per_update) * steps_per_update * self.dt
-        temperatures = temperature_at(values["schedule"], update_times, float(values["temperature"]),
-                                      float(values["temperature_final"]), float(values["anneal_time"]),
-                                      self.duration)
-        noise_scale = np.sqrt(2.0 * np.maximum(temperatures, 0.0) * beta)
-        psp_decay = np.exp(-self.dt / self.tau_psp)
-        eligibility_decay = np.exp(-self.dt / float(values["tau_eligibility"]))
-        gradient_rate = self.dt / float(values["tau_gradient"])
-        baseline_rate = self.dt / self.tau_baseline
-        motor_rate = self.dt / self.tau_motor
-        bias = float(values["bias"])
+    def run_to(self, params: dict[str, Any], seed: int, budget: float,
+               checkpoint: Mapping[str, Any] | None) -> SimulationResult:
+        """Learn from ``checkpoint`` (None: from the start) for ``budget`` seconds of biological time in all.
 
-        theta = rng.normal(mean, std, size=(self.n_motor, self.n_inputs))
-        weights = np.where(theta > 0, np.exp(theta - self.theta0), 0.0)
-        psp = np.zeros(self.n_inputs)
-        eligibility = np.zeros_like(theta)
-        gradient = np.zeros_like(theta)
-        motor = np.zeros(self.n_motor)
-        baseline = 0.0
-        rewards = np.empty(steps)
-        # uniform numbers drawn in blocks: far fewer calls into the generator
-        block = 1000
-        for step in range(steps):
-            if step % block == 0:
-                uniforms = rng.random((min(block, steps - step), self.n_inputs + self.n_motor))
-            draw = uniforms[step % block]
-            psp = psp * psp_decay + (draw[:self.n_inputs] < environment.observe())
-            rho = 1.0 / (1.0 + np.exp(-(weights @ psp + bias)))
-            spikes = draw[self.n_inputs:] < rho
-            motor += motor_rate * (spikes - motor)
-            reward = environment.step(motor)
-            rewards[step] = reward
-            eligibility *= eligibility_decay
-            eligibility += weights * ((spikes - rho)[:, None] * psp)
-            gradient += gradient_rate * ((reward - baseline) * eligibility - gradient)
-            baseline += baseline_rate * (reward - baseline)
-            if (step + 1) % steps_per_update == 0:
-                update = (step + 1) // steps_per_update - 1
-                drift = (mean - theta) / std ** 2 + gain * gradient
-                theta += beta * drift + noise_scale[update] * rng.standard_normal(theta.shape)
-                np.minimum(theta, self.theta_max, out=theta)
-                weights = np.where(theta > 0, np.exp(theta - self.theta0), 0.0)
-        return self._result(rewards, theta, weights, temperatures)
+        The run at ``budget`` is the single-fidelity run cut at that time: the temperature schedule is the
+        one of the whole ``duration``, the random numbers are the same, and the fitness is the mean
+        reward over the last ``final_fraction`` of the time learned so far; ``run_to(duration) == run()``.
+        The checkpoint holds theta, the traces (PSPs, eligibilities, reward gradient, motor activity,
+        baseline), the environment's state, the generator's state with its unused block of random numbers,
+        and the rewards so far. Curve: the fitness every ``duration / curve_points`` seconds and at ``budget``.
+        """
+        budget = whole_budget(self.fidelity(), budget, "spore")
+        start = segment_start(checkpoint, budget, "spore")
+        sampling = _Sampling(self, self.settings(params), seed, checkpoint)
+        points = []
+        for point in curve_fidelities(start, budget, self.duration / self.curve_points):
+            sampling.advance(int(round(point / self.dt)))
+            points.append([point, sampling.reward()])
+        result = sampling.result()
+        result.curve = {"reward": points}
+        result.checkpoint = sampling.checkpoint(budget)
+        return result
 
     def _result(self, rewards: np.ndarray, theta: np.ndarray, weights: np.ndarray,
                 temperatures: np.ndarray) -> SimulationResult:
         steps = len(rewards)
-        late = float(rewards[int(round(steps * (1 - self.final_fraction))):].mean())
-        curve = np.array([chunk.mean() for chunk in np.array_split(rewards, self.curve_points)])
+        late = late_reward(rewards, self.final_fraction)
+        curve = np.array([chunk.mean() for chunk in np.array_split(rewards, min(self.curve_points, steps))])
         # performance reached early: best of the first half of a 3-bin moving average
         smooth = np.convolve(curve, np.ones(3) / 3, mode="valid") if len(curve) >= 3 else curve
         early = float(smooth[:max(1, len(smooth) // 2)].max())
@@ -208,3 +196,117 @@ class Spore(Simulator):
         }
         return SimulationResult(objectives={"reward": late}, metrics=metrics,
                                 traces={"reward_curve": curve, "temperature": temperatures.copy()})
+
+
+def late_reward(rewards: np.ndarray, final_fraction: float) -> float:
+    """The fitness: mean reward over the last ``final_fraction`` of ``rewards``."""
+    return float(rewards[int(round(len(rewards) * (1 - final_fraction))):].mean())
+
+
+BLOCK = 1000  # uniform numbers are drawn in blocks of this many steps: far fewer calls into the generator
+_TRACES = ("theta", "psp", "eligibility", "gradient", "motor", "uniforms", "rewards")
+
+
+class _Sampling:
+    """One SPORE network learning in its environment: the state :meth:`Spore.run` carries step to step."""
+
+    def __init__(self, owner: Spore, values: dict[str, Any], seed: int, checkpoint: Mapping[str, Any] | None):
+        self.owner = owner
+        environment_seed, network_seed = np.random.SeedSequence(seed).spawn(2)
+        self.environment = make_environment(owner.task, n_inputs=owner.n_inputs, n_motor=owner.n_motor,
+                                            dt=owner.dt)
+        self.environment.reset(np.random.default_rng(environment_seed))
+        self.rng = np.random.default_rng(network_seed)
+
+        self.total_steps = int(round(owner.duration / owner.dt))
+        self.steps_per_update = max(1, int(round(owner.update_interval / owner.dt)))
+        self.beta = float(values["learning_rate"])
+        self.mean, self.std = float(values["prior_mean"]), float(values["prior_std"])
+        self.gain = float(values["reward_gain"])
+        update_times = np.arange(self.total_steps // self.steps_per_update) * self.steps_per_update * owner.dt
+        self.temperatures = temperature_at(values["schedule"], update_times, float(values["temperature"]),
+                                           float(values["temperature_final"]), float(values["anneal_time"]),
+                                           owner.duration)
+        self.noise_scale = np.sqrt(2.0 * np.maximum(self.temperatures, 0.0) * self.beta)
+        self.psp_decay = np.exp(-owner.dt / owner.tau_psp)
+        self.eligibility_decay = np.exp(-owner.dt / float(values["tau_eligibility"]))
+        self.gradient_rate = owner.dt / float(values["tau_gradient"])
+        self.baseline_rate = owner.dt / owner.tau_baseline
+        self.motor_rate = owner.dt / owner.tau_motor
+        self.bias = float(values["bias"])
+
+        self.theta = self.rng.normal(self.mean, self.std, size=(owner.n_motor, owner.n_inputs))
+        self.psp = np.zeros(owner.n_inputs)
+        self.eligibility = np.zeros_like(self.theta)
+        self.gradient = np.zeros_like(self.theta)
+        self.motor = np.zeros(owner.n_motor)
+        self.baseline = 0.0
+        self.uniforms = np.zeros((0, owner.n_inputs + owner.n_motor))
+        self.rewards = np.empty(self.total_steps)
+        self.step = 0
+        if checkpoint is not None:
+            self._restore(checkpoint)
+        self.weights = np.where(self.theta > 0, np.exp(self.theta - owner.theta0), 0.0)
+
+    def _restore(self, checkpoint: Mapping[str, Any]) -> None:
+        try:
+            for key in _TRACES:
+                value = np.array(checkpoint[key], dtype=float)
+                expected = getattr(self, key).shape
+                if key != "uniforms" and key != "rewards" and value.shape != expected:
+                    raise ValueError(f"{key} has shape {value.shape}, expected {expected}")
+                setattr(self, key, value)
+            self.baseline, self.step = float(checkpoint["baseline"]), int(checkpoint["step"])
+            self.rng = rng_from_state(checkpoint["rng"], "spore")
+            self.environment.restore(checkpoint["environment"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"simulator 'spore': the checkpoint is incomplete or damaged ({exc})") from None
+        if len(self.rewards) != self.step:
+            raise ValueError(f"simulator 'spore': the checkpoint holds {len(self.rewards)} rewards for "
+                             f"{self.step} steps")
+        self.rewards = np.concatenate([self.rewards, np.empty(self.total_steps - self.step)])
+
+    def advance(self, stop: int) -> None:
+        """Learn up to time step ``stop``."""
+        owner, n_inputs = self.owner, self.owner.n_inputs
+        environment, rng = self.environment, self.rng
+        theta, psp, eligibility, gradient, motor = self.theta, self.psp, self.eligibility, self.gradient, self.motor
+        weights, baseline, uniforms = self.weights, self.baseline, self.uniforms
+        for step in range(self.step, min(stop, self.total_steps)):
+            if step % BLOCK == 0:
+                uniforms = rng.random((min(BLOCK, self.total_steps - step), n_inputs + owner.n_motor))
+            draw = uniforms[step % BLOCK]
+            psp = psp * self.psp_decay + (draw[:n_inputs] < environment.observe())
+            rho = 1.0 / (1.0 + np.exp(-(weights @ psp + self.bias)))
+            spikes = draw[n_inputs:] < rho
+            motor += self.motor_rate * (spikes - motor)
+            reward = environment.step(motor)
+            self.rewards[step] = reward
+            eligibility *= self.eligibility_decay
+            eligibility += weights * ((spikes - rho)[:, None] * psp)
+            gradient += self.gradient_rate * ((reward - baseline) * eligibility - gradient)
+            baseline += self.baseline_rate * (reward - baseline)
+            if (step + 1) % self.steps_per_update == 0:
+                update = (step + 1) // self.steps_per_update - 1
+                drift = (self.mean - theta) / self.std ** 2 + self.gain * gradient
+                theta += self.beta * drift + self.noise_scale[update] * rng.standard_normal(theta.shape)
+                np.minimum(theta, owner.theta_max, out=theta)
+                weights = np.where(theta > 0, np.exp(theta - owner.theta0), 0.0)
+            self.step = step + 1
+        self.psp, self.weights, self.baseline, self.uniforms = psp, weights, baseline, uniforms
+
+    def reward(self) -> float:
+        return late_reward(self.rewards[:self.step], self.owner.final_fraction)
+
+    def result(self) -> SimulationResult:
+        updates = max(1, self.step // self.steps_per_update)
+        return self.owner._result(self.rewards[:self.step], self.theta, self.weights, self.temperatures[:updates])
+
+    def checkpoint(self, budget: float) -> dict[str, Any]:
+        used = self.step % BLOCK == 0  # the next step draws a new block
+        return {"simulator": "spore", "budget": budget, "step": self.step, "baseline": float(self.baseline),
+                "theta": self.theta.copy(), "psp": self.psp.copy(), "eligibility": self.eligibility.copy(),
+                "gradient": self.gradient.copy(), "motor": self.motor.copy(),
+                "uniforms": self.uniforms[:0].copy() if used else self.uniforms.copy(),
+                "rewards": self.rewards[:self.step].copy(), "rng": rng_state(self.rng),
+                "environment": self.environment.state()}
