@@ -124,6 +124,17 @@ def _bad_error_text(f: h5py.File) -> None:
     f["blobs/errors"][start:start + 2] = np.frombuffer(b"\xff\xfe", dtype="u1")
 
 
+def _state_without_loop_generation(f: h5py.File) -> None:
+    blob = np.frombuffer(_encoded({"optimizer": {}, "loop": {"generation": "two"}}, b""), dtype="u1")
+    states = f["blobs/states"]
+    start = states.shape[0]
+    states.resize((start + len(blob),))
+    states[start:] = blob
+    last = f["generations/generation"].shape[0] - 1
+    f["generations/state_start"][last] = start
+    f["generations/state_length"][last] = len(blob)
+
+
 def _error_past_blob(f: h5py.File) -> None:
     f["evaluations/error_start"][_failed_row(f)] = 10 ** 12
 
@@ -142,6 +153,7 @@ NAMED: dict[str, tuple[Callable[[h5py.File], None], str]] = {
     "status_9": (_set("evaluations/status", 0, 9), "status"),
     "error_past_blob": (_error_past_blob, "blob"),
     "state_past_blob": (_set("generations/state_length", 0, 10 ** 15), "blob"),
+    "state_without_loop_generation": (_state_without_loop_generation, "'generation'"),
     "pickle_in_trace_blob": (_point_trace_at(pickle.dumps({"curve": [1.0]})), "pickle"),
     "object_dtype_in_trace_blob": (_point_trace_at(_encoded({"curve": {"__ndarray__": ["|O", [1], 0, 8]}},
                                                             b"\0" * 8)), "dtype"),

@@ -247,9 +247,7 @@ class Trajectory:
             index = int(matches[0])
             start, length = int(columns["state_start"][index]), int(columns["state_length"][index])
             state = codec.decode(self._read("blobs/states", start + length, start))
-            if not isinstance(state, dict) or not {"optimizer", "loop"} <= set(state):
-                raise TrajectoryError(f"the state of generation {columns['generation'][index]} lacks "
-                                      f"'optimizer' or 'loop'")
+            self._check(checks.state_problems(state, f"the state of generation {columns['generation'][index]}"))
             return state
 
     def traces(self, rows: Any = None) -> list[dict[str, np.ndarray]]:

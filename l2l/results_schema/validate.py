@@ -147,8 +147,9 @@ def _check_generations(layout: structure.Layout, problems: list[str]) -> None:
         except TrajectoryError as exc:
             problems.append(f"the state of generation {numbers[i]} does not decode: {exc}")
             return
-        if not isinstance(state, dict) or not {"optimizer", "loop"} <= set(state):
-            problems.append(f"the state of generation {numbers[i]} lacks 'optimizer' or 'loop'")
+        found = checks.state_problems(state, f"the state of generation {numbers[i]}")
+        if found:
+            problems += found
             return
 
 

@@ -119,3 +119,14 @@ def event_problems(times: np.ndarray, kinds: np.ndarray, details: np.ndarray) ->
             + text_problems(details, "/run/event_detail"))
 
 
+
+
+def state_problems(state: object, what: str) -> list[str]:
+    """A decoded run state: ``{"optimizer": ..., "loop": {"generation": int >= 0, ...}}``."""
+    if not isinstance(state, dict) or not {"optimizer", "loop"} <= set(state):
+        return [f"{what} lacks 'optimizer' or 'loop'"]
+    loop = state["loop"]
+    generation = loop.get("generation") if isinstance(loop, dict) else None
+    if not isinstance(generation, int) or isinstance(generation, bool) or generation < 0:
+        return [f"{what}: 'loop' must be a mapping with an integer 'generation' >= 0"]
+    return []
