@@ -33,6 +33,8 @@ from l2l.jobs import Outcome, Task
 from l2l.jobs.base import OK
 from l2l.policies import TrialTable, budget_key
 
+FLUSH_SECONDS = 1.0
+
 #: The row columns that say which segment a row is: (trial, budget reached).
 SegmentKey = tuple[int, str]
 
@@ -65,7 +67,7 @@ def drive_policy(components, writer, state: dict[str, Any], *, reuse: dict[Segme
     loop = dict(state["loop"])
     trials: dict[str, dict[str, Any]] = {k: dict(v) for k, v in state["trials"].items()}
     optimizer_state, policy_state = state["optimizer"], state["policy"]
-    table = TrialTable(trials)
+    table = TrialTable(trials, problem.space.to_unit)
     executor = components.executor
     compute_budget = components.compute
     bar = _Progress(progress, int(compute_budget), int(loop["compute"]), unit="budget")
@@ -94,9 +96,10 @@ def drive_policy(components, writer, state: dict[str, Any], *, reuse: dict[Segme
         else:
             executor.submit([task])
 
-    finished = False
-    batch: list[Outcome] = []
-    started = time.time()
+    finished = False  # the policy said it is done (not only the compute budget spent)
+    batch: list[Outcome] = []  # new segments since the last commit, in the order they completed
+    done: list[Outcome] = []  # the same plus those the file held already
+    started, last_commit = time.time(), time.monotonic()
     try:
         executor.start(components.simulator, settings)
         _announce(executor, progress)
@@ -112,8 +115,8 @@ def drive_policy(components, writer, state: dict[str, Any], *, reuse: dict[Segme
                 if action.kind == "wait":
                     break
                 if action.kind == "start":
-                    if action.code is not None:
-                        code = np.asarray(action.code, dtype=float)
+                    if action.code is not None:  # the policy proposes a point of the unit cube
+                        code = problem.space.from_unit(np.asarray(action.code, dtype=float)[None, :])[0]
                     else:
                         codes, optimizer_state = optimizer.ask(problem, optimizer_state, 1)
                         if len(codes) == 0:
@@ -130,11 +133,9 @@ def drive_policy(components, writer, state: dict[str, Any], *, reuse: dict[Segme
                     trial = action.trial
                     submit(trial, action.budget, trials[str(trial)]["budget"])
             if not running:
-                finished = True
                 break
             outcomes = ready + executor.wait(timeout=1.0)
             ready = []
-            done: list[Outcome] = []
             for outcome in outcomes:
                 key = (outcome.trial, budget_key(outcome.budget))
                 task = running[key]
@@ -176,10 +177,15 @@ def drive_policy(components, writer, state: dict[str, Any], *, reuse: dict[Segme
                     batch.append(outcome)
                 done.append(outcome)
                 bar.update(int(round(cost)), loop["generation"], loop["best"], loop["failed"])
-            if done:
+            # Commit at most once a second: a crash loses at most that much work, which a resume redoes
+            # with the same decisions (the segments in flight at the last commit run again in order).
+            if done and time.monotonic() - last_commit > FLUSH_SECONDS:
                 _commit(writer, problem, loop, trials, running, batch, done, optimizer_state, policy_state,
                         started, on_generation, _summary)
-                batch, started = [], time.time()
+                batch, done, started, last_commit = [], [], time.time(), time.monotonic()
+        if done:
+            _commit(writer, problem, loop, trials, running, batch, done, optimizer_state, policy_state, started,
+                    on_generation, _summary)
         if control.stop_requested:
             writer.event("stopped", {"generation": loop["generation"], "reason": control.stop_reason})
             return

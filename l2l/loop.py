@@ -81,7 +81,7 @@ def with_function(config: RunConfig, function: Callable[..., Any] | None) -> Run
     if config.simulator.name != "python":
         raise ConfigError(f"the config names simulator {config.simulator.name!r}, and a function was passed "
                           f"too; use [simulator] name = \"python\" (or leave the function out)")
-    options = {k: v for k, v in config.simulator.options.items() if k in ("kwargs",)}
+    options = {k: v for k, v in config.simulator.options.items() if k in ("kwargs", "multi_fidelity")}
     return replace(config, simulator=Component("python", {"function": describe_callable(function),
                                                           "callable": True, **options}))
 
@@ -89,7 +89,8 @@ def with_function(config: RunConfig, function: Callable[..., Any] | None) -> Run
 def _simulator(config: RunConfig, function: Callable[..., Any] | None) -> Simulator:
     if function is not None:
         from l2l.simulators.python import CallableSimulator
-        return CallableSimulator(function, config.simulator.options.get("kwargs") or {})
+        return CallableSimulator(function, config.simulator.options.get("kwargs") or {},
+                                 config.simulator.options.get("multi_fidelity") or {})
     if config.simulator.options.get("callable"):
         raise ConfigError(f"this run's simulator was the Python function {config.simulator.options['function']} "
                           f"passed to l2l.run; pass it again: l2l.resume(path, simulator=function)")
@@ -139,7 +140,9 @@ def _schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, simulat
     if len(problem.objectives) > 1:
         raise ConfigError(f"policy {config.policy.name!r} ranks candidates by one objective; the run has "
                           f"{len(problem.objectives)}: {[o.name for o in problem.objectives]}")
-    if not policy.proposes and not optimizer.supports_async:
+    if policy.proposes:
+        problem.space.require_bounded(f"policy {config.policy.name!r}")
+    elif not optimizer.supports_async:
         searchers = [n for n in OPTIMIZERS.names() if _supports_async(n)]
         raise ConfigError(f"policy {config.policy.name!r} asks for one new candidate at a time; optimizer "
                           f"{config.optimizer.name!r} cannot; use one of: {', '.join(searchers)}")

@@ -36,8 +36,9 @@ State = dict[str, Any]
 class Action:
     """What one free worker does next.
 
-    ``kind`` is ``"start"`` (a new candidate at ``budget``; ``code`` if the
-    policy proposes it itself, else the optimizer is asked), ``"continue"``
+    ``kind`` is ``"start"`` (a new candidate at ``budget``; ``code``, a point
+    of the unit cube, if the policy proposes it itself, else the optimizer is
+    asked), ``"continue"``
     (trial ``trial`` up to ``budget``), ``"wait"`` (nothing to do until a
     running segment reports) or ``"done"`` (the schedule is complete).
     """
@@ -64,8 +65,9 @@ class TrialTable:
     "scores": {budget_key: score}, "running": bool}``.
     """
 
-    def __init__(self, trials: dict[str, dict[str, Any]]):
+    def __init__(self, trials: dict[str, dict[str, Any]], to_unit: Any = None):
         self._trials = trials
+        self._to_unit = to_unit
 
     def __len__(self) -> int:
         return len(self._trials)
@@ -82,8 +84,10 @@ class TrialTable:
     def running(self, trial: int) -> bool:
         return bool(self._trials[str(trial)]["running"])
 
-    def code(self, trial: int) -> np.ndarray:
-        return np.asarray(self._trials[str(trial)]["code"], dtype=float)
+    def unit_code(self, trial: int) -> np.ndarray:
+        """The trial's parameters as a point of the unit cube (what model-based policies work in)."""
+        code = np.asarray(self._trials[str(trial)]["code"], dtype=float)
+        return code if self._to_unit is None else np.asarray(self._to_unit(code[None, :]))[0]
 
     def scores_at(self, budget: float, trials: Iterable[int] | None = None) -> dict[int, float]:
         """Score of every trial (of ``trials``) evaluated at ``budget``."""

@@ -114,7 +114,7 @@ class ModelBased(Hyperband):
             code = rng.random(dimension)
         else:
             ids = sorted(data)
-            x = np.stack([trials.code(t) for t in ids])
+            x = np.stack([trials.unit_code(t) for t in ids])
             y = np.array([data[t] for t in ids])
             code = self._density_ratio(x, y, rng)
         return code, {**state, "rng": rng.bit_generator.state}
