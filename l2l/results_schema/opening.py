@@ -25,6 +25,7 @@ SWMR), the flags of that open are used instead.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import os
@@ -37,6 +38,11 @@ from pathlib import Path
 import h5py
 
 from l2l.errors import TrajectoryError
+
+try:
+    from h5py._objects import phil as _H5PY_LOCK
+except ImportError:  # a future h5py without it: HDF5 calls are then unguarded, as in h5py itself
+    _H5PY_LOCK = contextlib.nullcontext()
 
 SIGNATURE = b"\x89HDF\r\n\x1a\n"
 #: Tries of a metadata read in SWMR mode (HDF5's default is 100, with a doubling back-off from 1 ns).
@@ -167,7 +173,8 @@ def _access_list(locking: tuple[bool, bool], attempts: int | None) -> h5py.h5p.P
     fapl.set_file_locking(*locking)
     library = _hdf5_library() if attempts else None
     if library is not None:
-        library.H5Pset_metadata_read_attempts(fapl.id, attempts)
+        with _H5PY_LOCK:  # h5py serializes its calls into HDF5 with this lock; a direct call must too
+            library.H5Pset_metadata_read_attempts(fapl.id, attempts)
     return fapl
 
 
