@@ -1,0 +1,281 @@
+"""Multi-fidelity benchmark: l2l's scheduling policies against full-fidelity search, Optuna and DEHB.
+
+On synthetic multi-fidelity Hartmann functions whose low budgets agree with the top one, on the same
+functions with biased, noisy low budgets that mislead, and on the learning curves of ``lsnn`` and
+``egru`` (small, fast settings), every method spends the same compute (fidelity units; a fixed number
+of full-fidelity evaluations' worth) with the same seeds:
+
+* l2l, through its public API (``l2l.from_mapping`` + ``l2l.run``, backend ``serial``): full-fidelity
+  ``random`` and ``tpe`` (no policy: every candidate trains to the top budget), and the policies
+  ``successive-halving``, ``hyperband``, ``asha`` (random candidates, as in their papers),
+  ``median-stopping`` (TPE candidates) and ``model-based`` (proposes its own);
+* Optuna's TPE sampler + HyperbandPruner, training in segments from checkpoints (peers/optuna_peer.py);
+* DEHB, in its own venv (benchmarks/.venvs/dehb, created on first use), restarting evaluations from
+  scratch as it is designed to (peers/dehb_runner.py).
+
+The chosen candidate of every method is picked by one rule and its quality measured honestly (see
+peers/mf_problems.py). Figures: the compute each method needs to reach the mean final quality of
+full-fidelity random search and of full-fidelity TPE, and the quality at equal compute, over seeds
+(mean ± std, min..max). One configuration is also run on the ``local`` backend with 2 workers for wall
+time. The last line printed is one JSON object with the headline figures and ``targets_met``.
+
+    nice -n 10 python benchmarks/multifidelity.py            # about 25 minutes on 2 cores
+    python benchmarks/multifidelity.py --quick               # about 3 minutes
+"""
+
+from __future__ import annotations
+
+import os
+
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from concurrent.futures import ProcessPoolExecutor  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT))
+
+from peers.mf_problems import DEFAULT_PROBLEMS, QUICK_PROBLEMS, Problem  # noqa: E402
+from peers.mf_report import report  # noqa: E402
+
+FULL = ("random", "tpe")
+POLICIES = ("successive-halving", "hyperband", "asha", "median-stopping", "model-based")
+PEERS = ("optuna-tpe-hyperband", "dehb")
+METHODS = FULL + POLICIES + PEERS
+#: The optimizer that proposes candidates to each policy (model-based proposes its own).
+SEARCHER = {"successive-halving": "random", "hyperband": "random", "asha": "random", "median-stopping": "tpe",
+            "model-based": "random"}
+DEHB_VENV = HERE / ".venvs" / "dehb"
+DEHB_PACKAGES = ["dehb"]
+
+
+# -- l2l ------------------------------------------------------------------------------------------------
+def l2l_config(problem: Problem, method: str, seed: int, backend: dict) -> dict:
+    spec = problem.spec
+    config = {"run": {"name": f"{problem.name}-{method}-{seed}", "seed": seed},
+              "space": spec.space, "simulator": {"name": spec.simulator, **problem.options},
+              "objectives": [{"name": problem.objective, "direction": "minimize"}], "backend": backend}
+    if method == "random":
+        config["optimizer"] = {"name": "random", "population_size": 10}
+        config["run"]["generations"] = -(-problem.evaluations // 10)
+    elif method == "tpe":
+        config["optimizer"] = {"name": "tpe", "population_size": 1, "n_startup_trials": 10}
+        config["run"]["generations"] = problem.evaluations
+    else:
+        searcher = SEARCHER[method]
+        config["optimizer"] = {"name": searcher, **({"population_size": 1} if searcher == "tpe" else {})}
+        config["policy"] = {"name": method, "eta": 3, "min_budget": problem.min_budget,
+                            "max_budget": problem.max_budget}
+        config["run"]["compute"] = problem.compute
+    return config
+
+
+def read_segments(path: Path) -> tuple[dict[str, np.ndarray], dict]:
+    """Every evaluated segment of a trajectory in the order they finished, and the last run state.
+
+    ``l2l.load`` sorts rows by (generation, individual) and has no trial/budget columns yet, so the
+    columns are read from the file in row order (the order of completion); budget and from_budget are
+    NaN for a single-fidelity row.
+    """
+    import l2l
+
+    with l2l.Trajectory(path) as trajectory:
+        n = trajectory.n_evaluations
+        evaluations = trajectory.file["evaluations"]
+        out = {name: evaluations[name][:n] for name in ("status", "started", "duration")}
+        for name in ("budget", "from_budget", "trial"):
+            out[name] = evaluations[name][:n] if name in evaluations else np.full(n, np.nan)
+        out["params"] = [trajectory.space.decode(code) for code in _codes(trajectory, n)]
+        objective = trajectory.objectives[0].name
+        out["value"] = evaluations["objectives"][objective][:n]
+        state = trajectory.state() if trajectory.n_generations else {}
+    return out, state
+
+
+def _codes(trajectory, n: int) -> np.ndarray:
+    space = trajectory.space
+    columns = []
+    for parameter in space.parameters:
+        values = trajectory.file[f"evaluations/params/{parameter.name}"][:n]
+        columns.append(np.stack([parameter.encode(v) for v in values]))
+    return np.concatenate(columns, axis=1)
+
+
+def l2l_log(problem: Problem, path: Path) -> tuple[list, dict, np.ndarray]:
+    """The log of an l2l run (see peers.mf_problems), its final state and each row's finishing time."""
+    rows, state = read_segments(path)
+    log, spent = [], 0.0
+    for i, params in enumerate(rows["params"]):
+        budget = rows["budget"][i]
+        if not np.isfinite(budget):  # a full-fidelity evaluation
+            budget, start = float(problem.max_budget), 0.0
+        else:
+            start = float(rows["from_budget"][i]) if np.isfinite(rows["from_budget"][i]) else 0.0
+        spent += float(budget) - start
+        value = float(rows["value"][i]) if rows["status"][i] == 0 else float("nan")
+        log.append((spent, float(budget), value, Problem.key(problem.unit_of(params))))
+    return log, state, rows["started"] + rows["duration"]
+
+
+def run_l2l(problem: Problem, method: str, seed: int, folder: Path, backend: dict | None = None) -> dict:
+    import l2l
+
+    backend = backend or {"name": "serial"}
+    config = l2l.from_mapping(l2l_config(problem, method, seed, backend), base_dir=folder)
+    path = folder / f"{problem.name}-{method}-{seed}-{backend['name']}.h5"
+    started = time.perf_counter()
+    l2l.run(config, path)
+    seconds = time.perf_counter() - started
+    log, state, finished = l2l_log(problem, path)
+    agreement = (state.get("policy") or {}).get("agreement")
+    return {"log": log, "seconds": seconds, "agreement": agreement, "finished": finished.tolist(),
+            "run_started": time.time() - seconds}
+
+
+# -- peers ----------------------------------------------------------------------------------------------
+def dehb_python() -> tuple[Path | None, str]:
+    """The venv's python with DEHB installed, created on first use (pip install dehb)."""
+    python, marker = DEHB_VENV / "bin" / "python", DEHB_VENV / ".l2l-ready"
+    if marker.exists():
+        return python, ""
+    print(f"[setup] creating {DEHB_VENV} with {' '.join(DEHB_PACKAGES)} (once) ...", file=sys.stderr, flush=True)
+    for command in ([sys.executable, "-m", "venv", "--system-site-packages", str(DEHB_VENV)],
+                    [str(python), "-m", "pip", "install", "-q", *DEHB_PACKAGES]):
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode != 0:
+            return None, f"`{' '.join(command)}` failed: {(done.stderr or done.stdout).strip()[-300:]}"
+    marker.write_text(" ".join(DEHB_PACKAGES))
+    return python, ""
+
+
+def run_dehb(problem: Problem, seed: int) -> dict:
+    python, why = dehb_python()
+    if python is None:
+        return {"error": why}
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(HERE)]))
+    request = json.dumps({"problem": problem.name, "quick": problem.quick, "seed": seed})
+    done = subprocess.run([str(python), str(HERE / "peers" / "dehb_runner.py"), request], capture_output=True,
+                          text=True, env=env, timeout=3600)
+    if done.returncode != 0:
+        return {"error": f"DEHB failed: {done.stderr.strip()[-400:]}"}
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    log = [(spent, budget, value, Problem.key(unit)) for spent, budget, value, unit in result["log"]]
+    return {"log": log, "seconds": result["seconds"]}
+
+
+def run_unit(task: tuple[str, bool, str, int, str]) -> tuple[tuple[str, str, int], dict]:
+    """One (problem, method, seed): its log and seconds (runs in a worker process)."""
+    name, quick, method, seed, folder = task
+    problem = Problem(name, quick)
+    if method == "dehb":
+        result = run_dehb(problem, seed)
+    elif method == "optuna-tpe-hyperband":
+        from peers import optuna_peer
+        log, seconds = optuna_peer.run(problem, seed)
+        result = {"log": log, "seconds": seconds}
+    else:
+        result = run_l2l(problem, method, seed, Path(folder))
+        Path(folder, f"{name}-{method}-{seed}-serial.h5").unlink(missing_ok=True)
+    return (name, method, seed), result
+
+
+def true_values(task: tuple[str, bool, list[tuple]]) -> tuple[str, dict[tuple, float]]:
+    """Honest qualities of the candidates ``keys`` of one problem (runs in a worker process)."""
+    name, quick, keys = task
+    problem = Problem(name, quick)
+    return name, {key: problem.true_value(key) for key in keys}
+
+
+# -- main -----------------------------------------------------------------------------------------------
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small budgets, 3 problems, 2 seeds (< 3 minutes)")
+    parser.add_argument("--seeds", type=int, default=None, help="seeds per (problem, method); default 5 (2 quick)")
+    parser.add_argument("--problems", default=None, help="comma-separated problem names")
+    parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated methods")
+    parser.add_argument("--jobs", type=int, default=2, help="runs at once (serial backend each)")
+    parser.add_argument("--wall-problem", default="lsnn", help="problem of the 2-worker wall-time runs ('' skips)")
+    parser.add_argument("--out", default=None, help="also write the JSON summary to this file")
+    args = parser.parse_args()
+    problems = args.problems.split(",") if args.problems else list(QUICK_PROBLEMS if args.quick else DEFAULT_PROBLEMS)
+    methods = [m for m in args.methods.split(",") if m]
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        parser.error(f"unknown method {unknown[0]!r}; methods: {', '.join(METHODS)}")
+    seeds = list(range(args.seeds if args.seeds else (2 if args.quick else 5)))
+    started = time.time()
+    load_before = os.getloadavg()
+    if "dehb" in methods:
+        python, why = dehb_python()
+        if python is None:
+            print(f"DEHB unavailable, left out: {why}", file=sys.stderr)
+            methods.remove("dehb")
+    with tempfile.TemporaryDirectory(prefix="l2l-mf-bench-") as folder, \
+            ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        order = sorted(problems, key=lambda p: Problem(p, args.quick).kind != "learning-curve")
+        tasks = [(p, args.quick, m, s, folder) for p in order for s in seeds for m in methods]
+        results: dict[tuple[str, str, int], dict] = {}
+        for key, result in pool.map(run_unit, tasks):
+            results[key] = result
+            done = result.get("error") or f"{len(result['log'])} segments, {result['seconds']:.1f} s"
+            print(f"  {key[0]:18s} {key[1]:22s} seed {key[2]}: {done}", file=sys.stderr, flush=True)
+        wall = wall_runs(args, folder)
+        truth = measure(pool, problems, args.quick, results, wall)
+    summary = report(problems, methods, seeds, args.quick, results, truth, wall,
+                     {"seconds": round(time.time() - started, 1), "jobs": args.jobs, "cpus": os.cpu_count(),
+                      "load_before": [round(v, 2) for v in load_before],
+                      "load_after": [round(v, 2) for v in os.getloadavg()], "python": platform.python_version(),
+                      "platform": platform.platform()})
+    line = json.dumps(summary, separators=(",", ":"))
+    if args.out:
+        Path(args.out).write_text(json.dumps(summary, indent=1))
+    print(line)
+
+
+WALL_METHODS = ("random", "tpe", "asha", "hyperband", "model-based")
+
+
+def wall_runs(args, folder: str) -> dict:
+    """One seed of a few methods on the ``local`` backend with 2 workers: wall seconds (run alone)."""
+    if not args.wall_problem:
+        return {}
+    problem = Problem(args.wall_problem, args.quick)
+    out = {}
+    for method in WALL_METHODS:
+        result = run_l2l(problem, method, 0, Path(folder), backend={"name": "local", "workers": 2})
+        out[method] = result
+        print(f"  wall {problem.name} {method}: {result['seconds']:.1f} s on 2 local workers", file=sys.stderr,
+              flush=True)
+    return {"problem": problem.name, "runs": out}
+
+
+def measure(pool, problems: list[str], quick: bool, results: dict, wall: dict) -> dict[str, dict[tuple, float]]:
+    """True values of every candidate chosen at the points the report reads (in parallel, cached)."""
+    from peers.mf_report import needed_keys
+
+    wanted = needed_keys(problems, quick, results, wall)
+    tasks = []
+    for name, keys in wanted.items():
+        keys = sorted(keys)
+        chunks = max(1, min(len(keys), 8))
+        tasks += [(name, quick, keys[i::chunks]) for i in range(chunks)]
+    truth: dict[str, dict[tuple, float]] = {name: {} for name in set(problems) | set(wanted)}
+    for name, values in pool.map(true_values, tasks):
+        truth[name].update(values)
+    return truth
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,178 @@
+"""The problems of benchmarks/multifidelity.py, shared by every method (l2l, Optuna, DEHB in its own venv).
+
+A problem is an l2l simulator with a fidelity, a search space and a compute budget. Every method
+searches the same unit cube: a point ``u`` in [0, 1]^d becomes parameters through l2l's own space
+(``space.from_unit`` then ``space.decode``, so log-scaled parameters are log-uniform for everyone).
+
+Methods hand back a *log*: one record per evaluated segment, in the order they finished,
+``(compute_after, budget, observed_value, key)`` where compute is in fidelity units (a segment continued
+from a checkpoint costs ``budget - from_budget``, one restarted from scratch costs ``budget``) and ``key``
+names the candidate (its unit point, rounded). :func:`incumbent_at` applies ONE rule to every method:
+the chosen candidate after compute ``c`` is the best observed value among evaluations at the top budget
+finished by then (before the first top-budget result: the best at the highest budget reached). Its
+quality is then measured honestly by :meth:`Problem.true_value`: the noise-free top-budget value for the
+synthetic functions, the mean over fresh seeds (never seen by any selection) at the top budget for the
+learning curves of ``lsnn`` and ``egru``.
+
+Only numpy and l2l are imported here: the DEHB runner imports this module from its own venv.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+#: Seeds of the fresh re-evaluations of the learning-curve problems (no method's evaluation uses them:
+#: l2l's seeds are 63-bit hashes, the peers' are below 2**31 and offset by the run seed * 1e6).
+FRESH_SEED_BASE = 7_000_000_000_001
+
+SYNTHETIC_SPACE = {3: {"x": {"type": "float", "low": 0.0, "high": 1.0, "shape": [3]}},
+                   6: {"x": {"type": "float", "low": 0.0, "high": 1.0, "shape": [6]}}}
+
+LSNN_SPACE = {"tau_a": {"type": "float", "low": 5.0, "high": 500.0, "log": True},
+              "beta": {"type": "float", "low": 1.0, "high": 200.0, "log": True},
+              "thr": {"type": "float", "low": 0.3, "high": 3.0, "log": True},
+              "learning_rate": {"type": "float", "low": 1e-4, "high": 1e-1, "log": True}}
+EGRU_SPACE = {"theta_init": {"type": "float", "low": 0.0, "high": 1.0},
+              "learning_rate": {"type": "float", "low": 3e-3, "high": 3e-1, "log": True},
+              "density": {"type": "float", "low": 0.2, "high": 1.0}}
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What a problem is: simulator and options, space, class, budgets; ``quick`` overrides for --quick."""
+
+    name: str
+    kind: str  # "agree", "mislead" or "learning-curve"
+    simulator: str
+    options: dict[str, Any]
+    space: dict[str, Any]
+    objective: str
+    min_budget: int
+    max_budget: int
+    evaluations: int  # the compute budget, in full-fidelity evaluations
+    fresh_seeds: int = 0  # learning curves: seeds of the honest re-evaluation
+    quick: dict[str, Any] = field(default_factory=dict)
+
+
+def _hartmann(dimension: int, low_fidelity: str) -> Spec:
+    return Spec(f"hartmann{dimension}-{low_fidelity}", low_fidelity, f"hartmann{dimension}",
+                {"multi_fidelity": True, "low_fidelity": low_fidelity, "min_budget": 1, "max_budget": 81},
+                SYNTHETIC_SPACE[dimension], "value", 1, 81, 100, quick={"evaluations": 30})
+
+
+SPECS = {spec.name: spec for spec in (
+    _hartmann(3, "agree"), _hartmann(6, "agree"), _hartmann(3, "mislead"), _hartmann(6, "mislead"),
+    Spec("lsnn", "learning-curve", "lsnn",
+         {"n_lif": 5, "n_alif": 10, "training_steps": 81, "batch_size": 8, "test_trials": 128, "delay": 60,
+          "min_budget": 3},
+         LSNN_SPACE, "recall_error", 3, 81, 40, fresh_seeds=3,
+         quick={"evaluations": 12, "fresh_seeds": 2}),
+    Spec("egru", "learning-curve", "egru",
+         {"units": 16, "trials": 162, "batch_size": 3, "noise": 0.1, "test_trials": 128, "min_budget": 6},
+         EGRU_SPACE, "test_error", 6, 162, 40, fresh_seeds=3,
+         quick={"evaluations": 12, "fresh_seeds": 2}),
+)}
+
+DEFAULT_PROBLEMS = ("hartmann3-agree", "hartmann6-agree", "hartmann3-mislead", "hartmann6-mislead", "lsnn", "egru")
+QUICK_PROBLEMS = ("hartmann3-agree", "hartmann3-mislead", "lsnn")
+
+
+class Problem:
+    """One problem, ready to evaluate (built in whichever process runs a method)."""
+
+    def __init__(self, name: str, quick: bool = False):
+        from l2l.simulators import SIMULATORS
+        from l2l.space import Space
+
+        spec = SPECS[name]
+        self.spec, self.name, self.kind, self.quick = spec, name, spec.kind, quick
+        options = dict(spec.options)
+        self.evaluations = spec.evaluations
+        self.fresh_seeds = spec.fresh_seeds
+        if quick:
+            self.evaluations = spec.quick.get("evaluations", self.evaluations)
+            self.fresh_seeds = spec.quick.get("fresh_seeds", self.fresh_seeds)
+        self.options = options
+        self.simulator = SIMULATORS.create(spec.simulator, options)
+        self.space = Space.from_json(spec.space)
+        self.dimension = self.space.dimension
+        self.objective = spec.objective
+        self.min_budget, self.max_budget = spec.min_budget, spec.max_budget
+        self.compute = float(self.evaluations * self.max_budget)
+        self._true: dict[tuple, float] = {}
+
+    def rungs(self, eta: float = 3.0) -> list[int]:
+        levels = int(math.floor(math.log(self.max_budget / self.min_budget) / math.log(eta) + 1e-9))
+        return sorted({int(round(self.max_budget * eta ** (k - levels))) for k in range(levels + 1)})
+
+    # -- points ---------------------------------------------------------------------------------------
+    def params(self, unit) -> dict[str, Any]:
+        """Parameters of the unit point ``unit`` (through l2l's space: log parameters log-uniform)."""
+        return self.space.decode(self.space.from_unit(np.asarray(unit, dtype=float)))
+
+    def unit_of(self, params: dict[str, Any]) -> np.ndarray:
+        return np.clip(self.space.to_unit(self.space.encode(params)), 0.0, 1.0)
+
+    @staticmethod
+    def key(unit) -> tuple:
+        return tuple(round(float(v), 12) for v in unit)
+
+    # -- evaluations ----------------------------------------------------------------------------------
+    def run_to(self, unit, seed: int, budget: float, checkpoint=None) -> tuple[float, Any]:
+        """(observed value at ``budget``, checkpoint) of the candidate at ``unit``, from ``checkpoint``."""
+        from l2l.simulators.base import as_result
+
+        result = as_result(self.simulator.run_to(self.params(unit), int(seed), int(budget), checkpoint))
+        objectives = result.objectives if isinstance(result.objectives, dict) else {self.objective: result.objectives}
+        return float(objectives[self.objective]), result.checkpoint
+
+    def true_value(self, unit) -> float:
+        """The honest top-budget quality of the candidate at ``unit`` (cached)."""
+        key = self.key(unit)
+        if key not in self._true:
+            params = self.params(unit)
+            if self.kind == "learning-curve":
+                values = [self.run_to(unit, FRESH_SEED_BASE + k, self.max_budget)[0] for k in range(self.fresh_seeds)]
+                self._true[key] = float(np.mean(values))
+            else:
+                from l2l.simulators.functions import vector
+                self._true[key] = float(self.simulator.f(vector(params)))
+        return self._true[key]
+
+    @property
+    def exact(self) -> bool:
+        """True if :meth:`true_value` is free (synthetic functions): then every incumbent is measured."""
+        return self.kind != "learning-curve"
+
+
+def incumbent_at(log: list[tuple[float, float, float, tuple]], compute: float, top: float) -> tuple | None:
+    """The key of the candidate a method has chosen after ``compute`` units (see the module docstring)."""
+    best: tuple[float, float, tuple] | None = None  # (-budget, value, key): smallest is chosen
+    for spent, budget, value, key in log:
+        if spent > compute + 1e-9:
+            break
+        if not np.isfinite(value):
+            continue
+        candidate = (-min(budget, top), value, key)
+        if best is None or candidate[:2] < best[:2]:
+            best = candidate
+    return None if best is None else best[2]
+
+
+def incumbent_changes(log: list[tuple[float, float, float, tuple]], top: float) -> list[tuple[float, tuple]]:
+    """(compute, key) each time the chosen candidate changes, in order of compute."""
+    out: list[tuple[float, tuple]] = []
+    best = None
+    for spent, budget, value, key in log:
+        if not np.isfinite(value):
+            continue
+        candidate = (-min(budget, top), value, key)
+        if best is None or candidate[:2] < best[:2]:
+            best = candidate
+            if not out or out[-1][1] != key:
+                out.append((spent, key))
+    return out

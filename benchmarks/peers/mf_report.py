@@ -1,0 +1,207 @@
+"""Figures and tables of benchmarks/multifidelity.py from the methods' logs and the honest qualities.
+
+Compute is read on a grid of fractions of the budget: every 1/81 for the synthetic functions (their
+true values are free), a coarser grid for the learning curves (each chosen candidate there costs
+re-evaluations on fresh seeds). "Compute to reach X" is the first grid fraction at which the mean over
+seeds of the chosen candidates' true quality is at least as good as X (the mean final quality of
+full-fidelity random search, or of full-fidelity TPE); per seed, the count of seeds that reach it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from peers.mf_problems import Problem, incumbent_at
+
+FINE = tuple((k + 1) / 81 for k in range(81))
+COARSE = (1 / 27, 1 / 9, 1 / 6, 2 / 9, 1 / 4, 1 / 3, 4 / 9, 1 / 2, 2 / 3, 5 / 6, 1.0)
+REFERENCES = ("random", "tpe")
+PEER_SET = ("random", "tpe", "optuna-tpe-hyperband", "dehb")
+POLICY_SET = ("successive-halving", "hyperband", "asha", "median-stopping", "model-based")
+PRIMARY = "model-based"
+CLASSES = ("agree", "mislead", "learning-curve")
+
+
+def grid(problem: Problem) -> tuple[float, ...]:
+    return FINE if problem.exact else COARSE
+
+
+def chosen(problem: Problem, log: list, fractions) -> list:
+    return [incumbent_at(log, f * problem.compute, problem.max_budget) for f in fractions]
+
+
+def needed_keys(problems, quick, results, wall) -> dict[str, set]:
+    """Per problem, the candidates whose true quality the report needs."""
+    wanted: dict[str, set] = {}
+    built = {name: Problem(name, quick) for name in set(problems) | ({wall["problem"]} if wall else set())}
+    for (name, _method, _seed), result in results.items():
+        if "log" in result:
+            wanted.setdefault(name, set()).update(k for k in chosen(built[name], result["log"],
+                                                                      grid(built[name])) if k)
+    if wall:
+        problem = built[wall["problem"]]
+        for result in wall["runs"].values():
+            wanted.setdefault(problem.name, set()).update(k for k in chosen(problem, result["log"], COARSE) if k)
+    return wanted
+
+
+def _stats(values: list[float]) -> dict:
+    a = np.asarray(values, dtype=float)
+    return {"mean": float(np.mean(a)), "std": float(np.std(a)), "min": float(np.min(a)), "max": float(np.max(a))}
+
+
+def _first(fractions, curve, target) -> float:
+    for f, q in zip(fractions, curve):
+        if np.isfinite(q) and q <= target + 1e-12:
+            return float(f)
+    return math.inf
+
+
+def problem_figures(problem: Problem, methods, seeds, results, truth) -> dict:
+    fractions = grid(problem)
+    curves: dict[str, np.ndarray] = {}
+    out: dict = {"kind": problem.kind, "compute_units": problem.compute, "full_evaluations": problem.evaluations,
+                 "budgets": [problem.min_budget, problem.max_budget], "methods": {}}
+    for method in methods:
+        rows = []
+        for seed in seeds:
+            result = results.get((problem.name, method, seed), {})
+            if "log" not in result:
+                break
+            rows.append([truth[problem.name][k] if k else np.nan for k in chosen(problem, result["log"], fractions)])
+        if len(rows) == len(seeds):
+            curves[method] = np.array(rows)
+    references = {r: float(np.mean(curves[r][:, -1])) for r in REFERENCES if r in curves}
+    out["references"] = references
+    for method, curve in curves.items():
+        runs = [results[(problem.name, method, s)] for s in seeds]
+        figures = {"final": _stats(curve[:, -1]), "seconds": float(np.mean([r["seconds"] for r in runs])),
+                   "segments": float(np.mean([len(r["log"]) for r in runs])),
+                   "candidates": float(np.mean([len({k for *_, k in r["log"]}) for r in runs]))}
+        mean_curve = curve.mean(axis=0)
+        for reference, target in references.items():
+            figures[f"compute_to_{reference}"] = _first(fractions, mean_curve, target)
+            per_seed = [_first(fractions, row, target) for row in curve]
+            figures[f"seeds_reaching_{reference}"] = int(sum(np.isfinite(per_seed)))
+        agreements = [r.get("agreement") for r in runs if r.get("agreement")]
+        if agreements:
+            figures["measured_agreement"] = [None if any(a[k] is None for a in agreements) else
+                                             round(float(np.mean([a[k] for a in agreements])), 3)
+                                             for k in range(len(agreements[0]))]
+        out["methods"][method] = figures
+    return out
+
+
+def wall_figures(wall: dict, truth: dict, quick: bool, figures: dict) -> dict:
+    if not wall:
+        return {}
+    problem = Problem(wall["problem"], quick)
+    references = figures.get(problem.name, {}).get("references", {})
+    out = {"problem": problem.name, "backend": "local, 2 workers", "seed": 0, "methods": {}}
+    for method, result in wall["runs"].items():
+        log, finished = result["log"], result["finished"]
+        start = result["run_started"]
+        entry = {"seconds": round(result["seconds"], 2),
+                 "final": truth[problem.name].get(chosen(problem, log, (1.0,))[0], math.nan)}
+        for reference, target in references.items():
+            entry[f"seconds_to_{reference}"] = math.inf
+            for f in COARSE:
+                key = incumbent_at(log, f * problem.compute, problem.max_budget)
+                if key and truth[problem.name][key] <= target + 1e-12:
+                    rows = [i for i, record in enumerate(log) if record[0] <= f * problem.compute + 1e-9]
+                    entry[f"seconds_to_{reference}"] = round(finished[rows[-1]] - start, 2)
+                    break
+        out["methods"][method] = entry
+    return out
+
+
+def targets(figures: dict) -> dict:
+    """Each target, per problem, for the model-based policy (declared beforehand) and for any policy."""
+    third: dict = {}
+    peer: dict = {}
+    for name, problem in figures.items():
+        methods = problem["methods"]
+        if problem["kind"] in ("agree", "learning-curve"):
+            entry = {}
+            for reference in REFERENCES:
+                key = f"compute_to_{reference}"
+                if PRIMARY in methods and key in methods[PRIMARY]:
+                    entry[f"{PRIMARY}_vs_{reference}"] = methods[PRIMARY][key] <= 1 / 3 + 1e-9
+                entry[f"any_policy_vs_{reference}"] = any(methods[p].get(key, math.inf) <= 1 / 3 + 1e-9
+                                                          for p in POLICY_SET if p in methods)
+            third[name] = entry
+        peers = {p: methods[p]["final"]["mean"] for p in PEER_SET if p in methods}
+        if peers and PRIMARY in methods:
+            best_peer = min(peers, key=peers.get)
+            mine = methods[PRIMARY]["final"]["mean"]
+            best_policy = min((p for p in POLICY_SET if p in methods), key=lambda p: methods[p]["final"]["mean"])
+            peer[name] = {"class": problem["kind"], "best_peer": best_peer, "best_peer_mean": peers[best_peer],
+                          f"{PRIMARY}_mean": mine, f"{PRIMARY}_at_least_as_good": mine <= peers[best_peer] + 1e-12,
+                          "best_policy": best_policy,
+                          "best_policy_at_least_as_good": methods[best_policy]["final"]["mean"]
+                          <= peers[best_peer] + 1e-12}
+    by_class = {c: all(v[f"{PRIMARY}_at_least_as_good"] for v in peer.values() if v["class"] == c)
+                for c in CLASSES if any(v["class"] == c for v in peer.values())}
+    third_ok = all(all(v for k, v in entry.items() if k.startswith(PRIMARY)) for entry in third.values())
+    return {"third_of_compute_where_fidelities_agree": third, "equal_compute_vs_best_peer": peer,
+            "equal_compute_by_class": by_class,
+            "met": {"third_of_compute": third_ok, "equal_compute_every_class": all(by_class.values()),
+                    "policy_judged": PRIMARY}}
+
+
+def _fmt_fraction(value: float) -> str:
+    return "never" if not np.isfinite(value) else f"{value:.3f}"
+
+
+def print_tables(figures: dict, wall: dict, seeds) -> None:
+    for name, problem in figures.items():
+        refs = problem["references"]
+        print(f"\n{name} ({problem['kind']}): budget {problem['compute_units']:.0f} units = "
+              f"{problem['full_evaluations']} full evaluations, fidelity {problem['budgets'][0]}..{problem['budgets'][1]}, "
+              f"{len(seeds)} seeds; references: " + ", ".join(f"{k} {v:.4g}" for k, v in refs.items()))
+        print(f"  {'method':22s} {'final (mean ± std)':>22s} {'min..max':>19s} {'→random':>8s} {'seeds':>5s} "
+              f"{'→tpe':>7s} {'seeds':>5s} {'cands':>6s} {'s/run':>6s}")
+        for method, f in problem["methods"].items():
+            final = f["final"]
+            print(f"  {method:22s} {final['mean']:>12.4f} ± {final['std']:<7.4f} "
+                  f"{final['min']:>9.4f}..{final['max']:<8.4f} {_fmt_fraction(f.get('compute_to_random', math.nan)):>8s} "
+                  f"{f.get('seeds_reaching_random', '-'):>5} {_fmt_fraction(f.get('compute_to_tpe', math.nan)):>7s} "
+                  f"{f.get('seeds_reaching_tpe', '-'):>5} {f['candidates']:>6.0f} {f['seconds']:>6.1f}")
+        agreement = problem["methods"].get(PRIMARY, {}).get("measured_agreement")
+        if agreement:
+            print(f"  model-based's measured rank agreement of each rung with the top: {agreement}")
+    if wall:
+        print(f"\nwall time on {wall['backend']}, {wall['problem']}, seed 0:")
+        for method, entry in wall["methods"].items():
+            print(f"  {method:22s} {entry['seconds']:>7.1f} s total, final {entry['final']:.4f}, "
+                  f"to random's quality {entry.get('seconds_to_random', math.nan)} s, "
+                  f"to tpe's {entry.get('seconds_to_tpe', math.nan)} s")
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None if math.isnan(value) else "inf"
+    if isinstance(value, (np.floating, np.integer, np.bool_)):
+        return _jsonable(value.item())
+    return value
+
+
+def report(problems, methods, seeds, quick, results, truth, wall, machine) -> dict:
+    figures = {name: problem_figures(Problem(name, quick), methods, seeds, results, truth) for name in problems}
+    walls = wall_figures(wall, truth, quick, figures)
+    errors = {f"{k[0]}/{k[1]}/{k[2]}": r["error"] for k, r in results.items() if "error" in r}
+    print_tables(figures, walls, seeds)
+    goal = targets(figures)
+    headline = {name: {m: {"final": round(f["final"]["mean"], 4), "std": round(f["final"]["std"], 4),
+                           "to_random": f.get("compute_to_random"), "to_tpe": f.get("compute_to_tpe")}
+                       for m, f in problem["methods"].items()} for name, problem in figures.items()}
+    return _jsonable({"benchmark": "multifidelity", "quick": quick, "seeds": list(seeds), "methods": list(methods),
+                      "figures": headline, "wall_time": walls, "targets": goal, "errors": errors,
+                      "machine": machine,
+                      "targets_met": goal["met"]["third_of_compute"] and goal["met"]["equal_compute_every_class"]})
