@@ -8,12 +8,12 @@ new trial, continue a paused one, wait, or finish. The optimizer is told a
 trial's result when it reaches the top budget.
 
 Every segment is one row of the trajectory (trial id, the budget reached, the
-budget it continued from, its checkpoint); after every batch of results the
-run state (optimizer, policy, trial table, segments in flight) is committed
-with them. A resumed run re-submits the segments that were in flight, reusing
-any result the file already holds, so it makes the decisions an uninterrupted
-run makes (exactly so on the ``serial`` backend, where completion order is
-fixed).
+budget it continued from, its checkpoint); at most once a second the finished
+segments are appended and committed together with the run state (optimizer,
+policy, trial table, segments in flight). A resumed run starts from the last
+commit: rows a dead run appended after it are dropped, the segments that were
+in flight run again from the same checkpoints, and the same decisions follow
+(exactly so on the ``serial`` backend, where the completion order is fixed).
 
 Compute is counted in fidelity units: a segment continued from a checkpoint
 costs ``budget - from_budget``; one that restarts from scratch (the simulator
@@ -54,7 +54,7 @@ def initial_state(components) -> dict[str, Any]:
                      "compute": 0.0, "next_trial": 0, "rows": 0, "in_flight": []}}
 
 
-def drive_policy(components, writer, state: dict[str, Any], *, reuse: dict[SegmentKey, Outcome], progress: bool,
+def drive_policy(components, writer, state: dict[str, Any], *, reuse: dict, progress: bool,
                  on_generation: Callable[[dict], None] | None, settings, control: RunControl) -> None:
     from l2l.loop import _announce, _better, _penalties, _Progress, _summary, evaluation_seed
 
@@ -73,7 +73,6 @@ def drive_policy(components, writer, state: dict[str, Any], *, reuse: dict[Segme
     bar = _Progress(progress, int(compute_budget), int(loop["compute"]), unit="budget")
     checkpoints: dict[int, dict[str, Any] | None] = {}  # latest checkpoint of each paused trial, by id
     running: dict[SegmentKey, Task] = {}
-    ready: list[Outcome] = []  # results the file already holds (rows written before a crash)
 
     def checkpoint_of(trial: int) -> dict[str, Any] | None:
         if trial not in checkpoints:
@@ -89,16 +88,11 @@ def drive_policy(components, writer, state: dict[str, Any], *, reuse: dict[Segme
                     from_budget=float(from_budget) if checkpoint is not None else 0.0, checkpoint=checkpoint,
                     trial=trial)
         record["running"] = True
-        key = (trial, budget_key(budget))
-        running[key] = task
-        if key in reuse:  # the file holds this segment's result already (written before a crash)
-            ready.append(reuse.pop(key))
-        else:
-            executor.submit([task])
+        running[(trial, budget_key(budget))] = task
+        executor.submit([task])
 
     finished = False  # the policy said it is done (not only the compute budget spent)
-    batch: list[Outcome] = []  # new segments since the last commit, in the order they completed
-    done: list[Outcome] = []  # the same plus those the file held already
+    batch: list[Outcome] = []  # segments finished since the last commit, in the order they completed
     started, last_commit = time.time(), time.monotonic()
     try:
         executor.start(components.simulator, settings)
@@ -134,9 +128,7 @@ def drive_policy(components, writer, state: dict[str, Any], *, reuse: dict[Segme
                     submit(trial, action.budget, trials[str(trial)]["budget"])
             if not running:
                 break
-            outcomes = ready + executor.wait(timeout=1.0)
-            ready = []
-            for outcome in outcomes:
+            for outcome in executor.wait(timeout=1.0):
                 key = (outcome.trial, budget_key(outcome.budget))
                 task = running[key]
                 if not outcome.ok and outcome.attempt < config.retries:
@@ -165,26 +157,23 @@ def drive_policy(components, writer, state: dict[str, Any], *, reuse: dict[Segme
                                     budget_key(outcome.budget): score}
                 record["budget"] = float(outcome.budget)
                 record["running"] = False
-                stored_row = getattr(outcome, "row", None)
-                record["row"] = stored_row if stored_row is not None else loop["rows"] + len(batch)
+                record["row"] = loop["rows"] + len(batch)
                 checkpoints[outcome.trial] = outcome.checkpoint if ok else None
                 outcome.from_budget = task.from_budget
                 policy_state = policy.report(policy_state, table, outcome.trial, outcome.budget, score)
                 if outcome.budget == top and not policy.proposes:
                     optimizer_state = optimizer.tell(problem, optimizer_state, np.asarray(record["code"])[None, :],
                                                      np.array([[score]]))
-                if stored_row is None:
-                    batch.append(outcome)
-                done.append(outcome)
+                batch.append(outcome)
                 bar.update(int(round(cost)), loop["generation"], loop["best"], loop["failed"])
             # Commit at most once a second: a crash loses at most that much work, which a resume redoes
             # with the same decisions (the segments in flight at the last commit run again in order).
-            if done and time.monotonic() - last_commit > FLUSH_SECONDS:
-                _commit(writer, problem, loop, trials, running, batch, done, optimizer_state, policy_state,
-                        started, on_generation, _summary)
-                batch, done, started, last_commit = [], [], time.time(), time.monotonic()
-        if done:
-            _commit(writer, problem, loop, trials, running, batch, done, optimizer_state, policy_state, started,
+            if batch and time.monotonic() - last_commit > FLUSH_SECONDS:
+                _commit(writer, problem, loop, trials, running, batch, optimizer_state, policy_state, started,
+                        on_generation, _summary)
+                batch, started, last_commit = [], time.time(), time.monotonic()
+        if batch:
+            _commit(writer, problem, loop, trials, running, batch, optimizer_state, policy_state, started,
                     on_generation, _summary)
         if control.stop_requested:
             writer.event("stopped", {"generation": loop["generation"], "reason": control.stop_reason})
@@ -218,14 +207,14 @@ def _curve_scores(outcome: Outcome, objective, budgets, from_budget: float) -> d
     return out
 
 
-def _commit(writer, problem, loop, trials, running, batch, done, optimizer_state, policy_state, started,
+def _commit(writer, problem, loop, trials, running, batch, optimizer_state, policy_state, started,
             on_generation, summarize) -> None:
-    """Append the new segments of a batch (``done`` includes those the file held) and commit the run state."""
+    """Append a batch of segments and commit them with the run state (and the segments still in flight)."""
     params = [problem.space.decode(np.asarray(trials[str(o.trial)]["code"], dtype=float)) for o in batch]
     writer.append(batch, params)
-    ok = np.array([o.status == OK for o in done])
+    ok = np.array([o.status == OK for o in batch])
     values = np.array([[o.objectives.get(obj.name, np.nan) if o.status == OK else np.nan
-                        for obj in problem.objectives] for o in done], dtype=float)
+                        for obj in problem.objectives] for o in batch], dtype=float)
     generation = loop["generation"]
     loop["generation"] = generation + 1
     loop["rows"] = writer.rows
@@ -238,7 +227,7 @@ def _commit(writer, problem, loop, trials, running, batch, done, optimizer_state
                                     "loop": {**loop, "in_flight": in_flight}})
     if generation == 0:
         from l2l.loop import refuse_missing_objectives
-        refuse_missing_objectives(done, writer)
+        refuse_missing_objectives(batch, writer)
     if on_generation is not None:
         on_generation({"generation": generation, "summary": summary, "failed": int((~ok).sum()),
                        "best": dict(loop["best"]), "compute": loop["compute"]})

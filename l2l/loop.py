@@ -268,6 +268,9 @@ def _create(components: Components, path: Path) -> None:
                 "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "optimizer": config.optimizer.to_json(), "simulator": config.simulator.to_json(),
                 "backend": config.backend.to_json()}
+    if components.policy is not None:
+        run_info["fidelity"] = {**components.simulator.fidelity().to_json(), "rungs": list(components.budgets),
+                                "compute": components.compute}
     try:
         trajectory_writer.create(path, run=run_info, space=config.space,
                                  objectives=components.problem.objectives)
@@ -302,11 +305,12 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, backend: 
                                                                 workers=workers)
             components = build(config, simulator)
             state = trajectory.state() if trajectory.n_generations else _fresh_state(components)
-            if components.policy is not None:
-                reuse = trajectory.segments_after(state["loop"]["rows"], components.problem.objectives)
-            else:
-                reuse = _stored_outcomes(trajectory, state["loop"]["generation"], components.problem.objectives)
-        with trajectory_writer.TrajectoryWriter(path, lock=lock) as writer:
+            # A multi-fidelity run's state accounts for every row up to loop.rows; rows a dead run appended
+            # after its last commit are dropped (at most a second of work, redone identically).
+            keep_rows = state["loop"].get("rows", 0) if components.policy is not None else None
+            reuse = {} if components.policy is not None else \
+                _stored_outcomes(trajectory, state["loop"]["generation"], components.problem.objectives)
+        with trajectory_writer.TrajectoryWriter(path, lock=lock, keep_rows=keep_rows) as writer:
             writer.event("resumed", {"generation": state["loop"]["generation"], "reused": len(reuse),
                                      "backend": config.backend.to_json(), "pid": os.getpid()})
             _drive_recording_failure(components, writer, state, reuse=reuse, progress=progress,

@@ -53,3 +53,15 @@ def once_dies(params, seed, marker=""):
         open(marker, "w").close()
         os.kill(os.getpid(), signal.SIGKILL)
     return quadratic(params, seed)
+
+
+def flaky_curve(params, seed, budget, checkpoint=None):
+    """A learning curve towards the sphere value that fails for one candidate in four at budgets above 3."""
+    x = np.asarray(params["x"], dtype=float)
+    start = 0.0 if checkpoint is None else float(checkpoint["budget"])
+    if budget > 3 and seed % 4 == 0:
+        raise RuntimeError(f"diverged at budget {budget}")
+    steps = np.arange(int(start) + 1, int(budget) + 1)
+    values = float(np.sum(x * x)) + 10.0 / steps
+    return SimulationResult({"value": float(values[-1])}, curve={"value": np.column_stack([steps, values])},
+                            checkpoint={"budget": float(budget)})

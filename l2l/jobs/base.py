@@ -175,7 +175,7 @@ def normalize(raw: Any, settings: Settings) -> tuple[dict, dict, dict, np.ndarra
     return {name: values[name] for name in wanted}, metrics, traces, outputs
 
 
-CURVE_PREFIX = "curve:"
+from l2l.results_schema.layout import CURVE_PREFIX  # noqa: E402 - beside the code that makes curves
 
 
 def curves(raw: Any) -> dict[str, np.ndarray]:

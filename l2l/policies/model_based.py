@@ -36,11 +36,18 @@ from l2l.registry import option
 MIN_PAIRS = 5
 
 
+def _ranks(x: np.ndarray) -> np.ndarray:
+    """Ranks from 0, ties sharing their mean rank."""
+    order = np.argsort(x, kind="stable")
+    ranks = np.empty(len(x))
+    ranks[order] = np.arange(len(x), dtype=float)
+    _, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
+    return (np.bincount(inverse, weights=ranks) / counts)[inverse]
+
+
 def spearman(a: np.ndarray, b: np.ndarray) -> float:
     """Rank correlation of two equally long vectors (ties get their mean rank)."""
-    from scipy.stats import rankdata
-
-    ra, rb = rankdata(np.asarray(a, float)), rankdata(np.asarray(b, float))
+    ra, rb = _ranks(np.asarray(a, float)), _ranks(np.asarray(b, float))
     sa, sb = ra.std(), rb.std()
     if sa == 0 or sb == 0:
         return 0.0

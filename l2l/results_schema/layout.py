@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 FORMAT = "l2l-trajectory"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: Versions this l2l reads (version 1: before multi-fidelity segments).
+READABLE_VERSIONS = (1, 2)
 
 STATUS_CODES = {"ok": 0, "failed": 1, "timeout": 2}
 STATUS_NAMES = {code: name for name, code in STATUS_CODES.items()}
@@ -56,7 +58,7 @@ EVENT_COLUMNS = {"event_time": np.dtype("<f8"), "event_kind": "S", "event_detail
 
 #: Attributes of /run that hold JSON text, with the JSON type each must have.
 JSON_RUN_ATTRS: dict[str, type] = {"config": dict, "versions": dict, "space": dict, "objectives": list,
-                                   "optimizer": dict, "simulator": dict, "backend": dict}
+                                   "optimizer": dict, "simulator": dict, "backend": dict, "fidelity": dict}
 #: Attributes of /run that hold plain text (never parsed as JSON).
 TEXT_RUN_ATTRS = ("name", "host", "created", "user")
 
@@ -86,3 +88,5 @@ SEGMENT_COLUMNS: dict[str, np.dtype] = {
 }
 #: The blob of version 2 files that holds the checkpoints (codec-encoded, like states and traces).
 CHECKPOINT_BLOB = "checkpoints"
+#: Learning curves are traces named ``curve:<objective>``: arrays of (fidelity, value) rows.
+CURVE_PREFIX = "curve:"

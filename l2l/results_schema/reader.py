@@ -27,7 +27,7 @@ import pandas as pd
 from l2l.errors import TrajectoryError
 from l2l.results_schema import codec, structure
 from l2l.results_schema import values as checks
-from l2l.results_schema.layout import STATUS_NAMES, SUMMARY_STATISTICS
+from l2l.results_schema.layout import CHECKPOINT_BLOB, CURVE_PREFIX, STATUS_NAMES, SUMMARY_STATISTICS
 from l2l.results_schema.opening import open_hdf5
 from l2l.space import Categorical
 
@@ -155,10 +155,63 @@ class Trajectory:
         self._check(checks.row_problems(columns, self._layout))
         return columns
 
-    def evaluations(self, errors: bool = True) -> pd.DataFrame:
-        """One row per committed evaluation, sorted by (generation, individual)."""
+    @property
+    def multi_fidelity(self) -> bool:
+        """True if the run trained candidates in segments of growing budget (a [policy] run)."""
+        return "fidelity" in self.run or (self.schema_version >= 2 and self.n_evaluations > 0
+                                          and bool((self._read("evaluations/trial", self.n_evaluations) >= 0).any()))
+
+    @property
+    def top_budget(self) -> float | None:
+        """The top budget of a multi-fidelity run (None for other runs)."""
+        fidelity = self.run.get("fidelity")
+        if isinstance(fidelity, dict) and fidelity.get("rungs"):
+            return float(fidelity["rungs"][-1])
+        if self.multi_fidelity and self.n_evaluations:
+            return float(np.nanmax(self._read("evaluations/budget", self.n_evaluations)))
+        return None
+
+    def evaluations(self, errors: bool = True, segments: bool = False) -> pd.DataFrame:
+        """One row per committed evaluation, sorted by (generation, individual).
+
+        For a multi-fidelity run: one row per candidate (``trial``) at the highest
+        budget it reached, with its ``state`` (completed, stopped, paused) and the
+        ``compute`` it used; ``segments=True`` gives every segment instead, sorted
+        by (trial, budget), with ``from_budget`` and the segment's ``state``
+        (promoted, completed, stopped, paused).
+        """
         with self._reading("the evaluations"):
-            return self._evaluations(errors)
+            frame = self._evaluations(errors)
+            if "trial" in frame.columns:
+                frame = self._segment_view(frame, segments)
+            return frame
+
+    def _segment_view(self, frame: pd.DataFrame, segments: bool) -> pd.DataFrame:
+        frame = frame.sort_values(["trial", "budget"], kind="stable").reset_index(drop=True)
+        top = self.top_budget
+        finished = self.finished()
+        last = ~frame["trial"].duplicated(keep="last").to_numpy()
+        at_top = np.isclose(frame["budget"].to_numpy(), top) if top is not None else np.zeros(len(frame), bool)
+        state = np.where(~last, "promoted", np.where(at_top, "completed", "stopped" if finished else "paused"))
+        frame["state"] = pd.Categorical(state, categories=["promoted", "completed", "stopped", "paused"])
+        if segments:
+            return frame
+        frame["compute"] = (frame["budget"] - frame["from_budget"]).groupby(frame["trial"]).transform("sum")
+        frame = frame[last].reset_index(drop=True)
+        frame["state"] = frame["state"].cat.remove_unused_categories()
+        return frame
+
+    def checkpoint(self, row: int) -> dict[str, Any] | None:
+        """The checkpoint a segment returned (None if it returned none)."""
+        with self._reading(f"the checkpoint of row {row}"):
+            columns = self._columns(("checkpoint_start", "checkpoint_length"), self.n_evaluations)
+            start, length = int(columns["checkpoint_start"][row]), int(columns["checkpoint_length"][row])
+            if not length:
+                return None
+            value = codec.decode(self._read(f"blobs/{CHECKPOINT_BLOB}", start + length, start))
+            if not isinstance(value, dict):
+                raise TrajectoryError(f"the checkpoint of row {row} is not a mapping")
+            return value
 
     def _evaluations(self, errors: bool) -> pd.DataFrame:
         n = self.n_evaluations
@@ -193,6 +246,9 @@ class Trajectory:
             data[column] = self._read(f"evaluations/metrics/{name}", n)
         if errors:
             data["error"] = self._errors(columns["error_start"], columns["error_length"])
+        if self.multi_fidelity:
+            segments = self._columns(("trial", "budget", "from_budget"), n)
+            data.update(segments)
         frame = pd.DataFrame(data)
         order = np.lexsort((frame["individual"].to_numpy(), frame["generation"].to_numpy()))
         if not (order == np.arange(n)).all():
@@ -273,11 +329,20 @@ class Trajectory:
         with self._reading("the traces"):
             gens, inds = self._column("generation", n), self._column("individual", n)
             frames = []
+            trial = self._column("trial", n) if self.multi_fidelity else None
             for row, values_by_name in enumerate(traces):
                 for name, values in values_by_name.items():
-                    flat = np.asarray(values, dtype=float).reshape(-1)
-                    frames.append(pd.DataFrame({"generation": gens[row], "individual": inds[row], "trace": name,
-                                                "step": np.arange(len(flat)), "value": flat}))
+                    array = np.asarray(values, dtype=float)
+                    if name.startswith(CURVE_PREFIX) and array.ndim == 2 and array.shape[1] == 2:
+                        steps, flat = array[:, 0], array[:, 1]  # a learning curve: (fidelity, value) rows
+                    else:
+                        flat = array.reshape(-1)
+                        steps = np.arange(len(flat))
+                    piece = {"generation": gens[row], "individual": inds[row], "trace": name, "step": steps,
+                             "value": flat}
+                    if trial is not None:
+                        piece["trial"] = trial[row]
+                    frames.append(pd.DataFrame(piece))
             if not frames:
                 return pd.DataFrame(columns=["generation", "individual", "trace", "step", "value"])
             return pd.concat(frames, ignore_index=True)
@@ -305,10 +370,14 @@ class Trajectory:
         return bool(len(events)) and events["kind"].iloc[-1] == "finished"
 
 
-def load(path: str | os.PathLike) -> pd.DataFrame:
-    """The evaluations of a trajectory as a DataFrame, one row per evaluation."""
+def load(path: str | os.PathLike, segments: bool = False) -> pd.DataFrame:
+    """The evaluations of a trajectory as a DataFrame, one row per evaluation.
+
+    For a multi-fidelity run, one row per candidate at its highest budget;
+    ``segments=True``: one row per segment of training.
+    """
     with Trajectory(path) as trajectory:
-        return trajectory.evaluations()
+        return trajectory.evaluations(segments=segments)
 
 
 def generations(path: str | os.PathLike) -> pd.DataFrame:

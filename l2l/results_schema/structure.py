@@ -24,11 +24,13 @@ import numpy as np
 
 from l2l.objectives import Objective
 from l2l.results_schema import values as checks
-from l2l.results_schema.layout import (BLOBS, EVALUATION_COLUMNS, EVENT_COLUMNS, FORMAT, GENERATION_COLUMNS,
-                                       JSON_RUN_ATTRS, MAX_DEPTH, MAX_OBJECTS, SCHEMA_VERSION,
-                                       SUMMARY_STATISTICS, TEXT_RUN_ATTRS, parameter_dtype)
+from l2l.results_schema.layout import (BLOBS, CHECKPOINT_BLOB, EVALUATION_COLUMNS, EVENT_COLUMNS, FORMAT,
+                                       GENERATION_COLUMNS, JSON_RUN_ATTRS, MAX_DEPTH, MAX_OBJECTS, SCHEMA_VERSION,
+                                       SEGMENT_COLUMNS, SUMMARY_STATISTICS, TEXT_RUN_ATTRS, parameter_dtype)
 from l2l.space import Space
 
+#: Attributes of /run that not every file has: "user" (older files), "fidelity" (multi-fidelity runs only).
+OPTIONAL_RUN_ATTRS = ("user", "fidelity")
 GROUPS = ("run", "evaluations", "evaluations/params", "evaluations/objectives", "evaluations/metrics",
           "generations", *(f"generations/{s}" for s in SUMMARY_STATISTICS), "blobs")
 
@@ -215,7 +217,7 @@ def _run(group: h5py.Group, problems: list[str]) -> dict[str, Any]:
                 continue
         run[key] = value
     for key in (*JSON_RUN_ATTRS, *TEXT_RUN_ATTRS, "seed"):
-        if key not in keys and key != "user":
+        if key not in keys and key not in OPTIONAL_RUN_ATTRS:
             problems.append(f"/run lacks attribute {key!r}")
     return run
 
@@ -287,6 +289,10 @@ def _inspect(f: h5py.File, problems: list[str]) -> Layout | None:
     space, objectives = _space(run)
     for name, dtype in EVALUATION_COLUMNS.items():
         _expect(found, f"evaluations/{name}", dtype, rows, (), problems)
+    if version >= 2:
+        for name, dtype in SEGMENT_COLUMNS.items():
+            _expect(found, f"evaluations/{name}", dtype, rows, (), problems)
+        _expect(found, f"blobs/{CHECKPOINT_BLOB}", "u1", 0, (), problems)
     for p in space.parameters:
         _expect(found, f"evaluations/params/{p.name}", parameter_dtype(p.kind), rows, tuple(p.shape), problems)
     for o in objectives:

@@ -18,7 +18,8 @@ import numpy as np
 from l2l.errors import TrajectoryError
 from l2l.results_schema import codec, structure
 from l2l.results_schema import values as checks
-from l2l.results_schema.layout import EVALUATION_COLUMNS, GENERATION_COLUMNS, STATUS_CODES
+from l2l.results_schema.layout import (CHECKPOINT_BLOB, EVALUATION_COLUMNS, GENERATION_COLUMNS, SEGMENT_COLUMNS,
+                                       STATUS_CODES)
 from l2l.results_schema.reader import open_file
 
 #: Rows decoded at a time when the blobs of every evaluation are checked.
@@ -49,7 +50,8 @@ def _check_values(f: h5py.File, layout: structure.Layout, problems: list[str]) -
     log = ds["evaluations/committed"][:]
     if len(log) and ((np.diff(log) < 0).any() or log[0] < 0):
         problems.append("/evaluations/committed must never decrease")
-    columns = {name: ds[f"evaluations/{name}"][:rows] for name in EVALUATION_COLUMNS}
+    names = [*EVALUATION_COLUMNS, *(SEGMENT_COLUMNS if layout.schema_version >= 2 else ())]
+    columns = {name: ds[f"evaluations/{name}"][:rows] for name in names}
     columns.update({p.name: ds[f"evaluations/params/{p.name}"][:rows] for p in layout.space.parameters})
     problems += checks.row_problems(columns, layout)
     status = columns["status"]
@@ -98,7 +100,10 @@ def _check_attributes(f: h5py.File, layout: structure.Layout, problems: list[str
 
 def _check_blobs(ds: dict[str, h5py.Dataset], columns: dict[str, np.ndarray], problems: list[str]) -> None:
     """Every error text is UTF-8 and every trace decodes to a mapping (in batches of rows)."""
-    for kind, blob, check in (("error", "errors", _text), ("trace", "traces", _trace)):
+    kinds = [("error", "errors", _text), ("trace", "traces", _trace)]
+    if "checkpoint_start" in columns:
+        kinds.append(("checkpoint", CHECKPOINT_BLOB, _checkpoint))
+    for kind, blob, check in kinds:
         starts, lengths = columns[f"{kind}_start"], columns[f"{kind}_length"]
         present = np.flatnonzero(lengths)
         for batch in range(0, len(present), BATCH):
@@ -129,6 +134,14 @@ def _trace(data: bytes) -> str | None:
     if not isinstance(value, dict) or not all(isinstance(v, np.ndarray) for v in value.values()):
         return "is not a mapping of trace names to arrays"
     return None
+
+
+def _checkpoint(data: bytes) -> str | None:
+    try:
+        value = codec.decode(data)
+    except TrajectoryError as exc:
+        return f"does not decode: {exc}"
+    return None if isinstance(value, dict) else "is not a mapping"
 
 
 def _check_generations(layout: structure.Layout, problems: list[str]) -> None:

@@ -72,7 +72,20 @@ def row_problems(columns: dict[str, np.ndarray], layout: "Layout") -> list[str]:
         bad = ~((columns["duration"] >= 0) & np.isfinite(columns["duration"]))
         if bad.any():
             problems.append(f"/evaluations/duration is negative or not finite in {_count(bad)}")
-    for kind, blob in (("error", "errors"), ("trace", "traces"), ("output", "outputs")):
+    if "trial" in columns and (columns["trial"] < -1).any():
+        problems.append(f"/evaluations/trial is below -1 in {_count(columns['trial'] < -1)}")
+    if "budget" in columns:  # NaN: a single-fidelity row
+        budget = columns["budget"]
+        bad = ~(np.isnan(budget) | ((budget > 0) & np.isfinite(budget)))
+        if bad.any():
+            problems.append(f"/evaluations/budget is not NaN or a positive number in {_count(bad)}")
+        if "from_budget" in columns:
+            start = columns["from_budget"]
+            bad = ~((np.isnan(budget) & np.isnan(start)) | ((start >= 0) & (start < budget)))
+            if bad.any():
+                problems.append(f"/evaluations/from_budget is not in [0, budget) in {_count(bad)}")
+    blobs = (("error", "errors"), ("trace", "traces"), ("output", "outputs"), ("checkpoint", "checkpoints"))
+    for kind, blob in blobs:
         if f"{kind}_start" in columns and f"{kind}_length" in columns:
             problems += range_problems(columns[f"{kind}_start"], columns[f"{kind}_length"], layout.blob_size(blob),
                                        f"/evaluations/{kind}_start and _length")

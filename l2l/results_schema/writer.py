@@ -157,12 +157,12 @@ def committed_generations(f: h5py.File) -> int:
     return int(f["generations/generation"].shape[0])
 
 
-def _copy_committed(src: h5py.File, dst: h5py.File, add_metrics: Iterable[str]) -> None:
+def _copy_committed(src: h5py.File, dst: h5py.File, add_metrics: Iterable[str], keep_rows: int | None = None) -> None:
     for key, value in src.attrs.items():
         dst.attrs[key] = value
     for name in src:
         src.copy(src[name], dst, name=name)
-    rows = committed_rows(src)
+    rows = committed_rows(src) if keep_rows is None else min(keep_rows, committed_rows(src))
     generations = committed_generations(src)
 
     def truncate(group: h5py.Group, n: int, skip: tuple[str, ...] = ()) -> None:
@@ -207,8 +207,12 @@ def _copy_committed(src: h5py.File, dst: h5py.File, add_metrics: Iterable[str]) 
         column.resize((rows,))
 
 
-def repair(path: str | os.PathLike, add_metrics: Iterable[str] = ()) -> None:
-    """Rewrite ``path`` to its committed part (and new metric columns), atomically."""
+def repair(path: str | os.PathLike, add_metrics: Iterable[str] = (), keep_rows: int | None = None) -> None:
+    """Rewrite ``path`` to its committed part (and new metric columns), atomically.
+
+    ``keep_rows`` drops the evaluation rows after that many (rows a run appended
+    but did not commit with its state before it died).
+    """
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.repair.tmp")
     try:
@@ -216,13 +220,18 @@ def repair(path: str | os.PathLike, add_metrics: Iterable[str] = ()) -> None:
             if src.attrs.get("format") != FORMAT:
                 raise TrajectoryError(f"{path} is not an l2l trajectory")
             with h5py.File(tmp, "w", libver="latest") as dst:
-                _copy_committed(src, dst, add_metrics)
+                _copy_committed(src, dst, add_metrics, keep_rows)
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def _rows_of(path: Path) -> int:
+    with h5py.File(path, "r", libver="latest", locking=False) as f:
+        return committed_rows(f)
 
 
 def needs_repair(path: str | os.PathLike) -> bool:
@@ -258,14 +267,14 @@ class TrajectoryWriter:
     the same file is refused with :class:`TrajectoryError`.
     """
 
-    def __init__(self, path: str | os.PathLike, lock: WriterLock | None = None):
+    def __init__(self, path: str | os.PathLike, lock: WriterLock | None = None, keep_rows: int | None = None):
         self.path = Path(path)
         self._file = None
         self._own_lock = lock is None
         self._lock = (lock or WriterLock(self.path)).acquire()
         try:
-            if needs_repair(self.path):
-                repair(self.path)
+            if needs_repair(self.path) or (keep_rows is not None and _rows_of(self.path) > keep_rows):
+                repair(self.path, keep_rows=keep_rows)
             self._open()
         except BaseException:
             if self._own_lock:

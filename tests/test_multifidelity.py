@@ -1,0 +1,129 @@
+"""Multi-fidelity runs end to end: segments in the file, compute counted, kill -9 and resume, failures."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import numpy as np
+import pytest
+
+import l2l
+from l2l.errors import ConfigError
+from l2l.results_schema.validate import validate
+from test_writer_safety import _in_child, _kill_after
+
+POLICIES = ["successive-halving", "hyperband", "asha", "median-stopping", "model-based"]
+
+
+def mf_config(policy="asha", compute=600, seed=1, simulator=None, **run):
+    return l2l.from_mapping({"run": {"seed": seed, "compute": compute, **run},
+                             "space": {"x": {"low": -5.0, "high": 5.0, "shape": [3]}},
+                             "optimizer": {"name": "random"},
+                             "simulator": simulator or {"name": "sphere", "multi_fidelity": True},
+                             "policy": {"name": policy} if isinstance(policy, str) else policy,
+                             "backend": {"name": "serial"}})
+
+
+def comparable_segments(frame):
+    return frame[["trial", "budget", "from_budget", "seed", "status", "value"]].reset_index(drop=True)
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+def test_every_policy_trains_candidates_in_segments_from_their_checkpoints(tmp_path, policy):
+    path = l2l.run(mf_config(policy), tmp_path / f"{policy}.h5")
+    assert validate(path) == []
+    segments = l2l.load(path, segments=True)
+    rungs = [1.0, 3.0, 9.0, 27.0, 81.0]
+    assert set(segments["budget"]) <= set(rungs)
+    assert (segments["status"] == "ok").all()
+    for trial, rows in segments.groupby("trial", sort=False):
+        budgets = rows["budget"].tolist()
+        assert budgets == sorted(budgets) and len(set(budgets)) == len(budgets)
+        # each segment continues from the budget the candidate reached before it
+        assert rows["from_budget"].tolist() == [0.0] + budgets[:-1]
+        assert rows["seed"].nunique() == 1  # a candidate keeps its seed across segments
+    compute = float((segments["budget"] - segments["from_budget"]).sum())
+    assert 600 <= compute < 600 + 81
+    candidates = l2l.load(path)
+    assert len(candidates) == segments["trial"].nunique()
+    assert set(candidates["state"]) <= {"completed", "stopped"}
+    assert (candidates.loc[candidates["budget"] == 81.0, "state"] == "completed").all()
+    if policy != "median-stopping":
+        assert (candidates["state"] == "stopped").sum() > (candidates["state"] == "completed").sum()
+
+
+def test_a_multi_fidelity_run_finds_a_better_candidate_than_random_search_at_equal_compute(tmp_path):
+    gaps = []
+    for seed in range(5):
+        asha = l2l.load(l2l.run(mf_config("asha", compute=81 * 20, seed=seed), tmp_path / f"a{seed}.h5"))
+        full = l2l.from_mapping({"run": {"seed": 100 + seed, "generations": 1},
+                                 "space": {"x": {"low": -5.0, "high": 5.0, "shape": [3]}},
+                                 "optimizer": {"name": "random", "population_size": 20},
+                                 "simulator": {"name": "sphere"}, "backend": {"name": "serial"}})
+        random_best = l2l.load(l2l.run(full, tmp_path / f"r{seed}.h5"))["value"].min()
+        asha_best = asha.loc[asha["budget"] == 81.0, "value"].min()
+        gaps.append(random_best - asha_best)
+    assert np.mean(gaps) > 0 and sum(g > 0 for g in gaps) >= 4
+
+
+def _often(action):
+    """In the child: commit every 50 ms (instead of every second), so that kills land between commits too."""
+    import l2l.driver
+    l2l.driver.FLUSH_SECONDS = 0.05
+    action()
+
+
+@pytest.mark.parametrize("policy", ["asha", "hyperband", "model-based"])
+def test_kill_minus_nine_and_resume_of_a_multi_fidelity_run_equals_an_uninterrupted_run(tmp_path, policy):
+    config = mf_config(policy, compute=3000, seed=7)
+    clock = time.monotonic()
+    reference = comparable_segments(l2l.load(l2l.run(config, tmp_path / "reference.h5"), segments=True))
+    duration = time.monotonic() - clock  # kills land within a run of this length, whatever the machine's speed
+    path = tmp_path / "killed.h5"
+    rng = np.random.default_rng(5)
+    kills = 0
+    pid = _in_child(lambda: _often(lambda: l2l.run(config, path)))
+    for attempt in range(12):  # then the last resume runs to the end
+        status = _kill_after(pid, rng.uniform(0.05, 0.5) * duration)
+        kills += os.WIFSIGNALED(status)
+        assert os.WIFSIGNALED(status) or os.WEXITSTATUS(status) == 0
+        if path.exists():
+            assert validate(path) == []
+            with l2l.Trajectory(path) as trajectory:
+                if trajectory.finished():
+                    break
+            pid = _in_child(lambda: _often(lambda: l2l.resume(path)))
+        else:
+            pid = _in_child(lambda: _often(lambda: l2l.run(config, path)))
+    else:
+        os.waitpid(pid, 0)
+    assert kills >= 3
+    resumed = comparable_segments(l2l.load(path, segments=True))
+    assert resumed.equals(reference)
+    with l2l.Trajectory(path) as trajectory:
+        assert (trajectory.events()["kind"] == "resumed").sum() >= 2
+
+
+def test_a_failing_segment_is_retried_then_gets_the_penalty_and_is_not_promoted(tmp_path):
+    simulator = {"name": "python", "function": "models_for_tests:flaky_curve", "multi_fidelity":
+                 {"name": "steps", "unit": "training steps", "minimum": 1, "maximum": 27}}
+    config = mf_config({"name": "asha"}, compute=400, simulator=simulator, retries=1)
+    path = l2l.run(config, tmp_path / "flaky.h5")
+    segments = l2l.load(path, segments=True)
+    failed = segments[segments["status"] == "failed"]
+    assert len(failed) and (failed["attempts"] == 2).all()
+    for trial, budget in zip(failed["trial"], failed["budget"]):  # a failed candidate is never continued
+        later = segments[(segments["trial"] == trial) & (segments["budget"] > budget)]
+        assert later.empty
+    assert (segments["status"] == "ok").sum() > len(failed)
+
+
+def test_a_policy_needs_a_simulator_with_a_fidelity_and_one_objective():
+    with pytest.raises(ConfigError, match="needs a simulator with a fidelity; 'rastrigin' has none"):
+        l2l.loop.build(mf_config(simulator={"name": "rastrigin"}))
+    with pytest.raises(ConfigError, match="outside the simulator's"):
+        l2l.loop.build(mf_config({"name": "asha", "max_budget": 500}))
+    with pytest.raises(ConfigError, match="asks for one new candidate at a time"):
+        l2l.loop.build(l2l.from_mapping({**mf_config().to_json(), "optimizer": {"name": "cmaes"}}))
