@@ -280,8 +280,9 @@ def _create(components: Components, path: Path) -> None:
 
 def load_run_config(trajectory: Trajectory) -> RunConfig:
     stored = dict(trajectory.run["config"])
-    base_dir = stored.get("simulator", {}).get("path") or str(trajectory.path.parent)
-    return from_mapping(stored, base_dir=base_dir)
+    simulator = stored.get("simulator")
+    path = simulator.get("path") if isinstance(simulator, dict) else None
+    return from_mapping(stored, base_dir=path if isinstance(path, str) and path else str(trajectory.path.parent))
 
 
 def resume(path: str | os.PathLike, *, generations: int | None = None, backend: str | None = None,
@@ -329,14 +330,14 @@ def _stored_outcomes(trajectory: Trajectory, generation: int,
     ev = trajectory.file["evaluations"]
     order = np.flatnonzero(ev["generation"][:trajectory.n_evaluations] == generation)
     by_individual = {int(ev["individual"][i]): i for i in order}
-    metrics = trajectory.metric_names
+    metrics = trajectory.metric_columns
     out = {}
     for _, row in frame.loc[rows].iterrows():
         individual = int(row["individual"])
         out[individual] = Outcome(
             generation=generation, individual=individual, seed=int(row["seed"]), status=str(row["status"]),
             objectives={o.name: float(row[o.name]) for o in objectives},
-            metrics={m: float(row[m if m in row.index else f"metric:{m}"]) for m in metrics},
+            metrics={m: float(row[column]) for m, column in metrics.items()},
             outputs=outputs[by_individual[individual]], error=row["error"] or "",
             started=row["started"].timestamp(), duration=float(row["duration"]),
             attempt=int(row["attempts"]) - 1)

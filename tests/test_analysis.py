@@ -332,17 +332,20 @@ def test_export_parquet_needs_pyarrow_and_says_how_to_install_it(trajectories, t
     assert len(pd.read_parquet(out)) == len(l2l.load(trajectories["failures"]))
 
 
-def test_export_and_plot_refuse_to_overwrite_a_file_unless_forced(trajectories, tmp_path, capsys):
+def test_export_plot_compare_and_report_refuse_to_overwrite_a_file_unless_forced(trajectories, tmp_path, capsys):
     config = tmp_path / "cfg.toml"
     config.write_text("[run]\nname = 'mine'\n")
     source = str(trajectories["sphere_ga"])
+    (tmp_path / "notes.html").write_text("my notes")
     for command in (["export", source, "-o", str(config)], ["plot", source, "-o", str(tmp_path / "cfg.png")],
-                    ["compare", source, "-o", str(tmp_path / "cfg.png")]):
+                    ["compare", source, "-o", str(tmp_path / "cfg.png")],
+                    ["report", source, "-o", str(tmp_path / "notes.html")]):
         (tmp_path / "cfg.png").write_bytes(b"my figure")
         assert main(command) == 2, command
         err = capsys.readouterr().err
         assert "already exists" in err and "--force" in err and err.count("\n") == 1, err
     assert config.read_text() == "[run]\nname = 'mine'\n" and (tmp_path / "cfg.png").read_bytes() == b"my figure"
+    assert (tmp_path / "notes.html").read_text() == "my notes"
     assert main(["export", source, "-o", str(config), "--force"]) == 0
     assert config.read_text().startswith("generation,individual,status")
     assert main(["plot", source, "-o", str(tmp_path / "cfg.png"), "--force"]) == 0

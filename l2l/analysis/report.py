@@ -230,22 +230,19 @@ def default_output(path: str | os.PathLike) -> Path:
     return Path(path).with_suffix(".html")
 
 
-def report(path: str | os.PathLike, out: str | os.PathLike | None = None, dpi: int = 80) -> Path:
-    """Write the HTML report of the trajectory ``path`` to ``out`` (default: beside it, ``.html``), atomically."""
-    target = Path(out) if out else default_output(path)
+def report(path: str | os.PathLike, out: str | os.PathLike | None = None, dpi: int = 80,
+           force: bool = False) -> Path:
+    """Write the HTML report of the trajectory ``path`` to ``out`` (default: beside it, ``.html``), atomically.
+
+    An existing output is refused (:class:`ConfigError`) unless ``force``.
+    """
+    from l2l.analysis.outputs import check_output, write_atomically
+
+    target = check_output(Path(out) if out else default_output(path), force=force, inputs=[path])
     if target.suffix.lower() not in (".html", ".htm"):
         raise ConfigError(f"output {str(target)!r}: a report is HTML; the name must end in .html")
-    if not target.parent.is_dir():
-        raise ConfigError(f"output {str(target)!r}: folder {str(target.parent)!r} does not exist")
     with Trajectory(path) as trajectory:
         run = RunData.from_trajectory(trajectory, errors=True)
         summary = summarize(trajectory)
     document = render(run, summary, dpi=dpi)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(document, encoding="utf-8")
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return target
+    return write_atomically(target, lambda tmp: tmp.write_text(document, encoding="utf-8"))

@@ -64,7 +64,7 @@ def _compare(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from l2l.analysis.report import report
 
-    print(report(args.file, args.output, dpi=args.dpi))
+    print(report(args.file, args.output, dpi=args.dpi, force=args.force))
     return 0
 
 
@@ -114,6 +114,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("file", help="trajectory (.h5)")
     p.add_argument("-o", "--output", help="output .html (default: FILE.html)")
     p.add_argument("--dpi", type=int, default=80, help="resolution of the embedded figures (default 80)")
+    p.add_argument("--force", action="store_true", help="overwrite the output file if it exists")
     p.set_defaults(func=_report)
 
     p = subparsers.add_parser("watch", help="live view of a run another process is writing",
