@@ -94,6 +94,7 @@ def drive_policy(components, writer, state: dict[str, Any], *, reuse: dict, prog
     finished = False  # the policy said it is done (not only the compute budget spent)
     batch: list[Outcome] = []  # segments finished since the last commit, in the order they completed
     started, last_commit = time.time(), time.monotonic()
+    completed = sum(1 for t in trials.values() if t["budget"] == top)
     try:
         executor.start(components.simulator, settings)
         _announce(executor, progress)
@@ -165,7 +166,9 @@ def drive_policy(components, writer, state: dict[str, Any], *, reuse: dict, prog
                     optimizer_state = optimizer.tell(problem, optimizer_state, np.asarray(record["code"])[None, :],
                                                      np.array([[score]]))
                 batch.append(outcome)
-                bar.update(int(round(cost)), loop["generation"], loop["best"], loop["failed"])
+                completed += outcome.budget == top
+                bar.update(int(round(cost)), loop["generation"], loop["best"], loop["failed"],
+                           f"{len(trials)} candidates: {len(running)} running, {completed} completed")
             # Commit at most once a second: a crash loses at most that much work, which a resume redoes
             # with the same decisions (the segments in flight at the last commit run again in order).
             if batch and time.monotonic() - last_commit > FLUSH_SECONDS:

@@ -137,6 +137,11 @@ def _schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, simulat
         raise ConfigError(f"policy {config.policy.name!r} trains candidates to growing budgets, so it needs a "
                           f"simulator with a fidelity; {config.simulator.name!r} has none (give it one, or use "
                           f"one of: {', '.join(with_fidelity)})")
+    from l2l.results_schema.reader import SEGMENT_VIEW
+    clash = sorted(set(SEGMENT_VIEW) & ({*problem.space.names} | {o.name for o in problem.objectives}))
+    if clash:
+        raise ConfigError(f"{clash[0]!r} names a column of multi-fidelity results ({', '.join(SEGMENT_VIEW)}); "
+                          f"rename the parameter or objective")
     if len(problem.objectives) > 1:
         raise ConfigError(f"policy {config.policy.name!r} ranks candidates by one objective; the run has "
                           f"{len(problem.objectives)}: {[o.name for o in problem.objectives]}")
@@ -268,9 +273,10 @@ def _create(components: Components, path: Path) -> None:
                 "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "optimizer": config.optimizer.to_json(), "simulator": config.simulator.to_json(),
                 "backend": config.backend.to_json()}
-    if components.policy is not None:
-        run_info["fidelity"] = {**components.simulator.fidelity().to_json(), "rungs": list(components.budgets),
-                                "compute": components.compute}
+    fidelity = components.simulator.fidelity()
+    if fidelity is not None:  # also without a policy: compute is then counted at the top budget
+        run_info["fidelity"] = {**fidelity.to_json(), "rungs": list(components.budgets or [fidelity.maximum]),
+                                "compute": components.compute or None}
     try:
         trajectory_writer.create(path, run=run_info, space=config.space,
                                  objectives=components.problem.objectives)
@@ -386,10 +392,10 @@ class _Progress:
             self.bar = tqdm(total=total or None, initial=initial, unit=unit, dynamic_ncols=True,
                             file=sys.stderr)
 
-    def update(self, n: int, generation: int, best: dict[str, float], failed: int) -> None:
+    def update(self, n: int, generation: int, best: dict[str, float], failed: int, extra: str = "") -> None:
         if self.bar is None:
             return
-        self.bar.set_postfix_str(progress_text(generation, best, failed), refresh=False)
+        self.bar.set_postfix_str(progress_text(generation, best, failed, extra), refresh=False)
         self.bar.update(n)
 
     def close(self) -> None:
@@ -397,9 +403,9 @@ class _Progress:
             self.bar.close()
 
 
-def progress_text(generation: int, best: dict[str, float], failed: int) -> str:
-    """The progress bar's postfix: no "best" before there is one."""
-    parts = [f"gen {generation}"]
+def progress_text(generation: int, best: dict[str, float], failed: int, where: str = "") -> str:
+    """The progress bar's postfix: no "best" before there is one. ``where`` replaces "gen G"."""
+    parts = [where or f"gen {generation}"]
     if best:
         parts.append("best " + " ".join(f"{k}={v:.4g}" for k, v in best.items()))
     if failed:

@@ -89,6 +89,10 @@ class RunSummary:
     last_completion: float | None
     #: "generation G, individual I: <last line of the error>" of the last unsuccessful evaluation.
     last_error: str
+    #: Multi-fidelity runs: candidates by state (completed, stopped, paused; running at the last commit),
+    #: promoted segments, and the compute spent and allowed in fidelity units (with the fidelity's unit).
+    candidates: dict[str, int] | None = None
+    compute: tuple[float, float, str] | None = None
 
     @property
     def status_text(self) -> str:
@@ -250,7 +254,9 @@ def summarize(trajectory: Trajectory, previous: RunSummary | None = None) -> Run
         value = run.get(key)
         return value if isinstance(value, dict) else {"name": str(value)}
 
+    candidates, compute = _multi_fidelity(trajectory)
     return RunSummary(
+        candidates=candidates, compute=compute,
         path=str(trajectory.path), name=str(run.get("name", trajectory.path.stem)), seed=run.get("seed"),
         optimizer=part("optimizer"), simulator=part("simulator"), backend=part("backend"),
         host=str(run.get("host", "?")), created=str(run.get("created", "?")),
@@ -260,6 +266,25 @@ def summarize(trajectory: Trajectory, previous: RunSummary | None = None) -> Run
         status=status, reason=reason, generations=trajectory.n_generations,
         planned_generations=planned if isinstance(planned, int) else None, evaluations=n,
         started=times[0] if times else None, last_event_time=times[-1] if times else None, **counts)
+
+
+def _multi_fidelity(trajectory: Trajectory) -> tuple[dict[str, int] | None, tuple[float, float, str] | None]:
+    """Candidates by state and compute spent of a multi-fidelity run; (None, None) for other runs."""
+    if not trajectory.multi_fidelity or not trajectory.n_evaluations:
+        return None, None
+    segments = trajectory.evaluations(errors=False, segments=True)
+    last = segments.drop_duplicates("trial", keep="last")
+    counts = {state: int((last["state"] == state).sum()) for state in ("completed", "stopped", "paused")}
+    counts["promoted"] = int((segments["state"] == "promoted").sum())
+    if trajectory.n_generations and not trajectory.finished():
+        try:
+            counts["running"] = len(trajectory.state()["loop"].get("in_flight", []))
+        except Exception:  # noqa: BLE001 - a summary never fails on what it only counts
+            pass
+    fidelity = trajectory.run.get("fidelity") if isinstance(trajectory.run.get("fidelity"), dict) else {}
+    spent = float((segments["budget"] - segments["from_budget"]).sum())
+    allowed = float(fidelity.get("compute", np.nan))
+    return counts, (spent, allowed, str(fidelity.get("unit") or fidelity.get("name") or "budget units"))
 
 
 def summary_of(path: str | os.PathLike) -> RunSummary:
@@ -280,6 +305,11 @@ def best_table(trajectory: Trajectory, frame: pd.DataFrame, n: int) -> str:
         return "no successful evaluation"
     objectives = trajectory.objectives
     columns = ["generation", "individual"] + [o.name for o in objectives] + trajectory.space.columns()[:8]
+    if "trial" in ok.columns:  # a multi-fidelity run: candidates at the top budget rank first
+        columns = ["trial", "budget", "state"] + columns[2:]
+        top = trajectory.top_budget
+        if top is not None and (ok["budget"] == top).any():
+            ok = ok[ok["budget"] == top]
     if len(objectives) == 1:
         o = objectives[0]
         best = ok.sort_values(o.name, ascending=o.direction == "minimize", kind="stable").head(n)
@@ -294,6 +324,12 @@ def best_table(trajectory: Trajectory, frame: pd.DataFrame, n: int) -> str:
 
 
 def progress_line(summary: RunSummary) -> str:
+    if summary.candidates is not None and summary.compute is not None:
+        spent, allowed, unit = summary.compute
+        states = ", ".join(f"{n} {state}" for state, n in summary.candidates.items() if n or state != "running")
+        return (f"{sum(v for k, v in summary.candidates.items() if k not in ('promoted', 'running'))} candidates "
+                f"({states}), {summary.evaluations} segments ({summary.unsuccessful} failed), compute "
+                f"{spent:g} of {allowed:g} {unit}, status: {summary.status_text}")
     planned = f" of {summary.planned_generations}" if summary.planned_generations is not None else ""
     return (f"{summary.generations}{planned} generations, {summary.evaluations} evaluations "
             f"({summary.unsuccessful} failed), status: {summary.status_text}")

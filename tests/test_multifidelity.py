@@ -127,3 +127,50 @@ def test_a_policy_needs_a_simulator_with_a_fidelity_and_one_objective():
         l2l.loop.build(mf_config({"name": "asha", "max_budget": 500}))
     with pytest.raises(ConfigError, match="asks for one new candidate at a time"):
         l2l.loop.build(l2l.from_mapping({**mf_config().to_json(), "optimizer": {"name": "cmaes"}}))
+
+
+def test_show_plot_compare_and_report_speak_of_candidates_compute_and_curves(tmp_path, capsys):
+    from l2l.cli import main
+    path = l2l.run(mf_config("hyperband", compute=81 * 12), tmp_path / "hb.h5")
+    full = l2l.run(l2l.from_mapping({"run": {"seed": 3, "generations": 2},
+                                     "space": {"x": {"low": -5.0, "high": 5.0, "shape": [3]}},
+                                     "optimizer": {"name": "random", "population_size": 6},
+                                     "simulator": {"name": "sphere", "multi_fidelity": True},
+                                     "backend": {"name": "serial"}}), tmp_path / "full.h5")
+    capsys.readouterr()
+    assert main(["show", str(path)]) == 0
+    progress = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("progress"))
+    candidates = l2l.load(path)
+    completed, stopped = (candidates["state"] == "completed").sum(), (candidates["state"] == "stopped").sum()
+    assert f"{len(candidates)} candidates ({completed} completed, {stopped} stopped, 0 paused" in progress
+    assert "compute 9" in progress and "of 972 synthetic budget units, status: finished" in progress
+    assert main(["plot", str(path), "--kind", "curves", "-o", str(tmp_path / "curves.png")]) == 0
+    assert (tmp_path / "curves.png").read_bytes()[:4] == b"\x89PNG"
+    assert main(["compare", str(path), str(full), "-o", str(tmp_path / "c.png")]) == 0
+    table = capsys.readouterr().out
+    assert "compute (synthetic budget units)" in table and "972.0" in table  # 2 x 6 full evaluations of 81
+    assert main(["report", str(path), "-o", str(tmp_path / "r.html")]) == 0
+    assert "Learning curves of every candidate" in (tmp_path / "r.html").read_text()
+    assert main(["plot", str(full), "--kind", "curves", "-o", str(tmp_path / "no.png")]) == 2
+    assert "is not a multi-fidelity run" in capsys.readouterr().err
+
+
+def test_a_file_of_schema_version_1_stays_readable_valid_and_resumable(tmp_path):
+    import h5py
+    config = l2l.from_mapping({"run": {"seed": 2, "generations": 2},
+                               "space": {"x": {"low": -1.0, "high": 1.0}},
+                               "optimizer": {"name": "random", "population_size": 4},
+                               "simulator": {"name": "sphere"}, "backend": {"name": "serial"}})
+    path = l2l.run(config, tmp_path / "old.h5")
+    with h5py.File(path, "r+") as f:  # what l2l wrote before schema version 2
+        for name in ("trial", "budget", "from_budget", "checkpoint_start", "checkpoint_length"):
+            del f[f"evaluations/{name}"]
+        del f["blobs/checkpoints"]
+        f.attrs["schema_version"] = 1
+    assert validate(path) == []
+    before = l2l.load(path)
+    assert "trial" not in before.columns and len(before) == 8
+    l2l.resume(path, generations=3)
+    assert validate(path) == [] and len(l2l.load(path)) == 12
+    with l2l.Trajectory(path) as trajectory:
+        assert trajectory.schema_version == 1

@@ -77,6 +77,8 @@ FIGURE_CAPTIONS = {
     "scatter": "The most relevant parameters against each objective and against each other.",
     "pareto": "All successful evaluations (grey) and the non-dominated ones (the Pareto front).",
     "failures": "Evaluations per generation by status, evaluation durations and the most frequent errors.",
+    "curves": "Learning curves of every candidate against the fidelity: candidates that reached the top budget "
+              "in blue, the others grey ending in a red cross where the policy stopped them; dotted: the rungs.",
 }
 
 
@@ -195,7 +197,8 @@ def render(run: RunData, summary: RunSummary, dpi: int = 80) -> str:
     """The report of ``run`` as one HTML document; ``summary`` is the run's :class:`~l2l.summary.RunSummary`."""
     css_class, status = BADGES.get(summary.status, "ended"), summary.status
     title, best = best_individuals(run)
-    kinds = [k for k in figures.KINDS if k != "pareto" or len(run.objectives) >= 2]
+    kinds = [k for k in figures.KINDS if (k != "pareto" or len(run.objectives) >= 2)
+             and (k != "curves" or run.multi_fidelity)]
     sections = []
     for kind in kinds:
         fig = figures.figure(run, kind)

@@ -17,7 +17,8 @@ a :class:`matplotlib.figure.Figure`; nothing is shown and pyplot is not used::
 
 from l2l.plot.compare import compare, table as compare_table
 from l2l.plot.data import RunData, load_run
-from l2l.plot.figures import KINDS, failures, figure, fitness, overview, parameters, pareto, save, scatter
+from l2l.plot.figures import (KINDS, curves, failures, figure, fitness, overview, parameters, pareto, save,
+                              scatter)
 
-__all__ = ["KINDS", "RunData", "compare", "compare_table", "failures", "figure", "fitness", "load_run",
+__all__ = ["KINDS", "RunData", "compare", "compare_table", "curves", "failures", "figure", "fitness", "load_run",
            "overview", "parameters", "pareto", "save", "scatter"]

@@ -56,11 +56,34 @@ def _changes(x: np.ndarray, best: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return x[keep], best[keep]
 
 
-def curves(run: RunData, objective: Objective) -> dict[str, np.ndarray]:
-    """Best so far by evaluation count (in file order) and by seconds since the run started (by completion)."""
-    frame = run.frame
+def compute_axis(runs: Sequence[RunData]) -> str | None:
+    """The unit in which all ``runs`` count compute (their fidelity's), or None if some run has no fidelity."""
+    units = {(run.fidelity or {}).get("unit") for run in runs}
+    return units.pop() if len(units) == 1 and None not in units else None
+
+
+def curves(run: RunData, objective: Objective, by_compute: bool = False) -> dict[str, np.ndarray]:
+    """Best so far by evaluation count (in file order) and by seconds since the run started (by completion).
+
+    ``by_compute``: the first axis counts fidelity units spent instead of evaluations; a multi-fidelity
+    run counts each segment's cost and only results at the top budget as found, a single-fidelity run
+    the top budget per evaluation.
+    """
+    frame = run.segments if run.multi_fidelity else run.frame
+    if run.multi_fidelity:
+        done_at = frame["started"].to_numpy(dtype="datetime64[ns]").astype("int64") + \
+            (frame["duration"].to_numpy(dtype=float) * 1e9).astype("int64")
+        frame = frame.iloc[np.argsort(done_at, kind="stable")]
     values = np.where((frame["status"] == "ok").to_numpy(), frame[objective.name].to_numpy(dtype=float), np.nan)
-    count = np.arange(1, len(values) + 1)
+    if run.multi_fidelity:
+        top = float((run.fidelity or {}).get("rungs", [frame["budget"].max()])[-1])
+        values = np.where(np.isclose(frame["budget"].to_numpy(dtype=float), top), values, np.nan)
+    if by_compute:
+        cost = (frame["budget"] - frame["from_budget"]).to_numpy(dtype=float) if run.multi_fidelity else \
+            np.full(len(frame), run.compute_per_evaluation() or 1.0)
+        count = np.cumsum(cost)
+    else:
+        count = np.arange(1, len(values) + 1)
     by_count = running_best(values, objective)
     done = (frame["started"].to_numpy(dtype="datetime64[ns]").astype("int64") / 1e9
             + frame["duration"].to_numpy(dtype=float))
@@ -80,10 +103,14 @@ def table(sources: Sequence[Any]) -> pd.DataFrame:
 
 def _table(runs: Sequence[RunData], objectives: Sequence[Objective]) -> pd.DataFrame:
     rows = []
+    unit = compute_axis(runs)
     for run, name in zip(runs, _labels(runs)):
-        frame = run.frame
+        frame = run.segments if run.multi_fidelity else run.frame
         row: dict[str, Any] = {"run": name, "evaluations": len(frame),
                                "failed": int((frame["status"] != "ok").sum())}
+        if unit is not None:
+            row[f"compute ({unit})"] = float(curves(run, objectives[0], by_compute=True)["evaluations"][-1]) \
+                if objectives and len(frame) else 0.0
         if len(frame):
             end = (frame["started"].max().timestamp() + float(frame["duration"].max()))
             row["wall time (s)"] = round(end - run.start_time(), 2)
@@ -92,6 +119,9 @@ def _table(runs: Sequence[RunData], objectives: Sequence[Objective]) -> pd.DataF
         for objective in objectives:
             values = np.where((frame["status"] == "ok").to_numpy(), frame[objective.name].to_numpy(dtype=float),
                               np.nan)
+            if run.multi_fidelity:  # only results at the top budget count as found
+                top = float((run.fidelity or {}).get("rungs", [frame["budget"].max()])[-1])
+                values = np.where(np.isclose(frame["budget"].to_numpy(dtype=float), top), values, np.nan)
             if np.isfinite(values).any():
                 index = int(np.nanargmin(values) if objective.direction == "minimize" else np.nanargmax(values))
                 row[f"best {objective.name}"] = values[index]
@@ -121,11 +151,12 @@ def compare(sources: Sequence[Any], objectives: Sequence[str] | None = None) -> 
     axes = fig.subplots(len(shared), 2, squeeze=False)
     palette = matplotlib.colormaps["tab10"]
     names = _labels(runs)
+    unit = compute_axis(runs)
     for row, objective in enumerate(shared):
         left, right = axes[row]
         logs = []
         for i, (run, name) in enumerate(zip(runs, names)):
-            c = curves(run, objective)
+            c = curves(run, objective, by_compute=unit is not None)
             colour = palette(i % 10)
             left.plot(c["evaluations"], c["best_by_evaluations"], drawstyle="steps-post", color=colour,
                       linewidth=1.8, label=name, marker="o" if len(c["evaluations"]) == 1 else None)
@@ -139,9 +170,10 @@ def compare(sources: Sequence[Any], objectives: Sequence[str] | None = None) -> 
             ax.grid(alpha=0.3)
             if len(values) and values.min() > 0 and values.max() / values.min() > 1e3:
                 ax.set_yscale("log")
-        left.set_xlabel("evaluations (count, failed ones included)")
+        left.set_xlabel(f"compute ({unit}; a full evaluation costs the top budget)" if unit is not None
+                        else "evaluations (count, failed ones included)")
         right.set_xlabel("wall time since the run started (s)")
-        left.set_title(f"{objective.name}: best so far against evaluations")
+        left.set_title(f"{objective.name}: best so far against {'compute' if unit else 'evaluations'}")
         right.set_title(f"{objective.name}: best so far against wall time")
         left.legend(fontsize="small", loc="best")
     fig.suptitle(f"comparison of {len(runs)} run{'s' * (len(runs) != 1)}")

@@ -18,7 +18,7 @@ import pandas as pd
 
 from l2l.errors import TrajectoryError
 from l2l.objectives import Objective
-from l2l.results_schema.reader import RESERVED, Trajectory
+from l2l.results_schema.reader import RESERVED, SEGMENT_VIEW, Trajectory
 
 #: Scatter plots draw at most this many points; the rest is represented by the best and a random sample.
 MAX_POINTS = 20_000
@@ -47,6 +47,20 @@ class RunData:
     events: pd.DataFrame | None = None
     path: str | None = None
     n_generations: int = 0
+    #: Multi-fidelity runs: every segment (l2l.load(..., segments=True)) and the learning curves in long form
+    #: (trial, step = fidelity, value) of the first objective; the run's fidelity (name, unit, rungs).
+    segments: pd.DataFrame | None = None
+    curves: pd.DataFrame | None = None
+    fidelity: dict[str, Any] | None = None
+
+    @property
+    def multi_fidelity(self) -> bool:
+        return self.segments is not None
+
+    def compute_per_evaluation(self) -> float | None:
+        """Fidelity units one evaluation of a single-fidelity run costs (its top budget), if it has a fidelity."""
+        rungs = (self.fidelity or {}).get("rungs")
+        return float(rungs[-1]) if rungs else None
 
     @classmethod
     def from_trajectory(cls, trajectory: Trajectory, errors: bool = True) -> "RunData":
@@ -60,10 +74,18 @@ class RunData:
             if getattr(p, "log", False):
                 log.update(columns)
         metrics = list(trajectory.metric_columns.values())
+        segments = curves = None
+        if trajectory.multi_fidelity:
+            segments = trajectory.evaluations(errors=False, segments=True)
+            long = trajectory.traces_frame()
+            name = f"curve:{trajectory.objectives[0].name}"
+            curves = long[long["trace"] == name][["trial", "step", "value"]] if len(long) else long
+        fidelity = trajectory.run.get("fidelity")
         return cls(name=str(trajectory.run.get("name") or trajectory.path.stem), frame=frame,
                    objectives=tuple(trajectory.objectives), parameters=parameters, categorical=categorical,
                    log=log, metrics=metrics, run=dict(trajectory.run), events=trajectory.events(),
-                   path=str(trajectory.path), n_generations=trajectory.n_generations)
+                   path=str(trajectory.path), n_generations=trajectory.n_generations, segments=segments,
+                   curves=curves, fidelity=fidelity if isinstance(fidelity, dict) else None)
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, objectives: Sequence[Objective | str] | None = None,
@@ -88,7 +110,7 @@ class RunData:
             if column not in frame.columns:
                 raise TrajectoryError(f"the DataFrame has no {column!r} column; is it an l2l evaluations table?")
         names = {o.name for o in objectives}
-        parameters = [c for c in frame.columns if c not in RESERVED and c not in names
+        parameters = [c for c in frame.columns if c not in RESERVED and c not in SEGMENT_VIEW and c not in names
                       and not str(c).startswith("metric:")]
         categorical = {c for c in parameters if isinstance(frame[c].dtype, pd.CategoricalDtype)
                        or frame[c].dtype == object}

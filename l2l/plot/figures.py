@@ -19,7 +19,7 @@ from l2l.objectives import Objective
 from l2l.plot import panels
 from l2l.plot.data import RunData, label, load_run, sample_for_scatter, top_parameters
 
-KINDS = ("overview", "fitness", "parameters", "scatter", "pareto", "failures")
+KINDS = ("overview", "fitness", "parameters", "scatter", "pareto", "failures", "curves")
 FORMATS = (".png", ".svg", ".pdf")
 
 
@@ -176,7 +176,11 @@ def overview(source: Any, objective: str | None = None) -> Figure:
     goal = run.objective(objective)
     fig = _figure(15, 8.5)
     grid = fig.add_gridspec(2, 3)
-    panels.draw_fitness(fig.add_subplot(grid[0, 0]), run, goal)
+    if run.multi_fidelity:  # the learning curves say more than per-rung statistics
+        from l2l.plot.curves import draw_curves
+        draw_curves(fig.add_subplot(grid[0, 0]), run, goal)
+    else:
+        panels.draw_fitness(fig.add_subplot(grid[0, 0]), run, goal)
     columns = top_parameters(run, 3, goal)
     ok = run.ok
     sample = sample_for_scatter(ok, goal)
@@ -219,8 +223,14 @@ def _best_text(run: RunData, objective: Objective) -> str:
             f"individual {row['individual']})")
 
 
+def curves(source: Any, objective: str | None = None) -> Figure:
+    """Learning curves of every candidate of a multi-fidelity run, with its stops and rungs."""
+    from l2l.plot.curves import curves_figure
+    return curves_figure(source, objective)
+
+
 _KIND_FUNCTIONS = {"overview": overview, "fitness": fitness, "parameters": parameters, "scatter": scatter,
-                   "pareto": pareto, "failures": failures}
+                   "pareto": pareto, "failures": failures, "curves": curves}
 
 
 def figure(source: Any, kind: str = "overview", **options: Any) -> Figure:

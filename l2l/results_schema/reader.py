@@ -32,6 +32,8 @@ from l2l.results_schema.opening import open_hdf5
 from l2l.space import Categorical
 
 RESERVED = ("generation", "individual", "status", "seed", "attempts", "started", "duration", "error")
+#: The columns multi-fidelity runs add to :meth:`Trajectory.evaluations`.
+SEGMENT_VIEW = ("trial", "budget", "from_budget", "state", "compute")
 
 #: What h5py, numpy and pandas raise on data a damaged file holds; readers turn these into TrajectoryError.
 _READ_ERRORS = (OSError, KeyError, ValueError, TypeError, IndexError, RuntimeError, OverflowError,
@@ -157,9 +159,9 @@ class Trajectory:
 
     @property
     def multi_fidelity(self) -> bool:
-        """True if the run trained candidates in segments of growing budget (a [policy] run)."""
-        return "fidelity" in self.run or (self.schema_version >= 2 and self.n_evaluations > 0
-                                          and bool((self._read("evaluations/trial", self.n_evaluations) >= 0).any()))
+        """True if the run trained candidates in segments of growing budget (a run with a [policy])."""
+        config = self.run.get("config")
+        return self.schema_version >= 2 and isinstance(config, dict) and "policy" in config
 
     @property
     def top_budget(self) -> float | None:

@@ -1,0 +1,93 @@
+"""Learning curves of a multi-fidelity run: every candidate's curve, where it stopped, the rungs.
+
+A candidate's curve is the concatenation of the ``curve:<objective>`` traces
+of its segments (value against fidelity). Candidates that reached the top
+budget are drawn strongly, the others faintly, each ending in a cross where
+the policy stopped it (or paused it, while the run goes on).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+
+from l2l.errors import TrajectoryError
+from l2l.objectives import Objective
+from l2l.plot.data import RunData, label, load_run
+
+COMPLETED = "#1f4e9c"
+STOPPED = "#9aa5b1"
+MAX_LINES = 3000
+
+
+def _paths(run: RunData) -> dict[int, np.ndarray]:
+    """Each candidate's curve as (fidelity, value) rows: from the curve traces, else the segment results."""
+    curves = run.curves if run.curves is not None and len(run.curves) else None
+    objective = run.objectives[0].name
+    out: dict[int, np.ndarray] = {}
+    if curves is not None:
+        for trial, rows in curves.groupby("trial", sort=True):
+            points = rows[["step", "value"]].to_numpy(dtype=float)
+            out[int(trial)] = points[np.argsort(points[:, 0], kind="stable")]
+    ok = run.segments[run.segments["status"] == "ok"]
+    for trial, rows in ok.groupby("trial", sort=True):  # segments without a curve: their end points
+        if int(trial) not in out:
+            out[int(trial)] = rows[["budget", objective]].to_numpy(dtype=float)
+    return out
+
+
+def draw_curves(ax: Axes, run: RunData, objective: Objective | None = None) -> None:
+    """Every candidate's learning curve, the stops (crosses) and the rungs (dotted lines)."""
+    if not run.multi_fidelity:
+        raise TrajectoryError(f"{run.name} is not a multi-fidelity run: it has no learning curves to draw")
+    objective = objective or run.objectives[0]
+    candidates = run.frame
+    paths = _paths(run)
+    completed = set(candidates.loc[candidates["state"] == "completed", "trial"].astype(int))
+    ids = sorted(paths)
+    if len(ids) > MAX_LINES:  # keep every completed candidate and a sample of the others
+        others = [t for t in ids if t not in completed]
+        keep = np.random.default_rng(0).choice(len(others), MAX_LINES - len(completed), replace=False)
+        ids = sorted(completed | {others[i] for i in keep})
+    faint = [paths[t] for t in ids if t not in completed and len(paths[t])]
+    strong = [paths[t] for t in ids if t in completed and len(paths[t])]
+    ax.add_collection(LineCollection(faint, colors=STOPPED, linewidths=0.6, alpha=0.5, rasterized=len(faint) > 500))
+    ax.add_collection(LineCollection(strong, colors=COMPLETED, linewidths=1.2, alpha=0.9))
+    ends = np.array([p[-1] for p in faint]) if faint else np.empty((0, 2))
+    if len(ends):
+        ax.scatter(ends[:, 0], ends[:, 1], marker="x", s=14, color="#c8443c", linewidths=0.8,
+                   label=f"stopped or paused ({len(faint)})", zorder=3)
+    if strong:
+        ax.plot([], [], color=COMPLETED, label=f"reached the top budget ({len(strong)})")
+    rungs = (run.fidelity or {}).get("rungs") or sorted(run.segments["budget"].unique())
+    for rung in rungs:
+        ax.axvline(float(rung), color="#555555", linestyle=":", linewidth=0.8)
+    everything = np.concatenate([*faint, *strong]) if faint or strong else np.empty((0, 2))
+    if len(everything):
+        finite = everything[np.isfinite(everything).all(axis=1)]
+        ax.set_xlim(max(finite[:, 0].min() * 0.8, 1e-12), finite[:, 0].max() * 1.25)
+        low, high = np.percentile(finite[:, 1], [0, 99]) if len(finite) > 20 else (finite[:, 1].min(),
+                                                                                   finite[:, 1].max())
+        pad = 0.05 * (high - low or 1.0)
+        ax.set_ylim(low - pad, high + pad)
+    if len(rungs) > 1 and float(rungs[-1]) / float(rungs[0]) > 8:
+        ax.set_xscale("log")
+    unit = (run.fidelity or {}).get("unit") or "budget"
+    ax.set_xlabel(f"fidelity ({unit}); dotted: rungs")
+    ax.set_ylabel(label(objective))
+    ax.set_title("learning curves of every candidate")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small", loc="best")
+
+
+def curves_figure(source, objective: str | None = None) -> Figure:
+    """The ``curves`` plot kind: learning curves of every candidate of a multi-fidelity run."""
+    run = load_run(source, errors=False)
+    fig = Figure(figsize=(9, 5.5), layout="constrained", dpi=100)
+    draw_curves(fig.add_subplot(), run, run.objective(objective))
+    states = run.frame["state"].value_counts()
+    fig.suptitle(f"{run.title}\n{len(run.frame):,} candidates: "
+                 + ", ".join(f"{int(n)} {state}" for state, n in states.items() if n))
+    return fig
