@@ -118,7 +118,7 @@ def test_every_example_config_is_valid():
         build(load_config(path))
 
 
-@pytest.mark.parametrize("name", ["sphere_ga", "mixed_space_random", "command_rastrigin"])
+@pytest.mark.parametrize("name", ["sphere_ga", "mixed_space_random", "command_rastrigin", "sphere_asha"])
 def test_the_quick_example_configs_run_into_valid_trajectories(tmp_path, name):
     out = tmp_path / f"{name}.h5"
     assert main(["run", str(EXAMPLES / f"{name}.toml"), "--out", str(out), "--no-progress",
