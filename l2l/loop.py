@@ -137,7 +137,7 @@ def _schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, simulat
         raise ConfigError(f"policy {config.policy.name!r} trains candidates to growing budgets, so it needs a "
                           f"simulator with a fidelity; {config.simulator.name!r} has none (give it one, or use "
                           f"one of: {', '.join(with_fidelity)})")
-    from l2l.results_schema.reader import SEGMENT_VIEW
+    from l2l.results_schema.layout import SEGMENT_VIEW
     clash = sorted(set(SEGMENT_VIEW) & ({*problem.space.names} | {o.name for o in problem.objectives}))
     if clash:
         raise ConfigError(f"{clash[0]!r} names a column of multi-fidelity results ({', '.join(SEGMENT_VIEW)}); "
@@ -332,10 +332,7 @@ def _stored_outcomes(trajectory: Trajectory, generation: int,
     rows = frame.index[frame["generation"] == generation]
     if not len(rows):
         return {}
-    outputs = trajectory.outputs()
-    ev = trajectory.file["evaluations"]
-    order = np.flatnonzero(ev["generation"][:trajectory.n_evaluations] == generation)
-    by_individual = {int(ev["individual"][i]): i for i in order}
+    outputs = trajectory.outputs_of(generation)
     metrics = trajectory.metric_columns
     out = {}
     for _, row in frame.loc[rows].iterrows():
@@ -344,7 +341,7 @@ def _stored_outcomes(trajectory: Trajectory, generation: int,
             generation=generation, individual=individual, seed=int(row["seed"]), status=str(row["status"]),
             objectives={o.name: float(row[o.name]) for o in objectives},
             metrics={m: float(row[column]) for m, column in metrics.items()},
-            outputs=outputs[by_individual[individual]], error=row["error"] or "",
+            outputs=outputs[individual], error=row["error"] or "",
             started=row["started"].timestamp(), duration=float(row["duration"]),
             attempt=int(row["attempts"]) - 1)
     return out

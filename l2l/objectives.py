@@ -16,9 +16,7 @@ from l2l.errors import ConfigError
 
 DIRECTIONS = ("minimize", "maximize")
 #: Column names of the analysis table that parameters and objectives may not take.
-RESERVED_NAMES = frozenset({
-    "generation", "individual", "status", "seed", "duration", "started", "attempts", "error", "worker",
-})
+from l2l.results_schema.layout import RESERVED_NAMES  # noqa: E402 - the layout owns the column names
 
 
 @dataclass(frozen=True)

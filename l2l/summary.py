@@ -179,19 +179,13 @@ def run_status(kinds: list[str], details: list[str], alive: bool | None) -> tupl
 def _rows(trajectory: Trajectory, start: int, stop: int) -> dict[str, np.ndarray]:
     """The columns the summary needs of committed rows ``start:stop``, in file order."""
     # Only these few columns of the new rows are read, so a refresh of a large run stays cheap.
-    evaluations = trajectory.file["evaluations"]
-    data = {name: evaluations[name][start:stop] for name in ("status", "generation", "individual", "started",
-                                                            "duration", "error_start", "error_length")}
+    names = ("status", "generation", "individual", "started", "duration")
+    if trajectory.multi_fidelity:
+        names += ("budget",)
+    data = trajectory.rows(names + tuple(f"objectives/{o.name}" for o in trajectory.objectives), start, stop)
     for objective in trajectory.objectives:
-        data[f"objective:{objective.name}"] = evaluations["objectives"][objective.name][start:stop]
+        data[f"objective:{objective.name}"] = data.pop(f"objectives/{objective.name}")
     return data
-
-
-def _error_text(trajectory: Trajectory, start: int, length: int, limit: int = 4000) -> str:
-    if length <= 0:
-        return ""
-    raw = trajectory.file["blobs/errors"][start:start + min(length, limit)]
-    return np.asarray(raw).tobytes().decode("utf-8", "replace")
 
 
 def _status_codes() -> dict[str, int]:
@@ -216,8 +210,11 @@ def _merge(trajectory: Trajectory, previous: RunSummary | None, start: int, stop
         latest = float(np.nanmax(completion))
         counts["last_completion"] = max(latest, counts["last_completion"] or latest)
     ok = status == codes["ok"]
+    found = ok.copy()
+    if "budget" in rows and trajectory.top_budget is not None:  # a multi-fidelity run: results at the top budget
+        found &= np.isclose(rows["budget"], trajectory.top_budget)
     for objective in trajectory.objectives:
-        values = np.where(ok, rows[f"objective:{objective.name}"], np.nan) * objective.sign
+        values = np.where(found, rows[f"objective:{objective.name}"], np.nan) * objective.sign
         if not np.isfinite(values).any():
             continue
         i = int(np.nanargmax(values))
@@ -228,7 +225,7 @@ def _merge(trajectory: Trajectory, previous: RunSummary | None, start: int, stop
     bad = np.flatnonzero(~ok)
     if len(bad):
         i = int(bad[-1])
-        text = _error_text(trajectory, int(rows["error_start"][i]), int(rows["error_length"][i]))
+        text = trajectory.error_text(start + i)
         message = next((line.strip() for line in reversed(text.splitlines()) if line.strip()), "(no error text)")
         counts["last_error"] = f"generation {rows['generation'][i]}, individual {rows['individual'][i]}: {message}"
     return counts

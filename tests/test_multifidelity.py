@@ -68,42 +68,72 @@ def test_a_multi_fidelity_run_finds_a_better_candidate_than_random_search_at_equ
     assert np.mean(gaps) > 0 and sum(g > 0 for g in gaps) >= 4
 
 
-def _often(action):
-    """In the child: commit every 50 ms (instead of every second), so that kills land between commits too."""
+def _often(action, write_end):
+    """In the child: commit every 50 ms (not every second) and write a byte to ``write_end`` after each commit."""
     import l2l.driver
+    commit = l2l.driver._commit
+
+    def signalling_commit(*args, **kwargs):
+        commit(*args, **kwargs)
+        os.write(write_end, b"c")
+
     l2l.driver.FLUSH_SECONDS = 0.05
+    l2l.driver._commit = signalling_commit
     action()
+
+
+def _start(action):
+    """Fork a child that runs ``action`` under :func:`_often`; returns (pid, the read end of its commit pipe)."""
+    read_end, write_end = os.pipe()
+    pid = _in_child(lambda: _often(action, write_end))
+    os.close(write_end)
+    return pid, read_end
+
+
+def _after_commits(read_end, count: int, timeout: float = 60.0) -> None:
+    """Wait until the child committed ``count`` times (or ended)."""
+    import select
+    seen = 0
+    deadline = time.monotonic() + timeout
+    while seen < count and time.monotonic() < deadline:
+        if not select.select([read_end], [], [], 0.5)[0]:
+            continue
+        data = os.read(read_end, 64)
+        if not data:  # the child ended
+            return
+        seen += len(data)
 
 
 @pytest.mark.parametrize("policy", ["asha", "hyperband", "model-based"])
 def test_kill_minus_nine_and_resume_of_a_multi_fidelity_run_equals_an_uninterrupted_run(tmp_path, policy):
-    config = mf_config(policy, compute=3000, seed=7)
-    clock = time.monotonic()
+    # enough compute for a dozen commits at least (ASHA makes many more, cheaper segments)
+    config = mf_config(policy, compute=3000 if policy == "asha" else 8000, seed=7)
     reference = comparable_segments(l2l.load(l2l.run(config, tmp_path / "reference.h5"), segments=True))
-    duration = time.monotonic() - clock  # kills land within a run of this length, whatever the machine's speed
     path = tmp_path / "killed.h5"
     rng = np.random.default_rng(5)
     kills = 0
-    pid = _in_child(lambda: _often(lambda: l2l.run(config, path)))
+    pid, pipe = _start(lambda: l2l.run(config, path))
     for attempt in range(12):  # then the last resume runs to the end
-        status = _kill_after(pid, rng.uniform(0.05, 0.5) * duration)
+        # kills land after a few commits, anywhere between two commits or inside one
+        _after_commits(pipe, int(rng.integers(1, 3)))
+        status = _kill_after(pid, rng.uniform(0.0, 0.06))
+        os.close(pipe)
         kills += os.WIFSIGNALED(status)
         assert os.WIFSIGNALED(status) or os.WEXITSTATUS(status) == 0
-        if path.exists():
-            assert validate(path) == []
-            with l2l.Trajectory(path) as trajectory:
-                if trajectory.finished():
-                    break
-            pid = _in_child(lambda: _often(lambda: l2l.resume(path)))
-        else:
-            pid = _in_child(lambda: _often(lambda: l2l.run(config, path)))
+        assert validate(path) == []
+        with l2l.Trajectory(path) as trajectory:
+            if trajectory.finished():
+                break
+        pid, pipe = _start(lambda: l2l.resume(path))
     else:
         os.waitpid(pid, 0)
+        os.close(pipe)
     assert kills >= 3
     resumed = comparable_segments(l2l.load(path, segments=True))
     assert resumed.equals(reference)
     with l2l.Trajectory(path) as trajectory:
-        assert (trajectory.events()["kind"] == "resumed").sum() >= 2
+        # a resume killed while it repaired or opened the file left no event
+        assert 1 <= (trajectory.events()["kind"] == "resumed").sum() <= kills
 
 
 def test_a_failing_segment_is_retried_then_gets_the_penalty_and_is_not_promoted(tmp_path):

@@ -23,7 +23,8 @@ import numpy as np
 
 from l2l.simulators.base import EvaluationContext, Simulator, as_result
 
-OK, FAILED, TIMEOUT = "ok", "failed", "timeout"
+from l2l.results_schema.layout import FAILED, OK, TIMEOUT  # noqa: E402 - the statuses live with the layout
+
 STATUSES = (OK, FAILED, TIMEOUT)
 TRACEBACK_TAIL = 4000
 

@@ -18,7 +18,8 @@ import pandas as pd
 
 from l2l.errors import TrajectoryError
 from l2l.objectives import Objective
-from l2l.results_schema.reader import RESERVED, SEGMENT_VIEW, Trajectory
+from l2l.results_schema.layout import RESERVED_COLUMNS as RESERVED, SEGMENT_VIEW
+from l2l.results_schema.reader import Trajectory
 
 #: Scatter plots draw at most this many points; the rest is represented by the best and a random sample.
 MAX_POINTS = 20_000

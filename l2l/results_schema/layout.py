@@ -9,7 +9,15 @@ SCHEMA_VERSION = 2
 #: Versions this l2l reads (version 1: before multi-fidelity segments).
 READABLE_VERSIONS = (1, 2)
 
-STATUS_CODES = {"ok": 0, "failed": 1, "timeout": 2}
+#: What became of an evaluation, and its code in /evaluations/status.
+OK, FAILED, TIMEOUT = "ok", "failed", "timeout"
+STATUS_CODES = {OK: 0, FAILED: 1, TIMEOUT: 2}
+#: The columns of the evaluations table (l2l.load) that no parameter, objective or metric may take.
+RESERVED_COLUMNS = ("generation", "individual", "status", "seed", "attempts", "started", "duration", "error")
+#: Names refused for parameters and objectives: the reserved columns and ``worker``.
+RESERVED_NAMES = frozenset({*RESERVED_COLUMNS, "worker"})
+#: The columns multi-fidelity runs add to the evaluations table.
+SEGMENT_VIEW = ("trial", "budget", "from_budget", "state", "compute")
 STATUS_NAMES = {code: name for name, code in STATUS_CODES.items()}
 
 ROW_CHUNK = 16384

@@ -27,13 +27,12 @@ import pandas as pd
 from l2l.errors import TrajectoryError
 from l2l.results_schema import codec, structure
 from l2l.results_schema import values as checks
-from l2l.results_schema.layout import CHECKPOINT_BLOB, CURVE_PREFIX, STATUS_NAMES, SUMMARY_STATISTICS
+from l2l.results_schema.layout import (CHECKPOINT_BLOB, CURVE_PREFIX, RESERVED_COLUMNS,
+                                       STATUS_NAMES, SUMMARY_STATISTICS)
 from l2l.results_schema.opening import open_hdf5
 from l2l.space import Categorical
 
-RESERVED = ("generation", "individual", "status", "seed", "attempts", "started", "duration", "error")
-#: The columns multi-fidelity runs add to :meth:`Trajectory.evaluations`.
-SEGMENT_VIEW = ("trial", "budget", "from_budget", "state", "compute")
+RESERVED = RESERVED_COLUMNS  # the name readers of earlier versions imported
 
 #: What h5py, numpy and pandas raise on data a damaged file holds; readers turn these into TrajectoryError.
 _READ_ERRORS = (OSError, KeyError, ValueError, TypeError, IndexError, RuntimeError, OverflowError,
@@ -355,6 +354,31 @@ class Trajectory:
             columns = self._columns(("output_start", "output_length"), n)
             blob = self._ds("blobs/outputs")
             return [blob[s:s + l] if l else None for s, l in zip(columns["output_start"], columns["output_length"])]
+
+    def rows(self, names: tuple[str, ...], start: int = 0, stop: int | None = None) -> dict[str, np.ndarray]:
+        """Evaluation columns ``names`` of committed rows ``start:stop`` in file order (``objectives/<name>``
+        and ``metrics/<name>`` reach those groups), without building a DataFrame: cheap for a few new rows."""
+        stop = self.n_evaluations if stop is None else min(stop, self.n_evaluations)
+        with self._reading("the evaluations"):
+            return {name: self._read(f"evaluations/{name}", stop, start) for name in names}
+
+    def error_text(self, row: int, limit: int = 4000) -> str:
+        """The error text of committed row ``row`` (at most ``limit`` bytes; "" if it has none)."""
+        columns = self.rows(("error_start", "error_length"), row, row + 1)
+        start, length = int(columns["error_start"][0]), int(columns["error_length"][0])
+        if length <= 0:
+            return ""
+        with self._reading("the error texts"):
+            return self._read("blobs/errors", start + min(length, limit), start).tobytes().decode("utf-8", "replace")
+
+    def outputs_of(self, generation: int) -> dict[int, np.ndarray | None]:
+        """The output vectors of one generation's stored evaluations, by individual."""
+        n = self.n_evaluations
+        with self._reading("the outputs"):
+            columns = self._columns(("generation", "individual"), n)
+            rows = np.flatnonzero(columns["generation"] == generation)
+        outputs = self.outputs() if len(rows) else []
+        return {int(columns["individual"][row]): outputs[row] for row in rows}
 
     def events(self) -> pd.DataFrame:
         """The run's event log: time, kind (started, resumed, finished...), detail (usually JSON text)."""
