@@ -68,8 +68,9 @@ def l2l_config(problem: Problem, method: str, seed: int, backend: dict) -> dict:
               "space": spec.space, "simulator": {"name": spec.simulator, **problem.options},
               "objectives": [{"name": problem.objective, "direction": "minimize"}], "backend": backend}
     if method == "random":
-        config["optimizer"] = {"name": "random", "population_size": 10}
-        config["run"]["generations"] = -(-problem.evaluations // 10)
+        population = max(p for p in range(1, 11) if problem.evaluations % p == 0)  # exactly the budget
+        config["optimizer"] = {"name": "random", "population_size": population}
+        config["run"]["generations"] = problem.evaluations // population
     elif method == "tpe":
         config["optimizer"] = {"name": "tpe", "population_size": 1, "n_startup_trials": 10}
         config["run"]["generations"] = problem.evaluations

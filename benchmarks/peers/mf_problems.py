@@ -73,7 +73,7 @@ SPECS = {spec.name: spec for spec in (
          quick={"evaluations": 12, "fresh_seeds": 2}),
     Spec("egru", "learning-curve", "egru",
          {"units": 16, "trials": 162, "batch_size": 3, "noise": 0.1, "test_trials": 128, "min_budget": 6},
-         EGRU_SPACE, "test_error", 6, 162, 40, fresh_seeds=3,
+         EGRU_SPACE, "test_error", 6, 162, 30, fresh_seeds=3,
          quick={"evaluations": 12, "fresh_seeds": 2}),
 )}
 
