@@ -90,8 +90,8 @@ def _check(fig, path: Path) -> None:
 
 
 @pytest.mark.parametrize("name,kinds", [
-    ("zdt1", KINDS),
-    ("single_generation", [k for k in KINDS if k != "pareto"]),
+    ("zdt1", [k for k in KINDS if k != "curves"]),  # curves: multi-fidelity runs (tests/test_multifidelity.py)
+    ("single_generation", [k for k in KINDS if k not in ("pareto", "curves")]),
     ("sphere_ga", ["overview", "parameters"]),
     ("mixed_space_random", ["overview", "scatter"]),
     ("command_rastrigin", ["overview"]),

