@@ -69,7 +69,7 @@ def test_a_multi_fidelity_run_finds_a_better_candidate_than_random_search_at_equ
 
 
 def _often(action, write_end):
-    """In the child: commit every 50 ms (not every second) and write a byte to ``write_end`` after each commit."""
+    """In the child: commit every 20 ms (not every second) and write a byte to ``write_end`` after each commit."""
     import l2l.driver
     commit = l2l.driver._commit
 
@@ -77,7 +77,7 @@ def _often(action, write_end):
         commit(*args, **kwargs)
         os.write(write_end, b"c")
 
-    l2l.driver.FLUSH_SECONDS = 0.05
+    l2l.driver.FLUSH_SECONDS = 0.02
     l2l.driver._commit = signalling_commit
     action()
 
@@ -106,8 +106,8 @@ def _after_commits(read_end, count: int, timeout: float = 60.0) -> None:
 
 @pytest.mark.parametrize("policy", ["asha", "hyperband", "model-based"])
 def test_kill_minus_nine_and_resume_of_a_multi_fidelity_run_equals_an_uninterrupted_run(tmp_path, policy):
-    # enough compute for a dozen commits at least (ASHA makes many more, cheaper segments)
-    config = mf_config(policy, compute=3000 if policy == "asha" else 8000, seed=7)
+    # enough compute for about 20 commits or more (a commit every 20 ms in the child)
+    config = mf_config(policy, compute={"asha": 3000, "hyperband": 20000, "model-based": 8000}[policy], seed=7)
     reference = comparable_segments(l2l.load(l2l.run(config, tmp_path / "reference.h5"), segments=True))
     path = tmp_path / "killed.h5"
     rng = np.random.default_rng(5)

@@ -7,14 +7,17 @@ on the results of the highest budget that has enough of them, with a fraction
 of candidates drawn at random so the model never locks in.
 
 Low budgets can mislead: a learning curve may rank candidates differently
-early than late. The policy measures it from the data: every candidate that
-reached the full budget has a curve through the lower rungs, and the rank
-correlation between its score at rung k and at the full budget says how well
-rung k agrees. Brackets are then drawn with weights proportional to that
-agreement (unknown agreement counts as ``prior_agreement``; the full-budget
-bracket always has weight 1): where low budgets agree, the policy behaves like
-BOHB; where they mislead, it runs mostly full-budget brackets and becomes
-plain model-based search at the full budget.
+early than late. The policy measures it from the data. Its full-budget
+bracket is a *probe*: its candidates are trained through every rung without
+selection (segment after segment from their checkpoints, so at the cost of
+training them to the full budget at once) and the first bracket is always
+one. The rank correlation between the probes' scores at rung k and at the
+full budget says how well rung k agrees, free of the bias a selection by low
+budgets would bring in. Brackets are then drawn with weights proportional to
+that agreement (unknown agreement counts as ``prior_agreement``; the probe
+bracket always has weight 1): where low budgets agree, the policy behaves
+like BOHB; where they mislead, it runs mostly probes and becomes plain
+model-based search at the full budget.
 
 The state holds the random generator and the bracket bookkeeping; the model
 is refitted from the trial table at every proposal, so nothing else needs
@@ -62,17 +65,31 @@ class ModelBased(Hyperband):
     name: ClassVar[str] = "model-based"
     proposes: ClassVar[bool] = True
 
-    random_fraction: float = option(0.25, help="share of new candidates drawn at random instead of from the model",
+    random_fraction: float = option(0.15, help="share of new candidates drawn at random instead of from the model",
                                     ge=0, le=1)
-    top_fraction: float = option(0.2, help="share of results the model counts as good", gt=0, lt=1)
+    top_fraction: float = option(0.15, help="share of results the model counts as good", gt=0, lt=1)
     samples: int = option(64, help="candidates drawn from the good density to pick each proposal", ge=1)
     prior_agreement: float = option(0.5, help="agreement assumed for a budget before it can be measured", ge=0, le=1)
 
     def init(self, budgets: list[float], dimension: int, seed: int) -> State:
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0x6D62,)))
         state = {"budgets": list(budgets), "bracket": -1, "count": 0, "dimension": int(dimension),
-                 "rng": rng.bit_generator.state, "agreement": [None] * len(budgets)}
+                 "rng": rng.bit_generator.state, "agreement": [None] * len(budgets), "probes": []}
         return self._open_bracket(state)
+
+    def _open_bracket(self, state: State) -> State:
+        state = super()._open_bracket(state)
+        levels = len(state["budgets"]) - 1
+        if state["start"] == levels or state["bracket"] == 0:  # a probe: every candidate through every rung
+            size = bracket_plan(levels, 0, self.eta, True)[0]
+            state = {**state, "start": 0, "rung": 0, "plan": [size] * (levels + 1), "probe": True}
+        else:
+            state = {**state, "probe": False}
+        return state
+
+    def launched(self, state: State, trial: int, budget: float) -> State:
+        state = super().launched(state, trial, budget)
+        return {**state, "probes": state["probes"] + [trial]} if state["probe"] else state
 
     # -- brackets weighted by agreement ---------------------------------------------------------------
     def _first_rung(self, state: State, bracket: int) -> tuple[int, State]:
@@ -90,13 +107,13 @@ class ModelBased(Hyperband):
         if action.kind != "start":
             return action, state
         if not state["members"]:  # a new bracket: measure agreement again, for the choice of the next one
-            state = {**state, "agreement": self.agreement(state["budgets"], trials)}
+            state = {**state, "agreement": self.agreement(state["budgets"], trials, state["probes"])}
         code, state = self._propose(state, trials)
         return Action("start", action.budget, code=tuple(float(v) for v in code)), state
 
-    def agreement(self, budgets: list[float], trials: TrialTable) -> list[float | None]:
-        """Rank correlation of each rung's scores with the full budget's, over trials that reached both."""
-        top = trials.scores_at(budgets[-1])
+    def agreement(self, budgets: list[float], trials: TrialTable, probes: list[int]) -> list[float | None]:
+        """Rank correlation of each rung's scores with the full budget's, over the probes that reached both."""
+        top = trials.scores_at(budgets[-1], probes)
         out: list[float | None] = []
         for budget in budgets[:-1]:
             low = trials.scores_at(budget, top)
