@@ -3,8 +3,9 @@
 The schedule is Hyperband's (brackets of successive halving that start at
 different budgets); the new candidates of a bracket come from a model, in the
 spirit of BOHB (Falkner et al. 2018): a tree-Parzen-style density ratio fitted
-on the results of the highest budget that has enough of them, with a fraction
-of candidates drawn at random so the model never locks in.
+on the results of the highest budget that has enough of them and whose
+ranking agrees with the top budget's (Optuna's multivariate TPE by default),
+with a fraction of candidates drawn at random so the model never locks in.
 
 Low budgets can mislead: a learning curve may rank candidates differently
 early than late. The policy measures it from the data. Its full-budget
@@ -37,6 +38,8 @@ from l2l.policies.halving import Hyperband, bracket_plan
 from l2l.registry import option
 
 MIN_PAIRS = 5
+#: A lower budget's results feed the model only if their rank agreement with the top budget is at least this.
+TRUSTED_AGREEMENT = 0.5
 
 
 def _ranks(x: np.ndarray) -> np.ndarray:
@@ -67,9 +70,13 @@ class ModelBased(Hyperband):
 
     random_fraction: float = option(0.15, help="share of new candidates drawn at random instead of from the model",
                                     ge=0, le=1)
-    top_fraction: float = option(0.15, help="share of results the model counts as good", gt=0, lt=1)
-    samples: int = option(64, help="candidates drawn from the good density to pick each proposal", ge=1)
+    top_fraction: float = option(0.15, help="model 'kde': share of results it counts as good", gt=0, lt=1)
+    samples: int = option(64, help="model 'kde': candidates drawn from the good density to pick each proposal",
+                          ge=1)
     prior_agreement: float = option(0.5, help="agreement assumed for a budget before it can be measured", ge=0, le=1)
+    model: str = option("tpe", help="the proposal model: 'tpe' (Optuna's multivariate TPE fitted on the chosen "
+                        "budget's results) or 'kde' (a small density ratio of Gaussian kernels)",
+                        choices=("tpe", "kde"))
 
     def init(self, budgets: list[float], dimension: int, seed: int) -> State:
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0x6D62,)))
@@ -129,8 +136,11 @@ class ModelBased(Hyperband):
         rng = _rng(state)
         dimension = state["dimension"]
         data = None
-        for budget in reversed(state["budgets"]):  # the highest budget with enough results
-            scores = trials.scores_at(budget)
+        budgets, agreement = state["budgets"], state["agreement"]
+        for k in range(len(budgets) - 1, -1, -1):  # the highest budget with enough results ...
+            if k < len(budgets) - 1 and (agreement[k] is None or agreement[k] < TRUSTED_AGREEMENT):
+                continue  # ... that ranks candidates like the top budget does, as far as measured
+            scores = trials.scores_at(budgets[k])
             if len(scores) >= max(dimension + 2, 6):
                 data = scores
                 break
@@ -140,8 +150,27 @@ class ModelBased(Hyperband):
             ids = sorted(data)
             x = np.stack([trials.unit_code(t) for t in ids])
             y = np.array([data[t] for t in ids])
-            code = self._density_ratio(x, y, rng)
+            code = self._tpe(x, y, rng) if self.model == "tpe" else self._density_ratio(x, y, rng)
         return code, {**state, "rng": rng.bit_generator.state}
+
+    def _tpe(self, x: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Optuna's multivariate TPE told the results (x in the unit cube, y larger-is-better), asked once."""
+        import optuna
+
+        from l2l.optimizers.bayesian import _quiet_optuna
+
+        dimension = x.shape[1]
+        names = [f"u{i}" for i in range(dimension)]
+        space = {name: optuna.distributions.FloatDistribution(0.0, 1.0) for name in names}
+        with _quiet_optuna():
+            sampler = optuna.samplers.TPESampler(seed=int(rng.integers(2 ** 31)), multivariate=True,
+                                                 n_startup_trials=0)
+            study = optuna.create_study(direction="maximize", sampler=sampler)
+            study.add_trials([optuna.trial.create_trial(params=dict(zip(names, map(float, point))),
+                                                        distributions=space, value=float(value))
+                              for point, value in zip(x, y)])
+            trial = study.ask(fixed_distributions=space)
+        return np.array([trial.params[name] for name in names])
 
     def _density_ratio(self, x: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """The sample of the good density (Gaussian kernels) with the largest good/bad density ratio."""
