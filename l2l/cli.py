@@ -152,8 +152,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+")
     p.set_defaults(func=_validate)
 
-    p = sub.add_parser("list", help="optimizers, simulators and backends with their options")
-    p.add_argument("kind", nargs="?", choices=["optimizers", "simulators", "backends"])
+    p = sub.add_parser("list", help="optimizers, simulators, backends and policies with their options")
+    p.add_argument("kind", nargs="?", choices=["optimizers", "simulators", "backends", "policies"])
     p.add_argument("-v", "--verbose", action="store_true", help="show options of every component")
     p.set_defaults(func=_list)
 

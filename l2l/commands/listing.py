@@ -1,4 +1,4 @@
-"""``l2l list``: the registered optimizers, simulators and backends with their options."""
+"""``l2l list``: the registered optimizers, simulators, backends and policies with their options."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from typing import Any
 def _families() -> dict[str, Any]:
     from l2l.jobs import BACKENDS
     from l2l.optimizers import OPTIMIZERS
+    from l2l.policies import POLICIES
     from l2l.simulators import SIMULATORS
 
-    return {"optimizers": OPTIMIZERS, "simulators": SIMULATORS, "backends": BACKENDS}
+    return {"optimizers": OPTIMIZERS, "simulators": SIMULATORS, "backends": BACKENDS, "policies": POLICIES}
 
 
 def _default(value: Any) -> str:

@@ -13,19 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from l2l.policies.base import Action, Policy, State, TrialTable, ranked, rung_of
-from l2l.registry import option
+from l2l.policies.base import Action, RungPolicy, State, TrialTable, ranked, rung_of
 
 
 @dataclass(frozen=True)
-class ASHA(Policy):
+class ASHA(RungPolicy):
     """Asynchronous successive halving: promote the top 1/eta of a rung as soon as they are known."""
 
     name: ClassVar[str] = "asha"
-
-    eta: float = option(3.0, help="reduction factor: the top 1/eta of a rung are promoted to eta times the budget", gt=1)
-    min_budget: float = option(0.0, help="budget of the lowest rung, in fidelity units (0: the simulator's minimum)", ge=0)
-    max_budget: float = option(0.0, help="budget of the top rung, in fidelity units (0: the simulator's maximum)", ge=0)
 
     def init(self, budgets: list[float], dimension: int, seed: int) -> State:
         return {"budgets": list(budgets), "rungs": [[] for _ in budgets], "promoted": [[] for _ in budgets]}

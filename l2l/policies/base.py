@@ -29,6 +29,8 @@ from typing import Any, ClassVar, Iterable
 
 import numpy as np
 
+from l2l.registry import option
+
 State = dict[str, Any]
 
 
@@ -144,6 +146,18 @@ class Policy:
 
     def options(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.init}
+
+
+@dataclass(frozen=True)
+class RungPolicy(Policy):
+    """A policy over the geometric rungs between ``min_budget`` and ``max_budget`` (factor ``eta``)."""
+
+    eta: float = option(3.0, help="factor between the budgets of neighbouring rungs; the halving schedules keep "
+                        "the best 1/eta of a rung", gt=1)
+    min_budget: float = option(0.0, help="budget of the lowest rung, in fidelity units (0: the simulator's minimum)",
+                               ge=0)
+    max_budget: float = option(0.0, help="budget of the top rung, in fidelity units (0: the simulator's maximum)",
+                               ge=0)
 
 
 def rung_of(budgets: list[float], budget: float) -> int:

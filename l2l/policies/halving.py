@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass
 from typing import ClassVar
 
-from l2l.policies.base import DONE, WAIT, Action, Policy, State, TrialTable, ranked
+from l2l.policies.base import DONE, WAIT, Action, RungPolicy, State, TrialTable, ranked
 from l2l.registry import option
 
 
@@ -32,15 +32,12 @@ def bracket_plan(levels: int, s: int, eta: float, hyperband: bool) -> list[int]:
 
 
 @dataclass(frozen=True)
-class SuccessiveHalving(Policy):
+class SuccessiveHalving(RungPolicy):
     """Synchronous successive halving: start many at the lowest budget, keep the best 1/eta at each rung."""
 
     name: ClassVar[str] = "successive-halving"
     hyperband: ClassVar[bool] = False
 
-    eta: float = option(3.0, help="reduction factor: the best 1/eta of a rung go on to eta times the budget", gt=1)
-    min_budget: float = option(0.0, help="budget of the lowest rung, in fidelity units (0: the simulator's minimum)", ge=0)
-    max_budget: float = option(0.0, help="budget of the top rung, in fidelity units (0: the simulator's maximum)", ge=0)
     brackets: int = option(0, help="brackets to run (0: until the run's compute budget is spent)", ge=0)
 
     def init(self, budgets: list[float], dimension: int, seed: int) -> State:

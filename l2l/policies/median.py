@@ -16,19 +16,16 @@ from typing import ClassVar
 
 import numpy as np
 
-from l2l.policies.base import Action, Policy, State, TrialTable, rung_of
+from l2l.policies.base import Action, RungPolicy, State, TrialTable, rung_of
 from l2l.registry import option
 
 
 @dataclass(frozen=True)
-class MedianStopping(Policy):
-    """Stop a candidate whose result is below the median of the others at the same budget."""
+class MedianStopping(RungPolicy):
+    """Stop a candidate whose result is below the median of the others at the same budget (compared at every rung)."""
 
     name: ClassVar[str] = "median-stopping"
 
-    eta: float = option(3.0, help="factor between the budgets at which candidates are compared", gt=1)
-    min_budget: float = option(0.0, help="first budget at which candidates are compared (0: the simulator's minimum)", ge=0)
-    max_budget: float = option(0.0, help="budget a candidate that is never stopped reaches (0: the simulator's maximum)", ge=0)
     min_trials: int = option(4, help="others needed at a budget before a candidate can be stopped there", ge=1)
     grace: float = option(0.0, help="no candidate is stopped below this budget", ge=0)
 

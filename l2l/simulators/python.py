@@ -110,8 +110,27 @@ def load_function(spec: str, search_path: str | None = None) -> Callable[..., An
     return target
 
 
+class _Function(Simulator):
+    """What both Python simulators share: call ``target()`` with the params, the seed and the budget."""
+
+    def target(self) -> Callable[..., Any]:
+        raise NotImplementedError
+
+    def run(self, params: dict[str, Any], seed: int):
+        return self.target()(params, seed, **self.kwargs)
+
+    def fidelity(self) -> Fidelity | None:
+        return fidelity_from_table(self.multi_fidelity, "python") if self.multi_fidelity else None
+
+    def run_to(self, params, seed, budget, checkpoint):
+        fidelity = self.fidelity()
+        if fidelity is None:
+            return super().run_to(params, seed, budget, checkpoint)
+        return call_to(self.target(), params, seed, budget, checkpoint, fidelity, self.kwargs, "python")
+
+
 @dataclass(frozen=True)
-class PythonFunction(Simulator):
+class PythonFunction(_Function):
     """Calls function(params, seed, **kwargs) from an importable module.
 
     The function returns a float, a dict of objective values, or an
@@ -148,18 +167,8 @@ class PythonFunction(Simulator):
             raise ConfigError(f"simulator 'python': {self.function} cannot be called as "
                               f"function(params, seed, **kwargs): {exc}") from exc
 
-    def run(self, params: dict[str, Any], seed: int):
-        return load_function(self.function, self.path or None)(params, seed, **self.kwargs)
-
-    def fidelity(self) -> Fidelity | None:
-        return fidelity_from_table(self.multi_fidelity, "python") if self.multi_fidelity else None
-
-    def run_to(self, params, seed, budget, checkpoint):
-        fidelity = self.fidelity()
-        if fidelity is None:
-            return super().run_to(params, seed, budget, checkpoint)
-        function = load_function(self.function, self.path or None)
-        return call_to(function, params, seed, budget, checkpoint, fidelity, self.kwargs, "python")
+    def target(self) -> Callable[..., Any]:
+        return load_function(self.function, self.path or None)
 
 
 def describe_callable(function: Callable[..., Any]) -> str:
@@ -170,7 +179,7 @@ def describe_callable(function: Callable[..., Any]) -> str:
 
 
 @dataclass(frozen=True)
-class CallableSimulator(Simulator):
+class CallableSimulator(_Function):
     """A Python callable passed to ``l2l.run(config, simulator=f)`` (e.g. defined in a notebook).
 
     It travels to Dask workers by value (cloudpickle), so it may be defined in
@@ -200,14 +209,5 @@ class CallableSimulator(Simulator):
         check_fidelity(self.function, self.multi_fidelity, self.kwargs, "python",
                        describe_callable(self.function))
 
-    def run(self, params: dict[str, Any], seed: int):
-        return self.function(params, seed, **self.kwargs)
-
-    def fidelity(self) -> Fidelity | None:
-        return fidelity_from_table(self.multi_fidelity, "python") if self.multi_fidelity else None
-
-    def run_to(self, params, seed, budget, checkpoint):
-        fidelity = self.fidelity()
-        if fidelity is None:
-            return super().run_to(params, seed, budget, checkpoint)
-        return call_to(self.function, params, seed, budget, checkpoint, fidelity, self.kwargs, "python")
+    def target(self) -> Callable[..., Any]:
+        return self.function
