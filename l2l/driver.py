@@ -39,10 +39,6 @@ FLUSH_SECONDS = 1.0
 SegmentKey = tuple[int, str]
 
 
-def segment_cost(outcome_budget: float, from_budget: float, had_checkpoint: bool) -> float:
-    return float(outcome_budget - from_budget) if had_checkpoint else float(outcome_budget)
-
-
 def initial_state(components) -> dict[str, Any]:
     """The run state of a multi-fidelity run before anything ran."""
     config, problem = components.config, components.problem
@@ -54,7 +50,7 @@ def initial_state(components) -> dict[str, Any]:
                      "compute": 0.0, "next_trial": 0, "rows": 0, "in_flight": []}}
 
 
-def drive_policy(components, writer, state: dict[str, Any], *, reuse: dict, progress: bool,
+def drive_policy(components, writer, state: dict[str, Any], *, progress: bool,
                  on_generation: Callable[[dict], None] | None, settings, control: RunControl) -> None:
     from l2l.loop import _announce, _better, _penalties, _Progress, _summary, evaluation_seed
 
@@ -149,7 +145,7 @@ def drive_policy(components, writer, state: dict[str, Any], *, reuse: dict, prog
                         loop["best"][o.name] = float(value)
                 told = np.array([value]) if ok else _penalties(config, objectives[:1], loop["worst"])
                 score = float(told[0] * sign)
-                cost = segment_cost(outcome.budget, task.from_budget, task.checkpoint is not None)
+                cost = outcome.budget - task.from_budget  # from_budget is 0 when it restarted from scratch
                 loop["compute"] += cost
                 loop["evaluations"] += 1
                 loop["failed"] += int(not ok)
@@ -160,7 +156,6 @@ def drive_policy(components, writer, state: dict[str, Any], *, reuse: dict, prog
                 record["running"] = False
                 record["row"] = loop["rows"] + len(batch)
                 checkpoints[outcome.trial] = outcome.checkpoint if ok else None
-                outcome.from_budget = task.from_budget
                 policy_state = policy.report(policy_state, table, outcome.trial, outcome.budget, score)
                 if outcome.budget == top and not policy.proposes:
                     optimizer_state = optimizer.tell(problem, optimizer_state, np.asarray(record["code"])[None, :],

@@ -439,8 +439,8 @@ def _drive(components: Components, writer, state: dict[str, Any], *, reuse: dict
                         run_dir=str(writer.path.with_suffix(".work")))
     if components.policy is not None:
         from l2l.driver import drive_policy
-        return drive_policy(components, writer, state, reuse=reuse, progress=progress,
-                            on_generation=on_generation, settings=settings, control=control)
+        return drive_policy(components, writer, state, progress=progress, on_generation=on_generation,
+                            settings=settings, control=control)
     if config.mode == "async":
         from l2l.steady_state import drive_async
         return drive_async(components, writer, state, reuse=reuse, progress=progress,
