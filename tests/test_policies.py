@@ -16,6 +16,7 @@ import pytest
 from l2l.policies import POLICIES, TrialTable, budget_key, rung_budgets
 from l2l.policies.halving import bracket_plan
 from l2l.policies.model_based import spearman
+from l2l.testing import PolicyContract
 
 BUDGETS = [1.0, 3.0, 9.0, 27.0, 81.0]
 
@@ -193,9 +194,7 @@ def test_spearman_is_one_for_the_same_order_and_minus_one_for_the_reverse():
     assert spearman(a, np.ones(4)) == 0.0
 
 
-@pytest.mark.parametrize("name", POLICIES.names())
-def test_every_policy_resumes_from_its_stored_state_with_the_same_decisions(name):
-    policy = POLICIES.create(name, {"brackets": 2} if "brackets" in POLICIES.create(name, {}).options() else {})
-    first, _, _ = simulate(policy, agreeing, capacity=2, max_segments=150, seed=3)
-    again, _, _ = simulate(policy, agreeing, capacity=2, max_segments=150, seed=3)
-    assert first == again
+class TestEveryPolicyKeepsThePolicyContract(PolicyContract):
+    @pytest.fixture(params=POLICIES.names())
+    def make_policy(self, request):
+        return lambda: POLICIES.create(request.param, {})

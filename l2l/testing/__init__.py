@@ -1,4 +1,4 @@
-"""Contract test suites for optimizers and executors, for l2l itself and for plug-in authors.
+"""Contract test suites for optimizers, executors and scheduling policies, for l2l itself and for plug-in authors.
 
 Subclass a suite in a pytest module (the class name must start with ``Test``)
 and say what to test; every check of the suite then runs on it::
@@ -10,7 +10,8 @@ and say what to test; every check of the suite then runs on it::
         options = {"population_size": 6}       # small, so that the suite stays fast
 
 :class:`AsynchronousOptimizerContract` adds the checks of the asynchronous
-(steady-state) mode; :class:`ExecutorContract` checks a backend. The suites
+(steady-state) mode; :class:`ExecutorContract` checks a backend;
+:class:`PolicyContract` a scheduling policy of multi-fidelity runs. The suites
 need pytest (``pip install 'l2l[test]'``); ``import l2l`` never imports
 this package. :mod:`l2l.testing.problems` holds the small problems and the
 ask/tell driver they use.
@@ -18,7 +19,9 @@ ask/tell driver they use.
 
 from l2l.testing.executors import ExecutorContract
 from l2l.testing.optimizers import AsynchronousOptimizerContract, OptimizerContract
+from l2l.testing.policies import PolicyContract
 from l2l.testing.problems import drive, evaluate, mixed_problem, objectives, sphere_problem
 
-__all__ = ["AsynchronousOptimizerContract", "ExecutorContract", "OptimizerContract", "drive", "evaluate",
+__all__ = ["AsynchronousOptimizerContract", "ExecutorContract", "OptimizerContract", "PolicyContract", "drive",
+           "evaluate",
            "mixed_problem", "objectives", "sphere_problem"]

@@ -1,0 +1,125 @@
+"""The scheduling-policy contract as a pytest class to subclass (see :mod:`l2l.testing`).
+
+What every policy must do (the contract of :mod:`l2l.policies.base`): a
+state that stays JSON-able and survives encoding to the trajectory file, so a
+policy rebuilt from a stored state decides exactly as the original; the same
+seed gives the same decisions; budgets are rungs, and a continued candidate
+always goes to a higher budget than it reached; candidates reach the top
+budget; ``next`` never changes the state it receives.
+
+``play`` is the loop's part in miniature: it asks the policy what a free
+worker does, "runs" segments by computing a score from the candidate and the
+budget, and reports them in the order they were started, ``capacity`` at a
+time.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any, Callable, ClassVar, Mapping
+
+import numpy as np
+import pytest
+
+from l2l.policies import POLICIES, Policy, TrialTable, budget_key
+from l2l.results_schema.codec import decode, encode
+
+BUDGETS = [1.0, 3.0, 9.0, 27.0, 81.0]
+
+
+def score(code: np.ndarray, budget: float) -> float:
+    """A larger-is-better learning curve: a bowl whose error shrinks with the budget."""
+    return -float(np.sum((np.asarray(code) - 0.3) ** 2)) * (1 + 1.0 / budget)
+
+
+def play(policy: Policy, state: dict[str, Any], trials: dict[str, dict], steps: int, *, capacity: int = 2,
+         seed: int = 0, dimension: int = 2, check: Callable[[dict, dict], None] | None = None,
+         running: list | None = None) -> tuple[list[tuple[int, float, float]], dict[str, Any], list]:
+    """Run ``steps`` segments; returns (segments as (trial, from budget, budget), final state, still running)."""
+    rng = np.random.default_rng([seed, len(trials)])
+    table = TrialTable(trials)
+    running = list(running or [])
+    segments = []
+    while len(segments) < steps:
+        while len(running) < capacity and len(segments) < steps:
+            before = copy.deepcopy(state)
+            action, state = policy.next(state, table)
+            if check is not None:
+                check(before, state)
+            if action.kind in ("wait", "done"):
+                break
+            if action.kind == "start":
+                trial = len(trials)
+                code = list(action.code) if action.code is not None else rng.random(dimension).tolist()
+                trials[str(trial)] = {"code": code, "budget": 0.0, "scores": {}, "running": True}
+                state = policy.launched(state, trial, action.budget)
+            else:
+                trial = action.trial
+                trials[str(trial)]["running"] = True
+            segments.append((trial, trials[str(trial)]["budget"], action.budget))
+            running.append((trial, action.budget))
+        if not running:
+            break
+        trial, budget = running.pop(0)
+        record = trials[str(trial)]
+        value = score(np.array(record["code"]), budget)
+        record["scores"] = {**record["scores"], budget_key(budget): value}
+        record["budget"], record["running"] = budget, False
+        state = policy.report(state, table, trial, budget, value)
+    return segments, state, running
+
+
+class PolicyContract:
+    """Subclass and set ``name`` (a registered policy) or ``policy_class``, with ``options``."""
+
+    name: ClassVar[str | None] = None
+    policy_class: ClassVar[type[Policy] | None] = None
+    options: ClassVar[Mapping[str, Any]] = {}
+
+    @pytest.fixture
+    def make_policy(self) -> Callable[[], Policy]:
+        if self.policy_class is not None:
+            from l2l.registry import Registry
+
+            registry = Registry("policy", {"subject": self.policy_class}, group=None)
+            return lambda: registry.create("subject", dict(self.options))
+        if self.name is None:
+            raise TypeError(f"{type(self).__name__}: set policy_class or name (or override make_policy)")
+        return lambda: POLICIES.create(self.name, dict(self.options))
+
+    def test_the_state_stays_json_and_next_leaves_the_state_it_receives_untouched(self, make_policy):
+        policy = make_policy()
+
+        def check(before: dict, after: dict) -> None:
+            json.dumps(after)
+
+        state = policy.init(BUDGETS, 2, 0)
+        frozen = copy.deepcopy(state)
+        policy.next(state, TrialTable({}))
+        assert state == frozen
+        play(policy, state, {}, 200, check=check)
+
+    def test_budgets_are_rungs_and_a_continued_candidate_goes_higher(self, make_policy):
+        policy = make_policy()
+        segments, _, _ = play(policy, policy.init(BUDGETS, 2, 0), {}, 300)
+        assert segments
+        for trial, start, budget in segments:
+            assert budget in BUDGETS
+            assert budget > start
+        assert any(budget == BUDGETS[-1] for _, _, budget in segments), "no candidate reached the top budget"
+
+    def test_a_policy_rebuilt_from_its_stored_state_decides_as_the_original(self, make_policy):
+        policy = make_policy()
+        state = policy.init(BUDGETS, 2, 5)
+        trials: dict[str, dict] = {}
+        _, state, running = play(policy, state, trials, 120, seed=5)
+        stored_state, stored_trials = decode(encode(state)), decode(encode(trials))
+        rest, _, _ = play(policy, state, trials, 120, seed=5, running=running)
+        again, _, _ = play(make_policy(), stored_state, stored_trials, 120, seed=5, running=running)
+        assert rest == again
+
+    def test_the_same_seed_gives_the_same_decisions(self, make_policy):
+        first, _, _ = play(make_policy(), make_policy().init(BUDGETS, 2, 3), {}, 150, seed=3)
+        second, _, _ = play(make_policy(), make_policy().init(BUDGETS, 2, 3), {}, 150, seed=3)
+        assert first == second
