@@ -312,11 +312,16 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, backend: 
                                                                 workers=workers)
             components = build(config, simulator)
             state = trajectory.state() if trajectory.n_generations else _fresh_state(components)
-            # A multi-fidelity run's state accounts for every row up to loop.rows; rows a dead run appended
-            # after its last commit are dropped (at most a second of work, redone identically).
-            keep_rows = state["loop"].get("rows", 0) if components.policy is not None else None
-            reuse = {} if components.policy is not None else \
-                _stored_outcomes(trajectory, state["loop"]["generation"], components.problem.objectives)
+            # The state of a multi-fidelity or asynchronous run accounts for every row it committed with;
+            # rows a dead run appended after its last commit are dropped and their work redone identically.
+            # A generational run reuses the rows of the generation it was in the middle of.
+            keep_rows, reuse = None, {}
+            if components.policy is not None:
+                keep_rows = state["loop"].get("rows", 0)
+            elif config.mode == "async":
+                keep_rows = state["loop"]["evaluations"]
+            else:
+                reuse = _stored_outcomes(trajectory, state["loop"]["generation"], components.problem.objectives)
         with trajectory_writer.TrajectoryWriter(path, lock=lock, keep_rows=keep_rows) as writer:
             writer.event("resumed", {"generation": state["loop"]["generation"], "reused": len(reuse),
                                      "backend": config.backend.to_json(), "pid": os.getpid()})

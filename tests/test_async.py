@@ -63,3 +63,35 @@ def test_a_killed_async_run_resumes_without_counting_anything_twice(tmp_path):
     frame = l2l.load(path)
     assert len(frame) == 200 and not frame.duplicated(["generation", "individual"]).any()
     assert l2l.validate(path) == []
+
+
+def test_an_async_run_killed_between_appending_a_batch_and_committing_it_stores_nothing_twice(tmp_path):
+    from l2l.results_schema import writer as writer_module
+    from test_writer_safety import _in_child
+
+    config = l2l.from_mapping(ASYNC)
+    reference = l2l.load(l2l.run(config, tmp_path / "reference.h5"))
+    path = tmp_path / "killed.h5"
+
+    def die_before_the_third_commit():
+        commits = []
+        original = writer_module.TrajectoryWriter.commit_generation
+
+        def commit_generation(self, *args, **kwargs):
+            if len(commits) == 2:
+                os._exit(9)  # the batch's rows are appended, its state is not
+            commits.append(1)
+            original(self, *args, **kwargs)
+
+        writer_module.TrajectoryWriter.commit_generation = commit_generation
+        l2l.run(config, path)
+
+    _, status = os.waitpid(_in_child(die_before_the_third_commit), 0)
+    assert os.WEXITSTATUS(status) == 9
+    with l2l.Trajectory(path) as trajectory:
+        assert trajectory.n_generations == 2 and trajectory.n_evaluations == 15  # a batch beyond the state
+    l2l.resume(path)
+    frame = l2l.load(path)
+    assert not frame.duplicated(["generation", "individual"]).any() and len(frame) == 30
+    columns = ["generation", "individual", "seed", "x[0]", "x[1]", "value"]
+    assert frame[columns].equals(reference[columns])
