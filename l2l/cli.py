@@ -42,8 +42,12 @@ def _run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else default_out(config)
     check_out(out)  # an unusable output path is refused before anything is printed or started
     started = time.time()
+    if components.policy is not None:
+        extent = f"policy {config.policy.name}, compute {components.compute:g} {components.fidelity.unit}"
+    else:
+        extent = f"{config.generations} generations"
     print(f"l2l {__version__}: {config.name}: {config.optimizer.name} x {config.simulator.name} "
-          f"on {config.backend.name}, {config.generations} generations -> {out}", file=sys.stderr)
+          f"on {config.backend.name}, {extent} -> {out}", file=sys.stderr)
     control = getattr(args, "control", None) or RunControl()
     previous = signals.install(control)
     try:

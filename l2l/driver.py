@@ -94,10 +94,10 @@ def drive_policy(components, writer, state: dict[str, Any], *, progress: bool,
     try:
         executor.start(components.simulator, settings)
         _announce(executor, progress)
-        capacity = max(1, executor.worker_count)
         for trial, budget, from_budget in loop.pop("in_flight"):
             submit(int(trial), float(budget), float(from_budget))
         while not control.stop_requested:
+            capacity = max(1, executor.worker_count)  # asked again: workers may still be coming up, or go
             while len(running) < capacity and loop["compute"] < compute_budget:
                 action, policy_state = policy.next(policy_state, table)
                 if action.kind == "done":

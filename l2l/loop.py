@@ -69,6 +69,11 @@ class Components:
     budgets: tuple[float, ...] = ()
     compute: float = 0.0
 
+    @property
+    def fidelity(self):
+        """The simulator's fidelity (None if it has none)."""
+        return self.simulator.fidelity()
+
 
 def with_function(config: RunConfig, function: Callable[..., Any] | None) -> RunConfig:
     """``config`` with its simulator replaced by a Python callable (recorded by name)."""

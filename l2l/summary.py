@@ -358,9 +358,15 @@ def finished_text(path: str | os.PathLike, seconds: float) -> str:
     with Trajectory(path) as trajectory:
         summary = summarize(trajectory)
         table = best_table(trajectory, trajectory.evaluations(errors=False), 5)
+    if summary.compute is not None:  # a multi-fidelity run
+        spent, _, unit = summary.compute
+        done = (f"done in {seconds:.1f} s: {progress_line(summary).rsplit(', status', 1)[0]}, "
+                f"{spent / max(seconds, 1e-9):.0f} {unit}/s")
+    else:
+        done = (f"done in {seconds:.1f} s: {summary.generations} generations, {summary.evaluations} evaluations "
+                f"({summary.unsuccessful} failed), {summary.evaluations / max(seconds, 1e-9):.0f} evaluations/s")
     return "\n".join([
-        f"done in {seconds:.1f} s: {summary.generations} generations, {summary.evaluations} evaluations "
-        f"({summary.unsuccessful} failed), {summary.evaluations / max(seconds, 1e-9):.0f} evaluations/s",
+        done,
         table,
         f"results: {path}  (python: l2l.load({str(path)!r}))"])
 
