@@ -134,13 +134,19 @@ def test_submitted_outer_loop_stops_on_the_walltime_signal_requeues_and_resumes(
     wait_for(lambda: any(r[0] == job and r[1] == "PENDING" for r in squeue("--format=%i|%T", "--states=all")),
              60, "the job to be requeued")
     stopped_at = rows()
-    # A requeued job waits about two minutes before it may start again; let it go now.
+    # A requeued job waits about two minutes before it may start again; let it go sooner, but not at once:
+    # started within about a second of its requeue, the job lands on a node that still holds its first
+    # run's revoked credential and fails ("Job credential revoked"); the two-minute wait exists for that.
     # The release can race with the requeue under load, so repeat it while the job still waits.
+    requeued_at = time.monotonic()
+
     def resumed_and_completed() -> bool:
         states = [r[1] for r in squeue("--format=%i|%T", "--states=all") if r[0] == job]
         if "COMPLETED" in states:
             return True
-        if not {"RUNNING", "COMPLETING", "CONFIGURING"} & set(states):  # pending, requeued or held
+        assert not {"FAILED", "CANCELLED", "NODE_FAIL", "BOOT_FAIL"} & set(states), f"the job ended as {states}"
+        waiting = not {"RUNNING", "COMPLETING", "CONFIGURING"} & set(states)  # pending, requeued or held
+        if waiting and time.monotonic() - requeued_at > 5:
             subprocess.run(["scontrol", "update", f"JobId={job}", "StartTime=now"], capture_output=True)
             subprocess.run(["scontrol", "release", job], capture_output=True)
             time.sleep(0.5)
