@@ -1,8 +1,8 @@
 """The scheduling policies on their own: the decisions each makes, driven by a tiny simulated loop.
 
-``simulate`` plays the loop's part: it asks the policy what a free worker does,
-"runs" segments by looking scores up in a table (results come back in the
-order they were started, ``capacity`` at a time) and reports them.
+
+
+
 """
 
 from __future__ import annotations
@@ -13,58 +13,26 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from l2l.policies import POLICIES, TrialTable, budget_key, rung_budgets
+from l2l.policies import POLICIES, budget_key, rung_budgets
 from l2l.policies.halving import bracket_plan
 from l2l.policies.model_based import spearman
 from l2l.testing import PolicyContract
-
-BUDGETS = [1.0, 3.0, 9.0, 27.0, 81.0]
+from l2l.testing.policies import BUDGETS, play
 
 
 def simulate(policy, score, *, capacity=1, max_segments=2000, seed=0, dimension=2, on_action=None,
              on_report=None):
-    """Run ``policy`` until done or ``max_segments``; returns (segments, trials, final state).
-
-    ``score(code, budget)`` is the larger-is-better result of a trial with ``code`` at ``budget``.
-    """
-    rng = np.random.default_rng(seed)
-    state = policy.init(BUDGETS, dimension, seed)
+    """Run ``policy`` from its start until done or ``max_segments``; returns (segments, trials, final state)."""
     trials: dict[str, dict] = {}
-    table = TrialTable(trials)
-    running: list[tuple[int, float]] = []
-    segments: list[tuple[int, float, float]] = []  # (trial, from budget, budget)
-    while len(segments) < max_segments:
-        while len(running) < capacity:
-            action, state = policy.next(state, table)
-            json.dumps(state)  # the state must stay JSON-able at every step
-            if on_action is not None:
-                on_action(action, table)
-            if action.kind in ("wait", "done"):
-                break
-            if action.kind == "start":
-                trial = len(trials)
-                code = list(action.code) if action.code is not None else rng.random(dimension).tolist()
-                trials[str(trial)] = {"code": code, "budget": 0.0, "scores": {}, "running": True}
-                state = policy.launched(state, trial, action.budget)
-            else:
-                trial = action.trial
-                assert action.budget > trials[str(trial)]["budget"], "a continued trial goes to a higher budget"
-                trials[str(trial)]["running"] = True
-            segments.append((trial, trials[str(trial)]["budget"], action.budget))
-            running.append((trial, action.budget))
-        if not running:
-            break
-        trial, budget = running.pop(0)
-        record = trials[str(trial)]
-        value = score(np.array(record["code"]), budget)
-        passed = {budget_key(b): score(np.array(record["code"]), b) for b in BUDGETS
-                  if record["budget"] < b < budget}  # the points of the segment's learning curve
-        record["scores"] = {**record["scores"], **passed, budget_key(budget): value}
-        record["budget"], record["running"] = budget, False
-        before = state
-        state = policy.report(state, table, trial, budget, value)
-        if on_report is not None:
-            on_report(before, state, table, trial, budget)
+
+    def check(before, action, after, table):
+        json.dumps(after)  # the state stays JSON-able at every step
+        if on_action is not None:
+            on_action(action, table)
+
+    segments, state, _ = play(policy, policy.init(BUDGETS, dimension, seed), trials, max_segments,
+                              capacity=capacity, seed=seed, dimension=dimension, value=score, on_action=check,
+                              on_report=on_report)
     return segments, trials, state
 
 

@@ -34,9 +34,16 @@ def score(code: np.ndarray, budget: float) -> float:
 
 
 def play(policy: Policy, state: dict[str, Any], trials: dict[str, dict], steps: int, *, capacity: int = 2,
-         seed: int = 0, dimension: int = 2, check: Callable[[dict, dict], None] | None = None,
-         running: list | None = None) -> tuple[list[tuple[int, float, float]], dict[str, Any], list]:
-    """Run ``steps`` segments; returns (segments as (trial, from budget, budget), final state, still running)."""
+         seed: int = 0, dimension: int = 2, value: Callable[[np.ndarray, float], float] = score,
+         running: list | None = None, on_action: Callable | None = None,
+         on_report: Callable | None = None) -> tuple[list[tuple[int, float, float]], dict[str, Any], list]:
+    """Play the loop's part for ``steps`` segments; returns (segments as (trial, from budget, budget), the
+    final state, the segments still running).
+
+    ``value(code, budget)`` is a candidate's larger-is-better result; a segment also records the values
+    at the rungs it passed, as a learning curve would. ``on_action(state before, action, state after,
+    table)`` and ``on_report(state before, state after, table, trial, budget)`` see every decision.
+    """
     rng = np.random.default_rng([seed, len(trials)])
     table = TrialTable(trials)
     running = list(running or [])
@@ -45,8 +52,8 @@ def play(policy: Policy, state: dict[str, Any], trials: dict[str, dict], steps: 
         while len(running) < capacity and len(segments) < steps:
             before = copy.deepcopy(state)
             action, state = policy.next(state, table)
-            if check is not None:
-                check(before, state)
+            if on_action is not None:
+                on_action(before, action, state, table)
             if action.kind in ("wait", "done"):
                 break
             if action.kind == "start":
@@ -63,10 +70,14 @@ def play(policy: Policy, state: dict[str, Any], trials: dict[str, dict], steps: 
             break
         trial, budget = running.pop(0)
         record = trials[str(trial)]
-        value = score(np.array(record["code"]), budget)
-        record["scores"] = {**record["scores"], budget_key(budget): value}
+        code = np.array(record["code"])
+        passed = {budget_key(b): value(code, b) for b in BUDGETS if record["budget"] < b < budget}
+        record["scores"] = {**record["scores"], **passed, budget_key(budget): value(code, budget)}
         record["budget"], record["running"] = budget, False
-        state = policy.report(state, table, trial, budget, value)
+        before = state
+        state = policy.report(state, table, trial, budget, record["scores"][budget_key(budget)])
+        if on_report is not None:
+            on_report(before, state, table, trial, budget)
     return segments, state, running
 
 
@@ -91,18 +102,24 @@ class PolicyContract:
     def test_the_state_stays_json_and_next_leaves_the_state_it_receives_untouched(self, make_policy):
         policy = make_policy()
 
-        def check(before: dict, after: dict) -> None:
+        def check(before: dict, action, after: dict, table) -> None:
             json.dumps(after)
 
         state = policy.init(BUDGETS, 2, 0)
         frozen = copy.deepcopy(state)
         policy.next(state, TrialTable({}))
         assert state == frozen
-        play(policy, state, {}, 200, check=check)
+        play(policy, state, {}, 200, on_action=check)
 
     def test_budgets_are_rungs_and_a_continued_candidate_goes_higher(self, make_policy):
         policy = make_policy()
-        segments, _, _ = play(policy, policy.init(BUDGETS, 2, 0), {}, 300)
+        trials: dict[str, dict] = {}
+
+        def goes_higher(before, action, after, table) -> None:
+            if action.kind == "continue":
+                assert action.budget > table.reached(action.trial)
+
+        segments, _, _ = play(policy, policy.init(BUDGETS, 2, 0), trials, 300, on_action=goes_higher)
         assert segments
         for trial, start, budget in segments:
             assert budget in BUDGETS
