@@ -1,8 +1,8 @@
 """The scheduling policies on their own: the decisions each makes, driven by a tiny simulated loop.
 
-
-
-
+``simulate`` plays the loop's part with :func:`l2l.testing.policies.play`: it asks the policy what a free
+worker does, "runs" segments by computing a score from the candidate and the budget (results come back in
+the order they were started, ``capacity`` at a time) and reports them.
 """
 
 from __future__ import annotations
