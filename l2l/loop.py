@@ -329,7 +329,8 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, backend: 
                 reuse = _stored_outcomes(trajectory, state["loop"]["generation"], components.problem.objectives)
         with trajectory_writer.TrajectoryWriter(path, lock=lock, keep_rows=keep_rows) as writer:
             writer.event("resumed", {"generation": state["loop"]["generation"], "reused": len(reuse),
-                                     "backend": config.backend.to_json(), "pid": os.getpid()})
+                                     "generations": config.generations, "pid": os.getpid(),
+                                     "backend": config.backend.to_json()})
             _drive_recording_failure(components, writer, state, reuse=reuse, progress=progress,
                                      on_generation=on_generation, control=control or RunControl())
     return path

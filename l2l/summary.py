@@ -245,6 +245,10 @@ def summarize(trajectory: Trajectory, previous: RunSummary | None = None) -> Run
     run = trajectory.run
     config = run.get("config") if isinstance(run.get("config"), dict) else {}
     planned = (config.get("run") or {}).get("generations") if isinstance(config.get("run"), dict) else None
+    for kind, detail in zip(reversed(kinds), reversed(details)):  # `resume --generations G` extends the plan
+        if kind == "resumed":
+            planned = _detail(detail).get("generations", planned)
+            break
     versions = run.get("versions") if isinstance(run.get("versions"), dict) else {}
 
     def part(key: str) -> dict[str, Any]:

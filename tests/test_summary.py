@@ -142,3 +142,14 @@ def test_a_summary_updated_from_new_rows_equals_one_read_at_once(tmp_path):
     assert summaries[-1] == whole
     assert whole.best["value"].value == 0.1 and whole.best["value"].individual == 4  # the first of two equal
     assert whole.failed == 2 and whole.last_error == "generation 0, individual 5: ValueError: row 5"
+
+
+def test_a_run_extended_by_resume_shows_the_new_number_of_generations(tmp_path):
+    import l2l
+    from l2l.summary import progress_line, summary_of
+    from conftest import make_config
+
+    path = l2l.run(make_config(run={"generations": 2}), tmp_path / "short.h5")
+    assert progress_line(summary_of(path)).startswith("2 of 2 generations")
+    l2l.resume(path, generations=3)
+    assert progress_line(summary_of(path)).startswith("3 of 3 generations")
