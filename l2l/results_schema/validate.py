@@ -126,22 +126,22 @@ def _text(data: bytes) -> str | None:
     return None
 
 
-def _trace(data: bytes) -> str | None:
+def _decoded(data: bytes, check, what: str) -> str | None:
+    """The problem of an encoded blob: it does not decode, or ``check(value)`` is false (then ``what``)."""
     try:
         value = codec.decode(data)
     except TrajectoryError as exc:
         return f"does not decode: {exc}"
-    if not isinstance(value, dict) or not all(isinstance(v, np.ndarray) for v in value.values()):
-        return "is not a mapping of trace names to arrays"
-    return None
+    return None if check(value) else what
+
+
+def _trace(data: bytes) -> str | None:
+    return _decoded(data, lambda v: isinstance(v, dict) and all(isinstance(x, np.ndarray) for x in v.values()),
+                    "is not a mapping of trace names to arrays")
 
 
 def _checkpoint(data: bytes) -> str | None:
-    try:
-        value = codec.decode(data)
-    except TrajectoryError as exc:
-        return f"does not decode: {exc}"
-    return None if isinstance(value, dict) else "is not a mapping"
+    return _decoded(data, lambda v: isinstance(v, dict), "is not a mapping")
 
 
 def _check_generations(layout: structure.Layout, problems: list[str]) -> None:
