@@ -47,20 +47,54 @@ def test_refractory_neurons_ignore_input_and_cannot_fire():
     assert np.flatnonzero(spikes).tolist() == [0, 4, 8]
 
 
-def test_adaptive_threshold_follows_the_alif_equations():
-    beta, tau_a = 5.0, 50.0
+def _threshold_probe(tau_a: float, beta: float, spikes_at: list[int], lags: np.ndarray,
+                     factor: float) -> np.ndarray:
+    """One trial per lag: the neuron is forced to fire at ``spikes_at`` (a kick of 1 + 2 beta, above any
+    threshold; the membrane does not leak, and what a kick leaves after the reset is taken back at the next
+    step), then gets ``factor`` times the threshold the docstring's ALIF equations give at ``last spike + lag``.
+    Returns whether it fired at the probe, per lag."""
     rho = np.exp(-1.0 / tau_a)
-    net = Network(1, NeuronParams(tau_m=1e9, thr=1.0, t_ref=0, tau_a=tau_a, beta=beta),
+    last = max(spikes_at)
+    steps = last + int(lags.max()) + 1
+    net = Network(1, NeuronParams(tau_m=1e12, thr=1.0, t_ref=0, tau_a=tau_a, beta=beta),
                   Synapses.from_coo(1, 1, [], [], [], 1))
-    external = np.zeros((40, 1, 1))
-    external[0] = 1.0     # first spike at step 0 -> b rises from step 1 on
-    external[10] = 1.0    # v = 1 again, but A = 1 + beta * b > 1: no spike
-    rec = net.simulate(40, external=external)
-    b10 = (1 - rho) * rho ** 9
-    assert rec.spikes[0, 0, 0] and not rec.spikes[10, 0, 0]
-    assert 1.0 < 1.0 + beta * b10
-    lif = Network(1, NeuronParams(tau_m=1e9, thr=1.0, t_ref=0, beta=0.0), Synapses.from_coo(1, 1, [], [], [], 1))
-    assert lif.simulate(40, external=external).spikes[10, 0, 0]
+    external = np.zeros((steps, lags.size, 1))
+    probe_at = last + lags
+    for trial, at in enumerate(probe_at):
+        # b at step t after spikes s: (1 - rho) * sum_s rho^(t - 1 - s); the threshold is 1 + beta * b
+        b = (1 - rho) * sum(rho ** (at - 1 - s) for s in spikes_at)
+        for s in spikes_at:
+            external[s, trial, 0] = 1.0 + 2.0 * beta
+        external[probe_at[trial], trial, 0] = factor * (1.0 + beta * b)
+    rec = net.simulate(steps, lags.size, external=_with_reset(external, spikes_at, beta))
+    assert rec.spikes[spikes_at, :, 0].all()
+    fired = rec.spikes[probe_at, np.arange(lags.size), 0]
+    silent_between = [not rec.spikes[last + 1:at, trial, 0].any() for trial, at in enumerate(probe_at)]
+    assert all(silent_between)
+    return fired
+
+
+def _with_reset(external: np.ndarray, spikes_at: list[int], beta: float) -> np.ndarray:
+    """After each forced spike (v = 1 + 2 beta, reset by 1) cancel the 2 beta left on the membrane."""
+    external = external.copy()
+    for s in spikes_at:
+        external[s + 1] -= 2.0 * beta
+    return external
+
+
+@pytest.mark.parametrize("tau_a, beta, spikes_at", [(50.0, 5.0, [0]), (20.0, 3.0, [0, 1]), (200.0, 1.7, [2, 5, 6])])
+def test_the_adaptive_threshold_follows_the_alif_equations_at_every_lag(tau_a, beta, spikes_at):
+    lags = np.arange(1, 80)
+    just_above = _threshold_probe(tau_a, beta, spikes_at, lags, 1.0 + 1e-9)
+    just_below = _threshold_probe(tau_a, beta, spikes_at, lags, 1.0 - 1e-9)
+    assert just_above.all() and not just_below.any()
+
+
+def test_a_plain_lif_neuron_does_not_adapt():
+    net = Network(1, NeuronParams(tau_m=1e12, thr=1.0, t_ref=0, beta=0.0), Synapses.from_coo(1, 1, [], [], [], 1))
+    external = np.zeros((10, 1, 1))
+    external[0] = external[3] = 1.0
+    assert np.flatnonzero(net.simulate(10, external=external).spikes[:, 0, 0]).tolist() == [0, 3]
 
 
 def test_event_and_dense_propagation_give_the_same_spikes():
