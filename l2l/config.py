@@ -30,6 +30,7 @@ RUN_KEYS = {
     "penalty": "value told to the optimizer for failed evaluations: 'worst' or a number or a table per objective",
     "mode": "'generational' or 'async' (steady-state); a [policy] table replaces both",
     "compute": "multi-fidelity runs: compute budget in fidelity units (0: 100 times the top budget)",
+    "reevaluate": "after the run, evaluate the top candidates on fresh seeds: {top = k, seeds = n}",
 }
 MODES = ("generational", "async")
 #: Longest run name: it names NAME.h5, NAME.work/ and SLURM jobs, so it must fit every file system.
@@ -76,6 +77,8 @@ class RunConfig:
     #: A scheduling policy of a multi-fidelity run ([policy] table), and its compute budget.
     policy: Component | None = None
     compute: float = 0.0
+    #: ``{"top": k, "seeds": n}``: re-evaluate the k best candidates on n fresh seeds after the run.
+    reevaluate: dict[str, int] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The config as a table that :func:`from_mapping` reads back."""
@@ -83,6 +86,8 @@ class RunConfig:
                "retries": self.retries, "timeout": self.timeout or 0, "penalty": self.penalty, "mode": self.mode}
         if self.out:
             run["out"] = self.out
+        if self.reevaluate:
+            run["reevaluate"] = dict(self.reevaluate)
         out: dict[str, Any] = {"run": run, "space": self.space.to_json(),
                                "optimizer": self.optimizer.to_json(), "simulator": self.simulator.to_json(),
                                "backend": self.backend.to_json()}
@@ -216,7 +221,25 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".") -> 
         generations=_int("generations", run.get("generations", 10), 1),
         out=out, retries=_int("retries", run.get("retries", 0), 0),
         timeout=float(timeout) or None, penalty=penalty, mode=mode, base_dir=base_dir, policy=policy,
-        compute=float(compute))
+        compute=float(compute), reevaluate=_reevaluate_option(run.get("reevaluate")))
+
+
+def _reevaluate_option(value: Any) -> dict[str, int] | None:
+    """run.reevaluate = {top = k, seeds = n}: both integers >= 1 (None: no re-evaluation)."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"run.reevaluate must be a table {{top = k, seeds = n}}, got {value!r}")
+    unknown = [k for k in value if k not in ("top", "seeds")]
+    if unknown:
+        raise ConfigError(f"unknown key run.reevaluate.{unknown[0]}; allowed: top, seeds")
+    out = {}
+    for key in ("top", "seeds"):
+        number = value.get(key)
+        if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+            raise ConfigError(f"run.reevaluate.{key} must be an integer >= 1, got {number!r}")
+        out[key] = number
+    return out
 
 
 def _check_produced(simulator: str, objectives: tuple[Objective, ...]) -> None:

@@ -98,3 +98,28 @@ SEGMENT_COLUMNS: dict[str, np.dtype] = {
 CHECKPOINT_BLOB = "checkpoints"
 #: Learning curves are traces named ``curve:<objective>``: arrays of (fidelity, value) rows.
 CURVE_PREFIX = "curve:"
+
+# -- re-evaluation of winners (any schema version; files without it simply lack the group) --------------
+#: The group that holds re-evaluations of a run's best candidates on fresh seeds, apart from /evaluations.
+REEVALUATION_GROUP = "reevaluations"
+#: Its per-row columns: which candidate (its generation and individual in /evaluations), which fresh seed
+#: (``repeat``: 0, 1, ... in the order the seeds are derived, the same seeds for every candidate) and what
+#: became of the evaluation. ``budget`` is the top budget of a multi-fidelity run, NaN otherwise.
+REEVALUATION_COLUMNS: dict[str, np.dtype] = {
+    "generation": np.dtype("<i8"),
+    "individual": np.dtype("<i8"),
+    "repeat": np.dtype("<i8"),
+    "seed": np.dtype("<u8"),
+    "status": np.dtype("u1"),
+    "attempts": np.dtype("<i4"),
+    "started": np.dtype("<f8"),
+    "duration": np.dtype("<f8"),
+    "budget": np.dtype("<f8"),
+    "error_start": np.dtype("<i8"),
+    "error_length": np.dtype("<i8"),
+}
+#: The UTF-8 error texts of the re-evaluation rows (a blob inside the group, addressed like /blobs/errors).
+REEVALUATION_ERRORS = "errors"
+#: First word of the spawn key of re-evaluation seeds: SeedSequence(run seed, spawn_key=(KEY, counter, 0)).
+#: Evaluation seeds use two-word spawn keys (generation, individual), so the two never share a derivation.
+REEVALUATION_SEED_KEY = 0x5EE7
