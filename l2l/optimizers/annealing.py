@@ -4,7 +4,9 @@ Both run ``population_size`` Metropolis chains in frame coordinates (see
 :mod:`l2l.optimizers._common`). Each generation every chain proposes a
 Gaussian step of std ``step_size``; a proposal with score ``s'`` replaces the
 chain's current score ``s`` if ``s' >= s`` or with probability
-``exp((s' - s) / T)``.
+``exp((s' - s) / T)``. Temperatures are given in units of the standard
+deviation of every score told so far, so the defaults suit any scale of
+scores (a score multiplied by 1000 gives the same run).
 
 Simulated annealing lowers one temperature ``T_k`` after generation ``k``
 (``T0`` is ``temperature``, ``a`` is ``cooling_rate``):
@@ -33,7 +35,8 @@ import numpy as np
 
 from l2l.errors import ConfigError
 from l2l.optimizers._common import Frame, best_of, finite_scores
-from l2l.optimizers.base import (MAX_POPULATION, Optimizer, Problem, State, new_rng_state, rng_from_state,
+from l2l.optimizers._generations import Generational
+from l2l.optimizers.base import (MAX_POPULATION, Problem, State, new_rng_state, rng_from_state,
                                  rng_state)
 from l2l.registry import option
 
@@ -49,8 +52,26 @@ def _metropolis(rng: np.random.Generator, current: np.ndarray, proposed: np.ndar
     return rng.random(len(proposed)) < np.nan_to_num(probability, nan=1.0)
 
 
+def _observed_spread(spread: list[float], scores: np.ndarray) -> list[float]:
+    """``[count, mean, sum of squared deviations]`` of every finite score so far, updated with ``scores``."""
+    count, mean, squares = spread
+    for value in np.asarray(scores, dtype=float)[np.isfinite(scores)]:
+        count += 1
+        delta = value - mean
+        mean += delta / count
+        squares += delta * (value - mean)
+    return [float(count), float(mean), float(squares)]
+
+
+def _score_unit(spread: list[float]) -> float:
+    """The standard deviation of the scores seen so far: the unit of the temperatures (1 before two scores)."""
+    count, _, squares = spread
+    deviation = math.sqrt(squares / count) if count >= 2 else 0.0
+    return deviation if deviation > 0 else 1.0
+
+
 @dataclass(frozen=True)
-class _Chains(Optimizer):
+class _Chains(Generational):
     needs_bounds: ClassVar[bool] = False
 
     population_size: int = option(10, help="independent chains, one candidate each per generation", ge=1, le=MAX_POPULATION)
@@ -64,10 +85,10 @@ class _Chains(Optimizer):
     def _steps(self, state: State) -> np.ndarray:
         return np.full(self.population_size, self.step_size)
 
-    def ask(self, problem: Problem, state: State, n: int | None = None) -> tuple[np.ndarray, State]:
+    def _next_generation(self, problem: Problem, state: State) -> tuple[np.ndarray, State]:
         frame = Frame(problem)
         rng = rng_from_state(state["rng"])
-        if not np.isfinite(state["scores"]).any() and state["generation"] == 0:
+        if state["generations_sampled"] == 0:
             points = state["points"]
         else:
             noise = rng.standard_normal(state["points"].shape) * self._steps(state)[:, None]
@@ -76,7 +97,9 @@ class _Chains(Optimizer):
 
     def _accept(self, problem, state, candidates, scores) -> tuple[State, np.random.Generator, float]:
         frame = Frame(problem)
-        scalar = finite_scores(self.scalar_scores(problem, scores))
+        raw = self.scalar_scores(problem, scores)
+        state = {**state, "spread": _observed_spread(state["spread"], raw)}
+        scalar = finite_scores(raw)
         rng = rng_from_state(state["rng"])
         accepted = _metropolis(rng, state["scores"], scalar, self._temperatures(state))
         points = np.where(accepted[:, None], frame.to_frame(candidates), state["points"])
@@ -96,7 +119,8 @@ class SimulatedAnnealing(_Chains):
 
     name: ClassVar[str] = "simulated-annealing"
 
-    temperature: float = option(1.0, help="initial temperature, in score units", gt=0)
+    temperature: float = option(1.0, help="initial temperature, in units of the standard deviation of the scores "
+                                          "seen so far", gt=0)
     cooling_schedule: str = option("exponential", help="exponential, logarithmic, linear-multiplicative, "
                                                        "quadratic-multiplicative or adaptive", choices=SCHEDULES)
     cooling_rate: float = option(0.95, help="parameter a of the schedule (see the module documentation)", gt=0)
@@ -108,20 +132,20 @@ class SimulatedAnnealing(_Chains):
             raise ConfigError(f"optimizer 'simulated-annealing': cooling_rate must be < 1 for the "
                               f"{self.cooling_schedule} schedule, got {self.cooling_rate}")
 
-    def init(self, problem: Problem, seed: int) -> State:
+    def _init_state(self, problem: Problem, seed: int) -> State:
         rng = rng_from_state(new_rng_state(seed))
         points = self._start(problem, rng)
         return {"rng": rng_state(rng), "generation": 0, "points": points,
                 "scores": np.full(self.population_size, np.nan), "temperature": float(self.temperature),
-                "best_score": None, "best": None}
+                "spread": [0.0, 0.0, 0.0], "best_score": None, "best": None}
 
     def _temperatures(self, state: State) -> np.ndarray:
-        return np.full(self.population_size, state["temperature"])
+        return np.full(self.population_size, state["temperature"] * _score_unit(state["spread"]))
 
     def _steps(self, state: State) -> np.ndarray:
         return np.full(self.population_size, self.step_size * self.step_decay ** state["generation"])
 
-    def tell(self, problem, state, candidates, scores, outputs=None) -> State:
+    def _update(self, problem, state, candidates, scores, outputs=None) -> State:
         new, rng, acceptance = self._accept(problem, state, candidates, scores)
         k, start, a = new["generation"], self.temperature, self.cooling_rate
         schedule = self.cooling_schedule
@@ -147,8 +171,9 @@ class ParallelTempering(_Chains):
 
     name: ClassVar[str] = "parallel-tempering"
 
-    min_temperature: float = option(0.01, help="temperature of the coldest chain, in score units", gt=0)
-    max_temperature: float = option(10.0, help="temperature of the hottest chain, in score units")
+    min_temperature: float = option(0.01, help="temperature of the coldest chain, in units of the standard "
+                                               "deviation of the scores seen so far", gt=0)
+    max_temperature: float = option(10.0, help="temperature of the hottest chain, in the same units")
     step_size: float = option(0.01, help="proposal std of the coldest chain, as a fraction of each range (or of 4*scale)", gt=0)
 
     def __post_init__(self) -> None:
@@ -159,20 +184,21 @@ class ParallelTempering(_Chains):
             raise ConfigError(f"optimizer 'parallel-tempering': max_temperature must be > min_temperature "
                               f"({self.min_temperature}), got {self.max_temperature}")
 
-    def init(self, problem: Problem, seed: int) -> State:
+    def _init_state(self, problem: Problem, seed: int) -> State:
         rng = rng_from_state(new_rng_state(seed))
         return {"rng": rng_state(rng), "generation": 0, "points": self._start(problem, rng),
                 "scores": np.full(self.population_size, np.nan), "swaps": 0,
-                "best_score": None, "best": None}
+                "spread": [0.0, 0.0, 0.0], "best_score": None, "best": None}
 
     def _temperatures(self, state: State) -> np.ndarray:
-        return np.geomspace(self.min_temperature, self.max_temperature, self.population_size)
+        unit = _score_unit(state["spread"])
+        return np.geomspace(self.min_temperature, self.max_temperature, self.population_size) * unit
 
     def _steps(self, state: State) -> np.ndarray:
-        ratio = self._temperatures(state) / self.min_temperature
+        ratio = np.geomspace(1.0, self.max_temperature / self.min_temperature, self.population_size)
         return np.minimum(self.step_size * np.sqrt(ratio), 0.5)
 
-    def tell(self, problem, state, candidates, scores, outputs=None) -> State:
+    def _update(self, problem, state, candidates, scores, outputs=None) -> State:
         new, rng, _ = self._accept(problem, state, candidates, scores)
         temperatures = self._temperatures(new)
         points, chain_scores = new["points"].copy(), new["scores"].copy()

@@ -22,6 +22,10 @@ dicts and numpy arrays, including the random generator's state
 (:func:`rng_state`). It is written to the trajectory after every generation
 and read back without pickle; a run resumed from it continues exactly.
 Functions must not mutate the state they receive.
+
+Every optimizer accepts ``ask(problem, state, n)`` for any ``n`` (``n`` omitted:
+one generation) and a ``tell`` of any subset of what it asked, in any order;
+telling a candidate that was not asked raises ``ValueError``.
 """
 
 from __future__ import annotations
@@ -67,8 +71,13 @@ class Optimizer:
     name: ClassVar[str] = "optimizer"
     #: True if the optimizer handles several objectives itself.
     multi_objective: ClassVar[bool] = False
-    #: True if ``ask`` accepts ``n`` and ``tell`` takes any subset (steady-state mode).
+    #: True if the optimizer learns from every single result, so that steady-state runs (one candidate
+    #: asked per free worker, results told one by one) suit it.
     supports_async: ClassVar[bool] = False
+    #: True if the optimizer updates its state once per whole generation (see
+    #: :mod:`l2l.optimizers._generations`): it too accepts ``ask(n)`` for any ``n`` and a ``tell`` of any
+    #: subset, but learns only when every member of a generation has been told.
+    generational: ClassVar[bool] = False
     #: True if ``tell`` needs the simulators' output vectors.
     needs_outputs: ClassVar[bool] = False
     #: True if every parameter must have finite bounds.

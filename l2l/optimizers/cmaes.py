@@ -19,7 +19,8 @@ import numpy as np
 
 from l2l.errors import ConfigError
 from l2l.optimizers._common import Frame, finite_scores
-from l2l.optimizers.base import (MAX_POPULATION, Optimizer, Problem, State, new_rng_state, rng_from_state,
+from l2l.optimizers._generations import Generational
+from l2l.optimizers.base import (MAX_POPULATION, Problem, State, new_rng_state, rng_from_state,
                                  rng_state)
 from l2l.registry import option
 
@@ -31,7 +32,7 @@ def _weights(population_size: int) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class CMAES(Optimizer):
+class CMAES(Generational):
     """CMA-ES: covariance matrix adaptation evolution strategy (numpy; state as arrays)."""
 
     name: ClassVar[str] = "cmaes"
@@ -51,7 +52,7 @@ class CMAES(Optimizer):
             return self.population_size
         return 4 + int(3 * math.log(problem.space.dimension))
 
-    def init(self, problem: Problem, seed: int) -> State:
+    def _init_state(self, problem: Problem, seed: int) -> State:
         frame = Frame(problem)
         rng = rng_from_state(new_rng_state(seed))
         dimension = problem.space.dimension
@@ -64,7 +65,7 @@ class CMAES(Optimizer):
             "path_sigma": np.zeros(dimension), "path_c": np.zeros(dimension),
         }
 
-    def ask(self, problem: Problem, state: State, n: int | None = None) -> tuple[np.ndarray, State]:
+    def _next_generation(self, problem: Problem, state: State) -> tuple[np.ndarray, State]:
         frame = Frame(problem)
         rng = rng_from_state(state["rng"])
         eigenvalues, basis = np.linalg.eigh(state["covariance"])
@@ -73,7 +74,7 @@ class CMAES(Optimizer):
         points = state["mean"] + state["sigma"] * z @ root.T
         return frame.from_frame(points), {**state, "rng": rng_state(rng)}
 
-    def tell(self, problem, state, candidates, scores, outputs=None) -> State:
+    def _update(self, problem, state, candidates, scores, outputs=None) -> State:
         frame = Frame(problem)
         dimension = problem.space.dimension
         scalar = finite_scores(self.scalar_scores(problem, scores))

@@ -25,7 +25,8 @@ import numpy as np
 
 from l2l.errors import ConfigError
 from l2l.optimizers._common import Frame, best_of, finite_scores
-from l2l.optimizers.base import (MAX_POPULATION, Optimizer, Problem, State, new_rng_state, rng_from_state,
+from l2l.optimizers._generations import Generational
+from l2l.optimizers.base import (MAX_POPULATION, Problem, State, new_rng_state, rng_from_state,
                                  rng_state)
 from l2l.registry import option
 
@@ -33,7 +34,7 @@ DISTRIBUTIONS = ("gaussian", "noisy-gaussian")
 
 
 @dataclass(frozen=True)
-class _CrossEntropyBase(Optimizer):
+class _CrossEntropyBase(Generational):
     needs_bounds: ClassVar[bool] = False
 
     elite_fraction: float = option(0.2, help="fraction of each generation used to refit the distribution", gt=0, le=1)
@@ -45,7 +46,7 @@ class _CrossEntropyBase(Optimizer):
     noise_decay: float = option(0.95, help="factor applied to the added noise every generation", ge=0, le=1)
     sigma: float = option(0.3, help="initial standard deviation, as a fraction of each range (or of 4*scale)", gt=0)
 
-    def init(self, problem: Problem, seed: int) -> State:
+    def _init_state(self, problem: Problem, seed: int) -> State:
         frame = Frame(problem)
         dimension = problem.space.dimension
         return {"rng": new_rng_state(seed), "generation": 0,
@@ -91,10 +92,10 @@ class CrossEntropy(_CrossEntropyBase):
 
     population_size: int = option(30, help="samples per generation", ge=2, le=MAX_POPULATION)
 
-    def ask(self, problem: Problem, state: State, n: int | None = None) -> tuple[np.ndarray, State]:
-        return self._sample(problem, state, n or self.population_size)
+    def _next_generation(self, problem: Problem, state: State) -> tuple[np.ndarray, State]:
+        return self._sample(problem, state, self.population_size)
 
-    def tell(self, problem, state, candidates, scores, outputs=None) -> State:
+    def _update(self, problem, state, candidates, scores, outputs=None) -> State:
         scalar = finite_scores(self.scalar_scores(problem, scores))
         return self._refit(problem, state, np.asarray(candidates, dtype=float), scalar)
 
@@ -115,19 +116,19 @@ class FACE(_CrossEntropyBase):
             raise ConfigError(f"optimizer 'face': max_population_size must be >= min_population_size "
                               f"({self.min_population_size}), got {self.max_population_size}")
 
-    def init(self, problem: Problem, seed: int) -> State:
-        state = super().init(problem, seed)
+    def _init_state(self, problem: Problem, seed: int) -> State:
+        state = super()._init_state(problem, seed)
         state.update({"gathered": np.empty((0, problem.space.dimension)), "gathered_scores": np.empty(0),
                       "threshold": None})
         return state
 
-    def ask(self, problem: Problem, state: State, n: int | None = None) -> tuple[np.ndarray, State]:
+    def _next_generation(self, problem: Problem, state: State) -> tuple[np.ndarray, State]:
         gathered = len(state["gathered"])
         size = self.min_population_size if gathered == 0 else min(self.increment,
                                                                    self.max_population_size - gathered)
         return self._sample(problem, state, max(size, 1))
 
-    def tell(self, problem, state, candidates, scores, outputs=None) -> State:
+    def _update(self, problem, state, candidates, scores, outputs=None) -> State:
         scalar = finite_scores(self.scalar_scores(problem, scores))
         gathered = np.vstack([state["gathered"], np.asarray(candidates, dtype=float)])
         gathered_scores = np.concatenate([state["gathered_scores"], scalar])

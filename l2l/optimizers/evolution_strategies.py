@@ -19,13 +19,14 @@ from typing import ClassVar
 import numpy as np
 
 from l2l.optimizers._common import Frame, best_of, centered_ranks, finite_scores, nes_utilities
-from l2l.optimizers.base import (MAX_POPULATION, Optimizer, Problem, State, new_rng_state, rng_from_state,
+from l2l.optimizers._generations import Generational
+from l2l.optimizers.base import (MAX_POPULATION, Problem, State, new_rng_state, rng_from_state,
                                  rng_state)
 from l2l.registry import option
 
 
 @dataclass(frozen=True)
-class EvolutionStrategies(Optimizer):
+class EvolutionStrategies(Generational):
     """OpenAI-style evolution strategies: mirrored Gaussian perturbations, rank fitness shaping, Adam."""
 
     name: ClassVar[str] = "es"
@@ -39,14 +40,14 @@ class EvolutionStrategies(Optimizer):
     update: str = option("adam", help="'adam' or 'sgd' (plain gradient ascent)", choices=("adam", "sgd"))
     weight_decay: float = option(0.0, help="L2 pull of the mean towards the start point", ge=0, le=1)
 
-    def init(self, problem: Problem, seed: int) -> State:
+    def _init_state(self, problem: Problem, seed: int) -> State:
         frame = Frame(problem)
         dimension = problem.space.dimension
         return {"rng": new_rng_state(seed), "generation": 0, "mean": frame.start(problem),
                 "start": frame.start(problem), "moment1": np.zeros(dimension), "moment2": np.zeros(dimension),
                 "best_score": None, "best": None}
 
-    def ask(self, problem: Problem, state: State, n: int | None = None) -> tuple[np.ndarray, State]:
+    def _next_generation(self, problem: Problem, state: State) -> tuple[np.ndarray, State]:
         frame = Frame(problem)
         rng = rng_from_state(state["rng"])
         dimension = problem.space.dimension
@@ -58,7 +59,7 @@ class EvolutionStrategies(Optimizer):
         points = state["mean"] + self.sigma * noise
         return frame.from_frame(points), {**state, "rng": rng_state(rng)}
 
-    def tell(self, problem, state, candidates, scores, outputs=None) -> State:
+    def _update(self, problem, state, candidates, scores, outputs=None) -> State:
         frame = Frame(problem)
         scalar = finite_scores(self.scalar_scores(problem, scores))
         noise = (frame.to_frame(candidates) - state["mean"]) / self.sigma
@@ -83,7 +84,7 @@ class EvolutionStrategies(Optimizer):
 
 
 @dataclass(frozen=True)
-class NaturalES(Optimizer):
+class NaturalES(Generational):
     """Natural evolution strategies (separable NES): mean and per-coordinate step sizes by natural gradient."""
 
     name: ClassVar[str] = "nes"
@@ -98,12 +99,12 @@ class NaturalES(Optimizer):
     def size(self, problem: Problem) -> int:
         return self.population_size or 4 + int(3 * math.log(problem.space.dimension))
 
-    def init(self, problem: Problem, seed: int) -> State:
+    def _init_state(self, problem: Problem, seed: int) -> State:
         frame = Frame(problem)
         return {"rng": new_rng_state(seed), "generation": 0, "mean": frame.start(problem),
                 "sigma": np.full(problem.space.dimension, float(self.sigma)), "best_score": None, "best": None}
 
-    def ask(self, problem: Problem, state: State, n: int | None = None) -> tuple[np.ndarray, State]:
+    def _next_generation(self, problem: Problem, state: State) -> tuple[np.ndarray, State]:
         frame = Frame(problem)
         rng = rng_from_state(state["rng"])
         size, dimension = self.size(problem), problem.space.dimension
@@ -114,7 +115,7 @@ class NaturalES(Optimizer):
             z = rng.standard_normal((size, dimension))
         return frame.from_frame(state["mean"] + state["sigma"] * z), {**state, "rng": rng_state(rng)}
 
-    def tell(self, problem, state, candidates, scores, outputs=None) -> State:
+    def _update(self, problem, state, candidates, scores, outputs=None) -> State:
         frame = Frame(problem)
         dimension = problem.space.dimension
         scalar = finite_scores(self.scalar_scores(problem, scores))

@@ -14,7 +14,8 @@ import numpy as np
 from deap import base, tools
 
 from l2l.errors import ConfigError
-from l2l.optimizers.base import (MAX_POPULATION, Optimizer, Problem, State, new_python_random, new_rng_state,
+from l2l.optimizers._generations import Generational
+from l2l.optimizers.base import (MAX_POPULATION, Problem, State, new_python_random, new_rng_state,
                                  python_random, rng_from_state, rng_state)
 from l2l.registry import option
 
@@ -30,7 +31,7 @@ class _Individual(list):
 
 
 @dataclass(frozen=True)
-class GeneticAlgorithm(Optimizer):
+class GeneticAlgorithm(Generational):
     """Genetic algorithm: tournament selection, blend crossover, Gaussian mutation, elitism (DEAP)."""
 
     name: ClassVar[str] = "ga"
@@ -54,7 +55,7 @@ class GeneticAlgorithm(Optimizer):
         super().check(problem)
         self._check_weights(problem)
 
-    def init(self, problem: Problem, seed: int) -> State:
+    def _init_state(self, problem: Problem, seed: int) -> State:
         dim = problem.space.dimension
         return {
             "rng": new_rng_state(seed),
@@ -66,9 +67,9 @@ class GeneticAlgorithm(Optimizer):
             "elite_scores": np.empty(0),
         }
 
-    def ask(self, problem: Problem, state: State, n: int | None = None) -> tuple[np.ndarray, State]:
+    def _next_generation(self, problem: Problem, state: State) -> tuple[np.ndarray, State]:
         state = dict(state)
-        size = self.population_size if n is None else int(n)
+        size = self.population_size
         if len(state["population"]) == 0:
             rng = rng_from_state(state["rng"])
             units = rng.random((size, problem.space.dimension))
@@ -93,7 +94,7 @@ class GeneticAlgorithm(Optimizer):
             units = np.vstack([state["elites"][:n_elites], units])
         return problem.space.from_unit(units), state
 
-    def tell(self, problem, state, candidates, scores, outputs=None) -> State:
+    def _update(self, problem, state, candidates, scores, outputs=None) -> State:
         state = dict(state)
         scalar = self.scalar_scores(problem, scores)
         units = problem.space.to_unit(candidates)

@@ -6,9 +6,12 @@ coordinates, see :mod:`l2l.optimizers._common`). The gradient is the least
 squares fit of the score differences against the displacements. The point
 then moves by one of
 
-* ``classic``: ``x += learning_rate * g``;
+* ``classic``: ``x += learning_rate * g / G``, where ``G`` is the largest
+  gradient norm estimated so far: the step is in frame units whatever the
+  scale of the scores, never longer than ``learning_rate``, and shrinks as
+  the gradient flattens;
 * ``stochastic``: as classic, plus Gaussian noise of std
-  ``stochastic_deviation * stochastic_decay**generation`` added to the gradient;
+  ``stochastic_deviation * stochastic_decay**generation`` added to ``g / G``;
 * ``adam``: Adam with ``first_order_decay`` and ``second_order_decay``;
 * ``rmsprop``: the gradient divided by a running root mean square (``momentum_decay``).
 
@@ -23,7 +26,8 @@ from typing import ClassVar
 import numpy as np
 
 from l2l.optimizers._common import Frame, best_of, finite_scores
-from l2l.optimizers.base import (MAX_POPULATION, Optimizer, Problem, State, new_rng_state, rng_from_state,
+from l2l.optimizers._generations import Generational
+from l2l.optimizers.base import (MAX_POPULATION, Problem, State, new_rng_state, rng_from_state,
                                  rng_state)
 from l2l.registry import option
 
@@ -31,18 +35,20 @@ METHODS = ("classic", "stochastic", "adam", "rmsprop")
 
 
 @dataclass(frozen=True)
-class FiniteDifferenceGradient(Optimizer):
+class FiniteDifferenceGradient(Generational):
     """Gradient descent on finite-difference estimates: classic, stochastic, Adam or RMSProp."""
 
     name: ClassVar[str] = "gradient-descent"
     needs_bounds: ClassVar[bool] = False
 
     method: str = option("adam", help="'classic', 'stochastic', 'adam' or 'rmsprop'", choices=METHODS)
-    learning_rate: float = option(0.05, help="step size, in frame units (a fraction of each range)", gt=0)
+    learning_rate: float = option(0.05, help="step size, in frame units (a fraction of each range), whatever the "
+                                             "scale of the scores", gt=0)
     exploration_step: float = option(0.01, help="length scale of the probing displacements, in frame units", gt=0)
     n_random_directions: int | None = option(None, help="probing points per generation (default: the dimension)", ge=1, le=MAX_POPULATION)
     normalize_gradient: bool = option(False, help="use only the gradient's direction (classic, stochastic)")
-    stochastic_deviation: float = option(1.0, help="std of the noise added to the gradient (stochastic)", ge=0, le=1e9)
+    stochastic_deviation: float = option(1.0, help="std of the noise added to the gradient, relative to the largest "
+                                                   "gradient norm seen (stochastic)", ge=0, le=1e9)
     stochastic_decay: float = option(0.95, help="factor applied to that noise every generation (stochastic)", ge=0, lt=1)
     first_order_decay: float = option(0.9, help="decay of Adam's first moment", ge=0, lt=1)
     second_order_decay: float = option(0.999, help="decay of Adam's second moment", ge=0, lt=1)
@@ -52,7 +58,7 @@ class FiniteDifferenceGradient(Optimizer):
     def directions(self, problem: Problem) -> int:
         return self.n_random_directions or problem.space.dimension
 
-    def init(self, problem: Problem, seed: int) -> State:
+    def _init_state(self, problem: Problem, seed: int) -> State:
         frame = Frame(problem)
         rng = rng_from_state(new_rng_state(seed))
         dimension = problem.space.dimension
@@ -60,10 +66,10 @@ class FiniteDifferenceGradient(Optimizer):
         if self.start == "random":
             point = frame.clip(np.where(frame.bounded, rng.random(dimension), point + rng.normal(0, 0.25, dimension)))
         return {"rng": rng_state(rng), "generation": 0, "point": point,
-                "moment1": np.zeros(dimension), "moment2": np.zeros(dimension),
+                "moment1": np.zeros(dimension), "moment2": np.zeros(dimension), "gradient_scale": 0.0,
                 "best_score": None, "best": None}
 
-    def ask(self, problem: Problem, state: State, n: int | None = None) -> tuple[np.ndarray, State]:
+    def _next_generation(self, problem: Problem, state: State) -> tuple[np.ndarray, State]:
         frame = Frame(problem)
         rng = rng_from_state(state["rng"])
         dimension = problem.space.dimension
@@ -71,7 +77,7 @@ class FiniteDifferenceGradient(Optimizer):
         points = np.vstack([state["point"], state["point"] + displacements])
         return frame.from_frame(points), {**state, "rng": rng_state(rng)}
 
-    def tell(self, problem, state, candidates, scores, outputs=None) -> State:
+    def _update(self, problem, state, candidates, scores, outputs=None) -> State:
         frame = Frame(problem)
         scalar = finite_scores(self.scalar_scores(problem, scores))
         points = frame.to_frame(candidates)
@@ -81,7 +87,9 @@ class FiniteDifferenceGradient(Optimizer):
         generation = state["generation"] + 1
         rng = rng_from_state(state["rng"])
         moment1, moment2 = state["moment1"], state["moment2"]
+        scale = max(state["gradient_scale"], float(np.linalg.norm(gradient)))
         if self.method in ("classic", "stochastic"):
+            gradient = gradient / scale if scale > 0 else gradient
             if self.method == "stochastic":
                 deviation = self.stochastic_deviation * self.stochastic_decay ** generation
                 gradient = gradient + deviation * rng.standard_normal(len(gradient))
@@ -98,5 +106,6 @@ class FiniteDifferenceGradient(Optimizer):
             moment2 = self.momentum_decay * moment2 + (1 - self.momentum_decay) * gradient ** 2
             step = self.learning_rate * gradient / (np.sqrt(moment2) + 1e-8)
         best_score, best = best_of(state["best_score"], candidates, scalar, state["best"])
-        return {**state, "rng": rng_state(rng), "generation": generation, "point": frame.clip(points[0] + step),
-                "moment1": moment1, "moment2": moment2, "best_score": best_score, "best": best}
+        return {**state, "rng": rng_state(rng), "generation": generation, "point": frame.clip(state["point"] + step),
+                "moment1": moment1, "moment2": moment2, "gradient_scale": scale,
+                "best_score": best_score, "best": best}

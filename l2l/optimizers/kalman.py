@@ -24,7 +24,8 @@ import numpy as np
 
 from l2l.errors import ConfigError, EvaluationError
 from l2l.optimizers._common import Frame, best_of
-from l2l.optimizers.base import (MAX_POPULATION, Optimizer, Problem, State, new_rng_state, rng_from_state,
+from l2l.optimizers._generations import Generational
+from l2l.optimizers.base import (MAX_POPULATION, Problem, State, new_rng_state, rng_from_state,
                                  rng_state)
 from l2l.registry import option
 
@@ -48,7 +49,7 @@ def kalman_update(ensemble: np.ndarray, outputs: np.ndarray, targets: np.ndarray
 
 
 @dataclass(frozen=True)
-class EnsembleKalmanFilter(Optimizer):
+class EnsembleKalmanFilter(Generational):
     """Ensemble Kalman filter: moves an ensemble so that the model outputs approach a target."""
 
     name: ClassVar[str] = "enkf"
@@ -66,17 +67,17 @@ class EnsembleKalmanFilter(Optimizer):
         if self.target is not None and len(self.target) == 0:
             raise ConfigError("optimizer 'enkf': target must be a non-empty list of numbers, got []")
 
-    def init(self, problem: Problem, seed: int) -> State:
+    def _init_state(self, problem: Problem, seed: int) -> State:
         frame = Frame(problem)
         rng = rng_from_state(new_rng_state(seed))
         shape = (self.ensemble_size, problem.space.dimension)
         ensemble = frame.clip(frame.start(problem) + self.sigma * rng.standard_normal(shape))
         return {"rng": rng_state(rng), "generation": 0, "ensemble": ensemble, "best_score": None, "best": None}
 
-    def ask(self, problem: Problem, state: State, n: int | None = None) -> tuple[np.ndarray, State]:
+    def _next_generation(self, problem: Problem, state: State) -> tuple[np.ndarray, State]:
         return Frame(problem).from_frame(state["ensemble"]), dict(state)
 
-    def tell(self, problem, state, candidates, scores, outputs=None) -> State:
+    def _update(self, problem, state, candidates, scores, outputs=None) -> State:
         if outputs is None:
             raise EvaluationError("optimizer 'enkf' needs the simulator's outputs; the simulator returned none")
         outputs = np.asarray(outputs, dtype=float).reshape(len(candidates), -1)

@@ -20,7 +20,8 @@ from deap import base, tools
 
 from l2l.errors import ConfigError
 from l2l.optimizers._common import numpy_global_random
-from l2l.optimizers.base import (MAX_POPULATION, Optimizer, Problem, State, new_python_random, new_rng_state,
+from l2l.optimizers._generations import Generational
+from l2l.optimizers.base import (MAX_POPULATION, Problem, State, new_python_random, new_rng_state,
                                  python_random, rng_from_state, rng_state)
 from l2l.registry import option
 
@@ -48,7 +49,7 @@ class _Individual(list):
 
 
 @dataclass(frozen=True)
-class _NSGA(Optimizer):
+class _NSGA(Generational):
     multi_objective: ClassVar[bool] = True
 
     population_size: int = option(40, help="parents kept and offspring evaluated per generation", ge=4, le=MAX_POPULATION)
@@ -57,7 +58,7 @@ class _NSGA(Optimizer):
     mutation_eta: float = option(20.0, help="crowding degree of polynomial mutation (larger: smaller mutations)", gt=0)
     gene_mutation_probability: float | None = option(None, help="probability that each gene mutates (default 1/dimension)", ge=0, le=1)
 
-    def init(self, problem: Problem, seed: int) -> State:
+    def _init_state(self, problem: Problem, seed: int) -> State:
         return {
             "rng": new_rng_state(seed),
             "python_random": new_python_random(seed),
@@ -66,7 +67,7 @@ class _NSGA(Optimizer):
             "parent_scores": np.empty((0, problem.n_objectives)),
         }
 
-    def ask(self, problem: Problem, state: State, n: int | None = None) -> tuple[np.ndarray, State]:
+    def _next_generation(self, problem: Problem, state: State) -> tuple[np.ndarray, State]:
         state = dict(state)
         dimension = problem.space.dimension
         if len(state["parents"]) == 0:
@@ -95,7 +96,7 @@ class _NSGA(Optimizer):
     def _select(self, pool: list, k: int, problem: Problem) -> list:
         raise NotImplementedError
 
-    def tell(self, problem, state, candidates, scores, outputs=None) -> State:
+    def _update(self, problem, state, candidates, scores, outputs=None) -> State:
         state = dict(state)
         scores = np.asarray(scores, dtype=float).reshape(len(candidates), problem.n_objectives)
         # A failed evaluation must never look good; the loop already substitutes penalties.

@@ -3,8 +3,10 @@
 What every optimizer must do (the contract of :mod:`l2l.optimizers.base`):
 candidates of the space's dimension within its bounds; a state that survives
 encoding to the trajectory file and continues exactly; the same seed gives
-the same candidates; ``ask`` and ``tell`` never change the state they
-receive; ``check`` refuses what the optimizer cannot handle; every option has
+the same candidates; ``ask(n)`` gives ``n`` candidates and any subset of
+what was asked may be told, in any order (an optimizer that updates once per
+generation updates as if the generation had been told whole); ``ask`` and
+``tell`` never change the state they receive; ``check`` refuses what the optimizer cannot handle; every option has
 a help text and a default.
 """
 
@@ -127,6 +129,25 @@ class OptimizerContract(_Subject):
         optimizer.tell(problem, asked, candidates, scores, outputs if optimizer.needs_outputs else None)
         assert encode(asked) == asked_bytes
 
+    def test_ask_n_gives_n_candidates_and_any_subset_of_them_can_be_told(self, optimizer: Optimizer) -> None:
+        problem = problem_for(optimizer)
+        state = optimizer.init(problem, seed=6)
+        asked = []
+        for n in (3, 1, 5, 2):
+            candidates, state = optimizer.ask(problem, state, n=n)
+            if getattr(optimizer, "done", None) and len(candidates) < n and optimizer.done(problem, state):
+                return  # a finite optimizer (grid) may run out
+            assert candidates.shape == (n, problem.space.dimension), f"ask(n={n}) gave {candidates.shape}"
+            asked.append(candidates)
+        pool = np.vstack(asked)
+        order = np.random.default_rng(0).permutation(len(pool))
+        for part in np.array_split(order, 4):
+            scores, outputs = evaluate(problem, pool[part])
+            state = optimizer.tell(problem, state, pool[part], scores, outputs if optimizer.needs_outputs else None)
+        after, state = optimizer.ask(problem, state, n=4)
+        assert after.shape == (4, problem.space.dimension)
+        decode(encode(state))
+
     def test_check_refuses_the_problems_the_optimizer_cannot_handle(self, optimizer: Optimizer) -> None:
         unbounded = Space.from_json({"x": {"default": 0.0, "scale": 1.0, "shape": [2]}})
         bounded = Space.from_json({"x": {"low": 0.0, "high": 1.0, "shape": [2]}})
@@ -165,3 +186,21 @@ class AsynchronousOptimizerContract(_Subject):
         third, state = optimizer.ask(problem, state, n=2)
         assert third.shape == (2, problem.space.dimension)
         decode(encode(state))
+
+
+class GenerationalOptimizerContract(_Subject):
+    """The checks of optimizers that update once per generation (``generational``, see
+    :mod:`l2l.optimizers._generations`)."""
+
+    def test_a_generation_told_in_pieces_and_shuffled_updates_as_if_told_whole(self, optimizer: Optimizer) -> None:
+        assert getattr(optimizer, "generational", False), f"{type(optimizer).__name__} is not generational"
+        problem = problem_for(optimizer)
+        state = drive(optimizer, problem, optimizer.init(problem, seed=8), generations=1)
+        candidates, asked = optimizer.ask(problem, state)
+        scores, outputs = evaluate(problem, candidates)
+        whole = optimizer.tell(problem, asked, candidates, scores, outputs if optimizer.needs_outputs else None)
+        pieces = asked
+        for part in np.array_split(np.random.default_rng(1).permutation(len(candidates)), 3):
+            pieces = optimizer.tell(problem, pieces, candidates[part], scores[part],
+                                    outputs[part] if optimizer.needs_outputs else None)
+        np.testing.assert_array_equal(optimizer.ask(problem, whole)[0], optimizer.ask(problem, pieces)[0])

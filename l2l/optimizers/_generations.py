@@ -1,0 +1,141 @@
+"""Any number of candidates asked, any subset told, for optimizers that update once per generation.
+
+Population methods (CMA-ES, evolution strategies, cross-entropy, NSGA, the
+Metropolis chains, the Kalman ensemble, gradient probes) sample a whole
+generation from their state and update the state from the whole generation.
+:class:`Generational` lets them take part in runs that ask for as many
+candidates as there are free workers and tell results as they come:
+
+* ``ask(n)`` hands out the next ``n`` members of the generation sampled
+  last; when none is left it samples another generation *from the same
+  state* (no update happened in between), so asking never waits for results.
+  ``ask()`` without ``n`` hands out what is left of the last generation, or a
+  whole new one.
+* ``tell`` takes any subset of what was asked, in any order. A result is
+  matched to the asked row it belongs to (exactly, or after rounding both to
+  the values they decode to). The state is updated once every member of a
+  generation has been told, with the members in the order they were sampled,
+  so mirrored pairs, chains and ensemble members keep their places.
+  Generations complete in any order and each updates the state when it does.
+* Telling a candidate that was never asked (or already told) raises
+  ``ValueError``.
+
+Asked and told members wait in the state as arrays (``queued``, ``asked``,
+``told`` with their ``[generation, index]`` slots), so a run stopped between
+two tells resumes exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from l2l.optimizers.base import Optimizer, Problem, State
+
+LEDGER = ("queued", "queued_slot", "asked", "asked_slot", "told", "told_slot", "told_scores", "told_outputs",
+          "generations_sampled")
+
+
+@dataclass(frozen=True)
+class Generational(Optimizer):
+    """Base of the optimizers that sample and update whole generations (see the module documentation)."""
+
+    generational: ClassVar[bool] = True
+
+    # -- what a subclass provides ---------------------------------------------------
+    def _init_state(self, problem: Problem, seed: int) -> State:
+        raise NotImplementedError
+
+    def _next_generation(self, problem: Problem, state: State) -> tuple[np.ndarray, State]:
+        """A whole generation sampled from ``state`` (which ``generations_sampled`` counts)."""
+        raise NotImplementedError
+
+    def _update(self, problem: Problem, state: State, candidates: np.ndarray, scores: np.ndarray,
+                outputs: np.ndarray | None) -> State:
+        """The state after a whole generation was told, members in the order they were sampled."""
+        raise NotImplementedError
+
+    # -- the contract ---------------------------------------------------------------
+    def init(self, problem: Problem, seed: int) -> State:
+        dimension = problem.space.dimension
+        no_slots = np.empty((0, 2), dtype=np.int64)
+        return {**self._init_state(problem, seed),
+                "queued": np.empty((0, dimension)), "queued_slot": no_slots,
+                "asked": np.empty((0, dimension)), "asked_slot": no_slots,
+                "told": np.empty((0, dimension)), "told_slot": no_slots,
+                "told_scores": np.empty((0, problem.n_objectives)), "told_outputs": None,
+                "generations_sampled": 0}
+
+    def ask(self, problem: Problem, state: State, n: int | None = None) -> tuple[np.ndarray, State]:
+        state = dict(state)
+        queued, slots = state["queued"], state["queued_slot"]
+        want = None if n is None else max(int(n), 0)
+        while (len(queued) == 0) if want is None else (len(queued) < want):
+            candidates, state = self._next_generation(problem, state)
+            candidates = np.asarray(candidates, dtype=float).reshape(-1, problem.space.dimension)
+            if len(candidates) == 0:
+                break
+            number = state["generations_sampled"]
+            new_slots = np.stack([np.full(len(candidates), number), np.arange(len(candidates))], axis=1)
+            queued = np.vstack([queued, candidates])
+            slots = np.vstack([slots, new_slots]).astype(np.int64)
+            state["generations_sampled"] = number + 1
+        take = len(queued) if want is None else min(want, len(queued))
+        out = queued[:take].copy()
+        state.update(queued=queued[take:], queued_slot=slots[take:],
+                     asked=np.vstack([state["asked"], out]),
+                     asked_slot=np.vstack([state["asked_slot"], slots[:take]]).astype(np.int64))
+        return out, state
+
+    def tell(self, problem: Problem, state: State, candidates: np.ndarray, scores: np.ndarray,
+             outputs: np.ndarray | None = None) -> State:
+        dimension = problem.space.dimension
+        candidates = np.asarray(candidates, dtype=float).reshape(-1, dimension)
+        scores = np.asarray(scores, dtype=float).reshape(len(candidates), problem.n_objectives)
+        rows = _match(problem, state["asked"], candidates)
+        keep = np.ones(len(state["asked"]), dtype=bool)
+        keep[rows] = False
+        told_outputs = state["told_outputs"]
+        if outputs is not None:
+            outputs = np.asarray(outputs, dtype=float).reshape(len(candidates), -1)
+            told_outputs = outputs if told_outputs is None else np.vstack([told_outputs, outputs])
+        state = {**state, "asked": state["asked"][keep], "asked_slot": state["asked_slot"][keep],
+                 "told": np.vstack([state["told"], state["asked"][rows]]),
+                 "told_slot": np.vstack([state["told_slot"], state["asked_slot"][rows]]).astype(np.int64),
+                 "told_scores": np.vstack([state["told_scores"], scores]), "told_outputs": told_outputs}
+        return self._complete(problem, state)
+
+    def _complete(self, problem: Problem, state: State) -> State:
+        """Update the state with every generation whose members have all been told, oldest first."""
+        waiting = set(state["queued_slot"][:, 0].tolist()) | set(state["asked_slot"][:, 0].tolist())
+        for number in sorted(set(state["told_slot"][:, 0].tolist()) - waiting):
+            members = state["told_slot"][:, 0] == number
+            order = np.flatnonzero(members)[np.argsort(state["told_slot"][members, 1], kind="stable")]
+            outputs = None if state["told_outputs"] is None else state["told_outputs"][order]
+            rest = ~members
+            updated = self._update(problem, state, state["told"][order], state["told_scores"][order], outputs)
+            state = {**updated, "told": state["told"][rest], "told_slot": state["told_slot"][rest],
+                     "told_scores": state["told_scores"][rest],
+                     "told_outputs": None if state["told_outputs"] is None else state["told_outputs"][rest]}
+        return state
+
+
+def _match(problem: Problem, asked: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """Index into ``asked`` of each told candidate (each asked row used once); ValueError if one was not asked."""
+    free = np.ones(len(asked), dtype=bool)
+    rows = np.empty(len(candidates), dtype=np.int64)
+    canonical_asked = None
+    for i, row in enumerate(candidates):
+        hits = np.flatnonzero(free & np.all(asked == row, axis=1)) if len(asked) else np.empty(0, dtype=np.int64)
+        if not len(hits):
+            if canonical_asked is None:
+                canonical_asked = np.array([problem.space.canonical(a) for a in asked]).reshape(asked.shape)
+            wanted = problem.space.canonical(row)
+            hits = np.flatnonzero(free & np.all(np.isclose(canonical_asked, wanted, rtol=1e-9, atol=1e-12), axis=1))
+        if not len(hits):
+            raise ValueError(f"told candidate {i} ({row.tolist()}) was not asked, or was told already")
+        rows[i] = hits[0]
+        free[hits[0]] = False
+    return rows
