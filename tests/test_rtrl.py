@@ -11,6 +11,7 @@ from l2l.errors import ConfigError
 from l2l.simulators import SIMULATORS
 from l2l.simulators.rtrl import Cell, bptt, init_params, pruning_mask, rtrl
 from l2l.simulators.rtrl import macs as cost
+from l2l.simulators.rtrl.bptt import run_forward
 from l2l.simulators.rtrl.readout import init_readout
 from l2l.simulators.rtrl.rtrl import RTRL
 from l2l.simulators.rtrl.tasks import DelayedCopy, Spiral
@@ -79,23 +80,101 @@ def test_bptt_matches_finite_differences_for_the_smooth_gru():
     assert relative_error(gradient[probe], np.array(numeric)) < 1e-6
 
 
+def _surrogate_loss(cell, params, readout, inputs, targets, base, base_theta, penalty):
+    """The EGRU written out afresh, with each event replaced by its straight-through surrogate
+    ``o = o_base + psi_base * ((a - theta) - (a_base - theta_base))``: the same forward values at the base
+    parameters, and a smooth function whose exact derivative is what the pseudo-derivative rule claims."""
+    n, d = cell.n_units, cell.n_inputs
+    W = params[:3 * n * d].reshape(3, n, d)
+    V = params[3 * n * d:3 * n * (d + n)].reshape(3, n, n)
+    b = params[3 * n * (d + n):3 * n * (d + n) + 3 * n].reshape(3, n)
+    theta = params[cell.threshold_slice()]
+    w_out, b_out = readout[:-3].reshape(3, n), readout[-3:]
+    c, y, loss = np.zeros(n), np.zeros(n), 0.0
+    for x, target, step in zip(inputs, targets, base):
+        u = 1 / (1 + np.exp(-(W[0] @ x + V[0] @ y + b[0])))
+        r = 1 / (1 + np.exp(-(W[1] @ x + V[1] @ y + b[1])))
+        z = np.tanh(W[2] @ x + r * (V[2] @ y) + b[2])
+        a = u * z + (1 - u) * c
+        o = step.o + step.psi * ((a - theta) - (step.a - base_theta))
+        y, c = o * a, a - o * theta
+        loss += penalty * o.sum()
+        if target >= 0:
+            scores = w_out @ y + b_out
+            loss += np.log(np.exp(scores - scores.max()).sum()) + scores.max() - scores[target]
+    return loss
+
+
+@pytest.mark.parametrize("penalty", [0.0, 0.3])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_egru_pseudo_gradients_match_finite_differences_of_the_straight_through_surrogate(seed, penalty):
+    # every parameter, thresholds included, of a small EGRU with units crossing and nearing threshold
+    cell, mask, params, readout, sequence, targets = random_problem(True, (0.15, 0.1), 0.6, 1.0, seed,
+                                                                    units=5, inputs=3, length=14)
+    base = run_forward(cell, params, sequence)
+    events = np.array([step.o for step in base])
+    near = np.array([step.psi for step in base]) > 0
+    assert 0.1 < events.mean() < 0.9 and 0.1 < near.mean() < 0.9      # both regimes are exercised
+    reference = bptt(cell, params, readout, sequence, targets, activity_penalty=penalty)
+    online = rtrl(cell, params, readout, sequence, targets, sparse=True, activity_penalty=penalty)
+    base_theta = params[cell.threshold_slice()].copy()
+    loss = _surrogate_loss(cell, params, readout, sequence, targets, base, base_theta, penalty)
+    assert loss == pytest.approx(reference.loss, rel=1e-12)
+    step, numeric = 1e-6, np.zeros(cell.n_params)
+    for index in range(cell.n_params):
+        shifted = params.copy()
+        shifted[index] += step
+        up = _surrogate_loss(cell, shifted, readout, sequence, targets, base, base_theta, penalty)
+        shifted[index] -= 2 * step
+        down = _surrogate_loss(cell, shifted, readout, sequence, targets, base, base_theta, penalty)
+        numeric[index] = (up - down) / (2 * step)
+    thresholds = cell.threshold_slice()
+    assert np.abs(numeric[thresholds]).min() > 0          # every threshold matters here
+    assert relative_error(reference.grad, numeric) < 1e-6
+    assert relative_error(reference.grad[thresholds], numeric[thresholds]) < 1e-6
+    assert relative_error(online.grad, numeric) < 1e-6
+
+
 @pytest.mark.parametrize("sparse", [True, False])
+@pytest.mark.parametrize("penalty", [0.0, 0.2])
 @pytest.mark.parametrize("level", ["gru-pruned", "egru-all-active", "egru-medium", "egru-very-sparse"])
-def test_counted_macs_equal_the_cost_model(level, sparse):
+def test_macs_counted_by_the_kernels_equal_the_cost_model_of_the_active_units(level, penalty, sparse):
+    # the kernels count what they multiply; the model gets the active units from an independent forward
+    # pass (BPTT's), so a rule that propagates rows or columns it should skip counts too much and fails
     events, threshold, epsilon, density, _, _ = SPARSITY_LEVELS[level]
     cell, mask, params, readout, sequence, targets = random_problem(
         events, threshold, epsilon, density, 3)
-    learner = RTRL(cell, params, readout, mask, sparse=sparse, record=True)
+    learner = RTRL(cell, params, readout, mask, sparse=sparse, activity_penalty=penalty)
     for x, target in zip(sequence, targets):
         learner.step(x, int(target))
+    reference = bptt(cell, params, readout, sequence, targets, activity_penalty=penalty)
     columns, immediate = cost.kept_columns(cell.n_units, cell.n_inputs, density if sparse else 1.0,
                                            events)
     assert (columns, immediate) == (learner.n_columns, learner.n_immediate)
-    expected = cost.rtrl_sequence_macs(cell.n_units, columns, immediate, learner.active_counts,
-                                       targets, sparse)
+    assert learner.rescaled_rows == 0
+    expected = cost.rtrl_sequence_macs(cell.n_units, columns, immediate, reference.active,
+                                       targets, sparse, penalized=bool(penalty) and events)
     assert learner.macs == expected
-    reference = bptt(cell, params, readout, sequence, targets)
+    assert relative_error(learner.result().grad, reference.grad * (mask if sparse else 1)) < 1e-10
     assert reference.macs == len(sequence) * cost.bptt_step_macs(cell.n_units, cell.n_inputs)
+
+
+def test_sparse_rtrl_stays_exact_when_decaying_rows_are_folded_back_and_counts_the_folding():
+    # an update gate stuck open (b_u = 12) decays every row by ~6e-6 per step: the row scales leave the
+    # safe range after ~20 steps and are folded back into the stored matrix
+    cell, mask, params, readout, _, _ = random_problem(True, (0.3, 0.05), 0.3, 0.5, 6)
+    cell.views(params).b[0] = 12.0
+    rng = np.random.default_rng(0)
+    sequence, targets = rng.normal(size=(90, cell.n_inputs)), rng.integers(-1, 3, 90)
+    learner = RTRL(cell, params, readout, mask, sparse=True)
+    for x, target in zip(sequence, targets):
+        learner.step(x, int(target))
+    reference = bptt(cell, params, readout, sequence, targets)
+    assert learner.rescaled_rows >= cell.n_units
+    assert relative_error(learner.result().grad, reference.grad * mask) < 1e-10
+    columns, immediate = learner.n_columns, learner.n_immediate
+    assert learner.macs == cost.rtrl_sequence_macs(cell.n_units, columns, immediate, reference.active,
+                                                   targets, True, rescaled_rows=learner.rescaled_rows)
 
 
 def test_silent_units_and_pruned_weights_cut_the_measured_macs():

@@ -45,12 +45,14 @@ def run_forward(cell: Cell, params: np.ndarray, inputs: np.ndarray) -> list[Step
 
 
 def bptt(cell: Cell, params: np.ndarray, readout: np.ndarray, inputs: np.ndarray,
-         targets: np.ndarray) -> Gradients:
+         targets: np.ndarray, activity_penalty: float = 0.0) -> Gradients:
     """Loss and exact (pseudo-)gradient of one sequence.
 
     ``inputs`` is (T, d); ``targets`` (T,) holds a class index at steps with a
     loss and -1 elsewhere. Pruned weights are zero in ``params``; their
-    gradient is reported too (it is generally non-zero).
+    gradient is reported too (it is generally non-zero). ``activity_penalty``
+    c adds ``c * (number of events)`` to the loss (EGRU only), its gradient
+    through the pseudo-derivative.
     """
     weights = cell.views(params)
     n, d = cell.n_units, cell.n_inputs
@@ -65,6 +67,9 @@ def bptt(cell: Cell, params: np.ndarray, readout: np.ndarray, inputs: np.ndarray
             grad_readout += step_grad
             hits += int(np.argmax(ro.logits(readout, step.y))) == int(target)
             scored += 1
+    penalty = float(activity_penalty) if cell.events else 0.0
+    if penalty:
+        loss += penalty * float(sum(step.o.sum() for step in steps))
     grad = np.zeros(cell.n_params)
     g = cell.views(grad)
     grad_theta = grad[cell.threshold_slice()]
@@ -74,9 +79,9 @@ def bptt(cell: Cell, params: np.ndarray, readout: np.ndarray, inputs: np.ndarray
         step = steps[t]
         dy = dy_loss[t] + dy_next
         alpha, beta, c_theta, y_theta = event_derivatives(cell, weights, step)
-        da = beta * dy + alpha * dc_next
+        da = beta * dy + alpha * dc_next + penalty * step.psi
         if cell.events:
-            grad_theta += y_theta * dy + c_theta * dc_next
+            grad_theta += y_theta * dy + c_theta * dc_next - penalty * step.psi
         deltas = gate_derivatives(step) * da          # dq_u, dq_r, dq_z, ds
         g.W += deltas[:3, :, None] * step.x[None, None, :]
         g.V[:2] += deltas[:2, :, None] * step.y_prev[None, None, :]

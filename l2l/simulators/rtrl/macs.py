@@ -8,9 +8,15 @@ for sparse RTRL; ``k_{-1} = 0`` for sparse, ``n`` for dense).
 
 RTRL, one step::
 
-    n P'  +  3 n k_{t-1}  +  n k_{t-1} P'  +  I  +  k_t P'  +  [target at t] k_t P'
+    n P'  +  3 n k_{t-1}  +  n k_{t-1} P'  +  I  +  k_t P'  +  [gradient at t] k_t P'
     decay    Jacobian       propagation      Mbar  output        gradient
-                                                   influence
+    (dense)                                        influence
+
+Sparse RTRL decays by scaling n numbers instead of the n P' entries (the
+influence matrix is stored as diag(scale) S); a row whose scale leaves the
+safe range is folded into S, P' MACs for each such row (``rescaled_rows``, rare).
+A step has a gradient term when it has a target, or at every step of an EGRU
+trained with an activity penalty.
 
 BPTT, one step: ``3 n (d + n)`` weight-gradient products ``+ 3 n^2`` backward
 recurrent product. O(n) element-wise products and the readout are left out
@@ -25,18 +31,23 @@ BYTES = 8  # float64
 
 
 def rtrl_step_macs(n: int, columns: int, immediate: int, active_previous: int, active: int,
-                   has_target: bool) -> int:
-    return (n * columns + 3 * n * active_previous + n * active_previous * columns + immediate
-            + active * columns + (active * columns if has_target else 0))
+                   has_gradient: bool, sparse: bool = False) -> int:
+    return ((0 if sparse else n * columns) + 3 * n * active_previous + n * active_previous * columns
+            + immediate + active * columns + (active * columns if has_gradient else 0))
 
 
 def rtrl_sequence_macs(n: int, columns: int, immediate: int, active_counts: Sequence[int],
-                       targets: Sequence[int], sparse: bool) -> int:
-    """Model MACs of a whole sequence given the measured active counts per step."""
+                       targets: Sequence[int], sparse: bool, penalized: bool = False,
+                       rescaled_rows: int = 0) -> int:
+    """Model MACs of a whole sequence given the active counts per step.
+
+    ``penalized``: an EGRU with an activity penalty (a gradient term at every step);
+    ``rescaled_rows``: sparse rows folded back into the stored matrix (see above).
+    """
     rows = list(active_counts) if sparse else [n] * len(active_counts)
     previous = [0 if sparse else n] + rows[:-1]
-    return sum(rtrl_step_macs(n, columns, immediate, kp, k, t >= 0)
-               for kp, k, t in zip(previous, rows, targets))
+    return sum(rtrl_step_macs(n, columns, immediate, kp, k, penalized or t >= 0, sparse)
+               for kp, k, t in zip(previous, rows, targets)) + rescaled_rows * columns
 
 
 def bptt_step_macs(n: int, d: int) -> int:

@@ -11,12 +11,24 @@ event or a non-zero pseudo-derivative); the sparse rule multiplies only those
 rows, and keeps only the columns of unpruned parameters (a pruned column stays
 zero forever: its immediate influence is zero and ``J`` mixes rows, not
 columns). Neither shortcut drops a non-zero term, so the sparse gradient equals
-the dense one and BPTT's up to rounding. The dense rule runs the same
-equations over every row and column.
+the dense one and BPTT's up to rounding.
 
-Memory: ``M`` (n x P'), ``Y`` (k x P') and the gradient (P') -- independent of
-the sequence length. MACs are counted as the code runs; ``l2l.simulators.rtrl.macs``
-holds the analytic model they must match.
+The sparse rule never passes over all rows of ``M`` for the decay: it stores
+``M = diag(scale) S`` and decays by multiplying the n scales; additions to a
+row are divided by its scale, and a row whose scale leaves [1e-100, 1e100] is
+folded back into ``S`` (counted). The only per-step work on all rows is then
+the propagation ``Jy Y_{t-1}``, whose cost ``n k_{t-1} P'`` falls with the
+number of active units. The dense rule runs the textbook equations over every
+row and column.
+
+Activity regularization (``activity_penalty`` c): the loss gains ``c * sum_i o_i``
+at every step; its gradient flows through the pseudo-derivative
+(``d o_i = psi_i d(a_i - theta_i)``), so only active rows contribute.
+
+Memory: ``S`` (n x P'), one n x P' product buffer, ``Y`` (k x P') and the
+gradient (P') -- independent of the sequence length. MACs are counted by the
+kernels (:mod:`.kernels`) from the operands they multiply; :mod:`.macs` holds
+the analytic model they are tested against.
 """
 
 from __future__ import annotations
@@ -27,6 +39,10 @@ from l2l.simulators.rtrl import readout as ro
 from l2l.simulators.rtrl.bptt import Gradients
 from l2l.simulators.rtrl.cells import (Cell, event_derivatives, forward,
                                        gate_derivatives, initial_state)
+from l2l.simulators.rtrl.kernels import Counter
+
+#: A sparse row whose scale leaves [SMALLEST_SCALE, 1 / SMALLEST_SCALE] is folded into the stored matrix.
+SMALLEST_SCALE = 1e-100
 
 
 class RTRL:
@@ -37,14 +53,15 @@ class RTRL:
     Call :meth:`reset`, then :meth:`step` once per time step, then
     :meth:`result`. ``record=True`` keeps the active count of every step (a
     list that grows with the sequence; off by default so that memory does not).
+    ``activity_penalty`` (>= 0) adds that much loss per event (see the module docstring).
     """
 
     def __init__(self, cell: Cell, params: np.ndarray, readout: np.ndarray,
-                 mask: np.ndarray | None = None, sparse: bool = True, record: bool = False):
+                 mask: np.ndarray | None = None, sparse: bool = True, record: bool = False,
+                 activity_penalty: float = 0.0):
         self.cell, self.params, self.readout, self.sparse = cell, params, readout, sparse
-        self.record = record
+        self.record, self.activity_penalty = record, float(activity_penalty)
         self.weights = cell.views(params)
-        n = cell.n_units
         if sparse and mask is not None:
             self.columns = np.flatnonzero(mask)
         else:
@@ -53,7 +70,7 @@ class RTRL:
         local = kind >= 0
         self._immediate_position = np.flatnonzero(local)
         self._immediate_owner = owner[local]
-        self._immediate_derivative = kind[local] * n + owner[local]
+        self._immediate_derivative = kind[local] * cell.n_units + owner[local]
         self._immediate_source = source[local]
         threshold = np.flatnonzero(kind < 0)
         self._threshold_position = threshold[np.argsort(owner[threshold])]
@@ -67,60 +84,94 @@ class RTRL:
     def n_immediate(self) -> int:
         return self._immediate_position.size
 
+    @property
+    def macs(self) -> int:
+        """Learning-rule multiply-accumulates performed so far (counted by the kernels)."""
+        return self.counter.macs
+
     def reset(self) -> None:
         """Start a new sequence: zero state, influence, gradient and counters."""
         n, p = self.cell.n_units, self.n_columns
         self.c, self.y = initial_state(self.cell)
-        self.influence = np.zeros((n, p))
+        self.influence = np.zeros((n, p))        # S: the influence matrix is diag(scale) S
+        self.scale = np.ones(n)
+        self._buffer = np.empty((n, p))
         self.active = np.empty(0, dtype=int) if self.sparse else np.arange(n)
         self.output_influence = np.zeros((self.active.size, p))
         self.alpha = np.ones(n)
         self.c_theta = np.zeros(n)
         self.grad = np.zeros(p)
         self.grad_readout = np.zeros_like(self.readout)
-        self.loss, self.macs, self.forward_macs = 0.0, 0, 0
-        self.steps = self.active_total = self.hits = self.scored = 0
+        self.counter = Counter()
+        self.loss, self.forward_macs = 0.0, 0
+        self.steps = self.active_total = self.hits = self.scored = self.rescaled_rows = 0
         self.active_counts: list[int] = []
+
+    def influence_matrix(self) -> np.ndarray:
+        """``M_t = da_t/dw`` over the propagated columns (a copy)."""
+        return self.scale[:, None] * self.influence
+
+    def _decay(self, factors: np.ndarray) -> None:
+        if not self.sparse:
+            self.counter.scale_rows(self.influence, factors)
+            return
+        self.scale *= factors
+        size = np.abs(self.scale)
+        rows = np.flatnonzero((size < SMALLEST_SCALE) | (size > 1.0 / SMALLEST_SCALE))
+        if rows.size:
+            self.counter.scale_rows(self.influence, self.scale[rows], rows)
+            self.scale[rows] = 1.0
+            self.rescaled_rows += int(rows.size)
 
     def step(self, x: np.ndarray, target: int = -1) -> None:
         """Advance one time step; accumulate the loss gradient if ``target >= 0``."""
-        cell, weights = self.cell, self.weights
-        n, p = cell.n_units, self.n_columns
+        cell, weights, counter = self.cell, self.weights, self.counter
+        n = cell.n_units
         step = forward(cell, weights, x, self.c, self.y)
         self.forward_macs += step.macs
-        derivatives = gate_derivatives(step)
         keep = 1.0 - step.u
-        influence = self.influence           # updated in place: one n x P' temporary per step
-        influence *= (keep * self.alpha)[:, None]
-        self.macs += n * p
+        self._decay(keep * self.alpha)
+        inverse = 1.0 / self.scale
+        influence = self.influence
         if cell.events:
-            influence[np.arange(n), self._threshold_position] += keep * self.c_theta
+            influence[np.arange(n), self._threshold_position] += keep * self.c_theta * inverse
+        derivatives = gate_derivatives(step) * inverse          # rows of S, not of M
         previous = self.active
         if previous.size:
-            jacobian = (derivatives[0][:, None] * weights.V[0][:, previous]
-                        + derivatives[1][:, None] * weights.V[1][:, previous]
-                        + derivatives[3][:, None] * weights.V[2][:, previous])
-            influence += jacobian @ self.output_influence
-            self.macs += 3 * n * previous.size + n * previous.size * p
+            jacobian = counter.columns_combination(
+                (derivatives[0], derivatives[1], derivatives[3]), tuple(weights.V), previous)
+            counter.add_product(influence, jacobian, self.output_influence, self._buffer)
         presynaptic = np.concatenate([x, step.y_prev, [1.0]])
-        influence[self._immediate_owner, self._immediate_position] += (
-            derivatives.ravel()[self._immediate_derivative] * presynaptic[self._immediate_source])
-        self.macs += self.n_immediate
+        counter.scatter_products(influence, self._immediate_owner, self._immediate_position,
+                                 derivatives.ravel()[self._immediate_derivative],
+                                 presynaptic[self._immediate_source])
 
         alpha, beta, c_theta, y_theta = event_derivatives(cell, weights, step)
         active = step.active if self.sparse else np.arange(n)
-        output_influence = beta[active, None] * influence[active]
-        self.macs += active.size * p
+        rows = influence[active]
+        row_scale = self.scale[active]
+        output_influence = counter.scaled(rows, beta[active] * row_scale)
+        threshold_columns = self._threshold_position[active] if cell.events else active[:0]
         if cell.events:
-            output_influence[np.arange(active.size), self._threshold_position[active]] += y_theta[active]
+            output_influence[np.arange(active.size), threshold_columns] += y_theta[active]
+        weight = np.zeros(active.size)
+        threshold_weight = np.zeros(active.size)
         if target >= 0:
             loss, dy, grad_readout = ro.loss_and_gradients(self.readout, step.y, int(target))
             self.loss += loss
             self.grad_readout += grad_readout
-            self.grad += dy[active] @ output_influence
-            self.macs += active.size * p
+            weight += dy[active] * beta[active]
+            threshold_weight += dy[active] * y_theta[active]
             self.hits += int(np.argmax(ro.logits(self.readout, step.y))) == int(target)
             self.scored += 1
+        if self.activity_penalty and cell.events:
+            self.loss += self.activity_penalty * float(step.o.sum())
+            weight += self.activity_penalty * step.psi[active]
+            threshold_weight -= self.activity_penalty * step.psi[active]
+        if target >= 0 or (self.activity_penalty and cell.events):
+            self.grad += counter.vector_matrix(weight * row_scale, rows)
+            if cell.events:
+                np.add.at(self.grad, threshold_columns, threshold_weight)
         self.output_influence, self.active = output_influence, active
         self.alpha, self.c_theta = alpha, c_theta
         self.c, self.y = step.c, step.y
@@ -130,8 +181,9 @@ class RTRL:
             self.active_counts.append(int(step.active.size))
 
     def state_nbytes(self) -> int:
-        """Bytes of the learning state (influence, output influence, gradient)."""
-        return self.influence.nbytes + self.output_influence.nbytes + self.grad.nbytes
+        """Bytes of the learning state (influence, its product buffer, output influence, gradient)."""
+        return (self.influence.nbytes + self._buffer.nbytes + self.output_influence.nbytes
+                + self.grad.nbytes)
 
     def result(self) -> Gradients:
         grad = np.zeros(self.cell.n_params)
@@ -143,9 +195,10 @@ class RTRL:
 
 def rtrl(cell: Cell, params: np.ndarray, readout: np.ndarray, inputs: np.ndarray,
          targets: np.ndarray, mask: np.ndarray | None = None, sparse: bool = True,
-         record: bool = False) -> Gradients:
+         record: bool = False, activity_penalty: float = 0.0) -> Gradients:
     """Loss and gradient of one sequence by RTRL (see :class:`RTRL`)."""
-    learner = RTRL(cell, params, readout, mask=mask, sparse=sparse, record=record)
+    learner = RTRL(cell, params, readout, mask=mask, sparse=sparse, record=record,
+                   activity_penalty=activity_penalty)
     for x, target in zip(inputs, targets):
         learner.step(x, int(target))
     return learner.result()
