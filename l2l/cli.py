@@ -20,7 +20,7 @@ from l2l import __version__
 from l2l.errors import L2LError
 
 #: Modules that add subcommands: each has ``register(subparsers)``.
-PLUGIN_COMMANDS = ("l2l.commands.analysis", "l2l.commands.slurm")
+PLUGIN_COMMANDS = ("l2l.commands.analysis", "l2l.commands.slurm", "l2l.commands.reevaluate")
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -352,7 +352,19 @@ def show_text(trajectory: Trajectory, top: int = 10, events: int = 5) -> str:
     for _, event in (log.tail(events).iterrows() if events > 0 else ()):
         lines.append(f"event      {event['time']:%Y-%m-%d %H:%M:%S} {event['kind']} {event['detail']}")
     lines.append(best_table(trajectory, trajectory.evaluations(errors=False), top))
+    reevaluated = reevaluated_text(trajectory, top)
+    if reevaluated:
+        lines.append(reevaluated)
     return "\n".join(lines)
+
+
+def reevaluated_text(trajectory: Trajectory, top: int = 10) -> str:
+    """The candidates re-evaluated on fresh seeds (``l2l reevaluate``), ranked by their mean; "" if none."""
+    if not trajectory.has_reevaluations:
+        return ""
+    from l2l.reevaluate import ranking, ranking_text
+
+    return ranking_text(ranking(trajectory), limit=top)
 
 
 def finished_text(path: str | os.PathLike, seconds: float) -> str:
@@ -362,6 +374,9 @@ def finished_text(path: str | os.PathLike, seconds: float) -> str:
     with Trajectory(path) as trajectory:
         summary = summarize(trajectory)
         table = best_table(trajectory, trajectory.evaluations(errors=False), 5)
+        reevaluated = reevaluated_text(trajectory, 5)
+    if reevaluated:
+        table += "\n" + reevaluated
     if summary.compute is not None:  # a multi-fidelity run
         spent, _, unit = summary.compute
         done = (f"done in {seconds:.1f} s: {progress_line(summary).rsplit(', status', 1)[0]}, "
@@ -376,4 +391,4 @@ def finished_text(path: str | os.PathLike, seconds: float) -> str:
 
 
 __all__ = ["Best", "RunSummary", "STATUSES", "best_table", "describe_parameter", "finished_text",
-           "run_status", "show_text", "summarize", "summary_of", "writer_alive"]
+           "reevaluated_text", "run_status", "show_text", "summarize", "summary_of", "writer_alive"]

@@ -193,8 +193,21 @@ def _failures(run: RunData) -> str:
     return f"<p>Most frequent error messages (the last line of each error text):</p>{table}{details}"
 
 
-def render(run: RunData, summary: RunSummary, dpi: int = 80) -> str:
-    """The report of ``run`` as one HTML document; ``summary`` is the run's :class:`~l2l.summary.RunSummary`."""
+def _reevaluated(table: pd.DataFrame | None) -> str:
+    if table is None or table.empty:
+        return ("<p>No candidate was re-evaluated. <code>l2l reevaluate FILE</code> (or the run option "
+                "<code>[run] reevaluate = {top = k, seeds = n}</code>) evaluates the best candidates again on fresh "
+                "seeds that no selection used; on a noisy objective the best recorded value is biased.</p>")
+    goal = table.attrs.get("objective", {})
+    return (f"<p>{len(table)} candidates evaluated again on up to {int(table['seeds'].max())} fresh seeds each, "
+            f"ranked by their mean {escape(str(goal.get('name', '')))} ({escape(str(goal.get('direction', '')))}); "
+            f"ci95: half width of the 95 % confidence interval of the mean; selected: the value selection saw; "
+            f"selection rank: the order selection saw.</p>{html_table(table)}")
+
+
+def render(run: RunData, summary: RunSummary, dpi: int = 80, reevaluated: pd.DataFrame | None = None) -> str:
+    """The report of ``run`` as one HTML document; ``summary`` is the run's :class:`~l2l.summary.RunSummary`,
+    ``reevaluated`` its ranking on fresh seeds (:func:`l2l.reevaluate.ranking`), if any."""
     css_class, status = BADGES.get(summary.status, "ended"), summary.status
     title, best = best_individuals(run)
     kinds = [k for k in figures.KINDS if (k != "pareto" or len(run.objectives) >= 2)
@@ -208,7 +221,8 @@ def render(run: RunData, summary: RunSummary, dpi: int = 80) -> str:
                         f'height="{height}" src="data:image/png;base64,{data}"><figcaption>'
                         f'{escape(FIGURE_CAPTIONS[kind])}</figcaption></figure>')
     nav = " ".join(f'<a href="#{a}">{escape(t)}</a>' for a, t in
-                   (("summary", "summary"), ("best", "best individuals"), ("figures", "figures"),
+                   (("summary", "summary"), ("best", "best individuals"), ("reevaluated", "re-evaluated"),
+                    ("figures", "figures"),
                     ("failures", "failures"), ("provenance", "provenance")))
     generated = time.strftime("%Y-%m-%d %H:%M:%S")
     return f"""<!DOCTYPE html>
@@ -221,6 +235,7 @@ def render(run: RunData, summary: RunSummary, dpi: int = 80) -> str:
 <nav>{nav}</nav>
 <h2 id="summary">Summary</h2>{_pairs(_summary(run, summary))}
 <h2 id="best">Best individuals</h2><p>{escape(title)}</p>{html_table(best)}
+<h2 id="reevaluated">Re-evaluated on fresh seeds</h2>{_reevaluated(reevaluated)}
 <h2 id="figures">Figures</h2>{''.join(sections)}
 <h2 id="failures">Failures</h2>{_failures(run)}
 <h2 id="provenance">Provenance</h2>{_provenance(run)}
@@ -247,5 +262,9 @@ def report(path: str | os.PathLike, out: str | os.PathLike | None = None, dpi: i
     with Trajectory(path) as trajectory:
         run = RunData.from_trajectory(trajectory, errors=True)
         summary = summarize(trajectory)
-    document = render(run, summary, dpi=dpi)
+        reevaluated = None
+        if trajectory.has_reevaluations:
+            from l2l.reevaluate import ranking
+            reevaluated = ranking(trajectory)
+    document = render(run, summary, dpi=dpi, reevaluated=reevaluated)
     return write_atomically(target, lambda tmp: tmp.write_text(document, encoding="utf-8"))

@@ -25,9 +25,9 @@ import numpy as np
 import pandas as pd
 
 from l2l.errors import TrajectoryError
-from l2l.results_schema import codec, structure
+from l2l.results_schema import codec, reevaluations, structure
 from l2l.results_schema import values as checks
-from l2l.results_schema.layout import (CHECKPOINT_BLOB, CURVE_PREFIX, RESERVED_COLUMNS,
+from l2l.results_schema.layout import (CHECKPOINT_BLOB, CURVE_PREFIX, REEVALUATION_COLUMNS, RESERVED_COLUMNS,
                                        STATUS_NAMES, SUMMARY_STATISTICS)
 from l2l.results_schema.opening import open_hdf5
 from l2l.space import Categorical
@@ -380,6 +380,31 @@ class Trajectory:
         outputs = self.outputs() if len(rows) else []
         return {int(columns["individual"][row]): outputs[row] for row in rows}
 
+    @property
+    def has_reevaluations(self) -> bool:
+        """True if the file holds re-evaluations of its best candidates on fresh seeds (``l2l reevaluate``)."""
+        return reevaluations.present(self._layout)
+
+    def reevaluations(self, errors: bool = True) -> pd.DataFrame:
+        """The committed rows of ``/reevaluations``: one per (candidate, fresh seed), sorted by
+        (generation, individual, repeat); empty (with the columns) if the file has none.
+
+        ``generation`` and ``individual`` name the candidate's row in the evaluations; see
+        :func:`l2l.results_schema.reevaluations.frame` for the columns and :func:`l2l.reevaluate.ranking`
+        for the candidates ranked by their mean.
+        """
+        with self._reading("the re-evaluations"):
+            rows, problems = reevaluations.structure_problems(self._layout)
+            self._check(problems)
+            if not reevaluations.present(self._layout):
+                empty = {name: np.zeros(0, dtype=dtype) for name, dtype in REEVALUATION_COLUMNS.items()}
+                empty.update({f"objectives/{o.name}": np.zeros(0) for o in self.objectives})
+                return reevaluations.frame(self._layout, empty, errors=False).assign(
+                    **({"error": pd.Series([], dtype=object)} if errors else {}))
+            columns = reevaluations.read_columns(self._layout, rows, lambda name, n: self._read(name, n))
+            self._check(reevaluations.value_problems(columns, self._layout))
+            return reevaluations.frame(self._layout, columns, errors)
+
     def events(self) -> pd.DataFrame:
         """The run's event log: time, kind (started, resumed, finished...), detail (usually JSON text)."""
         with self._reading("the event log"):
@@ -396,13 +421,17 @@ class Trajectory:
         return bool(len(events)) and events["kind"].iloc[-1] == "finished"
 
 
-def load(path: str | os.PathLike, segments: bool = False) -> pd.DataFrame:
+def load(path: str | os.PathLike, segments: bool = False, reevaluations: bool = False) -> pd.DataFrame:
     """The evaluations of a trajectory as a DataFrame, one row per evaluation.
 
     For a multi-fidelity run, one row per candidate at its highest budget;
     ``segments=True``: one row per segment of training.
+    ``reevaluations=True``: instead, the re-evaluations of the best candidates on fresh seeds
+    (``l2l reevaluate``), one row per candidate and seed (see :meth:`Trajectory.reevaluations`).
     """
     with Trajectory(path) as trajectory:
+        if reevaluations:
+            return trajectory.reevaluations()
         return trajectory.evaluations(segments=segments)
 
 

@@ -16,10 +16,10 @@ import h5py
 import numpy as np
 
 from l2l.errors import TrajectoryError
-from l2l.results_schema import codec, structure
+from l2l.results_schema import codec, reevaluations, structure
 from l2l.results_schema import values as checks
-from l2l.results_schema.layout import (CHECKPOINT_BLOB, EVALUATION_COLUMNS, GENERATION_COLUMNS, SEGMENT_COLUMNS,
-                                       STATUS_CODES)
+from l2l.results_schema.layout import (CHECKPOINT_BLOB, EVALUATION_COLUMNS, GENERATION_COLUMNS,
+                                       REEVALUATION_ERRORS, SEGMENT_COLUMNS, STATUS_CODES)
 from l2l.results_schema.reader import open_file
 
 #: Rows decoded at a time when the blobs of every evaluation are checked.
@@ -69,6 +69,7 @@ def _check_values(f: h5py.File, layout: structure.Layout, problems: list[str]) -
     if problems:
         return
     _check_blobs(ds, columns, problems)
+    _check_reevaluations(layout, columns["seed"], problems)
     _check_generations(layout, problems)
     _check_events(ds, problems)
     _check_attributes(f, layout, problems)
@@ -170,3 +171,18 @@ def _check_events(ds: dict[str, h5py.Dataset], problems: list[str]) -> None:
     lengths = {ds[f"run/{name}"].shape[0] for name in ("event_time", "event_kind", "event_detail")}
     if max(lengths) - min(lengths) > 1:  # a writer killed between two appends leaves one extra
         problems.append("/run/event_time, event_kind and event_detail differ in length by more than one")
+
+
+def _check_reevaluations(layout: structure.Layout, evaluation_seeds: np.ndarray, problems: list[str]) -> None:
+    """The /reevaluations group, if the file has one: structure, values, fresh seeds, error texts."""
+    rows, found = reevaluations.structure_problems(layout)
+    if not found and reevaluations.present(layout):
+        columns = reevaluations.read_columns(layout, rows)
+        log = layout.datasets[f"{reevaluations.GROUP}/committed"][:]
+        found = reevaluations.value_problems(columns, layout, evaluation_seeds, log)
+        if not found:
+            texts = reevaluations.errors_of(layout.datasets[f"{reevaluations.GROUP}/{REEVALUATION_ERRORS}"],
+                                            columns["error_start"], columns["error_length"])
+            if any(t is not None and "\ufffd" in t for t in texts):
+                found.append(f"/{reevaluations.GROUP}/{REEVALUATION_ERRORS} holds text that is not UTF-8")
+    problems += found

@@ -36,6 +36,7 @@ from l2l.results_schema.layout import (BLOB_CHUNK, BLOBS, CHECKPOINT_BLOB, EVALU
                                        EVENT_KIND, SEGMENT_COLUMNS,
                                        FORMAT, GEN_CHUNK, GENERATION_COLUMNS, ROW_CHUNK, SCHEMA_VERSION,
                                        STATUS_CODES, SUMMARY_STATISTICS)
+from l2l.results_schema.layout import REEVALUATION_COLUMNS, REEVALUATION_ERRORS, REEVALUATION_GROUP
 from l2l.results_schema.lock import WriterLock
 from l2l.space import Categorical, Float, Int, Space
 
@@ -205,6 +206,69 @@ def _copy_committed(src: h5py.File, dst: h5py.File, add_metrics: Iterable[str], 
     for name in add_metrics:
         column = _column(dst["evaluations/metrics"], name, np.dtype("<f8"), fill=np.nan)
         column.resize((rows,))
+    if REEVALUATION_GROUP in dst:
+        _truncate_reevaluations(dst[REEVALUATION_GROUP])
+
+
+def _truncate_reevaluations(group: h5py.Group) -> None:
+    """Cut the re-evaluation rows (and their error texts) to those committed, as for evaluations."""
+    if "committed" not in group or REEVALUATION_ERRORS not in group or "error_start" not in group:
+        return  # a damaged group is left for l2l validate to report; the run itself does not need it
+    log = group["committed"]
+    rows = int(log[log.shape[0] - 1]) if log.shape[0] else 0
+    for item in [group[k] for k in group if k not in ("committed", REEVALUATION_ERRORS)] + \
+            [group["objectives"][k] for k in group.get("objectives", {})] + \
+            [group["metrics"][k] for k in group.get("metrics", {})]:
+        if isinstance(item, h5py.Dataset) and item.shape[0] > rows:
+            item.resize((rows,))
+    end = int((group["error_start"][:rows] + group["error_length"][:rows]).max()) if rows else 0
+    if group[REEVALUATION_ERRORS].shape[0] > end:
+        group[REEVALUATION_ERRORS].resize((end,))
+    if log.shape[0] > 1:
+        log.resize((1,))
+        log[0] = rows
+
+
+def create_reevaluation_group(f: h5py.File, objectives: Iterable[str], metrics: Iterable[str] = ()) -> h5py.Group:
+    """Add an empty ``/reevaluations`` group (or missing metric columns of one) to a file open for writing
+    outside SWMR mode (see :func:`rewrite`)."""
+    group = f.require_group(REEVALUATION_GROUP)
+    if "committed" not in group:
+        for name, dtype in REEVALUATION_COLUMNS.items():
+            _column(group, name, dtype, chunk=1024)
+        group["status"].attrs["codes"] = json.dumps(STATUS_CODES)
+        _column(group, "committed", np.dtype("<i8"), chunk=256)
+        _column(group, REEVALUATION_ERRORS, np.dtype("u1"), chunk=BLOB_CHUNK)
+        for name in objectives:
+            _column(group.require_group("objectives"), name, np.dtype("<f8"), chunk=1024)
+        group.require_group("metrics")
+    rows = group["generation"].shape[0]
+    for name in metrics:
+        if name not in group["metrics"]:
+            _column(group["metrics"], name, np.dtype("<f8"), chunk=1024, fill=np.nan).resize((rows,))
+    return group
+
+
+def rewrite(path: str | os.PathLike, edit) -> None:
+    """Copy the committed part of ``path`` into a new file, call ``edit(new_file)``, replace ``path`` atomically.
+
+    The way to add groups or datasets to a trajectory, which SWMR cannot do; the caller holds the writer lock.
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.rewrite.tmp")
+    try:
+        with h5py.File(path, "r", libver="latest", swmr=True, locking=False) as src:
+            if src.attrs.get("format") != FORMAT:
+                raise TrajectoryError(f"{path} is not an l2l trajectory")
+            with h5py.File(tmp, "w", libver="latest") as dst:
+                _copy_committed(src, dst, ())
+                edit(dst)
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
 
 
 def repair(path: str | os.PathLike, add_metrics: Iterable[str] = (), keep_rows: int | None = None) -> None:

@@ -1,0 +1,43 @@
+"""``l2l reevaluate FILE``: evaluate the best candidates of a run again on fresh seeds (see :mod:`l2l.reevaluate`).
+
+Registered by :mod:`l2l.cli` through :func:`register`.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def _reevaluate(args: argparse.Namespace) -> int:
+    from l2l.reevaluate import DEFAULT_SEEDS, DEFAULT_TOP, ranking_text, reevaluate
+    from l2l.results_schema.reader import Trajectory
+
+    top, seeds = args.top, args.seeds
+    if top is None or seeds is None:  # the run's [run] reevaluate option, else the defaults
+        with Trajectory(args.file) as trajectory:
+            config = trajectory.run.get("config") if isinstance(trajectory.run.get("config"), dict) else {}
+            run = config.get("run") if isinstance(config.get("run"), dict) else {}
+            option = run.get("reevaluate") if isinstance(run.get("reevaluate"), dict) else {}
+        top = option.get("top", DEFAULT_TOP) if top is None else top
+        seeds = option.get("seeds", DEFAULT_SEEDS) if seeds is None else seeds
+    table = reevaluate(args.file, top, seeds, backend=args.backend, workers=args.workers, objective=args.objective)
+    print(ranking_text(table, limit=max(top, 10)))
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``reevaluate`` to the ``l2l`` command line."""
+    p = subparsers.add_parser(
+        "reevaluate", help="evaluate the best candidates again on fresh seeds, stored apart",
+        description="Evaluate the TOP best distinct candidates of a finished or stopped run on SEEDS fresh seeds "
+                    "that no selection used, store the rows apart in the file (/reevaluations) and print the "
+                    "candidates ranked by their mean, with 95 %% confidence intervals. Rows already stored are "
+                    "kept; only missing ones run. Defaults: the run's [run] reevaluate option, else top 5, "
+                    "10 seeds.")
+    p.add_argument("file", help="trajectory (.h5) no process writes")
+    p.add_argument("--top", type=int, help="how many of the best distinct candidates (>= 1)")
+    p.add_argument("--seeds", type=int, help="fresh seeds per candidate (>= 1)")
+    p.add_argument("--objective", help="objective that ranks the candidates (default: the run's first)")
+    p.add_argument("--backend", help="where the evaluations run (default: the run's backend)")
+    p.add_argument("--workers", type=int, help="workers for the backend")
+    p.set_defaults(func=_reevaluate)

@@ -1,0 +1,292 @@
+"""Re-evaluation of a run's winners on fresh seeds: the honest score of a candidate picked on noise.
+
+On a noisy fitness the best recorded value is biased: selection picked the candidate whose noise was
+luckiest. :func:`reevaluate` evaluates the ``top`` best distinct candidates of a finished (or stopped)
+run again on ``seeds`` fresh seeds and stores those rows apart, in ``/reevaluations`` of the trajectory
+(SPEC.md), where no optimizer, policy or resume reads them. :func:`ranking` orders the candidates by
+their mean over the fresh seeds, with a 95 % confidence interval; ``l2l show``, ``l2l report`` and
+``l2l compare`` print it.
+
+Fresh seeds: the seed of repeat ``r`` is drawn from ``SeedSequence(run seed, spawn_key=(0x5EE7, c, 0))``
+for the counters ``c = 0, 1, ...``, skipping any value that is the seed of an evaluation of the run.
+Evaluation seeds come from two-word spawn keys (generation, individual), so the derivations never
+coincide, and the skip makes "no selection used this seed" hold for every row written. Every candidate
+is evaluated on the same seeds (common random numbers), so differences between candidates are not
+differences between seeds. Running it again with more seeds or candidates evaluates only what the file
+does not hold yet; a run killed in the middle keeps every committed row.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from l2l.errors import ConfigError, TrajectoryError
+from l2l.results_schema.layout import REEVALUATION_SEED_KEY, STATUS_CODES
+
+SEED_MASK = (1 << 63) - 1
+FLUSH_SECONDS = 1.0
+#: Default extent of ``l2l reevaluate`` when the run's config has no ``[run] reevaluate``.
+DEFAULT_TOP, DEFAULT_SEEDS = 5, 10
+
+
+def fresh_seeds(run_seed: int, n: int, taken: Any = ()) -> list[int]:
+    """The first ``n`` re-evaluation seeds of a run: derived from the run seed, none of them in ``taken``."""
+    taken = set(int(s) for s in np.asarray(list(taken) if not isinstance(taken, np.ndarray) else taken).ravel())
+    out: list[int] = []
+    counter = 0
+    while len(out) < n:
+        words = np.random.SeedSequence(run_seed, spawn_key=(REEVALUATION_SEED_KEY, counter, 0)).generate_state(
+            2, np.uint32)
+        seed = (int(words[0]) << 32 | int(words[1])) & SEED_MASK
+        counter += 1
+        if seed not in taken and seed not in out:
+            out.append(seed)
+    return out
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One candidate to re-evaluate: its row in /evaluations, its parameters and the value selection saw."""
+
+    generation: int
+    individual: int
+    params: dict[str, Any]
+    value: float
+    budget: float | None = None
+
+
+def _check_extent(top: Any, seeds: Any) -> None:
+    for key, value in (("top", top), ("seeds", seeds)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ConfigError(f"reevaluate: {key} must be an integer >= 1, got {value!r}")
+
+
+def _objective(trajectory, name: str | None):
+    if name is None:
+        return trajectory.objectives[0]
+    for objective in trajectory.objectives:
+        if objective.name == name:
+            return objective
+    raise ConfigError(f"reevaluate: objective {name!r} is not an objective of the run; it has "
+                      f"{', '.join(o.name for o in trajectory.objectives)}")
+
+
+def candidates(trajectory, top: int, objective: str | None = None) -> list[Candidate]:
+    """The ``top`` best distinct parameter sets among the successful evaluations (best first).
+
+    A candidate evaluated several times (an elite kept by a GA) counts once, at its best row. A
+    multi-fidelity run's candidates are its results at the top budget. Ranked by ``objective``
+    (default: the run's first).
+    """
+    goal = _objective(trajectory, objective)
+    space = trajectory.space
+    names = ("generation", "individual", "status", f"objectives/{goal.name}",
+             *(f"params/{p.name}" for p in space.parameters))
+    top_budget = trajectory.top_budget if trajectory.multi_fidelity else None
+    rows = trajectory.rows(names + (("budget",) if top_budget is not None else ()))
+    usable = rows["status"] == STATUS_CODES["ok"]
+    if top_budget is not None:
+        usable &= np.isclose(rows["budget"], top_budget)
+    values = rows[f"objectives/{goal.name}"]
+    order = [int(i) for i in np.flatnonzero(usable)[np.argsort(-goal.sign * values[usable], kind="stable")]]
+    chosen: list[Candidate] = []
+    seen: set[bytes] = set()
+    for row in order:
+        key = b"".join(np.ascontiguousarray(rows[f"params/{p.name}"][row]).tobytes() for p in space.parameters)
+        if key in seen:
+            continue
+        seen.add(key)
+        params = {}
+        for p in space.parameters:
+            raw = rows[f"params/{p.name}"][row]
+            if p.kind == "categorical":
+                params[p.name] = p.choices[int(raw)]
+            elif p.shape:
+                params[p.name] = np.array(raw, dtype=float if p.kind == "float" else np.int64)
+            else:
+                params[p.name] = int(raw) if p.kind == "int" else float(raw)
+        chosen.append(Candidate(int(rows["generation"][row]), int(rows["individual"][row]), params,
+                                float(values[row]), top_budget))
+        if len(chosen) == top:
+            break
+    return chosen
+
+
+def reevaluate(path: str | os.PathLike, top: int = DEFAULT_TOP, seeds: int = DEFAULT_SEEDS, *,
+               backend: str | None = None, workers: int | None = None, objective: str | None = None,
+               simulator: Callable[..., Any] | None = None, lock=None) -> pd.DataFrame:
+    """Evaluate the ``top`` best candidates of the run in ``path`` on ``seeds`` fresh seeds; the ranking.
+
+    Works on a file no process writes (the run has ended or was stopped); takes the file's writer lock
+    unless the caller passes the one it holds (``lock``). Rows already stored are not evaluated again.
+    ``backend``/``workers`` choose where the evaluations run (default: the run's backend); ``simulator``
+    is the Python function of a run started with one. Returns :func:`ranking` of the file.
+
+    Raises :class:`ConfigError` for bad arguments, :class:`TrajectoryError` for a file that is missing,
+    damaged, written by another process, or without a successful evaluation.
+    """
+    from l2l.results_schema.lock import WriterLock
+
+    _check_extent(top, seeds)
+    path = Path(path)
+    if not path.is_file():
+        raise TrajectoryError(f"{path}: no such file" if not path.exists() else f"{path} is not a file")
+    owned = lock is None
+    lock = (lock or WriterLock(path)).acquire()
+    try:
+        _reevaluate(path, int(top), int(seeds), backend, workers, objective, simulator)
+    finally:
+        if owned:
+            lock.release()
+    return ranking(path, objective)
+
+
+def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective, function) -> None:
+    from l2l.jobs import Settings, Task
+    from l2l.loop import build, load_run_config
+    from l2l.results_schema.reader import Trajectory
+    from l2l.results_schema.reevaluation_writer import ReevaluationWriter
+
+    with Trajectory(path) as trajectory:
+        chosen = candidates(trajectory, top, objective)
+        if not chosen:
+            raise TrajectoryError(f"{path} holds no successful evaluation to re-evaluate")
+        config = load_run_config(trajectory).with_overrides(backend=backend, workers=workers)
+        taken = trajectory.rows(("seed",))["seed"]
+        seeds = fresh_seeds(int(trajectory.run.get("seed", 0)), n_seeds, taken)
+        stored = trajectory.reevaluations(errors=False)
+        names = [o.name for o in trajectory.objectives]
+    components = build(config, function)
+    done = set(zip(stored["generation"], stored["individual"], stored["repeat"]))
+    tasks = {}
+    for c in chosen:
+        for repeat, seed in enumerate(seeds):
+            if (c.generation, c.individual, repeat) not in done:
+                task = Task(c.generation, c.individual, seed, c.params, budget=c.budget,
+                            trial=c.individual if c.budget is not None else -1)
+                tasks[(c.generation, c.individual, seed)] = (task, repeat)
+    if not tasks:
+        return
+    settings = Settings(objectives=tuple(names), timeout=config.timeout, run_dir=str(path.with_suffix(".work")))
+    executor = components.executor
+    with ReevaluationWriter(path, names) as writer:
+        buffer: list[tuple[Any, int]] = []
+        try:
+            executor.start(components.simulator, settings)
+            executor.submit([task for task, _ in tasks.values()])
+            last_flush = time.monotonic()
+            while executor.pending:
+                for outcome in executor.wait(timeout=FLUSH_SECONDS):
+                    task, repeat = tasks[(outcome.generation, outcome.individual, outcome.seed)]
+                    if not outcome.ok and outcome.attempt < config.retries:
+                        executor.submit([Task(task.generation, task.individual, task.seed, task.params,
+                                              outcome.attempt + 1, budget=task.budget, trial=task.trial)])
+                        continue
+                    buffer.append((outcome, repeat))
+                if buffer and (time.monotonic() - last_flush > FLUSH_SECONDS or not executor.pending):
+                    writer.append(buffer)
+                    buffer, last_flush = [], time.monotonic()
+        finally:
+            if buffer:  # keep what finished before an interruption
+                writer.append(buffer)
+            executor.close()
+
+
+def after_run(path: str | os.PathLike, *, lock=None, simulator: Callable[..., Any] | None = None
+              ) -> pd.DataFrame | None:
+    """The ``[run] reevaluate = {top, seeds}`` option: re-evaluate once the run in ``path`` has finished.
+
+    Does nothing (returns None) if the run's config has no such option or the run did not finish (it
+    was stopped or failed). Meant to be called by ``l2l.run``/``l2l.resume`` after their writer closed.
+    """
+    from l2l.results_schema.reader import Trajectory
+
+    with Trajectory(path) as trajectory:
+        config = trajectory.run.get("config") if isinstance(trajectory.run.get("config"), dict) else {}
+        option = (config.get("run") or {}).get("reevaluate") if isinstance(config.get("run"), dict) else None
+        finished = trajectory.finished()
+    if not option or not finished:
+        return None
+    return reevaluate(path, option["top"], option["seeds"], lock=lock, simulator=simulator)
+
+
+def ranking(source: Any, objective: str | None = None) -> pd.DataFrame:
+    """The re-evaluated candidates of a trajectory (a path or an open one), best mean first.
+
+    One row per candidate: ``rank`` (by the mean over its fresh seeds), ``selection rank`` (by the value
+    selection saw, among these candidates), ``generation``, ``individual``, ``selected`` (that value),
+    ``mean``, ``std``, ``ci95`` (half width of the 95 % t interval of the mean), ``seeds`` (successful
+    re-evaluations), ``failed`` and the candidate's parameter columns. Empty if nothing was re-evaluated.
+    """
+    from l2l.results_schema.reader import Trajectory
+
+    if isinstance(source, (str, os.PathLike)):
+        with Trajectory(source) as trajectory:
+            return ranking(trajectory, objective)
+    trajectory = source
+    goal = _objective(trajectory, objective)
+    rows = trajectory.reevaluations(errors=False)
+    columns = ["rank", "selection rank", "generation", "individual", "selected", "mean", "std", "ci95", "seeds",
+               "failed"]
+    if rows.empty:
+        frame = pd.DataFrame(columns=columns)
+        frame.attrs["objective"] = goal.to_json()
+        return frame
+    from scipy import stats
+
+    ok = rows[rows["status"] == "ok"]
+    grouped = ok.groupby(["generation", "individual"])[goal.name]
+    table = rows.groupby(["generation", "individual"]).size().rename("rows").to_frame()
+    table["seeds"] = grouped.count()
+    table["mean"] = grouped.mean()
+    table["std"] = grouped.std(ddof=1)
+    table = table.fillna({"seeds": 0}).astype({"seeds": int})
+    table["failed"] = table["rows"] - table["seeds"]
+    n = table["seeds"].to_numpy()
+    quantile = np.where(n >= 2, stats.t.ppf(0.975, np.maximum(n - 1, 1)), np.nan)
+    table["ci95"] = quantile * table["std"].to_numpy() / np.sqrt(np.maximum(n, 1))
+    table = table.reset_index()
+    params = [c for c in trajectory.space.columns()][:8]
+    selected = trajectory.rows(("generation", "individual", f"objectives/{goal.name}"))
+    lookup = {(g, i): v for g, i, v in zip(selected["generation"], selected["individual"],
+                                           selected[f"objectives/{goal.name}"])}
+    table["selected"] = [lookup.get((g, i), np.nan) for g, i in zip(table["generation"], table["individual"])]
+    evaluated = trajectory.evaluations(errors=False, segments=True) if trajectory.multi_fidelity else \
+        trajectory.evaluations(errors=False)
+    table = table.merge(evaluated[["generation", "individual", *params]], on=["generation", "individual"],
+                        how="left")
+    sign = goal.sign
+    table["selection rank"] = (-sign * table["selected"]).rank(method="min").astype("Int64")
+    table = table.sort_values("mean", ascending=goal.direction == "minimize", kind="stable", na_position="last")
+    table.insert(0, "rank", np.arange(1, len(table) + 1))
+    table = table[columns + params].reset_index(drop=True)
+    table.attrs["objective"] = goal.to_json()
+    return table
+
+
+def ranking_text(table: pd.DataFrame, limit: int = 10) -> str:
+    """The ranking as the lines ``l2l show`` and ``l2l reevaluate`` print (empty if nothing was re-evaluated)."""
+    if table.empty:
+        return ""
+    goal = table.attrs.get("objective", {})
+    name, direction = goal.get("name", "objective"), goal.get("direction", "minimize")
+    seeds = int(table["seeds"].max()) if len(table) else 0
+    shown = table.head(limit).copy()
+    shown["mean ± ci95"] = [f"{m:.4g} ± {c:.2g}" if np.isfinite(c) else f"{m:.4g}"
+                            for m, c in zip(shown["mean"], shown["ci95"])]
+    columns = ["rank", "selection rank", "generation", "individual", "selected", "mean ± ci95", "std", "seeds",
+               "failed", *table.columns[10:]]
+    with pd.option_context("display.width", 160, "display.max_columns", 20):
+        body = shown[columns].to_string(index=False)
+    return (f"re-evaluated on fresh seeds: {len(table)} candidates, up to {seeds} seeds each, by mean {name} "
+            f"({direction}); 'selected' is the value selection saw:\n{body}")
+
+
+__all__ = ["Candidate", "after_run", "candidates", "fresh_seeds", "ranking", "ranking_text", "reevaluate"]
