@@ -1,11 +1,14 @@
 """Bayesian optimization through Optuna's ask/tell interface: TPE and multi-objective TPE.
 
-The state is the list of told trials as arrays (codes and larger-is-better
-scores) plus the codes asked but not yet told. Every ``ask`` replays them
-into a fresh in-memory study, with a sampler seeded from the run seed and the
-number of asks so far, so asking is a pure function of the state: a resumed
-run continues exactly. Asked-but-untold points enter the study as running
-trials, which TPE's constant-liar strategy treats as bad results. A whole
+The state is every asked code in ask order, with its larger-is-better
+scores and whether it was told, as arrays. The study is a pure function of
+the state: its trials are those codes in that order (told ones complete or
+failed, the others running, which TPE's constant-liar strategy treats as bad
+results), and its sampler is seeded from the run seed and the number of asks
+so far, so a resumed run continues exactly. The optimizer object keeps the
+study of its last ask and adds only the new trials and results at the next
+ask, after checking that the state is the one it left (a different state,
+e.g. a resumed one, rebuilds the study). A whole
 generation can thus be asked at once, and ``tell`` accepts any subset of what
 was asked.
 
@@ -23,7 +26,6 @@ from typing import Any, ClassVar, Iterator
 
 import numpy as np
 
-from l2l.optimizers._common import record_told
 from l2l.optimizers.base import MAX_POPULATION, Optimizer, Problem, State
 from l2l.registry import option
 from l2l.space import Categorical, Int
@@ -99,6 +101,44 @@ def _sampler_seed(state: State) -> int:
     return int(sequence.generate_state(1)[0])
 
 
+def _as_log(problem: Problem, state: State) -> State:
+    """The state in the ask-order layout (``codes``, ``scores``, ``told``); older states kept told and pending
+    codes apart."""
+    if "told" in state:
+        return state
+    pending = np.asarray(state["pending"], dtype=float).reshape(-1, problem.space.dimension)
+    return {"seed": state["seed"], "asks": state["asks"],
+            "codes": np.vstack([state["codes"], pending]),
+            "scores": np.vstack([state["scores"], np.full((len(pending), problem.n_objectives), np.nan)]),
+            "told": np.concatenate([np.ones(len(state["codes"]), dtype=bool), np.zeros(len(pending), dtype=bool)])}
+
+
+def _reseeded(sampler, seed: int):
+    """``sampler`` drawing as a new TPE sampler seeded with ``seed`` would (it keeps its search-space cache), or
+    None if this Optuna version keeps its generators elsewhere."""
+    try:
+        generators = (sampler._rng, sampler._random_sampler._rng)
+        for generator in generators:
+            if not hasattr(generator, "rng"):
+                return None
+        for generator in generators:
+            generator.rng.seed(seed)
+    except AttributeError:
+        return None
+    return sampler
+
+
+@dataclass
+class _Study:
+    """The live study of one optimizer object and the state arrays it holds (a cache, never the truth)."""
+
+    study: Any
+    seed: int
+    codes: np.ndarray
+    scores: np.ndarray
+    told: np.ndarray
+
+
 @dataclass(frozen=True)
 class _OptunaOptimizer(Optimizer):
     supports_async: ClassVar[bool] = True
@@ -106,51 +146,102 @@ class _OptunaOptimizer(Optimizer):
     population_size: int = option(10, help="candidates asked per generation", ge=1, le=MAX_POPULATION)
     n_startup_trials: int = option(10, help="random trials before the model is used", ge=0)
 
+    def __post_init__(self) -> None:
+        # The study of the last ask, kept so that the next ask adds only what is new instead of rebuilding
+        # the study from every past trial. It is checked against the state, so it never changes a result.
+        object.__setattr__(self, "_live", [])
+
     # -- state -----------------------------------------------------------------
     def init(self, problem: Problem, seed: int) -> State:
         dimension, k = problem.space.dimension, problem.n_objectives
-        return {"seed": int(seed), "asks": 0,
-                "codes": np.empty((0, dimension)), "scores": np.empty((0, k)),
-                "pending": np.empty((0, dimension))}
+        return {"seed": int(seed), "asks": 0, "codes": np.empty((0, dimension)), "scores": np.empty((0, k)),
+                "told": np.empty(0, dtype=bool)}
 
     def _sampler(self, problem: Problem, seed: int):
         raise NotImplementedError
 
     def _study(self, problem: Problem, state: State):
+        """The study holding every asked trial in ask order: told ones complete (or failed), the others running."""
+        live = self._live[0] if self._live else None
+        codes, scores, told = state["codes"], state["scores"], state["told"]
+        m = 0 if live is None else len(live.codes)
+        reusable = (live is not None and live.seed == state["seed"] and m <= len(codes)
+                    and np.array_equal(live.codes, codes[:m]) and not np.any(live.told & ~told[:m])
+                    and np.array_equal(live.scores[live.told], scores[:m][live.told], equal_nan=True))
         optuna = _optuna()
-        directions = ["maximize"] * problem.n_objectives
-        study = optuna.create_study(sampler=self._sampler(problem, _sampler_seed(state)), directions=directions)
         dists = distributions(problem)
+        if reusable:
+            study = live.study
+            for i in np.flatnonzero(told[:m] & ~live.told):
+                if np.all(np.isfinite(scores[i])):
+                    study.tell(int(i), [float(v) for v in scores[i]], skip_if_finished=False)
+                else:
+                    study.tell(int(i), state=optuna.trial.TrialState.FAIL)
+        else:
+            study = optuna.create_study(directions=["maximize"] * problem.n_objectives)
+            m = 0
         trials = []
-        for code, score in zip(state["codes"], state["scores"]):
+        for code, score, done in zip(codes[m:], scores[m:], told[m:]):
             params = to_params(problem, code)
-            if np.all(np.isfinite(score)):
+            if not done:
                 trials.append(optuna.trial.create_trial(params=params, distributions=dists,
-                                                        values=[float(s) for s in score]))
+                                                        state=optuna.trial.TrialState.RUNNING))
+            elif np.all(np.isfinite(score)):
+                trials.append(optuna.trial.create_trial(params=params, distributions=dists,
+                                                        values=[float(v) for v in score]))
             else:
                 trials.append(optuna.trial.create_trial(params=params, distributions=dists,
                                                         state=optuna.trial.TrialState.FAIL))
-        for code in state["pending"]:
-            trials.append(optuna.trial.create_trial(params=to_params(problem, code), distributions=dists,
-                                                    state=optuna.trial.TrialState.RUNNING))
         study.add_trials(trials)
+        study.sampler = _reseeded(study.sampler, _sampler_seed(state)) if reusable else None
+        if study.sampler is None:
+            study.sampler = self._sampler(problem, _sampler_seed(state))
         return study, dists
 
     # -- the contract ----------------------------------------------------------
     def ask(self, problem: Problem, state: State, n: int | None = None) -> tuple[np.ndarray, State]:
+        state = _as_log(problem, state)
         size = self.population_size if n is None else int(n)
         rows = []
         with _quiet_optuna():
             study, dists = self._study(problem, state)
             for _ in range(size):
                 trial = study.ask(fixed_distributions=dists)
-                rows.append(from_params(problem, trial.params))
+                code = from_params(problem, trial.params)
+                # The trial keeps exactly the parameters a study rebuilt from the code would hold.
+                for name, value in to_params(problem, code).items():
+                    study._storage.set_trial_param(trial._trial_id, name, dists[name].to_internal_repr(value),
+                                                   dists[name])
+                rows.append(code)
         candidates = np.array(rows, dtype=float).reshape(size, problem.space.dimension)
-        pending = np.vstack([state["pending"], candidates])
-        return candidates, {**state, "asks": state["asks"] + 1, "pending": pending}
+        k = problem.n_objectives
+        new = {**state, "asks": state["asks"] + 1, "codes": np.vstack([state["codes"], candidates]),
+               "scores": np.vstack([state["scores"], np.full((size, k), np.nan)]),
+               "told": np.concatenate([state["told"], np.zeros(size, dtype=bool)])}
+        self._live[:] = [_Study(study, new["seed"], new["codes"].copy(), new["scores"].copy(), new["told"].copy())]
+        return candidates, new
 
     def tell(self, problem, state, candidates, scores, outputs=None) -> State:
-        return record_told(problem, state, candidates, scores)
+        """Results of asked candidates (any subset, any order); a candidate never asked is added as a result."""
+        state = _as_log(problem, state)
+        dimension, k = problem.space.dimension, problem.n_objectives
+        candidates = np.asarray(candidates, dtype=float).reshape(-1, dimension)
+        scores = np.asarray(scores, dtype=float).reshape(len(candidates), k)
+        codes, all_scores, told = state["codes"], state["scores"].copy(), state["told"].copy()
+        extra = []
+        for row, score in zip(candidates, scores):
+            hits = np.flatnonzero(~told & np.all(codes == row, axis=1))
+            if not len(hits):
+                hits = np.flatnonzero(~told & np.all(np.isclose(codes, row, rtol=1e-12, atol=1e-12), axis=1))
+            if len(hits):
+                all_scores[hits[0]], told[hits[0]] = score, True
+            else:
+                extra.append((row, score))
+        if extra:
+            codes = np.vstack([codes] + [row[None, :] for row, _ in extra])
+            all_scores = np.vstack([all_scores] + [score[None, :] for _, score in extra])
+            told = np.concatenate([told, np.ones(len(extra), dtype=bool)])
+        return {**state, "codes": codes, "scores": all_scores, "told": told}
 
 
 @dataclass(frozen=True)
