@@ -23,6 +23,8 @@ SIMULATORS = Registry("simulator", {
     # adapters
     "python": "l2l.simulators.python:PythonFunction",
     "command": "l2l.simulators.command:Command",
+    "nest": "l2l.simulators.nest_sim:NestModel",
+    "brian2": "l2l.simulators.brian2_sim:Brian2Model",
     # research inner loops
     "lsm": "l2l.simulators.lsm:LiquidStateMachine",
     "lsnn": "l2l.simulators.lsnn:LSNN",

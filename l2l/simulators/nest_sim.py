@@ -1,0 +1,170 @@
+"""Run a user's PyNEST model for every evaluation: ``function(nest, params, seed, **kwargs)``.
+
+NEST keeps one simulation kernel per process, so two evaluations on one
+worker would otherwise see each other's neurons, connections, resolution and
+random state. Before every evaluation this simulator therefore
+
+* resets the kernel (``ResetKernel``): no node, connection or kernel setting
+  of an earlier evaluation is left;
+* seeds it: ``rng_seed`` is derived from the evaluation's seed, so the same
+  (parameters, seed) give the same spikes on any worker and any backend, for
+  the same number of virtual processes (threads x MPI ranks);
+* sets ``local_num_threads`` to the CPUs the worker or job was given (see
+  :func:`worker_threads`);
+* keeps NEST's log at errors only, unless ``quiet = false``.
+
+Afterwards the kernel is reset again, so an idle worker holds no network. A
+lock keeps evaluations of one process from running in the kernel at the same
+time (a Dask worker with several threads runs them one after the other).
+
+The model function builds and simulates its network with the ``nest`` module
+it is given, and returns what a Python simulator returns: a float, a dict of
+objectives or a :class:`l2l.simulators.SimulationResult`. The metric
+``nest_virtual_processes`` records the thread x rank count it ran with.
+
+MPI: under ``srun`` with several tasks (backend ``slurm-array`` with
+``launch = "srun"`` and ``ntasks > 1``) every rank runs the model and NEST
+distributes the network, if the installed NEST was built with MPI (the
+``nest-simulator`` wheel is not: such a run is refused with a clear error).
+Rank 0's result is recorded, so the model must gather what it measures on
+rank 0 (e.g. with mpi4py).
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import threading
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any, Callable, ClassVar
+
+from l2l.errors import ConfigError
+from l2l.registry import option
+from l2l.simulators.base import SimulationResult, Simulator, as_result
+from l2l.simulators.python import load_function
+
+#: One kernel per process: evaluations in one process take turns.
+KERNEL_LOCK = threading.RLock()
+
+_VERBOSITY = {True: "ERROR", False: "INFO"}
+
+
+def import_nest(quiet: bool = True) -> ModuleType:
+    """Import PyNEST (without its banner when ``quiet``); a clear ConfigError if it is not installed."""
+    if quiet:
+        os.environ.setdefault("PYNEST_QUIET", "1")  # read once, by NEST's first import in this process
+    try:
+        import nest
+    except ImportError as exc:
+        raise ConfigError(f"simulator 'nest': PyNEST cannot be imported ({exc}); install it with "
+                          f"pip install 'l2l[nest]' (or load your cluster's NEST module)") from exc
+    return nest
+
+
+def nest_seed(seed: int) -> int:
+    """NEST's ``rng_seed`` (1 .. 2**32 - 2) for an evaluation seed (0 .. 2**63 - 1)."""
+    return 1 + int(seed) % (2 ** 32 - 2)
+
+
+def mpi_ranks() -> int:
+    """Tasks of the SLURM job step this process belongs to (1 outside ``srun``)."""
+    if "SLURM_STEP_ID" not in os.environ or "SLURM_PROCID" not in os.environ:
+        return 1
+    try:
+        return max(1, int(os.environ.get("SLURM_STEP_NUM_TASKS") or os.environ.get("SLURM_NTASKS") or 1))
+    except ValueError:
+        return 1
+
+
+def worker_threads(threads: int = 0) -> int:
+    """Threads for one evaluation: ``threads`` if > 0, else the CPUs this worker was given.
+
+    Inside a SLURM job with ``--cpus-per-task`` (backends ``slurm`` and
+    ``slurm-array``): that number. Inside a Dask worker: its thread count (the
+    ``local`` backend runs one single-threaded worker per core, so 1). Anywhere
+    else (``serial``): 1, so that a serial run reproduces a local one.
+    """
+    if threads > 0:
+        return int(threads)
+    cpus = os.environ.get("SLURM_CPUS_PER_TASK", "")
+    if cpus.isdigit() and int(cpus) > 0:
+        return int(cpus)
+    try:
+        from distributed import get_worker
+        return max(1, int(get_worker().state.nthreads))
+    except (ImportError, ValueError, AttributeError):
+        return 1
+
+
+def set_verbosity(nest: ModuleType, quiet: bool) -> None:
+    level = _VERBOSITY[bool(quiet)]
+    levels = getattr(nest, "VerbosityLevel", None)
+    if levels is not None:  # NEST >= 3.9
+        nest.verbosity = getattr(levels, level)
+    else:
+        nest.set_verbosity(f"M_{level}")
+
+
+def prepare_kernel(nest: ModuleType, seed: int, threads: int, quiet: bool = True) -> dict[str, Any]:
+    """Reset the kernel, quiet its log, seed it and set its threads; returns what was set."""
+    nest.ResetKernel()
+    set_verbosity(nest, quiet)
+    ranks = mpi_ranks()
+    if ranks > 1 and not nest.GetKernelStatus("build_info").get("have_mpi", False):
+        raise RuntimeError(f"simulator 'nest': this process is one of {ranks} srun tasks, but the installed "
+                           f"NEST was built without MPI; run with ntasks = 1 or load an MPI build of NEST")
+    settings = {"local_num_threads": int(threads), "rng_seed": nest_seed(seed)}
+    nest.SetKernelStatus(settings)
+    return {**settings, "virtual_processes": int(nest.GetKernelStatus("total_num_virtual_procs"))}
+
+
+@dataclass(frozen=True)
+class NestModel(Simulator):
+    """A PyNEST model ``function(nest, params, seed, **kwargs)`` run in a fresh, seeded kernel.
+
+    ``function`` is ``'module:function'``; ``path`` (default: the config's
+    folder) is searched first for the module, as for the ``python`` simulator.
+    """
+
+    name: ClassVar[str] = "nest"
+
+    function: str = option("", help="'module:function' called as function(nest, params, seed, **kwargs)")
+    kwargs: dict = option({}, help="extra keyword arguments passed to the function")
+    path: str = option("", help="folder put first on sys.path (default: the config's folder)")
+    threads: int = option(0, help="NEST threads per evaluation (0: the worker's or SLURM job's CPUs; 1 in "
+                                   "the serial and local backends)", ge=0)
+    quiet: bool = option(True, help="keep NEST's log to errors (false: NEST's informational messages too)")
+
+    def __post_init__(self) -> None:
+        if not self.function:
+            raise ConfigError("simulator 'nest': option 'function' is required, e.g. 'models:balanced_network'")
+        function = self._load()
+        try:
+            inspect.signature(function).bind(None, {}, 0, **self.kwargs)
+        except TypeError as exc:
+            raise ConfigError(f"simulator 'nest': {self.function} cannot be called as "
+                              f"function(nest, params, seed, **kwargs): {exc}") from exc
+        except ValueError:  # no signature (a builtin): let the call decide
+            pass
+
+    def _load(self) -> Callable[..., Any]:
+        try:
+            return load_function(self.function, self.path or None)
+        except ConfigError as exc:
+            raise ConfigError(str(exc).replace("simulator 'python'", "simulator 'nest'", 1)) from None
+
+    def run(self, params: dict[str, Any], seed: int) -> SimulationResult:
+        function = self._load()
+        nest = import_nest(self.quiet)
+        with KERNEL_LOCK:
+            kernel = prepare_kernel(nest, seed, worker_threads(self.threads), self.quiet)
+            try:
+                result = as_result(function(nest, params, seed, **self.kwargs))
+            finally:
+                nest.ResetKernel()
+        result.metrics = {**result.metrics, "nest_virtual_processes": float(kernel["virtual_processes"])}
+        return result
+
+
+__all__ = ["NestModel", "import_nest", "prepare_kernel", "worker_threads", "nest_seed", "KERNEL_LOCK"]
