@@ -26,7 +26,9 @@ import inspect
 import logging
 import os
 import shutil
+import signal
 import socket
+import sys
 import tempfile
 import threading
 from contextlib import contextmanager
@@ -47,10 +49,36 @@ BRIAN2_LOCK = threading.RLock()
 _CACHES: dict[str, str] = {}
 
 
+def _import() -> ModuleType:
+    """``import brian2``, also from a thread that is not the main one (a Dask worker's).
+
+    Brian2 installs a Ctrl+C handler when imported, which Python allows from
+    the main thread only; elsewhere the import would fail. There the handler is
+    left out (a worker is not interrupted from a keyboard).
+    """
+    if threading.current_thread() is threading.main_thread() or "brian2" in sys.modules:
+        import brian2
+        return brian2
+    original = signal.signal
+
+    def main_thread_only(signalnum, handler):
+        try:
+            return original(signalnum, handler)
+        except ValueError:
+            return signal.getsignal(signalnum)
+
+    signal.signal = main_thread_only
+    try:
+        import brian2
+    finally:
+        signal.signal = original
+    return brian2
+
+
 def import_brian2() -> ModuleType:
     """Import Brian2; a clear ConfigError if it is not installed (or cannot be imported)."""
     try:
-        import brian2
+        brian2 = _import()
     except ImportError as exc:
         raise ConfigError(f"simulator 'brian2': Brian2 cannot be imported ({exc}); install it with "
                           f"pip install 'l2l[brian2]'") from exc

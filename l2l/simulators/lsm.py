@@ -16,6 +16,11 @@ checkpoint holds the reservoir's features of those trials (tasks x
 rates, so continuing refits only the readouts (exact, and cheap: the cost of a
 first segment is the reservoir, whatever its budget). Curve: the test error at
 every whole number of examples.
+
+Engine: the reservoir runs on the numpy core (``engine = "numpy"``), on NEST
+or on Brian2 (:mod:`l2l.simulators.lsm_engines`): the same network, drawn from
+the same seed, with rates and fitness that agree within the margins stated in
+docs/simulators.md.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from l2l.objectives import Objective
 from l2l.registry import option
 from l2l.simulators.base import Fidelity, SimulationResult, Simulator
 from l2l.simulators.fidelity_tools import segment_start, whole_budget
+from l2l.simulators.lsm_engines import ENGINES, brian2_spikes, nest_spikes
 from l2l.simulators.lsm_tasks import KINDS, TaskFamily, classification_error, memory_capacity
 from l2l.simulators.snn_core import NeuronParams, ei_network, exp_filter, input_drive, random_synapses
 
@@ -73,6 +79,11 @@ class LiquidStateMachine(Simulator):
     test_examples: int = option(40, help="trials the readout is tested on, per task", ge=1)
     ridge: float = option(1.0, help="ridge penalty of the readout (on standardized features)", gt=0)
     min_budget: int = option(2, help="fidelity: fewest training examples a scheduler may ask for", ge=2)
+    engine: str = option("numpy", help="simulator of the reservoir: 'numpy' (built in), 'nest' or 'brian2' "
+                                       "(same network; see docs/simulators.md)", choices=ENGINES)
+    threads: int = option(0, help="engine 'nest': threads per evaluation (0: the worker's CPUs)", ge=0)
+    codegen_target: str = option("numpy", help="engine 'brian2': code generation, 'numpy' or 'cython'",
+                                 choices=("numpy", "cython"))
 
     def __post_init__(self) -> None:
         if not self.kinds:
@@ -196,6 +207,10 @@ class LiquidStateMachine(Simulator):
                          {k: m["p_" + k] for k in ("EE", "EI", "IE", "II")},
                          neurons, delay=(1, self.max_delay))
         w_in = random_synapses(rng, self.n_inputs, n, m["p_in"], m["input_gain"], delay=1)
+        if self.engine == "nest":
+            return nest_spikes(net, w_in, inputs, m["noise_rate"], 1.0, rng, self.threads)
+        if self.engine == "brian2":
+            return brian2_spikes(net, w_in, inputs, m["noise_rate"], 1.0, rng, self.codegen_target)
         drive = input_drive(inputs, w_in)
         return net.simulate(inputs.shape[0], inputs.shape[1], external=drive,
                             poisson_rate=m["noise_rate"], poisson_weight=1.0, rng=rng).spikes

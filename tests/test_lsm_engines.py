@@ -1,0 +1,87 @@
+"""The LSM on its three engines: the same network on numpy, Brian2 and NEST, with matching rates and fitness."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import l2l
+from conftest import comparable, make_config
+from l2l.errors import ConfigError
+from l2l.simulators import SIMULATORS
+from l2l.simulators.lsm import LiquidStateMachine
+from l2l.simulators.lsm_tasks import TaskFamily
+
+SMALL = {"n_exc": 80, "n_inh": 20, "test_examples": 24, "tasks": 3, "kinds": ["pattern", "xor", "memory"]}
+GOOD = {"J_EE": 2.0, "J_EI": 3.0, "J_IE": 5.0, "J_II": 1.0}
+SEEDS = (1, 2, 3, 4)
+
+
+def reservoir(engine: str, noise_rate: float, seed: int = 3) -> np.ndarray:
+    lsm = LiquidStateMachine(**SMALL, engine=engine)
+    rng = np.random.default_rng(seed)
+    family = TaskFamily(steps=lsm.steps, n_inputs=lsm.n_inputs)
+    inputs = np.concatenate([family.draw(rng, kind, 12).spikes for kind in ("pattern", "memory")], axis=1)
+    return lsm.reservoir_spikes(lsm.model({**GOOD, "noise_rate": noise_rate}), rng, inputs)
+
+
+@pytest.fixture(scope="module")
+def runs():
+    """test error and firing rate of the good reservoir, per engine, over SEEDS."""
+    out = {}
+    for engine in ("numpy", "brian2", "nest"):
+        lsm = LiquidStateMachine(**SMALL, engine=engine)
+        results = [lsm.run(GOOD, seed) for seed in SEEDS]
+        out[engine] = {"rate": np.array([r.metrics["firing_rate"] for r in results]),
+                       "error": np.array([r.objectives["test_error"] for r in results]),
+                       "chance": np.array([r.metrics["chance_error"] for r in results])}
+    return out
+
+
+def test_without_background_noise_brian2_reproduces_the_numpy_reservoir_spike_for_spike():
+    numpy_spikes, brian2_spikes = reservoir("numpy", 0.0), reservoir("brian2", 0.0)
+    assert numpy_spikes.sum() > 500
+    assert np.array_equal(brian2_spikes, numpy_spikes)
+
+
+def test_without_background_noise_nest_differs_only_by_its_reset_to_rest():
+    numpy_spikes, nest_spikes = reservoir("numpy", 0.0), reservoir("nest", 0.0)
+    assert (nest_spikes == numpy_spikes).mean() > 0.97
+    assert 0.88 < nest_spikes.sum() / numpy_spikes.sum() < 1.0  # the overshoot above threshold is lost
+
+
+def test_the_engines_agree_on_firing_rates_seed_by_seed(runs):
+    ratio_brian2 = runs["brian2"]["rate"] / runs["numpy"]["rate"]
+    ratio_nest = runs["nest"]["rate"] / runs["numpy"]["rate"]
+    assert np.all(np.abs(ratio_brian2 - 1.0) < 0.02), ratio_brian2
+    assert np.all((ratio_nest > 0.90) & (ratio_nest < 1.02)), ratio_nest
+
+
+def test_the_engines_agree_on_the_learning_to_learn_fitness_over_seeds(runs):
+    chance = runs["numpy"]["chance"].mean()
+    for engine in ("brian2", "nest"):
+        assert np.array_equal(runs[engine]["chance"], runs["numpy"]["chance"])  # the same tasks
+        gap = runs[engine]["error"].mean() - runs["numpy"]["error"].mean()
+        assert abs(gap) < 0.08, (engine, gap)
+        assert runs[engine]["error"].mean() < chance - 0.1, engine
+
+
+def test_an_unknown_engine_is_refused_with_the_choices():
+    with pytest.raises(ConfigError, match="engine.*'numpy', 'nest', 'brian2'|engine.*numpy, nest, brian2"):
+        SIMULATORS.create("lsm", {"engine": "neuron"})
+
+
+def test_an_lsm_sweep_on_nest_on_the_local_cluster_reproduces_the_serial_run(tmp_path):
+    def config(backend):
+        return make_config(run={"generations": 1, "seed": 2},
+                           space={"J_EE": {"type": "float", "low": 0.5, "high": 4.0},
+                                  "J_IE": {"type": "float", "low": 1.0, "high": 8.0}},
+                           optimizer={"name": "random", "population_size": 4},
+                           simulator={"name": "lsm", "engine": "nest", "n_exc": 40, "n_inh": 10, "tasks": 2,
+                                      "train_examples": 8, "test_examples": 10},
+                           objectives=[{"name": "test_error", "direction": "minimize"}], backend=backend)
+
+    serial = l2l.load(l2l.run(config({"name": "serial"}), tmp_path / "serial.h5"))
+    local = l2l.load(l2l.run(config({"name": "local", "workers": 2}), tmp_path / "local.h5"))
+    assert (serial["status"] == "ok").all() and serial["firing_rate"].nunique() == 4
+    assert comparable(local).equals(comparable(serial))
