@@ -24,11 +24,11 @@ def nest_model(function: str, **options):
     return SIMULATORS.create("nest", {"function": f"engine_models:{function}", "path": str(TESTS), **options})
 
 
-def sweep_config(backend: dict, **simulator):
-    return make_config(run={"generations": 2, "seed": 3},
+def sweep_config(backend: dict, generations: int = 2, population: int = 4, **simulator):
+    return make_config(run={"generations": generations, "seed": 3},
                        space={"g": {"type": "float", "low": 3.0, "high": 7.0},
                               "eta": {"type": "float", "low": 0.8, "high": 3.0}},
-                       optimizer={"name": "random", "population_size": 4},
+                       optimizer={"name": "random", "population_size": population},
                        simulator={"name": "nest", "function": "nest_network:balanced_network",
                                   "path": str(ROOT / "examples"), "kwargs": {"n_exc": 200, "simtime": 300.0},
                                   **simulator},
@@ -114,9 +114,9 @@ def test_a_nest_sweep_on_the_local_cluster_reproduces_the_serial_run(tmp_path):
 @pytest.mark.slurm
 def test_a_nest_sweep_on_slurm_array_uses_the_job_cpus_and_reproduces_the_serial_run(tmp_path):
     require_slurm()
-    serial = l2l.load(l2l.run(sweep_config({"name": "serial"}, threads=2), tmp_path / "serial.h5"))
+    serial = l2l.load(l2l.run(sweep_config({"name": "serial"}, 1, 2, threads=2), tmp_path / "serial.h5"))
     array = l2l.load(l2l.run(sweep_config({"name": "slurm-array", "cpus_per_task": 2, "walltime": "00:05:00",
-                                           "poll_max": 1.0}), tmp_path / "array.h5"))
+                                           "poll_max": 1.0}, 1, 2), tmp_path / "array.h5"))
     assert (array["status"] == "ok").all(), array[["status", "error"]]
     assert (array["nest_virtual_processes"] == 2).all()
     assert comparable(array).equals(comparable(serial))
