@@ -1,35 +1,32 @@
-"""Every optimizer on sphere, rastrigin, rosenbrock and ackley in 2-D and 10-D.
+"""The optimizers on a black-box suite, side by side with NGOpt, Optuna's CMA-ES and TPE, and random search.
 
-Run by hand: ``python benchmarks/optimizers.py [--seeds 5] [--quick]``.
+Run by hand (under ``nice``)::
 
-Each optimizer is driven directly (no executor) for a fixed budget of
-evaluations on the box [-5, 10]^d (off-centre, so that starting in the middle
-is not starting at the optimum; the optimum is 0 everywhere). The table shows
-the median over seeds of the best value found. Peers, with the same budget:
-Optuna's TPE and CMA-ES samplers called directly (sequential study.optimize),
-and random search. Budgets: 200 evaluations in 2-D and 1000 in 10-D; TPE and
-its direct peer get 100 / 200 (Optuna's TPE cost grows with the trials) and
-GP gets 30 evaluations on the 2-D functions only, with 3 seeds (its budget
-and cost are those of an optimizer for expensive evaluations).
+    python benchmarks/optimizers.py --quick            # development: 2-D and 5-D, 1 instance, 2 seeds, budget 40 d
+    python benchmarks/optimizers.py                    # full: 2, 5, 10-D, 2 instances, 5 seeds, budgets 10/40/100 d,
+                                                       # sequential and batches of 16
+    python benchmarks/optimizers.py --cmaes-sigma      # cmaes's initial step: 0.3, 0.2 and 1/6 of the range
+    python benchmarks/optimizers.py --tpe-speed        # our TPE's loop beside Optuna's own loop
 
-The ensemble Kalman filter needs outputs: it gets residual vectors whose
-squared norm is the function (sphere: x; rosenbrock: 10 (x_{i+1} - x_i^2) and
-1 - x_i; rastrigin: the square roots of the per-coordinate terms; ackley: the
-square root of the value).
+The suite (:mod:`blackbox_suite`) has 18 shifted, partly rotated functions on
+[-5, 5]^d with optimum value 0. Every optimizer runs with its default options
+for a budget of ``budget * d`` evaluations, asked one at a time (sequential) or
+16 at a time (batch), and told as soon as they are evaluated. The figure of a
+run is its precision, log10 of the best value found (floored at -8); a cell is
+the mean over functions, instances and seeds, and ``+-`` is the standard
+deviation over seeds of the per-seed mean. Lower is better.
 
-``tpe-sequential`` is our TPE asked one candidate at a time, the way the
-direct Optuna peer runs; ``tpe`` asks generations of 10 with the constant liar.
-
-Targets: our TPE within seed noise of Optuna's TPE, our CMA-ES within seed
-noise of Optuna's CMA-ES; every other optimizer beats random search on sphere
-and rosenbrock in 10-D. The last line is one JSON object with the figures.
+Peers: ``ngopt`` is Nevergrad's NGOpt told the budget and the batch size
+(``num_workers``); ``optuna-tpe`` and ``optuna-cmaes`` are Optuna's samplers in
+``study.optimize`` (sequential) or ``study.ask``/``tell`` (batches); ``random``
+is our random search. The last line is one JSON object with the figures and
+``targets_met``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 import time
 import warnings
@@ -38,154 +35,183 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from blackbox_suite import FUNCTIONS, HIGH, LOW, Instance, precision  # noqa: E402
 
 from l2l.objectives import Objective  # noqa: E402
 from l2l.optimizers import OPTIMIZERS  # noqa: E402
 from l2l.optimizers.base import Problem  # noqa: E402
 from l2l.space import Space  # noqa: E402
 
-LOW, HIGH = -5.0, 10.0
+#: Optimizers that are not given a single objective here (multi-objective only) or need model outputs.
+NOT_BLACK_BOX = {"nsga3", "enkf", "motpe", "grid"}
+PEERS = ("ngopt", "optuna-cmaes", "optuna-tpe")
 
 
-def sphere(x):
-    return np.sum(x ** 2, axis=1)
+def problem_of(dimension: int) -> Problem:
+    return Problem(Space.from_json({"x": {"low": LOW, "high": HIGH, "shape": [dimension]}}), (Objective("f"),))
 
 
-def rastrigin(x):
-    return 10 * x.shape[1] + np.sum(x ** 2 - 10 * np.cos(2 * np.pi * x), axis=1)
-
-
-def rosenbrock(x):
-    return np.sum(100 * (x[:, 1:] - x[:, :-1] ** 2) ** 2 + (1 - x[:, :-1]) ** 2, axis=1)
-
-
-def ackley(x):
-    d = x.shape[1]
-    return (-20 * np.exp(-0.2 * np.sqrt(np.sum(x ** 2, axis=1) / d))
-            - np.exp(np.sum(np.cos(2 * np.pi * x), axis=1) / d) + 20 + np.e)
-
-
-def residuals(function, x):
-    if function is sphere:
-        return x
-    if function is rosenbrock:
-        return np.hstack([10 * (x[:, 1:] - x[:, :-1] ** 2), 1 - x[:, :-1]])
-    if function is rastrigin:
-        return np.sqrt(np.maximum(x ** 2 - 10 * np.cos(2 * np.pi * x) + 10, 0.0))
-    return np.sqrt(np.maximum(function(x), 0.0))[:, None]
-
-
-FUNCTIONS = {"sphere": sphere, "rastrigin": rastrigin, "rosenbrock": rosenbrock, "ackley": ackley}
-# Rosenbrock's optimum is at 1; shift it to 0 so that every optimum sits off-centre at the same place.
-SHIFT = {"rosenbrock": -1.0}
-
-
-#: Extra rows: our optimizer with other options, to separate the wrapper from its settings.
-VARIANTS = {"tpe-sequential": ("tpe", {"population_size": 1})}
-
-
-def budget(name: str, dimension: int) -> int:
-    if name in ("tpe", "motpe", "optuna-tpe", "tpe-sequential"):
-        return 100 if dimension == 2 else 200
-    if name == "gp":
-        return 30
-    return 200 if dimension == 2 else 1000
-
-
-def run_ours(name: str, function_name: str, dimension: int, seed: int) -> float:
-    function = FUNCTIONS[function_name]
-    shift = SHIFT.get(function_name, 0.0)
-    space = Space.from_json({"x": {"low": LOW, "high": HIGH, "shape": [dimension]}})
-    k = 2 if name == "nsga3" else 1
-    problem = Problem(space, tuple(Objective(f"f{i}") for i in range(k)))
-    name, options = VARIANTS.get(name, (name, {}))
-    opt = OPTIMIZERS.create(name, options)
+def run_l2l(name: str, options: dict, function, dimension: int, budget: int, batch: int, seed: int) -> float:
+    problem = problem_of(dimension)
+    opt = OPTIMIZERS.create(name, dict(options))
     state = opt.init(problem, seed)
-    total, used, best = budget(name, dimension), 0, np.inf
-    while used < total and not opt.done(problem, state):
-        candidates, state = opt.ask(problem, state)
+    used, best = 0, np.inf
+    while used < budget and not opt.done(problem, state):
+        candidates, state = opt.ask(problem, state, n=min(batch, budget - used))
         if len(candidates) == 0:
             break
-        candidates = candidates[: total - used]
-        x = candidates - shift
-        values = function(x)
+        values = function(candidates)
         best = min(best, float(values.min()))
         used += len(candidates)
-        scores = np.tile(-values[:, None], (1, k))
-        outputs = residuals(function, x) if opt.needs_outputs else None
-        state = opt.tell(problem, state, candidates, scores, outputs)
+        state = opt.tell(problem, state, candidates, -values[:, None])
     return best
 
 
-def run_optuna(sampler_name: str, function_name: str, dimension: int, seed: int) -> float:
+def run_ngopt(function, dimension: int, budget: int, batch: int, seed: int, method: str = "NGOpt") -> float:
+    import nevergrad as ng
+
+    parametrization = ng.p.Array(shape=(dimension,), lower=LOW, upper=HIGH)
+    parametrization.random_state = np.random.RandomState(seed)
+    opt = ng.optimizers.registry[method](parametrization=parametrization, budget=budget, num_workers=batch)
+    used, best = 0, np.inf
+    while used < budget:
+        asked = [opt.ask() for _ in range(min(batch, budget - used))]
+        values = function(np.array([a.value for a in asked]))
+        for candidate, value in zip(asked, values):
+            opt.tell(candidate, float(value))
+        best, used = min(best, float(values.min())), used + len(asked)
+    return best
+
+
+def run_optuna(sampler_name: str, function, dimension: int, budget: int, batch: int, seed: int) -> float:
     import optuna
 
-    function = FUNCTIONS[function_name]
-    shift = SHIFT.get(function_name, 0.0)
     if sampler_name == "optuna-tpe":
-        sampler = optuna.samplers.TPESampler(seed=seed, multivariate=True)
+        sampler = optuna.samplers.TPESampler(seed=seed, multivariate=True, constant_liar=batch > 1)
     else:
         sampler = optuna.samplers.CmaEsSampler(seed=seed)
     study = optuna.create_study(sampler=sampler)
+    distributions = {f"x{i}": optuna.distributions.FloatDistribution(LOW, HIGH) for i in range(dimension)}
+    used, best = 0, np.inf
+    while used < budget:
+        trials = [study.ask(distributions) for _ in range(min(batch, budget - used))]
+        values = function(np.array([[t.params[f"x{i}"] for i in range(dimension)] for t in trials]))
+        for trial, value in zip(trials, values):
+            study.tell(trial, float(value))
+        best, used = min(best, float(values.min())), used + len(trials)
+    return best
 
-    def objective(trial):
-        x = np.array([[trial.suggest_float(f"x{i}", LOW, HIGH) for i in range(dimension)]])
-        return float(function(x - shift)[0])
 
-    study.optimize(objective, n_trials=budget(sampler_name, dimension))
-    return float(study.best_value)
+def run(label: str, function, dimension: int, budget: int, batch: int, seed: int) -> float:
+    if label in ("ngopt",):
+        return run_ngopt(function, dimension, budget, batch, seed)
+    if label.startswith("optuna-"):
+        return run_optuna(label, function, dimension, budget, batch, seed)
+    name, _, option_text = label.partition(" ")
+    options = json.loads(option_text) if option_text else {}
+    return run_l2l(name, options, function, dimension, budget, batch, seed)
+
+
+def table(labels, dimensions, budget_per_dimension, batch, seeds, instances) -> dict:
+    """{label: {dimension: (mean precision, spread over seeds)}}, with the time each label took."""
+    out: dict = {}
+    for label in labels:
+        started = time.perf_counter()
+        out[label] = {}
+        for dimension in dimensions:
+            per_seed = []
+            for seed in range(seeds):
+                figures = [precision(run(label, Instance(f, dimension, i), dimension,
+                                         budget_per_dimension * dimension, batch, 1000 * seed + i))
+                           for f in FUNCTIONS for i in range(instances)]
+                per_seed.append(float(np.mean(figures)))
+            out[label][dimension] = (float(np.mean(per_seed)), float(np.std(per_seed)))
+        print(f"# {label} (budget {budget_per_dimension} d, batch {batch}): {time.perf_counter() - started:.0f} s",
+              file=sys.stderr, flush=True)
+    return out
+
+
+def show(title: str, results: dict, dimensions) -> None:
+    print(f"\n{title}")
+    width = max(len(label) for label in results) + 2
+    print("optimizer".ljust(width) + "".join(f"{d}-D".rjust(16) for d in dimensions) + "mean".rjust(9))
+    for label, row in results.items():
+        cells = "".join(f"{row[d][0]:7.2f} +-{row[d][1]:5.2f}".rjust(16) for d in dimensions)
+        print(label.ljust(width) + cells + f"{np.mean([row[d][0] for d in dimensions]):9.2f}")
+
+
+def tpe_speed(trials: int, dimension: int = 10) -> dict:
+    """Seconds for ``trials`` sequential asks and tells of our TPE and of Optuna's own loop, same sampler settings."""
+    import optuna
+
+    function = Instance(FUNCTIONS[0], dimension, 0)
+    started = time.perf_counter()
+    run_l2l("tpe", {"population_size": 1}, function, dimension, trials, 1, 0)
+    ours = time.perf_counter() - started
+    study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=0, multivariate=True, constant_liar=True))
+    started = time.perf_counter()
+    study.optimize(lambda t: float(function(np.array([[t.suggest_float(f"x{i}", LOW, HIGH)
+                                                         for i in range(dimension)]]))[0]), n_trials=trials)
+    theirs = time.perf_counter() - started
+    return {"trials": trials, "dimension": dimension, "l2l_tpe_s": round(ours, 2), "optuna_tpe_s": round(theirs, 2),
+            "ratio": round(ours / theirs, 2)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="2-D and 5-D, 1 instance, 2 seeds, budget 40 d")
     parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--quick", action="store_true", help="one seed, 2-D only (a smoke test)")
+    parser.add_argument("--only", default="", help="comma-separated labels to run (default: all)")
+    parser.add_argument("--cmaes-sigma", action="store_true", help="compare cmaes's initial steps")
+    parser.add_argument("--tpe-speed", action="store_true", help="time our TPE beside Optuna's own loop")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
+    import logging
+
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    logging.getLogger("optuna").setLevel(logging.ERROR)
-    seeds = 1 if args.quick else args.seeds
-    dimensions = (2,) if args.quick else (2, 10)
-    columns = [(f, d) for d in dimensions for f in FUNCTIONS]
-    rows = [n for n in OPTIMIZERS.names()] + ["tpe-sequential", "optuna-tpe", "optuna-cmaes"]
-    table: dict[str, dict[str, float | None]] = {}
-    seconds: dict[str, float] = {}
-    for row in rows:
-        started = time.perf_counter()
-        table[row] = {}
-        for function_name, dimension in columns:
-            key = f"{function_name}-{dimension}d"
-            if row == "gp" and dimension != 2:
-                table[row][key] = None
-                continue
-            row_seeds = min(seeds, 3) if row == "gp" else seeds
-            if row.startswith("optuna-"):
-                values = [run_optuna(row, function_name, dimension, s) for s in range(row_seeds)]
-            else:
-                values = [run_ours(row, function_name, dimension, s) for s in range(row_seeds)]
-            table[row][key] = float(np.median(values))
-        seconds[row] = time.perf_counter() - started
-        print(f"# {row}: {seconds[row]:.1f} s", file=sys.stderr, flush=True)
-
-    keys = [f"{f}-{d}d" for f, d in columns]
-    width = max(len(r) for r in rows) + 2
-    print("median best value over seeds (lower is better); budget per docstring")
-    print("optimizer".ljust(width) + "".join(k.rjust(14) for k in keys))
-    for row in rows:
-        cells = "".join(("-" if table[row][k] is None else f"{table[row][k]:.3g}").rjust(14) for k in keys)
-        print(row.ljust(width) + cells)
-
-    targets: dict[str, bool] = {}
-    if 10 in dimensions:
-        for row in rows:
-            if row in ("random", "grid", "gp", "tpe-sequential") or row.startswith("optuna-"):
-                continue
-            targets[f"{row} beats random"] = all(
-                table[row][k] < table["random"][k] for k in ("sphere-10d", "rosenbrock-10d"))
-    summary = {"seeds": seeds, "table": table, "seconds": {k: round(v, 1) for k, v in seconds.items()},
-               "targets": targets, "all_beat_random": all(targets.values()) if targets else None}
+    logging.getLogger("nevergrad").setLevel(logging.ERROR)
+    if args.tpe_speed:
+        figures = [tpe_speed(n) for n in (100, 200, 400)]
+        for f in figures:
+            print(f"{f['trials']} trials, {f['dimension']}-D: l2l tpe {f['l2l_tpe_s']} s, "
+                  f"Optuna's own loop {f['optuna_tpe_s']} s, ratio {f['ratio']}")
+        print(json.dumps({"tpe_speed": figures, "targets_met": all(f["ratio"] <= 1.5 for f in figures)}))
+        return
+    dimensions = (2, 5) if args.quick else (2, 5, 10)
+    seeds, instances = (2, 1) if args.quick else (args.seeds, 2)
+    if args.cmaes_sigma:
+        labels = [f'cmaes {{"sigma": {s}}}' for s in (0.3, 0.25, 0.2, 0.16666666666666666, 0.1)]
+        results = table(labels, dimensions, 40, 1, seeds, instances)
+        show("cmaes initial step, budget 40 d, sequential", results, dimensions)
+        print(json.dumps({"cmaes_sigma": results, "seeds": seeds, "instances": instances, "targets_met": True}))
+        return
+    ours = [n for n in OPTIMIZERS.names() if n not in NOT_BLACK_BOX]
+    labels = [label for label in ours + list(PEERS) if not args.only or label in args.only.split(",")]
+    budgets = (40,) if args.quick else (10, 40, 100)
+    batches = (1,) if args.quick else (1, 16)
+    summary: dict = {"seeds": seeds, "instances": instances, "functions": len(FUNCTIONS), "results": {}}
+    targets: dict = {}
+    for budget in budgets:
+        for batch in batches:
+            key = f"budget {budget} d, batch {batch}"
+            results = table(labels, dimensions, budget, batch, seeds, instances)
+            show(f"mean precision (log10 of the best value, lower is better), {key}", results, dimensions)
+            summary["results"][key] = results
+            if "random" in results:
+                for label in results:
+                    if label not in ("random",) + PEERS:
+                        targets[f"{label} beats random, {key}"] = all(
+                            results[label][d][0] < results["random"][d][0] for d in dimensions)
+            if "auto" in results and "ngopt" in results:
+                compare = (lambda a, b: a <= b) if batch == 1 else (lambda a, b: a < b)
+                targets[f"auto vs ngopt, {key}"] = all(
+                    compare(results["auto"][d][0], results["ngopt"][d][0]) for d in dimensions)
+    summary["targets"] = targets
+    summary["targets_met"] = all(targets.values()) if targets else None
     print(json.dumps(summary, separators=(",", ":")))
 
 

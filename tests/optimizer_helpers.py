@@ -19,6 +19,7 @@ FAST_OPTIONS: dict[str, dict] = {
     "face": {"min_population_size": 6, "max_population_size": 12, "increment": 3},
     "gradient-descent": {"n_random_directions": 4},
     "cross-entropy": {"population_size": 8},
+    "nevergrad": {"population_size": 4, "num_workers": 16, "budget": 100},
 }
 
 

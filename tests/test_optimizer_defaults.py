@@ -75,3 +75,13 @@ def test_evolution_strategies_keep_mirrored_pairs_when_results_come_one_by_one()
         np.testing.assert_array_equal(one_by_one["mean"], state["mean"])  # no update from part of a generation
         one_by_one = opt.tell(problem, one_by_one, candidates[i:i + 1], scores[i:i + 1])
     np.testing.assert_array_equal(whole["mean"], one_by_one["mean"])
+
+
+def test_cmaes_first_generation_spreads_over_a_fifth_of_each_range():
+    # 0.2 was the best initial step of 0.3, 0.25, 0.2, 1/6 and 0.1 on the black-box suite
+    # (benchmarks/optimizers.py --cmaes-sigma; docs/optimizers.md).
+    problem = sphere_problem(dimension=2)
+    opt = optimizer("cmaes", population_size=4000)
+    candidates, _ = opt.ask(problem, opt.init(problem, seed=0))
+    width = problem.space.upper - problem.space.lower
+    np.testing.assert_allclose(candidates.std(axis=0) / width, 0.2, rtol=0.05)

@@ -24,6 +24,7 @@ OPTIMIZERS = Registry("optimizer", {
     "simulated-annealing": "l2l.optimizers.annealing:SimulatedAnnealing",
     "parallel-tempering": "l2l.optimizers.annealing:ParallelTempering",
     "enkf": "l2l.optimizers.kalman:EnsembleKalmanFilter",
+    "nevergrad": "l2l.optimizers.nevergrad:Nevergrad",
 })
 
 __all__ = ["OPTIMIZERS", "Optimizer", "Problem", "State"]

@@ -39,7 +39,7 @@ class CMAES(Generational):
     needs_bounds: ClassVar[bool] = False
 
     population_size: int | None = option(None, help="candidates per generation (default 4 + 3 ln(dimension))", ge=4, le=MAX_POPULATION)
-    sigma: float = option(0.3, help="initial step size, as a fraction of each parameter's range (or of 4*scale)", gt=0)
+    sigma: float = option(0.2, help="initial step size, as a fraction of each parameter's range (or of 4*scale)", gt=0)
     start: str = option("default", help="initial mean: 'default' (the space's defaults) or 'random'", choices=("default", "random"))
     min_sigma: float = option(1e-12, help="the run is done when the step size falls below this", ge=0)
 
