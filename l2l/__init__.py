@@ -32,7 +32,7 @@ _EXPORTS = {
     "run": "l2l.loop",
     "RunControl": "l2l.control",
     "resume": "l2l.loop",
-    "evaluation_seed": "l2l.loop",
+    "evaluation_seed": "l2l.driver",
     "load": "l2l.results_schema.reader",
     "generations": "l2l.results_schema.reader",
     "traces": "l2l.results_schema.reader",
@@ -51,7 +51,8 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time the names load
     from l2l.config import RunConfig, from_mapping, load_config
     from l2l.control import RunControl
     from l2l.errors import ConfigError, TrajectoryError
-    from l2l.loop import evaluation_seed, resume, run
+    from l2l.driver import evaluation_seed
+    from l2l.loop import resume, run
     from l2l.objectives import Objective
     from l2l.results_schema.reader import Trajectory, generations, load, traces
     from l2l.results_schema.validate import validate

@@ -1,24 +1,36 @@
-"""The multi-fidelity driver: the optimizer proposes, a policy schedules segments of training.
+"""The outer loop: the optimizer proposes, a policy schedules, the executor runs, the file keeps it all.
 
-A *trial* is one candidate (parameters from the optimizer, or from a policy
-that proposes its own); a *segment* trains it from the budget it reached (with
-the checkpoint it returned there) up to a higher budget. The policy (see
-:mod:`l2l.policies`) decides, each time a worker is free, whether to start a
-new trial, continue a paused one, wait, or finish. The optimizer is told a
-trial's result when it reaches the top budget.
+Every run, whatever its mode, goes through :func:`drive`. The policy (see
+:mod:`l2l.policies`) decides, each time a worker is free, what runs next:
 
-Every segment is one row of the trajectory (trial id, the budget reached, the
-budget it continued from, its checkpoint); at most once a second the finished
-segments are appended and committed together with the run state (optimizer,
-policy, trial table, segments in flight). A resumed run starts from the last
-commit: rows a dead run appended after it are dropped, the segments that were
-in flight run again from the same checkpoints, and the same decisions follow
-(exactly so on the ``serial`` backend, where the completion order is fixed).
+* ``batch``: a whole generation from the optimizer (``generational`` mode);
+* ``start``: one new candidate, from the optimizer or proposed by the policy
+  (``async`` mode, and the multi-fidelity schedules at their lowest budget);
+* ``continue``: a paused candidate trained on to a higher budget from its
+  checkpoint (multi-fidelity schedules);
+* ``wait`` or ``done``.
+
+A *trial* is one candidate; a *segment* evaluates it up to a budget (once, at
+the full budget, outside multi-fidelity runs). Candidates asked together (a
+generation) are told to the optimizer together once all have a final result;
+a candidate asked alone is told as soon as it has one (in multi-fidelity runs:
+when it reaches the top budget; a stopped candidate is never told).
+
+Rows are appended as segments finish (at most once a second), and committed
+together with the run state (optimizer, policy, trial table, segments in
+flight) when the policy says: at the end of each generation, every
+``population`` results (async) or at most once a second (multi-fidelity). A
+resumed run starts from the last commit. The generational policy reuses the
+rows of a generation it was in the middle of; the others drop rows written
+after the last commit and run the segments that were in flight again, from the
+same checkpoints, with the same seeds, so the same decisions follow (exactly
+so on the ``serial`` backend, where the completion order is fixed).
 
 Compute is counted in fidelity units: a segment continued from a checkpoint
 costs ``budget - from_budget``; one that restarts from scratch (the simulator
-returned no checkpoint) costs ``budget``. The run ends when the policy is done
-or ``run.compute`` units are spent (segments already running still finish).
+returned no checkpoint) costs ``budget``. A multi-fidelity run ends when the
+policy is done or ``run.compute`` units are spent (segments already running
+still finish).
 """
 
 from __future__ import annotations
@@ -31,201 +43,364 @@ import numpy as np
 from l2l.control import RunControl
 from l2l.jobs import Outcome, Task
 from l2l.jobs.base import OK
+from l2l.outcomes import (better, curve_scores, outputs, penalties, refuse_missing_objectives,
+                          summary as summarize)
 from l2l.policies import TrialTable, budget_key
+from l2l.progress import Progress, announce
 
 FLUSH_SECONDS = 1.0
+STOP_POLL_SECONDS = 1.0
+SEED_MASK = (1 << 63) - 1
 
-#: The row columns that say which segment a row is: (trial, budget reached).
-SegmentKey = tuple[int, str]
+
+def evaluation_seed(run_seed: int, generation: int, individual: int) -> int:
+    """The seed of one evaluation: a function of (run seed, generation, individual) only."""
+    words = np.random.SeedSequence(run_seed, spawn_key=(generation, individual)).generate_state(2, np.uint32)
+    return int((int(words[0]) << 32 | int(words[1])) & SEED_MASK)
+
+
 
 
 def initial_state(components) -> dict[str, Any]:
-    """The run state of a multi-fidelity run before anything ran."""
+    """The run state before anything ran."""
     config, problem = components.config, components.problem
-    budgets = components.budgets
     return {"optimizer": components.optimizer.init(problem, config.seed),
-            "policy": components.policy.init(budgets, problem.space.dimension, config.seed),
+            "policy": components.schedule.init(list(components.budgets), problem.space.dimension, config.seed),
             "trials": {},
             "loop": {"generation": 0, "evaluations": 0, "failed": 0, "worst": {}, "best": {},
                      "compute": 0.0, "next_trial": 0, "rows": 0, "in_flight": []}}
 
 
-def drive_policy(components, writer, state: dict[str, Any], *, progress: bool,
-                 on_generation: Callable[[dict], None] | None, settings, control: RunControl) -> None:
-    from l2l.loop import _announce, _better, _penalties, _Progress, _summary, evaluation_seed
-
-    config, problem, optimizer, policy = components.config, components.problem, components.optimizer, \
-        components.policy
-    objectives = problem.objectives
-    sign = objectives[0].sign
-    budgets = components.budgets
-    top = budgets[-1]
+def adopt(state: dict[str, Any], components) -> dict[str, Any]:
+    """A state saved by an earlier version of l2l, in today's layout (generational and async runs)."""
     loop = dict(state["loop"])
-    trials: dict[str, dict[str, Any]] = {k: dict(v) for k, v in state["trials"].items()}
-    optimizer_state, policy_state = state["optimizer"], state["policy"]
-    table = TrialTable(trials, problem.space.to_unit)
-    executor = components.executor
-    compute_budget = components.compute
-    bar = _Progress(progress, int(compute_budget), int(loop["compute"]), unit="budget")
-    checkpoints: dict[int, dict[str, Any] | None] = {}  # latest checkpoint of each paused trial, by id
-    running: dict[SegmentKey, Task] = {}
+    trials = dict(state.get("trials") or {})
+    in_flight = loop.get("in_flight", [])
+    if isinstance(in_flight, dict):  # async runs kept {candidate number: code}
+        for k, code in in_flight.items():
+            trials[str(int(k))] = _record(code, None, 0)
+        loop["in_flight"] = [[int(k), None, 0.0] for k in sorted(in_flight, key=int)]
+        loop["next_trial"] = loop.pop("asked", loop["evaluations"])
+        loop.setdefault("rows", loop["evaluations"])
+    loop.setdefault("in_flight", [])
+    loop.setdefault("next_trial", 0)
+    loop.setdefault("compute", 0.0)
+    policy = state.get("policy")
+    if policy is None:
+        policy = components.schedule.init(list(components.budgets), components.problem.space.dimension,
+                                          components.config.seed)
+    return {**state, "loop": loop, "trials": trials, "policy": policy}
 
-    def checkpoint_of(trial: int) -> dict[str, Any] | None:
-        if trial not in checkpoints:
-            checkpoints[trial] = writer.checkpoint(trials[str(trial)]["row"], trial)
-        return checkpoints[trial]
 
-    def submit(trial: int, budget: float, from_budget: float, attempt: int = 0) -> None:
-        record = trials[str(trial)]
-        checkpoint = checkpoint_of(trial) if from_budget > 0 else None
-        params = problem.space.decode(np.asarray(record["code"], dtype=float))
-        rung = int(np.argmin([abs(b - budget) for b in budgets]))
-        task = Task(rung, trial, evaluation_seed(config.seed, 0, trial), params, attempt, budget=float(budget),
-                    from_budget=float(from_budget) if checkpoint is not None else 0.0, checkpoint=checkpoint,
-                    trial=trial)
-        record["running"] = True
-        running[(trial, budget_key(budget))] = task
-        executor.submit([task])
+def _record(code, cohort: int | None, index: int) -> dict[str, Any]:
+    return {"code": [float(v) for v in code], "budget": 0.0, "scores": {}, "running": False, "row": -1,
+            "cohort": cohort, "index": index}
 
-    finished = False  # the policy said it is done (not only the compute budget spent)
-    batch: list[Outcome] = []  # segments finished since the last commit, in the order they completed
-    started, last_commit = time.time(), time.monotonic()
-    completed = sum(1 for t in trials.values() if t["budget"] == top)
-    try:
-        executor.start(components.simulator, settings)
-        _announce(executor, progress)
-        for trial, budget, from_budget in loop.pop("in_flight"):
-            submit(int(trial), float(budget), float(from_budget))
-        while not control.stop_requested:
-            capacity = max(1, executor.worker_count)  # asked again: workers may still be coming up, or go
-            while len(running) < capacity and loop["compute"] < compute_budget:
-                action, policy_state = policy.next(policy_state, table)
-                if action.kind == "done":
-                    finished = True
-                    break
-                if action.kind == "wait":
-                    break
-                if action.kind == "start":
-                    if action.code is not None:  # the policy proposes a point of the unit cube
-                        code = problem.space.from_unit(np.asarray(action.code, dtype=float)[None, :])[0]
-                    else:
-                        codes, optimizer_state = optimizer.ask(problem, optimizer_state, 1)
-                        if len(codes) == 0:
-                            finished = True
-                            break
-                        code = codes[0]
-                    trial = loop["next_trial"]
-                    loop["next_trial"] += 1
-                    trials[str(trial)] = {"code": problem.space.canonical(code).tolist(), "budget": 0.0,
-                                          "scores": {}, "running": False, "row": -1}
-                    policy_state = policy.launched(policy_state, trial, action.budget)
-                    submit(trial, action.budget, 0.0)
-                else:
-                    trial = action.trial
-                    submit(trial, action.budget, trials[str(trial)]["budget"])
-            if not running:
+
+def drive(components, writer, state: dict[str, Any], *, reuse: dict[int, Outcome], progress: bool,
+          on_generation: Callable[[dict], None] | None, settings, control: RunControl) -> None:
+    """Run ``components`` from ``state`` until the policy is done, the budget is spent or a stop is asked."""
+    _Loop(components, writer, adopt(state, components), reuse, progress, on_generation, control).go(settings)
+
+
+class _Loop:
+    def __init__(self, components, writer, state, reuse, progress, on_generation, control) -> None:
+        self.c = components
+        self.config, self.problem, self.optimizer = components.config, components.problem, components.optimizer
+        self.policy = components.schedule
+        self.objectives = self.problem.objectives
+        self.signs = np.array([o.sign for o in self.objectives])
+        self.budgets = list(components.budgets)
+        self.top = self.budgets[-1] if self.budgets else None
+        self.writer, self.reuse, self.control, self.on_generation = writer, dict(reuse), control, on_generation
+        self.loop = dict(state["loop"])
+        self.trials: dict[str, dict[str, Any]] = {k: dict(v) for k, v in state["trials"].items()}
+        self.optimizer_state, self.policy_state = state["optimizer"], state["policy"]
+        self.table = TrialTable(self.trials, self.problem.space.to_unit, self.loop)
+        self.executor = components.executor
+        if self.budgets:
+            self.bar = Progress(progress, int(components.compute), int(self.loop["compute"]), unit="budget")
+        else:
+            per_generation = int(getattr(self.policy, "population", 0)
+                                 or getattr(self.optimizer, "population_size", 0) or 0)
+            self.bar = Progress(progress, self.config.generations * per_generation, self.loop["evaluations"])
+        self.checkpoints: dict[int, dict[str, Any] | None] = {}  # latest checkpoint of each paused trial
+        self.running: dict[tuple[int, int], tuple[Task, int]] = {}  # (task, trial) by the row's (generation,
+        # individual)
+        self.finals: dict[int, Outcome] = {}  # trials with a final result, not yet told
+        self.buffer: list[tuple[Outcome, dict[str, Any]]] = []  # finished, not yet appended
+        self.batch: list[Outcome] = []  # since the last commit (with reused rows), in completion order
+        self.finished = False  # the policy or the optimizer said it is done (not only the budget spent)
+        self.started, self.last_flush, self.last_commit = time.time(), time.monotonic(), time.monotonic()
+        self.completed = sum(1 for t in self.trials.values() if self.top is not None and t["budget"] == self.top)
+
+    # -- the loop, top to bottom ------------------------------------------------------------------------
+    def go(self, settings) -> None:
+        try:
+            self.executor.start(self.c.simulator, settings)
+            announce(self.executor, self.bar.bar is not None)
+            for trial, budget, from_budget in self.loop.pop("in_flight"):
+                self.submit(int(trial), None if budget is None else float(budget), float(from_budget))
+            try:
+                while not self.control.stop_requested:
+                    launched = self.fill()
+                    told = self.settle()
+                    if not self.running:
+                        if launched or told:
+                            continue
+                        break
+                    for outcome in self.executor.wait(timeout=STOP_POLL_SECONDS):
+                        self.receive(outcome)
+                        self.settle()
+                    # Append at most once a second, and commit so too where the policy commits by time:
+                    # a crash loses at most that much work, which a resume redoes with the same decisions.
+                    if (self.policy.commit == "seconds" and self.batch
+                            and time.monotonic() - self.last_commit > FLUSH_SECONDS):
+                        self.commit()
+                    elif self.buffer and time.monotonic() - self.last_flush > FLUSH_SECONDS:
+                        self.flush()
+            except KeyboardInterrupt:
+                self.flush()  # keep what finished before the interrupt
+                self.writer.event("stopped", {"generation": self.loop["generation"], "reason": "interrupted"})
+                raise
+            if self.control.stop_requested:
+                self.stopped()
+                return
+            if self.batch:
+                self.commit()
+            detail = {"generations": self.loop["generation"], "evaluations": self.loop["evaluations"]}
+            if self.budgets:
+                detail.update(compute=self.loop["compute"], policy_done=self.finished)
+            self.writer.event("finished", detail)
+        finally:
+            self.bar.close()
+            self.executor.close()
+
+    def fill(self) -> bool:
+        """Ask the policy what the free workers do, and submit it; True if anything was launched."""
+        launched = False
+        capacity = self.policy.queue_depth * max(1, self.executor.worker_count)  # workers come and go
+        while not self.finished and len(self.running) < capacity and not self.spent():
+            action, self.policy_state = self.policy.next(self.policy_state, self.table)
+            if action.kind == "done":
+                self.finished = True
+            elif action.kind == "wait":
                 break
-            for outcome in executor.wait(timeout=1.0):
-                key = (outcome.trial, budget_key(outcome.budget))
-                task = running[key]
-                if not outcome.ok and outcome.attempt < config.retries:
-                    executor.submit([Task(task.generation, task.individual, task.seed, task.params,
-                                          outcome.attempt + 1, task.budget, task.from_budget, task.checkpoint,
-                                          task.trial)])
-                    continue
-                del running[key]
-                record = trials[str(outcome.trial)]
-                ok = outcome.status == OK
-                value = outcome.objectives.get(objectives[0].name, np.nan) if ok else np.nan
-                if ok:
-                    o = objectives[0]
-                    if o.name not in loop["worst"] or _better(o, loop["worst"][o.name], value):
-                        loop["worst"][o.name] = float(value)
-                    if outcome.budget == top and _better(o, value, loop["best"].get(o.name)):
-                        loop["best"][o.name] = float(value)
-                told = np.array([value]) if ok else _penalties(config, objectives[:1], loop["worst"])
-                score = float(told[0] * sign)
-                cost = outcome.budget - task.from_budget  # from_budget is 0 when it restarted from scratch
-                loop["compute"] += cost
-                loop["evaluations"] += 1
-                loop["failed"] += int(not ok)
-                record["scores"] = {**record["scores"], **_curve_scores(outcome, objectives[0], budgets,
-                                                                        task.from_budget),
-                                    budget_key(outcome.budget): score}
-                record["budget"] = float(outcome.budget)
-                record["running"] = False
-                record["row"] = loop["rows"] + len(batch)
-                checkpoints[outcome.trial] = outcome.checkpoint if ok else None
-                policy_state = policy.report(policy_state, table, outcome.trial, outcome.budget, score)
-                if outcome.budget == top and not policy.proposes:
-                    optimizer_state = optimizer.tell(problem, optimizer_state, np.asarray(record["code"])[None, :],
-                                                     np.array([[score]]))
-                batch.append(outcome)
-                completed += outcome.budget == top
-                bar.update(int(round(cost)), loop["generation"], loop["best"], loop["failed"],
-                           f"{len(trials)} candidates: {len(running)} running, {completed} completed")
-            # Commit at most once a second: a crash loses at most that much work, which a resume redoes
-            # with the same decisions (the segments in flight at the last commit run again in order).
-            if batch and time.monotonic() - last_commit > FLUSH_SECONDS:
-                _commit(writer, problem, loop, trials, running, batch, optimizer_state, policy_state, started,
-                        on_generation, _summary)
-                batch, started, last_commit = [], time.time(), time.monotonic()
-        if batch:
-            _commit(writer, problem, loop, trials, running, batch, optimizer_state, policy_state, started,
-                    on_generation, _summary)
-        if control.stop_requested:
-            writer.event("stopped", {"generation": loop["generation"], "reason": control.stop_reason})
+            elif action.kind == "batch":
+                self.finished = not self.start_generation()
+                launched = True
+            elif action.kind == "start":
+                code = self.propose(action)
+                if code is None:
+                    self.finished = True
+                    break
+                trial = self.new_trial(code, None, 0)
+                self.policy_state = self.policy.launched(self.policy_state, trial, action.budget)
+                self.submit(trial, action.budget or self.top, 0.0)
+                launched = True
+            else:
+                self.submit(action.trial, action.budget, self.trials[str(action.trial)]["budget"])
+                launched = True
+        return launched
+
+    def spent(self) -> bool:
+        return bool(self.budgets) and self.loop["compute"] >= self.c.compute
+
+    def propose(self, action) -> np.ndarray | None:
+        if action.code is not None:  # the policy proposes a point of the unit cube itself
+            return self.problem.space.from_unit(np.asarray(action.code, dtype=float)[None, :])[0]
+        if self.optimizer.done(self.problem, self.optimizer_state):
+            return None
+        codes, self.optimizer_state = self.optimizer.ask(self.problem, self.optimizer_state, 1)
+        return codes[0] if len(codes) else None
+
+    def start_generation(self) -> bool:
+        """Ask for a generation and submit it (members already in the file are reused); False if none."""
+        if self.optimizer.done(self.problem, self.optimizer_state):
+            return False
+        self.started = time.time()
+        candidates, self.optimizer_state = self.optimizer.ask(self.problem, self.optimizer_state)
+        if len(candidates) == 0:
+            return False
+        generation = self.loop["generation"]
+        for index, code in enumerate(candidates):
+            trial = self.new_trial(code, generation, index)
+            if index in self.reuse:
+                self.record(trial, self.reuse[index], reused=True)
+            else:
+                self.submit(trial, self.top, 0.0)
+        self.reuse = {}
+        return True
+
+    def new_trial(self, code, cohort: int | None, index: int) -> int:
+        trial = self.loop["next_trial"]
+        self.loop["next_trial"] = trial + 1
+        # Multi-fidelity trials keep the code of the values evaluated (policies model them); the others keep
+        # the code exactly as the optimizer gave it, which is what it is told back.
+        kept = self.problem.space.canonical(code) if self.policy.multi_fidelity else code
+        self.trials[str(trial)] = _record(kept, cohort, index)
+        return trial
+
+    def submit(self, trial: int, budget: float | None, from_budget: float) -> None:
+        record = self.trials[str(trial)]
+        checkpoint = self.checkpoint_of(trial) if from_budget > 0 else None
+        params = self.problem.space.decode(np.asarray(record["code"], dtype=float))
+        generation, individual, seed_g, seed_i = self.policy.coordinates(trial, record, self.budgets, budget)
+        mf = self.policy.multi_fidelity
+        task = Task(generation, individual, evaluation_seed(self.config.seed, seed_g, seed_i), params,
+                    budget=float(budget) if mf else None,
+                    from_budget=float(from_budget) if checkpoint is not None else 0.0, checkpoint=checkpoint,
+                    trial=trial if mf else -1)
+        record["running"] = True
+        self.running[(generation, individual)] = (task, trial)
+        self.executor.submit([task])
+
+    def checkpoint_of(self, trial: int) -> dict[str, Any] | None:
+        if trial not in self.checkpoints:
+            self.checkpoints[trial] = self.writer.checkpoint(self.trials[str(trial)]["row"], trial)
+        return self.checkpoints[trial]
+
+    # -- results --------------------------------------------------------------------------------------------
+    def receive(self, outcome: Outcome) -> None:
+        key = (outcome.generation, outcome.individual)
+        task, trial = self.running[key]
+        if not outcome.ok and outcome.attempt < self.config.retries:
+            self.executor.submit([Task(task.generation, task.individual, task.seed, task.params,
+                                       outcome.attempt + 1, task.budget, task.from_budget, task.checkpoint,
+                                       task.trial)])
             return
-        writer.event("finished", {"generations": loop["generation"], "evaluations": loop["evaluations"],
-                                  "compute": loop["compute"], "policy_done": finished})
-    finally:
-        bar.close()
-        executor.close()
+        del self.running[key]
+        self.record(trial, outcome, task=task)
 
+    def record(self, trial: int, outcome: Outcome, task: Task | None = None, reused: bool = False) -> None:
+        """Note one finished segment: counters, the trial table, the policy; final ones wait to be told."""
+        record = self.trials[str(trial)]
+        ok = outcome.status == OK
+        values = np.array([outcome.objectives.get(o.name, np.nan) if ok else np.nan for o in self.objectives])
+        final = self.top is None or outcome.budget is None or outcome.budget == self.top
+        if ok:
+            for j, o in enumerate(self.objectives):
+                if o.name not in self.loop["worst"] or better(o, self.loop["worst"][o.name], values[j]):
+                    self.loop["worst"][o.name] = float(values[j])
+                if final and better(o, values[j], self.loop["best"].get(o.name)):
+                    self.loop["best"][o.name] = float(values[j])
+        cost = 0.0
+        if self.budgets and task is not None:
+            cost = outcome.budget - task.from_budget  # from_budget is 0 when it restarted from scratch
+            self.loop["compute"] += cost
+        self.loop["evaluations"] += 1
+        self.loop["failed"] += int(not ok)
+        record["running"] = False
+        if not reused:
+            self.buffer.append((outcome, self.problem.space.decode(np.asarray(record["code"], dtype=float))))
+        self.batch.append(outcome)
+        if self.policy.multi_fidelity:
+            score = float(self.told(outcome)[0] * self.signs[0])
+            record["scores"] = {**record["scores"], **curve_scores(outcome, self.objectives[0], self.budgets,
+                                                                    task.from_budget if task else 0.0),
+                                budget_key(outcome.budget): score}
+            record["budget"] = float(outcome.budget)
+            record["row"] = self.loop["rows"] + len(self.batch) - 1
+            self.checkpoints[trial] = outcome.checkpoint if ok else None
+            self.policy_state = self.policy.report(self.policy_state, self.table, trial, outcome.budget, score)
+        if final:
+            self.finals[trial] = outcome
+            self.completed += 1
+        if not reused:
+            if self.budgets:
+                self.bar.update(int(round(cost)), self.loop["generation"], self.loop["best"], self.loop["failed"],
+                                f"{len(self.trials)} candidates: {len(self.running)} running, "
+                                f"{self.completed} completed")
+            else:
+                generation = self.policy.coordinates(trial, record, self.budgets, self.top)[0]
+                self.bar.update(1, generation, self.loop["best"], self.loop["failed"])
 
-def _curve_scores(outcome: Outcome, objective, budgets, from_budget: float) -> dict[str, float]:
-    """Scores at the rungs a segment passed on its way, read from its learning curve.
+    def told(self, outcome: Outcome) -> np.ndarray:
+        """The values the optimizer is told (failures get the run's penalty), in the objectives' directions."""
+        if outcome.status == OK:
+            return np.array([outcome.objectives.get(o.name, np.nan) for o in self.objectives])
+        return penalties(self.config, self.objectives, self.loop["worst"])
 
-    A candidate trained straight to the top budget thus also tells how it ranked at every lower rung,
-    which is how the model-based policy measures whether low budgets agree with the top one.
-    """
-    from l2l.jobs.base import CURVE_PREFIX
+    def settle(self) -> bool:
+        """Tell the optimizer every cohort whose members all have final results; commit if the policy says."""
+        told = False
+        for cohort in self._complete_cohorts():
+            members = sorted(cohort, key=lambda t: self.trials[str(t)]["index"])
+            outcomes = [self.finals.pop(t) for t in members]
+            if not self.policy.proposes:
+                codes = np.array([self.trials[str(t)]["code"] for t in members], dtype=float)
+                scores = np.stack([self.told(o) for o in outcomes]) * self.signs
+                vectors = None
+                if self.optimizer.needs_outputs:
+                    vectors = outputs(outcomes, np.array([o.status == OK for o in outcomes]))
+                self.optimizer_state = self.optimizer.tell(self.problem, self.optimizer_state, codes, scores,
+                                                           vectors)
+            if self.policy.forgets:
+                for t in members:
+                    del self.trials[str(t)]
+            told = True
+            if self.policy.commit == "cohort":
+                self.commit()
+            elif self.policy.commit == "count" and len(self.batch) >= self.policy.commit_every:
+                self.commit()
+        return told
 
-    if outcome.status != OK:
-        return {}
-    curve = outcome.traces.get(f"{CURVE_PREFIX}{objective.name}")
-    if curve is None or not len(curve):
-        return {}
-    out = {}
-    for budget in budgets:
-        if from_budget < budget < outcome.budget:
-            hit = np.flatnonzero(np.isclose(curve[:, 0], budget))
-            if len(hit) and np.isfinite(curve[hit[-1], 1]):
-                out[budget_key(budget)] = float(curve[hit[-1], 1] * objective.sign)
-    return out
+    def _complete_cohorts(self) -> list[list[int]]:
+        out, seen = [], set()
+        for trial in list(self.finals):
+            cohort = self.trials[str(trial)]["cohort"]
+            if cohort is None:
+                out.append([trial])
+            elif cohort not in seen:
+                seen.add(cohort)
+                members = [int(t) for t, r in self.trials.items() if r["cohort"] == cohort]
+                if all(m in self.finals for m in members):
+                    out.append(members)
+        return out
 
+    # -- the file -------------------------------------------------------------------------------------------
+    def flush(self) -> None:
+        if self.buffer:
+            self.writer.append([o for o, _ in self.buffer], [p for _, p in self.buffer])
+            self.buffer = []
+        self.last_flush = time.monotonic()
 
-def _commit(writer, problem, loop, trials, running, batch, optimizer_state, policy_state, started,
-            on_generation, summarize) -> None:
-    """Append a batch of segments and commit them with the run state (and the segments still in flight)."""
-    params = [problem.space.decode(np.asarray(trials[str(o.trial)]["code"], dtype=float)) for o in batch]
-    writer.append(batch, params)
-    ok = np.array([o.status == OK for o in batch])
-    values = np.array([[o.objectives.get(obj.name, np.nan) if o.status == OK else np.nan
-                        for obj in problem.objectives] for o in batch], dtype=float)
-    generation = loop["generation"]
-    loop["generation"] = generation + 1
-    loop["rows"] = writer.rows
-    in_flight = [[task.trial, task.budget, task.from_budget] for task in running.values()]
-    saved_trials = {k: {**v, "running": False} for k, v in trials.items()}
-    summary = summarize(problem.objectives, values, ok)
-    writer.commit_generation(generation, evaluations=writer.rows, failed=int((~ok).sum()), started=started,
-                             finished=time.time(), summary=summary,
-                             state={"optimizer": optimizer_state, "policy": policy_state, "trials": saved_trials,
-                                    "loop": {**loop, "in_flight": in_flight}})
-    if generation == 0:
-        from l2l.loop import refuse_missing_objectives
-        refuse_missing_objectives(batch, writer)
-    if on_generation is not None:
-        on_generation({"generation": generation, "summary": summary, "failed": int((~ok).sum()),
-                       "best": dict(loop["best"]), "compute": loop["compute"]})
+    def commit(self) -> None:
+        """Append what is buffered and commit it with the run state (and the segments still in flight)."""
+        self.flush()
+        batch, self.batch = self.batch, []
+        ok = np.array([o.status == OK for o in batch])
+        values = np.array([[o.objectives.get(obj.name, np.nan) if o.status == OK else np.nan
+                            for obj in self.objectives] for o in batch], dtype=float)
+        loop = self.loop
+        generation = loop["generation"]
+        loop["generation"] = generation + 1
+        loop["rows"] = self.writer.rows
+        in_flight = [[trial, task.budget, task.from_budget] for task, trial in self.running.values()]
+        trials = {k: {**v, "running": False} for k, v in self.trials.items()}
+        summary = summarize(self.objectives, values, ok)
+        self.writer.commit_generation(generation, evaluations=self.writer.rows, failed=int((~ok).sum()),
+                                      started=self.started, finished=time.time(), summary=summary,
+                                      state={"optimizer": self.optimizer_state, "policy": self.policy_state,
+                                             "trials": trials, "loop": {**loop, "in_flight": in_flight}})
+        self.started, self.last_commit = time.time(), time.monotonic()
+        if generation == 0:
+            refuse_missing_objectives(batch, self.writer)
+        if self.on_generation is not None:
+            info = {"generation": generation, "summary": summary, "failed": int((~ok).sum()),
+                    "best": dict(loop["best"])}
+            if self.budgets:
+                info["compute"] = loop["compute"]
+            self.on_generation(info)
+
+    def stopped(self) -> None:
+        """A stop was asked: keep what finished (committed where the policy allows), and say so."""
+        detail = {"generation": self.loop["generation"], "reason": self.control.stop_reason}
+        if self.policy.commit == "seconds":
+            if self.batch:
+                self.commit()
+        else:
+            self.flush()
+            if self.policy.reuses_uncommitted:
+                detail["evaluations_kept"] = len(self.batch)
+        self.writer.event("stopped", detail)

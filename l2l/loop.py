@@ -1,16 +1,15 @@
-"""The outer loop: ask, evaluate, tell, write; and resume from the trajectory file.
+"""Runs: build the pieces of a config, create or reopen the trajectory, and drive it.
 
 :func:`run` starts a run, :func:`resume` continues one from its file; both
-end in :func:`_drive`, which reads top to bottom as the algorithm:
+hand the validated components, the writer and the run state to
+:func:`l2l.driver.drive`, the one outer loop, where the optimizer proposes
+candidates and a scheduling policy decides what runs next:
+``generational`` (ask a generation, evaluate it, tell it, commit it),
+``async`` (a new candidate whenever a worker is free) or a multi-fidelity
+policy (successive halving, ASHA, Hyperband, median stopping, model-based).
 
-1. ask the optimizer for a generation of candidates;
-2. derive every evaluation's seed from (run seed, generation, individual);
-3. submit the evaluations to the backend; append outcomes to the file as they
-   complete (retrying failures up to ``retries`` times);
-4. tell the optimizer the scores (failures get the penalty);
-5. commit the generation with the optimizer state after it.
-
-A generation interrupted in the middle is resumed by asking again from the
+Every evaluation's seed derives from (run seed, generation, individual); a
+generation interrupted in the middle is resumed by asking again from the
 saved state (which yields the same candidates) and evaluating only the
 individuals the file does not hold yet.
 """
@@ -29,31 +28,18 @@ from typing import Any, Callable
 
 from dataclasses import replace
 
-import numpy as np
 
 from l2l import __version__
 from l2l.config import Component, RunConfig, from_mapping
 from l2l.control import RunControl
 from l2l.errors import ConfigError, TrajectoryError
-from l2l.jobs import BACKENDS, Executor, Outcome, Settings, Task
-from l2l.jobs.base import OK
+from l2l.jobs import BACKENDS, Executor, Outcome, Settings
 from l2l.objectives import Objective
 from l2l.optimizers import OPTIMIZERS, Optimizer, Problem
 from l2l.results_schema import writer as trajectory_writer
 from l2l.results_schema.lock import WriterLock
 from l2l.results_schema.reader import Trajectory
 from l2l.simulators import SIMULATORS, Simulator
-
-FLUSH_SECONDS = 1.0
-STOP_POLL_SECONDS = 1.0
-SEED_MASK = (1 << 63) - 1
-
-
-def evaluation_seed(run_seed: int, generation: int, individual: int) -> int:
-    """The seed of one evaluation: a function of (run seed, generation, individual) only."""
-    words = np.random.SeedSequence(run_seed, spawn_key=(generation, individual)).generate_state(2, np.uint32)
-    return int((int(words[0]) << 32 | int(words[1])) & SEED_MASK)
-
 
 @dataclass
 class Components:
@@ -68,6 +54,12 @@ class Components:
     policy: Any = None
     budgets: tuple[float, ...] = ()
     compute: float = 0.0
+    #: The policy that schedules the run: the multi-fidelity one, else ``generational`` or ``async``.
+    schedule: Any = None
+
+    def __post_init__(self) -> None:
+        if self.schedule is None:
+            self.schedule = self.policy if self.policy is not None else _mode_policy(self.config, self.optimizer)
 
     @property
     def fidelity(self):
@@ -170,6 +162,16 @@ def _schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, simulat
     return policy, budgets, compute
 
 
+def _mode_policy(config: RunConfig, optimizer: Optimizer):
+    """The single-fidelity schedule of ``run.mode``."""
+    from l2l.policies.modes import Async, Generational
+
+    if config.mode == "async":
+        return Async(generations=config.generations,
+                     population=int(getattr(optimizer, "population_size", 0) or 16))
+    return Generational(generations=config.generations)
+
+
 def _has_fidelity(name: str) -> bool:
     try:
         cls = SIMULATORS.get(name)
@@ -258,15 +260,9 @@ def run(config: RunConfig, out: str | os.PathLike | None = None, *, progress: bo
 
 
 def _fresh_state(components: Components) -> dict[str, Any]:
-    if components.policy is not None:
-        from l2l.driver import initial_state
-        return initial_state(components)
-    return _initial_state(components)
+    from l2l.driver import initial_state
 
-
-def _initial_state(components: Components) -> dict[str, Any]:
-    return {"optimizer": components.optimizer.init(components.problem, components.config.seed),
-            "loop": {"generation": 0, "evaluations": 0, "failed": 0, "worst": {}, "best": {}}}
+    return initial_state(components)
 
 
 def _create(components: Components, path: Path) -> None:
@@ -317,16 +313,14 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, backend: 
                                                                 workers=workers)
             components = build(config, simulator)
             state = trajectory.state() if trajectory.n_generations else _fresh_state(components)
-            # The state of a multi-fidelity or asynchronous run accounts for every row it committed with;
-            # rows a dead run appended after its last commit are dropped and their work redone identically.
-            # A generational run reuses the rows of the generation it was in the middle of.
+            # The run state accounts for every row committed with it. A generational run reuses the rows of
+            # the generation it was in the middle of; the other policies drop rows a dead run appended after
+            # its last commit and redo their work identically.
             keep_rows, reuse = None, {}
-            if components.policy is not None:
-                keep_rows = state["loop"].get("rows", 0)
-            elif config.mode == "async":
-                keep_rows = state["loop"]["evaluations"]
-            else:
+            if components.schedule.reuses_uncommitted:
                 reuse = _stored_outcomes(trajectory, state["loop"]["generation"], components.problem.objectives)
+            else:
+                keep_rows = state["loop"].get("rows", state["loop"]["evaluations"])
         with trajectory_writer.TrajectoryWriter(path, lock=lock, keep_rows=keep_rows) as writer:
             writer.event("resumed", {"generation": state["loop"]["generation"], "reused": len(reuse),
                                      "generations": config.generations, "pid": os.getpid(),
@@ -358,76 +352,6 @@ def _stored_outcomes(trajectory: Trajectory, generation: int,
     return out
 
 
-def _penalties(config: RunConfig, objectives: tuple[Objective, ...], worst: dict[str, float]) -> np.ndarray:
-    values = []
-    for o in objectives:
-        if isinstance(config.penalty, dict) and o.name in config.penalty:
-            values.append(float(config.penalty[o.name]))
-        elif isinstance(config.penalty, (int, float)):
-            values.append(float(config.penalty))
-        else:
-            values.append(float(worst.get(o.name, 0.0)))
-    return np.array(values)
-
-
-def _summary(objectives: tuple[Objective, ...], values: np.ndarray, ok: np.ndarray) -> dict[str, dict[str, float]]:
-    summary: dict[str, dict[str, float]] = {"best": {}, "median": {}, "worst": {}}
-    for j, o in enumerate(objectives):
-        column = values[ok, j]
-        if not len(column):
-            summary["best"][o.name] = summary["median"][o.name] = summary["worst"][o.name] = float("nan")
-            continue
-        best, worst = (column.max(), column.min()) if o.direction == "maximize" else (column.min(), column.max())
-        summary["best"][o.name], summary["median"][o.name], summary["worst"][o.name] = \
-            float(best), float(np.median(column)), float(worst)
-    return summary
-
-
-def _better(o: Objective, a: float, b: float | None) -> bool:
-    return b is None or (a > b if o.direction == "maximize" else a < b)
-
-
-class _Progress:
-    """A tqdm bar over evaluations with generation, evaluations/s and best so far (one per run).
-
-    ``tqdm.auto`` draws a widget in a notebook and text in a terminal.
-    """
-
-    def __init__(self, enabled: bool, total: int, initial: int, unit: str = "eval"):
-        self.bar = None
-        if enabled:
-            from tqdm.auto import tqdm
-            self.bar = tqdm(total=total or None, initial=initial, unit=unit, dynamic_ncols=True,
-                            file=sys.stderr)
-
-    def update(self, n: int, generation: int, best: dict[str, float], failed: int, extra: str = "") -> None:
-        if self.bar is None:
-            return
-        self.bar.set_postfix_str(progress_text(generation, best, failed, extra), refresh=False)
-        self.bar.update(n)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
-def progress_text(generation: int, best: dict[str, float], failed: int, where: str = "") -> str:
-    """The progress bar's postfix: no "best" before there is one. ``where`` replaces "gen G"."""
-    parts = [where or f"gen {generation}"]
-    if best:
-        parts.append("best " + " ".join(f"{k}={v:.4g}" for k, v in best.items()))
-    if failed:
-        parts.append(f"failed {failed}")
-    return " ".join(parts)
-
-
-def _announce(executor: Executor, progress: bool) -> None:
-    """Tell a person at a terminal where the Dask dashboard is."""
-    link = getattr(executor, "dashboard_link", None)
-    if progress and link:
-        print(f"dask dashboard: {link}", file=sys.stderr)
-
-
 def _drive_recording_failure(components: Components, writer, state: dict[str, Any], **options: Any) -> None:
     """:func:`_drive`, with a ``failed`` event (and the error) in the file if the run dies of an exception."""
     try:
@@ -442,124 +366,9 @@ def _drive_recording_failure(components: Components, writer, state: dict[str, An
 
 def _drive(components: Components, writer, state: dict[str, Any], *, reuse: dict[int, Outcome],
            progress: bool, on_generation: Callable[[dict], None] | None, control: RunControl) -> None:
-    config, problem, optimizer = components.config, components.problem, components.optimizer
-    objectives = problem.objectives
-    loop = dict(state["loop"])
-    optimizer_state = state["optimizer"]
-    settings = Settings(objectives=tuple(o.name for o in objectives), timeout=config.timeout,
-                        run_dir=str(writer.path.with_suffix(".work")))
-    if components.policy is not None:
-        from l2l.driver import drive_policy
-        return drive_policy(components, writer, state, progress=progress, on_generation=on_generation,
-                            settings=settings, control=control)
-    if config.mode == "async":
-        from l2l.steady_state import drive_async
-        return drive_async(components, writer, state, reuse=reuse, progress=progress,
-                           on_generation=on_generation, settings=settings, control=control)
-    population_hint = getattr(optimizer, "population_size", 0) or 0
-    bar = _Progress(progress, config.generations * population_hint or 0, loop["evaluations"])
-    executor = components.executor
-    try:
-        executor.start(components.simulator, settings)
-        _announce(executor, progress)
-        while loop["generation"] < config.generations and not optimizer.done(problem, optimizer_state):
-            generation = loop["generation"]
-            started = time.time()
-            candidates, optimizer_state = optimizer.ask(problem, optimizer_state)
-            if len(candidates) == 0:
-                break
-            params = [problem.space.decode(c) for c in candidates]
-            tasks = {i: Task(generation, i, evaluation_seed(config.seed, generation, i), params[i])
-                     for i in range(len(candidates)) if i not in reuse}
-            outcomes: dict[int, Outcome] = {i: o for i, o in reuse.items() if i < len(candidates)}
-            reuse = {}
-            executor.submit(list(tasks.values()))
-            buffer: list[Outcome] = []
-            last_flush = time.monotonic()
-            try:
-                while executor.pending:
-                    if control.stop_requested:
-                        break
-                    for outcome in executor.wait(timeout=STOP_POLL_SECONDS):
-                        if not outcome.ok and outcome.attempt < config.retries:
-                            task = tasks[outcome.individual]
-                            executor.submit([Task(generation, task.individual, task.seed, task.params,
-                                                  outcome.attempt + 1)])
-                            continue
-                        outcomes[outcome.individual] = outcome
-                        buffer.append(outcome)
-                        bar.update(1, generation, loop["best"], loop["failed"] + (not outcome.ok))
-                    if buffer and (time.monotonic() - last_flush > FLUSH_SECONDS or not executor.pending):
-                        writer.append(buffer, [params[o.individual] for o in buffer])
-                        buffer, last_flush = [], time.monotonic()
-            except KeyboardInterrupt:
-                if buffer:  # keep what finished before the interrupt
-                    writer.append(buffer, [params[o.individual] for o in buffer])
-                writer.event("stopped", {"generation": generation, "reason": "interrupted"})
-                raise
-            if control.stop_requested:
-                if buffer:
-                    writer.append(buffer, [params[o.individual] for o in buffer])
-                writer.event("stopped", {"generation": generation, "reason": control.stop_reason,
-                                         "evaluations_kept": len(outcomes)})
-                return
-            ordered = [outcomes[i] for i in range(len(candidates))]
-            ok = np.array([o.status == OK for o in ordered])
-            values = np.array([[o.objectives.get(obj.name, np.nan) if o.status == OK else np.nan
-                                for obj in objectives] for o in ordered], dtype=float)
-            for j, obj in enumerate(objectives):
-                column = values[ok, j]
-                if len(column):
-                    worst = column.min() if obj.direction == "maximize" else column.max()
-                    if obj.name not in loop["worst"] or _better(obj, loop["worst"][obj.name], float(worst)):
-                        loop["worst"][obj.name] = float(worst)
-                    best = column.max() if obj.direction == "maximize" else column.min()
-                    if _better(obj, float(best), loop["best"].get(obj.name)):
-                        loop["best"][obj.name] = float(best)
-            told = np.where(ok[:, None], values, _penalties(config, objectives, loop["worst"])[None, :])
-            scores = told * np.array([o.sign for o in objectives])
-            outputs = _outputs(ordered, ok) if optimizer.needs_outputs else None
-            optimizer_state = optimizer.tell(problem, optimizer_state, candidates, scores, outputs)
-            failed = int((~ok).sum())
-            loop.update(generation=generation + 1, evaluations=loop["evaluations"] + len(ordered),
-                        failed=loop["failed"] + failed)
-            summary = _summary(objectives, values, ok)
-            writer.commit_generation(generation, evaluations=writer.rows, failed=failed, started=started,
-                                     finished=time.time(), summary=summary,
-                                     state={"optimizer": optimizer_state, "loop": loop})
-            if generation == 0:
-                refuse_missing_objectives(ordered, writer)
-            if on_generation is not None:
-                on_generation({"generation": generation, "summary": summary, "failed": failed,
-                               "best": dict(loop["best"])})
-        writer.event("finished", {"generations": loop["generation"], "evaluations": loop["evaluations"]})
-    finally:
-        bar.close()
-        executor.close()
+    from l2l.driver import drive
 
-
-MISSING_OBJECTIVES = "invalid result: returned objectives "
-
-
-def refuse_missing_objectives(outcomes: list[Outcome], writer) -> None:
-    """End the run with a ConfigError if no evaluation of the first generation returned the objectives.
-
-    That is a config naming an objective its simulator does not produce: every
-    later evaluation would fail the same way. The failed rows stay in the file.
-    """
-    if not outcomes or any(o.ok or not o.error.startswith(MISSING_OBJECTIVES) for o in outcomes):
-        return
-    detail = outcomes[0].error[len("invalid result: "):]
-    raise ConfigError(f"no evaluation of the first generation returned the run's objectives ({detail}); "
-                      f"name the simulator's objectives in [[objectives]]; the failed evaluations are in "
-                      f"{writer.path}")
-
-
-def _outputs(ordered: list[Outcome], ok: np.ndarray) -> np.ndarray:
-    """Output vectors of a generation; failed rows get the mean of the successful ones."""
-    good = [o.outputs for o, flag in zip(ordered, ok) if flag and o.outputs is not None]
-    if not good:
-        raise TrajectoryError("the optimizer needs output vectors, but no evaluation of this generation "
-                              "returned outputs")
-    mean = np.mean(np.stack(good), axis=0)
-    return np.stack([o.outputs if flag and o.outputs is not None else mean for o, flag in zip(ordered, ok)])
+    settings = Settings(objectives=tuple(o.name for o in components.problem.objectives),
+                        timeout=components.config.timeout, run_dir=str(writer.path.with_suffix(".work")))
+    drive(components, writer, state, reuse=reuse, progress=progress, on_generation=on_generation,
+          settings=settings, control=control)

@@ -71,14 +71,14 @@ def test_a_multi_fidelity_run_finds_a_better_candidate_than_random_search_at_equ
 def _often(action, write_end):
     """In the child: commit every 20 ms (not every second) and write a byte to ``write_end`` after each commit."""
     import l2l.driver
-    commit = l2l.driver._commit
+    commit = l2l.driver._Loop.commit
 
-    def signalling_commit(*args, **kwargs):
-        commit(*args, **kwargs)
+    def signalling_commit(self):
+        commit(self)
         os.write(write_end, b"c")
 
     l2l.driver.FLUSH_SECONDS = 0.02
-    l2l.driver._commit = signalling_commit
+    l2l.driver._Loop.commit = signalling_commit
     action()
 
 

@@ -98,6 +98,7 @@ def test_an_interrupted_generation_reuses_the_evaluations_already_stored(tmp_pat
     config = make_config(run={"generations": 3}, simulator={"name": "sleep", "median": 0.005})
     path = tmp_path / "stopped.h5"
     # stop in the middle of generation 1 through the stop flag, as SLURM's walltime signal does
+    import l2l.driver
     import l2l.loop as loop_module
 
     evaluations = []
@@ -111,11 +112,11 @@ def test_an_interrupted_generation_reuses_the_evaluations_already_stored(tmp_pat
 
     loop_module.trajectory_writer.TrajectoryWriter.append = append
     try:
-        loop_module.FLUSH_SECONDS = 0.0
+        l2l.driver.FLUSH_SECONDS = 0.0
         l2l.run(config, path, control=control)
     finally:
         loop_module.trajectory_writer.TrajectoryWriter.append = original_append
-        loop_module.FLUSH_SECONDS = 1.0
+        l2l.driver.FLUSH_SECONDS = 1.0
     with l2l.Trajectory(path) as trajectory:
         assert trajectory.n_generations == 1
         stored = trajectory.n_evaluations

@@ -18,7 +18,7 @@ import pytest
 import l2l
 from l2l.control import RunControl
 from l2l.errors import ConfigError
-from l2l.loop import progress_text
+from l2l.progress import progress_text
 from conftest import comparable, make_config
 
 TESTS = Path(__file__).resolve().parent

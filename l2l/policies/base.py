@@ -40,7 +40,8 @@ class Action:
 
     ``kind`` is ``"start"`` (a new candidate at ``budget``; ``code``, a point
     of the unit cube, if the policy proposes it itself, else the optimizer is
-    asked), ``"continue"``
+    asked), ``"batch"`` (a whole generation from the optimizer, run at once
+    and told together), ``"continue"``
     (trial ``trial`` up to ``budget``), ``"wait"`` (nothing to do until a
     running segment reports) or ``"done"`` (the schedule is complete).
     """
@@ -67,9 +68,20 @@ class TrialTable:
     "scores": {budget_key: score}, "running": bool}``.
     """
 
-    def __init__(self, trials: dict[str, dict[str, Any]], to_unit: Any = None):
+    def __init__(self, trials: dict[str, dict[str, Any]], to_unit: Any = None, loop: dict[str, Any] | None = None):
         self._trials = trials
         self._to_unit = to_unit
+        self._loop = loop if loop is not None else {}
+
+    @property
+    def committed(self) -> int:
+        """How many commits (generations) the run has made."""
+        return int(self._loop.get("generation", 0))
+
+    @property
+    def launched(self) -> int:
+        """How many candidates the run has started (the next trial's id)."""
+        return int(self._loop.get("next_trial", 0))
 
     def __len__(self) -> int:
         return len(self._trials)
@@ -127,6 +139,16 @@ class Policy:
     name: ClassVar[str] = "policy"
     multi_fidelity: ClassVar[bool] = True
     proposes: ClassVar[bool] = False
+    #: When the loop commits (appends and saves the run state): "seconds" (at most once a second),
+    #: "cohort" (when a batch action's candidates are all told) or "count" (every ``commit_every`` results).
+    commit: ClassVar[str] = "seconds"
+    commit_every: ClassVar[int] = 0
+    #: Trials the optimizer was told about leave the trial table (nothing revisits them).
+    forgets: ClassVar[bool] = False
+    #: A resumed run reuses the rows written after the last commit (else they are dropped and redone).
+    reuses_uncommitted: ClassVar[bool] = False
+    #: Segments kept submitted per worker.
+    queue_depth: ClassVar[int] = 1
 
     def init(self, budgets: list[float], dimension: int, seed: int) -> State:
         """The state before anything ran; ``budgets`` are the rungs (see :func:`rung_budgets`)."""
@@ -143,6 +165,14 @@ class Policy:
     def report(self, state: State, trials: TrialTable, trial: int, budget: float, score: float) -> State:
         """Trial ``trial`` reached ``budget`` with ``score`` (the table already holds it)."""
         return state
+
+    def coordinates(self, trial: int, record: dict[str, Any], budgets: list[float],
+                    budget: float | None) -> tuple[int, int, int, int]:
+        """Where a segment goes: (generation, individual) of its row, and the pair its seed derives from.
+
+        Multi-fidelity segments: the rung and the trial; the seed is the trial's at every budget.
+        """
+        return (rung_of(budgets, budget) if budgets and budget is not None else 0), trial, 0, trial
 
     def options(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.init}

@@ -1,0 +1,88 @@
+"""What the loop makes of finished evaluations: penalties, summaries, curves, output vectors."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from l2l.config import RunConfig
+from l2l.errors import ConfigError, TrajectoryError
+from l2l.jobs import Outcome
+from l2l.jobs.base import CURVE_PREFIX, OK
+from l2l.objectives import Objective
+from l2l.policies import budget_key
+
+
+def better(o, a: float, b: float | None) -> bool:
+    return b is None or (a > b if o.direction == "maximize" else a < b)
+
+
+def curve_scores(outcome: Outcome, objective, budgets, from_budget: float) -> dict[str, float]:
+    """Scores at the rungs a segment passed on its way, read from its learning curve.
+
+    A candidate trained straight to the top budget thus also tells how it ranked at every lower rung,
+    which is how the model-based policy measures whether low budgets agree with the top one.
+    """
+    if outcome.status != OK:
+        return {}
+    curve = outcome.traces.get(f"{CURVE_PREFIX}{objective.name}")
+    if curve is None or not len(curve):
+        return {}
+    out = {}
+    for budget in budgets:
+        if from_budget < budget < outcome.budget:
+            hit = np.flatnonzero(np.isclose(curve[:, 0], budget))
+            if len(hit) and np.isfinite(curve[hit[-1], 1]):
+                out[budget_key(budget)] = float(curve[hit[-1], 1] * objective.sign)
+    return out
+
+
+def penalties(config: RunConfig, objectives: tuple[Objective, ...], worst: dict[str, float]) -> np.ndarray:
+    values = []
+    for o in objectives:
+        if isinstance(config.penalty, dict) and o.name in config.penalty:
+            values.append(float(config.penalty[o.name]))
+        elif isinstance(config.penalty, (int, float)):
+            values.append(float(config.penalty))
+        else:
+            values.append(float(worst.get(o.name, 0.0)))
+    return np.array(values)
+
+
+def summary(objectives: tuple[Objective, ...], values: np.ndarray, ok: np.ndarray) -> dict[str, dict[str, float]]:
+    summary: dict[str, dict[str, float]] = {"best": {}, "median": {}, "worst": {}}
+    for j, o in enumerate(objectives):
+        column = values[ok, j]
+        if not len(column):
+            summary["best"][o.name] = summary["median"][o.name] = summary["worst"][o.name] = float("nan")
+            continue
+        best, worst = (column.max(), column.min()) if o.direction == "maximize" else (column.min(), column.max())
+        summary["best"][o.name], summary["median"][o.name], summary["worst"][o.name] = \
+            float(best), float(np.median(column)), float(worst)
+    return summary
+
+
+MISSING_OBJECTIVES = "invalid result: returned objectives "
+
+
+def refuse_missing_objectives(outcomes: list[Outcome], writer) -> None:
+    """End the run with a ConfigError if no evaluation of the first generation returned the objectives.
+
+    That is a config naming an objective its simulator does not produce: every
+    later evaluation would fail the same way. The failed rows stay in the file.
+    """
+    if not outcomes or any(o.ok or not o.error.startswith(MISSING_OBJECTIVES) for o in outcomes):
+        return
+    detail = outcomes[0].error[len("invalid result: "):]
+    raise ConfigError(f"no evaluation of the first generation returned the run's objectives ({detail}); "
+                      f"name the simulator's objectives in [[objectives]]; the failed evaluations are in "
+                      f"{writer.path}")
+
+
+def outputs(ordered: list[Outcome], ok: np.ndarray) -> np.ndarray:
+    """Output vectors of a generation; failed rows get the mean of the successful ones."""
+    good = [o.outputs for o, flag in zip(ordered, ok) if flag and o.outputs is not None]
+    if not good:
+        raise TrajectoryError("the optimizer needs output vectors, but no evaluation of this generation "
+                              "returned outputs")
+    mean = np.mean(np.stack(good), axis=0)
+    return np.stack([o.outputs if flag and o.outputs is not None else mean for o, flag in zip(ordered, ok)])

@@ -1,0 +1,48 @@
+"""The progress bar of a run, and where a person at a terminal finds the Dask dashboard."""
+
+from __future__ import annotations
+
+import sys
+
+from l2l.jobs import Executor
+
+
+class Progress:
+    """A tqdm bar over evaluations with generation, evaluations/s and best so far (one per run).
+
+    ``tqdm.auto`` draws a widget in a notebook and text in a terminal.
+    """
+
+    def __init__(self, enabled: bool, total: int, initial: int, unit: str = "eval"):
+        self.bar = None
+        if enabled:
+            from tqdm.auto import tqdm
+            self.bar = tqdm(total=total or None, initial=initial, unit=unit, dynamic_ncols=True,
+                            file=sys.stderr)
+
+    def update(self, n: int, generation: int, best: dict[str, float], failed: int, extra: str = "") -> None:
+        if self.bar is None:
+            return
+        self.bar.set_postfix_str(progress_text(generation, best, failed, extra), refresh=False)
+        self.bar.update(n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def progress_text(generation: int, best: dict[str, float], failed: int, where: str = "") -> str:
+    """The progress bar's postfix: no "best" before there is one. ``where`` replaces "gen G"."""
+    parts = [where or f"gen {generation}"]
+    if best:
+        parts.append("best " + " ".join(f"{k}={v:.4g}" for k, v in best.items()))
+    if failed:
+        parts.append(f"failed {failed}")
+    return " ".join(parts)
+
+
+def announce(executor: Executor, progress: bool) -> None:
+    """Tell a person at a terminal where the Dask dashboard is."""
+    link = getattr(executor, "dashboard_link", None)
+    if progress and link:
+        print(f"dask dashboard: {link}", file=sys.stderr)
