@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +39,7 @@ def test_each_evaluation_gets_a_fresh_seeded_scope_and_leaves_the_process_as_it_
     assert (np.random.get_state()[1] == numpy_state).all() and brian2.prefs["codegen.target"] == target
 
 
-def test_two_different_models_share_one_dask_worker_without_seeing_each_other():
+def test_two_different_models_share_one_dask_worker_imported_in_its_thread_without_seeing_each_other():
     from distributed import Client, LocalCluster
 
     probe, litter = brian2_model("brian2_probe"), brian2_model("brian2_litter")
@@ -47,7 +48,9 @@ def test_two_different_models_share_one_dask_worker_without_seeing_each_other():
         first = client.submit(probe.run, {"x": 1.5}, 4, pure=False).result()
         client.submit(litter.run, {}, 1, pure=False).result()
         again = client.submit(probe.run, {"x": 1.5}, 4, pure=False).result()
+        hooks = client.run(lambda: getattr(sys.excepthook, "__module__", ""))
     assert first.metrics["pid"] == again.metrics["pid"]
+    assert not any("brian2" in hook for hook in hooks.values())  # Brian2's import took no process-wide hook
     assert again.metrics == first.metrics and again.objectives == first.objectives
 
 

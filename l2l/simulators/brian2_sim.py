@@ -56,9 +56,19 @@ def _import() -> ModuleType:
     the main thread only; elsewhere the import would fail. There the handler is
     left out (a worker is not interrupted from a keyboard).
     """
-    if threading.current_thread() is threading.main_thread() or "brian2" in sys.modules:
-        import brian2
-        return brian2
+    if "brian2" in sys.modules:
+        return sys.modules["brian2"]
+    hook = sys.excepthook  # Brian2 replaces it with its own (a process-wide change): put it back
+    try:
+        if threading.current_thread() is threading.main_thread():
+            import brian2
+            return brian2
+        return _import_in_thread()
+    finally:
+        sys.excepthook = hook
+
+
+def _import_in_thread() -> ModuleType:
     original = signal.signal
 
     def main_thread_only(signalnum, handler):
@@ -159,6 +169,8 @@ class Brian2Model(Simulator):
     def __post_init__(self) -> None:
         if not self.function:
             raise ConfigError("simulator 'brian2': option 'function' is required, e.g. 'models:my_network'")
+        if self.path:  # resolved here, so workers started elsewhere find the same folder
+            object.__setattr__(self, "path", os.path.abspath(self.path))
         function = self._load()
         try:
             inspect.signature(function).bind(None, {}, 0, **self.kwargs)

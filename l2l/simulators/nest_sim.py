@@ -139,6 +139,8 @@ class NestModel(Simulator):
     def __post_init__(self) -> None:
         if not self.function:
             raise ConfigError("simulator 'nest': option 'function' is required, e.g. 'models:balanced_network'")
+        if self.path:  # resolved here, so workers started elsewhere find the same folder
+            object.__setattr__(self, "path", os.path.abspath(self.path))
         function = self._load()
         try:
             inspect.signature(function).bind(None, {}, 0, **self.kwargs)
