@@ -30,7 +30,8 @@ def _run(args: argparse.Namespace) -> int:
     from l2l.loop import build, check_out, default_out, run
 
     config = load_config(args.config).with_overrides(backend=args.backend, workers=args.workers,
-                                                     seed=args.seed, generations=args.generations)
+                                                     seed=args.seed, generations=args.generations,
+                                                     evaluations=args.evaluations, max_time=args.max_time)
     components = build(config)  # refuse a bad config before printing or creating anything
     if args.dry_run:
         script = getattr(components.executor, "job_script", None)
@@ -45,7 +46,10 @@ def _run(args: argparse.Namespace) -> int:
     if components.policy is not None:
         extent = f"policy {config.policy.name}, compute {components.compute:g} {components.fidelity.unit}"
     else:
-        extent = f"{config.generations} generations"
+        limits = [f"{config.generations} generations" if config.generations else "",
+                  f"{config.evaluations} evaluations" if config.evaluations else "",
+                  f"{config.max_time:g} s" if config.max_time else ""]
+        extent = ", at most ".join(x for x in limits if x)
     print(f"l2l {__version__}: {config.name}: {config.optimizer.name} x {config.simulator.name} "
           f"on {config.backend.name}, {extent} -> {out}", file=sys.stderr)
     control = getattr(args, "control", None) or RunControl()
@@ -72,7 +76,8 @@ def _resume(args: argparse.Namespace) -> int:
     previous = signals.install(control)
     started = time.time()
     try:
-        path = resume(args.file, generations=args.generations, backend=args.backend, workers=args.workers,
+        path = resume(args.file, generations=args.generations, evaluations=args.evaluations,
+                      max_time=args.max_time, backend=args.backend, workers=args.workers,
                       progress=not args.no_progress, control=control)
     except KeyboardInterrupt:
         print(f"\ninterrupted; continue with: l2l resume {args.file}", file=sys.stderr)
@@ -132,6 +137,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, help="workers for the backend")
     p.add_argument("--seed", type=int, help="run seed (overrides run.seed)")
     p.add_argument("--generations", type=int, help="number of generations (overrides run.generations)")
+    p.add_argument("--evaluations", type=int, help="evaluation budget (overrides run.evaluations)")
+    p.add_argument("--max-time", type=float, help="wall-time budget in seconds (overrides run.max_time)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--dry-run", action="store_true", help="validate, print the job script of SLURM backends, stop")
     p.set_defaults(func=_run)
@@ -141,6 +148,8 @@ def parser() -> argparse.ArgumentParser:
                                    "interrupted reuses the evaluations already stored.")
     p.add_argument("file")
     p.add_argument("--generations", type=int, help="new total number of generations (to extend a run)")
+    p.add_argument("--evaluations", type=int, help="new evaluation budget of the run (to extend it)")
+    p.add_argument("--max-time", type=float, help="new wall-time budget in seconds, over the run's life")
     p.add_argument("--backend", help="run the remaining evaluations on another backend")
     p.add_argument("--workers", type=int)
     p.add_argument("--no-progress", action="store_true")

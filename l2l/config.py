@@ -23,7 +23,9 @@ SECTIONS = ("run", "space", "optimizer", "simulator", "objectives", "backend", "
 RUN_KEYS = {
     "name": "a name for the run: up to 100 letters, digits, - _ . (it names the output files)",
     "seed": "run seed, an integer >= 0",
-    "generations": "number of generations, >= 1",
+    "generations": "number of generations, >= 1 (default 10; no limit if run.evaluations or run.max_time is set)",
+    "evaluations": "evaluation budget: the run ends after exactly this many evaluations (0: no limit)",
+    "max_time": "wall-time budget in seconds over the run's life: nothing new starts after it (0: no limit)",
     "out": "output file (default: NAME.h5 beside the config)",
     "retries": "times a failed evaluation is retried, >= 0",
     "timeout": "seconds an evaluation may run (0: no limit)",
@@ -79,6 +81,10 @@ class RunConfig:
     compute: float = 0.0
     #: ``{"top": k, "seeds": n}``: re-evaluate the k best candidates on n fresh seeds after the run.
     reevaluate: dict[str, int] | None = None
+    #: Budgets: evaluations in all (0: none), wall time in seconds over the run's life (0: none).
+    #: ``generations`` is 0 (no limit) when one of them is set and run.generations is not.
+    evaluations: int = 0
+    max_time: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         """The config as a table that :func:`from_mapping` reads back."""
@@ -88,6 +94,12 @@ class RunConfig:
             run["out"] = self.out
         if self.reevaluate:
             run["reevaluate"] = dict(self.reevaluate)
+        if self.evaluations:
+            run["evaluations"] = self.evaluations
+        if self.max_time:
+            run["max_time"] = self.max_time
+        if not self.generations:
+            del run["generations"]
         out: dict[str, Any] = {"run": run, "space": self.space.to_json(),
                                "optimizer": self.optimizer.to_json(), "simulator": self.simulator.to_json(),
                                "backend": self.backend.to_json()}
@@ -109,8 +121,10 @@ class RunConfig:
                 backend = Component(value, {} if value != backend.name else dict(backend.options))
             elif key == "workers":
                 backend = _with_workers(backend, value)
-            elif key in ("seed", "generations"):
+            elif key in ("seed", "generations", "evaluations"):
                 changes[key] = _int(key, value, minimum=0 if key == "seed" else 1)
+            elif key == "max_time":
+                changes[key] = _seconds("max_time", value)
             else:
                 changes[key] = value
         return replace(self, backend=backend, **changes)
@@ -181,6 +195,10 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".") -> 
     mode = run.get("mode", "generational")
     if mode not in MODES:
         raise ConfigError(f"run.mode must be one of {MODES}, got {mode!r}")
+    evaluations = _int("evaluations", run.get("evaluations", 0), 0)
+    max_time = _seconds("max_time", run.get("max_time", 0))
+    generations = _int("generations", run["generations"], 1) if "generations" in run else \
+        (0 if evaluations or max_time else 10)
     compute = run.get("compute", 0)
     if isinstance(compute, bool) or not isinstance(compute, (int, float)) or compute < 0 or not math.isfinite(compute):
         raise ConfigError(f"run.compute must be a number of fidelity units >= 0, got {compute!r}")
@@ -218,10 +236,16 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".") -> 
         simulator=simulator,
         backend=backend,
         seed=_int("seed", run.get("seed", 0), 0),
-        generations=_int("generations", run.get("generations", 10), 1),
+        generations=generations, evaluations=evaluations, max_time=max_time,
         out=out, retries=_int("retries", run.get("retries", 0), 0),
         timeout=float(timeout) or None, penalty=penalty, mode=mode, base_dir=base_dir, policy=policy,
         compute=float(compute), reevaluate=_reevaluate_option(run.get("reevaluate")))
+
+
+def _seconds(key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or not math.isfinite(value):
+        raise ConfigError(f"run.{key} must be a number of seconds >= 0, got {value!r}")
+    return float(value)
 
 
 def _reevaluate_option(value: Any) -> dict[str, int] | None:

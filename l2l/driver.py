@@ -118,12 +118,15 @@ class _Loop:
         self.optimizer_state, self.policy_state = state["optimizer"], state["policy"]
         self.table = TrialTable(self.trials, self.problem.space.to_unit, self.loop)
         self.executor = components.executor
+        self.cap = self.config.evaluations or None
         if self.budgets:
             self.bar = Progress(progress, int(components.compute), int(self.loop["compute"]), unit="budget")
         else:
             per_generation = int(getattr(self.policy, "population", 0)
                                  or getattr(self.optimizer, "population_size", 0) or 0)
-            self.bar = Progress(progress, self.config.generations * per_generation, self.loop["evaluations"])
+            total = self.config.generations * per_generation
+            self.bar = Progress(progress, min(total, self.cap) if total and self.cap else total or self.cap or 0,
+                                self.loop["evaluations"])
         self.checkpoints: dict[int, dict[str, Any] | None] = {}  # latest checkpoint of each paused trial
         self.running: dict[tuple[int, int], tuple[Task, int]] = {}  # (task, trial) by the row's (generation,
         # individual)
@@ -131,6 +134,8 @@ class _Loop:
         self.buffer: list[tuple[Outcome, dict[str, Any]]] = []  # finished, not yet appended
         self.batch: list[Outcome] = []  # since the last commit (with reused rows), in completion order
         self.finished = False  # the policy or the optimizer said it is done (not only the budget spent)
+        self.limit: str | None = None  # "evaluations" or "max_time" once that budget stopped new work
+        self.session = time.monotonic()  # the wall time of earlier sessions is in loop["elapsed"]
         self.started, self.last_flush, self.last_commit = time.time(), time.monotonic(), time.monotonic()
         self.completed = sum(1 for t in self.trials.values() if self.top is not None and t["budget"] == self.top)
 
@@ -171,6 +176,8 @@ class _Loop:
             detail = {"generations": self.loop["generation"], "evaluations": self.loop["evaluations"]}
             if self.budgets:
                 detail.update(compute=self.loop["compute"], policy_done=self.finished)
+            if self.limit:
+                detail["limit"] = self.limit
             self.writer.event("finished", detail)
         finally:
             self.bar.close()
@@ -181,6 +188,8 @@ class _Loop:
         launched = False
         capacity = self.policy.queue_depth * max(1, self.executor.worker_count)  # workers come and go
         while not self.finished and len(self.running) < capacity and not self.spent():
+            if self.out_of_budget():
+                break
             action, self.policy_state = self.policy.next(self.policy_state, self.table)
             if action.kind == "done":
                 self.finished = True
@@ -206,6 +215,18 @@ class _Loop:
     def spent(self) -> bool:
         return bool(self.budgets) and self.loop["compute"] >= self.c.compute
 
+    def elapsed(self) -> float:
+        """Seconds this run has spent in the loop, over all its sessions."""
+        return float(self.loop.get("elapsed", 0.0)) + time.monotonic() - self.session
+
+    def out_of_budget(self) -> bool:
+        """True once run.evaluations are all started or run.max_time is over: nothing new starts then."""
+        if self.cap and self.loop["evaluations"] + len(self.running) >= self.cap:
+            self.limit = "evaluations"
+        elif self.config.max_time and self.elapsed() >= self.config.max_time:
+            self.limit = "max_time"
+        return self.limit is not None
+
     def propose(self, action) -> np.ndarray | None:
         if action.code is not None:  # the policy proposes a point of the unit cube itself
             return self.problem.space.from_unit(np.asarray(action.code, dtype=float)[None, :])[0]
@@ -219,7 +240,11 @@ class _Loop:
         if self.optimizer.done(self.problem, self.optimizer_state):
             return False
         self.started = time.time()
-        candidates, self.optimizer_state = self.optimizer.ask(self.problem, self.optimizer_state)
+        candidates, state = self.optimizer.ask(self.problem, self.optimizer_state)
+        remaining = self.cap - self.loop["evaluations"] if self.cap else len(candidates)
+        if len(candidates) > remaining:  # the last generation stops exactly at run.evaluations
+            candidates, state = self.optimizer.ask(self.problem, self.optimizer_state, remaining)
+        self.optimizer_state = state
         if len(candidates) == 0:
             return False
         generation = self.loop["generation"]
@@ -376,6 +401,8 @@ class _Loop:
         generation = loop["generation"]
         loop["generation"] = generation + 1
         loop["rows"] = self.writer.rows
+        loop["elapsed"] = self.elapsed()
+        self.session = time.monotonic()
         in_flight = [[trial, task.budget, task.from_budget] for task, trial in self.running.values()]
         trials = {k: {**v, "running": False} for k, v in self.trials.items()}
         summary = summarize(self.objectives, values, ok)

@@ -292,14 +292,15 @@ def load_run_config(trajectory: Trajectory) -> RunConfig:
     return from_mapping(stored, base_dir=path if isinstance(path, str) and path else str(trajectory.path.parent))
 
 
-def resume(path: str | os.PathLike, *, generations: int | None = None, backend: str | None = None,
-           workers: int | None = None, progress: bool = False,
+def resume(path: str | os.PathLike, *, generations: int | None = None, evaluations: int | None = None,
+           max_time: float | None = None, backend: str | None = None, workers: int | None = None,
+           progress: bool = False,
            on_generation: Callable[[dict], None] | None = None, control: RunControl | None = None,
            simulator: Callable[..., Any] | None = None) -> Path:
     """Continue the run stored in ``path`` from its last committed generation.
 
-    ``generations`` raises the total number of generations (to extend a
-    finished run); ``backend``/``workers`` change where evaluations run, which
+    ``generations``, ``evaluations`` and ``max_time`` (seconds over the run's
+    life) raise the run's budgets (to extend a finished run); ``backend``/``workers`` change where evaluations run, which
     does not change the results. A run whose simulator was a Python function
     needs it again as ``simulator``. Raises :class:`TrajectoryError` if another
     process writes the file.
@@ -309,7 +310,8 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, backend: 
         raise TrajectoryError(f"{path}: no such file")
     with WriterLock(path) as lock:
         with Trajectory(path) as trajectory:
-            config = load_run_config(trajectory).with_overrides(generations=generations, backend=backend,
+            config = load_run_config(trajectory).with_overrides(generations=generations, evaluations=evaluations,
+                                                                max_time=max_time, backend=backend,
                                                                 workers=workers)
             components = build(config, simulator)
             state = trajectory.state() if trajectory.n_generations else _fresh_state(components)
@@ -323,7 +325,8 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, backend: 
                 keep_rows = state["loop"].get("rows", state["loop"]["evaluations"])
         with trajectory_writer.TrajectoryWriter(path, lock=lock, keep_rows=keep_rows) as writer:
             writer.event("resumed", {"generation": state["loop"]["generation"], "reused": len(reuse),
-                                     "generations": config.generations, "pid": os.getpid(),
+                                     "generations": config.generations, "evaluations": config.evaluations,
+                                     "max_time": config.max_time, "pid": os.getpid(),
                                      "backend": config.backend.to_json()})
             _drive_recording_failure(components, writer, state, reuse=reuse, progress=progress,
                                      on_generation=on_generation, control=control or RunControl())

@@ -36,7 +36,7 @@ class Generational(Policy):
     forgets: ClassVar[bool] = True
     reuses_uncommitted: ClassVar[bool] = True
 
-    generations: int = 1
+    generations: int = 1  # 0: no limit (the run's evaluation or time budget ends it)
 
     def init(self, budgets: list[float], dimension: int, seed: int) -> State:
         return {}
@@ -44,7 +44,7 @@ class Generational(Policy):
     def next(self, state: State, trials: TrialTable) -> tuple[Action, State]:
         if len(trials):  # the generation in flight is not told yet
             return WAIT, state
-        return (DONE if trials.committed >= self.generations else Action("batch")), state
+        return (DONE if self.generations and trials.committed >= self.generations else Action("batch")), state
 
     def coordinates(self, trial: int, record: dict, budgets, budget) -> tuple[int, int, int, int]:
         generation, individual = int(record["cohort"]), int(record["index"])
@@ -61,7 +61,7 @@ class Async(Policy):
     forgets: ClassVar[bool] = True
     queue_depth: ClassVar[int] = 2  # one candidate queued per worker besides the running one
 
-    generations: int = 1
+    generations: int = 1  # 0: no limit (the run's evaluation or time budget ends it)
     population: int = 16
 
     def init(self, budgets: list[float], dimension: int, seed: int) -> State:
@@ -72,7 +72,7 @@ class Async(Policy):
         return self.population
 
     def next(self, state: State, trials: TrialTable) -> tuple[Action, State]:
-        if trials.launched < self.generations * self.population:
+        if not self.generations or trials.launched < self.generations * self.population:
             return Action("start"), state
         return (WAIT if len(trials) else DONE), state
 
