@@ -123,19 +123,24 @@ def test_bad_options_are_refused_with_the_option_named(options, word):
         SIMULATORS.create("emulated-hardware", {"simulator": CLASSIFIER, **options})
 
 
-def test_in_the_loop_beats_transfer_and_many_chips_generalize_better_than_one():
-    ideal = AnalogClassifier()
-    target = chip([0])
-    unseen = chip(range(10, 20))
-    from_model = evolve(ideal, seed=1)
-    in_the_loop = evolve(target, seed=1)
-    across_chips = evolve(chip(range(6)), seed=1)
+def test_in_the_loop_beats_transfer_and_six_chips_beat_one_at_an_equal_sample_budget_over_seeds():
+    """At 20 % mismatch, over 4 ES seeds: paired differences above 0 by three standard errors.
 
-    transferred = accuracy(target, {"weights": from_model})
-    trained_on_chip = accuracy(target, {"weights": in_the_loop})
-    assert accuracy(ideal, {"weights": from_model}) > transferred + 0.05  # mismatch hurts
-    assert trained_on_chip > transferred + 0.05
-
-    # chips 10..19 were never seen by any optimization
-    assert loss(unseen, {"weights": across_chips}) < loss(unseen, {"weights": in_the_loop}) - 0.03
-    assert accuracy(unseen, {"weights": across_chips}) > accuracy(unseen, {"weights": in_the_loop}) + 0.01
+    The single chip gets the six chips' sample budget (1200 patterns per evaluation on chip 0 against
+    200 on each of chips 0-5), so the six-chip advantage on unseen chips is not more data.
+    """
+    ideal, target, unseen = AnalogClassifier(), chip([0]), chip(range(10, 20))
+    one_chip = SIMULATORS.create("emulated-hardware", {"simulator": CLASSIFIER, "chips": [0], "mismatch": 0.2,
+                                                       "simulator_options": {"samples": 1200}})
+    six_chips = chip(range(6))
+    gains, generalization = [], []
+    for seed in (10, 11, 12, 13):  # seeds of no documented run
+        from_model = evolve(ideal, seed=seed, generations=40)
+        in_the_loop = evolve(one_chip, seed=seed, generations=40)
+        across_chips = evolve(six_chips, seed=seed, generations=40)
+        gains.append(accuracy(target, {"weights": in_the_loop}) - accuracy(target, {"weights": from_model}))
+        generalization.append(accuracy(unseen, {"weights": across_chips}) -
+                              accuracy(unseen, {"weights": in_the_loop}))
+    for differences, margin in ((gains, 0.0), (generalization, 0.0)):
+        values = np.array(differences)
+        assert values.mean() - 3 * values.std(ddof=1) / np.sqrt(len(values)) > margin, differences
