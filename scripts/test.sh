@@ -23,6 +23,6 @@ if [ "$(id -u)" -eq 0 ]; then
     fi
 fi
 
-python -m pip install -q -e ".[test,nest,brian2,nevergrad]"
+python -m pip install -q -e ".[test,nest,brian2,nevergrad,datasets]"
 bash scripts/slurm-up.sh
 exec python -m pytest "$@"

@@ -80,10 +80,12 @@ def test_bptt_matches_finite_differences_for_the_smooth_gru():
     assert relative_error(gradient[probe], np.array(numeric)) < 1e-6
 
 
-def _surrogate_loss(cell, params, readout, inputs, targets, base, base_theta, penalty):
+def _surrogate_loss(cell, params, readout, inputs, targets, base, base_theta, penalty, budget=1):
     """The EGRU written out afresh, with each event replaced by its straight-through surrogate
     ``o = o_base + psi_base * ((a - theta) - (a_base - theta_base))``: the same forward values at the base
-    parameters, and a smooth function whose exact derivative is what the pseudo-derivative rule claims."""
+    parameters, and a smooth function whose exact derivative is what the pseudo-derivative rule claims.
+    The activity penalty charges ``penalty * y`` for the events beyond the first ``budget`` of each unit
+    (counted in the base run: the count is a constant of the rule)."""
     n, d = cell.n_units, cell.n_inputs
     W = params[:3 * n * d].reshape(3, n, d)
     V = params[3 * n * d:3 * n * (d + n)].reshape(3, n, n)
@@ -91,14 +93,15 @@ def _surrogate_loss(cell, params, readout, inputs, targets, base, base_theta, pe
     theta = params[cell.threshold_slice()]
     w_out, b_out = readout[:-3].reshape(3, n), readout[-3:]
     c, y, loss = np.zeros(n), np.zeros(n), 0.0
-    for x, target, step in zip(inputs, targets, base):
+    over_budget = np.cumsum([step.o for step in base], axis=0) > budget
+    for x, target, step, excess in zip(inputs, targets, base, over_budget):
         u = 1 / (1 + np.exp(-(W[0] @ x + V[0] @ y + b[0])))
         r = 1 / (1 + np.exp(-(W[1] @ x + V[1] @ y + b[1])))
         z = np.tanh(W[2] @ x + r * (V[2] @ y) + b[2])
         a = u * z + (1 - u) * c
         o = step.o + step.psi * ((a - theta) - (step.a - base_theta))
         y, c = o * a, a - o * theta
-        loss += penalty * o.sum()
+        loss += penalty * (y * excess).sum()
         if target >= 0:
             scores = w_out @ y + b_out
             loss += np.log(np.exp(scores - scores.max()).sum()) + scores.max() - scores[target]
@@ -115,8 +118,9 @@ def test_egru_pseudo_gradients_match_finite_differences_of_the_straight_through_
     events = np.array([step.o for step in base])
     near = np.array([step.psi for step in base]) > 0
     assert 0.1 < events.mean() < 0.9 and 0.1 < near.mean() < 0.9      # both regimes are exercised
-    reference = bptt(cell, params, readout, sequence, targets, activity_penalty=penalty)
-    online = rtrl(cell, params, readout, sequence, targets, sparse=True, activity_penalty=penalty)
+    reference = bptt(cell, params, readout, sequence, targets, activity_penalty=penalty, event_budget=1)
+    online = rtrl(cell, params, readout, sequence, targets, sparse=True, activity_penalty=penalty,
+                  event_budget=1)
     base_theta = params[cell.threshold_slice()].copy()
     loss = _surrogate_loss(cell, params, readout, sequence, targets, base, base_theta, penalty)
     assert loss == pytest.approx(reference.loss, rel=1e-12)
@@ -144,10 +148,10 @@ def test_macs_counted_by_the_kernels_equal_the_cost_model_of_the_active_units(le
     events, threshold, epsilon, density, _, _ = SPARSITY_LEVELS[level]
     cell, mask, params, readout, sequence, targets = random_problem(
         events, threshold, epsilon, density, 3)
-    learner = RTRL(cell, params, readout, mask, sparse=sparse, activity_penalty=penalty)
+    learner = RTRL(cell, params, readout, mask, sparse=sparse, activity_penalty=penalty, event_budget=2)
     for x, target in zip(sequence, targets):
         learner.step(x, int(target))
-    reference = bptt(cell, params, readout, sequence, targets, activity_penalty=penalty)
+    reference = bptt(cell, params, readout, sequence, targets, activity_penalty=penalty, event_budget=2)
     columns, immediate = cost.kept_columns(cell.n_units, cell.n_inputs, density if sparse else 1.0,
                                            events)
     assert (columns, immediate) == (learner.n_columns, learner.n_immediate)

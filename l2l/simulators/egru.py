@@ -3,14 +3,19 @@
 Each training trial is one sequence; its gradient is accumulated online by
 exact sparse RTRL (memory independent of the trial length) and applied with
 Adam every ``batch_size`` trials. After ``trials`` training trials the network
-is scored on ``test_trials`` fresh trials.
+is scored on ``test_trials`` fresh trials (``digits``: held-out images of the
+``held_out`` split). ``rule = 'bptt'`` computes the same gradients by BPTT over
+a batch at once (much faster in numpy, not online); ``activity_penalty`` adds
+activity regularization (see :mod:`l2l.simulators.rtrl.rtrl`), scaled per unit
+and step so that it is comparable across network sizes and tasks.
 
 Objectives (pick any in a config): ``test_error`` = 1 - test accuracy (minimize,
 the default), ``accuracy`` (maximize), ``macs_per_step`` = measured learning
 rule multiply-accumulates per time step during training (minimize).
 (Not ``error``: trajectories reserve that column for failure messages.)
-Metrics: activity sparsity, weight density, the dense-RTRL MACs per step of
-the same network, the measured saving, the final training loss.
+Metrics: activity sparsity during training and on the held-out trials, live
+units, weight density, the dense-RTRL MACs per step of the same network, the
+measured saving, the final training loss.
 Trace: ``learning_curve``, training accuracy per update.
 
 Fidelity ``trials`` (training sequences), whole numbers from ``min_budget`` to
@@ -36,13 +41,13 @@ from l2l.simulators.base import Fidelity, SimulationResult, Simulator
 from l2l.simulators.fidelity_tools import curve_fidelities, segment_start, whole_budget
 from l2l.simulators.rtrl import macs as cost
 from l2l.simulators.rtrl import readout as ro
-from l2l.simulators.rtrl.bptt import run_forward
+from l2l.simulators.rtrl.batched import bptt_batch, forward_batch
 from l2l.simulators.rtrl.cells import Cell, init_params, pruning_mask, weight_density
 from l2l.simulators.rtrl.rtrl import RTRL
-from l2l.simulators.rtrl.tasks import TASKS, DelayedCopy, Spiral
+from l2l.simulators.rtrl.tasks import TASKS, DelayedCopy, Digits, Spiral
 
 #: Parameters an outer loop may explore; a missing one takes the option's value.
-EXPLORABLE = ("theta_init", "learning_rate", "density", "gamma", "epsilon")
+EXPLORABLE = ("theta_init", "learning_rate", "density", "gamma", "epsilon", "activity_penalty")
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,8 @@ class EGRUSimulator(Simulator):
     explorable: ClassVar[tuple[str, ...]] = EXPLORABLE
     default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("test_error", "minimize"),)
 
-    task: str = option("spiral", help="'spiral' (turning direction of a noisy phasor) or 'copy' (delayed recall)")
+    task: str = option("spiral", help="'spiral' (turning direction of a noisy phasor), 'copy' (delayed recall) "
+                                      "or 'digits' (scikit-learn's digits row by row; needs l2l[datasets])")
     model: str = option("egru", help="'egru' (events, thresholds) or 'gru' (dense baseline)")
     units: int = option(16, help="recurrent units")
     trials: int = option(384, help="training trials (one sequence each)")
@@ -66,6 +72,12 @@ class EGRUSimulator(Simulator):
     gamma: float = option(1.0, help="pseudo-derivative height (explorable)")
     epsilon: float = option(0.5, help="pseudo-derivative half-width (explorable)")
     theta_min: float = option(0.0, help="thresholds are clipped to at least this after each update")
+    rule: str = option("rtrl", help="'rtrl' (online, sparse RTRL) or 'bptt' (the same gradients, a batch at once)")
+    activity_penalty: float = option(0.0, help="loss per output beyond a unit's event budget, per unit and step "
+                                               "(explorable)")
+    event_budget: int = option(0, help="events per unit and sequence that the activity penalty leaves alone")
+    held_out: str = option("validation", help="digits: the split scored after learning ('validation' while "
+                                              "tuning, 'test' for a final figure)")
     length: int = option(10, help="spiral: steps per trial")
     noise: float = option(0.3, help="spiral: input noise standard deviation")
     symbols: int = option(4, help="copy: alphabet size")
@@ -78,6 +90,15 @@ class EGRUSimulator(Simulator):
     def __post_init__(self) -> None:
         self._check_choice("task", TASKS)
         self._check_choice("model", ("egru", "gru"))
+        self._check_choice("rule", ("rtrl", "bptt"))
+        self._check_choice("held_out", ("validation", "test"))
+        self._check_range("event_budget", self.event_budget, 0, None, "an integer >= 0")
+        if self.task == "digits":
+            try:
+                import sklearn  # noqa: F401
+            except ImportError:
+                raise ConfigError("simulator 'egru': option 'task' = 'digits' needs scikit-learn, "
+                                  "which is not installed (pip install 'l2l[datasets]')") from None
         for key in ("units", "trials", "batch_size", "test_trials", "length", "copy_length"):
             self._check_range(key, getattr(self, key), 1, None, "an integer >= 1")
         self._check_range("symbols", self.symbols, 2, None, "an integer >= 2")
@@ -106,6 +127,7 @@ class EGRUSimulator(Simulator):
         check("density", values["density"], 0.0, 1.0, "in (0, 1]", what, low_open=True)
         check("gamma", values["gamma"], 0.0, None, ">= 0", what)
         check("epsilon", values["epsilon"], 0.0, None, "> 0", what, low_open=True)
+        check("activity_penalty", values["activity_penalty"], 0.0, None, ">= 0", what)
 
     def resolve(self, params: dict[str, Any]) -> dict[str, float]:
         """Explorable values: from ``params`` where given, else from the options."""
@@ -116,6 +138,8 @@ class EGRUSimulator(Simulator):
     def make_task(self):
         if self.task == "copy":
             return DelayedCopy(self.symbols, self.copy_length, self.delay)
+        if self.task == "digits":
+            return Digits()
         return Spiral(self.length, self.noise)
 
     def fidelity(self) -> Fidelity:
@@ -174,8 +198,9 @@ class _Learning:
         readout = ro.init_readout(owner.units, self.task.n_classes, init_rng)
         self.adam = _Adam(values["learning_rate"], weights.size + readout.size)
         self.inputs, self.targets = self.task.sample(data_rng, owner.trials)
-        self.test = self.task.sample(data_rng, owner.test_trials)
+        self.test = self.task.sample(data_rng, owner.test_trials, owner.held_out)
         self.theta = self.cell.threshold_slice()
+        self.penalty = values["activity_penalty"] / (owner.units * self.task.duration)
         if checkpoint is None:
             self.weights, self.readout = weights, readout
             self.grad, self.grad_readout = np.zeros(weights.size), np.zeros(readout.size)
@@ -198,31 +223,61 @@ class _Learning:
         for key, value in counts.items():
             setattr(self, key, value)
 
-    def advance(self, stop: int) -> None:
-        owner, cell, mask, theta = self.owner, self.cell, self.mask, self.theta
-        for trial in range(self.trials_done, stop):
-            learner = RTRL(cell, self.weights, self.readout, mask=mask, sparse=True)
+    def _chunk_results(self, start: int, stop: int):
+        """Per-trial ``(grad, grad_readout, loss, hits, scored, active, steps, macs)`` of trials start..stop-1."""
+        owner, cell = self.owner, self.cell
+        if owner.rule == "bptt":
+            batch = bptt_batch(cell, self.weights, self.readout, self.inputs[start:stop],
+                               self.targets[start:stop], self.penalty, owner.event_budget)
+            columns = int(self.mask.sum())
+            immediate = columns - (owner.units if cell.events else 0)
+            for index in range(stop - start):
+                # what sparse RTRL would have counted on this trial (the model, from its active units)
+                macs = cost.rtrl_sequence_macs(owner.units, columns, immediate, batch.active[index].tolist(),
+                                               self.targets[start + index].tolist(), True,
+                                               penalized=self.penalty > 0 and cell.events)
+                yield (batch.grad[index] * self.mask, batch.grad_readout[index], float(batch.loss[index]),
+                       int(batch.hits[index]), int(batch.scored[index]), int(batch.active[index].sum()),
+                       self.task.duration, macs)
+            return
+        for trial in range(start, stop):
+            learner = RTRL(cell, self.weights, self.readout, mask=self.mask, sparse=True,
+                           activity_penalty=self.penalty, event_budget=owner.event_budget)
             for x, target in zip(self.inputs[trial], self.targets[trial]):
                 learner.step(x, int(target))
             result = learner.result()
-            self.grad += result.grad
-            self.grad_readout += result.grad_readout
-            self.losses.append(result.loss)
-            self.hits, self.scored = self.hits + result.hits, self.scored + result.scored
-            self.active, self.steps = self.active + result.active_total, self.steps + result.steps
-            self.macs += result.macs
-            if (trial + 1) % owner.batch_size == 0 or trial + 1 == owner.trials:
-                step = self.adam.step(np.concatenate([self.grad, self.grad_readout]))
-                self.weights -= step[:self.weights.size] * mask
-                self.readout -= step[self.weights.size:]
-                self.weights[theta] = np.maximum(self.weights[theta], owner.theta_min)
-                self.learning_curve.append(self.hits / max(self.scored, 1))
-                self.grad[:], self.grad_readout[:], self.hits, self.scored = 0.0, 0.0, 0, 0
-            self.trials_done = trial + 1
+            yield (result.grad, result.grad_readout, result.loss, result.hits, result.scored,
+                   result.active_total, result.steps, result.macs)
+
+    def advance(self, stop: int) -> None:
+        """Learn trials up to ``stop``, in chunks that never cross an Adam update."""
+        batch_size = self.owner.batch_size
+        while self.trials_done < stop:
+            chunk_stop = min(stop, (self.trials_done // batch_size + 1) * batch_size)
+            for trial_result in self._chunk_results(self.trials_done, chunk_stop):
+                self._accumulate(*trial_result)
+
+    def _accumulate(self, grad, grad_readout, loss, hits, scored, active, steps, macs) -> None:
+        owner, mask, theta = self.owner, self.mask, self.theta
+        trial = self.trials_done
+        self.grad += grad
+        self.grad_readout += grad_readout
+        self.losses.append(loss)
+        self.hits, self.scored = self.hits + hits, self.scored + scored
+        self.active, self.steps = self.active + active, self.steps + steps
+        self.macs += macs
+        if (trial + 1) % owner.batch_size == 0 or trial + 1 == owner.trials:
+            step = self.adam.step(np.concatenate([self.grad, self.grad_readout]))
+            self.weights -= step[:self.weights.size] * mask
+            self.readout -= step[self.weights.size:]
+            self.weights[theta] = np.maximum(self.weights[theta], owner.theta_min)
+            self.learning_curve.append(self.hits / max(self.scored, 1))
+            self.grad[:], self.grad_readout[:], self.hits, self.scored = 0.0, 0.0, 0, 0
+        self.trials_done = trial + 1
 
     def result(self) -> SimulationResult:
         owner, cell, mask, task = self.owner, self.cell, self.mask, self.task
-        accuracy = _accuracy(cell, self.weights, self.readout, *self.test)
+        accuracy, held_out = _evaluate(cell, self.weights, self.readout, *self.test)
         n_columns, n_immediate = int(mask.sum()), int(mask.sum()) - (owner.units if cell.events else 0)
         dense_per_step = cost.rtrl_sequence_macs(
             owner.units, cell.n_params, cell.n_params - (owner.units if cell.events else 0),
@@ -231,6 +286,7 @@ class _Learning:
         return SimulationResult(
             objectives={"test_error": 1.0 - accuracy, "accuracy": accuracy, "macs_per_step": macs_per_step},
             metrics={"activity_sparsity": 1.0 - self.active / (self.steps * owner.units),
+                     **held_out,
                      "parameter_density": weight_density(cell, mask),
                      "propagated_columns": float(n_columns),
                      "immediate_columns": float(n_immediate),
@@ -252,16 +308,25 @@ class _Learning:
         return state
 
 
-def _accuracy(cell: Cell, weights: np.ndarray, readout: np.ndarray, inputs: np.ndarray,
-              targets: np.ndarray) -> float:
-    hits, total = 0, 0
-    for sequence, labels in zip(inputs, targets):
-        steps = run_forward(cell, weights, sequence)
-        for step, label in zip(steps, labels):
-            if label >= 0:
-                hits += int(np.argmax(ro.logits(readout, step.y)) == label)
-                total += 1
-    return hits / max(total, 1)
+def _evaluate(cell: Cell, weights: np.ndarray, readout: np.ndarray, inputs: np.ndarray,
+              targets: np.ndarray) -> tuple[float, dict[str, float]]:
+    """Accuracy on the held-out trials, and their activity: ``test_activity_sparsity`` (unit-steps with
+    no event and a zero pseudo-derivative, the rows sparse RTRL skips), ``test_event_sparsity`` (no event)
+    and ``live_units`` (fraction of units with at least one event on these trials)."""
+    steps = forward_batch(cell, weights, inputs)
+    w_out, b_out = ro.split(readout, cell.n_units)
+    hits = total = 0
+    for t, step in enumerate(steps):
+        scored = targets[:, t] >= 0
+        if scored.any():
+            predicted = np.argmax(step["y"][scored] @ w_out.T + b_out, axis=1)
+            hits += int(np.sum(predicted == targets[scored, t]))
+            total += int(scored.sum())
+    events = np.stack([step["o"] != 0 for step in steps])
+    active = events | np.stack([step["psi"] != 0 for step in steps])
+    return hits / max(total, 1), {"test_activity_sparsity": float(1.0 - active.mean()),
+                                  "test_event_sparsity": float(1.0 - events.mean()),
+                                  "live_units": float(events.any(axis=(0, 1)).mean())}
 
 
 class _Adam:

@@ -45,14 +45,14 @@ def run_forward(cell: Cell, params: np.ndarray, inputs: np.ndarray) -> list[Step
 
 
 def bptt(cell: Cell, params: np.ndarray, readout: np.ndarray, inputs: np.ndarray,
-         targets: np.ndarray, activity_penalty: float = 0.0) -> Gradients:
+         targets: np.ndarray, activity_penalty: float = 0.0, event_budget: int = 0) -> Gradients:
     """Loss and exact (pseudo-)gradient of one sequence.
 
     ``inputs`` is (T, d); ``targets`` (T,) holds a class index at steps with a
     loss and -1 elsewhere. Pruned weights are zero in ``params``; their
     gradient is reported too (it is generally non-zero). ``activity_penalty``
-    c adds ``c * (number of events)`` to the loss (EGRU only), its gradient
-    through the pseudo-derivative.
+    c adds ``c * y_i`` for each event of unit i beyond its first ``event_budget``
+    (EGRU only; see :mod:`.rtrl`).
     """
     weights = cell.views(params)
     n, d = cell.n_units, cell.n_inputs
@@ -67,9 +67,12 @@ def bptt(cell: Cell, params: np.ndarray, readout: np.ndarray, inputs: np.ndarray
             grad_readout += step_grad
             hits += int(np.argmax(ro.logits(readout, step.y))) == int(target)
             scored += 1
-    penalty = float(activity_penalty) if cell.events else 0.0
-    if penalty:
-        loss += penalty * float(sum(step.o.sum() for step in steps))
+    if activity_penalty and cell.events:
+        counts = np.cumsum([step.o for step in steps], axis=0)
+        for t, step in enumerate(steps):
+            excess = activity_penalty * (counts[t] > event_budget)
+            loss += float(excess @ step.y)
+            dy_loss[t] += excess
     grad = np.zeros(cell.n_params)
     g = cell.views(grad)
     grad_theta = grad[cell.threshold_slice()]
@@ -79,9 +82,9 @@ def bptt(cell: Cell, params: np.ndarray, readout: np.ndarray, inputs: np.ndarray
         step = steps[t]
         dy = dy_loss[t] + dy_next
         alpha, beta, c_theta, y_theta = event_derivatives(cell, weights, step)
-        da = beta * dy + alpha * dc_next + penalty * step.psi
+        da = beta * dy + alpha * dc_next
         if cell.events:
-            grad_theta += y_theta * dy + c_theta * dc_next - penalty * step.psi
+            grad_theta += y_theta * dy + c_theta * dc_next
         deltas = gate_derivatives(step) * da          # dq_u, dq_r, dq_z, ds
         g.W += deltas[:3, :, None] * step.x[None, None, :]
         g.V[:2] += deltas[:2, :, None] * step.y_prev[None, None, :]

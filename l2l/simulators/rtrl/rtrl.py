@@ -21,9 +21,12 @@ the propagation ``Jy Y_{t-1}``, whose cost ``n k_{t-1} P'`` falls with the
 number of active units. The dense rule runs the textbook equations over every
 row and column.
 
-Activity regularization (``activity_penalty`` c): the loss gains ``c * sum_i o_i``
-at every step; its gradient flows through the pseudo-derivative
-(``d o_i = psi_i d(a_i - theta_i)``), so only active rows contribute.
+Activity regularization (``activity_penalty`` c, ``event_budget`` m): the loss
+gains ``c * y_i`` for every event of unit i beyond its first m in the sequence
+(m = 0: an L1 penalty on all outputs). Units within their budget are left
+alone, so the penalty thins busy units instead of silencing idle ones. The
+indicator is treated as a constant; the gradient flows through ``y``, so only
+active rows contribute.
 
 Memory: ``S`` (n x P'), one n x P' product buffer, ``Y`` (k x P') and the
 gradient (P') -- independent of the sequence length. MACs are counted by the
@@ -53,14 +56,16 @@ class RTRL:
     Call :meth:`reset`, then :meth:`step` once per time step, then
     :meth:`result`. ``record=True`` keeps the active count of every step (a
     list that grows with the sequence; off by default so that memory does not).
-    ``activity_penalty`` (>= 0) adds that much loss per event (see the module docstring).
+    ``activity_penalty`` (>= 0) and ``event_budget`` (>= 0): see the module docstring.
     """
 
     def __init__(self, cell: Cell, params: np.ndarray, readout: np.ndarray,
                  mask: np.ndarray | None = None, sparse: bool = True, record: bool = False,
-                 activity_penalty: float = 0.0):
+                 activity_penalty: float = 0.0, event_budget: int = 0):
         self.cell, self.params, self.readout, self.sparse = cell, params, readout, sparse
-        self.record, self.activity_penalty = record, float(activity_penalty)
+        self.record = record
+        self.activity_penalty = float(activity_penalty) if cell.events else 0.0
+        self.event_budget = int(event_budget)
         self.weights = cell.views(params)
         if sparse and mask is not None:
             self.columns = np.flatnonzero(mask)
@@ -100,6 +105,7 @@ class RTRL:
         self.output_influence = np.zeros((self.active.size, p))
         self.alpha = np.ones(n)
         self.c_theta = np.zeros(n)
+        self.event_counts = np.zeros(n)
         self.grad = np.zeros(p)
         self.grad_readout = np.zeros_like(self.readout)
         self.counter = Counter()
@@ -154,24 +160,22 @@ class RTRL:
         threshold_columns = self._threshold_position[active] if cell.events else active[:0]
         if cell.events:
             output_influence[np.arange(active.size), threshold_columns] += y_theta[active]
-        weight = np.zeros(active.size)
-        threshold_weight = np.zeros(active.size)
+        dy = np.zeros(n)
         if target >= 0:
             loss, dy, grad_readout = ro.loss_and_gradients(self.readout, step.y, int(target))
             self.loss += loss
             self.grad_readout += grad_readout
-            weight += dy[active] * beta[active]
-            threshold_weight += dy[active] * y_theta[active]
             self.hits += int(np.argmax(ro.logits(self.readout, step.y))) == int(target)
             self.scored += 1
-        if self.activity_penalty and cell.events:
-            self.loss += self.activity_penalty * float(step.o.sum())
-            weight += self.activity_penalty * step.psi[active]
-            threshold_weight -= self.activity_penalty * step.psi[active]
-        if target >= 0 or (self.activity_penalty and cell.events):
-            self.grad += counter.vector_matrix(weight * row_scale, rows)
+        if self.activity_penalty:
+            self.event_counts += step.o
+            excess = self.activity_penalty * (self.event_counts > self.event_budget)
+            self.loss += float(excess @ step.y)
+            dy = dy + excess
+        if target >= 0 or self.activity_penalty:
+            self.grad += counter.vector_matrix(dy[active] * beta[active] * row_scale, rows)
             if cell.events:
-                np.add.at(self.grad, threshold_columns, threshold_weight)
+                self.grad[threshold_columns] += dy[active] * y_theta[active]
         self.output_influence, self.active = output_influence, active
         self.alpha, self.c_theta = alpha, c_theta
         self.c, self.y = step.c, step.y
@@ -195,10 +199,10 @@ class RTRL:
 
 def rtrl(cell: Cell, params: np.ndarray, readout: np.ndarray, inputs: np.ndarray,
          targets: np.ndarray, mask: np.ndarray | None = None, sparse: bool = True,
-         record: bool = False, activity_penalty: float = 0.0) -> Gradients:
+         record: bool = False, activity_penalty: float = 0.0, event_budget: int = 0) -> Gradients:
     """Loss and gradient of one sequence by RTRL (see :class:`RTRL`)."""
     learner = RTRL(cell, params, readout, mask=mask, sparse=sparse, record=record,
-                   activity_penalty=activity_penalty)
+                   activity_penalty=activity_penalty, event_budget=event_budget)
     for x, target in zip(inputs, targets):
         learner.step(x, int(target))
     return learner.result()

@@ -1,16 +1,21 @@
-"""Synthetic sequence-classification tasks generated from a random generator.
+"""Sequence-classification tasks: synthetic ones generated from a random generator, and a real dataset.
 
 A task yields ``inputs`` (trials, T, d) and ``targets`` (trials, T): a class
 index at the steps where the readout is scored and -1 elsewhere.
+``sample(rng, trials, split)``: synthetic tasks draw fresh trials for every
+split; :class:`Digits` draws from fixed, disjoint training, validation and
+test images.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 
-TASKS = ("copy", "spiral")
+TASKS = ("copy", "spiral", "digits")
+SPLITS = ("train", "validation", "test")
 
 
 @dataclass(frozen=True)
@@ -38,7 +43,8 @@ class DelayedCopy:
     def duration(self) -> int:
         return 2 * self.length + self.delay
 
-    def sample(self, rng: np.random.Generator, trials: int) -> tuple[np.ndarray, np.ndarray]:
+    def sample(self, rng: np.random.Generator, trials: int,
+               split: str = "train") -> tuple[np.ndarray, np.ndarray]:
         duration, length = self.duration, self.length
         sequence = rng.integers(0, self.symbols, (trials, length))
         inputs = np.zeros((trials, duration, self.n_inputs))
@@ -72,7 +78,8 @@ class Spiral:
     def duration(self) -> int:
         return self.length
 
-    def sample(self, rng: np.random.Generator, trials: int) -> tuple[np.ndarray, np.ndarray]:
+    def sample(self, rng: np.random.Generator, trials: int,
+               split: str = "train") -> tuple[np.ndarray, np.ndarray]:
         label = rng.integers(0, 2, trials)
         direction = 2.0 * label - 1.0
         start = rng.uniform(0, 2 * np.pi, trials)
@@ -84,4 +91,65 @@ class Spiral:
         inputs += self.noise * rng.normal(size=inputs.shape)
         targets = np.full((trials, self.length), -1, dtype=int)
         targets[:, -1] = label
+        return inputs, targets
+
+
+#: The fixed partition of the 1797 digit images: held-out images are never trained on.
+DIGITS_HELD_OUT = 360
+_DIGITS_PARTITION_SEED = 20231202
+
+
+@functools.lru_cache(maxsize=1)
+def load_digit_images() -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's 8 x 8 handwritten digits (shipped with the package): images in [0, 1], labels.
+
+    Read once per process (the arrays are shared: do not modify them)."""
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError:
+        raise ImportError("task 'digits' needs scikit-learn: pip install 'l2l[datasets]'") from None
+    digits = load_digits()
+    return digits.images / 16.0, digits.target.astype(int)
+
+
+@dataclass(frozen=True)
+class Digits:
+    """scikit-learn's handwritten digits read as a sequence: one image row (8 pixels) per step.
+
+    After the 8 rows comes one blank step with a cue (a ninth input channel) at
+    which the class (0-9) is scored: the network is told when to answer, so it
+    can read silently and report at the cue. The images are split once, by a
+    fixed permutation, into 360 test, 360 validation and 1077 training images.
+    Training trials walk through the training images in epochs, each in a fresh
+    order from ``rng``; validation and test trials are a subset in an order
+    drawn from ``rng`` (the whole split when ``trials`` is at least its size).
+    """
+
+    n_inputs = 9
+    n_classes = 10
+    duration = 9
+
+    def split_indices(self, split: str) -> np.ndarray:
+        order = np.random.default_rng(_DIGITS_PARTITION_SEED).permutation(1797)
+        held = DIGITS_HELD_OUT
+        return {"test": order[:held], "validation": order[held:2 * held], "train": order[2 * held:]}[split]
+
+    def sample(self, rng: np.random.Generator, trials: int,
+               split: str = "train") -> tuple[np.ndarray, np.ndarray]:
+        images, labels = load_digit_images()
+        train = images[self.split_indices("train")]
+        # each pixel centred and scaled on the training images: the drive of a unit depends on the digit,
+        # not on the mostly positive ink (with raw pixels a unit's sign is set by its weights' sum)
+        images = (images - train.mean(axis=0)) / (train.std(axis=0) + 0.1)
+        pool = self.split_indices(split)
+        if split == "train":
+            epochs = -(-trials // pool.size)
+            chosen = np.concatenate([rng.permutation(pool) for _ in range(epochs)])[:trials]
+        else:
+            chosen = rng.permutation(pool)[:trials] if trials < pool.size else pool
+        inputs = np.zeros((chosen.size, self.duration, self.n_inputs))
+        inputs[:, :8, :8] = images[chosen]
+        inputs[:, 8, 8] = 1.0
+        targets = np.full((chosen.size, self.duration), -1, dtype=int)
+        targets[:, -1] = labels[chosen]
         return inputs, targets
