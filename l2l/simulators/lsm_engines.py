@@ -12,9 +12,9 @@ LIF with delta synapses at a 1 ms step, exact integration, threshold
 ``thr`` above rest, refractory for ``t_ref`` steps during which the potential
 is held and input is discarded. Differences that remain, by engine:
 
-* ``brian2``: reset by subtraction, as the core; the Poisson background is a
-  Bernoulli draw per step (same mean; numpy draws Poisson counts). Without
-  background noise Brian2 reproduces the core's spikes.
+* ``brian2``: none in the neuron (reset by subtraction, as the core); the
+  Poisson background comes from Brian2's generator. Without background noise
+  Brian2 reproduces the core's spikes.
 * ``nest`` (``iaf_psc_delta``): reset to rest instead of by subtraction (the
   overshoot of a delta input is lost), and the background (``poisson_generator``)
   arrives with a delay of 1 ms, so it starts one step later.
