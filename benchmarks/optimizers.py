@@ -26,6 +26,7 @@ is our random search. The last line is one JSON object with the figures and
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -44,8 +45,8 @@ from l2l.optimizers import OPTIMIZERS  # noqa: E402
 from l2l.optimizers.base import Problem  # noqa: E402
 from l2l.space import Space  # noqa: E402
 
-#: Optimizers that are not given a single objective here (multi-objective only) or need model outputs.
-NOT_BLACK_BOX = {"nsga3", "enkf", "motpe", "grid"}
+#: Left out: multi-objective only, needs model outputs, a grid, or the same method as the ngopt peer.
+NOT_BLACK_BOX = {"nsga3", "enkf", "motpe", "grid", "nevergrad"}  # nevergrad: the ngopt peer
 PEERS = ("ngopt", "optuna-cmaes", "optuna-tpe")
 
 
@@ -55,6 +56,11 @@ def problem_of(dimension: int) -> Problem:
 
 def run_l2l(name: str, options: dict, function, dimension: int, budget: int, batch: int, seed: int) -> float:
     problem = problem_of(dimension)
+    fields = {f.name for f in dataclasses.fields(OPTIMIZERS.get(name))}
+    if "budget" in fields:  # told what the run knows, as the loop does
+        options = {"budget": budget, **options}
+    if name == "auto" and batch > 1:
+        options = {"population_size": batch, **options}
     opt = OPTIMIZERS.create(name, dict(options))
     state = opt.init(problem, seed)
     used, best = 0, np.inf

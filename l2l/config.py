@@ -232,7 +232,7 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".") -> 
         simulator = Component("command", {**simulator.options, "config_dir": base_dir})
     return RunConfig(
         name=name, space=space, objectives=objectives,
-        optimizer=_component("optimizer", data.get("optimizer")),
+        optimizer=_component("optimizer", data.get("optimizer"), default="auto"),
         simulator=simulator,
         backend=backend,
         seed=_int("seed", run.get("seed", 0), 0),

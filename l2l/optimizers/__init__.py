@@ -25,6 +25,7 @@ OPTIMIZERS = Registry("optimizer", {
     "parallel-tempering": "l2l.optimizers.annealing:ParallelTempering",
     "enkf": "l2l.optimizers.kalman:EnsembleKalmanFilter",
     "nevergrad": "l2l.optimizers.nevergrad:Nevergrad",
+    "auto": "l2l.optimizers.auto:Auto",
 })
 
 __all__ = ["OPTIMIZERS", "Optimizer", "Problem", "State"]

@@ -1,0 +1,131 @@
+"""``auto``: picks an optimizer for the problem, the default when a config has no ``[optimizer]`` table.
+
+The choice is made once, at ``init``, from what is known of the run, and is
+stored in the state (so a resumed run keeps it even if this table changes).
+``d`` is the dimension of the space (its number of coded coordinates),
+``budget`` the evaluations the run will spend (the ``budget`` option, or 100 d
+when not given), ``batch`` the candidates evaluated at once
+(``population_size``). The first row that matches decides:
+
+==== ===================================================== ============================================
+row  when                                                   choice
+==== ===================================================== ============================================
+1    several objectives, budget < 40 per objective and d    ``motpe`` (model-based, few evaluations)
+2    several objectives                                     ``nsga2`` (population max(batch, 4..40))
+3    Nevergrad installed and ``nevergrad`` is true          ``nevergrad`` NGOpt told budget and batch
+4    an unbounded parameter                                 ``cmaes`` (searches around the defaults)
+5    half or more of the coordinates are ints/categoricals  ``tpe`` (batch asked at once)
+6    budget <= 15 d and budget <= 120 and no ``noisy``      ``gp`` (few, expensive evaluations)
+7    d = 1                                                  ``tpe``
+8    otherwise                                              ``cmaes`` (population max(batch, 4 + 3 ln d),
+                                                            doubled when ``noisy``)
+==== ===================================================== ============================================
+
+The figures behind the rows are in docs/optimizers.md (``benchmarks/optimizers.py``).
+``describe(problem)`` gives the choice and the row as one line, for the run's
+start message.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from l2l.optimizers.base import MAX_POPULATION, Optimizer, Problem, State
+from l2l.registry import option
+from l2l.space import Categorical, Int
+
+
+def _nevergrad_installed() -> bool:
+    return importlib.util.find_spec("nevergrad") is not None
+
+
+@dataclass(frozen=True)
+class Auto(Optimizer):
+    """Chooses an optimizer from the dimension, budget, batch size, parameter types, objectives and noise."""
+
+    name: ClassVar[str] = "auto"
+    multi_objective: ClassVar[bool] = True
+    supports_async: ClassVar[bool] = True
+    needs_bounds: ClassVar[bool] = False
+
+    budget: int | None = option(None, help="evaluations the run will spend (default: 100 per dimension)", ge=1)
+    population_size: int | None = option(None, help="candidates evaluated at once (default: the chosen "
+                                                    "optimizer's own)", ge=1, le=MAX_POPULATION)
+    noisy: bool = option(False, help="the evaluations are noisy (no Gaussian process; larger CMA-ES populations)")
+    nevergrad: bool = option(False, help="use Nevergrad's NGOpt for single-objective runs when it is installed")
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_inner", {})
+
+    # -- the decision table ----------------------------------------------------------
+    def choose(self, problem: Problem) -> tuple[str, dict[str, Any], int]:
+        """(optimizer name, its options, the row of the table that decided)."""
+        space = problem.space
+        d = space.dimension
+        budget = self.budget or 100 * d
+        batch = self.population_size
+        discrete = sum(p.size for p in space.parameters if isinstance(p, (Int, Categorical)))
+        bounded = bool(np.all(np.isfinite(space.lower)) and np.all(np.isfinite(space.upper)))
+        k = problem.n_objectives
+        sized = {} if batch is None else {"population_size": batch}
+        if k > 1 and budget < 40 * k * d:
+            return "motpe", {**sized, "n_startup_trials": min(10, max(2, budget // 5))}, 1
+        if k > 1:
+            return "nsga2", {"population_size": max(batch or 0, min(40, max(4, budget // 25)))}, 2
+        if self.nevergrad and _nevergrad_installed():
+            return "nevergrad", {"budget": budget, **sized, "num_workers": max(batch or 1, 1)}, 3
+        if not bounded:
+            return "cmaes", self._cmaes_options(d, batch), 4
+        if 2 * discrete >= d:
+            return "tpe", {**sized, "n_startup_trials": min(10, max(2, budget // 5))}, 5
+        if budget <= 15 * d and budget <= 120 and not self.noisy:
+            return "gp", {**sized, "n_startup_trials": min(10, max(2, budget // 4))}, 6
+        if d == 1:
+            return "tpe", {**sized, "n_startup_trials": min(10, max(2, budget // 5))}, 7
+        return "cmaes", self._cmaes_options(d, batch), 8
+
+    def _cmaes_options(self, d: int, batch: int | None) -> dict[str, Any]:
+        default = 4 + int(3 * math.log(d))
+        size = max(batch or 0, default * (2 if self.noisy else 1))
+        return {"population_size": size}
+
+    def describe(self, problem: Problem) -> str:
+        name, options, row = self.choose(problem)
+        settings = ", ".join(f"{k} = {v!r}" for k, v in options.items())
+        return f"optimizer 'auto' chose {name!r}" + (f" ({settings})" if settings else "") + \
+            f", row {row} of its decision table (d = {problem.space.dimension}, " \
+            f"budget = {self.budget or 100 * problem.space.dimension}, objectives = {problem.n_objectives})"
+
+    def _optimizer(self, name: str, options: dict[str, Any]) -> Optimizer:
+        key = (name, tuple(sorted(options.items())))
+        if key not in self._inner:
+            from l2l.optimizers import OPTIMIZERS
+
+            self._inner[key] = OPTIMIZERS.create(name, dict(options))
+        return self._inner[key]
+
+    # -- the contract: delegated -------------------------------------------------------
+    def check(self, problem: Problem) -> None:
+        name, options, _ = self.choose(problem)
+        self._optimizer(name, options).check(problem)
+
+    def init(self, problem: Problem, seed: int) -> State:
+        name, options, row = self.choose(problem)
+        inner = self._optimizer(name, options)
+        return {"choice": name, "options": dict(options), "row": row, "inner": inner.init(problem, seed)}
+
+    def ask(self, problem: Problem, state: State, n: int | None = None) -> tuple[np.ndarray, State]:
+        candidates, inner = self._optimizer(state["choice"], state["options"]).ask(problem, state["inner"], n)
+        return candidates, {**state, "inner": inner}
+
+    def tell(self, problem, state, candidates, scores, outputs=None) -> State:
+        inner = self._optimizer(state["choice"], state["options"]).tell(problem, state["inner"], candidates, scores)
+        return {**state, "inner": inner}
+
+    def done(self, problem: Problem, state: State) -> bool:
+        return self._optimizer(state["choice"], state["options"]).done(problem, state["inner"])

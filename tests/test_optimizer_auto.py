@@ -1,0 +1,78 @@
+"""``auto`` chooses by its documented decision table and is the default optimizer of a config."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import l2l
+from l2l.objectives import Objective
+from l2l.optimizers import OPTIMIZERS
+from l2l.optimizers.base import Problem
+from l2l.results_schema.codec import decode, encode
+from l2l.space import Space
+from optimizer_helpers import evaluate, mixed_problem, sphere_problem
+
+UNBOUNDED = Problem(Space.from_json({"w": {"default": 0.0, "scale": 1.0, "shape": [3]}}), (Objective("f"),))
+DISCRETE = Problem(Space.from_json({"layers": {"type": "int", "low": 1, "high": 6},
+                                    "units": {"type": "int", "low": 8, "high": 512, "log": True},
+                                    "kind": {"type": "categorical", "choices": ["a", "b"]},
+                                    "rate": {"low": 1e-4, "high": 1e-1, "log": True}}), (Objective("f"),))
+TWO = Problem(Space.from_json({"x": {"low": 0.0, "high": 1.0, "shape": [4]}}), (Objective("f"), Objective("g")))
+
+
+@pytest.mark.parametrize("problem, options, name, row", [
+    (TWO, {"budget": 100}, "motpe", 1),
+    (TWO, {"budget": 2000}, "nsga2", 2),
+    (UNBOUNDED, {}, "cmaes", 4),
+    (DISCRETE, {"budget": 300}, "tpe", 5),
+    (mixed_problem("tpe"), {"budget": 3000}, "cmaes", 8),
+    (sphere_problem(dimension=4), {"budget": 40}, "gp", 6),
+    (sphere_problem(dimension=4), {"budget": 40, "noisy": True}, "cmaes", 8),
+    (sphere_problem(dimension=1), {"budget": 300}, "tpe", 7),
+    (sphere_problem(dimension=8), {"budget": 2000}, "cmaes", 8),
+])
+def test_auto_chooses_by_the_row_of_its_table_that_matches_first(problem, options, name, row):
+    chosen, _, matched = OPTIMIZERS.create("auto", options).choose(problem)
+    assert (chosen, matched) == (name, row)
+
+
+def test_a_batch_size_sets_the_population_of_the_chosen_optimizer():
+    _, options, _ = OPTIMIZERS.create("auto", {"budget": 4000, "population_size": 16}).choose(sphere_problem(8))
+    assert options["population_size"] == 16
+    _, noisy, _ = OPTIMIZERS.create("auto", {"budget": 4000, "noisy": True}).choose(sphere_problem(8))
+    _, quiet, _ = OPTIMIZERS.create("auto", {"budget": 4000}).choose(sphere_problem(8))
+    assert noisy["population_size"] == 2 * quiet["population_size"]
+
+
+def test_the_choice_is_stated_in_one_line_and_kept_in_the_state():
+    auto = OPTIMIZERS.create("auto", {"budget": 2000})
+    problem = sphere_problem(dimension=8)
+    assert auto.describe(problem).startswith("optimizer 'auto' chose 'cmaes' (population_size = 10), row 8")
+    state = decode(encode(auto.init(problem, seed=0)))
+    assert state["choice"] == "cmaes" and state["row"] == 8
+
+
+def test_auto_finds_the_sphere_far_better_than_random_search():
+    problem = sphere_problem(dimension=4)
+    best = {}
+    for name in ("auto", "random"):
+        opt = OPTIMIZERS.create(name, {"budget": 400} if name == "auto" else {})
+        state = opt.init(problem, seed=1)
+        values = []
+        for _ in range(40):
+            candidates, state = opt.ask(problem, state, n=10)
+            scores, _ = evaluate(problem, candidates)
+            state = opt.tell(problem, state, candidates, scores)
+            values.append(-scores[:, 0].max())
+        best[name] = min(values)
+    assert best["auto"] < 0.01 * best["random"], best
+
+
+def test_a_config_without_an_optimizer_table_runs_with_auto(tmp_path):
+    config = l2l.from_mapping({"run": {"name": "auto", "seed": 2, "generations": 2},
+                               "space": {"x": {"low": -2.0, "high": 2.0, "shape": [3]}},
+                               "simulator": {"name": "sphere"}})
+    assert config.optimizer.name == "auto"
+    frame = l2l.load(l2l.run(config, tmp_path / "auto.h5"))
+    assert len(frame) > 0 and np.isfinite(frame["x[0]"]).all()
