@@ -189,3 +189,34 @@ def test_a_reevaluation_killed_with_sigkill_keeps_its_committed_rows_and_finishe
     assert l2l.validate(path) == []
     same = rows.merge(partial, on=["generation", "individual", "repeat"], suffixes=("", "_partial"))
     assert len(same) == len(partial) and (same["value"] == same["value_partial"]).all()
+
+
+def test_a_file_of_schema_version_1_can_be_reevaluated_and_stays_valid(tmp_path):
+    import h5py
+    path = _run(tmp_path)
+    with h5py.File(path, "r+") as f:  # what l2l wrote before schema version 2
+        for name in ("trial", "budget", "from_budget", "checkpoint_start", "checkpoint_length"):
+            del f[f"evaluations/{name}"]
+        del f["blobs/checkpoints"]
+        f.attrs["schema_version"] = 1
+    table = reevaluate(path, top=2, seeds=2)
+    assert len(table) == 2 and l2l.validate(path) == []
+    with Trajectory(path) as trajectory:
+        assert trajectory.schema_version == 1 and len(trajectory.reevaluations()) == 4
+
+
+def test_a_multi_fidelity_run_reevaluates_its_candidates_at_the_top_budget_from_scratch(tmp_path):
+    config = l2l.from_mapping({"run": {"seed": 1, "compute": 300},
+                               "space": {"x": {"type": "float", "low": -5.0, "high": 5.0, "shape": [2]}},
+                               "optimizer": {"name": "random"}, "policy": {"name": "asha", "eta": 3},
+                               "simulator": {"name": "sphere", "multi_fidelity": True, "noise": 0.5},
+                               "backend": {"name": "serial"}})
+    path = l2l.run(config, tmp_path / "mf.h5")
+    table = reevaluate(path, top=2, seeds=3)
+    rows = l2l.load(path, reevaluations=True)
+    with Trajectory(path) as trajectory:
+        top = trajectory.top_budget
+    assert len(rows) == 6 and (rows["budget"] == top).all() and (rows["status"] == "ok").all()
+    segments = l2l.load(path, segments=True)
+    chosen = segments.set_index(["generation", "individual"]).loc[list(zip(table["generation"], table["individual"]))]
+    assert (chosen["budget"] == top).all() and l2l.validate(path) == []
