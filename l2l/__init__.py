@@ -36,6 +36,7 @@ _EXPORTS = {
     "load": "l2l.results_schema.reader",
     "generations": "l2l.results_schema.reader",
     "traces": "l2l.results_schema.reader",
+    "lineage": "l2l.results_schema.lineage",
     "Trajectory": "l2l.results_schema.reader",
     "validate": "l2l.results_schema.validate",
     "ConfigError": "l2l.errors",
@@ -44,7 +45,7 @@ _EXPORTS = {
 
 __all__ = ["Categorical", "ConfigError", "Float", "Int", "Objective", "RunConfig", "RunControl", "SimulationResult",
            "Simulator", "Space", "Trajectory", "TrajectoryError", "__version__", "evaluation_seed", "from_mapping",
-           "generations", "load", "load_config", "resume", "run", "traces", "validate"]
+           "generations", "lineage", "load", "load_config", "resume", "run", "traces", "validate"]
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time the names load lazily
     from l2l import config, jobs, loop, optimizers, plot, results_schema, simulators, space
@@ -54,6 +55,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time the names load
     from l2l.driver import evaluation_seed
     from l2l.loop import resume, run
     from l2l.objectives import Objective
+    from l2l.results_schema.lineage import lineage
     from l2l.results_schema.reader import Trajectory, generations, load, traces
     from l2l.results_schema.validate import validate
     from l2l.simulators.base import SimulationResult, Simulator

@@ -116,7 +116,7 @@ class _Loop:
         self.loop = dict(state["loop"])
         self.trials: dict[str, dict[str, Any]] = {k: dict(v) for k, v in state["trials"].items()}
         self.optimizer_state, self.policy_state = state["optimizer"], state["policy"]
-        self.table = TrialTable(self.trials, self.problem.space.to_unit, self.loop)
+        self.table = TrialTable(self.trials, self.problem.space.to_unit, self.loop, self.problem.space)
         self.executor = components.executor
         self.cap = self.config.evaluations or None
         if self.budgets:
@@ -204,8 +204,9 @@ class _Loop:
                     self.finished = True
                     break
                 trial = self.new_trial(code, None, 0)
+                from_budget = self.inherit(trial, action.parent) if action.parent >= 0 else 0.0
                 self.policy_state = self.policy.launched(self.policy_state, trial, action.budget)
-                self.submit(trial, action.budget or self.top, 0.0)
+                self.submit(trial, action.budget or self.top, from_budget)
                 launched = True
             else:
                 self.submit(action.trial, action.budget, self.trials[str(action.trial)]["budget"])
@@ -256,6 +257,15 @@ class _Loop:
                 self.submit(trial, self.top, 0.0)
         self.reuse = {}
         return True
+
+    def inherit(self, trial: int, parent: int) -> float:
+        """Trial ``trial`` starts from ``parent``'s latest checkpoint; returns the budget it is at."""
+        record, source = self.trials[str(trial)], self.trials[str(parent)]
+        self.checkpoints[trial] = self.checkpoint_of(parent)
+        # The row that holds the checkpoint: a resumed run reads it from there.
+        record.update(parent=parent, budget=float(source["budget"]), row=int(source["row"]),
+                      inherited_at=float(source["budget"]))
+        return record["budget"]
 
     def new_trial(self, code, cohort: int | None, index: int) -> int:
         trial = self.loop["next_trial"]
@@ -316,6 +326,9 @@ class _Loop:
         self.loop["evaluations"] += 1
         self.loop["failed"] += int(not ok)
         record["running"] = False
+        record["ok"] = ok
+        if task is not None and record.get("parent", -1) >= 0 and 0 < task.from_budget == record["inherited_at"]:
+            outcome.parent = record["parent"]  # the segment that continued from the parent's checkpoint
         if not reused:
             self.buffer.append((outcome, self.problem.space.decode(np.asarray(record["code"], dtype=float))))
         self.batch.append(outcome)

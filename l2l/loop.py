@@ -148,7 +148,7 @@ def _schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, simulat
         searchers = [n for n in OPTIMIZERS.names() if _supports_async(n)]
         raise ConfigError(f"policy {config.policy.name!r} asks for one new candidate at a time; optimizer "
                           f"{config.optimizer.name!r} cannot; use one of: {', '.join(searchers)}")
-    low = policy.min_budget or fidelity.minimum
+    low = getattr(policy, "min_budget", 0.0) or fidelity.minimum
     high = policy.max_budget or fidelity.maximum
     for key, value in (("min_budget", low), ("max_budget", high)):
         if not fidelity.minimum <= value <= fidelity.maximum:
@@ -157,7 +157,10 @@ def _schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, simulat
     if low > high:
         raise ConfigError(f"policy {config.policy.name!r}: min_budget <= max_budget must hold, got "
                           f"(min_budget={low:g}, max_budget={high:g})")
-    budgets = tuple(rung_budgets(low, high, policy.eta, fidelity.integer))
+    if hasattr(policy, "rungs"):  # population-based training: one rung per interval
+        budgets = tuple(policy.rungs(low, high, fidelity.integer))
+    else:
+        budgets = tuple(rung_budgets(low, high, policy.eta, fidelity.integer))
     compute = config.compute or 100.0 * budgets[-1]
     return policy, budgets, compute
 

@@ -75,6 +75,8 @@ class Outcome:
     from_budget: float = 0.0
     trial: int = -1
     checkpoint: dict[str, Any] | None = None
+    #: The trial whose checkpoint this segment continued from, if another one (set by the loop), else -1.
+    parent: int = -1
 
     @property
     def ok(self) -> bool:

@@ -19,7 +19,7 @@ from l2l.objectives import Objective
 from l2l.plot import panels
 from l2l.plot.data import RunData, label, load_run, sample_for_scatter, top_parameters
 
-KINDS = ("overview", "fitness", "parameters", "scatter", "pareto", "failures", "curves")
+KINDS = ("overview", "fitness", "parameters", "scatter", "pareto", "failures", "curves", "lineage", "schedules")
 FORMATS = (".png", ".svg", ".pdf")
 
 
@@ -223,6 +223,18 @@ def _best_text(run: RunData, objective: Objective) -> str:
             f"individual {row['individual']})")
 
 
+def lineage(source: Any, objective: str | None = None) -> Figure:
+    """Population-based training: which trial copied whose checkpoint, over the budget."""
+    from l2l.plot.lineage import lineage_figure
+    return lineage_figure(source)
+
+
+def schedules(source: Any, objective: str | None = None) -> Figure:
+    """Population-based training: the parameters each final learner was trained with, over the budget."""
+    from l2l.plot.lineage import schedules_figure
+    return schedules_figure(source, objective)
+
+
 def curves(source: Any, objective: str | None = None) -> Figure:
     """Learning curves of every candidate of a multi-fidelity run, with its stops and rungs."""
     from l2l.plot.curves import curves_figure
@@ -230,7 +242,8 @@ def curves(source: Any, objective: str | None = None) -> Figure:
 
 
 _KIND_FUNCTIONS = {"overview": overview, "fitness": fitness, "parameters": parameters, "scatter": scatter,
-                   "pareto": pareto, "failures": failures, "curves": curves}
+                   "pareto": pareto, "failures": failures, "curves": curves, "lineage": lineage,
+                   "schedules": schedules}
 
 
 def figure(source: Any, kind: str = "overview", **options: Any) -> Figure:

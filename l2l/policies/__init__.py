@@ -14,6 +14,7 @@ POLICIES = Registry("policy", group="l2l.policies", entries={
     "asha": "l2l.policies.asha:ASHA",
     "median-stopping": "l2l.policies.median:MedianStopping",
     "model-based": "l2l.policies.model_based:ModelBased",
+    "pbt": "l2l.policies.pbt:PBT",
 })
 
 __all__ = ["POLICIES", "Policy", "Action", "TrialTable", "WAIT", "DONE", "budget_key", "rung_budgets"]

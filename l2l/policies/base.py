@@ -50,6 +50,9 @@ class Action:
     budget: float = 0.0
     trial: int = -1
     code: tuple[float, ...] | None = None
+    #: A "start" that continues from the checkpoint of trial ``parent`` (exploitation, in population-based
+    #: training) instead of from scratch; -1: from scratch.
+    parent: int = -1
 
 
 WAIT = Action("wait")
@@ -68,10 +71,13 @@ class TrialTable:
     "scores": {budget_key: score}, "running": bool}``.
     """
 
-    def __init__(self, trials: dict[str, dict[str, Any]], to_unit: Any = None, loop: dict[str, Any] | None = None):
+    def __init__(self, trials: dict[str, dict[str, Any]], to_unit: Any = None, loop: dict[str, Any] | None = None,
+                 space: Any = None):
         self._trials = trials
         self._to_unit = to_unit
         self._loop = loop if loop is not None else {}
+        #: The run's parameter space (for policies that change parameters, such as PBT's explore step).
+        self.space = space
 
     @property
     def committed(self) -> int:
@@ -98,10 +104,31 @@ class TrialTable:
     def running(self, trial: int) -> bool:
         return bool(self._trials[str(trial)]["running"])
 
+    def failed(self, trial: int) -> bool:
+        """True if the trial's last segment failed (its score is then the run's penalty)."""
+        return not self._trials[str(trial)].get("ok", True)
+
+    def parent(self, trial: int) -> int:
+        """The trial whose checkpoint this one started from (-1: from scratch)."""
+        return int(self._trials[str(trial)].get("parent", -1))
+
+    def code(self, trial: int) -> np.ndarray:
+        """The trial's parameters as a code of the space (see :class:`l2l.space.Space`)."""
+        return np.asarray(self._trials[str(trial)]["code"], dtype=float)
+
     def unit_code(self, trial: int) -> np.ndarray:
         """The trial's parameters as a point of the unit cube (what model-based policies work in)."""
         code = np.asarray(self._trials[str(trial)]["code"], dtype=float)
         return code if self._to_unit is None else np.asarray(self._to_unit(code[None, :]))[0]
+
+    def to_unit_code(self, code: np.ndarray) -> np.ndarray:
+        """A code of the space as a point of the unit cube."""
+        code = np.asarray(code, dtype=float)
+        return code if self._to_unit is None else np.asarray(self._to_unit(code[None, :]))[0]
+
+    def scores_of(self, trial: int) -> dict[float, float]:
+        """Every score of a trial, by budget."""
+        return {float(k): v for k, v in self._trials[str(trial)]["scores"].items()}
 
     def scores_at(self, budget: float, trials: Iterable[int] | None = None) -> dict[int, float]:
         """Score of every trial (of ``trials``) evaluated at ``budget``."""

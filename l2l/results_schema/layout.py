@@ -17,7 +17,7 @@ RESERVED_COLUMNS = ("generation", "individual", "status", "seed", "attempts", "s
 #: Names refused for parameters and objectives: the reserved columns and ``worker``.
 RESERVED_NAMES = frozenset({*RESERVED_COLUMNS, "worker"})
 #: The columns multi-fidelity runs add to the evaluations table.
-SEGMENT_VIEW = ("trial", "budget", "from_budget", "state", "compute")
+SEGMENT_VIEW = ("trial", "budget", "from_budget", "parent", "state", "compute")
 STATUS_NAMES = {code: name for name, code in STATUS_CODES.items()}
 
 ROW_CHUNK = 16384
@@ -94,6 +94,9 @@ SEGMENT_COLUMNS: dict[str, np.dtype] = {
     "checkpoint_start": np.dtype("<i8"),
     "checkpoint_length": np.dtype("<i8"),
 }
+#: Lineage (population-based training), in version 2 files written since l2l 0.2 (absent: -1 everywhere):
+#: the trial whose checkpoint a segment started from when that was another trial (it exploited it), else -1.
+LINEAGE_COLUMNS: dict[str, np.dtype] = {"parent": np.dtype("<i8")}
 #: The blob of version 2 files that holds the checkpoints (codec-encoded, like states and traces).
 CHECKPOINT_BLOB = "checkpoints"
 #: Learning curves are traces named ``curve:<objective>``: arrays of (fidelity, value) rows.

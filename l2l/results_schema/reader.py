@@ -250,6 +250,8 @@ class Trajectory:
         if self.multi_fidelity:
             segments = self._columns(("trial", "budget", "from_budget"), n)
             data.update(segments)
+            data["parent"] = (self._column("parent", n) if "evaluations/parent" in self._layout.datasets
+                              else np.full(n, -1, dtype="<i8"))
         frame = pd.DataFrame(data)
         order = np.lexsort((frame["individual"].to_numpy(), frame["generation"].to_numpy()))
         if not (order == np.arange(n)).all():

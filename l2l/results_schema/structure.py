@@ -25,8 +25,9 @@ import numpy as np
 from l2l.objectives import Objective
 from l2l.results_schema import values as checks
 from l2l.results_schema.layout import (BLOBS, CHECKPOINT_BLOB, EVALUATION_COLUMNS, EVENT_COLUMNS, FORMAT,
-                                       GENERATION_COLUMNS, JSON_RUN_ATTRS, MAX_DEPTH, MAX_OBJECTS, SCHEMA_VERSION,
-                                       SEGMENT_COLUMNS, SUMMARY_STATISTICS, TEXT_RUN_ATTRS, parameter_dtype)
+                                       GENERATION_COLUMNS, JSON_RUN_ATTRS, LINEAGE_COLUMNS, MAX_DEPTH, MAX_OBJECTS,
+                                       SCHEMA_VERSION, SEGMENT_COLUMNS, SUMMARY_STATISTICS, TEXT_RUN_ATTRS,
+                                       parameter_dtype)
 from l2l.space import Space
 
 #: Attributes of /run that not every file has: "user" (older files), "fidelity" (multi-fidelity runs only).
@@ -292,6 +293,9 @@ def _inspect(f: h5py.File, problems: list[str]) -> Layout | None:
     if version >= 2:
         for name, dtype in SEGMENT_COLUMNS.items():
             _expect(found, f"evaluations/{name}", dtype, rows, (), problems)
+        for name, dtype in LINEAGE_COLUMNS.items():  # optional: files written before l2l 0.2 lack them
+            if f"evaluations/{name}" in found:
+                _expect(found, f"evaluations/{name}", dtype, rows, (), problems)
         _expect(found, f"blobs/{CHECKPOINT_BLOB}", "u1", 0, (), problems)
     for p in space.parameters:
         _expect(found, f"evaluations/params/{p.name}", parameter_dtype(p.kind), rows, tuple(p.shape), problems)

@@ -54,6 +54,12 @@ def _check_values(f: h5py.File, layout: structure.Layout, problems: list[str]) -
     columns = {name: ds[f"evaluations/{name}"][:rows] for name in names}
     columns.update({p.name: ds[f"evaluations/params/{p.name}"][:rows] for p in layout.space.parameters})
     problems += checks.row_problems(columns, layout)
+    if "evaluations/parent" in ds:
+        parent = ds["evaluations/parent"][:rows]
+        if rows and (parent < -1).any():
+            problems.append("/evaluations/parent must be -1 or a trial id")
+        elif rows and "trial" in columns and not np.isin(parent[parent >= 0], columns["trial"]).all():
+            problems.append("/evaluations/parent names a trial that has no row")
     status = columns["status"]
     ok = status == STATUS_CODES["ok"]
     for o in layout.objectives:

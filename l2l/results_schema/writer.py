@@ -33,7 +33,7 @@ from l2l.errors import TrajectoryError
 from l2l.objectives import Objective
 from l2l.results_schema import codec
 from l2l.results_schema.layout import (BLOB_CHUNK, BLOBS, CHECKPOINT_BLOB, EVALUATION_COLUMNS, EVENT_DETAIL,
-                                       EVENT_KIND, SEGMENT_COLUMNS,
+                                       EVENT_KIND, LINEAGE_COLUMNS, SEGMENT_COLUMNS,
                                        FORMAT, GEN_CHUNK, GENERATION_COLUMNS, ROW_CHUNK, SCHEMA_VERSION,
                                        STATUS_CODES, SUMMARY_STATISTICS)
 from l2l.results_schema.layout import REEVALUATION_COLUMNS, REEVALUATION_ERRORS, REEVALUATION_GROUP
@@ -113,7 +113,7 @@ def create(path: str | os.PathLike, *, run: Mapping[str, Any], space: Space,
             _column(group, "event_kind", EVENT_KIND, chunk=256)
             _column(group, "event_detail", EVENT_DETAIL, chunk=64)
             ev = f.create_group("evaluations")
-            for name, dtype in {**EVALUATION_COLUMNS, **SEGMENT_COLUMNS}.items():
+            for name, dtype in {**EVALUATION_COLUMNS, **SEGMENT_COLUMNS, **LINEAGE_COLUMNS}.items():
                 _column(ev, name, dtype)
             ev["status"].attrs["codes"] = json.dumps(STATUS_CODES)
             _column(ev, "committed", np.dtype("<i8"), chunk=1024)
@@ -357,6 +357,7 @@ class TrajectoryWriter:
         self._metrics = set(ev["metrics"])
         #: Files of schema version 1 (written before multi-fidelity) have no segment columns.
         self.segments = "trial" in ev
+        self.lineage = "parent" in ev  # files written before population-based training have no lineage
         self.rows = committed_rows(self._file)
         # Dataset handles, looked up once: h5py lookups cost tens of microseconds each.
         self._datasets: dict[str, h5py.Dataset] = {}
@@ -497,6 +498,8 @@ class TrajectoryWriter:
             "from_budget": np.array([np.nan if b is None else getattr(o, "from_budget", 0.0)
                                      for o, b in zip(outcomes, budgets)], dtype="<f8"),
         }
+        if self.lineage:
+            columns["parent"] = np.array([getattr(o, "parent", -1) for o in outcomes], dtype="<i8")
         pieces = [None if getattr(o, "checkpoint", None) is None else
                   np.frombuffer(codec.encode(o.checkpoint), dtype="u1") for o in outcomes]
         lengths = np.array([0 if p is None else len(p) for p in pieces], dtype="<i8")

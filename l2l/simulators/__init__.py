@@ -20,6 +20,7 @@ SIMULATORS = Registry("simulator", {
     "zdt1": "l2l.simulators.functions:ZDT1",
     "noop": "l2l.simulators.functions:NoOp",
     "sleep": "l2l.simulators.functions:Sleep",
+    "noisy-sgd": "l2l.simulators.noisy_sgd:NoisySGD",
     # adapters
     "python": "l2l.simulators.python:PythonFunction",
     "command": "l2l.simulators.command:Command",

@@ -44,8 +44,11 @@ def play(policy: Policy, state: dict[str, Any], trials: dict[str, dict], steps: 
     at the rungs it passed, as a learning curve would. ``on_action(state before, action, state after,
     table)`` and ``on_report(state before, state after, table, trial, budget)`` see every decision.
     """
+    from l2l.space import Space
+
     rng = np.random.default_rng([seed, len(trials)])
-    table = TrialTable(trials)
+    loop = {"next_trial": len(trials)}
+    table = TrialTable(trials, None, loop, Space.from_json({"x": {"low": 0.0, "high": 1.0, "shape": [dimension]}}))
     running = list(running or [])
     segments = []
     while len(segments) < steps:
@@ -59,7 +62,11 @@ def play(policy: Policy, state: dict[str, Any], trials: dict[str, dict], steps: 
             if action.kind == "start":
                 trial = len(trials)
                 code = list(action.code) if action.code is not None else rng.random(dimension).tolist()
-                trials[str(trial)] = {"code": code, "budget": 0.0, "scores": {}, "running": True}
+                # a start from another trial's checkpoint (population-based training) is at that trial's budget
+                reached = trials[str(action.parent)]["budget"] if action.parent >= 0 else 0.0
+                trials[str(trial)] = {"code": code, "budget": reached, "scores": {}, "running": True,
+                                      "parent": action.parent}
+                loop["next_trial"] = len(trials)
                 state = policy.launched(state, trial, action.budget)
             else:
                 trial = action.trial
@@ -107,7 +114,7 @@ class PolicyContract:
 
         state = policy.init(BUDGETS, 2, 0)
         frozen = copy.deepcopy(state)
-        policy.next(state, TrialTable({}))
+        policy.next(state, TrialTable({}, None, {}, None))
         assert state == frozen
         play(policy, state, {}, 200, on_action=check)
 

@@ -1,0 +1,108 @@
+"""Population-based training: the lineage tree of a run, and the parameter schedules of its final learners.
+
+``lineage``: every trial is a horizontal line over the budgets it trained,
+at the height of its population slot; a trial that exploited another starts
+with a connector from its donor at the budget where it copied the checkpoint.
+The final learners' lines are drawn strongly.
+
+``schedules``: for each final learner, each parameter in force against the
+budget (a step function over the pieces of its history), coloured by its
+final score, with the best learner in black.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from l2l.errors import TrajectoryError
+from l2l.plot.data import load_run
+from l2l.results_schema.lineage import schedules
+
+MAX_PARAMETER_PANELS = 4
+
+
+def _segments(run):
+    if not run.multi_fidelity or "parent" not in run.segments.columns:
+        raise TrajectoryError(f"{run.name}: lineage plots need a run with a [policy] (population-based training)")
+    return run.segments
+
+
+def lineage_figure(source) -> Figure:
+    """The ``lineage`` plot kind: who copied whom, over the budget."""
+    run = load_run(source, errors=False)
+    segments = _segments(run)
+    spans = segments.groupby("trial").agg(start=("from_budget", "min"), end=("budget", "max"),
+                                          parent=("parent", "max"))
+    first = segments.sort_values("budget").drop_duplicates("trial")
+    spans["parent"] = first.set_index("trial")["parent"].reindex(spans.index).fillna(-1).astype(int)
+    # a fresh trial opens a row; an exploiting one takes the row of a member that stopped where it started
+    rows: dict[int, int] = {}
+    occupant_end: dict[int, float] = {}
+    for trial, span in spans.sort_values(["start", "parent"], kind="stable").iterrows():
+        free = [r for r, end in occupant_end.items() if abs(end - span["start"]) < 1e-9]
+        row = min(free) if span["parent"] >= 0 and free else len(occupant_end)
+        rows[int(trial)] = row
+        occupant_end[row] = float(span["end"])
+    top = float(segments["budget"].max())
+    fig = Figure(figsize=(9, 5.5), layout="constrained", dpi=100)
+    ax = fig.add_subplot()
+    for trial, span in spans.iterrows():
+        final = np.isclose(span["end"], top)
+        y = rows[int(trial)]
+        ax.plot([span["start"], span["end"]], [y, y], color="#1f4e9c" if final else "#9aa5b1",
+                linewidth=2.2 if final else 1.2, solid_capstyle="butt")
+        if span["parent"] >= 0 and int(span["parent"]) in rows:
+            ax.annotate("", xy=(span["start"], y), xytext=(span["start"], rows[int(span["parent"])]),
+                        arrowprops={"arrowstyle": "->", "color": "#c0392b", "linewidth": 0.9})
+    ax.set_xlabel(_unit(run))
+    ax.set_ylabel("population member")
+    ax.set_yticks(sorted(set(rows.values())))
+    copies = int((spans["parent"] >= 0).sum())
+    fig.suptitle(f"{run.title}\n{len(spans)} trials, {copies} exploitations (red: copied a checkpoint from)")
+    return fig
+
+
+def schedules_figure(source, objective: str | None = None) -> Figure:
+    """The ``schedules`` plot kind: the parameters each final learner was trained with, over the budget."""
+    run = load_run(source, errors=False)
+    segments = _segments(run)
+    goal = run.objective(objective)
+    history = schedules(segments, run.parameters)
+    if not len(history):
+        raise TrajectoryError(f"{run.name}: no learner reached the top budget yet")
+    finals = history.groupby("member")[goal.name].last()
+    order = finals.sort_values(ascending=goal.direction == "minimize").index
+    best = order[0]
+    names = run.parameters[:MAX_PARAMETER_PANELS]
+    fig = Figure(figsize=(9, 2.6 * len(names) + 0.8), layout="constrained", dpi=100)
+    axes = fig.subplots(len(names), 1, sharex=True, squeeze=False)[:, 0]
+    low, high = float(np.nanmin(finals)), float(np.nanmax(finals))
+    cmap = _colormap()
+    for ax, name in zip(axes, names):
+        for member in order[::-1]:
+            rows = history[history["member"] == member]
+            xs = np.concatenate([[rows["from_budget"].iloc[0]], rows["budget"].to_numpy(float)])
+            ys = np.concatenate([rows[name].to_numpy(float), [rows[name].iloc[-1]]])
+            shade = 0.5 if high == low else (finals[member] - low) / (high - low)
+            if goal.direction == "maximize":
+                shade = 1 - shade
+            ax.step(xs, ys, where="post", color="black" if member == best else cmap(0.15 + 0.7 * shade),
+                    linewidth=2.4 if member == best else 1.1, zorder=3 if member == best else 2)
+        ax.set_ylabel(name)
+        if name in run.log:
+            ax.set_yscale("log")
+    axes[-1].set_xlabel(_unit(run))
+    fig.suptitle(f"{run.title}\nparameters in force for each of the {len(order)} final learners "
+                 f"(black: best, {goal.name} = {finals[best]:.4g}; lighter: worse)")
+    return fig
+
+
+def _colormap():
+    from matplotlib import colormaps
+    return colormaps["viridis"]
+
+
+def _unit(run) -> str:
+    fidelity = run.fidelity or {}
+    return str(fidelity.get("unit") or fidelity.get("name") or "budget")

@@ -1,0 +1,215 @@
+"""Population-based training (Jaderberg et al. 2017): learners that train in intervals, copy the best, explore.
+
+A population of ``population`` members trains in intervals of ``interval``
+fidelity units up to ``max_budget``. At the end of an interval a member in the
+bottom ``fraction`` of the population (ranked by their scores at that budget)
+**exploits** a member of the top ``fraction``: it continues from that member's
+checkpoint (its weights, its optimizer's state) with the donor's parameters,
+**explored**:
+
+* ``explore = "perturb"``: each parameter is multiplied by one of ``factors``
+  (log-scale parameters; a linear parameter moves by ``factor - 1`` of its
+  range), and with probability ``resample_probability`` it is drawn afresh
+  from the space instead (categorical parameters: drawn afresh or kept);
+* ``explore = "resample"``: every parameter is drawn afresh.
+
+The other members continue their own training. Each exploit becomes a new
+trial whose ``parent`` is the donor, so a final learner's whole schedule of
+parameters can be read back (``l2l.lineage``). A member whose segment failed
+is always replaced by exploitation, whatever its rank.
+
+``synchronous = true`` waits until every member finished an interval before
+deciding (the paper's synchronous variant); ``false`` decides for each member
+as soon as it finishes an interval, against the members that reached that
+budget already (at least half the population; until then it continues), so no
+worker waits for the slowest member. The donor is chosen uniformly from the
+top (``selection = "truncation"``) or as the better of two members drawn at
+random from the upper half (``"tournament"``).
+
+The first population is asked from the optimizer (random search by default);
+every random choice of the policy derives from the run seed and a counter in
+its state, so a resumed run decides exactly as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from l2l.errors import ConfigError
+from l2l.parameters import Categorical
+from l2l.policies.base import DONE, WAIT, Action, Policy, State, TrialTable, budget_key
+from l2l.registry import option
+
+
+@dataclass(frozen=True)
+class PBT(Policy):
+    """Population-based training: exploit the best members' checkpoints, explore their parameters."""
+
+    name: ClassVar[str] = "pbt"
+
+    population: int = option(8, help="members trained side by side", ge=2)
+    interval: float = option(0.0, help="fidelity units between two exploit/explore decisions (0: a tenth of "
+                             "max_budget)", ge=0)
+    max_budget: float = option(0.0, help="budget every member trains to, in fidelity units (0: the simulator's "
+                               "maximum)", ge=0)
+    fraction: float = option(0.25, help="the bottom fraction exploits the top fraction", gt=0, le=0.5)
+    selection: str = option("truncation", help="how the donor is chosen: 'truncation' (uniformly from the top "
+                            "fraction) or 'tournament' (better of two from the upper half)",
+                            choices=("truncation", "tournament"))
+    explore: str = option("perturb", help="'perturb' (multiply by one of factors) or 'resample' (draw afresh)",
+                          choices=("perturb", "resample"))
+    factors: list = option([0.8, 1.2], help="perturbation factors of explore = 'perturb'")
+    resample_probability: float = option(0.25, help="chance that explore = 'perturb' draws a parameter afresh",
+                                         ge=0, le=1)
+    synchronous: bool = option(True, help="decide when the whole population finished an interval (true) or for "
+                               "each member as it finishes one (false)")
+
+    def __post_init__(self) -> None:
+        factors = self.factors
+        if not isinstance(factors, list) or not factors or not all(
+                isinstance(f, (int, float)) and not isinstance(f, bool) and f > 0 and math.isfinite(f)
+                for f in factors):
+            raise ConfigError(f"policy 'pbt': factors must be a list of positive numbers, got {factors!r}")
+
+    # -- the rungs: one per interval --------------------------------------------------------------------
+    def rungs(self, minimum: float, maximum: float, integer: bool) -> list[float]:
+        interval = self.interval or maximum / 10
+        if integer:
+            interval = max(1.0, float(round(interval)))
+        count = max(1, int(math.ceil(maximum / interval - 1e-9)))
+        budgets = sorted({max(minimum, min(maximum, interval * (k + 1))) for k in range(count)})
+        return [float(b) for b in budgets]
+
+    # -- the contract -------------------------------------------------------------------------------------
+    def init(self, budgets: list[float], dimension: int, seed: int) -> State:
+        return {"budgets": list(budgets), "seed": int(seed), "draws": 0, "members": [], "queue": [],
+                "launching": -1, "finished": []}
+
+    def next(self, state: State, trials: TrialTable) -> tuple[Action, State]:
+        budgets = state["budgets"]
+        if len(state["members"]) < self.population:
+            return Action("start", budgets[0]), {**state, "launching": len(state["members"])}
+        if state["queue"]:
+            item, queue = state["queue"][0], state["queue"][1:]
+            state = {**state, "queue": queue, "launching": item["slot"]}
+            if item["kind"] == "continue":
+                return Action("continue", item["budget"], item["trial"]), state
+            donor = item["parent"]
+            if trials.reached(donor) >= budgets[-1]:  # the donor finished meanwhile: nothing left to copy into
+                own = item["own"]
+                return Action("continue", _next_budget(budgets, trials.reached(own)), own), state
+            # the budget is read now: in the asynchronous variant the donor may have moved on since the decision
+            return Action("start", _next_budget(budgets, trials.reached(donor)), code=tuple(item["code"]),
+                          parent=donor), state
+        if len(state["finished"]) == self.population:
+            return DONE, state
+        return WAIT, state
+
+    def launched(self, state: State, trial: int, budget: float) -> State:
+        """A start action became trial ``trial``: it is the member of the slot being launched."""
+        members = list(state["members"])
+        slot = state["launching"]
+        if slot == len(members):
+            members.append(trial)
+        else:
+            members[slot] = trial
+        return {**state, "members": members, "launching": -1}
+
+    def report(self, state: State, trials: TrialTable, trial: int, budget: float, score: float) -> State:
+        members = state["members"]
+        if trial not in members:
+            return state
+        slot = members.index(trial)
+        budgets = state["budgets"]
+        if budget >= budgets[-1]:
+            return {**state, "finished": sorted({*state["finished"], slot})}
+        if not self.synchronous:
+            return self._decide(state, trials, [slot], budget)
+        if len(members) < self.population or any(trials.running(m) or trials.reached(m) < budget for m in members):
+            return state
+        return self._decide(state, trials, list(range(self.population)), budget)
+
+    # -- exploit and explore ----------------------------------------------------------------------------------
+    def _decide(self, state: State, trials: TrialTable, slots: list[int], budget: float) -> State:
+        """Queue what the members in ``slots`` (all at ``budget``) do next."""
+        members, budgets = state["members"], state["budgets"]
+        following = budgets[budgets.index(budget) + 1] if budget in budgets else budgets[-1]
+        # the members with a result, ranked by their score at this budget (members behind it: by their latest
+        # score, as the asynchronous variant must compare across budgets); failures last
+        peers = [m for m in members if trials.scores_of(m) or trials.failed(m)]
+        scores = {m: _score_at(trials, m, budget) for m in peers}
+        queue = list(state["queue"])
+        draws = state["draws"]
+        enough = len(peers) >= max(2, (self.population + 1) // 2)
+        cut = max(1, int(round(self.fraction * len(peers))))
+        ranked = sorted(peers, key=lambda m: (-scores[m], m))
+        top, bottom = ranked[:cut], set(ranked[-cut:])
+        for slot in slots:
+            trial = members[slot]
+            failed = trials.failed(trial)
+            if enough and (trial in bottom or failed) and top and trial not in top:
+                rng = np.random.default_rng([state["seed"], 7, draws])
+                draws += 1
+                donor = self._donor(rng, ranked, top, scores)
+                code = self._explore(rng, trials, donor)
+                queue.append({"kind": "start", "code": code.tolist(), "parent": donor, "own": trial, "slot": slot})
+            else:
+                queue.append({"kind": "continue", "budget": following, "trial": trial, "slot": slot})
+        # Exploits go out first: their donors must not have moved on before their checkpoints are copied.
+        queue.sort(key=lambda item: item["kind"] != "start")
+        return {**state, "queue": queue, "draws": draws}
+
+    def _donor(self, rng: np.random.Generator, ranked: list[int], top: list[int], scores: dict[int, float]) -> int:
+        if self.selection == "tournament":
+            upper = ranked[:max(2, len(ranked) // 2)]
+            a, b = (upper[i] for i in rng.choice(len(upper), size=2, replace=False))
+            return a if (scores[a], -a) >= (scores[b], -b) else b
+        return top[int(rng.integers(len(top)))]
+
+    def _explore(self, rng: np.random.Generator, trials: TrialTable, donor: int) -> np.ndarray:
+        """The donor's parameters, explored; a point of the unit cube (what start actions carry)."""
+        space = trials.space
+        code = trials.code(donor).copy()
+        start = 0
+        for p in space.parameters:
+            low, high = (np.asarray(b, dtype=float) for b in p.code_bounds())
+            piece = slice(start, start + p.size)
+            start += p.size
+            fresh = low + rng.random(p.size) * (high - low)
+            if self.explore == "resample" or isinstance(p, Categorical):
+                redraw = np.ones(p.size, bool) if self.explore == "resample" else \
+                    rng.random(p.size) < self.resample_probability
+                code[piece] = np.where(redraw, fresh, code[piece])
+                continue
+            factor = np.asarray(self.factors, dtype=float)[rng.integers(len(self.factors), size=p.size)]
+            moved = code[piece] + np.log10(factor) if getattr(p, "log", False) else \
+                code[piece] + (factor - 1.0) * (high - low)
+            redraw = rng.random(p.size) < self.resample_probability
+            code[piece] = np.clip(np.where(redraw, fresh, moved), low, high)
+        return np.asarray(trials.to_unit_code(code), dtype=float)
+
+
+def _score_at(trials: TrialTable, trial: int, budget: float) -> float:
+    """The member's score at ``budget``, else its latest one (a member behind, or that inherited past it);
+    a member whose last segment failed ranks last."""
+    if trials.failed(trial):
+        return -math.inf
+    score = trials.score(trial, budget)
+    if score is None:
+        scores = trials.scores_of(trial)
+        score = scores[max(scores)] if scores else -math.inf
+    return float(score)
+
+
+def _next_budget(budgets: list[float], reached: float) -> float:
+    for b in budgets:
+        if b > reached + 1e-9:
+            return b
+    return budgets[-1]
+
+
+__all__ = ["PBT", "budget_key"]

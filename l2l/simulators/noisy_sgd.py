@@ -1,0 +1,89 @@
+"""A learner whose best learning rate changes while it learns: stochastic gradient descent on a quadratic.
+
+``noisy-sgd`` minimizes ``L(x) = 1/2 sum_i a_i x_i^2`` (``dimension`` curvatures
+``a_i`` log-spaced from 0.1 to ``max_curvature``, start ``x_i = 3``) by
+momentum SGD with gradients ``a_i x_i + noise * N(0, 1)``. A large learning rate
+makes fast progress early but stalls at a loss floor proportional to it; a
+small one reaches a lower floor but slowly; so at a fixed number of steps a
+falling learning rate beats every constant one, which is what
+population-based training should discover (the textbook case of Jaderberg et
+al. 2017 and of learning-rate schedules in general). The best constant rate
+and the gain of a schedule are measured in ``benchmarks/pbt.py``.
+
+Fidelity: training ``steps`` (1 to ``max_budget``). The noise of step ``t``
+derives from (seed, t), so a run continued from a checkpoint ``{"x", "v",
+"step"}`` with a changed learning rate is exactly the run that changed its
+rate at that step. Objective ``loss`` (minimize): ``L(x)`` after the last
+step; the curve holds ``L`` after every step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from l2l.errors import ConfigError
+from l2l.objectives import Objective
+from l2l.registry import option
+from l2l.simulators.base import Fidelity, SimulationResult, Simulator
+
+START = 3.0
+
+
+@dataclass(frozen=True)
+class NoisySGD(Simulator):
+    """Momentum SGD on a noisy ill-conditioned quadratic; parameters learning_rate and momentum."""
+
+    name: ClassVar[str] = "noisy-sgd"
+    default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("loss", "minimize"),)
+    produces: ClassVar[tuple[str, ...] | None] = ("loss",)
+    explorable: ClassVar[tuple[str, ...]] = ("learning_rate", "momentum")
+
+    learning_rate: float = option(0.05, help="step size (explorable)", gt=0)
+    momentum: float = option(0.0, help="momentum coefficient in [0, 1) (explorable)", ge=0, lt=1)
+    dimension: int = option(10, help="number of coordinates", ge=1, le=10000)
+    max_curvature: float = option(10.0, help="largest curvature (the smallest is 0.1)", gt=0.1)
+    noise: float = option(1.0, help="standard deviation of the gradient noise", ge=0)
+    max_budget: int = option(200, help="fidelity: training steps of a full evaluation", ge=1)
+
+    def fidelity(self) -> Fidelity:
+        return Fidelity("steps", "training steps", 1, float(self.max_budget))
+
+    def check_space(self, space) -> None:
+        super().check_space(space)
+        for p in space.parameters:
+            if p.name == "momentum" and getattr(p, "high", 0) >= 1:
+                raise ConfigError("simulator 'noisy-sgd': momentum must stay below 1 (give it high < 1)")
+
+    def run(self, params: dict[str, Any], seed: int) -> SimulationResult:
+        return self.run_to(params, seed, self.max_budget, None)
+
+    def run_to(self, params: dict[str, Any], seed: int, budget: float, checkpoint) -> SimulationResult:
+        values = self.explored(params)
+        rate, momentum = float(values["learning_rate"]), float(values["momentum"])
+        curvature = np.geomspace(0.1, self.max_curvature, self.dimension)
+        if checkpoint is None:
+            x, v, step = np.full(self.dimension, START), np.zeros(self.dimension), 0
+        else:
+            x, v = np.array(checkpoint["x"], dtype=float), np.array(checkpoint["v"], dtype=float)
+            step = int(checkpoint["step"])
+        target = int(round(budget))
+        steps, losses = [], []
+        while step < target:
+            step += 1
+            noise = np.random.default_rng([seed & 0xFFFFFFFF, seed >> 32, step]).standard_normal(self.dimension)
+            v = momentum * v + curvature * x + self.noise * noise
+            x = x - rate * v
+            loss = 0.5 * float(np.sum(curvature * x * x))
+            if not np.isfinite(loss) or loss > 1e12:  # diverged: the learner is lost for good
+                x = np.full(self.dimension, np.inf)
+                loss = 1e12
+            steps.append(step)
+            losses.append(loss)
+        loss = 0.5 * float(np.sum(curvature * x * x)) if np.all(np.isfinite(x)) else np.inf
+        curve = np.column_stack([steps, losses]) if steps else np.zeros((0, 2))
+        return SimulationResult(objectives={"loss": loss if np.isfinite(loss) else 1e12},
+                                curve={"loss": curve},
+                                checkpoint={"x": x, "v": v, "step": step})
