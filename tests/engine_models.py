@@ -47,7 +47,8 @@ def brian2_probe(brian2, params, seed):
     b = brian2
     seen = {"dt_at_start_ms": float(b.defaultclock.dt / b.ms), "pid": float(os.getpid())}
     group = b.NeuronGroup(20, "dv/dt = (x - v) / (10*ms) + 0.5 * xi / sqrt(ms) : 1", threshold="v > 1",
-                          reset="v = 0", method="euler", namespace={"x": float(params.get("x", 1.0))})
+                          reset="v = 0", method="euler", namespace={"x": float(params.get("x", 1.0))},
+                          dt=0.5 * b.ms)  # its own clock: few steps, a quick test
     monitor = b.SpikeMonitor(group)
     b.run(50 * b.ms)
     return SimulationResult(objectives={"value": float(monitor.num_spikes)}, metrics=seen)

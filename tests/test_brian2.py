@@ -62,8 +62,6 @@ def test_cython_code_is_compiled_into_this_workers_own_cache_and_reused(tmp_path
     assert compiled and [p for p in tmp_path.iterdir()] == [own]
     assert model.run({}, 5).objectives == first.objectives  # same seed, same walk
     assert sorted(p.name for p in own.rglob("*.so")) == compiled  # nothing compiled again
-    numpy_twin = brian2_model("brian2_compiled").run({}, 5)
-    assert np.isfinite(numpy_twin.objectives) and numpy_twin.objectives != 0.0
 
 
 def test_bad_brian2_options_are_refused_with_the_name():
@@ -77,15 +75,20 @@ def test_bad_brian2_options_are_refused_with_the_name():
 
 def test_a_brian2_sweep_on_the_local_cluster_reproduces_the_serial_run(tmp_path):
     def config(backend):
-        return make_config(run={"generations": 1, "seed": 3},
-                           space={"g": {"type": "float", "low": 3.0, "high": 7.0},
-                                  "eta": {"type": "float", "low": 0.8, "high": 3.0}},
-                           optimizer={"name": "random", "population_size": 4},
-                           simulator={"name": "brian2", "function": "brian2_network:balanced_network",
-                                      "path": str(ROOT / "examples"), "kwargs": {"n_exc": 80, "simtime": 150.0}},
-                           objectives=[{"name": "distance", "direction": "minimize"}], backend=backend)
+        return make_config(run={"generations": 1, "seed": 3}, space={"x": {"type": "float", "low": 0.5, "high": 3.0}},
+                           optimizer={"name": "random", "population_size": 3},
+                           simulator={"name": "brian2", "function": "engine_models:brian2_probe", "path": str(TESTS)},
+                           objectives=[{"name": "value", "direction": "maximize"}], backend=backend)
 
     serial = l2l.load(l2l.run(config({"name": "serial"}), tmp_path / "serial.h5"))
     local = l2l.load(l2l.run(config({"name": "local", "workers": 2}), tmp_path / "local.h5"))
-    assert (serial["status"] == "ok").all() and serial["distance"].nunique() == 4
-    assert comparable(local).equals(comparable(serial))
+    assert (serial["status"] == "ok").all() and serial["value"].nunique() == 3
+    assert comparable(local.drop(columns="pid")).equals(comparable(serial.drop(columns="pid")))
+
+
+def test_the_brian2_example_model_runs_with_its_config():
+    from l2l.config import load_config
+    config = load_config(ROOT / "examples" / "brian2_sweep.toml")
+    model = SIMULATORS.create("brian2", {**config.simulator.options, "kwargs": {"n_exc": 80, "simtime": 150.0}})
+    result = model.run({"g": 5.0, "eta": 2.0}, 1)
+    assert result.metrics["rate"] > 0 and np.isfinite(result.objectives["distance"])

@@ -24,7 +24,7 @@ def nest_model(function: str, **options):
     return SIMULATORS.create("nest", {"function": f"engine_models:{function}", "path": str(TESTS), **options})
 
 
-def sweep_config(backend: dict, generations: int = 2, population: int = 4, **simulator):
+def sweep_config(backend: dict, generations: int, population: int, **simulator):
     return make_config(run={"generations": generations, "seed": 3},
                        space={"g": {"type": "float", "low": 3.0, "high": 7.0},
                               "eta": {"type": "float", "low": 0.8, "high": 3.0}},
@@ -104,11 +104,11 @@ def test_bad_nest_options_are_refused_with_the_name():
 
 
 def test_a_nest_sweep_on_the_local_cluster_reproduces_the_serial_run(tmp_path):
-    serial = l2l.load(l2l.run(sweep_config({"name": "serial"}), tmp_path / "serial.h5"))
-    local = l2l.load(l2l.run(sweep_config({"name": "local", "workers": 2}), tmp_path / "local.h5"))
-    assert (serial["status"] == "ok").all() and len(serial) == 8
+    serial = l2l.load(l2l.run(sweep_config({"name": "serial"}, 1, 4), tmp_path / "serial.h5"))
+    local = l2l.load(l2l.run(sweep_config({"name": "local", "workers": 2}, 1, 4), tmp_path / "local.h5"))
+    assert (serial["status"] == "ok").all() and len(serial) == 4
     assert comparable(local).equals(comparable(serial))
-    assert serial["distance"].nunique() == 8 and (serial["nest_virtual_processes"] == 1).all()
+    assert serial["distance"].nunique() == 4 and (serial["nest_virtual_processes"] == 1).all()
 
 
 @pytest.mark.slurm
