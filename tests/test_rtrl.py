@@ -156,10 +156,11 @@ def test_macs_counted_by_the_kernels_equal_the_cost_model_of_the_active_units(le
                                            events)
     assert (columns, immediate) == (learner.n_columns, learner.n_immediate)
     assert learner.rescaled_rows == 0
+    result = learner.result()                # completes the deferred rows of sparse RTRL
     expected = cost.rtrl_sequence_macs(cell.n_units, columns, immediate, reference.active,
                                        targets, sparse, penalized=bool(penalty) and events)
-    assert learner.macs == expected
-    assert relative_error(learner.result().grad, reference.grad * (mask if sparse else 1)) < 1e-10
+    assert learner.macs == result.macs == expected
+    assert relative_error(result.grad, reference.grad * (mask if sparse else 1)) < 1e-10
     assert reference.macs == len(sequence) * cost.bptt_step_macs(cell.n_units, cell.n_inputs)
 
 
@@ -175,7 +176,8 @@ def test_sparse_rtrl_stays_exact_when_decaying_rows_are_folded_back_and_counts_t
         learner.step(x, int(target))
     reference = bptt(cell, params, readout, sequence, targets)
     assert learner.rescaled_rows >= cell.n_units
-    assert relative_error(learner.result().grad, reference.grad * mask) < 1e-10
+    result = learner.result()
+    assert relative_error(result.grad, reference.grad * mask) < 1e-10
     columns, immediate = learner.n_columns, learner.n_immediate
     assert learner.macs == cost.rtrl_sequence_macs(cell.n_units, columns, immediate, reference.active,
                                                    targets, True, rescaled_rows=learner.rescaled_rows)
@@ -277,3 +279,16 @@ def test_unknown_or_invalid_parameters_are_refused():
     with pytest.raises(ConfigError, match="explorable"):
         simulator.check_space(Space.from_json({"tau": {"type": "float", "low": 0, "high": 1}}))
     simulator.check_space(Space.from_json({"theta_init": {"type": "float", "low": 0, "high": 1}}))
+
+
+@pytest.mark.parametrize("level", ["egru-medium", "egru-very-sparse", "gru-pruned"])
+def test_the_deferred_sparse_influence_matrix_equals_the_dense_one_at_every_step(level):
+    events, threshold, epsilon, density, _, _ = SPARSITY_LEVELS[level]
+    cell, mask, params, readout, sequence, targets = random_problem(events, threshold, epsilon, density, 8)
+    sparse = RTRL(cell, params, readout, mask, sparse=True)
+    dense = RTRL(cell, params, readout, mask, sparse=False)
+    for x, target in zip(sequence, targets):
+        sparse.step(x, int(target))
+        dense.step(x, int(target))
+        reference = dense.influence_matrix()[:, mask]
+        assert np.allclose(sparse.influence_matrix(), reference, rtol=1e-10, atol=1e-12 * np.abs(reference).max())

@@ -62,3 +62,21 @@ class Counter:
         """``vector @ matrix``."""
         self.macs += matrix.size
         return vector @ matrix
+
+    def add_product_to_rows(self, target: np.ndarray, rows: np.ndarray, left: np.ndarray,
+                            right: np.ndarray, buffer: np.ndarray) -> None:
+        """``target[rows] += left @ right`` (``left`` has one row per entry of ``rows``), a block of
+        columns at a time through ``buffer`` (at least len(rows) rows): no large temporary."""
+        if left.shape[1] == 0 or rows.size == 0:
+            return
+        every_row = rows.size == target.shape[0]        # rows is 0..n-1 in order
+        width = buffer.shape[1]
+        for start in range(0, right.shape[1], width):
+            stop = min(start + width, right.shape[1])
+            product = buffer[:rows.size, :stop - start]
+            np.matmul(left, right[:, start:stop], out=product)
+            if every_row:
+                target[:, start:stop] += product
+            else:
+                target[rows, start:stop] += product
+        self.macs += left.shape[0] * left.shape[1] * right.shape[1]

@@ -13,12 +13,14 @@ zero forever: its immediate influence is zero and ``J`` mixes rows, not
 columns). Neither shortcut drops a non-zero term, so the sparse gradient equals
 the dense one and BPTT's up to rounding.
 
-The sparse rule never passes over all rows of ``M`` for the decay: it stores
-``M = diag(scale) S`` and decays by multiplying the n scales; additions to a
-row are divided by its scale, and a row whose scale leaves [1e-100, 1e100] is
-folded back into ``S`` (counted). The only per-step work on all rows is then
-the propagation ``Jy Y_{t-1}``, whose cost ``n k_{t-1} P'`` falls with the
-number of active units. The dense rule runs the textbook equations over every
+The sparse rule makes no per-step pass over all rows of ``M``: it stores
+``M = diag(scale) S`` and decays by multiplying the n scales (additions to a
+row are divided by its scale; a row whose scale leaves [1e-100, 1e100] is
+folded back into ``S``, counted), and it defers the propagation
+``Jy Y_{t-1}`` (:mod:`.deferred`): a row is brought up to date when its unit
+is active, all rows once per window of about n / k steps. The MACs stay
+``n k_{t-1} P'`` per step, now done as few large products. :meth:`RTRL.result`
+completes every row. The dense rule runs the textbook equations over every
 row and column.
 
 Activity regularization (``activity_penalty`` c, ``event_budget`` m): the loss
@@ -28,8 +30,9 @@ alone, so the penalty thins busy units instead of silencing idle ones. The
 indicator is treated as a constant; the gradient flows through ``y``, so only
 active rows contribute.
 
-Memory: ``S`` (n x P'), one n x P' product buffer, ``Y`` (k x P') and the
-gradient (P') -- independent of the sequence length. MACs are counted by the
+Memory: ``S`` (n x P'), one n x P' buffer (dense: a product temporary;
+sparse: the stack of deferred blocks), ``Y`` (k x P') and the gradient (P')
+-- independent of the sequence length. MACs are counted by the
 kernels (:mod:`.kernels`) from the operands they multiply; :mod:`.macs` holds
 the analytic model they are tested against.
 """
@@ -42,6 +45,7 @@ from l2l.simulators.rtrl import readout as ro
 from l2l.simulators.rtrl.bptt import Gradients
 from l2l.simulators.rtrl.cells import (Cell, event_derivatives, forward,
                                        gate_derivatives, initial_state)
+from l2l.simulators.rtrl.deferred import DeferredRows
 from l2l.simulators.rtrl.kernels import Counter
 
 #: A sparse row whose scale leaves [SMALLEST_SCALE, 1 / SMALLEST_SCALE] is folded into the stored matrix.
@@ -95,12 +99,23 @@ class RTRL:
         return self.counter.macs
 
     def reset(self) -> None:
-        """Start a new sequence: zero state, influence, gradient and counters."""
+        """Start a new sequence: zero state, influence, gradient and counters (the large arrays are
+        reused: a learner reset for every sequence does not allocate them again)."""
         n, p = self.cell.n_units, self.n_columns
         self.c, self.y = initial_state(self.cell)
-        self.influence = np.zeros((n, p))        # S: the influence matrix is diag(scale) S
+        if getattr(self, "influence", None) is None:
+            self.influence = np.zeros((n, p))    # S: the influence matrix is diag(scale) S
+            self.counter = Counter()
+            if self.sparse:
+                self.pending = DeferredRows(n, p, self.counter)
+            else:
+                self._buffer = np.empty((n, p))
+        else:
+            self.influence.fill(0.0)
+            self.counter.macs = 0
+            if self.sparse:
+                self.pending.reset()
         self.scale = np.ones(n)
-        self._buffer = np.empty((n, p))
         self.active = np.empty(0, dtype=int) if self.sparse else np.arange(n)
         self.output_influence = np.zeros((self.active.size, p))
         self.alpha = np.ones(n)
@@ -108,13 +123,14 @@ class RTRL:
         self.event_counts = np.zeros(n)
         self.grad = np.zeros(p)
         self.grad_readout = np.zeros_like(self.readout)
-        self.counter = Counter()
         self.loss, self.forward_macs = 0.0, 0
         self.steps = self.active_total = self.hits = self.scored = self.rescaled_rows = 0
         self.active_counts: list[int] = []
 
     def influence_matrix(self) -> np.ndarray:
-        """``M_t = da_t/dw`` over the propagated columns (a copy)."""
+        """``M_t = da_t/dw`` over the propagated columns (a copy; completes deferred rows)."""
+        if self.sparse:
+            self.pending.flush(self.influence)
         return self.scale[:, None] * self.influence
 
     def _decay(self, factors: np.ndarray) -> None:
@@ -125,6 +141,7 @@ class RTRL:
         size = np.abs(self.scale)
         rows = np.flatnonzero((size < SMALLEST_SCALE) | (size > 1.0 / SMALLEST_SCALE))
         if rows.size:
+            self.pending.apply(self.influence, rows)
             self.counter.scale_rows(self.influence, self.scale[rows], rows)
             self.scale[rows] = 1.0
             self.rescaled_rows += int(rows.size)
@@ -146,7 +163,10 @@ class RTRL:
         if previous.size:
             jacobian = counter.columns_combination(
                 (derivatives[0], derivatives[1], derivatives[3]), tuple(weights.V), previous)
-            counter.add_product(influence, jacobian, self.output_influence, self._buffer)
+            if self.sparse:
+                self.pending.push(influence, jacobian, self.output_influence)
+            else:
+                counter.add_product(influence, jacobian, self.output_influence, self._buffer)
         presynaptic = np.concatenate([x, step.y_prev, [1.0]])
         counter.scatter_products(influence, self._immediate_owner, self._immediate_position,
                                  derivatives.ravel()[self._immediate_derivative],
@@ -154,6 +174,8 @@ class RTRL:
 
         alpha, beta, c_theta, y_theta = event_derivatives(cell, weights, step)
         active = step.active if self.sparse else np.arange(n)
+        if self.sparse:
+            self.pending.apply(influence, active)
         rows = influence[active]
         row_scale = self.scale[active]
         output_influence = counter.scaled(rows, beta[active] * row_scale)
@@ -185,11 +207,15 @@ class RTRL:
             self.active_counts.append(int(step.active.size))
 
     def state_nbytes(self) -> int:
-        """Bytes of the learning state (influence, its product buffer, output influence, gradient)."""
-        return (self.influence.nbytes + self._buffer.nbytes + self.output_influence.nbytes
-                + self.grad.nbytes)
+        """Bytes of the learning state (influence, its buffer, output influence, gradient)."""
+        buffer = self.pending.blocks.nbytes + self.pending.coefficients.nbytes if self.sparse else self._buffer.nbytes
+        return self.influence.nbytes + buffer + self.output_influence.nbytes + self.grad.nbytes
 
     def result(self) -> Gradients:
+        """The sequence's loss and gradients so far; completes the deferred rows (counted: the MACs of
+        a finished sequence are those of the eager rule)."""
+        if self.sparse:
+            self.pending.flush(self.influence)
         grad = np.zeros(self.cell.n_params)
         grad[self.columns] = self.grad
         return Gradients(self.loss, grad, self.grad_readout.copy(), self.macs, self.forward_macs,
