@@ -152,15 +152,18 @@ def brian2_session(seed: int, target: str = "numpy", cache_dir: str = "", quiet:
 class Brian2Model(Simulator):
     """A Brian2 model ``function(brian2, params, seed, **kwargs)`` run in a fresh, seeded scope.
 
-    ``function`` is ``'module:function'``; ``path`` (default: the config's
-    folder) is searched first for the module, as for the ``python`` simulator.
+    ``function`` is ``'module:function'``; the folder ``path`` is searched
+    first for the module, as for the ``python`` simulator (a relative ``path``
+    is taken from the directory l2l runs in and made absolute at once, so
+    workers started elsewhere find the same folder).
     """
 
     name: ClassVar[str] = "brian2"
 
     function: str = option("", help="'module:function' called as function(brian2, params, seed, **kwargs)")
     kwargs: dict = option({}, help="extra keyword arguments passed to the function")
-    path: str = option("", help="folder put first on sys.path (default: the config's folder)")
+    path: str = option("", help="folder searched first for the module (relative: from where l2l runs; '' = "
+                                "the config's folder where the config reader passes it, else sys.path)")
     target: str = option("numpy", help="code generation: 'numpy' (no compiler) or 'cython' (compiled, "
                                        "cached per worker)", choices=TARGETS)
     cache_dir: str = option("", help="root of the per-worker caches of compiled code ('' = the temp folder)")

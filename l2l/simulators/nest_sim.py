@@ -123,15 +123,18 @@ def prepare_kernel(nest: ModuleType, seed: int, threads: int, quiet: bool = True
 class NestModel(Simulator):
     """A PyNEST model ``function(nest, params, seed, **kwargs)`` run in a fresh, seeded kernel.
 
-    ``function`` is ``'module:function'``; ``path`` (default: the config's
-    folder) is searched first for the module, as for the ``python`` simulator.
+    ``function`` is ``'module:function'``; the folder ``path`` is searched
+    first for the module, as for the ``python`` simulator (a relative ``path``
+    is taken from the directory l2l runs in and made absolute at once, so
+    workers started elsewhere find the same folder).
     """
 
     name: ClassVar[str] = "nest"
 
     function: str = option("", help="'module:function' called as function(nest, params, seed, **kwargs)")
     kwargs: dict = option({}, help="extra keyword arguments passed to the function")
-    path: str = option("", help="folder put first on sys.path (default: the config's folder)")
+    path: str = option("", help="folder searched first for the module (relative: from where l2l runs; '' = "
+                                "the config's folder where the config reader passes it, else sys.path)")
     threads: int = option(0, help="NEST threads per evaluation (0: the worker's or SLURM job's CPUs; 1 in "
                                    "the serial and local backends)", ge=0)
     quiet: bool = option(True, help="keep NEST's log to errors (false: NEST's informational messages too)")
