@@ -122,3 +122,15 @@ def test_bad_options_are_refused_naming_the_option_and_the_rule(options, words):
     with pytest.raises(ConfigError) as error:
         SIMULATORS.create("egru", options)
     assert all(word in str(error.value) for word in words)
+
+
+def test_the_digits_trade_off_example_is_valid_for_the_simulator():
+    from pathlib import Path
+
+    from l2l.config import load_config
+
+    config = load_config(Path(__file__).resolve().parent.parent / "examples" / "egru_digits_tradeoff.toml")
+    simulator = SIMULATORS.create(config.simulator.name, config.simulator.options)
+    simulator.check_space(config.space)
+    assert simulator.task == "digits" and simulator.held_out == "validation"
+    assert {"activity_penalty", "theta_init"} <= set(config.space.names)
