@@ -6,6 +6,7 @@ Registered by :mod:`l2l.cli` through :func:`register`.
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def _reevaluate(args: argparse.Namespace) -> int:
@@ -20,7 +21,13 @@ def _reevaluate(args: argparse.Namespace) -> int:
             option = run.get("reevaluate") if isinstance(run.get("reevaluate"), dict) else {}
         top = option.get("top", DEFAULT_TOP) if top is None else top
         seeds = option.get("seeds", DEFAULT_SEEDS) if seeds is None else seeds
-    table = reevaluate(args.file, top, seeds, backend=args.backend, workers=args.workers, objective=args.objective)
+    try:
+        table = reevaluate(args.file, top, seeds, backend=args.backend, workers=args.workers,
+                           objective=args.objective)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted; the re-evaluations committed so far are kept; run the same command again to "
+              f"continue: l2l reevaluate {args.file}", file=sys.stderr)
+        return 130
     print(ranking_text(table, limit=max(top, 10)))
     return 0
 
