@@ -1,0 +1,15 @@
+"""Inner loops for the population-based training tests (the `python` simulator, path = tests/)."""
+
+from __future__ import annotations
+
+from l2l.simulators.noisy_sgd import NoisySGD
+
+SGD = NoisySGD(max_budget=100)
+
+
+def diverging_sgd(params, seed, budget, checkpoint=None):
+    """noisy-sgd, except that a learning rate above 0.1 diverges (raises) once past 30 steps."""
+    start = 0 if checkpoint is None else int(checkpoint["step"])
+    if params["learning_rate"] > 0.1 and budget > 30:
+        raise FloatingPointError(f"diverged between steps {start} and {budget:g}")
+    return SGD.run_to({"learning_rate": params["learning_rate"]}, seed, budget, checkpoint)
