@@ -72,7 +72,7 @@ def test_auto_finds_the_sphere_far_better_than_random_search():
 def test_a_config_without_an_optimizer_table_runs_with_auto(tmp_path):
     config = l2l.from_mapping({"run": {"name": "auto", "seed": 2, "generations": 2},
                                "space": {"x": {"low": -2.0, "high": 2.0, "shape": [3]}},
-                               "simulator": {"name": "sphere"}})
+                               "simulator": {"name": "sphere"}, "backend": {"name": "serial"}})
     assert config.optimizer.name == "auto"
     frame = l2l.load(l2l.run(config, tmp_path / "auto.h5"))
     assert len(frame) > 0 and np.isfinite(frame["x[0]"]).all()

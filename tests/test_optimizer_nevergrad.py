@@ -86,7 +86,7 @@ def test_a_run_names_the_method_in_its_config(tmp_path):
         "run": {"name": "ng", "seed": 3, "generations": 3},
         "space": {"x": {"low": -2.0, "high": 2.0, "shape": [2]}},
         "optimizer": {"name": "nevergrad", "method": "TwoPointsDE", "population_size": 4},
-        "simulator": {"name": "sphere"},
+        "simulator": {"name": "sphere"}, "backend": {"name": "serial"},
     })
     frame = l2l.load(l2l.run(config, tmp_path / "ng.h5"))
     assert len(frame) == 12
