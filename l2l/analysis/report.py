@@ -77,6 +77,9 @@ FIGURE_CAPTIONS = {
     "scatter": "The most relevant parameters against each objective and against each other.",
     "pareto": "All successful evaluations (grey) and the non-dominated ones (the Pareto front).",
     "failures": "Evaluations per generation by status, evaluation durations and the most frequent errors.",
+    "lineage": "Population-based training: every trial over the budgets it trained; an exploiting trial starts "
+               "from the checkpoint of the member it copied.",
+    "schedules": "Population-based training: the parameter schedules of the final learners along their lineage.",
     "curves": "Learning curves of every candidate against the fidelity: candidates that reached the top budget "
               "in blue, the others grey ending in a red cross where the policy stopped them; dotted: the rungs.",
 }
@@ -210,8 +213,10 @@ def render(run: RunData, summary: RunSummary, dpi: int = 80, reevaluated: pd.Dat
     ``reevaluated`` its ranking on fresh seeds (:func:`l2l.reevaluate.ranking`), if any."""
     css_class, status = BADGES.get(summary.status, "ended"), summary.status
     title, best = best_individuals(run)
+    population_based = run.multi_fidelity and "parent" in run.segments.columns
     kinds = [k for k in figures.KINDS if (k != "pareto" or len(run.objectives) >= 2)
-             and (k != "curves" or run.multi_fidelity)]
+             and (k != "curves" or run.multi_fidelity)
+             and (k not in ("lineage", "schedules") or population_based)]
     sections = []
     for kind in kinds:
         fig = figures.figure(run, kind)

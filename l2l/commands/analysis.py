@@ -12,7 +12,8 @@ from pathlib import Path
 from l2l.analysis.outputs import check_output
 from l2l.errors import ConfigError
 
-KINDS = ("overview", "fitness", "parameters", "scatter", "pareto", "failures", "curves")  # as l2l.plot.KINDS, without importing matplotlib
+KINDS = ("overview", "fitness", "parameters", "scatter", "pareto", "failures", "curves", "lineage",
+         "schedules")  # as l2l.plot.KINDS, without importing matplotlib
 
 
 def default_plot_output(path: str, kind: str) -> Path:
@@ -91,8 +92,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                           "durations) written beside the file as FILE.png.")
     p.add_argument("file", help="trajectory (.h5)")
     p.add_argument("--kind", choices=KINDS, default="overview",
-                   help="overview (default), fitness, parameters, scatter, pareto, failures or curves "
-                        "(learning curves of a multi-fidelity run)")
+                   help="overview (default), fitness, parameters, scatter, pareto, failures, curves "
+                        "(learning curves of a multi-fidelity run), lineage or schedules (population-based "
+                        "training)")
     p.add_argument("-o", "--output", help="output file, .png, .svg or .pdf (default: FILE.png or FILE.KIND.png)")
     p.add_argument("--objective", help="objective to colour by / to plot (default: the first)")
     p.add_argument("--dpi", type=int, default=110, help="resolution of PNG output (default 110)")
