@@ -33,6 +33,8 @@ RUN_KEYS = {
     "mode": "'generational' or 'async' (steady-state); a [policy] table replaces both",
     "compute": "multi-fidelity runs: compute budget in fidelity units (0: 100 times the top budget)",
     "reevaluate": "after the run, evaluate the top candidates on fresh seeds: {top = k, seeds = n}",
+    "inherit": "Lamarckian generations: each candidate continues from the checkpoint of its nearest member of the "
+               "previous generation and trains this many more fidelity units (true: the top budget / generations)",
 }
 MODES = ("generational", "async")
 #: Longest run name: it names NAME.h5, NAME.work/ and SLURM jobs, so it must fit every file system.
@@ -85,6 +87,9 @@ class RunConfig:
     #: ``generations`` is 0 (no limit) when one of them is set and run.generations is not.
     evaluations: int = 0
     max_time: float = 0.0
+    #: Lamarckian inheritance: fidelity units each generation trains on from its parents' checkpoints
+    #: (True: the simulator's top budget divided by the generations; 0/False: off).
+    inherit: float | bool = 0
 
     def to_json(self) -> dict[str, Any]:
         """The config as a table that :func:`from_mapping` reads back."""
@@ -98,6 +103,8 @@ class RunConfig:
             run["evaluations"] = self.evaluations
         if self.max_time:
             run["max_time"] = self.max_time
+        if self.inherit:
+            run["inherit"] = self.inherit
         if not self.generations:
             del run["generations"]
         out: dict[str, Any] = {"run": run, "space": self.space.to_json(),
@@ -239,7 +246,17 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".") -> 
         generations=generations, evaluations=evaluations, max_time=max_time,
         out=out, retries=_int("retries", run.get("retries", 0), 0),
         timeout=float(timeout) or None, penalty=penalty, mode=mode, base_dir=base_dir, policy=policy,
-        compute=float(compute), reevaluate=_reevaluate_option(run.get("reevaluate")))
+        compute=float(compute), reevaluate=_reevaluate_option(run.get("reevaluate")),
+        inherit=_inherit_option(run.get("inherit", 0)))
+
+
+def _inherit_option(value: Any) -> float | bool:
+    """run.inherit: true, false or a number of fidelity units > 0."""
+    if isinstance(value, bool):
+        return value
+    if not isinstance(value, (int, float)) or value < 0 or not math.isfinite(value):
+        raise ConfigError(f"run.inherit must be true, false or a number of fidelity units > 0, got {value!r}")
+    return float(value)
 
 
 def _seconds(key: str, value: Any) -> float:

@@ -119,6 +119,9 @@ class _Loop:
         self.table = TrialTable(self.trials, self.problem.space.to_unit, self.loop, self.problem.space)
         self.executor = components.executor
         self.cap = self.config.evaluations or None
+        #: Lamarckian generations: the fidelity units each generation trains on from its parents' checkpoints.
+        self.lamarck = float(getattr(components, "inherit", 0.0) or 0.0)
+        self.segmented = self.policy.multi_fidelity or self.lamarck > 0  # rows carry trial, budget, checkpoint
         if self.budgets:
             self.bar = Progress(progress, int(components.compute), int(self.loop["compute"]), unit="budget")
         else:
@@ -253,10 +256,31 @@ class _Loop:
             trial = self.new_trial(code, generation, index)
             if index in self.reuse:
                 self.record(trial, self.reuse[index], reused=True)
+            elif self.lamarck:
+                self.submit(trial, *self.lamarckian(trial))
             else:
                 self.submit(trial, self.top, 0.0)
         self.reuse = {}
         return True
+
+    def lamarckian(self, trial: int) -> tuple[float, float]:
+        """A candidate continues from its nearest member of the previous generation: (budget, from budget).
+
+        Nearest in the unit cube of the space (ties: the smaller trial id); an offspring of mutation or
+        crossover is nearest to a parent. The first generation starts from scratch.
+        """
+        maximum = self.c.simulator.fidelity().maximum
+        pool = self.loop.get("pool") or []
+        if not pool:
+            return min(maximum, self.lamarck), 0.0
+        unit = self.problem.space.to_unit(np.asarray(self.trials[str(trial)]["code"], dtype=float)[None, :])[0]
+        codes = self.problem.space.to_unit(np.array([member[3] for member in pool], dtype=float))
+        distance = np.sum((codes - unit) ** 2, axis=1)
+        parent, row, budget, _ = pool[int(np.argmin(distance))]  # argmin takes the first: pool is by trial id
+        self.trials[str(trial)].update(parent=int(parent), row=int(row), budget=float(budget),
+                                       inherited_at=float(budget))
+        self.checkpoints[trial] = self.writer.checkpoint(int(row), int(parent))
+        return min(maximum, float(budget) + self.lamarck), float(budget)
 
     def inherit(self, trial: int, parent: int) -> float:
         """Trial ``trial`` starts from ``parent``'s latest checkpoint; returns the budget it is at."""
@@ -281,7 +305,7 @@ class _Loop:
         checkpoint = self.checkpoint_of(trial) if from_budget > 0 else None
         params = self.problem.space.decode(np.asarray(record["code"], dtype=float))
         generation, individual, seed_g, seed_i = self.policy.coordinates(trial, record, self.budgets, budget)
-        mf = self.policy.multi_fidelity
+        mf = self.segmented
         task = Task(generation, individual, evaluation_seed(self.config.seed, seed_g, seed_i), params,
                     budget=float(budget) if mf else None,
                     from_budget=float(from_budget) if checkpoint is not None else 0.0, checkpoint=checkpoint,
@@ -320,7 +344,7 @@ class _Loop:
                 if final and better(o, values[j], self.loop["best"].get(o.name)):
                     self.loop["best"][o.name] = float(values[j])
         cost = 0.0
-        if self.budgets and task is not None:
+        if self.segmented and task is not None:
             cost = outcome.budget - task.from_budget  # from_budget is 0 when it restarted from scratch
             self.loop["compute"] += cost
         self.loop["evaluations"] += 1
@@ -341,6 +365,10 @@ class _Loop:
             record["row"] = self.loop["rows"] + len(self.batch) - 1
             self.checkpoints[trial] = outcome.checkpoint if ok else None
             self.policy_state = self.policy.report(self.policy_state, self.table, trial, outcome.budget, score)
+        elif self.lamarck:  # what the next generation may inherit
+            record["budget"] = float(outcome.budget if ok else task.from_budget if task else 0.0)
+            record["row"] = self.loop["rows"] + len(self.batch) - 1
+            record["handed_on"] = bool(ok and outcome.checkpoint is not None)
         if final:
             self.finals[trial] = outcome
             self.completed += 1
@@ -373,6 +401,10 @@ class _Loop:
                     vectors = outputs(outcomes, np.array([o.status == OK for o in outcomes]))
                 self.optimizer_state = self.optimizer.tell(self.problem, self.optimizer_state, codes, scores,
                                                            vectors)
+            if self.lamarck:  # the next generation inherits from this one's members that returned checkpoints
+                self.loop["pool"] = [[t, self.trials[str(t)]["row"], self.trials[str(t)]["budget"],
+                                      self.trials[str(t)]["code"]] for t in sorted(members)
+                                     if self.trials[str(t)].get("handed_on")]
             if self.policy.forgets:
                 for t in members:
                     del self.trials[str(t)]

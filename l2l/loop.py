@@ -56,6 +56,8 @@ class Components:
     compute: float = 0.0
     #: The policy that schedules the run: the multi-fidelity one, else ``generational`` or ``async``.
     schedule: Any = None
+    #: Lamarckian generations: fidelity units each generation trains from its parents' checkpoints (0: off).
+    inherit: float = 0.0
 
     def __post_init__(self) -> None:
         if self.schedule is None:
@@ -115,9 +117,35 @@ def build(config: RunConfig, function: Callable[..., Any] | None = None) -> Comp
         raise ConfigError(f"run.mode = 'async' needs an optimizer that takes results one at a time; "
                           f"{config.optimizer.name!r} does not. Use one of: {', '.join(async_names)}")
     if config.policy is not None:
+        if config.inherit:
+            raise ConfigError("run.inherit and a [policy] table exclude each other; population-based training "
+                              "(policy 'pbt') is the way to pass checkpoints on under a policy")
         return Components(config, problem, optimizer, simulator, executor, *_schedule(config, problem, optimizer,
                                                                                       simulator))
-    return Components(config, problem, optimizer, simulator, executor)
+    return Components(config, problem, optimizer, simulator, executor, inherit=_inherit(config, simulator))
+
+
+def _inherit(config: RunConfig, simulator: Simulator) -> float:
+    """The fidelity units each generation of a Lamarckian run trains on (0: not Lamarckian)."""
+    if not config.inherit:
+        return 0.0
+    if config.mode != "generational":
+        raise ConfigError("run.inherit needs run.mode = 'generational': candidates inherit from the previous "
+                          "generation")
+    fidelity = simulator.fidelity()
+    if fidelity is None:
+        raise ConfigError(f"run.inherit continues candidates from their parents' checkpoints, so it needs a "
+                          f"simulator with a fidelity; {config.simulator.name!r} has none")
+    if config.inherit is True:
+        if not config.generations:
+            raise ConfigError("run.inherit = true spreads the top budget over run.generations; set "
+                              "run.generations, or give run.inherit as a number of fidelity units")
+        interval = fidelity.maximum / config.generations
+    else:
+        interval = float(config.inherit)
+    if fidelity.integer:
+        interval = float(max(1, round(interval)))
+    return max(interval, fidelity.minimum)
 
 
 def _schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, simulator: Simulator):
@@ -322,7 +350,7 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
             # the generation it was in the middle of; the other policies drop rows a dead run appended after
             # its last commit and redo their work identically.
             keep_rows, reuse = None, {}
-            if components.schedule.reuses_uncommitted:
+            if components.schedule.reuses_uncommitted and not components.inherit:
                 reuse = _stored_outcomes(trajectory, state["loop"]["generation"], components.problem.objectives)
             else:
                 keep_rows = state["loop"].get("rows", state["loop"]["evaluations"])

@@ -163,3 +163,52 @@ def test_pbt_needs_a_simulator_with_a_fidelity():
                                "simulator": {"name": "rastrigin"}, "backend": {"name": "serial"}})
     with pytest.raises(ConfigError, match="needs a simulator with a fidelity"):
         l2l.loop.build(config)
+
+
+LAMARCK = {"run": {"name": "lamarck", "seed": 4, "generations": 5, "inherit": True},
+           "space": SPACE, "optimizer": {"name": "ga", "population_size": 6},
+           "simulator": {"name": "noisy-sgd", "max_budget": 100}, "backend": {"name": "serial"}}
+
+
+def test_lamarckian_generations_continue_from_their_parents_checkpoints(tmp_path):
+    path = l2l.run(l2l.from_mapping(LAMARCK), tmp_path / "l.h5")
+    assert validate(path) == []
+    rows = l2l.load(path, segments=True)
+    assert len(rows) == 30 and (rows["budget"] - rows["from_budget"] == 20).all()  # 100 steps over 5 generations
+    first, later = rows[rows["generation"] == 0], rows[rows["generation"] > 0]
+    assert (first["parent"] == -1).all() and (later["parent"] >= 0).all()
+    for _, row in later.iterrows():  # the parent is a member of the previous generation, at the budget copied
+        parent = rows[rows["trial"] == row["parent"]].iloc[0]
+        assert parent["generation"] == row["generation"] - 1 and parent["budget"] == row["from_budget"]
+    assert sorted(rows.loc[rows["generation"] == 4, "budget"].unique()) == [100.0]
+    history = l2l.lineage(path)  # each final learner: five generations of ancestors, 0 to 100 steps
+    assert history.groupby("member").size().eq(5).all()
+
+
+def test_a_stopped_lamarckian_run_resumes_as_if_never_stopped(tmp_path):
+    from l2l.control import RunControl
+
+    config = l2l.from_mapping(LAMARCK)
+    reference = comparable(l2l.load(l2l.run(config, tmp_path / "reference.h5"), segments=True))
+    control, seen = RunControl(), []
+    path = tmp_path / "stopped.h5"
+
+    def stop(info):
+        seen.append(info)
+        if len(seen) == 2:
+            control.request_stop("test")
+    l2l.run(config, path, control=control, on_generation=stop)
+    l2l.resume(path)
+    assert comparable(l2l.load(path, segments=True)).equals(reference)
+
+
+@pytest.mark.parametrize("run, simulator, message", [
+    ({"inherit": True, "mode": "async"}, "noisy-sgd", "run.inherit needs run.mode = 'generational'"),
+    ({"inherit": True}, "rastrigin", "needs a simulator with a fidelity"),
+    ({"inherit": -5}, "noisy-sgd", "run.inherit must be true, false or a number"),
+])
+def test_bad_inheritance_is_refused_in_one_line(run, simulator, message):
+    data = {**LAMARCK, "run": {**LAMARCK["run"], **run}, "simulator": {"name": simulator},
+            "optimizer": {"name": "random" if run.get("mode") == "async" else "ga", "population_size": 6}}
+    with pytest.raises(ConfigError, match=message):
+        l2l.loop.build(l2l.from_mapping(data))

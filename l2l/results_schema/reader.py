@@ -160,7 +160,8 @@ class Trajectory:
     def multi_fidelity(self) -> bool:
         """True if the run trained candidates in segments of growing budget (a run with a [policy])."""
         config = self.run.get("config")
-        return self.schema_version >= 2 and isinstance(config, dict) and "policy" in config
+        return self.schema_version >= 2 and isinstance(config, dict) and (
+            "policy" in config or bool(isinstance(config.get("run"), dict) and config["run"].get("inherit")))
 
     @property
     def top_budget(self) -> float | None:
