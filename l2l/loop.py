@@ -287,7 +287,15 @@ def run(config: RunConfig, out: str | os.PathLike | None = None, *, progress: bo
             _drive_recording_failure(components, writer, _fresh_state(components), reuse={},
                                      progress=progress, on_generation=on_generation,
                                      control=control or RunControl())
+        _reevaluate_after(path, lock, simulator)
     return path
+
+
+def _reevaluate_after(path: Path, lock: WriterLock, simulator: Callable[..., Any] | None) -> None:
+    """``[run] reevaluate``: the top candidates of a finished run on fresh seeds, under the same lock."""
+    from l2l.reevaluate import after_run
+
+    after_run(path, lock=lock, simulator=simulator)
 
 
 def _fresh_state(components: Components) -> dict[str, Any]:
@@ -361,6 +369,7 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                                      "backend": config.backend.to_json()})
             _drive_recording_failure(components, writer, state, reuse=reuse, progress=progress,
                                      on_generation=on_generation, control=control or RunControl())
+        _reevaluate_after(path, lock, simulator)
     return path
 
 

@@ -104,8 +104,18 @@ def test_the_run_option_reevaluates_a_finished_run_and_nothing_else(tmp_path):
     assert l2l.load_config  # the option round-trips through the stored config:
     with Trajectory(path) as trajectory:
         assert trajectory.run["config"]["run"]["reevaluate"] == {"top": 2, "seeds": 3}
+        assert trajectory.has_reevaluations  # l2l.run re-evaluated when the run finished
+    assert len(ranking(path)) == 2
     table = after_run(path)
     assert len(table) == 2 and list(table["seeds"]) == [3, 3]
+
+
+def test_the_run_option_leaves_a_stopped_run_alone(tmp_path):
+    from l2l.results_schema.writer import TrajectoryWriter
+    path = _run(tmp_path, reevaluate={"top": 2, "seeds": 3})
+    with TrajectoryWriter(path) as writer:
+        writer.event("stopped", {"reason": "SIGTERM"})
+    assert after_run(path) is None and not Trajectory(path).has_reevaluations
 
 
 @pytest.mark.parametrize("value, words", [
