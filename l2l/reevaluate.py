@@ -203,8 +203,8 @@ def after_run(path: str | os.PathLike, *, lock=None, simulator: Callable[..., An
               ) -> pd.DataFrame | None:
     """The ``[run] reevaluate = {top, seeds}`` option: re-evaluate once the run in ``path`` has finished.
 
-    Does nothing (returns None) if the run's config has no such option or the run did not finish (it
-    was stopped or failed). Meant to be called by ``l2l.run``/``l2l.resume`` after their writer closed.
+    Does nothing (returns None) if the run's config has no such option, the run did not finish (it
+    was stopped or failed) or no evaluation succeeded. Meant to be called by ``l2l.run``/``l2l.resume`` after their writer closed.
     """
     from l2l.results_schema.reader import Trajectory
 
@@ -212,7 +212,8 @@ def after_run(path: str | os.PathLike, *, lock=None, simulator: Callable[..., An
         config = trajectory.run.get("config") if isinstance(trajectory.run.get("config"), dict) else {}
         option = (config.get("run") or {}).get("reevaluate") if isinstance(config.get("run"), dict) else None
         finished = trajectory.finished()
-    if not option or not finished:
+        anything = bool(option) and finished and bool(candidates(trajectory, 1))
+    if not anything:  # nothing asked, the run did not finish, or no evaluation succeeded
         return None
     return reevaluate(path, option["top"], option["seeds"], lock=lock, simulator=simulator)
 
