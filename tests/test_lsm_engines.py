@@ -71,6 +71,19 @@ def test_an_unknown_engine_is_refused_with_the_choices():
         SIMULATORS.create("lsm", {"engine": "neuron"})
 
 
+def test_an_engine_that_is_not_installed_is_refused_when_the_config_is_read(monkeypatch):
+    import importlib.util
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name in ("nest", "brian2")
+                        else real(name, *a))
+    for engine in ("nest", "brian2"):
+        with pytest.raises(ConfigError, match=f"engine '{engine}' needs the Python package '{engine}'.*"
+                                              rf"pip install 'l2l\[{engine}\]'"):
+            SIMULATORS.create("lsm", {"engine": engine})
+    with pytest.raises(ConfigError, match="simulator 'nest' needs the Python package 'nest'"):
+        SIMULATORS.create("nest", {"function": "engine_models:nest_probe"})
+
+
 def test_an_lsm_sweep_on_nest_on_the_local_cluster_reproduces_the_serial_run(tmp_path):
     def config(backend):
         return make_config(run={"generations": 1, "seed": 2},

@@ -41,6 +41,7 @@ import numpy as np
 from l2l.errors import ConfigError
 from l2l.registry import option
 from l2l.simulators.base import SimulationResult, Simulator, as_result
+from l2l.simulators.nest_sim import require_installed
 from l2l.simulators.python import load_function
 
 TARGETS = ("numpy", "cython")
@@ -172,6 +173,7 @@ class Brian2Model(Simulator):
     def __post_init__(self) -> None:
         if not self.function:
             raise ConfigError("simulator 'brian2': option 'function' is required, e.g. 'models:my_network'")
+        require_installed("brian2", "simulator 'brian2'", "brian2")
         if self.path:  # resolved here, so workers started elsewhere find the same folder
             object.__setattr__(self, "path", os.path.abspath(self.path))
         function = self._load()

@@ -36,6 +36,7 @@ from l2l.registry import option
 from l2l.simulators.base import Fidelity, SimulationResult, Simulator
 from l2l.simulators.fidelity_tools import segment_start, whole_budget
 from l2l.simulators.lsm_engines import ENGINES, brian2_spikes, nest_spikes
+from l2l.simulators.nest_sim import require_installed
 from l2l.simulators.lsm_tasks import KINDS, TaskFamily, classification_error, memory_capacity
 from l2l.simulators.snn_core import NeuronParams, ei_network, exp_filter, input_drive, random_synapses
 
@@ -90,6 +91,8 @@ class LiquidStateMachine(Simulator):
             raise ConfigError(f"simulator 'lsm': option 'kinds' must be a non-empty list of {KINDS}, "
                               f"got {list(self.kinds)!r}")
         self._check_model({k: getattr(self, k) for k in EXPLORABLE}, "option")
+        if self.engine != "numpy":
+            require_installed(self.engine, f"simulator 'lsm': engine {self.engine!r}", self.engine)
 
     @staticmethod
     def _check_model(values: dict[str, Any], what: str) -> None:

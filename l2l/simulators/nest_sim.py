@@ -32,6 +32,7 @@ rank 0 (e.g. with mpi4py).
 
 from __future__ import annotations
 
+import importlib.util
 import inspect
 import os
 import threading
@@ -60,6 +61,13 @@ def import_nest(quiet: bool = True) -> ModuleType:
         raise ConfigError(f"simulator 'nest': PyNEST cannot be imported ({exc}); install it with "
                           f"pip install 'l2l[nest]' (or load your cluster's NEST module)") from exc
     return nest
+
+
+def require_installed(module: str, who: str, extra: str) -> None:
+    """ConfigError naming the extra to install if ``module`` cannot be found (checked without importing it)."""
+    if importlib.util.find_spec(module) is None:
+        raise ConfigError(f"{who} needs the Python package {module!r}, which is not installed; "
+                          f"install it with pip install 'l2l[{extra}]'")
 
 
 def nest_seed(seed: int) -> int:
@@ -142,6 +150,7 @@ class NestModel(Simulator):
     def __post_init__(self) -> None:
         if not self.function:
             raise ConfigError("simulator 'nest': option 'function' is required, e.g. 'models:balanced_network'")
+        require_installed("nest", "simulator 'nest'", "nest")
         if self.path:  # resolved here, so workers started elsewhere find the same folder
             object.__setattr__(self, "path", os.path.abspath(self.path))
         function = self._load()
@@ -172,4 +181,4 @@ class NestModel(Simulator):
         return result
 
 
-__all__ = ["NestModel", "import_nest", "prepare_kernel", "worker_threads", "nest_seed", "KERNEL_LOCK"]
+__all__ = ["NestModel", "import_nest", "require_installed", "prepare_kernel", "worker_threads", "nest_seed", "KERNEL_LOCK"]
