@@ -120,3 +120,13 @@ def test_a_nest_sweep_on_slurm_array_uses_the_job_cpus_and_reproduces_the_serial
     assert (array["status"] == "ok").all(), array[["status", "error"]]
     assert (array["nest_virtual_processes"] == 2).all()
     assert comparable(array).equals(comparable(serial))
+
+
+@pytest.mark.slurm
+def test_srun_on_several_tasks_with_a_nest_without_mpi_fails_each_evaluation_with_the_reason(tmp_path):
+    require_slurm()
+    config = sweep_config({"name": "slurm-array", "ntasks": 2, "launch": "srun", "walltime": "00:05:00",
+                           "poll_max": 1.0, "retries": 0}, 1, 1)
+    frame = l2l.load(l2l.run(config, tmp_path / "srun.h5"))
+    assert len(frame) == 1 and frame["status"].tolist() == ["failed"]
+    assert "one of 2 srun tasks" in frame["error"][0] and "built without MPI" in frame["error"][0]
