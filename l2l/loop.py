@@ -189,7 +189,8 @@ def _schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, simulat
         budgets = tuple(policy.rungs(low, high, fidelity.integer))
     else:
         budgets = tuple(rung_budgets(low, high, policy.eta, fidelity.integer))
-    compute = config.compute or 100.0 * budgets[-1]
+    planned = getattr(policy, "planned_compute", None)
+    compute = config.compute or (planned(budgets) if planned else 100.0 * budgets[-1])
     return policy, budgets, compute
 
 

@@ -93,6 +93,11 @@ class RunSummary:
     #: promoted segments, and the compute spent and allowed in fidelity units (with the fidelity's unit).
     candidates: dict[str, int] | None = None
     compute: tuple[float, float, str] | None = None
+    #: Budgets of the run (0: none): evaluations in all, and wall time (seconds over the run's life) with the
+    #: time spent by the last commit.
+    planned_evaluations: int = 0
+    max_time: float = 0.0
+    elapsed: float | None = None
 
     @property
     def status_text(self) -> str:
@@ -244,11 +249,21 @@ def summarize(trajectory: Trajectory, previous: RunSummary | None = None) -> Run
     counts = _merge(trajectory, previous, previous.evaluations if previous else 0, n)
     run = trajectory.run
     config = run.get("config") if isinstance(run.get("config"), dict) else {}
-    planned = (config.get("run") or {}).get("generations") if isinstance(config.get("run"), dict) else None
+    run_config = config.get("run") if isinstance(config.get("run"), dict) else {}
+    planned = run_config.get("generations")
+    budgets = {"evaluations": run_config.get("evaluations", 0), "max_time": run_config.get("max_time", 0)}
     for kind, detail in zip(reversed(kinds), reversed(details)):  # `resume --generations G` extends the plan
         if kind == "resumed":
             planned = _detail(detail).get("generations", planned)
+            budgets = {key: _detail(detail).get(key, value) for key, value in budgets.items()}
             break
+    planned = planned or None  # 0: no generation limit (a run with an evaluation or time budget)
+    elapsed = None
+    if budgets["max_time"] and trajectory.n_generations:
+        try:
+            elapsed = float(trajectory.state()["loop"].get("elapsed"))
+        except Exception:  # noqa: BLE001 - a summary never fails on what it only reports
+            elapsed = None
     versions = run.get("versions") if isinstance(run.get("versions"), dict) else {}
 
     def part(key: str) -> dict[str, Any]:
@@ -266,6 +281,9 @@ def summarize(trajectory: Trajectory, previous: RunSummary | None = None) -> Run
         parameters=tuple(describe_parameter(p) for p in trajectory.space.parameters),
         status=status, reason=reason, generations=trajectory.n_generations,
         planned_generations=planned if isinstance(planned, int) else None, evaluations=n,
+        planned_evaluations=int(budgets["evaluations"] or 0) if isinstance(budgets["evaluations"], int) else 0,
+        max_time=float(budgets["max_time"] or 0) if isinstance(budgets["max_time"], (int, float)) else 0.0,
+        elapsed=elapsed,
         started=times[0] if times else None, last_event_time=times[-1] if times else None, **counts)
 
 
@@ -332,8 +350,13 @@ def progress_line(summary: RunSummary) -> str:
                 f"({states}), {summary.evaluations} segments ({summary.unsuccessful} failed), compute "
                 f"{spent:g} of {allowed:g} {unit}, status: {summary.status_text}")
     planned = f" of {summary.planned_generations}" if summary.planned_generations is not None else ""
-    return (f"{summary.generations}{planned} generations, {summary.evaluations} evaluations "
-            f"({summary.unsuccessful} failed), status: {summary.status_text}")
+    budget = f" of {summary.planned_evaluations}" if summary.planned_evaluations else ""
+    time_used = ""
+    if summary.max_time:
+        spent = "?" if summary.elapsed is None else f"{summary.elapsed:.1f}"
+        time_used = f", time {spent} of {summary.max_time:g} s"
+    return (f"{summary.generations}{planned} generations, {summary.evaluations}{budget} evaluations "
+            f"({summary.unsuccessful} failed){time_used}, status: {summary.status_text}")
 
 
 def show_text(trajectory: Trajectory, top: int = 10, events: int = 5) -> str:

@@ -38,6 +38,9 @@ def test_a_generational_run_stops_exactly_at_its_evaluation_budget(tmp_path):
     assert len(frame) == 15 and l2l.validate(path) == []
     assert list(l2l.generations(path)["evaluations"]) == [6, 12, 15]  # the last generation is cut to fit
     assert _finished(path)["limit"] == "evaluations"
+    with l2l.Trajectory(path) as trajectory:
+        from l2l.summary import progress_line, summarize
+        assert progress_line(summarize(trajectory)).startswith("3 generations, 15 of 15 evaluations")
 
 
 def test_generations_and_evaluations_together_stop_at_whichever_comes_first(tmp_path):
@@ -84,6 +87,8 @@ def test_a_wall_time_budget_starts_nothing_new_once_it_is_over(tmp_path):
     assert _finished(path)["limit"] == "max_time"
     with l2l.Trajectory(path) as trajectory:
         assert trajectory.state()["loop"]["elapsed"] >= 0.4
+        from l2l.summary import progress_line, summarize
+        assert " of 0.4 s, status: finished" in progress_line(summarize(trajectory))
 
 
 @pytest.mark.parametrize("run, message", [

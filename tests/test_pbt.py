@@ -53,6 +53,7 @@ def test_every_member_trains_to_the_end_and_exploits_copy_checkpoints_without_co
     assert spent == 6 * 100 if synchronous else 6 * 100 * 0.6 <= spent <= 6 * 100
     with l2l.Trajectory(path) as trajectory:
         assert trajectory.run["fidelity"]["rungs"] == [float(b) for b in range(10, 101, 10)]
+        assert trajectory.run["fidelity"]["compute"] == 6 * 100  # the plan: every member to the top once
 
 
 def test_the_lineage_gives_each_learner_a_schedule_over_the_whole_training(tmp_path):

@@ -84,6 +84,10 @@ class PBT(Policy):
         budgets = sorted({max(minimum, min(maximum, interval * (k + 1))) for k in range(count)})
         return [float(b) for b in budgets]
 
+    def planned_compute(self, budgets: list[float]) -> float:
+        """Every member trains to the top budget once (a run's default ``run.compute``)."""
+        return float(self.population * budgets[-1])
+
     # -- the contract -------------------------------------------------------------------------------------
     def init(self, budgets: list[float], dimension: int, seed: int) -> State:
         return {"budgets": list(budgets), "seed": int(seed), "draws": 0, "members": [], "queue": [],
