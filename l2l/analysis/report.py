@@ -213,7 +213,8 @@ def render(run: RunData, summary: RunSummary, dpi: int = 80, reevaluated: pd.Dat
     ``reevaluated`` its ranking on fresh seeds (:func:`l2l.reevaluate.ranking`), if any."""
     css_class, status = BADGES.get(summary.status, "ended"), summary.status
     title, best = best_individuals(run)
-    population_based = run.multi_fidelity and "parent" in run.segments.columns
+    population_based = (run.multi_fidelity and "parent" in run.segments.columns
+                        and bool((run.segments["parent"] >= 0).any()))  # some trial copied another's checkpoint
     kinds = [k for k in figures.KINDS if (k != "pareto" or len(run.objectives) >= 2)
              and (k != "curves" or run.multi_fidelity)
              and (k not in ("lineage", "schedules") or population_based)]
