@@ -66,6 +66,20 @@ def test_the_engines_agree_on_the_learning_to_learn_fitness_over_seeds(runs):
         assert runs[engine]["error"].mean() < chance - 0.1, engine
 
 
+def test_adaptive_neurons_are_refused_by_the_nest_and_brian2_engines():
+    from l2l.simulators.lsm_engines import brian2_spikes, nest_spikes
+    from l2l.simulators.snn_core import NeuronParams, ei_network, random_synapses
+
+    rng = np.random.default_rng(0)
+    keys = ("EE", "EI", "IE", "II")
+    net = ei_network(rng, 8, 2, dict.fromkeys(keys, 1.0), dict.fromkeys(keys, 0.2), NeuronParams(beta=1.0))
+    w_in = random_synapses(rng, 3, 10, 0.5, 5.0)
+    inputs = np.zeros((40, 2, 3), dtype=bool)
+    for simulate in (nest_spikes, brian2_spikes):
+        with pytest.raises(ValueError, match="LIF neurons only"):
+            simulate(net, w_in, inputs, 0.0, 1.0, rng)
+
+
 def test_an_unknown_engine_is_refused_with_the_choices():
     with pytest.raises(ConfigError, match="engine.*'numpy', 'nest', 'brian2'|engine.*numpy, nest, brian2"):
         SIMULATORS.create("lsm", {"engine": "neuron"})

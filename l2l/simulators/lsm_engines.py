@@ -50,6 +50,15 @@ def _node_ids(nodes: Any) -> np.ndarray:
     return np.arange(first, first + len(nodes), dtype=np.int64)
 
 
+def _lif_only(net: Network, engine: str) -> dict[str, np.ndarray]:
+    """The neurons' constants; ALIF neurons (an adaptive threshold) are refused: only the numpy core has them."""
+    p = net.neurons.arrays(net.n)
+    if np.any(p["beta"] != 0):
+        raise ValueError(f"engine {engine!r} simulates LIF neurons only; adaptive thresholds (beta != 0) "
+                         f"need engine 'numpy'")
+    return p
+
+
 def _engine_seed(rng: np.random.Generator) -> int:
     return int(rng.integers(1, 2 ** 31 - 1))
 
@@ -61,7 +70,7 @@ def nest_spikes(net: Network, w_in: Synapses, inputs: np.ndarray, noise_rate: fl
 
     steps, trials, n_inputs = inputs.shape
     n = net.n
-    p = net.neurons.arrays(n)
+    p = _lif_only(net, "nest")
     nest = import_nest(True)
     with KERNEL_LOCK:
         prepare_kernel(nest, _engine_seed(rng), worker_threads(threads), True)
@@ -116,7 +125,7 @@ def brian2_spikes(net: Network, w_in: Synapses, inputs: np.ndarray, noise_rate: 
 
     steps, trials, n_inputs = inputs.shape
     n = net.n
-    p = net.neurons.arrays(n)
+    p = _lif_only(net, "brian2")
     with brian2_session(_engine_seed(rng), target, cache_dir) as b:
         ms, clock = b.ms, b.Clock(dt=b.ms)
         # t_ref + 1: Brian2 counts the spike's own step as refractory, the core does not
