@@ -22,7 +22,8 @@ of the seeds. Results are cached in ``--cache`` (JSON), so an interrupted run co
     OMP_NUM_THREADS=1 nice python benchmarks/lsnn_delay_study.py [--seeds 10] [--delays 100,200,300]
 
 ``--defaults`` instead measures the simulator's defaults (no regularizer, ``beta = 50``, 80 steps, delay
-100 ms) for ``tau_a`` from 10 to 1000 ms over the same seeds (cache ``lsnn_defaults.json``).
+100 ms) for ``tau_a`` from 10 to 1000 ms over the same seeds (cache ``lsnn_defaults.json``); with
+``--eprop`` the same with e-prop at ``tau_a`` = 10 and 150 ms (cache ``lsnn_defaults_eprop.json``).
 
 Prints a table (mean ± 95 % t interval, mean firing rate), the thresholds, writes the figure
 ``docs/img/lsnn_delay.png`` and last one JSON object with the figures and ``targets_met`` (the threshold
@@ -123,12 +124,12 @@ def figure(delays, taus, errors, rates, thresholds, seeds, out: Path) -> Path:
 DEFAULT_TAU_A = (10.0, 20.0, 50.0, 100.0, 150.0, 300.0, 1000.0)
 
 
-def defaults_table(seeds: list[int], cache_path: Path) -> None:
+def defaults_table(seeds: list[int], cache_path: Path, rule: str = "bptt", taus=DEFAULT_TAU_A) -> None:
     """The simulator's defaults (delay 100 ms, beta 50, no rate regularizer, 80 steps) over ``seeds``."""
     cache = json.loads(cache_path.read_text()) if cache_path.exists() else {}
-    lsnn = LSNN()
+    lsnn = LSNN(learning_rule=rule)
     out = {}
-    for tau in DEFAULT_TAU_A:
+    for tau in taus:
         for seed in seeds:
             key = f"{tau:g}/{seed}"
             if key not in cache:
@@ -141,16 +142,18 @@ def defaults_table(seeds: list[int], cache_path: Path) -> None:
         out[f"{tau:g}"] = {"error": [round(float(np.mean(errors)), 4), round(ci(errors), 4),
                                      round(min(errors), 4), round(max(errors), 4)],
                            "rate_hz": [round(float(np.mean(rates)), 1), round(min(rates), 1), round(max(rates), 1)]}
-        print(f"defaults, tau_a {tau:6g}: error {np.mean(errors):.3f} ± {ci(errors):.3f} "
+        print(f"defaults ({rule}), tau_a {tau:6g}: error {np.mean(errors):.3f} ± {ci(errors):.3f} "
               f"(range {min(errors):.3f}-{max(errors):.3f}), rate {np.mean(rates):.0f} Hz "
               f"(range {min(rates):.0f}-{max(rates):.0f})", flush=True)
-    print(json.dumps({"defaults": True, "seeds": seeds, "table": out}))
+    print(json.dumps({"defaults": True, "learning_rule": rule, "seeds": seeds, "table": out}))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--defaults", action="store_true",
                         help="instead: the simulator's defaults (no regularizer, delay 100 ms) over the seeds")
+    parser.add_argument("--eprop", action="store_true", help="with --defaults: e-prop instead of BPTT, "
+                        "tau_a 10 and 150 ms only")
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--first-seed", type=int, default=2000)
     parser.add_argument("--delays", default="100,200,300")
@@ -160,6 +163,9 @@ def main() -> None:
     delays = [int(d) for d in args.delays.split(",")]
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     if args.defaults:
+        if args.eprop:
+            return defaults_table(seeds, Path(args.cache).with_name("lsnn_defaults_eprop.json"), "eprop",
+                                  (10.0, 150.0))
         return defaults_table(seeds, Path(args.cache).with_name("lsnn_defaults.json"))
     cache_path = Path(args.cache)
     cache = json.loads(cache_path.read_text()) if cache_path.exists() else {}
