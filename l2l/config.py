@@ -230,11 +230,11 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".") -> 
     backend = _component("backend", data.get("backend"), default="local")
     if backend.name == "local" and "memory_limit" in backend.options:
         _check_memory_limit(backend.options["memory_limit"])
-    if simulator.name == "python":
+    if simulator.name in ("python", "nest", "brian2"):  # the model module is looked up beside the config
         path = simulator.options.get("path") or base_dir
         if isinstance(path, str) and not os.path.isabs(path):
             path = os.path.join(base_dir, path)
-        simulator = Component("python", {**simulator.options, "path": path})
+        simulator = Component(simulator.name, {**simulator.options, "path": path})
     if simulator.name == "command" and not simulator.options.get("config_dir"):
         simulator = Component("command", {**simulator.options, "config_dir": base_dir})
     return RunConfig(

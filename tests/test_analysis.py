@@ -90,8 +90,9 @@ def _check(fig, path: Path) -> None:
 
 
 @pytest.mark.parametrize("name,kinds", [
-    ("zdt1", [k for k in KINDS if k != "curves"]),  # curves: multi-fidelity runs (tests/test_multifidelity.py)
-    ("single_generation", [k for k in KINDS if k not in ("pareto", "curves")]),
+    # curves: multi-fidelity runs (tests/test_multifidelity.py); lineage, schedules: PBT runs (tests/test_pbt.py)
+    ("zdt1", [k for k in KINDS if k not in ("curves", "lineage", "schedules")]),
+    ("single_generation", [k for k in KINDS if k not in ("pareto", "curves", "lineage", "schedules")]),
     ("sphere_ga", ["overview", "parameters"]),
     ("mixed_space_random", ["overview", "scatter"]),
     ("command_rastrigin", ["overview"]),

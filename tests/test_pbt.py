@@ -56,6 +56,21 @@ def test_every_member_trains_to_the_end_and_exploits_copy_checkpoints_without_co
         assert trajectory.run["fidelity"]["compute"] == 6 * 100  # the plan: every member to the top once
 
 
+def test_the_lineage_and_schedules_plots_draw_a_pbt_run_and_refuse_other_runs(tmp_path):
+    from l2l.plot import figure, save
+
+    path = l2l.run(pbt_config(seed=3, population=4), tmp_path / "p.h5")
+    for kind in ("lineage", "schedules"):
+        out = save(figure(path, kind), tmp_path / f"{kind}.png")
+        assert out.read_bytes()[:4] == b"\x89PNG" and out.stat().st_size > 5_000
+    plain = l2l.run(l2l.from_mapping({"run": {"name": "g", "generations": 1}, "space": SPACE,
+                                      "optimizer": {"name": "random", "population_size": 3},
+                                      "simulator": {"name": "noisy-sgd"}, "backend": {"name": "serial"}}),
+                    tmp_path / "g.h5")
+    with pytest.raises(l2l.TrajectoryError, match="lineage plots need a run with a \\[policy\\]"):
+        figure(plain, "lineage")
+
+
 def test_the_lineage_gives_each_learner_a_schedule_over_the_whole_training(tmp_path):
     path = l2l.run(pbt_config(seed=3), tmp_path / "p.h5")
     history = l2l.lineage(path)

@@ -163,8 +163,8 @@ class Brian2Model(Simulator):
 
     function: str = option("", help="'module:function' called as function(brian2, params, seed, **kwargs)")
     kwargs: dict = option({}, help="extra keyword arguments passed to the function")
-    path: str = option("", help="folder searched first for the module (relative: from where l2l runs; '' = "
-                                "the config's folder where the config reader passes it, else sys.path)")
+    path: str = option("", help="folder searched first for the module (in a config: relative to the "
+                                "config's folder, default that folder; in Python: relative to the working directory)")
     target: str = option("numpy", help="code generation: 'numpy' (no compiler) or 'cython' (compiled, "
                                        "cached per worker)", choices=TARGETS)
     cache_dir: str = option("", help="root of the per-worker caches of compiled code ('' = the temp folder)")

@@ -141,8 +141,8 @@ class NestModel(Simulator):
 
     function: str = option("", help="'module:function' called as function(nest, params, seed, **kwargs)")
     kwargs: dict = option({}, help="extra keyword arguments passed to the function")
-    path: str = option("", help="folder searched first for the module (relative: from where l2l runs; '' = "
-                                "the config's folder where the config reader passes it, else sys.path)")
+    path: str = option("", help="folder searched first for the module (in a config: relative to the "
+                                "config's folder, default that folder; in Python: relative to the working directory)")
     threads: int = option(0, help="NEST threads per evaluation (0: the worker's or SLURM job's CPUs; 1 in "
                                    "the serial and local backends)", ge=0)
     quiet: bool = option(True, help="keep NEST's log to errors (false: NEST's informational messages too)")
