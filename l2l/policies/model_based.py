@@ -2,27 +2,40 @@
 
 The schedule is Hyperband's (brackets of successive halving that start at
 different budgets); the new candidates of a bracket come from a model, in the
-spirit of BOHB (Falkner et al. 2018): a tree-Parzen-style density ratio fitted
-on the results of the highest budget that has enough of them and whose
-ranking agrees with the top budget's (Optuna's multivariate TPE by default),
-with a fraction of candidates drawn at random so the model never locks in.
+spirit of BOHB (Falkner et al. 2018): a tree-Parzen density ratio
+(:mod:`l2l.policies.parzen`) fitted on every candidate at the highest budget it
+reached *among the budgets whose ranking agrees with the top budget's*, ranked
+first by that budget and then by its score (so candidates stopped early fill
+the bad set, as Optuna's TPE treats pruned trials), with a fraction of
+candidates drawn at random so the model never locks in and a fraction of
+local refinements around the best candidates at the top budget.
 
 Low budgets can mislead: a learning curve may rank candidates differently
 early than late. The policy measures it from the data. Its full-budget
 bracket is a *probe*: its candidates are trained through every rung without
-selection (segment after segment from their checkpoints, so at the cost of
-training them to the full budget at once) and the first bracket is always
-one. The rank correlation between the probes' scores at rung k and at the
-full budget says how well rung k agrees, free of the bias a selection by low
-budgets would bring in. Brackets are then drawn with weights proportional to
-that agreement (unknown agreement counts as ``prior_agreement``; the probe
-bracket always has weight 1): where low budgets agree, the policy behaves
-like BOHB; where they mislead, it runs mostly probes and becomes plain
-model-based search at the full budget.
+selection, one after the other (each continued from its checkpoint, so at the
+cost of training it to the full budget at once, and the next one is proposed
+knowing its result), and the first bracket is always one. The rank
+correlation between the probes' scores at rung k and at the full budget says
+how well rung k agrees, free of the bias a selection by low budgets would
+bring in. Brackets are then drawn with weights proportional to that agreement
+(unknown agreement counts as ``prior_agreement``; the probe bracket always
+has weight 1): where low budgets agree, the policy behaves like BOHB; where
+they mislead, it runs mostly probes and becomes plain model-based search at
+the full budget.
 
-The state holds the random generator and the bracket bookkeeping; the model
-is refitted from the trial table at every proposal, so nothing else needs
-storing.
+A noisy top budget (one seed's training may fail where another's succeeds)
+makes the best single result a lucky one. So the candidate the policy would
+choose, the best *mean* at the top budget (ties: the one evaluated more
+often), is trained again with a new seed until it has ``repeats`` top-budget
+results, within ``repeat_share`` of the compute spent (from the time the top
+budget has as many results as the model needs). Once a repeat
+reproduces its first result exactly (a noise-free top budget), nothing is
+repeated any more.
+
+The state holds the random generator and the bracket and repeat bookkeeping;
+the model is refitted from the trial table at every proposal, so nothing else
+needs storing.
 """
 
 from __future__ import annotations
@@ -33,7 +46,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from l2l.policies.base import Action, State, TrialTable
+from l2l.policies import parzen
+from l2l.policies.base import DONE, WAIT, Action, State, TrialTable, ranked
 from l2l.policies.halving import Hyperband, bracket_plan
 from l2l.registry import option
 
@@ -60,6 +74,21 @@ def spearman(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.mean((ra - ra.mean()) * (rb - rb.mean())) / (sa * sb))
 
 
+def top_groups(budgets: list[float], trials: TrialTable, repeats: dict[str, int]) -> dict[int, list[float]]:
+    """Top-budget scores of every candidate, its repeats' with it (keyed by the first trial of the candidate)."""
+    groups: dict[int, list[float]] = {}
+    for trial, score in trials.scores_at(budgets[-1]).items():
+        groups.setdefault(int(repeats.get(str(trial), trial)), []).append(score)
+    return groups
+
+
+def incumbent(groups: dict[int, list[float]]) -> int | None:
+    """The candidate with the best mean top-budget score; ties go to more results, then the earlier one."""
+    if not groups:
+        return None
+    return max(groups, key=lambda t: (float(np.mean(groups[t])), len(groups[t]), -t))
+
+
 @dataclass(frozen=True)
 class ModelBased(Hyperband):
     """Hyperband brackets whose new candidates come from a density-ratio model; brackets weighted by how well
@@ -70,18 +99,27 @@ class ModelBased(Hyperband):
 
     random_fraction: float = option(0.15, help="share of new candidates drawn at random instead of from the model",
                                     ge=0, le=1)
+    refine_fraction: float = option(0.2, help="share of model proposals that refine one of the best candidates "
+                                    "at the top budget (a small step from it)", ge=0, le=1)
+    candidates: int = option(24, help="model 'parzen': samples of the good density drawn to pick each proposal",
+                             ge=1)
     top_fraction: float = option(0.15, help="model 'kde': share of results it counts as good", gt=0, lt=1)
     samples: int = option(64, help="model 'kde': candidates drawn from the good density to pick each proposal",
                           ge=1)
     prior_agreement: float = option(0.5, help="agreement assumed for a budget before it can be measured", ge=0, le=1)
-    model: str = option("tpe", help="the proposal model: 'tpe' (Optuna's multivariate TPE fitted on the chosen "
-                        "budget's results) or 'kde' (a small density ratio of Gaussian kernels)",
-                        choices=("tpe", "kde"))
+    model: str = option("parzen", help="the proposal model: 'parzen' (a density ratio fitted on every candidate at "
+                        "its highest trusted budget), 'tpe' (Optuna's multivariate TPE fitted on the highest trusted "
+                        "budget's results) or 'kde' (a density ratio of one budget's results)",
+                        choices=("parzen", "tpe", "kde"))
+    repeats: int = option(2, help="top-budget results (each with its own seed) the chosen candidate gets while the "
+                          "top budget proves noisy (1: never repeat)", ge=1)
+    repeat_share: float = option(0.2, help="at most this share of the compute spent goes to repeats", ge=0, le=1)
 
     def init(self, budgets: list[float], dimension: int, seed: int) -> State:
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0x6D62,)))
         state = {"budgets": list(budgets), "bracket": -1, "count": 0, "dimension": int(dimension),
-                 "rng": rng.bit_generator.state, "agreement": [None] * len(budgets), "probes": []}
+                 "rng": rng.bit_generator.state, "agreement": [None] * len(budgets), "probes": [],
+                 "repeats": {}, "repeating": None}
         return self._open_bracket(state)
 
     def _open_bracket(self, state: State) -> State:
@@ -95,6 +133,8 @@ class ModelBased(Hyperband):
         return state
 
     def launched(self, state: State, trial: int, budget: float) -> State:
+        if state.get("repeating") is not None:  # a repeat of an earlier candidate, outside the brackets
+            return {**state, "repeats": {**state["repeats"], str(trial): state["repeating"]}, "repeating": None}
         state = super().launched(state, trial, budget)
         return {**state, "probes": state["probes"] + [trial]} if state["probe"] else state
 
@@ -110,13 +150,59 @@ class ModelBased(Hyperband):
         return start, {**state, "rng": rng.bit_generator.state}
 
     def next(self, state: State, trials: TrialTable) -> tuple[Action, State]:
-        action, state = super().next(state, trials)
+        state = {**state, "repeats": state.get("repeats", {}), "repeating": None}
+        repeat = self._repeat(state, trials)
+        if repeat is not None:
+            return (Action("start", state["budgets"][-1], code=tuple(float(v) for v in trials.unit_code(repeat))),
+                    {**state, "repeating": repeat})
+        while True:
+            if self.brackets and state["count"] > self.brackets:
+                return DONE, state
+            action, state = (self._probe_step if state["probe"] else self._halving_step)(state, trials)
+            if action is not None:
+                break
+            # the bracket is complete: measure agreement again, for the choice of the next one
+            state = {**state, "agreement": self.agreement(state["budgets"], trials, state["probes"])}
+            state = self._open_bracket(state)
         if action.kind != "start":
             return action, state
-        if not state["members"]:  # a new bracket: measure agreement again, for the choice of the next one
-            state = {**state, "agreement": self.agreement(state["budgets"], trials, state["probes"])}
         code, state = self._propose(state, trials)
         return Action("start", action.budget, code=tuple(float(v) for v in code)), state
+
+    def _halving_step(self, state: State, trials: TrialTable) -> tuple[Action | None, State]:
+        """Successive halving within the bracket, rung after rung (None: the bracket is complete)."""
+        while True:
+            budgets, rung = state["budgets"], state["rung"]
+            budget = budgets[rung]
+            if rung == state["start"]:
+                if len(state["members"]) < state["plan"][0]:
+                    return Action("start", budget), state
+            else:
+                waiting = [t for t in state["members"] if t not in state["launched"]]
+                if waiting:
+                    return (Action("continue", budget, waiting[0]),
+                            {**state, "launched": state["launched"] + [waiting[0]]})
+            if any(trials.score(t, budget) is None for t in state["members"]):
+                return WAIT, state
+            if rung == len(budgets) - 1:
+                return None, state
+            keep = state["plan"][rung + 1 - state["start"]]
+            best = ranked(trials.scores_at(budget, state["members"]))[:keep]
+            state = {**state, "rung": rung + 1, "members": best, "launched": []}
+
+    def _probe_step(self, state: State, trials: TrialTable) -> tuple[Action | None, State]:
+        """A probe bracket, depth first: a paused member goes on to its next rung before a new one starts."""
+        budgets = state["budgets"]
+        for trial in state["members"]:
+            if not trials.running(trial) and trials.score(trial, budgets[-1]) is None:
+                reached = trials.reached(trial)
+                following = [b for b in budgets if b > reached]
+                return Action("continue", following[0], trial), state
+        if len(state["members"]) < state["plan"][0]:
+            return Action("start", budgets[0]), state
+        if any(trials.running(t) for t in state["members"]):
+            return WAIT, state
+        return None, state
 
     def agreement(self, budgets: list[float], trials: TrialTable, probes: list[int]) -> list[float | None]:
         """Rank correlation of each rung's scores with the full budget's, over the probes that reached both."""
@@ -131,27 +217,83 @@ class ModelBased(Hyperband):
             out.append(spearman(np.array([low[t] for t in ids]), np.array([top[t] for t in ids])))
         return out + [1.0]
 
+    # -- repeats of the chosen candidate where the top budget is noisy -------------------------------------
+    def _repeat(self, state: State, trials: TrialTable) -> int | None:
+        """The candidate to train again at the top budget with a new seed now, if any."""
+        if self.repeats <= 1:
+            return None
+        budgets, repeats = state["budgets"], state["repeats"]
+        groups = top_groups(budgets, trials, repeats)
+        pairs = [g for g in groups.values() if len(g) > 1]
+        if pairs and all(max(g) == min(g) for g in pairs):
+            return None  # the top budget is noise-free: a repeat would tell nothing new
+        best = incumbent(groups)
+        if len(groups) < max(state["dimension"] + 2, 6) or len(groups[best]) >= self.repeats:
+            return None  # not before the top budget has as many results as the model needs
+        if any(origin == best and trials.running(int(t)) for t, origin in repeats.items()):
+            return None
+        spent = sum(trials.reached(t) for t in trials.ids())
+        if (len(repeats) + 1) * budgets[-1] > self.repeat_share * (spent + budgets[-1]):
+            return None
+        return best
+
     # -- proposals ---------------------------------------------------------------------------------------
+    def _trusted(self, state: State) -> list[int]:
+        levels = len(state["budgets"]) - 1
+        return [k for k, a in enumerate(state["agreement"])
+                if k == levels or (a is not None and a >= TRUSTED_AGREEMENT)]
+
     def _propose(self, state: State, trials: TrialTable) -> tuple[np.ndarray, State]:
         rng = _rng(state)
         dimension = state["dimension"]
-        data = None
-        budgets, agreement = state["budgets"], state["agreement"]
-        for k in range(len(budgets) - 1, -1, -1):  # the highest budget with enough results ...
-            if k < len(budgets) - 1 and (agreement[k] is None or agreement[k] < TRUSTED_AGREEMENT):
-                continue  # ... that ranks candidates like the top budget does, as far as measured
-            scores = trials.scores_at(budgets[k])
-            if len(scores) >= max(dimension + 2, 6):
-                data = scores
-                break
-        if data is None or rng.random() < self.random_fraction:
+        enough = max(dimension + 2, 6)
+        budgets = state["budgets"]
+        code = None
+        if rng.random() >= self.random_fraction:
+            if self.model == "parzen" and len(self._trusted(state)) > 1:
+                ordered = self._ordered(state, trials)
+                if len(ordered) >= enough:
+                    groups = top_groups(budgets, trials, state["repeats"])
+                    if len(groups) >= enough and rng.random() < self.refine_fraction:
+                        best = sorted(groups, key=lambda t: (-float(np.mean(groups[t])), t))
+                        code = parzen.refine(np.stack([trials.unit_code(t) for t in best]), rng, 1.0)
+                    else:
+                        code = parzen.propose(ordered, rng, self.candidates)
+            else:
+                code = self._single_budget(state, trials, rng, enough)
+        if code is None:
             code = rng.random(dimension)
-        else:
-            ids = sorted(data)
-            x = np.stack([trials.unit_code(t) for t in ids])
-            y = np.array([data[t] for t in ids])
-            code = self._tpe(x, y, rng) if self.model == "tpe" else self._density_ratio(x, y, rng)
         return code, {**state, "rng": rng.bit_generator.state}
+
+    def _ordered(self, state: State, trials: TrialTable) -> np.ndarray:
+        """Every candidate's unit code, best first: by its highest trusted budget, then its score there."""
+        budgets = state["budgets"]
+        trusted = self._trusted(state)[::-1]
+        rows = []
+        for trial in trials.ids():
+            for k in trusted:
+                score = trials.score(trial, budgets[k])
+                if score is not None:
+                    rows.append((-k, -score, trial))
+                    break
+        rows.sort()
+        if not rows:
+            return np.zeros((0, state["dimension"]))
+        return np.stack([trials.unit_code(trial) for *_, trial in rows])
+
+    def _single_budget(self, state: State, trials: TrialTable, rng: np.random.Generator,
+                       enough: int) -> np.ndarray | None:
+        """Models 'tpe' and 'kde' (and 'parzen' while only the top budget is trusted, where results are few and
+        costly and Optuna's TPE is worth its refit): fitted on the highest trusted budget with enough results."""
+        budgets = state["budgets"]
+        for k in self._trusted(state)[::-1]:
+            data = trials.scores_at(budgets[k])
+            if len(data) >= enough:
+                ids = sorted(data)
+                x = np.stack([trials.unit_code(t) for t in ids])
+                y = np.array([data[t] for t in ids])
+                return self._density_ratio(x, y, rng) if self.model == "kde" else self._tpe(x, y, rng)
+        return None
 
     def _tpe(self, x: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Optuna's multivariate TPE told the results (x in the unit cube, y larger-is-better), asked once."""
