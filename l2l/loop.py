@@ -22,202 +22,19 @@ import platform
 import socket
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from dataclasses import replace
-
-
 from l2l import __version__
-from l2l.config import Component, RunConfig, from_mapping
+from l2l.components import Components, build, load_run_config  # noqa: F401 - build is part of the loop's API
+from l2l.config import RunConfig
 from l2l.control import RunControl
-from l2l.errors import ConfigError, TrajectoryError
-from l2l.jobs import BACKENDS, Executor, Outcome, Settings
+from l2l.errors import TrajectoryError
+from l2l.jobs import Outcome, Settings
 from l2l.objectives import Objective
-from l2l.optimizers import OPTIMIZERS, Optimizer, Problem
 from l2l.results_schema import writer as trajectory_writer
 from l2l.results_schema.lock import WriterLock
 from l2l.results_schema.reader import Trajectory
-from l2l.simulators import SIMULATORS, Simulator
-
-@dataclass
-class Components:
-    """The validated pieces of a run."""
-
-    config: RunConfig
-    problem: Problem
-    optimizer: Optimizer
-    simulator: Simulator
-    executor: Executor
-    #: Multi-fidelity runs: the scheduling policy, its rungs (budgets) and the compute budget.
-    policy: Any = None
-    budgets: tuple[float, ...] = ()
-    compute: float = 0.0
-    #: The policy that schedules the run: the multi-fidelity one, else ``generational`` or ``async``.
-    schedule: Any = None
-    #: Lamarckian generations: fidelity units each generation trains from its parents' checkpoints (0: off).
-    inherit: float = 0.0
-
-    def __post_init__(self) -> None:
-        if self.schedule is None:
-            self.schedule = self.policy if self.policy is not None else _mode_policy(self.config, self.optimizer)
-
-    @property
-    def fidelity(self):
-        """The simulator's fidelity (None if it has none)."""
-        return self.simulator.fidelity()
-
-
-def with_function(config: RunConfig, function: Callable[..., Any] | None) -> RunConfig:
-    """``config`` with its simulator replaced by a Python callable (recorded by name)."""
-    if function is None:
-        return config
-    from l2l.simulators.python import describe_callable
-
-    if not callable(function):
-        raise ConfigError(f"simulator must be a callable function(params, seed), got {function!r}")
-    if config.simulator.name != "python":
-        raise ConfigError(f"the config names simulator {config.simulator.name!r}, and a function was passed "
-                          f"too; use [simulator] name = \"python\" (or leave the function out)")
-    options = {k: v for k, v in config.simulator.options.items() if k in ("kwargs", "multi_fidelity")}
-    return replace(config, simulator=Component("python", {"function": describe_callable(function),
-                                                          "callable": True, **options}))
-
-
-def _simulator(config: RunConfig, function: Callable[..., Any] | None) -> Simulator:
-    if function is not None:
-        from l2l.simulators.python import CallableSimulator
-        return CallableSimulator(function, config.simulator.options.get("kwargs") or {},
-                                 config.simulator.options.get("multi_fidelity") or {})
-    if config.simulator.options.get("callable"):
-        raise ConfigError(f"this run's simulator was the Python function {config.simulator.options['function']} "
-                          f"passed to l2l.run; pass it again: l2l.resume(path, simulator=function)")
-    return SIMULATORS.create(config.simulator.name, config.simulator.options)
-
-
-def build(config: RunConfig, function: Callable[..., Any] | None = None) -> Components:
-    """Instantiate and cross-check every component; raises ConfigError before any work.
-
-    ``function``, if given, is the simulator (see :func:`with_function`).
-    """
-    config = with_function(config, function)
-    optimizer = OPTIMIZERS.create(config.optimizer.name, config.optimizer.options)
-    simulator = _simulator(config, function)
-    executor = BACKENDS.create(config.backend.name, config.backend.options)
-    objectives = config.objectives or simulator.objectives()
-    clash = set(config.space.names) & {o.name for o in objectives}
-    if clash:
-        raise ConfigError(f"objective {sorted(clash)[0]!r} has the name of a parameter; rename one")
-    problem = Problem(config.space, tuple(objectives))
-    optimizer.check(problem)
-    simulator.check_space(config.space)
-    if config.mode == "async" and not optimizer.supports_async:
-        async_names = [n for n in OPTIMIZERS.names() if _supports_async(n)]
-        raise ConfigError(f"run.mode = 'async' needs an optimizer that takes results one at a time; "
-                          f"{config.optimizer.name!r} does not. Use one of: {', '.join(async_names)}")
-    if config.policy is not None:
-        if config.inherit:
-            raise ConfigError("run.inherit and a [policy] table exclude each other; population-based training "
-                              "(policy 'pbt') is the way to pass checkpoints on under a policy")
-        return Components(config, problem, optimizer, simulator, executor, *_schedule(config, problem, optimizer,
-                                                                                      simulator))
-    return Components(config, problem, optimizer, simulator, executor, inherit=_inherit(config, simulator))
-
-
-def _inherit(config: RunConfig, simulator: Simulator) -> float:
-    """The fidelity units each generation of a Lamarckian run trains on (0: not Lamarckian)."""
-    if not config.inherit:
-        return 0.0
-    if config.mode != "generational":
-        raise ConfigError("run.inherit needs run.mode = 'generational': candidates inherit from the previous "
-                          "generation")
-    fidelity = simulator.fidelity()
-    if fidelity is None:
-        raise ConfigError(f"run.inherit continues candidates from their parents' checkpoints, so it needs a "
-                          f"simulator with a fidelity; {config.simulator.name!r} has none")
-    if config.inherit is True:
-        if not config.generations:
-            raise ConfigError("run.inherit = true spreads the top budget over run.generations; set "
-                              "run.generations, or give run.inherit as a number of fidelity units")
-        interval = fidelity.maximum / config.generations
-    else:
-        interval = float(config.inherit)
-    if fidelity.integer:
-        interval = float(max(1, round(interval)))
-    return max(interval, fidelity.minimum)
-
-
-def _schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, simulator: Simulator):
-    """The policy of a multi-fidelity run, its rungs and its compute budget; ConfigError if they cannot work."""
-    from l2l.policies import POLICIES, rung_budgets
-
-    policy = POLICIES.create(config.policy.name, config.policy.options)
-    if config.mode != "generational":
-        raise ConfigError(f"run.mode = {config.mode!r} and a [policy] table exclude each other: the policy "
-                          f"{config.policy.name!r} schedules the evaluations")
-    fidelity = simulator.fidelity()
-    if fidelity is None:
-        with_fidelity = [n for n in SIMULATORS.names() if _has_fidelity(n)]
-        raise ConfigError(f"policy {config.policy.name!r} trains candidates to growing budgets, so it needs a "
-                          f"simulator with a fidelity; {config.simulator.name!r} has none (give it one, or use "
-                          f"one of: {', '.join(with_fidelity)})")
-    from l2l.results_schema.layout import SEGMENT_VIEW
-    clash = sorted(set(SEGMENT_VIEW) & ({*problem.space.names} | {o.name for o in problem.objectives}))
-    if clash:
-        raise ConfigError(f"{clash[0]!r} names a column of multi-fidelity results ({', '.join(SEGMENT_VIEW)}); "
-                          f"rename the parameter or objective")
-    if len(problem.objectives) > 1:
-        raise ConfigError(f"policy {config.policy.name!r} ranks candidates by one objective; the run has "
-                          f"{len(problem.objectives)}: {[o.name for o in problem.objectives]}")
-    if policy.proposes:
-        problem.space.require_bounded(f"policy {config.policy.name!r}")
-    elif not optimizer.supports_async:
-        searchers = [n for n in OPTIMIZERS.names() if _supports_async(n)]
-        raise ConfigError(f"policy {config.policy.name!r} asks for one new candidate at a time; optimizer "
-                          f"{config.optimizer.name!r} cannot; use one of: {', '.join(searchers)}")
-    low = getattr(policy, "min_budget", 0.0) or fidelity.minimum
-    high = policy.max_budget or fidelity.maximum
-    for key, value in (("min_budget", low), ("max_budget", high)):
-        if not fidelity.minimum <= value <= fidelity.maximum:
-            raise ConfigError(f"policy {config.policy.name!r}: {key} = {value:g} is outside the simulator's "
-                              f"{fidelity.name} range [{fidelity.minimum:g}, {fidelity.maximum:g}]")
-    if low > high:
-        raise ConfigError(f"policy {config.policy.name!r}: min_budget <= max_budget must hold, got "
-                          f"(min_budget={low:g}, max_budget={high:g})")
-    if hasattr(policy, "rungs"):  # population-based training: one rung per interval
-        budgets = tuple(policy.rungs(low, high, fidelity.integer))
-    else:
-        budgets = tuple(rung_budgets(low, high, policy.eta, fidelity.integer))
-    planned = getattr(policy, "planned_compute", None)
-    compute = config.compute or (planned(budgets) if planned else 100.0 * budgets[-1])
-    return policy, budgets, compute
-
-
-def _mode_policy(config: RunConfig, optimizer: Optimizer):
-    """The single-fidelity schedule of ``run.mode``."""
-    from l2l.policies.modes import Async, Generational
-
-    if config.mode == "async":
-        return Async(generations=config.generations,
-                     population=int(getattr(optimizer, "population_size", 0) or 16))
-    return Generational(generations=config.generations)
-
-
-def _has_fidelity(name: str) -> bool:
-    try:
-        cls = SIMULATORS.get(name)
-        return cls.fidelity is not Simulator.fidelity and name not in ("python", "command")
-    except Exception:  # noqa: BLE001 - a broken plugin must not break the message
-        return False
-
-
-def _supports_async(name: str) -> bool:
-    try:
-        return bool(OPTIMIZERS.get(name).supports_async)
-    except Exception:  # noqa: BLE001 - a broken plugin must not break the message
-        return False
-
 
 def default_out(config: RunConfig) -> Path:
     if config.out:
@@ -323,13 +140,6 @@ def _create(components: Components, path: Path) -> None:
                                  objectives=components.problem.objectives)
     except OSError as exc:
         raise TrajectoryError(f"cannot create {path}: {exc.strerror or exc}") from None
-
-
-def load_run_config(trajectory: Trajectory) -> RunConfig:
-    stored = dict(trajectory.run["config"])
-    simulator = stored.get("simulator")
-    path = simulator.get("path") if isinstance(simulator, dict) else None
-    return from_mapping(stored, base_dir=path if isinstance(path, str) and path else str(trajectory.path.parent))
 
 
 def resume(path: str | os.PathLike, *, generations: int | None = None, evaluations: int | None = None,

@@ -150,7 +150,7 @@ def reevaluate(path: str | os.PathLike, top: int = DEFAULT_TOP, seeds: int = DEF
 
 def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective, function) -> None:
     from l2l.jobs import Settings, Task
-    from l2l.loop import build, load_run_config
+    from l2l.components import build, load_run_config
     from l2l.results_schema.reader import Trajectory
     from l2l.results_schema.reevaluation_writer import ReevaluationWriter
 

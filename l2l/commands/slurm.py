@@ -99,7 +99,8 @@ def job_script(args: argparse.Namespace, config_path: Path, out: Path, name: str
 
 def _submit(args: argparse.Namespace) -> int:
     from l2l.config import load_config
-    from l2l.loop import build, default_out
+    from l2l.components import build
+    from l2l.loop import default_out
 
     config_path = Path(args.config).resolve()
     config = load_config(config_path)
