@@ -57,6 +57,7 @@ def time_rtrl(cell, mask, params, readout, inputs, targets, sparse: bool):
     start = time.perf_counter()
     for x, target in zip(inputs, targets):
         learner.step(x, int(target))
+    learner.result()                  # completes the deferred rows: the whole sequence's work
     seconds = time.perf_counter() - start
     model = cost.rtrl_sequence_macs(cell.n_units, learner.n_columns, learner.n_immediate,
                                     learner.active_counts, targets, sparse)
@@ -128,7 +129,7 @@ def memory_table(n, sparsity, density, lengths):
             "sparse_rtrl": peak_bytes(lambda: run_rtrl(True)),
             "dense_rtrl": peak_bytes(lambda: run_rtrl(False)),
             "bptt": peak_bytes(lambda: bptt(cell, params, readout, inputs, targets)),
-            "sparse_rtrl_model": cost.rtrl_memory_bytes(n, columns, active),
+            "sparse_rtrl_model": cost.rtrl_memory_bytes(n, columns, active, sparse=True),
             "dense_rtrl_model": cost.rtrl_memory_bytes(n, cell.n_params, n),
             "bptt_model": cost.bptt_memory_bytes(n, INPUTS, length),
         })

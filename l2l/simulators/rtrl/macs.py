@@ -61,10 +61,12 @@ def kept_columns(n: int, d: int, density: float, events: bool) -> tuple[int, int
     return immediate + (n if events else 0), immediate
 
 
-def rtrl_memory_bytes(n: int, columns: int, max_active: int) -> int:
-    """Peak working set: influence (n x P') and one n x P' product temporary, the old and
-    new output influence with the gathered rows (3 k x P'), the gradient (P')."""
-    return BYTES * (2 * n * columns + 3 * max_active * columns + columns)
+def rtrl_memory_bytes(n: int, columns: int, max_active: int, sparse: bool = False) -> int:
+    """Peak working set: influence (n x P') and one n x P' buffer (dense: the product temporary;
+    sparse: the stacked deferred blocks, with their n x n coefficients and a product buffer of at most
+    2048 columns), the old and new output influence with the gathered rows (3 k x P'), the gradient (P')."""
+    deferred = n * n + n * min(columns, 2048) if sparse else 0
+    return BYTES * (2 * n * columns + deferred + 3 * max_active * columns + columns)
 
 
 def bptt_memory_bytes(n: int, d: int, length: int) -> int:
