@@ -61,7 +61,7 @@ def run_l2l(name: str, options: dict, function, dimension: int, budget: int, bat
     fields = {f.name for f in dataclasses.fields(OPTIMIZERS.get(name))}
     if "budget" in fields:  # told what the run knows, as the loop does
         options = {"budget": budget, **options}
-    if name == "auto" and batch > 1:
+    if name == "auto":  # told the batch size, as the loop does with its workers
         options = {"population_size": batch, **options}
     opt = OPTIMIZERS.create(name, dict(options))
     state = opt.init(problem, seed)
@@ -175,6 +175,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="2-D and 5-D, 1 instance, 2 seeds, budget 40 d")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--only", default="", help="comma-separated labels to run (default: all)")
+    parser.add_argument("--skip", default="", help="comma-separated labels to leave out")
+    parser.add_argument("--dimensions", default="", help="e.g. 2,5,10 (overrides --quick)")
+    parser.add_argument("--budgets", default="", help="evaluations per dimension, e.g. 10,40,100")
+    parser.add_argument("--batches", default="", help="e.g. 1,16")
+    parser.add_argument("--instances", type=int, default=0, help="instances of each function (default 2)")
     parser.add_argument("--cmaes-sigma", action="store_true", help="compare cmaes's initial steps")
     parser.add_argument("--tpe-speed", action="store_true", help="time our TPE beside Optuna's own loop")
     args = parser.parse_args()
@@ -192,8 +197,10 @@ def main() -> None:
                   f"Optuna's own loop {f['optuna_tpe_s']} s, ratio {f['ratio']}")
         print(json.dumps({"tpe_speed": figures, "targets_met": all(f["ratio"] <= 1.5 for f in figures)}))
         return
-    dimensions = (2, 5) if args.quick else (2, 5, 10)
+    numbers = lambda text: tuple(int(v) for v in text.split(",")) if text else None  # noqa: E731
+    dimensions = numbers(args.dimensions) or ((2, 5) if args.quick else (2, 5, 10))
     seeds, instances = (2, 1) if args.quick else (args.seeds, 2)
+    instances = args.instances or instances
     if args.cmaes_sigma:
         labels = [f'cmaes {{"sigma": {s}}}' for s in (0.3, 0.25, 0.2, 0.16666666666666666, 0.1)]
         results = table(labels, dimensions, 40, 1, seeds, instances)
@@ -201,9 +208,10 @@ def main() -> None:
         print(json.dumps({"cmaes_sigma": results, "seeds": seeds, "instances": instances, "targets_met": True}))
         return
     ours = [n for n in OPTIMIZERS.names() if n not in NOT_BLACK_BOX]
-    labels = [label for label in ours + list(PEERS) if not args.only or label in args.only.split(",")]
-    budgets = (40,) if args.quick else (10, 40, 100)
-    batches = (1,) if args.quick else (1, 16)
+    labels = [label for label in ours + list(PEERS) if (not args.only or label in args.only.split(","))
+              and label not in args.skip.split(",")]
+    budgets = numbers(args.budgets) or ((40,) if args.quick else (10, 40, 100))
+    batches = numbers(args.batches) or ((1,) if args.quick else (1, 16))
     summary: dict = {"seeds": seeds, "instances": instances, "functions": len(FUNCTIONS), "results": {}}
     targets: dict = {}
     for budget in budgets:

@@ -21,7 +21,7 @@ DISCRETE = Problem(Space.from_json({"layers": {"type": "int", "low": 1, "high": 
 TWO = Problem(Space.from_json({"x": {"low": 0.0, "high": 1.0, "shape": [4]}}), (Objective("f"), Objective("g")))
 
 
-@pytest.mark.parametrize("problem, options, name, row", [
+@pytest.mark.parametrize("problem, options, name, row", [  # without Nevergrad
     (TWO, {"budget": 100}, "motpe", 1),
     (TWO, {"budget": 2000}, "nsga2", 2),
     (UNBOUNDED, {}, "cmaes", 4),
@@ -33,31 +33,40 @@ TWO = Problem(Space.from_json({"x": {"low": 0.0, "high": 1.0, "shape": [4]}}), (
     (sphere_problem(dimension=8), {"budget": 2000}, "cmaes", 8),
 ])
 def test_auto_chooses_by_the_row_of_its_table_that_matches_first(problem, options, name, row):
-    chosen, _, matched = OPTIMIZERS.create("auto", options).choose(problem)
+    chosen, _, matched = OPTIMIZERS.create("auto", {"nevergrad": False, **options}).choose(problem)
     assert (chosen, matched) == (name, row)
 
 
+def test_with_nevergrad_installed_auto_chooses_ngopt_for_one_objective_told_budget_and_batch():
+    chosen, options, row = OPTIMIZERS.create("auto", {"budget": 300, "population_size": 16}).choose(UNBOUNDED)
+    assert (chosen, row) == ("nevergrad", 3)
+    assert options == {"budget": 300, "population_size": 16, "num_workers": 16}
+    assert OPTIMIZERS.create("auto", {"budget": 3000}).choose(TWO)[0] == "nsga2"  # not Nevergrad
+
+
 def test_a_batch_size_sets_the_population_of_the_chosen_optimizer():
-    _, options, _ = OPTIMIZERS.create("auto", {"budget": 4000, "population_size": 16}).choose(sphere_problem(8))
+    own = {"nevergrad": False, "budget": 4000}
+    _, options, _ = OPTIMIZERS.create("auto", {**own, "population_size": 16}).choose(sphere_problem(8))
     assert options["population_size"] == 16
-    _, noisy, _ = OPTIMIZERS.create("auto", {"budget": 4000, "noisy": True}).choose(sphere_problem(8))
-    _, quiet, _ = OPTIMIZERS.create("auto", {"budget": 4000}).choose(sphere_problem(8))
+    _, noisy, _ = OPTIMIZERS.create("auto", {**own, "noisy": True}).choose(sphere_problem(8))
+    _, quiet, _ = OPTIMIZERS.create("auto", own).choose(sphere_problem(8))
     assert noisy["population_size"] == 2 * quiet["population_size"]
 
 
 def test_the_choice_is_stated_in_one_line_and_kept_in_the_state():
-    auto = OPTIMIZERS.create("auto", {"budget": 2000})
+    auto = OPTIMIZERS.create("auto", {"budget": 2000, "nevergrad": False})
     problem = sphere_problem(dimension=8)
     assert auto.describe(problem).startswith("optimizer 'auto' chose 'cmaes' (population_size = 10), row 8")
     state = decode(encode(auto.init(problem, seed=0)))
     assert state["choice"] == "cmaes" and state["row"] == 8
 
 
-def test_auto_finds_the_sphere_far_better_than_random_search():
+@pytest.mark.parametrize("nevergrad", [True, False])
+def test_auto_finds_the_sphere_far_better_than_random_search(nevergrad):
     problem = sphere_problem(dimension=4)
     best = {}
     for name in ("auto", "random"):
-        opt = OPTIMIZERS.create(name, {"budget": 400} if name == "auto" else {})
+        opt = OPTIMIZERS.create(name, {"budget": 400, "nevergrad": nevergrad} if name == "auto" else {})
         state = opt.init(problem, seed=1)
         values = []
         for _ in range(40):

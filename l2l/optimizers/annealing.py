@@ -119,7 +119,7 @@ class SimulatedAnnealing(_Chains):
 
     name: ClassVar[str] = "simulated-annealing"
 
-    temperature: float = option(1.0, help="initial temperature, in units of the standard deviation of the scores "
+    temperature: float = option(0.1, help="initial temperature, in units of the standard deviation of the scores "
                                           "seen so far", gt=0)
     cooling_schedule: str = option("exponential", help="exponential, logarithmic, linear-multiplicative, "
                                                        "quadratic-multiplicative or adaptive", choices=SCHEDULES)
@@ -174,7 +174,7 @@ class ParallelTempering(_Chains):
     min_temperature: float = option(0.01, help="temperature of the coldest chain, in units of the standard "
                                                "deviation of the scores seen so far", gt=0)
     max_temperature: float = option(10.0, help="temperature of the hottest chain, in the same units")
-    step_size: float = option(0.01, help="proposal std of the coldest chain, as a fraction of each range (or of 4*scale)", gt=0)
+    step_size: float = option(0.05, help="proposal std of the coldest chain, as a fraction of each range (or of 4*scale)", gt=0)
 
     def __post_init__(self) -> None:
         if self.population_size < 2:

@@ -12,7 +12,8 @@ row  when                                                   choice
 ==== ===================================================== ============================================
 1    several objectives, budget < 40 per objective and d    ``motpe`` (model-based, few evaluations)
 2    several objectives                                     ``nsga2`` (population max(batch, 4..40))
-3    Nevergrad installed and ``nevergrad`` is true          ``nevergrad`` NGOpt told budget and batch
+3    Nevergrad installed and ``nevergrad`` (the default)    ``nevergrad`` NGOpt told budget and batch
+                                                            (batch 10 when not given)
 4    an unbounded parameter                                 ``cmaes`` (searches around the defaults)
 5    half or more of the coordinates are ints/categoricals  ``tpe`` (batch asked at once)
 6    budget <= 15 d and budget <= 120 and no ``noisy``      ``gp`` (few, expensive evaluations)
@@ -57,7 +58,8 @@ class Auto(Optimizer):
     population_size: int | None = option(None, help="candidates evaluated at once (default: the chosen "
                                                     "optimizer's own)", ge=1, le=MAX_POPULATION)
     noisy: bool = option(False, help="the evaluations are noisy (no Gaussian process; larger CMA-ES populations)")
-    nevergrad: bool = option(False, help="use Nevergrad's NGOpt for single-objective runs when it is installed")
+    nevergrad: bool = option(True, help="use Nevergrad's NGOpt for single-objective runs when it is installed "
+                                        "(false: l2l's own optimizers)")
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_inner", {})
@@ -78,7 +80,8 @@ class Auto(Optimizer):
         if k > 1:
             return "nsga2", {"population_size": max(batch or 0, min(40, max(4, budget // 25)))}, 2
         if self.nevergrad and _nevergrad_installed():
-            return "nevergrad", {"budget": budget, **sized, "num_workers": max(batch or 1, 1)}, 3
+            workers = batch or 10
+            return "nevergrad", {"budget": budget, "population_size": workers, "num_workers": workers}, 3
         if not bounded:
             return "cmaes", self._cmaes_options(d, batch), 4
         if 2 * discrete >= d:

@@ -32,9 +32,9 @@ class EvolutionStrategies(Generational):
     name: ClassVar[str] = "es"
     needs_bounds: ClassVar[bool] = False
 
-    population_size: int = option(20, help="perturbations per generation (even with mirrored sampling)", ge=2, le=MAX_POPULATION)
-    sigma: float = option(0.05, help="perturbation std, as a fraction of each range (or of 4*scale)", gt=0)
-    learning_rate: float = option(0.05, help="step of the update, in frame units", gt=0)
+    population_size: int = option(10, help="perturbations per generation (even with mirrored sampling)", ge=2, le=MAX_POPULATION)
+    sigma: float = option(0.1, help="perturbation std, as a fraction of each range (or of 4*scale)", gt=0)
+    learning_rate: float = option(0.1, help="step of the update, in frame units", gt=0)
     mirrored: bool = option(True, help="evaluate each perturbation and its mirror image")
     fitness_shaping: bool = option(True, help="use centred ranks instead of raw scores")
     update: str = option("adam", help="'adam' or 'sgd' (plain gradient ascent)", choices=("adam", "sgd"))
