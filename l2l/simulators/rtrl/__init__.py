@@ -4,8 +4,11 @@
 * :mod:`.readout`: softmax readout and loss;
 * :mod:`.bptt`: backpropagation through time (reference);
 * :mod:`.rtrl`: dense and sparse RTRL;
+* :mod:`.kernels`: RTRL's array operations, each counting the MACs it performs;
+* :mod:`.deferred`: the deferred propagation of sparse RTRL;
+* :mod:`.batched`: BPTT over a batch of sequences (training on real datasets);
 * :mod:`.macs`: the analytic cost and memory model;
-* :mod:`.tasks`: synthetic tasks generated from a seed.
+* :mod:`.tasks`: synthetic tasks generated from a seed, and scikit-learn's digits.
 """
 
 from l2l.simulators.rtrl.bptt import Gradients, bptt
