@@ -85,3 +85,18 @@ def test_cmaes_first_generation_spreads_over_a_fifth_of_each_range():
     candidates, _ = opt.ask(problem, opt.init(problem, seed=0))
     width = problem.space.upper - problem.space.lower
     np.testing.assert_allclose(candidates.std(axis=0) / width, 0.2, rtol=0.05)
+
+
+@pytest.mark.parametrize("name", ["cmaes", "es", "simulated-annealing", "gradient-descent", "ga"])
+def test_a_state_written_before_the_generation_ledger_still_continues(name):
+    from l2l.optimizers._generations import LEDGER
+
+    problem = sphere_problem(dimension=3)
+    opt = optimizer(name)
+    state = opt.init(problem, seed=1)
+    candidates, state = opt.ask(problem, state)
+    scores, _ = evaluate(problem, candidates)
+    state = opt.tell(problem, state, candidates, scores)
+    former = {k: v for k, v in state.items() if k not in LEDGER + ("spread", "gradient_scale")}
+    again, _ = opt.ask(problem, former)
+    assert again.shape == candidates.shape and not np.array_equal(again, candidates)

@@ -59,17 +59,10 @@ class Generational(Optimizer):
 
     # -- the contract ---------------------------------------------------------------
     def init(self, problem: Problem, seed: int) -> State:
-        dimension = problem.space.dimension
-        no_slots = np.empty((0, 2), dtype=np.int64)
-        return {**self._init_state(problem, seed),
-                "queued": np.empty((0, dimension)), "queued_slot": no_slots,
-                "asked": np.empty((0, dimension)), "asked_slot": no_slots,
-                "told": np.empty((0, dimension)), "told_slot": no_slots,
-                "told_scores": np.empty((0, problem.n_objectives)), "told_outputs": None,
-                "generations_sampled": 0}
+        return {**self._init_state(problem, seed), **_empty_ledger(problem)}
 
     def ask(self, problem: Problem, state: State, n: int | None = None) -> tuple[np.ndarray, State]:
-        state = dict(state)
+        state = {**_empty_ledger(problem), **state}  # a state written before the ledger existed has none
         queued, slots = state["queued"], state["queued_slot"]
         want = None if n is None else max(int(n), 0)
         while (len(queued) == 0) if want is None else (len(queued) < want):
@@ -92,6 +85,7 @@ class Generational(Optimizer):
     def tell(self, problem: Problem, state: State, candidates: np.ndarray, scores: np.ndarray,
              outputs: np.ndarray | None = None) -> State:
         dimension = problem.space.dimension
+        state = {**_empty_ledger(problem), **state}
         candidates = np.asarray(candidates, dtype=float).reshape(-1, dimension)
         scores = np.asarray(scores, dtype=float).reshape(len(candidates), problem.n_objectives)
         rows = _match(problem, state["asked"], candidates)
@@ -120,6 +114,15 @@ class Generational(Optimizer):
                      "told_scores": state["told_scores"][rest],
                      "told_outputs": None if state["told_outputs"] is None else state["told_outputs"][rest]}
         return state
+
+
+def _empty_ledger(problem: Problem) -> State:
+    dimension = problem.space.dimension
+    no_slots = np.empty((0, 2), dtype=np.int64)
+    return {"queued": np.empty((0, dimension)), "queued_slot": no_slots,
+            "asked": np.empty((0, dimension)), "asked_slot": no_slots,
+            "told": np.empty((0, dimension)), "told_slot": no_slots,
+            "told_scores": np.empty((0, problem.n_objectives)), "told_outputs": None, "generations_sampled": 0}
 
 
 def _match(problem: Problem, asked: np.ndarray, candidates: np.ndarray) -> np.ndarray:

@@ -88,7 +88,7 @@ class _Chains(Generational):
     def _next_generation(self, problem: Problem, state: State) -> tuple[np.ndarray, State]:
         frame = Frame(problem)
         rng = rng_from_state(state["rng"])
-        if state["generations_sampled"] == 0:
+        if state["generations_sampled"] == 0 and state["generation"] == 0:
             points = state["points"]
         else:
             noise = rng.standard_normal(state["points"].shape) * self._steps(state)[:, None]
@@ -98,7 +98,7 @@ class _Chains(Generational):
     def _accept(self, problem, state, candidates, scores) -> tuple[State, np.random.Generator, float]:
         frame = Frame(problem)
         raw = self.scalar_scores(problem, scores)
-        state = {**state, "spread": _observed_spread(state["spread"], raw)}
+        state = {**state, "spread": _observed_spread(state.get("spread", [0.0, 0.0, 0.0]), raw)}
         scalar = finite_scores(raw)
         rng = rng_from_state(state["rng"])
         accepted = _metropolis(rng, state["scores"], scalar, self._temperatures(state))

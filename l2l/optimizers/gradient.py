@@ -87,7 +87,7 @@ class FiniteDifferenceGradient(Generational):
         generation = state["generation"] + 1
         rng = rng_from_state(state["rng"])
         moment1, moment2 = state["moment1"], state["moment2"]
-        scale = max(state["gradient_scale"], float(np.linalg.norm(gradient)))
+        scale = max(state.get("gradient_scale", 0.0), float(np.linalg.norm(gradient)))
         if self.method in ("classic", "stochastic"):
             gradient = gradient / scale if scale > 0 else gradient
             if self.method == "stochastic":
