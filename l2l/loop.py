@@ -25,6 +25,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
+
 from l2l import __version__
 from l2l.components import Components, build, load_run_config  # noqa: F401 - build is part of the loop's API
 from l2l.config import RunConfig
@@ -105,12 +107,15 @@ def run(config: RunConfig, out: str | os.PathLike | None = None, *, progress: bo
             _drive_recording_failure(components, writer, _fresh_state(components), reuse={},
                                      progress=progress, on_generation=on_generation,
                                      control=control or RunControl())
-        _reevaluate_after(path, lock, simulator)
+        _reevaluate_after(path, lock, config, simulator)
     return path
 
 
-def _reevaluate_after(path: Path, lock: WriterLock, simulator: Callable[..., Any] | None) -> None:
+def _reevaluate_after(path: Path, lock: WriterLock, config: RunConfig,
+                      simulator: Callable[..., Any] | None) -> None:
     """``[run] reevaluate``: the top candidates of a finished run on fresh seeds, under the same lock."""
+    if not config.reevaluate:
+        return
     from l2l.reevaluate import after_run
 
     after_run(path, lock=lock, simulator=simulator)
@@ -170,7 +175,8 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
             # its last commit and redo their work identically.
             keep_rows, reuse = None, {}
             if components.schedule.reuses_uncommitted and not components.inherit:
-                reuse = _stored_outcomes(trajectory, state["loop"]["generation"], components.problem.objectives)
+                reuse = _stored_outcomes(trajectory, state["loop"]["generation"], components.problem.objectives,
+                                         state["loop"].get("rows"))
             else:
                 keep_rows = state["loop"].get("rows", state["loop"]["evaluations"])
         with trajectory_writer.TrajectoryWriter(path, lock=lock, keep_rows=keep_rows) as writer:
@@ -180,29 +186,36 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                                      "backend": config.backend.to_json()})
             _drive_recording_failure(components, writer, state, reuse=reuse, progress=progress,
                                      on_generation=on_generation, control=control or RunControl())
-        _reevaluate_after(path, lock, simulator)
+        _reevaluate_after(path, lock, config, simulator)
     return path
 
 
-def _stored_outcomes(trajectory: Trajectory, generation: int,
-                     objectives: tuple[Objective, ...]) -> dict[int, Outcome]:
-    """Outcomes of ``generation`` already in the file (an interrupted generation)."""
-    frame = trajectory.evaluations()
-    rows = frame.index[frame["generation"] == generation]
-    if not len(rows):
-        return {}
-    outputs = trajectory.outputs_of(generation)
+def _stored_outcomes(trajectory: Trajectory, generation: int, objectives: tuple[Objective, ...],
+                     committed: int | None = None) -> dict[int, Outcome]:
+    """Outcomes of ``generation`` already in the file (an interrupted generation).
+
+    Only the rows after the last commit (``committed`` of them before) are read, so a resume costs the same
+    whatever the size of the file.
+    """
+    from l2l.results_schema.layout import STATUS_NAMES
+
+    start = committed if committed is not None else 0
     metrics = trajectory.metric_columns
+    names = ("generation", "individual", "seed", "status", "attempts", "started", "duration",
+             *(f"objectives/{o.name}" for o in objectives), *(f"metrics/{m}" for m in metrics))
+    columns = trajectory.rows(names, start)
     out = {}
-    for _, row in frame.loc[rows].iterrows():
-        individual = int(row["individual"])
+    for k in np.flatnonzero(columns["generation"] == generation):
+        row = start + int(k)
+        individual = int(columns["individual"][k])
         out[individual] = Outcome(
-            generation=generation, individual=individual, seed=int(row["seed"]), status=str(row["status"]),
-            objectives={o.name: float(row[o.name]) for o in objectives},
-            metrics={m: float(row[column]) for m, column in metrics.items()},
-            outputs=outputs[individual], error=row["error"] or "",
-            started=row["started"].timestamp(), duration=float(row["duration"]),
-            attempt=int(row["attempts"]) - 1)
+            generation=generation, individual=individual, seed=int(columns["seed"][k]),
+            status=STATUS_NAMES[int(columns["status"][k])],
+            objectives={o.name: float(columns[f"objectives/{o.name}"][k]) for o in objectives},
+            metrics={m: float(columns[f"metrics/{m}"][k]) for m in metrics},
+            outputs=trajectory.output_of(row), error=trajectory.error_text(row, limit=1 << 20),
+            started=float(columns["started"][k]), duration=float(columns["duration"][k]),
+            attempt=int(columns["attempts"][k]) - 1)
     return out
 
 

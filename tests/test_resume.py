@@ -32,6 +32,22 @@ def _start(command: str, path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-c", script])
 
 
+def _until_it_works(process: subprocess.Popen, path, timeout: float = 120.0) -> None:
+    """Wait until ``process`` has written a generation more than the file held (or created it), or ended."""
+    def committed() -> int:
+        if not path.exists():
+            return -1
+        try:
+            with l2l.Trajectory(path) as trajectory:
+                return trajectory.n_generations
+        except l2l.TrajectoryError:  # being created, or repaired by a resume that just started
+            return -1
+    before = committed()
+    deadline = time.monotonic() + timeout
+    while process.poll() is None and time.monotonic() < deadline and committed() <= before:
+        time.sleep(0.05)
+
+
 def test_a_run_killed_with_sigkill_and_resumed_equals_an_uninterrupted_run(tmp_path):
     reference = l2l.run(l2l.from_mapping(SLEEPY), tmp_path / "reference.h5")
     path = tmp_path / "killed.h5"
@@ -39,7 +55,8 @@ def test_a_run_killed_with_sigkill_and_resumed_equals_an_uninterrupted_run(tmp_p
     process = _start("run", path)
     kills = 0
     while True:
-        time.sleep(rng.uniform(1.0, 2.5))
+        _until_it_works(process, path)  # however slowly Python starts on a loaded machine
+        time.sleep(rng.uniform(0.0, 1.0))
         if process.poll() is not None:
             break
         os.kill(process.pid, signal.SIGKILL)

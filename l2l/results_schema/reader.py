@@ -365,6 +365,15 @@ class Trajectory:
         with self._reading("the evaluations"):
             return {name: self._read(f"evaluations/{name}", stop, start) for name in names}
 
+    def output_of(self, row: int) -> np.ndarray | None:
+        """The output vector of committed row ``row`` (None if it has none)."""
+        columns = self.rows(("output_start", "output_length"), row, row + 1)
+        start, length = int(columns["output_start"][0]), int(columns["output_length"][0])
+        if length <= 0:
+            return None
+        with self._reading("the outputs"):
+            return self._read("blobs/outputs", start + length, start)
+
     def error_text(self, row: int, limit: int = 4000) -> str:
         """The error text of committed row ``row`` (at most ``limit`` bytes; "" if it has none)."""
         columns = self.rows(("error_start", "error_length"), row, row + 1)
