@@ -161,14 +161,19 @@ def targets(figures: dict) -> dict:
     # the best peer's by more than one standard error of the difference of the means (seeds are the samples).
     by_class = {c: all(v[f"{PRIMARY}_at_least_as_good"] for v in peer.values() if v["class"] == c)
                 for c in CLASSES if any(v["class"] == c for v in peer.values())}
-    third_ok = all(all(v for k, v in entry.items() if k.startswith(PRIMARY)) for entry in third.values())
+    # a target that could not be judged (a reference, a peer or the policy missing from the run) is not met
+    third_ok = bool(third) and all(all(entry.get(f"{PRIMARY}_vs_{r}", False) for r in REFERENCES)
+                                   for entry in third.values())
+    complete = bool(peer) and all(set(PEER_SET) <= set(figures[name]["methods"]) for name in peer) \
+        and set(peer) == set(figures)
     return {"third_of_compute_where_fidelities_agree": third, "equal_compute_vs_best_peer": peer,
             "equal_compute_by_class": by_class,
-            "met": {"third_of_compute": third_ok, "equal_compute_every_class": all(by_class.values()),
+            "met": {"third_of_compute": third_ok,
+                    "equal_compute_every_class": complete and all(by_class.values()),
                     "policy_judged": PRIMARY,
                     "equal_compute_rule": "mean final quality not worse than the best peer's by more than one "
                                           "standard error of the difference of the means over seeds",
-                    "equal_compute_every_class_strictly": all(
+                    "equal_compute_every_class_strictly": complete and all(
                         v[f"{PRIMARY}_strictly_at_least_as_good"] for v in peer.values())}}
 
 
@@ -201,6 +206,17 @@ def print_tables(figures: dict, wall: dict, seeds) -> None:
                   f"to tpe's {entry.get('seconds_to_tpe', math.nan)} s")
 
 
+def print_targets(goal: dict) -> None:
+    print(f"\nequal compute, {PRIMARY} against the best peer (met: not worse by more than one standard error of "
+          "the difference):")
+    for name, v in goal["equal_compute_vs_best_peer"].items():
+        print(f"  {name:18s} {v['class']:15s} best peer {v['best_peer']:22s} {v['best_peer_mean']:>9.4f}  "
+              f"{PRIMARY} {v[f'{PRIMARY}_mean']:>9.4f}  difference {v['difference']:+.4f} "
+              f"(SE {v['standard_error_of_difference']:.4f})  {'met' if v[f'{PRIMARY}_at_least_as_good'] else 'not met'}")
+    for name, entry in goal["third_of_compute_where_fidelities_agree"].items():
+        print(f"  a third of the compute, {name}: " + ", ".join(f"{k} {'yes' if v else 'no'}" for k, v in entry.items()))
+
+
 def _jsonable(value):
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}
@@ -219,6 +235,7 @@ def report(problems, methods, seeds, quick, results, truth, wall, machine) -> di
     errors = {f"{k[0]}/{k[1]}/{k[2]}": r["error"] for k, r in results.items() if "error" in r}
     print_tables(figures, walls, seeds)
     goal = targets(figures)
+    print_targets(goal)
     headline = {name: {m: {"final": round(f["final"]["mean"], 4), "std": round(f["final"]["std"], 4),
                            "to_random": f.get("compute_to_random"), "to_tpe": f.get("compute_to_tpe")}
                        for m, f in problem["methods"].items()} for name, problem in figures.items()}
