@@ -213,8 +213,9 @@ def oracle(task: Task, fresh: int) -> dict:
     """Constant parameters on a grid (4 log-spaced values each) against falling schedules, on seeds 20000+.
 
     The schedules take the best constant point and let its first parameter fall geometrically over the
-    intervals, from 3x to 1/3x and from 10x to 1/10x of its value (clipped to the space). Tells whether a
-    task has a schedule that beats every constant at all, independently of any search.
+    intervals, from 3x to 1/3x and from 10x to 1/10x of its value, and from the grid's highest value down
+    to it (clipped to the space). Tells whether a task has a schedule that beats every constant at all,
+    independently of any search.
     """
     simulator = task.make()
     names = list(task.space)
@@ -233,13 +234,16 @@ def oracle(task: Task, fresh: int) -> dict:
     best = json.loads(best_key)
     low, high = task.space[names[0]]
     falling = {}
-    for span in (3.0, 10.0):
+    top = float(grids[0][-1])
+    for label, start, end in ((f"{names[0]} x3 -> /3", best[names[0]] * 3, best[names[0]] / 3),
+                              (f"{names[0]} x10 -> /10", best[names[0]] * 10, best[names[0]] / 10),
+                              (f"{names[0]} {top:.4g} -> best", top, best[names[0]])):
         pieces = []
         for i in range(task.intervals):
-            value = best[names[0]] * span ** (1 - 2 * i / (task.intervals - 1))
+            value = start * (end / start) ** (i / (task.intervals - 1))
             params = {**best, names[0]: float(np.clip(value, low, high))}
             pieces.append((i * task.interval, (i + 1) * task.interval, params))
-        falling[f"{names[0]} x{span:g} -> /{span:g}"] = quality(pieces)
+        falling[label] = quality(pieces)
     print(f"{task.name:9s} best constant {best_key}: {constants[best_key]:.4f}; falling: "
           + ", ".join(f"{k} {v:.4f}" for k, v in falling.items()), flush=True)
     return {"best_constant": best, "best_constant_quality": constants[best_key], "falling": falling,
