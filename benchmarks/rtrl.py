@@ -37,6 +37,7 @@ from l2l.simulators.rtrl.readout import init_readout  # noqa: E402
 from l2l.simulators.rtrl.rtrl import RTRL  # noqa: E402
 
 INPUTS, CLASSES = 4, 2
+PENALTY = 8.0   # the digits network: the "penalty 8, long" setting of scripts/egru_digits.py
 
 
 def problem(n: int, sparsity: float, density: float, length: int, seed: int = 0):
@@ -140,14 +141,14 @@ def memory_table(n, sparsity, density, lengths):
     return rows
 
 
-def trained_network(epochs: int, seed: int = 100):
+def trained_network(epochs: int, penalty: float, learning_rate: float, seed: int = 100):
     """An EGRU trained on the digits with the activity penalty; its cell, weights, readout and test digits."""
     from l2l.simulators import SIMULATORS
     from l2l.simulators.rtrl.tasks import Digits
 
-    options = {"task": "digits", "rule": "bptt", "units": 64, "batch_size": 32, "learning_rate": 0.01,
+    options = {"task": "digits", "rule": "bptt", "units": 64, "batch_size": 32, "learning_rate": learning_rate,
                "test_trials": 360, "held_out": "test", "theta_init": 0.05, "epsilon": 0.05, "gamma": 2.0,
-               "activity_penalty": 3.0, "event_budget": 1, "trials": epochs * 1077}
+               "activity_penalty": penalty, "event_budget": 1, "trials": epochs * 1077}
     simulator = SIMULATORS.create("egru", options)
     result = simulator.run_to({}, seed, simulator.trials, None)
     cell = Cell(Digits.n_inputs, 64, events=True, gamma=2.0, epsilon=0.05)
@@ -186,10 +187,10 @@ def time_sequences(cell, params, readout, inputs, targets, sparse: bool):
     return seconds / steps, macs / steps, np.array(losses)
 
 
-def trained_table(epochs: int, sequences: int):
+def trained_table(epochs: int, penalty: float, learning_rate: float, sequences: int):
     from l2l.simulators.rtrl.batched import forward_batch
 
-    cell, params, readout, inputs, targets, result = trained_network(epochs)
+    cell, params, readout, inputs, targets, result = trained_network(epochs, penalty, learning_rate)
     steps = forward_batch(cell, params, inputs)
     live = np.flatnonzero(np.stack([s["o"] for s in steps]).any(axis=(0, 1)))
     small, small_params, small_readout = live_subnetwork(cell, params, readout, live)
@@ -207,7 +208,8 @@ def trained_table(epochs: int, sequences: int):
     row["speedup"] = dense_time / sparse_time
     row["mac_ratio_vs_live"] = live_macs / sparse_macs
     row["speedup_vs_live"] = live_time / sparse_time
-    print(f"\nTrained EGRU on the digits ({epochs} epochs, seed 100, activity penalty 3, budget 1): test accuracy "
+    print(f"\nTrained EGRU on the digits ({epochs} epochs at learning rate {learning_rate}, seed 100, activity "
+          f"penalty {penalty:g}, budget 1): test accuracy "
           f"{row['accuracy']:.3f}, {row['silent']:.3f} of unit-steps silent (no event, psi = 0), "
           f"{row['no_event']:.3f} without an event, {row['live_units']} of {row['units']} units live; "
           f"RTRL over {sequences} test digits of 9 steps")
@@ -225,7 +227,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer steps, shorter memory sweep")
     parser.add_argument("--no-trained", action="store_true", help="skip the trained digits network")
-    parser.add_argument("--epochs", type=int, default=10, help="training epochs of the digits network")
+    parser.add_argument("--epochs", type=int, default=20, help="training epochs of the digits network")
+    parser.add_argument("--penalty", type=float, default=PENALTY, help="its activity penalty")
+    parser.add_argument("--learning-rate", type=float, default=0.005, help="its learning rate")
     parser.add_argument("--sequences", type=int, default=40, help="test digits timed")
     parser.add_argument("--steps", type=int, default=60, help="time steps per timing run")
     args = parser.parse_args()
@@ -246,7 +250,8 @@ def main() -> None:
           "|---------------------|---------------|")
     memory = memory_table(memory_n, memory_sparsity, memory_density, lengths)
     headline = next(r for r in rows if r["n"] == 64 and r["sparsity"] == 0.9 and r["density"] == 0.2)
-    trained = None if args.no_trained else trained_table(args.epochs, 10 if args.quick else args.sequences)
+    trained = None if args.no_trained else trained_table(args.epochs, args.penalty, args.learning_rate,
+                                                         10 if args.quick else args.sequences)
     figures = {}
     if trained is not None:
         figures = {"trained_" + key: round(value, 3) if isinstance(value, float) else value
