@@ -99,3 +99,72 @@ def test_the_example_config_explores_the_weight_scales_with_a_genetic_algorithm(
     lsm = SIMULATORS.create("lsm", config.simulator.options)
     lsm.check_space(config.space)
     assert [o.name for o in config.objectives] == ["test_error"]
+
+
+# -- one fixed reservoir and per-neuron gains (the many-parameter outer loop of benchmarks/lsm_l2l.py) --------
+def _network_of(lsm, params, seed):
+    """The recurrent weights (dense) and input weights the evaluation of ``seed`` simulates."""
+    captured = {}
+    original = LiquidStateMachine.reservoir_spikes
+
+    def spy(self, m, rng, inputs, network_rng=None):
+        draw = rng if network_rng is None else network_rng
+        state = draw.bit_generator.state
+        spikes = original(self, m, rng, inputs, network_rng)
+        draw.bit_generator.state = state  # redraw the same network to look at it
+        from l2l.simulators.snn_core import NeuronParams, ei_network, random_synapses
+        net = ei_network(draw, self.n_exc, self.n_inh, {k: m["J_" + k] for k in ("EE", "EI", "IE", "II")},
+                         {k: m["p_" + k] for k in ("EE", "EI", "IE", "II")},
+                         NeuronParams(tau_m=m["tau_m"], thr=self.threshold), delay=(1, self.max_delay))
+        captured["w"] = net.recurrent.to_dense()
+        captured["w_in"] = random_synapses(draw, self.n_inputs, self.n_exc + self.n_inh, m["p_in"],
+                                           m["input_gain"]).to_dense()
+        return spikes
+
+    LiquidStateMachine.reservoir_spikes = spy
+    try:
+        lsm.run(params, seed)
+    finally:
+        LiquidStateMachine.reservoir_spikes = original
+    return captured
+
+
+def test_a_fixed_reservoir_seed_keeps_the_network_and_draws_new_tasks_per_evaluation():
+    fixed = LiquidStateMachine(**SMALL, reservoir_seed=7)
+    a, b = _network_of(fixed, GOOD, 1), _network_of(fixed, GOOD, 2)
+    assert np.array_equal(a["w"], b["w"]) and np.array_equal(a["w_in"], b["w_in"])
+    assert fixed.run(GOOD, 1).objectives != fixed.run(GOOD, 2).objectives  # new tasks, new noise
+    drawn = LiquidStateMachine(**SMALL)  # default -1: each evaluation its own reservoir
+    assert not np.array_equal(_network_of(drawn, GOOD, 1)["w"], _network_of(drawn, GOOD, 2)["w"])
+    other = _network_of(LiquidStateMachine(**SMALL, reservoir_seed=8), GOOD, 1)
+    assert not np.array_equal(a["w"], other["w"])
+
+
+def test_per_neuron_gains_scale_the_weights_they_name():
+    lsm = LiquidStateMachine(**SMALL, reservoir_seed=3)
+    n = 100
+    base = lsm.run(GOOD, 4)
+    assert lsm.run({**GOOD, "gain_out": np.zeros(n), "gain_in": np.zeros(n)}, 4).metrics == base.metrics
+    # halving every outgoing weight (log2 factor -1) is halving the four weight scales
+    halved = {k: v / 2 for k, v in GOOD.items()}
+    assert lsm.run({**GOOD, "gain_out": -np.ones(n)}, 4).metrics == lsm.run(halved, 4).metrics
+    # input gains: factor 4 on every neuron is an input gain four times larger
+    assert lsm.run({**GOOD, "gain_in": np.full(n, 2.0)}, 4).metrics == \
+        lsm.run({**GOOD, "input_gain": 24.0}, 4).metrics
+    # silencing the outgoing weights of the excitatory neurons only removes excitation
+    gains = np.zeros(n)
+    gains[:80] = -60.0
+    no_exc = lsm.run({**GOOD, "gain_out": gains}, 4)
+    assert no_exc.metrics["firing_rate"] < base.metrics["firing_rate"]
+    silent = lsm.run({**GOOD, "J_EE": 0.0, "J_EI": 0.0}, 4)
+    assert no_exc.metrics["firing_rate"] == pytest.approx(silent.metrics["firing_rate"], rel=0.02)
+
+
+def test_per_neuron_gains_of_the_wrong_shape_or_not_finite_are_refused_with_the_shape():
+    lsm = LiquidStateMachine(**SMALL)
+    with pytest.raises(ConfigError, match=r"'gain_out' must be 100 finite numbers .*got shape \[99\]"):
+        lsm.run({"gain_out": np.zeros(99)}, 0)
+    with pytest.raises(ConfigError, match="'gain_in' must be 100 finite numbers"):
+        lsm.run({"gain_in": np.full(100, np.nan)}, 0)
+    with pytest.raises(ConfigError, match="reservoir_seed"):
+        SIMULATORS.create("lsm", {"reservoir_seed": -2})

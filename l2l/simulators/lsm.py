@@ -38,11 +38,15 @@ from l2l.simulators.fidelity_tools import segment_start, whole_budget
 from l2l.simulators.lsm_engines import ENGINES, brian2_spikes, nest_spikes
 from l2l.simulators.nest_sim import require_installed
 from l2l.simulators.lsm_tasks import KINDS, TaskFamily, classification_error, memory_capacity
-from l2l.simulators.snn_core import NeuronParams, ei_network, exp_filter, input_drive, random_synapses
+from l2l.simulators.snn_core import (Network, NeuronParams, Synapses, ei_network, exp_filter, input_drive,
+                                     random_synapses)
 
 #: Model parameters the outer loop may explore; missing ones take the option of the same name.
 EXPLORABLE = ("J_EE", "J_EI", "J_IE", "J_II", "input_gain", "p_EE", "p_EI", "p_IE", "p_II",
               "p_in", "tau_m", "tau_readout", "noise_rate")
+#: Per-neuron array parameters, shape (n_exc + n_inh,), log2 factors (0: unchanged; missing: all 0):
+#: ``gain_out`` scales every recurrent weight leaving a neuron, ``gain_in`` every input weight reaching it.
+PER_NEURON = ("gain_out", "gain_in")
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,7 @@ class LiquidStateMachine(Simulator):
 
     name: ClassVar[str] = "lsm"
     produces: ClassVar[tuple[str, ...] | None] = ("test_error",)
-    explorable: ClassVar[tuple[str, ...]] = EXPLORABLE
+    explorable: ClassVar[tuple[str, ...]] = EXPLORABLE + PER_NEURON
     default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("test_error", "minimize"),)
 
     n_exc: int = option(120, help="excitatory reservoir neurons", ge=1)
@@ -80,6 +84,10 @@ class LiquidStateMachine(Simulator):
     test_examples: int = option(40, help="trials the readout is tested on, per task", ge=1)
     ridge: float = option(1.0, help="ridge penalty of the readout (on standardized features)", gt=0)
     min_budget: int = option(2, help="fidelity: fewest training examples a scheduler may ask for", ge=2)
+    reservoir_seed: int = option(-1, help="-1: every evaluation draws its reservoir from its seed; >= 0: "
+                                          "one fixed reservoir (connections, delays, input weights) drawn "
+                                          "from this seed, tasks and noise still from the evaluation's seed",
+                                 ge=-1)
     engine: str = option("numpy", help="simulator of the reservoir: 'numpy' (built in), 'nest' or 'brian2' "
                                        "(same network; see docs/simulators.md)", choices=ENGINES)
     threads: int = option(0, help="engine 'nest': threads per evaluation (0: the worker's CPUs)", ge=0)
@@ -107,10 +115,29 @@ class LiquidStateMachine(Simulator):
             if (key.startswith("J_") or key in ("input_gain", "noise_rate")) and value < 0:
                 raise ConfigError(f"simulator 'lsm': {what} {key!r} must be >= 0, got {value!r}")
 
-    def model(self, params: dict[str, Any]) -> dict[str, float]:
-        """Model parameters of one evaluation: ``params`` over the options of the same name."""
-        values = {key: float(value) for key, value in self.explored(params).items()}
+    def explored(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """Every explorable value: from ``params`` where given, else the option (per-neuron arrays: None)."""
+        self._refuse_unknown(params)
+        return {key: params[key] if key in params else getattr(self, key, None) for key in self.explorable}
+
+    def model(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Model parameters of one evaluation: ``params`` over the options of the same name.
+
+        Scalars as floats; the per-neuron arrays as float arrays (n,), or None where not explored.
+        """
+        explored = self.explored(params)
+        values: dict[str, Any] = {key: explored[key] for key in EXPLORABLE}
         self._check_model(values, "parameter")
+        values = {key: float(value) for key, value in values.items()}
+        n = self.n_exc + self.n_inh
+        for key in PER_NEURON:
+            value = explored[key]
+            if value is not None:
+                value = np.asarray(value, dtype=float)
+                if value.shape != (n,) or not np.all(np.isfinite(value)):
+                    raise ConfigError(f"simulator 'lsm': parameter {key!r} must be {n} finite numbers "
+                                      f"(one per neuron, shape = [{n}]), got shape {list(value.shape)}")
+            values[key] = value
         return values
 
     def run(self, params: dict[str, Any], seed: int) -> SimulationResult:
@@ -122,7 +149,9 @@ class LiquidStateMachine(Simulator):
         family = TaskFamily(steps=self.steps, n_inputs=self.n_inputs)
         per_task = self.train_examples + self.test_examples
         tasks = [family.draw(rng, self.kinds[i % len(self.kinds)], per_task) for i in range(self.tasks)]
-        spikes = self.reservoir_spikes(m, rng, np.concatenate([t.spikes for t in tasks], axis=1))
+        inputs = np.concatenate([t.spikes for t in tasks], axis=1)
+        fixed = None if self.reservoir_seed < 0 else np.random.default_rng(self.reservoir_seed)
+        spikes = self.reservoir_spikes(m, rng, inputs, fixed)
         return {"features": self.features(spikes, m["tau_readout"]),
                 "kinds": [t.kind for t in tasks], "classes": [int(t.classes) for t in tasks],
                 "labels": np.stack([t.labels for t in tasks]).astype(np.int64),
@@ -200,16 +229,26 @@ class LiquidStateMachine(Simulator):
             raise ValueError("simulator 'lsm': the checkpoint was taken with other task or example counts")
         return state
 
-    def reservoir_spikes(self, m: dict[str, float], rng: np.random.Generator,
-                         inputs: np.ndarray) -> np.ndarray:
-        """Spikes (T, trials, n) of a reservoir drawn from ``rng``, driven by ``inputs`` (T, trials, n_inputs)."""
+    def reservoir_spikes(self, m: dict[str, Any], rng: np.random.Generator,
+                         inputs: np.ndarray, network_rng: np.random.Generator | None = None) -> np.ndarray:
+        """Spikes (T, trials, n) of a reservoir driven by ``inputs`` (T, trials, n_inputs).
+
+        The network (connections, delays, input weights) is drawn from ``network_rng`` if given, else
+        from ``rng``; the background noise always from ``rng``. Per-neuron gains in ``m`` scale it.
+        """
         n = self.n_exc + self.n_inh
+        draw = rng if network_rng is None else network_rng
         neurons = NeuronParams(tau_m=m["tau_m"], thr=self.threshold, t_ref=self.refractory, beta=0.0)
-        net = ei_network(rng, self.n_exc, self.n_inh,
+        net = ei_network(draw, self.n_exc, self.n_inh,
                          {k: m["J_" + k] for k in ("EE", "EI", "IE", "II")},
                          {k: m["p_" + k] for k in ("EE", "EI", "IE", "II")},
                          neurons, delay=(1, self.max_delay))
-        w_in = random_synapses(rng, self.n_inputs, n, m["p_in"], m["input_gain"], delay=1)
+        w_in = random_synapses(draw, self.n_inputs, n, m["p_in"], m["input_gain"], delay=1)
+        if m.get("gain_out") is not None:
+            net = Network(n, net.neurons, net.recurrent.scaled(np.exp2(m["gain_out"])), net.propagation)
+        if m.get("gain_in") is not None:
+            w_in = Synapses(w_in.n_pre, w_in.n_post, w_in.indptr, w_in.indices,
+                            w_in.weights * np.exp2(m["gain_in"])[w_in.indices], w_in.delays)
         if self.engine == "nest":
             return nest_spikes(net, w_in, inputs, m["noise_rate"], 1.0, rng, self.threads)
         if self.engine == "brian2":
@@ -223,4 +262,4 @@ class LiquidStateMachine(Simulator):
         return exp_filter(spikes, tau)[-1]
 
 
-__all__ = ["LiquidStateMachine", "EXPLORABLE"]
+__all__ = ["LiquidStateMachine", "EXPLORABLE", "PER_NEURON"]
