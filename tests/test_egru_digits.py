@@ -80,7 +80,7 @@ def test_activity_regularization_makes_the_network_sparser_on_held_out_digits_at
     assert np.mean([p.objectives["accuracy"] for p in plain]) > 0.75          # chance is 0.1
     cost, margin = _mean_and_margin([p.objectives["accuracy"] - s.objectives["accuracy"]
                                      for p, s in zip(plain, sparse)])
-    assert cost - margin < 0.1
+    assert cost + margin < 0.2                   # a penalty that silences the network costs 0.4 and more
     # sparse RTRL's cost follows the active units
     assert np.mean([s.objectives["macs_per_step"] / p.objectives["macs_per_step"]
                     for p, s in zip(plain, sparse)]) < 0.8
