@@ -4,7 +4,9 @@ Tasks travel to workers in chunks, so that the per-task cost of the scheduler
 (about a millisecond) stays far below the simulation time; the chunk size
 adapts to the measured evaluation time. A chunk whose worker died is retried
 by Dask on another worker; if it keeps killing workers it is split, and a
-single evaluation that still kills its worker is recorded as failed.
+single evaluation that still kills its worker is tried once more alone (the
+workers that died may have taken bystanders along: the scheduler assigns
+tasks to workers ahead of time), then recorded as failed.
 """
 
 from __future__ import annotations
@@ -56,6 +58,10 @@ class _DaskExecutor(Executor):
         self._chunks: dict[Any, list[Task]] = {}
         self._pending = 0
         self._mean_duration: float | None = None
+        # Evaluations suspected of killing their worker, tried again one at a time: a worker that dies takes
+        # every task the scheduler had assigned to it along, so the first suspicion may fall on a bystander.
+        self._quarantine: list[Task] = []
+        self._isolated: Any = None  # the future of the quarantined evaluation in flight
 
     @property
     def dashboard_link(self) -> str | None:
@@ -86,13 +92,14 @@ class _DaskExecutor(Executor):
             rounds = max(1, round(n * self._mean_duration / (workers * TARGET_CHUNK_SECONDS)))
         return max(1, min(n, rounds * workers))
 
-    def _submit_chunk(self, chunk: list[Task]) -> None:
+    def _submit_chunk(self, chunk: list[Task]) -> Any:
         payload = pickle.dumps(chunk, protocol=5)
         future = self._client.submit(_run_chunk, self._simulator, payload, self._settings, pure=False,
                                      key=f"l2l-eval-g{chunk[0].generation}-i{chunk[0].individual}-"
                                          f"a{chunk[0].attempt}-{os.urandom(4).hex()}")
         self._chunks[future.key] = chunk
         self._futures.add(future)
+        return future
 
     def submit(self, tasks: Sequence[Task]) -> None:
         tasks = list(tasks)
@@ -136,11 +143,17 @@ class _DaskExecutor(Executor):
                 # Some evaluation in the chunk kills its worker: isolate it.
                 for task in chunk:
                     self._submit_chunk([task])
+            elif future is not self._isolated:
+                self._quarantine.append(chunk[0])  # maybe a bystander: once more, alone
             else:
                 outcomes.append(died(chunk[0], f"the worker running this evaluation died: "
                                                 f"{type(result).__name__}: {result}"))
                 self._pending -= 1
+            if future is self._isolated:
+                self._isolated = None
             future.release()
+        if self._isolated is None and self._quarantine:
+            self._isolated = self._submit_chunk([self._quarantine.pop(0)])
         return outcomes
 
     @property
