@@ -228,3 +228,20 @@ def test_bad_inheritance_is_refused_in_one_line(run, simulator, message):
             "optimizer": {"name": "random" if run.get("mode") == "async" else "ga", "population_size": 6}}
     with pytest.raises(ConfigError, match=message):
         l2l.loop.build(l2l.from_mapping(data))
+
+
+def test_a_toml_config_sets_the_perturbation_factors_and_a_burn_in(tmp_path):
+    config = tmp_path / "pbt.toml"
+    config.write_text('[run]\nname = "t"\nseed = 3\n[space]\nlearning_rate = { low = 0.001, high = 0.19, log = true }\n'
+                      '[optimizer]\nname = "random"\n[simulator]\nname = "noisy-sgd"\nmax_budget = 60\n'
+                      '[policy]\nname = "pbt"\npopulation = 4\ninterval = 10\nfactors = [0.5, 2.0]\nburn_in = 30\nresample_probability = 0.0\n'
+                      '[backend]\nname = "serial"\n')
+    path = l2l.run(l2l.load_config(config), tmp_path / "t.h5")
+    segments = l2l.load(path, segments=True)
+    copies = segments[segments["parent"] >= 0]
+    assert len(copies) and (copies["from_budget"] >= 30).all()  # nobody exploits before the burn-in
+    for _, row in copies.iterrows():
+        donor = segments[(segments["trial"] == row["parent"]) & (segments["budget"] == row["from_budget"])].iloc[0]
+        ratio = row["learning_rate"] / donor["learning_rate"]
+        clipped = np.isclose(row["learning_rate"], 0.19) or np.isclose(row["learning_rate"], 0.001)
+        assert np.isclose(ratio, 0.5) or np.isclose(ratio, 2.0) or clipped

@@ -63,6 +63,8 @@ class PBT(Policy):
     explore: str = option("perturb", help="'perturb' (multiply by one of factors) or 'resample' (draw afresh)",
                           choices=("perturb", "resample"))
     factors: list = option([0.8, 1.2], help="perturbation factors of explore = 'perturb'")
+    burn_in: float = option(0.0, help="fidelity units every member trains before the first exploit (0: none)",
+                            ge=0)
     resample_probability: float = option(0.25, help="chance that explore = 'perturb' draws a parameter afresh",
                                          ge=0, le=1)
     synchronous: bool = option(True, help="decide when the whole population finished an interval (true) or for "
@@ -70,7 +72,7 @@ class PBT(Policy):
 
     def __post_init__(self) -> None:
         factors = self.factors
-        if not isinstance(factors, list) or not factors or not all(
+        if not isinstance(factors, (list, tuple)) or not factors or not all(
                 isinstance(f, (int, float)) and not isinstance(f, bool) and f > 0 and math.isfinite(f)
                 for f in factors):
             raise ConfigError(f"policy 'pbt': factors must be a list of positive numbers, got {factors!r}")
@@ -142,6 +144,10 @@ class PBT(Policy):
         """Queue what the members in ``slots`` (all at ``budget``) do next."""
         members, budgets = state["members"], state["budgets"]
         following = budgets[budgets.index(budget) + 1] if budget in budgets else budgets[-1]
+        if budget < self.burn_in:  # too early to tell good learners from slow starters
+            queue = [*state["queue"], *({"kind": "continue", "budget": following, "trial": members[slot],
+                                         "slot": slot} for slot in slots)]
+            return {**state, "queue": queue}
         # the members with a result, ranked by their score at this budget (members behind it: by their latest
         # score, as the asynchronous variant must compare across budgets); failures last
         peers = [m for m in members if trials.scores_of(m) or trials.failed(m)]

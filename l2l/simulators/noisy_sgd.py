@@ -71,17 +71,19 @@ class NoisySGD(Simulator):
             step = int(checkpoint["step"])
         target = int(round(budget))
         steps, losses = [], []
-        while step < target:
-            step += 1
-            noise = np.random.default_rng([seed & 0xFFFFFFFF, seed >> 32, step]).standard_normal(self.dimension)
-            v = momentum * v + curvature * x + self.noise * noise
-            x = x - rate * v
-            loss = 0.5 * float(np.sum(curvature * x * x))
-            if not np.isfinite(loss) or loss > 1e12:  # diverged: the learner is lost for good
-                x = np.full(self.dimension, np.inf)
-                loss = 1e12
-            steps.append(step)
-            losses.append(loss)
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging learner is caught below
+            while step < target and np.all(np.isfinite(x)):
+                step += 1
+                noise = np.random.default_rng([seed & 0xFFFFFFFF, seed >> 32, step]).standard_normal(self.dimension)
+                v = momentum * v + curvature * x + self.noise * noise
+                x = x - rate * v
+                loss = 0.5 * float(np.sum(curvature * x * x))
+                if not np.isfinite(loss) or loss > 1e12:  # diverged: the learner is lost for good
+                    x = np.full(self.dimension, np.inf)
+                    loss = 1e12
+                steps.append(step)
+                losses.append(loss)
+        step = max(step, target)  # a diverged learner stays diverged: its checkpoint is at the budget
         loss = 0.5 * float(np.sum(curvature * x * x)) if np.all(np.isfinite(x)) else np.inf
         curve = np.column_stack([steps, losses]) if steps else np.zeros((0, 2))
         return SimulationResult(objectives={"loss": loss if np.isfinite(loss) else 1e12},
