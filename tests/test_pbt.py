@@ -245,3 +245,16 @@ def test_a_toml_config_sets_the_perturbation_factors_and_a_burn_in(tmp_path):
         ratio = row["learning_rate"] / donor["learning_rate"]
         clipped = np.isclose(row["learning_rate"], 0.19) or np.isclose(row["learning_rate"], 0.001)
         assert np.isclose(ratio, 0.5) or np.isclose(ratio, 2.0) or clipped
+
+
+def test_an_egru_learner_copied_into_another_trial_keeps_its_pruning_mask():
+    """A PBT exploit continues the donor's network under a new seed: its connectivity must not change."""
+    from l2l.simulators import SIMULATORS
+
+    egru = SIMULATORS.create("egru", {"units": 8, "trials": 12, "test_trials": 16})
+    params = {"density": 0.5}
+    donor = egru.run_to(params, 1, 6, None)
+    copied = egru.run_to(params, 2, 12, donor.checkpoint)  # another trial's seed
+    own_mask = egru.run_to(params, 2, 6, None).checkpoint["mask"]
+    assert (copied.checkpoint["mask"] == donor.checkpoint["mask"]).all()
+    assert not (own_mask == donor.checkpoint["mask"]).all()

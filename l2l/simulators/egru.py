@@ -218,6 +218,13 @@ class _Learning:
             counts = {key: int(checkpoint[key]) for key in _COUNTS}
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"simulator 'egru': the checkpoint is incomplete or damaged ({exc})") from None
+        if "mask" in checkpoint:  # the connectivity the network was pruned to when it began (a continued or
+            # copied network keeps it, whatever its own seed and density would draw)
+            mask = np.asarray(checkpoint["mask"])
+            if mask.shape != self.mask.shape:
+                raise ValueError(f"simulator 'egru': the checkpoint's mask has shape {mask.shape}, expected "
+                                 f"{self.mask.shape}")
+            self.mask = mask.astype(self.mask.dtype)
         self.adam.m, self.adam.v, self.adam.t = self.adam_m, self.adam_v, counts.pop("adam_t")
         self.losses, self.learning_curve = list(self.losses), list(self.learning_curve)
         for key, value in counts.items():
@@ -300,7 +307,7 @@ class _Learning:
         state = {"simulator": "egru", "budget": self.trials_done,
                  "weights": self.weights.copy(), "readout": self.readout.copy(),
                  "adam_m": self.adam.m.copy(), "adam_v": self.adam.v.copy(), "adam_t": int(self.adam.t),
-                 "grad": self.grad.copy(), "grad_readout": self.grad_readout.copy(),
+                 "grad": self.grad.copy(), "grad_readout": self.grad_readout.copy(), "mask": self.mask.copy(),
                  "losses": np.asarray(self.losses, dtype=float),
                  "learning_curve": np.asarray(self.learning_curve, dtype=float)}
         state.update({key: int(getattr(self, key)) for key in ("hits", "scored", "active", "steps", "macs",
