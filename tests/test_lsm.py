@@ -168,3 +168,28 @@ def test_per_neuron_gains_of_the_wrong_shape_or_not_finite_are_refused_with_the_
         lsm.run({"gain_in": np.full(100, np.nan)}, 0)
     with pytest.raises(ConfigError, match="reservoir_seed"):
         SIMULATORS.create("lsm", {"reservoir_seed": -2})
+
+
+#: The pick of CMA-ES run seed 1 in benchmarks/lsm_l2l.py (13 scalars, one fixed reservoir, 180 evaluations).
+CMAES_PICK = {"J_EE": 0.0, "J_EI": 5.93, "J_IE": 8.16, "J_II": 0.0, "input_gain": 5.72, "p_EE": 0.19,
+              "p_EI": 0.17, "p_IE": 0.4, "p_II": 0.11, "p_in": 0.28, "tau_m": 28.51, "tau_readout": 54.2,
+              "noise_rate": 258.22}
+
+
+def test_the_outer_loops_pick_beats_the_default_reservoir_on_new_reservoirs_and_tasks():
+    # selected on reservoir 0 and the run's task seeds; scored here on reservoirs and tasks no run used
+    lsm = LiquidStateMachine(tasks=8)
+    seeds = range(30000, 30006)
+    default = np.array([lsm.run({}, s).objectives["test_error"] for s in seeds])
+    picked = np.array([lsm.run(CMAES_PICK, s).objectives["test_error"] for s in seeds])
+    assert (default - picked).mean() > 0.05
+    assert np.all(picked <= default) and np.sum(picked < default) >= 4
+
+
+def test_the_cmaes_example_config_explores_thirteen_scalars_of_one_fixed_reservoir():
+    config = load_config(EXAMPLES / "lsm_cmaes.toml")
+    assert config.optimizer.name == "cmaes" and config.simulator.options["reservoir_seed"] == 0
+    assert len(config.space.names) == 13 and config.reevaluate == {"top": 5, "seeds": 10}
+    lsm = SIMULATORS.create("lsm", config.simulator.options)
+    lsm.check_space(config.space)
+    assert lsm.model(config.space.decode(config.space.default())) == lsm.model({})  # starts at the default
