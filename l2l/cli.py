@@ -52,6 +52,9 @@ def _run(args: argparse.Namespace) -> int:
         extent = ", at most ".join(x for x in limits if x)
     print(f"l2l {__version__}: {config.name}: {config.optimizer.name} x {config.simulator.name} "
           f"on {config.backend.name}, {extent} -> {out}", file=sys.stderr)
+    describe = getattr(components.optimizer, "describe", None)
+    if callable(describe):  # 'auto' says what it chose and why
+        print(describe(components.problem), file=sys.stderr)
     control = getattr(args, "control", None) or RunControl()
     previous = signals.install(control)
     try:

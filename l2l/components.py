@@ -64,6 +64,21 @@ def with_function(config: RunConfig, function: Callable[..., Any] | None) -> Run
                                                           "callable": True, **options}))
 
 
+def _optimizer_options(config: RunConfig) -> dict[str, Any]:
+    """The optimizer's options, with ``run.evaluations`` as its ``budget`` where it has one and none is set
+    (``auto`` and ``nevergrad`` choose their method by the budget)."""
+    import dataclasses
+
+    options = dict(config.optimizer.options)
+    try:
+        fields = {f.name for f in dataclasses.fields(OPTIMIZERS.get(config.optimizer.name))}
+    except Exception:  # noqa: BLE001 - an unknown optimizer is refused by create() with its own message
+        return options
+    if config.evaluations and "budget" in fields and options.get("budget") is None:
+        options["budget"] = config.evaluations
+    return options
+
+
 def _simulator(config: RunConfig, function: Callable[..., Any] | None) -> Simulator:
     if function is not None:
         from l2l.simulators.python import CallableSimulator
@@ -81,7 +96,7 @@ def build(config: RunConfig, function: Callable[..., Any] | None = None) -> Comp
     ``function``, if given, is the simulator (see :func:`with_function`).
     """
     config = with_function(config, function)
-    optimizer = OPTIMIZERS.create(config.optimizer.name, config.optimizer.options)
+    optimizer = OPTIMIZERS.create(config.optimizer.name, _optimizer_options(config))
     simulator = _simulator(config, function)
     executor = BACKENDS.create(config.backend.name, config.backend.options)
     objectives = config.objectives or simulator.objectives()

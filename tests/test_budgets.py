@@ -114,3 +114,18 @@ def test_the_command_line_takes_budgets_and_refuses_bad_ones(tmp_path, capsys):
     assert main(["run", str(config), "--out", str(tmp_path / "d.h5"), "--evaluations", "-3"]) == 2
     assert "run.evaluations must be an integer >= 1" in capsys.readouterr().err
     assert not (tmp_path / "d.h5").exists()
+
+
+def test_an_optimizer_that_plans_by_its_budget_is_told_the_runs_evaluation_budget(capsys, tmp_path):
+    from l2l.components import build
+
+    config = _config(evaluations=30, optimizer={"name": "auto"})
+    optimizer = build(config).optimizer
+    assert optimizer.budget == 30  # not its default of 100 per dimension
+    assert build(_config(evaluations=30, optimizer={"name": "auto", "budget": 70})).optimizer.budget == 70
+    toml = tmp_path / "auto.toml"
+    toml.write_text('[run]\nname = "a"\nevaluations = 12\n[space]\nx = { low = -1.0, high = 1.0 }\n'
+                    '[simulator]\nname = "sphere"\n[backend]\nname = "serial"\n')
+    assert main(["run", str(toml), "--no-progress"]) == 0
+    err = capsys.readouterr().err
+    assert "optimizer 'auto' chose" in err and "budget = 12" in err  # the choice is shown at the start

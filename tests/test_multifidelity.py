@@ -104,30 +104,35 @@ def _after_commits(read_end, count: int, timeout: float = 60.0) -> None:
         seen += len(data)
 
 
-@pytest.mark.parametrize("policy", ["asha", "hyperband", "model-based"])
-def test_kill_minus_nine_and_resume_of_a_multi_fidelity_run_equals_an_uninterrupted_run(tmp_path, policy):
-    # enough compute for about 20 commits or more (a commit every 20 ms in the child)
-    config = mf_config(policy, compute={"asha": 3000, "hyperband": 20000, "model-based": 8000}[policy], seed=7)
-    reference = comparable_segments(l2l.load(l2l.run(config, tmp_path / "reference.h5"), segments=True))
-    path = tmp_path / "killed.h5"
-    rng = np.random.default_rng(5)
+def kill_and_resume(config, path, rng: np.random.Generator, max_delay: float, rounds: int = 12) -> int:
+    """Run ``config`` into ``path`` in a child, kill -9 it after 1 or 2 commits (plus up to ``max_delay``
+    seconds: between two commits or inside one), resume, kill again ...; the last resume runs to the end.
+    Every killed file must validate. Returns the number of kills that landed."""
     kills = 0
     pid, pipe = _start(lambda: l2l.run(config, path))
-    for attempt in range(12):  # then the last resume runs to the end
-        # kills land after a few commits, anywhere between two commits or inside one
+    for _ in range(rounds):
         _after_commits(pipe, int(rng.integers(1, 3)))
-        status = _kill_after(pid, rng.uniform(0.0, 0.06))
+        status = _kill_after(pid, rng.uniform(0.0, max_delay))
         os.close(pipe)
         kills += os.WIFSIGNALED(status)
         assert os.WIFSIGNALED(status) or os.WEXITSTATUS(status) == 0
         assert validate(path) == []
         with l2l.Trajectory(path) as trajectory:
             if trajectory.finished():
-                break
+                return kills
         pid, pipe = _start(lambda: l2l.resume(path))
-    else:
-        os.waitpid(pid, 0)
-        os.close(pipe)
+    os.waitpid(pid, 0)
+    os.close(pipe)
+    return kills
+
+
+@pytest.mark.parametrize("policy", ["asha", "hyperband", "model-based"])
+def test_kill_minus_nine_and_resume_of_a_multi_fidelity_run_equals_an_uninterrupted_run(tmp_path, policy):
+    # enough compute for about 20 commits or more (a commit every 20 ms in the child)
+    config = mf_config(policy, compute={"asha": 3000, "hyperband": 20000, "model-based": 8000}[policy], seed=7)
+    reference = comparable_segments(l2l.load(l2l.run(config, tmp_path / "reference.h5"), segments=True))
+    path = tmp_path / "killed.h5"
+    kills = kill_and_resume(config, path, np.random.default_rng(5), max_delay=0.06)
     assert kills >= 3
     resumed = comparable_segments(l2l.load(path, segments=True))
     assert resumed.equals(reference)

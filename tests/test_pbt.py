@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 
 import numpy as np
 import pytest
@@ -11,8 +10,7 @@ import l2l
 from l2l.errors import ConfigError
 from l2l.results_schema.validate import validate
 from l2l.simulators.noisy_sgd import NoisySGD
-from test_multifidelity import _after_commits, _start
-from test_writer_safety import _kill_after
+from test_multifidelity import kill_and_resume
 
 SPACE = {"learning_rate": {"low": 1e-3, "high": 0.19, "log": True}}
 
@@ -140,24 +138,7 @@ def test_kill_minus_nine_and_resume_of_a_pbt_run_equals_an_uninterrupted_run(tmp
     config = pbt_config(seed=7, synchronous=synchronous, population=8, interval=5)
     reference = comparable(l2l.load(l2l.run(config, tmp_path / "reference.h5"), segments=True))
     path = tmp_path / "killed.h5"
-    rng = np.random.default_rng(11)
-    kills = 0
-    pid, pipe = _start(lambda: l2l.run(config, path))
-    for attempt in range(12):
-        _after_commits(pipe, int(rng.integers(1, 3)))
-        status = _kill_after(pid, rng.uniform(0.0, 0.04))
-        os.close(pipe)
-        kills += os.WIFSIGNALED(status)
-        assert os.WIFSIGNALED(status) or os.WEXITSTATUS(status) == 0
-        assert validate(path) == []
-        with l2l.Trajectory(path) as trajectory:
-            if trajectory.finished():
-                break
-        pid, pipe = _start(lambda: l2l.resume(path))
-    else:
-        os.waitpid(pid, 0)
-        os.close(pipe)
-    assert kills >= 3
+    assert kill_and_resume(config, path, np.random.default_rng(11), max_delay=0.04) >= 3
     assert comparable(l2l.load(path, segments=True)).equals(reference)
 
 
