@@ -21,8 +21,9 @@ def run(problem: Problem, seed: int) -> tuple[list, float]:
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
     rungs = problem.rungs(3.0)
+    # a fixed study name: the pruner assigns trials to brackets by a hash of it (a random name made runs differ)
     study = optuna.create_study(
-        direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed),
+        study_name=f"{problem.name}-{seed}", direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed),
         pruner=optuna.pruners.HyperbandPruner(min_resource=problem.min_budget, max_resource=problem.max_budget,
                                               reduction_factor=3))
     log, spent = [], 0.0
