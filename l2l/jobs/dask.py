@@ -117,6 +117,7 @@ class _DaskExecutor(Executor):
     def wait(self, timeout: float | None = None) -> list[Outcome]:
         if self._pending == 0:
             return []
+        self._release_quarantine()
         from distributed.client import _wait as wait_async
         try:
             done, _ = self._client.sync(wait_async, list(self._futures), timeout=timeout,
@@ -144,7 +145,7 @@ class _DaskExecutor(Executor):
                 for task in chunk:
                     self._submit_chunk([task])
             elif future is not self._isolated:
-                self._quarantine.append(chunk[0])  # maybe a bystander: once more, alone
+                self._quarantine.append(chunk[0])  # maybe a bystander: once more, alone on the cluster
             else:
                 outcomes.append(died(chunk[0], f"the worker running this evaluation died: "
                                                 f"{type(result).__name__}: {result}"))
@@ -152,9 +153,13 @@ class _DaskExecutor(Executor):
             if future is self._isolated:
                 self._isolated = None
             future.release()
-        if self._isolated is None and self._quarantine:
-            self._isolated = self._submit_chunk([self._quarantine.pop(0)])
+        self._release_quarantine()
         return outcomes
+
+    def _release_quarantine(self) -> None:
+        """Run the next suspect once nothing else runs: if its worker dies then, it was the one."""
+        if self._quarantine and self._isolated is None and not self._futures:
+            self._isolated = self._submit_chunk([self._quarantine.pop(0)])
 
     @property
     def pending(self) -> int:
