@@ -174,6 +174,8 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
             # the generation it was in the middle of; the other policies drop rows a dead run appended after
             # its last commit and redo their work identically.
             keep_rows, reuse = None, {}
+            # Every row is read once, so that a damaged file is refused before anything is written to it.
+            trajectory.evaluations(errors=False)
             if components.schedule.reuses_uncommitted and not components.inherit:
                 reuse = _stored_outcomes(trajectory, state["loop"]["generation"], components.problem.objectives,
                                          state["loop"].get("rows"))
