@@ -116,7 +116,8 @@ class _Loop:
         self.loop = dict(state["loop"])
         self.trials: dict[str, dict[str, Any]] = {k: dict(v) for k, v in state["trials"].items()}
         self.optimizer_state, self.policy_state = state["optimizer"], state["policy"]
-        self.table = TrialTable(self.trials, self.problem.space.to_unit, self.loop, self.problem.space)
+        self.table = TrialTable(self.trials, self.problem.space.to_unit, self.loop, self.problem.space,
+                                components.compute)
         self.executor = components.executor
         self.cap = self.config.evaluations or None
         #: Lamarckian generations: the fidelity units each generation trains on from its parents' checkpoints.

@@ -97,3 +97,25 @@ def test_a_generation_told_at_once_sees_the_penalty_of_its_worst_member(tmp_path
     worst = first.loc[first["status"] == "ok", "value"].max()
     failed = (first["status"] != "ok").to_numpy()
     assert np.allclose(-told[0][failed, 0], worst)
+
+
+def test_a_policy_sees_the_compute_spent_and_the_runs_compute_budget(tmp_path):
+    from l2l.policies.asha import ASHA
+
+    seen = []
+    original = ASHA.next
+
+    def spy(self, state, trials):
+        seen.append((trials.compute, trials.compute_budget))
+        return original(self, state, trials)
+
+    ASHA.next = spy
+    try:
+        l2l.run(make_config(space={"x": {"low": -5.0, "high": 5.0, "shape": [2]}}, optimizer={"name": "random"},
+                            policy={"name": "asha"}, simulator={"name": "sphere", "multi_fidelity": True},
+                            run={"compute": 300}), tmp_path / "a.h5")
+    finally:
+        ASHA.next = original
+    assert {budget for _, budget in seen} == {300.0}
+    spent = [compute for compute, _ in seen]
+    assert spent[0] == 0 and spent == sorted(spent) and spent[-1] >= 300 - 81

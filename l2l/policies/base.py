@@ -72,10 +72,12 @@ class TrialTable:
     """
 
     def __init__(self, trials: dict[str, dict[str, Any]], to_unit: Any = None, loop: dict[str, Any] | None = None,
-                 space: Any = None):
+                 space: Any = None, compute_budget: float = 0.0):
         self._trials = trials
         self._to_unit = to_unit
         self._loop = loop if loop is not None else {}
+        #: The run's compute budget in fidelity units (``run.compute``; 0: not a multi-fidelity run).
+        self.compute_budget = float(compute_budget)
         #: The run's parameter space (for policies that change parameters, such as PBT's explore step).
         self.space = space
 
@@ -83,6 +85,11 @@ class TrialTable:
     def committed(self) -> int:
         """How many commits (generations) the run has made."""
         return int(self._loop.get("generation", 0))
+
+    @property
+    def compute(self) -> float:
+        """Fidelity units the run has spent so far (segments finished)."""
+        return float(self._loop.get("compute", 0.0))
 
     @property
     def launched(self) -> int:
