@@ -193,3 +193,21 @@ def test_the_cmaes_example_config_explores_thirteen_scalars_of_one_fixed_reservo
     lsm = SIMULATORS.create("lsm", config.simulator.options)
     lsm.check_space(config.space)
     assert lsm.model(config.space.decode(config.space.default())) == lsm.model({})  # starts at the default
+
+
+#: Picks of run seed 4 at 360 evaluations in benchmarks/lsm_l2l.py (13 scalars, reservoir 0, 8 tasks).
+CMAES_360 = {"J_EE": 1.617, "J_EI": 0.257, "J_IE": 11.71, "J_II": 0.0, "input_gain": 15.66, "p_EE": 0.1505,
+             "p_EI": 0.2303, "p_IE": 0.3702, "p_II": 0.1723, "p_in": 0.2274, "tau_m": 21.12,
+             "tau_readout": 49.94, "noise_rate": 206.5}
+RANDOM_360 = {"J_EE": 1.074, "J_EI": 4.702, "J_IE": 14.24, "J_II": 8.615, "input_gain": 10.73, "p_EE": 0.409,
+              "p_EI": 0.3593, "p_IE": 0.416, "p_II": 0.1274, "p_in": 0.4569, "tau_m": 22.63,
+              "tau_readout": 55.36, "noise_rate": 279.5}
+
+
+def test_at_equal_budget_the_cmaes_pick_beats_the_random_search_pick_on_new_reservoirs_and_tasks():
+    lsm = LiquidStateMachine(tasks=8)
+    seeds = range(30000, 30006)
+    cmaes = np.array([lsm.run(CMAES_360, s).objectives["test_error"] for s in seeds])
+    random = np.array([lsm.run(RANDOM_360, s).objectives["test_error"] for s in seeds])
+    assert (random - cmaes).mean() > 0.025
+    assert np.sum(cmaes < random) >= 5
