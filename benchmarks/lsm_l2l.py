@@ -17,6 +17,10 @@ default reservoir, is then scored on ``--held-out`` task seeds no run used (10_0
 the seeds l2l derives from run seeds 1, 2, ...), every pick on the same seeds, at every K from 2 to 16
 (run_to's curve). Scalar-only picks are also scored on new reservoirs (reservoir_seed = -1).
 
+Figures in docs/spiking.md: the defaults (180 evaluations, run seeds 1-3, held-out seeds 10000-10015)
+and ``--methods cmaes,random --budget 360 --seeds 2 --first-seed 4 --held-out 12 --held-out-base 20000``
+(then ``--seeds 1 --first-seed 6``).
+
 Last line: one JSON object; ``targets_met`` is true when the mean held-out error of ``cmaes`` (or of
 ``cmaes-gains``) is below both random-search methods and the default, each by more than two standard
 errors of the paired difference over (run seed, held-out seed).
