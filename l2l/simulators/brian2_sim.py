@@ -22,7 +22,6 @@ A lock keeps evaluations of one process from running at the same time.
 from __future__ import annotations
 
 import atexit
-import inspect
 import logging
 import os
 import shutil
@@ -34,15 +33,15 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, Callable, ClassVar, Iterator
+from typing import Any, ClassVar, Iterator
 
 import numpy as np
 
 from l2l.errors import ConfigError
 from l2l.registry import option
-from l2l.simulators.base import SimulationResult, Simulator, as_result
+from l2l.simulators.base import SimulationResult, as_result
 from l2l.simulators.nest_sim import require_installed
-from l2l.simulators.python import load_function
+from l2l.simulators.python import ModelFunction
 
 TARGETS = ("numpy", "cython")
 #: Brian2's preferences and clocks are per process: evaluations in one process take turns.
@@ -150,46 +149,21 @@ def brian2_session(seed: int, target: str = "numpy", cache_dir: str = "", quiet:
 
 
 @dataclass(frozen=True)
-class Brian2Model(Simulator):
-    """A Brian2 model ``function(brian2, params, seed, **kwargs)`` run in a fresh, seeded scope.
-
-    ``function`` is ``'module:function'``; the folder ``path`` is searched
-    first for the module, as for the ``python`` simulator (a relative ``path``
-    is taken from the directory l2l runs in and made absolute at once, so
-    workers started elsewhere find the same folder).
-    """
+class Brian2Model(ModelFunction):
+    """A Brian2 model ``function(brian2, params, seed, **kwargs)`` run in a fresh, seeded scope
+    (see :class:`~l2l.simulators.python.ModelFunction` for ``function``, ``kwargs`` and ``path``)."""
 
     name: ClassVar[str] = "brian2"
+    engine: ClassVar[str] = "brian2"
+    example: ClassVar[str] = "models:my_network"
 
-    function: str = option("", help="'module:function' called as function(brian2, params, seed, **kwargs)")
-    kwargs: dict = option({}, help="extra keyword arguments passed to the function")
-    path: str = option("", help="folder searched first for the module (in a config: relative to the "
-                                "config's folder, default that folder; in Python: relative to the working directory)")
     target: str = option("numpy", help="code generation: 'numpy' (no compiler) or 'cython' (compiled, "
                                        "cached per worker)", choices=TARGETS)
     cache_dir: str = option("", help="root of the per-worker caches of compiled code ('' = the temp folder)")
     quiet: bool = option(True, help="keep Brian2's console log to warnings")
 
-    def __post_init__(self) -> None:
-        if not self.function:
-            raise ConfigError("simulator 'brian2': option 'function' is required, e.g. 'models:my_network'")
+    def _require(self) -> None:
         require_installed("brian2", "simulator 'brian2'", "brian2")
-        if self.path:  # resolved here, so workers started elsewhere find the same folder
-            object.__setattr__(self, "path", os.path.abspath(self.path))
-        function = self._load()
-        try:
-            inspect.signature(function).bind(None, {}, 0, **self.kwargs)
-        except TypeError as exc:
-            raise ConfigError(f"simulator 'brian2': {self.function} cannot be called as "
-                              f"function(brian2, params, seed, **kwargs): {exc}") from exc
-        except ValueError:
-            pass
-
-    def _load(self) -> Callable[..., Any]:
-        try:
-            return load_function(self.function, self.path or None)
-        except ConfigError as exc:
-            raise ConfigError(str(exc).replace("simulator 'python'", "simulator 'brian2'", 1)) from None
 
     def run(self, params: dict[str, Any], seed: int) -> SimulationResult:
         function = self._load()

@@ -33,17 +33,16 @@ rank 0 (e.g. with mpi4py).
 from __future__ import annotations
 
 import importlib.util
-import inspect
 import os
 import threading
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, Callable, ClassVar
+from typing import Any, ClassVar
 
 from l2l.errors import ConfigError
 from l2l.registry import option
-from l2l.simulators.base import SimulationResult, Simulator, as_result
-from l2l.simulators.python import load_function
+from l2l.simulators.base import SimulationResult, as_result
+from l2l.simulators.python import ModelFunction
 
 #: One kernel per process: evaluations in one process take turns.
 KERNEL_LOCK = threading.RLock()
@@ -128,45 +127,20 @@ def prepare_kernel(nest: ModuleType, seed: int, threads: int, quiet: bool = True
 
 
 @dataclass(frozen=True)
-class NestModel(Simulator):
-    """A PyNEST model ``function(nest, params, seed, **kwargs)`` run in a fresh, seeded kernel.
-
-    ``function`` is ``'module:function'``; the folder ``path`` is searched
-    first for the module, as for the ``python`` simulator (a relative ``path``
-    is taken from the directory l2l runs in and made absolute at once, so
-    workers started elsewhere find the same folder).
-    """
+class NestModel(ModelFunction):
+    """A PyNEST model ``function(nest, params, seed, **kwargs)`` run in a fresh, seeded kernel
+    (see :class:`~l2l.simulators.python.ModelFunction` for ``function``, ``kwargs`` and ``path``)."""
 
     name: ClassVar[str] = "nest"
+    engine: ClassVar[str] = "nest"
+    example: ClassVar[str] = "models:balanced_network"
 
-    function: str = option("", help="'module:function' called as function(nest, params, seed, **kwargs)")
-    kwargs: dict = option({}, help="extra keyword arguments passed to the function")
-    path: str = option("", help="folder searched first for the module (in a config: relative to the "
-                                "config's folder, default that folder; in Python: relative to the working directory)")
     threads: int = option(0, help="NEST threads per evaluation (0: the worker's or SLURM job's CPUs; 1 in "
                                    "the serial and local backends)", ge=0)
     quiet: bool = option(True, help="keep NEST's log to errors (false: NEST's informational messages too)")
 
-    def __post_init__(self) -> None:
-        if not self.function:
-            raise ConfigError("simulator 'nest': option 'function' is required, e.g. 'models:balanced_network'")
+    def _require(self) -> None:
         require_installed("nest", "simulator 'nest'", "nest")
-        if self.path:  # resolved here, so workers started elsewhere find the same folder
-            object.__setattr__(self, "path", os.path.abspath(self.path))
-        function = self._load()
-        try:
-            inspect.signature(function).bind(None, {}, 0, **self.kwargs)
-        except TypeError as exc:
-            raise ConfigError(f"simulator 'nest': {self.function} cannot be called as "
-                              f"function(nest, params, seed, **kwargs): {exc}") from exc
-        except ValueError:  # no signature (a builtin): let the call decide
-            pass
-
-    def _load(self) -> Callable[..., Any]:
-        try:
-            return load_function(self.function, self.path or None)
-        except ConfigError as exc:
-            raise ConfigError(str(exc).replace("simulator 'python'", "simulator 'nest'", 1)) from None
 
     def run(self, params: dict[str, Any], seed: int) -> SimulationResult:
         function = self._load()

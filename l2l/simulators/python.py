@@ -6,6 +6,7 @@ import hashlib
 import importlib
 import importlib.util
 import inspect
+import os
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -211,3 +212,46 @@ class CallableSimulator(_Function):
 
     def target(self) -> Callable[..., Any]:
         return self.function
+
+
+@dataclass(frozen=True)
+class ModelFunction(Simulator):
+    """A user's model ``function(<engine module>, params, seed, **kwargs)`` for a simulator engine (NEST, Brian2).
+
+    ``function`` is ``'module:function'``; the folder ``path`` is searched
+    first for the module, as for the ``python`` simulator (made absolute at
+    once, so workers started elsewhere find the same folder). Subclasses name
+    the engine module handed to the function and check that it is installed.
+    """
+
+    engine: ClassVar[str] = ""
+    example: ClassVar[str] = "models:my_network"
+
+    function: str = option("", help="'module:function' called as function(<engine>, params, seed, **kwargs)")
+    kwargs: dict = option({}, help="extra keyword arguments passed to the function")
+    path: str = option("", help="folder searched first for the module (in a config: relative to the "
+                                "config's folder, default that folder; in Python: relative to the working directory)")
+
+    def __post_init__(self) -> None:
+        if not self.function:
+            raise ConfigError(f"simulator {self.name!r}: option 'function' is required, e.g. {self.example!r}")
+        self._require()
+        if self.path:  # resolved here, so workers started elsewhere find the same folder
+            object.__setattr__(self, "path", os.path.abspath(self.path))
+        function = self._load()
+        try:
+            inspect.signature(function).bind(None, {}, 0, **self.kwargs)
+        except TypeError as exc:
+            raise ConfigError(f"simulator {self.name!r}: {self.function} cannot be called as "
+                              f"function({self.engine}, params, seed, **kwargs): {exc}") from exc
+        except ValueError:  # no signature (a builtin): let the call decide
+            pass
+
+    def _require(self) -> None:
+        """Raise ConfigError if the engine is not installed."""
+
+    def _load(self) -> Callable[..., Any]:
+        try:
+            return load_function(self.function, self.path or None)
+        except ConfigError as exc:
+            raise ConfigError(str(exc).replace("simulator 'python'", f"simulator {self.name!r}", 1)) from None
