@@ -31,6 +31,7 @@ SIMULATORS = Registry("simulator", {
     "lsnn": "l2l.simulators.lsnn:LSNN",
     "egru": "l2l.simulators.egru:EGRUSimulator",
     "spore": "l2l.simulators.spore:Spore",
+    "spore-arm": "l2l.simulators.spore_arm:SporeArm",
     "emulated-hardware": "l2l.simulators.hardware:EmulatedHardware",
     "analog-classifier": "l2l.simulators.analog_classifier:AnalogClassifier",
 })
