@@ -1,0 +1,139 @@
+"""SPORE with spiking neurons on the two-joint arm: temperature, annealing and controls over seeds.
+
+Every setting runs the ``spore-arm`` simulator with its defaults (400 s of learning unless ``--duration``, dt 5 ms, beta 0.01/s,
+reward gain 3000, prior N(1, 1)) on the same seeds (default 100-107, seeds no tuning used):
+
+* controls: ``frozen`` (learning_rate 0: the initial synapses), ``T only`` (reward_gain 0: the prior sampled
+  at T = 0.1, no reward term);
+* constant temperature T in {0.1, 0.3, 1, 3} (the prior alone spreads theta by sqrt(T) = 0.3 to 1.7);
+* annealed from T in {1, 3} to 0.1 with a 60 s time constant.
+
+Early and late reward are means over fixed windows (20-40 % and the last 25 % of learning; no best bin is
+picked). Prints a table (mean +- sd over seeds, and the 95 % t interval half width of paired differences),
+writes ``benchmarks/results/spore_arm.json`` and ``docs/img/spore_arm.png``; last line: one JSON object.
+
+    OMP_NUM_THREADS=1 nice python benchmarks/spore_arm.py [--seeds 8] [--first-seed 100] [--processes 2]
+    OMP_NUM_THREADS=1 nice python benchmarks/spore_arm.py --duration 1200 \
+        --out benchmarks/results/spore_arm_1200s.json --figure docs/img/spore_arm_1200s.png
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+from scipy import stats
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from l2l.simulators.spore_arm import SporeArm
+
+SETTINGS = {
+    "frozen": {"learning_rate": 0.0},
+    "T only (no reward), T=0.1": {"reward_gain": 0.0, "temperature": 0.1},
+    "constant T=0.1": {"temperature": 0.1},
+    "constant T=0.3": {"temperature": 0.3},
+    "constant T=1": {"temperature": 1.0},
+    "constant T=3": {"temperature": 3.0},
+    "anneal T=1->0.1": {"temperature": 1.0, "schedule": "anneal", "temperature_final": 0.1},
+    "anneal T=3->0.1": {"temperature": 3.0, "schedule": "anneal", "temperature_final": 0.1},
+}
+KEYS = ("reward_initial", "reward_early", "reward_late", "reward_lost", "distance_late", "retracted")
+PAIRS = [("anneal T=1->0.1", "constant T=1"), ("anneal T=3->0.1", "constant T=3"),
+         ("anneal T=3->0.1", "constant T=0.1"), ("constant T=0.1", "T only (no reward), T=0.1"),
+         ("constant T=0.1", "frozen"), ("constant T=3", "constant T=0.1")]
+
+
+def one_run(job: tuple[str, int, float]) -> dict:
+    name, seed, duration = job
+    result = SporeArm(**SETTINGS[name], duration=duration).run({}, seed)
+    return {"setting": name, "seed": seed, **{key: result.metrics[key] for key in KEYS},
+            "curve": [round(float(v), 5) for v in result.traces["reward_curve"]]}
+
+
+def interval(values) -> tuple[float, float]:
+    """Mean and half width of the 95 % t interval."""
+    values = np.asarray(values, dtype=float)
+    half = stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
+    return float(values.mean()), float(half)
+
+
+def figure(runs: list[dict], seeds: list[int], duration: float, path: Path) -> Path:
+    import matplotlib
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(8, 4.2))
+    axis = fig.add_subplot(1, 1, 1)
+    for name in SETTINGS:
+        curves = np.array([run["curve"] for run in runs if run["setting"] == name])
+        time_axis = (np.arange(curves.shape[1]) + 0.5) * duration / curves.shape[1]
+        mean, sd = curves.mean(axis=0), curves.std(axis=0, ddof=1)
+        line, = axis.plot(time_axis, mean, label=name, lw=1.8 if "anneal" in name else 1.2,
+                          ls="--" if name in ("frozen", "T only (no reward), T=0.1") else "-")
+        axis.fill_between(time_axis, mean - sd / np.sqrt(len(curves)), mean + sd / np.sqrt(len(curves)),
+                          color=line.get_color(), alpha=0.15)
+    for start, end in ((0.2, 0.4), (0.75, 1.0)):
+        axis.axvspan(start * duration, end * duration, color="grey", alpha=0.08)
+    axis.set_xlabel("learning time (s)")
+    axis.set_ylabel("reward (progress per step)")
+    axis.set_title(f"spore-arm, {duration:g} s, seeds {seeds[0]}-{seeds[-1]}: mean ± s.e.m. over {len(seeds)} seeds; "
+                   "shaded: early and late windows", fontsize=9)
+    axis.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=90)
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seeds", type=int, default=8)
+    parser.add_argument("--first-seed", type=int, default=100)
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--duration", type=float, default=SporeArm().duration, help="seconds of learning per run")
+    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "spore_arm.json"))
+    parser.add_argument("--figure", default=str(ROOT / "docs" / "img" / "spore_arm.png"))
+    args = parser.parse_args()
+    started = time.time()
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+    jobs = [(name, seed, args.duration) for name in SETTINGS for seed in seeds]
+    with ProcessPoolExecutor(args.processes) as pool:
+        runs = list(pool.map(one_run, jobs))
+    by = {name: {seed: run for run in runs if run["setting"] == name for seed in [run["seed"]]} for name in SETTINGS}
+
+    summary = {}
+    print(f"{'setting':28s} " + " ".join(f"{key:>16s}" for key in KEYS))
+    for name in SETTINGS:
+        values = {key: np.array([by[name][seed][key] for seed in seeds]) for key in KEYS}
+        summary[name] = {key: [round(float(v.mean()), 4), round(float(v.std(ddof=1)), 4)] for key, v in values.items()}
+        print(f"{name:28s} " + " ".join(f"{v.mean():+8.3f} ± {v.std(ddof=1):5.3f}" for v in values.values()))
+    differences = {}
+    print("\npaired differences over seeds (mean, 95 % t half width):")
+    for a, b in PAIRS:
+        entry = {key: interval([by[a][seed][key] - by[b][seed][key] for seed in seeds])
+                 for key in ("reward_early", "reward_late", "reward_lost")}
+        differences[f"{a} minus {b}"] = {key: [round(m, 4), round(h, 4)] for key, (m, h) in entry.items()}
+        print(f"{a} - {b}: " + "; ".join(f"{key} {m:+.3f} ± {h:.3f}" for key, (m, h) in entry.items()))
+    path = figure(runs, seeds, args.duration, Path(args.figure))
+
+    learned = differences["constant T=0.1 minus T only (no reward), T=0.1"]["reward_late"]
+    frozen = differences["constant T=0.1 minus frozen"]["reward_late"]
+    targets = learned[0] - learned[1] > 0 and frozen[0] - frozen[1] > 0
+    record = {"seeds": seeds, "duration": args.duration, "settings": SETTINGS, "summary": summary, "differences": differences,
+              "runs": runs, "figure": str(Path(path).relative_to(ROOT)) if Path(path).is_relative_to(ROOT) else str(path),
+              "seconds": round(time.time() - started, 1), "targets_met": bool(targets)}
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(record, indent=1) + "\n")
+    headline = {key: record[key] for key in ("seeds", "duration", "summary", "differences", "figure", "seconds", "targets_met")}
+    print(json.dumps(headline))
+
+
+if __name__ == "__main__":
+    main()
