@@ -58,6 +58,11 @@ SUMMARY_STATISTICS = ("best", "median", "worst")
 BLOBS = {"errors": np.dtype("u1"), "traces": np.dtype("u1"), "states": np.dtype("u1"),
          "outputs": np.dtype("<f8")}
 
+#: Running statistics (files written since l2l 0.2; optional, see statistics.py): per generation, where its
+#: record is in the blob ``/blobs/statistics`` (codec-encoded). Written before ``generation`` commits the row.
+STATISTICS_COLUMNS: dict[str, np.dtype] = {"statistics_start": np.dtype("<i8"), "statistics_length": np.dtype("<i8")}
+STATISTICS_BLOB = "statistics"
+
 EVENT_KIND = np.dtype("S16")
 EVENT_DETAIL = np.dtype("S512")
 

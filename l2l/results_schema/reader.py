@@ -28,11 +28,15 @@ from l2l.errors import TrajectoryError
 from l2l.results_schema import codec, reevaluations, structure
 from l2l.results_schema import values as checks
 from l2l.results_schema.layout import (CHECKPOINT_BLOB, CURVE_PREFIX, REEVALUATION_COLUMNS, RESERVED_COLUMNS,
-                                       STATUS_NAMES, SUMMARY_STATISTICS)
+                                       STATISTICS_BLOB, STATUS_NAMES, SUMMARY_STATISTICS)
+from l2l.results_schema.statistics import check_record
 from l2l.results_schema.opening import open_hdf5
 from l2l.space import Categorical
 
 RESERVED = RESERVED_COLUMNS  # the name readers of earlier versions imported
+#: The rows ``l2l show`` and ``l2l resume`` read in full (the last ones) to refuse a damaged file: all rows of
+#: a small file, a bounded tail of a large one (``l2l validate`` checks every row).
+RECENT_ROWS = 16384
 
 #: What h5py, numpy and pandas raise on data a damaged file holds; readers turn these into TrajectoryError.
 _READ_ERRORS = (OSError, KeyError, ValueError, TypeError, IndexError, RuntimeError, OverflowError,
@@ -119,6 +123,20 @@ class Trajectory:
         except _READ_ERRORS as exc:
             raise TrajectoryError(f"{self.path}: cannot read /{name}: {structure._line(exc)}") from None
 
+    def _take(self, name: str, rows: np.ndarray) -> np.ndarray:
+        """Rows ``rows`` (increasing, unique) of dataset ``name``: contiguous runs as slices, else point by point."""
+        try:
+            dataset = self._layout.datasets[name]
+            if not len(rows):
+                return dataset[0:0]
+            breaks = np.flatnonzero(np.diff(rows) != 1) + 1
+            if len(breaks) < 64:
+                runs = np.split(rows, breaks)
+                return np.concatenate([dataset[int(run[0]):int(run[-1]) + 1] for run in runs])
+            return dataset[list(rows)]
+        except _READ_ERRORS as exc:
+            raise TrajectoryError(f"{self.path}: cannot read /{name}: {structure._line(exc)}") from None
+
     @property
     def file(self) -> h5py.File:
         """The open h5py file (read-only); every path the spec names is a hard-linked object in it."""
@@ -147,12 +165,12 @@ class Trajectory:
         return columns
 
     # -- evaluations ---------------------------------------------------------------
-    def _column(self, name: str, n: int) -> np.ndarray:
-        return self._read(f"evaluations/{name}", n)
+    def _column(self, name: str, n: int, rows: np.ndarray | None = None) -> np.ndarray:
+        return self._read(f"evaluations/{name}", n) if rows is None else self._take(f"evaluations/{name}", rows)
 
-    def _columns(self, names: tuple[str, ...], n: int) -> dict[str, np.ndarray]:
-        """Evaluation columns for the first ``n`` rows, value-checked."""
-        columns = {name: self._column(name, n) for name in names}
+    def _columns(self, names: tuple[str, ...], n: int, rows: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Evaluation columns for the first ``n`` rows (or the rows ``rows``), value-checked."""
+        columns = {name: self._column(name, n, rows) for name in names}
         self._check(checks.row_problems(columns, self._layout))
         return columns
 
@@ -215,11 +233,31 @@ class Trajectory:
                 raise TrajectoryError(f"the checkpoint of row {row} is not a mapping")
             return value
 
-    def _evaluations(self, errors: bool) -> pd.DataFrame:
+    def evaluations_at(self, rows: Any, errors: bool = False) -> pd.DataFrame:
+        """The rows ``rows`` (committed row numbers in file order) of :meth:`evaluations`, with the same
+        columns and order, read without the other rows. Single-fidelity view only (no segment view)."""
+        rows = np.unique(np.asarray(rows, dtype=np.int64))
+        if len(rows) and (rows[0] < 0 or rows[-1] >= self.n_evaluations):
+            raise TrajectoryError(f"{self.path}: rows {rows[0]}..{rows[-1]} are not all committed "
+                                  f"({self.n_evaluations} are)")
+        with self._reading("the evaluations"):
+            return self._evaluations(errors, rows)
+
+    def check_recent_rows(self, count: int | None = None) -> None:
+        """Read the last ``count`` committed rows (default :data:`RECENT_ROWS`) as :meth:`evaluations` would,
+        raising :class:`TrajectoryError` if they are damaged: the bounded check of ``show`` and ``resume``."""
+        count = RECENT_ROWS if count is None else count
         n = self.n_evaluations
+        with self._reading("the evaluations"):
+            self._evaluations(False, np.arange(max(0, n - count), n))
+
+    def _evaluations(self, errors: bool, rows: np.ndarray | None = None) -> pd.DataFrame:
+        n = self.n_evaluations if rows is None else len(rows)
+        committed = self.n_evaluations
         names = ("generation", "individual", "status", "seed", "attempts", "started", "duration")
-        columns = self._columns(names + (("error_start", "error_length") if errors else ()), n)
-        params = {p.name: self._read(f"evaluations/params/{p.name}", n) for p in self.space.parameters}
+        columns = self._columns(names + (("error_start", "error_length") if errors else ()), committed, rows)
+        params = {p.name: self._read(f"evaluations/params/{p.name}", n) if rows is None
+                  else self._take(f"evaluations/params/{p.name}", rows) for p in self.space.parameters}
         self._check(checks.row_problems(params, self._layout))
         data: dict[str, Any] = {
             "generation": columns["generation"],
@@ -243,16 +281,16 @@ class Trajectory:
             else:
                 data[p.name] = values
         for o in self.objectives:
-            data[o.name] = self._read(f"evaluations/objectives/{o.name}", n)
+            data[o.name] = self._column(f"objectives/{o.name}", n, rows)
         for name, column in self.metric_columns.items():
-            data[column] = self._read(f"evaluations/metrics/{name}", n)
+            data[column] = self._column(f"metrics/{name}", n, rows)
         if errors:
             data["error"] = self._errors(columns["error_start"], columns["error_length"])
         if self.multi_fidelity:
-            segments = self._columns(("trial", "budget", "from_budget"), n)
+            segments = self._columns(("trial", "budget", "from_budget"), committed, rows)
             data.update(segments)
-            data["parent"] = (self._column("parent", n) if "evaluations/parent" in self._layout.datasets
-                              else np.full(n, -1, dtype="<i8"))
+            data["parent"] = (self._column("parent", committed, rows) if "evaluations/parent" in
+                              self._layout.datasets else np.full(n, -1, dtype="<i8"))
         frame = pd.DataFrame(data)
         order = np.lexsort((frame["individual"].to_numpy(), frame["generation"].to_numpy()))
         if not (order == np.arange(n)).all():
@@ -272,6 +310,28 @@ class Trajectory:
             for row, start, length in zip(rows, starts, lengths[rows]):
                 out[row] = data[start - low:start - low + length].decode("utf-8", errors="replace")
         return out
+
+    def statistics(self) -> dict[str, Any] | None:
+        """The running statistics stored with the last committed generation (see
+        :mod:`l2l.results_schema.statistics`), or None if the file has none for it (files written before
+        them, a run before its first generation, a record that does not hold together)."""
+        g = self.n_generations
+        datasets = self._layout.datasets
+        if not g or "generations/statistics_start" not in datasets or "generations/statistics_length" \
+                not in datasets or f"blobs/{STATISTICS_BLOB}" not in datasets:
+            return None
+        try:
+            starts, lengths = datasets["generations/statistics_start"], datasets["generations/statistics_length"]
+            if starts.shape[0] < g or lengths.shape[0] < g:
+                return None
+            start, length = int(starts[g - 1]), int(lengths[g - 1])
+            blob = datasets[f"blobs/{STATISTICS_BLOB}"]
+            if start < 0 or length <= 0 or start + length > blob.shape[0]:
+                return None
+            record = codec.decode(blob[start:start + length])
+        except (TrajectoryError, *_READ_ERRORS):
+            return None
+        return record if check_record(record, self.objectives, self.n_evaluations) else None
 
     # -- generations -----------------------------------------------------------------
     def _generation_columns(self, names: tuple[str, ...]) -> dict[str, np.ndarray]:
