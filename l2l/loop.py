@@ -174,8 +174,10 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
             # the generation it was in the middle of; the other policies drop rows a dead run appended after
             # its last commit and redo their work identically.
             keep_rows, reuse = None, {}
-            # Every row is read once, so that a damaged file is refused before anything is written to it.
-            trajectory.evaluations(errors=False)
+            # A damaged file is refused before anything is written to it: its structure and commit marks were
+            # checked on opening, and the last rows (all of a small file) are read as l2l.load reads them, so
+            # that a resume costs the same whatever the size of the file (l2l validate checks every row).
+            trajectory.check_recent_rows()
             if components.schedule.reuses_uncommitted and not components.inherit:
                 reuse = _stored_outcomes(trajectory, state["loop"]["generation"], components.problem.objectives,
                                          state["loop"].get("rows"))

@@ -198,11 +198,65 @@ def _status_codes() -> dict[str, int]:
     return STATUS_CODES
 
 
-def _merge(trajectory: Trajectory, previous: RunSummary | None, start: int, stop: int) -> dict[str, Any]:
-    counts = {"failed": previous.failed if previous else 0, "timeouts": previous.timeouts if previous else 0,
-              "best": dict(previous.best) if previous else {},
-              "last_completion": previous.last_completion if previous else None,
-              "last_error": previous.last_error if previous else ""}
+def _counts_of(previous: RunSummary | None) -> dict[str, Any]:
+    return {"failed": previous.failed if previous else 0, "timeouts": previous.timeouts if previous else 0,
+            "best": dict(previous.best) if previous else {},
+            "last_completion": previous.last_completion if previous else None,
+            "last_error": previous.last_error if previous else ""}
+
+
+def _error_line(trajectory: Trajectory, row: int, generation: Any, individual: Any) -> str:
+    text = trajectory.error_text(row)
+    message = next((line.strip() for line in reversed(text.splitlines()) if line.strip()), "(no error text)")
+    return f"generation {generation}, individual {individual}: {message}"
+
+
+def _stored_counts(trajectory: Trajectory) -> tuple[dict[str, Any], int] | None:
+    """The counts of the running statistics stored with the last generation and the rows they cover; None if
+    the file has none (written before them) or the run is multi-fidelity (whose best is at the top budget)."""
+    if trajectory.multi_fidelity:
+        return None
+    record = trajectory.statistics()
+    if record is None:
+        return None
+    codes = _status_codes()
+    try:
+        status = record["status"]
+        best = {o.name: Best(float(record["best"][o.name][0]), int(record["best"][o.name][1]),
+                             int(record["best"][o.name][2]))
+                for o in trajectory.objectives if record["best"].get(o.name) is not None}
+        unsuccessful = record["last_unsuccessful"]
+        if unsuccessful is not None and not 0 <= int(unsuccessful[0]) < int(record["rows"]):
+            return None
+        completion = record["last_completion"]
+        counts = {"failed": int(status[codes["failed"]]), "timeouts": int(status[codes["timeout"]]), "best": best,
+                  "last_completion": None if completion is None else float(completion),
+                  "last_error": _error_line(trajectory, int(unsuccessful[0]), int(unsuccessful[1]),
+                                            int(unsuccessful[2])) if unsuccessful else ""}
+    except (KeyError, IndexError, TypeError, ValueError):  # a record that does not hold together: count rows
+        return None
+    return counts, int(record["rows"])
+
+
+def best_frame(trajectory: Trajectory, n: int) -> pd.DataFrame:
+    """The evaluations :func:`best_table` needs to show the ``n`` best (``evaluations(errors=False)`` rows).
+
+    With the running statistics of the last generation, only the best rows they kept (the ``TOP_ROWS`` best
+    of a single objective, the Pareto front of two) and the rows committed since are read; otherwise all.
+    """
+    from l2l.results_schema.statistics import TOP_ROWS
+
+    record = None if trajectory.multi_fidelity else trajectory.statistics()
+    kind = {1: "top", 2: "front"}.get(len(trajectory.objectives))
+    if record is not None and kind and record.get(kind) is not None and (kind == "front" or n <= TOP_ROWS):
+        rows = np.concatenate([np.asarray(record[kind], dtype=np.int64),
+                               np.arange(int(record["rows"]), trajectory.n_evaluations)])
+        return trajectory.evaluations_at(rows)
+    return trajectory.evaluations(errors=False)
+
+
+def _merge(trajectory: Trajectory, counts: dict[str, Any], start: int, stop: int) -> dict[str, Any]:
+    """``counts`` with the committed rows ``start:stop`` added."""
     if stop <= start:
         return counts
     codes = _status_codes()
@@ -230,9 +284,7 @@ def _merge(trajectory: Trajectory, previous: RunSummary | None, start: int, stop
     bad = np.flatnonzero(~ok)
     if len(bad):
         i = int(bad[-1])
-        text = trajectory.error_text(start + i)
-        message = next((line.strip() for line in reversed(text.splitlines()) if line.strip()), "(no error text)")
-        counts["last_error"] = f"generation {rows['generation'][i]}, individual {rows['individual'][i]}: {message}"
+        counts["last_error"] = _error_line(trajectory, start + i, rows["generation"][i], rows["individual"][i])
     return counts
 
 
@@ -246,7 +298,11 @@ def summarize(trajectory: Trajectory, previous: RunSummary | None = None) -> Run
     n = trajectory.n_evaluations
     if previous is not None and (previous.evaluations > n or previous.path != str(trajectory.path)):
         previous = None  # another file under the same name
-    counts = _merge(trajectory, previous, previous.evaluations if previous else 0, n)
+    stored = _stored_counts(trajectory) if previous is None else None
+    if stored is not None:  # the statistics stored with the last generation, then the rows committed since
+        counts = _merge(trajectory, stored[0], stored[1], n)
+    else:
+        counts = _merge(trajectory, _counts_of(previous), previous.evaluations if previous else 0, n)
     run = trajectory.run
     config = run.get("config") if isinstance(run.get("config"), dict) else {}
     run_config = config.get("run") if isinstance(config.get("run"), dict) else {}
@@ -374,7 +430,8 @@ def show_text(trajectory: Trajectory, top: int = 10, events: int = 5) -> str:
     log = trajectory.events()
     for _, event in (log.tail(events).iterrows() if events > 0 else ()):
         lines.append(f"event      {event['time']:%Y-%m-%d %H:%M:%S} {event['kind']} {event['detail']}")
-    lines.append(best_table(trajectory, trajectory.evaluations(errors=False), top))
+    trajectory.check_recent_rows()  # refuse a damaged file, reading a bounded number of rows
+    lines.append(best_table(trajectory, best_frame(trajectory, top), top))
     reevaluated = reevaluated_text(trajectory, top)
     if reevaluated:
         lines.append(reevaluated)
@@ -396,7 +453,7 @@ def finished_text(path: str | os.PathLike, seconds: float) -> str:
 
     with Trajectory(path) as trajectory:
         summary = summarize(trajectory)
-        table = best_table(trajectory, trajectory.evaluations(errors=False), 5)
+        table = best_table(trajectory, best_frame(trajectory, 5), 5)
         reevaluated = reevaluated_text(trajectory, 5)
     if reevaluated:
         table += "\n" + reevaluated
@@ -413,5 +470,5 @@ def finished_text(path: str | os.PathLike, seconds: float) -> str:
         f"results: {path}  (python: l2l.load({str(path)!r}))"])
 
 
-__all__ = ["Best", "RunSummary", "STATUSES", "best_table", "describe_parameter", "finished_text",
+__all__ = ["Best", "RunSummary", "STATUSES", "best_frame", "best_table", "describe_parameter", "finished_text",
            "reevaluated_text", "run_status", "show_text", "summarize", "summary_of", "writer_alive"]
