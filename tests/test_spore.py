@@ -125,3 +125,10 @@ def test_a_space_with_an_unknown_parameter_or_schedule_is_refused_before_any_run
         Spore().check_space(Space([Categorical("schedule", choices=["constant", "cosine"])]))
     with pytest.raises(ConfigError, match="theta0"):
         Spore().check_space(Space([Float("theta0", low=1.0, high=4.0)]))
+
+
+def test_the_fixed_window_early_reward_is_the_mean_of_its_bins_not_the_best_one():
+    result = Spore(duration=30.0).run({}, 4)
+    curve = result.traces["reward_curve"]  # 60 bins of 0.5 s; the window 20-40 % is bins 12..23
+    assert result.metrics["reward_early_window"] == pytest.approx(curve[12:24].mean(), abs=1e-12)
+    assert result.metrics["reward_lost_window"] == pytest.approx(curve[12:24].mean() - result.metrics["reward_late"])

@@ -47,7 +47,7 @@ from l2l.registry import option
 from l2l.simulators.arm import ArmReaching
 from l2l.simulators.base import Fidelity, SimulationResult, Simulator
 from l2l.simulators.fidelity_tools import curve_fidelities, rng_from_state, rng_state, segment_start, whole_budget
-from l2l.simulators.spore import SCHEDULES, late_reward, temperature_at
+from l2l.simulators.spore import SCHEDULES, late_reward, temperature_at, window_mean
 from l2l.simulators.spore_arm_traces import TraceBlock
 
 PARAMETERS = ("learning_rate", "temperature", "temperature_final", "anneal_time", "schedule",
@@ -163,12 +163,6 @@ class SporeArm(Simulator):
         result.curve = {"reward": points}
         result.checkpoint = learner.checkpoint(budget)
         return result
-
-
-def window_mean(values: np.ndarray, start: float, end: float) -> float:
-    """Mean of ``values`` over the fixed fraction ``[start, end)`` of their length (at least one element)."""
-    first = min(int(round(len(values) * start)), len(values) - 1)
-    return float(values[first:max(first + 1, int(round(len(values) * end)))].mean())
 
 
 BLOCK = 2000  # uniform numbers are drawn for this many steps at once
