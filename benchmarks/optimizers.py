@@ -49,7 +49,7 @@ from l2l.space import Space  # noqa: E402
 NOT_BLACK_BOX = {"nsga3", "enkf", "motpe", "grid", "nevergrad"}  # nevergrad: the ngopt peer
 PEERS = ("ngopt", "optuna-cmaes", "optuna-tpe")
 #: Extra rows: an optimizer with other options.
-VARIANTS = {"auto-own": ("auto", {"nevergrad": False})}  # auto without Nevergrad
+VARIANTS = {"auto-own": ("auto", {"nevergrad": False})}  # auto without Nevergrad (the same choice on this suite)
 #: The Gaussian process refits at every ask (O(n^3)): run it on 2-D only, where its budget is small.
 ONLY_DIMENSIONS = {"gp": (2,)}
 
@@ -126,7 +126,7 @@ def run(label: str, function, dimension: int, budget: int, batch: int, seed: int
     return run_l2l(name, options, function, dimension, budget, batch, seed)
 
 
-def table(labels, dimensions, budget_per_dimension, batch, seeds, instances) -> dict:
+def table(labels, dimensions, budget_per_dimension, batch, seeds, instances, first_instance=0) -> dict:
     """{label: {dimension: (mean precision, spread over seeds)}}, with the time each label took."""
     out: dict = {}
     for label in labels:
@@ -140,7 +140,7 @@ def table(labels, dimensions, budget_per_dimension, batch, seeds, instances) -> 
             for seed in range(seeds):
                 figures = [precision(run(label, Instance(f, dimension, i), dimension,
                                          budget_per_dimension * dimension, batch, 1000 * seed + i))
-                           for f in FUNCTIONS for i in range(instances)]
+                           for f in FUNCTIONS for i in range(first_instance, first_instance + instances)]
                 per_seed.append(float(np.mean(figures)))
             out[label][dimension] = (float(np.mean(per_seed)), float(np.std(per_seed)))
         print(f"# {label} (budget {budget_per_dimension} d, batch {batch}): {time.perf_counter() - started:.0f} s",
@@ -184,6 +184,8 @@ def main() -> None:
     parser.add_argument("--budgets", default="", help="evaluations per dimension, e.g. 10,40,100")
     parser.add_argument("--batches", default="", help="e.g. 1,16")
     parser.add_argument("--instances", type=int, default=0, help="instances of each function (default 2)")
+    parser.add_argument("--first-instance", type=int, default=0, help="number of the first instance (default 0); "
+                                                                       "e.g. 1 for instances not used in tuning")
     parser.add_argument("--cmaes-sigma", action="store_true", help="compare cmaes's initial steps")
     parser.add_argument("--tpe-speed", action="store_true", help="time our TPE beside Optuna's own loop")
     args = parser.parse_args()
@@ -216,12 +218,13 @@ def main() -> None:
               and label not in args.skip.split(",")]
     budgets = numbers(args.budgets) or ((40,) if args.quick else (10, 40, 100))
     batches = numbers(args.batches) or ((1,) if args.quick else (1, 16))
-    summary: dict = {"seeds": seeds, "instances": instances, "functions": len(FUNCTIONS), "results": {}}
+    summary: dict = {"seeds": seeds, "instances": list(range(args.first_instance, args.first_instance + instances)),
+                     "functions": len(FUNCTIONS), "results": {}}
     targets: dict = {}
     for budget in budgets:
         for batch in batches:
             key = f"budget {budget} d, batch {batch}"
-            results = table(labels, dimensions, budget, batch, seeds, instances)
+            results = table(labels, dimensions, budget, batch, seeds, instances, args.first_instance)
             show(f"mean precision (log10 of the best value, lower is better), {key}", results, dimensions)
             summary["results"][key] = results
             if "random" in results:

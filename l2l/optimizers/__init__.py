@@ -16,6 +16,7 @@ OPTIMIZERS = Registry("optimizer", {
     "gp": "l2l.optimizers.gaussian_process:GaussianProcess",
     "motpe": "l2l.optimizers.bayesian:MultiObjectiveTPE",
     "cmaes": "l2l.optimizers.cmaes:CMAES",
+    "cmaes-quadratic": "l2l.optimizers.surrogate:QuadraticCMAES",
     "cross-entropy": "l2l.optimizers.cross_entropy:CrossEntropy",
     "face": "l2l.optimizers.cross_entropy:FACE",
     "es": "l2l.optimizers.evolution_strategies:EvolutionStrategies",

@@ -12,14 +12,14 @@ row  when                                                   choice
 ==== ===================================================== ============================================
 1    several objectives, budget < 40 per objective and d    ``motpe`` (model-based, few evaluations)
 2    several objectives                                     ``nsga2`` (population max(batch, 4..40))
-3    Nevergrad installed and ``nevergrad`` (the default)    ``nevergrad`` NGOpt told budget and batch
-                                                            (batch 10 when not given)
-4    an unbounded parameter                                 ``cmaes`` (searches around the defaults)
-5    half or more of the coordinates are ints/categoricals  ``tpe`` (batch asked at once)
-6    budget <= 15 d and budget <= 120 and no ``noisy``      ``gp`` (few, expensive evaluations)
-7    d = 1                                                  ``tpe``
-8    otherwise                                              ``cmaes`` (population max(batch, 4 + 3 ln d),
-                                                            doubled when ``noisy``)
+3    half or more of the coordinates are ints/categoricals  ``nevergrad`` NGOpt told budget and batch
+     and Nevergrad installed and ``nevergrad`` (default)    (batch 10 when not given)
+4    half or more of the coordinates are ints/categoricals  ``tpe`` (batch asked at once)
+5    ``noisy``                                              ``cmaes`` (population max(batch,
+                                                            2 (4 + 3 ln d)))
+6    d = 1                                                  ``tpe``
+7    otherwise                                              ``cmaes-quadratic`` (population max(batch,
+                                                            4 + 3 ln d))
 ==== ===================================================== ============================================
 
 The figures behind the rows are in docs/optimizers.md (``benchmarks/optimizers.py``).
@@ -57,9 +57,10 @@ class Auto(Optimizer):
     budget: int | None = option(None, help="evaluations the run will spend (default: 100 per dimension)", ge=1)
     population_size: int | None = option(None, help="candidates evaluated at once (default: the chosen "
                                                     "optimizer's own)", ge=1, le=MAX_POPULATION)
-    noisy: bool = option(False, help="the evaluations are noisy (no Gaussian process; larger CMA-ES populations)")
-    nevergrad: bool = option(True, help="use Nevergrad's NGOpt for single-objective runs when it is installed "
-                                        "(false: l2l's own optimizers)")
+    noisy: bool = option(False, help="the evaluations are noisy (plain CMA-ES with a doubled population, no "
+                                     "quadratic model)")
+    nevergrad: bool = option(True, help="use Nevergrad's NGOpt for single-objective runs over mostly discrete "
+                                        "spaces when it is installed (false: l2l's own tpe)")
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_inner", {})
@@ -72,25 +73,22 @@ class Auto(Optimizer):
         budget = self.budget or 100 * d
         batch = self.population_size
         discrete = sum(p.size for p in space.parameters if isinstance(p, (Int, Categorical)))
-        bounded = bool(np.all(np.isfinite(space.lower)) and np.all(np.isfinite(space.upper)))
         k = problem.n_objectives
         sized = {} if batch is None else {"population_size": batch}
         if k > 1 and budget < 40 * k * d:
             return "motpe", {**sized, "n_startup_trials": min(10, max(2, budget // 5))}, 1
         if k > 1:
             return "nsga2", {"population_size": max(batch or 0, min(40, max(4, budget // 25)))}, 2
-        if self.nevergrad and _nevergrad_installed():
+        if 2 * discrete >= d and self.nevergrad and _nevergrad_installed():
             workers = batch or 10
             return "nevergrad", {"budget": budget, "population_size": workers, "num_workers": workers}, 3
-        if not bounded:
-            return "cmaes", self._cmaes_options(d, batch), 4
         if 2 * discrete >= d:
-            return "tpe", {**sized, "n_startup_trials": min(10, max(2, budget // 5))}, 5
-        if budget <= 15 * d and budget <= 120 and not self.noisy:
-            return "gp", {**sized, "n_startup_trials": min(10, max(2, budget // 4))}, 6
+            return "tpe", {**sized, "n_startup_trials": min(10, max(2, budget // 5))}, 4
+        if self.noisy:
+            return "cmaes", self._cmaes_options(d, batch), 5
         if d == 1:
-            return "tpe", {**sized, "n_startup_trials": min(10, max(2, budget // 5))}, 7
-        return "cmaes", self._cmaes_options(d, batch), 8
+            return "tpe", {**sized, "n_startup_trials": min(10, max(2, budget // 5))}, 6
+        return "cmaes-quadratic", self._cmaes_options(d, batch), 7
 
     def _cmaes_options(self, d: int, batch: int | None) -> dict[str, Any]:
         default = 4 + int(3 * math.log(d))
