@@ -212,3 +212,24 @@ def test_the_writer_keeps_its_speed_path_and_the_rows_it_was_given(tmp_path):
     assert list(last["x"]) == [0.5, 1.0] and list(last["k"]) == [3, 2] and list(last["c"]) == ["b", "a"]
     assert last["m"].iloc[0] == 2.0 and np.isnan(last["m"].iloc[1])
     assert last["error"].iloc[1] == "é"
+
+
+def test_a_damaged_statistics_record_is_ignored_and_every_row_read(tmp_path):
+    objectives = OBJECTIVE_SETS["one objective"]
+    path = _write(tmp_path / "run.h5", objectives, generations=3)
+    old = _without_statistics(path, tmp_path / "old.h5")
+    with l2l.Trajectory(old) as trajectory:
+        expected = show_text(trajectory).replace(str(old), str(path))
+    with h5py.File(path, "a") as f:
+        f["blobs/statistics"][:] = 7  # not an encoded value any more
+    with l2l.Trajectory(path) as trajectory:
+        assert trajectory.statistics() is None
+        assert show_text(trajectory) == expected
+    with trajectory_writer.TrajectoryWriter(path) as writer:  # the writer stops keeping statistics
+        writer.append([Outcome(5, 0, 1, "ok", objectives={"loss": -1.0}, started=1e9, duration=1.0)],
+                      [{"x": 0.5, "k": 1, "c": "b"}])
+        writer.commit_generation(5, evaluations=writer.rows, failed=0, started=0.0, finished=1.0,
+                                 summary={s: {"loss": 0.0} for s in ("best", "median", "worst")},
+                                 state={"optimizer": {}, "loop": {"generation": 5}})
+    with l2l.Trajectory(path) as trajectory:
+        assert trajectory.statistics() is None and summarize(trajectory).best["loss"].value == -1.0

@@ -184,9 +184,9 @@ def check_record(record: Any, objectives: Sequence[Objective], committed: int) -
             if rows is None:
                 return kind == "front"
             rows = np.asarray(rows)
-            if rows.ndim != 1 or rows.dtype.kind != "i" or (len(rows) and (rows.min() < 0 or
-                                                                          rows.max() >= int(record["rows"]))):
-                return False
+            if rows.ndim != 1 or rows.dtype.kind != "i" or (len(rows) and (
+                    rows[0] < 0 or rows[-1] >= int(record["rows"]) or (np.diff(rows) <= 0).any())):
+                return False  # row numbers increase, within the rows the record accounts for
         return True
     except (KeyError, TypeError, ValueError):
         return False

@@ -431,19 +431,19 @@ class TrajectoryWriter:
         starts, lengths = self._ds("generations/statistics_start"), self._ds("generations/statistics_length")
         if starts.shape[0] != generations or lengths.shape[0] != generations:
             return None
-        if generations:
-            start, length = int(starts[generations - 1]), int(lengths[generations - 1])
-            try:
+        try:
+            if generations:
+                start, length = int(starts[generations - 1]), int(lengths[generations - 1])
                 record = codec.decode(self._ds(f"blobs/{STATISTICS_BLOB}")[start:start + length])
-            except TrajectoryError:
-                return None
-            if not check_record(record, self._objectives, self.rows):
-                return None
-            statistics = RunningStatistics.from_record(self._objectives, record, self._objective_rows)
-        else:
-            statistics = RunningStatistics(self._objectives)
-        if statistics.rows < self.rows:  # rows appended after the last generation's commit
-            statistics.add(*self._statistics_columns(statistics.rows, self.rows))
+                if not check_record(record, self._objectives, self.rows):
+                    return None
+                statistics = RunningStatistics.from_record(self._objectives, record, self._objective_rows)
+            else:
+                statistics = RunningStatistics(self._objectives)
+            if statistics.rows < self.rows:  # rows appended after the last generation's commit
+                statistics.add(*self._statistics_columns(statistics.rows, self.rows))
+        except Exception:  # noqa: BLE001 - a damaged index is dropped (readers then count rows), never fatal
+            return None
         return statistics
 
     def _statistics_columns(self, start: int, stop: int) -> tuple[np.ndarray, ...]:
