@@ -7,6 +7,7 @@ Run by hand (under ``nice``)::
                                                        # sequential and batches of 16
     python benchmarks/optimizers.py --cmaes-sigma      # cmaes's initial step: 0.3, 0.2 and 1/6 of the range
     python benchmarks/optimizers.py --tpe-speed        # our TPE's loop beside Optuna's own loop
+    python benchmarks/optimizers.py --merge OUT...     # markdown tables of saved outputs (their last lines)
 
 The suite (:mod:`blackbox_suite`) has 18 shifted, partly rotated functions on
 [-5, 5]^d with optimum value 0. Every optimizer runs with its default options
@@ -157,6 +158,44 @@ def show(title: str, results: dict, dimensions) -> None:
         print(label.ljust(width) + cells + f"{np.nanmean([row[d][0] for d in dimensions]):9.2f}")
 
 
+def read_tables(text: str) -> dict:
+    """{"budget B d, batch N": {label: {dimension: (mean, spread)}}} from the tables this script printed
+    (complete tables only, so the output of a run stopped part way is usable)."""
+    cells: dict = {}
+    key, dimensions = None, []
+    for line in text.splitlines():
+        if line.startswith("mean precision"):
+            key = line.split("), ")[-1]
+        elif key and line.startswith("optimizer"):
+            dimensions = [int(word[:-2]) for word in line.split() if word.endswith("-D")]
+        elif key and dimensions and "+-" in line:
+            label, rest = line.split("  ", 1)
+            numbers = [float(v) for v in rest.replace("+-", " ").split()]
+            cells.setdefault(key, {})[label.strip()] = {
+                d: (numbers[2 * i], numbers[2 * i + 1]) for i, d in enumerate(dimensions)}
+        else:
+            key = None if not line.strip() else key
+    return cells
+
+
+def merge(paths: list[str]) -> str:
+    """Markdown tables, one per budget and batch, of the tables printed by several runs of this script."""
+    cells: dict = {}
+    for path in paths:
+        for key, rows in read_tables(Path(path).read_text()).items():
+            cells.setdefault(key, {}).update(rows)
+    out = []
+    for key in sorted(cells, key=lambda k: (int(k.split()[1]), int(k.split()[-1]))):
+        dimensions = sorted({d for row in cells[key].values() for d in row})
+        out.append(f"\n**{key}**\n\n| optimizer | " + " | ".join(f"{d}-D" for d in dimensions) + " | mean |")
+        out.append("|---|" + "---:|" * (len(dimensions) + 1))
+        ranked = sorted(cells[key].items(), key=lambda item: np.nanmean([item[1][d][0] for d in dimensions]))
+        for label, row in ranked:
+            out.append(f"| `{label}` | " + " | ".join(f"{row[d][0]:.2f} ± {row[d][1]:.2f}" for d in dimensions)
+                       + f" | {np.nanmean([row[d][0] for d in dimensions]):.2f} |")
+    return "\n".join(out)
+
+
 def tpe_speed(trials: int, dimension: int = 10) -> dict:
     """Seconds for ``trials`` sequential asks and tells of our TPE and of Optuna's own loop, same sampler settings."""
     import optuna
@@ -188,7 +227,11 @@ def main() -> None:
                                                                        "e.g. 1 for instances not used in tuning")
     parser.add_argument("--cmaes-sigma", action="store_true", help="compare cmaes's initial steps")
     parser.add_argument("--tpe-speed", action="store_true", help="time our TPE beside Optuna's own loop")
+    parser.add_argument("--merge", nargs="+", metavar="OUTPUT", help="print markdown tables of saved outputs")
     args = parser.parse_args()
+    if args.merge:
+        print(merge(args.merge))
+        return
     warnings.simplefilter("ignore")
     import logging
 

@@ -79,4 +79,17 @@ def test_a_failed_evaluation_is_not_fitted_and_the_run_goes_on():
         best = min(best, value) if np.isfinite(score) else best
         state = opt.tell(problem, state, candidate, np.array([[score]]))
     assert best < 1e-8
-    assert np.isinf(state["losses"]).sum() == sum(1 for step in range(60) if step % 7 == 3)
+    assert state["failed"] == sum(1 for step in range(60) if step % 7 == 3)
+    assert np.isfinite(state["losses"]).all()
+
+
+def test_the_state_keeps_only_the_results_the_model_may_be_fitted_to():
+    problem = _box(3)  # 10 terms, fitted to the best 20 results; 4 x 20 kept
+    opt = OPTIMIZERS.create("cmaes-quadratic", {})
+    state, told = opt.init(problem, seed=0), []
+    for _ in range(30):
+        candidates, state = opt.ask(problem, state, n=10)
+        told.extend(np.sum((candidates - 1.0) ** 2, axis=1))
+        state = opt.tell(problem, state, candidates, -np.sum((candidates - 1.0) ** 2, axis=1, keepdims=True))
+    assert len(state["codes"]) == len(state["losses"]) == 80
+    assert np.allclose(np.sort(state["losses"]), np.sort(told)[:80]) and min(told) < 1e-8

@@ -14,8 +14,10 @@ improved on the best result; after one that did not, CMA-ES gets 1, 3, 7, ...
 scores that a quadratic fits badly most of the budget goes to CMA-ES. In a
 batch at most one model proposal is pending at a time.
 
-The state is the inner CMA-ES state, every told code with its score, the
-pending proposal and the waiting counters: arrays and numbers.
+The state is the inner CMA-ES state, the best told codes with their scores
+(four times as many as the model is fitted to), the pending proposal and the waiting
+counters: arrays and numbers. Above 20 coordinates the model has only squared
+terms, so its cost stays linear in the dimension.
 """
 
 from __future__ import annotations
@@ -31,6 +33,15 @@ from l2l.optimizers.base import MAX_POPULATION, Optimizer, Problem, State
 from l2l.optimizers.cmaes import CMAES
 from l2l.registry import option
 
+#: Above this dimension the model has only squared terms (a full one would need (d + 1)(d + 2) / 2 results).
+MAX_FULL_DIMENSION = 20
+
+
+def _terms(dimension: int, results: int) -> int:
+    """Terms of the model fitted to ``results`` results: all second-order ones when there are enough."""
+    full = (dimension + 1) * (dimension + 2) // 2
+    return full if results > full and dimension <= MAX_FULL_DIMENSION else 2 * dimension + 1
+
 
 def quadratic_minimum(points: np.ndarray, losses: np.ndarray) -> np.ndarray | None:
     """Where a quadratic fitted by least squares to ``(points, losses)`` is lowest (None if it cannot be fitted).
@@ -40,8 +51,8 @@ def quadratic_minimum(points: np.ndarray, losses: np.ndarray) -> np.ndarray | No
     point is at most twice the largest distance of a point from it.
     """
     n, d = points.shape
-    full = n > (d + 1) * (d + 2) // 2
-    if not full and n <= 2 * d + 1:
+    full = _terms(d, n) > 2 * d + 1
+    if n <= 2 * d + 1:
         return None
     best = points[int(np.argmin(losses))]
     spread = np.std(points, axis=0)
@@ -86,21 +97,24 @@ class QuadraticCMAES(Optimizer):
     fit_size: float = option(2.0, help="the model is fitted to the best fit_size x (its number of terms) results",
                              ge=1.0)
 
+    def _fitted(self, dimension: int, results: int) -> int:
+        """How many of the best results the model is fitted to."""
+        terms = _terms(dimension, results)
+        return max(terms + 1, int(self.fit_size * terms))
+
     def _cmaes(self) -> CMAES:
         return CMAES(population_size=self.population_size, sigma=self.sigma)
 
     def init(self, problem: Problem, seed: int) -> State:
         d = problem.space.dimension
         return {"inner": self._cmaes().init(problem, seed), "codes": np.empty((0, d)), "losses": np.empty(0),
-                "pending": np.empty((0, d)), "wait": 0, "gap": 0, "proposals": 0, "improvements": 0}
+                "pending": np.empty((0, d)), "wait": 0, "gap": 0, "proposals": 0, "improvements": 0, "failed": 0}
 
     def _proposal(self, problem: Problem, state: State) -> np.ndarray | None:
         frame = Frame(problem)
         d = problem.space.dimension
-        finite = np.isfinite(state["losses"])
-        losses, codes = state["losses"][finite], state["codes"][finite]
-        terms = (d + 1) * (d + 2) // 2 if len(losses) > (d + 1) * (d + 2) // 2 else 2 * d + 1
-        order = np.argsort(losses, kind="stable")[: max(terms + 1, int(self.fit_size * terms))]
+        losses, codes = state["losses"], state["codes"]
+        order = np.argsort(losses, kind="stable")[: self._fitted(d, len(losses))]
         points = frame.to_frame(codes[order])
         minimum = quadratic_minimum(points, losses[order])
         if minimum is None:
@@ -156,7 +170,13 @@ class QuadraticCMAES(Optimizer):
         rest = ~from_model
         if rest.any():
             state["inner"] = self._cmaes().tell(problem, state["inner"], candidates[rest], scores[rest])
-        state.update(codes=np.vstack([state["codes"], candidates]), losses=np.concatenate([state["losses"], losses]))
+        # The best results are kept, four times as many as the model is fitted to (the others serve to
+        # recognise a proposal that was evaluated already); failed ones are only counted.
+        finite = np.isfinite(losses)
+        codes = np.vstack([state["codes"], candidates[finite]])
+        losses = np.concatenate([state["losses"], losses[finite]])
+        keep = np.sort(np.argsort(losses, kind="stable")[: 4 * self._fitted(d, 10 ** 9)])
+        state.update(codes=codes[keep], losses=losses[keep], failed=state["failed"] + int((~finite).sum()))
         return state
 
     def done(self, problem: Problem, state: State) -> bool:
