@@ -96,19 +96,19 @@ def _mean_and_margin(values) -> tuple[float, float]:
     return float(values.mean()), 3.0 * float(values.std(ddof=1) / np.sqrt(values.size))
 
 
-def test_constant_high_temperature_loses_early_performance_while_annealing_keeps_it():
-    # the paper's qualitative finding, as a claim on the mean over 8 seeds with a margin of three standard
-    # errors (one seed may go either way: seed 102 loses only 0.01 at constant temperature; seeds 100..107
-    # pass as well); 300 s of simulated learning each
+def test_a_constant_high_temperature_ends_lower_than_an_annealed_or_a_low_one():
+    # claims on the mean of paired differences over 8 seeds with a margin of three standard errors; 300 s of
+    # simulated learning each. The former claim "constant T = 50 loses what it reached early" rested on the
+    # best-bin reward_early: in the fixed window 20-40 % it loses -0.01 +- 0.07 on these seeds (0.02 +- 0.10 on
+    # seeds 100..107, benchmarks/spore_fixed_windows.py), so it is not asserted
     seeds = range(8)
     constant = [Spore(temperature=50.0).run({}, seed).metrics for seed in seeds]
     annealed = [Spore(temperature=50.0, schedule="anneal").run({}, seed).metrics for seed in seeds]
-    lost, margin = _mean_and_margin([m["reward_lost"] for m in constant])
-    assert lost - margin > 0.03                                  # reached early, lost later
-    kept, margin = _mean_and_margin([a["reward_lost"] - c["reward_lost"] for a, c in zip(annealed, constant)])
-    assert kept + margin < 0.0                                   # annealing loses less, seed by seed on average
+    low = [Spore(temperature=0.3).run({}, seed).metrics for seed in seeds]
     gain, margin = _mean_and_margin([a["reward_late"] - c["reward_late"] for a, c in zip(annealed, constant)])
-    assert gain - margin > 0.05                                  # and ends higher
+    assert gain - margin > 0.05
+    gain, margin = _mean_and_margin([a["reward_late"] - c["reward_late"] for a, c in zip(low, constant)])
+    assert gain - margin > 0.05
 
 
 def test_the_example_sweep_config_is_valid_for_the_simulator():
