@@ -333,6 +333,11 @@ def needs_repair(path: str | os.PathLike) -> bool:
         return True
 
 
+#: The chunk cache of each dataset a writer holds open: enough for the last chunk (the largest are 512 KiB).
+WRITER_CHUNK_CACHE_BYTES = 1 << 20
+WRITER_CHUNK_CACHE_SLOTS = 521
+
+
 def _open_swmr_writer(path: Path) -> h5py.File:
     """Open ``path`` for writing already in SWMR mode.
 
@@ -345,6 +350,10 @@ def _open_swmr_writer(path: Path) -> h5py.File:
     fapl = h5py.h5p.create(h5py.h5p.FILE_ACCESS)
     fapl.set_libver_bounds(h5py.h5f.LIBVER_LATEST, h5py.h5f.LIBVER_LATEST)
     fapl.set_fclose_degree(h5py.h5f.CLOSE_STRONG)
+    # Each dataset's chunk cache (8 MB by default here) keeps chunks written long ago: 8 MB per column, or
+    # about 160 bytes per row until a million rows are written. Appends only need the chunk at the end.
+    metadata_elements, _, _, preemption = fapl.get_cache()
+    fapl.set_cache(metadata_elements, WRITER_CHUNK_CACHE_SLOTS, WRITER_CHUNK_CACHE_BYTES, preemption)
     fid = h5py.h5f.open(os.fsencode(path), h5py.h5f.ACC_RDWR | h5py.h5f.ACC_SWMR_WRITE, fapl=fapl)
     return h5py.File(fid)
 
