@@ -68,7 +68,7 @@ def rows(part: dict, out: Path) -> None:
     left.set(xlabel="rows in the file", ylabel="time per evaluation (us)", ylim=(0, None),
              title=f"one run, population {run['population']:,}, random search")
     right.plot(x, [m["rss_mb"] for m in marks], "-",
-               label=f"RSS (+{run.get('rss_bytes_per_row', '?')} bytes per row written)")
+               label=f"RSS (+{run.get('rss_bytes_per_row', '?')} bytes per row, second half)")
     right.plot(x, [m["hwm_mb"] for m in marks], "--", label="peak RSS so far")
     right.set(xlabel="rows in the file", ylabel="MB", ylim=(0, None), title="memory of the run")
     left.legend(fontsize=8)

@@ -174,10 +174,12 @@ def part_generations(args, folder: Path) -> dict:
 
 
 def rss_growth(marks: list) -> int | None:
-    """Bytes of resident memory gained per row written, from generation 1 to the last."""
-    if len(marks) < 3:
+    """Bytes of resident memory gained per row written over the second half of the run (bounded caches
+    fill during the first)."""
+    if len(marks) < 4:
         return None
-    return round((marks[-1]["rss_mb"] - marks[1]["rss_mb"]) * 2 ** 20 / (marks[-1]["rows"] - marks[1]["rows"]))
+    middle = marks[len(marks) // 2]
+    return round((marks[-1]["rss_mb"] - middle["rss_mb"]) * 2 ** 20 / (marks[-1]["rows"] - middle["rows"]))
 
 
 def part_files(args, folder: Path) -> dict:
