@@ -135,6 +135,15 @@ class _Loop:
         self.running: dict[tuple[int, int], tuple[Task, int]] = {}  # (task, trial) by the row's (generation,
         # individual)
         self.finals: dict[int, Outcome] = {}  # trials with a final result, not yet told
+        self.outbox: list[Task] = []  # submitted by the loop, not yet handed to the executor
+        # Members of each cohort (a generation) and how many of them have a final result: a cohort is told
+        # when the two counts meet, without a pass over all trials per result.
+        self.cohorts: dict[int, list[int]] = {}
+        for key, record in self.trials.items():
+            if record.get("cohort") is not None:
+                self.cohorts.setdefault(int(record["cohort"]), []).append(int(key))
+        self.cohort_finals: dict[int, int] = {}
+        self.ready: list[int] = []  # trials with a final result whose cohort (if any) may be complete now
         self.buffer: list[tuple[Outcome, dict[str, Any]]] = []  # finished, not yet appended
         self.batch: list[Outcome] = []  # since the last commit (with reused rows), in completion order
         self.finished = False  # the policy or the optimizer said it is done (not only the budget spent)
@@ -150,6 +159,7 @@ class _Loop:
             announce(self.executor, self.bar.bar is not None)
             for trial, budget, from_budget in self.loop.pop("in_flight"):
                 self.submit(int(trial), None if budget is None else float(budget), float(from_budget))
+            self.send()
             try:
                 while not self.control.stop_requested:
                     launched = self.fill()
@@ -215,7 +225,13 @@ class _Loop:
             else:
                 self.submit(action.trial, action.budget, self.trials[str(action.trial)]["budget"])
                 launched = True
+        self.send()
         return launched
+
+    def send(self) -> None:
+        if self.outbox:
+            tasks, self.outbox = self.outbox, []
+            self.executor.submit(tasks)
 
     def spent(self) -> bool:
         return bool(self.budgets) and self.loop["compute"] >= self.c.compute
@@ -299,6 +315,8 @@ class _Loop:
         # the code exactly as the optimizer gave it, which is what it is told back.
         kept = self.problem.space.canonical(code) if self.policy.multi_fidelity else code
         self.trials[str(trial)] = _record(kept, cohort, index)
+        if cohort is not None:
+            self.cohorts.setdefault(int(cohort), []).append(trial)
         return trial
 
     def submit(self, trial: int, budget: float | None, from_budget: float) -> None:
@@ -313,7 +331,7 @@ class _Loop:
                     trial=trial if mf else -1)
         record["running"] = True
         self.running[(generation, individual)] = (task, trial)
-        self.executor.submit([task])
+        self.outbox.append(task)  # sent by fill() in one submission: a generation travels in few chunks
 
     def checkpoint_of(self, trial: int) -> dict[str, Any] | None:
         if trial not in self.checkpoints:
@@ -372,6 +390,10 @@ class _Loop:
             record["handed_on"] = bool(ok and outcome.checkpoint is not None)
         if final:
             self.finals[trial] = outcome
+            self.ready.append(trial)
+            if record["cohort"] is not None:
+                cohort = int(record["cohort"])
+                self.cohort_finals[cohort] = self.cohort_finals.get(cohort, 0) + 1
             self.completed += 1
         if not reused:
             if self.budgets:
@@ -417,16 +439,19 @@ class _Loop:
         return told
 
     def _complete_cohorts(self) -> list[list[int]]:
-        out, seen = [], set()
-        for trial in list(self.finals):
+        """Cohorts whose members all have final results (a trial without a cohort is one by itself)."""
+        out, ready, self.ready = [], self.ready, []
+        for trial in ready:
             cohort = self.trials[str(trial)]["cohort"]
             if cohort is None:
                 out.append([trial])
-            elif cohort not in seen:
-                seen.add(cohort)
-                members = [int(t) for t, r in self.trials.items() if r["cohort"] == cohort]
-                if all(m in self.finals for m in members):
-                    out.append(members)
+                continue
+            cohort = int(cohort)
+            members = self.cohorts.get(cohort)
+            if members is not None and self.cohort_finals.get(cohort, 0) == len(members):
+                out.append(members)
+                del self.cohorts[cohort]
+                self.cohort_finals.pop(cohort, None)
         return out
 
     # -- the file -------------------------------------------------------------------------------------------

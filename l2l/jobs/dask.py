@@ -15,6 +15,7 @@ import logging
 import math
 import os
 import pickle
+import time
 from dataclasses import dataclass
 from typing import Any, ClassVar, Sequence
 
@@ -26,6 +27,7 @@ from l2l.simulators.base import Simulator
 TARGET_CHUNK_SECONDS = 0.2
 RESULT_TIMEOUT = 60
 START_ATTEMPTS = 3
+WORKER_COUNT_SECONDS = 1.0
 
 
 def _identity(value: Any) -> Any:
@@ -62,6 +64,7 @@ class _DaskExecutor(Executor):
         # every task the scheduler had assigned to it along, so the first suspicion may fall on a bystander.
         self._quarantine: list[Task] = []
         self._isolated: Any = None  # the future of the quarantined evaluation in flight
+        self._workers, self._workers_asked = 1, -math.inf
 
     @property
     def dashboard_link(self) -> str | None:
@@ -73,10 +76,15 @@ class _DaskExecutor(Executor):
 
     @property
     def worker_count(self) -> int:
-        try:
-            return max(1, len(self._client.scheduler_info(n_workers=-1)["workers"]))
-        except Exception:  # noqa: BLE001 - an estimate is enough
-            return 1
+        """Workers connected now, asked of the scheduler at most once a second (the loop asks per result)."""
+        now = time.monotonic()
+        if now - self._workers_asked >= WORKER_COUNT_SECONDS:
+            try:
+                self._workers = max(1, len(self._client.scheduler_info(n_workers=-1)["workers"]))
+            except Exception:  # noqa: BLE001 - an estimate is enough
+                self._workers = 1
+            self._workers_asked = now
+        return self._workers
 
     def _chunk_count(self, n: int) -> int:
         """How many chunks ``n`` tasks go in: a multiple of the worker count, each chunk

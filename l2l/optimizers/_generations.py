@@ -126,19 +126,32 @@ def _empty_ledger(problem: Problem) -> State:
 
 
 def _match(problem: Problem, asked: np.ndarray, candidates: np.ndarray) -> np.ndarray:
-    """Index into ``asked`` of each told candidate (each asked row used once); ValueError if one was not asked."""
+    """Index into ``asked`` of each told candidate (each asked row used once); ValueError if one was not asked.
+
+    Exact matches are found through a table of the asked rows' bytes (linear in the population); only a
+    candidate without one (changed by a round trip through the file) is compared with every asked row.
+    """
     free = np.ones(len(asked), dtype=bool)
     rows = np.empty(len(candidates), dtype=np.int64)
+    exact: dict[bytes, list[int]] = {}
+    asked = np.ascontiguousarray(asked, dtype=float)
+    for index in range(len(asked) - 1, -1, -1):  # popped from the end: the first free row comes first
+        exact.setdefault(asked[index].tobytes(), []).append(index)
     canonical_asked = None
-    for i, row in enumerate(candidates):
-        hits = np.flatnonzero(free & np.all(asked == row, axis=1)) if len(asked) else np.empty(0, dtype=np.int64)
-        if not len(hits):
+    for i, row in enumerate(np.ascontiguousarray(candidates, dtype=float)):
+        same = exact.get(row.tobytes())
+        while same and not free[same[-1]]:
+            same.pop()
+        if same:
+            hit = same.pop()
+        else:
             if canonical_asked is None:
                 canonical_asked = np.array([problem.space.canonical(a) for a in asked]).reshape(asked.shape)
             wanted = problem.space.canonical(row)
             hits = np.flatnonzero(free & np.all(np.isclose(canonical_asked, wanted, rtol=1e-9, atol=1e-12), axis=1))
-        if not len(hits):
-            raise ValueError(f"told candidate {i} ({row.tolist()}) was not asked, or was told already")
-        rows[i] = hits[0]
-        free[hits[0]] = False
+            if not len(hits):
+                raise ValueError(f"told candidate {i} ({row.tolist()}) was not asked, or was told already")
+            hit = int(hits[0])
+        rows[i] = hit
+        free[hit] = False
     return rows
