@@ -214,8 +214,14 @@ class LocalExecutor(_DaskExecutor):
                 # like one killed later: start the cluster again.
                 self.close()
                 if attempt == START_ATTEMPTS:
+                    hint = ""
+                    if "Nanny failed to start" in str(exc):
+                        # The workers re-import the user's script: a script without the guard starts a
+                        # cluster inside every worker, and the workers fail.
+                        hint = (" (a script that calls l2l.run must do so under "
+                                "'if __name__ == \"__main__\":', since the workers import it)")
                     raise ExecutorError(f"backend 'local': the Dask cluster did not start after "
-                                        f"{START_ATTEMPTS} attempts: {type(exc).__name__}: {exc}") from exc
+                                        f"{START_ATTEMPTS} attempts: {type(exc).__name__}: {exc}{hint}") from exc
 
     def describe(self) -> str:
         return f"local ({self.workers or os.cpu_count()} workers)"
