@@ -125,16 +125,7 @@ class Spore(Simulator):
         """The options with the explored ``params`` applied; unknown names are refused."""
         values = self.explored(params)
         self._check_schedule(values["schedule"])
-        for key in ("learning_rate", "temperature", "temperature_final", "reward_gain"):
-            if not float(values[key]) >= 0:
-                raise ConfigError(f"simulator 'spore': parameter {key!r} must be >= 0, got {values[key]!r}")
-        for key in ("prior_std", "anneal_time"):
-            if not float(values[key]) > 0:
-                raise ConfigError(f"simulator 'spore': parameter {key!r} must be > 0, got {values[key]!r}")
-        for key in ("tau_gradient", "tau_eligibility"):
-            if not float(values[key]) >= self.dt:
-                raise ConfigError(f"simulator 'spore': parameter {key!r} must be >= dt={self.dt}, "
-                                  f"got {values[key]!r}")
+        check_rule("spore", values, self.dt)
         return values
 
     def check_space(self, space) -> None:
@@ -199,6 +190,19 @@ class Spore(Simulator):
         }
         return SimulationResult(objectives={"reward": late}, metrics=metrics,
                                 traces={"reward_curve": curve, "temperature": temperatures.copy()})
+
+
+def check_rule(name: str, values: Mapping[str, Any], dt: float) -> None:
+    """Refuse, in one line naming it, a learning-rule value of SPORE's out of its range."""
+    for key in ("learning_rate", "temperature", "temperature_final", "reward_gain"):
+        if not float(values[key]) >= 0:
+            raise ConfigError(f"simulator {name!r}: parameter {key!r} must be >= 0, got {values[key]!r}")
+    for key in ("prior_std", "anneal_time"):
+        if not float(values[key]) > 0:
+            raise ConfigError(f"simulator {name!r}: parameter {key!r} must be > 0, got {values[key]!r}")
+    for key in ("tau_gradient", "tau_eligibility"):
+        if not float(values[key]) >= dt:
+            raise ConfigError(f"simulator {name!r}: parameter {key!r} must be >= dt={dt}, got {values[key]!r}")
 
 
 def late_reward(rewards: np.ndarray, final_fraction: float) -> float:

@@ -47,7 +47,7 @@ from l2l.registry import option
 from l2l.simulators.arm import ArmReaching
 from l2l.simulators.base import Fidelity, SimulationResult, Simulator
 from l2l.simulators.fidelity_tools import curve_fidelities, rng_from_state, rng_state, segment_start, whole_budget
-from l2l.simulators.spore import SCHEDULES, late_reward, temperature_at, window_mean
+from l2l.simulators.spore import SCHEDULES, check_rule, late_reward, temperature_at, window_mean
 from l2l.simulators.spore_arm_traces import TraceBlock
 
 PARAMETERS = ("learning_rate", "temperature", "temperature_final", "anneal_time", "schedule",
@@ -121,16 +121,7 @@ class SporeArm(Simulator):
         values = self.explored(params)
         if values["schedule"] not in SCHEDULES:
             raise ConfigError(f"simulator {NAME!r}: 'schedule' must be one of {SCHEDULES}, got {values['schedule']!r}")
-        for key in ("learning_rate", "temperature", "temperature_final", "reward_gain"):
-            if not float(values[key]) >= 0:
-                raise ConfigError(f"simulator {NAME!r}: parameter {key!r} must be >= 0, got {values[key]!r}")
-        for key in ("prior_std", "anneal_time"):
-            if not float(values[key]) > 0:
-                raise ConfigError(f"simulator {NAME!r}: parameter {key!r} must be > 0, got {values[key]!r}")
-        for key in ("tau_gradient", "tau_eligibility"):
-            if not float(values[key]) >= self.dt:
-                raise ConfigError(f"simulator {NAME!r}: parameter {key!r} must be >= dt={self.dt}, "
-                                  f"got {values[key]!r}")
+        check_rule(NAME, values, self.dt)
         return values
 
     def check_space(self, space) -> None:
