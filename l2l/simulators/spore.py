@@ -116,22 +116,17 @@ class Spore(Simulator):
             raise ConfigError(f"simulator 'spore': option 'duration' must be at least 4 update intervals, "
                               f"got {self.duration!r}")
 
-    @staticmethod
-    def _check_schedule(schedule: Any) -> None:
-        if schedule not in SCHEDULES:
-            raise ConfigError(f"simulator 'spore': 'schedule' must be one of {SCHEDULES}, got {schedule!r}")
-
     def settings(self, params: dict[str, Any]) -> dict[str, Any]:
         """The options with the explored ``params`` applied; unknown names are refused."""
         values = self.explored(params)
-        self._check_schedule(values["schedule"])
+        check_schedule("spore", values["schedule"])
         check_rule("spore", values, self.dt)
         return values
 
     def check_space(self, space) -> None:
         super().check_space(space)
         for choice in getattr(space["schedule"], "choices", ()) if "schedule" in space.names else ():
-            self._check_schedule(choice)
+            check_schedule("spore", choice)
 
     def fidelity(self) -> Fidelity:
         """``seconds`` of learning (biological time), ``min_budget`` to ``duration``."""
@@ -190,6 +185,12 @@ class Spore(Simulator):
         }
         return SimulationResult(objectives={"reward": late}, metrics=metrics,
                                 traces={"reward_curve": curve, "temperature": temperatures.copy()})
+
+
+def check_schedule(name: str, schedule: Any) -> None:
+    """Refuse a temperature schedule SPORE does not know, in one line."""
+    if schedule not in SCHEDULES:
+        raise ConfigError(f"simulator {name!r}: 'schedule' must be one of {SCHEDULES}, got {schedule!r}")
 
 
 def check_rule(name: str, values: Mapping[str, Any], dt: float) -> None:

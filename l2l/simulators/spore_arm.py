@@ -47,7 +47,7 @@ from l2l.registry import option
 from l2l.simulators.arm import ArmReaching
 from l2l.simulators.base import Fidelity, SimulationResult, Simulator
 from l2l.simulators.fidelity_tools import curve_fidelities, rng_from_state, rng_state, segment_start, whole_budget
-from l2l.simulators.spore import SCHEDULES, check_rule, late_reward, temperature_at, window_mean
+from l2l.simulators.spore import SCHEDULES, check_rule, check_schedule, late_reward, temperature_at, window_mean
 from l2l.simulators.spore_arm_traces import TraceBlock
 
 PARAMETERS = ("learning_rate", "temperature", "temperature_final", "anneal_time", "schedule",
@@ -119,16 +119,14 @@ class SporeArm(Simulator):
     def settings(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """The options with the explored ``params`` applied; unknown names and bad values are refused."""
         values = self.explored(params)
-        if values["schedule"] not in SCHEDULES:
-            raise ConfigError(f"simulator {NAME!r}: 'schedule' must be one of {SCHEDULES}, got {values['schedule']!r}")
+        check_schedule(NAME, values["schedule"])
         check_rule(NAME, values, self.dt)
         return values
 
     def check_space(self, space) -> None:
         super().check_space(space)
         for choice in getattr(space["schedule"], "choices", ()) if "schedule" in space.names else ():
-            if choice not in SCHEDULES:
-                raise ConfigError(f"simulator {NAME!r}: 'schedule' must be one of {SCHEDULES}, got {choice!r}")
+            check_schedule(NAME, choice)
 
     def fidelity(self) -> Fidelity:
         """``seconds`` of learning (biological time), ``min_budget`` to ``duration``."""
