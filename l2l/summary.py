@@ -372,23 +372,30 @@ def summary_of(path: str | os.PathLike) -> RunSummary:
 
 # -- text ---------------------------------------------------------------------------------------
 def best_table(trajectory: Trajectory, frame: pd.DataFrame, n: int) -> str:
-    """The ``n`` best successful evaluations (one objective) or the Pareto front (several), as text."""
+    """The ``n`` best successful evaluations (one objective) or the Pareto front (several), as text.
+
+    Multi-fidelity runs rank at the top budget; repeats of a candidate are averaged (:mod:`l2l.analysis.best`).
+    """
     import pandas as pd
 
-    ok = frame[frame["status"] == "ok"]
+    from l2l.analysis.best import REPEATS_NOTE, best_candidates, ranked, with_repeats
+
+    ok = ranked(frame, trajectory.top_budget if "trial" in frame.columns else None)
     if ok.empty:
         return "no successful evaluation"
     objectives = trajectory.objectives
-    columns = ["generation", "individual"] + [o.name for o in objectives] + trajectory.space.columns()[:8]
+    parameters = trajectory.space.columns()
+    columns = ["generation", "individual"] + [o.name for o in objectives] + parameters[:8]
     if "trial" in ok.columns:  # a multi-fidelity run: candidates at the top budget rank first
         columns = ["trial", "budget", "state"] + columns[2:]
-        top = trajectory.top_budget
-        if top is not None and (ok["budget"] == top).any():
-            ok = ok[ok["budget"] == top]
     if len(objectives) == 1:
         o = objectives[0]
-        best = ok.sort_values(o.name, ascending=o.direction == "minimize", kind="stable").head(n)
+        best, averaged = best_candidates(ok, o, parameters, n)
         title = f"best {len(best)} by {o.name} ({o.direction}):"
+        if averaged:
+            columns = with_repeats(columns, o.name)
+            best = best.assign(sd=[f"{v:.6f}" if np.isfinite(v) else "-" for v in best["sd"]])
+            title = f"best {len(best)} by {o.name} ({o.direction}; {REPEATS_NOTE}):"
     else:
         scores = ok[[o.name for o in objectives]].to_numpy() * np.array([o.sign for o in objectives])
         best = ok[pareto_front_mask(scores)]

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from l2l import __version__
+from l2l.analysis.best import REPEATS_NOTE, best_candidates, ranked, with_repeats
 from l2l.errors import ConfigError
 from l2l.plot import figures
 from l2l.plot.data import RunData, pareto_mask, scores
@@ -117,14 +118,23 @@ def _pairs(items: Iterable[tuple[str, Any]]) -> str:
 
 
 def best_individuals(run: RunData, limit: int = 10) -> tuple[str, pd.DataFrame]:
-    """The best ``limit`` evaluations (one objective) or the Pareto front (several), with a title."""
-    ok = run.ok
-    columns = ["generation", "individual"] + [o.name for o in run.objectives] + run.parameters[:12] + ["duration"]
+    """The best ``limit`` candidates (one objective) or the Pareto front (several), with a title.
+
+    As in ``l2l show``: a multi-fidelity run ranks at its top budget, repeats of a candidate are averaged.
+    """
+    rungs = (run.fidelity or {}).get("rungs") if run.multi_fidelity else None
+    ok = ranked(run.ok, float(rungs[-1]) if rungs else None)
+    multi = run.multi_fidelity and "trial" in ok.columns
+    lead = ["trial", "budget", "state"] if multi else ["generation", "individual"]
+    columns = lead + [o.name for o in run.objectives] + run.parameters[:12] + ["duration"]
     if ok.empty:
         return "no successful evaluation", pd.DataFrame(columns=columns)
     if len(run.objectives) == 1:
         o = run.objectives[0]
-        best = ok.sort_values(o.name, ascending=o.direction == "minimize", kind="stable").head(limit)
+        best, averaged = best_candidates(ok, o, run.parameters, limit)
+        if averaged:
+            return (f"best {len(best)} candidates by {o.name} ({o.direction}; {REPEATS_NOTE})",
+                    best[with_repeats(columns, o.name)])
         return f"best {len(best)} evaluations by {o.name} ({o.direction})", best[columns]
     front = ok[pareto_mask(scores(ok, run.objectives))]
     front = front.sort_values(run.objectives[0].name, ascending=run.objectives[0].direction == "minimize")

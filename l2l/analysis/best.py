@@ -1,0 +1,80 @@
+"""The best candidates of a run, as ``l2l show``, ``l2l run`` and the report list them.
+
+Two rules keep the list honest:
+
+* in a multi-fidelity run a candidate stopped at a low budget does not compete with those trained to the top
+  budget (its value is at another fidelity); the top budget's results rank alone once there are any;
+* a candidate evaluated more than once with the same parameters from scratch (the model-based policy trains
+  the candidate it would choose again with new seeds where the top budget is noisy; a user may repeat a
+  point) is listed once, with the mean of its results, how many there are (``n``) and their standard
+  deviation (``sd``), so that one lucky seed cannot head the list. Results that continued another
+  trial's checkpoint (population-based training, Lamarckian inheritance) are never pooled: equal
+  hyperparameters on different weights are different learners.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from l2l.objectives import Objective
+
+#: Columns added to a table whose repeats were averaged.
+REPEAT_COLUMNS = ("n", "sd")
+
+
+def ranked(frame: pd.DataFrame, top_budget: float | None = None) -> pd.DataFrame:
+    """The successful rows that compete for "best": at a multi-fidelity run's top budget once it has results."""
+    ok = frame[frame["status"] == "ok"]
+    if "budget" in ok.columns and top_budget is not None:
+        at_top = np.isclose(ok["budget"].to_numpy(dtype=float), top_budget)
+        if at_top.any():
+            ok = ok[at_top]
+    return ok
+
+
+def average_repeats(ok: pd.DataFrame, parameters: Sequence[str], objective: str) -> pd.DataFrame | None:
+    """One row per candidate with the mean of ``objective`` over its repeats, plus ``n`` and ``sd``.
+
+    The row kept is the candidate's first evaluation (its trial or generation and individual); None when no
+    parameter vector was evaluated twice from scratch, so that tables without repeats keep their shape.
+    """
+    if len(ok) < 2 or not parameters:
+        return None
+    groups = ok.groupby(list(parameters), sort=False, dropna=False).ngroup().to_numpy()
+    if "parent" in ok.columns:  # continued from another learner's checkpoint: never pooled
+        inherited = ok["parent"].to_numpy() >= 0
+        groups = np.where(inherited, -1 - np.arange(len(ok)), groups)
+    if len(np.unique(groups)) == len(ok):
+        return None
+    values = ok[objective].to_numpy(dtype=float)
+    table = pd.DataFrame({"group": groups, "value": values})
+    stats = table.groupby("group", sort=False)["value"].agg(["mean", "count", "std"])
+    first = ~pd.Series(groups).duplicated().to_numpy()
+    out = ok[first].copy()
+    out[objective] = stats.loc[groups[first], "mean"].to_numpy()
+    out["n"] = stats.loc[groups[first], "count"].to_numpy().astype(int)
+    out["sd"] = stats.loc[groups[first], "std"].to_numpy()
+    return out
+
+
+def best_candidates(ok: pd.DataFrame, objective: Objective, parameters: Sequence[str],
+                    limit: int) -> tuple[pd.DataFrame, bool]:
+    """The ``limit`` best rows of ``ok`` by ``objective``, repeats averaged; and whether any were."""
+    averaged = average_repeats(ok, parameters, objective.name)
+    table = ok if averaged is None else averaged
+    best = table.sort_values(objective.name, ascending=objective.direction == "minimize", kind="stable")
+    return best.head(limit), averaged is not None
+
+
+def with_repeats(columns: list[str], objective: str) -> list[str]:
+    """``columns`` with ``n`` and ``sd`` placed right after the objective's column."""
+    at = columns.index(objective) + 1
+    return columns[:at] + list(REPEAT_COLUMNS) + columns[at:]
+
+
+REPEATS_NOTE = "a candidate evaluated more than once is shown with its mean, n and sd"
+
+__all__ = ["REPEATS_NOTE", "average_repeats", "best_candidates", "ranked", "with_repeats"]

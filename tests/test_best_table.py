@@ -1,0 +1,104 @@
+"""The best candidates that show, run and the report list: repeats averaged, multi-fidelity at the top budget."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import l2l
+from l2l.analysis.best import average_repeats
+from l2l.analysis.report import best_individuals
+from l2l.cli import main
+from l2l.plot.data import RunData
+from l2l.results_schema.reader import Trajectory
+from l2l.summary import best_frame, best_table
+
+NOISY_SPACE = {"learning_rate": {"type": "float", "low": 0.001, "high": 0.3, "log": True},
+               "momentum": {"type": "float", "low": 0.05, "high": 0.95, "log": True}}
+
+
+def _model_based(folder: Path, seed: int) -> Path:
+    """A model-based run on a learner whose top budget is noisy: the policy trains its choice again."""
+    config = l2l.from_mapping({"run": {"name": f"mb-{seed}", "seed": seed, "compute": 6000},
+                               "space": NOISY_SPACE, "policy": {"name": "model-based"},
+                               "simulator": {"name": "noisy-sgd", "max_budget": 200},
+                               "backend": {"name": "serial"}})
+    return Path(l2l.run(config, folder / f"mb-{seed}.h5", progress=False))
+
+
+@pytest.fixture(scope="module")
+def repeated(tmp_path_factory) -> list[Path]:
+    folder = tmp_path_factory.mktemp("best")
+    return [_model_based(folder, seed) for seed in (0, 1, 2)]
+
+
+def _run_data(path: Path) -> RunData:
+    with Trajectory(path) as trajectory:
+        return RunData.from_trajectory(trajectory)
+
+
+def _top_rows(path: Path) -> pd.DataFrame:
+    frame = l2l.load(path)
+    return frame[(frame["status"] == "ok") & (frame["budget"] == frame["budget"].max())]
+
+
+def test_show_lists_a_repeated_candidate_once_with_the_mean_of_its_results(repeated, capsys):
+    for path in repeated:
+        top = _top_rows(path)
+        groups = top.groupby(["learning_rate", "momentum"])["loss"]
+        assert (groups.size() > 1).any(), "the noisy top budget should make the policy repeat a candidate"
+        assert main(["show", str(path), "--top", "50"]) == 0
+        table = capsys.readouterr().out.split("best ", 1)[1]
+        header, *lines = table.splitlines()[1:]
+        assert header.split()[:6] == ["trial", "budget", "state", "loss", "n", "sd"]
+        shown = [line.split() for line in lines]
+        trials = [int(cells[0]) for cells in shown]
+        assert len(shown) == min(50, groups.ngroups)
+        for cells in shown:
+            row = top[top["trial"] == int(cells[0])].iloc[0]
+            values = groups.get_group((row["learning_rate"], row["momentum"]))
+            assert float(cells[3]) == pytest.approx(values.mean(), abs=1e-6)
+            assert int(cells[4]) == len(values)
+            # the candidate's other results are not listed on their own (one lucky seed cannot head the list)
+            others = set(top.loc[values.index, "trial"]) - {int(cells[0])}
+            assert not others & set(trials)
+        means = [float(cells[3]) for cells in shown]
+        assert means == sorted(means)
+
+
+def test_the_report_ranks_repeated_candidates_by_their_mean_too(repeated):
+    path = repeated[0]
+    title, table = best_individuals(_run_data(path), limit=5)
+    assert "mean, n and sd" in title
+    with Trajectory(path) as trajectory:
+        text = best_table(trajectory, best_frame(trajectory, 5), 5)
+    shown = [int(line.split()[0]) for line in text.splitlines()[2:]]
+    assert list(table["trial"]) == shown
+    assert table["n"].max() >= 2
+
+
+def test_a_multi_fidelity_report_does_not_rank_candidates_stopped_at_a_low_budget(tmp_path):
+    config = l2l.from_mapping({"run": {"name": "asha", "seed": 3, "compute": 1215},
+                               "space": {"x": {"type": "float", "low": -5.0, "high": 5.0, "shape": [2]}},
+                               "optimizer": {"name": "random"}, "policy": {"name": "asha", "eta": 3},
+                               "simulator": {"name": "sphere", "multi_fidelity": True},
+                               "backend": {"name": "serial"}})
+    path = Path(l2l.run(config, tmp_path / "asha.h5", progress=False))
+    frame = l2l.load(path)
+    top = frame["budget"].max()
+    assert (frame["budget"] < top).any() and (frame["budget"] == top).any()
+    _, table = best_individuals(_run_data(path), limit=10)
+    assert (table["budget"] == top).all()
+    assert "n" not in table.columns  # no candidate was repeated: the table keeps its shape
+
+
+def test_learners_that_continued_another_checkpoint_are_never_pooled():
+    frame = pd.DataFrame({"lr": [0.1, 0.1, 0.1, 0.2], "loss": [1.0, 3.0, 5.0, 2.0], "parent": [-1, -1, 0, -1]})
+    averaged = average_repeats(frame, ["lr"], "loss")
+    assert list(averaged["loss"]) == [2.0, 5.0, 2.0]
+    assert list(averaged["n"]) == [2, 1, 1]
+    assert np.isnan(averaged["sd"].iloc[1]) and averaged["sd"].iloc[0] == pytest.approx(np.sqrt(2.0))
+    assert average_repeats(frame.iloc[[0, 3]], ["lr"], "loss") is None
