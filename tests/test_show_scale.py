@@ -28,7 +28,8 @@ from conftest import comparable
 GENERATIONS, POPULATION, RECENT = 40, 150, 300
 
 
-def _write(path, objectives, generations=GENERATIONS, population=POPULATION, commit_last=True, seed=0):
+def _write(path, objectives, generations=GENERATIONS, population=POPULATION, commit_last=True, seed=0,
+           nan_values=True):
     """A file of ``generations`` commits: objectives on a coarse grid (many ties), one row in seven failed
     with an error text, one in eleven timed out, a few successful rows without a finite value."""
     space = Space.from_json({"x": {"type": "float", "low": -1.0, "high": 1.0},
@@ -45,7 +46,7 @@ def _write(path, objectives, generations=GENERATIONS, population=POPULATION, com
             for i in range(population):
                 status = "failed" if i % 7 == 3 else "timeout" if i % 11 == 5 else "ok"
                 values = {o.name: float(rng.integers(0, 40)) for o in objectives} if status == "ok" else {}
-                if status == "ok" and i % 13 == 0:
+                if status == "ok" and i % 13 == 0 and nan_values:
                     values[objectives[0].name] = float("nan")
                 outcomes.append(Outcome(generation, i, int(rng.integers(2 ** 62)), status, objectives=values,
                                         metrics={"m": 1.0}, error="" if status == "ok" else f"boom {generation} {i}",
@@ -233,3 +234,23 @@ def test_a_damaged_statistics_record_is_ignored_and_every_row_read(tmp_path):
                                  state={"optimizer": {}, "loop": {"generation": 5}})
     with l2l.Trajectory(path) as trajectory:
         assert trajectory.statistics() is None and summarize(trajectory).best["loss"].value == -1.0
+
+
+@pytest.mark.parametrize("objectives", OBJECTIVE_SETS.values(), ids=OBJECTIVE_SETS.keys())
+def test_validate_recomputes_every_record_of_the_running_statistics(tmp_path, objectives, capsys):
+    path = _write(tmp_path / "run.h5", objectives, generations=12, nan_values=False)  # ties, failures, timeouts
+    assert main(["validate", str(path)]) == 0
+    capsys.readouterr()
+    from l2l.results_schema import codec
+    with h5py.File(path, "r+") as f:  # a record whose best no longer matches its rows (show would trust it)
+        gen, blob = f["generations"], f["blobs/statistics"]
+        start, length = int(gen["statistics_start"][7]), int(gen["statistics_length"][7])
+        record = codec.decode(blob[start:start + length])
+        record["best"]["loss"] = [-1.0, 3, 0]
+        data = np.frombuffer(codec.encode(record), dtype="u1")
+        blob.resize((blob.shape[0] + len(data),))
+        blob[-len(data):] = data
+        gen["statistics_start"][7], gen["statistics_length"][7] = blob.shape[0] - len(data), len(data)
+    assert main(["validate", str(path)]) != 0
+    out = capsys.readouterr()
+    assert "running statistics of generation 7 differ from its rows (best loss)" in out.out + out.err

@@ -19,7 +19,8 @@ from l2l.errors import TrajectoryError
 from l2l.results_schema import codec, reevaluations, structure
 from l2l.results_schema import values as checks
 from l2l.results_schema.layout import (CHECKPOINT_BLOB, EVALUATION_COLUMNS, GENERATION_COLUMNS,
-                                       REEVALUATION_ERRORS, SEGMENT_COLUMNS, STATUS_CODES)
+                                       REEVALUATION_ERRORS, SEGMENT_COLUMNS, STATISTICS_BLOB, STATUS_CODES)
+from l2l.results_schema.statistics import RunningStatistics, check_record
 from l2l.results_schema.reader import open_file
 
 #: Rows decoded at a time when the blobs of every evaluation are checked.
@@ -62,8 +63,9 @@ def _check_values(f: h5py.File, layout: structure.Layout, problems: list[str]) -
             problems.append("/evaluations/parent names a trial that has no row")
     status = columns["status"]
     ok = status == STATUS_CODES["ok"]
-    for o in layout.objectives:
-        values = ds[f"evaluations/objectives/{o.name}"][:rows]
+    objective_values = np.zeros((rows, len(layout.objectives)))
+    for j, o in enumerate(layout.objectives):
+        values = objective_values[:, j] = ds[f"evaluations/objectives/{o.name}"][:rows]
         if not np.isfinite(values[ok]).all():
             problems.append(f"objective {o.name!r} is not finite in some evaluation with status ok")
     failed_without_text = (~ok) & (columns["error_length"] == 0)
@@ -77,6 +79,7 @@ def _check_values(f: h5py.File, layout: structure.Layout, problems: list[str]) -
     _check_blobs(ds, columns, problems)
     _check_reevaluations(layout, columns["seed"], problems)
     _check_generations(layout, problems)
+    _check_statistics(layout, columns, objective_values, problems)
     _check_events(ds, problems)
     _check_attributes(f, layout, problems)
 
@@ -171,6 +174,66 @@ def _check_generations(layout: structure.Layout, problems: list[str]) -> None:
         if found:
             problems += found
             return
+
+
+def _check_statistics(layout: structure.Layout, columns: dict[str, np.ndarray], objective_values: np.ndarray,
+                      problems: list[str]) -> None:
+    """Each generation's running statistics (what ``l2l show`` and ``resume`` trust instead of the rows) equal
+    the same statistics computed again from the rows they account for."""
+    ds = layout.datasets
+    if f"blobs/{STATISTICS_BLOB}" not in ds or "generations/statistics_start" not in ds \
+            or "generations/statistics_length" not in ds:
+        return
+    kept = min(layout.generations, ds["generations/statistics_start"].shape[0],
+               ds["generations/statistics_length"].shape[0])
+    starts = ds["generations/statistics_start"][:kept]
+    lengths = ds["generations/statistics_length"][:kept]
+    numbers = ds["generations/generation"][:kept]
+    blob = ds[f"blobs/{STATISTICS_BLOB}"]
+    again = RunningStatistics(layout.objectives)
+    for i in range(kept):
+        where = f"the running statistics of generation {numbers[i]}"
+        start, length = int(starts[i]), int(lengths[i])
+        if start < 0 or length <= 0 or start + length > blob.shape[0]:
+            problems.append(f"{where} lie outside /blobs/{STATISTICS_BLOB}")
+            return
+        try:
+            record = codec.decode(blob[start:start + length])
+        except TrajectoryError as exc:
+            problems.append(f"{where} do not decode: {exc}")
+            return
+        if not check_record(record, layout.objectives, layout.rows) or int(record["rows"]) < again.rows:
+            problems.append(f"{where} are not a record of the rows committed before it")
+            return
+        stop = int(record["rows"])
+        for low in range(again.rows, stop, BATCH):
+            high = min(low + BATCH, stop)
+            again.add(columns["status"][low:high], columns["generation"][low:high],
+                      columns["individual"][low:high], columns["started"][low:high], columns["duration"][low:high],
+                      objective_values[low:high])
+        differ = _record_differences(record, again.record())
+        if differ:
+            problems.append(f"{where} differ from its rows ({', '.join(differ)}): l2l show and resume would "
+                            f"report them")
+            return
+
+
+def _record_differences(stored: dict, computed: dict) -> list[str]:
+    """The entries of a stored statistics record that differ from the one computed again from the rows."""
+    def same(a, b) -> bool:
+        if a is None or b is None:
+            return a is None and b is None
+        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+        return a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=True))
+
+    differ = [key for key in ("status", "last_completion", "last_unsuccessful", "top") if key in computed
+              and not same(stored.get(key), computed[key])]
+    if "front" in computed and stored.get("front") is not None and computed["front"] is not None \
+            and not same(stored["front"], computed["front"]):
+        differ.append("front")  # (a front kept in one and too large in the other depends on the chunks added)
+    differ += [f"best {name}" for name, value in computed["best"].items()
+               if not same(stored["best"].get(name), value)]
+    return differ
 
 
 def _check_events(ds: dict[str, h5py.Dataset], problems: list[str]) -> None:
