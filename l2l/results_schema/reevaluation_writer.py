@@ -1,7 +1,7 @@
 """Appending re-evaluation rows to ``/reevaluations`` of a closed trajectory, crash-safely.
 
 The caller holds the file's :class:`~l2l.results_schema.lock.WriterLock`. The group is created (or given new
-metric columns) by an atomic copy of the file (:func:`l2l.results_schema.writer.rewrite`), since SWMR cannot
+metric columns) by an atomic copy of the file (:func:`l2l.results_schema.files.rewrite`), since SWMR cannot
 add datasets; rows are then appended in SWMR mode, data first and the commit mark last, as for evaluations.
 A writer killed at any instant leaves a file whose committed rows are all readable; the next writer (or any
 repair of the file) drops the rows past the commit mark.

@@ -1,9 +1,10 @@
-"""Writing a trajectory: atomic creation, SWMR appends, commit markers, repair.
+"""Writing a trajectory: SWMR appends and commit markers (file creation and repair: :mod:`.files`).
 
 Crash safety rests on three rules:
 
 1. A file is created complete (every group, attribute and fixed dataset) under
-   a temporary name and moved into place, so a half-created file never exists.
+   a temporary name and moved into place, so a half-created file never exists
+   (:func:`l2l.results_schema.files.create`).
 2. While a run writes, the file is in HDF5's single-writer/multiple-reader
    (SWMR) mode: appends only, flushed in an order that keeps the file readable
    at every instant, also by other processes.
@@ -12,9 +13,10 @@ Crash safety rests on three rules:
    ``/generations/generation``, which is written after everything else.
 
 A file whose writer died is still readable (in SWMR read mode). To write to it
-again, :func:`repair` copies its committed part into a new file that replaces
-it atomically. The same copy is used when the set of columns must grow (a
-metric appears for the first time), because SWMR cannot add datasets.
+again, :func:`~l2l.results_schema.files.repair` copies its committed part into
+a new file that replaces it atomically. The same copy is used when the set of
+columns must grow (a metric appears for the first time), because SWMR cannot
+add datasets.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import time
 from itertools import chain, repeat
 from operator import attrgetter, is_not, itemgetter
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import h5py
 import numpy as np
@@ -33,304 +35,18 @@ import numpy as np
 from l2l.errors import TrajectoryError
 from l2l.objectives import Objective
 from l2l.results_schema import codec
-from l2l.results_schema.layout import (BLOB_CHUNK, BLOBS, CHECKPOINT_BLOB, EVALUATION_COLUMNS, EVENT_DETAIL,
-                                       EVENT_KIND, LINEAGE_COLUMNS, SEGMENT_COLUMNS,
-                                       FORMAT, GEN_CHUNK, GENERATION_COLUMNS, ROW_CHUNK, SCHEMA_VERSION,
+# The file-level operations live in .files; they are importable from here as before.
+from l2l.results_schema.files import (_append, _rows_of, committed_generations, committed_rows,  # noqa: F401
+                                      create, create_reevaluation_group, event_text, needs_repair, repair,
+                                      rewrite)
+from l2l.results_schema.layout import (CHECKPOINT_BLOB, EVENT_DETAIL, EVENT_KIND, FORMAT, GENERATION_COLUMNS,
                                        STATISTICS_BLOB, STATISTICS_COLUMNS, STATUS_CODES, SUMMARY_STATISTICS)
-from l2l.results_schema.layout import REEVALUATION_COLUMNS, REEVALUATION_ERRORS, REEVALUATION_GROUP
 from l2l.results_schema.lock import WriterLock
 from l2l.results_schema.statistics import RunningStatistics, check_record
 from l2l.space import Categorical, Float, Int, Space
 
 
 _BLOB_FIELDS = {"error": "error", "trace": "traces", "output": "outputs"}
-
-
-def _column(group: h5py.Group, name: str, dtype: np.dtype, shape: tuple[int, ...] = (),
-            chunk: int = ROW_CHUNK, fill: Any = None, compress: bool = False) -> h5py.Dataset:
-    rows = max(1, chunk // max(1, int(np.prod(shape)) if shape else 1))
-    kwargs: dict[str, Any] = {} if fill is None else {"fillvalue": fill}
-    if compress:  # HDF5's standard deflate filter, which every HDF5 reader has
-        kwargs.update(compression="gzip", compression_opts=1, shuffle=True)
-    return group.create_dataset(name, shape=(0, *shape), maxshape=(None, *shape), dtype=dtype,
-                                chunks=(rows, *shape), **kwargs)
-
-
-def _append(dataset: h5py.Dataset, values: np.ndarray) -> int:
-    """Append rows; returns the index of the first new row.
-
-    Through h5py's low-level calls: its ``dataset[a:b] = values`` costs about
-    100 microseconds more per call, a sixth of the writer's time per row.
-    """
-    dataset_id = dataset.id
-    shape = dataset_id.shape
-    start = shape[0]
-    n = len(values)
-    if n:
-        values = np.ascontiguousarray(values, dtype=dataset.dtype)
-        if values.shape[1:] != shape[1:]:
-            raise ValueError(f"cannot append values of shape {values.shape[1:]} to {dataset.name} of shape "
-                             f"{shape[1:]} per row")
-        dataset_id.set_extent((start + n, *shape[1:]))
-        space = dataset_id.get_space()
-        space.select_hyperslab((start, *(0 for _ in shape[1:])), values.shape)
-        dataset_id.write(h5py.h5s.create_simple(values.shape), space, values)
-    return start
-
-
-def event_text(detail: Any, size: int = EVENT_DETAIL.itemsize) -> bytes:
-    """``detail`` as UTF-8 JSON of at most ``size`` bytes (text as it is), still valid JSON when cut.
-
-    Long values are shortened first (the full backend options are in the run's
-    config anyway); if that is not enough only the keys are kept.
-    """
-    if isinstance(detail, str):
-        data = detail.encode()
-        while len(data) > size:  # cut at a character boundary
-            data = data[:size].decode("utf-8", errors="ignore").encode()
-            size -= 1
-        return data
-    text = json.dumps(detail).encode()
-    if len(text) <= size or not isinstance(detail, Mapping):
-        return text if len(text) <= size else json.dumps({"truncated": True}).encode()
-    short = {key: value if len(json.dumps(value)) <= 64 else json.dumps(value)[:60] + "..."
-             for key, value in detail.items()}
-    short["truncated"] = True
-    text = json.dumps(short).encode()
-    if len(text) <= size:
-        return text
-    return json.dumps({"truncated": True, "keys": [str(k)[:32] for k in detail][:8]}).encode()[:size]
-
-
-def _param_dtype(parameter) -> np.dtype:
-    if isinstance(parameter, (Int, Categorical)):
-        return np.dtype("<i8")
-    return np.dtype("<f8")
-
-
-def create(path: str | os.PathLike, *, run: Mapping[str, Any], space: Space,
-           objectives: Sequence[Objective], metrics: Iterable[str] = ()) -> None:
-    """Create a new, empty trajectory at ``path`` atomically; refuse to overwrite."""
-    path = Path(path)
-    if path.exists():
-        raise TrajectoryError(f"{path} already exists; choose another --out, or resume it with "
-                              f"'l2l resume {path}'")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with h5py.File(tmp, "w", libver="latest") as f:
-            f.attrs["format"] = FORMAT
-            f.attrs["schema_version"] = SCHEMA_VERSION
-            group = f.create_group("run")
-            for key, value in run.items():
-                group.attrs[key] = value if isinstance(value, (int, float, str)) else json.dumps(value)
-            group.attrs["space"] = json.dumps(space.to_json())
-            group.attrs["objectives"] = json.dumps([o.to_json() for o in objectives])
-            _column(group, "event_time", np.dtype("<f8"), chunk=256)
-            _column(group, "event_kind", EVENT_KIND, chunk=256)
-            _column(group, "event_detail", EVENT_DETAIL, chunk=64)
-            ev = f.create_group("evaluations")
-            for name, dtype in EVALUATION_COLUMNS.items():
-                _column(ev, name, dtype)
-            # The segment columns of a single-fidelity run hold one value each (-1, NaN, 0): compressed, they
-            # take almost no room; in multi-fidelity runs they are as small as the other columns.
-            for name, dtype in {**SEGMENT_COLUMNS, **LINEAGE_COLUMNS}.items():
-                _column(ev, name, dtype, compress=True)
-            ev["status"].attrs["codes"] = json.dumps(STATUS_CODES)
-            _column(ev, "committed", np.dtype("<i8"), chunk=1024)
-            params = ev.create_group("params")
-            for p in space.parameters:
-                ds = _column(params, p.name, _param_dtype(p), p.shape)
-                ds.attrs["kind"] = p.kind
-                if isinstance(p, Categorical):
-                    ds.attrs["choices"] = json.dumps(list(p.choices))
-            obj = ev.create_group("objectives")
-            for o in objectives:
-                _column(obj, o.name, np.dtype("<f8")).attrs["direction"] = o.direction
-            met = ev.create_group("metrics")
-            for name in metrics:
-                _column(met, name, np.dtype("<f8"), fill=np.nan)
-            gen = f.create_group("generations")
-            for name, dtype in {**GENERATION_COLUMNS, **STATISTICS_COLUMNS}.items():
-                _column(gen, name, dtype, chunk=GEN_CHUNK)
-            for stat in SUMMARY_STATISTICS:
-                sg = gen.create_group(stat)
-                for o in objectives:
-                    _column(sg, o.name, np.dtype("<f8"), chunk=GEN_CHUNK)
-            blobs = f.create_group("blobs")
-            for name, dtype in {**BLOBS, CHECKPOINT_BLOB: np.dtype("u1")}.items():
-                _column(blobs, name, dtype, chunk=BLOB_CHUNK)
-            _column(blobs, STATISTICS_BLOB, np.dtype("u1"), chunk=4096)
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        if path.exists():
-            raise TrajectoryError(f"{path} appeared while it was being created; not overwriting it")
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
-def committed_rows(f: h5py.File) -> int:
-    log = f["evaluations/committed"]
-    return int(log[log.shape[0] - 1]) if log.shape[0] else 0
-
-
-def committed_generations(f: h5py.File) -> int:
-    return int(f["generations/generation"].shape[0])
-
-
-def _copy_committed(src: h5py.File, dst: h5py.File, add_metrics: Iterable[str], keep_rows: int | None = None) -> None:
-    for key, value in src.attrs.items():
-        dst.attrs[key] = value
-    for name in src:
-        src.copy(src[name], dst, name=name)
-    rows = committed_rows(src) if keep_rows is None else min(keep_rows, committed_rows(src))
-    generations = committed_generations(src)
-
-    def truncate(group: h5py.Group, n: int, skip: tuple[str, ...] = ()) -> None:
-        for key, item in group.items():
-            if key in skip:
-                continue
-            if isinstance(item, h5py.Group):
-                truncate(item, n)
-            elif item.shape[0] > n:
-                item.resize((n, *item.shape[1:]))
-
-    truncate(dst["evaluations"], rows, skip=("committed",))
-    truncate(dst["generations"], generations)
-    if generations:
-        last = dst["generations"]
-        state_end = int(last["state_start"][generations - 1] + last["state_length"][generations - 1])
-    else:
-        state_end = 0
-    ev = dst["evaluations"]
-    ends = {
-        "errors": int((ev["error_start"][:rows] + ev["error_length"][:rows]).max()) if rows else 0,
-        "traces": int((ev["trace_start"][:rows] + ev["trace_length"][:rows]).max()) if rows else 0,
-        "outputs": int((ev["output_start"][:rows] + ev["output_length"][:rows]).max()) if rows else 0,
-        "states": state_end,
-    }
-    if STATISTICS_BLOB in dst["blobs"] and "statistics_start" in dst["generations"]:
-        last = dst["generations"]
-        kept = min(generations, last["statistics_start"].shape[0], last["statistics_length"].shape[0])
-        ends[STATISTICS_BLOB] = int(last["statistics_start"][kept - 1] + last["statistics_length"][kept - 1]) \
-            if kept else 0
-    if CHECKPOINT_BLOB in dst["blobs"]:
-        ends[CHECKPOINT_BLOB] = int((ev["checkpoint_start"][:rows] + ev["checkpoint_length"][:rows]).max()) \
-            if rows else 0
-    for name, end in ends.items():
-        blob = dst["blobs"][name]
-        if blob.shape[0] > end:
-            blob.resize((end,))
-    log = dst["evaluations/committed"]
-    log.resize((1,))
-    log[0] = rows
-    events = dst["run"]
-    n_events = min(events[k].shape[0] for k in ("event_time", "event_kind", "event_detail"))
-    for k in ("event_time", "event_kind", "event_detail"):
-        events[k].resize((n_events,))
-    for name in add_metrics:
-        column = _column(dst["evaluations/metrics"], name, np.dtype("<f8"), fill=np.nan)
-        column.resize((rows,))
-    if REEVALUATION_GROUP in dst:
-        _truncate_reevaluations(dst[REEVALUATION_GROUP])
-
-
-def _truncate_reevaluations(group: h5py.Group) -> None:
-    """Cut the re-evaluation rows (and their error texts) to those committed, as for evaluations."""
-    if "committed" not in group or REEVALUATION_ERRORS not in group or "error_start" not in group:
-        return  # a damaged group is left for l2l validate to report; the run itself does not need it
-    log = group["committed"]
-    rows = int(log[log.shape[0] - 1]) if log.shape[0] else 0
-    for item in [group[k] for k in group if k not in ("committed", REEVALUATION_ERRORS)] + \
-            [group["objectives"][k] for k in group.get("objectives", {})] + \
-            [group["metrics"][k] for k in group.get("metrics", {})]:
-        if isinstance(item, h5py.Dataset) and item.shape[0] > rows:
-            item.resize((rows,))
-    end = int((group["error_start"][:rows] + group["error_length"][:rows]).max()) if rows else 0
-    if group[REEVALUATION_ERRORS].shape[0] > end:
-        group[REEVALUATION_ERRORS].resize((end,))
-    if log.shape[0] > 1:
-        log.resize((1,))
-        log[0] = rows
-
-
-def create_reevaluation_group(f: h5py.File, objectives: Iterable[str], metrics: Iterable[str] = ()) -> h5py.Group:
-    """Add an empty ``/reevaluations`` group (or missing metric columns of one) to a file open for writing
-    outside SWMR mode (see :func:`rewrite`)."""
-    group = f.require_group(REEVALUATION_GROUP)
-    if "committed" not in group:
-        for name, dtype in REEVALUATION_COLUMNS.items():
-            _column(group, name, dtype, chunk=1024)
-        group["status"].attrs["codes"] = json.dumps(STATUS_CODES)
-        _column(group, "committed", np.dtype("<i8"), chunk=256)
-        _column(group, REEVALUATION_ERRORS, np.dtype("u1"), chunk=BLOB_CHUNK)
-        for name in objectives:
-            _column(group.require_group("objectives"), name, np.dtype("<f8"), chunk=1024)
-        group.require_group("metrics")
-    rows = group["generation"].shape[0]
-    for name in metrics:
-        if name not in group["metrics"]:
-            _column(group["metrics"], name, np.dtype("<f8"), chunk=1024, fill=np.nan).resize((rows,))
-    return group
-
-
-def rewrite(path: str | os.PathLike, edit) -> None:
-    """Copy the committed part of ``path`` into a new file, call ``edit(new_file)``, replace ``path`` atomically.
-
-    The way to add groups or datasets to a trajectory, which SWMR cannot do; the caller holds the writer lock.
-    """
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.rewrite.tmp")
-    try:
-        with h5py.File(path, "r", libver="latest", swmr=True, locking=False) as src:
-            if src.attrs.get("format") != FORMAT:
-                raise TrajectoryError(f"{path} is not an l2l trajectory")
-            with h5py.File(tmp, "w", libver="latest") as dst:
-                _copy_committed(src, dst, ())
-                edit(dst)
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
-def repair(path: str | os.PathLike, add_metrics: Iterable[str] = (), keep_rows: int | None = None) -> None:
-    """Rewrite ``path`` to its committed part (and new metric columns), atomically.
-
-    ``keep_rows`` drops the evaluation rows after that many (rows a run appended
-    but did not commit with its state before it died).
-    """
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.repair.tmp")
-    try:
-        with h5py.File(path, "r", libver="latest", swmr=True, locking=False) as src:
-            if src.attrs.get("format") != FORMAT:
-                raise TrajectoryError(f"{path} is not an l2l trajectory")
-            with h5py.File(tmp, "w", libver="latest") as dst:
-                _copy_committed(src, dst, add_metrics, keep_rows)
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
-def _rows_of(path: Path) -> int:
-    with h5py.File(path, "r", libver="latest", locking=False) as f:
-        return committed_rows(f)
-
-
-def needs_repair(path: str | os.PathLike) -> bool:
-    """True if the file was left open by a writer that died (it cannot be opened for writing)."""
-    try:
-        with h5py.File(path, "r", libver="latest", locking=False):
-            return False
-    except OSError:
-        return True
 
 
 #: The chunk cache of each dataset a writer holds open: enough for the last chunk (the largest are 512 KiB).
