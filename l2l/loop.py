@@ -16,6 +16,7 @@ individuals the file does not hold yet.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
 import platform
@@ -33,6 +34,7 @@ from l2l.config import RunConfig
 from l2l.control import RunControl
 from l2l.errors import TrajectoryError
 from l2l.jobs import Outcome, Settings
+from l2l.jobs.warm import start_fork_server
 from l2l.objectives import Objective
 from l2l.results_schema import writer as trajectory_writer
 from l2l.results_schema.lock import WriterLock
@@ -91,6 +93,8 @@ def run(config: RunConfig, out: str | os.PathLike | None = None, *, progress: bo
     invalid, and :class:`TrajectoryError` if the output file exists or
     another process writes it.
     """
+    if config.backend.name == "local":
+        start_fork_server()  # the Dask workers' fork server imports what they need while we build
     components = build(config, simulator)
     config = components.config
     path = Path(out) if out is not None else default_out(config)
@@ -99,15 +103,19 @@ def run(config: RunConfig, out: str | os.PathLike | None = None, *, progress: bo
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise TrajectoryError(f"cannot create the folder {path.parent}: {exc.strerror or exc}") from None
-    with WriterLock(path) as lock:
-        check_out(path)  # a second run to the same file may have created it before we locked
-        _create(components, path)
-        with trajectory_writer.TrajectoryWriter(path, lock=lock) as writer:
-            writer.event("started", {"backend": config.backend.to_json(), "pid": os.getpid()})
-            _drive_recording_failure(components, writer, _fresh_state(components), reuse={},
-                                     progress=progress, on_generation=on_generation,
-                                     control=control or RunControl())
-        _reevaluate_after(path, lock, config, simulator)
+    components.executor.prepare()  # workers start while the file is created and the first generation asked
+    try:
+        with WriterLock(path) as lock:
+            check_out(path)  # a second run to the same file may have created it before we locked
+            _create(components, path)
+            with trajectory_writer.TrajectoryWriter(path, lock=lock) as writer:
+                writer.event("started", {"backend": config.backend.to_json(), "pid": os.getpid()})
+                _drive_recording_failure(components, writer, _fresh_state(components), reuse={},
+                                         progress=progress, on_generation=on_generation,
+                                         control=control or RunControl())
+            _reevaluate_after(path, lock, config, simulator)
+    finally:
+        components.executor.close()  # already closed by the loop, unless the run failed before it started
     return path
 
 
@@ -163,12 +171,14 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
     path = Path(path)
     if not path.exists():
         raise TrajectoryError(f"{path}: no such file")
-    with WriterLock(path) as lock:
+    with contextlib.ExitStack() as stack, WriterLock(path) as lock:
         with Trajectory(path) as trajectory:
             config = load_run_config(trajectory).with_overrides(generations=generations, evaluations=evaluations,
                                                                 max_time=max_time, backend=backend,
                                                                 workers=workers)
             components = build(config, simulator)
+            components.executor.prepare()  # workers start while the file is read; closed below if not run
+            stack.callback(components.executor.close)
             state = trajectory.state() if trajectory.n_generations else _fresh_state(components)
             # The run state accounts for every row committed with it. A generational run reuses the rows of
             # the generation it was in the middle of; the other policies drop rows a dead run appended after

@@ -266,6 +266,13 @@ class Executor:
 
     name: ClassVar[str] = "executor"
 
+    def prepare(self) -> None:
+        """Begin getting ready (e.g. start workers) in the background; :meth:`start` finishes it.
+
+        Optional: a backend that has nothing to prepare does nothing. After ``prepare``, :meth:`close`
+        must be called even if :meth:`start` never is.
+        """
+
     def start(self, simulator: Simulator, settings: Settings) -> None:
         raise NotImplementedError
 

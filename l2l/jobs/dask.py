@@ -21,6 +21,7 @@ from typing import Any, ClassVar, Sequence
 
 from l2l.errors import ConfigError, ExecutorError
 from l2l.jobs.base import Executor, Outcome, Settings, Task, died, evaluate_chunk
+from l2l.jobs.warm import Background, fork_server_available, mark_preload_set, start_fork_server
 from l2l.registry import option
 from l2l.simulators.base import Simulator
 
@@ -51,8 +52,14 @@ class _DaskExecutor(Executor):
     def _connect(self):
         raise NotImplementedError
 
+    def prepare(self) -> None:
+        """Start connecting (the embedded cluster: starting its workers) in a thread; start() takes it over."""
+        if getattr(self, "_starting", None) is None and getattr(self, "_client", None) is None:
+            self._starting = Background(self._connect)
+
     def start(self, simulator: Simulator, settings: Settings) -> None:
-        self._client = self._connect()
+        starting, self._starting = getattr(self, "_starting", None), None
+        self._client = starting.result() if starting is not None else self._connect()
         self._settings = settings
         # A task (not scattered data) so that Dask can recompute it if a worker dies.
         self._simulator = self._client.submit(_identity, simulator, pure=False, key="l2l-simulator")
@@ -174,7 +181,13 @@ class _DaskExecutor(Executor):
         return self._pending
 
     def close(self) -> None:
-        client = getattr(self, "_client", None)
+        starting, self._starting = getattr(self, "_starting", None), None
+        if starting is not None:  # prepared, never started (the run failed before): wait, then close
+            try:
+                self._client = starting.result()
+            except BaseException:  # noqa: BLE001 - it did not start: nothing to close but the cluster
+                pass
+        client, self._client = getattr(self, "_client", None), None
         if client is not None:
             try:
                 client.close()
@@ -202,17 +215,24 @@ class LocalExecutor(_DaskExecutor):
         # An evaluation that killed two workers is not tried on a third.
         # and no task waits in a worker's queue, where a dying neighbour would take it along.
         settings = {"distributed.scheduler.allowed-failures": 1, "distributed.scheduler.worker-saturation": 1.0}
+        if fork_server_available() and dask.config.get("distributed.worker.multiprocessing-method") == "spawn":
+            # Workers fork from a server that imported Dask once (see l2l.jobs.warm), not one interpreter each.
+            settings["distributed.worker.multiprocessing-method"] = "forkserver"
+            start_fork_server()
+            mark_preload_set()
         for attempt in range(1, START_ATTEMPTS + 1):
             try:
                 with dask.config.set(settings):
+                    # env: the caller's environment now (a forked worker would otherwise see the server's)
                     self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                                  memory_limit=self.memory_limit, dashboard_address=":0",
-                                                 silence_logs=logging.CRITICAL, host="127.0.0.1")
+                                                 silence_logs=logging.CRITICAL, host="127.0.0.1",
+                                                 env=dict(os.environ))
                 return Client(self._cluster, set_as_default=False)
             except (RuntimeError, OSError, TimeoutError) as exc:
                 # A worker killed while the cluster starts ("Nanny failed to start") is survived
                 # like one killed later: start the cluster again.
-                self.close()
+                self._close_cluster()
                 if attempt == START_ATTEMPTS:
                     hint = ""
                     if "Nanny failed to start" in str(exc):
@@ -228,6 +248,9 @@ class LocalExecutor(_DaskExecutor):
 
     def close(self) -> None:
         super().close()
+        self._close_cluster()
+
+    def _close_cluster(self) -> None:
         if self._cluster is not None:
             try:
                 self._cluster.close()

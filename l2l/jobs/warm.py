@@ -1,0 +1,123 @@
+"""Getting the embedded cluster's workers ready while the run is being created.
+
+Two things shorten what the user waits for before the first result:
+
+* **A fork server.** The workers of the ``local`` backend start from a fork
+  server (``multiprocessing``'s ``forkserver`` method, where the platform has
+  it) instead of a fresh interpreter each (``spawn``): the server imports
+  Dask, NumPy and l2l's worker side once, and every worker is a fork of it.
+  The server is a clean process started by ``exec`` with no file of the run
+  open (not a fork of the caller, which holds the writer's lock, the HDF5
+  file and threads), it stays up for later runs in the same Python process
+  and exits with it. :func:`start_fork_server` starts it at the very top of
+  :func:`l2l.run`, so that its imports overlap the caller's own.
+* **A background start.** :class:`Background` runs the cluster's start in a
+  thread while the run's file is created and the first generation is asked;
+  :meth:`~l2l.jobs.base.Executor.start` then takes the finished cluster.
+
+Neither changes what is evaluated, with what seed, or in which process: the
+workers are separate processes as before (a crash or a timeout still kills
+only a worker) and see the same environment (the variables Dask's nanny sets
+before starting a worker process, and the caller's environment at the
+cluster's start).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import threading
+from typing import Any, Callable
+
+#: What Dask's nanny sets before starting a worker process (``distributed.nanny.pre-spawn-environ``, and a
+#: fixed hash seed) unless the environment already has it: the fork server must be started with them, since
+#: the libraries it imports read them once.
+PRE_SPAWN = {"MALLOC_TRIM_THRESHOLD_": "65536", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+             "OPENBLAS_NUM_THREADS": "1"}
+HASH_SEED = "6640"
+#: Imported once by the fork server, so that no worker imports them again.
+PRELOAD = ["distributed", "dask", "msgpack", "cloudpickle", "tornado", "toolz", "numpy",
+           "l2l.jobs.dask", "l2l.simulators.functions"]
+
+
+def fork_server_available() -> bool:
+    return "forkserver" in multiprocessing.get_all_start_methods()
+
+
+def _pre_spawn_environment() -> dict[str, str]:
+    wanted = dict(PRE_SPAWN)
+    if "distributed" in sys.modules:  # a user's Dask configuration of these variables wins
+        import dask
+        wanted = {str(k): str(v) for k, v in
+                  (dask.config.get("distributed.nanny.pre-spawn-environ", None) or wanted).items()}
+    out = {k: os.environ.get(k, v) for k, v in wanted.items()}
+    out["PYTHONHASHSEED"] = os.environ.get("PYTHONHASHSEED") or HASH_SEED
+    if out["PYTHONHASHSEED"] == "0":
+        out["PYTHONHASHSEED"] = HASH_SEED
+    return out
+
+
+def start_fork_server() -> bool:
+    """Start this process's fork server for Dask workers now (returns at once); False where there is none.
+
+    Idempotent: a server already running is kept (its preload list cannot change any more).
+    """
+    if not fork_server_available():
+        return False
+    from multiprocessing import forkserver
+
+    if fork_server_running():
+        return True
+    multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD)
+    # The server is an exec'd interpreter: it gets the environment Dask's nanny would set for a worker,
+    # like a spawned worker would (os.environ is changed only while the server starts).
+    wanted = _pre_spawn_environment()
+    saved = {k: os.environ.get(k) for k in wanted}
+    try:
+        os.environ.update(wanted)
+        forkserver.ensure_running()
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return True
+
+
+def fork_server_running() -> bool:
+    from multiprocessing import forkserver
+
+    return getattr(forkserver._forkserver, "_forkserver_pid", None) is not None  # noqa: SLF001
+
+
+def mark_preload_set() -> None:
+    """Tell Dask the fork server's preload list is set (called where Dask is imported anyway): it would
+    otherwise import its optional packages in the caller only to set a list the running server ignores."""
+    import distributed.utils as dask_utils
+
+    if fork_server_running():
+        dask_utils._forkserver_preload_set = True  # noqa: SLF001
+
+
+class Background:
+    """``function()`` running in a thread; :meth:`result` waits for it and returns or raises its result."""
+
+    def __init__(self, function: Callable[[], Any]) -> None:
+        self._result: Any = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(function,), name="l2l-cluster-start", daemon=True)
+        self._thread.start()
+
+    def _run(self, function: Callable[[], Any]) -> None:
+        try:
+            self._result = function()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller of result()
+            self._error = exc
+
+    def result(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._result
