@@ -20,7 +20,9 @@ Rows are appended as segments finish (at most once a second), and committed
 together with the run state (optimizer, policy, trial table, segments in
 flight) when the policy says: at the end of each generation, every
 ``population`` results (async) or at most once a second (multi-fidelity). A
-resumed run starts from the last commit. The generational policy reuses the
+generation's commit is taken when it is told and written once the next
+generation has gone to the workers, so that they do not wait for the file.
+A resumed run starts from the last commit. The generational policy reuses the
 rows of a generation it was in the middle of; the others drop rows written
 after the last commit and run the segments that were in flight again, from the
 same checkpoints, with the same seeds, so the same decisions follow (exactly
@@ -43,58 +45,14 @@ import numpy as np
 from l2l.control import RunControl
 from l2l.jobs import Outcome, Task
 from l2l.jobs.base import OK
-from l2l.outcomes import (better, curve_scores, outputs, penalties, refuse_missing_objectives,
-                          summary as summarize)
+from l2l.driver_files import Commits
+from l2l.driver_state import SEED_MASK, _record, adopt, evaluation_seed, initial_state  # noqa: F401 - API
+from l2l.outcomes import better, curve_scores, outputs, penalties
 from l2l.policies import TrialTable, budget_key
 from l2l.progress import Progress, announce
 
 FLUSH_SECONDS = 1.0
 STOP_POLL_SECONDS = 1.0
-SEED_MASK = (1 << 63) - 1
-
-
-def evaluation_seed(run_seed: int, generation: int, individual: int) -> int:
-    """The seed of one evaluation: a function of (run seed, generation, individual) only."""
-    words = np.random.SeedSequence(run_seed, spawn_key=(generation, individual)).generate_state(2, np.uint32)
-    return int((int(words[0]) << 32 | int(words[1])) & SEED_MASK)
-
-
-
-
-def initial_state(components) -> dict[str, Any]:
-    """The run state before anything ran."""
-    config, problem = components.config, components.problem
-    return {"optimizer": components.optimizer.init(problem, config.seed),
-            "policy": components.schedule.init(list(components.budgets), problem.space.dimension, config.seed),
-            "trials": {},
-            "loop": {"generation": 0, "evaluations": 0, "failed": 0, "worst": {}, "best": {},
-                     "compute": 0.0, "next_trial": 0, "rows": 0, "in_flight": []}}
-
-
-def adopt(state: dict[str, Any], components) -> dict[str, Any]:
-    """A state saved by an earlier version of l2l, in today's layout (generational and async runs)."""
-    loop = dict(state["loop"])
-    trials = dict(state.get("trials") or {})
-    in_flight = loop.get("in_flight", [])
-    if isinstance(in_flight, dict):  # async runs kept {candidate number: code}
-        for k, code in in_flight.items():
-            trials[str(int(k))] = _record(code, None, 0)
-        loop["in_flight"] = [[int(k), None, 0.0] for k in sorted(in_flight, key=int)]
-        loop["next_trial"] = loop.pop("asked", loop["evaluations"])
-        loop.setdefault("rows", loop["evaluations"])
-    loop.setdefault("in_flight", [])
-    loop.setdefault("next_trial", 0)
-    loop.setdefault("compute", 0.0)
-    policy = state.get("policy")
-    if policy is None:
-        policy = components.schedule.init(list(components.budgets), components.problem.space.dimension,
-                                          components.config.seed)
-    return {**state, "loop": loop, "trials": trials, "policy": policy}
-
-
-def _record(code, cohort: int | None, index: int) -> dict[str, Any]:
-    return {"code": [float(v) for v in code], "budget": 0.0, "scores": {}, "running": False, "row": -1,
-            "cohort": cohort, "index": index}
 
 
 def drive(components, writer, state: dict[str, Any], *, reuse: dict[int, Outcome], progress: bool,
@@ -103,7 +61,7 @@ def drive(components, writer, state: dict[str, Any], *, reuse: dict[int, Outcome
     _Loop(components, writer, adopt(state, components), reuse, progress, on_generation, control).go(settings)
 
 
-class _Loop:
+class _Loop(Commits):
     def __init__(self, components, writer, state, reuse, progress, on_generation, control) -> None:
         self.c = components
         self.config, self.problem, self.optimizer = components.config, components.problem, components.optimizer
@@ -151,6 +109,7 @@ class _Loop:
         self.session = time.monotonic()  # the wall time of earlier sessions is in loop["elapsed"]
         self.started, self.last_flush, self.last_commit = time.time(), time.monotonic(), time.monotonic()
         self.completed = sum(1 for t in self.trials.values() if self.top is not None and t["budget"] == self.top)
+        self.pending: tuple | None = None  # a commit taken, not yet written (see commit)
 
     # -- the loop, top to bottom ------------------------------------------------------------------------
     def go(self, settings) -> None:
@@ -162,7 +121,10 @@ class _Loop:
             self.send()
             try:
                 while not self.control.stop_requested:
-                    launched = self.fill()
+                    try:
+                        launched = self.fill()
+                    finally:  # the generation told last is written while the next one runs
+                        self.write_pending()
                     told = self.settle()
                     if not self.running:
                         if launched or told:
@@ -178,7 +140,9 @@ class _Loop:
                         self.commit()
                     elif self.buffer and time.monotonic() - self.last_flush > FLUSH_SECONDS:
                         self.flush()
+                self.write_pending()
             except KeyboardInterrupt:
+                self.write_pending()
                 self.flush()  # keep what finished before the interrupt
                 self.writer.event("stopped", {"generation": self.loop["generation"], "reason": "interrupted"})
                 raise
@@ -433,7 +397,7 @@ class _Loop:
                     del self.trials[str(t)]
             told = True
             if self.policy.commit == "cohort":
-                self.commit()
+                self.commit(defer=not self.lamarck)  # Lamarckian generations read the rows just written
             elif self.policy.commit == "count" and len(self.batch) >= self.policy.commit_every:
                 self.commit()
         return told
@@ -453,52 +417,3 @@ class _Loop:
                 del self.cohorts[cohort]
                 self.cohort_finals.pop(cohort, None)
         return out
-
-    # -- the file -------------------------------------------------------------------------------------------
-    def flush(self) -> None:
-        if self.buffer:
-            self.writer.append([o for o, _ in self.buffer], [p for _, p in self.buffer])
-            self.buffer = []
-        self.last_flush = time.monotonic()
-
-    def commit(self) -> None:
-        """Append what is buffered and commit it with the run state (and the segments still in flight)."""
-        self.flush()
-        batch, self.batch = self.batch, []
-        ok = np.array([o.status == OK for o in batch])
-        values = np.array([[o.objectives.get(obj.name, np.nan) if o.status == OK else np.nan
-                            for obj in self.objectives] for o in batch], dtype=float)
-        loop = self.loop
-        generation = loop["generation"]
-        loop["generation"] = generation + 1
-        loop["rows"] = self.writer.rows
-        loop["elapsed"] = self.elapsed()
-        self.session = time.monotonic()
-        in_flight = [[trial, task.budget, task.from_budget] for task, trial in self.running.values()]
-        trials = {k: {**v, "running": False} for k, v in self.trials.items()}
-        summary = summarize(self.objectives, values, ok)
-        self.writer.commit_generation(generation, evaluations=self.writer.rows, failed=int((~ok).sum()),
-                                      started=self.started, finished=time.time(), summary=summary,
-                                      state={"optimizer": self.optimizer_state, "policy": self.policy_state,
-                                             "trials": trials, "loop": {**loop, "in_flight": in_flight}})
-        self.started, self.last_commit = time.time(), time.monotonic()
-        if generation == 0:
-            refuse_missing_objectives(batch, self.writer)
-        if self.on_generation is not None:
-            info = {"generation": generation, "summary": summary, "failed": int((~ok).sum()),
-                    "best": dict(loop["best"])}
-            if self.budgets:
-                info["compute"] = loop["compute"]
-            self.on_generation(info)
-
-    def stopped(self) -> None:
-        """A stop was asked: keep what finished (committed where the policy allows), and say so."""
-        detail = {"generation": self.loop["generation"], "reason": self.control.stop_reason}
-        if self.policy.commit == "seconds":
-            if self.batch:
-                self.commit()
-        else:
-            self.flush()
-            if self.policy.reuses_uncommitted:
-                detail["evaluations_kept"] = len(self.batch)
-        self.writer.event("stopped", detail)

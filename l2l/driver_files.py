@@ -1,0 +1,82 @@
+"""The outer loop's file side: rows appended, commits taken and written, a stop recorded.
+
+A mixin of :class:`l2l.driver._Loop` (it uses the loop's attributes: writer,
+batch, buffer, loop, trials, running, policy, optimizer and policy states).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from l2l.jobs.base import OK
+from l2l.outcomes import refuse_missing_objectives, summary as summarize
+
+
+class Commits:
+    def flush(self) -> None:
+        if self.buffer:
+            self.writer.append([o for o, _ in self.buffer], [p for _, p in self.buffer])
+            self.buffer = []
+        self.last_flush = time.monotonic()
+
+    def commit(self, defer: bool = False) -> None:
+        """Commit what finished since the last commit with the run state (and the segments still in flight).
+
+        ``defer``: take the state now but write it (and call ``on_generation``) in :meth:`write_pending`, after
+        the next generation is submitted, so that the workers do not wait for the file.
+        """
+        batch, self.batch = self.batch, []
+        ok = np.array([o.status == OK for o in batch])
+        values = np.array([[o.objectives.get(obj.name, np.nan) if o.status == OK else np.nan
+                            for obj in self.objectives] for o in batch], dtype=float)
+        loop = self.loop
+        generation = loop["generation"]
+        loop["generation"] = generation + 1
+        loop["rows"] = self.writer.rows + len(self.buffer)  # the rows once the buffer is appended
+        loop["elapsed"] = self.elapsed()
+        self.session = time.monotonic()
+        in_flight = [[trial, task.budget, task.from_budget] for task, trial in self.running.values()]
+        trials = {k: {**v, "running": False} for k, v in self.trials.items()}
+        # The optimizer's and policy's functions return new states and never change the ones they get: the
+        # states taken here are still those of this commit when the next generation has been asked.
+        state = {"optimizer": self.optimizer_state, "policy": self.policy_state, "trials": trials,
+                 "loop": {**loop, "in_flight": in_flight, "worst": dict(loop["worst"]),
+                          "best": dict(loop["best"])}}
+        started, self.started = self.started, time.time()
+        self.pending = (generation, batch, ok, summarize(self.objectives, values, ok), state, started, self.started)
+        # The first generation's check of the objectives (a run that fails here keeps its rows committed).
+        if not defer or (generation == 0 and not ok.any()):
+            self.write_pending()
+
+    def write_pending(self) -> None:
+        """Append the buffered rows and write the commit taken by :meth:`commit`, if one waits."""
+        if self.pending is None:
+            return
+        generation, batch, ok, summary, state, started, finished = self.pending
+        self.pending = None
+        self.flush()
+        self.writer.commit_generation(generation, evaluations=self.writer.rows, failed=int((~ok).sum()),
+                                      started=started, finished=finished, summary=summary, state=state)
+        self.last_commit = time.monotonic()
+        if generation == 0:
+            refuse_missing_objectives(batch, self.writer)
+        if self.on_generation is not None:
+            info = {"generation": generation, "summary": summary, "failed": int((~ok).sum()),
+                    "best": dict(state["loop"]["best"])}
+            if self.budgets:
+                info["compute"] = state["loop"]["compute"]
+            self.on_generation(info)
+
+    def stopped(self) -> None:
+        """A stop was asked: keep what finished (committed where the policy allows), and say so."""
+        detail = {"generation": self.loop["generation"], "reason": self.control.stop_reason}
+        if self.policy.commit == "seconds":
+            if self.batch:
+                self.commit()
+        else:
+            self.flush()
+            if self.policy.reuses_uncommitted:
+                detail["evaluations_kept"] = len(self.batch)
+        self.writer.event("stopped", detail)
