@@ -281,14 +281,65 @@ def test_unknown_or_invalid_parameters_are_refused():
     simulator.check_space(Space.from_json({"theta_init": {"type": "float", "low": 0, "high": 1}}))
 
 
+@pytest.mark.parametrize("depth", [1, 4, 1000])
 @pytest.mark.parametrize("level", ["egru-medium", "egru-very-sparse", "gru-pruned"])
-def test_the_deferred_sparse_influence_matrix_equals_the_dense_one_at_every_step(level):
+def test_the_deferred_sparse_influence_matrix_equals_the_dense_one_at_every_step(level, depth):
     events, threshold, epsilon, density, _, _ = SPARSITY_LEVELS[level]
     cell, mask, params, readout, sequence, targets = random_problem(events, threshold, epsilon, density, 8)
-    sparse = RTRL(cell, params, readout, mask, sparse=True)
+    sparse = RTRL(cell, params, readout, mask, sparse=True, depth=depth)
     dense = RTRL(cell, params, readout, mask, sparse=False)
     for x, target in zip(sequence, targets):
         sparse.step(x, int(target))
         dense.step(x, int(target))
         reference = dense.influence_matrix()[:, mask]
         assert np.allclose(sparse.influence_matrix(), reference, rtol=1e-10, atol=1e-12 * np.abs(reference).max())
+
+
+def bursty_problem(seed, density, units=12, inputs=3, length=60):
+    """An EGRU driven by bursts of input (steps 3-4, 30-32, 52) and silence in between: units stay silent
+    (no event, zero pseudo-derivative) for tens of steps and then fire."""
+    rng = np.random.default_rng(seed)
+    cell = Cell(inputs, units, events=True, gamma=0.8, epsilon=0.1)
+    mask = pruning_mask(cell, density, rng)
+    params = init_params(cell, rng, 0.0, mask)
+    params[cell.threshold_slice()] = rng.uniform(0.1, 0.35, units)
+    readout = init_readout(units, 3, rng)
+    loud = np.isin(np.arange(length), [3, 4, 30, 31, 32, 52])
+    sequence = np.where(loud[:, None], 4.0 * rng.normal(size=(length, inputs)), 0.0)
+    return cell, mask, params, readout, sequence, rng.integers(-1, 3, length)
+
+
+def longest_silence_ended_by_firing(cell, params, sequence) -> int:
+    active = np.zeros((len(sequence), cell.n_units), dtype=bool)
+    for t, step in enumerate(run_forward(cell, params, sequence)):
+        active[t, step.active] = True
+    gaps = [np.diff(np.flatnonzero(column)) - 1 for column in active.T]
+    return int(max((gap.max() for gap in gaps if gap.size), default=0))
+
+
+@pytest.mark.parametrize("penalty", [0.0, 0.3])
+@pytest.mark.parametrize("density", [1.0, 0.5])
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_lazy_sparse_rtrl_equals_dense_rtrl_when_rows_stay_silent_for_many_steps_and_then_fire(seed, density,
+                                                                                                 penalty):
+    # sparse RTRL never touches a silent unit's row: its decay waits in the row's scale, its share of the
+    # propagation arrives in place (depth 1) or when the row is read (deeper stacks); unpruned networks take
+    # the strided-view path of the immediate influence, pruned ones the indexed path
+    cell, mask, params, readout, sequence, targets = bursty_problem(seed, density)
+    assert longest_silence_ended_by_firing(cell, params, sequence) >= 15
+    dense = rtrl(cell, params, readout, sequence, targets, mask, sparse=False, activity_penalty=penalty,
+                 event_budget=1)
+    reference = bptt(cell, params, readout, sequence, targets, activity_penalty=penalty, event_budget=1)
+    assert 1.0 - reference.active_total / (reference.steps * cell.n_units) > 0.8
+    assert relative_error(dense.grad, reference.grad) < 1e-10
+    for depth in (1, 3, 1000):
+        learner = RTRL(cell, params, readout, mask, sparse=True, activity_penalty=penalty, event_budget=1,
+                       depth=depth)
+        for x, target in zip(sequence, targets):
+            learner.step(x, int(target))
+        sparse = learner.result()
+        assert relative_error(sparse.grad, dense.grad * mask) < 1e-10
+        assert relative_error(sparse.grad_readout, dense.grad_readout) < 1e-10
+        assert sparse.loss == pytest.approx(dense.loss, rel=1e-12)
+        assert sparse.macs == cost.rtrl_sequence_macs(cell.n_units, learner.n_columns, learner.n_immediate,
+                                                      reference.active, targets, True, penalized=bool(penalty))

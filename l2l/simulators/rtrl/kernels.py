@@ -7,11 +7,33 @@ caller). So the count follows the work actually done: a rule that propagates
 more rows or columns than it should counts them. ``l2l.simulators.rtrl.macs``
 holds the analytic model the counts are tested against. O(n) element-wise
 products are not counted (see ``docs/egru_rtrl.md``).
+
+Products are accumulated in place (``C += A B`` by BLAS ``dgemm`` with
+``beta = 1`` on the transposed, Fortran-ordered view of a C-ordered target):
+no temporary of the target's size and no second pass to add it. Without
+SciPy the same sum goes through numpy (a temporary; the same result up to
+rounding).
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+try:
+    from scipy.linalg.blas import dgemm as _dgemm
+except ImportError:      # scipy comes with l2l[datasets]; numpy alone is slower, not different
+    _dgemm = None
+
+
+def accumulate(target: np.ndarray, left: np.ndarray, right: np.ndarray) -> None:
+    """``target += left @ right`` in place (``target`` and ``right`` C-ordered float64)."""
+    if _dgemm is not None and target.flags.c_contiguous and right.flags.c_contiguous and target.size:
+        out = _dgemm(1.0, right.T, left.T, beta=1.0, c=target.T, overwrite_c=True)
+        if out.ctypes.data == target.ctypes.data:
+            return
+        target[...] = out.T      # BLAS could not write in place (never seen; kept exact anyway)
+        return
+    target += left @ right
 
 
 class Counter:
@@ -43,40 +65,33 @@ class Counter:
             self.macs += block.size
         return block
 
-    def add_product(self, target: np.ndarray, left: np.ndarray, right: np.ndarray,
-                    buffer: np.ndarray) -> None:
-        """``target += left @ right`` through ``buffer`` (same shape as ``target``): no allocation."""
-        if left.shape[1] == 0:
+    def add_product(self, target: np.ndarray, left: np.ndarray, right: np.ndarray) -> None:
+        """``target += left @ right`` in place (see :func:`accumulate`)."""
+        if left.shape[1] == 0 or left.shape[0] == 0:
             return
-        np.matmul(left, right, out=buffer)
-        target += buffer
+        accumulate(target, left, right)
         self.macs += left.shape[0] * left.shape[1] * right.shape[1]
 
-    def scatter_products(self, target: np.ndarray, rows: np.ndarray, columns: np.ndarray,
+    def scaled_into(self, out: np.ndarray, matrix: np.ndarray, factors: np.ndarray) -> np.ndarray:
+        """``out[...] = factors[:, None] * matrix`` (no allocation); returns ``out``."""
+        np.multiply(matrix, factors[:, None], out=out)
+        self.macs += matrix.size
+        return out
+
+    def scatter_products(self, flat: np.ndarray, positions: np.ndarray,
                          first: np.ndarray, second: np.ndarray) -> None:
-        """``target[rows[j], columns[j]] += first[j] * second[j]`` (entries are distinct)."""
-        target[rows, columns] += first * second
+        """``flat[positions[j]] += first[j] * second[j]`` (positions distinct, ``flat`` one-dimensional)."""
+        values = flat.take(positions, mode="clip")
+        values += first * second
+        flat.put(positions, values)
         self.macs += first.size
+
+    def add_outer(self, target: np.ndarray, left: np.ndarray, right: np.ndarray) -> None:
+        """``target += outer(left, right)`` in place (``target`` may be a strided view)."""
+        target += np.multiply.outer(left, right)
+        self.macs += left.size * np.size(right)
 
     def vector_matrix(self, vector: np.ndarray, matrix: np.ndarray) -> np.ndarray:
         """``vector @ matrix``."""
         self.macs += matrix.size
         return vector @ matrix
-
-    def add_product_to_rows(self, target: np.ndarray, rows: np.ndarray, left: np.ndarray,
-                            right: np.ndarray, buffer: np.ndarray) -> None:
-        """``target[rows] += left @ right`` (``left`` has one row per entry of ``rows``), a block of
-        columns at a time through ``buffer`` (at least len(rows) rows): no large temporary."""
-        if left.shape[1] == 0 or rows.size == 0:
-            return
-        every_row = rows.size == target.shape[0]        # rows is 0..n-1 in order
-        width = buffer.shape[1]
-        for start in range(0, right.shape[1], width):
-            stop = min(start + width, right.shape[1])
-            product = buffer[:rows.size, :stop - start]
-            np.matmul(left, right[:, start:stop], out=product)
-            if every_row:
-                target[:, start:stop] += product
-            else:
-                target[rows, start:stop] += product
-        self.macs += left.shape[0] * left.shape[1] * right.shape[1]

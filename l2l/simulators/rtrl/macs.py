@@ -61,12 +61,13 @@ def kept_columns(n: int, d: int, density: float, events: bool) -> tuple[int, int
     return immediate + (n if events else 0), immediate
 
 
-def rtrl_memory_bytes(n: int, columns: int, max_active: int, sparse: bool = False) -> int:
-    """Peak working set: influence (n x P') and one n x P' buffer (dense: the product temporary;
-    sparse: the stacked deferred blocks, with their n x n coefficients and a product buffer of at most
-    2048 columns), the old and new output influence with the gathered rows (3 k x P'), the gradient (P')."""
-    deferred = n * n + n * min(columns, 2048) if sparse else 0
-    return BYTES * (2 * n * columns + deferred + 3 * max_active * columns + columns)
+def rtrl_memory_bytes(n: int, columns: int, max_active: int, sparse: bool = False, depth: int = 1) -> int:
+    """Peak working set: the influence (n x P') and the gradient (P'); dense: the output influence
+    (n x P'); sparse: the stack of pending blocks ((depth + n) x P', the output influence lives in it)
+    with their n x (depth + n) coefficients, and the gathered active rows (k x P')."""
+    if sparse:
+        return BYTES * (n * columns + (depth + n) * (columns + n) + max_active * columns + columns)
+    return BYTES * (2 * n * columns + columns)
 
 
 def bptt_memory_bytes(n: int, d: int, length: int) -> int:

@@ -13,15 +13,19 @@ zero forever: its immediate influence is zero and ``J`` mixes rows, not
 columns). Neither shortcut drops a non-zero term, so the sparse gradient equals
 the dense one and BPTT's up to rounding.
 
-The sparse rule makes no per-step pass over all rows of ``M``: it stores
-``M = diag(scale) S`` and decays by multiplying the n scales (additions to a
-row are divided by its scale; a row whose scale leaves [1e-100, 1e100] is
-folded back into ``S``, counted), and it defers the propagation
-``Jy Y_{t-1}`` (:mod:`.deferred`): a row is brought up to date when its unit
-is active, all rows once per window of about n / k steps. The MACs stay
-``n k_{t-1} P'`` per step, now done as few large products. :meth:`RTRL.result`
-completes every row. The dense rule runs the textbook equations over every
-row and column.
+What a sparse step costs follows its active units. It stores
+``M = diag(scale) S`` and decays by multiplying the n scales (no pass over
+the matrix; additions to a row are divided by its scale; a row whose scale
+leaves [1e-100, 1e100] is folded back into ``S``, counted). ``Y_t`` is formed
+from the k_t gathered active rows straight into the stack of
+:mod:`.deferred`; the propagation ``Jy Y_{t-1}`` (n k_{t-1} P' MACs) is one
+in-place BLAS product (``S += J Y``, no temporary), applied to every row as
+soon as ``depth`` block rows are stacked (default 1: at once, which measured
+fastest: with k ~ 10 the product is compute-bound) or, with a larger depth,
+to a row when its unit is read and to all rows when the stack is full.
+The immediate influence of an unpruned network is added through strided views
+(no index arrays). The dense rule runs the textbook equations over every row
+and column, with the same kernels.
 
 Activity regularization (``activity_penalty`` c, ``event_budget`` m): the loss
 gains ``c * y_i`` for every event of unit i beyond its first m in the sequence
@@ -30,9 +34,9 @@ alone, so the penalty thins busy units instead of silencing idle ones. The
 indicator is treated as a constant; the gradient flows through ``y``, so only
 active rows contribute.
 
-Memory: ``S`` (n x P'), one n x P' buffer (dense: a product temporary;
-sparse: the stack of deferred blocks), ``Y`` (k x P') and the gradient (P')
--- independent of the sequence length. MACs are counted by the
+Memory: ``S`` (n x P'), dense: ``Y`` (n x P'); sparse: the stack ((depth + n)
+x P', ``Y`` lives in it) and the gathered rows (k_max x P'); the gradient
+(P') -- independent of the sequence length. MACs are counted by the
 kernels (:mod:`.kernels`) from the operands they multiply; :mod:`.macs` holds
 the analytic model they are tested against.
 """
@@ -40,6 +44,7 @@ the analytic model they are tested against.
 from __future__ import annotations
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from l2l.simulators.rtrl import readout as ro
 from l2l.simulators.rtrl.bptt import Gradients
@@ -61,12 +66,14 @@ class RTRL:
     :meth:`result`. ``record=True`` keeps the active count of every step (a
     list that grows with the sequence; off by default so that memory does not).
     ``activity_penalty`` (>= 0) and ``event_budget`` (>= 0): see the module docstring.
+    ``depth`` (sparse): stacked block rows that trigger the propagation to every row (see above).
     """
 
     def __init__(self, cell: Cell, params: np.ndarray, readout: np.ndarray,
                  mask: np.ndarray | None = None, sparse: bool = True, record: bool = False,
-                 activity_penalty: float = 0.0, event_budget: int = 0):
+                 activity_penalty: float = 0.0, event_budget: int = 0, depth: int = 1):
         self.cell, self.params, self.readout, self.sparse = cell, params, readout, sparse
+        self.depth = depth
         self.record = record
         self.activity_penalty = float(activity_penalty) if cell.events else 0.0
         self.event_budget = int(event_budget)
@@ -83,6 +90,10 @@ class RTRL:
         self._immediate_source = source[local]
         threshold = np.flatnonzero(kind < 0)
         self._threshold_position = threshold[np.argsort(owner[threshold])]
+        # positions in the flattened influence matrix: immediate influences and threshold entries
+        self._immediate_flat = self._immediate_owner * self.columns.size + self._immediate_position
+        self._threshold_flat = np.arange(self._threshold_position.size) * self.columns.size \
+            + self._threshold_position
         self.reset()
 
     @property
@@ -105,19 +116,21 @@ class RTRL:
         self.c, self.y = initial_state(self.cell)
         if getattr(self, "influence", None) is None:
             self.influence = np.zeros((n, p))    # S: the influence matrix is diag(scale) S
+            self._views = _immediate_views(self.cell, self.influence) if p == self.cell.n_params else None
             self.counter = Counter()
             if self.sparse:
-                self.pending = DeferredRows(n, p, self.counter)
+                self.pending = DeferredRows(n, p, self.counter, self.depth)
             else:
-                self._buffer = np.empty((n, p))
+                self._output = np.empty((n, p))   # Y_t, overwritten in place every step
         else:
             self.influence.fill(0.0)
             self.counter.macs = 0
             if self.sparse:
                 self.pending.reset()
+        if not self.sparse:
+            self._output.fill(0.0)                # Y_{-1} = 0
         self.scale = np.ones(n)
-        self.active = np.empty(0, dtype=int) if self.sparse else np.arange(n)
-        self.output_influence = np.zeros((self.active.size, p))
+        self.active = np.empty(0, dtype=np.intp) if self.sparse else np.arange(n)
         self.alpha = np.ones(n)
         self.c_theta = np.zeros(n)
         self.event_counts = np.zeros(n)
@@ -141,7 +154,7 @@ class RTRL:
         size = np.abs(self.scale)
         rows = np.flatnonzero((size < SMALLEST_SCALE) | (size > 1.0 / SMALLEST_SCALE))
         if rows.size:
-            self.pending.apply(self.influence, rows)
+            self.pending.read(self.influence, rows)
             self.counter.scale_rows(self.influence, self.scale[rows], rows)
             self.scale[rows] = 1.0
             self.rescaled_rows += int(rows.size)
@@ -156,29 +169,44 @@ class RTRL:
         self._decay(keep * self.alpha)
         inverse = 1.0 / self.scale
         influence = self.influence
-        if cell.events:
-            influence[np.arange(n), self._threshold_position] += keep * self.c_theta * inverse
+        flat = influence.reshape(-1)                              # a view: S is C-ordered
+        if cell.events:                                           # O(n), not counted
+            if self._views is not None:
+                thresholds = self._views[3]
+                thresholds += keep * self.c_theta * inverse
+            else:
+                values = flat.take(self._threshold_flat, mode="clip")
+                values += keep * self.c_theta * inverse
+                flat.put(self._threshold_flat, values)
         derivatives = gate_derivatives(step) * inverse          # rows of S, not of M
         previous = self.active
         if previous.size:
             jacobian = counter.columns_combination(
                 (derivatives[0], derivatives[1], derivatives[3]), tuple(weights.V), previous)
             if self.sparse:
-                self.pending.push(influence, jacobian, self.output_influence)
+                self.pending.push(jacobian)                       # times Y_{t-1}, staged in the stack
             else:
-                counter.add_product(influence, jacobian, self.output_influence, self._buffer)
-        presynaptic = np.concatenate([x, step.y_prev, [1.0]])
-        counter.scatter_products(influence, self._immediate_owner, self._immediate_position,
-                                 derivatives.ravel()[self._immediate_derivative],
-                                 presynaptic[self._immediate_source])
+                counter.add_product(influence, jacobian, self._output)
+        if self._views is not None:                               # unpruned: strided views, no indices
+            inputs, recurrent, biases, _ = self._views
+            for gate, kind in enumerate((0, 1, 3)):               # V_z acts through g_s
+                counter.add_outer(inputs[gate], derivatives[gate], x)
+                counter.add_outer(recurrent[gate], derivatives[kind], step.y_prev)
+            counter.add_outer(biases, derivatives[:3], 1.0)      # presynaptic value 1
+        else:
+            presynaptic = np.concatenate([x, step.y_prev, [1.0]])
+            counter.scatter_products(flat, self._immediate_flat,
+                                     derivatives.ravel()[self._immediate_derivative],
+                                     presynaptic[self._immediate_source])
 
         alpha, beta, c_theta, y_theta = event_derivatives(cell, weights, step)
-        active = step.active if self.sparse else np.arange(n)
+        units = step.active
         if self.sparse:
-            self.pending.apply(influence, active)
-        rows = influence[active]
-        row_scale = self.scale[active]
-        output_influence = counter.scaled(rows, beta[active] * row_scale)
+            output_influence = self.pending.stage(influence, int(units.size))
+            active, rows = self.pending.read(influence, units)
+        else:
+            output_influence, active, rows = self._output, np.arange(n), influence
+        counter.scaled_into(output_influence, rows, beta[active] * self.scale[active])
         threshold_columns = self._threshold_position[active] if cell.events else active[:0]
         if cell.events:
             output_influence[np.arange(active.size), threshold_columns] += y_theta[active]
@@ -195,21 +223,19 @@ class RTRL:
             self.loss += float(excess @ step.y)
             dy = dy + excess
         if target >= 0 or self.activity_penalty:
-            self.grad += counter.vector_matrix(dy[active] * beta[active] * row_scale, rows)
-            if cell.events:
-                self.grad[threshold_columns] += dy[active] * y_theta[active]
-        self.output_influence, self.active = output_influence, active
+            self.grad += counter.vector_matrix(dy[active], output_influence)
+        self.active = active
         self.alpha, self.c_theta = alpha, c_theta
         self.c, self.y = step.c, step.y
         self.steps += 1
-        self.active_total += int(step.active.size)
+        self.active_total += int(units.size)
         if self.record:
-            self.active_counts.append(int(step.active.size))
+            self.active_counts.append(int(units.size))
 
     def state_nbytes(self) -> int:
         """Bytes of the learning state (influence, its buffer, output influence, gradient)."""
-        buffer = self.pending.blocks.nbytes + self.pending.coefficients.nbytes if self.sparse else self._buffer.nbytes
-        return self.influence.nbytes + buffer + self.output_influence.nbytes + self.grad.nbytes
+        buffer = self.pending.nbytes if self.sparse else self._output.nbytes
+        return self.influence.nbytes + buffer + self.grad.nbytes
 
     def result(self) -> Gradients:
         """The sequence's loss and gradients so far; completes the deferred rows (counted: the MACs of
@@ -221,6 +247,21 @@ class RTRL:
         return Gradients(self.loss, grad, self.grad_readout.copy(), self.macs, self.forward_macs,
                          self.steps, self.active_total, self.hits, self.scored,
                          list(self.active_counts))
+
+
+def _immediate_views(cell: Cell, influence: np.ndarray) -> tuple:
+    """Strided views of an n x P influence matrix (all parameters as columns) on the entries that get an
+    immediate influence: row i, the columns of unit i's own weights. Per gate, ``inputs[g]`` (n x d),
+    ``recurrent[g]`` (n x n); ``biases`` (3 x n) and ``thresholds`` (n)."""
+    n, d, p = cell.n_units, cell.n_inputs, influence.shape[1]
+    flat, item = influence.reshape(-1), influence.itemsize
+    recurrent_start, bias_start = 3 * n * d, 3 * n * (d + n)
+    inputs = [as_strided(flat[gate * n * d:], (n, d), ((p + d) * item, item)) for gate in range(3)]
+    recurrent = [as_strided(flat[recurrent_start + gate * n * n:], (n, n), ((p + n) * item, item))
+                 for gate in range(3)]
+    biases = as_strided(flat[bias_start:], (3, n), (n * item, (p + 1) * item))
+    thresholds = as_strided(flat[bias_start + 3 * n:], (n,), ((p + 1) * item,)) if cell.events else None
+    return inputs, recurrent, biases, thresholds
 
 
 def rtrl(cell: Cell, params: np.ndarray, readout: np.ndarray, inputs: np.ndarray,
