@@ -10,7 +10,10 @@ candidates as there are free workers and tell results as they come:
   last; when none is left it samples another generation *from the same
   state* (no update happened in between), so asking never waits for results.
   ``ask()`` without ``n`` hands out what is left of the last generation, or a
-  whole new one.
+  whole new one. An optimizer may size a new generation by what is still
+  wanted (``_sized_generation``): gradient descent adds line-search points,
+  NSGA-II more offspring, the Metropolis chains more proposals, so a batch of
+  16 is one generation rather than several sampled from the same state.
 * ``tell`` takes any subset of what was asked, in any order. A result is
   matched to the asked row it belongs to (exactly, or after rounding both to
   the values they decode to). The state is updated once every member of a
@@ -52,6 +55,14 @@ class Generational(Optimizer):
         """A whole generation sampled from ``state`` (which ``generations_sampled`` counts)."""
         raise NotImplementedError
 
+    def _sized_generation(self, problem: Problem, state: State, wanted: int | None) -> tuple[np.ndarray, State]:
+        """A whole generation for an ask that still wants ``wanted`` candidates (None: ``ask()`` without ``n``).
+
+        By default the optimizer's own generation, whatever is wanted; an optimizer that can use a larger
+        batch at once (more probes, offspring or proposals from the same state) overrides this.
+        """
+        return self._next_generation(problem, state)
+
     def _update(self, problem: Problem, state: State, candidates: np.ndarray, scores: np.ndarray,
                 outputs: np.ndarray | None) -> State:
         """The state after a whole generation was told, members in the order they were sampled."""
@@ -66,7 +77,7 @@ class Generational(Optimizer):
         queued, slots = state["queued"], state["queued_slot"]
         want = None if n is None else max(int(n), 0)
         while (len(queued) == 0) if want is None else (len(queued) < want):
-            candidates, state = self._next_generation(problem, state)
+            candidates, state = self._sized_generation(problem, state, None if want is None else want - len(queued))
             candidates = np.asarray(candidates, dtype=float).reshape(-1, problem.space.dimension)
             if len(candidates) == 0:
                 break

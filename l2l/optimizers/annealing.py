@@ -23,6 +23,10 @@ between ``min_temperature`` and ``max_temperature``; after each generation
 neighbouring chains swap states with probability
 ``min(1, exp((s_hot - s_cold) * (1/T_cold - 1/T_hot)))``. Hotter chains take
 larger steps (``step_size * sqrt(T / min_temperature)``, at most 0.5).
+
+Asked for more candidates at once than there are chains, a generation gives
+the chains further proposals in turn (chain ``i % population_size`` owns
+proposal ``i``), and each chain weighs only its best proposal.
 """
 
 from __future__ import annotations
@@ -74,7 +78,8 @@ def _score_unit(spread: list[float]) -> float:
 class _Chains(Generational):
     needs_bounds: ClassVar[bool] = False
 
-    population_size: int = option(10, help="independent chains, one candidate each per generation", ge=1, le=MAX_POPULATION)
+    population_size: int = option(4, help="chains, one candidate each per generation (it was 10: 4 is better on "
+                                          "the black-box suite, docs/optimizers.md)", ge=1, le=MAX_POPULATION)
     step_size: float = option(0.1, help="std of the proposal steps, as a fraction of each range (or of 4*scale)", gt=0)
 
     def _start(self, problem: Problem, rng: np.random.Generator) -> np.ndarray:
@@ -86,13 +91,22 @@ class _Chains(Generational):
         return np.full(self.population_size, self.step_size)
 
     def _next_generation(self, problem: Problem, state: State) -> tuple[np.ndarray, State]:
+        return self._sized_generation(problem, state, None)
+
+    def _sized_generation(self, problem: Problem, state: State, wanted: int | None) -> tuple[np.ndarray, State]:
+        """One proposal per chain; asked for more at once, further proposals go to the chains in turn."""
         frame = Frame(problem)
         rng = rng_from_state(state["rng"])
-        if state["generations_sampled"] == 0 and state["generation"] == 0:
-            points = state["points"]
+        chains = self.population_size
+        size = max(chains, wanted or 0)
+        owner = np.arange(size) % chains
+        if state["generations_sampled"] == 0 and state["generation"] == 0:  # the starting points themselves first
+            noise = np.zeros((size, problem.space.dimension))
+            if size > chains:
+                noise[chains:] = rng.standard_normal((size - chains, problem.space.dimension))
         else:
-            noise = rng.standard_normal(state["points"].shape) * self._steps(state)[:, None]
-            points = state["points"] + noise
+            noise = rng.standard_normal((size, problem.space.dimension))
+        points = state["points"][owner] + noise * self._steps(state)[owner, None]
         return frame.from_frame(points), {**state, "rng": rng_state(rng)}
 
     def _accept(self, problem, state, candidates, scores) -> tuple[State, np.random.Generator, float]:
@@ -100,11 +114,16 @@ class _Chains(Generational):
         raw = self.scalar_scores(problem, scores)
         state = {**state, "spread": _observed_spread(state.get("spread", [0.0, 0.0, 0.0]), raw)}
         scalar = finite_scores(raw)
+        best_score, best = best_of(state["best_score"], candidates, scalar, state["best"])
+        chains = self.population_size
+        if len(candidates) > chains:  # several proposals per chain: each chain weighs its best one
+            owner = np.arange(len(candidates)) % chains
+            pick = np.array([np.flatnonzero(owner == c)[np.argmax(scalar[owner == c])] for c in range(chains)])
+            candidates, scalar = candidates[pick], scalar[pick]
         rng = rng_from_state(state["rng"])
         accepted = _metropolis(rng, state["scores"], scalar, self._temperatures(state))
         points = np.where(accepted[:, None], frame.to_frame(candidates), state["points"])
         chain_scores = np.where(accepted, scalar, state["scores"])
-        best_score, best = best_of(state["best_score"], candidates, scalar, state["best"])
         new = {**state, "points": points, "scores": chain_scores, "generation": state["generation"] + 1,
                "best_score": best_score, "best": best}
         return new, rng, float(accepted.mean())

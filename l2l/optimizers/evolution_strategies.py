@@ -105,9 +105,13 @@ class NaturalES(Generational):
                 "sigma": np.full(problem.space.dimension, float(self.sigma)), "best_score": None, "best": None}
 
     def _next_generation(self, problem: Problem, state: State) -> tuple[np.ndarray, State]:
+        return self._sized_generation(problem, state, None)
+
+    def _sized_generation(self, problem: Problem, state: State, wanted: int | None) -> tuple[np.ndarray, State]:
+        """``size`` samples, or as many as are wanted at once when that is more (one update per batch)."""
         frame = Frame(problem)
         rng = rng_from_state(state["rng"])
-        size, dimension = self.size(problem), problem.space.dimension
+        size, dimension = max(self.size(problem), wanted or 0), problem.space.dimension
         if self.mirrored:
             half = rng.standard_normal(((size + 1) // 2, dimension))
             z = np.vstack([half, -half])[:size]

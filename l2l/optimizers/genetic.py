@@ -68,8 +68,13 @@ class GeneticAlgorithm(Generational):
         }
 
     def _next_generation(self, problem: Problem, state: State) -> tuple[np.ndarray, State]:
+        return self._sized_generation(problem, state, None)
+
+    def _sized_generation(self, problem: Problem, state: State, wanted: int | None) -> tuple[np.ndarray, State]:
+        """``population_size`` individuals; a batch of two or more asked at once is one generation of its size
+        (several generations sampled from one state would replace the population with a stale one)."""
         state = dict(state)
-        size = self.population_size
+        size = wanted if wanted is not None and wanted >= 2 else self.population_size
         if len(state["population"]) == 0:
             rng = rng_from_state(state["rng"])
             units = rng.random((size, problem.space.dimension))

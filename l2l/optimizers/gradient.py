@@ -16,6 +16,14 @@ then moves by one of
 * ``rmsprop``: the gradient divided by a running root mean square (``momentum_decay``).
 
 Scores are larger-is-better, so every method climbs.
+
+Asked for more candidates at once than the point and its probes (``ask(n)``
+with a batch of free workers), a generation adds points along the last step's
+direction from the point, at lengths spaced geometrically from half the
+``learning_rate`` to the whole range (along a random line, both ways, before
+the first step). When one of them scores better than the point, the point
+moves there instead of taking the gradient step. Asked one generation at a
+time (``ask()``, or ``n`` no larger than the probes), nothing changes.
 """
 
 from __future__ import annotations
@@ -32,6 +40,8 @@ from l2l.optimizers.base import (MAX_POPULATION, Problem, State, new_rng_state, 
 from l2l.registry import option
 
 METHODS = ("classic", "stochastic", "adam", "rmsprop")
+#: The longest step tried along the line of a larger ask, in frame units (the whole range).
+LONGEST_LINE_STEP = 1.0
 
 
 @dataclass(frozen=True)
@@ -70,20 +80,42 @@ class FiniteDifferenceGradient(Generational):
                 "best_score": None, "best": None}
 
     def _next_generation(self, problem: Problem, state: State) -> tuple[np.ndarray, State]:
+        return self._sized_generation(problem, state, None)
+
+    def _sized_generation(self, problem: Problem, state: State, wanted: int | None) -> tuple[np.ndarray, State]:
+        """The point and its probes; when more are wanted at once, points along a line through the point too."""
         frame = Frame(problem)
         rng = rng_from_state(state["rng"])
         dimension = problem.space.dimension
         displacements = self.exploration_step * rng.standard_normal((self.directions(problem), dimension))
         points = np.vstack([state["point"], state["point"] + displacements])
+        extra = 0 if wanted is None else wanted - len(points)
+        if extra > 0:
+            direction = np.asarray(state.get("direction", np.zeros(dimension)), dtype=float)
+            if state["generation"] == 0:  # no step taken yet: random starting points, the best one kept
+                shape = (extra, dimension)
+                spread = np.where(frame.bounded, rng.random(shape), state["point"] + rng.normal(0, 0.25, shape))
+                points = np.vstack([points, spread])
+            elif not np.any(direction):  # just moved to a starting point: no gradient known there, look around
+                unit = rng.standard_normal((extra, dimension))
+                unit /= np.linalg.norm(unit, axis=1, keepdims=True)
+                lengths = np.geomspace(self.learning_rate / 2, LONGEST_LINE_STEP / 2, extra)
+                points = np.vstack([points, state["point"] + lengths[:, None] * unit])
+            else:
+                lengths = np.geomspace(self.learning_rate / 2, LONGEST_LINE_STEP, extra)
+                unit = direction / np.linalg.norm(direction)
+                points = np.vstack([points, state["point"] + lengths[:, None] * unit])
         return frame.from_frame(points), {**state, "rng": rng_state(rng)}
 
     def _update(self, problem, state, candidates, scores, outputs=None) -> State:
         frame = Frame(problem)
         scalar = finite_scores(self.scalar_scores(problem, scores))
         points = frame.to_frame(candidates)
-        displacements = points[1:] - points[0]
-        differences = scalar[1:] - scalar[0]
+        probes = 1 + self.directions(problem)  # the point, its probes, then line points (a larger ask)
+        displacements = points[1:probes] - points[0]
+        differences = scalar[1:probes] - scalar[0]
         gradient, *_ = np.linalg.lstsq(displacements, differences, rcond=None)
+        direction = gradient.copy()  # the line of the next larger ask: uphill from here
         generation = state["generation"] + 1
         rng = rng_from_state(state["rng"])
         moment1, moment2 = state["moment1"], state["moment2"]
@@ -106,6 +138,11 @@ class FiniteDifferenceGradient(Generational):
             moment2 = self.momentum_decay * moment2 + (1 - self.momentum_decay) * gradient ** 2
             step = self.learning_rate * gradient / (np.sqrt(moment2) + 1e-8)
         best_score, best = best_of(state["best_score"], candidates, scalar, state["best"])
-        return {**state, "rng": rng_state(rng), "generation": generation, "point": frame.clip(state["point"] + step),
-                "moment1": moment1, "moment2": moment2, "gradient_scale": scale,
+        point = frame.clip(state["point"] + step)
+        if len(points) > probes and scalar[probes:].max() > scalar[0]:  # a better point than this one: go there
+            point = frame.clip(points[probes + int(np.argmax(scalar[probes:]))])
+            if not np.any(state.get("direction", 0.0)):  # a starting point or a look around: no line yet
+                direction = np.zeros(len(direction))
+        return {**state, "rng": rng_state(rng), "generation": generation, "point": point,
+                "moment1": moment1, "moment2": moment2, "gradient_scale": scale, "direction": direction,
                 "best_score": best_score, "best": best}

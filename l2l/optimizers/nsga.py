@@ -6,7 +6,8 @@ crossover and polynomial mutation); when the offspring are told, parents and
 offspring together are reduced to the next parents by DEAP's ``selNSGA2``
 (non-dominated sorting, crowding distance) or ``selNSGA3`` (non-dominated
 sorting, niching around reference points). Scores are larger-is-better in
-every objective.
+every objective. Asked for more candidates at once than a generation holds,
+a generation holds as many offspring as were asked for.
 """
 
 from __future__ import annotations
@@ -24,6 +25,12 @@ from l2l.optimizers._generations import Generational
 from l2l.optimizers.base import (MAX_POPULATION, Problem, State, new_python_random, new_rng_state,
                                  python_random, rng_from_state, rng_state)
 from l2l.registry import option
+
+
+#: Default parents and offspring per generation: several objectives need a front, one objective a short
+#: generation (the black-box suite: 8 beats 40 at 40 evaluations per dimension, docs/optimizers.md).
+MANY_OBJECTIVES_POPULATION = 40
+ONE_OBJECTIVE_POPULATION = 8
 
 
 class _Fitness(base.Fitness):
@@ -52,11 +59,17 @@ class _Individual(list):
 class _NSGA(Generational):
     multi_objective: ClassVar[bool] = True
 
-    population_size: int = option(40, help="parents kept and offspring evaluated per generation", ge=4, le=MAX_POPULATION)
+    population_size: int | None = option(None, help="parents kept and offspring evaluated per generation (default "
+                                                    "40 with several objectives, 8 with one)", ge=4, le=MAX_POPULATION)
     crossover_probability: float = option(0.9, help="probability that a pair of offspring is crossed over", ge=0, le=1)
     crossover_eta: float = option(20.0, help="crowding degree of simulated binary crossover (larger: children nearer parents)", gt=0)
     mutation_eta: float = option(20.0, help="crowding degree of polynomial mutation (larger: smaller mutations)", gt=0)
     gene_mutation_probability: float | None = option(None, help="probability that each gene mutates (default 1/dimension)", ge=0, le=1)
+
+    def population(self, problem: Problem) -> int:
+        if self.population_size:
+            return self.population_size
+        return MANY_OBJECTIVES_POPULATION if problem.n_objectives > 1 else ONE_OBJECTIVE_POPULATION
 
     def _init_state(self, problem: Problem, seed: int) -> State:
         return {
@@ -68,18 +81,23 @@ class _NSGA(Generational):
         }
 
     def _next_generation(self, problem: Problem, state: State) -> tuple[np.ndarray, State]:
+        return self._sized_generation(problem, state, None)
+
+    def _sized_generation(self, problem: Problem, state: State, wanted: int | None) -> tuple[np.ndarray, State]:
+        """``population`` offspring, or as many as are wanted at once when that is more."""
         state = dict(state)
         dimension = problem.space.dimension
+        size = max(self.population(problem), wanted or 0)
         if len(state["parents"]) == 0:
             rng = rng_from_state(state["rng"])
-            units = rng.random((self.population_size, dimension))
+            units = rng.random((size, dimension))
             state["rng"] = rng_state(rng)
             return problem.space.from_unit(units), state
         parents = _individuals(state["parents"], state["parent_scores"])
         indpb = self.gene_mutation_probability
         indpb = 1.0 / dimension if indpb is None else indpb
         with python_random(state):
-            chosen = self._mating_pool(parents)
+            chosen = self._mating_pool(parents, size)
             offspring = [_Individual(list(ind)) for ind in chosen]
             for i in range(1, len(offspring), 2):
                 if random.random() < self.crossover_probability:
@@ -90,7 +108,7 @@ class _NSGA(Generational):
         units = np.clip(np.array(offspring, dtype=float).reshape(-1, dimension), 0.0, 1.0)
         return problem.space.from_unit(units), state
 
-    def _mating_pool(self, parents: list) -> list:
+    def _mating_pool(self, parents: list, size: int) -> list:
         raise NotImplementedError
 
     def _select(self, pool: list, k: int, problem: Problem) -> list:
@@ -106,7 +124,7 @@ class _NSGA(Generational):
         pool = _individuals(units, pool_scores)
         for i, individual in enumerate(pool):
             individual.index = i
-        k = min(self.population_size, len(pool))
+        k = min(self.population(problem), len(pool))
         rng = rng_from_state(state["rng"])
         with python_random(state), numpy_global_random(int(rng.integers(2 ** 32))):
             chosen = self._select(pool, k, problem)
@@ -124,10 +142,9 @@ class NSGA2(_NSGA):
 
     name: ClassVar[str] = "nsga2"
 
-    def _mating_pool(self, parents: list) -> list:
+    def _mating_pool(self, parents: list, size: int) -> list:
         # selTournamentDCD needs the crowding distance that selNSGA2 assigns.
         ranked = tools.selNSGA2(parents, len(parents))
-        size = self.population_size
         pool: list = []
         while len(pool) < size:
             take = len(ranked) - len(ranked) % 4 or len(ranked)
@@ -146,8 +163,8 @@ class NSGA3(_NSGA):
 
     reference_divisions: int = option(12, help="divisions of each objective axis for the uniform reference points", ge=1)
 
-    def _mating_pool(self, parents: list) -> list:
-        return [random.choice(parents) for _ in range(self.population_size)]
+    def _mating_pool(self, parents: list, size: int) -> list:
+        return [random.choice(parents) for _ in range(size)]
 
     def _select(self, pool: list, k: int, problem: Problem) -> list:
         references = tools.uniform_reference_points(problem.n_objectives, self.reference_divisions)
