@@ -76,7 +76,34 @@ def _optimizer_options(config: RunConfig) -> dict[str, Any]:
         return options
     if config.evaluations and "budget" in fields and options.get("budget") is None:
         options["budget"] = config.evaluations
+    if "workers" in fields and options.get("population_size") is None and options.get("workers") is None:
+        workers = _backend_workers(config)  # auto sizes its batch by them (docs/optimizers.md, its table)
+        if workers:
+            options["workers"] = workers
     return options
+
+
+def _backend_workers(config: RunConfig) -> int | None:
+    """How many evaluations the configured backend runs at once, as far as the config says (None: unknown,
+    e.g. a Dask scheduler found at run time or an unthrottled SLURM array)."""
+    import dataclasses
+    import os
+
+    name, options = config.backend.name, config.backend.options
+    try:
+        defaults = {f.name: f.default for f in dataclasses.fields(BACKENDS.get(name))}
+    except Exception:  # noqa: BLE001 - an unknown backend is refused by create() with its own message
+        return None
+    value = {**defaults, **options}
+    if name == "serial":
+        return 1
+    if name == "local":
+        return int(value.get("workers") or os.cpu_count() or 1)
+    if name == "slurm":
+        return int(value.get("maximum_jobs") or 0) or None
+    if name == "slurm-array":
+        return int(value.get("max_running") or 0) or None
+    return None
 
 
 def _simulator(config: RunConfig, function: Callable[..., Any] | None) -> Simulator:

@@ -87,3 +87,53 @@ def test_a_config_without_an_optimizer_table_runs_with_auto(tmp_path):
     assert config.optimizer.name == "auto"
     frame = l2l.load(l2l.run(config, tmp_path / "auto.h5"))
     assert len(frame) > 0 and np.isfinite(frame["x[0]"]).all()
+
+
+def _built(backend: dict, optimizer: dict | None = None, space: dict | None = None):
+    from l2l.components import build
+
+    data = {"space": space or {"x": {"low": -2.0, "high": 2.0, "shape": [3]}}, "simulator": {"name": "sphere"},
+            "backend": backend}
+    if optimizer is not None:
+        data["optimizer"] = optimizer
+    components = build(l2l.from_mapping(data))
+    return components.optimizer, components.problem
+
+
+def test_the_backends_workers_are_autos_batch_when_the_config_sets_no_population():
+    opt, problem = _built({"name": "local", "workers": 24})
+    assert opt.choose(problem)[:2] == ("cmaes-quadratic", {"population_size": 24})  # was 7 (4 + 3 ln 3)
+    assert "workers = 24" in opt.describe(problem)
+    opt, problem = _built({"name": "serial"})
+    assert opt.choose(problem)[1] == {"population_size": 7}
+
+
+def test_an_explicit_population_is_kept_whatever_the_workers():
+    opt, problem = _built({"name": "local", "workers": 24}, {"population_size": 5})
+    assert opt.workers is None and opt.choose(problem)[1] == {"population_size": 7}
+    opt, problem = _built({"name": "local", "workers": 24}, {"name": "cmaes"})
+    assert opt.population_size is None  # other optimizers are not told the workers
+
+
+def test_with_workers_the_tpe_rows_keep_tpes_own_batch():
+    space = {"n": {"type": "int", "low": 1, "high": 9}, "k": {"type": "categorical", "choices": [1, 2, 3]}}
+    opt, problem = _built({"name": "local", "workers": 24}, {"nevergrad": False}, space)
+    name, options, row = opt.choose(problem)
+    assert (name, row) == ("tpe", 4) and "population_size" not in options
+
+
+def test_a_noisy_objective_is_declared_in_the_optimizer_table_without_a_name():
+    opt, problem = _built({"name": "serial"}, {"noisy": True})
+    assert opt.choose(problem)[::2] == ("cmaes", 5) and "noisy = true" in opt.describe(problem)
+    quiet, problem = _built({"name": "serial"})
+    assert "noisy = false; set [optimizer] noisy = true" in quiet.describe(problem)  # the run's start line says how
+
+
+def test_a_noisy_value_that_is_not_a_boolean_is_refused_by_the_cli(tmp_path, capsys):
+    from l2l.cli import main
+
+    path = tmp_path / "noisy.toml"
+    path.write_text('[space.x]\nlow = 0.0\nhigh = 1.0\n\n[simulator]\nname = "sphere"\n\n'
+                    '[optimizer]\nnoisy = "yes"\n\n[backend]\nname = "serial"\n')
+    assert main(["run", str(path), "--out", str(tmp_path / "n.h5")]) == 2
+    assert "option 'noisy' must be true or false, got 'yes'" in capsys.readouterr().err

@@ -5,7 +5,9 @@ stored in the state (so a resumed run keeps it even if this table changes).
 ``d`` is the dimension of the space (its number of coded coordinates),
 ``budget`` the evaluations the run will spend (the ``budget`` option, or 100 d
 when not given), ``batch`` the candidates evaluated at once
-(``population_size``). The first row that matches decides:
+(``population_size``; when it is not set, the backend's ``workers`` for every
+row but the ``tpe`` ones, which keep TPE's own batch). The first row that
+matches decides:
 
 ==== ===================================================== ============================================
 row  when                                                   choice
@@ -57,6 +59,9 @@ class Auto(Optimizer):
     budget: int | None = option(None, help="evaluations the run will spend (default: 100 per dimension)", ge=1)
     population_size: int | None = option(None, help="candidates evaluated at once (default: the chosen "
                                                     "optimizer's own)", ge=1, le=MAX_POPULATION)
+    workers: int | None = option(None, help="evaluations the backend runs at once, set by the run from its "
+                                            "backend; the batch size when population_size is not set (not for "
+                                            "the tpe rows, which keep their own batch)", ge=1, le=MAX_POPULATION)
     noisy: bool = option(False, help="the evaluations are noisy (plain CMA-ES with a doubled population, no "
                                      "quadratic model)")
     nevergrad: bool = option(True, help="use Nevergrad's NGOpt for single-objective runs over mostly discrete "
@@ -72,23 +77,24 @@ class Auto(Optimizer):
         d = space.dimension
         budget = self.budget or 100 * d
         batch = self.population_size
+        workers = batch or self.workers  # what the continuous, multi-objective and Nevergrad rows size by
         discrete = sum(p.size for p in space.parameters if isinstance(p, (Int, Categorical)))
         k = problem.n_objectives
         sized = {} if batch is None else {"population_size": batch}
         if k > 1 and budget < 40 * k * d:
             return "motpe", {**sized, "n_startup_trials": min(10, max(2, budget // 5))}, 1
         if k > 1:
-            return "nsga2", {"population_size": max(batch or 0, min(40, max(4, budget // 25)))}, 2
+            return "nsga2", {"population_size": max(workers or 0, min(40, max(4, budget // 25)))}, 2
         if 2 * discrete >= d and self.nevergrad and _nevergrad_installed():
-            workers = batch or 10
-            return "nevergrad", {"budget": budget, "population_size": workers, "num_workers": workers}, 3
+            told = workers or 10
+            return "nevergrad", {"budget": budget, "population_size": told, "num_workers": told}, 3
         if 2 * discrete >= d:
             return "tpe", {**sized, "n_startup_trials": min(10, max(2, budget // 5))}, 4
         if self.noisy:
-            return "cmaes", self._cmaes_options(d, batch), 5
+            return "cmaes", self._cmaes_options(d, workers), 5
         if d == 1:
             return "tpe", {**sized, "n_startup_trials": min(10, max(2, budget // 5))}, 6
-        return "cmaes-quadratic", self._cmaes_options(d, batch), 7
+        return "cmaes-quadratic", self._cmaes_options(d, workers), 7
 
     def _cmaes_options(self, d: int, batch: int | None) -> dict[str, Any]:
         default = 4 + int(3 * math.log(d))
@@ -98,9 +104,13 @@ class Auto(Optimizer):
     def describe(self, problem: Problem) -> str:
         name, options, row = self.choose(problem)
         settings = ", ".join(f"{k} = {v!r}" for k, v in options.items())
-        return f"optimizer 'auto' chose {name!r}" + (f" ({settings})" if settings else "") + \
-            f", row {row} of its decision table (d = {problem.space.dimension}, " \
-            f"budget = {self.budget or 100 * problem.space.dimension}, objectives = {problem.n_objectives})"
+        batch = (f", batch = {self.population_size}" if self.population_size else
+                 f", workers = {self.workers}" if self.workers else "")
+        noise = "noisy = true" if self.noisy else "noisy = false; set [optimizer] noisy = true if the objective is noisy"
+        return (f"optimizer 'auto' chose {name!r}" + (f" ({settings})" if settings else "")
+                + f", row {row} of its decision table (d = {problem.space.dimension}, "
+                f"budget = {self.budget or 100 * problem.space.dimension}{batch}, objectives = {problem.n_objectives}, "
+                f"{noise})")
 
     def _optimizer(self, name: str, options: dict[str, Any]) -> Optimizer:
         key = (name, tuple(sorted(options.items())))
