@@ -15,6 +15,19 @@ derives from (seed, t), so a run continued from a checkpoint ``{"x", "v",
 "step"}`` with a changed learning rate is exactly the run that changed its
 rate at that step. Objective ``loss`` (minimize): ``L(x)`` after the last
 step; the curve holds ``L`` after every step.
+
+``task = "digits"`` trains a real network the same way instead: a one-hidden-layer
+tanh network (``hidden`` units, weights drawn from the seed) classifies
+scikit-learn's 8 x 8 handwritten digits (needs ``l2l[datasets]``), by momentum
+SGD on minibatches of ``batch_size`` training images (the images of step ``t``
+drawn from (seed, t); the gradient noise is the minibatch's). The images are
+split as in the ``egru`` simulator's ``digits`` task (1077 training, 360
+validation, 360 test; pixels standardized on the training images). Objective
+``loss``: the cross-entropy on the ``held_out`` images after the last step;
+metric ``held_out_error``; the curve holds the held-out loss every
+``curve_every`` steps and at the budget. Continuing from a checkpoint (the
+flattened weights as ``x``, the velocity ``v``, the ``step``) with another
+learning rate is exactly the run that changed its rate at that step.
 """
 
 from __future__ import annotations
@@ -47,6 +60,14 @@ class NoisySGD(Simulator):
     max_curvature: float = option(10.0, help="largest curvature (the smallest is 0.1)", gt=0.1)
     noise: float = option(1.0, help="standard deviation of the gradient noise", ge=0)
     max_budget: int = option(200, help="fidelity: training steps of a full evaluation", ge=1)
+    task: str = option("quadratic", help="'quadratic' (the noisy quadratic) or 'digits' (a tanh network "
+                                         "classifying handwritten digits by minibatch SGD)",
+                       choices=("quadratic", "digits"))
+    hidden: int = option(32, help="digits: hidden tanh units", ge=1, le=4096)
+    batch_size: int = option(1, help="digits: training images per SGD step", ge=1, le=1077)
+    held_out: str = option("validation", help="digits: the split the loss is measured on",
+                           choices=("validation", "test"))
+    curve_every: int = option(50, help="digits: held-out loss in the curve every this many steps", ge=1)
 
     def fidelity(self) -> Fidelity:
         return Fidelity("steps", "training steps", 1, float(self.max_budget))
@@ -63,6 +84,10 @@ class NoisySGD(Simulator):
     def run_to(self, params: dict[str, Any], seed: int, budget: float, checkpoint) -> SimulationResult:
         values = self.explored(params)
         rate, momentum = float(values["learning_rate"]), float(values["momentum"])
+        if self.task == "digits":
+            from l2l.simulators.noisy_sgd_digits import train_digits
+
+            return train_digits(self, rate, momentum, seed, int(round(budget)), checkpoint)
         curvature = np.geomspace(0.1, self.max_curvature, self.dimension)
         if checkpoint is None:
             x, v, step = np.full(self.dimension, START), np.zeros(self.dimension), 0

@@ -1,0 +1,89 @@
+"""noisy-sgd with task = "digits": a tanh network learning handwritten digits by minibatch SGD (a PBT task)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import l2l
+from l2l.errors import ConfigError
+from l2l.simulators import SIMULATORS
+from l2l.simulators.noisy_sgd import NoisySGD
+
+
+def digits(**options) -> NoisySGD:
+    return NoisySGD(task="digits", max_budget=120, **options)
+
+
+def test_the_network_learns_the_digits_from_its_seed():
+    simulator = digits()
+    untrained = simulator.run_to({"learning_rate": 0.1}, 5, 1, None)
+    trained = simulator.run({"learning_rate": 0.1}, 5)
+    assert untrained.metrics["held_out_error"] > 0.6  # 10 classes: a fresh network guesses
+    assert trained.metrics["held_out_error"] < 0.35
+    assert trained.objectives["loss"] < 0.5 * untrained.objectives["loss"]
+    again = simulator.run({"learning_rate": 0.1}, 5)
+    assert again.objectives == trained.objectives
+    other = simulator.run({"learning_rate": 0.1}, 6)
+    assert other.objectives != trained.objectives  # the seed draws the weights and the minibatches
+    assert trained.curve["loss"][-1, 0] == 120 and trained.curve["loss"][0, 0] == 50
+
+
+def test_a_learning_rate_changed_at_a_checkpoint_is_the_run_that_changed_it_at_that_step():
+    simulator = digits()
+    first = simulator.run_to({"learning_rate": 0.3}, 2, 60, None)
+    continued = simulator.run_to({"learning_rate": 0.03}, 2, 120, first.checkpoint)
+    kept = simulator.run_to({"learning_rate": 0.3}, 2, 120, first.checkpoint)
+    assert continued.objectives != kept.objectives  # the new rate takes effect in the continued segment
+    # the same schedule in three pieces gives the same learner
+    piece = simulator.run_to({"learning_rate": 0.3}, 2, 30, None)
+    piece = simulator.run_to({"learning_rate": 0.3}, 2, 60, piece.checkpoint)
+    again = simulator.run_to({"learning_rate": 0.03}, 2, 120, piece.checkpoint)
+    assert again.objectives == continued.objectives
+    np.testing.assert_array_equal(again.checkpoint["x"], continued.checkpoint["x"])
+    # the checkpoint is plain arrays and a whole number (no pickles)
+    assert set(continued.checkpoint) == {"x", "v", "step"} and continued.checkpoint["step"] == 120
+    assert all(isinstance(continued.checkpoint[k], np.ndarray) for k in ("x", "v"))
+
+
+def test_a_diverging_learner_stops_quietly_and_stays_diverged(recwarn):
+    simulator = digits()
+    wild = simulator.run_to({"learning_rate": 500.0}, 1, 60, None)
+    assert wild.objectives["loss"] == 1e3  # a huge but finite loss is capped
+    lost = simulator.run_to({"learning_rate": 1e306}, 1, 60, None)  # the weights overflow
+    assert lost.objectives["loss"] == 1e3 and lost.metrics["held_out_error"] == 1.0
+    later = simulator.run_to({"learning_rate": 0.01}, 1, 120, lost.checkpoint)
+    assert later.objectives["loss"] == 1e3 and later.checkpoint["step"] == 120
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_a_checkpoint_of_another_network_size_is_refused():
+    small = digits(hidden=8).run_to({"learning_rate": 0.1}, 1, 10, None)
+    with pytest.raises(ValueError, match="8 hidden units|32 hidden units"):
+        digits().run_to({"learning_rate": 0.1}, 1, 20, small.checkpoint)
+
+
+def test_the_test_split_is_another_measurement_of_the_same_learner():
+    validation = digits().run({"learning_rate": 0.1}, 3)
+    test = digits(held_out="test").run({"learning_rate": 0.1}, 3)
+    np.testing.assert_array_equal(validation.checkpoint["x"], test.checkpoint["x"])
+    assert validation.objectives != test.objectives
+
+
+def test_bad_digits_options_are_refused_in_one_line():
+    for options, message in (({"task": "mnist"}, "task must be one of"), ({"batch_size": 0}, "batch_size"),
+                             ({"held_out": "train"}, "held_out")):
+        with pytest.raises(ConfigError, match=message):
+            SIMULATORS.create("noisy-sgd", options)
+
+
+def test_a_pbt_run_on_the_digits_trains_every_member_to_the_end(tmp_path):
+    config = l2l.from_mapping({"run": {"name": "d", "seed": 0},
+                               "space": {"learning_rate": {"low": 0.01, "high": 1.0, "log": True}},
+                               "simulator": {"name": "noisy-sgd", "task": "digits", "max_budget": 60},
+                               "objectives": [{"name": "loss", "direction": "minimize"}],
+                               "policy": {"name": "pbt", "population": 4, "interval": 20},
+                               "backend": {"name": "serial"}})
+    path = l2l.run(config, tmp_path / "d.h5")
+    history = l2l.lineage(path)
+    assert history.groupby("member")["budget"].max().eq(60).all() and history["member"].nunique() == 4
