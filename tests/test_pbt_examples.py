@@ -18,6 +18,7 @@ TINY = {
     "pbt_noisy_sgd.toml": ({"max_budget": 40}, 40.0),
     "pbt_spore.toml": ({"duration": 8.0, "min_budget": 0.5}, 8.0),
     "pbt_egru.toml": ({"trials": 64, "test_trials": 32}, 64.0),
+    "pbt_digits.toml": ({"max_budget": 40}, 40.0),
 }
 
 
