@@ -102,3 +102,16 @@ def test_learners_that_continued_another_checkpoint_are_never_pooled():
     assert list(averaged["n"]) == [2, 1, 1]
     assert np.isnan(averaged["sd"].iloc[1]) and averaged["sd"].iloc[0] == pytest.approx(np.sqrt(2.0))
     assert average_repeats(frame.iloc[[0, 3]], ["lr"], "loss") is None
+
+
+def test_a_pbt_candidate_names_the_learner_it_copied_even_after_more_segments(tmp_path):
+    config = l2l.load_config(Path(__file__).resolve().parent.parent / "examples" / "pbt_noisy_sgd.toml")
+    path = l2l.run(config, tmp_path / "pbt.h5", progress=False)
+    segments = l2l.load(path, segments=True)
+    first = segments.drop_duplicates("trial").set_index("trial")["parent"]
+    copied = first[first >= 0]
+    assert len(copied) >= 3
+    candidates = l2l.load(path).set_index("trial")
+    assert (candidates.loc[copied.index, "parent"] == copied).all()
+    # a copy trained on for more segments keeps its parent in the candidate view (so it is never pooled)
+    assert (segments[segments["trial"].isin(copied.index)].groupby("trial").size() > 1).any()

@@ -18,20 +18,19 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 import h5py
 import numpy as np
 import pandas as pd
 
 from l2l.errors import TrajectoryError
-from l2l.results_schema import codec, reevaluations, structure
+from l2l.results_schema import codec, frames, reevaluations, structure
 from l2l.results_schema import values as checks
 from l2l.results_schema.layout import (CHECKPOINT_BLOB, CURVE_PREFIX, REEVALUATION_COLUMNS, RESERVED_COLUMNS,
-                                       STATISTICS_BLOB, STATUS_NAMES, SUMMARY_STATISTICS)
+                                       STATISTICS_BLOB, SUMMARY_STATISTICS)
 from l2l.results_schema.statistics import check_record
 from l2l.results_schema.opening import open_hdf5
-from l2l.space import Categorical
 
 RESERVED = RESERVED_COLUMNS  # the name readers of earlier versions imported
 #: The rows ``l2l show`` and ``l2l resume`` read in full (the last ones) to refuse a damaged file: all rows of
@@ -191,35 +190,21 @@ class Trajectory:
             return float(np.nanmax(self._read("evaluations/budget", self.n_evaluations)))
         return None
 
-    def evaluations(self, errors: bool = True, segments: bool = False) -> pd.DataFrame:
+    def evaluations(self, errors: bool = True, segments: bool = False,
+                    columns: Sequence[str] | None = None) -> pd.DataFrame:
         """One row per committed evaluation, sorted by (generation, individual).
 
         For a multi-fidelity run: one row per candidate (``trial``) at the highest
         budget it reached, with its ``state`` (completed, stopped, paused) and the
         ``compute`` it used; ``segments=True`` gives every segment instead, sorted
         by (trial, budget), with ``from_budget`` and the segment's ``state``
-        (promoted, completed, stopped, paused).
+        (promoted, completed, stopped, paused). ``columns``: only these columns,
+        in this order, read without the others (see :mod:`.frames`).
         """
         with self._reading("the evaluations"):
-            frame = self._evaluations(errors)
-            if "trial" in frame.columns:
-                frame = self._segment_view(frame, segments)
-            return frame
-
-    def _segment_view(self, frame: pd.DataFrame, segments: bool) -> pd.DataFrame:
-        frame = frame.sort_values(["trial", "budget"], kind="stable").reset_index(drop=True)
-        top = self.top_budget
-        finished = self.finished()
-        last = ~frame["trial"].duplicated(keep="last").to_numpy()
-        at_top = np.isclose(frame["budget"].to_numpy(), top) if top is not None else np.zeros(len(frame), bool)
-        state = np.where(~last, "promoted", np.where(at_top, "completed", "stopped" if finished else "paused"))
-        frame["state"] = pd.Categorical(state, categories=["promoted", "completed", "stopped", "paused"])
-        if segments:
-            return frame
-        frame["compute"] = (frame["budget"] - frame["from_budget"]).groupby(frame["trial"]).transform("sum")
-        frame = frame[last].reset_index(drop=True)
-        frame["state"] = frame["state"].cat.remove_unused_categories()
-        return frame
+            if self.multi_fidelity:
+                return frames.multi_fidelity_evaluations(self, errors, segments, columns)
+            return frames.evaluations(self, errors, None, columns)
 
     def checkpoint(self, row: int) -> dict[str, Any] | None:
         """The checkpoint a segment returned (None if it returned none)."""
@@ -241,7 +226,7 @@ class Trajectory:
             raise TrajectoryError(f"{self.path}: rows {rows[0]}..{rows[-1]} are not all committed "
                                   f"({self.n_evaluations} are)")
         with self._reading("the evaluations"):
-            return self._evaluations(errors, rows)
+            return frames.evaluations(self, errors, rows)
 
     def check_recent_rows(self, count: int | None = None) -> None:
         """Read the last ``count`` committed rows (default :data:`RECENT_ROWS`) as :meth:`evaluations` would,
@@ -249,67 +234,7 @@ class Trajectory:
         count = RECENT_ROWS if count is None else count
         n = self.n_evaluations
         with self._reading("the evaluations"):
-            self._evaluations(False, np.arange(max(0, n - count), n))
-
-    def _evaluations(self, errors: bool, rows: np.ndarray | None = None) -> pd.DataFrame:
-        n = self.n_evaluations if rows is None else len(rows)
-        committed = self.n_evaluations
-        names = ("generation", "individual", "status", "seed", "attempts", "started", "duration")
-        columns = self._columns(names + (("error_start", "error_length") if errors else ()), committed, rows)
-        params = {p.name: self._read(f"evaluations/params/{p.name}", n) if rows is None
-                  else self._take(f"evaluations/params/{p.name}", rows) for p in self.space.parameters}
-        self._check(checks.row_problems(params, self._layout))
-        data: dict[str, Any] = {
-            "generation": columns["generation"],
-            "individual": columns["individual"],
-            "status": pd.Categorical.from_codes(columns["status"].astype(np.int8),
-                                                categories=[STATUS_NAMES[i] for i in sorted(STATUS_NAMES)]),
-            "seed": columns["seed"],
-            "attempts": columns["attempts"],
-            "started": pd.to_datetime(columns["started"], unit="s", utc=True),
-            "duration": columns["duration"],
-        }
-        for p in self.space.parameters:
-            values = params[p.name]
-            if isinstance(p, Categorical):
-                data[p.name] = pd.Categorical.from_codes(values, categories=list(p.choices)) \
-                    if all(isinstance(c, str) for c in p.choices) else np.asarray(p.choices, dtype=object)[values]
-            elif p.shape:
-                flat = values.reshape(n, p.size)
-                for i, column in enumerate(p.columns()):
-                    data[column] = flat[:, i]
-            else:
-                data[p.name] = values
-        for o in self.objectives:
-            data[o.name] = self._column(f"objectives/{o.name}", n, rows)
-        for name, column in self.metric_columns.items():
-            data[column] = self._column(f"metrics/{name}", n, rows)
-        if errors:
-            data["error"] = self._errors(columns["error_start"], columns["error_length"])
-        if self.multi_fidelity:
-            segments = self._columns(("trial", "budget", "from_budget"), committed, rows)
-            data.update(segments)
-            data["parent"] = (self._column("parent", committed, rows) if "evaluations/parent" in
-                              self._layout.datasets else np.full(n, -1, dtype="<i8"))
-        frame = pd.DataFrame(data)
-        order = np.lexsort((frame["individual"].to_numpy(), frame["generation"].to_numpy()))
-        if not (order == np.arange(n)).all():
-            frame = frame.iloc[order]
-        frame.index = pd.RangeIndex(len(frame))
-        frame.attrs["objectives"] = [o.to_json() for o in self.objectives]
-        frame.attrs["path"] = str(self.path)
-        return frame
-
-    def _errors(self, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-        out = np.full(len(lengths), None, dtype=object)
-        rows = np.flatnonzero(lengths)
-        if len(rows):
-            starts = starts[rows]
-            low, high = int(starts.min()), int((starts + lengths[rows]).max())
-            data = self._read("blobs/errors", high, low).tobytes()
-            for row, start, length in zip(rows, starts, lengths[rows]):
-                out[row] = data[start - low:start - low + length].decode("utf-8", errors="replace")
-        return out
+            frames.evaluations(self, False, np.arange(max(0, n - count), n))
 
     def statistics(self) -> dict[str, Any] | None:
         """The running statistics stored with the last committed generation (see
@@ -493,18 +418,21 @@ class Trajectory:
         return bool(len(events)) and events["kind"].iloc[-1] == "finished"
 
 
-def load(path: str | os.PathLike, segments: bool = False, reevaluations: bool = False) -> pd.DataFrame:
+def load(path: str | os.PathLike, segments: bool = False, reevaluations: bool = False,
+         columns: Sequence[str] | None = None) -> pd.DataFrame:
     """The evaluations of a trajectory as a DataFrame, one row per evaluation.
 
     For a multi-fidelity run, one row per candidate at its highest budget;
     ``segments=True``: one row per segment of training.
+    ``columns``: only these columns (e.g. ``["generation", "loss"]``), read without the others, so that
+    a few columns of a very large file fit in memory; an unknown name raises one line listing the columns.
     ``reevaluations=True``: instead, the re-evaluations of the best candidates on fresh seeds
     (``l2l reevaluate``), one row per candidate and seed (see :meth:`Trajectory.reevaluations`).
     """
     with Trajectory(path) as trajectory:
         if reevaluations:
             return trajectory.reevaluations()
-        return trajectory.evaluations(segments=segments)
+        return trajectory.evaluations(segments=segments, columns=columns)
 
 
 def generations(path: str | os.PathLike) -> pd.DataFrame:

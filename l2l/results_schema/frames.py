@@ -1,0 +1,183 @@
+"""The evaluations table of a trajectory as a pandas DataFrame (what :func:`l2l.load` returns).
+
+One row per committed evaluation, sorted by (generation, individual); for a
+multi-fidelity run one row per candidate at its highest budget, or every
+segment. ``columns`` reads only what is asked for (and what the order and the
+segment view need), so that a column or two of a file of ten million rows fits
+in memory.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from l2l.errors import TrajectoryError
+from l2l.results_schema.layout import STATUS_NAMES
+from l2l.space import Categorical
+
+if TYPE_CHECKING:
+    from l2l.results_schema.reader import Trajectory
+
+#: Columns of every evaluations table, in order (parameters, objectives and metrics follow ``duration``).
+FIRST = ("generation", "individual", "status", "seed", "attempts", "started", "duration")
+#: Columns of multi-fidelity tables (``state`` and, one row per candidate, ``compute`` are derived).
+SEGMENT = ("trial", "budget", "from_budget", "parent")
+#: What the segment view needs to derive ``state`` and ``compute``.
+_SEGMENT_NEEDS = ("trial", "budget", "from_budget")
+
+
+def available(trajectory: Trajectory, segments: bool = False) -> list[str]:
+    """Every column of :meth:`Trajectory.evaluations` for this file, in order (``error`` included)."""
+    names = list(FIRST) + trajectory.space.columns() + [o.name for o in trajectory.objectives]
+    names += list(trajectory.metric_columns.values()) + ["error"]
+    if trajectory.multi_fidelity:
+        names += list(SEGMENT) + ["state"] + ([] if segments else ["compute"])
+    return names
+
+
+def _wanted(trajectory: Trajectory, columns: Sequence[str] | None, errors: bool, segments: bool) -> set[str] | None:
+    """The columns to read (None: all); unknown names raise one line listing what there is."""
+    if columns is None:
+        return None
+    if isinstance(columns, str):
+        columns = [columns]
+    names = available(trajectory, segments)
+    unknown = [c for c in columns if c not in names]
+    if unknown:
+        raise TrajectoryError(f"{trajectory.path}: no column {unknown[0]!r} in the evaluations; there are: "
+                              f"{', '.join(names)}")
+    wanted = set(columns) | {"generation", "individual"}
+    if trajectory.multi_fidelity:  # the candidate and segment views are built from these
+        wanted |= set(_SEGMENT_NEEDS)
+    if not errors:
+        wanted.discard("error")
+    return wanted
+
+
+def evaluations(trajectory: Trajectory, errors: bool = True, rows: np.ndarray | None = None,
+                columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """The committed evaluations (or the rows ``rows``, in file order) as a frame sorted by (generation,
+    individual); with ``columns``, only those columns, in that order."""
+    wanted = _wanted(trajectory, columns, errors, segments=True)
+    frame = _frame(trajectory, errors, rows, wanted)
+    return frame if columns is None else _select(frame, columns)
+
+
+def _frame(trajectory: Trajectory, errors: bool, rows: np.ndarray | None, wanted: set[str] | None) -> pd.DataFrame:
+    def want(name: str) -> bool:
+        return wanted is None or name in wanted
+
+    n = trajectory.n_evaluations if rows is None else len(rows)
+    committed = trajectory.n_evaluations
+    names = tuple(name for name in FIRST if want(name))
+    if errors and want("error"):
+        names += ("error_start", "error_length")
+    columns = trajectory._columns(names, committed, rows)
+    data: dict[str, Any] = {name: columns[name] for name in ("generation", "individual")}
+    if want("status"):
+        data["status"] = pd.Categorical.from_codes(columns["status"].astype(np.int8),
+                                                   categories=[STATUS_NAMES[i] for i in sorted(STATUS_NAMES)])
+    for name in ("seed", "attempts"):
+        if want(name):
+            data[name] = columns[name]
+    if want("started"):
+        data["started"] = pd.to_datetime(columns["started"], unit="s", utc=True)
+    if want("duration"):
+        data["duration"] = columns["duration"]
+    _parameters(trajectory, data, n, rows, want)
+    for o in trajectory.objectives:
+        if want(o.name):
+            data[o.name] = trajectory._column(f"objectives/{o.name}", n, rows)
+    for name, column in trajectory.metric_columns.items():
+        if want(column):
+            data[column] = trajectory._column(f"metrics/{name}", n, rows)
+    if errors and want("error"):
+        data["error"] = error_texts(trajectory, columns["error_start"], columns["error_length"])
+    if trajectory.multi_fidelity:
+        needed = tuple(name for name in _SEGMENT_NEEDS if want(name))
+        data.update(trajectory._columns(needed, committed, rows))
+        if want("parent"):
+            data["parent"] = (trajectory._column("parent", committed, rows) if "evaluations/parent" in
+                              trajectory._layout.datasets else np.full(n, -1, dtype="<i8"))
+    frame = pd.DataFrame(data)
+    order = np.lexsort((frame["individual"].to_numpy(), frame["generation"].to_numpy()))
+    if not (order == np.arange(n)).all():
+        frame = frame.iloc[order]
+    frame.index = pd.RangeIndex(len(frame))
+    frame.attrs["objectives"] = [o.to_json() for o in trajectory.objectives]
+    frame.attrs["path"] = str(trajectory.path)
+    return frame
+
+
+def _parameters(trajectory: Trajectory, data: dict[str, Any], n: int, rows: np.ndarray | None, want) -> None:
+    """The parameter columns asked for (an array parameter is read whole if any of its elements is)."""
+    from l2l.results_schema import values as checks
+
+    read = [p for p in trajectory.space.parameters if any(want(c) for c in p.columns())]
+    params = {p.name: trajectory._read(f"evaluations/params/{p.name}", n) if rows is None
+              else trajectory._take(f"evaluations/params/{p.name}", rows) for p in read}
+    trajectory._check(checks.row_problems(params, trajectory._layout))
+    for p in read:
+        values = params[p.name]
+        if isinstance(p, Categorical):
+            data[p.name] = pd.Categorical.from_codes(values, categories=list(p.choices)) \
+                if all(isinstance(c, str) for c in p.choices) else np.asarray(p.choices, dtype=object)[values]
+        elif p.shape:
+            flat = values.reshape(n, p.size)
+            for i, column in enumerate(p.columns()):
+                if want(column):
+                    data[column] = flat[:, i]
+        else:
+            data[p.name] = values
+
+
+def segment_view(trajectory: Trajectory, frame: pd.DataFrame, segments: bool) -> pd.DataFrame:
+    """A multi-fidelity run's frame by (trial, budget) with each segment's ``state``; without ``segments``,
+    one row per candidate at its highest budget with the ``compute`` it used and its ``parent`` (the trial
+    whose checkpoint it continued, or -1)."""
+    frame = frame.sort_values(["trial", "budget"], kind="stable").reset_index(drop=True)
+    top = trajectory.top_budget
+    finished = trajectory.finished()
+    last = ~frame["trial"].duplicated(keep="last").to_numpy()
+    at_top = np.isclose(frame["budget"].to_numpy(), top) if top is not None else np.zeros(len(frame), bool)
+    state = np.where(~last, "promoted", np.where(at_top, "completed", "stopped" if finished else "paused"))
+    frame["state"] = pd.Categorical(state, categories=["promoted", "completed", "stopped", "paused"])
+    if segments:
+        return frame
+    frame["compute"] = (frame["budget"] - frame["from_budget"]).groupby(frame["trial"]).transform("sum")
+    if "parent" in frame.columns:  # a candidate's parent: the trial whose checkpoint any of its segments copied
+        frame["parent"] = frame["parent"].groupby(frame["trial"]).transform("max")
+    frame = frame[last].reset_index(drop=True)
+    frame["state"] = frame["state"].cat.remove_unused_categories()
+    return frame
+
+
+def multi_fidelity_evaluations(trajectory: Trajectory, errors: bool, segments: bool,
+                               columns: Sequence[str] | None) -> pd.DataFrame:
+    """:meth:`Trajectory.evaluations` of a multi-fidelity run."""
+    wanted = _wanted(trajectory, columns, errors, segments)
+    frame = segment_view(trajectory, _frame(trajectory, errors, None, wanted), segments)
+    return frame if columns is None else _select(frame, columns)
+
+
+def _select(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    columns = [columns] if isinstance(columns, str) else list(columns)
+    out = frame[columns]
+    out.attrs = dict(frame.attrs)
+    return out
+
+
+def error_texts(trajectory: Trajectory, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The error text of each row (None where there is none)."""
+    out = np.full(len(lengths), None, dtype=object)
+    rows = np.flatnonzero(lengths)
+    if len(rows):
+        starts = starts[rows]
+        low, high = int(starts.min()), int((starts + lengths[rows]).max())
+        data = trajectory._read("blobs/errors", high, low).tobytes()
+        for row, start, length in zip(rows, starts, lengths[rows]):
+            out[row] = data[start - low:start - low + length].decode("utf-8", errors="replace")
+    return out
