@@ -102,3 +102,98 @@ def test_the_state_keeps_the_repeats_as_plain_json():
     _, _, state, _ = run(noisy_bowl(1), segments=300)
     assert all(isinstance(k, str) and isinstance(v, int) for k, v in state["repeats"].items())
     assert budget_key(TOP) == repr(TOP)
+
+
+# -- the endgame: a local search at the top budget, and a race of the best few where the top budget is noisy --
+def serial(value, *, seed=0, evaluations=60, dimension=2, **options):
+    """A serial run of ``evaluations`` full budgets' worth of compute, the run's compute budget known to the policy
+    (as the driver tells it); returns the trials, the final state and the order of the segments."""
+    policy = POLICIES.create("model-based", options)
+    state = policy.init(BUDGETS, dimension, seed)
+    trials: dict[str, dict] = {}
+    loop = {"compute": 0.0}
+    table = TrialTable(trials, None, loop, compute_budget=evaluations * TOP)
+    order = []
+    while loop["compute"] < evaluations * TOP:
+        action, state = policy.next(state, table)
+        assert action.kind in ("start", "continue")
+        if action.kind == "start":
+            trial = len(trials)
+            trials[str(trial)] = {"code": list(action.code), "budget": 0.0, "scores": {}, "running": True}
+            state = policy.launched(state, trial, action.budget)
+        else:
+            trial = action.trial
+        record = trials[str(trial)]
+        code = np.array(record["code"])
+        for budget in BUDGETS:
+            if record["budget"] < budget <= action.budget:
+                record["scores"][budget_key(budget)] = value(code, budget)
+        loop["compute"] += action.budget - record["budget"]
+        record["running"] = False
+        start, record["budget"] = record["budget"], action.budget
+        state = policy.report(state, table, trial, action.budget, record["scores"][budget_key(action.budget)])
+        order.append((trial, start, action.budget, loop["compute"]))
+    return trials, state, order
+
+
+def valley(code, budget):
+    """A narrow, nearly flat valley (as Hartmann-3's optimum lies in): steep across, shallow along."""
+    code = np.asarray(code)
+    return -float(200 * (code[1] - 0.5) ** 2 + 0.5 * (code[0] - 0.1) ** 2) * (1 + 1.0 / budget)
+
+
+def best_mean(trials, state):
+    groups = top_groups(BUDGETS, TrialTable(trials), state["repeats"])
+    return float(np.mean(groups[incumbent(groups)]))
+
+
+def test_the_last_share_of_the_compute_goes_to_local_steps_at_the_top_budget():
+    trials, state, order = serial(valley, exploit_share=0.25)
+    local = {int(t) for t in state["local"]}
+    assert len(local) >= 10
+    first = {}  # each trial's first segment: (from budget, budget, compute spent before it)
+    for trial, start, budget, spent in order:
+        first.setdefault(trial, (start, budget, spent - (budget - start)))
+    late = {trial for trial, (_, _, before) in first.items() if before >= 0.75 * 60 * TOP}
+    for trial in local:  # trained from scratch to the top budget in one segment, in the last quarter only
+        assert first[trial][:2] == (0.0, TOP) and trial in late
+    assert late - {int(t) for t in state["repeats"]} <= local  # every new candidate of the last quarter is one
+
+
+def test_the_local_search_finds_a_better_point_in_a_flat_valley_than_the_model_alone():
+    gaps = []  # distance of the chosen candidate's result from the optimum (0), with and without the endgame
+    for seed in range(6):
+        gaps.append([-best_mean(*serial(valley, seed=seed, evaluations=40, **options)[:2])
+                     for options in ({}, {"exploit_share": 0.0})])
+    ratio = np.array([with_endgame / without for with_endgame, without in gaps])
+    assert np.sum(ratio < 1) >= 4  # closer to the optimum on most seeds
+    assert np.exp(np.mean(np.log(ratio))) < 0.5  # and typically by more than half the distance
+
+
+def test_a_local_step_that_paid_is_tried_again_twice_as_long():
+    policy = POLICIES.create("model-based", {})
+    state = policy.init(BUDGETS, 2, 0)
+    centre, better = [0.5, 0.5], [0.52, 0.49]
+    trials = {str(i): {"code": list(np.random.default_rng(i).random(2)), "budget": TOP,
+                       "scores": {budget_key(TOP): -1.0 - i}, "running": False} for i in range(8)}
+    trials["8"] = {"code": centre, "budget": TOP, "scores": {budget_key(TOP): -0.5}, "running": False}
+    trials["9"] = {"code": better, "budget": TOP, "scores": {budget_key(TOP): -0.4}, "running": False}
+    state = {**state, "local": {"9": [-0.5, [0], [0.02, -0.01]]}, "step": [0.05, 0.05]}
+    code, base, after = policy._local(state, TrialTable(trials))
+    assert np.allclose(code, [0.56, 0.47]) and base[0] == -0.4  # from the new best, twice the step that paid
+    assert after["local"]["9"] is None and np.allclose(after["step"], [0.075, 0.05])  # the axis moved widens
+    state = {**after, "local": {**after["local"], "10": base}}
+    trials["10"] = {"code": list(code), "budget": TOP, "scores": {budget_key(TOP): -0.45}, "running": False}
+    code, _, after = policy._local(state, TrialTable(trials))  # that one failed: a plain step, narrower axes
+    assert np.allclose(after["step"], [0.075 * 1.5 ** -0.25, 0.05 * 1.5 ** -0.25])
+    assert 0 < np.linalg.norm(code - np.array(better)) < 0.3
+
+
+def test_where_the_top_budget_is_noisy_the_endgame_races_the_best_few_with_more_seeds():
+    for seed in range(3):
+        trials, state, _ = serial(noisy_bowl(seed), seed=seed, exploit_share=0.3)
+        groups = top_groups(BUDGETS, TrialTable(trials), state["repeats"])
+        assert sum(len(g) >= 3 for g in groups.values()) >= 3  # (outside the endgame: at most 2 results each)
+        assert all(len(g) <= 3 for g in groups.values())
+        _, exact, _ = serial(bowl, seed=seed, exploit_share=0.3)
+        assert len(exact["repeats"]) <= 1  # an exact top budget is never raced

@@ -54,6 +54,8 @@ from l2l.registry import option
 MIN_PAIRS = 5
 #: A lower budget's results feed the model only if their rank agreement with the top budget is at least this.
 TRUSTED_AGREEMENT = 0.5
+#: Smallest and largest width of a local step of the endgame (in the unit cube).
+LOCAL_STEP = (0.002, 0.3)
 
 
 def _ranks(x: np.ndarray) -> np.ndarray:
@@ -114,12 +116,19 @@ class ModelBased(Hyperband):
     repeats: int = option(2, help="top-budget results (each with its own seed) the chosen candidate gets while the "
                           "top budget proves noisy (1: never repeat)", ge=1)
     repeat_share: float = option(0.2, help="at most this share of the compute spent goes to repeats", ge=0, le=1)
+    probe_weight: float = option(0.25, help="weight of the probe bracket where a lower budget agrees with the top "
+                                 "one (it is 1 - that agreement where that is more)", ge=0, le=1)
+    race: int = option(3, help="in the endgame, where the top budget proved noisy, the best this many candidates "
+                       "(by mean) are trained again until each has one result more than 'repeats'", ge=1)
+    exploit_share: float = option(0.33, help="the last share of the run's compute (run.compute) goes to a local "
+                                  "search around the chosen candidate at the top budget", ge=0, le=1)
 
     def init(self, budgets: list[float], dimension: int, seed: int) -> State:
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0x6D62,)))
         state = {"budgets": list(budgets), "bracket": -1, "count": 0, "dimension": int(dimension),
                  "rng": rng.bit_generator.state, "agreement": [None] * len(budgets), "probes": [],
-                 "repeats": {}, "repeating": None}
+                 "repeats": {}, "repeating": None, "local": {}, "step": None, "localizing": None,
+                 "momentum": None}
         return self._open_bracket(state)
 
     def _open_bracket(self, state: State) -> State:
@@ -135,22 +144,23 @@ class ModelBased(Hyperband):
     def launched(self, state: State, trial: int, budget: float) -> State:
         if state.get("repeating") is not None:  # a repeat of an earlier candidate, outside the brackets
             return {**state, "repeats": {**state["repeats"], str(trial): state["repeating"]}, "repeating": None}
+        if state.get("localizing") is not None:  # a local step of the endgame, outside the brackets
+            return {**state, "local": {**state["local"], str(trial): state["localizing"]}, "localizing": None}
         state = super().launched(state, trial, budget)
         return {**state, "probes": state["probes"] + [trial]} if state["probe"] else state
 
     # -- brackets weighted by agreement ---------------------------------------------------------------
     def _first_rung(self, state: State, bracket: int) -> tuple[int, State]:
-        levels = len(state["budgets"]) - 1
-        weights = np.array([1.0 if k == levels else
-                            (self.prior_agreement if a is None else max(0.0, a)) for k, a in
-                            enumerate(state["agreement"])])
+        agreement = [self.prior_agreement if a is None else max(0.0, a) for a in state["agreement"][:-1]]
+        weights = np.array(agreement + [max(self.probe_weight, 1.0 - max(agreement, default=0.0))])
         # a bracket starting at rung k costs about the same as any other; weight it by its rung's agreement
         rng = _rng(state)
         start = int(rng.choice(len(weights), p=weights / weights.sum()))
         return start, {**state, "rng": rng.bit_generator.state}
 
     def next(self, state: State, trials: TrialTable) -> tuple[Action, State]:
-        state = {**state, "repeats": state.get("repeats", {}), "repeating": None}
+        state = {**state, "repeats": state.get("repeats", {}), "repeating": None, "local": state.get("local", {}),
+                 "step": state.get("step"), "localizing": None}
         repeat = self._repeat(state, trials)
         if repeat is not None:
             return (Action("start", state["budgets"][-1], code=tuple(float(v) for v in trials.unit_code(repeat))),
@@ -166,6 +176,11 @@ class ModelBased(Hyperband):
             state = self._open_bracket(state)
         if action.kind != "start":
             return action, state
+        if self._endgame(trials):
+            code, base, state = self._local(state, trials)
+            if code is not None:
+                return (Action("start", state["budgets"][-1], code=tuple(float(v) for v in code)),
+                        {**state, "localizing": base})
         code, state = self._propose(state, trials)
         return Action("start", action.budget, code=tuple(float(v) for v in code)), state
 
@@ -227,15 +242,63 @@ class ModelBased(Hyperband):
         pairs = [g for g in groups.values() if len(g) > 1]
         if pairs and all(max(g) == min(g) for g in pairs):
             return None  # the top budget is noise-free: a repeat would tell nothing new
-        best = incumbent(groups)
-        if len(groups) < max(state["dimension"] + 2, 6) or len(groups[best]) >= self.repeats:
+        if len(groups) < max(state["dimension"] + 2, 6):
             return None  # not before the top budget has as many results as the model needs
-        if any(origin == best and trials.running(int(t)) for t, origin in repeats.items()):
+        busy = {origin for t, origin in repeats.items() if trials.running(int(t))}
+        if pairs and self._endgame(trials):  # noise shown, endgame: race the best few, one more seed each
+            best_few = sorted(groups, key=lambda t: (-float(np.mean(groups[t])), -len(groups[t]), t))[:self.race]
+            waiting = [t for t in best_few if len(groups[t]) <= self.repeats and t not in busy]
+            return waiting[0] if waiting else None
+        best = incumbent(groups)
+        if len(groups[best]) >= self.repeats or best in busy:
             return None
         spent = sum(trials.reached(t) for t in trials.ids())
         if (len(repeats) + 1) * budgets[-1] > self.repeat_share * (spent + budgets[-1]):
             return None
         return best
+
+    # -- the endgame: a local search around the chosen candidate at the top budget ----------------------
+    def _endgame(self, trials: TrialTable) -> bool:
+        budget = trials.compute_budget
+        return budget > 0 and self.exploit_share > 0 and trials.compute >= (1 - self.exploit_share) * budget
+
+    def _local(self, state: State, trials: TrialTable) -> tuple[np.ndarray | None, list | None, State]:
+        """A step from the chosen candidate along a random subset of the axes, each axis with its own width,
+        adapted by the one-fifth success rule (wider after a step that beat the candidate it started from,
+        narrower after one that did not), so that the search stretches along flat valleys."""
+        budgets, dimension = state["budgets"], state["dimension"]
+        groups = top_groups(budgets, trials, state["repeats"])
+        if len(groups) < max(dimension + 2, 6):
+            return None, None, state
+        step, local = state["step"], dict(state["local"])
+        if step is None:  # the first steps: as wide as the best few at the top budget are spread
+            best = sorted(groups, key=lambda t: (-float(np.mean(groups[t])), t))
+            codes = np.stack([trials.unit_code(t) for t in best[: parzen.good_count(len(best))]])
+            step = [float(np.clip(np.median(codes.std(axis=0)), *LOCAL_STEP))] * dimension
+        step, momentum = np.array(step, dtype=float), state.get("momentum")
+        for trial, (base, axes, move) in [(t, v) for t, v in local.items() if v is not None]:
+            score = trials.score(int(trial), budgets[-1])
+            if score is None:
+                continue
+            step[axes] = np.clip(step[axes] * (1.5 if score > base else 1.5 ** -0.25), *LOCAL_STEP)
+            momentum = move if score > base else None  # a step that paid is tried again, twice as long
+            local[trial] = None  # counted
+        centre = incumbent(groups)
+        rng = _rng(state)
+        origin = trials.unit_code(centre)
+        if momentum is not None:
+            move = 2.0 * np.array(momentum)
+            axes = np.flatnonzero(move != 0)
+            code = parzen.local_step(origin + move, 0.0, rng)
+        else:
+            axes = np.flatnonzero(rng.random(dimension) < 1.0 / dimension)
+            if len(axes) == 0:
+                axes = np.array([rng.integers(dimension)])
+            width = np.zeros(dimension)
+            width[axes] = step[axes]
+            code = parzen.local_step(origin, width, rng)
+        return code, [float(np.mean(groups[centre])), axes.tolist(), (code - origin).tolist()], {
+            **state, "rng": rng.bit_generator.state, "step": step.tolist(), "local": local, "momentum": None}
 
     # -- proposals ---------------------------------------------------------------------------------------
     def _trusted(self, state: State) -> list[int]:

@@ -83,4 +83,9 @@ def refine(ordered: np.ndarray, rng: np.random.Generator, scale: float) -> np.nd
     return _reflect(centre + rng.normal(size=dimension) * spread * scale)
 
 
-__all__ = ["propose", "refine", "good_count"]
+def local_step(centre: np.ndarray, width: np.ndarray | float, rng: np.random.Generator) -> np.ndarray:
+    """A Gaussian step of ``width`` (per axis, or one for all) from ``centre``, folded back into the unit cube."""
+    return _reflect(np.asarray(centre, float) + rng.normal(size=len(centre)) * width)
+
+
+__all__ = ["propose", "refine", "good_count", "local_step"]
