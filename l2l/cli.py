@@ -43,8 +43,11 @@ def _run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else default_out(config)
     check_out(out)  # an unusable output path is refused before anything is printed or started
     started = time.time()
-    if components.policy is not None:
-        extent = f"policy {config.policy.name}, compute {components.compute:g} {components.fidelity.unit}"
+    if components.policy is not None:  # run.evaluations caps segments (each continuation is an evaluation)
+        limits = [f"compute {components.compute:g} {components.fidelity.unit}",
+                  f"{config.evaluations} segments (run.evaluations)" if config.evaluations else "",
+                  f"{config.max_time:g} s" if config.max_time else ""]
+        extent = f"policy {config.policy.name}, " + ", at most ".join(x for x in limits if x)
     else:
         limits = [f"{config.generations} generations" if config.generations else "",
                   f"{config.evaluations} evaluations" if config.evaluations else "",
@@ -75,6 +78,8 @@ def _resume(args: argparse.Namespace) -> int:
     from l2l.jobs import signals
     from l2l.loop import resume
 
+    if args.generations is not None:
+        _refuse_generations_of_a_policy_run(args.file)
     control = getattr(args, "control", None) or RunControl()
     previous = signals.install(control)
     started = time.time()
@@ -90,6 +95,20 @@ def _resume(args: argparse.Namespace) -> int:
     _stopped(control, path)
     _summary(path, time.time() - started)
     return 0
+
+
+def _refuse_generations_of_a_policy_run(path: str) -> None:
+    """``--generations`` means nothing to a run whose [policy] schedules segments: refuse it, naming what does."""
+    from l2l.errors import ConfigError
+    from l2l.results_schema.reader import Trajectory
+
+    with Trajectory(path) as trajectory:
+        config = trajectory.run.get("config") if isinstance(trajectory.run.get("config"), dict) else {}
+        policy = config.get("policy")
+    if isinstance(policy, dict):
+        raise ConfigError(f"--generations does not apply to {path}: its [policy] {policy.get('name')!r} trains "
+                          f"candidates in segments until run.compute is spent; --evaluations and --max-time extend "
+                          f"those budgets")
 
 
 def _stopped(control, path) -> None:

@@ -164,8 +164,9 @@ def run_status(kinds: list[str], details: list[str], alive: bool | None) -> tupl
     if not kinds:
         return "created", "not started"
     last, detail = kinds[-1], _detail(details[-1] if details else "")
-    if last == "finished":
-        return "finished", ""
+    if last == "finished":  # a budget that ended the run is its reason (the planned work may be unfinished)
+        return "finished", {"evaluations": "run.evaluations used up", "max_time": "run.max_time over"}.get(
+            str(detail.get("limit")), "")
     if last == "stopped":
         reason = str(detail.get("reason") or detail.get("text") or "")
         return "stopped", reason
@@ -326,7 +327,7 @@ def summarize(trajectory: Trajectory, previous: RunSummary | None = None) -> Run
         value = run.get(key)
         return value if isinstance(value, dict) else {"name": str(value)}
 
-    candidates, compute = _multi_fidelity(trajectory)
+    candidates, compute = _multi_fidelity(trajectory, running=status in ("running", "running or interrupted"))
     return RunSummary(
         candidates=candidates, compute=compute,
         path=str(trajectory.path), name=str(run.get("name", trajectory.path.stem)), seed=run.get("seed"),
@@ -343,15 +344,19 @@ def summarize(trajectory: Trajectory, previous: RunSummary | None = None) -> Run
         started=times[0] if times else None, last_event_time=times[-1] if times else None, **counts)
 
 
-def _multi_fidelity(trajectory: Trajectory) -> tuple[dict[str, int] | None, tuple[float, float, str] | None]:
-    """Candidates by state and compute spent of a multi-fidelity run; (None, None) for other runs."""
+def _multi_fidelity(trajectory: Trajectory, running: bool = True
+                    ) -> tuple[dict[str, int] | None, tuple[float, float, str] | None]:
+    """Candidates by state and compute spent of a multi-fidelity run; (None, None) for other runs.
+
+    The segments in flight at the last commit count as running only while a writer may still run them
+    (``running``): those of an interrupted or stopped run are not running."""
     if not trajectory.multi_fidelity or not trajectory.n_evaluations:
         return None, None
     segments = trajectory.evaluations(errors=False, segments=True)
     last = segments.drop_duplicates("trial", keep="last")
     counts = {state: int((last["state"] == state).sum()) for state in ("completed", "stopped", "paused")}
     counts["promoted"] = int((segments["state"] == "promoted").sum())
-    if trajectory.n_generations and not trajectory.finished():
+    if running and trajectory.n_generations and not trajectory.finished():
         try:
             counts["running"] = len(trajectory.state()["loop"].get("in_flight", []))
         except Exception:  # noqa: BLE001 - a summary never fails on what it only counts
@@ -406,18 +411,18 @@ def best_table(trajectory: Trajectory, frame: pd.DataFrame, n: int) -> str:
 
 
 def progress_line(summary: RunSummary) -> str:
+    budget = f" of {summary.planned_evaluations}" if summary.planned_evaluations else ""
+    time_used = ""
+    if summary.max_time:
+        elapsed = "?" if summary.elapsed is None else f"{summary.elapsed:.1f}"
+        time_used = f", time {elapsed} of {summary.max_time:g} s"
     if summary.candidates is not None and summary.compute is not None:
         spent, allowed, unit = summary.compute
         states = ", ".join(f"{n} {state}" for state, n in summary.candidates.items() if n or state != "running")
         return (f"{sum(v for k, v in summary.candidates.items() if k not in ('promoted', 'running'))} candidates "
-                f"({states}), {summary.evaluations} segments ({summary.unsuccessful} failed), compute "
-                f"{spent:g} of {allowed:g} {unit}, status: {summary.status_text}")
+                f"({states}), {summary.evaluations}{budget} segments ({summary.unsuccessful} failed), compute "
+                f"{spent:g} of {allowed:g} {unit}{time_used}, status: {summary.status_text}")
     planned = f" of {summary.planned_generations}" if summary.planned_generations is not None else ""
-    budget = f" of {summary.planned_evaluations}" if summary.planned_evaluations else ""
-    time_used = ""
-    if summary.max_time:
-        spent = "?" if summary.elapsed is None else f"{summary.elapsed:.1f}"
-        time_used = f", time {spent} of {summary.max_time:g} s"
     return (f"{summary.generations}{planned} generations, {summary.evaluations}{budget} evaluations "
             f"({summary.unsuccessful} failed){time_used}, status: {summary.status_text}")
 

@@ -23,8 +23,14 @@ MAX_PARAMETER_PANELS = 4
 
 
 def _segments(run):
+    """The segments of a run in which some trial continued another's checkpoint; one line refusing others."""
     if not run.multi_fidelity or "parent" not in run.segments.columns:
-        raise TrajectoryError(f"{run.name}: lineage plots need a run with a [policy] (population-based training)")
+        raise TrajectoryError(f"{run.name}: lineage plots need a run with a [policy] whose learners copy each "
+                              f"other (population-based training) or run.inherit; try --kind fitness")
+    if not (run.segments["parent"] >= 0).any():
+        raise TrajectoryError(f"{run.name}: lineage plots need a run whose learners copy each other "
+                              f"(population-based training, run.inherit); none of its trials continued another's "
+                              f"checkpoint: try --kind curves")
     return run.segments
 
 

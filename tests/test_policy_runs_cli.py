@@ -1,0 +1,93 @@
+"""What the command line says about runs with a [policy]: budgets, resume options, plots, interrupted files."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+import l2l
+from l2l.cli import main
+from l2l.results_schema import codec
+from l2l.summary import progress_line, summarize
+
+HYPERBAND = {"run": {"name": "hb", "seed": 1},
+             "space": {"x": {"type": "float", "low": -5.0, "high": 5.0, "shape": [2]}},
+             "optimizer": {"name": "random"}, "policy": {"name": "hyperband"},
+             "simulator": {"name": "sphere", "multi_fidelity": True}, "backend": {"name": "serial"}}
+
+
+def _config_file(folder: Path, **run) -> Path:
+    lines = [f'{key} = {value!r}'.replace("'", '"') for key, value in {**HYPERBAND["run"], **run}.items()]
+    text = "[run]\n" + "\n".join(lines) + """
+[space]
+x = { type = "float", low = -5.0, high = 5.0, shape = [2] }
+[optimizer]
+name = "random"
+[policy]
+name = "hyperband"
+[simulator]
+name = "sphere"
+multi_fidelity = true
+[backend]
+name = "serial"
+"""
+    path = folder / "hb.toml"
+    path.write_text(text)
+    return path
+
+
+def test_an_evaluation_budget_on_a_policy_run_is_named_as_a_cap_on_segments(tmp_path, capsys):
+    config = _config_file(tmp_path, evaluations=40)
+    assert main(["run", str(config), "--no-progress"]) == 0
+    out = capsys.readouterr()
+    assert "policy hyperband, compute 8100 synthetic budget units, at most 40 segments (run.evaluations)" in out.err
+    assert "40 of 40 segments" in out.out
+    assert main(["show", str(tmp_path / "hb.h5")]) == 0
+    progress = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("progress"))
+    assert "40 of 40 segments" in progress and progress.endswith("status: finished (run.evaluations used up)")
+
+
+def test_resume_refuses_generations_for_a_policy_run_and_leaves_the_file_alone(tmp_path, capsys):
+    path = l2l.run(l2l.from_mapping({**HYPERBAND, "run": {**HYPERBAND["run"], "compute": 81 * 4}}),
+                   tmp_path / "hb.h5")
+    before = path.read_bytes()
+    assert main(["resume", str(path), "--generations", "3", "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--generations does not apply" in err[0] and "'hyperband'" in err[0]
+    assert path.read_bytes() == before
+
+
+def test_a_lineage_plot_of_a_run_where_nobody_copied_anybody_is_refused(tmp_path, capsys):
+    path = l2l.run(l2l.from_mapping({**HYPERBAND, "run": {**HYPERBAND["run"], "compute": 81 * 4}}),
+                   tmp_path / "hb.h5")
+    for kind in ("lineage", "schedules"):
+        assert main(["plot", str(path), "--kind", kind, "-o", str(tmp_path / f"{kind}.png")]) == 2
+        assert "none of its trials continued another's checkpoint: try --kind curves" in capsys.readouterr().err
+        assert not (tmp_path / f"{kind}.png").exists()
+
+
+def test_an_interrupted_multi_fidelity_run_has_nothing_running(tmp_path):
+    path = l2l.run(l2l.from_mapping({**HYPERBAND, "run": {**HYPERBAND["run"], "compute": 81 * 4}}),
+                   tmp_path / "hb.h5")
+    cut = tmp_path / "cut.h5"
+    shutil.copy(path, cut)
+    with h5py.File(cut, "r+") as f:  # as a writer killed with two segments in flight leaves it
+        for name in ("event_time", "event_kind", "event_detail"):
+            f[f"run/{name}"].resize((f[f"run/{name}"].shape[0] - 1,))  # the 'finished' event never came
+        gen, states = f["generations"], f["blobs/states"]
+        last = gen["generation"].shape[0] - 1
+        start, length = int(gen["state_start"][last]), int(gen["state_length"][last])
+        state = codec.decode(states[start:start + length])
+        state["loop"]["in_flight"] = [[0, 3.0, 1.0], [1, 3.0, 1.0]]
+        data = np.frombuffer(codec.encode(state), dtype="u1")
+        states.resize((states.shape[0] + len(data),))
+        states[-len(data):] = data
+        gen["state_start"][last], gen["state_length"][last] = states.shape[0] - len(data), len(data)
+    with l2l.Trajectory(cut) as trajectory:
+        summary = summarize(trajectory)
+    assert summary.status == "interrupted"
+    assert "running" not in summary.candidates and "running" not in progress_line(summary)
