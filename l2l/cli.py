@@ -63,7 +63,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         path = run(config, out, progress=not args.no_progress, control=control)
     except KeyboardInterrupt:
-        print(f"\ninterrupted; every completed generation is in {out}; continue with: l2l resume {out}",
+        print(f"\ninterrupted; every committed evaluation is in {out}; continue with: l2l resume {out}",
               file=sys.stderr)
         return 130
     finally:

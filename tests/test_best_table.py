@@ -115,3 +115,17 @@ def test_a_pbt_candidate_names_the_learner_it_copied_even_after_more_segments(tm
     assert (candidates.loc[copied.index, "parent"] == copied).all()
     # a copy trained on for more segments keeps its parent in the candidate view (so it is never pooled)
     assert (segments[segments["trial"].isin(copied.index)].groupby("trial").size() > 1).any()
+
+
+@pytest.mark.parametrize("limit", [1000, 8])
+def test_the_starred_best_point_is_the_evaluation_the_overview_title_names(limit):
+    from l2l.objectives import Objective
+    from l2l.plot.data import sample_for_scatter
+
+    rng = np.random.default_rng(0)
+    values = rng.integers(0, 5, 40).astype(float)
+    values[[7, 21, 30]] = -1.0  # three evaluations tie for the best
+    frame = pd.DataFrame({"generation": np.arange(40) // 10, "individual": np.arange(40) % 10, "loss": values})
+    for objective, best in ((Objective("loss"), 7), (Objective("loss", "maximize"), int(np.argmax(values)))):
+        sample = sample_for_scatter(frame, objective, limit=limit)
+        assert sample.index[-1] == best  # the first of equals, as the title and l2l show name it

@@ -91,3 +91,20 @@ def test_an_interrupted_multi_fidelity_run_has_nothing_running(tmp_path):
         summary = summarize(trajectory)
     assert summary.status == "interrupted"
     assert "running" not in summary.candidates and "running" not in progress_line(summary)
+
+
+def test_overview_and_watch_speak_of_candidates_segments_and_compute(tmp_path, capsys):
+    from l2l.plot import figures
+
+    path = l2l.run(l2l.from_mapping({**HYPERBAND, "run": {**HYPERBAND["run"], "compute": 81 * 4}}),
+                   tmp_path / "hb.h5")
+    segments, candidates = l2l.load(path, segments=True), l2l.load(path)
+    top = candidates[candidates["budget"] == candidates["budget"].max()]
+    best = top.loc[top["value"].idxmin()]
+    title = figures.overview(path)._suptitle.get_text()
+    assert f"{len(candidates)} candidates, {len(segments)} segments, compute " in title
+    assert f"best value = {best['value']:.6g} (trial {best['trial']})" in title and "generation" not in title
+    assert main(["watch", str(path), "--once"]) == 0
+    shown = capsys.readouterr().out
+    assert f"candidates   {len(candidates)} candidates (" in shown and "at the top budget" in shown
+    assert "generation" not in shown

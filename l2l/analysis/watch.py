@@ -133,7 +133,10 @@ def render(s: Snapshot, width: int = 100) -> str:
              f"run          {summary.name}: {summary.description}",
              f"status       {status_line(s)}"]
     planned = summary.planned_generations
-    if planned:
+    if summary.compute is not None:  # a multi-fidelity run: candidates and compute, not generations
+        from l2l.summary import progress_line
+        lines.append(f"candidates   {progress_line(summary).rsplit(', status', 1)[0]}")
+    elif planned:
         done = min(1.0, summary.generations / planned)
         bar = "#" * int(round(30 * done)) + "-" * (30 - int(round(30 * done)))
         lines.append(f"generation   {summary.generations} of {planned} committed  [{bar}] {100 * done:.0f} %")
@@ -154,6 +157,8 @@ def render(s: Snapshot, width: int = 100) -> str:
         head = "best so far  " if i == 0 else "             "
         if best is None:
             lines.append(f"{head}{objective.name} ({objective.direction}): no successful evaluation yet")
+        elif summary.compute is not None:
+            lines.append(f"{head}{objective.name} = {best.value:.6g} ({objective.direction}) at the top budget")
         else:
             lines.append(f"{head}{objective.name} = {best.value:.6g} ({objective.direction}), "
                          f"generation {best.generation}, individual {best.individual}")

@@ -310,16 +310,18 @@ def sample_for_scatter(frame: pd.DataFrame, objective: Objective, limit: int = M
                        seed: int = 0) -> pd.DataFrame:
     """At most ``limit`` rows: all of them if they fit, else the best 10 % of the limit plus a random sample.
 
-    Rows come back ordered worst first, so that the best are drawn on top.
+    Rows come back ordered worst first, so that the best are drawn on top; among equal values the earliest
+    row comes last, so that the last row is the best one the figure's title names (the first of equals).
     """
     values = frame[objective.name].to_numpy(dtype=float) * objective.sign
     if len(frame) > limit:
-        n_best = limit // 10
-        best = np.argpartition(-np.nan_to_num(values, nan=-np.inf), n_best)[:n_best]
+        n_best = max(1, limit // 10)  # the best first, the earliest of equals first among them
+        best = np.lexsort((np.arange(len(values)), -np.nan_to_num(values, nan=-np.inf)))[:n_best]
         is_rest = np.ones(len(frame), dtype=bool)
         is_rest[best] = False
         rest = np.flatnonzero(is_rest)
-        chosen = np.concatenate([best, np.random.default_rng(seed).choice(rest, limit - n_best, replace=False)])
+        chosen = np.sort(np.concatenate([best, np.random.default_rng(seed).choice(rest, limit - n_best,
+                                                                                  replace=False)]))
         frame, values = frame.iloc[chosen], values[chosen]
-    order = np.argsort(np.nan_to_num(values, nan=-np.inf), kind="stable")
+    order = np.lexsort((-np.arange(len(values)), np.nan_to_num(values, nan=-np.inf)))
     return frame.iloc[order]

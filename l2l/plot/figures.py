@@ -9,7 +9,6 @@ import os
 from pathlib import Path
 from typing import Any, Sequence
 
-import numpy as np
 from matplotlib.cm import ScalarMappable
 from matplotlib.figure import Figure
 
@@ -40,6 +39,13 @@ def _objectives(run: RunData, names: Sequence[str] | None) -> list[Objective]:
 
 def _summary_line(run: RunData) -> str:
     frame = run.frame
+    if run.multi_fidelity:  # candidates trained in segments: generations mean nothing to the user
+        segments = run.segments
+        failed = int((segments["status"] != "ok").sum())
+        compute = float((segments["budget"] - segments["from_budget"]).sum())
+        unit = (run.fidelity or {}).get("unit") or "budget units"
+        return (f"{len(frame):,} candidates, {len(segments):,} segments, compute {compute:g} {unit}, "
+                f"{failed:,} failed")
     failed = int((frame["status"] != "ok").sum())
     generations = frame["generation"].nunique()
     return (f"{len(frame):,} evaluations in {generations} generation{'s' * (generations != 1)}, "
@@ -213,14 +219,20 @@ def overview(source: Any, objective: str | None = None) -> Figure:
 
 
 def _best_text(run: RunData, objective: Objective) -> str:
-    ok = run.ok
+    """The best evaluation as ``l2l show`` names it: at a multi-fidelity run's top budget, repeats averaged."""
+    from l2l.analysis.best import best_candidates, ranked
+
+    rungs = (run.fidelity or {}).get("rungs") if run.multi_fidelity else None
+    ok = ranked(run.ok, float(rungs[-1]) if rungs else None)
     if ok.empty:
         return ""
-    values = ok[objective.name].to_numpy(dtype=float)
-    index = int(np.argmin(values) if objective.direction == "minimize" else np.argmax(values))
-    row = ok.iloc[index]
-    return (f"; best {objective.name} = {values[index]:.6g} (generation {row['generation']}, "
-            f"individual {row['individual']})")
+    best, averaged = best_candidates(ok, objective, run.parameters, 1)
+    row = best.iloc[0]
+    where = f"trial {row['trial']}" if run.multi_fidelity and "trial" in ok.columns else \
+        f"generation {row['generation']}, individual {row['individual']}"
+    if averaged and row["n"] > 1:
+        where += f", mean of {row['n']}"
+    return f"; best {objective.name} = {row[objective.name]:.6g} ({where})"
 
 
 def lineage(source: Any, objective: str | None = None) -> Figure:
