@@ -175,7 +175,8 @@ class Registry:
     def describe(self, name: str) -> dict[str, Any]:
         """Summary, options and defaults of one component, for ``l2l list``."""
         cls = self.get(name)
-        doc = (cls.__doc__ or "").strip().splitlines()
+        # The summary is the docstring's first paragraph (a sentence may wrap over several lines).
+        doc = [" ".join(line.strip() for line in (cls.__doc__ or "").strip().split("\n\n")[0].splitlines())]
         options = []
         hints = typing.get_type_hints(cls)
         for f in dataclasses.fields(cls):
@@ -193,7 +194,7 @@ class Registry:
                 text = f"{text} ({rule.describe()})" if text else f"({rule.describe()})"
             options.append({"name": f.name, "type": _describe_type(hints.get(f.name, Any)),
                             "default": default, "help": text, "rule": rule.describe() if rule else ""})
-        return {"name": name, "summary": doc[0] if doc else "", "options": options}
+        return {"name": name, "summary": doc[0], "options": options}
 
 
 def _number(value: float) -> str:

@@ -205,3 +205,16 @@ def test_a_simulator_class_given_by_path_inside_emulated_hardware_leaves_the_reg
     hardware = SIMULATORS.create("emulated-hardware", {"simulator": path})
     assert type(hardware.inner).__name__ == "AnalogClassifier"
     assert SIMULATORS.names() == names and path not in SIMULATORS
+
+
+def test_list_shows_whole_summaries_and_aligned_options(capsys):
+    from l2l.cli import main
+
+    assert main(["list", "policies"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    summary = next(line for line in lines if line.strip().startswith("model-based"))
+    assert summary.endswith("agrees with the full one.")  # the docstring's whole first paragraph
+    options = [line for line in lines if line.startswith("      ") and " = " in line[:34]]
+    assert len(options) > 20
+    for line in options:  # "name = default" padded to one width: every help text starts in column 35
+        assert line[34] == " " and line[35] != " ", line

@@ -38,6 +38,7 @@ def listing(kind: str | None = None, verbose: bool = False) -> str:
             lines.append(f"  {name:<22} {info['summary']}")
             if verbose or kind:
                 for opt in info["options"]:
-                    lines.append(f"      {opt['name']} = {_default(opt['default']):<14} {opt['help']}")
+                    setting = f"{opt['name']} = {_default(opt['default'])}"
+                    lines.append(f"      {setting:<28} {opt['help']}")
         lines.append("")
     return "\n".join(lines) + "\n"
