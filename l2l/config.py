@@ -129,12 +129,19 @@ class RunConfig:
             elif key == "workers":
                 backend = _with_workers(backend, value)
             elif key in ("seed", "generations", "evaluations"):
+                if key == "generations" and self.policy is not None:
+                    raise ConfigError(_GENERATIONS_WITH_POLICY.format(name=self.policy.name, what="--generations"))
                 changes[key] = _int(key, value, minimum=0 if key == "seed" else 1)
             elif key == "max_time":
                 changes[key] = _seconds("max_time", value)
             else:
                 changes[key] = value
         return replace(self, backend=backend, **changes)
+
+
+_GENERATIONS_WITH_POLICY = ("{what} does not apply to a run with a [policy] ({name!r} trains candidates in "
+                            "segments until run.compute is spent); remove it, and set run.compute (fidelity "
+                            "units), run.max_time or run.evaluations (a cap on segments) instead")
 
 
 def _with_workers(backend: Component, workers: Any) -> Component:
@@ -340,7 +347,13 @@ def _check_penalty(penalty: Any, objectives: tuple[Objective, ...] | None) -> No
 def load_config(path: str | os.PathLike) -> RunConfig:
     """Read and validate a TOML config file."""
     path = Path(path)
-    return from_mapping(_parse(path), base_dir=path.parent)
+    data = _parse(path)
+    run, policy = data.get("run"), data.get("policy")
+    # (a config written into a trajectory states its generations whatever the policy: only a user's file is checked)
+    name = policy.get("name") if isinstance(policy, dict) else policy
+    if isinstance(run, dict) and "generations" in run and isinstance(name, str):
+        raise ConfigError(_GENERATIONS_WITH_POLICY.format(name=name, what=f"run.generations in {path}"))
+    return from_mapping(data, base_dir=path.parent)
 
 
 def _config_text(path: Path) -> str:

@@ -108,3 +108,14 @@ def test_overview_and_watch_speak_of_candidates_segments_and_compute(tmp_path, c
     shown = capsys.readouterr().out
     assert f"candidates   {len(candidates)} candidates (" in shown and "at the top budget" in shown
     assert "generation" not in shown
+
+
+def test_generations_in_a_policy_config_or_on_its_command_line_are_refused(tmp_path, capsys):
+    config = _config_file(tmp_path, generations=5)
+    assert main(["run", str(config)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "run.generations in" in err[0] and "does not apply to a run with a [policy]" in err[0]
+    config = _config_file(tmp_path)
+    assert main(["run", str(config), "--generations", "5"]) == 2
+    assert "--generations does not apply to a run with a [policy] ('hyperband'" in capsys.readouterr().err
+    assert not list(tmp_path.glob("*.h5"))
