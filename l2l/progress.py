@@ -24,6 +24,8 @@ class Progress:
         if self.bar is None:
             return
         self.bar.set_postfix_str(progress_text(generation, best, failed, extra), refresh=False)
+        if self.bar.total and self.bar.n + n > self.bar.total:  # the last segments may overshoot a compute
+            self.bar.total = self.bar.n + n                     # budget: keep a total (tqdm drops it otherwise)
         self.bar.update(n)
 
     def close(self) -> None:

@@ -119,3 +119,23 @@ def test_generations_in_a_policy_config_or_on_its_command_line_are_refused(tmp_p
     assert main(["run", str(config), "--generations", "5"]) == 2
     assert "--generations does not apply to a run with a [policy] ('hyperband'" in capsys.readouterr().err
     assert not list(tmp_path.glob("*.h5"))
+
+
+def test_the_progress_bar_keeps_its_total_when_the_last_segments_overshoot_the_budget(capsys):
+    from l2l.progress import Progress
+
+    bar = Progress(True, total=100, initial=90, unit="budget")
+    bar.update(27, 0, {"value": 1.0}, 0)
+    bar.close()
+    text = capsys.readouterr().err
+    assert "117/117" in text and "100%" in text
+
+
+def test_resume_says_which_run_it_continues_and_how_far_it_is(tmp_path, capsys):
+    config = _config_file(tmp_path, evaluations=20)
+    assert main(["run", str(config), "--no-progress"]) == 0
+    capsys.readouterr()
+    assert main(["resume", str(tmp_path / "hb.h5"), "--evaluations", "30", "--no-progress"]) == 0
+    first = capsys.readouterr().err.splitlines()[0]
+    assert first.startswith("l2l ") and "resuming hb: random x sphere on serial; " in first
+    assert "20 of 20 segments" in first and first.endswith(f"-> {tmp_path / 'hb.h5'}")
