@@ -106,7 +106,8 @@ class Auto(Optimizer):
         settings = ", ".join(f"{k} = {v!r}" for k, v in options.items())
         batch = (f", batch = {self.population_size}" if self.population_size else
                  f", workers = {self.workers}" if self.workers else "")
-        noise = "noisy = true" if self.noisy else "noisy = false; set [optimizer] noisy = true if the objective is noisy"
+        noise = ("noisy = true" if self.noisy else
+                 "noisy = false; set [optimizer] noisy = true if the objective is noisy")
         return (f"optimizer 'auto' chose {name!r}" + (f" ({settings})" if settings else "")
                 + f", row {row} of its decision table (d = {problem.space.dimension}, "
                 f"budget = {self.budget or 100 * problem.space.dimension}{batch}, objectives = {problem.n_objectives}, "
