@@ -139,3 +139,14 @@ def test_resume_says_which_run_it_continues_and_how_far_it_is(tmp_path, capsys):
     first = capsys.readouterr().err.splitlines()[0]
     assert first.startswith("l2l ") and "resuming hb: random x sphere on serial; " in first
     assert "20 of 20 segments" in first and first.endswith(f"-> {tmp_path / 'hb.h5'}")
+
+
+def test_the_report_of_a_policy_run_counts_candidates_and_compute(tmp_path):
+    import re
+
+    path = l2l.run(l2l.from_mapping({**HYPERBAND, "run": {**HYPERBAND["run"], "compute": 81 * 4}}),
+                   tmp_path / "hb.h5")
+    assert main(["report", str(path), "-o", str(tmp_path / "r.html")]) == 0
+    text = re.sub(r"<[^>]+>", " ", (tmp_path / "r.html").read_text())
+    assert re.search(r"progress\s+\d+ candidates \(", text) and "synthetic budget units" in text
+    assert not re.search(r"generations\s+\d", text) and not re.search(r"individual \d", text)

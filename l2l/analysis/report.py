@@ -147,10 +147,13 @@ def _summary(run: RunData, summary: RunSummary) -> list[tuple[str, Any]]:
     frame = run.frame
     n = summary.evaluations
     planned = f" of {summary.planned_generations} planned" if summary.planned_generations is not None else ""
+    from l2l.summary import progress_line
+
+    multi = summary.compute is not None  # candidates in segments: generations mean nothing to the reader
     items: list[tuple[str, Any]] = [
         ("status", summary.status_text),
-        ("evaluations", f"{n:,}"),
-        ("generations", f"{summary.generations}{planned}"),
+        *([("progress", progress_line(summary).rsplit(", status", 1)[0])] if multi else
+          [("evaluations", f"{n:,}"), ("generations", f"{summary.generations}{planned}")]),
         ("failed / timed out", f"{summary.failed:,} / {summary.timeouts:,} "
                                f"({100 * summary.unsuccessful / max(n, 1):.1f} %)"),
     ]
@@ -164,6 +167,9 @@ def _summary(run: RunData, summary: RunSummary) -> list[tuple[str, Any]]:
         best = summary.best.get(o.name)
         if best is None:
             items.append((f"best {o.name}", "no successful evaluation"))
+        elif multi:
+            items.append((f"best {o.name} ({o.direction})", f"{best.value:.6g} (one result at the top budget; "
+                                                              f"see the best candidates below)"))
         else:
             items.append((f"best {o.name} ({o.direction})", f"{best.value:.6g} (generation {best.generation}, "
                                                               f"individual {best.individual})"))
