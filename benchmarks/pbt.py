@@ -7,7 +7,10 @@ Tasks whose best parameters may change while the learner learns (all parameters 
 * ``spore``: reward-based synaptic sampling learning 2-D reaching for 150 s; temperature in [0.01, 100],
   learning_rate in [1e-4, 3e-3];
 * ``egru``: an event-based GRU learning the noisy spiral task (input noise 1.0; BPTT rule, 384 training
-  trials); learning_rate in [3e-3, 0.3].
+  trials); learning_rate in [3e-3, 0.3];
+* ``digits``: a tanh network (32 hidden units) learning scikit-learn's handwritten digits by plain SGD on
+  one image per step, 400 steps (``noisy-sgd`` with ``task = "digits"``); held-out cross-entropy;
+  learning_rate in [0.01, 1].
 
 Methods, with the same compute (fidelity units: population x top budget) and the same run seeds (0..4):
 ``pbt`` (population 8, 10 intervals, 8 for egru; fraction 0.25, factors 0.8/1.2, resample probability 0.25,
@@ -106,6 +109,8 @@ def tasks(quick: bool) -> list[Task]:
         Task("egru", {"name": "egru", "task": "spiral", "noise": 1.0, "rule": "bptt", "trials": 384,
                       "test_trials": 256},
              {"learning_rate": (3e-3, 0.3)}, "test_error", -1.0, 384, intervals=8),
+        Task("digits", {"name": "noisy-sgd", "task": "digits", "max_budget": 400, "hidden": 32, "batch_size": 1},
+             {"learning_rate": (0.01, 1.0)}, "loss", -1.0, 400),
     ]
 
 
