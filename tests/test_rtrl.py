@@ -343,3 +343,20 @@ def test_lazy_sparse_rtrl_equals_dense_rtrl_when_rows_stay_silent_for_many_steps
         assert sparse.loss == pytest.approx(dense.loss, rel=1e-12)
         assert sparse.macs == cost.rtrl_sequence_macs(cell.n_units, learner.n_columns, learner.n_immediate,
                                                       reference.active, targets, True, penalized=bool(penalty))
+
+
+@pytest.mark.parametrize("blas", [True, False])
+def test_sparse_rtrl_is_exact_with_the_in_place_blas_product_and_with_numpy_alone(monkeypatch, blas):
+    from l2l.simulators.rtrl import kernels
+
+    assert kernels._dgemm is not None              # SciPy comes with l2l[datasets], which the tests install
+    if not blas:
+        monkeypatch.setattr(kernels, "_dgemm", None)
+    rng = np.random.default_rng(5)
+    target, left, right = rng.normal(size=(7, 50)), rng.normal(size=(7, 3)), rng.normal(size=(3, 50))
+    expected = target + left @ right
+    kernels.accumulate(target, left, right)
+    np.testing.assert_allclose(target, expected, rtol=1e-13, atol=1e-13)
+    cell, mask, params, readout, sequence, targets = bursty_problem(7, 1.0)
+    reference = bptt(cell, params, readout, sequence, targets)
+    assert relative_error(rtrl(cell, params, readout, sequence, targets, mask).grad, reference.grad) < 1e-10

@@ -58,9 +58,6 @@ class DeferredRows:
         self.staged = k
         return self.blocks[self.top:self.top + k]
 
-    def staged_block(self) -> np.ndarray:
-        return self.blocks[self.top:self.top + self.staged]
-
     def push(self, coefficients: np.ndarray) -> None:
         """Queue ``target += coefficients @ (the staged block)``."""
         k = self.staged

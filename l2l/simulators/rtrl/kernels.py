@@ -51,11 +51,6 @@ class Counter:
             matrix[rows] *= factors[:, None]
             self.macs += rows.size * matrix.shape[1]
 
-    def scaled(self, matrix: np.ndarray, factors: np.ndarray) -> np.ndarray:
-        """``factors[:, None] * matrix`` (a new array)."""
-        self.macs += matrix.size
-        return factors[:, None] * matrix
-
     def columns_combination(self, coefficients: np.ndarray, matrices: tuple[np.ndarray, ...],
                             columns: np.ndarray) -> np.ndarray:
         """``sum_g coefficients[g][:, None] * matrices[g][:, columns]``: an n x k Jacobian block."""
