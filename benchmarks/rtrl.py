@@ -1,20 +1,27 @@
 """Sparse vs dense RTRL vs BPTT on an EGRU: measured MACs, wall time and memory.
 
-Run by hand: ``python benchmarks/rtrl.py [--quick] [--no-trained]``. Single-threaded BLAS, so
-the figures compare algorithms, not thread pools; on a shared machine the wall
-times are noisy. Activity sparsity is set by construction: a fraction ``s`` of
-the units get threshold 3 (they can never come near it, since |a| < 1), the
+Run by hand: ``python benchmarks/rtrl.py [--quick] [--no-trained] [--no-synthetic]``.
+Single-threaded BLAS, so the figures compare algorithms, not thread pools; on a
+shared machine the wall times are noisy, so rules are timed interleaved in one
+process and the 1-minute load average is printed beside them.
+
+First part (synthetic): activity sparsity set by construction: a fraction ``s``
+of the units get threshold 3 (they can never come near it, since |a| < 1), the
 others threshold 0 with pseudo-derivative half-width 1 (so their pseudo-
 derivative is never zero: always active). The measured fraction of silent
 units is reported next to the target. Every step carries a loss (the worst
-case for the gradient accumulation).
+case for the gradient accumulation). Sparse and dense runs alternate, 3 each;
+medians.
 
-Second part (needs ``l2l[datasets]``): an EGRU *trained* with the activity
+Second part (needs ``l2l[datasets]``): EGRUs *trained* with the activity
 penalty on scikit-learn's digits (the setting of ``scripts/egru_digits.py``,
-seed 100), so that its silence is learned, not built in. On held-out test
-digits it times sparse RTRL, dense RTRL, and dense RTRL on a network of only
-the live units (units without any event on these digits removed: the same
-outputs), with the MACs each counts. The last line is one JSON object.
+seeds 100-102), so that their silence is learned, not built in. On held-out
+test digits it times sparse RTRL, dense RTRL, and dense RTRL on a network of
+only the live units (units without any event on these digits removed: the same
+outputs), taking turns sequence by sequence, with the MACs each counts. The
+target: on every seed the wall-clock speed-up of sparse over dense RTRL is at
+least ``FOLLOW`` (0.8) times the ratio of their MACs, at >= 80 % silence, and
+sparse RTRL beats the live-unit network. The last line is one JSON object.
 """
 
 from __future__ import annotations
@@ -72,8 +79,10 @@ def compute_table(sizes, sparsities, densities, length):
             for density in densities:
                 setup = problem(n, sparsity, density, length)
                 cell, mask, params, readout, inputs, targets = setup
-                sparse, sparse_time, sparse_model = time_rtrl(*setup, sparse=True)
-                dense, dense_time, dense_model = time_rtrl(*setup, sparse=False)
+                runs = [(time_rtrl(*setup, sparse=True), time_rtrl(*setup, sparse=False)) for _ in range(3)]
+                (sparse, _, sparse_model), (dense, _, dense_model) = runs[0]   # interleaved, median of 3
+                sparse_time = float(np.median([run[0][1] for run in runs]))
+                dense_time = float(np.median([run[1][1] for run in runs]))
                 start = time.perf_counter()
                 reference = bptt(cell, params, readout, inputs, targets)
                 bptt_time = (time.perf_counter() - start) / length
@@ -171,56 +180,111 @@ def live_subnetwork(cell, params, readout, live):
     return small, flat, np.concatenate([w_out[:, live].ravel(), b_out])
 
 
-def time_sequences(cell, params, readout, inputs, targets, sparse: bool):
-    """Per-step wall time and counted MACs of RTRL over the given sequences; the per-sequence losses."""
-    seconds, macs, steps, losses = 0.0, 0, 0, []
-    learner = RTRL(cell, params, readout, sparse=sparse)
-    for sequence, labels in zip(inputs, targets):
-        learner.reset()
-        start = time.perf_counter()
-        for x, target in zip(sequence, labels):
-            learner.step(x, int(target))
-        learner.result()
-        seconds += time.perf_counter() - start
-        macs, steps = macs + learner.macs, steps + learner.steps
-        losses.append(learner.loss)
-    return seconds / steps, macs / steps, np.array(losses)
+FOLLOW = 0.8   # "time follows the operations saved": speed-up >= FOLLOW x MAC ratio
 
 
-def trained_table(epochs: int, penalty: float, learning_rate: float, sequences: int):
+def time_interleaved(learners: dict, inputs, targets, repeats: int):
+    """Wall and CPU seconds per step of each learner (one total per repeat), counted MACs per step and
+    per-sequence losses. The learners take turns sequence by sequence (the order rotating), in this
+    process, so that the machine's load falls on all of them alike."""
+    names = list(learners)
+    wall = {name: np.zeros(repeats) for name in names}
+    cpu = {name: np.zeros(repeats) for name in names}
+    macs = dict.fromkeys(names, 0)
+    losses = {name: [] for name in names}
+    for repeat in range(repeats):
+        for index, (sequence, labels) in enumerate(zip(inputs, targets)):
+            for name in names[index % len(names):] + names[:index % len(names)]:
+                learner = learners[name]
+                learner.reset()
+                wall_start, cpu_start = time.perf_counter(), time.process_time()
+                for x, target in zip(sequence, labels):
+                    learner.step(x, int(target))
+                learner.result()              # completes any deferred rows: the whole sequence's work
+                wall[name][repeat] += time.perf_counter() - wall_start
+                cpu[name][repeat] += time.process_time() - cpu_start
+                if repeat == 0:
+                    macs[name] += learner.macs
+                    losses[name].append(learner.loss)
+    steps = sum(len(sequence) for sequence in inputs)
+    return ({name: wall[name] / steps for name in names}, {name: cpu[name] / steps for name in names},
+            {name: macs[name] / steps for name in names}, {name: np.array(losses[name]) for name in names})
+
+
+def trained_row(seed: int, epochs: int, penalty: float, learning_rate: float, sequences: int, repeats: int):
     from l2l.simulators.rtrl.batched import forward_batch
 
-    cell, params, readout, inputs, targets, result = trained_network(epochs, penalty, learning_rate)
+    cell, params, readout, inputs, targets, result = trained_network(epochs, penalty, learning_rate, seed)
     steps = forward_batch(cell, params, inputs)
     live = np.flatnonzero(np.stack([s["o"] for s in steps]).any(axis=(0, 1)))
     small, small_params, small_readout = live_subnetwork(cell, params, readout, live)
-    inputs, targets = inputs[:sequences], targets[:sequences]
-    sparse_time, sparse_macs, sparse_loss = time_sequences(cell, params, readout, inputs, targets, True)
-    dense_time, dense_macs, dense_loss = time_sequences(cell, params, readout, inputs, targets, False)
-    live_time, live_macs, live_loss = time_sequences(small, small_params, small_readout, inputs, targets, False)
-    assert np.allclose(sparse_loss, dense_loss) and np.allclose(live_loss, dense_loss)
-    row = {"accuracy": result.objectives["accuracy"],
+    learners = {"sparse": RTRL(cell, params, readout, sparse=True),
+                "dense": RTRL(cell, params, readout, sparse=False),
+                "live": RTRL(small, small_params, small_readout, sparse=False)}
+    load_before = os.getloadavg()[0]
+    wall, cpu, macs, losses = time_interleaved(learners, inputs[:sequences], targets[:sequences], repeats)
+    assert np.allclose(losses["sparse"], losses["dense"]) and np.allclose(losses["live"], losses["dense"])
+    row = {"seed": seed, "accuracy": result.objectives["accuracy"],
            "silent": result.metrics["test_activity_sparsity"], "no_event": result.metrics["test_event_sparsity"],
            "live_units": int(live.size), "units": cell.n_units,
-           "sparse_us": 1e6 * sparse_time, "dense_us": 1e6 * dense_time, "live_dense_us": 1e6 * live_time,
-           "sparse_macs": sparse_macs, "dense_macs": dense_macs, "live_dense_macs": live_macs}
-    row["mac_ratio"] = dense_macs / sparse_macs
-    row["speedup"] = dense_time / sparse_time
-    row["mac_ratio_vs_live"] = live_macs / sparse_macs
-    row["speedup_vs_live"] = live_time / sparse_time
-    print(f"\nTrained EGRU on the digits ({epochs} epochs at learning rate {learning_rate}, seed 100, activity "
-          f"penalty {penalty:g}, budget 1): test accuracy "
-          f"{row['accuracy']:.3f}, {row['silent']:.3f} of unit-steps silent (no event, psi = 0), "
-          f"{row['no_event']:.3f} without an event, {row['live_units']} of {row['units']} units live; "
-          f"RTRL over {sequences} test digits of 9 steps")
-    print("| rule | network | MACs/step | us/step | MAC ratio to sparse | time ratio to sparse |")
-    print("|---|---|---|---|---|---|")
-    print(f"| sparse RTRL | all {cell.n_units} units | {sparse_macs:,.0f} | {row['sparse_us']:,.0f} | 1.0x | 1.0x |")
-    print(f"| dense RTRL | all {cell.n_units} units | {dense_macs:,.0f} | {row['dense_us']:,.0f} "
-          f"| {row['mac_ratio']:.1f}x | {row['speedup']:.1f}x |")
-    print(f"| dense RTRL | {live.size} live units only | {live_macs:,.0f} | {row['live_dense_us']:,.0f} "
-          f"| {row['mac_ratio_vs_live']:.1f}x | {row['speedup_vs_live']:.1f}x |")
+           "sparse_macs": macs["sparse"], "dense_macs": macs["dense"], "live_dense_macs": macs["live"],
+           "mac_ratio": macs["dense"] / macs["sparse"], "mac_ratio_vs_live": macs["live"] / macs["sparse"]}
+    for clock, times in (("", wall), ("cpu_", cpu)):
+        row[clock + "sparse_us"] = 1e6 * float(np.median(times["sparse"]))
+        row[clock + "dense_us"] = 1e6 * float(np.median(times["dense"]))
+        row[clock + "live_dense_us"] = 1e6 * float(np.median(times["live"]))
+        speedups = times["dense"] / times["sparse"]        # per repeat: both measured in the same minutes
+        row[clock + "speedup"] = float(np.median(speedups))
+        row[clock + "speedup_range"] = [float(speedups.min()), float(speedups.max())]
+        row[clock + "speedup_vs_live"] = float(np.median(times["live"] / times["sparse"]))
+        row[clock + "follows"] = row[clock + "speedup"] / row["mac_ratio"]
+    # the same runs with the BLAS products skipped (wrong gradients, timing only): the per-step work that
+    # does not shrink with the MACs (forward pass, gathers, immediate influence, numpy calls)
+    from l2l.simulators.rtrl import kernels
+    product, kernels.accumulate = kernels.accumulate, lambda target, left, right: None
+    try:
+        _, fixed, _, _ = time_interleaved(learners, inputs[:sequences], targets[:sequences], 2)
+    finally:
+        kernels.accumulate = product
+    for name, key in (("sparse", "sparse"), ("dense", "dense"), ("live", "live_dense")):
+        row[f"cpu_{key}_fixed_us"] = 1e6 * float(np.median(fixed[name]))
+    row["cpu_products_speedup"] = ((row["cpu_dense_us"] - row["cpu_dense_fixed_us"])
+                                   / (row["cpu_sparse_us"] - row["cpu_sparse_fixed_us"]))
+    row["load"] = [load_before, os.getloadavg()[0]]
     return row
+
+
+def trained_table(seeds, epochs: int, penalty: float, learning_rate: float, sequences: int, repeats: int):
+    print(f"\nEGRUs trained on the digits ({epochs} epochs at learning rate {learning_rate}, activity penalty "
+          f"{penalty:g}, budget 1, 64 units); RTRL over the first {sequences} test digits (9 steps each), "
+          f"sparse and dense rules interleaved sequence by sequence, {repeats} repeats; medians over the "
+          f"repeats [min, max of the per-repeat time ratio]; 'follows' = speed-up / MAC ratio "
+          f"(target >= {FOLLOW}); load = 1-minute load average before/after on this 2-core machine")
+    print("| seed | test accuracy | silent | live units | sparse MACs/step | dense MACs/step | MAC ratio "
+          "| sparse us/step | dense us/step | speed-up (wall) | follows | speed-up (CPU time) | follows (CPU) "
+          "| live-units dense: MAC ratio | its time ratio | load |")
+    print("|" + "---|" * 16)
+    split = []
+    rows = []
+    for seed in seeds:
+        row = trained_row(seed, epochs, penalty, learning_rate, sequences, repeats)
+        rows.append(row)
+        print(f"| {seed} | {row['accuracy']:.3f} | {row['silent']:.3f} | {row['live_units']} of {row['units']} "
+              f"| {row['sparse_macs']:,.0f} | {row['dense_macs']:,.0f} | {row['mac_ratio']:.2f}x "
+              f"| {row['sparse_us']:,.0f} | {row['dense_us']:,.0f} "
+              f"| {row['speedup']:.2f}x [{row['speedup_range'][0]:.2f}, {row['speedup_range'][1]:.2f}] "
+              f"| {row['follows']:.2f} | {row['cpu_speedup']:.2f}x [{row['cpu_speedup_range'][0]:.2f}, "
+              f"{row['cpu_speedup_range'][1]:.2f}] | {row['cpu_follows']:.2f} | {row['mac_ratio_vs_live']:.2f}x "
+              f"| {row['speedup_vs_live']:.2f}x | {row['load'][0]:.1f} / {row['load'][1]:.1f} |", flush=True)
+        split.append(f"| {seed} | {row['cpu_sparse_us']:,.0f} | {row['cpu_sparse_fixed_us']:,.0f} "
+                     f"| {row['cpu_dense_us']:,.0f} | {row['cpu_dense_fixed_us']:,.0f} "
+                     f"| {row['cpu_products_speedup']:.2f}x | {row['mac_ratio']:.2f}x |")
+    print("\nCPU time per step (us) split: total, and with the BLAS products skipped (the rest of the step)")
+    print("| seed | sparse | sparse without products | dense | dense without products "
+          "| products alone: speed-up | MAC ratio |")
+    print("|" + "---|" * 7)
+    print("\n".join(split))
+    return rows
 
 
 def main() -> None:
@@ -231,44 +295,53 @@ def main() -> None:
     parser.add_argument("--penalty", type=float, default=PENALTY, help="its activity penalty")
     parser.add_argument("--learning-rate", type=float, default=0.005, help="its learning rate")
     parser.add_argument("--sequences", type=int, default=40, help="test digits timed")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[100, 101, 102], help="training seeds")
+    parser.add_argument("--repeats", type=int, default=5, help="timing repeats (interleaved rules)")
     parser.add_argument("--steps", type=int, default=60, help="time steps per timing run")
+    parser.add_argument("--no-synthetic", action="store_true", help="only the trained digits networks")
     args = parser.parse_args()
     begin = time.perf_counter()
     steps = 20 if args.quick else args.steps
     lengths = (100, 1000) if args.quick else (100, 1000, 10000)
-    print(f"Per-step MACs and wall time ({steps} steps, {INPUTS} inputs, loss every step, "
-          f"1 BLAS thread)")
-    print(HEADER)
-    print("|" + "|".join("-" * (len(c)) for c in HEADER.split("|")[1:-1]) + "|")
-    rows = compute_table((16, 32, 64), (0.0, 0.5, 0.9), (1.0, 0.5, 0.2), steps)
-    memory_n, memory_sparsity, memory_density = 32, 0.9, 0.2
-    print(f"\nPeak memory (tracemalloc, kB) of one sequence, n={memory_n}, "
-          f"s={memory_sparsity}, density={memory_density}")
-    print("| length | sparse RTRL kB | dense RTRL kB | BPTT kB | sparse RTRL model kB "
-          "| dense RTRL model kB | BPTT model kB |")
-    print("|--------|----------------|---------------|---------|----------------------"
-          "|---------------------|---------------|")
-    memory = memory_table(memory_n, memory_sparsity, memory_density, lengths)
-    headline = next(r for r in rows if r["n"] == 64 and r["sparsity"] == 0.9 and r["density"] == 0.2)
-    trained = None if args.no_trained else trained_table(args.epochs, args.penalty, args.learning_rate,
-                                                         10 if args.quick else args.sequences)
+    rows, memory, headline = [], [], None
+    if not args.no_synthetic:
+        print(f"Per-step MACs and wall time ({steps} steps, {INPUTS} inputs, loss every step, "
+              f"1 BLAS thread)")
+        print(HEADER)
+        print("|" + "|".join("-" * (len(c)) for c in HEADER.split("|")[1:-1]) + "|")
+        rows = compute_table((16, 32, 64), (0.0, 0.5, 0.9), (1.0, 0.5, 0.2), steps)
+        memory_n, memory_sparsity, memory_density = 32, 0.9, 0.2
+        print(f"\nPeak memory (tracemalloc, kB) of one sequence, n={memory_n}, "
+              f"s={memory_sparsity}, density={memory_density}")
+        print("| length | sparse RTRL kB | dense RTRL kB | BPTT kB | sparse RTRL model kB "
+              "| dense RTRL model kB | BPTT model kB |")
+        print("|--------|----------------|---------------|---------|----------------------"
+              "|---------------------|---------------|")
+        memory = memory_table(memory_n, memory_sparsity, memory_density, lengths)
+        headline = next(r for r in rows if r["n"] == 64 and r["sparsity"] == 0.9 and r["density"] == 0.2)
+    trained = None if args.no_trained else trained_table(
+        args.seeds, args.epochs, args.penalty, args.learning_rate, 10 if args.quick else args.sequences,
+        2 if args.quick else args.repeats)
     figures = {}
-    if trained is not None:
-        figures = {"trained_" + key: round(value, 3) if isinstance(value, float) else value
-                   for key, value in trained.items()}
-        # wall-clock follows the operations saved: at least half of the MAC saving shows up as time
-        figures["targets_met"] = bool(trained["speedup"] >= 0.5 * trained["mac_ratio"]
-                                      and trained["silent"] >= 0.8 and trained["speedup_vs_live"] > 1.0)
-    print(json.dumps({**figures,
-        "speedup_sparse_vs_dense_rtrl_n64_s0.9_d0.2": round(headline["speedup"], 1),
-        "mac_ratio_dense_vs_sparse_n64_s0.9_d0.2": round(headline["mac_ratio"], 1),
-        "measured_sparsity_n64_s0.9": round(headline["measured_sparsity"], 3),
-        "max_mac_model_relative_error": max(r["model_error"] for r in rows),
-        "sparse_rtrl_peak_bytes": {r["length"]: r["sparse_rtrl"] for r in memory},
-        "dense_rtrl_peak_bytes": {r["length"]: r["dense_rtrl"] for r in memory},
-        "bptt_peak_bytes": {r["length"]: r["bptt"] for r in memory},
-        "seconds": round(time.perf_counter() - begin, 1),
-    }))
+    if trained:
+        figures = {"trained": [{key: round(value, 3) if isinstance(value, float) else value
+                                for key, value in row.items()} for row in trained],
+                   "trained_min_follows": round(min(row["follows"] for row in trained), 3),
+                   "trained_min_cpu_follows": round(min(row["cpu_follows"] for row in trained), 3),
+                   "follow_target": FOLLOW}
+        # wall-clock follows the operations saved on every seed: speed-up >= FOLLOW x MAC ratio
+        figures["targets_met"] = bool(all(row["follows"] >= FOLLOW and row["silent"] >= 0.8
+                                          and row["speedup_vs_live"] > 1.0 for row in trained))
+    if headline is not None:
+        figures.update({
+            "speedup_sparse_vs_dense_rtrl_n64_s0.9_d0.2": round(headline["speedup"], 1),
+            "mac_ratio_dense_vs_sparse_n64_s0.9_d0.2": round(headline["mac_ratio"], 1),
+            "measured_sparsity_n64_s0.9": round(headline["measured_sparsity"], 3),
+            "max_mac_model_relative_error": max(r["model_error"] for r in rows),
+            "sparse_rtrl_peak_bytes": {r["length"]: r["sparse_rtrl"] for r in memory},
+            "dense_rtrl_peak_bytes": {r["length"]: r["dense_rtrl"] for r in memory},
+            "bptt_peak_bytes": {r["length"]: r["bptt"] for r in memory}})
+    print(json.dumps({**figures, "seconds": round(time.perf_counter() - begin, 1)}))
 
 
 if __name__ == "__main__":
