@@ -87,3 +87,23 @@ def test_a_pbt_run_on_the_digits_trains_every_member_to_the_end(tmp_path):
     path = l2l.run(config, tmp_path / "d.h5")
     history = l2l.lineage(path)
     assert history.groupby("member")["budget"].max().eq(60).all() and history["member"].nunique() == 4
+
+
+def test_a_falling_learning_rate_beats_every_constant_one_on_the_digits():
+    """Why the digits network is a PBT task: its best learning rate falls while it learns."""
+    simulator = NoisySGD(task="digits", max_budget=400)
+    seeds = (20000, 20001, 20002)
+
+    def quality(rates):
+        losses = []
+        for seed in seeds:
+            checkpoint = None
+            for piece, rate in enumerate(rates):
+                result = simulator.run_to({"learning_rate": rate}, seed, 400 * (piece + 1) / len(rates), checkpoint)
+                checkpoint = result.checkpoint
+            losses.append(result.objectives["loss"])
+        return float(np.mean(losses))
+
+    constants = {rate: quality([rate]) for rate in (0.025, 0.04, 0.063, 0.1, 0.158)}  # best: 0.1, 0.266
+    falling = quality(list(0.19 * (0.11 ** (np.arange(10) / 9))))  # 0.19 -> 0.021 over 10 intervals
+    assert falling < 0.92 * min(constants.values())  # 0.233
