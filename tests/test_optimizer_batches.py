@@ -16,7 +16,7 @@ from l2l.optimizers import OPTIMIZERS
 from l2l.optimizers.base import Problem
 from l2l.space import Space
 
-BATCHED = ("gradient-descent", "nsga2", "parallel-tempering", "simulated-annealing", "nes", "ga")
+BATCHED = ("gradient-descent", "nsga2", "parallel-tempering", "simulated-annealing", "nes", "ga", "cross-entropy")
 
 
 def problem(dimension: int = 2) -> Problem:
@@ -79,7 +79,7 @@ def test_asked_one_at_a_time_the_generation_is_the_default_one(name):
     np.testing.assert_array_equal(np.array(singles), whole)
 
 
-@pytest.mark.parametrize("name", ["gradient-descent", "nsga2", "parallel-tempering"])
+@pytest.mark.parametrize("name", ["gradient-descent", "nsga2", "parallel-tempering", "cross-entropy"])
 def test_in_batches_of_16_in_2d_each_beats_random_search_by_two_standard_errors(name):
     seeds = range(10)  # per seed: the mean over the suite of log10 of the best value (80 evaluations)
     ours = [np.mean([best_in_batches(name, seed, f) for f in SUITE]) for seed in seeds]

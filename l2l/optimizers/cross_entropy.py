@@ -95,6 +95,12 @@ class CrossEntropy(_CrossEntropyBase):
     def _next_generation(self, problem: Problem, state: State) -> tuple[np.ndarray, State]:
         return self._sample(problem, state, self.population_size)
 
+    def _sized_generation(self, problem: Problem, state: State, wanted: int | None) -> tuple[np.ndarray, State]:
+        """``population_size`` samples; a batch of two or more asked at once is one generation of its size
+        (30 samples asked 16 at a time left every other generation sampled from a stale distribution)."""
+        size = wanted if wanted is not None and wanted >= 2 else self.population_size
+        return self._sample(problem, state, size)
+
     def _update(self, problem, state, candidates, scores, outputs=None) -> State:
         scalar = finite_scores(self.scalar_scores(problem, scores))
         return self._refit(problem, state, np.asarray(candidates, dtype=float), scalar)
