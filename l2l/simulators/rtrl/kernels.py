@@ -51,14 +51,12 @@ class Counter:
             matrix[rows] *= factors[:, None]
             self.macs += rows.size * matrix.shape[1]
 
-    def columns_combination(self, coefficients: np.ndarray, matrices: tuple[np.ndarray, ...],
+    def columns_combination(self, coefficients: np.ndarray, matrices: np.ndarray,
                             columns: np.ndarray) -> np.ndarray:
         """``sum_g coefficients[g][:, None] * matrices[g][:, columns]``: an n x k Jacobian block."""
-        block = np.zeros((matrices[0].shape[0], columns.size))
-        for coefficient, matrix in zip(coefficients, matrices):
-            block += coefficient[:, None] * matrix[:, columns]
-            self.macs += block.size
-        return block
+        gathered = matrices[:, :, columns]
+        self.macs += gathered.size
+        return (coefficients[:, :, None] * gathered).sum(axis=0)
 
     def add_product(self, target: np.ndarray, left: np.ndarray, right: np.ndarray) -> None:
         """``target += left @ right`` in place (see :func:`accumulate`)."""
@@ -82,7 +80,8 @@ class Counter:
         self.macs += first.size
 
     def add_outer(self, target: np.ndarray, left: np.ndarray, right: np.ndarray) -> None:
-        """``target += outer(left, right)`` in place (``target`` may be a strided view)."""
+        """``target += outer(left, right)`` in place (``target`` may be a strided view; ``left`` may have
+        leading dimensions: one outer product per row)."""
         target += np.multiply.outer(left, right)
         self.macs += left.size * np.size(right)
 

@@ -53,6 +53,8 @@ from l2l.simulators.rtrl.cells import (Cell, event_derivatives, forward,
 from l2l.simulators.rtrl.deferred import DeferredRows
 from l2l.simulators.rtrl.kernels import Counter
 
+RECURRENT_KINDS = [0, 1, 3]   # rows of the gate derivatives that multiply y' in V_u, V_r, V_z
+
 #: A sparse row whose scale leaves [SMALLEST_SCALE, 1 / SMALLEST_SCALE] is folded into the stored matrix.
 SMALLEST_SCALE = 1e-100
 
@@ -181,17 +183,15 @@ class RTRL:
         derivatives = gate_derivatives(step) * inverse          # rows of S, not of M
         previous = self.active
         if previous.size:
-            jacobian = counter.columns_combination(
-                (derivatives[0], derivatives[1], derivatives[3]), tuple(weights.V), previous)
+            jacobian = counter.columns_combination(derivatives[RECURRENT_KINDS], weights.V, previous)
             if self.sparse:
                 self.pending.push(jacobian)                       # times Y_{t-1}, staged in the stack
             else:
                 counter.add_product(influence, jacobian, self._output)
         if self._views is not None:                               # unpruned: strided views, no indices
             inputs, recurrent, biases, _ = self._views
-            for gate, kind in enumerate((0, 1, 3)):               # V_z acts through g_s
-                counter.add_outer(inputs[gate], derivatives[gate], x)
-                counter.add_outer(recurrent[gate], derivatives[kind], step.y_prev)
+            counter.add_outer(inputs, derivatives[:3], x)
+            counter.add_outer(recurrent, derivatives[RECURRENT_KINDS], step.y_prev)   # V_z acts through g_s
             counter.add_outer(biases, derivatives[:3], 1.0)      # presynaptic value 1
         else:
             presynaptic = np.concatenate([x, step.y_prev, [1.0]])
@@ -203,7 +203,11 @@ class RTRL:
         units = step.active
         if self.sparse:
             output_influence = self.pending.stage(influence, int(units.size))
-            active, rows = self.pending.read(influence, units)
+            if self.pending.top:                                  # deferred rows: bring them up to date
+                active, rows = self.pending.read(influence, units)
+            else:                                                 # gather straight into the stack
+                active = units
+                rows = np.take(influence, units, axis=0, out=output_influence, mode="clip")
         else:
             output_influence, active, rows = self._output, np.arange(n), influence
         counter.scaled_into(output_influence, rows, beta[active] * self.scale[active])
@@ -251,14 +255,13 @@ class RTRL:
 
 def _immediate_views(cell: Cell, influence: np.ndarray) -> tuple:
     """Strided views of an n x P influence matrix (all parameters as columns) on the entries that get an
-    immediate influence: row i, the columns of unit i's own weights. Per gate, ``inputs[g]`` (n x d),
-    ``recurrent[g]`` (n x n); ``biases`` (3 x n) and ``thresholds`` (n)."""
+    immediate influence: row i, the columns of unit i's own weights. ``inputs`` (3 gates x n x d),
+    ``recurrent`` (3 x n x n), ``biases`` (3 x n) and ``thresholds`` (n)."""
     n, d, p = cell.n_units, cell.n_inputs, influence.shape[1]
     flat, item = influence.reshape(-1), influence.itemsize
     recurrent_start, bias_start = 3 * n * d, 3 * n * (d + n)
-    inputs = [as_strided(flat[gate * n * d:], (n, d), ((p + d) * item, item)) for gate in range(3)]
-    recurrent = [as_strided(flat[recurrent_start + gate * n * n:], (n, n), ((p + n) * item, item))
-                 for gate in range(3)]
+    inputs = as_strided(flat, (3, n, d), (n * d * item, (p + d) * item, item))
+    recurrent = as_strided(flat[recurrent_start:], (3, n, n), (n * n * item, (p + n) * item, item))
     biases = as_strided(flat[bias_start:], (3, n), (n * item, (p + 1) * item))
     thresholds = as_strided(flat[bias_start + 3 * n:], (n,), ((p + 1) * item,)) if cell.events else None
     return inputs, recurrent, biases, thresholds
