@@ -66,6 +66,7 @@ from l2l.simulators import SIMULATORS  # noqa: E402
 
 RAY_VENV = HERE / ".venvs" / "ray"
 METHODS = ("pbt", "asha", "random")
+EXPLORE = ["perturb"]  # PBT's explore (--explore)
 FRESH = 10_000
 
 
@@ -128,7 +129,7 @@ def config(task: Task, method: str, seed: int) -> dict:
     if method == "pbt":
         mapping["policy"] = {"name": "pbt", "population": task.population, "interval": task.interval,
                              "max_budget": task.max_budget, "fraction": 0.25, "resample_probability": 0.25,
-                             "synchronous": True}  # factors: the default [0.8, 1.2] (an explicit list is refused)
+                             "synchronous": True, "explore": EXPLORE[0]}  # factors: the default [0.8, 1.2]
     else:
         mapping["policy"] = {"name": "asha", "eta": 3, "min_budget": task.asha_min_budget(),
                              "max_budget": task.max_budget}
@@ -297,7 +298,10 @@ def main() -> None:
     parser.add_argument("--no-ray", action="store_true", help="skip Ray Tune")
     parser.add_argument("--seeds", type=int, default=0, help="run seeds 0..N-1 (default 5; --quick: 2)")
     parser.add_argument("--oracle", action="store_true", help="only: constant grid against falling schedules")
+    parser.add_argument("--explore", default="perturb", choices=("perturb", "resample", "pb2"),
+                        help="PBT's explore (default perturb; pb2: a Gaussian process picks the parameters)")
     args = parser.parse_args()
+    EXPLORE[0] = args.explore
     seeds = list(range(args.seeds or (2 if args.quick else 5)))
     fresh = 3 if args.quick else 5
     chosen = [t for t in tasks(args.quick) if not args.tasks or t.name in args.tasks.split(",")]
@@ -349,7 +353,8 @@ def main() -> None:
     targets = {"pbt_beats_asha_and_random_on_two_tasks": len(won) >= 2,
                "ray_quality_within_noise": bool(ray.get("quality_within_noise")),
                "lower_overhead_than_ray": bool(ray.get("lower_overhead"))}
-    print(json.dumps({"benchmark": "pbt", "quick": args.quick, "seeds": seeds, "fresh_seeds": fresh,
+    print(json.dumps({"benchmark": "pbt", "quick": args.quick, "explore": args.explore, "seeds": seeds,
+                      "fresh_seeds": fresh,
                       "tasks_pbt_wins": won, "results": results, "figures": figures,
                       "load_average": {"start": load_start, "end": load_end}, "cpus": os.cpu_count(),
                       "seconds": round(time.perf_counter() - started, 1), "targets": targets,

@@ -133,9 +133,9 @@ def test_a_member_whose_segment_fails_is_replaced_by_exploitation(tmp_path):
     assert (segments["budget"] == 100).sum() == 8
 
 
-@pytest.mark.parametrize("synchronous", [True, False])
-def test_kill_minus_nine_and_resume_of_a_pbt_run_equals_an_uninterrupted_run(tmp_path, synchronous):
-    config = pbt_config(seed=7, synchronous=synchronous, population=8, interval=5)
+@pytest.mark.parametrize("synchronous, explore", [(True, "perturb"), (False, "perturb"), (True, "pb2")])
+def test_kill_minus_nine_and_resume_of_a_pbt_run_equals_an_uninterrupted_run(tmp_path, synchronous, explore):
+    config = pbt_config(seed=7, synchronous=synchronous, population=8, interval=5, explore=explore)
     reference = comparable(l2l.load(l2l.run(config, tmp_path / "reference.h5"), segments=True))
     path = tmp_path / "killed.h5"
     assert kill_and_resume(config, path, np.random.default_rng(11), max_delay=0.04) >= 1  # a short run: under load the first kill may come late
@@ -239,3 +239,21 @@ def test_an_egru_learner_copied_into_another_trial_keeps_its_pruning_mask():
     own_mask = egru.run_to(params, 2, 6, None).checkpoint["mask"]
     assert (copied.checkpoint["mask"] == donor.checkpoint["mask"]).all()
     assert not (own_mask == donor.checkpoint["mask"]).all()
+
+
+def test_pb2_explore_moves_exploiting_members_to_where_a_model_of_the_score_changes_points(tmp_path):
+    """explore = "pb2": after the first decisions, exploits take values a Gaussian process picked, not the
+    donor's times 0.8 or 1.2; the run keeps every PBT guarantee (one schedule per final learner)."""
+    path = l2l.run(pbt_config(seed=4, population=6, explore="pb2", resample_probability=0.0), tmp_path / "pb2.h5")
+    segments = l2l.load(path, segments=True)
+    copies = segments[segments["parent"] >= 0]
+    ratios = []
+    for _, row in copies.iterrows():
+        donor = segments[(segments["trial"] == row["parent"]) & (segments["budget"] == row["from_budget"])]
+        ratios.append(row["learning_rate"] / donor["learning_rate"].iloc[0])
+    assert len(ratios) >= 4
+    modelled = [r for r in ratios if not (np.isclose(r, 0.8) or np.isclose(r, 1.2))]
+    assert len(modelled) >= len(ratios) // 2  # most exploits were placed by the model
+    assert (segments["budget"] == 100).sum() == 6 and validate(path) == []
+    history = l2l.lineage(path)
+    assert history.groupby("member")["budget"].max().eq(100).all()

@@ -11,7 +11,10 @@ checkpoint (its weights, its optimizer's state) with the donor's parameters,
   (log-scale parameters; a linear parameter moves by ``factor - 1`` of its
   range), and with probability ``resample_probability`` it is drawn afresh
   from the space instead (categorical parameters: drawn afresh or kept);
-* ``explore = "resample"``: every parameter is drawn afresh.
+* ``explore = "resample"``: every parameter is drawn afresh;
+* ``explore = "pb2"``: the parameters a Gaussian process of the score changes
+  seen so far expects to do best over the next interval (PB2's idea; see
+  :mod:`l2l.policies.pb2`), perturbation until there is enough data.
 
 The other members continue their own training. Each exploit becomes a new
 trial whose ``parent`` is the donor, so a final learner's whole schedule of
@@ -42,6 +45,7 @@ import numpy as np
 from l2l.errors import ConfigError
 from l2l.parameters import Categorical
 from l2l.policies.base import DONE, WAIT, Action, Policy, State, TrialTable, budget_key
+from l2l.policies.pb2 import pb2_point
 from l2l.registry import option
 
 
@@ -60,8 +64,9 @@ class PBT(Policy):
     selection: str = option("truncation", help="how the donor is chosen: 'truncation' (uniformly from the top "
                             "fraction) or 'tournament' (better of two from the upper half)",
                             choices=("truncation", "tournament"))
-    explore: str = option("perturb", help="'perturb' (multiply by one of factors) or 'resample' (draw afresh)",
-                          choices=("perturb", "resample"))
+    explore: str = option("perturb", help="'perturb' (multiply by one of factors), 'resample' (draw afresh) or "
+                          "'pb2' (a Gaussian process of the score changes picks them)",
+                          choices=("perturb", "resample", "pb2"))
     factors: list = option([0.8, 1.2], help="perturbation factors of explore = 'perturb'")
     burn_in: float = option(0.0, help="fidelity units every member trains before the first exploit (0: none)",
                             ge=0)
@@ -165,7 +170,7 @@ class PBT(Policy):
                 rng = np.random.default_rng([state["seed"], 7, draws])
                 draws += 1
                 donor = self._donor(rng, ranked, top, scores)
-                code = self._explore(rng, trials, donor)
+                code = self._explore(rng, trials, donor, following, budgets[-1])
                 queue.append({"kind": "start", "code": code.tolist(), "parent": donor, "own": trial, "slot": slot})
             else:
                 queue.append({"kind": "continue", "budget": following, "trial": trial, "slot": slot})
@@ -180,10 +185,16 @@ class PBT(Policy):
             return a if (scores[a], -a) >= (scores[b], -b) else b
         return top[int(rng.integers(len(top)))]
 
-    def _explore(self, rng: np.random.Generator, trials: TrialTable, donor: int) -> np.ndarray:
+    def _explore(self, rng: np.random.Generator, trials: TrialTable, donor: int, budget: float,
+                 top: float) -> np.ndarray:
         """The donor's parameters, explored; a point of the unit cube (what start actions carry)."""
         space = trials.space
         code = trials.code(donor).copy()
+        if self.explore == "pb2":
+            fixed = np.concatenate([np.full(p.size, isinstance(p, Categorical)) for p in space.parameters])
+            point = pb2_point(rng, trials, trials.unit_code(donor), fixed, budget, top)
+            if point is not None:
+                return np.asarray(point, dtype=float)
         start = 0
         for p in space.parameters:
             low, high = (np.asarray(b, dtype=float) for b in p.code_bounds())
