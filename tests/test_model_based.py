@@ -197,3 +197,11 @@ def test_where_the_top_budget_is_noisy_the_endgame_races_the_best_few_with_more_
         assert all(len(g) <= 3 for g in groups.values())
         _, exact, _ = serial(bowl, seed=seed, exploit_share=0.3)
         assert len(exact["repeats"]) <= 1  # an exact top budget is never raced
+
+
+def test_the_probe_bracket_weighs_less_where_low_budgets_agree_and_fully_until_agreement_is_measured():
+    policy = POLICIES.create("model-based", {})
+    assert policy.bracket_weights([None, None, None, 1.0]).tolist() == [0.5, 0.5, 0.5, 1.0]
+    assert policy.bracket_weights([0.99, 0.98, 1.0, 1.0]).tolist() == [0.99, 0.98, 1.0, 0.25]
+    assert policy.bracket_weights([-0.9, -0.95, 1.0]).tolist() == [0.0, 0.0, 1.0]
+    assert np.allclose(policy.bracket_weights([0.3, 0.6, None, 1.0]), [0.3, 0.6, 0.5, 0.4])

@@ -135,7 +135,7 @@ class ModelBased(Hyperband):
         state = super()._open_bracket(state)
         levels = len(state["budgets"]) - 1
         if state["start"] == levels or state["bracket"] == 0:  # a probe: every candidate through every rung
-            size = bracket_plan(levels, 0, self.eta, True)[0]
+            size = max(MIN_PAIRS, bracket_plan(levels, 0, self.eta, True)[0])  # enough to measure agreement
             state = {**state, "start": 0, "rung": 0, "plan": [size] * (levels + 1), "probe": True}
         else:
             state = {**state, "probe": False}
@@ -150,9 +150,15 @@ class ModelBased(Hyperband):
         return {**state, "probes": state["probes"] + [trial]} if state["probe"] else state
 
     # -- brackets weighted by agreement ---------------------------------------------------------------
+    def bracket_weights(self, agreement: list[float | None]) -> np.ndarray:
+        """Weight of the bracket starting at each rung: its measured agreement with the top (or the prior); the
+        probe's is one minus the best measured agreement, at least ``probe_weight``, and 1 while none is measured."""
+        measured = [max(0.0, a) for a in agreement[:-1] if a is not None]
+        probe = max(self.probe_weight, 1.0 - max(measured)) if measured else 1.0
+        return np.array([self.prior_agreement if a is None else max(0.0, a) for a in agreement[:-1]] + [probe])
+
     def _first_rung(self, state: State, bracket: int) -> tuple[int, State]:
-        agreement = [self.prior_agreement if a is None else max(0.0, a) for a in state["agreement"][:-1]]
-        weights = np.array(agreement + [max(self.probe_weight, 1.0 - max(agreement, default=0.0))])
+        weights = self.bracket_weights(state["agreement"])
         # a bracket starting at rung k costs about the same as any other; weight it by its rung's agreement
         rng = _rng(state)
         start = int(rng.choice(len(weights), p=weights / weights.sum()))
