@@ -150,3 +150,12 @@ def test_the_report_of_a_policy_run_counts_candidates_and_compute(tmp_path):
     text = re.sub(r"<[^>]+>", " ", (tmp_path / "r.html").read_text())
     assert re.search(r"progress\s+\d+ candidates \(", text) and "synthetic budget units" in text
     assert not re.search(r"generations\s+\d", text) and not re.search(r"individual \d", text)
+
+
+def test_pbt_never_ends_on_an_interval_shorter_than_half_of_one():
+    from l2l.policies.pbt import PBT
+
+    assert PBT().rungs(1.0, 81.0, integer=True) == [8.0 * k for k in range(1, 10)] + [81.0]  # 72 -> 81
+    assert PBT(interval=20.0).rungs(1.0, 81.0, integer=True) == [20.0, 40.0, 60.0, 81.0]
+    assert PBT(interval=20.0).rungs(1.0, 90.0, integer=True) == [20.0, 40.0, 60.0, 80.0, 90.0]  # 10 >= 20 / 2
+    assert PBT(interval=20.0).rungs(1.0, 200.0, integer=True) == [20.0 * k for k in range(1, 11)]

@@ -57,7 +57,7 @@ class PBT(Policy):
 
     population: int = option(8, help="members trained side by side", ge=2)
     interval: float = option(0.0, help="fidelity units between two exploit/explore decisions (0: a tenth of "
-                             "max_budget)", ge=0)
+                             "max_budget); a last interval shorter than half of one joins the one before", ge=0)
     max_budget: float = option(0.0, help="budget every member trains to, in fidelity units (0: the simulator's "
                                "maximum)", ge=0)
     fraction: float = option(0.25, help="the bottom fraction exploits the top fraction", gt=0, le=0.5)
@@ -89,6 +89,8 @@ class PBT(Policy):
             interval = max(1.0, float(round(interval)))
         count = max(1, int(math.ceil(maximum / interval - 1e-9)))
         budgets = sorted({max(minimum, min(maximum, interval * (k + 1))) for k in range(count)})
+        if len(budgets) >= 2 and budgets[-1] - budgets[-2] < interval / 2:
+            del budgets[-2]  # a last interval shorter than half of one joins the one before (81 = 9 x 8 + 9)
         return [float(b) for b in budgets]
 
     def planned_compute(self, budgets: list[float]) -> float:
