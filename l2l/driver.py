@@ -138,7 +138,8 @@ class _Loop(Commits):
                     if (self.policy.commit == "seconds" and self.batch
                             and time.monotonic() - self.last_commit > FLUSH_SECONDS):
                         self.commit()
-                    elif self.buffer and time.monotonic() - self.last_flush > FLUSH_SECONDS:
+                    elif (self.buffer and self.pending is None  # a pending commit appends after the next ask
+                          and time.monotonic() - self.last_flush > FLUSH_SECONDS):
                         self.flush()
                 self.write_pending()
             except KeyboardInterrupt:

@@ -245,6 +245,15 @@ class LocalExecutor(_DaskExecutor):
                     raise ExecutorError(f"backend 'local': the Dask cluster did not start after "
                                         f"{START_ATTEMPTS} attempts: {type(exc).__name__}: {exc}{hint}") from exc
 
+    @property
+    def worker_count(self) -> int:
+        """Workers connected now, from the cluster's own copy of the scheduler's list (no round trip at the
+        end of each generation)."""
+        try:
+            return max(1, len(self._cluster.scheduler_info["workers"]))
+        except Exception:  # noqa: BLE001 - not started, or closed
+            return super().worker_count
+
     def describe(self) -> str:
         return f"local ({self.workers or os.cpu_count()} workers)"
 
