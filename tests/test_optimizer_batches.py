@@ -16,7 +16,7 @@ from l2l.optimizers import OPTIMIZERS
 from l2l.optimizers.base import Problem
 from l2l.space import Space
 
-BATCHED = ("gradient-descent", "nsga2", "parallel-tempering", "simulated-annealing", "nes", "ga", "cross-entropy")
+BATCHED = ("gradient-descent", "nsga2", "parallel-tempering", "simulated-annealing", "nes", "ga", "cross-entropy", "es")
 
 
 def problem(dimension: int = 2) -> Problem:

@@ -48,14 +48,19 @@ class EvolutionStrategies(Generational):
                 "best_score": None, "best": None}
 
     def _next_generation(self, problem: Problem, state: State) -> tuple[np.ndarray, State]:
+        return self._sized_generation(problem, state, None)
+
+    def _sized_generation(self, problem: Problem, state: State, wanted: int | None) -> tuple[np.ndarray, State]:
+        """``population_size`` perturbations, or as many as are wanted at once when that is more."""
         frame = Frame(problem)
         rng = rng_from_state(state["rng"])
         dimension = problem.space.dimension
+        size = max(self.population_size, wanted or 0)
         if self.mirrored:
-            half = rng.standard_normal(((self.population_size + 1) // 2, dimension))
-            noise = np.vstack([half, -half])[: self.population_size]
+            half = rng.standard_normal(((size + 1) // 2, dimension))
+            noise = np.vstack([half, -half])[:size]
         else:
-            noise = rng.standard_normal((self.population_size, dimension))
+            noise = rng.standard_normal((size, dimension))
         points = state["mean"] + self.sigma * noise
         return frame.from_frame(points), {**state, "rng": rng_state(rng)}
 
