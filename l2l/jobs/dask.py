@@ -217,10 +217,10 @@ class LocalExecutor(_DaskExecutor):
         # An evaluation that killed two workers is not tried on a third.
         # and no task waits in a worker's queue, where a dying neighbour would take it along.
         settings = {"distributed.scheduler.allowed-failures": 1, "distributed.scheduler.worker-saturation": 1.0}
-        if fork_server_available() and dask.config.get("distributed.worker.multiprocessing-method") == "spawn":
+        if (fork_server_available() and dask.config.get("distributed.worker.multiprocessing-method") == "spawn"
+                and start_fork_server()):
             # Workers fork from a server that imported Dask once (see l2l.jobs.warm), not one interpreter each.
             settings["distributed.worker.multiprocessing-method"] = "forkserver"
-            start_fork_server()
             mark_preload_set()
         for attempt in range(1, START_ATTEMPTS + 1):
             try:

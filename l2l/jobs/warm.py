@@ -59,7 +59,8 @@ def _pre_spawn_environment() -> dict[str, str]:
 
 
 def start_fork_server() -> bool:
-    """Start this process's fork server for Dask workers now (returns at once); False where there is none.
+    """Start this process's fork server for Dask workers now (returns at once); False where there is none
+    or it cannot start.
 
     Idempotent: a server already running is kept (its preload list cannot change any more).
     """
@@ -77,6 +78,8 @@ def start_fork_server() -> bool:
     try:
         os.environ.update(wanted)
         forkserver.ensure_running()
+    except (OSError, RuntimeError):  # no fork server here (e.g. no room for its socket): workers spawn
+        return False
     finally:
         for key, value in saved.items():
             if value is None:
