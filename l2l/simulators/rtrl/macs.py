@@ -61,7 +61,7 @@ def kept_columns(n: int, d: int, density: float, events: bool) -> tuple[int, int
     return immediate + (n if events else 0), immediate
 
 
-def rtrl_memory_bytes(n: int, columns: int, max_active: int, sparse: bool = False, depth: int = 1) -> int:
+def rtrl_memory_bytes(n: int, columns: int, max_active: int, sparse: bool = False, depth: int = 4) -> int:
     """Peak working set: the influence (n x P') and the gradient (P'); dense: the output influence
     (n x P'); sparse: the stack of pending blocks ((depth + n) x P', the output influence lives in it)
     with their n x (depth + n) coefficients, and the gathered active rows (k x P')."""

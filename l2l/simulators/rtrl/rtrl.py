@@ -18,11 +18,11 @@ What a sparse step costs follows its active units. It stores
 the matrix; additions to a row are divided by its scale; a row whose scale
 leaves [1e-100, 1e100] is folded back into ``S``, counted). ``Y_t`` is formed
 from the k_t gathered active rows straight into the stack of
-:mod:`.deferred`; the propagation ``Jy Y_{t-1}`` (n k_{t-1} P' MACs) is one
-in-place BLAS product (``S += J Y``, no temporary), applied to every row as
-soon as ``depth`` block rows are stacked (default 1: at once, which measured
-fastest: with k ~ 10 the product is compute-bound) or, with a larger depth,
-to a row when its unit is read and to all rows when the stack is full.
+:mod:`.deferred`; the propagation ``Jy Y_{t-1}`` (n k_{t-1} P' MACs) is done by
+in-place BLAS products (``S += J Y``, no temporary): to every row at once
+as soon as ``depth`` block rows are stacked (default 4, which measured
+fastest; depth 1 propagates every step), in between to a row when its unit
+is read.
 The immediate influence of an unpruned network is added through strided views
 (no index arrays). The dense rule runs the textbook equations over every row
 and column, with the same kernels.
@@ -53,6 +53,10 @@ from l2l.simulators.rtrl.cells import (Cell, event_derivatives, forward,
 from l2l.simulators.rtrl.deferred import DeferredRows
 from l2l.simulators.rtrl.kernels import Counter
 
+#: Block rows stacked before sparse RTRL propagates them to every row (measured fastest on the digits EGRU:
+#: ``benchmarks/rtrl_depth.py``).
+DEPTH = 4
+
 RECURRENT_KINDS = [0, 1, 3]   # rows of the gate derivatives that multiply y' in V_u, V_r, V_z
 
 #: A sparse row whose scale leaves [SMALLEST_SCALE, 1 / SMALLEST_SCALE] is folded into the stored matrix.
@@ -73,7 +77,7 @@ class RTRL:
 
     def __init__(self, cell: Cell, params: np.ndarray, readout: np.ndarray,
                  mask: np.ndarray | None = None, sparse: bool = True, record: bool = False,
-                 activity_penalty: float = 0.0, event_budget: int = 0, depth: int = 1):
+                 activity_penalty: float = 0.0, event_budget: int = 0, depth: int = DEPTH):
         self.cell, self.params, self.readout, self.sparse = cell, params, readout, sparse
         self.depth = depth
         self.record = record
