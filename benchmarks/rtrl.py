@@ -283,7 +283,7 @@ def trained_table(seeds, epochs: int, penalty: float, learning_rate: float, sequ
     print("| seed | sparse | sparse without products | dense | dense without products "
           "| products alone: speed-up | MAC ratio |")
     print("|" + "---|" * 7)
-    print("\n".join(split))
+    print("\n".join(split) + "\n")
     return rows
 
 
