@@ -105,11 +105,11 @@ def test_the_state_keeps_the_repeats_as_plain_json():
 
 
 # -- the endgame: a local search at the top budget, and a race of the best few where the top budget is noisy --
-def serial(value, *, seed=0, evaluations=60, dimension=2, **options):
+def serial(value, *, seed=0, evaluations=60, dimension=2, budgets=BUDGETS, **options):
     """A serial run of ``evaluations`` full budgets' worth of compute, the run's compute budget known to the policy
     (as the driver tells it); returns the trials, the final state and the order of the segments."""
     policy = POLICIES.create("model-based", options)
-    state = policy.init(BUDGETS, dimension, seed)
+    state = policy.init(budgets, dimension, seed)
     trials: dict[str, dict] = {}
     loop = {"compute": 0.0}
     table = TrialTable(trials, None, loop, compute_budget=evaluations * TOP)
@@ -125,7 +125,7 @@ def serial(value, *, seed=0, evaluations=60, dimension=2, **options):
             trial = action.trial
         record = trials[str(trial)]
         code = np.array(record["code"])
-        for budget in BUDGETS:
+        for budget in budgets:
             if record["budget"] < budget <= action.budget:
                 record["scores"][budget_key(budget)] = value(code, budget)
         loop["compute"] += action.budget - record["budget"]
@@ -205,3 +205,10 @@ def test_the_probe_bracket_weighs_less_where_low_budgets_agree_and_fully_until_a
     assert policy.bracket_weights([0.99, 0.98, 1.0, 1.0]).tolist() == [0.99, 0.98, 1.0, 0.25]
     assert policy.bracket_weights([-0.9, -0.95, 1.0]).tolist() == [0.0, 0.0, 1.0]
     assert np.allclose(policy.bracket_weights([0.3, 0.6, None, 1.0]), [0.3, 0.6, 0.5, 0.4])
+
+
+def test_with_four_rungs_the_first_probe_bracket_has_five_candidates_and_measures_the_agreement():
+    trials, state, order = serial(bowl, evaluations=6, budgets=BUDGETS[1:], exploit_share=0.0)
+    assert sorted(state["probes"])[:5] == [0, 1, 2, 3, 4]
+    assert {trial for trial, *_ in order[:20]} == {0, 1, 2, 3, 4}  # each through the rungs 3, 9, 27, 81
+    assert None not in state["agreement"]  # measured for every rung once they finished, not left at the prior

@@ -33,6 +33,14 @@ budget has as many results as the model needs). Once a repeat
 reproduces its first result exactly (a noise-free top budget), nothing is
 repeated any more.
 
+The last ``exploit_share`` of the run's compute (the driver tells the policy
+``run.compute``) is an *endgame*: every new candidate is a local step from the
+chosen one, trained straight to the top budget, along a random subset of the
+axes, each with its own width adapted by the one-fifth success rule; a step
+that paid is tried again, twice as long. Where the top budget has shown noise,
+the endgame first races the best ``race`` candidates: each gets
+``repeats + 1`` top-budget results.
+
 The state holds the random generator and the bracket and repeat bookkeeping;
 the model is refitted from the trial table at every proposal, so nothing else
 needs storing.
