@@ -91,6 +91,11 @@ def test_kill_minus_nine_during_heavy_writing_leaves_a_valid_file_that_resumes(t
         script = (f"import l2l\nconfig = l2l.from_mapping({config!r})\n"
                   + (f"l2l.run(config, {str(path)!r})" if attempt == 0 else f"l2l.resume({str(path)!r})"))
         process = subprocess.Popen([sys.executable, "-c", script])
+        # The kills are meant for the writing: under load the child may take seconds to import and create the
+        # file, so the clock starts once the file exists (kills during creation: test_writer_safety).
+        deadline = time.monotonic() + 120
+        while not path.exists() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
         time.sleep(rng.uniform(2.5, 4.0))
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
