@@ -23,6 +23,17 @@ from l2l.errors import ConfigError, ExecutorError
 from l2l.jobs.base import Executor, Outcome, Settings, Task, died, evaluate_chunk
 from l2l.jobs.warm import Background, fork_server_available, mark_preload_set, start_fork_server
 from l2l.registry import option
+
+#: Imported by every local worker process: Ctrl-C at the terminal is the run's to handle, not the workers'.
+WORKER_PRELOAD = "l2l.jobs.worker_signals"
+
+
+def _worker_preload() -> list[str]:
+    """The user's Dask worker preloads (``distributed.worker.preload``), then l2l's."""
+    import dask
+
+    configured = dask.config.get("distributed.worker.preload", None) or []
+    return [*([configured] if isinstance(configured, str) else configured), WORKER_PRELOAD]
 from l2l.simulators.base import Simulator
 
 #: A worker waits a round trip through the scheduler for its next chunk (a few ms, tens under load): chunks
@@ -229,7 +240,7 @@ class LocalExecutor(_DaskExecutor):
                     self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                                  memory_limit=self.memory_limit, dashboard_address=":0",
                                                  silence_logs=logging.CRITICAL, host="127.0.0.1",
-                                                 env=dict(os.environ))
+                                                 env=dict(os.environ), preload=_worker_preload())
                 return Client(self._cluster, set_as_default=False)
             except (RuntimeError, OSError, TimeoutError) as exc:
                 # A worker killed while the cluster starts ("Nanny failed to start") is survived

@@ -1,0 +1,66 @@
+"""Ctrl-C at a terminal: SIGINT to the whole foreground process group, the embedded cluster's workers included."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import l2l
+
+CONFIG = """
+[run]
+name = "ctrlc"
+seed = 3
+generations = 400
+
+[space]
+x = { low = -2.0, high = 2.0 }
+
+[optimizer]
+name = "random"
+population_size = 4
+
+[simulator]
+name = "sleep"
+median = 0.05
+sigma = 0.0
+
+[backend]
+name = "local"
+workers = 2
+"""
+
+
+def _evaluations(path: Path) -> int:
+    try:
+        with l2l.Trajectory(path) as trajectory:
+            return trajectory.n_evaluations
+    except l2l.TrajectoryError:
+        return 0
+
+
+def test_ctrl_c_stops_a_local_run_with_one_message_and_no_worker_traceback(tmp_path):
+    config = tmp_path / "ctrlc.toml"
+    config.write_text(CONFIG)
+    path = tmp_path / "ctrlc.h5"
+    process = subprocess.Popen([sys.executable, "-m", "l2l", "run", str(config), "--no-progress"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True, env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    try:
+        deadline = time.monotonic() + 120
+        while _evaluations(path) < 8 and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert process.poll() is None, process.communicate()
+        os.killpg(process.pid, signal.SIGINT)  # what the terminal does: the run and its workers
+        out, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode in (0, 130), err
+    assert "Traceback" not in err and "Dask Worker" not in err, err
+    assert f"l2l resume {path}" in err
+    assert l2l.validate(path) == [] and _evaluations(path) >= 8
