@@ -21,6 +21,7 @@ from typing import Any, ClassVar, Sequence
 
 from l2l.errors import ConfigError, ExecutorError
 from l2l.jobs.base import Executor, Outcome, Settings, Task, died, evaluate_chunk
+from l2l.jobs.main_guard import check_main_guard
 from l2l.jobs.warm import Background, fork_server_available, mark_preload_set, start_fork_server
 from l2l.registry import option
 
@@ -220,6 +221,15 @@ class LocalExecutor(_DaskExecutor):
 
     def __post_init__(self) -> None:
         self._cluster = None
+
+    def prepare(self) -> None:
+        check_main_guard(self.name)  # in the caller's thread, before any worker or file exists
+        super().prepare()
+
+    def start(self, simulator: Simulator, settings: Settings) -> None:
+        if getattr(self, "_starting", None) is None:
+            check_main_guard(self.name)
+        super().start(simulator, settings)
 
     def _connect(self):
         import dask
