@@ -80,16 +80,14 @@ def _resume(args: argparse.Namespace) -> int:
 
     if args.generations is not None:
         _refuse_generations_of_a_policy_run(args.file)
-    banner = _resume_banner(args.file, args.backend)
-    if banner:
-        print(banner, file=sys.stderr)
     control = getattr(args, "control", None) or RunControl()
     previous = signals.install(control)
     started = time.time()
     try:
         path = resume(args.file, generations=args.generations, evaluations=args.evaluations,
                       max_time=args.max_time, backend=args.backend, workers=args.workers,
-                      progress=not args.no_progress, control=control)
+                      progress=not args.no_progress, control=control,
+                      announce=lambda trajectory: print(_resume_banner(trajectory, args.backend), file=sys.stderr))
     except KeyboardInterrupt:
         print(f"\ninterrupted; continue with: l2l resume {args.file}", file=sys.stderr)
         return 130
@@ -100,20 +98,15 @@ def _resume(args: argparse.Namespace) -> int:
     return 0
 
 
-def _resume_banner(path: str, backend: str | None) -> str:
-    """What ``l2l resume`` prints first, as ``l2l run`` does: which run, how far it is, where it goes on
-    ("" if the file cannot be summarized: resume then says what is wrong)."""
-    from l2l.results_schema.reader import Trajectory
+def _resume_banner(trajectory, backend: str | None) -> str:
+    """What ``l2l resume`` prints first, as ``l2l run`` does: which run, how far it is, where it goes on."""
     from l2l.summary import progress_line, summarize
 
-    try:
-        with Trajectory(path) as trajectory:
-            summary = summarize(trajectory)
-    except Exception:  # noqa: BLE001 - a file resume cannot use is for resume itself to report, in its words
-        return ""
+    summary = summarize(trajectory)
     backend = backend or summary.backend.get("name", "?")
     return (f"l2l {__version__}: resuming {summary.name}: {summary.optimizer.get('name', '?')} x "
-            f"{summary.simulator.get('name', '?')} on {backend}; {progress_line(summary)} -> {path}")
+            f"{summary.simulator.get('name', '?')} on {backend}; {progress_line(summary).rsplit(', status', 1)[0]} "
+            f"-> {trajectory.path}")
 
 
 def _refuse_generations_of_a_policy_run(path: str) -> None:

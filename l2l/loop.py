@@ -159,14 +159,17 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
            max_time: float | None = None, backend: str | None = None, workers: int | None = None,
            progress: bool = False,
            on_generation: Callable[[dict], None] | None = None, control: RunControl | None = None,
-           simulator: Callable[..., Any] | None = None) -> Path:
+           simulator: Callable[..., Any] | None = None,
+           announce: Callable[[Trajectory], None] | None = None) -> Path:
     """Continue the run stored in ``path`` from its last committed generation.
 
     ``generations``, ``evaluations`` and ``max_time`` (seconds over the run's
     life) raise the run's budgets (to extend a finished run); ``backend``/``workers`` change where evaluations run, which
     does not change the results. A run whose simulator was a Python function
     needs it again as ``simulator``. Raises :class:`TrajectoryError` if another
-    process writes the file.
+    process writes the file. ``announce(trajectory)`` is called once the file
+    proved usable, before anything is written to it (``l2l resume`` prints its
+    first line there).
     """
     path = Path(path)
     if not path.exists():
@@ -193,6 +196,8 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                                          state["loop"].get("rows"))
             else:
                 keep_rows = state["loop"].get("rows", state["loop"]["evaluations"])
+            if announce is not None:
+                announce(trajectory)
         with trajectory_writer.TrajectoryWriter(path, lock=lock, keep_rows=keep_rows) as writer:
             writer.event("resumed", {"generation": state["loop"]["generation"], "reused": len(reuse),
                                      "generations": config.generations, "evaluations": config.evaluations,
