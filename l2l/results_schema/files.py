@@ -263,21 +263,7 @@ def rewrite(path: str | os.PathLike, edit) -> None:
 
     The way to add groups or datasets to a trajectory, which SWMR cannot do; the caller holds the writer lock.
     """
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.rewrite.tmp")
-    try:
-        with h5py.File(path, "r", libver="latest", swmr=True, locking=False) as src:
-            if src.attrs.get("format") != FORMAT:
-                raise TrajectoryError(f"{path} is not an l2l trajectory")
-            with h5py.File(tmp, "w", libver="latest") as dst:
-                _copy_committed(src, dst, ())
-                edit(dst)
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    _replace_with_committed(Path(path), "rewrite", (), None, edit)
 
 
 def repair(path: str | os.PathLike, add_metrics: Iterable[str] = (), keep_rows: int | None = None) -> None:
@@ -286,14 +272,22 @@ def repair(path: str | os.PathLike, add_metrics: Iterable[str] = (), keep_rows: 
     ``keep_rows`` drops the evaluation rows after that many (rows a run appended
     but did not commit with its state before it died).
     """
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.repair.tmp")
+    _replace_with_committed(Path(path), "repair", add_metrics, keep_rows, None)
+
+
+def _replace_with_committed(path: Path, kind: str, add_metrics: Iterable[str], keep_rows: int | None,
+                            edit) -> None:
+    """Copy the committed part of ``path`` into a temporary file beside it (``edit`` it), fsync it, and move
+    it over ``path``: a reader sees the old file or the new one, never a part."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{kind}.tmp")
     try:
         with h5py.File(path, "r", libver="latest", swmr=True, locking=False) as src:
             if src.attrs.get("format") != FORMAT:
                 raise TrajectoryError(f"{path} is not an l2l trajectory")
             with h5py.File(tmp, "w", libver="latest") as dst:
                 _copy_committed(src, dst, add_metrics, keep_rows)
+                if edit is not None:
+                    edit(dst)
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, path)
