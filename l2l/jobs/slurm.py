@@ -125,6 +125,10 @@ class SlurmExecutor(_DaskExecutor):
         finally:
             cluster.close()
 
+    def prepare(self) -> None:
+        """Nothing ahead of :meth:`start`: the worker jobs' log folder is the run's, known only then (started
+        earlier, their logs went to the current folder)."""
+
     def start(self, simulator, settings) -> None:
         self._run_dir = settings.run_dir
         super().start(simulator, settings)
