@@ -105,7 +105,7 @@ def _resume_banner(trajectory, backend: str | None) -> str:
     summary = summarize(trajectory)
     backend = backend or summary.backend.get("name", "?")
     return (f"l2l {__version__}: resuming {summary.name}: {summary.optimizer.get('name', '?')} x "
-            f"{summary.simulator.get('name', '?')} on {backend}; {progress_line(summary).rsplit(', status', 1)[0]} "
+            f"{summary.simulator.get('name', '?')} on {backend}; {progress_line(summary, status=False)} "
             f"-> {trajectory.path}")
 
 

@@ -410,7 +410,14 @@ def best_table(trajectory: Trajectory, frame: pd.DataFrame, n: int) -> str:
         return title + "\n" + best[columns].to_string(index=False)
 
 
-def progress_line(summary: RunSummary) -> str:
+def progress_line(summary: RunSummary, status: bool = True) -> str:
+    """How far the run is: generations and evaluations (candidates, segments and compute for a policy run),
+    the budgets used, and with ``status`` its status."""
+    line = _progress(summary)
+    return f"{line}, status: {summary.status_text}" if status else line
+
+
+def _progress(summary: RunSummary) -> str:
     budget = f" of {summary.planned_evaluations}" if summary.planned_evaluations else ""
     time_used = ""
     if summary.max_time:
@@ -421,10 +428,10 @@ def progress_line(summary: RunSummary) -> str:
         states = ", ".join(f"{n} {state}" for state, n in summary.candidates.items() if n or state != "running")
         return (f"{sum(v for k, v in summary.candidates.items() if k not in ('promoted', 'running'))} candidates "
                 f"({states}), {summary.evaluations}{budget} segments ({summary.unsuccessful} failed), compute "
-                f"{spent:g} of {allowed:g} {unit}{time_used}, status: {summary.status_text}")
+                f"{spent:g} of {allowed:g} {unit}{time_used}")
     planned = f" of {summary.planned_generations}" if summary.planned_generations is not None else ""
     return (f"{summary.generations}{planned} generations, {summary.evaluations}{budget} evaluations "
-            f"({summary.unsuccessful} failed){time_used}, status: {summary.status_text}")
+            f"({summary.unsuccessful} failed){time_used}")
 
 
 def show_text(trajectory: Trajectory, top: int = 10, events: int = 5) -> str:
@@ -471,7 +478,7 @@ def finished_text(path: str | os.PathLike, seconds: float) -> str:
         table += "\n" + reevaluated
     if summary.compute is not None:  # a multi-fidelity run
         spent, _, unit = summary.compute
-        done = (f"done in {seconds:.1f} s: {progress_line(summary).rsplit(', status', 1)[0]}, "
+        done = (f"done in {seconds:.1f} s: {progress_line(summary, status=False)}, "
                 f"{spent / max(seconds, 1e-9):.0f} {unit}/s")
     else:
         done = (f"done in {seconds:.1f} s: {summary.generations} generations, {summary.evaluations} evaluations "

@@ -152,7 +152,7 @@ def _summary(run: RunData, summary: RunSummary) -> list[tuple[str, Any]]:
     multi = summary.compute is not None  # candidates in segments: generations mean nothing to the reader
     items: list[tuple[str, Any]] = [
         ("status", summary.status_text),
-        *([("progress", progress_line(summary).rsplit(", status", 1)[0])] if multi else
+        *([("progress", progress_line(summary, status=False))] if multi else
           [("evaluations", f"{n:,}"), ("generations", f"{summary.generations}{planned}")]),
         ("failed / timed out", f"{summary.failed:,} / {summary.timeouts:,} "
                                f"({100 * summary.unsuccessful / max(n, 1):.1f} %)"),

@@ -135,7 +135,7 @@ def render(s: Snapshot, width: int = 100) -> str:
     planned = summary.planned_generations
     if summary.compute is not None:  # a multi-fidelity run: candidates and compute, not generations
         from l2l.summary import progress_line
-        lines.append(f"candidates   {progress_line(summary).rsplit(', status', 1)[0]}")
+        lines.append(f"candidates   {progress_line(summary, status=False)}")
     elif planned:
         done = min(1.0, summary.generations / planned)
         bar = "#" * int(round(30 * done)) + "-" * (30 - int(round(30 * done)))
