@@ -78,8 +78,6 @@ def _resume(args: argparse.Namespace) -> int:
     from l2l.jobs import signals
     from l2l.loop import resume
 
-    if args.generations is not None:
-        _refuse_generations_of_a_policy_run(args.file)
     control = getattr(args, "control", None) or RunControl()
     previous = signals.install(control)
     started = time.time()
@@ -107,20 +105,6 @@ def _resume_banner(trajectory, backend: str | None) -> str:
     return (f"l2l {__version__}: resuming {summary.name}: {summary.optimizer.get('name', '?')} x "
             f"{summary.simulator.get('name', '?')} on {backend}; {progress_line(summary, status=False)} "
             f"-> {trajectory.path}")
-
-
-def _refuse_generations_of_a_policy_run(path: str) -> None:
-    """``--generations`` means nothing to a run whose [policy] schedules segments: refuse it, naming what does."""
-    from l2l.errors import ConfigError
-    from l2l.results_schema.reader import Trajectory
-
-    with Trajectory(path) as trajectory:
-        config = trajectory.run.get("config") if isinstance(trajectory.run.get("config"), dict) else {}
-        policy = config.get("policy")
-    if isinstance(policy, dict):
-        raise ConfigError(f"--generations does not apply to {path}: its [policy] {policy.get('name')!r} trains "
-                          f"candidates in segments until run.compute is spent; --evaluations and --max-time extend "
-                          f"those budgets")
 
 
 def _stopped(control, path) -> None:

@@ -140,8 +140,8 @@ class RunConfig:
 
 
 _GENERATIONS_WITH_POLICY = ("{what} does not apply to a run with a [policy] ({name!r} trains candidates in "
-                            "segments until run.compute is spent); remove it, and set run.compute (fidelity "
-                            "units), run.max_time or run.evaluations (a cap on segments) instead")
+                            "segments until run.compute is spent); its budgets are run.compute (fidelity units), "
+                            "run.max_time and run.evaluations (a cap on segments)")
 
 
 def _with_workers(backend: Component, workers: Any) -> Component:
