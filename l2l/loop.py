@@ -22,6 +22,7 @@ import os
 import platform
 import socket
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -76,6 +77,12 @@ def check_out(path: Path) -> None:
                 raise TrajectoryError(f"cannot create {path}: no permission to write in {parent}")
             if not os.access(ancestor, os.W_OK | os.X_OK):
                 raise TrajectoryError(f"cannot create {path}: no permission to create folders in {ancestor}")
+            try:  # permissions can say yes where writing fails (/proc, a read-only mount, a full disk)
+                with tempfile.NamedTemporaryFile(dir=ancestor, prefix=".l2l-probe-"):
+                    pass
+            except OSError as exc:
+                raise TrajectoryError(f"cannot create {path}: cannot write in {ancestor} "
+                                      f"({exc.strerror or exc})") from None
             break
 
 
