@@ -1,6 +1,7 @@
 """The HDF5 trajectory: columns a user reads, schema validation, no pickles, concurrent readers."""
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -173,3 +174,29 @@ def test_decoding_refuses_pickles_object_arrays_and_malformed_values_with_one_er
                  b"L2L1" + struct.pack("<Q", 200_000) + b"[" * 100_000 + b"]" * 100_000):
         with pytest.raises(TrajectoryError):
             codec.decode(data)
+
+
+def test_encoding_round_trips_every_supported_value_and_refuses_the_rest_by_name():
+    import collections
+    import enum
+
+    from l2l.results_schema import codec
+
+    class Level(enum.IntEnum):
+        HIGH = 3
+
+    value = {"plain": [None, True, 7, 2.5, "s"], "tuple": (1, 2.0), "inf": [float("inf"), -float("inf")],
+             "numpy": [np.float32(2.5), np.int64(4), np.bool_(True), np.float64("nan")],
+             "subclasses": [Level.HIGH, collections.OrderedDict(x=1.0)],
+             "arrays": {"f": np.arange(6.0).reshape(2, 3), "i": np.arange(3, dtype=np.int16)},
+             "nested": {"trials": {str(i): {"code": [0.1 * i, -1.0], "scores": {"1.0": -i / 3}} for i in range(50)}}}
+    back = codec.decode(codec.encode(value))
+    assert back["plain"] == [None, True, 7, 2.5, "s"] and back["tuple"] == [1, 2.0]
+    assert back["inf"] == [float("inf"), -float("inf")]
+    assert back["numpy"][:3] == [2.5, 4, True] and np.isnan(back["numpy"][3])
+    assert back["subclasses"] == [3, {"x": 1.0}] and back["nested"] == value["nested"]
+    assert back["arrays"]["f"].tolist() == value["arrays"]["f"].tolist() and back["arrays"]["i"].dtype == np.int16
+    for bad, message in (({1: 2}, "dict keys must be strings, got 1"), ({"a": [{"b": {(1,): 0}}]}, "got (1,)"),
+                         ([object()], "type object"), ({"a": np.array(["x"])}, "dtype <U1")):
+        with pytest.raises(TypeError, match=re.escape(message)):
+            codec.encode(bad)

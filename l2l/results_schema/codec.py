@@ -28,7 +28,29 @@ _ALLOWED_KINDS = frozenset("biuf")
 _NON_FINITE = ("nan", "inf", "-inf")
 
 
+_PLAIN = frozenset((str, int, bool, type(None)))  # leaves stored as they are (exact types: no subclass)
+
+
 def _pack(value: Any, arrays: list[bytes], offset: list[int]) -> Any:
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else {_FLOAT: repr(value)}
+    if kind is dict:  # plain leaves are kept inline: most of a state's nodes are leaves (one call each saved)
+        out = {}
+        for k, v in value.items():
+            if type(k) is not str and not isinstance(k, str):
+                raise TypeError(f"dict keys must be strings, got {k!r}")
+            out[k] = v if type(v) in _PLAIN else _pack(v, arrays, offset)
+        return out
+    if kind is list or kind is tuple:
+        return [v if type(v) in _PLAIN else _pack(v, arrays, offset) for v in value]
+    return _pack_other(value, arrays, offset)
+
+
+def _pack_other(value: Any, arrays: list[bytes], offset: list[int]) -> Any:
+    """Arrays, numpy scalars and subclasses of the plain types."""
     if isinstance(value, np.ndarray):
         if value.dtype.kind not in _ALLOWED_KINDS:
             raise TypeError(f"cannot store arrays of dtype {value.dtype}")
@@ -39,18 +61,13 @@ def _pack(value: Any, arrays: list[bytes], offset: list[int]) -> Any:
         return entry
     if isinstance(value, np.generic):
         return _pack(value.item(), arrays, offset)
-    if isinstance(value, float) and not math.isfinite(value):
-        return {_FLOAT: repr(value)}
+    if isinstance(value, float):
+        return float(value) if math.isfinite(value) else {_FLOAT: repr(float(value))}
     if isinstance(value, dict):
-        out = {}
-        for k, v in value.items():
-            if not isinstance(k, str):
-                raise TypeError(f"dict keys must be strings, got {k!r}")
-            out[k] = _pack(v, arrays, offset)
-        return out
+        return _pack(dict(value), arrays, offset)
     if isinstance(value, (list, tuple)):
-        return [_pack(v, arrays, offset) for v in value]
-    if value is None or isinstance(value, (bool, int, float, str)):
+        return _pack(list(value), arrays, offset)
+    if isinstance(value, (bool, int, str)):
         return value
     raise TypeError(f"cannot store a value of type {type(value).__name__}: {value!r}")
 
