@@ -130,7 +130,7 @@ def run(label: str, function, dimension: int, budget: int, batch: int, seed: int
     return run_l2l(name, options, function, dimension, budget, batch, seed)
 
 
-def table(labels, dimensions, budget_per_dimension, batch, seeds, instances, first_instance=0) -> dict:
+def table(labels, dimensions, budget_per_dimension, batch, seeds, instances, first_instance=0, first_seed=0) -> dict:
     """{label: {dimension: (mean precision, spread over seeds)}}, with the time each label took."""
     out: dict = {}
     for label in labels:
@@ -141,7 +141,7 @@ def table(labels, dimensions, budget_per_dimension, batch, seeds, instances, fir
                 out[label][dimension] = (float("nan"), float("nan"))
                 continue
             per_seed = []
-            for seed in range(seeds):
+            for seed in range(first_seed, first_seed + seeds):
                 figures = [precision(run(label, Instance(f, dimension, i), dimension,
                                          budget_per_dimension * dimension, batch, 1000 * seed + i))
                            for f in FUNCTIONS for i in range(first_instance, first_instance + instances)]
@@ -234,6 +234,8 @@ def main() -> None:
     parser.add_argument("--instances", type=int, default=0, help="instances of each function (default 2)")
     parser.add_argument("--first-instance", type=int, default=0, help="number of the first instance (default 0); "
                                                                        "e.g. 1 for instances not used in tuning")
+    parser.add_argument("--first-seed", type=int, default=0, help="number of the first seed (default 0); e.g. 5 "
+                                                                   "for seeds not used in tuning")
     parser.add_argument("--cmaes-sigma", action="store_true", help="compare cmaes's initial steps")
     parser.add_argument("--tpe-speed", action="store_true", help="time our TPE beside Optuna's own loop")
     parser.add_argument("--merge", nargs="+", metavar="OUTPUT", help="print markdown tables of saved outputs")
@@ -270,13 +272,14 @@ def main() -> None:
               and label not in args.skip.split(",")]
     budgets = numbers(args.budgets) or ((40,) if args.quick else (10, 40, 100))
     batches = numbers(args.batches) or ((1,) if args.quick else (1, 16))
-    summary: dict = {"seeds": seeds, "instances": list(range(args.first_instance, args.first_instance + instances)),
+    summary: dict = {"seeds": list(range(args.first_seed, args.first_seed + seeds)),
+                     "instances": list(range(args.first_instance, args.first_instance + instances)),
                      "functions": len(FUNCTIONS), "results": {}}
     targets: dict = {}
     for budget in budgets:
         for batch in batches:
             key = f"budget {budget} d, batch {batch}"
-            results = table(labels, dimensions, budget, batch, seeds, instances, args.first_instance)
+            results = table(labels, dimensions, budget, batch, seeds, instances, args.first_instance, args.first_seed)
             show(f"mean precision (log10 of the best value, lower is better), {key}", results, dimensions)
             summary["results"][key] = results
             if "random" in results:

@@ -23,6 +23,9 @@ candidates as there are free workers and tell results as they come:
 * Telling a candidate that was never asked (or already told) raises
   ``ValueError``.
 
+A generational optimizer told a small budget (:class:`BudgetSized`, below 20 evaluations per dimension)
+samples a Latin hypercube first and starts from its best point; see ``docs/optimizers.md``.
+
 Asked and told members wait in the state as arrays (``queued``, ``asked``,
 ``told`` with their ``[generation, index]`` slots), so a run stopped between
 two tells resumes exactly.
@@ -35,7 +38,9 @@ from typing import ClassVar
 
 import numpy as np
 
-from l2l.optimizers.base import Optimizer, Problem, State
+from l2l.optimizers._common import Frame, finite_scores
+from l2l.optimizers.base import MAX_POPULATION, Optimizer, Problem, State, new_rng_state, rng_from_state, rng_state
+from l2l.registry import option
 
 LEDGER = ("queued", "queued_slot", "asked", "asked_slot", "told", "told_slot", "told_scores", "told_outputs",
           "generations_sampled")
@@ -68,20 +73,40 @@ class Generational(Optimizer):
         """The state after a whole generation was told, members in the order they were sampled."""
         raise NotImplementedError
 
+    def _design_size(self, problem: Problem) -> int:
+        """Candidates of the space-filling start-up design (0: none; see :class:`BudgetSized`)."""
+        return 0
+
+    def _start_from(self, problem: Problem, state: State, candidates: np.ndarray, scalar: np.ndarray,
+                    spacing: float) -> State:
+        """The state after the start-up design was told: ``candidates`` (codes) and their scalar scores, best
+        first; ``spacing`` is the design's typical distance between neighbours, in frame units."""
+        raise NotImplementedError
+
     # -- the contract ---------------------------------------------------------------
     def init(self, problem: Problem, seed: int) -> State:
-        return {**self._init_state(problem, seed), **_empty_ledger(problem)}
+        state = {**self._init_state(problem, seed), **_empty_ledger(problem)}
+        size = self._design_size(problem)
+        if size:  # only then: a run without a small budget has the state (and the run) it always had
+            state.update(design_size=size, design_generation=-1, design_rng=new_rng_state(seed, 23),
+                         design_budget=int(getattr(self, "budget")))
+        return state
 
     def ask(self, problem: Problem, state: State, n: int | None = None) -> tuple[np.ndarray, State]:
         state = {**_empty_ledger(problem), **state}  # a state written before the ledger existed has none
         queued, slots = state["queued"], state["queued_slot"]
         want = None if n is None else max(int(n), 0)
         while (len(queued) == 0) if want is None else (len(queued) < want):
-            candidates, state = self._sized_generation(problem, state, None if want is None else want - len(queued))
+            number = state["generations_sampled"]
+            if state.get("design_generation") == -1:
+                candidates, state = self._design(problem, state, 0 if want is None else want - len(queued))
+                state["design_generation"] = number
+            else:
+                candidates, state = self._sized_generation(problem, state,
+                                                           None if want is None else want - len(queued))
             candidates = np.asarray(candidates, dtype=float).reshape(-1, problem.space.dimension)
             if len(candidates) == 0:
                 break
-            number = state["generations_sampled"]
             new_slots = np.stack([np.full(len(candidates), number), np.arange(len(candidates))], axis=1)
             queued = np.vstack([queued, candidates])
             slots = np.vstack([slots, new_slots]).astype(np.int64)
@@ -120,11 +145,78 @@ class Generational(Optimizer):
             order = np.flatnonzero(members)[np.argsort(state["told_slot"][members, 1], kind="stable")]
             outputs = None if state["told_outputs"] is None else state["told_outputs"][order]
             rest = ~members
-            updated = self._update(problem, state, state["told"][order], state["told_scores"][order], outputs)
+            if number == state.get("design_generation"):
+                updated = self._started(problem, state, state["told"][order], state["told_scores"][order])
+            else:
+                updated = self._update(problem, state, state["told"][order], state["told_scores"][order], outputs)
             state = {**updated, "told": state["told"][rest], "told_slot": state["told_slot"][rest],
                      "told_scores": state["told_scores"][rest],
                      "told_outputs": None if state["told_outputs"] is None else state["told_outputs"][rest]}
         return state
+
+    def _design(self, problem: Problem, state: State, wanted: int) -> tuple[np.ndarray, State]:
+        """The start-up design: a Latin hypercube of ``design_size`` points (or of a larger batch asked at
+        once) in the frame's unit cube."""
+        rng = rng_from_state(state["design_rng"])
+        size, dimension = int(state["design_size"]), problem.space.dimension
+        if wanted > 1:  # whole batches, so that no batch mixes the design with samples of the state before it
+            size = wanted * max(1, round(size / wanted))
+        strata = np.stack([rng.permutation(size) for _ in range(dimension)], axis=1)
+        units = (strata + rng.random((size, dimension))) / size
+        return Frame(problem).from_frame(units), {**state, "design_rng": rng_state(rng)}
+
+    def _started(self, problem: Problem, state: State, candidates: np.ndarray, scores: np.ndarray) -> State:
+        scalar = finite_scores(self.scalar_scores(problem, scores))
+        order = np.argsort(-scalar, kind="stable")
+        spacing = float(len(candidates) ** (-1.0 / problem.space.dimension))
+        return self._start_from(problem, state, candidates[order], scalar[order], spacing)
+
+
+#: Below this many evaluations per dimension a budget is small (see :class:`BudgetSized`); at and above it
+#: the optimizers run exactly as without a budget.
+SMALL_BUDGET_PER_DIMENSION = 20
+
+
+def design_size(budget: int | None, dimension: int, share: float) -> int:
+    """Candidates of the start-up design for a run of ``budget`` evaluations (0: the budget is not small)."""
+    if not budget or budget >= SMALL_BUDGET_PER_DIMENSION * dimension or share <= 0:
+        return 0
+    return max(2, int(share * budget))
+
+
+@dataclass(frozen=True)
+class BudgetSized(Generational):
+    """A generational optimizer told the run's budget (``run.evaluations``). Below
+    :data:`SMALL_BUDGET_PER_DIMENSION` evaluations per dimension it spends ``design_share`` of them on a
+    space-filling design (a Latin hypercube over the ranges; whole batches when a batch is asked first) and
+    starts from the design's best point(s), with steps and populations sized to the design's spacing and to
+    what is left of the budget (``_start_from``, ``_small``). At and above that budget nothing changes: the
+    state has no design and the run is the one without a budget. The choice of the budget is kept in the state,
+    so a resumed run continues the same way whatever budget it is told then."""
+
+    #: The share of a small budget spent on the start-up design, and the initial step after it as a fraction
+    #: of the design's spacing.
+    design_share: ClassVar[float] = 0.35
+    start_step: ClassVar[float] = 0.15
+    #: Generations a population sized by :meth:`_small` leaves room for after the design.
+    small_generations: ClassVar[float] = 3
+
+    budget: int | None = option(None, help="evaluations of the whole run (default: run.evaluations); below 20 "
+                                "per dimension the run starts from a space-filling design", ge=1,
+                                le=MAX_POPULATION * 1000)
+
+    def _design_size(self, problem: Problem) -> int:
+        if problem.n_objectives > 1 and not self._scalarizes():  # the design's best needs one score
+            return 0
+        return design_size(self.budget, problem.space.dimension, self.design_share)
+
+    def _small(self, state: State, default: int, minimum: int = 4) -> int:
+        """``default``, or after a start-up design (a small budget) a size that leaves the rest of the budget
+        room for ``small_generations`` generations (never more than ``default`` nor less than ``minimum``)."""
+        if "design_budget" not in state:
+            return default
+        rest = state["design_budget"] - state["design_size"]
+        return int(max(minimum, min(default, rest // self.small_generations)))
 
 
 def _empty_ledger(problem: Problem) -> State:

@@ -39,7 +39,7 @@ import numpy as np
 
 from l2l.errors import ConfigError
 from l2l.optimizers._common import Frame, best_of, finite_scores
-from l2l.optimizers._generations import Generational
+from l2l.optimizers._generations import BudgetSized
 from l2l.optimizers.base import (MAX_POPULATION, Problem, State, new_rng_state, rng_from_state,
                                  rng_state)
 from l2l.registry import option
@@ -75,8 +75,10 @@ def _score_unit(spread: list[float]) -> float:
 
 
 @dataclass(frozen=True)
-class _Chains(Generational):
+class _Chains(BudgetSized):
     needs_bounds: ClassVar[bool] = False
+    #: After a start-up design (a small budget), the longest step of a chain as a fraction of its spacing.
+    step_cap: ClassVar[float] = 0.5
 
     population_size: int = option(4, help="chains, one candidate each per generation (it was 10: 4 is better on "
                                           "the black-box suite, docs/optimizers.md)", ge=1, le=MAX_POPULATION)
@@ -89,6 +91,13 @@ class _Chains(Generational):
 
     def _steps(self, state: State) -> np.ndarray:
         return np.full(self.population_size, self.step_size)
+
+    def _start_from(self, problem, state, candidates, scalar, spacing) -> State:
+        """Every chain starts from the design's best point, with steps sized to its spacing."""
+        chosen = np.zeros(self.population_size, dtype=int)
+        return {**state, "points": Frame(problem).to_frame(candidates[chosen]), "scores": scalar[chosen].copy(),
+                "spread": _observed_spread(state["spread"], scalar), "step_size": self.start_step * spacing,
+                "step_cap": spacing * self.step_cap}
 
     def _next_generation(self, problem: Problem, state: State) -> tuple[np.ndarray, State]:
         return self._sized_generation(problem, state, None)
@@ -162,7 +171,8 @@ class SimulatedAnnealing(_Chains):
         return np.full(self.population_size, state["temperature"] * _score_unit(state["spread"]))
 
     def _steps(self, state: State) -> np.ndarray:
-        return np.full(self.population_size, self.step_size * self.step_decay ** state["generation"])
+        step = state.get("step_size", self.step_size)  # sized to the start-up design after one
+        return np.full(self.population_size, step * self.step_decay ** state["generation"])
 
     def _update(self, problem, state, candidates, scores, outputs=None) -> State:
         new, rng, acceptance = self._accept(problem, state, candidates, scores)
@@ -215,7 +225,8 @@ class ParallelTempering(_Chains):
 
     def _steps(self, state: State) -> np.ndarray:
         ratio = np.geomspace(1.0, self.max_temperature / self.min_temperature, self.population_size)
-        return np.minimum(self.step_size * np.sqrt(ratio), 0.5)
+        step = state.get("step_size", self.step_size)  # sized to the start-up design after one
+        return np.minimum(step * np.sqrt(ratio), state.get("step_cap", 0.5))
 
     def _update(self, problem, state, candidates, scores, outputs=None) -> State:
         new, rng, _ = self._accept(problem, state, candidates, scores)

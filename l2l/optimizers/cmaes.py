@@ -19,7 +19,7 @@ import numpy as np
 
 from l2l.errors import ConfigError
 from l2l.optimizers._common import Frame, finite_scores
-from l2l.optimizers._generations import Generational
+from l2l.optimizers._generations import BudgetSized
 from l2l.optimizers.base import (MAX_POPULATION, Problem, State, new_rng_state, rng_from_state,
                                  rng_state)
 from l2l.registry import option
@@ -32,7 +32,7 @@ def _weights(population_size: int) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class CMAES(Generational):
+class CMAES(BudgetSized):
     """CMA-ES: covariance matrix adaptation evolution strategy (numpy; state as arrays)."""
 
     name: ClassVar[str] = "cmaes"
@@ -64,6 +64,9 @@ class CMAES(Generational):
             "covariance": np.eye(dimension),
             "path_sigma": np.zeros(dimension), "path_c": np.zeros(dimension),
         }
+
+    def _start_from(self, problem, state, candidates, scalar, spacing) -> State:
+        return {**state, "mean": Frame(problem).to_frame(candidates[0]), "sigma": self.start_step * spacing}
 
     def _next_generation(self, problem: Problem, state: State) -> tuple[np.ndarray, State]:
         frame = Frame(problem)

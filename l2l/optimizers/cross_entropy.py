@@ -25,7 +25,7 @@ import numpy as np
 
 from l2l.errors import ConfigError
 from l2l.optimizers._common import Frame, best_of, finite_scores
-from l2l.optimizers._generations import Generational
+from l2l.optimizers._generations import BudgetSized
 from l2l.optimizers.base import (MAX_POPULATION, Problem, State, new_rng_state, rng_from_state,
                                  rng_state)
 from l2l.registry import option
@@ -34,7 +34,7 @@ DISTRIBUTIONS = ("gaussian", "noisy-gaussian")
 
 
 @dataclass(frozen=True)
-class _CrossEntropyBase(Generational):
+class _CrossEntropyBase(BudgetSized):
     needs_bounds: ClassVar[bool] = False
 
     elite_fraction: float = option(0.2, help="fraction of each generation used to refit the distribution", gt=0, le=1)
@@ -53,6 +53,10 @@ class _CrossEntropyBase(Generational):
                 "mean": frame.start(problem), "std": np.full(dimension, float(self.sigma)),
                 "temperature": float(self.temperature),
                 "best_score": None, "best": None}
+
+    def _start_from(self, problem, state, candidates, scalar, spacing) -> State:
+        return {**state, "mean": Frame(problem).to_frame(candidates[0]),
+                "std": np.full(problem.space.dimension, self.start_step * spacing)}
 
     def _sample(self, problem: Problem, state: State, n: int) -> tuple[np.ndarray, State]:
         frame = Frame(problem)
@@ -93,12 +97,12 @@ class CrossEntropy(_CrossEntropyBase):
     population_size: int = option(30, help="samples per generation", ge=2, le=MAX_POPULATION)
 
     def _next_generation(self, problem: Problem, state: State) -> tuple[np.ndarray, State]:
-        return self._sample(problem, state, self.population_size)
+        return self._sample(problem, state, self._small(state, self.population_size))
 
     def _sized_generation(self, problem: Problem, state: State, wanted: int | None) -> tuple[np.ndarray, State]:
         """``population_size`` samples; a batch of two or more asked at once is one generation of its size
         (30 samples asked 16 at a time left every other generation sampled from a stale distribution)."""
-        size = wanted if wanted is not None and wanted >= 2 else self.population_size
+        size = wanted if wanted is not None and wanted >= 2 else self._small(state, self.population_size)
         return self._sample(problem, state, size)
 
     def _update(self, problem, state, candidates, scores, outputs=None) -> State:
@@ -130,7 +134,8 @@ class FACE(_CrossEntropyBase):
 
     def _next_generation(self, problem: Problem, state: State) -> tuple[np.ndarray, State]:
         gathered = len(state["gathered"])
-        size = self.min_population_size if gathered == 0 else min(self.increment,
+        least, increment = self._small(state, self.min_population_size), self._small(state, self.increment, 2)
+        size = least if gathered == 0 else min(increment,
                                                                    self.max_population_size - gathered)
         return self._sample(problem, state, max(size, 1))
 

@@ -19,14 +19,14 @@ from typing import ClassVar
 import numpy as np
 
 from l2l.optimizers._common import Frame, best_of, centered_ranks, finite_scores, nes_utilities
-from l2l.optimizers._generations import Generational
+from l2l.optimizers._generations import BudgetSized
 from l2l.optimizers.base import (MAX_POPULATION, Problem, State, new_rng_state, rng_from_state,
                                  rng_state)
 from l2l.registry import option
 
 
 @dataclass(frozen=True)
-class EvolutionStrategies(Generational):
+class EvolutionStrategies(BudgetSized):
     """OpenAI-style evolution strategies: mirrored Gaussian perturbations, rank fitness shaping, Adam."""
 
     name: ClassVar[str] = "es"
@@ -46,6 +46,10 @@ class EvolutionStrategies(Generational):
         return {"rng": new_rng_state(seed), "generation": 0, "mean": frame.start(problem),
                 "start": frame.start(problem), "moment1": np.zeros(dimension), "moment2": np.zeros(dimension),
                 "best_score": None, "best": None}
+
+    def _start_from(self, problem, state, candidates, scalar, spacing) -> State:
+        best = Frame(problem).to_frame(candidates[0])
+        return {**state, "mean": best, "start": best}
 
     def _next_generation(self, problem: Problem, state: State) -> tuple[np.ndarray, State]:
         return self._sized_generation(problem, state, None)
@@ -89,7 +93,7 @@ class EvolutionStrategies(Generational):
 
 
 @dataclass(frozen=True)
-class NaturalES(Generational):
+class NaturalES(BudgetSized):
     """Natural evolution strategies (separable NES): mean and per-coordinate step sizes by natural gradient."""
 
     name: ClassVar[str] = "nes"
@@ -108,6 +112,10 @@ class NaturalES(Generational):
         frame = Frame(problem)
         return {"rng": new_rng_state(seed), "generation": 0, "mean": frame.start(problem),
                 "sigma": np.full(problem.space.dimension, float(self.sigma)), "best_score": None, "best": None}
+
+    def _start_from(self, problem, state, candidates, scalar, spacing) -> State:
+        return {**state, "mean": Frame(problem).to_frame(candidates[0]),
+                "sigma": np.full(problem.space.dimension, self.start_step * spacing)}
 
     def _next_generation(self, problem: Problem, state: State) -> tuple[np.ndarray, State]:
         return self._sized_generation(problem, state, None)

@@ -14,7 +14,7 @@ import numpy as np
 from deap import base, tools
 
 from l2l.errors import ConfigError
-from l2l.optimizers._generations import Generational
+from l2l.optimizers._generations import BudgetSized
 from l2l.optimizers.base import (MAX_POPULATION, Problem, State, new_python_random, new_rng_state,
                                  python_random, rng_from_state, rng_state)
 from l2l.registry import option
@@ -31,7 +31,7 @@ class _Individual(list):
 
 
 @dataclass(frozen=True)
-class GeneticAlgorithm(Generational):
+class GeneticAlgorithm(BudgetSized):
     """Genetic algorithm: tournament selection, blend crossover, Gaussian mutation, elitism (DEAP)."""
 
     name: ClassVar[str] = "ga"
@@ -74,7 +74,7 @@ class GeneticAlgorithm(Generational):
         """``population_size`` individuals; a batch of two or more asked at once is one generation of its size
         (several generations sampled from one state would replace the population with a stale one)."""
         state = dict(state)
-        size = wanted if wanted is not None and wanted >= 2 else self.population_size
+        size = wanted if wanted is not None and wanted >= 2 else self._small(state, self.population_size)
         if len(state["population"]) == 0:
             rng = rng_from_state(state["rng"])
             units = rng.random((size, problem.space.dimension))
@@ -83,6 +83,9 @@ class GeneticAlgorithm(Generational):
         parents = [_Individual(row, score) for row, score in zip(state["population"], state["scores"])]
         # As in a full generation (elite_size < population_size), at least one candidate is new offspring.
         n_elites = min(self.elite_size, len(state["elites"]), max(size - 1, 0))
+        if "mutation_sigma" in state:  # a small budget: the elites are parents, not evaluated again
+            parents += [_Individual(row, score) for row, score in zip(state["elites"], state["elite_scores"])]
+            n_elites = 0
         with python_random(state):
             chosen = tools.selTournament(parents, size - n_elites, tournsize=self.tournament_size)
             offspring = [_Individual(list(ind), ind.fitness.values[0]) for ind in chosen]
@@ -90,14 +93,24 @@ class GeneticAlgorithm(Generational):
             for i in range(1, len(offspring), 2):
                 if random.random() < self.crossover_probability:
                     tools.cxBlend(offspring[i - 1], offspring[i], self.blend_alpha)
+            small = "mutation_sigma" in state
             for ind in offspring:
-                if random.random() < self.mutation_probability:
-                    tools.mutGaussian(ind, 0.0, self.mutation_sigma, self.gene_mutation_probability)
+                if small or random.random() < self.mutation_probability:
+                    tools.mutGaussian(ind, 0.0, state.get("mutation_sigma", self.mutation_sigma),
+                                      1.0 if small else self.gene_mutation_probability)
         units = np.clip(np.array([list(ind) for ind in offspring], dtype=float).reshape(-1, problem.space.dimension),
                         0.0, 1.0)
         if n_elites:
             units = np.vstack([state["elites"][:n_elites], units])
         return problem.space.from_unit(units), state
+
+    def _start_from(self, problem, state, candidates, scalar, spacing) -> State:
+        # The design is the first population; with so few evaluations left every offspring is mutated, by
+        # steps sized to the design's spacing (a copy of a parent would spend an evaluation on a known point).
+        # Its best points (as many as a population sized to the budget) are the parents.
+        keep = self._small(state, self.population_size)
+        return {**self._update(problem, state, candidates[:keep], scalar[:keep]),
+                "mutation_sigma": self.start_step * spacing}
 
     def _update(self, problem, state, candidates, scores, outputs=None) -> State:
         state = dict(state)

@@ -34,7 +34,7 @@ from typing import ClassVar
 import numpy as np
 
 from l2l.optimizers._common import Frame, best_of, finite_scores
-from l2l.optimizers._generations import Generational
+from l2l.optimizers._generations import BudgetSized
 from l2l.optimizers.base import (MAX_POPULATION, Problem, State, new_rng_state, rng_from_state,
                                  rng_state)
 from l2l.registry import option
@@ -45,7 +45,7 @@ LONGEST_LINE_STEP = 1.0
 
 
 @dataclass(frozen=True)
-class FiniteDifferenceGradient(Generational):
+class FiniteDifferenceGradient(BudgetSized):
     """Gradient descent on finite-difference estimates: classic, stochastic, Adam or RMSProp."""
 
     name: ClassVar[str] = "gradient-descent"
@@ -79,6 +79,16 @@ class FiniteDifferenceGradient(Generational):
                 "moment1": np.zeros(dimension), "moment2": np.zeros(dimension), "gradient_scale": 0.0,
                 "best_score": None, "best": None}
 
+    #: After a start-up design (a small budget), the probing step as a fraction of its spacing.
+    probe: ClassVar[float] = 0.15
+
+    def _start_from(self, problem, state, candidates, scalar, spacing) -> State:
+        # Counted as a first step (to the design's best point), so a larger ask looks around it next.
+        # The probes, sized to the design's spacing, search around the new point too.
+        return {**state, "point": Frame(problem).to_frame(candidates[0]), "generation": 1,
+                "direction": np.zeros(problem.space.dimension),
+                "exploration_step": max(self.exploration_step, self.probe * spacing)}
+
     def _next_generation(self, problem: Problem, state: State) -> tuple[np.ndarray, State]:
         return self._sized_generation(problem, state, None)
 
@@ -87,7 +97,8 @@ class FiniteDifferenceGradient(Generational):
         frame = Frame(problem)
         rng = rng_from_state(state["rng"])
         dimension = problem.space.dimension
-        displacements = self.exploration_step * rng.standard_normal((self.directions(problem), dimension))
+        displacements = state.get("exploration_step", self.exploration_step) * rng.standard_normal(
+            (self.directions(problem), dimension))
         points = np.vstack([state["point"], state["point"] + displacements])
         extra = 0 if wanted is None else wanted - len(points)
         if extra > 0:

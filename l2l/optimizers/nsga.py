@@ -21,7 +21,7 @@ from deap import base, tools
 
 from l2l.errors import ConfigError
 from l2l.optimizers._common import numpy_global_random
-from l2l.optimizers._generations import Generational
+from l2l.optimizers._generations import BudgetSized
 from l2l.optimizers.base import (MAX_POPULATION, Problem, State, new_python_random, new_rng_state,
                                  python_random, rng_from_state, rng_state)
 from l2l.registry import option
@@ -56,7 +56,7 @@ class _Individual(list):
 
 
 @dataclass(frozen=True)
-class _NSGA(Generational):
+class _NSGA(BudgetSized):
     multi_objective: ClassVar[bool] = True
 
     population_size: int | None = option(None, help="parents kept and offspring evaluated per generation (default "
@@ -87,7 +87,7 @@ class _NSGA(Generational):
         """``population`` offspring, or as many as are wanted at once when that is more."""
         state = dict(state)
         dimension = problem.space.dimension
-        size = max(self.population(problem), wanted or 0)
+        size = max(self._small(state, self.population(problem)), wanted or 0)
         if len(state["parents"]) == 0:
             rng = rng_from_state(state["rng"])
             units = rng.random((size, dimension))
@@ -96,6 +96,8 @@ class _NSGA(Generational):
         parents = _individuals(state["parents"], state["parent_scores"])
         indpb = self.gene_mutation_probability
         indpb = 1.0 / dimension if indpb is None else indpb
+        if "design_budget" in state:  # a small budget: every gene mutates (a near copy of a parent tells little)
+            indpb = 1.0
         with python_random(state):
             chosen = self._mating_pool(parents, size)
             offspring = [_Individual(list(ind)) for ind in chosen]
@@ -107,6 +109,9 @@ class _NSGA(Generational):
                 tools.mutPolynomialBounded(ind, eta=self.mutation_eta, low=0.0, up=1.0, indpb=indpb)
         units = np.clip(np.array(offspring, dtype=float).reshape(-1, dimension), 0.0, 1.0)
         return problem.space.from_unit(units), state
+
+    def _start_from(self, problem, state, candidates, scalar, spacing) -> State:
+        return self._update(problem, state, candidates, scalar)  # the design is the first population
 
     def _mating_pool(self, parents: list, size: int) -> list:
         raise NotImplementedError
@@ -124,7 +129,7 @@ class _NSGA(Generational):
         pool = _individuals(units, pool_scores)
         for i, individual in enumerate(pool):
             individual.index = i
-        k = min(self.population(problem), len(pool))
+        k = min(self._small(state, self.population(problem)), len(pool))
         rng = rng_from_state(state["rng"])
         with python_random(state), numpy_global_random(int(rng.integers(2 ** 32))):
             chosen = self._select(pool, k, problem)
