@@ -360,3 +360,36 @@ def test_sparse_rtrl_is_exact_with_the_in_place_blas_product_and_with_numpy_alon
     cell, mask, params, readout, sequence, targets = bursty_problem(7, 1.0)
     reference = bptt(cell, params, readout, sequence, targets)
     assert relative_error(rtrl(cell, params, readout, sequence, targets, mask).grad, reference.grad) < 1e-10
+
+
+@pytest.mark.parametrize("sparse, depth", [(True, 4), (True, 1000), (False, 4)])
+@pytest.mark.parametrize("case", ["bursty-unpruned", "bursty-pruned-penalty", "folded", "gru-pruned"])
+def test_a_window_of_pending_steps_gives_the_same_bits_as_one_step_at_a_time(case, sparse, depth):
+    # the element-wise bookkeeping of several steps is done at once (window > 1): every number must be the
+    # one the step-by-step rule (window 1) computes, including rows folded back and the deferred reads
+    if case == "folded":
+        cell, mask, params, readout, _, _ = random_problem(True, (0.3, 0.05), 0.3, 0.5, 6)
+        cell.views(params).b[0] = 12.0
+        rng = np.random.default_rng(0)
+        sequence, targets = rng.normal(size=(90, cell.n_inputs)), rng.integers(-1, 3, 90)
+    elif case == "gru-pruned":
+        events, threshold, epsilon, density, _, _ = SPARSITY_LEVELS[case]
+        cell, mask, params, readout, sequence, targets = random_problem(events, threshold, epsilon, density, 9)
+    else:
+        cell, mask, params, readout, sequence, targets = bursty_problem(1, 0.5 if "pruned" in case else 1.0)
+    penalty = 0.3 if "penalty" in case else 0.0
+    results = []
+    for window in (1, 3, 16, 1000):
+        learner = RTRL(cell, params, readout, mask, sparse=sparse, activity_penalty=penalty, event_budget=1,
+                       window=window, record=True, depth=depth)
+        for x, target in zip(sequence, targets):
+            learner.step(x, int(target))
+        results.append((learner.result(), learner.rescaled_rows))
+    (first, rescaled), reference = results[0], bptt(cell, params, readout, sequence, targets,
+                                                    activity_penalty=penalty, event_budget=1)
+    assert relative_error(first.grad, reference.grad * (mask if sparse else 1)) < 1e-10
+    assert (rescaled > 0) == (case == "folded" and sparse)
+    for other, other_rescaled in results[1:]:
+        assert np.array_equal(other.grad, first.grad) and np.array_equal(other.grad_readout, first.grad_readout)
+        assert (other.loss, other.macs, other.active, other.hits, other_rescaled) == \
+            (first.loss, first.macs, first.active, first.hits, rescaled)

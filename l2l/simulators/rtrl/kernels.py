@@ -53,10 +53,13 @@ class Counter:
 
     def columns_combination(self, coefficients: np.ndarray, matrices: np.ndarray,
                             columns: np.ndarray) -> np.ndarray:
-        """``sum_g coefficients[g][:, None] * matrices[g][:, columns]``: an n x k Jacobian block."""
+        """``sum_g coefficients[g][:, None] * matrices[g][:, columns]``: an n x k Jacobian block
+        (``coefficients`` (g, n), or (g, n, k): one column of coefficients per gathered column)."""
         gathered = matrices[:, :, columns]
         self.macs += gathered.size
-        return (coefficients[:, :, None] * gathered).sum(axis=0)
+        if coefficients.ndim == 2:
+            coefficients = coefficients[:, :, None]
+        return (coefficients * gathered).sum(axis=0)
 
     def add_product(self, target: np.ndarray, left: np.ndarray, right: np.ndarray) -> None:
         """``target += left @ right`` in place (see :func:`accumulate`)."""
@@ -84,6 +87,17 @@ class Counter:
         leading dimensions: one outer product per row)."""
         target += np.multiply.outer(left, right)
         self.macs += left.size * np.size(right)
+
+    def outer_rows(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        """One outer product per step: ``out[t] = outer(left[:, t], right[t])`` for ``left`` (g, L, n) and
+        ``right`` (L, c); shape (L, g, n, c)."""
+        self.macs += left.size * right.shape[1]
+        return left.transpose(1, 0, 2)[..., None] * right[:, None, None, :]
+
+    def elementwise(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        """``first * second``."""
+        self.macs += first.size
+        return first * second
 
     def vector_matrix(self, vector: np.ndarray, matrix: np.ndarray) -> np.ndarray:
         """``vector @ matrix``."""

@@ -46,21 +46,19 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from l2l.simulators.rtrl import readout as ro
 from l2l.simulators.rtrl.bptt import Gradients
-from l2l.simulators.rtrl.cells import (Cell, event_derivatives, forward,
-                                       gate_derivatives, initial_state)
+from l2l.simulators.rtrl.cells import Cell, forward, initial_state
 from l2l.simulators.rtrl.deferred import DeferredRows
 from l2l.simulators.rtrl.kernels import Counter
+from l2l.simulators.rtrl.window import immediate_products, prepare
 
 #: Block rows stacked before sparse RTRL propagates them to every row (measured fastest on the digits EGRU:
 #: ``benchmarks/rtrl_depth.py``).
 DEPTH = 4
 
-RECURRENT_KINDS = [0, 1, 3]   # rows of the gate derivatives that multiply y' in V_u, V_r, V_z
-
-#: A sparse row whose scale leaves [SMALLEST_SCALE, 1 / SMALLEST_SCALE] is folded into the stored matrix.
-SMALLEST_SCALE = 1e-100
+#: Steps whose learning-rule work is done together (:mod:`.window`; measured on the digits EGRU:
+#: ``benchmarks/rtrl_depth.py``).
+WINDOW = 16
 
 
 class RTRL:
@@ -77,9 +75,11 @@ class RTRL:
 
     def __init__(self, cell: Cell, params: np.ndarray, readout: np.ndarray,
                  mask: np.ndarray | None = None, sparse: bool = True, record: bool = False,
-                 activity_penalty: float = 0.0, event_budget: int = 0, depth: int = DEPTH):
+                 activity_penalty: float = 0.0, event_budget: int = 0, depth: int = DEPTH,
+                 window: int = WINDOW):
         self.cell, self.params, self.readout, self.sparse = cell, params, readout, sparse
         self.depth = depth
+        self.window = max(int(window), 1)
         self.record = record
         self.activity_penalty = float(activity_penalty) if cell.events else 0.0
         self.event_budget = int(event_budget)
@@ -112,8 +112,22 @@ class RTRL:
 
     @property
     def macs(self) -> int:
-        """Learning-rule multiply-accumulates performed so far (counted by the kernels)."""
+        """Learning-rule multiply-accumulates performed so far (counted by the kernels; completes the
+        pending steps)."""
+        self._complete()
         return self.counter.macs
+
+    @property
+    def loss(self) -> float:
+        """The sequence's loss so far (completes the pending steps)."""
+        self._complete()
+        return self._loss
+
+    @property
+    def rescaled_rows(self) -> int:
+        """Sparse rows folded back into the stored matrix so far (completes the pending steps)."""
+        self._complete()
+        return self._rescaled_rows
 
     def reset(self) -> None:
         """Start a new sequence: zero state, influence, gradient and counters (the large arrays are
@@ -135,6 +149,8 @@ class RTRL:
                 self.pending.reset()
         if not self.sparse:
             self._output.fill(0.0)                # Y_{-1} = 0
+        self._buffer: list = []                   # forward steps whose learning-rule work is pending
+        self._targets: list[int] = []
         self.scale = np.ones(n)
         self.active = np.empty(0, dtype=np.intp) if self.sparse else np.arange(n)
         self.alpha = np.ones(n)
@@ -142,103 +158,100 @@ class RTRL:
         self.event_counts = np.zeros(n)
         self.grad = np.zeros(p)
         self.grad_readout = np.zeros_like(self.readout)
-        self.loss, self.forward_macs = 0.0, 0
-        self.steps = self.active_total = self.hits = self.scored = self.rescaled_rows = 0
+        self._loss, self.forward_macs = 0.0, 0
+        self.steps = self.active_total = self.hits = self.scored = self._rescaled_rows = 0
         self.active_counts: list[int] = []
 
     def influence_matrix(self) -> np.ndarray:
-        """``M_t = da_t/dw`` over the propagated columns (a copy; completes deferred rows)."""
+        """``M_t = da_t/dw`` over the propagated columns (a copy; completes pending steps and deferred
+        rows)."""
+        self._complete()
         if self.sparse:
             self.pending.flush(self.influence)
         return self.scale[:, None] * self.influence
 
-    def _decay(self, factors: np.ndarray) -> None:
-        if not self.sparse:
-            self.counter.scale_rows(self.influence, factors)
-            return
-        self.scale *= factors
-        size = np.abs(self.scale)
-        rows = np.flatnonzero((size < SMALLEST_SCALE) | (size > 1.0 / SMALLEST_SCALE))
-        if rows.size:
-            self.pending.read(self.influence, rows)
-            self.counter.scale_rows(self.influence, self.scale[rows], rows)
-            self.scale[rows] = 1.0
-            self.rescaled_rows += int(rows.size)
-
     def step(self, x: np.ndarray, target: int = -1) -> None:
-        """Advance one time step; accumulate the loss gradient if ``target >= 0``."""
-        cell, weights, counter = self.cell, self.weights, self.counter
-        n = cell.n_units
-        step = forward(cell, weights, x, self.c, self.y)
+        """Advance one time step; accumulate the loss gradient if ``target >= 0``. The forward pass runs
+        now; the learning rule's work waits until ``window`` steps are pending (or the gradient, the
+        influence matrix, the loss or the MACs are read)."""
+        step = forward(self.cell, self.weights, np.array(x, dtype=float), self.c, self.y)
         self.forward_macs += step.macs
-        keep = 1.0 - step.u
-        self._decay(keep * self.alpha)
-        inverse = 1.0 / self.scale
-        influence = self.influence
-        flat = influence.reshape(-1)                              # a view: S is C-ordered
-        if cell.events:                                           # O(n), not counted
-            if self._views is not None:
-                thresholds = self._views[3]
-                thresholds += keep * self.c_theta * inverse
-            else:
-                values = flat.take(self._threshold_flat, mode="clip")
-                values += keep * self.c_theta * inverse
-                flat.put(self._threshold_flat, values)
-        derivatives = gate_derivatives(step) * inverse          # rows of S, not of M
-        previous = self.active
-        if previous.size:
-            jacobian = counter.columns_combination(derivatives[RECURRENT_KINDS], weights.V, previous)
-            if self.sparse:
-                self.pending.push(jacobian)                       # times Y_{t-1}, staged in the stack
-            else:
-                counter.add_product(influence, jacobian, self._output)
-        if self._views is not None:                               # unpruned: strided views, no indices
-            inputs, recurrent, biases, _ = self._views
-            counter.add_outer(inputs, derivatives[:3], x)
-            counter.add_outer(recurrent, derivatives[RECURRENT_KINDS], step.y_prev)   # V_z acts through g_s
-            counter.add_outer(biases, derivatives[:3], 1.0)      # presynaptic value 1
-        else:
-            presynaptic = np.concatenate([x, step.y_prev, [1.0]])
-            counter.scatter_products(flat, self._immediate_flat,
-                                     derivatives.ravel()[self._immediate_derivative],
-                                     presynaptic[self._immediate_source])
-
-        alpha, beta, c_theta, y_theta = event_derivatives(cell, weights, step)
-        units = step.active
-        if self.sparse:
-            output_influence = self.pending.stage(influence, int(units.size))
-            if self.pending.top:                                  # deferred rows: bring them up to date
-                active, rows = self.pending.read(influence, units)
-            else:                                                 # gather straight into the stack
-                active = units
-                rows = np.take(influence, units, axis=0, out=output_influence, mode="clip")
-        else:
-            output_influence, active, rows = self._output, np.arange(n), influence
-        counter.scaled_into(output_influence, rows, beta[active] * self.scale[active])
-        threshold_columns = self._threshold_position[active] if cell.events else active[:0]
-        if cell.events:
-            output_influence[np.arange(active.size), threshold_columns] += y_theta[active]
-        dy = np.zeros(n)
-        if target >= 0:
-            loss, dy, grad_readout = ro.loss_and_gradients(self.readout, step.y, int(target))
-            self.loss += loss
-            self.grad_readout += grad_readout
-            self.hits += int(np.argmax(ro.logits(self.readout, step.y))) == int(target)
-            self.scored += 1
-        if self.activity_penalty:
-            self.event_counts += step.o
-            excess = self.activity_penalty * (self.event_counts > self.event_budget)
-            self.loss += float(excess @ step.y)
-            dy = dy + excess
-        if target >= 0 or self.activity_penalty:
-            self.grad += counter.vector_matrix(dy[active], output_influence)
-        self.active = active
-        self.alpha, self.c_theta = alpha, c_theta
         self.c, self.y = step.c, step.y
-        self.steps += 1
-        self.active_total += int(units.size)
-        if self.record:
-            self.active_counts.append(int(units.size))
+        self._buffer.append(step)
+        self._targets.append(int(target))
+        if len(self._buffer) >= self.window:
+            self._complete()
+
+    def _complete(self) -> None:
+        """Do the learning-rule work of the pending steps: their element-wise bookkeeping at once
+        (:mod:`.window`), then the products on the influence matrix step by step."""
+        if not self._buffer:
+            return
+        steps, targets = self._buffer, self._targets
+        self._buffer, self._targets = [], []
+        window = prepare(self, steps, targets)
+        counter, influence, sparse, events = self.counter, self.influence, self.sparse, self.cell.events
+        immediate = immediate_products(counter, window, self._views is not None, self)
+        flat = influence.reshape(-1)                              # a view: S is C-ordered
+        everyone = np.arange(self.cell.n_units)
+        active = self.active
+        reordered = None                     # the last step's rows, if the deferred read reordered them
+        for t, units in enumerate(window.actives):
+            if sparse and t in window.folds:                      # a row scale left the safe range
+                rows, values = window.folds[t]
+                self.pending.read(influence, rows)
+                counter.scale_rows(influence, values, rows)
+                self._rescaled_rows += int(rows.size)
+            elif not sparse:
+                counter.scale_rows(influence, window.factors[t])
+            start, end = window.offsets[t], window.offsets[t + 1]
+            if end > start:                                       # Jy_t Y_{t-1}
+                jacobian = window.jacobians[:, start:end]
+                if reordered is not None:
+                    jacobian = jacobian[:, reordered]
+                if sparse:
+                    self.pending.push(jacobian)                   # times Y_{t-1}, staged in the stack
+                else:
+                    counter.add_product(influence, jacobian, self._output)
+            if self._views is not None:                           # unpruned: strided views, no indices
+                inputs, recurrent, biases, thresholds = self._views
+                inputs += immediate[0][t]
+                recurrent += immediate[1][t]
+                biases += immediate[2][t]
+                if events:
+                    thresholds += window.thresholds[t]
+            else:
+                values = flat.take(self._immediate_flat, mode="clip")
+                values += immediate[0][t]
+                flat.put(self._immediate_flat, values)
+                if events:
+                    values = flat.take(self._threshold_flat, mode="clip")
+                    values += window.thresholds[t]
+                    flat.put(self._threshold_flat, values)
+            reordered = None
+            if sparse:
+                output_influence = self.pending.stage(influence, int(units.size))
+                if self.pending.top:                              # deferred rows: bring them up to date
+                    active, rows = self.pending.read(influence, units)
+                    reordered = np.searchsorted(units, active)
+                else:                                             # gather straight into the stack
+                    active = units
+                    rows = np.take(influence, units, axis=0, out=output_influence, mode="clip")
+            else:
+                output_influence, active, rows = self._output, everyone, influence
+            counter.scaled_into(output_influence, rows, window.output_factors[t, active])
+            if events:
+                output_influence[np.arange(active.size), self._threshold_position[active]] += \
+                    window.y_theta[t, active]
+            if window.scored[t]:
+                self.grad += counter.vector_matrix(window.dy[t, active], output_influence)
+            self.active_total += int(units.size)
+            if self.record:
+                self.active_counts.append(int(units.size))
+        self.active = active
+        self.scale = window.scales[-1].copy()
+        self.alpha, self.c_theta = window.alpha, window.c_theta
+        self.steps += len(steps)
 
     def state_nbytes(self) -> int:
         """Bytes of the learning state (influence, its buffer, output influence, gradient)."""
@@ -248,11 +261,12 @@ class RTRL:
     def result(self) -> Gradients:
         """The sequence's loss and gradients so far; completes the deferred rows (counted: the MACs of
         a finished sequence are those of the eager rule)."""
+        self._complete()
         if self.sparse:
             self.pending.flush(self.influence)
         grad = np.zeros(self.cell.n_params)
         grad[self.columns] = self.grad
-        return Gradients(self.loss, grad, self.grad_readout.copy(), self.macs, self.forward_macs,
+        return Gradients(self._loss, grad, self.grad_readout.copy(), self.macs, self.forward_macs,
                          self.steps, self.active_total, self.hits, self.scored,
                          list(self.active_counts))
 
