@@ -161,8 +161,7 @@ class Generational(Optimizer):
         size, dimension = int(state["design_size"]), problem.space.dimension
         if wanted > 1:  # whole batches, so that no batch mixes the design with samples of the state before it
             size = wanted * max(1, round(size / wanted))
-        strata = np.stack([rng.permutation(size) for _ in range(dimension)], axis=1)
-        units = (strata + rng.random((size, dimension))) / size
+        units = latin_hypercube(rng, size, dimension)
         return Frame(problem).from_frame(units), {**state, "design_rng": rng_state(rng)}
 
     def _started(self, problem: Problem, state: State, candidates: np.ndarray, scores: np.ndarray) -> State:
@@ -170,6 +169,12 @@ class Generational(Optimizer):
         order = np.argsort(-scalar, kind="stable")
         spacing = float(len(candidates) ** (-1.0 / problem.space.dimension))
         return self._start_from(problem, state, candidates[order], scalar[order], spacing)
+
+
+def latin_hypercube(rng: np.random.Generator, size: int, dimension: int) -> np.ndarray:
+    """``size`` points in the unit cube, one in each of ``size`` equal slices of every coordinate."""
+    strata = np.stack([rng.permutation(size) for _ in range(dimension)], axis=1)
+    return (strata + rng.random((size, dimension))) / size
 
 
 #: Below this many evaluations per dimension a budget is small (see :class:`BudgetSized`); at and above it

@@ -26,7 +26,7 @@ from typing import Any, ClassVar, Iterator
 
 import numpy as np
 
-from l2l.optimizers.base import MAX_POPULATION, Optimizer, Problem, State
+from l2l.optimizers.base import MAX_POPULATION, Optimizer, Problem, State, new_rng_state, rng_from_state
 from l2l.registry import option
 from l2l.space import Categorical, Int
 
@@ -145,6 +145,8 @@ class _OptunaOptimizer(Optimizer):
 
     population_size: int = option(10, help="candidates asked per generation", ge=1, le=MAX_POPULATION)
     n_startup_trials: int = option(10, help="random trials before the model is used", ge=0)
+    budget: int | None = option(None, help="evaluations of the whole run (default: run.evaluations); below 20 per "
+                                "dimension the start-up trials are a Latin hypercube of a share of it", ge=1)
 
     def __post_init__(self) -> None:
         # The study of the last ask, kept so that the next ask adds only what is new instead of rebuilding
@@ -157,8 +159,22 @@ class _OptunaOptimizer(Optimizer):
         return {"seed": int(seed), "asks": 0, "codes": np.empty((0, dimension)), "scores": np.empty((0, k)),
                 "told": np.empty(0, dtype=bool)}
 
-    def _sampler(self, problem: Problem, seed: int):
+    def _sampler(self, problem: Problem, seed: int, startup: int):
         raise NotImplementedError
+
+    def _design(self, problem: Problem, state: State, size: int) -> State:
+        """At the first ask of a run told a small budget: the start-up design (a Latin hypercube of a share of
+        the budget, in whole batches of this ask), which replaces the random start-up trials."""
+        from l2l.optimizers._common import Frame
+        from l2l.optimizers._generations import BudgetSized, design_size, latin_hypercube
+
+        count = design_size(self.budget, problem.space.dimension, BudgetSized.design_share)
+        if not count or len(state["codes"]) or "design" in state:
+            return state
+        if size > 1:
+            count = size * max(1, round(count / size))
+        rng = rng_from_state(new_rng_state(state["seed"], 23))
+        return {**state, "design": Frame(problem).from_frame(latin_hypercube(rng, count, problem.space.dimension))}
 
     def _study(self, problem: Problem, state: State):
         """The study holding every asked trial in ask order: told ones complete (or failed), the others running."""
@@ -195,17 +211,22 @@ class _OptunaOptimizer(Optimizer):
         study.add_trials(trials)
         study.sampler = _reseeded(study.sampler, _sampler_seed(state)) if reusable else None
         if study.sampler is None:
-            study.sampler = self._sampler(problem, _sampler_seed(state))
+            study.sampler = self._sampler(problem, _sampler_seed(state),
+                                          len(state["design"]) if "design" in state else self.n_startup_trials)
         return study, dists
 
     # -- the contract ----------------------------------------------------------
     def ask(self, problem: Problem, state: State, n: int | None = None) -> tuple[np.ndarray, State]:
         state = _as_log(problem, state)
         size = self.population_size if n is None else int(n)
+        state = self._design(problem, state, size)
+        design = state.get("design", np.empty((0, problem.space.dimension)))
         rows = []
         with _quiet_optuna():
             study, dists = self._study(problem, state)
-            for _ in range(size):
+            for i in range(size):
+                if len(state["codes"]) + i < len(design):  # a point of the start-up design
+                    study.enqueue_trial(to_params(problem, design[len(state["codes"]) + i]))
                 trial = study.ask(fixed_distributions=dists)
                 code = from_params(problem, trial.params)
                 # The trial keeps exactly the parameters a study rebuilt from the code would hold.
@@ -253,10 +274,10 @@ class TPE(_OptunaOptimizer):
     multivariate: bool = option(True, help="model the parameters jointly rather than one by one")
     n_ei_candidates: int = option(24, help="samples drawn to pick each candidate by expected improvement", ge=1)
 
-    def _sampler(self, problem: Problem, seed: int):
+    def _sampler(self, problem: Problem, seed: int, startup: int):
         optuna = _optuna()
         return optuna.samplers.TPESampler(seed=seed, multivariate=self.multivariate, constant_liar=True,
-                                          n_startup_trials=self.n_startup_trials,
+                                          n_startup_trials=startup,
                                           n_ei_candidates=self.n_ei_candidates)
 
 
