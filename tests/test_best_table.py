@@ -129,3 +129,23 @@ def test_the_starred_best_point_is_the_evaluation_the_overview_title_names(limit
     for objective, best in ((Objective("loss"), 7), (Objective("loss", "maximize"), int(np.argmax(values)))):
         sample = sample_for_scatter(frame, objective, limit=limit)
         assert sample.index[-1] == best  # the first of equals, as the title and l2l show name it
+
+
+def test_the_overview_stars_a_multi_fidelity_runs_best_candidate_at_its_top_budget(tmp_path):
+    # a low budget's biased value can beat every top-budget value: the star must sit where the title points
+    from l2l.plot import figures
+    from test_multifidelity import mf_config
+
+    simulator = {"name": "sphere", "multi_fidelity": True, "low_fidelity": "mislead", "shift": 1.0}
+    path = l2l.run(mf_config("asha", compute=600, seed=3, simulator=simulator), tmp_path / "asha.h5")
+    segments = l2l.load(path, segments=True)
+    ok = segments[segments["status"] == "ok"]
+    top = ok[ok["budget"] == ok["budget"].max()]
+    assert ok["value"].min() < top["value"].min()  # the case this test is about
+    best = top.loc[top["value"].idxmin()]
+    figure = figures.overview(path)
+    stars = [c for ax in figure.axes for c in ax.collections if c.get_label() == "best"]
+    assert len(stars) == 1
+    column = next(c for c in ("x[0]", "x[1]", "x[2]") if c in figure.axes[1].get_xlabel())
+    assert stars[0].get_offsets()[0].tolist() == pytest.approx([best[column], best["value"]])
+    assert f"trial {best['trial']}" in figure._suptitle.get_text()

@@ -197,7 +197,9 @@ def overview(source: Any, objective: str | None = None) -> Figure:
         panels.draw_pareto(fig.add_subplot(grid[0, 1]), run, goal, others[0])
     elif columns:
         ax = fig.add_subplot(grid[0, 1])
-        points = panels.draw_scatter_cell(ax, run, columns[0], goal.name, sample, goal, cmap, norm, goal)
+        star = _best_row(run, goal)[0]  # the candidate the title names (a multi-fidelity run: at its top budget)
+        points = panels.draw_scatter_cell(ax, run, columns[0], goal.name, sample, goal, cmap, norm, goal,
+                                          best=star)
         ax.set_title(f"{goal.name} against {columns[0]}")
         if len(ok):
             ax.legend(fontsize="small", loc="best")
@@ -218,15 +220,25 @@ def overview(source: Any, objective: str | None = None) -> Figure:
     return fig
 
 
-def _best_text(run: RunData, objective: Objective) -> str:
-    """The best evaluation as ``l2l show`` names it: at a multi-fidelity run's top budget, repeats averaged."""
+def _best_row(run: RunData, objective: Objective) -> tuple[pd.DataFrame | None, bool]:
+    """The best candidate as ``l2l show`` names it (at a multi-fidelity run's top budget, repeats averaged) as a
+    one-row frame, or None; and whether repeats were averaged."""
     from l2l.analysis.best import best_candidates, ranked
 
     rungs = (run.fidelity or {}).get("rungs") if run.multi_fidelity else None
     ok = ranked(run.ok, float(rungs[-1]) if rungs else None)
     if ok.empty:
-        return ""
+        return None, False
     best, averaged = best_candidates(ok, objective, run.parameters, 1)
+    return best.head(1), averaged
+
+
+def _best_text(run: RunData, objective: Objective) -> str:
+    """The best evaluation as ``l2l show`` names it: at a multi-fidelity run's top budget, repeats averaged."""
+    best, averaged = _best_row(run, objective)
+    if best is None:
+        return ""
+    ok = run.ok
     row = best.iloc[0]
     where = f"trial {row['trial']}" if run.multi_fidelity and "trial" in ok.columns else \
         f"generation {row['generation']}, individual {row['individual']}"

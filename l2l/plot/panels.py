@@ -149,8 +149,11 @@ def _parameter_axis(ax: Axes, run: RunData, column: str, which: str) -> None:
 
 def draw_scatter_cell(ax: Axes, run: RunData, x_column: str, y_column: str, sample: pd.DataFrame,
                       colour_by: Objective, cmap: colors.Colormap, norm: colors.Normalize,
-                      y_objective: Objective | None = None):
-    """A parameter against an objective (``y_objective``) or against another parameter."""
+                      y_objective: Objective | None = None, best: pd.DataFrame | None = None):
+    """A parameter against an objective (``y_objective``) or against another parameter.
+
+    ``best``: the row to star (the best candidate as ``l2l show`` names it); by default the sample's best point.
+    """
     rng = np.random.default_rng(1)
     y = sample[y_column].to_numpy(dtype=float) if y_objective else _spread(run, y_column, sample, rng)
     points = ax.scatter(_spread(run, x_column, sample, rng), y,
@@ -161,7 +164,8 @@ def draw_scatter_cell(ax: Axes, run: RunData, x_column: str, y_column: str, samp
         ax.set_ylabel(label(y_objective))
         if wants_log(y):
             ax.set_yscale("log")
-        best = sample.iloc[-1:] if y_objective == colour_by else None
+        if best is None and y_objective == colour_by:
+            best = sample.iloc[-1:]
         if best is not None and len(best):
             ax.scatter(parameter_values(run, x_column, best), best[y_column].to_numpy(dtype=float), marker="*",
                        s=140, color="#e8412c", edgecolor="black", linewidths=0.6, zorder=5, label="best")
