@@ -363,12 +363,12 @@ def test_sparse_rtrl_is_exact_with_the_in_place_blas_product_and_with_numpy_alon
 
 
 @pytest.mark.parametrize("sparse, depth", [(True, 4), (True, 1000), (False, 4)])
-@pytest.mark.parametrize("case", ["bursty-unpruned", "bursty-pruned-penalty", "folded", "gru-pruned"])
+@pytest.mark.parametrize("case", ["bursty-unpruned", "bursty-pruned-penalty", "folded", "folded-unpruned", "gru-pruned"])
 def test_a_window_of_pending_steps_gives_the_same_bits_as_one_step_at_a_time(case, sparse, depth):
     # the element-wise bookkeeping of several steps is done at once (window > 1): every number must be the
     # one the step-by-step rule (window 1) computes, including rows folded back and the deferred reads
-    if case == "folded":
-        cell, mask, params, readout, _, _ = random_problem(True, (0.3, 0.05), 0.3, 0.5, 6)
+    if case.startswith("folded"):
+        cell, mask, params, readout, _, _ = random_problem(True, (0.3, 0.05), 0.3, 0.5 if case == "folded" else 1.0, 6)
         cell.views(params).b[0] = 12.0
         rng = np.random.default_rng(0)
         sequence, targets = rng.normal(size=(90, cell.n_inputs)), rng.integers(-1, 3, 90)
@@ -388,8 +388,25 @@ def test_a_window_of_pending_steps_gives_the_same_bits_as_one_step_at_a_time(cas
     (first, rescaled), reference = results[0], bptt(cell, params, readout, sequence, targets,
                                                     activity_penalty=penalty, event_budget=1)
     assert relative_error(first.grad, reference.grad * (mask if sparse else 1)) < 1e-10
-    assert (rescaled > 0) == (case == "folded" and sparse)
+    assert (rescaled > 0) == (case.startswith("folded") and sparse)
     for other, other_rescaled in results[1:]:
         assert np.array_equal(other.grad, first.grad) and np.array_equal(other.grad_readout, first.grad_readout)
         assert (other.loss, other.macs, other.active, other.hits, other_rescaled) == \
             (first.loss, first.macs, first.active, first.hits, rescaled)
+
+
+@pytest.mark.parametrize("level", ["gru-pruned", "egru-medium", "egru-very-sparse"])
+def test_the_window_recorder_runs_the_forward_pass_of_the_cell_bit_for_bit(level):
+    from l2l.simulators.rtrl.window import Recorder
+
+    events, threshold, epsilon, density, _, _ = SPARSITY_LEVELS[level]
+    cell, _, params, _, sequence, _ = random_problem(events, threshold, epsilon, density, 11)
+    recorder, weights = Recorder(cell, len(sequence)), cell.views(params)
+    c, y = np.zeros(cell.n_units), np.zeros(cell.n_units)
+    for x in sequence:
+        recorder.forward(weights, x, c, y, -1)
+        c, y = recorder.state()
+    recorded = recorder.steps(weights)
+    for t, step in enumerate(run_forward(cell, params, sequence)):
+        for name in ("x", "c_prev", "y_prev", "u", "r", "z", "s", "a", "o", "psi", "y", "c"):
+            assert np.array_equal(getattr(recorded, name)[t], getattr(step, name)), (t, name)

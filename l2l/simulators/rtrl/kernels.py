@@ -94,6 +94,17 @@ class Counter:
         self.macs += left.size * right.shape[1]
         return left.transpose(1, 0, 2)[..., None] * right[:, None, None, :]
 
+    def outer_into(self, out: np.ndarray, left: np.ndarray, right: np.ndarray) -> None:
+        """``out[t, j] = left[t, j] * right[t]`` for ``left`` (L, c) and ``right`` (L, g, n): one outer
+        product per step, written into ``out`` (L, c, g, n)."""
+        np.multiply(left[:, :, None, None], right[:, None], out=out)
+        self.macs += left.size * right[0].size
+
+    def copy_into(self, out: np.ndarray, values: np.ndarray) -> None:
+        """``out[...] = values``: products with a presynaptic value of 1 (counted as such)."""
+        out[...] = values
+        self.macs += values.size
+
     def elementwise(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
         """``first * second``."""
         self.macs += first.size

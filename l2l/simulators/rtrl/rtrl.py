@@ -47,10 +47,10 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from l2l.simulators.rtrl.bptt import Gradients
-from l2l.simulators.rtrl.cells import Cell, forward, initial_state
+from l2l.simulators.rtrl.cells import Cell, initial_state
 from l2l.simulators.rtrl.deferred import DeferredRows
 from l2l.simulators.rtrl.kernels import Counter
-from l2l.simulators.rtrl.window import immediate_products, prepare
+from l2l.simulators.rtrl.window import Recorder, compact_columns, immediate_products, prepare
 
 #: Block rows stacked before sparse RTRL propagates them to every row (measured fastest on the digits EGRU:
 #: ``benchmarks/rtrl_depth.py``).
@@ -137,6 +137,13 @@ class RTRL:
         if getattr(self, "influence", None) is None:
             self.influence = np.zeros((n, p))    # S: the influence matrix is diag(scale) S
             self._views = _immediate_views(self.cell, self.influence) if p == self.cell.n_params else None
+            self._compact = None
+            if self.sparse and self._views is not None:    # immediate influences kept apart, per unit
+                self._columns_of_unit = compact_columns(self.cell)
+                self._compact = np.zeros(self._columns_of_unit.shape)            # (B, n)
+                self._compact_steps = np.empty((self.window,) + self._compact.shape)
+                self._columns_by_unit = self._columns_of_unit.T.copy()          # (n, B): a row per unit
+                self._row_starts = np.arange(n)[:, None] * p
             self.counter = Counter()
             if self.sparse:
                 self.pending = DeferredRows(n, p, self.counter, self.depth)
@@ -144,13 +151,16 @@ class RTRL:
                 self._output = np.empty((n, p))   # Y_t, overwritten in place every step
         else:
             self.influence.fill(0.0)
+            if self._compact is not None:
+                self._compact.fill(0.0)
             self.counter.macs = 0
             if self.sparse:
                 self.pending.reset()
         if not self.sparse:
             self._output.fill(0.0)                # Y_{-1} = 0
-        self._buffer: list = []                   # forward steps whose learning-rule work is pending
-        self._targets: list[int] = []
+        if getattr(self, "_recorder", None) is None:
+            self._recorder = Recorder(self.cell, self.window)   # forward steps whose learning-rule work is pending
+        self._recorder.clear()
         self.scale = np.ones(n)
         self.active = np.empty(0, dtype=np.intp) if self.sparse else np.arange(n)
         self.alpha = np.ones(n)
@@ -168,38 +178,50 @@ class RTRL:
         self._complete()
         if self.sparse:
             self.pending.flush(self.influence)
+            self._merge(np.arange(self.cell.n_units))
         return self.scale[:, None] * self.influence
+
+    def _merge(self, rows: np.ndarray) -> None:
+        """Add the kept-apart immediate influences of ``rows`` into the stored matrix (sparse, unpruned)."""
+        if self._compact is None or not rows.size:
+            return
+        flat = self.influence.reshape(-1)
+        positions = rows * self.n_columns + self._columns_of_unit[:, rows]
+        values = flat.take(positions, mode="clip")
+        values += self._compact[:, rows]
+        flat.put(positions, values)
+        self._compact[:, rows] = 0.0
 
     def step(self, x: np.ndarray, target: int = -1) -> None:
         """Advance one time step; accumulate the loss gradient if ``target >= 0``. The forward pass runs
         now; the learning rule's work waits until ``window`` steps are pending (or the gradient, the
         influence matrix, the loss or the MACs are read)."""
-        step = forward(self.cell, self.weights, np.array(x, dtype=float), self.c, self.y)
-        self.forward_macs += step.macs
-        self.c, self.y = step.c, step.y
-        self._buffer.append(step)
-        self._targets.append(int(target))
-        if len(self._buffer) >= self.window:
+        self.forward_macs += self._recorder.forward(self.weights, x, self.c, self.y, target)
+        self.c, self.y = self._recorder.state()
+        if len(self._recorder) >= self.window:
             self._complete()
 
     def _complete(self) -> None:
         """Do the learning-rule work of the pending steps: their element-wise bookkeeping at once
         (:mod:`.window`), then the products on the influence matrix step by step."""
-        if not self._buffer:
+        if not len(self._recorder):
             return
-        steps, targets = self._buffer, self._targets
-        self._buffer, self._targets = [], []
-        window = prepare(self, steps, targets)
+        window = prepare(self, self._recorder)
+        self._recorder.clear()
         counter, influence, sparse, events = self.counter, self.influence, self.sparse, self.cell.events
-        immediate = immediate_products(counter, window, self._views is not None, self)
+        immediate = immediate_products(counter, window, self)
+        compact = self._compact
         flat = influence.reshape(-1)                              # a view: S is C-ordered
         everyone = np.arange(self.cell.n_units)
         active = self.active
+        if sparse:
+            rows_of = _RowsOfWindow(self, window, immediate)
         reordered = None                     # the last step's rows, if the deferred read reordered them
         for t, units in enumerate(window.actives):
             if sparse and t in window.folds:                      # a row scale left the safe range
                 rows, values = window.folds[t]
                 self.pending.read(influence, rows)
+                self._merge(rows)
                 counter.scale_rows(influence, values, rows)
                 self._rescaled_rows += int(rows.size)
             elif not sparse:
@@ -213,7 +235,9 @@ class RTRL:
                     self.pending.push(jacobian)                   # times Y_{t-1}, staged in the stack
                 else:
                     counter.add_product(influence, jacobian, self._output)
-            if self._views is not None:                           # unpruned: strided views, no indices
+            if compact is not None:                               # sparse, unpruned: kept apart per unit
+                rows_of.add_immediate(t)
+            elif self._views is not None:                         # dense, unpruned: strided views
                 inputs, recurrent, biases, thresholds = self._views
                 inputs += immediate[0][t]
                 recurrent += immediate[1][t]
@@ -237,21 +261,21 @@ class RTRL:
                 else:                                             # gather straight into the stack
                     active = units
                     rows = np.take(influence, units, axis=0, out=output_influence, mode="clip")
+                rows_of.output(t, rows, output_influence, active, reordered)
             else:
-                output_influence, active, rows = self._output, everyone, influence
-            counter.scaled_into(output_influence, rows, window.output_factors[t, active])
-            if events:
-                output_influence[np.arange(active.size), self._threshold_position[active]] += \
-                    window.y_theta[t, active]
-            if window.scored[t]:
-                self.grad += counter.vector_matrix(window.dy[t, active], output_influence)
+                counter.scaled_into(self._output, influence, window.output_factors[t])
+                if events:
+                    self._output[everyone, self._threshold_position] += window.y_theta[t]
+                if window.scored[t]:
+                    self.grad += counter.vector_matrix(window.dy[t], self._output)
+                active = everyone
             self.active_total += int(units.size)
             if self.record:
                 self.active_counts.append(int(units.size))
         self.active = active
         self.scale = window.scales[-1].copy()
         self.alpha, self.c_theta = window.alpha, window.c_theta
-        self.steps += len(steps)
+        self.steps += len(window.actives)
 
     def state_nbytes(self) -> int:
         """Bytes of the learning state (influence, its buffer, output influence, gradient)."""
@@ -269,6 +293,63 @@ class RTRL:
         return Gradients(self._loss, grad, self.grad_readout.copy(), self.macs, self.forward_macs,
                          self.steps, self.active_total, self.hits, self.scored,
                          list(self.active_counts))
+
+
+class _RowsOfWindow:
+    """Sparse RTRL's work on the active rows of a window's steps, with the indices and factors gathered
+    for all steps at once (one entry per step and active unit, in step order)."""
+
+    def __init__(self, learner: RTRL, window, immediate: tuple):
+        self.learner, self.window = learner, window
+        units, step, within = window.units, window.step_of_row, window.row_within_step
+        p = learner.n_columns
+        self.factors = window.output_factors[step, units]
+        self.y_theta = window.y_theta[step, units]
+        if learner.cell.events:
+            self.threshold_positions = within * p + learner._threshold_position[units]
+        self.dy = window.dy[step, units]
+        self.compact = learner._compact
+        if self.compact is not None:
+            self.block = immediate[0]
+            self.cumulative = not window.folds          # no row folded: running sums of the blocks at once
+            if self.cumulative:
+                self.block[0] += self.compact
+                np.cumsum(self.block, axis=0, out=self.block)
+                self.compact[...] = self.block[-1]
+                self.compact_values = self.block[step, :, units]                      # (rows, B)
+            self.compact_positions = within[:, None] * p + learner._columns_by_unit[units]
+
+    def add_immediate(self, t: int) -> None:
+        if not self.cumulative:
+            self.compact += self.block[t]
+
+    def output(self, t: int, rows: np.ndarray, output_influence: np.ndarray, active: np.ndarray,
+               reordered) -> None:
+        """``Y_t``: the active rows (``rows``, brought up to date) with their immediate influences, scaled
+        by ``beta`` and the row scales into ``output_influence``, plus the threshold terms; the gradient."""
+        learner, window = self.learner, self.window
+        p = learner.n_columns
+        start, end = window.bounds[t], window.bounds[t + 1]
+        entries = slice(start, end) if reordered is None else start + reordered
+        if self.compact is not None:
+            flat_rows = rows.reshape(-1)
+            if reordered is None:
+                positions = self.compact_positions[entries]
+            else:
+                positions = np.arange(active.size)[:, None] * p + learner._columns_by_unit[active]
+            if self.cumulative:
+                flat_rows[positions] += self.compact_values[entries]
+            else:
+                flat_rows[positions] += self.compact[:, active].T
+        learner.counter.scaled_into(output_influence, rows, self.factors[entries])
+        if learner.cell.events:
+            if reordered is None:
+                threshold_positions = self.threshold_positions[entries]
+            else:                                     # the deferred read put the rows in another order
+                threshold_positions = np.arange(active.size) * p + learner._threshold_position[active]
+            output_influence.reshape(-1)[threshold_positions] += self.y_theta[entries]
+        if window.scored[t]:
+            learner.grad += learner.counter.vector_matrix(self.dy[entries], output_influence)
 
 
 def _immediate_views(cell: Cell, influence: np.ndarray) -> tuple:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from l2l.simulators.rtrl import readout as ro
-from l2l.simulators.rtrl.cells import Step, event_derivatives, gate_derivatives
+from l2l.simulators.rtrl.cells import Cell, Step, gate_derivatives
 from l2l.simulators.rtrl.kernels import Counter
 
 RECURRENT_KINDS = [0, 1, 3]   # rows of the gate derivatives that multiply y' in V_u, V_r, V_z
@@ -30,7 +30,71 @@ RECURRENT_KINDS = [0, 1, 3]   # rows of the gate derivatives that multiply y' in
 #: A sparse row whose scale leaves [SMALLEST_SCALE, 1 / SMALLEST_SCALE] is folded into the stored matrix.
 SMALLEST_SCALE = 1e-100
 
-_FIELDS = ("x", "c_prev", "y_prev", "u", "r", "z", "s", "a", "o", "psi", "y", "c")
+_FIELDS = ("u", "r", "z", "s", "a", "o", "psi", "y", "c", "c_prev", "y_prev")
+
+
+class Recorder:
+    """The forward steps of a window, written into preallocated rows (one array per quantity, a row per
+    step): no per-step objects, and the window's arrays need no stacking. The arithmetic is that of
+    :func:`l2l.simulators.rtrl.cells.forward`, operation for operation (tested bit for bit)."""
+
+    def __init__(self, cell: Cell, window: int):
+        self.cell, self.window = cell, window
+        self.values = np.zeros((len(_FIELDS), window, cell.n_units))
+        self.inputs = np.zeros((window, cell.n_inputs))
+        self._one, self._zero = np.ones(cell.n_units), np.zeros(cell.n_units)
+        self.targets: list[int] = []
+
+    def __len__(self) -> int:
+        return len(self.targets)
+
+    def clear(self) -> None:
+        self.targets = []
+
+    def forward(self, weights, x: np.ndarray, c_prev: np.ndarray, y_prev: np.ndarray, target: int) -> int:
+        """Run one step into the next row; returns its forward MACs."""
+        cell, t = self.cell, len(self.targets)
+        n, d = cell.n_units, cell.n_inputs
+        self.inputs[t] = x
+        sending = np.flatnonzero(y_prev)
+        q = weights.W @ self.inputs[t] + weights.b
+        recurrent = weights.V[:, :, sending] @ y_prev[sending]
+        macs = 3 * n * d + 3 * n * sending.size + 3 * n
+        gates = 0.5 * (1.0 + np.tanh(0.5 * (q[:2] + recurrent[:2])))     # u and r (sigmoid)
+        u, r = gates
+        s = recurrent[2]
+        z = np.tanh(q[2] + r * s)
+        a = u * z + (1.0 - u) * c_prev
+        if cell.events:                       # the pseudo-derivative: for the whole window in steps()
+            theta = weights.theta
+            o = (a > theta).astype(float)
+            y = o * a
+            c = a - o * theta
+            macs += 2 * n
+        else:
+            o, y, c = self._one, a, a
+        self.values[:, t] = (u, r, z, s, a, o, self._zero, y, c, c_prev, y_prev)
+        self.targets.append(int(target))
+        return macs
+
+    def state(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(c, y)`` after the last step (copies: the rows are written again by later steps)."""
+        t = len(self.targets) - 1
+        return self.values[8, t].copy(), self.values[7, t].copy()
+
+    def steps(self, weights) -> Step:
+        """The window's steps as arrays with one row per step (views of the buffers); the pseudo-derivative
+        ``psi = gamma max(0, 1 - |a - theta| / epsilon)`` is computed here for all of them."""
+        length, cell = len(self.targets), self.cell
+        u, r, z, s, a, o, psi, y, c, c_prev, y_prev = self.values[:, :length]
+        if cell.events:
+            np.subtract(a, weights.theta, out=psi)
+            np.abs(psi, out=psi)
+            np.divide(psi, cell.epsilon, out=psi)
+            np.subtract(1.0, psi, out=psi)
+            np.maximum(0.0, psi, out=psi)
+            np.multiply(cell.gamma, psi, out=psi)
+        return Step(self.inputs[:length], c_prev, y_prev, u, r, z, s, a, o, psi, y, c, macs=0)
 
 
 @dataclass
@@ -39,6 +103,10 @@ class Window:
 
     steps: Step                  # the forward steps, stacked: (L, n) (x: (L, d))
     actives: list                # per step: the active units, sorted
+    units: np.ndarray            # all of them, step after step
+    bounds: np.ndarray           # step t's: units[bounds[t]:bounds[t + 1]]
+    step_of_row: np.ndarray      # for each entry of units: its step
+    row_within_step: np.ndarray  # and its position among that step's active units
     factors: np.ndarray          # (L, n) decay of each row, (1 - u_t) alpha_{t-1}
     scales: np.ndarray           # (L, n) sparse: the row scales after each step's decay (dense: ones)
     folds: dict                  # sparse: step -> (rows folded back into S, their scales)
@@ -54,30 +122,34 @@ class Window:
     c_theta: np.ndarray
 
 
-def stack(steps: list) -> Step:
-    """The steps' fields as arrays with one row per step."""
-    return Step(*(np.array([getattr(step, field) for step in steps]) for field in _FIELDS), macs=0)
-
-
-def prepare(learner, steps: list, targets: list) -> Window:
-    """The bookkeeping of ``steps`` for ``learner`` (an RTRL), given its state before the first of them.
-    Updates the learner's loss, readout gradient, hits and event counts (in step order)."""
+def prepare(learner, recorder: Recorder) -> Window:
+    """The bookkeeping of the recorded steps for ``learner`` (an RTRL), given its state before the first
+    of them. Updates the learner's loss, readout gradient, hits and event counts (in step order)."""
     cell, counter, n = learner.cell, learner.counter, learner.cell.n_units
-    length = len(steps)
-    stacked = stack(steps)
+    length, targets = len(recorder), recorder.targets
+    stacked = recorder.steps(learner.weights)
     keep = 1.0 - stacked.u
-    alpha, beta, c_theta, y_theta = (np.broadcast_to(value, (length, n))
-                                     for value in event_derivatives(cell, learner.weights, stacked))
-    alpha_prev = np.concatenate([learner.alpha[None], alpha[:-1]])
-    c_theta_prev = np.concatenate([learner.c_theta[None], c_theta[:-1]])
-    factors = keep * alpha_prev
+    # alpha, c_theta of the step before each step and of each step: rows 0..L-1 and 1..L
+    alphas, c_thetas = np.empty((length + 1, n)), np.empty((length + 1, n))
+    alphas[0], c_thetas[0] = learner.alpha, learner.c_theta
+    if cell.events:
+        theta_psi = learner.weights.theta * stacked.psi
+        np.subtract(1.0, theta_psi, out=alphas[1:])
+        np.add(-stacked.o, theta_psi, out=c_thetas[1:])
+        a_psi = stacked.a * stacked.psi
+        beta, y_theta = stacked.o + a_psi, -a_psi          # -a psi: the same number as (-a) psi
+    else:
+        alphas[1:], c_thetas[1:] = 1.0, 0.0
+        beta, y_theta = np.ones((length, n)), np.zeros((length, n))
+    alpha, c_theta = alphas[1:], c_thetas[1:]
+    factors = keep * alphas[:-1]
     folds: dict = {}
     if learner.sparse:
         scales = _running_scales(learner.scale, factors, folds)
     else:
         scales = np.ones((length, n))
     inverse = 1.0 / scales
-    thresholds = keep * c_theta_prev * inverse
+    thresholds = keep * c_thetas[:-1] * inverse
     derivatives = gate_derivatives(stacked) * inverse             # rows of S, not of M
     mask = (stacked.o != 0) | (stacked.psi != 0)
     counts = mask.sum(axis=1)
@@ -94,8 +166,11 @@ def prepare(learner, steps: list, targets: list) -> Window:
     coefficients = derivatives[RECURRENT_KINDS][:, np.repeat(np.arange(length), sizes)].transpose(0, 2, 1)
     jacobians = counter.columns_combination(coefficients, learner.weights.V, columns)
     dy, scored = _loss_gradients(learner, stacked, targets, length)
-    return Window(stacked, actives, factors, scales, folds, derivatives, thresholds, beta * scales, y_theta,
-                  jacobians, offsets, dy, scored, alpha[-1].copy(), c_theta[-1].copy())
+    step_of_row = np.repeat(np.arange(length), counts)
+    row_within_step = np.arange(units.size) - bounds[step_of_row]
+    return Window(stacked, actives, units, bounds, step_of_row, row_within_step, factors, scales, folds,
+                  derivatives, thresholds, beta * scales, y_theta, jacobians, offsets, dy, scored,
+                  alpha[-1].copy(), c_theta[-1].copy())
 
 
 def _running_scales(scale: np.ndarray, factors: np.ndarray, folds: dict) -> np.ndarray:
@@ -143,18 +218,46 @@ def _loss_gradients(learner, stacked: Step, targets: list, length: int):
     return dy, [target >= 0 for target in targets]
 
 
-def immediate_products(counter: Counter, window: Window, views_path: bool, learner) -> tuple:
-    """The immediate influences of every step of the window (their MACs counted here): strided-view
-    blocks ``(inputs (L, 3, n, d), recurrent (L, 3, n, n), biases (L, 3, n))`` for unpruned networks, or
-    the values at the learner's flat positions ``(L, I)`` for pruned ones."""
+def immediate_products(counter: Counter, window: Window, learner) -> tuple:
+    """The immediate influences of every step of the window (their MACs counted here): for sparse RTRL
+    of an unpruned network, one block per step ``(L, B, n)`` (column i: unit i's entries, in the order of
+    :func:`compact_columns`); for dense RTRL of one, strided-view blocks ``(inputs (L, 3, n, d), recurrent
+    (L, 3, n, n), biases (L, 3, n))``; for pruned networks the values at the learner's flat positions
+    ``(L, I)``."""
     derivatives, stacked = window.derivatives, window.steps
-    if views_path:
+    length, d = stacked.x.shape
+    if learner._compact is not None:
+        n = learner.cell.n_units
+        block = learner._compact_steps[:length]                 # (L, B, n), preallocated
+        gates = derivatives[:3].transpose(1, 0, 2)               # (L, 3, n)
+        counter.outer_into(block[:, :3 * d].reshape(length, d, 3, n), stacked.x, gates)
+        counter.outer_into(block[:, 3 * d:3 * (d + n)].reshape(length, n, 3, n), stacked.y_prev,
+                           derivatives[RECURRENT_KINDS].transpose(1, 0, 2))   # V_z acts through g_s
+        counter.copy_into(block[:, 3 * (d + n):3 * (d + n + 1)], gates)      # presynaptic value 1
+        if learner.cell.events:
+            block[:, -1] = window.thresholds
+        return (block,)
+    if learner._views is not None:
         inputs = counter.outer_rows(derivatives[:3], stacked.x)
         recurrent = counter.outer_rows(derivatives[RECURRENT_KINDS], stacked.y_prev)   # V_z acts through g_s
-        biases = counter.outer_rows(derivatives[:3], np.ones((stacked.x.shape[0], 1)))[..., 0]
+        biases = counter.outer_rows(derivatives[:3], np.ones((length, 1)))[..., 0]
         return inputs, recurrent, biases
-    length = stacked.x.shape[0]
     flat = derivatives.transpose(1, 0, 2).reshape(length, -1)
     presynaptic = np.concatenate([stacked.x, stacked.y_prev, np.ones((length, 1))], axis=1)
     return (counter.elementwise(flat[:, learner._immediate_derivative],
                                 presynaptic[:, learner._immediate_source]),)
+
+
+def compact_columns(cell: Cell) -> np.ndarray:
+    """Row b, column i: the column of an unpruned influence matrix that gets unit i's b-th immediate
+    influence (in row i), in the order ``(x_j, gate g)`` for the input weights (g fastest), ``(y'_j, g)``
+    for the recurrent ones, then the biases ``b_u, b_r, b_z`` and the threshold (B x n)."""
+    n, d = cell.n_units, cell.n_inputs
+    unit, gate = np.arange(n), np.arange(3)[:, None]
+    inputs = gate * n * d + unit * d + np.arange(d)[:, None, None]              # (d, 3, n)
+    recurrent = 3 * n * d + gate * n * n + unit * n + np.arange(n)[:, None, None]
+    biases = 3 * n * (d + n) + gate * n + unit
+    parts = [inputs.reshape(3 * d, n), recurrent.reshape(3 * n, n), biases]
+    if cell.events:
+        parts.append(3 * n * (d + n + 1) + unit[None])
+    return np.concatenate(parts)
