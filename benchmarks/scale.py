@@ -226,13 +226,16 @@ def part_workers(args) -> dict:
     points = []
     for workers in counts:
         processes = 1 if workers <= 8 else min(4, workers // 8)
+        load_before = os.getloadavg()[0]
         point = child("dask", workers=workers, processes=processes, population=4 * workers, generations=3,
-                      seconds=args.evaluation_seconds, timeout=900)
-        point.update(workers=workers, processes=processes)
+                      seconds=args.evaluation_seconds, saturation=args.saturation, timeout=900)
+        point.update(workers=workers, processes=processes, load=[round(load_before, 2), round(os.getloadavg()[0], 2)])
         points.append(point)
         print(f"  {workers:>4} workers ({processes} process(es)): utilization {point.get('utilization')}, "
-              f"overhead {point.get('overhead_per_eval_ms')} ms/evaluation", flush=True)
-    return {"points": points, "evaluation_s": args.evaluation_seconds, **workers_cpu(points),
+              f"generations {point.get('generation_s')} s, overhead {point.get('overhead_per_eval_ms')} "
+              f"ms/evaluation, CPU {point.get('cpu_s')} s (load {point['load'][0]} -> {point['load'][1]})", flush=True)
+    return {"points": points, "evaluation_s": args.evaluation_seconds, "worker_saturation": args.saturation,
+            **workers_cpu(points),
             "utilization_at_256": next((p.get("utilization") for p in points if p["workers"] == 256), None)}
 
 
@@ -339,6 +342,8 @@ def main() -> None:
     parser.add_argument("--array-tasks", type=int, default=1000)
     parser.add_argument("--worker-counts", default="", help="e.g. 2,8,32,256 (default: 2 to 256 by doubling)")
     parser.add_argument("--evaluation-seconds", type=float, default=1.0)
+    parser.add_argument("--saturation", type=float, default=1.0,
+                        help="the workers part's distributed.scheduler.worker-saturation (Dask's default: 1.1)")
     parser.add_argument("--out", default=str(RESULTS), help="JSON results (merged part by part)")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -15,12 +15,13 @@ import logging
 import math
 import os
 import pickle
+import queue
 import time
 from dataclasses import dataclass
 from typing import Any, ClassVar, Sequence
 
 from l2l.errors import ConfigError, ExecutorError
-from l2l.jobs.base import Executor, Outcome, Settings, Task, died, evaluate_chunk
+from l2l.jobs.base import Executor, Outcome, Settings, Task, died
 from l2l.jobs.main_guard import check_main_guard
 from l2l.jobs.warm import Background, fork_server_available, mark_preload_set, start_fork_server
 from l2l.registry import option
@@ -40,22 +41,21 @@ from l2l.simulators.base import Simulator
 #: A worker waits a round trip through the scheduler for its next chunk (a few ms, tens under load): chunks
 #: of 0.5 s rather than 0.2 s halved that idle time in a GA of 4 x 100 evaluations of 20 ms (docs/scaling.md).
 TARGET_CHUNK_SECONDS = 0.5
+#: Dask tasks per second a run stays under, whatever the worker count: each task costs the client, the
+#: scheduler (in the caller's process for the local backend) and a worker CPU (2.4 ms per evaluation over
+#: all three at 256 workers, docs/scaling.md), and its worker a round trip for the next one. Past TASK_RATE x
+#: TARGET_CHUNK_SECONDS = 25 workers, chunks last up to workers / TASK_RATE seconds (5.1 s at 256 workers, which
+#: ran 1,024 one-second evaluations as 256 chunks of 4 instead of 1,024 of 1). What each chunk evaluates, and
+#: with what seed, is unchanged.
+TASK_RATE = 50
 RESULT_TIMEOUT = 60
 START_ATTEMPTS = 3
 WORKER_COUNT_SECONDS = 1.0
 
 
-def _identity(value: Any) -> Any:
-    return value
-
-
-def _run_chunk(simulator: Simulator, payload: bytes, settings: Settings) -> bytes:
-    """Evaluate a pickled list of tasks; return the pickled outcomes.
-
-    Dask ships one bytes object far faster than a nested list of dataclasses,
-    whose elements it would inspect and serialize one by one.
-    """
-    return pickle.dumps(evaluate_chunk(simulator, pickle.loads(payload), settings), protocol=5)
+def slots(workers: dict) -> int:
+    """Evaluations the workers run at once: their threads (a Dask worker of 64 threads runs 64 tasks)."""
+    return max(1, sum(int(info.get("nthreads", 1) or 1) for info in workers.values()))
 
 
 class _DaskExecutor(Executor):
@@ -75,10 +75,15 @@ class _DaskExecutor(Executor):
         starting, self._starting = getattr(self, "_starting", None), None
         self._client = starting.result() if starting is not None else self._connect()
         self._settings = settings
-        # A task (not scattered data) so that Dask can recompute it if a worker dies.
-        self._simulator = self._client.submit(_identity, simulator, pure=False, key="l2l-simulator")
+        # On every worker, and on every worker that joins later (l2l.jobs.dask_worker says why not as a task).
+        from l2l.jobs.dask_worker import SimulatorPlugin
+        self._plugin = f"l2l-simulator-{os.urandom(4).hex()}"
+        self._client.register_plugin(SimulatorPlugin(simulator), name=self._plugin)
         self._futures: set[Any] = set()
         self._chunks: dict[Any, list[Task]] = {}
+        # Futures put here by Dask's callback thread as they finish: waiting costs nothing per future in flight
+        # (a wait over all of them created one coroutine per future, hundreds per result at 256 workers).
+        self._done: queue.SimpleQueue = queue.SimpleQueue()
         self._pending = 0
         self._mean_duration: float | None = None
         # Evaluations suspected of killing their worker, tried again one at a time: a worker that dies takes
@@ -101,7 +106,7 @@ class _DaskExecutor(Executor):
         now = time.monotonic()
         if now - self._workers_asked >= WORKER_COUNT_SECONDS:
             try:
-                self._workers = max(1, len(self._client.scheduler_info(n_workers=-1)["workers"]))
+                self._workers = slots(self._client.scheduler_info(n_workers=-1)["workers"])
             except Exception:  # noqa: BLE001 - an estimate is enough
                 self._workers = 1
             self._workers_asked = now
@@ -115,20 +120,25 @@ class _DaskExecutor(Executor):
         if n == 1:  # the asynchronous mode submits one task at a time: no scheduler query needed
             return 1
         workers = self.worker_count
-        if self._mean_duration is None:
-            rounds = 4
+        if self._mean_duration is None:  # four chunks per worker, as many as the task rate allows for 2 s ones
+            rounds = max(1, min(4, round(4 * TARGET_CHUNK_SECONDS * TASK_RATE / workers)))
         else:
-            rounds = max(1, round(n * self._mean_duration / (workers * TARGET_CHUNK_SECONDS)))
+            seconds = max(TARGET_CHUNK_SECONDS, workers / TASK_RATE)
+            rounds = max(1, round(n * self._mean_duration / (workers * seconds)))
         return max(1, min(n, rounds * workers))
 
-    def _submit_chunk(self, chunk: list[Task]) -> Any:
-        payload = pickle.dumps(chunk, protocol=5)
-        future = self._client.submit(_run_chunk, self._simulator, payload, self._settings, pure=False,
-                                     key=f"l2l-eval-g{chunk[0].generation}-i{chunk[0].individual}-"
-                                         f"a{chunk[0].attempt}-{os.urandom(4).hex()}")
-        self._chunks[future.key] = chunk
-        self._futures.add(future)
-        return future
+    def _submit_chunks(self, chunks: list[list[Task]]) -> list[Any]:
+        """One Dask task per chunk, all in one message to the scheduler (one ``map``, not a submit each)."""
+        tag = os.urandom(4).hex()
+        keys = [f"l2l-eval-g{c[0].generation}-i{c[0].individual}-a{c[0].attempt}-{tag}" for c in chunks]
+        from l2l.jobs.dask_worker import run_chunk
+        futures = self._client.map(run_chunk, [pickle.dumps(c, protocol=5) for c in chunks], key=keys,
+                                   pure=False, plugin=self._plugin, settings=self._settings)
+        for future, chunk in zip(futures, chunks):
+            self._chunks[future.key] = chunk
+            self._futures.add(future)
+            future.add_done_callback(self._done.put)
+        return futures
 
     def submit(self, tasks: Sequence[Task]) -> None:
         tasks = list(tasks)
@@ -136,29 +146,44 @@ class _DaskExecutor(Executor):
             return
         count = self._chunk_count(len(tasks))
         base, extra = divmod(len(tasks), count)  # sizes differ by at most one
-        start = 0
+        chunks, start = [], 0
         for index in range(count):
             stop = start + base + (index < extra)
-            self._submit_chunk(tasks[start:stop])
+            chunks.append(tasks[start:stop])
             start = stop
+        self._submit_chunks(chunks)
         self._pending += len(tasks)
 
     def wait(self, timeout: float | None = None) -> list[Outcome]:
         if self._pending == 0:
             return []
         self._release_quarantine()
-        from distributed.client import _wait as wait_async
         try:
-            done, _ = self._client.sync(wait_async, list(self._futures), timeout=timeout,
-                                        return_when="FIRST_COMPLETED")
-        except TimeoutError:
+            done = [self._done.get(timeout=timeout)]
+        except queue.Empty:
             return []
+        while True:  # and every other one finished by now
+            try:
+                done.append(self._done.get_nowait())
+            except queue.Empty:
+                break
+        done = [future for future in done if future in self._futures]
+        # The results of all finished chunks in one round trip (the scheduler fetches them from their workers
+        # at once), not one round trip each; a chunk whose result cannot be had that way is asked alone.
+        finished = [future for future in done if future.status == "finished"]
+        values: dict[Any, Any] = {}
+        if finished:
+            try:
+                values = dict(zip([f.key for f in finished], self._client.gather(finished)))
+            except Exception:  # noqa: BLE001 - some result was lost: each is asked for below
+                values = {}
         outcomes: list[Outcome] = []
         for future in done:
             self._futures.discard(future)
             chunk = self._chunks.pop(future.key)
             try:
-                result = pickle.loads(future.result(timeout=RESULT_TIMEOUT))
+                value = values[future.key] if future.key in values else future.result(timeout=RESULT_TIMEOUT)
+                result = pickle.loads(value)
             except Exception as exc:  # noqa: BLE001 - a dead worker, a lost result: retry or record
                 result = exc
             if isinstance(result, list):
@@ -171,8 +196,7 @@ class _DaskExecutor(Executor):
                         0.7 * self._mean_duration + 0.3 * mean
             elif len(chunk) > 1:
                 # Some evaluation in the chunk kills its worker: isolate it.
-                for task in chunk:
-                    self._submit_chunk([task])
+                self._submit_chunks([[task] for task in chunk])
             elif future is not self._isolated:
                 self._quarantine.append(chunk[0])  # maybe a bystander: once more, alone on the cluster
             else:
@@ -188,7 +212,7 @@ class _DaskExecutor(Executor):
     def _release_quarantine(self) -> None:
         """Run the next suspect once nothing else runs: if its worker dies then, it was the one."""
         if self._quarantine and self._isolated is None and not self._futures:
-            self._isolated = self._submit_chunk([self._quarantine.pop(0)])
+            self._isolated = self._submit_chunks([[self._quarantine.pop(0)]])[0]
 
     @property
     def pending(self) -> int:
@@ -204,6 +228,8 @@ class _DaskExecutor(Executor):
         client, self._client = getattr(self, "_client", None), None
         if client is not None:
             try:
+                if self.name == "dask" and getattr(self, "_plugin", None):  # a shared cluster keeps no simulator
+                    client.unregister_worker_plugin(self._plugin)
                 client.close()
             except Exception:  # noqa: BLE001 - closing must not hide the run's result
                 pass
@@ -271,7 +297,7 @@ class LocalExecutor(_DaskExecutor):
         """Workers connected now, from the cluster's own copy of the scheduler's list (no round trip at the
         end of each generation)."""
         try:
-            return max(1, len(self._cluster.scheduler_info["workers"]))
+            return slots(self._cluster.scheduler_info["workers"])
         except Exception:  # noqa: BLE001 - not started, or closed
             return super().worker_count
 

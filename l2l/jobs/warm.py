@@ -38,7 +38,8 @@ PRE_SPAWN = {"MALLOC_TRIM_THRESHOLD_": "65536", "OMP_NUM_THREADS": "1", "MKL_NUM
 HASH_SEED = "6640"
 #: Imported once by the fork server, so that no worker imports them again.
 PRELOAD = ["distributed", "dask", "msgpack", "cloudpickle", "tornado", "toolz", "numpy",
-           "l2l.jobs.dask", "l2l.simulators.functions"]
+           "l2l.jobs.dask", "l2l.jobs.dask_worker",
+           "l2l.simulators.functions"]
 
 
 def fork_server_available() -> bool:
