@@ -135,3 +135,21 @@ def test_at_10_evaluations_per_dimension_every_one_beats_random_search(name, dim
     the annealing chains (5-D, batches of 16: 1.97 to 2.21 against 2.11) missed these margins."""
     seeds = range(6)
     assert _precision(name, dimension, batch, seeds) < _precision(None, dimension, batch, seeds) - margin
+
+
+def test_a_run_with_few_evaluations_starts_its_optimizer_from_the_design(tmp_path):
+    """run.evaluations reaches the optimizer as its budget (l2l/components.py), so a config needs nothing else."""
+    import l2l
+    from l2l.components import build
+
+    data = {"run": {"name": "small", "seed": 4, "evaluations": 30},
+            "space": {"x": {"low": -2.0, "high": 2.0, "shape": [3]}},
+            "optimizer": {"name": "cmaes"}, "simulator": {"name": "sphere"}, "backend": {"name": "serial"}}
+    components = build(l2l.from_mapping(data))
+    assert components.optimizer.budget == 30
+    assert components.optimizer.init(components.problem, 4)["design_size"] == 10
+    frame = l2l.load(l2l.run(l2l.from_mapping(data), tmp_path / "small.h5"))
+    assert len(frame) == 30
+    first = np.column_stack([frame[f"x[{i}]"].to_numpy()[:10] for i in range(3)])
+    for column in np.floor((first + 2.0) / 4.0 * 10).T:
+        assert sorted(column.tolist()) == list(range(10))
