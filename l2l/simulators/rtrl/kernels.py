@@ -95,10 +95,10 @@ class Counter:
         return left.transpose(1, 0, 2)[..., None] * right[:, None, None, :]
 
     def outer_into(self, out: np.ndarray, left: np.ndarray, right: np.ndarray) -> None:
-        """``out[t, j] = left[t, j] * right[t]`` for ``left`` (L, c) and ``right`` (L, g, n): one outer
-        product per step, written into ``out`` (L, c, g, n)."""
-        np.multiply(left[:, :, None, None], right[:, None], out=out)
-        self.macs += left.size * right[0].size
+        """``out[t, i, g] = left[t, i, g] * right[t]`` for ``left`` (L, n, g) and ``right`` (L, c): one
+        outer product per step, written into ``out`` (L, n, g, c)."""
+        np.multiply(left[..., None], right[:, None, None, :], out=out)
+        self.macs += left.size * right.shape[1]
 
     def copy_into(self, out: np.ndarray, values: np.ndarray) -> None:
         """``out[...] = values``: products with a presynaptic value of 1 (counted as such)."""

@@ -139,11 +139,9 @@ class RTRL:
             self._views = _immediate_views(self.cell, self.influence) if p == self.cell.n_params else None
             self._compact = None
             if self.sparse and self._views is not None:    # immediate influences kept apart, per unit
-                self._columns_of_unit = compact_columns(self.cell)
-                self._compact = np.zeros(self._columns_of_unit.shape)            # (B, n)
+                self._columns_of_unit = compact_columns(self.cell)               # (n, B)
+                self._compact = np.zeros(self._columns_of_unit.shape)
                 self._compact_steps = np.empty((self.window,) + self._compact.shape)
-                self._columns_by_unit = self._columns_of_unit.T.copy()          # (n, B): a row per unit
-                self._row_starts = np.arange(n)[:, None] * p
             self.counter = Counter()
             if self.sparse:
                 self.pending = DeferredRows(n, p, self.counter, self.depth)
@@ -186,11 +184,11 @@ class RTRL:
         if self._compact is None or not rows.size:
             return
         flat = self.influence.reshape(-1)
-        positions = rows * self.n_columns + self._columns_of_unit[:, rows]
+        positions = rows[:, None] * self.n_columns + self._columns_of_unit[rows]
         values = flat.take(positions, mode="clip")
-        values += self._compact[:, rows]
+        values += self._compact[rows]
         flat.put(positions, values)
-        self._compact[:, rows] = 0.0
+        self._compact[rows] = 0.0
 
     def step(self, x: np.ndarray, target: int = -1) -> None:
         """Advance one time step; accumulate the loss gradient if ``target >= 0``. The forward pass runs
@@ -314,10 +312,11 @@ class _RowsOfWindow:
             self.cumulative = not window.folds          # no row folded: running sums of the blocks at once
             if self.cumulative:
                 self.block[0] += self.compact
-                np.cumsum(self.block, axis=0, out=self.block)
+                for t in range(1, self.block.shape[0]):   # (np.cumsum along the steps is far slower)
+                    self.block[t] += self.block[t - 1]
                 self.compact[...] = self.block[-1]
-                self.compact_values = self.block[step, :, units]                      # (rows, B)
-            self.compact_positions = within[:, None] * p + learner._columns_by_unit[units]
+                self.compact_values = self.block[step, units]                         # (rows, B)
+            self.compact_positions = within[:, None] * p + learner._columns_of_unit[units]
 
     def add_immediate(self, t: int) -> None:
         if not self.cumulative:
@@ -336,11 +335,11 @@ class _RowsOfWindow:
             if reordered is None:
                 positions = self.compact_positions[entries]
             else:
-                positions = np.arange(active.size)[:, None] * p + learner._columns_by_unit[active]
+                positions = np.arange(active.size)[:, None] * p + learner._columns_of_unit[active]
             if self.cumulative:
                 flat_rows[positions] += self.compact_values[entries]
             else:
-                flat_rows[positions] += self.compact[:, active].T
+                flat_rows[positions] += self.compact[active]
         learner.counter.scaled_into(output_influence, rows, self.factors[entries])
         if learner.cell.events:
             if reordered is None:

@@ -220,7 +220,7 @@ def _loss_gradients(learner, stacked: Step, targets: list, length: int):
 
 def immediate_products(counter: Counter, window: Window, learner) -> tuple:
     """The immediate influences of every step of the window (their MACs counted here): for sparse RTRL
-    of an unpruned network, one block per step ``(L, B, n)`` (column i: unit i's entries, in the order of
+    of an unpruned network, one block per step ``(L, n, B)`` (row i: unit i's entries, in the order of
     :func:`compact_columns`); for dense RTRL of one, strided-view blocks ``(inputs (L, 3, n, d), recurrent
     (L, 3, n, n), biases (L, 3, n))``; for pruned networks the values at the learner's flat positions
     ``(L, I)``."""
@@ -228,14 +228,14 @@ def immediate_products(counter: Counter, window: Window, learner) -> tuple:
     length, d = stacked.x.shape
     if learner._compact is not None:
         n = learner.cell.n_units
-        block = learner._compact_steps[:length]                 # (L, B, n), preallocated
-        gates = derivatives[:3].transpose(1, 0, 2)               # (L, 3, n)
-        counter.outer_into(block[:, :3 * d].reshape(length, d, 3, n), stacked.x, gates)
-        counter.outer_into(block[:, 3 * d:3 * (d + n)].reshape(length, n, 3, n), stacked.y_prev,
-                           derivatives[RECURRENT_KINDS].transpose(1, 0, 2))   # V_z acts through g_s
-        counter.copy_into(block[:, 3 * (d + n):3 * (d + n + 1)], gates)      # presynaptic value 1
+        block = learner._compact_steps[:length]                 # (L, n, B), preallocated
+        gates = derivatives.transpose(1, 2, 0)                   # (L, n, 4)
+        counter.outer_into(block[:, :, :3 * d].reshape(length, n, 3, d), gates[:, :, :3], stacked.x)
+        counter.outer_into(block[:, :, 3 * d:3 * (d + n)].reshape(length, n, 3, n), gates[:, :, RECURRENT_KINDS],
+                           stacked.y_prev)                         # V_z acts through g_s
+        counter.copy_into(block[:, :, 3 * (d + n):3 * (d + n + 1)], gates[:, :, :3])   # presynaptic value 1
         if learner.cell.events:
-            block[:, -1] = window.thresholds
+            block[:, :, -1] = window.thresholds
         return (block,)
     if learner._views is not None:
         inputs = counter.outer_rows(derivatives[:3], stacked.x)
@@ -249,15 +249,15 @@ def immediate_products(counter: Counter, window: Window, learner) -> tuple:
 
 
 def compact_columns(cell: Cell) -> np.ndarray:
-    """Row b, column i: the column of an unpruned influence matrix that gets unit i's b-th immediate
-    influence (in row i), in the order ``(x_j, gate g)`` for the input weights (g fastest), ``(y'_j, g)``
-    for the recurrent ones, then the biases ``b_u, b_r, b_z`` and the threshold (B x n)."""
+    """Row i, entry b: the column of an unpruned influence matrix that gets unit i's b-th immediate
+    influence (in row i), in the order ``(gate g, x_j)`` for the input weights, ``(g, y'_j)`` for the
+    recurrent ones, then the biases ``b_u, b_r, b_z`` and the threshold (n x B)."""
     n, d = cell.n_units, cell.n_inputs
-    unit, gate = np.arange(n), np.arange(3)[:, None]
-    inputs = gate * n * d + unit * d + np.arange(d)[:, None, None]              # (d, 3, n)
-    recurrent = 3 * n * d + gate * n * n + unit * n + np.arange(n)[:, None, None]
-    biases = 3 * n * (d + n) + gate * n + unit
-    parts = [inputs.reshape(3 * d, n), recurrent.reshape(3 * n, n), biases]
+    unit, gate = np.arange(n)[:, None, None], np.arange(3)[:, None]
+    inputs = (gate * n * d + unit * d + np.arange(d)).reshape(n, 3 * d)
+    recurrent = (3 * n * d + gate * n * n + unit * n + np.arange(n)).reshape(n, 3 * n)
+    biases = 3 * n * (d + n) + np.arange(3) * n + unit[:, :, 0]
+    parts = [inputs, recurrent, biases]
     if cell.events:
-        parts.append(3 * n * (d + n + 1) + unit[None])
-    return np.concatenate(parts)
+        parts.append(3 * n * (d + n + 1) + unit[:, :, 0])
+    return np.concatenate(parts, axis=1)
