@@ -182,6 +182,20 @@ def latin_hypercube(rng: np.random.Generator, size: int, dimension: int) -> np.n
 SMALL_BUDGET_PER_DIMENSION = 20
 
 
+#: Options that set the size of a generation or of the start-up trials: set to anything but their defaults,
+#: the run keeps them and gets no start-up design (as ``auto`` keeps an explicit ``population_size``).
+SIZE_OPTIONS = ("population_size", "min_population_size", "max_population_size", "increment",
+                "n_random_directions", "n_startup_trials")
+
+
+def sized_by_default(optimizer: Optimizer) -> bool:
+    """True if every option of ``optimizer`` that sizes its generations is at its default."""
+    import dataclasses
+
+    return all(getattr(optimizer, f.name) == f.default for f in dataclasses.fields(optimizer)
+               if f.name in SIZE_OPTIONS)
+
+
 def design_size(budget: int | None, dimension: int, share: float) -> int:
     """Candidates of the start-up design for a run of ``budget`` evaluations (0: the budget is not small)."""
     if not budget or budget >= SMALL_BUDGET_PER_DIMENSION * dimension or share <= 0:
@@ -212,6 +226,8 @@ class BudgetSized(Generational):
 
     def _design_size(self, problem: Problem) -> int:
         if problem.n_objectives > 1 and not self._scalarizes():  # the design's best needs one score
+            return 0
+        if not sized_by_default(self):
             return 0
         return design_size(self.budget, problem.space.dimension, self.design_share)
 

@@ -166,9 +166,11 @@ class _OptunaOptimizer(Optimizer):
         """At the first ask of a run told a small budget: the start-up design (a Latin hypercube of a share of
         the budget, in whole batches of this ask), which replaces the random start-up trials."""
         from l2l.optimizers._common import Frame
-        from l2l.optimizers._generations import BudgetSized, design_size, latin_hypercube
+        from l2l.optimizers._generations import BudgetSized, design_size, latin_hypercube, sized_by_default
 
         count = design_size(self.budget, problem.space.dimension, BudgetSized.design_share)
+        if not sized_by_default(self):  # population_size or n_startup_trials set: kept as they are
+            count = 0
         if not count or len(state["codes"]) or "design" in state:
             return state
         if size > 1:
