@@ -1,10 +1,11 @@
-"""Sparse RTRL's deferral depth, and the speed of the in-place propagation product by its inner size.
+"""Sparse RTRL's deferral depth and window, and the speed of the in-place propagation product by its inner size.
 
 Run by hand: ``python benchmarks/rtrl_depth.py [--seed 100] [--repeats 3]``. Single BLAS thread; CPU time
 (``time.process_time``), so that waiting for the shared machine's cores is not counted; the load average
 is printed. Part 1: the digits EGRU of ``benchmarks/rtrl.py`` (trained with the same settings and seed),
-sparse RTRL at several ``depth`` values taking turns, sequence by sequence, with dense RTRL; the median of
-the per-repeat speed-ups. Part 2: ``S += J Y`` (64 x k times k x 14080, the digits network's shape) by
+sparse RTRL at several ``depth`` values, and at several ``window`` values (steps whose element-wise
+bookkeeping is done at once; dense RTRL at the same window as sparse RTRL's default, 16), taking turns,
+sequence by sequence, with dense RTRL; the median of the per-repeat speed-ups. Part 2: ``S += J Y`` (64 x k times k x 14080, the digits network's shape) by
 ``kernels.accumulate``, GMAC/s by k. The last line is one JSON object.
 """
 
@@ -29,12 +30,15 @@ from l2l.simulators.rtrl.kernels import accumulate  # noqa: E402
 from l2l.simulators.rtrl.rtrl import RTRL  # noqa: E402
 
 DEPTHS = (1, 4, 8, 16, 64)
+WINDOWS = (1, 4, 16)
 
 
 def depth_speedups(seed: int, repeats: int, sequences: int) -> dict:
     cell, params, readout, inputs, targets, _ = trained_network(20, PENALTY, 0.005, seed)
     learners = {"dense": RTRL(cell, params, readout, sparse=False)}
     learners.update({depth: RTRL(cell, params, readout, sparse=True, depth=depth) for depth in DEPTHS})
+    learners.update({f"window {window}": RTRL(cell, params, readout, sparse=True, window=window)
+                     for window in WINDOWS})
     seconds = {name: np.zeros(repeats) for name in learners}
     names = list(learners)
     for repeat in range(repeats):
@@ -47,7 +51,7 @@ def depth_speedups(seed: int, repeats: int, sequences: int) -> dict:
                     learner.step(x, int(target))
                 learner.result()
                 seconds[name][repeat] += time.process_time() - start
-    return {depth: float(np.median(seconds["dense"] / seconds[depth])) for depth in DEPTHS}
+    return {name: float(np.median(seconds["dense"] / seconds[name])) for name in learners if name != "dense"}
 
 
 def product_speed(inner_sizes, rows: int = 64, columns: int = 14080, calls: int = 20) -> dict:
@@ -79,12 +83,17 @@ def main() -> None:
     print("| depth | " + " | ".join(str(depth) for depth in DEPTHS) + " |")
     print("|---|" + "---|" * len(DEPTHS))
     print("| speed-up | " + " | ".join(f"{speedups[depth]:.2f}x" for depth in DEPTHS) + " |")
+    print("\n| window | " + " | ".join(str(window) for window in WINDOWS) + " |")
+    print("|---|" + "---|" * len(WINDOWS))
+    print("| speed-up | " + " | ".join(f"{speedups[f'window {window}']:.2f}x" for window in WINDOWS) + " |")
     speed = product_speed((1, 2, 4, 8, 12, 16, 32, 64))
     print(f"\nIn-place product S += J Y, 64 x k times k x 14080: GMAC/s (CPU time, load {os.getloadavg()[0]:.1f})")
     print("| k | " + " | ".join(str(k) for k in speed) + " |")
     print("|---|" + "---|" * len(speed))
     print("| GMAC/s | " + " | ".join(f"{value:.1f}" for value in speed.values()) + " |")
-    print(json.dumps({"seed": args.seed, "speedup_by_depth": speedups, "gmacs_by_k": speed, "load": load}))
+    print(json.dumps({"seed": args.seed, "speedup_by_depth": {d: speedups[d] for d in DEPTHS},
+                      "speedup_by_window": {w: speedups[f"window {w}"] for w in WINDOWS},
+                      "gmacs_by_k": speed, "load": load}))
 
 
 if __name__ == "__main__":

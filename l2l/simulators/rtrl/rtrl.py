@@ -22,10 +22,20 @@ from the k_t gathered active rows straight into the stack of
 in-place BLAS products (``S += J Y``, no temporary): to every row at once
 as soon as ``depth`` block rows are stacked (default 4, which measured
 fastest; depth 1 propagates every step), in between to a row when its unit
-is read.
-The immediate influence of an unpruned network is added through strided views
-(no index arrays). The dense rule runs the textbook equations over every row
-and column, with the same kernels.
+is read. The immediate influences of an unpruned network are kept apart, one
+row of B = 3 (d + n + 1) + 1 entries per unit (running sums, in S's units), and
+added only to the active rows when they are read; S holds the propagated part
+(a folded row, or :meth:`RTRL.influence_matrix`, merges them back).
+
+Every step runs the forward pass at once; the learning rule's work waits until
+``window`` steps (default 16) are pending, or until the gradient, the loss, the
+MACs or the influence matrix are read: then the element-wise bookkeeping of all
+pending steps is done with one numpy call per quantity (:mod:`.window`), and
+the products on ``S`` step by step in the same order. The numbers are those of
+one step at a time (tested bit for bit); memory grows with the window, not with
+the sequence. The dense rule runs the textbook equations over every row and
+column, with the same kernels and the same window (its immediate influences are
+added through strided views of S: it reads every row anyway).
 
 Activity regularization (``activity_penalty`` c, ``event_budget`` m): the loss
 gains ``c * y_i`` for every event of unit i beyond its first m in the sequence
@@ -35,8 +45,9 @@ indicator is treated as a constant; the gradient flows through ``y``, so only
 active rows contribute.
 
 Memory: ``S`` (n x P'), dense: ``Y`` (n x P'); sparse: the stack ((depth + n)
-x P', ``Y`` lives in it) and the gathered rows (k_max x P'); the gradient
-(P') -- independent of the sequence length. MACs are counted by the
+x P', ``Y`` lives in it), the gathered rows (k_max x P') and the kept-apart
+immediate influences ((window + 1) x n x B); the gradient (P'); the window's
+forward steps (window x 11 n) -- independent of the sequence length. MACs are counted by the
 kernels (:mod:`.kernels`) from the operands they multiply; :mod:`.macs` holds
 the analytic model they are tested against.
 """

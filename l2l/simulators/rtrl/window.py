@@ -67,7 +67,7 @@ class Recorder:
         a = u * z + (1.0 - u) * c_prev
         if cell.events:                       # the pseudo-derivative: for the whole window in steps()
             theta = weights.theta
-            o = (a > theta).astype(float)
+            o = a > theta                     # stored as 1.0 / 0.0; bool times float gives the same numbers
             y = o * a
             c = a - o * theta
             macs += 2 * n
