@@ -30,10 +30,10 @@ from typing import Any, Callable
 import numpy as np
 
 from l2l import __version__
-from l2l.components import Components, build, load_run_config  # noqa: F401 - build is part of the loop's API
+from l2l.components import Components, build as _build, load_run_config
 from l2l.config import RunConfig
 from l2l.control import RunControl
-from l2l.errors import TrajectoryError
+from l2l.errors import ConfigError, TrajectoryError
 from l2l.jobs import Outcome, Settings
 from l2l.jobs.warm import start_fork_server
 from l2l.objectives import Objective
@@ -61,6 +61,22 @@ def _versions() -> dict[str, str]:
         except PackageNotFoundError:
             out[package] = "not installed"
     return out
+
+
+def build(config: RunConfig, simulator: Callable[..., Any] | None = None) -> Components:
+    """The run's parts (optimizer, simulator, backend, policy); :class:`ConfigError` (one line) if they cannot
+    work together."""
+    components = _build(config, simulator)
+    interval = float(getattr(components, "inherit", 0.0) or 0.0)
+    if interval and config.generations:
+        fidelity = components.simulator.fidelity()
+        most = int(np.ceil(fidelity.maximum / interval - 1e-9))
+        if config.generations > most:  # the later generations' parents would already be fully trained
+            raise ConfigError(f"run.inherit: {config.generations} generations of {interval:g} {fidelity.unit} "
+                              f"each go past the simulator's top budget {fidelity.maximum:g} (every learner is "
+                              f"fully trained after {most} generations); use at most {most} generations, or a "
+                              f"smaller run.inherit")
+    return components
 
 
 def check_out(path: Path) -> None:
@@ -183,9 +199,13 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
         raise TrajectoryError(f"{path}: no such file")
     with contextlib.ExitStack() as stack, WriterLock(path) as lock:
         with Trajectory(path) as trajectory:
-            config = load_run_config(trajectory).with_overrides(generations=generations, evaluations=evaluations,
-                                                                max_time=max_time, backend=backend,
-                                                                workers=workers)
+            stored = load_run_config(trajectory)
+            config = stored.with_overrides(generations=generations, evaluations=evaluations, max_time=max_time,
+                                           backend=backend, workers=workers)
+            if stored.inherit is True and config.generations != stored.generations:
+                raise ConfigError(f"run.inherit = true spread the top budget over the run's {stored.generations} "
+                                  f"generations, so its learners are trained to the end by then: more generations "
+                                  f"cannot continue them (start a new run, or give run.inherit in fidelity units)")
             components = build(config, simulator)
             components.executor.prepare()  # workers start while the file is read; closed below if not run
             stack.callback(components.executor.close)

@@ -363,7 +363,8 @@ def _multi_fidelity(trajectory: Trajectory, running: bool = True
             pass
     fidelity = trajectory.run.get("fidelity") if isinstance(trajectory.run.get("fidelity"), dict) else {}
     spent = float((segments["budget"] - segments["from_budget"]).sum())
-    allowed = float(fidelity.get("compute", np.nan))
+    allowed = fidelity.get("compute")  # None without a policy (a Lamarckian run has generations, not compute)
+    allowed = float(allowed) if isinstance(allowed, (int, float)) else None
     return counts, (spent, allowed, str(fidelity.get("unit") or fidelity.get("name") or "budget units"))
 
 
@@ -423,13 +424,17 @@ def _progress(summary: RunSummary) -> str:
     if summary.max_time:
         elapsed = "?" if summary.elapsed is None else f"{summary.elapsed:.1f}"
         time_used = f", time {elapsed} of {summary.max_time:g} s"
-    if summary.candidates is not None and summary.compute is not None:
+    if summary.candidates is not None and summary.compute is not None and summary.compute[1] is not None:
         spent, allowed, unit = summary.compute
         states = ", ".join(f"{n} {state}" for state, n in summary.candidates.items() if n or state != "running")
         return (f"{sum(v for k, v in summary.candidates.items() if k not in ('promoted', 'running'))} candidates "
                 f"({states}), {summary.evaluations}{budget} segments ({summary.unsuccessful} failed), compute "
                 f"{spent:g} of {allowed:g} {unit}{time_used}")
     planned = f" of {summary.planned_generations}" if summary.planned_generations is not None else ""
+    if summary.compute is not None:  # segments of a run without a policy (Lamarckian inheritance)
+        spent, _, unit = summary.compute
+        return (f"{summary.generations}{planned} generations, {summary.evaluations}{budget} segments "
+                f"({summary.unsuccessful} failed), compute {spent:g} {unit}{time_used}")
     return (f"{summary.generations}{planned} generations, {summary.evaluations}{budget} evaluations "
             f"({summary.unsuccessful} failed){time_used}")
 

@@ -1,0 +1,43 @@
+"""A Lamarckian run (run.inherit) seen from the command line: summaries, and generations it cannot train."""
+
+from __future__ import annotations
+
+import pytest
+
+import l2l
+from l2l.cli import main
+from l2l.errors import ConfigError
+
+LAMARCK = {"run": {"name": "lamarck", "seed": 4, "generations": 4, "inherit": True},
+           "space": {"learning_rate": {"type": "float", "low": 0.001, "high": 0.19, "log": True}},
+           "optimizer": {"name": "ga", "population_size": 6},
+           "simulator": {"name": "noisy-sgd", "max_budget": 40},
+           "objectives": [{"name": "loss", "direction": "minimize"}],
+           "backend": {"name": "serial"}}
+
+
+def test_show_report_and_the_closing_summary_of_a_lamarckian_run_speak_of_generations_and_compute(
+        tmp_path, capsys):
+    path = l2l.run(l2l.from_mapping(LAMARCK), tmp_path / "l.h5")
+    from l2l.summary import finished_text  # what l2l run prints when it returns (it raised on this run)
+    assert "4 of 4 generations, 24 segments (0 failed), compute 240 training steps" in finished_text(path, 1.0)
+    assert main(["show", str(path)]) == 0
+    assert "progress   4 of 4 generations, 24 segments (0 failed), compute 240 training steps, status: finished" \
+        in capsys.readouterr().out
+    assert main(["report", str(path), "-o", str(tmp_path / "r.html")]) == 0
+    assert "compute 240 training steps" in (tmp_path / "r.html").read_text()
+
+
+def test_generations_past_the_top_budget_are_refused_before_the_run_and_on_resume(tmp_path, capsys):
+    data = {**LAMARCK, "run": {**LAMARCK["run"], "inherit": 10, "generations": 5}}
+    with pytest.raises(ConfigError, match="5 generations of 10 training steps each go past the simulator's top "
+                                          "budget 40 .* use at most 4 generations"):
+        l2l.loop.build(l2l.from_mapping(data))
+    path = l2l.run(l2l.from_mapping({**data, "run": {**data["run"], "generations": 4}}), tmp_path / "n.h5")
+    assert main(["resume", str(path), "--generations", "5", "--no-progress"]) == 2
+    assert "use at most 4 generations" in capsys.readouterr().err
+    spread = l2l.run(l2l.from_mapping(LAMARCK), tmp_path / "t.h5")  # inherit = true: 10 steps per generation
+    assert main(["resume", str(spread), "--generations", "5", "--no-progress"]) == 2
+    assert "spread the top budget over the run's 4 generations" in capsys.readouterr().err
+    for file in (path, spread):  # nothing was written to them: they stay valid and finished
+        assert l2l.validate(file) == [] and len(l2l.load(file, segments=True)) == 24
