@@ -16,7 +16,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from l2l.errors import TrajectoryError
-from l2l.plot.data import load_run
+from l2l.plot.data import categories, load_run
 from l2l.results_schema.lineage import schedules
 
 MAX_PARAMETER_PANELS = 4
@@ -86,17 +86,22 @@ def schedules_figure(source, objective: str | None = None) -> Figure:
     low, high = float(np.nanmin(finals)), float(np.nanmax(finals))
     cmap = _colormap()
     for ax, name in zip(axes, names):
+        choices = [str(c) for c in categories(run, name)] if name in run.categorical else None
         for member in order[::-1]:
             rows = history[history["member"] == member]
             xs = np.concatenate([[rows["from_budget"].iloc[0]], rows["budget"].to_numpy(float)])
-            ys = np.concatenate([rows[name].to_numpy(float), [rows[name].iloc[-1]]])
+            values = rows[name].to_numpy(float) if choices is None else \
+                np.array([choices.index(str(v)) for v in rows[name]], dtype=float)  # a choice: its position
+            ys = np.concatenate([values, values[-1:]])
             shade = 0.5 if high == low else (finals[member] - low) / (high - low)
             if goal.direction == "maximize":
                 shade = 1 - shade
             ax.step(xs, ys, where="post", color="black" if member == best else cmap(0.15 + 0.7 * shade),
                     linewidth=2.4 if member == best else 1.1, zorder=3 if member == best else 2)
-        ax.set_ylabel(name)
-        if name in run.log:
+        ax.set_ylabel(name if choices is None else f"{name} (choice)")
+        if choices is not None:
+            ax.set_yticks(range(len(choices)), choices)
+        elif name in run.log:
             ax.set_yscale("log")
     axes[-1].set_xlabel(_unit(run))
     fig.suptitle(f"{run.title}\nparameters in force for each of the {len(order)} final learners "
