@@ -26,6 +26,7 @@ value], ...]}`` in the result reports the values at intermediate budgets.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -187,6 +188,8 @@ class Command(Simulator):
         return path
 
     def evaluate(self, params, seed, context: EvaluationContext) -> SimulationResult:
+        if context.budget is None and self.multi_fidelity:  # a run without a policy: train to the top budget
+            context = dataclasses.replace(context, budget=self.fidelity().maximum)
         fidelity = self.fidelity() if context.budget is not None else None
         if context.budget is not None and fidelity is None:
             raise ValueError("simulator 'command' has no fidelity; declare it with the option multi_fidelity")

@@ -8,6 +8,7 @@ import importlib.util
 import inspect
 import os
 import sys
+import traceback
 from pathlib import Path
 from types import ModuleType
 from dataclasses import dataclass
@@ -101,6 +102,15 @@ def load_function(spec: str, search_path: str | None = None) -> Callable[..., An
         module = _import(module_name, search_path)
     except ImportError as exc:
         raise ConfigError(f"simulator 'python': cannot import module {module_name!r}: {exc}") from exc
+    except SyntaxError as exc:
+        raise ConfigError(f"simulator 'python': module {module_name!r} has a syntax error: {exc.msg} "
+                          f"({exc.filename}, line {exc.lineno})") from exc
+    except Exception as exc:  # noqa: BLE001 - the user's module failed while it was imported: say where
+        frames = traceback.extract_tb(exc.__traceback__)
+        own = [f for f in frames if Path(f.filename).stem in (module_name.rpartition(".")[2], "__init__")]
+        frame = (own or frames)[-1]  # the line of the user's module, not of the library it called
+        raise ConfigError(f"simulator 'python': importing module {module_name!r} raised {type(exc).__name__}: "
+                          f"{exc} ({frame.filename}, line {frame.lineno})") from exc
     target: Any = module
     for part in attr.split("."):
         target = getattr(target, part, None)
@@ -118,6 +128,9 @@ class _Function(Simulator):
         raise NotImplementedError
 
     def run(self, params: dict[str, Any], seed: int):
+        fidelity = self.fidelity()
+        if fidelity is not None:  # a run without a policy: every candidate trains to the top budget at once
+            return self.run_to(params, seed, fidelity.maximum, None)
         return self.target()(params, seed, **self.kwargs)
 
     def fidelity(self) -> Fidelity | None:
