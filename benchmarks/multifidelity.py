@@ -57,6 +57,9 @@ METHODS = FULL + POLICIES + PEERS
 #: The optimizer that proposes candidates to each policy (model-based proposes its own).
 SEARCHER = {"successive-halving": "random", "hyperband": "random", "asha": "random", "median-stopping": "tpe",
             "model-based": "random"}
+#: Options of the model-based policy beyond its defaults (``--model-based-options``), passed to the worker
+#: processes through the environment.
+MB_OPTIONS = "L2L_BENCH_MODEL_BASED_OPTIONS"
 DEHB_VENV = HERE / ".venvs" / "dehb"
 DEHB_PACKAGES = ["dehb"]
 
@@ -79,6 +82,8 @@ def l2l_config(problem: Problem, method: str, seed: int, backend: dict) -> dict:
         config["optimizer"] = {"name": searcher, **({"population_size": 1} if searcher == "tpe" else {})}
         config["policy"] = {"name": method, "eta": 3, "min_budget": problem.min_budget,
                             "max_budget": problem.max_budget}
+        if method == "model-based":
+            config["policy"].update(json.loads(os.environ.get(MB_OPTIONS) or "{}"))
         config["run"]["compute"] = problem.compute
     return config
 
@@ -233,7 +238,18 @@ def main() -> None:
                         help="with --keep: report on the kept results only (methods missing a seed are left out)")
     parser.add_argument("--wall-problem", default="lsnn", help="problem of the 2-worker wall-time runs ('' skips)")
     parser.add_argument("--out", default=None, help="also write the JSON summary to this file")
+    parser.add_argument("--model-based-options", default="", metavar="JSON",
+                        help="options of the model-based policy other than its defaults, e.g. '{\"early_race\": true}' "
+                        "(to compare settings on development seeds; use a --keep folder of its own)")
     args = parser.parse_args()
+    if args.model_based_options:
+        try:
+            options = json.loads(args.model_based_options)
+        except json.JSONDecodeError as error:
+            parser.error(f"--model-based-options: not JSON ({error})")
+        if not isinstance(options, dict):
+            parser.error("--model-based-options: a JSON object of option names and values is expected")
+        os.environ[MB_OPTIONS] = json.dumps(options)
     problems = args.problems.split(",") if args.problems else list(QUICK_PROBLEMS if args.quick else DEFAULT_PROBLEMS)
     methods = [m for m in args.methods.split(",") if m]
     unknown = [m for m in methods if m not in METHODS]
@@ -265,6 +281,7 @@ def main() -> None:
                      {"seconds": round(time.time() - started, 1), "jobs": args.jobs, "cpus": os.cpu_count(),
                       "load_before": [round(v, 2) for v in load_before],
                       "load_after": [round(v, 2) for v in os.getloadavg()], "python": platform.python_version(),
+                      "model_based_options": json.loads(os.environ.get(MB_OPTIONS) or "{}"),
                       "platform": platform.platform()})
     line = json.dumps(summary, separators=(",", ":"))
     if args.out:

@@ -212,3 +212,36 @@ def test_with_four_rungs_the_first_probe_bracket_has_five_candidates_and_measure
     assert sorted(state["probes"])[:5] == [0, 1, 2, 3, 4]
     assert {trial for trial, *_ in order[:20]} == {0, 1, 2, 3, 4}  # each through the rungs 3, 9, 27, 81
     assert None not in state["agreement"]  # measured for every rung once they finished, not left at the prior
+
+
+# -- options tried for issue 11's fourth round (off by default: no gain on the development seeds) ------------
+def test_with_early_race_the_best_few_get_a_second_seed_before_the_endgame_where_the_top_budget_is_noisy():
+    for seed in range(3):
+        trials, state, order = serial(noisy_bowl(seed), seed=seed, evaluations=40, exploit_share=0.0, early_race=True)
+        groups = top_groups(BUDGETS, TrialTable(trials), state["repeats"])
+        few = sorted(groups, key=lambda t: -float(np.mean(groups[t])))[:3]
+        assert [len(groups[t]) for t in few] == [2, 2, 2]  # not only the incumbent is checked again
+        assert all(len(g) <= 2 for g in groups.values())  # 'repeats' results each, no more before the endgame
+        assert len(state["repeats"]) * TOP <= 0.2 * order[-1][3] + TOP  # within repeat_share
+        plain, default, _ = serial(noisy_bowl(seed), seed=seed, evaluations=40, exploit_share=0.0)
+        checked = top_groups(BUDGETS, TrialTable(plain), default["repeats"])
+        assert sum(len(g) >= 2 for g in groups.values()) > sum(len(g) >= 2 for g in checked.values())
+        _, exact, _ = serial(bowl, seed=seed, evaluations=40, exploit_share=0.0, early_race=True)
+        assert len(exact["repeats"]) <= 1  # an exact top budget is never raced
+
+
+def test_with_agreement_confidence_an_agreement_of_few_pairs_weighs_its_bracket_less_than_of_many():
+    from l2l.policies.agreement import lower_bound
+
+    policy = POLICIES.create("model-based", {"agreement_confidence": 1.0})
+    few = policy.bracket_weights([0.9, 0.5, 0.8, 1.0], [5, 5, 5, 5])
+    many = policy.bracket_weights([0.9, 0.5, 0.8, 1.0], [60, 60, 60, 60])
+    assert few[0] < 0.7 and few[1] == 0.0 and few[2] < 0.4  # five pairs are weak evidence
+    assert lower_bound(0.99, 5, 1.0) > 0.9  # unless they agree almost perfectly
+    assert abs(many[0] - 0.9) < 0.05 and many[1] > 0.3
+    assert few[-1] > many[-1]  # the probe bracket makes up for what the low budgets are not trusted with
+    assert lower_bound(0.9, 5, 0.0) == 0.9 and lower_bound(0.9, 3, 1.0) == -1.0
+    default = POLICIES.create("model-based", {})
+    assert default.bracket_weights([0.9, 0.5, 0.8, 1.0], [5, 5, 5, 5]).tolist() == [0.9, 0.5, 0.8, 0.25]
+    _, state, _ = serial(bowl, evaluations=30, agreement_confidence=1.0)
+    assert state["pairs"][-1] >= 5 and len(state["pairs"]) == len(BUDGETS)  # the sample size is kept with the run

@@ -19,10 +19,12 @@ knowing its result), and the first bracket is always one. The rank
 correlation between the probes' scores at rung k and at the full budget says
 how well rung k agrees, free of the bias a selection by low budgets would
 bring in. Brackets are then drawn with weights proportional to that agreement
-(unknown agreement counts as ``prior_agreement``; the probe bracket always
-has weight 1): where low budgets agree, the policy behaves like BOHB; where
-they mislead, it runs mostly probes and becomes plain model-based search at
-the full budget.
+(unknown agreement counts as ``prior_agreement``; the probe bracket's weight
+is one minus the best agreement, at least ``probe_weight``, and 1 while none
+is measured; with ``agreement_confidence`` a rung's agreement is lowered by
+that many standard errors of a correlation of its number of probe pairs):
+where low budgets agree, the policy behaves like BOHB; where they mislead, it
+runs mostly probes and becomes plain model-based search at the full budget.
 
 A noisy top budget (one seed's training may fail where another's succeeds)
 makes the best single result a lucky one. So the candidate the policy would
@@ -39,7 +41,8 @@ chosen one, trained straight to the top budget, along a random subset of the
 axes, each with its own width adapted by the one-fifth success rule; a step
 that paid is tried again, twice as long. Where the top budget has shown noise,
 the endgame first races the best ``race`` candidates: each gets
-``repeats + 1`` top-budget results.
+``repeats + 1`` top-budget results. With ``early_race``, the best ``race`` candidates
+each get ``repeats`` results before the endgame already (within ``repeat_share``).
 
 The state holds the random generator and the bracket and repeat bookkeeping;
 the model is refitted from the trial table at every proposal, so nothing else
@@ -55,6 +58,7 @@ from typing import ClassVar
 import numpy as np
 
 from l2l.policies import parzen
+from l2l.policies.agreement import best_first, incumbent, lower_bound, spearman, top_groups
 from l2l.policies.base import DONE, WAIT, Action, State, TrialTable, ranked
 from l2l.policies.halving import Hyperband, bracket_plan
 from l2l.registry import option
@@ -64,39 +68,6 @@ MIN_PAIRS = 5
 TRUSTED_AGREEMENT = 0.5
 #: Smallest and largest width of a local step of the endgame (in the unit cube).
 LOCAL_STEP = (0.002, 0.3)
-
-
-def _ranks(x: np.ndarray) -> np.ndarray:
-    """Ranks from 0, ties sharing their mean rank."""
-    order = np.argsort(x, kind="stable")
-    ranks = np.empty(len(x))
-    ranks[order] = np.arange(len(x), dtype=float)
-    _, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
-    return (np.bincount(inverse, weights=ranks) / counts)[inverse]
-
-
-def spearman(a: np.ndarray, b: np.ndarray) -> float:
-    """Rank correlation of two equally long vectors (ties get their mean rank)."""
-    ra, rb = _ranks(np.asarray(a, float)), _ranks(np.asarray(b, float))
-    sa, sb = ra.std(), rb.std()
-    if sa == 0 or sb == 0:
-        return 0.0
-    return float(np.mean((ra - ra.mean()) * (rb - rb.mean())) / (sa * sb))
-
-
-def top_groups(budgets: list[float], trials: TrialTable, repeats: dict[str, int]) -> dict[int, list[float]]:
-    """Top-budget scores of every candidate, its repeats' with it (keyed by the first trial of the candidate)."""
-    groups: dict[int, list[float]] = {}
-    for trial, score in trials.scores_at(budgets[-1]).items():
-        groups.setdefault(int(repeats.get(str(trial), trial)), []).append(score)
-    return groups
-
-
-def incumbent(groups: dict[int, list[float]]) -> int | None:
-    """The candidate with the best mean top-budget score; ties go to more results, then the earlier one."""
-    if not groups:
-        return None
-    return max(groups, key=lambda t: (float(np.mean(groups[t])), len(groups[t]), -t))
 
 
 @dataclass(frozen=True)
@@ -130,6 +101,10 @@ class ModelBased(Hyperband):
                        "(by mean) are trained again until each has one result more than 'repeats'", ge=1)
     exploit_share: float = option(0.33, help="the last share of the run's compute (run.compute) goes to a local "
                                   "search around the chosen candidate at the top budget", ge=0, le=1)
+    agreement_confidence: float = option(0.0, help="a bracket is weighted by its rung's agreement less this many "
+                                         "standard errors (few pairs measure it roughly; 0: as measured)", ge=0)
+    early_race: bool = option(False, help="where the top budget proved noisy, race the best 'race' candidates to "
+                              "'repeats' results each before the endgame too (within repeat_share)")
 
     def init(self, budgets: list[float], dimension: int, seed: int) -> State:
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0x6D62,)))
@@ -158,15 +133,19 @@ class ModelBased(Hyperband):
         return {**state, "probes": state["probes"] + [trial]} if state["probe"] else state
 
     # -- brackets weighted by agreement ---------------------------------------------------------------
-    def bracket_weights(self, agreement: list[float | None]) -> np.ndarray:
-        """Weight of the bracket starting at each rung: its measured agreement with the top (or the prior); the
-        probe's is one minus the best measured agreement, at least ``probe_weight``, and 1 while none is measured."""
+    def bracket_weights(self, agreement: list[float | None], pairs: list[int] | None = None) -> np.ndarray:
+        """Weight of the bracket starting at each rung: its measured agreement with the top (or the prior), less
+        ``agreement_confidence`` standard errors for its number of ``pairs``; the probe's is one minus the best of
+        these, at least ``probe_weight``, and 1 while none is measured."""
+        if pairs is not None and self.agreement_confidence > 0:
+            agreement = [a if a is None or k == len(agreement) - 1 else
+                         lower_bound(a, pairs[k], self.agreement_confidence) for k, a in enumerate(agreement)]
         measured = [max(0.0, a) for a in agreement[:-1] if a is not None]
         probe = max(self.probe_weight, 1.0 - max(measured)) if measured else 1.0
         return np.array([self.prior_agreement if a is None else max(0.0, a) for a in agreement[:-1]] + [probe])
 
     def _first_rung(self, state: State, bracket: int) -> tuple[int, State]:
-        weights = self.bracket_weights(state["agreement"])
+        weights = self.bracket_weights(state["agreement"], state.get("pairs"))
         # a bracket starting at rung k costs about the same as any other; weight it by its rung's agreement
         rng = _rng(state)
         start = int(rng.choice(len(weights), p=weights / weights.sum()))
@@ -186,7 +165,8 @@ class ModelBased(Hyperband):
             if action is not None:
                 break
             # the bracket is complete: measure agreement again, for the choice of the next one
-            state = {**state, "agreement": self.agreement(state["budgets"], trials, state["probes"])}
+            state = {**state, "agreement": self.agreement(state["budgets"], trials, state["probes"]),
+                     "pairs": self.pairs(state["budgets"], trials, state["probes"])}
             state = self._open_bracket(state)
         if action.kind != "start":
             return action, state
@@ -246,6 +226,11 @@ class ModelBased(Hyperband):
             out.append(spearman(np.array([low[t] for t in ids]), np.array([top[t] for t in ids])))
         return out + [1.0]
 
+    def pairs(self, budgets: list[float], trials: TrialTable, probes: list[int]) -> list[int]:
+        """How many probes reached both each rung and the top budget (the agreement's sample size)."""
+        top = trials.scores_at(budgets[-1], probes)
+        return [len(trials.scores_at(budget, top)) for budget in budgets]
+
     # -- repeats of the chosen candidate where the top budget is noisy -------------------------------------
     def _repeat(self, state: State, trials: TrialTable) -> int | None:
         """The candidate to train again at the top budget with a new seed now, if any."""
@@ -260,14 +245,16 @@ class ModelBased(Hyperband):
             return None  # not before the top budget has as many results as the model needs
         busy = {origin for t, origin in repeats.items() if trials.running(int(t))}
         if pairs and self._endgame(trials):  # noise shown, endgame: race the best few, one more seed each
-            best_few = sorted(groups, key=lambda t: (-float(np.mean(groups[t])), -len(groups[t]), t))[:self.race]
-            waiting = [t for t in best_few if len(groups[t]) <= self.repeats and t not in busy]
+            waiting = [t for t in best_first(groups)[:self.race] if len(groups[t]) <= self.repeats and t not in busy]
+            return waiting[0] if waiting else None
+        spent = sum(trials.reached(t) for t in trials.ids())
+        if (len(repeats) + 1) * budgets[-1] > self.repeat_share * (spent + budgets[-1]):
+            return None
+        if pairs and self.early_race:  # noise shown: the best few, each to 'repeats' results
+            waiting = [t for t in best_first(groups)[:self.race] if len(groups[t]) < self.repeats and t not in busy]
             return waiting[0] if waiting else None
         best = incumbent(groups)
         if len(groups[best]) >= self.repeats or best in busy:
-            return None
-        spent = sum(trials.reached(t) for t in trials.ids())
-        if (len(repeats) + 1) * budgets[-1] > self.repeat_share * (spent + budgets[-1]):
             return None
         return best
 
