@@ -69,8 +69,7 @@ def _run(args: argparse.Namespace) -> int:
     finally:
         signals.restore(previous)
     _stopped(control, path)
-    _summary(path, time.time() - started)
-    return 0
+    return _summary(path, time.time() - started)
 
 
 def _resume(args: argparse.Namespace) -> int:
@@ -92,8 +91,7 @@ def _resume(args: argparse.Namespace) -> int:
     finally:
         signals.restore(previous)
     _stopped(control, path)
-    _summary(path, time.time() - started)
-    return 0
+    return _summary(path, time.time() - started)
 
 
 def _resume_banner(trajectory, backend: str | None) -> str:
@@ -113,10 +111,17 @@ def _stopped(control, path) -> None:
               f"continue with: l2l resume {path}", file=sys.stderr)
 
 
-def _summary(path: Path, seconds: float) -> None:
-    from l2l.summary import finished_text
+def _summary(path: Path, seconds: float) -> int:
+    """Print what the run did; the exit status: 1 if it evaluated something and nothing succeeded."""
+    from l2l.summary import finished_text, summary_of
 
     print(finished_text(path, seconds))
+    summary = summary_of(path)
+    if summary.evaluations and summary.unsuccessful == summary.evaluations:
+        print(f"l2l: every evaluation failed; the last: {summary.last_error or '(no error text)'} "
+              f"(all errors: l2l.load({str(path)!r})['error'])", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _show(args: argparse.Namespace) -> int:

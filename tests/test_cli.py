@@ -145,3 +145,18 @@ def test_the_package_ships_its_license_and_its_type_information():
     assert license_text.startswith("MIT License") and "Copyright (c) the l2l developers" in license_text
     assert (ROOT / "l2l" / "py.typed").exists()
     assert "py.typed" in project["tool"]["setuptools"]["package-data"]["l2l"]
+
+
+def test_a_run_whose_every_evaluation_failed_exits_1_and_says_why(tmp_path, capsys):
+    (tmp_path / "diverges.py").write_text("def f(params, seed):\n"
+                                          "    raise RuntimeError(f\"diverged at x={params['x']:.3f}\")\n")
+    config = tmp_path / "c.toml"
+    config.write_text('[run]\ngenerations = 2\n[space]\nx = { low = -1.0, high = 1.0 }\n[optimizer]\n'
+                      'name = "random"\npopulation_size = 4\n[simulator]\nname = "python"\nfunction = "diverges:f"\n'
+                      '[backend]\nname = "serial"\n')
+    assert main(["run", str(config), "--out", str(tmp_path / "d.h5"), "--no-progress"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith("l2l: every evaluation failed; the last: generation 1, individual 3: RuntimeError: "
+                          "diverged at x=") and "l2l.load(" in err
+    assert l2l.validate(tmp_path / "d.h5") == [] and len(l2l.load(tmp_path / "d.h5")) == 8  # all kept
+    assert main(["resume", str(tmp_path / "d.h5"), "--generations", "3", "--no-progress"]) == 1
