@@ -5,10 +5,19 @@ Run by the job script of :mod:`l2l.jobs.slurm_array` as::
     python -m l2l.jobs.array_task --spec RUN/array/spec.json --tasks BATCH/tasks.json \
         --results BATCH/results --index "$SLURM_ARRAY_TASK_ID"
 
-``spec.json`` (written once per run) names the simulator and its options and
-holds the settings; ``tasks.json`` holds the tasks of one array, as JSON. The
-result goes to ``results/.<index>.json.<pid>`` first and is then renamed to
-``results/<index>.json``, so the executor never reads half a file. Under
+(every path absolute). ``spec.json`` (written once per run) names the
+simulator and its options and holds the settings; ``tasks.json`` holds the
+tasks of one array, as JSON: parameters, seed, and for a multi-fidelity segment
+its ``budget``, ``from_budget`` and ``trial``. A segment's checkpoint is not in
+the JSON: it is one file per task beside it, ``BATCH/checkpoints/<index>.l2l``,
+in the pickle-free encoding of :mod:`l2l.results_schema.codec` (arrays, numbers,
+strings, nested dicts and lists), named by the task's ``"checkpoint"`` entry;
+so a task reads its own checkpoint, not those of the whole array.
+
+The result goes to ``results/.<index>.json.<pid>`` first and is then renamed
+to ``results/<index>.json``, so the executor never reads half a file. The new
+checkpoint a segment returns is renamed into place as
+``results/<index>.checkpoint.l2l`` *before* the result, which names it. Under
 ``srun`` with several tasks, only rank 0 writes. Nothing here unpickles.
 """
 
@@ -18,11 +27,14 @@ import argparse
 import json
 import os
 import sys
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
-from l2l.jobs.base import Outcome, Settings, Task, evaluate
+from l2l.errors import TrajectoryError
+from l2l.jobs.base import FAILED, Outcome, Settings, Task, died, evaluate
+from l2l.results_schema import codec
+from l2l.results_schema.layout import CURVE_PREFIX
 
 
 def encode_value(value: Any) -> Any:
@@ -40,45 +52,114 @@ def decode_value(value: Any) -> Any:
     return value
 
 
-def task_to_json(task: Task) -> dict[str, Any]:
+def task_to_json(task: Task, checkpoint: str | None = None) -> dict[str, Any]:
+    """A task as JSON; ``checkpoint`` is the name of its checkpoint file (see :func:`write_tasks`), if any."""
     return {"generation": task.generation, "individual": task.individual, "seed": task.seed,
-            "attempt": task.attempt, "params": {k: encode_value(v) for k, v in task.params.items()}}
+            "attempt": task.attempt, "params": {k: encode_value(v) for k, v in task.params.items()},
+            "budget": task.budget, "from_budget": task.from_budget, "trial": task.trial, "checkpoint": checkpoint}
 
 
-def task_from_json(data: dict[str, Any]) -> Task:
+def task_from_json(data: dict[str, Any], checkpoint: dict[str, Any] | None = None) -> Task:
+    budget = data.get("budget")
     return Task(int(data["generation"]), int(data["individual"]), int(data["seed"]),
-                {k: decode_value(v) for k, v in data["params"].items()}, int(data["attempt"]))
+                {k: decode_value(v) for k, v in data["params"].items()}, int(data["attempt"]),
+                budget=None if budget is None else float(budget), from_budget=float(data.get("from_budget", 0.0)),
+                checkpoint=checkpoint, trial=int(data.get("trial", -1)))
 
 
-def outcome_to_json(outcome: Outcome) -> dict[str, Any]:
+def write_tasks(directory: str, tasks: Sequence[Task]) -> None:
+    """``directory/tasks.json`` and one ``directory/checkpoints/<index>.l2l`` per task that has a checkpoint."""
+    entries = []
+    for index, task in enumerate(tasks):
+        name = None
+        if task.checkpoint is not None:
+            name = os.path.join("checkpoints", f"{index}.l2l")
+            os.makedirs(os.path.join(directory, "checkpoints"), exist_ok=True)
+            write_bytes_atomically(os.path.join(directory, name), codec.encode(task.checkpoint))
+        entries.append(task_to_json(task, name))
+    write_json_atomically(os.path.join(directory, "tasks.json"), entries)
+
+
+def read_task(tasks_file: str, index: int) -> tuple[Task, str]:
+    """Task ``index`` of ``tasks_file`` with its checkpoint; the error is '' or why its checkpoint is unreadable
+    (the task then comes without it, to be reported as failed, not run from the start)."""
+    with open(tasks_file, encoding="utf-8") as handle:
+        data = json.load(handle)[index]
+    name, checkpoint, error = data.get("checkpoint"), None, ""
+    if name:
+        path = os.path.join(os.path.dirname(os.path.abspath(tasks_file)), name)
+        try:
+            with open(path, "rb") as handle:
+                checkpoint = codec.decode(handle.read())
+        except (OSError, TrajectoryError) as exc:
+            error = f"the checkpoint of this segment, {path}, cannot be read: {exc}"
+    return task_from_json(data, checkpoint), error
+
+
+def outcome_to_json(outcome: Outcome, checkpoint: str | None = None) -> dict[str, Any]:
+    """An outcome as JSON; ``checkpoint`` names the file of its new checkpoint (see :func:`write_outcome`)."""
     return {"generation": outcome.generation, "individual": outcome.individual, "seed": outcome.seed,
             "status": outcome.status, "objectives": outcome.objectives, "metrics": outcome.metrics,
             "traces": {k: np.asarray(v, dtype=float).tolist() for k, v in outcome.traces.items()},
             "outputs": None if outcome.outputs is None else np.asarray(outcome.outputs, dtype=float).tolist(),
             "error": outcome.error, "started": outcome.started, "duration": outcome.duration,
-            "attempt": outcome.attempt}
+            "attempt": outcome.attempt, "budget": outcome.budget, "from_budget": outcome.from_budget,
+            "trial": outcome.trial, "checkpoint": checkpoint}
 
 
-def outcome_from_json(data: dict[str, Any]) -> Outcome:
+def outcome_from_json(data: dict[str, Any], checkpoint: dict[str, Any] | None = None) -> Outcome:
+    budget = data.get("budget")
     return Outcome(
         generation=int(data["generation"]), individual=int(data["individual"]), seed=int(data["seed"]),
         status=str(data["status"]), objectives={k: float(v) for k, v in data["objectives"].items()},
         metrics={k: float(v) for k, v in data["metrics"].items()},
-        traces={k: np.asarray(v, dtype=float) for k, v in data["traces"].items()},
+        traces={k: np.asarray(v, dtype=float).reshape(-1, 2) if k.startswith(CURVE_PREFIX)
+                else np.asarray(v, dtype=float) for k, v in data["traces"].items()},
         outputs=None if data["outputs"] is None else np.asarray(data["outputs"], dtype=float),
         error=str(data["error"]), started=float(data["started"]), duration=float(data["duration"]),
-        attempt=int(data["attempt"]))
+        attempt=int(data["attempt"]), budget=None if budget is None else float(budget),
+        from_budget=float(data.get("from_budget", 0.0)), trial=int(data.get("trial", -1)), checkpoint=checkpoint)
 
 
-def write_json_atomically(path: str, data: Any) -> None:
+def write_outcome(results: str, index: int, outcome: Outcome) -> None:
+    """``results/<index>.json``, after the outcome's new checkpoint (if any) is in place beside it."""
+    name = None
+    if outcome.checkpoint is not None:
+        name = f"{index}.checkpoint.l2l"
+        write_bytes_atomically(os.path.join(results, name), codec.encode(outcome.checkpoint))
+    write_json_atomically(os.path.join(results, f"{index}.json"), outcome_to_json(outcome, name))
+
+
+def read_outcome(results: str, index: int) -> Outcome:
+    """The outcome of task ``index``; a new checkpoint that cannot be read makes it a failed outcome."""
+    with open(os.path.join(results, f"{index}.json"), encoding="utf-8") as handle:
+        data = json.load(handle)
+    checkpoint, name = None, data.get("checkpoint")
+    if name:
+        path = os.path.join(results, os.path.basename(name))
+        try:
+            with open(path, "rb") as handle:
+                checkpoint = codec.decode(handle.read())
+        except (OSError, TrajectoryError) as exc:
+            data["status"] = FAILED
+            data["error"] = f"the checkpoint this segment wrote, {path}, cannot be read: {exc}"
+    return outcome_from_json(data, checkpoint)
+
+
+def write_bytes_atomically(path: str, data: bytes) -> None:
     """Write ``data`` to a temporary name beside ``path``, flush it to disk, rename it into place."""
     folder, name = os.path.split(path)
     temporary = os.path.join(folder, f".{name}.{os.getpid()}")
-    with open(temporary, "w", encoding="utf-8") as handle:
-        json.dump(data, handle)
+    with open(temporary, "wb") as handle:
+        handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(temporary, path)
+
+
+def write_json_atomically(path: str, data: Any) -> None:
+    """``data`` as JSON, written as :func:`write_bytes_atomically` does."""
+    write_bytes_atomically(path, json.dumps(data).encode("utf-8"))
 
 
 def _rank() -> int:
@@ -100,18 +181,21 @@ def main(argv: list[str] | None = None) -> int:
 
     with open(args.spec, encoding="utf-8") as handle:
         spec = json.load(handle)
-    with open(args.tasks, encoding="utf-8") as handle:
-        task = task_from_json(json.load(handle)[args.index])
+    task, unreadable = read_task(args.tasks, args.index)
     settings = Settings(objectives=tuple(spec["settings"]["objectives"]), timeout=spec["settings"]["timeout"],
                         run_dir=spec["settings"]["run_dir"])
-    simulator = SIMULATORS.create(spec["simulator"]["name"], spec["simulator"]["options"])
     print(f"l2l array task {args.index}: generation {task.generation} individual {task.individual} "
-          f"on {os.uname().nodename}", flush=True)
-    outcome = evaluate(simulator, task, settings)
+          + (f"trial {task.trial} budget {task.from_budget:g} -> {task.budget:g} " if task.budget is not None
+             else "") + f"on {os.uname().nodename}", flush=True)
+    if unreadable:
+        outcome = died(task, unreadable)
+    else:
+        simulator = SIMULATORS.create(spec["simulator"]["name"], spec["simulator"]["options"])
+        outcome = evaluate(simulator, task, settings)
     if outcome.error:
         print(outcome.error, file=sys.stderr, flush=True)
     if _rank() == 0:
-        write_json_atomically(os.path.join(args.results, f"{args.index}.json"), outcome_to_json(outcome))
+        write_outcome(args.results, args.index, outcome)
     print(f"l2l array task {args.index}: {outcome.status} in {outcome.duration:.3f} s", flush=True)
     return 0
 

@@ -2,12 +2,14 @@
 
 For clusters that forbid long-running processes on login nodes, or whose
 simulations are MPI programs themselves. Files, all under the run directory
-(``<run>.work/array``)::
+(``<run>.work/array``, made absolute)::
 
     spec.json                     simulator name + options and settings, written once
-    batches/<batch>/tasks.json    the tasks of one array (JSON: parameters, seeds)
+    batches/<batch>/tasks.json    the tasks of one array (JSON: parameters, seeds, budgets of segments)
+    batches/<batch>/checkpoints/  <index>.l2l: the checkpoint a segment starts from (codec, no pickle)
     batches/<batch>/job.sh        the job script
-    batches/<batch>/results/      <index>.json, written by the task under a temporary name, then renamed
+    batches/<batch>/results/      <index>.json, written by the task under a temporary name, then renamed;
+                                  <index>.checkpoint.l2l, the segment's new checkpoint, renamed in first
     batches/<batch>/logs/         one log per task while the array runs
     logs/generation-00003.log     the logs of all tasks of generation 3, gathered when their array ends
 
@@ -34,7 +36,7 @@ from pathlib import Path
 from typing import ClassVar, Sequence
 
 from l2l.errors import ConfigError
-from l2l.jobs.array_task import outcome_from_json, task_to_json, write_json_atomically
+from l2l.jobs.array_task import read_outcome, write_json_atomically, write_tasks
 from l2l.jobs.base import FAILED, TIMEOUT, Executor, Outcome, Settings, Task, died
 from l2l.jobs.slurm_common import (SlurmError, call, check_extra_directives, check_script_values, directive,
                                    format_walltime, max_array_size, parse_job_id, slurm_memory,
@@ -120,7 +122,7 @@ class SlurmArrayExecutor(Executor):
         return lines
 
     def job_script(self, spec: str = "RUN.work/array/spec.json", batch: str = "RUN.work/array/batches/BATCH") -> str:
-        """The script of one array job; every path is quoted for the shell."""
+        """The script of one array job; every path is quoted for the shell (and absolute: :meth:`_paths`)."""
         python = self.python or sys.executable
         command = [python, "-m", "l2l.jobs.array_task", "--spec", spec, "--tasks", f"{batch}/tasks.json",
                    "--results", f"{batch}/results"]
@@ -128,6 +130,18 @@ class SlurmArrayExecutor(Executor):
         body = ["#!/bin/bash", *self._header(), "", *self.prologue,
                 f'{launcher}{" ".join(shlex.quote(part) for part in command)} --index "$SLURM_ARRAY_TASK_ID"']
         return "\n".join(body) + "\n"
+
+    def _paths(self, directory: Path) -> dict[str, str]:
+        """The one place where the paths that reach sbatch and the job script are made.
+
+        All derive from the run's folder, made absolute in :meth:`start` (a relative ``--out`` gave
+        relative ``--chdir``/``--output`` and job-script paths, which SLURM resolves elsewhere: every
+        task failed to launch) and checked there for line breaks; here they are joined, and quoted by
+        :meth:`job_script` (shell) or passed as sbatch arguments (no shell).
+        """
+        assert self._root is not None and self._root.is_absolute(), "start() makes the run folder absolute"
+        return {"spec": str(self._root / "spec.json"), "batch": str(directory), "script": str(directory / "job.sh"),
+                "output": f"{directory}/logs/%a.log", "chdir": str(directory)}
 
     # -- the protocol -------------------------------------------------------------------------------
 
@@ -137,13 +151,18 @@ class SlurmArrayExecutor(Executor):
         options = simulator.options()
         spec = {"simulator": {"name": simulator.name, "options": options},
                 "settings": {"objectives": list(settings.objectives), "timeout": settings.timeout,
-                             "run_dir": settings.run_dir}}
+                             "run_dir": os.path.abspath(settings.run_dir)}}
         try:
             text = json.dumps(spec)
         except TypeError as exc:
             raise ConfigError(f"backend 'slurm-array': the options of simulator {simulator.name!r} cannot be "
                               f"written as JSON ({exc}); use the 'slurm' backend") from None
-        self._root = Path(settings.run_dir) / "array"
+        run_dir = os.path.abspath(settings.run_dir)
+        check_script_values("backend 'slurm-array'", {"run folder": run_dir})
+        if "%" in run_dir:  # sbatch would read it in --output as a file name pattern
+            raise ConfigError(f"backend 'slurm-array': the run folder {run_dir!r} contains '%', which sbatch reads "
+                              f"as a pattern in log file names; choose an output path without '%'")
+        self._root = Path(run_dir) / "array"
         (self._root / "batches").mkdir(parents=True, exist_ok=True)
         (self._root / "logs").mkdir(exist_ok=True)
         write_json_atomically(str(self._root / "spec.json"), json.loads(text))
@@ -163,12 +182,12 @@ class SlurmArrayExecutor(Executor):
         directory = self._root / "batches" / name
         (directory / "results").mkdir(parents=True)
         (directory / "logs").mkdir()
-        write_json_atomically(str(directory / "tasks.json"), [task_to_json(t) for t in tasks])
-        script = directory / "job.sh"
-        script.write_text(self.job_script(str(self._root / "spec.json"), str(directory)))
+        write_tasks(str(directory), tasks)
+        paths = self._paths(directory)
+        Path(paths["script"]).write_text(self.job_script(paths["spec"], paths["batch"]))
         indices = f"0-{len(tasks) - 1}" + (f"%{self.max_running}" if self.max_running else "")
-        output = call(["sbatch", "--parsable", f"--array={indices}", f"--output={directory}/logs/%a.log",
-                       f"--chdir={directory}", str(script)])
+        output = call(["sbatch", "--parsable", f"--array={indices}", f"--output={paths['output']}",
+                       f"--chdir={paths['chdir']}", paths["script"]])
         self._arrays.append(_Array(directory, tasks, parse_job_id(output), set(range(len(tasks)))))
 
     @property
@@ -206,8 +225,7 @@ class SlurmArrayExecutor(Executor):
                 index = int(name[:-5])
                 if index not in array.open:
                     continue
-                with open(array.directory / "results" / name, encoding="utf-8") as handle:
-                    self._ready.append(outcome_from_json(json.load(handle)))
+                self._ready.append(read_outcome(str(array.directory / "results"), index))
                 array.open.discard(index)
         self._retire_finished()
 

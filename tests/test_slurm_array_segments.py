@@ -1,0 +1,109 @@
+"""Backend 'slurm-array' runs multi-fidelity segments (budget, checkpoint, trial) and takes a relative --out."""
+
+from __future__ import annotations
+
+import subprocess
+
+import numpy as np
+import pytest
+
+import l2l
+from conftest import make_config
+from l2l.jobs.array_task import read_outcome, read_task, write_outcome, write_tasks
+from l2l.jobs.base import OK, Outcome, Task
+from slurm_helpers import l2l_command, require_slurm, write_toml
+
+FAST = {"name": "slurm-array", "poll_max": 0.5, "result_grace": 1.0, "walltime": "00:05:00"}
+SEGMENT = ["trial", "budget", "from_budget", "seed", "status", "value"]
+
+
+def asha_config(backend: dict):
+    return make_config(space={"x": {"low": -5.0, "high": 5.0, "shape": [2]}}, optimizer={"name": "random"},
+                       policy={"name": "asha"}, simulator={"name": "sphere", "multi_fidelity": True},
+                       run={"compute": 20}, backend=backend)
+
+
+def pbt_config(backend: dict):
+    return l2l.from_mapping({"run": {"name": "pbt", "seed": 1},
+                             "space": {"learning_rate": {"low": 1e-3, "high": 0.19, "log": True}},
+                             "optimizer": {"name": "random"}, "simulator": {"name": "noisy-sgd", "max_budget": 30},
+                             "objectives": [{"name": "loss", "direction": "minimize"}],
+                             "policy": {"name": "pbt", "population": 4, "interval": 10, "synchronous": True},
+                             "backend": backend})
+
+
+def segments(path, columns):
+    return l2l.load(path, segments=True)[columns].reset_index(drop=True)
+
+
+# -- offline ------------------------------------------------------------------------------------------
+
+def test_a_segment_and_its_checkpoints_cross_the_array_files_both_ways(tmp_path):
+    checkpoint = {"x": np.arange(3.0), "v": np.array([[1, 2]], dtype=np.int32), "step": 7, "name": "s"}
+    tasks = [Task(2, 0, 11, {"x": np.array([0.5])}, budget=9.0, from_budget=3.0, checkpoint=checkpoint, trial=4),
+             Task(2, 1, 12, {"x": np.array([0.1])}, budget=3.0, trial=5), Task(2, 2, 13, {"x": np.array([0.2])})]
+    write_tasks(str(tmp_path), tasks)
+    back = [read_task(str(tmp_path / "tasks.json"), index) for index in range(3)]
+    assert [error for _, error in back] == ["", "", ""]
+    first = back[0][0]
+    assert (first.budget, first.from_budget, first.trial) == (9.0, 3.0, 4)
+    assert first.checkpoint["x"].tolist() == [0.0, 1.0, 2.0] and first.checkpoint["v"].dtype == np.int32
+    assert first.checkpoint["step"] == 7 and first.checkpoint["name"] == "s"
+    assert back[1][0].checkpoint is None and back[1][0].budget == 3.0 and back[2][0].budget is None
+    outcome = Outcome(2, 0, 11, OK, objectives={"value": 1.5}, traces={"curve:value": np.array([[3.0, 2.0]])},
+                      budget=9.0, from_budget=3.0, trial=4, checkpoint={"x": np.ones(2), "step": 9})
+    (tmp_path / "results").mkdir()
+    write_outcome(str(tmp_path / "results"), 0, outcome)
+    got = read_outcome(str(tmp_path / "results"), 0)
+    assert (got.budget, got.from_budget, got.trial) == (9.0, 3.0, 4)
+    assert got.checkpoint["x"].tolist() == [1.0, 1.0] and got.checkpoint["step"] == 9
+    assert got.traces["curve:value"].tolist() == [[3.0, 2.0]]
+
+
+def test_an_unreadable_checkpoint_fails_its_segment_with_the_file_named(tmp_path):
+    write_tasks(str(tmp_path), [Task(0, 0, 1, {}, budget=3.0, from_budget=1.0, checkpoint={"s": 1}, trial=0)])
+    (tmp_path / "checkpoints" / "0.l2l").write_bytes(b"\x80\x04junk")  # e.g. a pickle: never loaded
+    task, error = read_task(str(tmp_path / "tasks.json"), 0)
+    assert task.checkpoint is None and "checkpoints/0.l2l" in error and "cannot be read" in error
+
+
+# -- against SLURM ----------------------------------------------------------------------------------
+
+@pytest.mark.slurm
+def test_an_asha_run_on_slurm_array_gives_the_segments_of_the_serial_backend(tmp_path):
+    require_slurm()
+    serial = segments(l2l.run(asha_config({"name": "serial"}), tmp_path / "serial.h5"), SEGMENT)
+    # one running task at a time, as on serial, so the asynchronous policy sees the same order
+    array = segments(l2l.run(asha_config({**FAST, "max_running": 1}), tmp_path / "array.h5"), SEGMENT)
+    assert len(serial) >= 10 and serial["budget"].max() > 1.0  # candidates were promoted
+    assert array.equals(serial), array.compare(serial) if array.shape == serial.shape else array
+
+
+@pytest.mark.slurm
+def test_a_pbt_run_on_slurm_array_continues_from_checkpoints_as_on_serial(tmp_path):
+    require_slurm()
+    columns = ["trial", "budget", "from_budget", "parent", "seed", "status", "learning_rate", "loss"]
+    serial = segments(l2l.run(pbt_config({"name": "serial"}), tmp_path / "serial.h5"), columns)
+    array = segments(l2l.run(pbt_config(FAST), tmp_path / "array.h5"), columns)
+    assert (serial["from_budget"] > 0).sum() >= 4 and (serial["parent"] >= 0).any()  # continued and copied
+    # losses after a checkpoint match only if the checkpoint went to the task and the new one came back
+    assert array.equals(serial), array
+    assert l2l.validate(tmp_path / "array.h5") == []
+
+
+@pytest.mark.slurm
+def test_a_relative_out_path_runs_every_array_task(tmp_path):
+    require_slurm()
+    write_toml(tmp_path / "sph_arr.toml", {
+        "run": {"name": "sph", "seed": 3, "generations": 2},
+        "space": {"x": {"type": "float", "low": -2.0, "high": 2.0, "shape": [2]}},
+        "optimizer": {"name": "random", "population_size": 3},
+        "simulator": {"name": "sphere"}, "backend": FAST})
+    done = subprocess.run(l2l_command("run", "sph_arr.toml", "--out", "rel.h5", "--no-progress"), cwd=tmp_path,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    frame = l2l.load(tmp_path / "rel.h5")
+    assert len(frame) == 6 and (frame["status"] == "ok").all(), frame[["status", "error"]].to_string()
+    assert "JobLaunchFailure" not in done.stdout + done.stderr
+    logs = (tmp_path / "rel.work" / "array" / "logs" / "generation-00001.log").read_text()
+    assert logs.count(": ok in") == 3  # each task ran, and its log is where the run keeps its logs
