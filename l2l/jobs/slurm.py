@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import shlex
+import signal
 import sys
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -27,6 +28,33 @@ from l2l.jobs.dask import _DaskExecutor
 from l2l.jobs.slurm_common import (check_extra_directives, check_interface, check_script_values,
                                    format_walltime, memory_bytes, sbatch_value, walltime_seconds)
 from l2l.registry import option
+
+
+def slurm_cluster_class() -> type:
+    """dask-jobqueue's ``SLURMCluster``, imported without changing how this process takes Ctrl-C.
+
+    Importing ``dask_jobqueue`` (its ``runner`` module) installs a SIGINT handler that calls
+    ``sys.exit()``: Ctrl-C then ended a run with status 0, silently, without the "interrupted ...
+    l2l resume" line and the ``stopped`` event, as the SystemExit passed by the loop's
+    ``except KeyboardInterrupt``. The handlers of SIGINT and SIGTERM are saved before and put back
+    after; if another import came first, its handler is replaced by Python's default (KeyboardInterrupt).
+    This is the one place l2l imports dask_jobqueue.
+    """
+    wanted = (signal.SIGINT, signal.SIGTERM)
+    saved = {number: signal.getsignal(number) for number in wanted}
+    try:
+        from dask_jobqueue import SLURMCluster
+    finally:
+        for number, handler in saved.items():
+            current = signal.getsignal(number)
+            if getattr(handler, "__module__", "") == "dask_jobqueue.runner":  # imported by someone before us
+                handler = signal.default_int_handler if number == signal.SIGINT else signal.SIG_DFL
+            if handler is not None and current is not handler:
+                try:
+                    signal.signal(number, handler)
+                except ValueError:  # not the main thread: the import could not install a handler either
+                    pass
+    return SLURMCluster
 
 
 @dataclass
@@ -118,8 +146,7 @@ class SlurmExecutor(_DaskExecutor):
 
     def job_script(self) -> str:
         """The sbatch script of one worker job (what ``l2l run --dry-run`` prints)."""
-        from dask_jobqueue import SLURMCluster
-        cluster = SLURMCluster(**self._job_kwargs())
+        cluster = slurm_cluster_class()(**self._job_kwargs())
         try:
             return cluster.job_script()
         finally:
@@ -134,12 +161,11 @@ class SlurmExecutor(_DaskExecutor):
         super().start(simulator, settings)
 
     def _connect(self):
-        from dask_jobqueue import SLURMCluster
         from distributed import Client
         log_directory = self._log_directory()
         if log_directory:
             os.makedirs(log_directory, exist_ok=True)
-        self._cluster = SLURMCluster(**self._job_kwargs())
+        self._cluster = slurm_cluster_class()(**self._job_kwargs())
         # Adaptive scaling also replaces jobs that died, even when minimum == maximum.
         self._cluster.adapt(minimum_jobs=self.minimum_jobs, maximum_jobs=self.maximum_jobs,
                             wait_count=3, interval="1s")

@@ -1,0 +1,65 @@
+"""Ctrl-C on the 'slurm' backend (Dask workers as SLURM jobs): the same stop as on the local backend."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+
+import l2l
+from l2l.jobs.slurm import slurm_cluster_class
+from slurm_helpers import l2l_command, require_slurm, wait_for, write_toml
+
+
+def _evaluations(path) -> int:
+    try:
+        with l2l.Trajectory(path) as trajectory:
+            return trajectory.n_evaluations
+    except (l2l.TrajectoryError, OSError):
+        return 0
+
+
+def test_importing_dask_jobqueue_leaves_the_process_s_ctrl_c_handling_alone():
+    code = ("import signal, sys; from l2l.jobs.slurm import slurm_cluster_class; slurm_cluster_class()\n"
+            "print(signal.getsignal(signal.SIGINT) is signal.default_int_handler, "
+            "signal.getsignal(signal.SIGTERM) is signal.SIG_DFL)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.split() == ["True", "True"], done.stdout + done.stderr
+    # imported before l2l by someone else: its handler (sys.exit on Ctrl-C) is taken out again
+    code = "import dask_jobqueue\n" + code
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.split() == ["True", "True"], done.stdout + done.stderr
+    assert slurm_cluster_class().__name__ == "SLURMCluster"
+
+
+@pytest.mark.slurm
+def test_ctrl_c_stops_a_slurm_run_with_status_130_the_resume_line_and_a_stopped_event(tmp_path):
+    require_slurm()
+    config = write_toml(tmp_path / "ctrlc.toml", {
+        "run": {"name": "ctrlc", "seed": 3, "generations": 400},
+        "space": {"x": {"type": "float", "low": -2.0, "high": 2.0}},
+        "optimizer": {"name": "random", "population_size": 4},
+        "simulator": {"name": "sleep", "median": 0.05, "sigma": 0.0},
+        "backend": {"name": "slurm", "minimum_jobs": 1, "maximum_jobs": 1, "walltime": "00:10:00",
+                    "memory": "1GB"}})
+    path = tmp_path / "ctrlc.h5"
+    process = subprocess.Popen(l2l_command("run", str(config), "--out", str(path), "--no-progress"),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        wait_for(lambda: _evaluations(path) >= 8 or process.poll() is not None, 300, "8 evaluations on SLURM")
+        assert process.poll() is None, process.communicate()
+        os.killpg(process.pid, signal.SIGINT)  # what the terminal does
+        _, err = process.communicate(timeout=300)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert process.returncode == 130, err
+    assert f"continue with: l2l resume {path}" in err and "Traceback" not in err, err
+    with l2l.Trajectory(path) as trajectory:
+        events = trajectory.events()
+    assert events["kind"].iloc[-1] == "stopped", events
+    assert l2l.validate(path) == []
