@@ -76,6 +76,8 @@ def _optimizer_options(config: RunConfig) -> dict[str, Any]:
         return options
     if config.evaluations and "budget" in fields and options.get("budget") is None:
         options["budget"] = config.evaluations
+    if "policy" in fields and config.policy is not None and options.get("policy") is None:
+        options["policy"] = config.policy.name  # auto chooses by what the policy asks of the optimizer
     if "workers" in fields and options.get("population_size") is None and options.get("workers") is None:
         workers = _backend_workers(config)  # auto sizes its batch by them (docs/optimizers.md, its table)
         if workers:
@@ -197,6 +199,7 @@ def _schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, simulat
         searchers = [n for n in OPTIMIZERS.names() if _supports_async(n)]
         raise ConfigError(f"policy {config.policy.name!r} asks for one new candidate at a time; optimizer "
                           f"{config.optimizer.name!r} cannot; use one of: {', '.join(searchers)}")
+    _check_untold(config, optimizer, policy)
     low = getattr(policy, "min_budget", 0.0) or fidelity.minimum
     high = policy.max_budget or fidelity.maximum
     for key, value in (("min_budget", low), ("max_budget", high)):
@@ -206,6 +209,11 @@ def _schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, simulat
     if low > high:
         raise ConfigError(f"policy {config.policy.name!r}: min_budget <= max_budget must hold, got "
                           f"(min_budget={low:g}, max_budget={high:g})")
+    for key in ("interval", "burn_in"):  # population-based training: decisions inside the training
+        value = float(getattr(policy, key, 0.0) or 0.0)
+        if value > high:
+            raise ConfigError(f"policy {config.policy.name!r}: {key} = {value:g} is above max_budget = {high:g} "
+                              f"(the {fidelity.name} every member trains to); set it to at most {high:g}")
     if hasattr(policy, "rungs"):  # population-based training: one rung per interval
         budgets = tuple(policy.rungs(low, high, fidelity.integer))
     else:
@@ -213,6 +221,28 @@ def _schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, simulat
     planned = getattr(policy, "planned_compute", None)
     compute = config.compute or (planned(budgets) if planned else 100.0 * budgets[-1])
     return policy, budgets, compute
+
+
+def _check_untold(config: RunConfig, optimizer: Optimizer, policy) -> None:
+    """Refuse an optimizer that keeps only a few candidates asked and untold under a policy that leaves more.
+
+    The loop tells the optimizer only candidates that reach the top budget; stopped ones (and, under a policy
+    that proposes candidates itself, all of them) are never told.
+    """
+    limit = getattr(optimizer, "untold_limit", None)
+    if limit is None:
+        return
+    limit = int(limit())
+    asked = policy.untold_asks()
+    if asked is None:
+        searchers = [n for n in OPTIMIZERS.names() if _supports_async(n) and n != optimizer.name]
+        raise ConfigError(f"optimizer {optimizer.name!r} keeps at most num_workers = {limit} candidates asked "
+                          f"and not told, and policy {policy.name!r} never tells the candidates it stops before "
+                          f"the top budget; use one of: {', '.join(searchers)}")
+    if asked > limit:
+        raise ConfigError(f"optimizer {optimizer.name!r} keeps at most num_workers = {limit} candidates asked "
+                          f"and not told, and policy {policy.name!r} asks {asked} and tells none; set [optimizer] "
+                          f"num_workers = {asked} (or use random)")
 
 
 def _mode_policy(config: RunConfig, optimizer: Optimizer):

@@ -12,10 +12,14 @@ matches decides:
 ==== ===================================================== ============================================
 row  when                                                   choice
 ==== ===================================================== ============================================
+0    ``policy = "pbt"``: the optimizer only draws the        ``random``
+     first population, and is never told
 1    several objectives, budget < 40 per objective and d    ``motpe`` (model-based, few evaluations)
 2    several objectives                                     ``nsga2`` (population max(batch, 4..40))
 3    half or more of the coordinates are ints/categoricals  ``nevergrad`` NGOpt told budget and batch
      and Nevergrad installed and ``nevergrad`` (default)    (batch 10 when not given)
+     and no ``policy`` (a multi-fidelity policy leaves
+     candidates untold, more than NGOpt keeps out)
 4    half or more of the coordinates are ints/categoricals  ``tpe`` (batch asked at once)
 5    ``noisy``                                              ``cmaes`` (population max(batch,
                                                             2 (4 + 3 ln d)))
@@ -64,6 +68,9 @@ class Auto(Optimizer):
                                             "the tpe rows, which keep their own batch)", ge=1, le=MAX_POPULATION)
     noisy: bool = option(False, help="the evaluations are noisy (plain CMA-ES with a doubled population, no "
                                      "quadratic model)")
+    policy: str | None = option(None, help="the run's multi-fidelity policy, set by the run from its [policy] "
+                                           "table: 'pbt' draws only its first population from the optimizer "
+                                           "(row 0: random); under any policy, Nevergrad is not chosen")
     nevergrad: bool = option(True, help="use Nevergrad's NGOpt for single-objective runs over mostly discrete "
                                         "spaces when it is installed (false: l2l's own tpe)")
 
@@ -81,11 +88,13 @@ class Auto(Optimizer):
         discrete = sum(p.size for p in space.parameters if isinstance(p, (Int, Categorical)))
         k = problem.n_objectives
         sized = {} if batch is None else {"population_size": batch}
+        if self.policy == "pbt":
+            return "random", {}, 0
         if k > 1 and budget < 40 * k * d:
             return "motpe", {**sized, "n_startup_trials": min(10, max(2, budget // 5))}, 1
         if k > 1:
             return "nsga2", {"population_size": max(workers or 0, min(40, max(4, budget // 25)))}, 2
-        if 2 * discrete >= d and self.nevergrad and _nevergrad_installed():
+        if 2 * discrete >= d and self.nevergrad and not self.policy and _nevergrad_installed():
             told = workers or 10
             return "nevergrad", {"budget": budget, "population_size": told, "num_workers": told}, 3
         if 2 * discrete >= d:

@@ -175,7 +175,7 @@ class Nevergrad(Optimizer):
     def ask(self, problem: Problem, state: State, n: int | None = None) -> tuple[np.ndarray, State]:
         size = self.population_size if n is None else max(int(n), 0)
         out = len(state["codes"]) - int(np.sum(state["events"] != ASK))
-        workers = self.num_workers or self.population_size
+        workers = self.untold_limit()
         if out + size > workers:
             # Nevergrad's methods expect at most num_workers candidates out at once; sequential ones (NGOpt
             # picks them for one worker) would wait forever for a result.
@@ -216,6 +216,10 @@ class Nevergrad(Optimizer):
         losses = np.where(np.isfinite(scalar), -scalar, np.inf)
         return {**state, "events": np.concatenate([state["events"], np.array(indices, dtype=np.int64)]),
                 "losses": np.concatenate([state["losses"], losses])}
+
+    def untold_limit(self) -> int:
+        """The most candidates asked and not yet told at any time (a run's policy is checked against it)."""
+        return int(self.num_workers or self.population_size)
 
     def evaluations(self, problem: Problem) -> int:
         """The budget told to Nevergrad."""

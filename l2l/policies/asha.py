@@ -2,7 +2,8 @@
 
 No worker ever waits for a rung to fill: when a worker is free, the best
 candidate of the highest rung that is in the top ``1/eta`` of that rung and
-not yet promoted goes on to the next rung; if there is none, a new candidate
+not yet promoted goes on to the next rung (a candidate whose segment failed
+ranks last and is never promoted); if there is none, a new candidate
 starts at the lowest rung. Decisions are made with the results at hand, so
 early promotions may be ones a synchronous schedule would not make; in return
 the workers stay busy.
@@ -13,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from l2l.policies.base import Action, RungPolicy, State, TrialTable, ranked, rung_of
+from l2l.policies.base import Action, RungPolicy, State, TrialTable, rung_of, survivors
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class ASHA(RungPolicy):
             top = int(len(members) / self.eta + 1e-9)
             if top == 0:
                 continue
-            best = ranked(trials.scores_at(budgets[rung], members))[:top]
+            best = survivors(trials, budgets[rung], members, top)  # a failed candidate is never promoted
             for trial in best:
                 if trial not in state["promoted"][rung]:
                     promoted = [list(p) for p in state["promoted"]]

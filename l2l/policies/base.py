@@ -115,6 +115,10 @@ class TrialTable:
         """True if the trial's last segment failed (its score is then the run's penalty)."""
         return not self._trials[str(trial)].get("ok", True)
 
+    def failed_at(self, trial: int, budget: float) -> bool:
+        """True if the trial's segment that ended at ``budget`` failed (a failed trial goes no further)."""
+        return self.failed(trial) and abs(self.reached(trial) - float(budget)) < 1e-9
+
     def parent(self, trial: int) -> int:
         """The trial whose checkpoint this one started from (-1: from scratch)."""
         return int(self._trials[str(trial)].get("parent", -1))
@@ -166,8 +170,9 @@ class Policy:
     """Base class of the scheduling policies.
 
     ``multi_fidelity`` policies need a simulator with a fidelity; ``proposes``
-    policies choose new candidates themselves (a model-based policy) instead of
-    asking the optimizer.
+    policies choose new candidates themselves (a model-based policy, or PBT
+    after its first population) instead of asking the optimizer, and the loop
+    never tells the optimizer their results (it did not ask for most of them).
     """
 
     name: ClassVar[str] = "policy"
@@ -183,6 +188,16 @@ class Policy:
     reuses_uncommitted: ClassVar[bool] = False
     #: Segments kept submitted per worker.
     queue_depth: ClassVar[int] = 1
+
+    def untold_asks(self) -> int | None:
+        """The most candidates this policy asks of the optimizer that are never told (None: no bound).
+
+        Multi-fidelity policies stop candidates before the top budget, and the loop tells the optimizer only
+        top-budget results, so by default there is no bound; an optimizer that keeps only a few candidates
+        out at once (``nevergrad``'s ``num_workers``) is refused with such a policy (see
+        :mod:`l2l.components`).
+        """
+        return None
 
     def init(self, budgets: list[float], dimension: int, seed: int) -> State:
         """The state before anything ran; ``budgets`` are the rungs (see :func:`rung_budgets`)."""
@@ -232,3 +247,14 @@ def rung_of(budgets: list[float], budget: float) -> int:
 def ranked(scores: dict[int, float]) -> list[int]:
     """Trial ids from best to worst score; ties broken by the smaller id (deterministic)."""
     return sorted(scores, key=lambda t: (-scores[t], t))
+
+
+def survivors(trials: TrialTable, budget: float, members: Iterable[int], keep: int) -> list[int]:
+    """The best ``keep`` of ``members`` at ``budget``, failures ranked last and never kept.
+
+    A failed segment's score is the run's penalty, which may tie with (or, set by hand, beat) real results;
+    a candidate whose segment failed has no checkpoint to continue from and is never promoted.
+    """
+    scores = trials.scores_at(budget, members)
+    order = sorted(scores, key=lambda t: (trials.failed_at(t, budget), -scores[t], t))[:max(0, keep)]
+    return [t for t in order if not trials.failed_at(t, budget)]

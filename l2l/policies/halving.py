@@ -1,7 +1,8 @@
 """Synchronous successive halving and Hyperband.
 
 A *bracket* starts ``n`` new candidates at the budget of its first rung, waits
-for all of them, continues the best ``n / eta`` to the next rung, and so on
+for all of them, continues the best ``n / eta`` to the next rung (never one
+whose segment failed), and so on
 up to the maximum budget. Successive halving repeats its one bracket (the
 most aggressive: it starts at the lowest rung). Hyperband cycles through
 brackets that start at every rung, from the lowest to the maximum budget
@@ -18,7 +19,7 @@ import math
 from dataclasses import dataclass
 from typing import ClassVar
 
-from l2l.policies.base import DONE, WAIT, Action, RungPolicy, State, TrialTable, ranked
+from l2l.policies.base import DONE, WAIT, Action, RungPolicy, State, TrialTable, survivors
 from l2l.registry import option
 
 
@@ -80,7 +81,7 @@ class SuccessiveHalving(RungPolicy):
                 state = self._open_bracket(state)
                 continue
             keep = state["plan"][rung + 1 - state["start"]]
-            best = ranked(trials.scores_at(budget, state["members"]))[:keep]
+            best = survivors(trials, budget, state["members"], keep)  # failures are never continued
             state = {**state, "rung": rung + 1, "members": best, "launched": []}
 
     def launched(self, state: State, trial: int, budget: float) -> State:

@@ -4,7 +4,9 @@ Every candidate trains through the rungs (the geometric budgets also used by
 the halving schedules); after each rung its score is compared with the scores
 every other candidate had at the same budget. With at least ``min_trials`` of
 those and past the ``grace`` budget, a candidate below their median is stopped
-(Golovin et al. 2017, Google Vizier's rule; Optuna's MedianPruner). Works
+(Golovin et al. 2017, Google Vizier's rule; Optuna's MedianPruner). A
+candidate whose segment failed is stopped, and its penalty does not count
+in the median. Works
 with any optimizer as the source of new candidates; a free worker continues
 the oldest candidate that may go on, else starts a new one.
 """
@@ -43,7 +45,10 @@ class MedianStopping(RungPolicy):
         rung = rung_of(budgets, budget)
         if rung == len(budgets) - 1:
             return state
-        others = [s for t, s in trials.scores_at(budget).items() if t != trial]
+        if trials.failed(trial):  # no checkpoint to continue from, and a penalty is no result
+            return {**state, "stopped": state["stopped"] + [trial]}
+        others = [s for t, s in trials.scores_at(budget).items() if t != trial and not trials.failed_at(t, budget)]
         if budget >= self.grace and len(others) >= self.min_trials and score < float(np.median(others)):
             return {**state, "stopped": state["stopped"] + [trial]}
         return {**state, "ready": state["ready"] + [[trial, budgets[rung + 1]]]}
+

@@ -54,6 +54,9 @@ class PBT(Policy):
     """Population-based training: exploit the best members' checkpoints, explore their parameters."""
 
     name: ClassVar[str] = "pbt"
+    #: Exploiting members are the policy's own points: the optimizer only draws the first population and is
+    #: never told results (it did not ask for the exploiters, and nothing is asked of it afterwards).
+    proposes: ClassVar[bool] = True
 
     population: int = option(8, help="members trained side by side", ge=2)
     interval: float = option(0.0, help="fidelity units between two exploit/explore decisions (0: a tenth of "
@@ -92,6 +95,10 @@ class PBT(Policy):
         if len(budgets) >= 2 and budgets[-1] - budgets[-2] < interval / 2:
             del budgets[-2]  # a last interval shorter than half of one joins the one before (81 = 9 x 8 + 9)
         return [float(b) for b in budgets]
+
+    def untold_asks(self) -> int | None:
+        """The first population is asked of the optimizer and never told."""
+        return self.population
 
     def planned_compute(self, budgets: list[float]) -> float:
         """Every member trains to the top budget once (a run's default ``run.compute``)."""
@@ -155,20 +162,26 @@ class PBT(Policy):
             queue = [*state["queue"], *({"kind": "continue", "budget": following, "trial": members[slot],
                                          "slot": slot} for slot in slots)]
             return {**state, "queue": queue}
-        # the members with a result, ranked by their score at this budget (members behind it: by their latest
-        # score, as the asynchronous variant must compare across budgets); failures last
-        peers = [m for m in members if trials.scores_of(m) or trials.failed(m)]
+        # the members that reached this budget, ranked by their score there (a member that inherited past it:
+        # by its latest score); failures last. Members behind it take no part: an exploiting member never
+        # goes back to a lower budget, so every member trains each unit up to max_budget at most once.
+        peers = [m for m in members if trials.reached(m) >= budget - 1e-9 and (trials.scores_of(m) or
+                                                                                trials.failed(m))]
         scores = {m: _score_at(trials, m, budget) for m in peers}
         queue = list(state["queue"])
         draws = state["draws"]
         enough = len(peers) >= max(2, (self.population + 1) // 2)
         cut = max(1, int(round(self.fraction * len(peers))))
         ranked = sorted(peers, key=lambda m: (-scores[m], m))
-        top, bottom = ranked[:cut], set(ranked[-cut:])
+        top = [m for m in ranked[:cut] if not trials.failed(m)]
+        bottom = set(ranked[-cut:])
+        healthy = [m for m in ranked if not trials.failed(m)]
         for slot in slots:
             trial = members[slot]
             failed = trials.failed(trial)
-            if enough and (trial in bottom or failed) and top and trial not in top:
+            if failed and not top and healthy:  # a failed member is replaced even before enough peers
+                top = healthy[:1]
+            if (enough or failed) and (trial in bottom or failed) and top and trial not in top:
                 rng = np.random.default_rng([state["seed"], 7, draws])
                 draws += 1
                 donor = self._donor(rng, ranked, top, scores)
