@@ -244,6 +244,9 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".") -> 
         simulator = Component(simulator.name, {**simulator.options, "path": path})
     if simulator.name == "command" and not simulator.options.get("config_dir"):
         simulator = Component("command", {**simulator.options, "config_dir": base_dir})
+    inherit, reevaluate = _inherit_option(run.get("inherit", 0)), _reevaluate_option(run.get("reevaluate"))
+    if reevaluate and (inherit or (policy is not None and policy.name == "pbt")):
+        raise ConfigError(TRAINED_WITH_A_SCHEDULE.format(what="run.reevaluate"))
     return RunConfig(
         name=name, space=space, objectives=objectives,
         optimizer=_component("optimizer", data.get("optimizer"), default="auto"),
@@ -253,8 +256,14 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".") -> 
         generations=generations, evaluations=evaluations, max_time=max_time,
         out=out, retries=_int("retries", run.get("retries", 0), 0),
         timeout=float(timeout) or None, penalty=penalty, mode=mode, base_dir=base_dir, policy=policy,
-        compute=float(compute), reevaluate=_reevaluate_option(run.get("reevaluate")),
-        inherit=_inherit_option(run.get("inherit", 0)))
+        compute=float(compute), reevaluate=reevaluate, inherit=inherit)
+
+
+#: Why a population-based or Lamarckian run's candidates cannot be evaluated again from their parameters alone.
+TRAINED_WITH_A_SCHEDULE = ("{what} does not apply to population-based training or run.inherit: a learner there "
+                           "continued other learners' checkpoints under changing parameters, so its last "
+                           "parameters evaluated from scratch measure something else; replay its schedule "
+                           "(l2l.lineage(FILE)) on fresh seeds instead, as docs/pbt.md shows")
 
 
 def _inherit_option(value: Any) -> float | bool:

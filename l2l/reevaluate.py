@@ -151,6 +151,7 @@ def reevaluate(path: str | os.PathLike, top: int = DEFAULT_TOP, seeds: int = DEF
 def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective, function) -> None:
     from l2l.jobs import Settings, Task
     from l2l.components import build, load_run_config
+    from l2l.config import TRAINED_WITH_A_SCHEDULE
     from l2l.results_schema.reader import Trajectory
     from l2l.results_schema.reevaluation_writer import ReevaluationWriter
 
@@ -159,6 +160,8 @@ def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective,
         if not chosen:
             raise TrajectoryError(f"{path} holds no successful evaluation to re-evaluate")
         config = load_run_config(trajectory).with_overrides(backend=backend, workers=workers)
+        if config.inherit or (config.policy is not None and config.policy.name == "pbt"):
+            raise ConfigError(TRAINED_WITH_A_SCHEDULE.format(what="l2l reevaluate"))
         taken = trajectory.rows(("seed",))["seed"]
         seeds = fresh_seeds(int(trajectory.run.get("seed", 0)), n_seeds, taken)
         stored = trajectory.reevaluations(errors=False)

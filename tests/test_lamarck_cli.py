@@ -41,3 +41,18 @@ def test_generations_past_the_top_budget_are_refused_before_the_run_and_on_resum
     assert "spread the top budget over the run's 4 generations" in capsys.readouterr().err
     for file in (path, spread):  # nothing was written to them: they stay valid and finished
         assert l2l.validate(file) == [] and len(l2l.load(file, segments=True)) == 24
+
+
+def test_reevaluation_is_refused_for_learners_trained_on_others_checkpoints(tmp_path, capsys):
+    from test_pbt import pbt_config
+
+    path = l2l.run(pbt_config(seed=1), tmp_path / "p.h5")
+    assert main(["reevaluate", str(path), "--top", "2", "--seeds", "2"]) == 2
+    assert "does not apply to population-based training or run.inherit" in capsys.readouterr().err
+    assert l2l.validate(path) == []
+    lamarck = l2l.run(l2l.from_mapping(LAMARCK), tmp_path / "l.h5")
+    assert main(["reevaluate", str(lamarck)]) == 2
+    with pytest.raises(ConfigError, match="run.reevaluate does not apply"):
+        l2l.from_mapping({**LAMARCK, "run": {**LAMARCK["run"], "reevaluate": {"top": 2, "seeds": 2}}})
+    assert main(["report", str(path), "-o", str(tmp_path / "r.html")]) == 0
+    assert "Replay a learner's schedule" in (tmp_path / "r.html").read_text()

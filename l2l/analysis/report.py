@@ -212,7 +212,11 @@ def _failures(run: RunData) -> str:
     return f"<p>Most frequent error messages (the last line of each error text):</p>{table}{details}"
 
 
-def _reevaluated(table: pd.DataFrame | None) -> str:
+def _reevaluated(table: pd.DataFrame | None, population_based: bool = False) -> str:
+    if population_based:
+        return ("<p>Not for this run: its learners continued other learners' checkpoints under changing "
+                "parameters, so their last parameters evaluated from scratch would measure something else. "
+                "Replay a learner's schedule (<code>l2l.lineage(FILE)</code>) on fresh seeds instead.</p>")
     if table is None or table.empty:
         return ("<p>No candidate was re-evaluated. <code>l2l reevaluate FILE</code> (or the run option "
                 "<code>[run] reevaluate = {top = k, seeds = n}</code>) evaluates the best candidates again on fresh "
@@ -257,7 +261,7 @@ def render(run: RunData, summary: RunSummary, dpi: int = 80, reevaluated: pd.Dat
 <nav>{nav}</nav>
 <h2 id="summary">Summary</h2>{_pairs(_summary(run, summary))}
 <h2 id="best">Best individuals</h2><p>{escape(title)}</p>{html_table(best)}
-<h2 id="reevaluated">Re-evaluated on fresh seeds</h2>{_reevaluated(reevaluated)}
+<h2 id="reevaluated">Re-evaluated on fresh seeds</h2>{_reevaluated(reevaluated, population_based)}
 <h2 id="figures">Figures</h2>{''.join(sections)}
 <h2 id="failures">Failures</h2>{_failures(run)}
 <h2 id="provenance">Provenance</h2>{_provenance(run)}
