@@ -257,7 +257,7 @@ def ranking(source: Any, objective: str | None = None) -> pd.DataFrame:
     quantile = np.where(n >= 2, stats.t.ppf(0.975, np.maximum(n - 1, 1)), np.nan)
     table["ci95"] = quantile * table["std"].to_numpy() / np.sqrt(np.maximum(n, 1))
     table = table.reset_index()
-    params = [c for c in trajectory.space.columns()][:8]
+    params = list(trajectory.space.columns())
     selected = trajectory.rows(("generation", "individual", f"objectives/{goal.name}"))
     lookup = {(g, i): v for g, i, v in zip(selected["generation"], selected["individual"],
                                            selected[f"objectives/{goal.name}"])}
@@ -285,12 +285,15 @@ def ranking_text(table: pd.DataFrame, limit: int = 10) -> str:
     shown = table.head(limit).copy()
     shown["mean ± ci95"] = [f"{m:.4g} ± {c:.2g}" if np.isfinite(c) else f"{m:.4g}"
                             for m, c in zip(shown["mean"], shown["ci95"])]
+    from l2l.summary import SHOWN_PARAMETERS, more_parameters
+
+    params = list(table.columns[10:])
     columns = ["rank", "selection rank", "generation", "individual", "selected", "mean ± ci95", "std", "seeds",
-               "failed", *table.columns[10:]]
+               "failed", *params[:SHOWN_PARAMETERS]]
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         body = shown[columns].to_string(index=False)
     return (f"re-evaluated on fresh seeds: {len(table)} candidates, up to {seeds} seeds each, by mean {name} "
-            f"({direction}); 'selected' is the value selection saw:\n{body}")
+            f"({direction}); 'selected' is the value selection saw:\n{body}{more_parameters(params)}")
 
 
 __all__ = ["Candidate", "after_run", "candidates", "fresh_seeds", "ranking", "ranking_text", "reevaluate"]

@@ -391,7 +391,7 @@ def best_table(trajectory: Trajectory, frame: pd.DataFrame, n: int) -> str:
         return "no successful evaluation"
     objectives = trajectory.objectives
     parameters = trajectory.space.columns()
-    columns = ["generation", "individual"] + [o.name for o in objectives] + parameters[:8]
+    columns = ["generation", "individual"] + [o.name for o in objectives] + parameters[:SHOWN_PARAMETERS]
     if "trial" in ok.columns:  # a multi-fidelity run: candidates at the top budget rank first
         columns = ["trial", "budget", "state"] + columns[2:]
     if len(objectives) == 1:
@@ -408,7 +408,20 @@ def best_table(trajectory: Trajectory, frame: pd.DataFrame, n: int) -> str:
         title = f"Pareto front ({len(best)} evaluations):"
         best = best.head(20)
     with pd.option_context("display.width", 160, "display.max_columns", 20):
-        return title + "\n" + best[columns].to_string(index=False)
+        return title + "\n" + best[columns].to_string(index=False) + more_parameters(parameters)
+
+
+#: Parameter columns a text table shows; the others are named below it.
+SHOWN_PARAMETERS = 8
+
+
+def more_parameters(columns: list[str]) -> str:
+    """The line under a text table that names the parameter columns it leaves out ("" if none)."""
+    hidden = columns[SHOWN_PARAMETERS:]
+    if not hidden:
+        return ""
+    return (f"\n(+{len(hidden)} more parameter column{'s' if len(hidden) > 1 else ''} not shown: "
+            f"{', '.join(hidden)}; l2l.load(FILE) has every column)")
 
 
 def progress_line(summary: RunSummary, status: bool = True) -> str:

@@ -149,3 +149,19 @@ def test_the_overview_stars_a_multi_fidelity_runs_best_candidate_at_its_top_budg
     column = next(c for c in ("x[0]", "x[1]", "x[2]") if c in figure.axes[1].get_xlabel())
     assert stars[0].get_offsets()[0].tolist() == pytest.approx([best[column], best["value"]])
     assert f"trial {best['trial']}" in figure._suptitle.get_text()
+
+
+def test_show_and_the_reevaluation_ranking_name_the_parameters_they_leave_out(tmp_path, capsys):
+    from l2l.reevaluate import ranking
+
+    config = l2l.from_mapping({"run": {"name": "wide", "seed": 1, "generations": 1},
+                               "space": {"x": {"low": -1.0, "high": 1.0, "shape": [11]}},
+                               "optimizer": {"name": "random", "population_size": 6},
+                               "simulator": {"name": "sphere", "noise": 0.1}, "backend": {"name": "serial"}})
+    path = l2l.run(config, tmp_path / "w.h5")
+    assert main(["reevaluate", str(path), "--top", "2", "--seeds", "2"]) == 0
+    assert main(["show", str(path)]) == 0
+    out = capsys.readouterr().out
+    note = "(+3 more parameter columns not shown: x[8], x[9], x[10]; l2l.load(FILE) has every column)"
+    assert out.count(note) == 3  # the ranking printed by reevaluate, show's best table and show's ranking
+    assert [f"x[{i}]" for i in range(11)] == [c for c in ranking(path).columns if c.startswith("x[")]
