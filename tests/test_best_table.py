@@ -165,3 +165,27 @@ def test_show_and_the_reevaluation_ranking_name_the_parameters_they_leave_out(tm
     note = "(+3 more parameter columns not shown: x[8], x[9], x[10]; l2l.load(FILE) has every column)"
     assert out.count(note) == 3  # the ranking printed by reevaluate, show's best table and show's ranking
     assert [f"x[{i}]" for i in range(11)] == [c for c in ranking(path).columns if c.startswith("x[")]
+
+
+def test_the_failures_figure_and_report_of_a_multi_fidelity_run_count_segments_per_budget(tmp_path):
+    from l2l.plot import figures
+    from l2l.plot.data import load_run
+    from l2l.plot.panels import error_summary
+    from test_multifidelity import mf_config
+
+    simulator = {"name": "python", "function": "models_for_tests:flaky_curve",
+                 "multi_fidelity": {"name": "steps", "unit": "training steps", "minimum": 1, "maximum": 27}}
+    path = l2l.run(mf_config({"name": "asha"}, compute=400, simulator=simulator), tmp_path / "f.h5")
+    segments = l2l.load(path, segments=True)
+    failed = segments[segments["status"] != "ok"]
+    assert len(failed) >= 1
+    figure = figures.failures(path)
+    status = figure.axes[0]
+    assert status.get_title().startswith(f"segments per budget: {len(failed)} of {len(segments)} failed")
+    assert [t.get_text() for t in status.get_xticklabels()] == [f"{b:g}" for b in sorted(segments["budget"].unique())]
+    table = error_summary(load_run(path, errors=True))
+    first = failed.iloc[0]
+    assert table["count"].sum() == len(failed)
+    assert f"trial {first['trial']}, budget {first['budget']:g}" in set(table["first"])
+    assert main(["report", str(path), "-o", str(tmp_path / "r.html")]) == 0
+    assert f"trial {first['trial']}, budget {first['budget']:g}" in (tmp_path / "r.html").read_text()

@@ -204,11 +204,9 @@ def _failures(run: RunData) -> str:
     summary = error_summary(run, limit=20)
     if summary.empty:
         return "<p>No evaluation failed.</p>"
-    table = html_table(summary[["message", "count", "status", "generation", "individual"]]
-                       .rename(columns={"generation": "first in generation", "individual": "individual"}))
-    details = "".join(f"<details><summary>{escape(row.message[:160])} (generation {row.generation}, individual "
-                      f"{row.individual})</summary><pre>{escape(str(row.example))}</pre></details>"
-                      for row in summary.head(10).itertuples())
+    table = html_table(summary[["message", "count", "status", "first"]])
+    details = "".join(f"<details><summary>{escape(row.message[:160])} ({escape(row.first)})</summary>"
+                      f"<pre>{escape(str(row.example))}</pre></details>" for row in summary.head(10).itertuples())
     return f"<p>Most frequent error messages (the last line of each error text):</p>{table}{details}"
 
 

@@ -77,7 +77,7 @@ class RunData:
         metrics = list(trajectory.metric_columns.values())
         segments = curves = None
         if trajectory.multi_fidelity:
-            segments = trajectory.evaluations(errors=False, segments=True)
+            segments = trajectory.evaluations(errors=errors, segments=True)
             long = trajectory.traces_frame()
             name = f"curve:{trajectory.objectives[0].name}"
             curves = long[long["trace"] == name][["trial", "step", "value"]] if len(long) else long

@@ -208,24 +208,28 @@ def draw_pareto(ax: Axes, run: RunData, first: Objective, second: Objective, leg
 
 
 def status_counts(run: RunData) -> pd.DataFrame:
-    """Evaluations per generation (rows) and status (columns ok, failed, timeout)."""
-    frame = run.frame
-    counts = pd.crosstab(frame["generation"].to_numpy(), frame["status"].astype(str).to_numpy())
+    """Evaluations per generation (rows) and status (columns ok, failed, timeout); for a multi-fidelity run,
+    segments per budget reached."""
+    frame, by = (run.segments, "budget") if run.multi_fidelity else (run.frame, "generation")
+    counts = pd.crosstab(frame[by].to_numpy(), frame["status"].astype(str).to_numpy())
     return counts.reindex(columns=list(STATUS_COLOURS), fill_value=0)
 
 
 def draw_status(ax: Axes, run: RunData, legend: bool = True) -> None:
-    """Stacked bars: evaluations per generation that succeeded, failed or timed out."""
+    """Stacked bars: evaluations per generation (segments per budget) that succeeded, failed or timed out."""
     counts = status_counts(run)
     total = int(counts.to_numpy().sum())
     bad = total - int(counts["ok"].sum())
-    ax.set_title(f"evaluations per generation: {bad:,} of {total:,} failed ({100 * bad / max(total, 1):.1f} %)")
-    ax.set_xlabel("generation")
-    ax.set_ylabel("evaluations (count)")
+    what, per = ("segments", "budget") if run.multi_fidelity else ("evaluations", "generation")
+    ax.set_title(f"{what} per {per}: {bad:,} of {total:,} failed ({100 * bad / max(total, 1):.1f} %)")
+    ax.set_xlabel(f"budget reached ({_fidelity_unit(run)})" if run.multi_fidelity else "generation")
+    ax.set_ylabel(f"{what} (count)")
     if not total:
-        _empty(ax, "no evaluation yet")
+        _empty(ax, f"no {what[:-1]} yet")
         return
     x = counts.index.to_numpy()
+    if run.multi_fidelity:  # budgets (1, 3, 9, 27, 81 ...): one bar each, side by side, labelled
+        labels, x = [f"{b:g}" for b in x], np.arange(len(x))
     bottom = np.zeros(len(x))
     for status, colour in STATUS_COLOURS.items():
         heights = counts[status].to_numpy()
@@ -237,10 +241,18 @@ def draw_status(ax: Axes, run: RunData, legend: bool = True) -> None:
         bottom = bottom + heights
     if len(x) == 1:
         ax.set_xlim(x[0] - 1, x[0] + 1)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if run.multi_fidelity and len(x) <= 30:
+        ax.set_xticks(x, labels)
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(alpha=0.3, axis="y")
     if legend:
         ax.legend(fontsize="small", loc="lower right")
+
+
+def _fidelity_unit(run: RunData) -> str:
+    fidelity = run.fidelity or {}
+    return str(fidelity.get("unit") or fidelity.get("name") or "budget units")
 
 
 def draw_duration_histogram(ax: Axes, run: RunData, legend: bool = True) -> None:
@@ -299,23 +311,28 @@ def draw_duration_per_generation(ax: Axes, run: RunData, legend: bool = True) ->
 
 def error_summary(run: RunData, limit: int = 10) -> pd.DataFrame:
     """The most frequent error messages (last line of each error text) with counts and first occurrence."""
-    frame = run.frame
+    columns = ["message", "count", "status", "generation", "individual", "first", "example"]
+    frame = run.segments if run.multi_fidelity else run.frame  # a multi-fidelity run fails segment by segment
     if "error" not in frame.columns:
-        return pd.DataFrame(columns=["message", "count", "status", "generation", "individual", "example"])
+        return pd.DataFrame(columns=columns)
     bad = frame[(frame["status"] != "ok").to_numpy()]
     if bad.empty:
-        return pd.DataFrame(columns=["message", "count", "status", "generation", "individual", "example"])
+        return pd.DataFrame(columns=columns)
     texts = bad["error"].astype(object).where(bad["error"].notna(), "")
     messages = texts.map(lambda t: next((line.strip() for line in reversed(str(t).splitlines()) if line.strip()),
                                         "(no error text)")[:300])
+    if run.multi_fidelity:
+        where = [f"trial {t}, budget {b:g}" for t, b in zip(bad["trial"], bad["budget"])]
+    else:
+        where = [f"generation {g}, individual {i}" for g, i in zip(bad["generation"], bad["individual"])]
     table = pd.DataFrame({"message": messages.to_numpy(), "status": bad["status"].astype(str).to_numpy(),
                           "generation": bad["generation"].to_numpy(), "individual": bad["individual"].to_numpy(),
-                          "example": texts.to_numpy()})
-    grouped = table.groupby("message", sort=False)
+                          "first": where, "example": texts.to_numpy(), "order": np.arange(len(bad))})
+    grouped = table.groupby("message", sort=False)  # in the order of the rows: .first() is the first occurrence
     summary = grouped.first()
     summary["count"] = grouped.size()
-    summary = summary.reset_index().sort_values(["count", "generation"], ascending=[False, True])
-    return summary[["message", "count", "status", "generation", "individual", "example"]].head(limit)
+    summary = summary.reset_index().sort_values(["count", "order"], ascending=[False, True])
+    return summary[columns].head(limit)
 
 
 def draw_errors(ax: Axes, run: RunData, limit: int = 6) -> None:
@@ -330,7 +347,6 @@ def draw_errors(ax: Axes, run: RunData, limit: int = 6) -> None:
     lines = []
     for row in summary.itertuples():
         message = row.message if len(row.message) <= 70 else row.message[:67] + "..."
-        lines.append(f"{row.count:>6} x {row.status}: {message}\n         first: generation {row.generation}, "
-                     f"individual {row.individual}")
+        lines.append(f"{row.count:>6} x {row.status}: {message}\n         first: {row.first}")
     ax.text(0.0, 1.0, "\n".join(lines), ha="left", va="top", transform=ax.transAxes, family="monospace",
             fontsize="small")
