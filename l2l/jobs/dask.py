@@ -81,9 +81,14 @@ class _DaskExecutor(Executor):
         self._client.register_plugin(SimulatorPlugin(simulator), name=self._plugin)
         self._futures: set[Any] = set()
         self._chunks: dict[Any, list[Task]] = {}
-        # Futures put here by Dask's callback thread as they finish: waiting costs nothing per future in flight
-        # (a wait over all of them created one coroutine per future, hundreds per result at 256 workers).
+        # Futures put here by a coroutine on the client's event loop as they finish (see _watch): waiting costs
+        # nothing per future in flight (a wait over all of them made a coroutine per future per result).
         self._done: queue.SimpleQueue = queue.SimpleQueue()
+        # Futures whose results were taken, released when the loop next waits: after the next generation is
+        # submitted, not before. Dask batches the messages of a stream (the client's to the scheduler every
+        # 10 ms, the scheduler's to a worker every 5 ms): releases sent first made the next submission, and
+        # its tasks, wait for the next batch at each generation's end.
+        self._taken: list[Any] = []
         self._pending = 0
         self._mean_duration: float | None = None
         # Evaluations suspected of killing their worker, tried again one at a time: a worker that dies takes
@@ -137,8 +142,19 @@ class _DaskExecutor(Executor):
         for future, chunk in zip(futures, chunks):
             self._chunks[future.key] = chunk
             self._futures.add(future)
-            future.add_done_callback(self._done.put)
+        self._client.loop.add_callback(self._watch, futures)
         return futures
+
+    async def _watch(self, futures: list[Any]) -> None:
+        """Put each of ``futures`` in the queue of finished ones as it finishes, from the client's event loop
+        (``add_done_callback`` would hand each to one more thread on its way to the loop's)."""
+        import asyncio
+
+        async def one(future):
+            await future._state.wait()  # noqa: SLF001 - what distributed's own wait awaits
+            self._done.put(future)
+
+        await asyncio.gather(*(one(future) for future in futures))
 
     def submit(self, tasks: Sequence[Task]) -> None:
         tasks = list(tasks)
@@ -158,6 +174,9 @@ class _DaskExecutor(Executor):
         if self._pending == 0:
             return []
         self._release_quarantine()
+        taken, self._taken = self._taken, []
+        for future in taken:
+            future.release()
         try:
             done = [self._done.get(timeout=timeout)]
         except queue.Empty:
@@ -205,7 +224,7 @@ class _DaskExecutor(Executor):
                 self._pending -= 1
             if future is self._isolated:
                 self._isolated = None
-            future.release()
+            self._taken.append(future)
         self._release_quarantine()
         return outcomes
 
