@@ -5,8 +5,9 @@ Run by hand: ``python benchmarks/rtrl_depth.py [--seed 100] [--repeats 3]``. Sin
 is printed. Part 1: the digits EGRU of ``benchmarks/rtrl.py`` (trained with the same settings and seed),
 sparse RTRL at several ``depth`` values, and at several ``window`` values (steps whose element-wise
 bookkeeping is done at once; dense RTRL at the same window as sparse RTRL's default, 16), taking turns,
-sequence by sequence, with dense RTRL; the median of the per-repeat speed-ups. Part 2: ``S += J Y`` (64 x k times k x 14080, the digits network's shape) by
-``kernels.accumulate``, GMAC/s by k. The last line is one JSON object.
+sequence by sequence, with dense RTRL; the median of the per-repeat speed-ups. Part 2: ``S += J Y``
+(64 x k times k x 14080, the digits network's shape) by ``kernels.accumulate``, GMAC/s by k. The last line
+is one JSON object.
 """
 
 from __future__ import annotations

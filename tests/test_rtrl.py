@@ -363,7 +363,8 @@ def test_sparse_rtrl_is_exact_with_the_in_place_blas_product_and_with_numpy_alon
 
 
 @pytest.mark.parametrize("sparse, depth", [(True, 4), (True, 1000), (False, 4)])
-@pytest.mark.parametrize("case", ["bursty-unpruned", "bursty-pruned-penalty", "folded", "folded-unpruned", "gru-pruned"])
+@pytest.mark.parametrize("case", ["bursty-unpruned", "bursty-pruned-penalty", "folded", "folded-unpruned",
+                                  "gru-pruned"])
 def test_a_window_of_pending_steps_gives_the_same_bits_as_one_step_at_a_time(case, sparse, depth):
     # the element-wise bookkeeping of several steps is done at once (window > 1): every number must be the
     # one the step-by-step rule (window 1) computes, including rows folded back and the deferred reads
