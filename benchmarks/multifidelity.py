@@ -283,10 +283,33 @@ def main() -> None:
                       "load_after": [round(v, 2) for v in os.getloadavg()], "python": platform.python_version(),
                       "model_based_options": json.loads(os.environ.get(MB_OPTIONS) or "{}"),
                       "platform": platform.platform()})
+    summary["quality_at_a_third"] = at_a_third(problems, methods, seeds, args.quick, results, truth)
     line = json.dumps(summary, separators=(",", ":"))
     if args.out:
         Path(args.out).write_text(json.dumps(summary, indent=1))
     print(line)
+
+
+def at_a_third(problems, methods, seeds, quick, results, truth) -> dict:
+    """Mean (over seeds) honest quality of each method's chosen candidate after a third of the compute, printed
+    beside each method's final mean (the "third of the compute" target compares the first with the references)."""
+    from peers.mf_report import chosen
+
+    out: dict = {}
+    print("\nquality after a third of the compute (mean over seeds) -> at the end:")
+    for name in problems:
+        problem = Problem(name, quick)
+        row = {}
+        for method in methods:
+            runs = [results.get((name, method, seed), {}) for seed in seeds]
+            if not all("log" in run for run in runs):
+                continue
+            third, final = ([truth[name].get(chosen(problem, run["log"], (fraction,))[0], np.nan) for run in runs]
+                            for fraction in (1 / 3, 1.0))
+            row[method] = {"third": round(float(np.mean(third)), 4), "final": round(float(np.mean(final)), 4)}
+        out[name] = row
+        print(f"  {name:18s} " + "  ".join(f"{m} {v['third']:.4f} -> {v['final']:.4f}" for m, v in row.items()))
+    return out
 
 
 WALL_METHODS = ("random", "tpe", "asha", "hyperband", "model-based")
