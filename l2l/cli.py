@@ -31,7 +31,8 @@ def _run(args: argparse.Namespace) -> int:
 
     config = load_config(args.config).with_overrides(backend=args.backend, workers=args.workers,
                                                      seed=args.seed, generations=args.generations,
-                                                     evaluations=args.evaluations, max_time=args.max_time)
+                                                     evaluations=args.evaluations, max_time=args.max_time,
+                                                     compute=args.compute)
     components = build(config)  # refuse a bad config before printing or creating anything
     if args.dry_run:
         script = getattr(components.executor, "job_script", None)
@@ -82,7 +83,7 @@ def _resume(args: argparse.Namespace) -> int:
     started = time.time()
     try:
         path = resume(args.file, generations=args.generations, evaluations=args.evaluations,
-                      max_time=args.max_time, backend=args.backend, workers=args.workers,
+                      max_time=args.max_time, compute=args.compute, backend=args.backend, workers=args.workers,
                       progress=not args.no_progress, control=control,
                       announce=lambda trajectory: print(_resume_banner(trajectory, args.backend), file=sys.stderr))
     except KeyboardInterrupt:
@@ -162,6 +163,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--generations", type=int, help="number of generations (overrides run.generations)")
     p.add_argument("--evaluations", type=int, help="evaluation budget (overrides run.evaluations)")
     p.add_argument("--max-time", type=float, help="wall-time budget in seconds (overrides run.max_time)")
+    p.add_argument("--compute", type=float, help="compute budget of a run with a [policy], in fidelity units "
+                                                 "(overrides run.compute)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--dry-run", action="store_true", help="validate, print the job script of SLURM backends, stop")
     p.set_defaults(func=_run)
@@ -173,6 +176,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--generations", type=int, help="new total number of generations (to extend a run)")
     p.add_argument("--evaluations", type=int, help="new evaluation budget of the run (to extend it)")
     p.add_argument("--max-time", type=float, help="new wall-time budget in seconds, over the run's life")
+    p.add_argument("--compute", type=float, help="new compute budget of a run with a [policy], in fidelity "
+                                                 "units (to extend it)")
     p.add_argument("--backend", help="run the remaining evaluations on another backend")
     p.add_argument("--workers", type=int)
     p.add_argument("--no-progress", action="store_true")

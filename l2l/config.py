@@ -134,6 +134,11 @@ class RunConfig:
                 changes[key] = _int(key, value, minimum=0 if key == "seed" else 1)
             elif key == "max_time":
                 changes[key] = _seconds("max_time", value)
+            elif key == "compute":
+                if self.policy is None:
+                    raise ConfigError("--compute applies to a run with a [policy] (a budget in fidelity units); "
+                                      "this run's budgets are generations, evaluations and max_time")
+                changes[key] = _compute(value)
             else:
                 changes[key] = value
         return replace(self, backend=backend, **changes)
@@ -213,9 +218,7 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".") -> 
     max_time = _seconds("max_time", run.get("max_time", 0))
     generations = _int("generations", run["generations"], 1) if "generations" in run else \
         (0 if evaluations or max_time else 10)
-    compute = run.get("compute", 0)
-    if isinstance(compute, bool) or not isinstance(compute, (int, float)) or compute < 0 or not math.isfinite(compute):
-        raise ConfigError(f"run.compute must be a number of fidelity units >= 0, got {compute!r}")
+    compute = _compute(run.get("compute", 0))
     policy = _component("policy", data["policy"]) if "policy" in data else None
     out = run.get("out")
     if out is not None and (not isinstance(out, str) or not out):
@@ -272,6 +275,12 @@ def _inherit_option(value: Any) -> float | bool:
         return value
     if not isinstance(value, (int, float)) or value < 0 or not math.isfinite(value):
         raise ConfigError(f"run.inherit must be true, false or a number of fidelity units > 0, got {value!r}")
+    return float(value)
+
+
+def _compute(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or not math.isfinite(value):
+        raise ConfigError(f"run.compute must be a number of fidelity units >= 0, got {value!r}")
     return float(value)
 
 

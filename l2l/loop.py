@@ -179,15 +179,15 @@ def _create(components: Components, path: Path) -> None:
 
 
 def resume(path: str | os.PathLike, *, generations: int | None = None, evaluations: int | None = None,
-           max_time: float | None = None, backend: str | None = None, workers: int | None = None,
-           progress: bool = False,
+           max_time: float | None = None, compute: float | None = None, backend: str | None = None,
+           workers: int | None = None, progress: bool = False,
            on_generation: Callable[[dict], None] | None = None, control: RunControl | None = None,
            simulator: Callable[..., Any] | None = None,
            announce: Callable[[Trajectory], None] | None = None) -> Path:
     """Continue the run stored in ``path`` from its last committed generation.
 
-    ``generations``, ``evaluations`` and ``max_time`` (seconds over the run's
-    life) raise the run's budgets (to extend a finished run); ``backend``/``workers`` change where evaluations run, which
+    ``generations``, ``evaluations``, ``max_time`` (seconds over the run's
+    life) and ``compute`` (fidelity units, a run with a policy) raise the run's budgets (to extend a finished run); ``backend``/``workers`` change where evaluations run, which
     does not change the results. A run whose simulator was a Python function
     needs it again as ``simulator``. Raises :class:`TrajectoryError` if another
     process writes the file. ``announce(trajectory)`` is called once the file
@@ -201,7 +201,7 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
         with Trajectory(path) as trajectory:
             stored = load_run_config(trajectory)
             config = stored.with_overrides(generations=generations, evaluations=evaluations, max_time=max_time,
-                                           backend=backend, workers=workers)
+                                           compute=compute, backend=backend, workers=workers)
             if stored.inherit is True and config.generations != stored.generations:
                 raise ConfigError(f"run.inherit = true spread the top budget over the run's {stored.generations} "
                                   f"generations, so its learners are trained to the end by then: more generations "
@@ -226,10 +226,12 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
             if announce is not None:
                 announce(trajectory)
         with trajectory_writer.TrajectoryWriter(path, lock=lock, keep_rows=keep_rows) as writer:
-            writer.event("resumed", {"generation": state["loop"]["generation"], "reused": len(reuse),
-                                     "generations": config.generations, "evaluations": config.evaluations,
-                                     "max_time": config.max_time, "pid": os.getpid(),
-                                     "backend": config.backend.to_json()})
+            # a policy run's budget is compute (its generations count commits, not a plan)
+            plan = {"compute": components.compute} if components.policy is not None else \
+                {"generations": config.generations}
+            writer.event("resumed", {"generation": state["loop"]["generation"], "reused": len(reuse), **plan,
+                                     "evaluations": config.evaluations, "max_time": config.max_time,
+                                     "pid": os.getpid(), "backend": config.backend.to_json()})
             _drive_recording_failure(components, writer, state, reuse=reuse, progress=progress,
                                      on_generation=on_generation, control=control or RunControl())
         _reevaluate_after(path, lock, config, simulator)

@@ -308,7 +308,8 @@ def summarize(trajectory: Trajectory, previous: RunSummary | None = None) -> Run
     config = run.get("config") if isinstance(run.get("config"), dict) else {}
     run_config = config.get("run") if isinstance(config.get("run"), dict) else {}
     planned = run_config.get("generations")
-    budgets = {"evaluations": run_config.get("evaluations", 0), "max_time": run_config.get("max_time", 0)}
+    budgets = {"evaluations": run_config.get("evaluations", 0), "max_time": run_config.get("max_time", 0),
+               "compute": None}
     for kind, detail in zip(reversed(kinds), reversed(details)):  # `resume --generations G` extends the plan
         if kind == "resumed":
             planned = _detail(detail).get("generations", planned)
@@ -327,7 +328,8 @@ def summarize(trajectory: Trajectory, previous: RunSummary | None = None) -> Run
         value = run.get(key)
         return value if isinstance(value, dict) else {"name": str(value)}
 
-    candidates, compute = _multi_fidelity(trajectory, running=status in ("running", "running or interrupted"))
+    candidates, compute = _multi_fidelity(trajectory, running=status in ("running", "running or interrupted"),
+                                          allowed=budgets["compute"])
     return RunSummary(
         candidates=candidates, compute=compute,
         path=str(trajectory.path), name=str(run.get("name", trajectory.path.stem)), seed=run.get("seed"),
@@ -344,8 +346,8 @@ def summarize(trajectory: Trajectory, previous: RunSummary | None = None) -> Run
         started=times[0] if times else None, last_event_time=times[-1] if times else None, **counts)
 
 
-def _multi_fidelity(trajectory: Trajectory, running: bool = True
-                    ) -> tuple[dict[str, int] | None, tuple[float, float, str] | None]:
+def _multi_fidelity(trajectory: Trajectory, running: bool = True, allowed: Any = None
+                    ) -> tuple[dict[str, int] | None, tuple[float, float | None, str] | None]:
     """Candidates by state and compute spent of a multi-fidelity run; (None, None) for other runs.
 
     The segments in flight at the last commit count as running only while a writer may still run them
@@ -363,8 +365,9 @@ def _multi_fidelity(trajectory: Trajectory, running: bool = True
             pass
     fidelity = trajectory.run.get("fidelity") if isinstance(trajectory.run.get("fidelity"), dict) else {}
     spent = float((segments["budget"] - segments["from_budget"]).sum())
-    allowed = fidelity.get("compute")  # None without a policy (a Lamarckian run has generations, not compute)
-    allowed = float(allowed) if isinstance(allowed, (int, float)) else None
+    if allowed is None:  # the run's compute budget, unless `resume --compute` raised it
+        allowed = fidelity.get("compute")  # None without a policy (a Lamarckian run has generations, not compute)
+    allowed = float(allowed) if isinstance(allowed, (int, float)) and not isinstance(allowed, bool) else None
     return counts, (spent, allowed, str(fidelity.get("unit") or fidelity.get("name") or "budget units"))
 
 

@@ -56,3 +56,27 @@ def test_reevaluation_is_refused_for_learners_trained_on_others_checkpoints(tmp_
         l2l.from_mapping({**LAMARCK, "run": {**LAMARCK["run"], "reevaluate": {"top": 2, "seeds": 2}}})
     assert main(["report", str(path), "-o", str(tmp_path / "r.html")]) == 0
     assert "Replay a learner's schedule" in (tmp_path / "r.html").read_text()
+
+
+def test_resume_compute_extends_a_finished_multi_fidelity_run_and_show_states_the_new_budget(tmp_path, capsys):
+    from test_multifidelity import comparable_segments, mf_config
+
+    path = l2l.run(mf_config("asha", compute=300, seed=2), tmp_path / "a.h5")
+    before = l2l.load(path, segments=True)
+    assert main(["resume", str(path), "--compute", "700", "--no-progress"]) == 0
+    after = l2l.load(path, segments=True)
+    spent = float((after["budget"] - after["from_budget"]).sum())
+    assert 700 <= spent < 700 + 81 and len(after) > len(before)
+    old, new = (comparable_segments(f).set_index(["trial", "budget"]).sort_index() for f in (before, after))
+    assert new.loc[old.index].equals(old)  # what ran before is kept as it was
+    assert main(["show", str(path)]) == 0
+    assert f"compute {spent:g} of 700 " in capsys.readouterr().out
+    capsys.readouterr()
+    assert main(["resume", str(path), "--compute", "-1"]) == 2
+    assert "run.compute must be a number of fidelity units >= 0, got -1" in capsys.readouterr().err
+    plain = l2l.run(l2l.from_mapping({"run": {"seed": 1, "generations": 1}, "space": {"x": {"low": -1.0, "high": 1.0}},
+                                      "optimizer": {"name": "random", "population_size": 2},
+                                      "simulator": {"name": "sphere"}, "backend": {"name": "serial"}}),
+                    tmp_path / "p.h5")
+    assert main(["resume", str(plain), "--compute", "100"]) == 2
+    assert "--compute applies to a run with a [policy]" in capsys.readouterr().err
