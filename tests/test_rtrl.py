@@ -324,7 +324,7 @@ def test_lazy_sparse_rtrl_equals_dense_rtrl_when_rows_stay_silent_for_many_steps
                                                                                                  penalty):
     # sparse RTRL never touches a silent unit's row: its decay waits in the row's scale, its share of the
     # propagation arrives in place (depth 1) or when the row is read (deeper stacks); unpruned networks take
-    # the strided-view path of the immediate influence, pruned ones the indexed path
+    # the kept-apart path of the immediate influence, pruned ones the indexed path
     cell, mask, params, readout, sequence, targets = bursty_problem(seed, density)
     assert longest_silence_ended_by_firing(cell, params, sequence) >= 15
     dense = rtrl(cell, params, readout, sequence, targets, mask, sparse=False, activity_penalty=penalty,

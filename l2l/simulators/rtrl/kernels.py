@@ -74,20 +74,6 @@ class Counter:
         self.macs += matrix.size
         return out
 
-    def scatter_products(self, flat: np.ndarray, positions: np.ndarray,
-                         first: np.ndarray, second: np.ndarray) -> None:
-        """``flat[positions[j]] += first[j] * second[j]`` (positions distinct, ``flat`` one-dimensional)."""
-        values = flat.take(positions, mode="clip")
-        values += first * second
-        flat.put(positions, values)
-        self.macs += first.size
-
-    def add_outer(self, target: np.ndarray, left: np.ndarray, right: np.ndarray) -> None:
-        """``target += outer(left, right)`` in place (``target`` may be a strided view; ``left`` may have
-        leading dimensions: one outer product per row)."""
-        target += np.multiply.outer(left, right)
-        self.macs += left.size * np.size(right)
-
     def outer_rows(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
         """One outer product per step: ``out[t] = outer(left[:, t], right[t])`` for ``left`` (g, L, n) and
         ``right`` (L, c); shape (L, g, n, c)."""
