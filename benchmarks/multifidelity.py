@@ -249,6 +249,12 @@ def main() -> None:
             parser.error(f"--model-based-options: not JSON ({error})")
         if not isinstance(options, dict):
             parser.error("--model-based-options: a JSON object of option names and values is expected")
+        from l2l.errors import L2LError
+        from l2l.policies import POLICIES
+        try:
+            POLICIES.create("model-based", options)
+        except L2LError as error:
+            parser.error(f"--model-based-options: {error}")
         os.environ[MB_OPTIONS] = json.dumps(options)
     problems = args.problems.split(",") if args.problems else list(QUICK_PROBLEMS if args.quick else DEFAULT_PROBLEMS)
     methods = [m for m in args.methods.split(",") if m]
