@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 
 import numpy as np
@@ -9,8 +11,11 @@ import pytest
 
 import l2l
 from conftest import make_config
+from l2l.errors import ConfigError
+from l2l.jobs import BACKENDS
 from l2l.jobs.array_task import read_outcome, read_task, write_outcome, write_tasks
-from l2l.jobs.base import OK, Outcome, Task
+from l2l.jobs.base import OK, Outcome, Settings, Task
+from l2l.simulators import SIMULATORS
 from slurm_helpers import l2l_command, require_slurm, write_toml
 
 FAST = {"name": "slurm-array", "poll_max": 0.5, "result_grace": 1.0, "walltime": "00:05:00"}
@@ -65,6 +70,19 @@ def test_an_unreadable_checkpoint_fails_its_segment_with_the_file_named(tmp_path
     (tmp_path / "checkpoints" / "0.l2l").write_bytes(b"\x80\x04junk")  # e.g. a pickle: never loaded
     task, error = read_task(str(tmp_path / "tasks.json"), 0)
     assert task.checkpoint is None and "checkpoints/0.l2l" in error and "cannot be read" in error
+
+
+def test_the_array_files_live_under_an_absolute_run_folder_and_a_percent_sign_is_refused(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    simulator = SIMULATORS.create("sphere", {})
+    executor = BACKENDS.create("slurm-array", {"array_size": 10})
+    executor.start(simulator, Settings(("value",), run_dir="rel.work"))
+    spec = json.loads((tmp_path / "rel.work" / "array" / "spec.json").read_text())
+    assert spec["settings"]["run_dir"] == str(tmp_path / "rel.work")
+    paths = executor._paths(executor._root / "batches" / "b")
+    assert all(os.path.isabs(value) for value in paths.values()), paths
+    with pytest.raises(ConfigError, match="run folder .*contains '%'"):
+        BACKENDS.create("slurm-array", {"array_size": 10}).start(simulator, Settings(("value",), run_dir="a%j.work"))
 
 
 # -- against SLURM ----------------------------------------------------------------------------------

@@ -148,20 +148,20 @@ class SlurmArrayExecutor(Executor):
     def start(self, simulator: Simulator, settings: Settings) -> None:
         if not settings.run_dir:
             raise ConfigError("backend 'slurm-array' needs a run directory (settings.run_dir) for its files")
+        run_dir = os.path.abspath(settings.run_dir)  # the tasks start elsewhere: see _paths
+        check_script_values("backend 'slurm-array'", {"run folder": run_dir})
+        if "%" in run_dir:  # sbatch would read it in --output as a file name pattern
+            raise ConfigError(f"backend 'slurm-array': the run folder {run_dir!r} contains '%', which sbatch reads "
+                              f"as a pattern in log file names; choose an output path without '%'")
         options = simulator.options()
         spec = {"simulator": {"name": simulator.name, "options": options},
                 "settings": {"objectives": list(settings.objectives), "timeout": settings.timeout,
-                             "run_dir": os.path.abspath(settings.run_dir)}}
+                             "run_dir": run_dir}}
         try:
             text = json.dumps(spec)
         except TypeError as exc:
             raise ConfigError(f"backend 'slurm-array': the options of simulator {simulator.name!r} cannot be "
                               f"written as JSON ({exc}); use the 'slurm' backend") from None
-        run_dir = os.path.abspath(settings.run_dir)
-        check_script_values("backend 'slurm-array'", {"run folder": run_dir})
-        if "%" in run_dir:  # sbatch would read it in --output as a file name pattern
-            raise ConfigError(f"backend 'slurm-array': the run folder {run_dir!r} contains '%', which sbatch reads "
-                              f"as a pattern in log file names; choose an output path without '%'")
         self._root = Path(run_dir) / "array"
         (self._root / "batches").mkdir(parents=True, exist_ok=True)
         (self._root / "logs").mkdir(exist_ok=True)
