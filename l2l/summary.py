@@ -352,7 +352,7 @@ def _multi_fidelity(trajectory: Trajectory, running: bool = True, allowed: Any =
 
     The segments in flight at the last commit count as running only while a writer may still run them
     (``running``): those of an interrupted or stopped run are not running."""
-    if not trajectory.multi_fidelity or not trajectory.n_evaluations:
+    if not trajectory.multi_fidelity:
         return None, None
     segments = trajectory.evaluations(errors=False, segments=True)
     last = segments.drop_duplicates("trial", keep="last")
@@ -438,8 +438,8 @@ def _progress(summary: RunSummary) -> str:
     budget = f" of {summary.planned_evaluations}" if summary.planned_evaluations else ""
     time_used = ""
     if summary.max_time:
-        elapsed = "?" if summary.elapsed is None else f"{summary.elapsed:.1f}"
-        time_used = f", time {elapsed} of {summary.max_time:g} s"
+        time_used = f", time limit {summary.max_time:g} s" if summary.elapsed is None else \
+            f", time {summary.elapsed:.1f} of {summary.max_time:g} s"  # (no commit yet: time unknown)
     if summary.candidates is not None and summary.compute is not None and summary.compute[1] is not None:
         spent, allowed, unit = summary.compute
         states = ", ".join(f"{n} {state}" for state, n in summary.candidates.items() if n or state != "running")
