@@ -81,6 +81,8 @@ def build(config: RunConfig, simulator: Callable[..., Any] | None = None) -> Com
 
 def check_out(path: Path) -> None:
     """Refuse an output path that cannot become a new trajectory, before anything is created."""
+    if path.is_dir():
+        raise TrajectoryError(f"{path} is a folder; give --out a file name, e.g. {path / 'run.h5'}")
     if os.path.lexists(path):
         what = "is a dangling symbolic link" if path.is_symlink() and not path.exists() else "already exists"
         raise TrajectoryError(f"{path} {what}; choose another --out, or continue it with 'l2l resume {path}'")

@@ -198,6 +198,7 @@ def test_a_writer_lock_is_released_by_its_holder_and_refused_to_others_in_one_pr
     ("dangling_symlink", "is a dangling symbolic link"),
     ("existing_file", "already exists"),
     ("unwritable_folder", "cannot write in /proc"),  # permissions say yes, writing fails: before the banner
+    ("existing_folder", "is a folder; give --out a file name"),  # (it advised 'l2l resume FOLDER')
 ])
 def test_an_unusable_output_path_is_refused_in_one_line_and_nothing_is_created(tmp_path, case, message):
     config = tmp_path / "c.toml"
@@ -205,7 +206,8 @@ def test_an_unusable_output_path_is_refused_in_one_line_and_nothing_is_created(t
                       '[simulator]\nname = "sphere"\n[backend]\nname = "serial"\n')
     (tmp_path / "afile").write_text("keep me")
     out = {"parent_is_a_file": tmp_path / "afile" / "x.h5", "dangling_symlink": tmp_path / "link.h5",
-           "existing_file": tmp_path / "afile", "unwritable_folder": Path("/proc/x.h5")}[case]
+           "existing_file": tmp_path / "afile", "unwritable_folder": Path("/proc/x.h5"),
+           "existing_folder": tmp_path}[case]
     if case == "dangling_symlink":
         out.symlink_to(tmp_path / "nowhere" / "target.h5")
     before = sorted(p.name for p in tmp_path.iterdir())
