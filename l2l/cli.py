@@ -212,7 +212,11 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, *, control=None) -> int:
     """The ``l2l`` command; ``control`` (a :class:`l2l.control.RunControl`) is the run's stop handle
     for ``run``/``resume``, when the caller installed signal handlers before parsing (``l2l submit``)."""
-    args = parser().parse_args(argv)
+    top = parser()
+    args, unknown = top.parse_known_args(argv)
+    if unknown:  # said by the subcommand, with its own usage (argparse would print the top-level usage)
+        sub = next(a for a in top._actions if isinstance(a, argparse._SubParsersAction))
+        sub.choices[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     args.control = control
     try:
         return int(args.func(args) or 0)

@@ -160,3 +160,13 @@ def test_a_run_whose_every_evaluation_failed_exits_1_and_says_why(tmp_path, caps
                           "diverged at x=") and "l2l.load(" in err
     assert l2l.validate(tmp_path / "d.h5") == [] and len(l2l.load(tmp_path / "d.h5")) == 8  # all kept
     assert main(["resume", str(tmp_path / "d.h5"), "--generations", "3", "--no-progress"]) == 1
+
+
+def test_an_option_the_subcommand_does_not_know_is_refused_with_that_subcommands_usage(tmp_path, capsys):
+    for argv, usage in ((["show", "--generations", "3", "x.h5"], "usage: l2l show"),
+                        (["resume", "x.h5", "--seed", "3"], "usage: l2l resume")):
+        with pytest.raises(SystemExit) as exit_:
+            main(argv)
+        err = capsys.readouterr().err
+        assert exit_.value.code == 2 and err.startswith(usage), err
+        assert f"l2l {argv[0]}: error: unrecognized arguments: " in err
