@@ -66,3 +66,23 @@ def test_a_python_or_command_simulator_with_a_fidelity_trains_to_its_top_budget_
     frame = l2l.load(l2l.run(l2l.load_config(command), tmp_path / "c.h5"))
     assert (frame["status"] == "ok").all()
     assert frame["loss"].tolist() == pytest.approx(((frame["lr"] - 0.1) ** 2 + 1 / 27).tolist(), rel=1e-5)
+
+
+def test_a_checkpoint_larger_than_the_limit_fails_its_segment_with_the_option_named(tmp_path):
+    (tmp_path / "big.py").write_text(textwrap.dedent("""
+        import numpy as np
+        from l2l.simulators import SimulationResult
+        def train(params, seed, budget, checkpoint=None):  # 600 x 600 floats: 2.7 MiB
+            return SimulationResult(objectives={"loss": 1.0 / budget}, checkpoint={"weights": np.zeros((600, 600))})
+        """))
+    text = ('name = "python"\nfunction = "big:train"\ncheckpoint_limit_mb = 2\n'
+            'multi_fidelity = { name = "epochs", minimum = 1, maximum = 9 }')
+    config = _config(tmp_path, text).read_text().replace('[backend]', '[policy]\nname = "asha"\n[backend]')
+    config = config.replace("generations = 1", "compute = 30")
+    (tmp_path / "c.toml").write_text(config)
+    path = l2l.run(l2l.load_config(tmp_path / "c.toml"), tmp_path / "b.h5")
+    segments = l2l.load(path, segments=True)
+    assert (segments["status"] == "failed").all() and l2l.validate(path) == []
+    from l2l.results_schema.reader import Trajectory
+    with Trajectory(path) as trajectory:
+        assert "holds 2.7 MiB, more than checkpoint_limit_mb = 2 of the python simulator" in trajectory.error_text(0)

@@ -121,6 +121,24 @@ def load_function(spec: str, search_path: str | None = None) -> Callable[..., An
     return target
 
 
+DEFAULT_CHECKPOINT_LIMIT_MB = 64.0
+
+
+def _nbytes(value: Any) -> int:
+    """About the bytes a checkpoint takes in the file: its arrays' and strings' sizes, 8 per other leaf."""
+    if value is None:
+        return 0
+    if hasattr(value, "nbytes"):
+        return int(value.nbytes)
+    if isinstance(value, (str, bytes)):
+        return len(value)
+    if isinstance(value, dict):
+        return sum(len(str(k)) + _nbytes(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return sum(_nbytes(v) for v in value)
+    return 8
+
+
 class _Function(Simulator):
     """What both Python simulators share: call ``target()`` with the params, the seed and the budget."""
 
@@ -140,7 +158,14 @@ class _Function(Simulator):
         fidelity = self.fidelity()
         if fidelity is None:
             return super().run_to(params, seed, budget, checkpoint)
-        return call_to(self.target(), params, seed, budget, checkpoint, fidelity, self.kwargs, "python")
+        result = call_to(self.target(), params, seed, budget, checkpoint, fidelity, self.kwargs, "python")
+        limit = float(getattr(self, "checkpoint_limit_mb", DEFAULT_CHECKPOINT_LIMIT_MB))
+        size = _nbytes(result.checkpoint)
+        if size > limit * 2 ** 20:  # every checkpoint is stored in the run's file: a runaway one would fill it
+            raise ValueError(f"the checkpoint returned at budget {budget:g} holds {size / 2 ** 20:.1f} MiB, more "
+                             f"than checkpoint_limit_mb = {limit:g} of the python simulator: keep weights and "
+                             f"optimizer state, not data, or raise the option")
+        return result
 
 
 @dataclass(frozen=True)
@@ -169,6 +194,8 @@ class PythonFunction(_Function):
     path: str = option("", help="folder put first on sys.path (default: the config's folder)")
     multi_fidelity: dict = option({}, help="the function's fidelity {name, unit, minimum, maximum, integer}; "
                                            "it is then called with budget= and checkpoint=")
+    checkpoint_limit_mb: float = option(DEFAULT_CHECKPOINT_LIMIT_MB, help="largest checkpoint the function may "
+                                        "return (MiB; it is stored in the run's file)", gt=0)
 
     def __post_init__(self) -> None:
         if not self.function:
