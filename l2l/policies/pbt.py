@@ -25,11 +25,14 @@ is always replaced by exploitation, whatever its rank.
 deciding (the paper's synchronous variant); ``false`` decides for each member
 as soon as it finishes an interval, against the members that reached that
 budget already (at least half the population; until then it continues), so no
-worker waits for the slowest member. The donor is chosen uniformly from the
+worker waits for the slowest member; donors are only members at or beyond the
+exploiter's budget, so a member never trains a range of budgets twice and the
+population finishes within ``population x max_budget``. The donor is chosen uniformly from the
 top (``selection = "truncation"``) or as the better of two members drawn at
 random from the upper half (``"tournament"``).
 
-The first population is asked from the optimizer (random search by default);
+The first population is asked from the optimizer (random search by default; the
+optimizer is never told results, see ``proposes``);
 every random choice of the policy derives from the run seed and a counter in
 its state, so a resumed run decides exactly as an uninterrupted one.
 """
