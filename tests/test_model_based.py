@@ -6,7 +6,9 @@ The loop is played by :func:`l2l.testing.policies.play` (segments come back in t
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+import l2l
 from l2l.policies import POLICIES, TrialTable, budget_key
 from l2l.policies import parzen
 from l2l.policies.model_based import incumbent, top_groups
@@ -245,3 +247,19 @@ def test_with_agreement_confidence_an_agreement_of_few_pairs_weighs_its_bracket_
     assert default.bracket_weights([0.9, 0.5, 0.8, 1.0], [5, 5, 5, 5]).tolist() == [0.9, 0.5, 0.8, 0.25]
     _, state, _ = serial(bowl, evaluations=30, agreement_confidence=1.0)
     assert state["pairs"][-1] >= 5 and len(state["pairs"]) == len(BUDGETS)  # the sample size is kept with the run
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_model_based_never_promotes_or_continues_a_candidate_whose_segment_failed(tmp_path, seed):
+    config = l2l.from_mapping({
+        "run": {"seed": seed, "compute": 200}, "space": {"x": {"low": -5.0, "high": 5.0, "shape": [2]}},
+        "optimizer": {"name": "random"}, "policy": {"name": "model-based"},
+        "simulator": {"name": "python", "function": "models_policy_fixes:mostly_failing",
+                      "multi_fidelity": {"name": "steps", "unit": "steps", "minimum": 1, "maximum": 27}},
+        "backend": {"name": "serial"}})
+    segments = l2l.load(l2l.run(config, tmp_path / "f.h5"), segments=True)
+    failed = segments[segments["status"] != "ok"]
+    assert len(failed) > len(segments) / 3
+    for trial, budget in zip(failed["trial"], failed["budget"]):
+        later = segments[(segments["trial"] == trial) & (segments["budget"] > budget)]
+        assert later.empty, f"trial {trial} failed at {budget} and ran again at {later['budget'].tolist()}"

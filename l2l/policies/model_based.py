@@ -59,7 +59,7 @@ import numpy as np
 
 from l2l.policies import parzen
 from l2l.policies.agreement import best_first, incumbent, lower_bound, spearman, top_groups
-from l2l.policies.base import DONE, WAIT, Action, State, TrialTable, ranked
+from l2l.policies.base import DONE, WAIT, Action, State, TrialTable, survivors
 from l2l.policies.halving import Hyperband, bracket_plan
 from l2l.registry import option
 
@@ -196,14 +196,14 @@ class ModelBased(Hyperband):
             if rung == len(budgets) - 1:
                 return None, state
             keep = state["plan"][rung + 1 - state["start"]]
-            best = ranked(trials.scores_at(budget, state["members"]))[:keep]
+            best = survivors(trials, budget, state["members"], keep)  # a failed candidate is never promoted
             state = {**state, "rung": rung + 1, "members": best, "launched": []}
 
     def _probe_step(self, state: State, trials: TrialTable) -> tuple[Action | None, State]:
         """A probe bracket, depth first: a paused member goes on to its next rung before a new one starts."""
         budgets = state["budgets"]
         for trial in state["members"]:
-            if not trials.running(trial) and trials.score(trial, budgets[-1]) is None:
+            if not trials.running(trial) and not trials.failed(trial) and trials.score(trial, budgets[-1]) is None:
                 reached = trials.reached(trial)
                 following = [b for b in budgets if b > reached]
                 return Action("continue", following[0], trial), state
