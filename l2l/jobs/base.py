@@ -181,8 +181,9 @@ def normalize(raw: Any, settings: Settings) -> tuple[dict, dict, dict, np.ndarra
 from l2l.results_schema.layout import CURVE_PREFIX  # noqa: E402 - beside the code that makes curves
 
 
-def curves(raw: Any) -> dict[str, np.ndarray]:
-    """A multi-fidelity result's curves as traces ``curve:<objective>`` of (fidelity, value) rows."""
+def curves(raw: Any, budget: float | None = None) -> dict[str, np.ndarray]:
+    """A multi-fidelity result's curves as traces ``curve:<objective>`` of (fidelity, value) rows; a point past
+    the segment's ``budget`` is refused (ValueError)."""
     curve = getattr(raw, "curve", None)
     if not curve:
         return {}
@@ -193,6 +194,10 @@ def curves(raw: Any) -> dict[str, np.ndarray]:
         array = np.asarray(points, dtype=float)
         if array.ndim != 2 or array.shape[1] != 2:
             raise ValueError(f"curve {name!r} must be rows of [fidelity, value], got shape {array.shape}")
+        if budget is not None and len(array) and np.nanmax(array[:, 0]) > budget + 1e-9 * max(1.0, abs(budget)):
+            raise ValueError(f"curve {name!r} has a point at fidelity {np.nanmax(array[:, 0]):g}, beyond the "
+                             f"segment's budget {budget:g}; a curve holds the values the segment passed on its "
+                             f"way to its budget")
         out[f"{CURVE_PREFIX}{name}"] = array
     return out
 
@@ -236,7 +241,7 @@ def evaluate(simulator: Simulator, task: Task, settings: Settings) -> Outcome:
         try:
             outcome.objectives, outcome.metrics, outcome.traces, outcome.outputs = normalize(raw, settings)
             if task.budget is not None:
-                outcome.traces.update(curves(raw))
+                outcome.traces.update(curves(raw, task.budget))
                 outcome.checkpoint = checkpoint_of(raw)
         except ValueError as exc:
             outcome.status, outcome.error = FAILED, f"invalid result: {exc}"
