@@ -231,3 +231,17 @@ def test_a_multi_fidelity_run_reevaluates_its_candidates_at_the_top_budget_from_
     segments = l2l.load(path, segments=True)
     chosen = segments.set_index(["generation", "individual"]).loc[list(zip(table["generation"], table["individual"]))]
     assert (chosen["budget"] == top).all() and l2l.validate(path) == []
+
+
+def test_a_reevaluation_on_the_local_dask_backend_gives_the_rows_of_the_serial_one(tmp_path):
+    # every candidate on several seeds: chunks that start with the same candidate (a Dask key once merged
+    # two of them into one future, and the main job of the Quick start died with a KeyError)
+    path = _run(tmp_path)
+    twin = tmp_path / "twin.h5"
+    twin.write_bytes(path.read_bytes())
+    serial = reevaluate(path, top=3, seeds=6)
+    local = reevaluate(twin, top=3, seeds=6, backend="local", workers=2)
+    columns = ["generation", "individual", "seeds", "mean", "failed"]
+    assert local[columns].equals(serial[columns]) and list(local["seeds"]) == [6, 6, 6]
+    rows = l2l.load(twin, reevaluations=True)
+    assert len(rows) == 18 and (rows["status"] == "ok").all()

@@ -135,7 +135,10 @@ class _DaskExecutor(Executor):
     def _submit_chunks(self, chunks: list[list[Task]]) -> list[Any]:
         """One Dask task per chunk, all in one message to the scheduler (one ``map``, not a submit each)."""
         tag = os.urandom(4).hex()
-        keys = [f"l2l-eval-g{c[0].generation}-i{c[0].individual}-a{c[0].attempt}-{tag}" for c in chunks]
+        # Unique per chunk: two chunks may start with the same (generation, individual, attempt) (re-evaluation
+        # runs one candidate on several seeds), and Dask would merge tasks of the same key into one future.
+        keys = [f"l2l-eval-g{c[0].generation}-i{c[0].individual}-a{c[0].attempt}-{tag}-{index}"
+                for index, c in enumerate(chunks)]
         from l2l.jobs.dask_worker import run_chunk
         futures = self._client.map(run_chunk, [pickle.dumps(c, protocol=5) for c in chunks], key=keys,
                                    pure=False, plugin=self._plugin, settings=self._settings)
