@@ -10,7 +10,9 @@ activity regularization (see :mod:`l2l.simulators.rtrl.rtrl`), scaled per unit
 and step so that it is comparable across network sizes and tasks.
 
 Objectives (pick any in a config): ``test_error`` = 1 - test accuracy (minimize,
-the default), ``accuracy`` (maximize), ``macs_per_step`` = measured learning
+the default), ``accuracy`` (maximize), ``test_loss`` = the readout's cross-entropy
+on the same test trials (minimize; smooth, so it ranks networks that are all
+still at chance, which the error cannot), ``macs_per_step`` = measured learning
 rule multiply-accumulates per time step during training (minimize).
 (Not ``error``: trajectories reserve that column for failure messages.)
 Metrics: activity sparsity during training and on the held-out trials, live
@@ -55,7 +57,7 @@ class EGRUSimulator(Simulator):
     """Event-based GRU trained online by exact sparse RTRL; fitness = task error after learning."""
 
     name: ClassVar[str] = "egru"
-    produces: ClassVar[tuple[str, ...] | None] = ("test_error", "accuracy", "macs_per_step")
+    produces: ClassVar[tuple[str, ...] | None] = ("test_error", "accuracy", "test_loss", "macs_per_step")
     explorable: ClassVar[tuple[str, ...]] = EXPLORABLE
     default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("test_error", "minimize"),)
 
@@ -284,14 +286,15 @@ class _Learning:
 
     def result(self) -> SimulationResult:
         owner, cell, mask, task = self.owner, self.cell, self.mask, self.task
-        accuracy, held_out = _evaluate(cell, self.weights, self.readout, *self.test)
+        accuracy, loss, held_out = _evaluate(cell, self.weights, self.readout, *self.test)
         n_columns, n_immediate = int(mask.sum()), int(mask.sum()) - (owner.units if cell.events else 0)
         dense_per_step = cost.rtrl_sequence_macs(
             owner.units, cell.n_params, cell.n_params - (owner.units if cell.events else 0),
             [owner.units] * task.duration, list(self.targets[0]), sparse=False) / task.duration
         macs_per_step = self.macs / self.steps
         return SimulationResult(
-            objectives={"test_error": 1.0 - accuracy, "accuracy": accuracy, "macs_per_step": macs_per_step},
+            objectives={"test_error": 1.0 - accuracy, "accuracy": accuracy, "test_loss": loss,
+                        "macs_per_step": macs_per_step},
             metrics={"activity_sparsity": 1.0 - self.active / (self.steps * owner.units),
                      **held_out,
                      "parameter_density": weight_density(cell, mask),
@@ -316,22 +319,27 @@ class _Learning:
 
 
 def _evaluate(cell: Cell, weights: np.ndarray, readout: np.ndarray, inputs: np.ndarray,
-              targets: np.ndarray) -> tuple[float, dict[str, float]]:
-    """Accuracy on the held-out trials, and their activity: ``test_activity_sparsity`` (unit-steps with
+              targets: np.ndarray) -> tuple[float, float, dict[str, float]]:
+    """Accuracy and mean cross-entropy on the held-out trials' scored steps, and their activity: ``test_activity_sparsity`` (unit-steps with
     no event and a zero pseudo-derivative, the rows sparse RTRL skips), ``test_event_sparsity`` (no event)
     and ``live_units`` (fraction of units with at least one event on these trials)."""
     steps = forward_batch(cell, weights, inputs)
     w_out, b_out = ro.split(readout, cell.n_units)
     hits = total = 0
+    loss = 0.0
     for t, step in enumerate(steps):
         scored = targets[:, t] >= 0
         if scored.any():
-            predicted = np.argmax(step["y"][scored] @ w_out.T + b_out, axis=1)
+            scores = step["y"][scored] @ w_out.T + b_out
+            predicted = np.argmax(scores, axis=1)
             hits += int(np.sum(predicted == targets[scored, t]))
             total += int(scored.sum())
+            shifted = scores - scores.max(axis=1, keepdims=True)
+            log_prob = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+            loss -= float(np.sum(log_prob[np.arange(len(scores)), targets[scored, t]]))
     events = np.stack([step["o"] != 0 for step in steps])
     active = events | np.stack([step["psi"] != 0 for step in steps])
-    return hits / max(total, 1), {"test_activity_sparsity": float(1.0 - active.mean()),
+    return hits / max(total, 1), loss / max(total, 1), {"test_activity_sparsity": float(1.0 - active.mean()),
                                   "test_event_sparsity": float(1.0 - events.mean()),
                                   "live_units": float(events.any(axis=(0, 1)).mean())}
 

@@ -13,6 +13,11 @@ carries the STORE cue, the last one the RECALL cue and no bit. The network
 must report, during the recall symbol, the bit shown with STORE ``delay``
 ms earlier. Chance is 50% error.
 
+Objectives: ``recall_error`` (the default) and ``recall_loss``, the readout's
+cross-entropy on the same test trials (a smooth measure: it ranks networks
+that are all still at chance by how far they are from learning the task,
+which the error cannot; a config selects it like any objective).
+
 Fidelity ``iterations`` (training iterations = Adam steps), whole numbers from
 ``min_budget`` to ``training_steps``. ``run_to(b)`` is the full run cut after
 ``b`` iterations (same batches and learning-rate schedule); its checkpoint
@@ -72,7 +77,7 @@ class LSNN(Simulator):
     """LIF + ALIF network trained by BPTT on store-recall; fitness = recall error after training."""
 
     name: ClassVar[str] = "lsnn"
-    produces: ClassVar[tuple[str, ...] | None] = ("recall_error",)
+    produces: ClassVar[tuple[str, ...] | None] = ("recall_error", "recall_loss")
     explorable: ClassVar[tuple[str, ...]] = EXPLORABLE
     default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("recall_error", "minimize"),)
 
@@ -187,12 +192,13 @@ class LSNN(Simulator):
         budget = whole_budget(self.fidelity(), budget, "lsnn")
         start = segment_start(checkpoint, budget, "lsnn")
         training = self._start(self.model(params), seed, checkpoint)
-        points = []
+        points: dict[str, list] = {name: [] for name in self.produces}
         for point in curve_fidelities(start, budget, self.curve_every):
             training.advance(point)
             result = training.result(rng_from_state(rng_state(training.rng), "lsnn"))
-            points.append([point, result.objectives["recall_error"]])
-        result.curve = {"recall_error": points}
+            for name in self.produces:
+                points[name].append([point, result.objectives[name]])
+        result.curve = points
         result.checkpoint = training.checkpoint()
         return result
 
@@ -229,12 +235,16 @@ class _Training:
             self.losses.append(float(loss))
 
     def result(self, rng: np.random.Generator) -> SimulationResult:
-        """The recall error on fresh trials drawn from ``rng``, firing rates, the losses so far."""
+        """The recall error and loss on fresh trials drawn from ``rng``, firing rates, the losses so far."""
         owner = self.owner
         x, mask, labels = owner.batch(rng, owner.test_trials)
         traces = forward(self.weights, self.neurons, x)
-        predicted = np.argmax(logits(self.weights, traces, mask), axis=1)
+        scores = logits(self.weights, traces, mask)
+        predicted = np.argmax(scores, axis=1)
         error = float(np.mean(predicted != labels))
+        shifted = scores - scores.max(axis=1, keepdims=True)
+        log_prob = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        loss = float(-np.mean(log_prob[np.arange(len(labels)), labels]))
         z = traces["z"]
         losses = np.asarray(self.losses, dtype=float)
         metrics = {
@@ -242,7 +252,7 @@ class _Training:
             "firing_rate_alif": float(z[:, :, owner.n_lif:].mean() * 1e3),
             "final_loss": float(losses[-1]),
         }
-        return SimulationResult(objectives={"recall_error": error}, metrics=metrics, traces={"loss": losses})
+        return SimulationResult(objectives={"recall_error": error, "recall_loss": loss}, metrics=metrics, traces={"loss": losses})
 
     def checkpoint(self) -> dict[str, Any]:
         return {"simulator": "lsnn", "budget": len(self.losses),
