@@ -69,8 +69,8 @@ def _run(args: argparse.Namespace) -> int:
         return 130
     finally:
         signals.restore(previous)
-    _stopped(control, path)
-    return _summary(path, time.time() - started)
+    status = _summary(path, time.time() - started)
+    return _stopped(control, path) or status
 
 
 def _resume(args: argparse.Namespace) -> int:
@@ -91,8 +91,8 @@ def _resume(args: argparse.Namespace) -> int:
         return 130
     finally:
         signals.restore(previous)
-    _stopped(control, path)
-    return _summary(path, time.time() - started)
+    status = _summary(path, time.time() - started)
+    return _stopped(control, path) or status
 
 
 def _resume_banner(trajectory, backend: str | None) -> str:
@@ -106,10 +106,21 @@ def _resume_banner(trajectory, backend: str | None) -> str:
             f"-> {trajectory.path}")
 
 
-def _stopped(control, path) -> None:
-    if control.stop_requested:
-        print(f"stopped ({control.stop_reason}) after committing every finished evaluation; "
-              f"continue with: l2l resume {path}", file=sys.stderr)
+def _stopped(control, path) -> int:
+    """Say that a signal stopped the run; its exit status, 128 + the signal's number (0 if not stopped).
+
+    A run stopped before its end does not exit 0, so that ``l2l run ... && next-step`` does not go on
+    with an unfinished run (the shell's convention: SIGTERM 143, SIGUSR1 138).
+    """
+    if not control.stop_requested:
+        return 0
+    print(f"stopped ({control.stop_reason}) after committing every finished evaluation; "
+          f"continue with: l2l resume {path}", file=sys.stderr)
+    import signal
+
+    name = control.stop_reason.rpartition(" ")[2]
+    number = getattr(signal, name, None) if name.startswith("SIG") else None
+    return 128 + int(number) if number is not None else 1
 
 
 def _summary(path: Path, seconds: float) -> int:

@@ -64,3 +64,30 @@ def test_ctrl_c_stops_a_local_run_with_one_message_and_no_worker_traceback(tmp_p
     assert "Traceback" not in err and "Dask Worker" not in err, err
     assert f"l2l resume {path}" in err
     assert l2l.validate(path) == [] and _evaluations(path) >= 8
+
+
+def test_sigterm_stops_a_run_with_exit_status_143_so_that_a_script_does_not_go_on(tmp_path):
+    """``timeout``, a job manager or ``kill PID`` send SIGTERM to the l2l process alone: the run commits,
+    says how to continue, and exits 128 + 15, not 0 as if it had finished."""
+    config = tmp_path / "term.toml"
+    config.write_text(CONFIG)
+    path = tmp_path / "term.h5"
+    process = subprocess.Popen([sys.executable, "-m", "l2l", "run", str(config), "--out", str(path), "--no-progress"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True, env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    try:
+        deadline = time.monotonic() + 120
+        while _evaluations(path) < 8 and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert process.poll() is None, process.communicate()
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == 128 + signal.SIGTERM, err
+    assert "stopped (signal SIGTERM)" in err and f"l2l resume {path}" in err, err
+    assert "Traceback" not in err, err
+    assert l2l.validate(path) == [] and _evaluations(path) >= 8
+    with l2l.Trajectory(path) as trajectory:
+        assert trajectory.n_evaluations < 400 * 4  # it did stop early
