@@ -47,7 +47,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
-from peers.mf_problems import DEFAULT_PROBLEMS, QUICK_PROBLEMS, Problem  # noqa: E402
+from peers.mf_problems import DEFAULT_PROBLEMS, QUICK_PROBLEMS, SPECS, Problem  # noqa: E402
 from peers.mf_report import report  # noqa: E402
 
 FULL = ("random", "tpe")
@@ -228,7 +228,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small budgets, 3 problems, 2 seeds (< 3 minutes)")
     parser.add_argument("--seeds", type=int, default=None, help="seeds per (problem, method); default 5 (2 quick)")
-    parser.add_argument("--problems", default=None, help="comma-separated problem names")
+    parser.add_argument("--problems", default=None, help="comma-separated problem names (default: the six of the "
+                        "report; also lsnn-loss, egru-loss: the learning curves optimized on their loss)")
     parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated methods")
     parser.add_argument("--first-seed", type=int, default=0, help="first seed (report on 0..4; develop on others)")
     parser.add_argument("--jobs", type=int, default=2, help="runs at once (serial backend each)")
@@ -257,6 +258,9 @@ def main() -> None:
             parser.error(f"--model-based-options: {error}")
         os.environ[MB_OPTIONS] = json.dumps(options)
     problems = args.problems.split(",") if args.problems else list(QUICK_PROBLEMS if args.quick else DEFAULT_PROBLEMS)
+    unknown = [p for p in problems if p not in SPECS]
+    if unknown:
+        parser.error(f"unknown problem {unknown[0]!r}; problems: {', '.join(SPECS)}")
     methods = [m for m in args.methods.split(",") if m]
     unknown = [m for m in methods if m not in METHODS]
     if unknown:

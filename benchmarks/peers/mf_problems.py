@@ -15,7 +15,8 @@ that evaluates a candidate at the top budget once (every peer) is judged by that
 trains a candidate again with a new seed is judged by the mean, so a lucky result cannot win alone. Its
 quality is then measured honestly by :meth:`Problem.true_value`: the noise-free top-budget value for the
 synthetic functions, the mean over fresh seeds (never seen by any selection) at the top budget for the
-learning curves of ``lsnn`` and ``egru``.
+learning curves of ``lsnn`` and ``egru``: their test error, also for ``lsnn-loss`` and ``egru-loss``, where
+every method optimizes the readout's cross-entropy on the test trials instead (opt-in: ``--problems``).
 
 Only numpy and l2l are imported here: the DEHB runner imports this module from its own venv.
 """
@@ -58,6 +59,7 @@ class Spec:
     max_budget: int
     evaluations: int  # the compute budget, in full-fidelity evaluations
     fresh_seeds: int = 0  # learning curves: seeds of the honest re-evaluation
+    quality: str = ""  # the objective of the honest re-evaluation, if not the one the methods optimize
     quick: dict[str, Any] = field(default_factory=dict)
 
 
@@ -79,6 +81,13 @@ SPECS = {spec.name: spec for spec in (
          EGRU_SPACE, "test_error", 6, 162, 30, fresh_seeds=3,
          quick={"evaluations": 12, "fresh_seeds": 2}),
 )}
+# The same learning curves, optimized on the readout's cross-entropy on the same test trials (smooth where the
+# error sits at chance), judged on the test error on fresh seeds as the problems above.
+for _name, _loss in (("lsnn", "recall_loss"), ("egru", "test_loss")):
+    _spec = SPECS[_name]
+    SPECS[f"{_name}-loss"] = Spec(f"{_name}-loss", _spec.kind, _spec.simulator, _spec.options, _spec.space, _loss,
+                                  _spec.min_budget, _spec.max_budget, _spec.evaluations, _spec.fresh_seeds,
+                                  quality=_spec.objective, quick=_spec.quick)
 
 DEFAULT_PROBLEMS = ("hartmann3-agree", "hartmann6-agree", "hartmann3-mislead", "hartmann6-mislead", "lsnn", "egru")
 QUICK_PROBLEMS = ("hartmann3-agree", "hartmann3-mislead", "lsnn")
@@ -104,6 +113,7 @@ class Problem:
         self.space = Space.from_json(spec.space)
         self.dimension = self.space.dimension
         self.objective = spec.objective
+        self.quality = spec.quality or spec.objective
         self.min_budget, self.max_budget = spec.min_budget, spec.max_budget
         self.compute = float(self.evaluations * self.max_budget)
         self._true: dict[tuple, float] = {}
@@ -125,13 +135,14 @@ class Problem:
         return tuple(round(float(v), 12) for v in unit)
 
     # -- evaluations ----------------------------------------------------------------------------------
-    def run_to(self, unit, seed: int, budget: float, checkpoint=None) -> tuple[float, Any]:
-        """(observed value at ``budget``, checkpoint) of the candidate at ``unit``, from ``checkpoint``."""
+    def run_to(self, unit, seed: int, budget: float, checkpoint=None, objective: str = "") -> tuple[float, Any]:
+        """(observed value at ``budget``, checkpoint) of the candidate at ``unit``, from ``checkpoint``
+        (the value of ``objective``, by default the one the methods optimize)."""
         from l2l.simulators.base import as_result
 
         result = as_result(self.simulator.run_to(self.params(unit), int(seed), int(budget), checkpoint))
         objectives = result.objectives if isinstance(result.objectives, dict) else {self.objective: result.objectives}
-        return float(objectives[self.objective]), result.checkpoint
+        return float(objectives[objective or self.objective]), result.checkpoint
 
     def true_value(self, unit) -> float:
         """The honest top-budget quality of the candidate at ``unit`` (cached)."""
@@ -139,7 +150,8 @@ class Problem:
         if key not in self._true:
             params = self.params(unit)
             if self.kind == "learning-curve":
-                values = [self.run_to(unit, FRESH_SEED_BASE + k, self.max_budget)[0] for k in range(self.fresh_seeds)]
+                values = [self.run_to(unit, FRESH_SEED_BASE + k, self.max_budget, objective=self.quality)[0]
+                          for k in range(self.fresh_seeds)]
                 self._true[key] = float(np.mean(values))
             else:
                 from l2l.simulators.functions import vector
