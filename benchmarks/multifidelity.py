@@ -303,7 +303,7 @@ def main() -> None:
 def at_a_third(problems, methods, seeds, quick, results, truth) -> dict:
     """Mean (over seeds) honest quality of each method's chosen candidate after a third of the compute, printed
     beside each method's final mean (the "third of the compute" target compares the first with the references)."""
-    from peers.mf_report import chosen
+    from peers.mf_report import chosen, standard_error
 
     out: dict = {}
     print("\nquality after a third of the compute (mean over seeds) -> at the end:")
@@ -316,9 +316,11 @@ def at_a_third(problems, methods, seeds, quick, results, truth) -> dict:
                 continue
             third, final = ([truth[name].get(chosen(problem, run["log"], (fraction,))[0], np.nan) for run in runs]
                             for fraction in (1 / 3, 1.0))
-            row[method] = {"third": round(float(np.mean(third)), 4), "final": round(float(np.mean(final)), 4)}
+            row[method] = {"third": round(float(np.mean(third)), 4), "third_se": round(standard_error(third), 4),
+                           "final": round(float(np.mean(final)), 4)}
         out[name] = row
-        print(f"  {name:18s} " + "  ".join(f"{m} {v['third']:.4f} -> {v['final']:.4f}" for m, v in row.items()))
+        print(f"  {name:18s} " + "  ".join(f"{m} {v['third']:.4f} (SE {v['third_se']:.4f}) -> {v['final']:.4f}"
+                                         for m, v in row.items()))
     return out
 
 

@@ -50,7 +50,13 @@ def needed_keys(problems, quick, results, wall) -> dict[str, set]:
 def _stats(values: list[float]) -> dict:
     a = np.asarray(values, dtype=float)
     return {"mean": float(np.mean(a)), "std": float(np.std(a)), "min": float(np.min(a)), "max": float(np.max(a)),
-            "n": int(len(a)), "values": [float(v) for v in a]}
+            "n": int(len(a)), "se": standard_error(a), "values": [float(v) for v in a]}
+
+
+def standard_error(values) -> float:
+    """Standard error of the mean over seeds: the sample standard deviation (n - 1) over sqrt(n)."""
+    a = np.asarray(values, dtype=float)
+    return float(np.std(a, ddof=1) / math.sqrt(len(a))) if len(a) > 1 else math.nan
 
 
 def standard_error_of_difference(a: dict, b: dict) -> float:
@@ -187,11 +193,11 @@ def print_tables(figures: dict, wall: dict, seeds) -> None:
         print(f"\n{name} ({problem['kind']}): budget {problem['compute_units']:.0f} units = "
               f"{problem['full_evaluations']} full evaluations, fidelity {problem['budgets'][0]}..{problem['budgets'][1]}, "
               f"{len(seeds)} seeds; references: " + ", ".join(f"{k} {v:.4g}" for k, v in refs.items()))
-        print(f"  {'method':22s} {'final (mean ± std)':>22s} {'min..max':>19s} {'→random':>8s} {'seeds':>5s} "
+        print(f"  {'method':22s} {'final (mean ± std)':>22s} {'SE':>7s} {'min..max':>19s} {'→random':>8s} {'seeds':>5s} "
               f"{'→tpe':>7s} {'seeds':>5s} {'cands':>6s} {'s/run':>6s}")
         for method, f in problem["methods"].items():
             final = f["final"]
-            print(f"  {method:22s} {final['mean']:>12.4f} ± {final['std']:<7.4f} "
+            print(f"  {method:22s} {final['mean']:>12.4f} ± {final['std']:<7.4f} {final['se']:>7.4f} "
                   f"{final['min']:>9.4f}..{final['max']:<8.4f} {_fmt_fraction(f.get('compute_to_random', math.nan)):>8s} "
                   f"{f.get('seeds_reaching_random', '-'):>5} {_fmt_fraction(f.get('compute_to_tpe', math.nan)):>7s} "
                   f"{f.get('seeds_reaching_tpe', '-'):>5} {f['candidates']:>6.0f} {f['seconds']:>6.1f}")
@@ -237,6 +243,7 @@ def report(problems, methods, seeds, quick, results, truth, wall, machine) -> di
     goal = targets(figures)
     print_targets(goal)
     headline = {name: {m: {"final": round(f["final"]["mean"], 4), "std": round(f["final"]["std"], 4),
+                           "se": round(f["final"]["se"], 4),
                            "to_random": f.get("compute_to_random"), "to_tpe": f.get("compute_to_tpe")}
                        for m, f in problem["methods"].items()} for name, problem in figures.items()}
     return _jsonable({"benchmark": "multifidelity", "quick": quick, "seeds": list(seeds), "methods": list(methods),
