@@ -35,6 +35,7 @@ class DeferredRows:
         self.coefficients = np.zeros((n, capacity))   # column j: the coefficients of stacked block row j
         self.blocks = np.empty((capacity, p))          # row j: stacked block row j
         self.applied = np.zeros(n, dtype=np.intp)     # stacked block rows each matrix row has received
+        self.partial = False                           # whether any entry of applied is non-zero
         self.top = 0
         self.staged = 0                                # rows blocks[top:top + staged] filled, not yet queued
         self.counter = counter
@@ -48,6 +49,7 @@ class DeferredRows:
         """Forget every pending update (a new sequence)."""
         self.top = self.staged = 0
         self.applied[:] = 0
+        self.partial = False
 
     def stage(self, target: np.ndarray, k: int) -> np.ndarray:
         """Room for the next block: a k x P' view of the stack for the caller to fill (flushes first
@@ -86,19 +88,22 @@ class DeferredRows:
                                          self.blocks[start:end])
             target[rows[:stale]] = gathered[:stale]
             self.applied[rows[:stale]] = self.top
+            self.partial = True
         return rows, gathered
 
     def flush(self, target: np.ndarray) -> None:
         """Bring every row up to date and empty the stack (a staged block moves to the bottom)."""
         if self.top:
-            if not self.applied.any():       # every row lacks the whole stack: one product, in place
+            if not self.partial:             # every row lacks the whole stack: one product, in place
                 self.counter.add_product(target, self.coefficients[:, :self.top], self.blocks[:self.top])
             else:
                 self.read(target, np.flatnonzero(self.applied < self.top))
             if self.staged:
                 self.blocks[:self.staged] = self.blocks[self.top:self.top + self.staged]
         self.top = 0
-        self.applied[:] = 0
+        if self.partial:
+            self.applied[:] = 0
+            self.partial = False
 
 
 def _products(behind: np.ndarray, top: int) -> list[tuple[int, int, int, int]]:

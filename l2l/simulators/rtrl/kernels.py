@@ -28,10 +28,10 @@ except ImportError:      # scipy comes with l2l[datasets]; numpy alone is slower
 def accumulate(target: np.ndarray, left: np.ndarray, right: np.ndarray) -> None:
     """``target += left @ right`` in place (``target`` and ``right`` C-ordered float64)."""
     if _dgemm is not None and target.flags.c_contiguous and right.flags.c_contiguous and target.size:
-        out = _dgemm(1.0, right.T, left.T, beta=1.0, c=target.T, overwrite_c=True)
-        if out.ctypes.data == target.ctypes.data:
-            return
-        target[...] = out.T      # BLAS could not write in place (never seen; kept exact anyway)
+        view = target.T
+        out = _dgemm(1.0, right.T, left.T, beta=1.0, c=view, overwrite_c=True)
+        if out is not view:
+            target[...] = out.T      # BLAS could not write in place (never seen; kept exact anyway)
         return
     target += left @ right
 

@@ -245,7 +245,8 @@ class RTRL:
                 else:
                     counter.add_product(influence, jacobian, self._output)
             if compact is not None:                               # sparse, unpruned: kept apart per unit
-                rows_of.add_immediate(t)
+                if not rows_of.cumulative:                        # (else: running sums of the window's)
+                    rows_of.add_immediate(t)
             elif self._views is not None:                         # dense, unpruned: strided views
                 inputs, recurrent, biases, thresholds = self._views
                 inputs += immediate[0][t]
@@ -278,10 +279,10 @@ class RTRL:
                 if window.scored[t]:
                     self.grad += counter.vector_matrix(window.dy[t], self._output)
                 active = everyone
-            self.active_total += int(units.size)
-            if self.record:
-                self.active_counts.append(int(units.size))
         self.active = active
+        self.active_total += int(window.units.size)
+        if self.record:
+            self.active_counts.extend(units.size for units in window.actives)
         self.scale = window.scales[-1].copy()
         self.alpha, self.c_theta = window.alpha, window.c_theta
         self.steps += len(window.actives)
@@ -330,8 +331,7 @@ class _RowsOfWindow:
             self.compact_positions = within[:, None] * p + learner._columns_of_unit[units]
 
     def add_immediate(self, t: int) -> None:
-        if not self.cumulative:
-            self.compact += self.block[t]
+        self.compact += self.block[t]
 
     def output(self, t: int, rows: np.ndarray, output_influence: np.ndarray, active: np.ndarray,
                reordered) -> None:

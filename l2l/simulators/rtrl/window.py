@@ -18,11 +18,12 @@ of the window, not of the sequence.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import accumulate
 
 import numpy as np
 
 from l2l.simulators.rtrl import readout as ro
-from l2l.simulators.rtrl.cells import Cell, Step, gate_derivatives
+from l2l.simulators.rtrl.cells import Cell, Step
 from l2l.simulators.rtrl.kernels import Counter
 
 RECURRENT_KINDS = [0, 1, 3]   # rows of the gate derivatives that multiply y' in V_u, V_r, V_z
@@ -42,7 +43,6 @@ class Recorder:
         self.cell, self.window = cell, window
         self.values = np.zeros((len(_FIELDS), window, cell.n_units))
         self.inputs = np.zeros((window, cell.n_inputs))
-        self._one, self._zero = np.ones(cell.n_units), np.zeros(cell.n_units)
         self.targets: list[int] = []
 
     def __len__(self) -> int:
@@ -52,28 +52,44 @@ class Recorder:
         self.targets = []
 
     def forward(self, weights, x: np.ndarray, c_prev: np.ndarray, y_prev: np.ndarray, target: int) -> int:
-        """Run one step into the next row; returns its forward MACs."""
+        """Run one step into the next row; returns its forward MACs. Each quantity is computed straight
+        into its row (``out=``): no per-step arrays besides two temporaries."""
         cell, t = self.cell, len(self.targets)
         n, d = cell.n_units, cell.n_inputs
-        self.inputs[t] = x
+        row = self.values[:, t]
+        inputs = self.inputs[t]
+        inputs[...] = x
         sending = np.flatnonzero(y_prev)
-        q = weights.W @ self.inputs[t] + weights.b
+        q = weights.W @ inputs
+        q += weights.b
         recurrent = weights.V[:, :, sending] @ y_prev[sending]
         macs = 3 * n * d + 3 * n * sending.size + 3 * n
-        gates = 0.5 * (1.0 + np.tanh(0.5 * (q[:2] + recurrent[:2])))     # u and r (sigmoid)
-        u, r = gates
-        s = recurrent[2]
-        z = np.tanh(q[2] + r * s)
-        a = u * z + (1.0 - u) * c_prev
+        gates = q[:2]
+        gates += recurrent[:2]
+        gates *= 0.5
+        np.tanh(gates, out=gates)
+        gates += 1.0
+        np.multiply(0.5, gates, out=row[:2])                 # u and r (sigmoid)
+        u, r, z, s, a = row[0], row[1], row[2], row[3], row[4]
+        s[...] = recurrent[2]
+        np.multiply(r, s, out=z)
+        np.add(q[2], z, out=z)
+        np.tanh(z, out=z)
+        np.subtract(1.0, u, out=a)
+        a *= c_prev
+        np.add(np.multiply(u, z, out=q[0]), a, out=a)       # u z + (1 - u) c'
         if cell.events:                       # the pseudo-derivative: for the whole window in steps()
-            theta = weights.theta
-            o = a > theta                     # stored as 1.0 / 0.0; bool times float gives the same numbers
-            y = o * a
-            c = a - o * theta
+            theta, o, y, c = weights.theta, row[5], row[7], row[8]
+            np.greater(a, theta, out=o)       # stored as 1.0 / 0.0: o a and o theta are the same numbers
+            np.multiply(o, a, out=y)
+            np.subtract(a, np.multiply(o, theta, out=c), out=c)
             macs += 2 * n
         else:
-            o, y, c = self._one, a, a
-        self.values[:, t] = (u, r, z, s, a, o, self._zero, y, c, c_prev, y_prev)
+            row[5] = 1.0
+            row[7] = a
+            row[8] = a
+        row[9] = c_prev
+        row[10] = y_prev
         self.targets.append(int(target))
         return macs
 
@@ -104,7 +120,7 @@ class Window:
     steps: Step                  # the forward steps, stacked: (L, n) (x: (L, d))
     actives: list                # per step: the active units, sorted
     units: np.ndarray            # all of them, step after step
-    bounds: np.ndarray           # step t's: units[bounds[t]:bounds[t + 1]]
+    bounds: list                 # step t's: units[bounds[t]:bounds[t + 1]]
     step_of_row: np.ndarray      # for each entry of units: its step
     row_within_step: np.ndarray  # and its position among that step's active units
     factors: np.ndarray          # (L, n) decay of each row, (1 - u_t) alpha_{t-1}
@@ -115,7 +131,7 @@ class Window:
     output_factors: np.ndarray   # (L, n) beta_t * scale_t: Y_t's rows from S's
     y_theta: np.ndarray          # (L, n)
     jacobians: np.ndarray        # (n, K) the Jacobian columns of every step, side by side
-    offsets: np.ndarray          # step t's columns: jacobians[:, offsets[t]:offsets[t + 1]]
+    offsets: list                # step t's columns: jacobians[:, offsets[t]:offsets[t + 1]]
     dy: np.ndarray               # (L, n) dL/dy_t
     scored: list                 # per step: whether a gradient dy_t^T Y_t is accumulated
     alpha: np.ndarray            # the last step's alpha and c_theta (carried to the next window)
@@ -135,7 +151,7 @@ def prepare(learner, recorder: Recorder) -> Window:
     if cell.events:
         theta_psi = learner.weights.theta * stacked.psi
         np.subtract(1.0, theta_psi, out=alphas[1:])
-        np.add(-stacked.o, theta_psi, out=c_thetas[1:])
+        np.subtract(theta_psi, stacked.o, out=c_thetas[1:])  # -o + theta psi: the same number
         a_psi = stacked.a * stacked.psi
         beta, y_theta = stacked.o + a_psi, -a_psi          # -a psi: the same number as (-a) psi
     else:
@@ -144,33 +160,54 @@ def prepare(learner, recorder: Recorder) -> Window:
     alpha, c_theta = alphas[1:], c_thetas[1:]
     factors = keep * alphas[:-1]
     folds: dict = {}
+    derivatives = _gate_derivatives(stacked, keep)
+    thresholds = keep * c_thetas[:-1]
     if learner.sparse:
         scales = _running_scales(learner.scale, factors, folds)
-    else:
-        scales = np.ones((length, n))
-    inverse = 1.0 / scales
-    thresholds = keep * c_thetas[:-1] * inverse
-    derivatives = gate_derivatives(stacked) * inverse             # rows of S, not of M
-    mask = (stacked.o != 0) | (stacked.psi != 0)
+        inverse = 1.0 / scales
+        thresholds *= inverse
+        derivatives *= inverse                                    # rows of S, not of M
+        output_factors = beta * scales
+    else:                                  # the row scales stay 1: dividing by them changes no number
+        scales, output_factors = np.ones((length, n)), beta
+    mask = np.logical_or(stacked.o, stacked.psi)              # an event or a non-zero pseudo-derivative
     counts = mask.sum(axis=1)
     units = np.nonzero(mask)[1]
-    bounds = np.concatenate([[0], np.cumsum(counts)])
+    bounds = [0, *accumulate(counts.tolist())]
     actives = [units[bounds[t]:bounds[t + 1]] for t in range(length)]
     if learner.sparse:
         previous = [learner.active] + actives[:-1]
     else:
         previous = [learner.active] * length
     sizes = [p.size for p in previous]
-    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    offsets = [0, *accumulate(sizes)]
     columns = np.concatenate(previous)
     coefficients = derivatives[RECURRENT_KINDS][:, np.repeat(np.arange(length), sizes)].transpose(0, 2, 1)
     jacobians = counter.columns_combination(coefficients, learner.weights.V, columns)
     dy, scored = _loss_gradients(learner, stacked, targets, length)
     step_of_row = np.repeat(np.arange(length), counts)
-    row_within_step = np.arange(units.size) - bounds[step_of_row]
+    row_within_step = np.arange(units.size) - np.repeat(bounds[:-1], counts)
     return Window(stacked, actives, units, bounds, step_of_row, row_within_step, factors, scales, folds,
-                  derivatives, thresholds, beta * scales, y_theta, jacobians, offsets, dy, scored,
+                  derivatives, thresholds, output_factors, y_theta, jacobians, offsets, dy, scored,
                   alpha[-1].copy(), c_theta[-1].copy())
+
+
+def _gate_derivatives(stacked: Step, keep: np.ndarray) -> np.ndarray:
+    """:func:`~l2l.simulators.rtrl.cells.gate_derivatives` of all the window's steps, operation for operation
+    (the same numbers), written into one (4, L, n) array; ``keep = 1 - u``."""
+    u, r, z, s = stacked.u, stacked.r, stacked.z, stacked.s
+    derivatives = np.empty((4,) + u.shape)
+    g_u, g_r, g_z, g_s = derivatives
+    np.square(z, out=g_z)
+    np.subtract(1.0, g_z, out=g_z)
+    np.multiply(u, g_z, out=g_z)                      # u (1 - z^2)
+    np.subtract(z, stacked.c_prev, out=g_u)
+    g_u *= u
+    g_u *= keep                                       # (z - c') u (1 - u)
+    np.multiply(g_z, r, out=g_s)
+    np.multiply(g_s, s, out=g_r)
+    g_r *= 1.0 - r                                    # g_s s (1 - r)
+    return derivatives
 
 
 def _running_scales(scale: np.ndarray, factors: np.ndarray, folds: dict) -> np.ndarray:
@@ -195,7 +232,8 @@ def _running_scales(scale: np.ndarray, factors: np.ndarray, folds: dict) -> np.n
 
 def _loss_gradients(learner, stacked: Step, targets: list, length: int):
     """dL/dy_t of every step (readout loss at scored steps, activity penalty), and the learner's loss,
-    readout gradient, hits and event counts brought up to date in step order."""
+    readout gradient, hits and event counts brought up to date in step order (the arithmetic of
+    :func:`~l2l.simulators.rtrl.readout.loss_and_gradients`, with the readout's views read once)."""
     n = learner.cell.n_units
     dy = np.zeros((length, n))
     penalty = learner.activity_penalty
@@ -203,12 +241,21 @@ def _loss_gradients(learner, stacked: Step, targets: list, length: int):
         counts = learner.event_counts + np.cumsum(stacked.o, axis=0)
         excess = penalty * (counts > learner.event_budget)
         learner.event_counts = counts[-1].copy()
+    w_out, b_out = ro.split(learner.readout, n)
+    grad_w, grad_b = ro.split(learner.grad_readout, n)        # views: updated in place
     for t, target in enumerate(targets):
         if target >= 0:
-            loss, dy[t], grad_readout = ro.loss_and_gradients(learner.readout, stacked.y[t], target)
-            learner._loss += loss
-            learner.grad_readout += grad_readout
-            learner.hits += int(np.argmax(ro.logits(learner.readout, stacked.y[t]))) == target
+            y = stacked.y[t]
+            scores = w_out @ y + b_out
+            learner.hits += int(scores.argmax()) == target
+            scores -= scores.max()
+            probabilities = np.exp(scores, out=scores)
+            probabilities /= probabilities.sum()
+            learner._loss += -float(np.log(probabilities[target]))
+            probabilities[target] -= 1.0                        # the loss's gradient w.r.t. the scores
+            np.matmul(probabilities, w_out, out=dy[t])
+            grad_w += np.multiply.outer(probabilities, y)
+            grad_b += probabilities
             learner.scored += 1
         if penalty:
             learner._loss += float(excess[t] @ stacked.y[t])
