@@ -286,7 +286,7 @@ def main() -> None:
             done = result.get("error") or f"{len(result['log'])} segments, {result['seconds']:.1f} s"
             print(f"  {key[0]:18s} {key[1]:22s} seed {key[2]}: {done}", file=sys.stderr, flush=True)
         wall = wall_runs(args, folder)
-        truth = measure(pool, problems, args.quick, results, wall)
+        truth = measure(pool, problems, args.quick, results, wall, args.keep)
     summary = report(problems, methods, seeds, args.quick, results, truth, wall,
                      {"seconds": round(time.time() - started, 1), "jobs": args.jobs, "cpus": os.cpu_count(),
                       "load_before": [round(v, 2) for v in load_before],
@@ -341,19 +341,34 @@ def wall_runs(args, folder: str) -> dict:
     return {"problem": problem.name, "runs": out}
 
 
-def measure(pool, problems: list[str], quick: bool, results: dict, wall: dict) -> dict[str, dict[tuple, float]]:
-    """True values of every candidate chosen at the points the report reads (in parallel, cached)."""
+def measure(pool, problems: list[str], quick: bool, results: dict, wall: dict,
+            keep: str = "") -> dict[str, dict[tuple, float]]:
+    """True values of every candidate chosen at the points the report reads (in parallel, cached).
+
+    With a ``keep`` folder the values are also kept there (``truth-<problem>.json``: key, value rows) and read
+    back, so a report on more seeds measures only the candidates it has not measured before (a candidate's
+    honest quality depends on its parameters only: fixed fresh seeds).
+    """
     from peers.mf_report import needed_keys
 
     wanted = needed_keys(problems, quick, results, wall)
+    truth: dict[str, dict[tuple, float]] = {name: {} for name in set(problems) | set(wanted)}
+    files = {name: Path(keep, f"truth-{name}{'-quick' if quick else ''}.json") for name in truth} if keep else {}
+    for name, path in files.items():
+        if path.exists():
+            truth[name].update({tuple(key): value for key, value in json.loads(path.read_text())})
     tasks = []
     for name, keys in wanted.items():
-        keys = sorted(keys)
+        keys = sorted(k for k in keys if k not in truth[name])
         chunks = max(1, min(len(keys), 8))
-        tasks += [(name, quick, keys[i::chunks]) for i in range(chunks)]
-    truth: dict[str, dict[tuple, float]] = {name: {} for name in set(problems) | set(wanted)}
+        tasks += [(name, quick, keys[i::chunks]) for i in range(chunks) if keys[i::chunks]]
     for name, values in pool.map(true_values, tasks):
         truth[name].update(values)
+    for name, path in files.items():
+        if truth[name]:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.with_suffix(".tmp").write_text(json.dumps([[list(k), v] for k, v in truth[name].items()]))
+            path.with_suffix(".tmp").replace(path)
     return truth
 
 
