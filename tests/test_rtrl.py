@@ -411,3 +411,25 @@ def test_the_window_recorder_runs_the_forward_pass_of_the_cell_bit_for_bit(level
     for t, step in enumerate(run_forward(cell, params, sequence)):
         for name in ("x", "c_prev", "y_prev", "u", "r", "z", "s", "a", "o", "psi", "y", "c"):
             assert np.array_equal(getattr(recorded, name)[t], getattr(step, name)), (t, name)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_dense_jacobians_formed_without_a_gather_equal_the_gathered_columns_and_count_the_same_macs(seed):
+    # dense RTRL forms every step's n x n Jacobian from V directly (no gather of V's columns); it must give
+    # the numbers and the MAC count of the gathering kernel that sparse RTRL uses for its active columns
+    from l2l.simulators.rtrl.kernels import Counter
+
+    rng = np.random.default_rng(seed)
+    steps, n = 5, 7
+    coefficients, matrices = rng.normal(size=(3, steps, n)), rng.normal(size=(3, n, n))
+    direct, gathering = Counter(), Counter()
+    fast = direct.diagonal_combinations(coefficients, matrices)
+    columns = np.tile(np.arange(n), steps)
+    per_column = coefficients[:, np.repeat(np.arange(steps), n)].transpose(0, 2, 1)
+    reference = gathering.columns_combination(per_column, matrices, columns)
+    assert fast.shape == reference.shape == (n, steps * n)
+    assert np.array_equal(fast, reference)
+    assert direct.macs == gathering.macs == 3 * n * steps * n
+    for t in range(steps):           # step t's block is sum_g diag(coefficients[g, t]) V_g
+        expected = sum(coefficients[g, t][:, None] * matrices[g] for g in range(3))
+        np.testing.assert_allclose(fast[:, t * n:(t + 1) * n], expected, rtol=1e-14, atol=1e-14)

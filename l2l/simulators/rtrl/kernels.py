@@ -61,6 +61,19 @@ class Counter:
             coefficients = coefficients[:, :, None]
         return (coefficients * gathered).sum(axis=0)
 
+    def diagonal_combinations(self, coefficients: np.ndarray, matrices: np.ndarray) -> np.ndarray:
+        """``sum_g coefficients[g, t][:, None] * matrices[g]`` for every t, side by side: (n, L m) for
+        ``coefficients`` (g, L, n) and ``matrices`` (g, n, m) -- :meth:`columns_combination` with every
+        column of every step, without gathering them."""
+        gates, length, n = coefficients.shape
+        m = matrices.shape[2]
+        out, term = np.empty((n, length, m)), np.empty((n, length, m))
+        np.multiply(coefficients[0].T[:, :, None], matrices[0][:, None, :], out=out)
+        for gate in range(1, gates):
+            out += np.multiply(coefficients[gate].T[:, :, None], matrices[gate][:, None, :], out=term)
+        self.macs += out.size * gates
+        return out.reshape(n, length * m)
+
     def add_product(self, target: np.ndarray, left: np.ndarray, right: np.ndarray) -> None:
         """``target += left @ right`` in place (see :func:`accumulate`)."""
         if left.shape[1] == 0 or left.shape[0] == 0:

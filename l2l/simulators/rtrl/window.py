@@ -181,9 +181,12 @@ def prepare(learner, recorder: Recorder) -> Window:
         previous = [learner.active] * length
     sizes = [p.size for p in previous]
     offsets = [0, *accumulate(sizes)]
-    columns = np.concatenate(previous)
-    coefficients = derivatives[RECURRENT_KINDS][:, np.repeat(np.arange(length), sizes)].transpose(0, 2, 1)
-    jacobians = counter.columns_combination(coefficients, learner.weights.V, columns)
+    if learner.sparse:
+        columns = np.concatenate(previous)
+        coefficients = derivatives[RECURRENT_KINDS][:, np.repeat(np.arange(length), sizes)].transpose(0, 2, 1)
+        jacobians = counter.columns_combination(coefficients, learner.weights.V, columns)
+    else:                                  # every column at every step: no gather
+        jacobians = counter.diagonal_combinations(derivatives[RECURRENT_KINDS], learner.weights.V)
     dy, scored = _loss_gradients(learner, stacked, targets, length)
     step_of_row = np.repeat(np.arange(length), counts)
     row_within_step = np.arange(units.size) - np.repeat(bounds[:-1], counts)
