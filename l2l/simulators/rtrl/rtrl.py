@@ -312,12 +312,13 @@ class _RowsOfWindow:
     def __init__(self, learner: RTRL, window, immediate: tuple):
         self.learner, self.window = learner, window
         units, step, within = window.units, window.step_of_row, window.row_within_step
-        p = learner.n_columns
-        self.factors = window.output_factors[step, units]
-        self.y_theta = window.y_theta[step, units]
+        p, n = learner.n_columns, learner.cell.n_units
+        entry = step * n + units                                  # (step, unit) in the (L, n) arrays
+        self.factors = window.output_factors.take(entry)
+        self.y_theta = window.y_theta.take(entry)
         if learner.cell.events:
             self.threshold_positions = within * p + learner._threshold_position[units]
-        self.dy = window.dy[step, units]
+        self.dy = window.dy.take(entry)
         self.compact = learner._compact
         if self.compact is not None:
             self.block = immediate[0]
@@ -327,7 +328,7 @@ class _RowsOfWindow:
                 for t in range(1, self.block.shape[0]):   # (np.cumsum along the steps is far slower)
                     self.block[t] += self.block[t - 1]
                 self.compact[...] = self.block[-1]
-                self.compact_values = self.block[step, units]                         # (rows, B)
+                self.compact_values = self.block.reshape(-1, self.block.shape[2]).take(entry, axis=0)  # (rows, B)
             self.compact_positions = within[:, None] * p + learner._columns_of_unit[units]
 
     def add_immediate(self, t: int) -> None:
