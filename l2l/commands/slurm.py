@@ -106,6 +106,8 @@ def _submit(args: argparse.Namespace) -> int:
     config = load_config(config_path)
     build(config)  # refuse a bad config now, not hours later in the queue
     out = Path(args.out).resolve() if args.out else default_out(config).resolve()
+    if out.exists():
+        _check_resumable(out, config, config_path)
     script = job_script(args, config_path, out, config.name)
     if args.dry_run:
         print(script, end="")
@@ -120,6 +122,34 @@ def _submit(args: argparse.Namespace) -> int:
     print(f"  log:    {out}.slurm-{job_id}.log")
     print(f"  follow: squeue -j {job_id}; l2l show {out}")
     return 0
+
+
+#: What makes a run the same run: the job resumes FILE, so FILE must have been written from this config.
+_IDENTITY = ("space", "optimizer", "simulator", "policy")
+
+
+def _check_resumable(out: Path, config, config_path: Path) -> None:
+    """Refuse to submit a job that would resume a file of another config, or one that is finished."""
+    from l2l.errors import L2LError
+    from l2l.results_schema.reader import Trajectory
+    from l2l.summary import summarize
+
+    try:
+        with Trajectory(out) as trajectory:
+            stored = trajectory.run.get("config") or {}
+            summary = summarize(trajectory)
+    except L2LError as error:
+        raise ConfigError(f"l2l submit: {out} exists and cannot be resumed ({error}); choose another --out") from None
+    mine = config.to_json()
+    run, stored_run = mine.get("run", {}), stored.get("run", {}) if isinstance(stored.get("run"), dict) else {}
+    differ = [key for key in _IDENTITY if mine.get(key) != stored.get(key)]
+    differ += [f"run.{key}" for key in ("name", "seed") if run.get(key) != stored_run.get(key)]
+    if differ:
+        raise ConfigError(f"l2l submit: {out} exists and was not written from {config_path.name} (they differ in "
+                          f"{', '.join(differ)}); the job would resume that run: choose another --out")
+    if summary.status == "finished":
+        raise ConfigError(f"l2l submit: {out} is a finished run, the job would have nothing to do; choose another "
+                          f"--out, or extend it with 'l2l resume {out} --generations G' (or --compute C)")
 
 
 def register(subparsers) -> None:

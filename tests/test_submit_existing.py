@@ -1,0 +1,43 @@
+"""``l2l submit`` resumes its output file when it exists: only a file of the same run that is not finished."""
+
+from __future__ import annotations
+
+import l2l
+from l2l.cli import main
+from l2l.control import RunControl
+from test_slurm import SLEEP_SPACE, write_toml
+
+RUN = {"run": {"name": "outer", "generations": 3}, "space": SLEEP_SPACE,
+       "optimizer": {"name": "random", "population_size": 4}, "simulator": {"name": "sphere"},
+       "backend": {"name": "serial"}}
+
+
+def _interrupted(path, data):
+    control = RunControl()
+    l2l.run(l2l.from_mapping(data), path, control=control,
+            on_generation=lambda info: control.request_stop("test"))
+    return path
+
+
+def test_submit_refuses_a_file_written_from_another_config(tmp_path, capsys):
+    _interrupted(tmp_path / "outer.h5", {**RUN, "optimizer": {"name": "ga", "population_size": 4}})
+    config = write_toml(tmp_path / "c.toml", RUN)
+    assert main(["submit", str(config), "--dry-run"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "was not written from c.toml" in err[0] and "optimizer" in err[0], err
+
+
+def test_submit_refuses_a_finished_run(tmp_path, capsys):
+    l2l.run(l2l.from_mapping(RUN), tmp_path / "outer.h5")
+    config = write_toml(tmp_path / "c.toml", RUN)
+    assert main(["submit", str(config), "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert "is a finished run" in err and "l2l resume" in err, err
+
+
+def test_submit_resumes_an_interrupted_run_of_the_same_config(tmp_path, capsys):
+    _interrupted(tmp_path / "outer.h5", RUN)
+    config = write_toml(tmp_path / "c.toml", RUN)
+    assert main(["submit", str(config), "--dry-run"]) == 0
+    assert 'set -- resume "$out"' in capsys.readouterr().out  # the job script resumes an existing file
+    assert l2l.validate(tmp_path / "outer.h5") == []
