@@ -207,9 +207,15 @@ def _counts_of(previous: RunSummary | None) -> dict[str, Any]:
 
 
 def _error_line(trajectory: Trajectory, row: int, generation: Any, individual: Any) -> str:
-    text = trajectory.error_text(row)
-    message = next((line.strip() for line in reversed(text.splitlines()) if line.strip()), "(no error text)")
-    return f"generation {generation}, individual {individual}: {message}"
+    return f"generation {generation}, individual {individual}: {error_message(trajectory.error_text(row))}"
+
+
+def error_message(text: str) -> str:
+    """The line of an error text that says what went wrong: the last one, before the output tails and the
+    working directory that the ``command`` simulator appends after its message (lines from ``--- ``)."""
+    lines = text.splitlines()
+    tails = next((i for i, line in enumerate(lines) if line.startswith("--- ")), len(lines))
+    return next((line.strip() for line in reversed(lines[:tails]) if line.strip()), "(no error text)")
 
 
 def _stored_counts(trajectory: Trajectory) -> tuple[dict[str, Any], int] | None:

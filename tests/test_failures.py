@@ -89,3 +89,19 @@ def test_an_evaluation_that_always_kills_its_worker_is_recorded_as_failed(tmp_pa
     assert len(dead) > 0 and (dead["status"] == "failed").all()
     assert dead["error"].str.contains("worker").all()
     assert (frame.loc[frame["seed"] % 3 != 0, "status"] == "ok").all()
+
+
+def test_when_every_command_fails_the_cli_names_the_programs_message_not_its_working_directory(tmp_path, capsys):
+    import sys
+
+    from l2l.cli import main
+    from test_slurm import write_toml
+
+    config = write_toml(tmp_path / "c.toml", {
+        "run": {"name": "cmd", "generations": 1}, "space": {"a": {"type": "float", "low": 0.0, "high": 1.0}},
+        "optimizer": {"name": "random", "population_size": 2}, "backend": {"name": "serial"},
+        "simulator": {"name": "command", "argv": [sys.executable, "-c", "print('not json {a}')"]}})
+    assert main(["run", str(config), "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    last = [line for line in err.splitlines() if line.startswith("l2l: every evaluation failed")]
+    assert len(last) == 1 and "result is not JSON: 'not json" in last[0] and "workdir" not in last[0], err

@@ -319,8 +319,9 @@ def error_summary(run: RunData, limit: int = 10) -> pd.DataFrame:
     if bad.empty:
         return pd.DataFrame(columns=columns)
     texts = bad["error"].astype(object).where(bad["error"].notna(), "")
-    messages = texts.map(lambda t: next((line.strip() for line in reversed(str(t).splitlines()) if line.strip()),
-                                        "(no error text)")[:300])
+    from l2l.summary import error_message
+
+    messages = texts.map(lambda t: error_message(str(t))[:300])
     if run.multi_fidelity:
         where = [f"trial {t}, budget {b:g}" for t, b in zip(bad["trial"], bad["budget"])]
     else:
