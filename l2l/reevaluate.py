@@ -227,7 +227,8 @@ def ranking(source: Any, objective: str | None = None) -> pd.DataFrame:
     One row per candidate: ``rank`` (by the mean over its fresh seeds), ``selection rank`` (by the value
     selection saw, among these candidates), ``generation``, ``individual``, ``selected`` (that value),
     ``mean``, ``std``, ``ci95`` (half width of the 95 % t interval of the mean), ``seeds`` (successful
-    re-evaluations), ``failed`` and the candidate's parameter columns. Empty if nothing was re-evaluated.
+    re-evaluations), ``failed``, ``trial`` (multi-fidelity runs: the candidate as ``l2l show`` names it) and the
+    candidate's parameter columns. Empty if nothing was re-evaluated.
     """
     from l2l.results_schema.reader import Trajectory
 
@@ -270,8 +271,12 @@ def ranking(source: Any, objective: str | None = None) -> pd.DataFrame:
     table["selection rank"] = (-sign * table["selected"]).rank(method="min").astype("Int64")
     table = table.sort_values("mean", ascending=goal.direction == "minimize", kind="stable", na_position="last")
     table.insert(0, "rank", np.arange(1, len(table) + 1))
+    if trajectory.multi_fidelity:  # a candidate is a trial (its individual), as l2l show names it
+        table["trial"] = table["individual"]
+        columns = columns + ["trial"]
     table = table[columns + params].reset_index(drop=True)
     table.attrs["objective"] = goal.to_json()
+    table.attrs["parameters"] = params
     return table
 
 
@@ -287,9 +292,10 @@ def ranking_text(table: pd.DataFrame, limit: int = 10) -> str:
                             for m, c in zip(shown["mean"], shown["ci95"])]
     from l2l.summary import SHOWN_PARAMETERS, more_parameters
 
-    params = list(table.columns[10:])
-    columns = ["rank", "selection rank", "generation", "individual", "selected", "mean ± ci95", "std", "seeds",
-               "failed", *params[:SHOWN_PARAMETERS]]
+    params = list(table.attrs.get("parameters", table.columns[10:]))
+    where = ["trial"] if "trial" in table.columns else ["generation", "individual"]
+    columns = ["rank", "selection rank", *where, "selected", "mean ± ci95", "std", "seeds", "failed",
+               *params[:SHOWN_PARAMETERS]]
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         body = shown[columns].to_string(index=False)
     return (f"re-evaluated on fresh seeds: {len(table)} candidates, up to {seeds} seeds each, by mean {name} "

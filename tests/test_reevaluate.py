@@ -15,7 +15,7 @@ import pytest
 import l2l
 from l2l.cli import main
 from l2l.errors import ConfigError
-from l2l.reevaluate import after_run, fresh_seeds, ranking, reevaluate
+from l2l.reevaluate import after_run, fresh_seeds, ranking, ranking_text, reevaluate
 from l2l.results_schema.lock import WriterLock
 from l2l.results_schema.reader import Trajectory
 from conftest import comparable
@@ -231,6 +231,11 @@ def test_a_multi_fidelity_run_reevaluates_its_candidates_at_the_top_budget_from_
     segments = l2l.load(path, segments=True)
     chosen = segments.set_index(["generation", "individual"]).loc[list(zip(table["generation"], table["individual"]))]
     assert (chosen["budget"] == top).all() and l2l.validate(path) == []
+    # the ranking names each candidate by its trial, as l2l show does, and with its parameters
+    assert table["trial"].tolist() == chosen["trial"].tolist()
+    text = ranking_text(table)
+    header = text.splitlines()[1].split()
+    assert "trial" in header and "generation" not in header and "x[0]" in header, text
 
 
 def test_a_reevaluation_on_the_local_dask_backend_gives_the_rows_of_the_serial_one(tmp_path):
