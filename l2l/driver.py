@@ -114,15 +114,21 @@ class _Loop(Commits):
     # -- the loop, top to bottom ------------------------------------------------------------------------
     def go(self, settings) -> None:
         try:
-            self.executor.start(self.c.simulator, settings)
-            announce(self.executor, self.bar.bar is not None)
             for trial, budget, from_budget in self.loop.pop("in_flight"):
                 self.submit(int(trial), None if budget is None else float(budget), float(from_budget))
+            # The first work is asked for while the workers come up (prepared by l2l.run); the executor's
+            # worker count is the one planned until it has started.
+            self.fill(send=False)
+            self.executor.start(self.c.simulator, settings)
+            announce(self.executor, self.bar.bar is not None)
             self.send()
             try:
                 while not self.control.stop_requested:
+                    launched = False
                     try:
                         launched = self.fill()
+                        if launched and self.pending is not None:
+                            self.executor.let_submissions_out()  # the workers first, then the file
                     finally:  # the generation told last is written while the next one runs
                         self.write_pending()
                     told = self.settle()
@@ -162,8 +168,9 @@ class _Loop(Commits):
             self.bar.close()
             self.executor.close()
 
-    def fill(self) -> bool:
-        """Ask the policy what the free workers do, and submit it; True if anything was launched."""
+    def fill(self, send: bool = True) -> bool:
+        """Ask the policy what the free workers do, and submit it (``send``: now); True if anything was
+        launched."""
         launched = False
         capacity = self.policy.queue_depth * max(1, self.executor.worker_count)  # workers come and go
         while not self.finished and len(self.running) < capacity and not self.spent():
@@ -190,7 +197,8 @@ class _Loop(Commits):
             else:
                 self.submit(action.trial, action.budget, self.trials[str(action.trial)]["budget"])
                 launched = True
-        self.send()
+        if send:
+            self.send()
         return launched
 
     def send(self) -> None:

@@ -128,7 +128,8 @@ def run(config: RunConfig, out: str | os.PathLike | None = None, *, progress: bo
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise TrajectoryError(f"cannot create the folder {path.parent}: {exc.strerror or exc}") from None
-    components.executor.prepare()  # workers start while the file is created and the first generation asked
+    # workers start (with the simulator) while the file is created and the first generation asked
+    components.executor.prepare(components.simulator)
     try:
         with WriterLock(path) as lock:
             check_out(path)  # a second run to the same file may have created it before we locked
@@ -209,7 +210,8 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                                   f"generations, so its learners are trained to the end by then: more generations "
                                   f"cannot continue them (start a new run, or give run.inherit in fidelity units)")
             components = build(config, simulator)
-            components.executor.prepare()  # workers start while the file is read; closed below if not run
+            components.executor.prepare(components.simulator)  # workers start while the file is read; closed
+            # below if the run does not start
             stack.callback(components.executor.close)
             state = trajectory.state() if trajectory.n_generations else _fresh_state(components)
             # The run state accounts for every row committed with it. A generational run reuses the rows of

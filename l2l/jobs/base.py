@@ -271,8 +271,9 @@ class Executor:
 
     name: ClassVar[str] = "executor"
 
-    def prepare(self) -> None:
-        """Begin getting ready (e.g. start workers) in the background; :meth:`start` finishes it.
+    def prepare(self, simulator: Simulator | None = None) -> None:
+        """Begin getting ready (e.g. start workers, give them ``simulator``, the run's) in the background;
+        :meth:`start` finishes it (with the same simulator).
 
         Optional: a backend that has nothing to prepare does nothing. After ``prepare``, :meth:`close`
         must be called even if :meth:`start` never is.
@@ -286,6 +287,11 @@ class Executor:
 
     def wait(self, timeout: float | None = None) -> list[Outcome]:
         raise NotImplementedError
+
+    def let_submissions_out(self) -> None:
+        """Called by the loop after a submission, before it does something long in its thread (writing the
+        last generation's commit): a backend whose threads in this process still have to pass the submission
+        on to the workers lets them (optional; nothing by default)."""
 
     @property
     def pending(self) -> int:

@@ -11,6 +11,7 @@ tasks to workers ahead of time), then recorded as failed.
 
 from __future__ import annotations
 
+import collections
 import logging
 import math
 import os
@@ -22,6 +23,7 @@ from typing import Any, ClassVar, Sequence
 
 from l2l.errors import ConfigError, ExecutorError
 from l2l.jobs.base import Executor, Outcome, Settings, Task, died
+from l2l.jobs.dask_chunks import TARGET_CHUNK_SECONDS, TASK_RATE, chunk_count, slots  # noqa: F401 - API
 from l2l.jobs.main_guard import check_main_guard
 from l2l.jobs.warm import Background, fork_server_available, mark_preload_set, start_fork_server
 from l2l.registry import option
@@ -38,24 +40,12 @@ def _worker_preload() -> list[str]:
     return [*([configured] if isinstance(configured, str) else configured), WORKER_PRELOAD]
 from l2l.simulators.base import Simulator
 
-#: A worker waits a round trip through the scheduler for its next chunk (a few ms, tens under load): chunks
-#: of 0.5 s rather than 0.2 s halved that idle time in a GA of 4 x 100 evaluations of 20 ms (docs/scaling.md).
-TARGET_CHUNK_SECONDS = 0.5
-#: Dask tasks per second a run stays under, whatever the worker count: each task costs the client, the
-#: scheduler (in the caller's process for the local backend) and a worker CPU (2.4 ms per evaluation over
-#: all three at 256 workers, docs/scaling.md), and its worker a round trip for the next one. Past TASK_RATE x
-#: TARGET_CHUNK_SECONDS = 25 workers, chunks last up to workers / TASK_RATE seconds (5.1 s at 256 workers, which
-#: ran 1,024 one-second evaluations as 256 chunks of 4 instead of 1,024 of 1). What each chunk evaluates, and
-#: with what seed, is unchanged.
-TASK_RATE = 50
+#: What the loop gives Dask's threads of its process (the client's and the local backend's scheduler) to pass a
+#: submission on to the workers before it writes the last generation's commit (see let_submissions_out).
+HANDOVER_SECONDS = 0.02
 RESULT_TIMEOUT = 60
 START_ATTEMPTS = 3
 WORKER_COUNT_SECONDS = 1.0
-
-
-def slots(workers: dict) -> int:
-    """Evaluations the workers run at once: their threads (a Dask worker of 64 threads runs 64 tasks)."""
-    return max(1, sum(int(info.get("nthreads", 1) or 1) for info in workers.values()))
 
 
 class _DaskExecutor(Executor):
@@ -66,19 +56,45 @@ class _DaskExecutor(Executor):
     def _connect(self):
         raise NotImplementedError
 
-    def prepare(self) -> None:
-        """Start connecting (the embedded cluster: starting its workers) in a thread; start() takes it over."""
+    def prepare(self, simulator: Simulator | None = None) -> None:
+        """Start connecting (the embedded cluster: starting its workers) in a thread; start() takes it over.
+
+        ``simulator``, the run's: installed on the workers meanwhile (the ``local`` backend's workers get it as
+        they start), so that start() has nothing left to send.
+        """
         if getattr(self, "_starting", None) is None and getattr(self, "_client", None) is None:
-            self._starting = Background(self._connect)
+            self._offered = simulator
+            self._starting = Background(self._connect_installing)
+
+    def _connect_installing(self):
+        """Connect; then install the offered simulator unless the workers got it as they started."""
+        client = self._connect()
+        offered = getattr(self, "_offered", None)
+        if offered is not None and getattr(self, "_installed", None) is not offered:
+            try:
+                self._install(client, offered)
+            except BaseException:
+                client.close()
+                raise
+        return client
+
+    def _plugin_name(self) -> str:
+        if getattr(self, "_plugin", None) is None:
+            self._plugin = f"l2l-simulator-{os.urandom(4).hex()}"
+        return self._plugin
+
+    def _install(self, client, simulator: Simulator) -> None:
+        """On every worker, and on every worker that joins later (l2l.jobs.dask_worker says why not as a task)."""
+        from l2l.jobs.dask_worker import SimulatorPlugin
+        client.register_plugin(SimulatorPlugin(simulator), name=self._plugin_name())
+        self._installed = simulator
 
     def start(self, simulator: Simulator, settings: Settings) -> None:
         starting, self._starting = getattr(self, "_starting", None), None
         self._client = starting.result() if starting is not None else self._connect()
         self._settings = settings
-        # On every worker, and on every worker that joins later (l2l.jobs.dask_worker says why not as a task).
-        from l2l.jobs.dask_worker import SimulatorPlugin
-        self._plugin = f"l2l-simulator-{os.urandom(4).hex()}"
-        self._client.register_plugin(SimulatorPlugin(simulator), name=self._plugin)
+        if getattr(self, "_installed", None) is not simulator:  # not prepared with this simulator
+            self._install(self._client, simulator)
         self._futures: set[Any] = set()
         self._chunks: dict[Any, list[Task]] = {}
         # Futures put here by a coroutine on the client's event loop as they finish (see _watch): waiting costs
@@ -96,6 +112,8 @@ class _DaskExecutor(Executor):
         self._quarantine: list[Task] = []
         self._isolated: Any = None  # the future of the quarantined evaluation in flight
         self._workers, self._workers_asked = 1, -math.inf
+        self._durations: collections.deque = collections.deque(maxlen=256)  # of the last evaluations that ran
+        self._last_submitted: list[Any] = []
 
     @property
     def dashboard_link(self) -> str | None:
@@ -107,7 +125,10 @@ class _DaskExecutor(Executor):
 
     @property
     def worker_count(self) -> int:
-        """Workers connected now, asked of the scheduler at most once a second (the loop asks per result)."""
+        """Workers connected now, asked of the scheduler at most once a second (the loop asks per result);
+        before :meth:`start`, the workers planned."""
+        if getattr(self, "_workers_asked", None) is None:  # not started
+            return self._planned_workers()
         now = time.monotonic()
         if now - self._workers_asked >= WORKER_COUNT_SECONDS:
             try:
@@ -117,20 +138,39 @@ class _DaskExecutor(Executor):
             self._workers_asked = now
         return self._workers
 
+    def _planned_workers(self) -> int:
+        return 1
+
     def _chunk_count(self, n: int) -> int:
-        """How many chunks ``n`` tasks go in: a multiple of the worker count, each chunk
-        lasting about TARGET_CHUNK_SECONDS (four rounds while the duration is unknown)."""
+        """How many chunks ``n`` tasks go in (see :func:`l2l.jobs.dask_chunks.chunk_count`)."""
         if self.chunk_size:
             return math.ceil(n / self.chunk_size)
         if n == 1:  # the asynchronous mode submits one task at a time: no scheduler query needed
             return 1
-        workers = self.worker_count
-        if self._mean_duration is None:  # four chunks per worker, as many as the task rate allows for 2 s ones
-            rounds = max(1, min(4, round(4 * TARGET_CHUNK_SECONDS * TASK_RATE / workers)))
-        else:
-            seconds = max(TARGET_CHUNK_SECONDS, workers / TASK_RATE)
-            rounds = max(1, round(n * self._mean_duration / (workers * seconds)))
-        return max(1, min(n, rounds * workers))
+        return chunk_count(n, self.worker_count, self._mean_duration, getattr(self, "_durations", ()))
+
+    def let_submissions_out(self) -> None:
+        """Wait (at most HANDOVER_SECONDS, the interpreter lock released) until the scheduler has the chunks
+        submitted last, so that what the loop does next (writing a commit, which holds the lock) does not delay
+        Dask's threads of this process in passing them on to the workers."""
+        futures, self._last_submitted = self._last_submitted, []
+        if not futures:
+            return
+        scheduler = self._local_scheduler()
+        if scheduler is None:  # a remote scheduler: only the client's thread has to send the message
+            time.sleep(0.002)
+            return
+        deadline = time.monotonic() + HANDOVER_SECONDS
+        while time.monotonic() < deadline:
+            tasks = scheduler.tasks
+            if all(getattr(tasks.get(f.key), "state", None) not in (None, "released", "waiting") for f in futures):
+                time.sleep(0.001)  # and the message to the workers is written
+                return
+            time.sleep(0.0005)
+
+    def _local_scheduler(self):
+        """The scheduler object, if it runs in this process."""
+        return None
 
     def _submit_chunks(self, chunks: list[list[Task]]) -> list[Any]:
         """One Dask task per chunk, all in one message to the scheduler (one ``map``, not a submit each)."""
@@ -146,6 +186,7 @@ class _DaskExecutor(Executor):
             self._chunks[future.key] = chunk
             self._futures.add(future)
         self._client.loop.add_callback(self._watch, futures)
+        self._last_submitted = futures
         return futures
 
     async def _watch(self, futures: list[Any]) -> None:
@@ -212,6 +253,7 @@ class _DaskExecutor(Executor):
                 outcomes.extend(result)
                 self._pending -= len(result)
                 durations = [o.duration for o in result if o.ok]
+                self._durations.extend(durations)
                 if durations:
                     mean = sum(durations) / len(durations)
                     self._mean_duration = mean if self._mean_duration is None else \
@@ -270,9 +312,9 @@ class LocalExecutor(_DaskExecutor):
     def __post_init__(self) -> None:
         self._cluster = None
 
-    def prepare(self) -> None:
+    def prepare(self, simulator: Simulator | None = None) -> None:
         check_main_guard(self.name)  # in the caller's thread, before any worker or file exists
-        super().prepare()
+        super().prepare(simulator)
 
     def start(self, simulator: Simulator, settings: Settings) -> None:
         if getattr(self, "_starting", None) is None:
@@ -282,7 +324,14 @@ class LocalExecutor(_DaskExecutor):
     def _connect(self):
         import dask
         from distributed import Client, LocalCluster
-        n = self.workers or os.cpu_count() or 1
+        n = self._planned_workers()
+        # The workers get the run's simulator as they start: no round trip to every worker afterwards.
+        offered, plugins = getattr(self, "_offered", None), {}
+        if offered is not None:
+            from l2l.jobs.dask_worker import SimulatorPlugin
+            plugin = SimulatorPlugin(offered, self._plugin_name())
+            plugin.payload()  # a simulator that cannot be pickled fails here, once, not in each worker's start
+            plugins = {"plugins": (plugin,)}
         # An evaluation that killed two workers is not tried on a third.
         # and no task waits in a worker's queue, where a dying neighbour would take it along.
         settings = {"distributed.scheduler.allowed-failures": 1, "distributed.scheduler.worker-saturation": 1.0}
@@ -298,8 +347,10 @@ class LocalExecutor(_DaskExecutor):
                     self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                                  memory_limit=self.memory_limit, dashboard_address=":0",
                                                  silence_logs=logging.CRITICAL, host="127.0.0.1",
-                                                 env=dict(os.environ), preload=_worker_preload())
-                return Client(self._cluster, set_as_default=False)
+                                                 env=dict(os.environ), preload=_worker_preload(), **plugins)
+                client = Client(self._cluster, set_as_default=False)
+                self._installed = offered
+                return client
             except (RuntimeError, OSError, TimeoutError) as exc:
                 # A worker killed while the cluster starts ("Nanny failed to start") is survived
                 # like one killed later: start the cluster again.
@@ -317,11 +368,19 @@ class LocalExecutor(_DaskExecutor):
     @property
     def worker_count(self) -> int:
         """Workers connected now, from the cluster's own copy of the scheduler's list (no round trip at the
-        end of each generation)."""
+        end of each generation); before :meth:`start`, the workers planned."""
+        if getattr(self, "_workers_asked", None) is None:  # not started (the cluster may be half up)
+            return self._planned_workers()
         try:
             return slots(self._cluster.scheduler_info["workers"])
         except Exception:  # noqa: BLE001 - not started, or closed
             return super().worker_count
+
+    def _planned_workers(self) -> int:
+        return self.workers or os.cpu_count() or 1
+
+    def _local_scheduler(self):
+        return getattr(self._cluster, "scheduler", None)
 
     def describe(self) -> str:
         return f"local ({self.workers or os.cpu_count()} workers)"

@@ -152,7 +152,7 @@ class SlurmExecutor(_DaskExecutor):
         finally:
             cluster.close()
 
-    def prepare(self) -> None:
+    def prepare(self, simulator=None) -> None:
         """Nothing ahead of :meth:`start`: the worker jobs' log folder is the run's, known only then (started
         earlier, their logs went to the current folder)."""
 
