@@ -34,8 +34,7 @@ def _labels(runs: Sequence[RunData]) -> list[str]:
     names = [r.name for r in runs]
     out = []
     for run, name in zip(runs, names):
-        optimizer = (run.run.get("optimizer") or {}).get("name")
-        text = f"{name} ({optimizer})" if optimizer else name
+        text = f"{name} ({run.proposer})" if run.proposer else name
         if names.count(name) > 1 and run.path:
             text += f" [{run.path.rsplit('/', 1)[-1]}]"
         out.append(text)

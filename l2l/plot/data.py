@@ -147,10 +147,18 @@ class RunData:
 
     @property
     def title(self) -> str:
-        optimizer = (self.run.get("optimizer") or {}).get("name")
         simulator = (self.run.get("simulator") or {}).get("name")
-        what = f": {optimizer} on {simulator}" if optimizer and simulator else ""
+        what = f": {self.proposer} on {simulator}" if self.proposer and simulator else ""
         return f"{self.name}{what}"
+
+    @property
+    def proposer(self) -> str:
+        """Who chose the candidates: the optimizer, and the policy that scheduled them (``random + asha``)."""
+        optimizer = (self.run.get("optimizer") or {}).get("name") or ""
+        config = self.run.get("config")
+        policy = config.get("policy") if isinstance(config, dict) else None
+        name = policy.get("name") if isinstance(policy, dict) else None
+        return f"{optimizer} + {name}" if optimizer and name else optimizer
 
     def start_time(self) -> float:
         """The run's start in seconds since the epoch (first event, else first evaluation)."""
