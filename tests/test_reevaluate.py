@@ -149,6 +149,13 @@ def test_show_report_and_compare_give_the_reevaluated_ranking(tmp_path, capsys):
     assert "re-evaluated value" in lines[0]
     mean = ranking(path)["mean"].iloc[0]
     assert f"{mean:.6f}"[:6] in lines[1] and "NaN" in lines[2]
+    # the overview's title names the re-evaluated winner beside the recorded best
+    from l2l.plot import overview
+    first = ranking(path).iloc[0]
+    title = overview(path)._suptitle.get_text()
+    assert (f"re-evaluated on 3 fresh seeds, best of 2: {mean:.4g}" in title
+            and f"generation {first['generation']}, individual {first['individual']})" in title), title
+    assert "re-evaluated" not in overview(other)._suptitle.get_text()
 
 
 @pytest.mark.parametrize("arguments, words", [

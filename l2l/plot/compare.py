@@ -109,8 +109,10 @@ def reevaluated(run: RunData, objective: Objective) -> dict[str, float] | None:
     if ranked.empty:
         return None
     first = ranked.iloc[0]
+    where = f"trial {int(first['trial'])}" if "trial" in ranked.columns else \
+        f"generation {int(first['generation'])}, individual {int(first['individual'])}"
     return {"mean": float(first["mean"]), "ci95": float(first["ci95"]), "seeds": int(first["seeds"]),
-            "candidates": len(ranked)}
+            "candidates": len(ranked), "where": where}
 
 
 def table(sources: Sequence[Any]) -> pd.DataFrame:

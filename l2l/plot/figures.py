@@ -5,6 +5,7 @@ so they work in scripts, on clusters without a display and in notebooks alike.
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Any, Sequence
@@ -244,7 +245,15 @@ def _best_text(run: RunData, objective: Objective) -> str:
         f"generation {row['generation']}, individual {row['individual']}"
     if averaged and row["n"] > 1:
         where += f", mean of {row['n']}"
-    return f"; best {objective.name} = {row[objective.name]:.6g} ({where})"
+    text = f"; best {objective.name} = {row[objective.name]:.6g} ({where})"
+    from l2l.plot.compare import reevaluated
+
+    fresh = reevaluated(run, objective)
+    if fresh is not None:  # on a noisy objective the recorded best is biased: say what the fresh seeds say
+        ci = f" ± {fresh['ci95']:.2g}" if math.isfinite(fresh["ci95"]) else ""
+        text += (f"\nre-evaluated on {fresh['seeds']} fresh seeds, best of {fresh['candidates']}: "
+                 f"{fresh['mean']:.4g}{ci} ({fresh['where']})")
+    return text
 
 
 def lineage(source: Any, objective: str | None = None) -> Figure:
