@@ -220,6 +220,9 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".") -> 
         (0 if evaluations or max_time else 10)
     compute = _compute(run.get("compute", 0))
     policy = _component("policy", data["policy"]) if "policy" in data else None
+    if "compute" in run and policy is None:  # it would be ignored: say so rather than run something else
+        raise ConfigError("run.compute applies to a run with a [policy] (a budget in fidelity units); this run's "
+                          "budgets are run.generations, run.evaluations and run.max_time")
     out = run.get("out")
     if out is not None and (not isinstance(out, str) or not out):
         raise ConfigError(f"run.out must be a file name, got {out!r}")

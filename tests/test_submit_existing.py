@@ -41,3 +41,11 @@ def test_submit_resumes_an_interrupted_run_of_the_same_config(tmp_path, capsys):
     assert main(["submit", str(config), "--dry-run"]) == 0
     assert 'set -- resume "$out"' in capsys.readouterr().out  # the job script resumes an existing file
     assert l2l.validate(tmp_path / "outer.h5") == []
+
+
+def test_run_compute_without_a_policy_is_refused_not_ignored(tmp_path, capsys):
+    config = write_toml(tmp_path / "c.toml", {**RUN, "run": {**RUN["run"], "compute": 300}})
+    assert main(["run", str(config)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "run.compute applies to a run with a [policy]" in err[0], err
+    assert not (tmp_path / "outer.h5").exists()
