@@ -34,15 +34,15 @@ def _run(args: argparse.Namespace) -> int:
                                                      evaluations=args.evaluations, max_time=args.max_time,
                                                      compute=args.compute)
     components = build(config)  # refuse a bad config before printing or creating anything
+    out = Path(args.out) if args.out else default_out(config)
+    check_out(out)  # an unusable output path is refused before anything is printed or started (dry run too)
     if args.dry_run:
         script = getattr(components.executor, "job_script", None)
-        print(f"config {args.config} is valid: {config.optimizer.name} over {len(config.space)} parameters, "
-              f"simulator {config.simulator.name}, backend {config.backend.name}")
+        print(f"config {args.config} is valid: {config.optimizer.name} over {_parameters(config.space)}, "
+              f"simulator {config.simulator.name}, backend {config.backend.name} -> {out}")
         if callable(script):
             print(script())
         return 0
-    out = Path(args.out) if args.out else default_out(config)
-    check_out(out)  # an unusable output path is refused before anything is printed or started
     started = time.time()
     if components.policy is not None:  # run.evaluations caps segments (each continuation is an evaluation)
         limits = [f"compute {components.compute:g} {components.fidelity.unit}",
@@ -71,6 +71,13 @@ def _run(args: argparse.Namespace) -> int:
         signals.restore(previous)
     status = _summary(path, time.time() - started)
     return _stopped(control, path) or status
+
+
+def _parameters(space) -> str:
+    """``3 parameters``, or ``1 parameter (10 values)`` when some have a shape."""
+    count, values = len(space.parameters), sum(int(p.size) for p in space.parameters)
+    text = f"{count} parameter{'s' * (count != 1)}"
+    return text + (f" ({values} values)" if values != count else "")
 
 
 def _resume(args: argparse.Namespace) -> int:
