@@ -7,14 +7,112 @@ ranks last and is never promoted); if there is none, a new candidate
 starts at the lowest rung. Decisions are made with the results at hand, so
 early promotions may be ones a synchronous schedule would not make; in return
 the workers stay busy.
+
+The state lists each rung's members and promoted candidates; every decision
+reads them through an index kept beside the trial table (the members ranked
+as :func:`~l2l.policies.base.survivors` ranks them), so that it costs
+O(rungs x log(candidates)), not a sort of every rung.
 """
 
 from __future__ import annotations
 
+import math
+from bisect import bisect_left, insort
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from l2l.policies.base import Action, RungPolicy, State, TrialTable, rung_of, survivors
+from l2l.policies.base import Action, RungPolicy, State, TrialTable, rung_of
+
+
+class _Rung:
+    """One rung's members ranked by (failed, -score, trial), and which of them are still open to promotion."""
+
+    def __init__(self, budget: float) -> None:
+        self.budget = budget
+        self.keys: list[tuple] = []  # every member with a score at this budget, best first
+        self.key_of: dict[int, tuple] = {}
+        self.open: list[tuple] = []  # keys of members neither promoted nor failed, best first
+        self.members: set[int] = set()
+        self.promoted: set[int] = set()
+        self.seen = [0, None, 0, None]  # how much of the state's members / promoted lists is indexed, last one
+
+    def add(self, trial: int, trials: TrialTable) -> None:
+        self.members.add(trial)
+        self.rekey(trial, trials)
+
+    def rekey(self, trial: int, trials: TrialTable) -> None:
+        """Place ``trial`` by its current score and status (they change only when it reports)."""
+        old = self.key_of.pop(trial, None)
+        if old is not None:
+            del self.keys[bisect_left(self.keys, old)]
+            at = bisect_left(self.open, old)
+            if at < len(self.open) and self.open[at] == old:
+                del self.open[at]
+        score = trials.score(trial, self.budget)
+        if score is None:
+            return
+        # (a NaN score ranks after every number: sorting with NaN would have no defined order)
+        key = (trials.failed_at(trial, self.budget), -score if score == score else math.inf, trial)
+        self.key_of[trial] = key
+        insort(self.keys, key)
+        if not key[0] and trial not in self.promoted:
+            insort(self.open, key)
+
+    def promote(self, trial: int) -> None:
+        self.promoted.add(trial)
+        key = self.key_of.get(trial)
+        if key is not None:
+            at = bisect_left(self.open, key)
+            if at < len(self.open) and self.open[at] == key:
+                del self.open[at]
+
+    def best_open(self, top: int) -> int | None:
+        """The best member not yet promoted (nor failed) if it ranks among the first ``top``, else None."""
+        if self.open and bisect_left(self.keys, self.open[0]) < top:
+            return self.open[0][2]
+        return None
+
+
+class _Index:
+    def __init__(self, budgets: list[float]) -> None:
+        self.budgets = list(budgets)
+        self.rungs = [_Rung(b) for b in budgets]
+        self.rungs_of: dict[int, list[_Rung]] = {}
+        self.last: State | None = None  # the state indexed last
+
+    def fits(self, state: State) -> bool:
+        """True if ``state`` extends the lists this index was built from (else it is built again)."""
+        if state["budgets"] != self.budgets:
+            return False
+        for rung, members, promoted in zip(self.rungs, state["rungs"], state["promoted"]):
+            count, last, done, last_promoted = rung.seen
+            if len(members) < count or (count and members[count - 1] != last) or len(promoted) < done \
+                    or (done and promoted[done - 1] != last_promoted):
+                return False
+        return True
+
+    def sync(self, state: State, trials: TrialTable) -> "_Index":
+        for rung, members, promoted in zip(self.rungs, state["rungs"], state["promoted"]):
+            count, _, done, _ = rung.seen
+            for trial in members[count:]:
+                if trial not in rung.members:
+                    rung.add(trial, trials)
+                    self.rungs_of.setdefault(trial, []).append(rung)
+            for trial in promoted[done:]:
+                rung.promote(trial)
+            rung.seen = [len(members), members[-1] if members else None,
+                         len(promoted), promoted[-1] if promoted else None]
+        self.last = state
+        return self
+
+
+def _index(state: State, trials: TrialTable) -> _Index:
+    index: Any = trials.cache.get("asha")
+    if index is not None and index.last is state:  # states are never changed: nothing new since
+        return index
+    if index is None or not index.fits(state):
+        index = trials.cache["asha"] = _Index(state["budgets"])
+    return index.sync(state, trials)
 
 
 @dataclass(frozen=True)
@@ -28,22 +126,28 @@ class ASHA(RungPolicy):
 
     def next(self, state: State, trials: TrialTable) -> tuple[Action, State]:
         budgets = state["budgets"]
+        index = _index(state, trials)
         for rung in range(len(budgets) - 2, -1, -1):
-            members = state["rungs"][rung]
-            top = int(len(members) / self.eta + 1e-9)
+            top = int(len(state["rungs"][rung]) / self.eta + 1e-9)
             if top == 0:
                 continue
-            best = survivors(trials, budgets[rung], members, top)  # a failed candidate is never promoted
-            for trial in best:
-                if trial not in state["promoted"][rung]:
-                    promoted = [list(p) for p in state["promoted"]]
-                    promoted[rung].append(trial)
-                    return Action("continue", budgets[rung + 1], trial), {**state, "promoted": promoted}
+            trial = index.rungs[rung].best_open(top)  # a failed candidate is never promoted
+            if trial is not None:
+                promoted = list(state["promoted"])
+                promoted[rung] = promoted[rung] + [trial]
+                after = {**state, "promoted": promoted}
+                index.sync(after, trials)
+                return Action("continue", budgets[rung + 1], trial), after
         return Action("start", budgets[0]), state
 
     def report(self, state: State, trials: TrialTable, trial: int, budget: float, score: float) -> State:
         rung = rung_of(state["budgets"], budget)
-        rungs = [list(r) for r in state["rungs"]]
-        if trial not in rungs[rung]:
-            rungs[rung].append(trial)
-        return {**state, "rungs": rungs}
+        index = _index(state, trials)
+        if trial not in index.rungs[rung].members:
+            rungs = list(state["rungs"])
+            rungs[rung] = rungs[rung] + [trial]
+            state = {**state, "rungs": rungs}
+            index.sync(state, trials)
+        for member in index.rungs_of.get(trial, []):  # its scores (and status) may have changed at every rung
+            member.rekey(trial, trials)
+        return state

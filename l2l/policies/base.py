@@ -80,6 +80,9 @@ class TrialTable:
         self.compute_budget = float(compute_budget)
         #: The run's parameter space (for policies that change parameters, such as PBT's explore step).
         self.space = space
+        #: Indexes a policy derives from its state and this table (never stored: a resumed run, with a new
+        #: table, derives them again), so that a decision need not pass over every trial.
+        self.cache: dict[str, Any] = {}
 
     @property
     def committed(self) -> int:

@@ -13,12 +13,66 @@ the oldest candidate that may go on, else starts a new one.
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from dataclasses import dataclass
 from typing import ClassVar
 
-import numpy as np
+from l2l.policies.base import Action, RungPolicy, State, TrialTable, budget_key, rung_of
 
-from l2l.policies.base import Action, RungPolicy, State, TrialTable, rung_of
+
+class _Scores:
+    """Every trial's successful scores by budget, sorted, kept beside the trial table.
+
+    A trial's scores and status change only when it reports, so the index follows the reports instead of
+    reading every trial for each median (built from the whole table on its first use: a resumed run).
+    """
+
+    def __init__(self, trials: TrialTable) -> None:
+        self.sorted: dict[str, list[float]] = {}
+        self.nans: dict[str, int] = {}
+        self.of: dict[int, dict[str, float]] = {}  # what each trial contributes
+        for trial in trials.ids():
+            self.update(trials, trial)
+
+    def update(self, trials: TrialTable, trial: int) -> None:
+        for key, score in self.of.pop(trial, {}).items():
+            self._remove(key, score)
+        mine = {budget_key(b): s for b, s in trials.scores_of(trial).items() if not trials.failed_at(trial, b)}
+        for key, score in mine.items():
+            if score != score:
+                self.nans[key] = self.nans.get(key, 0) + 1
+            else:
+                insort(self.sorted.setdefault(key, []), score)
+        self.of[trial] = mine
+
+    def _remove(self, key: str, score: float) -> None:
+        if score != score:
+            self.nans[key] -= 1
+        else:
+            values = self.sorted[key]
+            del values[bisect_left(values, score)]
+
+    def others(self, trial: int, budget: float) -> tuple[int, float]:
+        """How many other trials have a successful score at ``budget``, and their median (NaN if one is)."""
+        key = budget_key(budget)
+        values, nans = self.sorted.get(key, []), self.nans.get(key, 0)
+        own = self.of.get(trial, {}).get(key)
+        if own is not None:
+            self._remove(key, own)
+        try:
+            count = len(values) + nans
+            if nans or not values:
+                return count, float("nan")
+            middle = len(values) // 2
+            if len(values) % 2:
+                return count, float(values[middle])
+            return count, float((values[middle - 1] + values[middle]) / 2)  # as numpy's median computes it
+        finally:
+            if own is not None:
+                if own != own:
+                    self.nans[key] += 1
+                else:
+                    insort(values, own)
 from l2l.registry import option
 
 
@@ -42,13 +96,18 @@ class MedianStopping(RungPolicy):
 
     def report(self, state: State, trials: TrialTable, trial: int, budget: float, score: float) -> State:
         budgets = state["budgets"]
+        index = trials.cache.get("median")
+        if index is None:
+            index = trials.cache["median"] = _Scores(trials)
+        else:
+            index.update(trials, trial)
         rung = rung_of(budgets, budget)
         if rung == len(budgets) - 1:
             return state
         if trials.failed(trial):  # no checkpoint to continue from, and a penalty is no result
             return {**state, "stopped": state["stopped"] + [trial]}
-        others = [s for t, s in trials.scores_at(budget).items() if t != trial and not trials.failed_at(t, budget)]
-        if budget >= self.grace and len(others) >= self.min_trials and score < float(np.median(others)):
+        count, median = index.others(trial, budget)
+        if budget >= self.grace and count >= self.min_trials and score < median:
             return {**state, "stopped": state["stopped"] + [trial]}
         return {**state, "ready": state["ready"] + [[trial, budgets[rung + 1]]]}
 
