@@ -38,27 +38,49 @@ class Commits:
         loop["elapsed"] = self.elapsed()
         self.session = time.monotonic()
         in_flight = [[trial, task.budget, task.from_budget] for task, trial in self.running.values()]
-        trials = {k: {**v, "running": False} for k, v in self.trials.items()}
+        partial = not defer and self._partial(batch)
+        if partial:  # only the records that changed: the writer stores a delta (a run's cost stays per segment)
+            changed = {str(o.trial) for o in batch}.union(map(str, range(self._committed_trials,
+                                                                          self.loop["next_trial"])))
+            trials = {k: {**self.trials[k], "running": False} for k in sorted(changed, key=int)}
+        else:
+            trials = {k: {**v, "running": False} for k, v in self.trials.items()}
+        self._committed_trials = self.loop["next_trial"]
         # The optimizer's and policy's functions return new states and never change the ones they get: the
         # states taken here are still those of this commit when the next generation has been asked.
         state = {"optimizer": self.optimizer_state, "policy": self.policy_state, "trials": trials,
                  "loop": {**loop, "in_flight": in_flight, "worst": dict(loop["worst"]),
                           "best": dict(loop["best"])}}
         started, self.started = self.started, time.time()
-        self.pending = (generation, batch, ok, summarize(self.objectives, values, ok), state, started, self.started)
+        self.pending = (generation, batch, ok, summarize(self.objectives, values, ok), state, started, self.started,
+                        partial)
         # The first generation's check of the objectives (a run that fails here keeps its rows committed).
         if not defer or (generation == 0 and not ok.any()):
             self.write_pending()
+
+    def _partial(self, batch) -> bool:
+        """True if this commit may store only the trial records that changed since the last one.
+
+        A multi-fidelity trial's record changes when one of its segments finishes (it is then in ``batch``)
+        or when it is created (ids from the last commit's ``next_trial`` on); nothing else changes a stored
+        record (``running`` is stored as False). Runs whose policy forgets trials store them whole (few).
+        """
+        previous = getattr(self, "_committed_trials", None)
+        writer = self.writer
+        return (previous is not None and self.policy.multi_fidelity and not self.policy.forgets
+                and getattr(writer, "deltas", False) and not writer.wants_full_state()
+                and all(o.trial >= 0 and str(o.trial) in self.trials for o in batch))
 
     def write_pending(self) -> None:
         """Append the buffered rows and write the commit taken by :meth:`commit`, if one waits."""
         if self.pending is None:
             return
-        generation, batch, ok, summary, state, started, finished = self.pending
+        generation, batch, ok, summary, state, started, finished, partial = self.pending
         self.pending = None
         self.flush()
         self.writer.commit_generation(generation, evaluations=self.writer.rows, failed=int((~ok).sum()),
-                                      started=started, finished=finished, summary=summary, state=state)
+                                      started=started, finished=finished, summary=summary, state=state,
+                                      **({"partial": True} if partial else {}))
         self.last_commit = time.monotonic()
         if generation == 0:
             refuse_missing_objectives(batch, self.writer)

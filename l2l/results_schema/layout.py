@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 FORMAT = "l2l-trajectory"
-SCHEMA_VERSION = 2
-#: Versions this l2l reads (version 1: before multi-fidelity segments).
-READABLE_VERSIONS = (1, 2)
+SCHEMA_VERSION = 3
+#: Versions this l2l reads (version 1: before multi-fidelity segments; 3: run states may be deltas).
+READABLE_VERSIONS = (1, 2, 3)
 
 #: What became of an evaluation, and its code in /evaluations/status.
 OK, FAILED, TIMEOUT = "ok", "failed", "timeout"

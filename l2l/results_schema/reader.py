@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from l2l.errors import TrajectoryError
-from l2l.results_schema import codec, frames, reevaluations, structure
+from l2l.results_schema import codec, state_log, frames, reevaluations, structure
 from l2l.results_schema import values as checks
 from l2l.results_schema.layout import (CHECKPOINT_BLOB, CURVE_PREFIX, REEVALUATION_COLUMNS, RESERVED_COLUMNS,
                                        STATISTICS_BLOB, SUMMARY_STATISTICS)
@@ -290,8 +290,19 @@ class Trajectory:
             if not len(matches):
                 raise TrajectoryError(f"{self.path} has no generation {generation}")
             index = int(matches[0])
-            start, length = int(columns["state_start"][index]), int(columns["state_length"][index])
-            state = codec.decode(self._read("blobs/states", start + length, start))
+            starts, lengths = columns["state_start"], columns["state_length"]
+            state = codec.decode(self._read("blobs/states", int(starts[index] + lengths[index]), int(starts[index])))
+            if state_log.is_delta(state):  # schema version 3: the chain from its full state (one read)
+                first = state_log.snapshot_of(state, index)
+                begin, end = int(starts[first]), int(starts[index] + lengths[index])
+                data = self._read("blobs/states", end, begin)
+                values = []
+                for i in range(first, index + 1):
+                    low, high = int(starts[i]), int(starts[i] + lengths[i])
+                    inside = begin <= low <= high <= end  # appended in order, unless the file was damaged
+                    values.append(codec.decode(data[low - begin:high - begin] if inside else
+                                               self._read("blobs/states", high, low)))
+                state = state_log.replay(values, first)
             self._check(checks.state_problems(state, f"the state of generation {columns['generation'][index]}"))
             return state
 

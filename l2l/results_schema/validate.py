@@ -16,7 +16,7 @@ import h5py
 import numpy as np
 
 from l2l.errors import TrajectoryError
-from l2l.results_schema import codec, reevaluations, structure
+from l2l.results_schema import codec, reevaluations, state_log, structure
 from l2l.results_schema import values as checks
 from l2l.results_schema.layout import (CHECKPOINT_BLOB, EVALUATION_COLUMNS, GENERATION_COLUMNS,
                                        REEVALUATION_ERRORS, SEGMENT_COLUMNS, STATISTICS_BLOB, STATUS_CODES)
@@ -163,10 +163,21 @@ def _check_generations(layout: structure.Layout, problems: list[str]) -> None:
     if g and (np.diff(columns["evaluations"]) < 0).any():
         problems.append("/generations/evaluations must never decrease")
     states = ds["blobs/states"]
+    current, first = None, -1  # schema version 3: the state so far along a chain of deltas, and its full state
     for i in range(g):
         start, length = int(columns["state_start"][i]), int(columns["state_length"][i])
         try:
             state = codec.decode(states[start:start + length])
+            if state_log.is_delta(state):
+                if layout.schema_version < 3:
+                    raise TrajectoryError(f"a state stored as a delta needs schema version 3, the file has "
+                                          f"{layout.schema_version}")
+                if current is None or state_log.snapshot_of(state, i) != first:
+                    raise TrajectoryError(f"it is a delta whose chain does not start at its full state "
+                                          f"(row {first})")
+                state = current = state_log.advance(current, state)
+            else:
+                current, first = state, i
         except TrajectoryError as exc:
             problems.append(f"the state of generation {numbers[i]} does not decode: {exc}")
             return

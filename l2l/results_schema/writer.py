@@ -34,7 +34,7 @@ import numpy as np
 
 from l2l.errors import TrajectoryError
 from l2l.objectives import Objective
-from l2l.results_schema import codec
+from l2l.results_schema import codec, state_log
 # The file-level operations live in .files; they are importable from here as before.
 from l2l.results_schema.files import (_append, _rows_of, committed_generations, committed_rows,  # noqa: F401
                                       create, create_reevaluation_group, event_text, needs_repair, repair,
@@ -109,6 +109,8 @@ class TrajectoryWriter:
     def __init__(self, path: str | os.PathLike, lock: WriterLock | None = None, keep_rows: int | None = None):
         self.path = Path(path)
         self._file = None
+        #: The chain of states this writer extends (a resumed run's first commit starts a new one).
+        self._chain = state_log.Chain()
         self._own_lock = lock is None
         self._lock = (lock or WriterLock(self.path)).acquire()
         try:
@@ -134,6 +136,9 @@ class TrajectoryWriter:
         self.segments = "trial" in ev
         self.lineage = "parent" in ev  # files written before population-based training have no lineage
         self.rows = committed_rows(self._file)
+        self._generations = committed_generations(self._file)
+        #: Files of schema version 3 may hold a commit's state as a delta against the previous one.
+        self.deltas = int(self._file.attrs.get("schema_version", 1)) >= 3
         # Dataset handles, looked up once: h5py lookups cost tens of microseconds each.
         self._datasets: dict[str, h5py.Dataset] = {}
         for group in ("evaluations", "generations", "blobs"):
@@ -361,10 +366,21 @@ class TrajectoryWriter:
             raise TrajectoryError(f"{self.path}: the checkpoint of trial {trial} (row {row}) cannot be read: "
                                   f"{exc}") from None
 
+    def wants_full_state(self) -> bool:
+        """True if the next commit must hold the whole state (else :meth:`commit_generation` takes a partial
+        one): see :class:`~l2l.results_schema.state_log.Chain`."""
+        return self._chain.wants_full() if self.deltas else True
+
     def commit_generation(self, generation: int, *, evaluations: int, failed: int, started: float,
-                          finished: float, summary: Mapping[str, Mapping[str, float]], state: Any) -> None:
-        """Record a finished generation and the optimizer state after it."""
-        blob = np.frombuffer(codec.encode(state), dtype="u1")
+                          finished: float, summary: Mapping[str, Mapping[str, float]], state: Any,
+                          partial: bool = False) -> None:
+        """Record a finished generation and the optimizer state after it.
+
+        ``partial``: ``state["trials"]`` holds only the trial records that changed since the previous commit
+        of this writer (allowed when :meth:`wants_full_state` is False); it is stored as a delta.
+        """
+        encoded = self._chain.encode(state, partial, self._generations, chained=self.deltas)
+        blob = np.frombuffer(encoded, dtype="u1")
         start = self._blob("states", blob)
         ds = self._ds
         for stat in SUMMARY_STATISTICS:
@@ -381,6 +397,7 @@ class TrajectoryWriter:
         self._flush_all()
         _append(ds("generations/generation"), np.array([generation], dtype="<i8"))  # the commit, flushed last
         ds("generations/generation").flush()
+        self._generations += 1
 
     def _metric_table(self, dicts: list[Mapping[str, float]]) -> np.ndarray | None:
         """Metrics as an (n, known metrics) array, NaN where missing; None if a row has an unknown one."""
