@@ -30,7 +30,7 @@ from l2l.errors import TrajectoryError
 from l2l.results_schema import codec
 
 #: Deltas after a full state before the next full state, whatever their size.
-MAX_CHAIN = 500
+MAX_CHAIN = 2000
 #: Lists compared element by element (rather than set whole) when they differ in place, up to this length.
 _SMALL_LIST = 64
 _PLAIN = (str, int, float, bool, type(None))
