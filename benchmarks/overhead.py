@@ -151,9 +151,11 @@ def idle_anatomy(generation: np.ndarray, individual: np.ndarray, started: np.nda
     ``first``: a generation's later workers starting after its first one;
     ``between_chunks``: a worker waiting for its next chunk (Dask's round trip);
     ``tail``: workers done before a generation's last one; ``between_generations``:
-    from a generation's last end to the next one's first start (tell, commit, ask, submit), times the workers.
+    from a generation's last end to the next one's first start (tell, commit, ask, submit), times the workers;
+    ``chunks``: the chunks' sizes, generation by generation.
     """
     out = {"first": 0.0, "between_chunks": 0.0, "tail": 0.0, "between_generations": 0.0}
+    sizes: list[list[int]] = []  # the chunks' sizes, generation by generation
     last_end = None
     for g in np.unique(generation):
         rows = np.flatnonzero(generation == g)
@@ -166,6 +168,7 @@ def idle_anatomy(generation: np.ndarray, individual: np.ndarray, started: np.nda
                 chunks.append(current)
                 current = [b]
         chunks.append(current)
+        sizes.append([len(c) for c in chunks])
         spans = sorted((started[c[0]], ended[c[-1]]) for c in chunks)
         first = spans[0][0]
         if last_end is not None:
@@ -181,7 +184,7 @@ def idle_anatomy(generation: np.ndarray, individual: np.ndarray, started: np.nda
             free[k] = end
         last_end = max(free)
         out["tail"] += sum(last_end - f for f in free)
-    return {k: round(float(v), 3) for k, v in out.items()}
+    return {**{k: round(float(v), 3) for k, v in out.items()}, "chunks": sizes}
 
 
 def parallel_efficiency(folder: Path, generations: int, population: int, index: int = 0) -> dict:
