@@ -105,3 +105,45 @@ def test_when_every_command_fails_the_cli_names_the_programs_message_not_its_wor
     err = capsys.readouterr().err
     last = [line for line in err.splitlines() if line.startswith("l2l: every evaluation failed")]
     assert len(last) == 1 and "result is not JSON: 'not json" in last[0] and "workdir" not in last[0], err
+
+
+def test_workers_killed_again_and_again_are_restarted_until_the_run_ends(tmp_path):
+    """A worker that dies is restarted by its nanny; Dask's LocalCluster also closes a nanny whose worker has
+    not come back ``distributed.deploy.lost-worker-timeout`` after a death (15 s by default), and when the
+    worker died again at that instant, the nanny went for good: with every nanny gone the run waited forever
+    (a user's simulator killing its worker for 20 % of candidates hung a run for 10 minutes). The embedded
+    cluster never gives its workers up. A short timeout in the user's Dask config makes the race certain."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from test_slurm import write_toml
+
+    config = write_toml(tmp_path / "c.toml", {
+        "run": {"name": "dies", "generations": 2}, "space": SPACE,
+        "optimizer": {"name": "random", "population_size": 6},
+        "simulator": _python("flaky", mode="die"), "backend": {"name": "local", "workers": 2}})
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": f"{root}{os.pathsep}{root / 'tests'}",
+           "DASK_DISTRIBUTED__DEPLOY__LOST_WORKER_TIMEOUT": "200ms"}
+    try:
+        done = subprocess.run([sys.executable, "-m", "l2l", "run", str(config), "--no-progress"], env=env,
+                              capture_output=True, text=True, timeout=180, cwd=tmp_path)
+    except subprocess.TimeoutExpired as exc:
+        pytest.fail(f"the run hung with its workers killed: {exc.stderr}")
+    assert done.returncode == 0, done.stderr
+    frame = l2l.load(tmp_path / "dies.h5")
+    dead = frame[frame["seed"] % 3 == 0]
+    assert len(frame) == 12 and len(dead) > 0 and (dead["status"] == "failed").all()
+    assert (frame.loc[frame["seed"] % 3 != 0, "status"] == "ok").all()
+
+
+def test_the_local_cluster_gives_the_users_dask_config_back_after_the_run(tmp_path):
+    import dask
+
+    before = dask.config.get("distributed.deploy.lost-worker-timeout")
+    config = make_config(space=SPACE, simulator={"name": "sphere"}, backend={"name": "local", "workers": 2},
+                         optimizer={"name": "random", "population_size": 2}, run={"generations": 1})
+    assert len(l2l.load(l2l.run(config, tmp_path / "run.h5"))) == 2
+    assert dask.config.get("distributed.deploy.lost-worker-timeout") == before

@@ -341,6 +341,12 @@ class LocalExecutor(_DaskExecutor):
             settings["distributed.worker.multiprocessing-method"] = "forkserver"
             mark_preload_set()
         for attempt in range(1, START_ATTEMPTS + 1):
+            # A nanny is never given up: LocalCluster closes one whose worker is still gone lost-worker-timeout
+            # after a death (read when the worker is removed: set for the cluster's life, restored in close), and a
+            # worker killed again and again, or slow to restart under load, may be gone at that instant; with every
+            # nanny gone the run waited forever.
+            if getattr(self, "_keep_nannies", None) is None:
+                self._keep_nannies = dask.config.set({"distributed.deploy.lost-worker-timeout": "3650 days"})
             try:
                 with dask.config.set(settings):
                     # env: the caller's environment now (a forked worker would otherwise see the server's)
@@ -396,6 +402,9 @@ class LocalExecutor(_DaskExecutor):
             except Exception:  # noqa: BLE001
                 pass
             self._cluster = None
+        keep, self._keep_nannies = getattr(self, "_keep_nannies", None), None
+        if keep is not None:
+            keep.__exit__(None, None, None)
 
 
 @dataclass
