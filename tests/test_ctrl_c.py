@@ -43,11 +43,12 @@ def _evaluations(path: Path) -> int:
         return 0
 
 
-def test_ctrl_c_stops_a_local_run_with_one_message_and_no_worker_traceback(tmp_path):
-    config = tmp_path / "ctrlc.toml"
+def _interrupted(tmp_path, name: str, send) -> tuple[subprocess.Popen, str, Path]:
+    """Start ``l2l run`` on CONFIG, let it commit 8 evaluations, call ``send(process)``, wait for the end."""
+    config = tmp_path / f"{name}.toml"
     config.write_text(CONFIG)
-    path = tmp_path / "ctrlc.h5"
-    process = subprocess.Popen([sys.executable, "-m", "l2l", "run", str(config), "--no-progress"],
+    path = tmp_path / f"{name}.h5"
+    process = subprocess.Popen([sys.executable, "-m", "l2l", "run", str(config), "--out", str(path), "--no-progress"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                start_new_session=True, env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
     try:
@@ -55,11 +56,17 @@ def test_ctrl_c_stops_a_local_run_with_one_message_and_no_worker_traceback(tmp_p
         while _evaluations(path) < 8 and process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.2)
         assert process.poll() is None, process.communicate()
-        os.killpg(process.pid, signal.SIGINT)  # what the terminal does: the run and its workers
-        out, err = process.communicate(timeout=120)
+        send(process)
+        _, err = process.communicate(timeout=120)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
+    return process, err, path
+
+
+def test_ctrl_c_stops_a_local_run_with_one_message_and_no_worker_traceback(tmp_path):
+    # what the terminal does: SIGINT to the run and its workers
+    process, err, path = _interrupted(tmp_path, "ctrlc", lambda p: os.killpg(p.pid, signal.SIGINT))
     assert process.returncode in (0, 130), err
     assert "Traceback" not in err and "Dask Worker" not in err, err
     assert f"l2l resume {path}" in err
@@ -69,22 +76,7 @@ def test_ctrl_c_stops_a_local_run_with_one_message_and_no_worker_traceback(tmp_p
 def test_sigterm_stops_a_run_with_exit_status_143_so_that_a_script_does_not_go_on(tmp_path):
     """``timeout``, a job manager or ``kill PID`` send SIGTERM to the l2l process alone: the run commits,
     says how to continue, and exits 128 + 15, not 0 as if it had finished."""
-    config = tmp_path / "term.toml"
-    config.write_text(CONFIG)
-    path = tmp_path / "term.h5"
-    process = subprocess.Popen([sys.executable, "-m", "l2l", "run", str(config), "--out", str(path), "--no-progress"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               start_new_session=True, env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
-    try:
-        deadline = time.monotonic() + 120
-        while _evaluations(path) < 8 and process.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert process.poll() is None, process.communicate()
-        process.send_signal(signal.SIGTERM)
-        out, err = process.communicate(timeout=120)
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
+    process, err, path = _interrupted(tmp_path, "term", lambda p: p.send_signal(signal.SIGTERM))
     assert process.returncode == 128 + signal.SIGTERM, err
     assert "stopped (signal SIGTERM)" in err and f"l2l resume {path}" in err, err
     assert "Traceback" not in err, err
