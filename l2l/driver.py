@@ -31,8 +31,10 @@ so on the ``serial`` backend, where the completion order is fixed).
 Compute is counted in fidelity units: a segment continued from a checkpoint
 costs ``budget - from_budget``; one that restarts from scratch (the simulator
 returned no checkpoint) costs ``budget``. A multi-fidelity run ends when the
-policy is done or ``run.compute`` units are spent (segments already running
-still finish).
+policy is done or ``run.compute`` units are spent. No segment starts once the
+compute spent plus that of the segments in flight reaches ``run.compute``,
+however many workers are free: only the segments already running can go past
+it, by less than one segment each.
 """
 
 from __future__ import annotations
@@ -92,6 +94,7 @@ class _Loop(Commits):
         self.checkpoints: dict[int, dict[str, Any] | None] = {}  # latest checkpoint of each paused trial
         self.running: dict[tuple[int, int], tuple[Task, int]] = {}  # (task, trial) by the row's (generation,
         # individual)
+        self.committed = 0.0  # the compute of the segments in self.running (budget - from_budget each)
         self.finals: dict[int, Outcome] = {}  # trials with a final result, not yet told
         self.outbox: list[Task] = []  # submitted by the loop, not yet handed to the executor
         # Members of each cohort (a generation) and how many of them have a final result: a cohort is told
@@ -207,7 +210,15 @@ class _Loop(Commits):
             self.executor.submit(tasks)
 
     def spent(self) -> bool:
-        return bool(self.budgets) and self.loop["compute"] >= self.c.compute
+        """True once run.compute is spent, counting the segments in flight at their full cost: nothing new
+        starts then, so only the segments already running can overshoot (by at most one segment each)."""
+        return bool(self.budgets) and self.loop["compute"] + self.committed >= self.c.compute
+
+    def cost(self, task: Task) -> float:
+        """The compute a segment will count when it finishes (``budget - from_budget``; 0 outside budgets)."""
+        if not self.segmented or task.budget is None:
+            return 0.0
+        return float(task.budget) - float(task.from_budget)
 
     def elapsed(self) -> float:
         """Seconds this run has spent in the loop, over all its sessions."""
@@ -304,6 +315,7 @@ class _Loop(Commits):
                     trial=trial if mf else -1)
         record["running"] = True
         self.running[(generation, individual)] = (task, trial)
+        self.committed += self.cost(task)
         self.outbox.append(task)  # sent by fill() in one submission: a generation travels in few chunks
 
     def checkpoint_of(self, trial: int) -> dict[str, Any] | None:
@@ -321,6 +333,7 @@ class _Loop(Commits):
                                        task.trial)])
             return
         del self.running[key]
+        self.committed -= self.cost(task)
         self.record(trial, outcome, task=task)
 
     def record(self, trial: int, outcome: Outcome, task: Task | None = None, reused: bool = False) -> None:
