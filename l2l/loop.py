@@ -209,11 +209,20 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                 raise ConfigError(f"run.inherit = true spread the top budget over the run's {stored.generations} "
                                   f"generations, so its learners are trained to the end by then: more generations "
                                   f"cannot continue them (start a new run, or give run.inherit in fidelity units)")
+            state = trajectory.state() if trajectory.n_generations else None
+            if state is not None:  # before any worker starts or anything is written
+                given = {"generations": generations, "evaluations": evaluations, "compute": compute,
+                         "max_time": max_time}
+                events = trajectory.events()["kind"]
+                ended = bool(len(events)) and events.iloc[-1] not in ("started", "resumed")  # not killed
+                _check_raised(state["loop"], ended,
+                              **{k: getattr(config, k) for k, v in given.items() if v is not None})
             components = build(config, simulator)
             components.executor.prepare(components.simulator)  # workers start while the file is read; closed
             # below if the run does not start
             stack.callback(components.executor.close)
-            state = trajectory.state() if trajectory.n_generations else _fresh_state(components)
+            if state is None:
+                state = _fresh_state(components)
             # The run state accounts for every row committed with it. A generational run reuses the rows of
             # the generation it was in the middle of; the other policies drop rows a dead run appended after
             # its last commit and redo their work identically.
@@ -240,6 +249,25 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                                      on_generation=on_generation, control=control or RunControl())
         _reevaluate_after(path, lock, config, simulator)
     return path
+
+
+def _check_raised(loop: dict[str, Any], ended: bool, **limits: float | None) -> None:
+    """A budget given to resume may not be below what a run that ended has done already (it would read,
+    say, '8 of 3 generations' for good). A killed run (no event after its start) may be given any budget:
+    the resume then ends it where it stands (its finished event, its re-evaluation); so may the budget a
+    run has reached (a finished run: nothing runs).
+    """
+    done = {"generations": (loop.get("generation", 0), "generations"),
+            "evaluations": (loop.get("evaluations", 0), "evaluations"),
+            "compute": (loop.get("compute", 0.0), "compute units spent"),
+            "max_time": (loop.get("elapsed", 0.0), "seconds of run time used")}
+    for key, value in limits.items():
+        if value is None:
+            continue
+        have, what = done[key]
+        if ended and float(value) < float(have):
+            option, shown = "--" + key.replace("_", "-"), f"{have:.1f}" if key == "max_time" else f"{have:g}"
+            raise ConfigError(f"the run has {shown} {what} already; {option} must be at least {shown}")
 
 
 def _stored_outcomes(trajectory: Trajectory, generation: int, objectives: tuple[Objective, ...],

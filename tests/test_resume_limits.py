@@ -1,0 +1,73 @@
+"""l2l resume refuses a budget at or below what the run has done: one line, exit 2, the file untouched."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+
+import pytest
+
+import l2l
+from conftest import TESTS, make_config
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "l2l", *map(str, args)], capture_output=True, text=True,
+                          timeout=120, cwd=TESTS)
+
+
+def digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def ga_run(tmp_path_factory):
+    """8 generations of a GA of 8 on the serial backend, 64 evaluations."""
+    path = tmp_path_factory.mktemp("ga") / "ga.h5"
+    return l2l.run(make_config(run={"generations": 8}), path, progress=False)
+
+
+@pytest.fixture(scope="module")
+def asha_run(tmp_path_factory):
+    path = tmp_path_factory.mktemp("asha") / "asha.h5"
+    config = l2l.from_mapping({
+        "run": {"seed": 1, "compute": 30}, "space": {"x": {"low": -5.0, "high": 5.0, "shape": [2]}},
+        "optimizer": {"name": "random"}, "policy": {"name": "asha", "eta": 3},
+        "simulator": {"name": "python", "function": "models_compute_limit:curve",
+                      "multi_fidelity": {"name": "steps", "unit": "steps", "minimum": 1, "maximum": 9}},
+        "backend": {"name": "serial"}}, base_dir=TESTS)
+    return l2l.run(config, path, progress=False)
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--generations", 3, "the run has 8 generations already; --generations must be at least 8"),
+    ("--generations", 7, "the run has 8 generations already; --generations must be at least 8"),
+    ("--evaluations", 63, "the run has 64 evaluations already; --evaluations must be at least 64"),
+])
+def test_resume_with_a_generational_budget_already_reached_is_refused(ga_run, option, value, message):
+    before = digest(ga_run)
+    done = cli("resume", ga_run, option, value, "--backend", "local")  # no cluster may start either
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.strip().splitlines() == [f"l2l: error: {message}"]
+    assert digest(ga_run) == before
+    assert "8 of 8 generations" in cli("show", ga_run).stdout
+
+
+def test_resume_with_compute_already_spent_is_refused(asha_run):
+    before = digest(asha_run)
+    done = cli("resume", asha_run, "--compute", 25)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "l2l: error: the run has 30 compute units spent already; --compute must be at least 30"]
+    assert digest(asha_run) == before
+
+
+def test_resume_with_a_budget_above_what_was_done_still_extends_the_run(tmp_path):
+    path = l2l.run(make_config(run={"generations": 2}), tmp_path / "two.h5", progress=False)
+    with pytest.raises(l2l.errors.ConfigError, match="--generations must be at least 2"):
+        l2l.resume(path, generations=1)
+    with pytest.raises(l2l.errors.ConfigError, match=r"seconds of run time used already; --max-time must be at least"):
+        l2l.resume(path, max_time=0.001)  # the two generations took longer than a millisecond
+    l2l.resume(path, generations=3)
+    assert l2l.load(path)["generation"].max() == 2
