@@ -109,7 +109,7 @@ class _Loop(Commits):
         self.batch: list[Outcome] = []  # since the last commit (with reused rows), in completion order
         self.finished = False  # the policy or the optimizer said it is done (not only the budget spent)
         self.limit: str | None = None  # "evaluations" or "max_time" once that budget stopped new work
-        self.session = time.monotonic()  # the wall time of earlier sessions is in loop["elapsed"]
+        self.session = time.monotonic()  # reset once the executor is ready; earlier sessions: loop["elapsed"]
         self.started, self.last_flush, self.last_commit = time.time(), time.monotonic(), time.monotonic()
         self.completed = sum(1 for t in self.trials.values() if self.top is not None and t["budget"] == self.top)
         self.pending: tuple | None = None  # a commit taken, not yet written (see commit)
@@ -123,6 +123,9 @@ class _Loop(Commits):
             # worker count is the one planned until it has started.
             self.fill(send=False)
             self.executor.start(self.c.simulator, settings)
+            # run.max_time counts from here: the start-up of the workers (a local cluster under load, a
+            # scheduler to connect to) is not the sweep's time.
+            self.session = time.monotonic()
             announce(self.executor, self.bar.bar is not None)
             self.send()
             try:
@@ -221,7 +224,7 @@ class _Loop(Commits):
         return float(task.budget) - float(task.from_budget)
 
     def elapsed(self) -> float:
-        """Seconds this run has spent in the loop, over all its sessions."""
+        """Seconds this run has spent in the loop since its executor was ready, over all its sessions."""
         return float(self.loop.get("elapsed", 0.0)) + time.monotonic() - self.session
 
     def out_of_budget(self) -> bool:
