@@ -164,9 +164,13 @@ class _Loop(Commits):
                 return
             if self.batch:
                 self.commit()
-            detail = {"generations": self.loop["generation"], "evaluations": self.loop["evaluations"]}
-            if self.budgets:
-                detail.update(compute=self.loop["compute"], policy_done=self.finished)
+            if getattr(self.c, "policy", None) is not None:  # a [policy] run counts segments, not generations
+                detail = {"segments": self.loop["evaluations"], "candidates": self.loop["next_trial"],
+                          "compute": self.loop["compute"], "policy_done": self.finished}
+            else:
+                detail = {"generations": self.loop["generation"], "evaluations": self.loop["evaluations"]}
+                if self.budgets:
+                    detail.update(compute=self.loop["compute"], policy_done=self.finished)
             if self.limit:
                 detail["limit"] = self.limit
             self.writer.event("finished", detail)
@@ -205,6 +209,8 @@ class _Loop(Commits):
                 launched = True
         if send:
             self.send()
+        if launched and self.budgets:  # the bar counts the segments running once the free workers got theirs
+            self.show(0.0)
         return launched
 
     def send(self) -> None:
@@ -386,12 +392,15 @@ class _Loop(Commits):
             self.completed += 1
         if not reused:
             if self.budgets:
-                self.bar.update(int(round(cost)), self.loop["generation"], self.loop["best"], self.loop["failed"],
-                                f"{len(self.trials)} candidates: {len(self.running)} running, "
-                                f"{self.completed} completed")
+                self.show(cost)
             else:
                 generation = self.policy.coordinates(trial, record, self.budgets, self.top)[0]
                 self.bar.update(1, generation, self.loop["best"], self.loop["failed"])
+
+    def show(self, cost: float) -> None:
+        """Move the bar by ``cost`` fidelity units and say how many candidates run and completed."""
+        self.bar.update(int(round(cost)), self.loop["generation"], self.loop["best"], self.loop["failed"],
+                        f"{len(self.trials)} candidates: {len(self.running)} running, {self.completed} completed")
 
     def told(self, outcome: Outcome) -> np.ndarray:
         """The values the optimizer is told (failures get the run's penalty), in the objectives' directions."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -63,3 +64,26 @@ def test_slurm_array_starts_no_more_than_run_compute(tmp_path):
     # The array backend offers 32 slots: the first array held 32 candidates for a budget of 12 before.
     assert spent(path) == 12 and len(l2l.load(path, segments=True)) == 12
     assert "compute 12 of 12 steps" in show(path)
+
+
+def test_a_policy_runs_finished_event_and_progress_bar_count_what_runs(tmp_path, monkeypatch):
+    from l2l.progress import Progress
+
+    monkeypatch.setattr(SerialExecutor, "worker_count", property(lambda self: 2), raising=False)
+    texts: list[str] = []
+    update = Progress.update
+
+    def noting(self, n, generation, best, failed, extra=""):
+        texts.append(extra)
+        update(self, n, generation, best, failed, extra)
+
+    monkeypatch.setattr(Progress, "update", noting)
+    path = l2l.run(asha_config(20, {"name": "serial"}), tmp_path / "two.h5", progress=True)
+    # Two workers are busy between completions: the bar said "1 running" after each one before.
+    assert sum("2 running" in text for text in texts) > len(texts) // 3
+    with l2l.Trajectory(path) as trajectory:
+        detail = json.loads(trajectory.events()["detail"].iloc[-1])
+    segments = l2l.load(path, segments=True)
+    assert "generations" not in detail
+    assert detail["segments"] == len(segments) and detail["candidates"] == segments["trial"].nunique()
+    assert detail["compute"] == spent(path)
