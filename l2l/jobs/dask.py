@@ -43,6 +43,8 @@ from l2l.simulators.base import Simulator
 #: What the loop gives Dask's threads of its process (the client's and the local backend's scheduler) to pass a
 #: submission on to the workers before it writes the last generation's commit (see let_submissions_out).
 HANDOVER_SECONDS = 0.02
+#: A result the event loop could not fetch: ``wait`` asks its future for it.
+_UNFETCHED = object()
 RESULT_TIMEOUT = 60
 START_ATTEMPTS = 3
 WORKER_COUNT_SECONDS = 1.0
@@ -99,11 +101,13 @@ class _DaskExecutor(Executor):
         self._chunks: dict[Any, list[Task]] = {}
         # Futures put here by a coroutine on the client's event loop as they finish (see _watch): waiting costs
         # nothing per future in flight (a wait over all of them made a coroutine per future per result).
-        self._done: queue.SimpleQueue = queue.SimpleQueue()
-        # Futures whose results were taken, released when the loop next waits: after the next generation is
-        # submitted, not before. Dask batches the messages of a stream (the client's to the scheduler every
-        # 10 ms, the scheduler's to a worker every 5 ms): releases sent first made the next submission, and
-        # its tasks, wait for the next batch at each generation's end.
+        self._done: queue.SimpleQueue = queue.SimpleQueue()  # of (future, its result or _UNFETCHED)
+        self._fetch: list[Any] = []  # finished futures whose results the event loop fetches next
+        # Futures whose results were taken, released right after the next submission, not before. Dask
+        # batches the messages of a stream (the client's to the scheduler every 10 ms, the scheduler's to a
+        # worker every 5 ms): releases sent first made the next submission, and its tasks, wait for the next
+        # batch at each generation's end (released when the loop next waited, those of a generation's first
+        # chunks went out just before its successor was submitted).
         self._taken: list[Any] = []
         self._pending = 0
         self._mean_duration: float | None = None
@@ -187,18 +191,45 @@ class _DaskExecutor(Executor):
             self._futures.add(future)
         self._client.loop.add_callback(self._watch, futures)
         self._last_submitted = futures
+        # Now that the submission is on its way, the futures whose results were taken can go (see start()).
+        taken, self._taken = self._taken, []
+        for future in taken:
+            future.release()
         return futures
 
     async def _watch(self, futures: list[Any]) -> None:
-        """Put each of ``futures`` in the queue of finished ones as it finishes, from the client's event loop
-        (``add_done_callback`` would hand each to one more thread on its way to the loop's)."""
+        """Fetch each of ``futures``' results as it finishes, from the client's event loop, and put it in the
+        queue of finished ones (``add_done_callback`` would hand each to one more thread on its way to the
+        loop's): the round trip for a result overlaps the loop's work on the results before it, instead of
+        following it (at a generation's end the last chunks finish together, and fetching them one after the
+        other from the loop's thread, after it had recorded the first, doubled the pause between generations).
+        """
         import asyncio
 
         async def one(future):
             await future._state.wait()  # noqa: SLF001 - what distributed's own wait awaits
-            self._done.put(future)
+            self._fetch.append(future)
+            if len(self._fetch) == 1:  # the first of a tick: fetch with the others that finish in the same tick
+                await asyncio.sleep(0)
+                await self._fetch_finished()
 
         await asyncio.gather(*(one(future) for future in futures))
+
+    async def _fetch_finished(self) -> None:
+        """The results of the futures finished so far, in one round trip (the scheduler fetches them from their
+        workers at once); a future whose result cannot be had that way goes without it (``wait`` asks it alone,
+        and a lost one is retried or recorded there)."""
+        futures, self._fetch = self._fetch, []
+        finished = [future for future in futures if future.status == "finished"]
+        values: list[Any] = [_UNFETCHED] * len(finished)
+        if finished:
+            try:
+                values = list(await self._client._gather(finished))  # noqa: SLF001 - the coroutine of gather()
+            except Exception:  # noqa: BLE001 - some result was lost: each is asked for in wait()
+                pass
+        fetched = dict(zip(finished, values))
+        for future in futures:
+            self._done.put((future, fetched.get(future, _UNFETCHED)))
 
     def submit(self, tasks: Sequence[Task]) -> None:
         tasks = list(tasks)
@@ -218,9 +249,6 @@ class _DaskExecutor(Executor):
         if self._pending == 0:
             return []
         self._release_quarantine()
-        taken, self._taken = self._taken, []
-        for future in taken:
-            future.release()
         try:
             done = [self._done.get(timeout=timeout)]
         except queue.Empty:
@@ -230,23 +258,14 @@ class _DaskExecutor(Executor):
                 done.append(self._done.get_nowait())
             except queue.Empty:
                 break
-        done = [future for future in done if future in self._futures]
-        # The results of all finished chunks in one round trip (the scheduler fetches them from their workers
-        # at once), not one round trip each; a chunk whose result cannot be had that way is asked alone.
-        finished = [future for future in done if future.status == "finished"]
-        values: dict[Any, Any] = {}
-        if finished:
-            try:
-                values = dict(zip([f.key for f in finished], self._client.gather(finished)))
-            except Exception:  # noqa: BLE001 - some result was lost: each is asked for below
-                values = {}
         outcomes: list[Outcome] = []
-        for future in done:
+        for future, value in done:
+            if future not in self._futures:
+                continue
             self._futures.discard(future)
             chunk = self._chunks.pop(future.key)
             try:
-                value = values[future.key] if future.key in values else future.result(timeout=RESULT_TIMEOUT)
-                result = pickle.loads(value)
+                result = pickle.loads(value if value is not _UNFETCHED else future.result(timeout=RESULT_TIMEOUT))
             except Exception as exc:  # noqa: BLE001 - a dead worker, a lost result: retry or record
                 result = exc
             if isinstance(result, list):
