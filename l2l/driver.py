@@ -97,6 +97,8 @@ class _Loop(Commits):
         self.committed = 0.0  # the compute of the segments in self.running (budget - from_budget each)
         self.finals: dict[int, Outcome] = {}  # trials with a final result, not yet told
         self.outbox: list[Task] = []  # submitted by the loop, not yet handed to the executor
+        self.seeds: dict[tuple[int, int], int] = {}  # evaluation seeds computed ahead (see prepare_seeds)
+        self.upcoming: tuple[int, int] | None = None  # (generation, size) whose seeds prepare_seeds computes
         # Members of each cohort (a generation) and how many of them have a final result: a cohort is told
         # when the two counts meet, without a pass over all trials per result.
         self.cohorts: dict[int, list[int]] = {}
@@ -137,6 +139,8 @@ class _Loop(Commits):
                             self.executor.let_submissions_out()  # the workers first, then the file
                     finally:  # the generation told last is written while the next one runs
                         self.write_pending()
+                    if launched:
+                        self.prepare_seeds()
                     told = self.settle()
                     if not self.running:
                         if launched or told:
@@ -213,6 +217,15 @@ class _Loop(Commits):
             self.show(0.0)
         return launched
 
+    def prepare_seeds(self) -> None:
+        """The evaluation seeds of the generation after the one just sent, while its workers are busy: a
+        function of (run seed, generation, individual) only, they would otherwise be computed (about 15 us
+        each) between the generation's last result and the next submission, while the workers wait."""
+        upcoming, self.upcoming = self.upcoming, None
+        if upcoming is not None:
+            generation, size = upcoming
+            self.seeds = {(generation, i): evaluation_seed(self.config.seed, generation, i) for i in range(size)}
+
     def send(self) -> None:
         if self.outbox:
             tasks, self.outbox = self.outbox, []
@@ -262,6 +275,7 @@ class _Loop(Commits):
         if len(candidates) == 0:
             return False
         generation = self.loop["generation"]
+        self.upcoming = (generation + 1, len(candidates))
         for index, code in enumerate(candidates):
             trial = self.new_trial(code, generation, index)
             if index in self.reuse:
@@ -318,7 +332,10 @@ class _Loop(Commits):
         params = self.problem.space.decode(np.asarray(record["code"], dtype=float))
         generation, individual, seed_g, seed_i = self.policy.coordinates(trial, record, self.budgets, budget)
         mf = self.segmented
-        task = Task(generation, individual, evaluation_seed(self.config.seed, seed_g, seed_i), params,
+        seed = self.seeds.pop((seed_g, seed_i), None)
+        if seed is None:
+            seed = evaluation_seed(self.config.seed, seed_g, seed_i)
+        task = Task(generation, individual, seed, params,
                     budget=float(budget) if mf else None,
                     from_budget=float(from_budget) if checkpoint is not None else 0.0, checkpoint=checkpoint,
                     trial=trial if mf else -1)

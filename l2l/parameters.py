@@ -108,6 +108,9 @@ class Float:
         return self._to_code(arr)
 
     def decode(self, codes: np.ndarray) -> Any:
+        if not self.shape and not self.log:  # a scalar: the clip below without numpy's per-call cost (the same value)
+            value = float(codes[0])
+            return float(min(max(value, self.low), self.high)) if self.bounded else value
         values = np.power(10.0, codes) if self.log else np.asarray(codes, dtype=float)
         if self.bounded:
             values = np.clip(values, self.low, self.high)
