@@ -12,11 +12,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
-import pandas as pd
 
+from l2l.lazy import lazy_module
 from l2l.errors import TrajectoryError
 from l2l.results_schema.layout import STATUS_NAMES
 from l2l.space import Categorical
+
+pd = lazy_module("pandas")  # imported on first use: l2l.run reads no table (l2l.lazy)
 
 if TYPE_CHECKING:
     from l2l.results_schema.reader import Trajectory

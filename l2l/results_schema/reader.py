@@ -22,8 +22,8 @@ from typing import Any, Iterator, Sequence
 
 import h5py
 import numpy as np
-import pandas as pd
 
+from l2l.lazy import lazy_module
 from l2l.errors import TrajectoryError
 from l2l.results_schema import codec, state_log, frames, reevaluations, structure
 from l2l.results_schema import values as checks
@@ -31,6 +31,8 @@ from l2l.results_schema.layout import (CHECKPOINT_BLOB, CURVE_PREFIX, REEVALUATI
                                        STATISTICS_BLOB, SUMMARY_STATISTICS)
 from l2l.results_schema.statistics import check_record
 from l2l.results_schema.opening import open_hdf5
+
+pd = lazy_module("pandas")  # imported on first use: l2l.run reads no table (l2l.lazy)
 
 RESERVED = RESERVED_COLUMNS  # the name readers of earlier versions imported
 #: The rows ``l2l show`` and ``l2l resume`` read in full (the last ones) to refuse a damaged file: all rows of

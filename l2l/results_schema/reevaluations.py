@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 import h5py
 import numpy as np
-import pandas as pd
 
+from l2l.lazy import lazy_module
 from l2l.results_schema import values as checks
 from l2l.results_schema.layout import (REEVALUATION_COLUMNS, REEVALUATION_ERRORS, REEVALUATION_GROUP,
                                        RESERVED_COLUMNS, STATUS_CODES, STATUS_NAMES)
+
+pd = lazy_module("pandas")  # imported on first use: l2l.run reads no table (l2l.lazy)
 
 if TYPE_CHECKING:
     from l2l.results_schema.structure import Layout
