@@ -40,16 +40,26 @@ class DeferredRows:
         self.staged = 0                                # rows blocks[top:top + staged] filled, not yet queued
         self.counter = counter
         self.gathered = np.empty((0, p))               # rows being read (grows to the most rows read at once)
+        self.zero = False                              # the target is zero, whatever it holds (see reset)
 
     @property
     def nbytes(self) -> int:
         return self.coefficients.nbytes + self.blocks.nbytes + self.gathered.nbytes
 
-    def reset(self) -> None:
-        """Forget every pending update (a new sequence)."""
+    def reset(self, zero: bool = False) -> None:
+        """Forget every pending update (a new sequence). ``zero``: the target is to be taken as zero
+        without being zeroed; the first product to every row overwrites it (BLAS beta = 0), rows read
+        before are zeros, and :meth:`materialize` zeroes it if anything else needs it."""
         self.top = self.staged = 0
         self.applied[:] = 0
         self.partial = False
+        self.zero = zero
+
+    def materialize(self, target: np.ndarray) -> None:
+        """Zero the target if it is only taken as zero."""
+        if self.zero:
+            target.fill(0.0)
+            self.zero = False
 
     def stage(self, target: np.ndarray, k: int) -> np.ndarray:
         """Room for the next block: a k x P' view of the stack for the caller to fill (flushes first
@@ -74,8 +84,12 @@ class DeferredRows:
             self.gathered = np.empty((rows.size, self.blocks.shape[1]))
         if not self.top:                        # nothing pending: a plain gather
             gathered = self.gathered[:rows.size]
-            np.take(target, rows, axis=0, out=gathered, mode="clip")
+            if self.zero:
+                gathered.fill(0.0)
+            else:
+                np.take(target, rows, axis=0, out=gathered, mode="clip")
             return rows, gathered
+        self.materialize(target)                # rows brought up to date are written back
         behind = self.applied[rows]
         order = np.argsort(behind, kind="stable")
         rows, behind = rows[order], behind[order]
@@ -95,7 +109,9 @@ class DeferredRows:
         """Bring every row up to date and empty the stack (a staged block moves to the bottom)."""
         if self.top:
             if not self.partial:             # every row lacks the whole stack: one product, in place
-                self.counter.add_product(target, self.coefficients[:, :self.top], self.blocks[:self.top])
+                self.counter.add_product(target, self.coefficients[:, :self.top], self.blocks[:self.top],
+                                         overwrite=self.zero)
+                self.zero = False
             else:
                 self.read(target, np.flatnonzero(self.applied < self.top))
             if self.staged:

@@ -25,15 +25,20 @@ except ImportError:      # scipy comes with l2l[datasets]; numpy alone is slower
     _dgemm = None
 
 
-def accumulate(target: np.ndarray, left: np.ndarray, right: np.ndarray) -> None:
-    """``target += left @ right`` in place (``target`` and ``right`` C-ordered float64)."""
+def accumulate(target: np.ndarray, left: np.ndarray, right: np.ndarray, overwrite: bool = False) -> None:
+    """``target += left @ right`` in place (``target`` and ``right`` C-ordered float64); with
+    ``overwrite``, ``target[...] = left @ right`` (BLAS beta = 0: ``target`` is not read, so a matrix known
+    to be zero need not be zeroed first; the same numbers, as x + 0 = x)."""
     if _dgemm is not None and target.flags.c_contiguous and right.flags.c_contiguous and target.size:
         view = target.T
-        out = _dgemm(1.0, right.T, left.T, beta=1.0, c=view, overwrite_c=True)
+        out = _dgemm(1.0, right.T, left.T, beta=0.0 if overwrite else 1.0, c=view, overwrite_c=True)
         if out is not view:
             target[...] = out.T      # BLAS could not write in place (never seen; kept exact anyway)
         return
-    target += left @ right
+    if overwrite:
+        target[...] = left @ right
+    else:
+        target += left @ right
 
 
 class Counter:
@@ -74,11 +79,44 @@ class Counter:
         self.macs += out.size * gates
         return out.reshape(n, length * m)
 
-    def add_product(self, target: np.ndarray, left: np.ndarray, right: np.ndarray) -> None:
-        """``target += left @ right`` in place (see :func:`accumulate`)."""
+    @staticmethod
+    def columns_combinations(counters: list, owners: np.ndarray, coefficients: np.ndarray,
+                             transposed: np.ndarray, columns: np.ndarray) -> np.ndarray:
+        """:meth:`columns_combination` of the columns of several sequences side by side, computed on
+        rows: ``coefficients`` (g, K, n) (one row per gathered column), ``transposed`` (g, n, n) the
+        matrices transposed (contiguous rows: a row gather), ``owners`` the sequence of each column; the
+        same numbers (the gates summed in the same order), returned as an (n, K) view. Each sequence's
+        counter gets the MACs of its columns."""
+        gathered = transposed[:, columns]
+        per_column = gathered.shape[0] * gathered.shape[2]
+        for counter, count in zip(counters, np.bincount(owners, minlength=len(counters)).tolist()):
+            counter.macs += count * per_column
+        out = np.multiply(coefficients[0], gathered[0])
+        for gate in range(1, gathered.shape[0]):
+            out += np.multiply(coefficients[gate], gathered[gate], out=gathered[gate])
+        return out.T
+
+    @staticmethod
+    def diagonal_combinations_of(counters: list, coefficients: np.ndarray, matrices: np.ndarray) -> np.ndarray:
+        """:meth:`diagonal_combinations` of several sequences' steps side by side (``coefficients``
+        (g, sequences x L, n), sequence-major); each counter gets its sequence's share (equal: the same
+        number of steps each)."""
+        scratch = Counter()
+        out = scratch.diagonal_combinations(coefficients, matrices)
+        share, remainder = divmod(scratch.macs, len(counters))
+        assert not remainder
+        for counter in counters:
+            counter.macs += share
+        return out
+
+    def add_product(self, target: np.ndarray, left: np.ndarray, right: np.ndarray, overwrite: bool = False) -> None:
+        """``target += left @ right`` in place (``target[...] = left @ right`` with ``overwrite``; see
+        :func:`accumulate`)."""
         if left.shape[1] == 0 or left.shape[0] == 0:
+            if overwrite:
+                target.fill(0.0)
             return
-        accumulate(target, left, right)
+        accumulate(target, left, right, overwrite)
         self.macs += left.shape[0] * left.shape[1] * right.shape[1]
 
     def scaled_into(self, out: np.ndarray, matrix: np.ndarray, factors: np.ndarray) -> np.ndarray:

@@ -31,11 +31,13 @@ Every step runs the forward pass at once; the learning rule's work waits until
 ``window`` steps (default 16) are pending, or until the gradient, the loss, the
 MACs or the influence matrix are read: then the element-wise bookkeeping of all
 pending steps is done with one numpy call per quantity (:mod:`.window`), and
-the products on ``S`` step by step in the same order. The numbers are those of
-one step at a time (tested bit for bit); memory grows with the window, not with
-the sequence. The dense rule runs the textbook equations over every row and
-column, with the same kernels and the same window (its immediate influences are
+the products on ``S`` step by step in the same order (the same numbers as one
+step at a time; memory grows with the window, not with the sequence). A reset
+does not zero ``S``: the first product to all its rows overwrites it (BLAS
+beta = 0). The dense rule runs the textbook equations over every row and
+column, with the same kernels, window and reset (its immediate influences are
 added through strided views of S: it reads every row anyway).
+:mod:`.batch` runs a batch of sequences through each numpy call.
 
 Activity regularization (``activity_penalty`` c, ``event_budget`` m): the loss
 gains ``c * y_i`` for every event of unit i beyond its first m in the sequence
@@ -55,13 +57,12 @@ the analytic model they are tested against.
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 from l2l.simulators.rtrl.bptt import Gradients
 from l2l.simulators.rtrl.cells import Cell, initial_state
 from l2l.simulators.rtrl.deferred import DeferredRows
 from l2l.simulators.rtrl.kernels import Counter
-from l2l.simulators.rtrl.window import Recorder, compact_columns, immediate_products, prepare
+from l2l.simulators.rtrl.window import Recorder, compact_columns, immediate_products, immediate_views, prepare
 
 #: Block rows stacked before sparse RTRL propagates them to every row (measured fastest on the digits EGRU:
 #: ``benchmarks/rtrl_depth.py``).
@@ -147,7 +148,7 @@ class RTRL:
         self.c, self.y = initial_state(self.cell)
         if getattr(self, "influence", None) is None:
             self.influence = np.zeros((n, p))    # S: the influence matrix is diag(scale) S
-            self._views = _immediate_views(self.cell, self.influence) if p == self.cell.n_params else None
+            self._views = immediate_views(self.cell, self.influence) if p == self.cell.n_params else None
             self._compact = None
             if self.sparse and self._views is not None:    # immediate influences kept apart, per unit
                 self._columns_of_unit = compact_columns(self.cell)               # (n, B)
@@ -159,14 +160,16 @@ class RTRL:
             else:
                 self._output = np.empty((n, p))   # Y_t, overwritten in place every step
         else:
-            self.influence.fill(0.0)
+            self.counter.macs = 0
             if self._compact is not None:
                 self._compact.fill(0.0)
-            self.counter.macs = 0
-            if self.sparse:
-                self.pending.reset()
-        if not self.sparse:
+        # S is not zeroed: the first product to all its rows overwrites it (BLAS beta = 0; sparse: rows
+        # read before it are zeros; dense: step 0's, Y_{-1} = 0); anything else reading S zeroes it first
+        if self.sparse:
+            self.pending.reset(zero=True)
+        else:
             self._output.fill(0.0)                # Y_{-1} = 0
+            self._zero_influence = True
         if getattr(self, "_recorder", None) is None:
             self._recorder = Recorder(self.cell, self.window)   # forward steps whose learning-rule work is pending
         self._recorder.clear()
@@ -181,12 +184,22 @@ class RTRL:
         self.steps = self.active_total = self.hits = self.scored = self._rescaled_rows = 0
         self.active_counts: list[int] = []
 
+    def _materialize(self) -> None:
+        """Zero S if it is only taken as zero (see :meth:`reset`)."""
+        if self.sparse:
+            self.pending.materialize(self.influence)
+        elif self._zero_influence:
+            self.influence.fill(0.0)
+            self._zero_influence = False
+
     def influence_matrix(self) -> np.ndarray:
         """``M_t = da_t/dw`` over the propagated columns (a copy; completes pending steps and deferred
         rows)."""
         self._complete()
         if self.sparse:
             self.pending.flush(self.influence)
+        self._materialize()
+        if self.sparse:
             self._merge(np.arange(self.cell.n_units))
         return self.scale[:, None] * self.influence
 
@@ -217,9 +230,16 @@ class RTRL:
             return
         window = prepare(self, self._recorder)
         self._recorder.clear()
+        self._apply(window, immediate_products(self.counter, window, self))
+
+    def _apply(self, window, immediate: tuple) -> None:
+        """The products on the influence matrix of a prepared window (:func:`.window.prepare`), step by
+        step, and the learner's state after it (also called by :class:`.batch.BatchRTRL` with one
+        sequence's share of a batch's window)."""
         counter, influence, sparse, events = self.counter, self.influence, self.sparse, self.cell.events
-        immediate = immediate_products(counter, window, self)
         compact = self._compact
+        if sparse and compact is None:       # immediate influences added into S: it must hold zeros
+            self._materialize()
         flat = influence.reshape(-1)                              # a view: S is C-ordered
         everyone = np.arange(self.cell.n_units)
         active = self.active
@@ -229,6 +249,7 @@ class RTRL:
         for t, units in enumerate(window.actives):
             if sparse and t in window.folds:                      # a row scale left the safe range
                 rows, values = window.folds[t]
+                self._materialize()
                 self.pending.read(influence, rows)
                 self._merge(rows)
                 counter.scale_rows(influence, values, rows)
@@ -243,7 +264,8 @@ class RTRL:
                 if sparse:
                     self.pending.push(jacobian)                   # times Y_{t-1}, staged in the stack
                 else:
-                    counter.add_product(influence, jacobian, self._output)
+                    counter.add_product(influence, jacobian, self._output, overwrite=self._zero_influence)
+                    self._zero_influence = False
             if compact is not None:                               # sparse, unpruned: kept apart per unit
                 if not rows_of.cumulative:                        # (else: running sums of the window's)
                     rows_of.add_immediate(t)
@@ -268,6 +290,9 @@ class RTRL:
                 if self.pending.top:                              # deferred rows: bring them up to date
                     active, rows = self.pending.read(influence, units)
                     reordered = np.searchsorted(units, active)
+                elif self.pending.zero:                           # S is zero: so are its rows
+                    active, rows = units, output_influence
+                    rows.fill(0.0)
                 else:                                             # gather straight into the stack
                     active = units
                     rows = np.take(influence, units, axis=0, out=output_influence, mode="clip")
@@ -361,20 +386,6 @@ class _RowsOfWindow:
             output_influence.reshape(-1)[threshold_positions] += self.y_theta[entries]
         if window.scored[t]:
             learner.grad += learner.counter.vector_matrix(self.dy[entries], output_influence)
-
-
-def _immediate_views(cell: Cell, influence: np.ndarray) -> tuple:
-    """Strided views of an n x P influence matrix (all parameters as columns) on the entries that get an
-    immediate influence: row i, the columns of unit i's own weights. ``inputs`` (3 gates x n x d),
-    ``recurrent`` (3 x n x n), ``biases`` (3 x n) and ``thresholds`` (n)."""
-    n, d, p = cell.n_units, cell.n_inputs, influence.shape[1]
-    flat, item = influence.reshape(-1), influence.itemsize
-    recurrent_start, bias_start = 3 * n * d, 3 * n * (d + n)
-    inputs = as_strided(flat, (3, n, d), (n * d * item, (p + d) * item, item))
-    recurrent = as_strided(flat[recurrent_start:], (3, n, n), (n * n * item, (p + n) * item, item))
-    biases = as_strided(flat[bias_start:], (3, n), (n * item, (p + 1) * item))
-    thresholds = as_strided(flat[bias_start + 3 * n:], (n,), ((p + 1) * item,)) if cell.events else None
-    return inputs, recurrent, biases, thresholds
 
 
 def rtrl(cell: Cell, params: np.ndarray, readout: np.ndarray, inputs: np.ndarray,

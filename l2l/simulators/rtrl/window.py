@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from l2l.simulators.rtrl import readout as ro
 from l2l.simulators.rtrl.cells import Cell, Step
@@ -311,3 +312,17 @@ def compact_columns(cell: Cell) -> np.ndarray:
     if cell.events:
         parts.append(3 * n * (d + n + 1) + unit[:, :, 0])
     return np.concatenate(parts, axis=1)
+
+
+def immediate_views(cell: Cell, influence: np.ndarray) -> tuple:
+    """Strided views of an n x P influence matrix (all parameters as columns) on the entries that get an
+    immediate influence: row i, the columns of unit i's own weights. ``inputs`` (3 gates x n x d),
+    ``recurrent`` (3 x n x n), ``biases`` (3 x n) and ``thresholds`` (n)."""
+    n, d, p = cell.n_units, cell.n_inputs, influence.shape[1]
+    flat, item = influence.reshape(-1), influence.itemsize
+    recurrent_start, bias_start = 3 * n * d, 3 * n * (d + n)
+    inputs = as_strided(flat, (3, n, d), (n * d * item, (p + d) * item, item))
+    recurrent = as_strided(flat[recurrent_start:], (3, n, n), (n * n * item, (p + n) * item, item))
+    biases = as_strided(flat[bias_start:], (3, n), (n * item, (p + 1) * item))
+    thresholds = as_strided(flat[bias_start + 3 * n:], (n,), ((p + 1) * item,)) if cell.events else None
+    return inputs, recurrent, biases, thresholds
