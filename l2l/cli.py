@@ -25,14 +25,19 @@ PLUGIN_COMMANDS = ("l2l.commands.analysis", "l2l.commands.slurm", "l2l.commands.
 
 def _run(args: argparse.Namespace) -> int:
     from l2l.config import load_config
-    from l2l.control import RunControl
-    from l2l.jobs import signals
-    from l2l.loop import build, check_out, default_out, run
 
     config = load_config(args.config).with_overrides(backend=args.backend, workers=args.workers,
                                                      seed=args.seed, generations=args.generations,
                                                      evaluations=args.evaluations, max_time=args.max_time,
                                                      compute=args.compute)
+    if config.backend.name == "local" and not args.dry_run:
+        from l2l.jobs.warm import start_fork_server
+
+        start_fork_server()  # the workers' imports overlap the loop's (l2l.run does the same)
+    from l2l.control import RunControl
+    from l2l.jobs import signals
+    from l2l.loop import build, check_out, default_out, run
+
     components = build(config)  # refuse a bad config before printing or creating anything
     out = Path(args.out) if args.out else default_out(config)
     check_out(out)  # an unusable output path is refused before anything is printed or started (dry run too)
