@@ -47,4 +47,8 @@ def announce(executor: Executor, progress: bool) -> None:
     """Tell a person at a terminal where the Dask dashboard is."""
     link = getattr(executor, "dashboard_link", None)
     if progress and link:
-        print(f"dask dashboard: {link}", file=sys.stderr)
+        import importlib.util
+
+        # without bokeh the page only says to install it: say so here rather than send the user there first
+        needs = "" if importlib.util.find_spec("bokeh") else " (install bokeh>=3.1 to see it: pip install bokeh)"
+        print(f"dask dashboard: {link}{needs}", file=sys.stderr)

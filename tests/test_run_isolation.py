@@ -154,6 +154,10 @@ def test_the_command_line_prints_the_dask_dashboard_link_at_start(tmp_path):
                             timeout=180, env={**os.environ, "COLUMNS": "120"})
     assert result.returncode == 0, result.stderr
     assert "dask dashboard: http://127.0.0.1:" in result.stderr
+    # the page needs bokeh, which l2l does not depend on: the line says so where it is missing
+    import importlib.util
+    needs_bokeh = "(install bokeh>=3.1 to see it: pip install bokeh)" in result.stderr
+    assert needs_bokeh == (importlib.util.find_spec("bokeh") is None)
 
 
 @pytest.mark.parametrize("mode", ["generational", "async"])
