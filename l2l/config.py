@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
+from l2l import config_policy
 from l2l.errors import ConfigError
 from l2l.objectives import Objective, parse_objectives
 from l2l.space import Space
@@ -23,7 +24,10 @@ SECTIONS = ("run", "space", "optimizer", "simulator", "objectives", "backend", "
 RUN_KEYS = {
     "name": "a name for the run: up to 100 letters, digits, - _ . (it names the output files)",
     "seed": "run seed, an integer >= 0",
-    "generations": "number of generations, >= 1 (default 10; no limit if run.evaluations or run.max_time is set)",
+    "generations": "number of generations, >= 1 (default 10; no limit if run.evaluations or run.max_time is set); "
+                   "with a policy: the sweep starts generations x population_size candidates, each trained until "
+                   "the policy stops it or it reaches the top budget, and ends when none is left (default: no "
+                   "limit, the budget is run.compute)",
     "evaluations": "evaluation budget: the run ends after exactly this many evaluations (0: no limit)",
     "max_time": "wall-time budget in seconds over the run's life: nothing new starts after it (0: no limit)",
     "out": "output file (default: NAME.h5 beside the config)",
@@ -31,7 +35,10 @@ RUN_KEYS = {
     "timeout": "seconds an evaluation may run (0: no limit)",
     "penalty": "value told to the optimizer for failed evaluations: 'worst' or a number or a table per objective",
     "mode": "'generational' or 'async' (steady-state); a [policy] table replaces both",
-    "compute": "multi-fidelity runs: compute budget in fidelity units (0: 100 times the top budget)",
+    "policy": "a scheduling policy by name, e.g. 'successive-halving': short for a [policy] table with only that "
+              "name (its options at their defaults)",
+    "compute": "multi-fidelity runs: compute budget in fidelity units (0: with run.generations, what the sweep's "
+               "candidates can cost at most, else 100 times the top budget)",
     "reevaluate": "after the run, evaluate the top candidates on fresh seeds: {top = k, seeds = n}",
     "inherit": "Lamarckian generations: each candidate continues from the checkpoint of its nearest member of the "
                "previous generation and trains this many more fidelity units (true: the top budget / generations)",
@@ -105,7 +112,7 @@ class RunConfig:
             run["max_time"] = self.max_time
         if self.inherit:
             run["inherit"] = self.inherit
-        if not self.generations:
+        if not self.generations or self.policy is not None:  # a policy's sweep is its option max_candidates
             del run["generations"]
         out: dict[str, Any] = {"run": run, "space": self.space.to_json(),
                                "optimizer": self.optimizer.to_json(), "simulator": self.simulator.to_json(),
@@ -128,9 +135,11 @@ class RunConfig:
                 backend = Component(value, {} if value != backend.name else dict(backend.options))
             elif key == "workers":
                 backend = _with_workers(backend, value)
+            elif key == "generations" and self.policy is not None:
+                generations = _int(key, value, 1)
+                options = config_policy.resized(self.policy.name, self.policy.options, self.generations, generations)
+                changes.update(generations=generations, policy=Component(self.policy.name, options))
             elif key in ("seed", "generations", "evaluations"):
-                if key == "generations" and self.policy is not None:
-                    raise ConfigError(_GENERATIONS_WITH_POLICY.format(name=self.policy.name, what="--generations"))
                 changes[key] = _int(key, value, minimum=0 if key == "seed" else 1)
             elif key == "max_time":
                 changes[key] = _seconds("max_time", value)
@@ -142,11 +151,6 @@ class RunConfig:
             else:
                 changes[key] = value
         return replace(self, backend=backend, **changes)
-
-
-_GENERATIONS_WITH_POLICY = ("{what} does not apply to a run with a [policy] ({name!r} trains candidates in "
-                            "segments until run.compute is spent); its budgets are run.compute (fidelity units), "
-                            "run.max_time and run.evaluations (a cap on segments)")
 
 
 def _with_workers(backend: Component, workers: Any) -> Component:
@@ -187,8 +191,13 @@ def _component(section: str, raw: Any, default: str | None = None) -> Component:
     return Component(name, {k: v for k, v in raw.items() if k != "name"})
 
 
-def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".") -> RunConfig:
-    """Validate a config table (as read from TOML) into a :class:`RunConfig`."""
+def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".", *,
+                 user_file: bool = False) -> RunConfig:
+    """Validate a config table (as read from TOML) into a :class:`RunConfig`.
+
+    ``user_file``: the table is a user's config file, never a config an earlier l2l stored in a trajectory
+    (where run.generations beside a [policy] meant nothing; see :mod:`l2l.config_policy`).
+    """
     if not isinstance(data, Mapping):
         raise ConfigError(f"a config must be a table, got {data!r}")
     unknown = [k for k in data if k not in SECTIONS]
@@ -216,10 +225,16 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".") -> 
         raise ConfigError(f"run.mode must be one of {MODES}, got {mode!r}")
     evaluations = _int("evaluations", run.get("evaluations", 0), 0)
     max_time = _seconds("max_time", run.get("max_time", 0))
-    generations = _int("generations", run["generations"], 1) if "generations" in run else \
-        (0 if evaluations or max_time else 10)
     compute = _compute(run.get("compute", 0))
     policy = _component("policy", data["policy"]) if "policy" in data else None
+    if "policy" in run:
+        policy = Component(config_policy.shorthand(run["policy"], policy is not None))
+    optimizer = _component("optimizer", data.get("optimizer"), default="auto")
+    generations = _int("generations", run["generations"], 1) if "generations" in run else \
+        (0 if evaluations or max_time or policy is not None else 10)
+    if policy is not None:  # run.generations: the sweep's generations x population_size candidates
+        generations, options = config_policy.sweep(generations, run, optimizer, policy, user_file)
+        policy = Component(policy.name, options)
     if "compute" in run and policy is None:  # it would be ignored: say so rather than run something else
         raise ConfigError("run.compute applies to a run with a [policy] (a budget in fidelity units); this run's "
                           "budgets are run.generations, run.evaluations and run.max_time")
@@ -255,7 +270,7 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".") -> 
         raise ConfigError(TRAINED_WITH_A_SCHEDULE.format(what="run.reevaluate"))
     return RunConfig(
         name=name, space=space, objectives=objectives,
-        optimizer=_component("optimizer", data.get("optimizer"), default="auto"),
+        optimizer=optimizer,
         simulator=simulator,
         backend=backend,
         seed=_int("seed", run.get("seed", 0), 0),
@@ -368,13 +383,7 @@ def _check_penalty(penalty: Any, objectives: tuple[Objective, ...] | None) -> No
 def load_config(path: str | os.PathLike) -> RunConfig:
     """Read and validate a TOML config file."""
     path = Path(path)
-    data = _parse(path)
-    run, policy = data.get("run"), data.get("policy")
-    # (a config written into a trajectory states its generations whatever the policy: only a user's file is checked)
-    name = policy.get("name") if isinstance(policy, dict) else policy
-    if isinstance(run, dict) and "generations" in run and isinstance(name, str):
-        raise ConfigError(_GENERATIONS_WITH_POLICY.format(name=name, what=f"run.generations in {path}"))
-    return from_mapping(data, base_dir=path.parent)
+    return from_mapping(_parse(path), base_dir=path.parent, user_file=True)
 
 
 def _config_text(path: Path) -> str:

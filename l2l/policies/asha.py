@@ -4,7 +4,10 @@ No worker ever waits for a rung to fill: when a worker is free, the best
 candidate of the highest rung that is in the top ``1/eta`` of that rung and
 not yet promoted goes on to the next rung (a candidate whose segment failed
 ranks last and is never promoted); if there is none, a new candidate
-starts at the lowest rung. Decisions are made with the results at hand, so
+starts at the lowest rung (with a candidate budget, ``max_candidates``, only
+until that many are started: the run then ends when no running segment can
+bring a promotion; a rung with fewer than ``eta`` members then promotes its
+best, so that a candidate reaches the top). Decisions are made with the results at hand, so
 early promotions may be ones a synchronous schedule would not make; in return
 the workers stay busy.
 
@@ -138,7 +141,29 @@ class ASHA(RungPolicy):
                 after = {**state, "promoted": promoted}
                 index.sync(after, trials)
                 return Action("continue", budgets[rung + 1], trial), after
+        if self.out_of_candidates(trials):  # a running segment's result may still promote one
+            if not trials.any_running():
+                closing = self._close(state, index, trials)
+                if closing is not None:
+                    return closing
+            return self.after_last_candidate(state, trials)
         return Action("start", budgets[0]), state
+
+    def _close(self, state: State, index: _Index, trials: TrialTable) -> tuple[Action, State] | None:
+        """The sweep's last step, when nothing runs: if the highest rung reached below the top promoted none
+        (it has fewer than eta members), its best goes on, so that the sweep ends with a candidate at the top."""
+        budgets = state["budgets"]
+        highest = max((r for r, members in enumerate(state["rungs"]) if members), default=len(budgets) - 1)
+        if highest == len(budgets) - 1 or state["promoted"][highest]:
+            return None
+        trial = index.rungs[highest].best_open(len(state["rungs"][highest]))
+        if trial is None:  # every member failed
+            return None
+        promoted = list(state["promoted"])
+        promoted[highest] = promoted[highest] + [trial]
+        after = {**state, "promoted": promoted}
+        index.sync(after, trials)
+        return Action("continue", budgets[highest + 1], trial), after
 
     def report(self, state: State, trials: TrialTable, trial: int, budget: float, score: float) -> State:
         rung = rung_of(state["budgets"], budget)

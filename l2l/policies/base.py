@@ -29,6 +29,7 @@ from typing import Any, ClassVar, Iterable
 
 import numpy as np
 
+from l2l.errors import ConfigError
 from l2l.registry import option
 
 State = dict[str, Any]
@@ -104,6 +105,10 @@ class TrialTable:
 
     def ids(self) -> list[int]:
         return sorted(int(k) for k in self._trials)
+
+    def any_running(self) -> bool:
+        """True if a segment of some trial is running (its result may change what a policy does next)."""
+        return any(record["running"] for record in self._trials.values())
 
     def score(self, trial: int, budget: float) -> float | None:
         return self._trials[str(trial)]["scores"].get(budget_key(budget))
@@ -191,6 +196,11 @@ class Policy:
     reuses_uncommitted: ClassVar[bool] = False
     #: Segments kept submitted per worker.
     queue_depth: ClassVar[int] = 1
+    #: The policy honours a candidate budget (option ``max_candidates``, which ``run.generations`` x the
+    #: optimizer's population size sets): it starts that many and ends once each is stopped or at the top budget.
+    #: Where it does not, ``no_candidate_budget`` says why, in words for the one-line refusal.
+    candidate_budget: ClassVar[bool] = False
+    no_candidate_budget: ClassVar[str] = "it schedules by run.compute only"
 
     def untold_asks(self) -> int | None:
         """The most candidates this policy asks of the optimizer that are never told (None: no bound).
@@ -240,6 +250,32 @@ class RungPolicy(Policy):
                                ge=0)
     max_budget: float = option(0.0, help="budget of the top rung, in fidelity units (0: the simulator's maximum)",
                                ge=0)
+    max_candidates: int = option(0, help="candidates to start in all, each trained until stopped or at the top "
+                                 "budget; the run ends when none is left (0: no limit; run.generations x "
+                                 "population_size sets it)", ge=0)
+
+    candidate_budget: ClassVar[bool] = True
+
+    def __post_init__(self) -> None:
+        if self.max_candidates and not self.candidate_budget:
+            raise ConfigError(f"policy {self.name!r}: option max_candidates does not apply: {self.no_candidate_budget}")
+
+    def planned_compute(self, budgets: list[float]) -> float:
+        """The default ``run.compute``: with a candidate budget, the most its candidates can cost (each trained
+        to every rung from scratch, as a simulator without checkpoints is: ASHA may promote every candidate that
+        arrives among the best 1/eta of its rung), so that it never ends the run first; else 100 times the top
+        budget."""
+        if not self.max_candidates:
+            return 100.0 * budgets[-1]
+        return float(self.max_candidates * sum(budgets))
+
+    def out_of_candidates(self, trials: TrialTable) -> bool:
+        """True once the candidate budget (if any) is all started."""
+        return bool(self.max_candidates) and trials.launched >= self.max_candidates
+
+    def after_last_candidate(self, state: State, trials: TrialTable) -> tuple[Action, State]:
+        """Every candidate is started and none can go on now: wait for the running ones, else the run is done."""
+        return (WAIT if trials.any_running() else DONE), state
 
 
 def rung_of(budgets: list[float], budget: float) -> int:

@@ -11,6 +11,11 @@ budget (Li et al. 2018).
 
 Within a rung no worker starts the next rung before the rung is complete: a
 worker with nothing to do waits. ``asha`` is the asynchronous alternative.
+
+With a candidate budget (``max_candidates``; ``run.generations`` x the
+optimizer's population size sets it) the brackets follow one another as without it until
+that many candidates are started; the last bracket holds the ones left (its
+plan cut down to them), and the run ends when it is complete.
 """
 
 from __future__ import annotations
@@ -65,6 +70,12 @@ class SuccessiveHalving(RungPolicy):
             if self.brackets and state["count"] > self.brackets:
                 return DONE, state
             budgets, rung = state["budgets"], state["rung"]
+            if self.max_candidates and rung == state["start"] and not state["members"]:  # a bracket opens
+                left = self.max_candidates - trials.launched
+                if left <= 0:  # the brackets before are complete: nothing runs
+                    return DONE, state
+                if left < state["plan"][0]:  # the last bracket holds the candidates left
+                    state = {**state, "plan": truncated(state["plan"], left, self.eta)}
             wanted = state["plan"][rung - state["start"]]
             budget = budgets[rung]
             if rung == state["start"]:
@@ -86,6 +97,26 @@ class SuccessiveHalving(RungPolicy):
 
     def launched(self, state: State, trial: int, budget: float) -> State:
         return {**state, "members": state["members"] + [trial], "launched": state["launched"] + [trial]}
+
+    def planned_compute(self, budgets: list[float]) -> float:
+        """With a candidate budget: the brackets' cost if every segment trained from scratch (the most they
+        can cost); else 100 times the top budget."""
+        if not self.max_candidates:
+            return 100.0 * budgets[-1]
+        levels, left, total, bracket = len(budgets) - 1, self.max_candidates, 0.0, 0
+        while left > 0 and not (self.brackets and bracket >= self.brackets):
+            start = bracket % (levels + 1) if self.hyperband else 0
+            plan = bracket_plan(levels, levels - start, self.eta, self.hyperband)
+            if left < plan[0]:
+                plan = truncated(plan, left, self.eta)
+            total += sum(count * budget for count, budget in zip(plan, budgets[start:]))
+            left, bracket = left - plan[0], bracket + 1
+        return float(total)
+
+
+def truncated(plan: list[int], first: int, eta: float) -> list[int]:
+    """A bracket's plan cut down to ``first`` candidates at its first rung, the best 1/eta kept at each next."""
+    return [max(1, int(math.floor(first * eta ** -k + 1e-9))) for k in range(len(plan))]
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,9 @@ those and past the ``grace`` budget, a candidate below their median is stopped
 candidate whose segment failed is stopped, and its penalty does not count
 in the median. Works
 with any optimizer as the source of new candidates; a free worker continues
-the oldest candidate that may go on, else starts a new one.
+the oldest candidate that may go on, else starts a new one (with a candidate
+budget, ``max_candidates``, until that many are started; the run ends when each
+is stopped or at the top budget).
 """
 
 from __future__ import annotations
@@ -92,6 +94,8 @@ class MedianStopping(RungPolicy):
         if state["ready"]:
             trial, budget = state["ready"][0]
             return Action("continue", budget, trial), {**state, "ready": state["ready"][1:]}
+        if self.out_of_candidates(trials):
+            return self.after_last_candidate(state, trials)
         return Action("start", state["budgets"][0]), state
 
     def report(self, state: State, trials: TrialTable, trial: int, budget: float, score: float) -> State:

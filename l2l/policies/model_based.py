@@ -77,6 +77,9 @@ class ModelBased(Hyperband):
 
     name: ClassVar[str] = "model-based"
     proposes: ClassVar[bool] = True
+    candidate_budget: ClassVar[bool] = False
+    no_candidate_budget: ClassVar[str] = ("it proposes candidates itself, trains its choice again and refines it "
+                                          "until run.compute is spent; give run.compute")
 
     random_fraction: float = option(0.15, help="share of new candidates drawn at random instead of from the model",
                                     ge=0, le=1)

@@ -1,0 +1,101 @@
+"""A run's scheduling policy in the config: ``run.policy = NAME`` and ``run.generations`` under a policy.
+
+``run.policy = "successive-halving"`` is short for a ``[policy]`` table with
+only that name (its options at their defaults); the config stored in the
+trajectory is the table, so that resume and validate read one form.
+
+Under a policy that honours it, ``run.generations`` sets the sweep's size as
+it does without a policy: the run starts ``generations x population_size``
+candidates (the ``[optimizer]``'s population), each trained until the policy
+stops it or it reaches the top budget, and ends when none is left. It is
+stored as the policy's ``max_candidates`` option.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from l2l.errors import ConfigError
+
+#: Keys that every config stored in a trajectory before run.generations counted a policy's candidates has in
+#: its [run] table (RunConfig.to_json wrote them all, and run.generations too, which the policy ignored).
+_STORED_RUN_KEYS = frozenset({"retries", "timeout", "penalty", "mode", "compute"})
+
+GENERATIONS_WITH_POLICY = ("{what} does not apply to policy {name!r}: {why}")
+NO_SWEEP = ("{what} does not apply to a run with a [policy] ({name!r}) unless its config sets run.generations (the "
+            "sweep's candidates: generations x population_size); its budgets are run.compute (fidelity units), "
+            "run.max_time and run.evaluations (a cap on segments)")
+FIXED_SWEEP = ("{what} cannot change the candidates of a run with a [policy] once it started: policy {name!r} "
+               "starts {candidates} ([policy] max_candidates, from run.generations x population_size); start a new "
+               "run with more run.generations")
+
+
+def shorthand(value: Any, has_table: bool) -> str:
+    """The policy named by ``run.policy``; ConfigError if it is no name or a [policy] table is given too."""
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"run.policy must be a policy's name such as 'successive-halving' (options go in a "
+                          f"[policy] table), got {value!r}")
+    if has_table:
+        raise ConfigError(f"run.policy = {value!r} and a [policy] table both choose the policy; give one of them "
+                          f"(run.policy = NAME is short for a [policy] table with only that name)")
+    return value
+
+
+def sweep(generations: int, run: Mapping[str, Any], optimizer: Any, policy: Any,
+          user_file: bool) -> tuple[int, dict[str, Any]]:
+    """A policy run's (generations, policy options): run.generations set as the candidates option.
+
+    A config an earlier l2l stored in a trajectory (not a ``user_file``) states run.generations beside a
+    [policy] that ignored it: it keeps ignoring it.
+    """
+    if "generations" not in run or (not user_file and "max_candidates" not in policy.options
+                                    and _STORED_RUN_KEYS <= set(run)):
+        return 0, dict(policy.options)
+    return generations, with_sweep(generations, optimizer, policy)
+
+
+def policy_class(name: str) -> type:
+    from l2l.policies import POLICIES
+
+    return POLICIES.get(name)
+
+
+def _refuse_unless_honoured(what: str, policy_name: str) -> None:
+    cls = policy_class(policy_name)
+    if not getattr(cls, "candidate_budget", False):
+        why = getattr(cls, "no_candidate_budget", "it schedules by run.compute only")
+        raise ConfigError(GENERATIONS_WITH_POLICY.format(what=what, name=policy_name, why=why))
+
+
+def with_sweep(generations: int, optimizer: Any, policy: Any) -> dict[str, Any]:
+    """The options of ``policy`` (a config Component) with the candidates of ``generations`` generations of
+    the ``optimizer``'s population.
+
+    ConfigError if the policy cannot honour a candidate budget, if ``[policy] max_candidates`` is set too, or if
+    the optimizer has no fixed population size.
+    """
+    _refuse_unless_honoured("run.generations", policy.name)
+    if "max_candidates" in policy.options:
+        raise ConfigError(f"run.generations and [policy] max_candidates both set how many candidates policy "
+                          f"{policy.name!r} starts; give one of them")
+    from l2l.optimizers import OPTIMIZERS
+
+    size = getattr(OPTIMIZERS.create(optimizer.name, optimizer.options), "population_size", None)
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ConfigError(f"run.generations with a [policy] starts generations x population_size candidates, and "
+                          f"optimizer {optimizer.name!r} has no fixed population_size; set [optimizer] "
+                          f"population_size")
+    return {**policy.options, "max_candidates": generations * size}
+
+
+def resized(policy_name: str, options: Mapping[str, Any], before: int, generations: int) -> dict[str, Any]:
+    """The policy's options for ``--generations generations`` on a config whose run.generations was ``before``.
+
+    A run that started is refused: its stored config states only the candidates, fixed when it started.
+    """
+    candidates = options.get("max_candidates")
+    if not before or not candidates:
+        _refuse_unless_honoured("--generations", policy_name)
+        template = FIXED_SWEEP if candidates else NO_SWEEP
+        raise ConfigError(template.format(what="--generations", name=policy_name, candidates=candidates))
+    return {**options, "max_candidates": candidates // before * generations}
