@@ -7,6 +7,7 @@
 * :mod:`.kernels`: RTRL's array operations, each counting the MACs it performs;
 * :mod:`.deferred`: the deferred propagation of sparse RTRL;
 * :mod:`.window`: the forward steps of a window and their bookkeeping, done at once;
+* :mod:`.batch`: RTRL over a batch of sequences (each numpy call made once for the batch);
 * :mod:`.batched`: BPTT over a batch of sequences (training on real datasets);
 * :mod:`.macs`: the analytic cost and memory model;
 * :mod:`.tasks`: synthetic tasks generated from a seed, and scikit-learn's digits.
