@@ -1,8 +1,10 @@
 """The README's multi-fidelity story on a user's own training script (examples/digits_train.py):
-a budget and a checkpoint added, a [policy] table added to the sweep's config, a third of the compute."""
+a budget and a checkpoint added, one line added to the sweep's config (examples/digits_early_stopping.toml),
+or a [policy] table with a third of the compute (examples/digits_halving.toml)."""
 
 from __future__ import annotations
 
+import difflib
 import sys
 import tomllib
 from pathlib import Path
@@ -61,3 +63,26 @@ def test_the_halving_run_spends_its_compute_and_continues_its_survivors_from_che
     params = {k: row[k] for k in PARAMS}
     once = digits_train.train(params, int(row["seed"]), 27)
     assert np.isclose(row["loss"], once.objectives["loss"], rtol=1e-12)
+
+
+def test_the_early_stopping_config_is_the_sweep_config_with_exactly_one_line_more():
+    sweep = (EXAMPLES / "digits_sweep.toml").read_text().splitlines()
+    early = (EXAMPLES / "digits_early_stopping.toml").read_text().splitlines()
+    changes = [line for line in difflib.ndiff(sweep, early) if line[:1] in "+-?"]
+    assert len(changes) == 1 and changes[0].startswith('+ policy = "successive-halving"')
+    config = l2l.load_config(EXAMPLES / "digits_early_stopping.toml")
+    assert config.policy.name == "successive-halving" and config.policy.options == {"max_candidates": 81}
+
+
+def test_the_one_line_sweep_trains_the_same_81_candidates_and_stops_the_worse_early(tmp_path):
+    data = tomllib.loads((EXAMPLES / "digits_early_stopping.toml").read_text())
+    data["backend"] = {"name": "serial"}
+    path = l2l.run(l2l.from_mapping(data, base_dir=EXAMPLES), tmp_path / "early.h5")
+    assert l2l.validate(path) == []
+    frame = l2l.load(path)
+    # the sweep's 81 candidates, each stopped or trained to 27 epochs, for a ninth of the sweep's 2,187 epochs
+    assert len(frame) == 81 and set(frame["state"]) == {"stopped", "completed"}
+    assert frame["compute"].sum() == 243.0 and (frame["budget"] == 27.0).sum() == 3
+    # each bracket of 27 continued its best 9, 3 and 1 from their checkpoints
+    segments = l2l.load(path, segments=True)
+    assert sorted(segments.loc[segments["from_budget"] > 0, "budget"].tolist()) == [3.0] * 27 + [9.0] * 9 + [27.0] * 3
