@@ -8,7 +8,9 @@ Under a policy that honours it, ``run.generations`` sets the sweep's size as
 it does without a policy: the run starts ``generations x population_size``
 candidates (the ``[optimizer]``'s population), each trained until the policy
 stops it or it reaches the top budget, and ends when none is left. It is
-stored as the policy's ``max_candidates`` option.
+stored as the policy's ``max_candidates`` option. Under ``pbt`` the sweep's
+candidates are its members (option ``population``), each trained to the top
+budget: a sweep switched to PBT with one line spends the sweep's compute.
 """
 
 from __future__ import annotations
@@ -60,6 +62,13 @@ def policy_class(name: str) -> type:
     return POLICIES.get(name)
 
 
+def sweep_option(policy_name: str) -> str:
+    """The policy option that run.generations x population_size sets: ``max_candidates``, or ``population``
+    for ``pbt`` (the sweep's candidates become its members, each trained to the top budget: the sweep's
+    compute, spent on learners that copy the best ones' weights and perturb their parameters)."""
+    return getattr(policy_class(policy_name), "sweep_option", "max_candidates")
+
+
 def _refuse_unless_honoured(what: str, policy_name: str) -> None:
     cls = policy_class(policy_name)
     if not getattr(cls, "candidate_budget", False):
@@ -75,8 +84,9 @@ def with_sweep(generations: int, optimizer: Any, policy: Any) -> dict[str, Any]:
     the optimizer has no fixed population size.
     """
     _refuse_unless_honoured("run.generations", policy.name)
-    if "max_candidates" in policy.options:
-        raise ConfigError(f"run.generations and [policy] max_candidates both set how many candidates policy "
+    key = sweep_option(policy.name)
+    if key in policy.options:
+        raise ConfigError(f"run.generations and [policy] {key} both set how many candidates policy "
                           f"{policy.name!r} starts; give one of them")
     from l2l.optimizers import OPTIMIZERS
 
@@ -85,7 +95,7 @@ def with_sweep(generations: int, optimizer: Any, policy: Any) -> dict[str, Any]:
         raise ConfigError(f"run.generations with a [policy] starts generations x population_size candidates, and "
                           f"optimizer {optimizer.name!r} has no fixed population_size; set [optimizer] "
                           f"population_size")
-    return {**policy.options, "max_candidates": generations * size}
+    return {**policy.options, key: generations * size}
 
 
 def resized(policy_name: str, options: Mapping[str, Any], before: int, generations: int) -> dict[str, Any]:
@@ -93,9 +103,10 @@ def resized(policy_name: str, options: Mapping[str, Any], before: int, generatio
 
     A run that started is refused: its stored config states only the candidates, fixed when it started.
     """
-    candidates = options.get("max_candidates")
+    key = sweep_option(policy_name)
+    candidates = options.get(key)
     if not before or not candidates:
         _refuse_unless_honoured("--generations", policy_name)
         template = FIXED_SWEEP if candidates else NO_SWEEP
         raise ConfigError(template.format(what="--generations", name=policy_name, candidates=candidates))
-    return {**options, "max_candidates": candidates // before * generations}
+    return {**options, key: candidates // before * generations}

@@ -115,7 +115,8 @@ def test_generations_on_the_command_line_resizes_a_sweep_whose_config_sets_run_g
 
 
 @pytest.mark.parametrize("data, words", [
-    (_with("pbt"), "run.generations does not apply to policy 'pbt': its members are its population"),
+    ({**_with(), "policy": {"name": "pbt", "population": 5}},
+     "run.generations and [policy] population both set how many candidates policy 'pbt' starts"),
     (_with("model-based"), "run.generations does not apply to policy 'model-based': it proposes candidates"),
     ({**_with("asha"), "optimizer": {"name": "cmaes"}},
      "optimizer 'cmaes' has no fixed population_size; set [optimizer] population_size"),

@@ -201,6 +201,8 @@ class Policy:
     #: Where it does not, ``no_candidate_budget`` says why, in words for the one-line refusal.
     candidate_budget: ClassVar[bool] = False
     no_candidate_budget: ClassVar[str] = "it schedules by run.compute only"
+    #: The option that run.generations x population_size sets where the policy honours it.
+    sweep_option: ClassVar[str] = "max_candidates"
 
     def untold_asks(self) -> int | None:
         """The most candidates this policy asks of the optimizer that are never told (None: no bound).

@@ -60,9 +60,10 @@ class PBT(Policy):
     #: Exploiting members are the policy's own points: the optimizer only draws the first population and is
     #: never told results (it did not ask for the exploiters, and nothing is asked of it afterwards).
     proposes: ClassVar[bool] = True
-    no_candidate_budget: ClassVar[str] = ("its members are its population ([policy] population), each trained to "
-                                          "the top budget while the worst take the best ones' checkpoints; its "
-                                          "budget is run.compute")
+    #: A sweep switched to PBT (run.generations x population_size candidates) trains that many members, each to
+    #: the top budget: the sweep's compute.
+    candidate_budget: ClassVar[bool] = True
+    sweep_option: ClassVar[str] = "population"
 
     population: int = option(8, help="members trained side by side", ge=2)
     interval: float = option(0.0, help="fidelity units between two exploit/explore decisions (0: a tenth of "
