@@ -92,19 +92,36 @@ def _resume(args: argparse.Namespace) -> int:
 
     control = getattr(args, "control", None) or RunControl()
     previous = signals.install(control)
-    started = time.time()
+    started, idle = time.time(), []
     try:
         path = resume(args.file, generations=args.generations, evaluations=args.evaluations,
                       max_time=args.max_time, compute=args.compute, backend=args.backend, workers=args.workers,
                       progress=not args.no_progress, control=control,
-                      announce=lambda trajectory: print(_resume_banner(trajectory, args.backend), file=sys.stderr))
+                      announce=lambda trajectory: print(_resume_banner(trajectory, args.backend), file=sys.stderr),
+                      nothing_to_do=lambda trajectory: idle.append(_finished_banner(trajectory)))
     except KeyboardInterrupt:
         print(f"\ninterrupted; continue with: l2l resume {args.file}", file=sys.stderr)
         return 130
     finally:
         signals.restore(previous)
+    if idle:  # a finished run, no budget raised: what it holds, without a "done in 0.0 s" line
+        from l2l.summary import finished_text
+
+        print(idle[0], file=sys.stderr)
+        print(finished_text(path, 0.0).split("\n", 1)[1])
+        return 0
     status = _summary(path, time.time() - started)
     return _stopped(control, path) or status
+
+
+def _finished_banner(trajectory) -> str:
+    """What ``l2l resume`` says of a run that finished when no budget beyond it is given."""
+    from l2l.summary import progress_line, summarize
+
+    summary = summarize(trajectory)
+    return (f"l2l {__version__}: {summary.name} in {trajectory.path} has finished "
+            f"({progress_line(summary, status=False)}): nothing to resume; to extend it, raise a budget "
+            f"(--generations, --evaluations, --compute or --max-time)")
 
 
 def _resume_banner(trajectory, backend: str | None) -> str:

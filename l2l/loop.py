@@ -186,7 +186,8 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
            workers: int | None = None, progress: bool = False,
            on_generation: Callable[[dict], None] | None = None, control: RunControl | None = None,
            simulator: Callable[..., Any] | None = None,
-           announce: Callable[[Trajectory], None] | None = None) -> Path:
+           announce: Callable[[Trajectory], None] | None = None,
+           nothing_to_do: Callable[[Trajectory], None] | None = None) -> Path:
     """Continue the run stored in ``path`` from its last committed generation.
 
     ``generations``, ``evaluations``, ``max_time`` (seconds over the run's
@@ -195,7 +196,9 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
     needs it again as ``simulator``. Raises :class:`TrajectoryError` if another
     process writes the file. ``announce(trajectory)`` is called once the file
     proved usable, before anything is written to it (``l2l resume`` prints its
-    first line there).
+    first line there). A run that finished, given no budget beyond what it did, is left as it is (no worker
+    starts, nothing is written but a re-evaluation it had not finished): ``nothing_to_do(trajectory)`` is
+    called then instead of ``announce``.
     """
     path = Path(path)
     if not path.exists():
@@ -210,34 +213,43 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                                   f"generations, so its learners are trained to the end by then: more generations "
                                   f"cannot continue them (start a new run, or give run.inherit in fidelity units)")
             state = trajectory.state() if trajectory.n_generations else None
+            finished = False
             if state is not None:  # before any worker starts or anything is written
                 given = {"generations": generations, "evaluations": evaluations, "compute": compute,
                          "max_time": max_time}
                 events = trajectory.events()["kind"]
                 ended = bool(len(events)) and events.iloc[-1] not in ("started", "resumed")  # not killed
-                _check_raised(state["loop"], ended,
-                              **{k: getattr(config, k) for k, v in given.items() if v is not None})
-            components = build(config, simulator)
-            components.executor.prepare(components.simulator)  # workers start while the file is read; closed
-            # below if the run does not start
-            stack.callback(components.executor.close)
-            if state is None:
-                state = _fresh_state(components)
-            # The run state accounts for every row committed with it. A generational run reuses the rows of
-            # the generation it was in the middle of; the other policies drop rows a dead run appended after
-            # its last commit and redo their work identically.
-            keep_rows, reuse = None, {}
-            # A damaged file is refused before anything is written to it: its structure and commit marks were
-            # checked on opening, and the last rows (all of a small file) are read as l2l.load reads them, so
-            # that a resume costs the same whatever the size of the file (l2l validate checks every row).
-            trajectory.check_recent_rows()
-            if components.schedule.reuses_uncommitted and not components.inherit:
-                reuse = _stored_outcomes(trajectory, state["loop"]["generation"], components.problem.objectives,
-                                         state["loop"].get("rows"))
-            else:
-                keep_rows = state["loop"].get("rows", state["loop"]["evaluations"])
-            if announce is not None:
-                announce(trajectory)
+                limits = {k: getattr(config, k) for k, v in given.items() if v is not None}
+                _check_raised(state["loop"], ended, **limits)
+                if events.iloc[-1] == "finished" and not _raises(state["loop"], **limits):
+                    if nothing_to_do is not None:
+                        nothing_to_do(trajectory)
+                    finished = True
+            if not finished:  # a finished run given no new budget (a requeued job's resume): nothing to run
+                components = build(config, simulator)
+                components.executor.prepare(components.simulator)  # workers start while the file is read; closed
+                # below if the run does not start
+                stack.callback(components.executor.close)
+                if state is None:
+                    state = _fresh_state(components)
+                # The run state accounts for every row committed with it. A generational run reuses the rows of
+                # the generation it was in the middle of; the other policies drop rows a dead run appended after
+                # its last commit and redo their work identically.
+                keep_rows, reuse = None, {}
+                # A damaged file is refused before anything is written to it: its structure and commit marks were
+                # checked on opening, and the last rows (all of a small file) are read as l2l.load reads them, so
+                # that a resume costs the same whatever the size of the file (l2l validate checks every row).
+                trajectory.check_recent_rows()
+                if components.schedule.reuses_uncommitted and not components.inherit:
+                    reuse = _stored_outcomes(trajectory, state["loop"]["generation"], components.problem.objectives,
+                                             state["loop"].get("rows"))
+                else:
+                    keep_rows = state["loop"].get("rows", state["loop"]["evaluations"])
+                if announce is not None:
+                    announce(trajectory)
+        if finished:
+            _reevaluate_after(path, lock, config, simulator)  # one it had not finished
+            return path
         with trajectory_writer.TrajectoryWriter(path, lock=lock, keep_rows=keep_rows) as writer:
             # a policy run's budget is compute (its generations count commits, not a plan)
             plan = {"compute": components.compute} if components.policy is not None else \
@@ -249,6 +261,13 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                                      on_generation=on_generation, control=control or RunControl())
         _reevaluate_after(path, lock, config, simulator)
     return path
+
+
+def _raises(loop: dict[str, Any], **limits: float | None) -> bool:
+    """True if a budget given to resume lies beyond what the run has done (see :func:`_check_raised`)."""
+    done = {"generations": loop.get("generation", 0), "evaluations": loop.get("evaluations", 0),
+            "compute": loop.get("compute", 0.0), "max_time": loop.get("elapsed", 0.0)}
+    return any(value is not None and float(value) > float(done[key]) for key, value in limits.items())
 
 
 def _check_raised(loop: dict[str, Any], ended: bool, **limits: float | None) -> None:

@@ -71,3 +71,30 @@ def test_resume_with_a_budget_above_what_was_done_still_extends_the_run(tmp_path
         l2l.resume(path, max_time=0.001)  # the two generations took longer than a millisecond
     l2l.resume(path, generations=3)
     assert l2l.load(path)["generation"].max() == 2
+
+
+@pytest.mark.parametrize("extra", [[], ["--generations", "8"], ["--evaluations", "64", "--backend", "local"]])
+def test_resume_of_a_finished_run_without_a_new_budget_leaves_it_as_it_is(ga_run, extra):
+    # what a requeued SLURM job does when its run finished meanwhile: exit 0, say so, write nothing
+    before = digest(ga_run)
+    done = cli("resume", ga_run, "--no-progress", *extra)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        f"l2l 0.1.0: test in {ga_run} has finished (8 of 8 generations, 64 evaluations (0 failed)): nothing to "
+        f"resume; to extend it, raise a budget (--generations, --evaluations, --compute or --max-time)"]
+    assert "best 5 by" in done.stdout and "done in" not in done.stdout
+    assert digest(ga_run) == before  # it wrote a 'resumed' and a 'finished' event (and started the backend)
+
+
+def test_resume_of_a_finished_run_starts_no_worker_and_returns_its_path(ga_run, monkeypatch):
+    from l2l.jobs.dask import LocalExecutor
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a worker was started for a run with nothing left to do")
+
+    monkeypatch.setattr(LocalExecutor, "prepare", refuse)
+    before, seen = digest(ga_run), []
+    assert l2l.resume(ga_run, backend="local", nothing_to_do=seen.append) == ga_run
+    assert digest(ga_run) == before and len(seen) == 1
+    with pytest.raises(AssertionError, match="a worker was started"):  # a budget beyond it still runs
+        l2l.resume(ga_run, generations=9, backend="local")
