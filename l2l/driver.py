@@ -99,6 +99,7 @@ class _Loop(Commits):
         self.outbox: list[Task] = []  # submitted by the loop, not yet handed to the executor
         self.seeds: dict[tuple[int, int], int] = {}  # evaluation seeds computed ahead (see prepare_seeds)
         self.upcoming: tuple[int, int] | None = None  # (generation, size) whose seeds prepare_seeds computes
+        self.mean_duration: float | None = None  # seconds per evaluation, a running mean (see flush_due)
         # Members of each cohort (a generation) and how many of them have a final result: a cohort is told
         # when the two counts meet, without a pass over all trials per result.
         self.cohorts: dict[int, list[int]] = {}
@@ -150,12 +151,12 @@ class _Loop(Commits):
                         self.receive(outcome)
                         self.settle()
                     # Append at most once a second, and commit so too where the policy commits by time:
-                    # a crash loses at most that much work, which a resume redoes with the same decisions.
+                    # a crash loses at most that much work (two seconds where a generation about to end is
+                    # written by its commit, see flush_due), which a resume redoes with the same decisions.
                     if (self.policy.commit == "seconds" and self.batch
                             and time.monotonic() - self.last_commit > FLUSH_SECONDS):
                         self.commit()
-                    elif (self.buffer and self.pending is None  # a pending commit appends after the next ask
-                          and time.monotonic() - self.last_flush > FLUSH_SECONDS):
+                    elif self.flush_due(FLUSH_SECONDS):
                         self.flush()
                 self.write_pending()
             except KeyboardInterrupt:
@@ -380,6 +381,9 @@ class _Loop(Commits):
             self.loop["compute"] += cost
         self.loop["evaluations"] += 1
         self.loop["failed"] += int(not ok)
+        if ok and not reused:  # what an evaluation takes, for flush_due
+            self.mean_duration = outcome.duration if self.mean_duration is None else \
+                0.8 * self.mean_duration + 0.2 * outcome.duration
         record["running"] = False
         record["ok"] = ok
         if task is not None and record.get("parent", -1) >= 0 and 0 < task.from_budget == record["inherited_at"]:
