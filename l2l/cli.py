@@ -50,7 +50,9 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     started = time.time()
     if components.policy is not None:  # run.evaluations caps segments (each continuation is an evaluation)
-        limits = [f"compute {components.compute:g} {components.fidelity.unit}",
+        candidates = config.policy.options.get("max_candidates")  # a sweep's: run.generations x population_size
+        limits = [(f"{candidates} candidates, compute at most " if candidates else "compute ")
+                  + f"{components.compute:g} {components.fidelity.unit}",
                   f"{config.evaluations} segments (run.evaluations)" if config.evaluations else "",
                   f"{config.max_time:g} s" if config.max_time else ""]
         extent = f"policy {config.policy.name}, " + ", at most ".join(x for x in limits if x)

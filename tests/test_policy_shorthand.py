@@ -164,3 +164,9 @@ def test_the_one_line_trains_the_sweeps_own_candidates_and_those_at_the_top_scor
     assert (early[["x[0]", "x[1]"]].to_numpy() == sweep[["x[0]", "x[1]"]].to_numpy()).all()
     top = early[early["budget"] == TOP]
     assert len(top) >= 1 and (top["value"].to_numpy() == sweep["value"].to_numpy()[top["trial"].to_numpy()]).all()
+
+
+def test_the_banner_of_a_one_line_sweep_names_its_candidates(tmp_path, capsys):
+    assert main(["run", str(_write(tmp_path, _with("asha"))), "--out", str(tmp_path / "a.h5"), "--no-progress"]) == 0
+    banner = capsys.readouterr().err.splitlines()[0]
+    assert f"policy asha, {POPULATION} candidates, compute at most " in banner
