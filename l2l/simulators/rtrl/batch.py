@@ -38,8 +38,8 @@ from l2l.simulators.rtrl.bptt import Gradients
 from l2l.simulators.rtrl.cells import Cell, Step
 from l2l.simulators.rtrl.kernels import Counter
 from l2l.simulators.rtrl.rtrl import DEPTH, RTRL
-from l2l.simulators.rtrl.window import (RECURRENT_KINDS, SMALLEST_SCALE, Window, _gate_derivatives,
-                                        _running_scales, immediate_products)
+from l2l.simulators.rtrl.window import (RECURRENT_KINDS, SMALLEST_SCALE, Window, _gate_derivatives, _running_scales,
+                                        gate_step, immediate_products, pseudo_derivative)
 
 _FIELDS = ("u", "r", "z", "s", "a", "o", "psi", "y", "c", "c_prev", "y_prev")
 
@@ -73,30 +73,7 @@ class BatchRecorder:
         q += weights.b[:, None, :]
         recurrent = np.matmul(y_prev, weights.V.transpose(0, 2, 1))
         macs = 3 * n * d + 3 * n * np.count_nonzero(y_prev, axis=1) + 3 * n
-        gates = q[:2]
-        gates += recurrent[:2]
-        gates *= 0.5
-        np.tanh(gates, out=gates)
-        gates += 1.0
-        np.multiply(0.5, gates, out=row[:2])                  # u and r (sigmoid)
-        u, r, z, s, a = row[0], row[1], row[2], row[3], row[4]
-        s[...] = recurrent[2]
-        np.multiply(r, s, out=z)
-        np.add(q[2], z, out=z)
-        np.tanh(z, out=z)
-        np.subtract(1.0, u, out=a)
-        a *= c_prev
-        np.add(np.multiply(u, z, out=q[0]), a, out=a)
-        if cell.events:
-            theta, o, y, c = weights.theta, row[5], row[7], row[8]
-            np.greater(a, theta, out=o)
-            np.multiply(o, a, out=y)
-            np.subtract(a, np.multiply(o, theta, out=c), out=c)
-            macs += 2 * n
-        else:
-            row[5] = 1.0
-            row[7] = a
-            row[8] = a
+        macs += gate_step(cell, weights, q, recurrent, row, c_prev)
         row[9] = c_prev
         row[10] = y_prev
         self.targets.append(np.asarray(targets, dtype=np.intp))
@@ -110,13 +87,7 @@ class BatchRecorder:
         """The window's steps, (batch, L, n) per quantity, with the pseudo-derivative of all of them."""
         length, cell = len(self.targets), self.cell
         u, r, z, s, a, o, psi, y, c, c_prev, y_prev = self.values[:, :, :length]
-        if cell.events:
-            np.subtract(a, weights.theta, out=psi)
-            np.abs(psi, out=psi)
-            np.divide(psi, cell.epsilon, out=psi)
-            np.subtract(1.0, psi, out=psi)
-            np.maximum(0.0, psi, out=psi)
-            np.multiply(cell.gamma, psi, out=psi)
+        pseudo_derivative(cell, weights, a, psi)
         return Step(self.inputs[:, :length], c_prev, y_prev, u, r, z, s, a, o, psi, y, c, macs=0)
 
 

@@ -35,6 +35,48 @@ SMALLEST_SCALE = 1e-100
 _FIELDS = ("u", "r", "z", "s", "a", "o", "psi", "y", "c", "c_prev", "y_prev")
 
 
+def pseudo_derivative(cell, weights, a: np.ndarray, psi: np.ndarray) -> None:
+    """``psi = gamma max(0, 1 - |a - theta| / epsilon)`` into ``psi``, for any number of steps (and sequences)."""
+    if cell.events:
+        np.subtract(a, weights.theta, out=psi)
+        np.abs(psi, out=psi)
+        np.divide(psi, cell.epsilon, out=psi)
+        np.subtract(1.0, psi, out=psi)
+        np.maximum(0.0, psi, out=psi)
+        np.multiply(cell.gamma, psi, out=psi)
+
+
+def gate_step(cell, weights, q: np.ndarray, recurrent: np.ndarray, row: np.ndarray, c_prev: np.ndarray) -> int:
+    """The element-wise part of one step, into ``row``'s fields (u, r, z, s, a; o, y, c): the gates from the
+    input terms ``q`` and the recurrent terms ``recurrent`` (3 each), the candidate, the new state and the
+    event threshold. The same for one sequence (fields of shape (n,)) and a batch ((batch, n)): the arrays
+    broadcast alike. Returns the threshold's MACs (per sequence)."""
+    gates = q[:2]
+    gates += recurrent[:2]
+    gates *= 0.5
+    np.tanh(gates, out=gates)
+    gates += 1.0
+    np.multiply(0.5, gates, out=row[:2])                 # u and r (sigmoid)
+    u, r, z, s, a = row[0], row[1], row[2], row[3], row[4]
+    s[...] = recurrent[2]
+    np.multiply(r, s, out=z)
+    np.add(q[2], z, out=z)
+    np.tanh(z, out=z)
+    np.subtract(1.0, u, out=a)
+    a *= c_prev
+    np.add(np.multiply(u, z, out=q[0]), a, out=a)       # u z + (1 - u) c'
+    if cell.events:                       # the pseudo-derivative: for the whole window in steps()
+        theta, o, y, c = weights.theta, row[5], row[7], row[8]
+        np.greater(a, theta, out=o)       # stored as 1.0 / 0.0: o a and o theta are the same numbers
+        np.multiply(o, a, out=y)
+        np.subtract(a, np.multiply(o, theta, out=c), out=c)
+        return 2 * cell.n_units
+    row[5] = 1.0
+    row[7] = a
+    row[8] = a
+    return 0
+
+
 class Recorder:
     """The forward steps of a window, written into preallocated rows (one array per quantity, a row per
     step): no per-step objects, and the window's arrays need no stacking. The arithmetic is that of
@@ -65,30 +107,7 @@ class Recorder:
         q += weights.b
         recurrent = weights.V[:, :, sending] @ y_prev[sending]
         macs = 3 * n * d + 3 * n * sending.size + 3 * n
-        gates = q[:2]
-        gates += recurrent[:2]
-        gates *= 0.5
-        np.tanh(gates, out=gates)
-        gates += 1.0
-        np.multiply(0.5, gates, out=row[:2])                 # u and r (sigmoid)
-        u, r, z, s, a = row[0], row[1], row[2], row[3], row[4]
-        s[...] = recurrent[2]
-        np.multiply(r, s, out=z)
-        np.add(q[2], z, out=z)
-        np.tanh(z, out=z)
-        np.subtract(1.0, u, out=a)
-        a *= c_prev
-        np.add(np.multiply(u, z, out=q[0]), a, out=a)       # u z + (1 - u) c'
-        if cell.events:                       # the pseudo-derivative: for the whole window in steps()
-            theta, o, y, c = weights.theta, row[5], row[7], row[8]
-            np.greater(a, theta, out=o)       # stored as 1.0 / 0.0: o a and o theta are the same numbers
-            np.multiply(o, a, out=y)
-            np.subtract(a, np.multiply(o, theta, out=c), out=c)
-            macs += 2 * n
-        else:
-            row[5] = 1.0
-            row[7] = a
-            row[8] = a
+        macs += gate_step(cell, weights, q, recurrent, row, c_prev)
         row[9] = c_prev
         row[10] = y_prev
         self.targets.append(int(target))
@@ -104,13 +123,7 @@ class Recorder:
         ``psi = gamma max(0, 1 - |a - theta| / epsilon)`` is computed here for all of them."""
         length, cell = len(self.targets), self.cell
         u, r, z, s, a, o, psi, y, c, c_prev, y_prev = self.values[:, :length]
-        if cell.events:
-            np.subtract(a, weights.theta, out=psi)
-            np.abs(psi, out=psi)
-            np.divide(psi, cell.epsilon, out=psi)
-            np.subtract(1.0, psi, out=psi)
-            np.maximum(0.0, psi, out=psi)
-            np.multiply(cell.gamma, psi, out=psi)
+        pseudo_derivative(cell, weights, a, psi)
         return Step(self.inputs[:length], c_prev, y_prev, u, r, z, s, a, o, psi, y, c, macs=0)
 
 
