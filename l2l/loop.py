@@ -206,8 +206,15 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
     with contextlib.ExitStack() as stack, WriterLock(path) as lock:
         with Trajectory(path) as trajectory:
             stored = load_run_config(trajectory)
-            config = stored.with_overrides(generations=generations, evaluations=evaluations, max_time=max_time,
-                                           compute=compute, backend=backend, workers=workers)
+            # The budgets an earlier resume raised hold until one is given again: a plain resume (a requeued
+            # job's) of a run extended with --compute 400 and killed went back to the config's compute 100 and
+            # ended the run at '173 of 100', its paused candidates stopped.
+            earlier = _raised_earlier(trajectory, stored)
+            config = stored.with_overrides(
+                generations=generations if generations is not None else earlier.get("generations"),
+                evaluations=evaluations if evaluations is not None else earlier.get("evaluations"),
+                max_time=max_time if max_time is not None else earlier.get("max_time"),
+                compute=compute if compute is not None else earlier.get("compute"), backend=backend, workers=workers)
             if stored.inherit is True and config.generations != stored.generations:
                 raise ConfigError(f"run.inherit = true spread the top budget over the run's {stored.generations} "
                                   f"generations, so its learners are trained to the end by then: more generations "
@@ -261,6 +268,29 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                                      on_generation=on_generation, control=control or RunControl())
         _reevaluate_after(path, lock, config, simulator)
     return path
+
+
+def _raised_earlier(trajectory: Trajectory, stored: RunConfig) -> dict[str, float]:
+    """The budgets the last ``resumed`` event ran toward where they differ from the stored config's (each
+    resume records them); {} if the run was never resumed."""
+    import json
+
+    events = trajectory.events()
+    resumed = events[events["kind"] == "resumed"]
+    if not len(resumed):
+        return {}
+    try:
+        detail = json.loads(resumed["detail"].iloc[-1])
+    except (TypeError, ValueError):
+        return {}
+    keys = ("compute",) if stored.policy is not None else ("generations",)
+    out = {}
+    for key in (*keys, "evaluations", "max_time"):
+        value = detail.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 \
+                and value != getattr(stored, key):
+            out[key] = int(value) if key in ("generations", "evaluations") else float(value)
+    return out
 
 
 def _raises(loop: dict[str, Any], **limits: float | None) -> bool:

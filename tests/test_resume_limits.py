@@ -98,3 +98,49 @@ def test_resume_of_a_finished_run_starts_no_worker_and_returns_its_path(ga_run, 
     assert digest(ga_run) == before and len(seen) == 1
     with pytest.raises(AssertionError, match="a worker was started"):  # a budget beyond it still runs
         l2l.resume(ga_run, generations=9, backend="local")
+
+
+def test_a_budget_raised_by_one_resume_holds_for_the_next_plain_resume(tmp_path):
+    # a run extended with --generations 6, stopped (a walltime's signal) after its fourth generation, then
+    # resumed plainly, as a requeued job does: it went back to the config's 2 generations and finished at
+    # '4 of 2', the extension lost
+    path = l2l.run(make_config(run={"generations": 2}), tmp_path / "ext.h5", progress=False)
+    control = l2l.RunControl()
+
+    def stop_after_four(info):
+        if info["generation"] + 1 >= 4:
+            control.request_stop("walltime")
+
+    l2l.resume(path, generations=6, control=control, on_generation=stop_after_four)
+    with l2l.Trajectory(path) as trajectory:
+        assert trajectory.n_generations == 4 and trajectory.events()["kind"].iloc[-1] == "stopped"
+    l2l.resume(path)
+    with l2l.Trajectory(path) as trajectory:
+        assert trajectory.n_generations == 6 and trajectory.events()["kind"].iloc[-1] == "finished"
+    assert "6 of 6 generations" in cli("show", path).stdout
+
+
+def test_a_compute_budget_raised_by_one_resume_holds_for_the_next_plain_resume(asha_run, tmp_path, monkeypatch):
+    import shutil
+
+    import l2l.driver
+
+    monkeypatch.setattr(l2l.driver, "FLUSH_SECONDS", 0.0)  # a commit (and on_generation) after every segment
+
+    path = tmp_path / "asha.h5"
+    shutil.copy(asha_run, path)
+    control = l2l.RunControl()
+    spent = []
+
+    def stop_early(info):
+        spent.append(info)
+        if len(spent) >= 5:
+            control.request_stop("walltime")
+
+    l2l.resume(path, compute=90, control=control, on_generation=stop_early)
+    frame = l2l.load(path, segments=True)
+    before = float((frame["budget"] - frame["from_budget"]).sum())
+    assert 30 <= before < 90
+    l2l.resume(path)
+    frame = l2l.load(path, segments=True)
+    assert float((frame["budget"] - frame["from_budget"]).sum()) >= 90  # it stopped at 30 'of 30' before
