@@ -200,6 +200,10 @@ def _schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, simulat
         raise ConfigError(f"policy {config.policy.name!r} asks for one new candidate at a time; optimizer "
                           f"{config.optimizer.name!r} cannot; use one of: {', '.join(searchers)}")
     _check_untold(config, optimizer, policy)
+    unknown = [name for name in getattr(policy, "keep", ()) if name not in problem.space.names]
+    if unknown:
+        raise ConfigError(f"policy {config.policy.name!r}: keep names {unknown[0]!r}, which is no parameter of the "
+                          f"space ({', '.join(problem.space.names)})")
     low = getattr(policy, "min_budget", 0.0) or fidelity.minimum
     high = policy.max_budget or fidelity.maximum
     for key, value in (("min_budget", low), ("max_budget", high)):

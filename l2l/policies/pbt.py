@@ -78,6 +78,8 @@ class PBT(Policy):
                           "'pb2' (a Gaussian process of the score changes picks them)",
                           choices=("perturb", "resample", "pb2"))
     factors: list = option([0.8, 1.2], help="perturbation factors of explore = 'perturb'")
+    keep: list = option([], help="parameters an exploiting member takes from its donor as they are, never "
+                        "explored: those that shape the checkpoint it continues from, such as a layer's width")
     burn_in: float = option(0.0, help="fidelity units every member trains before the first exploit (0: none)",
                             ge=0)
     resample_probability: float = option(0.25, help="chance that explore = 'perturb' draws a parameter afresh",
@@ -213,7 +215,8 @@ class PBT(Policy):
         space = trials.space
         code = trials.code(donor).copy()
         if self.explore == "pb2":
-            fixed = np.concatenate([np.full(p.size, isinstance(p, Categorical)) for p in space.parameters])
+            fixed = np.concatenate([np.full(p.size, isinstance(p, Categorical) or p.name in self.keep)
+                                    for p in space.parameters])
             point = pb2_point(rng, trials, trials.unit_code(donor), fixed, budget, top)
             if point is not None:
                 return np.asarray(point, dtype=float)
@@ -222,6 +225,8 @@ class PBT(Policy):
             low, high = (np.asarray(b, dtype=float) for b in p.code_bounds())
             piece = slice(start, start + p.size)
             start += p.size
+            if p.name in self.keep:  # the donor's value: its checkpoint was made with it
+                continue
             fresh = low + rng.random(p.size) * (high - low)
             if self.explore == "resample" or isinstance(p, Categorical):
                 redraw = np.ones(p.size, bool) if self.explore == "resample" else \
