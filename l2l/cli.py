@@ -121,9 +121,10 @@ def _finished_banner(trajectory) -> str:
     from l2l.summary import progress_line, summarize
 
     summary = summarize(trajectory)
+    budgets = "--compute" if summary.compute is not None else "--generations"  # a policy's sweep is fixed
     return (f"l2l {__version__}: {summary.name} in {trajectory.path} has finished "
             f"({progress_line(summary, status=False)}): nothing to resume; to extend it, raise a budget "
-            f"(--generations, --evaluations, --compute or --max-time)")
+            f"({budgets}, --evaluations or --max-time)")
 
 
 def _resume_banner(trajectory, backend: str | None) -> str:

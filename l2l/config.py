@@ -226,9 +226,14 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".", *,
     evaluations = _int("evaluations", run.get("evaluations", 0), 0)
     max_time = _seconds("max_time", run.get("max_time", 0))
     compute = _compute(run.get("compute", 0))
-    policy = _component("policy", data["policy"]) if "policy" in data else None
-    if "policy" in run:
-        policy = Component(config_policy.shorthand(run["policy"], policy is not None))
+    raw_policy = data.get("policy")
+    if "policy" in run and isinstance(raw_policy, Mapping) and "name" not in raw_policy:
+        # run.policy names the policy, a [policy] table without a name gives its options
+        policy = Component(config_policy.shorthand(run["policy"], False), dict(raw_policy))
+    else:
+        policy = _component("policy", raw_policy) if "policy" in data else None
+        if "policy" in run:
+            policy = Component(config_policy.shorthand(run["policy"], policy is not None))
     optimizer = _component("optimizer", data.get("optimizer"), default="auto")
     generations = _int("generations", run["generations"], 1) if "generations" in run else \
         (0 if evaluations or max_time or policy is not None else 10)

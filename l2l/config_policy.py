@@ -28,7 +28,7 @@ NO_SWEEP = ("{what} does not apply to a run with a [policy] ({name!r}) unless it
             "sweep's candidates: generations x population_size); its budgets are run.compute (fidelity units), "
             "run.max_time and run.evaluations (a cap on segments)")
 FIXED_SWEEP = ("{what} cannot change the candidates of a run with a [policy] once it started: policy {name!r} "
-               "starts {candidates} ([policy] max_candidates, from run.generations x population_size); start a new "
+               "starts {candidates} ([policy] {option}, from run.generations x population_size); start a new "
                "run with more run.generations")
 
 
@@ -38,8 +38,8 @@ def shorthand(value: Any, has_table: bool) -> str:
         raise ConfigError(f"run.policy must be a policy's name such as 'successive-halving' (options go in a "
                           f"[policy] table), got {value!r}")
     if has_table:
-        raise ConfigError(f"run.policy = {value!r} and a [policy] table both choose the policy; give one of them "
-                          f"(run.policy = NAME is short for a [policy] table with only that name)")
+        raise ConfigError(f"run.policy = {value!r} and [policy] name both choose the policy; give one of them "
+                          f"(run.policy = NAME names the policy, a [policy] table without a name gives its options)")
     return value
 
 
@@ -108,5 +108,5 @@ def resized(policy_name: str, options: Mapping[str, Any], before: int, generatio
     if not before or not candidates:
         _refuse_unless_honoured("--generations", policy_name)
         template = FIXED_SWEEP if candidates else NO_SWEEP
-        raise ConfigError(template.format(what="--generations", name=policy_name, candidates=candidates))
+        raise ConfigError(template.format(what="--generations", name=policy_name, candidates=candidates, option=key))
     return {**options, key: candidates // before * generations}

@@ -123,7 +123,7 @@ def test_generations_on_the_command_line_resizes_a_sweep_whose_config_sets_run_g
     ({**_with(), "policy": {"name": "asha", "max_candidates": 5}},
      "run.generations and [policy] max_candidates both set how many candidates policy 'asha' starts"),
     ({**_with("asha"), "policy": {"name": "asha"}},
-     "run.policy = 'asha' and a [policy] table both choose the policy; give one of them"),
+     "run.policy = 'asha' and [policy] name both choose the policy; give one of them"),
     (_with({"name": "asha", "eta": 2}), "run.policy must be a policy's name such as 'successive-halving' "
                                         "(options go in a [policy] table)"),
     (_with("halving"), "unknown policy 'halving'; available: "),
@@ -170,3 +170,21 @@ def test_the_banner_of_a_one_line_sweep_names_its_candidates(tmp_path, capsys):
     assert main(["run", str(_write(tmp_path, _with("asha"))), "--out", str(tmp_path / "a.h5"), "--no-progress"]) == 0
     banner = capsys.readouterr().err.splitlines()[0]
     assert f"policy asha, {POPULATION} candidates, compute at most " in banner
+
+
+def test_run_policy_names_the_policy_of_a_policy_table_without_a_name(tmp_path):
+    # what the shorthand's own error advises ("options go in a [policy] table"); it was refused with
+    # "[policy] needs a name", and adding the name with "both choose the policy"
+    both = from_mapping({**_with("asha", generations=2), "policy": {"eta": 2}})
+    assert both.policy.name == "asha" and both.policy.options == {"eta": 2, "max_candidates": 2 * POPULATION}
+    assert both == from_mapping({**_with(generations=2), "policy": {"name": "asha", "eta": 2}})
+
+
+def test_resume_generations_on_a_pbt_sweep_names_its_population(tmp_path, capsys):
+    data = {**_with("pbt"), "simulator": {"name": "noisy-sgd", "max_budget": 20}}
+    data["space"] = {"learning_rate": {"type": "float", "low": 0.001, "high": 0.3, "log": True}}
+    data["optimizer"] = {"name": "random", "population_size": 4}
+    path = l2l.run(from_mapping(data), tmp_path / "pbt.h5")
+    assert main(["resume", str(path), "--generations", "2", "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "policy 'pbt' starts 4 ([policy] population, from run.generations x population_size)" in err

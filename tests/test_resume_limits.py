@@ -81,7 +81,7 @@ def test_resume_of_a_finished_run_without_a_new_budget_leaves_it_as_it_is(ga_run
     assert done.returncode == 0, done.stderr
     assert done.stderr.strip().splitlines() == [
         f"l2l 0.1.0: test in {ga_run} has finished (8 of 8 generations, 64 evaluations (0 failed)): nothing to "
-        f"resume; to extend it, raise a budget (--generations, --evaluations, --compute or --max-time)"]
+        f"resume; to extend it, raise a budget (--generations, --evaluations or --max-time)"]
     assert "best 5 by" in done.stdout and "done in" not in done.stdout
     assert digest(ga_run) == before  # it wrote a 'resumed' and a 'finished' event (and started the backend)
 
@@ -144,3 +144,10 @@ def test_a_compute_budget_raised_by_one_resume_holds_for_the_next_plain_resume(a
     l2l.resume(path)
     frame = l2l.load(path, segments=True)
     assert float((frame["budget"] - frame["from_budget"]).sum()) >= 90  # it stopped at 30 'of 30' before
+
+
+def test_resume_of_a_finished_policy_run_advises_its_own_budgets(asha_run):
+    done = cli("resume", asha_run, "--no-progress")
+    assert done.returncode == 0
+    assert done.stderr.strip().endswith("nothing to resume; to extend it, raise a budget (--compute, --evaluations "
+                                        "or --max-time)")  # --generations is refused on a run with a policy
