@@ -40,7 +40,7 @@ def _run(args: argparse.Namespace) -> int:
 
     components = build(config)  # refuse a bad config before printing or creating anything
     out = Path(args.out) if args.out else default_out(config)
-    check_out(out)  # an unusable output path is refused before anything is printed or started (dry run too)
+    check_out(out, config)  # an unusable output path is refused before anything is printed or started (dry run too)
     if args.dry_run:
         script = getattr(components.executor, "job_script", None)
         print(f"config {args.config} is valid: {config.optimizer.name} over {_parameters(config.space)}, "

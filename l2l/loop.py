@@ -79,13 +79,17 @@ def build(config: RunConfig, simulator: Callable[..., Any] | None = None) -> Com
     return components
 
 
-def check_out(path: Path) -> None:
-    """Refuse an output path that cannot become a new trajectory, before anything is created."""
+def check_out(path: Path, config: RunConfig | None = None) -> None:
+    """Refuse an output path that cannot become a new trajectory, before anything is created; ``config``, the
+    run's, tells an existing trajectory of another config (not to be resumed instead) from one of this config."""
     if path.is_dir():
         raise TrajectoryError(f"{path} is a folder; give --out a file name, e.g. {path / 'run.h5'}")
     if os.path.lexists(path):
-        what = "is a dangling symbolic link" if path.is_symlink() and not path.exists() else "already exists"
-        raise TrajectoryError(f"{path} {what}; choose another --out, or continue it with 'l2l resume {path}'")
+        if path.is_symlink() and not path.exists():
+            raise TrajectoryError(f"{path} is a dangling symbolic link; choose another --out")
+        if config is not None and _holds_another_config(path, config):
+            raise TrajectoryError(f"{path} already exists and holds a run of another config; choose another --out")
+        raise TrajectoryError(f"{path} already exists; choose another --out, or continue it with 'l2l resume {path}'")
     parent = path.parent
     for ancestor in (parent, *parent.parents):
         if os.path.lexists(ancestor):
@@ -102,6 +106,21 @@ def check_out(path: Path) -> None:
                 raise TrajectoryError(f"cannot create {path}: cannot write in {ancestor} "
                                       f"({exc.strerror or exc})") from None
             break
+
+
+def _holds_another_config(path: Path, config: RunConfig) -> bool:
+    """True if ``path`` is a trajectory whose stored config runs something else than ``config`` (another space,
+    optimizer, policy, simulator or objectives; budgets, seed and backend aside); False if it is not readable."""
+    sections = ("space", "optimizer", "policy", "simulator", "objectives")
+    try:
+        with Trajectory(path) as trajectory:
+            stored = load_run_config(trajectory).to_json()
+    except Exception:  # noqa: BLE001 - not a trajectory, or damaged: the plain message
+        return False
+    mine = config.to_json()
+    # a config that leaves the objectives to its simulator is stored with them spelled out
+    return any(stored.get(k) != mine.get(k) for k in sections
+               if k != "objectives" or (stored.get(k) is not None and mine.get(k) is not None))
 
 
 def run(config: RunConfig, out: str | os.PathLike | None = None, *, progress: bool = False,
@@ -123,7 +142,7 @@ def run(config: RunConfig, out: str | os.PathLike | None = None, *, progress: bo
     components = build(config, simulator)
     config = components.config
     path = Path(out) if out is not None else default_out(config)
-    check_out(path)
+    check_out(path, config)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -132,7 +151,7 @@ def run(config: RunConfig, out: str | os.PathLike | None = None, *, progress: bo
     components.executor.prepare(components.simulator)
     try:
         with WriterLock(path) as lock:
-            check_out(path)  # a second run to the same file may have created it before we locked
+            check_out(path, config)  # a second run to the same file may have created it before we locked
             _create(components, path)
             with trajectory_writer.TrajectoryWriter(path, lock=lock) as writer:
                 writer.event("started", {"backend": config.backend.to_json(), "pid": os.getpid()})

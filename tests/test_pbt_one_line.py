@@ -97,3 +97,24 @@ def test_keep_must_name_parameters_of_the_space():
     with pytest.raises(ConfigError, match=r"policy 'pbt': keep names 'width', which is no parameter of the space "
                                           r"\(learning_rate, momentum, weight_decay, hidden\)"):
         build(from_mapping(_digits_pbt(["width"])))
+
+
+def test_a_file_of_the_other_config_is_not_offered_for_resume(tmp_path, capsys):
+    # the two examples share their name and so their default file: running the second after the first advised
+    # 'continue it with l2l resume', which would continue the other config's run
+    from l2l.cli import main
+
+    sweep = load_config(EXAMPLES / "digits_sgd_sweep.toml").to_json()
+    sweep["simulator"] = {"name": "noisy-sgd", "max_budget": 20}
+    sweep["optimizer"]["population_size"] = 4
+    path = l2l.run(from_mapping(sweep), tmp_path / "digits-sgd.h5")
+    pbt = dict(sweep, run={**sweep["run"], "policy": "pbt"})
+    with pytest.raises(l2l.TrajectoryError, match=r"already exists and holds a run of another config; choose "
+                                                  r"another --out$"):
+        l2l.run(from_mapping(pbt, user_file=True), path)
+    with pytest.raises(l2l.TrajectoryError, match=r"already exists; choose another --out, or continue it with "
+                                                  r"'l2l resume "):
+        l2l.run(from_mapping(sweep), path)  # the same config: resuming it is what the user may want
+    (tmp_path / "pbt.toml").write_text((EXAMPLES / "digits_sgd_pbt.toml").read_text())
+    assert main(["run", str(tmp_path / "pbt.toml"), "--out", str(path), "--dry-run"]) == 2
+    assert "holds a run of another config" in capsys.readouterr().err
