@@ -248,6 +248,7 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                 limits = {k: getattr(config, k) for k, v in given.items() if v is not None}
                 _check_raised(state["loop"], ended, **limits)
                 if events.iloc[-1] == "finished" and not _raises(state["loop"], **limits):
+                    trajectory.check_recent_rows()  # a damaged file is refused, whether or not anything runs
                     if nothing_to_do is not None:
                         nothing_to_do(trajectory)
                     finished = True
