@@ -228,12 +228,10 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
             # The budgets an earlier resume raised hold until one is given again: a plain resume (a requeued
             # job's) of a run extended with --compute 400 and killed went back to the config's compute 100 and
             # ended the run at '173 of 100', its paused candidates stopped.
-            earlier = _raised_earlier(trajectory, stored)
-            config = stored.with_overrides(
-                generations=generations if generations is not None else earlier.get("generations"),
-                evaluations=evaluations if evaluations is not None else earlier.get("evaluations"),
-                max_time=max_time if max_time is not None else earlier.get("max_time"),
-                compute=compute if compute is not None else earlier.get("compute"), backend=backend, workers=workers)
+            given = {"generations": generations, "evaluations": evaluations, "compute": compute,
+                     "max_time": max_time}
+            budgets = {**_raised_earlier(trajectory, stored), **{k: v for k, v in given.items() if v is not None}}
+            config = stored.with_overrides(**budgets, backend=backend, workers=workers)
             if stored.inherit is True and config.generations != stored.generations:
                 raise ConfigError(f"run.inherit = true spread the top budget over the run's {stored.generations} "
                                   f"generations, so its learners are trained to the end by then: more generations "
@@ -241,8 +239,6 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
             state = trajectory.state() if trajectory.n_generations else None
             finished = False
             if state is not None:  # before any worker starts or anything is written
-                given = {"generations": generations, "evaluations": evaluations, "compute": compute,
-                         "max_time": max_time}
                 events = trajectory.events()["kind"]
                 ended = bool(len(events)) and events.iloc[-1] not in ("started", "resumed")  # not killed
                 limits = {k: getattr(config, k) for k, v in given.items() if v is not None}
