@@ -101,7 +101,12 @@ class _DaskExecutor(Executor):
         self._chunks: dict[Any, list[Task]] = {}
         # Futures put here by a coroutine on the client's event loop as they finish (see _watch): waiting costs
         # nothing per future in flight (a wait over all of them made a coroutine per future per result).
-        self._done: queue.SimpleQueue = queue.SimpleQueue()  # of (future, its result or _UNFETCHED)
+        self._done: queue.SimpleQueue = queue.SimpleQueue()  # of (a future's key, its result or _UNFETCHED)
+        self._by_key: dict[Any, Any] = {}  # the futures in flight by key
+        # Keys whose outcomes came with the task's completion (see l2l.jobs.dask_worker.run_chunk): the client's
+        # notification of these is not followed by a fetch.
+        self._pushed: set[Any] = set()
+        self._push = False  # whether the chunks push their outcomes (set by a backend whose scheduler can take them)
         self._fetch: list[Any] = []  # finished futures whose results the event loop fetches next
         # Futures whose results were taken, released right after the next submission, not before. Dask
         # batches the messages of a stream (the client's to the scheduler every 10 ms, the scheduler's to a
@@ -185,17 +190,28 @@ class _DaskExecutor(Executor):
                 for index, c in enumerate(chunks)]
         from l2l.jobs.dask_worker import run_chunk
         futures = self._client.map(run_chunk, [pickle.dumps(c, protocol=5) for c in chunks], key=keys,
-                                   pure=False, plugin=self._plugin, settings=self._settings)
+                                   pure=False, plugin=self._plugin, settings=self._settings, push=self._push)
         for future, chunk in zip(futures, chunks):
             self._chunks[future.key] = chunk
+            self._by_key[future.key] = future
             self._futures.add(future)
         self._client.loop.add_callback(self._watch, futures)
         self._last_submitted = futures
-        # Now that the submission is on its way, the futures whose results were taken can go (see start()).
+        # Now that the submission is on its way, the futures whose results were taken can go (see start()); one
+        # whose outcomes were pushed waits until the client, too, knows it finished (a future released before
+        # that would leave its watcher waiting for a notification that never comes).
         taken, self._taken = self._taken, []
         for future in taken:
-            future.release()
+            if future.done():
+                future.release()
+            else:
+                self._taken.append(future)
         return futures
+
+    def _delivered(self, key: Any, value: bytes) -> None:
+        """A chunk's outcomes, pushed with its completion (called on the scheduler's event loop)."""
+        self._pushed.add(key)
+        self._done.put((key, value))
 
     async def _watch(self, futures: list[Any]) -> None:
         """Fetch each of ``futures``' results as it finishes, from the client's event loop, and put it in the
@@ -208,6 +224,9 @@ class _DaskExecutor(Executor):
 
         async def one(future):
             await future._state.wait()  # noqa: SLF001 - what distributed's own wait awaits
+            if future.key in self._pushed:  # its outcomes came with the completion
+                self._pushed.discard(future.key)
+                return
             self._fetch.append(future)
             if len(self._fetch) == 1:  # the first of a tick: fetch with the others that finish in the same tick
                 await asyncio.sleep(0)
@@ -229,7 +248,7 @@ class _DaskExecutor(Executor):
                 pass
         fetched = dict(zip(finished, values))
         for future in futures:
-            self._done.put((future, fetched.get(future, _UNFETCHED)))
+            self._done.put((future.key, fetched.get(future, _UNFETCHED)))
 
     def submit(self, tasks: Sequence[Task]) -> None:
         tasks = list(tasks)
@@ -259,8 +278,9 @@ class _DaskExecutor(Executor):
             except queue.Empty:
                 break
         outcomes: list[Outcome] = []
-        for future, value in done:
-            if future not in self._futures:
+        for key, value in done:
+            future = self._by_key.pop(key, None)  # None: taken already (pushed, then fetched as well)
+            if future is None or future not in self._futures:
                 continue
             self._futures.discard(future)
             chunk = self._chunks.pop(future.key)
@@ -339,6 +359,11 @@ class LocalExecutor(_DaskExecutor):
         if getattr(self, "_starting", None) is None:
             check_main_guard(self.name)
         super().start(simulator, settings)
+        scheduler = self._local_scheduler()
+        if scheduler is not None:  # the chunks' outcomes come with their completion (l2l.jobs.dask_worker)
+            from l2l.jobs.dask_worker import OutcomesPlugin
+            scheduler.add_plugin(OutcomesPlugin(scheduler, self._delivered), name=f"{self._plugin_name()}-outcomes")
+            self._push = True
 
     def _connect(self):
         import dask

@@ -21,6 +21,7 @@ import pickle
 from typing import Any
 
 from distributed import WorkerPlugin, get_worker
+from distributed.diagnostics.plugin import SchedulerPlugin
 from distributed.protocol.pickle import dumps, loads
 
 from l2l.jobs.base import Settings, evaluate_chunk
@@ -53,11 +54,53 @@ def _restore(payload: bytes, name: str | None) -> SimulatorPlugin:
     return SimulatorPlugin(loads(payload), name)
 
 
-def run_chunk(payload: bytes, plugin: str, settings: Settings) -> bytes:
+#: Key of a chunk's pickled outcomes in its task's metadata (see run_chunk's ``push``).
+PUSH_KEY = "l2l-outcomes"
+#: Outcomes up to this size (pickled) also travel with the task's completion message when asked to: larger
+#: ones (checkpoints of big networks) would hold up the worker's stream to the scheduler.
+PUSH_BYTES = 256 * 1024
+
+
+def run_chunk(payload: bytes, plugin: str, settings: Settings, push: bool = False) -> bytes:
     """Evaluate a pickled list of tasks with the simulator of plugin ``plugin``; return the pickled outcomes.
 
     Dask ships one bytes object far faster than a nested list of dataclasses,
     whose elements it would inspect and serialize one by one.
+
+    ``push`` (the ``local`` backend, whose scheduler runs in the loop's process):
+    small outcomes also go in the task's metadata, which the worker sends to the
+    scheduler with the message that the task finished; a scheduler plugin there
+    hands them to the loop at once, instead of the client learning of the
+    finished task from the scheduler, then fetching the result from the worker
+    in a second round trip. The result is returned all the same: the usual path
+    stays whole.
     """
-    simulator = get_worker().plugins[plugin].simulator
-    return pickle.dumps(evaluate_chunk(simulator, pickle.loads(payload), settings), protocol=5)
+    worker = get_worker()
+    simulator = worker.plugins[plugin].simulator
+    result = pickle.dumps(evaluate_chunk(simulator, pickle.loads(payload), settings), protocol=5)
+    if push and len(result) <= PUSH_BYTES:
+        state = worker.state.tasks.get(worker.get_current_task())
+        if state is not None:
+            state.metadata[PUSH_KEY] = result
+    return result
+
+
+class OutcomesPlugin(SchedulerPlugin):
+    """On a scheduler in the loop's own process (the ``local`` backend's): as a chunk's task finishes, hands
+    the outcomes it pushed (see :func:`run_chunk`) to ``deliver(key, pickled outcomes)`` and drops them from
+    the scheduler's record of the task. Tasks that pushed nothing are left to the usual path."""
+
+    def __init__(self, scheduler: Any, deliver: Any) -> None:
+        self.scheduler = scheduler
+        self.deliver = deliver
+
+    def transition(self, key: Any, start: str, finish: str, *args: Any, **kwargs: Any) -> None:
+        if finish != "memory":
+            return
+        value = (kwargs.get("metadata") or {}).get(PUSH_KEY)
+        if value is None:
+            return
+        state = self.scheduler.tasks.get(key)
+        if state is not None and state.metadata:
+            state.metadata.pop(PUSH_KEY, None)
+        self.deliver(key, value)
