@@ -108,7 +108,9 @@ class _Loop(Commits):
                 self.cohorts.setdefault(int(record["cohort"]), []).append(int(key))
         self.cohort_finals: dict[int, int] = {}
         self.ready: list[int] = []  # trials with a final result whose cohort (if any) may be complete now
-        self.buffer: list[tuple[Outcome, dict[str, Any]]] = []  # finished, not yet appended
+        # Finished, not yet appended, with the code of the values evaluated: decoded as they are appended, which
+        # at a generation's end is after the next generation's submission, not between its last result and it.
+        self.buffer: list[tuple[Outcome, list[float]]] = []
         self.batch: list[Outcome] = []  # since the last commit (with reused rows), in completion order
         self.finished = False  # the policy or the optimizer said it is done (not only the budget spent)
         self.limit: str | None = None  # "evaluations" or "max_time" once that budget stopped new work
@@ -131,6 +133,7 @@ class _Loop(Commits):
             self.session = time.monotonic()
             announce(self.executor, self.bar.bar is not None)
             self.send()
+            self.prepare_seeds()  # the second generation's, while the first runs
             try:
                 while not self.control.stop_requested:
                     launched = False
@@ -389,7 +392,7 @@ class _Loop(Commits):
         if task is not None and record.get("parent", -1) >= 0 and 0 < task.from_budget == record["inherited_at"]:
             outcome.parent = record["parent"]  # the segment that continued from the parent's checkpoint
         if not reused:
-            self.buffer.append((outcome, self.problem.space.decode(np.asarray(record["code"], dtype=float))))
+            self.buffer.append((outcome, record["code"]))
         self.batch.append(outcome)
         if self.policy.multi_fidelity:
             score = float(self.told(outcome)[0] * self.signs[0])

@@ -57,8 +57,18 @@ def summary(objectives: tuple[Objective, ...], values: np.ndarray, ok: np.ndarra
             continue
         best, worst = (column.max(), column.min()) if o.direction == "maximize" else (column.min(), column.max())
         summary["best"][o.name], summary["median"][o.name], summary["worst"][o.name] = \
-            float(best), float(np.median(column)), float(worst)
+            float(best), median(column), float(worst)
     return summary
+
+
+def median(column: np.ndarray) -> float:
+    """``np.median`` of a 1-d array, without its first call's import of ``numpy.ma`` (11 ms, which fell
+    between the first generation's last result and the second generation's submission)."""
+    if np.isnan(column).any():
+        return float("nan")
+    ordered = np.sort(column)
+    n = len(ordered)
+    return float((ordered[(n - 1) // 2] + ordered[n // 2]) / 2)
 
 
 MISSING_OBJECTIVES = "invalid result: returned objectives "
