@@ -133,7 +133,9 @@ class _Loop(Commits):
             self.session = time.monotonic()
             announce(self.executor, self.bar.bar is not None)
             self.send()
-            self.prepare_seeds()  # the second generation's, while the first runs
+            if self.upcoming is not None:  # the second generation's seeds, while the first runs (the submission
+                self.executor.let_submissions_out()  # on its way to the workers first)
+                self.prepare_seeds()
             try:
                 while not self.control.stop_requested:
                     launched = False
