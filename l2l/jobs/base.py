@@ -14,8 +14,11 @@ import os
 import pickle
 import select
 import signal
+import sys
+import threading
 import time
 import traceback
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Sequence
 
@@ -87,6 +90,72 @@ class EvaluationTimedOut(Exception):
     pass
 
 
+class _SimulatorStdout:
+    """``sys.stdout`` while evaluations run in this process: what a thread that is evaluating writes goes to
+    ``sys.stderr``; what any other thread writes goes to the stream this one replaced.
+
+    So a simulator's ``print`` never lands among l2l's own lines on stdout (``l2l run cfg.toml > out.txt``
+    holds only the summary), and the user still sees it in the terminal.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def _target(self) -> Any:
+        if getattr(_evaluating, "active", False):
+            err = sys.stderr
+            if err is not None and err is not self:
+                return err
+        return self._stream
+
+    def write(self, text: str) -> int:
+        return self._target().write(text)
+
+    def writelines(self, lines: Any) -> None:
+        self._target().writelines(lines)
+
+    def flush(self) -> None:
+        self._target().flush()
+
+    def __getattr__(self, name: str) -> Any:  # fileno, buffer, isatty, encoding...: the target's
+        return getattr(self._target(), name)
+
+
+_evaluating = threading.local()
+_stdout_lock = threading.Lock()
+_stdout_users = 0
+_stdout_proxy: _SimulatorStdout | None = None
+
+
+@contextmanager
+def simulator_output_to_stderr():
+    """While the calling thread runs this block, its writes to ``sys.stdout`` go to ``sys.stderr``.
+
+    Per thread, not process-wide: several evaluations may run at once in a Dask worker's threads, and other
+    threads keep writing to the real stdout. Only Python-level writes through ``sys.stdout`` are moved; output
+    written straight to file descriptor 1 (C extensions, child processes) is moved in the ``local`` backend's
+    workers by :mod:`l2l.jobs.worker_signals`.
+    """
+    global _stdout_users, _stdout_proxy
+    with _stdout_lock:
+        if _stdout_users == 0 and sys.stdout is not None and not isinstance(sys.stdout, _SimulatorStdout):
+            _stdout_proxy = _SimulatorStdout(sys.stdout)
+            sys.stdout = _stdout_proxy
+        _stdout_users += 1
+    was = getattr(_evaluating, "active", False)
+    _evaluating.active = True
+    try:
+        yield
+    finally:
+        _evaluating.active = was
+        with _stdout_lock:
+            _stdout_users -= 1
+            if _stdout_users == 0 and _stdout_proxy is not None:
+                if sys.stdout is _stdout_proxy:  # unless someone replaced it meanwhile: then theirs stays
+                    sys.stdout = _stdout_proxy._stream
+                _stdout_proxy = None
+
+
 def _run_with_timeout(simulator: Simulator, task: Task, context: EvaluationContext, timeout: float):
     """Run the simulator in a forked child process and kill it past ``timeout`` seconds.
 
@@ -101,6 +170,13 @@ def _run_with_timeout(simulator: Simulator, task: Task, context: EvaluationConte
             payload = pickle.dumps(("ok", simulator.evaluate(task.params, task.seed, context)))
         except BaseException:  # noqa: BLE001 - everything the simulator does becomes data
             payload = pickle.dumps(("error", traceback.format_exc()[-TRACEBACK_TAIL:]))
+        # os._exit does not flush, and the parent kills this process once the pipe closes: flush the
+        # simulator's prints first
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:  # noqa: BLE001, S110 - a closed or odd stream: nothing to save
+                pass
         with os.fdopen(write_end, "wb") as pipe:
             pipe.write(payload)
         os._exit(0)
@@ -226,10 +302,11 @@ def evaluate(simulator: Simulator, task: Task, settings: Settings) -> Outcome:
     outcome = Outcome(task.generation, task.individual, task.seed, OK, started=started, attempt=task.attempt,
                       budget=task.budget, from_budget=task.from_budget, trial=task.trial)
     try:
-        if settings.timeout and not simulator.handles_timeout:
-            raw = _run_with_timeout(simulator, task, context, settings.timeout)
-        else:
-            raw = simulator.evaluate(task.params, task.seed, context)
+        with simulator_output_to_stderr():  # the simulator's prints: stderr, never among l2l's lines on stdout
+            if settings.timeout and not simulator.handles_timeout:
+                raw = _run_with_timeout(simulator, task, context, settings.timeout)
+            else:
+                raw = simulator.evaluate(task.params, task.seed, context)
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:  # noqa: BLE001 - failure is data
