@@ -35,7 +35,8 @@ class Commits:
     def flush(self) -> None:
         if self.buffer:
             decode = self.problem.space.decode
-            self.writer.append([o for o, _ in self.buffer], [decode(np.asarray(c, dtype=float)) for _, c in self.buffer])
+            self.writer.append([o for o, _ in self.buffer],
+                               [decode(np.asarray(code, dtype=float)) for _, code in self.buffer])
             self.buffer = []
         self.last_flush = time.monotonic()
 
