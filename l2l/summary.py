@@ -89,7 +89,8 @@ class RunSummary:
     last_completion: float | None
     #: "generation G, individual I: <last line of the error>" of the last unsuccessful evaluation.
     last_error: str
-    #: Multi-fidelity runs: candidates by state (completed, stopped, paused; running at the last commit),
+    #: Multi-fidelity runs: candidates by state (completed, stopped, paused; running at the last commit, or
+    #: interrupted there: to be run again by ``l2l resume``),
     #: promoted segments, and the compute spent and allowed in fidelity units (with the fidelity's unit).
     candidates: dict[str, int] | None = None
     compute: tuple[float, float, str] | None = None
@@ -356,19 +357,24 @@ def _multi_fidelity(trajectory: Trajectory, running: bool = True, allowed: Any =
                     ) -> tuple[dict[str, int] | None, tuple[float, float | None, str] | None]:
     """Candidates by state and compute spent of a multi-fidelity run; (None, None) for other runs.
 
-    The segments in flight at the last commit count as running only while a writer may still run them
-    (``running``): those of an interrupted or stopped run are not running."""
+    The segments in flight at the last commit count as ``running`` only while a writer may still run them
+    (``running``); those of an interrupted or stopped run count as ``interrupted``: ``l2l resume`` runs them
+    again (:data:`INTERRUPTED`)."""
     if not trajectory.multi_fidelity:
         return None, None
     segments = trajectory.evaluations(errors=False, segments=True)
     last = segments.drop_duplicates("trial", keep="last")
     counts = {state: int((last["state"] == state).sum()) for state in ("completed", "stopped", "paused")}
     counts["promoted"] = int((segments["state"] == "promoted").sum())
-    if running and trajectory.n_generations and not trajectory.finished():
+    if trajectory.n_generations and not trajectory.finished():
         try:
-            counts["running"] = len(trajectory.state()["loop"].get("in_flight", []))
+            in_flight = len(trajectory.state()["loop"].get("in_flight", []))
         except Exception:  # noqa: BLE001 - a summary never fails on what it only counts
-            pass
+            in_flight = None
+        if running and in_flight is not None:
+            counts["running"] = in_flight
+        elif in_flight:
+            counts["interrupted"] = in_flight
     fidelity = trajectory.run.get("fidelity") if isinstance(trajectory.run.get("fidelity"), dict) else {}
     spent = float((segments["budget"] - segments["from_budget"]).sum())
     if allowed is None:  # the run's compute budget, unless `resume --compute` raised it
@@ -433,14 +439,25 @@ def more_parameters(columns: list[str]) -> str:
             f"{', '.join(hidden)}; l2l.load(FILE) has every column)")
 
 
-def progress_line(summary: RunSummary, status: bool = True) -> str:
+def progress_line(summary: RunSummary, status: bool = True, resuming: bool = False) -> str:
     """How far the run is: generations and evaluations (candidates, segments and compute for a policy run),
-    the budgets used, and with ``status`` its status."""
-    line = _progress(summary)
+    the budgets used, and with ``status`` its status.
+
+    ``resuming``: the summary was taken by ``l2l resume`` holding the file (so it looks running): the segments
+    in flight at the last commit read as interrupted, as ``l2l show`` says of the run before the resume."""
+    line = _progress(summary, resuming)
     return f"{line}, status: {summary.status_text}" if status else line
 
 
-def _progress(summary: RunSummary) -> str:
+#: The counts of a multi-fidelity summary that are not candidates of their own: promoted segments, and the
+#: segments in flight at the last commit (running, or interrupted), of candidates counted as paused or not yet.
+NOT_CANDIDATES = ("promoted", "running", "interrupted")
+#: How a state reads in a progress line where its name alone would not say enough.
+INTERRUPTED = "interrupted, to be rerun by l2l resume"
+STATE_TEXT = {"interrupted": INTERRUPTED}
+
+
+def _progress(summary: RunSummary, resuming: bool = False) -> str:
     budget = f" of {summary.planned_evaluations}" if summary.planned_evaluations else ""
     time_used = ""
     if summary.max_time:
@@ -448,8 +465,10 @@ def _progress(summary: RunSummary) -> str:
             f", time {summary.elapsed:.1f} of {summary.max_time:g} s"  # (no commit yet: time unknown)
     if summary.candidates is not None and summary.compute is not None and summary.compute[1] is not None:
         spent, allowed, unit = summary.compute
-        states = ", ".join(f"{n} {state}" for state, n in summary.candidates.items() if n or state != "running")
-        return (f"{sum(v for k, v in summary.candidates.items() if k not in ('promoted', 'running'))} candidates "
+        shown = {**STATE_TEXT, **({"running": INTERRUPTED} if resuming else {})}
+        states = ", ".join(f"{n} {shown.get(state, state)}" for state, n in summary.candidates.items()
+                           if n or state not in ("running", "interrupted"))
+        return (f"{sum(v for k, v in summary.candidates.items() if k not in NOT_CANDIDATES)} candidates "
                 f"({states}), {summary.evaluations}{budget} segments ({summary.unsuccessful} failed), compute "
                 f"{spent:g} of {allowed:g} {unit}{time_used}")
     planned = f" of {summary.planned_generations}" if summary.planned_generations is not None else ""
