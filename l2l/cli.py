@@ -100,13 +100,14 @@ def _resume(args: argparse.Namespace) -> int:
                       max_time=args.max_time, compute=args.compute, backend=args.backend, workers=args.workers,
                       progress=not args.no_progress, control=control,
                       announce=lambda trajectory: print(_resume_banner(trajectory, args.backend), file=sys.stderr),
-                      nothing_to_do=lambda trajectory: idle.append(_finished_banner(trajectory)))
+                      nothing_to_do=lambda trajectory: idle.append(_finished_banner(trajectory)),
+                      nothing_more=lambda trajectory, why: idle.append(_finished_banner(trajectory, why)))
     except KeyboardInterrupt:
         print(f"\ninterrupted; continue with: l2l resume {args.file}", file=sys.stderr)
         return 130
     finally:
         signals.restore(previous)
-    if idle:  # a finished run, no budget raised: what it holds, without a "done in 0.0 s" line
+    if idle:  # a finished run with nothing to run: what it holds, without a "done in 0.0 s" line
         from l2l.summary import finished_text
 
         print(idle[0], file=sys.stderr)
@@ -116,11 +117,15 @@ def _resume(args: argparse.Namespace) -> int:
     return _stopped(control, path) or status
 
 
-def _finished_banner(trajectory) -> str:
-    """What ``l2l resume`` says of a run that finished when no budget beyond it is given."""
+def _finished_banner(trajectory, why: str | None = None) -> str:
+    """What ``l2l resume`` says of a run that finished when no budget beyond it is given, or when its policy
+    has nothing more to run (``why``)."""
     from l2l.summary import progress_line, summarize
 
     summary = summarize(trajectory)
+    if why is not None:
+        return (f"l2l {__version__}: {summary.name} in {trajectory.path} has finished "
+                f"({progress_line(summary, status=False)}): nothing more to run: {why}")
     budgets = "--compute" if summary.compute is not None else "--generations"  # a policy's sweep is fixed
     return (f"l2l {__version__}: {summary.name} in {trajectory.path} has finished "
             f"({progress_line(summary, status=False)}): nothing to resume; to extend it, raise a budget "

@@ -57,6 +57,18 @@ FLUSH_SECONDS = 1.0
 STOP_POLL_SECONDS = 1.0
 
 
+def nothing_left(policy, policy_state, table: TrialTable) -> bool:
+    """True if ``policy``, in ``policy_state``, has nothing more to run with no segment running (its own work is
+    complete: every candidate of a sweep completed or stopped, every PBT member at the top budget); ``table`` is
+    asked, not changed (give one whose caches the run does not use). A policy that schedules by compute alone
+    (no candidate budget, no count of brackets) always has more: it is not asked (a model-based one would fit
+    its model for the answer)."""
+    if policy_state is None or not (policy.candidate_budget or getattr(policy, "brackets", 0)):
+        return False
+    action, _ = policy.next(policy_state, table)
+    return action.kind == "done"
+
+
 def drive(components, writer, state: dict[str, Any], *, reuse: dict[int, Outcome], progress: bool,
           on_generation: Callable[[dict], None] | None, settings, control: RunControl) -> None:
     """Run ``components`` from ``state`` until the policy is done, the budget is spent or a stop is asked."""
@@ -83,14 +95,6 @@ class _Loop(Commits):
         #: Lamarckian generations: the fidelity units each generation trains on from its parents' checkpoints.
         self.lamarck = float(getattr(components, "inherit", 0.0) or 0.0)
         self.segmented = self.policy.multi_fidelity or self.lamarck > 0  # rows carry trial, budget, checkpoint
-        if self.budgets:
-            self.bar = Progress(progress, int(components.compute), int(self.loop["compute"]), unit="budget")
-        else:
-            per_generation = int(getattr(self.policy, "population", 0)
-                                 or getattr(self.optimizer, "population_size", 0) or 0)
-            total = self.config.generations * per_generation
-            self.bar = Progress(progress, min(total, self.cap) if total and self.cap else total or self.cap or 0,
-                                self.loop["evaluations"])
         self.checkpoints: dict[int, dict[str, Any] | None] = {}  # latest checkpoint of each paused trial
         self.running: dict[tuple[int, int], tuple[Task, int]] = {}  # (task, trial) by the row's (generation,
         # individual)
@@ -118,6 +122,23 @@ class _Loop(Commits):
         self.started, self.last_flush, self.last_commit = time.time(), time.monotonic(), time.monotonic()
         self.completed = sum(1 for t in self.trials.values() if self.top is not None and t["budget"] == self.top)
         self.pending: tuple | None = None  # a commit taken, not yet written (see commit)
+        #: A sweep's candidates (run.generations x population_size) when its bar counts them: those decided
+        #: (completed, or stopped for good) of all, rather than compute against the most it could cost.
+        self.sweep = 0
+        if self.budgets:
+            candidates = int(getattr(self.policy, "max_candidates", 0) or 0)
+            in_flight = len(self.loop.get("in_flight", []))
+            if candidates and not self.config.compute and self.open_candidates(in_flight) is not None:
+                self.sweep = candidates
+                self.bar = Progress(progress, candidates, self.decided(in_flight), unit="candidate")
+            else:
+                self.bar = Progress(progress, int(components.compute), int(self.loop["compute"]), unit="budget")
+        else:
+            per_generation = int(getattr(self.policy, "population", 0)
+                                 or getattr(self.optimizer, "population_size", 0) or 0)
+            total = self.config.generations * per_generation
+            self.bar = Progress(progress, min(total, self.cap) if total and self.cap else total or self.cap or 0,
+                                self.loop["evaluations"])
 
     # -- the loop, top to bottom ------------------------------------------------------------------------
     def go(self, settings) -> None:
@@ -174,6 +195,12 @@ class _Loop(Commits):
                 return
             if self.batch:
                 self.commit()
+            if getattr(self.c, "policy", None) is not None and not self.finished and not self.limit:
+                # run.compute may be spent by the very segments that completed the policy's work (PBT's
+                # compute is its population's): the policy says whether anything was left
+                self.finished = nothing_left(self.policy, self.policy_state, self.fresh_table())
+            if self.budgets:
+                self.show(0.0)
             if getattr(self.c, "policy", None) is not None:  # a [policy] run counts segments, not generations
                 detail = {"segments": self.loop["evaluations"], "candidates": self.loop["next_trial"],
                           "compute": self.loop["compute"], "policy_done": self.finished}
@@ -424,9 +451,30 @@ class _Loop(Commits):
                 self.bar.update(1, generation, self.loop["best"], self.loop["failed"])
 
     def show(self, cost: float) -> None:
-        """Move the bar by ``cost`` fidelity units and say how many candidates run and completed."""
-        self.bar.update(int(round(cost)), self.loop["generation"], self.loop["best"], self.loop["failed"],
-                        f"{len(self.trials)} candidates: {len(self.running)} running, {self.completed} completed")
+        """Move the bar by ``cost`` fidelity units (a sweep's: to the candidates decided) and say how many
+        candidates run and completed."""
+        if self.bar.bar is None:
+            return
+        if not self.sweep:
+            self.bar.update(int(round(cost)), self.loop["generation"], self.loop["best"], self.loop["failed"],
+                            f"{len(self.trials)} candidates: {len(self.running)} running, {self.completed} completed")
+            return
+        decided = self.decided(len(self.running))
+        unit = self.c.simulator.fidelity().unit
+        self.bar.move_to(decided, self.loop["generation"], self.loop["best"], self.loop["failed"],
+                         f"{self.loop['next_trial']} started, {len(self.running)} running, {self.completed} "
+                         f"completed, {max(0, decided - self.completed)} stopped, {self.loop['compute']:g} {unit}")
+
+    def fresh_table(self) -> TrialTable:
+        """A table of the run's trials with caches of its own (for questions that must not touch the run's)."""
+        return TrialTable(self.trials, self.problem.space.to_unit, self.loop, self.problem.space, self.c.compute)
+
+    def open_candidates(self, running: int) -> int | None:
+        return self.policy.open_candidates(self.policy_state, self.table, running)
+
+    def decided(self, running: int) -> int:
+        """The sweep's candidates that are completed or stopped for good (``running``: those running)."""
+        return max(0, self.loop["next_trial"] - running - (self.open_candidates(running) or 0))
 
     def told(self, outcome: Outcome) -> np.ndarray:
         """The values the optimizer is told (failures get the run's penalty), in the objectives' directions."""

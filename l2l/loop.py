@@ -206,7 +206,8 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
            on_generation: Callable[[dict], None] | None = None, control: RunControl | None = None,
            simulator: Callable[..., Any] | None = None,
            announce: Callable[[Trajectory], None] | None = None,
-           nothing_to_do: Callable[[Trajectory], None] | None = None) -> Path:
+           nothing_to_do: Callable[[Trajectory], None] | None = None,
+           nothing_more: Callable[[Trajectory, str], None] | None = None) -> Path:
     """Continue the run stored in ``path`` from its last committed generation.
 
     ``generations``, ``evaluations``, ``max_time`` (seconds over the run's
@@ -217,7 +218,10 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
     proved usable, before anything is written to it (``l2l resume`` prints its
     first line there). A run that finished, given no budget beyond what it did, is left as it is (no worker
     starts, nothing is written but a re-evaluation it had not finished): ``nothing_to_do(trajectory)`` is
-    called then instead of ``announce``.
+    called then instead of ``announce``. So is a finished run whose policy has nothing more to run, whatever
+    budget is raised (every candidate of its sweep completed or stopped, every PBT member at the top budget:
+    more compute adds no candidate); ``nothing_more(trajectory, why)``, if given, is called then instead, ``why``
+    saying so in words.
     """
     path = Path(path)
     if not path.exists():
@@ -243,11 +247,16 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                 ended = bool(len(events)) and events.iloc[-1] not in ("started", "resumed")  # not killed
                 limits = {k: getattr(config, k) for k, v in given.items() if v is not None}
                 _check_raised(state["loop"], ended, **limits)
-                if events.iloc[-1] == "finished" and not _raises(state["loop"], **limits):
-                    trajectory.check_recent_rows()  # a damaged file is refused, whether or not anything runs
-                    if nothing_to_do is not None:
-                        nothing_to_do(trajectory)
-                    finished = True
+                if events.iloc[-1] == "finished":
+                    # a budget beyond what the run did, and the policy has no work left for it: nothing runs
+                    why = _used_up(config, state, trajectory)
+                    if why is not None or not _raises(state["loop"], **limits):
+                        trajectory.check_recent_rows()  # a damaged file is refused, whether or not anything runs
+                        if why is not None and nothing_more is not None:
+                            nothing_more(trajectory, why)
+                        elif nothing_to_do is not None:
+                            nothing_to_do(trajectory)
+                        finished = True
             if not finished:  # a finished run given no new budget (a requeued job's resume): nothing to run
                 components = build(config, simulator)
                 components.executor.prepare(components.simulator)  # workers start while the file is read; closed
@@ -284,6 +293,34 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                                      on_generation=on_generation, control=control or RunControl())
         _reevaluate_after(path, lock, config, simulator)
     return path
+
+
+def _used_up(config: RunConfig, state: dict[str, Any], trajectory: Trajectory) -> str | None:
+    """Why the finished run of ``config`` has nothing more to run whatever its budgets (its policy's work is
+    complete), in words; None if it has, or has no policy. Decided from the stored state, before any worker
+    starts."""
+    if config.policy is None or state["loop"].get("in_flight"):
+        return None
+    from l2l.driver import nothing_left
+    from l2l.policies import POLICIES, TrialTable
+
+    policy = POLICIES.create(config.policy.name, config.policy.options)
+    loop, space = state["loop"], trajectory.space
+    table = TrialTable({k: dict(v) for k, v in state["trials"].items()}, space.to_unit, dict(loop), space)
+    if not nothing_left(policy, state.get("policy"), table):
+        return None
+    name, key = config.policy.name, getattr(policy, "sweep_option", "max_candidates")
+    candidates = int(getattr(policy, key, 0) or 0)
+    if key == "population" and candidates:
+        return (f"all {candidates} members of policy {name!r} were trained to the top budget; the population "
+                f"([policy] population = {candidates}; run.generations x population_size in a one-line sweep) is "
+                f"fixed when the run starts: for more, start a new run")
+    if candidates and int(loop.get("next_trial", 0)) >= candidates:
+        return (f"all {candidates} candidates of the sweep were evaluated (completed or stopped by policy "
+                f"{name!r}); their number ([policy] {key} = {candidates}: run.generations x population_size) is "
+                f"fixed when the run starts: for more, start a new run with more run.generations")
+    options = ", ".join(f"{k} = {v}" for k, v in config.policy.options.items())
+    return f"policy {name!r} has done all its work ({options}), so more compute runs nothing"
 
 
 def _raised_earlier(trajectory: Trajectory, stored: RunConfig) -> dict[str, float]:

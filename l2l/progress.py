@@ -28,6 +28,11 @@ class Progress:
             self.bar.total = self.bar.n + n                     # budget: keep a total (tqdm drops it otherwise)
         self.bar.update(n)
 
+    def move_to(self, n: int, generation: int, best: dict[str, float], failed: int, extra: str = "") -> None:
+        """Set the bar to ``n`` (never back) with the postfix of :meth:`update`."""
+        if self.bar is not None:
+            self.update(max(0, n - self.bar.n), generation, best, failed, extra)
+
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()

@@ -165,6 +165,34 @@ class ASHA(RungPolicy):
         index.sync(after, trials)
         return Action("continue", budgets[highest + 1], trial), after
 
+    def open_candidates(self, state: State, trials: TrialTable, running: int) -> int | None:
+        """The members of rungs below the top, neither promoted nor failed, that may still rank among the best
+        1/eta of their rung once every candidate that can still reach it has (None without a candidate budget:
+        any may)."""
+        if not self.max_candidates:
+            return None
+        index = _index(state, trials)
+        levels = len(state["budgets"]) - 1
+        arriving = max(0, self.max_candidates - trials.launched) + running  # may still join any rung
+        counted = []
+        for k in range(levels):
+            rung = index.rungs[k]
+            cap = int((len(state["rungs"][k]) + arriving) / self.eta + 1e-9)
+            low, high = 0, len(rung.open)  # rung.open is best first: those ranked within the cap lead it
+            while low < high:
+                middle = (low + high) // 2
+                if bisect_left(rung.keys, rung.open[middle]) < cap:
+                    low = middle + 1
+                else:
+                    high = middle
+            counted.append(low)
+            arriving += low
+        # the sweep's last step (_close): the highest rung reached below the top promotes its best anyway
+        highest = max((r for r, members in enumerate(state["rungs"]) if members), default=levels)
+        closing = highest < levels and not state["promoted"][highest] and index.rungs[highest].open \
+            and not counted[highest]
+        return sum(counted) + int(bool(closing))
+
     def report(self, state: State, trials: TrialTable, trial: int, budget: float, score: float) -> State:
         rung = rung_of(state["budgets"], budget)
         index = _index(state, trials)

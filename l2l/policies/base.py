@@ -230,6 +230,12 @@ class Policy:
         """Trial ``trial`` reached ``budget`` with ``score`` (the table already holds it)."""
         return state
 
+    def open_candidates(self, state: State, trials: TrialTable, running: int) -> int | None:
+        """How many started candidates without a running segment this policy may still continue (the others
+        are at the top budget, or stopped for good); None if it cannot tell. ``running``: the candidates whose
+        segment runs. A sweep's progress bar counts the candidates decided with it."""
+        return None
+
     def coordinates(self, trial: int, record: dict[str, Any], budgets: list[float],
                     budget: float | None) -> tuple[int, int, int, int]:
         """Where a segment goes: (generation, individual) of its row, and the pair its seed derives from.

@@ -98,6 +98,12 @@ class SuccessiveHalving(RungPolicy):
     def launched(self, state: State, trial: int, budget: float) -> State:
         return {**state, "members": state["members"] + [trial], "launched": state["launched"] + [trial]}
 
+    def open_candidates(self, state: State, trials: TrialTable, running: int) -> int | None:
+        """The members of the bracket's current rung below the top budget: the others it started are at the top
+        or were not kept at a rung (a bracket never goes back to them)."""
+        top = state["budgets"][-1]
+        return sum(1 for t in state["members"] if not trials.running(t) and trials.reached(t) < top - 1e-9)
+
     def planned_compute(self, budgets: list[float]) -> float:
         """With a candidate budget: the brackets' cost if every segment trained from scratch (the most they
         can cost); else 100 times the top budget."""

@@ -98,6 +98,10 @@ class MedianStopping(RungPolicy):
             return self.after_last_candidate(state, trials)
         return Action("start", state["budgets"][0]), state
 
+    def open_candidates(self, state: State, trials: TrialTable, running: int) -> int | None:
+        """The candidates waiting to go on: each result decides at once whether its candidate goes on."""
+        return len(state["ready"])
+
     def report(self, state: State, trials: TrialTable, trial: int, budget: float, score: float) -> State:
         budgets = state["budgets"]
         index = trials.cache.get("median")
