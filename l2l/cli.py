@@ -139,8 +139,8 @@ def _resume_banner(trajectory, backend: str | None) -> str:
     summary = summarize(trajectory)
     backend = backend or summary.backend.get("name", "?")
     return (f"l2l {__version__}: resuming {summary.name}: {summary.optimizer.get('name', '?')} x "
-            f"{summary.simulator.get('name', '?')} on {backend}; {progress_line(summary, status=False)} "
-            f"-> {trajectory.path}")
+            f"{summary.simulator.get('name', '?')} on {backend}; "
+            f"{progress_line(summary, status=False, resuming=True)} -> {trajectory.path}")
 
 
 def _stopped(control, path) -> int:
