@@ -122,6 +122,7 @@ class _Loop(Commits):
         self.started, self.last_flush, self.last_commit = time.time(), time.monotonic(), time.monotonic()
         self.completed = sum(1 for t in self.trials.values() if self.top is not None and t["budget"] == self.top)
         self.pending: tuple | None = None  # a commit taken, not yet written (see commit)
+        self.objectives_checked = False  # by this session's first commit (see Commits.write_pending)
         #: A sweep's candidates (run.generations x population_size) when its bar counts them: those decided
         #: (completed, or stopped for good) of all, rather than compute against the most it could cost.
         self.sweep = 0

@@ -73,8 +73,8 @@ class Commits:
         started, self.started = self.started, time.time()
         self.pending = (generation, batch, ok, summarize(self.objectives, values, ok), state, started, self.started,
                         partial)
-        # The first generation's check of the objectives (a run that fails here keeps its rows committed).
-        if not defer or (generation == 0 and not ok.any()):
+        # The session's first commit checks the objectives (a run that fails here keeps its rows committed).
+        if not defer or (not self.objectives_checked and not ok.any()):
             self.write_pending()
 
     def _partial(self, batch) -> bool:
@@ -101,8 +101,9 @@ class Commits:
                                       started=started, finished=finished, summary=summary, state=state,
                                       **({"partial": True} if partial else {}))
         self.last_commit = time.monotonic()
-        if generation == 0:
-            refuse_missing_objectives(batch, self.writer)
+        if not self.objectives_checked:  # this session's first commit: generation 0, or the first after a resume
+            self.objectives_checked = True
+            refuse_missing_objectives(batch, self.writer, resumed=generation > 0)
         if self.on_generation is not None:
             info = {"generation": generation, "summary": summary, "failed": int((~ok).sum()),
                     "best": dict(state["loop"]["best"])}

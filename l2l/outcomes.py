@@ -74,16 +74,20 @@ def median(column: np.ndarray) -> float:
 MISSING_OBJECTIVES = "invalid result: returned objectives "
 
 
-def refuse_missing_objectives(outcomes: list[Outcome], writer) -> None:
+def refuse_missing_objectives(outcomes: list[Outcome], writer, resumed: bool = False) -> None:
     """End the run with a ConfigError if no evaluation of the first generation returned the objectives.
 
     That is a config naming an objective its simulator does not produce: every
     later evaluation would fail the same way. The failed rows stay in the file.
+    ``resumed``: the outcomes are the first a resumed run committed (a run that
+    failed this check, resumed with its simulator unchanged, fails it again at
+    once instead of running its whole budget into failures).
     """
     if not outcomes or any(o.ok or not o.error.startswith(MISSING_OBJECTIVES) for o in outcomes):
         return
     detail = outcomes[0].error[len("invalid result: "):]
-    raise ConfigError(f"no evaluation of the first generation returned the run's objectives ({detail}); "
+    which = "committed since the resume" if resumed else "of the first generation"
+    raise ConfigError(f"no evaluation {which} returned the run's objectives ({detail}); "
                       f"name the simulator's objectives in [[objectives]]; the failed evaluations are in "
                       f"{writer.path}")
 

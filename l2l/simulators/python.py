@@ -69,7 +69,9 @@ def _import(module_name: str, search_path: str | None) -> ModuleType:
 
     A module found in ``search_path`` is loaded from its file under a name that
     includes the folder, so that two configs with a ``models.py`` each, run in
-    one process, each get their own.
+    one process, each get their own; a file changed since it was loaded (its
+    modification time or size) is loaded again, so that a model fixed in an
+    editor is the one the next run or resume in the same session calls.
     """
     if search_path:
         folder = Path(search_path).resolve()
@@ -78,11 +80,16 @@ def _import(module_name: str, search_path: str | None) -> ModuleType:
             if candidate.is_file():
                 digest = hashlib.sha1(str(candidate).encode()).hexdigest()[:12]
                 key = f"_l2l_user_{digest}_{module_name.replace('.', '_')}"
+                stat = candidate.stat()
+                version = (stat.st_mtime_ns, stat.st_size)
+                if key in sys.modules and getattr(sys.modules[key], "__l2l_version__", version) != version:
+                    del sys.modules[key]
                 if key not in sys.modules:
                     if str(folder) not in sys.path:
                         sys.path.insert(0, str(folder))  # for the module's own sibling imports
                     spec = importlib.util.spec_from_file_location(key, candidate)
                     module = importlib.util.module_from_spec(spec)
+                    module.__l2l_version__ = version
                     sys.modules[key] = module
                     try:
                         spec.loader.exec_module(module)
