@@ -99,6 +99,9 @@ class RunSummary:
     planned_evaluations: int = 0
     max_time: float = 0.0
     elapsed: float | None = None
+    #: A one-line sweep under a policy (``[policy] max_candidates``): its compute budget is the most the
+    #: sweep could cost, which it rarely spends (its candidates end it), so it reads "of at most".
+    sweep: bool = False
 
     @property
     def status_text(self) -> str:
@@ -314,6 +317,7 @@ def summarize(trajectory: Trajectory, previous: RunSummary | None = None) -> Run
     run = trajectory.run
     config = run.get("config") if isinstance(run.get("config"), dict) else {}
     run_config = config.get("run") if isinstance(config.get("run"), dict) else {}
+    policy = config.get("policy") if isinstance(config.get("policy"), dict) else {}
     planned = run_config.get("generations")
     budgets = {"evaluations": run_config.get("evaluations", 0), "max_time": run_config.get("max_time", 0),
                "compute": None}
@@ -349,7 +353,7 @@ def summarize(trajectory: Trajectory, previous: RunSummary | None = None) -> Run
         planned_generations=planned if isinstance(planned, int) else None, evaluations=n,
         planned_evaluations=int(budgets["evaluations"] or 0) if isinstance(budgets["evaluations"], int) else 0,
         max_time=float(budgets["max_time"] or 0) if isinstance(budgets["max_time"], (int, float)) else 0.0,
-        elapsed=elapsed,
+        elapsed=elapsed, sweep=bool(policy.get("max_candidates")),
         started=times[0] if times else None, last_event_time=times[-1] if times else None, **counts)
 
 
@@ -470,7 +474,7 @@ def _progress(summary: RunSummary, resuming: bool = False) -> str:
                            if n or state not in ("running", "interrupted"))
         return (f"{sum(v for k, v in summary.candidates.items() if k not in NOT_CANDIDATES)} candidates "
                 f"({states}), {summary.evaluations}{budget} segments ({summary.unsuccessful} failed), compute "
-                f"{spent:g} of {allowed:g} {unit}{time_used}")
+                f"{spent:g} of {'at most ' if summary.sweep else ''}{allowed:g} {unit}{time_used}")
     planned = f" of {summary.planned_generations}" if summary.planned_generations is not None else ""
     if summary.compute is not None:  # segments of a run without a policy (Lamarckian inheritance)
         spent, _, unit = summary.compute

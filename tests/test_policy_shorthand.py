@@ -172,6 +172,23 @@ def test_the_banner_of_a_one_line_sweep_names_its_candidates(tmp_path, capsys):
     assert f"policy asha, {POPULATION} candidates, compute at most " in banner
 
 
+def test_the_done_line_and_show_of_a_one_line_sweep_say_its_compute_was_at_most_its_budget(tmp_path, capsys):
+    # a finished sweep read "compute 63 of 351 units", as if it had stopped at a fifth of its work; the banner
+    # says "at most", and so do they now
+    path = tmp_path / "a.h5"
+    assert main(["run", str(_write(tmp_path, _with("asha"))), "--out", str(path), "--no-progress"]) == 0
+    done = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("done in"))
+    assert main(["show", str(path)]) == 0
+    progress = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("progress"))
+    for line in (done, progress):
+        assert re.search(r"compute \d+ of at most \d+ ", line), line
+    # a run with an explicit compute budget and no sweep keeps "of"
+    data = {**SWEEP, "run": {"name": "budget", "seed": 3, "compute": 400}, "policy": {"name": "asha"}}
+    assert main(["run", str(_write(tmp_path, data)), "--out", str(tmp_path / "b.h5"), "--no-progress"]) == 0
+    done = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("done in"))
+    assert re.search(r"compute \d+ of 400 ", done), done
+
+
 def test_run_policy_names_the_policy_of_a_policy_table_without_a_name(tmp_path):
     # what the shorthand's own error advises ("options go in a [policy] table"); it was refused with
     # "[policy] needs a name", and adding the name with "both choose the policy"
