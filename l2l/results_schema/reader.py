@@ -268,7 +268,12 @@ class Trajectory:
         return columns
 
     def generations(self) -> pd.DataFrame:
-        """One row per committed generation: counts, times, best/median/worst per objective."""
+        """One row per committed generation: counts, times, best/median/worst per objective.
+
+        In a run with a ``[policy]`` (multi-fidelity, PBT) a row is a commit of the run's state, not a
+        generation of the optimizer: about one a second, each summarizing the segments that finished since
+        the previous one; progress against compute is in :meth:`evaluations` (``budget``, ``from_budget``)
+        and what ``l2l compare`` plots."""
         with self._reading("the generations"):
             g = self.n_generations
             columns = self._generation_columns(("generation", "evaluations", "failed", "started", "finished"))
