@@ -137,6 +137,9 @@ def simulator_output_to_stderr():
     workers by :mod:`l2l.jobs.worker_signals`.
     """
     global _stdout_users, _stdout_proxy
+    if getattr(_evaluating, "active", False):  # inside a chunk that set it up once for all its evaluations
+        yield
+        return
     with _stdout_lock:
         if _stdout_users == 0 and sys.stdout is not None and not isinstance(sys.stdout, _SimulatorStdout):
             _stdout_proxy = _SimulatorStdout(sys.stdout)
@@ -327,8 +330,10 @@ def evaluate(simulator: Simulator, task: Task, settings: Settings) -> Outcome:
 
 
 def evaluate_chunk(simulator: Simulator, tasks: Sequence[Task], settings: Settings) -> list[Outcome]:
-    """Run several tasks in a row on one worker (batches keep per-task overhead low)."""
-    return [evaluate(simulator, task, settings) for task in tasks]
+    """Run several tasks in a row on one worker (batches keep per-task overhead low: the simulator's output is
+    sent to stderr once for the chunk, not per evaluation)."""
+    with simulator_output_to_stderr():
+        return [evaluate(simulator, task, settings) for task in tasks]
 
 
 def died(task: Task, reason: str) -> Outcome:
