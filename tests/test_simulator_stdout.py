@@ -11,6 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 MODEL = '''
+import ctypes
 import os
 import sys
 
@@ -19,6 +20,7 @@ def chatty(params, seed):
     print("SIM-PRINT", seed)
     sys.stdout.write("SIM-WRITE\\n")
     os.write(1, b"SIM-FD1\\n")  # as C code or a child process would
+    ctypes.CDLL(None).printf(b"SIM-C\\n")  # C's stdio: block-buffered where stdout is a pipe
     return float(params["x"]) ** 2
 '''
 
@@ -58,12 +60,13 @@ def _only_l2l_on_stdout(out, err, fd_level):
     assert err.count("SIM-PRINT") == 6 and err.count("SIM-WRITE") == 6, err  # the user still sees them
     if fd_level:
         assert "SIM-FD1" not in out and err.count("SIM-FD1") == 6, (out, err)
+        assert "SIM-C" not in out and err.count("SIM-C") == 6, (out, err)
 
 
 @pytest.mark.parametrize("timeout", ["", "timeout = 60"], ids=["in-process", "with-timeout"])
 def test_serial_prints_go_to_stderr(tmp_path, timeout):
     out, err = _run(tmp_path, 'name = "serial"', timeout)
-    _only_l2l_on_stdout(out, err, fd_level=False)
+    _only_l2l_on_stdout(out, err, fd_level=True)
 
 
 def test_local_workers_prints_go_to_stderr(tmp_path):

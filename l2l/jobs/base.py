@@ -159,6 +159,24 @@ def simulator_output_to_stderr():
                 _stdout_proxy = None
 
 
+_fflush: list = []  # the C library's fflush, once looked up (None: not reachable)
+
+
+def flush_c_streams() -> None:
+    """Flush the C library's stdio buffers (printf, and C++ streams synced with it) where ctypes can reach
+    them, so that what a simulator's C code buffered is written before its file descriptor changes or its
+    process exits."""
+    if not _fflush:
+        try:
+            import ctypes
+
+            _fflush.append(ctypes.CDLL(None).fflush)
+        except (OSError, AttributeError, TypeError):  # no C library to reach (an odd platform)
+            _fflush.append(None)
+    if _fflush[0] is not None:
+        _fflush[0](None)
+
+
 def _run_with_timeout(simulator: Simulator, task: Task, context: EvaluationContext, timeout: float):
     """Run the simulator in a forked child process and kill it past ``timeout`` seconds.
 
@@ -174,12 +192,13 @@ def _run_with_timeout(simulator: Simulator, task: Task, context: EvaluationConte
         except BaseException:  # noqa: BLE001 - everything the simulator does becomes data
             payload = pickle.dumps(("error", traceback.format_exc()[-TRACEBACK_TAIL:]))
         # os._exit does not flush, and the parent kills this process once the pipe closes: flush the
-        # simulator's prints first
+        # simulator's prints first (Python's, and its C code's)
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()
             except Exception:  # noqa: BLE001, S110 - a closed or odd stream: nothing to save
                 pass
+        flush_c_streams()
         with os.fdopen(write_end, "wb") as pipe:
             pipe.write(payload)
         os._exit(0)
@@ -332,8 +351,11 @@ def evaluate(simulator: Simulator, task: Task, settings: Settings) -> Outcome:
 def evaluate_chunk(simulator: Simulator, tasks: Sequence[Task], settings: Settings) -> list[Outcome]:
     """Run several tasks in a row on one worker (batches keep per-task overhead low: the simulator's output is
     sent to stderr once for the chunk, not per evaluation)."""
-    with simulator_output_to_stderr():
-        return [evaluate(simulator, task, settings) for task in tasks]
+    try:
+        with simulator_output_to_stderr():
+            return [evaluate(simulator, task, settings) for task in tasks]
+    finally:  # what C code printed reaches the log with its chunk, not when the worker exits (if ever)
+        flush_c_streams()
 
 
 def died(task: Task, reason: str) -> Outcome:
