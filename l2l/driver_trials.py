@@ -1,0 +1,171 @@
+"""The outer loop's trial side: candidates created and continued, results recorded, cohorts told.
+
+A mixin of :class:`l2l.driver._Loop` (it uses the loop's attributes: trials,
+loop, table, optimizer and its state, policy, running, finals, cohorts,
+checkpoints, batch and buffer); :mod:`l2l.driver_files` is its file side.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from l2l.jobs import Outcome, Task
+from l2l.jobs.base import OK
+from l2l.outcomes import better, curve_scores, outputs, penalties
+from l2l.driver_state import _record
+from l2l.policies import budget_key
+
+
+class Trials:
+    def lamarckian(self, trial: int) -> tuple[float, float]:
+        """A candidate continues from its nearest member of the previous generation: (budget, from budget).
+
+        Nearest in the unit cube of the space (ties: the smaller trial id); an offspring of mutation or
+        crossover is nearest to a parent. The first generation starts from scratch.
+        """
+        maximum = self.c.simulator.fidelity().maximum
+        pool = self.loop.get("pool") or []
+        if not pool:
+            return min(maximum, self.lamarck), 0.0
+        unit = self.problem.space.to_unit(np.asarray(self.trials[str(trial)]["code"], dtype=float)[None, :])[0]
+        codes = self.problem.space.to_unit(np.array([member[3] for member in pool], dtype=float))
+        distance = np.sum((codes - unit) ** 2, axis=1)
+        parent, row, budget, _ = pool[int(np.argmin(distance))]  # argmin takes the first: pool is by trial id
+        self.trials[str(trial)].update(parent=int(parent), row=int(row), budget=float(budget),
+                                       inherited_at=float(budget))
+        self.checkpoints[trial] = self.writer.checkpoint(int(row), int(parent))
+        return min(maximum, float(budget) + self.lamarck), float(budget)
+
+    def inherit(self, trial: int, parent: int) -> float:
+        """Trial ``trial`` starts from ``parent``'s latest checkpoint; returns the budget it is at."""
+        record, source = self.trials[str(trial)], self.trials[str(parent)]
+        self.checkpoints[trial] = self.checkpoint_of(parent)
+        # The row that holds the checkpoint: a resumed run reads it from there.
+        record.update(parent=parent, budget=float(source["budget"]), row=int(source["row"]),
+                      inherited_at=float(source["budget"]))
+        return record["budget"]
+
+    def new_trial(self, code, cohort: int | None, index: int) -> int:
+        trial = self.loop["next_trial"]
+        self.loop["next_trial"] = trial + 1
+        # Multi-fidelity trials keep the code of the values evaluated (policies model them); the others keep
+        # the code exactly as the optimizer gave it, which is what it is told back.
+        kept = self.problem.space.canonical(code) if self.policy.multi_fidelity else code
+        self.trials[str(trial)] = _record(kept, cohort, index)
+        if cohort is not None:
+            self.cohorts.setdefault(int(cohort), []).append(trial)
+        return trial
+
+    def checkpoint_of(self, trial: int) -> dict[str, Any] | None:
+        if trial not in self.checkpoints:
+            self.checkpoints[trial] = self.writer.checkpoint(self.trials[str(trial)]["row"], trial)
+        return self.checkpoints[trial]
+
+    # -- results --------------------------------------------------------------------------------------------
+
+    def record(self, trial: int, outcome: Outcome, task: Task | None = None, reused: bool = False) -> None:
+        """Note one finished segment: counters, the trial table, the policy; final ones wait to be told."""
+        record = self.trials[str(trial)]
+        ok = outcome.status == OK
+        values = np.array([outcome.objectives.get(o.name, np.nan) if ok else np.nan for o in self.objectives])
+        final = self.top is None or outcome.budget is None or outcome.budget == self.top
+        if ok:
+            for j, o in enumerate(self.objectives):
+                if o.name not in self.loop["worst"] or better(o, self.loop["worst"][o.name], values[j]):
+                    self.loop["worst"][o.name] = float(values[j])
+                if final and better(o, values[j], self.loop["best"].get(o.name)):
+                    self.loop["best"][o.name] = float(values[j])
+        cost = 0.0
+        if self.segmented and task is not None:
+            cost = outcome.budget - task.from_budget  # from_budget is 0 when it restarted from scratch
+            self.loop["compute"] += cost
+        self.loop["evaluations"] += 1
+        self.loop["failed"] += int(not ok)
+        if ok and not reused:  # what an evaluation takes, for flush_due
+            self.mean_duration = outcome.duration if self.mean_duration is None else \
+                0.8 * self.mean_duration + 0.2 * outcome.duration
+        record["running"] = False
+        record["ok"] = ok
+        if task is not None and record.get("parent", -1) >= 0 and 0 < task.from_budget == record["inherited_at"]:
+            outcome.parent = record["parent"]  # the segment that continued from the parent's checkpoint
+        if not reused:
+            self.buffer.append((outcome, record["code"]))
+        self.batch.append(outcome)
+        if self.policy.multi_fidelity:
+            score = float(self.told(outcome)[0] * self.signs[0])
+            record["scores"] = {**record["scores"], **curve_scores(outcome, self.objectives[0], self.budgets,
+                                                                    task.from_budget if task else 0.0),
+                                budget_key(outcome.budget): score}
+            record["budget"] = float(outcome.budget)
+            record["row"] = self.loop["rows"] + len(self.batch) - 1
+            self.checkpoints[trial] = outcome.checkpoint if ok else None
+            self.policy_state = self.policy.report(self.policy_state, self.table, trial, outcome.budget, score)
+        elif self.lamarck:  # what the next generation may inherit
+            record["budget"] = float(outcome.budget if ok else task.from_budget if task else 0.0)
+            record["row"] = self.loop["rows"] + len(self.batch) - 1
+            record["handed_on"] = bool(ok and outcome.checkpoint is not None)
+        if final:
+            self.finals[trial] = outcome
+            self.ready.append(trial)
+            if record["cohort"] is not None:
+                cohort = int(record["cohort"])
+                self.cohort_finals[cohort] = self.cohort_finals.get(cohort, 0) + 1
+            self.completed += 1
+        if not reused:
+            if self.budgets:
+                self.show(cost)
+            else:
+                generation = self.policy.coordinates(trial, record, self.budgets, self.top)[0]
+                self.bar.update(1, generation, self.loop["best"], self.loop["failed"])
+
+    def told(self, outcome: Outcome) -> np.ndarray:
+        """The values the optimizer is told (failures get the run's penalty), in the objectives' directions."""
+        if outcome.status == OK:
+            return np.array([outcome.objectives.get(o.name, np.nan) for o in self.objectives])
+        return penalties(self.config, self.objectives, self.loop["worst"])
+
+    def settle(self) -> bool:
+        """Tell the optimizer every cohort whose members all have final results; commit if the policy says."""
+        told = False
+        for cohort in self._complete_cohorts():
+            members = sorted(cohort, key=lambda t: self.trials[str(t)]["index"])
+            outcomes = [self.finals.pop(t) for t in members]
+            if not self.policy.proposes:
+                codes = np.array([self.trials[str(t)]["code"] for t in members], dtype=float)
+                scores = np.stack([self.told(o) for o in outcomes]) * self.signs
+                vectors = None
+                if self.optimizer.needs_outputs:
+                    vectors = outputs(outcomes, np.array([o.status == OK for o in outcomes]))
+                self.optimizer_state = self.optimizer.tell(self.problem, self.optimizer_state, codes, scores,
+                                                           vectors)
+            if self.lamarck:  # the next generation inherits from this one's members that returned checkpoints
+                self.loop["pool"] = [[t, self.trials[str(t)]["row"], self.trials[str(t)]["budget"],
+                                      self.trials[str(t)]["code"]] for t in sorted(members)
+                                     if self.trials[str(t)].get("handed_on")]
+            if self.policy.forgets:
+                for t in members:
+                    del self.trials[str(t)]
+            told = True
+            if self.policy.commit == "cohort":
+                self.commit(defer=not self.lamarck)  # Lamarckian generations read the rows just written
+            elif self.policy.commit == "count" and len(self.batch) >= self.policy.commit_every:
+                self.commit()
+        return told
+
+    def _complete_cohorts(self) -> list[list[int]]:
+        """Cohorts whose members all have final results (a trial without a cohort is one by itself)."""
+        out, ready, self.ready = [], self.ready, []
+        for trial in ready:
+            cohort = self.trials[str(trial)]["cohort"]
+            if cohort is None:
+                out.append([trial])
+                continue
+            cohort = int(cohort)
+            members = self.cohorts.get(cohort)
+            if members is not None and self.cohort_finals.get(cohort, 0) == len(members):
+                out.append(members)
+                del self.cohorts[cohort]
+                self.cohort_finals.pop(cohort, None)
+        return out
