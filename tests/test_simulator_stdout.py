@@ -108,3 +108,34 @@ def test_only_the_evaluating_threads_prints_move(capsys):
     captured = capsys.readouterr()
     assert captured.out == "L2L-OWN-LINE\n"
     assert sorted(captured.err.split("\n")) == ["", "SIM 1", "SIM 2", "SIM-AGAIN 1", "SIM-AGAIN 2"]
+
+
+def test_serial_runs_in_two_threads_give_stdout_back():
+    """Two serial runs in threads of one process, their evaluations overlapping (the first to start ends
+    first): once both are done, file descriptor 1 is the process's stdout again, not its stderr."""
+    import threading
+
+    from l2l.jobs.serial import descriptor_1_to_stderr
+
+    before = os.fstat(1)
+    entered, first_left = threading.Event(), threading.Event()
+    seen = {}
+
+    def second():
+        with descriptor_1_to_stderr():
+            entered.set()
+            first_left.wait(10)
+            seen["during"] = os.fstat(1)
+
+    with descriptor_1_to_stderr():
+        thread = threading.Thread(target=second)
+        thread.start()
+        assert entered.wait(10)
+    first_left.set()
+    thread.join(10)
+    after = os.fstat(1)
+    stderr = os.fstat(2)
+    # the second evaluation still had its output moved after the first ended...
+    assert (seen["during"].st_dev, seen["during"].st_ino) == (stderr.st_dev, stderr.st_ino)
+    # ...and the process's stdout came back once both had ended
+    assert (after.st_dev, after.st_ino) == (before.st_dev, before.st_ino)
