@@ -329,6 +329,9 @@ class Sleep(Simulator):
             raise ConfigError(f"simulator 'sleep': min_budget <= max_budget must hold, "
                               f"got (min_budget={self.min_budget}, max_budget={self.max_budget})")
 
+    def check_space(self, space) -> None:
+        check_numeric(self.name, space)  # its value is the sphere's: a word cannot be squared
+
     def duration(self, seed: int) -> float:
         if self.sigma == 0:
             return self.median
