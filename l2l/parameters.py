@@ -253,9 +253,14 @@ class Categorical:
         if len({(type(c), c) for c in choices}) != len(choices):
             raise ConfigError(f"parameter {self.name!r}: choices must be unique, got {list(choices)!r}")
         object.__setattr__(self, "choices", tuple(choices))
-        if self.default is not None and self.default not in self.choices:
+        if self.default is not None and not any(type(c) is type(self.default) and c == self.default
+                                                for c in self.choices):
+            # matched as index() matches values: 1.0 or true is no choice 1 (a choice list may hold both)
+            same = [c for c in self.choices if c == self.default]
+            hint = (f" ({type(self.default).__name__} {self.default!r} is not the {type(same[0]).__name__} "
+                    f"choice {same[0]!r}: write the default as the choice is written)") if same else ""
             raise ConfigError(f"parameter {self.name!r}: default must be one of {list(self.choices)!r}, "
-                              f"got {self.default!r}")
+                              f"got {self.default!r}{hint}")
 
     def index(self, value: Any) -> int:
         for i, c in enumerate(self.choices):

@@ -1,0 +1,75 @@
+"""A new user's own config mistakes that used to slip through validation: each is now refused in one line,
+exit status 2, before an output file exists.
+
+* a categorical default written as another type than its choice (1.0 for the choice 1): accepted, then the
+  run died after creating its file, and the corrected config was refused because that file existed;
+* a ``command`` placeholder such as ``{workdir}`` that is also a parameter's name: the program received the
+  working directory instead of the parameter's value;
+* a ``python`` simulator's ``path`` naming a folder that does not exist: skipped, and a module of the same name
+  imported from wherever Python found one (here the working directory).
+"""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+
+import pytest
+
+from l2l.cli import main
+from l2l.errors import ConfigError
+from l2l.space import Space
+
+
+def _config(folder, space, simulator):
+    path = folder / "c.toml"
+    path.write_text(textwrap.dedent("""
+        [run]
+        name = "r"
+        generations = 1
+        [space]
+        {space}
+        [optimizer]
+        name = "{optimizer}"
+        population_size = 4
+        [simulator]
+        {simulator}
+        [[objectives]]
+        name = "loss"
+        [backend]
+        name = "serial"
+        """).format(space=space, simulator=simulator, optimizer="cmaes" if "default" in space else "random"))
+    return path
+
+
+def _error_line(capsys):
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1, lines
+    return lines[0]
+
+
+@pytest.mark.parametrize("choices, default, message", [
+    ("[1, 2]", "1.0", "got 1.0 (float 1.0 is not the int choice 1"),
+    ("[0, 1]", "false", "got False (bool False is not the int choice 0"),
+    ('["a", "b"]', '"c"', "got 'c'"),
+])
+def test_a_categorical_default_that_is_no_choice_is_refused_before_the_run_file_exists(tmp_path, capsys, choices,
+                                                                                       default, message):
+    (tmp_path / "model.py").write_text("def f(params, seed):\n    return params['x']\n")
+    space = f'a = {{ type = "categorical", choices = {choices}, default = {default} }}\n' \
+            f'x = {{ type = "float", low = 0.0, high = 1.0 }}'
+    config = _config(tmp_path, space, 'name = "python"\nfunction = "model:f"')
+    assert main(["run", str(config), "--no-progress"]) == 2
+    line = _error_line(capsys)
+    assert line.startswith("l2l: error: parameter 'a': default must be one of ") and message in line
+    assert not (tmp_path / "r.h5").exists()
+    # written as the choice is written, it runs
+    config.write_text(config.read_text().replace(f"default = {default}", "default = " + choices[1:].split(",")[0]))
+    assert main(["run", str(config), "--no-progress"]) == 0
+
+
+def test_a_categorical_default_matches_a_choice_of_its_own_type():
+    space = Space.from_json({"a": {"type": "categorical", "choices": [1, 1.0], "default": 1.0}})
+    assert space.decode(space.default()) == {"a": 1.0} and isinstance(space.decode(space.default())["a"], float)
+    with pytest.raises(ConfigError, match="is not the bool choice True"):
+        Space.from_json({"a": {"type": "categorical", "choices": [True, False], "default": 1}})
