@@ -73,3 +73,36 @@ def test_a_categorical_default_matches_a_choice_of_its_own_type():
     assert space.decode(space.default()) == {"a": 1.0} and isinstance(space.decode(space.default())["a"], float)
     with pytest.raises(ConfigError, match="is not the bool choice True"):
         Space.from_json({"a": {"type": "categorical", "choices": [True, False], "default": 1}})
+
+
+@pytest.mark.parametrize("name, placeholder, fidelity", [
+    ("workdir", "{workdir}", ""),
+    ("config_dir", "--dir={config_dir}", ""),
+    ("budget", "{budget}", 'multi_fidelity = { name = "epochs", minimum = 1, maximum = 3 }'),
+])
+def test_a_command_placeholder_that_is_also_a_parameter_name_is_refused(tmp_path, capsys, name, placeholder,
+                                                                        fidelity):
+    space = f'{name} = {{ type = "float", low = 0.0, high = 1.0 }}'
+    simulator = f'name = "command"\nargv = ["{sys.executable}", "prog.py", "{placeholder}"]\n{fidelity}'
+    config = _config(tmp_path, space, simulator)
+    assert main(["run", str(config), "--no-progress"]) == 2
+    assert _error_line(capsys) == (f"l2l: error: simulator 'command': placeholder {{{name}}} in {placeholder!r} "
+                                   f"is l2l's " + {"workdir": "working directory of the evaluation",
+                                                   "config_dir": "folder of the config file",
+                                                   "budget": "budget of the segment (multi_fidelity)"}[name]
+                                   + f", so it cannot pass parameter {name!r}; rename the parameter")
+    assert not (tmp_path / "r.h5").exists()
+
+
+def test_a_parameter_named_like_a_placeholder_is_fine_when_the_template_does_not_use_it(tmp_path):
+    (tmp_path / "prog.py").write_text(textwrap.dedent("""
+        import json, sys
+        params = json.load(open("params.json"))["params"]
+        print(json.dumps({"loss": params["workdir"] + float(sys.argv[1])}))
+        """))
+    config = _config(tmp_path, 'workdir = { type = "float", low = 0.0, high = 1.0 }',
+                     f'name = "command"\nargv = ["{sys.executable}", "{{config_dir}}/prog.py", "0"]')
+    assert main(["run", str(config), "--no-progress"]) == 0
+    import l2l
+    frame = l2l.load(tmp_path / "r.h5")
+    assert list(frame["loss"]) == list(frame["workdir"])

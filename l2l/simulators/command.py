@@ -47,6 +47,11 @@ from l2l.simulators.fidelity_tools import fidelity_from_table, whole_budget
 TAIL = 2000
 _BUILTIN = {"seed", "workdir", "generation", "individual", "config_dir"}
 _FIDELITY_BUILTIN = {"budget", "checkpoint_dir"}
+#: What each built-in placeholder is, for the message refusing a parameter of the same name.
+_BUILTIN_MEANING = {"seed": "evaluation seed", "workdir": "working directory of the evaluation",
+                    "generation": "generation number", "individual": "individual number",
+                    "config_dir": "folder of the config file", "budget": "budget of the segment (multi_fidelity)",
+                    "checkpoint_dir": "checkpoint folder of the candidate (multi_fidelity)"}
 CHECKPOINT_FOLDER = "checkpoint"
 
 
@@ -147,8 +152,10 @@ class Command(Simulator):
                     raise ConfigError(f"simulator 'command': placeholder {{{field}}} in {arg!r} "
                                       f"must be a parameter name or one of {sorted(_BUILTIN | _FIDELITY_BUILTIN)}")
                 if field in _FIDELITY_BUILTIN and not self.multi_fidelity:
-                    raise ConfigError(f"simulator 'command': placeholder {{{field}}} in {arg!r} needs the option "
-                                      f"multi_fidelity = {{ name = ..., minimum = ..., maximum = ... }}")
+                    raise ConfigError(f"simulator 'command': placeholder {{{field}}} in {arg!r} is l2l's "
+                                      f"{_BUILTIN_MEANING[field]} and needs the option multi_fidelity = {{ name = "
+                                      f"..., minimum = ..., maximum = ... }} (a parameter of that name cannot be "
+                                      f"passed by it: rename the parameter)")
         if self.multi_fidelity:
             fidelity_from_table(self.multi_fidelity, "command")
         if not self.result or os.path.isabs(self.result) or ".." in Path(self.result).parts:
@@ -159,9 +166,14 @@ class Command(Simulator):
                 raise ConfigError(f"simulator 'command': env value of {key!r} must be a string, got {value!r}")
 
     def check_space(self, space) -> None:
-        allowed = set(space.names) | _BUILTIN | (_FIDELITY_BUILTIN if self.multi_fidelity else set())
+        builtin = _BUILTIN | (_FIDELITY_BUILTIN if self.multi_fidelity else set())
+        allowed = set(space.names) | builtin
         for arg in self.argv:
             for _, field, _, _ in string.Formatter().parse(arg):
+                if field in builtin and field in space.names:  # the built-in value would replace the parameter's
+                    raise ConfigError(f"simulator 'command': placeholder {{{field}}} in {arg!r} is l2l's "
+                                      f"{_BUILTIN_MEANING[field]}, so it cannot pass parameter {field!r}; rename "
+                                      f"the parameter")
                 if field is not None and field not in allowed:
                     raise ConfigError(f"simulator 'command': placeholder {{{field}}} in {arg!r} names no "
                                       f"parameter; parameters: {', '.join(space.names)}")
