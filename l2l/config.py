@@ -264,9 +264,17 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".", *,
     if backend.name == "local" and "memory_limit" in backend.options:
         _check_memory_limit(backend.options["memory_limit"])
     if simulator.name in ("python", "nest", "brian2"):  # the model module is looked up beside the config
-        path = simulator.options.get("path") or base_dir
+        given = simulator.options.get("path")
+        path = given or base_dir
         if isinstance(path, str) and not os.path.isabs(path):
             path = os.path.join(base_dir, path)
+        # A folder that is not there would be skipped and the module imported from wherever Python finds one of
+        # that name (the working directory, an installed package). A path stored by l2l (absolute, checked when
+        # the run started) may name a folder since moved: then the import says where it looked.
+        if isinstance(given, str) and given and (user_file or not os.path.isabs(given)) \
+                and not os.path.isdir(path):
+            raise ConfigError(f"simulator {simulator.name!r}: path {given!r} is not a folder ({path}); it names "
+                              f"the folder that holds the module of 'function' (default: the config's folder)")
         simulator = Component(simulator.name, {**simulator.options, "path": path})
     if simulator.name == "command" and not simulator.options.get("config_dir"):
         simulator = Component("command", {**simulator.options, "config_dir": base_dir})

@@ -106,3 +106,34 @@ def test_a_parameter_named_like_a_placeholder_is_fine_when_the_template_does_not
     import l2l
     frame = l2l.load(tmp_path / "r.h5")
     assert list(frame["loss"]) == list(frame["workdir"])
+
+
+def test_a_python_path_that_is_no_folder_is_refused_not_skipped(tmp_path, capsys, monkeypatch):
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "model.py").write_text("def f(params, seed):\n    return 1.0\n")
+    elsewhere = tmp_path / "elsewhere"  # a model.py of the same name where Python finds it (the working directory)
+    elsewhere.mkdir()
+    (elsewhere / "model.py").write_text("def f(params, seed):\n    return 99.0\n")
+    monkeypatch.syspath_prepend(str(elsewhere))
+    project = tmp_path / "project"
+    project.mkdir()
+    config = _config(project, 'x = { type = "float", low = 0.0, high = 1.0 }',
+                     'name = "python"\nfunction = "model:f"\npath = "../modles"')
+    assert main(["run", str(config), "--no-progress"]) == 2
+    assert _error_line(capsys) == (f"l2l: error: simulator 'python': path '../modles' is not a folder "
+                                   f"({project.resolve()}/../modles); it names the folder that holds the module of "
+                                   f"'function' (default: the config's folder)")
+    assert not (project / "r.h5").exists()
+    config.write_text(config.read_text().replace("../modles", "../models"))
+    assert main(["run", str(config), "--no-progress"]) == 0
+    import l2l
+    assert set(l2l.load(project / "r.h5")["loss"]) == {1.0}
+
+
+def test_a_module_missing_from_a_folder_that_is_gone_says_where_it_was_looked_for(tmp_path):
+    from l2l.simulators.python import load_function
+
+    gone = tmp_path / "moved_away"
+    with pytest.raises(ConfigError, match=r"No module named 'l2l_no_such_model' \(it is looked for first in "
+                                          + str(gone).replace("/", r"\/") + r", which is no folder"):
+        load_function("l2l_no_such_model:f", str(gone))

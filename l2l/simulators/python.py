@@ -108,7 +108,9 @@ def load_function(spec: str, search_path: str | None = None) -> Callable[..., An
     try:
         module = _import(module_name, search_path)
     except ImportError as exc:
-        raise ConfigError(f"simulator 'python': cannot import module {module_name!r}: {exc}") from exc
+        missing = f" (it is looked for first in {search_path}, which is no folder: moved or deleted?)" \
+            if search_path and not os.path.isdir(search_path) else ""
+        raise ConfigError(f"simulator 'python': cannot import module {module_name!r}: {exc}{missing}") from exc
     except SyntaxError as exc:
         raise ConfigError(f"simulator 'python': module {module_name!r} has a syntax error: {exc.msg} "
                           f"({exc.filename}, line {exc.lineno})") from exc
