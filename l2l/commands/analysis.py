@@ -16,6 +16,19 @@ KINDS = ("overview", "fitness", "parameters", "scatter", "pareto", "failures", "
          "schedules")  # as l2l.plot.KINDS, without importing matplotlib
 
 
+#: the resolutions ``--dpi`` takes: below about 10 matplotlib fails on the figures' smallest text (at 0 and
+#: below at once) with a traceback; far above 1200 a figure of 15 x 8.5 inches no longer fits in memory
+DPI_RANGE = (20, 1200)
+
+
+def check_dpi(dpi: int) -> int:
+    """``--dpi`` itself, or a one-line error (exit status 2) before anything is read or written."""
+    low, high = DPI_RANGE
+    if not low <= dpi <= high:
+        raise ConfigError(f"--dpi must be an integer from {low} to {high} (dots per inch), got {dpi}")
+    return dpi
+
+
 def default_plot_output(path: str, kind: str) -> Path:
     """``run.h5`` -> ``run.png`` for the overview, ``run.fitness.png`` etc. for the other kinds."""
     path = Path(path)
@@ -26,6 +39,7 @@ def _plot(args: argparse.Namespace) -> int:
     from l2l.plot import figure, save
     from l2l.plot.figures import FORMATS
 
+    check_dpi(args.dpi)
     options = {}
     if args.objective and args.kind in ("fitness", "pareto"):
         options["objectives"] = [args.objective]
@@ -47,6 +61,7 @@ def _compare(args: argparse.Namespace) -> int:
     from l2l.plot.compare import _table, common_objectives
     from l2l.plot.data import load_run
 
+    check_dpi(args.dpi)
     out = check_output(Path(args.output) if args.output else Path(args.files[0]).with_name("comparison.png"),
                        force=args.force, inputs=args.files)
     runs = [load_run(path, errors=False) for path in args.files]
@@ -65,7 +80,7 @@ def _compare(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from l2l.analysis.report import report
 
-    print(report(args.file, args.output, dpi=args.dpi, force=args.force))
+    print(report(args.file, args.output, dpi=check_dpi(args.dpi), force=args.force))
     return 0
 
 
@@ -97,7 +112,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "training)")
     p.add_argument("-o", "--output", help="output file, .png, .svg or .pdf (default: FILE.png or FILE.KIND.png)")
     p.add_argument("--objective", help="objective to colour by / to plot (default: the first)")
-    p.add_argument("--dpi", type=int, default=110, help="resolution of PNG output (default 110)")
+    p.add_argument("--dpi", type=int, default=110, help="resolution of PNG output, 20 to 1200 (default 110)")
     p.add_argument("--force", action="store_true", help="overwrite the output file if it exists")
     p.set_defaults(func=_plot)
 
@@ -107,7 +122,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("files", nargs="+", help="trajectories (.h5)")
     p.add_argument("-o", "--output", help="output figure (default: comparison.png beside the first file)")
     p.add_argument("--objective", help="compare only this objective")
-    p.add_argument("--dpi", type=int, default=110)
+    p.add_argument("--dpi", type=int, default=110, help="resolution of PNG output, 20 to 1200 (default 110)")
     p.add_argument("--force", action="store_true", help="overwrite the output file if it exists")
     p.set_defaults(func=_compare)
 
@@ -116,7 +131,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                           "figure and the failures; it needs no network to be viewed.")
     p.add_argument("file", help="trajectory (.h5)")
     p.add_argument("-o", "--output", help="output .html (default: FILE.html)")
-    p.add_argument("--dpi", type=int, default=80, help="resolution of the embedded figures (default 80)")
+    p.add_argument("--dpi", type=int, default=80, help="resolution of the embedded figures, 20 to 1200 (default 80)")
     p.add_argument("--force", action="store_true", help="overwrite the output file if it exists")
     p.set_defaults(func=_report)
 
