@@ -174,9 +174,14 @@ def _summary(path: Path, seconds: float) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
+    from l2l.errors import ConfigError
     from l2l.results_schema.reader import Trajectory
     from l2l.summary import show_text
 
+    if args.top < 1:  # head(0) printed an empty pandas frame, head(-1) "best 16" of 17 rows read
+        raise ConfigError(f"--top must be an integer >= 1 (the best individuals to show), got {args.top}")
+    if args.events < 0:
+        raise ConfigError(f"--events must be an integer >= 0 (the last events to show), got {args.events}")
     with Trajectory(args.file) as trajectory:
         print(show_text(trajectory, top=args.top, events=args.events))
     return 0
@@ -233,8 +238,8 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("show", help="what ran, how far, the best individuals")
     p.add_argument("file")
-    p.add_argument("--top", type=int, default=10, help="best individuals to show")
-    p.add_argument("--events", type=int, default=5, help="last events to show")
+    p.add_argument("--top", type=int, default=10, help="best individuals to show (>= 1, default 10)")
+    p.add_argument("--events", type=int, default=5, help="last events to show (>= 0, default 5)")
     p.set_defaults(func=_show)
 
     p = sub.add_parser("validate", help="check files against the trajectory spec (exit 1 if not)")
