@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import signal
+import sys
 import time
 
 import numpy as np
@@ -31,6 +32,12 @@ def flaky(params, seed, mode="raise"):
         time.sleep(60)
     if bad and mode == "die":
         os.kill(os.getpid(), signal.SIGKILL)
+    if bad and mode == "exit":
+        sys.exit(0)  # as a script turned into a function may still do
+    if bad and mode == "huge":
+        return {"value": 10 ** 400}  # an int no float can hold
+    if bad and mode == "none":
+        return {"value": None}
     return quadratic(params, seed)
 
 

@@ -17,6 +17,9 @@ def _python(function, **kwargs):
     ("raise", "failed", "simulation diverged for seed"),
     ("nan", "failed", "non-finite objective value"),
     ("wrong", "failed", "missing ['value']"),
+    ("exit", "failed", "called sys.exit(0)"),
+    ("huge", "failed", "objective 'value': int too large to convert to float"),
+    ("none", "failed", "objective 'value' is None"),
 ])
 def test_a_misbehaving_evaluation_becomes_a_failed_row_and_the_run_goes_on(tmp_path, mode, status, text):
     config = make_config(space=SPACE, simulator=_python("flaky", mode=mode), run={"generations": 3})
@@ -147,3 +150,15 @@ def test_the_local_cluster_gives_the_users_dask_config_back_after_the_run(tmp_pa
                          optimizer={"name": "random", "population_size": 2}, run={"generations": 1})
     assert len(l2l.load(l2l.run(config, tmp_path / "run.h5"))) == 2
     assert dask.config.get("distributed.deploy.lost-worker-timeout") == before
+
+
+def test_sys_exit_in_a_local_worker_is_a_failed_row_not_a_dead_worker(tmp_path):
+    """On the local backend, a simulator's sys.exit() fails its evaluation only: no worker is lost (it was
+    reported as 'worker died: KilledWorker' after about 30 s of restarts)."""
+    config = make_config(space=SPACE, simulator=_python("flaky", mode="exit"), run={"generations": 1},
+                         backend={"name": "local", "workers": 2})
+    frame = l2l.load(l2l.run(config, tmp_path / "run.h5"))
+    bad = frame[frame["seed"] % 3 == 0]
+    assert len(bad) > 0 and (bad["status"] == "failed").all()
+    assert bad["error"].str.contains("called sys.exit(0)", regex=False).all()
+    assert (frame[frame["seed"] % 3 != 0]["status"] == "ok").all()

@@ -234,7 +234,10 @@ def _is_timeout(exc: BaseException) -> bool:
 
 
 def _scalar(value: Any) -> float:
-    arr = np.asarray(value, dtype=float)
+    try:
+        arr = np.asarray(value, dtype=float)
+    except OverflowError as exc:  # an int beyond any float
+        raise ValueError(str(exc)) from None
     if arr.size != 1:
         raise ValueError(f"expected a number, got an array of shape {arr.shape}")
     return float(arr.reshape(()))
@@ -251,6 +254,8 @@ def normalize(raw: Any, settings: Settings) -> tuple[dict, dict, dict, np.ndarra
         objectives = {wanted[0]: objectives}
     values = {}
     for key, value in objectives.items():
+        if value is None:
+            raise ValueError(f"objective {key!r} is None: the simulator returned no number for it")
         try:
             values[str(key)] = _scalar(value)
         except (TypeError, ValueError) as exc:
@@ -329,8 +334,13 @@ def evaluate(simulator: Simulator, task: Task, settings: Settings) -> Outcome:
                 raw = _run_with_timeout(simulator, task, context, settings.timeout)
             else:
                 raw = simulator.evaluate(task.params, task.seed, context)
-    except (KeyboardInterrupt, SystemExit):
+    except KeyboardInterrupt:
         raise
+    except SystemExit as exc:  # a script turned into a function may still end with sys.exit(): that
+        # evaluation failed, the run goes on (l2l's own stop requests are no SystemExit)
+        outcome.status = FAILED
+        outcome.error = (f"the simulator called sys.exit({exc.code!r}), which ends an evaluation as a failure "
+                         f"here; return its result instead\n{traceback.format_exc()}")[-TRACEBACK_TAIL:]
     except BaseException as exc:  # noqa: BLE001 - failure is data
         if _is_timeout(exc):
             outcome.status, outcome.error = TIMEOUT, str(exc)[-TRACEBACK_TAIL:]
@@ -342,7 +352,7 @@ def evaluate(simulator: Simulator, task: Task, settings: Settings) -> Outcome:
             if task.budget is not None:
                 outcome.traces.update(curves(raw, task.budget))
                 outcome.checkpoint = checkpoint_of(raw)
-        except ValueError as exc:
+        except (ValueError, TypeError, OverflowError) as exc:  # whatever the result holds: a failed row
             outcome.status, outcome.error = FAILED, f"invalid result: {exc}"
     outcome.duration = time.perf_counter() - clock
     return outcome
