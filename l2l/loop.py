@@ -250,6 +250,8 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                 if events.iloc[-1] == "finished":
                     # a budget beyond what the run did, and the policy has no work left for it: nothing runs
                     why = _used_up(config, state, trajectory)
+                    if why is None and _raises(state["loop"], **limits):  # and no other budget still binds
+                        why = _still_reached(config, state["loop"], given)
                     if why is not None or not _raises(state["loop"], **limits):
                         trajectory.check_recent_rows()  # a damaged file is refused, whether or not anything runs
                         if why is not None and nothing_more is not None:
@@ -321,6 +323,26 @@ def _used_up(config: RunConfig, state: dict[str, Any], trajectory: Trajectory) -
                 f"fixed when the run starts: for more, start a new run with more run.generations")
     options = ", ".join(f"{k} = {v}" for k, v in config.policy.options.items())
     return f"policy {name!r} has done all its work ({options}), so more compute runs nothing"
+
+
+def _still_reached(config: RunConfig, loop: dict[str, Any], given: dict[str, float | None]) -> str | None:
+    """Why a finished run given a higher budget still has nothing to run: another of its budgets, not given
+    (or given no higher), is reached already (``l2l resume --evaluations 600`` of a run that ended at its 15
+    generations); None if every budget leaves room."""
+    reached = []
+    if config.policy is None and loop.get("generation", 0) >= config.generations:
+        reached.append((f"{config.generations} generations (run.generations)", "--generations"))
+    if config.policy is not None and config.compute and loop.get("compute", 0.0) >= config.compute:
+        reached.append((f"{config.compute:g} compute units (run.compute)", "--compute"))
+    if config.evaluations and loop.get("evaluations", 0) >= config.evaluations:
+        reached.append((f"{config.evaluations} evaluations (run.evaluations)", "--evaluations"))
+    if config.max_time and loop.get("elapsed", 0.0) >= config.max_time:
+        reached.append((f"{config.max_time:g} s of run time (run.max_time)", "--max-time"))
+    if not reached:
+        return None
+    what = " and ".join(text for text, _ in reached)
+    options = " and ".join(option for _, option in reached)
+    return f"its {what} {'is' if len(reached) == 1 and 'time' in what else 'are'} used up: raise {options} too"
 
 
 def _raised_earlier(trajectory: Trajectory, stored: RunConfig) -> dict[str, float]:

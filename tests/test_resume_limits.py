@@ -151,3 +151,30 @@ def test_resume_of_a_finished_policy_run_advises_its_own_budgets(asha_run):
     assert done.returncode == 0
     assert done.stderr.strip().endswith("nothing to resume; to extend it, raise a budget (--compute, --evaluations "
                                         "or --max-time)")  # --generations is refused on a run with a policy
+
+
+def test_a_budget_raised_where_another_still_binds_runs_nothing_and_says_which(ga_run, tmp_path):
+    """A run that ended at its 8 generations, resumed with --evaluations 100: the generations still stop it
+    at once. Nothing is written and one line names the budget to raise; raising it too runs."""
+    path = tmp_path / "ga.h5"
+    path.write_bytes(ga_run.read_bytes())
+    before = digest(path)
+    done = cli("resume", path, "--evaluations", "100", "--no-progress")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().endswith("nothing more to run: its 8 generations (run.generations) are used up: "
+                                        "raise --generations too"), done.stderr
+    assert "resuming" not in done.stdout + done.stderr
+    assert digest(path) == before  # no 'resumed' or 'finished' event written
+    done = cli("resume", path, "--evaluations", "100", "--generations", "10", "--no-progress")
+    assert done.returncode == 0, done.stderr
+    assert len(l2l.load(path)) == 80  # two more generations of 8
+
+
+def test_a_run_ended_by_its_evaluations_asks_for_more_of_them(tmp_path):
+    path = l2l.run(make_config(run={"generations": 8, "evaluations": 20}), tmp_path / "cap.h5", progress=False)
+    before = digest(path)
+    done = cli("resume", path, "--generations", "12", "--no-progress")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().endswith("its 20 evaluations (run.evaluations) are used up: raise --evaluations "
+                                        "too"), done.stderr
+    assert digest(path) == before
