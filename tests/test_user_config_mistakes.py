@@ -11,14 +11,18 @@ exit status 2, before an output file exists.
 
 from __future__ import annotations
 
+import os
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
 from l2l.cli import main
 from l2l.errors import ConfigError
 from l2l.space import Space
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _config(folder, space, simulator):
@@ -130,10 +134,45 @@ def test_a_python_path_that_is_no_folder_is_refused_not_skipped(tmp_path, capsys
     assert set(l2l.load(project / "r.h5")["loss"]) == {1.0}
 
 
-def test_a_module_missing_from_a_folder_that_is_gone_says_where_it_was_looked_for(tmp_path):
+def test_a_module_in_a_folder_that_is_gone_is_not_imported_from_elsewhere(tmp_path, monkeypatch):
+    """A stored run's folder moved away: a module of the same name where Python finds it is another model."""
     from l2l.simulators.python import load_function
 
     gone = tmp_path / "moved_away"
-    with pytest.raises(ConfigError, match=r"No module named 'l2l_no_such_model' \(it is looked for first in "
-                                          + str(gone).replace("/", r"\/") + r", which is no folder"):
-        load_function("l2l_no_such_model:f", str(gone))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "l2l_gone_model.py").write_text("def f(params, seed):\n    return 99.0\n")
+    monkeypatch.syspath_prepend(str(elsewhere))
+    with pytest.raises(ConfigError, match=r"the folder " + str(gone).replace("/", r"\/") + r" that held module "
+                                          r"'l2l_gone_model' is gone \(moved or deleted\?\)"):
+        load_function("l2l_gone_model:f", str(gone))
+
+
+def test_resuming_a_moved_project_is_refused_in_one_line_not_run_with_another_model(tmp_path):
+    """Run in A, move A to B, resume B/r.h5 from a folder that has a mymodel.py of its own: exit 2, one line,
+    the file untouched (it went on with the working directory's model)."""
+    import hashlib
+    import shutil
+    import subprocess
+    import sys
+
+    project = tmp_path / "A"
+    project.mkdir()
+    (project / "mymodel.py").write_text("def f(params, seed):\n    return float(params['x'])\n")
+    config = _config(project, 'x = { type = "float", low = 0.0, high = 1.0 }',
+                     'name = "python"\nfunction = "mymodel:f"')
+    assert main(["run", str(config), "--no-progress"]) == 0
+    moved = tmp_path / "B"
+    shutil.move(str(project), str(moved))
+    here = tmp_path / "here"
+    here.mkdir()
+    (here / "mymodel.py").write_text("def f(params, seed):\n    return 99.0\n")
+    run = moved / "r.h5"
+    before = hashlib.sha256(run.read_bytes()).hexdigest()
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    done = subprocess.run([sys.executable, "-m", "l2l", "resume", str(run), "--generations", "3", "--no-progress"],
+                          cwd=here, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stdout + done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "that held module 'mymodel' is gone" in lines[0], done.stderr
+    assert hashlib.sha256(run.read_bytes()).hexdigest() == before

@@ -105,12 +105,15 @@ def load_function(spec: str, search_path: str | None = None) -> Callable[..., An
     module_name, sep, attr = spec.partition(":")
     if not sep or not module_name or not attr:
         raise ConfigError(f"simulator 'python': function must look like 'module:function', got {spec!r}")
+    if search_path and not os.path.isdir(search_path):  # a stored run's folder, moved or deleted since
+        raise ConfigError(f"simulator 'python': the folder {search_path} that held module {module_name!r} is "
+                          f"gone (moved or deleted?), and a module of that name found elsewhere may be another "
+                          f"model: put the folder back, or give the function itself "
+                          f"(l2l.resume(path, simulator=function))")
     try:
         module = _import(module_name, search_path)
     except ImportError as exc:
-        missing = f" (it is looked for first in {search_path}, which is no folder: moved or deleted?)" \
-            if search_path and not os.path.isdir(search_path) else ""
-        raise ConfigError(f"simulator 'python': cannot import module {module_name!r}: {exc}{missing}") from exc
+        raise ConfigError(f"simulator 'python': cannot import module {module_name!r}: {exc}") from exc
     except SyntaxError as exc:
         raise ConfigError(f"simulator 'python': module {module_name!r} has a syntax error: {exc.msg} "
                           f"({exc.filename}, line {exc.lineno})") from exc
