@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
-from l2l.config import Component, RunConfig, from_mapping
+from l2l.config import Component, RunConfig, check_penalty, from_mapping
 from l2l.errors import ConfigError
 from l2l.jobs import BACKENDS, Executor
 from l2l.optimizers import OPTIMIZERS, Optimizer, Problem
@@ -132,6 +132,7 @@ def build(config: RunConfig, function: Callable[..., Any] | None = None) -> Comp
     clash = set(config.space.names) & {o.name for o in objectives}
     if clash:
         raise ConfigError(f"objective {sorted(clash)[0]!r} has the name of a parameter; rename one")
+    check_penalty(config.penalty, tuple(objectives))  # a config without [[objectives]]: the simulator's
     problem = Problem(config.space, tuple(objectives))
     optimizer.check(problem)
     simulator.check_space(config.space)
@@ -276,6 +277,14 @@ def _supports_async(name: str) -> bool:
 
 def load_run_config(trajectory: Trajectory) -> RunConfig:
     stored = dict(trajectory.run["config"])
+    run = stored.get("run")
+    penalty = run.get("penalty") if isinstance(run, dict) else None
+    if isinstance(penalty, dict):
+        # a run started before run.penalty was checked against the simulator's objectives may have stored a key
+        # that names none (its failures were told 'worst' for that objective): drop it, so that the run can be
+        # resumed and re-evaluated as it ran (the stored objectives would refuse it)
+        names = {o.name for o in trajectory.objectives}
+        stored["run"] = {**run, "penalty": {k: v for k, v in penalty.items() if k in names}}
     simulator = stored.get("simulator")
     path = simulator.get("path") if isinstance(simulator, dict) else None
     return from_mapping(stored, base_dir=path if isinstance(path, str) and path else str(trajectory.path.parent))

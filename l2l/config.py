@@ -255,7 +255,7 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".", *,
         if clash:
             raise ConfigError(f"objective {sorted(clash)[0]!r} has the name of a parameter; rename one")
     penalty = run.get("penalty", "worst")
-    _check_penalty(penalty, objectives)
+    check_penalty(penalty, objectives)
     base_dir = str(Path(base_dir).resolve())
     simulator = _component("simulator", data.get("simulator"))
     if objectives:
@@ -378,7 +378,10 @@ def _check_memory_limit(value: Any) -> None:
         raise ConfigError(f"backend 'local': memory_limit must be at least 1 MB, got {value!r}")
 
 
-def _check_penalty(penalty: Any, objectives: tuple[Objective, ...] | None) -> None:
+def check_penalty(penalty: Any, objectives: tuple[Objective, ...] | None) -> None:
+    """Refuse a run.penalty that is not 'worst', a finite number or a table of finite numbers; with
+    ``objectives`` (the config's, or the simulator's own when the config names none), a table key that names
+    no objective too."""
     if penalty == "worst":
         return
     if isinstance(penalty, (int, float)) and not isinstance(penalty, bool) and math.isfinite(penalty):
@@ -386,7 +389,8 @@ def _check_penalty(penalty: Any, objectives: tuple[Objective, ...] | None) -> No
     if isinstance(penalty, Mapping):
         for key, value in penalty.items():
             if objectives is not None and key not in {o.name for o in objectives}:
-                raise ConfigError(f"run.penalty names {key!r}, which is no objective")
+                raise ConfigError(f"run.penalty names {key!r}, which is no objective of the run; its objectives: "
+                                  f"{', '.join(repr(o.name) for o in objectives)}")
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
                 raise ConfigError(f"run.penalty.{key} must be a finite number, got {value!r}")
         return
