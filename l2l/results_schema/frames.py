@@ -52,8 +52,8 @@ def _wanted(trajectory: Trajectory, columns: Sequence[str] | None, errors: bool,
         raise TrajectoryError(f"{trajectory.path}: no column {unknown[0]!r} in the evaluations; there are: "
                               f"{', '.join(names)}")
     wanted = set(columns) | {"generation", "individual"}
-    if trajectory.multi_fidelity:  # the candidate and segment views are built from these
-        wanted |= set(_SEGMENT_NEEDS)
+    if trajectory.multi_fidelity:  # the candidate and segment views are built from these (a candidate whose
+        wanted |= set(_SEGMENT_NEEDS) | {"status"}  # last segment failed is stopped)
     if not errors:
         wanted.discard("error")
     return wanted
@@ -142,10 +142,12 @@ def segment_view(trajectory: Trajectory, frame: pd.DataFrame, segments: bool) ->
     whose checkpoint it continued, or -1)."""
     frame = frame.sort_values(["trial", "budget"], kind="stable").reset_index(drop=True)
     top = trajectory.top_budget
-    finished = trajectory.finished()
     last = ~frame["trial"].duplicated(keep="last").to_numpy()
     at_top = np.isclose(frame["budget"].to_numpy(), top) if top is not None else np.zeros(len(frame), bool)
-    state = np.where(~last, "promoted", np.where(at_top, "completed", "stopped" if finished else "paused"))
+    below = np.full(len(frame), "stopped" if let_go(trajectory) else "paused", dtype=object)
+    if "status" in frame.columns and _failures_end_candidates(trajectory):
+        below[(frame["status"] != STATUS_NAMES[0]).to_numpy()] = "stopped"
+    state = np.where(~last, "promoted", np.where(at_top, "completed", below))
     frame["state"] = pd.Categorical(state, categories=["promoted", "completed", "stopped", "paused"])
     if segments:
         return frame
@@ -155,6 +157,38 @@ def segment_view(trajectory: Trajectory, frame: pd.DataFrame, segments: bool) ->
     frame = frame[last].reset_index(drop=True)
     frame["state"] = frame["state"].cat.remove_unused_categories()
     return frame
+
+
+def let_go(trajectory: Trajectory) -> bool:
+    """True if no candidate below the top budget will be continued: the run ended by itself and, in a run with
+    a ``[policy]``, because the policy was done (its ``finished`` event says ``policy_done``). A run ended by
+    ``run.evaluations``, ``run.compute`` or ``run.max_time`` (policy_done false), stopped on request,
+    interrupted, failed or still running has its candidates paused: ``l2l resume`` may still promote them.
+    A run without a policy (Lamarckian generations) never continues a candidate once it has ended."""
+    detail = trajectory.finished_detail()
+    if detail is None:
+        return False
+    config = trajectory.run.get("config")
+    if not (isinstance(config, dict) and "policy" in config):
+        return True
+    return detail.get("policy_done") is not False  # files written before policy_done: as they always read
+
+
+#: The policies that never continue a candidate whose last segment failed (docs/multifidelity.md); ``pbt``
+#: is not one (it continues a failed member when every member failed), nor is a policy registered by a user.
+FAILURE_ENDS_CANDIDATE = ("successive-halving", "hyperband", "asha", "median-stopping", "model-based")
+
+
+def _failures_end_candidates(trajectory: Trajectory) -> bool:
+    """True if a candidate whose last segment failed is never continued (a run without a policy, Lamarckian
+    generations, continues none)."""
+    config = trajectory.run.get("config")
+    if not isinstance(config, dict):
+        return False
+    if "policy" not in config:
+        return True
+    policy = config["policy"]
+    return (policy.get("name") if isinstance(policy, dict) else policy) in FAILURE_ENDS_CANDIDATE
 
 
 def multi_fidelity_evaluations(trajectory: Trajectory, errors: bool, segments: bool,

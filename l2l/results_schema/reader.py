@@ -16,6 +16,7 @@ and when rows are read for the values read.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 from pathlib import Path
 from typing import Any, Iterator, Sequence
@@ -434,6 +435,18 @@ class Trajectory:
     def finished(self) -> bool:
         events = self.events()
         return bool(len(events)) and events["kind"].iloc[-1] == "finished"
+
+    def finished_detail(self) -> dict[str, Any] | None:
+        """The detail of the last event if the run ended by itself (a ``finished`` event), else None (running,
+        stopped on request, interrupted, failed, or nothing yet); {} if that detail is not a JSON mapping."""
+        events = self.events()
+        if not len(events) or events["kind"].iloc[-1] != "finished":
+            return None
+        try:
+            detail = json.loads(events["detail"].iloc[-1])
+        except ValueError:
+            return {}
+        return detail if isinstance(detail, dict) else {}
 
 
 def load(path: str | os.PathLike, segments: bool = False, reevaluations: bool = False,

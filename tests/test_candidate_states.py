@@ -1,0 +1,120 @@
+"""A candidate below the top budget is `stopped` only if nothing will continue it: the run ended because its
+policy was done, or the policy never continues it (its last segment failed). A run ended by run.evaluations or
+run.compute (policy_done false) has its other candidates `paused`: `l2l resume` may still promote them. The
+counts of `l2l show`, l2l.load and the learning-curves plot agree (found by a new user's trial: show said
+"8 stopped, 0 paused" of a run whose resume then promoted two of them)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import l2l
+from l2l.cli import main
+from l2l.results_schema.reader import Trajectory
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "sphere_asha.toml"
+TOP = 81.0  # the synthetic sphere's top budget
+SWEEP = {"run": {"name": "sweep", "seed": 3, "generations": 1, "policy": "asha"},
+         "space": {"x": {"type": "float", "low": -5.0, "high": 5.0, "shape": [2]}},
+         "optimizer": {"name": "random", "population_size": 20},
+         "simulator": {"name": "sphere", "multi_fidelity": True}, "backend": {"name": "serial"}}
+
+
+def _finished(path: Path) -> dict:
+    with Trajectory(path) as trajectory:
+        events = trajectory.events()
+    assert events["kind"].iloc[-1] == "finished"
+    return json.loads(events["detail"].iloc[-1])
+
+
+def _counts(capsys, path: Path) -> dict[str, int]:
+    """The candidates by state on `l2l show`'s progress line."""
+    assert main(["show", str(path)]) == 0
+    line = re.search(r"(\d+) candidates \(([^)]*)\)", capsys.readouterr().out)
+    assert line, "no candidates on the progress line"
+    return {state: int(n) for n, state in re.findall(r"(\d+) (\w+)", line.group(2))}
+
+
+def _continued(before: Path, after: Path) -> set[int]:
+    """The candidates of ``before`` that the run in ``after`` trained further."""
+    reached = l2l.load(before).set_index("trial")["budget"]
+    later = l2l.load(after).set_index("trial")["budget"]
+    return {int(t) for t in reached.index if later[t] > reached[t]}
+
+
+def test_a_run_cut_short_by_its_segment_cap_shows_paused_candidates_and_its_resume_continues_only_those(
+        tmp_path, capsys):
+    path = tmp_path / "x2.h5"
+    assert main(["run", str(EXAMPLE), "--evaluations", "10", "--backend", "serial", "--out", str(path)]) == 0
+    capsys.readouterr()
+    assert _finished(path)["policy_done"] is False
+    assert _counts(capsys, path) == {"completed": 0, "stopped": 0, "paused": 8, "promoted": 2}
+    candidates = l2l.load(path)
+    assert set(candidates["state"]) == {"paused"}
+    segments = l2l.load(path, segments=True)
+    assert (segments["state"] == "promoted").sum() == 2 and (segments["state"] == "stopped").sum() == 0
+    assert set(l2l.load(path, columns=["trial", "state"])["state"]) == {"paused"}
+
+    resumed = tmp_path / "x2b.h5"
+    shutil.copy(path, resumed)
+    assert main(["resume", str(resumed), "--evaluations", "40", "--backend", "serial"]) == 0
+    capsys.readouterr()
+    continued = _continued(path, resumed)
+    assert continued and continued <= set(candidates.loc[candidates["state"] == "paused", "trial"])
+    if _finished(resumed)["policy_done"] is False:
+        after = l2l.load(resumed)
+        assert set(after.loc[after["budget"] < TOP, "state"]) <= {"paused"}
+
+
+def test_a_sweep_cut_short_by_run_compute_has_paused_candidates_that_a_resume_with_more_compute_promotes(
+        tmp_path, capsys):
+    path = l2l.run(l2l.from_mapping({**SWEEP, "run": {**SWEEP["run"], "compute": 40}}), tmp_path / "c.h5",
+                   progress=False)
+    assert _finished(path)["policy_done"] is False
+    candidates = l2l.load(path)
+    below = candidates[candidates["budget"] < TOP]
+    assert len(below) and set(below["state"]) == {"paused"}
+    counts = _counts(capsys, path)
+    assert counts["stopped"] == 0 and counts["paused"] == len(below)
+
+    more = tmp_path / "more.h5"
+    shutil.copy(path, more)
+    l2l.resume(more, compute=10_000, progress=False)
+    assert _finished(more)["policy_done"] is True
+    continued = _continued(path, more)
+    assert continued and continued <= set(below["trial"])
+    done = l2l.load(more)
+    assert set(done["state"]) == {"completed", "stopped"}  # the policy is done: nothing is paused any more
+    counts = _counts(capsys, more)
+    assert counts["paused"] == 0 and counts["stopped"] == int((done["state"] == "stopped").sum()) > 0
+
+
+def test_a_candidate_whose_last_segment_failed_is_stopped_while_the_others_are_paused(tmp_path, capsys):
+    config = l2l.from_mapping({
+        "run": {"seed": 2, "evaluations": 12}, "space": {"x": {"low": -4.6, "high": -3.4, "shape": [2]}},  # x[0] > -4 fails: about half
+        "optimizer": {"name": "random"}, "policy": {"name": "asha"},
+        "simulator": {"name": "python", "function": "models_policy_fixes:mostly_failing",
+                      "multi_fidelity": {"name": "steps", "unit": "steps", "minimum": 1, "maximum": 27}},
+        "backend": {"name": "serial"}})
+    path = l2l.run(config, tmp_path / "f.h5", progress=False)
+    assert _finished(path)["policy_done"] is False
+    candidates = l2l.load(path)
+    failed = candidates["status"] != "ok"
+    assert failed.any() and (~failed).any()
+    assert set(candidates.loc[failed, "state"]) == {"stopped"}
+    assert set(candidates.loc[~failed & (candidates["budget"] < 27), "state"]) == {"paused"}
+    counts = _counts(capsys, path)
+    assert counts["stopped"] == int(failed.sum()) and counts["paused"] == int((~failed).sum())
+
+
+def test_the_learning_curves_plot_counts_the_candidates_as_show_does(tmp_path, capsys):
+    from l2l.plot.curves import curves_figure
+
+    path = l2l.run(l2l.from_mapping({**SWEEP, "run": {**SWEEP["run"], "evaluations": 10}}), tmp_path / "p.h5",
+                   progress=False)
+    counts = _counts(capsys, path)
+    title = curves_figure(str(path)).get_suptitle()
+    assert f"{counts['paused']} paused" in title and "stopped" not in title
