@@ -110,6 +110,23 @@ def test_when_every_command_fails_the_cli_names_the_programs_message_not_its_wor
     assert len(last) == 1 and "result is not JSON: 'not json" in last[0] and "workdir" not in last[0], err
 
 
+
+def test_a_failed_commands_error_is_the_programs_failure_not_l2ls_traceback(tmp_path):
+    """The error of a command that exited non-zero starts with what happened to the program (its exit status,
+    its output's tail), not with a Python traceback through l2l's own code the user did not write."""
+    import sys
+
+    config = l2l.from_mapping({
+        "run": {"name": "cmd", "generations": 1}, "space": {"a": {"type": "float", "low": 0.0, "high": 1.0}},
+        "optimizer": {"name": "random", "population_size": 2}, "backend": {"name": "serial"},
+        "simulator": {"name": "command", "argv": [sys.executable, "-c",
+                                                  "import sys; print('model blew up'); sys.exit(3)"]}})
+    frame = l2l.load(l2l.run(config, tmp_path / "cmd.h5"))
+    assert (frame["status"] == "failed").all()
+    for error in frame["error"]:
+        assert error.startswith("EvaluationError: command exited with status 3"), error
+        assert "Traceback" not in error and "model blew up" in error, error
+
 def test_workers_killed_again_and_again_are_restarted_until_the_run_ends(tmp_path):
     """A worker that dies is restarted by its nanny; Dask's LocalCluster also closes a nanny whose worker has
     not come back ``distributed.deploy.lost-worker-timeout`` after a death (15 s by default), and when the

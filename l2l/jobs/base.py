@@ -24,6 +24,7 @@ from typing import Any, ClassVar, Sequence
 
 import numpy as np
 
+from l2l.errors import EvaluationError
 from l2l.simulators.base import EvaluationContext, Simulator, as_result
 
 from l2l.results_schema.layout import FAILED, OK, TIMEOUT  # noqa: E402 - the statuses live with the layout
@@ -344,6 +345,9 @@ def evaluate(simulator: Simulator, task: Task, settings: Settings) -> Outcome:
     except BaseException as exc:  # noqa: BLE001 - failure is data
         if _is_timeout(exc):
             outcome.status, outcome.error = TIMEOUT, str(exc)[-TRACEBACK_TAIL:]
+        elif isinstance(exc, EvaluationError):  # a failure l2l's own simulators describe (a command's exit
+            # status and output): the message, without l2l's traceback in front of it
+            outcome.status, outcome.error = FAILED, f"{type(exc).__name__}: {exc}"[-TRACEBACK_TAIL:]
         else:
             outcome.status, outcome.error = FAILED, traceback.format_exc()[-TRACEBACK_TAIL:]
     else:
