@@ -74,6 +74,10 @@ class Float:
             if not self.low < self.high:
                 raise ConfigError(f"parameter {self.name!r}: low < high must hold, "
                                   f"got (low={self.low}, high={self.high})")
+            if not math.isfinite(self.high - self.low):  # every candidate would be drawn at a bound
+                raise ConfigError(f"parameter {self.name!r}: the width high - low overflows a float, "
+                                  f"got (low={self.low}, high={self.high}); use a narrower range, or log = true "
+                                  f"for one spanning many orders of magnitude")
             if self.log and self.low <= 0:
                 raise ConfigError(f"parameter {self.name!r}: a log-scale parameter needs low > 0, "
                                   f"got low={self.low}")

@@ -36,6 +36,7 @@ def test_uniform_samples_stay_in_bounds_and_log_parameters_spread_over_decades()
 
 @pytest.mark.parametrize("spec, message", [
     ({"x": {"low": 3, "high": 1}}, "low < high must hold, got (low=3.0, high=1.0)"),
+    ({"x": {"low": -1e308, "high": 1e308}}, "the width high - low overflows a float"),  # drew 1e308 every time
     ({"x": {"low": 0, "high": 1, "log": True}}, "log-scale parameter needs low > 0"),
     ({"x": {"type": "int", "low": 0.5, "high": 3}}, "low must be an integer"),
     ({"x": {"type": "categorical", "choices": []}}, "choices must be a non-empty list"),
