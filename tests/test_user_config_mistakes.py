@@ -176,3 +176,14 @@ def test_resuming_a_moved_project_is_refused_in_one_line_not_run_with_another_mo
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "that held module 'mymodel' is gone" in lines[0], done.stderr
     assert hashlib.sha256(run.read_bytes()).hexdigest() == before
+
+@pytest.mark.parametrize("placeholder", ["{x:.3f}", "{x!r}", "--x={x:>8}"])
+def test_a_command_placeholder_with_a_format_is_refused_in_one_line(tmp_path, capsys, placeholder):
+    """'{x:.3f}' passed the checks and failed every evaluation ('Unknown format code'); '{x!r}' passed the
+    value in quotes."""
+    config = _config(tmp_path, 'x = { type = "float", low = 0.0, high = 1.0 }',
+                     f'name = "command"\nargv = ["python", "prog.py", "{placeholder}"]')
+    assert main(["run", str(config), "--no-progress"]) == 2
+    line = _error_line(capsys)
+    assert line.startswith("l2l: error: simulator 'command': placeholder {x") and "has a format; write {x}" in line
+    assert not (tmp_path / "r.h5").exists()

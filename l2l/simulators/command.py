@@ -147,7 +147,13 @@ class Command(Simulator):
             raise ConfigError("simulator 'command': argv must be a non-empty list of strings, "
                               "e.g. [\"python\", \"model.py\", \"--rate\", \"{rate}\"]")
         for arg in self.argv:
-            for _, field, _, _ in string.Formatter().parse(arg):
+            for _, field, spec, conversion in string.Formatter().parse(arg):
+                if field is not None and (spec or conversion):  # the values are strings already: '{x:.3f}'
+                    # failed every evaluation, '{x!r}' passed the value in quotes
+                    shown = f"{{{field}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}"
+                    raise ConfigError(f"simulator 'command': placeholder {shown} in {arg!r} has a format; write "
+                                      f"{{{field}}}: l2l passes each value in full precision (round it in the "
+                                      f"program if it must)")
                 if field is not None and not field.isidentifier():
                     raise ConfigError(f"simulator 'command': placeholder {{{field}}} in {arg!r} "
                                       f"must be a parameter name or one of {sorted(_BUILTIN | _FIDELITY_BUILTIN)}")
