@@ -330,7 +330,7 @@ def _still_reached(config: RunConfig, loop: dict[str, Any], given: dict[str, flo
     (or given no higher), is reached already (``l2l resume --evaluations 600`` of a run that ended at its 15
     generations); None if every budget leaves room."""
     reached = []
-    if config.policy is None and loop.get("generation", 0) >= config.generations:
+    if config.policy is None and config.generations and loop.get("generation", 0) >= config.generations:
         reached.append((f"{config.generations} generations (run.generations)", "--generations"))
     if config.policy is not None and config.compute and loop.get("compute", 0.0) >= config.compute:
         reached.append((f"{config.compute:g} compute units (run.compute)", "--compute"))
