@@ -136,11 +136,11 @@ class RunConfig:
             elif key == "workers":
                 backend = _with_workers(backend, value)
             elif key == "generations" and self.policy is not None:
-                generations = _int(key, value, 1)
+                generations = _option_int(key, value, 1)
                 options = config_policy.resized(self.policy.name, self.policy.options, self.generations, generations)
                 changes.update(generations=generations, policy=Component(self.policy.name, options))
             elif key in ("seed", "generations", "evaluations"):
-                changes[key] = _int(key, value, minimum=0 if key == "seed" else 1)
+                changes[key] = _option_int(key, value, minimum=0 if key == "seed" else 1)
             elif key == "max_time":
                 changes[key] = _seconds("max_time", value)
             elif key == "compute":
@@ -164,6 +164,14 @@ def _with_workers(backend: Component, workers: Any) -> Component:
     if backend.name == "slurm":
         options["minimum_jobs"] = min(workers, backend.options.get("minimum_jobs", 1))
     return Component(backend.name, options)
+
+
+def _option_int(key: str, value: Any, minimum: int) -> int:
+    """An integer given on the command line (or to l2l.resume), named as the option the user typed."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        note = " (it sets a limit; no limit is the config's run.evaluations = 0)" if key == "evaluations" else ""
+        raise ConfigError(f"--{key} must be an integer >= {minimum}, got {value!r}{note}")
+    return value
 
 
 def _int(key: str, value: Any, minimum: int) -> int:

@@ -112,8 +112,10 @@ def test_the_command_line_takes_budgets_and_refuses_bad_ones(tmp_path, capsys):
     assert main(["resume", str(tmp_path / "c.h5"), "--evaluations", "10", "--no-progress"]) == 0
     assert len(l2l.load(tmp_path / "c.h5")) == 10
     assert main(["run", str(config), "--out", str(tmp_path / "d.h5"), "--evaluations", "-3"]) == 2
-    assert "run.evaluations must be an integer >= 1" in capsys.readouterr().err
+    assert "l2l: error: --evaluations must be an integer >= 1, got -3" in capsys.readouterr().err
     assert not (tmp_path / "d.h5").exists()
+    assert main(["resume", str(tmp_path / "c.h5"), "--generations", "0"]) == 2  # the option typed, not run.*
+    assert capsys.readouterr().err.strip() == "l2l: error: --generations must be an integer >= 1, got 0"
 
 
 def test_an_optimizer_that_plans_by_its_budget_is_told_the_runs_evaluation_budget(capsys, tmp_path):
