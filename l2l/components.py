@@ -10,7 +10,7 @@ reads a run's config back from its file. ``l2l.loop`` (run, resume) and
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from l2l.config import Component, RunConfig, check_penalty, from_mapping
 from l2l.errors import ConfigError
@@ -108,25 +108,48 @@ def _backend_workers(config: RunConfig) -> int | None:
     return None
 
 
-def _simulator(config: RunConfig, function: Callable[..., Any] | None) -> Simulator:
+#: The Python call that passes the function that was a run's simulator again, per command.
+PASS_AGAIN = {"resume": "l2l.resume(path, simulator=function)",
+              "reevaluate": "l2l.reevaluate.reevaluate(path, simulator=function)"}
+
+
+def function_needed(simulator: Mapping[str, Any], command: str = "resume", *, cli: bool = False) -> str | None:
+    """Why ``command`` (resume, reevaluate) cannot go on without the Python function that was the run's simulator
+    (None if the simulator, options as stored, was no function passed to l2l.run); ``cli``: said to
+    ``l2l COMMAND``, which cannot pass one."""
+    if not simulator.get("callable"):
+        return None
+    what = f"this run's simulator was the Python function {simulator.get('function')} passed to l2l.run"
+    call = PASS_AGAIN[command]
+    if cli:
+        verb = {"resume": "resume it", "reevaluate": "re-evaluate it"}[command]
+        imports = "import l2l.reevaluate; " if command == "reevaluate" else ""
+        return f"l2l {command} cannot pass a function, and {what}; {verb} from Python: {imports}{call}"
+    if command == "resume":  # l2l.resume, or l2l resume (loop.resume serves both)
+        return f"{what}; resume it from Python and pass it again: {call}"
+    return f"{what}; pass it again: {call}"
+
+
+def _simulator(config: RunConfig, function: Callable[..., Any] | None, command: str) -> Simulator:
     if function is not None:
         from l2l.simulators.python import CallableSimulator
         return CallableSimulator(function, config.simulator.options.get("kwargs") or {},
                                  config.simulator.options.get("multi_fidelity") or {})
-    if config.simulator.options.get("callable"):
-        raise ConfigError(f"this run's simulator was the Python function {config.simulator.options['function']} "
-                          f"passed to l2l.run; pass it again: l2l.resume(path, simulator=function)")
+    needed = function_needed(config.simulator.options, command)
+    if needed:
+        raise ConfigError(needed)
     return SIMULATORS.create(config.simulator.name, config.simulator.options)
 
 
-def build(config: RunConfig, function: Callable[..., Any] | None = None) -> Components:
+def build(config: RunConfig, function: Callable[..., Any] | None = None, *, command: str = "resume") -> Components:
     """Instantiate and cross-check every component; raises ConfigError before any work.
 
-    ``function``, if given, is the simulator (see :func:`with_function`).
+    ``function``, if given, is the simulator (see :func:`with_function`); ``command`` (resume, reevaluate): what
+    builds the run from its stored config, for the message that asks for the function of a run started with one.
     """
     config = with_function(config, function)
     optimizer = OPTIMIZERS.create(config.optimizer.name, _optimizer_options(config))
-    simulator = _simulator(config, function)
+    simulator = _simulator(config, function, command)
     executor = BACKENDS.create(config.backend.name, config.backend.options)
     objectives = config.objectives or simulator.objectives()
     clash = set(config.space.names) & {o.name for o in objectives}

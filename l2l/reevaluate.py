@@ -166,7 +166,7 @@ def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective,
         seeds = fresh_seeds(int(trajectory.run.get("seed", 0)), n_seeds, taken)
         stored = trajectory.reevaluations(errors=False)
         names = [o.name for o in trajectory.objectives]
-    components = build(config, function)
+    components = build(config, function, command="reevaluate")
     done = set(zip(stored["generation"], stored["individual"], stored["repeat"]))
     tasks = {}
     for c in chosen:

@@ -10,15 +10,23 @@ import sys
 
 
 def _reevaluate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from l2l.components import function_needed
+    from l2l.errors import ConfigError
     from l2l.reevaluate import DEFAULT_SEEDS, DEFAULT_TOP, ranking_text, reevaluate
     from l2l.results_schema.reader import Trajectory
 
     top, seeds = args.top, args.seeds
-    if top is None or seeds is None:  # the run's [run] reevaluate option, else the defaults
+    if top is None or seeds is None or Path(args.file).is_file():  # a missing file: reevaluate says so
         with Trajectory(args.file) as trajectory:
             config = trajectory.run.get("config") if isinstance(trajectory.run.get("config"), dict) else {}
-            run = config.get("run") if isinstance(config.get("run"), dict) else {}
-            option = run.get("reevaluate") if isinstance(run.get("reevaluate"), dict) else {}
+        simulator = config.get("simulator") if isinstance(config.get("simulator"), dict) else {}
+        needed = function_needed(simulator, "reevaluate", cli=True)  # before the file is locked
+        if needed:
+            raise ConfigError(needed)
+        run = config.get("run") if isinstance(config.get("run"), dict) else {}  # its [run] reevaluate option
+        option = run.get("reevaluate") if isinstance(run.get("reevaluate"), dict) else {}
         top = option.get("top", DEFAULT_TOP) if top is None else top
         seeds = option.get("seeds", DEFAULT_SEEDS) if seeds is None else seeds
     try:
