@@ -76,6 +76,9 @@ def _optimizer_options(config: RunConfig) -> dict[str, Any]:
         return options
     if config.evaluations and "budget" in fields and options.get("budget") is None:
         options["budget"] = config.evaluations
+    if ("generations" in fields and config.generations and not config.evaluations and config.policy is None
+            and options.get("generations") is None and options.get("budget") is None):
+        options["generations"] = config.generations  # auto's banner says what they spend beside its budget
     if "policy" in fields and config.policy is not None and options.get("policy") is None:
         options["policy"] = config.policy.name  # auto chooses by what the policy asks of the optimizer
     if "workers" in fields and options.get("population_size") is None and options.get("workers") is None:

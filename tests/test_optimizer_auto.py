@@ -137,3 +137,18 @@ def test_a_noisy_value_that_is_not_a_boolean_is_refused_by_the_cli(tmp_path, cap
                     '[optimizer]\nnoisy = "yes"\n\n[backend]\nname = "serial"\n')
     assert main(["run", str(path), "--out", str(tmp_path / "n.h5")]) == 2
     assert "option 'noisy' must be true or false, got 'yes'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("run, says", [
+    ({"generations": 2}, "budget = 300 by default, while its 2 generations spend 14 evaluations: set run.evaluations"),
+    ({"generations": 2, "evaluations": 50}, "budget = 50, workers"),  # the run's budget: nothing to add
+])
+def test_the_banner_says_what_the_runs_generations_spend_beside_the_default_budget(run, says):
+    """A run limited by run.generations: 'budget = 300' alone read as the run's budget, which was 14
+    evaluations (2 generations of the chosen CMA-ES's 7); with run.evaluations that is the budget."""
+    from l2l.components import build
+
+    config = l2l.from_mapping({"run": {"name": "a", **run}, "space": {"x": {"low": -1.0, "high": 1.0, "shape": [3]}},
+                               "simulator": {"name": "sphere"}, "backend": {"name": "serial"}})
+    components = build(config)
+    assert says in components.optimizer.describe(components.problem)

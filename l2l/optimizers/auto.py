@@ -71,6 +71,9 @@ class Auto(Optimizer):
     policy: str | None = option(None, help="the run's multi-fidelity policy, set by the run from its [policy] "
                                            "table: 'pbt' draws only its first population from the optimizer "
                                            "(row 0: random); under any policy, Nevergrad is not chosen")
+    generations: int | None = option(None, help="the run's generations where they, not run.evaluations, end "
+                                                "it; set by the run: what they spend is said beside the budget",
+                                     ge=1)
     nevergrad: bool = option(True, help="use Nevergrad's NGOpt for single-objective runs over mostly discrete "
                                         "spaces when it is installed (false: l2l's own tpe)")
 
@@ -117,10 +120,15 @@ class Auto(Optimizer):
                  f", workers = {self.workers}" if self.workers else "")
         noise = ("noisy = true" if self.noisy else
                  "noisy = false; set [optimizer] noisy = true if the objective is noisy")
+        budget = f"budget = {self.budget or 100 * problem.space.dimension}"
+        if self.budget is None and self.generations:  # the budget it chose by is not what the run spends
+            per = options.get("population_size") or getattr(self._optimizer(name, options), "population_size", None)
+            spends = f"{self.generations * per} evaluations" if isinstance(per, int) else "fewer evaluations"
+            budget += (f" by default, while its {self.generations} generations spend {spends}: set "
+                       f"run.evaluations to choose by the run's budget")
         return (f"optimizer 'auto' chose {name!r}" + (f" ({settings})" if settings else "")
                 + f", row {row} of its decision table (d = {problem.space.dimension}, "
-                f"budget = {self.budget or 100 * problem.space.dimension}{batch}, objectives = {problem.n_objectives}, "
-                f"{noise})")
+                f"{budget}{batch}, objectives = {problem.n_objectives}, {noise})")
 
     def _optimizer(self, name: str, options: dict[str, Any]) -> Optimizer:
         key = (name, tuple(sorted(options.items())))
