@@ -39,8 +39,9 @@ class GridSearch(Optimizer):
         for p in problem.space.parameters:
             if isinstance(p, Categorical):
                 axis = np.arange(len(p.choices), dtype=float)
-            elif isinstance(p, Int):
-                values = np.unique(np.round(np.linspace(p.low, p.high, min(self.points, p.high - p.low + 1))))
+            elif isinstance(p, Int):  # spaced as the parameter is: evenly, or on a log scale (log = true)
+                spacing = np.geomspace if p.log else np.linspace
+                values = np.unique(np.round(spacing(p.low, p.high, min(self.points, p.high - p.low + 1))))
                 axis = np.array([p.encode(int(v))[0] for v in values])
             else:
                 low, high = p.code_bounds()
