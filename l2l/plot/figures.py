@@ -159,9 +159,43 @@ def pareto(source: Any, objectives: Sequence[str] | None = None) -> Figure:
     fig = _figure(7.5, 6)
     ax = fig.subplots()
     size = panels.draw_pareto(ax, run, chosen[0], chosen[1])
-    others = f"; objectives not shown: {', '.join(o.name for o in chosen[2:])}" if len(chosen) > 2 else ""
-    fig.suptitle(f"{run.title}: {size} non-dominated of {len(run.ok):,} successful evaluations{others}")
+    hidden = [o.name for o in run.objectives if o not in chosen[:2]]
+    others = f"\nobjectives not shown: {', '.join(hidden)}" if hidden else ""
+    _fitting_suptitle(fig, f"{run.title}: {size} non-dominated of {len(run.ok):,} successful evaluations{others}")
     return fig
+
+
+def _fitting_suptitle(fig: Figure, text: str) -> None:
+    """``fig.suptitle(text)``, each line broken between words where it would be wider than the figure."""
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    title = fig.suptitle(text)
+    renderer = RendererAgg(int(fig.bbox.width), int(fig.bbox.height), fig.dpi)  # measures, draws nothing
+    font = title.get_fontproperties()
+    room = 0.94 * fig.bbox.width
+
+    def width(line: str) -> float:
+        return renderer.get_text_width_height_descent(line, font, ismath=False)[0]
+
+    def pieces(word: str) -> list[str]:  # a word wider than the figure (a long run name) is cut
+        out = []
+        while width(word) > room and len(word) > 1:
+            cut = max((n for n in range(1, len(word)) if width(word[:n]) <= room), default=1)
+            out.append(word[:cut])
+            word = word[cut:]
+        return out + [word]
+
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in (piece for word in paragraph.split(" ") for piece in pieces(word)):
+            if line and width(f"{line} {word}") > room:
+                lines.append(line)
+                line = word
+            else:
+                line = f"{line} {word}" if line else word
+        lines.append(line)
+    title.set_text("\n".join(lines))
 
 
 def failures(source: Any) -> Figure:
