@@ -286,6 +286,10 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".", *,
         simulator = Component(simulator.name, {**simulator.options, "path": path})
     if simulator.name == "command" and not simulator.options.get("config_dir"):
         simulator = Component("command", {**simulator.options, "config_dir": base_dir})
+    workdir = simulator.options.get("workdir") if simulator.name == "command" else None
+    if isinstance(workdir, str) and workdir and not os.path.isabs(workdir):  # beside the config, as path is,
+        # not wherever l2l was started from
+        simulator = Component("command", {**simulator.options, "workdir": os.path.join(base_dir, workdir)})
     inherit, reevaluate = _inherit_option(run.get("inherit", 0)), _reevaluate_option(run.get("reevaluate"))
     if reevaluate and (inherit or (policy is not None and policy.name == "pbt")):
         raise ConfigError(TRAINED_WITH_A_SCHEDULE.format(what="run.reevaluate"))

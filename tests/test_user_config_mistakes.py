@@ -187,3 +187,18 @@ def test_a_command_placeholder_with_a_format_is_refused_in_one_line(tmp_path, ca
     line = _error_line(capsys)
     assert line.startswith("l2l: error: simulator 'command': placeholder {x") and "has a format; write {x}" in line
     assert not (tmp_path / "r.h5").exists()
+
+
+def test_a_relative_command_workdir_is_beside_the_config_not_where_l2l_was_started(tmp_path, monkeypatch):
+    """workdir = "runs" run from another folder wrote the working directories there, unlike path."""
+    project = tmp_path / "project"
+    project.mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    config = _config(project, 'x = { type = "float", low = 0.0, high = 1.0 }',
+                     f'name = "command"\nargv = ["{sys.executable}", "-c", "print({{x}})"]\n'
+                     f'workdir = "runs"\nkeep_workdirs = true')
+    monkeypatch.chdir(elsewhere)
+    assert main(["run", str(config), "--no-progress"]) == 0
+    assert len(list((project / "runs").glob("g*/i*"))) == 4  # one per evaluation, kept
+    assert not (elsewhere / "runs").exists()

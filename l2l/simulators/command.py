@@ -134,7 +134,8 @@ class Command(Simulator):
 
     argv: tuple = option((), help="program and arguments, with {parameter}, {seed}, {workdir} placeholders")
     result: str = option("stdout", help="'stdout' (last line) or a file name in the working directory")
-    workdir: str = option("", help="folder for the per-evaluation working directories (default: beside the output file)")
+    workdir: str = option("", help="folder for the per-evaluation working directories (default: beside the output "
+                                   "file; a relative one: from the config's folder)")
     keep_workdirs: bool = option(False, help="keep the working directories of successful evaluations")
     env: dict = option({}, help="extra environment variables")
     config_dir: str = option("", help="the config's folder, for the {config_dir} placeholder (set automatically)")
