@@ -146,6 +146,10 @@ def _table(runs: Sequence[RunData], objectives: Sequence[Objective]) -> pd.DataF
                 index = int(np.nanargmin(values) if objective.direction == "minimize" else np.nanargmax(values))
                 row[f"best {objective.name}"] = values[index]
                 row[f"{objective.name} found at evaluation"] = index + 1
+                if unit is not None:  # where the figure's compute axis has it (segments completed before it)
+                    c = curves(run, objective, by_compute=True)
+                    first = int(np.flatnonzero(c["best_by_evaluations"] == c["best_by_evaluations"][-1])[0])
+                    row[f"{objective.name} found at compute ({unit})"] = float(c["evaluations"][first])
             else:
                 row[f"best {objective.name}"] = np.nan
                 row[f"{objective.name} found at evaluation"] = np.nan
