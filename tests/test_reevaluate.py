@@ -149,6 +149,10 @@ def test_show_report_and_compare_give_the_reevaluated_ranking(tmp_path, capsys):
     assert "re-evaluated value" in lines[0]
     mean = ranking(path)["mean"].iloc[0]
     assert f"{mean:.6f}"[:6] in lines[1] and "NaN" in lines[2]
+    from l2l.plot.compare import table
+    counts = table([path, other])
+    assert counts["fresh seeds"].tolist()[0] == 3 and str(counts["fresh seeds"].dtype) == "Int64"  # not '3.0'
+    assert lines[1].split()[-1] == "3" and lines[2].split()[-1] == "<NA>", lines
     # the overview's title names the re-evaluated winner beside the recorded best
     from l2l.plot import overview
     first = ranking(path).iloc[0]

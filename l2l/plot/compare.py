@@ -159,7 +159,11 @@ def _table(runs: Sequence[RunData], objectives: Sequence[Objective]) -> pd.DataF
                 row[f"{objective.name} ci95"] = fresh["ci95"]
                 row["fresh seeds"] = fresh["seeds"]
         rows.append(row)
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    for column in out.columns:  # counts stay whole numbers where some run has none ('4.0 fresh seeds')
+        if column == "fresh seeds" or column.endswith("found at evaluation"):
+            out[column] = out[column].astype("Int64")
+    return out
 
 
 def compare(sources: Sequence[Any], objectives: Sequence[str] | None = None) -> Figure:
