@@ -47,7 +47,7 @@ __all__ = ["Categorical", "ConfigError", "Float", "Int", "Objective", "RunConfig
            "generations", "lineage", "load", "load_config", "resume", "run", "traces", "validate"]
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time the names load lazily
-    from l2l import config, jobs, loop, optimizers, plot, results_schema, simulators, space
+    from l2l import config, jobs, loop, optimizers, plot, reevaluate, results_schema, simulators, space
     from l2l.config import RunConfig, from_mapping, load_config
     from l2l.control import RunControl
     from l2l.errors import ConfigError, TrajectoryError
@@ -76,7 +76,7 @@ def run(config: "RunConfig", out: Any = None, **options: Any) -> Any:
     return run_config(config, out, **options)
 
 
-_SUBMODULES = ("plot", "space", "loop", "config", "optimizers", "simulators", "jobs", "results_schema")
+_SUBMODULES = ("plot", "space", "loop", "config", "optimizers", "simulators", "jobs", "results_schema", "reevaluate")
 
 
 def __getattr__(name: str) -> Any:

@@ -61,3 +61,14 @@ def test_l2l_resume_says_it_is_done_from_python(run_file, capsys):
     assert len(l2l.load(run_file)) == 8
     l2l.resume(run_file, generations=3, simulator=bowl)
     assert len(l2l.load(run_file)) == 12
+
+
+def test_l2l_reevaluate_is_there_after_a_plain_import_l2l():
+    """The README's l2l.reevaluate.ranking(path) after 'import l2l' raised AttributeError."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "import l2l; print(l2l.reevaluate.ranking.__name__, "
+                                                 "l2l.reevaluate.reevaluate.__name__)"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.split() == ["ranking", "reevaluate"], done.stderr
