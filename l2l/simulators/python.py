@@ -108,8 +108,8 @@ def load_function(spec: str, search_path: str | None = None) -> Callable[..., An
     if search_path and not os.path.isdir(search_path):  # a stored run's folder, moved or deleted since
         raise ConfigError(f"simulator 'python': the folder {search_path} that held module {module_name!r} is "
                           f"gone (moved or deleted?), and a module of that name found elsewhere may be another "
-                          f"model: put the folder back, or give the function itself "
-                          f"(l2l.resume(path, simulator=function))")
+                          f"model: put the folder back, or pass the function itself from Python "
+                          f"(simulator=function to l2l.resume or l2l.reevaluate.reevaluate)")
     try:
         module = _import(module_name, search_path)
     except ImportError as exc:
