@@ -110,6 +110,19 @@ def test_overview_and_watch_speak_of_candidates_segments_and_compute(tmp_path, c
     assert "generation" not in shown
 
 
+
+def test_watch_of_a_policy_run_with_many_commits_says_commits_not_generations(tmp_path, capsys, monkeypatch):
+    """Its sparkline is one bar per commit (about one a second): it read 'of the last 2 generations'."""
+    import l2l.driver
+
+    monkeypatch.setattr(l2l.driver, "FLUSH_SECONDS", 0.0)  # a commit after every segment
+    path = l2l.run(l2l.from_mapping({**HYPERBAND, "run": {**HYPERBAND["run"], "compute": 81 * 4}}),
+                   tmp_path / "hb.h5")
+    assert main(["watch", str(path), "--once"]) == 0
+    shown = capsys.readouterr().out
+    assert "per commit" in shown and "commits (taller: better)" in shown, shown
+    assert "generation" not in shown
+
 def test_generations_on_the_command_line_of_a_policy_config_without_run_generations_are_refused(tmp_path, capsys):
     # (run.generations in a policy config counts the sweep's candidates: tests/test_policy_shorthand.py)
     config = _config_file(tmp_path)

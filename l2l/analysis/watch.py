@@ -163,7 +163,10 @@ def render(s: Snapshot, width: int = 100) -> str:
             lines.append(f"{head}{objective.name} = {best.value:.6g} ({objective.direction}), "
                          f"generation {best.generation}, individual {best.individual}")
     spark = sparkline(s.best_per_generation, summary.objectives[0])
-    if spark:
+    if spark and summary.compute is not None:  # a policy run commits about once a second, not by generation
+        lines.append(f"per commit   {spark}  best {summary.objectives[0].name} committed in each of the last "
+                     f"{len(spark)} commits (taller: better)")
+    elif spark:
         lines.append(f"per gen.     {spark}  best {summary.objectives[0].name} of the last {len(spark)} "
                      f"generations (taller: better)")
     return "\n".join(lines)
