@@ -118,3 +118,23 @@ def test_the_learning_curves_plot_counts_the_candidates_as_show_does(tmp_path, c
     counts = _counts(capsys, path)
     title = curves_figure(str(path)).get_suptitle()
     assert f"{counts['paused']} paused" in title and "stopped" not in title
+
+
+def test_a_hyperband_run_cut_short_pauses_only_what_its_open_bracket_may_still_continue(tmp_path, capsys):
+    config = l2l.from_mapping({"run": {"seed": 1, "compute": 972}, "space": {"x": {"low": -5.0, "high": 5.0,
+                                                                                    "shape": [3]}},
+                               "optimizer": {"name": "random"}, "policy": {"name": "hyperband"},
+                               "simulator": {"name": "sphere", "multi_fidelity": True}, "backend": {"name": "serial"}})
+    path = l2l.run(config, tmp_path / "hb.h5", progress=False)
+    assert _finished(path)["policy_done"] is False
+    candidates = l2l.load(path)
+    paused = set(candidates.loc[candidates["state"] == "paused", "trial"])
+    # the brackets before the last one are complete: their candidates below the top are stopped for good
+    assert 0 < len(paused) < (candidates["state"] == "stopped").sum()
+    counts = _counts(capsys, path)
+    assert counts["paused"] == len(paused) and counts["stopped"] == int((candidates["state"] == "stopped").sum())
+    more = tmp_path / "more.h5"
+    shutil.copy(path, more)
+    l2l.resume(more, compute=3 * 972, progress=False)
+    continued = _continued(path, more)
+    assert continued and continued <= paused

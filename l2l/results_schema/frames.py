@@ -144,9 +144,12 @@ def segment_view(trajectory: Trajectory, frame: pd.DataFrame, segments: bool) ->
     top = trajectory.top_budget
     last = ~frame["trial"].duplicated(keep="last").to_numpy()
     at_top = np.isclose(frame["budget"].to_numpy(), top) if top is not None else np.zeros(len(frame), bool)
-    below = np.full(len(frame), "stopped" if let_go(trajectory) else "paused", dtype=object)
+    over = let_go(trajectory)
+    below = np.full(len(frame), "stopped" if over else "paused", dtype=object)
     if "status" in frame.columns and _failures_end_candidates(trajectory):
         below[(frame["status"] != STATUS_NAMES[0]).to_numpy()] = "stopped"
+    if not over:
+        below[_left_behind(trajectory, frame, last)] = "stopped"
     state = np.where(~last, "promoted", np.where(at_top, "completed", below))
     frame["state"] = pd.Categorical(state, categories=["promoted", "completed", "stopped", "paused"])
     if segments:
@@ -189,6 +192,48 @@ def _failures_end_candidates(trajectory: Trajectory) -> bool:
         return True
     policy = config["policy"]
     return (policy.get("name") if isinstance(policy, dict) else policy) in FAILURE_ENDS_CANDIDATE
+
+
+def _left_behind(trajectory: Trajectory, frame: pd.DataFrame, last: np.ndarray) -> np.ndarray:
+    """The rows (of ``frame``, by trial and budget) that end a candidate no bracket of ``successive-halving``
+    or ``hyperband`` will continue, whatever the run does next (all False under other policies).
+
+    A bracket starts its planned candidates (consecutive trial ids) and continues the best of a rung only once
+    every member has its result there; the next bracket starts once it is complete. So a candidate of an
+    earlier bracket than the last one started is done with, and so is one of the last bracket two rungs or more
+    below the highest rung that bracket reached. At that rung and the one below (whose kept members may still
+    be on their way up) a candidate may still be continued."""
+    none = np.zeros(len(frame), dtype=bool)
+    config = trajectory.run.get("config")
+    policy = config.get("policy") if isinstance(config, dict) else None
+    fidelity = trajectory.run.get("fidelity")
+    rungs = fidelity.get("rungs") if isinstance(fidelity, dict) else None
+    if not (isinstance(policy, dict) and policy.get("name") in ("successive-halving", "hyperband")
+            and isinstance(rungs, list) and rungs and len(frame)):
+        return none
+    from l2l.policies import POLICIES
+    from l2l.policies.halving import bracket_plan
+
+    try:
+        schedule = POLICIES.create(policy["name"], {k: v for k, v in policy.items() if k != "name"})
+        budgets = np.asarray(rungs, dtype=float)
+    except Exception:  # noqa: BLE001 - a view never fails on what only refines it: every candidate stays paused
+        return none
+    levels = len(budgets) - 1
+    trials = frame["trial"].to_numpy()
+    # The brackets' sizes repeat (Hyperband's cycle through its first rungs; one for successive halving); the
+    # last bracket started is the one the highest trial id is in (a candidate budget cuts only that one short).
+    sizes = [bracket_plan(levels, levels - first, schedule.eta, schedule.hyperband)[0]
+             for first in (range(levels + 1) if schedule.hyperband else [0])]
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    highest, period = int(trials.max()), int(sum(sizes))
+    start = highest - highest % period + int(offsets[np.searchsorted(offsets, highest % period, side="right") - 1])
+    out = last & (trials < start)
+    ends = np.flatnonzero(last & (trials >= start))  # the last bracket's candidates, at the rungs they reached
+    if len(ends):
+        rung = np.searchsorted((budgets[1:] + budgets[:-1]) / 2, frame["budget"].to_numpy()[ends])
+        out[ends[rung < int(rung.max()) - 1]] = True
+    return out
 
 
 def multi_fidelity_evaluations(trajectory: Trajectory, errors: bool, segments: bool,
