@@ -48,10 +48,10 @@ def test_every_policy_trains_candidates_in_segments_from_their_checkpoints(tmp_p
     assert 600 <= compute < 600 + 81
     candidates = l2l.load(path)
     assert len(candidates) == segments["trial"].nunique()
-    assert set(candidates["state"]) <= {"completed", "stopped"}
+    assert set(candidates["state"]) <= {"completed", "stopped", "paused"}  # run.compute ended it: paused may go on
     assert (candidates.loc[candidates["budget"] == 81.0, "state"] == "completed").all()
     if policy != "median-stopping":
-        assert (candidates["state"] == "stopped").sum() > (candidates["state"] == "completed").sum()
+        assert (candidates["state"] != "completed").sum() > (candidates["state"] == "completed").sum()
 
 
 def test_a_multi_fidelity_run_finds_a_better_candidate_than_random_search_at_equal_compute(tmp_path):
@@ -176,8 +176,8 @@ def test_show_plot_compare_and_report_speak_of_candidates_compute_and_curves(tmp
     assert main(["show", str(path)]) == 0
     progress = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("progress"))
     candidates = l2l.load(path)
-    completed, stopped = (candidates["state"] == "completed").sum(), (candidates["state"] == "stopped").sum()
-    assert f"{len(candidates)} candidates ({completed} completed, {stopped} stopped, 0 paused" in progress
+    completed, stopped, paused = ((candidates["state"] == state).sum() for state in ("completed", "stopped", "paused"))
+    assert f"{len(candidates)} candidates ({completed} completed, {stopped} stopped, {paused} paused" in progress
     assert "compute 9" in progress and "of 972 synthetic budget units, status: finished" in progress
     assert main(["plot", str(path), "--kind", "curves", "-o", str(tmp_path / "curves.png")]) == 0
     assert (tmp_path / "curves.png").read_bytes()[:4] == b"\x89PNG"
