@@ -46,6 +46,33 @@ def config_factory():
     return make_config
 
 
+SPHERE_RUN = """
+[run]
+name = "{name}"
+seed = 1
+generations = {generations}
+[space]
+x = {{ type = "float", low = -1.0, high = 1.0{shape} }}
+[optimizer]
+name = "random"
+population_size = {population}
+[simulator]
+name = "sphere"
+[backend]
+name = "serial"
+"""
+
+
+def sphere_run_file(folder: Path, name: str, generations: int, population: int, shape: list[int] | None = None):
+    """A small random search on the sphere, run by ``l2l run`` (serial) from a config in ``folder``; its file."""
+    from l2l.cli import main
+
+    (folder / f"{name}.toml").write_text(SPHERE_RUN.format(
+        name=name, generations=generations, population=population, shape=f", shape = {shape}" if shape else ""))
+    assert main(["run", str(folder / f"{name}.toml"), "--no-progress"]) == 0
+    return folder / f"{name}.h5"
+
+
 def comparable(frame):
     """The columns of an evaluations frame that must not depend on timing or backend."""
     drop = [c for c in ("started", "duration", "error") if c in frame.columns]

@@ -4,31 +4,13 @@ anything is read or written; it ended in a matplotlib traceback with exit status
 
 import pytest
 
+from conftest import sphere_run_file
 from l2l.cli import main
-
-CONFIG = """
-[run]
-name = "dpi"
-seed = 1
-generations = 2
-[space]
-x = { type = "float", low = -1.0, high = 1.0, shape = [2] }
-[optimizer]
-name = "random"
-population_size = 4
-[simulator]
-name = "sphere"
-[backend]
-name = "serial"
-"""
 
 
 @pytest.fixture(scope="module")
 def run_file(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("dpi")
-    (folder / "dpi.toml").write_text(CONFIG)
-    assert main(["run", str(folder / "dpi.toml"), "--no-progress"]) == 0
-    return folder / "dpi.h5"
+    return sphere_run_file(tmp_path_factory.mktemp("dpi"), "dpi", generations=2, population=4, shape=[2])
 
 
 @pytest.mark.parametrize("command, output", [("plot", "figure.png"), ("compare", "comparison.png"),

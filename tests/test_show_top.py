@@ -4,31 +4,13 @@ last of the rows read), ``--events -1`` no event without a word."""
 
 import pytest
 
+from conftest import sphere_run_file
 from l2l.cli import main
-
-CONFIG = """
-[run]
-name = "top"
-seed = 1
-generations = 3
-[space]
-x = { type = "float", low = -1.0, high = 1.0 }
-[optimizer]
-name = "random"
-population_size = 6
-[simulator]
-name = "sphere"
-[backend]
-name = "serial"
-"""
 
 
 @pytest.fixture(scope="module")
 def run_file(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("top")
-    (folder / "top.toml").write_text(CONFIG)
-    assert main(["run", str(folder / "top.toml"), "--no-progress"]) == 0
-    return folder / "top.h5"
+    return sphere_run_file(tmp_path_factory.mktemp("top"), "top", generations=3, population=6)
 
 
 @pytest.mark.parametrize("option, value, message", [
