@@ -251,7 +251,7 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                     # a budget beyond what the run did, and the policy has no work left for it: nothing runs
                     why = _used_up(config, state, trajectory)
                     if why is None and _raises(state["loop"], **limits):  # and no other budget still binds
-                        why = _still_reached(config, state["loop"], given)
+                        why = _still_reached(config, state["loop"])
                     if why is not None or not _raises(state["loop"], **limits):
                         trajectory.check_recent_rows()  # a damaged file is refused, whether or not anything runs
                         if why is not None and nothing_more is not None:
@@ -325,7 +325,7 @@ def _used_up(config: RunConfig, state: dict[str, Any], trajectory: Trajectory) -
     return f"policy {name!r} has done all its work ({options}), so more compute runs nothing"
 
 
-def _still_reached(config: RunConfig, loop: dict[str, Any], given: dict[str, float | None]) -> str | None:
+def _still_reached(config: RunConfig, loop: dict[str, Any]) -> str | None:
     """Why a finished run given a higher budget still has nothing to run: another of its budgets, not given
     (or given no higher), is reached already (``l2l resume --evaluations 600`` of a run that ended at its 15
     generations); None if every budget leaves room."""
