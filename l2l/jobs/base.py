@@ -285,9 +285,12 @@ def normalize(raw: Any, settings: Settings) -> tuple[dict, dict, dict, np.ndarra
 from l2l.results_schema.layout import CURVE_PREFIX  # noqa: E402 - beside the code that makes curves
 
 
-def curves(raw: Any, budget: float | None = None) -> dict[str, np.ndarray]:
+def curves(raw: Any, budget: float | None = None, start: float | None = None,
+           objectives: Sequence[str] = ()) -> dict[str, np.ndarray]:
     """A multi-fidelity result's curves as traces ``curve:<objective>`` of (fidelity, value) rows; a point past
-    the segment's ``budget`` is refused (ValueError)."""
+    the segment's ``budget`` is refused (ValueError), and so is a point of an ``objectives`` curve at or below
+    ``start``, the budget of the checkpoint a continued segment was given: its simulator trained from the start
+    again (it ignored the checkpoint), which costs a restart while the run counts the continuation."""
     curve = getattr(raw, "curve", None)
     if not curve:
         return {}
@@ -302,6 +305,15 @@ def curves(raw: Any, budget: float | None = None) -> dict[str, np.ndarray]:
             raise ValueError(f"curve {name!r} has a point at fidelity {np.nanmax(array[:, 0]):g}, beyond the "
                              f"segment's budget {budget:g}; a curve holds the values the segment passed on its "
                              f"way to its budget")
+        if start and name in objectives and len(array) and \
+                np.nanmin(array[:, 0]) <= start + 1e-9 * max(1.0, abs(start)):
+            raise ValueError(f"curve {name!r} has a point at fidelity {np.nanmin(array[:, 0]):g}, not past the "
+                             f"budget {start:g} of the checkpoint this segment continued from: the simulator "
+                             f"trained from the start again instead of continuing from its checkpoint (it spent "
+                             f"{budget:g} units where the run counts {budget - start:g}); continue from the "
+                             f"checkpoint, or take none (a python function without a 'checkpoint' parameter "
+                             f"restarts openly, counted so); a curve holds the values a segment passed after its "
+                             f"checkpoint")
         out[f"{CURVE_PREFIX}{name}"] = array
     return out
 
@@ -354,7 +366,9 @@ def evaluate(simulator: Simulator, task: Task, settings: Settings) -> Outcome:
         try:
             outcome.objectives, outcome.metrics, outcome.traces, outcome.outputs = normalize(raw, settings)
             if task.budget is not None:
-                outcome.traces.update(curves(raw, task.budget))
+                outcome.traces.update(curves(raw, task.budget,
+                                             task.from_budget if task.checkpoint is not None else None,
+                                             settings.objectives))
                 outcome.checkpoint = checkpoint_of(raw)
         except (ValueError, TypeError, OverflowError) as exc:  # whatever the result holds: a failed row
             outcome.status, outcome.error = FAILED, f"invalid result: {exc}"

@@ -55,6 +55,13 @@ def _changes(x: np.ndarray, best: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return x[keep], best[keep]
 
 
+def _lone(best: np.ndarray) -> bool:
+    """Whether a best-so-far curve has a single finite point, which a line alone does not draw: a run whose
+    first result counted as found is its last (a one-line successive halving's only candidate at the top
+    budget ends it); the point is then drawn as a marker."""
+    return int(np.isfinite(np.asarray(best, dtype=float)).sum()) == 1
+
+
 def compute_axis(runs: Sequence[RunData]) -> str | None:
     """The unit in which all ``runs`` count compute (their fidelity's), or None if some run has no fidelity."""
     units = {(run.fidelity or {}).get("unit") for run in runs}
@@ -192,9 +199,9 @@ def compare(sources: Sequence[Any], objectives: Sequence[str] | None = None) -> 
             c = curves(run, objective, by_compute=unit is not None)
             colour = palette(i % 10)
             left.plot(c["evaluations"], c["best_by_evaluations"], drawstyle="steps-post", color=colour,
-                      linewidth=1.8, label=name, marker="o" if len(c["evaluations"]) == 1 else None)
+                      linewidth=1.8, label=name, marker="o" if _lone(c["best_by_evaluations"]) else None)
             right.plot(c["seconds"], c["best_by_time"], drawstyle="steps-post", color=colour, linewidth=1.8,
-                       label=name, marker="o" if len(c["seconds"]) == 1 else None)
+                       label=name, marker="o" if _lone(c["best_by_time"]) else None)
             logs.append(c["best_by_evaluations"])
             fresh = reevaluated(run, objective)
             if fresh is not None and len(c["evaluations"]):

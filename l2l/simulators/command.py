@@ -196,7 +196,9 @@ class Command(Simulator):
                                                              checkpoint=checkpoint))
 
     def _workdir(self, context: EvaluationContext) -> Path:
-        base = Path(self.workdir or context.run_dir or tempfile.gettempdir())
+        # absolute: the program runs in the folder made here, so {workdir} and {checkpoint_dir} must name their
+        # folders from there too, also where the output file was given relatively (``--out run.h5``)
+        base = Path(self.workdir or context.run_dir or tempfile.gettempdir()).absolute()
         leaf = f"i{context.individual:06d}-a{context.attempt}"
         if context.budget is not None:
             leaf = f"i{context.individual:06d}-t{context.trial}-b{context.budget:g}-a{context.attempt}"
