@@ -39,6 +39,7 @@ it, by less than one segment each.
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any, Callable
 
@@ -51,6 +52,8 @@ from l2l.driver_trials import Trials
 from l2l.driver_state import SEED_MASK, _record, adopt, evaluation_seed, initial_state  # noqa: F401 - API
 from l2l.policies import TrialTable
 from l2l.progress import Progress, announce
+from l2l.results_schema.frames import id_ranges
+from l2l.results_schema.layout import EVENT_DETAIL
 
 FLUSH_SECONDS = 1.0
 STOP_POLL_SECONDS = 1.0
@@ -210,7 +213,7 @@ class _Loop(Trials, Commits):
                     detail.update(compute=self.loop["compute"], policy_done=self.finished)
             if self.limit:
                 detail["limit"] = self.limit
-            self.writer.event("finished", detail)
+            self.writer.event("finished", self.with_continuable(detail) if not self.finished else detail)
         finally:
             self.bar.close()
             self.executor.close()
@@ -368,6 +371,19 @@ class _Loop(Trials, Commits):
     def fresh_table(self) -> TrialTable:
         """A table of the run's trials with caches of its own (for questions that must not touch the run's)."""
         return TrialTable(self.trials, self.problem.space.to_unit, self.loop, self.problem.space, self.c.compute)
+
+    def with_continuable(self, detail: dict[str, Any]) -> dict[str, Any]:
+        """``detail`` of the event that ends a ``[policy]`` run before its policy is done, with the trials below
+        the top budget the policy may still continue (``continuable``, as id ranges: ``l2l.load`` reads the
+        other candidates below the top as stopped, these as paused); as it is where the ranges would make the
+        event longer than the file keeps (the reader then guesses, as for a file written before)."""
+        if getattr(self.c, "policy", None) is None or self.policy_state is None:
+            return detail
+        at_top = {int(k) for k, record in self.trials.items() if record["budget"] >= self.top - 1e-9}
+        ids = [t for t in self.policy.continuable(self.policy_state, self.table) if t not in at_top]
+        ranges = id_ranges(ids, free=at_top)
+        out = {**detail, "continuable": ranges}
+        return out if len(json.dumps(out).encode()) <= EVENT_DETAIL.itemsize else detail
 
     def open_candidates(self, running: int) -> int | None:
         return self.policy.open_candidates(self.policy_state, self.table, running)

@@ -117,6 +117,7 @@ class Commits:
         if self.policy.commit == "seconds":
             if self.batch:
                 self.commit()
+            detail = self.with_continuable(detail)  # the policy's state is the one committed
         else:
             self.flush()
             if self.policy.reuses_uncommitted:

@@ -236,6 +236,14 @@ class Policy:
         segment runs. A sweep's progress bar counts the candidates decided with it."""
         return None
 
+    def continuable(self, state: State, trials: TrialTable) -> list[int]:
+        """The trials this policy, in ``state``, may still continue if the run goes on (a resume with more
+        compute), running ones included; the others below the top budget are stopped for good (a trial at the
+        top budget is never continued, listed or not). A run cut short (or stopped on request) stores them with
+        its last event, so that ``l2l.load`` need not guess which candidates are paused. Default: every trial
+        whose last segment did not fail."""
+        return [t for t in trials.ids() if not trials.failed(t)]
+
     def coordinates(self, trial: int, record: dict[str, Any], budgets: list[float],
                     budget: float | None) -> tuple[int, int, int, int]:
         """Where a segment goes: (generation, individual) of its row, and the pair its seed derives from.

@@ -104,6 +104,19 @@ class SuccessiveHalving(RungPolicy):
         top = state["budgets"][-1]
         return sum(1 for t in state["members"] if not trials.running(t) and trials.reached(t) < top - 1e-9)
 
+    def continuable(self, state: State, trials: TrialTable) -> list[int]:
+        """The members of the open bracket's current rung; once every member has its result there, only those
+        the rung keeps (none at the top: the bracket is complete). A bracket never goes back to a candidate it
+        did not keep, nor to one of an earlier bracket."""
+        budgets, rung, members = state["budgets"], state["rung"], state["members"]
+        budget, start = budgets[rung], state["start"]
+        started = rung > start or len(members) >= state["plan"][0]
+        if started and all(trials.score(t, budget) is not None for t in members):  # the rung is complete
+            if rung == len(budgets) - 1:
+                return []
+            return sorted(survivors(trials, budget, members, state["plan"][rung + 1 - start]))
+        return sorted(t for t in members if not trials.failed(t))
+
     def planned_compute(self, budgets: list[float]) -> float:
         """With a candidate budget: the brackets' cost if every segment trained from scratch (the most they
         can cost); else 100 times the top budget."""

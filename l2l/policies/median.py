@@ -102,6 +102,12 @@ class MedianStopping(RungPolicy):
         """The candidates waiting to go on: each result decides at once whether its candidate goes on."""
         return len(state["ready"])
 
+    def continuable(self, state: State, trials: TrialTable) -> list[int]:
+        """Every candidate the rule did not stop (a failed one is stopped too): those waiting to go on and
+        those running, whose result the rule is still to judge."""
+        stopped = set(state["stopped"])
+        return [t for t in trials.ids() if t not in stopped and not trials.failed(t)]
+
     def report(self, state: State, trials: TrialTable, trial: int, budget: float, score: float) -> State:
         budgets = state["budgets"]
         index = trials.cache.get("median")

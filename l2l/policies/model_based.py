@@ -216,6 +216,14 @@ class ModelBased(Hyperband):
             return WAIT, state
         return None, state
 
+    def continuable(self, state: State, trials: TrialTable) -> list[int]:
+        """The open bracket's members it may still continue: a probe bracket continues every member to the top,
+        a halving bracket those of its current rung it may still keep (see :class:`Hyperband`). Repeats and
+        local steps start new trials at the top budget: they continue no candidate left below it."""
+        if state.get("probe"):
+            return sorted(t for t in state["members"] if not trials.failed(t))
+        return super().continuable(state, trials)
+
     def agreement(self, budgets: list[float], trials: TrialTable, probes: list[int]) -> list[float | None]:
         """Rank correlation of each rung's scores with the full budget's, over the probes that reached both."""
         top = trials.scores_at(budgets[-1], probes)

@@ -148,6 +148,11 @@ class PBT(Policy):
             members[slot] = trial
         return {**state, "members": members, "launching": -1}
 
+    def continuable(self, state: State, trials: TrialTable) -> list[int]:
+        """The population's current members (a failed one too: with no healthy member to copy it goes on). A
+        member replaced by an exploiting one is never continued: its slot goes on from the donor's checkpoint."""
+        return sorted(state["members"])
+
     def report(self, state: State, trials: TrialTable, trial: int, budget: float, score: float) -> State:
         members = state["members"]
         if trial not in members:

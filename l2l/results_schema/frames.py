@@ -9,7 +9,8 @@ in memory.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
+import json
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import numpy as np
 
@@ -149,7 +150,11 @@ def segment_view(trajectory: Trajectory, frame: pd.DataFrame, segments: bool) ->
     if "status" in frame.columns and _failures_end_candidates(trajectory):
         below[(frame["status"] != STATUS_NAMES[0]).to_numpy()] = "stopped"
     if not over:
-        below[_left_behind(trajectory, frame, last)] = "stopped"
+        ranges = continuable_ranges(trajectory)
+        if ranges is None:  # written before the policy said what it may continue (or it did not fit): guess
+            below[_left_behind(trajectory, frame, last)] = "stopped"
+        else:
+            below[~in_id_ranges(frame["trial"].to_numpy(), ranges)] = "stopped"
     state = np.where(~last, "promoted", np.where(at_top, "completed", below))
     frame["state"] = pd.Categorical(state, categories=["promoted", "completed", "stopped", "paused"])
     if segments:
@@ -166,7 +171,8 @@ def let_go(trajectory: Trajectory) -> bool:
     """True if no candidate below the top budget will be continued: the run ended by itself and, in a run with
     a ``[policy]``, because the policy was done (its ``finished`` event says ``policy_done``). A run ended by
     ``run.evaluations``, ``run.compute`` or ``run.max_time`` (policy_done false), stopped on request,
-    interrupted, failed or still running has its candidates paused: ``l2l resume`` may still promote them.
+    interrupted, failed or still running has its candidates paused: ``l2l resume`` may still promote them,
+    all but those its policy says it will not continue (:func:`continuable_ranges`).
     A run without a policy (Lamarckian generations) never continues a candidate once it has ended."""
     detail = trajectory.finished_detail()
     if detail is None:
@@ -175,6 +181,42 @@ def let_go(trajectory: Trajectory) -> bool:
     if not (isinstance(config, dict) and "policy" in config):
         return True
     return detail.get("policy_done") is not False  # files written before policy_done: as they always read
+
+
+def id_ranges(ids: Iterable[int], free: Iterable[int] = ()) -> str:
+    """Trial ids as compact text, ranges joined by commas (``"0-4,7,9-12"``); a range may also cover ids of
+    ``free`` (those the reader never asks about: candidates at the top budget), so that there are fewer."""
+    free = set(free)
+    parts: list[list[int]] = []
+    for trial in sorted(set(ids)):
+        if parts and all(t in free for t in range(parts[-1][1] + 1, trial)):
+            parts[-1][1] = trial
+        else:
+            parts.append([trial, trial])
+    return ",".join(f"{a}" if a == b else f"{a}-{b}" for a, b in parts)
+
+
+def in_id_ranges(trials: np.ndarray, ranges: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Which of ``trials`` lie in ``ranges`` (first and last ids, sorted by first id)."""
+    first, last = ranges
+    at = np.searchsorted(first, trials, side="right") - 1
+    return (at >= 0) & (trials <= last[np.maximum(at, 0)]) if len(first) else np.zeros(len(trials), bool)
+
+
+def continuable_ranges(trajectory: Trajectory) -> tuple[np.ndarray, np.ndarray] | None:
+    """The trials the policy of a run cut short may still continue, as (first, last) ids of ranges, from the
+    ``continuable`` field of its ``finished`` or ``stopped`` event (the driver writes it, see :func:`id_ranges`);
+    None where there is none (files written before it, a run killed, a list too long for the event) or it does
+    not read as ranges."""
+    events = trajectory.events()
+    if not len(events) or events["kind"].iloc[-1] not in ("finished", "stopped"):
+        return None
+    try:
+        text = json.loads(events["detail"].iloc[-1]).get("continuable")
+        pairs = sorted((int(a), int(b or a)) for a, _, b in (part.partition("-") for part in text.split(",") if part))
+    except (ValueError, AttributeError, TypeError):
+        return None
+    return np.array([a for a, _ in pairs], dtype=np.int64), np.array([b for _, b in pairs], dtype=np.int64)
 
 
 #: The policies that never continue a candidate whose last segment failed (docs/multifidelity.md); ``pbt``
@@ -196,7 +238,9 @@ def _failures_end_candidates(trajectory: Trajectory) -> bool:
 
 def _left_behind(trajectory: Trajectory, frame: pd.DataFrame, last: np.ndarray) -> np.ndarray:
     """The rows (of ``frame``, by trial and budget) that end a candidate no bracket of ``successive-halving``
-    or ``hyperband`` will continue, whatever the run does next (all False under other policies).
+    or ``hyperband`` will continue, whatever the run does next (all False under other policies), guessed from
+    the trial ids: for files whose last event does not say what the policy may continue (written before it
+    did, or by a run killed or still running).
 
     A bracket starts its planned candidates (consecutive trial ids) and continues the best of a rung only once
     every member has its result there; the next bracket starts once it is complete. So a candidate of an
