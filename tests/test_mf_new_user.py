@@ -91,6 +91,32 @@ def test_command_checkpoint_dir_with_a_relative_output_file(tmp_path):
     assert (l2l.load(tmp_path / "run.h5")["state"] == "completed").sum() == 1
 
 
+STATELESS_SCRIPT = """
+import json, sys
+lr, budget = float(sys.argv[1]), int(sys.argv[2])
+w, curve = 1.0, []
+for step in range(1, budget + 1):               # no checkpoint: every segment trains from step 0
+    w = w - lr * w
+    curve.append([step, w * w])
+print(json.dumps({"objectives": {"loss": w * w}, "curve": {"loss": curve}}))
+"""
+
+
+def test_a_program_that_keeps_no_checkpoint_restarts_counted_so(tmp_path):
+    """A program that leaves nothing in ``{checkpoint_dir}`` trains from scratch at every budget: l2l counted its
+    segments as continuations (21 steps where 27 were spent); now each restarts openly, costs its budget, and
+    none fails for going back below a checkpoint it never had."""
+    (tmp_path / "train.py").write_text(textwrap.dedent(STATELESS_SCRIPT))
+    (tmp_path / "prog.toml").write_text(COMMAND_CONFIG.format(python=sys.executable))
+    done = _cli("run", "prog.toml", "--no-progress", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    segments = l2l.load(tmp_path / "prog.h5", segments=True)
+    assert (segments["status"] == "ok").all(), segments["error"].dropna().tolist()[:1]
+    assert (segments["from_budget"] == 0).all()  # no checkpoint to continue from
+    assert float(segments["budget"].sum()) == 27.0  # 9 x 1 + 3 x 3 + 1 x 9: what the program spent
+    assert float(l2l.load(tmp_path / "prog.h5")["compute"].sum()) == 27.0
+
+
 def _config(population: int = 9):
     return l2l.from_mapping({
         "run": {"name": "own", "seed": 4, "generations": 1, "policy": "successive-halving"},

@@ -311,9 +311,9 @@ def curves(raw: Any, budget: float | None = None, start: float | None = None,
                              f"budget {start:g} of the checkpoint this segment continued from: the simulator "
                              f"trained from the start again instead of continuing from its checkpoint (it spent "
                              f"{budget:g} units where the run counts {budget - start:g}); continue from the "
-                             f"checkpoint, or take none (a python function without a 'checkpoint' parameter "
-                             f"restarts openly, counted so); a curve holds the values a segment passed after its "
-                             f"checkpoint")
+                             f"checkpoint, or take none (a python function without a 'checkpoint' parameter, or a "
+                             f"program that leaves no file in its checkpoint_dir, restarts openly, counted so); a "
+                             f"curve holds the values a segment passed after its checkpoint")
         out[f"{CURVE_PREFIX}{name}"] = array
     return out
 

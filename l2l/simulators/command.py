@@ -20,7 +20,9 @@ candidate, that holds the files the program left there at its previous budget
 exits, every regular file in that folder becomes the candidate's checkpoint
 (``{"files": {relative path: bytes as uint8 array}}``, at most
 ``checkpoint_limit_mb``), stored with the run, so the next segment may run on
-any worker without a shared file system. ``"curve": {objective: [[budget,
+any worker without a shared file system; a program that leaves no file there
+returns no checkpoint, and its next segment starts from scratch (its compute
+counted so). ``"curve": {objective: [[budget,
 value], ...]}`` in the result reports the values at intermediate budgets.
 """
 
@@ -256,9 +258,10 @@ class Command(Simulator):
                 if not path.exists():
                     raise EvaluationError(f"result file {self.result!r} was not written")
                 result = parse_result(path.read_text())
-            if fidelity is not None:
-                result.checkpoint = {"simulator": "command", "budget": budget,
-                                     "files": read_checkpoint_dir(checkpoint_dir, int(self.checkpoint_limit_mb * 2 ** 20))}
+            if fidelity is not None:  # a program that left no file has nothing to continue from: its next
+                # segment restarts from scratch and is counted so (as a python function without a checkpoint)
+                files = read_checkpoint_dir(checkpoint_dir, int(self.checkpoint_limit_mb * 2 ** 20))
+                result.checkpoint = {"simulator": "command", "budget": budget, "files": files} if files else None
         except EvaluationError as exc:
             raise EvaluationError(f"{exc}{failure_text}") from None
         if not self.keep_workdirs:
