@@ -232,6 +232,8 @@ def main() -> None:
                         "report; also lsnn-loss, egru-loss: the learning curves optimized on their loss)")
     parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated methods")
     parser.add_argument("--first-seed", type=int, default=0, help="first seed (report on 0..4; develop on others)")
+    parser.add_argument("--seed-list", default="", metavar="S,S,...",
+                        help="these seeds instead of --first-seed/--seeds (e.g. 0,1,2,25,26)")
     parser.add_argument("--jobs", type=int, default=2, help="runs at once (serial backend each)")
     parser.add_argument("--keep", default="", help="folder keeping each (problem, method, seed) result as JSON; "
                         "results already there are read instead of run (to run the benchmark in pieces)")
@@ -266,6 +268,13 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown method {unknown[0]!r}; methods: {', '.join(METHODS)}")
     seeds = list(range(args.first_seed, args.first_seed + (args.seeds if args.seeds else (2 if args.quick else 5))))
+    if args.seed_list:
+        try:
+            seeds = [int(seed) for seed in args.seed_list.split(",")]
+        except ValueError:
+            parser.error(f"--seed-list: comma-separated whole numbers expected, got {args.seed_list!r}")
+        if len(set(seeds)) != len(seeds) or min(seeds) < 0:
+            parser.error(f"--seed-list: distinct seeds of 0 or more expected, got {args.seed_list!r}")
     started = time.time()
     load_before = os.getloadavg()
     if "dehb" in methods:

@@ -216,6 +216,21 @@ def test_with_four_rungs_the_first_probe_bracket_has_five_candidates_and_measure
     assert None not in state["agreement"]  # measured for every rung once they finished, not left at the prior
 
 
+def test_without_probe_first_the_broadest_bracket_screens_first_and_the_probe_follows():
+    """probe_first = false (issue 11's sixth round): the first bracket is successive halving's broadest (81
+    candidates at budget 1 with these five rungs, a third kept at each rung), the second the probe."""
+    trials, state, order = serial(bowl, evaluations=12, exploit_share=0.0, repeats=1, probe_first=False)
+    first = [(trial, start, budget) for trial, start, budget, _ in order[:81]]
+    assert first == [(trial, 0.0, 1.0) for trial in range(81)]  # no candidate trained further before all 81
+    promoted = [(trial, start, budget) for trial, start, budget, _ in order[81:108]]
+    assert all(start == 1.0 and budget == 3.0 for _, start, budget in promoted)  # then a third of them, to 3
+    assert len({trial for trial, _, _ in promoted}) == 27 and all(trial < 81 for trial, _, _ in promoted)
+    assert state["probes"] and min(state["probes"]) >= 81  # the probe came second
+    assert trials[str(min(state["probes"]))]["budget"] == TOP
+    _, _, default_order = serial(bowl, evaluations=12, exploit_share=0.0, repeats=1)
+    assert [(t, s, b) for t, s, b, _ in default_order[:5]] == [(0, s, b) for s, b in zip([0.0] + BUDGETS, BUDGETS)]
+
+
 # -- options tried for issue 11's fourth round (off by default: no gain on the development seeds) ------------
 def test_with_early_race_the_best_few_get_a_second_seed_before_the_endgame_where_the_top_budget_is_noisy():
     for seed in range(3):

@@ -106,6 +106,8 @@ class ModelBased(Hyperband):
                                   "search around the chosen candidate at the top budget", ge=0, le=1)
     agreement_confidence: float = option(0.0, help="a bracket is weighted by its rung's agreement less this many "
                                          "standard errors (few pairs measure it roughly; 0: as measured)", ge=0)
+    probe_first: bool = option(True, help="the first bracket is a probe (false: the broadest bracket of successive "
+                               "halving first, the probe second)")
     early_race: bool = option(False, help="where the top budget proved noisy, race the best 'race' candidates to "
                               "'repeats' results each before the endgame too (within repeat_share)")
 
@@ -120,7 +122,11 @@ class ModelBased(Hyperband):
     def _open_bracket(self, state: State) -> State:
         state = super()._open_bracket(state)
         levels = len(state["budgets"]) - 1
-        if state["start"] == levels or state["bracket"] == 0:  # a probe: every candidate through every rung
+        if state["bracket"] == 0 and not self.probe_first:  # the broadest bracket first, the probe second
+            state = {**state, "start": 0, "rung": 0, "plan": bracket_plan(levels, levels, self.eta, True),
+                     "probe": False}
+        elif state["start"] == levels or state["bracket"] == (0 if self.probe_first else 1):
+            # a probe: every candidate through every rung
             size = max(MIN_PAIRS, bracket_plan(levels, 0, self.eta, True)[0])  # enough to measure agreement
             state = {**state, "start": 0, "rung": 0, "plan": [size] * (levels + 1), "probe": True}
         else:
