@@ -52,7 +52,7 @@ def _run(args: argparse.Namespace) -> int:
     if components.policy is not None:  # run.evaluations caps segments (each continuation is an evaluation)
         candidates = config.policy.options.get("max_candidates")  # a sweep's: run.generations x population_size
         limits = [(f"{candidates} candidates, compute at most " if candidates else "compute ")
-                  + f"{components.compute:g} {components.fidelity.unit}",
+                  + _compute_bound(config, components),
                   f"{config.evaluations} segments (run.evaluations)" if config.evaluations else "",
                   f"{config.max_time:g} s" if config.max_time else ""]
         extent = f"policy {config.policy.name}, " + ", at most ".join(x for x in limits if x)
@@ -63,6 +63,15 @@ def _run(args: argparse.Namespace) -> int:
         extent = ", at most ".join(x for x in limits if x)
     print(f"l2l {__version__}: {config.name}: {config.optimizer.name} x {config.simulator.name} "
           f"on {config.backend.name}, {extent} -> {out}", file=sys.stderr)
+    eta = getattr(components.policy, "eta", None)  # one rung of a policy with rungs: allowed for model-based only
+    if eta and len(components.budgets) == 1:
+        from l2l.components import one_rung
+
+        fidelity = components.fidelity
+        low = components.policy.min_budget or fidelity.minimum
+        print("note: " + one_rung(components.policy, low, components.budgets[-1], fidelity,
+                                  "nothing is stopped early, every candidate it proposes trains to the top budget "
+                                  "(a model-based search there); for early stopping"), file=sys.stderr)
     describe = getattr(components.optimizer, "describe", None)
     if callable(describe):  # 'auto' says what it chose and why
         print(describe(components.problem), file=sys.stderr)
@@ -78,6 +87,30 @@ def _run(args: argparse.Namespace) -> int:
         signals.restore(previous)
     status = _summary(path, time.time() - started)
     return _stopped(control, path) or status
+
+
+def _compute_bound(config, components) -> str:
+    """The banner's compute of a policy run: run.compute where given; else what its candidates cost at most when
+    segments continue from checkpoints, beside the default budget (the cost if every segment restarts), or only
+    the latter where the simulator is known to restart (a python function without a checkpoint parameter)."""
+    unit, compute = components.fidelity.unit, components.compute
+    continued = getattr(components.policy, "continued_compute", None)
+    bound = continued(list(components.budgets)) if callable(continued) and not config.compute else None
+    if bound is None or bound >= compute:
+        return f"{compute:g} {unit}"
+    if _restarts(components.simulator):
+        return f"{compute:g} {unit} (every segment restarts: the function takes no checkpoint)"
+    return f"{bound:g} {unit} if segments continue from checkpoints ({compute:g} if they restart)"
+
+
+def _restarts(simulator) -> bool:
+    """True if every segment of ``simulator`` restarts from scratch: a python function without ``checkpoint``."""
+    target = getattr(simulator, "target", None)
+    if not callable(target):
+        return False
+    from l2l.simulators.python import accepts
+
+    return not accepts(target(), "checkpoint")
 
 
 def _parameters(space) -> str:

@@ -9,6 +9,7 @@ reads a run's config back from its file. ``l2l.loop`` (run, resume) and
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping
 
@@ -222,10 +223,6 @@ def _schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, simulat
                           f"{len(problem.objectives)}: {[o.name for o in problem.objectives]}")
     if policy.proposes:
         problem.space.require_bounded(f"policy {config.policy.name!r}")
-    elif not optimizer.supports_async:
-        searchers = [n for n in OPTIMIZERS.names() if _supports_async(n)]
-        raise ConfigError(f"policy {config.policy.name!r} asks for one new candidate at a time; optimizer "
-                          f"{config.optimizer.name!r} cannot; use one of: {', '.join(searchers)}")
     _check_untold(config, optimizer, policy)
     unknown = [name for name in getattr(policy, "keep", ()) if name not in problem.space.names]
     if unknown:
@@ -249,28 +246,87 @@ def _schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, simulat
         budgets = tuple(policy.rungs(low, high, fidelity.integer))
     else:
         budgets = tuple(rung_budgets(low, high, policy.eta, fidelity.integer))
+        if len(budgets) == 1 and not policy.proposes:
+            raise ConfigError(one_rung(policy, low, high, fidelity))
     planned = getattr(policy, "planned_compute", None)
     compute = config.compute or (planned(budgets) if planned else 100.0 * budgets[-1])
     return policy, budgets, compute
 
 
-def _check_untold(config: RunConfig, optimizer: Optimizer, policy) -> None:
-    """Refuse an optimizer that keeps only a few candidates asked and untold under a policy that leaves more.
+def policy_refusal(policy, optimizer) -> str | None:
+    """Why ``optimizer`` (an optimizer instance or class) cannot search under ``policy`` whatever its options,
+    or None. The refusal and the optimizers it offers instead (:func:`usable_optimizers`) both come from here.
 
     The loop tells the optimizer only candidates that reach the top budget; stopped ones (and, under a policy
     that proposes candidates itself, all of them) are never told.
     """
+    if not policy.proposes and not optimizer.supports_async:
+        return (f"policy {policy.name!r} asks for one new candidate at a time; optimizer {optimizer.name!r} "
+                f"cannot")
+    if getattr(optimizer, "untold_limit", None) is not None and policy.untold_asks() is None:
+        limit = optimizer.untold_limit
+        keeps = f"num_workers = {int(limit())}" if not isinstance(optimizer, type) else "num_workers"
+        return (f"optimizer {optimizer.name!r} keeps at most {keeps} candidates asked and not told, and policy "
+                f"{policy.name!r} never tells the candidates it stops before the top budget")
+    return None
+
+
+def usable_optimizers(policy) -> list[str]:
+    """The registered optimizers that :func:`policy_refusal` lets search under ``policy``."""
+    return [name for name in OPTIMIZERS.names() if _usable(policy, name)]
+
+
+def _usable(policy, name: str) -> bool:
+    try:
+        return policy_refusal(policy, OPTIMIZERS.get(name)) is None
+    except Exception:  # noqa: BLE001 - a broken plugin must not break the message
+        return False
+
+
+def one_rung(policy, low: float, high: float, fidelity, consequence: str = "nothing would be stopped early;") -> str:
+    """Why the rungs between ``low`` and ``high`` (factor ``policy.eta``) are only one, and what gives two.
+
+    Refused for the halving and stopping policies, which decide only at the rungs below the top: with one,
+    every candidate trains to the top budget (a plain sweep that calls itself early stopping). A policy that
+    proposes its candidates itself (``model-based``) is then a model-based search at the top budget, what it
+    turns into anyway where low budgets mislead: allowed, and said by ``l2l run`` as it starts.
+    """
+    from l2l.policies import rung_budgets
+
+    def two(lo: float, hi: float, eta: float) -> bool:
+        return lo <= hi and len(rung_budgets(lo, hi, eta, fidelity.integer)) > 1
+
+    eta, unit = policy.eta, fidelity.unit or fidelity.name
+    down, up = (lambda x: math.floor(x * 1000 + 1e-6) / 1000), (lambda x: math.ceil(x * 1000 - 1e-6) / 1000)
+    lowest = down(high / eta)  # shown rounded, so rounded the way that still gives two rungs
+    if not two(lowest, high, eta):  # whole budgets: the lowest rung rounds up to the top one
+        lowest = next((float(b) for b in range(math.floor(lowest), 0, -1) if two(b, high, eta)), 0.0)
+    ways = []
+    if lowest >= fidelity.minimum and two(lowest, high, eta):
+        ways.append(f"lower min_budget to at most {lowest:g}")
+    if high > low and down(high / low) > 1 and two(low, high, down(high / low)):
+        ways.append(f"lower eta to at most {down(high / low):g}")
+    if up(low * eta) <= fidelity.maximum and two(low, up(low * eta), eta):
+        ways.append(f"raise max_budget to at least {up(low * eta):g}")
+    fix = ", or ".join(ways) if ways else f"widen the simulator's {fidelity.name} range"
+    low_from = "" if policy.min_budget else f" (the simulator's {fidelity.name} minimum)"
+    high_from = "" if policy.max_budget else f" (the simulator's {fidelity.name} maximum)"
+    return (f"policy {policy.name!r}: min_budget {low:g}{low_from} and max_budget {high:g}{high_from} with eta "
+            f"{eta:g} give one rung ({high:g} {unit}): {consequence} {fix}")
+
+
+def _check_untold(config: RunConfig, optimizer: Optimizer, policy) -> None:
+    """Refuse an optimizer that cannot search under ``policy`` (:func:`policy_refusal`), naming those that can,
+    and one that keeps fewer candidates asked and untold than the policy leaves (until num_workers is raised)."""
+    why = policy_refusal(policy, optimizer)
+    if why is not None:
+        raise ConfigError(f"{why}; use one of: {', '.join(usable_optimizers(policy))}")
     limit = getattr(optimizer, "untold_limit", None)
     if limit is None:
         return
     limit = int(limit())
     asked = policy.untold_asks()
-    if asked is None:
-        searchers = [n for n in OPTIMIZERS.names() if _supports_async(n) and n != optimizer.name]
-        raise ConfigError(f"optimizer {optimizer.name!r} keeps at most num_workers = {limit} candidates asked "
-                          f"and not told, and policy {policy.name!r} never tells the candidates it stops before "
-                          f"the top budget; use one of: {', '.join(searchers)}")
-    if asked > limit:
+    if asked is not None and asked > limit:
         raise ConfigError(f"optimizer {optimizer.name!r} keeps at most num_workers = {limit} candidates asked "
                           f"and not told, and policy {policy.name!r} asks {asked} and tells none; set [optimizer] "
                           f"num_workers = {asked} (or use random)")

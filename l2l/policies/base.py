@@ -285,6 +285,12 @@ class RungPolicy(Policy):
             return 100.0 * budgets[-1]
         return float(self.max_candidates * sum(budgets))
 
+    def continued_compute(self, budgets: list[float]) -> float | None:
+        """With a candidate budget, the most its candidates can cost when every segment continues from its
+        checkpoint (each trains at most to the top budget once); None without one. What a run that ends by its
+        candidates costs at most where the simulator checkpoints (:meth:`planned_compute`: where it restarts)."""
+        return float(self.max_candidates * budgets[-1]) if self.max_candidates else None
+
     def out_of_candidates(self, trials: TrialTable) -> bool:
         """True once the candidate budget (if any) is all started."""
         return bool(self.max_candidates) and trials.launched >= self.max_candidates

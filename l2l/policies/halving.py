@@ -122,13 +122,23 @@ class SuccessiveHalving(RungPolicy):
         can cost); else 100 times the top budget."""
         if not self.max_candidates:
             return 100.0 * budgets[-1]
+        return self._brackets_cost(budgets, continued=False)
+
+    def continued_compute(self, budgets: list[float]) -> float | None:
+        """With a candidate budget: the brackets' cost when every promoted candidate continues from its
+        checkpoint (a rung's segment costs its budget minus the rung's before); None without one."""
+        return self._brackets_cost(budgets, continued=True) if self.max_candidates else None
+
+    def _brackets_cost(self, budgets: list[float], continued: bool) -> float:
         levels, left, total, bracket = len(budgets) - 1, self.max_candidates, 0.0, 0
         while left > 0 and not (self.brackets and bracket >= self.brackets):
             start = bracket % (levels + 1) if self.hyperband else 0
             plan = bracket_plan(levels, levels - start, self.eta, self.hyperband)
             if left < plan[0]:
                 plan = truncated(plan, left, self.eta)
-            total += sum(count * budget for count, budget in zip(plan, budgets[start:]))
+            rungs = budgets[start:]
+            steps = [b - (rungs[k - 1] if continued and k else 0.0) for k, b in enumerate(rungs)]
+            total += sum(count * step for count, step in zip(plan, steps))
             left, bracket = left - plan[0], bracket + 1
         return float(total)
 

@@ -207,7 +207,13 @@ class Command(Simulator):
         path = base / f"g{context.generation:06d}" / leaf
         if path.exists():
             shutil.rmtree(path)
-        path.mkdir(parents=True)
+        for attempt in range(10):
+            try:
+                path.mkdir(parents=True)
+                return path
+            except FileNotFoundError:  # the generation's folder, just made, was removed as empty by another
+                if attempt == 9:       # evaluation that finished in between (_remove_empty): make it again
+                    raise
         return path
 
     def evaluate(self, params, seed, context: EvaluationContext) -> SimulationResult:
@@ -266,4 +272,21 @@ class Command(Simulator):
             raise EvaluationError(f"{exc}{failure_text}") from None
         if not self.keep_workdirs:
             shutil.rmtree(workdir, ignore_errors=True)
+            _remove_empty(workdir.parent)
+            if not self.workdir and context.run_dir:  # the run's <run>.work, not a folder the user named
+                _remove_empty(workdir.parent.parent)
         return result
+
+
+def _remove_empty(folder: Path) -> None:
+    """Remove a generation's folder (``g000001``) once its last evaluation's working directory is gone, and
+    then the run's ``<run>.work`` if nothing else is in it.
+
+    ``rmdir`` removes only an empty folder: one that holds the working directory of a failed evaluation, of a
+    running one (or of any evaluation with ``keep_workdirs``), a backend's logs or anything else is left as it
+    is. An evaluation that starts meanwhile makes the folders again (:meth:`Command._workdir`).
+    """
+    try:
+        folder.rmdir()
+    except OSError:
+        pass
