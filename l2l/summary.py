@@ -94,6 +94,8 @@ class RunSummary:
     #: promoted segments, and the compute spent and allowed in fidelity units (with the fidelity's unit).
     candidates: dict[str, int] | None = None
     compute: tuple[float, float, str] | None = None
+    #: The row (in file order) of the last unsuccessful evaluation, None if none failed (or not known).
+    last_unsuccessful: int | None = None
     #: Budgets of the run (0: none): evaluations in all, and wall time (seconds over the run's life) with the
     #: time spent by the last commit.
     planned_evaluations: int = 0
@@ -207,7 +209,8 @@ def _counts_of(previous: RunSummary | None) -> dict[str, Any]:
     return {"failed": previous.failed if previous else 0, "timeouts": previous.timeouts if previous else 0,
             "best": dict(previous.best) if previous else {},
             "last_completion": previous.last_completion if previous else None,
-            "last_error": previous.last_error if previous else ""}
+            "last_error": previous.last_error if previous else "",
+            "last_unsuccessful": previous.last_unsuccessful if previous else None}
 
 
 def _error_line(trajectory: Trajectory, row: int, generation: Any, individual: Any) -> str:
@@ -243,10 +246,63 @@ def _stored_counts(trajectory: Trajectory) -> tuple[dict[str, Any], int] | None:
         counts = {"failed": int(status[codes["failed"]]), "timeouts": int(status[codes["timeout"]]), "best": best,
                   "last_completion": None if completion is None else float(completion),
                   "last_error": _error_line(trajectory, int(unsuccessful[0]), int(unsuccessful[1]),
-                                            int(unsuccessful[2])) if unsuccessful else ""}
+                                            int(unsuccessful[2])) if unsuccessful else "",
+                  "last_unsuccessful": int(unsuccessful[0]) if unsuccessful else None}
     except (KeyError, IndexError, TypeError, ValueError):  # a record that does not hold together: count rows
         return None
     return counts, int(record["rows"])
+
+
+#: The failure line reads this many rows at most, up to the last unsuccessful one (``l2l show`` of a very
+#: large run reads a bounded number of rows); the failures before them are counted, not described.
+FAILURE_ROWS = 128
+#: How wide the failure line gets, and one reason in it.
+FAILURE_WIDTH = 150
+REASON_WIDTH = 70
+
+
+def failure_line(trajectory: Trajectory, summary: RunSummary) -> str:
+    """Why evaluations failed, in one line, most frequent reason first: ``9 failed: 7 × "ValueError: x must be
+    positive", 2 × timeout`` ("" if none failed). A reason is the line of the error text that says what went
+    wrong (:func:`error_message`), a timeout says ``timeout``. Only the :data:`FAILURE_ROWS` rows up to the last
+    unsuccessful one are read: a run with failures before them says how many of the last it describes."""
+    from collections import Counter
+
+    from l2l.results_schema import frames
+
+    total = summary.unsuccessful
+    n = trajectory.n_evaluations
+    if not total or not n:
+        return ""
+    codes = _status_codes()
+    end = n if summary.last_unsuccessful is None else min(n, summary.last_unsuccessful + 1)
+    start = max(0, end - FAILURE_ROWS)
+    status = trajectory.rows(("status",), start, end)["status"]
+    bad = np.flatnonzero(status != codes["ok"]) + start
+    if not len(bad):  # (the summary's count alone: the progress line has it)
+        return ""
+    columns = trajectory._columns(("error_start", "error_length"), n, bad)
+    texts = frames.error_texts(trajectory, columns["error_start"], columns["error_length"])
+    reasons = Counter("timeout" if code == codes["timeout"] else _quoted(error_message(text or ""))
+                      for code, text in zip(status[bad - start], texts))
+    some = len(bad) < total
+    head = f"{total} failed" + (f" (the last {len(bad)}: " if some else ": ")
+    parts: list[str] = []
+    for i, (reason, count) in enumerate(reasons.most_common()):
+        part = f"{count} × {reason}"
+        rest = len(reasons) - i - 1
+        more = f", {rest} other reason{'s' * (rest != 1)}" if rest else ""
+        if parts and len(head) + len(", ".join(parts + [part])) + len(more) > FAILURE_WIDTH:
+            parts.append(f"{rest + 1} other reason{'s' * (rest > 0)}")
+            break
+        parts.append(part)
+    return head + ", ".join(parts) + (")" if some else "")
+
+
+def _quoted(message: str) -> str:
+    if len(message) > REASON_WIDTH:
+        message = message[:REASON_WIDTH - 3].rstrip() + "..."
+    return f'"{message}"'
 
 
 def best_frame(trajectory: Trajectory, n: int) -> pd.DataFrame:
@@ -296,6 +352,7 @@ def _merge(trajectory: Trajectory, counts: dict[str, Any], start: int, stop: int
     if len(bad):
         i = int(bad[-1])
         counts["last_error"] = _error_line(trajectory, start + i, rows["generation"][i], rows["individual"][i])
+        counts["last_unsuccessful"] = start + i
     return counts
 
 
@@ -496,6 +553,9 @@ def show_text(trajectory: Trajectory, top: int = 10, events: int = 5) -> str:
         lines.append(f"{'parameters' if i == 0 else '':<10} {parameter}")
     lines.append(f"host       {summary.host}  created {summary.created}  l2l {summary.l2l_version}")
     lines.append(f"progress   {progress_line(summary)}")
+    failures = failure_line(trajectory, summary)
+    if failures:
+        lines.append(f"failures   {failures}")
     log = trajectory.events()
     for _, event in (log.tail(events).iterrows() if events > 0 else ()):
         lines.append(f"event      {event['time']:%Y-%m-%d %H:%M:%S} {event['kind']} {event['detail']}")
@@ -524,6 +584,7 @@ def finished_text(path: str | os.PathLike, seconds: float) -> str:
         summary = summarize(trajectory)
         table = best_table(trajectory, best_frame(trajectory, 5), 5)
         reevaluated = reevaluated_text(trajectory, 5)
+        failures = failure_line(trajectory, summary)
     if reevaluated:
         table += "\n" + reevaluated
     if summary.compute is not None:  # a multi-fidelity run
@@ -535,9 +596,10 @@ def finished_text(path: str | os.PathLike, seconds: float) -> str:
                 f"({summary.unsuccessful} failed), {summary.evaluations / max(seconds, 1e-9):.0f} evaluations/s")
     return "\n".join([
         done,
+        *([failures] if failures else []),
         table,
         f"results: {path}  (python: l2l.load({str(path)!r}))"])
 
 
-__all__ = ["Best", "RunSummary", "STATUSES", "best_frame", "best_table", "describe_parameter", "finished_text",
-           "reevaluated_text", "run_status", "show_text", "summarize", "summary_of", "writer_alive"]
+__all__ = ["Best", "RunSummary", "STATUSES", "best_frame", "best_table", "describe_parameter", "failure_line",
+           "finished_text", "reevaluated_text", "run_status", "show_text", "summarize", "summary_of", "writer_alive"]

@@ -25,11 +25,21 @@ from l2l.objectives import Objective
 REPEAT_COLUMNS = ("n", "sd")
 
 
+def at_top_budget(budgets: np.ndarray | pd.Series, top_budget: float | None) -> np.ndarray:
+    """Which results (given their budgets) are at a multi-fidelity run's top budget, the only ones that compete
+    for "best" there (:func:`ranked`: ``l2l show``, ``l2l run``, the report; the fitness plot's points and
+    :func:`l2l.generations`); all of them if the run has no top budget."""
+    budgets = np.asarray(budgets, dtype=float)
+    if top_budget is None:
+        return np.ones(len(budgets), dtype=bool)
+    return np.isclose(budgets, top_budget)
+
+
 def ranked(frame: pd.DataFrame, top_budget: float | None = None) -> pd.DataFrame:
     """The successful rows that compete for "best": at a multi-fidelity run's top budget once it has results."""
     ok = frame[frame["status"] == "ok"]
     if "budget" in ok.columns and top_budget is not None:
-        at_top = np.isclose(ok["budget"].to_numpy(dtype=float), top_budget)
+        at_top = at_top_budget(ok["budget"], top_budget)
         if at_top.any():
             ok = ok[at_top]
     return ok
@@ -77,4 +87,4 @@ def with_repeats(columns: list[str], objective: str) -> list[str]:
 
 REPEATS_NOTE = "a candidate evaluated more than once is shown with its mean, n and sd"
 
-__all__ = ["REPEATS_NOTE", "average_repeats", "best_candidates", "ranked", "with_repeats"]
+__all__ = ["REPEATS_NOTE", "at_top_budget", "average_repeats", "best_candidates", "ranked", "with_repeats"]

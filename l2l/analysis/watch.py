@@ -54,9 +54,11 @@ class Watcher:
     def refresh(self) -> Snapshot:
         with Trajectory(self.path) as trajectory:
             summary = summarize(trajectory, previous=self.summary)
-            first = trajectory.objectives[0].name
-            generations = trajectory.generations().tail(60)
-            per_generation = generations[f"{first}_best"].to_numpy(dtype=float)
+            first = trajectory.objectives[0]
+            per_generation = trajectory.generations()[f"{first.name}_best"].to_numpy(dtype=float)
+            if trajectory.multi_fidelity:  # a commit's best is at the top budget, most commits bring none:
+                per_generation = first.sign * np.fmax.accumulate(first.sign * per_generation)  # the best so far
+            per_generation = per_generation[-60:]
         if self.summary is not None and summary.evaluations < self.summary.evaluations:
             self.history.clear()  # a different file now has this name
         self.summary = summary
@@ -164,8 +166,8 @@ def render(s: Snapshot, width: int = 100) -> str:
                          f"generation {best.generation}, individual {best.individual}")
     spark = sparkline(s.best_per_generation, summary.objectives[0])
     if spark and summary.compute is not None:  # a policy run commits about once a second, not by generation
-        lines.append(f"per commit   {spark}  best {summary.objectives[0].name} committed in each of the last "
-                     f"{len(spark)} commits (taller: better)")
+        lines.append(f"per commit   {spark}  best {summary.objectives[0].name} so far at the top budget after each "
+                     f"of the last {len(spark)} commits (taller: better)")
     elif spark:
         lines.append(f"per gen.     {spark}  best {summary.objectives[0].name} of the last {len(spark)} "
                      f"generations (taller: better)")

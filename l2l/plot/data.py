@@ -58,6 +58,16 @@ class RunData:
     def multi_fidelity(self) -> bool:
         return self.segments is not None
 
+    @property
+    def top_budget(self) -> float | None:
+        """A multi-fidelity run's top budget (its last rung, else the largest budget reached); None otherwise."""
+        if not self.multi_fidelity:
+            return None
+        rungs = (self.fidelity or {}).get("rungs")
+        if rungs:
+            return float(rungs[-1])
+        return float(self.segments["budget"].max()) if len(self.segments) else None
+
     def compute_per_evaluation(self) -> float | None:
         """Fidelity units one evaluation of a single-fidelity run costs (its top budget), if it has a fidelity."""
         rungs = (self.fidelity or {}).get("rungs")

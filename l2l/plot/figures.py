@@ -54,14 +54,22 @@ def _summary_line(run: RunData) -> str:
 
 
 def fitness(source: Any, objectives: Sequence[str] | None = None) -> Figure:
-    """Per objective: best and median of each generation, the interquartile band and the best so far."""
+    """Per objective: best and median of each generation, the interquartile band and the best so far.
+
+    A multi-fidelity run has no generations of its own: the best so far at the top budget against the compute
+    spent, over every segment's result (:func:`panels.draw_best_by_compute`), with the best ``l2l show`` names.
+    """
     run = load_run(source, errors=False)
     chosen = _objectives(run, objectives)
     fig = _figure(8, 1.2 + 3.0 * len(chosen))
     axes = fig.subplots(len(chosen), 1, sharex=True, squeeze=False)[:, 0]
     for ax, objective in zip(axes, chosen):
         panels.draw_fitness(ax, run, objective)
-    fig.suptitle(f"{run.title}: fitness over generations\n{_summary_line(run)}")
+    if run.multi_fidelity:
+        _fitting_suptitle(fig, f"{run.title}: best so far against compute\n{_summary_line(run)}"
+                               f"{_best_text(run, chosen[0])}")
+    else:
+        fig.suptitle(f"{run.title}: fitness over generations\n{_summary_line(run)}")
     return fig
 
 
@@ -241,7 +249,9 @@ def overview(source: Any, objective: str | None = None) -> Figure:
         colour_axes.append(ax)
     for i, position in enumerate([grid[0, 2], grid[1, 0]]):
         ax = fig.add_subplot(position)
-        if i < len(columns):
+        if run.multi_fidelity and i == 1:  # the best so far, at the top budget, against compute
+            panels.draw_best_by_compute(ax, run, goal)
+        elif i < len(columns):
             points = panels.draw_parameter(ax, run, columns[i], goal, sample, cmap, norm, legend=i == 0)
             colour_axes.append(ax)
         else:

@@ -59,7 +59,11 @@ def _point_style(n: int) -> dict:
 
 
 def draw_fitness(ax: Axes, run: RunData, objective: Objective, legend: bool = True) -> None:
-    """Best, median, interquartile band and best-so-far of one objective per generation."""
+    """Best, median, interquartile band and best-so-far of one objective per generation (a multi-fidelity run:
+    :func:`draw_best_by_compute`, its generations being rungs and commits)."""
+    if run.multi_fidelity:
+        draw_best_by_compute(ax, run, objective, legend)
+        return
     stats = generation_statistics(run, objective)
     ax.set_title(f"{objective.name} over generations")
     ax.set_xlabel("generation")
@@ -80,6 +84,50 @@ def draw_fitness(ax: Axes, run: RunData, objective: Objective, legend: bool = Tr
         ax.set_xlim(x[0] - 1, x[0] + 1)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if wants_log(stats[["q25", "q75", "best"]].to_numpy()):
+        ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+    if legend:
+        ax.legend(fontsize="small", loc="best")
+
+
+def draw_best_by_compute(ax: Axes, run: RunData, objective: Objective, legend: bool = True) -> None:
+    """A multi-fidelity run: the best so far against the compute spent, counting only results at the top budget
+    (the curve ``l2l compare`` draws, ending at the best ``l2l show`` names), over every successful segment's
+    result where it finished (faint below the top budget: a value at another fidelity)."""
+    from l2l.analysis.best import at_top_budget
+    from l2l.plot.compare import curves
+
+    unit = _fidelity_unit(run)
+    ax.set_title(f"{objective.name}: best so far at the top budget")
+    ax.set_xlabel(f"compute spent ({unit})")
+    ax.set_ylabel(label(objective))
+    segments = run.segments
+    done = (segments["started"].to_numpy(dtype="datetime64[ns]").astype("int64")
+            + (segments["duration"].to_numpy(dtype=float) * 1e9).astype("int64"))
+    order = np.argsort(done, kind="stable")  # by completion, as l2l compare counts compute
+    segments = segments.iloc[order]
+    spent = np.cumsum((segments["budget"] - segments["from_budget"]).to_numpy(dtype=float))
+    values = segments[objective.name].to_numpy(dtype=float)
+    ok = (segments["status"] == "ok").to_numpy() & np.isfinite(values)
+    if not ok.any():
+        _empty(ax, "no successful evaluation")
+        return
+    top = at_top_budget(segments["budget"], run.top_budget) & ok
+    below = ok & ~top
+    if below.any():
+        ax.scatter(spent[below], values[below], color="#9aa5b1", **{**_point_style(int(below.sum())), "alpha": 0.35},
+                   label=f"below the top budget ({int(below.sum())})")
+    if top.any():
+        ax.scatter(spent[top], values[top], color="#d07a2a", **_point_style(int(top.sum())),
+                   label=f"at the top budget ({int(top.sum())})", zorder=3)
+        line = curves(run, objective, by_compute=True)
+        x, best = line["evaluations"], line["best_by_evaluations"]  # its last point: the end of the run
+        ax.plot(x, best, color=BEST_COLOUR, linewidth=2.2, drawstyle="steps-post", zorder=4,
+                label=f"best so far at the top budget ({best[-1]:.4g})")
+    else:
+        ax.text(0.5, 0.95, "no result at the top budget yet", ha="center", va="top", transform=ax.transAxes,
+                color="0.3")
+    if wants_log(values[ok]):
         ax.set_yscale("log")
     ax.grid(alpha=0.3)
     if legend:

@@ -271,10 +271,13 @@ class Trajectory:
     def generations(self) -> pd.DataFrame:
         """One row per committed generation: counts, times, best/median/worst per objective.
 
-        In a run with a ``[policy]`` (multi-fidelity, PBT) a row is a commit of the run's state, not a
-        generation of the optimizer: about one a second, each summarizing the segments that finished since
-        the previous one; progress against compute is in :meth:`evaluations` (``budget``, ``from_budget``)
-        and what ``l2l compare`` plots."""
+        In a multi-fidelity run (a ``[policy]``, or ``run.inherit``) a row is a commit of the run's state, not
+        a generation of the optimizer: about one a second, each summarizing the segments that finished since
+        the previous one. Its best, median and worst are then those of the successful segments of that commit
+        at the top budget (the only results that count as found there, as in ``l2l show``; NaN in a commit
+        that brought none), and ``at_top_budget`` counts them; a low budget's value is at another fidelity.
+        Progress against compute is in :meth:`evaluations` (``budget``, ``from_budget``) and what
+        ``l2l compare`` and ``l2l plot --kind fitness`` draw."""
         with self._reading("the generations"):
             g = self.n_generations
             columns = self._generation_columns(("generation", "evaluations", "failed", "started", "finished"))
@@ -282,10 +285,44 @@ class Trajectory:
                                     "failed": columns["failed"],
                                     "started": pd.to_datetime(columns["started"], unit="s", utc=True),
                                     "finished": pd.to_datetime(columns["finished"], unit="s", utc=True)}
+            if self.multi_fidelity:
+                data.update(self._top_budget_statistics(columns["evaluations"]))
+                return pd.DataFrame(data)
             for o in self.objectives:
                 for stat in SUMMARY_STATISTICS:
                     data[f"{o.name}_{stat}"] = self._read(f"generations/{stat}/{o.name}", g)
             return pd.DataFrame(data)
+
+    def _top_budget_statistics(self, rows_after: np.ndarray) -> dict[str, np.ndarray]:
+        """Per commit of a multi-fidelity run (``rows_after``: the rows in the file once it was written), the
+        best, median and worst of each objective over its successful segments at the top budget, and their
+        number (``at_top_budget``)."""
+        from l2l.analysis.best import at_top_budget
+        from l2l.results_schema.layout import OK, STATUS_CODES
+
+        n = self.n_evaluations
+        bounds = np.minimum(np.asarray(rows_after, dtype=np.int64), n)
+        columns = self._columns(("status", "budget"), n)
+        counted = (columns["status"] == STATUS_CODES[OK]) & at_top_budget(columns["budget"], self.top_budget)
+        values = {o: self._column(f"objectives/{o.name}", n) for o in self.objectives}
+        counts = np.zeros(len(bounds), dtype=np.int64)
+        out = {f"{o.name}_{stat}": np.full(len(bounds), np.nan) for o in self.objectives
+               for stat in SUMMARY_STATISTICS}
+        start = 0
+        for i, end in enumerate(bounds):
+            rows = np.flatnonzero(counted[start:max(start, end)]) + start
+            start = max(start, end)
+            counts[i] = len(rows)
+            for o, column in values.items():
+                found = column[rows].astype(float)
+                found = found[np.isfinite(found)]
+                if not len(found):
+                    continue
+                low, high = float(found.min()), float(found.max())
+                out[f"{o.name}_best"][i] = low if o.direction == "minimize" else high
+                out[f"{o.name}_median"][i] = float(np.median(found))
+                out[f"{o.name}_worst"][i] = high if o.direction == "minimize" else low
+        return {"at_top_budget": counts, **out}
 
     def state(self, generation: int | None = None) -> Any:
         """The loop and optimizer state saved after ``generation`` (default: the last one)."""
