@@ -41,6 +41,8 @@ class Snapshot:
     rate: float | None
     recent_rate: float | None
     now: float = field(default_factory=time.time)
+    #: ``best_per_generation`` holds the best so far at the top budget after each commit (a run with a policy).
+    so_far: bool = False
 
 
 class Watcher:
@@ -55,9 +57,11 @@ class Watcher:
         with Trajectory(self.path) as trajectory:
             summary = summarize(trajectory, previous=self.summary)
             first = trajectory.objectives[0]
-            per_generation = trajectory.generations()[f"{first.name}_best"].to_numpy(dtype=float)
-            if trajectory.multi_fidelity:  # a commit's best is at the top budget, most commits bring none:
-                per_generation = first.sign * np.fmax.accumulate(first.sign * per_generation)  # the best so far
+            generations = trajectory.generations()
+            per_generation = generations[f"{first.name}_best"].to_numpy(dtype=float)
+            so_far = "at_top_budget" in generations.columns  # a policy run: a commit's best is at the top budget,
+            if so_far:  # and most commits bring none: the best so far
+                per_generation = first.sign * np.fmax.accumulate(first.sign * per_generation)
             per_generation = per_generation[-60:]
         if self.summary is not None and summary.evaluations < self.summary.evaluations:
             self.history.clear()  # a different file now has this name
@@ -74,7 +78,7 @@ class Watcher:
         if len(window) >= 2 and window[-1][0] > window[0][0] and not summary.ended:
             recent = (window[-1][1] - window[0][1]) / (window[-1][0] - window[0][0])
         return Snapshot(summary=summary, best_per_generation=per_generation, rate=rate, recent_rate=recent,
-                        now=now)
+                        now=now, so_far=so_far)
 
 
 def _duration(seconds: float) -> str:
@@ -165,9 +169,12 @@ def render(s: Snapshot, width: int = 100) -> str:
             lines.append(f"{head}{objective.name} = {best.value:.6g} ({objective.direction}), "
                          f"generation {best.generation}, individual {best.individual}")
     spark = sparkline(s.best_per_generation, summary.objectives[0])
-    if spark and summary.compute is not None:  # a policy run commits about once a second, not by generation
+    if spark and s.so_far:  # a policy run commits about once a second, not by generation
         lines.append(f"per commit   {spark}  best {summary.objectives[0].name} so far at the top budget after each "
                      f"of the last {len(spark)} commits (taller: better)")
+    elif spark and summary.compute is not None:
+        lines.append(f"per commit   {spark}  best {summary.objectives[0].name} committed in each of the last "
+                     f"{len(spark)} commits (taller: better)")
     elif spark:
         lines.append(f"per gen.     {spark}  best {summary.objectives[0].name} of the last {len(spark)} "
                      f"generations (taller: better)")

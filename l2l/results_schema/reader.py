@@ -271,8 +271,8 @@ class Trajectory:
     def generations(self) -> pd.DataFrame:
         """One row per committed generation: counts, times, best/median/worst per objective.
 
-        In a multi-fidelity run (a ``[policy]``, or ``run.inherit``) a row is a commit of the run's state, not
-        a generation of the optimizer: about one a second, each summarizing the segments that finished since
+        In a run with a ``[policy]`` (multi-fidelity, PBT) a row is a commit of the run's state, not a
+        generation of the optimizer: about one a second, each summarizing the segments that finished since
         the previous one. Its best, median and worst are then those of the successful segments of that commit
         at the top budget (the only results that count as found there, as in ``l2l show``; NaN in a commit
         that brought none), and ``at_top_budget`` counts them; a low budget's value is at another fidelity.
@@ -285,7 +285,8 @@ class Trajectory:
                                     "failed": columns["failed"],
                                     "started": pd.to_datetime(columns["started"], unit="s", utc=True),
                                     "finished": pd.to_datetime(columns["finished"], unit="s", utc=True)}
-            if self.multi_fidelity:
+            config = self.run.get("config")
+            if self.multi_fidelity and isinstance(config, dict) and "policy" in config:
                 data.update(self._top_budget_statistics(columns["evaluations"]))
                 return pd.DataFrame(data)
             for o in self.objectives:
