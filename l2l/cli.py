@@ -131,7 +131,7 @@ def _resume(args: argparse.Namespace) -> int:
     try:
         path = resume(args.file, generations=args.generations, evaluations=args.evaluations,
                       max_time=args.max_time, compute=args.compute, backend=args.backend, workers=args.workers,
-                      progress=not args.no_progress, control=control,
+                      progress=not args.no_progress, control=control, drop_unreadable=args.drop_unreadable,
                       announce=lambda trajectory: print(_resume_banner(trajectory, args.backend), file=sys.stderr),
                       nothing_to_do=lambda trajectory: idle.append(_finished_banner(trajectory)),
                       nothing_more=lambda trajectory, why: idle.append(_finished_banner(trajectory, why)))
@@ -267,6 +267,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", help="run the remaining evaluations on another backend")
     p.add_argument("--workers", type=int)
     p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--drop-unreadable", action="store_true",
+                   help="a checkpoint that cannot be read (damaged file) fails the segment that would continue "
+                        "from it, and the run goes on (default: stop with an error, so the file can be restored)")
     p.set_defaults(func=_resume)
 
     p = sub.add_parser("show", help="what ran, how far, the best individuals")

@@ -40,6 +40,7 @@ it, by less than one segment each.
 from __future__ import annotations
 
 import json
+import sys
 import time
 from typing import Any, Callable
 
@@ -47,8 +48,9 @@ import numpy as np
 
 from l2l.control import RunControl
 from l2l.jobs import Outcome, Task
+from l2l.jobs.base import FAILED
 from l2l.driver_files import Commits
-from l2l.driver_trials import Trials
+from l2l.driver_trials import Trials, Unreadable
 from l2l.driver_state import SEED_MASK, _record, adopt, evaluation_seed, initial_state  # noqa: F401 - API
 from l2l.policies import TrialTable
 from l2l.progress import Progress, announce
@@ -72,14 +74,24 @@ def nothing_left(policy, policy_state, table: TrialTable) -> bool:
 
 
 def drive(components, writer, state: dict[str, Any], *, reuse: dict[int, Outcome], progress: bool,
-          on_generation: Callable[[dict], None] | None, settings, control: RunControl) -> None:
-    """Run ``components`` from ``state`` until the policy is done, the budget is spent or a stop is asked."""
-    _Loop(components, writer, adopt(state, components), reuse, progress, on_generation, control).go(settings)
+          on_generation: Callable[[dict], None] | None, settings, control: RunControl,
+          drop_unreadable: bool = False) -> None:
+    """Run ``components`` from ``state`` until the policy is done, the budget is spent or a stop is asked.
+
+    ``drop_unreadable``: a segment whose checkpoint cannot be read is recorded as failed (else the run ends
+    with an error naming it)."""
+    _Loop(components, writer, adopt(state, components), reuse, progress, on_generation, control,
+          drop_unreadable).go(settings)
 
 
 class _Loop(Trials, Commits):
-    def __init__(self, components, writer, state, reuse, progress, on_generation, control) -> None:
+    def __init__(self, components, writer, state, reuse, progress, on_generation, control,
+                 drop_unreadable: bool = False) -> None:
         self.c = components
+        self.drop_unreadable = drop_unreadable
+        #: Segments not run because their checkpoint could not be read (drop_unreadable), with their failed
+        #: outcomes: received by the loop as if a worker had returned them (never retried).
+        self.unread: dict[tuple[int, int], Outcome] = {}
         self.config, self.problem, self.optimizer = components.config, components.problem, components.optimizer
         self.policy = components.schedule
         self.objectives = self.problem.objectives
@@ -176,6 +188,11 @@ class _Loop(Trials, Commits):
                         if launched or told:
                             continue
                         break
+                    if self.unread:  # segments that could not start (drop_unreadable): failed at once
+                        for outcome in list(self.unread.values()):
+                            self.receive(outcome)
+                            self.settle()
+                        continue
                     for outcome in self.executor.wait(timeout=STOP_POLL_SECONDS):
                         self.receive(outcome)
                         self.settle()
@@ -332,19 +349,38 @@ class _Loop(Trials, Commits):
         seed = self.seeds.pop((seed_g, seed_i), None)
         if seed is None:
             seed = evaluation_seed(self.config.seed, seed_g, seed_i)
+        unreadable = isinstance(checkpoint, Unreadable)
         task = Task(generation, individual, seed, params,
                     budget=float(budget) if mf else None,
-                    from_budget=float(from_budget) if checkpoint is not None else 0.0, checkpoint=checkpoint,
-                    trial=trial if mf else -1)
+                    from_budget=float(from_budget) if checkpoint is not None else 0.0,
+                    checkpoint=None if unreadable else checkpoint, trial=trial if mf else -1)
         record["running"] = True
         self.running[(generation, individual)] = (task, trial)
         self.committed += self.cost(task)
+        if unreadable:  # l2l resume --drop-unreadable: a failed segment, the policy goes on without it
+            self.drop(task, checkpoint.reason)
+            return
         self.outbox.append(task)  # sent by fill() in one submission: a generation travels in few chunks
+
+    def drop(self, task: Task, reason: str) -> None:
+        """Record ``task`` as a failed segment without running it: the checkpoint it would continue from
+        cannot be read (``l2l resume --drop-unreadable``). Its compute counts as a failed segment's."""
+        error = (f"unreadable checkpoint: {reason}; l2l resume --drop-unreadable recorded this segment as failed "
+                 f"without running it")
+        self.unread[(task.generation, task.individual)] = Outcome(
+            task.generation, task.individual, task.seed, FAILED, error=error, started=time.time(),
+            attempt=task.attempt, budget=task.budget, from_budget=task.from_budget, trial=task.trial)
+        text = f"l2l: {reason}; the segment of trial {task.trial} to {task.budget:g} is recorded as failed"
+        if self.bar.bar is not None:
+            self.bar.bar.write(text, file=sys.stderr)
+        else:
+            print(text, file=sys.stderr)
 
     def receive(self, outcome: Outcome) -> None:
         key = (outcome.generation, outcome.individual)
         task, trial = self.running[key]
-        if not outcome.ok and outcome.attempt < self.config.retries:
+        unread = self.unread.pop(key, None) is not None  # a retry would find the same checkpoint unreadable
+        if not unread and not outcome.ok and outcome.attempt < self.config.retries:
             self.executor.submit([Task(task.generation, task.individual, task.seed, task.params,
                                        outcome.attempt + 1, task.budget, task.from_budget, task.checkpoint,
                                        task.trial)])

@@ -11,11 +11,22 @@ from typing import Any
 
 import numpy as np
 
+from l2l.errors import TrajectoryError
 from l2l.jobs import Outcome, Task
 from l2l.jobs.base import OK
 from l2l.outcomes import better, curve_scores, outputs, penalties
 from l2l.driver_state import _record
 from l2l.policies import budget_key
+
+
+class Unreadable:
+    """A checkpoint that cannot be read, in place of it (``l2l resume --drop-unreadable``): the segment that
+    would continue from it is recorded as failed, with ``reason``, instead of run."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
 
 
 class Trials:
@@ -35,7 +46,7 @@ class Trials:
         parent, row, budget, _ = pool[int(np.argmin(distance))]  # argmin takes the first: pool is by trial id
         self.trials[str(trial)].update(parent=int(parent), row=int(row), budget=float(budget),
                                        inherited_at=float(budget))
-        self.checkpoints[trial] = self.writer.checkpoint(int(row), int(parent))
+        self.checkpoints[trial] = self.read_checkpoint(int(row), int(parent))
         return min(maximum, float(budget) + self.lamarck), float(budget)
 
     def inherit(self, trial: int, parent: int) -> float:
@@ -58,10 +69,23 @@ class Trials:
             self.cohorts.setdefault(int(cohort), []).append(trial)
         return trial
 
-    def checkpoint_of(self, trial: int) -> dict[str, Any] | None:
+    def checkpoint_of(self, trial: int) -> dict[str, Any] | Unreadable | None:
         if trial not in self.checkpoints:
-            self.checkpoints[trial] = self.writer.checkpoint(self.trials[str(trial)]["row"], trial)
+            self.checkpoints[trial] = self.read_checkpoint(self.trials[str(trial)]["row"], trial)
         return self.checkpoints[trial]
+
+    def read_checkpoint(self, row: int, trial: int) -> dict[str, Any] | Unreadable | None:
+        """The checkpoint stored with ``row`` (trial ``trial``'s). One that cannot be read (damaged bytes, or
+        its checksum does not match) ends the run with a one-line error naming the trial, the row and the way
+        on; with ``drop_unreadable`` (``l2l resume --drop-unreadable``) it is an :class:`Unreadable` instead."""
+        try:
+            return self.writer.checkpoint(row, trial)
+        except TrajectoryError as exc:
+            if self.drop_unreadable:
+                return Unreadable(str(exc))
+            raise TrajectoryError(f"{exc}; restore the file from a copy, or go on without this checkpoint: "
+                                  f"l2l resume {self.writer.path} --drop-unreadable (the segment that would "
+                                  f"continue from it is recorded as failed, the policy goes on)") from None
 
     # -- results --------------------------------------------------------------------------------------------
 

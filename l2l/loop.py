@@ -207,7 +207,8 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
            simulator: Callable[..., Any] | None = None,
            announce: Callable[[Trajectory], None] | None = None,
            nothing_to_do: Callable[[Trajectory], None] | None = None,
-           nothing_more: Callable[[Trajectory, str], None] | None = None) -> Path:
+           nothing_more: Callable[[Trajectory, str], None] | None = None,
+           drop_unreadable: bool = False) -> Path:
     """Continue the run stored in ``path`` from its last committed generation.
 
     ``generations``, ``evaluations``, ``max_time`` (seconds over the run's
@@ -222,13 +223,23 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
     budget is raised (every candidate of its sweep completed or stopped, every PBT member at the top budget:
     more compute adds no candidate); ``nothing_more(trajectory, why)``, if given, is called then instead, ``why``
     saying so in words.
+
+    A checkpoint that cannot be read (its bytes damaged: they do not decode, or do not match the checksum stored
+    with them) ends the run with an error naming its trial and row, every time, so that the file can be restored
+    first; ``drop_unreadable`` records the segment that would continue from it as failed instead (the policy
+    then treats that candidate as any failed one) and goes on.
     """
     path = Path(path)
+    if not isinstance(drop_unreadable, bool):
+        raise ConfigError(f"drop_unreadable must be True or False, got {drop_unreadable!r}")
     if not path.exists():
         raise TrajectoryError(f"{path}: no such file")
     with contextlib.ExitStack() as stack, WriterLock(path) as lock:
         with Trajectory(path) as trajectory:
             stored = load_run_config(trajectory)
+            if drop_unreadable and stored.policy is None and not stored.inherit:
+                raise ConfigError("--drop-unreadable applies to a run whose candidates continue from checkpoints "
+                                  "(a [policy] or run.inherit); this run stores none")
             # The budgets an earlier resume raised hold until one is given again: a plain resume (a requeued
             # job's) of a run extended with --compute 400 and killed went back to the config's compute 100 and
             # ended the run at '173 of 100', its paused candidates stopped.
@@ -292,7 +303,8 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                                      "evaluations": config.evaluations, "max_time": config.max_time,
                                      "pid": os.getpid(), "backend": config.backend.to_json()})
             _drive_recording_failure(components, writer, state, reuse=reuse, progress=progress,
-                                     on_generation=on_generation, control=control or RunControl())
+                                     on_generation=on_generation, control=control or RunControl(),
+                                     drop_unreadable=drop_unreadable)
         _reevaluate_after(path, lock, config, simulator)
     return path
 
@@ -436,10 +448,11 @@ def _drive_recording_failure(components: Components, writer, state: dict[str, An
 
 
 def _drive(components: Components, writer, state: dict[str, Any], *, reuse: dict[int, Outcome],
-           progress: bool, on_generation: Callable[[dict], None] | None, control: RunControl) -> None:
+           progress: bool, on_generation: Callable[[dict], None] | None, control: RunControl,
+           drop_unreadable: bool = False) -> None:
     from l2l.driver import drive
 
     settings = Settings(objectives=tuple(o.name for o in components.problem.objectives),
                         timeout=components.config.timeout, run_dir=str(writer.path.with_suffix(".work")))
     drive(components, writer, state, reuse=reuse, progress=progress, on_generation=on_generation,
-          settings=settings, control=control)
+          settings=settings, control=control, drop_unreadable=drop_unreadable)

@@ -329,8 +329,48 @@ def checkpoint_of(raw: Any) -> dict[str, Any] | None:
     try:
         codec.encode(checkpoint)
     except TypeError as exc:
-        raise ValueError(f"checkpoint cannot be stored without pickle: {exc}") from None
+        key, where = _unstorable(checkpoint)
+        named = f"checkpoint key {key!r}{where}" if key is not None else "checkpoint"
+        hint = ""
+        if "Generator" in str(exc) or "RandomState" in str(exc):
+            hint = ("; store the generator's state instead (rng.bit_generator.state, a dict of numbers) and "
+                    "set it again when continuing (rng = np.random.default_rng(); rng.bit_generator.state = ...)")
+        raise ValueError(f"{named} cannot be stored without pickle: {exc}{hint}") from None
     return dict(checkpoint)
+
+
+def _unstorable(checkpoint: dict[Any, Any]) -> tuple[Any, str]:
+    """The first top-level key of ``checkpoint`` whose value the codec refuses (a non-string key: that key),
+    and where below it (`` at ['opt'][2]``, or ''); (None, '') if none is found alone."""
+    from l2l.results_schema import codec
+
+    def below(value: Any) -> str | None:  # the path to the first leaf refused, '' for value itself
+        try:
+            codec.encode(value)
+            return None
+        except TypeError:
+            pass
+        if isinstance(value, dict):
+            items = list(value.items())
+        elif isinstance(value, (list, tuple)):
+            items = list(enumerate(value))
+        else:
+            return ""
+        for name, item in items:
+            if isinstance(value, dict) and not isinstance(name, str):
+                return ""
+            inner = below(item)
+            if inner is not None:
+                return f"[{name!r}]{inner}"
+        return ""
+
+    for key, value in checkpoint.items():
+        if not isinstance(key, str):
+            return key, ""
+        inner = below(value)
+        if inner is not None:
+            return key, f" (at [{key!r}]{inner})" if inner else ""
+    return None, ""
 
 
 def evaluate(simulator: Simulator, task: Task, settings: Settings) -> Outcome:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import struct
 import math
+import zlib
 from typing import Any
 
 import numpy as np
@@ -142,3 +143,23 @@ def decode(data: bytes | np.ndarray) -> Any:
         raise TrajectoryError("corrupt encoded value: nested too deeply") from None
     except (ValueError, TypeError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         raise TrajectoryError(f"corrupt encoded value: {exc}") from None
+
+
+def checksum(data: bytes | np.ndarray) -> int:
+    """The CRC-32 of encoded bytes (``zlib.crc32``), stored beside each checkpoint to find damage: 1 to 3 GB/s
+    on one core, a small part of what encoding and writing the bytes costs."""
+    if isinstance(data, np.ndarray):
+        data = np.ascontiguousarray(data)
+    return zlib.crc32(data)
+
+
+#: Why a checkpoint whose bytes fail their checksum is not used.
+DAMAGED = ("its bytes do not match the checksum stored with it: the file was changed or damaged after it was "
+           "written")
+
+
+def verify(data: bytes | np.ndarray, expected: int) -> None:
+    """Raise :class:`TrajectoryError` if ``data`` does not have the checksum ``expected`` (negative: none
+    was stored, nothing to check)."""
+    if expected >= 0 and checksum(data) != expected:
+        raise TrajectoryError(DAMAGED)

@@ -21,8 +21,8 @@ import numpy as np
 
 from l2l.errors import TrajectoryError
 from l2l.objectives import Objective
-from l2l.results_schema.layout import (BLOB_CHUNK, BLOBS, CHECKPOINT_BLOB, EVALUATION_COLUMNS, EVENT_DETAIL,
-                                       EVENT_KIND, LINEAGE_COLUMNS, SEGMENT_COLUMNS,
+from l2l.results_schema.layout import (BLOB_CHUNK, BLOBS, CHECKPOINT_BLOB, CHECKSUM_COLUMNS, EVALUATION_COLUMNS,
+                                       EVENT_DETAIL, EVENT_KIND, LINEAGE_COLUMNS, NO_CHECKSUM, SEGMENT_COLUMNS,
                                        FORMAT, GEN_CHUNK, GENERATION_COLUMNS, ROW_CHUNK, SCHEMA_VERSION,
                                        STATISTICS_BLOB, STATISTICS_COLUMNS, STATUS_CODES, SUMMARY_STATISTICS)
 from l2l.results_schema.layout import REEVALUATION_COLUMNS, REEVALUATION_ERRORS, REEVALUATION_GROUP
@@ -118,6 +118,8 @@ def create(path: str | os.PathLike, *, run: Mapping[str, Any], space: Space,
             # take almost no room; in multi-fidelity runs they are as small as the other columns.
             for name, dtype in {**SEGMENT_COLUMNS, **LINEAGE_COLUMNS}.items():
                 _column(ev, name, dtype, compress=True)
+            for name, dtype in CHECKSUM_COLUMNS.items():  # -1 where no checkpoint (or no checksum) is
+                _column(ev, name, dtype, compress=True, fill=NO_CHECKSUM)
             ev["status"].attrs["codes"] = json.dumps(STATUS_CODES)
             _column(ev, "committed", np.dtype("<i8"), chunk=1024)
             params = ev.create_group("params")

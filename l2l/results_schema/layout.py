@@ -104,6 +104,13 @@ SEGMENT_COLUMNS: dict[str, np.dtype] = {
 LINEAGE_COLUMNS: dict[str, np.dtype] = {"parent": np.dtype("<i8")}
 #: The blob of version 2 files that holds the checkpoints (codec-encoded, like states and traces).
 CHECKPOINT_BLOB = "checkpoints"
+#: The CRC-32 (``zlib.crc32``) of each row's encoded checkpoint, checked whenever a checkpoint is read (a
+#: continuation, ``l2l validate``, ``Trajectory.checkpoint``): bytes changed on disk are reported instead of
+#: continued from. Optional: files written before it lack the column (their checkpoints are read unchecked).
+#: ``NO_CHECKSUM`` (-1): the row has no checkpoint, or a version of l2l without checksums wrote it.
+CHECKSUM_COLUMN = "checkpoint_crc32"
+CHECKSUM_COLUMNS: dict[str, np.dtype] = {CHECKSUM_COLUMN: np.dtype("<i8")}
+NO_CHECKSUM = -1
 #: Learning curves are traces named ``curve:<objective>``: arrays of (fidelity, value) rows.
 CURVE_PREFIX = "curve:"
 

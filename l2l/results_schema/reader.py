@@ -28,8 +28,8 @@ from l2l.lazy import lazy_module
 from l2l.errors import TrajectoryError
 from l2l.results_schema import codec, state_log, frames, reevaluations, structure
 from l2l.results_schema import values as checks
-from l2l.results_schema.layout import (CHECKPOINT_BLOB, CURVE_PREFIX, REEVALUATION_COLUMNS, RESERVED_COLUMNS,
-                                       STATISTICS_BLOB, SUMMARY_STATISTICS)
+from l2l.results_schema.layout import (CHECKPOINT_BLOB, CHECKSUM_COLUMN, CURVE_PREFIX, REEVALUATION_COLUMNS,
+                                       RESERVED_COLUMNS, STATISTICS_BLOB, SUMMARY_STATISTICS)
 from l2l.results_schema.statistics import check_record
 from l2l.results_schema.opening import open_hdf5
 
@@ -210,13 +210,18 @@ class Trajectory:
             return frames.evaluations(self, errors, None, columns)
 
     def checkpoint(self, row: int) -> dict[str, Any] | None:
-        """The checkpoint a segment returned (None if it returned none)."""
+        """The checkpoint a segment returned (None if it returned none); raises :class:`TrajectoryError` if
+        its bytes do not match the checksum stored with them (files written before checksums: not checked)."""
         with self._reading(f"the checkpoint of row {row}"):
             columns = self._columns(("checkpoint_start", "checkpoint_length"), self.n_evaluations)
             start, length = int(columns["checkpoint_start"][row]), int(columns["checkpoint_length"][row])
             if not length:
                 return None
-            value = codec.decode(self._read(f"blobs/{CHECKPOINT_BLOB}", start + length, start))
+            data = self._read(f"blobs/{CHECKPOINT_BLOB}", start + length, start)
+            name = f"evaluations/{CHECKSUM_COLUMN}"
+            if name in self._layout.datasets and row < self._layout.datasets[name].shape[0]:
+                codec.verify(data, int(self._read(name, row + 1, row)[0]))
+            value = codec.decode(data)
             if not isinstance(value, dict):
                 raise TrajectoryError(f"the checkpoint of row {row} is not a mapping")
             return value

@@ -24,10 +24,10 @@ import numpy as np
 
 from l2l.objectives import Objective
 from l2l.results_schema import values as checks
-from l2l.results_schema.layout import (BLOBS, CHECKPOINT_BLOB, EVALUATION_COLUMNS, EVENT_COLUMNS, FORMAT,
-                                       GENERATION_COLUMNS, JSON_RUN_ATTRS, LINEAGE_COLUMNS, MAX_DEPTH, MAX_OBJECTS,
-                                       SCHEMA_VERSION, SEGMENT_COLUMNS, STATISTICS_BLOB, STATISTICS_COLUMNS,
-                                       SUMMARY_STATISTICS, TEXT_RUN_ATTRS, parameter_dtype)
+from l2l.results_schema.layout import (BLOBS, CHECKPOINT_BLOB, CHECKSUM_COLUMNS, EVALUATION_COLUMNS,
+                                       EVENT_COLUMNS, FORMAT, GENERATION_COLUMNS, JSON_RUN_ATTRS, LINEAGE_COLUMNS,
+                                       MAX_DEPTH, MAX_OBJECTS, SCHEMA_VERSION, SEGMENT_COLUMNS, STATISTICS_BLOB,
+                                       STATISTICS_COLUMNS, SUMMARY_STATISTICS, TEXT_RUN_ATTRS, parameter_dtype)
 from l2l.space import Space
 
 #: Attributes of /run that not every file has: "user" (older files), "fidelity" (multi-fidelity runs only).
@@ -296,6 +296,9 @@ def _inspect(f: h5py.File, problems: list[str]) -> Layout | None:
         for name, dtype in LINEAGE_COLUMNS.items():  # optional: files written before l2l 0.2 lack them
             if f"evaluations/{name}" in found:
                 _expect(found, f"evaluations/{name}", dtype, rows, (), problems)
+        for name, dtype in CHECKSUM_COLUMNS.items():  # optional: files written before checksums lack them; a
+            if f"evaluations/{name}" in found:  # version of l2l without them appends rows it does not cover
+                _expect(found, f"evaluations/{name}", dtype, 0, (), problems)
         _expect(found, f"blobs/{CHECKPOINT_BLOB}", "u1", 0, (), problems)
     for p in space.parameters:
         _expect(found, f"evaluations/params/{p.name}", parameter_dtype(p.kind), rows, tuple(p.shape), problems)

@@ -18,8 +18,9 @@ import numpy as np
 from l2l.errors import TrajectoryError
 from l2l.results_schema import codec, reevaluations, state_log, structure
 from l2l.results_schema import values as checks
-from l2l.results_schema.layout import (CHECKPOINT_BLOB, EVALUATION_COLUMNS, GENERATION_COLUMNS,
-                                       REEVALUATION_ERRORS, SEGMENT_COLUMNS, STATISTICS_BLOB, STATUS_CODES)
+from l2l.results_schema.layout import (CHECKPOINT_BLOB, CHECKSUM_COLUMN, EVALUATION_COLUMNS, GENERATION_COLUMNS,
+                                       NO_CHECKSUM, REEVALUATION_ERRORS, SEGMENT_COLUMNS, STATISTICS_BLOB,
+                                       STATUS_CODES)
 from l2l.results_schema.statistics import RunningStatistics, check_record
 from l2l.results_schema.reader import open_file
 
@@ -74,6 +75,16 @@ def _check_values(f: h5py.File, layout: structure.Layout, problems: list[str]) -
     pairs = set(zip(columns["generation"].tolist(), columns["individual"].tolist()))
     if len(pairs) != rows:
         problems.append(f"{rows - len(pairs)} evaluations are stored twice (same generation and individual)")
+    if f"evaluations/{CHECKSUM_COLUMN}" in ds:  # files written before checksums lack the column
+        # rows a version of l2l without checksums appended (past the column's end) have none
+        crc = np.full(rows, NO_CHECKSUM, dtype="<i8")
+        stored = ds[f"evaluations/{CHECKSUM_COLUMN}"][:rows]
+        crc[:len(stored)] = stored
+        if rows and ((crc < NO_CHECKSUM) | (crc >= 1 << 32)).any():
+            problems.append(f"/evaluations/{CHECKSUM_COLUMN} must be -1 or a CRC-32 (0 to 2**32 - 1)")
+        elif "checkpoint_length" in columns and ((crc != NO_CHECKSUM) & (columns["checkpoint_length"] == 0)).any():
+            problems.append(f"/evaluations/{CHECKSUM_COLUMN} holds a checksum for a row without a checkpoint")
+        columns[CHECKSUM_COLUMN] = crc
     if problems:
         return
     _check_blobs(ds, columns, problems)
@@ -122,9 +133,17 @@ def _check_blobs(ds: dict[str, h5py.Dataset], columns: dict[str, np.ndarray], pr
             data = ds[f"blobs/{blob}"][low:high].tobytes()
             for row in rows:
                 start = int(starts[row]) - low
-                problem = check(data[start:start + int(lengths[row])])
+                piece = data[start:start + int(lengths[row])]
+                problem = None
+                if kind == "checkpoint" and CHECKSUM_COLUMN in columns:
+                    try:  # first: damaged bytes that still decode are damage all the same
+                        codec.verify(piece, int(columns[CHECKSUM_COLUMN][row]))
+                    except TrajectoryError as exc:
+                        problem = f"cannot be read: {exc}"
+                problem = problem or check(piece)
                 if problem:
-                    problems.append(f"the {kind} of evaluation row {row} {problem}")
+                    where = f" (trial {int(columns['trial'][row])})" if kind == "checkpoint" else ""
+                    problems.append(f"the {kind} of evaluation row {row}{where} {problem}")
                     return
 
 

@@ -39,8 +39,9 @@ from l2l.results_schema import codec, state_log
 from l2l.results_schema.files import (_append, _rows_of, committed_generations, committed_rows,  # noqa: F401
                                       create, create_reevaluation_group, event_text, needs_repair, repair,
                                       rewrite)
-from l2l.results_schema.layout import (CHECKPOINT_BLOB, EVENT_DETAIL, EVENT_KIND, FORMAT, GENERATION_COLUMNS,
-                                       STATISTICS_BLOB, STATISTICS_COLUMNS, STATUS_CODES, SUMMARY_STATISTICS)
+from l2l.results_schema.layout import (CHECKPOINT_BLOB, CHECKSUM_COLUMN, EVENT_DETAIL, EVENT_KIND, FORMAT,
+                                       GENERATION_COLUMNS, NO_CHECKSUM, STATISTICS_BLOB, STATISTICS_COLUMNS,
+                                       STATUS_CODES, SUMMARY_STATISTICS)
 from l2l.results_schema.lock import WriterLock
 from l2l.results_schema.statistics import RunningStatistics, check_record
 from l2l.space import Categorical, Float, Int, Space
@@ -136,6 +137,8 @@ class TrajectoryWriter:
         self.segments = "trial" in ev
         self.lineage = "parent" in ev  # files written before population-based training have no lineage
         self.rows = committed_rows(self._file)
+        #: Files created since checkpoint checksums have their column (see _segment_columns).
+        self.checksums = CHECKSUM_COLUMN in ev
         self._generations = committed_generations(self._file)
         #: Files of schema version 3 may hold a commit's state as a delta against the previous one.
         self.deltas = int(self._file.attrs.get("schema_version", 1)) >= 3
@@ -347,21 +350,36 @@ class TrajectoryWriter:
             start = self._blob(CHECKPOINT_BLOB, np.concatenate([p for p in pieces if p is not None]))
             offsets = start + np.concatenate([[0], np.cumsum(lengths)[:-1]])
         columns["checkpoint_start"], columns["checkpoint_length"] = offsets, lengths
+        if self.checksums and lengths.any():  # compared by every continuation and by l2l validate
+            # The column grows only with rows that have checkpoints: rows past its end have none (single-fidelity
+            # rows, those appended by a version of l2l without checksums). It is brought level first (its fill
+            # value is NO_CHECKSUM), so that the new rows line up.
+            crc = self._ds(f"evaluations/{CHECKSUM_COLUMN}")
+            if crc.shape[0] < self.rows:
+                crc.resize((self.rows,))
+            columns[CHECKSUM_COLUMN] = np.array([NO_CHECKSUM if p is None else codec.checksum(p) for p in pieces],
+                                                dtype="<i8")
         return columns
 
     def checkpoint(self, row: int, trial: int) -> dict[str, Any] | None:
         """The checkpoint stored with ``row`` (the last segment of ``trial``), or None if it has none.
 
-        Raises :class:`TrajectoryError` naming the trial if it cannot be read.
+        Raises :class:`TrajectoryError` naming the trial if it cannot be read, or if its bytes do not match
+        the checksum stored with them (the file was damaged: continuing from it would give other results).
         """
         if row < 0:
             return None
-        try:
-            ev = self._file["evaluations"]
-            start, length = int(ev["checkpoint_start"][row]), int(ev["checkpoint_length"][row])
+        try:  # through the dataset handles looked up once (a lookup costs tens of microseconds)
+            start, length = int(self._ds("evaluations/checkpoint_start")[row]), \
+                int(self._ds("evaluations/checkpoint_length")[row])
             if length == 0:
                 return None
-            return codec.decode(self._file["blobs"][CHECKPOINT_BLOB][start:start + length])
+            data = self._ds(f"blobs/{CHECKPOINT_BLOB}")[start:start + length]
+            if self.checksums:
+                crc = self._ds(f"evaluations/{CHECKSUM_COLUMN}")
+                if row < crc.shape[0]:
+                    codec.verify(data, int(crc[row]))
+            return codec.decode(data)
         except Exception as exc:  # noqa: BLE001 - any damage is reported with the candidate it belongs to
             raise TrajectoryError(f"{self.path}: the checkpoint of trial {trial} (row {row}) cannot be read: "
                                   f"{exc}") from None
