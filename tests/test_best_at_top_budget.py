@@ -128,8 +128,8 @@ def f(params, seed, budget=None, checkpoint=None):
 SWEEP = '''
 [run]
 seed = 1
-generations = 3
-timeout = 2
+generations = 1
+timeout = 1
 
 [space.x]
 low = -5.0
