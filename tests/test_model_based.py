@@ -278,3 +278,26 @@ def test_model_based_never_promotes_or_continues_a_candidate_whose_segment_faile
     for trial, budget in zip(failed["trial"], failed["budget"]):
         later = segments[(segments["trial"] == trial) & (segments["budget"] > budget)]
         assert later.empty, f"trial {trial} failed at {budget} and ran again at {later['budget'].tolist()}"
+
+
+def test_with_screening_brackets_shift_to_the_lowest_rung_where_it_agrees_and_the_probes_keep_their_share():
+    """screening = true (issue 11's seventh round): the brackets below the top share their total weight in
+    proportion to agreement squared times the candidates each starts (81, 34, 15, 8 with these five rungs)."""
+    plain, screening = POLICIES.create("model-based", {}), POLICIES.create("model-based", {"screening": True})
+    agree = [0.99, 0.98, 0.99, 0.99, 1.0]
+    weights = screening.bracket_weights(agree)
+    assert np.isclose(weights[:-1].sum(), plain.bracket_weights(agree)[:-1].sum())  # same total below the top
+    assert weights[-1] == plain.bracket_weights(agree)[-1] == 0.25  # the probe's weight unchanged
+    assert weights[0] / weights.sum() > 0.5 > plain.bracket_weights(agree)[0] / plain.bracket_weights(agree).sum()
+    assert list(weights[:-1]) == sorted(weights[:-1], reverse=True)  # the broadest bracket first
+    weak_low = screening.bracket_weights([0.1, 0.3, 0.9, 1.0])  # a low rung that barely agrees is left alone
+    assert weak_low[0] < plain.bracket_weights([0.1, 0.3, 0.9, 1.0])[0] and weak_low[2] > weak_low[1] > weak_low[0]
+    assert screening.bracket_weights([-0.9, -0.95, 1.0]).tolist() == [0.0, 0.0, 1.0]  # misleading: probes only
+    # on a bowl whose every rung agrees, a run of the same compute screens more candidates at the lowest budget
+    counts = []
+    for seed in range(3):  # brackets are drawn at random: 1.15x to 3.2x as many candidates over seeds 0..7
+        trials, _, _ = serial(bowl, seed=seed, evaluations=40, exploit_share=0.0, repeats=1, screening=True)
+        base, _, _ = serial(bowl, seed=seed, evaluations=40, exploit_share=0.0, repeats=1)
+        assert len(trials) > len(base), (seed, len(trials), len(base))
+        counts.append((len(trials), len(base)))
+    assert sum(a for a, _ in counts) > 1.5 * sum(b for _, b in counts), counts

@@ -110,6 +110,10 @@ class ModelBased(Hyperband):
                                "halving first, the probe second)")
     early_race: bool = option(False, help="where the top budget proved noisy, race the best 'race' candidates to "
                               "'repeats' results each before the endgame too (within repeat_share)")
+    screening: bool = option(False, help="share the weight of the brackets below the top in proportion to their "
+                             "rung's agreement squared times the candidates they start (their total weight, and so "
+                             "the probes' share, unchanged): where the lowest rungs agree, most brackets screen "
+                             "many candidates there")
 
     def init(self, budgets: list[float], dimension: int, seed: int) -> State:
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0x6D62,)))
@@ -145,13 +149,22 @@ class ModelBased(Hyperband):
     def bracket_weights(self, agreement: list[float | None], pairs: list[int] | None = None) -> np.ndarray:
         """Weight of the bracket starting at each rung: its measured agreement with the top (or the prior), less
         ``agreement_confidence`` standard errors for its number of ``pairs``; the probe's is one minus the best of
-        these, at least ``probe_weight``, and 1 while none is measured."""
+        these, at least ``probe_weight``, and 1 while none is measured. With ``screening`` the brackets below the
+        top share their total weight in proportion to agreement squared times the candidates each starts."""
         if pairs is not None and self.agreement_confidence > 0:
             agreement = [a if a is None or k == len(agreement) - 1 else
                          lower_bound(a, pairs[k], self.agreement_confidence) for k, a in enumerate(agreement)]
         measured = [max(0.0, a) for a in agreement[:-1] if a is not None]
         probe = max(self.probe_weight, 1.0 - max(measured)) if measured else 1.0
-        return np.array([self.prior_agreement if a is None else max(0.0, a) for a in agreement[:-1]] + [probe])
+        weights = np.array([self.prior_agreement if a is None else max(0.0, a) for a in agreement[:-1]])
+        if self.screening and weights.sum() > 0:
+            # agreement squared is the share of the top budget's ranking a rung explains; a bracket starting
+            # lower screens more candidates for about the same compute
+            levels = len(agreement) - 1
+            screened = np.array([bracket_plan(levels, levels - k, self.eta, True)[0] for k in range(levels)])
+            value = weights ** 2 * screened
+            weights = weights.sum() * value / value.sum()
+        return np.append(weights, probe)
 
     def _first_rung(self, state: State, bracket: int) -> tuple[int, State]:
         weights = self.bracket_weights(state["agreement"], state.get("pairs"))
