@@ -44,6 +44,23 @@ def check_fidelity(function: Callable[..., Any], table: Any, kwargs: dict, who: 
                           f"argument 'budget' (and may accept 'checkpoint' to continue instead of restarting)")
 
 
+def uncallable(who: str, label: str, function: Callable[..., Any], table: Any, kwargs: dict,
+               exc: TypeError) -> ConfigError:
+    """The refusal of a function the loop cannot call: one that needs a ``budget`` while the simulator declares
+    no fidelity is told to declare one (the call error alone, "missing a required argument: 'budget'",
+    does not say where a budget comes from)."""
+    try:
+        needed = inspect.signature(function).parameters.get("budget")
+    except (TypeError, ValueError):
+        needed = None
+    if not table and "budget" not in kwargs and needed is not None and needed.default is needed.empty \
+            and needed.kind in (needed.POSITIONAL_OR_KEYWORD, needed.KEYWORD_ONLY):
+        return ConfigError(f"simulator {who!r}: {label} takes a 'budget', but the simulator declares no fidelity: "
+                           f"add multi_fidelity = {{ name = \"epochs\", minimum = 1, maximum = 27 }} (your "
+                           f"budget's name and range) to [simulator], or give 'budget' a default")
+    return ConfigError(f"simulator {who!r}: {label} cannot be called as function(params, seed, **kwargs): {exc}")
+
+
 def fidelity_arguments(function: Callable[..., Any], table: Any) -> dict[str, Any]:
     """The keyword arguments a multi-fidelity call adds (for checking the signature): budget, checkpoint."""
     if not table:
@@ -217,8 +234,7 @@ class PythonFunction(_Function):
         try:
             inspect.signature(fn).bind({}, 0, **self.kwargs, **fidelity_arguments(fn, self.multi_fidelity))
         except TypeError as exc:
-            raise ConfigError(f"simulator 'python': {self.function} cannot be called as "
-                              f"function(params, seed, **kwargs): {exc}") from exc
+            raise uncallable("python", self.function, fn, self.multi_fidelity, self.kwargs, exc) from exc
 
     def target(self) -> Callable[..., Any]:
         return load_function(self.function, self.path or None)
@@ -255,8 +271,12 @@ class CallableSimulator(_Function):
             inspect.signature(self.function).bind({}, 0, **self.kwargs, **fidelity_arguments(
                 self.function, self.multi_fidelity))
         except TypeError as exc:
-            raise ConfigError(f"simulator: {describe_callable(self.function)} cannot be called as "
-                              f"function(params, seed, **kwargs): {exc}") from exc
+            error = uncallable("python", describe_callable(self.function), self.function, self.multi_fidelity,
+                               self.kwargs, exc)
+            if "declares no fidelity" not in str(error):  # the wording this refusal always had
+                error = ConfigError(f"simulator: {describe_callable(self.function)} cannot be called as "
+                                    f"function(params, seed, **kwargs): {exc}")
+            raise error from exc
         except ValueError:  # builtins without a signature: let the call decide
             pass
         check_fidelity(self.function, self.multi_fidelity, self.kwargs, "python",
