@@ -87,3 +87,19 @@ def test_a_function_that_takes_a_budget_without_a_declared_fidelity_is_told_to_d
     assert "multi_fidelity = {" in lines[0] and "[simulator]" in lines[0]
     assert not (tmp_path / "forgot.h5").exists()
 
+
+def test_compare_of_a_sweep_without_fidelity_and_a_policy_run_says_compute_is_not_compared(tmp_path):
+    sweep = _config(tmp_path, "sweep", "simulate")
+    one_line = _config(tmp_path, "halving", "train", fidelity=FIDELITY, policy='policy = "successive-halving"')
+    for config in (sweep, one_line):
+        assert _cli("run", str(config), "--no-progress", cwd=tmp_path).returncode == 0
+    done = _cli("compare", "sweep.h5", "halving.h5", "--out", "both.png", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    notes = [line for line in done.stdout.splitlines() if line.startswith("note:")]
+    assert len(notes) == 1, done.stdout
+    assert "compute is not compared" in notes[0] and "sweep declares no fidelity" in notes[0]
+    # with the fidelity declared, the sweep's compute is counted and nothing needs saying
+    declared = _config(tmp_path, "declared", "train", fidelity=FIDELITY)
+    assert _cli("run", str(declared), "--no-progress", cwd=tmp_path).returncode == 0
+    done = _cli("compare", "declared.h5", "halving.h5", "--out", "both2.png", cwd=tmp_path)
+    assert "compute (epochs)" in done.stdout and "note:" not in done.stdout

@@ -58,7 +58,7 @@ def _compare(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from l2l.plot import compare, save
-    from l2l.plot.compare import _table, common_objectives
+    from l2l.plot.compare import _table, common_objectives, compute_note
     from l2l.plot.data import load_run
 
     check_dpi(args.dpi)
@@ -73,6 +73,9 @@ def _compare(args: argparse.Namespace) -> int:
         shared = [o for o in shared if o.name == args.objective]
     with pd.option_context("display.width", 200, "display.max_columns", 30):
         print(_table(runs, shared).to_string(index=False))
+    note = compute_note(runs)
+    if note:
+        print(note)
     print(out)
     return 0
 

@@ -68,6 +68,24 @@ def compute_axis(runs: Sequence[RunData]) -> str | None:
     return units.pop() if len(units) == 1 and None not in units else None
 
 
+def compute_note(runs: Sequence[RunData]) -> str | None:
+    """Why a comparison that includes a multi-fidelity run counts evaluations instead of compute, or None.
+
+    A policy run's evaluations are its segments, of growing budgets, so beside a sweep whose evaluations
+    each train to the end they are no measure of what either spent."""
+    if compute_axis(runs) is not None or not any(run.multi_fidelity for run in runs):
+        return None
+    names = _labels(runs)
+    without = [name.split(" (")[0] for run, name in zip(runs, names) if not (run.fidelity or {}).get("unit")]
+    if without:
+        return (f"note: compute is not compared, since {', '.join(without)} declare{'s' * (len(without) == 1)} "
+                f"no fidelity; a policy run's evaluations are segments of growing budgets (run the sweep with the "
+                f"function that takes a budget, declared by multi_fidelity: each evaluation then counts the top "
+                f"budget)")
+    units = sorted({str((run.fidelity or {}).get("unit")) for run in runs})
+    return f"note: compute is not compared, since the runs count it in different units ({', '.join(units)})"
+
+
 def curves(run: RunData, objective: Objective, by_compute: bool = False) -> dict[str, np.ndarray]:
     """Best so far by evaluation count (in file order) and by seconds since the run started (by completion).
 
