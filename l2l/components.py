@@ -244,6 +244,8 @@ def _schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, simulat
                               f"(the {fidelity.name} every member trains to); set it to at most {high:g}")
     if hasattr(policy, "rungs"):  # population-based training: one rung per interval
         budgets = tuple(policy.rungs(low, high, fidelity.integer))
+        if len(budgets) == 1:  # no member is ever compared with another
+            raise ConfigError(policy.one_interval(low, high, fidelity))
     else:
         budgets = tuple(rung_budgets(low, high, policy.eta, fidelity.integer))
         if len(budgets) == 1 and not policy.proposes:

@@ -249,3 +249,27 @@ def test_the_folders_of_failed_evaluations_stay_with_their_files_and_paused_cand
     assert len(resumed) and (resumed.loc[resumed["status"] == "ok", "from_budget"] > 0).any()
     assert sorted((tmp_path / "run.work").glob("g*/*")) == kept
     assert not [p for p in _empty_folders(tmp_path) if p.name != "checkpoint"]
+
+
+# -- 5. PBT with one interval ----------------------------------------------------------------------------------
+def test_pbt_whose_budgets_give_one_interval_is_refused_in_one_line_saying_what_gives_two(tmp_path):
+    # rungs of the sphere's 1 to 81: interval 81 is one interval; so is 60 (the last 21 are less than half of
+    # one interval and join it). The members were never compared, so none ever exploited another, without a word.
+    for interval in (81, 60):
+        config = _write(tmp_path, _sweep("pbt", population=4, interval=interval))
+        done = _cli("run", str(config), "--out", str(tmp_path / "one.h5"), "--no-progress", cwd=tmp_path)
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.strip().splitlines() == [
+            f"l2l: error: policy 'pbt': interval {interval} and max_budget 81 (the simulator's budget maximum) give "
+            f"one interval (81 {UNIT}), so the members are never compared and none is ever exploited; give an "
+            f"interval of at most 54"], done.stderr
+        assert not (tmp_path / "one.h5").exists()
+    # the interval it names gives two, and the members are compared at the first: the worst ones exploit
+    assert build(l2l.from_mapping(_sweep("pbt", population=4, interval=54))).budgets == (54.0, 81.0)
+    path = l2l.run(l2l.from_mapping(_sweep("pbt", population=4, interval=54)), tmp_path / "two.h5", progress=False)
+    assert (l2l.load(path, segments=True)["parent"] >= 0).any()
+    with pytest.raises(ConfigError, match=re.escape(
+            "policy 'pbt': interval 5 and max_budget 7 give one interval (7 synthetic budget units), so the members "
+            "are never compared and none is ever exploited; give an interval of at most 4, or raise max_budget to "
+            "at least 8")):
+        build(l2l.from_mapping(_sweep("pbt", population=4, interval=5, max_budget=7)))

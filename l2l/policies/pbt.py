@@ -96,14 +96,43 @@ class PBT(Policy):
 
     # -- the rungs: one per interval --------------------------------------------------------------------
     def rungs(self, minimum: float, maximum: float, integer: bool) -> list[float]:
+        return _rungs(self._interval(maximum, integer), minimum, maximum)
+
+    def _interval(self, maximum: float, integer: bool) -> float:
         interval = self.interval or maximum / 10
+        return max(1.0, float(round(interval))) if integer else interval
+
+    def one_interval(self, minimum: float, maximum: float, fidelity) -> str | None:
+        """Why budgets from ``minimum`` to ``maximum`` give a single interval, and what gives two; None if they
+        give two or more. With one, no member is ever compared with another: nothing is exploited or explored,
+        the run is a random sweep at the top budget that calls itself PBT (refused when the config is read)."""
+        integer = fidelity.integer
+        if len(self.rungs(minimum, maximum, integer)) > 1:
+            return None
+        interval, unit = self._interval(maximum, integer), fidelity.unit or fidelity.name
+
+        def two(step: float, top: float) -> bool:
+            return len(_rungs(step, minimum, top)) > 1
+
+        ways = []
+        if integer:  # whole budgets: the longest interval that leaves a second one
+            longest = next((float(k) for k in range(int(maximum * 2 // 3) + 1, 0, -1) if two(k, maximum)), 0.0)
+        else:  # shown rounded down, the way that still gives two
+            longest = math.floor(maximum * 2 / 3 * 1000 + 1e-6) / 1000
+            longest = longest if longest > 0 and two(longest, maximum) else 0.0
+        if longest:
+            ways.append(f"give an interval of at most {longest:g}")
+        higher = math.ceil(interval * 1.5 * 1000 - 1e-6) / 1000
         if integer:
-            interval = max(1.0, float(round(interval)))
-        count = max(1, int(math.ceil(maximum / interval - 1e-9)))
-        budgets = sorted({max(minimum, min(maximum, interval * (k + 1))) for k in range(count)})
-        if len(budgets) >= 2 and budgets[-1] - budgets[-2] < interval / 2:
-            del budgets[-2]  # a last interval shorter than half of one joins the one before (81 = 9 x 8 + 9)
-        return [float(b) for b in budgets]
+            higher = float(math.ceil(higher))
+        if higher <= fidelity.maximum and two(interval, higher):
+            ways.append(f"raise max_budget to at least {higher:g}")
+        fix = ", or ".join(ways) if ways else f"widen the simulator's {fidelity.name} range"
+        given = "" if self.interval else f" (the default: a tenth of max_budget{', in whole units' * integer})"
+        high_from = "" if self.max_budget else f" (the simulator's {fidelity.name} maximum)"
+        return (f"policy 'pbt': interval {interval:g}{given} and max_budget {maximum:g}{high_from} give one "
+                f"interval ({maximum:g} {unit}), so the members are never compared and none is ever exploited; "
+                f"{fix}")
 
     def untold_asks(self) -> int | None:
         """The first population is asked of the optimizer and never told."""
@@ -256,6 +285,15 @@ def _score_at(trials: TrialTable, trial: int, budget: float) -> float:
         scores = trials.scores_of(trial)
         score = scores[max(scores)] if scores else -math.inf
     return float(score)
+
+
+def _rungs(interval: float, minimum: float, maximum: float) -> list[float]:
+    """The budgets at the end of each interval of ``interval`` units up to ``maximum`` (at least ``minimum``)."""
+    count = max(1, int(math.ceil(maximum / interval - 1e-9)))
+    budgets = sorted({max(minimum, min(maximum, interval * (k + 1))) for k in range(count)})
+    if len(budgets) >= 2 and budgets[-1] - budgets[-2] < interval / 2:
+        del budgets[-2]  # a last interval shorter than half of one joins the one before (81 = 9 x 8 + 9)
+    return [float(b) for b in budgets]
 
 
 def _next_budget(budgets: list[float], reached: float) -> float:
