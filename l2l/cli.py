@@ -72,8 +72,12 @@ def _run(args: argparse.Namespace) -> int:
         print("note: " + one_rung(components.policy, low, components.budgets[-1], fidelity,
                                   "nothing is stopped early, every candidate it proposes trains to the top budget "
                                   "(a model-based search there); for early stopping"), file=sys.stderr)
+    unused = getattr(components.policy, "proposes", False) and config.policy.name != "pbt"
+    if unused:  # model-based proposes every candidate itself: the [optimizer] (named in the banner) is never asked
+        print(f"note: policy {config.policy.name!r} proposes every candidate itself (its own model of the "
+              f"results): optimizer {config.optimizer.name!r} is not used", file=sys.stderr)
     describe = getattr(components.optimizer, "describe", None)
-    if callable(describe):  # 'auto' says what it chose and why
+    if callable(describe) and not unused:  # 'auto' says what it chose and why
         print(describe(components.problem), file=sys.stderr)
     control = getattr(args, "control", None) or RunControl()
     previous = signals.install(control)

@@ -103,3 +103,21 @@ def test_compare_of_a_sweep_without_fidelity_and_a_policy_run_says_compute_is_no
     assert _cli("run", str(declared), "--no-progress", cwd=tmp_path).returncode == 0
     done = _cli("compare", "declared.h5", "halving.h5", "--out", "both2.png", cwd=tmp_path)
     assert "compute (epochs)" in done.stdout and "note:" not in done.stdout
+
+
+def test_a_model_based_run_says_its_optimizer_is_not_used(tmp_path):
+    """Under model-based, [optimizer] name = "tpe" gave the same run as "random" (the policy proposes every
+    candidate), while the banner said "tpe x python"; without an [optimizer], 'auto' described a choice it
+    then never used."""
+    for optimizer in ("random", "tpe"):
+        config = _config(tmp_path, f"mb-{optimizer}", "train", fidelity=FIDELITY,
+                         policy="compute = 40").read_text()
+        config = config.replace("generations = 1\n", "").replace('name = "random"', f'name = "{optimizer}"')
+        (tmp_path / f"mb-{optimizer}.toml").write_text(config + '\n[policy]\nname = "model-based"\n')
+        done = _cli("run", f"mb-{optimizer}.toml", "--no-progress", cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert (f"note: policy 'model-based' proposes every candidate itself (its own model of the results): "
+                f"optimizer '{optimizer}' is not used") in done.stderr
+    halving = _config(tmp_path, "halving", "train", fidelity=FIDELITY, policy='policy = "successive-halving"')
+    done = _cli("run", str(halving), "--no-progress", cwd=tmp_path)
+    assert done.returncode == 0 and "is not used" not in done.stderr
