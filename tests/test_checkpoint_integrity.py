@@ -254,6 +254,30 @@ def test_drop_unreadable_records_that_continuation_as_failed_and_the_run_finishe
     assert len(segments) > len(before) + 50
     shown = _cli("show", str(part), cwd=tmp_path)
     assert shown.returncode == 0 and "status: finished" in shown.stdout, shown.stdout
+    # The damaged bytes stay in the file, but the run recorded them and went on: validate says the file is valid,
+    # with a note naming the dropped checkpoint (it reported them as a problem, exit 1).
+    with h5py.File(part, "r") as f:  # the file's row of the failed segment: the trial's next one
+        dropped_row = int(np.flatnonzero(f["evaluations/trial"][:] == trial)[-1])
+    checked = _cli("validate", str(part), cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    lines = checked.stdout.strip().splitlines()
+    assert lines[0] == f"{part}: valid l2l trajectory" and len(lines) == 2 and not checked.stderr, checked.stdout
+    assert lines[1].startswith(f"{part}: note: the checkpoint of evaluation row {row} (trial {trial}) cannot be "
+                               f"read: ") and "checksum" in lines[1], lines[1]
+    assert (f"it was dropped: l2l resume --drop-unreadable recorded the segment that would continue from it as "
+            f"failed (row {dropped_row})") in lines[1], lines[1]
+    assert l2l.validate(part) == []
+    # Another damaged checkpoint, one nothing dropped, is still a problem.
+    other = tmp_path / "other.h5"
+    shutil.copy(part, other)
+    with h5py.File(other, "r") as f:
+        later = int(np.flatnonzero(f["evaluations/checkpoint_length"][:] > 0)[-1])
+        later_trial = int(f["evaluations/trial"][later])
+    _damage_weights(other, later)
+    checked = _cli("validate", str(other), cwd=tmp_path)
+    assert checked.returncode == 1, checked.stdout + checked.stderr
+    assert f"{other}: the checkpoint of evaluation row {later} (trial {later_trial}) cannot be read" \
+        in checked.stderr, checked.stderr
     # Once recorded, the run needs the option no more.
     again = _cli("resume", str(part), "--no-progress", cwd=tmp_path)
     assert again.returncode == 0, again.stderr

@@ -8,17 +8,21 @@ from typing import Iterable, TextIO
 
 
 def validate_files(paths: Iterable[str | os.PathLike], out: TextIO | None = None, err: TextIO | None = None) -> int:
-    """Print one line per valid file (``out``) and one per problem (``err``); 1 if any file is invalid, else 0."""
-    from l2l.results_schema.validate import validate
+    """Print one line per valid file (``out``), followed by its notes (damage the run recorded and went on
+    without, such as a checkpoint dropped by ``l2l resume --drop-unreadable``), and one per problem (``err``);
+    1 if any file is invalid, else 0."""
+    from l2l.results_schema.validate import validate_with_notes
 
     out, err = out or sys.stdout, err or sys.stderr
     status = 0
     for path in paths:
-        problems = validate(path)
+        problems, notes = validate_with_notes(path)
         if problems:
             status = 1
             for problem in problems:
                 print(f"{path}: {problem}", file=err)
         else:
             print(f"{path}: valid l2l trajectory", file=out)
+        for note in notes:
+            print(f"{path}: {note}", file=out if not problems else err)
     return status

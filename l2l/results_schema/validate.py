@@ -10,6 +10,7 @@ read is a problem like any other.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import h5py
@@ -28,26 +29,40 @@ from l2l.results_schema.reader import open_file
 BATCH = 65536
 
 
+#: The error text ``l2l resume --drop-unreadable`` stores with the segment it recorded as failed instead of
+#: continuing it from a checkpoint that could not be read (l2l.driver: ``unreadable checkpoint: <the reader's
+#: error, which names the trial and row of the checkpoint>; ...``).
+DROPPED = re.compile(r"unreadable checkpoint: .*?the checkpoint of trial (\d+) \(row (\d+)\) cannot be read")
+
+
 def validate(path: str | os.PathLike) -> list[str]:
     """Problems of the file at ``path`` (an empty list means it holds to the spec)."""
+    return validate_with_notes(path)[0]
+
+
+def validate_with_notes(path: str | os.PathLike) -> tuple[list[str], list[str]]:
+    """(problems, notes) of the file at ``path``. Notes are damage the run itself recorded and went on without,
+    which leaves the file valid: a checkpoint whose bytes no longer match their checksum, whose continuation
+    ``l2l resume --drop-unreadable`` recorded as a failed segment (the bytes stay in the file)."""
     path = Path(path)
     try:
         f = open_file(path)
     except TrajectoryError as exc:
-        return [str(exc)]
+        return [str(exc)], []
     problems: list[str] = []
+    notes: list[str] = []
     try:
         layout, problems = structure.inspect(f)
         if layout is not None:
-            _check_values(f, layout, problems)
+            _check_values(f, layout, problems, notes)
     except Exception as exc:  # validate reports, it never crashes: h5py raises many types on damaged data
         problems.append(f"unreadable data: {type(exc).__name__}: {structure._line(exc)}")
     finally:
         f.close()
-    return problems
+    return problems, notes
 
 
-def _check_values(f: h5py.File, layout: structure.Layout, problems: list[str]) -> None:
+def _check_values(f: h5py.File, layout: structure.Layout, problems: list[str], notes: list[str]) -> None:
     rows, ds = layout.rows, layout.datasets
     log = ds["evaluations/committed"][:]
     if len(log) and ((np.diff(log) < 0).any() or log[0] < 0):
@@ -87,7 +102,7 @@ def _check_values(f: h5py.File, layout: structure.Layout, problems: list[str]) -
         columns[CHECKSUM_COLUMN] = crc
     if problems:
         return
-    _check_blobs(ds, columns, problems)
+    _check_blobs(ds, columns, problems, notes)
     _check_reevaluations(layout, columns["seed"], problems)
     _check_generations(layout, problems)
     _check_statistics(layout, columns, objective_values, problems)
@@ -119,8 +134,12 @@ def _check_attributes(f: h5py.File, layout: structure.Layout, problems: list[str
                     problems.append(str(exc))
 
 
-def _check_blobs(ds: dict[str, h5py.Dataset], columns: dict[str, np.ndarray], problems: list[str]) -> None:
-    """Every error text is UTF-8 and every trace decodes to a mapping (in batches of rows)."""
+def _check_blobs(ds: dict[str, h5py.Dataset], columns: dict[str, np.ndarray], problems: list[str],
+                 notes: list[str]) -> None:
+    """Every error text is UTF-8, every trace decodes to a mapping and every checkpoint matches its checksum and
+    decodes to a mapping (in batches of rows). A damaged checkpoint whose continuation was dropped (``l2l resume
+    --drop-unreadable``) is a note, not a problem: the run recorded it and went on."""
+    dropped: dict[int, int] = {}  # row of a damaged checkpoint: row of the failed segment that recorded it
     kinds = [("error", "errors", _text), ("trace", "traces", _trace)]
     if "checkpoint_start" in columns:
         kinds.append(("checkpoint", CHECKPOINT_BLOB, _checkpoint))
@@ -141,10 +160,35 @@ def _check_blobs(ds: dict[str, h5py.Dataset], columns: dict[str, np.ndarray], pr
                     except TrajectoryError as exc:
                         problem = f"cannot be read: {exc}"
                 problem = problem or check(piece)
+                if kind == "error" and not problem:
+                    _note_dropped(piece, int(row), columns, dropped)
+                if problem and kind == "checkpoint" and int(row) in dropped:
+                    notes.append(f"note: the checkpoint of evaluation row {row} (trial {int(columns['trial'][row])}) "
+                                 f"{problem}; it was dropped: l2l resume --drop-unreadable recorded the segment "
+                                 f"that would continue from it as failed (row {dropped[int(row)]}), and no "
+                                 f"segment continues from it")
+                    continue
                 if problem:
                     where = f" (trial {int(columns['trial'][row])})" if kind == "checkpoint" else ""
                     problems.append(f"the {kind} of evaluation row {row}{where} {problem}")
                     return
+
+
+def _note_dropped(text: bytes, row: int, columns: dict[str, np.ndarray], dropped: dict[int, int]) -> None:
+    """If row ``row``, whose error text is ``text``, is a segment ``l2l resume --drop-unreadable`` recorded as
+    failed instead of continuing it, note the row of the checkpoint it would have continued from in ``dropped``.
+    Only a record that agrees with the rows counts: the failed segment continued its own trial from the budget
+    that checkpoint's row reached, and that row comes before it."""
+    if not text.startswith(b"unreadable checkpoint: ") or "from_budget" not in columns:
+        return
+    found = DROPPED.match(text.decode("utf-8"))
+    if found is None:
+        return
+    trial, source = int(found.group(1)), int(found.group(2))
+    if (source < row and columns["status"][row] != STATUS_CODES["ok"] and int(columns["trial"][row]) == trial
+            and int(columns["trial"][source]) == trial
+            and float(columns["from_budget"][row]) == float(columns["budget"][source])):
+        dropped[source] = row
 
 
 def _text(data: bytes) -> str | None:
