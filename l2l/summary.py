@@ -104,6 +104,10 @@ class RunSummary:
     #: A one-line sweep under a policy (``[policy] max_candidates``): its compute budget is the most the
     #: sweep could cost, which it rarely spends (its candidates end it), so it reads "of at most".
     sweep: bool = False
+    #: A one-line sweep without ``run.compute``: the most its candidates cost when segments continue from
+    #: checkpoints (the compute budget above is what they cost if every segment restarts), as the banner of
+    #: ``l2l run`` gives it; None where it does not apply (a compute budget given, segments seen restarting).
+    continued_bound: float | None = None
 
     @property
     def status_text(self) -> str:
@@ -396,10 +400,14 @@ def summarize(trajectory: Trajectory, previous: RunSummary | None = None) -> Run
         value = run.get(key)
         return value if isinstance(value, dict) else {"name": str(value)}
 
-    candidates, compute = _multi_fidelity(trajectory, running=status in ("running", "running or interrupted"),
-                                          allowed=budgets["compute"])
+    candidates, compute, restarts = _multi_fidelity(trajectory, allowed=budgets["compute"],
+                                                    running=status in ("running", "running or interrupted"))
+    continued = None
+    if compute is not None and compute[1] is not None and budgets["compute"] is None and not restarts \
+            and not run_config.get("compute"):  # the default budget: what the sweep costs if segments restart
+        continued = _continued_bound(policy, trajectory.run.get("fidelity"), compute[1])
     return RunSummary(
-        candidates=candidates, compute=compute,
+        candidates=candidates, compute=compute, continued_bound=continued,
         path=str(trajectory.path), name=str(run.get("name", trajectory.path.stem)), seed=run.get("seed"),
         optimizer=part("optimizer"), simulator=part("simulator"), backend=part("backend"),
         host=str(run.get("host", "?")), created=str(run.get("created", "?")),
@@ -415,14 +423,15 @@ def summarize(trajectory: Trajectory, previous: RunSummary | None = None) -> Run
 
 
 def _multi_fidelity(trajectory: Trajectory, running: bool = True, allowed: Any = None
-                    ) -> tuple[dict[str, int] | None, tuple[float, float | None, str] | None]:
-    """Candidates by state and compute spent of a multi-fidelity run; (None, None) for other runs.
+                    ) -> tuple[dict[str, int] | None, tuple[float, float | None, str] | None, bool]:
+    """Candidates by state and compute spent of a multi-fidelity run, and whether its segments restart (a
+    candidate trained again, never from a checkpoint); (None, None, False) for other runs.
 
     The segments in flight at the last commit count as ``running`` only while a writer may still run them
     (``running``); those of an interrupted or stopped run count as ``interrupted``: ``l2l resume`` runs them
     again (:data:`INTERRUPTED`)."""
     if not trajectory.multi_fidelity:
-        return None, None
+        return None, None, False
     segments = trajectory.evaluations(errors=False, segments=True)
     last = segments.drop_duplicates("trial", keep="last")
     counts = {state: int((last["state"] == state).sum()) for state in ("completed", "stopped", "paused")}
@@ -441,7 +450,24 @@ def _multi_fidelity(trajectory: Trajectory, running: bool = True, allowed: Any =
     if allowed is None:  # the run's compute budget, unless `resume --compute` raised it
         allowed = fidelity.get("compute")  # None without a policy (a Lamarckian run has generations, not compute)
     allowed = float(allowed) if isinstance(allowed, (int, float)) and not isinstance(allowed, bool) else None
-    return counts, (spent, allowed, str(fidelity.get("unit") or fidelity.get("name") or "budget units"))
+    restarts = bool(segments["trial"].duplicated().any()) and not bool((segments["from_budget"] > 0).any())
+    return counts, (spent, allowed, str(fidelity.get("unit") or fidelity.get("name") or "budget units")), restarts
+
+
+def _continued_bound(policy: Any, fidelity: Any, allowed: float) -> float | None:
+    """What the candidates of a one-line sweep (``[policy] max_candidates``) cost at most when segments continue
+    from checkpoints, from the policy and rungs stored with the run (``l2l run``'s banner gives the same); None
+    where it does not apply or is not below ``allowed`` (the budget if every segment restarts)."""
+    if not isinstance(policy, dict) or not policy.get("max_candidates") or not isinstance(fidelity, dict):
+        return None
+    try:  # a summary never fails on what it only reports (a file from another version, a policy not registered)
+        from l2l.policies import POLICIES
+
+        created = POLICIES.create(str(policy["name"]), {k: v for k, v in policy.items() if k != "name"})
+        bound = created.continued_compute([float(b) for b in fidelity["rungs"]])
+    except Exception:  # noqa: BLE001
+        return None
+    return float(bound) if isinstance(bound, (int, float)) and bound < allowed else None
 
 
 def summary_of(path: str | os.PathLike) -> RunSummary:
@@ -529,9 +555,13 @@ def _progress(summary: RunSummary, resuming: bool = False) -> str:
         shown = {**STATE_TEXT, **({"running": INTERRUPTED} if resuming else {})}
         states = ", ".join(f"{n} {shown.get(state, state)}" for state, n in summary.candidates.items()
                            if n or state not in ("running", "interrupted"))
+        bound = f"{'at most ' if summary.sweep else ''}{allowed:g} {unit}"
+        if summary.continued_bound is not None:  # the banner's two bounds
+            bound = (f"at most {summary.continued_bound:g} {unit} if segments continue from checkpoints "
+                     f"({allowed:g} if they restart)")
         return (f"{sum(v for k, v in summary.candidates.items() if k not in NOT_CANDIDATES)} candidates "
                 f"({states}), {summary.evaluations}{budget} segments ({summary.unsuccessful} failed), compute "
-                f"{spent:g} of {'at most ' if summary.sweep else ''}{allowed:g} {unit}{time_used}")
+                f"{spent:g} of {bound}{time_used}")
     planned = f" of {summary.planned_generations}" if summary.planned_generations is not None else ""
     if summary.compute is not None:  # segments of a run without a policy (Lamarckian inheritance)
         spent, _, unit = summary.compute

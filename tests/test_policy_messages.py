@@ -186,6 +186,42 @@ def test_the_banner_of_a_function_without_a_checkpoint_gives_the_restart_bound(t
     assert _spent(out) <= 2420
 
 
+def test_the_done_line_and_show_give_the_banners_two_bounds(tmp_path):
+    # they gave the restart bound only ("compute 116 of at most 164"), beside a banner that said 116 was the most
+    # the sweep could cost: a finished sweep read as if it had stopped short of its work
+    out = tmp_path / "sh.h5"
+    done = _cli("run", str(_write(tmp_path, _sweep("successive-halving"))), "--out", str(out), "--no-progress",
+                cwd=tmp_path)
+    bounds = f"at most 116 {UNIT} if segments continue from checkpoints (164 if they restart)"
+    assert f"compute {bounds}" in _banner(done)
+    line = next(x for x in done.stdout.splitlines() if x.startswith("done in"))
+    assert f"compute 116 of {bounds}, " in line, line
+    shown = _cli("show", str(out), cwd=tmp_path)
+    progress = next(x for x in shown.stdout.splitlines() if x.startswith("progress"))
+    assert progress.endswith(f"compute 116 of {bounds}, status: finished"), progress
+    # a compute budget given keeps its one bound, as the banner does
+    data = _sweep("successive-halving")
+    data["run"]["compute"] = 100
+    given = _cli("run", str(_write(tmp_path, data)), "--out", str(tmp_path / "given.h5"), "--no-progress",
+                 cwd=tmp_path)
+    assert f"compute at most 100 {UNIT} -> " in _banner(given)
+    line = next(x for x in given.stdout.splitlines() if x.startswith("done in"))
+    assert re.search(rf"compute \d+ of at most 100 {UNIT}, ", line) and "restart" not in line, line
+    # segments that restart (a function without a checkpoint): the restart bound only, as the banner says
+    (tmp_path / "restarting.py").write_text(textwrap.dedent("""
+        def train(params, seed, budget):
+            return {"value": float(sum(v * v for v in params["x"])) + 1.0 / budget}
+    """))
+    data = {**_sweep("successive-halving"), "simulator": {"name": "python", "function": "restarting:train",
+            "multi_fidelity": {"name": "epochs", "minimum": 1, "maximum": 81}}}
+    out = tmp_path / "restart.h5"
+    done = _cli("run", str(_write(tmp_path, data)), "--out", str(out), "--no-progress", cwd=tmp_path)
+    assert "compute at most 164 epochs (every segment restarts: the function takes no checkpoint)" in _banner(done)
+    shown = _cli("show", str(out), cwd=tmp_path)
+    progress = next(x for x in shown.stdout.splitlines() if x.startswith("progress"))
+    assert re.search(r"compute \d+ of at most 164 epochs, status: finished$", progress), progress
+
+
 # -- 4. the working folders of a command simulator ------------------------------------------------------------
 TRAIN = """
 import json, os, sys
