@@ -121,3 +121,31 @@ def test_a_model_based_run_says_its_optimizer_is_not_used(tmp_path):
     halving = _config(tmp_path, "halving", "train", fidelity=FIDELITY, policy='policy = "successive-halving"')
     done = _cli("run", str(halving), "--no-progress", cwd=tmp_path)
     assert done.returncode == 0 and "is not used" not in done.stderr
+
+
+WHOLE_CURVE = '''
+
+def whole_curve(params, seed, budget, checkpoint=None):   # continues, but returns its whole history as the curve
+    history = [] if checkpoint is None else [list(point) for point in checkpoint["history"]]
+    result = train(params, seed, budget, checkpoint)
+    history += result.curve["loss"]
+    return SimulationResult(objectives=result.objectives, curve={"loss": history},
+                            checkpoint={**result.checkpoint, "history": np.array(history)})
+'''
+
+
+def test_a_continuation_that_returns_its_whole_curve_is_told_to_return_the_new_points_only(tmp_path):
+    """A function that continued from its checkpoint but returned its whole learning curve (kept in the
+    checkpoint) was told only that it "trained from the start again", which it had not."""
+    config = _config(tmp_path, "whole", "whole_curve", fidelity=FIDELITY, policy='policy = "successive-halving"')
+    with open(tmp_path / "train.py", "a") as f:
+        f.write(WHOLE_CURVE)
+    done = _cli("run", str(config), "--no-progress", "--backend", "serial", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    import l2l
+
+    errors = l2l.load(str(tmp_path / "whole.h5"), segments=True)["error"].dropna()
+    errors = [e for e in errors if e]
+    assert errors, "continued segments fail"
+    assert "returned its whole curve, return the points above 1 only" in errors[0], errors[0]
+    assert "from the start again" in errors[0]          # the other cause is still named

@@ -307,13 +307,15 @@ def curves(raw: Any, budget: float | None = None, start: float | None = None,
                              f"way to its budget")
         if start and name in objectives and len(array) and \
                 np.nanmin(array[:, 0]) <= start + 1e-9 * max(1.0, abs(start)):
+            # either a restart (the checkpoint ignored) or a continuation that returned its whole history
             raise ValueError(f"curve {name!r} has a point at fidelity {np.nanmin(array[:, 0]):g}, not past the "
-                             f"budget {start:g} of the checkpoint this segment continued from: the simulator "
-                             f"trained from the start again instead of continuing from its checkpoint (it spent "
-                             f"{budget:g} units where the run counts {budget - start:g}); continue from the "
+                             f"budget {start:g} of the checkpoint this segment continued from: a curve holds only "
+                             f"the values a segment passed after its checkpoint, so if the simulator continued and "
+                             f"returned its whole curve, return the points above {start:g} only; if it trained "
+                             f"from the start again instead of continuing from its checkpoint (it spent "
+                             f"{budget:g} units where the run counts {budget - start:g}), continue from the "
                              f"checkpoint, or take none (a python function without a 'checkpoint' parameter, or a "
-                             f"program that leaves no file in its checkpoint_dir, restarts openly, counted so); a "
-                             f"curve holds the values a segment passed after its checkpoint")
+                             f"program that leaves no file in its checkpoint_dir, restarts openly, counted so)")
         out[f"{CURVE_PREFIX}{name}"] = array
     return out
 
