@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import os
 import sys
 from pathlib import Path
@@ -77,3 +78,36 @@ def comparable(frame):
     """The columns of an evaluations frame that must not depend on timing or backend."""
     drop = [c for c in ("started", "duration", "error") if c in frame.columns]
     return frame.drop(columns=drop).sort_values(["generation", "individual"]).reset_index(drop=True)
+
+
+def toml_text(data: dict[str, Any]) -> str:
+    """A test config as TOML: a ``[section]`` of scalars, lists and inline tables per key of ``data``, and an
+    array of tables (``[[objectives]]``) per key whose value is a list of tables."""
+
+    def value(v: Any) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, (int, float)):
+            return repr(v)
+        if isinstance(v, str):
+            return json.dumps(v)
+        if isinstance(v, (list, tuple)):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        if isinstance(v, dict):
+            return "{ " + ", ".join(f"{json.dumps(k)} = {value(x)}" for k, x in v.items()) + " }"
+        raise TypeError(v)
+
+    lines = []
+    for section, content in data.items():
+        for table, header in ([(t, f"[[{section}]]") for t in content] if isinstance(content, list)
+                              else [(content, f"[{section}]")]):
+            lines.append(header)
+            lines += [f"{json.dumps(k)} = {value(v)}" for k, v in table.items()]
+            lines.append("")
+    return "\n".join(lines)
+
+
+def write_toml(path: Path, data: dict[str, Any]) -> Path:
+    """Write ``data`` to ``path`` as a TOML config (:func:`toml_text`); returns ``path``."""
+    path.write_text(toml_text(data))
+    return path

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -13,6 +12,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
+from conftest import write_toml  # noqa: F401 - the shared TOML writer, imported from here by the SLURM tests
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -81,31 +81,6 @@ class Background(threading.Thread):
         self.join(timeout=60)
         if self.error is not None:
             raise self.error
-
-
-def write_toml(path: Path, data: dict[str, Any]) -> Path:
-    """A small TOML writer for test configs: tables of scalars, lists and inline tables."""
-
-    def value(v: Any) -> str:
-        if isinstance(v, bool):
-            return "true" if v else "false"
-        if isinstance(v, (int, float)):
-            return repr(v)
-        if isinstance(v, str):
-            return json.dumps(v)
-        if isinstance(v, (list, tuple)):
-            return "[" + ", ".join(value(x) for x in v) + "]"
-        if isinstance(v, dict):
-            return "{ " + ", ".join(f"{json.dumps(k)} = {value(x)}" for k, x in v.items()) + " }"
-        raise TypeError(v)
-
-    lines = []
-    for section, table in data.items():
-        lines.append(f"[{section}]")
-        lines += [f"{json.dumps(k)} = {value(v)}" for k, v in table.items()]
-        lines.append("")
-    path.write_text("\n".join(lines))
-    return path
 
 
 def l2l_command(*args: str) -> list[str]:

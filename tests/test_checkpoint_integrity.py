@@ -20,6 +20,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pandas as pd
+from conftest import write_toml
 
 import l2l
 from l2l.simulators import SimulationResult
@@ -284,30 +285,13 @@ def test_drop_unreadable_records_that_continuation_as_failed_and_the_run_finishe
 
 
 def test_drop_unreadable_is_refused_for_a_run_without_checkpoints(tmp_path):
-    config = tmp_path / "sweep.toml"
-    config.write_text(f"""
-[run]
-name = "sweep"
-generations = 1
-
-[space]
-lr = {{ type = "float", low = 0.001, high = 0.5 }}
-
-[optimizer]
-name = "random"
-population_size = 3
-
-[simulator]
-name = "python"
-function = "test_checkpoint_integrity:sweep_once"
-path = "{TESTS}"
-
-[[objectives]]
-name = "loss"
-
-[backend]
-name = "serial"
-""")
+    config = write_toml(tmp_path / "sweep.toml", {
+        "run": {"name": "sweep", "generations": 1},
+        "space": {"lr": {"type": "float", "low": 0.001, "high": 0.5}},
+        "optimizer": {"name": "random", "population_size": 3},
+        "simulator": {"name": "python", "function": "test_checkpoint_integrity:sweep_once", "path": str(TESTS)},
+        "objectives": [{"name": "loss"}],
+        "backend": {"name": "serial"}})
     assert _cli("run", str(config), "--out", "sweep.h5", "--no-progress", cwd=tmp_path).returncode == 0
     refused = _cli("resume", "sweep.h5", "--generations", "2", "--drop-unreadable", "--no-progress", cwd=tmp_path)
     assert refused.returncode == 2

@@ -16,6 +16,7 @@ import textwrap
 from pathlib import Path
 
 import numpy as np
+from conftest import write_toml
 
 import l2l
 from l2l.simulators import SimulationResult
@@ -48,32 +49,17 @@ with open(state, "w") as f:
 print(json.dumps({"objectives": {"loss": w * w}, "curve": {"loss": curve}}))
 """
 
-COMMAND_CONFIG = """
-[run]
-name = "prog"
-seed = 2
-generations = 1
-policy = "successive-halving"
-
-[space]
-lr = {{ type = "float", low = 0.01, high = 0.5 }}
-
-[optimizer]
-name = "random"
-population_size = 9
-
-[simulator]
-name = "command"
-argv = ["{python}", "{{config_dir}}/train.py", "{{lr}}", "{{budget}}", "{{checkpoint_dir}}"]
-multi_fidelity = {{ name = "steps", minimum = 1, maximum = 9, integer = true }}
-
-[[objectives]]
-name = "loss"
-direction = "minimize"
-
-[backend]
-name = "serial"
-"""
+def _command_config(folder: Path) -> Path:
+    """The docs' one-line config of a ``command`` program (``train.py`` in ``folder``): prog.toml."""
+    return write_toml(folder / "prog.toml", {
+        "run": {"name": "prog", "seed": 2, "generations": 1, "policy": "successive-halving"},
+        "space": {"lr": {"type": "float", "low": 0.01, "high": 0.5}},
+        "optimizer": {"name": "random", "population_size": 9},
+        "simulator": {"name": "command",
+                      "argv": [sys.executable, "{config_dir}/train.py", "{lr}", "{budget}", "{checkpoint_dir}"],
+                      "multi_fidelity": {"name": "steps", "minimum": 1, "maximum": 9, "integer": True}},
+        "objectives": [{"name": "loss", "direction": "minimize"}],
+        "backend": {"name": "serial"}})
 
 
 def test_command_checkpoint_dir_with_a_relative_output_file(tmp_path):
@@ -81,7 +67,7 @@ def test_command_checkpoint_dir_with_a_relative_output_file(tmp_path):
     so ``{checkpoint_dir}`` must name the folder from there too; it was relative to l2l's folder, and every
     segment of the docs' example program failed ('No such file or directory')."""
     (tmp_path / "train.py").write_text(textwrap.dedent(TRAIN_SCRIPT))
-    (tmp_path / "prog.toml").write_text(COMMAND_CONFIG.format(python=sys.executable))
+    _command_config(tmp_path)
     done = _cli("run", "prog.toml", "--out", "run.h5", "--no-progress", cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     segments = l2l.load(tmp_path / "run.h5", segments=True)
@@ -107,7 +93,7 @@ def test_a_program_that_keeps_no_checkpoint_restarts_counted_so(tmp_path):
     segments as continuations (21 steps where 27 were spent); now each restarts openly, costs its budget, and
     none fails for going back below a checkpoint it never had."""
     (tmp_path / "train.py").write_text(textwrap.dedent(STATELESS_SCRIPT))
-    (tmp_path / "prog.toml").write_text(COMMAND_CONFIG.format(python=sys.executable))
+    _command_config(tmp_path)
     done = _cli("run", "prog.toml", "--no-progress", cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     segments = l2l.load(tmp_path / "prog.h5", segments=True)

@@ -8,7 +8,6 @@ simulator's successful run left empty ``<run>.work/g00000N`` folders behind.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -17,6 +16,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import write_toml
 
 import l2l
 from l2l.errors import ConfigError
@@ -33,18 +33,6 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
                           timeout=600, check=False)
 
 
-def _toml(data: dict) -> str:
-    def value(v):
-        if isinstance(v, dict):
-            return "{ " + ", ".join(f"{k} = {value(x)}" for k, x in v.items()) + " }"
-        return json.dumps(v) if not isinstance(v, bool) else str(v).lower()
-    lines = []
-    for section, table in data.items():
-        lines.append(f"[{section}]")
-        lines += [f"{k} = {value(v)}" for k, v in table.items()]
-    return "\n".join(lines) + "\n"
-
-
 def _sweep(policy: str | None = None, optimizer: str = "random", population: int = 20, **policy_options) -> dict:
     """A one-line sweep of the sphere (budgets 1 to 81), or a [policy] table where options are given."""
     data = {"run": {"name": "sweep", "seed": 3, "generations": 1},
@@ -59,9 +47,7 @@ def _sweep(policy: str | None = None, optimizer: str = "random", population: int
 
 
 def _write(folder: Path, data: dict, name: str = "sweep.toml") -> Path:
-    path = folder / name
-    path.write_text(_toml(data))
-    return path
+    return write_toml(folder / name, data)
 
 
 def _offered(stderr: str) -> list[str]:
@@ -172,15 +158,20 @@ def test_the_banner_bounds_the_compute_of_segments_that_continue_from_checkpoint
             assert spent == bound  # the whole sweep: every bracket's plan ran
 
 
-def test_the_banner_of_a_function_without_a_checkpoint_gives_the_restart_bound(tmp_path):
-    (tmp_path / "restarting.py").write_text(textwrap.dedent("""
+def _restarting(folder: Path, policy: str) -> Path:
+    """A one-line sweep of a python function without a ``checkpoint`` parameter (epochs 1 to 81): its config."""
+    (folder / "restarting.py").write_text(textwrap.dedent("""
         def train(params, seed, budget):
             return {"value": float(sum(v * v for v in params["x"])) + 1.0 / budget}
     """))
-    data = {**_sweep("asha"), "simulator": {"name": "python", "function": "restarting:train",
-                                            "multi_fidelity": {"name": "epochs", "minimum": 1, "maximum": 81}}}
+    return _write(folder, {**_sweep(policy), "simulator": {"name": "python", "function": "restarting:train",
+                   "multi_fidelity": {"name": "epochs", "minimum": 1, "maximum": 81}}})
+
+
+def test_the_banner_of_a_function_without_a_checkpoint_gives_the_restart_bound(tmp_path):
     out = tmp_path / "restart.h5"
-    banner = _banner(_cli("run", str(_write(tmp_path, data)), "--out", str(out), "--no-progress", cwd=tmp_path))
+    banner = _banner(_cli("run", str(_restarting(tmp_path, "asha")), "--out", str(out), "--no-progress",
+                          cwd=tmp_path))
     assert ("20 candidates, compute at most 2420 epochs (every segment restarts: the function takes no "
             "checkpoint)") in banner, banner
     assert _spent(out) <= 2420
@@ -208,14 +199,9 @@ def test_the_done_line_and_show_give_the_banners_two_bounds(tmp_path):
     line = next(x for x in given.stdout.splitlines() if x.startswith("done in"))
     assert re.search(rf"compute \d+ of at most 100 {UNIT}, ", line) and "restart" not in line, line
     # segments that restart (a function without a checkpoint): the restart bound only, as the banner says
-    (tmp_path / "restarting.py").write_text(textwrap.dedent("""
-        def train(params, seed, budget):
-            return {"value": float(sum(v * v for v in params["x"])) + 1.0 / budget}
-    """))
-    data = {**_sweep("successive-halving"), "simulator": {"name": "python", "function": "restarting:train",
-            "multi_fidelity": {"name": "epochs", "minimum": 1, "maximum": 81}}}
     out = tmp_path / "restart.h5"
-    done = _cli("run", str(_write(tmp_path, data)), "--out", str(out), "--no-progress", cwd=tmp_path)
+    done = _cli("run", str(_restarting(tmp_path, "successive-halving")), "--out", str(out), "--no-progress",
+                cwd=tmp_path)
     assert "compute at most 164 epochs (every segment restarts: the function takes no checkpoint)" in _banner(done)
     shown = _cli("show", str(out), cwd=tmp_path)
     progress = next(x for x in shown.stdout.splitlines() if x.startswith("progress"))
@@ -249,10 +235,9 @@ def _command(tmp_path: Path, high: float = 0.4) -> Path:
             "simulator": {"name": "command", "argv": [sys.executable, "{config_dir}/train.py", "{lr}", "{budget}",
                                                       "{checkpoint_dir}"],
                           "multi_fidelity": {"name": "steps", "minimum": 1, "maximum": 9}},
+            "objectives": [{"name": "loss", "direction": "minimize"}],
             "backend": {"name": "local", "workers": 2}}
-    path = tmp_path / "prog.toml"
-    path.write_text(_toml(data) + '[[objectives]]\nname = "loss"\ndirection = "minimize"\n')
-    return path
+    return write_toml(tmp_path / "prog.toml", data)
 
 
 def _empty_folders(folder: Path) -> list[Path]:

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import write_toml
 
 import l2l
 from l2l.cli import main
@@ -32,17 +33,7 @@ def _with(policy: str | None = None, **run) -> dict:
 
 
 def _write(folder: Path, data: dict) -> Path:
-    def value(v):
-        if isinstance(v, dict):
-            return "{ " + ", ".join(f"{k} = {value(x)}" for k, x in v.items()) + " }"
-        return json.dumps(v) if not isinstance(v, bool) else str(v).lower()
-    lines = []
-    for section, table in data.items():
-        lines.append(f"[{section}]")
-        lines += [f"{k} = {value(v)}" for k, v in table.items()]
-    path = folder / "sweep.toml"
-    path.write_text("\n".join(lines) + "\n")
-    return path
+    return write_toml(folder / "sweep.toml", data)
 
 
 def _finished(path: Path) -> dict:
