@@ -586,6 +586,9 @@ def show_text(trajectory: Trajectory, top: int = 10, events: int = 5) -> str:
     failures = failure_line(trajectory, summary)
     if failures:
         lines.append(f"failures   {failures}")
+    restarts = restart_line(trajectory, summary.compute[2]) if summary.compute is not None else ""
+    if restarts:
+        lines.append(f"restarts   {restarts}")
     log = trajectory.events()
     for _, event in (log.tail(events).iterrows() if events > 0 else ()):
         lines.append(f"event      {event['time']:%Y-%m-%d %H:%M:%S} {event['kind']} {event['detail']}")
@@ -606,6 +609,32 @@ def reevaluated_text(trajectory: Trajectory, top: int = 10) -> str:
     return ranking_text(ranking(trajectory), limit=top)
 
 
+def restart_line(trajectory: Trajectory, unit: str) -> str:
+    """How many segments of a multi-fidelity run trained a candidate from scratch again after an earlier
+    successful segment of it, and what that cost beyond continuing ("" if none): the simulator returned no
+    checkpoint (a ``python`` function without a ``checkpoint`` parameter, a ``command`` program that left no
+    file in ``{checkpoint_dir}``, say one that wrote its state elsewhere), which the run counts but did not say."""
+    n = trajectory.n_evaluations
+    if not trajectory.multi_fidelity or not n:
+        return ""
+    rows = trajectory.rows(("trial", "budget", "from_budget", "status"), 0, n)
+    ok = _status_codes()["ok"]
+    reached: dict[int, float] = {}
+    count, extra = 0, 0.0
+    for trial, budget, start, status in zip(rows["trial"], rows["budget"], rows["from_budget"], rows["status"]):
+        before = reached.get(int(trial), 0.0)
+        if start <= 0 and before > 0:
+            count, extra = count + 1, extra + before
+        if status == ok:
+            reached[int(trial)] = max(before, float(budget))
+    if not count:
+        return ""
+    return (f"{count} segment{'s' * (count != 1)} trained {'their candidates' if count != 1 else 'its candidate'} "
+            f"from scratch again, {extra:g} {unit} more than continuing: the simulator returned no checkpoint (a "
+            f"python function without a 'checkpoint' parameter, or a program that left no file in its "
+            f"{{checkpoint_dir}})")
+
+
 def finished_text(path: str | os.PathLike, seconds: float) -> str:
     """What ``l2l run``/``l2l resume`` print when they return: counts, rate, the best, where the results are."""
     from l2l.results_schema.reader import Trajectory
@@ -615,6 +644,7 @@ def finished_text(path: str | os.PathLike, seconds: float) -> str:
         table = best_table(trajectory, best_frame(trajectory, 5), 5)
         reevaluated = reevaluated_text(trajectory, 5)
         failures = failure_line(trajectory, summary)
+        restarts = restart_line(trajectory, summary.compute[2]) if summary.compute is not None else ""
     if reevaluated:
         table += "\n" + reevaluated
     if summary.compute is not None:  # a multi-fidelity run
@@ -627,9 +657,11 @@ def finished_text(path: str | os.PathLike, seconds: float) -> str:
     return "\n".join([
         done,
         *([failures] if failures else []),
+        *([restarts] if restarts else []),
         table,
         f"results: {path}  (python: l2l.load({str(path)!r}))"])
 
 
 __all__ = ["Best", "RunSummary", "STATUSES", "best_frame", "best_table", "describe_parameter", "failure_line",
-           "finished_text", "reevaluated_text", "run_status", "show_text", "summarize", "summary_of", "writer_alive"]
+           "finished_text", "reevaluated_text", "restart_line", "run_status", "show_text", "summarize", "summary_of",
+           "writer_alive"]

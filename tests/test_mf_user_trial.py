@@ -149,3 +149,45 @@ def test_a_continuation_that_returns_its_whole_curve_is_told_to_return_the_new_p
     assert errors, "continued segments fail"
     assert "returned its whole curve, return the points above 1 only" in errors[0], errors[0]
     assert "from the start again" in errors[0]          # the other cause is still named
+
+
+PROGRAM = '''
+import json, os, sys
+import numpy as np
+lr, budget, folder = float(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+state = os.path.join(folder, "state.npz") if folder != "-" else "state.npz"   # "-": beside itself, a mistake
+if os.path.exists(state):
+    saved = np.load(state)
+    epoch, w = int(saved["epoch"]), float(saved["w"])
+else:
+    epoch, w = 0, 1.0
+curve = []
+for epoch in range(epoch + 1, budget + 1):
+    w = w * (1 - lr)
+    curve.append([epoch, w * w])
+np.savez(state, epoch=budget, w=w)
+print(json.dumps({"objectives": {"loss": curve[-1][1]}, "curve": {"loss": curve}}))
+'''
+
+
+def test_a_program_that_keeps_its_state_outside_checkpoint_dir_is_told_its_segments_restarted(tmp_path):
+    """A command program that wrote its state beside itself instead of in {checkpoint_dir} restarted every
+    segment: the run spent 27 epochs where continuing costs 21 (the banner's bound), and neither l2l run nor
+    l2l show said why."""
+    (tmp_path / "prog.py").write_text(PROGRAM)
+    for name, folder in (("elsewhere", "-"), ("inside", "{checkpoint_dir}")):
+        _config(tmp_path, name, "train", policy='policy = "successive-halving"')
+        config = (tmp_path / f"{name}.toml").read_text().replace(
+            'name = "python"\nfunction = "train:train"',
+            f'name = "command"\nargv = ["{sys.executable}", "{{config_dir}}/prog.py", "{{lr}}", "{{budget}}", '
+            f'"{folder}"]\n{FIDELITY}')
+        (tmp_path / f"{name}.toml").write_text(config)
+        run = _cli("run", f"{name}.toml", "--no-progress", "--backend", "serial", cwd=tmp_path)
+        assert run.returncode == 0, run.stderr
+        show = _cli("show", f"{name}.h5", cwd=tmp_path)
+        if name == "elsewhere":
+            line = "trained their candidates from scratch again, 6 epochs more than continuing"
+            assert line in run.stdout and "left no file in its {checkpoint_dir}" in run.stdout, run.stdout
+            assert f"restarts   4 segments {line}" in show.stdout, show.stdout
+        else:
+            assert "from scratch" not in run.stdout + show.stdout
