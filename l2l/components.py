@@ -246,6 +246,11 @@ def _schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, simulat
         budgets = tuple(policy.rungs(low, high, fidelity.integer))
         if len(budgets) == 1:  # no member is ever compared with another
             raise ConfigError(policy.one_interval(low, high, fidelity))
+        burn_in = float(getattr(policy, "burn_in", 0.0) or 0.0)
+        if burn_in > budgets[-2]:  # every decision falls inside the burn-in: nothing is ever exploited
+            raise ConfigError(f"policy {config.policy.name!r}: burn_in = {burn_in:g} is past the last decision "
+                              f"(at {budgets[-2]:g} of max_budget {high:g}), so no member is ever exploited; give "
+                              f"a burn_in of at most {budgets[-2]:g}")
     else:
         budgets = tuple(rung_budgets(low, high, policy.eta, fidelity.integer))
         if len(budgets) == 1 and not policy.proposes:

@@ -294,3 +294,19 @@ def test_pbt_whose_budgets_give_one_interval_is_refused_in_one_line_saying_what_
             "are never compared and none is ever exploited; give an interval of at most 4, or raise max_budget to "
             "at least 8")):
         build(l2l.from_mapping(_sweep("pbt", population=4, interval=5, max_budget=7)))
+
+
+def test_pbt_whose_burn_in_is_past_the_last_decision_is_refused_in_one_line(tmp_path):
+    # interval 10 of 1..81: decisions at 10, 20, ..., 70 (the last 11 join the interval before); a burn_in of 75
+    # skipped every one of them, so the run was a random sweep that called itself PBT, without a word
+    config = _write(tmp_path, _sweep("pbt", population=4, interval=10, burn_in=75))
+    done = _cli("run", str(config), "--out", str(tmp_path / "late.h5"), "--no-progress", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        "l2l: error: policy 'pbt': burn_in = 75 is past the last decision (at 70 of max_budget 81), so no member "
+        "is ever exploited; give a burn_in of at most 70"], done.stderr
+    assert not (tmp_path / "late.h5").exists()
+    # the burn_in it names still lets the members be compared at the last decision: the worst ones exploit
+    path = l2l.run(l2l.from_mapping(_sweep("pbt", population=4, interval=10, burn_in=70)), tmp_path / "ok.h5",
+                   progress=False)
+    assert (l2l.load(path, segments=True)["parent"] >= 0).any()
