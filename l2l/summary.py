@@ -509,6 +509,10 @@ def best_table(trajectory: Trajectory, frame: pd.DataFrame, n: int) -> str:
         best = ok[pareto_front_mask(scores)]
         title = f"Pareto front ({len(best)} evaluations):"
         best = best.head(20)
+    top = trajectory.top_budget if "trial" in ok.columns else None
+    if top is not None and not np.isclose(ok["budget"].to_numpy(dtype=float), top).any():
+        # no candidate has reached the top budget (a run cut short): a low budget's loss is no final result
+        title = title[:-1] + f" - none has reached the top budget {top:g} yet; these are results at lower budgets:"
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         return title + "\n" + best[columns].to_string(index=False) + more_parameters(parameters)
 

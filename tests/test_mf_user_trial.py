@@ -191,3 +191,16 @@ def test_a_program_that_keeps_its_state_outside_checkpoint_dir_is_told_its_segme
             assert f"restarts   4 segments {line}" in show.stdout, show.stdout
         else:
             assert "from scratch" not in run.stdout + show.stdout
+
+
+def test_show_of_a_run_cut_short_before_the_top_budget_says_its_best_are_lower_budgets(tmp_path):
+    """A one-line Hyperband run given --compute 12 reached no top budget: l2l run and l2l show headed the
+    budget-1 and budget-3 losses "best 5 by loss", as if they were results of a full training."""
+    config = _config(tmp_path, "short", "train", fidelity=FIDELITY, policy='policy = "hyperband"')
+    run = _cli("run", str(config), "--no-progress", "--compute", "12", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    show = _cli("show", "short.h5", cwd=tmp_path)
+    for text in (run.stdout, show.stdout):
+        assert "(minimize) - none has reached the top budget 9 yet; these are results at lower budgets:" in text, text
+    full = _cli("run", str(config), "--no-progress", "--out", "full.h5", cwd=tmp_path)
+    assert "none has reached" not in full.stdout + _cli("show", "full.h5", cwd=tmp_path).stdout
