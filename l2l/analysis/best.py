@@ -45,6 +45,19 @@ def ranked(frame: pd.DataFrame, top_budget: float | None = None) -> pd.DataFrame
     return ok
 
 
+def repeat_groups(frame: pd.DataFrame, parameters: Sequence[str]) -> np.ndarray:
+    """The candidate of each row, as :func:`average_repeats` pools them: rows with equal ``parameters`` share an
+    id; a row that continued another learner's checkpoint (``parent`` >= 0) has an id of its own (negative);
+    without parameters every row is its own candidate. ``l2l compare`` averages with the same ids."""
+    if not len(frame) or not parameters:
+        return np.arange(len(frame))
+    groups = frame.groupby(list(parameters), sort=False, dropna=False).ngroup().to_numpy()
+    if "parent" in frame.columns:  # continued from another learner's checkpoint: never pooled
+        inherited = frame["parent"].to_numpy() >= 0
+        groups = np.where(inherited, -1 - np.arange(len(frame)), groups)
+    return groups
+
+
 def average_repeats(ok: pd.DataFrame, parameters: Sequence[str], objective: str) -> pd.DataFrame | None:
     """One row per candidate with the mean of ``objective`` over its repeats, plus ``n`` and ``sd``.
 
@@ -53,10 +66,7 @@ def average_repeats(ok: pd.DataFrame, parameters: Sequence[str], objective: str)
     """
     if len(ok) < 2 or not parameters:
         return None
-    groups = ok.groupby(list(parameters), sort=False, dropna=False).ngroup().to_numpy()
-    if "parent" in ok.columns:  # continued from another learner's checkpoint: never pooled
-        inherited = ok["parent"].to_numpy() >= 0
-        groups = np.where(inherited, -1 - np.arange(len(ok)), groups)
+    groups = repeat_groups(ok, parameters)
     if len(np.unique(groups)) == len(ok):
         return None
     values = ok[objective].to_numpy(dtype=float)
@@ -87,4 +97,5 @@ def with_repeats(columns: list[str], objective: str) -> list[str]:
 
 REPEATS_NOTE = "a candidate evaluated more than once is shown with its mean, n and sd"
 
-__all__ = ["REPEATS_NOTE", "at_top_budget", "average_repeats", "best_candidates", "ranked", "with_repeats"]
+__all__ = ["REPEATS_NOTE", "at_top_budget", "average_repeats", "best_candidates", "ranked", "repeat_groups",
+           "with_repeats"]

@@ -55,6 +55,14 @@ def _changes(x: np.ndarray, best: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return x[keep], best[keep]
 
 
+def _settled(best: np.ndarray) -> int:
+    """Where a best-so-far curve (as :func:`_changes` leaves it) took its final value for the last time."""
+    k = len(best) - 1
+    while k > 0 and best[k - 1] == best[k]:
+        k -= 1
+    return k
+
+
 def _lone(best: np.ndarray) -> bool:
     """Whether a best-so-far curve has a single finite point, which a line alone does not draw: a run whose
     first result counted as found is its last (a one-line successive halving's only candidate at the top
@@ -86,18 +94,68 @@ def compute_note(runs: Sequence[RunData]) -> str | None:
     return f"note: compute is not compared, since the runs count it in different units ({', '.join(units)})"
 
 
+def _candidates(run: RunData, frame: pd.DataFrame) -> np.ndarray:
+    """The candidate of each row of ``frame`` (evaluations or segments) as ``l2l show`` pools repeats; computed
+    once per frame (a million rows take seconds, and the figure and the table both ask)."""
+    from l2l.analysis.best import repeat_groups
+
+    cached = run.__dict__.get("_candidates")
+    if cached is not None and cached[0] is frame:
+        return cached[1]
+    rows = frame
+    if run.multi_fidelity and "parent" in run.frame.columns and "trial" in frame.columns:
+        # a segment inherits its trial's parent (the candidate view has it; a later segment may not)
+        parents = run.frame.drop_duplicates("trial").set_index("trial")["parent"]
+        rows = frame.assign(parent=frame["trial"].map(parents).fillna(-1).to_numpy())
+    groups = repeat_groups(rows, [p for p in run.parameters if p in frame.columns])
+    run.__dict__["_candidates"] = (frame, groups)
+    return groups
+
+
+def best_of_means(values: np.ndarray, candidates: np.ndarray, objective: Objective) -> np.ndarray:
+    """After each value, the best candidate's mean over its values so far (NaN values do not count): the best
+    ``l2l show`` would name at that moment. Without repeats it is the running best; with them it can get worse
+    where a repeat pulls the leading candidate's mean back."""
+    values = np.asarray(values, dtype=float)
+    finite = np.isfinite(values)
+    if len(np.unique(candidates[finite])) == int(finite.sum()):
+        return running_best(values, objective)
+    sign = objective.sign
+    sums: dict[Any, float] = {}
+    counts: dict[Any, int] = {}
+    out = np.full(len(values), np.nan)
+    leader, score = None, -np.inf  # score: the leader's mean, larger is better
+    for i in np.flatnonzero(finite):
+        group = candidates[i]
+        sums[group] = sums.get(group, 0.0) + values[i]
+        counts[group] = counts.get(group, 0) + 1
+        mean = sign * sums[group] / counts[group]
+        if mean > score or leader is None:
+            leader, score = group, mean
+        elif group == leader:  # the leader got worse: another candidate may lead now
+            leader = max(sums, key=lambda g: sign * sums[g] / counts[g])
+            score = sign * sums[leader] / counts[leader]
+        out[i] = sign * score
+    # a failed value repeats the best before it
+    return pd.Series(out).ffill().to_numpy() if len(out) else out
+
+
 def curves(run: RunData, objective: Objective, by_compute: bool = False) -> dict[str, np.ndarray]:
     """Best so far by evaluation count (in file order) and by seconds since the run started (by completion).
 
     ``by_compute``: the first axis counts fidelity units spent instead of evaluations; a multi-fidelity
     run counts each segment's cost and only results at the top budget as found, a single-fidelity run
-    the top budget per evaluation.
+    the top budget per evaluation. Best is as ``l2l show`` ranks: a candidate evaluated more than once
+    (the model-based policy's repeats at a noisy top budget) counts with the mean of its results so far
+    (:func:`best_of_means`).
     """
     frame = run.segments if run.multi_fidelity else run.frame
+    candidates = _candidates(run, frame)
     if run.multi_fidelity:
         done_at = frame["started"].to_numpy(dtype="datetime64[ns]").astype("int64") + \
             (frame["duration"].to_numpy(dtype=float) * 1e9).astype("int64")
-        frame = frame.iloc[np.argsort(done_at, kind="stable")]
+        completion = np.argsort(done_at, kind="stable")
+        frame, candidates = frame.iloc[completion], candidates[completion]
     values = np.where((frame["status"] == "ok").to_numpy(), frame[objective.name].to_numpy(dtype=float), np.nan)
     if run.multi_fidelity:
         top = float((run.fidelity or {}).get("rungs", [frame["budget"].max()])[-1])
@@ -108,12 +166,12 @@ def curves(run: RunData, objective: Objective, by_compute: bool = False) -> dict
         count = np.cumsum(cost)
     else:
         count = np.arange(1, len(values) + 1)
-    by_count = running_best(values, objective)
+    by_count = best_of_means(values, candidates, objective)
     done = (frame["started"].to_numpy(dtype="datetime64[ns]").astype("int64") / 1e9
             + frame["duration"].to_numpy(dtype=float))
     order = np.argsort(done, kind="stable")
     seconds = done[order] - run.start_time() if len(done) else done
-    by_time = running_best(values[order], objective)
+    by_time = best_of_means(values[order], candidates[order], objective)
     x_count, y_count = _changes(count, by_count)
     x_time, y_time = _changes(seconds, by_time)
     return {"evaluations": x_count, "best_by_evaluations": y_count, "seconds": x_time, "best_by_time": y_time}
@@ -162,19 +220,17 @@ def _table(runs: Sequence[RunData], objectives: Sequence[Objective]) -> pd.DataF
         else:
             row["wall time (s)"] = np.nan
         for objective in objectives:
-            values = np.where((frame["status"] == "ok").to_numpy(), frame[objective.name].to_numpy(dtype=float),
-                              np.nan)
-            if run.multi_fidelity:  # only results at the top budget count as found
-                top = float((run.fidelity or {}).get("rungs", [frame["budget"].max()])[-1])
-                values = np.where(np.isclose(frame["budget"].to_numpy(dtype=float), top), values, np.nan)
-            if np.isfinite(values).any():
-                index = int(np.nanargmin(values) if objective.direction == "minimize" else np.nanargmax(values))
-                row[f"best {objective.name}"] = values[index]
-                row[f"{objective.name} found at evaluation"] = index + 1
+            # the best as l2l show names it (only results at a multi-fidelity run's top budget, a repeated
+            # candidate by its mean), found where the curve took its final value (evaluations completed)
+            c = curves(run, objective)
+            if len(frame) and np.isfinite(c["best_by_evaluations"][-1]):
+                row[f"best {objective.name}"] = float(c["best_by_evaluations"][-1])
+                row[f"{objective.name} found at evaluation"] = \
+                    int(c["evaluations"][_settled(c["best_by_evaluations"])])
                 if unit is not None:  # where the figure's compute axis has it (segments completed before it)
                     c = curves(run, objective, by_compute=True)
-                    first = int(np.flatnonzero(c["best_by_evaluations"] == c["best_by_evaluations"][-1])[0])
-                    row[f"{objective.name} found at compute ({unit})"] = float(c["evaluations"][first])
+                    row[f"{objective.name} found at compute ({unit})"] = \
+                        float(c["evaluations"][_settled(c["best_by_evaluations"])])
             else:
                 row[f"best {objective.name}"] = np.nan
                 row[f"{objective.name} found at evaluation"] = np.nan
