@@ -512,7 +512,7 @@ def best_table(trajectory: Trajectory, frame: pd.DataFrame, n: int) -> str:
     top = trajectory.top_budget if "trial" in ok.columns else None
     if top is not None and not np.isclose(ok["budget"].to_numpy(dtype=float), top).any():
         # no candidate has reached the top budget (a run cut short): a low budget's loss is no final result
-        title = title[:-1] + f" - none has reached the top budget {top:g} yet; these are results at lower budgets:"
+        title = title[:-1] + f" - no candidate reached the top budget {top:g}; these are results at lower budgets:"
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         return title + "\n" + best[columns].to_string(index=False) + more_parameters(parameters)
 

@@ -201,6 +201,6 @@ def test_show_of_a_run_cut_short_before_the_top_budget_says_its_best_are_lower_b
     assert run.returncode == 0, run.stderr
     show = _cli("show", "short.h5", cwd=tmp_path)
     for text in (run.stdout, show.stdout):
-        assert "(minimize) - none has reached the top budget 9 yet; these are results at lower budgets:" in text, text
+        assert "(minimize) - no candidate reached the top budget 9; these are results at lower budgets:" in text, text
     full = _cli("run", str(config), "--no-progress", "--out", "full.h5", cwd=tmp_path)
-    assert "none has reached" not in full.stdout + _cli("show", "full.h5", cwd=tmp_path).stdout
+    assert "no candidate reached" not in full.stdout + _cli("show", "full.h5", cwd=tmp_path).stdout
