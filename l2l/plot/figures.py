@@ -17,7 +17,7 @@ from l2l.analysis.outputs import check_output, write_atomically
 from l2l.errors import ConfigError, TrajectoryError
 from l2l.objectives import Objective
 from l2l.plot import panels
-from l2l.plot.data import RunData, label, load_run, sample_for_scatter, top_parameters
+from l2l.plot.data import RunData, load_run, top_parameters
 
 KINDS = ("overview", "fitness", "parameters", "scatter", "pareto", "failures", "curves", "lineage", "schedules")
 FORMATS = (".png", ".svg", ".pdf")
@@ -27,11 +27,20 @@ def _figure(width: float, height: float) -> Figure:
     return Figure(figsize=(width, height), layout="constrained", dpi=100)
 
 
-def _colour_bar(fig: Figure, points: Any, axes: Any, objective: Objective) -> None:
+def _colour_bar(fig: Figure, points: Any, axes: Any, objective: Objective, run: RunData) -> None:
     # A mappable of its own: the bar shows full colours even where the points are translucent.
     bar = fig.colorbar(ScalarMappable(norm=points.norm, cmap=points.cmap), ax=axes, shrink=0.9, pad=0.01)
-    bar.set_label(label(objective))
+    bar.set_label(panels.colour_label(run, objective))
     bar.solids.set_rasterized(True)
+
+
+def _colours(run: RunData, goal: Objective) -> tuple[Any, Any, Any]:
+    """The points to draw (a sample of the successful ones), their colour map and norm. A multi-fidelity run's
+    scale is its top budget's: only candidates that reached it are coloured (the norm's range is theirs), the
+    others are grey, drawn first (:func:`panels.colour_values`)."""
+    ok = run.ok
+    cmap, norm = panels.fitness_colours(panels.colour_values(run, ok, goal), goal)
+    return panels.colour_sample(run, ok, goal), cmap, norm
 
 
 def _objectives(run: RunData, names: Sequence[str] | None) -> list[Objective]:
@@ -74,7 +83,11 @@ def fitness(source: Any, objectives: Sequence[str] | None = None) -> Figure:
 
 
 def parameters(source: Any, objective: str | None = None, top: int = 6) -> Figure:
-    """The distribution of the ``top`` most relevant parameters per generation, coloured by the objective."""
+    """The distribution of the ``top`` most relevant parameters per generation, coloured by the objective.
+
+    In a multi-fidelity run the colour is the objective at the top budget: a candidate stopped below it is
+    drawn grey (its value is at another fidelity), as the colour bar's label says.
+    """
     run = load_run(source, errors=False)
     goal = run.objective(objective)
     columns = top_parameters(run, top, goal)
@@ -82,15 +95,14 @@ def parameters(source: Any, objective: str | None = None, top: int = 6) -> Figur
     n_rows = max(1, -(-len(columns) // n_columns))
     fig = _figure(4.2 * n_columns + 1.2, 1.0 + 3.0 * n_rows)
     axes = fig.subplots(n_rows, n_columns, squeeze=False).ravel()
-    sample = sample_for_scatter(run.ok, goal)
-    cmap, norm = panels.fitness_colours(run.ok[goal.name].to_numpy(dtype=float), goal)
+    sample, cmap, norm = _colours(run, goal)
     points = None
     for i, column in enumerate(columns):
         points = panels.draw_parameter(axes[i], run, column, goal, sample, cmap, norm, legend=i == 0)
     for ax in axes[len(columns):]:
         ax.set_visible(False)
     if points is not None:
-        _colour_bar(fig, points, axes[:len(columns)], goal)
+        _colour_bar(fig, points, axes[:len(columns)], goal, run)
     fig.suptitle(f"{run.title}: parameters over generations (top {len(columns)} of {len(run.parameters)} "
                  f"by how much of {goal.name} they explain)")
     return fig
@@ -100,7 +112,8 @@ def scatter(source: Any, objective: str | None = None, top: int = 4) -> Figure:
     """Scatter matrix of the ``top`` parameters: each against every objective, and against each other.
 
     The first rows show each objective against each parameter; below them a
-    lower triangle shows pairs of parameters, coloured by ``objective``.
+    lower triangle shows pairs of parameters, coloured by ``objective`` (a multi-fidelity run: at the top
+    budget, grey below it, as in :func:`parameters`).
     """
     run = load_run(source, errors=False)
     goal = run.objective(objective)
@@ -117,8 +130,7 @@ def scatter(source: Any, objective: str | None = None, top: int = 4) -> Figure:
         return fig
     axes = fig.subplots(n_rows, k, squeeze=False, sharex="col", sharey="row")
     ok = run.ok
-    sample = sample_for_scatter(ok, goal)
-    cmap, norm = panels.fitness_colours(ok[goal.name].to_numpy(dtype=float), goal)
+    sample, cmap, norm = _colours(run, goal)
     points = None
     for row, shown in enumerate(shown_objectives):
         for j, column in enumerate(columns):
@@ -143,7 +155,7 @@ def scatter(source: Any, objective: str | None = None, top: int = 4) -> Figure:
             else:  # the lowest cell of its column: it carries the column's ticks
                 ax.tick_params(labelbottom=True)
     if points is not None:
-        _colour_bar(fig, points, axes, goal)
+        _colour_bar(fig, points, axes, goal, run)
     if len(ok):
         axes[0, 0].legend(fontsize="small", loc="best")
     fig.suptitle(f"{run.title}: top {k} parameters against the objectives and each other "
@@ -220,7 +232,10 @@ def failures(source: Any) -> Figure:
 
 
 def overview(source: Any, objective: str | None = None) -> Figure:
-    """The most useful panels on one page: fitness, Pareto front or best parameter, parameters, failures."""
+    """The most useful panels on one page: fitness, Pareto front or best parameter, parameters, failures.
+
+    The parameter panels are coloured as in :func:`parameters` (a multi-fidelity run: at the top budget).
+    """
     run = load_run(source, errors=False)
     goal = run.objective(objective)
     fig = _figure(15, 8.5)
@@ -232,8 +247,7 @@ def overview(source: Any, objective: str | None = None) -> Figure:
         panels.draw_fitness(fig.add_subplot(grid[0, 0]), run, goal)
     columns = top_parameters(run, 3, goal)
     ok = run.ok
-    sample = sample_for_scatter(ok, goal)
-    cmap, norm = panels.fitness_colours(ok[goal.name].to_numpy(dtype=float), goal)
+    sample, cmap, norm = _colours(run, goal)
     colour_axes, points = [], None
     if len(run.objectives) >= 2:
         others = [o for o in run.objectives if o != goal]
@@ -259,7 +273,7 @@ def overview(source: Any, objective: str | None = None) -> Figure:
     panels.draw_status(fig.add_subplot(grid[1, 1]), run)
     panels.draw_duration_histogram(fig.add_subplot(grid[1, 2]), run)
     if points is not None:
-        _colour_bar(fig, points, colour_axes, goal)
+        _colour_bar(fig, points, colour_axes, goal, run)
     best = _best_text(run, goal)
     fig.suptitle(f"{run.title}\n{_summary_line(run)}{best}")
     return fig

@@ -31,11 +31,45 @@ def wants_log(values: np.ndarray) -> bool:
     return bool(len(values)) and values.min() > 0 and values.max() / values.min() > 1e3
 
 
+#: Points without a colour value: in a multi-fidelity run, candidates that never reached the top budget.
+UNCOLOURED = "#c4c4c4"
+
+
+def colour_values(run: RunData, frame: pd.DataFrame, objective: Objective) -> np.ndarray:
+    """The values that colour ``frame``'s points: the objective; in a multi-fidelity run only where a candidate
+    is at the top budget, NaN (drawn grey, :data:`UNCOLOURED`) where it stopped below: a value at a lower budget
+    is at another fidelity, on no common scale with the top budget's."""
+    from l2l.analysis.best import at_top_budget
+
+    values = frame[objective.name].to_numpy(dtype=float)
+    if run.multi_fidelity and "budget" in frame.columns:
+        values = np.where(at_top_budget(frame["budget"], run.top_budget), values, np.nan)
+    return values
+
+
+def colour_sample(run: RunData, frame: pd.DataFrame, objective: Objective) -> pd.DataFrame:
+    """:func:`sample_for_scatter` of ``frame``, grey points (:func:`colour_values`) drawn first, under the rest."""
+    sample = sample_for_scatter(frame, objective)
+    if not run.multi_fidelity:
+        return sample
+    coloured = np.isfinite(colour_values(run, sample, objective))
+    return pd.concat([sample[~coloured], sample[coloured]])
+
+
+def colour_label(run: RunData, objective: Objective) -> str:
+    """The colour bar's label: the objective, and in a multi-fidelity run which budget it is at."""
+    if not run.multi_fidelity or run.top_budget is None:
+        return label(objective)
+    return f"{label(objective)}\nat the top budget ({run.top_budget:g} {_fidelity_unit(run)})\ngrey: stopped below it"
+
+
 def fitness_colours(values: np.ndarray, objective: Objective) -> tuple[colors.Colormap, colors.Normalize]:
-    """Colour map and norm for objective values: the best are yellow, outliers do not wash out the rest."""
+    """Colour map and norm for objective values: the best are yellow, outliers do not wash out the rest; NaN
+    values are drawn grey (:data:`UNCOLOURED`)."""
     values = np.asarray(values, dtype=float)
     values = values[np.isfinite(values)]
     cmap = matplotlib.colormaps["viridis_r" if objective.direction == "minimize" else "viridis"]
+    cmap = cmap.with_extremes(bad=UNCOLOURED)
     if not len(values):
         return cmap, colors.Normalize(0, 1)
     low, high = np.quantile(values, [0.02, 0.98]) if len(values) > 50 else (values.min(), values.max())
@@ -136,7 +170,8 @@ def draw_best_by_compute(ax: Axes, run: RunData, objective: Objective, legend: b
 
 def draw_parameter(ax: Axes, run: RunData, column: str, objective: Objective, sample: pd.DataFrame,
                    cmap: colors.Colormap, norm: colors.Normalize, legend: bool = False):
-    """One parameter's values per generation, coloured by the objective, with the median of all evaluations.
+    """One parameter's values per generation, coloured by the objective (:func:`colour_values`: a multi-fidelity
+    run's at the top budget, grey below it), with the median of all evaluations.
 
     Returns the scatter (for a colour bar).
     """
@@ -148,8 +183,8 @@ def draw_parameter(ax: Axes, run: RunData, column: str, objective: Objective, sa
     jitter = 0.3 if n_generations < 300 else 0.0
     x = sample["generation"].to_numpy(dtype=float)
     x = x + rng.uniform(-jitter, jitter, len(x))
-    points = ax.scatter(x, _spread(run, column, sample, rng), c=sample[objective.name].to_numpy(dtype=float),
-                        cmap=cmap, norm=norm, **_point_style(len(sample)))
+    points = ax.scatter(x, _spread(run, column, sample, rng), c=colour_values(run, sample, objective),
+                        cmap=cmap, norm=norm, plotnonfinite=True, **_point_style(len(sample)))
     failed = np.flatnonzero((frame["status"] != "ok").to_numpy())
     # As many failures as the sample would hold, so that they look as frequent as they are.
     keep = min(len(failed), max(1, int(round(len(failed) * len(sample) / max(1, len(run.ok))))))
@@ -204,9 +239,8 @@ def draw_scatter_cell(ax: Axes, run: RunData, x_column: str, y_column: str, samp
     """
     rng = np.random.default_rng(1)
     y = sample[y_column].to_numpy(dtype=float) if y_objective else _spread(run, y_column, sample, rng)
-    points = ax.scatter(_spread(run, x_column, sample, rng), y,
-                        c=sample[colour_by.name].to_numpy(dtype=float), cmap=cmap, norm=norm,
-                        **_point_style(len(sample)))
+    points = ax.scatter(_spread(run, x_column, sample, rng), y, c=colour_values(run, sample, colour_by), cmap=cmap,
+                        norm=norm, plotnonfinite=True, **_point_style(len(sample)))
     _parameter_axis(ax, run, x_column, "x")
     if y_objective:
         ax.set_ylabel(label(y_objective))
