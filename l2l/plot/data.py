@@ -105,7 +105,10 @@ class RunData:
 
         The objectives come from ``frame.attrs`` (set by :func:`l2l.load`) unless
         given; every other non-reserved numeric or categorical column counts as
-        a parameter.
+        a parameter. A frame of a multi-fidelity run (``frame.attrs["view"]``) is drawn as its file is (e.g. the
+        fitness plot: the best so far at the top budget against compute), from the segments of its candidates:
+        the frame itself (``l2l.load(path, segments=True)``), or for the candidates (``l2l.load(path)``) read
+        from the file the frame came from, only those of the trials it holds.
         """
         if objectives is None:
             raw = frame.attrs.get("objectives")
@@ -126,9 +129,15 @@ class RunData:
         categorical = {c for c in parameters if isinstance(frame[c].dtype, pd.CategoricalDtype)
                        or frame[c].dtype == object}
         path = frame.attrs.get("path")
+        segments = fidelity = None
+        if frame.attrs.get("view") in ("candidates", "segments") and {"trial", "budget", "from_budget"} <= \
+                set(frame.columns):
+            fidelity = dict(frame.attrs.get("fidelity") or {}) or None
+            frame, segments = _policy_views(frame)
         return cls(name=name if name != "run" or not path else os.path.splitext(os.path.basename(path))[0],
                    frame=frame, objectives=objectives, parameters=parameters, categorical=categorical,
-                   path=path, n_generations=int(frame["generation"].nunique()))
+                   path=path, n_generations=int(frame["generation"].nunique()), segments=segments,
+                   fidelity=fidelity)
 
     # -- conveniences ----------------------------------------------------------------
     @property
@@ -177,6 +186,26 @@ class RunData:
         if len(self.frame):
             return float(self.frame["started"].min().timestamp())
         return 0.0
+
+
+def _policy_views(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A multi-fidelity run's candidates and segments from a frame of :func:`l2l.load` holding one of them: the
+    candidates of a segment view are each trial's last segment; the segments of a candidate view are read from
+    the file the frame came from (``frame.attrs["path"]``), those of the frame's trials."""
+    if frame.attrs.get("view") == "segments":
+        candidates = frame.sort_values(["trial", "budget"], kind="stable").drop_duplicates("trial", keep="last")
+        return candidates, frame
+    path = frame.attrs.get("path")
+    try:
+        if not path:
+            raise TrajectoryError("frame.attrs has no 'path'")
+        with Trajectory(path) as trajectory:
+            segments = trajectory.evaluations(errors="error" in frame.columns, segments=True)
+    except (OSError, TrajectoryError) as error:
+        raise TrajectoryError(f"this DataFrame holds the candidates of a multi-fidelity run; its plots need the "
+                              f"segments, read from the file it came from ({path}), which failed: {error}; pass "
+                              f"the file's path, or l2l.load(path, segments=True)") from None
+    return frame, segments[segments["trial"].isin(frame["trial"])]
 
 
 def load_run(source: Any, errors: bool = True) -> RunData:

@@ -285,6 +285,10 @@ def multi_fidelity_evaluations(trajectory: Trajectory, errors: bool, segments: b
     """:meth:`Trajectory.evaluations` of a multi-fidelity run."""
     wanted = _wanted(trajectory, columns, errors, segments)
     frame = segment_view(trajectory, _frame(trajectory, errors, None, wanted), segments)
+    # what a plot of this frame needs to draw it as one of the file (l2l.plot.RunData.from_frame)
+    frame.attrs["view"] = "segments" if segments else "candidates"
+    fidelity = trajectory.run.get("fidelity")
+    frame.attrs["fidelity"] = dict(fidelity) if isinstance(fidelity, dict) else {}
     return frame if columns is None else _select(frame, columns)
 
 
