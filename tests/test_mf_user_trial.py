@@ -141,7 +141,8 @@ def test_a_continuation_that_returns_its_whole_curve_is_told_to_return_the_new_p
     with open(tmp_path / "train.py", "a") as f:
         f.write(WHOLE_CURVE)
     done = _cli("run", str(config), "--no-progress", "--backend", "serial", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr  # every continuation failed: no candidate reached the top budget
+    assert "no candidate reached the top budget" in done.stderr
     import l2l
 
     errors = l2l.load(str(tmp_path / "whole.h5"), segments=True)["error"].dropna()
@@ -204,3 +205,26 @@ def test_show_of_a_run_cut_short_before_the_top_budget_says_its_best_are_lower_b
         assert "(minimize) - no candidate reached the top budget 9; these are results at lower budgets:" in text, text
     full = _cli("run", str(config), "--no-progress", "--out", "full.h5", cwd=tmp_path)
     assert "no candidate reached" not in full.stdout + _cli("show", "full.h5", cwd=tmp_path).stdout
+
+
+def test_a_policy_run_whose_continuations_all_fail_exits_with_status_1_saying_no_candidate_reached_the_top(
+        tmp_path):
+    # a function that cannot continue from its checkpoint: every first segment succeeds, every continuation
+    # fails, so no candidate reaches the top budget; the run exited 0 as if it had a result
+    (tmp_path / "cannot.py").write_text(textwrap.dedent(TRAIN) + textwrap.dedent('''
+        def cannot_continue(params, seed, budget, checkpoint=None):
+            if checkpoint is not None:
+                raise RuntimeError("cannot load my own checkpoint")
+            return train(params, seed, budget)
+    '''))
+    config = _config(tmp_path, "cannot", "train", fidelity=FIDELITY, policy='policy = "successive-halving"')
+    config.write_text(config.read_text().replace("train:train", "cannot:cannot_continue"))
+    done = _cli("run", str(config), "--out", str(tmp_path / "cannot.h5"), "--no-progress", cwd=tmp_path)
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("l2l: no candidate reached the top budget: ") and "segments failed" in last, last
+    assert "cannot load my own checkpoint" in last, last
+    assert (tmp_path / "cannot.h5").exists()  # the results are kept
+    # a run that did reach the top budget still exits 0
+    fine = _config(tmp_path, "fine", "train", fidelity=FIDELITY, policy='policy = "successive-halving"')
+    assert _cli("run", str(fine), "--out", str(tmp_path / "fine.h5"), "--no-progress", cwd=tmp_path).returncode == 0
