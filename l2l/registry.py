@@ -116,7 +116,8 @@ class Registry:
         if name not in self._entries:
             plugins = self._plugin_entries(refresh=name not in self._plugin_entries())
             if name not in plugins:
-                raise ConfigError(f"unknown {self.kind} {name!r}; available: {', '.join(self.names())}")
+                raise ConfigError(f"unknown {self.kind} {name!r}{_did_you_mean(name, self.names())}; available: "
+                                  f"{', '.join(self.names())}")
             self._entries[name] = self._load_plugin(plugins[name])
         target = self._entries[name]
         if isinstance(target, str):
@@ -273,3 +274,15 @@ def option(default: Any = dataclasses.MISSING, help: str = "", *, ge: float | No
         value = default
         return dataclasses.field(default_factory=lambda: type(value)(value), metadata=metadata, **kwargs)
     return dataclasses.field(default=default, metadata=metadata, **kwargs)
+
+
+def _did_you_mean(name: str, names: list[str]) -> str:
+    """" (did you mean 'x'?)" for a name that differs from a known one in case, '_' for '-', or a typo."""
+    import difflib
+
+    folded = {n.lower().replace("_", "-"): n for n in names}
+    key = str(name).lower().replace("_", "-").strip()
+    if key in folded:
+        return f" (did you mean {folded[key]!r}?)"
+    close = difflib.get_close_matches(key, list(folded), n=1, cutoff=0.75)
+    return f" (did you mean {folded[close[0]]!r}?)" if close else ""
