@@ -111,3 +111,32 @@ def write_toml(path: Path, data: dict[str, Any]) -> Path:
     """Write ``data`` to ``path`` as a TOML config (:func:`toml_text`); returns ``path``."""
     path.write_text(toml_text(data))
     return path
+
+
+#: A successive-halving run on the sphere whose low budgets mislead (a budget-1 value looks better than any at
+#: the top budget): what the plots of a policy run must not be fooled by.
+MISLEAD_POLICY_RUN = {"run": {"seed": 1, "compute": 600, "name": "mislead"},
+                      "space": {"x": {"low": -5.0, "high": 5.0, "shape": [3]}},
+                      "optimizer": {"name": "random"},
+                      "simulator": {"name": "sphere", "multi_fidelity": True, "low_fidelity": "mislead"},
+                      "policy": {"name": "successive-halving"}, "backend": {"name": "serial"}}
+
+
+@pytest.fixture(scope="session")
+def mislead_policy_run(tmp_path_factory) -> Path:
+    """The file of :data:`MISLEAD_POLICY_RUN`, run once per session (tests only read it)."""
+    import l2l
+
+    return Path(l2l.run(l2l.from_mapping(MISLEAD_POLICY_RUN), tmp_path_factory.mktemp("mislead") / "mislead.h5",
+                        progress=False))
+
+
+def l2l_cli(*args, cwd: Path, timeout: float = 600):
+    """``python -m l2l ARGS`` in ``cwd`` with this checkout (and ``cwd``, for users' modules) importable; the
+    completed process, whatever its exit status."""
+    import subprocess
+
+    root = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, str(cwd), os.environ.get("PYTHONPATH", "")])}
+    return subprocess.run([sys.executable, "-m", "l2l", *map(str, args)], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=timeout, check=False)

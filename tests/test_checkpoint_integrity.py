@@ -10,17 +10,15 @@ checkpoint stopped every resume of the run with no way on.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import struct
 import subprocess
-import sys
 from pathlib import Path
 
 import h5py
 import numpy as np
 import pandas as pd
-from conftest import write_toml
+from conftest import l2l_cli, write_toml
 
 import l2l
 from l2l.simulators import SimulationResult
@@ -90,10 +88,8 @@ name = "serial"
 """
 
 
-def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    return subprocess.run([sys.executable, "-m", "l2l", *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=600, check=False)
+def _cli(*args, cwd: Path) -> subprocess.CompletedProcess:
+    return l2l_cli(*args, cwd=cwd)
 
 
 def _config(folder: Path, function: str = "train") -> Path:

@@ -9,14 +9,13 @@ one-line run drawn by ``l2l compare`` as nothing at all.
 from __future__ import annotations
 
 import math
-import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import numpy as np
-from conftest import write_toml
+from conftest import l2l_cli, write_toml
 
 import l2l
 from l2l.simulators import SimulationResult
@@ -24,10 +23,8 @@ from l2l.simulators import SimulationResult
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    return subprocess.run([sys.executable, "-m", "l2l", *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=600, check=False)
+def _cli(*args, cwd: Path) -> subprocess.CompletedProcess:
+    return l2l_cli(*args, cwd=cwd)
 
 
 TRAIN_SCRIPT = """

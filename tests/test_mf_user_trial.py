@@ -9,19 +9,18 @@ where the policy run spent 477 epochs of the sweep's 2,187) without saying that 
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
+from conftest import l2l_cli
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    return subprocess.run([sys.executable, "-m", "l2l", *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=600, check=False)
+def _cli(*args, cwd: Path) -> subprocess.CompletedProcess:
+    return l2l_cli(*args, cwd=cwd)
 
 
 TRAIN = '''

@@ -13,17 +13,10 @@ from matplotlib.collections import PathCollection
 import l2l
 from l2l import plot
 
-MISLEAD = {"run": {"seed": 1, "compute": 600, "name": "mislead"},
-           "space": {"x": {"low": -5.0, "high": 5.0, "shape": [3]}},
-           "optimizer": {"name": "random"},
-           "simulator": {"name": "sphere", "multi_fidelity": True, "low_fidelity": "mislead"},
-           "policy": {"name": "successive-halving"}, "backend": {"name": "serial"}}
-
 
 @pytest.fixture(scope="module")
-def mislead(tmp_path_factory) -> Path:
-    path = Path(l2l.run(l2l.from_mapping(MISLEAD), tmp_path_factory.mktemp("colours") / "mislead.h5",
-                        progress=False))
+def mislead(mislead_policy_run) -> Path:
+    path = mislead_policy_run
     frame = l2l.load(path)
     ok = frame[frame["status"] == "ok"]
     top = ok[ok["budget"] == ok["budget"].max()]

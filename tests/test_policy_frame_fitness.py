@@ -14,17 +14,10 @@ import l2l
 from l2l import plot
 from l2l.errors import TrajectoryError
 
-MISLEAD = {"run": {"seed": 1, "compute": 600, "name": "mislead"},
-           "space": {"x": {"low": -5.0, "high": 5.0, "shape": [3]}},
-           "optimizer": {"name": "random"},
-           "simulator": {"name": "sphere", "multi_fidelity": True, "low_fidelity": "mislead"},
-           "policy": {"name": "successive-halving"}, "backend": {"name": "serial"}}
-
 
 @pytest.fixture(scope="module")
-def mislead(tmp_path_factory) -> Path:
-    path = Path(l2l.run(l2l.from_mapping(MISLEAD), tmp_path_factory.mktemp("frame") / "mislead.h5",
-                        progress=False))
+def mislead(mislead_policy_run) -> Path:
+    path = mislead_policy_run
     segments = l2l.load(path, segments=True)
     ok = segments[segments["status"] == "ok"]
     assert ok["value"].min() < ok.loc[ok["budget"] == 81, "value"].min()  # the low budgets do mislead

@@ -8,7 +8,6 @@ simulator's successful run left empty ``<run>.work/g00000N`` folders behind.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -16,7 +15,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import write_toml
+from conftest import l2l_cli, write_toml
 
 import l2l
 from l2l.errors import ConfigError
@@ -27,10 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 UNIT = "synthetic budget units"  # the sphere's fidelity: budgets 1 to 81
 
 
-def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(cwd), os.environ.get("PYTHONPATH", "")])}
-    return subprocess.run([sys.executable, "-m", "l2l", *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=600, check=False)
+def _cli(*args, cwd: Path) -> subprocess.CompletedProcess:
+    return l2l_cli(*args, cwd=cwd)
 
 
 def _sweep(policy: str | None = None, optimizer: str = "random", population: int = 20, **policy_options) -> dict:

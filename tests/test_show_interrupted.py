@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+from conftest import l2l_cli
+
 import l2l
 from l2l.results_schema.lock import WriterLock
 from l2l.summary import progress_line, summarize
@@ -72,10 +74,8 @@ chunk_size = 1
 """
 
 
-def _cli(*args, cwd):
-    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    return subprocess.run([sys.executable, "-m", "l2l", *map(str, args)], capture_output=True, text=True,
-                          timeout=240, cwd=cwd, env=env)
+def _cli(*args, cwd: Path) -> subprocess.CompletedProcess:
+    return l2l_cli(*args, cwd=cwd)
 
 
 def _committed(path: Path) -> tuple[int, int] | None:
