@@ -412,6 +412,11 @@ def evaluate(simulator: Simulator, task: Task, settings: Settings) -> Outcome:
                                              task.from_budget if task.checkpoint is not None else None,
                                              settings.objectives))
                 outcome.checkpoint = checkpoint_of(raw)
+            elif getattr(raw, "curve", None):  # a run without a policy: one call at the top budget, whose
+                # learning curve is kept as a policy run keeps a segment's (no checkpoint: nothing continues)
+                fidelity = simulator.fidelity()
+                if fidelity is not None:
+                    outcome.traces.update(curves(raw, float(fidelity.maximum)))
         except (ValueError, TypeError, OverflowError) as exc:  # whatever the result holds: a failed row
             outcome.status, outcome.error = FAILED, f"invalid result: {exc}"
     outcome.duration = time.perf_counter() - clock

@@ -16,6 +16,8 @@ from matplotlib.figure import Figure
 from l2l.errors import TrajectoryError
 from l2l.objectives import Objective
 from l2l.plot.data import RunData, label, load_run
+from l2l.results_schema.layout import CURVE_PREFIX
+from l2l.results_schema.reader import Trajectory
 
 COMPLETED = "#1f4e9c"
 STOPPED = "#9aa5b1"
@@ -38,14 +40,39 @@ def _paths(run: RunData) -> dict[int, np.ndarray]:
     return out
 
 
+def _sweep_paths(run: RunData, objective: Objective) -> dict[int, np.ndarray]:
+    """A run without a policy whose simulator declares a fidelity: each candidate's curve (one call at the top
+    budget), keyed by its row in ``run.frame``; empty if the run has no fidelity or stored no curve."""
+    if not run.fidelity or not run.path:
+        return {}
+    with Trajectory(run.path) as trajectory:
+        long = trajectory.traces_frame()
+    if not len(long):
+        return {}
+    long = long[long["trace"] == f"{CURVE_PREFIX}{objective.name}"]
+    rows = {(int(g), int(i)): n for n, (g, i) in enumerate(zip(run.frame["generation"], run.frame["individual"]))}
+    out: dict[int, np.ndarray] = {}
+    for (generation, individual), points in long.groupby(["generation", "individual"], sort=True):
+        row = rows.get((int(generation), int(individual)))
+        if row is not None:
+            points = points[["step", "value"]].to_numpy(dtype=float)
+            out[row] = points[np.argsort(points[:, 0], kind="stable")]
+    return out
+
+
 def draw_curves(ax: Axes, run: RunData, objective: Objective | None = None) -> None:
     """Every candidate's learning curve, the stops (crosses) and the rungs (dotted lines)."""
-    if not run.multi_fidelity:
-        raise TrajectoryError(f"{run.name} is not a multi-fidelity run: it has no learning curves to draw")
     objective = objective or run.objectives[0]
-    candidates = run.frame
-    paths = _paths(run)
-    completed = set(candidates.loc[candidates["state"] == "completed", "trial"].astype(int))
+    if not run.multi_fidelity:  # a sweep: every candidate trained to the top budget in one call
+        paths = _sweep_paths(run, objective)
+        if not paths:
+            raise TrajectoryError(f"{run.name} is not a multi-fidelity run and stored no learning curves "
+                                  f"(curve:{objective.name}) to draw")
+        completed = set(paths)
+    else:
+        paths = _paths(run)
+        candidates = run.frame
+        completed = set(candidates.loc[candidates["state"] == "completed", "trial"].astype(int))
     ids = sorted(paths)
     if len(ids) > MAX_LINES:  # keep every completed candidate and a sample of the others
         others = [t for t in ids if t not in completed]
@@ -61,7 +88,8 @@ def draw_curves(ax: Axes, run: RunData, objective: Objective | None = None) -> N
                    label=f"stopped or paused ({len(faint)})", zorder=3)
     if strong:
         ax.plot([], [], color=COMPLETED, label=f"reached the top budget ({len(strong)})")
-    rungs = (run.fidelity or {}).get("rungs") or sorted(run.segments["budget"].unique())
+    rungs = (run.fidelity or {}).get("rungs") or (sorted(run.segments["budget"].unique())
+                                                   if run.segments is not None else [])
     for rung in rungs:
         ax.axvline(float(rung), color="#555555", linestyle=":", linewidth=0.8)
     everything = np.concatenate([*faint, *strong]) if faint or strong else np.empty((0, 2))
@@ -87,7 +115,10 @@ def curves_figure(source, objective: str | None = None) -> Figure:
     run = load_run(source, errors=False)
     fig = Figure(figsize=(9, 5.5), layout="constrained", dpi=100)
     draw_curves(fig.add_subplot(), run, run.objective(objective))
-    states = run.frame["state"].value_counts()
-    fig.suptitle(f"{run.title}\n{len(run.frame):,} candidates: "
-                 + ", ".join(f"{int(n)} {state}" for state, n in states.items() if n))
+    if "state" in run.frame:
+        states = run.frame["state"].value_counts()
+        fig.suptitle(f"{run.title}\n{len(run.frame):,} candidates: "
+                     + ", ".join(f"{int(n)} {state}" for state, n in states.items() if n))
+    else:  # a sweep without a policy
+        fig.suptitle(f"{run.title}\n{len(run.frame):,} candidates, each trained to the top budget at once")
     return fig
