@@ -36,6 +36,7 @@ _EXPORTS = {
     "generations": "l2l.results_schema.reader",
     "traces": "l2l.results_schema.reader",
     "lineage": "l2l.results_schema.lineage",
+    "agreement": "l2l.analysis.agreement",
     "Trajectory": "l2l.results_schema.reader",
     "validate": "l2l.results_schema.validate",
     "ConfigError": "l2l.errors",
@@ -43,7 +44,8 @@ _EXPORTS = {
 }
 
 __all__ = ["Categorical", "ConfigError", "Float", "Int", "Objective", "RunConfig", "RunControl", "SimulationResult",
-           "Simulator", "Space", "Trajectory", "TrajectoryError", "__version__", "evaluation_seed", "from_mapping",
+           "Simulator", "Space", "Trajectory", "TrajectoryError", "__version__", "agreement", "evaluation_seed",
+           "from_mapping",
            "generations", "lineage", "load", "load_config", "resume", "run", "traces", "validate"]
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time the names load lazily
@@ -54,6 +56,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time the names load
     from l2l.driver import evaluation_seed
     from l2l.loop import resume
     from l2l.objectives import Objective
+    from l2l.analysis.agreement import agreement
     from l2l.results_schema.lineage import lineage
     from l2l.results_schema.reader import Trajectory, generations, load, traces
     from l2l.results_schema.validate import validate

@@ -593,6 +593,12 @@ def show_text(trajectory: Trajectory, top: int = 10, events: int = 5) -> str:
     restarts = restart_line(trajectory, summary.compute[2]) if summary.compute is not None else ""
     if restarts:
         lines.append(f"restarts   {restarts}")
+    if summary.compute is not None:
+        from l2l.analysis.agreement import agreement_line
+
+        agreement = agreement_line(trajectory, summary.compute[2])
+        if agreement:
+            lines.append(f"agreement  {agreement}")
     log = trajectory.events()
     for _, event in (log.tail(events).iterrows() if events > 0 else ()):
         lines.append(f"event      {event['time']:%Y-%m-%d %H:%M:%S} {event['kind']} {event['detail']}")

@@ -1,0 +1,146 @@
+"""How well a multi-fidelity run's low budgets rank its candidates as the top budget does.
+
+Early stopping pays only where a candidate's result at a low budget says something about its result at
+the full one. A run measures it on its own data: for every rung below the top, the rank correlation
+(Spearman) of the candidates' results at that rung with their results at the top budget, over the
+candidates trained through both. ``l2l show`` prints it, :func:`l2l.agreement` gives it as a table.
+
+Which candidates count matters. Where a policy stops candidates by their low-budget results (successive
+halving, ASHA, Hyperband, median stopping), those that reached the top were *selected* by the lower
+budgets: their low-budget results span a narrow range, which usually pulls the correlation toward zero,
+so read it as a rough guide. The model-based policy trains its *probe* candidates through every budget
+without selection; where it has probes, only they count, and the figure is the one the policy itself
+weights its brackets by. Population-based training continues learners from others' checkpoints, so its
+budgets are not rungs of independent candidates: it has no such figure.
+
+The interval is a 90 % one on Fisher's z scale with the standard error of a rank correlation of ``n``
+pairs, about sqrt(1.06 / (n - 3)) (Fieller, Hartley and Pearson 1957).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from l2l.policies.agreement import spearman as _spearman
+
+#: Fewest pairs for which ``l2l show`` prints a rung's agreement (and the table gives an interval: >= 4).
+MIN_PAIRS = 5
+#: Normal quantile of the two-sided 90 % interval.
+Z90 = 1.6448536269514722
+#: Policies whose budgets are not rungs of independent candidates (learners continue from others' weights).
+NOT_RUNGS = frozenset({"pbt", "pb2"})
+COLUMNS = ["budget", "top_budget", "rank_correlation", "pairs", "low90", "high90", "candidates"]
+
+
+def spearman(a: np.ndarray, b: np.ndarray) -> float:
+    """Rank correlation of two equally long vectors (ties share their mean rank); NaN if one is constant."""
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    if len(a) < 2 or np.all(a == a[0]) or np.all(b == b[0]):
+        return float("nan")
+    return _spearman(a, b)
+
+
+def interval(correlation: float, pairs: int, z: float = Z90) -> tuple[float, float]:
+    """The interval of a rank correlation of ``pairs`` pairs (NaN for fewer than 4 or an undefined one)."""
+    if pairs < 4 or not math.isfinite(correlation):
+        return float("nan"), float("nan")
+    centre = math.atanh(float(np.clip(correlation, -0.999999, 0.999999)))
+    half = z * math.sqrt(1.06 / (pairs - 3))
+    return math.tanh(centre - half), math.tanh(centre + half)
+
+
+def agreement_frame(trajectory: Any, objective: str | None = None) -> pd.DataFrame:
+    """One row per budget below the top of ``trajectory`` (an open :class:`~l2l.results_schema.reader.Trajectory`):
+    the rank correlation of the candidates' results there with theirs at the top budget (``objective``: this
+    one, by default the first), how many pairs it has, its 90 % interval, and which candidates it counts
+    (``"probes"``: the model-based policy's, trained through every budget without selection; ``"selected"``:
+    those that reached both, chosen by the lower budgets). Empty for a run without rungs below the top, or
+    whose policy continues learners from others' checkpoints (PBT)."""
+    empty = pd.DataFrame({c: pd.Series(dtype=float if c not in ("pairs", "candidates") else
+                                       (int if c == "pairs" else object)) for c in COLUMNS})
+    fidelity = trajectory.run.get("fidelity") if isinstance(trajectory.run.get("fidelity"), dict) else {}
+    rungs = [float(b) for b in fidelity.get("rungs") or []]
+    config = trajectory.run.get("config") if isinstance(trajectory.run.get("config"), dict) else {}
+    policy = config.get("policy") if isinstance(config.get("policy"), dict) else {}
+    if not trajectory.multi_fidelity or len(rungs) < 2 or str(policy.get("name", "")) in NOT_RUNGS:
+        return empty
+    names = [o.name for o in trajectory.objectives]
+    name = objective or names[0]
+    if name not in names:
+        raise ValueError(f"no objective {name!r} in {trajectory.path}; it has {', '.join(names)}")
+    segments = trajectory.evaluations(errors=False, segments=True)
+    ok = segments[(segments["status"] == "ok") & np.isfinite(segments[name].to_numpy(dtype=float))]
+    if "parent" in ok.columns:  # a learner that continued another's checkpoint is not an independent candidate
+        ok = ok[ok["parent"].to_numpy() < 0]
+    probes, source = None, "selected"
+    if str(policy.get("name", "")) == "model-based":
+        try:
+            state = trajectory.state()
+            probes = [int(t) for t in (state.get("policy") or {}).get("probes") or []]
+        except Exception:  # noqa: BLE001 - an analysis of what is there; without the state, every candidate counts
+            probes = None
+        if probes:
+            ok, source = ok[ok["trial"].isin(probes)], "probes"
+    top = rungs[-1]
+    # a candidate's first result at a budget: a repeat with a new seed is another trial, trained from scratch
+    first = ok.drop_duplicates(["trial", "budget"], keep="first")
+    at_top = first[np.isclose(first["budget"].to_numpy(dtype=float), top)].set_index("trial")[name]
+    rows = []
+    for budget in rungs[:-1]:
+        low = first[np.isclose(first["budget"].to_numpy(dtype=float), budget)].set_index("trial")[name]
+        both = low.index.intersection(at_top.index)
+        pairs = len(both)
+        rho = spearman(low.loc[both].to_numpy(), at_top.loc[both].to_numpy()) if pairs >= 3 else float("nan")
+        lo, hi = interval(rho, pairs)
+        rows.append({"budget": budget, "top_budget": top, "rank_correlation": rho, "pairs": pairs,
+                     "low90": lo, "high90": hi, "candidates": source})
+    return pd.DataFrame(rows, columns=COLUMNS) if rows else empty
+
+
+def agreement(path: str | os.PathLike, objective: str | None = None) -> pd.DataFrame:
+    """How well each budget of the multi-fidelity run in ``path`` ranks its candidates as the top budget does
+    (:func:`agreement_frame`): ``l2l.agreement("run.h5")``."""
+    from l2l.results_schema.reader import Trajectory
+
+    with Trajectory(path) as trajectory:
+        return agreement_frame(trajectory, objective)
+
+
+def agreement_line(trajectory: Any, unit: str) -> str:
+    """``l2l show``'s line on the run's agreement ("" where no rung has :data:`MIN_PAIRS` pairs)."""
+    try:
+        frame = agreement_frame(trajectory)
+    except Exception:  # noqa: BLE001 - a summary never fails on what it only reports
+        return ""
+    measured = frame[frame["pairs"] >= MIN_PAIRS]
+    if measured.empty:
+        return ""
+    top = float(frame["top_budget"].iloc[0])
+    parts = []
+    for row in frame.itertuples():
+        if row.pairs >= MIN_PAIRS and math.isfinite(row.rank_correlation):
+            parts.append(f"{row.budget:g}: {row.rank_correlation:.2f} [{row.low90:.2f}, {row.high90:.2f}] "
+                         f"({row.pairs})")
+    if not parts:
+        return ""
+    source = frame["candidates"].iloc[0]
+    if source == "probes":
+        who = ("over the probe candidates, trained through every budget without selection; the policy weights "
+               "its brackets by it")
+    else:
+        who = ("over the candidates that reached both, selected by the lower budgets: a narrow range, which "
+               "usually pulls it toward 0")
+    text = f"with {top:g} {unit} (rank correlation, 90 % interval, pairs; {who}): {', '.join(parts)}"
+    lowest = measured.iloc[0]
+    if source == "selected" and math.isfinite(lowest["high90"]) and lowest["high90"] < 0.3:
+        text += (f"; budget {lowest['budget']:g} ranks the candidates unlike the top one: stopping by it may "
+                 f"stop good candidates (the model-based policy measures this and leans on low budgets less)")
+    return text
+
+
+__all__ = ["agreement", "agreement_frame", "agreement_line", "interval", "spearman"]

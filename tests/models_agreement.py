@@ -1,0 +1,28 @@
+"""Learning curves whose low budgets rank candidates as the top one does, or the other way round."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from l2l.simulators.base import SimulationResult
+
+TOP = 27
+
+
+def _curve(params, budget, checkpoint, sign_below_top):
+    x = float(params["x"])
+    start = 0.0 if checkpoint is None else float(checkpoint["budget"])
+    steps = np.arange(int(start) + 1, int(budget) + 1)
+    values = np.where(steps < TOP, sign_below_top * x, x) + 1.0 / steps
+    return SimulationResult({"loss": float(values[-1])}, curve={"loss": np.column_stack([steps, values])},
+                            checkpoint={"budget": float(budget)})
+
+
+def agreeing(params, seed, budget, checkpoint=None):
+    """Loss x (plus a falling term) at every budget: every budget ranks the candidates alike."""
+    return _curve(params, budget, checkpoint, 1.0)
+
+
+def misleading(params, seed, budget, checkpoint=None):
+    """Loss -x below the top budget, x at it: the low budgets rank the candidates backwards."""
+    return _curve(params, budget, checkpoint, -1.0)

@@ -1,0 +1,75 @@
+"""How well a run's low budgets rank its candidates as the top one does: ``l2l.agreement`` and ``l2l show``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import l2l
+from conftest import TESTS, l2l_cli
+
+
+def _run(tmp_path, policy, function, seed=1, compute=27 * 30, name="run"):
+    config = l2l.from_mapping({
+        "run": {"seed": seed, "compute": compute}, "space": {"x": {"low": 0.0, "high": 1.0}},
+        "optimizer": {"name": "random"}, "policy": {"name": policy},
+        "simulator": {"name": "python", "function": f"models_agreement:{function}",
+                      "multi_fidelity": {"name": "epochs", "unit": "epochs", "minimum": 1, "maximum": 27}},
+        "objectives": [{"name": "loss", "direction": "minimize"}], "backend": {"name": "serial"}}, base_dir=TESTS)
+    return l2l.run(config, tmp_path / f"{name}.h5", progress=False)
+
+
+def _hartmann(tmp_path, low_fidelity, seed):
+    config = l2l.from_mapping({
+        "run": {"seed": seed, "compute": 81 * 40},
+        "space": {"x": {"type": "float", "low": 0.0, "high": 1.0, "shape": [3]}}, "policy": {"name": "model-based"},
+        "simulator": {"name": "hartmann3", "multi_fidelity": True, "low_fidelity": low_fidelity, "min_budget": 1,
+                      "max_budget": 81}, "backend": {"name": "serial"}})
+    return l2l.run(config, tmp_path / f"{low_fidelity}-{seed}.h5", progress=False)
+
+
+def test_agreeing_and_misleading_low_budgets_are_told_apart_by_halving(tmp_path):
+    agree = l2l.agreement(_run(tmp_path, "hyperband", "agreeing", name="agree"))
+    mislead = l2l.agreement(_run(tmp_path, "hyperband", "misleading", name="mislead"))
+    assert agree["budget"].tolist() == [1.0, 3.0, 9.0] and set(agree["top_budget"]) == {27.0}
+    assert set(agree["candidates"]) == {"selected"}
+    measured = agree[agree["pairs"] >= 5]
+    assert len(measured) and np.allclose(measured["rank_correlation"], 1.0)
+    assert (measured["low90"] <= 1.0).all() and (measured["high90"] <= 1.0).all()
+    measured = mislead[mislead["pairs"] >= 5]
+    assert len(measured) and np.allclose(measured["rank_correlation"], -1.0)
+
+
+def test_show_says_how_well_the_budgets_agree_and_warns_where_they_mislead(tmp_path):
+    agree = l2l_cli("show", str(_run(tmp_path, "hyperband", "agreeing", name="agree")), cwd=tmp_path).stdout
+    mislead = l2l_cli("show", str(_run(tmp_path, "hyperband", "misleading", name="mislead")), cwd=tmp_path).stdout
+    line = [text for text in agree.splitlines() if text.startswith("agreement  ")]
+    assert len(line) == 1 and "with 27 epochs" in line[0] and "selected by the lower budgets" in line[0]
+    assert "1.00 [" in line[0] and "stop good candidates" not in line[0]
+    line = [text for text in mislead.splitlines() if text.startswith("agreement  ")]
+    assert len(line) == 1 and "-1.00 [" in line[0] and "stopping by it may stop good candidates" in line[0]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_model_based_policys_probes_measure_hartmann_agreement_without_selection(tmp_path, seed):
+    agree = l2l.agreement(_hartmann(tmp_path, "agree", seed))
+    mislead = l2l.agreement(_hartmann(tmp_path, "mislead", seed))
+    assert set(agree["candidates"]) == set(mislead["candidates"]) == {"probes"}
+    assert (agree["pairs"] >= 5).all() and (mislead["pairs"] >= 5).all()
+    # the synthetic suite's low budgets: biased and noisy but rank-preserving, or reversed
+    assert agree["rank_correlation"].iloc[0] > 0.6
+    assert mislead["rank_correlation"].iloc[0] < -0.3
+    assert agree["rank_correlation"].iloc[0] - mislead["rank_correlation"].iloc[0] > 1.0
+
+
+def test_runs_without_rungs_have_no_agreement_and_a_wrong_objective_is_named(tmp_path):
+    sweep = l2l.run(l2l.from_mapping({
+        "run": {"seed": 0, "generations": 1}, "space": {"x": {"low": -1.0, "high": 1.0, "shape": [2]}},
+        "optimizer": {"name": "random", "population_size": 4}, "simulator": {"name": "sphere"},
+        "backend": {"name": "serial"}}), tmp_path / "sweep.h5", progress=False)
+    assert l2l.agreement(sweep).empty
+    assert "agreement  " not in l2l_cli("show", str(sweep), cwd=tmp_path).stdout
+    run = _run(tmp_path, "hyperband", "agreeing")
+    with pytest.raises(ValueError, match="no objective 'accuracy'.*loss"):
+        l2l.agreement(run, objective="accuracy")
+    assert np.isfinite(l2l.agreement(run, objective="loss")["rank_correlation"]).any()
