@@ -55,7 +55,7 @@ from l2l.driver_state import SEED_MASK, _record, adopt, evaluation_seed, initial
 from l2l.policies import TrialTable
 from l2l.progress import Progress, announce
 from l2l.results_schema.frames import id_ranges
-from l2l.results_schema.layout import EVENT_DETAIL
+from l2l.results_schema.layout import EVENT_DETAIL, dropped_error
 
 FLUSH_SECONDS = 1.0
 STOP_POLL_SECONDS = 1.0
@@ -365,8 +365,7 @@ class _Loop(Trials, Commits):
     def drop(self, task: Task, reason: str) -> None:
         """Record ``task`` as a failed segment without running it: the checkpoint it would continue from
         cannot be read (``l2l resume --drop-unreadable``). Its compute counts as a failed segment's."""
-        error = (f"unreadable checkpoint: {reason}; l2l resume --drop-unreadable recorded this segment as failed "
-                 f"without running it")
+        error = dropped_error(reason)  # l2l validate recognises this text (layout.DROPPED_ERROR)
         self.unread[(task.generation, task.individual)] = Outcome(
             task.generation, task.individual, task.seed, FAILED, error=error, started=time.time(),
             attempt=task.attempt, budget=task.budget, from_budget=task.from_budget, trial=task.trial)

@@ -113,6 +113,25 @@ CHECKSUM_COLUMNS: dict[str, np.dtype] = {CHECKSUM_COLUMN: np.dtype("<i8")}
 NO_CHECKSUM = -1
 #: Learning curves are traces named ``curve:<objective>``: arrays of (fidelity, value) rows.
 CURVE_PREFIX = "curve:"
+#: The error text of a segment ``l2l resume --drop-unreadable`` recorded as failed instead of continuing it from a
+#: checkpoint that could not be read; ``{reason}`` is the reader's error, which names the trial and the row of
+#: that checkpoint. The driver writes it (:func:`dropped_error`) and ``l2l validate`` recognises it
+#: (:func:`dropped_reason`): one template for both, read when called.
+DROPPED_ERROR = ("unreadable checkpoint: {reason}; l2l resume --drop-unreadable recorded this segment as failed "
+                 "without running it")
+
+
+def dropped_error(reason: str) -> str:
+    """The error text of a segment dropped because of ``reason`` (see :data:`DROPPED_ERROR`)."""
+    return DROPPED_ERROR.replace("{reason}", reason)
+
+
+def dropped_reason(text: str) -> str | None:
+    """The reason in ``text`` if it is the error text of a dropped segment (:func:`dropped_error`), else None."""
+    head, _, tail = DROPPED_ERROR.partition("{reason}")
+    if len(text) > len(head) + len(tail) and text.startswith(head) and text.endswith(tail):
+        return text[len(head):len(text) - len(tail)]
+    return None
 
 # -- re-evaluation of winners (any schema version; files without it simply lack the group) --------------
 #: The group that holds re-evaluations of a run's best candidates on fresh seeds, apart from /evaluations.

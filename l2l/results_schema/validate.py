@@ -10,7 +10,6 @@ read is a problem like any other.
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import h5py
@@ -21,18 +20,12 @@ from l2l.results_schema import codec, reevaluations, state_log, structure
 from l2l.results_schema import values as checks
 from l2l.results_schema.layout import (CHECKPOINT_BLOB, CHECKSUM_COLUMN, EVALUATION_COLUMNS, GENERATION_COLUMNS,
                                        NO_CHECKSUM, REEVALUATION_ERRORS, SEGMENT_COLUMNS, STATISTICS_BLOB,
-                                       STATUS_CODES)
+                                       STATUS_CODES, dropped_reason)
 from l2l.results_schema.statistics import RunningStatistics, check_record
 from l2l.results_schema.reader import open_file
 
 #: Rows decoded at a time when the blobs of every evaluation are checked.
 BATCH = 65536
-
-
-#: The error text ``l2l resume --drop-unreadable`` stores with the segment it recorded as failed instead of
-#: continuing it from a checkpoint that could not be read (l2l.driver: ``unreadable checkpoint: <the reader's
-#: error, which names the trial and row of the checkpoint>; ...``).
-DROPPED = re.compile(r"unreadable checkpoint: .*?the checkpoint of trial (\d+) \(row (\d+)\) cannot be read")
 
 
 def validate(path: str | os.PathLike) -> list[str]:
@@ -176,19 +169,19 @@ def _check_blobs(ds: dict[str, h5py.Dataset], columns: dict[str, np.ndarray], pr
 
 def _note_dropped(text: bytes, row: int, columns: dict[str, np.ndarray], dropped: dict[int, int]) -> None:
     """If row ``row``, whose error text is ``text``, is a segment ``l2l resume --drop-unreadable`` recorded as
-    failed instead of continuing it, note the row of the checkpoint it would have continued from in ``dropped``.
-    Only a record that agrees with the rows counts: the failed segment continued its own trial from the budget
-    that checkpoint's row reached, and that row comes before it."""
-    if not text.startswith(b"unreadable checkpoint: ") or "from_budget" not in columns:
+    failed instead of continuing it (its text is :func:`~l2l.results_schema.layout.dropped_error`'s, the
+    driver's), note the row of the checkpoint it would have continued from in ``dropped``: the last row before
+    it of the same trial, with a checkpoint, at the budget the failed segment continued from."""
+    if "from_budget" not in columns or "checkpoint_length" not in columns \
+            or columns["status"][row] == STATUS_CODES["ok"] or not columns["from_budget"][row] > 0:
         return
-    found = DROPPED.match(text.decode("utf-8"))
-    if found is None:
+    if dropped_reason(text.decode("utf-8")) is None:
         return
-    trial, source = int(found.group(1)), int(found.group(2))
-    if (source < row and columns["status"][row] != STATUS_CODES["ok"] and int(columns["trial"][row]) == trial
-            and int(columns["trial"][source]) == trial
-            and float(columns["from_budget"][row]) == float(columns["budget"][source])):
-        dropped[source] = row
+    trial, start = columns["trial"], float(columns["from_budget"][row])
+    sources = np.flatnonzero((trial[:row] == trial[row]) & (columns["budget"][:row] == start)
+                             & (columns["checkpoint_length"][:row] > 0))
+    if len(sources):
+        dropped[int(sources[-1])] = row
 
 
 def _text(data: bytes) -> str | None:
