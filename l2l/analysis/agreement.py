@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from l2l.errors import TrajectoryError
 from l2l.policies.agreement import spearman as _spearman
 
 #: Fewest pairs for which ``l2l show`` prints a rung's agreement (and the table gives an interval: >= 4).
@@ -73,7 +74,11 @@ def agreement_frame(trajectory: Any, objective: str | None = None) -> pd.DataFra
     name = objective or names[0]
     if name not in names:
         raise ValueError(f"no objective {name!r} in {trajectory.path}; it has {', '.join(names)}")
-    segments = trajectory.evaluations(errors=False, segments=True)
+    columns = ["trial", "budget", "status", name]
+    try:  # files written before population-based training have no parent column
+        segments = trajectory.evaluations(errors=False, segments=True, columns=[*columns, "parent"])
+    except TrajectoryError:
+        segments = trajectory.evaluations(errors=False, segments=True, columns=columns)
     ok = segments[(segments["status"] == "ok") & np.isfinite(segments[name].to_numpy(dtype=float))]
     if "parent" in ok.columns:  # a learner that continued another's checkpoint is not an independent candidate
         ok = ok[ok["parent"].to_numpy() < 0]
