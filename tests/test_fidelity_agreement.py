@@ -73,3 +73,10 @@ def test_runs_without_rungs_have_no_agreement_and_a_wrong_objective_is_named(tmp
     with pytest.raises(ValueError, match="no objective 'accuracy'.*loss"):
         l2l.agreement(run, objective="accuracy")
     assert np.isfinite(l2l.agreement(run, objective="loss")["rank_correlation"]).any()
+
+
+def test_the_report_gives_the_agreement_in_its_summary(tmp_path):
+    from l2l.analysis.report import report
+
+    page = report(_run(tmp_path, "hyperband", "misleading", name="mislead"), tmp_path / "mislead.html").read_text()
+    assert "agreement of the budgets" in page and "stopping by it may stop good candidates" in page

@@ -143,7 +143,7 @@ def best_individuals(run: RunData, limit: int = 10) -> tuple[str, pd.DataFrame]:
             f"evaluations{f' (first {len(shown)} shown)' if len(shown) < len(front) else ''}"), shown[columns]
 
 
-def _summary(run: RunData, summary: RunSummary) -> list[tuple[str, Any]]:
+def _summary(run: RunData, summary: RunSummary, agreement: str = "") -> list[tuple[str, Any]]:
     frame = run.frame
     n = summary.evaluations
     planned = f" of {summary.planned_generations} planned" if summary.planned_generations is not None else ""
@@ -173,6 +173,8 @@ def _summary(run: RunData, summary: RunSummary) -> list[tuple[str, Any]]:
         else:
             items.append((f"best {o.name} ({o.direction})", f"{best.value:.6g} (generation {best.generation}, "
                                                               f"individual {best.individual})"))
+    if agreement:  # how well the low budgets rank the candidates as the top one does (l2l.agreement)
+        items.append(("agreement of the budgets", agreement))
     items.append(("parameters", "; ".join(summary.parameters)))
     return items
 
@@ -226,9 +228,11 @@ def _reevaluated(table: pd.DataFrame | None, population_based: bool = False) -> 
             f"selection rank: the order selection saw.</p>{html_table(table)}")
 
 
-def render(run: RunData, summary: RunSummary, dpi: int = 80, reevaluated: pd.DataFrame | None = None) -> str:
+def render(run: RunData, summary: RunSummary, dpi: int = 80, reevaluated: pd.DataFrame | None = None,
+           agreement: str = "") -> str:
     """The report of ``run`` as one HTML document; ``summary`` is the run's :class:`~l2l.summary.RunSummary`,
-    ``reevaluated`` its ranking on fresh seeds (:func:`l2l.reevaluate.ranking`), if any."""
+    ``reevaluated`` its ranking on fresh seeds (:func:`l2l.reevaluate.ranking`), if any, ``agreement`` the
+    line of :func:`l2l.analysis.agreement.agreement_line` ("" for none)."""
     css_class, status = BADGES.get(summary.status, "ended"), summary.status
     title, best = best_individuals(run)
     population_based = (run.multi_fidelity and "parent" in run.segments.columns
@@ -257,7 +261,7 @@ def render(run: RunData, summary: RunSummary, dpi: int = 80, reevaluated: pd.Dat
 <h1>{escape(run.title)} <span class="badge {css_class}">{escape(status)}</span></h1>
 <p class="sub">l2l report of {escape(run.path or run.name)}, made {escape(generated)} by l2l {escape(__version__)}</p>
 <nav>{nav}</nav>
-<h2 id="summary">Summary</h2>{_pairs(_summary(run, summary))}
+<h2 id="summary">Summary</h2>{_pairs(_summary(run, summary, agreement))}
 <h2 id="best">Best individuals</h2><p>{escape(title)}</p>{html_table(best)}
 <h2 id="reevaluated">Re-evaluated on fresh seeds</h2>{_reevaluated(reevaluated, population_based)}
 <h2 id="figures">Figures</h2>{''.join(sections)}
@@ -286,9 +290,14 @@ def report(path: str | os.PathLike, out: str | os.PathLike | None = None, dpi: i
     with Trajectory(path) as trajectory:
         run = RunData.from_trajectory(trajectory, errors=True)
         summary = summarize(trajectory)
+        agreement = ""
+        if summary.compute is not None:
+            from l2l.analysis.agreement import agreement_line
+
+            agreement = agreement_line(trajectory, summary.compute[2])
         reevaluated = None
         if trajectory.has_reevaluations:
             from l2l.reevaluate import ranking
             reevaluated = ranking(trajectory)
-    document = render(run, summary, dpi=dpi, reevaluated=reevaluated)
+    document = render(run, summary, dpi=dpi, reevaluated=reevaluated, agreement=agreement)
     return write_atomically(target, lambda tmp: tmp.write_text(document, encoding="utf-8"))
