@@ -69,3 +69,43 @@ def test_validate_recognises_a_dropped_checkpoint_by_the_text_the_driver_writes_
     monkeypatch.undo()  # another wording: the failed segment is no dropped one, the damage is a problem
     problems, notes = validate_with_notes(part)
     assert notes == [] and len(problems) == 1 and f"row {row} (trial {trial}) cannot be read" in problems[0]
+
+
+# -- 2. a segment that failed and was retried: one curve, the attempt that counted -----------------------------
+
+FAILED_ONCE: set[int] = set()
+
+
+def train_failing_once(params, seed, budget, checkpoint=None):
+    """``train``, but the first continuation to 3 epochs fails once: on its first attempt it reports a partial
+    curve that is invalid (a point past its budget, value 99), on its second it succeeds."""
+    result = train(params, seed, budget, checkpoint)
+    if int(budget) == 3 and checkpoint is not None and not FAILED_ONCE:
+        FAILED_ONCE.add(1)
+        result.curve = {"loss": [*result.curve["loss"][:1], [budget + 5, 99.0]]}
+    return result
+
+
+def test_a_retried_segment_keeps_one_curve_the_attempt_that_counted(tmp_path):
+    """Not a defect (checked): the driver records only the attempt that counted, so the failed attempt's
+    partial curve is neither in l2l.traces nor joined into the candidate's line in the curves plot."""
+    FAILED_ONCE.clear()
+    mapping = _mapping({"name": "successive-halving", "eta": 3}, compute=30, retries=1)
+    mapping["simulator"]["multi_fidelity"]["maximum"] = 3
+    path = l2l.run(l2l.from_mapping(mapping), tmp_path / "retried.h5", simulator=train_failing_once,
+                   progress=False)
+    assert FAILED_ONCE
+    segments = l2l.load(path, segments=True)
+    retried = segments[segments["attempts"] > 1]
+    assert len(retried) == 1 and retried["status"].iloc[0] == "ok"
+    trial = int(retried["trial"].iloc[0])
+    assert len(segments[(segments["trial"] == trial) & (segments["budget"] == 3)]) == 1
+    traces = l2l.traces(path)
+    mine = traces[traces["trial"] == trial]
+    assert mine["step"].tolist() == [1.0, 2.0, 3.0] and 99.0 not in mine["value"].tolist()
+    lr = float(segments.loc[segments["trial"] == trial, "lr"].iloc[0])
+    np.testing.assert_allclose(mine["value"], [(lr - 0.3) ** 2 + 1.0 / e for e in (1, 2, 3)], rtol=1e-12)
+    drawn = [points for c in l2l.plot.curves(path).axes[0].collections if hasattr(c, "get_segments")
+             for points in c.get_segments()]
+    lines = [p for p in drawn if len(p) == 3 and np.allclose(p[:, 1], mine["value"])]
+    assert len(lines) == 1 and not any(99.0 in p[:, 1] for p in drawn)
