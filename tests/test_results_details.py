@@ -109,3 +109,26 @@ def test_a_retried_segment_keeps_one_curve_the_attempt_that_counted(tmp_path):
              for points in c.get_segments()]
     lines = [p for p in drawn if len(p) == 3 and np.allclose(p[:, 1], mine["value"])]
     assert len(lines) == 1 and not any(99.0 in p[:, 1] for p in drawn)
+
+
+# -- 3. the traces of a sweep and of a policy run have the same key columns -----------------------------------
+
+def test_the_traces_of_a_sweep_and_of_a_policy_run_have_the_same_columns(tmp_path):
+    """A sweep's traces lacked ``trial``: compared with a policy run's, its curves had no candidate id. Its
+    candidates are numbered in (generation, individual) order; joined on generation and individual, each
+    trial's curve ends at that candidate's result."""
+    sweep_mapping = _mapping(generations=2)
+    sweep = l2l.run(l2l.from_mapping(sweep_mapping), tmp_path / "sweep.h5", simulator=train, progress=False)
+    policy = l2l.run(l2l.from_mapping(_mapping({"name": "successive-halving", "eta": 3}, compute=30)),
+                     tmp_path / "policy.h5", simulator=train, progress=False)
+    before, after = l2l.traces(sweep), l2l.traces(policy)
+    assert list(before.columns) == list(after.columns)
+    assert "trial" in before.columns
+    frame = l2l.load(sweep).sort_values(["generation", "individual"]).reset_index(drop=True)
+    assert len(frame) == 8
+    ends = before.sort_values("step").groupby("trial").last()
+    assert sorted(ends.index) == list(range(8))
+    for trial, end in ends.iterrows():
+        row = frame.iloc[trial]
+        assert (end["generation"], end["individual"]) == (row["generation"], row["individual"])
+        assert end["value"] == row["loss"] and end["step"] == TOP

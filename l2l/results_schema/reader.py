@@ -374,13 +374,16 @@ class Trajectory:
             return out
 
     def traces_frame(self) -> pd.DataFrame:
-        """Traces in long form: generation, individual, trace name, step, value."""
+        """Traces in long form: generation, individual, trace name, step, value; and ``trial`` in a run with a
+        fidelity. A policy run's trial is its candidate id; a sweep without a policy (one call per candidate at
+        the top budget) numbers its candidates 0, 1, ... in (generation, individual) order, so that the traces of
+        the sweep and of a policy run have the same columns."""
         n = self.n_evaluations
         traces = self.traces()
         with self._reading("the traces"):
             gens, inds = self._column("generation", n), self._column("individual", n)
             frames = []
-            trial = self._column("trial", n) if self.multi_fidelity else None
+            trial = self._trial_ids(gens, inds)
             for row, values_by_name in enumerate(traces):
                 for name, values in values_by_name.items():
                     array = np.asarray(values, dtype=float)
@@ -395,8 +398,22 @@ class Trajectory:
                         piece["trial"] = trial[row]
                     frames.append(pd.DataFrame(piece))
             if not frames:
-                return pd.DataFrame(columns=["generation", "individual", "trace", "step", "value"])
+                return pd.DataFrame(columns=["generation", "individual", "trace", "step", "value",
+                                             *(["trial"] if trial is not None else [])])
             return pd.concat(frames, ignore_index=True)
+
+    def _trial_ids(self, generations: np.ndarray, individuals: np.ndarray) -> np.ndarray | None:
+        """Each row's candidate id for :meth:`traces_frame`: the stored trial of a multi-fidelity run; in a sweep
+        whose simulator declares a fidelity (it stores no trial), the candidate's place in (generation,
+        individual) order; None for other runs."""
+        if self.multi_fidelity:
+            return self._column("trial", len(generations))
+        if not isinstance(self.run.get("fidelity"), dict):
+            return None
+        order = np.lexsort((individuals, generations))
+        ids = np.empty(len(order), dtype=np.int64)
+        ids[order] = np.arange(len(order))
+        return ids
 
     def outputs(self) -> list[np.ndarray | None]:
         n = self.n_evaluations
