@@ -132,3 +132,38 @@ def test_the_traces_of_a_sweep_and_of_a_policy_run_have_the_same_columns(tmp_pat
         row = frame.iloc[trial]
         assert (end["generation"], end["individual"]) == (row["generation"], row["individual"])
         assert end["value"] == row["loss"] and end["step"] == TOP
+
+
+# -- 4. l2l compare names each run's best candidate ----------------------------------------------------------
+
+def _two_params(params, seed, budget, checkpoint=None):
+    result = train({"lr": params["lr"]}, seed, budget, checkpoint)
+    result.objectives["loss"] += 0.01 * params["width"]
+    return result
+
+
+def test_compare_names_each_runs_best_candidate_and_its_parameters(tmp_path, capsys):
+    """The table said how good each run's best was, not which candidate it was."""
+    from l2l.cli import main
+
+    def mapping(policy=None, **run):
+        m = _mapping(policy, **run)
+        m["space"]["width"] = {"type": "int", "low": 1, "high": 4}
+        return m
+
+    sweep = l2l.run(l2l.from_mapping(mapping(generations=2)), tmp_path / "sweep.h5", simulator=_two_params,
+                    progress=False)
+    policy = l2l.run(l2l.from_mapping(mapping({"name": "successive-halving", "eta": 3}, compute=30)),
+                     tmp_path / "policy.h5", simulator=_two_params, progress=False)
+    assert main(["compare", str(sweep), str(policy), "-o", str(tmp_path / "cmp.png")]) == 0
+    printed = capsys.readouterr().out
+    header, first, second = printed.splitlines()[:3]
+    assert header.rstrip().endswith("best candidate")
+    frame = l2l.load(sweep)
+    won = frame.loc[frame["loss"].idxmin()]
+    assert first.rstrip().endswith(f"gen {won['generation']} ind {won['individual']}: lr={won['lr']:.3g}, "
+                                   f"width={won['width']}"), first
+    segments = l2l.load(policy, segments=True)
+    top = segments[segments["budget"] == TOP]
+    won = top.loc[top["loss"].idxmin()]
+    assert second.rstrip().endswith(f"trial {won['trial']}: lr={won['lr']:.3g}, width={won['width']}"), second

@@ -198,6 +198,34 @@ def reevaluated(run: RunData, objective: Objective) -> dict[str, float] | None:
             "candidates": len(ranked), "where": where}
 
 
+#: Parameters the best candidate's column of the compare table names (the others: "+N").
+SHORT_PARAMETERS = 3
+
+
+def best_candidate(run: RunData, objective: Objective) -> str:
+    """The best candidate of ``run`` by ``objective`` as ``l2l show`` names it (at a multi-fidelity run's top
+    budget, repeats averaged), in short: ``trial 19: lr=0.301, reg=0.0012`` (a policy run) or
+    ``gen 2 ind 5: lr=0.301`` (generation and individual), at most :data:`SHORT_PARAMETERS` parameters; "-" if none."""
+    from l2l.plot.figures import _best_row
+
+    best, averaged = _best_row(run, objective)
+    if best is None:
+        return "-"
+    row = best.iloc[0]
+    where = f"trial {int(row['trial'])}" if run.multi_fidelity and "trial" in best.columns else \
+        f"gen {int(row['generation'])} ind {int(row['individual'])}"
+    if averaged and int(row["n"]) > 1:
+        where += f" (mean of {int(row['n'])})"
+    names = [p for p in run.parameters if p in best.columns]
+    values = []
+    for name in names[:SHORT_PARAMETERS]:
+        value = row[name]
+        values.append(f"{name}={value:.3g}" if isinstance(value, (float, np.floating)) else f"{name}={value}")
+    if len(names) > SHORT_PARAMETERS:
+        values.append(f"+{len(names) - SHORT_PARAMETERS}")
+    return f"{where}: {', '.join(values)}" if values else where
+
+
 def table(sources: Sequence[Any]) -> pd.DataFrame:
     """One row per run: evaluations, failures, wall time, final best of each shared objective, when it was found."""
     runs = [load_run(s, errors=False) for s in sources]
@@ -239,6 +267,9 @@ def _table(runs: Sequence[RunData], objectives: Sequence[Objective]) -> pd.DataF
                 row[f"re-evaluated {objective.name}"] = fresh["mean"]
                 row[f"{objective.name} ci95"] = fresh["ci95"]
                 row["fresh seeds"] = fresh["seeds"]
+        if objectives:  # which candidate won, in short (by the first objective where there are several)
+            heading = "best candidate" if len(objectives) == 1 else f"best candidate ({objectives[0].name})"
+            row[heading] = best_candidate(run, objectives[0])
         rows.append(row)
     out = pd.DataFrame(rows)
     for column in out.columns:  # counts stay whole numbers where some run has none ('4.0 fresh seeds')
