@@ -262,14 +262,14 @@ def _table(runs: Sequence[RunData], objectives: Sequence[Objective]) -> pd.DataF
             else:
                 row[f"best {objective.name}"] = np.nan
                 row[f"{objective.name} found at evaluation"] = np.nan
+            if objective == objectives[0]:  # which candidate won, in short (by the first objective of several)
+                heading = "best candidate" if len(objectives) == 1 else f"best candidate ({objective.name})"
+                row[heading] = best_candidate(run, objective)
             fresh = reevaluated(run, objective)
             if fresh is not None:  # what the winner scores on fresh seeds: the number to compare runs by
                 row[f"re-evaluated {objective.name}"] = fresh["mean"]
                 row[f"{objective.name} ci95"] = fresh["ci95"]
                 row["fresh seeds"] = fresh["seeds"]
-        if objectives:  # which candidate won, in short (by the first objective where there are several)
-            heading = "best candidate" if len(objectives) == 1 else f"best candidate ({objectives[0].name})"
-            row[heading] = best_candidate(run, objectives[0])
         rows.append(row)
     out = pd.DataFrame(rows)
     for column in out.columns:  # counts stay whole numbers where some run has none ('4.0 fresh seeds')
