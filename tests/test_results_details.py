@@ -167,3 +167,37 @@ def test_compare_names_each_runs_best_candidate_and_its_parameters(tmp_path, cap
     top = segments[segments["budget"] == TOP]
     won = top.loc[top["loss"].idxmin()]
     assert second.rstrip().endswith(f"trial {won['trial']}: lr={won['lr']:.3g}, width={won['width']}"), second
+
+
+# -- 5. the overview of a sweep that stored learning curves shows them, as a policy run's does -----------------
+
+def _titles(fig) -> list[str]:
+    return [ax.get_title() for ax in fig.axes]
+
+
+def test_the_overview_of_a_sweep_with_curves_shows_them_first_and_its_fitness_below(tmp_path):
+    """``l2l plot FILE`` of such a sweep drew fitness per generation where a policy run's overview shows the
+    learning curves; ``--kind curves`` drew them, the overview did not."""
+    from l2l.cli import main
+
+    sweep = l2l.run(l2l.from_mapping(_mapping(generations=2)), tmp_path / "sweep.h5", simulator=train,
+                    progress=False)
+    policy = l2l.run(l2l.from_mapping(_mapping({"name": "successive-halving", "eta": 3}, compute=30)),
+                     tmp_path / "policy.h5", simulator=train, progress=False)
+    fig, shown = l2l.plot.overview(sweep), l2l.plot.overview(policy)
+    assert _titles(fig)[0] == _titles(shown)[0] == "learning curves of every candidate"
+    drawn = [points for c in fig.axes[0].collections if hasattr(c, "get_segments") for points in c.get_segments()]
+    frame = l2l.load(sweep)
+    assert len(drawn) == 8 and all(len(points) == TOP for points in drawn)
+    np.testing.assert_allclose(sorted(points[-1][1] for points in drawn), sorted(frame["loss"]), rtol=1e-12)
+    assert "loss over generations" in _titles(fig)  # the fitness is still there, below the curves
+    assert main(["plot", str(sweep), "-o", str(tmp_path / "overview.png")]) == 0
+
+
+def test_the_overview_of_a_sweep_without_curves_draws_its_fitness_first(tmp_path):
+    def no_curve(params, seed, budget, checkpoint=None):
+        return SimulationResult(objectives={"loss": float(params["lr"])})
+
+    sweep = l2l.run(l2l.from_mapping(_mapping(generations=2)), tmp_path / "sweep.h5", simulator=no_curve,
+                    progress=False)
+    assert _titles(l2l.plot.overview(sweep))[0] == "loss over generations"

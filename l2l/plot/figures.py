@@ -234,15 +234,26 @@ def failures(source: Any) -> Figure:
 def overview(source: Any, objective: str | None = None) -> Figure:
     """The most useful panels on one page: fitness, Pareto front or best parameter, parameters, failures.
 
-    The parameter panels are coloured as in :func:`parameters` (a multi-fidelity run: at the top budget).
+    The parameter panels are coloured as in :func:`parameters` (a multi-fidelity run: at the top budget). A
+    multi-fidelity run, or a sweep that stored its candidates' learning curves (its simulator declares a
+    fidelity), shows them first (as ``l2l plot --kind curves`` does), its best so far below them.
     """
     run = load_run(source, errors=False)
     goal = run.objective(objective)
     fig = _figure(15, 8.5)
     grid = fig.add_gridspec(2, 3)
+    sweep_curves = False  # a sweep whose simulator declares a fidelity, with the learning curves it stored
     if run.multi_fidelity:  # the learning curves say more than per-rung statistics
         from l2l.plot.curves import draw_curves
         draw_curves(fig.add_subplot(grid[0, 0]), run, goal)
+    elif run.fidelity:  # its curves where a policy run has them; its fitness where that one has its best so far
+        from l2l.plot.curves import draw_curves
+        ax = fig.add_subplot(grid[0, 0])
+        try:
+            draw_curves(ax, run, goal)
+            sweep_curves = True
+        except TrajectoryError:  # it stored none (a function that returns no curve): nothing was drawn
+            panels.draw_fitness(ax, run, goal)
     else:
         panels.draw_fitness(fig.add_subplot(grid[0, 0]), run, goal)
     columns = top_parameters(run, 3, goal)
@@ -265,6 +276,8 @@ def overview(source: Any, objective: str | None = None) -> Figure:
         ax = fig.add_subplot(position)
         if run.multi_fidelity and i == 1:  # the best so far, at the top budget, against compute
             panels.draw_best_by_compute(ax, run, goal)
+        elif sweep_curves and i == 1:
+            panels.draw_fitness(ax, run, goal)
         elif i < len(columns):
             points = panels.draw_parameter(ax, run, columns[i], goal, sample, cmap, norm, legend=i == 0)
             colour_axes.append(ax)
