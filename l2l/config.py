@@ -40,6 +40,9 @@ RUN_KEYS = {
     "compute": "multi-fidelity runs: compute budget in fidelity units (0: with run.generations, what the sweep's "
                "candidates can cost at most, else 100 times the top budget)",
     "reevaluate": "after the run, evaluate the top candidates on fresh seeds: {top = k, seeds = n}",
+    "checkpoints": "where multi-fidelity checkpoints are kept: 'auto' (those of 1 MiB or more in the folder NAME.h5."
+                   "checkpoints beside the trajectory, named by their SHA-256; the others in the file), 'file' (all "
+                   "in the file: one portable file) or 'beside' (all in the folder)",
     "inherit": "Lamarckian generations: each candidate continues from the checkpoint of its nearest member of the "
                "previous generation and trains this many more fidelity units (true: the top budget / generations)",
 }
@@ -97,6 +100,8 @@ class RunConfig:
     #: Lamarckian inheritance: fidelity units each generation trains on from its parents' checkpoints
     #: (True: the simulator's top budget divided by the generations; 0/False: off).
     inherit: float | bool = 0
+    #: Where checkpoints are kept (run.checkpoints): see :mod:`l2l.results_schema.checkpoint_store`.
+    checkpoints: str = "auto"
 
     def to_json(self) -> dict[str, Any]:
         """The config as a table that :func:`from_mapping` reads back."""
@@ -112,6 +117,8 @@ class RunConfig:
             run["max_time"] = self.max_time
         if self.inherit:
             run["inherit"] = self.inherit
+        if self.checkpoints != "auto":
+            run["checkpoints"] = self.checkpoints
         if not self.generations or self.policy is not None:  # a policy's sweep is its option max_candidates
             del run["generations"]
         out: dict[str, Any] = {"run": run, "space": self.space.to_json(),
@@ -302,7 +309,8 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".", *,
         generations=generations, evaluations=evaluations, max_time=max_time,
         out=out, retries=_int("retries", run.get("retries", 0), 0),
         timeout=float(timeout) or None, penalty=penalty, mode=mode, base_dir=base_dir, policy=policy,
-        compute=float(compute), reevaluate=reevaluate, inherit=inherit)
+        compute=float(compute), reevaluate=reevaluate, inherit=inherit,
+        checkpoints=_checkpoints_option(run.get("checkpoints", "auto")))
 
 
 #: Why a population-based or Lamarckian run's candidates cannot be evaluated again from their parameters alone.
@@ -319,6 +327,14 @@ def _inherit_option(value: Any) -> float | bool:
     if not isinstance(value, (int, float)) or value < 0 or not math.isfinite(value):
         raise ConfigError(f"run.inherit must be true, false or a number of fidelity units > 0, got {value!r}")
     return float(value)
+
+
+def _checkpoints_option(value: Any) -> str:
+    from l2l.results_schema.checkpoint_store import CHOICES
+
+    if not isinstance(value, str) or value not in CHOICES:
+        raise ConfigError(f"run.checkpoints must be one of {', '.join(map(repr, CHOICES))}, got {value!r}")
+    return value
 
 
 def _compute(value: Any) -> float:

@@ -26,7 +26,7 @@ import numpy as np
 
 from l2l.lazy import lazy_module
 from l2l.errors import TrajectoryError
-from l2l.results_schema import codec, state_log, frames, reevaluations, structure
+from l2l.results_schema import checkpoint_store, codec, state_log, frames, reevaluations, structure
 from l2l.results_schema import values as checks
 from l2l.results_schema.layout import (CHECKPOINT_BLOB, CHECKSUM_COLUMN, CURVE_PREFIX, REEVALUATION_COLUMNS,
                                        RESERVED_COLUMNS, STATISTICS_BLOB, SUMMARY_STATISTICS)
@@ -221,6 +221,11 @@ class Trajectory:
             name = f"evaluations/{CHECKSUM_COLUMN}"
             if name in self._layout.datasets and row < self._layout.datasets[name].shape[0]:
                 codec.verify(data, int(self._read(name, row + 1, row)[0]))
+            if checkpoint_store.is_reference(data):  # a large checkpoint, in the folder beside the file
+                try:
+                    data = checkpoint_store.CheckpointStore(self.path).get(data)
+                except ValueError as exc:
+                    raise TrajectoryError(f"{self.path}: the checkpoint of row {row} cannot be read: {exc}") from None
             value = codec.decode(data)
             if not isinstance(value, dict):
                 raise TrajectoryError(f"the checkpoint of row {row} is not a mapping")

@@ -16,7 +16,7 @@ import h5py
 import numpy as np
 
 from l2l.errors import TrajectoryError
-from l2l.results_schema import codec, reevaluations, state_log, structure
+from l2l.results_schema import checkpoint_store, codec, reevaluations, state_log, structure
 from l2l.results_schema import values as checks
 from l2l.results_schema.layout import (CHECKPOINT_BLOB, CHECKSUM_COLUMN, EVALUATION_COLUMNS, GENERATION_COLUMNS,
                                        NO_CHECKSUM, REEVALUATION_ERRORS, SEGMENT_COLUMNS, STATISTICS_BLOB,
@@ -95,7 +95,7 @@ def _check_values(f: h5py.File, layout: structure.Layout, problems: list[str], n
         columns[CHECKSUM_COLUMN] = crc
     if problems:
         return
-    _check_blobs(ds, columns, problems, notes)
+    _check_blobs(ds, columns, problems, notes, checkpoint_store.CheckpointStore(f.filename))
     _check_reevaluations(layout, columns["seed"], problems)
     _check_generations(layout, problems)
     _check_statistics(layout, columns, objective_values, problems)
@@ -128,14 +128,15 @@ def _check_attributes(f: h5py.File, layout: structure.Layout, problems: list[str
 
 
 def _check_blobs(ds: dict[str, h5py.Dataset], columns: dict[str, np.ndarray], problems: list[str],
-                 notes: list[str]) -> None:
+                 notes: list[str], store: checkpoint_store.CheckpointStore) -> None:
     """Every error text is UTF-8, every trace decodes to a mapping and every checkpoint matches its checksum and
-    decodes to a mapping (in batches of rows). A damaged checkpoint whose continuation was dropped (``l2l resume
+    decodes to a mapping (in batches of rows); a large checkpoint's file in the folder beside the trajectory
+    (``store``) is there and matches its SHA-256. A damaged checkpoint whose continuation was dropped (``l2l resume
     --drop-unreadable``) is a note, not a problem: the run recorded it and went on."""
     dropped: dict[int, int] = {}  # row of a damaged checkpoint: row of the failed segment that recorded it
     kinds = [("error", "errors", _text), ("trace", "traces", _trace)]
     if "checkpoint_start" in columns:
-        kinds.append(("checkpoint", CHECKPOINT_BLOB, _checkpoint))
+        kinds.append(("checkpoint", CHECKPOINT_BLOB, lambda data: _checkpoint(data, store)))
     for kind, blob, check in kinds:
         starts, lengths = columns[f"{kind}_start"], columns[f"{kind}_length"]
         present = np.flatnonzero(lengths)
@@ -206,7 +207,12 @@ def _trace(data: bytes) -> str | None:
                     "is not a mapping of trace names to arrays")
 
 
-def _checkpoint(data: bytes) -> str | None:
+def _checkpoint(data: bytes, store: checkpoint_store.CheckpointStore) -> str | None:
+    if checkpoint_store.is_reference(data):  # a large checkpoint, in the folder beside the file
+        try:
+            data = store.get(data)
+        except ValueError as exc:
+            return f"cannot be read: {exc}"
     return _decoded(data, lambda v: isinstance(v, dict), "is not a mapping")
 
 

@@ -34,7 +34,7 @@ import numpy as np
 
 from l2l.errors import TrajectoryError
 from l2l.objectives import Objective
-from l2l.results_schema import codec, state_log
+from l2l.results_schema import checkpoint_store, codec, state_log
 # The file-level operations live in .files; they are importable from here as before.
 from l2l.results_schema.files import (_append, _rows_of, committed_generations, committed_rows,  # noqa: F401
                                       create, create_reevaluation_group, event_text, needs_repair, repair,
@@ -90,6 +90,15 @@ def _table(rows: Sequence[Mapping[str, Any]], names: Sequence[str]) -> np.ndarra
         return np.array([[row[name] for name in names] for row in rows], dtype="<f8").reshape(n, k)
 
 
+def _checkpoints_choice(file: h5py.File) -> str:
+    """The run's ``run.checkpoints`` (from the config stored with it; "auto" where it has none)."""
+    try:
+        choice = json.loads(file["run"].attrs.get("config", "{}")).get("run", {}).get("checkpoints", "auto")
+    except (ValueError, AttributeError, TypeError):
+        return "auto"
+    return choice if choice in checkpoint_store.CHOICES else "auto"
+
+
 def _blob_piece(kind: str, value: Any) -> np.ndarray | None:
     """The bytes (or floats, for outputs) one row stores in its blob; None if it has nothing."""
     if kind == "output":
@@ -139,6 +148,9 @@ class TrajectoryWriter:
         self.rows = committed_rows(self._file)
         #: Files created since checkpoint checksums have their column (see _segment_columns).
         self.checksums = CHECKSUM_COLUMN in ev
+        #: Encoded checkpoints at least this large go to the folder beside the file (run.checkpoints; None: none).
+        self.large = checkpoint_store.threshold(_checkpoints_choice(self._file))
+        self._store = checkpoint_store.CheckpointStore(self.path)
         self._generations = committed_generations(self._file)
         #: Files of schema version 3 may hold a commit's state as a delta against the previous one.
         self.deltas = int(self._file.attrs.get("schema_version", 1)) >= 3
@@ -344,6 +356,9 @@ class TrajectoryWriter:
             columns["parent"] = np.array([getattr(o, "parent", -1) for o in outcomes], dtype="<i8")
         pieces = [None if getattr(o, "checkpoint", None) is None else
                   np.frombuffer(codec.encode(o.checkpoint), dtype="u1") for o in outcomes]
+        if self.large is not None:  # large ones to the folder beside the file, durably, before the row commits
+            pieces = [p if p is None or len(p) < self.large else
+                      np.frombuffer(self._store.put(p), dtype="u1") for p in pieces]
         lengths = np.array([0 if p is None else len(p) for p in pieces], dtype="<i8")
         offsets = np.zeros(n, dtype="<i8")
         if lengths.any():
@@ -379,6 +394,8 @@ class TrajectoryWriter:
                 crc = self._ds(f"evaluations/{CHECKSUM_COLUMN}")
                 if row < crc.shape[0]:
                     codec.verify(data, int(crc[row]))
+            if checkpoint_store.is_reference(data):
+                data = self._store.get(data)
             return codec.decode(data)
         except Exception as exc:  # noqa: BLE001 - any damage is reported with the candidate it belongs to
             raise TrajectoryError(f"{self.path}: the checkpoint of trial {trial} (row {row}) cannot be read: "

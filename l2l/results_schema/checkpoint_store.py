@@ -1,0 +1,132 @@
+"""Large checkpoints in a content-addressed folder beside the trajectory.
+
+A multi-fidelity run keeps the checkpoint of every segment. Small ones live in the trajectory
+(``/blobs/checkpoints``); large ones (a network's weights: megabytes per segment, thousands of segments)
+would make the one file grow without bound, so they are written to a folder beside it,
+``NAME.h5.checkpoints/``, one file per distinct checkpoint, named by the SHA-256 of its encoded bytes
+(``ab/ab12...ef.l2lc``): identical checkpoints (a learner copied by population-based training) are stored
+once, and a file's name is its checksum. The trajectory's row then holds a *reference* in place of the
+encoded checkpoint: ``b"L2LR"`` followed by UTF-8 JSON ``{"sha256": HEX, "bytes": N}``. A reference is
+not an encoded value (those begin ``b"L2L1"``), so a reader that does not know references refuses it
+instead of handing it to a simulator.
+
+A checkpoint's file is written to a temporary name, synced and renamed before the row that references it
+is committed, so a committed row never references a missing or partial file; a crash may leave a file no
+committed row references (harmless: the segment runs again on resume and, being deterministic, usually
+writes the same file). Reading checks the file's length and SHA-256: a file that is missing (the folder
+was not moved or copied with the trajectory) or changed on disk is an unreadable checkpoint, reported
+with the candidate it belongs to, as damage in the trajectory is. ``l2l validate`` checks every
+referenced file.
+
+``run.checkpoints`` chooses: ``"auto"`` (the default: checkpoints of at least :data:`LARGE` bytes go to
+the folder), ``"file"`` (all in the trajectory: one portable file) or ``"beside"`` (all in the folder).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+#: Encoded checkpoints of at least this many bytes go to the folder under ``run.checkpoints = "auto"``.
+LARGE = 1 << 20
+#: The choices of ``run.checkpoints``.
+CHOICES = ("auto", "file", "beside")
+REFERENCE_MAGIC = b"L2LR"
+SUFFIX = ".l2lc"
+
+
+def folder_of(trajectory: str | os.PathLike) -> Path:
+    """The folder that holds the large checkpoints of the trajectory ``trajectory``."""
+    path = Path(trajectory)
+    return path.with_name(path.name + ".checkpoints")
+
+
+def threshold(choice: str) -> int | None:
+    """The smallest encoded checkpoint stored beside the trajectory under ``choice`` (None: none is)."""
+    if choice not in CHOICES:
+        raise ValueError(f"run.checkpoints must be one of {', '.join(map(repr, CHOICES))}, got {choice!r}")
+    return {"auto": LARGE, "file": None, "beside": 1}[choice]
+
+
+def is_reference(data: bytes | np.ndarray) -> bool:
+    return bytes(data[:len(REFERENCE_MAGIC)]) == REFERENCE_MAGIC
+
+
+def reference(digest: str, size: int) -> bytes:
+    return REFERENCE_MAGIC + json.dumps({"sha256": digest, "bytes": int(size)}, separators=(",", ":")).encode()
+
+
+def parse(data: bytes | np.ndarray) -> tuple[str, int]:
+    """(SHA-256 hex digest, length) of a reference; ValueError if it is not a well-formed one."""
+    try:
+        fields = json.loads(bytes(data[len(REFERENCE_MAGIC):]).decode("utf-8"))
+        digest, size = fields["sha256"], fields["bytes"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"a malformed checkpoint reference ({exc})") from None
+    if not (isinstance(digest, str) and len(digest) == 64 and all(c in "0123456789abcdef" for c in digest)) \
+            or isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        raise ValueError("a malformed checkpoint reference")
+    return digest, size
+
+
+class CheckpointStore:
+    """The folder of one trajectory's large checkpoints."""
+
+    def __init__(self, trajectory: str | os.PathLike):
+        self.root = folder_of(trajectory)
+
+    def path(self, digest: str) -> Path:
+        return self.root / digest[:2] / f"{digest}{SUFFIX}"
+
+    def put(self, data: bytes | np.ndarray) -> bytes:
+        """Store ``data`` (an encoded checkpoint) durably, once; the reference that the row holds instead."""
+        data = memoryview(np.ascontiguousarray(data, dtype=np.uint8)).cast("B")
+        digest = hashlib.sha256(data).hexdigest()
+        target = self.path(digest)
+        if not (target.is_file() and target.stat().st_size == len(data)):
+            if not target.parent.is_dir():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                _sync_folder(self.root)
+                _sync_folder(self.root.parent)
+            temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            with open(temporary, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, target)
+            _sync_folder(target.parent)
+        return reference(digest, len(data))
+
+    def get(self, data: bytes | np.ndarray) -> bytes:
+        """The encoded checkpoint a reference names, checked against its length and SHA-256."""
+        digest, size = parse(data)
+        target = self.path(digest)
+        try:
+            content = target.read_bytes()
+        except FileNotFoundError:
+            raise ValueError(f"its file {target} is missing (the folder {self.root.name} belongs beside the "
+                             f"trajectory: move or copy it with the file)") from None
+        if len(content) != size or hashlib.sha256(content).hexdigest() != digest:
+            raise ValueError(f"its file {target} does not match its SHA-256 (changed on disk)")
+        return content
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (where the platform allows opening a folder)."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+__all__ = ["CHOICES", "CheckpointStore", "LARGE", "folder_of", "is_reference", "parse", "reference", "threshold"]

@@ -1,0 +1,102 @@
+"""Large checkpoints in a content-addressed folder beside the trajectory (run.checkpoints)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+import l2l
+from conftest import TESTS, l2l_cli
+from l2l.results_schema.checkpoint_store import folder_of
+
+
+def _config(checkpoints=None, compute=27 * 4, function="train"):
+    run = {"seed": 3, "compute": compute}
+    if checkpoints is not None:
+        run["checkpoints"] = checkpoints
+    return l2l.from_mapping({
+        "run": run, "space": {"x": {"low": 0.0, "high": 1.0}}, "optimizer": {"name": "random"},
+        "policy": {"name": "asha"},
+        "simulator": {"name": "python", "function": f"models_large_checkpoint:{function}",
+                      "multi_fidelity": {"name": "epochs", "unit": "epochs", "minimum": 1, "maximum": 27}},
+        "objectives": [{"name": "loss", "direction": "minimize"}], "backend": {"name": "serial"}}, base_dir=TESTS)
+
+
+def _segments(path):
+    return l2l.load(path, segments=True)[["trial", "budget", "from_budget", "status", "loss"]]
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("store")
+    return {choice: l2l.run(_config(choice), folder / f"{choice or 'default'}.h5", progress=False)
+            for choice in (None, "file", "beside")}
+
+
+def test_large_checkpoints_go_beside_the_file_and_the_run_is_the_same(runs):
+    default, inline = runs[None], runs["file"]
+    stored = [f for f in folder_of(default).rglob("*.l2lc")]
+    segments = _segments(default)
+    assert len(stored) == int((segments["status"] == "ok").sum()) > 20  # one file per distinct checkpoint
+    assert not folder_of(inline).exists()
+    # the trajectory stays small: the weights (1.28 MB a segment) are in the folder, not in the file
+    assert os.path.getsize(inline) > 20 * 1_280_000 and os.path.getsize(default) < os.path.getsize(inline) / 10
+    # segments continued from the stored checkpoints give exactly what the one-file run gave
+    assert (segments["from_budget"] > 0).any()
+    assert segments.equals(_segments(inline))
+    assert l2l.validate(default) == [] and l2l.validate(inline) == []
+
+
+def test_a_checkpoint_reads_back_from_the_folder(runs):
+    with l2l.Trajectory(runs[None]) as trajectory:
+        checkpoint = trajectory.checkpoint(0)
+    assert checkpoint["weights"].shape == (160_000,) and checkpoint["epochs"] == 1.0
+
+
+def test_identical_checkpoints_are_stored_once(tmp_path):
+    path = l2l.run(_config("beside", function="same"), tmp_path / "same.h5", progress=False)
+    files = list(folder_of(path).rglob("*.l2lc"))
+    epochs = set(_segments(path)["budget"])
+    assert len(files) == len(epochs)  # one per distinct content: the same weights at each budget reached
+
+
+def test_a_resume_continues_from_the_folder_and_a_missing_file_is_named(tmp_path, runs):
+    copy = tmp_path / "copy.h5"
+    shutil.copy(runs[None], copy)
+    done = l2l_cli("resume", copy, "--compute", "200", "--backend", "serial", cwd=TESTS)
+    assert done.returncode == 2 and "is missing" in done.stderr and "copy.h5.checkpoints" in done.stderr
+    assert "move or copy it with the file" in done.stderr and "Traceback" not in done.stderr
+    shutil.copytree(folder_of(runs[None]), folder_of(copy))
+    done = l2l_cli("resume", copy, "--compute", "200", "--backend", "serial", cwd=TESTS)
+    assert done.returncode == 0, done.stderr
+    segments = _segments(copy)
+    assert segments["status"].eq("ok").all() and (segments["from_budget"] > 0).sum() > \
+        (_segments(runs[None])["from_budget"] > 0).sum()
+
+
+def test_validate_checks_every_file_of_the_folder(tmp_path, runs):
+    copy = tmp_path / "damaged.h5"
+    shutil.copy(runs[None], copy)
+    shutil.copytree(folder_of(runs[None]), folder_of(copy))
+    assert l2l_cli("validate", copy, cwd=tmp_path).returncode == 0
+    victim = sorted(folder_of(copy).rglob("*.l2lc"))[3]
+    data = bytearray(victim.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    victim.write_bytes(bytes(data))
+    checked = l2l_cli("validate", copy, cwd=tmp_path)
+    assert checked.returncode == 1 and "does not match its SHA-256" in checked.stdout + checked.stderr
+    victim.unlink()
+    checked = l2l_cli("validate", copy, cwd=tmp_path)
+    assert checked.returncode == 1 and "is missing" in checked.stdout + checked.stderr
+
+
+def test_a_wrong_choice_is_one_line_and_exit_status_2(tmp_path):
+    (tmp_path / "run.toml").write_text(
+        '[run]\ncompute = 27\ncheckpoints = "nearby"\n[space]\nx = { low = 0.0, high = 1.0 }\n'
+        '[policy]\nname = "asha"\n[simulator]\nname = "sleep"\n')
+    done = l2l_cli("run", tmp_path / "run.toml", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1].endswith(
+        "run.checkpoints must be one of 'auto', 'file', 'beside', got 'nearby'")
