@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 
+import numpy as np
+
 import pytest
 
 import l2l
@@ -100,3 +102,18 @@ def test_a_wrong_choice_is_one_line_and_exit_status_2(tmp_path):
     assert done.returncode == 2
     assert done.stderr.strip().splitlines()[-1].endswith(
         "run.checkpoints must be one of 'auto', 'file', 'beside', got 'nearby'")
+
+
+def test_kill_minus_nine_and_resume_with_every_checkpoint_beside_the_file_equals_an_uninterrupted_run(tmp_path):
+    from test_multifidelity import comparable_segments, kill_and_resume, mf_config
+
+    config = mf_config("asha", compute=3000, seed=7, checkpoints="beside")
+    reference = comparable_segments(l2l.load(l2l.run(config, tmp_path / "reference.h5"), segments=True))
+    path = tmp_path / "killed.h5"
+    # every killed file validates, so every committed row's checkpoint file is complete and matches
+    kills = kill_and_resume(config, path, np.random.default_rng(11), max_delay=0.06)
+    assert kills >= 3
+    assert comparable_segments(l2l.load(path, segments=True)).equals(reference)
+    with l2l.Trajectory(path) as trajectory:
+        assert trajectory.checkpoint(0) is not None
+    assert len(list(folder_of(path).rglob("*.l2lc"))) >= len(list(folder_of(tmp_path / "reference.h5").rglob("*.l2lc")))
