@@ -56,6 +56,7 @@ from l2l.policies import TrialTable
 from l2l.progress import Progress, announce
 from l2l.results_schema.frames import id_ranges
 from l2l.results_schema.layout import EVENT_DETAIL, dropped_error
+from l2l.results_schema.checkpoint_store import size_in_memory
 
 FLUSH_SECONDS = 1.0
 STOP_POLL_SECONDS = 1.0
@@ -129,6 +130,7 @@ class _Loop(Trials, Commits):
         # Finished, not yet appended, with the code of the values evaluated: decoded as they are appended, which
         # at a generation's end is after the next generation's submission, not between its last result and it.
         self.buffer: list[tuple[Outcome, list[float]]] = []
+        self.buffered_bytes = 0  # of the checkpoints of the buffered rows
         self.batch: list[Outcome] = []  # since the last commit (with reused rows), in completion order
         self.finished = False  # the policy or the optimizer said it is done (not only the budget spent)
         self.limit: str | None = None  # "evaluations" or "max_time" once that budget stopped new work
@@ -387,6 +389,8 @@ class _Loop(Trials, Commits):
         del self.running[key]
         self.committed -= self.cost(task)
         self.record(trial, outcome, task=task)
+        if outcome.checkpoint is not None:  # what the rows not yet appended hold in memory (see flush_due)
+            self.buffered_bytes += size_in_memory(outcome.checkpoint)
 
     def show(self, cost: float) -> None:
         """Move the bar by ``cost`` fidelity units (a sweep's: to the candidates decided) and say how many

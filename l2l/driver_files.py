@@ -12,6 +12,11 @@ import numpy as np
 
 from l2l.jobs.base import OK
 from l2l.outcomes import refuse_missing_objectives, summary as summarize
+from l2l.results_schema.checkpoint_store import LARGE, size_in_memory
+
+
+#: The rows not yet appended are appended as soon as their checkpoints hold this many bytes in memory.
+BUFFERED_CHECKPOINT_BYTES = 64 << 20
 
 
 class Commits:
@@ -22,6 +27,8 @@ class Commits:
         last results and the next generation's submission: the first pause of a GA of 4 x 100 x 20 ms, whose
         first generation ends about a second after the run starts, was 40-50 ms instead of 15-20)."""
         waited = time.monotonic() - self.last_flush
+        if self.buffer and self.buffered_bytes >= BUFFERED_CHECKPOINT_BYTES:
+            return True  # large checkpoints leave memory once written (see release)
         if not self.buffer or self.pending is not None or waited <= seconds:
             return False  # a pending commit appends after the next ask
         if waited > 2 * seconds:  # whatever the estimate says: a crash loses at most twice that much work
@@ -35,10 +42,24 @@ class Commits:
     def flush(self) -> None:
         if self.buffer:
             decode = self.problem.space.decode
-            self.writer.append([o for o, _ in self.buffer],
-                               [decode(np.asarray(code, dtype=float)) for _, code in self.buffer])
+            outcomes = [o for o, _ in self.buffer]
+            self.writer.append(outcomes, [decode(np.asarray(code, dtype=float)) for _, code in self.buffer])
             self.buffer = []
+            self.buffered_bytes = 0
+            self.release(outcomes)
         self.last_flush = time.monotonic()
+
+    def release(self, outcomes) -> None:
+        """Let the large checkpoints of ``outcomes``, now in the file, go from memory: a continuation reads
+        one back when it needs it (:meth:`checkpoint_of`), so the loop holds at most the large checkpoints
+        of the segments not yet appended, not every paused candidate's (1,000 candidates of 4 MB: 4 GB)."""
+        for outcome in outcomes:
+            checkpoint = getattr(outcome, "checkpoint", None)
+            if checkpoint is None or size_in_memory(checkpoint) < LARGE:
+                continue
+            if self.checkpoints.get(outcome.trial) is checkpoint:
+                del self.checkpoints[outcome.trial]
+            outcome.checkpoint = None
 
     def commit(self, defer: bool = False) -> None:
         """Commit what finished since the last commit with the run state (and the segments still in flight).

@@ -117,3 +117,26 @@ def test_kill_minus_nine_and_resume_with_every_checkpoint_beside_the_file_equals
     with l2l.Trajectory(path) as trajectory:
         assert trajectory.checkpoint(0) is not None
     assert len(list(folder_of(path).rglob("*.l2lc"))) >= len(list(folder_of(tmp_path / "reference.h5").rglob("*.l2lc")))
+
+
+def test_the_loop_holds_no_large_checkpoint_once_it_is_written(tmp_path, monkeypatch):
+    from l2l import driver_files
+    from l2l.results_schema.checkpoint_store import LARGE, size_in_memory
+
+    # rows are appended once their checkpoints hold 3 MB (two of 1.28 MB buffered, the third appends them)
+    monkeypatch.setattr(driver_files, "BUFFERED_CHECKPOINT_BYTES", 3_000_000)
+    held, appended = [], []
+    flush = driver_files.Commits.flush
+
+    def watched(self):
+        appended.append(len(self.buffer))
+        flush(self)
+        held.append(sum(1 for c in self.checkpoints.values() if c is not None and size_in_memory(c) >= LARGE))
+
+    monkeypatch.setattr(driver_files.Commits, "flush", watched)
+    path = l2l.run(_config(compute=27 * 6), tmp_path / "run.h5", progress=False)
+    segments = _segments(path)
+    assert (segments["from_budget"] > 0).sum() > 10  # continuations read their checkpoints back
+    assert len(held) > 10 and max(held) == 0  # before: every paused candidate's, for the whole run
+    assert max(appended) <= 3
+    assert segments.equals(_segments(l2l.run(_config("file", compute=27 * 6), tmp_path / "one.h5", progress=False)))

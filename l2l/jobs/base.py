@@ -329,7 +329,7 @@ def checkpoint_of(raw: Any) -> dict[str, Any] | None:
         raise ValueError(f"checkpoint must be a dict of arrays, numbers and strings, got {type(checkpoint).__name__}")
     from l2l.results_schema import codec
     try:
-        codec.encode(checkpoint)
+        codec.check(checkpoint)  # without encoding it: the writer does, once
     except TypeError as exc:
         key, where = _unstorable(checkpoint)
         named = f"checkpoint key {key!r}{where}" if key is not None else "checkpoint"

@@ -52,6 +52,19 @@ def threshold(choice: str) -> int | None:
     return {"auto": LARGE, "file": None, "beside": 1}[choice]
 
 
+def size_in_memory(value: object) -> int:
+    """Bytes of the arrays and strings in a checkpoint (nested dicts and lists followed): what keeping it costs."""
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes)
+    if isinstance(value, dict):
+        return sum(size_in_memory(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return sum(size_in_memory(v) for v in value)
+    if isinstance(value, (str, bytes)):
+        return len(value)
+    return 8
+
+
 def is_reference(data: bytes | np.ndarray) -> bool:
     return bytes(data[:len(REFERENCE_MAGIC)]) == REFERENCE_MAGIC
 
@@ -78,28 +91,39 @@ class CheckpointStore:
 
     def __init__(self, trajectory: str | os.PathLike):
         self.root = folder_of(trajectory)
+        self._unsynced: set[Path] = set()  # folders with renames not yet synced (see sync)
 
     def path(self, digest: str) -> Path:
         return self.root / digest[:2] / f"{digest}{SUFFIX}"
 
-    def put(self, data: bytes | np.ndarray) -> bytes:
-        """Store ``data`` (an encoded checkpoint) durably, once; the reference that the row holds instead."""
-        data = memoryview(np.ascontiguousarray(data, dtype=np.uint8)).cast("B")
-        digest = hashlib.sha256(data).hexdigest()
-        target = self.path(digest)
-        if not (target.is_file() and target.stat().st_size == len(data)):
+    def put(self, parts: list[memoryview]) -> bytes:
+        """Store the encoded checkpoint made of ``parts`` (:func:`~l2l.results_schema.codec.encode_parts`)
+        durably, once; the reference the row holds instead. The folders it renamed files in are synced by
+        :meth:`sync`, once for a batch, before the rows are committed."""
+        digest = hashlib.sha256()
+        for part in parts:
+            digest.update(part)
+        name, size = digest.hexdigest(), sum(part.nbytes for part in parts)
+        target = self.path(name)
+        if not (target.is_file() and target.stat().st_size == size):
             if not target.parent.is_dir():
                 target.parent.mkdir(parents=True, exist_ok=True)
-                _sync_folder(self.root)
-                _sync_folder(self.root.parent)
+                self._unsynced.update((self.root, self.root.parent))
             temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
             with open(temporary, "wb") as handle:
-                handle.write(data)
+                for part in parts:
+                    handle.write(part)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(temporary, target)
-            _sync_folder(target.parent)
-        return reference(digest, len(data))
+            self._unsynced.add(target.parent)
+        return reference(name, size)
+
+    def sync(self) -> None:
+        """Make the renames of :meth:`put` since the last call durable (each folder synced once)."""
+        for folder in sorted(self._unsynced, key=lambda f: len(f.parts), reverse=True):
+            _sync_folder(folder)
+        self._unsynced.clear()
 
     def get(self, data: bytes | np.ndarray) -> bytes:
         """The encoded checkpoint a reference names, checked against its length and SHA-256."""
@@ -129,4 +153,5 @@ def _sync_folder(folder: Path) -> None:
         os.close(descriptor)
 
 
-__all__ = ["CHOICES", "CheckpointStore", "LARGE", "folder_of", "is_reference", "parse", "reference", "threshold"]
+__all__ = ["CHOICES", "CheckpointStore", "LARGE", "folder_of", "is_reference", "parse", "reference", "size_in_memory",
+           "threshold"]

@@ -55,10 +55,10 @@ def _pack_other(value: Any, arrays: list[bytes], offset: list[int]) -> Any:
     if isinstance(value, np.ndarray):
         if value.dtype.kind not in _ALLOWED_KINDS:
             raise TypeError(f"cannot store arrays of dtype {value.dtype}")
-        data = np.ascontiguousarray(value).tobytes()
-        entry = {_ARRAY: [value.dtype.str, list(value.shape), offset[0], len(data)]}
+        data = np.ascontiguousarray(value)  # its buffer is joined (or written) as it is: no copy made here
+        entry = {_ARRAY: [value.dtype.str, list(value.shape), offset[0], data.nbytes]}
         arrays.append(data)
-        offset[0] += len(data)
+        offset[0] += data.nbytes
         return entry
     if isinstance(value, np.generic):
         return _pack(value.item(), arrays, offset)
@@ -117,6 +117,20 @@ def encode(value: Any) -> bytes:
     arrays: list[bytes] = []
     header = json.dumps(_pack(value, arrays, [0]), separators=(",", ":"), allow_nan=False).encode("utf-8")
     return b"".join([MAGIC, struct.pack("<Q", len(header)), header, *arrays])
+
+
+def encode_parts(value: Any) -> list[memoryview]:
+    """The bytes :func:`encode` gives, as the pieces they join (the arrays' own memory, not copied): for
+    writing or hashing a large value without building it in memory once more."""
+    arrays: list[Any] = []
+    header = json.dumps(_pack(value, arrays, [0]), separators=(",", ":"), allow_nan=False).encode("utf-8")
+    return [memoryview(MAGIC + struct.pack("<Q", len(header)) + header),
+            *(memoryview(a.reshape(-1).view(np.uint8)) for a in arrays)]
+
+
+def check(value: Any) -> None:
+    """Raise TypeError, as :func:`encode` would, if ``value`` cannot be encoded (without encoding it)."""
+    _pack(value, [], [0])
 
 
 def decode(data: bytes | np.ndarray) -> Any:

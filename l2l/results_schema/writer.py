@@ -354,11 +354,9 @@ class TrajectoryWriter:
         }
         if self.lineage:
             columns["parent"] = np.array([getattr(o, "parent", -1) for o in outcomes], dtype="<i8")
-        pieces = [None if getattr(o, "checkpoint", None) is None else
-                  np.frombuffer(codec.encode(o.checkpoint), dtype="u1") for o in outcomes]
-        if self.large is not None:  # large ones to the folder beside the file, durably, before the row commits
-            pieces = [p if p is None or len(p) < self.large else
-                      np.frombuffer(self._store.put(p), dtype="u1") for p in pieces]
+        pieces = [None if getattr(o, "checkpoint", None) is None else self._checkpoint_piece(o.checkpoint)
+                  for o in outcomes]
+        self._store.sync()  # the large ones' files are durable before the rows that reference them commit
         lengths = np.array([0 if p is None else len(p) for p in pieces], dtype="<i8")
         offsets = np.zeros(n, dtype="<i8")
         if lengths.any():
@@ -375,6 +373,14 @@ class TrajectoryWriter:
             columns[CHECKSUM_COLUMN] = np.array([NO_CHECKSUM if p is None else codec.checksum(p) for p in pieces],
                                                 dtype="<i8")
         return columns
+
+    def _checkpoint_piece(self, checkpoint: dict[str, Any]) -> np.ndarray:
+        """What ``/blobs/checkpoints`` holds for ``checkpoint``: its encoded bytes, or (a large one, under
+        run.checkpoints) the reference to its file in the folder beside the trajectory, written first."""
+        parts = codec.encode_parts(checkpoint)
+        if self.large is not None and sum(part.nbytes for part in parts) >= self.large:
+            return np.frombuffer(self._store.put(parts), dtype="u1")
+        return np.frombuffer(b"".join(parts), dtype="u1")
 
     def checkpoint(self, row: int, trial: int) -> dict[str, Any] | None:
         """The checkpoint stored with ``row`` (the last segment of ``trial``), or None if it has none.
