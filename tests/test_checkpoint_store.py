@@ -140,3 +140,37 @@ def test_the_loop_holds_no_large_checkpoint_once_it_is_written(tmp_path, monkeyp
     assert len(held) > 10 and max(held) == 0  # before: every paused candidate's, for the whole run
     assert max(appended) <= 3
     assert segments.equals(_segments(l2l.run(_config("file", compute=27 * 6), tmp_path / "one.h5", progress=False)))
+
+
+def test_a_missing_file_dropped_by_resume_is_a_note_of_validate(tmp_path, runs):
+    import re
+
+    import h5py
+
+    from l2l.results_schema.checkpoint_store import CheckpointStore, parse
+
+    copy = tmp_path / "dropped.h5"
+    shutil.copy(runs[None], copy)
+    shutil.copytree(folder_of(runs[None]), folder_of(copy))
+    # the files of the checkpoints the paused candidates would continue from (their last rows, below the top)
+    with h5py.File(copy, "r") as f:
+        rows = int(f["evaluations/committed"][-1])
+        budget = f["evaluations/budget"][:rows]
+        last = {int(t): r for r, t in enumerate(f["evaluations/trial"][:rows])}
+        starts, lengths = f["evaluations/checkpoint_start"][:rows], f["evaluations/checkpoint_length"][:rows]
+        blob = f["blobs/checkpoints"][:].tobytes()
+    store = CheckpointStore(copy)
+    paused = {t: store.path(parse(blob[starts[r]:starts[r] + lengths[r]])[0])
+              for t, r in last.items() if budget[r] < 27}
+    for path in paused.values():
+        path.unlink()
+    done = l2l_cli("resume", copy, "--compute", "200", "--backend", "serial", "--drop-unreadable", cwd=TESTS)
+    assert done.returncode == 0, done.stderr
+    dropped = {int(t) for t in re.findall(r"the segment of trial (\d+) to \S+ is recorded as failed", done.stderr)}
+    assert dropped and dropped <= set(paused) and "is missing" in done.stderr
+    for trial, path in paused.items():  # the files no continuation needed come back: the dropped stay missing
+        if trial not in dropped:
+            shutil.copy(folder_of(runs[None]) / path.relative_to(folder_of(copy)), path)
+    checked = l2l_cli("validate", copy, cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.stdout.count("it was dropped") == len(dropped)
