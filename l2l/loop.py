@@ -90,6 +90,11 @@ def check_out(path: Path, config: RunConfig | None = None) -> None:
         if config is not None and _holds_another_config(path, config):
             raise TrajectoryError(f"{path} already exists and holds a run of another config; choose another --out")
         raise TrajectoryError(f"{path} already exists; choose another --out, or continue it with 'l2l resume {path}'")
+    from l2l.results_schema.checkpoint_store import folder_of
+
+    if os.path.lexists(folder_of(path)):  # a deleted trajectory's large checkpoints: not to be mixed with new ones
+        raise TrajectoryError(f"{folder_of(path)} exists without {path.name} (the checkpoints of a run whose file "
+                              f"was deleted or moved); move or delete it, or choose another --out")
     parent = path.parent
     for ancestor in (parent, *parent.parents):
         if os.path.lexists(ancestor):

@@ -174,3 +174,15 @@ def test_a_missing_file_dropped_by_resume_is_a_note_of_validate(tmp_path, runs):
     checked = l2l_cli("validate", copy, cwd=tmp_path)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert checked.stdout.count("it was dropped") == len(dropped)
+
+
+def test_a_new_run_refuses_a_folder_of_checkpoints_left_without_its_file(tmp_path):
+    (tmp_path / "old.h5.checkpoints").mkdir()
+    (tmp_path / "run.toml").write_text(
+        '[run]\ncompute = 27\n[space]\nx = { low = 0.0, high = 1.0 }\n[policy]\nname = "asha"\n'
+        '[simulator]\nname = "sleep"\nseconds_per_unit = 0.0\n[backend]\nname = "serial"\n')
+    done = l2l_cli("run", tmp_path / "run.toml", "--out", tmp_path / "old.h5", cwd=tmp_path)
+    assert done.returncode == 2 and not (tmp_path / "old.h5").exists()
+    assert done.stderr.strip().splitlines()[-1].endswith(
+        "old.h5.checkpoints exists without old.h5 (the checkpoints of a run whose file was deleted or moved); "
+        "move or delete it, or choose another --out")
