@@ -136,7 +136,7 @@ class Trials:
             if record["cohort"] is not None:
                 cohort = int(record["cohort"])
                 self.cohort_finals[cohort] = self.cohort_finals.get(cohort, 0) + 1
-            self.completed += 1
+            self.completed += int(ok)  # one that failed at the top budget is stopped, as l2l show counts it
         if not reused:
             if self.budgets:
                 self.show(cost)

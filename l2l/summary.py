@@ -217,8 +217,12 @@ def _counts_of(previous: RunSummary | None) -> dict[str, Any]:
             "last_unsuccessful": previous.last_unsuccessful if previous else None}
 
 
-def _error_line(trajectory: Trajectory, row: int, generation: Any, individual: Any) -> str:
-    return f"generation {generation}, individual {individual}: {error_message(trajectory.error_text(row))}"
+def _error_line(trajectory: Trajectory, row: int, generation: Any, individual: Any, budget: Any = None) -> str:
+    """Where an evaluation failed and why; in a run with a ``[policy]`` (``budget`` given) by its trial and
+    budget, as ``l2l show``, the report and ``l2l.load`` name a candidate (its generation is a commit's)."""
+    where = f"trial {individual}, budget {float(budget):g}" if budget is not None else \
+        f"generation {generation}, individual {individual}"
+    return f"{where}: {error_message(trajectory.error_text(row))}"
 
 
 def error_message(text: str) -> str:
@@ -355,7 +359,10 @@ def _merge(trajectory: Trajectory, counts: dict[str, Any], start: int, stop: int
     bad = np.flatnonzero(~ok)
     if len(bad):
         i = int(bad[-1])
-        counts["last_error"] = _error_line(trajectory, start + i, rows["generation"][i], rows["individual"][i])
+        config = trajectory.run.get("config")
+        budget = rows["budget"][i] if "budget" in rows and isinstance(config, dict) and "policy" in config else None
+        counts["last_error"] = _error_line(trajectory, start + i, rows["generation"][i], rows["individual"][i],
+                                           budget)
         counts["last_unsuccessful"] = start + i
     return counts
 
@@ -403,9 +410,12 @@ def summarize(trajectory: Trajectory, previous: RunSummary | None = None) -> Run
     candidates, compute, restarts = _multi_fidelity(trajectory, allowed=budgets["compute"],
                                                     running=status in ("running", "running or interrupted"))
     continued = None
-    if compute is not None and compute[1] is not None and budgets["compute"] is None and not restarts \
+    fidelity = trajectory.run.get("fidelity") if isinstance(trajectory.run.get("fidelity"), dict) else {}
+    # Every resume records the compute it ran toward: the default one too, which is no budget of the user's.
+    default = budgets["compute"] is None or budgets["compute"] == fidelity.get("compute")
+    if compute is not None and compute[1] is not None and default and not restarts \
             and not run_config.get("compute"):  # the default budget: what the sweep costs if segments restart
-        continued = _continued_bound(policy, trajectory.run.get("fidelity"), compute[1])
+        continued = _continued_bound(policy, fidelity, compute[1])
     return RunSummary(
         candidates=candidates, compute=compute, continued_bound=continued,
         path=str(trajectory.path), name=str(run.get("name", trajectory.path.stem)), seed=run.get("seed"),

@@ -31,6 +31,17 @@ def wants_log(values: np.ndarray) -> bool:
     return bool(len(values)) and values.min() > 0 and values.max() / values.min() > 1e3
 
 
+#: The largest magnitude an objective is drawn at: a diverged training's loss (1e260, finite) put on a log
+#: axis or colour bar made matplotlib place ticks beyond the largest float (OverflowError, no figure, no
+#: report); such values are drawn at this edge instead.
+DRAWN_LIMIT = 1e200
+
+
+def drawn(values) -> np.ndarray:
+    """Objective values as drawn: those beyond :data:`DRAWN_LIMIT` at that limit (NaN stays NaN)."""
+    return np.clip(np.asarray(values, dtype=float), -DRAWN_LIMIT, DRAWN_LIMIT)
+
+
 #: Points without a colour value: in a multi-fidelity run, candidates that never reached the top budget.
 UNCOLOURED = "#c4c4c4"
 
@@ -72,6 +83,7 @@ def fitness_colours(values: np.ndarray, objective: Objective) -> tuple[colors.Co
     cmap = cmap.with_extremes(bad=UNCOLOURED)
     if not len(values):
         return cmap, colors.Normalize(0, 1)
+    values = drawn(values)
     low, high = np.quantile(values, [0.02, 0.98]) if len(values) > 50 else (values.min(), values.max())
     if low == high:
         low, high = low - 0.5, high + 0.5
@@ -99,6 +111,8 @@ def draw_fitness(ax: Axes, run: RunData, objective: Objective, legend: bool = Tr
         draw_best_by_compute(ax, run, objective, legend)
         return
     stats = generation_statistics(run, objective)
+    for column in ("q25", "q75", "median", "best", "best_so_far"):
+        stats[column] = drawn(stats[column])
     ax.set_title(f"{objective.name} over generations")
     ax.set_xlabel("generation")
     ax.set_ylabel(label(objective))
@@ -143,6 +157,7 @@ def draw_best_by_compute(ax: Axes, run: RunData, objective: Objective, legend: b
     spent = np.cumsum((segments["budget"] - segments["from_budget"]).to_numpy(dtype=float))
     values = segments[objective.name].to_numpy(dtype=float)
     ok = (segments["status"] == "ok").to_numpy() & np.isfinite(values)
+    values = drawn(values)
     if not ok.any():
         _empty(ax, "no successful evaluation")
         return
@@ -155,7 +170,7 @@ def draw_best_by_compute(ax: Axes, run: RunData, objective: Objective, legend: b
         ax.scatter(spent[top], values[top], color="#d07a2a", **_point_style(int(top.sum())),
                    label=f"at the top budget ({int(top.sum())})", zorder=3)
         line = curves(run, objective, by_compute=True)
-        x, best = line["evaluations"], line["best_by_evaluations"]  # its last point: the end of the run
+        x, best = line["evaluations"], drawn(line["best_by_evaluations"])  # its last point: the end of the run
         ax.plot(x, best, color=BEST_COLOUR, linewidth=2.2, drawstyle="steps-post", zorder=4,
                 label=f"best so far at the top budget ({best[-1]:.4g})")
     else:
@@ -238,7 +253,7 @@ def draw_scatter_cell(ax: Axes, run: RunData, x_column: str, y_column: str, samp
     ``best``: the row to star (the best candidate as ``l2l show`` names it); by default the sample's best point.
     """
     rng = np.random.default_rng(1)
-    y = sample[y_column].to_numpy(dtype=float) if y_objective else _spread(run, y_column, sample, rng)
+    y = drawn(sample[y_column]) if y_objective else _spread(run, y_column, sample, rng)
     points = ax.scatter(_spread(run, x_column, sample, rng), y, c=colour_values(run, sample, colour_by), cmap=cmap,
                         norm=norm, plotnonfinite=True, **_point_style(len(sample)))
     _parameter_axis(ax, run, x_column, "x")
@@ -249,7 +264,7 @@ def draw_scatter_cell(ax: Axes, run: RunData, x_column: str, y_column: str, samp
         if best is None and y_objective == colour_by:
             best = sample.iloc[-1:]
         if best is not None and len(best):
-            ax.scatter(parameter_values(run, x_column, best), best[y_column].to_numpy(dtype=float), marker="*",
+            ax.scatter(parameter_values(run, x_column, best), drawn(best[y_column]), marker="*",
                        s=140, color="#e8412c", edgecolor="black", linewidths=0.6, zorder=5, label="best")
     else:
         _parameter_axis(ax, run, y_column, "y")
@@ -271,14 +286,15 @@ def draw_pareto(ax: Axes, run: RunData, first: Objective, second: Objective, leg
     rest = sample_for_scatter(ok[~on_front], first)
     style = _point_style(len(rest))
     style["alpha"] = min(style["alpha"], 0.35)
-    ax.scatter(rest[first.name], rest[second.name], color="0.6", label=f"dominated ({int((~on_front).sum()):,})",
+    ax.scatter(drawn(rest[first.name]), drawn(rest[second.name]), color="0.6",
+               label=f"dominated ({int((~on_front).sum()):,})",
                **style)
-    x, y = front[first.name].to_numpy(dtype=float), front[second.name].to_numpy(dtype=float)
+    x, y = drawn(front[first.name]), drawn(front[second.name])
     ax.step(x, y, where="post" if first.direction == "minimize" else "pre", color=BEST_COLOUR, linewidth=1.2,
             alpha=0.8)
     ax.scatter(x, y, color=BEST_COLOUR, edgecolor="white", linewidths=0.5, s=36 if len(x) < 300 else 12,
                zorder=4, label=f"Pareto front ({len(front):,})", rasterized=len(x) > RASTERIZE_ABOVE)
-    values = ok[[first.name, second.name]].to_numpy(dtype=float)
+    values = drawn(ok[[first.name, second.name]])
     if wants_log(values[:, 0]):
         ax.set_xscale("log")
     if wants_log(values[:, 1]):

@@ -155,6 +155,10 @@ def segment_view(trajectory: Trajectory, frame: pd.DataFrame, segments: bool) ->
             below[_left_behind(trajectory, frame, last)] = "stopped"
         else:
             below[~in_id_ranges(frame["trial"].to_numpy(), ranges)] = "stopped"
+    if "status" in frame.columns:  # a segment that failed at the top budget did not reach it: nothing continues
+        failed = (frame["status"] != STATUS_NAMES[0]).to_numpy()  # it (no checkpoint), so it is stopped
+        below[at_top & failed] = "stopped"
+        at_top = at_top & ~failed
     state = np.where(~last, "promoted", np.where(at_top, "completed", below))
     frame["state"] = pd.Categorical(state, categories=["promoted", "completed", "stopped", "paused"])
     if segments:
