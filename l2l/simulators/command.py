@@ -5,7 +5,9 @@ The program is started without a shell, from an argv template whose
 ``{workdir}``, ``{generation}``, ``{individual}`` and ``{config_dir}`` (the
 folder of the config file); array parameters become
 comma-separated numbers. Every evaluation runs in its own working directory,
-which also receives ``params.json`` (the parameters and the seed).
+which also receives ``params.json`` (the parameters and the seed); the program's environment holds
+``L2L_WORKDIR``, that directory, by which l2l finds and kills what an evaluation started at its timeout or
+when a killed run's segment runs again.
 
 The result is JSON, read from the last non-empty line of stdout or from a
 file in the working directory: a number (one objective), a table of objective
@@ -29,12 +31,15 @@ value], ...]}`` in the result reports the values at intermediate budgets.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
 import os
 import shutil
+import signal
 import string
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -55,6 +60,9 @@ _BUILTIN_MEANING = {"seed": "evaluation seed", "workdir": "working directory of 
                     "config_dir": "folder of the config file", "budget": "budget of the segment (multi_fidelity)",
                     "checkpoint_dir": "checkpoint folder of the candidate (multi_fidelity)"}
 CHECKPOINT_FOLDER = "checkpoint"
+#: Set in the program's environment to its working directory: how l2l finds every process an evaluation
+#: started (a shell wrapper's children too) to end them (see :func:`_kill_started`).
+WORKDIR_VARIABLE = "L2L_WORKDIR"
 
 
 class EvaluationTimeout(EvaluationError):
@@ -183,9 +191,12 @@ class Command(Simulator):
                     raise ConfigError(f"simulator 'command': placeholder {{{field}}} in {arg!r} is l2l's "
                                       f"{_BUILTIN_MEANING[field]}, so it cannot pass parameter {field!r}; rename "
                                       f"the parameter")
-                if field is not None and field not in allowed:
+                if field is not None and field not in allowed:  # say l2l's own too: a misspelt {chekpoint_dir}
+                    close = difflib.get_close_matches(field, sorted(allowed), n=1)  # is no parameter either
+                    hint = f" (did you mean {{{close[0]}}}?)" if close else ""
                     raise ConfigError(f"simulator 'command': placeholder {{{field}}} in {arg!r} names no "
-                                      f"parameter; parameters: {', '.join(space.names)}")
+                                      f"parameter{hint}; parameters: {', '.join(space.names)}; l2l's "
+                                      f"placeholders: {', '.join(sorted(builtin))}")
 
     def run(self, params, seed):
         return self.evaluate(params, seed, EvaluationContext(generation=0, individual=0))
@@ -205,7 +216,8 @@ class Command(Simulator):
         if context.budget is not None:
             leaf = f"i{context.individual:06d}-t{context.trial}-b{context.budget:g}-a{context.attempt}"
         path = base / f"g{context.generation:06d}" / leaf
-        if path.exists():
+        if path.exists():  # a segment run again (l2l resume after a kill): the programs the killed run
+            _kill_started(path)  # started may still be writing here (a Dask worker's child outlives it)
             shutil.rmtree(path)
         for attempt in range(10):
             try:
@@ -238,11 +250,12 @@ class Command(Simulator):
         argv = [arg.format_map(values) for arg in self.argv]
         serializable = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in params.items()}
         (workdir / "params.json").write_text(json.dumps({"params": serializable, **described}))
-        env = {**os.environ, **self.env}
+        env = {**os.environ, **self.env, WORKDIR_VARIABLE: str(workdir)}
         try:
             proc = subprocess.run(argv, cwd=workdir, env=env, capture_output=True,
                                   timeout=context.timeout, check=False)
         except subprocess.TimeoutExpired as exc:
+            _kill_started(workdir)  # subprocess killed the program; a wrapper's children would run on
             raise EvaluationTimeout(f"command ran past its timeout of {context.timeout} s\n"
                                     f"--- stdout (tail) ---\n{_tail(exc.stdout)}\n"
                                     f"--- stderr (tail) ---\n{_tail(exc.stderr)}") from None
@@ -276,6 +289,44 @@ class Command(Simulator):
             if not self.workdir and context.run_dir:  # the run's <run>.work, not a folder the user named
                 _remove_empty(workdir.parent.parent)
         return result
+
+
+def _started(workdir: Path) -> list[int]:
+    """The processes whose environment names ``workdir`` in :data:`WORKDIR_VARIABLE` (Linux: ``/proc``;
+    elsewhere none are found)."""
+    needle = f"{WORKDIR_VARIABLE}={workdir}".encode()
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    found = []
+    for entry in entries:
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as handle:
+                variables = handle.read().split(b"\0")
+        except OSError:  # gone, or another user's
+            continue
+        if needle in variables:
+            found.append(int(entry))
+    return found
+
+
+def _kill_started(workdir: Path) -> None:
+    """End every process an evaluation in ``workdir`` started that is still alive: the children of a program
+    killed at its timeout (a shell script's ``python train.py``), or programs whose Dask worker died with a
+    killed ``l2l`` (they would go on writing into the folder of the segment that runs again)."""
+    for _ in range(20):  # a process may start another while we look
+        pids = _started(workdir)
+        if not pids:
+            return
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        time.sleep(0.01)
 
 
 def _remove_empty(folder: Path) -> None:

@@ -95,32 +95,33 @@ def fidelity_from_table(table: Any, who: str) -> Fidelity:
     """A :class:`Fidelity` from a config table ``{name, unit, minimum, maximum, integer}``; ConfigError if bad.
 
     ``name``, ``minimum`` and ``maximum`` are required; ``unit`` defaults to the name, ``integer`` to true.
+    The messages name the option as the config spells it, ``multi_fidelity``.
     """
     if not isinstance(table, Mapping):
-        raise ConfigError(f"simulator {who!r}: option 'fidelity' must be a table {{name, unit, minimum, "
+        raise ConfigError(f"simulator {who!r}: option 'multi_fidelity' must be a table {{name, unit, minimum, "
                           f"maximum, integer}}, got {table!r}")
     unknown = [key for key in table if key not in FIDELITY_KEYS]
     if unknown:
-        raise ConfigError(f"simulator {who!r}: fidelity has unknown key {unknown[0]!r}; "
+        raise ConfigError(f"simulator {who!r}: multi_fidelity has unknown key {unknown[0]!r}; "
                           f"allowed: {', '.join(FIDELITY_KEYS)}")
     missing = [key for key in ("name", "minimum", "maximum") if key not in table]
     if missing:
-        raise ConfigError(f"simulator {who!r}: fidelity needs {missing[0]!r}, e.g. fidelity = "
+        raise ConfigError(f"simulator {who!r}: multi_fidelity needs {missing[0]!r}, e.g. multi_fidelity = "
                           f"{{ name = \"epochs\", minimum = 1, maximum = 81 }}")
     name, unit = table["name"], table.get("unit", table["name"])
     if not isinstance(name, str) or not name.isidentifier() or not isinstance(unit, str) or not unit:
-        raise ConfigError(f"simulator {who!r}: fidelity name must be a word and unit a text, "
+        raise ConfigError(f"simulator {who!r}: multi_fidelity's name must be a word and its unit a text, "
                           f"got (name={name!r}, unit={unit!r})")
     integer = table.get("integer", True)
     if not isinstance(integer, bool):
-        raise ConfigError(f"simulator {who!r}: fidelity 'integer' must be true or false, got {integer!r}")
+        raise ConfigError(f"simulator {who!r}: multi_fidelity's 'integer' must be true or false, got {integer!r}")
     bounds = {}
     for key in ("minimum", "maximum"):
         value = table[key]
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise ConfigError(f"simulator {who!r}: fidelity {key!r} must be a number, got {value!r}")
+            raise ConfigError(f"simulator {who!r}: multi_fidelity's {key!r} must be a number, got {value!r}")
         if integer and float(value) != round(value):
-            raise ConfigError(f"simulator {who!r}: fidelity {key!r} must be a whole number "
+            raise ConfigError(f"simulator {who!r}: multi_fidelity's {key!r} must be a whole number "
                               f"(integer = true), got {value!r}")
         bounds[key] = int(value) if integer else float(value)
     return Fidelity(name, unit, bounds["minimum"], bounds["maximum"], integer)
