@@ -27,7 +27,7 @@ class Commits:
         last results and the next generation's submission: the first pause of a GA of 4 x 100 x 20 ms, whose
         first generation ends about a second after the run starts, was 40-50 ms instead of 15-20)."""
         waited = time.monotonic() - self.last_flush
-        if self.buffer and self.buffered_bytes >= BUFFERED_CHECKPOINT_BYTES:
+        if self.buffer and getattr(self, "buffered_bytes", 0) >= BUFFERED_CHECKPOINT_BYTES:
             return True  # large checkpoints leave memory once written (see release)
         if not self.buffer or self.pending is not None or waited <= seconds:
             return False  # a pending commit appends after the next ask

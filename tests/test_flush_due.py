@@ -50,3 +50,14 @@ def test_nothing_is_appended_while_a_commit_waits_or_the_buffer_is_empty():
     state = loop(5.0, 100, 0.02)
     state.buffer = []
     assert not state.flush_due(1.0)
+
+
+def test_rows_whose_checkpoints_fill_the_buffer_are_appended_at_once():
+    from l2l.driver_files import BUFFERED_CHECKPOINT_BYTES
+
+    state = loop(0.1, 100, 0.02)
+    assert state.flush_due(1.0) is False
+    state.buffered_bytes = BUFFERED_CHECKPOINT_BYTES  # large checkpoints leave memory once written
+    assert state.flush_due(1.0) is True
+    state.pending = object()
+    assert state.flush_due(1.0) is True
