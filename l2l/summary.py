@@ -605,6 +605,11 @@ def show_text(trajectory: Trajectory, top: int = 10, events: int = 5) -> str:
         lines.append(f"restarts   {restarts}")
     if summary.compute is not None:
         from l2l.analysis.agreement import agreement_line
+        from l2l.results_schema.checkpoint_store import describe
+
+        stored = describe(trajectory.path)
+        if stored:
+            lines.append(f"checkpoints {stored}")
 
         agreement = agreement_line(trajectory, summary.compute[2])
         if agreement:
@@ -665,6 +670,9 @@ def finished_text(path: str | os.PathLike, seconds: float) -> str:
         reevaluated = reevaluated_text(trajectory, 5)
         failures = failure_line(trajectory, summary)
         restarts = restart_line(trajectory, summary.compute[2]) if summary.compute is not None else ""
+    from l2l.results_schema.checkpoint_store import describe
+
+    stored = describe(path) if summary.compute is not None else ""
     if reevaluated:
         table += "\n" + reevaluated
     if summary.compute is not None:  # a multi-fidelity run
@@ -679,7 +687,8 @@ def finished_text(path: str | os.PathLike, seconds: float) -> str:
         *([failures] if failures else []),
         *([restarts] if restarts else []),
         table,
-        f"results: {path}  (python: l2l.load({str(path)!r}))"])
+        f"results: {path}  (python: l2l.load({str(path)!r}))",
+        *([f"checkpoints: {stored}"] if stored else [])])
 
 
 __all__ = ["Best", "RunSummary", "STATUSES", "best_frame", "best_table", "describe_parameter", "failure_line",

@@ -186,3 +186,17 @@ def test_a_new_run_refuses_a_folder_of_checkpoints_left_without_its_file(tmp_pat
     assert done.stderr.strip().splitlines()[-1].endswith(
         "old.h5.checkpoints exists without old.h5 (the checkpoints of a run whose file was deleted or moved); "
         "move or delete it, or choose another --out")
+
+
+def test_show_and_the_end_of_a_run_name_the_folder_to_move_with_the_file(runs):
+    from l2l.summary import finished_text
+
+    files = len(list(folder_of(runs[None]).rglob("*.l2lc")))
+    shown = l2l_cli("show", runs[None], cwd=TESTS).stdout
+    line = [text for text in shown.splitlines() if text.startswith("checkpoints ")]
+    assert len(line) == 1 and f"{files} large checkpoints (" in line[0]
+    assert line[0].endswith(f"in {folder_of(runs[None])}: move or copy it with the file")
+    assert f"checkpoints: {files} large checkpoints" in finished_text(runs[None], 1.0)
+    assert "checkpoints" not in finished_text(runs["file"], 1.0).split("results:")[1]
+    assert not [text for text in l2l_cli("show", runs["file"], cwd=TESTS).stdout.splitlines()
+                if text.startswith("checkpoints ")]

@@ -139,6 +139,24 @@ class CheckpointStore:
         return content
 
 
+def describe(trajectory: str | os.PathLike) -> str:
+    """``l2l show``'s words on the folder of large checkpoints of ``trajectory`` ("" if it has none)."""
+    root = folder_of(trajectory)
+    count = size = 0
+    try:
+        for sub in os.scandir(root):
+            if sub.is_dir(follow_symlinks=False):
+                for entry in os.scandir(sub.path):
+                    if entry.name.endswith(SUFFIX) and entry.is_file(follow_symlinks=False):
+                        count, size = count + 1, size + entry.stat().st_size
+    except OSError:
+        return ""
+    if not count:
+        return ""
+    return (f"{count} large checkpoint{'s' * (count != 1)} ({size / (1 << 20):.1f} MiB) in {root}: move or copy "
+            f"it with the file")
+
+
 def _sync_folder(folder: Path) -> None:
     """Make a rename in ``folder`` durable (where the platform allows opening a folder)."""
     try:
@@ -153,5 +171,5 @@ def _sync_folder(folder: Path) -> None:
         os.close(descriptor)
 
 
-__all__ = ["CHOICES", "CheckpointStore", "LARGE", "folder_of", "is_reference", "parse", "reference", "size_in_memory",
+__all__ = ["CHOICES", "CheckpointStore", "LARGE", "describe", "folder_of", "is_reference", "parse", "reference", "size_in_memory",
            "threshold"]
