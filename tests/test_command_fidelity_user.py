@@ -143,6 +143,32 @@ def test_kill_9_of_l2l_then_resume_ends_the_programs_the_killed_run_left_running
         _end(_started(folder))
 
 
+def test_a_run_stopped_by_sigterm_on_the_local_backend_takes_its_running_programs_with_it(tmp_path):
+    folder = _folder(tmp_path)
+    (folder / "slow").touch()
+    config = _config(folder, {"name": "local", "workers": 2}, {"policy": "successive-halving"}, population=3)
+    root = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
+    run = subprocess.Popen([sys.executable, "-m", "l2l", "run", str(config), "--no-progress"], cwd=folder,
+                           env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while len(_started(folder)) < 2 and time.monotonic() < deadline and run.poll() is None:
+            time.sleep(0.2)
+        running = _started(folder)
+        assert len(running) == 2, "the two workers' programs did not start"
+        run.send_signal(signal.SIGTERM)  # what kill PID, or SLURM before a walltime, does: stop, commit, exit
+        _, stderr = run.communicate(timeout=120)
+        assert "stopped (signal SIGTERM)" in stderr, stderr
+        time.sleep(0.5)
+        # before: the run had ended, and both programs trained on for their 300 s
+        assert [pid for pid in running if _alive(pid)] == []
+    finally:
+        if run.poll() is None:
+            run.kill()
+        _end(_started(folder))
+
+
 def test_a_mistake_in_multi_fidelity_is_answered_with_the_option_the_config_takes(tmp_path):
     folder = _folder(tmp_path)
     config = _config(folder, {"name": "serial"}, {"policy": "asha"}, population=1)

@@ -359,6 +359,7 @@ class LocalExecutor(_DaskExecutor):
         if getattr(self, "_starting", None) is None:
             check_main_guard(self.name)
         super().start(simulator, settings)
+        self._simulator = simulator
         scheduler = self._local_scheduler()
         if scheduler is not None:  # the chunks' outcomes come with their completion (l2l.jobs.dask_worker)
             from l2l.jobs.dask_worker import OutcomesPlugin
@@ -438,6 +439,11 @@ class LocalExecutor(_DaskExecutor):
     def close(self) -> None:
         super().close()
         self._close_cluster()
+        # a program a worker started outlives it (a stopped run does not wait for its segments in flight)
+        end = getattr(getattr(self, "_simulator", None), "end_programs", None)
+        settings = getattr(self, "_settings", None)
+        if end is not None and settings is not None and settings.run_dir:
+            end(settings.run_dir)
 
     def _close_cluster(self) -> None:
         if self._cluster is not None:

@@ -63,6 +63,9 @@ CHECKPOINT_FOLDER = "checkpoint"
 #: Set in the program's environment to its working directory: how l2l finds every process an evaluation
 #: started (a shell wrapper's children too) to end them (see :func:`_kill_started`).
 WORKDIR_VARIABLE = "L2L_WORKDIR"
+#: Set in the program's environment to the run's folder (``<run>.work``): how l2l finds the programs a
+#: stopped run leaves running on its local workers (see :meth:`Command.end_programs`).
+RUN_VARIABLE = "L2L_RUN"
 
 
 class EvaluationTimeout(EvaluationError):
@@ -208,6 +211,13 @@ class Command(Simulator):
         return self.evaluate(params, seed, EvaluationContext(generation=0, individual=0, budget=budget,
                                                              checkpoint=checkpoint))
 
+    @staticmethod
+    def end_programs(run_dir: str) -> None:
+        """Kill the programs of the run whose folder is ``run_dir`` still running on this host: a stopped run
+        (SIGTERM, SIGUSR1) does not wait for its segments in flight, and a ``local`` worker that
+        ends leaves the program it started running (``l2l resume`` runs those segments again)."""
+        _kill_started(f"{RUN_VARIABLE}={Path(run_dir).absolute()}")
+
     def _workdir(self, context: EvaluationContext) -> Path:
         # absolute: the program runs in the folder made here, so {workdir} and {checkpoint_dir} must name their
         # folders from there too, also where the output file was given relatively (``--out run.h5``)
@@ -251,6 +261,8 @@ class Command(Simulator):
         serializable = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in params.items()}
         (workdir / "params.json").write_text(json.dumps({"params": serializable, **described}))
         env = {**os.environ, **self.env, WORKDIR_VARIABLE: str(workdir)}
+        if context.run_dir:
+            env[RUN_VARIABLE] = str(Path(context.run_dir).absolute())
         try:
             proc = subprocess.run(argv, cwd=workdir, env=env, capture_output=True,
                                   timeout=context.timeout, check=False)
@@ -291,10 +303,10 @@ class Command(Simulator):
         return result
 
 
-def _started(workdir: Path) -> list[int]:
-    """The processes whose environment names ``workdir`` in :data:`WORKDIR_VARIABLE` (Linux: ``/proc``;
-    elsewhere none are found)."""
-    needle = f"{WORKDIR_VARIABLE}={workdir}".encode()
+def _started(workdir: Path | str) -> list[int]:
+    """The processes whose environment names ``workdir`` in :data:`WORKDIR_VARIABLE` (or holds the variable
+    ``workdir``, given as ``NAME=value``) (Linux: ``/proc``; elsewhere none are found)."""
+    needle = (workdir if isinstance(workdir, str) else f"{WORKDIR_VARIABLE}={workdir}").encode()
     try:
         entries = os.listdir("/proc")
     except OSError:
@@ -313,7 +325,7 @@ def _started(workdir: Path) -> list[int]:
     return found
 
 
-def _kill_started(workdir: Path) -> None:
+def _kill_started(workdir: Path | str) -> None:
     """End every process an evaluation in ``workdir`` started that is still alive: the children of a program
     killed at its timeout (a shell script's ``python train.py``), or programs whose Dask worker died with a
     killed ``l2l`` (they would go on writing into the folder of the segment that runs again)."""
