@@ -28,3 +28,14 @@ def train(params, seed, budget, checkpoint=None):
         curve.append([epoch, loss])
     return SimulationResult({"loss": loss}, curve={"loss": np.asarray(curve)},
                             checkpoint={"epoch": int(budget), "loss": loss})
+
+
+def noisy(params, seed, budget, checkpoint=None):
+    """A loss that falls with every epoch towards ``lr``'s distance from 0.3, plus noise of the seed (sd 0.05):
+    a candidate trained again with new seeds gets other results (the model-based policy's repeats)."""
+    done = 0 if checkpoint is None else int(checkpoint["epoch"])
+    base = (np.log10(float(params["lr"])) - np.log10(0.3)) ** 2
+    noise = np.random.default_rng(seed).normal(scale=0.05)
+    curve = [[epoch, base + 1.0 / epoch + noise] for epoch in range(done + 1, int(budget) + 1)]
+    return SimulationResult({"loss": curve[-1][1]}, curve={"loss": np.asarray(curve)},
+                            checkpoint={"epoch": int(budget)})

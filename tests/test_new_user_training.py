@@ -87,11 +87,12 @@ def test_a_candidate_that_failed_at_the_top_budget_is_not_completed(tmp_path, ca
     segments = l2l.load(path, segments=True)
     assert set(segments.loc[(segments["budget"] == 9) & (segments["status"] != "ok"), "state"]) == {"stopped"}
     # l2l watch names the last failure as show, the report and l2l.load name a candidate: trial and budget
-    last = segments[segments["status"] != "ok"].sort_values("started").iloc[-1]
+    failed_trials = {str(t) for t in segments.loc[segments["status"] != "ok", "trial"]}
     capsys.readouterr()
     assert main(["watch", str(path), "--once"]) == 0
     line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("last error"))
-    assert f"trial {int(last['trial'])}, budget 9: RuntimeError: crashed in epoch 9" in line, line
+    named = re.search(r"last error +trial (\d+), budget 9: RuntimeError: crashed in epoch 9", line)
+    assert named and named.group(1) in failed_trials, line
 
 
 def test_a_resumed_one_line_sweep_keeps_its_bound_for_continued_segments(tmp_path, capsys):
@@ -111,3 +112,27 @@ def test_a_resumed_one_line_sweep_keeps_its_bound_for_continued_segments(tmp_pat
     assert bound.group(1) in after and "status: finished" in after
     frame = l2l.load(path)
     assert np.isclose(frame["compute"].sum(), float(re.search(r"compute (\S+) of", after).group(1)))
+
+
+def test_watch_names_the_best_candidate_that_show_names_in_a_run_with_repeats(tmp_path, capsys):
+    """The model-based policy trains candidates again with new seeds where the top budget is noisy: l2l show
+    ranks them by their mean; l2l watch gave the luckiest single result instead, without naming a candidate."""
+    mapping = _mapping("noisy", compute=300)
+    del mapping["run"]["generations"]
+    mapping["policy"] = {"name": "model-based"}
+    mapping["simulator"]["function"] = "models_new_user_training:noisy"
+    mapping["run"]["seed"] = 0
+    path = l2l.run(l2l.from_mapping(mapping), tmp_path / "noisy.h5", progress=False)
+    capsys.readouterr()
+    assert main(["show", str(path), "--top", "1"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    header = next(i for i, line in enumerate(out) if line.split()[:2] == ["trial", "budget"])
+    row = dict(zip(out[header].split(), out[header + 1].split()))
+    candidates = l2l.load(path)
+    single = candidates.loc[(candidates["budget"] == 9) & (candidates["status"] == "ok"), "loss"].min()
+    assert int(row["n"]) > 1 and float(row["loss"]) > single + 0.01  # repeats, and a luckier single result
+    assert main(["watch", str(path), "--once"]) == 0
+    line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("best so far"))
+    value, trial = re.search(r"loss = (\S+) \(minimize\) at the top budget, trial (\d+)", line).groups()
+    assert trial == row["trial"] and np.isclose(float(value), float(row["loss"]), rtol=1e-4), (line, row)
+    assert f"(mean of its {row['n']} results)" in line

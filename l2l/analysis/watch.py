@@ -43,6 +43,9 @@ class Snapshot:
     now: float = field(default_factory=time.time)
     #: ``best_per_generation`` holds the best so far at the top budget after each commit (a run with a policy).
     so_far: bool = False
+    #: A run with a policy and one objective: the best candidate as ``l2l show`` ranks it (a candidate trained
+    #: again with new seeds by the mean of its results): its value, trial and number of results.
+    candidate: tuple[float, int, int] | None = None
 
 
 class Watcher:
@@ -63,6 +66,7 @@ class Watcher:
             if so_far:  # and most commits bring none: the best so far
                 per_generation = first.sign * np.fmax.accumulate(first.sign * per_generation)
             per_generation = per_generation[-60:]
+            candidate = _best_candidate(trajectory) if so_far and len(trajectory.objectives) == 1 else None
         if self.summary is not None and summary.evaluations < self.summary.evaluations:
             self.history.clear()  # a different file now has this name
         self.summary = summary
@@ -78,7 +82,23 @@ class Watcher:
         if len(window) >= 2 and window[-1][0] > window[0][0] and not summary.ended:
             recent = (window[-1][1] - window[0][1]) / (window[-1][0] - window[0][0])
         return Snapshot(summary=summary, best_per_generation=per_generation, rate=rate, recent_rate=recent,
-                        now=now, so_far=so_far)
+                        now=now, so_far=so_far, candidate=candidate)
+
+
+def _best_candidate(trajectory: Trajectory) -> tuple[float, int, int] | None:
+    """The best candidate of a policy run as ``l2l show`` ranks it: (value, trial, results); None before any
+    result at the top budget. The best single result can be a lucky one of a candidate trained again."""
+    from l2l.analysis.best import best_candidates, ranked
+
+    objective = trajectory.objectives[0]
+    ok = ranked(trajectory.evaluations(errors=False), trajectory.top_budget)
+    ok = ok[np.isclose(ok["budget"].to_numpy(dtype=float), trajectory.top_budget)] \
+        if trajectory.top_budget is not None else ok.iloc[:0]
+    if ok.empty:
+        return None
+    best, averaged = best_candidates(ok, objective, trajectory.space.columns(), 1)
+    row = best.iloc[0]
+    return float(row[objective.name]), int(row["trial"]), int(row["n"]) if averaged else 1
 
 
 def _duration(seconds: float) -> str:
@@ -163,6 +183,10 @@ def render(s: Snapshot, width: int = 100) -> str:
         head = "best so far  " if i == 0 else "             "
         if best is None:
             lines.append(f"{head}{objective.name} ({objective.direction}): no successful evaluation yet")
+        elif s.candidate is not None:  # the candidate l2l show, the report and l2l compare name first
+            value, trial, n = s.candidate
+            lines.append(f"{head}{objective.name} = {value:.6g} ({objective.direction}) at the top budget, trial "
+                         f"{trial}" + (f" (mean of its {n} results)" if n > 1 else ""))
         elif summary.compute is not None:
             lines.append(f"{head}{objective.name} = {best.value:.6g} ({objective.direction}) at the top budget")
         else:
