@@ -136,7 +136,9 @@ class _Loop(Trials, Commits):
         self.limit: str | None = None  # "evaluations" or "max_time" once that budget stopped new work
         self.session = time.monotonic()  # reset once the executor is ready; earlier sessions: loop["elapsed"]
         self.started, self.last_flush, self.last_commit = time.time(), time.monotonic(), time.monotonic()
-        self.completed = sum(1 for t in self.trials.values() if self.top is not None and t["budget"] == self.top)
+        # a candidate whose segment to the top budget failed is stopped, not completed (as l2l show counts it)
+        self.completed = sum(1 for t in self.trials.values()
+                             if self.top is not None and t["budget"] == self.top and t.get("ok", True))
         self.pending: tuple | None = None  # a commit taken, not yet written (see commit)
         self.objectives_checked = False  # by this session's first commit (see Commits.write_pending)
         #: A sweep's candidates (run.generations x population_size) when its bar counts them: those decided
@@ -209,8 +211,7 @@ class _Loop(Trials, Commits):
                 self.write_pending()
             except KeyboardInterrupt:
                 self.write_pending()
-                self.flush()  # keep what finished before the interrupt
-                self.writer.event("stopped", {"generation": self.loop["generation"], "reason": "interrupted"})
+                self.stopped("interrupted")  # keep what finished before the interrupt, as a stop request does
                 raise
             if self.control.stop_requested:
                 self.stopped()

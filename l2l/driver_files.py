@@ -132,9 +132,10 @@ class Commits:
                 info["compute"] = state["loop"]["compute"]
             self.on_generation(info)
 
-    def stopped(self) -> None:
-        """A stop was asked: keep what finished (committed where the policy allows), and say so."""
-        detail = {"generation": self.loop["generation"], "reason": self.control.stop_reason}
+    def stopped(self, reason: str | None = None) -> None:
+        """A stop was asked (``reason``: else the control's), or Ctrl-C came: keep what finished (committed where
+        the policy allows), and say so, with the candidates the policy may still continue."""
+        detail = {"generation": self.loop["generation"], "reason": reason or self.control.stop_reason}
         if self.policy.commit == "seconds":
             if self.batch:
                 self.commit()

@@ -26,3 +26,10 @@ def agreeing(params, seed, budget, checkpoint=None):
 def misleading(params, seed, budget, checkpoint=None):
     """Loss -x below the top budget, x at it: the low budgets rank the candidates backwards."""
     return _curve(params, budget, checkpoint, -1.0)
+
+
+def fails_at_top(params, seed, budget, checkpoint=None):
+    """As agreeing, but about half the candidates (by the third digit of x) fail on their way to the top budget."""
+    if budget >= TOP and int(float(params["x"]) * 1000) % 2 == 0:
+        raise RuntimeError("diverged at the top budget")
+    return _curve(params, budget, checkpoint, 1.0)
