@@ -158,9 +158,8 @@ def _summary(run: RunData, summary: RunSummary, agreement: str = "") -> list[tup
                                f"({100 * summary.unsuccessful / max(n, 1):.1f} %)"),
     ]
     if len(frame):
-        start = run.start_time()
-        end = frame["started"].max().timestamp() + float(frame["duration"].max())
-        items.append(("wall time", f"{end - start:.1f} s ({n / max(end - start, 1e-9):.3g} evaluations per second)"))
+        ran = float(run.active_seconds(np.array([run.completions().max()]))[0])  # its sessions, not the pauses
+        items.append(("wall time", f"{ran:.1f} s ({n / max(ran, 1e-9):.3g} evaluations per second)"))
         items.append(("evaluation time", f"{float(frame['duration'].sum()):.3g} s in total, median "
                                          f"{float(frame['duration'].median()):.3g} s per evaluation"))
     for o in summary.objectives:

@@ -67,6 +67,12 @@ class Watcher:
                 per_generation = first.sign * np.fmax.accumulate(first.sign * per_generation)
             per_generation = per_generation[-60:]
             candidate = _best_candidate(trajectory) if so_far and len(trajectory.objectives) == 1 else None
+            elapsed = None
+            if (trajectory.events()["kind"] == "resumed").any() and trajectory.n_generations:
+                try:  # the time the loop ran over its sessions, by the last commit: the pauses between
+                    elapsed = float(trajectory.state()["loop"]["elapsed"])  # sessions are not the run's time
+                except Exception:  # noqa: BLE001 - a file without it: from the start, as before
+                    elapsed = None
         if self.summary is not None and summary.evaluations < self.summary.evaluations:
             self.history.clear()  # a different file now has this name
         self.summary = summary
@@ -76,7 +82,8 @@ class Watcher:
         finished = summary.last_event_time if summary.status == "finished" else None
         end = finished or summary.last_completion
         started = summary.started
-        rate = n / (end - started) if started is not None and end and end > started and n else None
+        ran = elapsed if elapsed else (end - started if started is not None and end else None)
+        rate = n / ran if ran and ran > 0 and n else None
         recent = None
         window = [(t, rows) for t, rows in self.history if now - t <= 60]
         if len(window) >= 2 and window[-1][0] > window[0][0] and not summary.ended:

@@ -170,7 +170,7 @@ def curves(run: RunData, objective: Objective, by_compute: bool = False) -> dict
     done = (frame["started"].to_numpy(dtype="datetime64[ns]").astype("int64") / 1e9
             + frame["duration"].to_numpy(dtype=float))
     order = np.argsort(done, kind="stable")
-    seconds = done[order] - run.start_time() if len(done) else done
+    seconds = run.active_seconds(done[order]) if len(done) else done  # the pauses between sessions left out
     by_time = best_of_means(values[order], candidates[order], objective)
     x_count, y_count = _changes(count, by_count)
     x_time, y_time = _changes(seconds, by_time)
@@ -242,9 +242,8 @@ def _table(runs: Sequence[RunData], objectives: Sequence[Objective]) -> pd.DataF
         if unit is not None:
             row[f"compute ({unit})"] = float(curves(run, objectives[0], by_compute=True)["evaluations"][-1]) \
                 if objectives and len(frame) else 0.0
-        if len(frame):
-            end = (frame["started"].max().timestamp() + float(frame["duration"].max()))
-            row["wall time (s)"] = round(end - run.start_time(), 2)
+        if len(frame):  # the time its sessions ran, from the start to the last completion
+            row["wall time (s)"] = round(float(run.active_seconds(np.array([run.completions().max()]))[0]), 2)
         else:
             row["wall time (s)"] = np.nan
         for objective in objectives:

@@ -177,6 +177,8 @@ class RunData:
         config = self.run.get("config")
         policy = config.get("policy") if isinstance(config, dict) else None
         name = policy.get("name") if isinstance(policy, dict) else None
+        if name and _proposes(str(name)):  # the model-based policy proposes its candidates: no optimizer is used
+            return str(name)
         return f"{optimizer} + {name}" if optimizer and name else optimizer
 
     def start_time(self) -> float:
@@ -186,6 +188,25 @@ class RunData:
         if len(self.frame):
             return float(self.frame["started"].min().timestamp())
         return 0.0
+
+    def completions(self) -> np.ndarray:
+        """When each evaluation (each segment of a multi-fidelity run) finished, in seconds since the epoch."""
+        frame = self.segments if self.multi_fidelity else self.frame
+        if frame is None or not len(frame):
+            return np.zeros(0)
+        return (frame["started"].to_numpy(dtype="datetime64[ns]").astype("int64") / 1e9
+                + frame["duration"].to_numpy(dtype=float))
+
+    def active_seconds(self, times: np.ndarray) -> np.ndarray:
+        """Seconds from the run's start to each of ``times`` (seconds since the epoch) that the run was running:
+        the pauses between its sessions (from the last completion or event before a ``resumed`` event to that
+        event) are left out, so a run resumed the next morning is not a night longer."""
+        from l2l.analysis.sessions import active_seconds
+
+        if self.events is None or not len(self.events):
+            return np.asarray(times, dtype=float) - self.start_time()
+        return active_seconds(times, self.start_time(), [t.timestamp() for t in self.events["time"]],
+                              self.events["kind"].to_numpy(), self.completions())
 
 
 def _policy_views(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -372,3 +393,13 @@ def sample_for_scatter(frame: pd.DataFrame, objective: Objective, limit: int = M
         frame, values = frame.iloc[chosen], values[chosen]
     order = np.lexsort((-np.arange(len(values)), np.nan_to_num(values, nan=-np.inf)))
     return frame.iloc[order]
+
+
+def _proposes(policy: str) -> bool:
+    """True if the policy ``policy`` proposes its own candidates (the run's optimizer is not used)."""
+    try:
+        from l2l.policies import POLICIES
+
+        return bool(getattr(POLICIES.get(policy), "proposes", False))
+    except Exception:  # noqa: BLE001 - a label: a policy this version does not know is shown with its optimizer
+        return False
