@@ -569,7 +569,8 @@ def _progress(summary: RunSummary, resuming: bool = False) -> str:
         shown = {**STATE_TEXT, **({"running": INTERRUPTED} if resuming else {})}
         states = ", ".join(f"{n} {shown.get(state, state)}" for state, n in summary.candidates.items()
                            if n or state not in ("running", "interrupted"))
-        bound = f"{'at most ' if summary.sweep else ''}{allowed:g} {unit}"
+        # a sweep rarely spends its budget: "at most", unless its last segment went past it (by one segment)
+        bound = f"{'at most ' if summary.sweep and spent <= allowed else ''}{allowed:g} {unit}"
         if summary.continued_bound is not None:  # the banner's two bounds
             bound = (f"at most {summary.continued_bound:g} {unit} if segments continue from checkpoints "
                      f"({allowed:g} if they restart)")
