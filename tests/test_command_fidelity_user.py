@@ -109,6 +109,32 @@ def test_a_program_killed_at_its_timeout_takes_the_training_its_shell_script_sta
         _end(_started(folder))
 
 
+def test_an_interrupted_serial_run_takes_the_training_its_shell_script_started_with_it(tmp_path):
+    folder = _folder(tmp_path)
+    (folder / "slow").touch()
+    config = _config(folder, {"name": "serial"}, {"policy": "asha"}, population=1)
+    root = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
+    run = subprocess.Popen([sys.executable, "-m", "l2l", "run", str(config), "--no-progress"], cwd=folder,
+                           env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not _started(folder) and time.monotonic() < deadline and run.poll() is None:
+            time.sleep(0.1)
+        running = _started(folder)
+        assert len(running) == 1, "the program did not start"
+        run.send_signal(signal.SIGINT)  # Ctrl+C sent to l2l alone (kill -INT PID)
+        _, stderr = run.communicate(timeout=60)
+        assert "interrupted" in stderr and "l2l resume" in stderr, stderr
+        time.sleep(0.5)
+        # before: subprocess killed the shell script; the python it had started trained on
+        assert [pid for pid in running if _alive(pid)] == []
+    finally:
+        if run.poll() is None:
+            run.kill()
+        _end(_started(folder))
+
+
 def test_kill_9_of_l2l_then_resume_ends_the_programs_the_killed_run_left_running(tmp_path):
     folder = _folder(tmp_path)
     (folder / "slow").touch()

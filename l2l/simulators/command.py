@@ -6,8 +6,8 @@ The program is started without a shell, from an argv template whose
 folder of the config file); array parameters become
 comma-separated numbers. Every evaluation runs in its own working directory,
 which also receives ``params.json`` (the parameters and the seed); the program's environment holds
-``L2L_WORKDIR``, that directory, by which l2l finds and kills what an evaluation started at its timeout or
-when a killed run's segment runs again.
+``L2L_WORKDIR``, that directory, by which l2l finds and kills what an evaluation started when it runs past
+its timeout, when ``l2l`` is interrupted or stops during it, and when a killed run's segment runs again.
 
 The result is JSON, read from the last non-empty line of stdout or from a
 file in the working directory: a number (one objective), a table of objective
@@ -273,6 +273,9 @@ class Command(Simulator):
                                     f"--- stderr (tail) ---\n{_tail(exc.stderr)}") from None
         except OSError as exc:
             raise EvaluationError(f"cannot start {argv[0]!r}: {exc}") from None
+        except BaseException:  # Ctrl+C (SIGINT to l2l alone): subprocess killed the program, not its children
+            _kill_started(workdir)
+            raise
         stdout = proc.stdout.decode("utf-8", errors="replace")
         failure_text = (f"\n--- stdout (tail) ---\n{_tail(proc.stdout)}"
                         f"\n--- stderr (tail) ---\n{_tail(proc.stderr)}\n--- workdir: {workdir}")
