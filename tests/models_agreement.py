@@ -33,3 +33,16 @@ def fails_at_top(params, seed, budget, checkpoint=None):
     if budget >= TOP and int(float(params["x"]) * 1000) % 2 == 0:
         raise RuntimeError("diverged at the top budget")
     return _curve(params, budget, checkpoint, 1.0)
+
+
+def diverging(params, seed, budget, checkpoint=None):
+    """As agreeing, but x > 0.9 diverges (finite losses from 1e50 up) and 0.8 < x <= 0.85 fails at once."""
+    x = float(params["x"])
+    if 0.8 < x <= 0.85:
+        raise RuntimeError("failed before its first epoch")
+    result = _curve(params, budget, checkpoint, 1.0)
+    if x > 0.9:
+        steps = result.curve["loss"][:, 0]
+        result.curve["loss"][:, 1] = 1e50 * steps
+        result.objectives["loss"] = float(1e50 * steps[-1])
+    return result

@@ -60,6 +60,21 @@ def _sweep_paths(run: RunData, objective: Objective) -> dict[int, np.ndarray]:
     return out
 
 
+def value_range(values: np.ndarray, kept: np.ndarray) -> tuple[float, float]:
+    """The y range of the curves: every finite value of ``kept`` (the candidates that reached the top budget)
+    and those of ``values`` within 20 median absolute deviations of their median, so that a few diverged
+    candidates (losses of 1e50 and more) do not flatten every other curve at the bottom of the axis."""
+    values = values[np.isfinite(values)]
+    kept = kept[np.isfinite(kept)]
+    if len(values) > 20:
+        centre = np.median(values)
+        spread = np.median(np.abs(values - centre))
+        if spread > 0:
+            values = values[np.abs(values - centre) <= 20 * spread]
+    values = np.concatenate([values, kept])
+    return (float(values.min()), float(values.max())) if len(values) else (0.0, 1.0)
+
+
 def draw_curves(ax: Axes, run: RunData, objective: Objective | None = None) -> None:
     """Every candidate's learning curve, the stops (crosses) and the rungs (dotted lines)."""
     objective = objective or run.objectives[0]
@@ -83,9 +98,13 @@ def draw_curves(ax: Axes, run: RunData, objective: Objective | None = None) -> N
     ax.add_collection(LineCollection(faint, colors=STOPPED, linewidths=0.6, alpha=0.5, rasterized=len(faint) > 500))
     ax.add_collection(LineCollection(strong, colors=COMPLETED, linewidths=1.2, alpha=0.9))
     ends = np.array([p[-1] for p in faint]) if faint else np.empty((0, 2))
+    # candidates below the top whose first segment failed have no point to draw: say so, as l2l show counts them
+    below = (set(run.frame["trial"].astype(int)) if run.multi_fidelity else set(paths)) - completed
+    missing = len(below - {t for t in paths if len(paths[t])})
+    without = f"; {missing} more without a curve (failed at once)" if missing else ""
     if len(ends):
         ax.scatter(ends[:, 0], ends[:, 1], marker="x", s=14, color="#c8443c", linewidths=0.8,
-                   label=f"stopped or paused ({len(faint)})", zorder=3)
+                   label=f"stopped or paused ({len(faint)}{without})", zorder=3)
     if strong:
         ax.plot([], [], color=COMPLETED, label=f"reached the top budget ({len(strong)})")
     rungs = (run.fidelity or {}).get("rungs") or (sorted(run.segments["budget"].unique())
@@ -96,8 +115,7 @@ def draw_curves(ax: Axes, run: RunData, objective: Objective | None = None) -> N
     if len(everything):
         finite = everything[np.isfinite(everything).all(axis=1)]
         ax.set_xlim(max(finite[:, 0].min() * 0.8, 1e-12), finite[:, 0].max() * 1.25)
-        low, high = np.percentile(finite[:, 1], [0, 99]) if len(finite) > 20 else (finite[:, 1].min(),
-                                                                                   finite[:, 1].max())
+        low, high = value_range(finite[:, 1], np.concatenate(strong)[:, 1] if strong else np.empty(0))
         pad = 0.05 * (high - low or 1.0)
         ax.set_ylim(low - pad, high + pad)
     if len(rungs) > 1 and float(rungs[-1]) / float(rungs[0]) > 8:
