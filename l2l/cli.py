@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Sequence
 
 from l2l import __version__
-from l2l.errors import L2LError
+from l2l.errors import L2LError, command
 
 #: Modules that add subcommands: each has ``register(subparsers)``.
 PLUGIN_COMMANDS = ("l2l.commands.analysis", "l2l.commands.slurm", "l2l.commands.reevaluate")
@@ -84,7 +84,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         path = run(config, out, progress=not args.no_progress, control=control)
     except KeyboardInterrupt:
-        print(f"\ninterrupted; every committed evaluation is in {out}; continue with: l2l resume {out}",
+        print(f"\ninterrupted; every committed evaluation is in {out}; continue with: {command('l2l', 'resume', out)}",
               file=sys.stderr)
         return 130
     finally:
@@ -140,7 +140,7 @@ def _resume(args: argparse.Namespace) -> int:
                       nothing_to_do=lambda trajectory: idle.append(_finished_banner(trajectory)),
                       nothing_more=lambda trajectory, why: idle.append(_finished_banner(trajectory, why)))
     except KeyboardInterrupt:
-        print(f"\ninterrupted; continue with: l2l resume {args.file}", file=sys.stderr)
+        print(f"\ninterrupted; continue with: {command('l2l', 'resume', args.file)}", file=sys.stderr)
         return 130
     finally:
         signals.restore(previous)
@@ -189,7 +189,7 @@ def _stopped(control, path) -> int:
     if not control.stop_requested:
         return 0
     print(f"stopped ({control.stop_reason}) after committing every finished evaluation; "
-          f"continue with: l2l resume {path}", file=sys.stderr)
+          f"continue with: {command('l2l', 'resume', path)}", file=sys.stderr)
     import signal
 
     name = control.stop_reason.rpartition(" ")[2]

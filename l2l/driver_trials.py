@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from l2l.errors import TrajectoryError
+from l2l.errors import TrajectoryError, command
 from l2l.jobs import Outcome, Task
 from l2l.jobs.base import OK
 from l2l.outcomes import better, curve_scores, outputs, penalties
@@ -84,7 +84,7 @@ class Trials:
             if self.drop_unreadable:
                 return Unreadable(str(exc))
             raise TrajectoryError(f"{exc}; restore the file from a copy, or go on without this checkpoint: "
-                                  f"l2l resume {self.writer.path} --drop-unreadable (the segment that would "
+                                  f"{command('l2l', 'resume', self.writer.path, '--drop-unreadable')} (the segment that would "
                                   f"continue from it is recorded as failed, the policy goes on)") from None
 
     # -- results --------------------------------------------------------------------------------------------

@@ -26,3 +26,11 @@ class EvaluationError(L2LError):
 
 class ExecutorError(L2LError):
     """A backend could not start or reach its workers (a cluster that never came up, no SLURM)."""
+
+
+def command(*words: object) -> str:
+    """A command l2l suggests in a message, ready to paste into a shell: every word quoted where it needs to be
+    (a file name with a space, a quote or a ``$``), the one place messages build such commands."""
+    import shlex
+
+    return " ".join(shlex.quote(str(word)) for word in words)

@@ -33,7 +33,7 @@ from l2l import __version__
 from l2l.components import Components, build as _build, load_run_config
 from l2l.config import RunConfig
 from l2l.control import RunControl
-from l2l.errors import ConfigError, TrajectoryError
+from l2l.errors import ConfigError, TrajectoryError, command
 from l2l.jobs import Outcome, Settings
 from l2l.jobs.warm import start_fork_server
 from l2l.objectives import Objective
@@ -89,7 +89,7 @@ def check_out(path: Path, config: RunConfig | None = None) -> None:
             raise TrajectoryError(f"{path} is a dangling symbolic link; choose another --out")
         if config is not None and _holds_another_config(path, config):
             raise TrajectoryError(f"{path} already exists and holds a run of another config; choose another --out")
-        raise TrajectoryError(f"{path} already exists; choose another --out, or continue it with 'l2l resume {path}'")
+        raise TrajectoryError(f"{path} already exists; choose another --out, or continue it with '{command('l2l', 'resume', path)}'")
     from l2l.results_schema.checkpoint_store import folder_of
 
     if os.path.lexists(folder_of(path)):  # a deleted trajectory's large checkpoints: not to be mixed with new ones

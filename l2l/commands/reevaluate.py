@@ -13,7 +13,7 @@ def _reevaluate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from l2l.components import function_needed
-    from l2l.errors import ConfigError
+    from l2l.errors import ConfigError, command
     from l2l.reevaluate import DEFAULT_SEEDS, DEFAULT_TOP, ranking_text, reevaluate
     from l2l.results_schema.reader import Trajectory
 
@@ -34,7 +34,7 @@ def _reevaluate(args: argparse.Namespace) -> int:
                            objective=args.objective)
     except KeyboardInterrupt:
         print(f"\ninterrupted; the re-evaluations committed so far are kept; run the same command again to "
-              f"continue: l2l reevaluate {args.file}", file=sys.stderr)
+              f"continue: {command('l2l', 'reevaluate', args.file)}", file=sys.stderr)
         return 130
     print(ranking_text(table, limit=max(top, 10)))
     return 0

@@ -21,7 +21,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from l2l.errors import ConfigError
+from l2l.errors import ConfigError, command
 from l2l.jobs.slurm_common import (call, check_extra_directives, check_script_values, directive,
                                    format_walltime, parse_job_id, slurm_memory, walltime_seconds)
 
@@ -120,7 +120,7 @@ def _submit(args: argparse.Namespace) -> int:
     print(f"submitted job {job_id}: {action} {config.name} -> {out}")
     print(f"  script: {script_path}")
     print(f"  log:    {out}.slurm-{job_id}.log")
-    print(f"  follow: squeue -j {job_id}; l2l show {out}")
+    print(f"  follow: squeue -j {job_id}; {command('l2l', 'show', out)}")
     return 0
 
 
@@ -149,7 +149,7 @@ def _check_resumable(out: Path, config, config_path: Path) -> None:
                           f"{', '.join(differ)}); the job would resume that run: choose another --out")
     if summary.status == "finished":
         raise ConfigError(f"l2l submit: {out} is a finished run, the job would have nothing to do; choose another "
-                          f"--out, or extend it with 'l2l resume {out} --generations G' (or --compute C)")
+                          f"--out, or extend it with '{command('l2l', 'resume', out)} --generations G' (or --compute C)")
 
 
 def register(subparsers) -> None:

@@ -19,7 +19,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import h5py
 import numpy as np
 
-from l2l.errors import TrajectoryError
+from l2l.errors import TrajectoryError, command
 from l2l.objectives import Objective
 from l2l.results_schema.layout import (BLOB_CHUNK, BLOBS, CHECKPOINT_BLOB, CHECKSUM_COLUMNS, EVALUATION_COLUMNS,
                                        EVENT_DETAIL, EVENT_KIND, LINEAGE_COLUMNS, NO_CHECKSUM, SEGMENT_COLUMNS,
@@ -97,7 +97,7 @@ def create(path: str | os.PathLike, *, run: Mapping[str, Any], space: Space,
     path = Path(path)
     if path.exists():
         raise TrajectoryError(f"{path} already exists; choose another --out, or resume it with "
-                              f"'l2l resume {path}'")
+                              f"'{command('l2l', 'resume', path)}'")
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with h5py.File(tmp, "w", libver="latest") as f:

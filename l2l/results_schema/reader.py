@@ -25,7 +25,7 @@ import h5py
 import numpy as np
 
 from l2l.lazy import lazy_module
-from l2l.errors import TrajectoryError
+from l2l.errors import TrajectoryError, command
 from l2l.results_schema import checkpoint_store, codec, state_log, frames, reevaluations, structure
 from l2l.results_schema import values as checks
 from l2l.results_schema.layout import (CHECKPOINT_BLOB, CHECKSUM_COLUMN, CURVE_PREFIX, REEVALUATION_COLUMNS,
@@ -81,7 +81,7 @@ class Trajectory:
         layout, problems = structure.inspect(self._file)
         if layout is None:
             self._file.close()
-            more = f" (and {len(problems) - 1} more; see: l2l validate {self.path})" if len(problems) > 1 else ""
+            more = f" (and {len(problems) - 1} more; see: {command('l2l', 'validate', self.path)})" if len(problems) > 1 else ""
             raise TrajectoryError(f"{self.path}: {problems[0]}{more}")
         self._layout = layout
         self.run = layout.run
