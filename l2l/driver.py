@@ -211,7 +211,7 @@ class _Loop(Trials, Commits):
                 self.write_pending()
             except KeyboardInterrupt:
                 self.write_pending()
-                self.stopped("interrupted")  # keep what finished before the interrupt, as a stop request does
+                self.stopped("interrupted", interrupted=True)  # keep what finished before the interrupt
                 raise
             if self.control.stop_requested:
                 self.stopped()

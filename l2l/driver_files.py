@@ -132,11 +132,20 @@ class Commits:
                 info["compute"] = state["loop"]["compute"]
             self.on_generation(info)
 
-    def stopped(self, reason: str | None = None) -> None:
-        """A stop was asked (``reason``: else the control's), or Ctrl-C came: keep what finished (committed where
-        the policy allows), and say so, with the candidates the policy may still continue."""
+    def stopped(self, reason: str | None = None, interrupted: bool = False) -> None:
+        """A stop was asked (``reason``: else the control's): keep what finished (committed where the policy
+        allows), and say so, with the candidates the policy may still continue. ``interrupted`` (Ctrl-C, which
+        may land anywhere, in the loop's own bookkeeping too): append what finished but commit nothing new, and
+        name the candidates the policy may continue as far as the loop can tell (what ``l2l show`` and
+        ``l2l.load`` call paused; a resume decides from the last commit)."""
         detail = {"generation": self.loop["generation"], "reason": reason or self.control.stop_reason}
-        if self.policy.commit == "seconds":
+        if interrupted:
+            self.flush()
+            try:
+                detail = self.with_continuable(detail)
+            except Exception:  # noqa: BLE001 - a state caught mid-update: the event without them
+                pass
+        elif self.policy.commit == "seconds":
             if self.batch:
                 self.commit()
             detail = self.with_continuable(detail)  # the policy's state is the one committed
