@@ -122,6 +122,22 @@ MISLEAD_POLICY_RUN = {"run": {"seed": 1, "compute": 600, "name": "mislead"},
                       "policy": {"name": "successive-halving"}, "backend": {"name": "serial"}}
 
 
+@pytest.fixture
+def bar_texts(monkeypatch) -> list[str]:
+    """The texts a run's progress bar shows beside its figures (what the user reads), in order."""
+    from l2l.progress import Progress
+
+    texts: list[str] = []
+    update = Progress.update
+
+    def noting(self, n, generation, best, failed, extra=""):
+        texts.append(extra)
+        update(self, n, generation, best, failed, extra)
+
+    monkeypatch.setattr(Progress, "update", noting)
+    return texts
+
+
 @pytest.fixture(scope="session")
 def mislead_policy_run(tmp_path_factory) -> Path:
     """The file of :data:`MISLEAD_POLICY_RUN`, run once per session (tests only read it)."""

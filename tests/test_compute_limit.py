@@ -66,18 +66,9 @@ def test_slurm_array_starts_no_more_than_run_compute(tmp_path):
     assert "compute 12 of 12 steps" in show(path)
 
 
-def test_a_policy_runs_finished_event_and_progress_bar_count_what_runs(tmp_path, monkeypatch):
-    from l2l.progress import Progress
-
+def test_a_policy_runs_finished_event_and_progress_bar_count_what_runs(tmp_path, monkeypatch, bar_texts):
     monkeypatch.setattr(SerialExecutor, "worker_count", property(lambda self: 2), raising=False)
-    texts: list[str] = []
-    update = Progress.update
-
-    def noting(self, n, generation, best, failed, extra=""):
-        texts.append(extra)
-        update(self, n, generation, best, failed, extra)
-
-    monkeypatch.setattr(Progress, "update", noting)
+    texts = bar_texts
     path = l2l.run(asha_config(20, {"name": "serial"}), tmp_path / "two.h5", progress=True)
     # Two workers are busy between completions: the bar said "1 running" after each one before.
     assert sum("2 running" in text for text in texts) > len(texts) // 3

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import l2l
+from test_ctrl_c import _evaluations
 
 CONFIG = """
 [run]
@@ -39,12 +40,6 @@ name = "serial"
 """
 
 
-def _segments(path: Path) -> int:
-    try:
-        with l2l.Trajectory(path) as trajectory:
-            return trajectory.n_evaluations
-    except l2l.TrajectoryError:
-        return 0
 
 
 def test_ctrl_c_commits_names_the_paused_candidates_and_resume_ends_as_an_uninterrupted_run(tmp_path):
@@ -57,7 +52,7 @@ def test_ctrl_c_commits_names_the_paused_candidates_and_resume_ends_as_an_uninte
                                env=env)
     try:
         deadline = time.monotonic() + 120
-        while _segments(path) < 40 and process.poll() is None and time.monotonic() < deadline:
+        while _evaluations(path) < 40 and process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
         assert process.poll() is None, process.communicate()
         os.killpg(process.pid, signal.SIGINT)
@@ -91,9 +86,8 @@ def test_ctrl_c_commits_names_the_paused_candidates_and_resume_ends_as_an_uninte
         l2l.load(reference, segments=True)[columns].reset_index(drop=True))
 
 
-def test_a_resumed_runs_bar_counts_a_candidate_failed_at_the_top_budget_as_stopped(tmp_path, monkeypatch):
+def test_a_resumed_runs_bar_counts_a_candidate_failed_at_the_top_budget_as_stopped(tmp_path, bar_texts):
     from conftest import TESTS
-    from l2l.progress import Progress
 
     config = {"run": {"seed": 2, "compute": 27 * 30}, "space": {"x": {"low": 0.0, "high": 1.0}},
               "optimizer": {"name": "random"}, "policy": {"name": "asha"},
@@ -105,14 +99,8 @@ def test_a_resumed_runs_bar_counts_a_candidate_failed_at_the_top_budget_as_stopp
     failed_at_top = int(((frame["budget"] == 27) & (frame["status"] != "ok")).sum())
     completed = int((frame["state"] == "completed").sum())
     assert failed_at_top > 0 and completed > 0
-    texts: list[str] = []
-    update = Progress.update
-
-    def noting(self, n, generation, best, failed, extra=""):
-        texts.append(extra)
-        update(self, n, generation, best, failed, extra)
-
-    monkeypatch.setattr(Progress, "update", noting)
+    texts = bar_texts
+    del texts[:]  # the first run's
     l2l.resume(path, compute=2000, simulator=None, progress=True)
     # the first figure the resumed bar shows is the file's: failed ones are not completed (as l2l show counts)
     assert texts and f"{completed} completed" in texts[0]
