@@ -82,6 +82,24 @@ def _started(folder: Path) -> list[int]:
     return [int(p.name) for p in (folder / "pids").iterdir()]
 
 
+def _two_training(folder: Path, stderr) -> subprocess.Popen:
+    """``l2l run`` of successive halving on the local backend (2 workers) in a child, once both workers'
+    programs train (the caller ends it)."""
+    config = _config(folder, {"name": "local", "workers": 2}, {"policy": "successive-halving"}, population=3)
+    root = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
+    run = subprocess.Popen([sys.executable, "-m", "l2l", "run", str(config), "--no-progress"], cwd=folder,
+                           env=env, stdout=subprocess.DEVNULL, stderr=stderr, text=True)
+    deadline = time.monotonic() + 120
+    while len(_started(folder)) < 2 and time.monotonic() < deadline and run.poll() is None:
+        time.sleep(0.2)
+    if len(_started(folder)) != 2:
+        run.kill()
+        _end(_started(folder))
+        raise AssertionError("the two workers' programs did not start")
+    return run
+
+
 def _end(pids: list[int]) -> None:
     """Kill what the test started and is still running, whatever the outcome."""
     for pid in pids:
@@ -138,17 +156,9 @@ def test_an_interrupted_serial_run_takes_the_training_its_shell_script_started_w
 def test_kill_9_of_l2l_then_resume_ends_the_programs_the_killed_run_left_running(tmp_path):
     folder = _folder(tmp_path)
     (folder / "slow").touch()
-    config = _config(folder, {"name": "local", "workers": 2}, {"policy": "successive-halving"}, population=3)
-    root = str(Path(__file__).resolve().parents[1])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
-    run = subprocess.Popen([sys.executable, "-m", "l2l", "run", str(config), "--no-progress"], cwd=folder,
-                           env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run = _two_training(folder, subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 120
-        while len(_started(folder)) < 2 and time.monotonic() < deadline and run.poll() is None:
-            time.sleep(0.2)
         left = _started(folder)
-        assert len(left) == 2, "the two workers' programs did not start"
         os.kill(run.pid, signal.SIGKILL)  # kill -9 l2l while both segments train
         run.wait(timeout=30)
         time.sleep(1.0)
@@ -172,17 +182,9 @@ def test_kill_9_of_l2l_then_resume_ends_the_programs_the_killed_run_left_running
 def test_a_run_stopped_by_sigterm_on_the_local_backend_takes_its_running_programs_with_it(tmp_path):
     folder = _folder(tmp_path)
     (folder / "slow").touch()
-    config = _config(folder, {"name": "local", "workers": 2}, {"policy": "successive-halving"}, population=3)
-    root = str(Path(__file__).resolve().parents[1])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
-    run = subprocess.Popen([sys.executable, "-m", "l2l", "run", str(config), "--no-progress"], cwd=folder,
-                           env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    run = _two_training(folder, subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 120
-        while len(_started(folder)) < 2 and time.monotonic() < deadline and run.poll() is None:
-            time.sleep(0.2)
         running = _started(folder)
-        assert len(running) == 2, "the two workers' programs did not start"
         run.send_signal(signal.SIGTERM)  # what kill PID, or SLURM before a walltime, does: stop, commit, exit
         _, stderr = run.communicate(timeout=120)
         assert "stopped (signal SIGTERM)" in stderr, stderr
