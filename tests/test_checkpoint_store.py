@@ -34,7 +34,7 @@ def _segments(path):
 def runs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("store")
     return {choice: l2l.run(_config(choice), folder / f"{choice or 'default'}.h5", progress=False)
-            for choice in (None, "file", "beside")}
+            for choice in (None, "file")}
 
 
 def test_large_checkpoints_go_beside_the_file_and_the_run_is_the_same(runs):

@@ -113,12 +113,12 @@ def _end(pids: list[int]) -> None:
 def test_a_program_killed_at_its_timeout_takes_the_training_its_shell_script_started_with_it(tmp_path):
     folder = _folder(tmp_path)
     (folder / "slow").touch()
-    config = _config(folder, {"name": "serial"}, {"policy": "asha", "timeout": 5}, population=1)
+    config = _config(folder, {"name": "serial"}, {"policy": "asha", "timeout": 3}, population=1)
     try:
         done = l2l_cli("run", config, "--no-progress", cwd=folder, timeout=120)
         started = _started(folder)
         assert started, done.stderr  # the training started before its timeout
-        assert done.returncode == 1 and "timeout of 5.0 s" in done.stderr, done.stderr
+        assert done.returncode == 1 and "timeout of 3.0 s" in done.stderr, done.stderr
         assert (l2l.load(folder / "train.h5", segments=True)["status"] == "timeout").all()
         time.sleep(0.5)
         # before: the python the wrapper started went on training, a child of init, for its 300 s

@@ -31,7 +31,7 @@ name = "hyperband"
 [simulator]
 name = "sleep"
 median = 0.0
-seconds_per_unit = 0.0004
+seconds_per_unit = 0.0002
 min_budget = 1
 max_budget = 27
 
