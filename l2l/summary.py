@@ -90,8 +90,8 @@ class RunSummary:
     #: "generation G, individual I: <last line of the error>" of the last unsuccessful evaluation.
     last_error: str
     #: Multi-fidelity runs: candidates by state (completed, stopped, paused; running at the last commit, or
-    #: interrupted there: to be run again by ``l2l resume``),
-    #: promoted segments, and the compute spent and allowed in fidelity units (with the fidelity's unit).
+    #: interrupted there: to be run again by ``l2l resume``), the candidates promoted at least once (also
+    #: counted in their state), and the compute spent and allowed in fidelity units (with the fidelity's unit).
     candidates: dict[str, int] | None = None
     compute: tuple[float, float, str] | None = None
     #: The row (in file order) of the last unsuccessful evaluation, None if none failed (or not known).
@@ -445,7 +445,8 @@ def _multi_fidelity(trajectory: Trajectory, running: bool = True, allowed: Any =
     segments = trajectory.evaluations(errors=False, segments=True)
     last = segments.drop_duplicates("trial", keep="last")
     counts = {state: int((last["state"] == state).sum()) for state in ("completed", "stopped", "paused")}
-    counts["promoted"] = int((segments["state"] == "promoted").sum())
+    # candidates promoted at least once (a candidate promoted twice counts once; they are counted above too)
+    counts["promoted"] = int(segments.loc[segments["state"] == "promoted", "trial"].nunique())
     if trajectory.n_generations and not trajectory.finished():
         try:
             in_flight = len(trajectory.state()["loop"].get("in_flight", []))
@@ -550,7 +551,8 @@ def progress_line(summary: RunSummary, status: bool = True, resuming: bool = Fal
     return f"{line}, status: {summary.status_text}" if status else line
 
 
-#: The counts of a multi-fidelity summary that are not candidates of their own: promoted segments, and the
+#: The counts of a multi-fidelity summary that are not candidates of their own: candidates promoted (counted in
+#: their state too), and the
 #: segments in flight at the last commit (running, or interrupted), of candidates counted as paused or not yet.
 NOT_CANDIDATES = ("promoted", "running", "interrupted")
 #: How a state reads in a progress line where its name alone would not say enough.
@@ -568,7 +570,9 @@ def _progress(summary: RunSummary, resuming: bool = False) -> str:
         spent, allowed, unit = summary.compute
         shown = {**STATE_TEXT, **({"running": INTERRUPTED} if resuming else {})}
         states = ", ".join(f"{n} {shown.get(state, state)}" for state, n in summary.candidates.items()
-                           if n or state not in ("running", "interrupted"))
+                           if state != "promoted" and (n or state not in ("running", "interrupted")))
+        if "promoted" in summary.candidates:  # not a state of its own: some of the candidates above were promoted
+            states += f"; {summary.candidates['promoted']} of them promoted"
         # a sweep rarely spends its budget: "at most", unless its last segment went past it (by one segment)
         bound = f"{'at most ' if summary.sweep and spent <= allowed else ''}{allowed:g} {unit}"
         if summary.continued_bound is not None:  # the banner's two bounds

@@ -33,9 +33,11 @@ def _finished(path: Path) -> dict:
 def _counts(capsys, path: Path) -> dict[str, int]:
     """The candidates by state on `l2l show`'s progress line."""
     assert main(["show", str(path)]) == 0
-    line = re.search(r"(\d+) candidates \(([^)]*)\)", capsys.readouterr().out)
+    line = re.search(r"(\d+) candidates \(([^);]*)(?:; (\d+) of them promoted)?\)", capsys.readouterr().out)
     assert line, "no candidates on the progress line"
-    return {state: int(n) for n, state in re.findall(r"(\d+) (\w+)", line.group(2))}
+    counts = {state: int(n) for n, state in re.findall(r"(\d+) (\w+)", line.group(2))}
+    assert sum(counts.values()) == int(line.group(1))  # the states share the candidates out
+    return {**counts, **({"promoted": int(line.group(3))} if line.group(3) else {})}
 
 
 def _continued(before: Path, after: Path) -> set[int]:
@@ -90,6 +92,9 @@ def test_a_sweep_cut_short_by_run_compute_has_paused_candidates_that_a_resume_wi
     assert set(done["state"]) == {"completed", "stopped"}  # the policy is done: nothing is paused any more
     counts = _counts(capsys, more)
     assert counts["paused"] == 0 and counts["stopped"] == int((done["state"] == "stopped").sum()) > 0
+    # candidates promoted, each once however many rungs it climbed (not the promotions: "488 promoted" of 241)
+    promoted = done["budget"] > done["budget"].min()
+    assert counts["promoted"] == int(promoted.sum()) and (done.loc[promoted, "budget"] == TOP).any()
 
 
 def test_a_candidate_whose_last_segment_failed_is_stopped_while_the_others_are_paused(tmp_path, capsys):
