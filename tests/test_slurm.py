@@ -103,14 +103,18 @@ def test_slurm_workers_survive_a_cancelled_job_and_a_killed_worker_and_match_ser
 
     injector = Background(inject)
     injector.start()
+    # the serial run it must match sleeps 12 s: in a thread beside the SLURM run, whose waits are as long
+    serial_run = Background(lambda: l2l.run(sleep_config(1.0, 6, 2, {"name": "serial"}), tmp_path / "serial.h5"))
+    serial_run.start()
     before = set(Path.cwd().glob("slurm-*.out"))
     frame = l2l.load(l2l.run(config, tmp_path / "slurm.h5"))
     injector.check()
+    serial_run.check()
     assert len(frame) == 12 and no_duplicates(frame) and (frame["status"] == "ok").all()
     # the worker jobs' logs are the run's, never sbatch's default slurm-<id>.out in the current folder
     assert list((tmp_path / "slurm.work" / "slurm-logs").glob("l2l-worker-*.out"))
     assert set(Path.cwd().glob("slurm-*.out")) == before
-    expected = l2l.load(l2l.run(sleep_config(1.0, 6, 2, {"name": "serial"}), tmp_path / "serial.h5"))
+    expected = l2l.load(tmp_path / "serial.h5")
     assert comparable(frame).equals(comparable(expected))
 
 
