@@ -87,6 +87,36 @@ def test_the_array_files_live_under_an_absolute_run_folder_and_a_percent_sign_is
 
 # -- against SLURM ----------------------------------------------------------------------------------
 
+# The ASHA test runs one array task at a time and leaves the node's other CPU idle for about 20 s: the
+# relative --out run, an 'l2l run' command, starts beside it (when its test is selected) and its test collects it.
+RELATIVE_OUT_TEST = "test_slurm_array_segments.py::test_a_relative_out_path_runs_every_array_task"
+
+
+@pytest.fixture(scope="module")
+def relative_out_run(tmp_path_factory):
+    """``l2l run sph_arr.toml --out rel.h5`` started in its folder on slurm-array: (process, folder)."""
+    require_slurm()
+    folder = tmp_path_factory.mktemp("relative")
+    write_toml(folder / "sph_arr.toml", {
+        "run": {"name": "sph", "seed": 3, "generations": 2},
+        "space": {"x": {"type": "float", "low": -2.0, "high": 2.0, "shape": [2]}},
+        "optimizer": {"name": "random", "population_size": 3},
+        "simulator": {"name": "sphere"}, "backend": FAST})
+    process = subprocess.Popen(l2l_command("run", "sph_arr.toml", "--out", "rel.h5", "--no-progress"), cwd=folder,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    yield process, folder
+    if process.poll() is None:  # its test did not run or gave up (its tasks take a second: none lingers)
+        process.kill()
+        process.communicate()
+
+
+@pytest.fixture(autouse=True)
+def _the_relative_out_run_starts_with_the_first_slurm_test(request):
+    if request.node.get_closest_marker("slurm") and any(
+            item.nodeid.endswith(RELATIVE_OUT_TEST) for item in request.session.items):
+        request.getfixturevalue("relative_out_run")
+
+
 @pytest.mark.slurm
 def test_an_asha_run_on_slurm_array_gives_the_segments_of_the_serial_backend(tmp_path):
     require_slurm()
@@ -110,18 +140,12 @@ def test_a_pbt_run_on_slurm_array_continues_from_checkpoints_as_on_serial(tmp_pa
 
 
 @pytest.mark.slurm
-def test_a_relative_out_path_runs_every_array_task(tmp_path):
-    require_slurm()
-    write_toml(tmp_path / "sph_arr.toml", {
-        "run": {"name": "sph", "seed": 3, "generations": 2},
-        "space": {"x": {"type": "float", "low": -2.0, "high": 2.0, "shape": [2]}},
-        "optimizer": {"name": "random", "population_size": 3},
-        "simulator": {"name": "sphere"}, "backend": FAST})
-    done = subprocess.run(l2l_command("run", "sph_arr.toml", "--out", "rel.h5", "--no-progress"), cwd=tmp_path,
-                          capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr
-    frame = l2l.load(tmp_path / "rel.h5")
+def test_a_relative_out_path_runs_every_array_task(relative_out_run):
+    process, folder = relative_out_run
+    stdout, stderr = process.communicate(timeout=600)
+    assert process.returncode == 0, stderr
+    frame = l2l.load(folder / "rel.h5")
     assert len(frame) == 6 and (frame["status"] == "ok").all(), frame[["status", "error"]].to_string()
-    assert "JobLaunchFailure" not in done.stdout + done.stderr
-    logs = (tmp_path / "rel.work" / "array" / "logs" / "generation-00001.log").read_text()
+    assert "JobLaunchFailure" not in stdout + stderr
+    logs = (folder / "rel.work" / "array" / "logs" / "generation-00001.log").read_text()
     assert logs.count(": ok in") == 3  # each task ran, and its log is where the run keeps its logs
