@@ -301,3 +301,35 @@ def test_with_screening_brackets_shift_to_the_lowest_rung_where_it_agrees_and_th
         assert len(trials) > len(base), (seed, len(trials), len(base))
         counts.append((len(trials), len(base)))
     assert sum(a for a, _ in counts) > 1.5 * sum(b for _, b in counts), counts
+
+
+
+def test_with_pooled_ranks_the_model_orders_candidates_by_their_rank_at_an_agreeing_budget_not_by_budget_first():
+    """pooled_ranks = true (issue 11's eighth round): a candidate counts by its rank among all results at its
+    highest trusted budget, drawn towards that budget's middle rank by one minus the budget's agreement (less one
+    standard error for its number of probe pairs), so a random probe that reached the top budget with a poor
+    result no longer outranks the best cheap results where they agree, and a few probes' agreement counts less."""
+    def table(scores_by_trial):
+        return TrialTable({str(t): {"code": [t / 10, t / 10], "budget": max(s), "scores": {budget_key(b): v
+                           for b, v in s.items()}, "running": False} for t, s in scores_by_trial.items()})
+
+    # trials 0..2 reached the top (0: a poor probe), 3..7 stopped at budget 27 (3, 4: better there than 0)
+    trials = table({0: {27.0: -9.0, TOP: -9.0}, 1: {27.0: -1.0, TOP: -1.0}, 2: {27.0: -2.0, TOP: -2.0},
+                    3: {27.0: -1.5}, 4: {27.0: -3.0}, 5: {27.0: -10.0}, 6: {27.0: -11.0}, 7: {27.0: -12.0}})
+
+    def order(agreement_27, pairs=50, **options):
+        state = {"budgets": BUDGETS, "dimension": 2, "agreement": [None, None, None, agreement_27, 1.0],
+                 "pairs": [0, 0, 0, pairs, pairs]}
+        return [round(c[0] * 10) for c in POLICIES.create("model-based", options)._ordered(state, trials)]
+
+    assert order(0.95) == [1, 2, 0, 3, 4, 5, 6, 7]  # without the option: the top budget first
+    # ranks at 27 among all eight results there: 1: 0, 3: 1, 2: 2, 4: 3, 0: 4, 5: 5, ...; at the top: 1: 0, 2: 1, 0: 2
+    assert order(0.95, pooled_ranks=True) == [1, 2, 3, 0, 4, 5, 6, 7]
+    assert order(0.95, pairs=5, pooled_ranks=True) == [1, 2, 3, 0, 4, 5, 6, 7]  # 0.95 on five pairs: still 0.80
+    assert order(0.7, pooled_ranks=True) == [1, 2, 3, 0, 4, 5, 6, 7]  # 0.7 on fifty pairs counts as 0.62
+    # the same 0.7 measured on five probes counts as 0.14: rung 27's candidates drawn towards its middle rank (3.5)
+    assert order(0.7, pairs=5, pooled_ranks=True) == [1, 2, 0, 3, 4, 5, 6, 7]
+    # a budget that does not agree feeds nothing, as without the option
+    assert order(0.3, pooled_ranks=True) == order(0.3) == [1, 2, 0]
+    with pytest.raises(l2l.ConfigError, match="pooled_ranks"):
+        POLICIES.create("model-based", {"pooled_ranks": "yes"})

@@ -25,6 +25,10 @@ is measured; with ``agreement_confidence`` a rung's agreement is lowered by
 that many standard errors of a correlation of its number of probe pairs):
 where low budgets agree, the policy behaves like BOHB; where they mislead, it
 runs mostly probes and becomes plain model-based search at the full budget.
+With ``pooled_ranks`` the model ranks every candidate by its expected rank at the
+top budget instead of budget first: its rank among all results at its highest
+trusted budget, drawn towards the middle rank by one minus that budget's agreement
+(less one standard error for its number of probes).
 
 A noisy top budget (one seed's training may fail where another's succeeds)
 makes the best single result a lucky one. So the candidate the policy would
@@ -66,6 +70,9 @@ from l2l.registry import option
 MIN_PAIRS = 5
 #: A lower budget's results feed the model only if their rank agreement with the top budget is at least this.
 TRUSTED_AGREEMENT = 0.5
+#: With ``pooled_ranks``, a rung's agreement counts less this many standard errors of a rank correlation of its
+#: number of probe pairs (five probes measure it roughly: there 0.95 counts as 0.80, 0.9 as 0.63, 0.7 as 0.14).
+POOLED_CONFIDENCE = 1.0
 #: Smallest and largest width of a local step of the endgame (in the unit cube).
 LOCAL_STEP = (0.002, 0.3)
 
@@ -114,6 +121,10 @@ class ModelBased(Hyperband):
                              "rung's agreement squared times the candidates they start (their total weight, and so "
                              "the probes' share, unchanged): where the lowest rungs agree, most brackets screen "
                              "many candidates there")
+    pooled_ranks: bool = option(False, help="the proposal model ranks every candidate by its rank among all "
+                                "results at its highest trusted budget, drawn towards that budget's middle rank by "
+                                "one minus its agreement with the top (less one standard error for its number of "
+                                "probes; false: by the highest trusted budget first, then the score there)")
 
     def init(self, budgets: list[float], dimension: int, seed: int) -> State:
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0x6D62,)))
@@ -363,12 +374,44 @@ class ModelBased(Hyperband):
         """Every candidate's unit code, best first: by its highest trusted budget, then its score there."""
         budgets = state["budgets"]
         trusted = self._trusted(state)[::-1]
+        if self.pooled_ranks:
+            return self._pooled(state, trials, trusted)
         rows = []
         for trial in trials.ids():
             for k in trusted:
                 score = trials.score(trial, budgets[k])
                 if score is not None:
                     rows.append((-k, -score, trial))
+                    break
+        rows.sort()
+        if not rows:
+            return np.zeros((0, state["dimension"]))
+        return np.stack([trials.unit_code(trial) for *_, trial in rows])
+
+    def _pooled(self, state: State, trials: TrialTable, trusted: list[int]) -> np.ndarray:
+        """Every candidate's unit code, best first by its expected rank at the top budget: its rank r among the
+        n results at its highest trusted budget k, drawn towards the middle rank by the agreement a of rung k
+        with the top (a * r + (1 - a) * (n - 1) / 2; the top budget's own ranks are kept), a being the measured
+        agreement less ``POOLED_CONFIDENCE`` standard errors for its number of probe pairs. A rung's results
+        are about the best n of all candidates where it agrees, so where every rung agrees this is the order
+        of all candidates by their top-budget quality, from the cheap results as much as from the costly; where
+        a rung agrees weakly, or was measured on few probes, its candidates sit behind the top budget's ranks
+        (as without the option: a random probe's poor top-budget result outranks the best cheap result)."""
+        budgets, agreement, pairs = state["budgets"], state["agreement"], state.get("pairs")
+        ranked = {}
+        for k in trusted:
+            scores = trials.scores_at(budgets[k])
+            order = sorted(scores, key=lambda t: (-scores[t], t))
+            ranked[k] = {t: i for i, t in enumerate(order)}
+        rows = []
+        for trial in trials.ids():
+            for k in trusted:
+                if trial in ranked[k]:
+                    a = 1.0 if k == len(budgets) - 1 else float(agreement[k])
+                    if a < 1.0 and pairs is not None:
+                        a = max(0.0, lower_bound(a, pairs[k], POOLED_CONFIDENCE))
+                    n, r = len(ranked[k]), ranked[k][trial]
+                    rows.append((a * r + (1 - a) * (n - 1) / 2, -k, r, trial))
                     break
         rows.sort()
         if not rows:
