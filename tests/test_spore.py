@@ -97,11 +97,12 @@ def _mean_and_margin(values) -> tuple[float, float]:
 
 
 def test_a_constant_high_temperature_ends_lower_than_an_annealed_or_a_low_one():
-    # claims on the mean of paired differences over 8 seeds with a margin of three standard errors; 300 s of
-    # simulated learning each. The former claim "constant T = 50 loses what it reached early" rested on the
-    # best-bin reward_early: in the fixed window 20-40 % it loses -0.01 +- 0.07 on these seeds (0.02 +- 0.10 on
-    # seeds 100..107, benchmarks/spore_fixed_windows.py), so it is not asserted
-    seeds = range(8)
+    # claims on the mean of paired differences over 6 seeds with a margin of three standard errors; 300 s of
+    # simulated learning each. Gain minus margin is 0.142 (annealed) and 0.198 (low) on seeds 0..5, where 0.05
+    # is asserted (0.147 and 0.132 on seeds 0..7). The former claim "constant T = 50 loses what it
+    # reached early" rested on the best-bin reward_early: in the fixed window 20-40 % it loses -0.01 +- 0.07 on
+    # seeds 0..7 (0.02 +- 0.10 on seeds 100..107, benchmarks/spore_fixed_windows.py), so it is not asserted
+    seeds = range(6)
     constant = [Spore(temperature=50.0).run({}, seed).metrics for seed in seeds]
     annealed = [Spore(temperature=50.0, schedule="anneal").run({}, seed).metrics for seed in seeds]
     low = [Spore(temperature=0.3).run({}, seed).metrics for seed in seeds]
