@@ -61,6 +61,42 @@ def test_bad_array_options_are_refused_with_the_value():
 
 # -- against SLURM ----------------------------------------------------------------------------------
 
+# SLURM has a walltime of one minute at least and ends a job that outlives it at its next time-limit check,
+# every 30 s: the walltime test waits 60 to 90 s whatever it does. Its run therefore starts in the background
+# with the first SLURM test of this module (when the walltime test is selected) and the walltime test, the
+# last of the module, collects it. The run holds one of the node's two CPUs; the other tests share the other.
+WALLTIME_TEST = "test_slurm_array.py::test_an_evaluation_that_outlives_the_walltime_becomes_a_timeout_row"
+
+
+@pytest.fixture(scope="module")
+def walltime_run(tmp_path_factory):
+    """A one-evaluation ``l2l run`` on slurm-array whose evaluation outlives its walltime: (process, out, log)."""
+    require_slurm()
+    folder = tmp_path_factory.mktemp("walltime")
+    name = f"walltime-{os.getpid()}"  # its job, l2l-walltime-<pid>, is this session's alone
+    config = write_toml(folder / "walltime.toml", {
+        "run": {"name": "walltime", "seed": 5, "generations": 1}, "space": SLEEP_SPACE,
+        "optimizer": {"name": "random", "population_size": 1}, "simulator": {"name": "sleep", "median": 200.0},
+        "backend": {"name": "slurm-array", "walltime": "00:01:00", "retries": 0, "poll_max": 2.0,
+                    "result_grace": 1.0}})
+    out, log = folder / f"{name}.h5", folder / "run.log"
+    with open(log, "w") as output:
+        process = subprocess.Popen(l2l_command("run", str(config), "--out", str(out), "--no-progress"),
+                                   stdout=output, stderr=subprocess.STDOUT)
+    yield process, out, log
+    if process.poll() is None:  # the walltime test did not run or gave up: leave no job behind
+        kill9(process.pid)
+        process.wait()
+        subprocess.run(["scancel", f"--name=l2l-{name}"], capture_output=True)
+
+
+@pytest.fixture(autouse=True)
+def _the_walltime_run_starts_with_the_first_slurm_test(request):
+    if request.node.get_closest_marker("slurm") and any(
+            item.nodeid.endswith(WALLTIME_TEST) for item in request.session.items):
+        request.getfixturevalue("walltime_run")
+
+
 @pytest.mark.slurm
 def test_slurm_array_gives_the_serial_trajectory_and_splits_large_arrays(tmp_path):
     require_slurm()
@@ -101,17 +137,6 @@ def test_array_tasks_cancelled_or_killed_mid_generation_are_rerun_and_counted_on
 
 
 @pytest.mark.slurm
-def test_an_evaluation_that_outlives_the_walltime_becomes_a_timeout_row(tmp_path):
-    require_slurm()
-    config = sleep_config(200.0, 2, 1, {"name": "slurm-array", "walltime": "00:01:00", "retries": 0,
-                                        "poll_max": 2.0, "result_grace": 1.0})
-    frame = l2l.load(l2l.run(config, tmp_path / "walltime.h5"))
-    assert len(frame) == 2 and no_duplicates(frame)
-    assert (frame["status"] == "timeout").all()
-    assert frame["error"].str.contains("ended TIMEOUT").all()
-
-
-@pytest.mark.slurm
 def test_the_outer_loop_killed_and_resumed_finishes_without_losing_or_repeating_evaluations(tmp_path):
     require_slurm()
     data = {"run": {"name": "killed", "seed": 9, "generations": 3},
@@ -121,6 +146,10 @@ def test_the_outer_loop_killed_and_resumed_finishes_without_losing_or_repeating_
             "backend": {"name": "slurm-array", "poll_max": 0.5}}
     config = write_toml(tmp_path / "killed.toml", data)
     out = tmp_path / "killed.h5"
+    # the serial run it must match sleeps 6 s: in a thread beside the SLURM runs
+    serial_config = make_config(**{**data, "backend": {"name": "serial"}})
+    serial_run = Background(lambda: l2l.run(serial_config, tmp_path / "serial.h5"))
+    serial_run.start()
     loop = subprocess.Popen(l2l_command("run", str(config), "--out", str(out), "--no-progress"),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -139,8 +168,8 @@ def test_the_outer_loop_killed_and_resumed_finishes_without_losing_or_repeating_
     assert 4 <= stored < 12, "the loop should have been killed in the middle of the run"
     subprocess.run(l2l_command("resume", str(out), "--no-progress"), check=True, capture_output=True)
     frame = l2l.load(out)
-    data["backend"] = {"name": "serial"}
-    reference = l2l.load(l2l.run(make_config(**{k: v for k, v in data.items()}), tmp_path / "serial.h5"))
+    serial_run.check()
+    reference = l2l.load(tmp_path / "serial.h5")
     assert len(frame) == 12 and no_duplicates(frame)
     assert comparable(frame).equals(comparable(reference))
 
@@ -168,3 +197,17 @@ def test_hostile_categorical_values_stay_data_and_files_follow_the_umask(tmp_pat
     for path in [out, *(tmp_path / "hostile.work").rglob("*")]:
         mode = stat.S_IMODE(os.stat(path).st_mode)
         assert not mode & 0o007, f"{path} has mode {oct(mode)} despite umask 027"
+
+
+@pytest.mark.slurm
+def test_an_evaluation_that_outlives_the_walltime_becomes_a_timeout_row(walltime_run):
+    process, out, log = walltime_run
+    try:
+        process.wait(timeout=240)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"the run did not end within 240 s: {log.read_text()[-2000:]}") from None
+    assert process.returncode == 1, log.read_text()[-2000:]  # the run's exit status when nothing succeeded
+    frame = l2l.load(out)
+    assert len(frame) == 1 and no_duplicates(frame)
+    assert (frame["status"] == "timeout").all()
+    assert frame["error"].str.contains("ended TIMEOUT").all()
