@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -49,7 +50,10 @@ def _until_it_works(process: subprocess.Popen, path, timeout: float = 120.0) -> 
 
 
 def test_a_run_killed_with_sigkill_and_resumed_equals_an_uninterrupted_run(tmp_path):
-    reference = l2l.run(l2l.from_mapping(SLEEPY), tmp_path / "reference.h5")
+    # the uninterrupted run (3 s of sleeps) runs in a thread while the killed one is killed and resumed
+    reference_run = ThreadPoolExecutor(1)
+    reference = reference_run.submit(l2l.run, l2l.from_mapping(SLEEPY), tmp_path / "reference.h5")
+    reference_run.shutdown(wait=False)
     path = tmp_path / "killed.h5"
     rng = np.random.default_rng(0)
     process = _start("run", path)
@@ -72,7 +76,7 @@ def test_a_run_killed_with_sigkill_and_resumed_equals_an_uninterrupted_run(tmp_p
         process = _start("resume", path)
     assert process.returncode in (0, -signal.SIGKILL)
     assert kills >= 2
-    resumed, uninterrupted = l2l.load(path), l2l.load(reference)
+    resumed, uninterrupted = l2l.load(path), l2l.load(reference.result(timeout=300))
     assert len(resumed) == 40 * 6
     assert comparable(resumed).equals(comparable(uninterrupted))
     assert l2l.generations(path)["generation"].tolist() == list(range(40))
