@@ -17,6 +17,7 @@ import math
 import os
 import pickle
 import queue
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any, ClassVar, Sequence
@@ -48,6 +49,57 @@ _UNFETCHED = object()
 RESULT_TIMEOUT = 60
 START_ATTEMPTS = 3
 WORKER_COUNT_SECONDS = 1.0
+#: How long closing a cluster may go on after Ctrl-C was pressed again during it (see closing_through_ctrl_c).
+CLOSE_PATIENCE_SECONDS = 30.0
+
+
+def closing_through_ctrl_c(close, patience: float = CLOSE_PATIENCE_SECONDS) -> None:
+    """Run ``close`` (a cluster's or client's close) to its end, although Ctrl-C is pressed again meanwhile.
+
+    The first Ctrl-C stops a run, which then closes its Dask cluster; the impatient press again. Dask's
+    synchronous ``close`` waits in the calling thread, and a KeyboardInterrupt there cancels the closing
+    coroutine half done: the cluster stays 'closing' for good, and the next close (the loop closes its
+    executor once more on the way out, as does Dask at exit) waits for it forever, with no message. So the
+    close runs in a thread of its own while this (the main) thread waits; a Ctrl-C that arrives meanwhile is
+    raised once the close is done (or after ``patience`` seconds, when the close is left to itself).
+    """
+    if threading.current_thread() is not threading.main_thread():  # Ctrl-C is raised in the main thread only
+        close()
+        return
+    done = threading.Event()
+    failure: list[BaseException] = []
+
+    def closing() -> None:
+        try:
+            close()
+        except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread below
+            failure.append(exc)
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=closing, name="l2l-close", daemon=True)
+    interrupted_at = None
+    started = False
+    while not started:  # Ctrl-C may come while the thread starts (and the close has begun)
+        try:
+            thread.start()
+            started = True
+        except KeyboardInterrupt:
+            interrupted_at = time.monotonic()
+        except RuntimeError:  # started already, interrupted while start() waited for the thread
+            started = True
+    while True:
+        try:
+            if done.wait(0.1 if interrupted_at is None else max(0.0, interrupted_at + patience - time.monotonic())):
+                break
+        except KeyboardInterrupt:
+            interrupted_at = interrupted_at if interrupted_at is not None else time.monotonic()
+        if interrupted_at is not None and time.monotonic() >= interrupted_at + patience:
+            break
+    if interrupted_at is not None:
+        raise KeyboardInterrupt
+    if failure:
+        raise failure[0]
 
 
 class _DaskExecutor(Executor):
@@ -333,7 +385,7 @@ class _DaskExecutor(Executor):
             try:
                 if self.name == "dask" and getattr(self, "_plugin", None):  # a shared cluster keeps no simulator
                     client.unregister_worker_plugin(self._plugin)
-                client.close()
+                closing_through_ctrl_c(client.close)
             except Exception:  # noqa: BLE001 - closing must not hide the run's result
                 pass
 
@@ -437,24 +489,30 @@ class LocalExecutor(_DaskExecutor):
         return f"local ({self.workers or os.cpu_count()} workers)"
 
     def close(self) -> None:
-        super().close()
-        self._close_cluster()
-        # a program a worker started outlives it (a stopped run does not wait for its segments in flight)
-        end = getattr(getattr(self, "_simulator", None), "end_programs", None)
-        settings = getattr(self, "_settings", None)
-        if end is not None and settings is not None and settings.run_dir:
-            end(settings.run_dir)
+        try:
+            super().close()
+        finally:  # also after Ctrl-C during the client's close (raised once that close is done)
+            try:
+                self._close_cluster()
+            finally:
+                # a program a worker started outlives it (a stopped run does not wait for its segments in flight)
+                end = getattr(getattr(self, "_simulator", None), "end_programs", None)
+                settings = getattr(self, "_settings", None)
+                if end is not None and settings is not None and settings.run_dir:
+                    end(settings.run_dir)
 
     def _close_cluster(self) -> None:
-        if self._cluster is not None:
-            try:
-                self._cluster.close()
-            except Exception:  # noqa: BLE001
-                pass
-            self._cluster = None
-        keep, self._keep_nannies = getattr(self, "_keep_nannies", None), None
-        if keep is not None:
-            keep.__exit__(None, None, None)
+        cluster, self._cluster = self._cluster, None  # closed once, even if Ctrl-C interrupts the waiting
+        try:
+            if cluster is not None:
+                try:
+                    closing_through_ctrl_c(cluster.close)
+                except Exception:  # noqa: BLE001
+                    pass
+        finally:
+            keep, self._keep_nannies = getattr(self, "_keep_nannies", None), None
+            if keep is not None:
+                keep.__exit__(None, None, None)
 
 
 @dataclass

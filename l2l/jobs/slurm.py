@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from l2l.errors import ConfigError
-from l2l.jobs.dask import _DaskExecutor
+from l2l.jobs.dask import _DaskExecutor, closing_through_ctrl_c
 from l2l.jobs.slurm_common import (check_extra_directives, check_interface, check_script_values,
                                    format_walltime, memory_bytes, sbatch_value, walltime_seconds)
 from l2l.registry import option
@@ -176,10 +176,12 @@ class SlurmExecutor(_DaskExecutor):
         return f"slurm ({self.minimum_jobs}-{self.maximum_jobs} jobs, {where}, walltime {self.walltime})"
 
     def close(self) -> None:
-        super().close()
-        if self._cluster is not None:
-            try:
-                self._cluster.close()
-            except Exception:  # noqa: BLE001 - closing must not hide the run's result
-                pass
-            self._cluster = None
+        try:
+            super().close()
+        finally:  # Ctrl-C pressed again while closing: the cluster is closed once, to its end (see dask.py)
+            cluster, self._cluster = self._cluster, None
+            if cluster is not None:
+                try:
+                    closing_through_ctrl_c(cluster.close)
+                except Exception:  # noqa: BLE001 - closing must not hide the run's result
+                    pass
