@@ -116,3 +116,20 @@ def test_ctrl_c_pressed_again_while_the_run_closes_its_cluster_exits_and_keeps_t
     assert "status: stopped (interrupted)" in shown.stdout, shown
     frame = l2l.load(path)
     assert (frame["status"] == "ok").all()
+
+
+def test_validate_of_a_mistyped_name_is_bad_input_in_one_line_and_a_file_is_named_once(tmp_path, capsys):
+    """``l2l validate FILE`` with a name that is not there: exit 2 with 'l2l: error:' as every other command
+    (it was exit 1, 'nofile.h5: nofile.h5: no such file', as if a file had been found damaged)."""
+    from l2l.cli import main
+
+    missing = tmp_path / "rn.h5"
+    assert main(["validate", str(missing)]) == 2
+    assert capsys.readouterr().err == f"l2l: error: {missing}: no such file\n"
+    junk = tmp_path / "junk.h5"
+    junk.write_bytes(b"not a trajectory")
+    assert main(["validate", str(junk), str(missing)]) == 2  # refused before any file is checked
+    assert capsys.readouterr() == ("", f"l2l: error: {missing}: no such file\n")
+    assert main(["validate", str(junk)]) == 1
+    err = capsys.readouterr().err
+    assert err.count(str(junk)) == 1 and "not an HDF5 file" in err, err
