@@ -24,6 +24,7 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 import traceback
 from pathlib import Path
 from typing import Callable
@@ -352,30 +353,45 @@ def main(argv: list[str]) -> None:
 
 
 def run_cases(base: Path, work: Path, cases: list[str], limit: float = 60.0,
-              resume: bool = False) -> dict[str, dict]:
-    """Run :func:`main` in a child process; fail naming the case if one takes more than ``limit`` seconds."""
-    log = work / "runner.stderr"
-    command = [sys.executable, str(Path(__file__)), str(base), str(work), *(["--resume"] if resume else []),
-               *cases]
-    with open(log, "w") as errors:
-        child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True, cwd=work)
+              resume: bool = False, processes: int = 1) -> dict[str, dict]:
+    """Run :func:`main` in child processes; fail naming the case if one takes more than ``limit`` seconds.
+
+    With ``processes`` > 1 the cases are dealt out to that many children, each timed case by case as one.
+    """
+    groups = [group for group in (cases[first::processes] for first in range(processes)) if group]
     lines: queue.Queue = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in child.stdout] + [lines.put(None)],
-                     daemon=True).start()
+    children, logs = [], []
+    for number, group in enumerate(groups):
+        logs.append(work / ("runner.stderr" if len(groups) == 1 else f"runner-{number}.stderr"))
+        command = [sys.executable, str(Path(__file__)), str(base), str(work), *(["--resume"] if resume else []),
+                   *group]
+        with open(logs[-1], "w") as errors:
+            children.append(subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True, cwd=work))
+        threading.Thread(target=lambda child=children[-1], number=number: [
+            lines.put((number, line)) for line in child.stdout] + [lines.put((number, None))], daemon=True).start()
+    waiting = {number: list(group) for number, group in enumerate(groups)}  # each child's cases still to come
+    since = {number: time.monotonic() for number in waiting}  # when each child began its current case
     results: dict[str, dict] = {}
     try:
-        for case in cases:
+        while any(waiting.values()):
+            first = min((number for number in waiting if waiting[number]), key=since.__getitem__)
             try:
-                line = lines.get(timeout=limit)
+                number, line = lines.get(timeout=max(0.0, since[first] + limit - time.monotonic()))
             except queue.Empty:
-                raise AssertionError(f"case {case!r} took more than {limit} s (a hang)") from None
+                raise AssertionError(f"case {waiting[first][0]!r} took more than {limit} s (a hang)") from None
             if line is None:
-                raise AssertionError(f"the runner died at case {case!r}: {log.read_text()[-3000:]}")
+                if not waiting[number]:
+                    continue
+                raise AssertionError(f"the runner died at case {waiting[number][0]!r}: "
+                                     f"{logs[number].read_text()[-3000:]}")
             result = json.loads(line)
             results[result["case"]] = result
+            waiting[number].remove(result["case"])
+            since[number] = time.monotonic()
     finally:
-        child.kill()
-        child.wait()
+        for child in children:
+            child.kill()
+            child.wait()
     return results
 
 
