@@ -373,3 +373,26 @@ def test_an_output_path_that_cannot_be_written_gets_one_line(trajectories, tmp_p
             assert message in err and err.count("\n") == 1 and "Traceback" not in err, (command, err)
     assert main(["export", source, "-o", str(dangling), "--force"]) == 0  # the link is replaced, not followed
     assert dangling.is_file() and not dangling.is_symlink() and not (tmp_path / "nowhere").exists()
+
+
+def test_watch_of_a_file_not_there_yet_says_it_waits_once_not_every_interval(tmp_path):
+    import io
+    import threading
+
+    from l2l.analysis.watch import watch
+
+    finished = l2l.run(l2l.from_mapping({"run": {"seed": 1, "generations": 1}, "space": {"x": {"low": 0.0, "high": 1.0}},
+                                         "optimizer": {"name": "random", "population_size": 2},
+                                         "simulator": {"name": "sphere"}, "backend": {"name": "serial"}}),
+                       tmp_path / "done.h5", progress=False)
+    later = tmp_path / "later.h5"
+    shutil.copy(finished, tmp_path / "copy.h5")
+    mover = threading.Timer(0.5, lambda: os.replace(tmp_path / "copy.h5", later))  # appears whole, as l2l run's
+    mover.start()
+    out = io.StringIO()
+    try:
+        assert watch(later, interval=0.02, out=out) == 0  # about 25 intervals of waiting, then the finished run
+    finally:
+        mover.join()
+    text = out.getvalue()
+    assert text.count("waiting for") == 1 and "finished" in text

@@ -228,11 +228,12 @@ def watch(path: str | os.PathLike, interval: float = 2.0, once: bool = False, ou
     watcher = Watcher(path)
     frames = 0
     try:
-        while not path.exists():
+        if not path.exists():
             if once:
                 raise TrajectoryError(f"{path}: no such file")
-            out.write(f"waiting for {path} to be created (Ctrl-C to stop)\n")
+            out.write(f"waiting for {path} to be created (Ctrl-C to stop)\n")  # once: not a line per interval
             out.flush()
+        while not path.exists():
             time.sleep(interval)
         while True:
             snapshot = watcher.refresh()
