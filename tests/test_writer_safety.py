@@ -109,14 +109,21 @@ def test_kill_minus_nine_at_any_instant_of_resuming_leaves_a_file_that_resumes_e
     first = l2l.from_mapping({**FAST, "run": {**FAST["run"], "generations": 1}})
     l2l.run(first, path)
     rng = np.random.default_rng(11)
-    kills = 0
-    for attempt in range(200):
+    kills = anywhere = 0
+    for attempt in range(140):
         read_end, write_end = os.pipe()
         pid = _in_child(lambda: _resume_signalling_the_open(path, write_end))
         os.close(write_end)
-        if attempt % 2:  # a resume repairs the file, opens it, then appends: kills land anywhere
-            status = _kill_after(pid, rng.uniform(0.0, 0.25))
-        else:  # the instant the writer opens the file, where a kill once left it unreadable
+        if attempt % 7 in (1, 4):  # a resume repairs the file, opens it, then appends: 40 kills land anywhere,
+            # every other one timed from its start, the others from its open (so that the appends are hit however
+            # long the repair takes on a loaded machine), each in 0-250 ms, two per 25 ms tenth and clock
+            earliest = anywhere // 2 % 10 * 0.025
+            if anywhere % 2:
+                os.read(read_end, 1)
+            anywhere += 1
+            status = _kill_after(pid, rng.uniform(earliest, earliest + 0.025))
+        else:  # 100 kills at the instant the writer opens the file, where a kill once left it unreadable (such
+            # a kill lands in the harmful microseconds in about one attempt of 70: it needs many attempts)
             os.read(read_end, 1)
             status = _kill_after(pid, rng.uniform(0.0, 0.002))
         os.close(read_end)
