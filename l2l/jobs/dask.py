@@ -53,6 +53,25 @@ WORKER_COUNT_SECONDS = 1.0
 CLOSE_PATIENCE_SECONDS = 30.0
 
 
+def dashboard_available() -> bool:
+    """Whether Dask can draw its dashboard here: bokeh installed, at a version distributed accepts.
+
+    l2l does not depend on bokeh; without it the page only says to install it. A cluster l2l starts then
+    has no dashboard (its scheduler's HTTP server still runs, on a free port), and no link is printed.
+    """
+    import importlib.metadata
+    import importlib.util
+
+    if importlib.util.find_spec("bokeh") is None:
+        return False
+    try:
+        from distributed.versions import BOKEH_REQUIREMENT
+        version = importlib.metadata.version("bokeh")
+    except Exception:  # noqa: BLE001 - no version to compare: Dask decides when the scheduler starts
+        return True
+    return BOKEH_REQUIREMENT.specifier.contains(version, prereleases=True)
+
+
 def closing_through_ctrl_c(close, patience: float = CLOSE_PATIENCE_SECONDS) -> None:
     """Run ``close`` (a cluster's or client's close) to its end, although Ctrl-C is pressed again meanwhile.
 
@@ -106,6 +125,8 @@ class _DaskExecutor(Executor):
     """Shared machinery: chunking, futures, splitting of chunks that kill workers."""
 
     chunk_size: int = 0
+    #: False where l2l started the cluster without a dashboard (see dashboard_available)
+    _dashboard = True
 
     def _connect(self):
         raise NotImplementedError
@@ -179,6 +200,8 @@ class _DaskExecutor(Executor):
     @property
     def dashboard_link(self) -> str | None:
         """The Dask dashboard of this run's cluster, if it has one."""
+        if not self._dashboard:
+            return None
         try:
             return self._client.dashboard_link
         except Exception:  # noqa: BLE001 - no dashboard (bokeh missing, or no scheduler yet)
@@ -447,8 +470,10 @@ class LocalExecutor(_DaskExecutor):
             try:
                 with dask.config.set(settings):
                     # env: the caller's environment now (a forked worker would otherwise see the server's)
+                    self._dashboard = dashboard_available()
                     self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                                  memory_limit=self.memory_limit, dashboard_address=":0",
+                                                 scheduler_kwargs={"dashboard": self._dashboard},
                                                  silence_logs=logging.CRITICAL, host="127.0.0.1",
                                                  env=dict(os.environ), preload=_worker_preload(), **plugins)
                 client = Client(self._cluster, set_as_default=False)

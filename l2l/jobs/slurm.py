@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from l2l.errors import ConfigError
-from l2l.jobs.dask import _DaskExecutor, closing_through_ctrl_c
+from l2l.jobs.dask import _DaskExecutor, closing_through_ctrl_c, dashboard_available
 from l2l.jobs.slurm_common import (check_extra_directives, check_interface, check_script_values,
                                    format_walltime, memory_bytes, sbatch_value, walltime_seconds)
 from l2l.registry import option
@@ -112,6 +112,7 @@ class SlurmExecutor(_DaskExecutor):
 
     def _job_kwargs(self) -> dict:
         """Arguments of SLURMCluster: one single-threaded worker per job, ``cores`` CPUs booked."""
+        self._dashboard = dashboard_available()  # the scheduler runs in this process
         worker_args = ["--lifetime", f"{self._lifetime}s", "--lifetime-stagger", f"{self._stagger}s"]
         if self.lifetime_restart:
             worker_args.append("--lifetime-restart")
@@ -120,7 +121,7 @@ class SlurmExecutor(_DaskExecutor):
                       walltime=format_walltime(walltime_seconds(self.walltime)),
                       job_extra_directives=list(self.job_extra_directives),
                       job_script_prologue=list(self.prologue), worker_extra_args=worker_args,
-                      job_name="l2l-worker", scheduler_options={"dashboard_address": ":0"},
+                      job_name="l2l-worker", scheduler_options={"dashboard_address": ":0", "dashboard": self._dashboard},
                       silence_logs=logging.ERROR)
         # dask-jobqueue writes these into #SBATCH lines as they are: quote them as sbatch reads them.
         if self.partition:
