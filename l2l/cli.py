@@ -20,7 +20,7 @@ from l2l import __version__
 from l2l.errors import L2LError, command
 
 #: Modules that add subcommands: each has ``register(subparsers)``.
-PLUGIN_COMMANDS = ("l2l.commands.analysis", "l2l.commands.slurm", "l2l.commands.reevaluate")
+PLUGIN_COMMANDS = ("l2l.commands.analysis", "l2l.commands.slurm", "l2l.commands.reevaluate", "l2l.commands.prune")
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -16,7 +16,7 @@ import h5py
 import numpy as np
 
 from l2l.errors import TrajectoryError
-from l2l.results_schema import checkpoint_store, codec, reevaluations, state_log, structure
+from l2l.results_schema import checkpoint_store, codec, pruning, reevaluations, state_log, structure
 from l2l.results_schema import values as checks
 from l2l.results_schema.layout import (CHECKPOINT_BLOB, CHECKSUM_COLUMN, EVALUATION_COLUMNS, GENERATION_COLUMNS,
                                        NO_CHECKSUM, REEVALUATION_ERRORS, SEGMENT_COLUMNS, STATISTICS_BLOB,
@@ -93,9 +93,15 @@ def _check_values(f: h5py.File, layout: structure.Layout, problems: list[str], n
         elif "checkpoint_length" in columns and ((crc != NO_CHECKSUM) & (columns["checkpoint_length"] == 0)).any():
             problems.append(f"/evaluations/{CHECKSUM_COLUMN} holds a checksum for a row without a checkpoint")
         columns[CHECKSUM_COLUMN] = crc
+    problems += pruning.problems(ds)
     if problems:
         return
-    _check_blobs(ds, columns, problems, notes, checkpoint_store.CheckpointStore(f.filename))
+    pruned = _Pruned(f.filename, pruning.recorded(ds))
+    _check_blobs(ds, columns, problems, notes, checkpoint_store.CheckpointStore(f.filename), pruned)
+    if pruned.found and not problems:
+        count = len(pruned.found)
+        notes.append(f"{count} superseded checkpoint{'s' * (count != 1)} pruned (l2l prune): their files are "
+                     f"deleted, and no segment continues from them")
     _check_reevaluations(layout, columns["seed"], problems)
     _check_generations(layout, problems)
     _check_statistics(layout, columns, objective_values, problems)
@@ -127,12 +133,41 @@ def _check_attributes(f: h5py.File, layout: structure.Layout, problems: list[str
                     problems.append(str(exc))
 
 
+class _Pruned:
+    """The files ``l2l prune`` deleted (``digests``, its record in the file at ``path``): a missing one is pruned
+    (noted in ``found``) if no row that may still be needed references it (:func:`pruning.plan`)."""
+
+    def __init__(self, path: str, digests: set[str]):
+        self.path, self.digests, self.found = path, digests, set()
+        self._needed: set[int] | None = None
+
+    def excuses(self, data: bytes, row: int, store: checkpoint_store.CheckpointStore) -> bool:
+        if not self.digests or not checkpoint_store.is_reference(data):
+            return False
+        try:
+            digest = checkpoint_store.parse(data)[0]
+        except ValueError:
+            return False
+        if digest not in self.digests or os.path.lexists(store.path(digest)):
+            return False
+        if self._needed is None:
+            from l2l.results_schema.reader import Trajectory
+
+            with Trajectory(self.path) as trajectory:
+                self._needed = pruning.plan(trajectory).needed
+        if row in self._needed:
+            return False
+        self.found.add(digest)
+        return True
+
+
 def _check_blobs(ds: dict[str, h5py.Dataset], columns: dict[str, np.ndarray], problems: list[str],
-                 notes: list[str], store: checkpoint_store.CheckpointStore) -> None:
+                 notes: list[str], store: checkpoint_store.CheckpointStore, pruned: _Pruned | None = None) -> None:
     """Every error text is UTF-8, every trace decodes to a mapping and every checkpoint matches its checksum and
     decodes to a mapping (in batches of rows); a large checkpoint's file in the folder beside the trajectory
     (``store``) is there and matches its SHA-256. A damaged checkpoint whose continuation was dropped (``l2l resume
-    --drop-unreadable``) is a note, not a problem: the run recorded it and went on."""
+    --drop-unreadable``) is a note, not a problem: the run recorded it and went on; so is a missing file that
+    ``l2l prune`` deleted (``pruned``) when no row that may still be needed references it."""
     dropped: dict[int, int] = {}  # row of a damaged checkpoint: row of the failed segment that recorded it
     kinds = [("error", "errors", _text), ("trace", "traces", _trace)]
     if "checkpoint_start" in columns:
@@ -153,7 +188,11 @@ def _check_blobs(ds: dict[str, h5py.Dataset], columns: dict[str, np.ndarray], pr
                         codec.verify(piece, int(columns[CHECKSUM_COLUMN][row]))
                     except TrajectoryError as exc:
                         problem = f"cannot be read: {exc}"
+                matches = problem is None  # its bytes in the file are as written
                 problem = problem or check(piece)
+                if problem and kind == "checkpoint" and matches and pruned is not None \
+                        and pruned.excuses(piece, int(row), store):
+                    continue
                 if kind == "error" and not problem:
                     _note_dropped(piece, int(row), columns, dropped)
                 if problem and kind == "checkpoint" and int(row) in dropped:

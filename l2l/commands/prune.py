@@ -1,0 +1,119 @@
+"""``l2l prune FILE``: delete the large checkpoints beside a trajectory that nothing can use any more.
+
+What is kept and how the deletion is recorded: :mod:`l2l.results_schema.pruning`. Registered by
+:mod:`l2l.cli` through :func:`register`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Pruned:
+    """What :func:`prune` deleted (or would delete: ``dry_run``)."""
+
+    files: list[Path] = field(default_factory=list)  # superseded checkpoint files
+    temporary: list[Path] = field(default_factory=list)  # left by a writer that died mid-write
+    total: int = 0  # checkpoint files in the folder before
+    size: int = 0  # bytes of files and temporary
+    trials: int = 0  # trials whose latest checkpoint is kept
+    others: int = 0  # further files kept: what the run state may still continue from
+    dry_run: bool = False
+
+    def summary(self) -> str:
+        verb = "would prune" if self.dry_run else "pruned"
+        temporary = f" and {len(self.temporary)} temporary file{'s' * (len(self.temporary) != 1)}" \
+            if self.temporary else ""
+        kept = f"kept the latest of each of {self.trials} trial{'s' * (self.trials != 1)}"
+        if self.others:
+            kept += f" and {self.others} more that the run may still continue from"
+        return f"{verb} {len(self.files)} of {self.total} checkpoint files{temporary} ({_size(self.size)}); {kept}"
+
+
+def _size(count: int) -> str:
+    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if count >= 1 << shift:
+            return f"{count / (1 << shift):.1f} {unit}"
+    return f"{count} bytes"
+
+
+def prune(path: str | os.PathLike, dry_run: bool = False) -> Pruned:
+    """Delete the files of ``PATH.checkpoints/`` that no needed row references (see
+    :mod:`l2l.results_schema.pruning`), after recording them in the trajectory. Raises TrajectoryError
+    (nothing deleted) for a missing file, one that is not a trajectory, or one a run writes now."""
+    from l2l.errors import TrajectoryError
+    from l2l.results_schema import checkpoint_store, pruning
+    from l2l.results_schema.lock import WriterLock
+    from l2l.results_schema.reader import Trajectory
+
+    path = Path(path)
+    if not os.path.lexists(path):
+        raise TrajectoryError(f"{path}: no such file")
+    if not path.is_file():
+        raise TrajectoryError(f"{path} is not a regular file (an l2l trajectory is one)")
+    with Trajectory(path):  # not a trajectory: refused before a lock file is made beside it
+        pass
+    with WriterLock(path):  # no run writes the file (or starts to) while it is pruned
+        with Trajectory(path) as trajectory:
+            found = pruning.plan(trajectory)
+        keep, referenced = found.keep, found.referenced
+        result = Pruned(dry_run=dry_run, trials=found.trials)
+        root = checkpoint_store.folder_of(path)
+        names: dict[str, Path] = {}
+        for sub in sorted(root.iterdir()) if root.is_dir() else []:
+            if not sub.is_dir() or sub.is_symlink():
+                continue
+            for entry in sorted(sub.iterdir()):
+                if not entry.is_file() or entry.is_symlink():
+                    continue
+                if entry.name.endswith(checkpoint_store.SUFFIX) and not entry.name.startswith("."):
+                    names[entry.name[:-len(checkpoint_store.SUFFIX)]] = entry
+                elif entry.name.startswith(".") and entry.name.endswith(".tmp"):
+                    result.temporary.append(entry)
+        result.total = len(names)
+        result.files = [file for digest, file in names.items() if digest not in keep]
+        result.others = max(0, len(keep & names.keys()) - found.trials)
+        result.size = sum(file.stat().st_size for file in [*result.files, *result.temporary])
+        if dry_run:
+            return result
+        recorded = sorted(digest for digest, file in names.items() if digest not in keep and digest in referenced)
+        if recorded:  # first: a kill between the record and the deletions leaves files validate still checks
+            pruning.record(path, recorded)
+        for file in [*result.files, *result.temporary]:
+            try:
+                file.unlink()
+            except FileNotFoundError:
+                pass
+        for folder in {file.parent for file in result.files}:
+            try:
+                folder.rmdir()  # only if empty: the writer makes it again when it needs it
+            except OSError:
+                pass
+    return result
+
+
+def _prune(args: argparse.Namespace) -> int:
+    result = prune(args.file, dry_run=args.dry_run)
+    if args.dry_run:
+        for file in [*result.files, *result.temporary]:
+            print(f"would delete {file}")
+    print(result.summary())
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``prune`` to the ``l2l`` command line."""
+    p = subparsers.add_parser(
+        "prune", help="delete the superseded checkpoints kept beside a trajectory",
+        description="Delete the files of FILE.checkpoints/ that nothing can use any more: every checkpoint but "
+                    "each trial's latest and those the stored run state may still continue from (paused "
+                    "candidates, donors of population-based training, segments a resume runs again), and files "
+                    "no committed row references. What is deleted is recorded in FILE, so that l2l validate "
+                    "reports them as pruned. Refuses a file a run writes now.")
+    p.add_argument("file", help="trajectory (.h5) no process writes")
+    p.add_argument("--dry-run", action="store_true", help="list what would be deleted, delete nothing")
+    p.set_defaults(func=_prune)

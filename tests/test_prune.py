@@ -1,0 +1,271 @@
+"""``l2l prune FILE``: the superseded checkpoints beside a trajectory deleted, the needed ones kept, recorded."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+
+import h5py
+import numpy as np
+import pytest
+
+import l2l
+from conftest import TESTS, l2l_cli
+from l2l.commands.prune import prune
+from l2l.results_schema.checkpoint_store import folder_of, is_reference, parse
+from l2l.results_schema.lock import WriterLock
+from l2l.results_schema.validate import validate
+from test_multifidelity import _after_commits, _start
+from test_writer_safety import _in_child, _kill_after
+
+SPACE = {"learning_rate": {"low": 1e-3, "high": 0.19, "log": True}}
+SLOW_SGD = {"name": "python", "function": "pbt_models:slow_sgd",
+            "multi_fidelity": {"name": "steps", "unit": "training steps", "minimum": 1, "maximum": 81}}
+SUMMARY = re.compile(r"^pruned \d+ of \d+ checkpoint files \(\d[\d.]* (GiB|MiB|KiB|bytes)\); "
+                     r"kept the latest of each of \d+ trials")
+
+
+def config(policy="asha", seed=3, simulator=None, **options):
+    """A run whose every checkpoint goes to the folder beside its file (run.checkpoints = "beside")."""
+    run = {"seed": seed, "checkpoints": "beside"}
+    if policy == "asha":
+        run["compute"] = options.pop("compute", 600)
+    return l2l.from_mapping({"run": run, "space": SPACE, "optimizer": {"name": "random"},
+                             "simulator": simulator or {"name": "noisy-sgd", "max_budget": 81 if policy == "asha"
+                                                        else 100},
+                             "objectives": [{"name": "loss", "direction": "minimize"}],
+                             "policy": {"name": policy, **({"population": 6, "interval": 10} if policy == "pbt"
+                                                           else {}), **options},
+                             "backend": {"name": "serial"}}, base_dir=TESTS)
+
+
+def comparable(path):
+    return l2l.load(path, segments=True)[["trial", "budget", "from_budget", "seed", "status", "learning_rate",
+                                         "loss"]].reset_index(drop=True)
+
+
+def files(path) -> set[str]:
+    return {file.name[:-len(".l2lc")] for file in folder_of(path).rglob("*.l2lc")}
+
+
+def references(path):
+    """Per committed row with a checkpoint in the folder: its file's digest; the rows' trials."""
+    with h5py.File(path, "r", libver="latest", swmr=True, locking=False) as f:
+        rows = int(f["evaluations/committed"][-1])
+        trial = f["evaluations/trial"][:rows]
+        starts, lengths = f["evaluations/checkpoint_start"][:rows], f["evaluations/checkpoint_length"][:rows]
+        blob = f["blobs/checkpoints"][:].tobytes()
+    digest = {r: parse(blob[starts[r]:starts[r] + lengths[r]])[0] for r in range(rows)
+              if lengths[r] and is_reference(blob[starts[r]:starts[r] + lengths[r]])}
+    return digest, trial
+
+
+def latest_rows(path) -> dict[int, int]:
+    digest, trial = references(path)
+    return {int(trial[r]): r for r in sorted(digest)}
+
+
+def expected(path) -> set[str]:
+    """The files a run can still use, worked out here from the rows and the state: each trial's latest
+    checkpoint and every checkpoint a trial record of the last committed state names (paused, donors)."""
+    digest, _ = references(path)
+    with l2l.Trajectory(path) as trajectory:
+        state = trajectory.state()
+    named = {record["row"] for record in state["trials"].values() if record["row"] in digest}
+    return {digest[r] for r in {*latest_rows(path).values(), *named}}
+
+
+def copy(path, to):
+    shutil.copy(path, to)
+    shutil.copytree(folder_of(path), folder_of(to))
+    return to
+
+
+def digest_of(path) -> str:
+    return hashlib.sha256(open(path, "rb").read()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("finished")
+    return {"asha": l2l.run(config("asha"), folder / "asha.h5", progress=False),
+            "pbt": l2l.run(config("pbt"), folder / "pbt.h5", progress=False)}
+
+
+@pytest.mark.parametrize("policy", ["asha", "pbt"])
+def test_prune_keeps_exactly_what_a_finished_run_can_use_and_validate_reports_the_rest_as_pruned(
+        tmp_path, finished, policy):
+    path = copy(finished[policy], tmp_path / "run.h5")
+    before, keep = files(path), expected(path)
+    frame, segments, traces = l2l.load(path), l2l.load(path, segments=True), l2l.traces(path)
+    done = l2l_cli("prune", path, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == 1 and SUMMARY.match(lines[0]), done.stdout
+    trials = segments["trial"].nunique()
+    assert lines[0].startswith(f"pruned {len(before - keep)} of {len(before)} checkpoint files")
+    assert f"kept the latest of each of {trials} trials" in lines[0]
+    assert files(path) == keep and len(keep) < len(before)  # exactly those still usable stay
+    if policy == "pbt":  # a member's every segment but its last is superseded: most files go
+        assert len(keep) < len(before) / 2
+    checked = l2l_cli("validate", path, cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.stdout.splitlines() == [f"{path}: valid l2l trajectory",
+                                           f"{path}: {len(before - keep)} superseded checkpoints pruned (l2l prune): "
+                                           f"their files are deleted, and no segment continues from them"]
+    assert l2l.load(path).equals(frame) and l2l.load(path, segments=True).equals(segments)
+    assert l2l.traces(path).equals(traces)
+    with l2l.Trajectory(path) as trajectory:  # the trained model of each trial is still there
+        assert all(trajectory.checkpoint(row) is not None for row in latest_rows(path).values())
+    again = l2l_cli("prune", path, cwd=tmp_path)  # nothing more to prune; the record stays
+    assert again.returncode == 0 and again.stdout.startswith(f"pruned 0 of {len(keep)} checkpoint files")
+    assert validate(path) == []
+
+
+def test_paused_candidates_continue_after_prune_as_without_it(tmp_path, finished):
+    pruned, kept = copy(finished["asha"], tmp_path / "pruned.h5"), copy(finished["asha"], tmp_path / "kept.h5")
+    assert prune(pruned).files
+    for path in (pruned, kept):
+        done = l2l_cli("resume", path, "--compute", "900", "--backend", "serial", "--no-progress", cwd=TESTS)
+        assert done.returncode == 0, done.stderr
+    assert comparable(pruned).equals(comparable(kept))
+    assert (comparable(pruned)["from_budget"] > 0).sum() > (comparable(finished["asha"])["from_budget"] > 0).sum()
+    assert validate(pruned) == []
+
+
+@pytest.mark.parametrize("policy", ["asha", "pbt"])
+def test_killed_pruned_and_resumed_gives_the_result_of_an_uninterrupted_run(tmp_path, policy):
+    simulator = {**SLOW_SGD, "multi_fidelity": {**SLOW_SGD["multi_fidelity"], "maximum": 81 if policy == "asha"
+                                                else 100}}
+    options = {"compute": 1500} if policy == "asha" else {"population": 8, "interval": 5, "synchronous": False}
+    run = config(policy, seed=7, simulator=simulator, **options)
+    reference = comparable(l2l.run(run, tmp_path / "reference.h5", progress=False))
+    path = tmp_path / "killed.h5"
+    rng = np.random.default_rng(5)
+    kills = deleted = 0
+    pid, pipe = _start(lambda: l2l.run(run, path, progress=False))
+    for _ in range(10):
+        _after_commits(pipe, int(rng.integers(2, 5)))
+        status = _kill_after(pid, rng.uniform(0.0, 0.04))
+        os.close(pipe)
+        kills += os.WIFSIGNALED(status)
+        assert os.WIFSIGNALED(status) or os.WEXITSTATUS(status) == 0
+        deleted += len(prune(path).files)  # from the file the kill left: uncommitted rows and all
+        assert validate(path) == []
+        with l2l.Trajectory(path) as trajectory:
+            if trajectory.finished():
+                break
+        pid, pipe = _start(lambda: l2l.resume(path, progress=False))
+    else:
+        os.waitpid(pid, 0)
+        os.close(pipe)
+    assert kills >= 2 and deleted > 0
+    assert comparable(path).equals(reference)
+    assert validate(path) == []
+
+
+def test_dry_run_deletes_nothing_and_lists_what_prune_would_delete(tmp_path, finished):
+    path = copy(finished["pbt"], tmp_path / "run.h5")
+    before, content = files(path), digest_of(path)
+    done = l2l_cli("prune", path, "--dry-run", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    *listed, summary = done.stdout.splitlines()
+    assert files(path) == before and digest_of(path) == content  # nothing deleted, nothing recorded
+    count = len(before - expected(path))
+    assert summary.startswith(f"would prune {count} of {len(before)} checkpoint files") and len(listed) == count
+    assert all(line.startswith(f"would delete {folder_of(path)}") for line in listed)
+
+
+def test_a_file_a_run_writes_a_missing_file_and_one_that_is_no_trajectory_are_refused(tmp_path, finished):
+    path = copy(finished["asha"], tmp_path / "run.h5")
+    before, content = files(path), digest_of(path)
+    (tmp_path / "notes.h5").write_text("not hdf5")
+    with h5py.File(tmp_path / "plain.h5", "w") as f:
+        f["x"] = [1, 2, 3]
+    with WriterLock(path):  # what a live run holds while it writes the file
+        busy = l2l_cli("prune", path, cwd=tmp_path)
+    for done, words in [(busy, "is being written by another process"),
+                        (l2l_cli("prune", tmp_path / "nope.h5", cwd=tmp_path), "no such file"),
+                        (l2l_cli("prune", tmp_path / "notes.h5", cwd=tmp_path), "not an l2l trajectory"),
+                        (l2l_cli("prune", tmp_path / "plain.h5", cwd=tmp_path), "not an l2l trajectory")]:
+        assert done.returncode == 2 and done.stdout == "", done.stdout + done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1 and words in done.stderr, done.stderr
+    assert files(path) == before and digest_of(path) == content
+    assert not (tmp_path / ".nope.h5.lock").exists()
+
+
+def test_a_needed_checkpoint_missing_after_prune_is_still_an_error_naming_its_candidate(tmp_path, finished):
+    path = copy(finished["asha"], tmp_path / "run.h5")
+    prune(path)
+    digest, trial = references(path)
+    with h5py.File(path, "r", libver="latest", swmr=True, locking=False) as f:
+        budget = f["evaluations/budget"][:len(trial)]
+    row = max(r for r in latest_rows(path).values() if budget[r] < 81)  # a paused candidate's: resume needs it
+    name = digest[row]
+    (folder_of(path) / name[:2] / f"{name}.l2lc").unlink()
+    checked = l2l_cli("validate", path, cwd=tmp_path)
+    assert checked.returncode == 1
+    assert f"(trial {int(trial[row])}) cannot be read" in checked.stderr and "is missing" in checked.stderr
+    # a superseded file deleted by hand, not by prune, is missing as before
+    other = copy(finished["asha"], tmp_path / "other.h5")
+    victim = sorted(files(other) - expected(other))[0]
+    (folder_of(other) / victim[:2] / f"{victim}.l2lc").unlink()
+    assert any("is missing" in problem for problem in validate(other))
+
+
+def _prune_killed(path, where: str, count: int) -> None:
+    """In a child: prune ``path`` and SIGKILL yourself at the ``count``-th call of ``where``: "replace" (the
+    atomic copy that adds /pruned moved into place), "append" (an append to /pruned: the first writes the
+    digests, the second the commit mark) or "unlink" (a file deleted)."""
+    import pathlib
+    import signal
+
+    from l2l.results_schema import files as trajectory_files, pruning
+
+    calls = [0]
+
+    def killing(function):
+        def wrapper(*args, **kwargs):
+            calls[0] += 1
+            if calls[0] == count:
+                os.kill(os.getpid(), signal.SIGKILL)
+            return function(*args, **kwargs)
+        return wrapper
+
+    if where == "replace":
+        trajectory_files.os.replace = killing(os.replace)
+    elif where == "append":
+        pruning._append = killing(pruning._append)
+    else:
+        pathlib.Path.unlink = killing(pathlib.Path.unlink)
+    prune(path)
+
+
+@pytest.mark.parametrize("where, count", [("replace", 1), ("append", 1), ("append", 2), ("unlink", 2),
+                                          ("unlink", 30), ("time", 0)])
+def test_a_prune_killed_at_any_instant_leaves_a_file_that_validates_and_resumes(tmp_path, finished, where, count):
+    path = copy(finished["asha"], tmp_path / "run.h5")
+    keep, before = expected(path), files(path)
+    if where == "time":  # anywhere: several kills at random instants, each on a fresh copy
+        rng = np.random.default_rng(3)
+        for attempt in range(6):
+            path = copy(finished["asha"], tmp_path / f"run{attempt}.h5")
+            _kill_after(_in_child(lambda: prune(path)), rng.uniform(0.0, 0.1))
+            assert validate(path) == [] and keep <= files(path) <= before
+    else:
+        status = os.waitpid(_in_child(lambda: _prune_killed(path, where, count)), 0)[1]
+        assert os.WIFSIGNALED(status)
+        assert validate(path) == []
+        assert keep <= files(path) <= before
+        # nothing is deleted before it is recorded; the kill at the n-th deletion leaves n - 1 deleted
+        assert len(before - files(path)) == (count - 1 if where == "unlink" else 0)
+    assert l2l.load(path, segments=True).equals(l2l.load(finished["asha"], segments=True))
+    again = prune(path)  # a prune after the killed one finishes its work
+    assert again.total == len(files(path)) + len(again.files) and files(path) == keep
+    checked = l2l_cli("validate", path, cwd=tmp_path)
+    assert checked.returncode == 0 and f"{len(before - keep)} superseded checkpoints pruned" in checked.stdout
+    done = l2l_cli("resume", path, "--compute", "900", "--backend", "serial", "--no-progress", cwd=TESTS)
+    assert done.returncode == 0, done.stderr
+    assert validate(path) == []
