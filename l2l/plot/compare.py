@@ -6,6 +6,8 @@ e.g. different optimizers on the same problem.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any, Sequence
 
 import matplotlib
@@ -29,19 +31,32 @@ def common_objectives(runs: Sequence[RunData]) -> list[Objective]:
     return shared
 
 
-def _labels(runs: Sequence[RunData]) -> list[str]:
-    """Run names, made unique with the file name (and a number) where they clash."""
-    names = [r.name for r in runs]
+def _distinguishing(paths: Sequence[str]) -> list[str]:
+    """The shortest end of each path (whole folders) that no other of the paths ends with: ``a/run.h5`` and
+    ``b/run.h5``; the same file given twice keeps its file name (the caller numbers the two)."""
+    parts = [Path(os.path.abspath(p)).parts for p in paths]
     out = []
-    for run, name in zip(runs, names):
-        text = f"{name} ({run.proposer})" if run.proposer else name
-        if names.count(name) > 1 and run.path:
-            text += f" [{run.path.rsplit('/', 1)[-1]}]"
-        out.append(text)
-    for i, text in enumerate(out):
-        if out.count(text) > 1:
-            out[i] = f"{text} #{i + 1}"
+    for mine in parts:
+        others = {theirs for theirs in parts if theirs != mine}
+        k = 1
+        while k < len(mine) and any(theirs[-k:] == mine[-k:] for theirs in others):
+            k += 1
+        out.append("/".join(mine[-k:]).lstrip("/") or mine[-1])
     return out
+
+
+def _labels(runs: Sequence[RunData]) -> list[str]:
+    """Run names, made unique where they clash: with the end of the file's path that tells the files apart,
+    and where that is the same (one file given twice) with the run's place in the list (#1, #2 ...)."""
+    names = [r.name for r in runs]
+    out = [f"{r.name} ({r.proposer})" if r.proposer else r.name for r in runs]
+    for name in set(names):
+        clash = [i for i, n in enumerate(names) if n == name and runs[i].path]
+        if names.count(name) > 1 and clash:
+            for i, end in zip(clash, _distinguishing([runs[i].path for i in clash])):
+                out[i] += f" [{end}]"
+    repeated = {text for text in out if out.count(text) > 1}
+    return [f"{text} #{i + 1}" if text in repeated else text for i, text in enumerate(out)]
 
 
 def _changes(x: np.ndarray, best: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

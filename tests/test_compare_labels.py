@@ -1,0 +1,63 @@
+"""l2l compare gives every run a label of its own, in the table it prints and in the figure's legend, even
+where the runs share a name: the same file given twice, or files of one name in different folders."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from l2l.cli import main
+from l2l.plot import compare
+from conftest import sphere_run_file
+
+
+@pytest.fixture(scope="module")
+def run_file(tmp_path_factory) -> Path:
+    return sphere_run_file(tmp_path_factory.mktemp("runs"), "sweep", generations=2, population=3)
+
+
+def _printed_labels(files: list[Path], out: Path, capsys) -> list[str]:
+    """The run column of the table l2l compare prints, one label per file, in the order given."""
+    assert main(["compare", *map(str, files), "-o", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[0] == "run" and lines[len(files) + 1] == str(out)
+    header = lines[0]
+    end = header.index("run") + len("run")  # the column is right-aligned: its cells end where its heading does
+    return [line[:end].strip() for line in lines[1:len(files) + 1]]
+
+
+def _legend_labels(files: list[Path]) -> list[str]:
+    figure = compare([str(f) for f in files])
+    legend = figure.axes[0].get_legend()
+    return [text.get_text() for text in legend.get_texts()]
+
+
+def test_the_same_file_twice_is_numbered_first_and_second(run_file, tmp_path, capsys):
+    files = [run_file, run_file]
+    printed = _printed_labels(files, tmp_path / "cmp.png", capsys)
+    assert printed == ["sweep (random) [sweep.h5] #1", "sweep (random) [sweep.h5] #2"]
+    assert _legend_labels(files) == printed
+
+
+def test_files_of_one_name_in_different_folders_are_told_apart_by_their_folders(run_file, tmp_path, capsys):
+    files = []
+    for folder in ("ga", "cmaes", "x/ga"):
+        (tmp_path / folder).mkdir(parents=True)
+        files.append(Path(shutil.copy(run_file, tmp_path / folder / "sweep.h5")))
+    printed = _printed_labels(files, tmp_path / "cmp.png", capsys)
+    assert printed == [f"sweep (random) [{tmp_path.name}/ga/sweep.h5]",
+                       "sweep (random) [cmaes/sweep.h5]", "sweep (random) [x/ga/sweep.h5]"]
+    assert _legend_labels(files) == printed
+
+
+def test_a_file_given_twice_beside_another_of_its_name(run_file, tmp_path, capsys):
+    (tmp_path / "other").mkdir()
+    other = Path(shutil.copy(run_file, tmp_path / "other" / "sweep.h5"))
+    files = [run_file, other, run_file]
+    printed = _printed_labels(files, tmp_path / "cmp.png", capsys)
+    here = run_file.parent.name
+    assert printed == [f"sweep (random) [{here}/sweep.h5] #1", "sweep (random) [other/sweep.h5]",
+                       f"sweep (random) [{here}/sweep.h5] #3"]
+    assert _legend_labels(files) == printed
