@@ -196,6 +196,17 @@ def test_a_file_a_run_writes_a_missing_file_and_one_that_is_no_trajectory_are_re
     assert not (tmp_path / ".nope.h5.lock").exists()
 
 
+def test_a_run_that_keeps_every_checkpoint_in_its_file_has_nothing_to_prune(tmp_path):
+    from dataclasses import replace
+
+    path = l2l.run(replace(config("pbt"), checkpoints="file"), tmp_path / "one.h5", progress=False)
+    content = digest_of(path)
+    done = l2l_cli("prune", path, cwd=tmp_path)
+    assert done.returncode == 0 and done.stdout.splitlines() == [
+        "nothing to prune: no checkpoint files beside the trajectory (they are all in it)"]
+    assert digest_of(path) == content and not folder_of(path).exists()
+
+
 def test_a_needed_checkpoint_missing_after_prune_is_still_an_error_naming_its_candidate(tmp_path, finished):
     path = copy(finished["asha"], tmp_path / "run.h5")
     prune(path)

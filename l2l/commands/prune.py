@@ -25,6 +25,8 @@ class Pruned:
     dry_run: bool = False
 
     def summary(self) -> str:
+        if not self.total and not self.temporary:
+            return "nothing to prune: no checkpoint files beside the trajectory (they are all in it)"
         verb = "would prune" if self.dry_run else "pruned"
         temporary = f" and {len(self.temporary)} temporary file{'s' * (len(self.temporary) != 1)}" \
             if self.temporary else ""
