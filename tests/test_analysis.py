@@ -361,7 +361,8 @@ def test_an_output_path_that_cannot_be_written_gets_one_line(trajectories, tmp_p
     dangling = tmp_path / "dangling.csv"
     dangling.symlink_to(tmp_path / "nowhere" / "target.csv")
     for output, message in ((tmp_path / "afile" / "x.csv", "is a file, not a folder"),
-                            (tmp_path / "missing" / "x.csv", "does not exist"),
+                            (tmp_path / "afile" / "sub" / "x.csv", "is a file, not a folder"),
+                            (Path("/proc/nodir/x.csv"), "/proc"),
                             (tmp_path, "is a folder"),
                             (Path("/proc/x.csv"), "/proc"),
                             (dangling, "already exists")):

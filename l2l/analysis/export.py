@@ -30,9 +30,9 @@ def export(path: str | os.PathLike, format: str = "csv", out: str | os.PathLike 
 
     Raises :class:`ConfigError` for an unknown format, for Parquet without
     pyarrow (install the ``parquet`` extra), and for an output that exists
-    (unless ``force``), is the trajectory itself, or whose folder is missing
-    or not writable; :class:`~l2l.errors.TrajectoryError` for a file that is
-    not a readable trajectory. The file appears complete or not at all.
+    (unless ``force``), is the trajectory itself, or whose folder is a file
+    or not writable (a missing folder is created); :class:`~l2l.errors.TrajectoryError`
+    for a file that is not a readable trajectory. The file appears complete or not at all.
     """
     if format not in FORMATS:
         raise ConfigError(f"--format must be one of {', '.join(FORMATS)}, got {format!r}")

@@ -1,10 +1,11 @@
 """Where the analysis commands write: checked before any work, written atomically, never over a file unasked.
 
 :func:`check_output` refuses an output path that exists (unless ``force``),
-that is one of the inputs (even with ``force``), whose folder is missing, is
-a file, or cannot be written. :func:`write_atomically` writes through a
-temporary file in the same folder and moves it into place, so a failure
-leaves nothing behind and a reader never sees half a file.
+that is one of the inputs (even with ``force``), or whose folder is a file or
+cannot be written (or created, where it is missing). :func:`write_atomically`
+creates a missing folder, as ``l2l run --out`` does, writes through a
+temporary file in that folder and moves it into place, so a failure leaves no
+file behind and a reader never sees half a file.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ def check_output(target: str | os.PathLike, *, force: bool = False,
         if _same(target, Path(source)):
             raise ConfigError(f"output {str(target)!r} is the input file {str(source)!r}; choose another -o")
     folder = target.parent
-    if not folder.exists():
+    while not folder.exists() and not folder.is_symlink() and folder != folder.parent:
+        folder = folder.parent  # a missing folder is created where its nearest existing one allows it
+    if not folder.exists():  # a link to nowhere
         raise ConfigError(f"output {str(target)!r}: folder {str(folder)!r} does not exist")
     if not folder.is_dir():
         raise ConfigError(f"output {str(target)!r}: {str(folder)!r} is a file, not a folder")
@@ -47,6 +50,11 @@ def check_output(target: str | os.PathLike, *, force: bool = False,
 
 def write_atomically(target: Path, write: Callable[[Path], None]) -> Path:
     """Call ``write(temporary path)``, then move the result to ``target`` (replacing a symlink, not its target)."""
+    try:  # only now, so that a command that fails before it writes leaves no new folder behind
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"output {str(target)!r}: cannot create the folder {str(target.parent)!r}: "
+                          f"{exc.strerror or exc}") from None
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         write(tmp)

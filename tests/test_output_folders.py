@@ -1,0 +1,46 @@
+"""plot, compare, report and export create a missing output folder, as ``l2l run --out`` does; an output
+that cannot be written still gets one line and exit status 2, and leaves no folder behind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from l2l.cli import main
+from conftest import sphere_run_file
+
+
+@pytest.fixture(scope="module")
+def run_file(tmp_path_factory) -> Path:
+    return sphere_run_file(tmp_path_factory.mktemp("runs"), "sweep", generations=2, population=3)
+
+
+@pytest.mark.parametrize("command, name, start", [
+    ("plot", "overview.png", b"\x89PNG"),
+    ("compare", "comparison.png", b"\x89PNG"),
+    ("report", "report.html", b"<!DOCTYPE html"),
+    ("export", "evaluations.csv", b"generation,"),
+])
+def test_an_output_in_a_missing_folder_is_written_there(run_file, tmp_path, capsys, command, name, start):
+    out = tmp_path / "new" / "deeper" / name
+    assert main([command, str(run_file), "-o", str(out)]) == 0, capsys.readouterr().err
+    assert out.read_bytes()[:len(start)].lower() == start.lower()
+    assert capsys.readouterr().out.strip().splitlines()[-1] == str(out)
+    assert sorted(p.name for p in out.parent.iterdir()) == [name]  # no temporary file left beside it
+
+
+@pytest.mark.parametrize("command", ["plot", "compare", "report", "export"])
+def test_a_missing_folder_under_a_file_is_one_line_and_nothing_is_created(run_file, tmp_path, capsys, command):
+    (tmp_path / "afile").write_text("mine")
+    suffix = {"plot": ".png", "compare": ".png", "report": ".html", "export": ".csv"}[command]
+    assert main([command, str(run_file), "-o", str(tmp_path / "afile" / "sub" / f"x{suffix}")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "'afile' is a file, not a folder" in err.replace(str(tmp_path) + "/", ""), err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"] and (tmp_path / "afile").read_text() == "mine"
+
+
+def test_a_bad_input_leaves_no_new_folder(tmp_path, capsys):
+    assert main(["plot", str(tmp_path / "nothere.h5"), "-o", str(tmp_path / "new" / "x.png")]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
