@@ -5,7 +5,8 @@ different budgets); the new candidates of a bracket come from a model, in the
 spirit of BOHB (Falkner et al. 2018): a tree-Parzen density ratio
 (:mod:`l2l.policies.parzen`) fitted on every candidate at the highest budget it
 reached *among the budgets whose ranking agrees with the top budget's*, ranked
-first by that budget and then by its score (so candidates stopped early fill
+by its pooled rank there (``pooled_ranks``, below; with ``pooled_ranks = false``
+first by that budget and then by its score, so candidates stopped early fill
 the bad set, as Optuna's TPE treats pruned trials), with a fraction of
 candidates drawn at random so the model never locks in and a fraction of
 local refinements around the best candidates at the top budget.
@@ -25,7 +26,8 @@ is measured; with ``agreement_confidence`` a rung's agreement is lowered by
 that many standard errors of a correlation of its number of probe pairs):
 where low budgets agree, the policy behaves like BOHB; where they mislead, it
 runs mostly probes and becomes plain model-based search at the full budget.
-With ``pooled_ranks`` the model ranks every candidate by its expected rank at the
+With ``pooled_ranks`` (the default since issue 11's ninth benchmark round, as is
+``screening``) the model ranks every candidate by its expected rank at the
 top budget instead of budget first: its rank among all results at its highest
 trusted budget, drawn towards the middle rank by one minus that budget's agreement
 (less one standard error for its number of probes).
@@ -117,11 +119,11 @@ class ModelBased(Hyperband):
                                "halving first, the probe second)")
     early_race: bool = option(False, help="where the top budget proved noisy, race the best 'race' candidates to "
                               "'repeats' results each before the endgame too (within repeat_share)")
-    screening: bool = option(False, help="share the weight of the brackets below the top in proportion to their "
+    screening: bool = option(True, help="share the weight of the brackets below the top in proportion to their "
                              "rung's agreement squared times the candidates they start (their total weight, and so "
                              "the probes' share, unchanged): where the lowest rungs agree, most brackets screen "
                              "many candidates there")
-    pooled_ranks: bool = option(False, help="the proposal model ranks every candidate by its rank among all "
+    pooled_ranks: bool = option(True, help="the proposal model ranks every candidate by its rank among all "
                                 "results at its highest trusted budget, drawn towards that budget's middle rank by "
                                 "one minus its agreement with the top (less one standard error for its number of "
                                 "probes; false: by the highest trusted budget first, then the score there)")
