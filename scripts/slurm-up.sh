@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Start a single-node SLURM cluster on this machine (Debian/Ubuntu, run as root,
 # with or without systemd). Idempotent: running it again with the daemons up only
-# checks that the node is idle. Used by .ci/run before the tests marked `slurm`.
+# checks that the node is idle (after restarting them if it had to rewrite an older
+# configuration of its own). Used by .ci/run before the tests marked `slurm`.
 #
 #   bash scripts/slurm-up.sh            # install if needed, configure, start, wait for the node
 #   SLURM_UP_TIMEOUT=60 bash scripts/slurm-up.sh
@@ -33,6 +34,9 @@ fi
 
 host=$(hostname -s)
 cpus=$(nproc)
+# The node offers four job slots per core: the tests' array tasks mostly sleep or wait for files, and on a
+# 2-core machine two slots made them queue behind each other (config_overrides below lets slurmd accept it).
+slots=$((cpus * 4))
 memory_mb=$(awk '/MemTotal/ {printf "%d", $2 / 1024 * 0.9}' /proc/meminfo)
 
 install -d -m 0755 "$CONF_DIR" "$STATE_DIR" "$SPOOL_DIR" "$LOG_DIR" "$RUN_DIR"
@@ -66,10 +70,13 @@ SlurmdLogFile=$LOG_DIR/slurmd.log
 MaxArraySize=1001
 KillWait=2
 MinJobAge=10
-SchedulerParameters=sched_interval=2
+# Start a job as soon as it is submitted or a slot frees (batch_sched_delay=0, sched_min_interval=0) and let
+# the backfill pass run every second (its default is 30 s): a job waited about a second for a slot before.
+SchedulerParameters=sched_interval=2,bf_interval=1,batch_sched_delay=0,sched_min_interval=0
+SlurmdParameters=config_overrides
 InactiveLimit=0
 Waittime=0
-NodeName=$host CPUs=$cpus RealMemory=$memory_mb State=UNKNOWN
+NodeName=$host CPUs=$slots RealMemory=$memory_mb State=UNKNOWN
 PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP OverSubscribe=NO
 EOF
     chmod 0644 "$tmp"
@@ -77,7 +84,8 @@ EOF
         rm -f "$tmp"
     else
         mv -f "$tmp" "$CONF"
-        say "wrote $CONF (node $host, $cpus CPUs, $memory_mb MB)"
+        say "wrote $CONF (node $host, $slots CPUs on $cpus cores, $memory_mb MB)"
+        rewritten=1
     fi
 else
     say "keeping $CONF (not written by this script)"
@@ -106,6 +114,15 @@ if ! running munged; then
 fi
 for _ in $(seq 50); do munge -n </dev/null >/dev/null 2>&1 && break; sleep 0.1; done
 munge -n </dev/null | unmunge >/dev/null 2>&1 || die "munge does not work (see /var/log/munge)"
+
+# Daemons started with an earlier configuration do not read the new one (a node's CPUs are read at start):
+# restart them. Queued and running jobs survive (slurmctld keeps its state in $STATE_DIR).
+if [ "${rewritten:-0}" = 1 ] && { running slurmctld || running slurmd; }; then
+    say "restarting slurmctld and slurmd with the new $CONF"
+    scontrol shutdown >/dev/null 2>&1 || true
+    for _ in $(seq 100); do running slurmctld || running slurmd || break; sleep 0.1; done
+    if running slurmctld || running slurmd; then die "slurmctld or slurmd did not stop for the restart"; fi
+fi
 
 if ! running slurmctld; then
     say "starting slurmctld"
