@@ -156,3 +156,44 @@ def l2l_cli(*args, cwd: Path, timeout: float = 600):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, str(cwd), os.environ.get("PYTHONPATH", "")])}
     return subprocess.run([sys.executable, "-m", "l2l", *map(str, args)], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=timeout, check=False)
+
+
+# SLURM ends a job that outlives its walltime (one minute at least) at its next time-limit check, every 30 s:
+# the walltime test of test_slurm_array.py waits 60 to 90 s whatever it does. Its run therefore starts in the
+# background with the session's first SLURM test (when the walltime test is selected) and the walltime test
+# collects it; in a full run its wait overlaps minutes of other tests. It holds one of the node's job slots.
+WALLTIME_TEST = "test_slurm_array.py::test_an_evaluation_that_outlives_the_walltime_becomes_a_timeout_row"
+
+
+@pytest.fixture(scope="session")
+def walltime_run(tmp_path_factory):
+    """A one-evaluation ``l2l run`` on slurm-array whose evaluation outlives its walltime: (process, out, log)."""
+    import subprocess
+
+    from slurm_helpers import kill9, l2l_command, require_slurm
+
+    require_slurm()
+    folder = tmp_path_factory.mktemp("walltime")
+    name = f"walltime-{os.getpid()}"  # its job, l2l-walltime-<pid>, is this session's alone
+    config = write_toml(folder / "walltime.toml", {
+        "run": {"name": "walltime", "seed": 5, "generations": 1},
+        "space": {"x": {"type": "float", "low": -1.0, "high": 1.0, "shape": [2]}},
+        "optimizer": {"name": "random", "population_size": 1}, "simulator": {"name": "sleep", "median": 200.0},
+        "backend": {"name": "slurm-array", "walltime": "00:01:00", "retries": 0, "poll_max": 2.0,
+                    "result_grace": 1.0}})
+    out, log = folder / f"{name}.h5", folder / "run.log"
+    with open(log, "w") as output:
+        process = subprocess.Popen(l2l_command("run", str(config), "--out", str(out), "--no-progress"),
+                                   stdout=output, stderr=subprocess.STDOUT)
+    yield process, out, log
+    if process.poll() is None:  # the walltime test did not run or gave up: leave no job behind
+        kill9(process.pid)
+        process.wait()
+        subprocess.run(["scancel", f"--name=l2l-{name}"], check=False, capture_output=True)
+
+
+@pytest.fixture(autouse=True)
+def _the_walltime_run_starts_with_the_first_slurm_test(request):
+    if request.node.get_closest_marker("slurm") and any(
+            item.nodeid.endswith(WALLTIME_TEST) for item in request.session.items):
+        request.getfixturevalue("walltime_run")

@@ -61,42 +61,6 @@ def test_bad_array_options_are_refused_with_the_value():
 
 # -- against SLURM ----------------------------------------------------------------------------------
 
-# SLURM has a walltime of one minute at least and ends a job that outlives it at its next time-limit check,
-# every 30 s: the walltime test waits 60 to 90 s whatever it does. Its run therefore starts in the background
-# with the first SLURM test of this module (when the walltime test is selected) and the walltime test, the
-# last of the module, collects it. The run holds one of the node's two CPUs; the other tests share the other.
-WALLTIME_TEST = "test_slurm_array.py::test_an_evaluation_that_outlives_the_walltime_becomes_a_timeout_row"
-
-
-@pytest.fixture(scope="module")
-def walltime_run(tmp_path_factory):
-    """A one-evaluation ``l2l run`` on slurm-array whose evaluation outlives its walltime: (process, out, log)."""
-    require_slurm()
-    folder = tmp_path_factory.mktemp("walltime")
-    name = f"walltime-{os.getpid()}"  # its job, l2l-walltime-<pid>, is this session's alone
-    config = write_toml(folder / "walltime.toml", {
-        "run": {"name": "walltime", "seed": 5, "generations": 1}, "space": SLEEP_SPACE,
-        "optimizer": {"name": "random", "population_size": 1}, "simulator": {"name": "sleep", "median": 200.0},
-        "backend": {"name": "slurm-array", "walltime": "00:01:00", "retries": 0, "poll_max": 2.0,
-                    "result_grace": 1.0}})
-    out, log = folder / f"{name}.h5", folder / "run.log"
-    with open(log, "w") as output:
-        process = subprocess.Popen(l2l_command("run", str(config), "--out", str(out), "--no-progress"),
-                                   stdout=output, stderr=subprocess.STDOUT)
-    yield process, out, log
-    if process.poll() is None:  # the walltime test did not run or gave up: leave no job behind
-        kill9(process.pid)
-        process.wait()
-        subprocess.run(["scancel", f"--name=l2l-{name}"], capture_output=True)
-
-
-@pytest.fixture(autouse=True)
-def _the_walltime_run_starts_with_the_first_slurm_test(request):
-    if request.node.get_closest_marker("slurm") and any(
-            item.nodeid.endswith(WALLTIME_TEST) for item in request.session.items):
-        request.getfixturevalue("walltime_run")
-
-
 @pytest.mark.slurm
 def test_slurm_array_gives_the_serial_trajectory_and_splits_large_arrays(tmp_path):
     require_slurm()
@@ -201,6 +165,7 @@ def test_hostile_categorical_values_stay_data_and_files_follow_the_umask(tmp_pat
 
 @pytest.mark.slurm
 def test_an_evaluation_that_outlives_the_walltime_becomes_a_timeout_row(walltime_run):
+    # walltime_run (conftest) started with the session's first SLURM test: SLURM's time limit takes 60-90 s
     process, out, log = walltime_run
     try:
         process.wait(timeout=240)

@@ -87,7 +87,7 @@ def test_the_array_files_live_under_an_absolute_run_folder_and_a_percent_sign_is
 
 # -- against SLURM ----------------------------------------------------------------------------------
 
-# The ASHA test runs one array task at a time and leaves the node's other CPU idle for about 20 s: the
+# The ASHA test runs one array task at a time and leaves the node's other slots idle for about 15 s: the
 # relative --out run, an 'l2l run' command, starts beside it (when its test is selected) and its test collects it.
 RELATIVE_OUT_TEST = "test_slurm_array_segments.py::test_a_relative_out_path_runs_every_array_task"
 
