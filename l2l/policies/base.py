@@ -140,6 +140,13 @@ class TrialTable:
         code = np.asarray(self._trials[str(trial)]["code"], dtype=float)
         return code if self._to_unit is None else np.asarray(self._to_unit(code[None, :]))[0]
 
+    def unit_codes(self, trials: list[int], dimension: int) -> np.ndarray:
+        """The unit codes of ``trials``, one row each (as :meth:`unit_code`, converted in one call)."""
+        if not trials:
+            return np.zeros((0, dimension))
+        codes = np.array([self._trials[str(t)]["code"] for t in trials], dtype=float)
+        return codes if self._to_unit is None else np.asarray(self._to_unit(codes))
+
     def to_unit_code(self, code: np.ndarray) -> np.ndarray:
         """A code of the space as a point of the unit cube."""
         code = np.asarray(code, dtype=float)

@@ -386,9 +386,7 @@ class ModelBased(Hyperband):
                     rows.append((-k, -score, trial))
                     break
         rows.sort()
-        if not rows:
-            return np.zeros((0, state["dimension"]))
-        return np.stack([trials.unit_code(trial) for *_, trial in rows])
+        return trials.unit_codes([trial for *_, trial in rows], state["dimension"])
 
     def _pooled(self, state: State, trials: TrialTable, trusted: list[int]) -> np.ndarray:
         """Every candidate's unit code, best first by its expected rank at the top budget: its rank r among the
@@ -400,25 +398,24 @@ class ModelBased(Hyperband):
         a rung agrees weakly, or was measured on few probes, its candidates sit behind the top budget's ranks
         (as without the option: a random probe's poor top-budget result outranks the best cheap result)."""
         budgets, agreement, pairs = state["budgets"], state["agreement"], state.get("pairs")
-        ranked = {}
+        ranked, weight = {}, {}
         for k in trusted:
             scores = trials.scores_at(budgets[k])
             order = sorted(scores, key=lambda t: (-scores[t], t))
             ranked[k] = {t: i for i, t in enumerate(order)}
+            a = 1.0 if k == len(budgets) - 1 else float(agreement[k])
+            if a < 1.0 and pairs is not None:
+                a = max(0.0, lower_bound(a, pairs[k], POOLED_CONFIDENCE))
+            weight[k] = a  # one per rung: the same for each of its candidates
         rows = []
         for trial in trials.ids():
             for k in trusted:
                 if trial in ranked[k]:
-                    a = 1.0 if k == len(budgets) - 1 else float(agreement[k])
-                    if a < 1.0 and pairs is not None:
-                        a = max(0.0, lower_bound(a, pairs[k], POOLED_CONFIDENCE))
-                    n, r = len(ranked[k]), ranked[k][trial]
+                    a, n, r = weight[k], len(ranked[k]), ranked[k][trial]
                     rows.append((a * r + (1 - a) * (n - 1) / 2, -k, r, trial))
                     break
         rows.sort()
-        if not rows:
-            return np.zeros((0, state["dimension"]))
-        return np.stack([trials.unit_code(trial) for *_, trial in rows])
+        return trials.unit_codes([trial for *_, trial in rows], state["dimension"])
 
     def _single_budget(self, state: State, trials: TrialTable, rng: np.random.Generator,
                        enough: int) -> np.ndarray | None:
