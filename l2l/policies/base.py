@@ -84,6 +84,7 @@ class TrialTable:
         #: Indexes a policy derives from its state and this table (never stored: a resumed run, with a new
         #: table, derives them again), so that a decision need not pass over every trial.
         self.cache: dict[str, Any] = {}
+        self._sorted: tuple[int, list[tuple[int, str]]] | None = None
 
     @property
     def committed(self) -> int:
@@ -104,7 +105,13 @@ class TrialTable:
         return len(self._trials)
 
     def ids(self) -> list[int]:
-        return sorted(int(k) for k in self._trials)
+        return [trial for trial, _ in self._keys()]
+
+    def _keys(self) -> list[tuple[int, str]]:
+        """Every trial's id and key, by id; sorted again only when trials were added (they are never removed)."""
+        if self._sorted is None or self._sorted[0] != len(self._trials):
+            self._sorted = (len(self._trials), sorted((int(k), k) for k in self._trials))
+        return self._sorted[1]
 
     def any_running(self) -> bool:
         """True if a segment of some trial is running (its result may change what a policy does next)."""
@@ -158,10 +165,14 @@ class TrialTable:
 
     def scores_at(self, budget: float, trials: Iterable[int] | None = None) -> dict[int, float]:
         """Score of every trial (of ``trials``) evaluated at ``budget``."""
-        key = budget_key(budget)
-        chosen = self.ids() if trials is None else trials
-        return {t: self._trials[str(t)]["scores"][key] for t in chosen
-                if key in self._trials[str(t)]["scores"]}
+        key, records = budget_key(budget), self._trials
+        chosen = self._keys() if trials is None else [(t, str(t)) for t in trials]
+        found = {}
+        for trial, name in chosen:
+            scores = records[name]["scores"]
+            if key in scores:
+                found[trial] = scores[key]
+        return found
 
 
 def rung_budgets(minimum: float, maximum: float, eta: float, integer: bool = True) -> list[float]:
