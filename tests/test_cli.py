@@ -1,5 +1,6 @@
 """The command line: clear refusals, no file left behind, useful summaries."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -104,8 +105,11 @@ def test_list_shows_every_optimizer_simulator_and_backend_with_options(capsys):
 
 
 def test_every_subcommand_has_help():
-    for command in ["run", "resume", "show", "validate", "list", "plot", "compare", "report", "watch",
-                    "export", "submit"]:
+    commands = ["run", "resume", "show", "validate", "list", "plot", "compare", "report", "watch",
+                "export", "submit", "reevaluate", "prune"]
+    listed = subprocess.run([sys.executable, "-m", "l2l.cli", "--help"], capture_output=True, text=True).stdout
+    assert set(re.findall(r"^    ([a-z]+)(?:  |$)", listed, flags=re.M)) == set(commands)  # none missing here or there
+    for command in commands:
         result = subprocess.run([sys.executable, "-m", "l2l.cli", command, "--help"], capture_output=True,
                                 text=True)
         assert result.returncode == 0 and "usage: l2l" in result.stdout, command
