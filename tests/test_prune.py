@@ -14,6 +14,7 @@ import pytest
 import l2l
 from conftest import TESTS, l2l_cli
 from l2l.commands.prune import prune
+from l2l.errors import TrajectoryError
 from l2l.results_schema.checkpoint_store import folder_of, is_reference, parse
 from l2l.results_schema.lock import WriterLock
 from l2l.results_schema.validate import validate
@@ -280,3 +281,21 @@ def test_a_prune_killed_at_any_instant_leaves_a_file_that_validates_and_resumes(
     done = l2l_cli("resume", path, "--compute", "900", "--backend", "serial", "--no-progress", cwd=TESTS)
     assert done.returncode == 0, done.stderr
     assert validate(path) == []
+
+
+def test_reading_a_pruned_checkpoint_says_l2l_prune_deleted_it_and_a_file_deleted_by_hand_is_missing(
+        tmp_path, finished):
+    path = copy(finished["pbt"], tmp_path / "run.h5")
+    superseded = sorted(set(references(path)[0]) - set(latest_rows(path).values()))
+    digest = references(path)[0]
+    pruned = [row for row in superseded if digest[row] not in expected(path)]
+    prune(path)
+    with l2l.Trajectory(path) as trajectory:
+        with pytest.raises(TrajectoryError, match=rf"checkpoint of row {pruned[0]} was deleted by l2l prune"):
+            trajectory.checkpoint(pruned[0])
+    other = copy(finished["pbt"], tmp_path / "other.h5")  # the same file deleted by hand: not pruned, missing
+    name = digest[pruned[0]]
+    (folder_of(other) / name[:2] / f"{name}.l2lc").unlink()
+    with l2l.Trajectory(other) as trajectory:
+        with pytest.raises(TrajectoryError, match=r"is missing \(the folder"):
+            trajectory.checkpoint(pruned[0])

@@ -86,6 +86,14 @@ def parse(data: bytes | np.ndarray) -> tuple[str, int]:
     return digest, size
 
 
+class MissingCheckpoint(ValueError):
+    """The file a reference names is not in the folder."""
+
+    def __init__(self, message: str, digest: str):
+        super().__init__(message)
+        self.digest = digest
+
+
 class CheckpointStore:
     """The folder of one trajectory's large checkpoints."""
 
@@ -132,8 +140,8 @@ class CheckpointStore:
         try:
             content = target.read_bytes()
         except FileNotFoundError:
-            raise ValueError(f"its file {target} is missing (the folder {self.root.name} belongs beside the "
-                             f"trajectory: move or copy it with the file)") from None
+            raise MissingCheckpoint(f"its file {target} is missing (the folder {self.root.name} belongs beside "
+                                    f"the trajectory: move or copy it with the file)", digest) from None
         if len(content) != size or hashlib.sha256(content).hexdigest() != digest:
             raise ValueError(f"its file {target} does not match its SHA-256 (changed on disk)")
         return content

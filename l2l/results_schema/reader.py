@@ -224,6 +224,13 @@ class Trajectory:
             if checkpoint_store.is_reference(data):  # a large checkpoint, in the folder beside the file
                 try:
                     data = checkpoint_store.CheckpointStore(self.path).get(data)
+                except checkpoint_store.MissingCheckpoint as exc:
+                    from l2l.results_schema import pruning
+                    if exc.digest not in pruning.recorded(self._layout.datasets):
+                        raise TrajectoryError(f"{self.path}: the checkpoint of row {row} cannot be read: {exc}") \
+                            from None
+                    raise TrajectoryError(f"{self.path}: the checkpoint of row {row} was deleted by l2l prune "
+                                          f"(superseded: a later segment of its trial continued from it)") from None
                 except ValueError as exc:
                     raise TrajectoryError(f"{self.path}: the checkpoint of row {row} cannot be read: {exc}") from None
             value = codec.decode(data)
