@@ -374,6 +374,12 @@ def load_run_config(trajectory: Trajectory) -> RunConfig:
         # resumed and re-evaluated as it ran (the stored objectives would refuse it)
         names = {o.name for o in trajectory.objectives}
         stored["run"] = {**run, "penalty": {k: v for k, v in penalty.items() if k in names}}
+    policy = stored.get("policy")
+    if isinstance(policy, dict) and policy.get("name") == "model-based":
+        from l2l.policies.model_based import CHANGED_DEFAULTS
+
+        # a run started before these defaults changed stored none of them: it ran with them off
+        stored["policy"] = {**{k: False for k in CHANGED_DEFAULTS}, **policy}
     simulator = stored.get("simulator")
     path = simulator.get("path") if isinstance(simulator, dict) else None
     return from_mapping(stored, base_dir=path if isinstance(path, str) and path else str(trajectory.path.parent))

@@ -189,6 +189,10 @@ def _create(components: Components, path: Path) -> None:
     config = components.config
     stored = config.to_json()
     stored["objectives"] = [o.to_json() for o in components.problem.objectives]
+    if config.policy is not None and config.policy.name == "model-based":
+        from l2l.policies.model_based import CHANGED_DEFAULTS
+
+        stored["policy"] = {**stored["policy"], **{k: getattr(components.policy, k) for k in CHANGED_DEFAULTS}}
     run_info = {"name": config.name, "seed": config.seed, "config": stored, "versions": _versions(),
                 "host": socket.gethostname(), "user": getpass.getuser(),
                 "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

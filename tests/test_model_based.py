@@ -339,3 +339,33 @@ def test_with_pooled_ranks_the_model_orders_candidates_by_their_rank_at_an_agree
     assert order(0.3, pooled_ranks=True) == order(0.3, pooled_ranks=False) == [1, 2, 0]
     with pytest.raises(l2l.ConfigError, match="pooled_ranks"):
         POLICIES.create("model-based", {"pooled_ranks": "yes"})
+
+
+def test_a_run_started_before_the_defaults_changed_resumes_with_the_options_it_ran_with(tmp_path):
+    import json
+
+    import h5py
+
+    def mapping(**options):
+        return {"run": {"name": "mb", "seed": 2, "compute": 150},
+                "space": {"x": {"type": "float", "low": -5.0, "high": 5.0, "shape": [3]}},
+                "optimizer": {"name": "random"}, "policy": {"name": "model-based", "eta": 3, **options},
+                "simulator": {"name": "sphere", "multi_fidelity": True}, "backend": {"name": "serial"}}
+
+    fresh = l2l.run(l2l.from_mapping(mapping()), tmp_path / "fresh.h5", progress=False)
+    with l2l.Trajectory(fresh) as trajectory:  # a run stores the values of the options whose defaults changed
+        assert {k: trajectory.run["config"]["policy"][k] for k in ("pooled_ranks", "screening")} == \
+            {"pooled_ranks": True, "screening": True}
+    off = {"pooled_ranks": False, "screening": False}
+    reference, old = (l2l.run(l2l.from_mapping(mapping(**off)), tmp_path / name, progress=False)
+                      for name in ("reference.h5", "old.h5"))
+    with h5py.File(old, "r+") as f:  # as a run started before the change stored its config: no such keys
+        config = json.loads(f["run"].attrs["config"])
+        config["policy"] = {k: v for k, v in config["policy"].items() if k not in off}
+        f["run"].attrs["config"] = json.dumps(config)
+    for path in (reference, old, fresh):
+        l2l.resume(path, compute=900, progress=False)
+    columns = ["trial", "budget", "from_budget", "seed", "status"]
+    segments = {p: l2l.load(p, segments=True)[columns].reset_index(drop=True) for p in (reference, old, fresh)}
+    assert segments[old].equals(segments[reference])
+    assert not segments[fresh].equals(segments[reference])  # the defaults would have made another run

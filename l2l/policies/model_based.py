@@ -79,6 +79,11 @@ POOLED_CONFIDENCE = 1.0
 LOCAL_STEP = (0.002, 0.3)
 
 
+#: Options whose defaults changed (to true, in issue 11's ninth benchmark round): a run stores their values when
+#: it starts, and a run started before, which stored none, is resumed with them off, as it ran.
+CHANGED_DEFAULTS = ("pooled_ranks", "screening")
+
+
 @dataclass(frozen=True)
 class ModelBased(Hyperband):
     """Hyperband brackets whose new candidates come from a density-ratio model; brackets weighted by how well
