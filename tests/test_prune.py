@@ -204,8 +204,19 @@ def test_a_run_that_keeps_every_checkpoint_in_its_file_has_nothing_to_prune(tmp_
     content = digest_of(path)
     done = l2l_cli("prune", path, cwd=tmp_path)
     assert done.returncode == 0 and done.stdout.splitlines() == [
-        "nothing to prune: no checkpoint files beside the trajectory (they are all in it)"]
+        "nothing to prune: no checkpoint files beside the trajectory"]
     assert digest_of(path) == content and not folder_of(path).exists()
+
+
+def test_a_trajectory_copied_without_its_checkpoint_folder_is_refused_not_called_empty(tmp_path, finished):
+    path = tmp_path / "alone.h5"
+    shutil.copy(finished["asha"], path)  # the folder beside it was not copied
+    content = digest_of(path)
+    done = l2l_cli("prune", path, cwd=tmp_path)
+    assert done.returncode == 2 and done.stdout == ""
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "checkpoint files beside it, but" in done.stderr and "move or copy the folder" in done.stderr
+    assert digest_of(path) == content
 
 
 def test_a_needed_checkpoint_missing_after_prune_is_still_an_error_naming_its_candidate(tmp_path, finished):

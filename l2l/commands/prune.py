@@ -26,7 +26,7 @@ class Pruned:
 
     def summary(self) -> str:
         if not self.total and not self.temporary:
-            return "nothing to prune: no checkpoint files beside the trajectory (they are all in it)"
+            return "nothing to prune: no checkpoint files beside the trajectory"
         verb = "would prune" if self.dry_run else "pruned"
         temporary = f" and {len(self.temporary)} temporary file{'s' * (len(self.temporary) != 1)}" \
             if self.temporary else ""
@@ -76,6 +76,9 @@ def prune(path: str | os.PathLike, dry_run: bool = False) -> Pruned:
                     names[entry.name[:-len(checkpoint_store.SUFFIX)]] = entry
                 elif entry.name.startswith(".") and entry.name.endswith(".tmp"):
                     result.temporary.append(entry)
+        if referenced and not names:
+            raise TrajectoryError(f"{path}: its rows reference {len(referenced)} checkpoint files beside it, but "
+                                  f"{root} holds none: move or copy the folder with the file (nothing pruned)")
         result.total = len(names)
         result.files = [file for digest, file in names.items() if digest not in keep]
         result.others = max(0, len(keep & names.keys()) - found.trials)
