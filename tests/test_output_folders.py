@@ -44,3 +44,12 @@ def test_a_bad_input_leaves_no_new_folder(tmp_path, capsys):
     assert main(["plot", str(tmp_path / "nothere.h5"), "-o", str(tmp_path / "new" / "x.png")]) == 2
     assert capsys.readouterr().err.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["plot", "compare", "report", "export"])
+def test_an_output_ending_in_a_slash_is_refused_as_a_folder_not_written_as_a_file(run_file, tmp_path, capsys,
+                                                                                   command):
+    assert main([command, str(run_file), "-o", str(tmp_path / "new") + "/"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "new/' names a folder; give a file name in it" in err, err
+    assert list(tmp_path.iterdir()) == []  # neither a file called 'new' nor a folder

@@ -42,7 +42,7 @@ def export(path: str | os.PathLike, format: str = "csv", out: str | os.PathLike 
     if str(out) == "-" and format != "csv":
         raise ConfigError("only --format csv can be written to standard output (-o -)")
     target = None if str(out) == "-" else \
-        check_output(Path(out) if out else default_output(path, format), force=force, inputs=[path])
+        check_output(out if out else default_output(path, format), force=force, inputs=[path])
     frame = load(path)
     if target is None:
         frame.to_csv(sys.stdout, index=False)

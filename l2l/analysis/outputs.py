@@ -27,6 +27,9 @@ def _same(a: Path, b: Path) -> bool:
 def check_output(target: str | os.PathLike, *, force: bool = False,
                  inputs: Iterable[str | os.PathLike] = ()) -> Path:
     """``target`` as a Path if it may be written; :class:`ConfigError` (one line) if not."""
+    text = os.fspath(target)
+    if text.endswith(("/", os.sep)):  # Path() would drop the slash and write a file of the folder's name
+        raise ConfigError(f"output {text!r} names a folder; give a file name in it")
     target = Path(target)
     for source in inputs:
         if _same(target, Path(source)):

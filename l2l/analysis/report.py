@@ -283,7 +283,7 @@ def report(path: str | os.PathLike, out: str | os.PathLike | None = None, dpi: i
     """
     from l2l.analysis.outputs import check_output, write_atomically
 
-    target = check_output(Path(out) if out else default_output(path), force=force, inputs=[path])
+    target = check_output(out if out else default_output(path), force=force, inputs=[path])
     if target.suffix.lower() not in (".html", ".htm"):
         raise ConfigError(f"output {str(target)!r}: a report is HTML; the name must end in .html")
     with Trajectory(path) as trajectory:

@@ -45,7 +45,7 @@ def _plot(args: argparse.Namespace) -> int:
         options["objectives"] = [args.objective]
     elif args.objective and args.kind != "failures":
         options["objective"] = args.objective
-    out = check_output(Path(args.output) if args.output else default_plot_output(args.file, args.kind),
+    out = check_output(args.output if args.output else default_plot_output(args.file, args.kind),
                        force=args.force, inputs=[args.file])
     if out.suffix.lower() not in FORMATS:
         raise ConfigError(f"output {str(out)!r}: the file name must end in one of {', '.join(FORMATS)}")
@@ -62,7 +62,7 @@ def _compare(args: argparse.Namespace) -> int:
     from l2l.plot.data import load_run
 
     check_dpi(args.dpi)
-    out = check_output(Path(args.output) if args.output else Path(args.files[0]).with_name("comparison.png"),
+    out = check_output(args.output if args.output else Path(args.files[0]).with_name("comparison.png"),
                        force=args.force, inputs=args.files)
     runs = [load_run(path, errors=False) for path in args.files]
     objectives = [args.objective] if args.objective else None
