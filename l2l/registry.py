@@ -180,8 +180,9 @@ class Registry:
         doc = [" ".join(line.strip() for line in (cls.__doc__ or "").strip().split("\n\n")[0].splitlines())]
         options = []
         hints = typing.get_type_hints(cls)
+        refused = cls.refused_options() if hasattr(cls, "refused_options") else ()
         for f in dataclasses.fields(cls):
-            if not f.init or f.name.startswith("_"):
+            if not f.init or f.name.startswith("_") or f.name in refused:
                 continue
             if f.default is not dataclasses.MISSING:
                 default: Any = f.default

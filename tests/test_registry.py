@@ -218,3 +218,15 @@ def test_list_shows_whole_summaries_and_aligned_options(capsys):
     assert len(options) > 20
     for line in options:  # "name = default" padded to one width: every help text starts in column 35
         assert line[34] == " " and line[35] != " ", line
+
+
+def test_l2l_list_offers_no_policy_option_the_policy_refuses():
+    from l2l.policies import POLICIES
+
+    for name in POLICIES.names():
+        for option in POLICIES.describe(name)["options"]:
+            if option["name"] == "max_candidates":  # every listed option is accepted with a value set
+                POLICIES.create(name, {"max_candidates": 10})
+    assert "max_candidates" not in {o["name"] for o in POLICIES.describe("model-based")["options"]}
+    with pytest.raises(ConfigError, match="max_candidates does not apply"):
+        POLICIES.create("model-based", {"max_candidates": 10})

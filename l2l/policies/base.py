@@ -222,6 +222,11 @@ class Policy:
     #: The option that run.generations x population_size sets where the policy honours it.
     sweep_option: ClassVar[str] = "max_candidates"
 
+    @classmethod
+    def refused_options(cls) -> tuple[str, ...]:
+        """Options a subclass inherits but refuses (``l2l list`` leaves them out)."""
+        return () if cls.candidate_budget else (cls.sweep_option,)
+
     def untold_asks(self) -> int | None:
         """The most candidates this policy asks of the optimizer that are never told (None: no bound).
 
