@@ -364,6 +364,16 @@ def _supports_async(name: str) -> bool:
         return False
 
 
+def stored_policy(policy: dict[str, Any]) -> dict[str, Any]:
+    """The [policy] table a trajectory stored, as the run ran it: a model-based run started before the defaults
+    of ``CHANGED_DEFAULTS`` changed stored none of them and ran with them off."""
+    if policy.get("name") != "model-based":
+        return policy
+    from l2l.policies.model_based import CHANGED_DEFAULTS
+
+    return {"name": policy["name"], **{k: False for k in CHANGED_DEFAULTS}, **policy}
+
+
 def load_run_config(trajectory: Trajectory) -> RunConfig:
     stored = dict(trajectory.run["config"])
     run = stored.get("run")
@@ -374,12 +384,8 @@ def load_run_config(trajectory: Trajectory) -> RunConfig:
         # resumed and re-evaluated as it ran (the stored objectives would refuse it)
         names = {o.name for o in trajectory.objectives}
         stored["run"] = {**run, "penalty": {k: v for k, v in penalty.items() if k in names}}
-    policy = stored.get("policy")
-    if isinstance(policy, dict) and policy.get("name") == "model-based":
-        from l2l.policies.model_based import CHANGED_DEFAULTS
-
-        # a run started before these defaults changed stored none of them: it ran with them off
-        stored["policy"] = {**{k: False for k in CHANGED_DEFAULTS}, **policy}
+    if isinstance(stored.get("policy"), dict):
+        stored["policy"] = stored_policy(stored["policy"])
     simulator = stored.get("simulator")
     path = simulator.get("path") if isinstance(simulator, dict) else None
     return from_mapping(stored, base_dir=path if isinstance(path, str) and path else str(trajectory.path.parent))

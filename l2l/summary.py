@@ -590,11 +590,26 @@ def _progress(summary: RunSummary, resuming: bool = False) -> str:
             f"({summary.unsuccessful} failed){time_used}")
 
 
+def _policy_lines(trajectory: Trajectory) -> list[str]:
+    """The ``policy`` line of ``l2l show`` (none without a [policy]): its options as stored, read back as a resume
+    reads them (so a run started before a default changed shows the value it runs with)."""
+    stored = trajectory.run.get("config", {}).get("policy")
+    if not isinstance(stored, dict):
+        return []
+    from l2l.components import stored_policy
+
+    text = json.dumps(stored_policy(stored))
+    if stored.get("name") == "model-based":
+        text += "  (it proposes every candidate: the optimizer is not used)"
+    return [f"policy     {text}"]
+
+
 def show_text(trajectory: Trajectory, top: int = 10, events: int = 5) -> str:
     """What ``l2l show`` prints: what ran, on which parameters, how far, the last events, the best."""
     summary = summarize(trajectory)
     lines = [f"run        {summary.name}  (seed {summary.seed}, schema {summary.schema_version})",
              f"optimizer  {json.dumps(summary.optimizer)}",
+             *_policy_lines(trajectory),
              f"simulator  {json.dumps(summary.simulator)}",
              f"backend    {json.dumps(summary.backend)}",
              f"objectives {', '.join(f'{o.name} ({o.direction})' for o in summary.objectives)}"]

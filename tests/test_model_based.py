@@ -363,9 +363,25 @@ def test_a_run_started_before_the_defaults_changed_resumes_with_the_options_it_r
         config = json.loads(f["run"].attrs["config"])
         config["policy"] = {k: v for k, v in config["policy"].items() if k not in off}
         f["run"].attrs["config"] = json.dumps(config)
+    for path, value in ((old, "false"), (fresh, "true")):  # l2l show names the policy as the run runs it
+        shown = main_output(["show", str(path)])
+        line = next(line for line in shown.splitlines() if line.startswith("policy "))
+        assert f'"pooled_ranks": {value}, "screening": {value}' in line and "optimizer is not used" in line
     for path in (reference, old, fresh):
         l2l.resume(path, compute=900, progress=False)
     columns = ["trial", "budget", "from_budget", "seed", "status"]
     segments = {p: l2l.load(p, segments=True)[columns].reset_index(drop=True) for p in (reference, old, fresh)}
     assert segments[old].equals(segments[reference])
     assert not segments[fresh].equals(segments[reference])  # the defaults would have made another run
+
+
+def main_output(argv: list[str]) -> str:
+    import contextlib
+    import io
+
+    from l2l.cli import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(argv) == 0
+    return out.getvalue()
