@@ -121,7 +121,8 @@ class SlurmExecutor(_DaskExecutor):
                       walltime=format_walltime(walltime_seconds(self.walltime)),
                       job_extra_directives=list(self.job_extra_directives),
                       job_script_prologue=list(self.prologue), worker_extra_args=worker_args,
-                      job_name="l2l-worker", scheduler_options={"dashboard_address": ":0", "dashboard": self._dashboard},
+                      job_name="l2l-worker",
+                      scheduler_options={"dashboard_address": ":0", "dashboard": self._dashboard},
                       silence_logs=logging.ERROR)
         # dask-jobqueue writes these into #SBATCH lines as they are: quote them as sbatch reads them.
         if self.partition:
