@@ -61,3 +61,29 @@ def test_a_file_given_twice_beside_another_of_its_name(run_file, tmp_path, capsy
     assert printed == [f"sweep (random) [{here}/sweep.h5] #1", "sweep (random) [other/sweep.h5]",
                        f"sweep (random) [{here}/sweep.h5] #3"]
     assert _legend_labels(files) == printed
+
+
+def test_labels_are_ends_of_the_paths_as_typed_never_folders_the_user_did_not_type(run_file, tmp_path, monkeypatch,
+                                                                                    capsys):
+    """Relative paths, absolute ones and mixes: each label is the shortest end of the path as typed that tells
+    the file apart; a copy kept under a mirror of the working folder's absolute path (a backup) no longer makes
+    the other file's label that whole absolute path, nor does ``a.h5`` beside ``runs/a.h5`` borrow the name of
+    the working folder."""
+    monkeypatch.chdir(tmp_path)
+    mirror = tmp_path.joinpath("backup", *tmp_path.parts[1:], "runs")
+    for folder in (tmp_path / "runs", tmp_path / "other", mirror):
+        folder.mkdir(parents=True)
+        shutil.copy(run_file, folder / "sweep.h5")
+    shutil.copy(run_file, tmp_path / "sweep.h5")
+    cases = [(["runs/sweep.h5", "other/sweep.h5"], ["[runs/sweep.h5]", "[other/sweep.h5]"]),
+             (["runs/sweep.h5", str(tmp_path / "other" / "sweep.h5")], ["[runs/sweep.h5]", "[other/sweep.h5]"]),
+             (["./runs/sweep.h5", "other/../other/sweep.h5"], ["[runs/sweep.h5]", "[other/sweep.h5]"]),
+             (["sweep.h5", "runs/sweep.h5"], ["[sweep.h5]", "[runs/sweep.h5]"]),
+             (["runs/sweep.h5", str(mirror / "sweep.h5")], ["[runs/sweep.h5]", f"[{tmp_path.name}/runs/sweep.h5]"]),
+             ([str(tmp_path / "runs" / "sweep.h5"), "runs/sweep.h5", "other/sweep.h5"],
+              ["[runs/sweep.h5] #1", "[runs/sweep.h5] #2", "[other/sweep.h5]"])]
+    for i, (typed, ends) in enumerate(cases):
+        files = [Path(p) for p in typed]
+        printed = _printed_labels(files, tmp_path / f"cmp{i}.png", capsys)
+        assert printed == [f"sweep (random) {end}" for end in ends], typed
+        assert _legend_labels(files) == printed

@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from l2l.errors import TrajectoryError
 from l2l.objectives import Objective
 from l2l.plot.data import RunData, label, load_run, running_best
+from l2l.results_schema.frames import segment_compute
 
 
 def common_objectives(runs: Sequence[RunData]) -> list[Objective]:
@@ -32,16 +33,22 @@ def common_objectives(runs: Sequence[RunData]) -> list[Objective]:
 
 
 def _distinguishing(paths: Sequence[str]) -> list[str]:
-    """The shortest end of each path (whole folders) that no other of the paths ends with: ``a/run.h5`` and
-    ``b/run.h5``; the same file given twice keeps its file name (the caller numbers the two)."""
-    parts = [Path(os.path.abspath(p)).parts for p in paths]
+    """The shortest end of each path as typed (whole folders; ``./`` and ``x/../`` dropped) that no other file's
+    path ends with: ``runs/a.h5`` and ``other/a.h5``; ``a.h5`` and ``runs/a.h5``. The paths are not made absolute
+    first, so a label never grows into folders the user did not type (``home/me/runs/a.h5`` beside a copy under
+    ``/backup/home/me/runs``). One file given twice, however spelt, keeps the label of its first spelling (the
+    caller numbers the two)."""
+    files = [os.path.abspath(p) for p in paths]
+    first = {file: Path(os.path.normpath(p)).parts for file, p in reversed(list(zip(files, paths)))}
     out = []
-    for mine in parts:
-        others = {theirs for theirs in parts if theirs != mine}
+    for file in files:
+        mine = first[file]
+        others = [theirs for other, theirs in first.items() if other != file]
         k = 1
         while k < len(mine) and any(theirs[-k:] == mine[-k:] for theirs in others):
             k += 1
-        out.append("/".join(mine[-k:]).lstrip("/") or mine[-1])
+        end = mine[-k:]
+        out.append(os.path.join(*end) if end else file)
     return out
 
 
@@ -175,9 +182,13 @@ def curves(run: RunData, objective: Objective, by_compute: bool = False) -> dict
     if run.multi_fidelity:
         top = float((run.fidelity or {}).get("rungs", [frame["budget"].max()])[-1])
         values = np.where(np.isclose(frame["budget"].to_numpy(dtype=float), top), values, np.nan)
-    if by_compute:
-        cost = (frame["budget"] - frame["from_budget"]).to_numpy(dtype=float) if run.multi_fidelity else \
-            np.full(len(frame), run.compute_per_evaluation() or 1.0)
+    if by_compute:  # every attempt counts, the failed ones that were retried too (as l2l show counts compute)
+        if run.multi_fidelity:
+            cost = segment_compute(frame)
+        else:
+            cost = np.full(len(frame), run.compute_per_evaluation() or 1.0)
+            if run.compute_per_evaluation() is not None and "attempts" in frame.columns:
+                cost = cost * frame["attempts"].to_numpy(dtype=float)
         count = np.cumsum(cost)
     else:
         count = np.arange(1, len(values) + 1)
