@@ -30,11 +30,15 @@ so on the ``serial`` backend, where the completion order is fixed).
 
 Compute is counted in fidelity units: a segment continued from a checkpoint
 costs ``budget - from_budget``; one that restarts from scratch (the simulator
-returned no checkpoint) costs ``budget``. A multi-fidelity run ends when the
+returned no checkpoint) costs ``budget``. Every attempt counts: a segment that
+failed and was run again (``run.retries``) costs that much per attempt, the
+failed ones included, since they ran on the workers and where an attempt
+failed is not known (so the figure is an upper bound of the work done, never
+below it). A multi-fidelity run ends when the
 policy is done or ``run.compute`` units are spent. No segment starts once the
 compute spent plus that of the segments in flight reaches ``run.compute``,
 however many workers are free: only the segments already running can go past
-it, by less than one segment each.
+it, by less than one attempt each (a segment that fails then is still retried).
 """
 
 from __future__ import annotations
@@ -113,7 +117,9 @@ class _Loop(Trials, Commits):
         self.checkpoints: dict[int, dict[str, Any] | None] = {}  # latest checkpoint of each paused trial
         self.running: dict[tuple[int, int], tuple[Task, int]] = {}  # (task, trial) by the row's (generation,
         # individual)
-        self.committed = 0.0  # the compute of the segments in self.running (budget - from_budget each)
+        # the compute of the segments in self.running (budget - from_budget per attempt: the attempts of a
+        # retried segment that failed count as spent from the moment they failed)
+        self.committed = 0.0
         self.finals: dict[int, Outcome] = {}  # trials with a final result, not yet told
         self.outbox: list[Task] = []  # submitted by the loop, not yet handed to the executor
         self.seeds: dict[tuple[int, int], int] = {}  # evaluation seeds computed ahead (see prepare_seeds)
@@ -288,12 +294,13 @@ class _Loop(Trials, Commits):
             self.executor.submit(tasks)
 
     def spent(self) -> bool:
-        """True once run.compute is spent, counting the segments in flight at their full cost: nothing new
-        starts then, so only the segments already running can overshoot (by at most one segment each)."""
+        """True once run.compute is spent, counting the segments in flight at their full cost (and the failed
+        attempts of those being retried): nothing new starts then, so only the segments already running can
+        overshoot (by at most one attempt each)."""
         return bool(self.budgets) and self.loop["compute"] + self.committed >= self.c.compute
 
     def cost(self, task: Task) -> float:
-        """The compute a segment will count when it finishes (``budget - from_budget``; 0 outside budgets)."""
+        """The compute one attempt of a segment counts (``budget - from_budget``; 0 outside budgets)."""
         if not self.segmented or task.budget is None:
             return 0.0
         return float(task.budget) - float(task.from_budget)
@@ -386,9 +393,11 @@ class _Loop(Trials, Commits):
             self.executor.submit([Task(task.generation, task.individual, task.seed, task.params,
                                        outcome.attempt + 1, task.budget, task.from_budget, task.checkpoint,
                                        task.trial)])
+            # the failed attempt was spent and the next one is committed: run.compute counts both from now on
+            self.committed += self.cost(task)
             return
         del self.running[key]
-        self.committed -= self.cost(task)
+        self.committed -= self.cost(task) * (outcome.attempt + 1)  # every attempt was committed (see above)
         self.record(trial, outcome, task=task)
         if outcome.checkpoint is not None:  # what the rows not yet appended hold in memory (see flush_due)
             self.buffered_bytes += size_in_memory(outcome.checkpoint)

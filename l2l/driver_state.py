@@ -7,6 +7,9 @@ from typing import Any
 import numpy as np
 
 SEED_MASK = (1 << 63) - 1
+#: The key of a state's loop that says its ``compute`` counts every attempt of a segment (the failed ones that
+#: were retried too); a state without it was committed by an l2l that counted a retried segment once.
+EVERY_ATTEMPT = "every_attempt"
 
 
 def evaluation_seed(run_seed: int, generation: int, individual: int) -> int:
@@ -24,7 +27,30 @@ def initial_state(components) -> dict[str, Any]:
             "policy": components.schedule.init(list(components.budgets), problem.space.dimension, config.seed),
             "trials": {},
             "loop": {"generation": 0, "evaluations": 0, "failed": 0, "worst": {}, "best": {},
-                     "compute": 0.0, "next_trial": 0, "rows": 0, "in_flight": []}}
+                     "compute": 0.0, "next_trial": 0, "rows": 0, "in_flight": [], EVERY_ATTEMPT: True}}
+
+
+def count_every_attempt(state: dict[str, Any], trajectory) -> None:
+    """Bring the ``compute`` of ``state`` (the last committed one of ``trajectory``, read by ``l2l resume``) to
+    the count of every attempt, where it was committed by an l2l that counted a retried segment once: add
+    ``budget - from_budget`` for each failed attempt of the rows it accounts for (``loop["rows"]``), so that
+    ``run.compute`` stops the resumed run where ``l2l show`` (which counts from the rows) says it is spent.
+    Reads the ``attempts`` column once, for the first resume of such a file only (the state it then commits
+    says so); changes nothing in a state that already counts every attempt."""
+    loop = state["loop"]
+    if loop.get(EVERY_ATTEMPT):
+        return
+    loop[EVERY_ATTEMPT] = True
+    rows = int(loop.get("rows", loop.get("evaluations", 0)) or 0)
+    if not trajectory.multi_fidelity or rows <= 0:  # no segments: no compute counted
+        return
+    attempts = trajectory.rows(("attempts",), 0, rows)["attempts"]
+    retried = np.flatnonzero(attempts > 1)
+    if not len(retried):
+        return
+    budget = trajectory._take("evaluations/budget", retried)
+    start = trajectory._take("evaluations/from_budget", retried)
+    loop["compute"] = float(loop.get("compute", 0.0)) + float(np.sum((budget - start) * (attempts[retried] - 1)))
 
 
 def adopt(state: dict[str, Any], components) -> dict[str, Any]:

@@ -103,7 +103,9 @@ class Trials:
                     self.loop["best"][o.name] = float(values[j])
         cost = 0.0
         if self.segmented and task is not None:
-            cost = outcome.budget - task.from_budget  # from_budget is 0 when it restarted from scratch
+            # from_budget is 0 when it restarted from scratch; every attempt counts, the failed ones retried
+            # included (the row stores them as attempts): see results_schema.frames.segment_compute
+            cost = (outcome.budget - task.from_budget) * (outcome.attempt + 1)
             self.loop["compute"] += cost
         self.loop["evaluations"] += 1
         self.loop["failed"] += int(not ok)

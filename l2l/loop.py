@@ -33,6 +33,7 @@ from l2l import __version__
 from l2l.components import Components, build as _build, load_run_config
 from l2l.config import RunConfig
 from l2l.control import RunControl
+from l2l.driver_state import count_every_attempt
 from l2l.errors import ConfigError, TrajectoryError, command
 from l2l.jobs import Outcome, Settings
 from l2l.jobs.warm import start_fork_server
@@ -261,6 +262,8 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                                   f"generations, so its learners are trained to the end by then: more generations "
                                   f"cannot continue them (start a new run, or give run.inherit in fidelity units)")
             state = trajectory.state() if trajectory.n_generations else None
+            if state is not None:  # a file of an l2l that counted a retried segment's compute once
+                count_every_attempt(state, trajectory)
             finished = False
             if state is not None:  # before any worker starts or anything is written
                 events = trajectory.events()["kind"]

@@ -440,6 +440,8 @@ def _multi_fidelity(trajectory: Trajectory, running: bool = True, allowed: Any =
     The segments in flight at the last commit count as ``running`` only while a writer may still run them
     (``running``); those of an interrupted or stopped run count as ``interrupted``: ``l2l resume`` runs them
     again (:data:`INTERRUPTED`)."""
+    from l2l.results_schema.frames import segment_compute
+
     if not trajectory.multi_fidelity:
         return None, None, False
     segments = trajectory.evaluations(errors=False, segments=True)
@@ -457,7 +459,7 @@ def _multi_fidelity(trajectory: Trajectory, running: bool = True, allowed: Any =
         elif in_flight:
             counts["interrupted"] = in_flight
     fidelity = trajectory.run.get("fidelity") if isinstance(trajectory.run.get("fidelity"), dict) else {}
-    spent = float((segments["budget"] - segments["from_budget"]).sum())
+    spent = float(segment_compute(segments).sum())  # every attempt of a segment, the failed retried ones too
     if allowed is None:  # the run's compute budget, unless `resume --compute` raised it
         allowed = fidelity.get("compute")  # None without a policy (a Lamarckian run has generations, not compute)
     allowed = float(allowed) if isinstance(allowed, (int, float)) and not isinstance(allowed, bool) else None
@@ -662,14 +664,15 @@ def restart_line(trajectory: Trajectory, unit: str) -> str:
     n = trajectory.n_evaluations
     if not trajectory.multi_fidelity or not n:
         return ""
-    rows = trajectory.rows(("trial", "budget", "from_budget", "status"), 0, n)
+    rows = trajectory.rows(("trial", "budget", "from_budget", "status", "attempts"), 0, n)
     ok = _status_codes()["ok"]
     reached: dict[int, float] = {}
     count, extra = 0, 0.0
-    for trial, budget, start, status in zip(rows["trial"], rows["budget"], rows["from_budget"], rows["status"]):
+    for trial, budget, start, status, attempts in zip(rows["trial"], rows["budget"], rows["from_budget"],
+                                                      rows["status"], rows["attempts"]):
         before = reached.get(int(trial), 0.0)
-        if start <= 0 and before > 0:
-            count, extra = count + 1, extra + before
+        if start <= 0 and before > 0:  # each attempt trained from scratch again (as the run counts compute)
+            count, extra = count + 1, extra + before * int(attempts)
         if status == ok:
             reached[int(trial)] = max(before, float(budget))
     if not count:

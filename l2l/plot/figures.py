@@ -18,6 +18,7 @@ from l2l.errors import ConfigError, TrajectoryError
 from l2l.objectives import Objective
 from l2l.plot import panels
 from l2l.plot.data import RunData, load_run, top_parameters
+from l2l.results_schema.frames import segment_compute
 
 KINDS = ("overview", "fitness", "parameters", "scatter", "pareto", "failures", "curves", "lineage", "schedules")
 FORMATS = (".png", ".svg", ".pdf")
@@ -52,7 +53,7 @@ def _summary_line(run: RunData) -> str:
     if run.multi_fidelity:  # candidates trained in segments: generations mean nothing to the user
         segments = run.segments
         failed = int((segments["status"] != "ok").sum())
-        compute = float((segments["budget"] - segments["from_budget"]).sum())
+        compute = float(segment_compute(segments).sum())  # every attempt, as l2l show counts it
         unit = (run.fidelity or {}).get("unit") or "budget units"
         return (f"{len(frame):,} candidates, {len(segments):,} segments, compute {compute:g} {unit}, "
                 f"{failed:,} failed")

@@ -144,6 +144,7 @@ def draw_best_by_compute(ax: Axes, run: RunData, objective: Objective, legend: b
     result where it finished (faint below the top budget: a value at another fidelity)."""
     from l2l.analysis.best import at_top_budget
     from l2l.plot.compare import curves
+    from l2l.results_schema.frames import segment_compute
 
     unit = _fidelity_unit(run)
     ax.set_title(f"{objective.name}: best so far at the top budget")
@@ -154,7 +155,7 @@ def draw_best_by_compute(ax: Axes, run: RunData, objective: Objective, legend: b
             + (segments["duration"].to_numpy(dtype=float) * 1e9).astype("int64"))
     order = np.argsort(done, kind="stable")  # by completion, as l2l compare counts compute
     segments = segments.iloc[order]
-    spent = np.cumsum((segments["budget"] - segments["from_budget"]).to_numpy(dtype=float))
+    spent = np.cumsum(segment_compute(segments))  # every attempt, as l2l compare and l2l show count it
     values = segments[objective.name].to_numpy(dtype=float)
     ok = (segments["status"] == "ok").to_numpy() & np.isfinite(values)
     values = drawn(values)

@@ -55,6 +55,8 @@ def _wanted(trajectory: Trajectory, columns: Sequence[str] | None, errors: bool,
     wanted = set(columns) | {"generation", "individual"}
     if trajectory.multi_fidelity:  # the candidate and segment views are built from these (a candidate whose
         wanted |= set(_SEGMENT_NEEDS) | {"status"}  # last segment failed is stopped)
+        if "compute" in columns:  # every attempt of a segment counts (segment_compute)
+            wanted.add("attempts")
     if not errors:
         wanted.discard("error")
     return wanted
@@ -163,12 +165,27 @@ def segment_view(trajectory: Trajectory, frame: pd.DataFrame, segments: bool) ->
     frame["state"] = pd.Categorical(state, categories=["promoted", "completed", "stopped", "paused"])
     if segments:
         return frame
-    frame["compute"] = (frame["budget"] - frame["from_budget"]).groupby(frame["trial"]).transform("sum")
+    frame["compute"] = pd.Series(segment_compute(frame), index=frame.index).groupby(frame["trial"]).transform("sum")
     if "parent" in frame.columns:  # a candidate's parent: the trial whose checkpoint any of its segments copied
         frame["parent"] = frame["parent"].groupby(frame["trial"]).transform("max")
     frame = frame[last].reset_index(drop=True)
     frame["state"] = frame["state"].cat.remove_unused_categories()
     return frame
+
+
+def segment_compute(frame: pd.DataFrame) -> np.ndarray:
+    """The compute each segment of ``frame`` (rows with ``budget``, ``from_budget`` and ``attempts``) cost, in
+    fidelity units: ``(budget - from_budget) x attempts``.
+
+    Every attempt counts, as the run counted it against ``run.compute``: an attempt that failed and was run
+    again (``run.retries``) used the workers too, and where it failed is not known, so it counts the segment's
+    whole cost (an upper bound of the work it did, never below it). Files written before l2l counted attempts
+    store the same rows, so they read with this figure too. A frame without ``attempts`` (a selection of the
+    user's) counts each segment once."""
+    cost = (frame["budget"].to_numpy(dtype=float) - frame["from_budget"].to_numpy(dtype=float))
+    if "attempts" in frame.columns:
+        cost = cost * frame["attempts"].to_numpy(dtype=float)
+    return cost
 
 
 def let_go(trajectory: Trajectory) -> bool:
