@@ -5,6 +5,12 @@ true values are free), a coarser grid for the learning curves (each chosen candi
 re-evaluations on fresh seeds). "Compute to reach X" is the first grid fraction at which the mean over
 seeds of the chosen candidates' true quality is at least as good as X (the mean final quality of
 full-fidelity random search, or of full-fidelity TPE); per seed, the count of seeds that reach it.
+
+How sure that fraction is comes from a bootstrap over seeds (:func:`bootstrap_compute`): the seeds are drawn
+again with replacement, the same draw for the method and the reference (whose final mean is an estimate too),
+and the fraction is found again; the 5th and 95th percentiles of the draws are its 90 % interval, and the share
+of draws at or below a third of the compute says how often another set of seeds of this size would meet the
+target.
 """
 
 from __future__ import annotations
@@ -22,6 +28,9 @@ PEER_SET = ("random", "tpe", "optuna-tpe-hyperband", "dehb")
 POLICY_SET = ("successive-halving", "hyperband", "asha", "median-stopping", "model-based")
 PRIMARY = "model-based"
 CLASSES = ("agree", "mislead", "learning-curve")
+#: Bootstrap draws over seeds, and the seed of their generator (the intervals are the same on every report).
+BOOTSTRAP_DRAWS = 2000
+BOOTSTRAP_SEED = 20261204
 
 
 def grid(problem: Problem) -> tuple[float, ...]:
@@ -76,6 +85,22 @@ def _first(fractions, curve, target) -> float:
     return math.inf
 
 
+def bootstrap_compute(fractions, curve: np.ndarray, reference: np.ndarray, draws: int = BOOTSTRAP_DRAWS,
+                      seed: int = BOOTSTRAP_SEED) -> dict:
+    """The 90 % bootstrap interval of the compute fraction at which the mean of ``curve`` (seeds x fractions)
+    first reaches the mean of ``reference`` (the reference's final quality per seed, same seed order), and the
+    share of draws that reach it within a third of the compute (inf: a draw that never reaches it)."""
+    n = curve.shape[0]
+    rows = np.random.default_rng(seed).integers(0, n, size=(draws, n))
+    means = np.nanmean(curve[rows], axis=1)  # draws x fractions
+    targets = reference[rows].mean(axis=1)
+    hit = means <= targets[:, None] + 1e-12
+    grid_ = np.asarray(fractions, dtype=float)
+    first = np.where(hit.any(axis=1), grid_[np.argmax(hit, axis=1)], np.inf)
+    low, high = np.percentile(first, [5, 95], method="inverted_cdf")  # draws themselves: inf stays inf
+    return {"interval": [float(low), float(high)], "share_within_a_third": float(np.mean(first <= 1 / 3 + 1e-9))}
+
+
 def problem_figures(problem: Problem, methods, seeds, results, truth) -> dict:
     fractions = grid(problem)
     curves: dict[str, np.ndarray] = {}
@@ -102,6 +127,9 @@ def problem_figures(problem: Problem, methods, seeds, results, truth) -> dict:
             figures[f"compute_to_{reference}"] = _first(fractions, mean_curve, target)
             per_seed = [_first(fractions, row, target) for row in curve]
             figures[f"seeds_reaching_{reference}"] = int(sum(np.isfinite(per_seed)))
+            spread = bootstrap_compute(fractions, curve, curves[reference][:, -1])
+            figures[f"compute_to_{reference}_interval"] = spread["interval"]
+            figures[f"compute_to_{reference}_share_within_a_third"] = spread["share_within_a_third"]
         agreements = [r.get("agreement") for r in runs if r.get("agreement")]
         if agreements:
             figures["measured_agreement"] = [None if any(a[k] is None for a in agreements) else
@@ -201,6 +229,14 @@ def print_tables(figures: dict, wall: dict, seeds) -> None:
                   f"{final['min']:>9.4f}..{final['max']:<8.4f} {_fmt_fraction(f.get('compute_to_random', math.nan)):>8s} "
                   f"{f.get('seeds_reaching_random', '-'):>5} {_fmt_fraction(f.get('compute_to_tpe', math.nan)):>7s} "
                   f"{f.get('seeds_reaching_tpe', '-'):>5} {f['candidates']:>6.0f} {f['seconds']:>6.1f}")
+        print(f"  compute to the references' final quality, 90 % bootstrap interval over seeds, and the share of "
+              f"draws within a third:")
+        for method, f in problem["methods"].items():
+            parts = [f"→{r} {_fmt_fraction(f[f'compute_to_{r}_interval'][0])}..{_fmt_fraction(f[f'compute_to_{r}_interval'][1])}"
+                     f" ({f[f'compute_to_{r}_share_within_a_third']:.2f})" for r in REFERENCES
+                     if f"compute_to_{r}_interval" in f]
+            if parts:
+                print(f"    {method:22s} " + "  ".join(parts))
         agreement = problem["methods"].get(PRIMARY, {}).get("measured_agreement")
         if agreement:
             print(f"  model-based's measured rank agreement of each rung with the top: {agreement}")
@@ -244,7 +280,11 @@ def report(problems, methods, seeds, quick, results, truth, wall, machine) -> di
     print_targets(goal)
     headline = {name: {m: {"final": round(f["final"]["mean"], 4), "std": round(f["final"]["std"], 4),
                            "se": round(f["final"]["se"], 4),
-                           "to_random": f.get("compute_to_random"), "to_tpe": f.get("compute_to_tpe")}
+                           "to_random": f.get("compute_to_random"), "to_tpe": f.get("compute_to_tpe"),
+                           **{f"to_{r}_interval": f[f"compute_to_{r}_interval"] for r in REFERENCES
+                              if f"compute_to_{r}_interval" in f},
+                           **{f"to_{r}_within_a_third": f[f"compute_to_{r}_share_within_a_third"] for r in REFERENCES
+                              if f"compute_to_{r}_share_within_a_third" in f}}
                        for m, f in problem["methods"].items()} for name, problem in figures.items()}
     return _jsonable({"benchmark": "multifidelity", "quick": quick, "seeds": list(seeds), "methods": list(methods),
                       "figures": headline, "wall_time": walls, "targets": goal, "errors": errors,
