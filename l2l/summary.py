@@ -627,9 +627,13 @@ def show_text(trajectory: Trajectory, top: int = 10, events: int = 5) -> str:
         lines.append(f"restarts   {restarts}")
     if summary.compute is not None:
         from l2l.analysis.agreement import agreement_line
+        from l2l.results_schema import pruning
         from l2l.results_schema.checkpoint_store import describe
 
         stored = describe(trajectory.path)
+        pruned = pruning.count(trajectory)
+        if pruned:  # the files l2l prune deleted, no longer in the folder described
+            stored += f"{'; ' * bool(stored)}{pruned} superseded checkpoint{'s' * (pruned != 1)} pruned (l2l prune)"
         if stored:
             lines.append(f"checkpoints {stored}")
 

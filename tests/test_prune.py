@@ -24,7 +24,7 @@ from test_writer_safety import _in_child, _kill_after
 SPACE = {"learning_rate": {"low": 1e-3, "high": 0.19, "log": True}}
 SLOW_SGD = {"name": "python", "function": "pbt_models:slow_sgd",
             "multi_fidelity": {"name": "steps", "unit": "training steps", "minimum": 1, "maximum": 81}}
-SUMMARY = re.compile(r"^pruned \d+ of \d+ checkpoint files \(\d[\d.]* (GiB|MiB|KiB|bytes)\); "
+SUMMARY = re.compile(r"^pruned \d+ of \d+ checkpoint files \(\d[\d.]* (GiB|MiB|KiB|bytes) on disk\); "
                      r"kept the latest of each of \d+ trials")
 
 
@@ -310,3 +310,128 @@ def test_reading_a_pruned_checkpoint_says_l2l_prune_deleted_it_and_a_file_delete
     with l2l.Trajectory(other) as trajectory:
         with pytest.raises(TrajectoryError, match=r"is missing \(the folder"):
             trajectory.checkpoint(pruned[0])
+
+
+def du(folder) -> int:
+    """Bytes ``du`` counts under ``folder``: the blocks of every file and folder in it, itself included."""
+    total = 0
+    for place, folders, names in os.walk(folder):
+        total += sum(os.lstat(os.path.join(place, name)).st_blocks * 512 for name in [".", *names])
+    return total
+
+
+def test_the_size_prune_reports_is_what_du_sees_freed_not_the_sum_of_file_lengths(tmp_path, finished):
+    """The checkpoints of a small model are a few hundred bytes, each in a block of its own: the disk frees the
+    blocks (and those of the folders left empty), many times the files' lengths. A file hard-linked elsewhere
+    frees nothing and is said apart."""
+    from l2l.commands.prune import _size
+
+    path = copy(finished["pbt"], tmp_path / "run.h5")
+    superseded = sorted(files(path) - expected(path))
+    lengths = sum((folder_of(path) / d[:2] / f"{d}.l2lc").stat().st_size for d in superseded)
+    before = du(folder_of(path))
+    dry = l2l_cli("prune", path, "--dry-run", cwd=tmp_path)
+    done = l2l_cli("prune", path, cwd=tmp_path)
+    assert done.returncode == 0 and dry.returncode == 0, done.stderr + dry.stderr
+    freed = before - du(folder_of(path))
+    assert freed > 2 * lengths  # the case the sum of lengths misreports
+    assert f"({_size(freed)} on disk); kept" in done.stdout, (done.stdout, _size(freed), _size(lengths))
+    assert dry.stdout.splitlines()[-1].replace("would prune", "pruned", 1) == done.stdout.strip()  # foretold
+
+    other = copy(finished["pbt"], tmp_path / "other.h5")
+    (tmp_path / "backup").mkdir()
+    linked = sorted(files(other) - expected(other))[:2]
+    for digest in linked:
+        os.link(folder_of(other) / digest[:2] / f"{digest}.l2lc", tmp_path / "backup" / f"{digest}.l2lc")
+    before = du(folder_of(other)) - sum(os.stat(tmp_path / "backup" / f"{d}.l2lc").st_blocks * 512 for d in linked)
+    done = l2l_cli("prune", other, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert f"({_size(before - du(folder_of(other)))} on disk, not counting 2 hard-linked elsewhere); kept" \
+        in done.stdout, done.stdout
+
+
+def _shared_pair(tmp_path, finished, common: bool):
+    """Two different runs whose checkpoints are in one folder: the pbt run's files moved into the asha run's
+    folder and its own folder made a symbolic link to it (``common``: both folders links to a third place)."""
+    asha, pbt = copy(finished["asha"], tmp_path / "asha.h5"), copy(finished["pbt"], tmp_path / "pbt.h5")
+    store = tmp_path / "store" if common else folder_of(asha)
+    if common:
+        shutil.move(folder_of(asha), store)
+        folder_of(asha).symlink_to(store)
+    for file in folder_of(pbt).rglob("*.l2lc"):
+        (store / file.parent.name).mkdir(exist_ok=True)
+        shutil.move(file, store / file.parent.name / file.name)
+    shutil.rmtree(folder_of(pbt))
+    folder_of(pbt).symlink_to(store)
+    assert validate(asha) == [] and validate(pbt) == []
+    return asha, pbt, store
+
+
+@pytest.mark.parametrize("common", [False, True])
+def test_a_folder_two_runs_share_is_refused_so_that_no_run_loses_a_checkpoint(tmp_path, finished, common):
+    asha, pbt, store = _shared_pair(tmp_path, finished, common)
+    before, contents = sorted(store.rglob("*.l2lc")), (digest_of(asha), digest_of(pbt))
+    for path in (asha, pbt):
+        for options in ([], ["--dry-run"]):
+            done = l2l_cli("prune", path, *options, cwd=tmp_path)
+            assert done.returncode == 2 and done.stdout == "", done.stdout + done.stderr
+            lines = done.stderr.strip().splitlines()
+            assert len(lines) == 1 and lines[0].startswith("l2l: error: ") and "symbolic link" in lines[0]
+            assert "prune cannot tell that run's checkpoints from superseded ones (nothing pruned)" in lines[0]
+    assert sorted(store.rglob("*.l2lc")) == before and (digest_of(asha), digest_of(pbt)) == contents
+    assert validate(asha) == [] and validate(pbt) == []
+
+
+def test_a_run_being_written_is_refused_under_its_name_and_through_a_symbolic_link(tmp_path):
+    """A live run (stopped with SIGSTOP mid-run, so that it cannot end first) holds its file's writer lock:
+    prune refuses it in one line, exit 2, also when given a symbolic link to the file (with or without a link
+    to its folder), and deletes nothing, neither a committed checkpoint nor one written and not yet committed."""
+    import signal
+
+    run = config("asha", seed=7, simulator=SLOW_SGD, compute=10 ** 6)
+    path = tmp_path / "live.h5"
+    pid, pipe = _start(lambda: l2l.run(run, path, progress=False))
+    try:
+        _after_commits(pipe, 3)
+        os.kill(pid, signal.SIGSTOP)
+        assert os.waitpid(pid, os.WNOHANG) == (0, 0)  # still running: it holds the lock
+        before, content = files(path), digest_of(path)
+        assert before
+        (tmp_path / "link.h5").symlink_to(path)
+        (tmp_path / "linked").mkdir()
+        (tmp_path / "linked" / "live.h5").symlink_to(path)
+        folder_of(tmp_path / "linked" / "live.h5").symlink_to(folder_of(path))
+        for given in (path, tmp_path / "link.h5", tmp_path / "linked" / "live.h5"):
+            done = l2l_cli("prune", given, cwd=tmp_path)
+            assert done.returncode == 2 and done.stdout == "", done.stdout + done.stderr
+            lines = done.stderr.strip().splitlines()
+            assert len(lines) == 1 and lines[0].startswith(f"l2l: error: {path} is being written by another "
+                                                           f"process (pid {pid} "), (given, lines)
+        assert files(path) == before and digest_of(path) == content
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        os.close(pipe)
+    assert len(l2l_cli("prune", path, cwd=tmp_path).stdout.splitlines()) == 1  # the lock went with the writer
+    assert validate(path) == []
+
+
+def test_show_of_a_pruned_run_says_how_many_checkpoints_prune_deleted_in_its_checkpoints_line(tmp_path, finished):
+    path = copy(finished["asha"], tmp_path / "run.h5")
+    count = len(files(path) - expected(path))
+
+    def checkpoints_lines():
+        done = l2l_cli("show", path.name, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        return [line for line in done.stdout.splitlines() if line.startswith("checkpoints ")]
+
+    before = checkpoints_lines()
+    assert len(before) == 1 and "pruned" not in before[0]
+    prune(path)
+    kept = len(files(path))
+    assert checkpoints_lines() == [f"checkpoints {kept} large checkpoints (0.0 MiB) in {path.name}.checkpoints: "
+                                   f"move or copy it with the file; {count} superseded checkpoints pruned (l2l prune)"]
+    prune(path)  # nothing more: the count stays
+    assert checkpoints_lines()[0].endswith(f"; {count} superseded checkpoints pruned (l2l prune)")
+    shutil.move(folder_of(path), tmp_path / "elsewhere")  # the folder moved away: what prune deleted is still said
+    assert checkpoints_lines() == [f"checkpoints {count} superseded checkpoints pruned (l2l prune)"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +20,8 @@ class Pruned:
     files: list[Path] = field(default_factory=list)  # superseded checkpoint files
     temporary: list[Path] = field(default_factory=list)  # left by a writer that died mid-write
     total: int = 0  # checkpoint files in the folder before
-    size: int = 0  # bytes of files and temporary
+    size: int = 0  # bytes the disk frees as du counts them: blocks of files, temporary, folders left empty
+    linked: int = 0  # files and temporary with another name (a hard link): deleting this one frees nothing
     trials: int = 0  # trials whose latest checkpoint is kept
     others: int = 0  # further files kept: what the run state may still continue from
     dry_run: bool = False
@@ -33,7 +35,9 @@ class Pruned:
         kept = f"kept the latest of each of {self.trials} trial{'s' * (self.trials != 1)}"
         if self.others:
             kept += f" and {self.others} more that the run may still continue from"
-        return f"{verb} {len(self.files)} of {self.total} checkpoint files{temporary} ({_size(self.size)}); {kept}"
+        linked = f", not counting {self.linked} hard-linked elsewhere" if self.linked else ""
+        return (f"{verb} {len(self.files)} of {self.total} checkpoint files{temporary} "
+                f"({_size(self.size)} on disk{linked}); {kept}")
 
 
 def _size(count: int) -> str:
@@ -43,10 +47,39 @@ def _size(count: int) -> str:
     return f"{count} bytes"
 
 
+def _on_disk(file: Path) -> tuple[int, bool]:
+    """(bytes of the blocks ``file`` holds, as ``du`` counts them; whether it has another name, so that
+    deleting it frees none of them)."""
+    stat = file.stat()
+    return stat.st_blocks * 512, stat.st_nlink > 1
+
+
+def _shared(root: Path) -> str | None:
+    """Why the checkpoint folder ``root`` may hold another run's files (None if nothing says so): it is a
+    symbolic link (another run's folder may link to the same place), or another run's folder beside it links to
+    it. The files are named by their content only, so prune could not tell another run's from superseded ones
+    (nor from those a live run has written and not yet committed). A link from a folder elsewhere cannot be
+    seen from here."""
+    if root.is_symlink():
+        return f"{root} is a symbolic link (to {os.readlink(root)}), so another run's folder may link there too"
+    if not root.is_dir():
+        return None
+    mine = os.path.realpath(root)
+    try:
+        entries = sorted(os.scandir(root.parent), key=lambda e: e.name)
+    except OSError:
+        return None
+    for entry in entries:
+        if entry.name.endswith(".checkpoints") and entry.is_symlink() and os.path.realpath(entry.path) == mine:
+            return f"{root.parent / entry.name} is a symbolic link to {root}: another run shares the folder"
+    return None
+
+
 def prune(path: str | os.PathLike, dry_run: bool = False) -> Pruned:
     """Delete the files of ``PATH.checkpoints/`` that no needed row references (see
     :mod:`l2l.results_schema.pruning`), after recording them in the trajectory. Raises TrajectoryError
-    (nothing deleted) for a missing file, one that is not a trajectory, or one a run writes now."""
+    (nothing deleted) for a missing file, one that is not a trajectory, one a run writes now (under this name or,
+    for a symbolic link, the file it names), and a folder another run may share (:func:`_shared`)."""
     from l2l.errors import TrajectoryError
     from l2l.results_schema import checkpoint_store, pruning
     from l2l.results_schema.lock import WriterLock
@@ -59,12 +92,18 @@ def prune(path: str | os.PathLike, dry_run: bool = False) -> Pruned:
         raise TrajectoryError(f"{path} is not a regular file (an l2l trajectory is one)")
     with Trajectory(path):  # not a trajectory: refused before a lock file is made beside it
         pass
-    with WriterLock(path):  # no run writes the file (or starts to) while it is pruned
+    real = Path(os.path.realpath(path))  # a symbolic link: a run may write the file under the name it links to
+    alias = real != Path(os.path.realpath(path.parent)) / path.name
+    with WriterLock(path), WriterLock(real) if alias else nullcontext():  # no run writes it while it is pruned
+        root = checkpoint_store.folder_of(path)
+        shared = _shared(root)
+        if shared:
+            raise TrajectoryError(f"{shared}, and prune cannot tell that run's checkpoints from superseded ones "
+                                  f"(nothing pruned)")
         with Trajectory(path) as trajectory:
             found = pruning.plan(trajectory)
         keep, referenced = found.keep, found.referenced
         result = Pruned(dry_run=dry_run, trials=found.trials)
-        root = checkpoint_store.folder_of(path)
         names: dict[str, Path] = {}
         for sub in sorted(root.iterdir()) if root.is_dir() else []:
             if not sub.is_dir() or sub.is_symlink():
@@ -82,13 +121,21 @@ def prune(path: str | os.PathLike, dry_run: bool = False) -> Pruned:
         result.total = len(names)
         result.files = [file for digest, file in names.items() if digest not in keep]
         result.others = max(0, len(keep & names.keys()) - found.trials)
-        result.size = sum(file.stat().st_size for file in [*result.files, *result.temporary])
+        deleted = [*result.files, *result.temporary]
+        for file in deleted:
+            size, linked = _on_disk(file)
+            result.size += 0 if linked else size
+            result.linked += linked
+        gone = set(deleted)  # the folders left empty go too (below): du counts their blocks as well
+        for folder in sorted({file.parent for file in result.files}):
+            if all(folder / name in gone for name in os.listdir(folder)):
+                result.size += folder.stat().st_blocks * 512
         if dry_run:
             return result
         recorded = sorted(digest for digest, file in names.items() if digest not in keep and digest in referenced)
         if recorded:  # first: a kill between the record and the deletions leaves files validate still checks
             pruning.record(path, recorded)
-        for file in [*result.files, *result.temporary]:
+        for file in deleted:
             try:
                 file.unlink()
             except FileNotFoundError:

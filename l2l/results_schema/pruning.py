@@ -126,6 +126,17 @@ def recorded(datasets: dict[str, h5py.Dataset]) -> set[str]:
     return {bytes(d).decode("ascii", errors="replace") for d in digests[:count]}
 
 
+def count(trajectory) -> int:
+    """How many checkpoint files ``l2l prune`` deleted from beside ``trajectory`` (an open
+    :class:`~l2l.results_schema.reader.Trajectory`): its committed digests; 0 without ``/pruned``, and for one
+    that cannot be read or is malformed (``l2l validate`` reports that)."""
+    datasets = trajectory._layout.datasets
+    try:
+        return 0 if problems(datasets) else len(recorded(datasets))
+    except (OSError, ValueError, KeyError):
+        return 0
+
+
 def problems(datasets: dict[str, h5py.Dataset]) -> list[str]:
     """What is wrong with ``/pruned`` (nothing if the file has none)."""
     digests, log = datasets.get(f"{GROUP}/sha256"), datasets.get(f"{GROUP}/committed")
@@ -189,4 +200,4 @@ def record(path: str | os.PathLike, digests: list[str]) -> None:
         f.close()
 
 
-__all__ = ["GROUP", "Plan", "needed_rows", "plan", "problems", "record", "recorded"]
+__all__ = ["GROUP", "Plan", "count", "needed_rows", "plan", "problems", "record", "recorded"]
