@@ -165,7 +165,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "each trial's latest and those the stored run state may still continue from (paused "
                     "candidates, donors of population-based training, segments a resume runs again), and files "
                     "no committed row references. What is deleted is recorded in FILE, so that l2l validate "
-                    "reports them as pruned. Refuses a file a run writes now.")
+                    "reports them as pruned. Refuses a file a run writes now, and a folder another "
+                    "run may share (a symbolic link, or one another run's folder beside it links to).")
     p.add_argument("file", help="trajectory (.h5) no process writes")
     p.add_argument("--dry-run", action="store_true", help="list what would be deleted, delete nothing")
     p.set_defaults(func=_prune)
