@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import json
 import os
+import select
+import signal
+import time
 
 import numpy as np
 import pytest
@@ -16,8 +19,6 @@ from l2l.cli import main
 from l2l.plot.compare import table
 from l2l.progress import Progress
 from l2l.results_schema.validate import validate
-from test_multifidelity import _after_commits, _start
-from test_writer_safety import _kill_after
 
 UNIT = "steps"
 
@@ -79,6 +80,53 @@ def assert_every_figure_counts_every_attempt(path, capsys, allowed: float) -> fl
     assert float(l2l.load(path, columns=["trial", "compute"])["compute"].sum()) == spent
     assert float(table([path])[f"compute ({UNIT})"].iloc[0]) == spent
     return spent
+
+
+def _start(action) -> tuple[int, int]:
+    """Fork a child that runs ``action``, committing every 20 ms and writing a byte to a pipe after each commit;
+    returns (its pid, the pipe's read end)."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        try:
+            import l2l.driver
+            commit = l2l.driver._Loop.commit
+
+            def signalling_commit(self, *args, **kwargs):
+                commit(self, *args, **kwargs)
+                os.write(write_end, b"c")
+
+            l2l.driver.FLUSH_SECONDS = 0.02
+            l2l.driver._Loop.commit = signalling_commit
+            action()
+            os._exit(0)
+        except BaseException:  # noqa: BLE001
+            os._exit(1)
+    os.close(write_end)
+    return pid, read_end
+
+
+def _after_commits(read_end: int, count: int, timeout: float = 60.0) -> None:
+    """Wait until the child committed ``count`` times (or ended)."""
+    seen, deadline = 0, time.monotonic() + timeout
+    while seen < count and time.monotonic() < deadline:
+        if select.select([read_end], [], [], 0.5)[0]:
+            data = os.read(read_end, 64)
+            if not data:  # the child ended
+                return
+            seen += len(data)
+
+
+def _kill_after(pid: int, delay: float) -> int:
+    """SIGKILL ``pid`` after ``delay`` seconds unless it ended first; its wait status."""
+    deadline = time.monotonic() + delay
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status
+        time.sleep(0.0005)
+    os.kill(pid, signal.SIGKILL)
+    return os.waitpid(pid, 0)[1]
 
 
 def test_a_retried_segment_costs_every_attempt_and_run_compute_stops_the_run_accordingly(tmp_path, capsys,
