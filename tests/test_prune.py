@@ -400,7 +400,7 @@ def test_a_run_being_written_is_refused_under_its_name_and_through_a_symbolic_li
         (tmp_path / "link.h5").symlink_to(path)
         (tmp_path / "linked").mkdir()
         (tmp_path / "linked" / "live.h5").symlink_to(path)
-        folder_of(tmp_path / "linked" / "live.h5").symlink_to(folder_of(path))
+        (tmp_path / "linked" / "live.h5.checkpoints").symlink_to(folder_of(path))
         for given in (path, tmp_path / "link.h5", tmp_path / "linked" / "live.h5"):
             done = l2l_cli("prune", given, cwd=tmp_path)
             assert done.returncode == 2 and done.stdout == "", done.stdout + done.stderr
@@ -417,6 +417,8 @@ def test_a_run_being_written_is_refused_under_its_name_and_through_a_symbolic_li
 
 
 def test_show_of_a_pruned_run_says_how_many_checkpoints_prune_deleted_in_its_checkpoints_line(tmp_path, finished):
+    from l2l.commands.prune import _size
+
     path = copy(finished["asha"], tmp_path / "run.h5")
     count = len(files(path) - expected(path))
 
@@ -429,8 +431,9 @@ def test_show_of_a_pruned_run_says_how_many_checkpoints_prune_deleted_in_its_che
     assert len(before) == 1 and "pruned" not in before[0]
     prune(path)
     kept = len(files(path))
-    assert checkpoints_lines() == [f"checkpoints {kept} large checkpoints (0.0 MiB) in {path.name}.checkpoints: "
-                                   f"move or copy it with the file; {count} superseded checkpoints pruned (l2l prune)"]
+    assert checkpoints_lines() == [f"checkpoints {kept} large checkpoints ({_size(du(folder_of(path)))} on disk) in "
+                                   f"{path.name}.checkpoints: move or copy it with the file; {count} superseded "
+                                   f"checkpoints pruned (l2l prune)"]
     prune(path)  # nothing more: the count stays
     assert checkpoints_lines()[0].endswith(f"; {count} superseded checkpoints pruned (l2l prune)")
     shutil.move(folder_of(path), tmp_path / "elsewhere")  # the folder moved away: what prune deleted is still said

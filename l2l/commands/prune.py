@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import os
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,10 +40,9 @@ class Pruned:
 
 
 def _size(count: int) -> str:
-    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
-        if count >= 1 << shift:
-            return f"{count / (1 << shift):.1f} {unit}"
-    return f"{count} bytes"
+    from l2l.results_schema.checkpoint_store import size_text  # l2l show says the folder's size so too
+
+    return size_text(count)
 
 
 def _on_disk(file: Path) -> tuple[int, bool]:
@@ -78,8 +76,8 @@ def _shared(root: Path) -> str | None:
 def prune(path: str | os.PathLike, dry_run: bool = False) -> Pruned:
     """Delete the files of ``PATH.checkpoints/`` that no needed row references (see
     :mod:`l2l.results_schema.pruning`), after recording them in the trajectory. Raises TrajectoryError
-    (nothing deleted) for a missing file, one that is not a trajectory, one a run writes now (under this name or,
-    for a symbolic link, the file it names), and a folder another run may share (:func:`_shared`)."""
+    (nothing deleted) for a missing file, one that is not a trajectory, one a run writes now (under any name: the
+    writer lock follows symbolic links), and a folder another run may share (:func:`_shared`)."""
     from l2l.errors import TrajectoryError
     from l2l.results_schema import checkpoint_store, pruning
     from l2l.results_schema.lock import WriterLock
@@ -92,9 +90,7 @@ def prune(path: str | os.PathLike, dry_run: bool = False) -> Pruned:
         raise TrajectoryError(f"{path} is not a regular file (an l2l trajectory is one)")
     with Trajectory(path):  # not a trajectory: refused before a lock file is made beside it
         pass
-    real = Path(os.path.realpath(path))  # a symbolic link: a run may write the file under the name it links to
-    alias = real != Path(os.path.realpath(path.parent)) / path.name
-    with WriterLock(path), WriterLock(real) if alias else nullcontext():  # no run writes it while it is pruned
+    with WriterLock(path):  # no run writes it while it is pruned (the lock of the file a symbolic link names)
         root = checkpoint_store.folder_of(path)
         shared = _shared(root)
         if shared:

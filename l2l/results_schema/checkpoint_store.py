@@ -31,6 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
+from l2l.results_schema.lock import real_file
+
 #: Encoded checkpoints of at least this many bytes go to the folder under ``run.checkpoints = "auto"``.
 LARGE = 1 << 20
 #: The choices of ``run.checkpoints``.
@@ -40,8 +42,10 @@ SUFFIX = ".l2lc"
 
 
 def folder_of(trajectory: str | os.PathLike) -> Path:
-    """The folder that holds the large checkpoints of the trajectory ``trajectory``."""
-    path = Path(trajectory)
+    """The folder that holds the large checkpoints of the trajectory ``trajectory``: beside the file a symbolic
+    link leads to, as its writer lock is (:func:`~l2l.results_schema.lock.real_file`), so that a run resumed
+    or read through a link uses the checkpoints its file references."""
+    path = real_file(trajectory)
     return path.with_name(path.name + ".checkpoints")
 
 
@@ -148,21 +152,35 @@ class CheckpointStore:
 
 
 def describe(trajectory: str | os.PathLike) -> str:
-    """``l2l show``'s words on the folder of large checkpoints of ``trajectory`` ("" if it has none)."""
+    """``l2l show``'s words on the folder of large checkpoints of ``trajectory`` ("" if it has none). Its size is
+    what the folder takes on disk as ``du -s`` counts it (the blocks of the folder and of every file and folder
+    in it, a file with several names once), said as ``l2l prune`` says what it frees: small checkpoints take a
+    whole block each, so the sum of the files' lengths was far below what moving or deleting the folder frees."""
     root = folder_of(trajectory)
-    count = size = 0
+    count = 0
     try:
+        stats = [os.stat(root)]
         for sub in os.scandir(root):
+            stats.append(sub.stat(follow_symlinks=False))
             if sub.is_dir(follow_symlinks=False):
                 for entry in os.scandir(sub.path):
-                    if entry.name.endswith(SUFFIX) and entry.is_file(follow_symlinks=False):
-                        count, size = count + 1, size + entry.stat().st_size
+                    stats.append(entry.stat(follow_symlinks=False))
+                    count += entry.name.endswith(SUFFIX) and entry.is_file(follow_symlinks=False)
     except OSError:
         return ""
     if not count:
         return ""
-    return (f"{count} large checkpoint{'s' * (count != 1)} ({size / (1 << 20):.1f} MiB) in {root}: move or copy "
+    size = 512 * sum(stat.st_blocks for stat in {(stat.st_dev, stat.st_ino): stat for stat in stats}.values())
+    return (f"{count} large checkpoint{'s' * (count != 1)} ({size_text(size)} on disk) in {root}: move or copy "
             f"it with the file")
+
+
+def size_text(count: int) -> str:
+    """A number of bytes in words, as ``l2l prune`` and ``l2l show`` say it: ``456.0 KiB``, ``812 bytes``."""
+    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if count >= 1 << shift:
+            return f"{count / (1 << shift):.1f} {unit}"
+    return f"{count} bytes"
 
 
 def _sync_folder(folder: Path) -> None:
@@ -179,5 +197,5 @@ def _sync_folder(folder: Path) -> None:
         os.close(descriptor)
 
 
-__all__ = ["CHOICES", "CheckpointStore", "LARGE", "describe", "folder_of", "is_reference", "parse", "reference", "size_in_memory",
-           "threshold"]
+__all__ = ["CHOICES", "CheckpointStore", "LARGE", "describe", "folder_of", "is_reference", "parse", "reference",
+           "size_in_memory", "size_text", "threshold"]

@@ -35,6 +35,7 @@ from l2l.results_schema.layout import (BLOB_CHUNK, BLOBS, CHECKPOINT_BLOB, CHECK
                                        FORMAT, GEN_CHUNK, GENERATION_COLUMNS, ROW_CHUNK, SCHEMA_VERSION,
                                        STATISTICS_BLOB, STATISTICS_COLUMNS, STATUS_CODES, SUMMARY_STATISTICS)
 from l2l.results_schema.layout import REEVALUATION_COLUMNS, REEVALUATION_ERRORS, REEVALUATION_GROUP
+from l2l.results_schema.lock import real_file
 from l2l.space import Categorical, Int, Space
 
 #: HDF5's file-space page (bytes): it divides the kernel's page size on every system (4 KiB or a multiple), so
@@ -298,7 +299,10 @@ def repair(path: str | os.PathLike, add_metrics: Iterable[str] = (), keep_rows: 
 def _replace_with_committed(path: Path, kind: str, add_metrics: Iterable[str], keep_rows: int | None,
                             edit) -> None:
     """Copy the committed part of ``path`` into a temporary file beside it (``edit`` it), fsync it, and move
-    it over ``path``: a reader sees the old file or the new one, never a part."""
+    it over ``path``: a reader sees the old file or the new one, never a part. Through a symbolic link, the file
+    it leads to is replaced (before, the link was, with a copy: the run went on in that copy, its folder and lock
+    no longer the file's)."""
+    path = real_file(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{kind}.tmp")
     try:
         with h5py.File(path, "r", libver="latest", swmr=True, locking=False) as src:

@@ -11,6 +11,25 @@ the lock itself is the ``flock``. It is removed when the holder releases it.
 Removing a lock file that another process has opened but not locked yet is
 safe: after locking, that process checks that the file it locked is still
 the one at the path, and starts over if not.
+
+A file has one lock whatever name it is reached by: the lock file (and the
+folder of large checkpoints, :func:`~l2l.results_schema.checkpoint_store.folder_of`)
+is beside the file a symbolic link leads to (:func:`real_file`), not beside the
+link, so ``l2l resume b.h5`` with ``b.h5 -> runs/a.h5`` is refused while
+``l2l resume runs/a.h5`` writes (before, it took ``.b.h5.lock`` and wrote the
+same file). A symbolic link to a folder needs nothing: the lock file is the same
+file through either path.
+
+Hard links are not covered, by choice. No name of a hard-linked file is the
+real one, and its names may be in different folders, so no lock file beside it
+is common to them all. A lock named by the file's identity (device and inode)
+would not hold either: repair, prune and re-evaluation replace the trajectory
+by an atomic rename, a new inode under the same name, so the lock's name would
+change under its holder, and the other names keep the old file from then on
+(two files, no longer one). Such a lock would also have to live in a folder all
+names share, ``/tmp``, which is per host, while the hosts of a cluster write
+trajectories on one shared file system. Give a run's file one name, or symbolic
+links.
 """
 
 from __future__ import annotations
@@ -26,13 +45,36 @@ from typing import Any
 from l2l.errors import TrajectoryError
 
 
-def lock_path(path: str | os.PathLike) -> Path:
+#: Symbolic links followed at most, the kernel's own limit (a loop ends there; opening the file then fails).
+_MAX_LINKS = 40
+
+
+def real_file(path: str | os.PathLike) -> Path:
+    """The path of the file ``path`` names, its symbolic links (the last component's, in turn) followed.
+
+    ``path`` itself if it is not a symbolic link (also when it does not exist). A relative link is taken from
+    its own folder, as the kernel does, and the result stays relative if ``path`` and the links are: folders
+    that are symbolic links are left as they are, being the same folder whichever way they are reached.
+    """
     path = Path(path)
+    for _ in range(_MAX_LINKS):
+        try:
+            target = os.readlink(path)
+        except OSError:  # not a symbolic link, or missing
+            return path
+        path = path.parent / target  # an absolute target replaces the whole
+    return path
+
+
+def lock_path(path: str | os.PathLike) -> Path:
+    """The lock file of the trajectory ``path``: ``.NAME.h5.lock`` beside the file it names (:func:`real_file`)."""
+    path = real_file(path)
     return path.with_name(f".{path.name}.lock")
 
 
 class WriterLock:
-    """An exclusive, non-blocking writer lock on one trajectory path (a context manager).
+    """An exclusive, non-blocking writer lock on one trajectory (a context manager), whatever name of it (or
+    symbolic link to it) ``path`` is.
 
     Raises :class:`TrajectoryError` naming the holder if another live process
     writes the file.
@@ -61,8 +103,10 @@ class WriterLock:
             except BlockingIOError:
                 holder = _holder(fd)
                 os.close(fd)
-                raise TrajectoryError(f"{self.path} is being written by another process ({holder}); "
-                                      f"wait for it to finish or stop it first") from None
+                target = real_file(self.path)
+                link = f" ({self.path} is a symbolic link to it)" if target != self.path else ""
+                raise TrajectoryError(f"{target} is being written by another process ({holder}); "
+                                      f"wait for it to finish or stop it first{link}") from None
             except OSError as exc:
                 os.close(fd)
                 raise TrajectoryError(f"cannot lock {self.lock_file}: {exc.strerror or exc}") from None
