@@ -18,7 +18,10 @@ SEEDS = range(72)
 
 def test_every_command_ends_cleanly_on_randomly_damaged_files(tmp_path):
     base = build_base(tmp_path)
-    cases = [f"random-{seed}" for seed in SEEDS]
+    # the kind of damage is the seed modulo 8 and the runners are dealt every other case: in seed order one runner
+    # got the four kinds that leave most files plottable (a figure is most of the work), and worked 5 times longer
+    # than the other; in order of kind each runner gets half of every kind
+    cases = [f"random-{seed}" for seed in sorted(SEEDS, key=lambda seed: (seed % 8, seed))]
     results = run_cases(base, tmp_path, cases, limit=60.0, processes=2)  # two runners: the machine's two cores
     problems = {case: result["bad"] for case, result in results.items() if result["bad"]}
     assert problems == {}
