@@ -9,6 +9,7 @@ equal an uninterrupted run's.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import subprocess
@@ -110,6 +111,10 @@ def test_kill_minus_nine_at_any_instant_of_resuming_leaves_a_file_that_resumes_e
     l2l.run(first, path)
     rng = np.random.default_rng(11)
     kills = anywhere = 0
+    # Validate and load read nothing but the file, and about two kills in five leave the bytes an earlier kill left
+    # (a kill at the open after a resume that appended nothing): such a file is not checked twice (checking every
+    # file took a third of the test's time).
+    readable: set[str] = set()  # digests of the files found valid and loadable
     for attempt in range(140):
         read_end, write_end = os.pipe()
         pid = _in_child(lambda: _resume_signalling_the_open(path, write_end))
@@ -129,7 +134,10 @@ def test_kill_minus_nine_at_any_instant_of_resuming_leaves_a_file_that_resumes_e
         os.close(read_end)
         kills += os.WIFSIGNALED(status)
         assert os.WIFSIGNALED(status) or os.WEXITSTATUS(status) == 0
-        _assert_readable(path)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest not in readable:
+            _assert_readable(path)
+            readable.add(digest)
         with l2l.Trajectory(path) as trajectory:
             if trajectory.n_generations == 300:
                 break
