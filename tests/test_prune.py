@@ -6,6 +6,7 @@ import hashlib
 import os
 import re
 import shutil
+from pathlib import Path
 
 import h5py
 import numpy as np
@@ -195,6 +196,23 @@ def test_a_file_a_run_writes_a_missing_file_and_one_that_is_no_trajectory_are_re
         assert len(done.stderr.strip().splitlines()) == 1 and words in done.stderr, done.stderr
     assert files(path) == before and digest_of(path) == content
     assert not (tmp_path / ".nope.h5.lock").exists()
+
+
+def test_a_link_left_behind_by_a_moved_run_and_a_folder_are_refused_as_what_they_are(tmp_path):
+    """A symbolic link whose run was moved away names no file: prune and validate say so in one line (exit 2), as
+    for a mistyped name, naming where the link leads (before, prune called it 'not a regular file' and validate
+    printed 'link.h5: link.h5: no such file' as an invalid file, exit 1); a folder is called a folder."""
+    (tmp_path / "link.h5").symlink_to(Path("runs") / "moved.h5")
+    (tmp_path / "runs").mkdir()
+    for args, words in [(("prune", "link.h5"), "link.h5: no such file (a symbolic link to runs/moved.h5"),
+                        (("prune", "link.h5", "--dry-run"), "link.h5: no such file (a symbolic link to runs/moved.h5"),
+                        (("validate", "link.h5"), "link.h5: no such file (a symbolic link to runs/moved.h5"),
+                        (("prune", "runs"), "runs is a folder, not an l2l trajectory")]:
+        done = l2l_cli(*args, cwd=tmp_path)
+        assert done.returncode == 2 and done.stdout == "", done.stdout + done.stderr
+        assert done.stderr.strip().splitlines() == [done.stderr.strip()], done.stderr
+        assert done.stderr.startswith(f"l2l: error: {words}"), done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.h5", "runs"] and not any((tmp_path / "runs").iterdir())
 
 
 def test_a_run_that_keeps_every_checkpoint_in_its_file_has_nothing_to_prune(tmp_path):

@@ -83,12 +83,12 @@ def prune(path: str | os.PathLike, dry_run: bool = False) -> Pruned:
     from l2l.results_schema.lock import WriterLock
     from l2l.results_schema.reader import Trajectory
 
+    from l2l.commands import missing
+
     path = Path(path)
-    if not os.path.lexists(path):
-        raise TrajectoryError(f"{path}: no such file")
-    if not path.is_file():
-        raise TrajectoryError(f"{path} is not a regular file (an l2l trajectory is one)")
-    with Trajectory(path):  # not a trajectory: refused before a lock file is made beside it
+    if missing(path):
+        raise TrajectoryError(missing(path))
+    with Trajectory(path):  # not a trajectory (a folder, a pipe, ...): refused before a lock file is made beside it
         pass
     with WriterLock(path):  # no run writes it while it is pruned (the lock of the file a symbolic link names)
         root = checkpoint_store.folder_of(path)

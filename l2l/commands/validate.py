@@ -12,14 +12,15 @@ def validate_files(paths: Iterable[str | os.PathLike], out: TextIO | None = None
     without, such as a checkpoint dropped by ``l2l resume --drop-unreadable``), and one per problem (``err``);
     1 if any file is invalid, else 0. A path that does not exist is refused before any file is checked (exit 2
     from the command line)."""
+    from l2l.commands import missing
     from l2l.errors import TrajectoryError
     from l2l.results_schema.validate import validate_with_notes
 
     out, err = out or sys.stdout, err or sys.stderr
     paths = list(paths)
     for path in paths:  # a mistyped name is bad input (exit 2, as for every other command), not an invalid file
-        if not os.path.lexists(path):
-            raise TrajectoryError(f"{path}: no such file")
+        if missing(path):  # a dangling symbolic link too
+            raise TrajectoryError(missing(path))
     status = 0
     for path in paths:
         problems, notes = validate_with_notes(path)
