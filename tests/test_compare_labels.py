@@ -87,3 +87,19 @@ def test_labels_are_ends_of_the_paths_as_typed_never_folders_the_user_did_not_ty
         printed = _printed_labels(files, tmp_path / f"cmp{i}.png", capsys)
         assert printed == [f"sweep (random) {end}" for end in ends], typed
         assert _legend_labels(files) == printed
+
+
+def test_a_mistyped_run_is_named_before_the_comparison_a_previous_compare_left(run_file, tmp_path, capsys):
+    """The usual second compare: comparison.png is there from the first, and one run's name is mistyped. The error
+    names the missing run (before, it named the figure, and --force only led to the real problem); nothing is
+    written, the old figure is left as it was."""
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    shutil.copy(run_file, runs / "a.h5")
+    (runs / "comparison.png").write_bytes(b"the first comparison")
+    for files in (["a.h5", "b.h5"], ["b.h5", "a.h5"]):
+        assert main(["compare", *(str(runs / name) for name in files)]) == 2
+        captured = capsys.readouterr()
+        assert captured.out == "" and captured.err == f"l2l: error: {runs / 'b.h5'}: no such file\n", captured.err
+    assert sorted(p.name for p in runs.iterdir()) == ["a.h5", "comparison.png"]
+    assert (runs / "comparison.png").read_bytes() == b"the first comparison"

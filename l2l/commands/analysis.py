@@ -10,7 +10,8 @@ import argparse
 from pathlib import Path
 
 from l2l.analysis.outputs import check_output
-from l2l.errors import ConfigError
+from l2l.commands import missing
+from l2l.errors import ConfigError, TrajectoryError
 
 KINDS = ("overview", "fitness", "parameters", "scatter", "pareto", "failures", "curves", "lineage",
          "schedules")  # as l2l.plot.KINDS, without importing matplotlib
@@ -62,6 +63,9 @@ def _compare(args: argparse.Namespace) -> int:
     from l2l.plot.data import load_run
 
     check_dpi(args.dpi)
+    for path in args.files:  # a mistyped run is named first: not the comparison.png a previous compare left
+        if missing(path):
+            raise TrajectoryError(missing(path))
     out = check_output(args.output if args.output else Path(args.files[0]).with_name("comparison.png"),
                        force=args.force, inputs=args.files)
     runs = [load_run(path, errors=False) for path in args.files]
