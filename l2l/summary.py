@@ -606,6 +606,20 @@ def _policy_lines(trajectory: Trajectory) -> list[str]:
     return [f"policy     {text}"]
 
 
+def checkpoints_line(trajectory: Trajectory) -> str:
+    """The large checkpoints beside a multi-fidelity run's file and the superseded ones ``l2l prune`` deleted (no
+    longer in the folder described), or ''; one wording for ``l2l show`` and the end of ``l2l run``/``resume``, so a
+    run pruned and then resumed ends with the line ``l2l show`` prints for it."""
+    from l2l.results_schema import pruning
+    from l2l.results_schema.checkpoint_store import describe
+
+    stored = describe(trajectory.path)
+    pruned = pruning.count(trajectory)
+    if pruned:
+        stored += f"{'; ' * bool(stored)}{pruned} superseded checkpoint{'s' * (pruned != 1)} pruned (l2l prune)"
+    return stored
+
+
 def show_text(trajectory: Trajectory, top: int = 10, events: int = 5) -> str:
     """What ``l2l show`` prints: what ran, on which parameters, how far, the last events, the best."""
     summary = summarize(trajectory)
@@ -627,13 +641,8 @@ def show_text(trajectory: Trajectory, top: int = 10, events: int = 5) -> str:
         lines.append(f"restarts   {restarts}")
     if summary.compute is not None:
         from l2l.analysis.agreement import agreement_line
-        from l2l.results_schema import pruning
-        from l2l.results_schema.checkpoint_store import describe
 
-        stored = describe(trajectory.path)
-        pruned = pruning.count(trajectory)
-        if pruned:  # the files l2l prune deleted, no longer in the folder described
-            stored += f"{'; ' * bool(stored)}{pruned} superseded checkpoint{'s' * (pruned != 1)} pruned (l2l prune)"
+        stored = checkpoints_line(trajectory)
         if stored:
             lines.append(f"checkpoints {stored}")
 
@@ -697,9 +706,7 @@ def finished_text(path: str | os.PathLike, seconds: float) -> str:
         reevaluated = reevaluated_text(trajectory, 5)
         failures = failure_line(trajectory, summary)
         restarts = restart_line(trajectory, summary.compute[2]) if summary.compute is not None else ""
-    from l2l.results_schema.checkpoint_store import describe
-
-    stored = describe(path) if summary.compute is not None else ""
+        stored = checkpoints_line(trajectory) if summary.compute is not None else ""
     if reevaluated:
         table += "\n" + reevaluated
     if summary.compute is not None:  # a multi-fidelity run
@@ -718,6 +725,6 @@ def finished_text(path: str | os.PathLike, seconds: float) -> str:
         *([f"checkpoints: {stored}"] if stored else [])])
 
 
-__all__ = ["Best", "RunSummary", "STATUSES", "best_frame", "best_table", "describe_parameter", "failure_line",
-           "finished_text", "reevaluated_text", "restart_line", "run_status", "show_text", "summarize", "summary_of",
-           "writer_alive"]
+__all__ = ["Best", "RunSummary", "STATUSES", "best_frame", "best_table", "checkpoints_line", "describe_parameter",
+           "failure_line", "finished_text", "reevaluated_text", "restart_line", "run_status", "show_text", "summarize",
+           "summary_of", "writer_alive"]

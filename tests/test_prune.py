@@ -215,6 +215,20 @@ def test_a_link_left_behind_by_a_moved_run_and_a_folder_are_refused_as_what_they
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link.h5", "runs"] and not any((tmp_path / "runs").iterdir())
 
 
+def test_a_pruned_run_resumed_ends_with_the_checkpoints_line_l2l_show_prints(tmp_path, finished):
+    """The end of l2l resume and l2l show say the same of the checkpoints: the folder and the superseded ones prune
+    deleted (before, the end of the resume left the pruned ones out)."""
+    path = copy(finished["asha"], tmp_path / "run.h5")
+    assert l2l_cli("prune", path, cwd=tmp_path).returncode == 0
+    done = l2l_cli("resume", "run.h5", "--compute", "700", "--no-progress", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    last = done.stdout.strip().splitlines()[-1]
+    shown = [line for line in l2l_cli("show", "run.h5", cwd=tmp_path).stdout.splitlines()
+             if line.startswith("checkpoints ")]
+    assert re.search(r"; \d+ superseded checkpoints pruned \(l2l prune\)$", last), last
+    assert shown == ["checkpoints " + last[len("checkpoints: "):]] and last.startswith("checkpoints: "), (last, shown)
+
+
 def test_a_run_that_keeps_every_checkpoint_in_its_file_has_nothing_to_prune(tmp_path):
     from dataclasses import replace
 
