@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import select
-import signal
 import time
 
 import numpy as np
@@ -19,6 +18,7 @@ from l2l.cli import main
 from l2l.plot.compare import table
 from l2l.progress import Progress
 from l2l.results_schema.validate import validate
+from test_writer_safety import _kill_after
 
 UNIT = "steps"
 
@@ -115,18 +115,6 @@ def _after_commits(read_end: int, count: int, timeout: float = 60.0) -> None:
             if not data:  # the child ended
                 return
             seen += len(data)
-
-
-def _kill_after(pid: int, delay: float) -> int:
-    """SIGKILL ``pid`` after ``delay`` seconds unless it ended first; its wait status."""
-    deadline = time.monotonic() + delay
-    while time.monotonic() < deadline:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            return status
-        time.sleep(0.0005)
-    os.kill(pid, signal.SIGKILL)
-    return os.waitpid(pid, 0)[1]
 
 
 def test_a_retried_segment_costs_every_attempt_and_run_compute_stops_the_run_accordingly(tmp_path, capsys,
