@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
-from l2l.simulators.base import SimulationResult
+from models_compute_limit import curve
 
 
 def fails_once(params, seed, budget, checkpoint=None, markers=""):
@@ -23,9 +21,4 @@ def fails_once(params, seed, budget, checkpoint=None, markers=""):
             pass
         else:
             raise RuntimeError(f"first attempt of the segment to {budget:g} fails")
-    x = np.asarray(params["x"], dtype=float)
-    start = 0.0 if checkpoint is None else float(checkpoint["budget"])
-    steps = np.arange(int(start) + 1, int(budget) + 1)
-    values = float(np.sum(x * x)) + 10.0 / steps
-    return SimulationResult({"value": float(values[-1])}, curve={"value": np.column_stack([steps, values])},
-                            checkpoint={"budget": float(budget)})
+    return curve(params, seed, budget, checkpoint)
