@@ -153,3 +153,31 @@ def test_a_run_extended_by_resume_shows_the_new_number_of_generations(tmp_path):
     assert progress_line(summary_of(path)).startswith("2 of 2 generations")
     l2l.resume(path, generations=3)
     assert progress_line(summary_of(path)).startswith("3 of 3 generations")
+
+
+@pytest.mark.parametrize("policy", [True, False])
+def test_the_rate_that_ends_a_resume_counts_what_the_resume_ran(tmp_path, policy):
+    """``done in S s: ..., R units/s`` after l2l resume: R is what this session ran over S, not the whole run's
+    compute (or evaluations) over the session's seconds (before: a resume that ran 47 epochs in 1.3 s said 156
+    epochs/s, the run's 203 over 1.3 s)."""
+    from l2l.summary import finished_text, summary_of
+
+    sections = {"run": {"name": "rate", "compute": 243, "seed": 4}, "simulator": {"name": "sphere",
+                                                                              "multi_fidelity": True},
+                "policy": {"name": "asha", "eta": 3}, "optimizer": {"name": "random"}} if policy else \
+        {"run": {"name": "rate", "generations": 2}, "optimizer": {"name": "random", "population_size": 5}}
+    path = Path(l2l.run(make_config(**sections), tmp_path / "run.h5"))
+    first = summary_of(path)
+    before = first.compute[0] if policy else first.evaluations
+    rate = re.compile(r", (\d+) [^,]+/s$")
+    assert abs(int(rate.search(finished_text(path, 1.0).splitlines()[0]).group(1)) - before) <= 0.5
+    if policy:
+        l2l.resume(path, compute=before + 405)
+    else:
+        l2l.resume(path, generations=6)
+    after = summary_of(path)
+    session = (after.compute[0] if policy else after.evaluations) - before
+    assert session > 0 and before > 0
+    done = finished_text(path, 2.0).splitlines()[0]
+    found = rate.search(done)
+    assert found is not None and abs(int(found.group(1)) - session / 2.0) <= 0.5, (done, session)
