@@ -152,17 +152,28 @@ def run_l2l(problem: Problem, method: str, seed: int, folder: Path, backend: dic
 
 # -- peers ----------------------------------------------------------------------------------------------
 def dehb_python() -> tuple[Path | None, str]:
-    """The venv's python with DEHB installed, created on first use (pip install dehb)."""
+    """The venv's python with DEHB installed, created on first use (pip install dehb).
+
+    Invocations started beside each other (one per problem group, say) would otherwise build the venv at the
+    same time and break it: the first takes a lock on a file beside the venv while it builds, the others wait
+    for it and then find the venv ready."""
+    import fcntl
+
     python, marker = DEHB_VENV / "bin" / "python", DEHB_VENV / ".l2l-ready"
     if marker.exists():
         return python, ""
-    print(f"[setup] creating {DEHB_VENV} with {' '.join(DEHB_PACKAGES)} (once) ...", file=sys.stderr, flush=True)
-    for command in ([sys.executable, "-m", "venv", "--system-site-packages", str(DEHB_VENV)],
-                    [str(python), "-m", "pip", "install", "-q", *DEHB_PACKAGES]):
-        done = subprocess.run(command, capture_output=True, text=True)
-        if done.returncode != 0:
-            return None, f"`{' '.join(command)}` failed: {(done.stderr or done.stdout).strip()[-300:]}"
-    marker.write_text(" ".join(DEHB_PACKAGES))
+    DEHB_VENV.parent.mkdir(parents=True, exist_ok=True)
+    with open(DEHB_VENV.parent / f".{DEHB_VENV.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or the process dies
+        if marker.exists():  # built by another invocation while this one waited
+            return python, ""
+        print(f"[setup] creating {DEHB_VENV} with {' '.join(DEHB_PACKAGES)} (once) ...", file=sys.stderr, flush=True)
+        for command in ([sys.executable, "-m", "venv", "--system-site-packages", str(DEHB_VENV)],
+                        [str(python), "-m", "pip", "install", "-q", *DEHB_PACKAGES]):
+            done = subprocess.run(command, capture_output=True, text=True)
+            if done.returncode != 0:
+                return None, f"`{' '.join(command)}` failed: {(done.stderr or done.stdout).strip()[-300:]}"
+        marker.write_text(" ".join(DEHB_PACKAGES))
     return python, ""
 
 
