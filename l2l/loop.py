@@ -90,6 +90,11 @@ def check_out(path: Path, config: RunConfig | None = None) -> None:
             raise TrajectoryError(f"{path} is a dangling symbolic link; choose another --out")
         if config is not None and _holds_another_config(path, config):
             raise TrajectoryError(f"{path} already exists and holds a run of another config; choose another --out")
+        from l2l.results_schema.lock import holder, writer_alive
+        if writer_alive(path):  # not to be resumed now: l2l resume would be refused
+            info = holder(path) or {}
+            raise TrajectoryError(f"{path} already exists and is being written by another process "
+                                  f"(pid {info.get('pid')}); choose another --out, or wait for it to finish")
         raise TrajectoryError(f"{path} already exists; choose another --out, or continue it with '{command('l2l', 'resume', path)}'")
     from l2l.results_schema.checkpoint_store import folder_of
 

@@ -53,3 +53,27 @@ def test_an_output_ending_in_a_slash_is_refused_as_a_folder_not_written_as_a_fil
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "new/' names a folder; give a file name in it" in err, err
     assert list(tmp_path.iterdir()) == []  # neither a file called 'new' nor a folder
+
+
+def test_l2l_run_on_a_file_a_run_writes_now_says_so_instead_of_suggesting_resume(tmp_path, capsys):
+    """l2l run --out FILE where FILE exists and a live run writes it (under its name or a symbolic link's): the
+    one line says so and does not suggest l2l resume, which would be refused (before, 'already exists; ... or
+    continue it with l2l resume FILE'); the file is left as it was. Once no process writes it, resume is suggested."""
+    import hashlib
+    import os
+
+    from l2l.results_schema.lock import WriterLock
+
+    path = sphere_run_file(tmp_path, "live", generations=1, population=3)
+    capsys.readouterr()  # what that run printed
+    (tmp_path / "link.h5").symlink_to("live.h5")
+    content = hashlib.sha256(path.read_bytes()).hexdigest()
+    with WriterLock(path):  # what a live run holds while it writes the file
+        for out in (path, tmp_path / "link.h5"):
+            assert main(["run", str(tmp_path / "live.toml"), "--out", str(out), "--no-progress"]) == 2
+            err = capsys.readouterr().err
+            assert err == (f"l2l: error: {out} already exists and is being written by another process (pid "
+                           f"{os.getpid()}); choose another --out, or wait for it to finish\n"), err
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == content
+    assert main(["run", str(tmp_path / "live.toml"), "--out", str(path), "--no-progress"]) == 2
+    assert "or continue it with 'l2l resume" in capsys.readouterr().err
