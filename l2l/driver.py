@@ -38,7 +38,8 @@ below it). A multi-fidelity run ends when the
 policy is done or ``run.compute`` units are spent. No segment starts once the
 compute spent plus that of the segments in flight reaches ``run.compute``,
 however many workers are free: only the segments already running can go past
-it, by less than one attempt each (a segment that fails then is still retried).
+it, by less than one attempt each. A retry is a new attempt: a segment that
+fails once ``run.compute`` is spent is recorded as failed, not run again.
 """
 
 from __future__ import annotations
@@ -389,7 +390,9 @@ class _Loop(Trials, Commits):
         key = (outcome.generation, outcome.individual)
         task, trial = self.running[key]
         unread = self.unread.pop(key, None) is not None  # a retry would find the same checkpoint unreadable
-        if not unread and not outcome.ok and outcome.attempt < self.config.retries:
+        # a retry is a new attempt: none starts once run.compute is spent (the failed one counted), so a run whose
+        # simulator keeps failing ends at its compute budget however many retries are allowed
+        if not unread and not outcome.ok and outcome.attempt < self.config.retries and not self.spent():
             self.executor.submit([Task(task.generation, task.individual, task.seed, task.params,
                                        outcome.attempt + 1, task.budget, task.from_budget, task.checkpoint,
                                        task.trial)])

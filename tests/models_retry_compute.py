@@ -22,3 +22,8 @@ def fails_once(params, seed, budget, checkpoint=None, markers=""):
         else:
             raise RuntimeError(f"first attempt of the segment to {budget:g} fails")
     return curve(params, seed, budget, checkpoint)
+
+
+def always_fails(params, seed, budget, checkpoint=None, markers=""):
+    """A simulator that fails every attempt of every segment (a broken installation, say)."""
+    raise RuntimeError(f"segment to {budget:g} fails, as every attempt does")

@@ -23,13 +23,14 @@ from test_writer_safety import _kill_after
 UNIT = "steps"
 
 
-def config(markers, compute: float, retries: int = 1, seed: int = 1):
-    """ASHA over a curve whose first attempt fails on every segment of one candidate in three."""
+def config(markers, compute: float, retries: int = 1, seed: int = 1, function: str = "fails_once"):
+    """ASHA over a curve whose first attempt fails on every segment of one candidate in three (``function``: another
+    simulator of tests/models_retry_compute.py, given the same keyword arguments)."""
     return l2l.from_mapping({
         "run": {"seed": seed, "compute": compute, "retries": retries},
         "space": {"x": {"low": -5.0, "high": 5.0, "shape": [2]}},
         "optimizer": {"name": "random"}, "policy": {"name": "asha", "eta": 3},
-        "simulator": {"name": "python", "function": "models_retry_compute:fails_once",
+        "simulator": {"name": "python", "function": f"models_retry_compute:{function}",
                       "kwargs": {"markers": str(markers)},
                       "multi_fidelity": {"name": "steps", "unit": UNIT, "minimum": 1, "maximum": 27}},
         "backend": {"name": "serial"}}, base_dir=TESTS)
@@ -222,3 +223,18 @@ def test_without_retries_or_with_spare_ones_a_segment_counts_its_attempts(tmp_pa
     rows = file_rows(path)
     assert set(rows["attempts"].tolist()) == ({1} if retries == 0 else {1, 2})
     assert stored(path)[0] == float(honest(rows).sum())
+
+
+def test_a_simulator_that_always_fails_ends_at_run_compute_however_many_retries_are_allowed(tmp_path):
+    """A retry is a new attempt: none starts once run.compute is spent. Before, a run whose simulator failed every
+    attempt, with a million retries allowed, retried its first segment without end (each attempt counted, the run
+    never reached its end)."""
+    run = config(markers(tmp_path), 60, retries=1_000_000, function="always_fails")
+    path = l2l.run(run, tmp_path / "broken.h5")
+    rows = file_rows(path)
+    costs = honest(rows)
+    assert len(costs) >= 1 and (rows["attempts"] >= 2).any()  # it retried while compute was left
+    assert costs.sum() - rows["budget"].max() < 60 <= costs.sum()  # and stopped at run.compute, by one attempt
+    with l2l.Trajectory(path) as trajectory:
+        assert (trajectory.rows(("status",))["status"] != 0).all()  # every segment recorded as failed
+    assert validate(path) == []
