@@ -9,7 +9,6 @@ committed, so that it cannot end first), the others are ``python -m l2l`` proces
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 
 import l2l
@@ -19,7 +18,7 @@ from l2l.results_schema.checkpoint_store import folder_of
 from l2l.results_schema.lock import lock_path
 from l2l.results_schema.validate import validate
 from test_multifidelity import _after_commits, _start
-from test_prune import SLOW_SGD, config, digest_of, files, references
+from test_prune import SLOW_SGD, config, digest_of, files, paused_live_run, references
 from test_writer_safety import _kill_after
 
 
@@ -38,14 +37,9 @@ def test_a_live_writer_is_refused_to_a_second_writer_through_any_symbolic_link_a
     """Before, ``l2l resume link.h5`` took ``.link.h5.lock`` beside the link, so it was not refused while a run
     wrote the file the link names: it wrote that file too (here it repaired the file the live writer held open
     into a copy that replaced the link, and ran on in it)."""
-    run = config("asha", seed=7, simulator=SLOW_SGD, compute=10 ** 6)
     (tmp_path / "runs").mkdir()
     path = tmp_path / "runs" / "live.h5"
-    pid, pipe = _start(lambda: l2l.run(run, path, progress=False))
-    try:
-        _after_commits(pipe, 3)
-        os.kill(pid, signal.SIGSTOP)
-        assert os.waitpid(pid, os.WNOHANG) == (0, 0)  # still running: it holds the lock
+    with paused_live_run(path) as pid:
         before, content = files(path), digest_of(path)
         assert before
         links = _links(tmp_path, path)
@@ -67,10 +61,6 @@ def test_a_live_writer_is_refused_to_a_second_writer_through_any_symbolic_link_a
             assert not os.path.lexists(link.with_name(f".{link.name}.lock"))
             assert not os.path.lexists(link.with_name(f"{link.name}.checkpoints"))
         assert files(path) == before and digest_of(path) == content
-    finally:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        os.close(pipe)
     assert validate(path) == []
     done = l2l_cli("prune", "link.h5", cwd=tmp_path)  # the lock went with the writer, whatever the name
     assert done.returncode == 0 and len(done.stdout.splitlines()) == 1, done.stdout + done.stderr

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
 import shutil
+import signal
 from pathlib import Path
 
 import h5py
@@ -275,7 +277,6 @@ def _prune_killed(path, where: str, count: int) -> None:
     atomic copy that adds /pruned moved into place), "append" (an append to /pruned: the first writes the
     digests, the second the commit mark) or "unlink" (a file deleted)."""
     import pathlib
-    import signal
 
     from l2l.results_schema import files as trajectory_files, pruning
 
@@ -414,19 +415,29 @@ def test_a_folder_two_runs_share_is_refused_so_that_no_run_loses_a_checkpoint(tm
     assert validate(asha) == [] and validate(pbt) == []
 
 
-def test_a_run_being_written_is_refused_under_its_name_and_through_a_symbolic_link(tmp_path):
-    """A live run (stopped with SIGSTOP mid-run, so that it cannot end first) holds its file's writer lock:
-    prune refuses it in one line, exit 2, also when given a symbolic link to the file (with or without a link
-    to its folder), and deletes nothing, neither a committed checkpoint nor one written and not yet committed."""
-    import signal
-
+@contextlib.contextmanager
+def paused_live_run(path):
+    """A run writing ``path`` in a forked child, stopped with SIGSTOP once it committed three times (so that it
+    cannot end first: it holds the file's writer lock); yields its pid and kills it when the block ends."""
     run = config("asha", seed=7, simulator=SLOW_SGD, compute=10 ** 6)
-    path = tmp_path / "live.h5"
     pid, pipe = _start(lambda: l2l.run(run, path, progress=False))
     try:
         _after_commits(pipe, 3)
         os.kill(pid, signal.SIGSTOP)
         assert os.waitpid(pid, os.WNOHANG) == (0, 0)  # still running: it holds the lock
+        yield pid
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        os.close(pipe)
+
+
+def test_a_run_being_written_is_refused_under_its_name_and_through_a_symbolic_link(tmp_path):
+    """A live run (stopped with SIGSTOP mid-run, so that it cannot end first) holds its file's writer lock:
+    prune refuses it in one line, exit 2, also when given a symbolic link to the file (with or without a link
+    to its folder), and deletes nothing, neither a committed checkpoint nor one written and not yet committed."""
+    path = tmp_path / "live.h5"
+    with paused_live_run(path) as pid:
         before, content = files(path), digest_of(path)
         assert before
         (tmp_path / "link.h5").symlink_to(path)
@@ -440,10 +451,6 @@ def test_a_run_being_written_is_refused_under_its_name_and_through_a_symbolic_li
             assert len(lines) == 1 and lines[0].startswith(f"l2l: error: {path} is being written by another "
                                                            f"process (pid {pid} "), (given, lines)
         assert files(path) == before and digest_of(path) == content
-    finally:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        os.close(pipe)
     assert len(l2l_cli("prune", path, cwd=tmp_path).stdout.splitlines()) == 1  # the lock went with the writer
     assert validate(path) == []
 
