@@ -34,7 +34,9 @@ returned no checkpoint) costs ``budget``. Every attempt counts: a segment that
 failed and was run again (``run.retries``) costs that much per attempt, the
 failed ones included, since they ran on the workers and where an attempt
 failed is not known (so the figure is an upper bound of the work done, never
-below it). A multi-fidelity run ends when the
+below it). So does every run a backend made by itself (``slurm-array``
+resubmits a task whose job ended without a result; ``Outcome.submissions``),
+counted once the segment's outcome comes back. A multi-fidelity run ends when the
 policy is done or ``run.compute`` units are spent. No segment starts once the
 compute spent plus that of the segments in flight reaches ``run.compute``,
 however many workers are free: only the segments already running can go past
@@ -121,6 +123,9 @@ class _Loop(Trials, Commits):
         # the compute of the segments in self.running (budget - from_budget per attempt: the attempts of a
         # retried segment that failed count as spent from the moment they failed)
         self.committed = 0.0
+        #: Runs of a segment in self.running that its backend made by itself in its earlier attempts (slurm-array
+        #: resubmits a task whose job ended without a result): each is an attempt, counted in the row's attempts.
+        self.resubmitted: dict[tuple[int, int], int] = {}
         self.finals: dict[int, Outcome] = {}  # trials with a final result, not yet told
         self.outbox: list[Task] = []  # submitted by the loop, not yet handed to the executor
         self.seeds: dict[tuple[int, int], int] = {}  # evaluation seeds computed ahead (see prepare_seeds)
@@ -297,7 +302,8 @@ class _Loop(Trials, Commits):
     def spent(self) -> bool:
         """True once run.compute is spent, counting the segments in flight at their full cost (and the failed
         attempts of those being retried): nothing new starts then, so only the segments already running can
-        overshoot (by at most one attempt each)."""
+        overshoot (by at most one attempt each, and the runs their backend adds by itself: slurm-array's
+        resubmissions, known when the segment comes back)."""
         return bool(self.budgets) and self.loop["compute"] + self.committed >= self.c.compute
 
     def cost(self, task: Task) -> float:
@@ -390,6 +396,10 @@ class _Loop(Trials, Commits):
         key = (outcome.generation, outcome.individual)
         task, trial = self.running[key]
         unread = self.unread.pop(key, None) is not None  # a retry would find the same checkpoint unreadable
+        again = max(0, outcome.submissions - 1)  # runs the backend added (slurm-array's resubmissions): attempts
+        if again:  # that ran (or may have run) the simulator, spent as soon as they are known, as a failed one is
+            self.resubmitted[key] = self.resubmitted.get(key, 0) + again
+            self.committed += self.cost(task) * again
         # a retry is a new attempt: none starts once run.compute is spent (the failed one counted), so a run whose
         # simulator keeps failing ends at its compute budget however many retries are allowed
         if not unread and not outcome.ok and outcome.attempt < self.config.retries and not self.spent():
@@ -400,6 +410,7 @@ class _Loop(Trials, Commits):
             self.committed += self.cost(task)
             return
         del self.running[key]
+        outcome.attempt += self.resubmitted.pop(key, 0)  # the row's attempts (attempt + 1) count every run
         self.committed -= self.cost(task) * (outcome.attempt + 1)  # every attempt was committed (see above)
         self.record(trial, outcome, task=task)
         if outcome.checkpoint is not None:  # what the rows not yet appended hold in memory (see flush_due)

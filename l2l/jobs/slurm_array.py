@@ -20,7 +20,10 @@ Completion is seen in the result files; job states come from ``squeue``
 (``sacct`` is often disabled), polled with back-off from 0.2 s. A task whose
 job ended (failed, cancelled, timed out, node failure, vanished from the queue)
 without a result is resubmitted up to ``retries`` times, then reported as a
-failed (or timed-out) Outcome whose error says what SLURM did to it.
+failed (or timed-out) Outcome whose error says what SLURM did to it. Every
+Outcome says how many submissions it took (``Outcome.submissions``): a job
+that ended without a result may have run the simulator (and used the
+allocation) all the same, so the loop counts each submission as an attempt.
 """
 
 from __future__ import annotations
@@ -100,7 +103,8 @@ class SlurmArrayExecutor(Executor):
         self._arrays: list[_Array] = []
         self._ready: list[Outcome] = []
         self._pending = 0
-        self._attempts: dict[tuple[int, int, int], int] = {}
+        self._attempts: dict[tuple[int, int, int], int] = {}  # resubmissions of a task, by (generation,
+        # individual, attempt): 0 (absent) until its first job is lost
         self._root: Path | None = None
         self._job_name = "l2l-array"
         self._batches = 0
@@ -225,7 +229,10 @@ class SlurmArrayExecutor(Executor):
                 index = int(name[:-5])
                 if index not in array.open:
                     continue
-                self._ready.append(read_outcome(str(array.directory / "results"), index))
+                outcome = read_outcome(str(array.directory / "results"), index)
+                task = array.tasks[index]
+                outcome.submissions = 1 + self._attempts.pop((task.generation, task.individual, task.attempt), 0)
+                self._ready.append(outcome)
                 array.open.discard(index)
         self._retire_finished()
 
@@ -283,6 +290,8 @@ class SlurmArrayExecutor(Executor):
         outcome = died(task, f"SLURM job {array.job_id}_{index} {what} without writing a result, after "
                              f"{tries + 1} submission(s); its log is in {self._root / 'logs'}")
         outcome.status = TIMEOUT if state in ("TIMEOUT", "DEADLINE") else FAILED
+        outcome.submissions = tries + 1
+        self._attempts.pop(key, None)
         self._ready.append(outcome)
 
     def _retire_finished(self) -> None:
