@@ -25,7 +25,9 @@ is always replaced by exploitation, whatever its rank.
 deciding (the paper's synchronous variant); ``false`` decides for each member
 as soon as it finishes an interval, against the members that reached that
 budget already (at least half the population; until then it continues), so no
-worker waits for the slowest member; donors are only members at or beyond the
+worker waits for the slowest member; a member among the first to finish an
+interval is judged by its score at the budget before, against the members there
+(else, on one worker, the same members would never be judged); donors are only members at or beyond the
 exploiter's budget, so a member never trains a range of budgets twice and the
 population finishes within ``population x max_budget``. The donor is chosen uniformly from the
 top (``selection = "truncation"``) or as the better of two members drawn at
@@ -208,15 +210,29 @@ class PBT(Policy):
         # the members that reached this budget, ranked by their score there (a member that inherited past it:
         # by its latest score); failures last. Members behind it take no part: an exploiting member never
         # goes back to a lower budget, so every member trains each unit up to max_budget at most once.
-        peers = [m for m in members if trials.reached(m) >= budget - 1e-9 and (trials.scores_of(m) or
-                                                                                trials.failed(m))]
-        scores = {m: _score_at(trials, m, budget) for m in peers}
+        need = max(2, (self.population + 1) // 2)
+        at, peers = budget, _peers(trials, members, budget)
+        if len(peers) < need and len(slots) == 1 and not trials.failed(members[slots[0]]):
+            # Asynchronous, among the first to finish this interval: judged here, the same members (on one worker,
+            # always the same) would never be judged. Judge it at the budget before, by its own score there,
+            # against the members that reached that one; its donor still comes from those at its budget or beyond.
+            k = budgets.index(budget) if budget in budgets else 0
+            if k > 0 and trials.score(members[slots[0]], budgets[k - 1]) is not None:
+                before = _peers(trials, members, budgets[k - 1])
+                if len(before) >= need:
+                    at, peers = budgets[k - 1], before
+        scores = {m: _score_at(trials, m, at) for m in peers}
         queue = list(state["queue"])
         draws = state["draws"]
-        enough = len(peers) >= max(2, (self.population + 1) // 2)
+        enough = len(peers) >= need
         cut = max(1, int(round(self.fraction * len(peers))))
         ranked = sorted(peers, key=lambda m: (-scores[m], m))
         top = [m for m in ranked[:cut] if not trials.failed(m)]
+        pool = ranked  # where a tournament draws the donor from
+        if at != budget:  # the donor: from the members at its budget or beyond that rank above it, the top of them
+            ahead = [m for m in ranked if not trials.failed(m) and trials.reached(m) >= budget - 1e-9]
+            pool = ahead[:ahead.index(members[slots[0]])] if members[slots[0]] in ahead else []
+            top = pool[:cut]
         bottom = set(ranked[-cut:])
         healthy = [m for m in ranked if not trials.failed(m)]
         for slot in slots:
@@ -227,7 +243,7 @@ class PBT(Policy):
             if (enough or failed) and (trial in bottom or failed) and top and trial not in top:
                 rng = np.random.default_rng([state["seed"], 7, draws])
                 draws += 1
-                donor = self._donor(rng, ranked, top, scores)
+                donor = self._donor(rng, pool, top, scores)
                 code = self._explore(rng, trials, donor, following, budgets[-1])
                 queue.append({"kind": "start", "code": code.tolist(), "parent": donor, "own": trial, "slot": slot})
             else:
@@ -239,6 +255,8 @@ class PBT(Policy):
     def _donor(self, rng: np.random.Generator, ranked: list[int], top: list[int], scores: dict[int, float]) -> int:
         if self.selection == "tournament":
             upper = ranked[:max(2, len(ranked) // 2)]
+            if len(upper) < 2:  # a single member ahead of an asynchronous exploiter judged a budget before
+                return upper[0]
             a, b = (upper[i] for i in rng.choice(len(upper), size=2, replace=False))
             return a if (scores[a], -a) >= (scores[b], -b) else b
         return top[int(rng.integers(len(top)))]
@@ -273,6 +291,11 @@ class PBT(Policy):
             redraw = rng.random(p.size) < self.resample_probability
             code[piece] = np.clip(np.where(redraw, fresh, moved), low, high)
         return np.asarray(trials.to_unit_code(code), dtype=float)
+
+
+def _peers(trials: TrialTable, members: list[int], budget: float) -> list[int]:
+    """The members that reached ``budget`` and have a result (a score, or a failure)."""
+    return [m for m in members if trials.reached(m) >= budget - 1e-9 and (trials.scores_of(m) or trials.failed(m))]
 
 
 def _score_at(trials: TrialTable, trial: int, budget: float) -> float:
