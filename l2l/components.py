@@ -240,8 +240,12 @@ def _schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, simulat
     for key in ("interval", "burn_in"):  # population-based training: decisions inside the training
         value = float(getattr(policy, key, 0.0) or 0.0)
         if value > high:
+            most = high
+            if key == "burn_in" and hasattr(policy, "rungs"):  # a burn-in past the last decision is refused too
+                decisions = policy.rungs(low, high, fidelity.integer)[:-1]
+                most = decisions[-1] if decisions else high
             raise ConfigError(f"policy {config.policy.name!r}: {key} = {value:g} is above max_budget = {high:g} "
-                              f"(the {fidelity.name} every member trains to); set it to at most {high:g}")
+                              f"(the {fidelity.name} every member trains to); set it to at most {most:g}")
     if hasattr(policy, "rungs"):  # population-based training: one rung per interval
         budgets = tuple(policy.rungs(low, high, fidelity.integer))
         if len(budgets) == 1:  # no member is ever compared with another
