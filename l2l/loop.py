@@ -92,9 +92,10 @@ def check_out(path: Path, config: RunConfig | None = None) -> None:
             raise TrajectoryError(f"{path} already exists and holds a run of another config; choose another --out")
         from l2l.results_schema.lock import holder, writer_alive
         if writer_alive(path):  # not to be resumed now: l2l resume would be refused
-            info = holder(path) or {}
-            raise TrajectoryError(f"{path} already exists and is being written by another process "
-                                  f"(pid {info.get('pid')}); choose another --out, or wait for it to finish")
+            info = holder(path)  # None if the writer let go of the file since: no "(pid None)" then
+            who = f" (pid {info['pid']})" if info else ""
+            raise TrajectoryError(f"{path} already exists and is being written by another process{who}; "
+                                  f"choose another --out, or wait for it to finish")
         raise TrajectoryError(f"{path} already exists; choose another --out, or continue it with '{command('l2l', 'resume', path)}'")
     from l2l.results_schema.checkpoint_store import folder_of
 
@@ -274,12 +275,12 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                 events = trajectory.events()["kind"]
                 ended = bool(len(events)) and events.iloc[-1] not in ("started", "resumed")  # not killed
                 limits = {k: getattr(config, k) for k, v in given.items() if v is not None}
-                _check_raised(state["loop"], ended, **limits)
+                _check_raised(state["loop"], ended, _compute_unit(trajectory), **limits)
                 if events.iloc[-1] == "finished":
                     # a budget beyond what the run did, and the policy has no work left for it: nothing runs
                     why = _used_up(config, state, trajectory)
                     if why is None and _raises(state["loop"], **limits):  # and no other budget still binds
-                        why = _still_reached(config, state["loop"])
+                        why = _still_reached(config, state["loop"], _compute_unit(trajectory))
                     if why is not None or not _raises(state["loop"], **limits):
                         trajectory.check_recent_rows()  # a damaged file is refused, whether or not anything runs
                         if why is not None and nothing_more is not None:
@@ -354,7 +355,15 @@ def _used_up(config: RunConfig, state: dict[str, Any], trajectory: Trajectory) -
     return f"policy {name!r} has done all its work ({options}), so more compute runs nothing"
 
 
-def _still_reached(config: RunConfig, loop: dict[str, Any]) -> str | None:
+def _compute_unit(trajectory: Trajectory) -> str:
+    """What the compute of ``trajectory``'s run counts, as its fidelity says it (``epochs``); "compute units" for a
+    file that stores none."""
+    fidelity = trajectory.run.get("fidelity")
+    unit = (fidelity.get("unit") or fidelity.get("name")) if isinstance(fidelity, dict) else None
+    return str(unit) if unit else "compute units"
+
+
+def _still_reached(config: RunConfig, loop: dict[str, Any], unit: str = "compute units") -> str | None:
     """Why a finished run given a higher budget still has nothing to run: another of its budgets, not given
     (or given no higher), is reached already (``l2l resume --evaluations 600`` of a run that ended at its 15
     generations); None if every budget leaves room."""
@@ -362,7 +371,7 @@ def _still_reached(config: RunConfig, loop: dict[str, Any]) -> str | None:
     if config.policy is None and config.generations and loop.get("generation", 0) >= config.generations:
         reached.append((f"{config.generations} generations (run.generations)", "--generations"))
     if config.policy is not None and config.compute and loop.get("compute", 0.0) >= config.compute:
-        reached.append((f"{config.compute:g} compute units (run.compute)", "--compute"))
+        reached.append((f"{config.compute:g} {unit} of compute (run.compute)", "--compute"))
     if config.evaluations and loop.get("evaluations", 0) >= config.evaluations:
         reached.append((f"{config.evaluations} evaluations (run.evaluations)", "--evaluations"))
     if config.max_time and loop.get("elapsed", 0.0) >= config.max_time:
@@ -404,7 +413,7 @@ def _raises(loop: dict[str, Any], **limits: float | None) -> bool:
     return any(value is not None and float(value) > float(done[key]) for key, value in limits.items())
 
 
-def _check_raised(loop: dict[str, Any], ended: bool, **limits: float | None) -> None:
+def _check_raised(loop: dict[str, Any], ended: bool, unit: str = "compute units", **limits: float | None) -> None:
     """A budget given to resume may not be below what a run that ended has done already (it would read,
     say, '8 of 3 generations' for good). A killed run (no event after its start) may be given any budget:
     the resume then ends it where it stands (its finished event, its re-evaluation); so may the budget a
@@ -412,7 +421,7 @@ def _check_raised(loop: dict[str, Any], ended: bool, **limits: float | None) -> 
     """
     done = {"generations": (loop.get("generation", 0), "generations"),
             "evaluations": (loop.get("evaluations", 0), "evaluations"),
-            "compute": (loop.get("compute", 0.0), "compute units spent"),
+            "compute": (loop.get("compute", 0.0), f"{unit} spent"),  # the fidelity's unit: epochs
             "max_time": (loop.get("elapsed", 0.0), "seconds of run time used")}
     for key, value in limits.items():
         if value is None:

@@ -59,7 +59,16 @@ def test_resume_with_compute_already_spent_is_refused(asha_run):
     done = cli("resume", asha_run, "--compute", 25)
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
-        "l2l: error: the run has 30 compute units spent already; --compute must be at least 30"]
+        "l2l: error: the run has 30 steps spent already; --compute must be at least 30"]  # the fidelity's unit
+    assert digest(asha_run) == before
+
+
+def test_a_raised_budget_where_the_compute_still_binds_names_the_fidelitys_unit(asha_run):
+    before = digest(asha_run)
+    done = cli("resume", asha_run, "--max-time", 100000, "--no-progress")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().endswith("its 30 steps of compute (run.compute) are used up: raise --compute too"), \
+        done.stderr
     assert digest(asha_run) == before
 
 
