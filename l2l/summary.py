@@ -620,6 +620,62 @@ def checkpoints_line(trajectory: Trajectory) -> str:
     return stored
 
 
+def missing_folder_line(trajectory: Trajectory, paused: int) -> str:
+    """That the folder of large checkpoints the rows of ``trajectory`` reference is not beside it (a file moved or
+    copied without it), and that its ``paused`` candidates cannot continue until it is back; '' if the folder is
+    there or no row references it. Reads the checkpoint references of at most the last :data:`RECENT_ROWS` rows,
+    from the last back, and stops at the first: the latest segments' are in the folder whenever the run keeps
+    them there (every one under run.checkpoints = "beside"); reading every row's, as ``l2l prune`` does, took
+    0.5 s for 29,000 segments (this: under 0.2 ms there, 13 ms for as many rows with no reference)."""
+    from l2l.results_schema import checkpoint_store
+    from l2l.results_schema.reader import RECENT_ROWS
+
+    root = checkpoint_store.folder_of(trajectory.path)
+    if root.is_dir() or "evaluations/checkpoint_length" not in trajectory._layout.datasets \
+            or not trajectory.n_evaluations:
+        return ""
+    try:
+        return _missing_folder_line(trajectory, root, paused, RECENT_ROWS)
+    except Exception:  # noqa: BLE001 - a summary never fails on what it only reports (l2l validate checks rows)
+        return ""
+
+
+def _missing_folder_line(trajectory: Trajectory, root: os.PathLike, paused: int, recent: int) -> str:
+    """:func:`missing_folder_line` past its cheap checks: the last ``recent`` rows looked at."""
+    from l2l.results_schema import checkpoint_store, pruning
+    from l2l.results_schema.layout import CHECKPOINT_BLOB
+
+    datasets = trajectory._layout.datasets
+    start = max(0, trajectory.n_evaluations - recent)
+    columns = trajectory.rows(("checkpoint_start", "checkpoint_length"), start)
+    starts, lengths = columns["checkpoint_start"], columns["checkpoint_length"]
+    magic = checkpoint_store.REFERENCE_MAGIC
+    small = np.flatnonzero((lengths >= len(magic)) & (lengths <= 256))[::-1]  # a reference is about 100 bytes
+    pruned: set[str] | None = None
+    for batch in range(0, len(small), 512):
+        chunk = small[batch:batch + 512]
+        low, high = int(starts[chunk].min()), int((starts[chunk] + lengths[chunk]).max())
+        data = trajectory._read(f"blobs/{CHECKPOINT_BLOB}", high, low) if high - low <= 1 << 24 else None
+        for k in chunk.tolist():
+            begin, end = int(starts[k]), int(starts[k] + lengths[k])
+            piece = data[begin - low:end - low] if data is not None else \
+                trajectory._read(f"blobs/{CHECKPOINT_BLOB}", end, begin)
+            if not checkpoint_store.is_reference(piece):
+                continue
+            try:
+                digest = checkpoint_store.parse(piece)[0]
+            except ValueError:  # a malformed reference: l2l validate reports it
+                continue
+            pruned = pruning.recorded(datasets) if pruned is None else pruned
+            if digest in pruned:  # deleted by l2l prune, on purpose
+                continue
+            waiting = (f"; until it is back, its {paused} paused candidate{'s' * (paused != 1)} cannot continue"
+                       if paused else "")
+            return (f"{root} is missing (the large checkpoints its rows reference: the file was moved or copied "
+                    f"without it): move or copy it back beside the file{waiting}")
+    return ""
+
+
 def show_text(trajectory: Trajectory, top: int = 10, events: int = 5) -> str:
     """What ``l2l show`` prints: what ran, on which parameters, how far, the last events, the best."""
     summary = summarize(trajectory)
@@ -642,7 +698,9 @@ def show_text(trajectory: Trajectory, top: int = 10, events: int = 5) -> str:
     if summary.compute is not None:
         from l2l.analysis.agreement import agreement_line
 
-        stored = checkpoints_line(trajectory)
+        paused = int((summary.candidates or {}).get("paused", 0))
+        stored = "; ".join(text for text in (missing_folder_line(trajectory, paused), checkpoints_line(trajectory))
+                           if text)
         if stored:
             lines.append(f"checkpoints {stored}")
 

@@ -475,5 +475,7 @@ def test_show_of_a_pruned_run_says_how_many_checkpoints_prune_deleted_in_its_che
                                    f"checkpoints pruned (l2l prune)"]
     prune(path)  # nothing more: the count stays
     assert checkpoints_lines()[0].endswith(f"; {count} superseded checkpoints pruned (l2l prune)")
-    shutil.move(folder_of(path), tmp_path / "elsewhere")  # the folder moved away: what prune deleted is still said
-    assert checkpoints_lines() == [f"checkpoints {count} superseded checkpoints pruned (l2l prune)"]
+    shutil.move(folder_of(path), tmp_path / "elsewhere")  # the folder moved away: said, and what prune deleted
+    moved = checkpoints_lines()
+    assert len(moved) == 1 and moved[0].startswith(f"checkpoints {path.name}.checkpoints is missing ("), moved
+    assert moved[0].endswith(f" cannot continue; {count} superseded checkpoints pruned (l2l prune)"), moved
