@@ -14,7 +14,7 @@ import importlib
 import sys
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 from l2l import __version__
 from l2l.errors import L2LError, command
@@ -245,9 +245,25 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
+class Parser(argparse.ArgumentParser):
+    """The parser of ``l2l`` and of each of its subcommands (``add_subparsers`` makes them of the parser's class).
+
+    A refusal is one line, as l2l's other errors: ``l2l: error: ...`` naming the problem, then the help to read;
+    exit status 2 (argparse printed its usage block first: two lines and more). Long options are taken only
+    as written: argparse took ``--dry`` for ``--dry-run``, so a typo that is the start of an option meant it.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"l2l: error: {' '.join(message.split())} (see '{self.prog} --help')\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="l2l", description="Learning to learn: explore parameter spaces of "
-                                  "brain-inspired models; one HDF5 trajectory per run.")
+    top = Parser(prog="l2l", description="Learning to learn: explore parameter spaces of brain-inspired models; "
+                                         "one HDF5 trajectory per run.")
     top.add_argument("--version", action="version", version=f"l2l {__version__}")
     sub = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
@@ -310,14 +326,43 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def _unrecognized(command: argparse.ArgumentParser, unknown: list[str]) -> str:
+    """What is wrong with the words ``command`` did not take: the options it does not know, each with the one it
+    most likely meant (abbreviations are not taken: ``--dry`` is ``--dry-run``); else the extra arguments.
+
+    Only the options are named when there are any: the word after an unknown option was taken as the positional
+    argument or left over (``l2l show --generations 3 x.h5`` leaves ``--generations x.h5``), not the mistake."""
+    import difflib
+
+    def is_option(word: str) -> bool:
+        try:
+            float(word)
+        except ValueError:
+            return word.startswith("-") and word != "-"
+        return False
+
+    options = [word for word in unknown if is_option(word)]
+    if not options:
+        return f"unrecognized arguments: {' '.join(unknown)}"
+    known = [name for action in command._actions for name in action.option_strings]
+    named = []
+    for word in options:
+        given = word.split("=", 1)[0]
+        meant = [name for name in known if name.startswith(given) and name.startswith("--")]
+        meant = meant if len(meant) == 1 else difflib.get_close_matches(given, known, n=1)
+        named.append(f"{word!r}" + (f" (did you mean {meant[0]!r}?)" if meant else ""))
+    return f"unknown option{'s' * (len(named) != 1)} {', '.join(named)}"
+
+
 def main(argv: Sequence[str] | None = None, *, control=None) -> int:
     """The ``l2l`` command; ``control`` (a :class:`l2l.control.RunControl`) is the run's stop handle
     for ``run``/``resume``, when the caller installed signal handlers before parsing (``l2l submit``)."""
     top = parser()
     args, unknown = top.parse_known_args(argv)
-    if unknown:  # said by the subcommand, with its own usage (argparse would print the top-level usage)
+    if unknown:  # said by the subcommand, naming its help (argparse would name the top level's)
         sub = next(a for a in top._actions if isinstance(a, argparse._SubParsersAction))
-        sub.choices[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
+        chosen = sub.choices[args.command]
+        chosen.error(_unrecognized(chosen, unknown))
     args.control = control
     try:
         return int(args.func(args) or 0)

@@ -168,11 +168,11 @@ def test_a_run_whose_every_evaluation_failed_exits_1_and_says_why(tmp_path, caps
     assert main(["resume", str(tmp_path / "d.h5"), "--generations", "3", "--no-progress"]) == 1
 
 
-def test_an_option_the_subcommand_does_not_know_is_refused_with_that_subcommands_usage(tmp_path, capsys):
-    for argv, usage in ((["show", "--generations", "3", "x.h5"], "usage: l2l show"),
-                        (["resume", "x.h5", "--seed", "3"], "usage: l2l resume")):
+def test_an_option_the_subcommand_does_not_know_is_refused_naming_that_subcommands_help(tmp_path, capsys):
+    for argv, option in ((["show", "--generations", "3", "x.h5"], "--generations"),
+                         (["resume", "x.h5", "--seed", "3"], "--seed")):
         with pytest.raises(SystemExit) as exit_:
             main(argv)
         err = capsys.readouterr().err
-        assert exit_.value.code == 2 and err.startswith(usage), err
-        assert f"l2l {argv[0]}: error: unrecognized arguments: " in err
+        assert exit_.value.code == 2, err
+        assert err == f"l2l: error: unknown option '{option}' (see 'l2l {argv[0]} --help')\n", err
