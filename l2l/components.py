@@ -261,6 +261,12 @@ def _schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, simulat
             raise ConfigError(one_rung(policy, low, high, fidelity))
     planned = getattr(policy, "planned_compute", None)
     compute = config.compute or (planned(budgets) if planned else 100.0 * budgets[-1])
+    first = float(getattr(policy, "population", 0)) * budgets[0] if hasattr(policy, "rungs") else 0.0
+    if config.compute and config.compute <= first:  # PBT: spent before a member is ever compared with another
+        raise ConfigError(f"run.compute = {config.compute:g} ends the run before policy {config.policy.name!r} "
+                          f"compares its members: their first interval costs {policy.population} x "
+                          f"{budgets[0]:g} = {first:g} {fidelity.unit or fidelity.name}; give more (the default, "
+                          f"{planned(budgets):g}, trains every member to the top)")
     return policy, budgets, compute
 
 
