@@ -499,7 +499,7 @@ def best_table(trajectory: Trajectory, frame: pd.DataFrame, n: int) -> str:
     """
     import pandas as pd
 
-    from l2l.analysis.best import REPEATS_NOTE, best_candidates, ranked, with_repeats
+    from l2l.analysis.best import REPEATS_NOTE, best_candidates, ranked, tie_note, tied_with_best, with_repeats
 
     ok = ranked(frame, trajectory.top_budget if "trial" in frame.columns else None)
     if ok.empty:
@@ -526,8 +526,17 @@ def best_table(trajectory: Trajectory, frame: pd.DataFrame, n: int) -> str:
     if top is not None and not np.isclose(ok["budget"].to_numpy(dtype=float), top).any():
         # no candidate has reached the top budget (a run cut short): a low budget's loss is no final result
         title = title[:-1] + f" - no candidate reached the top budget {top:g}; these are results at lower budgets:"
+    ties = ""
+    if len(objectives) == 1 and not trajectory.has_reevaluations:  # l2l reevaluate's ranking tells them apart
+        from l2l.results_schema.statistics import TOP_ROWS
+
+        # counted up to TOP_ROWS: best_frame reads only the best rows that the running statistics keep (as many)
+        tied = min(tied_with_best(ok, objectives[0], parameters), TOP_ROWS)
+        ties = tie_note(tied, objectives[0], float(best[objectives[0].name].iloc[0]), str(trajectory.path),
+                        at_least=tied == TOP_ROWS)
     with pd.option_context("display.width", 160, "display.max_columns", 20):
-        return title + "\n" + best[columns].to_string(index=False) + more_parameters(parameters)
+        return (title + "\n" + best[columns].to_string(index=False) + more_parameters(parameters)
+                + ("\n" + ties if ties else ""))
 
 
 #: Parameter columns a text table shows; the others are named below it.

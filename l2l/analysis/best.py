@@ -82,11 +82,43 @@ def average_repeats(ok: pd.DataFrame, parameters: Sequence[str], objective: str)
 
 def best_candidates(ok: pd.DataFrame, objective: Objective, parameters: Sequence[str],
                     limit: int) -> tuple[pd.DataFrame, bool]:
-    """The ``limit`` best rows of ``ok`` by ``objective``, repeats averaged; and whether any were."""
+    """The ``limit`` best rows of ``ok`` by ``objective``, repeats averaged; and whether any were.
+
+    Among candidates with equal means the one evaluated more often comes first (more evidence for the same
+    value; the model-based policy's choice and the multi-fidelity benchmark's rule), then the file's order."""
     averaged = average_repeats(ok, parameters, objective.name)
     table = ok if averaged is None else averaged
-    best = table.sort_values(objective.name, ascending=objective.direction == "minimize", kind="stable")
+    if averaged is None:
+        best = table.sort_values(objective.name, ascending=objective.direction == "minimize", kind="stable")
+    else:
+        best = table.sort_values([objective.name, "n"], ascending=[objective.direction == "minimize", False],
+                                 kind="stable")
     return best.head(limit), averaged is not None
+
+
+def tied_with_best(ok: pd.DataFrame, objective: Objective, parameters: Sequence[str]) -> int:
+    """How many distinct candidates of ``ok`` share the best value of ``objective`` exactly (repeats averaged):
+    more than one where the objective saturates (an error rate of 0 reached by many), and then the order of
+    :func:`best_candidates` among them is the order of evaluation, not a ranking."""
+    averaged = average_repeats(ok, parameters, objective.name)
+    values = (ok if averaged is None else averaged)[objective.name].to_numpy(dtype=float)
+    values = values[np.isfinite(values)]
+    if not len(values):
+        return 0
+    best = values.min() if objective.direction == "minimize" else values.max()
+    return int(np.count_nonzero(values == best))
+
+
+def tie_note(tied: int, objective: Objective, value: float, path: str, at_least: bool = False) -> str:
+    """The line under a best list whose first ``tied`` candidates share the best value (see :func:`tied_with_best`):
+    their order is not a ranking, and ``l2l reevaluate`` tells them apart on fresh seeds; "" for fewer than two."""
+    if tied < 2:
+        return ""
+    from l2l.errors import command
+
+    return (f"{'at least ' if at_least else ''}{tied} candidates share the best {objective.name} ({value:g}): their "
+            f"order is the order of evaluation, not a ranking; to tell them apart on fresh seeds: "
+            f"{command('l2l', 'reevaluate', path, '--top', tied)}")
 
 
 def with_repeats(columns: list[str], objective: str) -> list[str]:
@@ -98,4 +130,4 @@ def with_repeats(columns: list[str], objective: str) -> list[str]:
 REPEATS_NOTE = "a candidate evaluated more than once is shown with its mean, n and sd"
 
 __all__ = ["REPEATS_NOTE", "at_top_budget", "average_repeats", "best_candidates", "ranked", "repeat_groups",
-           "with_repeats"]
+           "tie_note", "tied_with_best", "with_repeats"]
