@@ -247,6 +247,18 @@ def _schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, simulat
             raise ConfigError(f"policy {config.policy.name!r}: {key} = {value:g} is above max_budget = {high:g} "
                               f"(the {fidelity.name} every member trains to); set it to at most {most:g}")
     if hasattr(policy, "rungs"):  # population-based training: one rung per interval
+        target = getattr(simulator, "target", None)
+        if callable(target):
+            from l2l.simulators.python import accepts
+
+            function = target()
+            if not accepts(function, "checkpoint"):  # every segment would restart: nothing to continue or copy
+                name = getattr(simulator, "function", None)
+                name = name if isinstance(name, str) and name else getattr(function, "__qualname__", "the function")
+                raise ConfigError(f"policy {config.policy.name!r} continues each member from its checkpoint and "
+                                  f"copies the best members' checkpoints; {name} takes no 'checkpoint' argument, "
+                                  f"so every segment would train from scratch and an exploit would copy nothing: "
+                                  f"accept checkpoint=None and return one (docs/multifidelity_simulators.md)")
         budgets = tuple(policy.rungs(low, high, fidelity.integer))
         if len(budgets) == 1:  # no member is ever compared with another
             raise ConfigError(policy.one_interval(low, high, fidelity))
