@@ -302,7 +302,11 @@ def curves(raw: Any, budget: float | None = None, start: float | None = None,
         raise ValueError(f"curve must be a dict {{objective: [[fidelity, value], ...]}}, got {type(curve).__name__}")
     out = {}
     for name, points in curve.items():
-        array = np.asarray(points, dtype=float)
+        try:
+            array = np.asarray(points, dtype=float)
+        except (TypeError, ValueError) as exc:  # a dict {fidelity: value}, ragged rows, text: name the curve
+            raise ValueError(f"curve {name!r} must be rows of [fidelity, value], got {type(points).__name__}: "
+                             f"{exc}") from None
         if array.ndim != 2 or array.shape[1] != 2:
             raise ValueError(f"curve {name!r} must be rows of [fidelity, value], got shape {array.shape}")
         if budget is not None and len(array) and np.nanmax(array[:, 0]) > budget + 1e-9 * max(1.0, abs(budget)):
