@@ -288,6 +288,8 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                         elif nothing_to_do is not None:
                             nothing_to_do(trajectory)
                         finished = True
+            if not finished and not drop_unreadable:
+                _refuse_missing_folder(trajectory)
             if not finished:  # a finished run given no new budget (a requeued job's resume): nothing to run
                 components = build(config, simulator)
                 components.executor.prepare(components.simulator)  # workers start while the file is read; closed
@@ -325,6 +327,19 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                                      drop_unreadable=drop_unreadable)
         _reevaluate_after(path, lock, config, simulator)
     return path
+
+
+def _refuse_missing_folder(trajectory: Trajectory) -> None:
+    """Refuse, before any worker starts, to resume a run whose folder of large checkpoints is not beside the file
+    (moved or copied without it). Before, the resume ran, trained new candidates into a new empty folder and
+    ended with an error at the first paused candidate it continued: compute spent on a run that could not go on
+    as it would have."""
+    from l2l.summary import missing_folder_line
+
+    missing = missing_folder_line(trajectory, 0)
+    if missing:
+        raise TrajectoryError(f"{missing}; or resume with --drop-unreadable to record every candidate that would "
+                              f"continue from one of its checkpoints as failed")
 
 
 def _used_up(config: RunConfig, state: dict[str, Any], trajectory: Trajectory) -> str | None:

@@ -69,7 +69,8 @@ def test_a_resume_continues_from_the_folder_and_a_missing_file_is_named(tmp_path
     shutil.copy(runs[None], copy)
     done = l2l_cli("resume", copy, "--compute", "200", "--backend", "serial", cwd=TESTS)
     assert done.returncode == 2 and "is missing" in done.stderr and "copy.h5.checkpoints" in done.stderr
-    assert "move or copy it with the file" in done.stderr and "Traceback" not in done.stderr
+    assert "move or copy it back beside the file" in done.stderr and "Traceback" not in done.stderr
+    assert len(_segments(copy)) == len(_segments(runs[None]))  # refused before anything ran
     shutil.copytree(folder_of(runs[None]), folder_of(copy))
     done = l2l_cli("resume", copy, "--compute", "200", "--backend", "serial", cwd=TESTS)
     assert done.returncode == 0, done.stderr
