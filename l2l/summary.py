@@ -738,7 +738,8 @@ def reevaluated_text(trajectory: Trajectory, top: int = 10) -> str:
 
 def restart_line(trajectory: Trajectory, unit: str) -> str:
     """How many segments of a multi-fidelity run trained a candidate from scratch again after an earlier
-    successful segment of it, and what that cost beyond continuing ("" if none): the simulator returned no
+    successful segment of it (not right after a failed one, which left no checkpoint to continue from: the
+    failures line says why), and what that cost beyond continuing ("" if none): the simulator returned no
     checkpoint (a ``python`` function without a ``checkpoint`` parameter, a ``command`` program that left no
     file in ``{checkpoint_dir}``, say one that wrote its state elsewhere), which the run counts but did not say."""
     n = trajectory.n_evaluations
@@ -747,14 +748,18 @@ def restart_line(trajectory: Trajectory, unit: str) -> str:
     rows = trajectory.rows(("trial", "budget", "from_budget", "status", "attempts"), 0, n)
     ok = _status_codes()["ok"]
     reached: dict[int, float] = {}
+    failed: set[int] = set()  # trials whose last segment failed: it left no checkpoint, the next one restarts
     count, extra = 0, 0.0
     for trial, budget, start, status, attempts in zip(rows["trial"], rows["budget"], rows["from_budget"],
                                                       rows["status"], rows["attempts"]):
         before = reached.get(int(trial), 0.0)
-        if start <= 0 and before > 0:  # each attempt trained from scratch again (as the run counts compute)
-            count, extra = count + 1, extra + before * int(attempts)
+        if start <= 0 and before > 0 and int(trial) not in failed:  # each attempt trained from scratch again
+            count, extra = count + 1, extra + before * int(attempts)  # (as the run counts compute)
         if status == ok:
             reached[int(trial)] = max(before, float(budget))
+            failed.discard(int(trial))
+        else:
+            failed.add(int(trial))
     if not count:
         return ""
     return (f"{count} segment{'s' * (count != 1)} trained {'their candidates' if count != 1 else 'its candidate'} "
