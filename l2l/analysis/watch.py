@@ -188,7 +188,11 @@ def render(s: Snapshot, width: int = 100) -> str:
     for i, objective in enumerate(summary.objectives):
         best = summary.best.get(objective.name)
         head = "best so far  " if i == 0 else "             "
-        if best is None:
+        succeeded = summary.evaluations - bad
+        if best is None and summary.compute is not None and succeeded:  # segments succeeded below the top budget
+            lines.append(f"{head}{objective.name} ({objective.direction}): none at the top budget yet ({succeeded:,} "
+                         f"segment{'s' * (succeeded != 1)} below it succeeded)")
+        elif best is None:
             lines.append(f"{head}{objective.name} ({objective.direction}): no successful evaluation yet")
         elif s.candidate is not None:  # the candidate l2l show, the report and l2l compare name first
             value, trial, n = s.candidate
