@@ -117,7 +117,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="overview (default), fitness, parameters, scatter, pareto, failures, curves "
                         "(learning curves of a multi-fidelity run), lineage or schedules (population-based "
                         "training)")
-    p.add_argument("-o", "--output", help="output file, .png, .svg or .pdf (default: FILE.png or FILE.KIND.png)")
+    p.add_argument("-o", "--output", "--out", help="output file, .png, .svg or .pdf (default: FILE.png or FILE.KIND.png)")
     p.add_argument("--objective", help="objective to colour by / to plot (default: the first)")
     p.add_argument("--dpi", type=int, default=110, help="resolution of PNG output, 20 to 1200 (default 110)")
     p.add_argument("--force", action="store_true", help="overwrite the output file if it exists")
@@ -127,7 +127,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                               description="Plot the best so far of each run against evaluations and wall time "
                                           "(objectives shared by all runs) and print a table of final bests.")
     p.add_argument("files", nargs="+", help="trajectories (.h5)")
-    p.add_argument("-o", "--output", help="output figure (default: comparison.png beside the first file)")
+    p.add_argument("-o", "--output", "--out", help="output figure (default: comparison.png beside the first file)")
     p.add_argument("--objective", help="compare only this objective")
     p.add_argument("--dpi", type=int, default=110, help="resolution of PNG output, 20 to 1200 (default 110)")
     p.add_argument("--force", action="store_true", help="overwrite the output file if it exists")
@@ -137,7 +137,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                               description="Write an HTML file with provenance, summary, best individuals, every "
                                           "figure and the failures; it needs no network to be viewed.")
     p.add_argument("file", help="trajectory (.h5)")
-    p.add_argument("-o", "--output", help="output .html (default: FILE.html)")
+    p.add_argument("-o", "--output", "--out", help="output .html (default: FILE.html)")
     p.add_argument("--dpi", type=int, default=80, help="resolution of the embedded figures, 20 to 1200 (default 80)")
     p.add_argument("--force", action="store_true", help="overwrite the output file if it exists")
     p.set_defaults(func=_report)
@@ -156,6 +156,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                           "pyarrow: pip install 'l2l[parquet]'.")
     p.add_argument("file", help="trajectory (.h5)")
     p.add_argument("--format", choices=("csv", "parquet"), default="csv", help="csv (default) or parquet")
-    p.add_argument("-o", "--output", help="output file (default: FILE.csv / FILE.parquet; '-' for standard output)")
+    p.add_argument("-o", "--output", "--out", help="output file (default: FILE.csv / FILE.parquet; '-' for standard output)")
     p.add_argument("--force", action="store_true", help="overwrite the output file if it exists")
     p.set_defaults(func=_export)
