@@ -161,8 +161,14 @@ def main() -> None:
                 print(f"tied pool, {args.reference} - {method}: {paired[method]['mean']:+.4f} +- "
                       f"{paired[method]['se']:.4f} ({args.reference} better on {paired[method]['reference_better']}, "
                       f"{method} on {paired[method]['other_better']} of {len(common)} seeds)")
+    every = np.array([truth[k] for per in runs.values() for c, tied in per.values() if c is not None for k in tied])
+    spread = {"candidates": int(len(every)), "min": float(every.min()), "median": float(np.median(every)),
+              "q90": float(np.quantile(every, 0.9)), "max": float(every.max())} if len(every) else {}
+    if spread:
+        print(f"every tied candidate of every run ({spread['candidates']}): {spread['min']:.4f} .. {spread['max']:.4f} "
+              f"on fresh seeds, median {spread['median']:.4f}, nine in ten below {spread['q90']:.4f}")
     summary = {"benchmark": "mf_ties", "problem": args.problem, "seeds": seeds, "fresh_seeds": problem.fresh_seeds,
-               "keep": str(keep), "methods": figures,
+               "keep": str(keep), "methods": figures, "tied_spread": spread,
                "paired_tied_pool": {"reference": args.reference, "differences": paired}}
     if args.out:
         Path(args.out).write_text(json.dumps(summary, indent=1))
