@@ -7,6 +7,21 @@ by Dask on another worker; if it keeps killing workers it is split, and a
 single evaluation that still kills its worker is tried once more alone (the
 workers that died may have taken bystanders along: the scheduler assigns
 tasks to workers ahead of time), then recorded as failed.
+
+Every such run counts: each Outcome says how many times its evaluation was
+started (``Outcome.submissions``), the runs lost with a worker included, so
+that the loop counts each as an attempt (a multi-fidelity run's compute), as
+it does slurm-array's resubmissions. Dask re-runs a chunk by itself, unseen by
+the client's futures; the scheduler's event of a worker leaving (topic
+``all``, action ``remove-worker``) names the tasks that worker was running
+and the results it held that nobody had fetched, each of which Dask runs again
+(see ``_worker_left``). It is an upper bound: a chunk the scheduler had given
+to the worker counts as started although it may have waited in the worker's
+queue, and a chunk counts for each of its evaluations, those it had not
+reached included. One re-run is not counted: a chunk whose outcomes the loop
+had already taken (and recorded), while Dask still held its result for the
+client, is run again by Dask if its worker dies before l2l lets the result go
+(at its next submission); nothing in the run is left to count it in.
 """
 
 from __future__ import annotations
@@ -121,6 +136,12 @@ def closing_through_ctrl_c(close, patience: float = CLOSE_PATIENCE_SECONDS) -> N
         raise failure[0]
 
 
+def _killed_worker(error: BaseException) -> bool:
+    """Whether ``error`` is Dask giving a task up after the workers running it died (``KilledWorker``)."""
+    from distributed.scheduler import KilledWorker
+    return isinstance(error, KilledWorker)
+
+
 class _DaskExecutor(Executor):
     """Shared machinery: chunking, futures, splitting of chunks that kill workers."""
 
@@ -196,6 +217,46 @@ class _DaskExecutor(Executor):
         self._workers, self._workers_asked = 1, -math.inf
         self._durations: collections.deque = collections.deque(maxlen=256)  # of the last evaluations that ran
         self._last_submitted: list[Any] = []
+        # Runs of a chunk in flight that gave no outcome, by its key: each time the worker running it (or holding
+        # its result, not yet fetched) left, Dask ran it again elsewhere or gave it up (see _worker_left). Written
+        # by the thread of the scheduler's events, read by wait().
+        self._lost: dict[Any, int] = {}
+        self._lost_lock = threading.Lock()
+        # Runs of a task in chunks that gave no outcome, by id(task) (with the task: its id stays its own), carried
+        # over as wait() runs the task again, split from its chunk or alone (see Outcome.submissions).
+        self._reruns: dict[int, tuple[Task, int]] = {}
+        self._follow_workers()
+
+    def _follow_workers(self) -> None:
+        """Have the scheduler's events of a worker leaving reach :meth:`_worker_left`: through the client (a
+        subscription to the scheduler's topic); the ``local`` backend hears them in the scheduler's own process."""
+        from l2l.jobs.dask_worker import WORKER_EVENTS
+        self._client.subscribe_topic(WORKER_EVENTS, self._worker_event)
+        self._subscribed = True
+
+    def _worker_event(self, event: tuple[float, Any]) -> None:
+        """An event of the scheduler's topic ``all`` (timestamp, message), on the client's event loop: the same
+        stream brings the news that a task finished or failed, after it, so a chunk's runs lost with a worker
+        are counted before wait() sees the chunk's outcome."""
+        message = event[1] if isinstance(event, (tuple, list)) and len(event) == 2 else None
+        if isinstance(message, dict) and message.get("action") == "remove-worker":
+            self._worker_left(message)
+
+    def _worker_left(self, message: dict) -> None:
+        """A worker left (it died, was killed, retired, or went with its node): each chunk of ours it was running
+        ("processing-tasks"; the scheduler had given it to the worker, which may have started it), or whose result
+        it held and nobody fetched yet ("lost-computed-tasks"), is run again by Dask elsewhere (or given up, as
+        KilledWorker, once it killed ``allowed-failures`` + 1 workers). Each is a run that gave no outcome."""
+        keys = set(message.get("processing-tasks") or ()) | set(message.get("lost-computed-tasks") or ())
+        with self._lost_lock:
+            for key in keys:
+                if key in self._chunks:  # ours and in flight (a chunk taken already is not counted: see above)
+                    self._lost[key] = self._lost.get(key, 0) + 1
+
+    def _runs_lost(self, key: Any) -> int:
+        """The runs of chunk ``key`` that its worker took along when it left (see _worker_left); forgotten."""
+        with self._lost_lock:
+            return self._lost.pop(key, 0)
 
     @property
     def dashboard_link(self) -> str | None:
@@ -264,10 +325,11 @@ class _DaskExecutor(Executor):
         keys = [f"l2l-eval-g{c[0].generation}-i{c[0].individual}-a{c[0].attempt}-{tag}-{index}"
                 for index, c in enumerate(chunks)]
         from l2l.jobs.dask_worker import run_chunk
+        for key, chunk in zip(keys, chunks):  # before the scheduler has them: a worker leaving names them at once
+            self._chunks[key] = chunk
         futures = self._client.map(run_chunk, [pickle.dumps(c, protocol=5) for c in chunks], key=keys,
                                    pure=False, plugin=self._plugin, settings=self._settings, push=self._push)
-        for future, chunk in zip(futures, chunks):
-            self._chunks[future.key] = chunk
+        for future in futures:
             self._by_key[future.key] = future
             self._futures.add(future)
         self._client.loop.add_callback(self._watch, futures)
@@ -358,12 +420,18 @@ class _DaskExecutor(Executor):
             if future is None or future not in self._futures:
                 continue
             self._futures.discard(future)
-            chunk = self._chunks.pop(future.key)
             try:
                 result = pickle.loads(value if value is not _UNFETCHED else future.result(timeout=RESULT_TIMEOUT))
             except Exception as exc:  # noqa: BLE001 - a dead worker, a lost result: retry or record
                 result = exc
+            chunk = self._chunks.pop(future.key)
+            # runs of the chunk that gave no outcome: those lost with a worker (the scheduler said so before it
+            # said the chunk finished or failed), and the one that raised, unless Dask gave it up (KilledWorker:
+            # its last run is among the lost ones)
+            lost = self._runs_lost(future.key) + int(isinstance(result, Exception) and not _killed_worker(result))
             if isinstance(result, list):
+                for task, outcome in zip(chunk, result):  # in the chunk's order (evaluate_chunk)
+                    outcome.submissions = 1 + lost + self._reruns.pop(id(task), (task, 0))[1]
                 outcomes.extend(result)
                 self._pending -= len(result)
                 durations = [o.duration for o in result if o.ok]
@@ -372,15 +440,20 @@ class _DaskExecutor(Executor):
                     mean = sum(durations) / len(durations)
                     self._mean_duration = mean if self._mean_duration is None else \
                         0.7 * self._mean_duration + 0.3 * mean
-            elif len(chunk) > 1:
-                # Some evaluation in the chunk kills its worker: isolate it.
-                self._submit_chunks([[task] for task in chunk])
-            elif future is not self._isolated:
-                self._quarantine.append(chunk[0])  # maybe a bystander: once more, alone on the cluster
             else:
-                outcomes.append(died(chunk[0], f"the worker running this evaluation died: "
-                                                f"{type(result).__name__}: {result}"))
-                self._pending -= 1
+                for task in chunk:  # each of its tasks ran (or may have run) that often, in vain: carried over
+                    self._reruns[id(task)] = (task, self._reruns.get(id(task), (task, 0))[1] + lost)
+                if len(chunk) > 1:
+                    # Some evaluation in the chunk kills its worker: isolate it.
+                    self._submit_chunks([[task] for task in chunk])
+                elif future is not self._isolated:
+                    self._quarantine.append(chunk[0])  # maybe a bystander: once more, alone on the cluster
+                else:
+                    outcome = died(chunk[0], f"the worker running this evaluation died: {type(result).__name__}: "
+                                             f"{result}")
+                    outcome.submissions = max(1, self._reruns.pop(id(chunk[0]), (chunk[0], 0))[1])
+                    outcomes.append(outcome)
+                    self._pending -= 1
             if future is self._isolated:
                 self._isolated = None
             self._taken.append(future)
@@ -406,6 +479,10 @@ class _DaskExecutor(Executor):
         client, self._client = getattr(self, "_client", None), None
         if client is not None:
             try:
+                if getattr(self, "_subscribed", False):  # else the scheduler logs an error sending it the next event
+                    from l2l.jobs.dask_worker import WORKER_EVENTS
+                    self._subscribed = False
+                    client.unsubscribe_topic(WORKER_EVENTS)
                 if self.name == "dask" and getattr(self, "_plugin", None):  # a shared cluster keeps no simulator
                     client.unregister_worker_plugin(self._plugin)
                 closing_through_ctrl_c(client.close)
@@ -435,11 +512,19 @@ class LocalExecutor(_DaskExecutor):
             check_main_guard(self.name)
         super().start(simulator, settings)
         self._simulator = simulator
+
+    def _follow_workers(self) -> None:
+        """The scheduler runs in this process: a plugin there hands the chunks' outcomes over as they finish
+        (l2l.jobs.dask_worker) and the news of a worker leaving as the scheduler has it, before the chunks it
+        took along run again (through the client, a chunk run again at once might come back first)."""
         scheduler = self._local_scheduler()
-        if scheduler is not None:  # the chunks' outcomes come with their completion (l2l.jobs.dask_worker)
-            from l2l.jobs.dask_worker import OutcomesPlugin
-            scheduler.add_plugin(OutcomesPlugin(scheduler, self._delivered), name=f"{self._plugin_name()}-outcomes")
-            self._push = True
+        if scheduler is None:
+            super()._follow_workers()
+            return
+        from l2l.jobs.dask_worker import OutcomesPlugin
+        scheduler.add_plugin(OutcomesPlugin(scheduler, self._delivered, self._worker_left),
+                             name=f"{self._plugin_name()}-outcomes")
+        self._push = True
 
     def _connect(self):
         import dask

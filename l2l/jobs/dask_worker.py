@@ -85,14 +85,28 @@ def run_chunk(payload: bytes, plugin: str, settings: Settings, push: bool = Fals
     return result
 
 
+#: The scheduler's topic where it says that a worker left (``remove-worker``), naming the tasks Dask runs again.
+WORKER_EVENTS = "all"
+
+
 class OutcomesPlugin(SchedulerPlugin):
     """On a scheduler in the loop's own process (the ``local`` backend's): as a chunk's task finishes, hands
     the outcomes it pushed (see :func:`run_chunk`) to ``deliver(key, pickled outcomes)`` and drops them from
-    the scheduler's record of the task. Tasks that pushed nothing are left to the usual path."""
+    the scheduler's record of the task. Tasks that pushed nothing are left to the usual path.
 
-    def __init__(self, scheduler: Any, deliver: Any) -> None:
+    It also hands the scheduler's event of a worker leaving (``remove-worker``: the tasks that worker was
+    running, and the results it held, which Dask runs again) to ``left(message)``, as the scheduler logs it,
+    before it sends those tasks elsewhere: a run Dask makes again is known before that run's outcome."""
+
+    def __init__(self, scheduler: Any, deliver: Any, left: Any = None) -> None:
         self.scheduler = scheduler
         self.deliver = deliver
+        self.left = left
+
+    def log_event(self, topic: str, msg: Any) -> None:
+        if topic == WORKER_EVENTS and self.left is not None and isinstance(msg, dict) \
+                and msg.get("action") == "remove-worker":
+            self.left(msg)
 
     def transition(self, key: Any, start: str, finish: str, *args: Any, **kwargs: Any) -> None:
         if finish != "memory":

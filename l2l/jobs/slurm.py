@@ -5,7 +5,8 @@ batch job of ``l2l submit``); every SLURM job runs one single-threaded Dask
 worker that evaluates chunks of tasks. Jobs come and go with adaptive scaling
 between ``minimum_jobs`` and ``maximum_jobs``; a job that dies (cancelled,
 node failure, walltime) is replaced, and the chunks it held are recomputed
-elsewhere by the machinery shared with the local backend.
+elsewhere by the machinery shared with the local backend, which counts each
+run as an attempt of its evaluations (see l2l.jobs.dask).
 
 Workers retire themselves before the walltime: each gets a lifetime (the
 walltime minus a safety margin), staggered so that they do not all leave at
