@@ -197,6 +197,9 @@ class Command(Simulator):
                 if field is not None and field not in allowed:  # say l2l's own too: a misspelt {chekpoint_dir}
                     close = difflib.get_close_matches(field, sorted(allowed), n=1)  # is no parameter either
                     hint = f" (did you mean {{{close[0]}}}?)" if close else ""
+                    if self.multi_fidelity and field == self.multi_fidelity.get("name"):  # '--epochs {epochs}':
+                        # the fidelity's own name is what a user writes first; its value is l2l's {budget}
+                        hint = f" (the budget of the fidelity {field!r} is the placeholder {{budget}})"
                     raise ConfigError(f"simulator 'command': placeholder {{{field}}} in {arg!r} names no "
                                       f"parameter{hint}; parameters: {', '.join(space.names)}; l2l's "
                                       f"placeholders: {', '.join(sorted(builtin))}")
@@ -279,6 +282,9 @@ class Command(Simulator):
         stdout = proc.stdout.decode("utf-8", errors="replace")
         failure_text = (f"\n--- stdout (tail) ---\n{_tail(proc.stdout)}"
                         f"\n--- stderr (tail) ---\n{_tail(proc.stderr)}\n--- workdir: {workdir}")
+        if proc.returncode < 0:  # subprocess reports a signal as -N: "exited with status -9" named no signal
+            number = -proc.returncode
+            raise EvaluationError(f"command was killed by signal {number} ({_signal_name(number)}){failure_text}")
         if proc.returncode != 0:
             raise EvaluationError(f"command exited with status {proc.returncode}{failure_text}")
         try:
@@ -286,7 +292,11 @@ class Command(Simulator):
                 lines = [line for line in stdout.splitlines() if line.strip()]
                 if not lines:
                     raise EvaluationError("command printed nothing on stdout")
-                result = parse_result(lines[-1])
+                try:
+                    result = parse_result(lines[-1])
+                except EvaluationError as exc:  # a progress line printed after the result is what users do
+                    raise EvaluationError(f"{exc}; the result is read from the last non-empty line of stdout: "
+                                          f"print it last, other output to stderr") from None
             else:
                 path = workdir / self.result
                 if not path.exists():
@@ -304,6 +314,17 @@ class Command(Simulator):
             if not self.workdir and context.run_dir:  # the run's <run>.work, not a folder the user named
                 _remove_empty(workdir.parent.parent)
         return result
+
+
+def _signal_name(number: int) -> str:
+    """The signal's name, for SIGKILL with its usual sender (the kernel's out-of-memory killer)."""
+    try:
+        name = signal.Signals(number).name
+    except ValueError:
+        return "unknown signal"
+    if number == signal.SIGKILL:  # cannot be caught, so the program printed nothing about it
+        return f"{name}: killed from outside, e.g. by the out-of-memory killer"
+    return name
 
 
 def _started(workdir: Path | str) -> list[int]:
