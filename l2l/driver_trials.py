@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from l2l.errors import TrajectoryError, command
+from l2l.errors import EvaluationError, TrajectoryError, command
 from l2l.jobs import Outcome, Task
 from l2l.jobs.base import OK
 from l2l.outcomes import better, curve_scores, outputs, penalties
@@ -139,12 +139,37 @@ class Trials:
                 cohort = int(record["cohort"])
                 self.cohort_finals[cohort] = self.cohort_finals.get(cohort, 0) + 1
             self.completed += int(ok)  # one that failed at the top budget is stopped, as l2l show counts it
+        if (ok and not reused and outcome.checkpoint is None and getattr(self.policy, "needs_checkpoints", False)
+                and self.top is not None and outcome.budget is not None and outcome.budget < self.top):
+            self.stopped("no checkpoint")  # the rows so far are kept (committed where the policy commits)
+            raise EvaluationError(self.no_checkpoint(trial, outcome.budget))
         if not reused:
             if self.budgets:
                 self.show(cost)
             else:
                 generation = self.policy.coordinates(trial, record, self.budgets, self.top)[0]
                 self.bar.update(1, generation, self.loop["best"], self.loop["failed"])
+
+    def no_checkpoint(self, trial: int, budget: float) -> str:
+        """Why a policy that continues every member from its checkpoint (PBT) ends the run at a segment that
+        returned none, and what the user does about it."""
+        simulator, fidelity = self.c.simulator, self.c.simulator.fidelity()
+        unit = fidelity.unit or fidelity.name
+        count = self.loop["evaluations"]
+        done = "the segment done is" if count == 1 else f"the {count} segments done are"
+        function = getattr(simulator, "function", None)
+        if getattr(simulator, "name", "") == "command":
+            who, how = "the program left no file in its {checkpoint_dir}", "write its state there"
+        else:
+            name = function if isinstance(function, str) and function else \
+                getattr(getattr(simulator, "target", lambda: None)(), "__qualname__", None)
+            who = f"{name} returned no checkpoint" if name else \
+                f"simulator {getattr(simulator, 'name', '?')!r} returned no checkpoint"
+            how = "return one with the result: l2l.SimulationResult(objectives=..., checkpoint={...})"
+        return (f"policy {self.c.config.policy.name!r} continues each member from its checkpoint and copies the "
+                f"best members' checkpoints, but {who} at {budget:g} {unit} (trial {trial}), so no member "
+                f"could be continued or copied: {how} (docs/multifidelity_simulators.md); {done} kept in "
+                f"{self.writer.path}")
 
     def told(self, outcome: Outcome) -> np.ndarray:
         """The values the optimizer is told (failures get the run's penalty), in the objectives' directions."""

@@ -66,6 +66,10 @@ class PBT(Policy):
     #: the top budget: the sweep's compute.
     candidate_budget: ClassVar[bool] = True
     sweep_option: ClassVar[str] = "population"
+    #: Every member continues from its own checkpoint and an exploit copies the donor's: a segment below the top
+    #: budget that returns none ends the run (else nothing is ever continued or copied, and the run spends its
+    #: compute restarting members from scratch, with none at the top budget, and exits as if fine).
+    needs_checkpoints: ClassVar[bool] = True
 
     population: int = option(8, help="members trained side by side", ge=2)
     interval: float = option(0.0, help="fidelity units between two exploit/explore decisions (0: a tenth of "
