@@ -231,9 +231,18 @@ SHORT_PARAMETERS = 3
 def best_candidate(run: RunData, objective: Objective) -> str:
     """The best candidate of ``run`` by ``objective`` as ``l2l show`` names it (at a multi-fidelity run's top
     budget, repeats averaged), in short: ``trial 19: lr=0.301, reg=0.0012`` (a policy run) or
-    ``gen 2 ind 5: lr=0.301`` (generation and individual), at most :data:`SHORT_PARAMETERS` parameters; "-" if none."""
+    ``gen 2 ind 5: lr=0.301`` (generation and individual), at most :data:`SHORT_PARAMETERS` parameters; "-" if none.
+
+    A multi-fidelity run with results below its top budget only (a PBT run stopped before its last interval)
+    has none: its best value is NaN, and a candidate named beside it would be one at a lower budget, which
+    ``l2l watch`` and ``l2l show`` do not call the best either."""
+    from l2l.analysis.best import at_top_budget
     from l2l.plot.figures import _best_row
 
+    rungs = (run.fidelity or {}).get("rungs") if run.multi_fidelity else None
+    ok = run.ok
+    if rungs and len(ok) and "budget" in ok.columns and not at_top_budget(ok["budget"], float(rungs[-1])).any():
+        return "none at the top budget yet"
     best, averaged = _best_row(run, objective)
     if best is None:
         return "-"
@@ -284,9 +293,11 @@ def _table(runs: Sequence[RunData], objectives: Sequence[Objective]) -> pd.DataF
                     c = curves(run, objective, by_compute=True)
                     row[f"{objective.name} found at compute ({unit})"] = \
                         float(c["evaluations"][_settled(c["best_by_evaluations"])])
-            else:
+            else:  # the same columns in the same order as a run that has a best (the table's order is the first's)
                 row[f"best {objective.name}"] = np.nan
                 row[f"{objective.name} found at evaluation"] = np.nan
+                if unit is not None:
+                    row[f"{objective.name} found at compute ({unit})"] = np.nan
             if objective == objectives[0]:  # which candidate won, in short (by the first objective of several)
                 heading = "best candidate" if len(objectives) == 1 else f"best candidate ({objective.name})"
                 row[heading] = best_candidate(run, objective)
