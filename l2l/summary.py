@@ -609,10 +609,42 @@ def _policy_lines(trajectory: Trajectory) -> list[str]:
         return []
     from l2l.components import stored_policy
 
-    text = json.dumps(stored_policy(stored))
+    fidelity = trajectory.run.get("fidelity")
+    resolved = _pbt_options(stored, fidelity) if stored.get("name") == "pbt" else None
+    text = json.dumps(stored_policy(stored)) if resolved is None else resolved
     if stored.get("name") == "model-based":
         text += "  (it proposes every candidate: the optimizer is not used)"
     return [f"policy     {text}"]
+
+
+def _pbt_options(stored: dict[str, Any], fidelity: Any) -> str | None:
+    """PBT's options as the run runs them: every option (a ``run.policy = "pbt"`` stores only the population),
+    the interval and max_budget as derived from the budgets when left at 0, and which were derived; None if the
+    stored table cannot be read back (a file from another version)."""
+    import dataclasses
+
+    from l2l.policies import POLICIES
+
+    rungs = fidelity.get("rungs") if isinstance(fidelity, dict) else None
+    try:  # a summary never fails on what it only reports
+        policy = POLICIES.create("pbt", {k: v for k, v in stored.items() if k != "name"})
+        options = {f.name: getattr(policy, f.name) for f in dataclasses.fields(policy) if f.init}
+        if not rungs:
+            return None
+        top, integer = float(rungs[-1]), bool(fidelity.get("integer"))
+        derived = []
+        if not policy.max_budget:
+            derived.append(f"max_budget: the simulator's {fidelity.get('name') or 'fidelity'} maximum")
+        if not policy.interval:
+            derived.append("interval: a tenth of max_budget" + ", in whole units" * integer)
+        elif integer and float(policy.interval) != policy._interval(top, integer):
+            derived.append(f"interval: {policy.interval:g} rounded to whole units")
+        options.update(max_budget=top, interval=policy._interval(top, integer))
+    except Exception:  # noqa: BLE001 - the stored form instead
+        return None
+    text = json.dumps({"name": "pbt", **{k: int(v) if isinstance(v, float) and v.is_integer() else v
+                                         for k, v in options.items()}})
+    return text + (f"  ({'; '.join(derived)})" if derived else "")
 
 
 def checkpoints_line(trajectory: Trajectory) -> str:
