@@ -355,16 +355,19 @@ def _fidelity_unit(run: RunData) -> str:
 
 
 def draw_duration_histogram(ax: Axes, run: RunData, legend: bool = True) -> None:
-    """Histogram of evaluation durations, stacked by status; log bins when durations span decades."""
-    frame = run.frame
+    """Histogram of evaluation durations, stacked by status; log bins when durations span decades. A
+    multi-fidelity run's counts its segments (each ran on its own, as the status panel beside it counts them),
+    not its candidates (one row each, with its last segment's duration)."""
+    frame = run.segments if run.multi_fidelity else run.frame
+    what = "segment" if run.multi_fidelity else "evaluation"
     durations = frame["duration"].to_numpy(dtype=float)
     status = frame["status"].astype(str).to_numpy()
-    ax.set_title("evaluation durations")
-    ax.set_xlabel("duration of one evaluation (s)")
-    ax.set_ylabel("evaluations (count)")
     finite = np.isfinite(durations)
+    ax.set_title(f"{what} durations ({int(finite.sum()):,} {what}{'s' * (int(finite.sum()) != 1)})")
+    ax.set_xlabel(f"duration of one {what} (s)")
+    ax.set_ylabel(f"{what}s (count)")
     if not finite.any():
-        _empty(ax, "no evaluation yet")
+        _empty(ax, f"no {what} yet")
         return
     positive = durations[finite & (durations > 0)]
     if len(positive) and wants_log(positive) or (len(positive) and positive.max() / positive.min() > 30):
