@@ -259,6 +259,12 @@ def _schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, simulat
                                   f"copies the best members' checkpoints; {name} takes no 'checkpoint' argument, "
                                   f"so every segment would train from scratch and an exploit would copy nothing: "
                                   f"accept checkpoint=None and return one (docs/multifidelity_simulators.md)")
+        interval = float(getattr(policy, "interval", 0.0) or 0.0)
+        if fidelity.integer and 0 < interval < 1:  # no fraction of a unit to stop at; run as 1, a segment per unit
+            default = replace(policy, interval=0.0)._interval(high, True)
+            raise ConfigError(f"policy {config.policy.name!r}: interval = {interval:g} is below 1, the smallest "
+                              f"interval of the simulator's {fidelity.name} (whole {fidelity.unit or fidelity.name}): "
+                              f"give interval = 1 or more (or leave it out: a tenth of max_budget, {default:g})")
         budgets = tuple(policy.rungs(low, high, fidelity.integer))
         if len(budgets) == 1:  # no member is ever compared with another
             raise ConfigError(policy.one_interval(low, high, fidelity))
