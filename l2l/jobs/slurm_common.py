@@ -32,8 +32,11 @@ class SlurmError(L2LError):
 
     def __init__(self, argv: Sequence[str], returncode: int, stdout: str, stderr: str):
         self.argv, self.returncode, self.stdout, self.stderr = list(argv), returncode, stdout, stderr
-        super().__init__(f"{' '.join(argv)!s} exited with {returncode}\nstdout: {stdout.strip()}\n"
-                         f"stderr: {stderr.strip()}")
+        # one line, what SLURM said first: the CLI prints it after 'l2l: error:', and an error of several lines
+        # there (the command, an empty stdout, then stderr) read as l2l's own failure
+        said = "; ".join(line.strip() for line in (stderr + "\n" + stdout).splitlines() if line.strip())
+        super().__init__(f"{self.argv[0]} failed (exit status {returncode}): {said or 'it printed nothing'} "
+                         f"(the command: {' '.join(self.argv)})")
 
 
 def call(argv: Sequence[str], *, timeout: float = 60.0, input: str | None = None) -> str:
@@ -126,12 +129,29 @@ def directive(key: str, value: object) -> str:
 
 
 def check_extra_directives(values: Sequence[str], who: str) -> tuple[str, ...]:
-    """Validate user-given extra directives like '--qos=long' or '--constraint=gpu'."""
+    """Validate user-given extra directives like '--qos=long' or '--constraint=gpu'; quote their values.
+
+    An ``#SBATCH`` line is split at blanks and ends at an unquoted ``#``: written as given,
+    ``--comment=my sweep #1`` made sbatch refuse every job ("Invalid directive found in batch script:
+    sweep"), which the ``slurm`` backend waited on for ever. The value after ``=`` is therefore quoted as
+    :func:`sbatch_value` quotes the other options (one already in double quotes is kept); an option with its
+    value after a blank (``--qos long``) may have one word only.
+    """
+    checked = []
     for value in values:
         if not isinstance(value, str) or not value.startswith("-") or _unsafe_character(value) is not None:
             raise ConfigError(f"{who}: each extra directive must be one option such as '--qos=long', "
                               f"got {value!r}")
-    return tuple(values)
+        name, equals, argument = value.partition("=")
+        if equals and not any(char.isspace() for char in name):
+            quoted = len(argument) >= 2 and argument[0] == argument[-1] == '"'
+            checked.append(f"{name}={argument if quoted else sbatch_value(argument)}")
+        elif len(value.split()) > 2 or "#" in value:
+            raise ConfigError(f"{who}: extra directive {value!r} is more than an option and one word; write it "
+                              f"as '--option=value' (l2l quotes the value for sbatch)")
+        else:
+            checked.append(value)
+    return tuple(checked)
 
 
 _MEMORY = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*([kmgtp]?)(i?)(b?)\s*$", re.IGNORECASE)
