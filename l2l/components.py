@@ -281,11 +281,27 @@ def _schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, simulat
     compute = config.compute or (planned(budgets) if planned else 100.0 * budgets[-1])
     first = float(getattr(policy, "population", 0)) * budgets[0] if hasattr(policy, "rungs") else 0.0
     if config.compute and config.compute <= first:  # PBT: spent before a member is ever compared with another
-        raise ConfigError(f"run.compute = {config.compute:g} ends the run before policy {config.policy.name!r} "
-                          f"compares its members: their first interval costs {policy.population} x "
-                          f"{budgets[0]:g} = {first:g} {fidelity.unit or fidelity.name}; give more (the default, "
-                          f"{planned(budgets):g}, trains every member to the top)")
+        raise ComputeFloor(config.compute, first, planned(budgets), fidelity.integer,
+                           f"ends the run before policy {config.policy.name!r} compares its members: their first "
+                           f"interval costs {policy.population} x {budgets[0]:g} = {first:g} "
+                           f"{fidelity.unit or fidelity.name}")
     return policy, budgets, compute
+
+
+class ComputeFloor(ConfigError):
+    """A run.compute that PBT's first interval spends (``floor``: population x interval, or less), so no member
+    would ever be compared. Its message names run.compute; ``l2l resume`` words it for its ``--compute``
+    (a file an older l2l ran stores such a compute)."""
+
+    def __init__(self, compute: float, floor: float, default: float, integer: bool, why: str) -> None:
+        self.compute, self.floor, self.default, self.integer, self.why = compute, floor, default, integer, why
+        super().__init__(f"run.compute = {compute:g} {why}; give more (the default, {default:g}, trains every "
+                         f"member to the top)")
+
+    def least(self, spent: float = 0.0) -> float:
+        """The smallest compute that lets the population be compared (and is above ``spent``): a whole unit
+        more for an integer fidelity, else the floor itself (any compute above it)."""
+        return math.floor(max(self.floor, spent)) + 1.0 if self.integer else max(self.floor, spent)
 
 
 def policy_refusal(policy, optimizer) -> str | None:

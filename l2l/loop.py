@@ -30,7 +30,7 @@ from typing import Any, Callable
 import numpy as np
 
 from l2l import __version__
-from l2l.components import Components, build as _build, load_run_config
+from l2l.components import Components, ComputeFloor, build as _build, load_run_config
 from l2l.config import RunConfig
 from l2l.control import RunControl
 from l2l.driver_state import count_every_attempt
@@ -291,7 +291,10 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
             if not finished and not drop_unreadable:
                 _refuse_missing_folder(trajectory)
             if not finished:  # a finished run given no new budget (a requeued job's resume): nothing to run
-                components = build(config, simulator)
+                try:
+                    components = build(config, simulator)
+                except ComputeFloor as exc:  # in the words of l2l resume: its --compute, with the least that runs
+                    raise ConfigError(_resume_floor(exc, path, compute, state)) from None
                 components.executor.prepare(components.simulator)  # workers start while the file is read; closed
                 # below if the run does not start
                 stack.callback(components.executor.close)
@@ -368,6 +371,18 @@ def _used_up(config: RunConfig, state: dict[str, Any], trajectory: Trajectory) -
                 f"fixed when the run starts: for more, start a new run with more run.generations")
     options = ", ".join(f"{k} = {v}" for k, v in config.policy.options.items())
     return f"policy {name!r} has done all its work ({options}), so more compute runs nothing"
+
+
+def _resume_floor(exc: ComputeFloor, path: Any, given: float | None, state: dict[str, Any] | None) -> str:
+    """Why a resume's compute (``--compute``, else the one the file stores: an l2l before the floor let a run
+    start with it) cannot run PBT, and the ``l2l resume`` command with the least compute that can."""
+    spent = float(state["loop"].get("compute", 0.0)) if state is not None else 0.0
+    least = exc.least(spent)
+    what = f"--compute {exc.compute:g}" if given is not None else \
+        f"its run.compute = {exc.compute:g} (an earlier l2l started the run with it)"
+    fix = f"at least {least:g}: {command('l2l', 'resume', path, '--compute', f'{least:g}')}" if exc.integer else \
+        f"more than {least:g}: {command('l2l', 'resume', path, '--compute', 'N')} with N above {least:g}"
+    return f"{what} {exc.why}; give {fix} (--compute {exc.default:g} trains every member to the top)"
 
 
 def _compute_unit(trajectory: Trajectory) -> str:
