@@ -56,3 +56,21 @@ def test_a_line_printed_after_the_result_is_named_as_the_reason(tmp_path):
         # before: nothing said that only the last line is read
         assert "the result is read from the last non-empty line of stdout" in error, error
 
+
+
+def test_two_runs_sharing_a_workdir_leave_each_others_folders_alone(tmp_path):
+    """Two configs copied from one (ASHA and Hyperband) with the same ``workdir`` gave their evaluations the same
+    folders: each run took the other's as left by a crash, killed the programs in them and deleted them (on this
+    machine: a segment of one run killed by SIGKILL, one of the other failing with FileNotFoundError). Here the
+    first run keeps its folders (``keep_workdirs``), where the second run's evaluations used to go."""
+    shared = tmp_path / "scratch"
+    config = _config("import sys; print(float(sys.argv[1]))", workdir=str(shared), keep_workdirs=True)
+    first = l2l.run(l2l.from_mapping(config), tmp_path / "first.h5")
+    kept = sorted(p for p in shared.rglob("params.json"))
+    assert len(kept) == 2
+    contents = [p.read_text() for p in kept]
+    second = l2l.run(l2l.from_mapping({**config, "run": {**config["run"], "seed": 2}}), tmp_path / "second.h5")
+    assert [p.read_text() for p in kept] == contents  # before: the second run's evaluations replaced them
+    assert len(list(shared.rglob("params.json"))) == 4
+    for path in (first, second):
+        assert (l2l.load(path)["status"] == "ok").all()

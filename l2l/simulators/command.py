@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import hashlib
 import json
 import os
 import shutil
@@ -228,7 +229,13 @@ class Command(Simulator):
         leaf = f"i{context.individual:06d}-a{context.attempt}"
         if context.budget is not None:
             leaf = f"i{context.individual:06d}-t{context.trial}-b{context.budget:g}-a{context.attempt}"
-        path = base / f"g{context.generation:06d}" / leaf
+        generation = f"g{context.generation:06d}"
+        if self.workdir and context.run_dir:  # a folder the user named, which several runs may name (copies of
+            # one config for asha and hyperband): their paths were the same, and each run killed the other's
+            # programs and deleted its folders as leftovers of a crash (_kill_started, rmtree below)
+            run_dir = str(Path(context.run_dir).absolute())
+            generation += f"-{Path(run_dir).stem}-{hashlib.sha1(run_dir.encode()).hexdigest()[:8]}"
+        path = base / generation / leaf
         if path.exists():  # a segment run again (l2l resume after a kill): the programs the killed run
             _kill_started(path)  # started may still be writing here (a Dask worker's child outlives it)
             shutil.rmtree(path)
