@@ -18,10 +18,13 @@ and the results it held that nobody had fetched, each of which Dask runs again
 (see ``_worker_left``). It is an upper bound: a chunk the scheduler had given
 to the worker counts as started although it may have waited in the worker's
 queue, and a chunk counts for each of its evaluations, those it had not
-reached included. One re-run is not counted: a chunk whose outcomes the loop
-had already taken (and recorded), while Dask still held its result for the
-client, is run again by Dask if its worker dies before l2l lets the result go
-(at its next submission); nothing in the run is left to count it in.
+reached included. A chunk whose outcomes the loop had already taken (and
+recorded) is still wanted by the client until its next submission lets its
+future go: Dask would run it again if its worker died meanwhile, with no row
+left to count that run in. The ``local`` backend, whose scheduler runs in this
+process, drops that wish as the scheduler removes the worker, before it
+decides what to run again; through ``dask`` and ``slurm`` the notice comes too
+late for that, and such a run is not counted.
 """
 
 from __future__ import annotations
@@ -525,6 +528,25 @@ class LocalExecutor(_DaskExecutor):
         scheduler.add_plugin(OutcomesPlugin(scheduler, self._delivered, self._worker_left),
                              name=f"{self._plugin_name()}-outcomes")
         self._push = True
+
+    def _worker_left(self, message: dict) -> None:
+        """As in every Dask backend (the runs in flight it took along count); then, on the scheduler's event
+        loop, before the scheduler decides what to run again: a task the worker took along (its result, or a run
+        of it Dask had started again) whose outcomes the loop has already taken (no longer in flight) would be
+        run again by Dask, since this client holds its future until the next submission lets it go (see start()):
+        a run of a segment already recorded, with no row to count it in. The client's wish for it is dropped here,
+        as releasing the future would have done, so that the scheduler forgets it instead of running it again."""
+        super()._worker_left(message)
+        scheduler, client = self._local_scheduler(), getattr(self, "_client", None)
+        state = scheduler.clients.get(client.id) if scheduler is not None and client is not None else None
+        if state is None:
+            return
+        for key in {*(message.get("processing-tasks") or ()), *(message.get("lost-computed-tasks") or ())}:
+            task = scheduler.tasks.get(key)
+            if key not in self._chunks and task is not None and task in state.wants_what:
+                state.wants_what.discard(task)
+                if task.who_wants:
+                    task.who_wants.discard(state)
 
     def _connect(self):
         import dask
