@@ -593,11 +593,12 @@ def _progress(summary: RunSummary, resuming: bool = False) -> str:
                 f"({states}), {summary.evaluations}{budget} segments ({summary.unsuccessful} failed), compute "
                 f"{spent:g} of {bound}{time_used}")
     planned = f" of {summary.planned_generations}" if summary.planned_generations is not None else ""
+    generations = "generations" if planned or summary.generations != 1 else "generation"  # "1 of 3 generations"
     if summary.compute is not None:  # segments of a run without a policy (Lamarckian inheritance)
         spent, _, unit = summary.compute
-        return (f"{summary.generations}{planned} generations, {summary.evaluations}{budget} segments "
+        return (f"{summary.generations}{planned} {generations}, {summary.evaluations}{budget} segments "
                 f"({summary.unsuccessful} failed), compute {spent:g} {unit}{time_used}")
-    return (f"{summary.generations}{planned} generations, {summary.evaluations}{budget} evaluations "
+    return (f"{summary.generations}{planned} {generations}, {summary.evaluations}{budget} evaluations "
             f"({summary.unsuccessful} failed){time_used}")
 
 
@@ -841,7 +842,8 @@ def finished_text(path: str | os.PathLike, seconds: float) -> str:
         done = (f"done in {seconds:.1f} s: {progress_line(summary, status=False)}, "
                 f"{session / max(seconds, 1e-9):.0f} {unit}/s")
     else:
-        done = (f"done in {seconds:.1f} s: {summary.generations} generations, {summary.evaluations} evaluations "
+        done = (f"done in {seconds:.1f} s: {summary.generations} generation{'s' * (summary.generations != 1)}, "
+                f"{summary.evaluations} evaluation{'s' * (summary.evaluations != 1)} "
                 f"({summary.unsuccessful} failed), {session / max(seconds, 1e-9):.0f} evaluations/s")
     return "\n".join([
         done,

@@ -68,6 +68,7 @@ def test_show_and_the_end_of_a_run_say_how_many_candidates_tie_at_the_best_and_n
 def test_no_tie_line_where_the_best_is_unique(tmp_path, capsys):
     path, out = _sweep(tmp_path, 1, capsys)  # one candidate: nothing ties with it
     assert "share the best" not in out
+    assert "1 generation, 1 evaluation (0 failed)" in out  # (was "1 generations, 1 evaluations")
     assert main(["show", str(path)]) == 0
     assert "share the best" not in capsys.readouterr().out
 
