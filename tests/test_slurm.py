@@ -115,7 +115,9 @@ def test_slurm_workers_survive_a_cancelled_job_and_a_killed_worker_and_match_ser
     assert list((tmp_path / "slurm.work" / "slurm-logs").glob("l2l-worker-*.out"))
     assert set(Path.cwd().glob("slurm-*.out")) == before
     expected = l2l.load(tmp_path / "serial.h5")
-    assert comparable(frame).equals(comparable(expected))
+    # the evaluations the cancelled job and the killed worker took along ran again: each run is an attempt
+    assert (frame["attempts"] >= 1).all() and (expected["attempts"] == 1).all()
+    assert comparable(frame).drop(columns="attempts").equals(comparable(expected).drop(columns="attempts"))
 
 
 @pytest.mark.slurm
