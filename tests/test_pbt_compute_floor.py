@@ -6,13 +6,13 @@ Before, `compute = 5` with 8 members and an interval of 20 ran one segment of 20
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 import l2l
 from l2l.errors import ConfigError
+
+from conftest import l2l_cli
+
 
 CONFIG = """[run]
 name = "short"
@@ -36,8 +36,7 @@ name = "serial"
 
 def test_a_compute_below_the_first_interval_is_refused_in_one_line_and_creates_no_file(tmp_path):
     (tmp_path / "short.toml").write_text(CONFIG.format(compute=5))
-    done = subprocess.run([sys.executable, "-m", "l2l", "run", "short.toml", "--no-progress"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120)
+    done = l2l_cli("run", "short.toml", "--no-progress", cwd=tmp_path, timeout=120)
     assert done.returncode == 2, done.stderr
     assert done.stderr.strip().splitlines() == [
         "l2l: error: run.compute = 5 ends the run before policy 'pbt' compares its members: their first interval "

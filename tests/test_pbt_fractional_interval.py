@@ -6,12 +6,12 @@ steps, where the docs said only that it was rounded to whole units.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 import l2l
+
+from conftest import l2l_cli
+
 
 CONFIG = """[run]
 name = "frac"
@@ -34,8 +34,7 @@ name = "serial"
 
 def test_an_interval_below_one_step_is_refused_in_one_line_and_creates_no_file(tmp_path):
     (tmp_path / "frac.toml").write_text(CONFIG.format(interval=0.1))
-    done = subprocess.run([sys.executable, "-m", "l2l", "run", "frac.toml", "--no-progress"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120)
+    done = l2l_cli("run", "frac.toml", "--no-progress", cwd=tmp_path, timeout=120)
     assert done.returncode == 2, done.stderr
     assert done.stderr.strip().splitlines() == [
         "l2l: error: policy 'pbt': interval = 0.1 is below 1, the smallest interval of the simulator's steps "

@@ -6,12 +6,12 @@ Before, such a run started: every segment trained from scratch, an exploit copie
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 import l2l
+
+from conftest import l2l_cli
+
 
 CONFIG = """[run]
 name = "nockpt"
@@ -40,8 +40,7 @@ MODEL = """def train(params, seed, budget):
 def test_a_function_without_a_checkpoint_parameter_is_refused_in_one_line_and_creates_no_file(tmp_path):
     (tmp_path / "model.py").write_text(MODEL)
     (tmp_path / "pbt.toml").write_text(CONFIG)
-    done = subprocess.run([sys.executable, "-m", "l2l", "run", "pbt.toml", "--no-progress"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120)
+    done = l2l_cli("run", "pbt.toml", "--no-progress", cwd=tmp_path, timeout=120)
     assert done.returncode == 2, done.stderr
     assert done.stderr.strip().splitlines() == [
         "l2l: error: policy 'pbt' continues each member from its checkpoint and copies the best members' "

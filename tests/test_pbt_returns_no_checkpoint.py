@@ -7,32 +7,13 @@ with none at the top budget, and the run exited 0 as if fine.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 import l2l
 from l2l.errors import L2LError
 
-CONFIG = """[run]
-name = "nockpt"
-[space]
-x = { type = "float", low = 0.0, high = 1.0 }
-[simulator]
-name = "python"
-function = "model:train"
-multi_fidelity = { name = "steps", minimum = 1, maximum = 100 }
-[[objectives]]
-name = "loss"
-direction = "minimize"
-[policy]
-name = "pbt"
-population = 4
-interval = 20
-[backend]
-name = "serial"
-"""
+from conftest import l2l_cli
+from test_pbt_needs_checkpoint import CONFIG
 
 MODEL = """def train(params, seed, budget, checkpoint=None):
     return params["x"] + 1.0 / budget
@@ -42,8 +23,7 @@ MODEL = """def train(params, seed, budget, checkpoint=None):
 def test_a_function_that_returns_no_checkpoint_ends_the_run_in_one_line_and_keeps_its_row(tmp_path):
     (tmp_path / "model.py").write_text(MODEL)
     (tmp_path / "pbt.toml").write_text(CONFIG)
-    done = subprocess.run([sys.executable, "-m", "l2l", "run", "pbt.toml", "--no-progress"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120)
+    done = l2l_cli("run", "pbt.toml", "--no-progress", cwd=tmp_path, timeout=120)
     assert done.returncode == 2, done.stderr
     path = tmp_path / "nockpt.h5"
     errors = [line for line in done.stderr.splitlines() if "error" in line]  # stderr also has the run's header
