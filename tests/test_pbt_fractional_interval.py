@@ -11,29 +11,11 @@ import pytest
 import l2l
 
 from conftest import l2l_cli
-
-
-CONFIG = """[run]
-name = "frac"
-[space]
-learning_rate = {{ type = "float", low = 0.001, high = 0.3, log = true }}
-[simulator]
-name = "noisy-sgd"
-max_budget = 200
-[[objectives]]
-name = "loss"
-direction = "minimize"
-[policy]
-name = "pbt"
-population = 8
-interval = {interval}
-[backend]
-name = "serial"
-"""
+from test_pbt_compute_floor import pbt_config
 
 
 def test_an_interval_below_one_step_is_refused_in_one_line_and_creates_no_file(tmp_path):
-    (tmp_path / "frac.toml").write_text(CONFIG.format(interval=0.1))
+    (tmp_path / "frac.toml").write_text(pbt_config("frac", interval=0.1))
     done = l2l_cli("run", "frac.toml", "--no-progress", cwd=tmp_path, timeout=120)
     assert done.returncode == 2, done.stderr
     assert done.stderr.strip().splitlines() == [
@@ -44,7 +26,7 @@ def test_an_interval_below_one_step_is_refused_in_one_line_and_creates_no_file(t
 
 @pytest.mark.parametrize("interval, first", [(1, 1.0), (2.5, 2.0), (25.4, 25.0)])
 def test_an_interval_of_one_or_more_is_rounded_to_whole_steps(tmp_path, interval, first):
-    (tmp_path / "a.toml").write_text(CONFIG.format(interval=interval))
+    (tmp_path / "a.toml").write_text(pbt_config("frac", interval=interval))
     components = l2l.loop.build(l2l.load_config(tmp_path / "a.toml"))
     assert float(components.budgets[0]) == first
 
