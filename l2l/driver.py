@@ -35,7 +35,8 @@ failed and was run again (``run.retries``) costs that much per attempt, the
 failed ones included, since they ran on the workers and where an attempt
 failed is not known (so the figure is an upper bound of the work done, never
 below it). So does every run a backend made by itself (``slurm-array``
-resubmits a task whose job ended without a result; ``Outcome.submissions``),
+resubmits a task whose job ended without a result, the Dask backends run
+again a task whose worker left; ``Outcome.submissions``),
 counted once the segment's outcome comes back. A multi-fidelity run ends when the
 policy is done or ``run.compute`` units are spent. No segment starts once the
 compute spent plus that of the segments in flight reaches ``run.compute``,
@@ -396,7 +397,7 @@ class _Loop(Trials, Commits):
         key = (outcome.generation, outcome.individual)
         task, trial = self.running[key]
         unread = self.unread.pop(key, None) is not None  # a retry would find the same checkpoint unreadable
-        again = max(0, outcome.submissions - 1)  # runs the backend added (slurm-array's resubmissions): attempts
+        again = max(0, outcome.submissions - 1)  # runs the backend added (resubmitted, or a worker left): attempts
         if again:  # that ran (or may have run) the simulator, spent as soon as they are known, as a failed one is
             self.resubmitted[key] = self.resubmitted.get(key, 0) + again
             self.committed += self.cost(task) * again

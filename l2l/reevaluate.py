@@ -185,13 +185,17 @@ def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective,
             executor.start(components.simulator, settings)
             executor.submit([task for task, _ in tasks.values()])
             last_flush = time.monotonic()
+            rerun: dict[tuple, int] = {}  # runs a backend made by itself (Outcome.submissions), over all attempts
             while executor.pending:
                 for outcome in executor.wait(timeout=FLUSH_SECONDS):
-                    task, repeat = tasks[(outcome.generation, outcome.individual, outcome.seed)]
+                    key = (outcome.generation, outcome.individual, outcome.seed)
+                    task, repeat = tasks[key]
+                    rerun[key] = rerun.get(key, 0) + max(0, outcome.submissions - 1)
                     if not outcome.ok and outcome.attempt < config.retries:
                         executor.submit([Task(task.generation, task.individual, task.seed, task.params,
                                               outcome.attempt + 1, budget=task.budget, trial=task.trial)])
                         continue
+                    outcome.attempt += rerun.pop(key)  # the row's attempts count every run, as the loop's do
                     buffer.append((outcome, repeat))
                 if buffer and (time.monotonic() - last_flush > FLUSH_SECONDS or not executor.pending):
                     writer.append(buffer)

@@ -261,3 +261,23 @@ def test_a_reevaluation_on_the_local_dask_backend_gives_the_rows_of_the_serial_o
     assert local[columns].equals(serial[columns]) and list(local["seeds"]) == [6, 6, 6]
     rows = l2l.load(twin, reevaluations=True)
     assert len(rows) == 18 and (rows["status"] == "ok").all()
+
+
+def test_runs_a_backend_made_by_itself_count_in_the_reevaluated_rows_attempts(tmp_path, monkeypatch):
+    """A backend that started every re-evaluation twice (a slurm-array job lost and resubmitted, a Dask worker
+    that left): each row's attempts say 2, as the run's rows do (before: 1, the second run counted nowhere)."""
+    from l2l.jobs.serial import SerialExecutor
+
+    path = _run(tmp_path)
+    wait = SerialExecutor.wait
+
+    def started_twice(self, timeout=None):
+        outcomes = wait(self, timeout)
+        for outcome in outcomes:
+            outcome.submissions = 2
+        return outcomes
+
+    monkeypatch.setattr(SerialExecutor, "wait", started_twice)
+    reevaluate(path, top=2, seeds=3)
+    rows = l2l.load(path, reevaluations=True)
+    assert len(rows) == 6 and (rows["attempts"] == 2).all()

@@ -82,8 +82,9 @@ class Outcome:
     #: The trial whose checkpoint this segment continued from, if another one (set by the loop), else -1.
     parent: int = -1
     #: How many times the backend started this attempt: more than 1 where it ran it again by itself
-    #: (``slurm-array`` resubmits a task whose job ended without a result). Each may have run the simulator and
-    #: used the allocation, so the loop counts each as an attempt (the row's ``attempts``, the compute spent).
+    #: (``slurm-array`` resubmits a task whose job ended without a result; the Dask backends run again a task
+    #: whose worker left). Each may have run the simulator and used the allocation, so the loop and
+    #: ``l2l reevaluate`` count each as an attempt (the row's ``attempts``, the compute spent).
     submissions: int = 1
 
     @property
