@@ -316,7 +316,15 @@ def curves(raw: Any, budget: float | None = None, start: float | None = None,
                              f"way to its budget")
         if start and name in objectives and len(array) and \
                 np.nanmin(array[:, 0]) <= start + 1e-9 * max(1.0, abs(start)):
-            # either a restart (the checkpoint ignored) or a continuation that returned its whole history
+            # either a restart (the checkpoint ignored) or a continuation that returned its whole history, or the
+            # points numbered from 0 (the fidelity before each step rather than after it)
+            low, high = float(np.nanmin(array[:, 0])), float(np.nanmax(array[:, 0]))
+            if budget is not None and abs(low - start) < 1e-9 * max(1.0, abs(start)) and \
+                    abs(high - (budget - 1)) < 1e-9 * max(1.0, abs(budget)):
+                raise ValueError(f"curve {name!r} runs from fidelity {low:g} to {high:g} in a segment from {start:g} "
+                                 f"to {budget:g}: numbered from 0? Number each point by the fidelity reached after "
+                                 f"its step, here {start + 1:g} to {budget:g} (after epoch e, counted from 1, the "
+                                 f"point [e, value])")
             raise ValueError(f"curve {name!r} has a point at fidelity {np.nanmin(array[:, 0]):g}, not past the "
                              f"budget {start:g} of the checkpoint this segment continued from: a curve holds only "
                              f"the values a segment passed after its checkpoint, so if the simulator continued and "
