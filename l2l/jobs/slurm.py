@@ -24,9 +24,9 @@ import sys
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from l2l.errors import ConfigError
+from l2l.errors import ConfigError, L2LError
 from l2l.jobs.dask import _DaskExecutor, closing_through_ctrl_c, dashboard_available
-from l2l.jobs.slurm_common import (check_extra_directives, check_interface, check_script_values,
+from l2l.jobs.slurm_common import (SlurmError, call, check_extra_directives, check_interface, check_script_values,
                                    format_walltime, memory_bytes, sbatch_value, walltime_seconds)
 from l2l.registry import option
 
@@ -56,6 +56,36 @@ def slurm_cluster_class() -> type:
                 except ValueError:  # not the main thread: the import could not install a handler either
                     pass
     return SLURMCluster
+
+
+class _ClosingNoise(logging.Filter):
+    """Drops what Dask logs, with a traceback, about a connection found closed while l2l closes the cluster.
+
+    The client closes first, then the cluster (its scheduler, then the worker jobs): a message the scheduler
+    still sends to the closed client, or a batch of it to a worker leaving, is logged as "Closed comm ... while
+    trying to write" (CRITICAL) or "Batched Comm Closed" (INFO, printed since the cluster's close gives the
+    log handlers their level back) with a CommClosedError traceback, after a run that ended well. Only these
+    two messages, only from the close on (they come late, from the event loop's thread) until the next cluster
+    starts: during a run they still say that something went wrong.
+    """
+
+    #: logger name -> the message (format string) it drops
+    NOISE: ClassVar[dict] = {"distributed.scheduler": "Closed comm %r while trying to write %s",
+                             "distributed.batched": "Batched Comm Closed %r"}
+    closing = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (self.closing and self.NOISE.get(record.name) == record.msg)
+
+    @classmethod
+    def install(cls) -> "_ClosingNoise":
+        """The one filter, on the loggers of :attr:`NOISE` (a logger's filters see the records it makes)."""
+        for name in cls.NOISE:
+            logging.getLogger(name).addFilter(_CLOSING_NOISE)  # once: a filter already there is not added again
+        return _CLOSING_NOISE
+
+
+_CLOSING_NOISE = _ClosingNoise()
 
 
 @dataclass
@@ -156,8 +186,37 @@ class SlurmExecutor(_DaskExecutor):
             cluster.close()
 
     def prepare(self, simulator=None) -> None:
-        """Nothing ahead of :meth:`start`: the worker jobs' log folder is the run's, known only then (started
-        earlier, their logs went to the current folder)."""
+        """Ask sbatch whether it takes the worker jobs, before the run's file is created; no worker starts
+        ahead of :meth:`start`: the worker jobs' log folder is the run's, known only then (started earlier, their
+        logs went to the current folder)."""
+        self.check_submission()
+
+    def check_submission(self) -> None:
+        """Raise an L2LError of one line if sbatch refuses the worker job (``sbatch --test-only``, no job made).
+
+        dask-jobqueue submits the jobs from its adaptive scaler, in the event loop: a refusal there (a partition
+        or account that does not exist, a walltime above the partition's limit) was logged as a traceback every
+        second while the run waited for workers that never came, until it was killed. Done once per executor.
+        """
+        if getattr(self, "_submission_checked", False):
+            return
+        slurm_cluster_class()  # imports dask_jobqueue the one way that keeps this process's Ctrl-C
+        from dask_jobqueue.slurm import SLURMJob
+
+        kwargs = {key: value for key, value in self._job_kwargs().items()
+                  if key not in ("scheduler_options", "silence_logs")}
+        script = SLURMJob(scheduler="tcp://127.0.0.1:8786", name="l2l-check", **kwargs).job_script()
+        try:
+            call(["sbatch", "--test-only"], input=script, timeout=60)
+        except SlurmError as exc:
+            if exc.returncode == 127 or exc.returncode < 0:  # no sbatch, or no answer: not a refusal
+                raise
+            said = "; ".join(line.strip() for line in (exc.stderr + "\n" + exc.stdout).splitlines()
+                             if line.strip()) or f"exit status {exc.returncode}, no message"
+            raise L2LError(f"sbatch refused the worker jobs: {said} (checked with 'sbatch --test-only' before "
+                           f"submitting any; correct [backend] in the config, e.g. its partition, account, "
+                           f"walltime or job_extra_directives)") from None
+        self._submission_checked = True
 
     def start(self, simulator, settings) -> None:
         self._run_dir = settings.run_dir
@@ -168,6 +227,8 @@ class SlurmExecutor(_DaskExecutor):
         log_directory = self._log_directory()
         if log_directory:
             os.makedirs(log_directory, exist_ok=True)
+        self.check_submission()  # started without prepare()
+        _ClosingNoise.install().closing = False
         self._cluster = slurm_cluster_class()(**self._job_kwargs())
         # Adaptive scaling also replaces jobs that died, even when minimum == maximum.
         self._cluster.adapt(minimum_jobs=self.minimum_jobs, maximum_jobs=self.maximum_jobs,
@@ -179,6 +240,8 @@ class SlurmExecutor(_DaskExecutor):
         return f"slurm ({self.minimum_jobs}-{self.maximum_jobs} jobs, {where}, walltime {self.walltime})"
 
     def close(self) -> None:
+        if self._cluster is not None or getattr(self, "_client", None) is not None:
+            _ClosingNoise.install().closing = True
         try:
             super().close()
         finally:  # Ctrl-C pressed again while closing: the cluster is closed once, to its end (see dask.py)
