@@ -40,11 +40,22 @@ def _run(args: argparse.Namespace) -> int:
 
     components = build(config)  # refuse a bad config before printing or creating anything
     out = Path(args.out) if args.out else default_out(config)
-    check_out(out, config)  # an unusable output path is refused before anything is printed or started (dry run too)
+    existing = None
+    try:
+        check_out(out, config)  # an unusable output path is refused before anything is printed or started
+    except L2LError as exc:
+        if not (args.dry_run and out.is_file()):
+            raise
+        # a dry run writes nothing: an existing file of this config is no obstacle to printing the job script (it
+        # was refused, 'already exists'), but said; one of another config is refused, as by the run
+        check_out(out, config, existing_ok=True)
+        existing = exc
     if args.dry_run:
         script = getattr(components.executor, "job_script", None)
         print(f"config {args.config} is valid: {config.optimizer.name} over {_parameters(config.space)}, "
               f"simulator {config.simulator.name}, backend {config.backend.name} -> {out}")
+        if existing is not None:
+            print(f"note: l2l run would stop here: {existing}", file=sys.stderr)
         if callable(script):
             print(script())
         return 0

@@ -80,22 +80,33 @@ def build(config: RunConfig, simulator: Callable[..., Any] | None = None) -> Com
     return components
 
 
-def check_out(path: Path, config: RunConfig | None = None) -> None:
+def check_out(path: Path, config: RunConfig | None = None, *, existing_ok: bool = False) -> None:
     """Refuse an output path that cannot become a new trajectory, before anything is created; ``config``, the
-    run's, tells an existing trajectory of another config (not to be resumed instead) from one of this config."""
+    run's, tells an existing trajectory of another config (not to be resumed instead) from one of this config.
+    ``existing_ok`` (``l2l run --dry-run``, which writes nothing): an existing file is refused only if it holds a
+    run of another config, a mistake the real run would not get past either."""
     if path.is_dir():
         raise TrajectoryError(f"{path} is a folder; give --out a file name, e.g. {path / 'run.h5'}")
     if os.path.lexists(path):
         if path.is_symlink() and not path.exists():
             raise TrajectoryError(f"{path} is a dangling symbolic link; choose another --out")
-        if config is not None and _holds_another_config(path, config):
-            raise TrajectoryError(f"{path} already exists and holds a run of another config; choose another --out")
+        if existing_ok:
+            if config is not None and not _nothing_computed(path) and _holds_another_config(path, config):
+                raise TrajectoryError(f"{path} already exists and holds a run of another config; choose another "
+                                      f"--out")
+            return
         from l2l.results_schema.lock import holder, writer_alive
         if writer_alive(path):  # not to be resumed now: l2l resume would be refused
             info = holder(path)  # None if the writer let go of the file since: no "(pid None)" then
             who = f" (pid {info['pid']})" if info else ""
             raise TrajectoryError(f"{path} already exists and is being written by another process{who}; "
                                   f"choose another --out, or wait for it to finish")
+        if _nothing_computed(path):
+            raise TrajectoryError(f"{path} already exists but holds nothing computed (its run ended before any "
+                                  f"evaluation, e.g. refused by sbatch); delete it and run again: "
+                                  f"{command('rm', path)}, or choose another --out")
+        if config is not None and _holds_another_config(path, config):
+            raise TrajectoryError(f"{path} already exists and holds a run of another config; choose another --out")
         raise TrajectoryError(f"{path} already exists; choose another --out, or continue it with '{command('l2l', 'resume', path)}'")
     from l2l.results_schema.checkpoint_store import folder_of
 
@@ -118,6 +129,30 @@ def check_out(path: Path, config: RunConfig | None = None) -> None:
                 raise TrajectoryError(f"cannot create {path}: cannot write in {ancestor} "
                                       f"({exc.strerror or exc})") from None
             break
+
+
+def _nothing_computed(path: Path) -> bool:
+    """True if ``path`` is a readable trajectory with no evaluation in it, committed or not, none re-evaluated and
+    no checkpoint folder: what a run leaves that failed at once (sbatch refused its options). Resuming it would
+    run the stored config again, often what failed, and a new run to the same --out was refused ('already
+    exists'), so the user is told it can be deleted. l2l never deletes it itself: only the user knows that no
+    l2l is about to write it. False if in doubt (unreadable, damaged)."""
+    from l2l.results_schema.checkpoint_store import folder_of
+
+    try:
+        if os.path.lexists(folder_of(path)):
+            return False
+        with Trajectory(path) as trajectory:
+            if trajectory.n_evaluations:
+                return False
+            lengths: list[int] = []  # rows a killed run appended after its last commit, re-evaluations, blobs
+            for name, group in trajectory.file.items():
+                if name != "run" and hasattr(group, "visititems"):
+                    group.visititems(lambda _, item: lengths.append(item.shape[0] if getattr(item, "shape", ())
+                                                                    else 0))
+            return not any(lengths)
+    except Exception:  # noqa: BLE001 - not a trajectory, or damaged: the plain message
+        return False
 
 
 def _holds_another_config(path: Path, config: RunConfig) -> bool:
