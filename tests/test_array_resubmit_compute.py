@@ -78,18 +78,24 @@ def test_a_resubmitted_array_task_counts_each_submission_as_an_attempt(tmp_path,
     assert log.count("==== generation") == 11 + submissions  # every submission left its log
 
 
-def test_runs_a_backend_adds_by_itself_count_toward_run_compute(tmp_path, monkeypatch):
-    """A backend that reports two submissions per segment (every job lost once, then resubmitted): each counts,
-    and the run stops starting segments once their attempts spend run.compute."""
+def serial_started_twice(monkeypatch) -> None:
+    """Make the serial backend report every outcome as started twice (a job lost once, then resubmitted; a Dask
+    worker that left): what a backend that runs a task again by itself tells the loop (Outcome.submissions)."""
     wait = SerialExecutor.wait
 
-    def resubmitted_once(self, timeout=None):
+    def started_twice(self, timeout=None):
         outcomes = wait(self, timeout)
         for outcome in outcomes:
             outcome.submissions = 2
         return outcomes
 
-    monkeypatch.setattr(SerialExecutor, "wait", resubmitted_once)
+    monkeypatch.setattr(SerialExecutor, "wait", started_twice)
+
+
+def test_runs_a_backend_adds_by_itself_count_toward_run_compute(tmp_path, monkeypatch):
+    """A backend that reports two submissions per segment (every job lost once, then resubmitted): each counts,
+    and the run stops starting segments once their attempts spend run.compute."""
+    serial_started_twice(monkeypatch)
     path = l2l.run(asha_config(30, {"name": "serial"}), tmp_path / "twice.h5", progress=False)
     rows = file_rows(path)
     cost = rows["budget"] - rows["from_budget"]

@@ -266,18 +266,10 @@ def test_a_reevaluation_on_the_local_dask_backend_gives_the_rows_of_the_serial_o
 def test_runs_a_backend_made_by_itself_count_in_the_reevaluated_rows_attempts(tmp_path, monkeypatch):
     """A backend that started every re-evaluation twice (a slurm-array job lost and resubmitted, a Dask worker
     that left): each row's attempts say 2, as the run's rows do (before: 1, the second run counted nowhere)."""
-    from l2l.jobs.serial import SerialExecutor
+    from test_array_resubmit_compute import serial_started_twice
 
     path = _run(tmp_path)
-    wait = SerialExecutor.wait
-
-    def started_twice(self, timeout=None):
-        outcomes = wait(self, timeout)
-        for outcome in outcomes:
-            outcome.submissions = 2
-        return outcomes
-
-    monkeypatch.setattr(SerialExecutor, "wait", started_twice)
+    serial_started_twice(monkeypatch)
     reevaluate(path, top=2, seeds=3)
     rows = l2l.load(path, reevaluations=True)
     assert len(rows) == 6 and (rows["attempts"] == 2).all()
