@@ -125,7 +125,12 @@ def draw_curves(ax: Axes, run: RunData, objective: Objective | None = None) -> N
     ax.set_ylabel(label(objective))
     ax.set_title("learning curves of every candidate")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize="small", loc="best")
+    if len(ends) or strong:
+        ax.legend(fontsize="small", loc="best")
+    else:  # nothing drawn (every candidate failed at its first segment): say so rather than an empty legend
+        ax.text(0.5, 0.5, f"no learning curve to draw:\n{missing} candidate{'s' * (missing != 1)} failed\nat their "
+                f"first segment" if missing else "no learning curve to draw", transform=ax.transAxes,
+                ha="center", va="center", color="#555555")
 
 
 def curves_figure(source, objective: str | None = None) -> Figure:
