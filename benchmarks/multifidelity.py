@@ -47,7 +47,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
-from peers.mf_problems import DEFAULT_PROBLEMS, QUICK_PROBLEMS, SPECS, Problem  # noqa: E402
+from peers.mf_problems import DEFAULT_PROBLEMS, FRESH_SEEDS_VARIABLE, QUICK_PROBLEMS, SPECS, Problem  # noqa: E402
 from peers.mf_report import report  # noqa: E402
 
 FULL = ("random", "tpe")
@@ -252,6 +252,10 @@ def main() -> None:
                         help="with --keep: report on the kept results only (methods missing a seed are left out)")
     parser.add_argument("--wall-problem", default="lsnn", help="problem of the 2-worker wall-time runs ('' skips)")
     parser.add_argument("--out", default=None, help="also write the JSON summary to this file")
+    parser.add_argument("--fresh-seeds", type=int, default=0, metavar="N",
+                        help="learning curves: measure each chosen candidate's honest quality on N fresh seeds "
+                        "(default 3, 2 quick; the first seeds are the same, so more seeds measure a superset; with "
+                        "--keep the values are kept in a file of their own)")
     parser.add_argument("--model-based-options", default="", metavar="JSON",
                         help="options of the model-based policy other than its defaults, e.g. '{\"early_race\": true}' "
                         "(to compare settings on development seeds; use a --keep folder of its own)")
@@ -270,6 +274,10 @@ def main() -> None:
         except L2LError as error:
             parser.error(f"--model-based-options: {error}")
         os.environ[MB_OPTIONS] = json.dumps(options)
+    if args.fresh_seeds < 0 or args.fresh_seeds == 1:
+        parser.error(f"--fresh-seeds: 2 or more expected, got {args.fresh_seeds}")
+    if args.fresh_seeds:
+        os.environ[FRESH_SEEDS_VARIABLE] = str(args.fresh_seeds)
     problems = args.problems.split(",") if args.problems else list(QUICK_PROBLEMS if args.quick else DEFAULT_PROBLEMS)
     unknown = [p for p in problems if p not in SPECS]
     if unknown:
@@ -312,6 +320,7 @@ def main() -> None:
                       "load_before": [round(v, 2) for v in load_before],
                       "load_after": [round(v, 2) for v in os.getloadavg()], "python": platform.python_version(),
                       "model_based_options": json.loads(os.environ.get(MB_OPTIONS) or "{}"),
+                      "fresh_seeds": args.fresh_seeds or "default",
                       "platform": platform.platform()})
     summary["quality_at_a_third"] = at_a_third(problems, methods, seeds, args.quick, results, truth)
     line = json.dumps(summary, separators=(",", ":"))
@@ -373,7 +382,9 @@ def measure(pool, problems: list[str], quick: bool, results: dict, wall: dict,
 
     wanted = needed_keys(problems, quick, results, wall)
     truth: dict[str, dict[tuple, float]] = {name: {} for name in set(problems) | set(wanted)}
-    files = {name: Path(keep, f"truth-{name}{'-quick' if quick else ''}.json") for name in truth} if keep else {}
+    fresh = f"-fresh{os.environ[FRESH_SEEDS_VARIABLE]}" if os.environ.get(FRESH_SEEDS_VARIABLE) else ""
+    files = {name: Path(keep, f"truth-{name}{'-quick' if quick else ''}{fresh if SPECS[name].fresh_seeds else ''}.json")
+             for name in truth} if keep else {}
     for name, path in files.items():
         if path.exists():
             truth[name].update({tuple(key): value for key, value in json.loads(path.read_text())})

@@ -24,6 +24,7 @@ Only numpy and l2l are imported here: the DEHB runner imports this module from i
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,10 @@ import numpy as np
 #: Seeds of the fresh re-evaluations of the learning-curve problems (no method's evaluation uses them:
 #: l2l's seeds are 63-bit hashes, the peers' are below 2**31 and offset by the run seed * 1e6).
 FRESH_SEED_BASE = 7_000_000_000_001
+#: Environment variable that sets the number of fresh seeds of the honest re-evaluation of the learning-curve
+#: problems (``benchmarks/multifidelity.py --fresh-seeds N``; the first ones are always the same seeds, so a
+#: larger number measures a superset). Read in every process that builds a problem.
+FRESH_SEEDS_VARIABLE = "L2L_BENCH_FRESH_SEEDS"
 
 SYNTHETIC_SPACE = {3: {"x": {"type": "float", "low": 0.0, "high": 1.0, "shape": [3]}},
                    6: {"x": {"type": "float", "low": 0.0, "high": 1.0, "shape": [6]}}}
@@ -108,6 +113,8 @@ class Problem:
         if quick:
             self.evaluations = spec.quick.get("evaluations", self.evaluations)
             self.fresh_seeds = spec.quick.get("fresh_seeds", self.fresh_seeds)
+        if self.fresh_seeds and os.environ.get(FRESH_SEEDS_VARIABLE):
+            self.fresh_seeds = int(os.environ[FRESH_SEEDS_VARIABLE])
         self.options = options
         self.simulator = SIMULATORS.create(spec.simulator, options)
         self.space = Space.from_json(spec.space)
