@@ -97,6 +97,11 @@ def draw_curves(ax: Axes, run: RunData, objective: Objective | None = None) -> N
     strong = [paths[t] for t in ids if t in completed and len(paths[t])]
     ax.add_collection(LineCollection(faint, colors=STOPPED, linewidths=0.6, alpha=0.5, rasterized=len(faint) > 500))
     ax.add_collection(LineCollection(strong, colors=COMPLETED, linewidths=1.2, alpha=0.9))
+    # a curve of one point (a candidate started at the top budget by a simulator that measures only there, e.g.
+    # Hyperband's last bracket or a model-based repeat on lsnn) is no line: a dot, or the legend counts it unseen
+    dots = np.array([p[0] for p in strong if len(p) == 1]) if strong else np.empty((0, 2))
+    if len(dots):
+        ax.scatter(dots[:, 0], dots[:, 1], marker="o", s=12, color=COMPLETED, alpha=0.9, zorder=3)
     ends = np.array([p[-1] for p in faint]) if faint else np.empty((0, 2))
     # candidates below the top whose first segment failed have no point to draw: say so, as l2l show counts them
     below = (set(run.frame["trial"].astype(int)) if run.multi_fidelity else set(paths)) - completed
