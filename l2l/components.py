@@ -234,6 +234,11 @@ def _schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, simulat
         if not fidelity.minimum <= value <= fidelity.maximum:
             raise ConfigError(f"policy {config.policy.name!r}: {key} = {value:g} is outside the simulator's "
                               f"{fidelity.name} range [{fidelity.minimum:g}, {fidelity.maximum:g}]")
+    if fidelity.integer and high != round(high):  # the top budget itself: rounding it would train to another one
+        whole = [b for b in (math.floor(high), math.ceil(high)) if fidelity.minimum <= b <= fidelity.maximum]
+        raise ConfigError(f"policy {config.policy.name!r}: max_budget = {high:g} is not a whole number, but the "
+                          f"simulator's fidelity ({fidelity.name}) counts whole {fidelity.unit or fidelity.name}: give "
+                          f"{' or '.join(f'{b:g}' for b in whole)}")
     if low > high:
         raise ConfigError(f"policy {config.policy.name!r}: min_budget <= max_budget must hold, got "
                           f"(min_budget={low:g}, max_budget={high:g})")
@@ -357,8 +362,9 @@ def one_rung(policy, low: float, high: float, fidelity, consequence: str = "noth
         ways.append(f"lower min_budget to at most {lowest:g}")
     if high > low and down(high / low) > 1 and two(low, high, down(high / low)):
         ways.append(f"lower eta to at most {down(high / low):g}")
-    if up(low * eta) <= fidelity.maximum and two(low, up(low * eta), eta):
-        ways.append(f"raise max_budget to at least {up(low * eta):g}")
+    highest = math.ceil(low * eta - 1e-9) if fidelity.integer else up(low * eta)  # a whole top budget if so counted
+    if highest <= fidelity.maximum and two(low, highest, eta):
+        ways.append(f"raise max_budget to at least {highest:g}")
     fix = ", or ".join(ways) if ways else f"widen the simulator's {fidelity.name} range"
     low_from = "" if policy.min_budget else f" (the simulator's {fidelity.name} minimum)"
     high_from = "" if policy.max_budget else f" (the simulator's {fidelity.name} maximum)"

@@ -52,3 +52,22 @@ def test_a_candidate_started_at_the_top_budget_is_drawn_in_the_curves_panel(tmp_
     drawn = _drawn_points(ax)
     for _, row in completed.iterrows():
         assert (float(row["budget"]), float(row["recall_error"])) in drawn, f"trial {row['trial']} is not drawn"
+
+
+def test_a_top_budget_that_is_not_whole_on_an_integer_fidelity_is_refused_in_one_line(tmp_path):
+    # lsnn counts whole training iterations: max_budget = 8.5 ran as 8 (Python rounds halves to even), silently
+    from conftest import l2l_cli
+
+    (tmp_path / "half.toml").write_text("\n".join([
+        '[run]', 'name = "half"', 'compute = 30',
+        '[space]', 'tau_a = { type = "float", low = 5.0, high = 500.0, log = true }',
+        '[policy]', 'name = "hyperband"', 'max_budget = 2.5',
+        '[simulator]', *(f"{k} = {v}" if not isinstance(v, str) else f'{k} = "{v}"'
+                         for k, v in {**TINY_LSNN, "training_steps": 3}.items()),
+        '[backend]', 'name = "serial"', '']))
+    done = l2l_cli("run", "half.toml", "--no-progress", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == ("l2l: error: policy 'hyperband': max_budget = 2.5 is not a whole number, but the "
+                           "simulator's fidelity (iterations) counts whole training iterations (Adam steps): give 2 "
+                           "or 3\n"), done.stderr
+    assert not (tmp_path / "half.h5").exists()
