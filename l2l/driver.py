@@ -55,6 +55,7 @@ from typing import Any, Callable
 import numpy as np
 
 from l2l.control import RunControl
+from l2l.errors import ExecutorError, command
 from l2l.jobs import Outcome, Task
 from l2l.jobs.base import FAILED
 from l2l.driver_files import Commits
@@ -225,6 +226,16 @@ class _Loop(Trials, Commits):
             except KeyboardInterrupt:
                 self.write_pending()
                 self.stopped("interrupted", interrupted=True)  # keep what finished before the interrupt
+                raise
+            except ExecutorError as exc:
+                # the backend cannot go on (sbatch refusing its jobs): what finished is appended, as after Ctrl-C,
+                # and the error says where it is and how to go on
+                self.write_pending()
+                self.flush()
+                when = getattr(exc, "resume_when", "")
+                exc.args = (f"{exc}; every finished evaluation is in {self.writer.path}; "
+                            f"{when + ', ' if when else ''}continue with: "
+                            f"{command('l2l', 'resume', self.writer.path)}",)
                 raise
             if self.control.stop_requested:
                 self.stopped()

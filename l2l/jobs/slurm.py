@@ -12,22 +12,35 @@ Workers retire themselves before the walltime: each gets a lifetime (the
 walltime minus a safety margin), staggered so that they do not all leave at
 once; the adaptive scaler then submits fresh jobs. An evaluation running on a
 retiring worker is moved to another worker by Dask, never lost.
+
+sbatch may refuse worker jobs after the run has started (a per-user job or QOS
+limit, a partition closed, an account spent). dask-jobqueue never submits a
+refused job again and says nothing; the answers are therefore watched here
+(:class:`_Submissions`), and once no worker is connected, none of the run's
+jobs waits in the queue and sbatch's latest answer was a refusal, ``wait``
+raises JobsRefused (the loop keeps what finished and says how to continue).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import re
 import shlex
 import signal
 import sys
+import threading
+import time
 from dataclasses import dataclass, field
 from typing import ClassVar
 
 from l2l.errors import ConfigError, L2LError
+from l2l.jobs.base import Outcome
 from l2l.jobs.dask import _DaskExecutor, closing_through_ctrl_c, dashboard_available
-from l2l.jobs.slurm_common import (SlurmError, call, check_extra_directives, check_interface, check_script_values,
-                                   format_walltime, memory_bytes, sbatch_value, walltime_seconds)
+from l2l.jobs.slurm_common import (JobsRefused, SlurmError, call, check_extra_directives, check_interface,
+                                   check_script_values, format_walltime, memory_bytes, one_line, sbatch_value,
+                                   walltime_seconds)
 from l2l.registry import option
 
 
@@ -86,6 +99,81 @@ class _ClosingNoise(logging.Filter):
 
 
 _CLOSING_NOISE = _ClosingNoise()
+
+
+#: How often a ``slurm`` run waiting for results looks whether sbatch refused the worker jobs it needs, seconds.
+REFUSAL_CHECK_SECONDS = 1.0
+
+
+class _Submissions:
+    """What sbatch answered to the worker jobs dask-jobqueue submits from its scaler, for the loop's thread.
+
+    dask-jobqueue submits in the event loop's thread and, when sbatch refuses (a per-user job or QOS limit
+    reached after the run started, a partition closed, an account spent), keeps the job it could not submit
+    among its workers and never submits it again: with no worker left, the run waited for ever and printed
+    nothing. Here the answers are kept (written there, read by :meth:`SlurmExecutor.wait`).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._refusal = ""  # sbatch's message while its latest answer was no
+        self._submitting = 0  # sbatch calls under way: their answer is not known yet
+        self.accepted: list[str] = []  # ids of the jobs sbatch took, the oldest first (pruned by the executor)
+        self.ever_accepted = False
+
+    def submitting(self) -> None:
+        with self._lock:
+            self._submitting += 1
+
+    def answered(self, job_id: str | None = None, refusal: str = "") -> None:
+        """One sbatch call ended: a job taken (``job_id``), refused (``refusal``), or neither (it failed to run)."""
+        with self._lock:
+            self._submitting -= 1
+            if job_id is not None:
+                self.accepted.append(job_id)
+                self.ever_accepted, self._refusal = True, ""
+            elif refusal:
+                self._refusal = refusal
+
+    def jobs(self) -> list[str]:
+        with self._lock:
+            return list(self.accepted)
+
+    def forget(self, gone: set[str]) -> None:
+        """Forget the jobs ``gone`` (they left the queue: they will not start any more)."""
+        with self._lock:
+            self.accepted = [job for job in self.accepted if job not in gone]
+
+    def refusal(self) -> str:
+        """sbatch's message if its latest answer was a refusal and no other call is under way, else ''."""
+        with self._lock:
+            return self._refusal if not self._submitting else ""
+
+
+def _job_class(submissions: _Submissions) -> type:
+    """dask-jobqueue's ``SLURMJob``, submitting through sbatch as it does but telling ``submissions`` the answer
+    (its own call reports a refusal only as an exception in the scaler's task, which nobody reads)."""
+    from dask_jobqueue.slurm import SLURMJob
+
+    class Job(SLURMJob):
+        async def _submit_job(self, script_filename: str) -> str:
+            argv = [*shlex.split(self.submit_command), script_filename]
+            submissions.submitting()
+            job_id, refusal = None, ""
+            try:
+                process = await asyncio.create_subprocess_exec(*argv, stdout=asyncio.subprocess.PIPE,
+                                                               stderr=asyncio.subprocess.PIPE)
+                out, err = (part.decode(errors="replace") for part in await process.communicate())
+                if process.returncode != 0:
+                    refusal = one_line(out, err) or f"exit status {process.returncode}, no message"
+                    raise RuntimeError(f"{argv[0]} refused the worker job: {refusal}")
+                match = re.search(self.job_id_regexp, out)
+                job_id = match.group("job_id") if match else None
+                return out
+            finally:
+                submissions.answered(job_id, refusal)
+
+    return Job
 
 
 @dataclass
@@ -209,10 +297,9 @@ class SlurmExecutor(_DaskExecutor):
         try:
             call(["sbatch", "--test-only"], input=script, timeout=60)
         except SlurmError as exc:
-            if exc.returncode == 127 or exc.returncode < 0:  # no sbatch, or no answer: not a refusal
+            if not exc.refused:  # no sbatch, or no answer: not a refusal
                 raise
-            said = "; ".join(line.strip() for line in (exc.stderr + "\n" + exc.stdout).splitlines()
-                             if line.strip()) or f"exit status {exc.returncode}, no message"
+            said = exc.said or f"exit status {exc.returncode}, no message"
             raise L2LError(f"sbatch refused the worker jobs: {said} (checked with 'sbatch --test-only' before "
                            f"submitting any; correct [backend] in the config, e.g. its partition, account, "
                            f"walltime or job_extra_directives)") from None
@@ -229,11 +316,81 @@ class SlurmExecutor(_DaskExecutor):
             os.makedirs(log_directory, exist_ok=True)
         self.check_submission()  # started without prepare()
         _ClosingNoise.install().closing = False
-        self._cluster = slurm_cluster_class()(**self._job_kwargs())
+        self._submissions, self._stuck_since = _Submissions(), None
+        self._cluster = slurm_cluster_class()(**self._job_kwargs(), job_cls=_job_class(self._submissions))
         # Adaptive scaling also replaces jobs that died, even when minimum == maximum.
         self._cluster.adapt(minimum_jobs=self.minimum_jobs, maximum_jobs=self.maximum_jobs,
                             wait_count=3, interval="1s")
         return Client(self._cluster, set_as_default=False)
+
+    def wait(self, timeout: float | None = None) -> list[Outcome]:
+        """As the other Dask backends; while no result comes, look every REFUSAL_CHECK_SECONDS whether sbatch
+        refused the worker jobs the run needs (:meth:`check_refused`)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = REFUSAL_CHECK_SECONDS if deadline is None else max(0.0, deadline - time.monotonic())
+            outcomes = super().wait(timeout=min(left, REFUSAL_CHECK_SECONDS))
+            if outcomes or not self.pending:
+                return outcomes
+            self.check_refused()
+            if deadline is not None and time.monotonic() >= deadline:
+                return []
+
+    def check_refused(self) -> None:
+        """Raise JobsRefused if the run cannot go on: sbatch refused the latest worker job, no worker is
+        connected, and none of the run's jobs waits in the queue (dask-jobqueue never submits a refused job
+        again). Jobs pending in the queue (a limit on running jobs, a busy partition) are waited for: they
+        start later. The first submission refused (sbatch --test-only let it pass) ends the run in one line
+        too, without the advice to resume: its file holds nothing computed."""
+        submissions = getattr(self, "_submissions", None)
+        said = submissions.refusal() if submissions is not None else ""
+        if not said or self._connected_workers() or self._queued(submissions):
+            self._stuck_since = None
+            return
+        # dask-jobqueue replaces a worker that left once Dask's lost-worker-timeout has passed: until then its
+        # replacement may still be submitted (and taken), and the refusal seen may be older than the loss
+        now = time.monotonic()
+        self._stuck_since = now if self._stuck_since is None else self._stuck_since
+        if now - self._stuck_since < self._replacement_seconds():
+            return
+        if not submissions.ever_accepted:
+            raise L2LError(f"sbatch refused the worker jobs: {said} (after 'sbatch --test-only' took them; "
+                           f"correct [backend] in the config, or run again once SLURM takes them)")
+        raise JobsRefused(f"sbatch refused the worker jobs the run needs: {said} (no worker is left, none waits "
+                          f"in the queue)")
+
+    @staticmethod
+    def _replacement_seconds() -> float:
+        """How long after the last worker left a replacement may still be submitted: Dask's lost-worker-timeout
+        (15 s by default), and REFUSAL_CHECK_SECONDS for each of the scaler's and l2l's ticks."""
+        import dask
+        from dask.utils import parse_timedelta
+
+        lost = parse_timedelta(dask.config.get("distributed.deploy.lost-worker-timeout", "15s"), default="s")
+        return float(lost or 0) + 3 * REFUSAL_CHECK_SECONDS
+
+    def _connected_workers(self) -> int:
+        try:
+            return len(self._cluster.scheduler_info["workers"])
+        except Exception:  # noqa: BLE001 - closing, or not known yet: as if one were there (nothing ends)
+            return 1
+
+    @staticmethod
+    def _queued(submissions: _Submissions) -> bool:
+        """True if a job sbatch took for this run is still in the queue (pending, running, completing); the ids
+        that left it are forgotten. A squeue that fails counts as True: nothing is ended on a guess."""
+        ids = submissions.jobs()
+        if not ids:
+            return False
+        try:
+            text = call(["squeue", "--noheader", f"--jobs={','.join(ids)}", "--format=%i"], timeout=30)
+        except SlurmError as exc:
+            if "Invalid job id" not in exc.stderr:  # said when none of them is known any more
+                return True
+            text = ""
+        queued = set(text.split())
+        submissions.forget(set(ids) - queued)
+        return bool(queued & set(ids))
 
     def describe(self) -> str:
         where = f"partition {self.partition}" if self.partition else "default partition"

@@ -24,6 +24,11 @@ failed (or timed-out) Outcome whose error says what SLURM did to it. Every
 Outcome says how many submissions it took (``Outcome.submissions``): a job
 that ended without a result may have run the simulator (and used the
 allocation) all the same, so the loop counts each submission as an attempt.
+
+An array sbatch refuses after the run's first was taken (a job-count or QOS
+limit, a partition closed) waits and is submitted again while other arrays of
+the run are in the queue; once none is left and sbatch still refuses, ``wait``
+raises JobsRefused (the loop keeps what finished and says how to continue).
 """
 
 from __future__ import annotations
@@ -41,8 +46,8 @@ from typing import ClassVar, Sequence
 from l2l.errors import ConfigError
 from l2l.jobs.array_task import read_outcome, write_json_atomically, write_tasks
 from l2l.jobs.base import FAILED, TIMEOUT, Executor, Outcome, Settings, Task, died
-from l2l.jobs.slurm_common import (SlurmError, call, check_extra_directives, check_script_values, directive,
-                                   format_walltime, max_array_size, parse_job_id, slurm_memory,
+from l2l.jobs.slurm_common import (JobsRefused, SlurmError, call, check_extra_directives, check_script_values,
+                                   directive, format_walltime, max_array_size, parse_job_id, slurm_memory,
                                    walltime_seconds)
 from l2l.registry import option
 from l2l.simulators.base import Simulator
@@ -51,6 +56,8 @@ from l2l.simulators.base import Simulator
 ENDED = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "PREEMPTED", "OUT_OF_MEMORY",
          "BOOT_FAIL", "DEADLINE", "SPECIAL_EXIT", "REVOKED"}
 FIRST_POLL, POLL_GROWTH = 0.2, 1.5
+#: Seconds between two submissions of an array sbatch refused, while others of the run are still in the queue.
+RESUBMIT_SECONDS = 10.0
 
 
 @dataclass
@@ -59,7 +66,7 @@ class _Array:
 
     directory: Path
     tasks: list[Task]
-    job_id: str = ""
+    job_id: str = ""  # '' while sbatch refuses it (see SlurmArrayExecutor._sbatch)
     open: set[int] = field(default_factory=set)
     ended: dict[int, tuple[float, str]] = field(default_factory=dict)  # index -> (first seen ended, state)
 
@@ -109,6 +116,9 @@ class SlurmArrayExecutor(Executor):
         self._job_name = "l2l-array"
         self._batches = 0
         self._limit = 0
+        self._accepted = False  # whether sbatch took any array of this executor
+        self._refusal = ""  # sbatch's last message refusing an array, while one waits to be submitted
+        self._resubmit_at = 0.0
 
     # -- the job script -------------------------------------------------------------------------------
 
@@ -189,10 +199,52 @@ class SlurmArrayExecutor(Executor):
         write_tasks(str(directory), tasks)
         paths = self._paths(directory)
         Path(paths["script"]).write_text(self.job_script(paths["spec"], paths["batch"]))
-        indices = f"0-{len(tasks) - 1}" + (f"%{self.max_running}" if self.max_running else "")
-        output = call(["sbatch", "--parsable", f"--array={indices}", f"--output={paths['output']}",
-                       f"--chdir={paths['chdir']}", paths["script"]])
-        self._arrays.append(_Array(directory, tasks, parse_job_id(output), set(range(len(tasks)))))
+        array = _Array(directory, tasks, "", set(range(len(tasks))))
+        self._sbatch(array)
+        self._arrays.append(array)  # refused, it waits there without a job id (see _submit_refused)
+
+    def _sbatch(self, array: _Array) -> bool:
+        """Submit ``array`` (its folder is ready); False if sbatch refuses it.
+
+        The run's first submission refused raises the SlurmError (one line: the options are wrong, or SLURM
+        takes nothing from this user now; the file holds nothing computed). A later one is kept for
+        :meth:`_submit_refused`: a job-count limit reached by the run's own arrays lifts as they end (before,
+        the run ended with an error at once, and cancelled its arrays still running).
+        """
+        paths = self._paths(array.directory)
+        indices = f"0-{len(array.tasks) - 1}" + (f"%{self.max_running}" if self.max_running else "")
+        try:
+            output = call(["sbatch", "--parsable", f"--array={indices}", f"--output={paths['output']}",
+                           f"--chdir={paths['chdir']}", paths["script"]])
+        except SlurmError as exc:
+            if not exc.refused or not self._accepted:
+                raise
+            self._refusal = exc.said or f"exit status {exc.returncode}, no message"
+            self._resubmit_at = time.monotonic() + RESUBMIT_SECONDS
+            return False
+        array.job_id = parse_job_id(output)
+        self._accepted = True
+        return True
+
+    def _submit_refused(self) -> None:
+        """Submit again the arrays sbatch refused: every RESUBMIT_SECONDS while others of the run are in the
+        queue (their results still come, and their end may lift the limit), and once more when none is left;
+        refused then, the run cannot go on: JobsRefused."""
+        refused = [array for array in self._arrays if not array.job_id]
+        if not refused:
+            return
+        queued = any(array.job_id and array.open for array in self._arrays)
+        if queued and time.monotonic() < self._resubmit_at:
+            return
+        for array in refused:
+            if not self._sbatch(array):
+                break  # the others would be refused as well
+        waiting = sum(len(array.tasks) for array in self._arrays if not array.job_id)
+        if waiting and not queued:
+            raise JobsRefused(f"sbatch refused the job arrays the run needs: {self._refusal} ({waiting} "
+                              f"evaluation(s) not submitted; none of the run's jobs is left in the queue)")
+        if not waiting:
+            self._refusal = ""
 
     @property
     def pending(self) -> int:
@@ -211,6 +263,8 @@ class SlurmArrayExecutor(Executor):
             self._collect_results()
             if not self._ready:
                 self._check_queue()
+            if not self._ready:
+                self._submit_refused()
             if self._ready:
                 ready, self._ready = self._ready, []
                 self._pending -= len(ready)
@@ -238,7 +292,7 @@ class SlurmArrayExecutor(Executor):
 
     def _states(self) -> dict[str, tuple[str, str]]:
         """'job_index' -> (state, reason) for every task of our arrays that SLURM still knows."""
-        ids = ",".join(a.job_id for a in self._arrays if a.open)
+        ids = ",".join(a.job_id for a in self._arrays if a.open and a.job_id)
         if not ids:
             return {}
         try:
@@ -260,6 +314,8 @@ class SlurmArrayExecutor(Executor):
         now = time.monotonic()
         unexpanded = {key.split("_[")[0] for key in states if "_[" in key}
         for array in self._arrays:
+            if not array.job_id:  # refused by sbatch: waits in _submit_refused
+                continue
             for index in sorted(array.open):
                 state, reason = states.get(f"{array.job_id}_{index}", ("", ""))
                 if not state and array.job_id in unexpanded:
@@ -326,7 +382,7 @@ class SlurmArrayExecutor(Executor):
 
     def close(self) -> None:
         """Cancel arrays still running (their results would be read by nobody)."""
-        running = [a.job_id for a in self._arrays if a.open]
+        running = [a.job_id for a in self._arrays if a.open and a.job_id]
         if running:
             try:
                 call(["scancel", *running], timeout=30)

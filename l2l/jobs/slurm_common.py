@@ -22,7 +22,7 @@ import subprocess
 import unicodedata
 from typing import Any, Mapping, Sequence
 
-from l2l.errors import ConfigError, L2LError
+from l2l.errors import ConfigError, ExecutorError, L2LError
 
 _WALLTIME = re.compile(r"^(?:(\d+)-)?(\d+)(?::(\d+))?(?::(\d+))?$")
 
@@ -34,9 +34,31 @@ class SlurmError(L2LError):
         self.argv, self.returncode, self.stdout, self.stderr = list(argv), returncode, stdout, stderr
         # one line, what SLURM said first: the CLI prints it after 'l2l: error:', and an error of several lines
         # there (the command, an empty stdout, then stderr) read as l2l's own failure
-        said = "; ".join(line.strip() for line in (stderr + "\n" + stdout).splitlines() if line.strip())
-        super().__init__(f"{self.argv[0]} failed (exit status {returncode}): {said or 'it printed nothing'} "
+        self.said = one_line(stdout, stderr)
+        super().__init__(f"{self.argv[0]} failed (exit status {returncode}): {self.said or 'it printed nothing'} "
                          f"(the command: {' '.join(self.argv)})")
+
+    @property
+    def refused(self) -> bool:
+        """True if the command answered no (a non-zero exit status of its own): not missing (127), not silent
+        past its timeout, not killed by a signal."""
+        return self.returncode > 0 and self.returncode != 127
+
+
+class JobsRefused(ExecutorError):
+    """sbatch refuses the jobs a run needs after the run has started (a per-user job or QOS limit reached, a
+    partition closed, an account spent) and none of the run's jobs is left to go on with.
+
+    Raised from the executor's ``wait``: the loop then keeps every evaluation that finished in the file and adds
+    where that is and how to continue (l2l.driver); ``resume_when`` says when continuing is worth trying.
+    """
+
+    resume_when = "once SLURM takes the jobs again"
+
+
+def one_line(stdout: str, stderr: str) -> str:
+    """What a SLURM command printed, stderr first, as one line (``'; '`` between its lines)."""
+    return "; ".join(line.strip() for line in (stderr + "\n" + stdout).splitlines() if line.strip())
 
 
 def call(argv: Sequence[str], *, timeout: float = 60.0, input: str | None = None) -> str:
