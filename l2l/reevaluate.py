@@ -78,31 +78,52 @@ def _objective(trajectory, name: str | None):
                       f"{', '.join(o.name for o in trajectory.objectives)}")
 
 
-def candidates(trajectory, top: int, objective: str | None = None) -> list[Candidate]:
-    """The ``top`` best distinct parameter sets among the successful evaluations (best first).
+def _pooled(trajectory, goal) -> tuple[dict[str, np.ndarray], list[np.ndarray], np.ndarray]:
+    """The rows that compete for "best" (successful; at the top budget of a multi-fidelity run) grouped into
+    candidates, best first: the rows read, each candidate's rows in the file's order, and its mean.
 
-    A candidate evaluated several times (an elite kept by a GA) counts once, at its best row. A
-    multi-fidelity run's candidates are its results at the top budget. Ranked by ``objective``
-    (default: the run's first).
-    """
-    goal = _objective(trajectory, objective)
+    Rows with equal parameters are one candidate (the model-based policy's repeats with new seeds, a GA's elite),
+    ranked by the mean of its results and, among equal means, the one evaluated more often first, as ``l2l show``
+    ranks them (:func:`l2l.analysis.best.best_candidates`). Vectorized: a file of millions of rows costs seconds
+    at most."""
     space = trajectory.space
-    names = ("generation", "individual", "status", f"objectives/{goal.name}",
-             *(f"params/{p.name}" for p in space.parameters))
+    columns = ("generation", "individual", "status", f"objectives/{goal.name}",
+               *(f"params/{p.name}" for p in space.parameters))
     top_budget = trajectory.top_budget if trajectory.multi_fidelity else None
-    rows = trajectory.rows(names + (("budget",) if top_budget is not None else ()))
+    rows = trajectory.rows(columns + (("budget",) if top_budget is not None else ()))
     usable = rows["status"] == STATUS_CODES["ok"]
     if top_budget is not None:
         usable &= np.isclose(rows["budget"], top_budget)
-    values = rows[f"objectives/{goal.name}"]
-    order = [int(i) for i in np.flatnonzero(usable)[np.argsort(-goal.sign * values[usable], kind="stable")]]
+    index = np.flatnonzero(usable)
+    if not len(index):
+        return rows, [], np.empty(0)
+    raw = np.concatenate([np.ascontiguousarray(np.asarray(rows[f"params/{p.name}"])[index]).reshape(len(index), -1)
+                          .view(np.uint8) for p in space.parameters], axis=1)
+    keys = np.ascontiguousarray(raw).view(np.dtype((np.void, raw.shape[1]))).ravel()
+    _, first, inverse, counts = np.unique(keys, return_index=True, return_inverse=True, return_counts=True)
+    means = np.bincount(inverse, weights=rows[f"objectives/{goal.name}"][index]) / counts
+    order = np.lexsort((first, -counts, -goal.sign * means))
+    members = np.split(index[np.argsort(inverse, kind="stable")], np.cumsum(counts)[:-1])
+    return rows, [members[k] for k in order], means[order]
+
+
+def candidates(trajectory, top: int, objective: str | None = None) -> list[Candidate]:
+    """The ``top`` best distinct parameter sets among the successful evaluations (best first).
+
+    A candidate evaluated several times (an elite kept by a GA, the model-based policy's repeats) counts once,
+    by the mean of its results, at its first row, as ``l2l show`` lists it (a row of it re-evaluated by an
+    earlier l2l, which took its best row, is kept, so that more seeds extend that row's). A multi-fidelity run's
+    candidates are its results at the top budget. Ranked by ``objective`` (default: the run's first).
+    """
+    goal = _objective(trajectory, objective)
+    space = trajectory.space
+    rows, ranked, means = _pooled(trajectory, goal)
+    top_budget = trajectory.top_budget if trajectory.multi_fidelity else None
+    stored = trajectory.reevaluations(errors=False) if ranked else None
+    done = set(zip(stored["generation"], stored["individual"])) if stored is not None and len(stored) else set()
     chosen: list[Candidate] = []
-    seen: set[bytes] = set()
-    for row in order:
-        key = b"".join(np.ascontiguousarray(rows[f"params/{p.name}"][row]).tobytes() for p in space.parameters)
-        if key in seen:
-            continue
-        seen.add(key)
+    for members, mean in zip(ranked[:top], means[:top]):
+        row = next((m for m in members if (rows["generation"][m], rows["individual"][m]) in done), members[0])
         params = {}
         for p in space.parameters:
             raw = rows[f"params/{p.name}"][row]
@@ -112,10 +133,8 @@ def candidates(trajectory, top: int, objective: str | None = None) -> list[Candi
                 params[p.name] = np.array(raw, dtype=float if p.kind == "float" else np.int64)
             else:
                 params[p.name] = int(raw) if p.kind == "int" else float(raw)
-        chosen.append(Candidate(int(rows["generation"][row]), int(rows["individual"][row]), params,
-                                float(values[row]), top_budget))
-        if len(chosen) == top:
-            break
+        chosen.append(Candidate(int(rows["generation"][row]), int(rows["individual"][row]), params, float(mean),
+                                top_budget))
     return chosen
 
 
@@ -266,6 +285,10 @@ def ranking(source: Any, objective: str | None = None) -> pd.DataFrame:
     selected = trajectory.rows(("generation", "individual", f"objectives/{goal.name}"))
     lookup = {(g, i): v for g, i, v in zip(selected["generation"], selected["individual"],
                                            selected[f"objectives/{goal.name}"])}
+    pooled, ranked, means = _pooled(trajectory, goal)  # a candidate with repeats: selection saw their mean
+    for members, mean in zip(ranked, means):
+        if len(members) > 1:
+            lookup.update({(pooled["generation"][m], pooled["individual"][m]): float(mean) for m in members})
     table["selected"] = [lookup.get((g, i), np.nan) for g, i in zip(table["generation"], table["individual"])]
     evaluated = trajectory.evaluations(errors=False, segments=True) if trajectory.multi_fidelity else \
         trajectory.evaluations(errors=False)

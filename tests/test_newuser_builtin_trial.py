@@ -5,6 +5,7 @@ Each test fails on the code before its fix (see the commit that added it)."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from matplotlib.collections import LineCollection, PathCollection
 
 import l2l
@@ -71,3 +72,38 @@ def test_a_top_budget_that_is_not_whole_on_an_integer_fidelity_is_refused_in_one
                            "simulator's fidelity (iterations) counts whole training iterations (Adam steps): give 2 "
                            "or 3\n"), done.stderr
     assert not (tmp_path / "half.h5").exists()
+
+
+def _noisy_choice(params, seed):
+    """'steady' scores 1 on every seed; 'wild' scores 1.5 on average but far lower on a lucky seed."""
+    if params["kind"] == "steady":
+        return 1.0
+    return 1.5 + 4.0 * float(np.random.default_rng(seed).standard_normal())
+
+
+def test_reevaluate_takes_the_best_candidates_as_show_ranks_them_by_the_mean_of_their_repeats(tmp_path):
+    # a candidate evaluated more than once (the model-based policy's repeats, a GA's elite, a categorical drawn
+    # again) is ranked by its mean in l2l show; reevaluate took the luckiest single row instead, so '--top 1'
+    # re-evaluated another candidate than the one show names best, and called its lucky row 'selected'
+    from l2l.analysis.best import best_candidates
+    from l2l.objectives import Objective
+    from l2l.reevaluate import ranking, reevaluate
+
+    config = l2l.from_mapping({
+        "run": {"name": "choice", "seed": 5, "generations": 1},
+        "space": {"kind": {"type": "categorical", "choices": ["steady", "wild"]}},
+        "optimizer": {"name": "random", "population_size": 12},
+        "simulator": "python", "backend": {"name": "serial"}})
+    path = l2l.run(config, tmp_path / "choice.h5", simulator=_noisy_choice, progress=False)
+    frame = l2l.load(path)
+    assert frame.loc[frame["value"].idxmin(), "kind"] == "wild"  # the luckiest row is wild's ...
+    means = frame.groupby("kind")["value"].mean()
+    assert means["steady"] < means["wild"]  # ... the best mean steady's
+    shown, _ = best_candidates(frame[frame["status"] == "ok"], Objective("value", "minimize"), ["kind"], 1)
+    table = reevaluate(path, top=1, seeds=2, simulator=_noisy_choice)
+    assert table["kind"].tolist() == shown["kind"].tolist() == ["steady"]
+    assert table["selected"].tolist() == [1.0]
+    # both candidates re-evaluated: 'selected' is what show lists for each, the mean of its results
+    reevaluate(path, top=2, seeds=2, simulator=_noisy_choice)
+    table = ranking(path)
+    assert dict(zip(table["kind"], table["selected"])) == pytest.approx(means.to_dict())
