@@ -209,10 +209,13 @@ def _schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, simulat
                           f"{config.policy.name!r} schedules the evaluations")
     fidelity = simulator.fidelity()
     if fidelity is None:
-        with_fidelity = [n for n in SIMULATORS.names() if _has_fidelity(n)]
+        with_fidelity = [n for n in SIMULATORS.names() if _has_fidelity(n) and n != config.simulator.name]
+        switch = getattr(simulator, "multi_fidelity", None)  # a benchmark function's flag, or a declared fidelity
+        give = ("set multi_fidelity = true in [simulator], or " if isinstance(switch, bool) else
+                "declare one with a multi_fidelity table in [simulator], or " if switch is not None else "")
         raise ConfigError(f"policy {config.policy.name!r} trains candidates to growing budgets, so it needs a "
-                          f"simulator with a fidelity; {config.simulator.name!r} has none (give it one, or use "
-                          f"one of: {', '.join(with_fidelity)})")
+                          f"simulator with a fidelity; {config.simulator.name!r} has none ({give}use one of: "
+                          f"{', '.join(with_fidelity)})")
     from l2l.results_schema.layout import SEGMENT_VIEW
     clash = sorted(set(SEGMENT_VIEW) & ({*problem.space.names} | {o.name for o in problem.objectives}))
     if clash:

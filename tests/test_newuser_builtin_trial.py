@@ -107,3 +107,17 @@ def test_reevaluate_takes_the_best_candidates_as_show_ranks_them_by_the_mean_of_
     reevaluate(path, top=2, seeds=2, simulator=_noisy_choice)
     table = ranking(path)
     assert dict(zip(table["kind"], table["selected"])) == pytest.approx(means.to_dict())
+
+
+def test_a_policy_on_a_benchmark_function_without_its_fidelity_says_to_switch_it_on(tmp_path):
+    # before: "'sphere' has none (give it one, or use one of: ..., sphere, ...)": sphere offered as the way out
+    from conftest import l2l_cli
+
+    (tmp_path / "bowl.toml").write_text('[run]\ncompute = 100\n[space]\nx = { type = "float", low = -1.0, high = 1.0 }\n'
+                                        '[simulator]\nname = "sphere"\n[policy]\nname = "hyperband"\n'
+                                        '[backend]\nname = "serial"\n')
+    done = l2l_cli("run", "bowl.toml", "--no-progress", cwd=tmp_path)
+    assert done.returncode == 2 and len(done.stderr.splitlines()) == 1, done.stderr
+    assert "'sphere' has none (set multi_fidelity = true in [simulator], or use one of: ackley, " in done.stderr
+    assert "sphere," not in done.stderr.split("use one of:")[1], done.stderr
+    assert not list(tmp_path.glob("*.h5"))
