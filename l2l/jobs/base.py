@@ -249,14 +249,41 @@ def _scalar(value: Any) -> float:
     return float(arr.reshape(()))
 
 
+#: What a :class:`SimulationResult` carries beside its objectives: a function that puts one of them into the dict it
+#: returns (``{"loss": x, "checkpoint": state}``) gets its key read as an objective or a metric, a number.
+RESULT_FIELDS = ("checkpoint", "curve", "metrics", "traces", "outputs")
+RETURN_HINT = ("return a number, a dict {objective: number}, or l2l.SimulationResult(objectives=..., curve=..., "
+               "checkpoint=...) to hand back a curve or a checkpoint too")
+
+
+def _several(value: Any) -> str | None:
+    """``value`` as a user reads it (``a tuple of 2 values``) if it is a tuple, list or array of other than one
+    value, else None."""
+    if isinstance(value, (tuple, list)):
+        size, kind = len(value), type(value).__name__
+    elif isinstance(value, np.ndarray):
+        size, kind = value.size, "numpy array"
+    else:
+        return None
+    return None if size == 1 else f"a {kind} of {size} value{'s' * (size != 1)}"
+
+
 def normalize(raw: Any, settings: Settings) -> tuple[dict, dict, dict, np.ndarray | None]:
-    """Check a simulator's return value against the run's objectives; raise ValueError if unusable."""
+    """Check a simulator's return value against the run's objectives; raise ValueError if unusable.
+
+    The messages say what was returned where a function returned its result in another shape than l2l reads, say
+    ``(loss, checkpoint)`` or ``{"loss": x, "checkpoint": state}``: before, they named only numpy's complaint about
+    a dict (``float() argument must be ... not 'dict'``), or said "1 value" of a tuple of two.
+    """
     result = as_result(raw)
     wanted = settings.objectives
     objectives = result.objectives
+    several = None if isinstance(objectives, dict) else _several(objectives)
     if not isinstance(objectives, dict):
         if len(wanted) != 1:
-            raise ValueError(f"returned 1 value but the run has {len(wanted)} objectives {list(wanted)}")
+            what = several or "1 value"
+            raise ValueError(f"returned {what} but the run has {len(wanted)} objectives {list(wanted)}; return a "
+                             f"dict naming them ({{{wanted[0]!r}: ..., {wanted[1]!r}: ...}})")
         objectives = {wanted[0]: objectives}
     values = {}
     for key, value in objectives.items():
@@ -265,6 +292,13 @@ def normalize(raw: Any, settings: Settings) -> tuple[dict, dict, dict, np.ndarra
         try:
             values[str(key)] = _scalar(value)
         except (TypeError, ValueError) as exc:
+            if several:
+                raise ValueError(f"objective {key!r}: the simulator returned {several}, not a number; "
+                                 f"{RETURN_HINT}") from None
+            if str(key) in RESULT_FIELDS and key not in wanted and not getattr(result, str(key), None):
+                raise ValueError(f"the simulator returned a dict with the key {key!r}, which is read as an "
+                                 f"objective or a metric (a number): return l2l.SimulationResult(objectives=..., "
+                                 f"{key}=...) to hand back a {key}") from None
             raise ValueError(f"objective {key!r}: {exc}") from None
     missing = [name for name in wanted if name not in values]
     if missing:

@@ -1,0 +1,103 @@
+"""A new user's trial of multi-fidelity with a training function of their own (a small MLP by SGD in numpy).
+
+Each test is something the user met following README.md and docs/multifidelity.md, with the mistakes users
+make: a function that hands its checkpoint back beside its loss, as a tuple or as a dict key, was told only
+numpy's complaint about a dict (``float() argument must be a string or a real number, not 'dict'``).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from conftest import l2l_cli
+
+TRAIN = '''
+import numpy as np
+from l2l import SimulationResult
+
+
+def train(params, seed, budget, checkpoint=None):
+    """A one-hidden-layer network by SGD on fixed synthetic data; the checkpoint holds the weights."""
+    data = np.random.default_rng(7)
+    x = data.normal(size=(64, 2))
+    y = (x[:, 0] ** 2 - x[:, 1] > 0.5).astype(float)
+    width = int(params["width"])
+    if checkpoint is None:
+        init = np.random.default_rng(seed)
+        done, w1, w2 = 0, init.normal(size=(2, width)), init.normal(size=width) / np.sqrt(width)
+    else:
+        done, w1, w2 = int(checkpoint["epoch"]), checkpoint["w1"], checkpoint["w2"]
+    curve = []
+    for epoch in range(done + 1, int(budget) + 1):
+        h = np.tanh(x @ w1)
+        p = 1 / (1 + np.exp(-np.clip(h @ w2, -30, 30)))
+        g = (p - y) / len(y)
+        w1 = w1 - params["lr"] * (x.T @ (np.outer(g, w2) * (1 - h ** 2)) + params["wd"] * w1)
+        w2 = w2 - params["lr"] * (h.T @ g + params["wd"] * w2)
+        p = 1 / (1 + np.exp(-np.clip(np.tanh(x @ w1) @ w2, -30, 30)))
+        curve.append([epoch, float(-np.mean(y * np.log(p + 1e-12) + (1 - y) * np.log(1 - p + 1e-12)))])
+    return SimulationResult(objectives={"loss": curve[-1][1]}, curve={"loss": curve},
+                            checkpoint={"epoch": int(budget), "w1": w1, "w2": w2})
+
+
+def as_tuple(params, seed, budget, checkpoint=None):
+    result = train(params, seed, budget, checkpoint)
+    return result.objectives["loss"], result.checkpoint
+
+
+def as_dict(params, seed, budget, checkpoint=None):
+    result = train(params, seed, budget, checkpoint)
+    return {"loss": result.objectives["loss"], "checkpoint": result.checkpoint}
+'''
+
+CONFIG = '''
+[run]
+name = "mlp"
+seed = 3
+compute = {compute}
+
+[space]
+lr = {{ type = "float", low = 0.001, high = 1.0, log = true }}
+wd = {{ type = "float", low = 1e-6, high = 0.1, log = true }}
+width = {{ type = "int", low = 2, high = 16 }}
+
+[optimizer]
+name = "random"
+
+[simulator]
+name = "python"
+function = "mlp:{function}"
+multi_fidelity = {{ name = "epochs", minimum = 1, maximum = 9 }}
+
+[[objectives]]
+name = "loss"
+direction = "minimize"
+
+[backend]
+name = "serial"
+
+[policy]
+name = "{policy}"
+{options}
+'''
+
+
+def _config(folder: Path, function: str = "train", policy: str = "asha", options: str = "", compute: float = 20,
+            name: str = "mlp") -> Path:
+    (folder / "mlp.py").write_text(textwrap.dedent(TRAIN))
+    path = folder / f"{name}.toml"
+    path.write_text(CONFIG.format(function=function, policy=policy, options=options, compute=compute))
+    return path
+
+
+def test_a_checkpoint_returned_beside_the_loss_is_told_how_to_return_it(tmp_path):
+    for function, returned in (("as_tuple", "returned a tuple of 2 values, not a number"),
+                               ("as_dict", "returned a dict with the key 'checkpoint'")):
+        config = _config(tmp_path, function, compute=3, name=function)
+        done = l2l_cli("run", config, "--out", tmp_path / f"{function}.h5", "--no-progress", cwd=tmp_path)
+        assert done.returncode == 1, done.stderr  # every segment failed
+        last = done.stderr.strip().splitlines()[-1]
+        assert returned in last, last
+        assert "l2l.SimulationResult(objectives=..., " in last and "checkpoint=...)" in last, last
+        assert "float() argument" not in last
