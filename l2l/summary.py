@@ -796,9 +796,24 @@ def restart_line(trajectory: Trajectory, unit: str) -> str:
     if not count:
         return ""
     return (f"{count} segment{'s' * (count != 1)} trained {'their candidates' if count != 1 else 'its candidate'} "
-            f"from scratch again, {extra:g} {unit} more than continuing: the simulator returned no checkpoint (a "
-            f"python function without a 'checkpoint' parameter, or a program that left no file in its "
-            f"{{checkpoint_dir}})")
+            f"from scratch again, {extra:g} {unit} more than continuing: {_no_checkpoint(trajectory)}")
+
+
+def _no_checkpoint(trajectory: Trajectory) -> str:
+    """Who returned no checkpoint, and how it would continue instead, from the stored simulator: a function that
+    takes a ``checkpoint`` but returns none read, before, "a python function without a 'checkpoint' parameter"."""
+    config = trajectory.run.get("config")
+    simulator = config.get("simulator") if isinstance(config, dict) else None
+    simulator = simulator if isinstance(simulator, dict) else {}
+    function = simulator.get("function")
+    if simulator.get("name") == "python":
+        who = function if isinstance(function, str) and function else "the python function"
+        return (f"{who} returned no checkpoint (to continue instead, take checkpoint=None and return "
+                f"l2l.SimulationResult(objectives=..., checkpoint={{...}}))")
+    if simulator.get("name") == "command":
+        return "the program left no file in its {checkpoint_dir} (to continue instead, write its state there)"
+    return ("the simulator returned no checkpoint (a python function without a 'checkpoint' parameter, or a program "
+            "that left no file in its {checkpoint_dir})")
 
 
 def _this_session(trajectory: Trajectory, summary: RunSummary) -> float:

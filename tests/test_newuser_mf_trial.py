@@ -2,7 +2,9 @@
 
 Each test is something the user met following README.md and docs/multifidelity.md, with the mistakes users
 make: a function that hands its checkpoint back beside its loss, as a tuple or as a dict key, was told only
-numpy's complaint about a dict (``float() argument must be a string or a real number, not 'dict'``).
+numpy's complaint about a dict (``float() argument must be a string or a real number, not 'dict'``); one that
+takes a ``checkpoint`` and returns none was told its restarts came from "a python function without a
+'checkpoint' parameter, or a program that left no file in its {checkpoint_dir}", neither of which it is.
 """
 
 from __future__ import annotations
@@ -49,6 +51,10 @@ def as_tuple(params, seed, budget, checkpoint=None):
 def as_dict(params, seed, budget, checkpoint=None):
     result = train(params, seed, budget, checkpoint)
     return {"loss": result.objectives["loss"], "checkpoint": result.checkpoint}
+
+
+def forgets(params, seed, budget, checkpoint=None):  # takes a checkpoint, returns none: every segment restarts
+    return {"loss": train(params, seed, budget, checkpoint).objectives["loss"]}
 '''
 
 CONFIG = '''
@@ -101,3 +107,15 @@ def test_a_checkpoint_returned_beside_the_loss_is_told_how_to_return_it(tmp_path
         assert returned in last, last
         assert "l2l.SimulationResult(objectives=..., " in last and "checkpoint=...)" in last, last
         assert "float() argument" not in last
+
+
+def test_a_function_that_takes_a_checkpoint_and_returns_none_is_named_in_the_restarts_line(tmp_path):
+    config = _config(tmp_path, "forgets")
+    out = tmp_path / "forgets.h5"
+    done = l2l_cli("run", config, "--out", out, "--no-progress", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    shown = l2l_cli("show", out, cwd=tmp_path)
+    for text in (done.stdout, shown.stdout):
+        line = next(line for line in text.splitlines() if "from scratch again" in line)
+        assert "mlp:forgets returned no checkpoint" in line, line
+        assert "checkpoint={...}" in line and "without a 'checkpoint' parameter" not in line, line
