@@ -285,6 +285,11 @@ def _schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, simulat
         budgets = tuple(rung_budgets(low, high, policy.eta, fidelity.integer))
         if len(budgets) == 1 and not policy.proposes:
             raise ConfigError(one_rung(policy, low, high, fidelity))
+        grace = float(getattr(policy, "grace", 0.0) or 0.0)  # median stopping: no stop below it
+        if len(budgets) > 1 and grace > budgets[-2] * (1 + 1e-9):  # every candidate would train to the top budget
+            raise ConfigError(f"policy {config.policy.name!r}: grace = {grace:g} is past the last rung below the top "
+                              f"budget (rungs {', '.join(f'{b:g}' for b in budgets)} {fidelity.unit or fidelity.name}"
+                              f"), so no candidate would be stopped early; give a grace of at most {budgets[-2]:g}")
     planned = getattr(policy, "planned_compute", None)
     compute = config.compute or (planned(budgets) if planned else 100.0 * budgets[-1])
     first = float(getattr(policy, "population", 0)) * budgets[0] if hasattr(policy, "rungs") else 0.0

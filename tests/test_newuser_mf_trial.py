@@ -4,7 +4,8 @@ Each test is something the user met following README.md and docs/multifidelity.m
 make: a function that hands its checkpoint back beside its loss, as a tuple or as a dict key, was told only
 numpy's complaint about a dict (``float() argument must be a string or a real number, not 'dict'``); one that
 takes a ``checkpoint`` and returns none was told its restarts came from "a python function without a
-'checkpoint' parameter, or a program that left no file in its {checkpoint_dir}", neither of which it is.
+'checkpoint' parameter, or a program that left no file in its {checkpoint_dir}", neither of which it is; a
+median-stopping ``grace`` past the last rung below the top ran a sweep that stopped nothing early.
 """
 
 from __future__ import annotations
@@ -119,3 +120,18 @@ def test_a_function_that_takes_a_checkpoint_and_returns_none_is_named_in_the_res
         line = next(line for line in text.splitlines() if "from scratch again" in line)
         assert "mlp:forgets returned no checkpoint" in line, line
         assert "checkpoint={...}" in line and "without a 'checkpoint' parameter" not in line, line
+
+
+def test_a_median_stopping_grace_past_the_last_rung_below_the_top_is_refused(tmp_path):
+    # rungs 1, 3, 9: median stopping decides at 1 and 3 only; a grace of 5 would stop no candidate (a sweep that
+    # calls itself early stopping), as budgets that give one rung would, which are refused
+    config = _config(tmp_path, policy="median-stopping", options="grace = 5", name="late")
+    out = tmp_path / "late.h5"
+    done = l2l_cli("run", config, "--out", out, "--no-progress", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("l2l: error: policy 'median-stopping': grace = 5 "), lines
+    assert "no candidate would be stopped early" in lines[0] and "at most 3" in lines[0], lines
+    assert not out.exists()
+    config = _config(tmp_path, policy="median-stopping", options="grace = 3", name="in_time")
+    assert l2l_cli("run", config, "--dry-run", cwd=tmp_path).returncode == 0
