@@ -113,11 +113,75 @@ def test_a_policy_on_a_benchmark_function_without_its_fidelity_says_to_switch_it
     # before: "'sphere' has none (give it one, or use one of: ..., sphere, ...)": sphere offered as the way out
     from conftest import l2l_cli
 
-    (tmp_path / "bowl.toml").write_text('[run]\ncompute = 100\n[space]\nx = { type = "float", low = -1.0, high = 1.0 }\n'
-                                        '[simulator]\nname = "sphere"\n[policy]\nname = "hyperband"\n'
-                                        '[backend]\nname = "serial"\n')
+    (tmp_path / "bowl.toml").write_text('[run]\ncompute = 100\n[space]\nx = { type = "float", low = -1.0, '
+                                        'high = 1.0 }\n[simulator]\nname = "sphere"\n[policy]\nname = '
+                                        '"hyperband"\n[backend]\nname = "serial"\n')
     done = l2l_cli("run", "bowl.toml", "--no-progress", cwd=tmp_path)
     assert done.returncode == 2 and len(done.stderr.splitlines()) == 1, done.stderr
     assert "'sphere' has none (set multi_fidelity = true in [simulator], or use one of: ackley, " in done.stderr
     assert "sphere," not in done.stderr.split("use one of:")[1], done.stderr
     assert not list(tmp_path.glob("*.h5"))
+
+
+def test_a_benchmark_functions_fidelity_options_without_the_fidelity_are_refused(tmp_path):
+    # before: max_budget = 27 and bias = 2 on a sphere without multi_fidelity = true ran a plain sweep, silently
+    from conftest import l2l_cli
+
+    (tmp_path / "bowl.toml").write_text('[run]\ngenerations = 1\n[space]\nx = { type = "float", low = -1.0, '
+                                        'high = 1.0 }\n[optimizer]\nname = "random"\npopulation_size = 2\n'
+                                        '[simulator]\nname = "sphere"\nmax_budget = 27\nbias = 2.0\n'
+                                        '[backend]\nname = "serial"\n')
+    done = l2l_cli("run", "bowl.toml", "--no-progress", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == ("l2l: error: simulator 'sphere': max_budget = 27 applies only to the multi-fidelity "
+                           "variant: set multi_fidelity = true, or leave out max_budget, bias\n"), done.stderr
+    assert not list(tmp_path.glob("*.h5"))
+
+
+def test_export_of_a_policy_run_gives_every_segment_with_segments(tmp_path):
+    # 'l2l export' said 'one row per evaluation' and wrote one per candidate (12 rows of a run of 33 segments),
+    # with no way to get the segments from the command line
+    import pandas as pd
+    from conftest import l2l_cli
+
+    path = _lsnn_run(tmp_path, {"name": "hyperband", "eta": 3, "brackets": 2}, compute=11)
+    assert l2l_cli("export", path, "-o", "candidates.csv", cwd=tmp_path).returncode == 0
+    done = l2l_cli("export", path, "--segments", "-o", "segments.csv", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    segments = l2l.load(path, segments=True)
+    assert len(l2l.load(path)) < len(segments)
+    assert len(pd.read_csv(tmp_path / "candidates.csv")) == len(l2l.load(path))
+    written = pd.read_csv(tmp_path / "segments.csv")
+    assert written[["trial", "budget", "from_budget"]].values.tolist() == \
+        segments[["trial", "budget", "from_budget"]].values.tolist()
+    assert "--segments" in l2l_cli("export", "--help", cwd=tmp_path).stdout
+
+
+def test_watch_of_a_resumed_run_says_how_long_its_sessions_ran_not_the_pause_between_them(tmp_path):
+    # a run finished, resumed an hour later with more compute: 'finished ... after 1 h 00 min' (the pause counted)
+    # beside a rate that counts the sessions only, as the report's wall time does
+    import h5py
+
+    from l2l.analysis.watch import Watcher, status_line
+
+    path = _lsnn_run(tmp_path, {"name": "hyperband", "eta": 3}, compute=5)
+    l2l.resume(path, compute=10, progress=False)
+    with h5py.File(path, "r+") as file:  # as if it had started an hour before it was resumed
+        times = file["run/event_time"]
+        assert [k.decode() for k in file["run/event_kind"][:2]] == ["started", "finished"]
+        times[0] = times[0] - 3600.0
+    line = status_line(Watcher(path).refresh())
+    assert line.startswith("finished ") and " after " in line and " h " not in line, line
+
+
+def test_the_parameter_panels_of_a_policy_run_name_the_budgets_reached_not_generations(tmp_path):
+    # a policy run's candidate is its segment at the highest budget it reached, whose 'generation' is that budget's
+    # rung (0, 1, ...): the panels drew 'generation' 0 and 1 with a 'median of generation' for runs without any
+    from l2l.plot.figures import parameters
+
+    path = _lsnn_run(tmp_path, {"name": "hyperband", "eta": 3, "brackets": 2}, compute=11)
+    rungs = l2l.load(path).attrs["fidelity"]["rungs"]
+    ax = next(a for a in parameters(path).axes if a.get_title() == "tau_a")
+    assert ax.get_xlabel() == "highest budget reached (training iterations (Adam steps))"
+    assert [t.get_text() for t in ax.get_xticklabels()] == [f"{b:g}" for b in rungs]
+    assert [line.get_label() for line in ax.get_lines()] == ["median at that budget"]

@@ -50,6 +50,10 @@ def check_numeric(name: str, space) -> None:
                               f"{list(p.choices)!r}")
 
 
+#: The options of the multi-fidelity variant (``multi_fidelity = true``), which do nothing without it.
+FIDELITY_OPTIONS = ("min_budget", "max_budget", "low_fidelity", "bias", "bias_power", "fidelity_noise", "shift")
+
+
 @dataclass(frozen=True)
 class _Function(Simulator):
     produces: ClassVar[tuple[str, ...] | None] = ("value",)
@@ -70,6 +74,15 @@ class _Function(Simulator):
                                     "coordinate")
 
     def __post_init__(self) -> None:
+        if not self.multi_fidelity:  # the fidelity options shape nothing then: a user who set one meant the variant
+            import dataclasses
+
+            given = [f for f in dataclasses.fields(self) if f.name in FIDELITY_OPTIONS
+                     and getattr(self, f.name) != f.default]
+            if given:
+                raise ConfigError(f"simulator {self.name!r}: {given[0].name} = {getattr(self, given[0].name)!r} "
+                                  f"applies only to the multi-fidelity variant: set multi_fidelity = true, or leave "
+                                  f"out {', '.join(f.name for f in given)}")
         if self.multi_fidelity and self.min_budget > self.max_budget:
             raise ConfigError(f"simulator {self.name!r}: min_budget <= max_budget must hold, "
                               f"got (min_budget={self.min_budget}, max_budget={self.max_budget})")
