@@ -25,8 +25,12 @@ def default_output(path: str | os.PathLike, format: str) -> Path:
 
 
 def export(path: str | os.PathLike, format: str = "csv", out: str | os.PathLike | None = None,
-           force: bool = False) -> Path | None:
+           force: bool = False, segments: bool = False) -> Path | None:
     """Write the evaluations of ``path`` to ``out`` (default: beside it); ``out='-'`` writes CSV to stdout.
+
+    A run with a ``[policy]`` gives one row per candidate at its highest budget, as :func:`l2l.load` does, or
+    with ``segments`` one row per segment (every evaluation), as ``l2l.load(path, segments=True)`` does; a run
+    without a policy has one row per evaluation either way.
 
     Raises :class:`ConfigError` for an unknown format, for Parquet without
     pyarrow (install the ``parquet`` extra), and for an output that exists
@@ -43,7 +47,7 @@ def export(path: str | os.PathLike, format: str = "csv", out: str | os.PathLike 
         raise ConfigError("only --format csv can be written to standard output (-o -)")
     target = None if str(out) == "-" else \
         check_output(out if out else default_output(path, format), force=force, inputs=[path])
-    frame = load(path)
+    frame = load(path, segments=segments)
     if target is None:
         frame.to_csv(sys.stdout, index=False)
         return None

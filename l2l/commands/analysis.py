@@ -100,7 +100,7 @@ def _watch(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from l2l.analysis.export import export
 
-    target = export(args.file, args.format, args.output, force=args.force)
+    target = export(args.file, args.format, args.output, force=args.force, segments=args.segments)
     if target is not None:
         print(target)
     return 0
@@ -152,10 +152,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_watch)
 
     p = subparsers.add_parser("export", help="the evaluations table as CSV or Parquet",
-                              description="Write one row per evaluation (as l2l.load returns it). Parquet needs "
-                                          "pyarrow: pip install 'l2l[parquet]'.")
+                              description="Write the evaluations as l2l.load returns them: one row per "
+                                          "evaluation; a run with a [policy], one row per candidate at its "
+                                          "highest budget, or with --segments one per segment (every "
+                                          "evaluation). Parquet needs pyarrow: pip install 'l2l[parquet]'.")
     p.add_argument("file", help="trajectory (.h5)")
     p.add_argument("--format", choices=("csv", "parquet"), default="csv", help="csv (default) or parquet")
     p.add_argument("-o", "--output", "--out", help="output file (default: FILE.csv / FILE.parquet; '-' for standard output)")
     p.add_argument("--force", action="store_true", help="overwrite the output file if it exists")
+    p.add_argument("--segments", action="store_true",
+                   help="a run with a [policy]: every segment, as l2l.load(FILE, segments=True) (default: one row "
+                        "per candidate, as l2l.load(FILE))")
     p.set_defaults(func=_export)
