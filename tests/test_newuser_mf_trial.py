@@ -5,7 +5,8 @@ make: a function that hands its checkpoint back beside its loss, as a tuple or a
 numpy's complaint about a dict (``float() argument must be a string or a real number, not 'dict'``); one that
 takes a ``checkpoint`` and returns none was told its restarts came from "a python function without a
 'checkpoint' parameter, or a program that left no file in its {checkpoint_dir}", neither of which it is; a
-median-stopping ``grace`` past the last rung below the top ran a sweep that stopped nothing early.
+median-stopping ``grace`` past the last rung below the top ran a sweep that stopped nothing early; the overview
+figure of a run whose segments to the top budget all failed named a result at a lower budget as its best.
 """
 
 from __future__ import annotations
@@ -52,6 +53,12 @@ def as_tuple(params, seed, budget, checkpoint=None):
 def as_dict(params, seed, budget, checkpoint=None):
     result = train(params, seed, budget, checkpoint)
     return {"loss": result.objectives["loss"], "checkpoint": result.checkpoint}
+
+
+def fails_at_top(params, seed, budget, checkpoint=None):
+    if budget >= 9:
+        raise MemoryError("the top budget does not fit")
+    return train(params, seed, budget, checkpoint)
 
 
 def forgets(params, seed, budget, checkpoint=None):  # takes a checkpoint, returns none: every segment restarts
@@ -135,3 +142,15 @@ def test_a_median_stopping_grace_past_the_last_rung_below_the_top_is_refused(tmp
     assert not out.exists()
     config = _config(tmp_path, policy="median-stopping", options="grace = 3", name="in_time")
     assert l2l_cli("run", config, "--dry-run", cwd=tmp_path).returncode == 0
+
+
+def test_the_overview_title_says_when_its_best_is_below_the_top_budget(tmp_path):
+    from l2l.plot.figures import fitness, overview
+
+    config = _config(tmp_path, "fails_at_top", compute=40)
+    out = tmp_path / "low.h5"
+    done = l2l_cli("run", config, "--out", out, "--no-progress", cwd=tmp_path)
+    assert "no candidate reached the top budget 9" in done.stdout, done.stdout  # as l2l show says it
+    for draw in (overview, fitness):
+        title = draw(out)._suptitle.get_text()
+        assert "best loss = " in title and "at 3 epochs: no candidate reached the top budget 9" in title, title

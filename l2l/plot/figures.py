@@ -317,6 +317,11 @@ def _best_text(run: RunData, objective: Objective) -> str:
         f"generation {row['generation']}, individual {row['individual']}"
     if averaged and row["n"] > 1:
         where += f", mean of {row['n']}"
+    top = run.top_budget
+    if top is not None and "budget" in best.columns and float(row["budget"]) < top - 1e-9 * max(1.0, abs(top)):
+        # no candidate reached the top budget (segments failed, or the run was cut short): say so, as l2l show does
+        unit = (run.fidelity or {}).get("unit") or (run.fidelity or {}).get("name") or "units"
+        where += f", at {float(row['budget']):g} {unit}: no candidate reached the top budget {top:g}"
     text = f"; best {objective.name} = {row[objective.name]:.6g} ({where})"
     from l2l.plot.compare import reevaluated
 
