@@ -46,6 +46,8 @@ class Snapshot:
     #: A run with a policy and one objective: the best candidate as ``l2l show`` ranks it (a candidate trained
     #: again with new seeds by the mean of its results): its value, trial and number of results.
     candidate: tuple[float, int, int] | None = None
+    #: Seconds the run ran by its last completion or end, its sessions only (a resumed run: not the pauses).
+    ran: float | None = None
 
 
 class Watcher:
@@ -89,7 +91,7 @@ class Watcher:
         if len(window) >= 2 and window[-1][0] > window[0][0] and not summary.ended:
             recent = (window[-1][1] - window[0][1]) / (window[-1][0] - window[0][0])
         return Snapshot(summary=summary, best_per_generation=per_generation, rate=rate, recent_rate=recent,
-                        now=now, so_far=so_far, candidate=candidate)
+                        now=now, so_far=so_far, candidate=candidate, ran=ran)
 
 
 def _best_candidate(trajectory: Trajectory) -> tuple[float, int, int] | None:
@@ -142,8 +144,9 @@ def status_line(s: Snapshot) -> str:
              if summary.started is not None else "")
     if summary.status == "finished" and summary.last_event_time is not None:
         state = f"finished {_clock(summary.last_event_time)}"
-        if summary.started is not None:
-            state += f" after {_duration(summary.last_event_time - summary.started)}"
+        if summary.started is not None:  # the time its sessions ran, as the rate counts it, not the pauses
+            ran = s.ran if s.ran is not None else summary.last_event_time - summary.started
+            state += f" after {_duration(ran)}"
     elif summary.status == "running":
         state = f"running {since}"
     elif summary.status == "running or interrupted":
