@@ -210,13 +210,22 @@ def draw_parameter(ax: Axes, run: RunData, column: str, objective: Objective, sa
                    _spread(run, column, frame.iloc[shown], rng), marker="x",
                    s=12 if len(shown) < 500 else 5, color=STATUS_COLOURS["failed"], linewidths=0.8, alpha=0.7,
                    label="failed", rasterized=len(shown) > RASTERIZE_ABOVE)
+    # a multi-fidelity run's candidate is its segment at the highest budget it reached, whose generation is that
+    # budget's rung (SPEC.md): the axis names the budgets, not generations the run never had
+    rungs = [float(b) for b in (run.fidelity or {}).get("rungs") or []] if run.multi_fidelity else []
+    at = sorted({int(g) for g in np.unique(generations)})
+    by_rung = bool(rungs) and all(0 <= g < len(rungs) for g in at)
     by_generation = pd.Series(values).groupby(generations)
     if column not in run.categorical:
         ax.plot(by_generation.median().index, by_generation.median().to_numpy(), color="black", linewidth=1.2,
-                label="median of generation")
+                label="median at that budget" if by_rung else "median of generation")
     ax.set_title(column)
-    ax.set_xlabel("generation")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if by_rung:
+        ax.set_xticks(at, [f"{rungs[g]:g}" for g in at])
+        ax.set_xlabel(f"highest budget reached ({_fidelity_unit(run)})")
+    else:
+        ax.set_xlabel("generation")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     _parameter_axis(ax, run, column, "y")
     if n_generations == 1:
         g = generations[0]
