@@ -178,12 +178,21 @@ def _option_int(key: str, value: Any, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         note = " (it sets a limit; no limit is the config's run.evaluations = 0)" if key == "evaluations" else ""
         raise ConfigError(f"--{key} must be an integer >= {minimum}, got {value!r}{note}")
+    if key == "seed" and value > MAX_SEED:
+        raise ConfigError(f"--seed must be an integer from 0 to 2**64 - 1 ({MAX_SEED}), got {value!r}")
     return value
+
+
+#: The largest run seed: the file stores it as an unsigned 64-bit integer (a larger one failed with a traceback
+#: when the run's file was written, TypeError: Object dtype ... has no native HDF5 equivalent).
+MAX_SEED = 2 ** 64 - 1
 
 
 def _int(key: str, value: Any, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ConfigError(f"run.{key} must be an integer >= {minimum}, got {value!r}")
+    if key == "seed" and value > MAX_SEED:
+        raise ConfigError(f"run.seed must be an integer from 0 to 2**64 - 1 ({MAX_SEED}), got {value!r}")
     return value
 
 
