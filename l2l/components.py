@@ -357,8 +357,8 @@ def one_rung(policy, low: float, high: float, fidelity, consequence: str = "noth
     """
     from l2l.policies import rung_budgets
 
-    def two(lo: float, hi: float, eta: float) -> bool:
-        return lo <= hi and len(rung_budgets(lo, hi, eta, fidelity.integer)) > 1
+    def two(lo: float, hi: float, eta: float) -> bool:  # lo is 0 where high / eta underflows (eta = inf, 1e308)
+        return 0 < lo <= hi and len(rung_budgets(lo, hi, eta, fidelity.integer)) > 1
 
     eta, unit = policy.eta, fidelity.unit or fidelity.name
     down, up = (lambda x: math.floor(x * 1000 + 1e-6) / 1000), (lambda x: math.ceil(x * 1000 - 1e-6) / 1000)
@@ -370,7 +370,8 @@ def one_rung(policy, low: float, high: float, fidelity, consequence: str = "noth
         ways.append(f"lower min_budget to at most {lowest:g}")
     if high > low and down(high / low) > 1 and two(low, high, down(high / low)):
         ways.append(f"lower eta to at most {down(high / low):g}")
-    highest = math.ceil(low * eta - 1e-9) if fidelity.integer else up(low * eta)  # a whole top budget if so counted
+    highest = low * eta if not math.isfinite(low * eta) else \
+        math.ceil(low * eta - 1e-9) if fidelity.integer else up(low * eta)  # a whole top budget if so counted
     if highest <= fidelity.maximum and two(low, highest, eta):
         ways.append(f"raise max_budget to at least {highest:g}")
     fix = ", or ".join(ways) if ways else f"widen the simulator's {fidelity.name} range"

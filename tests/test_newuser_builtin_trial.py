@@ -185,3 +185,44 @@ def test_the_parameter_panels_of_a_policy_run_name_the_budgets_reached_not_gener
     assert ax.get_xlabel() == "highest budget reached (training iterations (Adam steps))"
     assert [t.get_text() for t in ax.get_xticklabels()] == [f"{b:g}" for b in rungs]
     assert [line.get_label() for line in ax.get_lines()] == ["median at that budget"]
+
+
+@pytest.mark.parametrize("eta", ["inf", "1e308"])
+def test_an_eta_so_large_that_it_gives_one_rung_is_refused_in_one_line(tmp_path, eta):
+    # before: a traceback (ValueError: 0 < minimum <= maximum must hold, got (minimum=0.0, ...)) from the message
+    # that was to say what to change
+    from conftest import l2l_cli
+
+    (tmp_path / "wide.toml").write_text("\n".join([
+        '[run]', 'compute = 30', '[space]', 'tau_a = { type = "float", low = 5.0, high = 500.0, log = true }',
+        '[policy]', 'name = "hyperband"', f'eta = {eta}',
+        '[simulator]', *(f"{k} = {v}" if not isinstance(v, str) else f'{k} = "{v}"' for k, v in TINY_LSNN.items()),
+        '[backend]', 'name = "serial"', '']))
+    done = l2l_cli("run", "wide.toml", "--no-progress", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("l2l: error: policy 'hyperband': min_budget 1 (the simulator's iterations minimum) "
+                                  "and max_budget 3 (the simulator's iterations maximum) with eta ")
+    assert done.stderr.endswith("give one rung (3 training iterations (Adam steps)): nothing would be stopped early; "
+                                "lower eta to at most 3\n"), done.stderr
+    assert not list(tmp_path.glob("*.h5"))
+
+
+def test_a_seed_too_large_for_the_file_is_refused_in_one_line(tmp_path):
+    # before: the run started, then failed with a traceback (TypeError: Object dtype dtype('O') has no native HDF5
+    # equivalent) writing its file, exit status 1
+    from conftest import l2l_cli
+
+    (tmp_path / "big.toml").write_text("\n".join([
+        '[run]', 'seed = 18446744073709551616', 'compute = 5',
+        '[space]', 'tau_a = { type = "float", low = 5.0, high = 500.0, log = true }',
+        '[policy]', 'name = "hyperband"',
+        '[simulator]', *(f"{k} = {v}" if not isinstance(v, str) else f'{k} = "{v}"' for k, v in TINY_LSNN.items()),
+        '[backend]', 'name = "serial"', '']))
+    done = l2l_cli("run", "big.toml", "--no-progress", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == ("l2l: error: run.seed must be an integer from 0 to 2**64 - 1 (18446744073709551615), got "
+                           "18446744073709551616\n"), done.stderr
+    assert not list(tmp_path.glob("*.h5"))
+    (tmp_path / "small.toml").write_text((tmp_path / "big.toml").read_text().replace(str(2 ** 64), "1"))
+    done = l2l_cli("run", "small.toml", "--seed", str(2 ** 64), "--dry-run", cwd=tmp_path)
+    assert done.returncode == 2 and done.stderr.startswith("l2l: error: --seed must be an integer from 0 to 2**64 - 1")
