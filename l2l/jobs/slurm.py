@@ -151,8 +151,12 @@ class _Submissions:
 
 
 def _job_class(submissions: _Submissions) -> type:
-    """dask-jobqueue's ``SLURMJob``, submitting through sbatch as it does but telling ``submissions`` the answer
-    (its own call reports a refusal only as an exception in the scaler's task, which nobody reads)."""
+    """dask-jobqueue's ``SLURMJob``, submitting through sbatch as it does but telling ``submissions`` the answer.
+
+    A refused job is left without a job id (as one that never starts): dask-jobqueue's own call raised the
+    refusal in a callback of the event loop, which nobody awaits (a traceback on the terminal when the first
+    job was refused, nothing at all later), and the run waited for the job all the same.
+    """
     from dask_jobqueue.slurm import SLURMJob
 
     class Job(SLURMJob):
@@ -166,12 +170,15 @@ def _job_class(submissions: _Submissions) -> type:
                 out, err = (part.decode(errors="replace") for part in await process.communicate())
                 if process.returncode != 0:
                     refusal = one_line(out, err) or f"exit status {process.returncode}, no message"
-                    raise RuntimeError(f"{argv[0]} refused the worker job: {refusal}")
+                    return ""  # no job (see _job_id_from_submit_output)
                 match = re.search(self.job_id_regexp, out)
                 job_id = match.group("job_id") if match else None
                 return out
             finally:
                 submissions.answered(job_id, refusal)
+
+        def _job_id_from_submit_output(self, out: str) -> str | None:
+            return super()._job_id_from_submit_output(out) if out else None
 
     return Job
 
@@ -339,9 +346,10 @@ class SlurmExecutor(_DaskExecutor):
     def check_refused(self) -> None:
         """Raise JobsRefused if the run cannot go on: sbatch refused the latest worker job, no worker is
         connected, and none of the run's jobs waits in the queue (dask-jobqueue never submits a refused job
-        again). Jobs pending in the queue (a limit on running jobs, a busy partition) are waited for: they
-        start later. The first submission refused (sbatch --test-only let it pass) ends the run in one line
-        too, without the advice to resume: its file holds nothing computed."""
+        again), for as long as a replacement could still be submitted (:meth:`_replacement_seconds`). Jobs
+        pending in the queue (a limit on running jobs, a busy partition) are waited for: they start later.
+        The first submission refused (sbatch --test-only let it pass) ends the run in one line too, without
+        the advice to resume: its file holds nothing computed."""
         submissions = getattr(self, "_submissions", None)
         said = submissions.refusal() if submissions is not None else ""
         if not said or self._connected_workers() or self._queued(submissions):
