@@ -6,7 +6,8 @@ numpy's complaint about a dict (``float() argument must be a string or a real nu
 takes a ``checkpoint`` and returns none was told its restarts came from "a python function without a
 'checkpoint' parameter, or a program that left no file in its {checkpoint_dir}", neither of which it is; a
 median-stopping ``grace`` past the last rung below the top ran a sweep that stopped nothing early; the overview
-figure of a run whose segments to the top budget all failed named a result at a lower budget as its best.
+figure of a run whose segments to the top budget all failed named a result at a lower budget as its best, and
+its report said "no successful evaluation".
 """
 
 from __future__ import annotations
@@ -154,3 +155,16 @@ def test_the_overview_title_says_when_its_best_is_below_the_top_budget(tmp_path)
     for draw in (overview, fitness):
         title = draw(out)._suptitle.get_text()
         assert "best loss = " in title and "at 3 epochs: no candidate reached the top budget 9" in title, title
+
+
+def test_the_report_of_a_run_with_no_candidate_at_the_top_budget_says_so(tmp_path):
+    from l2l.analysis.report import report
+
+    config = _config(tmp_path, "fails_at_top", compute=40)
+    out = tmp_path / "low.h5"
+    assert l2l_cli("run", config, "--out", out, "--no-progress", cwd=tmp_path).returncode in (0, 1)
+    page = report(out, tmp_path / "low.html").read_text()
+    # its segments to 1 and 3 epochs succeeded: not "no successful evaluation"; the table says where they are
+    assert "no successful evaluation" not in page
+    assert "none at the top budget 9 (no candidate reached it" in page
+    assert "- no candidate reached the top budget 9; these are results at lower budgets" in page

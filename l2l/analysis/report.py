@@ -129,13 +129,16 @@ def best_individuals(run: RunData, limit: int = 10) -> tuple[str, pd.DataFrame]:
     columns = lead + [o.name for o in run.objectives] + run.parameters[:12] + ["duration"]
     if ok.empty:
         return "no successful evaluation", pd.DataFrame(columns=columns)
+    below = ""  # as l2l show says it: a run whose candidates all stopped or failed below the top budget
+    if rungs and not np.isclose(ok["budget"].to_numpy(dtype=float), float(rungs[-1])).any():
+        below = f" - no candidate reached the top budget {float(rungs[-1]):g}; these are results at lower budgets"
     if len(run.objectives) == 1:
         o = run.objectives[0]
         best, averaged = best_candidates(ok, o, run.parameters, limit)
         if averaged:
-            return (f"best {len(best)} candidates by {o.name} ({o.direction}; {REPEATS_NOTE})",
+            return (f"best {len(best)} candidates by {o.name} ({o.direction}; {REPEATS_NOTE}){below}",
                     best[with_repeats(columns, o.name)])
-        return f"best {len(best)} evaluations by {o.name} ({o.direction})", best[columns]
+        return f"best {len(best)} evaluations by {o.name} ({o.direction}){below}", best[columns]
     front = ok[pareto_mask(scores(ok, run.objectives))]
     front = front.sort_values(run.objectives[0].name, ascending=run.objectives[0].direction == "minimize")
     shown = front.head(2 * limit + 5)
@@ -162,9 +165,13 @@ def _summary(run: RunData, summary: RunSummary, agreement: str = "") -> list[tup
         items.append(("wall time", f"{ran:.1f} s ({n / max(ran, 1e-9):.3g} evaluations per second)"))
         items.append(("evaluation time", f"{float(frame['duration'].sum()):.3g} s in total, median "
                                          f"{float(frame['duration'].median()):.3g} s per evaluation"))
+    rungs = (run.fidelity or {}).get("rungs") if run.multi_fidelity else None
     for o in summary.objectives:
         best = summary.best.get(o.name)
-        if best is None:
+        if best is None and multi and rungs and len(run.ok):  # segments succeeded, none at the top budget
+            items.append((f"best {o.name}", f"none at the top budget {float(rungs[-1]):g} (no candidate reached it; "
+                                            f"the best candidates below are results at lower budgets)"))
+        elif best is None:
             items.append((f"best {o.name}", "no successful evaluation"))
         elif multi:
             items.append((f"best {o.name} ({o.direction})", f"{best.value:.6g} (one result at the top budget; "
