@@ -107,7 +107,13 @@ def check_out(path: Path, config: RunConfig | None = None, *, existing_ok: bool 
                                   f"{command('rm', path)}, or choose another --out")
         if config is not None and _holds_another_config(path, config):
             raise TrajectoryError(f"{path} already exists and holds a run of another config; choose another --out")
-        raise TrajectoryError(f"{path} already exists; choose another --out, or continue it with '{command('l2l', 'resume', path)}'")
+        stored = _stored_config(path) if config is not None else None
+        if stored is not None and stored.seed != config.seed:  # l2l resume would go on with the stored seed
+            raise TrajectoryError(f"{path} already exists and holds the run of seed {stored.seed}, not {config.seed}; "
+                                  f"choose another --out")
+        more = _resume_budgets(stored, config) if stored is not None else []
+        raise TrajectoryError(f"{path} already exists; choose another --out, or continue it with "
+                              f"'{command('l2l', 'resume', path, *more)}'")
     from l2l.results_schema.checkpoint_store import folder_of
 
     if os.path.lexists(folder_of(path)):  # a deleted trajectory's large checkpoints: not to be mixed with new ones
@@ -153,6 +159,25 @@ def _nothing_computed(path: Path) -> bool:
             return not any(lengths)
     except Exception:  # noqa: BLE001 - not a trajectory, or damaged: the plain message
         return False
+
+
+def _stored_config(path: Path) -> RunConfig | None:
+    """The config a trajectory stored, or None if it is not readable."""
+    try:
+        with Trajectory(path) as trajectory:
+            return load_run_config(trajectory)
+    except Exception:  # noqa: BLE001 - not a trajectory, or damaged: the plain message
+        return None
+
+
+def _resume_budgets(stored: RunConfig, config: RunConfig) -> list[str]:
+    """The ``l2l resume`` options that give the stored run ``config``'s budgets where they differ: l2l resume runs
+    the stored config, so a budget raised in the config file (say run.compute) would be left out unless named."""
+    options = [("--compute", stored.compute, config.compute), ("--evaluations", stored.evaluations, config.evaluations),
+               ("--max-time", stored.max_time, config.max_time)]
+    if config.policy is None:  # a run with a [policy] refuses --generations: its sweep is fixed once it started
+        options.append(("--generations", stored.generations, config.generations))
+    return [word for flag, old, new in options if new and new != old for word in (flag, f"{new:g}")]
 
 
 def _holds_another_config(path: Path, config: RunConfig) -> bool:

@@ -7,7 +7,8 @@ takes a ``checkpoint`` and returns none was told its restarts came from "a pytho
 'checkpoint' parameter, or a program that left no file in its {checkpoint_dir}", neither of which it is; a
 median-stopping ``grace`` past the last rung below the top ran a sweep that stopped nothing early; the overview
 figure of a run whose segments to the top budget all failed named a result at a lower budget as its best, and
-its report said "no successful evaluation".
+its report said "no successful evaluation"; running a config again on its file after raising run.compute advised
+'l2l resume FILE', which continues to the stored compute.
 """
 
 from __future__ import annotations
@@ -168,3 +169,17 @@ def test_the_report_of_a_run_with_no_candidate_at_the_top_budget_says_so(tmp_pat
     assert "no successful evaluation" not in page
     assert "none at the top budget 9 (no candidate reached it" in page
     assert "- no candidate reached the top budget 9; these are results at lower budgets" in page
+
+
+def test_running_a_config_again_with_a_raised_budget_offers_a_resume_that_keeps_it(tmp_path):
+    # l2l resume runs the stored config: the advice 'continue it with l2l resume FILE' after run.compute was raised in
+    # the config file continued to the old compute; after --seed 4, it continued the run of seed 3
+    out = tmp_path / "mlp.h5"
+    assert l2l_cli("run", _config(tmp_path, compute=20), "--out", out, "--no-progress", cwd=tmp_path).returncode == 0
+    again = l2l_cli("run", _config(tmp_path, compute=40), "--out", out, "--no-progress", cwd=tmp_path)
+    assert again.returncode == 2
+    assert again.stderr.strip().endswith(f"continue it with 'l2l resume {out} --compute 40'"), again.stderr
+    seed = l2l_cli("run", _config(tmp_path, compute=40), "--out", out, "--seed", "4", cwd=tmp_path)
+    assert seed.returncode == 2
+    assert seed.stderr.strip() == f"l2l: error: {out} already exists and holds the run of seed 3, not 4; choose " \
+                                  f"another --out", seed.stderr
