@@ -589,9 +589,10 @@ def _progress(summary: RunSummary, resuming: bool = False) -> str:
         if summary.continued_bound is not None:  # the banner's two bounds
             bound = (f"at most {summary.continued_bound:g} {unit} if segments continue from checkpoints "
                      f"({allowed:g} if they restart)")
-        return (f"{sum(v for k, v in summary.candidates.items() if k not in NOT_CANDIDATES)} candidates "
-                f"({states}), {summary.evaluations}{budget} segments ({summary.unsuccessful} failed), compute "
-                f"{spent:g} of {bound}{time_used}")
+        count = sum(v for k, v in summary.candidates.items() if k not in NOT_CANDIDATES)
+        segments = "segments" if budget or summary.evaluations != 1 else "segment"  # "1 of 5 segments"
+        return (f"{count} candidate{'s' * (count != 1)} ({states}), {summary.evaluations}{budget} {segments} "
+                f"({summary.unsuccessful} failed), compute {spent:g} of {bound}{time_used}")
     planned = f" of {summary.planned_generations}" if summary.planned_generations is not None else ""
     generations = "generations" if planned or summary.generations != 1 else "generation"  # "1 of 3 generations"
     if summary.compute is not None:  # segments of a run without a policy (Lamarckian inheritance)

@@ -8,7 +8,7 @@ takes a ``checkpoint`` and returns none was told its restarts came from "a pytho
 median-stopping ``grace`` past the last rung below the top ran a sweep that stopped nothing early; the overview
 figure of a run whose segments to the top budget all failed named a result at a lower budget as its best, and
 its report said "no successful evaluation"; running a config again on its file after raising run.compute advised
-'l2l resume FILE', which continues to the stored compute.
+'l2l resume FILE', which continues to the stored compute; a run of one candidate said "1 candidates", "1 segments".
 """
 
 from __future__ import annotations
@@ -183,3 +183,11 @@ def test_running_a_config_again_with_a_raised_budget_offers_a_resume_that_keeps_
     assert seed.returncode == 2
     assert seed.stderr.strip() == f"l2l: error: {out} already exists and holds the run of seed 3, not 4; choose " \
                                   f"another --out", seed.stderr
+
+
+def test_one_candidate_and_one_segment_are_counted_in_the_singular(tmp_path):
+    out = tmp_path / "one.h5"
+    done = l2l_cli("run", _config(tmp_path, compute=0.5), "--out", out, "--no-progress", cwd=tmp_path)
+    shown = l2l_cli("show", out, cwd=tmp_path)
+    for text in (done.stdout, shown.stdout):
+        assert "1 candidate (0 completed, 0 stopped, 1 paused; 0 of them promoted), 1 segment (0 failed)" in text, text
