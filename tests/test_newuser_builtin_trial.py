@@ -226,3 +226,25 @@ def test_a_seed_too_large_for_the_file_is_refused_in_one_line(tmp_path):
     (tmp_path / "small.toml").write_text((tmp_path / "big.toml").read_text().replace(str(2 ** 64), "1"))
     done = l2l_cli("run", "small.toml", "--seed", str(2 ** 64), "--dry-run", cwd=tmp_path)
     assert done.returncode == 2 and done.stderr.startswith("l2l: error: --seed must be an integer from 0 to 2**64 - 1")
+
+
+def test_a_min_budget_above_the_longest_training_names_the_option(tmp_path):
+    # lsnn capped min_budget = 20 at training_steps = 3 silently; hyperband then refused 'min_budget 3 (the simulator's
+    # iterations minimum) and max_budget 3 ...: widen the simulator's iterations range', naming no option set
+    from conftest import l2l_cli
+
+    (tmp_path / "long.toml").write_text("\n".join([
+        '[run]', 'compute = 30', '[space]', 'tau_a = { type = "float", low = 5.0, high = 500.0, log = true }',
+        '[policy]', 'name = "hyperband"',
+        '[simulator]', *(f"{k} = {v}" if not isinstance(v, str) else f'{k} = "{v}"' for k, v in TINY_LSNN.items()),
+        'min_budget = 20', '[backend]', 'name = "serial"', '']))
+    done = l2l_cli("run", "long.toml", "--no-progress", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == ("l2l: error: simulator 'lsnn': min_budget = 20 is above training_steps = 3, the most a "
+                           "candidate trains (the fidelity's maximum): give a min_budget of at most 3, or a larger "
+                           "training_steps\n"), done.stderr
+    assert not list(tmp_path.glob("*.h5"))
+    # the default minimum above a short training is still capped: spore's 10 s with duration = 5
+    from l2l.components import SIMULATORS
+
+    assert SIMULATORS.create("spore", {"duration": 5.0}).fidelity().minimum == 5.0

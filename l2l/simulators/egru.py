@@ -40,7 +40,7 @@ from l2l.errors import ConfigError
 from l2l.objectives import Objective
 from l2l.registry import option
 from l2l.simulators.base import Fidelity, SimulationResult, Simulator
-from l2l.simulators.fidelity_tools import curve_fidelities, segment_start, whole_budget
+from l2l.simulators.fidelity_tools import check_min_budget, curve_fidelities, segment_start, whole_budget
 from l2l.simulators.rtrl import macs as cost
 from l2l.simulators.rtrl import readout as ro
 from l2l.simulators.rtrl.batched import bptt_batch, forward_batch
@@ -90,6 +90,7 @@ class EGRUSimulator(Simulator):
                                       "(0: only at the budget)", ge=0)
 
     def __post_init__(self) -> None:
+        check_min_budget(self, "trials")
         self._check_choice("task", TASKS)
         self._check_choice("model", ("egru", "gru"))
         self._check_choice("rule", ("rtrl", "bptt"))

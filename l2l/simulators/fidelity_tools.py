@@ -6,7 +6,8 @@
 * :func:`curve_fidelities`: where a segment records its curve (every ``every`` units, and the budget);
 * :func:`rng_state` / :func:`rng_from_state`: a numpy generator's exact state as a string a checkpoint
   can hold (pickle-free), and back;
-* :func:`fidelity_from_table`: a :class:`Fidelity` declared in a config table (``python``, ``command``).
+* :func:`fidelity_from_table`: a :class:`Fidelity` declared in a config table (``python``, ``command``);
+* :func:`check_min_budget`: a ``min_budget`` option given above the longest training, refused.
 
 Errors about a budget or a checkpoint are ``ValueError``: raised inside an evaluation they make it a
 failed evaluation whose message names the problem.
@@ -126,3 +127,18 @@ def fidelity_from_table(table: Any, who: str) -> Fidelity:
         bounds[key] = int(value) if integer else float(value)
     return Fidelity(name, unit, bounds["minimum"], bounds["maximum"], integer)
 
+
+def check_min_budget(simulator: Any, longest: str) -> None:
+    """Refuse a ``min_budget`` option set above the simulator's option ``longest`` (its fidelity's maximum).
+
+    The fidelity caps its minimum at the maximum, so that a default minimum above a short training (``spore``'s 10 s
+    with ``duration = 5``) still works; a minimum the user gave above it was capped silently, and a policy then
+    refused 'min_budget 9 (the simulator's iterations minimum) ...' without naming the option that made it so."""
+    import dataclasses
+
+    default = next((f.default for f in dataclasses.fields(simulator) if f.name == "min_budget"), None)
+    low, high = simulator.min_budget, getattr(simulator, longest)
+    if low != default and low > high:
+        raise ConfigError(f"simulator {simulator.name!r}: min_budget = {low:g} is above {longest} = {high:g}, the "
+                          f"most a candidate trains (the fidelity's maximum): give a min_budget of at most {high:g}, "
+                          f"or a larger {longest}")

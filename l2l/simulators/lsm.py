@@ -34,7 +34,7 @@ from l2l.errors import ConfigError
 from l2l.objectives import Objective
 from l2l.registry import option
 from l2l.simulators.base import Fidelity, SimulationResult, Simulator
-from l2l.simulators.fidelity_tools import segment_start, whole_budget
+from l2l.simulators.fidelity_tools import check_min_budget, segment_start, whole_budget
 from l2l.simulators.lsm_engines import ENGINES, brian2_spikes, nest_spikes
 from l2l.simulators.nest_sim import require_installed
 from l2l.simulators.lsm_tasks import KINDS, TaskFamily, classification_error, memory_capacity
@@ -95,6 +95,7 @@ class LiquidStateMachine(Simulator):
                                  choices=("numpy", "cython"))
 
     def __post_init__(self) -> None:
+        check_min_budget(self, "train_examples")
         if not self.kinds:
             raise ConfigError(f"simulator 'lsm': option 'kinds' must be a non-empty list of {KINDS}, "
                               f"got {list(self.kinds)!r}")

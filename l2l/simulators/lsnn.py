@@ -38,7 +38,8 @@ from l2l.errors import ConfigError
 from l2l.objectives import Objective
 from l2l.registry import option
 from l2l.simulators.base import Fidelity, SimulationResult, Simulator
-from l2l.simulators.fidelity_tools import curve_fidelities, rng_from_state, rng_state, segment_start, whole_budget
+from l2l.simulators.fidelity_tools import (check_min_budget, curve_fidelities, rng_from_state, rng_state, segment_start,
+                                           whole_budget)
 from l2l.simulators.lsnn_model import Adam, Neurons, eprop_grads, forward, init_params, logits, loss_and_grads
 
 LEARNING_RULES = {"bptt": loss_and_grads, "eprop": eprop_grads}
@@ -109,6 +110,7 @@ class LSNN(Simulator):
                                       "(0: only at the budget)", ge=0)
 
     def __post_init__(self) -> None:
+        check_min_budget(self, "training_steps")
         if self.delay < self.symbol_ms:
             raise ConfigError(f"simulator 'lsnn': option 'delay' must be >= symbol_ms ({self.symbol_ms}), "
                               f"got {self.delay}")

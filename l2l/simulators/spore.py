@@ -49,7 +49,8 @@ from l2l.errors import ConfigError
 from l2l.objectives import Objective
 from l2l.registry import option
 from l2l.simulators.base import Fidelity, SimulationResult, Simulator
-from l2l.simulators.fidelity_tools import curve_fidelities, rng_from_state, rng_state, segment_start, whole_budget
+from l2l.simulators.fidelity_tools import (check_min_budget, curve_fidelities, rng_from_state, rng_state, segment_start,
+                                           whole_budget)
 from l2l.simulators.closed_loop import ENVIRONMENTS, make_environment
 
 SCHEDULES = ("constant", "anneal", "linear")
@@ -105,6 +106,7 @@ class Spore(Simulator):
     min_budget: float = option(10.0, help="fidelity: fewest seconds of learning a scheduler may ask for", gt=0)
 
     def __post_init__(self) -> None:
+        check_min_budget(self, "duration")
         if self.update_interval < self.dt:
             raise ConfigError(f"simulator 'spore': option 'update_interval' must be >= dt={self.dt}, "
                               f"got {self.update_interval!r}")

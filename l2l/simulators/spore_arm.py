@@ -46,7 +46,8 @@ from l2l.objectives import Objective
 from l2l.registry import option
 from l2l.simulators.arm import ArmReaching
 from l2l.simulators.base import Fidelity, SimulationResult, Simulator
-from l2l.simulators.fidelity_tools import curve_fidelities, rng_from_state, rng_state, segment_start, whole_budget
+from l2l.simulators.fidelity_tools import (check_min_budget, curve_fidelities, rng_from_state, rng_state, segment_start,
+                                           whole_budget)
 from l2l.simulators.spore import SCHEDULES, check_rule, check_schedule, late_reward, temperature_at, window_mean
 from l2l.simulators.spore_arm_traces import TraceBlock
 
@@ -102,6 +103,7 @@ class SporeArm(Simulator):
     min_budget: float = option(10.0, help="fidelity: fewest seconds of learning a scheduler may ask for", gt=0)
 
     def __post_init__(self) -> None:
+        check_min_budget(self, "duration")
         if self.update_interval < self.dt:
             raise ConfigError(f"simulator {NAME!r}: option 'update_interval' must be >= dt={self.dt}, "
                               f"got {self.update_interval!r}")
