@@ -248,3 +248,17 @@ def test_a_min_budget_above_the_longest_training_names_the_option(tmp_path):
     from l2l.components import SIMULATORS
 
     assert SIMULATORS.create("spore", {"duration": 5.0}).fidelity().minimum == 5.0
+
+
+def test_autos_banner_under_a_policy_says_its_budget_is_not_the_runs():
+    # 'budget = 400' on a Hyperband run of compute 120 at a top budget of 16 (about 18 candidates) read as the run's
+    from l2l.components import build
+
+    config = l2l.from_mapping({"run": {"name": "a", "compute": 30},
+                               "space": {"tau_a": {"type": "float", "low": 5.0, "high": 500.0, "log": True}},
+                               "policy": {"name": "hyperband"}, "simulator": dict(TINY_LSNN),
+                               "backend": {"name": "serial"}})
+    components = build(config)
+    assert ("budget = 100 by default, not the run's: under a [policy] it starts as many candidates as run.compute "
+            "pays for; set [optimizer] budget to choose by their number, ") in \
+        components.optimizer.describe(components.problem)

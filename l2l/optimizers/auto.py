@@ -126,6 +126,9 @@ class Auto(Optimizer):
             spends = f"{self.generations * per} evaluations" if isinstance(per, int) else "fewer evaluations"
             budget += (f" by default, while its {self.generations} generations spend {spends}: set "
                        f"run.evaluations to choose by the run's budget")
+        elif self.budget is None and self.policy not in (None, "pbt"):  # candidates: what run.compute pays for
+            budget += (" by default, not the run's: under a [policy] it starts as many candidates as run.compute "
+                       "pays for; set [optimizer] budget to choose by their number")
         return (f"optimizer 'auto' chose {name!r}" + (f" ({settings})" if settings else "")
                 + f", row {row} of its decision table (d = {problem.space.dimension}, "
                 f"{budget}{batch}, objectives = {problem.n_objectives}, {noise})")
