@@ -173,7 +173,21 @@ def build(config: RunConfig, function: Callable[..., Any] | None = None, *, comm
                               "(policy 'pbt') is the way to pass checkpoints on under a policy")
         return Components(config, problem, optimizer, simulator, executor, *_schedule(config, problem, optimizer,
                                                                                       simulator))
+    if config.mode == "generational":
+        _check_generation_untold(config, optimizer)
     return Components(config, problem, optimizer, simulator, executor, inherit=_inherit(config, simulator))
+
+
+def _check_generation_untold(config: RunConfig, optimizer: Optimizer) -> None:
+    """Refuse a generation larger than the candidates the optimizer keeps asked and untold (``nevergrad``'s
+    ``num_workers``): its first ask would fail after the run's file was created, leaving a file that blocks a
+    second run of the corrected config."""
+    limit, size = getattr(optimizer, "untold_limit", None), getattr(optimizer, "population_size", None)
+    if limit is None or not size or int(size) <= int(limit()):
+        return
+    raise ConfigError(f"optimizer {config.optimizer.name!r} keeps at most num_workers = {int(limit())} candidates "
+                      f"asked and not told, and each generation asks population_size = {int(size)}; set "
+                      f"[optimizer] num_workers = {int(size)} (or population_size = {int(limit())})")
 
 
 def _inherit(config: RunConfig, simulator: Simulator) -> float:
