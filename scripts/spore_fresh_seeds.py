@@ -10,7 +10,6 @@ and the paired difference of reward_late. The last line is one JSON object.
 from __future__ import annotations
 
 import json
-import sys
 
 import numpy as np
 
@@ -39,4 +38,12 @@ def main(first: int, count: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100, int(sys.argv[2]) if len(sys.argv) > 2 else 8)
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("first", type=int, nargs="?", default=100, help="first seed (default 100)")
+    parser.add_argument("count", type=int, nargs="?", default=8, help="number of seeds (default 8)")
+    args = parser.parse_args()
+    if args.count < 1 or args.first < 0:
+        parser.error(f"a first seed of 0 or more and a count of 1 or more expected, got {args.first} {args.count}")
+    main(args.first, args.count)
