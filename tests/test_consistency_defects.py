@@ -2,11 +2,16 @@
 
 * ``l2l.load`` gave the compute budget the run was created with after ``l2l resume --compute`` raised it, while
   ``l2l show`` gave the raised one.
+* ``l2l report``'s summary gave the best single result of a candidate evaluated more than once, its table (and
+  ``l2l show``) the mean of its results.
 """
 
 from __future__ import annotations
 
+import numpy as np
+
 import l2l
+from l2l.simulators.base import SimulationResult
 from l2l.summary import summary_of
 
 
@@ -28,3 +33,38 @@ def test_load_gives_the_compute_budget_a_resume_raised_as_show_does(tmp_path):
     assert l2l.load(path, segments=True).attrs["fidelity"]["compute"] == 200
     with l2l.Trajectory(path) as trajectory:  # the metadata written when the run was created is kept
         assert trajectory.run["fidelity"]["compute"] == 120
+
+
+def noisy_choice(params, seed, budget, checkpoint=None):
+    """A curve toward 0.25 + c / 10 with noise by seed: equal parameters (two choices) give different results."""
+    start = 0 if checkpoint is None else int(checkpoint["budget"])
+    steps = np.arange(start + 1, int(budget) + 1)
+    noise = np.random.default_rng(seed).uniform(0.0, 0.05)
+    values = 0.25 + float(params["c"]) / 10 + noise + 1.0 / steps
+    return SimulationResult({"value": float(values[-1])}, curve={"value": np.column_stack([steps, values])},
+                            checkpoint={"budget": float(budget)})
+
+
+def test_the_report_summary_gives_the_best_candidate_s_mean_of_its_repeats_as_its_table_does(tmp_path):
+    from l2l.analysis.report import _summary, best_individuals
+    from l2l.plot import RunData
+    from l2l.summary import summarize
+
+    config = l2l.from_mapping({
+        "run": {"name": "repeats", "seed": 5, "compute": 300},
+        "space": {"c": {"type": "categorical", "choices": [0, 1]}},
+        "optimizer": {"name": "random"}, "policy": {"name": "model-based", "eta": 3},
+        "simulator": {"name": "python", "function": "test_consistency_defects:noisy_choice",
+                      "multi_fidelity": {"name": "steps", "unit": "steps", "minimum": 1, "maximum": 9}},
+        "backend": {"name": "serial"}})
+    path = l2l.run(config, tmp_path / "repeats.h5", progress=False)
+    with l2l.Trajectory(path) as trajectory:
+        run = RunData.from_trajectory(trajectory, errors=True)
+        summary = summarize(trajectory)
+    _, table = best_individuals(run)
+    assert int(table["n"].iloc[0]) > 1  # the best candidate was evaluated more than once
+    mean = float(table["value"].iloc[0])
+    assert summary.best["value"].value < mean  # its best single result is another number
+    line = dict(_summary(run, summary))["best value (minimize)"]
+    assert line.startswith(f"{mean:.6g} (mean of n = {int(table['n'].iloc[0])} results"), line
+

@@ -146,6 +146,22 @@ def best_individuals(run: RunData, limit: int = 10) -> tuple[str, pd.DataFrame]:
             f"evaluations{f' (first {len(shown)} shown)' if len(shown) < len(front) else ''}"), shown[columns]
 
 
+def _best_repeated(run: RunData) -> tuple[float, int, float] | None:
+    """The mean, count and sd of the best candidate of a one-objective run where it was evaluated more than once
+    (the first row of :func:`best_individuals`, as ``l2l show`` ranks); None where it was evaluated once."""
+    if len(run.objectives) != 1:
+        return None
+    rungs = (run.fidelity or {}).get("rungs") if run.multi_fidelity else None
+    ok = ranked(run.ok, float(rungs[-1]) if rungs else None)
+    if ok.empty:
+        return None
+    o = run.objectives[0]
+    best, averaged = best_candidates(ok, o, run.parameters, 1)
+    if not averaged or int(best["n"].iloc[0]) < 2:
+        return None
+    return float(best[o.name].iloc[0]), int(best["n"].iloc[0]), float(best["sd"].iloc[0])
+
+
 def _summary(run: RunData, summary: RunSummary, agreement: str = "") -> list[tuple[str, Any]]:
     frame = run.frame
     n = summary.evaluations
@@ -166,9 +182,15 @@ def _summary(run: RunData, summary: RunSummary, agreement: str = "") -> list[tup
         items.append(("evaluation time", f"{float(frame['duration'].sum()):.3g} s in total, median "
                                          f"{float(frame['duration'].median()):.3g} s per evaluation"))
     rungs = (run.fidelity or {}).get("rungs") if run.multi_fidelity else None
+    repeated = _best_repeated(run)
     for o in summary.objectives:
         best = summary.best.get(o.name)
-        if best is None and multi and rungs and len(run.ok):  # segments succeeded, none at the top budget
+        if best is not None and repeated is not None:  # as the table below and l2l show rank: by the mean
+            mean, count, sd = repeated
+            spread = f", sd {sd:.3g}" if np.isfinite(sd) else ""
+            items.append((f"best {o.name} ({o.direction})", f"{mean:.6g} (mean of n = {count} results of one "
+                                                              f"candidate{spread}; see the best candidates below)"))
+        elif best is None and multi and rungs and len(run.ok):  # segments succeeded, none at the top budget
             items.append((f"best {o.name}", f"none at the top budget {float(rungs[-1]):g} (no candidate reached it; "
                                             f"the best candidates below are results at lower budgets)"))
         elif best is None:
