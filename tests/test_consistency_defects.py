@@ -4,6 +4,8 @@
   ``l2l show`` gave the raised one.
 * ``l2l report``'s summary gave the best single result of a candidate evaluated more than once, its table (and
   ``l2l show``) the mean of its results.
+* the report's (``l2l plot failures``) durations panel of a run with a [policy] counted "generations" the run
+  never had.
 """
 
 from __future__ import annotations
@@ -68,3 +70,25 @@ def test_the_report_summary_gives_the_best_candidate_s_mean_of_its_repeats_as_it
     line = dict(_summary(run, summary))["best value (minimize)"]
     assert line.startswith(f"{mean:.6g} (mean of n = {int(table['n'].iloc[0])} results"), line
 
+
+def test_the_durations_panel_of_a_policy_run_names_budgets_not_generations(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from l2l.plot import panels
+    from l2l.plot.data import load_run
+
+    path = _policy_run(tmp_path)
+    run = load_run(path, errors=True)
+    budgets = sorted({float(b) for b in l2l.load(path, segments=True)["budget"]})
+    fig, ax = plt.subplots()
+    try:
+        panels.draw_duration_per_generation(ax, run)
+        assert "generation" not in ax.get_xlabel() + ax.get_title()
+        assert ax.get_title() == "segment durations per budget"
+        assert ax.get_xlabel().startswith("budget reached (")
+        assert [t.get_text() for t in ax.get_xticklabels()] == [f"{b:g}" for b in budgets]
+    finally:
+        plt.close(fig)

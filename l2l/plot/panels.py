@@ -393,20 +393,26 @@ def draw_duration_histogram(ax: Axes, run: RunData, legend: bool = True) -> None
 
 
 def draw_duration_per_generation(ax: Axes, run: RunData, legend: bool = True) -> None:
-    """Median, 10-90 % band and maximum of evaluation durations per generation."""
-    frame = run.frame
-    ax.set_title("evaluation durations per generation")
-    ax.set_xlabel("generation")
-    ax.set_ylabel("duration of one evaluation (s)")
+    """Median, 10-90 % band and maximum of evaluation durations per generation. A multi-fidelity run has no
+    generations of its own: its segments' durations per budget reached, as the status panel counts them."""
+    multi = run.multi_fidelity
+    frame = run.segments if multi else run.frame
+    what, per = ("segment", "budget") if multi else ("evaluation", "generation")
+    ax.set_title(f"{what} durations per {per}")
+    ax.set_xlabel(f"budget reached ({_fidelity_unit(run)})" if multi else "generation")
+    ax.set_ylabel(f"duration of one {what} (s)")
     if frame.empty:
-        _empty(ax, "no evaluation yet")
+        _empty(ax, f"no {what} yet")
         return
-    grouped = frame.groupby("generation", sort=True)["duration"]
+    grouped = frame.groupby(per, sort=True)["duration"]
     quantiles = grouped.quantile([0.1, 0.5, 0.9]).unstack()
     x = quantiles.index.to_numpy()
+    labels = [f"{b:g}" for b in x] if multi and len(x) <= 30 else None
+    if labels is not None:  # budgets (1, 3, 9, 27 ...): evenly spaced and labelled, as in the status panel
+        x = np.arange(len(x))
     marker = "o" if len(x) <= 40 else None
     ax.fill_between(x, quantiles[0.1], quantiles[0.9], color="#c9b3d9", alpha=0.6, linewidth=0,
-                    label="10-90 % of evaluations")
+                    label=f"10-90 % of {what}s")
     ax.plot(x, quantiles[0.5], color="#6a3d9a", marker=marker, markersize=3, label="median")
     ax.plot(x, grouped.max().to_numpy(), color="#6a3d9a", linestyle=":", marker=marker, markersize=2,
             label="slowest")
@@ -414,7 +420,10 @@ def draw_duration_per_generation(ax: Axes, run: RunData, legend: bool = True) ->
         ax.set_xlim(x[0] - 1, x[0] + 1)
     if wants_log(grouped.max().to_numpy()):
         ax.set_yscale("log")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if labels is not None:
+        ax.set_xticks(x, labels)
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(alpha=0.3)
     if legend:
         ax.legend(fontsize="small", loc="best")
