@@ -30,6 +30,17 @@ from l2l.errors import ExecutorError
 from l2l.jobs.serial import SerialExecutor
 
 ROOT = Path(__file__).resolve().parents[1]
+PRINT_ONE = [sys.executable, "-c", "print(1)", "{x}"]
+
+
+def _config(tmp_path, generations: int, backend: dict, argv: list | None = None, population: int = 2):
+    """The config of these tests: random search over one float, a command simulator, ``backend``."""
+    return write_toml(tmp_path / "c.toml", {
+        "run": {"name": "refused-later", "generations": generations},
+        "space": {"x": {"type": "float", "low": 0.0, "high": 1.0}},
+        "optimizer": {"name": "random", "population_size": population},
+        "simulator": {"name": "command", "argv": argv or PRINT_ONE},
+        "backend": backend})
 REFUSAL = ("sbatch: error: QOSMaxSubmitJobPerUserLimit\n"
            "sbatch: error: Batch job submission failed: Job violates accounting/QOS policy (job submit limit, "
            "user's size and/or time limits)")
@@ -136,13 +147,8 @@ def test_a_slurm_run_waits_for_a_pending_worker_and_ends_in_one_line_once_sbatch
     require_slurm()
     sbatch = Sbatch(tmp_path / "sbatch", "pass,hold,refuse")
     argv = ["sh", "-c", f'echo "$SLURM_JOB_ID" >> {tmp_path}/started; sleep 0.2; echo 1', "sh", "{x}"]
-    config = write_toml(tmp_path / "c.toml", {
-        "run": {"name": "refused-later", "generations": 1000},
-        "space": {"x": {"type": "float", "low": 0.0, "high": 1.0}},
-        "optimizer": {"name": "random", "population_size": 2},
-        "simulator": {"name": "command", "argv": argv},
-        "backend": {"name": "slurm", "partition": "debug", "memory": "1GB", "walltime": "00:05:00",
-                    "minimum_jobs": 2, "maximum_jobs": 2, "chunk_size": 1}})
+    config = _config(tmp_path, 1000, {"name": "slurm", "partition": "debug", "memory": "1GB", "walltime": "00:05:00",
+                                      "minimum_jobs": 2, "maximum_jobs": 2, "chunk_size": 1}, argv=argv)
     out = tmp_path / "later.h5"
     process = _run(sbatch, config, out, "run")
     try:
@@ -182,12 +188,7 @@ def test_a_slurm_run_whose_first_worker_job_sbatch_refuses_ends_in_one_line(tmp_
     """sbatch --test-only takes the worker job, sbatch refuses it (a limit on submitted jobs)."""
     require_slurm()
     sbatch = Sbatch(tmp_path / "sbatch", "refuse")
-    config = write_toml(tmp_path / "c.toml", {
-        "run": {"name": "refused-later", "generations": 1},
-        "space": {"x": {"type": "float", "low": 0.0, "high": 1.0}},
-        "optimizer": {"name": "random", "population_size": 2},
-        "simulator": {"name": "command", "argv": [sys.executable, "-c", "print(1)", "{x}"]},
-        "backend": {"name": "slurm", "partition": "debug", "memory": "1GB", "walltime": "00:05:00"}})
+    config = _config(tmp_path, 1, {"name": "slurm", "partition": "debug", "memory": "1GB", "walltime": "00:05:00"})
     out = tmp_path / "first.h5"
     status, stderr = _finish(_run(sbatch, config, out, "run"), 90)  # before: no end
     errors = _errors(stderr)
@@ -203,12 +204,8 @@ def test_a_slurm_run_whose_first_worker_job_sbatch_refuses_ends_in_one_line(tmp_
 def test_a_slurm_array_run_refused_at_a_later_generation_keeps_its_rows_and_resumes(tmp_path):
     require_slurm()
     sbatch = Sbatch(tmp_path / "sbatch", "pass,refuse")
-    config = write_toml(tmp_path / "c.toml", {
-        "run": {"name": "refused-later", "generations": 2},
-        "space": {"x": {"type": "float", "low": 0.0, "high": 1.0}},
-        "optimizer": {"name": "random", "population_size": 2},
-        "simulator": {"name": "command", "argv": [sys.executable, "-c", "print(1)", "{x}"]},
-        "backend": {"name": "slurm-array", "partition": "debug", "walltime": "00:05:00", "result_grace": 0.5}})
+    config = _config(tmp_path, 2, {"name": "slurm-array", "partition": "debug", "walltime": "00:05:00",
+                                   "result_grace": 0.5})
     out = tmp_path / f"array-{os.getpid()}.h5"  # its arrays' job name, l2l-array-<pid>, is this test's alone
     try:
         status, stderr = _finish(_run(sbatch, config, out, "run"), 120)
@@ -239,12 +236,9 @@ def test_a_refused_slurm_array_resubmission_waits_for_the_runs_arrays_in_the_que
     sbatch = Sbatch(tmp_path / "sbatch", "pass,refuse,pass")
     script = ('if [ "$1" = 0 ] && [ ! -e "$2/first" ]; then touch "$2/first"; sleep 600; fi; '
               'while [ "$1" = 1 ] && [ ! -e "$2/go" ]; do sleep 0.1; done; echo 1')
-    config = write_toml(tmp_path / "c.toml", {
-        "run": {"name": "refused-later", "generations": 1},
-        "space": {"x": {"type": "float", "low": 0.0, "high": 1.0}},
-        "optimizer": {"name": "random", "population_size": 2},
-        "simulator": {"name": "command", "argv": ["sh", "-c", script, "sh", "{individual}", str(tmp_path), "{x}"]},
-        "backend": {"name": "slurm-array", "partition": "debug", "walltime": "00:05:00", "result_grace": 0.5}})
+    config = _config(tmp_path, 1, {"name": "slurm-array", "partition": "debug", "walltime": "00:05:00",
+                                   "result_grace": 0.5},
+                     argv=["sh", "-c", script, "sh", "{individual}", str(tmp_path), "{x}"])
     out = tmp_path / f"array-{os.getpid()}.h5"
     process = _run(sbatch, config, out, "run")
     try:
@@ -283,12 +277,7 @@ def test_results_taken_before_the_backend_cannot_go_on_are_in_the_file_with_how_
         return outcomes
 
     monkeypatch.setattr(SerialExecutor, "wait", refusing)
-    config = l2l.load_config(write_toml(tmp_path / "c.toml", {
-        "run": {"name": "refused-later", "generations": 3},
-        "space": {"x": {"type": "float", "low": 0.0, "high": 1.0}},
-        "optimizer": {"name": "random", "population_size": 6},
-        "simulator": {"name": "command", "argv": [sys.executable, "-c", "print(1)", "{x}"]},
-        "backend": {"name": "serial"}}))
+    config = l2l.load_config(_config(tmp_path, 3, {"name": "serial"}, population=6))
     out = tmp_path / "taken.h5"
     with pytest.raises(ExecutorError) as raised:
         l2l.run(config, out)
