@@ -140,6 +140,10 @@ def _resume(args: argparse.Namespace) -> int:
     from l2l.jobs import signals
     from l2l.loop import resume
 
+    if args.backend:  # checked before the file is read: a finished run would otherwise say "nothing to resume"
+        from l2l.jobs import BACKENDS
+
+        BACKENDS.get(args.backend)
     control = getattr(args, "control", None) or RunControl()
     previous = signals.install(control)
     started, idle = time.time(), []

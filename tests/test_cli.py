@@ -176,3 +176,17 @@ def test_an_option_the_subcommand_does_not_know_is_refused_naming_that_subcomman
         err = capsys.readouterr().err
         assert exit_.value.code == 2, err
         assert err == f"l2l: error: unknown option '{option}' (see 'l2l {argv[0]} --help')\n", err
+
+
+def test_resume_with_an_unknown_backend_is_refused_even_when_the_run_has_finished(tmp_path, capsys):
+    """Before, a finished run said 'nothing to resume' and exited 0 without a word about the typo."""
+    config = _write(tmp_path, GOOD)
+    assert main(["run", str(config), "--no-progress"]) == 0
+    path = tmp_path / "cli.h5"
+    before = path.read_bytes()
+    capsys.readouterr()
+    assert main(["resume", str(path), "--backend", "slurmm", "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("l2l: error: unknown backend 'slurmm' (did you mean 'slurm'?); "
+                                               "available: dask, local, serial, slurm"), err
+    assert path.read_bytes() == before
