@@ -92,3 +92,16 @@ def test_the_durations_panel_of_a_policy_run_names_budgets_not_generations(tmp_p
         assert [t.get_text() for t in ax.get_xticklabels()] == [f"{b:g}" for b in budgets]
     finally:
         plt.close(fig)
+
+
+def test_the_report_captions_of_a_policy_run_speak_of_budgets_and_compute_not_generations(tmp_path):
+    """Before, the report of a run with a [policy] captioned its figures 'per generation', a run it never had."""
+    import re
+
+    from l2l.cli import main
+
+    path = _policy_run(tmp_path)
+    assert main(["report", str(path), "-o", str(tmp_path / "r.html")]) == 0
+    captions = re.findall(r"<figcaption>(.*?)</figcaption>", (tmp_path / "r.html").read_text())
+    assert len(captions) >= 4 and not [c for c in captions if "generation" in c], captions
+    assert any("compute spent" in c for c in captions) and any("budget reached" in c for c in captions)

@@ -86,6 +86,22 @@ FIGURE_CAPTIONS = {
 }
 
 
+#: The captions that differ for a run with a [policy] (no generations: the figures draw budgets and compute).
+POLICY_CAPTIONS = {
+    "fitness": "Per objective: the best so far at the top budget against the compute spent, over every successful "
+               "segment's result (faint below the top budget).",
+    "parameters": "The most relevant parameters against the highest budget each candidate reached (by how much of "
+                  "the objective's variation they explain), coloured by the objective; failed ones are red crosses.",
+    "failures": "Segments per budget reached by status, segment durations and the most frequent errors.",
+}
+
+
+def caption(kind: str, run: RunData) -> str:
+    """The caption of figure ``kind`` of ``run``: a run with a [policy] has budgets where others have
+    generations."""
+    return (POLICY_CAPTIONS.get(kind) if run.multi_fidelity else None) or FIGURE_CAPTIONS[kind]
+
+
 def _png(fig: Any, dpi: int = 80) -> str:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": "l2l"})
@@ -275,7 +291,7 @@ def render(run: RunData, summary: RunSummary, dpi: int = 80, reevaluated: pd.Dat
         width, height = (int(round(v * dpi)) for v in fig.get_size_inches())
         sections.append(f'<figure id="figure-{kind}"><img alt="{escape(kind)} figure" width="{width}" '
                         f'height="{height}" src="data:image/png;base64,{data}"><figcaption>'
-                        f'{escape(FIGURE_CAPTIONS[kind])}</figcaption></figure>')
+                        f'{escape(caption(kind, run))}</figcaption></figure>')
     nav = " ".join(f'<a href="#{a}">{escape(t)}</a>' for a, t in
                    (("summary", "summary"), ("best", "best individuals"), ("reevaluated", "re-evaluated"),
                     ("figures", "figures"),
