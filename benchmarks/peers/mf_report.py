@@ -27,6 +27,8 @@ REFERENCES = ("random", "tpe")
 PEER_SET = ("random", "tpe", "optuna-tpe-hyperband", "dehb")
 POLICY_SET = ("successive-halving", "hyperband", "asha", "median-stopping", "model-based")
 PRIMARY = "model-based"
+#: The model-based policy told a third of the compute (run.compute = a third): the user's reading of the target.
+TOLD_THIRD = "model-based-third"
 CLASSES = ("agree", "mislead", "learning-curve")
 #: Bootstrap draws over seeds, and the seed of their generator (the intervals are the same on every report).
 BOOTSTRAP_DRAWS = 2000
@@ -99,6 +101,16 @@ def bootstrap_compute(fractions, curve: np.ndarray, reference: np.ndarray, draws
     first = np.where(hit.any(axis=1), grid_[np.argmax(hit, axis=1)], np.inf)
     low, high = np.percentile(first, [5, 95], method="inverted_cdf")  # draws themselves: inf stays inf
     return {"interval": [float(low), float(high)], "share_within_a_third": float(np.mean(first <= 1 / 3 + 1e-9))}
+
+
+def told_view(problem: Problem, share: float, result: dict) -> dict:
+    """A run told ``share`` of the compute, as the report reads it: its log up to that share. No segment starts once
+    run.compute is spent, but the last one started may finish past it; what it brings is not counted."""
+    if share >= 1.0 or "log" not in result:
+        return result
+    limit = share * problem.compute + 1e-9
+    return {**result, "log": [record for record in result["log"] if record[0] <= limit],
+            "overshoot": max((record[0] for record in result["log"]), default=0.0) - share * problem.compute}
 
 
 def problem_figures(problem: Problem, methods, seeds, results, truth) -> dict:
@@ -176,6 +188,9 @@ def targets(figures: dict) -> dict:
                     entry[f"{PRIMARY}_vs_{reference}"] = methods[PRIMARY][key] <= 1 / 3 + 1e-9
                 entry[f"any_policy_vs_{reference}"] = any(methods[p].get(key, math.inf) <= 1 / 3 + 1e-9
                                                           for p in POLICY_SET if p in methods)
+            for reference, target in problem["references"].items():
+                if TOLD_THIRD in methods:  # the policy told a third: its final choice (read at a third)
+                    entry[f"{TOLD_THIRD}_vs_{reference}"] = methods[TOLD_THIRD]["final"]["mean"] <= target + 1e-12
             third[name] = entry
         peers = {p: methods[p]["final"]["mean"] for p in PEER_SET if p in methods}
         if peers and PRIMARY in methods:
@@ -198,11 +213,14 @@ def targets(figures: dict) -> dict:
     # a target that could not be judged (a reference, a peer or the policy missing from the run) is not met
     third_ok = bool(third) and all(all(entry.get(f"{PRIMARY}_vs_{r}", False) for r in REFERENCES)
                                    for entry in third.values())
+    # the user's reading (pre-registered in issue 11's twelfth round): the policy told a third of the compute
+    told_ok = bool(third) and all(all(entry.get(f"{TOLD_THIRD}_vs_{r}", False) for r in REFERENCES)
+                                  for entry in third.values())
     complete = bool(peer) and all(set(PEER_SET) <= set(figures[name]["methods"]) for name in peer) \
         and set(peer) == set(figures)
     return {"third_of_compute_where_fidelities_agree": third, "equal_compute_vs_best_peer": peer,
             "equal_compute_by_class": by_class,
-            "met": {"third_of_compute": third_ok,
+            "met": {"third_of_compute": third_ok, "third_of_compute_told": told_ok,
                     "equal_compute_every_class": complete and all(by_class.values()),
                     "policy_judged": PRIMARY,
                     "equal_compute_rule": "mean final quality not worse than the best peer's by more than one "
@@ -289,4 +307,5 @@ def report(problems, methods, seeds, quick, results, truth, wall, machine) -> di
     return _jsonable({"benchmark": "multifidelity", "quick": quick, "seeds": list(seeds), "methods": list(methods),
                       "figures": headline, "wall_time": walls, "targets": goal, "errors": errors,
                       "machine": machine,
-                      "targets_met": goal["met"]["third_of_compute"] and goal["met"]["equal_compute_every_class"]})
+                      "targets_met": (goal["met"]["third_of_compute"] or goal["met"]["third_of_compute_told"])
+                      and goal["met"]["equal_compute_every_class"]})
