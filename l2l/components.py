@@ -175,6 +175,8 @@ def build(config: RunConfig, function: Callable[..., Any] | None = None, *, comm
                                                                                       simulator))
     if config.mode == "generational":
         _check_generation_untold(config, optimizer)
+    elif config.mode == "async":
+        _check_async_untold(config, optimizer, executor)
     return Components(config, problem, optimizer, simulator, executor, inherit=_inherit(config, simulator))
 
 
@@ -188,6 +190,27 @@ def _check_generation_untold(config: RunConfig, optimizer: Optimizer) -> None:
     raise ConfigError(f"optimizer {config.optimizer.name!r} keeps at most num_workers = {int(limit())} candidates "
                       f"asked and not told, and each generation asks population_size = {int(size)}; set "
                       f"[optimizer] num_workers = {int(size)} (or population_size = {int(limit())})")
+
+
+def _check_async_untold(config: RunConfig, optimizer: Optimizer, executor) -> None:
+    """Refuse an asynchronous run that keeps more candidates out at once (``queue_depth`` per worker, the most
+    workers the backend plans: a ``slurm`` run's maximum_jobs) than the optimizer keeps asked and untold
+    (``nevergrad``'s ``num_workers``): its ask failed at run time, after the run's file was created."""
+    from l2l.policies.modes import Async
+
+    limit = getattr(optimizer, "untold_limit", None)
+    if limit is None:
+        return
+    limit = int(limit())
+    workers = max(1, int(getattr(executor, "maximum_jobs", 0) or executor.worker_count))
+    out = Async.queue_depth * workers
+    if out <= limit:
+        return
+    fewer = f" (or at most {limit // Async.queue_depth} workers)" if limit >= Async.queue_depth else ""
+    raise ConfigError(f"optimizer {config.optimizer.name!r} keeps at most num_workers = {limit} candidates asked "
+                      f"and not told, and run.mode = 'async' keeps {Async.queue_depth} per worker out at once, "
+                      f"{out} with {workers} worker(s) of backend {config.backend.name!r}; set [optimizer] "
+                      f"num_workers = {out}{fewer}")
 
 
 def _inherit(config: RunConfig, simulator: Simulator) -> float:
