@@ -21,7 +21,8 @@ candidate, that holds the files the program left there at its previous budget
 (empty the first time); both are also in ``params.json``. After the program
 exits, every regular file in that folder becomes the candidate's checkpoint
 (``{"files": {relative path: bytes as uint8 array}}``, at most
-``checkpoint_limit_mb``), stored with the run, so the next segment may run on
+``checkpoint_limit_mb``; a symbolic link to a file in the folder is kept as a
+link, ``{"links": {relative path: its relative target}}``), stored with the run, so the next segment may run on
 any worker without a shared file system; a program that leaves no file there
 returns no checkpoint, and its next segment starts from scratch (its compute
 counted so). ``"curve": {objective: [[budget,
@@ -108,13 +109,28 @@ def parse_result(text: str) -> SimulationResult:
     return SimulationResult(objectives=data)
 
 
-def read_checkpoint_dir(folder: Path, limit_bytes: int) -> dict[str, np.ndarray]:
-    """Every regular file under ``folder`` as {relative posix path: uint8 array}; EvaluationError past the limit."""
-    files, total = {}, 0
+def read_checkpoint_dir(folder: Path, limit_bytes: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Every regular file under ``folder`` as {relative posix path: uint8 array}, and every symbolic link that
+    stays inside it as {relative posix path: its target relative to the link's folder, UTF-8 as uint8 array}
+    (training scripts point ``last.ckpt`` or ``latest`` at their newest file); EvaluationError past the limit,
+    or for a link that leads out of the folder or to nothing (the next segment, perhaps on another worker, could
+    not follow it)."""
+    files, links, total = {}, {}, 0
+    root = folder.resolve()
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder).as_posix()
         if path.is_symlink():
-            raise EvaluationError(f"checkpoint directory holds a symbolic link {relative!r}; write regular files")
+            target = Path(os.readlink(path))
+            resolved = (path.parent / target).resolve() if not target.is_absolute() else target.resolve()
+            if not resolved.is_relative_to(root) or resolved == root:
+                raise EvaluationError(f"checkpoint directory holds a symbolic link {relative!r} to {str(target)!r}, "
+                                      f"outside the directory: copy the file into it instead")
+            if not resolved.exists():
+                raise EvaluationError(f"checkpoint directory holds a symbolic link {relative!r} to {str(target)!r}, "
+                                      f"which does not exist")
+            kept = os.path.relpath(resolved, (root / relative).parent)  # relative, so it holds wherever restored
+            links[relative] = np.frombuffer(kept.encode(), dtype=np.uint8).copy()
+            continue
         if not path.is_file():
             continue
         total += path.stat().st_size
@@ -122,21 +138,34 @@ def read_checkpoint_dir(folder: Path, limit_bytes: int) -> dict[str, np.ndarray]
             raise EvaluationError(f"checkpoint directory holds more than checkpoint_limit_mb = "
                                   f"{limit_bytes / 2 ** 20:g} MiB; keep fewer or smaller files, or raise the limit")
         files[relative] = np.frombuffer(path.read_bytes(), dtype=np.uint8).copy()
-    return files
+    return files, links
+
+
+def _inside(folder: Path, relative: str) -> Path:
+    parts = Path(relative).parts
+    if not relative or Path(relative).is_absolute() or ".." in parts:
+        raise EvaluationError(f"the checkpoint names a file outside its folder: {relative!r}")
+    return folder.joinpath(*parts)
 
 
 def write_checkpoint_dir(folder: Path, checkpoint: Any) -> None:
-    """Recreate the files of a checkpoint written by :func:`read_checkpoint_dir` under ``folder``."""
+    """Recreate the files and links of a checkpoint written by :func:`read_checkpoint_dir` under ``folder``."""
     files = checkpoint.get("files") if isinstance(checkpoint, dict) else None
-    if not isinstance(files, dict):
+    links = checkpoint.get("links", {}) if isinstance(checkpoint, dict) else None
+    if not isinstance(files, dict) or not isinstance(links, dict):
         raise EvaluationError("the checkpoint holds no 'files' table: it was not written by the command simulator")
     for relative, content in files.items():
-        parts = Path(relative).parts
-        if not relative or Path(relative).is_absolute() or ".." in parts:
-            raise EvaluationError(f"the checkpoint names a file outside its folder: {relative!r}")
-        target = folder.joinpath(*parts)
+        target = _inside(folder, relative)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(np.asarray(content, dtype=np.uint8).tobytes())
+    root = folder.resolve()
+    for relative, content in links.items():
+        link = _inside(folder, relative)
+        text = np.asarray(content, dtype=np.uint8).tobytes().decode("utf-8", errors="replace")
+        if Path(text).is_absolute() or not (root / relative).parent.joinpath(text).resolve().is_relative_to(root):
+            raise EvaluationError(f"the checkpoint's link {relative!r} leads outside its folder: {text!r}")
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(text)
 
 
 @dataclass(frozen=True)
@@ -311,8 +340,9 @@ class Command(Simulator):
                 result = parse_result(path.read_text())
             if fidelity is not None:  # a program that left no file has nothing to continue from: its next
                 # segment restarts from scratch and is counted so (as a python function without a checkpoint)
-                files = read_checkpoint_dir(checkpoint_dir, int(self.checkpoint_limit_mb * 2 ** 20))
-                result.checkpoint = {"simulator": "command", "budget": budget, "files": files} if files else None
+                files, links = read_checkpoint_dir(checkpoint_dir, int(self.checkpoint_limit_mb * 2 ** 20))
+                result.checkpoint = ({"simulator": "command", "budget": budget, "files": files,
+                                      **({"links": links} if links else {})} if files else None)
         except EvaluationError as exc:
             raise EvaluationError(f"{exc}{failure_text}") from None
         if not self.keep_workdirs:
