@@ -352,9 +352,20 @@ def at_a_third(problems, methods, seeds, quick, results, truth) -> dict:
                             for fraction in (1 / 3, 1.0))
             row[method] = {"third": round(float(np.mean(third)), 4), "third_se": round(standard_error(third), 4),
                            "final": round(float(np.mean(final)), 4)}
+        for told, (policy, share) in TOLD.items():  # the same policy told the share, against reading it there
+            if told in row and policy in row and abs(share - 1 / 3) < 1e-9:
+                pairs = [truth[name].get(chosen(problem, results[(name, told, seed)]["log"], (1.0,))[0], np.nan)
+                         - truth[name].get(chosen(problem, results[(name, policy, seed)]["log"], (1 / 3,))[0], np.nan)
+                         for seed in seeds]
+                row[told]["minus_anytime"] = round(float(np.mean(pairs)), 4)
+                row[told]["minus_anytime_se"] = round(standard_error(pairs), 4)
         out[name] = row
         print(f"  {name:18s} " + "  ".join(f"{m} {v['third']:.4f} (SE {v['third_se']:.4f}) -> {v['final']:.4f}"
                                          for m, v in row.items()))
+        for told, v in row.items():
+            if "minus_anytime" in v:
+                print(f"  {'':18s} {told} minus {TOLD[told][0]} read at a third, same seed: "
+                      f"{v['minus_anytime']:+.4f} (SE {v['minus_anytime_se']:.4f})")
     return out
 
 
