@@ -82,7 +82,10 @@ def refuse_missing_objectives(outcomes: list[Outcome], writer, resumed: bool = F
     ``resumed``: the outcomes are the first a resumed run committed (a run that
     failed this check, resumed with its simulator unchanged, fails it again at
     once instead of running its whole budget into failures).
+
+    The same first commit checks the learning curves the outcomes returned (:func:`check_curves`).
     """
+    check_curves(outcomes, writer)
     if not outcomes or any(o.ok or not o.error.startswith(MISSING_OBJECTIVES) for o in outcomes):
         return
     detail = outcomes[0].error[len("invalid result: "):]
@@ -90,6 +93,60 @@ def refuse_missing_objectives(outcomes: list[Outcome], writer, resumed: bool = F
     raise ConfigError(f"no evaluation {which} returned the run's objectives ({detail}); "
                       f"name the simulator's objectives in [[objectives]]; the failed evaluations are in "
                       f"{writer.path}")
+
+
+def check_curves(outcomes: list[Outcome], writer) -> None:
+    """Check the learning curves of a session's first committed outcomes, which every later segment repeats.
+
+    * A curve whose fidelities do not increase ends the run with a ConfigError naming the curve and its segment
+      (the rows stay in the file). A segment passes each fidelity once, in order: a fidelity that goes back or
+      comes twice is a mislabelled curve (values of another budget, a step counter restarted), whose value at a
+      rung (:func:`curve_scores`) and learning curve (``l2l plot --kind curves``) would be wrong without a word.
+    * Curves of names that are no objective of the run are stored (``lsnn`` and ``egru`` return a curve of
+      every value they measure, the run keeps the others as metrics), but only an objective's curve tells the
+      policies how a candidate ranked at the rungs it passed: if curves came, but none of an objective, one
+      warning line says so (``val_loss`` where the objective is ``loss``) and the run goes on.
+    """
+    ok = [o for o in outcomes if o.ok and o.traces]
+    for outcome in ok:
+        for key, points in outcome.traces.items():
+            if not key.startswith(CURVE_PREFIX):
+                continue
+            fidelities = np.asarray(points, dtype=float).reshape(-1, 2)[:, 0] if np.size(points) else np.empty(0)
+            back = np.flatnonzero(np.diff(fidelities) <= 0)
+            if len(back):
+                i = int(back[0])
+                where = f"trial {outcome.trial}" if outcome.trial >= 0 else \
+                    f"generation {outcome.generation}, individual {outcome.individual}"
+                if outcome.budget is None:
+                    segment = "evaluation"
+                elif outcome.from_budget:
+                    segment = f"segment from {outcome.from_budget:g} to {outcome.budget:g}"
+                else:
+                    segment = f"segment to {outcome.budget:g}"
+                raise ConfigError(
+                    f"curve {key[len(CURVE_PREFIX):]!r} of {where} (its {segment}) has fidelities that do not "
+                    f"increase: {fidelities[i]:g} then {fidelities[i + 1]:g}; a curve lists its [fidelity, value] "
+                    f"rows in the order the segment passed them, each fidelity above the one before (sort them "
+                    f"by fidelity); the evaluations so far are in {writer.path}")
+    objectives = list(ok[0].objectives) if ok else []
+    names = {key[len(CURVE_PREFIX):] for o in ok for key in o.traces if key.startswith(CURVE_PREFIX)}
+    others = sorted(names - set(objectives))
+    missing = [name for name in objectives if name not in names]
+    if others and missing:
+        warn(f"l2l: warning: no curve of objective {', '.join(map(repr, missing))} came, only of "
+             f"{', '.join(map(repr, others))}: stored (trace curve:<name>), but no policy ranks by them and "
+             f"'l2l plot --kind curves' does not draw them; name the curve as the objective, "
+             f"curve={{{missing[0]!r}: [[fidelity, value], ...]}}")
+
+
+def warn(text: str) -> None:
+    """One line on stderr, above a progress bar if one is drawn."""
+    import sys
+
+    from tqdm.auto import tqdm
+
+    tqdm.write(text, file=sys.stderr)
 
 
 def outputs(ordered: list[Outcome], ok: np.ndarray) -> np.ndarray:
