@@ -412,7 +412,8 @@ def summarize(trajectory: Trajectory, previous: RunSummary | None = None) -> Run
     continued = None
     fidelity = trajectory.run.get("fidelity") if isinstance(trajectory.run.get("fidelity"), dict) else {}
     # Every resume records the compute it ran toward: the default one too, which is no budget of the user's.
-    default = budgets["compute"] is None or budgets["compute"] == fidelity.get("compute")
+    created = trajectory.stored_run.get("fidelity") if isinstance(trajectory.stored_run.get("fidelity"), dict) else {}
+    default = budgets["compute"] is None or budgets["compute"] == created.get("compute")
     if compute is not None and compute[1] is not None and default and not restarts \
             and not run_config.get("compute"):  # the default budget: what the sweep costs if segments restart
         continued = _continued_bound(policy, fidelity, compute[1])

@@ -34,7 +34,8 @@ def test_load_gives_the_compute_budget_a_resume_raised_as_show_does(tmp_path):
     assert l2l.load(path).attrs["fidelity"]["compute"] == 200
     assert l2l.load(path, segments=True).attrs["fidelity"]["compute"] == 200
     with l2l.Trajectory(path) as trajectory:  # the metadata written when the run was created is kept
-        assert trajectory.run["fidelity"]["compute"] == 120
+        assert trajectory.stored_run["fidelity"]["compute"] == 120
+        assert trajectory.run["fidelity"]["compute"] == 200  # the run as it goes (tests/test_consistency_more.py)
 
 
 def noisy_choice(params, seed, budget, checkpoint=None):

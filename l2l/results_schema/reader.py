@@ -84,12 +84,40 @@ class Trajectory:
             more = f" (and {len(problems) - 1} more; see: {command('l2l', 'validate', self.path)})" if len(problems) > 1 else ""
             raise TrajectoryError(f"{self.path}: {problems[0]}{more}")
         self._layout = layout
-        self.run = layout.run
+        #: The /run attributes as the run was created with them (written once, never rewritten).
+        self.stored_run = layout.run
+        #: The run as it goes now: :attr:`stored_run` with the compute budget the last resume ran toward
+        #: (``l2l resume FILE --compute N``), as ``l2l.load(...).attrs["fidelity"]`` and ``l2l show`` give it.
+        self.run = self._as_resumed(layout.run)
         self.space = layout.space
         self.objectives = layout.objectives
         self.schema_version = layout.schema_version
         self.n_evaluations = layout.rows
         self.n_generations = layout.generations
+
+    def _as_resumed(self, run: dict[str, Any]) -> dict[str, Any]:
+        """``run`` with ``fidelity.compute`` the one the latest ``resumed`` event records, as ``l2l.load`` reads it
+        (a copy; the metadata stays as written). A file whose event log cannot be read keeps the created value:
+        the log's damage is reported where the log is read (:meth:`events`)."""
+        fidelity = run.get("fidelity")
+        if not isinstance(fidelity, dict) or fidelity.get("compute") is None:
+            return run
+        try:  # the log as read, without pandas (opening a file imports no table: l2l.lazy)
+            _, kinds, details = structure.read_events(self._layout)
+        except _READ_ERRORS:
+            return run
+        resumed = [detail for kind, detail in zip(kinds, details) if kind == b"resumed"]
+        if not resumed:
+            return run
+        try:
+            detail = json.loads(resumed[-1])
+        except (TypeError, ValueError):
+            return run
+        compute = detail.get("compute") if isinstance(detail, dict) else None
+        if isinstance(compute, bool) or not isinstance(compute, (int, float)) or not compute > 0 \
+                or compute == fidelity["compute"]:
+            return run
+        return {**run, "fidelity": {**fidelity, "compute": compute}}
 
     def close(self) -> None:
         self._file.close()
