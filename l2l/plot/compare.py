@@ -162,15 +162,14 @@ def best_of_means(values: np.ndarray, candidates: np.ndarray, objective: Objecti
     return pd.Series(out).ffill().to_numpy() if len(out) else out
 
 
-def curves(run: RunData, objective: Objective, by_compute: bool = False) -> dict[str, np.ndarray]:
-    """Best so far by evaluation count (in file order) and by seconds since the run started (by completion).
+#: What the best-so-far line of a run with repeats follows (the legends of ``l2l compare`` and ``l2l plot`` say it):
+#: the mean of the candidate ``l2l show`` names at each moment, not a running best (see :func:`averages_repeats`).
+MEAN_LINE = "the chosen candidate's mean of its repeats, which rises where a repeat comes in worse"
 
-    ``by_compute``: the first axis counts fidelity units spent instead of evaluations; a multi-fidelity
-    run counts each segment's cost and only results at the top budget as found, a single-fidelity run
-    the top budget per evaluation. Best is as ``l2l show`` ranks: a candidate evaluated more than once
-    (the model-based policy's repeats at a noisy top budget) counts with the mean of its results so far
-    (:func:`best_of_means`).
-    """
+
+def _found(run: RunData, objective: Objective) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The rows :func:`curves` counts (a multi-fidelity run's segments by completion), the value each found (NaN:
+    failed, or below the top budget) and the candidate of each (repeats share one)."""
     frame = run.segments if run.multi_fidelity else run.frame
     candidates = _candidates(run, frame)
     if run.multi_fidelity:
@@ -182,6 +181,33 @@ def curves(run: RunData, objective: Objective, by_compute: bool = False) -> dict
     if run.multi_fidelity:
         top = float((run.fidelity or {}).get("rungs", [frame["budget"].max()])[-1])
         values = np.where(np.isclose(frame["budget"].to_numpy(dtype=float), top), values, np.nan)
+    return frame, values, candidates
+
+
+def averages_repeats(run: RunData, objective: Objective) -> bool:
+    """Whether the best-so-far line of ``run`` counts a candidate with the mean of several results (the
+    model-based policy's repeats at a noisy top budget; a point a user evaluated twice).
+
+    Such a line follows the candidate ``l2l show`` would name at each moment, by its mean so far, and ends at
+    the best ``l2l show`` and ``l2l compare``'s table give. It is no running best: a repeat of the leader that
+    comes in worse lowers its mean, and the line rises. A running minimum would keep the value of a lucky first
+    seed that the repeats have shown to be luck, which is what repeating the candidate was for; so the line
+    keeps the mean, and the legend says what it draws (:data:`MEAN_LINE`)."""
+    _, values, candidates = _found(run, objective)
+    finite = np.isfinite(values)
+    return len(np.unique(candidates[finite])) < int(finite.sum())
+
+
+def curves(run: RunData, objective: Objective, by_compute: bool = False) -> dict[str, np.ndarray]:
+    """Best so far by evaluation count (in file order) and by seconds since the run started (by completion).
+
+    ``by_compute``: the first axis counts fidelity units spent instead of evaluations; a multi-fidelity
+    run counts each segment's cost and only results at the top budget as found, a single-fidelity run
+    the top budget per evaluation. Best is as ``l2l show`` ranks: a candidate evaluated more than once
+    (the model-based policy's repeats at a noisy top budget) counts with the mean of its results so far
+    (:func:`best_of_means`), so that the line can rise (:func:`averages_repeats`).
+    """
+    frame, values, candidates = _found(run, objective)
     if by_compute:  # every attempt counts, the failed ones that were retried too (as l2l show counts compute)
         if run.multi_fidelity:
             cost = segment_compute(frame)
@@ -336,13 +362,17 @@ def compare(sources: Sequence[Any], objectives: Sequence[str] | None = None) -> 
     for row, objective in enumerate(shared):
         left, right = axes[row]
         logs = []
+        means = False
         for i, (run, name) in enumerate(zip(runs, names)):
             c = curves(run, objective, by_compute=unit is not None)
             colour = palette(i % 10)
+            mean = averages_repeats(run, objective)
+            means = means or mean
+            line = f"{name}: {MEAN_LINE}" if mean else name
             left.plot(c["evaluations"], c["best_by_evaluations"], drawstyle="steps-post", color=colour,
-                      linewidth=1.8, label=name, marker="o" if _lone(c["best_by_evaluations"]) else None)
+                      linewidth=1.8, label=line, marker="o" if _lone(c["best_by_evaluations"]) else None)
             right.plot(c["seconds"], c["best_by_time"], drawstyle="steps-post", color=colour, linewidth=1.8,
-                       label=name, marker="o" if _lone(c["best_by_time"]) else None)
+                       label=line, marker="o" if _lone(c["best_by_time"]) else None)
             logs.append(c["best_by_evaluations"])
             fresh = reevaluated(run, objective)
             if fresh is not None and len(c["evaluations"]):
@@ -354,7 +384,7 @@ def compare(sources: Sequence[Any], objectives: Sequence[str] | None = None) -> 
         values = np.concatenate(logs) if logs else np.array([])
         values = values[np.isfinite(values)]
         for ax in (left, right):
-            ax.set_ylabel(f"best so far: {label(objective)}")
+            ax.set_ylabel(f"best so far{' (repeats: their mean)' if means else ''}: {label(objective)}")
             ax.grid(alpha=0.3)
             if len(values) and values.min() > 0 and values.max() / values.min() > 1e3:
                 ax.set_yscale("log")

@@ -143,7 +143,7 @@ def draw_best_by_compute(ax: Axes, run: RunData, objective: Objective, legend: b
     (the curve ``l2l compare`` draws, ending at the best ``l2l show`` names), over every successful segment's
     result where it finished (faint below the top budget: a value at another fidelity)."""
     from l2l.analysis.best import at_top_budget
-    from l2l.plot.compare import curves
+    from l2l.plot.compare import MEAN_LINE, averages_repeats, curves
     from l2l.results_schema.frames import segment_compute
 
     unit = _fidelity_unit(run)
@@ -173,7 +173,8 @@ def draw_best_by_compute(ax: Axes, run: RunData, objective: Objective, legend: b
         line = curves(run, objective, by_compute=True)
         x, best = line["evaluations"], drawn(line["best_by_evaluations"])  # its last point: the end of the run
         ax.plot(x, best, color=BEST_COLOUR, linewidth=2.2, drawstyle="steps-post", zorder=4,
-                label=f"best so far at the top budget ({best[-1]:.4g})")
+                label=f"best so far at the top budget ({best[-1]:.4g})"
+                + (f":\n{MEAN_LINE}" if averages_repeats(run, objective) else ""))
     else:
         ax.text(0.5, 0.95, "no result at the top budget yet", ha="center", va="top", transform=ax.transAxes,
                 color="0.3")
