@@ -85,6 +85,8 @@ def check_out(path: Path, config: RunConfig | None = None, *, existing_ok: bool 
     run's, tells an existing trajectory of another config (not to be resumed instead) from one of this config.
     ``existing_ok`` (``l2l run --dry-run``, which writes nothing): an existing file is refused only if it holds a
     run of another config, a mistake the real run would not get past either."""
+    if config is not None:
+        _check_run_folder(path, config)
     if path.is_dir():
         raise TrajectoryError(f"{path} is a folder; give --out a file name, e.g. {path / 'run.h5'}")
     if os.path.lexists(path):
@@ -135,6 +137,16 @@ def check_out(path: Path, config: RunConfig | None = None, *, existing_ok: bool 
                 raise TrajectoryError(f"cannot create {path}: cannot write in {ancestor} "
                                       f"({exc.strerror or exc})") from None
             break
+
+
+def _check_run_folder(path: Path, config: RunConfig) -> None:
+    """The backend's word on the run's folder ``<out>.work`` (the SLURM backends' job logs go there), before
+    anything is created: a ``%`` in it made slurm-array fail after the file was created."""
+    from l2l.jobs import BACKENDS
+
+    check = getattr(BACKENDS.get(config.backend.name), "check_run_dir", None)
+    if callable(check):
+        check(str(path.with_suffix(".work")), dict(config.backend.options))
 
 
 def _nothing_computed(path: Path) -> bool:
@@ -355,6 +367,7 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                     components = build(config, simulator)
                 except ComputeFloor as exc:  # in the words of l2l resume: its --compute, with the least that runs
                     raise ConfigError(_resume_floor(exc, path, compute, state)) from None
+                _check_run_folder(path, config)  # a backend given to resume, before anything is written
                 components.executor.prepare(components.simulator)  # workers start while the file is read; closed
                 # below if the run does not start
                 stack.callback(components.executor.close)
@@ -569,6 +582,7 @@ def _drive(components: Components, writer, state: dict[str, Any], *, reuse: dict
     from l2l.driver import drive
 
     settings = Settings(objectives=tuple(o.name for o in components.problem.objectives),
-                        timeout=components.config.timeout, run_dir=str(writer.path.with_suffix(".work")))
+                        timeout=components.config.timeout, run_dir=str(writer.path.with_suffix(".work")),
+                        resumed=bool(state["loop"].get("evaluations")))
     drive(components, writer, state, reuse=reuse, progress=progress, on_generation=on_generation,
           settings=settings, control=control, drop_unreadable=drop_unreadable)

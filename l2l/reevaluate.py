@@ -27,7 +27,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from l2l.errors import ConfigError, TrajectoryError
+from l2l.errors import ConfigError, L2LError, TrajectoryError, command
 from l2l.results_schema.layout import REEVALUATION_SEED_KEY, STATUS_CODES
 
 SEED_MASK = (1 << 63) - 1
@@ -219,10 +219,30 @@ def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective,
                 if buffer and (time.monotonic() - last_flush > FLUSH_SECONDS or not executor.pending):
                     writer.append(buffer)
                     buffer, last_flush = [], time.monotonic()
+        except L2LError as exc:
+            if not _refused(exc):
+                raise
+            # what finished is appended below (finally); a second re-evaluation evaluates only what is missing
+            again = ("the same call again" if function is not None else
+                     command("l2l", "reevaluate", path, "--top", top, "--seeds", n_seeds,
+                             *(["--objective", objective] if objective is not None else []),
+                             *(["--backend", backend] if backend is not None else []),
+                             *(["--workers", workers] if workers is not None else [])))
+            exc.args = (f"{exc}; every finished re-evaluation is in {path}; once SLURM takes the jobs again, run "
+                        f"the rest with: {again}",)
+            raise
         finally:
             if buffer:  # keep what finished before an interruption
                 writer.append(buffer)
             executor.close()
+
+
+def _refused(exc: L2LError) -> bool:
+    """True if ``exc`` says that sbatch refused the re-evaluation's jobs (then worth running again later)."""
+    from l2l.jobs.slurm_common import JobsRefused, SlurmError, WorkersRefused
+
+    return isinstance(exc, (JobsRefused, WorkersRefused)) or (isinstance(exc, SlurmError) and exc.refused
+                                                              and exc.argv[:1] == ["sbatch"])
 
 
 def after_run(path: str | os.PathLike, *, lock=None, simulator: Callable[..., Any] | None = None

@@ -56,6 +56,8 @@ class Settings:
     objectives: tuple[str, ...]
     timeout: float | None = None
     run_dir: str | None = None
+    #: The run's file holds finished evaluations (a resumed run): jobs refused at once can be resumed from.
+    resumed: bool = False
 
 
 @dataclass
@@ -500,6 +502,11 @@ class Executor:
     """
 
     name: ClassVar[str] = "executor"
+
+    @classmethod
+    def check_run_dir(cls, run_dir: str, options: dict[str, Any]) -> None:
+        """Refuse (ConfigError, one line) a run folder this backend cannot work in, ``options`` its config's
+        ([backend]); called when the output path is checked, before anything of the run is created. Optional."""
 
     def prepare(self, simulator: Simulator | None = None) -> None:
         """Begin getting ready (e.g. start workers, give them ``simulator``, the run's) in the background;

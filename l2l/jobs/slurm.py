@@ -18,7 +18,8 @@ limit, a partition closed, an account spent). dask-jobqueue never submits a
 refused job again and says nothing; the answers are therefore watched here
 (:class:`_Submissions`), and once no worker is connected, none of the run's
 jobs waits in the queue and sbatch's latest answer was a refusal, ``wait``
-raises JobsRefused (the loop keeps what finished and says how to continue).
+raises JobsRefused (the loop keeps what finished and says how to continue). Worker jobs refused while the
+run scales up, others taken (a per-user job limit), leave it with fewer workers: one warning line says so.
 """
 
 from __future__ import annotations
@@ -38,9 +39,9 @@ from typing import ClassVar
 from l2l.errors import ConfigError, L2LError
 from l2l.jobs.base import Outcome
 from l2l.jobs.dask import _DaskExecutor, closing_through_ctrl_c, dashboard_available
-from l2l.jobs.slurm_common import (JobsRefused, SlurmError, call, check_extra_directives, check_interface,
-                                   check_script_values, format_walltime, memory_bytes, one_line, sbatch_value,
-                                   walltime_seconds)
+from l2l.jobs.slurm_common import (JobsRefused, SlurmError, WorkersRefused, call, check_extra_directives,
+                                   check_interface, check_script_values, format_walltime, memory_bytes, one_line,
+                                   sbatch_value, walltime_seconds)
 from l2l.registry import option
 
 
@@ -101,6 +102,10 @@ class _ClosingNoise(logging.Filter):
 _CLOSING_NOISE = _ClosingNoise()
 
 
+#: The folders of the worker jobs' logs, which sbatch reads as a file name pattern, and what to change instead.
+LOG_FOLDER = {"log_directory": "choose a log_directory without '%'",
+              "the run folder": "choose an output path (--out) without '%', or a log_directory"}
+
 #: How often a ``slurm`` run waiting for results looks whether sbatch refused the worker jobs it needs, seconds.
 REFUSAL_CHECK_SECONDS = 1.0
 
@@ -112,21 +117,31 @@ class _Submissions:
     reached after the run started, a partition closed, an account spent), keeps the job it could not submit
     among its workers and never submits it again: with no worker left, the run waited for ever and printed
     nothing. Here the answers are kept (written there, read by :meth:`SlurmExecutor.wait`).
+
+    The run's first ``first`` submissions (maximum_jobs: the jobs it scales up to, before any is replaced) are
+    counted apart: sbatch taking some of them and refusing the others (a per-user job limit) leaves the run with
+    fewer workers for good, which :meth:`shortfall` tells.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, first: int = 0) -> None:
         self._lock = threading.Lock()
         self._refusal = ""  # sbatch's message while its latest answer was no
         self._submitting = 0  # sbatch calls under way: their answer is not known yet
         self.accepted: list[str] = []  # ids of the jobs sbatch took, the oldest first (pruned by the executor)
         self.ever_accepted = False
+        self._first, self._submitted = first, 0
+        self._first_taken, self._first_refused, self._first_refusal = 0, 0, ""
 
-    def submitting(self) -> None:
+    def submitting(self) -> int:
+        """One sbatch call begins; its number in the run (1 for the first)."""
         with self._lock:
             self._submitting += 1
+            self._submitted += 1
+            return self._submitted
 
-    def answered(self, job_id: str | None = None, refusal: str = "") -> None:
-        """One sbatch call ended: a job taken (``job_id``), refused (``refusal``), or neither (it failed to run)."""
+    def answered(self, job_id: str | None = None, refusal: str = "", number: int = 0) -> None:
+        """One sbatch call ended: a job taken (``job_id``), refused (``refusal``), or neither (it failed to run);
+        ``number``: the call's, from :meth:`submitting`."""
         with self._lock:
             self._submitting -= 1
             if job_id is not None:
@@ -134,6 +149,18 @@ class _Submissions:
                 self.ever_accepted, self._refusal = True, ""
             elif refusal:
                 self._refusal = refusal
+            if 0 < number <= self._first:
+                self._first_taken += job_id is not None
+                self._first_refused += bool(refusal)
+                self._first_refusal = refusal or self._first_refusal
+
+    def shortfall(self) -> tuple[int, int, str] | None:
+        """(jobs taken, jobs asked, sbatch's refusal) of the run's first submissions, once sbatch took some and
+        refused others and no call is under way; else None."""
+        with self._lock:
+            if self._submitting or not self._first_taken or not self._first_refused:
+                return None
+            return self._first_taken, self._first_taken + self._first_refused, self._first_refusal
 
     def jobs(self) -> list[str]:
         with self._lock:
@@ -162,7 +189,7 @@ def _job_class(submissions: _Submissions) -> type:
     class Job(SLURMJob):
         async def _submit_job(self, script_filename: str) -> str:
             argv = [*shlex.split(self.submit_command), script_filename]
-            submissions.submitting()
+            number = submissions.submitting()
             job_id, refusal = None, ""
             try:
                 process = await asyncio.create_subprocess_exec(*argv, stdout=asyncio.subprocess.PIPE,
@@ -175,7 +202,7 @@ def _job_class(submissions: _Submissions) -> type:
                 job_id = match.group("job_id") if match else None
                 return out
             finally:
-                submissions.answered(job_id, refusal)
+                submissions.answered(job_id, refusal, number)
 
         def _job_id_from_submit_output(self, out: str) -> str | None:
             return super()._job_id_from_submit_output(out) if out else None
@@ -212,7 +239,7 @@ class SlurmExecutor(_DaskExecutor):
         who = "backend 'slurm'"
         check_script_values(who, {key: getattr(self, key) for key in (
             "partition", "account", "memory", "walltime", "job_extra_directives", "prologue", "interface",
-            "lifetime", "lifetime_stagger", "log_directory")})
+            "lifetime", "lifetime_stagger", "log_directory")}, patterns=LOG_FOLDER)
         memory_bytes(who, "memory", self.memory)
         if self.interface:
             check_interface(who, self.interface)
@@ -266,6 +293,13 @@ class SlurmExecutor(_DaskExecutor):
                 f"-o {sbatch_value(os.path.join(log_directory, 'l2l-worker-%J.out'))}"]
         return kwargs
 
+    @classmethod
+    def check_run_dir(cls, run_dir: str, options: dict) -> None:
+        """Refuse a run folder with a ``%`` where the worker jobs' logs go in it (no log_directory given),
+        before anything is created: sbatch reads it in ``-o``/``-e`` as a pattern (the logs went nowhere)."""
+        if not options.get("log_directory"):
+            check_script_values("backend 'slurm'", {"the run folder": os.path.abspath(run_dir)}, patterns=LOG_FOLDER)
+
     def _log_directory(self) -> str:
         run_dir = getattr(self, "_run_dir", None)
         if self.log_directory:
@@ -313,17 +347,19 @@ class SlurmExecutor(_DaskExecutor):
         self._submission_checked = True
 
     def start(self, simulator, settings) -> None:
-        self._run_dir = settings.run_dir
+        self._run_dir, self._resumed = settings.run_dir, settings.resumed
         super().start(simulator, settings)
 
     def _connect(self):
         from distributed import Client
         log_directory = self._log_directory()
         if log_directory:
+            if not self.log_directory:  # checked with the output path already, unless started by other code
+                self.check_run_dir(getattr(self, "_run_dir", None) or "", {})
             os.makedirs(log_directory, exist_ok=True)
         self.check_submission()  # started without prepare()
         _ClosingNoise.install().closing = False
-        self._submissions, self._stuck_since = _Submissions(), None
+        self._submissions, self._stuck_since, self._warned = _Submissions(self.maximum_jobs), None, False
         self._cluster = slurm_cluster_class()(**self._job_kwargs(), job_cls=_job_class(self._submissions))
         # Adaptive scaling also replaces jobs that died, even when minimum == maximum.
         self._cluster.adapt(minimum_jobs=self.minimum_jobs, maximum_jobs=self.maximum_jobs,
@@ -337,11 +373,25 @@ class SlurmExecutor(_DaskExecutor):
         while True:
             left = REFUSAL_CHECK_SECONDS if deadline is None else max(0.0, deadline - time.monotonic())
             outcomes = super().wait(timeout=min(left, REFUSAL_CHECK_SECONDS))
+            self.warn_fewer_workers()
             if outcomes or not self.pending:
                 return outcomes
             self.check_refused()
             if deadline is not None and time.monotonic() >= deadline:
                 return []
+
+    def warn_fewer_workers(self) -> None:
+        """One warning line (stderr, once a run) when sbatch took some of the worker jobs the run scaled up to
+        and refused the others (a per-user job limit): dask-jobqueue never submits those again and the run goes
+        on with fewer workers; before, it said nothing."""
+        submissions = getattr(self, "_submissions", None)
+        short = submissions.shortfall() if submissions is not None and not self._warned else None
+        if short is None:
+            return
+        self._warned = True
+        taken, asked, said = short
+        print(f"l2l: warning: the run goes on with {taken} of its {asked} worker jobs: sbatch refused "
+              f"{asked - taken} ({said})", file=sys.stderr, flush=True)
 
     def check_refused(self) -> None:
         """Raise JobsRefused if the run cannot go on: sbatch refused the latest worker job, no worker is
@@ -349,7 +399,8 @@ class SlurmExecutor(_DaskExecutor):
         again), for as long as a replacement could still be submitted (:meth:`_replacement_seconds`). Jobs
         pending in the queue (a limit on running jobs, a busy partition) are waited for: they start later.
         The first submission refused (sbatch --test-only let it pass) ends the run in one line too, without
-        the advice to resume: its file holds nothing computed."""
+        the advice to resume: its file holds nothing computed (a resumed run's holds finished evaluations: its
+        JobsRefused says how to continue)."""
         submissions = getattr(self, "_submissions", None)
         said = submissions.refusal() if submissions is not None else ""
         if not said or self._connected_workers() or self._queued(submissions):
@@ -361,9 +412,9 @@ class SlurmExecutor(_DaskExecutor):
         self._stuck_since = now if self._stuck_since is None else self._stuck_since
         if now - self._stuck_since < self._replacement_seconds():
             return
-        if not submissions.ever_accepted:
-            raise L2LError(f"sbatch refused the worker jobs: {said} (after 'sbatch --test-only' took them; "
-                           f"correct [backend] in the config, or run again once SLURM takes them)")
+        if not submissions.ever_accepted and not getattr(self, "_resumed", False):
+            raise WorkersRefused(f"sbatch refused the worker jobs: {said} (after 'sbatch --test-only' took them; "
+                                 f"correct [backend] in the config, or run again once SLURM takes them)")
         raise JobsRefused(f"sbatch refused the worker jobs the run needs: {said} (no worker is left, none waits "
                           f"in the queue)")
 
@@ -405,6 +456,8 @@ class SlurmExecutor(_DaskExecutor):
         return f"slurm ({self.minimum_jobs}-{self.maximum_jobs} jobs, {where}, walltime {self.walltime})"
 
     def close(self) -> None:
+        if getattr(self, "_submissions", None) is not None:
+            self.warn_fewer_workers()  # said once, if the run ended before a wait saw it
         if self._cluster is not None or getattr(self, "_client", None) is not None:
             _ClosingNoise.install().closing = True
         try:

@@ -117,6 +117,7 @@ class SlurmArrayExecutor(Executor):
         self._batches = 0
         self._limit = 0
         self._accepted = False  # whether sbatch took any array of this executor
+        self._resumed = False  # the run's file holds finished evaluations (Settings.resumed)
         self._refusal = ""  # sbatch's last message refusing an array, while one waits to be submitted
         self._resubmit_at = 0.0
 
@@ -159,14 +160,19 @@ class SlurmArrayExecutor(Executor):
 
     # -- the protocol -------------------------------------------------------------------------------
 
+    @classmethod
+    def check_run_dir(cls, run_dir: str, options: dict) -> None:
+        """Refuse a run folder with a line break or a ``%``, before anything is created: every path of the run
+        derives from it (:meth:`_paths`), and sbatch reads a ``%`` of ``--output`` as a pattern."""
+        check_script_values("backend 'slurm-array'", {"the run folder": os.path.abspath(run_dir)},
+                            patterns={"the run folder": "choose an output path (--out) without '%'"})
+
     def start(self, simulator: Simulator, settings: Settings) -> None:
         if not settings.run_dir:
             raise ConfigError("backend 'slurm-array' needs a run directory (settings.run_dir) for its files")
         run_dir = os.path.abspath(settings.run_dir)  # the tasks start elsewhere: see _paths
-        check_script_values("backend 'slurm-array'", {"run folder": run_dir})
-        if "%" in run_dir:  # sbatch would read it in --output as a file name pattern
-            raise ConfigError(f"backend 'slurm-array': the run folder {run_dir!r} contains '%', which sbatch reads "
-                              f"as a pattern in log file names; choose an output path without '%'")
+        self.check_run_dir(run_dir, {})  # checked with the output path already, unless started by other code
+        self._resumed = settings.resumed
         options = simulator.options()
         spec = {"simulator": {"name": simulator.name, "options": options},
                 "settings": {"objectives": list(settings.objectives), "timeout": settings.timeout,
@@ -209,7 +215,9 @@ class SlurmArrayExecutor(Executor):
         The run's first submission refused raises the SlurmError (one line: the options are wrong, or SLURM
         takes nothing from this user now; the file holds nothing computed). A later one is kept for
         :meth:`_submit_refused`: a job-count limit reached by the run's own arrays lifts as they end (before,
-        the run ended with an error at once, and cancelled its arrays still running).
+        the run ended with an error at once, and cancelled its arrays still running). So is the first of a
+        resumed run, whose file holds finished evaluations: its JobsRefused then says how to continue (before,
+        the SlurmError said nothing of the file or of ``l2l resume``).
         """
         paths = self._paths(array.directory)
         indices = f"0-{len(array.tasks) - 1}" + (f"%{self.max_running}" if self.max_running else "")
@@ -217,7 +225,7 @@ class SlurmArrayExecutor(Executor):
             output = call(["sbatch", "--parsable", f"--array={indices}", f"--output={paths['output']}",
                            f"--chdir={paths['chdir']}", paths["script"]])
         except SlurmError as exc:
-            if not exc.refused or not self._accepted:
+            if not exc.refused or not (self._accepted or self._resumed):
                 raise
             self._refusal = exc.said or f"exit status {exc.returncode}, no message"
             self._resubmit_at = time.monotonic() + RESUBMIT_SECONDS

@@ -56,6 +56,11 @@ class JobsRefused(ExecutorError):
     resume_when = "once SLURM takes the jobs again"
 
 
+class WorkersRefused(L2LError):
+    """sbatch refuses the first worker jobs of a ``slurm`` run (sbatch --test-only took them): nothing ran, so
+    there is nothing to resume; a caller with finished work of its own (l2l reevaluate) says how to go on."""
+
+
 def one_line(stdout: str, stderr: str) -> str:
     """What a SLURM command printed, stderr first, as one line (``'; '`` between its lines)."""
     return "; ".join(line.strip() for line in (stderr + "\n" + stdout).splitlines() if line.strip())
@@ -109,13 +114,17 @@ def _unsafe_character(text: str) -> str | None:
     return None
 
 
-def check_script_values(who: str, values: Mapping[str, Any]) -> None:
+def check_script_values(who: str, values: Mapping[str, Any], patterns: Mapping[str, str] | None = None) -> None:
     """Refuse any value (string, or list of strings) that holds a line break or control character.
 
     This is the one gate of every SLURM path: what passes it cannot add a line
     to a job script; :func:`directive` and :func:`shlex.quote` keep it inside
-    its own line and word.
+    its own line and word. ``patterns`` maps the keys of folders that sbatch
+    reads as part of a file name pattern (``--output``/``--error``, where
+    ``%j`` is the job id) to what to change instead: a ``%`` in them is
+    refused, the logs would go to another folder (or nowhere).
     """
+    patterns = patterns or {}
     for key, value in values.items():
         items = value if isinstance(value, (list, tuple)) else [value]
         for item in items:
@@ -124,6 +133,9 @@ def check_script_values(who: str, values: Mapping[str, Any]) -> None:
                 what = f"{key} = {value!r}" if item is value else f"{key} holds {item!r}, which"
                 raise ConfigError(f"{who}: {what} contains a line break or control character ({char!r}); "
                                   f"SLURM options must be one line of printable text")
+            if key in patterns and "%" in str(item):
+                raise ConfigError(f"{who}: {key} {str(item)!r} contains '%', which sbatch reads as a pattern in "
+                                  f"the names of log files (%j: the job id); {patterns[key]}")
 
 
 _PLAIN = re.compile(r"^[A-Za-z0-9_.,:@%+=/\-\[\]]+$")
