@@ -163,3 +163,37 @@ def test_a_slurm_run_whose_extra_worker_job_is_refused_warns_once_and_goes_on(tm
         stderr
     assert len(l2l.load(out)) == 6
     assert [action for _, action, _ in sbatch.entries()] == ["pass", "refuse"]
+
+
+@pytest.mark.slurm
+def test_the_slurm_backend_refused_at_the_first_worker_jobs_of_a_resume_or_a_reevaluation_says_how_to_go_on(
+        tmp_path):
+    require_slurm()
+    sbatch = Sbatch(tmp_path / "sbatch", "pass")
+    config = _config(tmp_path, 1, {"name": "slurm", "partition": "debug", "memory": "1GB", "walltime": "00:05:00"})
+    out = tmp_path / "workers.h5"
+    try:
+        status, stderr = _finish(_run(sbatch, config, out, "run"), 240)
+        assert status == 0, stderr
+        sbatch.set_plan("refuse")  # sbatch --test-only still passes
+        resumed = subprocess.Popen([sys.executable, "-m", "l2l", "resume", str(out), "--generations", "2",
+                                    "--no-progress"], cwd=tmp_path, env=sbatch.env(), stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        status, stderr = _finish(resumed, 120)
+        errors = [line for line in _errors(stderr) if not line.startswith("l2l 0.")]
+        # before: 'sbatch refused the worker jobs: ... (after 'sbatch --test-only' took them; correct [backend] in
+        # the config, or run again once SLURM takes them)', as if the file held nothing
+        assert status == 2 and len(errors) == 1, stderr
+        assert errors[0].startswith(f"l2l: error: sbatch refused the worker jobs the run needs: {SAID} "), errors[0]
+        assert errors[0].endswith(f"every finished evaluation is in {out}; once SLURM takes the jobs again, "
+                                  f"continue with: l2l resume {out}"), errors[0]
+        refused = subprocess.run([sys.executable, "-m", "l2l", "reevaluate", str(out), "--top", "1", "--seeds", "1"],
+                                 cwd=tmp_path, env=sbatch.env(), capture_output=True, text=True, timeout=120)
+        errors = _errors(refused.stderr)
+        assert refused.returncode == 2 and len(errors) == 1, refused.stderr
+        assert errors[0].startswith(f"l2l: error: sbatch refused the worker jobs: {SAID} "), errors[0]
+        assert errors[0].endswith(f"; every finished re-evaluation is in {out}; once SLURM takes the jobs again, "
+                                  f"run the rest with: l2l reevaluate {out} --top 1 --seeds 1"), errors[0]
+        assert len(l2l.load(out)) == 2
+    finally:
+        sbatch.cancel_all()
