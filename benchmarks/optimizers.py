@@ -192,16 +192,25 @@ def merge(paths: list[str]) -> str:
     cells: dict = {}
     for path in paths:
         for key, rows in read_tables(Path(path).read_text()).items():
-            cells.setdefault(key, {}).update(rows)
+            for label, row in rows.items():  # one optimizer's dimensions from several outputs, the later ones last
+                cells.setdefault(key, {}).setdefault(label, {}).update(row)
     out = []
     for key in sorted(cells, key=lambda k: (int(k.split()[1]), int(k.split()[-1]))):
         dimensions = sorted({d for row in cells[key].values() for d in row})
         out.append(f"\n**{key}**\n\n| optimizer | " + " | ".join(f"{d}-D" for d in dimensions) + " | mean |")
         out.append("|---|" + "---:|" * (len(dimensions) + 1))
-        ranked = sorted(cells[key].items(), key=lambda item: np.nanmean([item[1][d][0] for d in dimensions]))
-        for label, row in ranked:
-            out.append(f"| `{label}` | " + " | ".join(f"{row[d][0]:.2f} ± {row[d][1]:.2f}" for d in dimensions)
-                       + f" | {np.nanmean([row[d][0] for d in dimensions]):.2f} |")
+        # outputs run with different --dimensions: a dimension an optimizer was not run on is '–', and its mean
+        # is over the dimensions it was run on (said in the column's name)
+        partial = any(set(row) != set(dimensions) for row in cells[key].values())
+        if partial:
+            out[-2] = out[-2].replace("| mean |", "| mean (of its dimensions) |")
+
+        def mean(row: dict) -> float:
+            return float(np.nanmean([row[d][0] for d in dimensions if d in row]))
+
+        for label, row in sorted(cells[key].items(), key=lambda item: mean(item[1])):
+            out.append(f"| `{label}` | " + " | ".join(f"{row[d][0]:.2f} ± {row[d][1]:.2f}" if d in row else "–"
+                                                      for d in dimensions) + f" | {mean(row):.2f} |")
     return "\n".join(out)
 
 
