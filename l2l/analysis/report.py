@@ -88,8 +88,9 @@ FIGURE_CAPTIONS = {
 
 #: The captions that differ for a run with a [policy] (no generations: the figures draw budgets and compute).
 POLICY_CAPTIONS = {
-    "fitness": "Per objective: the best so far at the top budget against the compute spent, over every successful "
-               "segment's result (faint below the top budget).",
+    "fitness": "Per objective: the best so far at the top budget against the compute spent (where a candidate "
+               "was trained again with new seeds, the chosen candidate's mean of its repeats, which falls back "
+               "when a repeat comes in worse), over every successful segment's result (faint below the top budget).",
     "parameters": "The most relevant parameters against the highest budget each candidate reached (by how much of "
                   "the objective's variation they explain), coloured by the objective; failed ones are red crosses.",
     "failures": "Segments per budget reached by status, segment durations and the most frequent errors.",
