@@ -75,7 +75,8 @@ def job_script(args: argparse.Namespace, config_path: Path, out: Path, name: str
     check_script_values("l2l submit", {
         "--partition": args.partition or "", "--account": args.account or "", "--time": args.time,
         "--mem": args.mem or "", "--prologue": args.prologue or [], "--sbatch": args.sbatch or [],
-        "--python": args.python or "", "config": str(config_path), "--out": str(out)})
+        "--python": args.python or "", "config": str(config_path), "--out": str(out)},
+        patterns={"--out": "the job's log is written beside it (OUT.slurm-%j.log): choose an --out without '%'"})
     seconds = walltime_seconds(args.time, "l2l submit: --time")
     if not 0 < args.signal_seconds < seconds:
         raise ConfigError(f"l2l submit: --signal-seconds must be between 0 and the walltime ({seconds} s), "
