@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import time
 from pathlib import Path
 from typing import NoReturn, Sequence
 
 from l2l import __version__
-from l2l.errors import L2LError, command
+from l2l.errors import ConfigError, L2LError, TrajectoryError, command
 
 #: Modules that add subcommands: each has ``register(subparsers)``.
 PLUGIN_COMMANDS = ("l2l.commands.analysis", "l2l.commands.slurm", "l2l.commands.reevaluate", "l2l.commands.prune")
@@ -39,7 +40,13 @@ def _run(args: argparse.Namespace) -> int:
     from l2l.loop import build, check_out, default_out, run
 
     components = build(config)  # refuse a bad config before printing or creating anything
+    if args.out is not None and not args.out.strip():  # '' fell back to the default file unsaid
+        raise ConfigError(f"--out must name a file, e.g. run.h5, got {args.out!r}")
     out = Path(args.out) if args.out else default_out(config)
+    if out.is_dir():  # '.' and '/' (names without a last part) failed with a traceback in check_out's first check
+        raise TrajectoryError(f"{out} is a folder; give --out a file name, e.g. {out / 'run.h5'}")
+    if args.out and args.out.endswith(("/", os.sep)):  # 'x/' wrote a file named x, not a run in the folder x
+        raise ConfigError(f"--out must name a file, e.g. {os.path.join(args.out, 'run.h5')}, got {args.out!r}")
     existing = None
     try:
         check_out(out, config)  # an unusable output path is refused before anything is printed or started
@@ -234,7 +241,6 @@ def _summary(path: Path, seconds: float) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    from l2l.errors import ConfigError
     from l2l.results_schema.reader import Trajectory
     from l2l.summary import show_text
 

@@ -51,6 +51,12 @@ MODES = ("generational", "async")
 MAX_NAME_LENGTH = 100
 #: Largest config file read (a config is a few kilobytes; this refuses /dev/zero and the like quickly).
 MAX_CONFIG_BYTES = 1 << 20
+#: Longest run.timeout, about 31 years: a deadline past what the platform's clock holds (1e11 s and more) failed
+#: every evaluation of the run with "OverflowError: timestamp out of range for platform time_t".
+MAX_TIMEOUT = 1e9
+#: Most fresh seeds of run.reevaluate: the seeds are drawn up front, in a time that grows with their square
+#: (seeds = 10**30 hung the run's end without a word; 30000 took 18 s).
+MAX_REEVALUATION_SEEDS = 1000
 #: Where ``--workers`` goes for the built-in backends, and why it cannot go to the others.
 WORKERS_OPTION = {"local": "workers", "slurm": "maximum_jobs", "slurm-array": "max_running"}
 NO_WORKERS = {
@@ -145,7 +151,9 @@ class RunConfig:
             elif key == "generations" and self.policy is not None:
                 generations = _option_int(key, value, 1)
                 options = config_policy.resized(self.policy.name, self.policy.options, self.generations, generations)
-                changes.update(generations=generations, policy=Component(self.policy.name, options))
+                policy = Component(self.policy.name, options)
+                config_policy.check_candidates(policy, "--generations x population_size")
+                changes.update(generations=generations, policy=policy)
             elif key in ("seed", "generations", "evaluations"):
                 changes[key] = _option_int(key, value, minimum=0 if key == "seed" else 1)
             elif key == "max_time":
@@ -180,12 +188,18 @@ def _option_int(key: str, value: Any, minimum: int) -> int:
         raise ConfigError(f"--{key} must be an integer >= {minimum}, got {value!r}{note}")
     if key == "seed" and value > MAX_SEED:
         raise ConfigError(f"--seed must be an integer from 0 to 2**64 - 1 ({MAX_SEED}), got {value!r}")
+    if key != "seed" and value > MAX_COUNT:
+        raise ConfigError(f"--{key} must be an integer from {minimum} to 2**63 - 1, got {value!r}")
     return value
 
 
 #: The largest run seed: the file stores it as an unsigned 64-bit integer (a larger one failed with a traceback
 #: when the run's file was written, TypeError: Object dtype ... has no native HDF5 equivalent).
 MAX_SEED = 2 ** 64 - 1
+#: The largest run.generations, run.evaluations and run.retries: they reach components' integer options (auto's
+#: generations, an optimizer's budget), which are 64-bit; a larger count was refused there, naming the option the
+#: config did not set.
+MAX_COUNT = 2 ** 63 - 1
 
 
 def _int(key: str, value: Any, minimum: int) -> int:
@@ -193,6 +207,8 @@ def _int(key: str, value: Any, minimum: int) -> int:
         raise ConfigError(f"run.{key} must be an integer >= {minimum}, got {value!r}")
     if key == "seed" and value > MAX_SEED:
         raise ConfigError(f"run.seed must be an integer from 0 to 2**64 - 1 ({MAX_SEED}), got {value!r}")
+    if key != "seed" and value > MAX_COUNT:
+        raise ConfigError(f"run.{key} must be an integer from {minimum} to 2**63 - 1, got {value!r}")
     return value
 
 
@@ -242,8 +258,9 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".", *,
         raise ConfigError(f"run.name must have at most {MAX_NAME_LENGTH} characters (it names the output "
                           f"files), got {len(name)}: {name[:20]!r}...")
     timeout = run.get("timeout", 0)
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout < 0 or not math.isfinite(timeout):
-        raise ConfigError(f"run.timeout must be a number of seconds >= 0, got {timeout!r}")
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 <= timeout <= MAX_TIMEOUT:
+        raise ConfigError(f"run.timeout must be a number of seconds from 0 to {MAX_TIMEOUT:g} (0: no limit), "
+                          f"got {timeout!r}")
     mode = run.get("mode", "generational")
     if mode not in MODES:
         raise ConfigError(f"run.mode must be one of {MODES}, got {mode!r}")
@@ -264,12 +281,13 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".", *,
     if policy is not None:  # run.generations: the sweep's generations x population_size candidates
         generations, options = config_policy.sweep(generations, run, optimizer, policy, user_file)
         policy = Component(policy.name, options)
+        config_policy.check_candidates(policy, "run.generations x population_size" if generations else None)
     if "compute" in run and policy is None:  # it would be ignored: say so rather than run something else
         raise ConfigError("run.compute applies to a run with a [policy] (a budget in fidelity units); this run's "
                           "budgets are run.generations, run.evaluations and run.max_time")
     out = run.get("out")
-    if out is not None and (not isinstance(out, str) or not out):
-        raise ConfigError(f"run.out must be a file name, got {out!r}")
+    if out is not None and (not isinstance(out, str) or not out.strip() or out.endswith(("/", os.sep))):
+        raise ConfigError(f"run.out must be a file name, got {out!r}")  # 'x/' wrote a file x, not into a folder
     if "space" not in data:
         raise ConfigError("the config needs a [space] table with at least one parameter")
     space = Space.from_json(data["space"])
@@ -372,6 +390,9 @@ def _reevaluate_option(value: Any) -> dict[str, int] | None:
         number = value.get(key)
         if isinstance(number, bool) or not isinstance(number, int) or number < 1:
             raise ConfigError(f"run.reevaluate.{key} must be an integer >= 1, got {number!r}")
+        if key == "seeds" and number > MAX_REEVALUATION_SEEDS:
+            raise ConfigError(f"run.reevaluate.seeds must be at most {MAX_REEVALUATION_SEEDS} (fresh seeds per "
+                              f"candidate), got {number!r}")
         out[key] = number
     return out
 

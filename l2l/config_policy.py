@@ -27,6 +27,10 @@ GENERATIONS_WITH_POLICY = ("{what} does not apply to policy {name!r}: {why}")
 NO_SWEEP = ("{what} does not apply to a run with a [policy] ({name!r}) unless its config sets run.generations (the "
             "sweep's candidates: generations x population_size); its budgets are run.compute (fidelity units), "
             "run.max_time and run.evaluations (a cap on segments)")
+#: Most candidates a policy's sweep may start (``[policy] max_candidates``, or ``population`` for ``pbt``, however
+#: set): the halving policies plan their brackets one by one before the run starts, so a count like 10**30
+#: (run.generations = 10**30) hung ``l2l run`` (and ``--dry-run``) there without a word.
+MAX_CANDIDATES = 1_000_000
 FIXED_SWEEP = ("{what} cannot change the candidates of a run with a [policy] once it started: policy {name!r} "
                "starts {candidates} ([policy] {option}, from run.generations x population_size); start a new "
                "run with more run.generations")
@@ -54,6 +58,20 @@ def sweep(generations: int, run: Mapping[str, Any], optimizer: Any, policy: Any,
                                     and _STORED_RUN_KEYS <= set(run)):
         return 0, dict(policy.options)
     return generations, with_sweep(generations, optimizer, policy)
+
+
+def check_candidates(policy: Any, source: str | None = None) -> None:
+    """Refuse a sweep of more than :data:`MAX_CANDIDATES` candidates in the options of ``policy`` (a config
+    Component); ``source`` says how the count was set when the user did not write it (run.generations)."""
+    key = sweep_option(policy.name)
+    count = policy.options.get(key)
+    if isinstance(count, bool) or not isinstance(count, int) or count <= MAX_CANDIDATES:
+        return  # not a count: the policy's own check of the option says what it must be
+    if source:
+        raise ConfigError(f"{source} is {count} candidates, more than the {MAX_CANDIDATES} policy {policy.name!r} "
+                          f"may start; give fewer generations")
+    raise ConfigError(f"[policy] {key} must be at most {MAX_CANDIDATES} (the candidates policy {policy.name!r} "
+                      f"starts), got {count}")
 
 
 def policy_class(name: str) -> type:

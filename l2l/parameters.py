@@ -17,6 +17,10 @@ from l2l.errors import ConfigError
 #: Most values one candidate may hold (all parameters together): a space larger than this is refused
 #: before anything allocates memory for it.
 MAX_VALUES = 1_000_000
+#: Most dimensions of a float parameter's shape: the trajectory stores it with one more (its rows), and HDF5 holds
+#: at most 32 (a 32-dimensional shape passed the config and the dry run, then failed creating the run's file with
+#: "ValueError: Chunk dimensionality is too large").
+MAX_DIMENSIONS = 31
 #: Largest magnitude of an int parameter's bounds: its codes are float64, exact up to 2**53.
 MAX_INT = 2 ** 53
 
@@ -60,6 +64,9 @@ class Float:
             raise ConfigError(
                 f"parameter {self.name!r}: shape must be a list of positive integers, got {self.shape!r}")
         object.__setattr__(self, "shape", tuple(shape))
+        if len(self.shape) > MAX_DIMENSIONS:
+            raise ConfigError(f"parameter {self.name!r}: shape may have at most {MAX_DIMENSIONS} dimensions (the "
+                              f"trajectory file stores at most 32 with the rows), got {len(self.shape)}")
         if math.prod(self.shape) > MAX_VALUES:
             raise ConfigError(f"parameter {self.name!r}: shape {list(self.shape)} holds "
                               f"{math.prod(self.shape)} values, more than the {MAX_VALUES} a candidate may hold")

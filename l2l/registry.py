@@ -21,10 +21,16 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import importlib.metadata
+import math
 import typing
 from typing import Any, Iterator, Mapping, Sequence
 
 from l2l.errors import ConfigError
+
+
+#: Integer options are 64-bit: a larger one (10**30, or 1e308 read as an integer) overflowed a component's
+#: arrays or float conversions with a traceback, or made it plan without end.
+MAX_INT = 2 ** 63
 
 
 def _describe_type(tp: Any) -> str:
@@ -64,19 +70,35 @@ def _check_value(kind: str, name: str, key: str, value: Any, tp: Any) -> Any:
         return value
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, float) and value.is_integer():
-                return int(value)
-            raise ConfigError(f"{kind} {name!r}: option {key!r} must be an integer, got {value!r}")
+            if not (isinstance(value, float) and value.is_integer()):
+                raise ConfigError(f"{kind} {name!r}: option {key!r} must be an integer, got {value!r}")
+            value = int(value)
+        if not -MAX_INT <= value < MAX_INT:
+            digits = len(str(abs(value)))  # 1e308 read as an integer has 309 of them: not all shown
+            raise ConfigError(f"{kind} {name!r}: option {key!r} must be an integer from -2**63 to 2**63 - 1, "
+                              f"got {value if digits <= 40 else f'{str(value)[:4]}... ({digits} digits)'}")
         return value
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{kind} {name!r}: option {key!r} must be a number, got {value!r}")
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an integer past the largest float
+            raise ConfigError(f"{kind} {name!r}: option {key!r} must be a finite number, got an integer of "
+                              f"{len(str(abs(value)))} digits") from None
     if tp is str:
         if not isinstance(value, str):
             raise ConfigError(f"{kind} {name!r}: option {key!r} must be a string, got {value!r}")
         return value
     return value
+
+
+def _numeric(tp: Any) -> bool:
+    """True if an option of type ``tp`` is a number: ``float`` (or ``int``), alone or with ``None`` or others."""
+    if tp in (float, int):
+        return True
+    return typing.get_origin(tp) in (typing.Union, getattr(__import__("types"), "UnionType", None)) \
+        and any(_numeric(option) for option in typing.get_args(tp))
 
 
 class Registry:
@@ -161,6 +183,9 @@ class Registry:
             broken = rule.violation(value) if rule is not None else None
             if broken:
                 raise ConfigError(f"{self.kind} {name!r}: {key} must be {broken}, got {value!r}")
+            if isinstance(value, float) and not math.isfinite(value) and _numeric(hints.get(key)):
+                # after the rule, which names the range; an option of any type (a table of a script's) may be inf
+                raise ConfigError(f"{self.kind} {name!r}: option {key!r} must be a finite number, got {value!r}")
         missing = [f.name for f in fields.values()
                    if f.name not in checked and f.default is dataclasses.MISSING
                    and f.default_factory is dataclasses.MISSING]

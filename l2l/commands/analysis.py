@@ -30,6 +30,19 @@ def check_dpi(dpi: int) -> int:
     return dpi
 
 
+#: the longest refresh of ``l2l watch``: a day (time.sleep fails on NaN, and on a wait past what the platform's
+#: clock holds, 1e11 s or inf, with a traceback once the file did not change)
+MAX_INTERVAL = 86400.0
+
+
+def check_interval(interval: float) -> float:
+    """``--interval`` itself, or a one-line error (exit status 2) before anything is read."""
+    if not 0 < interval <= MAX_INTERVAL:  # NaN too
+        raise ConfigError(f"--interval must be a number of seconds > 0 and at most {MAX_INTERVAL:g} (a day), "
+                          f"got {interval:g}")
+    return interval
+
+
 def default_plot_output(path: str, kind: str) -> Path:
     """``run.h5`` -> ``run.png`` for the overview, ``run.fitness.png`` etc. for the other kinds."""
     path = Path(path)
@@ -94,7 +107,7 @@ def _report(args: argparse.Namespace) -> int:
 def _watch(args: argparse.Namespace) -> int:
     from l2l.analysis.watch import watch
 
-    return watch(args.file, interval=args.interval, once=args.once)
+    return watch(args.file, interval=check_interval(args.interval), once=args.once)
 
 
 def _export(args: argparse.Namespace) -> int:
