@@ -82,6 +82,8 @@ def _optimizer_options(config: RunConfig) -> dict[str, Any]:
         options["generations"] = config.generations  # auto's banner says what they spend beside its budget
     if "policy" in fields and config.policy is not None and options.get("policy") is None:
         options["policy"] = config.policy.name  # auto chooses by what the policy asks of the optimizer
+    if "mode" in fields and options.get("mode") is None and config.policy is None:
+        options["mode"] = config.mode  # auto's Nevergrad row is told how many candidates are out at once
     if "workers" in fields and options.get("population_size") is None and options.get("workers") is None:
         workers = _backend_workers(config)  # auto sizes its batch by them (docs/optimizers.md, its table)
         if workers:

@@ -74,6 +74,9 @@ class Auto(Optimizer):
     generations: int | None = option(None, help="the run's generations where they, not run.evaluations, end "
                                                 "it; set by the run: what they spend is said beside the budget",
                                      ge=1)
+    mode: str | None = option(None, help="the run's run.mode, set by the run: with 'async' the Nevergrad row is "
+                                         "told the candidates an asynchronous run keeps out at once (two per "
+                                         "worker) as its num_workers", choices=(None, "generational", "async"))
     nevergrad: bool = option(True, help="use Nevergrad's NGOpt for single-objective runs over mostly discrete "
                                         "spaces when it is installed (false: l2l's own tpe)")
 
@@ -99,6 +102,10 @@ class Auto(Optimizer):
             return "nsga2", {"population_size": max(workers or 0, min(40, max(4, budget // 25)))}, 2
         if 2 * discrete >= d and self.nevergrad and not self.policy and _nevergrad_installed():
             told = workers or 10
+            if self.mode == "async":  # NGOpt refuses more candidates out than num_workers
+                from l2l.policies.modes import Async
+                return "nevergrad", {"budget": budget, "population_size": told,
+                                     "num_workers": told * Async.queue_depth}, 3
             return "nevergrad", {"budget": budget, "population_size": told, "num_workers": told}, 3
         if 2 * discrete >= d:
             return "tpe", {**sized, "n_startup_trials": min(10, max(2, budget // 5))}, 4
