@@ -147,7 +147,8 @@ def _resume(args: argparse.Namespace) -> int:
     from l2l.jobs import signals
     from l2l.loop import resume
 
-    if args.backend:  # checked before the file is read: a finished run would otherwise say "nothing to resume"
+    if args.backend is not None:  # checked before the file is read: a finished run would otherwise say "nothing to
+        # resume"; '' too, which was taken for no --backend
         from l2l.jobs import BACKENDS
 
         BACKENDS.get(args.backend)

@@ -138,3 +138,38 @@ def test_bad_input_ends_in_one_line_exit_2_and_no_file(tmp_path, capsys, case):
     assert all(word in err for word in words), err
     assert not [p for p in tmp_path.iterdir() if p.name != "hunt.toml"]  # nothing created
 
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory) -> str:
+    """A finished run of two generations of four."""
+    folder = tmp_path_factory.mktemp("finished")
+    assert main(["run", config(folder), "--no-progress"]) == 0
+    return str(folder / "hunt.h5")
+
+
+READS = {  # an empty value was taken for the option left out: the default written or drawn, exit 0
+    "plot -o ''": (["plot", "{file}", "-o", ""], ["-o/--output must name a file, got ''"]),
+    "plot --objective ''": (["plot", "{file}", "--objective", ""], ["--objective must name an objective", "''"]),
+    "compare --objective ''": (["compare", "{file}", "--objective", ""], ["--objective must name", "''"]),
+    "report -o ''": (["report", "{file}", "-o", ""], ["-o/--output must name a file, got ''"]),
+    "export -o ''": (["export", "{file}", "-o", ""], ["-o/--output must name a file, got ''"]),
+    "resume --backend ''": (["resume", "{file}", "--backend", ""], ["unknown backend ''"]),
+}
+
+
+@pytest.mark.parametrize("case", list(READS))
+def test_an_empty_option_of_a_command_on_a_run_is_refused_in_one_line(finished, capsys, case):
+    from pathlib import Path
+
+    argv, words = READS[case]
+    folder = Path(finished).parent
+    before, content = sorted(folder.iterdir()), Path(finished).read_bytes()
+    capsys.readouterr()
+    with guard():
+        status = main([word.format(file=finished) for word in argv])
+    out, err = capsys.readouterr()
+    assert status == 2, (status, err)
+    assert err.startswith("l2l: error: ") and err.count("\n") == 1 and "Traceback" not in err, err
+    assert all(word in err for word in words), err
+    assert sorted(folder.iterdir()) == before and Path(finished).read_bytes() == content

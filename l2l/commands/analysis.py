@@ -43,6 +43,17 @@ def check_interval(interval: float) -> float:
     return interval
 
 
+def check_given(args: argparse.Namespace) -> None:
+    """Refuse an empty ``-o`` or ``--objective`` (a one-line error, exit status 2): both fell back to their
+    default unsaid (the figure written beside the file, the first objective drawn) as if not given."""
+    output, objective = getattr(args, "output", None), getattr(args, "objective", None)
+    if output is not None and not output.strip():
+        raise ConfigError(f"-o/--output must name a file, got {output!r} (leave it out for the default)")
+    if objective is not None and not objective.strip():
+        raise ConfigError(f"--objective must name an objective of the run, got {objective!r} (leave it out for the "
+                          f"default)")
+
+
 def default_plot_output(path: str, kind: str) -> Path:
     """``run.h5`` -> ``run.png`` for the overview, ``run.fitness.png`` etc. for the other kinds."""
     path = Path(path)
@@ -53,6 +64,7 @@ def _plot(args: argparse.Namespace) -> int:
     from l2l.plot import figure, save
     from l2l.plot.figures import FORMATS
 
+    check_given(args)
     check_dpi(args.dpi)
     options = {}
     if args.objective and args.kind in ("fitness", "pareto"):
@@ -75,6 +87,7 @@ def _compare(args: argparse.Namespace) -> int:
     from l2l.plot.compare import _table, common_objectives, compute_note
     from l2l.plot.data import load_run
 
+    check_given(args)
     check_dpi(args.dpi)
     for path in args.files:  # a mistyped run is named first: not the comparison.png a previous compare left
         if missing(path):
@@ -100,6 +113,7 @@ def _compare(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from l2l.analysis.report import report
 
+    check_given(args)
     print(report(args.file, args.output, dpi=check_dpi(args.dpi), force=args.force))
     return 0
 
@@ -113,6 +127,7 @@ def _watch(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from l2l.analysis.export import export
 
+    check_given(args)
     target = export(args.file, args.format, args.output, force=args.force, segments=args.segments)
     if target is not None:
         print(target)
