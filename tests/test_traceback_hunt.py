@@ -173,3 +173,12 @@ def test_an_empty_option_of_a_command_on_a_run_is_refused_in_one_line(finished, 
     assert err.startswith("l2l: error: ") and err.count("\n") == 1 and "Traceback" not in err, err
     assert all(word in err for word in words), err
     assert sorted(folder.iterdir()) == before and Path(finished).read_bytes() == content
+
+
+@pytest.mark.parametrize("command", ["validate", "prune", "compare"])
+def test_a_loop_of_symbolic_links_is_named_so_not_a_missing_file(tmp_path, capsys, command):
+    (tmp_path / "a.h5").symlink_to("b.h5")
+    (tmp_path / "b.h5").symlink_to("a.h5")
+    assert main([command, str(tmp_path / "a.h5")]) == 2
+    err = capsys.readouterr().err
+    assert err == f"l2l: error: {tmp_path / 'a.h5'}: a symbolic link to b.h5 that leads back to itself, not a file\n"

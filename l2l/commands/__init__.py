@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 
 
@@ -12,5 +13,10 @@ def missing(path: str | os.PathLike) -> str | None:
     if os.path.exists(path):
         return None
     if os.path.islink(path):
+        try:
+            os.stat(path)
+        except OSError as exc:  # a link that leads back to itself is there, and was said to lead to nothing
+            if exc.errno == errno.ELOOP:
+                return f"{path}: a symbolic link to {os.readlink(path)} that leads back to itself, not a file"
         return f"{path}: no such file (a symbolic link to {os.readlink(path)}, which does not exist)"
     return f"{path}: no such file"
