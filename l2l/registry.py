@@ -54,6 +54,8 @@ def _check_value(kind: str, name: str, key: str, value: Any, tp: Any) -> Any:
                 return _check_value(kind, name, key, value, option)
             except ConfigError as exc:
                 errors.append(exc)
+        if len(errors) == 1:  # an optional option (int | None): its type's own words, not 'must be int' for 10**30
+            raise errors[0]
         allowed = " or ".join(_describe_type(a) for a in args if a is not type(None))
         raise ConfigError(f"{kind} {name!r}: option {key!r} must be {allowed}, got {value!r}")
     if origin in (list, tuple, typing.Sequence) or tp in (list, tuple):

@@ -105,6 +105,9 @@ CASES = {
     "int option of 10**30": (
         lambda t: ["run", config(t, optimizer="grid", options=f"points = {HUGE}"), "--no-progress"],
         ["optimizer 'grid': option 'points' must be an integer from -2**63 to 2**63 - 1", str(HUGE)]),
+    "optional int option of 10**30": (
+        lambda t: ["run", config(t, optimizer="nevergrad", options=f"budget = {HUGE}"), "--no-progress"],
+        ["optimizer 'nevergrad': option 'budget' must be an integer from -2**63 to 2**63 - 1", str(HUGE)]),
     "int option 1e308": (
         lambda t: ["run", config(t, optimizer="grid", options="points = 1e308"), "--no-progress"],
         ["option 'points' must be an integer from -2**63 to 2**63 - 1", "got 1000... (309 digits)"]),
