@@ -157,12 +157,12 @@ class RunConfig:
             elif key in ("seed", "generations", "evaluations"):
                 changes[key] = _option_int(key, value, minimum=0 if key == "seed" else 1)
             elif key == "max_time":
-                changes[key] = _seconds("max_time", value)
+                changes[key] = _seconds("max_time", value, name="--max-time")
             elif key == "compute":
                 if self.policy is None:
                     raise ConfigError("--compute applies to a run with a [policy] (a budget in fidelity units); "
                                       "this run's budgets are generations, evaluations and max_time")
-                changes[key] = _compute(value)
+                changes[key] = _compute(value, name="--compute")
             else:
                 changes[key] = value
         return replace(self, backend=backend, **changes)
@@ -364,15 +364,17 @@ def _checkpoints_option(value: Any) -> str:
     return value
 
 
-def _compute(value: Any) -> float:
+def _compute(value: Any, name: str = "run.compute") -> float:
+    """run.compute, or ``--compute`` (``name``: what the user typed, named in the error)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or not math.isfinite(value):
-        raise ConfigError(f"run.compute must be a number of fidelity units >= 0, got {value!r}")
+        raise ConfigError(f"{name} must be a number of fidelity units >= 0, got {value!r}")
     return float(value)
 
 
-def _seconds(key: str, value: Any) -> float:
+def _seconds(key: str, value: Any, name: str | None = None) -> float:
+    """run.KEY in seconds, or the command-line option ``name`` that sets it (named in the error)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or not math.isfinite(value):
-        raise ConfigError(f"run.{key} must be a number of seconds >= 0, got {value!r}")
+        raise ConfigError(f"{name or 'run.' + key} must be a number of seconds >= 0, got {value!r}")
     return float(value)
 
 

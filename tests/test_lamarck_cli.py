@@ -73,7 +73,7 @@ def test_resume_compute_extends_a_finished_multi_fidelity_run_and_show_states_th
     assert f"compute {spent:g} of 700 " in capsys.readouterr().out
     capsys.readouterr()
     assert main(["resume", str(path), "--compute", "-1"]) == 2
-    assert "run.compute must be a number of fidelity units >= 0, got -1" in capsys.readouterr().err
+    assert "--compute must be a number of fidelity units >= 0, got -1" in capsys.readouterr().err
     plain = l2l.run(l2l.from_mapping({"run": {"seed": 1, "generations": 1}, "space": {"x": {"low": -1.0, "high": 1.0}},
                                       "optimizer": {"name": "random", "population_size": 2},
                                       "simulator": {"name": "sphere"}, "backend": {"name": "serial"}}),

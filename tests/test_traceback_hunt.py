@@ -87,6 +87,12 @@ CASES = {
     "run.generations of 10**30 for optimizer auto": (
         lambda t: ["run", config(t, run=f"generations = {HUGE}", optimizer="auto", options=""), "--dry-run"],
         ["run.generations must be an integer from 1 to 2**63 - 1", str(HUGE)]),
+    "--max-time nan, named as typed": (
+        lambda t: ["run", config(t), "--max-time", "nan", "--dry-run"],
+        ["l2l: error: --max-time must be a number of seconds >= 0, got nan"]),
+    "--compute inf, named as typed": (
+        lambda t: ["run", halving(t, "compute = 200"), "--compute", "inf", "--dry-run"],
+        ["l2l: error: --compute must be a number of fidelity units >= 0, got inf"]),
     "run.timeout past the clock": (
         lambda t: ["run", config(t, run="generations = 1\ntimeout = 1e12"), "--no-progress"],
         ["run.timeout must be a number of seconds from 0 to 1e+09", "1000000000000.0"]),
