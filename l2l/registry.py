@@ -33,6 +33,13 @@ from l2l.errors import ConfigError
 MAX_INT = 2 ** 63
 
 
+
+def _shown(value: Any) -> str:
+    """A config value as the TOML file spells it where Python's spelling differs (true, false), else its repr."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value)
+
 def _describe_type(tp: Any) -> str:
     return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
 
@@ -57,23 +64,23 @@ def _check_value(kind: str, name: str, key: str, value: Any, tp: Any) -> Any:
         if len(errors) == 1:  # an optional option (int | None): its type's own words, not 'must be int' for 10**30
             raise errors[0]
         allowed = " or ".join(_describe_type(a) for a in args if a is not type(None))
-        raise ConfigError(f"{kind} {name!r}: option {key!r} must be {allowed}, got {value!r}")
+        raise ConfigError(f"{kind} {name!r}: option {key!r} must be {allowed}, got {_shown(value)}")
     if origin in (list, tuple, typing.Sequence) or tp in (list, tuple):
         if not isinstance(value, (list, tuple)):
-            raise ConfigError(f"{kind} {name!r}: option {key!r} must be a list, got {value!r}")
+            raise ConfigError(f"{kind} {name!r}: option {key!r} must be a list, got {_shown(value)}")
         return tuple(value)
     if origin is dict or tp is dict:
         if not isinstance(value, Mapping):
-            raise ConfigError(f"{kind} {name!r}: option {key!r} must be a table, got {value!r}")
+            raise ConfigError(f"{kind} {name!r}: option {key!r} must be a table, got {_shown(value)}")
         return dict(value)
     if tp is bool:
         if not isinstance(value, bool):
-            raise ConfigError(f"{kind} {name!r}: option {key!r} must be true or false, got {value!r}")
+            raise ConfigError(f"{kind} {name!r}: option {key!r} must be true or false, got {_shown(value)}")
         return value
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
             if not (isinstance(value, float) and value.is_integer()):
-                raise ConfigError(f"{kind} {name!r}: option {key!r} must be an integer, got {value!r}")
+                raise ConfigError(f"{kind} {name!r}: option {key!r} must be an integer, got {_shown(value)}")
             value = int(value)
         if not -MAX_INT <= value < MAX_INT:
             digits = len(str(abs(value)))  # 1e308 read as an integer has 309 of them: not all shown
@@ -82,7 +89,7 @@ def _check_value(kind: str, name: str, key: str, value: Any, tp: Any) -> Any:
         return value
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"{kind} {name!r}: option {key!r} must be a number, got {value!r}")
+            raise ConfigError(f"{kind} {name!r}: option {key!r} must be a number, got {_shown(value)}")
         try:
             return float(value)
         except OverflowError:  # an integer past the largest float
@@ -90,7 +97,7 @@ def _check_value(kind: str, name: str, key: str, value: Any, tp: Any) -> Any:
                               f"{len(str(abs(value)))} digits") from None
     if tp is str:
         if not isinstance(value, str):
-            raise ConfigError(f"{kind} {name!r}: option {key!r} must be a string, got {value!r}")
+            raise ConfigError(f"{kind} {name!r}: option {key!r} must be a string, got {_shown(value)}")
         return value
     return value
 
@@ -184,10 +191,10 @@ class Registry:
             rule = rule_of(fields[key])
             broken = rule.violation(value) if rule is not None else None
             if broken:
-                raise ConfigError(f"{self.kind} {name!r}: {key} must be {broken}, got {value!r}")
+                raise ConfigError(f"{self.kind} {name!r}: {key} must be {broken}, got {_shown(value)}")
             if isinstance(value, float) and not math.isfinite(value) and _numeric(hints.get(key)):
                 # after the rule, which names the range; an option of any type (a table of a script's) may be inf
-                raise ConfigError(f"{self.kind} {name!r}: option {key!r} must be a finite number, got {value!r}")
+                raise ConfigError(f"{self.kind} {name!r}: option {key!r} must be a finite number, got {_shown(value)}")
         missing = [f.name for f in fields.values()
                    if f.name not in checked and f.default is dataclasses.MISSING
                    and f.default_factory is dataclasses.MISSING]
