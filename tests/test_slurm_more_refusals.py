@@ -81,6 +81,15 @@ def test_resume_on_slurm_array_refuses_a_percent_sign_before_writing_to_the_file
     assert _events(out) == events  # before: 'resumed' and 'failed' written, the error after them
 
 
+def _resume_refused(tmp_path, sbatch: Sbatch, out) -> tuple[int, str, list[str]]:
+    """``l2l resume OUT --generations 2`` while sbatch refuses: its status, stderr and error lines (not the banner)."""
+    resumed = subprocess.Popen([sys.executable, "-m", "l2l", "resume", str(out), "--generations", "2", "--no-progress"],
+                               cwd=tmp_path, env=sbatch.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    status, stderr = _finish(resumed, 120)
+    return status, stderr, [line for line in _errors(stderr) if not line.startswith("l2l 0.")]
+
+
 def _first_run(tmp_path, sbatch: Sbatch):
     """A finished slurm-array run of one generation (2 evaluations): its output file."""
     config = _config(tmp_path, 1, {"name": "slurm-array", "partition": "debug", "walltime": "00:05:00",
@@ -98,11 +107,7 @@ def test_a_resumed_slurm_array_run_whose_first_array_is_refused_says_how_to_cont
     try:
         out = _first_run(tmp_path, sbatch)
         sbatch.set_plan("refuse")
-        resumed = subprocess.Popen([sys.executable, "-m", "l2l", "resume", str(out), "--generations", "2",
-                                    "--no-progress"], cwd=tmp_path, env=sbatch.env(), stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, text=True)
-        status, stderr = _finish(resumed, 120)
-        errors = [line for line in _errors(stderr) if not line.startswith("l2l 0.")]
+        status, stderr, errors = _resume_refused(tmp_path, sbatch, out)
         # before: 'l2l: error: sbatch failed (exit status 1): sbatch: error: QOSMaxSubmitJobPerUserLimit; ...
         # (the command: sbatch --parsable --array=0-1 ...)', nothing said of the file or of l2l resume
         assert status == 2 and len(errors) == 1, stderr
@@ -176,11 +181,7 @@ def test_the_slurm_backend_refused_at_the_first_worker_jobs_of_a_resume_or_a_ree
         status, stderr = _finish(_run(sbatch, config, out, "run"), 240)
         assert status == 0, stderr
         sbatch.set_plan("refuse")  # sbatch --test-only still passes
-        resumed = subprocess.Popen([sys.executable, "-m", "l2l", "resume", str(out), "--generations", "2",
-                                    "--no-progress"], cwd=tmp_path, env=sbatch.env(), stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, text=True)
-        status, stderr = _finish(resumed, 120)
-        errors = [line for line in _errors(stderr) if not line.startswith("l2l 0.")]
+        status, stderr, errors = _resume_refused(tmp_path, sbatch, out)
         # before: 'sbatch refused the worker jobs: ... (after 'sbatch --test-only' took them; correct [backend] in
         # the config, or run again once SLURM takes them)', as if the file held nothing
         assert status == 2 and len(errors) == 1, stderr
