@@ -15,10 +15,10 @@ import json
 import h5py
 import matplotlib
 import numpy as np
+from test_consistency_defects import noisy_choice  # a curve with noise by seed
 
 import l2l
 from l2l.cli import main
-from l2l.simulators.base import SimulationResult
 
 matplotlib.use("Agg")
 
@@ -49,16 +49,6 @@ def test_trajectory_run_gives_the_compute_a_resume_raised_as_load_does(tmp_path)
     assert main(["resume", str(path), "--compute", "260", "--no-progress"]) == 0
     with l2l.Trajectory(path) as trajectory:  # the latest resume's
         assert trajectory.run["fidelity"]["compute"] == 260 == l2l.load(path).attrs["fidelity"]["compute"]
-
-
-def noisy_choice(params, seed, budget, checkpoint=None):
-    """A curve toward 0.25 + c / 10 with noise by seed: equal parameters (two choices) give different results."""
-    start = 0 if checkpoint is None else int(checkpoint["budget"])
-    steps = np.arange(start + 1, int(budget) + 1)
-    noise = np.random.default_rng(seed).uniform(0.0, 0.05)
-    values = 0.25 + float(params["c"]) / 10 + noise + 1.0 / steps
-    return SimulationResult({"value": float(values[-1])}, curve={"value": np.column_stack([steps, values])},
-                            checkpoint={"budget": float(budget)})
 
 
 def _legend(ax) -> list[str]:
