@@ -10,10 +10,8 @@ to be ('runs/' wrote a file named runs) or nothing ('' ran to the default file u
 
 from __future__ import annotations
 
-import signal
-from contextlib import contextmanager
-
 import pytest
+from test_config_fuzz import time_limit  # a hang becomes a failure
 
 from l2l.cli import main
 
@@ -52,22 +50,9 @@ def halving(tmp_path, run: str, policy_options: str = "") -> str:
                   policy=f'[policy]\nname = "successive-halving"\n{policy_options}')
 
 
-class Hung(Exception):
-    pass
-
-
-@contextmanager
 def guard(seconds: int = 30):
     """Turn a hang (the old behaviour of some cases) into a failure rather than a stuck test run."""
-    def on_alarm(signum, frame):
-        raise Hung(f"no answer within {seconds} s")
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
+    return time_limit(seconds)
 
 
 CASES = {
