@@ -63,9 +63,14 @@ class Candidate:
 
 
 def _check_extent(top: Any, seeds: Any) -> None:
+    from l2l.config import MAX_REEVALUATION_SEEDS
+
     for key, value in (("top", top), ("seeds", seeds)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ConfigError(f"reevaluate: {key} must be an integer >= 1, got {value!r}")
+    if seeds > MAX_REEVALUATION_SEEDS:  # fresh_seeds takes a time that grows with their square
+        raise ConfigError(f"reevaluate: seeds must be at most {MAX_REEVALUATION_SEEDS} (fresh seeds per candidate), "
+                          f"got {seeds!r}")
 
 
 def _objective(trajectory, name: str | None):

@@ -13,11 +13,17 @@ def _reevaluate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from l2l.components import function_needed
+    from l2l.config import MAX_REEVALUATION_SEEDS
     from l2l.errors import ConfigError, command
     from l2l.reevaluate import DEFAULT_SEEDS, DEFAULT_TOP, ranking_text, reevaluate
     from l2l.results_schema.reader import Trajectory
 
     top, seeds = args.top, args.seeds
+    for flag, value in (("--top", top), ("--seeds", seeds)):  # named as typed, before the file is read
+        if value is not None and value < 1:
+            raise ConfigError(f"{flag} must be an integer >= 1, got {value}")
+    if seeds is not None and seeds > MAX_REEVALUATION_SEEDS:  # fresh seeds are drawn in a time growing with n**2
+        raise ConfigError(f"--seeds must be at most {MAX_REEVALUATION_SEEDS} (fresh seeds per candidate), got {seeds}")
     if top is None or seeds is None or Path(args.file).is_file():  # a missing file: reevaluate says so
         with Trajectory(args.file) as trajectory:
             config = trajectory.run.get("config") if isinstance(trajectory.run.get("config"), dict) else {}
@@ -46,7 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "reevaluate", help="evaluate the best candidates again on fresh seeds, stored apart",
         description="Evaluate the TOP best distinct candidates of a finished or stopped run on SEEDS fresh seeds "
                     "that no selection used, store the rows apart in the file (/reevaluations) and print the "
-                    "candidates ranked by their mean, with 95 %% confidence intervals. Rows already stored are "
+                    "candidates ranked by their mean, with 95 % confidence intervals. Rows already stored are "
                     "kept; only missing ones run. Defaults: the run's [run] reevaluate option, else top 5, "
                     "10 seeds.")
     p.add_argument("file", help="trajectory (.h5) no process writes")

@@ -175,11 +175,31 @@ class TrialTable:
         return found
 
 
+#: Most rungs of a geometric schedule (:func:`rung_budgets`). With the default eta = 3, 100 rungs span a factor
+#: 3**99 (about 1.7e47) from the lowest budget to the top, far beyond any schedule in use (they have at most a few
+#: dozen); an eta just above 1 (1.0000001) asked for tens of millions, and building them hung ``l2l run`` (and
+#: ``--dry-run``) without a word.
+MAX_RUNGS = 100
+
+
 def rung_budgets(minimum: float, maximum: float, eta: float, integer: bool = True) -> list[float]:
-    """The geometric rungs from ``maximum`` down by factors of ``eta``, none below ``minimum``."""
+    """The geometric rungs from ``maximum`` down by factors of ``eta``, none below ``minimum``.
+
+    ConfigError if they are more than :data:`MAX_RUNGS` (counted before whole budgets merge neighbours).
+    """
     if not (0 < minimum <= maximum):
         raise ValueError(f"0 < minimum <= maximum must hold, got (minimum={minimum}, maximum={maximum})")
-    levels = int(math.floor(math.log(maximum / minimum) / math.log(eta) + 1e-9))
+    ratio = maximum / minimum
+    span = math.log(ratio) if math.isfinite(ratio) else math.log(maximum) - math.log(minimum)  # ratio beyond 1e308
+    if span / math.log(eta) + 1e-9 >= MAX_RUNGS:
+        count = math.floor(span / math.log(eta) + 1e-9) + 1
+        exact = math.exp(span / (MAX_RUNGS - 1))  # the least eta that gives MAX_RUNGS, shown rounded up
+        scale = 10.0 ** (math.floor(math.log10(exact)) - 3)
+        least = math.ceil(exact / scale) * scale
+        raise ConfigError(f"eta = {eta!r} with min_budget = {minimum:g} and max_budget = {maximum:g} gives {count} "
+                          f"rungs (budgets a factor eta apart), more than the {MAX_RUNGS} a policy may schedule; "
+                          f"give eta = {least:g} or more, or a min_budget nearer to max_budget")
+    levels = int(math.floor(span / math.log(eta) + 1e-9))
     budgets = [maximum * eta ** (k - levels) for k in range(levels + 1)]
     if integer:
         budgets = [float(max(1, round(b))) for b in budgets]

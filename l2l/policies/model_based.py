@@ -181,7 +181,14 @@ class ModelBased(Hyperband):
             levels = len(agreement) - 1
             screened = np.array([bracket_plan(levels, levels - k, self.eta, True)[0] for k in range(levels)])
             value = weights ** 2 * screened
-            weights = weights.sum() * value / value.sum()
+            total = value.sum()
+            if 0 < total < math.inf:
+                weights = weights.sum() * value / total
+            else:  # the squares underflow (prior_agreement = 1e-300) or the sum overflows: the same shares, by logs
+                with np.errstate(divide="ignore"):  # a weight of 0 keeps a share of 0
+                    logs = 2 * np.log(weights) + np.array([math.log(n) for n in screened])
+                share = np.exp(logs - logs.max())
+                weights = weights.sum() * share / share.sum()
         return np.append(weights, probe)
 
     def _first_rung(self, state: State, bracket: int) -> tuple[int, State]:

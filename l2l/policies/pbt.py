@@ -54,6 +54,13 @@ from l2l.policies.pb2 import pb2_point
 from l2l.registry import option
 
 
+#: Most intervals of a schedule (``max_budget / interval``). Each is a segment of every member, a row of the
+#: trajectory and a decision, so 100000 of them (800000 segments with the default population) is past any run
+#: that ends, while the budgets themselves take a fraction of a second to build and store; ``interval = 20`` with
+#: ``max_budget = 10**12`` (5e10 intervals) hung ``l2l run`` (and ``--dry-run``) building them, without a word.
+MAX_INTERVALS = 100_000
+
+
 @dataclass(frozen=True)
 class PBT(Policy):
     """Population-based training: exploit the best members' checkpoints, explore their parameters."""
@@ -102,7 +109,20 @@ class PBT(Policy):
 
     # -- the rungs: one per interval --------------------------------------------------------------------
     def rungs(self, minimum: float, maximum: float, integer: bool) -> list[float]:
-        return _rungs(self._interval(maximum, integer), minimum, maximum)
+        """The budgets at the end of each interval; ConfigError if they are more than :data:`MAX_INTERVALS`."""
+        interval = self._interval(maximum, integer)
+        count = maximum / interval
+        if not count - 1e-9 <= MAX_INTERVALS:  # infinite too (interval 1e-300, max_budget 1e308)
+            shown = (f"{math.ceil(count - 1e-9)}" if count < 1e15 else f"about {count:.3g}" if math.isfinite(count)
+                     else "more than 1e308")
+            whole = integer and maximum < 1e15  # a whole interval, shown in full
+            least = f"{math.ceil(maximum / MAX_INTERVALS)}" if whole else f"{_rounded_up(maximum / MAX_INTERVALS):g}"
+            high_from = "" if self.max_budget else " (the simulator's maximum)"
+            raise ConfigError(f"policy 'pbt': interval {interval:g} and max_budget {maximum:g}{high_from} give "
+                              f"{shown} intervals, more than the {MAX_INTERVALS} a run may have (each is a segment of "
+                              f"every member and a decision); give an interval of at least {least}, or a lower "
+                              f"max_budget")
+        return _rungs(interval, minimum, maximum)
 
     def _interval(self, maximum: float, integer: bool) -> float:
         interval = self.interval or maximum / 10
@@ -321,6 +341,12 @@ def _rungs(interval: float, minimum: float, maximum: float) -> list[float]:
     if len(budgets) >= 2 and budgets[-1] - budgets[-2] < interval / 2:
         del budgets[-2]  # a last interval shorter than half of one joins the one before (81 = 9 x 8 + 9)
     return [float(b) for b in budgets]
+
+
+def _rounded_up(value: float) -> float:
+    """``value`` rounded up to 4 significant digits (a bound shown with :g that still holds when typed)."""
+    scale = 10.0 ** (math.floor(math.log10(value)) - 3)
+    return math.ceil(value / scale) * scale
 
 
 def _next_budget(budgets: list[float], reached: float) -> float:
