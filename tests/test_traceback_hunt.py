@@ -86,9 +86,9 @@ CASES = {
                    "--no-progress"],
         ["run.reevaluate.seeds must be at most 1000", str(HUGE)]),
     "float option infinite": (
-        lambda t: ["run", config(t, optimizer="cmaes", options="population_size = 4\nsigma = inf"),
+        lambda t: ["run", config(t, optimizer="cmaes", options="population_size = 4\nmin_sigma = inf"),
                    "--no-progress"],
-        ["optimizer 'cmaes': option 'sigma' must be a finite number, got inf"]),
+        ["optimizer 'cmaes': option 'min_sigma' must be a finite number, got inf"]),
     "float option an integer past the largest float": (
         lambda t: ["run", config(t, optimizer="cmaes", options=f"population_size = 4\nsigma = 1{'0' * 400}"),
                    "--no-progress"],

@@ -40,7 +40,7 @@ import numpy as np
 from l2l.errors import ConfigError
 from l2l.optimizers._common import Frame, best_of, finite_scores
 from l2l.optimizers._generations import BudgetSized
-from l2l.optimizers.base import (MAX_POPULATION, Problem, State, new_rng_state, rng_from_state,
+from l2l.optimizers.base import (MAX_POPULATION, MAX_STEP, Problem, State, new_rng_state, rng_from_state,
                                  rng_state)
 from l2l.registry import option
 
@@ -82,7 +82,8 @@ class _Chains(BudgetSized):
 
     population_size: int = option(4, help="chains, one candidate each per generation (it was 10: 4 is better on "
                                           "the black-box suite, docs/optimizers.md)", ge=1, le=MAX_POPULATION)
-    step_size: float = option(0.1, help="std of the proposal steps, as a fraction of each range (or of 4*scale)", gt=0)
+    step_size: float = option(0.1, help="std of the proposal steps, as a fraction of each range (or of 4*scale)",
+                              gt=0, le=MAX_STEP)
 
     def _start(self, problem: Problem, rng: np.random.Generator) -> np.ndarray:
         frame = Frame(problem)
@@ -203,7 +204,8 @@ class ParallelTempering(_Chains):
     min_temperature: float = option(0.01, help="temperature of the coldest chain, in units of the standard "
                                                "deviation of the scores seen so far", gt=0)
     max_temperature: float = option(10.0, help="temperature of the hottest chain, in the same units")
-    step_size: float = option(0.05, help="proposal std of the coldest chain, as a fraction of each range (or of 4*scale)", gt=0)
+    step_size: float = option(0.05, help="proposal std of the coldest chain, as a fraction of each range (or of 4*scale)",
+                              gt=0, le=MAX_STEP)
 
     def __post_init__(self) -> None:
         if self.population_size < 2:

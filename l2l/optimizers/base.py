@@ -50,6 +50,13 @@ MAX_POPULATION = 1_000_000
 #: Most numbers one generation may hold (candidates x coordinates), so a huge population of a large
 #: space is refused before it fills the memory.
 MAX_GENERATION_VALUES = 50_000_000
+#: Largest initial step size or spread of a search (sigma, step_size), as a fraction of each range (or of 4*scale):
+#: a million ranges already puts every bounded candidate at a bound; cmaes sigma = 1e308 overflowed to inf and
+#: ended in a LinAlgError.
+MAX_STEP = 1e6
+#: Largest evaluation budget an optimizer is told (budget): Nevergrad's methods fail past about 10**9
+#: (budget = 10**12: 'scale should be non-zero in Rescaler').
+MAX_BUDGET = MAX_POPULATION * 1000
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,8 @@ from typing import Any, ClassVar, Iterator
 
 import numpy as np
 
-from l2l.optimizers.base import MAX_POPULATION, Optimizer, Problem, State, new_rng_state, rng_from_state
+from l2l.optimizers.base import (MAX_BUDGET, MAX_POPULATION, Optimizer, Problem, State, new_rng_state,
+                                 rng_from_state)
 from l2l.registry import option
 from l2l.space import Categorical, Int
 
@@ -146,7 +147,8 @@ class _OptunaOptimizer(Optimizer):
     population_size: int = option(10, help="candidates asked per generation", ge=1, le=MAX_POPULATION)
     n_startup_trials: int = option(10, help="random trials before the model is used", ge=0)
     budget: int | None = option(None, help="evaluations of the whole run (default: run.evaluations); below 20 per "
-                                "dimension the start-up trials are a Latin hypercube of a share of it", ge=1)
+                                "dimension the start-up trials are a Latin hypercube of a share of it", ge=1,
+                                le=MAX_BUDGET)
 
     def __post_init__(self) -> None:
         # The study of the last ask, kept so that the next ask adds only what is new instead of rebuilding
@@ -274,7 +276,8 @@ class TPE(_OptunaOptimizer):
     name: ClassVar[str] = "tpe"
 
     multivariate: bool = option(True, help="model the parameters jointly rather than one by one")
-    n_ei_candidates: int = option(24, help="samples drawn to pick each candidate by expected improvement", ge=1)
+    n_ei_candidates: int = option(24, help="samples drawn to pick each candidate by expected improvement", ge=1,
+                                  le=1_000_000)
 
     def _sampler(self, problem: Problem, seed: int, startup: int):
         optuna = _optuna()

@@ -20,7 +20,7 @@ import numpy as np
 from l2l.errors import ConfigError
 from l2l.optimizers._common import Frame, finite_scores
 from l2l.optimizers._generations import BudgetSized
-from l2l.optimizers.base import (MAX_POPULATION, Problem, State, new_rng_state, rng_from_state,
+from l2l.optimizers.base import (MAX_POPULATION, MAX_STEP, Problem, State, new_rng_state, rng_from_state,
                                  rng_state)
 from l2l.registry import option
 
@@ -39,7 +39,8 @@ class CMAES(BudgetSized):
     needs_bounds: ClassVar[bool] = False
 
     population_size: int | None = option(None, help="candidates per generation (default 4 + 3 ln(dimension))", ge=4, le=MAX_POPULATION)
-    sigma: float = option(0.2, help="initial step size, as a fraction of each parameter's range (or of 4*scale)", gt=0)
+    sigma: float = option(0.2, help="initial step size, as a fraction of each parameter's range (or of 4*scale)",
+                          gt=0, le=MAX_STEP)
     start: str = option("default", help="initial mean: 'default' (the space's defaults) or 'random'", choices=("default", "random"))
     min_sigma: float = option(1e-12, help="the run is done when the step size falls below this", ge=0)
 

@@ -26,7 +26,7 @@ import numpy as np
 from l2l.errors import ConfigError
 from l2l.optimizers._common import Frame, best_of, finite_scores
 from l2l.optimizers._generations import BudgetSized
-from l2l.optimizers.base import (MAX_POPULATION, Problem, State, new_rng_state, rng_from_state,
+from l2l.optimizers.base import (MAX_POPULATION, MAX_STEP, Problem, State, new_rng_state, rng_from_state,
                                  rng_state)
 from l2l.registry import option
 
@@ -44,7 +44,8 @@ class _CrossEntropyBase(BudgetSized):
     distribution: str = option("gaussian", help="'gaussian' or 'noisy-gaussian'", choices=DISTRIBUTIONS)
     noise_magnitude: float = option(0.01, help="variance added by the noisy Gaussian, in frame units squared", ge=0, le=1e6)
     noise_decay: float = option(0.95, help="factor applied to the added noise every generation", ge=0, le=1)
-    sigma: float = option(0.3, help="initial standard deviation, as a fraction of each range (or of 4*scale)", gt=0)
+    sigma: float = option(0.3, help="initial standard deviation, as a fraction of each range (or of 4*scale)",
+                          gt=0, le=MAX_STEP)
 
     def _init_state(self, problem: Problem, seed: int) -> State:
         frame = Frame(problem)

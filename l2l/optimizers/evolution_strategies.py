@@ -20,7 +20,7 @@ import numpy as np
 
 from l2l.optimizers._common import Frame, best_of, centered_ranks, finite_scores, nes_utilities
 from l2l.optimizers._generations import BudgetSized
-from l2l.optimizers.base import (MAX_POPULATION, Problem, State, new_rng_state, rng_from_state,
+from l2l.optimizers.base import (MAX_POPULATION, MAX_STEP, Problem, State, new_rng_state, rng_from_state,
                                  rng_state)
 from l2l.registry import option
 
@@ -33,7 +33,7 @@ class EvolutionStrategies(BudgetSized):
     needs_bounds: ClassVar[bool] = False
 
     population_size: int = option(10, help="perturbations per generation (even with mirrored sampling)", ge=2, le=MAX_POPULATION)
-    sigma: float = option(0.1, help="perturbation std, as a fraction of each range (or of 4*scale)", gt=0)
+    sigma: float = option(0.1, help="perturbation std, as a fraction of each range (or of 4*scale)", gt=0, le=MAX_STEP)
     learning_rate: float = option(0.1, help="step of the update, in frame units", gt=0)
     mirrored: bool = option(True, help="evaluate each perturbation and its mirror image")
     fitness_shaping: bool = option(True, help="use centred ranks instead of raw scores")
@@ -100,7 +100,7 @@ class NaturalES(BudgetSized):
     needs_bounds: ClassVar[bool] = False
 
     population_size: int | None = option(None, help="samples per generation (default 4 + 3 ln(dimension))", ge=2, le=MAX_POPULATION)
-    sigma: float = option(0.3, help="initial step size, as a fraction of each range (or of 4*scale)", gt=0)
+    sigma: float = option(0.3, help="initial step size, as a fraction of each range (or of 4*scale)", gt=0, le=MAX_STEP)
     mean_learning_rate: float = option(1.0, help="learning rate of the mean", gt=0)
     sigma_learning_rate: float | None = option(None, help="learning rate of the step sizes (default (3 + ln d) / (5 sqrt d))", gt=0)
     mirrored: bool = option(True, help="evaluate each sample and its mirror image")

@@ -245,7 +245,8 @@ class GaussianProcess(Optimizer):
     liar: str = option("worst", help="score assumed for asked-but-untold candidates while a batch is chosen: "
                                      "'worst' told so far (constant liar) or the model's 'mean' (kriging believer)", choices=("worst", "mean"))
     n_candidates: int = option(1000, help="random points scored by the acquisition for each candidate", ge=1, le=10_000_000)
-    n_restarts: int = option(1, help="random restarts of the hyperparameter fit, besides the prior mean", ge=0)
+    n_restarts: int = option(1, help="random restarts of the hyperparameter fit, besides the prior mean", ge=0,
+                             le=100)
     deterministic_objective: bool = option(False, help="assume noise-free evaluations (fix a tiny noise variance)")
     weights: tuple[float, ...] | None = option(None, help="weights of a weighted sum of several objectives "
                                                           "(larger-is-better scores)")

@@ -15,9 +15,13 @@ from deap import tools
 
 from l2l.errors import ConfigError
 from l2l.optimizers._generations import BudgetSized
-from l2l.optimizers.base import (MAX_POPULATION, Problem, State, new_python_random, new_rng_state,
+from l2l.optimizers.base import (MAX_POPULATION, MAX_STEP, Problem, State, new_python_random, new_rng_state,
                                  python_random, rng_from_state, rng_state)
 from l2l.registry import option
+
+
+#: Most draws of one selection tournament.
+MAX_TOURNAMENT = 1000
 
 
 def _tournaments(scores: list[float], k: int, size: int) -> list[int]:
@@ -48,14 +52,18 @@ class GeneticAlgorithm(BudgetSized):
     population_size: int = option(20, help="individuals per generation", ge=2, le=MAX_POPULATION)
     crossover_probability: float = option(0.7, help="probability that a pair is crossed over", ge=0, le=1)
     mutation_probability: float = option(0.3, help="probability that an individual is mutated", ge=0, le=1)
-    mutation_sigma: float = option(0.1, help="std of the Gaussian mutation, as a fraction of each range", gt=0)
+    mutation_sigma: float = option(0.1, help="std of the Gaussian mutation, as a fraction of each range",
+                                   gt=0, le=MAX_STEP)
     gene_mutation_probability: float = option(0.3, help="probability that each gene of a mutated individual changes", ge=0, le=1)
     blend_alpha: float = option(0.5, help="alpha of the blend crossover", ge=0, le=10)
-    tournament_size: int = option(3, help="individuals per selection tournament", ge=1)
+    tournament_size: int = option(3, help="individuals per selection tournament (drawn with replacement)", ge=1)
     elite_size: int = option(1, help="best individuals ever seen copied into every generation", ge=0)
     weights: tuple[float, ...] | None = option(None, help="weights of a weighted sum of several objectives (larger-is-better scores)")
 
     def __post_init__(self) -> None:
+        if self.tournament_size > MAX_TOURNAMENT:  # 10**12 draws per winner never ended
+            raise ConfigError(f"optimizer 'ga': tournament_size must be at most {MAX_TOURNAMENT} (a tournament of "
+                              f"more draws all but always picks the best), got {self.tournament_size}")
         if not self.elite_size < self.population_size:
             raise ConfigError(f"optimizer 'ga': elite_size must lie in [0, population_size), "
                               f"got {self.elite_size}")

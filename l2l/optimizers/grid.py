@@ -28,6 +28,13 @@ class GridSearch(Optimizer):
 
     def check(self, problem: Problem) -> None:
         problem.space.require_bounded("optimizer 'grid'")
+        for p in problem.space.parameters:  # before the levels are spaced: points = 10**12 filled the memory
+            if isinstance(p, Categorical):
+                continue
+            count = min(self.points, p.high - p.low + 1) if isinstance(p, Int) else self.points
+            if count > MAX_POINTS:
+                raise ConfigError(f"optimizer 'grid': points = {self.points} would give parameter {p.name!r} "
+                                  f"{count} levels, more than the {MAX_POINTS} points a grid may have; lower points")
         size = int(np.prod([len(a) for a in self.levels(problem)], dtype=float))
         if size > MAX_POINTS:
             raise ConfigError(f"optimizer 'grid': the grid has {size} points, more than {MAX_POINTS}; "

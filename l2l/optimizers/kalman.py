@@ -25,7 +25,7 @@ import numpy as np
 from l2l.errors import ConfigError, EvaluationError
 from l2l.optimizers._common import Frame, best_of
 from l2l.optimizers._generations import Generational
-from l2l.optimizers.base import (MAX_POPULATION, Problem, State, new_rng_state, rng_from_state,
+from l2l.optimizers.base import (MAX_POPULATION, MAX_STEP, Problem, State, new_rng_state, rng_from_state,
                                  rng_state)
 from l2l.registry import option
 
@@ -61,7 +61,7 @@ class EnsembleKalmanFilter(Generational):
     gamma: float = option(0.01, help="observation noise variance (regularizes the update)", gt=0)
     perturb_observations: bool = option(True, help="add N(0, gamma) noise to the target for every member")
     inflation: float = option(0.0, help="relative spread added to the ensemble around its mean after each update", ge=0, le=10)
-    sigma: float = option(0.3, help="initial spread, as a fraction of each range (or of 4*scale)", gt=0)
+    sigma: float = option(0.3, help="initial spread, as a fraction of each range (or of 4*scale)", gt=0, le=MAX_STEP)
 
     def __post_init__(self) -> None:
         if self.target is not None and len(self.target) == 0:

@@ -30,7 +30,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from l2l.errors import ConfigError, L2LError
-from l2l.optimizers.base import MAX_POPULATION, Optimizer, Problem, State
+from l2l.optimizers.base import MAX_BUDGET, MAX_POPULATION, Optimizer, Problem, State
 from l2l.registry import option
 from l2l.space import Categorical, Int
 
@@ -119,7 +119,7 @@ class Nevergrad(Optimizer):
     population_size: int = option(10, help="candidates asked per generation", ge=1, le=MAX_POPULATION)
     budget: int | None = option(None, help="evaluations the run will spend, told to the method (NGOpt chooses by "
                                            "it; default: 100 per dimension); the run is done when they are asked",
-                                ge=1)
+                                ge=1, le=MAX_BUDGET)
     num_workers: int | None = option(None, help="most candidates asked and not yet told at any time, told to the "
                                                 "method (default: population_size)", ge=1, le=MAX_POPULATION)
 

@@ -29,7 +29,7 @@ from typing import ClassVar
 import numpy as np
 
 from l2l.optimizers._common import Frame
-from l2l.optimizers.base import MAX_POPULATION, Optimizer, Problem, State
+from l2l.optimizers.base import MAX_POPULATION, MAX_STEP, Optimizer, Problem, State
 from l2l.optimizers.cmaes import CMAES
 from l2l.registry import option
 
@@ -93,7 +93,8 @@ class QuadraticCMAES(Optimizer):
 
     population_size: int | None = option(None, help="CMA-ES candidates per generation (default 4 + 3 ln(dimension))",
                                          ge=4, le=MAX_POPULATION)
-    sigma: float = option(0.2, help="CMA-ES's initial step size, as a fraction of each parameter's range", gt=0)
+    sigma: float = option(0.2, help="CMA-ES's initial step size, as a fraction of each parameter's range",
+                          gt=0, le=MAX_STEP)
     fit_size: float = option(2.0, help="the model is fitted to the best fit_size x (its number of terms) results",
                              ge=1.0)
 
