@@ -103,6 +103,10 @@ def check_out(path: Path, config: RunConfig | None = None, *, existing_ok: bool 
             who = f" (pid {info['pid']})" if info else ""
             raise TrajectoryError(f"{path} already exists and is being written by another process{who}; "
                                   f"choose another --out, or wait for it to finish")
+        foreign = _not_a_trajectory(path)
+        if foreign:  # not to be resumed: 'l2l resume' on the config file itself (--out run.toml) would only fail
+            raise TrajectoryError(f"{path} already exists and is not an l2l trajectory ({foreign}); choose another "
+                                  f"--out")
         if _nothing_computed(path):
             raise TrajectoryError(f"{path} already exists but holds nothing computed (its run ended before any "
                                   f"evaluation, e.g. refused by sbatch); delete it and run again: "
@@ -137,6 +141,41 @@ def check_out(path: Path, config: RunConfig | None = None, *, existing_ok: bool 
                 raise TrajectoryError(f"cannot create {path}: cannot write in {ancestor} "
                                       f"({exc.strerror or exc})") from None
             break
+
+
+def _not_a_trajectory(path: Path) -> str | None:
+    """Why the existing ``path`` is certainly not an l2l trajectory ('not an HDF5 file', 'a device, not a regular
+    file', ...), or None if it is one or may be one (unreadable, damaged: the messages for a trajectory then)."""
+    import stat
+
+    from l2l.results_schema.opening import SIGNATURE, open_hdf5
+
+    try:
+        mode = os.stat(path).st_mode
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+            return "a device, not a regular file"
+        if not stat.S_ISREG(mode):
+            return "not a regular file"
+        # O_NONBLOCK: should the path have become a pipe since the stat, reading it must not block
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        try:
+            head = os.read(fd, len(SIGNATURE))
+        finally:
+            os.close(fd)
+    except OSError:
+        return None
+    if head != SIGNATURE:
+        return "an empty file" if not head else "not an HDF5 file"
+    try:
+        with open_hdf5(path) as f:
+            fmt = f.attrs.get("format")
+    except Exception:  # noqa: BLE001 - damaged or unreadable: may be a trajectory
+        return None
+    if isinstance(fmt, bytes):
+        fmt = fmt.decode("utf-8", errors="replace")
+    from l2l.results_schema.layout import FORMAT
+
+    return None if fmt == FORMAT else f"an HDF5 file without l2l's format attribute {FORMAT!r}"
 
 
 def _check_run_folder(path: Path, config: RunConfig) -> None:
