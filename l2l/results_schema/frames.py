@@ -309,26 +309,9 @@ def multi_fidelity_evaluations(trajectory: Trajectory, errors: bool, segments: b
     # what a plot of this frame needs to draw it as one of the file (l2l.plot.RunData.from_frame)
     frame.attrs["view"] = "segments" if segments else "candidates"
     fidelity = trajectory.run.get("fidelity")
+    # the compute the run goes toward now: Trajectory.run follows the latest resume (l2l resume --compute N)
     frame.attrs["fidelity"] = dict(fidelity) if isinstance(fidelity, dict) else {}
-    if frame.attrs["fidelity"].get("compute") is not None:
-        frame.attrs["fidelity"]["compute"] = _current_compute(trajectory, frame.attrs["fidelity"]["compute"])
     return frame if columns is None else _select(frame, columns)
-
-
-def _current_compute(trajectory: Trajectory, created: Any) -> Any:
-    """The compute budget the run goes toward now, as ``l2l show`` gives it: the one the last resume ran toward
-    (its ``resumed`` event records it: ``l2l resume --compute 200``), else the one the run was created with.
-    The run's metadata keeps the created one: it is written once, never rewritten while a run writes."""
-    events = trajectory.events()
-    resumed = events.loc[events["kind"] == "resumed", "detail"]
-    if not len(resumed):
-        return created
-    try:
-        detail = json.loads(resumed.iloc[-1])
-    except (TypeError, ValueError):
-        return created
-    value = detail.get("compute") if isinstance(detail, dict) else None
-    return value if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 else created
 
 
 def _select(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
