@@ -11,7 +11,7 @@ import time
 import numpy as np
 
 from l2l.jobs.base import OK
-from l2l.outcomes import refuse_missing_objectives, summary as summarize
+from l2l.outcomes import check_curves, refuse_missing_objectives, summary as summarize
 from l2l.results_schema.checkpoint_store import LARGE, size_in_memory
 
 
@@ -124,6 +124,7 @@ class Commits:
         self.last_commit = time.monotonic()
         if not self.objectives_checked:  # this session's first commit: generation 0, or the first after a resume
             self.objectives_checked = True
+            check_curves(batch, self.writer)
             refuse_missing_objectives(batch, self.writer, resumed=generation > 0)
         if self.on_generation is not None:
             info = {"generation": generation, "summary": summary, "failed": int((~ok).sum()),

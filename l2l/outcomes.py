@@ -82,10 +82,7 @@ def refuse_missing_objectives(outcomes: list[Outcome], writer, resumed: bool = F
     ``resumed``: the outcomes are the first a resumed run committed (a run that
     failed this check, resumed with its simulator unchanged, fails it again at
     once instead of running its whole budget into failures).
-
-    The same first commit checks the learning curves the outcomes returned (:func:`check_curves`).
     """
-    check_curves(outcomes, writer)
     if not outcomes or any(o.ok or not o.error.startswith(MISSING_OBJECTIVES) for o in outcomes):
         return
     detail = outcomes[0].error[len("invalid result: "):]
