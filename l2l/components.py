@@ -321,7 +321,10 @@ def _schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, simulat
                               f"(at {budgets[-2]:g} of max_budget {high:g}), so no member is ever exploited; give "
                               f"a burn_in of at most {budgets[-2]:g}")
     else:
-        budgets = tuple(rung_budgets(low, high, policy.eta, fidelity.integer))
+        try:
+            budgets = tuple(rung_budgets(low, high, policy.eta, fidelity.integer))
+        except ConfigError as exc:  # too many rungs: said of the policy the config names
+            raise ConfigError(f"policy {config.policy.name!r}: {exc}") from None
         if len(budgets) == 1 and not policy.proposes:
             raise ConfigError(one_rung(policy, low, high, fidelity))
         grace = float(getattr(policy, "grace", 0.0) or 0.0)  # median stopping: no stop below it

@@ -80,7 +80,8 @@ def test_an_eta_just_above_1_is_refused_in_one_line(tmp_path, policy):
     path = example(tmp_path, "sphere_asha.toml", 'name = "asha"\neta = 3', f'name = "{policy}"\neta = 1.0000001')
     out = tmp_path / "out.h5"
     err = refused(l2l("run", str(path), "--out", str(out), "--no-progress", cwd=tmp_path),
-                  "eta = 1.0000001", "min_budget = 1", "max_budget = 81", "43944494 rungs", "more than the 100",
+                  f"policy '{policy}': eta = 1.0000001", "min_budget = 1", "max_budget = 81", "43944494 rungs",
+                  "more than the 100",
                   "give eta = 1.046 or more")
     assert not out.exists(), err
 
