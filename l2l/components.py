@@ -467,12 +467,12 @@ def _supports_async(name: str) -> bool:
 
 def stored_policy(policy: dict[str, Any]) -> dict[str, Any]:
     """The [policy] table a trajectory stored, as the run ran it: a model-based run started before the defaults
-    of ``CHANGED_DEFAULTS`` changed stored none of them and ran with them off."""
+    of ``CHANGED_DEFAULTS`` changed stored none of them and ran with the values given there."""
     if policy.get("name") != "model-based":
         return policy
     from l2l.policies.model_based import CHANGED_DEFAULTS
 
-    return {"name": policy["name"], **{k: False for k in CHANGED_DEFAULTS}, **policy}
+    return {"name": policy["name"], **CHANGED_DEFAULTS, **policy}
 
 
 def load_run_config(trajectory: Trajectory) -> RunConfig:

@@ -165,8 +165,9 @@ def test_the_last_share_of_the_compute_goes_to_local_steps_at_the_top_budget():
 @pytest.mark.parametrize("proposal", [{"pooled_ranks": False, "screening": False}, {}])
 def test_the_local_search_finds_a_better_point_in_a_flat_valley_than_the_model_alone(proposal):
     gaps = []  # distance of the chosen candidate's result from the optimum (0), with and without the endgame
-    for seed in range(6):
-        gaps.append([-best_mean(*serial(valley, seed=seed, evaluations=40, **proposal, **options)[:2])
+    for seed in range(6):  # 60 evaluations: at 40 the top budget holds 11 to 17 candidates at two thirds, and
+        # the endgame waits for 12 (endgame_results), so on some seeds it has little or no time
+        gaps.append([-best_mean(*serial(valley, seed=seed, evaluations=60, **proposal, **options)[:2])
                      for options in ({}, {"exploit_share": 0.0})])
     ratio = np.array([with_endgame / without for with_endgame, without in gaps])
     assert np.sum(ratio < 1) >= 4  # closer to the optimum on most seeds
@@ -174,6 +175,35 @@ def test_the_local_search_finds_a_better_point_in_a_flat_valley_than_the_model_a
         assert np.max([with_endgame for with_endgame, _ in gaps]) < 1e-3
     else:  # the former model (0.065 away on seed 1) leaves more to the endgame: it typically halves the distance
         assert np.exp(np.mean(np.log(ratio))) < 0.5
+
+
+def test_told_a_small_compute_the_run_is_the_first_part_of_a_longer_one_until_the_endgame_has_results_to_refine():
+    """Issue 11's twelfth round: told a third of a sweep's compute, the endgame (its last third) started after 5 to
+    15 top-budget results and did worse than going on proposing. It now waits until the top budget holds
+    ``endgame_results`` candidates (by default twice what the model needs: 12 here), so a run told a small share (a quarter here) spends
+    it as the first part of the longer run would; a longer run still gets its endgame."""
+    for seed in range(4):
+        long_trials, long_state, long_order = serial(noisy_bowl(seed), seed=seed, evaluations=60)
+        trials, state, order = serial(noisy_bowl(seed), seed=seed, evaluations=15)
+        groups = top_groups(BUDGETS, TrialTable(trials), state["repeats"])
+        assert len(groups) < 12 and max(map(len, groups.values())) <= 2  # no local step, no race
+        assert not state["local"] and [t for t, *_ in order] == [t for t, *_ in long_order[:len(order)]]
+        assert len(long_state["local"]) >= 5  # the longer run reached its dozen and refined its choice
+        long_groups = top_groups(BUDGETS, TrialTable(long_trials), long_state["repeats"])
+        assert sum(len(g) == 3 for g in long_groups.values()) >= 3  # and raced the best few (the top is noisy)
+        ungated_trials, ungated, _ = serial(noisy_bowl(seed), seed=seed, evaluations=15, endgame_results=1)
+        ungated_groups = top_groups(BUDGETS, TrialTable(ungated_trials), ungated["repeats"])
+        assert max(map(len, ungated_groups.values())) == 3  # as before: a race on six to eight results
+
+
+def test_a_run_stored_before_the_endgame_waited_for_results_resumes_as_it_ran():
+    from l2l.components import stored_policy
+
+    assert stored_policy({"name": "model-based"})["endgame_results"] == 1  # no gate, as those runs ran
+    assert stored_policy({"name": "model-based", "endgame_results": 0})["endgame_results"] == 0
+    assert POLICIES.create("model-based", {}).endgame_need(2) == 12
+    assert POLICIES.create("model-based", {}).endgame_need(6) == 16
+    assert POLICIES.create("model-based", {"endgame_results": 5}).endgame_need(6) == 5
 
 
 def test_a_local_step_that_paid_is_tried_again_twice_as_long():

@@ -42,7 +42,10 @@ reproduces its first result exactly (a noise-free top budget), nothing is
 repeated any more.
 
 The last ``exploit_share`` of the run's compute (the driver tells the policy
-``run.compute``) is an *endgame*: every new candidate is a local step from the
+``run.compute``) is an *endgame*, once the top budget holds ``endgame_results``
+candidates (by default twice the results the model needs; until then the run
+goes on proposing, so a run told a small compute, a third of a sweep's, spends
+it as the first third of a longer run would): every new candidate is a local step from the
 chosen one, trained straight to the top budget, along a random subset of the
 axes, each with its own width adapted by the one-fifth success rule; a step
 that paid is tried again, twice as long. Where the top budget has shown noise,
@@ -79,9 +82,11 @@ POOLED_CONFIDENCE = 1.0
 LOCAL_STEP = (0.002, 0.3)
 
 
-#: Options whose defaults changed (to true, in issue 11's ninth benchmark round): a run stores their values when
-#: it starts, and a run started before, which stored none, is resumed with them off, as it ran.
-CHANGED_DEFAULTS = ("pooled_ranks", "screening")
+#: Options whose defaults changed, with the value a run started before the change ran with: a run stores their
+#: values when it starts, and a run started before, which stored none, is resumed as it ran (pooled_ranks and
+#: screening became true in issue 11's ninth benchmark round; endgame_results gained its gate in the thirteenth:
+#: 1 is no gate, as the endgame never starts before the top budget holds the model's minimum anyway).
+CHANGED_DEFAULTS = {"pooled_ranks": False, "screening": False, "endgame_results": 1}
 
 
 @dataclass(frozen=True)
@@ -118,6 +123,10 @@ class ModelBased(Hyperband):
                        "(by mean) are trained again until each has one result more than 'repeats'", ge=1)
     exploit_share: float = option(0.33, help="the last share of the run's compute (run.compute) goes to a local "
                                   "search around the chosen candidate at the top budget", ge=0, le=1)
+    endgame_results: int = option(0, help="the endgame starts no earlier than when the top budget holds this many "
+                                  "candidates (0: twice what the model needs, 2 x max(dimension + 2, 6)); a run told "
+                                  "a small run.compute that never gets there spends it all on proposals", ge=0,
+                                  le=1_000_000)
     agreement_confidence: float = option(0.0, help="a bracket is weighted by its rung's agreement less this many "
                                          "standard errors (few pairs measure it roughly; 0: as measured)", ge=0)
     probe_first: bool = option(True, help="the first bracket is a probe (false: the broadest bracket of successive "
@@ -217,7 +226,7 @@ class ModelBased(Hyperband):
             state = self._open_bracket(state)
         if action.kind != "start":
             return action, state
-        if self._endgame(trials):
+        if self._endgame(state, trials):
             code, base, state = self._local(state, trials)
             if code is not None:
                 return (Action("start", state["budgets"][-1], code=tuple(float(v) for v in code)),
@@ -299,7 +308,7 @@ class ModelBased(Hyperband):
         if len(groups) < max(state["dimension"] + 2, 6):
             return None  # not before the top budget has as many results as the model needs
         busy = {origin for t, origin in repeats.items() if trials.running(int(t))}
-        if pairs and self._endgame(trials):  # noise shown, endgame: race the best few, one more seed each
+        if pairs and self._endgame(state, trials, len(groups)):  # noise shown, endgame: race the best few, one more seed each
             waiting = [t for t in best_first(groups)[:self.race] if len(groups[t]) <= self.repeats and t not in busy]
             return waiting[0] if waiting else None
         spent = sum(trials.reached(t) for t in trials.ids())
@@ -314,9 +323,21 @@ class ModelBased(Hyperband):
         return best
 
     # -- the endgame: a local search around the chosen candidate at the top budget ----------------------
-    def _endgame(self, trials: TrialTable) -> bool:
+    def _endgame(self, state: State, trials: TrialTable, candidates: int | None = None) -> bool:
+        """True in the last ``exploit_share`` of run.compute once the top budget holds ``endgame_results``
+        candidates (``candidates``: their number, if known). Before that the choice rests on too few top-budget
+        results to refine: told a third of a sweep's compute, the endgame starting at two ninths of it, after 5 to
+        15 top-budget results, did worse on every problem of issue 11's twelfth round than going on proposing."""
         budget = trials.compute_budget
-        return budget > 0 and self.exploit_share > 0 and trials.compute >= (1 - self.exploit_share) * budget
+        if not (budget > 0 and self.exploit_share > 0 and trials.compute >= (1 - self.exploit_share) * budget):
+            return False
+        if candidates is None:
+            candidates = len(top_groups(state["budgets"], trials, state["repeats"]))
+        return candidates >= self.endgame_need(state["dimension"])
+
+    def endgame_need(self, dimension: int) -> int:
+        """Top-budget candidates the endgame waits for: ``endgame_results``, or twice what the model needs."""
+        return self.endgame_results or 2 * max(dimension + 2, 6)
 
     def _local(self, state: State, trials: TrialTable) -> tuple[np.ndarray | None, list | None, State]:
         """A step from the chosen candidate along a random subset of the axes, each axis with its own width,
