@@ -180,8 +180,8 @@ def test_the_local_search_finds_a_better_point_in_a_flat_valley_than_the_model_a
 def test_told_a_small_compute_the_run_is_the_first_part_of_a_longer_one_until_the_endgame_has_results_to_refine():
     """Issue 11's twelfth round: told a third of a sweep's compute, the endgame (its last third) started after 5 to
     15 top-budget results and did worse than going on proposing. It now waits until the top budget holds
-    ``endgame_results`` candidates (by default twice what the model needs: 12 here), so a run told a small share (a quarter here) spends
-    it as the first part of the longer run would; a longer run still gets its endgame."""
+    ``endgame_results`` candidates (by default twice what the model needs: 12 here), so a run told a small share
+    (a quarter here) spends it as the first part of the longer run would; a longer run still gets its endgame."""
     for seed in range(4):
         long_trials, long_state, long_order = serial(noisy_bowl(seed), seed=seed, evaluations=60)
         trials, state, order = serial(noisy_bowl(seed), seed=seed, evaluations=15)

@@ -308,7 +308,8 @@ class ModelBased(Hyperband):
         if len(groups) < max(state["dimension"] + 2, 6):
             return None  # not before the top budget has as many results as the model needs
         busy = {origin for t, origin in repeats.items() if trials.running(int(t))}
-        if pairs and self._endgame(state, trials, len(groups)):  # noise shown, endgame: race the best few, one more seed each
+        if pairs and self._endgame(state, trials, len(groups)):
+            # noise shown, endgame: race the best few, one more seed each
             waiting = [t for t in best_first(groups)[:self.race] if len(groups[t]) <= self.repeats and t not in busy]
             return waiting[0] if waiting else None
         spent = sum(trials.reached(t) for t in trials.ids())
