@@ -289,7 +289,7 @@ class _Loop(Trials, Commits):
                 self.submit(trial, action.budget or self.top, from_budget)
                 launched = True
             else:
-                self.submit(action.trial, action.budget, self.trials[str(action.trial)]["budget"])
+                self.submit(action.trial, action.budget, self.continues_from(action.trial))
                 launched = True
         if send:
             self.send()

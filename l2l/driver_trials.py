@@ -125,8 +125,12 @@ class Trials:
                                                                     task.from_budget if task else 0.0),
                                 budget_key(outcome.budget): score}
             record["budget"] = float(outcome.budget)
-            record["row"] = self.loop["rows"] + len(self.batch) - 1
-            self.checkpoints[trial] = outcome.checkpoint if ok else None
+            if ok:
+                record["row"] = self.loop["rows"] + len(self.batch) - 1
+                self.checkpoints[trial] = outcome.checkpoint
+                record.pop("resume_from", None)
+            else:
+                self.keep_checkpoint(trial, record, task)
             self.policy_state = self.policy.report(self.policy_state, self.table, trial, outcome.budget, score)
         elif self.lamarck:  # what the next generation may inherit
             record["budget"] = float(outcome.budget if ok else task.from_budget if task else 0.0)
@@ -149,6 +153,27 @@ class Trials:
             else:
                 generation = self.policy.coordinates(trial, record, self.budgets, self.top)[0]
                 self.bar.update(1, generation, self.loop["best"], self.loop["failed"])
+
+    def keep_checkpoint(self, trial: int, record: dict[str, Any], task: Task | None) -> None:
+        """A segment of ``trial`` failed: it returned no checkpoint, but the one it started from (its own last good
+        one, or the donor's it inherited) is as good as before. The record keeps that checkpoint's row and notes
+        its budget (``resume_from``), so that a continuation (a PBT member with no healthy member to copy) starts
+        there, after a resume too, instead of from scratch; 0 if the segment itself started from scratch or its
+        checkpoint could not be read (``l2l resume --drop-unreadable``)."""
+        start = float(task.from_budget) if task is not None else 0.0
+        if start > 0 and isinstance(self.checkpoints.get(trial), Unreadable):
+            start = 0.0
+        if not start > 0:
+            self.checkpoints[trial] = None
+        record["resume_from"] = start
+
+    def continues_from(self, trial: int) -> float:
+        """The budget of the checkpoint a continuation of ``trial`` starts from: the budget it reached, or, after
+        a failed segment, where that segment started (see :meth:`keep_checkpoint`)."""
+        record = self.trials[str(trial)]
+        if not record.get("ok", True) and "resume_from" in record:
+            return float(record["resume_from"])
+        return float(record["budget"])
 
     def no_checkpoint(self, trial: int, budget: float) -> str:
         """Why a policy that continues every member from its checkpoint (PBT) ends the run at a segment that
