@@ -11,7 +11,7 @@ import time
 import numpy as np
 
 from l2l.jobs.base import OK
-from l2l.outcomes import check_curves, refuse_missing_objectives, summary as summarize
+from l2l.outcomes import check_curve_order, check_curves, refuse_missing_objectives, summary as summarize
 from l2l.results_schema.checkpoint_store import LARGE, size_in_memory
 
 
@@ -126,6 +126,8 @@ class Commits:
             self.objectives_checked = True
             check_curves(batch, self.writer)
             refuse_missing_objectives(batch, self.writer, resumed=generation > 0)
+        else:  # a later segment's curve (a continued one's, made from a checkpoint) may be the first out of order
+            check_curve_order(batch, self.writer)
         if self.on_generation is not None:
             info = {"generation": generation, "summary": summary, "failed": int((~ok).sum()),
                     "best": dict(state["loop"]["best"])}

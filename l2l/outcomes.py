@@ -95,17 +95,35 @@ def refuse_missing_objectives(outcomes: list[Outcome], writer, resumed: bool = F
 def check_curves(outcomes: list[Outcome], writer) -> None:
     """Check the learning curves of a session's first committed outcomes, which every later segment repeats.
 
-    * A curve whose fidelities do not increase ends the run with a ConfigError naming the curve and its segment
-      (the rows stay in the file). A segment passes each fidelity once, in order: a fidelity that goes back or
-      comes twice is a mislabelled curve (values of another budget, a step counter restarted), whose value at a
-      rung (:func:`curve_scores`) and learning curve (``l2l plot --kind curves``) would be wrong without a word.
+    * Their order, as :func:`check_curve_order` does at every commit.
     * Curves of names that are no objective of the run are stored (``lsnn`` and ``egru`` return a curve of
       every value they measure, the run keeps the others as metrics), but only an objective's curve tells the
       policies how a candidate ranked at the rungs it passed: if curves came, but none of an objective, one
       warning line says so (``val_loss`` where the objective is ``loss``) and the run goes on.
     """
+    check_curve_order(outcomes, writer)
     ok = [o for o in outcomes if o.ok and o.traces]
-    for outcome in ok:
+    objectives = list(ok[0].objectives) if ok else []
+    names = {key[len(CURVE_PREFIX):] for o in ok for key in o.traces if key.startswith(CURVE_PREFIX)}
+    others = sorted(names - set(objectives))
+    missing = [name for name in objectives if name not in names]
+    if others and missing:
+        warn(f"l2l: warning: no curve of objective {', '.join(map(repr, missing))} came, only of "
+             f"{', '.join(map(repr, others))}: stored (trace curve:<name>), but no policy ranks by them and "
+             f"'l2l plot --kind curves' does not draw them; name the curve as the objective, "
+             f"curve={{{missing[0]!r}: [[fidelity, value], ...]}}")
+
+
+def check_curve_order(outcomes: list[Outcome], writer) -> None:
+    """A curve of ``outcomes`` (those a commit just wrote) whose fidelities do not increase ends the run with a
+    ConfigError naming the curve and its segment (the rows stay in the file). A segment passes each fidelity
+    once, in order: a fidelity that goes back or comes twice is a mislabelled curve (values of another budget, a
+    step counter restarted), whose value at a rung (:func:`curve_scores`) and learning curve (``l2l plot --kind
+    curves``) would be wrong without a word. Every commit checks its own outcomes: a continued segment's curve
+    is made by other code than a first segment's (from a checkpoint), and may be the only one out of order."""
+    for outcome in outcomes:
+        if not outcome.traces or not outcome.ok:
+            continue
         for key, points in outcome.traces.items():
             if not key.startswith(CURVE_PREFIX):
                 continue
@@ -126,15 +144,6 @@ def check_curves(outcomes: list[Outcome], writer) -> None:
                     f"increase: {fidelities[i]:g} then {fidelities[i + 1]:g}; a curve lists its [fidelity, value] "
                     f"rows in the order the segment passed them, each fidelity above the one before (sort them "
                     f"by fidelity); the evaluations so far are in {writer.path}")
-    objectives = list(ok[0].objectives) if ok else []
-    names = {key[len(CURVE_PREFIX):] for o in ok for key in o.traces if key.startswith(CURVE_PREFIX)}
-    others = sorted(names - set(objectives))
-    missing = [name for name in objectives if name not in names]
-    if others and missing:
-        warn(f"l2l: warning: no curve of objective {', '.join(map(repr, missing))} came, only of "
-             f"{', '.join(map(repr, others))}: stored (trace curve:<name>), but no policy ranks by them and "
-             f"'l2l plot --kind curves' does not draw them; name the curve as the objective, "
-             f"curve={{{missing[0]!r}: [[fidelity, value], ...]}}")
 
 
 def warn(text: str) -> None:
