@@ -287,14 +287,15 @@ def run(config: RunConfig, out: str | os.PathLike | None = None, *, progress: bo
     return path
 
 
-def _reevaluate_after(path: Path, lock: WriterLock, config: RunConfig,
-                      simulator: Callable[..., Any] | None) -> None:
-    """``[run] reevaluate``: the top candidates of a finished run on fresh seeds, under the same lock."""
+def _reevaluate_after(path: Path, lock: WriterLock, config: RunConfig, simulator: Callable[..., Any] | None,
+                      backend: str | None = None, workers: int | None = None) -> None:
+    """``[run] reevaluate``: the top candidates of a finished run on fresh seeds, under the same lock; on the
+    ``backend``/``workers`` given to ``l2l resume`` (None: the stored ones), as the run went on."""
     if not config.reevaluate:
         return
     from l2l.reevaluate import after_run
 
-    after_run(path, lock=lock, simulator=simulator)
+    after_run(path, lock=lock, simulator=simulator, backend=backend, workers=workers)
 
 
 def _fresh_state(components: Components) -> dict[str, Any]:
@@ -428,7 +429,7 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                 if announce is not None:
                     announce(trajectory)
         if finished:
-            _reevaluate_after(path, lock, config, simulator)  # one it had not finished
+            _reevaluate_after(path, lock, config, simulator, backend, workers)  # one it had not finished
             return path
         with trajectory_writer.TrajectoryWriter(path, lock=lock, keep_rows=keep_rows) as writer:
             # a policy run's budget is compute (its generations count commits, not a plan)
@@ -440,7 +441,7 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
             _drive_recording_failure(components, writer, state, reuse=reuse, progress=progress,
                                      on_generation=on_generation, control=control or RunControl(),
                                      drop_unreadable=drop_unreadable)
-        _reevaluate_after(path, lock, config, simulator)
+        _reevaluate_after(path, lock, config, simulator, backend, workers)
     return path
 
 

@@ -250,12 +250,13 @@ def _refused(exc: L2LError) -> bool:
                                                               and exc.argv[:1] == ["sbatch"])
 
 
-def after_run(path: str | os.PathLike, *, lock=None, simulator: Callable[..., Any] | None = None
-              ) -> pd.DataFrame | None:
+def after_run(path: str | os.PathLike, *, lock=None, simulator: Callable[..., Any] | None = None,
+              backend: str | None = None, workers: int | None = None) -> pd.DataFrame | None:
     """The ``[run] reevaluate = {top, seeds}`` option: re-evaluate once the run in ``path`` has finished.
 
     Does nothing (returns None) if the run's config has no such option, the run did not finish (it
-    was stopped or failed) or no evaluation succeeded. Meant to be called by ``l2l.run``/``l2l.resume`` after their writer closed.
+    was stopped or failed) or no evaluation succeeded. Meant to be called by ``l2l.run``/``l2l.resume`` after
+    their writer closed; ``backend``/``workers``: those ``l2l resume`` was given (None: the run's stored ones).
     """
     from l2l.results_schema.reader import Trajectory
 
@@ -266,7 +267,8 @@ def after_run(path: str | os.PathLike, *, lock=None, simulator: Callable[..., An
         anything = bool(option) and finished and bool(candidates(trajectory, 1))
     if not anything:  # nothing asked, the run did not finish, or no evaluation succeeded
         return None
-    return reevaluate(path, option["top"], option["seeds"], lock=lock, simulator=simulator)
+    return reevaluate(path, option["top"], option["seeds"], lock=lock, simulator=simulator, backend=backend,
+                      workers=workers)
 
 
 def ranking(source: Any, objective: str | None = None) -> pd.DataFrame:
