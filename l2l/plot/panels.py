@@ -350,13 +350,28 @@ def draw_status(ax: Axes, run: RunData, legend: bool = True) -> None:
         bottom = bottom + heights
     if len(x) == 1:
         ax.set_xlim(x[0] - 1, x[0] + 1)
-    if run.multi_fidelity and len(x) <= 30:
-        ax.set_xticks(x, labels)
+    if run.multi_fidelity:
+        at = budget_ticks(len(x))
+        ax.set_xticks(at, [labels[i] for i in at])
     else:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(alpha=0.3, axis="y")
     if legend:
         ax.legend(fontsize="small", loc="lower right")
+
+
+#: The most budgets the status panel labels one by one; of more, every few (at most about ten labels).
+BUDGET_LABELS = 30
+
+
+def budget_ticks(n: int) -> list[int]:
+    """The positions (0 .. n-1) of a panel's ``n`` budgets, side by side, that get their budget as a label: all of
+    up to BUDGET_LABELS, else every few at round steps. Before, more than BUDGET_LABELS were labelled by their
+    positions (0, 5, 10 ...), read as budgets they were not."""
+    if n <= BUDGET_LABELS:
+        return list(range(n))
+    steps = MaxNLocator(nbins=10, integer=True, steps=[1, 2, 2.5, 5, 10]).tick_values(0, n - 1)
+    return [int(round(at)) for at in steps if 0 <= at <= n - 1]
 
 
 def _fidelity_unit(run: RunData) -> str:
