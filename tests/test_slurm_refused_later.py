@@ -172,6 +172,10 @@ def test_a_slurm_run_waits_for_a_pending_worker_and_ends_in_one_line_once_sbatch
             process.communicate()
         sbatch.cancel_all()
     errors = _errors(stderr)
+    # A's replacement refused while B waits in the queue: one warning line (see test_slurm_replacement_refused.py)
+    assert errors[0] == (f"l2l: warning: sbatch refused a replacement worker job ({REFUSAL.replace(chr(10), '; ')}); "
+                         f"the run goes on with 1 worker job (1 waiting in the queue)"), stderr
+    errors = errors[1:]
     assert status == 2 and len(errors) == 1, stderr
     assert errors[0].startswith("l2l: error: sbatch refused the worker jobs the run needs: sbatch: error: "
                                 "QOSMaxSubmitJobPerUserLimit; sbatch: error: Batch job submission failed: Job "

@@ -19,7 +19,8 @@ refused job again and says nothing; the answers are therefore watched here
 (:class:`_Submissions`), and once no worker is connected, none of the run's
 jobs waits in the queue and sbatch's latest answer was a refusal, ``wait``
 raises JobsRefused (the loop keeps what finished and says how to continue). Worker jobs refused while the
-run scales up, others taken (a per-user job limit), leave it with fewer workers: one warning line says so.
+run scales up, others taken (a per-user job limit), leave it with fewer workers: one warning line says so; so
+does a replacement (of a job that ended mid-run) refused while other worker jobs of the run remain.
 """
 
 from __future__ import annotations
@@ -120,7 +121,9 @@ class _Submissions:
 
     The run's first ``first`` submissions (maximum_jobs: the jobs it scales up to, before any is replaced) are
     counted apart: sbatch taking some of them and refusing the others (a per-user job limit) leaves the run with
-    fewer workers for good, which :meth:`shortfall` tells.
+    fewer workers for good, which :meth:`shortfall` tells. A later submission replaces a job that ended (cancelled,
+    retired, died); one refused leaves the run with one worker fewer for good too, which
+    :meth:`refused_replacements` tells.
     """
 
     def __init__(self, first: int = 0) -> None:
@@ -131,6 +134,7 @@ class _Submissions:
         self.ever_accepted = False
         self._first, self._submitted = first, 0
         self._first_taken, self._first_refused, self._first_refusal = 0, 0, ""
+        self._replacements_refused, self._replacement_refusal = 0, ""  # not told yet
 
     def submitting(self) -> int:
         """One sbatch call begins; its number in the run (1 for the first)."""
@@ -153,6 +157,9 @@ class _Submissions:
                 self._first_taken += job_id is not None
                 self._first_refused += bool(refusal)
                 self._first_refusal = refusal or self._first_refusal
+            elif number > self._first and refusal:
+                self._replacements_refused += 1
+                self._replacement_refusal = refusal
 
     def shortfall(self) -> tuple[int, int, str] | None:
         """(jobs taken, jobs asked, sbatch's refusal) of the run's first submissions, once sbatch took some and
@@ -161,6 +168,19 @@ class _Submissions:
             if self._submitting or not self._first_taken or not self._first_refused:
                 return None
             return self._first_taken, self._first_taken + self._first_refused, self._first_refusal
+
+    def refused_replacements(self) -> tuple[int, str]:
+        """(replacement jobs refused and not told yet, sbatch's latest refusal of them); (0, '') while a call is under
+        way or none was refused. :meth:`told` takes the count off once said."""
+        with self._lock:
+            if self._submitting or not self._replacements_refused:
+                return 0, ""
+            return self._replacements_refused, self._replacement_refusal
+
+    def told(self, replacements: int) -> None:
+        """``replacements`` refused replacements (from :meth:`refused_replacements`) were said."""
+        with self._lock:
+            self._replacements_refused = max(0, self._replacements_refused - replacements)
 
     def jobs(self) -> list[str]:
         with self._lock:
@@ -383,15 +403,54 @@ class SlurmExecutor(_DaskExecutor):
     def warn_fewer_workers(self) -> None:
         """One warning line (stderr, once a run) when sbatch took some of the worker jobs the run scaled up to
         and refused the others (a per-user job limit): dask-jobqueue never submits those again and the run goes
-        on with fewer workers; before, it said nothing."""
+        on with fewer workers; before, it said nothing. Then :meth:`warn_refused_replacements`."""
         submissions = getattr(self, "_submissions", None)
-        short = submissions.shortfall() if submissions is not None and not self._warned else None
-        if short is None:
+        if submissions is None:
             return
-        self._warned = True
-        taken, asked, said = short
-        print(f"l2l: warning: the run goes on with {taken} of its {asked} worker jobs: sbatch refused "
-              f"{asked - taken} ({said})", file=sys.stderr, flush=True)
+        short = submissions.shortfall() if not self._warned else None
+        if short is not None:
+            self._warned = True
+            taken, asked, said = short
+            print(f"l2l: warning: the run goes on with {taken} of its {asked} worker jobs: sbatch refused "
+                  f"{asked - taken} ({said})", file=sys.stderr, flush=True)
+        self.warn_refused_replacements(submissions)
+
+    def warn_refused_replacements(self, submissions: _Submissions) -> None:
+        """One warning line when sbatch refused the replacement of a worker job that ended mid-run (cancelled,
+        retired, died) while other worker jobs of the run remain, running or waiting in the queue: dask-jobqueue
+        never submits it again, so the run goes on with fewer workers for good; before, it said nothing. With
+        none left nothing is said here: :meth:`check_refused` ends the run (or a job taken later carries it on)."""
+        refused, said = submissions.refused_replacements()
+        if not refused:
+            return
+        left = self._jobs_left(submissions)
+        if left is None:  # squeue did not answer: say it at a later look
+            return
+        submissions.told(refused)
+        running, waiting = left
+        jobs = running + waiting
+        if not jobs:  # the run's end (check_refused), or a job taken later, says the rest
+            return
+        what = "a replacement worker job" if refused == 1 else f"{refused} replacement worker jobs"
+        queue = f" ({waiting} waiting in the queue)" if waiting else ""
+        print(f"l2l: warning: sbatch refused {what} ({said}); the run goes on with {jobs} worker "
+              f"job{'s' if jobs != 1 else ''}{queue}", file=sys.stderr, flush=True)
+
+    @staticmethod
+    def _jobs_left(submissions: _Submissions) -> tuple[int, int] | None:
+        """(running, pending) of the jobs sbatch took for this run, by squeue; jobs completing (cancelled, ended)
+        are not counted. None if squeue fails."""
+        ids = submissions.jobs()
+        if not ids:
+            return 0, 0
+        try:
+            text = call(["squeue", "--noheader", f"--jobs={','.join(ids)}", "--format=%i %t"], timeout=30)
+        except SlurmError as exc:
+            if "Invalid job id" not in exc.stderr:  # said when none of them is known any more
+                return None
+            text = ""
+        states = [line.split()[1] for line in text.splitlines() if len(line.split()) == 2]
+        return sum(state in ("R", "CF") for state in states), sum(state == "PD" for state in states)
 
     def check_refused(self) -> None:
         """Raise JobsRefused if the run cannot go on: sbatch refused the latest worker job, no worker is
