@@ -9,6 +9,7 @@ reads a run's config back from its file. ``l2l.loop`` (run, resume) and
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping
@@ -197,22 +198,36 @@ def _check_generation_untold(config: RunConfig, optimizer: Optimizer) -> None:
 def _check_async_untold(config: RunConfig, optimizer: Optimizer, executor) -> None:
     """Refuse an asynchronous run that keeps more candidates out at once (``queue_depth`` per worker, the most
     workers the backend plans: a ``slurm`` run's maximum_jobs) than the optimizer keeps asked and untold
-    (``nevergrad``'s ``num_workers``): its ask failed at run time, after the run's file was created."""
+    (``nevergrad``'s ``num_workers``): its ask failed at run time, after the run's file was created.
+
+    An existing Dask cluster (backend ``dask``) plans no workers: counted as one, a cluster of more let through a
+    run that failed so. The check is handed to it (``limit_workers``), made against the workers its scheduler
+    reports as the run starts, before the file is created."""
     from l2l.policies.modes import Async
 
     limit = getattr(optimizer, "untold_limit", None)
     if limit is None:
         return
     limit = int(limit())
-    workers = max(1, int(getattr(executor, "maximum_jobs", 0) or executor.worker_count))
-    out = Async.queue_depth * workers
-    if out <= limit:
+    refusal = functools.partial(_async_untold_refusal, config.optimizer.name, config.backend.name, limit)
+    limit_workers = getattr(executor, "limit_workers", None)
+    if limit_workers is not None and limit >= Async.queue_depth:
+        limit_workers(limit // Async.queue_depth, refusal)
         return
+    workers = max(1, int(getattr(executor, "maximum_jobs", 0) or executor.worker_count))
+    if Async.queue_depth * workers > limit:
+        raise ConfigError(refusal(workers))
+
+
+def _async_untold_refusal(optimizer: str, backend: str, limit: int, workers: int) -> str:
+    """Why ``workers`` workers are too many for an optimizer that keeps at most ``limit`` candidates untold."""
+    from l2l.policies.modes import Async
+
+    out = Async.queue_depth * workers
     fewer = f" (or at most {limit // Async.queue_depth} workers)" if limit >= Async.queue_depth else ""
-    raise ConfigError(f"optimizer {config.optimizer.name!r} keeps at most num_workers = {limit} candidates asked "
-                      f"and not told, and run.mode = 'async' keeps {Async.queue_depth} per worker out at once, "
-                      f"{out} with {workers} worker(s) of backend {config.backend.name!r}; set [optimizer] "
-                      f"num_workers = {out}{fewer}")
+    return (f"optimizer {optimizer!r} keeps at most num_workers = {limit} candidates asked and not told, and "
+            f"run.mode = 'async' keeps {Async.queue_depth} per worker out at once, {out} with {workers} worker(s) "
+            f"of backend {backend!r}; set [optimizer] num_workers = {out}{fewer}")
 
 
 def _inherit(config: RunConfig, simulator: Simulator) -> float:

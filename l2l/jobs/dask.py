@@ -35,10 +35,11 @@ import math
 import os
 import pickle
 import queue
+import sys
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, ClassVar, Sequence
+from typing import Any, Callable, ClassVar, Sequence
 
 from l2l.errors import ConfigError, ExecutorError
 from l2l.jobs.base import Executor, Outcome, Settings, Task, died
@@ -668,6 +669,55 @@ class DaskExecutor(_DaskExecutor):
         if self.address:
             return Client(self.address, set_as_default=False, timeout="30s")
         return Client(scheduler_file=self.scheduler_file, set_as_default=False, timeout="30s")
+
+    def limit_workers(self, most: int, refusal: Callable[[int], str]) -> None:
+        """Keep at most ``most`` evaluations running at once (set by the run's build: an asynchronous run keeps two
+        per worker out, and its optimizer takes at most ``2 * most`` asked and untold, nevergrad's num_workers).
+
+        The cluster's workers are not known before it is reached: :meth:`prepare` (before the run's file is
+        created), or :meth:`start`, raises ConfigError(``refusal(workers)``) if its scheduler reports more.
+        Workers that join later are left idle beyond ``most`` (:attr:`worker_count` says ``most``), told once in
+        a warning line (before, the optimizer's ask past its limit failed the run)."""
+        self._most_workers, self._refusal = most, refusal
+
+    def _check_workers(self, client) -> None:
+        most = getattr(self, "_most_workers", 0)
+        if not most or getattr(self, "_workers_checked", False):
+            return
+        try:
+            workers = slots(client.scheduler_info(n_workers=-1)["workers"])
+        except Exception:  # noqa: BLE001 - not answered: the run goes on, kept to ``most`` (see worker_count)
+            return
+        self._workers_checked = True
+        if workers > most:
+            raise ConfigError(self._refusal(workers))
+
+    def prepare(self, simulator: Simulator | None = None) -> None:
+        super().prepare(simulator)
+        starting = getattr(self, "_starting", None)
+        if starting is not None and getattr(self, "_most_workers", 0):
+            try:
+                client = starting.result()
+            except Exception:  # noqa: BLE001 - not reached: start() raises it, as without the check
+                return
+            self._check_workers(client)
+
+    def start(self, simulator: Simulator, settings: Settings) -> None:
+        super().start(simulator, settings)
+        self._check_workers(self._client)
+
+    @property
+    def worker_count(self) -> int:
+        """Workers connected now, at most those :meth:`limit_workers` allows."""
+        workers = super().worker_count
+        most = getattr(self, "_most_workers", 0)
+        if not most or workers <= most:
+            return workers
+        if not getattr(self, "_told_more", False):
+            self._told_more = True
+            print(f"l2l: warning: workers joined the cluster: {self._refusal(workers)}; the run goes on with {most} "
+                  f"of them busy", file=sys.stderr, flush=True)
+        return most
 
     def describe(self) -> str:
         return f"dask ({self.address or self.scheduler_file})"

@@ -1,0 +1,107 @@
+"""``nevergrad`` in ``run.mode = 'async'`` on an existing Dask cluster (backend ``dask``, by scheduler address).
+
+An asynchronous run keeps two candidates out per worker; nevergrad takes at most num_workers asked and untold. The
+check made when the config is read counted one worker for an existing cluster (it cannot know how many there are):
+on a cluster of more, a run with too small a num_workers was let through, created its file and failed at its first
+ask past the limit ("asking 1 more candidates would leave 3 untold, more than num_workers = 2"), leaving a file
+that blocked the corrected config's run. Now the workers the scheduler reports as the run starts are checked, with
+the message of the other backends, before the file is created; workers that join later are left idle beyond what
+num_workers allows, said in one warning line, instead of failing the run.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import l2l_cli, write_toml
+from slurm_helpers import wait_for
+
+import l2l
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def cluster():
+    from distributed import LocalCluster
+    with LocalCluster(n_workers=3, threads_per_worker=1, processes=False, dashboard_address=":0", protocol="tcp://",
+                      host="127.0.0.1") as running:
+        yield running
+
+
+def _config(tmp_path: Path, address: str, num_workers: int, generations: int = 4, simulator: dict | None = None):
+    return write_toml(tmp_path / "c.toml", {
+        "run": {"name": "ng-external", "seed": 2, "generations": generations, "mode": "async"},
+        "space": {"x": {"type": "float", "low": -1.0, "high": 1.0}},
+        "optimizer": {"name": "nevergrad", "method": "CMA", "population_size": 2, "num_workers": num_workers},
+        "simulator": simulator or {"name": "sphere"},
+        "backend": {"name": "dask", "address": address}})
+
+
+def _said(stderr: str) -> list[str]:
+    """What l2l said besides its banner."""
+    assert "Traceback" not in stderr, stderr
+    return [line for line in stderr.splitlines() if line.startswith("l2l") and not line.startswith("l2l 0.")]
+
+
+def test_too_few_num_workers_for_the_clusters_workers_is_refused_in_one_line_before_the_file_is_created(
+        tmp_path, cluster):
+    out = tmp_path / "ng.h5"
+    config = _config(tmp_path, cluster.scheduler_address, num_workers=2)
+    refused = l2l_cli("run", config, "--out", out, "--no-progress", cwd=tmp_path, timeout=300)
+    # before: the run started, then 'asking 1 more candidates would leave 3 untold, more than num_workers = 2'
+    assert refused.returncode == 2 and _said(refused.stderr) == [
+        "l2l: error: optimizer 'nevergrad' keeps at most num_workers = 2 candidates asked and not told, and "
+        "run.mode = 'async' keeps 2 per worker out at once, 6 with 3 worker(s) of backend 'dask'; set [optimizer] "
+        "num_workers = 6 (or at most 1 workers)"], refused.stderr
+    assert not out.exists()
+    # the advice, followed, runs on the same cluster
+    config = _config(tmp_path, cluster.scheduler_address, num_workers=6)
+    done = l2l_cli("run", config, "--out", out, "--no-progress", cwd=tmp_path, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert _said(done.stderr) == [], done.stderr
+    assert len(l2l.load(out)) == 8
+
+
+def test_workers_that_join_the_cluster_during_the_run_are_left_idle_with_one_warning_line(tmp_path):
+    from distributed import LocalCluster
+
+    hold = tmp_path / "hold"  # evaluations wait while it exists: the run lasts until the test removes it
+    hold.touch()
+    argv = ["sh", "-c", f"echo x >> {tmp_path}/started; while [ -f {hold} ]; do sleep 0.05; done; echo 1", "sh",
+            "{x}"]
+    out, stderr_path = tmp_path / "joined.h5", tmp_path / "stderr"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0", protocol="tcp://",
+                      host="127.0.0.1") as cluster:
+        config = _config(tmp_path, cluster.scheduler_address, num_workers=2, generations=20,
+                         simulator={"name": "command", "argv": argv})
+        with open(stderr_path, "w") as stderr_file:
+            process = subprocess.Popen([sys.executable, "-m", "l2l", "run", str(config), "--out", str(out),
+                                        "--no-progress"], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+                                       stderr=stderr_file, text=True)
+        try:
+            started = tmp_path / "started"
+            wait_for(started.exists, 120, "the run's first evaluation")
+            cluster.scale(3)
+            cluster.wait_for_workers(3, timeout=120)
+            # before: the run failed at its next ask ('asking 1 more candidates would leave 3 untold, ...')
+            said = wait_for(lambda: _said(stderr_path.read_text()), 60, "a line about the workers that joined")
+            assert process.poll() is None, stderr_path.read_text()
+            hold.unlink()
+            process.wait(timeout=240)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    stderr = stderr_path.read_text()
+    assert process.returncode == 0, stderr
+    assert said == _said(stderr) == [
+        "l2l: warning: workers joined the cluster: optimizer 'nevergrad' keeps at most num_workers = 2 candidates "
+        "asked and not told, and run.mode = 'async' keeps 2 per worker out at once, 6 with 3 worker(s) of backend "
+        "'dask'; set [optimizer] num_workers = 6 (or at most 1 workers); the run goes on with 1 of them busy"], stderr
+    assert len(l2l.load(out)) == 40
