@@ -108,6 +108,9 @@ class RunSummary:
     #: checkpoints (the compute budget above is what they cost if every segment restarts), as the banner of
     #: ``l2l run`` gives it; None where it does not apply (a compute budget given, segments seen restarting).
     continued_bound: float | None = None
+    #: Where the run's sessions ran (:func:`l2l.analysis.sessions.backend_text`): the backend it was created with
+    #: as JSON, or with each resume on another backend (``l2l resume --backend/--workers``) named and numbered.
+    backends: str = ""
 
     @property
     def status_text(self) -> str:
@@ -121,7 +124,8 @@ class RunSummary:
     @property
     def description(self) -> str:
         names = [str(part.get("name", "?")) for part in (self.optimizer, self.simulator, self.backend)]
-        return f"{names[0]} on {names[1]}, backend {names[2]}"
+        moved = self.backends and self.backends != json.dumps(self.backend)  # a resume ran elsewhere
+        return f"{names[0]} on {names[1]}, backend {self.backends if moved else names[2]}"
 
     @property
     def ended(self) -> bool:
@@ -369,6 +373,8 @@ def _merge(trajectory: Trajectory, counts: dict[str, Any], start: int, stop: int
 
 def summarize(trajectory: Trajectory, previous: RunSummary | None = None) -> RunSummary:
     """The summary of ``trajectory``; with ``previous`` (an earlier summary of the same file) only new rows are read."""
+    from l2l.analysis.sessions import backend_text
+
     alive = writer_alive(trajectory.path)  # before the events: a writer that ends in between shows as finished
     events = trajectory.events()
     kinds, details = list(events["kind"]), list(events["detail"])
@@ -419,6 +425,7 @@ def summarize(trajectory: Trajectory, previous: RunSummary | None = None) -> Run
         continued = _continued_bound(policy, fidelity, compute[1])
     return RunSummary(
         candidates=candidates, compute=compute, continued_bound=continued,
+        backends=backend_text(part("backend"), kinds, details),
         path=str(trajectory.path), name=str(run.get("name", trajectory.path.stem)), seed=run.get("seed"),
         optimizer=part("optimizer"), simulator=part("simulator"), backend=part("backend"),
         host=str(run.get("host", "?")), created=str(run.get("created", "?")),
@@ -727,7 +734,7 @@ def show_text(trajectory: Trajectory, top: int = 10, events: int = 5) -> str:
              f"optimizer  {json.dumps(summary.optimizer)}",
              *_policy_lines(trajectory),
              f"simulator  {json.dumps(summary.simulator)}",
-             f"backend    {json.dumps(summary.backend)}",
+             f"backend    {summary.backends or json.dumps(summary.backend)}",
              f"objectives {', '.join(f'{o.name} ({o.direction})' for o in summary.objectives)}"]
     for i, parameter in enumerate(summary.parameters):
         lines.append(f"{'parameters' if i == 0 else '':<10} {parameter}")
@@ -773,17 +780,24 @@ def reevaluated_text(trajectory: Trajectory, top: int = 10) -> str:
 
 def restart_line(trajectory: Trajectory, unit: str) -> str:
     """How many segments of a multi-fidelity run trained a candidate from scratch again after an earlier
-    successful segment of it (not right after a failed one, which left no checkpoint to continue from: the
-    failures line says why), and what that cost beyond continuing ("" if none): the simulator returned no
+    successful segment of it, and what that cost beyond continuing ("" if none): the simulator returned no
     checkpoint (a ``python`` function without a ``checkpoint`` parameter, a ``command`` program that left no
-    file in ``{checkpoint_dir}``, say one that wrote its state elsewhere), which the run counts but did not say."""
+    file in ``{checkpoint_dir}``, say one that wrote its state elsewhere), which the run counts but did not say.
+
+    A segment right after a failed one is not counted: it started from scratch for the failure (which the
+    failures line names), not for a checkpoint the simulator never returned. Since 10a6207 a PBT member whose
+    segment failed keeps the checkpoint that segment started from and continues from it (``from_budget`` > 0: no
+    restart to count, nothing printed); it starts from scratch only where that checkpoint could not be read
+    (``l2l resume --drop-unreadable`` records it failed). Files written before kept none: there the member
+    restarted after every failure."""
     n = trajectory.n_evaluations
     if not trajectory.multi_fidelity or not n:
         return ""
     rows = trajectory.rows(("trial", "budget", "from_budget", "status", "attempts"), 0, n)
     ok = _status_codes()["ok"]
     reached: dict[int, float] = {}
-    failed: set[int] = set()  # trials whose last segment failed: it left no checkpoint, the next one restarts
+    failed: set[int] = set()  # trials whose last segment failed: a restart next is the failure's, not a missing
+    # checkpoint's (a file before 10a6207, or a checkpoint l2l resume --drop-unreadable could not read)
     count, extra = 0, 0.0
     for trial, budget, start, status, attempts in zip(rows["trial"], rows["budget"], rows["from_budget"],
                                                       rows["status"], rows["attempts"]):

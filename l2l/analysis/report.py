@@ -228,7 +228,7 @@ def _summary(run: RunData, summary: RunSummary, agreement: str = "") -> list[tup
 BADGES = {"finished": "finished", "running": "running", "running or interrupted": "running", "created": "created"}
 
 
-def _provenance(run: RunData) -> str:
+def _provenance(run: RunData, summary: RunSummary) -> str:
     info = run.run
     events = run.events if run.events is not None else pd.DataFrame(columns=["time", "kind", "detail"])
     start = events["time"].iloc[0] if len(events) else None
@@ -238,7 +238,7 @@ def _provenance(run: RunData) -> str:
              ("created", str(info.get("created", "-"))), ("started", str(start) if start is not None else "-"),
              ("finished", str(end) if end is not None else "not finished"), ("host", str(info.get("host", "-"))),
              ("user", str(info.get("user", "-"))), ("optimizer", info.get("optimizer", "-")),
-             ("simulator", info.get("simulator", "-")), ("backend", info.get("backend", "-"))]
+             ("simulator", info.get("simulator", "-")), ("backend", summary.backends or info.get("backend", "-"))]
     version_table = _pairs((str(k), str(v)) for k, v in versions.items()) if isinstance(versions, dict) else ""
     event_frame = events.assign(time=events["time"].astype(str)) if len(events) else events
     config = json.dumps(info.get("config", {}), indent=2, sort_keys=False, default=str)
@@ -311,7 +311,7 @@ def render(run: RunData, summary: RunSummary, dpi: int = 80, reevaluated: pd.Dat
 <h2 id="reevaluated">Re-evaluated on fresh seeds</h2>{_reevaluated(reevaluated, population_based)}
 <h2 id="figures">Figures</h2>{''.join(sections)}
 <h2 id="failures">Failures</h2>{_failures(run)}
-<h2 id="provenance">Provenance</h2>{_provenance(run)}
+<h2 id="provenance">Provenance</h2>{_provenance(run, summary)}
 <script>{SCRIPT}</script>
 </body></html>
 """

@@ -5,11 +5,16 @@ run's last sign of life before a ``resumed`` event (an evaluation that finished,
 event; the figures that measure a run's speed (``l2l compare``'s wall time and its best-so-far against time,
 the report's wall time and rate, ``l2l watch``'s rate) count only the time outside the pauses, as
 ``run.max_time`` does.
+
+Each session may run on another backend (``l2l resume FILE --backend B`` or ``--workers N``): its ``resumed``
+event records the one it ran on, and :func:`backend_text` says which ran when, as ``l2l show``, the report and
+``l2l watch`` give it.
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+import json
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -33,4 +38,60 @@ def active_seconds(times: np.ndarray, start: float, event_times: Sequence[float]
     return times - start - paused
 
 
-__all__ = ["active_seconds"]
+#: Stretches of sessions on one backend that :func:`backend_text` names: the created one and the latest few.
+SHOWN_STRETCHES = 4
+
+
+def session_backends(created: dict[str, Any], event_kinds: Sequence[str], event_details: Sequence[str]
+                     ) -> list[dict[str, Any]]:
+    """The backend of each session of a run, in order: the first is ``created`` (the one the file was made
+    with), then one per ``resumed`` event, as its detail records it (the one before where it records none)."""
+    backends = [created]
+    for kind, detail in zip(event_kinds, event_details):
+        if kind != "resumed":
+            continue
+        try:
+            recorded = json.loads(detail).get("backend")
+        except (TypeError, ValueError, AttributeError):  # a log of another version: nothing said, nothing changed
+            recorded = None
+        backends.append(recorded if isinstance(recorded, dict) and recorded.get("name") else backends[-1])
+    return backends
+
+
+def _options(backend: dict[str, Any], before: dict[str, Any] | None) -> str:
+    """``backend`` in short: its name and options (``local workers=2``); after ``before`` of the same name, its
+    name and the options that changed (``slurm maximum_jobs=8``), unless one was dropped."""
+    options = {key: value for key, value in backend.items() if key != "name"}
+    if before is not None and before.get("name") == backend.get("name") and set(before) <= set(backend):
+        options = {key: value for key, value in options.items() if before.get(key) != value}
+    return " ".join([str(backend.get("name")), *(f"{key}={json.dumps(value)}" for key, value in options.items())])
+
+
+def backend_text(created: dict[str, Any], event_kinds: Sequence[str], event_details: Sequence[str]) -> str:
+    """Where a run's sessions ran, in one line: ``created`` as JSON where every resume ran there too (what
+    ``l2l show`` always printed), else each stretch of sessions on one backend, e.g.
+    ``local workers=2 (created), serial (resumed, session 2)``: before, the line named the backend the file was
+    created with, also when every later evaluation ran elsewhere. Sessions are numbered from 1, the run's start;
+    between the created stretch and the latest ones, the stretches left out are counted."""
+    backends = session_backends(created, event_kinds, event_details)
+    if all(backend == created for backend in backends):
+        return json.dumps(created)
+    stretches: list[list[Any]] = []  # [first session, last session, backend]
+    for session, backend in enumerate(backends, start=1):
+        if stretches and stretches[-1][2] == backend:
+            stretches[-1][1] = session
+        else:
+            stretches.append([session, session, backend])
+    hidden = max(0, len(stretches) - SHOWN_STRETCHES)
+    shown = [stretches[0], *stretches[1 + hidden:]]
+    parts, before = [], None
+    for first, last, backend in shown:
+        sessions = f"session {first}" if first == last else f"sessions {first}-{last}"
+        parts.append(f"{_options(backend, before)} ({'created' if first == 1 else f'resumed, {sessions}'})")
+        before = backend
+    if hidden:
+        parts.insert(1, f"{hidden} more change{'s' * (hidden != 1)}")
+    return ", ".join(parts)
+
+
+__all__ = ["active_seconds", "backend_text", "session_backends"]
