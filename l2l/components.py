@@ -205,6 +205,13 @@ def _check_async_untold(config: RunConfig, optimizer: Optimizer, executor) -> No
     reports as the run starts, before the file is created."""
     from l2l.policies.modes import Async
 
+    size_by, follow = getattr(optimizer, "size_by", None), getattr(executor, "follow_workers", None)
+    if size_by is not None and follow is not None:
+        # 'auto' on an existing Dask cluster: its Nevergrad row takes the workers the scheduler reports as the run
+        # starts; workers beyond its choice (joining later, or more at a resume) are left idle, never refused
+        size_by(executor.reported_workers)
+        follow(optimizer.busy_workers, optimizer.excess)
+        return
     limit = getattr(optimizer, "untold_limit", None)
     if limit is None:
         return

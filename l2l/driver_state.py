@@ -67,6 +67,9 @@ def adopt(state: dict[str, Any], components) -> dict[str, Any]:
     loop.setdefault("in_flight", [])
     loop.setdefault("next_trial", 0)
     loop.setdefault("compute", 0.0)
+    resumes = getattr(components.optimizer, "resumes", None)
+    if resumes is not None:  # 'auto' learns its stored choice before anything is asked (Auto.busy_workers)
+        resumes(state["optimizer"])
     policy = state.get("policy")
     if policy is None:
         policy = components.schedule.init(list(components.budgets), components.problem.space.dimension,

@@ -706,17 +706,45 @@ class DaskExecutor(_DaskExecutor):
         super().start(simulator, settings)
         self._check_workers(self._client)
 
+    def follow_workers(self, most: Callable[[], int], excess: Callable[[int], str]) -> None:
+        """Keep at most ``most()`` evaluations running at once, asked as the run goes (optimizer ``auto`` sizes
+        its Nevergrad row by :meth:`reported_workers` as the run starts, or a resumed run by the choice stored in
+        its state): never refused; workers beyond it are left idle, told once in a warning line,
+        ``excess(workers)`` (see :meth:`limit_workers`)."""
+        self._most_of, self._excess = most, excess
+
+    def reported_workers(self) -> int | None:
+        """The workers the scheduler reports as the run starts, asked once of the connection :meth:`prepare`
+        began (waiting for it); None before :meth:`prepare`, or if the scheduler is not reached or does not
+        answer (:meth:`start` then raises as without it)."""
+        if hasattr(self, "_reported"):
+            return self._reported
+        client, starting = getattr(self, "_client", None), getattr(self, "_starting", None)
+        if client is None and starting is None:
+            return None
+        try:
+            client = client or starting.result()
+            self._reported = slots(client.scheduler_info(n_workers=-1)["workers"])
+        except Exception:  # noqa: BLE001 - not reached: the caller takes its default
+            self._reported = None
+        return self._reported
+
+    def _most(self) -> int:
+        follow = getattr(self, "_most_of", None)
+        return int(follow()) if follow is not None else getattr(self, "_most_workers", 0)  # 0: no limit
+
     @property
     def worker_count(self) -> int:
-        """Workers connected now, at most those :meth:`limit_workers` allows."""
+        """Workers connected now, at most those :meth:`limit_workers` (or :meth:`follow_workers`) allows."""
         workers = super().worker_count
-        most = getattr(self, "_most_workers", 0)
+        most = self._most()
         if not most or workers <= most:
             return workers
         if not getattr(self, "_told_more", False):
             self._told_more = True
-            print(f"l2l: warning: workers joined the cluster: {self._refusal(workers)}; the run goes on with {most} "
-                  f"of them busy", file=sys.stderr, flush=True)
+            excess = getattr(self, "_excess", None)
+            why = excess(workers) if excess is not None else f"workers joined the cluster: {self._refusal(workers)}"
+            print(f"l2l: warning: {why}; the run goes on with {most} of them busy", file=sys.stderr, flush=True)
         return most
 
     def describe(self) -> str:

@@ -17,7 +17,7 @@ row  when                                                   choice
 1    several objectives, budget < 40 per objective and d    ``motpe`` (model-based, few evaluations)
 2    several objectives                                     ``nsga2`` (population max(batch, 4..40))
 3    half or more of the coordinates are ints/categoricals  ``nevergrad`` NGOpt told budget and batch
-     and Nevergrad installed and ``nevergrad`` (default)    (batch 10 when not given)
+     and Nevergrad installed and ``nevergrad`` (default)    (batch 10 when not given; see below)
      and no ``policy`` (a multi-fidelity policy leaves
      candidates untold, more than NGOpt keeps out)
 4    half or more of the coordinates are ints/categoricals  ``tpe`` (batch asked at once)
@@ -27,6 +27,13 @@ row  when                                                   choice
 7    otherwise                                              ``cmaes-quadratic`` (population max(batch,
                                                             4 + 3 ln d))
 ==== ===================================================== ============================================
+
+On an existing Dask cluster (backend ``dask``) the workers are not known before the run reaches its scheduler:
+in ``run.mode = 'async'`` the Nevergrad row then takes the workers the scheduler reports as the run starts (at
+least 10) as its batch, and is told twice that as NGOpt's ``num_workers``, the most candidates an asynchronous
+run keeps out on them (before, it took 10 and a cluster of more than 10 workers failed the run at its 21st
+candidate out). Workers beyond those, joining later or found by ``l2l resume`` (which keeps the stored choice),
+are left idle, said in one warning line.
 
 The figures behind the rows are in docs/optimizers.md (``benchmarks/optimizers.py``).
 ``describe(problem)`` gives the choice and the row as one line, for the run's
@@ -38,13 +45,17 @@ from __future__ import annotations
 import importlib.util
 import math
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 import numpy as np
 
 from l2l.optimizers.base import MAX_POPULATION, Optimizer, Problem, State
 from l2l.registry import option
 from l2l.space import Categorical, Int
+
+
+#: The Nevergrad row's batch where neither population_size nor the backend's workers are known.
+NEVERGRAD_BATCH = 10
 
 
 def _nevergrad_installed() -> bool:
@@ -82,6 +93,45 @@ class Auto(Optimizer):
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_inner", {})
+        object.__setattr__(self, "_cluster", None)  # see size_by
+        object.__setattr__(self, "_chosen", None)  # (name, options) of the last state seen; see busy_workers
+
+    # -- an existing cluster, known as the run starts ------------------------------------
+    def size_by(self, workers: Callable[[], int | None]) -> None:
+        """Size the asynchronous Nevergrad row by ``workers()`` when ``workers`` and ``population_size`` are not
+        set: the workers an existing Dask cluster's scheduler reports as the run starts (None until then, and
+        where it is not reached: the default batch of 10)."""
+        object.__setattr__(self, "_cluster", workers)
+
+    def _cluster_workers(self) -> int | None:
+        reported = self._cluster() if self._cluster is not None else None
+        return None if reported is None else max(int(reported), NEVERGRAD_BATCH)
+
+    def busy_workers(self) -> int:
+        """The most workers an asynchronous run keeps busy for the choice of the last state this optimizer saw
+        (from :meth:`init`, or a resumed run's through :meth:`resumes`): half the Nevergrad row's
+        ``num_workers``, as the run keeps two candidates out per worker; 0 for any other choice (no limit)."""
+        from l2l.policies.modes import Async
+
+        if self._chosen is None or self._chosen[0] != "nevergrad" or self.mode != "async":
+            return 0
+        return max(1, int(self._chosen[1].get("num_workers") or 0) // Async.queue_depth)
+
+    def excess(self, workers: int) -> str:
+        """What the warning line says where the cluster has ``workers``, more than :meth:`busy_workers`."""
+        options = self._chosen[1] if self._chosen is not None else {}
+        return (f"the cluster has {workers} workers, and optimizer 'auto' chose 'nevergrad' as the run started, "
+                f"with num_workers = {options.get('num_workers')}: the most candidates it keeps asked and not "
+                f"told; run.mode = 'async' keeps 2 per worker out at once")
+
+    def resumes(self, state: State) -> None:
+        """Told the state a run goes on from, before anything is asked (see :meth:`busy_workers`)."""
+        self._seen(state)
+
+    def _seen(self, state: State) -> State:
+        if isinstance(state, dict) and "choice" in state:
+            object.__setattr__(self, "_chosen", (state["choice"], state.get("options") or {}))
+        return state
 
     # -- the decision table ----------------------------------------------------------
     def choose(self, problem: Problem) -> tuple[str, dict[str, Any], int]:
@@ -101,9 +151,12 @@ class Auto(Optimizer):
         if k > 1:
             return "nsga2", {"population_size": max(workers or 0, min(40, max(4, budget // 25)))}, 2
         if 2 * discrete >= d and self.nevergrad and not self.policy and _nevergrad_installed():
-            told = workers or 10
+            told = workers or NEVERGRAD_BATCH
             if self.mode == "async":  # NGOpt refuses more candidates out than num_workers
                 from l2l.policies.modes import Async
+
+                if not workers:  # an existing cluster: the workers its scheduler reports as the run starts
+                    told = self._cluster_workers() or told
                 return "nevergrad", {"budget": budget, "population_size": told,
                                      "num_workers": told * Async.queue_depth}, 3
             return "nevergrad", {"budget": budget, "population_size": told, "num_workers": told}, 3
@@ -123,6 +176,10 @@ class Auto(Optimizer):
     def describe(self, problem: Problem) -> str:
         name, options, row = self.choose(problem)
         settings = ", ".join(f"{k} = {v!r}" for k, v in options.items())
+        if (name == "nevergrad" and self.mode == "async" and not (self.population_size or self.workers)
+                and self._cluster is not None and self._cluster_workers() is None):  # sized as the run starts
+            settings = (f"budget = {options['budget']!r}, population_size = the workers the cluster's scheduler "
+                        f"reports as the run starts (at least {NEVERGRAD_BATCH}), num_workers = twice that")
         batch = (f", batch = {self.population_size}" if self.population_size else
                  f", workers = {self.workers}" if self.workers else "")
         noise = ("noisy = true" if self.noisy else
@@ -156,9 +213,11 @@ class Auto(Optimizer):
     def init(self, problem: Problem, seed: int) -> State:
         name, options, row = self.choose(problem)
         inner = self._optimizer(name, options)
-        return {"choice": name, "options": dict(options), "row": row, "inner": inner.init(problem, seed)}
+        return self._seen({"choice": name, "options": dict(options), "row": row,
+                           "inner": inner.init(problem, seed)})
 
     def ask(self, problem: Problem, state: State, n: int | None = None) -> tuple[np.ndarray, State]:
+        self._seen(state)
         candidates, inner = self._optimizer(state["choice"], state["options"]).ask(problem, state["inner"], n)
         return candidates, {**state, "inner": inner}
 
