@@ -1,0 +1,74 @@
+"""Why evaluations failed, in a line: the line of an error text that says what went wrong
+(:func:`error_message`) and the most frequent reasons of a run's failures (:func:`failure_line`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from l2l.summary.record import status_codes
+
+if TYPE_CHECKING:
+    from l2l.results_schema.reader import Trajectory
+    from l2l.summary.record import RunSummary
+
+
+def error_message(text: str) -> str:
+    """The line of an error text that says what went wrong: the last one, before the output tails and the
+    working directory that the ``command`` simulator appends after its message (lines from ``--- ``)."""
+    lines = text.splitlines()
+    tails = next((i for i, line in enumerate(lines) if line.startswith("--- ")), len(lines))
+    return next((line.strip() for line in reversed(lines[:tails]) if line.strip()), "(no error text)")
+
+
+#: The failure line reads this many rows at most, up to the last unsuccessful one (``l2l show`` of a very
+#: large run reads a bounded number of rows); the failures before them are counted, not described.
+FAILURE_ROWS = 128
+#: How wide the failure line gets, and one reason in it.
+FAILURE_WIDTH = 150
+REASON_WIDTH = 70
+
+
+def failure_line(trajectory: Trajectory, summary: RunSummary) -> str:
+    """Why evaluations failed, in one line, most frequent reason first: ``9 failed: 7 × "ValueError: x must be
+    positive", 2 × timeout`` ("" if none failed). A reason is the line of the error text that says what went
+    wrong (:func:`error_message`), a timeout says ``timeout``. Only the :data:`FAILURE_ROWS` rows up to the last
+    unsuccessful one are read: a run with failures before them says how many of the last it describes."""
+    from collections import Counter
+
+    from l2l.results_schema import frames
+
+    total = summary.unsuccessful
+    n = trajectory.n_evaluations
+    if not total or not n:
+        return ""
+    codes = status_codes()
+    end = n if summary.last_unsuccessful is None else min(n, summary.last_unsuccessful + 1)
+    start = max(0, end - FAILURE_ROWS)
+    status = trajectory.rows(("status",), start, end)["status"]
+    bad = np.flatnonzero(status != codes["ok"]) + start
+    if not len(bad):  # (the summary's count alone: the progress line has it)
+        return ""
+    columns = trajectory._columns(("error_start", "error_length"), n, bad)
+    texts = frames.error_texts(trajectory, columns["error_start"], columns["error_length"])
+    reasons = Counter("timeout" if code == codes["timeout"] else _quoted(error_message(text or ""))
+                      for code, text in zip(status[bad - start], texts))
+    some = len(bad) < total
+    head = f"{total} failed" + (f" (the last {len(bad)}: " if some else ": ")
+    parts: list[str] = []
+    for i, (reason, count) in enumerate(reasons.most_common()):
+        part = f"{count} × {reason}"
+        rest = len(reasons) - i - 1
+        more = f", {rest} other reason{'s' * (rest != 1)}" if rest else ""
+        if parts and len(head) + len(", ".join(parts + [part])) + len(more) > FAILURE_WIDTH:
+            parts.append(f"{rest + 1} other reason{'s' * (rest > 0)}")
+            break
+        parts.append(part)
+    return head + ", ".join(parts) + (")" if some else "")
+
+
+def _quoted(message: str) -> str:
+    if len(message) > REASON_WIDTH:
+        message = message[:REASON_WIDTH - 3].rstrip() + "..."
+    return f'"{message}"'

@@ -1,0 +1,60 @@
+"""How far a run is, in one line (:func:`progress_line`): ``l2l show``, ``l2l watch``, the report and the lines
+``l2l run`` and ``l2l resume`` print."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from l2l.summary.record import RunSummary
+
+
+def progress_line(summary: RunSummary, status: bool = True, resuming: bool = False) -> str:
+    """How far the run is: generations and evaluations (candidates, segments and compute for a policy run),
+    the budgets used, and with ``status`` its status.
+
+    ``resuming``: the summary was taken by ``l2l resume`` holding the file (so it looks running): the segments
+    in flight at the last commit read as interrupted, as ``l2l show`` says of the run before the resume."""
+    line = _progress(summary, resuming)
+    return f"{line}, status: {summary.status_text}" if status else line
+
+
+#: The counts of a multi-fidelity summary that are not candidates of their own: candidates promoted (counted in
+#: their state too), and the
+#: segments in flight at the last commit (running, or interrupted), of candidates counted as paused or not yet.
+NOT_CANDIDATES = ("promoted", "running", "interrupted")
+#: How a state reads in a progress line where its name alone would not say enough.
+INTERRUPTED = "interrupted, to be rerun by l2l resume"
+STATE_TEXT = {"interrupted": INTERRUPTED}
+
+
+def _progress(summary: RunSummary, resuming: bool = False) -> str:
+    budget = f" of {summary.planned_evaluations}" if summary.planned_evaluations else ""
+    time_used = ""
+    if summary.max_time:
+        time_used = f", time limit {summary.max_time:g} s" if summary.elapsed is None else \
+            f", time {summary.elapsed:.1f} of {summary.max_time:g} s"  # (no commit yet: time unknown)
+    if summary.candidates is not None and summary.compute is not None and summary.compute[1] is not None:
+        spent, allowed, unit = summary.compute
+        shown = {**STATE_TEXT, **({"running": INTERRUPTED} if resuming else {})}
+        states = ", ".join(f"{n} {shown.get(state, state)}" for state, n in summary.candidates.items()
+                           if state != "promoted" and (n or state not in ("running", "interrupted")))
+        if "promoted" in summary.candidates:  # not a state of its own: some of the candidates above were promoted
+            states += f"; {summary.candidates['promoted']} of them promoted"
+        # a sweep rarely spends its budget: "at most", unless its last segment went past it (by one segment)
+        bound = f"{'at most ' if summary.sweep and spent <= allowed else ''}{allowed:g} {unit}"
+        if summary.continued_bound is not None:  # the banner's two bounds
+            bound = (f"at most {summary.continued_bound:g} {unit} if segments continue from checkpoints "
+                     f"({allowed:g} if they restart)")
+        count = sum(v for k, v in summary.candidates.items() if k not in NOT_CANDIDATES)
+        segments = "segments" if budget or summary.evaluations != 1 else "segment"  # "1 of 5 segments"
+        return (f"{count} candidate{'s' * (count != 1)} ({states}), {summary.evaluations}{budget} {segments} "
+                f"({summary.unsuccessful} failed), compute {spent:g} of {bound}{time_used}")
+    planned = f" of {summary.planned_generations}" if summary.planned_generations is not None else ""
+    generations = "generations" if planned or summary.generations != 1 else "generation"  # "1 of 3 generations"
+    if summary.compute is not None:  # segments of a run without a policy (Lamarckian inheritance)
+        spent, _, unit = summary.compute
+        return (f"{summary.generations}{planned} {generations}, {summary.evaluations}{budget} segments "
+                f"({summary.unsuccessful} failed), compute {spent:g} {unit}{time_used}")
+    return (f"{summary.generations}{planned} {generations}, {summary.evaluations}{budget} evaluations "
+            f"({summary.unsuccessful} failed){time_used}")
