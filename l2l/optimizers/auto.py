@@ -187,6 +187,10 @@ class Auto(Optimizer):
         budget = f"budget = {self.budget or 100 * problem.space.dimension}"
         if self.budget is None and self.generations:  # the budget it chose by is not what the run spends
             per = options.get("population_size") or getattr(self._optimizer(name, options), "population_size", None)
+            if self.mode == "async":  # a generation is the run's population_size, not the choice's (16 by default)
+                from l2l.policies.modes import Async
+
+                per = self.population_size or Async.population
             spends = f"{self.generations * per} evaluations" if isinstance(per, int) else "fewer evaluations"
             budget += (f" by default, while its {self.generations} generations spend {spends}: set "
                        f"run.evaluations to choose by the run's budget")
