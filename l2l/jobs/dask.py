@@ -65,6 +65,8 @@ from l2l.simulators.base import Simulator
 HANDOVER_SECONDS = 0.02
 #: A result the event loop could not fetch: ``wait`` asks its future for it.
 _UNFETCHED = object()
+#: How often a chunk is sent again after it found a worker without the run's simulator (see _install_again).
+MISSING_TRIES = 3
 RESULT_TIMEOUT = 60
 START_ATTEMPTS = 3
 WORKER_COUNT_SECONDS = 1.0
@@ -138,6 +140,12 @@ def closing_through_ctrl_c(close, patience: float = CLOSE_PATIENCE_SECONDS) -> N
         raise KeyboardInterrupt
     if failure:
         raise failure[0]
+
+
+def _simulator_missing(error: Any) -> bool:
+    """Whether a chunk's ``error`` is a worker without the run's simulator (see :meth:`_install_again`)."""
+    from l2l.jobs.dask_worker import SimulatorMissing
+    return isinstance(error, SimulatorMissing)
 
 
 def _killed_worker(error: BaseException) -> bool:
@@ -444,6 +452,8 @@ class _DaskExecutor(Executor):
                     mean = sum(durations) / len(durations)
                     self._mean_duration = mean if self._mean_duration is None else \
                         0.7 * self._mean_duration + 0.3 * mean
+            elif _simulator_missing(result) and self._install_again(chunk):
+                self._submit_chunks([chunk])  # nothing of it ran: not counted
             else:
                 for task in chunk:  # each of its tasks ran (or may have run) that often, in vain: carried over
                     self._reruns[id(task)] = (task, self._reruns.get(id(task), (task, 0))[1] + lost)
@@ -463,6 +473,25 @@ class _DaskExecutor(Executor):
             self._taken.append(future)
         self._release_quarantine()
         return outcomes
+
+    def _install_again(self, chunk: list[Task]) -> bool:
+        """Install the simulator again where a chunk found a worker without it (a scheduler started again at the
+        address, which the client reconnected to, has lost it): at most once a second (the chunks out all come
+        back so), and a chunk at most MISSING_TRIES times (then it fails as a dead worker's would); False then.
+        Before, every evaluation after such a restart failed ('KeyError: l2l-simulator-...')."""
+        tries = self._missing_tries = getattr(self, "_missing_tries", {})
+        key = id(chunk[0])
+        tries[key] = tries.get(key, 0) + 1
+        if tries[key] > MISSING_TRIES or getattr(self, "_installed", None) is None:
+            return False
+        now = time.monotonic()
+        if now - getattr(self, "_installed_again", -math.inf) >= 1.0:
+            try:
+                self._install(self._client, self._installed)
+            except Exception:  # noqa: BLE001 - not reached: the chunk fails as a dead worker's would
+                return False
+            self._installed_again = now
+        return True
 
     def _release_quarantine(self) -> None:
         """Run the next suspect once nothing else runs: if its worker dies then, it was the one."""
@@ -666,9 +695,14 @@ class DaskExecutor(_DaskExecutor):
 
     def _connect(self):
         from distributed import Client
-        if self.address:
-            return Client(self.address, set_as_default=False, timeout="30s")
-        return Client(scheduler_file=self.scheduler_file, set_as_default=False, timeout="30s")
+        try:
+            if self.address:
+                return Client(self.address, set_as_default=False, timeout="30s")
+            return Client(scheduler_file=self.scheduler_file, set_as_default=False, timeout="30s")
+        except (OSError, TimeoutError) as exc:  # before: a traceback of Dask's connection, after the file existed
+            option = "address" if self.address else "scheduler_file"
+            raise ExecutorError(f"backend 'dask': no scheduler answered ({exc}); start it, or give [backend] "
+                                f"{option} of a running one") from None
 
     def limit_workers(self, most: int, refusal: Callable[[int], str]) -> None:
         """Keep at most ``most`` evaluations running at once (set by the run's build: an asynchronous run keeps two
@@ -693,18 +727,41 @@ class DaskExecutor(_DaskExecutor):
             raise ConfigError(self._refusal(workers))
 
     def prepare(self, simulator: Simulator | None = None) -> None:
+        """Connect, before the run's file is created (or anything written to a resumed one): a scheduler that does
+        not answer is refused then, in one line (ExecutorError), not after the file was created."""
         super().prepare(simulator)
         starting = getattr(self, "_starting", None)
-        if starting is not None and getattr(self, "_most_workers", 0):
+        if starting is not None:
             try:
                 client = starting.result()
-            except Exception:  # noqa: BLE001 - not reached: start() raises it, as without the check
+            except ExecutorError:
+                raise
+            except Exception:  # noqa: BLE001 - start() raises it, as before
                 return
             self._check_workers(client)
 
     def start(self, simulator: Simulator, settings: Settings) -> None:
         super().start(simulator, settings)
         self._check_workers(self._client)
+
+    def wait(self, timeout: float | None = None) -> list[Outcome]:
+        """As every Dask backend's; ExecutorError once the client gave the scheduler up (it tries to reconnect
+        for its 30 s timeout, then closes): the evaluations out would never finish (before, the run waited
+        forever after a line of Dask's log, or failed with a traceback resubmitting what the close cancelled)."""
+        self._refuse_gone()
+        outcomes = super().wait(timeout)
+        self._refuse_gone()  # what came back now may be the cancelled evaluations: redone by l2l resume
+        return outcomes
+
+    def _submit_chunks(self, chunks: list[list[Task]]) -> list[Any]:
+        self._refuse_gone()
+        return super()._submit_chunks(chunks)
+
+    def _refuse_gone(self) -> None:
+        if getattr(getattr(self, "_client", None), "status", "running") in ("closed", "failed"):
+            raise ExecutorError(f"backend 'dask': the scheduler at {self.address or self.scheduler_file} is gone "
+                                f"(not reached again within 30 s), with {self._pending} evaluation(s) out; start it "
+                                f"again (the same address, or scheduler file)")
 
     def follow_workers(self, most: Callable[[], int], excess: Callable[[int], str]) -> None:
         """Keep at most ``most()`` evaluations running at once, asked as the run goes (optimizer ``auto`` sizes

@@ -54,6 +54,12 @@ def _restore(payload: bytes, name: str | None) -> SimulatorPlugin:
     return SimulatorPlugin(loads(payload), name)
 
 
+class SimulatorMissing(RuntimeError):
+    """A chunk reached a worker without the run's simulator: its scheduler was started again (at the address the
+    client reconnected to) and lost the plugin. Nothing was evaluated; the client installs it again and
+    resubmits (see l2l.jobs.dask)."""
+
+
 #: Key of a chunk's pickled outcomes in its task's metadata (see run_chunk's ``push``).
 PUSH_KEY = "l2l-outcomes"
 #: Outcomes up to this size (pickled) also travel with the task's completion message when asked to: larger
@@ -76,6 +82,8 @@ def run_chunk(payload: bytes, plugin: str, settings: Settings, push: bool = Fals
     stays whole.
     """
     worker = get_worker()
+    if plugin not in worker.plugins:  # a scheduler started again at the run's address knows no plugin
+        raise SimulatorMissing(f"this worker has not got the run's simulator (plugin {plugin})")
     simulator = worker.plugins[plugin].simulator
     result = pickle.dumps(evaluate_chunk(simulator, pickle.loads(payload), settings), protocol=5)
     if push and len(result) <= PUSH_BYTES:

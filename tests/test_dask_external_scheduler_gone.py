@@ -1,0 +1,111 @@
+"""Backend ``dask`` (an existing cluster, by scheduler address) whose scheduler is not there, or goes away.
+
+A scheduler that did not answer failed the run with a traceback of Dask's connection, 30 s after the run's file
+was created (a file that then blocked running the config again); one that went away during a run left it waiting
+forever after Dask's line 'Failed to reconnect to scheduler after 30.00 seconds, closing client' (or failed with
+a traceback, 'Client is closed'). Now the first is one line before anything is created, the second one line with
+where the finished evaluations are and how to go on. A scheduler started again at the address within those 30 s
+(the client reconnects) had lost the run's simulator: every evaluation after it failed ('KeyError:
+l2l-simulator-...'); now the simulator is installed again and the run goes on.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import l2l_cli, write_toml
+from slurm_helpers import wait_for
+from test_dask_external_nevergrad import _said, cluster  # noqa: F401 - cluster: the fixture, 3 workers
+
+import l2l
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _config(tmp_path: Path, address: str, generations: int = 200) -> Path:
+    return write_toml(tmp_path / "c.toml", {
+        "run": {"name": "gone", "seed": 1, "generations": generations},
+        "space": {"x": {"type": "float", "low": -1.0, "high": 1.0, "shape": [2]}},
+        "optimizer": {"name": "cmaes", "population_size": 6},
+        "simulator": {"name": "sleep", "median": 0.2},
+        "backend": {"name": "dask", "address": address}})
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_scheduler_that_does_not_answer_is_said_in_one_line_and_no_file_is_created(tmp_path):
+    address = f"tcp://127.0.0.1:{_closed_port()}"
+    out = tmp_path / "gone.h5"
+    refused = l2l_cli("run", _config(tmp_path, address), "--out", out, "--no-progress", cwd=tmp_path, timeout=300)
+    # before: a traceback ending in 'OSError: Timed out trying to connect ...', and the file existed
+    assert refused.returncode == 2 and _said(refused.stderr) == [
+        f"l2l: error: backend 'dask': no scheduler answered (Timed out trying to connect to {address} after 30 s); "
+        f"start it, or give [backend] address of a running one"], refused.stderr
+    assert not out.exists()
+
+
+def _run_until(tmp_path: Path, config: Path, out: Path, then) -> str:
+    """``l2l run config`` in a process; ``then()`` once its first generation is in ``out``; its stderr, after it
+    ended (its exit status checked by the caller through the file and the lines)."""
+    stderr_path = tmp_path / "stderr"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    with open(stderr_path, "w") as stderr_file:
+        process = subprocess.Popen([sys.executable, "-m", "l2l", "run", str(config), "--out", str(out),
+                                    "--no-progress"], cwd=tmp_path, env=env,
+                                   stdout=subprocess.DEVNULL, stderr=stderr_file, text=True)
+    try:
+        wait_for(lambda: out.exists() and len(l2l.load(out)) >= 6, 120, "the run's first generation")
+        then()
+        process.wait(timeout=180)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    return f"exit status {process.returncode}\n{stderr_path.read_text()}"
+
+
+def test_a_scheduler_that_goes_away_during_the_run_ends_it_in_one_line_that_says_how_to_go_on(
+        tmp_path, cluster):  # noqa: F811
+    out = tmp_path / "gone.h5"
+    # before: the run waited forever (or failed with a traceback)
+    stderr = _run_until(tmp_path, _config(tmp_path, cluster.scheduler_address), out, cluster.close)
+    assert stderr.startswith("exit status 2\n"), stderr
+    said = _said(stderr)
+    assert len(said) == 1 and said[0].startswith(
+        f"l2l: error: backend 'dask': the scheduler at {cluster.scheduler_address} is gone (not reached again "
+        f"within 30 s), with "), stderr
+    assert said[0].endswith(f"evaluation(s) out; start it again (the same address, or scheduler file); every "
+                            f"finished evaluation is in {out}; continue with: l2l resume {out}"), stderr
+    assert len(l2l.load(out)) >= 6
+
+
+def test_a_scheduler_started_again_at_the_address_during_the_run_gets_the_simulator_again(
+        tmp_path, cluster):  # noqa: F811
+    from distributed import LocalCluster
+
+    out, again = tmp_path / "again.h5", []
+    port = int(cluster.scheduler_address.rsplit(":", 1)[1])
+
+    def restart():
+        cluster.close()
+        again.append(LocalCluster(n_workers=3, threads_per_worker=1, processes=False, dashboard_address=":0",
+                                  protocol="tcp://", host="127.0.0.1", scheduler_port=port))
+
+    try:
+        stderr = _run_until(tmp_path, _config(tmp_path, cluster.scheduler_address, generations=30), out, restart)
+    finally:
+        for started in again:
+            started.close()
+    assert stderr.startswith("exit status 0\n"), stderr
+    assert _said(stderr) == [], stderr
+    frame = l2l.load(out)
+    # before: every evaluation after the restart failed, 'KeyError: l2l-simulator-...'
+    assert len(frame) == 30 * 6 and (frame["status"] == "ok").all(), frame["error"].value_counts()
