@@ -197,6 +197,15 @@ class _Submissions:
             return self._refusal if not self._submitting else ""
 
 
+def _squeue(ids: list[str], columns: str) -> str | None:
+    """squeue's lines (``columns`` a --format) for the jobs ``ids``; '' once none of them is known any more, None
+    if squeue fails otherwise."""
+    try:
+        return call(["squeue", "--noheader", f"--jobs={','.join(ids)}", f"--format={columns}"], timeout=30)
+    except SlurmError as exc:
+        return "" if "Invalid job id" in exc.stderr else None
+
+
 def _job_class(submissions: _Submissions) -> type:
     """dask-jobqueue's ``SLURMJob``, submitting through sbatch as it does but telling ``submissions`` the answer.
 
@@ -443,12 +452,9 @@ class SlurmExecutor(_DaskExecutor):
         ids = submissions.jobs()
         if not ids:
             return 0, 0
-        try:
-            text = call(["squeue", "--noheader", f"--jobs={','.join(ids)}", "--format=%i %t"], timeout=30)
-        except SlurmError as exc:
-            if "Invalid job id" not in exc.stderr:  # said when none of them is known any more
-                return None
-            text = ""
+        text = _squeue(ids, "%i %t")
+        if text is None:
+            return None
         states = [line.split()[1] for line in text.splitlines() if len(line.split()) == 2]
         return sum(state in ("R", "CF") for state in states), sum(state == "PD" for state in states)
 
@@ -500,12 +506,9 @@ class SlurmExecutor(_DaskExecutor):
         ids = submissions.jobs()
         if not ids:
             return False
-        try:
-            text = call(["squeue", "--noheader", f"--jobs={','.join(ids)}", "--format=%i"], timeout=30)
-        except SlurmError as exc:
-            if "Invalid job id" not in exc.stderr:  # said when none of them is known any more
-                return True
-            text = ""
+        text = _squeue(ids, "%i")
+        if text is None:
+            return True
         queued = set(text.split())
         submissions.forget(set(ids) - queued)
         return bool(queued & set(ids))
