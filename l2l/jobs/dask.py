@@ -65,7 +65,8 @@ from l2l.simulators.base import Simulator
 HANDOVER_SECONDS = 0.02
 #: A result the event loop could not fetch: ``wait`` asks its future for it.
 _UNFETCHED = object()
-#: How often a chunk is sent again after it found a worker without the run's simulator (see _install_again).
+#: How often a chunk is sent again after it found a worker without the run's simulator, or the client cancelled it
+#: as it lost the scheduler (see _send_again).
 MISSING_TRIES = 3
 RESULT_TIMEOUT = 60
 START_ATTEMPTS = 3
@@ -146,6 +147,13 @@ def _simulator_missing(error: Any) -> bool:
     """Whether a chunk's ``error`` is a worker without the run's simulator (see :meth:`_install_again`)."""
     from l2l.jobs.dask_worker import SimulatorMissing
     return isinstance(error, SimulatorMissing)
+
+
+def _connection_lost(error: Any) -> bool:
+    """Whether a chunk's ``error`` is its future cancelled: l2l cancels none, the client cancels those out as it
+    loses the scheduler (then reconnects, or closes), never the evaluation's fault."""
+    from concurrent.futures import CancelledError
+    return isinstance(error, CancelledError)
 
 
 def _killed_worker(error: BaseException) -> bool:
@@ -454,6 +462,10 @@ class _DaskExecutor(Executor):
                         0.7 * self._mean_duration + 0.3 * mean
             elif _simulator_missing(result) and self._install_again(chunk):
                 self._submit_chunks([chunk])  # nothing of it ran: not counted
+            elif _connection_lost(result) and self._send_again(chunk):
+                # the client cancels what is out as it loses its scheduler, and sends what is submitted meanwhile
+                # once it reconnects (or closes: then the run ends, see DaskExecutor.wait); not a failure
+                self._submit_chunks([chunk])
             else:
                 for task in chunk:  # each of its tasks ran (or may have run) that often, in vain: carried over
                     self._reruns[id(task)] = (task, self._reruns.get(id(task), (task, 0))[1] + lost)
@@ -479,10 +491,7 @@ class _DaskExecutor(Executor):
         address, which the client reconnected to, has lost it): at most once a second (the chunks out all come
         back so), and a chunk at most MISSING_TRIES times (then it fails as a dead worker's would); False then.
         Before, every evaluation after such a restart failed ('KeyError: l2l-simulator-...')."""
-        tries = self._missing_tries = getattr(self, "_missing_tries", {})
-        key = id(chunk[0])
-        tries[key] = tries.get(key, 0) + 1
-        if tries[key] > MISSING_TRIES or getattr(self, "_installed", None) is None:
+        if not self._send_again(chunk) or getattr(self, "_installed", None) is None:
             return False
         now = time.monotonic()
         if now - getattr(self, "_installed_again", -math.inf) >= 1.0:
@@ -492,6 +501,14 @@ class _DaskExecutor(Executor):
                 return False
             self._installed_again = now
         return True
+
+    def _send_again(self, chunk: list[Task]) -> bool:
+        """Whether ``chunk``, back without a result through no fault of its own, may be sent again (at most
+        MISSING_TRIES times; then it goes the way of a chunk whose worker died)."""
+        tries = self._missing_tries = getattr(self, "_missing_tries", {})
+        key = id(chunk[0])
+        tries[key] = tries.get(key, 0) + 1
+        return tries[key] <= MISSING_TRIES
 
     def _release_quarantine(self) -> None:
         """Run the next suspect once nothing else runs: if its worker dies then, it was the one."""
