@@ -85,6 +85,56 @@ def policy_lines(trajectory: Trajectory) -> list[str]:
     return [f"policy     {text}"]
 
 
+def endgame_line(trajectory: Trajectory, compute: tuple[float, float | None, str] | None) -> str:
+    """What a model-based run's endgame did, or '' for other runs: when it may start (the last ``exploit_share``
+    of run.compute, once the top budget holds ``endgame_results`` candidates, 0 read as the number it stands
+    for), how many candidates the top budget holds, how many of its results are repeats, and how many local
+    steps were taken; a run past the compute share still short of candidates says that it waits. Read from the
+    policy state of the last commit; '' if that cannot be read (a summary never fails on what it only reports)."""
+    stored = trajectory.run.get("config", {}).get("policy")
+    if not isinstance(stored, dict) or stored.get("name") != "model-based" or compute is None:
+        return ""
+    try:
+        from l2l.components import stored_policy
+        from l2l.policies import POLICIES
+
+        options = stored_policy(stored)
+        policy = POLICIES.create("model-based", {k: v for k, v in options.items() if k != "name"})
+        state = trajectory.state().get("policy") or {}
+        dimension, budgets = int(state["dimension"]), [float(b) for b in state["budgets"]]
+        repeats = {int(t): int(origin) for t, origin in (state.get("repeats") or {}).items()}
+        local = len(state.get("local") or {})
+        need = int(policy.endgame_need(dimension))
+        share = float(policy.exploit_share)
+        segments = trajectory.evaluations(errors=False, segments=True)
+    except Exception:  # noqa: BLE001
+        return ""
+    ok = segments[(segments["status"] == "ok") & np.isclose(segments["budget"].to_numpy(dtype=float), budgets[-1])]
+    trials = {int(t) for t in ok["trial"]}
+    candidates = {repeats.get(t, t) for t in trials}
+    repeated = sum(t in repeats for t in trials)
+    held = (f"the top budget holds {len(candidates)} candidate{'s' * (len(candidates) != 1)}"
+            + (f" ({repeated} more result{'s' * (repeated != 1)} of repeats)" if repeated else "")
+            + f"; {local} local step{'s' * (local != 1)}")
+    spent, allowed, unit = compute
+    if not share or not allowed:
+        why = "exploit_share = 0" if not share else "no run.compute"
+        return f"off ({why}); {held}"
+    if "endgame_results" not in stored:  # stored before the option: resumed as it ran, without the wait
+        given = "stored before endgame_results: no wait, as it ran"
+    elif policy.endgame_results:
+        given = f"endgame_results = {policy.endgame_results}"
+    else:
+        given = f"endgame_results = 0: 2 x max({dimension} parameters + 2, 6)"
+    start = (1 - share) * allowed
+    text = (f"from {start:.6g} of {allowed:g} {unit} (the last exploit_share = {share:g}) once the top budget holds "
+            f"{need} candidate{'s' * (need != 1)} ({given}); {held}")
+    if spent >= start and len(candidates) < need:
+        text += (f"; not started: {need - len(candidates)} more needed at the top budget (until then the run "
+                 f"proposes, as a longer run would)")
+    return text
+
+
 def _pbt_options(stored: dict[str, Any], fidelity: Any) -> str | None:
     """PBT's options as the run runs them: every option (a ``run.policy = "pbt"`` stores only the population),
     the interval and max_budget as derived from the budgets when left at 0, and which were derived; None if the

@@ -8,7 +8,8 @@ import os
 from typing import TYPE_CHECKING
 
 from l2l.summary.failures import failure_line
-from l2l.summary.multi_fidelity import checkpoints_line, missing_folder_line, policy_lines, restart_line
+from l2l.summary.multi_fidelity import (checkpoints_line, endgame_line, missing_folder_line, policy_lines,
+                                        restart_line)
 from l2l.summary.progress import progress_line
 from l2l.summary.reading import summarize
 from l2l.summary.table import best_frame, best_table, reevaluated_text
@@ -49,6 +50,9 @@ def show_text(trajectory: Trajectory, top: int = 10, events: int = 5) -> str:
         agreement = agreement_line(trajectory, summary.compute[2])
         if agreement:
             lines.append(f"agreement  {agreement}")
+        endgame = endgame_line(trajectory, summary.compute)
+        if endgame:
+            lines.append(f"endgame    {endgame}")
     log = trajectory.events()
     for _, event in (log.tail(events).iterrows() if events > 0 else ()):
         lines.append(f"event      {event['time']:%Y-%m-%d %H:%M:%S} {event['kind']} {event['detail']}")
