@@ -62,3 +62,14 @@ def test_show_names_an_explicit_endgame_results_and_an_endgame_turned_off(tmp_pa
     line = _endgame(_run(tmp_path, "off", 81 * 10, exploit_share=0), capsys)
     assert line.startswith("endgame    off (exploit_share = 0); the top budget holds ")
     assert line.endswith("; 0 local steps")
+
+
+def test_report_says_what_the_endgame_did(tmp_path, capsys):
+    path = _run(tmp_path, "report", 81 * 6)
+    line = _endgame(path, capsys)
+    assert main(["report", str(path), "-o", str(tmp_path / "report.html")]) == 0
+    import html
+
+    text = html.unescape((tmp_path / "report.html").read_text(encoding="utf-8"))
+    assert "endgame" in text and line.split(None, 1)[1] in text
+    assert "not started" in text

@@ -179,7 +179,7 @@ def _best_repeated(run: RunData) -> tuple[float, int, float] | None:
     return float(best[o.name].iloc[0]), int(best["n"].iloc[0]), float(best["sd"].iloc[0])
 
 
-def _summary(run: RunData, summary: RunSummary, agreement: str = "") -> list[tuple[str, Any]]:
+def _summary(run: RunData, summary: RunSummary, agreement: str = "", endgame: str = "") -> list[tuple[str, Any]]:
     frame = run.frame
     n = summary.evaluations
     planned = f" of {summary.planned_generations} planned" if summary.planned_generations is not None else ""
@@ -220,6 +220,8 @@ def _summary(run: RunData, summary: RunSummary, agreement: str = "") -> list[tup
                                                               f"individual {best.individual})"))
     if agreement:  # how well the low budgets rank the candidates as the top one does (l2l.agreement)
         items.append(("agreement of the budgets", agreement))
+    if endgame:  # what the model-based policy's endgame did (l2l show's line)
+        items.append(("endgame", endgame))
     items.append(("parameters", "; ".join(summary.parameters)))
     return items
 
@@ -274,10 +276,11 @@ def _reevaluated(table: pd.DataFrame | None, population_based: bool = False) -> 
 
 
 def render(run: RunData, summary: RunSummary, dpi: int = 80, reevaluated: pd.DataFrame | None = None,
-           agreement: str = "") -> str:
+           agreement: str = "", endgame: str = "") -> str:
     """The report of ``run`` as one HTML document; ``summary`` is the run's :class:`~l2l.summary.RunSummary`,
     ``reevaluated`` its ranking on fresh seeds (:func:`l2l.reevaluate.ranking`), if any, ``agreement`` the
-    line of :func:`l2l.analysis.agreement.agreement_line` ("" for none)."""
+    line of :func:`l2l.analysis.agreement.agreement_line` ("" for none), ``endgame`` that of
+    :func:`l2l.summary.multi_fidelity.endgame_line` (a model-based run's endgame; "" for none)."""
     css_class, status = BADGES.get(summary.status, "ended"), summary.status
     title, best = best_individuals(run)
     population_based = (run.multi_fidelity and "parent" in run.segments.columns
@@ -306,7 +309,7 @@ def render(run: RunData, summary: RunSummary, dpi: int = 80, reevaluated: pd.Dat
 <h1>{escape(run.title)} <span class="badge {css_class}">{escape(status)}</span></h1>
 <p class="sub">l2l report of {escape(run.path or run.name)}, made {escape(generated)} by l2l {escape(__version__)}</p>
 <nav>{nav}</nav>
-<h2 id="summary">Summary</h2>{_pairs(_summary(run, summary, agreement))}
+<h2 id="summary">Summary</h2>{_pairs(_summary(run, summary, agreement, endgame))}
 <h2 id="best">Best individuals</h2><p>{escape(title)}</p>{html_table(best)}
 <h2 id="reevaluated">Re-evaluated on fresh seeds</h2>{_reevaluated(reevaluated, population_based)}
 <h2 id="figures">Figures</h2>{''.join(sections)}
@@ -340,9 +343,12 @@ def report(path: str | os.PathLike, out: str | os.PathLike | None = None, dpi: i
             from l2l.analysis.agreement import agreement_line
 
             agreement = agreement_line(trajectory, summary.compute[2])
+        from l2l.summary.multi_fidelity import endgame_line
+
+        endgame = endgame_line(trajectory, summary.compute)
         reevaluated = None
         if trajectory.has_reevaluations:
             from l2l.reevaluate import ranking
             reevaluated = ranking(trajectory)
-    document = render(run, summary, dpi=dpi, reevaluated=reevaluated, agreement=agreement)
+    document = render(run, summary, dpi=dpi, reevaluated=reevaluated, agreement=agreement, endgame=endgame)
     return write_atomically(target, lambda tmp: tmp.write_text(document, encoding="utf-8"))
