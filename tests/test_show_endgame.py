@@ -37,7 +37,7 @@ def _top_results(path: Path) -> int:
 def test_show_says_the_endgame_waits_then_takes_local_steps(tmp_path, capsys):
     path = _run(tmp_path, "small", 81 * 6)
     line = _endgame(path, capsys)
-    assert "once the top budget holds 12 candidates (endgame_results = 0: 2 x max(2 parameters + 2, 6))" in line
+    assert "once the top budget holds 12 candidates (endgame_results = 0: 2 x max(dimension 2 + 2, 6))" in line
     held = re.search(r"the top budget holds (\d+) candidates?(?: \((\d+) more results? of repeats\))?; (\d+) local",
                      line)
     assert held, line

@@ -125,7 +125,7 @@ def endgame_line(trajectory: Trajectory, compute: tuple[float, float | None, str
     elif policy.endgame_results:
         given = f"endgame_results = {policy.endgame_results}"
     else:
-        given = f"endgame_results = 0: 2 x max({dimension} parameters + 2, 6)"
+        given = f"endgame_results = 0: 2 x max(dimension {dimension} + 2, 6)"
     start = (1 - share) * allowed
     text = (f"from {start:.6g} of {allowed:g} {unit} (the last exploit_share = {share:g}) once the top budget holds "
             f"{need} candidate{'s' * (need != 1)} ({given}); {held}")
