@@ -27,13 +27,14 @@ import l2l
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _config(tmp_path: Path, address: str, generations: int = 200, mode: str = "generational") -> Path:
+def _config(tmp_path: Path, address: str, generations: int = 200, mode: str = "generational",
+            timeout: float = 30.0) -> Path:
     return write_toml(tmp_path / "c.toml", {
         "run": {"name": "gone", "seed": 1, "generations": generations, "mode": mode},
         "space": {"x": {"type": "float", "low": -1.0, "high": 1.0, "shape": [2]}},
         "optimizer": {"name": "cmaes", "population_size": 6} if mode == "generational" else {"name": "random"},
         "simulator": {"name": "sleep", "median": 0.2},
-        "backend": {"name": "dask", "address": address}})
+        "backend": {"name": "dask", "address": address, "timeout": timeout}})
 
 
 def _closed_port() -> int:
@@ -45,10 +46,11 @@ def _closed_port() -> int:
 def test_a_scheduler_that_does_not_answer_is_said_in_one_line_and_no_file_is_created(tmp_path):
     address = f"tcp://127.0.0.1:{_closed_port()}"
     out = tmp_path / "gone.h5"
-    refused = l2l_cli("run", _config(tmp_path, address), "--out", out, "--no-progress", cwd=tmp_path, timeout=300)
+    refused = l2l_cli("run", _config(tmp_path, address, timeout=5), "--out", out, "--no-progress", cwd=tmp_path,
+                      timeout=300)
     # before: a traceback ending in 'OSError: Timed out trying to connect ...', and the file existed
     assert refused.returncode == 2 and _said(refused.stderr) == [
-        f"l2l: error: backend 'dask': no scheduler answered (Timed out trying to connect to {address} after 30 s); "
+        f"l2l: error: backend 'dask': no scheduler answered (Timed out trying to connect to {address} after 5 s); "
         f"start it, or give [backend] address of a running one"], refused.stderr
     assert not out.exists()
 
@@ -78,12 +80,13 @@ def test_a_scheduler_that_goes_away_during_the_run_ends_it_in_one_line_that_says
         tmp_path, cluster, mode):  # noqa: F811
     out = tmp_path / "gone.h5"
     # before: the run waited forever (or failed with a traceback)
-    stderr = _run_until(tmp_path, _config(tmp_path, cluster.scheduler_address, mode=mode), out, cluster.close)
+    stderr = _run_until(tmp_path, _config(tmp_path, cluster.scheduler_address, mode=mode, timeout=5), out,
+                        cluster.close)
     assert stderr.startswith("exit status 2\n"), stderr
     said = _said(stderr)
     assert len(said) == 1 and said[0].startswith(
         f"l2l: error: backend 'dask': the scheduler at {cluster.scheduler_address} is gone (not reached again "
-        f"within 30 s), with "), stderr
+        f"within 5 s), with "), stderr
     assert said[0].endswith(f"evaluation(s) out; start it again (the same address, or scheduler file); every "
                             f"finished evaluation is in {out}; continue with: l2l resume {out}"), stderr
     frame = l2l.load(out)

@@ -703,6 +703,8 @@ class DaskExecutor(_DaskExecutor):
     address: str = option("", help="scheduler address, e.g. tcp://10.0.0.5:8786")
     scheduler_file: str = option("", help="path of a scheduler file written by dask-scheduler")
     chunk_size: int = option(0, help="evaluations per Dask task (0: adapt to the evaluation time)", ge=0)
+    timeout: float = option(30.0, help="seconds to reach the scheduler, as the run starts and again after it is "
+                            "lost, before the run ends in one line", gt=0, le=86400)
 
     def __post_init__(self) -> None:
         if bool(self.address) == bool(self.scheduler_file):
@@ -714,8 +716,8 @@ class DaskExecutor(_DaskExecutor):
         from distributed import Client
         try:
             if self.address:
-                return Client(self.address, set_as_default=False, timeout="30s")
-            return Client(scheduler_file=self.scheduler_file, set_as_default=False, timeout="30s")
+                return Client(self.address, set_as_default=False, timeout=f"{self.timeout:g}s")
+            return Client(scheduler_file=self.scheduler_file, set_as_default=False, timeout=f"{self.timeout:g}s")
         except (OSError, TimeoutError) as exc:  # before: a traceback of Dask's connection, after the file existed
             option = "address" if self.address else "scheduler_file"
             raise ExecutorError(f"backend 'dask': no scheduler answered ({exc}); start it, or give [backend] "
@@ -763,7 +765,7 @@ class DaskExecutor(_DaskExecutor):
 
     def wait(self, timeout: float | None = None) -> list[Outcome]:
         """As every Dask backend's; ExecutorError once the client gave the scheduler up (it tries to reconnect
-        for its 30 s timeout, then closes): the evaluations out would never finish (before, the run waited
+        for ``timeout`` seconds, then closes): the evaluations out would never finish (before, the run waited
         forever after a line of Dask's log, or failed with a traceback resubmitting what the close cancelled)."""
         self._refuse_gone()
         outcomes = super().wait(timeout)
@@ -777,7 +779,8 @@ class DaskExecutor(_DaskExecutor):
     def _refuse_gone(self) -> None:
         if getattr(getattr(self, "_client", None), "status", "running") in ("closed", "failed"):
             raise ExecutorError(f"backend 'dask': the scheduler at {self.address or self.scheduler_file} is gone "
-                                f"(not reached again within 30 s), with {self._pending} evaluation(s) out; start it "
+                                f"(not reached again within {self.timeout:g} s), with {self._pending} evaluation(s) "
+                                f"out; start it "
                                 f"again (the same address, or scheduler file)")
 
     def follow_workers(self, most: Callable[[], int], excess: Callable[[int], str]) -> None:
