@@ -96,23 +96,23 @@ def endgame_line(trajectory: Trajectory, compute: tuple[float, float | None, str
         return ""
     try:
         from l2l.components import stored_policy
-        from l2l.policies import POLICIES
+        from l2l.policies import POLICIES, TrialTable
+        from l2l.policies.agreement import top_groups
 
         options = stored_policy(stored)
         policy = POLICIES.create("model-based", {k: v for k, v in options.items() if k != "name"})
-        state = trajectory.state().get("policy") or {}
+        whole = trajectory.state()
+        state = whole.get("policy") or {}
         dimension, budgets = int(state["dimension"]), [float(b) for b in state["budgets"]]
-        repeats = {int(t): int(origin) for t, origin in (state.get("repeats") or {}).items()}
         local = len(state.get("local") or {})
         need = int(policy.endgame_need(dimension))
         share = float(policy.exploit_share)
-        segments = trajectory.evaluations(errors=False, segments=True)
+        # the policy's own grouping, from the trial table of the last commit (no pass over the file's rows)
+        groups = top_groups(budgets, TrialTable(whole.get("trials") or {}), state.get("repeats") or {})
     except Exception:  # noqa: BLE001
         return ""
-    ok = segments[(segments["status"] == "ok") & np.isclose(segments["budget"].to_numpy(dtype=float), budgets[-1])]
-    trials = {int(t) for t in ok["trial"]}
-    candidates = {repeats.get(t, t) for t in trials}
-    repeated = sum(t in repeats for t in trials)
+    candidates = list(groups)
+    repeated = sum(len(g) for g in groups.values()) - len(groups)
     held = (f"the top budget holds {len(candidates)} candidate{'s' * (len(candidates) != 1)}"
             + (f" ({repeated} more result{'s' * (repeated != 1)} of repeats)" if repeated else "")
             + f"; {local} local step{'s' * (local != 1)}")
