@@ -148,11 +148,14 @@ def _simulator(config: RunConfig, function: Callable[..., Any] | None, command: 
     return SIMULATORS.create(config.simulator.name, config.simulator.options)
 
 
-def build(config: RunConfig, function: Callable[..., Any] | None = None, *, command: str = "resume") -> Components:
+def build(config: RunConfig, function: Callable[..., Any] | None = None, *, command: str = "resume",
+          resumed: bool = False) -> Components:
     """Instantiate and cross-check every component; raises ConfigError before any work.
 
     ``function``, if given, is the simulator (see :func:`with_function`); ``command`` (resume, reevaluate): what
     builds the run from its stored config, for the message that asks for the function of a run started with one.
+    ``resumed``: the run goes on from a stored state, whose optimizer options (nevergrad's num_workers) cannot
+    change, so workers beyond them are left idle rather than refused (see :func:`_check_async_untold`).
     """
     config = with_function(config, function)
     optimizer = OPTIMIZERS.create(config.optimizer.name, _optimizer_options(config))
@@ -179,7 +182,7 @@ def build(config: RunConfig, function: Callable[..., Any] | None = None, *, comm
     if config.mode == "generational":
         _check_generation_untold(config, optimizer)
     elif config.mode == "async":
-        _check_async_untold(config, optimizer, executor)
+        _check_async_untold(config, optimizer, executor, resumed)
     return Components(config, problem, optimizer, simulator, executor, inherit=_inherit(config, simulator))
 
 
@@ -195,14 +198,18 @@ def _check_generation_untold(config: RunConfig, optimizer: Optimizer) -> None:
                       f"[optimizer] num_workers = {int(size)} (or population_size = {int(limit())})")
 
 
-def _check_async_untold(config: RunConfig, optimizer: Optimizer, executor) -> None:
+def _check_async_untold(config: RunConfig, optimizer: Optimizer, executor, resumed: bool = False) -> None:
     """Refuse an asynchronous run that keeps more candidates out at once (``queue_depth`` per worker, the most
     workers the backend plans: a ``slurm`` run's maximum_jobs) than the optimizer keeps asked and untold
     (``nevergrad``'s ``num_workers``): its ask failed at run time, after the run's file was created.
 
     An existing Dask cluster (backend ``dask``) plans no workers: counted as one, a cluster of more let through a
     run that failed so. The check is handed to it (``limit_workers``), made against the workers its scheduler
-    reports as the run starts, before the file is created."""
+    reports as the run starts, before the file is created.
+
+    A resumed run (``resumed``) keeps the num_workers it was started with: there a cluster of more workers than it
+    allows is not refused (the advice to raise num_workers could not be followed) but its extra workers are left
+    idle, told once in a warning line, as ``auto``'s are (``follow_workers``)."""
     from l2l.policies.modes import Async
 
     size_by, follow = getattr(optimizer, "size_by", None), getattr(executor, "follow_workers", None)
@@ -216,6 +223,10 @@ def _check_async_untold(config: RunConfig, optimizer: Optimizer, executor) -> No
     if limit is None:
         return
     limit = int(limit())
+    if resumed and follow is not None and limit >= Async.queue_depth:
+        follow(lambda: limit // Async.queue_depth,
+               functools.partial(_async_untold_excess, config.optimizer.name, limit))
+        return
     refusal = functools.partial(_async_untold_refusal, config.optimizer.name, config.backend.name, limit)
     limit_workers = getattr(executor, "limit_workers", None)
     if limit_workers is not None and limit >= Async.queue_depth:
@@ -235,6 +246,16 @@ def _async_untold_refusal(optimizer: str, backend: str, limit: int, workers: int
     return (f"optimizer {optimizer!r} keeps at most num_workers = {limit} candidates asked and not told, and "
             f"run.mode = 'async' keeps {Async.queue_depth} per worker out at once, {out} with {workers} worker(s) "
             f"of backend {backend!r}; set [optimizer] num_workers = {out}{fewer}")
+
+
+def _async_untold_excess(optimizer: str, limit: int, workers: int) -> str:
+    """What the warning line of a resumed run says where the cluster has ``workers``, more than an optimizer that
+    keeps at most ``limit`` candidates untold can keep busy (said as ``auto``'s :meth:`~Auto.excess` is)."""
+    from l2l.policies.modes import Async
+
+    return (f"the cluster has {workers} workers, and optimizer {optimizer!r} was started with num_workers = "
+            f"{limit}: the most candidates it keeps asked and not told, which a resumed run keeps; run.mode = "
+            f"'async' keeps {Async.queue_depth} per worker out at once")
 
 
 def _inherit(config: RunConfig, simulator: Simulator) -> float:

@@ -64,10 +64,10 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def build(config: RunConfig, simulator: Callable[..., Any] | None = None) -> Components:
+def build(config: RunConfig, simulator: Callable[..., Any] | None = None, *, resumed: bool = False) -> Components:
     """The run's parts (optimizer, simulator, backend, policy); :class:`ConfigError` (one line) if they cannot
-    work together."""
-    components = _build(config, simulator)
+    work together. ``resumed``: built to go on from a stored state (see :func:`l2l.components.build`)."""
+    components = _build(config, simulator, resumed=resumed)
     interval = float(getattr(components, "inherit", 0.0) or 0.0)
     if interval and config.generations:
         fidelity = components.simulator.fidelity()
@@ -404,7 +404,7 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                 _refuse_missing_folder(trajectory)
             if not finished:  # a finished run given no new budget (a requeued job's resume): nothing to run
                 try:
-                    components = build(config, simulator)
+                    components = build(config, simulator, resumed=True)
                 except ComputeFloor as exc:  # in the words of l2l resume: its --compute, with the least that runs
                     raise ConfigError(_resume_floor(exc, path, compute, state)) from None
                 _check_run_folder(path, config)  # a backend given to resume, before anything is written
