@@ -58,6 +58,9 @@ def _run(args: argparse.Namespace) -> int:
         check_out(out, config, existing_ok=True)
         existing = exc
     if args.dry_run:
+        from l2l.loop import warn_options
+
+        warn_options(components)  # (l2l run says it as the run starts)
         script = getattr(components.executor, "job_script", None)
         print(f"config {args.config} is valid: {config.optimizer.name} over {_parameters(config.space)}, "
               f"simulator {config.simulator.name}, backend {config.backend.name} -> {out}")

@@ -266,6 +266,7 @@ def run(config: RunConfig, out: str | os.PathLike | None = None, *, progress: bo
     config = components.config
     path = Path(out) if out is not None else default_out(config)
     check_out(path, config)
+    warn_options(components)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -285,6 +286,15 @@ def run(config: RunConfig, out: str | os.PathLike | None = None, *, progress: bo
     finally:
         components.executor.close()  # already closed by the loop, unless the run failed before it started
     return path
+
+
+def warn_options(components: Components) -> None:
+    """One warning line on stderr for options of the ``[policy]`` table that do nothing as given (the policy's
+    ``config_warning``): as a run starts from a config (``l2l run``, :func:`run`) and on ``l2l run --dry-run``."""
+    check = getattr(components.policy, "config_warning", None)
+    text = check(components.config.policy.options) if check is not None else ""
+    if text:
+        print(text, file=sys.stderr)
 
 
 def _reevaluate_after(path: Path, lock: WriterLock, config: RunConfig, simulator: Callable[..., Any] | None,

@@ -62,7 +62,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Collection
 
 import numpy as np
 
@@ -141,6 +141,16 @@ class ModelBased(Hyperband):
                                 "results at its highest trusted budget, drawn towards that budget's middle rank by "
                                 "one minus its agreement with the top (less one standard error for its number of "
                                 "probes; false: by the highest trusted budget first, then the score there)")
+
+    def config_warning(self, given: Collection[str]) -> str:
+        """The warning line for options given in the ``[policy]`` table (the keys ``given``) that do nothing as
+        given, or '': ``endgame_results`` without an endgame (``exploit_share = 0``). Not an error: the run does
+        what the other options say, and a later run may turn the endgame on."""
+        if "endgame_results" in given and not self.exploit_share:
+            return (f"l2l: warning: [policy] endgame_results = {self.endgame_results} does nothing with "
+                    f"exploit_share = 0 (no endgame: the run proposes candidates until run.compute is spent); "
+                    f"give exploit_share > 0 for an endgame, or leave endgame_results out")
+        return ""
 
     def init(self, budgets: list[float], dimension: int, seed: int) -> State:
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0x6D62,)))
