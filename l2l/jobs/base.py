@@ -297,6 +297,11 @@ def normalize(raw: Any, settings: Settings) -> tuple[dict, dict, dict, np.ndarra
             if several:
                 raise ValueError(f"objective {key!r}: the simulator returned {several}, not a number; "
                                  f"{RETURN_HINT}") from None
+            if str(key) == "objectives" and isinstance(value, dict) and key not in wanted:
+                # the JSON a command program prints; a python function's dict is {objective: number}
+                raise ValueError("the simulator returned a dict with the key 'objectives', the shape a command "
+                                 "program prints; a python function's dict is read as {objective: number}: return "
+                                 "l2l.SimulationResult(objectives=..., curve=..., checkpoint=...) instead") from None
             if str(key) in RESULT_FIELDS and key not in wanted and not getattr(result, str(key), None):
                 raise ValueError(f"the simulator returned a dict with the key {key!r}, which is read as an "
                                  f"objective or a metric (a number): return l2l.SimulationResult(objectives=..., "
