@@ -433,6 +433,7 @@ class _Loop(Trials, Commits):
         candidates run and completed."""
         if self.bar.bar is None:
             return
+        self.bar.describe(self.endgame_text())
         if not self.sweep:
             self.bar.update(int(round(cost)), self.loop["generation"], self.loop["best"], self.loop["failed"],
                             f"{len(self.trials)} candidates: {len(self.running)} running, {self.completed} completed")
@@ -442,6 +443,19 @@ class _Loop(Trials, Commits):
         self.bar.move_to(decided, self.loop["generation"], self.loop["best"], self.loop["failed"],
                          f"{self.loop['next_trial']} started, {len(self.running)} running, {self.completed} "
                          f"completed, {max(0, decided - self.completed)} stopped, {self.loop['compute']:g} {unit}")
+
+    def endgame_text(self) -> str:
+        """The bar's description once a model-based run's endgame has started (``endgame from compute X``, as the
+        line the run ends with says it); '' before and for other policies. Asked of the policy only past the
+        compute its endgame may start from (then it counts the top budget's candidates)."""
+        begins = getattr(self.policy, "endgame_begins", None)
+        start = begins(self.c.compute) if begins is not None and self.policy_state else None
+        if start is None or self.loop["compute"] < start:
+            return ""
+        from l2l.summary.multi_fidelity import endgame_brief
+
+        status = self.policy.endgame_status(self.policy_state, self.table, self.loop["compute"], self.c.compute)
+        return endgame_brief(status) if status.started else ""
 
     def fresh_table(self) -> TrialTable:
         """A table of the run's trials with caches of its own (for questions that must not touch the run's)."""

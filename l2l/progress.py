@@ -33,6 +33,11 @@ class Progress:
         if self.bar is not None:
             self.update(max(0, n - self.bar.n), generation, best, failed, extra)
 
+    def describe(self, text: str) -> None:
+        """Show ``text`` before the bar ('' for none), redrawn with the next update."""
+        if self.bar is not None and text != (self.bar.desc or "").removesuffix(": "):
+            self.bar.set_description_str(f"{text}: " if text else "", refresh=False)
+
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()

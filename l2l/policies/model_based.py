@@ -53,7 +53,8 @@ the endgame first races the best ``race`` candidates: each gets
 ``repeats + 1`` top-budget results. With ``early_race``, the best ``race`` candidates
 each get ``repeats`` results before the endgame already (within ``repeat_share``).
 
-The state holds the random generator and the bracket and repeat bookkeeping;
+The state holds the random generator, the bracket and repeat bookkeeping and
+the compute spent when the endgame started (reported, never decided on);
 the model is refitted from the trial table at every proposal, so nothing else
 needs storing.
 """
@@ -87,6 +88,26 @@ LOCAL_STEP = (0.002, 0.3)
 #: screening became true in issue 11's ninth benchmark round; endgame_results gained its gate in the thirteenth:
 #: 1 is no gate, as the endgame never starts before the top budget holds the model's minimum anyway).
 CHANGED_DEFAULTS = {"pooled_ranks": False, "screening": False, "endgame_results": 1}
+
+
+@dataclass(frozen=True)
+class EndgameStatus:
+    """Where a model-based run's endgame stands (:meth:`ModelBased.endgame_status`)."""
+
+    share: float  #: exploit_share
+    begins: float | None  #: the compute spent from which it may start (None: no endgame, see endgame_begins)
+    need: int  #: the top-budget candidates it waits for
+    spent: float  #: the compute spent
+    candidates: int  #: the top budget's candidates
+    repeated: int  #: the top budget's results beyond each candidate's first (repeats)
+    local: int  #: local steps taken (in this endgame or one before run.compute was raised)
+    started: bool  #: the policy is in its endgame
+    began: float | None  #: the compute spent when it started (None: not started, or started before it was recorded)
+
+    @property
+    def missing(self) -> int:
+        """Top-budget candidates still needed before the endgame may start."""
+        return max(0, self.need - self.candidates)
 
 
 @dataclass(frozen=True)
@@ -157,7 +178,7 @@ class ModelBased(Hyperband):
         state = {"budgets": list(budgets), "bracket": -1, "count": 0, "dimension": int(dimension),
                  "rng": rng.bit_generator.state, "agreement": [None] * len(budgets), "probes": [],
                  "repeats": {}, "repeating": None, "local": {}, "step": None, "localizing": None,
-                 "momentum": None}
+                 "momentum": None, "endgame_from": None}
         return self._open_bracket(state)
 
     def _open_bracket(self, state: State) -> State:
@@ -220,6 +241,7 @@ class ModelBased(Hyperband):
     def next(self, state: State, trials: TrialTable) -> tuple[Action, State]:
         state = {**state, "repeats": state.get("repeats", {}), "repeating": None, "local": state.get("local", {}),
                  "step": state.get("step"), "localizing": None}
+        state = self._mark_endgame(state, trials)
         repeat = self._repeat(state, trials)
         if repeat is not None:
             return (Action("start", state["budgets"][-1], code=tuple(float(v) for v in trials.unit_code(repeat))),
@@ -339,16 +361,57 @@ class ModelBased(Hyperband):
         candidates (``candidates``: their number, if known). Before that the choice rests on too few top-budget
         results to refine: told a third of a sweep's compute, the endgame starting at two ninths of it, after 5 to
         15 top-budget results, did worse on every problem of issue 11's twelfth round than going on proposing."""
-        budget = trials.compute_budget
-        if not (budget > 0 and self.exploit_share > 0 and trials.compute >= (1 - self.exploit_share) * budget):
+        begins = self.endgame_begins(trials.compute_budget)
+        if begins is None or trials.compute < begins:
             return False
         if candidates is None:
             candidates = len(top_groups(state["budgets"], trials, state["repeats"]))
         return candidates >= self.endgame_need(state["dimension"])
 
+    def endgame_begins(self, compute: float | None) -> float | None:
+        """The compute spent from which the endgame may start, of a run told ``compute`` (run.compute); None
+        where there is none (``exploit_share = 0``, or no run.compute)."""
+        if not (compute and compute > 0 and self.exploit_share > 0):
+            return None
+        return (1 - self.exploit_share) * float(compute)
+
     def endgame_need(self, dimension: int) -> int:
         """Top-budget candidates the endgame waits for: ``endgame_results``, or twice what the model needs."""
         return self.endgame_results or 2 * max(dimension + 2, 6)
+
+    def _mark_endgame(self, state: State, trials: TrialTable) -> State:
+        """The state with ``endgame_from``: the compute spent when the policy first found itself in the endgame
+        (what the progress bar, the line ``l2l run``/``resume`` end with and ``l2l show`` report; no decision
+        reads it), None before, and None again where a raised run.compute (``l2l resume --compute``) moved the
+        endgame's start past the compute spent. Once started only that can end it: the top budget's candidates
+        never become fewer. A state stored before the record (no key) gets one only while no local step was
+        taken: one taken already means the endgame started in an earlier session, at a compute not known."""
+        began = state.get("endgame_from")
+        if began is not None:
+            begins = self.endgame_begins(trials.compute_budget)
+            return state if begins is not None and trials.compute >= begins else {**state, "endgame_from": None}
+        if not self._endgame(state, trials):
+            return state if "endgame_from" in state else {**state, "endgame_from": None}
+        if "endgame_from" not in state and state["local"]:
+            return state
+        return {**state, "endgame_from": trials.compute}
+
+    def endgame_status(self, state: State, trials: TrialTable, spent: float, compute: float | None
+                       ) -> EndgameStatus:
+        """Where the endgame of the run in ``state`` stands, ``spent`` of ``compute`` (run.compute) spent:
+        ``l2l show``'s endgame line, the progress bar and the line ``l2l run``/``resume`` end with all read it.
+        The top budget's candidates are counted by :func:`top_groups`, as the policy counts them."""
+        groups = top_groups(list(state["budgets"]), trials, state.get("repeats") or {})
+        need, begins = self.endgame_need(int(state["dimension"])), self.endgame_begins(compute)
+        if "endgame_from" in state:
+            began = state["endgame_from"]
+            started = began is not None
+        else:  # a state stored before the record: started if it would be in the endgame now, from when unknown
+            began, started = None, begins is not None and spent >= begins and len(groups) >= need
+        return EndgameStatus(share=float(self.exploit_share), begins=begins, need=int(need), spent=float(spent),
+                             candidates=len(groups), repeated=sum(len(g) for g in groups.values()) - len(groups),
+                             local=len(state.get("local") or {}), started=started,
+                             began=None if began is None else float(began))
 
     def _local(self, state: State, trials: TrialTable) -> tuple[np.ndarray | None, list | None, State]:
         """A step from the chosen candidate along a random subset of the axes, each axis with its own width,
@@ -520,4 +583,4 @@ def _rng(state: State) -> np.random.Generator:
     return np.random.Generator(bit_generator)
 
 
-__all__ = ["ModelBased", "spearman", "bracket_plan"]
+__all__ = ["ModelBased", "EndgameStatus", "spearman", "bracket_plan"]

@@ -85,52 +85,81 @@ def policy_lines(trajectory: Trajectory) -> list[str]:
     return [f"policy     {text}"]
 
 
-def endgame_line(trajectory: Trajectory, compute: tuple[float, float | None, str] | None) -> str:
-    """What a model-based run's endgame did, or '' for other runs: when it may start (the last ``exploit_share``
-    of run.compute, once the top budget holds ``endgame_results`` candidates, 0 read as the number it stands
-    for), how many candidates the top budget holds, how many of its results are repeats, and how many local
-    steps were taken; a run past the compute share still short of candidates says that it waits. Read from the
-    policy state of the last commit; '' if that cannot be read (a summary never fails on what it only reports)."""
+def endgame_status(trajectory: Trajectory, compute: tuple[float, float | None, str] | None
+                   ) -> tuple[Any, Any, int] | None:
+    """A model-based run's policy (as stored, read back as a resume reads it), where its endgame stands
+    (:meth:`l2l.policies.model_based.ModelBased.endgame_status`, from the policy state and the trial table of the
+    last commit: no pass over the file's rows) and its dimension; None for other runs, or if that cannot be read (a summary never
+    fails on what it only reports). ``compute``: (spent, run.compute, unit), as the summary has it."""
     stored = trajectory.run.get("config", {}).get("policy")
     if not isinstance(stored, dict) or stored.get("name") != "model-based" or compute is None:
-        return ""
+        return None
     try:
         from l2l.components import stored_policy
         from l2l.policies import POLICIES, TrialTable
-        from l2l.policies.agreement import top_groups
 
         options = stored_policy(stored)
         policy = POLICIES.create("model-based", {k: v for k, v in options.items() if k != "name"})
         whole = trajectory.state()
         state = whole.get("policy") or {}
-        dimension, budgets = int(state["dimension"]), [float(b) for b in state["budgets"]]
-        local = len(state.get("local") or {})
-        need = int(policy.endgame_need(dimension))
-        share = float(policy.exploit_share)
-        # the policy's own grouping, from the trial table of the last commit (no pass over the file's rows)
-        groups = top_groups(budgets, TrialTable(whole.get("trials") or {}), state.get("repeats") or {})
+        status = policy.endgame_status(state, TrialTable(whole.get("trials") or {}), float(compute[0]), compute[1])
+        dimension = int(state["dimension"])
     except Exception:  # noqa: BLE001
+        return None
+    return policy, status, dimension
+
+
+def endgame_brief(status: Any) -> str:
+    """The endgame in a few words, for the progress bar and the line ``l2l run``/``resume`` end with (``l2l show``
+    says more): from which compute it ran, or why it has not started; '' where the run has none (exploit_share
+    = 0, or no run.compute)."""
+    if status.begins is None:
         return ""
-    candidates = list(groups)
-    repeated = sum(len(g) for g in groups.values()) - len(groups)
-    held = (f"the top budget holds {len(candidates)} candidate{'s' * (len(candidates) != 1)}"
+    steps = f"{status.local} local step{'s' * (status.local != 1)}"
+    if status.started:
+        if status.began is None:  # started in a session before the start was recorded
+            return f"endgame, start not recorded ({steps})"
+        return f"endgame from compute {status.began:g} ({steps})"
+    if status.spent < status.begins:
+        return f"endgame not reached (from compute {status.begins:.6g})"
+    if status.missing:
+        return (f"endgame not started: {status.missing} more top-budget candidate{'s' * (status.missing != 1)} "
+                f"needed")
+    return "endgame not started: run.compute was spent as it became due"
+
+
+def endgame_line(trajectory: Trajectory, compute: tuple[float, float | None, str] | None) -> str:
+    """What a model-based run's endgame did, or '' for other runs: when it may start (the last ``exploit_share``
+    of run.compute, once the top budget holds ``endgame_results`` candidates, 0 read as the number it stands
+    for), how many candidates the top budget holds, how many of its results are repeats, how many local steps
+    were taken and at which compute it started; a run past the compute share still short of candidates says
+    that it waits. Read by :func:`endgame_status`; '' if that cannot be read."""
+    found = endgame_status(trajectory, compute)
+    if found is None or compute is None:
+        return ""
+    policy, status, dimension = found
+    stored = trajectory.run["config"]["policy"]
+    candidates, repeated, local = status.candidates, status.repeated, status.local
+    held = (f"the top budget holds {candidates} candidate{'s' * (candidates != 1)}"
             + (f" ({repeated} more result{'s' * (repeated != 1)} of repeats)" if repeated else "")
             + f"; {local} local step{'s' * (local != 1)}")
     spent, allowed, unit = compute
-    if not share or not allowed:
-        why = "exploit_share = 0" if not share else "no run.compute"
+    if status.begins is None:
+        why = "exploit_share = 0" if not status.share else "no run.compute"
         return f"off ({why}); {held}"
+    need = status.need
     if "endgame_results" not in stored:  # stored before the option: resumed as it ran, without the wait
         given = "stored before endgame_results: no wait, as it ran"
     elif policy.endgame_results:
         given = f"endgame_results = {policy.endgame_results}"
     else:
         given = f"endgame_results = 0: 2 x max(dimension {dimension} + 2, 6)"
-    start = (1 - share) * allowed
-    text = (f"from {start:.6g} of {allowed:g} {unit} (the last exploit_share = {share:g}) once the top budget holds "
-            f"{need} candidate{'s' * (need != 1)} ({given}); {held}")
-    if spent >= start and len(candidates) < need:
-        text += (f"; not started: {need - len(candidates)} more needed at the top budget (until then the run "
+    text = (f"from {status.begins:.6g} of {allowed:g} {unit} (the last exploit_share = {status.share:g}) once the "
+            f"top budget holds {need} candidate{'s' * (need != 1)} ({given}); {held}")
+    if status.started and status.began is not None:
+        text += f"; started at compute {status.began:g}"
+    elif not status.started and spent >= status.begins and status.missing:
+        text += (f"; not started: {status.missing} more needed at the top budget (until then the run "
                  f"proposes, as a longer run would)")
     return text
 

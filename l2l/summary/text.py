@@ -8,8 +8,8 @@ import os
 from typing import TYPE_CHECKING
 
 from l2l.summary.failures import failure_line
-from l2l.summary.multi_fidelity import (checkpoints_line, endgame_line, missing_folder_line, policy_lines,
-                                        restart_line)
+from l2l.summary.multi_fidelity import (checkpoints_line, endgame_brief, endgame_line, endgame_status,
+                                        missing_folder_line, policy_lines, restart_line)
 from l2l.summary.progress import progress_line
 from l2l.summary.reading import summarize
 from l2l.summary.table import best_frame, best_table, reevaluated_text
@@ -87,7 +87,8 @@ def _this_session(trajectory: Trajectory, summary: RunSummary) -> float:
 
 
 def finished_text(path: str | os.PathLike, seconds: float) -> str:
-    """What ``l2l run``/``l2l resume`` print when they return: counts, rate, the best, where the results are."""
+    """What ``l2l run``/``l2l resume`` print when they return: counts, whether a model-based run's endgame ran,
+    rate, the best, where the results are."""
     from l2l.results_schema.reader import Trajectory
 
     with Trajectory(path) as trajectory:
@@ -98,11 +99,13 @@ def finished_text(path: str | os.PathLike, seconds: float) -> str:
         restarts = restart_line(trajectory, summary.compute[2]) if summary.compute is not None else ""
         stored = checkpoints_line(trajectory) if summary.compute is not None else ""
         session = _this_session(trajectory, summary) if seconds > 0 else 0.0
+        endgame = endgame_status(trajectory, summary.compute)  # None but for a model-based run
     if reevaluated:
         table += "\n" + reevaluated
     if summary.compute is not None:  # a multi-fidelity run
         unit = summary.compute[2]
-        done = (f"done in {seconds:.1f} s: {progress_line(summary, status=False)}, "
+        brief = endgame_brief(endgame[1]) if endgame is not None else ""  # whether the endgame ran, and from when
+        done = (f"done in {seconds:.1f} s: {progress_line(summary, status=False)}, {brief + ', ' if brief else ''}"
                 f"{session / max(seconds, 1e-9):.0f} {unit}/s")
     else:
         done = (f"done in {seconds:.1f} s: {summary.generations} generation{'s' * (summary.generations != 1)}, "
