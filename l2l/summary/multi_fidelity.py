@@ -89,8 +89,8 @@ def endgame_status(trajectory: Trajectory, compute: tuple[float, float | None, s
                    ) -> tuple[Any, Any, int] | None:
     """A model-based run's policy (as stored, read back as a resume reads it), where its endgame stands
     (:meth:`l2l.policies.model_based.ModelBased.endgame_status`, from the policy state and the trial table of the
-    last commit: no pass over the file's rows) and its dimension; None for other runs, or if that cannot be read (a summary never
-    fails on what it only reports). ``compute``: (spent, run.compute, unit), as the summary has it."""
+    last commit: no pass over the file's rows) and its dimension; None for other runs, or if that cannot be read
+    (a summary never fails on what it only reports). ``compute``: (spent, run.compute, unit), as the summary has it."""
     stored = trajectory.run.get("config", {}).get("policy")
     if not isinstance(stored, dict) or stored.get("name") != "model-based" or compute is None:
         return None
