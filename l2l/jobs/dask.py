@@ -291,9 +291,10 @@ class _DaskExecutor(Executor):
     @property
     def worker_count(self) -> int:
         """Workers connected now, asked of the scheduler at most once a second (the loop asks per result);
-        before :meth:`start`, the workers planned."""
+        before :meth:`start`, the workers planned (the loop asks for its first work meanwhile); at most
+        :meth:`_most` either way."""
         if getattr(self, "_workers_asked", None) is None:  # not started
-            return self._planned_workers()
+            return self._busy(self._planned_workers())
         now = time.monotonic()
         if now - self._workers_asked >= WORKER_COUNT_SECONDS:
             try:
@@ -301,7 +302,32 @@ class _DaskExecutor(Executor):
             except Exception:  # noqa: BLE001 - an estimate is enough
                 self._workers = 1
             self._workers_asked = now
-        return self._workers
+        return self._busy(self._workers)
+
+    def follow_workers(self, most: Callable[[], int], excess: Callable[[int], str]) -> None:
+        """Keep at most ``most()`` evaluations running at once, asked as the run goes: never refused; workers
+        beyond it are left idle, told once in a warning line, ``excess(workers)``. Set by the run's build for an
+        optimizer that keeps a fixed number of candidates asked and untold (Nevergrad's num_workers) where a
+        refusal's advice could not be followed: ``auto``, whose choice is made as the run starts (on an existing
+        cluster sized by :meth:`DaskExecutor.reported_workers`) and kept by a resumed run, and a resumed
+        ``nevergrad`` run (its num_workers stored with it)."""
+        self._most_of, self._excess = most, excess
+
+    def _most(self) -> int:
+        follow = getattr(self, "_most_of", None)
+        return int(follow()) if follow is not None else getattr(self, "_most_workers", 0)  # 0: no limit
+
+    def _busy(self, workers: int) -> int:
+        """Of ``workers`` connected, those kept busy: at most :meth:`_most`, the first time fewer said in a warning
+        line (before, the optimizer's ask past its limit failed the run)."""
+        most = self._most()
+        if not most or workers <= most:
+            return workers
+        if not getattr(self, "_told_more", False):
+            self._told_more = True
+            print(f"l2l: warning: {self._excess(workers)}; the run goes on with {most} of them busy",
+                  file=sys.stderr, flush=True)
+        return most
 
     def _planned_workers(self) -> int:
         return 1
@@ -650,11 +676,11 @@ class LocalExecutor(_DaskExecutor):
     @property
     def worker_count(self) -> int:
         """Workers connected now, from the cluster's own copy of the scheduler's list (no round trip at the
-        end of each generation); before :meth:`start`, the workers planned."""
+        end of each generation); before :meth:`start`, the workers planned; at most :meth:`_most` either way."""
         if getattr(self, "_workers_asked", None) is None:  # not started (the cluster may be half up)
-            return self._planned_workers()
+            return self._busy(self._planned_workers())
         try:
-            return slots(self._cluster.scheduler_info["workers"])
+            return self._busy(slots(self._cluster.scheduler_info["workers"]))
         except Exception:  # noqa: BLE001 - not started, or closed
             return super().worker_count
 
@@ -732,6 +758,7 @@ class DaskExecutor(_DaskExecutor):
         Workers that join later are left idle beyond ``most`` (:attr:`worker_count` says ``most``), told once in
         a warning line (before, the optimizer's ask past its limit failed the run)."""
         self._most_workers, self._refusal = most, refusal
+        self._excess = lambda workers: f"workers joined the cluster: {refusal(workers)}"
 
     def _check_workers(self, client) -> None:
         most = getattr(self, "_most_workers", 0)
@@ -783,13 +810,6 @@ class DaskExecutor(_DaskExecutor):
                                 f"out; start it "
                                 f"again (the same address, or scheduler file)")
 
-    def follow_workers(self, most: Callable[[], int], excess: Callable[[int], str]) -> None:
-        """Keep at most ``most()`` evaluations running at once, asked as the run goes (optimizer ``auto`` sizes
-        its Nevergrad row by :meth:`reported_workers` as the run starts, or a resumed run by the choice stored in
-        its state): never refused; workers beyond it are left idle, told once in a warning line,
-        ``excess(workers)`` (see :meth:`limit_workers`)."""
-        self._most_of, self._excess = most, excess
-
     def reported_workers(self) -> int | None:
         """The workers the scheduler reports as the run starts, asked once of the connection :meth:`prepare`
         began (waiting for it); None before :meth:`prepare`, or if the scheduler is not reached or does not
@@ -805,24 +825,6 @@ class DaskExecutor(_DaskExecutor):
         except Exception:  # noqa: BLE001 - not reached: the caller takes its default
             self._reported = None
         return self._reported
-
-    def _most(self) -> int:
-        follow = getattr(self, "_most_of", None)
-        return int(follow()) if follow is not None else getattr(self, "_most_workers", 0)  # 0: no limit
-
-    @property
-    def worker_count(self) -> int:
-        """Workers connected now, at most those :meth:`limit_workers` (or :meth:`follow_workers`) allows."""
-        workers = super().worker_count
-        most = self._most()
-        if not most or workers <= most:
-            return workers
-        if not getattr(self, "_told_more", False):
-            self._told_more = True
-            excess = getattr(self, "_excess", None)
-            why = excess(workers) if excess is not None else f"workers joined the cluster: {self._refusal(workers)}"
-            print(f"l2l: warning: {why}; the run goes on with {most} of them busy", file=sys.stderr, flush=True)
-        return most
 
     def describe(self) -> str:
         return f"dask ({self.address or self.scheduler_file})"
