@@ -162,7 +162,7 @@ def _resume(args: argparse.Namespace) -> int:
         path = resume(args.file, generations=args.generations, evaluations=args.evaluations,
                       max_time=args.max_time, compute=args.compute, backend=args.backend, workers=args.workers,
                       progress=not args.no_progress, control=control, drop_unreadable=args.drop_unreadable,
-                      announce=lambda trajectory: print(_resume_banner(trajectory, args.backend), file=sys.stderr),
+                      announce=lambda trajectory: _announce(trajectory, args),
                       nothing_to_do=lambda trajectory: idle.append(_finished_banner(trajectory)),
                       nothing_more=lambda trajectory, why: idle.append(_finished_banner(trajectory, why)))
     except KeyboardInterrupt:
@@ -193,6 +193,17 @@ def _finished_banner(trajectory, why: str | None = None) -> str:
     return (f"l2l {__version__}: {summary.name} in {trajectory.path} has finished "
             f"({progress_line(summary, status=False)}): nothing to resume; to extend it, raise a budget "
             f"({budgets}, --evaluations or --max-time)")
+
+
+def _announce(trajectory, args: argparse.Namespace) -> None:
+    """What ``l2l resume`` prints once the file proved usable: its banner, and the note of a ``--backend`` that
+    names the stored backend again without some of its stored options (see :func:`l2l.config.backend_note`)."""
+    from l2l.config import stored_backend_note
+
+    print(_resume_banner(trajectory, args.backend), file=sys.stderr)
+    note = stored_backend_note(trajectory, args.backend, args.workers, "l2l resume")
+    if note:
+        print(note, file=sys.stderr)
 
 
 def _resume_banner(trajectory, backend: str | None) -> str:
@@ -317,7 +328,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--max-time", type=float, help="new wall-time budget in seconds, over the run's life")
     p.add_argument("--compute", type=float, help="new compute budget of a run with a [policy], in fidelity "
                                                  "units (to extend it)")
-    p.add_argument("--backend", help="run the remaining evaluations on another backend")
+    p.add_argument("--backend", help="run the remaining evaluations on this backend, from its defaults (and "
+                                     "--workers), even where it is the run's own; without it the run's stored "
+                                     "[backend] and its options")
     p.add_argument("--workers", type=int)
     p.add_argument("--no-progress", action="store_true")
     p.add_argument("--drop-unreadable", action="store_true",

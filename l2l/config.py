@@ -8,6 +8,7 @@ what is allowed.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import tomllib
@@ -137,15 +138,22 @@ class RunConfig:
             run["compute"] = self.compute
         return out
 
-    def with_overrides(self, **overrides: Any) -> "RunConfig":
-        """A copy with command-line overrides applied (None means: keep)."""
+    def with_overrides(self, *, stored: bool = False, **overrides: Any) -> "RunConfig":
+        """A copy with command-line overrides applied (None means: keep).
+
+        A ``backend`` named starts from that backend's defaults (``workers`` applied to them), except where this
+        is a config file's own backend (``l2l run CONFIG --backend NAME``), whose options the user just wrote.
+        ``stored``: this is the config a trajectory stored (``l2l resume``, ``l2l reevaluate``): there the
+        backend named starts from its defaults even where it is the stored one, whose options may hold no longer
+        (a Dask scheduler's address, a SLURM partition); without a backend named the stored options are kept
+        (see :func:`backend_note`)."""
         changes: dict[str, Any] = {}
         backend = self.backend
         for key, value in overrides.items():
             if value is None:
                 continue
             if key == "backend":
-                backend = Component(value, {} if value != backend.name else dict(backend.options))
+                backend = Component(value, dict(backend.options) if value == backend.name and not stored else {})
             elif key == "workers":
                 backend = _with_workers(backend, value)
             elif key == "generations" and self.policy is not None:
@@ -166,6 +174,53 @@ class RunConfig:
             else:
                 changes[key] = value
         return replace(self, backend=backend, **changes)
+
+
+def backend_note(stored: Component, named: str | None, now: Component, without: str) -> str:
+    """The note line for a backend ``named`` again on a stored run (``l2l resume``/``reevaluate FILE --backend
+    NAME``, NAME the backend ``stored`` with the run): the stored options it does not use (those that differ from
+    the backend's defaults and are not given again in ``now``, the backend it runs on: --workers), and that
+    ``without`` (the command, run without --backend) keeps them; '' where none is left out, or another backend is
+    named (the stored options are another backend's)."""
+    if named is None or named != stored.name:
+        return ""
+    defaults, left_out = _option_defaults(named), object()
+    left = {k: v for k, v in stored.options.items() if k not in now.options and defaults.get(k, left_out) != v}
+    if not left:
+        return ""
+    listed = ", ".join(f"{k} = {json.dumps(v)}" for k, v in left.items())
+    return (f"l2l: note: --backend {named} starts from its defaults{' and --workers' if now.options else ''}: the "
+            f"run's stored {named} option{'s' * (len(left) != 1)} {listed} {'are' if len(left) != 1 else 'is'} "
+            f"not used; {without} without --backend to keep {'them' if len(left) != 1 else 'it'}")
+
+
+def stored_backend_note(trajectory: Any, named: str | None, workers: int | None, without: str) -> str:
+    """:func:`backend_note` of the run in ``trajectory`` resumed or re-evaluated with ``--backend named`` and
+    ``--workers workers``; '' where there is nothing to say or the stored config cannot be read."""
+    if named is None:
+        return ""
+    from l2l.components import load_run_config
+
+    try:  # a note never fails on what it only reports: the command itself says what is wrong
+        stored = load_run_config(trajectory)
+        now = stored.with_overrides(stored=True, backend=named, workers=workers).backend
+    except Exception:  # noqa: BLE001
+        return ""
+    return backend_note(stored.backend, named, now, without)
+
+
+def _option_defaults(backend: str) -> dict[str, Any]:
+    """The default of every option of ``backend`` ({} where it cannot be known: a backend not registered)."""
+    import dataclasses
+
+    from l2l.jobs import BACKENDS
+
+    try:
+        fields = dataclasses.fields(BACKENDS.get(backend))
+    except Exception:  # noqa: BLE001 - a note never fails on what it only reports
+        return {}
+    return {f.name: f.default if f.default is not dataclasses.MISSING else f.default_factory()
+            for f in fields if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING}
 
 
 def _with_workers(backend: Component, workers: Any) -> Component:

@@ -351,8 +351,10 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
 
     ``generations``, ``evaluations``, ``max_time`` (seconds over the run's
     life) and ``compute`` (fidelity units, a run with a policy) raise the run's budgets (to extend a finished run); ``backend``/``workers`` change where evaluations run, which
-    does not change the results. A run whose simulator was a Python function
-    needs it again as ``simulator``. Raises :class:`TrajectoryError` if another
+    does not change the results: a ``backend`` named starts from its defaults (``workers`` applied to them), even
+    where it is the stored one, whose options (a scheduler's address, a partition) may hold no longer; without
+    one the stored backend runs with its stored options (``workers`` applied to them). A run whose simulator was
+    a Python function needs it again as ``simulator``. Raises :class:`TrajectoryError` if another
     process writes the file. ``announce(trajectory)`` is called once the file
     proved usable, before anything is written to it (``l2l resume`` prints its
     first line there). A run that finished, given no budget beyond what it did, is left as it is (no worker
@@ -384,7 +386,8 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
             given = {"generations": generations, "evaluations": evaluations, "compute": compute,
                      "max_time": max_time}
             budgets = {**_raised_earlier(trajectory, stored), **{k: v for k, v in given.items() if v is not None}}
-            config = stored.with_overrides(**budgets, backend=backend, workers=workers)
+            # a backend named starts from its defaults, even the stored one (whose options may hold no longer)
+            config = stored.with_overrides(**budgets, stored=True, backend=backend, workers=workers)
             if stored.inherit is True and config.generations != stored.generations:
                 raise ConfigError(f"run.inherit = true spread the top budget over the run's {stored.generations} "
                                   f"generations, so its learners are trained to the end by then: more generations "

@@ -150,7 +150,8 @@ def reevaluate(path: str | os.PathLike, top: int = DEFAULT_TOP, seeds: int = DEF
 
     Works on a file no process writes (the run has ended or was stopped); takes the file's writer lock
     unless the caller passes the one it holds (``lock``). Rows already stored are not evaluated again.
-    ``backend``/``workers`` choose where the evaluations run (default: the run's backend); ``simulator``
+    ``backend``/``workers`` choose where the evaluations run (default: the run's backend and its options; a
+    backend named starts from its defaults, even where it is the run's own, as ``l2l resume`` does); ``simulator``
     is the Python function of a run started with one. Returns :func:`ranking` of the file.
 
     Raises :class:`ConfigError` for bad arguments, :class:`TrajectoryError` for a file that is missing,
@@ -183,7 +184,7 @@ def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective,
         chosen = candidates(trajectory, top, objective)
         if not chosen:
             raise TrajectoryError(f"{path} holds no successful evaluation to re-evaluate")
-        config = load_run_config(trajectory).with_overrides(backend=backend, workers=workers)
+        config = load_run_config(trajectory).with_overrides(stored=True, backend=backend, workers=workers)
         if config.inherit or (config.policy is not None and config.policy.name == "pbt"):
             raise ConfigError(TRAINED_WITH_A_SCHEDULE.format(what="l2l reevaluate"))
         taken = trajectory.rows(("seed",))["seed"]

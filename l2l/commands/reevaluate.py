@@ -35,6 +35,13 @@ def _reevaluate(args: argparse.Namespace) -> int:
         option = run.get("reevaluate") if isinstance(run.get("reevaluate"), dict) else {}
         top = option.get("top", DEFAULT_TOP) if top is None else top
         seeds = option.get("seeds", DEFAULT_SEEDS) if seeds is None else seeds
+    if args.backend is not None and Path(args.file).is_file():  # the run's own backend named: what it leaves out
+        from l2l.config import stored_backend_note
+
+        with Trajectory(args.file) as trajectory:
+            note = stored_backend_note(trajectory, args.backend, args.workers, "l2l reevaluate")
+        if note:
+            print(note, file=sys.stderr)
     try:
         table = reevaluate(args.file, top, seeds, backend=args.backend, workers=args.workers,
                            objective=args.objective)
@@ -59,6 +66,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--top", type=int, help="how many of the best distinct candidates (>= 1)")
     p.add_argument("--seeds", type=int, help="fresh seeds per candidate (>= 1)")
     p.add_argument("--objective", help="objective that ranks the candidates (default: the run's first)")
-    p.add_argument("--backend", help="where the evaluations run (default: the run's backend)")
+    p.add_argument("--backend", help="where the evaluations run, from the backend's defaults (and --workers) even "
+                                     "where it is the run's own (default: the run's backend and its options)")
     p.add_argument("--workers", type=int, help="workers for the backend")
     p.set_defaults(func=_reevaluate)
