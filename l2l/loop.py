@@ -17,6 +17,7 @@ individuals the file does not hold yet.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import getpass
 import os
 import platform
@@ -241,6 +242,13 @@ def _holds_another_config(path: Path, config: RunConfig) -> bool:
     except Exception:  # noqa: BLE001 - not a trajectory, or damaged: the plain message
         return False
     mine = config.to_json()
+    policy = mine.get("policy")
+    if isinstance(policy, dict) and policy.get("name") == "model-based":
+        # a model-based run stores the values of its options whose defaults changed (_create), given or not
+        from l2l.policies.model_based import CHANGED_DEFAULTS, ModelBased
+
+        defaults = {f.name: f.default for f in dataclasses.fields(ModelBased) if f.name in CHANGED_DEFAULTS}
+        mine["policy"] = {**defaults, **policy}
     # a config that leaves the objectives to its simulator is stored with them spelled out
     return any(stored.get(k) != mine.get(k) for k in sections
                if k != "objectives" or (stored.get(k) is not None and mine.get(k) is not None))
