@@ -107,8 +107,8 @@ def _unpack(value: Any, body: memoryview) -> Any:
                 raise TrajectoryError(f"corrupt encoded value: {_FLOAT} must be one of {', '.join(_NON_FINITE)}")
             return float(value[_FLOAT])
         return {k: _unpack(v, body) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_unpack(v, body) for v in value]
+    if isinstance(value, list):  # leaves kept inline: most of a state's nodes are numbers (one call each saved)
+        return [_unpack(v, body) if type(v) is dict or type(v) is list else v for v in value]
     return value
 
 
@@ -151,7 +151,10 @@ def decode(data: bytes | np.ndarray) -> Any:
     if length > len(data) - 12:
         raise TrajectoryError("corrupt encoded value: its header is longer than the value")
     try:
-        header = json.loads(data[12:12 + length].decode("utf-8"))
+        text = data[12:12 + length].decode("utf-8")
+        header = json.loads(text)
+        if _ARRAY not in text and _FLOAT not in text and "\\u" not in text:
+            return header  # no marker (not even an escaped one): JSON gave the value itself, nothing to unpack
         return _unpack(header, memoryview(data)[12 + length:])
     except RecursionError:
         raise TrajectoryError("corrupt encoded value: nested too deeply") from None
