@@ -4,7 +4,8 @@ A scheduler that did not answer failed the run with a traceback of Dask's connec
 was created (a file that then blocked running the config again); one that went away during a run left it waiting
 forever after Dask's line 'Failed to reconnect to scheduler after 30.00 seconds, closing client' (or failed with
 a traceback, 'Client is closed'). Now the first is one line before anything is created, the second one line with
-where the finished evaluations are and how to go on. A scheduler started again at the address within those 30 s
+where the finished evaluations are and how to go on, alone (distributed's line of giving the scheduler up, which
+stood above it, is silenced; none of its other lines are). A scheduler started again at the address within those 30 s
 (the client reconnects) had lost the run's simulator: every evaluation after it failed ('KeyError:
 l2l-simulator-...'); now the simulator is installed again and the run goes on.
 """
@@ -89,10 +90,37 @@ def test_a_scheduler_that_goes_away_during_the_run_ends_it_in_one_line_that_says
         f"within 5 s), with "), stderr
     assert said[0].endswith(f"evaluation(s) out; start it again (the same address, or scheduler file); every "
                             f"finished evaluation is in {out}; continue with: l2l resume {out}"), stderr
+    # l2l's line alone after the banner: before, distributed's own '... - distributed.client - ERROR - Failed to
+    # reconnect to scheduler after 5.00 seconds, closing client' stood above it. Left as it is: distributed's
+    # warning "Couldn't gather 2 keys, rescheduling (...)", where the workers went down with the scheduler as the
+    # client fetched their results (1 run in about 25 here)
+    assert [line for line in stderr.splitlines()[2:] if "distributed.client - WARNING - Couldn't gather " not in line
+            ] == said, stderr
     frame = l2l.load(out)
     # the evaluations out as the scheduler went are not failures (l2l resume runs them): before, some were
     # recorded as 'the worker running this evaluation died: FutureCancelledError'
     assert len(frame) >= 6 and (frame["status"] == "ok").all(), frame["error"].value_counts()
+
+
+def test_only_distributeds_line_of_giving_the_scheduler_up_is_silenced_and_only_while_the_backend_is_open(
+        cluster, caplog):  # noqa: F811
+    import logging
+
+    from l2l.jobs import BACKENDS
+
+    logger = logging.getLogger("distributed.client")
+    gave_up = "Failed to reconnect to scheduler after 5.00 seconds, closing client"
+    executor = BACKENDS.create("dask", {"address": cluster.scheduler_address, "timeout": 5})
+    executor.prepare()
+    executor.reported_workers()  # connected
+    with caplog.at_level(logging.INFO, logger="distributed.client"):
+        logger.error(gave_up)
+        logger.error("Error in an unrelated part of the client")
+        logger.warning(gave_up)  # not the line the run replaces with its own
+        executor.close()
+        logger.error(gave_up)  # no backend open: not l2l's to silence
+    assert [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "distributed.client"] == [
+        ("ERROR", "Error in an unrelated part of the client"), ("WARNING", gave_up), ("ERROR", gave_up)]
 
 
 def test_a_scheduler_started_again_at_the_address_during_the_run_gets_the_simulator_again(

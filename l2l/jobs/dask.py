@@ -73,6 +73,19 @@ START_ATTEMPTS = 3
 WORKER_COUNT_SECONDS = 1.0
 #: How long closing a cluster may go on after Ctrl-C was pressed again during it (see closing_through_ctrl_c).
 CLOSE_PATIENCE_SECONDS = 30.0
+#: How distributed's client logs (as an ERROR) that it gave a lost scheduler up; see QuietReconnectFailure.
+RECONNECT_FAILED = "Failed to reconnect to scheduler"
+
+
+class QuietReconnectFailure(logging.Filter):
+    """Drops distributed's own line as its client gives a lost scheduler up ('Failed to reconnect to scheduler
+    after 5.00 seconds, closing client'), and that line only: backend ``dask`` then ends the run in one line of
+    its own that says the same, where the finished evaluations are and how to go on (before, distributed's line,
+    with its timestamp, stood above it). Set on the ``distributed.client`` logger while the backend's client is
+    open; every other record of distributed passes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.levelno == logging.ERROR and str(record.msg).startswith(RECONNECT_FAILED))
 
 
 def dashboard_available() -> bool:
@@ -740,6 +753,9 @@ class DaskExecutor(_DaskExecutor):
 
     def _connect(self):
         from distributed import Client
+        if getattr(self, "_quiet", None) is None:  # removed in close
+            self._quiet = QuietReconnectFailure()
+            logging.getLogger("distributed.client").addFilter(self._quiet)
         try:
             if self.address:
                 return Client(self.address, set_as_default=False, timeout=f"{self.timeout:g}s")
@@ -825,6 +841,14 @@ class DaskExecutor(_DaskExecutor):
         except Exception:  # noqa: BLE001 - not reached: the caller takes its default
             self._reported = None
         return self._reported
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            quiet, self._quiet = getattr(self, "_quiet", None), None
+            if quiet is not None:
+                logging.getLogger("distributed.client").removeFilter(quiet)
 
     def describe(self) -> str:
         return f"dask ({self.address or self.scheduler_file})"
