@@ -246,7 +246,7 @@ def _summary(path: Path, seconds: float) -> int:
         return 1
     states = summary.candidates or {}
     if (summary.candidates is not None and summary.unsuccessful and not states.get("completed")
-            and not states.get("paused") and not states.get("running")):
+            and not any(states.get(state) for state in ("paused", "running", "interrupted"))):
         # a policy that is done with no candidate at the top budget because its segments failed has no result
         print(f"l2l: no candidate reached the top budget: {summary.unsuccessful} of {summary.evaluations} "
               f"segments failed, the last: {summary.last_error or '(no error text)'} "

@@ -23,9 +23,12 @@ def multi_fidelity_counts(trajectory: Trajectory, running: bool = True, allowed:
     """Candidates by state and compute spent of a multi-fidelity run, and whether its segments restart (a
     candidate trained again, never from a checkpoint); (None, None, False) for other runs.
 
-    The segments in flight at the last commit count as ``running`` only while a writer may still run them
-    (``running``); those of an interrupted or stopped run count as ``interrupted``: ``l2l resume`` runs them
-    again (:data:`l2l.summary.progress.INTERRUPTED`)."""
+    The candidates with a segment in flight at the last commit count as ``running`` only while a writer may still
+    run them (``running``); those of an interrupted or stopped run count as ``interrupted``: ``l2l resume`` runs
+    them again (:data:`l2l.summary.progress.INTERRUPTED`). Either is a candidate's state in place of the one its
+    stored segments give (paused, as a rule), and a new candidate whose first segment was in flight counts there
+    alone, so that the states add up to the candidates (the line read '60 candidates (7 completed, 0 stopped,
+    53 paused, 1 interrupted ...)', the interrupted one counted among the paused too)."""
     from l2l.results_schema.frames import segment_compute
 
     if not trajectory.multi_fidelity:
@@ -37,13 +40,18 @@ def multi_fidelity_counts(trajectory: Trajectory, running: bool = True, allowed:
     counts["promoted"] = int(segments.loc[segments["state"] == "promoted", "trial"].nunique())
     if trajectory.n_generations and not trajectory.finished():
         try:
-            in_flight = len(trajectory.state()["loop"].get("in_flight", []))
+            in_flight = _in_flight_trials(trajectory.state()["loop"].get("in_flight", []))
         except Exception:  # noqa: BLE001 - a summary never fails on what it only counts
             in_flight = None
+        if in_flight:  # a candidate has one state: running (or interrupted), not also the one stored before
+            stored = last.loc[last["trial"].isin(in_flight), "state"].astype(str)
+            for state, n in stored.value_counts().items():
+                if state in counts:
+                    counts[state] -= int(n)
         if running and in_flight is not None:
-            counts["running"] = in_flight
+            counts["running"] = len(in_flight)
         elif in_flight:
-            counts["interrupted"] = in_flight
+            counts["interrupted"] = len(in_flight)
     fidelity = trajectory.run.get("fidelity") if isinstance(trajectory.run.get("fidelity"), dict) else {}
     spent = float(segment_compute(segments).sum())  # every attempt of a segment, the failed retried ones too
     if allowed is None:  # the run's compute budget, unless `resume --compute` raised it
@@ -51,6 +59,13 @@ def multi_fidelity_counts(trajectory: Trajectory, running: bool = True, allowed:
     allowed = float(allowed) if isinstance(allowed, (int, float)) and not isinstance(allowed, bool) else None
     restarts = bool(segments["trial"].duplicated().any()) and not bool((segments["from_budget"] > 0).any())
     return counts, (spent, allowed, str(fidelity.get("unit") or fidelity.get("name") or "budget units")), restarts
+
+
+def _in_flight_trials(in_flight: Any) -> set[int]:
+    """The trials of the segments in flight stored with a commit: ``[trial, budget, from_budget]`` entries (or the
+    ``{candidate number: code}`` mapping of older async runs)."""
+    entries = in_flight.keys() if isinstance(in_flight, dict) else [entry[0] for entry in in_flight]
+    return {int(trial) for trial in entries}
 
 
 def continued_bound(policy: Any, fidelity: Any, allowed: float) -> float | None:

@@ -20,9 +20,9 @@ def progress_line(summary: RunSummary, status: bool = True, resuming: bool = Fal
 
 
 #: The counts of a multi-fidelity summary that are not candidates of their own: candidates promoted (counted in
-#: their state too), and the
-#: segments in flight at the last commit (running, or interrupted), of candidates counted as paused or not yet.
-NOT_CANDIDATES = ("promoted", "running", "interrupted")
+#: their state too). The candidates with a segment in flight at the last commit (running, or interrupted) are
+#: counted there and in no other state, so that the states add up to the candidates.
+NOT_CANDIDATES = ("promoted",)
 #: How a state reads in a progress line where its name alone would not say enough.
 INTERRUPTED = "interrupted, to be rerun by l2l resume"
 STATE_TEXT = {"interrupted": INTERRUPTED}
