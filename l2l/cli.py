@@ -72,14 +72,14 @@ def _run(args: argparse.Namespace) -> int:
     started = time.time()
     if components.policy is not None:  # run.evaluations caps segments (each continuation is an evaluation)
         candidates = config.policy.options.get("max_candidates")  # a sweep's: run.generations x population_size
-        limits = [(f"{candidates} candidates, compute at most " if candidates else "compute ")
+        limits = [(f"{_count(candidates, 'candidate')}, compute at most " if candidates else "compute ")
                   + _compute_bound(config, components),
-                  f"{config.evaluations} segments (run.evaluations)" if config.evaluations else "",
+                  f"{_count(config.evaluations, 'segment')} (run.evaluations)" if config.evaluations else "",
                   f"{config.max_time:g} s" if config.max_time else ""]
         extent = f"policy {config.policy.name}, " + ", at most ".join(x for x in limits if x)
     else:
-        limits = [f"{config.generations} generations" if config.generations else "",
-                  f"{config.evaluations} evaluations" if config.evaluations else "",
+        limits = [_count(config.generations, "generation") if config.generations else "",
+                  _count(config.evaluations, "evaluation") if config.evaluations else "",
                   f"{config.max_time:g} s" if config.max_time else ""]
         extent = ", at most ".join(x for x in limits if x)
     print(f"l2l {__version__}: {config.name}: {config.optimizer.name} x {config.simulator.name} "
@@ -112,6 +112,11 @@ def _run(args: argparse.Namespace) -> int:
         signals.restore(previous)
     status = _summary(path, time.time() - started)
     return _stopped(control, path) or status
+
+
+def _count(n: int, thing: str) -> str:
+    """``1 generation``, ``3 generations``: the start line read '1 generations'."""
+    return f"{n} {thing}{'s' * (n != 1)}"
 
 
 def _compute_bound(config, components) -> str:

@@ -531,20 +531,22 @@ def _still_reached(config: RunConfig, loop: dict[str, Any], unit: str = "compute
     """Why a finished run given a higher budget still has nothing to run: another of its budgets, not given
     (or given no higher), is reached already (``l2l resume --evaluations 600`` of a run that ended at its 15
     generations); None if every budget leaves room."""
-    reached = []
+    reached = []  # (what, its option, whether a singular verb goes with it alone)
     if config.policy is None and config.generations and loop.get("generation", 0) >= config.generations:
-        reached.append((f"{config.generations} generations (run.generations)", "--generations"))
+        reached.append((f"{config.generations} generation{'s' * (config.generations != 1)} (run.generations)",
+                        "--generations", config.generations == 1))
     if config.policy is not None and config.compute and loop.get("compute", 0.0) >= config.compute:
-        reached.append((f"{config.compute:g} {unit} of compute (run.compute)", "--compute"))
+        reached.append((f"{config.compute:g} {unit} of compute (run.compute)", "--compute", False))
     if config.evaluations and loop.get("evaluations", 0) >= config.evaluations:
-        reached.append((f"{config.evaluations} evaluations (run.evaluations)", "--evaluations"))
+        reached.append((f"{config.evaluations} evaluation{'s' * (config.evaluations != 1)} (run.evaluations)",
+                        "--evaluations", config.evaluations == 1))
     if config.max_time and loop.get("elapsed", 0.0) >= config.max_time:
-        reached.append((f"{config.max_time:g} s of run time (run.max_time)", "--max-time"))
+        reached.append((f"{config.max_time:g} s of run time (run.max_time)", "--max-time", True))
     if not reached:
         return None
-    what = " and ".join(text for text, _ in reached)
-    options = " and ".join(option for _, option in reached)
-    return f"its {what} {'is' if len(reached) == 1 and 'time' in what else 'are'} used up: raise {options} too"
+    what = " and ".join(text for text, _, _ in reached)
+    options = " and ".join(option for _, option, _ in reached)
+    return f"its {what} {'is' if len(reached) == 1 and reached[0][2] else 'are'} used up: raise {options} too"
 
 
 def _raised_earlier(trajectory: Trajectory, stored: RunConfig) -> dict[str, float]:

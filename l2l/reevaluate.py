@@ -353,7 +353,8 @@ def ranking_text(table: pd.DataFrame, limit: int = 10) -> str:
                *params[:SHOWN_PARAMETERS]]
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         body = shown[columns].to_string(index=False)
-    return (f"re-evaluated on fresh seeds: {len(table)} candidates, up to {seeds} seeds each, by mean {name} "
+    return (f"re-evaluated on fresh seeds: {len(table)} candidate{'s' * (len(table) != 1)}, up to {seeds} "
+            f"seed{'s' * (seeds != 1)} each, by mean {name} "
             f"({direction}); 'selected' is the value selection saw:\n{body}{more_parameters(params)}")
 
 

@@ -72,4 +72,4 @@ def test_a_file_that_stored_a_misspelled_key_is_still_resumed_and_reevaluated(tm
     assert main(["resume", str(path), "--generations", "3", "--no-progress"]) == 0, capsys.readouterr().err
     assert len(l2l.load(path)) == 12
     assert main(["reevaluate", str(path), "--top", "1", "--seeds", "2"]) == 0, capsys.readouterr().err
-    assert "re-evaluated on fresh seeds: 1 candidates" in capsys.readouterr().out
+    assert "re-evaluated on fresh seeds: 1 candidate," in capsys.readouterr().out

@@ -54,7 +54,9 @@ def _progress(summary: RunSummary, resuming: bool = False) -> str:
     generations = "generations" if planned or summary.generations != 1 else "generation"  # "1 of 3 generations"
     if summary.compute is not None:  # segments of a run without a policy (Lamarckian inheritance)
         spent, _, unit = summary.compute
-        return (f"{summary.generations}{planned} {generations}, {summary.evaluations}{budget} segments "
+        segments = "segments" if budget or summary.evaluations != 1 else "segment"
+        return (f"{summary.generations}{planned} {generations}, {summary.evaluations}{budget} {segments} "
                 f"({summary.unsuccessful} failed), compute {spent:g} {unit}{time_used}")
-    return (f"{summary.generations}{planned} {generations}, {summary.evaluations}{budget} evaluations "
+    evaluations = "evaluations" if budget or summary.evaluations != 1 else "evaluation"  # "1 of 5 evaluations"
+    return (f"{summary.generations}{planned} {generations}, {summary.evaluations}{budget} {evaluations} "
             f"({summary.unsuccessful} failed){time_used}")
