@@ -147,6 +147,9 @@ class _Loop(Trials, Commits):
         self.buffered_bytes = 0  # of the checkpoints of the buffered rows
         self.batch: list[Outcome] = []  # since the last commit (with reused rows), in completion order
         self.finished = False  # the policy or the optimizer said it is done (not only the budget spent)
+        #: The results at the top budget by candidate, and the best candidate's mean: the bar's best (bar_best).
+        self.top_sums: dict[Any, list[float]] = self.top_results()
+        self.top_best = self.best_mean()
         self.limit: str | None = None  # "evaluations" or "max_time" once that budget stopped new work
         self.session = time.monotonic()  # reset once the executor is ready; earlier sessions: loop["elapsed"]
         self.started, self.last_flush, self.last_commit = time.time(), time.monotonic(), time.monotonic()
@@ -434,13 +437,14 @@ class _Loop(Trials, Commits):
         if self.bar.bar is None:
             return
         self.bar.describe(self.endgame_text())
+        best, self.bar.best_note = self.bar_best()
         if not self.sweep:
-            self.bar.update(int(round(cost)), self.loop["generation"], self.loop["best"], self.loop["failed"],
+            self.bar.update(int(round(cost)), self.loop["generation"], best, self.loop["failed"],
                             f"{len(self.trials)} candidates: {len(self.running)} running, {self.completed} completed")
             return
         decided = self.decided(len(self.running))
         unit = self.c.simulator.fidelity().unit
-        self.bar.move_to(decided, self.loop["generation"], self.loop["best"], self.loop["failed"],
+        self.bar.move_to(decided, self.loop["generation"], best, self.loop["failed"],
                          f"{self.loop['next_trial']} started, {len(self.running)} running, {self.completed} "
                          f"completed, {max(0, decided - self.completed)} stopped, {self.loop['compute']:g} {unit}")
 

@@ -30,6 +30,64 @@ class Unreadable:
 
 
 class Trials:
+    # -- the best the progress bar names ------------------------------------------------------------------
+
+    def top_results(self) -> dict[Any, list[float]]:
+        """The results at the top budget of a single-objective multi-fidelity run, as :meth:`note_top` adds them:
+        per candidate (equal parameters from scratch; one that continued another trial's checkpoint alone), the
+        sum and count of its values, from the trial table (a resumed run's earlier results). {} for other runs."""
+        sums: dict[Any, list[float]] = {}
+        if not self.policy.multi_fidelity or len(self.objectives) != 1 or self.top is None:
+            return sums
+        key, sign = budget_key(self.top), float(self.signs[0])
+        for trial, record in self.trials.items():
+            score = record.get("scores", {}).get(key)
+            if record.get("budget") == self.top and record.get("ok", True) and score is not None:
+                entry = sums.setdefault(self._candidate(int(trial), record), [0.0, 0])
+                entry[0] += float(score) * sign
+                entry[1] += 1
+        return sums
+
+    def _candidate(self, trial: int, record: dict[str, Any]) -> Any:
+        """Whose repeats a top-budget result of ``trial`` is pooled with, as :func:`l2l.analysis.best.repeat_groups`
+        pools the rows ``l2l show`` ranks: equal parameters (the trial's code is that of the values evaluated),
+        unless it continued another trial's checkpoint."""
+        return ("trial", trial) if record.get("parent", -1) >= 0 else tuple(record["code"])
+
+    def note_top(self, trial: int, record: dict[str, Any], value: float) -> None:
+        """Add a successful result of ``trial`` at the top budget to :attr:`top_sums` (see :meth:`top_results`) and
+        keep :attr:`top_best` the best candidate's."""
+        key = self._candidate(trial, record)
+        entry = self.top_sums.setdefault(key, [0.0, 0])
+        entry[0] += float(value)
+        entry[1] += 1
+        if self.top_best is not None and self.top_best[2] == key:  # the best's mean moved, maybe behind another
+            self.top_best = self.best_mean()
+        elif self._ahead(entry[0] / entry[1], entry[1], self.top_best):
+            self.top_best = (entry[0] / entry[1], entry[1], key)
+
+    def _ahead(self, mean: float, count: int, best: tuple[float, int, Any] | None) -> bool:
+        """Whether a candidate's ``mean`` of ``count`` results comes before ``best`` in ``l2l show``'s order: a
+        better mean, or an equal one of more results."""
+        return best is None or better(self.objectives[0], mean, best[0]) or (mean == best[0] and count > best[1])
+
+    def best_mean(self) -> tuple[float, int, Any] | None:
+        """(mean, count, candidate) of the candidate :attr:`top_sums` ranks first; None before any."""
+        best = None
+        for key, (total, count) in self.top_sums.items():
+            if self._ahead(total / count, count, best):
+                best = (total / count, count, key)
+        return best
+
+    def bar_best(self) -> tuple[dict[str, float], str]:
+        """The best the progress bar names, and how: in a single-objective multi-fidelity run the candidate
+        ``l2l show`` lists first, with the mean of its results at the top budget (and of how many, where it was
+        trained more than once); otherwise the best single result of each objective, as before."""
+        if self.top_best is None:
+            return self.loop["best"], ""
+        mean, count, _ = self.top_best
+        return {self.objectives[0].name: mean}, f"(mean of {count})" if count > 1 else ""
+
     def lamarckian(self, trial: int) -> tuple[float, float]:
         """A candidate continues from its nearest member of the previous generation: (budget, from budget).
 
@@ -101,6 +159,8 @@ class Trials:
                     self.loop["worst"][o.name] = float(values[j])
                 if final and better(o, values[j], self.loop["best"].get(o.name)):
                     self.loop["best"][o.name] = float(values[j])
+            if final and self.policy.multi_fidelity and len(self.objectives) == 1:
+                self.note_top(trial, record, float(values[0]))
         cost = 0.0
         if self.segmented and task is not None:
             # from_budget is 0 when it restarted from scratch; every attempt counts, the failed ones retried

@@ -15,6 +15,9 @@ class Progress:
 
     def __init__(self, enabled: bool, total: int, initial: int, unit: str = "eval"):
         self.bar = None
+        #: What the best is, after its value where its name alone does not say (a multi-fidelity run's candidate
+        #: trained more than once: ``(mean of 2)``, as ``l2l show`` lists it); set by the run before an update.
+        self.best_note = ""
         if enabled:
             from tqdm.auto import tqdm
             self.bar = tqdm(total=total or None, initial=initial, unit=unit, dynamic_ncols=True,
@@ -23,7 +26,7 @@ class Progress:
     def update(self, n: int, generation: int, best: dict[str, float], failed: int, extra: str = "") -> None:
         if self.bar is None:
             return
-        self.bar.set_postfix_str(progress_text(generation, best, failed, extra), refresh=False)
+        self.bar.set_postfix_str(progress_text(generation, best, failed, extra, self.best_note), refresh=False)
         if self.bar.total and self.bar.n + n > self.bar.total:  # the last segments may overshoot a compute
             self.bar.total = self.bar.n + n                     # budget: keep a total (tqdm drops it otherwise)
         self.bar.update(n)
@@ -43,11 +46,12 @@ class Progress:
             self.bar.close()
 
 
-def progress_text(generation: int, best: dict[str, float], failed: int, where: str = "") -> str:
-    """The progress bar's postfix: no "best" before there is one. ``where`` replaces "gen G"."""
+def progress_text(generation: int, best: dict[str, float], failed: int, where: str = "", note: str = "") -> str:
+    """The progress bar's postfix: no "best" before there is one. ``where`` replaces "gen G"; ``note`` follows the
+    best's value (see :attr:`Progress.best_note`)."""
     parts = [where or f"gen {generation}"]
     if best:
-        parts.append("best " + " ".join(f"{k}={v:.4g}" for k, v in best.items()))
+        parts.append("best " + " ".join(f"{k}={v:.4g}" for k, v in best.items()) + (f" {note}" if note else ""))
     if failed:
         parts.append(f"failed {failed}")
     return " ".join(parts)
