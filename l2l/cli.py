@@ -103,7 +103,8 @@ def _run(args: argparse.Namespace) -> int:
     control = getattr(args, "control", None) or RunControl()
     previous = signals.install(control)
     try:
-        path = run(config, out, progress=not args.no_progress, control=control)
+        # the closing lines name the file absolutely (--out run.h5 is relative), as resume's do: one to paste
+        path = run(config, out, progress=not args.no_progress, control=control).absolute()
     except KeyboardInterrupt:
         print(f"\ninterrupted; every committed evaluation is in {out}; continue with: {command('l2l', 'resume', out)}",
               file=sys.stderr)
@@ -170,6 +171,7 @@ def _resume(args: argparse.Namespace) -> int:
                       announce=lambda trajectory: _announce(trajectory, args),
                       nothing_to_do=lambda trajectory: idle.append(_finished_banner(trajectory)),
                       nothing_more=lambda trajectory, why: idle.append(_finished_banner(trajectory, why)))
+        path = path.absolute()  # 'results: run.h5' read as if the file were elsewhere than l2l run said (absolute)
     except KeyboardInterrupt:
         print(f"\ninterrupted; continue with: {command('l2l', 'resume', args.file)}", file=sys.stderr)
         return 130
