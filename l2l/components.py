@@ -210,13 +210,13 @@ def _check_async_untold(config: RunConfig, optimizer: Optimizer, executor, resum
     A resumed run (``resumed``) keeps the num_workers it was started with: there a cluster of more workers than it
     allows (an existing one, or the ``local`` backend given more ``--workers``) is not refused (the advice to raise
     num_workers could not be followed) but its extra workers are left idle, told once in a warning line, as
-    ``auto``'s are (``follow_workers``, on either Dask backend)."""
+    ``auto``'s are (``follow_workers``: the Dask backends and ``slurm-array``)."""
     from l2l.policies.modes import Async
 
     busy, follow = getattr(optimizer, "busy_workers", None), getattr(executor, "follow_workers", None)
     if busy is not None and follow is not None:
-        # 'auto' on a Dask backend: workers beyond its choice (a population_size below them, joining later, or more
-        # at a resume, which keeps the stored choice) are left idle, never refused
+        # 'auto' on a Dask backend or slurm-array: workers beyond its choice (a population_size below them, joining
+        # later, or more at a resume, which keeps the stored choice) are left idle, never refused
         size_by, reported = getattr(optimizer, "size_by", None), getattr(executor, "reported_workers", None)
         if size_by is not None and reported is not None:
             size_by(reported)  # an existing cluster: its Nevergrad row takes the workers reported as the run starts

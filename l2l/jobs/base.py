@@ -20,7 +20,7 @@ import time
 import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Sequence
+from typing import Any, Callable, ClassVar, Sequence
 
 import numpy as np
 
@@ -496,6 +496,39 @@ def died(task: Task, reason: str) -> Outcome:
     return Outcome(task.generation, task.individual, task.seed, FAILED, error=reason,
                    started=time.time(), attempt=task.attempt, budget=task.budget, from_budget=task.from_budget,
                    trial=task.trial)
+
+
+class FollowsWorkers:
+    """The cap on a backend's :attr:`Executor.worker_count` an asynchronous run keeps busy (two candidates out per
+    worker) for an optimizer that keeps a fixed number of candidates asked and untold (Nevergrad's num_workers):
+    shared by the Dask backends (``local``, ``dask``, ``slurm``) and ``slurm-array``, whose worker_count passes the
+    workers it sees through :meth:`_busy`. Without it, such a run failed at its first ask past the limit, after its
+    file was created."""
+
+    def follow_workers(self, most: Callable[[], int], excess: Callable[[int], str]) -> None:
+        """Keep at most ``most()`` evaluations running at once, asked as the run goes: never refused; workers
+        beyond it are left idle, told once in a warning line, ``excess(workers)``. Set by the run's build for an
+        optimizer that keeps a fixed number of candidates asked and untold (Nevergrad's num_workers) where a
+        refusal's advice could not be followed: ``auto``, whose choice is made as the run starts (on an existing
+        cluster sized by :meth:`DaskExecutor.reported_workers`) and kept by a resumed run, and a resumed
+        ``nevergrad`` run (its num_workers stored with it)."""
+        self._most_of, self._excess = most, excess
+
+    def _most(self) -> int:
+        follow = getattr(self, "_most_of", None)
+        return int(follow()) if follow is not None else getattr(self, "_most_workers", 0)  # 0: no limit
+
+    def _busy(self, workers: int) -> int:
+        """Of ``workers`` connected, those kept busy: at most :meth:`_most`, the first time fewer said in a warning
+        line (before, the optimizer's ask past its limit failed the run)."""
+        most = self._most()
+        if not most or workers <= most:
+            return workers
+        if not getattr(self, "_told_more", False):
+            self._told_more = True
+            print(f"l2l: warning: {self._excess(workers)}; the run goes on with {most} of them busy",
+                  file=sys.stderr, flush=True)
+        return most
 
 
 class Executor:

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Sequence
 
 from l2l.errors import ConfigError, ExecutorError
-from l2l.jobs.base import Executor, Outcome, Settings, Task, died
+from l2l.jobs.base import Executor, FollowsWorkers, Outcome, Settings, Task, died
 from l2l.jobs.dask_chunks import TARGET_CHUNK_SECONDS, TASK_RATE, chunk_count, slots  # noqa: F401 - API
 from l2l.jobs.main_guard import check_main_guard
 from l2l.jobs.warm import Background, fork_server_available, mark_preload_set, start_fork_server
@@ -175,7 +175,7 @@ def _killed_worker(error: BaseException) -> bool:
     return isinstance(error, KilledWorker)
 
 
-class _DaskExecutor(Executor):
+class _DaskExecutor(FollowsWorkers, Executor):
     """Shared machinery: chunking, futures, splitting of chunks that kill workers."""
 
     chunk_size: int = 0
@@ -316,31 +316,6 @@ class _DaskExecutor(Executor):
                 self._workers = 1
             self._workers_asked = now
         return self._busy(self._workers)
-
-    def follow_workers(self, most: Callable[[], int], excess: Callable[[int], str]) -> None:
-        """Keep at most ``most()`` evaluations running at once, asked as the run goes: never refused; workers
-        beyond it are left idle, told once in a warning line, ``excess(workers)``. Set by the run's build for an
-        optimizer that keeps a fixed number of candidates asked and untold (Nevergrad's num_workers) where a
-        refusal's advice could not be followed: ``auto``, whose choice is made as the run starts (on an existing
-        cluster sized by :meth:`DaskExecutor.reported_workers`) and kept by a resumed run, and a resumed
-        ``nevergrad`` run (its num_workers stored with it)."""
-        self._most_of, self._excess = most, excess
-
-    def _most(self) -> int:
-        follow = getattr(self, "_most_of", None)
-        return int(follow()) if follow is not None else getattr(self, "_most_workers", 0)  # 0: no limit
-
-    def _busy(self, workers: int) -> int:
-        """Of ``workers`` connected, those kept busy: at most :meth:`_most`, the first time fewer said in a warning
-        line (before, the optimizer's ask past its limit failed the run)."""
-        most = self._most()
-        if not most or workers <= most:
-            return workers
-        if not getattr(self, "_told_more", False):
-            self._told_more = True
-            print(f"l2l: warning: {self._excess(workers)}; the run goes on with {most} of them busy",
-                  file=sys.stderr, flush=True)
-        return most
 
     def _planned_workers(self) -> int:
         return 1

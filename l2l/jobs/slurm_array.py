@@ -45,7 +45,7 @@ from typing import ClassVar, Sequence
 
 from l2l.errors import ConfigError
 from l2l.jobs.array_task import read_outcome, write_json_atomically, write_tasks
-from l2l.jobs.base import FAILED, TIMEOUT, Executor, Outcome, Settings, Task, died
+from l2l.jobs.base import FAILED, TIMEOUT, Executor, FollowsWorkers, Outcome, Settings, Task, died
 from l2l.jobs.slurm_common import (JobsRefused, SlurmError, call, check_extra_directives, check_script_values,
                                    directive, format_walltime, max_array_size, parse_job_id, slurm_memory,
                                    walltime_seconds)
@@ -58,6 +58,8 @@ ENDED = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "PREEMPTED"
 FIRST_POLL, POLL_GROWTH = 0.2, 1.5
 #: Seconds between two submissions of an array sbatch refused, while others of the run are still in the queue.
 RESUBMIT_SECONDS = 10.0
+#: The evaluations counted as running at once without a ``max_running`` throttle (the queue decides).
+UNTHROTTLED_SLOTS = 32
 
 
 @dataclass
@@ -72,7 +74,7 @@ class _Array:
 
 
 @dataclass
-class SlurmArrayExecutor(Executor):
+class SlurmArrayExecutor(FollowsWorkers, Executor):
     """Each batch of evaluations is one SLURM job array; results come back through files."""
 
     name: ClassVar[str] = "slurm-array"
@@ -260,8 +262,13 @@ class SlurmArrayExecutor(Executor):
 
     @property
     def worker_count(self) -> int:
-        # The queue decides how many run at once; the throttle, if set, is the best guess.
-        return self.max_running or 32
+        """How many evaluations run at once: the queue decides; the throttle, if set, is the best guess, else
+        UNTHROTTLED_SLOTS. At most those an optimizer that keeps a fixed number of candidates out allows
+        (:meth:`~l2l.jobs.base.FollowsWorkers.follow_workers`): said in one warning line where ``max_running``
+        is above them, not where the count is a guess of l2l's."""
+        if self.max_running:
+            return self._busy(self.max_running)
+        return min(self._most() or UNTHROTTLED_SLOTS, UNTHROTTLED_SLOTS)
 
     def wait(self, timeout: float | None = None) -> list[Outcome]:
         """Block until at least one outcome is ready (or ``timeout`` passes); return all ready ones."""
