@@ -33,7 +33,8 @@ in ``run.mode = 'async'`` the Nevergrad row then takes the workers the scheduler
 least 10) as its batch, and is told twice that as NGOpt's ``num_workers``, the most candidates an asynchronous
 run keeps out on them (before, it took 10 and a cluster of more than 10 workers failed the run at its 21st
 candidate out). Workers beyond those, joining later or found by ``l2l resume`` (which keeps the stored choice),
-are left idle, said in one warning line. So are, on the ``local`` backend too, the workers beyond a
+are left idle, said in one warning line. So are, on ``local``, ``slurm`` and ``slurm-array`` too (an array's
+``max_running``), the workers beyond a
 ``population_size`` below them, or beyond the stored choice at ``l2l resume --workers`` (before, such a run
 failed at its first ask past num_workers).
 
