@@ -298,11 +298,20 @@ def run(config: RunConfig, out: str | os.PathLike | None = None, *, progress: bo
 
 def warn_options(components: Components) -> None:
     """One warning line on stderr for options of the ``[policy]`` table that do nothing as given (the policy's
-    ``config_warning``): as a run starts from a config (``l2l run``, :func:`run`) and on ``l2l run --dry-run``."""
+    ``config_warning``), and one for a ``hyperband`` run with room for its first bracket alone (its
+    ``single_bracket_warning``): as a run starts from a config (``l2l run``, :func:`run`) and on
+    ``l2l run --dry-run``."""
     check = getattr(components.policy, "config_warning", None)
     text = check(components.config.policy.options) if check is not None else ""
     if text:
         print(text, file=sys.stderr)
+    single = getattr(components.policy, "single_bracket_warning", None)
+    if single is not None and components.budgets:  # hyperband with room for one bracket: successive halving
+        fidelity = components.simulator.fidelity()
+        text = single(list(components.budgets), float(components.compute), fidelity.unit or fidelity.name,
+                      components.config.generations)
+        if text:
+            print(text, file=sys.stderr)
 
 
 def _reevaluate_after(path: Path, lock: WriterLock, config: RunConfig, simulator: Callable[..., Any] | None,

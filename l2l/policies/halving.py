@@ -154,3 +154,40 @@ class Hyperband(SuccessiveHalving):
 
     name: ClassVar[str] = "hyperband"
     hyperband: ClassVar[bool] = True
+
+    def single_bracket_warning(self, budgets: list[float], compute: float, unit: str, generations: int = 0) -> str:
+        """The warning line for a run whose candidates (``max_candidates``; ``generations`` > 0: set by
+        run.generations) or ``compute`` leave room for the first bracket alone: that bracket is successive halving
+        (the most aggressive, from the lowest rung), so nothing of Hyperband's hedge against misleading low
+        budgets runs, and nothing said so. Names what runs every bracket once; '' where a second bracket can
+        start, with one rung, and where ``brackets = 1`` asks for one. Not an error: the run is a valid one."""
+        levels = len(budgets) - 1
+        if levels < 1 or self.brackets == 1 or self.name != "hyperband":  # (model-based: brackets of its own)
+            return ""
+        plans = [bracket_plan(levels, levels - start, self.eta, True) for start in range(levels + 1)]
+        first = plans[0]
+        first_cost = _continued_cost(budgets, first)
+        every = sum(plan[0] for plan in plans)
+        every_cost = sum(_continued_cost(budgets[start:], plan) for start, plan in enumerate(plans))
+        head = "l2l: warning: policy 'hyperband' has room for one bracket only: "
+        tail = (f"so the run is successive halving, with no bracket from a higher rung in case low budgets mislead; "
+                f"its {levels + 1} brackets (one from each rung, {budgets[0]:g} to {budgets[-1]:g} {unit})")
+        if self.max_candidates and self.max_candidates <= first[0]:
+            if generations:
+                size = self.max_candidates // generations
+                source = f"run.generations x population_size = {generations} x {size}"
+                fix = f"run.generations = {math.ceil(every / size)}"
+            else:
+                source, fix = "[policy] max_candidates", f"[policy] max_candidates = {every}"
+            return (f"{head}the first starts all {self.max_candidates} candidates ({source}) at the lowest rung, "
+                    f"{tail} start {every} candidates: {fix} or more runs them all")
+        if compute <= first_cost:
+            return (f"{head}run.compute = {compute:g} {unit} is spent within the first ({first_cost:g} {unit} when "
+                    f"segments continue from checkpoints), {tail} cost {every_cost:g} {unit} when segments "
+                    f"continue: run.compute = {every_cost:g} or more runs them all")
+        return ""
+
+
+def _continued_cost(budgets: list[float], plan: list[int]) -> float:
+    """A bracket's compute from ``budgets[0]`` when every promoted candidate continues from its checkpoint."""
+    return float(sum(count * (b - (budgets[k - 1] if k else 0.0)) for k, (count, b) in enumerate(zip(plan, budgets))))
