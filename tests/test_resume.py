@@ -100,7 +100,7 @@ def test_kill_minus_nine_during_heavy_writing_leaves_a_valid_file_that_resumes(t
         deadline = time.monotonic() + 120
         while not path.exists() and process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
-        time.sleep(rng.uniform(2.5, 4.0))
+        time.sleep(rng.uniform(1.5, 3.0))  # seconds of writing before each kill
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
         assert validate(path) == []
