@@ -526,9 +526,17 @@ class FollowsWorkers:
             return workers
         if not getattr(self, "_told_more", False):
             self._told_more = True
-            print(f"l2l: warning: {self._excess(workers)}; the run goes on with {most} of them busy",
-                  file=sys.stderr, flush=True)
+            warn_line(f"l2l: warning: {self._excess(workers)}; the run goes on with {most} of them busy")
         return most
+
+
+def warn_line(text: str) -> None:
+    """One line on stderr, above the run's progress bar where one is drawn (printed plainly, it joined the bar's
+    line: ``60/80 [00:00<?, ?eval/s]l2l: warning: ...``, and left that piece of the bar on the screen)."""
+    from tqdm.auto import tqdm
+
+    tqdm.write(text, file=sys.stderr)
+    sys.stderr.flush()
 
 
 class Executor:

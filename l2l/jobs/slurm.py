@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from l2l.errors import ConfigError, L2LError
-from l2l.jobs.base import Outcome
+from l2l.jobs.base import Outcome, warn_line
 from l2l.jobs.dask import _DaskExecutor, closing_through_ctrl_c, dashboard_available
 from l2l.jobs.slurm_common import (JobsRefused, SlurmError, WorkersRefused, call, check_extra_directives,
                                    check_interface, check_script_values, format_walltime, memory_bytes, one_line,
@@ -420,8 +420,8 @@ class SlurmExecutor(_DaskExecutor):
         if short is not None:
             self._warned = True
             taken, asked, said = short
-            print(f"l2l: warning: the run goes on with {taken} of its {asked} worker jobs: sbatch refused "
-                  f"{asked - taken} ({said})", file=sys.stderr, flush=True)
+            warn_line(f"l2l: warning: the run goes on with {taken} of its {asked} worker jobs: sbatch refused "
+                      f"{asked - taken} ({said})")
         self.warn_refused_replacements(submissions)
 
     def warn_refused_replacements(self, submissions: _Submissions) -> None:
@@ -442,8 +442,8 @@ class SlurmExecutor(_DaskExecutor):
             return
         what = "a replacement worker job" if refused == 1 else f"{refused} replacement worker jobs"
         queue = f" ({waiting} waiting in the queue)" if waiting else ""
-        print(f"l2l: warning: sbatch refused {what} ({said}); the run goes on with {jobs} worker "
-              f"job{'s' if jobs != 1 else ''}{queue}", file=sys.stderr, flush=True)
+        warn_line(f"l2l: warning: sbatch refused {what} ({said}); the run goes on with {jobs} worker "
+                  f"job{'s' if jobs != 1 else ''}{queue}")
 
     @staticmethod
     def _jobs_left(submissions: _Submissions) -> tuple[int, int] | None:
