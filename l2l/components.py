@@ -245,10 +245,11 @@ def _async_untold_refusal(optimizer: str, backend: str, limit: int, workers: int
     from l2l.policies.modes import Async
 
     out = Async.queue_depth * workers
-    fewer = f" (or at most {limit // Async.queue_depth} workers)" if limit >= Async.queue_depth else ""
+    most = limit // Async.queue_depth
+    fewer = f" (or at most {most} worker{'s' * (most != 1)})" if most else ""  # not "at most 1 workers"
     return (f"optimizer {optimizer!r} keeps at most num_workers = {limit} candidates asked and not told, and "
-            f"run.mode = 'async' keeps {Async.queue_depth} per worker out at once, {out} with {workers} worker(s) "
-            f"of backend {backend!r}; set [optimizer] num_workers = {out}{fewer}")
+            f"run.mode = 'async' keeps {Async.queue_depth} per worker out at once, {out} with {workers} "
+            f"worker{'s' * (workers != 1)} of backend {backend!r}; set [optimizer] num_workers = {out}{fewer}")
 
 
 def _async_untold_excess(optimizer: str, limit: int, workers: int) -> str:

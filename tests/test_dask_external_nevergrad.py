@@ -56,8 +56,8 @@ def test_too_few_num_workers_for_the_clusters_workers_is_refused_in_one_line_bef
     # before: the run started, then 'asking 1 more candidates would leave 3 untold, more than num_workers = 2'
     assert refused.returncode == 2 and _said(refused.stderr) == [
         "l2l: error: optimizer 'nevergrad' keeps at most num_workers = 2 candidates asked and not told, and "
-        "run.mode = 'async' keeps 2 per worker out at once, 6 with 3 worker(s) of backend 'dask'; set [optimizer] "
-        "num_workers = 6 (or at most 1 workers)"], refused.stderr
+        "run.mode = 'async' keeps 2 per worker out at once, 6 with 3 workers of backend 'dask'; set [optimizer] "
+        "num_workers = 6 (or at most 1 worker)"], refused.stderr
     assert not out.exists()
     # the advice, followed, runs on the same cluster
     config = _config(tmp_path, cluster.scheduler_address, num_workers=6)
@@ -102,6 +102,6 @@ def test_workers_that_join_the_cluster_during_the_run_are_left_idle_with_one_war
     assert process.returncode == 0, stderr
     assert said == _said(stderr) == [
         "l2l: warning: workers joined the cluster: optimizer 'nevergrad' keeps at most num_workers = 2 candidates "
-        "asked and not told, and run.mode = 'async' keeps 2 per worker out at once, 6 with 3 worker(s) of backend "
-        "'dask'; set [optimizer] num_workers = 6 (or at most 1 workers); the run goes on with 1 of them busy"], stderr
+        "asked and not told, and run.mode = 'async' keeps 2 per worker out at once, 6 with 3 workers of backend "
+        "'dask'; set [optimizer] num_workers = 6 (or at most 1 worker); the run goes on with 1 of them busy"], stderr
     assert len(l2l.load(out)) == 40

@@ -31,7 +31,7 @@ def test_more_candidates_out_than_num_workers_is_refused_in_one_line_before_the_
     # before: the run started, then 'asking 1 more candidates would leave 2 untold, more than num_workers = 1'
     assert refused.returncode == 2 and len(lines) == 1, refused.stderr
     assert lines[0] == ("l2l: error: optimizer 'nevergrad' keeps at most num_workers = 1 candidates asked and not "
-                        "told, and run.mode = 'async' keeps 2 per worker out at once, 2 with 1 worker(s) of backend "
+                        "told, and run.mode = 'async' keeps 2 per worker out at once, 2 with 1 worker of backend "
                         "'serial'; set [optimizer] num_workers = 2"), lines[0]
     assert not out.exists()
     # the advice, followed, runs
@@ -45,7 +45,7 @@ def test_more_candidates_out_than_num_workers_is_refused_in_one_line_before_the_
                                           ({"name": "slurm", "minimum_jobs": 1, "maximum_jobs": 5}, 10),
                                           ({"name": "slurm-array", "max_running": 4}, 8)])
 def test_the_workers_counted_are_the_most_the_backend_plans(backend, out):
-    with pytest.raises(ConfigError, match=rf"num_workers = 4 candidates .* {out} with \d+ worker\(s\) of backend "
+    with pytest.raises(ConfigError, match=rf"num_workers = 4 candidates .* {out} with \d+ workers of backend "
                                           rf"'{backend['name']}'; set \[optimizer\] num_workers = {out} \(or at most "
                                           rf"2 workers\)$"):
         l2l.loop.build(l2l.from_mapping(_mapping(backend, population_size=4)))
