@@ -44,6 +44,9 @@ from l2l.optimizers.base import (MAX_POPULATION, MAX_STEP, Problem, State, new_r
                                  rng_state)
 from l2l.registry import option
 
+#: Hottest temperature of parallel-tempering, in standard deviations of the scores.
+MAX_TEMPERATURE = 1e6
+
 SCHEDULES = ("exponential", "logarithmic", "linear-multiplicative", "quadratic-multiplicative", "adaptive")
 
 
@@ -203,7 +206,10 @@ class ParallelTempering(_Chains):
 
     min_temperature: float = option(0.01, help="temperature of the coldest chain, in units of the standard "
                                                "deviation of the scores seen so far", gt=0)
-    max_temperature: float = option(10.0, help="temperature of the hottest chain, in the same units")
+    # A million standard deviations accepts every proposal already; 1e308 overflowed the temperature ladder
+    # (numpy's RuntimeWarning, an inf temperature).
+    max_temperature: float = option(10.0, help="temperature of the hottest chain, in the same units",
+                                    le=MAX_TEMPERATURE)
     step_size: float = option(0.05, help="proposal std of the coldest chain, as a fraction of each range (or of 4*scale)",
                               gt=0, le=MAX_STEP)
 

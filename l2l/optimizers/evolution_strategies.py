@@ -24,6 +24,9 @@ from l2l.optimizers.base import (MAX_POPULATION, MAX_STEP, Problem, State, new_r
                                  rng_state)
 from l2l.registry import option
 
+#: Largest sigma_learning_rate of nes: the default is below 1 in every dimension.
+MAX_SIGMA_RATE = 10.0
+
 
 @dataclass(frozen=True)
 class EvolutionStrategies(BudgetSized):
@@ -102,7 +105,10 @@ class NaturalES(BudgetSized):
     population_size: int | None = option(None, help="samples per generation (default 4 + 3 ln(dimension))", ge=2, le=MAX_POPULATION)
     sigma: float = option(0.3, help="initial step size, as a fraction of each range (or of 4*scale)", gt=0, le=MAX_STEP)
     mean_learning_rate: float = option(1.0, help="learning rate of the mean", gt=0)
-    sigma_learning_rate: float | None = option(None, help="learning rate of the step sizes (default (3 + ln d) / (5 sqrt d))", gt=0)
+    # The step sizes are multiplied by exp(sigma_learning_rate / 2 x ...) each generation: past 10 a generation changes
+    # them by orders of magnitude at once (1e308 overflowed exp to inf with numpy's RuntimeWarning).
+    sigma_learning_rate: float | None = option(None, help="learning rate of the step sizes "
+                                                     "(default (3 + ln d) / (5 sqrt d))", gt=0, le=MAX_SIGMA_RATE)
     mirrored: bool = option(True, help="evaluate each sample and its mirror image")
 
     def size(self, problem: Problem) -> int:

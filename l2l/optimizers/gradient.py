@@ -35,7 +35,7 @@ import numpy as np
 
 from l2l.optimizers._common import Frame, best_of, finite_scores
 from l2l.optimizers._generations import BudgetSized
-from l2l.optimizers.base import (MAX_POPULATION, Problem, State, new_rng_state, rng_from_state,
+from l2l.optimizers.base import (MAX_POPULATION, MAX_STEP, Problem, State, new_rng_state, rng_from_state,
                                  rng_state)
 from l2l.registry import option
 
@@ -53,7 +53,7 @@ class FiniteDifferenceGradient(BudgetSized):
 
     method: str = option("adam", help="'classic', 'stochastic', 'adam' or 'rmsprop'", choices=METHODS)
     learning_rate: float = option(0.05, help="step size, in frame units (a fraction of each range), whatever the "
-                                             "scale of the scores", gt=0)
+                                             "scale of the scores", gt=0, le=MAX_STEP)
     exploration_step: float = option(0.01, help="length scale of the probing displacements, in frame units", gt=0)
     n_random_directions: int | None = option(None, help="probing points per generation (default: the dimension)", ge=1, le=MAX_POPULATION)
     normalize_gradient: bool = option(False, help="use only the gradient's direction (classic, stochastic)")

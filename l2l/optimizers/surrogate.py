@@ -95,8 +95,9 @@ class QuadraticCMAES(Optimizer):
                                          ge=4, le=MAX_POPULATION)
     sigma: float = option(0.2, help="CMA-ES's initial step size, as a fraction of each parameter's range",
                           gt=0, le=MAX_STEP)
+    # A fit to more than a thousand times its terms is a fit to every result; 1e308 overflowed int() in a traceback.
     fit_size: float = option(2.0, help="the model is fitted to the best fit_size x (its number of terms) results",
-                             ge=1.0)
+                             ge=1.0, le=1000.0)
 
     def _fitted(self, dimension: int, results: int) -> int:
         """How many of the best results the model is fitted to."""

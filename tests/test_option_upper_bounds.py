@@ -1,0 +1,72 @@
+"""Component options that had no upper bound and broke a run at an absurd value are refused as the config loads.
+
+A hunt over every numeric option of the optimizers, simulators, policies and backends without an upper bound
+tried 1e308 (or 10**18 for an integer) on a tiny serial run. The options below ended in a traceback
+(cmaes-quadratic fit_size: 'OverflowError: cannot convert float infinity to integer'), printed numpy's
+'RuntimeWarning: overflow encountered ...' with a source line in the middle of the run, hung, or filled the
+memory. Each is now refused at load in l2l's one line naming the option and its bound, exit status 2, nothing
+created; ``--dry-run`` keeps every case to the config check (the old code ran through it with status 0).
+"""
+
+from __future__ import annotations
+
+import pytest
+from test_config_fuzz import time_limit  # a hang becomes a failure
+
+from l2l.cli import main
+
+CONFIG = """
+[run]
+name = "upper"
+seed = 1
+generations = 2
+[space]
+{space}
+[optimizer]
+{optimizer}
+[simulator]
+{simulator}
+[backend]
+{backend}
+"""
+
+X = 'x = { type = "float", low = -5.0, high = 5.0, shape = [2] }'
+SPHERE = 'name = "sphere"'
+SERIAL = 'name = "serial"'
+
+#: case -> (config sections, words of the error line)
+CASES = {
+    "cmaes-quadratic fit_size": (
+        {"optimizer": 'name = "cmaes-quadratic"\nfit_size = 1e308'},
+        ["optimizer 'cmaes-quadratic': fit_size must be <= 1000, got 1e+308"]),
+    "gradient-descent learning_rate": (
+        {"optimizer": 'name = "gradient-descent"\nlearning_rate = 1e308'},
+        ["optimizer 'gradient-descent': learning_rate must be <= 1000000, got 1e+308"]),
+    "nes sigma_learning_rate": (
+        {"optimizer": 'name = "nes"\nsigma_learning_rate = 1e308'},
+        ["optimizer 'nes': sigma_learning_rate must be in (0, 10], got 1e+308"]),
+    "parallel-tempering max_temperature": (
+        {"optimizer": 'name = "parallel-tempering"\nmax_temperature = 1e308'},
+        ["optimizer 'parallel-tempering': max_temperature must be <= 1000000, got 1e+308"]),
+}
+
+
+def config(tmp_path, sections: dict[str, str]) -> str:
+    parts = {"space": X, "optimizer": 'name = "random"\npopulation_size = 2', "simulator": SPHERE,
+             "backend": SERIAL, **sections}
+    path = tmp_path / "upper.toml"
+    path.write_text(CONFIG.format(**parts))
+    return str(path)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_an_option_past_its_upper_bound_is_refused_as_the_config_loads(tmp_path, capsys, case):
+    sections, words = CASES[case]
+    with time_limit(30):
+        status = main(["run", config(tmp_path, sections), "--out", str(tmp_path / "x.h5"), "--no-progress",
+                       "--dry-run"])
+    out, err = capsys.readouterr()
+    assert status == 2, (status, err)
+    assert err.startswith("l2l: error: ") and err.count("\n") == 1 and "Traceback" not in err, err
+    assert all(word in err for word in words), err
+    assert [p.name for p in tmp_path.iterdir()] == ["upper.toml"]  # nothing created
