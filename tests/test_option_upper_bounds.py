@@ -19,7 +19,7 @@ CONFIG = """
 [run]
 name = "upper"
 seed = 1
-generations = 2
+{run}
 [space]
 {space}
 [optimizer]
@@ -28,11 +28,13 @@ generations = 2
 {simulator}
 [backend]
 {backend}
+{policy}
 """
 
 X = 'x = { type = "float", low = -5.0, high = 5.0, shape = [2] }'
 SPHERE = 'name = "sphere"'
 SERIAL = 'name = "serial"'
+MULTI = 'name = "sphere"\nmulti_fidelity = true'
 
 #: case -> (config sections, words of the error line)
 CASES = {
@@ -48,12 +50,23 @@ CASES = {
     "parallel-tempering max_temperature": (
         {"optimizer": 'name = "parallel-tempering"\nmax_temperature = 1e308'},
         ["optimizer 'parallel-tempering': max_temperature must be <= 1000000, got 1e+308"]),
+    "model-based candidates": (
+        {"policy": 'name = "model-based"\ncandidates = 1000000000000000000', "simulator": MULTI},
+        ["policy 'model-based': candidates must be <= 10000, got 1000000000000000000"]),
+    "model-based samples": (
+        {"policy": 'name = "model-based"\nmodel = "kde"\nsamples = 1000000000000000000', "simulator": MULTI},
+        ["policy 'model-based': samples must be <= 10000, got 1000000000000000000"]),
 }
 
 
 def config(tmp_path, sections: dict[str, str]) -> str:
     parts = {"space": X, "optimizer": 'name = "random"\npopulation_size = 2', "simulator": SPHERE,
              "backend": SERIAL, **sections}
+    if "policy" in sections:  # a policy run is bounded by its compute, not generations
+        parts["policy"] = "[policy]\n" + sections["policy"]
+        parts["run"] = "compute = 400"
+    else:
+        parts["policy"], parts["run"] = "", "generations = 2"
     path = tmp_path / "upper.toml"
     path.write_text(CONFIG.format(**parts))
     return str(path)

@@ -83,6 +83,11 @@ POOLED_CONFIDENCE = 1.0
 LOCAL_STEP = (0.002, 0.3)
 
 
+#: Most samples one proposal draws (candidates of 'parzen', samples of 'kde'): the cost of every proposal grows with
+#: them (10,000 parzen candidates made a 4000-unit sphere run take 52 s instead of 1.5 s) and picks no better past
+#: it; 10**18 filled the memory in a numpy traceback.
+MAX_PROPOSAL_SAMPLES = 10_000
+
 #: Options whose defaults changed, with the value a run started before the change ran with: a run stores their
 #: values when it starts, and a run started before, which stored none, is resumed as it ran (pooled_ranks and
 #: screening became true in issue 11's ninth benchmark round; endgame_results gained its gate in the thirteenth:
@@ -126,10 +131,10 @@ class ModelBased(Hyperband):
     refine_fraction: float = option(0.2, help="share of model proposals that refine one of the best candidates "
                                     "at the top budget (a small step from it)", ge=0, le=1)
     candidates: int = option(24, help="model 'parzen': samples of the good density drawn to pick each proposal",
-                             ge=1)
+                             ge=1, le=MAX_PROPOSAL_SAMPLES)
     top_fraction: float = option(0.15, help="model 'kde': share of results it counts as good", gt=0, lt=1)
     samples: int = option(64, help="model 'kde': candidates drawn from the good density to pick each proposal",
-                          ge=1)
+                          ge=1, le=MAX_PROPOSAL_SAMPLES)
     prior_agreement: float = option(0.5, help="agreement assumed for a budget before it can be measured", ge=0, le=1)
     model: str = option("parzen", help="the proposal model: 'parzen' (a density ratio fitted on every candidate at "
                         "its highest trusted budget), 'tpe' (Optuna's multivariate TPE fitted on the highest trusted "
