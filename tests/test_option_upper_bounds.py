@@ -56,6 +56,9 @@ CASES = {
     "model-based samples": (
         {"policy": 'name = "model-based"\nmodel = "kde"\nsamples = 1000000000000000000', "simulator": MULTI},
         ["policy 'model-based': samples must be <= 10000, got 1000000000000000000"]),
+    "local workers": (
+        {"backend": 'name = "local"\nworkers = 1000000000000000000'},
+        ["backend 'local': workers must be <= 1024, got 1000000000000000000"]),
 }
 
 

@@ -554,13 +554,18 @@ class _DaskExecutor(FollowsWorkers, Executor):
                 pass
 
 
+#: Most worker processes of backend local, all on this machine: more than any machine has cores; 10**18 ended the
+#: run in a MemoryError traceback as the cluster started.
+MAX_LOCAL_WORKERS = 1024
+
+
 @dataclass
 class LocalExecutor(_DaskExecutor):
     """An embedded Dask LocalCluster: one single-threaded worker process per core (the default)."""
 
     name: ClassVar[str] = "local"
 
-    workers: int = option(0, help="worker processes (0: one per core)", ge=0)
+    workers: int = option(0, help="worker processes (0: one per core)", ge=0, le=MAX_LOCAL_WORKERS)
     memory_limit: str = option("auto", help="memory limit per worker, e.g. '4GB' ('auto': share of RAM)")
     chunk_size: int = option(0, help="evaluations per Dask task (0: adapt to the evaluation time)", ge=0)
 
