@@ -433,14 +433,16 @@ class _Loop(Trials, Commits):
 
     def show(self, cost: float) -> None:
         """Move the bar by ``cost`` fidelity units (a sweep's: to the candidates decided) and say how many
-        candidates run and completed."""
+        candidates run and completed (of all started: '3 of 163 candidates completed, 1 running', not '163
+        candidates: 1 running, 3 completed', which read as every state while the paused and stopped were left out)."""
         if self.bar.bar is None:
             return
         self.bar.describe(self.endgame_text())
         best, self.bar.best_note = self.bar_best()
         if not self.sweep:
             self.bar.update(int(round(cost)), self.loop["generation"], best, self.loop["failed"],
-                            f"{len(self.trials)} candidates: {len(self.running)} running, {self.completed} completed")
+                            f"{self.completed} of {len(self.trials)} candidate{'s' * (len(self.trials) != 1)} "
+                            f"completed, {len(self.running)} running")
             return
         decided = self.decided(len(self.running))
         unit = self.c.simulator.fidelity().unit

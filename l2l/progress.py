@@ -54,6 +54,8 @@ def progress_text(generation: int, best: dict[str, float], failed: int, where: s
         parts.append("best " + " ".join(f"{k}={v:.4g}" for k, v in best.items()) + (f" {note}" if note else ""))
     if failed:
         parts.append(f"failed {failed}")
+    if where and len(parts) > 1:  # a policy run's counts end in a word: "0 running, best value=0.27", not
+        parts[0] += ","           # "0 running best value=0.27"
     return " ".join(parts)
 
 
