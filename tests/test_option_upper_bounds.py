@@ -61,6 +61,30 @@ CASES = {
         ["backend 'local': workers must be <= 1024, got 1000000000000000000"]),
 }
 
+#: simulator, option, the absurd value, its bound as the error names it. Each ended every evaluation in a numpy
+#: MemoryError or 'array is too big' (sizes), an OverflowError (lsm n_exc, sleep median), or ran
+#: on past its time limit ignoring SIGTERM (noisy-sgd max_budget, lsnn training_steps).
+SIMULATOR_BOUNDS = [
+    ("egru", "units", 10 ** 18, "<= 4096"), ("egru", "trials", 10 ** 18, "<= 1000000"),
+    ("egru", "test_trials", 10 ** 18, "<= 1000000"), ("egru", "length", 10 ** 18, "<= 100000"),
+    ("lsnn", "n_lif", 10 ** 18, "<= 10000"), ("lsnn", "n_alif", 10 ** 18, "<= 10000"),
+    ("lsnn", "delay", 10 ** 18, "<= 10000"), ("lsnn", "input_group", 10 ** 18, "<= 10000"),
+    ("lsnn", "training_steps", 10 ** 18, "<= 1000000"), ("lsnn", "batch_size", 10 ** 18, "<= 100000"),
+    ("lsnn", "test_trials", 10 ** 18, "<= 100000"),
+    ("lsm", "n_exc", 10 ** 18, "<= 100000"), ("lsm", "n_inh", 10 ** 18, "<= 100000"),
+    ("analog-classifier", "samples", 10 ** 18, "<= 1000000"),
+    ("spore", "n_inputs", 10 ** 18, "<= 10000"),
+    ("spore", "n_motor", 10 ** 18, "<= 10000"),
+    ("spore-arm", "n_place", 10 ** 18, "<= 10000"),
+    ("spore-arm", "n_motor", 10 ** 18, "<= 10000"),
+    ("noisy-sgd", "max_budget", 10 ** 18, "<= 10000000"),
+    ("sleep", "median", 1e308, "<= 1000000000"),
+]
+for _simulator, _option, _value, _bound in SIMULATOR_BOUNDS:
+    CASES[f"{_simulator} {_option}"] = (
+        {"simulator": f'name = "{_simulator}"\n{_option} = {_value}'},
+        [f"simulator '{_simulator}': {_option} must be {_bound}, got {_value}"])
+
 
 def config(tmp_path, sections: dict[str, str]) -> str:
     parts = {"space": X, "optimizer": 'name = "random"\npopulation_size = 2', "simulator": SPHERE,

@@ -64,10 +64,10 @@ class EGRUSimulator(Simulator):
     task: str = option("spiral", help="'spiral' (turning direction of a noisy phasor), 'copy' (delayed recall) "
                                       "or 'digits' (scikit-learn's digits row by row; needs l2l[datasets])")
     model: str = option("egru", help="'egru' (events, thresholds) or 'gru' (dense baseline)")
-    units: int = option(16, help="recurrent units")
-    trials: int = option(384, help="training trials (one sequence each)")
+    units: int = option(16, help="recurrent units", le=4096)
+    trials: int = option(384, help="training trials (one sequence each)", le=1_000_000)
     batch_size: int = option(8, help="trials per Adam update")
-    test_trials: int = option(256, help="fresh trials scored after learning")
+    test_trials: int = option(256, help="fresh trials scored after learning", le=1_000_000)
     learning_rate: float = option(0.02, help="Adam step size (explorable)")
     theta_init: float = option(0.2, help="initial per-unit threshold (explorable)")
     density: float = option(1.0, help="fraction of input/recurrent weights kept by pruning (explorable)")
@@ -80,7 +80,7 @@ class EGRUSimulator(Simulator):
     event_budget: int = option(0, help="events per unit and sequence that the activity penalty leaves alone")
     held_out: str = option("validation", help="digits: the split scored after learning ('validation' while "
                                               "tuning, 'test' for a final figure)")
-    length: int = option(10, help="spiral: steps per trial")
+    length: int = option(10, help="spiral: steps per trial", le=100_000)
     noise: float = option(0.3, help="spiral: input noise standard deviation")
     symbols: int = option(4, help="copy: alphabet size")
     copy_length: int = option(1, help="copy: symbols to recall")

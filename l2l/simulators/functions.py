@@ -331,7 +331,7 @@ class Sleep(Simulator):
     name: ClassVar[str] = "sleep"
     produces: ClassVar[tuple[str, ...] | None] = ("value",)
 
-    median: float = option(0.02, help="median sleep in seconds", ge=0)
+    median: float = option(0.02, help="median sleep in seconds", ge=0, le=1e9)
     sigma: float = option(0.0, help="sigma of the log-normal duration (0: fixed)", ge=0)
     seconds_per_unit: float = option(0.0, help="fidelity: seconds slept per budget unit (0: median / max_budget)", ge=0)
     min_budget: int = option(1, help="fidelity: lowest budget", ge=1)

@@ -58,8 +58,8 @@ class LiquidStateMachine(Simulator):
     explorable: ClassVar[tuple[str, ...]] = EXPLORABLE + PER_NEURON
     default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("test_error", "minimize"),)
 
-    n_exc: int = option(120, help="excitatory reservoir neurons", ge=1)
-    n_inh: int = option(30, help="inhibitory reservoir neurons", ge=1)
+    n_exc: int = option(120, help="excitatory reservoir neurons", ge=1, le=100_000)
+    n_inh: int = option(30, help="inhibitory reservoir neurons", ge=1, le=100_000)
     n_inputs: int = option(20, help="input channels", ge=1)
     J_EE: float = option(1.0, help="E->E weight (mV); explorable")
     J_EI: float = option(1.0, help="E->I weight (mV); explorable")

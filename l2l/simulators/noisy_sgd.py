@@ -59,7 +59,7 @@ class NoisySGD(Simulator):
     dimension: int = option(10, help="number of coordinates", ge=1, le=10000)
     max_curvature: float = option(10.0, help="largest curvature (the smallest is 0.1)", gt=0.1)
     noise: float = option(1.0, help="standard deviation of the gradient noise", ge=0)
-    max_budget: int = option(200, help="fidelity: training steps of a full evaluation", ge=1)
+    max_budget: int = option(200, help="fidelity: training steps of a full evaluation", ge=1, le=10_000_000)
     task: str = option("quadratic", help="'quadratic' (the noisy quadratic) or 'digits' (a tanh network "
                                          "classifying handwritten digits by minibatch SGD)",
                        choices=("quadratic", "digits"))
