@@ -68,7 +68,7 @@ def test_show_and_the_report_name_the_backend_a_resume_ran_on(tmp_path):
         assert json.loads(events["detail"].iloc[-2])["backend"] == {"name": "local", "workers": 2}
     expected = "serial (created), local workers=2 (resumed, session 3)"
     assert backend_line(path) == expected
-    assert summary_of(path).description == f"random on sphere, backend {expected}"  # l2l watch's run line
+    assert summary_of(path).description == f"random + asha on sphere, backend {expected}"  # l2l watch's run line
     html = report(path).read_text()
     assert f"<th>backend</th><td>{expected}</td>" in html
 

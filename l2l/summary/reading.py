@@ -179,7 +179,7 @@ def summarize(trajectory: Trajectory, previous: RunSummary | None = None) -> Run
         planned_generations=planned if isinstance(planned, int) else None, evaluations=n,
         planned_evaluations=int(budgets["evaluations"] or 0) if isinstance(budgets["evaluations"], int) else 0,
         max_time=float(budgets["max_time"] or 0) if isinstance(budgets["max_time"], (int, float)) else 0.0,
-        elapsed=elapsed, sweep=bool(policy.get("max_candidates")),
+        elapsed=elapsed, sweep=bool(policy.get("max_candidates")), policy=str(policy.get("name") or ""),
         started=times[0] if times else None, last_event_time=times[-1] if times else None, **counts)
 
 

@@ -101,6 +101,9 @@ class RunSummary:
     #: Where the run's sessions ran (:func:`l2l.analysis.sessions.backend_text`): the backend it was created with
     #: as JSON, or with each resume on another backend (``l2l resume --backend/--workers``) named and numbered.
     backends: str = ""
+    #: The ``[policy]`` that scheduled the candidates ('' for none), named in :attr:`description` as ``l2l compare``
+    #: labels a run: ``random + asha``, or ``model-based`` alone, which proposes its candidates itself.
+    policy: str = ""
 
     @property
     def status_text(self) -> str:
@@ -115,7 +118,16 @@ class RunSummary:
     def description(self) -> str:
         names = [str(part.get("name", "?")) for part in (self.optimizer, self.simulator, self.backend)]
         moved = self.backends and self.backends != json.dumps(self.backend)  # a resume ran elsewhere
-        return f"{names[0]} on {names[1]}, backend {self.backends if moved else names[2]}"
+        proposer = names[0]
+        if self.policy:  # before, 'random on sphere' for an asha run, 'auto on sphere' for a model-based one
+            try:
+                from l2l.policies import POLICIES
+
+                proposes = bool(getattr(POLICIES.get(self.policy), "proposes", False))
+            except Exception:  # noqa: BLE001 - a policy this version does not know: named with the optimizer
+                proposes = False
+            proposer = self.policy if proposes else f"{names[0]} + {self.policy}"
+        return f"{proposer} on {names[1]}, backend {self.backends if moved else names[2]}"
 
     @property
     def ended(self) -> bool:
