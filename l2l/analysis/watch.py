@@ -146,7 +146,7 @@ def status_line(s: Snapshot) -> str:
         state = f"finished {_clock(summary.last_event_time)}"
         if summary.started is not None:  # the time its sessions ran, as the rate counts it, not the pauses
             ran = s.ran if s.ran is not None else summary.last_event_time - summary.started
-            state += f" after {_duration(ran)}"
+            state += f" after {ran:.1f} s" if ran < 10 else f" after {_duration(ran)}"  # not "after 0 s" beside a rate
     elif summary.status == "running":
         state = f"running {since}"
     elif summary.status == "running or interrupted":
