@@ -62,8 +62,9 @@ CASES = {
 }
 
 #: simulator, option, the absurd value, its bound as the error names it. Each ended every evaluation in a numpy
-#: MemoryError or 'array is too big' (sizes), an OverflowError (lsm n_exc, sleep median), or ran
-#: on past its time limit ignoring SIGTERM (noisy-sgd max_budget, lsnn training_steps).
+#: MemoryError or 'array is too big' (sizes), an OverflowError (lsm n_exc, sleep median) or numpy's 'lam value too
+#: large' (analog-classifier rate), or ran on past its time limit ignoring SIGTERM (noisy-sgd max_budget, lsnn
+#: training_steps, lsm tasks).
 SIMULATOR_BOUNDS = [
     ("egru", "units", 10 ** 18, "<= 4096"), ("egru", "trials", 10 ** 18, "<= 1000000"),
     ("egru", "test_trials", 10 ** 18, "<= 1000000"), ("egru", "length", 10 ** 18, "<= 100000"),
@@ -72,7 +73,10 @@ SIMULATOR_BOUNDS = [
     ("lsnn", "training_steps", 10 ** 18, "<= 1000000"), ("lsnn", "batch_size", 10 ** 18, "<= 100000"),
     ("lsnn", "test_trials", 10 ** 18, "<= 100000"),
     ("lsm", "n_exc", 10 ** 18, "<= 100000"), ("lsm", "n_inh", 10 ** 18, "<= 100000"),
-    ("analog-classifier", "samples", 10 ** 18, "<= 1000000"),
+    ("lsm", "max_delay", 10 ** 18, "<= 1000"), ("lsm", "steps", 10 ** 18, "<= 100000"),
+    ("lsm", "tasks", 10 ** 18, "<= 10000"), ("lsm", "train_examples", 10 ** 18, "<= 100000"),
+    ("lsm", "test_examples", 10 ** 18, "<= 100000"), ("lsm", "n_inputs", 10 ** 18, "<= 10000"),
+    ("analog-classifier", "samples", 10 ** 18, "<= 1000000"), ("analog-classifier", "rate", 1e308, "<= 1000000"),
     ("spore", "n_inputs", 10 ** 18, "<= 10000"),
     ("spore", "n_motor", 10 ** 18, "<= 10000"),
     ("spore-arm", "n_place", 10 ** 18, "<= 10000"),

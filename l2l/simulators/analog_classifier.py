@@ -48,7 +48,7 @@ class AnalogClassifier(Simulator):
     n_classes: int = option(4, help="number of classes = output neurons", ge=2)
     n_inputs: int = option(12, help="number of Poisson input channels", ge=1)
     samples: int = option(200, help="patterns classified per evaluation", ge=1, le=1_000_000)
-    rate: float = option(20.0, help="expected spike count of an input at prototype value 1", gt=0)
+    rate: float = option(20.0, help="expected spike count of an input at prototype value 1", gt=0, le=1e6)
     overlap: float = option(0.6, help="weight in [0, 1) of the component all prototypes share", ge=0, lt=1)
     gain: float = option(1.0, help="output gain (a parameter too)")
     threshold: float = option(0.1, help="output threshold (a parameter too)")
