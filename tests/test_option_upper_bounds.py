@@ -59,6 +59,18 @@ CASES = {
     "local workers": (
         {"backend": 'name = "local"\nworkers = 1000000000000000000'},
         ["backend 'local': workers must be <= 1024, got 1000000000000000000"]),
+    "slurm cores": (
+        {"backend": 'name = "slurm"\ncores = 1000000000000000000'},
+        ["backend 'slurm': cores must be <= 1024, got 1000000000000000000"]),
+    "slurm-array nodes": (
+        {"backend": 'name = "slurm-array"\nnodes = 1000000000000000000'},
+        ["backend 'slurm-array': nodes must be <= 100000, got 1000000000000000000"]),
+    "slurm-array ntasks": (
+        {"backend": 'name = "slurm-array"\nntasks = 1000000000000000000'},
+        ["backend 'slurm-array': ntasks must be <= 1000000, got 1000000000000000000"]),
+    "slurm-array cpus_per_task": (
+        {"backend": 'name = "slurm-array"\ncpus_per_task = 1000000000000000000'},
+        ["backend 'slurm-array': cpus_per_task must be <= 1024, got 1000000000000000000"]),
 }
 
 #: simulator, option, the absurd value, its bound as the error names it. Each ended every evaluation in a numpy

@@ -247,7 +247,8 @@ class SlurmExecutor(_DaskExecutor):
 
     partition: str = option("", help="SLURM partition (queue); '' for the cluster's default")
     account: str = option("", help="account (project) to charge; '' for your default")
-    cores: int = option(1, help="CPUs booked per job (the worker itself is single-threaded)", ge=1)
+    # SLURM reads counts as 32-bit integers: 10**18 reached sbatch as '-c -1486618624'; no node has 1024 CPUs.
+    cores: int = option(1, help="CPUs booked per job (the worker itself is single-threaded)", ge=1, le=1024)
     memory: str = option("2GB", help="memory per job, e.g. '4GB'")
     walltime: str = option("01:00:00", help="walltime per worker job, e.g. '04:00:00'")
     job_extra_directives: list = option([], help="extra #SBATCH options, e.g. ['--qos=long']")

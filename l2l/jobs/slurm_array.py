@@ -83,9 +83,11 @@ class SlurmArrayExecutor(FollowsWorkers, Executor):
     account: str = option("", help="account (project) to charge; '' for your default")
     walltime: str = option("00:30:00", help="walltime of one evaluation's job, e.g. '02:00:00'")
     memory: str = option("", help="memory per node of one evaluation, e.g. '4G' ('' = cluster default)")
-    nodes: int = option(1, help="nodes per evaluation", ge=1)
-    ntasks: int = option(1, help="tasks (MPI ranks) per evaluation", ge=1)
-    cpus_per_task: int = option(1, help="CPUs per task", ge=1)
+    # SLURM reads counts as 32-bit integers: at 10**18 sbatch failed after the run's file existed ('invalid number
+    # of tasks (-n -1486618624)'), or never answered; the bounds are above any cluster's size.
+    nodes: int = option(1, help="nodes per evaluation", ge=1, le=100_000)
+    ntasks: int = option(1, help="tasks (MPI ranks) per evaluation", ge=1, le=1_000_000)
+    cpus_per_task: int = option(1, help="CPUs per task", ge=1, le=1024)
     launch: str = option("python", help="'python': run the evaluation directly; 'srun': start it with srun "
                                         "on all ntasks (MPI simulations; rank 0 writes the result)", choices=("python", "srun"))
     max_running: int = option(0, help="most tasks of one array running at once (%N throttle; 0: no limit)", ge=0)
