@@ -50,6 +50,9 @@ CASES = {
     "parallel-tempering max_temperature": (
         {"optimizer": 'name = "parallel-tempering"\nmax_temperature = 1e308'},
         ["optimizer 'parallel-tempering': max_temperature must be <= 1000000, got 1e+308"]),
+    "enkf gamma": (
+        {"optimizer": 'name = "enkf"\ngamma = 1e308'},
+        ["optimizer 'enkf': gamma must be <= 1000000, got 1e+308"]),
     "model-based candidates": (
         {"policy": 'name = "model-based"\ncandidates = 1000000000000000000', "simulator": MULTI},
         ["policy 'model-based': candidates must be <= 10000, got 1000000000000000000"]),

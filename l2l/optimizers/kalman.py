@@ -58,7 +58,7 @@ class EnsembleKalmanFilter(Generational):
 
     ensemble_size: int = option(20, help="members of the ensemble, evaluated every generation", ge=2, le=MAX_POPULATION)
     target: tuple[float, ...] | None = option(None, help="target output vector (default: zeros of the output length)")
-    gamma: float = option(0.01, help="observation noise variance (regularizes the update)", gt=0)
+    gamma: float = option(0.01, help="observation noise variance (regularizes the update)", gt=0, le=1e6)
     perturb_observations: bool = option(True, help="add N(0, gamma) noise to the target for every member")
     inflation: float = option(0.0, help="relative spread added to the ensemble around its mean after each update", ge=0, le=10)
     sigma: float = option(0.3, help="initial spread, as a fraction of each range (or of 4*scale)", gt=0, le=MAX_STEP)
