@@ -83,6 +83,8 @@ CASES = {
 SIMULATOR_BOUNDS = [
     ("egru", "units", 10 ** 18, "<= 4096"), ("egru", "trials", 10 ** 18, "<= 1000000"),
     ("egru", "test_trials", 10 ** 18, "<= 1000000"), ("egru", "length", 10 ** 18, "<= 100000"),
+    ("egru", "symbols", 10 ** 18, "<= 1000"), ("egru", "copy_length", 10 ** 18, "<= 10000"),
+    ("egru", "delay", 10 ** 18, "<= 100000"),
     ("lsnn", "n_lif", 10 ** 18, "<= 10000"), ("lsnn", "n_alif", 10 ** 18, "<= 10000"),
     ("lsnn", "delay", 10 ** 18, "<= 10000"), ("lsnn", "input_group", 10 ** 18, "<= 10000"),
     ("lsnn", "training_steps", 10 ** 18, "<= 1000000"), ("lsnn", "batch_size", 10 ** 18, "<= 100000"),

@@ -82,9 +82,9 @@ class EGRUSimulator(Simulator):
                                               "tuning, 'test' for a final figure)")
     length: int = option(10, help="spiral: steps per trial", le=100_000)
     noise: float = option(0.3, help="spiral: input noise standard deviation")
-    symbols: int = option(4, help="copy: alphabet size")
-    copy_length: int = option(1, help="copy: symbols to recall")
-    delay: int = option(5, help="copy: blank steps between cue and recall")
+    symbols: int = option(4, help="copy: alphabet size", le=1000)
+    copy_length: int = option(1, help="copy: symbols to recall", le=10_000)
+    delay: int = option(5, help="copy: blank steps between cue and recall", le=100_000)
     min_budget: int = option(8, help="fidelity: fewest training trials a scheduler may ask for", ge=1)
     curve_every: int = option(0, help="fidelity: also score the test trials every this many training trials "
                                       "(0: only at the budget)", ge=0)
