@@ -119,6 +119,11 @@ def check_out(path: Path, config: RunConfig | None = None, *, existing_ok: bool 
             raise TrajectoryError(f"{path} already exists and holds the run of seed {stored.seed}, not {config.seed}; "
                                   f"choose another --out")
         more = _resume_budgets(stored, config) if stored is not None else []
+        if not more and _finished(path):  # 'l2l resume FILE' would only say there is nothing to resume
+            budgets = "--compute" if stored is not None and stored.policy is not None else "--generations"
+            raise TrajectoryError(f"{path} already exists and holds this config's finished run; choose another "
+                                  f"--out, or extend it with '{command('l2l', 'resume', path)}' and a budget raised "
+                                  f"({budgets}, --evaluations or --max-time)")
         raise TrajectoryError(f"{path} already exists; choose another --out, or continue it with "
                               f"'{command('l2l', 'resume', path, *more)}'")
     from l2l.results_schema.checkpoint_store import folder_of
@@ -187,6 +192,16 @@ def _check_run_folder(path: Path, config: RunConfig) -> None:
     check = getattr(BACKENDS.get(config.backend.name), "check_run_dir", None)
     if callable(check):
         check(str(path.with_suffix(".work")), dict(config.backend.options))
+
+
+def _finished(path: Path) -> bool:
+    """True if ``path`` is a readable trajectory whose run ended by itself (its last event ``finished``); False if
+    in doubt."""
+    try:
+        with Trajectory(path) as trajectory:
+            return trajectory.finished()
+    except Exception:  # noqa: BLE001 - unreadable or damaged: the plain message
+        return False
 
 
 def _nothing_computed(path: Path) -> bool:

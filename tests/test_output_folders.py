@@ -76,4 +76,4 @@ def test_l2l_run_on_a_file_a_run_writes_now_says_so_instead_of_suggesting_resume
                            f"{os.getpid()}); choose another --out, or wait for it to finish\n"), err
     assert hashlib.sha256(path.read_bytes()).hexdigest() == content
     assert main(["run", str(tmp_path / "live.toml"), "--out", str(path), "--no-progress"]) == 2
-    assert "or continue it with 'l2l resume" in capsys.readouterr().err
+    assert "or extend it with 'l2l resume" in capsys.readouterr().err  # the run finished

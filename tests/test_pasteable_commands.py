@@ -18,7 +18,12 @@ def test_a_suggested_resume_of_a_file_with_a_space_and_a_quote_runs_as_pasted(tm
     assert l2l_cli("run", folder / "run.toml", "--out", out, cwd=tmp_path).returncode == 0
     again = l2l_cli("run", folder / "run.toml", "--out", out, cwd=tmp_path)
     assert again.returncode == 2
-    suggested = again.stderr.strip().splitlines()[-1].split("continue it with '", 1)[1].rsplit("'", 1)[0]
+    # the run finished: 'l2l resume FILE' alone would say there is nothing to resume (before, it was suggested
+    # alone), so the line says a budget must be raised and names them
+    line = again.stderr.strip().splitlines()[-1]
+    assert "holds this config's finished run" in line and line.endswith(
+        "and a budget raised (--generations, --evaluations or --max-time)"), line
+    suggested = line.split("extend it with '", 1)[1].split("' and a budget raised", 1)[0]
     assert suggested == f"l2l resume {shlex.quote(str(out))}"
     # pasted into a shell, with its words as the shell splits them: the file is found and extended
     words = shlex.split(suggested)

@@ -44,7 +44,7 @@ def test_the_same_config_again_is_offered_a_resume(tmp_path):
     again = l2l_cli("run", config, "--no-progress", cwd=tmp_path)
     assert again.returncode == 2
     assert "another config" not in again.stderr, again.stderr
-    assert "continue it with 'l2l resume " in again.stderr, again.stderr
+    assert "finished run; choose another --out, or extend it with 'l2l resume " in again.stderr, again.stderr
     raised = l2l_cli("run", _config(tmp_path, compute=80), "--no-progress", cwd=tmp_path)
     assert raised.returncode == 2
     assert "another config" not in raised.stderr, raised.stderr
@@ -68,4 +68,4 @@ def test_options_given_at_their_defaults_are_the_same_config(tmp_path):
     same = "pooled_ranks = true\nscreening = true\nendgame_results = 0"
     again = l2l_cli("run", _config(tmp_path, policy_table=same), "--no-progress", cwd=tmp_path)
     assert again.returncode == 2
-    assert "continue it with 'l2l resume " in again.stderr, again.stderr
+    assert "finished run; choose another --out, or extend it with 'l2l resume " in again.stderr, again.stderr

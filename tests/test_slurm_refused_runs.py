@@ -70,8 +70,8 @@ def test_a_file_of_a_refused_slurm_array_run_is_named_as_holding_nothing_and_kep
     assert len(l2l.load(out)) == 2
     # a file holding results keeps the message that points to l2l resume
     kept = l2l_cli("run", corrected, "--out", out, "--no-progress", cwd=tmp_path, timeout=120)
-    assert kept.returncode == 2 and "already exists; choose another --out, or continue it" in kept.stderr, \
-        kept.stderr
+    assert kept.returncode == 2, kept.stderr
+    assert "finished run; choose another --out, or extend it with 'l2l resume" in kept.stderr, kept.stderr
 
 
 def test_a_dry_run_ignores_an_existing_output_file(tmp_path, capsys):
