@@ -77,9 +77,9 @@ CASES = {
 }
 
 #: simulator, option, the absurd value, its bound as the error names it. Each ended every evaluation in a numpy
-#: MemoryError or 'array is too big' (sizes), an OverflowError (lsm n_exc, sleep median) or numpy's 'lam value too
-#: large' (analog-classifier rate), or ran on past its time limit ignoring SIGTERM (noisy-sgd max_budget, lsnn
-#: training_steps, lsm tasks).
+#: MemoryError or 'array is too big' (sizes), an OverflowError (lsm n_exc, sleep median, command
+#: checkpoint_limit_mb) or numpy's 'lam value too large' (analog-classifier rate), or ran on past its time limit
+#: ignoring SIGTERM (noisy-sgd max_budget, lsnn training_steps, lsm tasks).
 SIMULATOR_BOUNDS = [
     ("egru", "units", 10 ** 18, "<= 4096"), ("egru", "trials", 10 ** 18, "<= 1000000"),
     ("egru", "test_trials", 10 ** 18, "<= 1000000"), ("egru", "length", 10 ** 18, "<= 100000"),
@@ -100,6 +100,7 @@ SIMULATOR_BOUNDS = [
     ("spore-arm", "n_motor", 10 ** 18, "<= 10000"),
     ("noisy-sgd", "max_budget", 10 ** 18, "<= 10000000"),
     ("sleep", "median", 1e308, "<= 1000000000"),
+    ("command", "checkpoint_limit_mb", 1e308, "<= 1048576"),
 ]
 for _simulator, _option, _value, _bound in SIMULATOR_BOUNDS:
     CASES[f"{_simulator} {_option}"] = (

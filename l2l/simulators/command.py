@@ -184,7 +184,10 @@ class Command(Simulator):
     config_dir: str = option("", help="the config's folder, for the {config_dir} placeholder (set automatically)")
     multi_fidelity: dict = option({}, help="the program's fidelity {name, unit, minimum, maximum, integer}; "
                                            "enables the {budget} and {checkpoint_dir} placeholders")
-    checkpoint_limit_mb: float = option(64.0, help="largest checkpoint directory kept between budgets (MiB)", gt=0)
+    # A checkpoint is stored in the run's file: past a tebibyte no limit is meant; 1e308 MiB overflowed the byte count
+    # and failed every segment ('OverflowError: cannot convert float infinity to integer').
+    checkpoint_limit_mb: float = option(64.0, help="largest checkpoint directory kept between budgets (MiB)", gt=0,
+                                        le=2 ** 20)
 
     def __post_init__(self) -> None:
         if not self.argv or not all(isinstance(a, str) for a in self.argv):
