@@ -177,21 +177,24 @@ class RunConfig:
 
 
 def backend_note(stored: Component, named: str | None, now: Component, without: str) -> str:
-    """The note line for a backend ``named`` again on a stored run (``l2l resume``/``reevaluate FILE --backend
-    NAME``, NAME the backend ``stored`` with the run): the stored options it does not use (those that differ from
-    the backend's defaults and are not given again in ``now``, the backend it runs on: --workers), and that
-    ``without`` (the command, run without --backend) keeps them; '' where none is left out, or another backend is
-    named (the stored options are another backend's)."""
-    if named is None or named != stored.name:
+    """The note line for a backend ``named`` on a stored run (``l2l resume``/``reevaluate FILE --backend NAME``):
+    the options of the backend ``stored`` with the run that it does not use (those that differ from that backend's
+    defaults and, where NAME is the stored backend, are not given again in ``now``, the backend it runs on:
+    --workers), and that ``without`` (the command, run without --backend) keeps them; '' where none is left out.
+    Another backend named drops them all (a slurm run resumed on slurm-array leaves its partition behind)."""
+    if named is None:
         return ""
-    defaults, left_out = _option_defaults(named), object()
-    left = {k: v for k, v in stored.options.items() if k not in now.options and defaults.get(k, left_out) != v}
+    same = named == stored.name
+    defaults, left_out = _option_defaults(stored.name), object()
+    left = {k: v for k, v in stored.options.items()
+            if (not same or k not in now.options) and defaults.get(k, left_out) != v}
     if not left:
         return ""
     listed = ", ".join(f"{k} = {json.dumps(v)}" for k, v in left.items())
     return (f"l2l: note: --backend {named} starts from its defaults{' and --workers' if now.options else ''}: the "
-            f"run's stored {named} option{'s' * (len(left) != 1)} {listed} {'are' if len(left) != 1 else 'is'} "
-            f"not used; {without} without --backend to keep {'them' if len(left) != 1 else 'it'}")
+            f"run's stored {stored.name} option{'s' * (len(left) != 1)} {listed} "
+            f"{'are' if len(left) != 1 else 'is'} not used; {without} without --backend to keep "
+            f"{'them' if len(left) != 1 else 'it'}")
 
 
 def stored_backend_note(trajectory: Any, named: str | None, workers: int | None, without: str) -> str:

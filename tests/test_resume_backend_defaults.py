@@ -82,16 +82,20 @@ def test_the_stored_backend_named_again_starts_from_its_defaults_and_says_what_i
         'site = "old-cluster" is not used; l2l resume without --backend to keep it']
 
 
-def test_without_backend_the_stored_options_hold_and_another_backend_is_said_nothing_of(run, capsys):
+def test_without_backend_the_stored_options_hold_and_another_backend_names_those_it_drops(run, capsys):
     capsys.readouterr()
     assert main(["resume", str(run), "--compute", "120", "--no-progress"]) == 0
     assert Optioned.started[-1] == ("old-cluster", 2)
     assert main(["resume", str(run), "--compute", "180", "--workers", "4", "--no-progress"]) == 0
     assert Optioned.started[-1] == ("old-cluster", 4)
     assert _resumed_backend(run) == {"name": "optioned", "site": "old-cluster", "workers": 4}
+    assert not _notes(capsys.readouterr().err)
+    # another backend named drops the stored backend's options too: said in the same line (before: nothing)
     assert main(["resume", str(run), "--compute", "240", "--backend", "serial", "--no-progress"]) == 0
     assert _resumed_backend(run) == {"name": "serial"}
-    assert not _notes(capsys.readouterr().err)
+    assert _notes(capsys.readouterr().err) == [
+        'l2l: note: --backend serial starts from its defaults: the run\'s stored optioned options site = '
+        '"old-cluster", workers = 2 are not used; l2l resume without --backend to keep them']
 
 
 def test_reevaluate_with_the_stored_backend_named_starts_from_its_defaults_too(run, capsys):
