@@ -103,4 +103,4 @@ def test_a_resumed_runs_bar_counts_a_candidate_failed_at_the_top_budget_as_stopp
     del texts[:]  # the first run's
     l2l.resume(path, compute=2000, simulator=None, progress=True)
     # the first figure the resumed bar shows is the file's: failed ones are not completed (as l2l show counts)
-    assert texts and f"{completed} completed" in texts[0]
+    assert texts and texts[0].startswith(f"{completed} of ") and " candidates completed" in texts[0], texts[:1]

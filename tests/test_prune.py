@@ -225,7 +225,8 @@ def test_a_pruned_run_resumed_ends_with_the_checkpoints_line_l2l_show_prints(tmp
     done = l2l_cli("resume", "run.h5", "--compute", "700", "--no-progress", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     last = done.stdout.strip().splitlines()[-1]
-    shown = [line for line in l2l_cli("show", "run.h5", cwd=tmp_path).stdout.splitlines()
+    # resume names the file absolutely at its end, as run does (show, as it is given)
+    shown = [line for line in l2l_cli("show", tmp_path / "run.h5", cwd=tmp_path).stdout.splitlines()
              if line.startswith("checkpoints ")]
     assert re.search(r"; \d+ superseded checkpoints pruned \(l2l prune\)$", last), last
     assert shown == ["checkpoints " + last[len("checkpoints: "):]] and last.startswith("checkpoints: "), (last, shown)
