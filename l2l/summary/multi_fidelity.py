@@ -2,7 +2,7 @@
 spent (:func:`multi_fidelity_counts`), the bound of a one-line sweep (:func:`continued_bound`), the policy's
 options as the run runs them (:func:`policy_lines`), the segments that trained from scratch again
 (:func:`restart_line`) and the large checkpoints beside the file (:func:`checkpoints_line`,
-:func:`missing_folder_line`)."""
+:func:`missing_folder_line`, :func:`interrupted_from_checkpoints`)."""
 
 from __future__ import annotations
 
@@ -59,6 +59,23 @@ def multi_fidelity_counts(trajectory: Trajectory, running: bool = True, allowed:
     allowed = float(allowed) if isinstance(allowed, (int, float)) and not isinstance(allowed, bool) else None
     restarts = bool(segments["trial"].duplicated().any()) and not bool((segments["from_budget"] > 0).any())
     return counts, (spent, allowed, str(fidelity.get("unit") or fidelity.get("name") or "budget units")), restarts
+
+
+def interrupted_from_checkpoints(trajectory: Trajectory, counts: dict[str, int] | None) -> int:
+    """How many of a multi-fidelity run's interrupted candidates (``counts``, from :func:`multi_fidelity_counts`)
+    ``l2l resume`` continues from one of their checkpoints: those whose segment in flight at the last commit starts
+    from a budget above 0 (a new candidate's first segment starts from scratch). Since 68a249b such a candidate
+    counts as interrupted instead of paused, so a count of the paused ones alone left it out of what a missing
+    folder of checkpoints stops. 0 where none is interrupted (a writer that lives runs them: they are running)."""
+    if not counts or not counts.get("interrupted"):
+        return 0
+    try:  # a summary never fails on what it only counts
+        in_flight = trajectory.state()["loop"].get("in_flight", [])
+        if isinstance(in_flight, dict):  # older async runs: {candidate number: code}, every one from scratch
+            return 0
+        return len({int(entry[0]) for entry in in_flight if float(entry[2] or 0.0) > 0})
+    except Exception:  # noqa: BLE001
+        return 0
 
 
 def _in_flight_trials(in_flight: Any) -> set[int]:
@@ -223,9 +240,10 @@ def checkpoints_line(trajectory: Trajectory) -> str:
     return stored
 
 
-def missing_folder_line(trajectory: Trajectory, paused: int) -> str:
+def missing_folder_line(trajectory: Trajectory, paused: int, interrupted: int = 0) -> str:
     """That the folder of large checkpoints the rows of ``trajectory`` reference is not beside it (a file moved or
-    copied without it), and that its ``paused`` candidates cannot continue until it is back; '' if the folder is
+    copied without it), and that its ``paused`` candidates and the ``interrupted`` ones a resume would continue
+    from a checkpoint (:func:`interrupted_from_checkpoints`) cannot continue until it is back; '' if the folder is
     there or no row references it. Reads the checkpoint references of at most the last :data:`RECENT_ROWS` rows,
     from the last back, and stops at the first: the latest segments' are in the folder whenever the run keeps
     them there (every one under run.checkpoints = "beside"); reading every row's, as ``l2l prune`` does, took
@@ -238,12 +256,13 @@ def missing_folder_line(trajectory: Trajectory, paused: int) -> str:
             or not trajectory.n_evaluations:
         return ""
     try:
-        return _missing_folder_line(trajectory, root, paused, RECENT_ROWS)
+        return _missing_folder_line(trajectory, root, paused, RECENT_ROWS, interrupted)
     except Exception:  # noqa: BLE001 - a summary never fails on what it only reports (l2l validate checks rows)
         return ""
 
 
-def _missing_folder_line(trajectory: Trajectory, root: os.PathLike, paused: int, recent: int) -> str:
+def _missing_folder_line(trajectory: Trajectory, root: os.PathLike, paused: int, recent: int,
+                         interrupted: int = 0) -> str:
     """:func:`missing_folder_line` past its cheap checks: the last ``recent`` rows looked at."""
     from l2l.results_schema import checkpoint_store, pruning
     from l2l.results_schema.layout import CHECKPOINT_BLOB
@@ -272,8 +291,9 @@ def _missing_folder_line(trajectory: Trajectory, root: os.PathLike, paused: int,
             pruned = pruning.recorded(datasets) if pruned is None else pruned
             if digest in pruned:  # deleted by l2l prune, on purpose
                 continue
-            waiting = (f"; until it is back, its {paused} paused candidate{'s' * (paused != 1)} cannot continue"
-                       if paused else "")
+            stopped = [f"{n} {state} candidate{'s' * (n != 1)}"
+                       for state, n in (("paused", paused), ("interrupted", interrupted)) if n]
+            waiting = f"; until it is back, its {' and '.join(stopped)} cannot continue" if stopped else ""
             return (f"{root} is missing (the large checkpoints its rows reference: the file was moved or copied "
                     f"without it): move or copy it back beside the file{waiting}")
     return ""

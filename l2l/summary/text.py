@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 from l2l.summary.failures import failure_line
 from l2l.summary.multi_fidelity import (checkpoints_line, endgame_brief, endgame_line, endgame_status,
-                                        missing_folder_line, policy_lines, restart_line)
+                                        interrupted_from_checkpoints, missing_folder_line, policy_lines,
+                                        restart_line)
 from l2l.summary.progress import progress_line
 from l2l.summary.reading import summarize
 from l2l.summary.table import best_frame, best_table, reevaluated_text
@@ -42,8 +43,9 @@ def show_text(trajectory: Trajectory, top: int = 10, events: int = 5) -> str:
         from l2l.analysis.agreement import agreement_line
 
         paused = int((summary.candidates or {}).get("paused", 0))
-        stored = "; ".join(text for text in (missing_folder_line(trajectory, paused), checkpoints_line(trajectory))
-                           if text)
+        interrupted = interrupted_from_checkpoints(trajectory, summary.candidates)  # counted as paused before 68a249b
+        stored = "; ".join(text for text in (missing_folder_line(trajectory, paused, interrupted),
+                                             checkpoints_line(trajectory)) if text)
         if stored:
             lines.append(f"checkpoints {stored}")
 
