@@ -39,8 +39,9 @@ def _progress(summary: RunSummary, resuming: bool = False) -> str:
         shown = {**STATE_TEXT, **({"running": INTERRUPTED} if resuming else {})}
         states = ", ".join(f"{n} {shown.get(state, state)}" for state, n in summary.candidates.items()
                            if state != "promoted" and (n or state not in ("running", "interrupted")))
-        if "promoted" in summary.candidates:  # not a state of its own: some of the candidates above were promoted
-            states += f"; {summary.candidates['promoted']} of them promoted"
+        promoted = summary.candidates.get("promoted")
+        if promoted:  # not a state of its own: some of the candidates above went on from a budget to the next (none
+            states += f"; {promoted} of them promoted"  # is left out: '8 paused; 0 of them promoted' said nothing)
         # a sweep rarely spends its budget: "at most", unless its last segment went past it (by one segment)
         bound = f"{'at most ' if summary.sweep and spent <= allowed else ''}{allowed:g} {unit}"
         if summary.continued_bound is not None:  # the banner's two bounds
