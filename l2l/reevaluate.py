@@ -154,6 +154,9 @@ def reevaluate(path: str | os.PathLike, top: int = DEFAULT_TOP, seeds: int = DEF
     backend named starts from its defaults, even where it is the run's own, as ``l2l resume`` does); ``simulator``
     is the Python function of a run started with one. Returns :func:`ranking` of the file.
 
+    The ranking's ``attrs["evaluated"]`` is how many evaluations this call ran: 0 where the rows stored before
+    already cover the request (``l2l reevaluate`` says so instead of printing the stored table unexplained).
+
     Raises :class:`ConfigError` for bad arguments, :class:`TrajectoryError` for a file that is missing,
     damaged, written by another process, or without a successful evaluation.
     """
@@ -166,14 +169,17 @@ def reevaluate(path: str | os.PathLike, top: int = DEFAULT_TOP, seeds: int = DEF
     owned = lock is None
     lock = (lock or WriterLock(path)).acquire()
     try:
-        _reevaluate(path, int(top), int(seeds), backend, workers, objective, simulator)
+        evaluated = _reevaluate(path, int(top), int(seeds), backend, workers, objective, simulator)
     finally:
         if owned:
             lock.release()
-    return ranking(path, objective)
+    table = ranking(path, objective)
+    table.attrs["evaluated"] = evaluated
+    return table
 
 
-def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective, function) -> None:
+def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective, function) -> int:
+    """Evaluate what the file does not hold yet of the request; how many evaluations that was."""
     from l2l.jobs import Settings, Task
     from l2l.components import build, load_run_config
     from l2l.config import TRAINED_WITH_A_SCHEDULE
@@ -201,7 +207,7 @@ def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective,
                             trial=c.individual if c.budget is not None else -1)
                 tasks[(c.generation, c.individual, seed)] = (task, repeat)
     if not tasks:
-        return
+        return 0
     settings = Settings(objectives=tuple(names), timeout=config.timeout, run_dir=str(path.with_suffix(".work")))
     executor = components.executor
     with ReevaluationWriter(path, names) as writer:
@@ -241,6 +247,7 @@ def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective,
             if buffer:  # keep what finished before an interruption
                 writer.append(buffer)
             executor.close()
+    return len(tasks)
 
 
 def _refused(exc: L2LError) -> bool:
@@ -335,6 +342,19 @@ def ranking(source: Any, objective: str | None = None) -> pd.DataFrame:
     return table
 
 
+def covered_note(table: pd.DataFrame, top: int, seeds: int) -> str:
+    """The note ``l2l reevaluate`` prints where the request ran nothing (``attrs["evaluated"]`` is 0): the stored
+    re-evaluation already covers it, what that holds against what was asked; the stored ranking follows, whole
+    (its means over more seeds than asked are not thrown away). '' where something ran or nothing is stored."""
+    if table.attrs.get("evaluated") != 0 or table.empty:
+        return ""
+    held = int((table["seeds"] + table["failed"]).max())
+    return (f"l2l: note: nothing new to evaluate: the stored re-evaluation ({len(table)} "
+            f"candidate{'s' * (len(table) != 1)}, up to {held} seed{'s' * (held != 1)} each) already covers the "
+            f"request ({top} best candidate{'s' * (top != 1)} on {seeds} seed{'s' * (seeds != 1)}"
+            f"{' each' * (top != 1)}); its ranking follows")
+
+
 def ranking_text(table: pd.DataFrame, limit: int = 10) -> str:
     """The ranking as the lines ``l2l show`` and ``l2l reevaluate`` print (empty if nothing was re-evaluated)."""
     if table.empty:
@@ -358,4 +378,5 @@ def ranking_text(table: pd.DataFrame, limit: int = 10) -> str:
             f"({direction}); 'selected' is the value selection saw:\n{body}{more_parameters(params)}")
 
 
-__all__ = ["Candidate", "after_run", "candidates", "fresh_seeds", "ranking", "ranking_text", "reevaluate"]
+__all__ = ["Candidate", "after_run", "candidates", "covered_note", "fresh_seeds", "ranking", "ranking_text",
+           "reevaluate"]

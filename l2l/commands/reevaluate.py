@@ -15,7 +15,7 @@ def _reevaluate(args: argparse.Namespace) -> int:
     from l2l.components import function_needed
     from l2l.config import MAX_REEVALUATION_SEEDS
     from l2l.errors import ConfigError, command
-    from l2l.reevaluate import DEFAULT_SEEDS, DEFAULT_TOP, ranking_text, reevaluate
+    from l2l.reevaluate import DEFAULT_SEEDS, DEFAULT_TOP, covered_note, ranking_text, reevaluate
     from l2l.results_schema.reader import Trajectory
 
     top, seeds = args.top, args.seeds
@@ -49,6 +49,9 @@ def _reevaluate(args: argparse.Namespace) -> int:
         print(f"\ninterrupted; the re-evaluations committed so far are kept; run the same command again to "
               f"continue: {command('l2l', 'reevaluate', args.file)}", file=sys.stderr)
         return 130
+    note = covered_note(table, top, seeds)  # an earlier, larger re-evaluation: said, not printed unexplained
+    if note:
+        print(note, file=sys.stderr)
     print(ranking_text(table, limit=max(top, 10)))
     return 0
 
