@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 from l2l.errors import ConfigError, command
-from l2l.jobs.slurm_common import (call, check_extra_directives, check_script_values, directive,
+from l2l.jobs.slurm_common import (SlurmError, call, check_extra_directives, check_script_values, directive,
                                    format_walltime, parse_job_id, slurm_memory, walltime_seconds)
 
 _BODY = """\
@@ -113,16 +113,43 @@ def _submit(args: argparse.Namespace) -> int:
     if args.dry_run:
         print(script, end="")
         return 0
+    created = [folder for folder in (out.parent, *out.parent.parents) if not folder.exists()]
     out.parent.mkdir(parents=True, exist_ok=True)
     script_path = out.with_name(out.name + ".submit.sh")
+    before = script_path.read_bytes() if script_path.is_file() else None  # an earlier submission's
     script_path.write_text(script)
-    job_id = parse_job_id(call(["sbatch", "--parsable", f"--chdir={out.parent}", str(script_path)]))
+    try:
+        answer = call(["sbatch", "--parsable", f"--chdir={out.parent}", str(script_path)])
+    except SlurmError as exc:
+        if not (exc.refused or exc.returncode == 127):  # no answer in time: a job may run it, it stays
+            raise
+        # sbatch said no (a partition that does not exist, say) or is not there: no job reads the script, which
+        # was left behind as NAME.h5.submit.sh; an earlier submission's is put back as it was
+        _take_back(script_path, before, created)
+        exc.args = (f"{exc}; nothing was submitted and {script_path.name} is "
+                    f"{'as it was' if before is not None else 'removed'} (--dry-run prints the script)",)
+        raise
+    job_id = parse_job_id(answer)
     action = "resumes" if out.exists() else "runs"
     print(f"submitted job {job_id}: {action} {config.name} -> {out}")
     print(f"  script: {script_path}")
     print(f"  log:    {out}.slurm-{job_id}.log")
     print(f"  follow: squeue -j {job_id}; {command('l2l', 'show', out)}")
     return 0
+
+
+def _take_back(script_path: Path, before: bytes | None, created: list[Path]) -> None:
+    """Undo what a refused submission wrote: the script (``before``: the one an earlier submission left there, put
+    back), and the folders made for it (``created``, deepest first) where they are empty."""
+    try:
+        if before is None:
+            script_path.unlink(missing_ok=True)
+        else:
+            script_path.write_bytes(before)
+        for folder in created:
+            folder.rmdir()
+    except OSError:  # a folder something else wrote into meanwhile stays
+        pass
 
 
 #: What makes a run the same run: the job resumes FILE, so FILE must have been written from this config.
