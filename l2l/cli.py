@@ -63,7 +63,7 @@ def _run(args: argparse.Namespace) -> int:
         warn_options(components)  # (l2l run says it as the run starts)
         script = getattr(components.executor, "job_script", None)
         print(f"config {args.config} is valid: {config.optimizer.name} over {_parameters(config.space)}, "
-              f"simulator {config.simulator.name}, backend {config.backend.name} -> {out}")
+              f"simulator {config.simulator.name}, backend {config.backend.name} -> {out.absolute()}")
         if existing is not None:
             print(f"note: l2l run would stop here: {existing}", file=sys.stderr)
         if callable(script):
@@ -82,8 +82,9 @@ def _run(args: argparse.Namespace) -> int:
                   _count(config.evaluations, "evaluation") if config.evaluations else "",
                   f"{config.max_time:g} s" if config.max_time else ""]
         extent = ", at most ".join(x for x in limits if x)
+    # the file named absolutely, as the closing 'results:' line names it (722e9c7): --out run.h5 is relative
     print(f"l2l {__version__}: {config.name}: {config.optimizer.name} x {config.simulator.name} "
-          f"on {config.backend.name}, {extent} -> {out}", file=sys.stderr)
+          f"on {config.backend.name}, {extent} -> {out.absolute()}", file=sys.stderr)
     eta = getattr(components.policy, "eta", None)  # one rung of a policy with rungs: allowed for model-based only
     if eta and len(components.budgets) == 1:
         from l2l.components import one_rung
@@ -194,10 +195,10 @@ def _finished_banner(trajectory, why: str | None = None) -> str:
 
     summary = summarize(trajectory)
     if why is not None:
-        return (f"l2l {__version__}: {summary.name} in {trajectory.path} has finished "
+        return (f"l2l {__version__}: {summary.name} in {Path(trajectory.path).absolute()} has finished "
                 f"({progress_line(summary, status=False)}): nothing more to run: {why}")
     budgets = "--compute" if summary.compute is not None else "--generations"  # a policy's sweep is fixed
-    return (f"l2l {__version__}: {summary.name} in {trajectory.path} has finished "
+    return (f"l2l {__version__}: {summary.name} in {Path(trajectory.path).absolute()} has finished "
             f"({progress_line(summary, status=False)}): nothing to resume; to extend it, raise a budget "
             f"({budgets}, --evaluations or --max-time)")
 
@@ -221,7 +222,7 @@ def _resume_banner(trajectory, backend: str | None) -> str:
     backend = backend or summary.backend.get("name", "?")
     return (f"l2l {__version__}: resuming {summary.name}: {summary.optimizer.get('name', '?')} x "
             f"{summary.simulator.get('name', '?')} on {backend}; "
-            f"{progress_line(summary, status=False, resuming=True)} -> {trajectory.path}")
+            f"{progress_line(summary, status=False, resuming=True)} -> {Path(trajectory.path).absolute()}")
 
 
 def _stopped(control, path) -> int:
