@@ -62,6 +62,7 @@ from l2l.driver_files import Commits
 from l2l.driver_trials import Trials, Unreadable
 from l2l.driver_state import SEED_MASK, _record, adopt, evaluation_seed, initial_state  # noqa: F401 - API
 from l2l.policies import TrialTable
+from l2l.policies.base import ScoreIndex
 from l2l.progress import Progress, announce
 from l2l.results_schema.frames import id_ranges
 from l2l.results_schema.layout import EVENT_DETAIL, dropped_error
@@ -112,8 +113,10 @@ class _Loop(Trials, Commits):
         self.loop = dict(state["loop"])
         self.trials: dict[str, dict[str, Any]] = {k: dict(v) for k, v in state["trials"].items()}
         self.optimizer_state, self.policy_state = state["optimizer"], state["policy"]
+        #: The trials' scores as arrays for the policy's questions, told of every change (driver_trials.report).
+        self.scores = ScoreIndex(self.trials) if self.policy.multi_fidelity else None
         self.table = TrialTable(self.trials, self.problem.space.to_unit, self.loop, self.problem.space,
-                                components.compute)
+                                components.compute, self.scores)
         self.executor = components.executor
         self.cap = self.config.evaluations or None
         #: Lamarckian generations: the fidelity units each generation trains on from its parents' checkpoints.
@@ -465,7 +468,8 @@ class _Loop(Trials, Commits):
 
     def fresh_table(self) -> TrialTable:
         """A table of the run's trials with caches of its own (for questions that must not touch the run's)."""
-        return TrialTable(self.trials, self.problem.space.to_unit, self.loop, self.problem.space, self.c.compute)
+        return TrialTable(self.trials, self.problem.space.to_unit, self.loop, self.problem.space, self.c.compute,
+                          self.scores)
 
     def with_continuable(self, detail: dict[str, Any]) -> dict[str, Any]:
         """``detail`` of the event that ends a ``[policy]`` run before its policy is done, with the trials below

@@ -185,6 +185,7 @@ class Trials:
                                                                     task.from_budget if task else 0.0),
                                 budget_key(outcome.budget): score}
             record["budget"] = float(outcome.budget)
+            self.scores.update(trial, record)
             if ok:
                 record["row"] = self.loop["rows"] + len(self.batch) - 1
                 self.checkpoints[trial] = outcome.checkpoint
@@ -283,6 +284,8 @@ class Trials:
             if self.policy.forgets:
                 for t in members:
                     del self.trials[str(t)]
+                    if self.scores is not None:
+                        self.scores.drop(t)
             told = True
             if self.policy.commit == "cohort":
                 self.commit(defer=not self.lamarck)  # Lamarckian generations read the rows just written

@@ -349,7 +349,7 @@ class ModelBased(Hyperband):
             # noise shown, endgame: race the best few, one more seed each
             waiting = [t for t in best_first(groups)[:self.race] if len(groups[t]) <= self.repeats and t not in busy]
             return waiting[0] if waiting else None
-        spent = sum(trials.reached(t) for t in trials.ids())
+        spent = trials.spent()
         if (len(repeats) + 1) * budgets[-1] > self.repeat_share * (spent + budgets[-1]):
             return None
         if pairs and self.early_race:  # noise shown: the best few, each to 'repeats' results
@@ -510,15 +510,44 @@ class ModelBased(Hyperband):
         a rung agrees weakly, or was measured on few probes, its candidates sit behind the top budget's ranks
         (as without the option: a random probe's poor top-budget result outranks the best cheap result)."""
         budgets, agreement, pairs = state["budgets"], state["agreement"], state.get("pairs")
+        ranked = {k: trials.ranked_at(budgets[k]) for k in trusted}
+        if any(r is None for r in ranked.values()):
+            return self._pooled_rows(state, trials, trusted)
+        taken = np.zeros(max((int(ids.max()) + 1 for ids, _ in ranked.values() if len(ids)), default=0), dtype=bool)
+        keys, levels, ranks, ids = [], [], [], []
+        for k in trusted:  # highest first: a trial counts at the highest trusted budget it reached
+            order, _ = ranked[k]
+            a = self._rung_weight(k, budgets, agreement, pairs)
+            n = len(order)
+            fresh = np.flatnonzero(~taken[order])
+            taken[order] = True
+            keys.append(a * fresh + (1 - a) * (n - 1) / 2)  # the same float operations as _pooled_rows
+            levels.append(np.full(len(fresh), -k))
+            ranks.append(fresh)
+            ids.append(order[fresh])
+        if not ids:
+            return trials.unit_codes([], state["dimension"])
+        key, level, rank, trial = (np.concatenate(x) for x in (keys, levels, ranks, ids))
+        order = np.lexsort((trial, rank, level, key))
+        return trials.unit_codes(trial[order].tolist(), state["dimension"])
+
+    @staticmethod
+    def _rung_weight(k: int, budgets: list[float], agreement: list, pairs: list | None) -> float:
+        """How far rung k's ranks are trusted in the pooled order: its agreement less its standard error."""
+        a = 1.0 if k == len(budgets) - 1 else float(agreement[k])
+        if a < 1.0 and pairs is not None:
+            a = max(0.0, lower_bound(a, pairs[k], POOLED_CONFIDENCE))
+        return a
+
+    def _pooled_rows(self, state: State, trials: TrialTable, trusted: list[int]) -> np.ndarray:
+        """:meth:`_pooled` a row at a time in Python, where a NaN score leaves the order to Python's sort."""
+        budgets, agreement, pairs = state["budgets"], state["agreement"], state.get("pairs")
         ranked, weight = {}, {}
         for k in trusted:
             scores = trials.scores_at(budgets[k])
             order = sorted(scores, key=lambda t: (-scores[t], t))
             ranked[k] = {t: i for i, t in enumerate(order)}
-            a = 1.0 if k == len(budgets) - 1 else float(agreement[k])
-            if a < 1.0 and pairs is not None:
-                a = max(0.0, lower_bound(a, pairs[k], POOLED_CONFIDENCE))
-            weight[k] = a  # one per rung: the same for each of its candidates
+            weight[k] = self._rung_weight(k, budgets, agreement, pairs)  # one per rung: the same for each
         rows = []
         for trial in trials.ids():
             for k in trusted:

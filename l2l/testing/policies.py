@@ -36,19 +36,26 @@ def score(code: np.ndarray, budget: float) -> float:
 def play(policy: Policy, state: dict[str, Any], trials: dict[str, dict], steps: int, *, capacity: int = 2,
          seed: int = 0, dimension: int = 2, value: Callable[[np.ndarray, float], float] = score,
          running: list | None = None, on_action: Callable | None = None,
-         on_report: Callable | None = None) -> tuple[list[tuple[int, float, float]], dict[str, Any], list]:
+         on_report: Callable | None = None, indexed: bool = False, compute: float = 0.0
+         ) -> tuple[list[tuple[int, float, float]], dict[str, Any], list]:
     """Play the loop's part for ``steps`` segments; returns (segments as (trial, from budget, budget), the
     final state, the segments still running).
 
     ``value(code, budget)`` is a candidate's larger-is-better result; a segment also records the values
     at the rungs it passed, as a learning curve would. ``on_action(state before, action, state after,
     table)`` and ``on_report(state before, state after, table, trial, budget)`` see every decision.
+    ``indexed``: the table answers from a :class:`~l2l.policies.base.ScoreIndex` told of every result, as the
+    driver's does (else from the trials' dicts). ``compute``: the run's compute budget the policy is told
+    (run.compute), the compute spent counted in the table as the loop counts it.
     """
+    from l2l.policies.base import ScoreIndex
     from l2l.space import Space
 
     rng = np.random.default_rng([seed, len(trials)])
-    loop = {"next_trial": len(trials)}
-    table = TrialTable(trials, None, loop, Space.from_json({"x": {"low": 0.0, "high": 1.0, "shape": [dimension]}}))
+    loop = {"next_trial": len(trials), "compute": 0.0}
+    index = ScoreIndex(trials) if indexed else None
+    table = TrialTable(trials, None, loop, Space.from_json({"x": {"low": 0.0, "high": 1.0, "shape": [dimension]}}),
+                       compute_budget=compute, index=index)
     running = list(running or [])
     segments = []
     while len(segments) < steps:
@@ -80,7 +87,10 @@ def play(policy: Policy, state: dict[str, Any], trials: dict[str, dict], steps: 
         code = np.array(record["code"])
         passed = {budget_key(b): value(code, b) for b in BUDGETS if record["budget"] < b < budget}
         record["scores"] = {**record["scores"], **passed, budget_key(budget): value(code, budget)}
+        loop["compute"] += budget - record["budget"]
         record["budget"], record["running"] = budget, False
+        if index is not None:
+            index.update(trial, record)
         before = state
         state = policy.report(state, table, trial, budget, record["scores"][budget_key(budget)])
         if on_report is not None:
