@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import copy
+import dataclasses
 import os
 import sys
 import threading
@@ -16,7 +18,14 @@ from l2l.simulators.base import Simulator
 
 @dataclass
 class SerialExecutor(Executor):
-    """Evaluations in the calling process, one at a time: simplest to debug (pdb works)."""
+    """Evaluations in the calling process, one at a time: simplest to debug (pdb works).
+
+    A segment's checkpoint is copied on its way in and out, as the other backends' pickling copies it: the
+    run keeps a returned checkpoint in memory until its row is written and continues the candidate from it,
+    so a function that trained the very object in place (``w -= lr * grad``), or returned the arrays of a
+    model it changes later, changed the checkpoint stored for an earlier segment (and what a resume after a
+    kill continues from).
+    """
 
     name: ClassVar[str] = "serial"
 
@@ -35,8 +44,13 @@ class SerialExecutor(Executor):
         if not self._queue:
             return []
         task = self._queue.popleft()
+        if task.checkpoint is not None:  # the function's own copy: it may train it in place
+            task = dataclasses.replace(task, checkpoint=copy.deepcopy(task.checkpoint))
         with descriptor_1_to_stderr():
-            return [evaluate(self._simulator, task, self._settings)]
+            outcome = evaluate(self._simulator, task, self._settings)
+        if outcome.checkpoint is not None:  # as returned: a model object the function keeps may change it later
+            outcome.checkpoint = copy.deepcopy(outcome.checkpoint)
+        return [outcome]
 
     @property
     def pending(self) -> int:
