@@ -16,8 +16,10 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import l2l_cli, write_toml
 from slurm_helpers import wait_for
@@ -127,16 +129,19 @@ def test_a_scheduler_started_again_at_the_address_during_the_run_gets_the_simula
         tmp_path, cluster):  # noqa: F811
     from distributed import LocalCluster
 
-    out, again = tmp_path / "again.h5", []
+    out, again, up = tmp_path / "again.h5", [], []
     port = int(cluster.scheduler_address.rsplit(":", 1)[1])
 
     def restart():
         cluster.close()
         again.append(LocalCluster(n_workers=3, threads_per_worker=1, processes=False, dashboard_address=":0",
                                   protocol="tcp://", host="127.0.0.1", scheduler_port=port))
+        up.append(time.time())
 
     try:
-        stderr = _run_until(tmp_path, _config(tmp_path, cluster.scheduler_address, generations=30), out, restart)
+        # 12 generations of about 0.4 s: the restart comes once the first is in the file (about a second later),
+        # and the evaluations started after it are counted below (it was 30 generations, 12 s of sleeping)
+        stderr = _run_until(tmp_path, _config(tmp_path, cluster.scheduler_address, generations=12), out, restart)
     finally:
         for started in again:
             started.close()
@@ -144,4 +149,6 @@ def test_a_scheduler_started_again_at_the_address_during_the_run_gets_the_simula
     assert _said(stderr) == [], stderr
     frame = l2l.load(out)
     # before: every evaluation after the restart failed, 'KeyError: l2l-simulator-...'
-    assert len(frame) == 30 * 6 and (frame["status"] == "ok").all(), frame["error"].value_counts()
+    assert len(frame) == 12 * 6 and (frame["status"] == "ok").all(), frame["error"].value_counts()
+    after = frame["started"] > pd.Timestamp(up[0], unit="s", tz="UTC")
+    assert after.sum() >= 6, frame["started"]  # at least a generation ran on the scheduler started again
