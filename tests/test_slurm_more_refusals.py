@@ -15,6 +15,7 @@ submission, the last one repeating).
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 
@@ -181,6 +182,13 @@ def test_the_slurm_backend_refused_at_the_first_worker_jobs_of_a_resume_or_a_ree
         status, stderr = _finish(_run(sbatch, config, out, "run"), 240)
         assert status == 0, stderr
         sbatch.set_plan("refuse")  # sbatch --test-only still passes
+        # the reevaluation runs on a copy of the file beside the resume: each waits seconds for a replacement
+        # worker job that could still be submitted before it ends (see SlurmExecutor.check_refused)
+        copy = tmp_path / "reevaluated.h5"
+        shutil.copyfile(out, copy)
+        reevaluating = subprocess.Popen([sys.executable, "-m", "l2l", "reevaluate", str(copy), "--top", "1",
+                                         "--seeds", "1"], cwd=tmp_path, env=sbatch.env(), stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, text=True)
         status, stderr, errors = _resume_refused(tmp_path, sbatch, out)
         # before: 'sbatch refused the worker jobs: ... (after 'sbatch --test-only' took them; correct [backend] in
         # the config, or run again once SLURM takes them)', as if the file held nothing
@@ -188,13 +196,12 @@ def test_the_slurm_backend_refused_at_the_first_worker_jobs_of_a_resume_or_a_ree
         assert errors[0].startswith(f"l2l: error: sbatch refused the worker jobs the run needs: {SAID} "), errors[0]
         assert errors[0].endswith(f"every finished evaluation is in {out}; once SLURM takes the jobs again, "
                                   f"continue with: l2l resume {out}"), errors[0]
-        refused = subprocess.run([sys.executable, "-m", "l2l", "reevaluate", str(out), "--top", "1", "--seeds", "1"],
-                                 cwd=tmp_path, env=sbatch.env(), capture_output=True, text=True, timeout=120)
-        errors = _errors(refused.stderr)
-        assert refused.returncode == 2 and len(errors) == 1, refused.stderr
+        status, stderr = _finish(reevaluating, 120)
+        errors = _errors(stderr)
+        assert status == 2 and len(errors) == 1, stderr
         assert errors[0].startswith(f"l2l: error: sbatch refused the worker jobs: {SAID} "), errors[0]
-        assert errors[0].endswith(f"; every finished re-evaluation is in {out}; once SLURM takes the jobs again, "
-                                  f"run the rest with: l2l reevaluate {out} --top 1 --seeds 1"), errors[0]
-        assert len(l2l.load(out)) == 2
+        assert errors[0].endswith(f"; every finished re-evaluation is in {copy}; once SLURM takes the jobs again, "
+                                  f"run the rest with: l2l reevaluate {copy} --top 1 --seeds 1"), errors[0]
+        assert len(l2l.load(out)) == 2 and len(l2l.load(copy)) == 2
     finally:
         sbatch.cancel_all()
