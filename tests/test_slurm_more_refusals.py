@@ -178,6 +178,7 @@ def test_the_slurm_backend_refused_at_the_first_worker_jobs_of_a_resume_or_a_ree
     sbatch = Sbatch(tmp_path / "sbatch", "pass")
     config = _config(tmp_path, 1, {"name": "slurm", "partition": "debug", "memory": "1GB", "walltime": "00:05:00"})
     out = tmp_path / "workers.h5"
+    reevaluating = None
     try:
         status, stderr = _finish(_run(sbatch, config, out, "run"), 240)
         assert status == 0, stderr
@@ -204,4 +205,7 @@ def test_the_slurm_backend_refused_at_the_first_worker_jobs_of_a_resume_or_a_ree
                                   f"run the rest with: l2l reevaluate {copy} --top 1 --seeds 1"), errors[0]
         assert len(l2l.load(out)) == 2 and len(l2l.load(copy)) == 2
     finally:
+        if reevaluating is not None and reevaluating.poll() is None:  # a failed assertion above
+            reevaluating.kill()
+            reevaluating.communicate()
         sbatch.cancel_all()
