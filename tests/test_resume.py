@@ -1,11 +1,13 @@
 """Crash safety and resume: a killed and resumed run equals an uninterrupted one."""
 
 import os
+import select
 import signal
 import subprocess
 import sys
 import textwrap
 import time
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -85,6 +87,29 @@ def test_a_run_killed_with_sigkill_and_resumed_equals_an_uninterrupted_run(tmp_p
         assert 1 <= (trajectory.events()["kind"] == "resumed").sum() <= kills
 
 
+def _writing_child(config: dict, path, create: bool, write_end: int) -> int:
+    """Fork a child that runs (``create``) or resumes ``config`` into ``path``, writing one byte to ``write_end``
+    as its writer opens the file; its pid. The parent has imported everything: no interpreter start-up."""
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        try:
+            from l2l.results_schema import writer as writer_module
+
+            original = writer_module.TrajectoryWriter._open
+
+            def _open(self):
+                os.write(write_end, b"o")
+                original(self)
+
+            writer_module.TrajectoryWriter._open = _open
+            l2l.run(l2l.from_mapping(config), path) if create else l2l.resume(path)
+        except BaseException:  # noqa: BLE001 - said, then the child ends without the parent's cleanup
+            traceback.print_exc()
+        finally:
+            os._exit(1)
+    return pid
+
+
 def test_kill_minus_nine_during_heavy_writing_leaves_a_valid_file_that_resumes(tmp_path):
     """Kills land mostly inside HDF5 writes: a no-op simulator makes writing the main work."""
     config = {**SLEEPY, "run": {"name": "busy", "seed": 2, "generations": 100000},
@@ -92,17 +117,18 @@ def test_kill_minus_nine_during_heavy_writing_leaves_a_valid_file_that_resumes(t
     path = tmp_path / "busy.h5"
     rng = np.random.default_rng(1)
     for attempt in range(4):
-        script = (f"import l2l\nconfig = l2l.from_mapping({config!r})\n"
-                  + (f"l2l.run(config, {str(path)!r})" if attempt == 0 else f"l2l.resume({str(path)!r})"))
-        process = subprocess.Popen([sys.executable, "-c", script])
-        # The kills are meant for the writing: under load the child may take seconds to import and create the
-        # file, so the clock starts once the file exists (kills during creation: test_writer_safety).
-        deadline = time.monotonic() + 120
-        while not path.exists() and process.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-        time.sleep(rng.uniform(1.5, 3.0))  # seconds of writing before each kill
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait()
+        read_end, write_end = os.pipe()
+        pid = _writing_child(config, path, attempt == 0, write_end)
+        os.close(write_end)
+        # The kills are meant for the writing: the clock starts as the writer opens the file, after the creation
+        # or a resume's repair (kills during those: test_writer_safety), however long they take under load.
+        # (It was a process started per attempt and the clock started once the file existed, 1.5-3 s before the
+        # kill: the interpreter's start-up and the repair took part of that time.)
+        assert select.select([read_end], [], [], 120)[0] and os.read(read_end, 1) == b"o", "the writer never opened"
+        os.close(read_end)
+        time.sleep(rng.uniform(0.5, 1.5))  # seconds of writing before each kill
+        os.kill(pid, signal.SIGKILL)
+        assert os.WIFSIGNALED(os.waitpid(pid, 0)[1])  # killed while writing
         assert validate(path) == []
         frame = l2l.load(path)
         assert not frame.duplicated(["generation", "individual"]).any()
