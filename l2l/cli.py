@@ -106,9 +106,9 @@ def _run(args: argparse.Namespace) -> int:
     try:
         # the closing lines name the file absolutely (--out run.h5 is relative), as resume's do: one to paste
         path = run(config, out, progress=not args.no_progress, control=control).absolute()
-    except KeyboardInterrupt:
-        print(f"\ninterrupted; every committed evaluation is in {out}; continue with: {command('l2l', 'resume', out)}",
-              file=sys.stderr)
+    except KeyboardInterrupt:  # named as the banner and the 'results:' line name it, absolutely
+        print(f"\ninterrupted; every committed evaluation is in {out.absolute()}; continue with: "
+              f"{command('l2l', 'resume', out.absolute())}", file=sys.stderr)
         return 130
     finally:
         signals.restore(previous)
@@ -174,7 +174,8 @@ def _resume(args: argparse.Namespace) -> int:
                       nothing_more=lambda trajectory, why: idle.append(_finished_banner(trajectory, why)))
         path = path.absolute()  # 'results: run.h5' read as if the file were elsewhere than l2l run said (absolute)
     except KeyboardInterrupt:
-        print(f"\ninterrupted; continue with: {command('l2l', 'resume', args.file)}", file=sys.stderr)
+        print(f"\ninterrupted; continue with: {command('l2l', 'resume', Path(args.file).absolute())}",
+              file=sys.stderr)
         return 130
     finally:
         signals.restore(previous)

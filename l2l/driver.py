@@ -239,9 +239,9 @@ class _Loop(Trials, Commits):
                 self.write_pending()
                 self.flush()
                 when = getattr(exc, "resume_when", "")
-                exc.args = (f"{exc}; every finished evaluation is in {self.writer.path}; "
-                            f"{when + ', ' if when else ''}continue with: "
-                            f"{command('l2l', 'resume', self.writer.path)}",)
+                where = self.writer.path.absolute()  # as l2l run's banner and 'results:' line name it
+                exc.args = (f"{exc}; every finished evaluation is in {where}; "
+                            f"{when + ', ' if when else ''}continue with: {command('l2l', 'resume', where)}",)
                 raise
             if self.control.stop_requested:
                 self.stopped()
