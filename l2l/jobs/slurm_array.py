@@ -11,6 +11,7 @@ simulations are MPI programs themselves. Files, all under the run directory
     batches/<batch>/results/      <index>.json, written by the task under a temporary name, then renamed;
                                   <index>.checkpoint.l2l, the segment's new checkpoint, renamed in first
     batches/<batch>/logs/         one log per task while the array runs
+    batches/<batch>/job_id        the array's SLURM job id (a later session cancels it: a loop killed could not)
     logs/generation-00003.log     the logs of all tasks of generation 3, gathered when their array ends
 
 A batch directory is removed once every one of its tasks is accounted for, so
@@ -51,6 +52,9 @@ from l2l.jobs.slurm_common import (JobsRefused, SlurmError, call, check_extra_di
                                    walltime_seconds)
 from l2l.registry import option
 from l2l.simulators.base import Simulator
+
+#: The file of a batch folder that names its array's SLURM job, so that a later session can cancel it.
+JOB_ID_FILE = "job_id"
 
 #: States after which an array task will not write a result any more.
 ENDED = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "PREEMPTED", "OUT_OF_MEMORY",
@@ -191,7 +195,36 @@ class SlurmArrayExecutor(FollowsWorkers, Executor):
         (self._root / "logs").mkdir(exist_ok=True)
         write_json_atomically(str(self._root / "spec.json"), json.loads(text))
         self._job_name = f"l2l-{Path(settings.run_dir).stem}"[:64]
+        self._cancel_left_behind()
         self._limit = self.array_size or max_array_size()
+
+    def _cancel_left_behind(self) -> None:
+        """Cancel the arrays an earlier session of this run left in the queue (each batch folder names its job in
+        ``job_id``). A loop killed with ``kill -9`` (or lost with its node) cannot cancel them, and their tasks
+        went on training segments whose results nobody reads, for their whole walltime, in the run's slots,
+        while ``l2l resume`` ran those segments again. Only jobs of this run's job name are cancelled: an id
+        SLURM has since given to another job is left alone. Called under the run's writer lock, so no other
+        session of the run is alive; the folders stay (their task logs), without the id, which is cancelled once.
+        """
+        markers = sorted((self._root / "batches").glob(f"*/{JOB_ID_FILE}"))
+        ids = []
+        for marker in markers:
+            try:
+                text = marker.read_text().strip()
+            except OSError:
+                continue
+            if text.isdigit():
+                ids.append(text)
+        if ids:
+            try:
+                call(["scancel", f"--name={self._job_name}", *ids], timeout=30)
+            except SlurmError:
+                pass  # ended already (scancel says 'Invalid job id'): nothing to cancel
+        for marker in markers:
+            try:
+                marker.unlink()
+            except OSError:
+                pass
 
     def submit(self, tasks: Sequence[Task]) -> None:
         tasks = list(tasks)
@@ -236,6 +269,10 @@ class SlurmArrayExecutor(FollowsWorkers, Executor):
             return False
         array.job_id = parse_job_id(output)
         self._accepted = True
+        try:  # for a later session, should this one be killed before it cancels the array (_cancel_left_behind)
+            (array.directory / JOB_ID_FILE).write_text(array.job_id)
+        except OSError:
+            pass
         return True
 
     def _submit_refused(self) -> None:
@@ -267,10 +304,29 @@ class SlurmArrayExecutor(FollowsWorkers, Executor):
         """How many evaluations run at once: the queue decides; the throttle, if set, is the best guess, else
         UNTHROTTLED_SLOTS. At most those an optimizer that keeps a fixed number of candidates out allows
         (:meth:`~l2l.jobs.base.FollowsWorkers.follow_workers`): said in one warning line where ``max_running``
-        is above them, not where the count is a guess of l2l's."""
+        is above them, and without it where the limit is a num_workers the config gave (``nevergrad``'s), not
+        ``auto``'s own choice, made for l2l's guess of the slots."""
         if self.max_running:
             return self._busy(self.max_running)
+        if getattr(self, "_given", False):
+            return self._busy(UNTHROTTLED_SLOTS)
         return min(self._most() or UNTHROTTLED_SLOTS, UNTHROTTLED_SLOTS)
+
+    @property
+    def slots_guessed(self) -> bool:
+        """Whether :attr:`worker_count`'s slots are l2l's guess (no ``max_running``): an asynchronous ``nevergrad``
+        run is then not refused for them but keeps at most num_workers out, said in one line (as a resumed one
+        does), where a throttle given is refused before the run's file exists."""
+        return not self.max_running
+
+    worker_word: ClassVar[str] = "slot"
+
+    def workers_said(self, workers: int) -> str:
+        """The array's slots, as the idle-workers warning line counts them: it has no workers of a cluster."""
+        if self.max_running:
+            return f"max_running = {self.max_running} gives the array {workers} slots (its tasks running at once)"
+        return (f"the array has no max_running, counted as {workers} slots (its tasks running at once; SLURM's "
+                f"queue decides)")
 
     def wait(self, timeout: float | None = None) -> list[Outcome]:
         """Block until at least one outcome is ready (or ``timeout`` passes); return all ready ones."""
