@@ -226,9 +226,10 @@ def _check_async_untold(config: RunConfig, optimizer: Optimizer, executor, resum
     if limit is None:
         return
     limit = int(limit())
-    if resumed and follow is not None and limit >= Async.queue_depth:
+    guessed = bool(getattr(executor, "slots_guessed", False))  # slurm-array without max_running: 32, l2l's guess
+    if (resumed or guessed) and follow is not None and limit >= Async.queue_depth:
         follow(lambda: limit // Async.queue_depth,
-               functools.partial(_async_untold_excess, config.optimizer.name, limit))
+               functools.partial(_async_untold_excess, config.optimizer.name, limit, resumed), given=True)
         return
     refusal = functools.partial(_async_untold_refusal, config.optimizer.name, config.backend.name, limit)
     limit_workers = getattr(executor, "limit_workers", None)
@@ -246,20 +247,29 @@ def _async_untold_refusal(optimizer: str, backend: str, limit: int, workers: int
 
     out = Async.queue_depth * workers
     most = limit // Async.queue_depth
+    if backend == "slurm-array":  # its workers are the array's slots, max_running: no cluster's workers
+        fewer = f" (or max_running = {most})" if most else ""
+        return (f"optimizer {optimizer!r} keeps at most num_workers = {limit} candidates asked and not told, and "
+                f"run.mode = 'async' keeps {Async.queue_depth} per slot out at once, {out} with the {workers} slots "
+                f"of backend 'slurm-array' (max_running); set [optimizer] num_workers = {out}{fewer}")
     fewer = f" (or at most {most} worker{'s' * (most != 1)})" if most else ""  # not "at most 1 workers"
     return (f"optimizer {optimizer!r} keeps at most num_workers = {limit} candidates asked and not told, and "
             f"run.mode = 'async' keeps {Async.queue_depth} per worker out at once, {out} with {workers} "
             f"worker{'s' * (workers != 1)} of backend {backend!r}; set [optimizer] num_workers = {out}{fewer}")
 
 
-def _async_untold_excess(optimizer: str, limit: int, workers: int) -> str:
-    """What the warning line of a resumed run says where the cluster has ``workers``, more than an optimizer that
-    keeps at most ``limit`` candidates untold can keep busy (said as ``auto``'s :meth:`~Auto.excess` is)."""
+def _async_untold_excess(optimizer: str, limit: int, resumed: bool, workers: int) -> str:
+    """What the warning line of a resumed run, or of a fresh one on an unthrottled ``slurm-array`` (whose slots are
+    l2l's guess), says where the cluster has ``workers``, more than an optimizer that keeps at most ``limit``
+    candidates untold can keep busy (said as ``auto``'s :meth:`~Auto.excess` is; the backend words the workers,
+    :meth:`~l2l.jobs.base.FollowsWorkers.workers_said`)."""
     from l2l.policies.modes import Async
 
-    return (f"the cluster has {workers} workers, and optimizer {optimizer!r} was started with num_workers = "
-            f"{limit}: the most candidates it keeps asked and not told, which a resumed run keeps; run.mode = "
-            f"'async' keeps {Async.queue_depth} per worker out at once")
+    kept = (f"was started with num_workers = {limit}: the most candidates it keeps asked and not told, which a "
+            f"resumed run keeps" if resumed else
+            f"has num_workers = {limit}: the most candidates it keeps asked and not told")
+    return (f"the cluster has {workers} workers, and optimizer {optimizer!r} {kept}; run.mode = 'async' keeps "
+            f"{Async.queue_depth} per worker out at once")
 
 
 def _inherit(config: RunConfig, simulator: Simulator) -> float:

@@ -503,16 +503,25 @@ class FollowsWorkers:
     worker) for an optimizer that keeps a fixed number of candidates asked and untold (Nevergrad's num_workers):
     shared by the Dask backends (``local``, ``dask``, ``slurm``) and ``slurm-array``, whose worker_count passes the
     workers it sees through :meth:`_busy`. Without it, such a run failed at its first ask past the limit, after its
-    file was created."""
+    file was created.
 
-    def follow_workers(self, most: Callable[[], int], excess: Callable[[int], str]) -> None:
+    The warning line names the workers as what they are on the backend (:meth:`workers_said`, :attr:`worker_word`):
+    the texts it is given (``excess``) count them as a cluster's workers, which a ``slurm-array`` run has none of
+    (its count is ``max_running``, the array's slots)."""
+
+    #: One of the workers the warning line counts, in its "keeps 2 per worker out at once".
+    worker_word: ClassVar[str] = "worker"
+
+    def follow_workers(self, most: Callable[[], int], excess: Callable[[int], str], *, given: bool = False) -> None:
         """Keep at most ``most()`` evaluations running at once, asked as the run goes: never refused; workers
         beyond it are left idle, told once in a warning line, ``excess(workers)``. Set by the run's build for an
         optimizer that keeps a fixed number of candidates asked and untold (Nevergrad's num_workers) where a
         refusal's advice could not be followed: ``auto``, whose choice is made as the run starts (on an existing
         cluster sized by :meth:`DaskExecutor.reported_workers`) and kept by a resumed run, and a resumed
-        ``nevergrad`` run (its num_workers stored with it)."""
-        self._most_of, self._excess = most, excess
+        ``nevergrad`` run (its num_workers stored with it); and ``nevergrad`` on a backend whose workers are l2l's
+        guess (``slurm-array`` without ``max_running``). ``given``: the limit is a num_workers the config gave
+        (``nevergrad``'s), said also where the workers are a guess; ``auto``'s own choice is not."""
+        self._most_of, self._excess, self._given = most, excess, given
 
     def _most(self) -> int:
         follow = getattr(self, "_most_of", None)
@@ -526,8 +535,21 @@ class FollowsWorkers:
             return workers
         if not getattr(self, "_told_more", False):
             self._told_more = True
-            warn_line(f"l2l: warning: {self._excess(workers)}; the run goes on with {most} of them busy")
+            warn_line(f"l2l: warning: {self._worded(self._excess(workers), workers)}; the run goes on with {most} of "
+                      f"them busy")
         return most
+
+    def workers_said(self, workers: int) -> str:
+        """How the warning line counts ``workers`` on this backend, in place of "the cluster has N workers"."""
+        return f"the cluster has {workers} workers"
+
+    def _worded(self, text: str, workers: int) -> str:
+        """``text`` (an ``excess`` line, which opens with "the cluster has N workers" and counts "2 per worker")
+        with the workers named as :meth:`workers_said` and :attr:`worker_word` name them."""
+        opening = f"the cluster has {workers} workers"
+        if text.startswith(opening):
+            text = self.workers_said(workers) + text[len(opening):]
+        return text.replace(" per worker out at once", f" per {self.worker_word} out at once")
 
 
 def warn_line(text: str) -> None:

@@ -244,6 +244,8 @@ class SlurmExecutor(_DaskExecutor):
     """Dask workers as SLURM jobs (dask-jobqueue), scaled between minimum_jobs and maximum_jobs."""
 
     name: ClassVar[str] = "slurm"
+    #: What the idle-workers warning line counts (see :meth:`workers_said`).
+    worker_word: ClassVar[str] = "worker job"
 
     partition: str = option("", help="SLURM partition (queue); '' for the cluster's default")
     account: str = option("", help="account (project) to charge; '' for your default")
@@ -322,6 +324,11 @@ class SlurmExecutor(_DaskExecutor):
                 f"-e {sbatch_value(os.path.join(log_directory, 'l2l-worker-%J.err'))}",
                 f"-o {sbatch_value(os.path.join(log_directory, 'l2l-worker-%J.out'))}"]
         return kwargs
+
+    def workers_said(self, workers: int) -> str:
+        """The connected workers, as the idle-workers warning line counts them: each is a worker job of its own
+        (single-threaded)."""
+        return f"the run has {workers} worker jobs connected"
 
     @classmethod
     def check_run_dir(cls, run_dir: str, options: dict) -> None:
