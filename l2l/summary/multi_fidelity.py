@@ -338,16 +338,83 @@ def restart_line(trajectory: Trajectory, unit: str) -> str:
 
 def _no_checkpoint(trajectory: Trajectory) -> str:
     """Who returned no checkpoint, and how it would continue instead, from the stored simulator: a function that
-    takes a ``checkpoint`` but returns none read, before, "a python function without a 'checkpoint' parameter"."""
+    takes a ``checkpoint`` but returns none read, before, "a python function without a 'checkpoint' parameter".
+
+    A python function whose checkpoint parameter has another name (``def train(params, seed, budget, ckpt)``) did
+    return one, which l2l dropped: the banner said "the function takes no checkpoint", and this line said "returned
+    no checkpoint". Its signature is read from its module's source in the stored folder (parsed, never imported: a
+    summary runs no user code); where the source says nothing certain, the line names both causes."""
     config = trajectory.run.get("config")
     simulator = config.get("simulator") if isinstance(config, dict) else None
     simulator = simulator if isinstance(simulator, dict) else {}
     function = simulator.get("function")
     if simulator.get("name") == "python":
         who = function if isinstance(function, str) and function else "the python function"
+        takes = _takes_checkpoint(simulator)
+        if takes is None:
+            return (f"{who} returned no checkpoint or takes none (no parameter named 'checkpoint'; to continue "
+                    f"instead, take checkpoint=None and return "
+                    f"l2l.SimulationResult(objectives=..., checkpoint={{...}}))")
+        if takes is not True:  # the parameters it has instead
+            named = f" ({', '.join(repr(name) for name in takes)} is not one)" if takes else ""
+            fix = "rename that parameter checkpoint=None" if len(takes) == 1 else "take checkpoint=None"
+            return (f"{who} takes no checkpoint: it has no parameter named 'checkpoint'{named}, so whatever it "
+                    f"returned as checkpoint was not kept (to continue instead, {fix})")
         return (f"{who} returned no checkpoint (to continue instead, take checkpoint=None and return "
                 f"l2l.SimulationResult(objectives=..., checkpoint={{...}}))")
     if simulator.get("name") == "command":
         return "the program left no file in its {checkpoint_dir} (to continue instead, write its state there)"
     return ("the simulator returned no checkpoint (a python function without a 'checkpoint' parameter, or a program "
             "that left no file in its {checkpoint_dir})")
+
+
+#: The parameters every multi-fidelity python function gets before its checkpoint: not a misnamed checkpoint.
+_CALLED_WITH = ("params", "seed", "budget")
+
+
+def _takes_checkpoint(simulator: dict) -> bool | list[str] | None:
+    """Whether the stored python simulator's function takes a ``checkpoint`` (by name or ``**kwargs``, as
+    :func:`l2l.simulators.python.accepts` decides when the run calls it): True, or the names of its parameters past
+    ``params, seed, budget`` and its options (those that may have been meant for the checkpoint); None where its
+    module's source in the stored folder does not say (gone, not a plain ``def``, a function passed from Python)."""
+    import ast
+
+    function, folder = simulator.get("function"), simulator.get("path")
+    if not isinstance(function, str) or not isinstance(folder, str):
+        return None
+    module, _, name = function.partition(":")
+    relative = os.path.join(*module.split(".")) if module else ""
+    for candidate in (os.path.join(folder, relative + ".py"), os.path.join(folder, relative, "__init__.py")):
+        try:
+            with open(candidate, encoding="utf-8") as handle:
+                tree = ast.parse(handle.read())
+        except (OSError, SyntaxError, ValueError, UnicodeDecodeError):
+            continue
+        defs = [node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+                and node.name == name]
+        if len(defs) != 1 or name in _rebound(tree):
+            return None  # defined twice, or rebound: the source alone does not say which one ran
+        arguments = defs[0].args
+        if arguments.kwarg is not None:
+            return True
+        names = [a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)]
+        if "checkpoint" in names and "checkpoint" not in (a.arg for a in arguments.posonlyargs):
+            return True
+        options = simulator.get("kwargs")
+        options = set(options) if isinstance(options, dict) else set()
+        return [n for n in names if n not in _CALLED_WITH and n not in options and n != "checkpoint"]
+    return None
+
+
+def _rebound(tree) -> set[str]:
+    """The names a module's top level binds other than by ``def``: assigned or imported."""
+    import ast
+
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(n.id for target in targets for n in ast.walk(target) if isinstance(n, ast.Name))
+    return names
