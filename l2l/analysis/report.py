@@ -28,7 +28,7 @@ from l2l.analysis.best import REPEATS_NOTE, best_candidates, ranked, with_repeat
 from l2l.errors import ConfigError
 from l2l.plot import figures
 from l2l.plot.data import RunData, pareto_mask, scores
-from l2l.plot.panels import error_summary
+from l2l.plot.panels import error_summary, others_text
 from l2l.results_schema.reader import Trajectory
 from l2l.summary import RunSummary, summarize
 
@@ -254,6 +254,8 @@ def _failures(run: RunData) -> str:
     if summary.empty:
         return "<p>No evaluation failed.</p>"
     table = html_table(summary[["message", "count", "status", "first"]])
+    others = others_text(summary)  # the failures past the table's rows, counted as its rows are
+    table += f"<p>and {escape(others)}.</p>" if others else ""
     details = "".join(f"<details><summary>{escape(row.message[:160])} ({escape(row.first)})</summary>"
                       f"<pre>{escape(str(row.example))}</pre></details>" for row in summary.head(10).itertuples())
     return f"<p>Most frequent error messages (the last line of each error text):</p>{table}{details}"

@@ -469,7 +469,18 @@ def error_summary(run: RunData, limit: int = 10) -> pd.DataFrame:
     summary = grouped.first()
     summary["count"] = grouped.size()
     summary = summary.reset_index().sort_values(["count", "order"], ascending=[False, True])
-    return summary[columns].head(limit)
+    shown = summary[columns].head(limit)
+    shown.attrs["others"] = (int(summary["count"].iloc[limit:].sum()), max(0, len(summary) - limit))
+    return shown
+
+
+def others_text(summary: pd.DataFrame) -> str:
+    """The failures :func:`error_summary` left out past its ``limit``, counted in evaluations as its rows are
+    (``7 more with 3 other messages``), or "": the figure and the report dropped them without a word."""
+    evaluations, reasons = summary.attrs.get("others", (0, 0))
+    if not reasons:
+        return ""
+    return f"{evaluations} more with {'another message' if reasons == 1 else f'{reasons} other messages'}"
 
 
 def draw_errors(ax: Axes, run: RunData, limit: int = 6) -> None:
@@ -485,5 +496,8 @@ def draw_errors(ax: Axes, run: RunData, limit: int = 6) -> None:
     for row in summary.itertuples():
         message = row.message if len(row.message) <= 70 else row.message[:67] + "..."
         lines.append(f"{row.count:>6} x {row.status}: {message}\n         first: {row.first}")
+    others = others_text(summary)
+    if others:
+        lines.append(f"{'...':>6}   {others}")
     ax.text(0.0, 1.0, "\n".join(lines), ha="left", va="top", transform=ax.transAxes, family="monospace",
             fontsize="small")

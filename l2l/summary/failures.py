@@ -32,7 +32,8 @@ REASON_WIDTH = 70
 
 def failure_line(trajectory: Trajectory, summary: RunSummary) -> str:
     """Why evaluations failed, in one line, most frequent reason first: ``9 failed: 7 × "ValueError: x must be
-    positive", 2 × timeout`` ("" if none failed). A reason is the line of the error text that says what went
+    positive", 2 × timeout`` ("" if none failed); the reasons that do not fit are counted as the others are, in
+    evaluations (``..., 5 with 3 other reasons``). A reason is the line of the error text that says what went
     wrong (:func:`error_message`), a timeout says ``timeout``. Only the :data:`FAILURE_ROWS` rows up to the last
     unsuccessful one are read: a run with failures before them says how many of the last it describes."""
     from collections import Counter
@@ -57,15 +58,24 @@ def failure_line(trajectory: Trajectory, summary: RunSummary) -> str:
     some = len(bad) < total
     head = f"{total} failed" + (f" (the last {len(bad)}: " if some else ": ")
     parts: list[str] = []
-    for i, (reason, count) in enumerate(reasons.most_common()):
+    common = reasons.most_common()
+    for i, (reason, count) in enumerate(common):
         part = f"{count} × {reason}"
-        rest = len(reasons) - i - 1
-        more = f", {rest} other reason{'s' * (rest != 1)}" if rest else ""
+        more = f", {_others(common[i + 1:])}" if i + 1 < len(common) else ""
         if parts and len(head) + len(", ".join(parts + [part])) + len(more) > FAILURE_WIDTH:
-            parts.append(f"{rest + 1} other reason{'s' * (rest > 0)}")
+            parts.append(_others(common[i:]))
             break
         parts.append(part)
     return head + ", ".join(parts) + (")" if some else "")
+
+
+def _others(rest: list[tuple[str, int]]) -> str:
+    """The reasons left out of the failure line, counted as the others are, in evaluations: ``2 with another
+    reason``, ``7 with 3 other reasons``. It read '1 other reason' for 2 evaluations that failed for one reason, in
+    a list of counts of evaluations ('33 × "...", 1 other reason')."""
+    evaluations = sum(count for _, count in rest)
+    return f"{evaluations} with another reason" if len(rest) == 1 else \
+        f"{evaluations} with {len(rest)} other reasons"
 
 
 def _quoted(message: str) -> str:
