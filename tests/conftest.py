@@ -74,6 +74,16 @@ def sphere_run_file(folder: Path, name: str, generations: int, population: int, 
     return folder / f"{name}.h5"
 
 
+def on_two_cores(function, calls: list[tuple]) -> list:
+    """``[function(*call) for call in calls]``, worked out by two processes: the machine has two cores and the test
+    runner uses one. For independent, seeded computations (a claim over several seeds), whose results do not
+    depend on the process; ``function`` is a module-level function of a test module (found by name)."""
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        return pool.starmap(function, calls, chunksize=1)
+
+
 def comparable(frame):
     """The columns of an evaluations frame that must not depend on timing or backend."""
     drop = [c for c in ("started", "duration", "error") if c in frame.columns]
