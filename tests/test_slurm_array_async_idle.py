@@ -40,9 +40,9 @@ def test_auto_with_a_population_size_below_max_running_leaves_the_other_slots_id
     # num_workers = 4 ...', the file created
     assert done.returncode == 0, done.stderr
     assert _said(done.stderr) == [
-        "l2l: warning: the cluster has 3 workers, and optimizer 'auto' chose 'nevergrad' as the run started, "
-        "with num_workers = 4: the most candidates it keeps asked and not told; run.mode = 'async' keeps 2 per "
-        "worker out at once; the run goes on with 2 of them busy"], done.stderr
+        "l2l: warning: max_running = 3 gives the array 3 slots (its tasks running at once), and optimizer 'auto' "
+        "chose 'nevergrad' as the run started, with num_workers = 4: the most candidates it keeps asked and not "
+        "told; run.mode = 'async' keeps 2 per slot out at once; the run goes on with 2 of them busy"], done.stderr
     frame = l2l.load(out)
     assert len(frame) == 3 * 2 and bool((frame["status"] == "ok").all())
 
