@@ -1,9 +1,11 @@
-"""Learning curves of a multi-fidelity run: every candidate's curve, where it stopped, the rungs.
+"""Learning curves of a multi-fidelity run: every candidate's curve, where it stopped, where a segment failed,
+the rungs.
 
 A candidate's curve is the concatenation of the ``curve:<objective>`` traces
 of its segments (value against fidelity). Candidates that reached the top
 budget are drawn strongly, the others faintly, each ending in a cross where
-the policy stopped it (or paused it, while the run goes on).
+the policy stopped it (or paused it, while the run goes on); a ring marks the
+point a failed segment started from.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from l2l.results_schema.reader import Trajectory
 
 COMPLETED = "#1f4e9c"
 STOPPED = "#9aa5b1"
+FAILED = "#e07b00"
 MAX_LINES = 3000
 
 
@@ -38,6 +41,41 @@ def _paths(run: RunData) -> dict[int, np.ndarray]:
         if int(trial) not in out:
             out[int(trial)] = rows[["budget", objective]].to_numpy(dtype=float)
     return out
+
+
+def _failed_starts(run: RunData, paths: dict[int, np.ndarray], ids: list[int]) -> np.ndarray:
+    """Where each failed segment of the drawn candidates ``ids`` started, as (fidelity, value) rows: the last point
+    of its candidate's curve at or below the budget it continued from (below the budget it trained to, if it
+    restarted). A segment that failed at a candidate's first
+    budget has no point (the stopped label counts those candidates); nor has one whose candidate's curve starts
+    above it. Vectorised: the points and the failures sorted together by (trial, fidelity), each failure taking
+    the last point before it, so that a run of 100,000 segments costs no loop per segment."""
+    segments = run.segments
+    if segments is None or not len(segments) or not ids:
+        return np.empty((0, 2))
+    bad = segments[(segments["status"] != "ok").to_numpy()]
+    bad = bad[np.isin(bad["trial"].to_numpy(dtype=np.int64), np.asarray(ids, dtype=np.int64))]
+    drawn = [t for t in ids if len(paths[t])]
+    if not len(bad) or not drawn:
+        return np.empty((0, 2))
+    points = np.concatenate([paths[t] for t in drawn])
+    trials = np.repeat(np.asarray(drawn, dtype=np.int64), [len(paths[t]) for t in drawn])
+    starts = bad["from_budget"].to_numpy(dtype=float) if "from_budget" in bad else np.zeros(len(bad))
+    # a continued segment starts at its checkpoint's budget (a point there counts); one that restarted (a simulator
+    # without checkpoints) at the candidate's last point below the budget it was training to
+    bounds = np.where(starts > 0, starts * (1 + 1e-9), bad["budget"].to_numpy(dtype=float) * (1 - 1e-9))
+    n = len(points)
+    trial = np.concatenate([trials, bad["trial"].to_numpy(dtype=np.int64)])
+    x = np.concatenate([points[:, 0], bounds])
+    query = np.concatenate([np.zeros(n, bool), np.ones(len(bad), bool)])
+    order = np.lexsort((query, x, trial))  # by trial, then fidelity, a point before a failure at its fidelity
+    index = np.where(query[order], -1, order)
+    last = np.maximum.accumulate(index)  # the last point at or before each position (-1: none yet)
+    found = last[query[order]]
+    mine = found >= 0
+    found_trials = trial[order][query[order]]
+    mine &= np.where(mine, trials[np.maximum(found, 0)] == found_trials, False)  # not another trial's point
+    return points[found[mine]] if mine.any() and n else np.empty((0, 2))
 
 
 def _sweep_paths(run: RunData, objective: Objective) -> dict[int, np.ndarray]:
@@ -76,7 +114,8 @@ def value_range(values: np.ndarray, kept: np.ndarray) -> tuple[float, float]:
 
 
 def draw_curves(ax: Axes, run: RunData, objective: Objective | None = None) -> None:
-    """Every candidate's learning curve, the stops (crosses) and the rungs (dotted lines)."""
+    """Every candidate's learning curve, the stops (crosses), the failed segments (rings at the point each
+    started from) and the rungs (dotted lines)."""
     objective = objective or run.objectives[0]
     if not run.multi_fidelity:  # a sweep: every candidate trained to the top budget in one call
         paths = _sweep_paths(run, objective)
@@ -110,6 +149,10 @@ def draw_curves(ax: Axes, run: RunData, objective: Objective | None = None) -> N
     if len(ends):
         ax.scatter(ends[:, 0], ends[:, 1], marker="x", s=14, color="#c8443c", linewidths=0.8,
                    label=f"stopped or paused ({len(faint)}{without})", zorder=3)
+    failed = _failed_starts(run, paths, ids) if run.multi_fidelity else np.empty((0, 2))
+    if len(failed):  # a ring where a segment that failed started: the curve ends (or goes on, under pbt) there
+        ax.scatter(failed[:, 0], failed[:, 1], marker="o", s=46, facecolors="none", edgecolors=FAILED,
+                   linewidths=1.1, label=f"a segment failed from here ({len(failed)})", zorder=4)
     if strong:
         ax.plot([], [], color=COMPLETED, label=f"reached the top budget ({len(strong)})")
     rungs = (run.fidelity or {}).get("rungs") or (sorted(run.segments["budget"].unique())
@@ -130,7 +173,7 @@ def draw_curves(ax: Axes, run: RunData, objective: Objective | None = None) -> N
     ax.set_ylabel(label(objective))
     ax.set_title("learning curves of every candidate")
     ax.grid(alpha=0.3)
-    if len(ends) or strong:
+    if len(ends) or strong or len(failed):
         ax.legend(fontsize="small", loc="best")
     else:  # nothing drawn (every candidate failed at its first segment): say so rather than an empty legend
         ax.text(0.5, 0.5, f"no learning curve to draw:\n{missing} candidate{'s' * (missing != 1)} failed\nat their "
