@@ -19,6 +19,7 @@ from typing import Any, Mapping
 from l2l import config_policy
 from l2l.errors import ConfigError
 from l2l.objectives import Objective, parse_objectives
+from l2l.registry import _shown
 from l2l.space import Space
 
 SECTIONS = ("run", "space", "optimizer", "simulator", "objectives", "backend", "policy")
@@ -360,9 +361,17 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".", *,
     simulator = _component("simulator", data.get("simulator"))
     if objectives:
         _check_produced(simulator.name, objectives)
+    _check_outputs(optimizer, simulator.name)
     backend = _component("backend", data.get("backend"), default="local")
     if backend.name == "local" and "memory_limit" in backend.options:
         _check_memory_limit(backend.options["memory_limit"])
+    for key in ("path", "config_dir", "workdir"):
+        # checked before a falsy value (path = [], config_dir = false) would be taken for 'not given' and
+        # replaced by the config's folder below, silently
+        given = simulator.options.get(key)
+        if key in simulator.options and not isinstance(given, str) \
+                and (key == "path" and simulator.name in ("python", "nest", "brian2") or simulator.name == "command"):
+            raise ConfigError(f"simulator {simulator.name!r}: option {key!r} must be a string, got {_shown(given)}")
     if simulator.name in ("python", "nest", "brian2"):  # the model module is looked up beside the config
         given = simulator.options.get("path")
         path = given or base_dir
@@ -468,6 +477,25 @@ def _check_produced(simulator: str, objectives: tuple[Objective, ...]) -> None:
     if missing:
         raise ConfigError(f"objective {missing[0]!r} is not produced by simulator {simulator!r}; it produces "
                           f"{', '.join(repr(n) for n in produces)}")
+
+
+def _check_outputs(optimizer: Component, simulator: str) -> None:
+    """Refuse an optimizer that needs output vectors (enkf) with a simulator that never returns them: else the
+    run's file was made and its first generation ran before the optimizer found no outputs to update from."""
+    from l2l.optimizers import OPTIMIZERS
+    from l2l.simulators import SIMULATORS
+
+    try:
+        needs = getattr(OPTIMIZERS.get(optimizer.name), "needs_outputs", False)
+        returns = getattr(SIMULATORS.get(simulator), "returns_outputs", None)
+    except ConfigError:  # an unknown or broken component: said where the components are built
+        return
+    if needs and returns is False:
+        OPTIMIZERS.create(optimizer.name, optimizer.options)  # a bad option of its own is named first, as before
+        raise ConfigError(f"optimizer {optimizer.name!r} updates from the simulator's output vectors, and simulator "
+                          f"{simulator!r} returns none; use another optimizer, or a simulator that returns outputs "
+                          f"(analog-classifier, emulated-hardware, or python/command returning SimulationResult "
+                          f"outputs)")
 
 
 def _check_memory_limit(value: Any) -> None:

@@ -193,6 +193,8 @@ class Int:
             if abs(value) > MAX_INT:  # codes are floats: larger integers would not round-trip
                 raise ConfigError(f"parameter {self.name!r}: {key} must lie in [-2**53, 2**53], got {value!r}")
             object.__setattr__(self, key, int(value))
+        if not isinstance(self.log, bool):  # as for Float: log = "no" (truthy) would have put it on a log scale
+            raise ConfigError(f"parameter {self.name!r}: log must be true or false, got {self.log!r}")
         if not self.low <= self.high:
             raise ConfigError(f"parameter {self.name!r}: low <= high must hold, "
                               f"got (low={self.low}, high={self.high})")

@@ -107,6 +107,10 @@ class Simulator:
     #: The objective names every evaluation returns, when they are known without running it; a config
     #: naming another objective is refused when it is read. None: known only by running (python, command).
     produces: ClassVar[tuple[str, ...] | None] = None
+    #: False if no evaluation ever returns output vectors (:attr:`SimulationResult.outputs`), so that an optimizer
+    #: that needs them (``enkf``) is refused when the config is read, not after a generation ran; None: known only
+    #: by running (a user's function or command, a plugin), True: every evaluation returns them.
+    returns_outputs: ClassVar[bool | None] = None
     #: True if :meth:`evaluate` enforces ``context.timeout`` itself (e.g. a subprocess).
     handles_timeout: ClassVar[bool] = False
 

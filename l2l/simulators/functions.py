@@ -57,6 +57,7 @@ FIDELITY_OPTIONS = ("min_budget", "max_budget", "low_fidelity", "bias", "bias_po
 @dataclass(frozen=True)
 class _Function(Simulator):
     produces: ClassVar[tuple[str, ...] | None] = ("value",)
+    returns_outputs: ClassVar[bool | None] = False
 
     noise: float = option(0.0, help="std of Gaussian noise added to the value (drawn from the seed)", ge=0)
     multi_fidelity: bool = option(False, help="multi-fidelity variant: a budget from min_budget to max_budget "
@@ -306,6 +307,7 @@ class NoOp(Simulator):
 
     name: ClassVar[str] = "noop"
     produces: ClassVar[tuple[str, ...] | None] = ("value",)
+    returns_outputs: ClassVar[bool | None] = False
 
     def run(self, params, seed):
         return {"value": 0.0}
@@ -330,6 +332,7 @@ class Sleep(Simulator):
 
     name: ClassVar[str] = "sleep"
     produces: ClassVar[tuple[str, ...] | None] = ("value",)
+    returns_outputs: ClassVar[bool | None] = False
 
     median: float = option(0.02, help="median sleep in seconds", ge=0, le=1e9)
     sigma: float = option(0.0, help="sigma of the log-normal duration (0: fixed)", ge=0)

@@ -55,6 +55,7 @@ class LiquidStateMachine(Simulator):
 
     name: ClassVar[str] = "lsm"
     produces: ClassVar[tuple[str, ...] | None] = ("test_error",)
+    returns_outputs: ClassVar[bool | None] = False
     explorable: ClassVar[tuple[str, ...]] = EXPLORABLE + PER_NEURON
     default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("test_error", "minimize"),)
 

@@ -79,6 +79,7 @@ class LSNN(Simulator):
 
     name: ClassVar[str] = "lsnn"
     produces: ClassVar[tuple[str, ...] | None] = ("recall_error", "recall_loss")
+    returns_outputs: ClassVar[bool | None] = False
     explorable: ClassVar[tuple[str, ...]] = EXPLORABLE
     default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("recall_error", "minimize"),)
 

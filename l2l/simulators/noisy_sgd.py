@@ -52,6 +52,7 @@ class NoisySGD(Simulator):
     name: ClassVar[str] = "noisy-sgd"
     default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("loss", "minimize"),)
     produces: ClassVar[tuple[str, ...] | None] = ("loss",)
+    returns_outputs: ClassVar[bool | None] = False
     explorable: ClassVar[tuple[str, ...]] = ("learning_rate", "momentum")
 
     learning_rate: float = option(0.05, help="step size (explorable)", gt=0)

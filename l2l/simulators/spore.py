@@ -76,6 +76,7 @@ class Spore(Simulator):
 
     name: ClassVar[str] = "spore"
     produces: ClassVar[tuple[str, ...] | None] = ("reward",)
+    returns_outputs: ClassVar[bool | None] = False
     explorable: ClassVar[tuple[str, ...]] = PARAMETERS
     default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("reward", "maximize"),)
 

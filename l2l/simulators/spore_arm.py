@@ -62,6 +62,7 @@ class SporeArm(Simulator):
 
     name: ClassVar[str] = NAME
     produces: ClassVar[tuple[str, ...] | None] = ("reward",)
+    returns_outputs: ClassVar[bool | None] = False
     explorable: ClassVar[tuple[str, ...]] = PARAMETERS
     default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("reward", "maximize"),)
 

@@ -1,0 +1,73 @@
+"""Config mistakes found by a fuzz of every example config (session 22): each is refused in one line, exit 2, no file.
+
+Cases are values that earlier went through silently or failed later than the config's check.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from l2l.cli import main
+
+
+def _write(tmp_path, simulator: str, space: str = 'x = { type = "float", low = -1.0, high = 1.0 }') -> str:
+    (tmp_path / "model.py").write_text("def f(params, seed):\n    return float(params['x'] ** 2)\n")
+    path = tmp_path / "c.toml"
+    path.write_text(f"""[run]
+name = "fz"
+generations = 1
+[space]
+{space}
+[optimizer]
+name = "random"
+population_size = 2
+[simulator]
+{simulator}
+[backend]
+name = "serial"
+""")
+    return str(path)
+
+
+@pytest.mark.parametrize("simulator, words", [
+    # a falsy value of another type was taken for 'not given' and replaced by the config's folder
+    ('name = "python"\nfunction = "model:f"\npath = []', ["option 'path' must be a string, got []"]),
+    ('name = "python"\nfunction = "model:f"\npath = false', ["option 'path' must be a string, got false"]),
+    ('name = "brian2"\nfunction = "model:f"\npath = {}', ["simulator 'brian2'", "option 'path' must be a string"]),
+    ('name = "command"\nargv = ["echo", "1"]\nconfig_dir = []', ["option 'config_dir' must be a string, got []"]),
+    ('name = "command"\nargv = ["echo", "1"]\nconfig_dir = 0', ["option 'config_dir' must be a string, got 0"]),
+])
+def test_refused(tmp_path, capsys, simulator, words):
+    config = _write(tmp_path, simulator)
+    assert main(["run", config, "--out", str(tmp_path / "o.h5"), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("l2l: error: ") and err.count("\n") == 1, err
+    assert all(word in err for word in words), err
+    assert not list(tmp_path.glob("*.h5*"))
+
+
+@pytest.mark.parametrize("log", ['"no"', '""', "[]", "1", "nan"])
+def test_int_log_not_a_boolean_refused(tmp_path, capsys, log):
+    """An int parameter's log was not checked: "no" (truthy) put it on a log scale, "" and [] left it linear."""
+    space = f'x = {{ type = "float", low = -1.0, high = 1.0 }}\nk = {{ type = "int", low = 1, high = 8, log = {log} }}'
+    config = _write(tmp_path, 'name = "python"\nfunction = "model:f"', space)
+    assert main(["run", config, "--out", str(tmp_path / "o.h5"), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("l2l: error: parameter 'k': log must be true or false, got ") and err.count("\n") == 1, err
+    assert not list(tmp_path.glob("*.h5*"))
+
+
+@pytest.mark.parametrize("simulator", ["sphere", "noisy-sgd"])
+def test_enkf_with_a_simulator_without_outputs_refused_before_the_file(tmp_path, capsys, simulator):
+    """enkf updates from output vectors: with a simulator that never returns any, the file was made and a generation
+    ran before 'the optimizer needs output vectors' (exit 2 after the work)."""
+    space = ('learning_rate = { type = "float", low = 0.01, high = 1.0 }' if simulator == "noisy-sgd"
+             else 'x = { type = "float", low = -1.0, high = 1.0 }')
+    path = tmp_path / "c.toml"
+    _write(tmp_path, f'name = "{simulator}"', space)
+    path.write_text(path.read_text().replace('"random"', '"enkf"').replace("population_size = 2", "ensemble_size = 4"))
+    assert main(["run", str(path), "--out", str(tmp_path / "o.h5"), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"l2l: error: optimizer 'enkf' updates from the simulator's output vectors, and simulator "
+                          f"'{simulator}' returns none") and err.count("\n") == 1, err
+    assert not list(tmp_path.glob("*.h5*"))
