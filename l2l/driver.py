@@ -153,8 +153,6 @@ class _Loop(Trials, Commits):
         #: The results at the top budget by candidate, and the best candidate's mean: the bar's best (bar_best).
         self.top_sums: dict[Any, list[float]] = self.top_results()
         self.top_best = self.best_mean()
-        #: The rows l2l show ranks in a single-objective run without a policy: the bar's best there (bar_best).
-        self.top_rows = self.stored_top_rows()
         self.limit: str | None = None  # "evaluations" or "max_time" once that budget stopped new work
         self.session = time.monotonic()  # reset once the executor is ready; earlier sessions: loop["elapsed"]
         self.started, self.last_flush, self.last_commit = time.time(), time.monotonic(), time.monotonic()

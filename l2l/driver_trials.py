@@ -15,9 +15,6 @@ from l2l.errors import EvaluationError, TrajectoryError, command
 from l2l.jobs import Outcome, Task
 from l2l.jobs.base import OK
 from l2l.outcomes import better, curve_scores, outputs, penalties
-from l2l.parameters import Categorical
-from l2l.progress import TopRows
-from l2l.results_schema.statistics import TOP_ROWS
 from l2l.driver_state import _record
 from l2l.policies import budget_key
 
@@ -83,39 +80,13 @@ class Trials:
         return best
 
     def bar_best(self) -> tuple[dict[str, float], str]:
-        """The best the progress bar names, and how: in a single-objective run the candidate ``l2l show`` lists
-        first, with the mean of its results (and of how many, where it was evaluated more than once): in a
-        multi-fidelity run at the top budget, in another among the rows show ranks (:class:`TopRows`); with
-        several objectives the best single result of each, as before."""
-        best = self.top_best[:2] if self.top_best is not None else \
-            self.top_rows.best() if self.top_rows is not None else None
-        if best is None:
+        """The best the progress bar names, and how: in a single-objective multi-fidelity run the candidate
+        ``l2l show`` lists first, with the mean of its results at the top budget (and of how many, where it was
+        trained more than once); otherwise the best single result of each objective, as before."""
+        if self.top_best is None:
             return self.loop["best"], ""
-        mean, count = best
+        mean, count, _ = self.top_best
         return {self.objectives[0].name: mean}, f"(mean of {count})" if count > 1 else ""
-
-    def stored_top_rows(self) -> TopRows | None:
-        """The rows ``l2l show`` ranks in a single-objective run without a policy (see :class:`TopRows`), from
-        the file's running statistics as the writer holds them (a resumed run's earlier rows, the reused ones of
-        an interrupted generation included); None for multi-fidelity runs (:meth:`top_results`) and several
-        objectives (show lists their Pareto front, the bar the best of each)."""
-        if self.policy.multi_fidelity or len(self.objectives) != 1:
-            return None
-        top = TopRows(self.objectives[0].sign, TOP_ROWS)
-        kept = getattr(getattr(self.writer, "_statistics", None), "_kept", None)
-        if kept is None or not len(kept["row"]):
-            return top
-        rows = [int(row) for row in kept["row"]]
-        space, datasets = self.problem.space, self.writer._datasets
-        stored = {p.name: datasets[f"evaluations/params/{p.name}"][rows] for p in space.parameters}
-        parents = datasets["evaluations/parent"][rows] if "evaluations/parent" in datasets else [-1] * len(rows)
-        for i, row in enumerate(rows):
-            values = {p.name: p.choices[int(stored[p.name][i])] if isinstance(p, Categorical) else stored[p.name][i]
-                      for p in space.parameters}
-            candidate = ("row", row) if parents[i] >= 0 else tuple(space.encode(values).tolist())
-            top.add(float(kept["values"][i, 0]), int(kept["generation"][i]), int(kept["individual"][i]), row,
-                    lambda candidate=candidate: candidate)
-        return top
 
     def lamarckian(self, trial: int) -> tuple[float, float]:
         """A candidate continues from its nearest member of the previous generation: (budget, from budget).
@@ -208,11 +179,6 @@ class Trials:
         if not reused:
             self.buffer.append((outcome, record["code"]))
         self.batch.append(outcome)
-        if ok and final and not reused and self.top_rows is not None:  # a reused row is in the file: counted
-            row = self.loop["rows"] + len(self.batch) - 1
-            self.top_rows.add(float(values[0]), outcome.generation, outcome.individual, row,
-                              lambda: ("row", row) if outcome.parent >= 0 else
-                              tuple(self.problem.space.canonical(np.asarray(record["code"], dtype=float)).tolist()))
         if self.policy.multi_fidelity:
             score = float(self.told(outcome)[0] * self.signs[0])
             record["scores"] = {**record["scores"], **curve_scores(outcome, self.objectives[0], self.budgets,
@@ -247,8 +213,7 @@ class Trials:
                 self.show(cost)
             else:
                 generation = self.policy.coordinates(trial, record, self.budgets, self.top)[0]
-                best, self.bar.best_note = self.bar_best() if self.bar.bar is not None else ({}, "")
-                self.bar.update(1, generation, best, self.loop["failed"])
+                self.bar.update(1, generation, self.loop["best"], self.loop["failed"])
 
     def keep_checkpoint(self, trial: int, record: dict[str, Any], task: Task | None) -> None:
         """A segment of ``trial`` failed: it returned no checkpoint, but the one it started from (its own last good

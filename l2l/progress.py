@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import bisect
-import math
 import sys
-from typing import Any, Callable, Hashable
 
 from l2l.jobs import Executor
 
@@ -47,53 +44,6 @@ class Progress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
-
-
-class TopRows:
-    """The best candidate of a single-objective run without a ``[policy]`` as ``l2l show`` lists it first, for the
-    progress bar: show ranks the rows the file's running statistics keep, the ``limit`` (TOP_ROWS) best single
-    results (:mod:`l2l.results_schema.statistics`), and lists a candidate evaluated more than once with equal
-    parameters with the mean of its results among them (:func:`l2l.analysis.best.best_candidates`). This keeps the
-    same rows, in the same order (value, then generation, individual and row), and pools them the same way, so the
-    bar's best is show's first row at every commit (between commits show also pools the rows since the last one).
-    The best single result alone, which the bar showed before, could be one lucky seed of a candidate whose mean
-    show lists far below it. A few rows are kept, whatever the run's length."""
-
-    def __init__(self, sign: float, limit: int) -> None:
-        self.sign, self.limit = float(sign), int(limit)
-        #: (ranking key, generation, individual, row, candidate, value), best first.
-        self.kept: list[tuple[float, int, int, int, Hashable, float]] = []
-        self._best: tuple[float, int] | None = None  # of kept, until a result is kept (the bar asks per result)
-
-    def add(self, value: float, generation: int, individual: int, row: int,
-            candidate: Callable[[], Hashable]) -> None:
-        """One successful result; ``candidate()`` names whose repeats it is pooled with (asked only of a result
-        that is kept: equal parameters, or the row alone for one that continued another's checkpoint)."""
-        if not math.isfinite(value):
-            return
-        rank = (-self.sign * float(value), int(generation), int(individual), int(row))
-        if len(self.kept) >= self.limit and rank >= self.kept[-1][:4]:
-            return
-        bisect.insort(self.kept, (*rank, candidate(), float(value)), key=lambda entry: entry[:4])
-        del self.kept[self.limit:]
-        self._best = None
-
-    def best(self) -> tuple[float, int] | None:
-        """(mean, results) of the candidate show lists first: the best mean, then the one evaluated more often,
-        then the earliest row; None before any result."""
-        if self._best is None and self.kept:
-            self._best = self._pool()
-        return self._best
-
-    def _pool(self) -> tuple[float, int]:
-        pooled: dict[Any, list[float]] = {}
-        for _, _, _, row, candidate, value in self.kept:
-            entry = pooled.setdefault(candidate, [0.0, 0, row])
-            entry[0] += value
-            entry[1] += 1
-            entry[2] = min(entry[2], row)
-        total, count, _ = min(pooled.values(), key=lambda e: (-self.sign * (e[0] / e[1]), -e[1], e[2]))
-        return total / count, int(count)
 
 
 def progress_text(generation: int, best: dict[str, float], failed: int, where: str = "", note: str = "") -> str:
