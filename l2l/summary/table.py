@@ -19,17 +19,59 @@ def best_frame(trajectory: Trajectory, n: int) -> pd.DataFrame:
     """The evaluations :func:`best_table` needs to show the ``n`` best (``evaluations(errors=False)`` rows).
 
     With the running statistics of the last generation, only the best rows they kept (the ``TOP_ROWS`` best
-    of a single objective, the Pareto front of two) and the rows committed since are read; otherwise all.
+    of a single objective, the Pareto front of two) and the rows committed since are read, with a single
+    objective also every other evaluation of the candidates among them (their means are over all their
+    evaluations, as from all rows); otherwise, or where those candidates' means leave fewer than ``n`` of them
+    certain to rank first, all rows.
     """
     from l2l.results_schema.statistics import TOP_ROWS
 
     record = None if trajectory.multi_fidelity else trajectory.statistics()
     kind = {1: "top", 2: "front"}.get(len(trajectory.objectives))
     if record is not None and kind and record.get(kind) is not None and (kind == "front" or n <= TOP_ROWS):
-        rows = np.concatenate([np.asarray(record[kind], dtype=np.int64),
-                               np.arange(int(record["rows"]), trajectory.n_evaluations)])
-        return trajectory.evaluations_at(rows)
+        kept = np.asarray(record[kind], dtype=np.int64)
+        rows = np.concatenate([kept, np.arange(int(record["rows"]), trajectory.n_evaluations)])
+        if kind == "front":
+            return trajectory.evaluations_at(rows)
+        rows = _with_repeats(trajectory, rows)
+        frame = trajectory.evaluations_at(rows)  # in the order of the rows, numbered from 0
+        if _exact(trajectory, frame, np.searchsorted(rows, kept), n):
+            return frame
     return trajectory.evaluations(errors=False)
+
+
+def _with_repeats(trajectory: Trajectory, rows: np.ndarray) -> np.ndarray:
+    """``rows`` (sorted, unique) with every other row whose first parameter value equals one of theirs: the
+    other evaluations of the candidates among them (an optimizer that keeps its elite evaluates it again with
+    new seeds), so that a candidate's mean is that of all its evaluations, not of its lucky ones among the best
+    rows. One column is read whole (the first value of the first parameter); the rows it matches, few unless
+    many candidates share that value, are then read whole by the caller."""
+    rows = np.unique(rows)
+    parameters = trajectory.space.parameters
+    count = trajectory.n_evaluations
+    if not parameters or not len(rows) or not count:
+        return rows
+    column = trajectory._read(f"evaluations/params/{parameters[0].name}", count).reshape(count, -1)[:, 0]
+    return np.union1d(rows, np.flatnonzero(np.isin(column, column[rows])))
+
+
+def _exact(trajectory: Trajectory, frame: pd.DataFrame, kept: np.ndarray, n: int) -> bool:
+    """True if the ``n`` best candidates of ``frame`` (repeats averaged over all their rows) are the run's;
+    ``kept``: the positions in ``frame`` of the best rows the statistics kept. A candidate with no row in
+    ``frame`` has every row behind the worst kept one, so its mean is no better than that row: the frame's
+    candidates whose mean is at least as good are ranked rightly, and ``n`` of them are enough."""
+    from l2l.analysis.best import average_repeats, ranked
+    from l2l.results_schema.statistics import TOP_ROWS
+
+    if len(kept) < TOP_ROWS:  # fewer than TOP_ROWS successful rows: the statistics kept every one
+        return True
+    o = trajectory.objectives[0]
+    sign = float(o.sign)  # value * sign: larger is better
+    worst = float(np.min(frame[o.name].to_numpy(dtype=float)[kept] * sign))
+    averaged = average_repeats(ranked(frame, None), trajectory.space.columns(), o.name)
+    if averaged is None:  # no candidate evaluated more than once: the kept rows are the best candidates
+        return True
+    return int(np.count_nonzero(averaged[o.name].to_numpy(dtype=float) * sign >= worst)) >= n
 
 
 def best_table(trajectory: Trajectory, frame: pd.DataFrame, n: int) -> str:
