@@ -33,7 +33,8 @@ from l2l.objectives import Objective
 from l2l.results_schema.layout import STATUS_CODES
 
 #: How many of the best rows of a single-objective run a record keeps (``l2l show --top`` up to this many
-#: reads no more than them; more reads every row).
+#: reads them and the other evaluations of their candidates, found in one column read whole; more reads every
+#: row).
 TOP_ROWS = 20
 #: The largest Pareto front a record keeps.
 MAX_FRONT = 10_000
