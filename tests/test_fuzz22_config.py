@@ -71,3 +71,28 @@ def test_enkf_with_a_simulator_without_outputs_refused_before_the_file(tmp_path,
     assert err.startswith(f"l2l: error: optimizer 'enkf' updates from the simulator's output vectors, and simulator "
                           f"'{simulator}' returns none") and err.count("\n") == 1, err
     assert not list(tmp_path.glob("*.h5*"))
+
+
+def test_a_negative_chip_seed_refused_before_the_file(tmp_path, capsys):
+    """emulated-hardware's chip_seed seeds numpy with (chip_seed, chip, name): a negative one was accepted and every
+    evaluation failed with 'ValueError: expected non-negative integer' (exit 1)."""
+    path = tmp_path / "c.toml"
+    path.write_text("""[run]
+name = "hw"
+generations = 1
+[space]
+weights = { type = "float", low = -1.0, high = 1.0, shape = [4, 12] }
+[optimizer]
+name = "random"
+population_size = 2
+[simulator]
+name = "emulated-hardware"
+simulator = "analog-classifier"
+chip_seed = -1
+[backend]
+name = "serial"
+""")
+    assert main(["run", str(path), "--out", str(tmp_path / "o.h5"), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err == "l2l: error: simulator 'emulated-hardware': chip_seed must be >= 0, got -1\n", err
+    assert not list(tmp_path.glob("*.h5*"))

@@ -113,7 +113,7 @@ class EmulatedHardware(Simulator):
     noise: float = option(0.02, help="relative spread (std) of the trial-to-trial noise", ge=0, lt=1)
     weight_bits: int = option(6, help="weight resolution in bits of magnitude (0: no rounding)", ge=0, le=24)
     weight_range: float = option(1.0, help="weights are clipped to [-weight_range, weight_range]", gt=0)
-    chip_seed: int = option(0, help="seed of the chip population: with it a chip id names one device")
+    chip_seed: int = option(0, help="seed of the chip population: with it a chip id names one device", ge=0)
     aggregate: str = option("mean", help="objective over chips: 'mean' or 'worst'", choices=AGGREGATES)
     weight_patterns: tuple = option([], help="fallback: explored parameters matching these patterns are weights")
     analog_patterns: tuple = option([], help="fallback: explored parameters matching these patterns are analog")
