@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import on_two_cores
 
 from l2l.config import load_config
 from l2l.errors import ConfigError
@@ -96,6 +97,11 @@ def _mean_and_margin(values) -> tuple[float, float]:
     return float(values.mean()), 3.0 * float(values.std(ddof=1) / np.sqrt(values.size))
 
 
+def _metrics(options: dict, seed: int) -> dict:
+    """The metrics of a Spore run with ``options``."""
+    return Spore(**options).run({}, seed).metrics
+
+
 def test_a_constant_high_temperature_ends_lower_than_an_annealed_or_a_low_one():
     # claims on the mean of paired differences over 6 seeds with a margin of three standard errors; 300 s of
     # simulated learning each. Gain minus margin is 0.142 (annealed) and 0.198 (low) on seeds 0..5, where 0.05
@@ -103,9 +109,9 @@ def test_a_constant_high_temperature_ends_lower_than_an_annealed_or_a_low_one():
     # reached early" rested on the best-bin reward_early: in the fixed window 20-40 % it loses -0.01 +- 0.07 on
     # seeds 0..7 (0.02 +- 0.10 on seeds 100..107, benchmarks/spore_fixed_windows.py), so it is not asserted
     seeds = range(6)
-    constant = [Spore(temperature=50.0).run({}, seed).metrics for seed in seeds]
-    annealed = [Spore(temperature=50.0, schedule="anneal").run({}, seed).metrics for seed in seeds]
-    low = [Spore(temperature=0.3).run({}, seed).metrics for seed in seeds]
+    variants = ({"temperature": 50.0}, {"temperature": 50.0, "schedule": "anneal"}, {"temperature": 0.3})
+    metrics = on_two_cores(_metrics, [(options, seed) for options in variants for seed in seeds])
+    constant, annealed, low = metrics[:6], metrics[6:12], metrics[12:]
     gain, margin = _mean_and_margin([a["reward_late"] - c["reward_late"] for a, c in zip(annealed, constant)])
     assert gain - margin > 0.05
     gain, margin = _mean_and_margin([a["reward_late"] - c["reward_late"] for a, c in zip(low, constant)])

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import on_two_cores
 
 from l2l.cli import main
 from l2l.config import load_config
@@ -115,11 +116,17 @@ def test_without_reward_the_synapses_sample_the_prior_widened_by_the_temperature
     assert spread == pytest.approx(math.sqrt(temperature), rel=0.12)
 
 
+def _metrics(options: dict, seed: int) -> dict:
+    """The metrics of a SporeArm run of 200 s (10 ms steps) with ``options``."""
+    return SporeArm(duration=200.0, **QUICK, **options).run({}, seed).metrics
+
+
 def test_learning_improves_reach_over_seeds_against_no_learning_and_temperature_only():
     # 200 s each at 10 ms steps; claims on the mean of paired differences over 6 seeds, margin 3 standard errors
-    seeds, runs = range(20, 26), {}
-    for name, options in {"learn": {}, "temperature only": {"reward_gain": 0.0}, "frozen": {"learning_rate": 0.0}}.items():
-        runs[name] = [SporeArm(duration=200.0, **QUICK, **options).run({}, seed).metrics for seed in seeds]
+    seeds = range(20, 26)
+    variants = {"learn": {}, "temperature only": {"reward_gain": 0.0}, "frozen": {"learning_rate": 0.0}}
+    metrics = iter(on_two_cores(_metrics, [(options, seed) for options in variants.values() for seed in seeds]))
+    runs = {name: [next(metrics) for _ in seeds] for name in variants}
     for control in ("temperature only", "frozen"):
         gains = [a["reward_late"] - b["reward_late"] for a, b in zip(runs["learn"], runs[control])]
         gain, margin = _mean_and_margin(gains)
