@@ -262,8 +262,8 @@ MAX_COUNT = 2 ** 63 - 1
 
 
 def _int(key: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigError(f"run.{key} must be an integer >= {minimum}, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:  # true as TOML spells it
+        raise ConfigError(f"run.{key} must be an integer >= {minimum}, got {_shown(value)}")
     if key == "seed" and value > MAX_SEED:
         raise ConfigError(f"run.seed must be an integer from 0 to 2**64 - 1 ({MAX_SEED}), got {value!r}")
     if key != "seed" and value > MAX_COUNT:
@@ -445,6 +445,11 @@ def _seconds(key: str, value: Any, name: str | None = None) -> float:
     return float(value)
 
 
+def _table(value: Mapping[str, Any]) -> str:
+    """An inline table's entries as TOML spells them: top = 2, seeds = true."""
+    return ", ".join(f"{k} = {_shown(v)}" for k, v in value.items())
+
+
 def _reevaluate_option(value: Any) -> dict[str, int] | None:
     """run.reevaluate = {top = k, seeds = n}: both integers >= 1 (None: no re-evaluation)."""
     if value is None:
@@ -456,9 +461,12 @@ def _reevaluate_option(value: Any) -> dict[str, int] | None:
         raise ConfigError(f"unknown key run.reevaluate.{unknown[0]}; allowed: top, seeds")
     out = {}
     for key in ("top", "seeds"):
-        number = value.get(key)
+        if key not in value:  # was 'must be an integer >= 1, got None', a value TOML cannot even write
+            raise ConfigError(f"run.reevaluate is missing {key}: it is {{top = k, seeds = n}} (the k best "
+                              f"candidates on n fresh seeds each), got {{{_table(value)}}}")
+        number = value[key]
         if isinstance(number, bool) or not isinstance(number, int) or number < 1:
-            raise ConfigError(f"run.reevaluate.{key} must be an integer >= 1, got {number!r}")
+            raise ConfigError(f"run.reevaluate.{key} must be an integer >= 1, got {_shown(number)}")
         if key == "seeds" and number > MAX_REEVALUATION_SEEDS:
             raise ConfigError(f"run.reevaluate.seeds must be at most {MAX_REEVALUATION_SEEDS} (fresh seeds per "
                               f"candidate), got {number!r}")

@@ -96,3 +96,23 @@ name = "serial"
     err = capsys.readouterr().err
     assert err == "l2l: error: simulator 'emulated-hardware': chip_seed must be >= 0, got -1\n", err
     assert not list(tmp_path.glob("*.h5*"))
+
+
+@pytest.mark.parametrize("run, message", [
+    # a key left out was reported as 'got None', a value no TOML file can hold
+    ("reevaluate = { top = 2 }", "run.reevaluate is missing seeds: it is {top = k, seeds = n} (the k best candidates "
+                                 "on n fresh seeds each), got {top = 2}"),
+    ("reevaluate = {}", "run.reevaluate is missing top: it is {top = k, seeds = n} (the k best candidates on n fresh "
+                        "seeds each), got {}"),
+    # booleans as the config spells them, not Python's True
+    ("reevaluate = { top = true, seeds = 2 }", "run.reevaluate.top must be an integer >= 1, got true"),
+    ("seed = true", "run.seed must be an integer >= 0, got true"),
+    ("generations = false", "run.generations must be an integer >= 1, got false"),
+])
+def test_run_values_named_as_the_config_spells_them(tmp_path, capsys, run, message):
+    path = tmp_path / "c.toml"
+    _write(tmp_path, 'name = "sphere"')
+    path.write_text(path.read_text().replace("generations = 1\n", "").replace("[run]\n", f"[run]\n{run}\n"))
+    assert main(["run", str(path), "--out", str(tmp_path / "o.h5"), "--no-progress"]) == 2
+    assert capsys.readouterr().err == f"l2l: error: {message}\n"
+    assert not list(tmp_path.glob("*.h5*"))

@@ -121,7 +121,7 @@ def test_the_run_option_leaves_a_stopped_run_alone(tmp_path):
 
 @pytest.mark.parametrize("value, words", [
     ({"top": 0, "seeds": 3}, ["run.reevaluate.top", ">= 1", "0"]),
-    ({"top": 2}, ["run.reevaluate.seeds", "None"]),
+    ({"top": 2}, ["run.reevaluate is missing seeds", "{top = 2}"]),
     ({"top": 2, "seeds": 3, "k": 1}, ["run.reevaluate.k"]),
     (5, ["run.reevaluate", "table"]),
 ])
