@@ -116,3 +116,15 @@ def test_run_values_named_as_the_config_spells_them(tmp_path, capsys, run, messa
     assert main(["run", str(path), "--out", str(tmp_path / "o.h5"), "--no-progress"]) == 2
     assert capsys.readouterr().err == f"l2l: error: {message}\n"
     assert not list(tmp_path.glob("*.h5*"))
+
+
+def test_a_cmaes_quadratic_sigma_below_cmaes_min_sigma_refused_before_the_file(tmp_path, capsys):
+    """cmaes-quadratic builds its CMA-ES when the first generation is asked: a sigma below CMA-ES's min_sigma (1e-12)
+    was refused only then, after the file was made, as "optimizer 'cmaes': min_sigma must be <= sigma"."""
+    path = tmp_path / "c.toml"
+    _write(tmp_path, 'name = "sphere"')
+    path.write_text(path.read_text().replace('name = "random"\npopulation_size = 2',
+                                             'name = "cmaes-quadratic"\nsigma = 1e-308'))
+    assert main(["run", str(path), "--out", str(tmp_path / "o.h5"), "--no-progress"]) == 2
+    assert capsys.readouterr().err == "l2l: error: optimizer 'cmaes-quadratic': sigma must be >= 1e-12, got 1e-308\n"
+    assert not list(tmp_path.glob("*.h5*"))

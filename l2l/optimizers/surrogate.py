@@ -93,8 +93,10 @@ class QuadraticCMAES(Optimizer):
 
     population_size: int | None = option(None, help="CMA-ES candidates per generation (default 4 + 3 ln(dimension))",
                                          ge=4, le=MAX_POPULATION)
+    # At least CMA-ES's min_sigma (1e-12): a smaller one was refused only when the first generation was asked, after
+    # the run's file was made, naming cmaes's min_sigma, an option this optimizer does not have.
     sigma: float = option(0.2, help="CMA-ES's initial step size, as a fraction of each parameter's range",
-                          gt=0, le=MAX_STEP)
+                          ge=1e-12, le=MAX_STEP)
     # A fit to more than a thousand times its terms is a fit to every result; 1e308 overflowed int() in a traceback.
     fit_size: float = option(2.0, help="the model is fitted to the best fit_size x (its number of terms) results",
                              ge=1.0, le=1000.0)
