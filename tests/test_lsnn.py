@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import on_two_cores
 
 from l2l.config import load_config
 from l2l.errors import ConfigError
@@ -117,18 +118,19 @@ REGULARIZED = {"rate_reg": 10.0, "rate_target": 10.0, "input_scale": 1.5, "train
                "learning_rate": 0.02}
 
 
-def _regularized(delay, tau_a, seeds):
-    results = [LSNN(delay=delay, beta=tau_a / 3, **REGULARIZED).run({"tau_a": tau_a}, seed) for seed in seeds]
-    return (np.array([r.objectives["recall_error"] for r in results]),
-            np.array([r.metrics["firing_rate"] for r in results]))
+def _regularized(delay: int, tau_a: float, seed: int) -> tuple[float, float]:
+    """Recall error and firing rate of a regularized network with adaptation ``tau_a`` over ``delay`` ms."""
+    result = LSNN(delay=delay, beta=tau_a / 3, **REGULARIZED).run({"tau_a": tau_a}, seed)
+    return result.objectives["recall_error"], result.metrics["firing_rate"]
 
 
 def test_the_adaptation_needed_to_recall_grows_with_the_delay_at_a_realistic_firing_rate():
     """tau_a = 100 ms recalls worse over 200 ms than over 100 ms; 200 ms recalls over 200 ms (4 seeds, 3 SE)."""
     seeds = range(30, 34)
-    short_delay, short_rates = _regularized(100, 100.0, seeds)
-    long_delay, _ = _regularized(200, 100.0, seeds)
-    longer_tau, long_rates = _regularized(200, 200.0, seeds)
+    cases = ((100, 100.0), (200, 100.0), (200, 200.0))  # (delay, tau_a)
+    found = np.array(on_two_cores(_regularized, [(delay, tau_a, seed) for delay, tau_a in cases for seed in seeds]))
+    (short_delay, short_rates), (long_delay, _), (longer_tau, long_rates) = (
+        found[k * len(seeds):(k + 1) * len(seeds)].T for k in range(len(cases)))  # per case: errors, rates
     assert _lower(long_delay - short_delay) > 0.1
     assert _lower(long_delay - longer_tau) > 0.1 and _upper(longer_tau) < 0.1
     # the regularizer keeps networks that recall near 10 Hz (unregularized ones fire at 60 to 150 Hz)
