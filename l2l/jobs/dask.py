@@ -797,10 +797,15 @@ class DaskExecutor(_DaskExecutor):
 
     def _submit_chunks(self, chunks: list[list[Task]]) -> list[Any]:
         self._refuse_gone()
-        return super()._submit_chunks(chunks)
+        try:
+            return super()._submit_chunks(chunks)
+        except Exception as exc:  # noqa: BLE001 - the client closed between the check and the submission
+            if type(exc).__name__ == "ClosedClientError":  # (seen once in a full test suite)
+                self._refuse_gone(closed=True)
+            raise
 
-    def _refuse_gone(self) -> None:
-        if getattr(getattr(self, "_client", None), "status", "running") in ("closed", "failed"):
+    def _refuse_gone(self, closed: bool = False) -> None:
+        if closed or getattr(getattr(self, "_client", None), "status", "running") in ("closing", "closed", "failed"):
             raise ExecutorError(f"backend 'dask': the scheduler at {self.address or self.scheduler_file} is gone "
                                 f"(not reached again within {self.timeout:g} s), with {self._pending} evaluation(s) "
                                 f"out; start it "
