@@ -63,7 +63,7 @@ from l2l.driver_trials import Trials, Unreadable
 from l2l.driver_state import SEED_MASK, _record, adopt, evaluation_seed, initial_state  # noqa: F401 - API
 from l2l.policies import TrialTable
 from l2l.policies.base import ScoreIndex
-from l2l.progress import Progress, announce
+from l2l.progress import Progress, announce, rate_unit
 from l2l.results_schema.frames import id_ranges
 from l2l.results_schema.layout import EVENT_DETAIL, dropped_error
 from l2l.results_schema.checkpoint_store import size_in_memory
@@ -171,7 +171,8 @@ class _Loop(Trials, Commits):
                 self.sweep = candidates
                 self.bar = Progress(progress, candidates, self.decided(in_flight), unit="candidate")
             else:
-                self.bar = Progress(progress, int(components.compute), int(self.loop["compute"]), unit="budget")
+                self.bar = Progress(progress, int(components.compute), int(self.loop["compute"]),
+                                    unit=rate_unit(components.fidelity))  # 'epochs/s', not 'budget/s'
         else:
             per_generation = int(getattr(self.policy, "population", 0)
                                  or getattr(self.optimizer, "population_size", 0) or 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from l2l.jobs import Executor
 
@@ -44,6 +45,17 @@ class Progress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+
+
+def rate_unit(fidelity: Any) -> str:
+    """What a multi-fidelity run's bar counts its compute in, for its rate (``epochs/s``, ``iterations/s``): the
+    fidelity's unit where it is one word (``multi_fidelity = { name = "epochs" }`` declares it so), else its name
+    (the built-in simulators' units are phrases for people, ``training iterations (Adam steps)``, which read
+    badly before ``/s``), else ``budget`` for a simulator that declares neither."""
+    unit = str(getattr(fidelity, "unit", "") or "").strip()
+    if unit and len(unit.split()) == 1:
+        return unit
+    return str(getattr(fidelity, "name", "") or "").strip() or "budget"
 
 
 def progress_text(generation: int, best: dict[str, float], failed: int, where: str = "", note: str = "") -> str:

@@ -110,5 +110,5 @@ def test_a_run_with_a_compute_budget_shows_compute_against_it(tmp_path, bars):
     path = l2l.run(l2l.from_mapping(sweep("successive-halving", compute=20)), tmp_path / "run.h5", progress=True)
     bar = bars[-1]
     spent = float(l2l.load(path)["compute"].sum())
-    assert bar.unit == "budget" and bar.n == spent >= 20
+    assert bar.unit == "units" and bar.n == spent >= 20  # the sleep fidelity's name (was "budget")
     assert bar.total == max(20, spent)  # an overshoot of the last segments keeps a total
