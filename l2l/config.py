@@ -247,6 +247,8 @@ def _option_int(key: str, value: Any, minimum: int) -> int:
         raise ConfigError(f"--{key} must be an integer >= {minimum}, got {value!r}{note}")
     if key == "seed" and value > MAX_SEED:
         raise ConfigError(f"--seed must be an integer from 0 to 2**64 - 1 ({MAX_SEED}), got {value!r}")
+    if key in RUN_LIMITS and value > RUN_LIMITS[key]:
+        raise ConfigError(f"--{key} must be an integer from {minimum} to {RUN_LIMITS[key]}, got {value!r}")
     if key != "seed" and value > MAX_COUNT:
         raise ConfigError(f"--{key} must be an integer from {minimum} to 2**63 - 1, got {value!r}")
     return value
@@ -259,13 +261,25 @@ MAX_SEED = 2 ** 64 - 1
 #: generations, an optimizer's budget), which are 64-bit; a larger count was refused there, naming the option the
 #: config did not set.
 MAX_COUNT = 2 ** 63 - 1
+#: The most run.generations and run.evaluations a config file or the command line may give. 2**62 generations
+#: started a run whose progress bar counted to 18446744073709551616 with an ETA of millions of years; at l2l's
+#: pace (at most a few thousand evaluations a second) a billion evaluations take days and fill a file of
+#: hundreds of GB. A run without a count leaves run.generations out and gives run.max_time. A run stored before
+#: the limit keeps what it ran with (MAX_COUNT).
+RUN_LIMITS = {"generations": 10 ** 9, "evaluations": 10 ** 9}
+#: The most run.compute (or --compute) a config file or the command line may give, in fidelity units: 1e308
+#: gave a progress bar of a 309-digit total and ETA. A million trainings of 10**9 units each stay below it.
+MAX_COMPUTE = 1e15
 
 
-def _int(key: str, value: Any, minimum: int) -> int:
+def _int(key: str, value: Any, minimum: int, limited: bool = False) -> int:
+    """run.KEY, an integer >= ``minimum``; ``limited``: at most its :data:`RUN_LIMITS` entry (a config file's)."""
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:  # true as TOML spells it
         raise ConfigError(f"run.{key} must be an integer >= {minimum}, got {_shown(value)}")
     if key == "seed" and value > MAX_SEED:
         raise ConfigError(f"run.seed must be an integer from 0 to 2**64 - 1 ({MAX_SEED}), got {value!r}")
+    if limited and key in RUN_LIMITS and value > RUN_LIMITS[key]:
+        raise ConfigError(f"run.{key} must be an integer from {minimum} to {RUN_LIMITS[key]}, got {value!r}")
     if key != "seed" and value > MAX_COUNT:
         raise ConfigError(f"run.{key} must be an integer from {minimum} to 2**63 - 1, got {value!r}")
     return value
@@ -323,9 +337,10 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".", *,
     mode = run.get("mode", "generational")
     if mode not in MODES:
         raise ConfigError(f"run.mode must be one of {MODES}, got {mode!r}")
-    evaluations = _int("evaluations", run.get("evaluations", 0), 0)
+    # the limits of a new run's counts hold for a user's file; a stored run resumes with what it ran with
+    evaluations = _int("evaluations", run.get("evaluations", 0), 0, limited=user_file)
     max_time = _seconds("max_time", run.get("max_time", 0))
-    compute = _compute(run.get("compute", 0))
+    compute = _compute(run.get("compute", 0), limited=user_file)
     raw_policy = data.get("policy")
     if "policy" in run and isinstance(raw_policy, Mapping) and "name" not in raw_policy:
         # run.policy names the policy, a [policy] table without a name gives its options
@@ -335,7 +350,7 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".", *,
         if "policy" in run:
             policy = Component(config_policy.shorthand(run["policy"], policy is not None))
     optimizer = _component("optimizer", data.get("optimizer"), default="auto")
-    generations = _int("generations", run["generations"], 1) if "generations" in run else \
+    generations = _int("generations", run["generations"], 1, limited=user_file) if "generations" in run else \
         (0 if evaluations or max_time or policy is not None else 10)
     if policy is not None:  # run.generations: the sweep's generations x population_size candidates
         generations, options = config_policy.sweep(generations, run, optimizer, policy, user_file)
@@ -431,10 +446,16 @@ def _checkpoints_option(value: Any) -> str:
     return value
 
 
-def _compute(value: Any, name: str = "run.compute") -> float:
-    """run.compute, or ``--compute`` (``name``: what the user typed, named in the error)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or not math.isfinite(value):
+def _compute(value: Any, name: str = "run.compute", limited: bool = True) -> float:
+    """run.compute, or ``--compute`` (``name``: what the user typed, named in the error); ``limited``: at most
+    :data:`MAX_COMPUTE` (a stored run's is not: it resumes with what it ran with)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
         raise ConfigError(f"{name} must be a number of fidelity units >= 0, got {value!r}")
+    if not math.isfinite(value):  # 'inf' read as a number >= 0: it is one, but no budget
+        raise ConfigError(f"{name} must be a finite number of fidelity units (at most {MAX_COMPUTE:g}), "
+                          f"got {value!r}")
+    if limited and value > MAX_COMPUTE:
+        raise ConfigError(f"{name} must be at most {MAX_COMPUTE:g} fidelity units, got {value!r}")
     return float(value)
 
 
