@@ -54,9 +54,17 @@ def test_a_slurm_run_that_ends_well_closes_without_a_traceback(tmp_path):
 
 @pytest.mark.slurm
 def test_a_file_of_a_refused_slurm_array_run_is_named_as_holding_nothing_and_kept(tmp_path):
+    import subprocess
+
+    from test_slurm_refused_later import Sbatch
+
     out = tmp_path / "a.h5"
-    refused = _config(tmp_path, {"name": "slurm-array", "partition": "no-such-partition"}, "refused.toml")
-    first = l2l_cli("run", refused, "--out", out, "--no-progress", cwd=tmp_path, timeout=120)
+    # sbatch --test-only takes the array (an unknown partition is refused before the file exists since
+    # test_slurm_array_test_only.py), the submission is refused as a job limit refuses it: the file holds nothing
+    refused = _config(tmp_path, {"name": "slurm-array", "partition": "debug"}, "refused.toml")
+    first = subprocess.run([sys.executable, "-m", "l2l", "run", str(refused), "--out", str(out), "--no-progress"],
+                           cwd=tmp_path, env=Sbatch(tmp_path / "sbatch", "refuse").env(), capture_output=True,
+                           text=True, timeout=120, check=False)
     assert first.returncode == 2 and out.exists(), first.stderr
     corrected = _config(tmp_path, {"name": "slurm-array", "partition": "debug"}, "corrected.toml")
     again = l2l_cli("run", corrected, "--out", out, "--no-progress", cwd=tmp_path, timeout=120)

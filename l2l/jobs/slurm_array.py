@@ -48,8 +48,8 @@ from l2l.errors import ConfigError
 from l2l.jobs.array_task import read_outcome, write_json_atomically, write_tasks
 from l2l.jobs.base import FAILED, TIMEOUT, Executor, FollowsWorkers, Outcome, Settings, Task, died
 from l2l.jobs.slurm_common import (JobsRefused, SlurmError, call, check_extra_directives, check_script_values,
-                                   directive, format_walltime, max_array_size, parse_job_id, slurm_memory,
-                                   walltime_seconds)
+                                   check_with_test_only, directive, format_walltime, max_array_size, parse_job_id,
+                                   slurm_memory, walltime_seconds)
 from l2l.registry import option
 from l2l.simulators.base import Simulator
 
@@ -174,6 +174,13 @@ class SlurmArrayExecutor(FollowsWorkers, Executor):
         derives from it (:meth:`_paths`), and sbatch reads a ``%`` of ``--output`` as a pattern."""
         check_script_values("backend 'slurm-array'", {"the run folder": os.path.abspath(run_dir)},
                             patterns={"the run folder": "choose an output path (--out) without '%'"})
+
+    def prepare(self, simulator: Simulator | None = None) -> None:
+        """Ask sbatch whether it takes the run's arrays (``sbatch --test-only`` of the job script, no job made),
+        before the run's file and folder are created, as the ``slurm`` backend asks of its worker jobs: a partition
+        that does not exist was refused at the first submission, after both existed."""
+        throttle = f"%{self.max_running}" if self.max_running else ""
+        check_with_test_only(self.job_script(), [f"--array=0-0{throttle}"], "the job arrays")
 
     def start(self, simulator: Simulator, settings: Settings) -> None:
         if not settings.run_dir:

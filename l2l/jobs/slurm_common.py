@@ -82,6 +82,25 @@ def call(argv: Sequence[str], *, timeout: float = 60.0, input: str | None = None
     return done.stdout
 
 
+def check_with_test_only(script: str, options: Sequence[str], jobs: str) -> None:
+    """Raise an L2LError of one line if sbatch refuses ``script`` given ``options`` (``sbatch --test-only``: no job
+    is made), naming ``jobs`` (what the run would submit, e.g. 'the job arrays').
+
+    Asked before the run's file exists: a partition that does not exist, or a walltime above its limit, refused at
+    the first real submission left a file that held nothing computed (and refused the corrected config until it
+    was deleted). A missing sbatch, or one that does not answer, raises its SlurmError: nothing could be submitted.
+    """
+    try:
+        call(["sbatch", "--test-only", *options], input=script, timeout=60)
+    except SlurmError as exc:
+        if not exc.refused:
+            raise
+        said = exc.said or f"exit status {exc.returncode}, no message"
+        raise L2LError(f"sbatch refused {jobs}: {said} (checked with 'sbatch --test-only' before submitting any; "
+                       f"correct [backend] in the config, e.g. its partition, account, walltime or "
+                       f"job_extra_directives)") from None
+
+
 def walltime_seconds(value: str, key: str = "walltime") -> int:
     """Seconds of a SLURM time: 'MM', 'MM:SS', 'HH:MM:SS', 'D-HH', 'D-HH:MM', 'D-HH:MM:SS'."""
     match = _WALLTIME.match(str(value).strip())
