@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Sequence
 
 from l2l.errors import ConfigError, ExecutorError
-from l2l.jobs.base import Executor, FollowsWorkers, Outcome, Settings, Task, died
+from l2l.jobs.base import Executor, FollowsWorkers, Outcome, Settings, Task, died, warn_line
 from l2l.jobs.dask_chunks import TARGET_CHUNK_SECONDS, TASK_RATE, chunk_count, slots  # noqa: F401 - API
 from l2l.jobs.main_guard import check_main_guard
 from l2l.jobs.warm import Background, fork_server_available, mark_preload_set, start_fork_server
@@ -71,6 +71,9 @@ MISSING_TRIES = 3
 RESULT_TIMEOUT = 60
 START_ATTEMPTS = 3
 WORKER_COUNT_SECONDS = 1.0
+#: How long an existing cluster's scheduler may have no workers while evaluations are out before the run says so in
+#: a warning line (see DaskExecutor._tell_no_workers).
+NO_WORKERS_SECONDS = 30.0
 #: How long closing a cluster may go on after Ctrl-C was pressed again during it (see closing_through_ctrl_c).
 CLOSE_PATIENCE_SECONDS = 30.0
 #: How distributed's client logs (as an ERROR) that it gave a lost scheduler up; see QuietReconnectFailure.
@@ -791,9 +794,38 @@ class DaskExecutor(_DaskExecutor):
         for ``timeout`` seconds, then closes): the evaluations out would never finish (before, the run waited
         forever after a line of Dask's log, or failed with a traceback resubmitting what the close cancelled)."""
         self._refuse_gone()
+        self._tell_no_workers()
         outcomes = super().wait(timeout)
         self._refuse_gone()  # what came back now may be the cancelled evaluations: redone by l2l resume
         return outcomes
+
+    def _tell_no_workers(self) -> None:
+        """One warning line once the scheduler has had no workers for NO_WORKERS_SECONDS while evaluations are out
+        (asked at most once a second), again after workers came and went. Dask keeps the evaluations until workers
+        join, and the run waited without a word: a user who started a lost scheduler again, but not the workers
+        that went down with it, saw nothing for minutes. The run goes on waiting (workers may be on their way)."""
+        if not self._pending:
+            return
+        now = time.monotonic()
+        if now - getattr(self, "_workers_looked", -math.inf) < WORKER_COUNT_SECONDS:
+            return
+        self._workers_looked = now
+        try:
+            workers = len(self._client.scheduler_info(n_workers=-1)["workers"])
+        except Exception:  # noqa: BLE001 - not answered: a scheduler gone is _refuse_gone's line
+            return
+        since = getattr(self, "_no_workers_since", None)
+        if workers:
+            self._no_workers_since = None
+        elif since is None:
+            self._no_workers_since = now
+        elif now - since >= NO_WORKERS_SECONDS and getattr(self, "_told_no_workers", None) != since:
+            self._told_no_workers = since  # once per time without workers
+            where = self.address or f"--scheduler-file {self.scheduler_file}"
+            warn_line(f"l2l: warning: backend 'dask': the scheduler at {self.address or self.scheduler_file} has "
+                      f"had no workers for {now - since:.0f} s, with {self._pending} evaluation(s) waiting; the run "
+                      f"goes on when workers join (dask worker {where}), or stop it (Ctrl-C) and continue later "
+                      f"with l2l resume")
 
     def _submit_chunks(self, chunks: list[list[Task]]) -> list[Any]:
         self._refuse_gone()
