@@ -244,7 +244,9 @@ def _stopped(control, path) -> int:
 
 
 def _summary(path: Path, seconds: float) -> int:
-    """Print what the run did; the exit status: 1 if it evaluated something and nothing succeeded."""
+    """Print what the run did; the exit status: 1 if it evaluated something and nothing succeeded, or if a run
+    with a ``[policy]`` has no candidate at the top budget because its segments failed (every one that continued
+    a candidate, or, its policy done, the others that would have reached it)."""
     from l2l.summary import finished_text, summary_of
 
     print(finished_text(path, seconds))
@@ -254,6 +256,23 @@ def _summary(path: Path, seconds: float) -> int:
               f"(all errors: l2l.load({str(path)!r})['error'])", file=sys.stderr)
         return 1
     states = summary.candidates or {}
+    if (summary.candidates is not None and summary.policy and summary.unsuccessful and not states.get("completed")
+            and not any(states.get(state) for state in ("running", "interrupted"))):
+        # no result at the top budget and every attempt to take a candidate past the budget it started at failed:
+        # a failed run, also where run.compute (max_time, evaluations) ran out first and left candidates paused,
+        # which a resume would only continue into the same failure; a run cut short whose continuations worked
+        # (or that continued none yet) is paused, not failed, and exits 0
+        from l2l.results_schema.reader import Trajectory
+        from l2l.summary.multi_fidelity import continuations
+
+        with Trajectory(path) as trajectory:
+            continued, failed, last = continuations(trajectory)
+        if continued and failed == continued:
+            print(f"l2l: no candidate reached the top budget: every segment that continued a candidate failed "
+                  f"({failed} of {continued}; {summary.unsuccessful} of {summary.evaluations} segments failed in "
+                  f"all), the last: {last} (all errors: l2l.load({str(path)!r}, segments=True)['error'])",
+                  file=sys.stderr)
+            return 1
     if (summary.candidates is not None and summary.unsuccessful and not states.get("completed")
             and not any(states.get(state) for state in ("paused", "running", "interrupted"))):
         # a policy that is done with no candidate at the top budget because its segments failed has no result

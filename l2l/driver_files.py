@@ -11,7 +11,8 @@ import time
 import numpy as np
 
 from l2l.jobs.base import OK
-from l2l.outcomes import check_curve_order, check_curves, refuse_missing_objectives, summary as summarize
+from l2l.outcomes import (check_curve_order, check_curve_values, check_curves, refuse_missing_objectives,
+                          summary as summarize)
 from l2l.results_schema.checkpoint_store import LARGE, size_in_memory
 
 
@@ -128,6 +129,12 @@ class Commits:
             refuse_missing_objectives(batch, self.writer, resumed=generation > 0)
         else:  # a later segment's curve (a continued one's, made from a checkpoint) may be the first out of order
             check_curve_order(batch, self.writer)
+        # NaN/inf points, a value at the budget other than the objective: one warning line a session for each
+        top = self.top
+        if top is None and any(o.budget is None and o.traces for o in batch):  # a sweep: one call at the top
+            fidelity = self.c.simulator.fidelity()
+            top = float(fidelity.maximum) if fidelity is not None else None
+        check_curve_values(batch, self.__dict__.setdefault("curve_warnings", set()), top)
         if self.on_generation is not None:
             info = {"generation": generation, "summary": summary, "failed": int((~ok).sum()),
                     "best": dict(state["loop"]["best"])}

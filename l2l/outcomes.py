@@ -131,19 +131,78 @@ def check_curve_order(outcomes: list[Outcome], writer) -> None:
             back = np.flatnonzero(np.diff(fidelities) <= 0)
             if len(back):
                 i = int(back[0])
-                where = f"trial {outcome.trial}" if outcome.trial >= 0 else \
-                    f"generation {outcome.generation}, individual {outcome.individual}"
-                if outcome.budget is None:
-                    segment = "evaluation"
-                elif outcome.from_budget:
-                    segment = f"segment from {outcome.from_budget:g} to {outcome.budget:g}"
-                else:
-                    segment = f"segment to {outcome.budget:g}"
                 raise ConfigError(
-                    f"curve {key[len(CURVE_PREFIX):]!r} of {where} (its {segment}) has fidelities that do not "
+                    f"curve {key[len(CURVE_PREFIX):]!r} of {_segment(outcome)} has fidelities that do not "
                     f"increase: {fidelities[i]:g} then {fidelities[i + 1]:g}; a curve lists its [fidelity, value] "
                     f"rows in the order the segment passed them, each fidelity above the one before (sort them "
                     f"by fidelity); the evaluations so far are in {writer.path}")
+
+
+def _segment(outcome: Outcome) -> str:
+    """``trial 4 (its segment from 3 to 9)``: where a curve came from, as a user finds it in ``l2l.load``."""
+    where = f"trial {outcome.trial}" if outcome.trial >= 0 else \
+        f"generation {outcome.generation}, individual {outcome.individual}"
+    if outcome.budget is None:
+        return f"{where} (its evaluation)"
+    if outcome.from_budget:
+        return f"{where} (its segment from {outcome.from_budget:g} to {outcome.budget:g})"
+    return f"{where} (its segment to {outcome.budget:g})"
+
+
+#: How far a curve's value at its segment's budget may be from the objective the segment returned, relative to
+#: the larger of the two: float32 arithmetic (a value read from a tensor twice) differs by about 1e-7.
+CURVE_TOLERANCE = 1e-6
+
+
+def check_curve_values(outcomes: list[Outcome], warned: set[str], top: float | None = None) -> None:
+    """Warn, once a session for each, of an objective's curve the run keeps but cannot read as the simulator meant
+    it, naming the first segment that returned one (later ones are not named: one line, not one per segment).
+
+    * NaN or inf points (a value or a fidelity). They are stored as returned (``l2l.traces`` shows them, nothing
+      is lost), and no reader takes them for a value: :func:`curve_scores` takes no score at a rung from a
+      non-finite value (nor does the median of ``median-stopping``, which reads those scores), ``l2l plot``
+      leaves a gap. A segment's result is its objective, which must be finite (else the segment fails), so a
+      curve's NaN does not fail the segment: that would lose a result to a point of its plot.
+    * A value at the segment's budget (``top`` for an evaluation of a run without a policy) other than the
+      objective the segment returned. The policy ranks by the objective, but reads a candidate's values at the
+      lower rungs a segment passed from its curve (:func:`curve_scores`), and ``l2l plot --kind curves`` draws
+      the curve: a curve of another quantity (the training loss beside a validation objective) ranks candidates
+      at those rungs by it, among others ranked by the objective there.
+    """
+    for outcome in outcomes:
+        if {"non-finite", "objective"} <= warned:
+            return
+        if not outcome.ok or not outcome.traces:
+            continue
+        budget = outcome.budget if outcome.budget is not None else top
+        for name, value in outcome.objectives.items():
+            points = outcome.traces.get(f"{CURVE_PREFIX}{name}")
+            if points is None or not np.size(points):
+                continue
+            points = np.asarray(points, dtype=float).reshape(-1, 2)
+            finite = np.isfinite(points).all(axis=1)
+            if not finite.all() and "non-finite" not in warned:
+                warned.add("non-finite")
+                i = int(np.flatnonzero(~finite)[0])
+                bad = int((~finite).sum())
+                warn(f"l2l: warning: curve {name!r} of {_segment(outcome)} holds {bad} point{'s' * (bad != 1)} "
+                     f"with NaN or inf (the first [{points[i, 0]:g}, {points[i, 1]:g}]): kept as returned "
+                     f"(l2l.traces), but no policy reads {'them' if bad != 1 else 'it'} and 'l2l plot' leaves a "
+                     f"gap; the segment's result is its {name} {value:g}; later curves with such points are not "
+                     f"named")
+            if budget is None or "objective" in warned:
+                continue
+            at = np.flatnonzero(np.isclose(points[:, 0], budget, rtol=1e-9, atol=0.0) & finite)
+            if not len(at):
+                continue
+            end = float(points[at[-1], 1])
+            if abs(end - value) > CURVE_TOLERANCE * max(abs(end), abs(value)):
+                warned.add("objective")
+                warn(f"l2l: warning: curve {name!r} of {_segment(outcome)} has {end:g} at fidelity {budget:g}, but "
+                     f"its result there is {name} {value:g}: the run ranks by the result, a policy reads a "
+                     f"candidate's {name} at the lower rungs a segment passed from its curve and 'l2l plot' draws "
+                     f"the curve, so a curve of another quantity needs another name (l2l.traces has it as "
+                     f"returned); later curves like it are not named")
 
 
 def warn(text: str) -> None:

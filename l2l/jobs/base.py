@@ -351,22 +351,24 @@ def curves(raw: Any, budget: float | None = None, start: float | None = None,
                              f"{exc}") from None
         if array.ndim != 2 or array.shape[1] != 2:
             raise ValueError(f"curve {name!r} must be rows of [fidelity, value], got shape {array.shape}")
-        if budget is not None and len(array) and np.nanmax(array[:, 0]) > budget + 1e-9 * max(1.0, abs(budget)):
-            raise ValueError(f"curve {name!r} has a point at fidelity {np.nanmax(array[:, 0]):g}, beyond the "
+        # a NaN fidelity is no point past the budget, nor one before it: kept, and the loop warns of it once
+        # (l2l.outcomes.check_curve_values); np.nanmax of NaNs alone printed numpy's "All-NaN slice" warning
+        known = array[~np.isnan(array[:, 0]), 0]
+        if budget is not None and len(known) and known.max() > budget + 1e-9 * max(1.0, abs(budget)):
+            raise ValueError(f"curve {name!r} has a point at fidelity {known.max():g}, beyond the "
                              f"segment's budget {budget:g}; a curve holds the values the segment passed on its "
                              f"way to its budget")
-        if start and name in objectives and len(array) and \
-                np.nanmin(array[:, 0]) <= start + 1e-9 * max(1.0, abs(start)):
+        if start and name in objectives and len(known) and known.min() <= start + 1e-9 * max(1.0, abs(start)):
             # either a restart (the checkpoint ignored) or a continuation that returned its whole history, or the
             # points numbered from 0 (the fidelity before each step rather than after it)
-            low, high = float(np.nanmin(array[:, 0])), float(np.nanmax(array[:, 0]))
+            low, high = float(known.min()), float(known.max())
             if budget is not None and abs(low - start) < 1e-9 * max(1.0, abs(start)) and \
                     abs(high - (budget - 1)) < 1e-9 * max(1.0, abs(budget)):
                 raise ValueError(f"curve {name!r} runs from fidelity {low:g} to {high:g} in a segment from {start:g} "
                                  f"to {budget:g}: numbered from 0? Number each point by the fidelity reached after "
                                  f"its step, here {start + 1:g} to {budget:g} (after epoch e, counted from 1, the "
                                  f"point [e, value])")
-            raise ValueError(f"curve {name!r} has a point at fidelity {np.nanmin(array[:, 0]):g}, not past the "
+            raise ValueError(f"curve {name!r} has a point at fidelity {low:g}, not past the "
                              f"budget {start:g} of the checkpoint this segment continued from: a curve holds only "
                              f"the values a segment passed after its checkpoint, so if the simulator continued and "
                              f"returned its whole curve, return the points above {start:g} only; if it trained "

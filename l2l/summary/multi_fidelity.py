@@ -1,8 +1,9 @@
 """What ``l2l show`` says of a run with a ``[policy]`` or a fidelity: its candidates by state and the compute
 spent (:func:`multi_fidelity_counts`), the bound of a one-line sweep (:func:`continued_bound`), the policy's
 options as the run runs them (:func:`policy_lines`), the segments that trained from scratch again
-(:func:`restart_line`) and the large checkpoints beside the file (:func:`checkpoints_line`,
-:func:`missing_folder_line`, :func:`interrupted_from_checkpoints`)."""
+(:func:`restart_line`), the segments that continued a candidate (:func:`continuations`) and the large
+checkpoints beside the file (:func:`checkpoints_line`, :func:`missing_folder_line`,
+:func:`interrupted_from_checkpoints`)."""
 
 from __future__ import annotations
 
@@ -76,6 +77,31 @@ def interrupted_from_checkpoints(trajectory: Trajectory, counts: dict[str, int] 
         return len({int(entry[0]) for entry in in_flight if float(entry[2] or 0.0) > 0})
     except Exception:  # noqa: BLE001
         return 0
+
+
+def continuations(trajectory: Trajectory) -> tuple[int, int, str]:
+    """The committed segments of a multi-fidelity run that took a candidate on from an earlier segment (any
+    segment of a trial after its first, or one that started from a checkpoint: a ``pbt`` member's copy of a
+    donor's), how many of them failed or timed out, and where the last of those failed and why (``trial T,
+    budget B: <last line of its error>``, '' if none failed).
+
+    A run whose continuations all failed never took a candidate past the budget it started at: what ``l2l run``
+    and ``l2l resume`` exit 1 for where no candidate reached the top budget (a function that cannot continue
+    from its checkpoint), even if ``run.compute`` ran out first and left candidates paused."""
+    from l2l.summary.failures import error_message
+
+    columns = trajectory.rows(("trial", "budget", "from_budget", "status"))
+    trial = columns["trial"]
+    _, first = np.unique(trial, return_index=True)  # rows are in file order: a trial's first row is its start
+    later = np.ones(len(trial), dtype=bool)
+    later[first] = False
+    later |= columns["from_budget"] > 0
+    failed = np.flatnonzero(later & (columns["status"] != status_codes()["ok"]))
+    if not len(failed):
+        return int(later.sum()), 0, ""
+    row = int(failed[-1])
+    where = f"trial {int(trial[row])}, budget {float(columns['budget'][row]):g}"
+    return int(later.sum()), len(failed), f"{where}: {error_message(trajectory.error_text(row))}"
 
 
 def _in_flight_trials(in_flight: Any) -> set[int]:
