@@ -2,7 +2,9 @@
 policy was done, or the policy never continues it (its last segment failed). A run ended by run.evaluations or
 run.compute (policy_done false) has its other candidates `paused`: `l2l resume` may still promote them. The
 counts of `l2l show`, l2l.load and the learning-curves plot agree (found by a new user's trial: show said
-"8 stopped, 0 paused" of a run whose resume then promoted two of them)."""
+"8 stopped, 0 paused" of a run whose resume then promoted two of them). An `asha` sweep (a fixed number of
+candidates) pauses only the members that may still rank among the best 1/eta their rung holds once every
+candidate has arrived, killed or not, as its progress bar counts them."""
 
 from __future__ import annotations
 
@@ -11,8 +13,12 @@ import re
 import shutil
 from pathlib import Path
 
+import h5py
+
 import l2l
+from l2l import driver
 from l2l.cli import main
+from l2l.progress import Progress
 from l2l.results_schema.reader import Trajectory
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "sphere_asha.toml"
@@ -71,23 +77,26 @@ def test_a_run_cut_short_by_its_segment_cap_shows_paused_candidates_and_its_resu
         assert set(after.loc[after["budget"] < TOP, "state"]) <= {"paused"}
 
 
-def test_a_sweep_cut_short_by_run_compute_has_paused_candidates_that_a_resume_with_more_compute_promotes(
+def test_a_sweep_cut_short_by_run_compute_pauses_what_its_policy_may_still_promote_and_a_resume_promotes_only_those(
         tmp_path, capsys):
     path = l2l.run(l2l.from_mapping({**SWEEP, "run": {**SWEEP["run"], "compute": 40}}), tmp_path / "c.h5",
                    progress=False)
     assert _finished(path)["policy_done"] is False
     candidates = l2l.load(path)
     below = candidates[candidates["budget"] < TOP]
-    assert len(below) and set(below["state"]) == {"paused"}
+    paused = set(below.loc[below["state"] == "paused", "trial"])
+    # the sweep has 20 candidates: a member ranked below the best 1/eta its rung holds once all have arrived is
+    # never promoted, so it is stopped (as the progress bar counted it)
+    assert paused and set(below["state"]) == {"paused", "stopped"}
     counts = _counts(capsys, path)
-    assert counts["stopped"] == 0 and counts["paused"] == len(below)
+    assert counts["paused"] == len(paused) and counts["stopped"] == len(below) - len(paused)
 
     more = tmp_path / "more.h5"
     shutil.copy(path, more)
     l2l.resume(more, compute=10_000, progress=False)
     assert _finished(more)["policy_done"] is True
     continued = _continued(path, more)
-    assert continued and continued <= set(below["trial"])
+    assert continued and continued <= paused
     done = l2l.load(more)
     assert set(done["state"]) == {"completed", "stopped"}  # the policy is done: nothing is paused any more
     counts = _counts(capsys, more)
@@ -95,6 +104,48 @@ def test_a_sweep_cut_short_by_run_compute_has_paused_candidates_that_a_resume_wi
     # candidates promoted, each once however many rungs it climbed (not the promotions: "488 promoted" of 241)
     promoted = done["budget"] > done["budget"].min()
     assert counts["promoted"] == int(promoted.sum()) and (done.loc[promoted, "budget"] == TOP).any()
+
+
+def _killed(path: Path) -> None:
+    """Make ``path`` read as a run killed (kill -9) after its last commit: its last event never came."""
+    with h5py.File(path, "r+") as f:
+        for name in ("event_time", "event_kind", "event_detail"):
+            f[f"run/{name}"].resize((f[f"run/{name}"].shape[0] - 1,))
+
+
+def test_a_killed_sweep_reads_stopped_what_its_progress_bar_counts_stopped_and_a_resume_continues_only_the_paused(
+        tmp_path, capsys, monkeypatch):
+    ended = l2l.run(l2l.from_mapping({**SWEEP, "run": {**SWEEP["run"], "evaluations": 20}}), tmp_path / "e.h5",
+                    progress=False)
+    path = tmp_path / "killed.h5"
+    shutil.copy(ended, path)
+    _killed(path)
+    with Trajectory(path) as trajectory:  # no event says what the policy may continue: the file has to tell
+        assert trajectory.events()["kind"].iloc[-1] != "finished" and not trajectory.state()["loop"]["in_flight"]
+    candidates = l2l.load(path)
+    assert candidates["state"].tolist() == l2l.load(ended)["state"].tolist()  # as if the run had ended there
+    paused = set(candidates.loc[candidates["state"] == "paused", "trial"])
+    decided = int(candidates["state"].isin(["completed", "stopped"]).sum())
+    assert paused and decided  # (before: every candidate below the top read paused after a kill)
+    assert set(l2l.load(path, columns=["trial", "state"])["state"]) == set(candidates["state"])
+    counts = _counts(capsys, path)
+    assert counts["paused"] == len(paused) and counts.get("completed", 0) + counts["stopped"] == decided
+
+    bars = []
+
+    class Bar(Progress):  # the resume's progress bar, as it starts: the sweep's candidates decided of all
+        def __init__(self, enabled: bool, total: int, initial: int, unit: str = "eval") -> None:
+            bars.append((total, initial, unit))
+            super().__init__(False, total, initial, unit)
+
+    monkeypatch.setattr(driver, "Progress", Bar)
+    resumed = tmp_path / "resumed.h5"
+    shutil.copy(path, resumed)
+    l2l.resume(resumed, evaluations=1000, progress=True)
+    assert bars[0] == (20, decided, "candidate")
+    assert _finished(resumed)["policy_done"] is True
+    continued = _continued(path, resumed)
+    assert continued and continued <= paused
 
 
 def test_a_candidate_whose_last_segment_failed_is_stopped_while_the_others_are_paused(tmp_path, capsys):
@@ -122,7 +173,8 @@ def test_the_learning_curves_plot_counts_the_candidates_as_show_does(tmp_path, c
                    progress=False)
     counts = _counts(capsys, path)
     title = curves_figure(str(path)).get_suptitle()
-    assert f"{counts['paused']} paused" in title and "stopped" not in title
+    assert counts["paused"] and counts["stopped"]  # a sweep: stopped are those its rungs can no longer promote
+    assert f"{counts['paused']} paused" in title and f"{counts['stopped']} stopped" in title
 
 
 def test_a_hyperband_run_cut_short_pauses_only_what_its_open_bracket_may_still_continue(tmp_path, capsys):

@@ -43,6 +43,26 @@ class _Rung:
         self.members.add(trial)
         self.rekey(trial, trials)
 
+    def fill(self, members: list[int], promoted: list[int], trials: TrialTable) -> list[int]:
+        """Index ``members`` and ``promoted`` of a rung indexed for the first time (a resume, a reader of the
+        file) with one sort, not an insertion each; the members, each once, in their order."""
+        new = list(dict.fromkeys(members))
+        self.members.update(new)
+        self.promoted.update(promoted)
+        for trial, score in trials.scores_at(self.budget, new).items():  # (as :meth:`key`, one lookup a member)
+            self.key_of[trial] = (trials.failed_at(trial, self.budget), -score if score == score else math.inf, trial)
+        self.keys = sorted(self.key_of.values())
+        self.open = [key for key in self.keys if not key[0] and key[2] not in self.promoted]
+        return new
+
+    def key(self, trial: int, trials: TrialTable) -> tuple | None:
+        """Where ``trial`` ranks at this rung: (failed, -score, trial); None while it has no score here."""
+        score = trials.score(trial, self.budget)
+        if score is None:
+            return None
+        # (a NaN score ranks after every number: sorting with NaN would have no defined order)
+        return trials.failed_at(trial, self.budget), -score if score == score else math.inf, trial
+
     def rekey(self, trial: int, trials: TrialTable) -> None:
         """Place ``trial`` by its current score and status (they change only when it reports)."""
         old = self.key_of.pop(trial, None)
@@ -51,11 +71,9 @@ class _Rung:
             at = bisect_left(self.open, old)
             if at < len(self.open) and self.open[at] == old:
                 del self.open[at]
-        score = trials.score(trial, self.budget)
-        if score is None:
+        key = self.key(trial, trials)
+        if key is None:
             return
-        # (a NaN score ranks after every number: sorting with NaN would have no defined order)
-        key = (trials.failed_at(trial, self.budget), -score if score == score else math.inf, trial)
         self.key_of[trial] = key
         insort(self.keys, key)
         if not key[0] and trial not in self.promoted:
@@ -97,12 +115,16 @@ class _Index:
     def sync(self, state: State, trials: TrialTable) -> "_Index":
         for rung, members, promoted in zip(self.rungs, state["rungs"], state["promoted"]):
             count, _, done, _ = rung.seen
-            for trial in members[count:]:
-                if trial not in rung.members:
-                    rung.add(trial, trials)
+            if not count and not done and not rung.members:  # indexed for the first time: sorted at once
+                for trial in rung.fill(members, promoted, trials):
                     self.rungs_of.setdefault(trial, []).append(rung)
-            for trial in promoted[done:]:
-                rung.promote(trial)
+            else:
+                for trial in members[count:]:
+                    if trial not in rung.members:
+                        rung.add(trial, trials)
+                        self.rungs_of.setdefault(trial, []).append(rung)
+                for trial in promoted[done:]:
+                    rung.promote(trial)
             rung.seen = [len(members), members[-1] if members else None,
                          len(promoted), promoted[-1] if promoted else None]
         self.last = state
@@ -171,10 +193,17 @@ class ASHA(RungPolicy):
         any may)."""
         if not self.max_candidates:
             return None
+        return len(self._open(state, trials, running))
+
+    def _open(self, state: State, trials: TrialTable, running: int) -> list[int]:
+        """The trials :meth:`open_candidates` counts: the first members of each rung's open list that rank within
+        the cap the rung reaches once every candidate that can still arrive has, and the best of the highest rung
+        the sweep's last step (:meth:`_close`) promotes anyway."""
         index = _index(state, trials)
         levels = len(state["budgets"]) - 1
         arriving = max(0, self.max_candidates - trials.launched) + running  # may still join any rung
-        counted = []
+        counted: list[int] = []
+        out: list[int] = []
         for k in range(levels):
             rung = index.rungs[k]
             cap = int((len(state["rungs"][k]) + arriving) / self.eta + 1e-9)
@@ -186,12 +215,24 @@ class ASHA(RungPolicy):
                 else:
                     high = middle
             counted.append(low)
+            out.extend(key[2] for key in rung.open[:low])
             arriving += low
         # the sweep's last step (_close): the highest rung reached below the top promotes its best anyway
         highest = max((r for r, members in enumerate(state["rungs"]) if members), default=levels)
-        closing = highest < levels and not state["promoted"][highest] and index.rungs[highest].open \
-            and not counted[highest]
-        return sum(counted) + int(bool(closing))
+        if highest < levels and not state["promoted"][highest] and index.rungs[highest].open \
+                and not counted[highest]:
+            out.append(index.rungs[highest].open[0][2])
+        return out
+
+    def continuable(self, state: State, trials: TrialTable) -> list[int]:
+        """With a candidate budget (a sweep: no candidate joins past it, a resume included), the running trials
+        and those :meth:`open_candidates` counts: a member ranked below the best 1/eta its rung will hold once
+        every candidate has arrived is never promoted (the progress bar counts it stopped). Without one, every
+        trial whose last segment did not fail: new candidates may still make any a rung's best."""
+        if not self.max_candidates:
+            return super().continuable(state, trials)
+        running = [t for t in trials.ids() if trials.running(t)]
+        return sorted(set(self._open(state, trials, len(running))) | set(running))
 
     def report(self, state: State, trials: TrialTable, trial: int, budget: float, score: float) -> State:
         rung = rung_of(state["budgets"], budget)

@@ -153,7 +153,10 @@ def segment_view(trajectory: Trajectory, frame: pd.DataFrame, segments: bool) ->
         below[(frame["status"] != STATUS_NAMES[0]).to_numpy()] = "stopped"
     if not over:
         ranges = continuable_ranges(trajectory)
-        if ranges is None:  # written before the policy said what it may continue (or it did not fit): guess
+        stored = _stored_continuable(trajectory) if ranges is None else None
+        if stored is not None:  # a run killed: what its policy said it may continue at the last commit
+            below[~np.isin(frame["trial"].to_numpy(), stored)] = "stopped"
+        elif ranges is None:  # written before the policy said what it may continue (or it did not fit): guess
             below[_left_behind(trajectory, frame, last)] = "stopped"
         else:
             below[~in_id_ranges(frame["trial"].to_numpy(), ranges)] = "stopped"
@@ -255,6 +258,39 @@ def _failures_end_candidates(trajectory: Trajectory) -> bool:
         return True
     policy = config["policy"]
     return (policy.get("name") if isinstance(policy, dict) else policy) in FAILURE_ENDS_CANDIDATE
+
+
+def _stored_continuable(trajectory: Trajectory) -> np.ndarray | None:
+    """The trials an ``asha`` sweep (a candidate budget) may still continue, from the policy state and trial table
+    of the last commit, for a file whose last event does not say (a run killed, or still running): the members
+    its progress bar did not count stopped. None under other policies, without a candidate budget (any candidate
+    may still be promoted) or where the state cannot be read.
+
+    Worked out once per opened file (``l2l show`` builds the view three times), since decoding the state (every
+    trial's record) costs as much as reading the rows of a few thousand segments. A :class:`Trajectory` reads the
+    file as it was when opened (its ``n_generations`` never changes), so the answer holds for the object's life."""
+    config = trajectory.run.get("config")
+    policy = config.get("policy") if isinstance(config, dict) else None
+    if not (isinstance(policy, dict) and policy.get("name") == "asha" and policy.get("max_candidates")):
+        return None
+    known = getattr(trajectory, _MEMO, None)
+    if known is not None and known[0] == trajectory.n_generations:
+        return known[1]
+    try:  # a view never fails on what only refines it: every candidate stays paused
+        from l2l.policies import POLICIES, TrialTable
+
+        state = trajectory.state()
+        schedule = POLICIES.create("asha", {k: v for k, v in policy.items() if k != "name"})
+        table = TrialTable(state["trials"], loop=state["loop"])
+        out = np.asarray(schedule.continuable(state["policy"], table), dtype=np.int64)
+    except Exception:  # noqa: BLE001
+        out = None
+    setattr(trajectory, _MEMO, (trajectory.n_generations, out))
+    return out
+
+
+#: The attribute of a :class:`Trajectory` that keeps :func:`_stored_continuable`'s answer for it.
+_MEMO = "_l2l_stored_continuable"
 
 
 def _left_behind(trajectory: Trajectory, frame: pd.DataFrame, last: np.ndarray) -> np.ndarray:
