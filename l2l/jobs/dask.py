@@ -739,6 +739,8 @@ class DaskExecutor(_DaskExecutor):
         if getattr(self, "_quiet", None) is None:  # removed in close
             self._quiet = QuietReconnectFailure()
             logging.getLogger("distributed.client").addFilter(self._quiet)
+        if self.address:
+            self._check_address()
         try:
             if self.address:
                 return Client(self.address, set_as_default=False, timeout=f"{self.timeout:g}s")
@@ -747,6 +749,24 @@ class DaskExecutor(_DaskExecutor):
             option = "address" if self.address else "scheduler_file"
             raise ExecutorError(f"backend 'dask': no scheduler answered ({exc}); start it, or give [backend] "
                                 f"{option} of a running one") from None
+
+    def _check_address(self) -> None:
+        """Refuse, in one line, an address no Dask client can connect to (the dashboard's ``http://host:8787``, one
+        without a port), before a client is made: Dask's raised ValueError from the client's constructor, which
+        ended the run in a traceback after its file was created, and the half-made client then took 60 s to fail
+        closing itself."""
+        from distributed.comm.addressing import parse_address
+        from distributed.comm.registry import get_backend
+
+        try:
+            scheme, location = parse_address(self.address)
+            try:
+                get_backend(scheme).get_address_host_port(location)
+            except NotImplementedError:  # a scheme without host and port (inproc)
+                pass
+        except ValueError as exc:
+            raise ExecutorError(f"backend 'dask': address {self.address!r} is not a Dask scheduler's ({exc}); give "
+                                f"the one the scheduler prints as it starts, e.g. tcp://10.0.0.5:8786") from None
 
     def limit_workers(self, most: int, refusal: Callable[[int], str]) -> None:
         """Keep at most ``most`` evaluations running at once (set by the run's build: an asynchronous run keeps two
