@@ -58,30 +58,22 @@ def _run(args: argparse.Namespace) -> int:
         check_out(out, config, existing_ok=True)
         existing = exc
     if args.dry_run:
+        from l2l.commands.dry_run import plan_lines, proposer
         from l2l.loop import warn_options
 
         warn_options(components)  # (l2l run says it as the run starts)
         script = getattr(components.executor, "job_script", None)
-        print(f"config {args.config} is valid: {config.optimizer.name} over {_parameters(config.space)}, "
+        print(f"config {args.config} is valid: {proposer(config, components)} over {_parameters(config.space)}, "
               f"simulator {config.simulator.name}, backend {config.backend.name} -> {out.absolute()}")
+        # what it would do: the policy with its options and the compute (in fidelity units), or the generations
+        print("\n".join(plan_lines(config, components, _extent(config, components))))
         if existing is not None:
             print(f"note: l2l run would stop here: {existing}", file=sys.stderr)
         if callable(script):
             print(script())
         return 0
     started = time.time()
-    if components.policy is not None:  # run.evaluations caps segments (each continuation is an evaluation)
-        candidates = config.policy.options.get("max_candidates")  # a sweep's: run.generations x population_size
-        limits = [(f"{_count(candidates, 'candidate')}, compute at most " if candidates else "compute ")
-                  + _compute_bound(config, components),
-                  f"{_count(config.evaluations, 'segment')} (run.evaluations)" if config.evaluations else "",
-                  f"{config.max_time:g} s" if config.max_time else ""]
-        extent = f"policy {config.policy.name}, " + ", at most ".join(x for x in limits if x)
-    else:
-        limits = [_count(config.generations, "generation") if config.generations else "",
-                  _count(config.evaluations, "evaluation") if config.evaluations else "",
-                  f"{config.max_time:g} s" if config.max_time else ""]
-        extent = ", at most ".join(x for x in limits if x)
+    extent = _extent(config, components)
     # the file named absolutely, as the closing 'results:' line names it (722e9c7): --out run.h5 is relative
     print(f"l2l {__version__}: {config.name}: {config.optimizer.name} x {config.simulator.name} "
           f"on {config.backend.name}, {extent} -> {out.absolute()}", file=sys.stderr)
@@ -114,6 +106,23 @@ def _run(args: argparse.Namespace) -> int:
         signals.restore(previous)
     status = _summary(path, time.time() - started)
     return _stopped(control, path) or status
+
+
+def _extent(config, components) -> str:
+    """How far the run goes, as its banner (and ``--dry-run``) says it: the policy and its compute budget in
+    fidelity units (``policy hyperband, compute 1920 training iterations``), or the generations; with the other
+    limits given (``at most 10 segments``, ``at most 3600 s``)."""
+    if components.policy is not None:  # run.evaluations caps segments (each continuation is an evaluation)
+        candidates = config.policy.options.get("max_candidates")  # a sweep's: run.generations x population_size
+        limits = [(f"{_count(candidates, 'candidate')}, compute at most " if candidates else "compute ")
+                  + _compute_bound(config, components),
+                  f"{_count(config.evaluations, 'segment')} (run.evaluations)" if config.evaluations else "",
+                  f"{config.max_time:g} s" if config.max_time else ""]
+        return f"policy {config.policy.name}, " + ", at most ".join(x for x in limits if x)
+    limits = [_count(config.generations, "generation") if config.generations else "",
+              _count(config.evaluations, "evaluation") if config.evaluations else "",
+              f"{config.max_time:g} s" if config.max_time else ""]
+    return ", at most ".join(x for x in limits if x)
 
 
 def _count(n: int, thing: str) -> str:
@@ -344,7 +353,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--compute", type=float, help="compute budget of a run with a [policy], in fidelity units "
                                                  "(overrides run.compute)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument("--dry-run", action="store_true", help="validate, print the job script of SLURM backends, stop")
+    p.add_argument("--dry-run", action="store_true", help="validate, say what the run would do (its policy and "
+                   "compute, or its generations), print the job script of SLURM backends, stop")
     p.set_defaults(func=_run)
 
     p = sub.add_parser("resume", help="continue a run from its trajectory file",
