@@ -1,9 +1,11 @@
-"""Backend ``dask``: an address no Dask client can connect to is refused in one line, before the run's file exists.
+"""Backend ``dask``: an address no Dask client can connect to, or a scheduler file that holds none, is refused in one
+line, before the run's file exists.
 
 Found by a user of a hand-started cluster who gave the dashboard's address (``http://127.0.0.1:8787``), and by one
 who left out the port: Dask's client raised ValueError from its constructor, so ``l2l run`` ended in a traceback
 (exit status 1) after the run's file was created, and the half-made client then spent 60 s failing to close itself
-(``Exception ignored in: <function Client.__del__ ...> TimeoutError``). No scheduler is needed to check this.
+(``Exception ignored in: <function Client.__del__ ...> TimeoutError``). So did a ``scheduler_file`` that is not JSON
+or names no address. No scheduler is needed to check this.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ def test_a_bad_address_is_refused_in_one_line_before_the_runs_file_exists(tmp_pa
 @pytest.mark.parametrize("address", ["tcp://127.0.0.1:8786", "127.0.0.1:8786", "localhost:8786",
                                      "tcp://[::1]:8786", "tls://scheduler.example:8786", "inproc://10.0.0.5/123/1"])
 def test_an_address_dask_can_connect_to_is_not_refused(address):
-    DaskExecutor(address=address)._check_address()
+    DaskExecutor(address=address)._check_address(address)
 
 
 def test_the_bad_address_is_refused_by_prepare_too():
@@ -50,3 +52,20 @@ def test_the_bad_address_is_refused_by_prepare_too():
             executor.prepare()
     finally:
         executor.close()
+
+
+@pytest.mark.parametrize("text, why", [("scheduler: here\n", "JSONDecodeError: "),
+                                       ('{"type": "Scheduler"}', "KeyError: 'address'"),
+                                       ('{"address": "http://127.0.0.1:8787"}', "its address 'http://127.0.0.1:8787' "
+                                                                                 "is not a Dask scheduler's")])
+def test_a_scheduler_file_without_a_usable_address_is_refused_in_one_line(tmp_path, text, why):
+    path = tmp_path / "scheduler.json"
+    path.write_text(text)
+    executor = DaskExecutor(scheduler_file=str(path))
+    try:
+        # before: prepare() let Dask's ValueError (or KeyError) pass, for start() to raise after the file existed
+        with pytest.raises(ExecutorError, match=f"^backend 'dask': scheduler_file {str(path)!r}") as refused:
+            executor.prepare()
+    finally:
+        executor.close()
+    assert why in str(refused.value), refused.value

@@ -739,8 +739,7 @@ class DaskExecutor(_DaskExecutor):
         if getattr(self, "_quiet", None) is None:  # removed in close
             self._quiet = QuietReconnectFailure()
             logging.getLogger("distributed.client").addFilter(self._quiet)
-        if self.address:
-            self._check_address()
+        self._check_address(self.address or self._file_address())
         try:
             if self.address:
                 return Client(self.address, set_as_default=False, timeout=f"{self.timeout:g}s")
@@ -750,7 +749,7 @@ class DaskExecutor(_DaskExecutor):
             raise ExecutorError(f"backend 'dask': no scheduler answered ({exc}); start it, or give [backend] "
                                 f"{option} of a running one") from None
 
-    def _check_address(self) -> None:
+    def _check_address(self, address: str) -> None:
         """Refuse, in one line, an address no Dask client can connect to (the dashboard's ``http://host:8787``, one
         without a port), before a client is made: Dask's raised ValueError from the client's constructor, which
         ended the run in a traceback after its file was created, and the half-made client then took 60 s to fail
@@ -759,14 +758,37 @@ class DaskExecutor(_DaskExecutor):
         from distributed.comm.registry import get_backend
 
         try:
-            scheme, location = parse_address(self.address)
+            scheme, location = parse_address(address)
             try:
                 get_backend(scheme).get_address_host_port(location)
             except NotImplementedError:  # a scheme without host and port (inproc)
                 pass
         except ValueError as exc:
-            raise ExecutorError(f"backend 'dask': address {self.address!r} is not a Dask scheduler's ({exc}); give "
-                                f"the one the scheduler prints as it starts, e.g. tcp://10.0.0.5:8786") from None
+            given = f"address {address!r}" if self.address else f"scheduler_file {self.scheduler_file!r}: its " \
+                f"address {address!r}"
+            raise ExecutorError(f"backend 'dask': {given} is not a Dask scheduler's ({exc}); give the one the "
+                                f"scheduler prints as it starts, e.g. tcp://10.0.0.5:8786") from None
+
+    def _file_address(self) -> str:
+        """The address in the scheduler file, read as Dask's client reads it (a file being written is read again
+        for a second), refused in one line if there is none: Dask's client raised from its constructor (a
+        traceback after the run's file was created, then 60 s of the half-made client failing to close)."""
+        import json
+
+        why: Exception | None = None
+        for _ in range(10):
+            try:
+                with open(self.scheduler_file, encoding="utf-8") as file:
+                    address = json.load(file)["address"]
+                if isinstance(address, str):
+                    return address
+                why = TypeError(f"its address is {address!r}")
+            except (OSError, ValueError, KeyError, TypeError) as exc:  # (not flushed yet, or not a scheduler file)
+                why = exc
+            time.sleep(0.1)
+        raise ExecutorError(f"backend 'dask': scheduler_file {self.scheduler_file!r} holds no scheduler address "
+                            f"({type(why).__name__}: {why}); give the file 'dask scheduler --scheduler-file FILE' "
+                            f"writes")
 
     def limit_workers(self, most: int, refusal: Callable[[int], str]) -> None:
         """Keep at most ``most`` evaluations running at once (set by the run's build: an asynchronous run keeps two
