@@ -722,15 +722,23 @@ class DaskExecutor(_DaskExecutor):
 
     name: ClassVar[str] = "dask"
 
-    address: str = option("", help="scheduler address, e.g. tcp://10.0.0.5:8786")
+    address: str = option("", help="scheduler address, e.g. tcp://10.0.0.5:8786 ('' without scheduler_file: Dask's "
+                          "DASK_SCHEDULER_ADDRESS)")
     scheduler_file: str = option("", help="path of a scheduler file written by dask-scheduler")
     chunk_size: int = option(0, help="evaluations per Dask task (0: adapt to the evaluation time)", ge=0)
     timeout: float = option(30.0, help="seconds to reach the scheduler, as the run starts and again after it is "
                             "lost, before the run ends in one line", gt=0, le=86400)
 
     def __post_init__(self) -> None:
+        if not self.address and not self.scheduler_file:
+            # Dask's own setting (DASK_SCHEDULER_ADDRESS, or its config files), as Dask's client takes it: the one
+            # way to name a scheduler to `l2l resume FILE --backend dask`, whose backend starts from its defaults
+            import dask.config
+
+            self.address = str(dask.config.get("scheduler-address", None) or "")
         if bool(self.address) == bool(self.scheduler_file):
-            raise ConfigError("backend 'dask': give exactly one of address and scheduler_file")
+            raise ConfigError("backend 'dask': give exactly one of address and scheduler_file (or set Dask's "
+                              "DASK_SCHEDULER_ADDRESS, as for l2l resume FILE --backend dask)")
         if self.scheduler_file and not os.path.exists(self.scheduler_file):
             raise ConfigError(f"backend 'dask': scheduler_file {self.scheduler_file!r} does not exist")
 
