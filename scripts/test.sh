@@ -2,7 +2,11 @@
 # Set up everything the test suite needs on this machine, then run it.
 #
 #   bash scripts/test.sh              # the whole suite (what CI runs)
-#   bash scripts/test.sh -k resume    # extra arguments go to pytest
+#   bash scripts/test.sh -k resume    # extra arguments go to pytest (one pytest process)
+#
+# Without arguments the suite runs as two pytest processes side by side on the machine's two cores
+# (tests/conftest.py, --part 1 holds every SLURM test); part 1's report follows part 2's, and the exit status is
+# nonzero if either failed.
 #
 # As root it installs the system packages the tests use (SLURM, munge,
 # Chromium for the HTML report test) and starts a single-node SLURM; the
@@ -25,4 +29,26 @@ fi
 
 python -m pip install -q -e ".[test,nest,brian2,nevergrad,datasets]"
 bash scripts/slurm-up.sh
-exec python -m pytest "$@"
+if [ $# -gt 0 ]; then
+    exec python -m pytest "$@"
+fi
+
+log="$(mktemp -t l2l-tests-part1.XXXXXX)"
+python -m pytest --part 1 >"$log" 2>&1 &
+first=$!
+# a background job of a script ignores Ctrl-C: end it with the script
+trap 'kill -TERM "$first" 2>/dev/null || true' EXIT
+second_status=0
+python -m pytest --part 2 || second_status=$?
+if [ "$second_status" -eq 2 ]; then  # pytest's status for an interrupted run: stop the other part too
+    kill -TERM "$first" 2>/dev/null || true
+fi
+first_status=0
+wait "$first" || first_status=$?
+trap - EXIT
+echo
+echo "==== part 1 (pytest --part 1; it ran beside part 2 above) ===="
+cat "$log"
+rm -f "$log"
+echo "test.sh: part 2 exit status $second_status, part 1 exit status $first_status"
+[ "$second_status" -eq 0 ] && [ "$first_status" -eq 0 ]
