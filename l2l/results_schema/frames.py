@@ -263,15 +263,18 @@ def _failures_end_candidates(trajectory: Trajectory) -> bool:
 def _stored_continuable(trajectory: Trajectory) -> np.ndarray | None:
     """The trials an ``asha`` sweep (a candidate budget) may still continue, from the policy state and trial table
     of the last commit, for a file whose last event does not say (a run killed, or still running): the members
-    its progress bar did not count stopped. None under other policies, without a candidate budget (any candidate
-    may still be promoted) or where the state cannot be read.
+    its progress bar did not count stopped; under ``pbt`` the population's members (a member an exploit replaced
+    read paused after a kill before, so that ``l2l show`` counted more paused learners than the population has).
+    None under other policies, without a candidate budget (any candidate may still be promoted) or where the state
+    cannot be read.
 
     Worked out once per opened file (``l2l show`` builds the view three times), since decoding the state (every
     trial's record) costs as much as reading the rows of a few thousand segments. A :class:`Trajectory` reads the
     file as it was when opened (its ``n_generations`` never changes), so the answer holds for the object's life."""
     config = trajectory.run.get("config")
     policy = config.get("policy") if isinstance(config, dict) else None
-    if not (isinstance(policy, dict) and policy.get("name") == "asha" and policy.get("max_candidates")):
+    name = policy.get("name") if isinstance(policy, dict) else None
+    if not (name == "pbt" or (name == "asha" and policy.get("max_candidates"))):
         return None
     known = getattr(trajectory, _MEMO, None)
     if known is not None and known[0] == trajectory.n_generations:
@@ -280,7 +283,7 @@ def _stored_continuable(trajectory: Trajectory) -> np.ndarray | None:
         from l2l.policies import POLICIES, TrialTable
 
         state = trajectory.state()
-        schedule = POLICIES.create("asha", {k: v for k, v in policy.items() if k != "name"})
+        schedule = POLICIES.create(name, {k: v for k, v in policy.items() if k != "name"})
         table = TrialTable(state["trials"], loop=state["loop"])
         out = np.asarray(schedule.continuable(state["policy"], table), dtype=np.int64)
     except Exception:  # noqa: BLE001
