@@ -339,7 +339,7 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".", *,
         raise ConfigError(f"run.mode must be one of {MODES}, got {mode!r}")
     # the limits of a new run's counts hold for a user's file; a stored run resumes with what it ran with
     evaluations = _int("evaluations", run.get("evaluations", 0), 0, limited=user_file)
-    max_time = _seconds("max_time", run.get("max_time", 0))
+    max_time = _seconds("max_time", run.get("max_time", 0), limited=user_file)
     compute = _compute(run.get("compute", 0), limited=user_file)
     raw_policy = data.get("policy")
     if "policy" in run and isinstance(raw_policy, Mapping) and "name" not in raw_policy:
@@ -459,10 +459,15 @@ def _compute(value: Any, name: str = "run.compute", limited: bool = True) -> flo
     return float(value)
 
 
-def _seconds(key: str, value: Any, name: str | None = None) -> float:
-    """run.KEY in seconds, or the command-line option ``name`` that sets it (named in the error)."""
+def _seconds(key: str, value: Any, name: str | None = None, limited: bool = True) -> float:
+    """run.KEY in seconds, or the command-line option ``name`` that sets it (named in the error); ``limited``: at
+    most :data:`MAX_TIMEOUT` (1e9 s, about 31 years: 1e308 started a run without end), which a stored run's is not (it
+    resumes with what it ran with)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or not math.isfinite(value):
         raise ConfigError(f"{name or 'run.' + key} must be a number of seconds >= 0, got {value!r}")
+    if limited and value > MAX_TIMEOUT:
+        raise ConfigError(f"{name or 'run.' + key} must be a number of seconds from 0 to {MAX_TIMEOUT:g} "
+                          f"(0: no limit), got {value!r}")
     return float(value)
 
 
