@@ -165,7 +165,7 @@ def status_line(s: Snapshot) -> str:
 def render(s: Snapshot, width: int = 100) -> str:
     """One frame of the view as text."""
     summary = s.summary
-    lines = [f"l2l watch {summary.path}   {_clock(s.now)}",
+    lines = [f"l2l watch {Path(summary.path).absolute()}   {_clock(s.now)}",  # absolutely, as l2l run names it
              f"run          {summary.name}: {summary.description}",
              f"status       {status_line(s)}"]
     planned = summary.planned_generations
@@ -238,7 +238,8 @@ def watch(path: str | os.PathLike, interval: float = 2.0, once: bool = False, ou
         if not path.exists():
             if once:
                 raise TrajectoryError(f"{path}: no such file")
-            out.write(f"waiting for {path} to be created (Ctrl-C to stop)\n")  # once: not a line per interval
+            # once, not a line per interval; named absolutely, as l2l run names the file it will create
+            out.write(f"waiting for {path.absolute()} to be created (Ctrl-C to stop)\n")
             out.flush()
         while not path.exists():
             time.sleep(interval)

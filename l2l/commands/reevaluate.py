@@ -45,9 +45,12 @@ def _reevaluate(args: argparse.Namespace) -> int:
     try:
         table = reevaluate(args.file, top, seeds, backend=args.backend, workers=args.workers,
                            objective=args.objective)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # the file named absolutely, as l2l run's and l2l resume's Ctrl-C lines name it
+        options = {"--top": args.top, "--seeds": args.seeds, "--objective": args.objective,
+                   "--backend": args.backend, "--workers": args.workers}
+        given = [word for flag, value in options.items() if value is not None for word in (flag, value)]  # as typed
         print(f"\ninterrupted; the re-evaluations committed so far are kept; run the same command again to "
-              f"continue: {command('l2l', 'reevaluate', args.file)}", file=sys.stderr)
+              f"continue: {command('l2l', 'reevaluate', Path(args.file).absolute(), *given)}", file=sys.stderr)
         return 130
     note = covered_note(table, top, seeds)  # an earlier, larger re-evaluation: said, not printed unexplained
     if note:
