@@ -29,6 +29,7 @@ late for that, and such a run is not counted.
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import logging
 import math
@@ -87,7 +88,16 @@ class QuietReconnectFailure(logging.Filter):
     with its timestamp, stood above it). Set on the ``distributed.client`` logger while the backend's client is
     open; every other record of distributed passes."""
 
+    #: Set as the backend closes a client that is trying to reach its lost scheduler again: the reconnection that
+    #: the close cancels is logged as an ERROR with the CancelledError's traceback, and the close's message to the
+    #: lost scheduler may be, as an INFO of ``distributed.batched`` with a CommClosedError's (the filter is on that
+    #: logger too then): both are dropped.
+    closing = False
+
     def filter(self, record: logging.LogRecord) -> bool:
+        if self.closing and record.exc_info and (isinstance(record.exc_info[1], asyncio.CancelledError)
+                                                 or type(record.exc_info[1]).__name__ == "CommClosedError"):
+            return False
         return not (record.levelno == logging.ERROR and str(record.msg).startswith(RECONNECT_FAILED))
 
 
@@ -546,12 +556,20 @@ class _DaskExecutor(FollowsWorkers, Executor):
         client, self._client = getattr(self, "_client", None), None
         if client is not None:
             try:
-                if getattr(self, "_subscribed", False):  # else the scheduler logs an error sending it the next event
-                    from l2l.jobs.dask_worker import WORKER_EVENTS
+                # Only a client connected tells the scheduler anything: one trying to reach a lost scheduler again
+                # waited in unregister_worker_plugin until it gave up (the backend's timeout, 30 s), so Ctrl-C then
+                # took that long to end the run.
+                connected = getattr(client, "status", "running") == "running"
+                quiet = getattr(self, "_quiet", None)
+                if quiet is not None and not connected:
+                    quiet.closing = True
+                    logging.getLogger("distributed.batched").addFilter(quiet)  # removed in DaskExecutor.close
+                if getattr(self, "_subscribed", False) and connected:  # else the scheduler logs an error sending
+                    from l2l.jobs.dask_worker import WORKER_EVENTS  # it the next event
                     self._subscribed = False
                     client.unsubscribe_topic(WORKER_EVENTS)
-                if self.name == "dask" and getattr(self, "_plugin", None):  # a shared cluster keeps no simulator
-                    client.unregister_worker_plugin(self._plugin)
+                if self.name == "dask" and getattr(self, "_plugin", None) and connected:  # a shared cluster keeps
+                    client.unregister_worker_plugin(self._plugin)  # no simulator
                 closing_through_ctrl_c(client.close)
             except Exception:  # noqa: BLE001 - closing must not hide the run's result
                 pass
@@ -916,6 +934,7 @@ class DaskExecutor(_DaskExecutor):
             quiet, self._quiet = getattr(self, "_quiet", None), None
             if quiet is not None:
                 logging.getLogger("distributed.client").removeFilter(quiet)
+                logging.getLogger("distributed.batched").removeFilter(quiet)
 
     def describe(self) -> str:
         return f"dask ({self.address or self.scheduler_file})"
