@@ -26,6 +26,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from l2l.errors import TrajectoryError
 from l2l.objectives import Objective
 from l2l.results_schema.writer import TrajectoryWriter, create
 from l2l.space import Space
@@ -119,7 +120,13 @@ def main() -> None:
     kinds = {}
     for kind in plot.KINDS:
         out = Path(folder.name) / f"{kind}.png"
-        seconds, _ = timed(lambda: plot.save(plot.figure(path, kind), out))
+        try:
+            seconds, _ = timed(lambda: plot.save(plot.figure(path, kind), out))
+        except TrajectoryError as error:
+            # curves, lineage and schedules draw what only multi-fidelity and PBT runs store; this run has none
+            kinds[kind] = None
+            print(f"{'plot.' + kind:<34}{'-':>9}   not for this run: {error}")
+            continue
         kinds[kind] = round(seconds, 2)
         print(f"{'plot.' + kind + ' + save png':<34}{seconds:>9.2f}")
     out = Path(folder.name) / "cli.png"
