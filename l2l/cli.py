@@ -447,6 +447,9 @@ def main(argv: Sequence[str] | None = None, *, control=None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:  # Ctrl-C before a run started (its build imports its components) or during a command
+        print("\nl2l: interrupted", file=sys.stderr)  # that has no line of its own: a traceback, exit status -2
+        return 130
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 from typing import Any, Callable
@@ -76,12 +77,20 @@ def start_fork_server() -> bool:
     # like a spawned worker would (os.environ is changed only while the server starts).
     wanted = _pre_spawn_environment()
     saved = {k: os.environ.get(k) for k in wanted}
+    # The server starts with SIGINT ignored (an ignored signal stays ignored across exec): Ctrl-C in a terminal
+    # reaches the whole process group, and Python's fork server ignores it only once it has imported its preload
+    # list (about a second), so a Ctrl-C in the first second of `l2l run` printed the traceback of the server's
+    # interrupted imports below l2l's own line. Its workers ignore SIGINT anyway (l2l.jobs.worker_signals).
+    quiet = threading.current_thread() is threading.main_thread()
+    handler = signal.signal(signal.SIGINT, signal.SIG_IGN) if quiet else None
     try:
         os.environ.update(wanted)
         forkserver.ensure_running()
     except (OSError, RuntimeError):  # no fork server here (e.g. no room for its socket): workers spawn
         return False
     finally:
+        if handler is not None:  # (None: a handler not set from Python, left as it is)
+            signal.signal(signal.SIGINT, handler)
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
