@@ -862,14 +862,17 @@ class DaskExecutor(_DaskExecutor):
         for ``timeout`` seconds, then closes): the evaluations out would never finish (before, the run waited
         forever after a line of Dask's log, or failed with a traceback resubmitting what the close cancelled)."""
         self._refuse_gone()
-        self._tell_no_workers()
         outcomes = super().wait(timeout)
         self._refuse_gone()  # what came back now may be the cancelled evaluations: redone by l2l resume
+        if outcomes:
+            self._no_workers_since = None
+        else:  # nothing came back: are there workers at all? (a busy run never asks)
+            self._tell_no_workers()
         return outcomes
 
     def _tell_no_workers(self) -> None:
         """One warning line once the scheduler has had no workers for NO_WORKERS_SECONDS while evaluations are out
-        (asked at most once a second), again after workers came and went. Dask keeps the evaluations until workers
+        (asked at most once a second, while nothing comes back), again after workers came and went. Dask keeps the evaluations until workers
         join, and the run waited without a word: a user who started a lost scheduler again, but not the workers
         that went down with it, saw nothing for minutes. The run goes on waiting (workers may be on their way)."""
         if not self._pending:
