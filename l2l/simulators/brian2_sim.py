@@ -165,10 +165,10 @@ class Brian2Model(ModelFunction):
     def _require(self) -> None:
         require_installed("brian2", "simulator 'brian2'", "brian2")
 
-    def run(self, params: dict[str, Any], seed: int) -> SimulationResult:
+    def _call(self, params: dict[str, Any], seed: int, extra: dict[str, Any]) -> SimulationResult:
         function = self._load()
         with brian2_session(seed, self.target, self.cache_dir, self.quiet) as brian2:
-            return as_result(function(brian2, params, seed, **self.kwargs))
+            return as_result(function(brian2, params, seed, **extra, **self.kwargs))
 
 
 __all__ = ["Brian2Model", "brian2_session", "import_brian2", "worker_cache", "TARGETS", "BRIAN2_LOCK"]

@@ -142,13 +142,13 @@ class NestModel(ModelFunction):
     def _require(self) -> None:
         require_installed("nest", "simulator 'nest'", "nest")
 
-    def run(self, params: dict[str, Any], seed: int) -> SimulationResult:
+    def _call(self, params: dict[str, Any], seed: int, extra: dict[str, Any]) -> SimulationResult:
         function = self._load()
         nest = import_nest(self.quiet)
         with KERNEL_LOCK:
             kernel = prepare_kernel(nest, seed, worker_threads(self.threads), self.quiet)
             try:
-                result = as_result(function(nest, params, seed, **self.kwargs))
+                result = as_result(function(nest, params, seed, **extra, **self.kwargs))
             finally:
                 nest.ResetKernel()
         result.metrics = {**result.metrics, "nest_virtual_processes": float(kernel["virtual_processes"])}

@@ -168,6 +168,16 @@ def _nbytes(value: Any) -> int:
     return 8
 
 
+def check_checkpoint_size(result: SimulationResult, budget: float, limit: float, who: str) -> None:
+    """ValueError if ``result``'s checkpoint is larger than ``limit`` MiB: every checkpoint is stored with the
+    run, so a runaway one (a dataset, a recording) would fill the file or the checkpoint folder."""
+    size = _nbytes(result.checkpoint)
+    if size > limit * 2 ** 20:
+        raise ValueError(f"the checkpoint returned at budget {budget:g} holds {size / 2 ** 20:.1f} MiB, more "
+                         f"than checkpoint_limit_mb = {limit:g} of the {who} simulator: keep weights and "
+                         f"optimizer state, not data, or raise the option")
+
+
 class _Function(Simulator):
     """What both Python simulators share: call ``target()`` with the params, the seed and the budget."""
 
@@ -188,12 +198,8 @@ class _Function(Simulator):
         if fidelity is None:
             return super().run_to(params, seed, budget, checkpoint)
         result = call_to(self.target(), params, seed, budget, checkpoint, fidelity, self.kwargs, "python")
-        limit = float(getattr(self, "checkpoint_limit_mb", DEFAULT_CHECKPOINT_LIMIT_MB))
-        size = _nbytes(result.checkpoint)
-        if size > limit * 2 ** 20:  # every checkpoint is stored in the run's file: a runaway one would fill it
-            raise ValueError(f"the checkpoint returned at budget {budget:g} holds {size / 2 ** 20:.1f} MiB, more "
-                             f"than checkpoint_limit_mb = {limit:g} of the python simulator: keep weights and "
-                             f"optimizer state, not data, or raise the option")
+        check_checkpoint_size(result, budget, float(getattr(self, "checkpoint_limit_mb", DEFAULT_CHECKPOINT_LIMIT_MB)),
+                              "python")
         return result
 
 
@@ -293,7 +299,15 @@ class ModelFunction(Simulator):
     ``function`` is ``'module:function'``; the folder ``path`` is searched
     first for the module, as for the ``python`` simulator (made absolute at
     once, so workers started elsewhere find the same folder). Subclasses name
-    the engine module handed to the function and check that it is installed.
+    the engine module handed to the function, check that it is installed and
+    prepare the engine around each call (:meth:`_call`).
+
+    Fidelity: as for the ``python`` simulator, ``multi_fidelity`` declares one
+    (e.g. seconds of biological time); the function is then called with
+    ``budget=`` and, if it takes one, ``checkpoint=``, inside the engine's
+    fresh kernel or scope. A model that needs the engine's isolation (a reset
+    NEST kernel, a Brian2 scope, Brian2 imported in a worker's thread) cannot
+    get it from the ``python`` simulator, so its fidelity is declared here.
     """
 
     engine: ClassVar[str] = ""
@@ -303,6 +317,10 @@ class ModelFunction(Simulator):
     kwargs: dict = option({}, help="extra keyword arguments passed to the function")
     path: str = option("", help="folder searched first for the module (in a config: relative to the "
                                 "config's folder, default that folder; in Python: relative to the working directory)")
+    multi_fidelity: dict = option({}, help="the model's fidelity {name, unit, minimum, maximum, integer}; it is "
+                                           "then called with budget= and checkpoint=")
+    checkpoint_limit_mb: float = option(DEFAULT_CHECKPOINT_LIMIT_MB, help="largest checkpoint the function may "
+                                        "return (MiB; it is stored with the run)", gt=0)
 
     def __post_init__(self) -> None:
         if not self.function:
@@ -311,16 +329,46 @@ class ModelFunction(Simulator):
         if self.path:  # resolved here, so workers started elsewhere find the same folder
             object.__setattr__(self, "path", os.path.abspath(self.path))
         function = self._load()
+        check_fidelity(function, self.multi_fidelity, self.kwargs, self.name, self.function)
         try:
-            inspect.signature(function).bind(None, {}, 0, **self.kwargs)
+            inspect.signature(function).bind(None, {}, 0, **self.kwargs,
+                                              **fidelity_arguments(function, self.multi_fidelity))
         except TypeError as exc:
-            raise ConfigError(f"simulator {self.name!r}: {self.function} cannot be called as "
-                              f"function({self.engine}, params, seed, **kwargs): {exc}") from exc
+            error = uncallable(self.name, self.function, function, self.multi_fidelity, self.kwargs, exc)
+            if "declares no fidelity" not in str(error):
+                error = ConfigError(f"simulator {self.name!r}: {self.function} cannot be called as "
+                                    f"function({self.engine}, params, seed, **kwargs): {exc}")
+            raise error from exc
         except ValueError:  # no signature (a builtin): let the call decide
             pass
 
     def _require(self) -> None:
         """Raise ConfigError if the engine is not installed."""
+
+    def _call(self, params: dict[str, Any], seed: int, extra: dict[str, Any]) -> SimulationResult:
+        """``function(engine, params, seed, **extra, **kwargs)`` inside the engine's fresh state."""
+        raise NotImplementedError
+
+    def fidelity(self) -> Fidelity | None:
+        return fidelity_from_table(self.multi_fidelity, self.name) if self.multi_fidelity else None
+
+    def run(self, params: dict[str, Any], seed: int) -> SimulationResult:
+        fidelity = self.fidelity()
+        if fidelity is not None:  # a run without a policy: every candidate runs to the top budget at once
+            return self.run_to(params, seed, fidelity.maximum, None)
+        return self._call(params, seed, {})
+
+    def run_to(self, params, seed, budget, checkpoint):
+        fidelity = self.fidelity()
+        if fidelity is None:
+            return super().run_to(params, seed, budget, checkpoint)
+        budget = whole_budget(fidelity, budget, self.name)
+        takes = accepts(self._load(), "checkpoint")
+        result = self._call(params, seed, {"budget": budget, **({"checkpoint": checkpoint} if takes else {})})
+        if not takes:  # restarted at every budget, and counted so
+            result.checkpoint = None
+        check_checkpoint_size(result, budget, float(self.checkpoint_limit_mb), self.name)
+        return result
 
     def _load(self) -> Callable[..., Any]:
         try:

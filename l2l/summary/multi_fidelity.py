@@ -374,8 +374,8 @@ def _no_checkpoint(trajectory: Trajectory) -> str:
     simulator = config.get("simulator") if isinstance(config, dict) else None
     simulator = simulator if isinstance(simulator, dict) else {}
     function = simulator.get("function")
-    if simulator.get("name") == "python":
-        who = function if isinstance(function, str) and function else "the python function"
+    if simulator.get("name") in ("python", "nest", "brian2"):  # the engines call a model function as python does
+        who = function if isinstance(function, str) and function else f"the {simulator.get('name')} function"
         takes = _takes_checkpoint(simulator)
         if takes is None:
             return (f"{who} returned no checkpoint or takes none (no parameter named 'checkpoint'; to continue "
@@ -428,7 +428,16 @@ def _takes_checkpoint(simulator: dict) -> bool | list[str] | None:
             return True
         options = simulator.get("kwargs")
         options = set(options) if isinstance(options, dict) else set()
-        return [n for n in names if n not in _CALLED_WITH and n not in options and n != "checkpoint"]
+        if simulator.get("name") in ("nest", "brian2"):
+            names = names[1:]  # the engine module (nest, brian2) comes before params
+        positional = [*arguments.posonlyargs, *arguments.args]
+        defaults = {a.arg: d for a, d in zip(positional[len(positional) - len(arguments.defaults):],
+                                              arguments.defaults)}
+        defaults.update({a.arg: d for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults) if d is not None})
+        settings = {n for n, d in defaults.items()  # n_exc=160: a setting, not a misnamed checkpoint (ckpt=None)
+                    if not (isinstance(d, ast.Constant) and d.value is None)}
+        return [n for n in names if n not in _CALLED_WITH and n not in options and n != "checkpoint"
+                and n not in settings]
     return None
 
 
