@@ -35,7 +35,9 @@ on the same fresh seeds. Framework overhead: wall seconds beyond the simulator's
 
 ``--figures`` also writes docs/img/pbt_*.png (lineage and schedules of the seed-0 PBT runs). ``--oracle``
 instead measures whether a task has a schedule to find: constant parameters on a grid against falling
-schedules, on seeds 20000+ (no search involved).
+schedules, on seeds 20000+ (no search involved); as the same seeds pick the best constant and score it,
+``--fresh-seeds`` trains the stored picks (``--oracle-file``, default benchmarks/results/pbt_oracle.json) again
+on seeds 30000+ with per-seed paired differences, schedule minus constant.
 The last line printed is one JSON object with the figures and ``targets_met``.
 """
 
@@ -215,6 +217,33 @@ def ray_peer(task: Task, seeds: list[int]) -> list[dict]:
 
 
 # -- is there a schedule to find? ------------------------------------------------------------------------------
+def oracle_grids(task: Task) -> list[np.ndarray]:
+    """Per parameter 4 log-spaced values inside the space (its ends left out)."""
+    return [np.geomspace(low, high, 6)[1:-1] for low, high in task.space.values()]
+
+
+def falling_schedules(task: Task, best: dict) -> dict[str, list]:
+    """The oracle's falling schedules through the constant point ``best``, by label (see ``oracle``).
+
+    A function of ``best`` and the task alone, so that ``--fresh-seeds`` rebuilds exactly the schedules the
+    stored grid search evaluated from the stored best point.
+    """
+    names = list(task.space)
+    low, high = task.space[names[0]]
+    top = float(oracle_grids(task)[0][-1])
+    out = {}
+    for label, start, end in ((f"{names[0]} x3 -> /3", best[names[0]] * 3, best[names[0]] / 3),
+                              (f"{names[0]} x10 -> /10", best[names[0]] * 10, best[names[0]] / 10),
+                              (f"{names[0]} {top:.4g} -> best", top, best[names[0]])):
+        pieces = []
+        for i in range(task.intervals):
+            value = start * (end / start) ** (i / (task.intervals - 1))
+            params = {**best, names[0]: float(np.clip(value, low, high))}
+            pieces.append((i * task.interval, (i + 1) * task.interval, params))
+        out[label] = pieces
+    return out
+
+
 def oracle(task: Task, fresh: int) -> dict:
     """Constant parameters on a grid (4 log-spaced values each) against falling schedules, on seeds 20000+.
 
@@ -225,7 +254,7 @@ def oracle(task: Task, fresh: int) -> dict:
     """
     simulator = task.make()
     names = list(task.space)
-    grids = [np.geomspace(low, high, 6)[1:-1] for low, high in task.space.values()]
+    grids = oracle_grids(task)
     seeds = [2 * FRESH + k for k in range(fresh)]
 
     def quality(schedule: list) -> float:
@@ -238,22 +267,47 @@ def oracle(task: Task, fresh: int) -> dict:
             quality([(0.0, task.max_budget, params)])
     best_key = max(constants, key=lambda k: task.sign * constants[k])
     best = json.loads(best_key)
-    low, high = task.space[names[0]]
-    falling = {}
-    top = float(grids[0][-1])
-    for label, start, end in ((f"{names[0]} x3 -> /3", best[names[0]] * 3, best[names[0]] / 3),
-                              (f"{names[0]} x10 -> /10", best[names[0]] * 10, best[names[0]] / 10),
-                              (f"{names[0]} {top:.4g} -> best", top, best[names[0]])):
-        pieces = []
-        for i in range(task.intervals):
-            value = start * (end / start) ** (i / (task.intervals - 1))
-            params = {**best, names[0]: float(np.clip(value, low, high))}
-            pieces.append((i * task.interval, (i + 1) * task.interval, params))
-        falling[label] = quality(pieces)
+    falling = {label: quality(pieces) for label, pieces in falling_schedules(task, best).items()}
     print(f"{task.name:9s} best constant {best_key}: {constants[best_key]:.4f}; falling: "
           + ", ".join(f"{k} {v:.4f}" for k, v in falling.items()), flush=True)
     return {"best_constant": best, "best_constant_quality": constants[best_key], "falling": falling,
             "grid": constants, "seeds": seeds}
+
+
+def oracle_fresh(task: Task, stored: dict, seeds: list[int]) -> dict:
+    """The stored oracle's picks (best constant, every falling schedule) trained again on ``seeds``.
+
+    The grid search chose its best constant on seeds 20000+, and reported it and the schedules built
+    through it on those same seeds, so the constant's figure carries the winner's luck. Here neither is
+    chosen again: both are replayed on seeds no selection saw. Per column mean, std and min..max over
+    the seeds; per schedule the paired difference schedule minus constant on each seed and in how many
+    seeds the schedule was better (lower loss or error, higher reward).
+    """
+    simulator = task.make()
+    best = stored["best_constant"]
+    # the grid search scored the exact grid point and stored it rounded to 4 digits; its schedules were
+    # built from the rounded point
+    exact = {name: float(min(grid, key=lambda g: abs(g - best[name])))
+             for name, grid in zip(task.space, oracle_grids(task))}
+    columns = {"constant": [(0.0, task.max_budget, exact)], **falling_schedules(task, best)}
+    if set(columns) - {"constant"} != set(stored["falling"]):
+        raise ValueError(f"{task.name}: the stored oracle's schedules {sorted(stored['falling'])} are not "
+                         f"the ones this script builds {sorted(set(columns) - {'constant'})}")
+    per_seed = {label: [replay(task, simulator, pieces, s) for s in seeds] for label, pieces in columns.items()}
+    constant = np.array(per_seed["constant"])
+    out = {"best_constant": best, "seeds": seeds, "selection_seeds": stored["seeds"],
+           "constant": {"fresh": spread(constant), "at_selection": stored["best_constant_quality"]},
+           "falling": {}}
+    for label in stored["falling"]:
+        values = np.array(per_seed[label])
+        difference = values - constant
+        out["falling"][label] = {"fresh": spread(values), "at_selection": stored["falling"][label],
+                                 "difference": spread(difference),
+                                 "better_in": int(np.sum(task.sign * difference > 0)), "of": len(seeds)}
+    print(f"{task.name:9s} constant {describe(out['constant']['fresh'])}; "
+          + "; ".join(f"{k} {describe(v['fresh'])} (diff {v['difference']['mean']:+.4f}, "
+                      f"better in {v['better_in']}/{v['of']})" for k, v in out["falling"].items()), flush=True)
+    return out
 
 
 # -- report --------------------------------------------------------------------------------------------------
@@ -290,6 +344,29 @@ def save_figures(path: Path, task: Task) -> list[str]:
     return written
 
 
+def fail(problem: str) -> None:
+    """Bad input: one ``l2l: error:`` line and exit status 2, before anything is computed."""
+    print(f"l2l: error: {problem}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def read_oracle(path: Path, chosen: list[Task], quick: bool) -> dict:
+    """The stored ``--oracle`` output (its last line), or ``fail``."""
+    try:
+        stored = json.loads(path.read_text().strip().splitlines()[-1])
+    except (OSError, IndexError, ValueError) as error:
+        fail(f"cannot read the stored oracle {path}: {error}")
+    if not isinstance(stored, dict) or stored.get("benchmark") != "pbt-oracle":
+        fail(f"{path} is not the output of benchmarks/pbt.py --oracle")
+    if stored.get("quick") != quick:
+        fail(f"{path} was written {'with' if stored.get('quick') else 'without'} --quick, this run is "
+             f"{'with' if quick else 'without'} it (other task settings)")
+    absent = [t.name for t in chosen if t.name not in stored.get("results", {})]
+    if absent:
+        fail(f"{path} has no oracle for {', '.join(absent)}")
+    return stored
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2 seeds, 3 fresh seeds, short spore, 1 Ray seed")
@@ -298,6 +375,12 @@ def main() -> None:
     parser.add_argument("--no-ray", action="store_true", help="skip Ray Tune")
     parser.add_argument("--seeds", type=int, default=0, help="run seeds 0..N-1 (default 5; --quick: 2)")
     parser.add_argument("--oracle", action="store_true", help="only: constant grid against falling schedules")
+    parser.add_argument("--fresh-seeds", action="store_true",
+                        help="only: the stored oracle's picks (--oracle-file) on fresh seeds 30000+, no grid search")
+    parser.add_argument("--fresh-count", type=int, default=0,
+                        help="--fresh-seeds: how many fresh seeds (default 5; --quick: 3)")
+    parser.add_argument("--oracle-file", type=Path, default=HERE / "results" / "pbt_oracle.json",
+                        help="the --oracle output whose picks --fresh-seeds evaluates again")
     parser.add_argument("--explore", default="perturb", choices=("perturb", "resample", "pb2"),
                         help="PBT's explore (default perturb; pb2: a Gaussian process picks the parameters)")
     args = parser.parse_args()
@@ -305,6 +388,17 @@ def main() -> None:
     seeds = list(range(args.seeds or (2 if args.quick else 5)))
     fresh = 3 if args.quick else 5
     chosen = [t for t in tasks(args.quick) if not args.tasks or t.name in args.tasks.split(",")]
+    if args.fresh_seeds:
+        stored = read_oracle(args.oracle_file, chosen, args.quick)
+        if args.fresh_count < 0:
+            fail(f"--fresh-count: 1 or more fresh seeds expected, got {args.fresh_count}")
+        fresh_seeds = [3 * FRESH + k for k in range(args.fresh_count or fresh)]
+        started = time.perf_counter()
+        found = {task.name: oracle_fresh(task, stored["results"][task.name], fresh_seeds) for task in chosen}
+        print(json.dumps({"benchmark": "pbt-oracle-fresh", "quick": args.quick, "oracle_file": str(args.oracle_file),
+                          "seeds": fresh_seeds, "cpu_s": round(time.process_time(), 1),
+                          "wall_s": round(time.perf_counter() - started, 1), "results": found}))
+        return
     if args.oracle:
         found = {task.name: oracle(task, fresh) for task in chosen}
         print(json.dumps({"benchmark": "pbt-oracle", "quick": args.quick, "results": found}))
