@@ -101,8 +101,9 @@ class _RowsRead:
         return max((n for name, n in self.rows.items() if name != SCANNED), default=0)
 
 
-#: The one column a single-objective show reads whole (8 bytes a row): the first parameter's, where it finds the
-#: other evaluations of the best rows' candidates, so that their means are over all of them.
+#: The one column show reads whole (8 bytes a row): the first parameter's, where it finds the other evaluations
+#: of the best rows' candidates, so that their means are over all of them (with two objectives: whether any
+#: candidate was evaluated twice, for the front of the candidates' means).
 SCANNED = "evaluations/params/x"
 
 
@@ -127,7 +128,7 @@ def test_show_of_a_file_with_many_commits_reads_only_the_last_rows_and_the_best(
     assert text == expected
     assert "Pareto front" in text if len(objectives) == 2 else "best 7 by loss" in text
     assert 0 < spy.most() <= BOUND < GENERATIONS * POPULATION / 10
-    assert spy.rows.get(SCANNED, 0) <= (GENERATIONS * POPULATION if len(objectives) == 1 else 0) + BOUND
+    assert spy.rows.get(SCANNED, 0) <= GENERATIONS * POPULATION + BOUND
 
 
 def test_a_summary_from_the_statistics_equals_one_counted_from_every_row(tmp_path, monkeypatch):

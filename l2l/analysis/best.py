@@ -96,6 +96,36 @@ def best_candidates(ok: pd.DataFrame, objective: Objective, parameters: Sequence
     return best.head(limit), averaged is not None
 
 
+def front_candidates(ok: pd.DataFrame, objectives: Sequence[Objective],
+                     parameters: Sequence[str]) -> tuple[pd.DataFrame, bool]:
+    """The non-dominated candidates of ``ok`` over ``objectives`` (the Pareto front), repeats averaged; and
+    whether any were.
+
+    As :func:`best_candidates` ranks one objective: a candidate evaluated more than once from scratch (a GA's
+    elite evaluated again with a new seed every generation) is one point, the mean of each objective over its
+    results, with their number ``n``, so that its lucky seed cannot put it on the front while its mean is
+    dominated. A candidate with a non-finite result is never on the front. Rows in the order of ``ok`` (each
+    candidate's first evaluation); ``ok`` itself where no candidate was evaluated twice."""
+    from l2l.objectives import pareto_front_mask
+    from l2l.results_schema.statistics import pareto_front_2d
+
+    names = [o.name for o in objectives]
+    table, averaged = ok, False
+    groups = repeat_groups(ok, parameters)
+    codes, uniques = pd.factorize(groups)  # numbered in the order of their first row
+    if len(uniques) < len(ok):
+        counts = np.bincount(codes)
+        firsts = np.flatnonzero(~pd.Series(codes).duplicated().to_numpy())
+        table = ok.iloc[firsts].copy()
+        for name in names:  # a sum with a NaN or inf - inf is NaN: that candidate is off the front
+            table[name] = np.bincount(codes, weights=ok[name].to_numpy(dtype=float)) / counts
+        table["n"] = counts
+        averaged = True
+    scores = table[names].to_numpy(dtype=float) * np.array([o.sign for o in objectives], dtype=float)
+    mask = pareto_front_2d(scores) if len(names) == 2 else pareto_front_mask(scores)
+    return table[mask], averaged
+
+
 def tied_with_best(ok: pd.DataFrame, objective: Objective, parameters: Sequence[str]) -> int:
     """How many distinct candidates of ``ok`` share the best value of ``objective`` exactly (repeats averaged):
     more than one where the objective saturates (an error rate of 0 reached by many), and then the order of
@@ -128,6 +158,8 @@ def with_repeats(columns: list[str], objective: str) -> list[str]:
 
 
 REPEATS_NOTE = "a candidate evaluated more than once is shown with its mean, n and sd"
+#: :data:`REPEATS_NOTE` of a Pareto front (:func:`front_candidates`).
+FRONT_REPEATS_NOTE = "a candidate evaluated more than once is shown with the means of its n results"
 
-__all__ = ["REPEATS_NOTE", "at_top_budget", "average_repeats", "best_candidates", "ranked", "repeat_groups",
-           "tie_note", "tied_with_best", "with_repeats"]
+__all__ = ["FRONT_REPEATS_NOTE", "REPEATS_NOTE", "at_top_budget", "average_repeats", "best_candidates",
+           "front_candidates", "ranked", "repeat_groups", "tie_note", "tied_with_best", "with_repeats"]

@@ -24,10 +24,10 @@ import numpy as np
 import pandas as pd
 
 from l2l import __version__
-from l2l.analysis.best import REPEATS_NOTE, best_candidates, ranked, with_repeats
+from l2l.analysis.best import FRONT_REPEATS_NOTE, REPEATS_NOTE, best_candidates, front_candidates, ranked, with_repeats
 from l2l.errors import ConfigError
 from l2l.plot import figures
-from l2l.plot.data import RunData, pareto_mask, scores
+from l2l.plot.data import RunData
 from l2l.plot.panels import error_summary, others_text
 from l2l.results_schema.reader import Trajectory
 from l2l.summary import RunSummary, summarize
@@ -156,11 +156,15 @@ def best_individuals(run: RunData, limit: int = 10) -> tuple[str, pd.DataFrame]:
             return (f"best {len(best)} candidates by {o.name} ({o.direction}; {REPEATS_NOTE}){below}",
                     best[with_repeats(columns, o.name)])
         return f"best {len(best)} evaluations by {o.name} ({o.direction}){below}", best[columns]
-    front = ok[pareto_mask(scores(ok, run.objectives))]
+    front, averaged = front_candidates(ok, run.objectives, run.parameters)  # as l2l show: repeats averaged
     front = front.sort_values(run.objectives[0].name, ascending=run.objectives[0].direction == "minimize")
     shown = front.head(2 * limit + 5)
+    if averaged:
+        at = columns.index(run.objectives[-1].name) + 1
+        columns = columns[:at] + ["n"] + columns[at:]
     return (f"Pareto front over {', '.join(o.name for o in run.objectives)}: {len(front)} non-dominated "
-            f"evaluations{f' (first {len(shown)} shown)' if len(shown) < len(front) else ''}"), shown[columns]
+            f"{f'candidates ({FRONT_REPEATS_NOTE})' if averaged else 'evaluations'}"
+            f"{f' (first {len(shown)} shown)' if len(shown) < len(front) else ''}"), shown[columns]
 
 
 def _best_repeated(run: RunData) -> tuple[float, int, float] | None:
