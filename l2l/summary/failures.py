@@ -53,10 +53,14 @@ def failure_line(trajectory: Trajectory, summary: RunSummary) -> str:
         return ""
     columns = trajectory._columns(("error_start", "error_length"), n, bad)
     texts = frames.error_texts(trajectory, columns["error_start"], columns["error_length"])
-    reasons = Counter("timeout" if code == codes["timeout"] else _quoted(error_message(text or ""))
-                      for code, text in zip(status[bad - start], texts))
+    messages = ["timeout" if code == codes["timeout"] else error_message(text or "")
+                for code, text in zip(status[bad - start], texts)]
+    reasons = Counter(message if message == "timeout" else _quoted(message) for message in messages)
     some = len(bad) < total
     head = f"{total} failed" + (f" (the last {len(bad)}: " if some else ": ")
+    if len(set(messages)) == 1 and messages[0] != "timeout":  # one reason: the line has room for all of it
+        width = FAILURE_WIDTH - len(head) - len(f"{len(messages)} × ") - 1
+        return head + f"{len(messages)} × {_quoted(messages[0], max(width, REASON_WIDTH))}" + (")" if some else "")
     parts: list[str] = []
     common = reasons.most_common()
     for i, (reason, count) in enumerate(common):
@@ -78,7 +82,10 @@ def _others(rest: list[tuple[str, int]]) -> str:
         f"{evaluations} with {len(rest)} other reasons"
 
 
-def _quoted(message: str) -> str:
-    if len(message) > REASON_WIDTH:
-        message = message[:REASON_WIDTH - 3].rstrip() + "..."
+def _quoted(message: str, width: int = REASON_WIDTH) -> str:
+    """``message`` in quotes, cut to ``width`` characters (the quotes left out) with '...'. A run whose failures
+    all have one message gets the line's whole width for it: 'PyNEST cannot be imported...' hid the reason that
+    followed ('(libnestkernel.so: cannot open shared object file)'), for one message and a count."""
+    if len(message) > width:
+        message = message[:width - 3].rstrip() + "..."
     return f'"{message}"'
