@@ -184,7 +184,9 @@ class Registry:
         unknown = [k for k in options if k not in fields]
         if unknown:
             allowed = ", ".join(sorted(fields)) or "(none)"
-            raise ConfigError(f"{self.kind} {name!r}: unknown option {unknown[0]!r}; allowed: {allowed}")
+            hint = getattr(cls, "option_hints", {}).get(unknown[0])  # e.g. a backend's name for another's option
+            raise ConfigError(f"{self.kind} {name!r}: unknown option {unknown[0]!r}; allowed: {allowed}"
+                              + (f"; {hint}" if hint else ""))
         hints = typing.get_type_hints(cls)
         checked = {k: _check_value(self.kind, name, k, v, hints.get(k, typing.Any)) for k, v in options.items()}
         for key, value in checked.items():

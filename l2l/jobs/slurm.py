@@ -244,6 +244,9 @@ class SlurmExecutor(_DaskExecutor):
     """Dask workers as SLURM jobs (dask-jobqueue), scaled between minimum_jobs and maximum_jobs."""
 
     name: ClassVar[str] = "slurm"
+    #: Said after the refusal of an option another backend has (``workers = 2`` of the README's local example).
+    option_hints: ClassVar[dict[str, str]] = {"workers": "the most worker jobs at once is maximum_jobs "
+                                                         "(what --workers sets)"}
     #: What the idle-workers warning line counts (see :meth:`workers_said`).
     worker_word: ClassVar[str] = "worker job"
 

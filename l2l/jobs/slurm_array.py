@@ -82,6 +82,9 @@ class SlurmArrayExecutor(FollowsWorkers, Executor):
     """Each batch of evaluations is one SLURM job array; results come back through files."""
 
     name: ClassVar[str] = "slurm-array"
+    #: Said after the refusal of an option another backend has (``workers = 2`` of the README's local example).
+    option_hints: ClassVar[dict[str, str]] = {"workers": "the most array tasks running at once is max_running "
+                                                         "(what --workers sets)"}
 
     partition: str = option("", help="SLURM partition; '' for the cluster's default")
     account: str = option("", help="account (project) to charge; '' for your default")
