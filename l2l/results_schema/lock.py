@@ -189,4 +189,15 @@ def writer_alive(path: str | os.PathLike) -> bool | None:
         return False
     except OSError:
         return True  # exists, belongs to another user
-    return True
+    return not _zombie(info["pid"])
+
+
+def _zombie(pid: int) -> bool:
+    """True if ``pid`` has died and only waits for its parent to collect it (Linux: state Z in /proc): it holds
+    no lock and writes nothing, but signal 0 still finds it, so a run killed with ``kill -9`` from a program that
+    had not yet waited for it read 'running'."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rpartition(b")")[2].split()[:1] == [b"Z"]
+    except OSError:
+        return False
