@@ -165,7 +165,8 @@ def scatter(source: Any, objective: str | None = None, top: int = 4) -> Figure:
 
 
 def pareto(source: Any, objectives: Sequence[str] | None = None) -> Figure:
-    """The Pareto front of two objectives over all successful evaluations.
+    """The Pareto front of two objectives, as ``l2l show`` lists it, over all successful evaluations: a candidate
+    evaluated more than once is one point of the front, at the means of its results.
 
     ``objectives``: the two to show (default: the first two); one name shows it against the first other one.
     Raises :class:`TrajectoryError` for a run with a single objective.
@@ -179,10 +180,11 @@ def pareto(source: Any, objectives: Sequence[str] | None = None) -> Figure:
                               f"({chosen[0].name}): try --kind fitness")
     fig = _figure(7.5, 6)
     ax = fig.subplots()
-    size = panels.draw_pareto(ax, run, chosen[0], chosen[1])
+    size, averaged = panels.draw_pareto(ax, run, chosen[0], chosen[1])
     hidden = [o.name for o in run.objectives if o not in chosen[:2]]
     others = f"\nobjectives not shown: {', '.join(hidden)}" if hidden else ""
-    _fitting_suptitle(fig, f"{run.title}: {size} non-dominated of {len(run.ok):,} successful evaluations{others}")
+    of = " candidates (a candidate evaluated more than once at its means)" if averaged else ""
+    _fitting_suptitle(fig, f"{run.title}: {size} non-dominated{of} of {len(run.ok):,} successful evaluations{others}")
     return fig
 
 
