@@ -16,8 +16,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator
 
 from l2l.objectives import Objective
-from l2l.plot.data import (RunData, categories, generation_statistics, label, parameter_values, sample_for_scatter,
-                           scores)
+from l2l.plot.data import RunData, categories, generation_statistics, label, parameter_values, sample_for_scatter
 
 STATUS_COLOURS = {"ok": "#4c9a5b", "failed": "#c8443c", "timeout": "#e39b2d"}
 BEST_COLOUR = "#1f4e9c"
