@@ -22,13 +22,14 @@ from l2l.results_schema.lineage import schedules
 MAX_PARAMETER_PANELS = 4
 
 
-def _segments(run):
-    """The segments of a run in which some trial continued another's checkpoint; one line refusing others."""
+def _segments(run, kind: str):
+    """The segments of a run in which some trial continued another's checkpoint; one line refusing others
+    that names the ``kind`` asked for (``schedules`` too is drawn from the lineage)."""
     if not run.multi_fidelity or "parent" not in run.segments.columns:
-        raise TrajectoryError(f"{run.name}: lineage plots need a run with a [policy] whose learners copy each "
+        raise TrajectoryError(f"{run.name}: {kind} plots need a run with a [policy] whose learners copy each "
                               f"other (population-based training) or run.inherit; try --kind fitness")
     if not (run.segments["parent"] >= 0).any():
-        raise TrajectoryError(f"{run.name}: lineage plots need a run whose learners copy each other "
+        raise TrajectoryError(f"{run.name}: {kind} plots need a run whose learners copy each other "
                               f"(population-based training, run.inherit); none of its trials continued another's "
                               f"checkpoint: try --kind curves")
     return run.segments
@@ -37,7 +38,7 @@ def _segments(run):
 def lineage_figure(source) -> Figure:
     """The ``lineage`` plot kind: who copied whom, over the budget."""
     run = load_run(source, errors=False)
-    segments = _segments(run)
+    segments = _segments(run, "lineage")
     spans = segments.groupby("trial").agg(start=("from_budget", "min"), end=("budget", "max"),
                                           parent=("parent", "max"))
     first = segments.sort_values("budget").drop_duplicates("trial")
@@ -72,7 +73,7 @@ def lineage_figure(source) -> Figure:
 def schedules_figure(source, objective: str | None = None) -> Figure:
     """The ``schedules`` plot kind: the parameters each final learner was trained with, over the budget."""
     run = load_run(source, errors=False)
-    segments = _segments(run)
+    segments = _segments(run, "schedules")
     goal = run.objective(objective)
     history = schedules(segments, run.parameters)
     if not len(history):
