@@ -185,7 +185,10 @@ class Registry:
         if unknown:
             allowed = ", ".join(sorted(fields)) or "(none)"
             hint = getattr(cls, "option_hints", {}).get(unknown[0])  # e.g. a backend's name for another's option
-            raise ConfigError(f"{self.kind} {name!r}: unknown option {unknown[0]!r}; allowed: {allowed}"
+            # a typo ('populaton_size') is named beside the key, as for an unknown component name, where the
+            # allowed list may be long; a component's own hint already says which option it meant
+            meant = "" if hint else _did_you_mean(unknown[0], list(fields))
+            raise ConfigError(f"{self.kind} {name!r}: unknown option {unknown[0]!r}{meant}; allowed: {allowed}"
                               + (f"; {hint}" if hint else ""))
         hints = typing.get_type_hints(cls)
         checked = {k: _check_value(self.kind, name, k, v, hints.get(k, typing.Any)) for k, v in options.items()}

@@ -38,7 +38,8 @@ def _write(tmp_path, text, name="config.toml"):
 
 @pytest.mark.parametrize("change, message", [
     (("population_size = 6", "population_size = 0"), "optimizer 'ga': population_size must be >= 2, got 0"),
-    (("population_size = 6", "populaton_size = 6"), "optimizer 'ga': unknown option 'populaton_size'; allowed:"),
+    (("population_size = 6", "populaton_size = 6"),
+     "optimizer 'ga': unknown option 'populaton_size' (did you mean 'population_size'?); allowed:"),
     (("seed = 2", "seed = -1"), "run.seed must be an integer >= 0, got -1"),
     (("generations = 3", "generatons = 3"), "unknown key run.'generatons'"),
     (('name = "sphere"', 'name = "spheer"'), "unknown simulator 'spheer' (did you mean 'sphere'?); available:"),
