@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -19,7 +20,14 @@ def error_message(text: str) -> str:
     working directory that the ``command`` simulator appends after its message (lines from ``--- ``)."""
     lines = text.splitlines()
     tails = next((i for i, line in enumerate(lines) if line.startswith("--- ")), len(lines))
-    return next((line.strip() for line in reversed(lines[:tails]) if line.strip()), "(no error text)")
+    line = next((line.strip() for line in reversed(lines[:tails]) if line.strip()), "(no error text)")
+    # a traceback names an exception by its module unless it is a builtin: l2l's own (a ConfigError raised in
+    # a simulator's setup on a worker) is shown by its class name, as ValueError is; a user's keeps its module
+    return _L2L_EXCEPTION.sub(r"\1", line, count=1)
+
+
+#: ``l2l.errors.ConfigError`` at the start of a traceback's last line: the class name is kept.
+_L2L_EXCEPTION = re.compile(r"^l2l(?:\.\w+)+\.([A-Za-z_]\w*)(?=:|$)")
 
 
 #: The failure line reads this many rows at most, up to the last unsuccessful one (``l2l show`` of a very
