@@ -55,7 +55,7 @@ from typing import Any, Callable
 import numpy as np
 
 from l2l.control import RunControl
-from l2l.errors import ExecutorError, command
+from l2l.errors import ContractError, ExecutorError, command
 from l2l.jobs import Outcome, Task
 from l2l.jobs.base import FAILED
 from l2l.driver_files import Commits
@@ -348,18 +348,38 @@ class _Loop(Trials, Commits):
             return self.problem.space.from_unit(np.asarray(action.code, dtype=float)[None, :])[0]
         if self.optimizer.done(self.problem, self.optimizer_state):
             return None
-        codes, self.optimizer_state = self.optimizer.ask(self.problem, self.optimizer_state, 1)
+        codes, self.optimizer_state = self.ask(1)
         return codes[0] if len(codes) else None
+
+    def ask(self, n: int | None = None) -> tuple[np.ndarray, Any]:
+        """The optimizer's ask, checked: a plug-in's candidates of the wrong shape or count, or with NaN, are
+        refused in one line naming the optimizer (l2l.testing.OptimizerContract checks the same), where before
+        a NaN reached the simulator and failed every evaluation as a non-finite result, and one candidate more
+        than asked ran past run.evaluations."""
+        codes, state = self.optimizer.ask(self.problem, self.optimizer_state, n)
+        codes = np.asarray(codes, dtype=float)
+        dimension = self.problem.space.dimension
+        kind = type(self.optimizer)
+        name = f"optimizer {self.optimizer.name!r} ({kind.__module__}.{kind.__qualname__})"
+        asked = "ask()" if n is None else f"ask(n={n})"
+        if codes.ndim != 2 or codes.shape[1] != dimension:
+            raise ContractError(f"{name}: {asked} gave candidates of shape {codes.shape}, "
+                                f"not (n, {dimension}) for this space")
+        if n is not None and len(codes) > n:
+            raise ContractError(f"{name}: {asked} gave {len(codes)} candidates, more than asked")
+        if not np.all(np.isfinite(codes)):
+            raise ContractError(f"{name}: {asked} gave a candidate with a NaN or infinite value")
+        return codes, state
 
     def start_generation(self) -> bool:
         """Ask for a generation and submit it (members already in the file are reused); False if none."""
         if self.optimizer.done(self.problem, self.optimizer_state):
             return False
         self.started = time.time()
-        candidates, state = self.optimizer.ask(self.problem, self.optimizer_state)
+        candidates, state = self.ask()
         remaining = self.cap - self.loop["evaluations"] if self.cap else len(candidates)
         if len(candidates) > remaining:  # the last generation stops exactly at run.evaluations
-            candidates, state = self.optimizer.ask(self.problem, self.optimizer_state, remaining)
+            candidates, state = self.ask(remaining)
         self.optimizer_state = state
         if len(candidates) == 0:
             return False

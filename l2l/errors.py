@@ -24,6 +24,12 @@ class EvaluationError(L2LError):
     """An evaluation returned something the run cannot use."""
 
 
+class ContractError(L2LError):
+    """A component (a plug-in's optimizer) gave the loop something its contract rules out, such as more
+    candidates than asked or a NaN candidate: said in one line naming the component, not passed on to fail
+    every evaluation as if the simulator were at fault."""
+
+
 class ExecutorError(L2LError):
     """A backend could not start or reach its workers (a cluster that never came up, no SLURM)."""
 

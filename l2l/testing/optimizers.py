@@ -5,9 +5,11 @@ candidates of the space's dimension within its bounds; a state that survives
 encoding to the trajectory file and continues exactly; the same seed gives
 the same candidates; ``ask(n)`` gives ``n`` candidates and any subset of
 what was asked may be told, in any order (an optimizer that updates once per
-generation updates as if the generation had been told whole); ``ask`` and
-``tell`` never change the state they receive; ``check`` refuses what the optimizer cannot handle; every option has
-a help text and a default.
+generation updates as if the generation had been told whole), finite and
+within the bounds as those of ``ask()`` are; ``ask`` and ``tell`` never change
+the state they receive, nor ``tell`` the candidates and scores it is told;
+``check`` refuses what the optimizer cannot handle; every option has a help
+text and a default.
 """
 
 from __future__ import annotations
@@ -61,6 +63,15 @@ class _Subject:
     def seeded_candidates(self) -> bool:
         """Whether another seed must give other candidates."""
         return self.seeded
+
+
+def _assert_within_bounds(problem: Problem, candidates: np.ndarray, asked: str) -> None:
+    """Finite candidates within the space's bounds, each decodable (ask(n) as ask() is checked)."""
+    assert np.all(np.isfinite(candidates)), f"{asked} gave a candidate with a NaN or infinite value"
+    assert np.all(candidates >= problem.space.lower) and np.all(candidates <= problem.space.upper), (
+        f"{asked} gave a candidate outside the space's bounds")
+    for row in candidates:
+        problem.space.decode(row)
 
 
 class OptimizerContract(_Subject):
@@ -138,6 +149,7 @@ class OptimizerContract(_Subject):
             if getattr(optimizer, "done", None) and len(candidates) < n and optimizer.done(problem, state):
                 return  # a finite optimizer (grid) may run out
             assert candidates.shape == (n, problem.space.dimension), f"ask(n={n}) gave {candidates.shape}"
+            _assert_within_bounds(problem, candidates, f"ask(n={n})")
             asked.append(candidates)
         pool = np.vstack(asked)
         order = np.random.default_rng(0).permutation(len(pool))
@@ -146,7 +158,21 @@ class OptimizerContract(_Subject):
             state = optimizer.tell(problem, state, pool[part], scores, outputs if optimizer.needs_outputs else None)
         after, state = optimizer.ask(problem, state, n=4)
         assert after.shape == (4, problem.space.dimension)
+        _assert_within_bounds(problem, after, "ask(n=4) after a tell")
         decode(encode(state))
+
+    def test_tell_leaves_the_candidates_and_scores_it_is_told_untouched(self, optimizer: Optimizer) -> None:
+        # The loop keeps what it tells (a resumed run tells the same rows again): an in-place ``scores *= -1``
+        # passed every other check while the optimizer climbed the wrong way.
+        problem = problem_for(optimizer)
+        state = optimizer.init(problem, seed=9)
+        for n in (None, 2):
+            candidates, state = optimizer.ask(problem, state, n)
+            scores, outputs = evaluate(problem, candidates)
+            told = [candidates.copy(), scores.copy(), outputs.copy()]
+            state = optimizer.tell(problem, state, candidates, scores, outputs if optimizer.needs_outputs else None)
+            for name, array, copy in zip(("candidates", "scores", "outputs"), (candidates, scores, outputs), told):
+                assert np.array_equal(array, copy, equal_nan=True), f"tell changed the {name} it was told (in place)"
 
     def test_check_refuses_the_problems_the_optimizer_cannot_handle(self, optimizer: Optimizer) -> None:
         unbounded = Space.from_json({"x": {"default": 0.0, "scale": 1.0, "shape": [2]}})
@@ -185,6 +211,8 @@ class AsynchronousOptimizerContract(_Subject):
         state = optimizer.tell(problem, state, second, scores)
         third, state = optimizer.ask(problem, state, n=2)
         assert third.shape == (2, problem.space.dimension)
+        for asked, candidates in (("ask(n=3)", first), ("ask(n=1)", second), ("ask(n=2)", third)):
+            _assert_within_bounds(problem, candidates, asked)
         decode(encode(state))
 
 
