@@ -387,7 +387,13 @@ def main() -> None:
     EXPLORE[0] = args.explore
     seeds = list(range(args.seeds or (2 if args.quick else 5)))
     fresh = 3 if args.quick else 5
-    chosen = [t for t in tasks(args.quick) if not args.tasks or t.name in args.tasks.split(",")]
+    asked = [name.strip() for name in args.tasks.split(",") if name.strip()]
+    known = [t.name for t in tasks(args.quick)]
+    unknown = [name for name in asked if name not in known]
+    if unknown:  # before, an unknown name was left out silently and the run measured fewer tasks than asked
+        fail(f"--tasks: unknown task{'s' * (len(unknown) > 1)} {', '.join(map(repr, unknown))}; "
+             f"known: {', '.join(known)}")
+    chosen = [t for t in tasks(args.quick) if not asked or t.name in asked]
     if args.fresh_seeds:
         stored = read_oracle(args.oracle_file, chosen, args.quick)
         if args.fresh_count < 0:
