@@ -150,8 +150,8 @@ def brian2_session(seed: int, target: str = "numpy", cache_dir: str = "", quiet:
 
 @dataclass(frozen=True)
 class Brian2Model(ModelFunction):
-    """A Brian2 model ``function(brian2, params, seed, **kwargs)`` run in a fresh, seeded scope
-    (see :class:`~l2l.simulators.python.ModelFunction` for ``function``, ``kwargs`` and ``path``)."""
+    """A Brian2 model function(brian2, params, seed, **kwargs) run in a fresh, seeded scope
+    (its options function, kwargs and path as for the python simulator)."""
 
     name: ClassVar[str] = "brian2"
     engine: ClassVar[str] = "brian2"

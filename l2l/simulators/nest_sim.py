@@ -128,8 +128,8 @@ def prepare_kernel(nest: ModuleType, seed: int, threads: int, quiet: bool = True
 
 @dataclass(frozen=True)
 class NestModel(ModelFunction):
-    """A PyNEST model ``function(nest, params, seed, **kwargs)`` run in a fresh, seeded kernel
-    (see :class:`~l2l.simulators.python.ModelFunction` for ``function``, ``kwargs`` and ``path``)."""
+    """A PyNEST model function(nest, params, seed, **kwargs) run in a fresh, seeded kernel
+    (its options function, kwargs and path as for the python simulator)."""
 
     name: ClassVar[str] = "nest"
     engine: ClassVar[str] = "nest"
