@@ -53,6 +53,7 @@ def test_a_scheduler_that_does_not_answer_is_said_in_one_line_and_no_file_is_cre
                       timeout=300)
     # before: a traceback ending in 'OSError: Timed out trying to connect ...', and the file existed
     assert refused.returncode == 2 and _said(refused.stderr) == [
+        f"l2l: waiting up to 5 s for the Dask scheduler at {address} ...",
         f"l2l: error: backend 'dask': no scheduler answered (Timed out trying to connect to {address} after 5 s); "
         f"start it, or give [backend] address of a running one"], refused.stderr
     assert not out.exists()

@@ -75,6 +75,8 @@ WORKER_COUNT_SECONDS = 1.0
 #: How long an existing cluster's scheduler may have no workers while evaluations are out before the run says so in
 #: a warning line (see DaskExecutor._tell_no_workers).
 NO_WORKERS_SECONDS = 30.0
+#: How long connecting to an existing scheduler may take before the run says it waits (see DaskExecutor._connect).
+WAIT_NOTICE_SECONDS = 1.5
 #: How long closing a cluster may go on after Ctrl-C was pressed again during it (see closing_through_ctrl_c).
 CLOSE_PATIENCE_SECONDS = 30.0
 #: How distributed's client logs (as an ERROR) that it gave a lost scheduler up; see QuietReconnectFailure.
@@ -765,7 +767,15 @@ class DaskExecutor(_DaskExecutor):
         if getattr(self, "_quiet", None) is None:  # removed in close
             self._quiet = QuietReconnectFailure()
             logging.getLogger("distributed.client").addFilter(self._quiet)
-        self._check_address(self.address or self._file_address())
+        address = self.address or self._file_address()
+        self._check_address(address)
+        # A scheduler that does not answer kept the run silent for up to `timeout` after its '-> FILE' line: one
+        # line says what it waits for, unless the client connected before WAIT_NOTICE_SECONDS (the usual case)
+        notice = threading.Timer(WAIT_NOTICE_SECONDS, warn_line, [f"l2l: waiting up to {self.timeout:g} s for the "
+                                                                  f"Dask scheduler at {address} ..."])
+        notice.daemon = True
+        if self.timeout > WAIT_NOTICE_SECONDS:
+            notice.start()
         try:
             if self.address:
                 return Client(self.address, set_as_default=False, timeout=f"{self.timeout:g}s")
@@ -774,6 +784,8 @@ class DaskExecutor(_DaskExecutor):
             option = "address" if self.address else "scheduler_file"
             raise ExecutorError(f"backend 'dask': no scheduler answered ({exc}); start it, or give [backend] "
                                 f"{option} of a running one") from None
+        finally:
+            notice.cancel()
 
     def _check_address(self, address: str) -> None:
         """Refuse, in one line, an address no Dask client can connect to (the dashboard's ``http://host:8787``, one
