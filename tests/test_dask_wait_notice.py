@@ -21,11 +21,11 @@ def _free_port() -> int:
 
 
 def test_a_scheduler_that_does_not_answer_is_waited_for_in_a_line(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(dask_backend, "WAIT_NOTICE_SECONDS", 0.1, raising=False)
+    monkeypatch.setattr(dask_backend, "WAIT_NOTICE_SECONDS", 0.05, raising=False)
     address = f"tcp://127.0.0.1:{_free_port()}"
     config = make_config(run={"name": "nobody", "generations": 1}, optimizer={"name": "random", "population_size": 2},
-                         backend={"name": "dask", "address": address, "timeout": 1})
+                         backend={"name": "dask", "address": address, "timeout": 2})
     with pytest.raises(ExecutorError, match="no scheduler answered"):
         l2l.run(config, tmp_path / "nobody.h5", progress=False)
     err = capsys.readouterr().err
-    assert f"l2l: waiting up to 1 s for the Dask scheduler at {address} ...\n" in err, err
+    assert f"l2l: waiting up to 2 s for the Dask scheduler at {address} ...\n" in err, err
