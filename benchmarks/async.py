@@ -57,7 +57,7 @@ def main() -> None:
         "generational_utilization": round(generational["utilization"], 3),
         "async_utilization": round(asynchronous["utilization"], 3),
         "speedup": round(generational["wall_s"] / asynchronous["wall_s"], 3),
-        "target_met": asynchronous["utilization"] >= 0.9 and asynchronous["valid"] and generational["valid"],
+        "targets_met": asynchronous["utilization"] >= 0.9 and asynchronous["valid"] and generational["valid"],
     }))
 
 
