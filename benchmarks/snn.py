@@ -237,6 +237,10 @@ def main() -> None:
     print("note: timings on a shared machine are noisy; best of", args.repeats, "runs")
     headline.update({k: round(v, 3) for k, v in checks.items()})
     headline["peers_unavailable"] = [n for n, r in peers.items() if "error" in r]
+    # measured against the peers of this run (a peer that did not run leaves its target unmet)
+    headline["targets_met"] = bool(checks.get("batch_vs_nest_throughput", 0) >= 1
+                                   and checks.get("one_trial_speedup_vs_brian2_numpy", 0) >= 5
+                                   and checks["max_rate_deviation"] <= 0.10)
     print(json.dumps(headline))
 
 
