@@ -147,8 +147,14 @@ class Registry:
         if name not in self._entries:
             plugins = self._plugin_entries(refresh=name not in self._plugin_entries())
             if name not in plugins:
-                raise ConfigError(f"unknown {self.kind} {name!r}{_did_you_mean(name, self.names())}; available: "
-                                  f"{', '.join(self.names())}")
+                meant = _did_you_mean(name, self.names())
+                # no near name: perhaps a plug-in whose package is not installed in this Python (a run resumed
+                # elsewhere, another virtual environment); say where l2l looked for it
+                where = "" if meant or self.group is None else (
+                    f" (a plug-in's name comes from the entry-point group {self.group!r} of a package installed "
+                    f"in this Python)")
+                raise ConfigError(f"unknown {self.kind} {name!r}{meant}; available: {', '.join(self.names())}"
+                                  f"{where}")
             self._entries[name] = self._load_plugin(plugins[name])
         target = self._entries[name]
         if isinstance(target, str):
