@@ -359,17 +359,17 @@ class _Loop(Trials, Commits):
         codes, state = self.optimizer.ask(self.problem, self.optimizer_state, n)
         codes = np.asarray(codes, dtype=float)
         dimension = self.problem.space.dimension
-        kind = type(self.optimizer)
-        name = f"optimizer {self.optimizer.name!r} ({kind.__module__}.{kind.__qualname__})"
-        asked = "ask()" if n is None else f"ask(n={n})"
         if codes.ndim != 2 or codes.shape[1] != dimension:
-            raise ContractError(f"{name}: {asked} gave candidates of shape {codes.shape}, "
-                                f"not (n, {dimension}) for this space")
-        if n is not None and len(codes) > n:
-            raise ContractError(f"{name}: {asked} gave {len(codes)} candidates, more than asked")
-        if not np.all(np.isfinite(codes)):
-            raise ContractError(f"{name}: {asked} gave a candidate with a NaN or infinite value")
-        return codes, state
+            broken = f"gave candidates of shape {codes.shape}, not (n, {dimension}) for this space"
+        elif n is not None and len(codes) > n:
+            broken = f"gave {len(codes)} candidates, more than asked"
+        elif not np.all(np.isfinite(codes)):
+            broken = "gave a candidate with a NaN or infinite value"
+        else:
+            return codes, state
+        kind = type(self.optimizer)  # named only when it broke the contract (an ask per evaluation is a hot path)
+        raise ContractError(f"optimizer {self.optimizer.name!r} ({kind.__module__}.{kind.__qualname__}): "
+                            f"{'ask()' if n is None else f'ask(n={n})'} {broken}")
 
     def start_generation(self) -> bool:
         """Ask for a generation and submit it (members already in the file are reused); False if none."""
