@@ -37,12 +37,12 @@ import time
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from l2l.errors import ConfigError, L2LError
+from l2l.errors import ConfigError
 from l2l.jobs.base import Outcome, warn_line
 from l2l.jobs.dask import _DaskExecutor, closing_through_ctrl_c, dashboard_available
 from l2l.jobs.slurm_common import (JobsRefused, SlurmError, WorkersRefused, call, check_extra_directives,
-                                   check_interface, check_script_values, format_walltime, memory_bytes, one_line,
-                                   sbatch_value, walltime_seconds)
+                                   check_interface, check_script_values, check_with_test_only, format_walltime,
+                                   memory_bytes, one_line, sbatch_value, walltime_seconds)
 from l2l.registry import option
 
 
@@ -375,15 +375,7 @@ class SlurmExecutor(_DaskExecutor):
         kwargs = {key: value for key, value in self._job_kwargs().items()
                   if key not in ("scheduler_options", "silence_logs")}
         script = SLURMJob(scheduler="tcp://127.0.0.1:8786", name="l2l-check", **kwargs).job_script()
-        try:
-            call(["sbatch", "--test-only"], input=script, timeout=60)
-        except SlurmError as exc:
-            if not exc.refused:  # no sbatch, or no answer: not a refusal
-                raise
-            said = exc.said or f"exit status {exc.returncode}, no message"
-            raise L2LError(f"sbatch refused the worker jobs: {said} (checked with 'sbatch --test-only' before "
-                           f"submitting any; correct [backend] in the config, e.g. its partition, account, "
-                           f"walltime or job_extra_directives)") from None
+        check_with_test_only(script, [], "the worker jobs")
         self._submission_checked = True
 
     def start(self, simulator, settings) -> None:
