@@ -884,9 +884,10 @@ class DaskExecutor(_DaskExecutor):
 
     def _tell_no_workers(self) -> None:
         """One warning line once the scheduler has had no workers for NO_WORKERS_SECONDS while evaluations are out
-        (asked at most once a second, while nothing comes back), again after workers came and went. Dask keeps the evaluations until workers
-        join, and the run waited without a word: a user who started a lost scheduler again, but not the workers
-        that went down with it, saw nothing for minutes. The run goes on waiting (workers may be on their way)."""
+        (asked at most once a second, while nothing comes back), again after workers came and went. Dask keeps the
+        evaluations until workers join, and the run waited without a word: a user who started a lost scheduler
+        again, but not the workers that went down with it, saw nothing for minutes. The run goes on waiting
+        (workers may be on their way)."""
         if not self._pending:
             return
         now = time.monotonic()
