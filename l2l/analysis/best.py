@@ -14,7 +14,7 @@ Two rules keep the list honest:
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -94,6 +94,30 @@ def best_candidates(ok: pd.DataFrame, objective: Objective, parameters: Sequence
         best = table.sort_values([objective.name, "n"], ascending=[objective.direction == "minimize", False],
                                  kind="stable")
     return best.head(limit), averaged is not None
+
+
+def front_rows(columns: Iterable[np.ndarray], scores: np.ndarray, eligible: np.ndarray) -> np.ndarray:
+    """The positions of the rows :func:`front_candidates` needs for the front of two objectives over candidates'
+    means, without grouping every row: the ``eligible`` rows that may be a repeat (sharing their values of the
+    parameter elements in ``columns`` with another row; a NaN equals nothing, so its row is taken for one lest a
+    repeat be missed) and, of the others (each its candidate's only result), those on their own front, since a
+    single result off that front is dominated by another single one. ``columns`` are read lazily, in order, only
+    while more than 1 % of the rows may still be repeats (a categorical first parameter, a GA's children sharing
+    genes). ``scores``: one row per row, larger is better."""
+    from l2l.results_schema.statistics import pareto_front_2d
+
+    count = len(eligible)
+    shared = np.zeros(count, dtype=bool)
+    key, loose = np.zeros(count, dtype=np.int64), np.zeros(count, dtype=bool)
+    for read, column in enumerate(columns):
+        if count == 0 or (read and np.count_nonzero(shared) <= count // 100):
+            break
+        codes, uniques = pd.factorize(column)
+        loose |= codes < 0
+        key = pd.factorize(key * (len(uniques) + 1) + codes + 1)[0]
+        shared = (np.bincount(key)[key] > 1) | loose
+    single = np.flatnonzero(eligible & ~shared)
+    return np.union1d(np.flatnonzero(eligible & shared), single[pareto_front_2d(scores[single])])
 
 
 def front_candidates(ok: pd.DataFrame, objectives: Sequence[Objective],

@@ -293,26 +293,14 @@ def pareto_front(run: RunData, first: Objective, second: Objective) -> tuple[pd.
     are grouped: a single evaluation off that front is dominated by another single one and is off the front
     anyway. The same front as from every row, in a fraction of the time where few rows repeat.
     """
-    from l2l.analysis.best import front_candidates, ranked
-    from l2l.results_schema.statistics import pareto_front_2d
+    from l2l.analysis.best import front_candidates, front_rows, ranked
 
     frame = run.frame  # the rows ranked() keeps, found on two narrow columns: copying every column is slow
     narrow = frame[[c for c in ("status", "budget") if c in frame.columns]].assign(_row=np.arange(len(frame)))
     rows = ranked(narrow, run.top_budget)["_row"].to_numpy()
-    count = len(rows)
-    shared = np.full(count, bool(run.parameters))
-    key, loose = np.zeros(count, dtype=np.int64), np.zeros(count, dtype=bool)
-    for name in run.parameters:  # a NaN equals nothing: taken for a repeat, lest one be missed
-        if np.count_nonzero(shared) <= count // 100:
-            break
-        codes, uniques = pd.factorize(frame[name].take(rows))
-        loose |= codes < 0
-        key = codes + 1 if not key.any() else pd.factorize(key * (len(uniques) + 1) + codes + 1)[0]
-        shared = (np.bincount(key)[key] > 1) | loose
-    single = rows[~shared]
-    own_front = single[pareto_front_2d(np.column_stack([frame[o.name].to_numpy(dtype=float)[single] * o.sign
-                                                        for o in (first, second)]))]
-    return front_candidates(frame.iloc[np.union1d(rows[shared], own_front)], (first, second), run.parameters)
+    scores = np.column_stack([frame[o.name].to_numpy(dtype=float)[rows] * o.sign for o in (first, second)])
+    needed = front_rows((frame[name].take(rows) for name in run.parameters), scores, np.ones(len(rows), dtype=bool))
+    return front_candidates(frame.iloc[np.sort(rows[needed])], (first, second), run.parameters)
 
 
 def draw_pareto(ax: Axes, run: RunData, first: Objective, second: Objective,
