@@ -14,6 +14,12 @@ Third-party packages add components through entry points in the groups
 They are discovered when a registry is first asked for its names, and
 imported only when a config names them; a plugin that cannot be imported
 gives a :class:`ConfigError` then, and never disturbs the other components.
+
+A component's ``name`` (messages, checkpoints and ``l2l show`` use it) is a
+class attribute. A plug-in class that does not set one in its own body (a
+subclass of a built-in that forgot it) would inherit its parent's, and every
+message would name the parent: such a class's instances take the name of the
+entry point they were loaded through instead.
 """
 
 from __future__ import annotations
@@ -120,6 +126,9 @@ class Registry:
         self.group = f"l2l.{kind}s" if group == "default" else group
         self._entries: dict[str, Any] = dict(entries)
         self._plugins: dict[str, importlib.metadata.EntryPoint] | None = None
+        #: Plug-ins loaded through an entry point whose class inherits a ``name`` other than the entry point's:
+        #: their instances are named after the entry point (see :meth:`instantiate`).
+        self._unnamed: dict[str, type] = {}
 
     def register(self, name: str, target: Any) -> None:
         """Add a component: a class, or a lazy ``"module:Class"`` string."""
@@ -176,6 +185,8 @@ class Registry:
         if not (isinstance(target, type) and dataclasses.is_dataclass(target)):
             raise ConfigError(f"{self.kind} {entry.name!r} from {where} is not a dataclass whose fields are "
                               f"its options, got {target!r}")
+        if "name" not in vars(target) and getattr(target, "name", None) != entry.name:
+            self._unnamed[entry.name] = target
         return target
 
     def create(self, name: str, options: Mapping[str, Any] | None = None) -> Any:
@@ -212,11 +223,17 @@ class Registry:
         if missing:
             raise ConfigError(f"{self.kind} {name!r}: option {missing[0]!r} is required")
         try:
-            return cls(**checked)
+            component = cls(**checked)
         except ConfigError:
             raise
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"{self.kind} {name!r}: {exc}") from exc
+        if self._unnamed.get(name) is cls:
+            # the entry point's name, which the config used, rather than the parent's the class inherits; on the
+            # instance (frozen dataclasses: past their __setattr__; l2l's base classes give every instance a
+            # __dict__), so that it travels with it, pickled, to the workers
+            object.__setattr__(component, "name", name)
+        return component
 
     def describe(self, name: str) -> dict[str, Any]:
         """Summary, options and defaults of one component, for ``l2l list``."""
