@@ -7,7 +7,8 @@ the same candidates; ``ask(n)`` gives ``n`` candidates and any subset of
 what was asked may be told, in any order (an optimizer that updates once per
 generation updates as if the generation had been told whole), finite and
 within the bounds as those of ``ask()`` are; ``ask`` and ``tell`` never change
-the state they receive, nor ``tell`` the candidates and scores it is told;
+the state they receive, nor ``tell`` the candidates and scores it is told; a ``tell`` of a candidate
+never asked raises ``ValueError`` or is taken as a result (no other error);
 ``check`` refuses what the optimizer cannot handle; every option has a help
 text and a default.
 """
@@ -173,6 +174,28 @@ class OptimizerContract(_Subject):
             state = optimizer.tell(problem, state, candidates, scores, outputs if optimizer.needs_outputs else None)
             for name, array, copy in zip(("candidates", "scores", "outputs"), (candidates, scores, outputs), told):
                 assert np.array_equal(array, copy, equal_nan=True), f"tell changed the {name} it was told (in place)"
+
+    def test_a_candidate_never_asked_is_refused_with_a_value_error_or_taken_as_a_result(
+            self, optimizer: Optimizer) -> None:
+        # The documented choice (l2l.optimizers.base, docs/optimizers.md): raise ValueError, or learn from the
+        # candidate as from one asked (tpe, motpe, gp; random and grid learn nothing from tell). Anything else
+        # (a KeyError of a lookup by candidate, a state that no longer encodes) is a broken optimizer.
+        problem = problem_for(optimizer)
+        state = drive(optimizer, problem, optimizer.init(problem, seed=4), generations=1)
+        _, state = optimizer.ask(problem, state)
+        stranger = problem.space.sample(np.random.default_rng(2 ** 40), 1)
+        scores, outputs = evaluate(problem, stranger)
+        try:
+            state = optimizer.tell(problem, state, stranger, scores, outputs if optimizer.needs_outputs else None)
+        except ValueError:
+            return
+        except Exception as exc:  # noqa: BLE001 - any other failure is the finding
+            raise AssertionError(f"tell of a candidate never asked raised {type(exc).__name__}: {exc}; raise "
+                                 f"ValueError, or take it as a result") from None
+        decode(encode(state))
+        if not (getattr(optimizer, "done", None) and optimizer.done(problem, state)):
+            after, state = optimizer.ask(problem, state, n=2)
+            _assert_within_bounds(problem, after, "ask(n=2) after a tell of a candidate never asked")
 
     def test_check_refuses_the_problems_the_optimizer_cannot_handle(self, optimizer: Optimizer) -> None:
         unbounded = Space.from_json({"x": {"default": 0.0, "scale": 1.0, "shape": [2]}})
