@@ -82,6 +82,26 @@ def _format(value: Any) -> str:
     return str(value)
 
 
+def _last_line(text: bytes | None) -> str:
+    """The last non-empty line of a program's output (a traceback's exception, ``error: ...``), at most 200
+    characters, its end kept; '' if there is none."""
+    lines = [line.strip() for line in (text or b"").decode("utf-8", errors="replace").splitlines() if line.strip()]
+    if not lines:
+        return ""
+    return lines[-1] if len(lines[-1]) <= 200 else "..." + lines[-1][-197:]
+
+
+def _placeholders(arg: str) -> list[tuple[str, str | None, str | None, str | None]]:
+    """The parts of one argv template as :meth:`string.Formatter.parse` gives them; ConfigError naming ``arg`` for
+    an unpaired brace, where Python's words ("expected '}' before end of string", "Single '}' encountered in format
+    string") named neither the argument nor how to write a brace the program should get."""
+    try:
+        return list(string.Formatter().parse(arg))
+    except ValueError:
+        raise ConfigError(f"simulator 'command': argument {arg!r} of argv has a brace without its pair: write a "
+                          f"placeholder as {{budget}}, and a brace the program should get as {{{{ or }}}}") from None
+
+
 def _tail(text: bytes | str | None) -> str:
     if not text:
         return ""
@@ -194,7 +214,7 @@ class Command(Simulator):
             raise ConfigError("simulator 'command': argv must be a non-empty list of strings, "
                               "e.g. [\"python\", \"model.py\", \"--rate\", \"{rate}\"]")
         for arg in self.argv:
-            for _, field, spec, conversion in string.Formatter().parse(arg):
+            for _, field, spec, conversion in _placeholders(arg):
                 if field is not None and (spec or conversion):  # the values are strings already: '{x:.3f}'
                     # failed every evaluation, '{x!r}' passed the value in quotes
                     shown = f"{{{field}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}"
@@ -222,7 +242,7 @@ class Command(Simulator):
         builtin = _BUILTIN | (_FIDELITY_BUILTIN if self.multi_fidelity else set())
         allowed = set(space.names) | builtin
         for arg in self.argv:
-            for _, field, _, _ in string.Formatter().parse(arg):
+            for _, field, _, _ in _placeholders(arg):
                 if field in builtin and field in space.names:  # the built-in value would replace the parameter's
                     raise ConfigError(f"simulator 'command': placeholder {{{field}}} in {arg!r} is l2l's "
                                       f"{_BUILTIN_MEANING[field]}, so it cannot pass parameter {field!r}; rename "
@@ -324,8 +344,11 @@ class Command(Simulator):
         if proc.returncode < 0:  # subprocess reports a signal as -N: "exited with status -9" named no signal
             number = -proc.returncode
             raise EvaluationError(f"command was killed by signal {number} ({_signal_name(number)}){failure_text}")
-        if proc.returncode != 0:
-            raise EvaluationError(f"command exited with status {proc.returncode}{failure_text}")
+        if proc.returncode != 0:  # its last word on stderr in the line the failure summaries show ("9 failed: ...",
+            # l2l show): "command exited with status 1" alone sent the user to the error column for the reason
+            said = _last_line(proc.stderr)
+            raise EvaluationError(f"command exited with status {proc.returncode}"
+                                  f"{f': {said}' if said else ' (nothing on stderr)'}{failure_text}")
         try:
             if self.result == "stdout":
                 lines = [line for line in stdout.splitlines() if line.strip()]
