@@ -141,7 +141,8 @@ def check_script_values(who: str, values: Mapping[str, Any], patterns: Mapping[s
     its own line and word. ``patterns`` maps the keys of folders that sbatch
     reads as part of a file name pattern (``--output``/``--error``, where
     ``%j`` is the job id) to what to change instead: a ``%`` in them is
-    refused, the logs would go to another folder (or nowhere).
+    refused, the logs would go to another folder (or nowhere); so is a
+    backslash, which SLURM drops from those names (the job fails to launch).
     """
     patterns = patterns or {}
     for key, value in values.items():
@@ -155,6 +156,13 @@ def check_script_values(who: str, values: Mapping[str, Any], patterns: Mapping[s
             if key in patterns and "%" in str(item):
                 raise ConfigError(f"{who}: {key} {str(item)!r} contains '%', which sbatch reads as a pattern in "
                                   f"the names of log files (%j: the job id); {patterns[key]}")
+            if key in patterns and "\\" in str(item):  # slurmd drops it from the log's name and expands no
+                # pattern there: the log's folder did not exist and every job failed to launch (JobLaunchFailure),
+                # each task of a slurm-array run submitted again and again, with no log to say why
+                hint = patterns[key].replace("'%'", "a backslash")  # shown as it is: repr doubled the backslash
+                raise ConfigError(f"{who}: {key} '{item}' contains a backslash, which SLURM drops from the names "
+                                  f"of log files (and then expands no %j in them): the logs could not be written "
+                                  f"and every job would fail to launch; {hint}")
 
 
 _PLAIN = re.compile(r"^[A-Za-z0-9_.,:@%+=/\-\[\]]+$")

@@ -1,0 +1,97 @@
+"""What a user wrapping a training script as a ``command`` (with a fidelity, on SLURM) was told, found in a trial.
+
+* An argv template with an unpaired brace (``"{budget"``, ``"budget}"``) was refused with Python's words
+  ("expected '}' before end of string", "Single '}' encountered in format string"), naming neither the argument
+  nor how a brace the program should get is written.
+* A program that exited with a non-zero status failed with "command exited with status 1" as the line every
+  failure summary shows (``l2l run``, ``l2l show``: ``2 × "EvaluationError: command exited with status 1"``);
+  why (the program's last word on stderr: a traceback's exception, ``CUDA out of memory``) was only in the
+  ``error`` column's stderr tail.
+* An output path with a backslash was taken by ``slurm-array``: SLURM drops a backslash from the log names of
+  ``--output`` (and expands no ``%a`` then), so every array task failed to launch (JobLaunchFailure), was
+  submitted again up to ``retries`` and recorded failed, with no log; the ``slurm`` backend's worker logs and
+  ``l2l submit``'s log go through the same names. Refused now in one line before anything is created, as a ``%``.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+from conftest import l2l_cli, write_toml
+
+import l2l
+from l2l.errors import ConfigError
+from l2l.summary.failures import error_message
+
+
+def _config(argv: list, backend: dict | None = None) -> dict:
+    return {"run": {"name": "mine", "generations": 1},
+            "space": {"lr": {"type": "float", "low": 0.001, "high": 0.5}},
+            "optimizer": {"name": "random", "population_size": 2}, "backend": backend or {"name": "serial"},
+            "simulator": {"name": "command", "argv": argv}}
+
+
+@pytest.mark.parametrize("arg", ["--lr={lr", "lr}"])
+def test_an_unpaired_brace_in_argv_is_refused_naming_the_argument(arg):
+    with pytest.raises(ConfigError) as refused:
+        l2l.loop.build(l2l.from_mapping(_config([sys.executable, "train.py", arg])))
+    # before: "expected '}' before end of string" / "Single '}' encountered in format string"
+    assert str(refused.value) == (f"simulator 'command': argument {arg!r} of argv has a brace without its pair: "
+                                  f"write a placeholder as {{budget}}, and a brace the program should get as "
+                                  f"{{{{ or }}}}"), refused.value
+    doubled = arg.replace("{", "{{").replace("}", "}}")  # as the message says: taken, the program gets arg
+    l2l.loop.build(l2l.from_mapping(_config([sys.executable, "train.py", doubled])))
+
+
+def test_an_unpaired_brace_is_one_line_with_exit_status_2_and_no_file(tmp_path):
+    config = _config([sys.executable, "train.py", "{lr}", "--epochs", "{budget"])
+    config["simulator"]["multi_fidelity"] = {"name": "epochs", "minimum": 1, "maximum": 9}
+    refused = l2l_cli("run", write_toml(tmp_path / "mine.toml", config), "--no-progress", cwd=tmp_path)
+    assert refused.returncode == 2 and refused.stderr.count("\n") == 1, refused.stderr
+    assert refused.stderr.startswith("l2l: error: simulator 'command': argument '{budget' of argv has a brace "), \
+        refused.stderr
+    assert not (tmp_path / "mine.h5").exists()
+
+
+def test_a_program_that_exits_with_an_error_is_failed_with_its_last_stderr_line(tmp_path):
+    program = ("import sys; print('epoch 1', file=sys.stderr); "
+               "sys.exit('RuntimeError: CUDA out of memory' if float(sys.argv[1]) > 0 else 3)")
+    frame = l2l.load(l2l.run(l2l.from_mapping(_config([sys.executable, "-c", program, "{lr}"])), tmp_path / "a.h5"))
+    assert (frame["status"] == "failed").all()
+    for error in frame["error"]:
+        # before: "EvaluationError: command exited with status 1", the reason only in the stderr tail below it
+        assert error.startswith("EvaluationError: command exited with status 1: RuntimeError: CUDA out of memory\n"), \
+            error
+        assert error_message(error) == "EvaluationError: command exited with status 1: RuntimeError: CUDA out of memory"
+        assert "--- stderr (tail) ---\nepoch 1\nRuntimeError: CUDA out of memory" in error, error  # the tail as before
+
+
+def test_a_program_that_exits_with_an_error_and_says_nothing_is_said_to_say_nothing(tmp_path):
+    program = "import sys; print('epoch 1'); sys.exit(3)"
+    frame = l2l.load(l2l.run(l2l.from_mapping(_config([sys.executable, "-c", program, "{lr}"])), tmp_path / "a.h5"))
+    for error in frame["error"]:
+        assert error.startswith("EvaluationError: command exited with status 3 (nothing on stderr)\n"), error
+
+
+@pytest.mark.parametrize("backend, hint", [
+    ({"name": "slurm-array"}, "choose an output path (--out) without a backslash"),
+    ({"name": "slurm", "memory": "1GB"}, "choose an output path (--out) without a backslash, or a log_directory")])
+def test_a_backslash_in_the_run_folder_is_refused_before_anything_is_created(tmp_path, backend, hint):
+    config = l2l.from_mapping(_config([sys.executable, "-c", "print(1)"], backend))
+    out = tmp_path / "a\\b" / "run.h5"
+    # before: taken; on slurm-array every task ended FAILED (JobLaunchFailure) 3 times, with no log
+    with pytest.raises(ConfigError) as refused:
+        l2l.loop.check_out(out, config)
+    assert str(refused.value) == (f"backend {backend['name']!r}: the run folder '{tmp_path}/a\\b/run.work' contains "
+                                  f"a backslash, which SLURM drops from the names of log files (and then expands no "
+                                  f"%j in them): the logs could not be written and every job would fail to launch; "
+                                  f"{hint}")
+    assert not out.parent.exists()
+
+
+def test_a_backslash_in_the_slurm_log_directory_is_refused_when_the_config_is_read(tmp_path):
+    with pytest.raises(ConfigError, match=r"^backend 'slurm': log_directory '.*/lo\\gs' contains a backslash, .*; "
+                                          r"choose a log_directory without a backslash$"):
+        l2l.loop.build(l2l.from_mapping(_config(
+            [sys.executable, "-c", "print(1)"], {"name": "slurm", "log_directory": str(tmp_path / "lo\\gs")})))
