@@ -165,7 +165,17 @@ def segment_view(trajectory: Trajectory, frame: pd.DataFrame, segments: bool) ->
         below[at_top & failed] = "stopped"
         at_top = at_top & ~failed
     state = np.where(~last, "promoted", np.where(at_top, "completed", below))
-    frame["state"] = pd.Categorical(state, categories=["promoted", "completed", "stopped", "paused"])
+    categories = ["promoted", "completed", "stopped", "paused"]
+    from l2l.summary.multi_fidelity import in_flight_candidates
+
+    in_flight, label = in_flight_candidates(trajectory)  # as l2l show counts them: running, or interrupted
+    if in_flight:
+        flying = last & np.isin(frame["trial"].to_numpy(), np.fromiter(in_flight, dtype=np.int64))
+        if flying.any():
+            state = state.astype(object)
+            state[flying] = label
+            categories.append(label)
+    frame["state"] = pd.Categorical(state, categories=categories)
     if segments:
         return frame
     frame["compute"] = pd.Series(segment_compute(frame), index=frame.index).groupby(frame["trial"]).transform("sum")

@@ -39,20 +39,14 @@ def multi_fidelity_counts(trajectory: Trajectory, running: bool = True, allowed:
     counts = {state: int((last["state"] == state).sum()) for state in ("completed", "stopped", "paused")}
     # candidates promoted at least once (a candidate promoted twice counts once; they are counted above too)
     counts["promoted"] = int(segments.loc[segments["state"] == "promoted", "trial"].nunique())
-    if trajectory.n_generations and not trajectory.finished():
-        try:
-            in_flight = _in_flight_trials(trajectory.state()["loop"].get("in_flight", []))
-        except Exception:  # noqa: BLE001 - a summary never fails on what it only counts
-            in_flight = None
-        if in_flight:  # a candidate has one state: running (or interrupted), not also the one stored before
-            stored = last.loc[last["trial"].isin(in_flight), "state"].astype(str)
-            for state, n in stored.value_counts().items():
-                if state in counts:
-                    counts[state] -= int(n)
-        if running and in_flight is not None:
-            counts["running"] = len(in_flight)
-        elif in_flight:
-            counts["interrupted"] = len(in_flight)
+    in_flight, label = in_flight_candidates(trajectory, running)
+    if in_flight:  # a candidate has one state: running (or interrupted), not also the one stored before
+        stored = last.loc[last["trial"].isin(in_flight), "state"].astype(str)
+        for state, n in stored.value_counts().items():
+            if state in counts:
+                counts[state] -= int(n)
+    if in_flight is not None and (in_flight or label == "running"):
+        counts[label] = len(in_flight)
     fidelity = trajectory.run.get("fidelity") if isinstance(trajectory.run.get("fidelity"), dict) else {}
     spent = float(segment_compute(segments).sum())  # every attempt of a segment, the failed retried ones too
     if allowed is None:  # the run's compute budget, unless `resume --compute` raised it
@@ -60,6 +54,43 @@ def multi_fidelity_counts(trajectory: Trajectory, running: bool = True, allowed:
     allowed = float(allowed) if isinstance(allowed, (int, float)) and not isinstance(allowed, bool) else None
     restarts = bool(segments["trial"].duplicated().any()) and not bool((segments["from_budget"] > 0).any())
     return counts, (spent, allowed, str(fidelity.get("unit") or fidelity.get("name") or "budget units")), restarts
+
+
+def in_flight_candidates(trajectory: Trajectory, running: bool | None = None) -> tuple[set[int] | None, str]:
+    """The candidates of a multi-fidelity run not finished whose segment was in flight at the last commit, and
+    the state they are in instead of the one their stored segments give: ``running`` while a writer may still
+    run them, else ``interrupted`` (``l2l resume`` runs them again). ``running``: whether a writer may still
+    run them, as the caller knows it (``l2l show``, from the run's status); None: read from the event log and
+    the writer's lock as ``l2l show`` does (:func:`l2l.summary.record.run_status`). (None, "running") for a
+    finished run, one without a commit, or a state that cannot be read: nothing is in flight that is known.
+
+    ``l2l show`` counts the candidates by it and ``l2l.load`` gives them that state, so the two agree."""
+    if not trajectory.n_generations or trajectory.finished():
+        return None, "running"
+    known = getattr(trajectory, _IN_FLIGHT, None)
+    if known is not None and known[0] == trajectory.n_generations:  # l2l show reads the frame three times
+        in_flight = known[1]
+    else:
+        try:
+            in_flight = _in_flight_trials(trajectory.state()["loop"].get("in_flight", []))
+        except Exception:  # noqa: BLE001 - a summary never fails on what it only counts
+            in_flight = None
+        setattr(trajectory, _IN_FLIGHT, (trajectory.n_generations, in_flight))
+    if in_flight is None:
+        return None, "running"
+    if running is None and in_flight:
+        from l2l.summary.record import run_status, writer_alive
+
+        alive = writer_alive(trajectory.path)  # before the events: a writer that ends in between shows ended
+        events = trajectory.events()
+        status = run_status(list(events["kind"]), list(events["detail"]), alive)[0]
+        running = status in ("running", "running or interrupted")
+    return in_flight, "running" if running else "interrupted"
+
+
+#: The attribute of a :class:`Trajectory` that keeps the trials in flight at its last commit (decoding the state
+#: costs as much as reading a few thousand rows); a Trajectory reads the file as it was when opened.
+_IN_FLIGHT = "_l2l_in_flight"
 
 
 def interrupted_from_checkpoints(trajectory: Trajectory, counts: dict[str, int] | None) -> int:
