@@ -27,15 +27,23 @@ FAILED = "#e07b00"
 MAX_LINES = 3000
 
 
+def _finite(points: np.ndarray) -> np.ndarray:
+    """The rows of ``points`` (fidelity, value) with both finite, in order of fidelity. A curve may hold NaN or
+    inf points (they are kept as returned); a line drawn through one breaks there and a lone point between two
+    of them is no line, so a candidate's line joins the finite points instead."""
+    points = points[np.isfinite(points).all(axis=1)]
+    return points[np.argsort(points[:, 0], kind="stable")]
+
+
 def _paths(run: RunData) -> dict[int, np.ndarray]:
-    """Each candidate's curve as (fidelity, value) rows: from the curve traces, else the segment results."""
+    """Each candidate's curve as (fidelity, value) rows, its finite points only (:func:`_finite`): from the
+    curve traces, else the segment results."""
     curves = run.curves if run.curves is not None and len(run.curves) else None
     objective = run.objectives[0].name
     out: dict[int, np.ndarray] = {}
     if curves is not None:
         for trial, rows in curves.groupby("trial", sort=True):
-            points = rows[["step", "value"]].to_numpy(dtype=float)
-            out[int(trial)] = points[np.argsort(points[:, 0], kind="stable")]
+            out[int(trial)] = _finite(rows[["step", "value"]].to_numpy(dtype=float))
     ok = run.segments[run.segments["status"] == "ok"]
     for trial, rows in ok.groupby("trial", sort=True):  # segments without a curve: their end points
         if int(trial) not in out:
@@ -93,8 +101,7 @@ def _sweep_paths(run: RunData, objective: Objective) -> dict[int, np.ndarray]:
     for (generation, individual), points in long.groupby(["generation", "individual"], sort=True):
         row = rows.get((int(generation), int(individual)))
         if row is not None:
-            points = points[["step", "value"]].to_numpy(dtype=float)
-            out[row] = points[np.argsort(points[:, 0], kind="stable")]
+            out[row] = _finite(points[["step", "value"]].to_numpy(dtype=float))
     return out
 
 
@@ -144,7 +151,7 @@ def draw_curves(ax: Axes, run: RunData, objective: Objective | None = None) -> N
     ends = np.array([p[-1] for p in faint]) if faint else np.empty((0, 2))
     # candidates below the top whose first segment failed have no point to draw: say so, as l2l show counts them
     below = (set(run.frame["trial"].astype(int)) if run.multi_fidelity else set(paths)) - completed
-    missing = len(below - {t for t in paths if len(paths[t])})
+    missing = len(below - set(paths))  # (not those whose curve holds no finite point: they have a curve)
     without = f"; {missing} more without a curve (failed at once)" if missing else ""
     if len(ends):
         ax.scatter(ends[:, 0], ends[:, 1], marker="x", s=14, color="#c8443c", linewidths=0.8,
