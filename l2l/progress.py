@@ -47,15 +47,26 @@ class Progress:
             self.bar.close()
 
 
+#: Fidelity names that count time: their rate per second of the wall clock needs the declared unit, which says
+#: what time it is ('biological seconds/s'); the name alone read 'seconds/s'.
+TIME_NAMES = frozenset({"s", "sec", "secs", "second", "seconds", "ms", "millisecond", "milliseconds", "us",
+                        "microsecond", "microseconds", "min", "minute", "minutes", "h", "hour", "hours"})
+
+
 def rate_unit(fidelity: Any) -> str:
     """What a multi-fidelity run's bar counts its compute in, for its rate (``epochs/s``, ``iterations/s``): the
     fidelity's unit where it is one word (``multi_fidelity = { name = "epochs" }`` declares it so), else its name
     (the built-in simulators' units are phrases for people, ``training iterations (Adam steps)``, which read
-    badly before ``/s``), else ``budget`` for a simulator that declares neither."""
-    unit = str(getattr(fidelity, "unit", "") or "").strip()
+    badly before ``/s``), else ``budget`` for a simulator that declares neither. A fidelity of time (its name
+    in :data:`TIME_NAMES`) keeps its unit as declared (``biological seconds``, as the run's closing line gives
+    it), after a space, since tqdm writes the unit right after the number (``82.4 biological seconds/s``)."""
+    unit = " ".join(str(getattr(fidelity, "unit", "") or "").split())
+    name = str(getattr(fidelity, "name", "") or "").strip()
     if unit and len(unit.split()) == 1:
         return unit
-    return str(getattr(fidelity, "name", "") or "").strip() or "budget"
+    if unit and name.lower() in TIME_NAMES:
+        return f" {unit}"
+    return name or "budget"
 
 
 def progress_text(generation: int, best: dict[str, float], failed: int, where: str = "", note: str = "") -> str:

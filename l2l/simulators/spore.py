@@ -133,7 +133,7 @@ class Spore(Simulator):
 
     def fidelity(self) -> Fidelity:
         """``seconds`` of learning (biological time), ``min_budget`` to ``duration``."""
-        return Fidelity("seconds", "seconds of learning (biological time)", min(self.min_budget, self.duration),
+        return Fidelity("seconds", "biological seconds", min(self.min_budget, self.duration),
                         self.duration, False)
 
     def run(self, params: dict[str, Any], seed: int) -> SimulationResult:
