@@ -15,14 +15,29 @@ writes ``benchmarks/results/spore_arm.json`` and ``docs/img/spore_arm.png``; las
     OMP_NUM_THREADS=1 nice python benchmarks/spore_arm.py [--seeds 8] [--first-seed 100] [--processes 2]
     OMP_NUM_THREADS=1 nice python benchmarks/spore_arm.py --duration 1200 \
         --out benchmarks/results/spore_arm_1200s.json --figure docs/img/spore_arm_1200s.png
+
+``--pbt-fresh`` instead runs the example ``examples/spore_arm.toml`` (PBT over T and beta, 6 learners, 400 s)
+again and trains its chosen learner (the best at 400 s, the figure the run reports) again on ``--fresh-count``
+fresh seeds from ``--fresh-first-seed`` (default 20 seeds from 30000; neither the run, whose seeds are derived
+from its run seed, nor any tuning above used them), by replaying its whole schedule (``l2l.lineage``: ``run_to``
+piece by piece with the parameters in force, the checkpoint passed on). On the same seeds: its final
+parameters held constant from the start, the defaults (constant T = 0.1, beta = 0.01) and constant T = 0.3.
+Per setting mean, sd and standard error over the seeds, and the paired difference minus the defaults; also the
+schedule replayed on the run's own seed (it must give the run's value: the check that the replay is the
+learner). Writes ``benchmarks/results/spore_arm_pbt_fresh.json`` (or ``--out``); nothing else.
+
+    OMP_NUM_THREADS=1 nice -n 19 python benchmarks/spore_arm.py --pbt-fresh [--fresh-count 20] [--processes 2]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import tempfile
 import time
+import tomllib
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -55,6 +70,93 @@ def one_run(job: tuple[str, int, float]) -> dict:
     result = SporeArm(**SETTINGS[name], duration=duration).run({}, seed)
     return {"setting": name, "seed": seed, **{key: result.metrics[key] for key in KEYS},
             "curve": [round(float(v), 5) for v in result.traces["reward_curve"]]}
+
+
+PBT_EXAMPLE = ROOT / "examples" / "spore_arm.toml"
+
+
+def replay(job: tuple[str, list, int, dict]) -> dict:
+    """One setting's schedule [(from, to, params), ...] learned on ``seed``: run_to piece by piece."""
+    label, schedule, seed, options = job
+    simulator, checkpoint, result = SporeArm(**options), None, None
+    for _, budget, params in schedule:
+        result = simulator.run_to(params, seed, budget, checkpoint)
+        checkpoint = result.checkpoint
+    return {"setting": label, "seed": seed, "reward": float(result.objectives["reward"])}
+
+
+def spread(values) -> dict:
+    """Mean, sd, standard error, min and max over seeds."""
+    values = np.asarray(values, dtype=float)
+    sd = float(values.std(ddof=1))
+    return {"n": int(len(values)), "mean": round(float(values.mean()), 4), "sd": round(sd, 4),
+            "se": round(sd / np.sqrt(len(values)), 4), "min": round(float(values.min()), 4),
+            "max": round(float(values.max()), 4)}
+
+
+def pbt_fresh(args) -> None:
+    """The example PBT run's chosen learner and three constant settings on fresh seeds (module docstring)."""
+    import l2l
+
+    started, cpu = time.time(), time.process_time()
+    mapping = tomllib.loads(PBT_EXAMPLE.read_text())
+    options = {k: v for k, v in mapping["simulator"].items() if k != "name"}
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / "spore-arm-pbt.h5"
+        l2l.run(l2l.from_mapping(mapping, base_dir=scratch), path)
+        run_seconds = round(time.time() - started, 1)
+        history = l2l.lineage(path)
+        segments = l2l.load(path, segments=True)
+    finals = history.groupby("member")["reward"].last()
+    member = int(finals.idxmax())
+    pieces = history[history["member"] == member]
+    names = ("temperature", "learning_rate")
+    schedule = [(float(r["from_budget"]), float(r["budget"]), {n: float(r[n]) for n in names})
+                for _, r in pieces.iterrows()]
+    first = segments[(segments["trial"] == pieces["trial"].iloc[0]) & (segments["from_budget"] == 0)]
+    run_seed = int(first["seed"].iloc[0])
+    duration = float(options.get("duration", SporeArm().duration))
+    final = schedule[-1][2]
+    settings = {
+        "PBT learner (schedule replayed)": schedule,
+        "its final parameters, constant": [(0.0, duration, final)],
+        "defaults (constant T=0.1, beta=0.01)": [(0.0, duration, {})],
+        "constant T=0.3, beta=0.01": [(0.0, duration, {"temperature": 0.3})],
+    }
+    seeds = list(range(args.fresh_first_seed, args.fresh_first_seed + args.fresh_count))
+    jobs = [(label, pieces_, seed, options) for label, pieces_ in settings.items() for seed in seeds]
+    jobs.append(("check: PBT learner on the run's seed", schedule, run_seed, options))
+    with ProcessPoolExecutor(args.processes) as pool:
+        runs = list(pool.map(replay, jobs))
+    check = runs.pop()
+    by = {label: {run["seed"]: run["reward"] for run in runs if run["setting"] == label} for label in settings}
+    baseline = "defaults (constant T=0.1, beta=0.01)"
+    summary = {}
+    for label in settings:
+        difference = [by[label][seed] - by[baseline][seed] for seed in seeds]
+        summary[label] = {"fresh": spread([by[label][seed] for seed in seeds]),
+                          "minus_defaults": {**spread(difference), "better": int(np.sum(np.asarray(difference) > 0))}}
+        fresh, minus = summary[label]["fresh"], summary[label]["minus_defaults"]
+        print(f"{label:40s} {fresh['mean']:.4f} ± {fresh['se']:.4f} (SE; sd {fresh['sd']:.4f}); minus defaults "
+              f"{minus['mean']:+.4f} ± {minus['se']:.4f}, better in {minus['better']}/{minus['n']}")
+    in_run = float(finals[member])
+    print(f"the run's chosen learner: {in_run:.4f} in the run (best of {len(finals)}); replayed on its seed "
+          f"{check['reward']:.4f}")
+    record = {"benchmark": "spore-arm-pbt-fresh", "example": str(PBT_EXAMPLE.relative_to(ROOT)),
+              "chosen": {"member": member, "in_run": round(in_run, 4), "of_learners": int(len(finals)),
+                         "finals": {str(k): round(float(v), 4) for k, v in finals.items()},
+                         "schedule": schedule, "run_seed": run_seed,
+                         "replayed_on_run_seed": round(check["reward"], 4),
+                         "replay_reproduces_run": bool(np.isclose(check["reward"], in_run, rtol=0, atol=1e-9))},
+              "fresh_seeds": seeds, "settings": {k: v for k, v in settings.items()}, "summary": summary,
+              "per_seed": {label: {str(s): round(v, 5) for s, v in values.items()} for label, values in by.items()},
+              "run_wall_s": run_seconds, "wall_s": round(time.time() - started, 1),
+              "cpu_s_main": round(time.process_time() - cpu, 1), "processes": args.processes,
+              "load_average": [round(v, 2) for v in os.getloadavg()]}
+    out = Path(args.out or ROOT / "benchmarks" / "results" / "spore_arm_pbt_fresh.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(record, indent=1) + "\n")
+    print(json.dumps({k: record[k] for k in ("benchmark", "chosen", "wall_s", "load_average")}))
 
 
 def interval(values) -> tuple[float, float]:
@@ -98,9 +200,20 @@ def main() -> None:
     parser.add_argument("--first-seed", type=int, default=100)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--duration", type=float, default=SporeArm().duration, help="seconds of learning per run")
-    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "spore_arm.json"))
+    parser.add_argument("--out", help="default benchmarks/results/spore_arm.json "
+                                          "(--pbt-fresh: benchmarks/results/spore_arm_pbt_fresh.json)")
     parser.add_argument("--figure", default=str(ROOT / "docs" / "img" / "spore_arm.png"))
+    parser.add_argument("--pbt-fresh", action="store_true",
+                        help="only: the example PBT run's chosen learner on fresh seeds (see the module docstring)")
+    parser.add_argument("--fresh-count", type=int, default=20, help="--pbt-fresh: how many fresh seeds")
+    parser.add_argument("--fresh-first-seed", type=int, default=30000, help="--pbt-fresh: the first fresh seed")
     args = parser.parse_args()
+    if args.pbt_fresh:
+        if args.fresh_count < 2:
+            parser.error(f"--fresh-count: 2 or more fresh seeds expected, got {args.fresh_count}")
+        pbt_fresh(args)
+        return
+    args.out = args.out or str(ROOT / "benchmarks" / "results" / "spore_arm.json")
     started = time.time()
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     jobs = [(name, seed, args.duration) for name in SETTINGS for seed in seeds]
