@@ -95,3 +95,23 @@ def test_a_backslash_in_the_slurm_log_directory_is_refused_when_the_config_is_re
                                           r"choose a log_directory without a backslash$"):
         l2l.loop.build(l2l.from_mapping(_config(
             [sys.executable, "-c", "print(1)"], {"name": "slurm", "log_directory": str(tmp_path / "lo\\gs")})))
+
+
+def test_the_tasks_of_a_cancelled_array_fail_for_one_reason_with_their_job_ids_below_it(tmp_path):
+    from l2l.jobs.base import Task
+    from l2l.jobs.slurm_array import SlurmArrayExecutor, _Array
+
+    executor = SlurmArrayExecutor(retries=0)
+    executor._root = tmp_path / "run.work" / "array"
+    tasks = [Task(2, individual, 7, {"lr": 0.1}, budget=9, from_budget=3, trial=individual) for individual in (0, 1)]
+    array = _Array(tmp_path / "batch", tasks, "17826", {0, 1})
+    for index in (0, 1):
+        executor._lost(array, index, "CANCELLED", "None")
+    errors = [outcome.error for outcome in executor._ready]
+    # before: "SLURM job 17826_0 ended CANCELLED without writing a result, after 1 submission(s); its log is in
+    # ...", one reason per task in l2l show ('4 failed: 1 × "SLURM job 17826_0 ...", 3 with 3 other reasons')
+    assert [error_message(error) for error in errors] == ["SLURM job ended CANCELLED without writing a result, "
+                                                          "after 1 submission(s)"] * 2, errors
+    log = tmp_path / "run.work" / "array" / "logs" / "generation-00002.log"
+    assert [error.splitlines()[1] for error in errors] == [f"--- SLURM job 17826_{index}; its log: {log}"
+                                                           for index in (0, 1)], errors

@@ -426,8 +426,12 @@ class SlurmArrayExecutor(FollowsWorkers, Executor):
             self._attempts[key] = tries + 1
             self._submit_array([task])
             return
-        outcome = died(task, f"SLURM job {array.job_id}_{index} {what} without writing a result, after "
-                             f"{tries + 1} submission(s); its log is in {self._root / 'logs'}")
+        # the job's id and log on a line of their own, after the reason: the failure summaries (l2l run, l2l show)
+        # count failures by the reason's line, and with the id in it a cancelled array's tasks were as many reasons
+        # ('4 failed: 1 × "SLURM job 17826_0 ended CANCELLED ...", 3 with 3 other reasons')
+        log = self._root / "logs" / f"generation-{task.generation:05d}.log"
+        outcome = died(task, f"SLURM job {what} without writing a result, after {tries + 1} submission(s)\n"
+                             f"--- SLURM job {array.job_id}_{index}; its log: {log}")
         outcome.status = TIMEOUT if state in ("TIMEOUT", "DEADLINE") else FAILED
         outcome.submissions = tries + 1
         self._attempts.pop(key, None)
