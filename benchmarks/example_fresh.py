@@ -38,7 +38,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import l2l  # noqa: E402
+import l2l.errors  # noqa: E402
 from l2l.simulators import SIMULATORS  # noqa: E402
+
+
+def fail(problem: str) -> None:
+    """Bad input: one ``l2l: error:`` line and exit status 2, before anything is computed."""
+    print(f"l2l: error: {problem}", file=sys.stderr)
+    raise SystemExit(2)
 
 
 def spread(values) -> dict:
@@ -103,16 +110,21 @@ def main() -> None:
     parser.add_argument("--random", action="store_true", help="also random search with as many evaluations")
     parser.add_argument("--out", type=Path, help="default benchmarks/results/<example>_fresh.json")
     args = parser.parse_args()
-    if args.top < 1 or args.seeds < 2:
-        parser.error(f"--top must be >= 1 and --seeds >= 2, got {args.top} and {args.seeds}")
-    mapping = tomllib.loads(args.example.read_text())
-    mapping["backend"] = {"name": "serial"}
-    config = l2l.from_mapping(mapping, base_dir=args.example.parent)
-    options = {k: v for k, v in mapping["simulator"].items() if k != "name"}
-    simulator = SIMULATORS.create(mapping["simulator"]["name"], options)
+    if args.top < 1:
+        fail(f"--top: 1 or more candidates expected, got {args.top}")
+    if args.seeds < 2:
+        fail(f"--seeds: 2 or more fresh seeds expected (a standard error needs two), got {args.seeds}")
+    try:
+        mapping = tomllib.loads(args.example.read_text())
+        mapping["backend"] = {"name": "serial"}
+        config = l2l.from_mapping(mapping, base_dir=args.example.parent)
+        options = {k: v for k, v in mapping["simulator"].items() if k != "name"}
+        simulator = SIMULATORS.create(mapping["simulator"]["name"], options)
+    except (OSError, tomllib.TOMLDecodeError, KeyError, l2l.errors.L2LError) as error:
+        fail(f"{args.example}: not a readable example config ({type(error).__name__}: {error})")
     objectives = config.objectives or simulator.default_objectives  # none declared: the simulator's
-    if len(objectives) != 1 or config.policy is not None:
-        parser.error(f"{args.example}: one objective and no policy expected")
+    if len(objectives) != 1 or config.policy is not None or config.inherit:
+        fail(f"{args.example}: one objective and no policy expected (l2l reevaluate scores constant candidates)")
     goal = objectives[0]
     objective, sign = goal.name, (1.0 if goal.direction == "maximize" else -1.0)
     names = list(config.space.names)
@@ -127,7 +139,7 @@ def main() -> None:
             found[label] = sweep(settings, Path(scratch), f"{args.example.stem}-{label}", args.top, args.seeds)
             these = sorted(int(s) for s in found[label]["fresh"]["seed"].unique())
             if seeds is not None and these != seeds:
-                raise SystemExit(f"l2l: error: {label}: other fresh seeds than the first run's")
+                raise RuntimeError(f"{label}: other fresh seeds than the first run's")
             seeds = these
         # the direct simulator reproduces a run's own evaluations (checked on the first run's best single one)
         rows = found[next(iter(runs))]["rows"]

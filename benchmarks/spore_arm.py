@@ -209,8 +209,10 @@ def main() -> None:
     parser.add_argument("--fresh-first-seed", type=int, default=30000, help="--pbt-fresh: the first fresh seed")
     args = parser.parse_args()
     if args.pbt_fresh:
-        if args.fresh_count < 2:
-            parser.error(f"--fresh-count: 2 or more fresh seeds expected, got {args.fresh_count}")
+        if args.fresh_count < 2:  # one line and exit status 2, as the l2l command's bad input
+            print(f"l2l: error: --fresh-count: 2 or more fresh seeds expected (a standard error needs two), "
+                  f"got {args.fresh_count}", file=sys.stderr)
+            raise SystemExit(2)
         pbt_fresh(args)
         return
     args.out = args.out or str(ROOT / "benchmarks" / "results" / "spore_arm.json")
