@@ -115,3 +115,31 @@ def test_the_tasks_of_a_cancelled_array_fail_for_one_reason_with_their_job_ids_b
     log = tmp_path / "run.work" / "array" / "logs" / "generation-00002.log"
     assert [error.splitlines()[1] for error in errors] == [f"--- SLURM job 17826_{index}; its log: {log}"
                                                            for index in (0, 1)], errors
+
+
+HOSTILE = "my sweep/it's \"q\" $(echo run) `x` \\ *"
+
+
+@pytest.mark.parametrize("shell", [["bash", "-c"], ["sh", "-ec"], ["/bin/bash", "-o", "pipefail", "-c"]])
+def test_a_value_in_a_shell_script_of_argv_reaches_the_shell_as_the_text_it_is(tmp_path, shell):
+    # bare, in double quotes, in single quotes, next to text; the raw value comes as $1, an argument of its own
+    script = ('got=$(printf "%s|" {mode} "{mode}" \'{mode}\' pre-{mode}); want=$(printf "%s|" "$1" "$1" "$1" '
+              '"pre-$1"); [ "$got" = "$want" ] && echo 1.0 || echo 2.0')
+    config = _config([*shell, script, "sh", HOSTILE])
+    config["space"]["mode"] = {"type": "categorical", "choices": [HOSTILE]}
+    frame = l2l.load(l2l.run(l2l.from_mapping(config), tmp_path / "s.h5"))
+    # before: the shell split the value at its blanks, ran $(echo run), globbed *: 2.0 (or a failure)
+    assert list(frame["status"]) == ["ok", "ok"] and list(frame["value"]) == [1.0, 1.0], frame["error"].tolist()
+
+
+def test_a_checkpoint_dir_under_a_folder_with_a_blank_reaches_a_shell_wrapper_whole(tmp_path):
+    script = 'n=$(cat {checkpoint_dir}/n 2>/dev/null || echo 0); echo {budget} > {checkpoint_dir}/n; echo "$n"'
+    config = {**_config(["bash", "-c", script]), "policy": {"name": "successive-halving"}}
+    config["simulator"]["multi_fidelity"] = {"name": "epochs", "minimum": 1, "maximum": 3}
+    config["run"] = {"name": "mine", "generations": 1}
+    path = l2l.run(l2l.from_mapping(config), tmp_path / "my sweep" / "run.h5")
+    segments = l2l.load(path, segments=True)
+    continued = segments[segments["from_budget"] > 0]
+    # before: the folder reached the script as two words, its state went nowhere: every segment printed 0 and
+    # restarted from scratch, with no failure
+    assert len(continued) and (continued["value"] == continued["from_budget"]).all(), segments

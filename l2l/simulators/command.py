@@ -36,6 +36,8 @@ import difflib
 import hashlib
 import json
 import os
+import re
+import shlex
 import shutil
 import signal
 import string
@@ -89,6 +91,72 @@ def _last_line(text: bytes | None) -> str:
     if not lines:
         return ""
     return lines[-1] if len(lines[-1]) <= 200 else "..." + lines[-1][-197:]
+
+
+#: Programs whose ``-c`` argument is a shell script: a value put into it is quoted for the shell (:func:`_fill`).
+SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash"})
+
+
+def _shell_scripts(argv: tuple) -> set[int]:
+    """The indices of the arguments of ``argv`` that a shell reads as its script: the one after ``-c`` (or an option
+    cluster with ``c``: ``-ec``, ``-lc``) following a shell (``bash``, ``/bin/sh``; also after ``srun ...``), its
+    other options (``-e``, ``-o pipefail``) before it."""
+    scripts = set()
+    for index, arg in enumerate(argv):
+        if os.path.basename(arg) not in SHELLS:
+            continue
+        option = index + 1
+        while option < len(argv) and argv[option][:1] in ("-", "+") and argv[option] not in ("-", "--"):
+            if argv[option][0] == "-" and not argv[option].startswith("--") and "c" in argv[option][1:]:
+                if option + 1 < len(argv):
+                    scripts.add(option + 1)
+                break
+            option += 2 if argv[option] in ("-o", "+o", "-O", "+O") else 1
+    return scripts
+
+
+def _fill(template: str, values: dict[str, str], shell: bool) -> str:
+    """``template`` with its placeholders replaced by ``values``; in a shell script (``bash -c "..."``) each value
+    quoted for where it stands (bare, in double or in single quotes), so that the shell reads it as the text it is.
+
+    A path or a categorical value with a blank, a quote or a ``$`` was split or run by the shell: a
+    ``{checkpoint_dir}`` under an output folder with a blank (``runs/my sweep``) reached the program as two words,
+    its state went nowhere, and every segment restarted from scratch without a failure. A value of letters, digits
+    and ``_@%+=:,./-`` (every number) is passed as before.
+    """
+    if not shell:
+        return template.format_map(values)
+    parts, quote = [], ""
+    for literal, field, _, _ in _placeholders(template):
+        parts.append(literal)
+        quote = _quote_after(literal, quote)
+        if field is None:
+            continue
+        value = values[field]
+        if quote == "'":
+            parts.append(value.replace("'", "'\\''"))
+        elif quote == '"':
+            parts.append(re.sub(r'([\\"$`])', r"\\\1", value))
+        else:
+            parts.append(shlex.quote(value))
+    return "".join(parts)
+
+
+def _quote_after(text: str, quote: str) -> str:
+    """The shell's quoting (``''``, ``"'"`` or ``'"'``) after ``text``, read from the quoting ``quote`` before it."""
+    escaped = False
+    for char in text:
+        if quote == "'":
+            quote = "" if char == "'" else quote
+        elif escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif quote == '"':
+            quote = "" if char == '"' else quote
+        elif char in "'\"":
+            quote = char
+    return quote
 
 
 def _placeholders(arg: str) -> list[tuple[str, str | None, str | None, str | None]]:
@@ -319,7 +387,8 @@ class Command(Simulator):
                 write_checkpoint_dir(checkpoint_dir, context.checkpoint)
             values.update(budget=_format(budget), checkpoint_dir=str(checkpoint_dir))
             described.update(budget=budget, checkpoint_dir=str(checkpoint_dir))
-        argv = [arg.format_map(values) for arg in self.argv]
+        scripts = _shell_scripts(self.argv)
+        argv = [_fill(arg, values, index in scripts) for index, arg in enumerate(self.argv)]
         serializable = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in params.items()}
         (workdir / "params.json").write_text(json.dumps({"params": serializable, **described}))
         env = {**os.environ, **self.env, WORKDIR_VARIABLE: str(workdir)}
