@@ -58,6 +58,7 @@ from l2l.control import RunControl
 from l2l.errors import ContractError, ExecutorError, command
 from l2l.jobs import Outcome, Task
 from l2l.jobs.base import FAILED
+from l2l.outcomes import warn
 from l2l.driver_files import Commits
 from l2l.driver_trials import Trials, Unreadable
 from l2l.driver_state import SEED_MASK, _record, adopt, evaluation_seed, initial_state  # noqa: F401 - API
@@ -366,6 +367,13 @@ class _Loop(Trials, Commits):
         elif not np.all(np.isfinite(codes)):
             broken = "gave a candidate with a NaN or infinite value"
         else:
+            outside = None if self.__dict__.get("clip_said") else self.problem.space.outside(codes)
+            if outside:  # clipped when decoded, as before, but said once a session: the plug-in is wrong
+                self.clip_said = True
+                kind = type(self.optimizer)
+                warn(f"l2l: warning: optimizer {self.optimizer.name!r} ({kind.__module__}.{kind.__qualname__}): "
+                     f"{'ask()' if n is None else f'ask(n={n})'} gave {outside}; each is clipped to its bound "
+                     f"before it is evaluated (later asks are not checked)")
             return codes, state
         kind = type(self.optimizer)  # named only when it broke the contract (an ask per evaluation is a hot path)
         raise ContractError(f"optimizer {self.optimizer.name!r} ({kind.__module__}.{kind.__qualname__}): "

@@ -62,6 +62,9 @@ class Space:
         lows, highs = zip(*(p.code_bounds() for p in self.parameters))
         self.lower = np.concatenate(lows)
         self.upper = np.concatenate(highs)
+        # what outside() accepts: the bounds widened by 1e-9 of a range (infinite for an unbounded parameter)
+        slack = 1e-9 * (self.upper - self.lower)
+        self._widened = (self.lower - slack, self.upper + slack)
 
     # -- construction and JSON -------------------------------------------------
     @classmethod
@@ -122,6 +125,24 @@ class Space:
     def canonical(self, vector: np.ndarray) -> np.ndarray:
         """The code of the decoded values: rounds ints and categories, clips to bounds."""
         return self.encode(self.decode(vector))
+
+    def outside(self, codes: np.ndarray) -> str | None:
+        """None if every row of ``codes`` lies within the bounds (up to 1e-9 of a range, a rounding error), else
+        what lies outside, which decoding clips to the bounds: ``2 of 8 candidates (3 values), the first x[1] at
+        7.5 above its bound 3`` (codes: a log parameter's as log10)."""
+        codes = np.asarray(codes, dtype=float).reshape(-1, self.dimension)
+        if (codes >= self._widened[0]).all() and (codes <= self._widened[1]).all():  # an ask per evaluation: quick
+            return None
+        low, high = codes < self._widened[0], codes > self._widened[1]
+        out = low | high
+        row, column = (int(i[0]) for i in np.nonzero(out))
+        side, bound = ("below", self.lower[column]) if low[row, column] else ("above", self.upper[column])
+        parameter = next(p for p, s in zip(self.parameters, self._slices) if s.start <= column < s.stop)
+        kind = " (log10 codes)" if getattr(parameter, "log", False) else ""
+        rows, values = int(out.any(axis=1).sum()), int(out.sum())
+        return (f"{rows} of {len(codes)} candidate{'s' * (len(codes) != 1)} ({values} value{'s' * (values != 1)}) "
+                f"outside the space's bounds, the first {self.columns()[column]} at {codes[row, column]:g} {side} "
+                f"its bound {bound:g}{kind}")
 
     def default(self) -> np.ndarray:
         return np.concatenate([p.default_code() for p in self.parameters])
