@@ -143,3 +143,12 @@ def test_a_checkpoint_dir_under_a_folder_with_a_blank_reaches_a_shell_wrapper_wh
     # before: the folder reached the script as two words, its state went nowhere: every segment printed 0 and
     # restarted from scratch, with no failure
     assert len(continued) and (continued["value"] == continued["from_budget"]).all(), segments
+
+
+def test_a_result_printed_to_stderr_is_named_where_nothing_came_on_stdout(tmp_path):
+    program = "import sys; print('loading', file=sys.stderr); print('0.25', file=sys.stderr)"
+    frame = l2l.load(l2l.run(l2l.from_mapping(_config([sys.executable, "-c", program, "{lr}"])), tmp_path / "a.h5"))
+    for error in frame["error"]:
+        # before: "command printed nothing on stdout", where the result had gone left to the stderr tail below
+        assert error_message(error) == ("EvaluationError: command printed nothing on stdout; its last line on stderr: "
+                                        "'0.25' (the result is read from stdout)"), error

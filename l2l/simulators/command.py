@@ -421,8 +421,10 @@ class Command(Simulator):
         try:
             if self.result == "stdout":
                 lines = [line for line in stdout.splitlines() if line.strip()]
-                if not lines:
-                    raise EvaluationError("command printed nothing on stdout")
+                if not lines:  # its result printed to stderr (logging, print(..., file=sys.stderr)) is common
+                    said = _last_line(proc.stderr)
+                    raise EvaluationError("command printed nothing on stdout" + (
+                        f"; its last line on stderr: {said!r} (the result is read from stdout)" if said else ""))
                 try:
                     result = parse_result(lines[-1])
                 except EvaluationError as exc:  # a progress line printed after the result is what users do
