@@ -25,7 +25,9 @@ Functions must not mutate the state they receive.
 
 Every optimizer accepts ``ask(problem, state, n)`` for any ``n`` (``n`` omitted:
 one generation) and a ``tell`` of any subset of what it asked, in any order;
-telling a candidate that was not asked raises ``ValueError``.
+telling a candidate that was not asked raises ``ValueError`` or adds it as a
+result (``tpe``, ``motpe`` and ``gp``; ``random`` and ``grid`` learn nothing
+from ``tell``), and nothing else (``l2l.testing.OptimizerContract`` checks it).
 """
 
 from __future__ import annotations
