@@ -152,3 +152,22 @@ def test_a_result_printed_to_stderr_is_named_where_nothing_came_on_stdout(tmp_pa
         # before: "command printed nothing on stdout", where the result had gone left to the stderr tail below
         assert error_message(error) == ("EvaluationError: command printed nothing on stdout; its last line on stderr: "
                                         "'0.25' (the result is read from stdout)"), error
+
+
+def test_launch_srun_on_several_ranks_is_refused_for_a_command_before_the_file_is_created(tmp_path):
+    backend = {"name": "slurm-array", "launch": "srun", "ntasks": 2}
+    out = tmp_path / "run.h5"
+    # before: each rank started the program in one working directory and ended the others' ('command was killed
+    # by signal 9 (SIGKILL: ...)'), and the survivors raced on its checkpoint folder
+    with pytest.raises(ConfigError, match=r"^backend 'slurm-array': launch = 'srun' runs every evaluation on each of "
+                                          r"its ntasks = 2 ranks, so simulator 'command' would start its program 2 "
+                                          r"times in one working directory; put the launcher in argv \(argv = "
+                                          r"\[\"srun\", \"-n\", \"2\", \.\.\.\]\) and leave launch = 'python'$"):
+        l2l.run(l2l.from_mapping(_config([sys.executable, "-c", "print(1)"], backend)), out)
+    assert not out.exists()
+    from l2l.jobs.slurm_array import SlurmArrayExecutor
+    from l2l.simulators.command import Command
+
+    command = Command(argv=("srun", "-n", "2", "./model"))
+    SlurmArrayExecutor(launch="srun", ntasks=1).check_simulator(command)  # one rank: one program
+    SlurmArrayExecutor(launch="python", ntasks=2).check_simulator(command)  # the program's own srun starts the ranks

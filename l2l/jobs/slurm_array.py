@@ -178,16 +178,30 @@ class SlurmArrayExecutor(FollowsWorkers, Executor):
         check_script_values("backend 'slurm-array'", {"the run folder": os.path.abspath(run_dir)},
                             patterns={"the run folder": "choose an output path (--out) without '%'"})
 
+    def check_simulator(self, simulator: Simulator | None) -> None:
+        """Refuse ``launch = 'srun'`` on several ranks for a simulator that starts a program of its own per
+        evaluation (``command``): every rank ran the evaluation, so the program started once per rank in one working
+        directory, each start ending the programs the others had started there (their segments failed as 'killed
+        by signal 9') while they raced on its checkpoint folder. Such a program is started by a launcher in its
+        ``argv``, and the job books the ranks."""
+        if self.launch == "srun" and self.ntasks > 1 and getattr(simulator, "name", "") == "command":
+            raise ConfigError(f"backend 'slurm-array': launch = 'srun' runs every evaluation on each of its ntasks = "
+                              f"{self.ntasks} ranks, so simulator 'command' would start its program {self.ntasks} "
+                              f"times in one working directory; put the launcher in argv (argv = [\"srun\", \"-n\", "
+                              f"\"{self.ntasks}\", ...]) and leave launch = 'python'")
+
     def prepare(self, simulator: Simulator | None = None) -> None:
         """Ask sbatch whether it takes the run's arrays (``sbatch --test-only`` of the job script, no job made),
         before the run's file and folder are created, as the ``slurm`` backend asks of its worker jobs: a partition
         that does not exist was refused at the first submission, after both existed."""
+        self.check_simulator(simulator)
         throttle = f"%{self.max_running}" if self.max_running else ""
         check_with_test_only(self.job_script(), [f"--array=0-0{throttle}"], "the job arrays")
 
     def start(self, simulator: Simulator, settings: Settings) -> None:
         if not settings.run_dir:
             raise ConfigError("backend 'slurm-array' needs a run directory (settings.run_dir) for its files")
+        self.check_simulator(simulator)  # checked in prepare already, unless started by other code
         run_dir = os.path.abspath(settings.run_dir)  # the tasks start elsewhere: see _paths
         self.check_run_dir(run_dir, {})  # checked with the output path already, unless started by other code
         self._resumed = settings.resumed
