@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from l2l.policies.base import stored_rungs
+
 SEED_MASK = (1 << 63) - 1
 #: The key of a state's loop that says its ``compute`` counts every attempt of a segment (the failed ones that
 #: were retried too); a state without it was committed by an l2l that counted a retried segment once.
@@ -74,6 +76,10 @@ def adopt(state: dict[str, Any], components) -> dict[str, Any]:
     if policy is None:
         policy = components.schedule.init(list(components.budgets), components.problem.space.dimension,
                                           components.config.seed)
+    else:  # a run stored before the rungs of a continuous fidelity were rounded goes on with its own, which the
+        # loop reads from the components: its policy state and scores are keyed by them (0.8999999999999999, where
+        # the config gives 0.9 today)
+        components.budgets = tuple(stored_rungs(policy, components.budgets))
     return {**state, "loop": loop, "trials": trials, "policy": policy}
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import sys
 from dataclasses import dataclass
 from typing import Any, ClassVar, Iterable
 
@@ -331,15 +332,51 @@ def rung_budgets(minimum: float, maximum: float, eta: float, integer: bool = Tru
                           f"rungs (budgets a factor eta apart), more than the {MAX_RUNGS} a policy may schedule; "
                           f"give eta = {least:g} or more, or a min_budget nearer to max_budget")
     levels = int(math.floor(span / math.log(eta) + 1e-9))
-    budgets = [maximum * eta ** (k - levels) for k in range(levels + 1)]
     if integer:
-        budgets = [float(max(1, round(b))) for b in budgets]
-        out: list[float] = []
-        for b in budgets:  # rounding can merge neighbouring rungs at small budgets
-            if not out or b > out[-1]:
-                out.append(b)
-        return out
-    return [float(b) for b in budgets]
+        budgets = [float(max(1, round(maximum * eta ** (k - levels)))) for k in range(levels + 1)]
+    else:
+        # The powers of eta carry a few ulps of error (8.1 / 3**4 is 0.09999999999999999), which every table, plot
+        # and the bar showed: the rungs below the top are rounded to RUNG_DIGITS significant digits (far above that
+        # error, far below any difference a training budget makes), never below the minimum; the top is the maximum.
+        # A run stored before keeps its rungs: they are in its policy state, which a resumed run goes on with.
+        budgets = [max(minimum, _significant(_rung(maximum, eta, levels - k))) for k in range(levels)] + [maximum]
+    out: list[float] = []
+    for b in budgets:  # rounding can merge neighbouring rungs at small budgets (or an eta within 1e-12 of 1)
+        if not out or b > out[-1]:
+            out.append(float(b))
+    return out
+
+
+#: Significant digits of the rungs of a continuous fidelity below the top (:func:`rung_budgets`).
+RUNG_DIGITS = 12
+
+
+def stored_rungs(state: State | None, budgets: Iterable[float]) -> list[float]:
+    """The rungs a run goes on with: ``budgets`` (its config's, :func:`rung_budgets`), or those its policy
+    ``state`` was made with where they are the same rungs but for rounding. A run stored before the rungs of a
+    continuous fidelity were rounded keeps its own (0.8999999999999999, not 0.9): its scores are keyed by them,
+    and a resumed run must read them and key new ones alike to decide as an uninterrupted run."""
+    budgets = [float(b) for b in budgets]
+    stored = state.get("budgets") if isinstance(state, dict) else None
+    if not isinstance(stored, list) or len(stored) != len(budgets):
+        return budgets
+    try:
+        stored = [float(b) for b in stored]
+    except (TypeError, ValueError):
+        return budgets
+    return stored if all(math.isclose(a, b, rel_tol=1e-9) for a, b in zip(stored, budgets)) else budgets
+
+
+def _rung(maximum: float, eta: float, down: int) -> float:
+    """The rung ``down`` rungs below ``maximum``: ``maximum * eta**-down``, or from logarithms where that power
+    underflows (eta = 1e10 between 1e-300 and 1e300 gave rungs of 0, or inexact ones)."""
+    power = eta ** -down
+    return maximum * power if power >= sys.float_info.min else math.exp(math.log(maximum) - down * math.log(eta))
+
+
+def _significant(value: float) -> float:
+    """``value`` rounded to :data:`RUNG_DIGITS` significant digits (0.8999999999999999 -> 0.9)."""
+    return float(f"{value:.{RUNG_DIGITS}g}")
 
 
 @dataclass(frozen=True)
