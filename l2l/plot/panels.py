@@ -406,6 +406,25 @@ def _fidelity_unit(run: RunData) -> str:
     return str(fidelity.get("unit") or fidelity.get("name") or "budget units")
 
 
+#: Units of time durations are drawn in, with their length in seconds.
+TIME_UNITS = (("µs", 1e-6), ("ms", 1e-3), ("s", 1.0), ("min", 60.0), ("h", 3600.0))
+
+
+def time_unit(seconds) -> tuple[str, float]:
+    """The unit to draw ``seconds`` in and its length in seconds: the largest in which the median duration is at
+    least 1, so that ticks read 20, 40, 60 µs, not 0.00002, 0.00004 (which overlapped at 0.000000) nor 1e-5."""
+    seconds = np.asarray(seconds, dtype=float)
+    seconds = seconds[np.isfinite(seconds) & (seconds > 0)]
+    if not len(seconds):
+        return "s", 1.0
+    typical = float(np.median(seconds))
+    name, length = TIME_UNITS[0]
+    for unit in TIME_UNITS:
+        if typical >= unit[1]:
+            name, length = unit
+    return name, length
+
+
 def draw_duration_histogram(ax: Axes, run: RunData, legend: bool = True) -> None:
     """Histogram of evaluation durations, stacked by status; log bins when durations span decades. A
     multi-fidelity run's counts its segments (each ran on its own, as the status panel beside it counts them),
@@ -413,10 +432,12 @@ def draw_duration_histogram(ax: Axes, run: RunData, legend: bool = True) -> None
     frame = run.segments if run.multi_fidelity else run.frame
     what = "segment" if run.multi_fidelity else "evaluation"
     durations = frame["duration"].to_numpy(dtype=float)
+    unit, length = time_unit(durations)
+    durations = durations / length
     status = frame["status"].astype(str).to_numpy()
     finite = np.isfinite(durations)
     ax.set_title(f"{what} durations ({int(finite.sum()):,} {what}{'s' * (int(finite.sum()) != 1)})")
-    ax.set_xlabel(f"duration of one {what} (s)")
+    ax.set_xlabel(f"duration of one {what} ({unit})")
     ax.set_ylabel(f"{what}s (count)")
     if not finite.any():
         _empty(ax, f"no {what} yet")
@@ -443,11 +464,13 @@ def draw_duration_per_generation(ax: Axes, run: RunData, legend: bool = True) ->
     what, per = ("segment", "budget") if multi else ("evaluation", "generation")
     ax.set_title(f"{what} durations per {per}")
     ax.set_xlabel(f"budget reached ({_fidelity_unit(run)})" if multi else "generation")
-    ax.set_ylabel(f"duration of one {what} (s)")
     if frame.empty:
+        ax.set_ylabel(f"duration of one {what} (s)")
         _empty(ax, f"no {what} yet")
         return
-    grouped = frame.groupby(per, sort=True)["duration"]
+    unit, length = time_unit(frame["duration"])
+    ax.set_ylabel(f"duration of one {what} ({unit})")
+    grouped = (frame["duration"] / length).groupby(frame[per], sort=True)
     quantiles = grouped.quantile([0.1, 0.5, 0.9]).unstack()
     x = quantiles.index.to_numpy()
     labels = [f"{b:g}" for b in x] if multi and len(x) <= 30 else None
