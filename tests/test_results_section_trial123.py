@@ -14,20 +14,37 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
 import l2l  # noqa: E402
+from l2l.analysis import report  # noqa: E402
 from l2l.plot import panels  # noqa: E402
-from l2l.plot.data import load_run  # noqa: E402
+from l2l.plot.data import RunData, load_run  # noqa: E402
 
 SPHERE = {
     "run": {"name": "sphere-ga", "seed": 1, "generations": 3},
     "space": {"x": {"type": "float", "low": -5.0, "high": 5.0, "shape": [4]}},
     "optimizer": {"name": "ga", "population_size": 8},
     "simulator": {"name": "sphere"}, "backend": {"name": "serial"}}
+ASHA = {
+    "run": {"name": "sphere-asha", "seed": 1, "compute": 810},
+    "space": {"x": {"type": "float", "low": -5.0, "high": 5.0, "shape": [4]}},
+    "optimizer": {"name": "random"}, "policy": {"name": "asha", "eta": 3},
+    "simulator": {"name": "sphere", "multi_fidelity": True}, "backend": {"name": "serial"}}
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("results")
-    return {"sphere": l2l.run(l2l.from_mapping(SPHERE), folder / "sphere-ga.h5", progress=False)}
+    return {"sphere": l2l.run(l2l.from_mapping(SPHERE), folder / "sphere-ga.h5", progress=False),
+            "asha": l2l.run(l2l.from_mapping(ASHA), folder / "sphere-asha.h5", progress=False)}
+
+
+def _report_parts(path):
+    from l2l.analysis.report import _summary, best_individuals
+    from l2l.summary import summarize
+
+    with l2l.Trajectory(path) as trajectory:
+        run = RunData.from_trajectory(trajectory, errors=True)
+        summary = summarize(trajectory)
+    return dict(_summary(run, summary)), best_individuals(run)[1]
 
 
 def test_fast_evaluations_durations_are_drawn_in_microseconds(runs):
@@ -42,6 +59,26 @@ def test_fast_evaluations_durations_are_drawn_in_microseconds(runs):
         assert per_generation.get_ylabel() == "duration of one evaluation (µs)"
         for ticks in (histogram.get_xticklabels(), per_generation.get_yticklabels()):
             texts = [t.get_text().replace("\u2212", "-") for t in ticks if t.get_text()]
-            assert texts and all(len(t) <= 5 for t in texts), texts  # '20', '40', not '0.00002'
+            assert texts and not any("0.000" in t or "e-" in t for t in texts), texts  # '20', not '0.00002'
     finally:
         plt.close(fig)
+
+
+def test_the_report_gives_times_and_rates_in_units_not_exponents(runs):
+    items, table = _report_parts(runs["sphere"])
+    for key in ("wall time", "evaluation time"):
+        assert "e-0" not in items[key] and "e+0" not in items[key], items[key]
+    assert items["evaluation time"].endswith(" µs per evaluation"), items["evaluation time"]  # was '4.16e-05 s'
+    assert "duration (µs)" in table.columns and "duration" not in table.columns  # cells were '3.7732e-05'
+    assert table["duration (µs)"].between(1, 1e4).all()
+
+
+def test_the_report_of_a_multi_fidelity_run_times_every_segment(runs):
+    items, _ = _report_parts(runs["asha"])
+    segments = l2l.load(runs["asha"], segments=True)
+    candidates = l2l.load(runs["asha"])
+    assert len(segments) > len(candidates)
+    # the total was the candidates' last segments' time, beside a rate of segments per second
+    assert "segments per second" in items["wall time"]
+    total = items["segment time"].split(" in total")[0]
+    assert total == report.duration_text(float(segments["duration"].sum())), (total, items)

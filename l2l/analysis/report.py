@@ -28,7 +28,7 @@ from l2l.analysis.best import FRONT_REPEATS_NOTE, REPEATS_NOTE, best_candidates,
 from l2l.errors import ConfigError
 from l2l.plot import figures
 from l2l.plot.data import RunData
-from l2l.plot.panels import error_summary, others_text
+from l2l.plot.panels import error_summary, others_text, time_unit
 from l2l.results_schema.reader import Trajectory
 from l2l.summary import RunSummary, summarize
 
@@ -154,8 +154,8 @@ def best_individuals(run: RunData, limit: int = 10) -> tuple[str, pd.DataFrame]:
         best, averaged = best_candidates(ok, o, run.parameters, limit)
         if averaged:
             return (f"best {len(best)} candidates by {o.name} ({o.direction}; {REPEATS_NOTE}){below}",
-                    best[with_repeats(columns, o.name)])
-        return f"best {len(best)} evaluations by {o.name} ({o.direction}){below}", best[columns]
+                    _timed(best[with_repeats(columns, o.name)]))
+        return f"best {len(best)} evaluations by {o.name} ({o.direction}){below}", _timed(best[columns])
     front, averaged = front_candidates(ok, run.objectives, run.parameters)  # as l2l show: repeats averaged
     front = front.sort_values(run.objectives[0].name, ascending=run.objectives[0].direction == "minimize")
     shown = front.head(2 * limit + 5)
@@ -164,7 +164,16 @@ def best_individuals(run: RunData, limit: int = 10) -> tuple[str, pd.DataFrame]:
         columns = columns[:at] + ["n"] + columns[at:]
     return (f"Pareto front over {', '.join(o.name for o in run.objectives)}: {len(front)} non-dominated "
             f"{f'candidates ({FRONT_REPEATS_NOTE})' if averaged else 'evaluations'}"
-            f"{f' (first {len(shown)} shown)' if len(shown) < len(front) else ''}"), shown[columns]
+            f"{f' (first {len(shown)} shown)' if len(shown) < len(front) else ''}"), _timed(shown[columns])
+
+
+def _timed(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with its duration column in the unit that reads best, named in the header ('duration (µs)': the
+    cells read '37.7', not '3.7732e-05' under a header without a unit)."""
+    if "duration" not in table.columns:
+        return table
+    unit, length = time_unit(table["duration"])
+    return table.assign(duration=table["duration"] / length).rename(columns={"duration": f"duration ({unit})"})
 
 
 def _best_repeated(run: RunData) -> tuple[float, int, float] | None:
@@ -183,6 +192,19 @@ def _best_repeated(run: RunData) -> tuple[float, int, float] | None:
     return float(best[o.name].iloc[0]), int(best["n"].iloc[0]), float(best["sd"].iloc[0])
 
 
+def duration_text(seconds: float) -> str:
+    """A duration in the unit that reads best: '41.6 µs', '6.64 ms', '3.2 s', '4.5 min', not '4.16e-05 s'."""
+    if not np.isfinite(seconds):
+        return "-"
+    unit, length = time_unit([seconds])
+    return f"{seconds / length:.3g} {unit}" if seconds > 0 else "0 s"
+
+
+def rate_text(rate: float) -> str:
+    """A rate as a plain number: '1,560', '4.44', not '1.56e+03'."""
+    return f"{rate:,.0f}" if rate >= 100 else f"{rate:.3g}"
+
+
 def _summary(run: RunData, summary: RunSummary, agreement: str = "", endgame: str = "") -> list[tuple[str, Any]]:
     frame = run.frame
     n = summary.evaluations
@@ -199,9 +221,12 @@ def _summary(run: RunData, summary: RunSummary, agreement: str = "", endgame: st
     ]
     if len(frame):
         ran = float(run.active_seconds(np.array([run.completions().max()]))[0])  # its sessions, not the pauses
-        items.append(("wall time", f"{ran:.1f} s ({n / max(ran, 1e-9):.3g} evaluations per second)"))
-        items.append(("evaluation time", f"{float(frame['duration'].sum()):.3g} s in total, median "
-                                         f"{float(frame['duration'].median()):.3g} s per evaluation"))
+        # a multi-fidelity run's evaluations are its segments: each ran and took its time (the candidates' rows
+        # carry only their last segment's, which left out a third of an ASHA run's time)
+        timed, what = (run.segments, "segment") if run.multi_fidelity else (frame, "evaluation")
+        items.append(("wall time", f"{duration_text(ran)} ({rate_text(n / max(ran, 1e-9))} {what}s per second)"))
+        items.append((f"{what} time", f"{duration_text(float(timed['duration'].sum()))} in total, median "
+                                      f"{duration_text(float(timed['duration'].median()))} per {what}"))
     rungs = (run.fidelity or {}).get("rungs") if run.multi_fidelity else None
     repeated = _best_repeated(run)
     for o in summary.objectives:
