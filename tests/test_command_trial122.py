@@ -122,9 +122,10 @@ HOSTILE = "my sweep/it's \"q\" $(echo run) `x` \\ *"
 
 @pytest.mark.parametrize("shell", [["bash", "-c"], ["sh", "-ec"], ["/bin/bash", "-o", "pipefail", "-c"]])
 def test_a_value_in_a_shell_script_of_argv_reaches_the_shell_as_the_text_it_is(tmp_path, shell):
-    # bare, in double quotes, in single quotes, next to text; the raw value comes as $1, an argument of its own
-    script = ('got=$(printf "%s|" {mode} "{mode}" \'{mode}\' pre-{mode}); want=$(printf "%s|" "$1" "$1" "$1" '
-              '"pre-$1"); [ "$got" = "$want" ] && echo 1.0 || echo 2.0')
+    # bare, in double quotes, in single quotes, next to text, in a command substitution in double quotes (its own
+    # quotes inside), in backquotes; the raw value comes as $1, an argument of its own
+    script = ('got=$(printf "%s|" {mode} "{mode}" \'{mode}\' pre-{mode} "$(printf %s "{mode}")" "`printf %s {mode}`"); '
+              'want=$(printf "%s|" "$1" "$1" "$1" "pre-$1" "$1" "$1"); [ "$got" = "$want" ] && echo 1.0 || echo 2.0')
     config = _config([*shell, script, "sh", HOSTILE])
     config["space"]["mode"] = {"type": "categorical", "choices": [HOSTILE]}
     frame = l2l.load(l2l.run(l2l.from_mapping(config), tmp_path / "s.h5"))

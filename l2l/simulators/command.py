@@ -117,7 +117,8 @@ def _shell_scripts(argv: tuple) -> set[int]:
 
 def _fill(template: str, values: dict[str, str], shell: bool) -> str:
     """``template`` with its placeholders replaced by ``values``; in a shell script (``bash -c "..."``) each value
-    quoted for where it stands (bare, in double or in single quotes), so that the shell reads it as the text it is.
+    quoted for where it stands (bare, in double or in single quotes, also inside ``$(...)``), so that the shell reads
+    it as the text it is.
 
     A path or a categorical value with a blank, a quote or a ``$`` was split or run by the shell: a
     ``{checkpoint_dir}`` under an output folder with a blank (``runs/my sweep``) reached the program as two words,
@@ -126,37 +127,59 @@ def _fill(template: str, values: dict[str, str], shell: bool) -> str:
     """
     if not shell:
         return template.format_map(values)
-    parts, quote = [], ""
+    parts, quoting = [], [""]
     for literal, field, _, _ in _placeholders(template):
         parts.append(literal)
-        quote = _quote_after(literal, quote)
+        quoting = _quoting_after(literal, quoting)
         if field is None:
             continue
         value = values[field]
-        if quote == "'":
-            parts.append(value.replace("'", "'\\''"))
-        elif quote == '"':
-            parts.append(re.sub(r'([\\"$`])', r"\\\1", value))
+        if quoting[-1] == "'":
+            value = value.replace("'", "'\\''")
+        elif quoting[-1] == '"':
+            value = re.sub(r'([\\"$`])', r"\\\1", value)
         else:
-            parts.append(shlex.quote(value))
+            value = shlex.quote(value)
+        for _ in range(quoting.count("`")):  # the shell takes a backslash off '\\', '\`' and '\$' in `...` first
+            value = re.sub(r"([\\`$])", r"\\\1", value)
+        parts.append(value)
     return "".join(parts)
 
 
-def _quote_after(text: str, quote: str) -> str:
-    """The shell's quoting (``''``, ``"'"`` or ``'"'``) after ``text``, read from the quoting ``quote`` before it."""
-    escaped = False
+def _quoting_after(text: str, quoting: list[str]) -> list[str]:
+    """The shell's quoting after ``text``, from the quoting before it: a stack whose top is ``"'"`` or ``'"'``
+    inside quotes, else ``""`` (bare) or ``"("``, ``"`"`` (inside a command substitution or parentheses, where
+    quotes start afresh: ``"$(cat "{x}")"``)."""
+    quoting, escaped, previous = list(quoting), False, ""
     for char in text:
-        if quote == "'":
-            quote = "" if char == "'" else quote
+        top = quoting[-1]
+        if top == "'":
+            if char == "'":
+                quoting.pop()
         elif escaped:
-            escaped = False
+            escaped, char = False, ""  # an escaped '$' starts no '$('
         elif char == "\\":
             escaped = True
-        elif quote == '"':
-            quote = "" if char == '"' else quote
+        elif top == '"':
+            if char == '"':
+                quoting.pop()
+            elif char == "(" and previous == "$":
+                quoting.append("(")
+            elif char == "`":
+                quoting.append("`")
         elif char in "'\"":
-            quote = char
-    return quote
+            quoting.append(char)
+        elif char == "(":
+            quoting.append("(")
+        elif char == ")" and top == "(":
+            quoting.pop()
+        elif char == "`":
+            if top == "`":
+                quoting.pop()
+            else:
+                quoting.append("`")
+        previous = char
+    return quoting
 
 
 def _placeholders(arg: str) -> list[tuple[str, str | None, str | None, str | None]]:
