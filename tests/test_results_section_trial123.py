@@ -12,9 +12,11 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 
 import l2l  # noqa: E402
 from l2l.analysis import report  # noqa: E402
+from l2l import plot  # noqa: E402
 from l2l.plot import panels  # noqa: E402
 from l2l.plot.data import RunData, load_run  # noqa: E402
 
@@ -28,13 +30,20 @@ ASHA = {
     "space": {"x": {"type": "float", "low": -5.0, "high": 5.0, "shape": [4]}},
     "optimizer": {"name": "random"}, "policy": {"name": "asha", "eta": 3},
     "simulator": {"name": "sphere", "multi_fidelity": True}, "backend": {"name": "serial"}}
+PBT = {
+    "run": {"name": "pbt", "seed": 0}, "space": {"learning_rate": {"low": 0.001, "high": 0.3, "log": True},
+                                              "momentum": {"low": 0.05, "high": 0.95, "log": True}},
+    "simulator": {"name": "noisy-sgd", "max_budget": 200},
+    "objectives": [{"name": "loss", "direction": "minimize"}],
+    "policy": {"name": "pbt", "population": 4, "interval": 50}, "backend": {"name": "serial"}}
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("results")
     return {"sphere": l2l.run(l2l.from_mapping(SPHERE), folder / "sphere-ga.h5", progress=False),
-            "asha": l2l.run(l2l.from_mapping(ASHA), folder / "sphere-asha.h5", progress=False)}
+            "asha": l2l.run(l2l.from_mapping(ASHA), folder / "sphere-asha.h5", progress=False),
+            "pbt": l2l.run(l2l.from_mapping(PBT), folder / "pbt.h5", progress=False)}
 
 
 def _report_parts(path):
@@ -82,3 +91,25 @@ def test_the_report_of_a_multi_fidelity_run_times_every_segment(runs):
     assert "segments per second" in items["wall time"]
     total = items["segment time"].split(" in total")[0]
     assert total == report.duration_text(float(segments["duration"].sum())), (total, items)
+
+
+def test_pbt_schedules_label_log_axes_with_plain_numbers(runs):
+    fig = plot.figure(str(runs["pbt"]), "schedules")
+    fig.canvas.draw()  # Agg: the tick labels are set when drawn
+    for ax in fig.axes:
+        assert ax.get_yscale() == "log"
+        texts = [t.get_text() for t in ax.get_yticklabels(minor=False) + ax.get_yticklabels(minor=True)
+                 if t.get_text()]
+        assert texts, ax.get_ylabel()
+        assert all(float(t) > 0 for t in texts), texts  # '0.02', was '$2\\times10^{-2}$'
+
+
+@pytest.mark.parametrize("kind, options", [("scatter", {"top": 2}), ("parameters", {"top": 1}), ("lineage", {})])
+def test_a_long_title_is_broken_to_fit_the_figure(runs, kind, options):
+    fig = plot.figure(str(runs["pbt" if kind == "lineage" else "sphere"]), kind, **options)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    extent = fig._suptitle.get_window_extent(renderer)
+    assert extent.x0 >= 0 and extent.x1 <= fig.bbox.width, (extent, fig.bbox.width)  # was cut at both edges
+    if kind == "lineage":  # its thick blue lines were not explained
+        assert "blue: the final learners" in fig._suptitle.get_text().replace("\n", " ")

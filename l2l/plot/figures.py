@@ -79,7 +79,7 @@ def fitness(source: Any, objectives: Sequence[str] | None = None) -> Figure:
         _fitting_suptitle(fig, f"{run.title}: best so far against compute\n{_summary_line(run)}"
                                f"{_best_text(run, chosen[0])}")
     else:
-        fig.suptitle(f"{run.title}: fitness over generations\n{_summary_line(run)}")
+        _fitting_suptitle(fig, f"{run.title}: fitness over generations\n{_summary_line(run)}")
     return fig
 
 
@@ -104,8 +104,8 @@ def parameters(source: Any, objective: str | None = None, top: int = 6) -> Figur
         ax.set_visible(False)
     if points is not None:
         _colour_bar(fig, points, axes[:len(columns)], goal, run)
-    fig.suptitle(f"{run.title}: parameters over generations (top {len(columns)} of {len(run.parameters)} "
-                 f"by how much of {goal.name} they explain)")
+    _fitting_suptitle(fig, f"{run.title}: parameters over generations (top {len(columns)} of "
+                           f"{len(run.parameters)} by how much of {goal.name} they explain)")
     return fig
 
 
@@ -159,8 +159,8 @@ def scatter(source: Any, objective: str | None = None, top: int = 4) -> Figure:
         _colour_bar(fig, points, axes, goal, run)
     if len(ok):
         axes[0, 0].legend(fontsize="small", loc="best")
-    fig.suptitle(f"{run.title}: top {k} parameters against the objectives and each other "
-                 f"(colour: {goal.name}; {len(sample):,} of {len(ok):,} successful evaluations shown)")
+    _fitting_suptitle(fig, f"{run.title}: top {k} parameters against the objectives and each other "
+                           f"(colour: {goal.name}; {len(sample):,} of {len(ok):,} successful evaluations shown)")
     return fig
 
 
@@ -230,7 +230,7 @@ def failures(source: Any) -> Figure:
     panels.draw_duration_histogram(axes[1], run)
     panels.draw_duration_per_generation(axes[2], run)
     panels.draw_errors(axes[3], run)
-    fig.suptitle(f"{run.title}: failures and durations\n{_summary_line(run)}")
+    _fitting_suptitle(fig, f"{run.title}: failures and durations\n{_summary_line(run)}")
     return fig
 
 
@@ -291,7 +291,7 @@ def overview(source: Any, objective: str | None = None) -> Figure:
     if points is not None:
         _colour_bar(fig, points, colour_axes, goal, run)
     best = _best_text(run, goal)
-    fig.suptitle(f"{run.title}\n{_summary_line(run)}{best}")
+    _fitting_suptitle(fig, f"{run.title}\n{_summary_line(run)}{best}")
     return fig
 
 

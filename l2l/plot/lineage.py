@@ -14,12 +14,21 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import LogFormatterSciNotation
 
 from l2l.errors import TrajectoryError
 from l2l.plot.data import categories, load_run
 from l2l.results_schema.lineage import schedules
 
 MAX_PARAMETER_PANELS = 4
+
+
+class _PlainLog(LogFormatterSciNotation):
+    """The ticks matplotlib labels on a log axis, as plain numbers: a learning rate's axis reads 0.003, 0.01,
+    0.02, not 3x10^-3, 10^-2, 2x10^-2 (nor a momentum's 6x10^-1 for 0.6)."""
+
+    def __call__(self, x, pos=None):
+        return f"{x:g}" if super().__call__(x, pos) else ""
 
 
 def _segments(run, kind: str):
@@ -66,7 +75,8 @@ def lineage_figure(source) -> Figure:
     ax.set_ylabel("population member")
     ax.set_yticks(sorted(set(rows.values())))
     copies = int((spans["parent"] >= 0).sum())
-    fig.suptitle(f"{run.title}\n{len(spans)} trials, {copies} exploitations (red: copied a checkpoint from)")
+    _fitting_suptitle(fig, f"{run.title}\n{len(spans)} trials, {copies} exploitations (red: an arrow from the trial "
+                           f"whose checkpoint was copied; blue: the final learners)")
     return fig
 
 
@@ -104,10 +114,17 @@ def schedules_figure(source, objective: str | None = None) -> Figure:
             ax.set_yticks(range(len(choices)), choices)
         elif name in run.log:
             ax.set_yscale("log")
+            ax.yaxis.set_major_formatter(_PlainLog())
+            ax.yaxis.set_minor_formatter(_PlainLog(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
     axes[-1].set_xlabel(_unit(run))
-    fig.suptitle(f"{run.title}\nparameters in force for each of the {len(order)} final learners "
-                 f"(black: best, {goal.name} = {finals[best]:.4g}; lighter: worse)")
+    _fitting_suptitle(fig, f"{run.title}\nparameters in force for each of the {len(order)} final learners "
+                           f"(black: best, {goal.name} = {finals[best]:.4g}; lighter: worse)")
     return fig
+
+
+def _fitting_suptitle(fig: Figure, text: str) -> None:
+    from l2l.plot.figures import _fitting_suptitle as fitting
+    fitting(fig, text)
 
 
 def _colormap():
