@@ -172,3 +172,31 @@ def test_launch_srun_on_several_ranks_is_refused_for_a_command_before_the_file_i
     command = Command(argv=("srun", "-n", "2", "./model"))
     SlurmArrayExecutor(launch="srun", ntasks=1).check_simulator(command)  # one rank: one program
     SlurmArrayExecutor(launch="python", ntasks=2).check_simulator(command)  # the program's own srun starts the ranks
+
+
+def test_an_array_task_whose_node_cannot_set_up_the_simulator_writes_a_failed_result(tmp_path, monkeypatch):
+    import os
+    import uuid
+
+    from l2l.jobs.array_task import main, read_outcome, write_json_atomically, write_tasks
+    from l2l.jobs.base import Task
+
+    module = f"model_{uuid.uuid4().hex}"  # imported afresh: a module of that name is not cached
+    (tmp_path / f"{module}.py").write_text(
+        "import os\nif os.environ.get('ON_THE_NODE'):\n    raise ImportError('libcudart.so.12: cannot open shared "
+        "object file')\ndef simulate(params, seed):\n    return 1.0\n")
+    spec = {"simulator": {"name": "python", "options": {"function": f"{module}:simulate", "path": str(tmp_path)}},
+            "settings": {"objectives": ["value"], "timeout": None, "run_dir": str(tmp_path / "run.work")}}
+    write_json_atomically(str(tmp_path / "spec.json"), spec)
+    write_tasks(str(tmp_path), [Task(0, 0, 7, {"x": 0.5})])
+    (tmp_path / "results").mkdir()
+    monkeypatch.setenv("ON_THE_NODE", "1")  # what the login node had, the compute node has not
+    # before: the ConfigError ended the task without a result: SLURM's job FAILED (NonZeroExitCode), submitted
+    # again up to retries, recorded as 'SLURM job ended FAILED (NonZeroExitCode) without writing a result'
+    assert main(["--spec", str(tmp_path / "spec.json"), "--tasks", str(tmp_path / "tasks.json"),
+                 "--results", str(tmp_path / "results"), "--index", "0"]) == 0
+    outcome = read_outcome(str(tmp_path / "results"), 0)
+    assert outcome.status == "failed"
+    assert error_message(outcome.error) == (f"simulator 'python' cannot be set up on {os.uname().nodename}: cannot "
+                                            f"import module {module!r}: libcudart.so.12: cannot open shared object "
+                                            f"file"), outcome.error

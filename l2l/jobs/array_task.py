@@ -27,12 +27,13 @@ import argparse
 import json
 import os
 import sys
+import traceback
 from typing import Any, Sequence
 
 import numpy as np
 
-from l2l.errors import TrajectoryError
-from l2l.jobs.base import FAILED, Outcome, Settings, Task, died, evaluate
+from l2l.errors import L2LError, TrajectoryError
+from l2l.jobs.base import FAILED, TRACEBACK_TAIL, Outcome, Settings, Task, died, evaluate
 from l2l.results_schema import codec
 from l2l.results_schema.layout import CURVE_PREFIX
 
@@ -190,8 +191,19 @@ def main(argv: list[str] | None = None) -> int:
     if unreadable:
         outcome = died(task, unreadable)
     else:
-        simulator = SIMULATORS.create(spec["simulator"]["name"], spec["simulator"]["options"])
-        outcome = evaluate(simulator, task, settings)
+        try:
+            simulator = SIMULATORS.create(spec["simulator"]["name"], spec["simulator"]["options"])
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - a node that cannot set it up: a failed evaluation
+            # (a module that does not import there: a library missing on the compute nodes). The task wrote no
+            # result before, was submitted again up to the backend's retries and recorded as 'SLURM job ended
+            # FAILED (NonZeroExitCode) without writing a result', the reason only in its log.
+            name = spec["simulator"]["name"]
+            said = (str(exc) if isinstance(exc, L2LError) else f"{type(exc).__name__}: {exc}").removeprefix(
+                f"simulator {name!r}: ")
+            outcome = died(task, f"{traceback.format_exc()[-TRACEBACK_TAIL:]}simulator {name!r} cannot be set up on "
+                                 f"{os.uname().nodename}: {said}")
+        else:
+            outcome = evaluate(simulator, task, settings)
     if outcome.error:
         print(outcome.error, file=sys.stderr, flush=True)
     if _rank() == 0:
