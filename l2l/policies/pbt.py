@@ -49,7 +49,7 @@ import numpy as np
 
 from l2l.errors import ConfigError
 from l2l.parameters import Categorical
-from l2l.policies.base import DONE, WAIT, Action, Policy, State, TrialTable, budget_key
+from l2l.policies.base import DONE, WAIT, Action, Policy, State, TrialTable, _significant, budget_key
 from l2l.policies.pb2 import pb2_point
 from l2l.registry import option
 
@@ -122,7 +122,7 @@ class PBT(Policy):
                               f"{shown} intervals, more than the {MAX_INTERVALS} a run may have (each is a segment of "
                               f"every member and a decision); give an interval of at least {least}, or a lower "
                               f"max_budget")
-        return _rungs(interval, minimum, maximum)
+        return _rungs(interval, minimum, maximum, integer)
 
     def _interval(self, maximum: float, integer: bool) -> float:
         interval = self.interval or maximum / 10
@@ -334,10 +334,16 @@ def _score_at(trials: TrialTable, trial: int, budget: float) -> float:
     return float(score)
 
 
-def _rungs(interval: float, minimum: float, maximum: float) -> list[float]:
-    """The budgets at the end of each interval of ``interval`` units up to ``maximum`` (at least ``minimum``)."""
+def _rungs(interval: float, minimum: float, maximum: float, integer: bool = True) -> list[float]:
+    """The budgets at the end of each interval of ``interval`` units up to ``maximum`` (at least ``minimum``).
+
+    The multiples of an interval of a continuous fidelity carry a few ulps of error (3 x 0.1 is
+    0.30000000000000004), which the file, ``l2l.load``, ``l2l show`` and the plots showed: they are rounded as the
+    rungs of the other policies are (:func:`l2l.policies.base.rung_budgets`). Whole intervals are exact as they are.
+    A run stored before keeps its budgets: they are in its policy state, which a resumed run goes on with."""
     count = max(1, int(math.ceil(maximum / interval - 1e-9)))
-    budgets = sorted({max(minimum, min(maximum, interval * (k + 1))) for k in range(count)})
+    ends = (interval * (k + 1) for k in range(count))
+    budgets = sorted({max(minimum, min(maximum, b if integer else _significant(b))) for b in ends})
     if len(budgets) >= 2 and budgets[-1] - budgets[-2] < interval / 2:
         del budgets[-2]  # a last interval shorter than half of one joins the one before (81 = 9 x 8 + 9)
     return [float(b) for b in budgets]
