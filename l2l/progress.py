@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 from l2l.jobs import Executor
@@ -59,9 +60,17 @@ def rate_unit(fidelity: Any) -> str:
     (the built-in simulators' units are phrases for people, ``training iterations (Adam steps)``, which read
     badly before ``/s``), else ``budget`` for a simulator that declares neither. A fidelity of time (its name
     in :data:`TIME_NAMES`) keeps its unit as declared (``biological seconds``, as the run's closing line gives
-    it), after a space, since tqdm writes the unit right after the number (``82.4 biological seconds/s``)."""
-    unit = " ".join(str(getattr(fidelity, "unit", "") or "").split())
-    name = str(getattr(fidelity, "name", "") or "").strip()
+    it), after a space, since tqdm writes the unit right after the number (``82.4 biological seconds/s``).
+
+    ``fidelity`` is the simulator's :class:`~l2l.simulators.base.Fidelity` or a stored run's ``fidelity`` mapping:
+    the closing line of ``l2l run`` and ``l2l resume`` gives its rate by this rule too (without the space), where it
+    gave the phrase in full (``135 training iterations (Adam steps)/s`` below a bar saying ``iterations/s``)."""
+    if isinstance(fidelity, Mapping):
+        unit, name = fidelity.get("unit"), fidelity.get("name")
+    else:
+        unit, name = getattr(fidelity, "unit", ""), getattr(fidelity, "name", "")
+    unit = " ".join(str(unit or "").split())
+    name = str(name or "").strip()
     if unit and len(unit.split()) == 1:
         return unit
     if unit and name.lower() in TIME_NAMES:

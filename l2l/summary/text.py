@@ -108,10 +108,14 @@ def finished_text(path: str | os.PathLike, seconds: float) -> str:
         stored = checkpoints_line(trajectory) if summary.compute is not None else ""
         session = _this_session(trajectory, summary) if seconds > 0 else 0.0
         endgame = endgame_status(trajectory, summary.compute)  # None but for a model-based run
+        fidelity = trajectory.run.get("fidelity")
     if reevaluated:
         table += "\n" + reevaluated
     if summary.compute is not None:  # a multi-fidelity run
-        unit = summary.compute[2]
+        from l2l.progress import rate_unit
+
+        # its rate in the bar's unit ('iterations/s', not 'training iterations (Adam steps)/s'), without its space
+        unit = rate_unit(fidelity).lstrip()
         brief = endgame_brief(endgame[1]) if endgame is not None else ""  # whether the endgame ran, and from when
         done = (f"done in {seconds:.1f} s: {progress_line(summary, status=False)}, {brief + ', ' if brief else ''}"
                 f"{_rate(session / max(seconds, 1e-9))} {unit}/s")
