@@ -31,7 +31,8 @@ learning (maximize).
 Fidelity ``seconds`` of learning (biological time, not whole numbers), from
 ``min_budget`` to ``duration``: ``run_to(b)`` is the full run cut at ``b``
 seconds (same random numbers, same temperature schedule over ``duration``),
-scored on the last ``final_fraction`` of those ``b`` seconds. The checkpoint
+scored on the last ``final_fraction`` of those ``b`` seconds, at least the last
+step (``min_budget`` is at least ``dt``, one step). The checkpoint
 holds theta, every trace, the environment's and the generator's states and
 the rewards so far (about 8 bytes per step), so continuing is exact and
 ``run_to(duration)`` equals ``run``. Curve: the fitness every
@@ -108,6 +109,7 @@ class Spore(Simulator):
 
     def __post_init__(self) -> None:
         check_min_budget(self, "duration")
+        check_measurable("spore", self.fidelity().minimum, self.dt)
         if self.update_interval < self.dt:
             raise ConfigError(f"simulator 'spore': option 'update_interval' must be >= dt={self.dt}, "
                               f"got {self.update_interval!r}")
@@ -154,11 +156,13 @@ class Spore(Simulator):
         """
         budget = whole_budget(self.fidelity(), budget, "spore")
         start = segment_start(checkpoint, budget, "spore")
+        check_steps("spore", budget, self.dt)
         sampling = _Sampling(self, self.settings(params), seed, checkpoint)
         points = []
         for point in curve_fidelities(start, budget, self.duration / self.curve_points):
             sampling.advance(int(round(point / self.dt)))
-            points.append([point, sampling.reward()])
+            if sampling.step:  # a point before the first step has no reward to score
+                points.append([point, sampling.reward()])
         result = sampling.result()
         result.curve = {"reward": points}
         result.checkpoint = sampling.checkpoint(budget)
@@ -174,7 +178,7 @@ class Spore(Simulator):
         early = float(smooth[:max(1, len(smooth) // 2)].max())
         retracted = int((theta <= 0).sum())
         metrics = {
-            "reward_first_quarter": float(rewards[:steps // 4].mean()),
+            "reward_first_quarter": float(rewards[:max(1, steps // 4)].mean()),  # the first step at least
             "reward_early": early,
             "reward_late": late,
             "reward_lost": early - late,
@@ -210,8 +214,28 @@ def check_rule(name: str, values: Mapping[str, Any], dt: float) -> None:
 
 
 def late_reward(rewards: np.ndarray, final_fraction: float) -> float:
-    """The fitness: mean reward over the last ``final_fraction`` of ``rewards``."""
-    return float(rewards[int(round(len(rewards) * (1 - final_fraction))):].mean())
+    """The fitness: mean reward over the last ``final_fraction`` of ``rewards``, at least the last one. A time
+    learned too short for its fraction to hold a whole step (2 steps of ``dt = 0.05`` at a budget of 0.1 s) is
+    scored on its last step, where the mean of no reward was NaN with numpy's 'Mean of empty slice' warning."""
+    return float(rewards[min(int(round(len(rewards) * (1 - final_fraction))), len(rewards) - 1):].mean())
+
+
+def check_measurable(name: str, minimum: float, dt: float) -> None:
+    """Refuse a fidelity whose ``minimum`` is below one time step ``dt``: a budget that short learns nothing and has
+    no reward to score (a mean of none, NaN). From one step on the fitness is measured over what was learned
+    (:func:`late_reward`)."""
+    if minimum < dt * (1 - 1e-9):
+        raise ConfigError(f"simulator {name!r}: min_budget = {minimum:g} is below dt = {dt:g}, one time step, the "
+                          f"least a candidate can learn and be scored on: give a min_budget of at least {dt:g}, or "
+                          f"a smaller dt")
+
+
+def check_steps(name: str, budget: float, dt: float) -> None:
+    """ValueError for a ``budget`` shorter than half a time step ``dt``, which learns nothing to score (no step;
+    a scheduler never asks one: :func:`check_measurable`)."""
+    if int(round(budget / dt)) < 1:
+        raise ValueError(f"simulator {name!r}: a budget of {budget:g} s is below one time step (dt = {dt:g} s): "
+                         f"nothing is learned to score")
 
 
 def window_mean(values: np.ndarray, start: float, end: float) -> float:

@@ -26,7 +26,8 @@ theta clipped at ``theta_max``. With ``reward_gain = 0`` theta samples the prior
 update interval by the closed form of the per-step recursions above (a few matrix products instead of two
 outer products per step; the test checks it against the step-by-step recursion).
 
-Fitness ``reward``: mean progress per step over the last ``final_fraction`` of the time learned. Metrics in fixed
+Fitness ``reward``: mean progress per step over the last ``final_fraction`` of the time learned, at least the last
+step (``min_budget`` is at least ``dt``, one step). Metrics in fixed
 windows (no best bin is picked): ``reward_early`` over ``[early_start, early_end]`` of the time learned,
 ``reward_late`` = fitness, ``reward_lost`` = early - late, the same for ``distance`` (hand-to-target, in units
 of the reach), ``reward_initial`` (first 5 %), ``retracted``. Fidelity ``seconds`` of learning; ``run_to(b)`` is
@@ -48,7 +49,8 @@ from l2l.simulators.arm import ArmReaching
 from l2l.simulators.base import Fidelity, SimulationResult, Simulator
 from l2l.simulators.fidelity_tools import (check_min_budget, curve_fidelities, rng_from_state, rng_state, segment_start,
                                            whole_budget)
-from l2l.simulators.spore import SCHEDULES, check_rule, check_schedule, late_reward, temperature_at, window_mean
+from l2l.simulators.spore import (SCHEDULES, check_measurable, check_rule, check_schedule, check_steps, late_reward,
+                                  temperature_at, window_mean)
 from l2l.simulators.spore_arm_traces import TraceBlock
 
 PARAMETERS = ("learning_rate", "temperature", "temperature_final", "anneal_time", "schedule",
@@ -105,6 +107,7 @@ class SporeArm(Simulator):
 
     def __post_init__(self) -> None:
         check_min_budget(self, "duration")
+        check_measurable(NAME, self.fidelity().minimum, self.dt)
         if self.update_interval < self.dt:
             raise ConfigError(f"simulator {NAME!r}: option 'update_interval' must be >= dt={self.dt}, "
                               f"got {self.update_interval!r}")
@@ -146,11 +149,13 @@ class SporeArm(Simulator):
         """Learn from ``checkpoint`` (None: from the start) up to ``budget`` seconds; ``run_to(duration) == run``."""
         budget = whole_budget(self.fidelity(), budget, NAME)
         start = segment_start(checkpoint, budget, NAME)
+        check_steps(NAME, budget, self.dt)
         learner = _ArmLearner(self, self.settings(params), seed, checkpoint)
         points = []
         for point in curve_fidelities(start, budget, self.duration / self.curve_points):
             learner.advance(int(round(point / self.dt)))
-            points.append([point, learner.fitness()])
+            if learner.step:  # a point before the first step has no reward to score
+                points.append([point, learner.fitness()])
         result = learner.result()
         result.curve = {"reward": points}
         result.checkpoint = learner.checkpoint(budget)
