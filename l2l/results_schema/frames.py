@@ -142,7 +142,13 @@ def _parameters(trajectory: Trajectory, data: dict[str, Any], n: int, rows: np.n
 def segment_view(trajectory: Trajectory, frame: pd.DataFrame, segments: bool) -> pd.DataFrame:
     """A multi-fidelity run's frame by (trial, budget) with each segment's ``state``; without ``segments``,
     one row per candidate at its highest budget with the ``compute`` it used and its ``parent`` (the trial
-    whose checkpoint it continued, or -1)."""
+    whose checkpoint it continued, or -1).
+
+    The states: ``promoted`` (a later segment continued from it), ``completed``, ``stopped``, ``paused``, and in
+    a run not finished ``running`` or ``interrupted`` for the candidates with a segment in flight at the last
+    commit (a writer may still run them, or none is left and ``l2l resume`` runs them again; as ``l2l show``
+    counts them: :func:`l2l.summary.multi_fidelity.in_flight_candidates`). The last two are categories only
+    where a candidate has them."""
     frame = frame.sort_values(["trial", "budget"], kind="stable").reset_index(drop=True)
     top = trajectory.top_budget
     last = ~frame["trial"].duplicated(keep="last").to_numpy()

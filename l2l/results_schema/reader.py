@@ -229,7 +229,11 @@ class Trajectory:
         budget it reached, with its ``state`` (completed, stopped, paused) and the
         ``compute`` it used; ``segments=True`` gives every segment instead, sorted
         by (trial, budget), with ``from_budget`` and the segment's ``state``
-        (promoted, completed, stopped, paused). ``columns``: only these columns,
+        (promoted, completed, stopped, paused). In a run not finished, a candidate
+        with a segment in flight at the last commit is ``running`` while a writer
+        may still run it and ``interrupted`` where none is left (``l2l resume``
+        runs it again), as ``l2l show`` counts it; these two categories are there
+        only where a candidate has them. ``columns``: only these columns,
         in this order, read without the others (see :mod:`.frames`).
         """
         with self._reading("the evaluations"):
@@ -554,7 +558,8 @@ def load(path: str | os.PathLike, segments: bool = False, reevaluations: bool = 
     """The evaluations of a trajectory as a DataFrame, one row per evaluation.
 
     For a multi-fidelity run, one row per candidate at its highest budget;
-    ``segments=True``: one row per segment of training.
+    ``segments=True``: one row per segment of training; each with its ``state`` (completed, stopped, paused,
+    promoted, and running or interrupted in a run not finished: see :meth:`Trajectory.evaluations`).
     ``columns``: only these columns (e.g. ``["generation", "loss"]``), read without the others, so that
     a few columns of a very large file fit in memory; an unknown name raises one line listing the columns.
     ``reevaluations=True``: instead, the re-evaluations of the best candidates on fresh seeds
