@@ -11,6 +11,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 
@@ -113,3 +114,82 @@ def test_a_long_title_is_broken_to_fit_the_figure(runs, kind, options):
     assert extent.x0 >= 0 and extent.x1 <= fig.bbox.width, (extent, fig.bbox.width)  # was cut at both edges
     if kind == "lineage":  # its thick blue lines were not explained
         assert "blue: the final learners" in fig._suptitle.get_text().replace("\n", " ")
+
+
+RASTRIGIN = {**SPHERE, "run": {"name": "rastrigin", "seed": 1, "generations": 3},
+             "simulator": {"name": "rastrigin"}}
+
+
+@pytest.fixture(scope="module")
+def more_runs(runs, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("more")
+    wide = {**SPHERE, "run": {"name": "sphere-wide", "seed": 2, "generations": 3},
+            "space": {"x": {"type": "float", "low": -5.0, "high": 5.0, "shape": [6]}}}
+    return {"rastrigin": l2l.run(l2l.from_mapping(RASTRIGIN), folder / "rastrigin.h5", progress=False),
+            "wide": l2l.run(l2l.from_mapping(wide), folder / "sphere-wide.h5", progress=False)}
+
+
+@pytest.mark.parametrize("other, says", [("rastrigin", "rastrigin, x[0..3]"), ("wide", "sphere, x[0..5]")])
+def test_compare_refuses_runs_of_different_problems_in_one_line(runs, more_runs, other, says, tmp_path, capsys):
+    from l2l.cli import main
+
+    out = tmp_path / "cmp.png"
+    assert main(["compare", str(runs["sphere"]), str(more_runs[other]), "-o", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and err.startswith("l2l: error: the runs are of different problems"), err
+    assert "sphere-ga: sphere, x[0..3]" in err and says in err, err
+    assert not out.exists()
+
+
+def test_an_empty_file_is_refused_by_plot_and_compare_in_one_line(runs, tmp_path, capsys):
+    from l2l.cli import main
+    from l2l.objectives import Objective
+    from l2l.results_schema.files import create
+    from l2l.space import Space
+
+    empty = tmp_path / "empty.h5"  # as a run killed before its first result leaves it
+    create(empty, run={"name": "empty", "seed": 1, "config": {}, "versions": {}, "host": "h", "user": "u",
+                       "created": "", "optimizer": {"name": "ga"}, "simulator": {"name": "sphere"},
+                       "backend": {"name": "serial"}},
+           space=Space.from_json(SPHERE["space"]), objectives=[Objective("value")])
+    for args in (["plot", str(empty), "-o", str(tmp_path / "a.png")],
+                 ["plot", str(empty), "--kind", "failures", "-o", str(tmp_path / "b.png")],
+                 ["compare", str(runs["sphere"]), str(empty), "-o", str(tmp_path / "c.png")]):
+        assert main(args) == 2, args
+        err = capsys.readouterr().err.strip()
+        assert err.count("\n") == 0 and "holds no result yet" in err and str(empty) in err, err
+    assert not list(tmp_path.glob("*.png"))
+
+
+def test_the_compare_legend_sits_below_the_curves_and_a_best_spanning_two_decades_is_on_a_log_axis(runs):
+    from l2l.plot.compare import compare
+
+    fig = compare([runs["sphere"], runs["asha"]])
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    left = fig.axes[0]
+    texts = [t.get_text() for t in left.get_legend().get_texts()]
+    assert any("mean of its repeats" in t for t in texts), texts  # the long entry that covered the y label
+    legend, axes = left.get_legend().get_window_extent(renderer), left.get_window_extent(renderer)
+    assert legend.y1 <= axes.y0 and legend.y0 >= 0, (legend, axes)  # below the axes, inside the figure
+    values = np.concatenate([line.get_ydata() for line in left.get_lines()]).astype(float)
+    values = values[np.isfinite(values)]
+    assert 100 < values.max() / values.min() < 1000  # the case at hand: linear before, the ends on the zero line
+    assert left.get_yscale() == "log"
+
+
+def test_the_best_so_far_of_a_policy_run_whose_values_span_two_decades_is_on_a_log_axis(runs):
+    run = load_run(runs["asha"])
+    values = run.segments.loc[run.segments["status"] == "ok", "value"].to_numpy(dtype=float)
+    assert 100 < values.max() / values.min() < 1000
+    fig, ax = plt.subplots()
+    try:
+        panels.draw_best_by_compute(ax, run, run.objectives[0])
+        assert ax.get_yscale() == "log"
+    finally:
+        plt.close(fig)
+
+
+def test_a_title_too_wide_breaks_between_clauses_not_inside_best_value(runs):
+    title = plot.fitness(str(runs["asha"]))._suptitle.get_text()
+    assert any(line.startswith("best value = ") or "; best value = " in line for line in title.split("\n")), title

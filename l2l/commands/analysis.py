@@ -54,6 +54,25 @@ def check_given(args: argparse.Namespace) -> None:
                           f"default)")
 
 
+def no_results(path: str, rows: int) -> str | None:
+    """Why a file with ``rows`` evaluations cannot be drawn, or None: a run killed (or still at work) before its
+    first result was drawn as empty axes with ticks from -0.04 to 0.04, exit status 0."""
+    if rows:
+        return None
+    return (f"{path} holds no result yet (the run was stopped before its first evaluation finished, or is still at "
+            f"work on it): nothing to draw; l2l show {path} says how far it got")
+
+
+def check_results(path: str) -> None:
+    """Refuse a trajectory without a single evaluation, in one line (exit status 2)."""
+    from l2l.results_schema.reader import Trajectory
+
+    with Trajectory(path) as trajectory:
+        reason = no_results(path, trajectory.n_evaluations)
+    if reason:
+        raise TrajectoryError(reason)
+
+
 def default_plot_output(path: str, kind: str) -> Path:
     """``run.h5`` -> ``run.png`` for the overview, ``run.fitness.png`` etc. for the other kinds."""
     path = Path(path)
@@ -75,6 +94,7 @@ def _plot(args: argparse.Namespace) -> int:
                        force=args.force, inputs=[args.file])
     if out.suffix.lower() not in FORMATS:
         raise ConfigError(f"output {str(out)!r}: the file name must end in one of {', '.join(FORMATS)}")
+    check_results(args.file)
     save(figure(args.file, args.kind, **options), out, dpi=args.dpi, overwrite=args.force)
     print(out)
     return 0
@@ -84,7 +104,7 @@ def _compare(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from l2l.plot import compare, save
-    from l2l.plot.compare import _table, common_objectives, compute_note
+    from l2l.plot.compare import _table, common_objectives, compute_note, same_problem
     from l2l.plot.data import load_run
 
     check_given(args)
@@ -95,6 +115,12 @@ def _compare(args: argparse.Namespace) -> int:
     out = check_output(args.output if args.output else Path(args.files[0]).with_name("comparison.png"),
                        force=args.force, inputs=args.files)
     runs = [load_run(path, errors=False) for path in args.files]
+    for path, run in zip(args.files, runs):
+        reason = no_results(path, len(run.segments if run.multi_fidelity else run.frame))
+        if reason:
+            raise TrajectoryError(reason)
+    common_objectives(runs)  # runs that share no objective are told so first, then runs of different problems
+    same_problem(runs)
     objectives = [args.objective] if args.objective else None
     fig = compare(runs, objectives=objectives)
     save(fig, out, dpi=args.dpi, overwrite=args.force)

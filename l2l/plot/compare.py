@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from l2l.errors import TrajectoryError
 from l2l.objectives import Objective
 from l2l.plot.data import RunData, label, load_run, running_best
+from l2l.plot.panels import BEST_SPAN, wants_log
 from l2l.results_schema.frames import segment_compute
 
 
@@ -30,6 +31,35 @@ def common_objectives(runs: Sequence[RunData]) -> list[Objective]:
         raise TrajectoryError(f"the runs share no objective (same name and direction), so they cannot be "
                               f"compared: {listing}")
     return shared
+
+
+def problem(run: RunData) -> str | None:
+    """What ``run`` optimised, in short: its simulator and its parameters ('sphere, x[0..3]'); None for a run read
+    from a DataFrame, which does not say. A ``python`` or ``command`` simulator's function or program is not part
+    of it: one model is often run through two (a sweep's ``simulate`` and a policy run's ``train`` that takes a
+    budget)."""
+    simulator = run.run.get("simulator") if run.run else None
+    if not isinstance(simulator, dict):
+        return None
+    arrays: dict[str, int] = {}
+    for column in run.parameters:  # x[0], x[1] ... as x[0..9]
+        base = column.split("[", 1)[0]
+        arrays[base] = arrays.get(base, 0) + 1
+    names = [f"{base}[0..{n - 1}]" if n > 1 else base for base, n in sorted(arrays.items())]
+    return f"{simulator.get('name')}, {', '.join(names)}"
+
+
+def same_problem(runs: Sequence[RunData]) -> None:
+    """Refuse runs of different problems (another simulator or function, other parameters), in one line: their
+    best-so-far curves are on no common scale (a 10-D sphere beside a Rastrigin function, or beside a 4-D
+    sphere, were drawn and tabulated as if one had won). ``l2l compare`` asks; :func:`compare` draws what it is
+    given, for a notebook that means to set two problems side by side."""
+    problems = [problem(run) for run in runs]
+    known = {p for p in problems if p is not None}
+    if len(known) > 1:
+        listing = "; ".join(f"{run.name}: {p}" for run, p in zip(runs, problems) if p is not None)
+        raise TrajectoryError(f"the runs are of different problems (simulator or parameters), so their best values "
+                              f"cannot be compared: {listing}")
 
 
 def _distinguishing(paths: Sequence[str]) -> list[str]:
@@ -368,7 +398,7 @@ def compare(sources: Sequence[Any], objectives: Sequence[str] | None = None) -> 
             colour = palette(i % 10)
             mean = averages_repeats(run, objective)
             means = means or mean
-            line = f"{name}: {MEAN_LINE}" if mean else name
+            line = f"{name}:\n{MEAN_LINE}" if mean else name
             left.plot(c["evaluations"], c["best_by_evaluations"], drawstyle="steps-post", color=colour,
                       linewidth=1.8, label=line, marker="o" if _lone(c["best_by_evaluations"]) else None)
             right.plot(c["seconds"], c["best_by_time"], drawstyle="steps-post", color=colour, linewidth=1.8,
@@ -384,15 +414,19 @@ def compare(sources: Sequence[Any], objectives: Sequence[str] | None = None) -> 
         values = np.concatenate(logs) if logs else np.array([])
         values = values[np.isfinite(values)]
         for ax in (left, right):
-            ax.set_ylabel(f"best so far{' (repeats: their mean)' if means else ''}: {label(objective)}")
+            # two lines where repeats are averaged: in one the label ran past the axes into the title
+            ax.set_ylabel(f"best so far (repeats: their mean): \n{label(objective)}" if means
+                          else f"best so far: {label(objective)}")
             ax.grid(alpha=0.3)
-            if len(values) and values.min() > 0 and values.max() / values.min() > 1e3:
+            if wants_log(values, BEST_SPAN):  # from two decades: else the runs' ends lie on the zero line
                 ax.set_yscale("log")
         left.set_xlabel(f"compute ({unit}; a full evaluation costs the top budget)" if unit is not None
                         else "evaluations (count, failed ones included)")
         right.set_xlabel("wall time since the run started (s)")
         left.set_title(f"{objective.name}: best so far against {'compute' if unit else 'evaluations'}")
         right.set_title(f"{objective.name}: best so far against wall time")
-        left.legend(fontsize="small", loc="best")
+        # below the axes: inside, a run's long entry (a mean of repeats, a re-evaluation) covered the curves and
+        # the y label
+        left.legend(fontsize="small", loc="upper left", bbox_to_anchor=(0, -0.16), borderaxespad=0)
     fig.suptitle(f"comparison of {len(runs)} run{'s' * (len(runs) != 1)}")
     return fig

@@ -209,6 +209,19 @@ def _fitting_suptitle(fig: Figure, text: str) -> None:
         return out + [word]
 
     lines: list[str] = []
+    for whole in text.split("\n"):
+        clauses = whole.split("; ")
+        # a line too wide breaks after a clause ('...; ' then 'best value = 0.27 (trial 86)') where every clause
+        # fits, not inside one ('... 0 failed; best' then 'value = 0.27')
+        paragraphs = [whole] if width(whole) <= room or any(width(c) > room for c in clauses) else \
+            [c + ";" * (i < len(clauses) - 1) for i, c in enumerate(clauses)]
+        for paragraph in paragraphs:
+            if lines and paragraph is not whole and lines[-1].endswith(";") and \
+                    width(f"{lines[-1]} {paragraph}") <= room:
+                lines[-1] = f"{lines[-1]} {paragraph}"
+                continue
+            lines.append(paragraph)
+    text, lines = "\n".join(lines), []
     for paragraph in text.split("\n"):
         line = ""
         for word in (piece for word in paragraph.split(" ") for piece in pieces(word)):

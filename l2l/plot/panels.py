@@ -23,11 +23,16 @@ BEST_COLOUR = "#1f4e9c"
 RASTERIZE_ABOVE = 2_000
 
 
-def wants_log(values: np.ndarray) -> bool:
-    """A log axis for positive values spanning more than three decades."""
+def wants_log(values: np.ndarray, span: float = 1e3) -> bool:
+    """A log axis for positive values spanning more than three decades (more than ``span``: a best-so-far
+    line, the subject of its panel, takes one from two decades, where on a linear axis it lay on the zero line)."""
     values = np.asarray(values, dtype=float)
     values = values[np.isfinite(values)]
-    return bool(len(values)) and values.min() > 0 and values.max() / values.min() > 1e3
+    return bool(len(values)) and values.min() > 0 and values.max() / values.min() > span
+
+
+#: How far the values of a best-so-far panel span before it is drawn on a log axis.
+BEST_SPAN = 100.0
 
 
 #: The largest magnitude an objective is drawn at: a diverged training's loss (1e260, finite) put on a log
@@ -177,7 +182,7 @@ def draw_best_by_compute(ax: Axes, run: RunData, objective: Objective, legend: b
     else:
         ax.text(0.5, 0.95, "no result at the top budget yet", ha="center", va="top", transform=ax.transAxes,
                 color="0.3")
-    if wants_log(values[ok]):
+    if wants_log(values[ok], BEST_SPAN):
         ax.set_yscale("log")
     ax.grid(alpha=0.3)
     if legend:
