@@ -1,6 +1,8 @@
 """backend 'dask' with an address nothing answers at: after the '-> FILE' line the run said nothing until its
 timeout ended it (30 s by default); a line now says what it waits for once connecting takes longer than
-WAIT_NOTICE_SECONDS (a scheduler that answers at once: no line)."""
+WAIT_NOTICE_SECONDS (a scheduler that answers at once: no line). The host is one that does not answer (a listening
+socket whose queue of connections is full: its host drops the connection request); an address whose host refuses
+the connection is refused at once, without the line (test_dask_address_plainly_bad.py)."""
 
 from __future__ import annotations
 
@@ -14,15 +16,21 @@ from conftest import make_config
 from l2l.errors import ExecutorError
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+@pytest.fixture
+def unanswered():
+    """A tcp address whose host does not answer a connection request: a socket listening with no room left in
+    its queue (Linux keeps one connection for a queue of 0, and drops the requests beyond it)."""
+    with socket.socket() as listening, socket.socket() as first:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen(0)
+        first.connect(listening.getsockname())
+        yield f"tcp://127.0.0.1:{listening.getsockname()[1]}"
 
 
-def test_a_scheduler_that_does_not_answer_is_waited_for_in_a_line(tmp_path, capsys, monkeypatch):
+def test_a_scheduler_that_does_not_answer_is_waited_for_in_a_line(tmp_path, capsys, monkeypatch, unanswered):
     monkeypatch.setattr(dask_backend, "WAIT_NOTICE_SECONDS", 0.05, raising=False)
-    address = f"tcp://127.0.0.1:{_free_port()}"
+    monkeypatch.setattr(dask_backend, "CONNECT_SECONDS", 0.2, raising=False)  # l2l's own first try
+    address = unanswered
     config = make_config(run={"name": "nobody", "generations": 1}, optimizer={"name": "random", "population_size": 2},
                          backend={"name": "dask", "address": address, "timeout": 2})
     with pytest.raises(ExecutorError, match="no scheduler answered"):

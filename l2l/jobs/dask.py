@@ -77,6 +77,16 @@ WORKER_COUNT_SECONDS = 1.0
 NO_WORKERS_SECONDS = 30.0
 #: How long connecting to an existing scheduler may take before the run says it waits (see DaskExecutor._connect).
 WAIT_NOTICE_SECONDS = 1.5
+#: How long an address whose host refuses the connection (nothing listens at its port) is tried again before it is
+#: refused in one line (see greet): a scheduler started together with the run, in one job script, listens within it.
+REFUSED_SECONDS = 3.0
+#: How long l2l's first connection to a scheduler may take before it leaves the waiting to Dask's client (see greet).
+CONNECT_SECONDS = 1.0
+#: How long a server that accepted the connection has to send Dask's handshake (a scheduler sends it at once) before
+#: l2l asks it whether it is a web server (the dashboard's port given for the scheduler's; see greet). A scheduler
+#: whose event loop is blocked longer than this as the run starts takes that question for a message it cannot read
+#: (an ERROR with a traceback in its log); the run goes on, waiting for it.
+HANDSHAKE_SECONDS = 2.0
 #: How long closing a cluster may go on after Ctrl-C was pressed again during it (see closing_through_ctrl_c).
 CLOSE_PATIENCE_SECONDS = 30.0
 #: How distributed's client logs (as an ERROR) that it gave a lost scheduler up; see QuietReconnectFailure.
@@ -169,6 +179,130 @@ def closing_through_ctrl_c(close, patience: float = CLOSE_PATIENCE_SECONDS) -> N
         raise KeyboardInterrupt
     if failure:
         raise failure[0]
+
+
+class SchedulerGone(ExecutorError):
+    """Backend ``dask`` lost its scheduler for good during the run. Its name is recorded in the run's ``failed``
+    event, by which ``l2l show`` calls the run stopped, to be resumed (:func:`l2l.summary.record.run_status`):
+    every finished evaluation is in the file, and ``l2l resume`` goes on once a scheduler is there again."""
+
+
+#: How a message ends that refuses an address that is no Dask scheduler's: where to find the right one.
+PRINTED = "(a scheduler prints it as 'Scheduler at:', e.g. tcp://10.0.0.5:8786)"
+
+
+def _address_refusal(address: str, point: str, why: str) -> ExecutorError:
+    return ExecutorError(f"backend 'dask': no scheduler at {address} ({why}); start it, or {point} {PRINTED}")
+
+
+def greet(address: str, point: str, timeout: float, waiting: Callable[[], None]) -> None:
+    """Refuse in one line an address where plainly no Dask scheduler is, before Dask's client is made: a ``tcp``
+    address whose host refuses the connection for REFUSED_SECONDS (nothing listens at the port), whose host name is
+    not known, or whose server does not speak Dask (a web server, the dashboard's port given for the scheduler's).
+    Before, Dask's client tried a refused address again for the whole ``timeout`` (30 s), so the run said it waited
+    for the scheduler, then ended in a second line; and a client given the dashboard's port waited for the
+    scheduler's handshake for ever (its ``timeout`` bounds the connection, not the handshake).
+
+    Returns where the scheduler may come: an address that answers as a Dask scheduler, one whose host does not
+    answer at all (the client waits ``timeout`` for it, the run saying so after WAIT_NOTICE_SECONDS), and other
+    schemes than ``tcp`` (left to the client). A server that accepted the connection but sends no handshake
+    within HANDSHAKE_SECONDS and is no web server is waited for here, up to ``timeout``, after ``waiting()``
+    (which says so). ``point``: how the messages say to give another address ('give [backend] address of a
+    running one')."""
+    from distributed.comm.addressing import parse_address
+
+    scheme, location = parse_address(address)
+    if scheme != "tcp":
+        return
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(_greet(address, location, point, timeout, waiting))
+        except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread
+            failure.append(exc)
+
+    # a thread of its own: the caller's may have an event loop running (a notebook's)
+    thread = threading.Thread(target=run, name="l2l-dask-greet", daemon=True)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+
+
+async def _greet(address: str, location: str, point: str, timeout: float, waiting: Callable[[], None]) -> None:
+    import socket
+
+    from distributed.comm.registry import get_backend
+
+    connector = get_backend("tcp").get_connector()
+    began = time.monotonic()
+    while True:
+        try:
+            comm = await asyncio.wait_for(connector.connect(location, deserialize=False),
+                                          min(timeout, CONNECT_SECONDS))
+            break
+        except asyncio.TimeoutError:  # the host does not answer (yet): the client waits for it
+            return
+        except OSError as exc:  # (distributed's CommClosedError, with the socket's error as its cause)
+            cause = exc.__cause__ if isinstance(exc.__cause__, OSError) else exc
+            if isinstance(cause, socket.gaierror):
+                host = location.rsplit(":", 1)[0].strip("[]")
+                raise _address_refusal(address, point, f"its host {host!r} is not known: {cause.strerror or cause}"
+                                       ) from None
+            if not isinstance(cause, ConnectionRefusedError):
+                return  # no route to the host, ...: it may come up
+            if time.monotonic() - began >= min(timeout, REFUSED_SECONDS):
+                raise _address_refusal(address, point, "the connection is refused: nothing listens at its port"
+                                       ) from None
+            await asyncio.sleep(0.05)
+    reading = None
+    try:
+        await comm.write(comm.handshake_info())
+        reading = asyncio.ensure_future(comm.read())  # one read, waited for twice (a cancelled read closes the comm)
+        await asyncio.wait([reading], timeout=min(timeout, HANDSHAKE_SECONDS))
+        if not reading.done():
+            if await _web_server(location):
+                raise ExecutorError(f"backend 'dask': {address} is a web server (Dask's dashboard?), not a Dask "
+                                    f"scheduler; {point} {PRINTED}")
+            waiting()  # a scheduler too busy to answer at once, or a server that never will
+            await asyncio.wait([reading], timeout=max(0.0, began + timeout - time.monotonic()))
+            if not reading.done():
+                raise ExecutorError(f"backend 'dask': no scheduler answered (the server at {address} took the "
+                                    f"connection but sent no Dask handshake within {timeout:g} s); start it, or "
+                                    f"{point}")
+        handshake = reading.result()
+    except ExecutorError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - what it sent is no Dask message, or it closed the connection
+        raise ExecutorError(f"backend 'dask': the server at {address} does not answer as a Dask scheduler "
+                            f"({type(exc).__name__}: {exc}); {point} {PRINTED}") from None
+    finally:
+        if reading is not None and not reading.done():
+            reading.cancel()
+        comm.abort()
+    if not isinstance(handshake, dict):
+        raise ExecutorError(f"backend 'dask': the server at {address} does not answer as a Dask scheduler (its "
+                            f"handshake is {type(handshake).__name__}); {point} {PRINTED}")
+
+
+async def _web_server(location: str) -> bool:
+    """Whether the server at ``location`` (host:port) answers an HTTP request, asked on a connection of its own
+    (see HANDSHAKE_SECONDS)."""
+    host, port = location.rsplit(":", 1)
+    try:
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(host.strip("[]"), int(port)),
+                                                CONNECT_SECONDS)
+    except (OSError, asyncio.TimeoutError, ValueError):
+        return False
+    try:
+        writer.write(b"HEAD / HTTP/1.0\r\n\r\n")
+        await writer.drain()
+        return (await asyncio.wait_for(reader.read(5), CONNECT_SECONDS)) == b"HTTP/"
+    except (OSError, asyncio.TimeoutError):
+        return False
+    finally:
+        writer.close()
 
 
 def _simulator_missing(error: Any) -> bool:
@@ -756,6 +890,8 @@ class DaskExecutor(_DaskExecutor):
             import dask.config
 
             self.address = str(dask.config.get("scheduler-address", None) or "")
+            self._address_from = "" if not self.address else "DASK_SCHEDULER_ADDRESS" if os.environ.get(
+                "DASK_SCHEDULER_ADDRESS", "").strip() == self.address else "Dask's config scheduler-address"
         if bool(self.address) == bool(self.scheduler_file):
             raise ConfigError("backend 'dask': give exactly one of address and scheduler_file (or set Dask's "
                               "DASK_SCHEDULER_ADDRESS, as for l2l resume FILE --backend dask)")
@@ -763,16 +899,38 @@ class DaskExecutor(_DaskExecutor):
             raise ConfigError(f"backend 'dask': scheduler_file {self.scheduler_file!r} does not exist")
 
     def _connect(self):
-        from distributed import Client
-        if getattr(self, "_quiet", None) is None:  # removed in close
+        if getattr(self, "_quiet", None) is None:  # removed in close, or below if no client is made
             self._quiet = QuietReconnectFailure()
             logging.getLogger("distributed.client").addFilter(self._quiet)
+        try:
+            return self._reach()
+        except BaseException:  # (a run whose prepare() raised is not closed: the filter stayed for the process)
+            self._unquiet()
+            raise
+
+    def _unquiet(self) -> None:
+        quiet, self._quiet = getattr(self, "_quiet", None), None
+        if quiet is not None:
+            logging.getLogger("distributed.client").removeFilter(quiet)
+            logging.getLogger("distributed.batched").removeFilter(quiet)
+
+    def _reach(self):
+        """A client of the scheduler."""
+        from distributed import Client
+
         address = self.address or self._file_address()
         self._check_address(address)
+        said = threading.Lock()
+
+        def waiting() -> None:
+            if said.acquire(blocking=False):  # once, whether greet or the timer says it
+                warn_line(f"l2l: waiting up to {self.timeout:g} s for the Dask scheduler at {address} ...")
+
+        # an address where plainly no scheduler is (refused, unknown host, a web server) ends here in one line
+        greet(address, self._point(), self.timeout, waiting)
         # A scheduler that does not answer kept the run silent for up to `timeout` after its '-> FILE' line: one
         # line says what it waits for, unless the client connected before WAIT_NOTICE_SECONDS (the usual case)
-        notice = threading.Timer(WAIT_NOTICE_SECONDS, warn_line, [f"l2l: waiting up to {self.timeout:g} s for the "
-                                                                  f"Dask scheduler at {address} ..."])
+        notice = threading.Timer(WAIT_NOTICE_SECONDS, waiting)
         notice.daemon = True
         if self.timeout > WAIT_NOTICE_SECONDS:
             notice.start()
@@ -781,11 +939,26 @@ class DaskExecutor(_DaskExecutor):
                 return Client(self.address, set_as_default=False, timeout=f"{self.timeout:g}s")
             return Client(scheduler_file=self.scheduler_file, set_as_default=False, timeout=f"{self.timeout:g}s")
         except (OSError, TimeoutError) as exc:  # before: a traceback of Dask's connection, after the file existed
-            option = "address" if self.address else "scheduler_file"
-            raise ExecutorError(f"backend 'dask': no scheduler answered ({exc}); start it, or give [backend] "
-                                f"{option} of a running one") from None
+            raise ExecutorError(f"backend 'dask': no scheduler answered ({exc}); start it, or {self._point()}"
+                                ) from None
         finally:
             notice.cancel()
+
+    def _point(self) -> str:
+        """How a message says to give another scheduler: where this one's address came from."""
+        source = getattr(self, "_address_from", "")
+        if source:
+            return f"set {source} to a running one's address"
+        return f"give [backend] {'address' if self.address else 'scheduler_file'} of a running one"
+
+    def session_options(self) -> dict[str, Any]:
+        """What this session's backend used that its options do not say, stored with the session (see
+        :func:`l2l.analysis.sessions.session_backend`): the scheduler's address where Dask's setting named it
+        (``DASK_SCHEDULER_ADDRESS``), and where it came from; the config keeps no address, so that ``l2l resume``
+        takes Dask's setting again (a scheduler started again elsewhere)."""
+        if not getattr(self, "_address_from", ""):
+            return {}
+        return {"address": self.address, "address_from": self._address_from}
 
     def _check_address(self, address: str) -> None:
         """Refuse, in one line, an address no Dask client can connect to (the dashboard's ``http://host:8787``, one
@@ -922,7 +1095,7 @@ class DaskExecutor(_DaskExecutor):
 
     def _refuse_gone(self, closed: bool = False) -> None:
         if closed or getattr(getattr(self, "_client", None), "status", "running") in ("closing", "closed", "failed"):
-            raise ExecutorError(f"backend 'dask': the scheduler at {self.address or self.scheduler_file} is gone "
+            raise SchedulerGone(f"backend 'dask': the scheduler at {self.address or self.scheduler_file} is gone "
                                 f"(not reached again within {self.timeout:g} s), with {self._pending} evaluation(s) "
                                 f"out; start it "
                                 f"again (the same address, or scheduler file)")
@@ -947,10 +1120,7 @@ class DaskExecutor(_DaskExecutor):
         try:
             super().close()
         finally:
-            quiet, self._quiet = getattr(self, "_quiet", None), None
-            if quiet is not None:
-                logging.getLogger("distributed.client").removeFilter(quiet)
-                logging.getLogger("distributed.batched").removeFilter(quiet)
+            self._unquiet()
 
     def describe(self) -> str:
         return f"dask ({self.address or self.scheduler_file})"
