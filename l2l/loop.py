@@ -31,6 +31,7 @@ from typing import Any, Callable
 import numpy as np
 
 from l2l import __version__
+from l2l.analysis.sessions import session_backend
 from l2l.components import Components, ComputeFloor, build as _build, load_run_config
 from l2l.config import RunConfig
 from l2l.control import RunControl
@@ -301,7 +302,8 @@ def run(config: RunConfig, out: str | os.PathLike | None = None, *, progress: bo
             check_out(path, config)  # a second run to the same file may have created it before we locked
             _create(components, path)
             with trajectory_writer.TrajectoryWriter(path, lock=lock) as writer:
-                writer.event("started", {"backend": config.backend.to_json(), "pid": os.getpid()})
+                writer.event("started", {"backend": session_backend(config.backend.to_json(), components.executor),
+                                          "pid": os.getpid()})
                 _drive_recording_failure(components, writer, _fresh_state(components), reuse={},
                                          progress=progress, on_generation=on_generation,
                                          control=control or RunControl())
@@ -358,7 +360,7 @@ def _create(components: Components, path: Path) -> None:
                 "host": socket.gethostname(), "user": getpass.getuser(),
                 "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "optimizer": config.optimizer.to_json(), "simulator": config.simulator.to_json(),
-                "backend": config.backend.to_json()}
+                "backend": session_backend(config.backend.to_json(), components.executor)}
     fidelity = components.simulator.fidelity()
     if fidelity is not None:  # also without a policy: compute is then counted at the top budget
         run_info["fidelity"] = {**fidelity.to_json(), "rungs": list(components.budgets or [fidelity.maximum]),
@@ -482,7 +484,8 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                 {"generations": config.generations}
             writer.event("resumed", {"generation": state["loop"]["generation"], "reused": len(reuse), **plan,
                                      "evaluations": config.evaluations, "max_time": config.max_time,
-                                     "pid": os.getpid(), "backend": config.backend.to_json()})
+                                     "pid": os.getpid(),
+                                     "backend": session_backend(config.backend.to_json(), components.executor)})
             _drive_recording_failure(components, writer, state, reuse=reuse, progress=progress,
                                      on_generation=on_generation, control=control or RunControl(),
                                      drop_unreadable=drop_unreadable)

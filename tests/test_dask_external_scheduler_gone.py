@@ -26,6 +26,7 @@ from slurm_helpers import wait_for
 from test_dask_external_nevergrad import _said, cluster  # noqa: F401 - cluster: the fixture, 3 workers
 
 import l2l
+from l2l.summary import summary_of
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -46,16 +47,18 @@ def _closed_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_a_scheduler_that_does_not_answer_is_said_in_one_line_and_no_file_is_created(tmp_path):
+def test_a_scheduler_that_is_not_there_is_said_in_one_line_and_no_file_is_created(tmp_path):
     address = f"tcp://127.0.0.1:{_closed_port()}"
     out = tmp_path / "gone.h5"
     refused = l2l_cli("run", _config(tmp_path, address, timeout=5), "--out", out, "--no-progress", cwd=tmp_path,
                       timeout=300)
-    # before: a traceback ending in 'OSError: Timed out trying to connect ...', and the file existed
+    # before: a traceback ending in 'OSError: Timed out trying to connect ...', and the file existed; then the
+    # line 'l2l: waiting up to 5 s for the Dask scheduler at ...' above 'no scheduler answered (Timed out ...)',
+    # for an address whose host refuses the connection (now refused after REFUSED_SECONDS, in one line)
     assert refused.returncode == 2 and _said(refused.stderr) == [
-        f"l2l: waiting up to 5 s for the Dask scheduler at {address} ...",
-        f"l2l: error: backend 'dask': no scheduler answered (Timed out trying to connect to {address} after 5 s); "
-        f"start it, or give [backend] address of a running one"], refused.stderr
+        f"l2l: error: backend 'dask': no scheduler at {address} (the connection is refused: nothing listens at its "
+        f"port); start it, or give [backend] address of a running one (a scheduler prints it as 'Scheduler at:', "
+        f"e.g. tcp://10.0.0.5:8786)"], refused.stderr
     assert not out.exists()
 
 
@@ -103,6 +106,11 @@ def test_a_scheduler_that_goes_away_during_the_run_ends_it_in_one_line_that_says
     # the evaluations out as the scheduler went are not failures (l2l resume runs them): before, some were
     # recorded as 'the worker running this evaluation died: FutureCancelledError'
     assert len(frame) >= 6 and (frame["status"] == "ok").all(), frame["error"].value_counts()
+    # as l2l show says it: before, 'failed (ExecutorError: backend 'dask': the scheduler at ... is gone ...)'
+    summary = summary_of(out)
+    assert summary.status == "stopped" and summary.reason.startswith(
+        f"the Dask scheduler at {cluster.scheduler_address} went away; ") and summary.reason.endswith(
+        f"continue with: l2l resume {out}"), summary.status_text
 
 
 def test_only_distributeds_line_of_giving_the_scheduler_up_is_silenced_and_only_while_the_backend_is_open(

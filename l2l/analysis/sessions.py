@@ -38,6 +38,18 @@ def active_seconds(times: np.ndarray, start: float, event_times: Sequence[float]
     return times - start - paused
 
 
+def session_backend(backend: dict[str, Any], executor: Any) -> dict[str, Any]:
+    """The backend a session runs on, as the run's file records it (created: with the run; each resume: in its
+    ``resumed`` event): ``backend``, the config's (its name and options, as JSON), with what its ``executor`` used
+    that those options do not say (``session_options()``): backend ``dask`` without an address, the address Dask's
+    ``DASK_SCHEDULER_ADDRESS`` named, and where it came from. Before, such a session was recorded as ``dask`` alone,
+    and ``l2l show`` could not say which cluster it ran on. The config keeps only the options given, so that
+    ``l2l resume`` takes Dask's setting again."""
+    found = getattr(executor, "session_options", None)
+    used = found() if callable(found) else {}
+    return {**backend, **used} if isinstance(used, dict) else dict(backend)
+
+
 #: Stretches of sessions on one backend that :func:`backend_text` names: the created one and the latest few.
 SHOWN_STRETCHES = 4
 
@@ -94,4 +106,4 @@ def backend_text(created: dict[str, Any], event_kinds: Sequence[str], event_deta
     return ", ".join(parts)
 
 
-__all__ = ["active_seconds", "backend_text", "session_backends"]
+__all__ = ["active_seconds", "backend_text", "session_backend", "session_backends"]

@@ -14,7 +14,8 @@ Statuses (:data:`STATUSES`):
 ``running or interrupted``
     as above, but the writer runs on another host, so this host cannot tell;
 ``stopped``
-    stopped on request (Ctrl-C, a signal, a walltime warning); the reason says which;
+    stopped on request (Ctrl-C, a signal, a walltime warning), or as backend ``dask`` lost its scheduler (recorded
+    as a failure, but nothing failed: ``l2l resume`` goes on once a scheduler is there); the reason says which;
 ``finished``
     every planned generation is done (or the optimizer said it was done);
 ``failed``
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +39,9 @@ if TYPE_CHECKING:
 STATUSES = ("created", "running", "interrupted", "running or interrupted", "stopped", "finished", "failed")
 #: The event kinds that start a writer; a run whose last event is one of them has not ended.
 START_EVENTS = ("started", "resumed")
+#: The error of a ``failed`` event where backend ``dask`` lost its scheduler (:class:`l2l.jobs.dask.SchedulerGone`;
+#: an ExecutorError in files written before that class): the run stopped, and resumes like a stopped one.
+SCHEDULER_GONE = re.compile(r"(?:SchedulerGone|ExecutorError): backend 'dask': the scheduler at (.+?) is gone \(")
 
 
 @dataclass(frozen=True)
@@ -175,8 +180,11 @@ def writer_alive(path: str | os.PathLike) -> bool | None:
     return alive(path)
 
 
-def run_status(kinds: list[str], details: list[str], alive: bool | None) -> tuple[str, str]:
-    """The status (one of :data:`STATUSES`) and its reason from the event log and the writer's liveness."""
+def run_status(kinds: list[str], details: list[str], alive: bool | None,
+               path: str | os.PathLike | None = None) -> tuple[str, str]:
+    """The status (one of :data:`STATUSES`) and its reason from the event log and the writer's liveness;
+    ``path``, the run's file, is named in the command that continues a run stopped by its Dask scheduler's
+    going away."""
     if not kinds:
         return "created", "not started"
     last, detail = kinds[-1], event_detail(details[-1] if details else "")
@@ -187,7 +195,15 @@ def run_status(kinds: list[str], details: list[str], alive: bool | None) -> tupl
         reason = str(detail.get("reason") or detail.get("text") or "")
         return "stopped", reason
     if last == "failed":
-        return "failed", str(detail.get("error") or detail.get("reason") or detail.get("text") or "")
+        error = str(detail.get("error") or detail.get("reason") or detail.get("text") or "")
+        gone = SCHEDULER_GONE.match(error)
+        if gone:  # before: 'failed (ExecutorError: ...)', of a run that resumes like a stopped one
+            from l2l.errors import command
+
+            again = command("l2l", "resume", os.path.abspath(path)) if path is not None else "l2l resume FILE"
+            return "stopped", (f"the Dask scheduler at {gone.group(1)} went away; every finished evaluation is "
+                               f"kept: start the scheduler and its workers again, then continue with: {again}")
+        return "failed", error
     if last in START_EVENTS:
         if alive:
             return "running", ""
