@@ -193,3 +193,34 @@ def test_the_best_so_far_of_a_policy_run_whose_values_span_two_decades_is_on_a_l
 def test_a_title_too_wide_breaks_between_clauses_not_inside_best_value(runs):
     title = plot.fitness(str(runs["asha"]))._suptitle.get_text()
     assert any(line.startswith("best value = ") or "; best value = " in line for line in title.split("\n")), title
+
+
+def noisy(params, seed):
+    """A quadratic with noise that only makes the value worse: a lucky seed is a low value that repeats undo."""
+    rng = np.random.default_rng(seed)
+    return {"loss": (params["x"] - 0.5) ** 2 + 0.05 * abs(float(rng.standard_normal()))}
+
+
+def test_a_ga_s_best_so_far_with_repeats_ends_at_the_best_show_names_not_at_a_lucky_seed(tmp_path):
+    from l2l.plot.compare import averages_repeats, curves
+
+    config = l2l.from_mapping({
+        "run": {"name": "noisy", "seed": 3, "generations": 10},
+        "space": {"x": {"type": "float", "low": -5.0, "high": 5.0}, "y": {"type": "float", "low": -5.0, "high": 5.0}},
+        "optimizer": {"name": "ga", "population_size": 16},
+        "simulator": {"name": "python", "function": "test_results_section_trial123:noisy"},
+        "objectives": [{"name": "loss", "direction": "minimize"}], "backend": {"name": "serial"}})
+    run = load_run(l2l.run(config, tmp_path / "noisy.h5", progress=False))
+    objective = run.objectives[0]
+    assert averages_repeats(run, objective)  # the GA evaluated some candidate again, on another seed
+    named = float(curves(run, objective)["best_by_evaluations"][-1])  # as l2l show, compare and the title name it
+    lucky = float(run.ok["loss"].min())
+    assert lucky < named  # the case at hand: the lowest single result was a seed's luck
+    fig, ax = plt.subplots()
+    try:
+        panels.draw_fitness(ax, run, objective)
+        line = [l for l in ax.get_lines() if l.get_label().startswith("best so far")]
+        assert len(line) == 1 and "mean of its repeats" in line[0].get_label(), [l.get_label() for l in line]
+        assert float(line[0].get_ydata()[-1]) == pytest.approx(named)  # was the lucky single result
+    finally:
+        plt.close(fig)
