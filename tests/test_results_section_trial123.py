@@ -224,3 +224,17 @@ def test_a_ga_s_best_so_far_with_repeats_ends_at_the_best_show_names_not_at_a_lu
         assert float(line[0].get_ydata()[-1]) == pytest.approx(named)  # was the lucky single result
     finally:
         plt.close(fig)
+
+
+def test_the_report_of_a_file_without_a_result_draws_no_empty_figure(tmp_path):
+    from l2l.objectives import Objective
+    from l2l.results_schema.files import create
+    from l2l.space import Space
+
+    empty = tmp_path / "empty.h5"
+    create(empty, run={"name": "empty", "seed": 1, "config": {}, "versions": {}, "host": "h", "user": "u",
+                       "created": "", "optimizer": {"name": "ga"}, "simulator": {"name": "sphere"},
+                       "backend": {"name": "serial"}},
+           space=Space.from_json(SPHERE["space"]), objectives=[Objective("value")])
+    page = report.report(empty, tmp_path / "empty.html").read_text()
+    assert "<img" not in page and "No figure: the file holds no result yet." in page

@@ -224,7 +224,7 @@ def _summary(run: RunData, summary: RunSummary, agreement: str = "", endgame: st
         # a multi-fidelity run's evaluations are its segments: each ran and took its time (the candidates' rows
         # carry only their last segment's, which left out a third of an ASHA run's time)
         timed, what = (run.segments, "segment") if run.multi_fidelity else (frame, "evaluation")
-        items.append(("wall time", f"{duration_text(ran)} ({rate_text(n / max(ran, 1e-9))} {what}s per second)"))
+        items.append(("wall time", f"{ran:.1f} s ({rate_text(n / max(ran, 1e-9))} {what}s per second)"))
         items.append((f"{what} time", f"{duration_text(float(timed['duration'].sum()))} in total, median "
                                       f"{duration_text(float(timed['duration'].median()))} per {what}"))
     rungs = (run.fidelity or {}).get("rungs") if run.multi_fidelity else None
@@ -320,6 +320,9 @@ def render(run: RunData, summary: RunSummary, dpi: int = 80, reevaluated: pd.Dat
              and (k != "curves" or run.multi_fidelity)
              and (k not in ("lineage", "schedules") or population_based)]
     sections = []
+    if not len(run.segments if run.multi_fidelity else run.frame):  # killed before its first result: every figure
+        kinds = []                                                   # was empty axes ticked -0.04 to 0.04
+        sections.append("<p>No figure: the file holds no result yet.</p>")
     for kind in kinds:
         fig = figures.figure(run, kind)
         data = _png(fig, dpi)
