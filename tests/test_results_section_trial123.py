@@ -238,3 +238,14 @@ def test_the_report_of_a_file_without_a_result_draws_no_empty_figure(tmp_path):
            space=Space.from_json(SPHERE["space"]), objectives=[Objective("value")])
     page = report.report(empty, tmp_path / "empty.html").read_text()
     assert "<img" not in page and "No figure: the file holds no result yet." in page
+
+
+def test_the_parameters_figure_of_a_policy_run_does_not_speak_of_generations(runs):
+    title = plot.parameters(str(runs["asha"]))._suptitle.get_text().replace("\n", " ")
+    assert "generations" not in title and "against the highest budget reached" in title, title
+
+
+def test_the_scatter_title_of_a_policy_run_counts_candidates(runs):
+    candidates = len(l2l.load(runs["asha"]))
+    title = plot.scatter(str(runs["asha"]))._suptitle.get_text().replace("\n", " ")
+    assert f"of {candidates:,} successful candidates shown" in title, title  # one point each, not evaluations

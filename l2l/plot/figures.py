@@ -104,7 +104,8 @@ def parameters(source: Any, objective: str | None = None, top: int = 6) -> Figur
         ax.set_visible(False)
     if points is not None:
         _colour_bar(fig, points, axes[:len(columns)], goal, run)
-    _fitting_suptitle(fig, f"{run.title}: parameters over generations (top {len(columns)} of "
+    over = "against the highest budget reached" if run.multi_fidelity else "over generations"  # a policy run has none
+    _fitting_suptitle(fig, f"{run.title}: parameters {over} (top {len(columns)} of "
                            f"{len(run.parameters)} by how much of {goal.name} they explain)")
     return fig
 
@@ -159,8 +160,9 @@ def scatter(source: Any, objective: str | None = None, top: int = 4) -> Figure:
         _colour_bar(fig, points, axes, goal, run)
     if len(ok):
         axes[0, 0].legend(fontsize="small", loc="best")
+    what = "candidates" if run.multi_fidelity else "evaluations"  # a policy run's points: one per candidate
     _fitting_suptitle(fig, f"{run.title}: top {k} parameters against the objectives and each other "
-                           f"(colour: {goal.name}; {len(sample):,} of {len(ok):,} successful evaluations shown)")
+                           f"(colour: {goal.name}; {len(sample):,} of {len(ok):,} successful {what} shown)")
     return fig
 
 
