@@ -201,16 +201,18 @@ def noisy(params, seed):
     return {"loss": (params["x"] - 0.5) ** 2 + 0.05 * abs(float(rng.standard_normal()))}
 
 
+NOISY = {
+    "run": {"name": "noisy", "seed": 3, "generations": 10},
+    "space": {"x": {"type": "float", "low": -5.0, "high": 5.0}, "y": {"type": "float", "low": -5.0, "high": 5.0}},
+    "optimizer": {"name": "ga", "population_size": 16},
+    "simulator": {"name": "python", "function": "test_results_section_trial123:noisy"},
+    "objectives": [{"name": "loss", "direction": "minimize"}], "backend": {"name": "serial"}}
+
+
 def test_a_ga_s_best_so_far_with_repeats_ends_at_the_best_show_names_not_at_a_lucky_seed(tmp_path):
     from l2l.plot.compare import averages_repeats, curves
 
-    config = l2l.from_mapping({
-        "run": {"name": "noisy", "seed": 3, "generations": 10},
-        "space": {"x": {"type": "float", "low": -5.0, "high": 5.0}, "y": {"type": "float", "low": -5.0, "high": 5.0}},
-        "optimizer": {"name": "ga", "population_size": 16},
-        "simulator": {"name": "python", "function": "test_results_section_trial123:noisy"},
-        "objectives": [{"name": "loss", "direction": "minimize"}], "backend": {"name": "serial"}})
-    run = load_run(l2l.run(config, tmp_path / "noisy.h5", progress=False))
+    run = load_run(l2l.run(l2l.from_mapping(NOISY), tmp_path / "noisy.h5", progress=False))
     objective = run.objectives[0]
     assert averages_repeats(run, objective)  # the GA evaluated some candidate again, on another seed
     named = float(curves(run, objective)["best_by_evaluations"][-1])  # as l2l show, compare and the title name it
@@ -249,3 +251,28 @@ def test_the_scatter_title_of_a_policy_run_counts_candidates(runs):
     candidates = len(l2l.load(runs["asha"]))
     title = plot.scatter(str(runs["asha"]))._suptitle.get_text().replace("\n", " ")
     assert f"of {candidates:,} successful candidates shown" in title, title  # one point each, not evaluations
+
+
+def test_the_scatter_stars_the_best_show_names_in_the_row_of_the_objective_it_is_best_by(tmp_path):
+    import warnings
+
+    from l2l.plot.compare import curves
+
+    path = l2l.run(l2l.from_mapping(NOISY), tmp_path / "noisy.h5", progress=False)
+    run = load_run(path)
+    named = float(curves(run, run.objectives[0])["best_by_evaluations"][-1])
+    assert float(run.ok["loss"].min()) < named  # a lucky single result lies below it
+    stars = [c.get_offsets()[0][1] for ax in plot.scatter(str(path)).axes for c in ax.collections
+             if c.get_label() == "best"]
+    assert stars and all(y == pytest.approx(named) for y in stars), (stars, named)  # was the lucky one
+    zdt = l2l.run(l2l.from_mapping({
+        "run": {"name": "zdt", "seed": 2, "generations": 2},
+        "space": {"x": {"type": "float", "low": 0, "high": 1, "shape": [3]}},
+        "optimizer": {"name": "nsga2", "population_size": 8}, "simulator": {"name": "zdt1"},
+        "objectives": [{"name": "f1"}, {"name": "f2"}], "backend": {"name": "serial"}}), tmp_path / "zdt.h5",
+        progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # 'No artists with labels found to put in legend' on l2l plot's stderr
+        fig = plot.scatter(str(zdt), objective="f2")
+    f2_row = [ax for ax in fig.axes if ax.get_legend() is not None]
+    assert len(f2_row) == 1 and f2_row[0].get_ylabel().startswith("f2"), [ax.get_ylabel() for ax in f2_row]

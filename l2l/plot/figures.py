@@ -134,10 +134,13 @@ def scatter(source: Any, objective: str | None = None, top: int = 4) -> Figure:
     ok = run.ok
     sample, cmap, norm = _colours(run, goal)
     points = None
+    # the star is the candidate the overview's title and l2l show name (a candidate evaluated more than once at
+    # its mean), not the sample's best single result, which on a noisy objective was a lucky seed
+    star = _best_row(run, goal)[0] if len(ok) else None
     for row, shown in enumerate(shown_objectives):
         for j, column in enumerate(columns):
             points = panels.draw_scatter_cell(axes[row, j], run, column, shown.name, sample, goal, cmap, norm,
-                                              y_objective=shown)
+                                              y_objective=shown, best=star if shown == goal else None)
             if j:
                 axes[row, j].set_ylabel("")
     for i in range(1, k):
@@ -158,8 +161,8 @@ def scatter(source: Any, objective: str | None = None, top: int = 4) -> Figure:
                 ax.tick_params(labelbottom=True)
     if points is not None:
         _colour_bar(fig, points, axes, goal, run)
-    if len(ok):
-        axes[0, 0].legend(fontsize="small", loc="best")
+    if star is not None and len(star):  # beside the star, in the row of the objective it is best by
+        axes[shown_objectives.index(goal), 0].legend(fontsize="small", loc="best")
     what = "candidates" if run.multi_fidelity else "evaluations"  # a policy run's points: one per candidate
     _fitting_suptitle(fig, f"{run.title}: top {k} parameters against the objectives and each other "
                            f"(colour: {goal.name}; {len(sample):,} of {len(ok):,} successful {what} shown)")
