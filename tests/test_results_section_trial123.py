@@ -276,3 +276,11 @@ def test_the_scatter_stars_the_best_show_names_in_the_row_of_the_objective_it_is
         fig = plot.scatter(str(zdt), objective="f2")
     f2_row = [ax for ax in fig.axes if ax.get_legend() is not None]
     assert len(f2_row) == 1 and f2_row[0].get_ylabel().startswith("f2"), [ax.get_ylabel() for ax in f2_row]
+
+
+def test_a_parameter_axis_is_labelled_by_the_parameter_not_by_the_objective_s_name(runs):
+    fig = plot.parameters(str(runs["sphere"]), top=1)
+    ax = fig.axes[0]
+    assert ax.get_ylabel() == ax.get_title() and "value" not in ax.get_ylabel(), ax.get_ylabel()  # was 'x[2] (value)'
+    pbt = plot.parameters(str(runs["pbt"]), top=2)
+    assert {ax.get_ylabel() for ax in pbt.axes[:2]} == {"learning_rate (log scale)", "momentum (log scale)"}

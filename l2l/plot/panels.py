@@ -274,7 +274,9 @@ def _parameter_axis(ax: Axes, run: RunData, column: str, which: str) -> None:
     else:
         if column in run.log:
             (ax.set_yscale if which == "y" else ax.set_xscale)("log")
-        set_label(f"{column} (value{', log scale' if column in run.log else ''})")
+        # the parameter's name alone ('x[3] (value)' read as x[3] in units of an objective named value, which
+        # every built-in simulator's is)
+        set_label(f"{column} (log scale)" if column in run.log else column)
 
 
 def draw_scatter_cell(ax: Axes, run: RunData, x_column: str, y_column: str, sample: pd.DataFrame,
