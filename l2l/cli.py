@@ -58,19 +58,22 @@ def _run(args: argparse.Namespace) -> int:
         check_out(out, config, existing_ok=True)
         existing = exc
     if args.dry_run:
-        from l2l.commands.dry_run import plan_lines, proposer
+        from l2l.commands.dry_run import check_lines, plan_lines, proposer
         from l2l.loop import warn_options
 
         warn_options(components)  # (l2l run says it as the run starts)
+        checks, refusal = check_lines(components)  # the backend's, as l2l run makes them before creating the file
         script = getattr(components.executor, "job_script", None)
         print(f"config {args.config} is valid: {proposer(config, components)} over {_parameters(config.space)}, "
               f"simulator {config.simulator.name}, backend {config.backend.name} -> {out.absolute()}")
         # what it would do: the policy with its options and the compute (in fidelity units), or the generations
-        print("\n".join(plan_lines(config, components, _extent(config, components))))
+        print("\n".join(plan_lines(config, components, _extent(config, components)) + checks))
         if existing is not None:
             print(f"note: l2l run would stop here: {existing}", file=sys.stderr)
         if callable(script):
             print(script())
+        if refusal is not None:
+            raise refusal
         return 0
     started = time.time()
     extent = _extent(config, components)

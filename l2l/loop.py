@@ -38,6 +38,7 @@ from l2l.control import RunControl
 from l2l.driver_state import count_every_attempt
 from l2l.errors import ConfigError, TrajectoryError, command
 from l2l.jobs import Outcome, Settings
+from l2l.jobs.slurm_common import cancel_left_behind
 from l2l.jobs.warm import start_fork_server
 from l2l.objectives import Objective
 from l2l.results_schema import writer as trajectory_writer
@@ -409,6 +410,9 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
     if not path.exists():
         raise TrajectoryError(f"{path}: no such file")
     with contextlib.ExitStack() as stack, WriterLock(path) as lock:
+        # SLURM jobs of a session killed (kill -9, its node lost) stop training for nobody, whatever backend this
+        # one runs on (before, only a resume on slurm-array cancelled them); no other session is alive (the lock)
+        cancel_left_behind(path.with_suffix(".work"))
         with Trajectory(path) as trajectory:
             stored = load_run_config(trajectory)
             if drop_unreadable and stored.policy is None and not stored.inherit:

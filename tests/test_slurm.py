@@ -31,12 +31,12 @@ def test_dry_run_prints_the_worker_job_script_with_resources_and_staggered_lifet
     config = write_toml(tmp_path / "c.toml", {
         "run": {"name": "dry"}, "space": SLEEP_SPACE, "optimizer": {"name": "random"},
         "simulator": {"name": "sphere"},
-        "backend": {"name": "slurm", "partition": "compute", "account": "proj42", "cores": 4,
+        "backend": {"name": "slurm", "partition": "debug", "account": "proj42", "cores": 4,
                     "memory": "8GB", "walltime": "02:00:00", "job_extra_directives": ["--qos=long"],
                     "prologue": ["module load python/3.11"]}})
     assert main(["run", str(config), "--dry-run"]) == 0
     script = capsys.readouterr().out
-    for expected in ("#SBATCH -p compute", "#SBATCH -A proj42", "#SBATCH --cpus-per-task=4", "#SBATCH --qos=long",
+    for expected in ("#SBATCH -p debug", "#SBATCH -A proj42", "#SBATCH --cpus-per-task=4", "#SBATCH --qos=long",
                      "#SBATCH -t 02:00:00", "module load python/3.11", "--nthreads 1", "--lifetime 6600s",
                      "--lifetime-stagger 300s"):
         assert expected in script, expected

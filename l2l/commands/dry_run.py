@@ -4,7 +4,10 @@ The summary named neither the scheduling policy nor the compute, and under ``mod
 ``auto`` that the policy never asks. :func:`plan_lines` gives, from the validated components: the run's extent
 (the banner's: generations and evaluations, or the policy and its compute budget in fidelity units), the
 policy's key options as the run would run them (its rungs; options left at 0 read as what they stand for) and
-who proposes the candidates (what ``auto`` would choose, or that the policy proposes them all).
+who proposes the candidates (what ``auto`` would choose, or that the policy proposes them all). :func:`check_lines`
+makes the backend's checks the run makes before its file exists (``sbatch --test-only``, slurm-array's refusal of
+``launch = 'srun'`` on several ranks for a ``command`` simulator): a dry run is how a user learns what the run
+would refuse.
 """
 
 from __future__ import annotations
@@ -38,6 +41,27 @@ def plan_lines(config: Any, components: Any, extent: str) -> list[str]:
     if chose:
         lines.append(chose)
     return lines
+
+
+def check_lines(components: Any) -> tuple[list[str], Exception | None]:
+    """The backend's checks before the run (:meth:`~l2l.jobs.base.Executor.pre_run_checks`, the very ones ``l2l
+    run`` makes before creating its file): one ``checked: ...`` line each, and the refusal (None if none), which
+    the caller raises once it has printed the plan (``l2l: error: ...``, exit status 2, as the run would end). A
+    check that could not be made (no ``sbatch`` on this machine, or no answer) is said, not raised: a dry run on a
+    laptop still prints the job script."""
+    from l2l.errors import L2LError
+    from l2l.jobs.slurm_common import SlurmError
+
+    try:
+        said = components.executor.pre_run_checks(components.simulator)
+    except SlurmError as exc:  # not a refusal: no sbatch here (a laptop, to see the job script), or no answer
+        if exc.refused:
+            raise
+        return [f"checked: not made (l2l run would stop here too): {exc.said or exc}"], None
+    except L2LError as exc:
+        return [f"checked: backend {components.executor.name!r}: l2l run would refuse this config before creating "
+                f"its file (the error below)"], exc
+    return [f"checked: {line}" for line in said], None
 
 
 def policy_line(config: Any, components: Any) -> str:

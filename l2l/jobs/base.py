@@ -586,6 +586,13 @@ class Executor:
         must be called even if :meth:`start` never is.
         """
 
+    def pre_run_checks(self, simulator: Simulator | None = None) -> list[str]:
+        """The checks of this backend a run makes before its file exists (:meth:`prepare` makes them), none of which
+        starts anything: raise the refusal (an L2LError of one line), else return one line per check saying what
+        it found. ``l2l run --dry-run`` makes them too and prints the lines (before, it made none of them, and said
+        'valid' of a run that sbatch would refuse). None by default."""
+        return []
+
     def start(self, simulator: Simulator, settings: Settings) -> None:
         raise NotImplementedError
 

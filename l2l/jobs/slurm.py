@@ -42,7 +42,8 @@ from l2l.jobs.base import Outcome, warn_line
 from l2l.jobs.dask import _DaskExecutor, closing_through_ctrl_c, dashboard_available
 from l2l.jobs.slurm_common import (JobsRefused, SlurmError, WorkersRefused, call, check_extra_directives,
                                    check_interface, check_script_values, check_with_test_only, format_walltime,
-                                   memory_bytes, one_line, sbatch_value, walltime_seconds)
+                                   WORKER_JOB_NAME, forget_worker_jobs, memory_bytes, one_line, record_worker_job,
+                                   sbatch_value, walltime_seconds)
 from l2l.registry import option
 
 
@@ -206,7 +207,7 @@ def _squeue(ids: list[str], columns: str) -> str | None:
         return "" if "Invalid job id" in exc.stderr else None
 
 
-def _job_class(submissions: _Submissions) -> type:
+def _job_class(submissions: _Submissions, work_dir: str | None = None) -> type:
     """dask-jobqueue's ``SLURMJob``, submitting through sbatch as it does but telling ``submissions`` the answer.
 
     A refused job is left without a job id (as one that never starts): dask-jobqueue's own call raised the
@@ -229,6 +230,8 @@ def _job_class(submissions: _Submissions) -> type:
                     return ""  # no job (see _job_id_from_submit_output)
                 match = re.search(self.job_id_regexp, out)
                 job_id = match.group("job_id") if match else None
+                if job_id and work_dir:
+                    record_worker_job(work_dir, job_id)
                 return out
             finally:
                 submissions.answered(job_id, refusal, number)
@@ -309,7 +312,7 @@ class SlurmExecutor(_DaskExecutor):
                       walltime=format_walltime(walltime_seconds(self.walltime)),
                       job_extra_directives=list(self.job_extra_directives),
                       job_script_prologue=list(self.prologue), worker_extra_args=worker_args,
-                      job_name="l2l-worker",
+                      job_name=WORKER_JOB_NAME,
                       scheduler_options={"dashboard_address": ":0", "dashboard": self._dashboard},
                       silence_logs=logging.ERROR)
         # dask-jobqueue writes these into #SBATCH lines as they are: quote them as sbatch reads them.
@@ -355,10 +358,15 @@ class SlurmExecutor(_DaskExecutor):
             cluster.close()
 
     def prepare(self, simulator=None) -> None:
-        """Ask sbatch whether it takes the worker jobs, before the run's file is created; no worker starts
-        ahead of :meth:`start`: the worker jobs' log folder is the run's, known only then (started earlier, their
-        logs went to the current folder)."""
+        """Ask sbatch whether it takes the worker jobs (:meth:`pre_run_checks`), before the run's file is created;
+        no worker starts ahead of :meth:`start`: the worker jobs' log folder is the run's, known only then (started
+        earlier, their logs went to the current folder)."""
+        self.pre_run_checks(simulator)
+
+    def pre_run_checks(self, simulator=None) -> list[str]:
+        """:meth:`check_submission`, in the line ``l2l run --dry-run`` prints."""
         self.check_submission()
+        return ["sbatch --test-only takes the worker jobs (no job made)"]
 
     def check_submission(self) -> None:
         """Raise an L2LError of one line if sbatch refuses the worker job (``sbatch --test-only``, no job made).
@@ -392,7 +400,8 @@ class SlurmExecutor(_DaskExecutor):
         self.check_submission()  # started without prepare()
         _ClosingNoise.install().closing = False
         self._submissions, self._stuck_since, self._warned = _Submissions(self.maximum_jobs), None, False
-        self._cluster = slurm_cluster_class()(**self._job_kwargs(), job_cls=_job_class(self._submissions))
+        job_cls = _job_class(self._submissions, getattr(self, "_run_dir", None))
+        self._cluster = slurm_cluster_class()(**self._job_kwargs(), job_cls=job_cls)
         # Adaptive scaling also replaces jobs that died, even when minimum == maximum.
         self._cluster.adapt(minimum_jobs=self.minimum_jobs, maximum_jobs=self.maximum_jobs,
                             wait_count=3, interval="1s")
@@ -534,3 +543,6 @@ class SlurmExecutor(_DaskExecutor):
                     closing_through_ctrl_c(cluster.close)
                 except Exception:  # noqa: BLE001 - closing must not hide the run's result
                     pass
+                else:  # its jobs are cancelled: none is left for a later session to cancel
+                    if getattr(self, "_run_dir", None):
+                        forget_worker_jobs(self._run_dir)

@@ -47,14 +47,11 @@ from typing import ClassVar, Sequence
 from l2l.errors import ConfigError
 from l2l.jobs.array_task import read_outcome, write_json_atomically, write_tasks
 from l2l.jobs.base import FAILED, TIMEOUT, Executor, FollowsWorkers, Outcome, Settings, Task, died
-from l2l.jobs.slurm_common import (JobsRefused, SlurmError, call, check_extra_directives, check_script_values,
-                                   check_with_test_only, directive, format_walltime, max_array_size, parse_job_id,
-                                   slurm_memory, walltime_seconds)
+from l2l.jobs.slurm_common import (JOB_ID_FILE, JobsRefused, SlurmError, array_job_name, call, cancel_left_behind,
+                                   check_extra_directives, check_script_values, check_with_test_only, directive,
+                                   format_walltime, max_array_size, parse_job_id, slurm_memory, walltime_seconds)
 from l2l.registry import option
 from l2l.simulators.base import Simulator
-
-#: The file of a batch folder that names its array's SLURM job, so that a later session can cancel it.
-JOB_ID_FILE = "job_id"
 
 #: States after which an array task will not write a result any more.
 ENDED = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "PREEMPTED", "OUT_OF_MEMORY",
@@ -191,12 +188,24 @@ class SlurmArrayExecutor(FollowsWorkers, Executor):
                               f"\"{self.ntasks}\", ...]) and leave launch = 'python'")
 
     def prepare(self, simulator: Simulator | None = None) -> None:
-        """Ask sbatch whether it takes the run's arrays (``sbatch --test-only`` of the job script, no job made),
-        before the run's file and folder are created, as the ``slurm`` backend asks of its worker jobs: a partition
-        that does not exist was refused at the first submission, after both existed."""
+        """Make :meth:`pre_run_checks`: no job made, nothing to start ahead of :meth:`start`."""
+        self.pre_run_checks(simulator)
+
+    def pre_run_checks(self, simulator: Simulator | None = None) -> list[str]:
+        """Refuse ``launch = 'srun'`` on several ranks for a ``command`` simulator (:meth:`check_simulator`) and ask
+        sbatch whether it takes the run's arrays (``sbatch --test-only`` of the job script, no job made), before the
+        run's file and folder are created, as the ``slurm`` backend asks of its worker jobs: a partition that does
+        not exist was refused at the first submission, after both existed."""
         self.check_simulator(simulator)
         throttle = f"%{self.max_running}" if self.max_running else ""
         check_with_test_only(self.job_script(), [f"--array=0-0{throttle}"], "the job arrays")
+        lines = []
+        if self.launch == "srun" and self.ntasks > 1:
+            lines.append(f"launch = 'srun' on ntasks = {self.ntasks} ranks: taken for simulator "
+                         f"{getattr(simulator, 'name', '?')!r} (each rank runs the evaluation; rank 0 writes its "
+                         f"result)")
+        lines.append("sbatch --test-only takes the job arrays (no job made)")
+        return lines
 
     def start(self, simulator: Simulator, settings: Settings) -> None:
         if not settings.run_dir:
@@ -218,37 +227,15 @@ class SlurmArrayExecutor(FollowsWorkers, Executor):
         (self._root / "batches").mkdir(parents=True, exist_ok=True)
         (self._root / "logs").mkdir(exist_ok=True)
         write_json_atomically(str(self._root / "spec.json"), json.loads(text))
-        self._job_name = f"l2l-{Path(settings.run_dir).stem}"[:64]
+        self._job_name = array_job_name(settings.run_dir)
         self._cancel_left_behind()
         self._limit = self.array_size or max_array_size()
 
     def _cancel_left_behind(self) -> None:
-        """Cancel the arrays an earlier session of this run left in the queue (each batch folder names its job in
-        ``job_id``). A loop killed with ``kill -9`` (or lost with its node) cannot cancel them, and their tasks
-        went on training segments whose results nobody reads, for their whole walltime, in the run's slots,
-        while ``l2l resume`` ran those segments again. Only jobs of this run's job name are cancelled: an id
-        SLURM has since given to another job is left alone. Called under the run's writer lock, so no other
-        session of the run is alive; the folders stay (their task logs), without the id, which is cancelled once.
+        """Cancel the arrays an earlier session of this run left in the queue (:func:`cancel_left_behind`, which
+        every ``l2l resume`` calls as well, whatever its backend; called here too for a run started by other code).
         """
-        markers = sorted((self._root / "batches").glob(f"*/{JOB_ID_FILE}"))
-        ids = []
-        for marker in markers:
-            try:
-                text = marker.read_text().strip()
-            except OSError:
-                continue
-            if text.isdigit():
-                ids.append(text)
-        if ids:
-            try:
-                call(["scancel", f"--name={self._job_name}", *ids], timeout=30)
-            except SlurmError:
-                pass  # ended already (scancel says 'Invalid job id'): nothing to cancel
-        for marker in markers:
-            try:
-                marker.unlink()
-            except OSError:
-                pass
+        cancel_left_behind(self._root.parent)
 
     def submit(self, tasks: Sequence[Task]) -> None:
         tasks = list(tasks)

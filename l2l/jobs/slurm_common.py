@@ -15,11 +15,13 @@ network interfaces are parsed by :func:`memory_bytes` and
 from __future__ import annotations
 
 import math
+import os
 import re
 import shutil
 import socket
 import subprocess
 import unicodedata
+from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from l2l.errors import ConfigError, ExecutorError, L2LError
@@ -278,3 +280,83 @@ def parse_job_id(sbatch_output: str) -> str:
     if not job_id.isdigit():
         raise L2LError(f"sbatch printed {sbatch_output.strip()!r}, expected a job id")
     return job_id
+
+
+#: The file of a slurm-array batch folder (``<run>.work/array/batches/<batch>/``) naming its array's job.
+JOB_ID_FILE = "job_id"
+#: The folder of ``<run>.work`` where the ``slurm`` backend names each worker job it submitted (one empty file per
+#: job id), removed as the run closes its cluster.
+WORKER_JOBS = "slurm-jobs"
+#: The job name of every ``slurm`` worker job (dask-jobqueue's ``job_name``).
+WORKER_JOB_NAME = "l2l-worker"
+
+
+def array_job_name(work_dir: str | os.PathLike) -> str:
+    """The job name of the slurm-array jobs of the run whose folder is ``work_dir`` (``<run>.work``)."""
+    return f"l2l-{Path(work_dir).stem}"[:64]
+
+
+def cancel_left_behind(work_dir: str | os.PathLike) -> list[str]:
+    """Cancel the SLURM jobs an earlier session of the run whose folder is ``work_dir`` left in the queue; return
+    their ids (those asked: some may have ended already).
+
+    A loop killed with ``kill -9`` (or lost with its node) cannot cancel its jobs: slurm-array's arrays went on
+    training segments whose results nobody reads, for their whole walltime, while ``l2l resume`` ran those
+    segments again, and a ``slurm`` worker job finishes the evaluation it holds (a Dask worker closes once its
+    scheduler is gone, but only after the evaluation under way). Every resume calls this, whatever its backend
+    (before, only a resume on slurm-array did, for its arrays). The ids are those the run's folder names: each
+    slurm-array batch folder's ``job_id`` and the ``slurm`` backend's :data:`WORKER_JOBS` folder. Only jobs of the
+    run's job names are cancelled (an id SLURM has since given to another job is left alone). Call it where no
+    other session of the run is alive (under the run's writer lock); the files naming the ids are removed, so that
+    each is cancelled once; a folder without them costs one directory listing and calls nothing.
+    """
+    work = Path(work_dir)
+    found: list[tuple[str, list[Path]]] = [
+        (array_job_name(work), sorted(work.glob(f"array/batches/*/{JOB_ID_FILE}"))),
+        (WORKER_JOB_NAME, sorted(work.glob(f"{WORKER_JOBS}/*")))]
+    cancelled: list[str] = []
+    for name, markers in found:
+        ids = []
+        for marker in markers:
+            try:
+                text = marker.read_text().strip() if marker.parent.name != WORKER_JOBS else marker.name
+            except OSError:
+                continue
+            if text.isdigit():
+                ids.append(text)
+        if ids:
+            try:  # scancel cancels every id it knows, and fails for the others ('Invalid job id': ended already)
+                call(["scancel", f"--name={name}", *ids], timeout=30)
+            except SlurmError:
+                pass
+            cancelled += ids
+        for marker in markers:
+            try:
+                marker.unlink()
+            except OSError:
+                pass
+    return cancelled
+
+
+def record_worker_job(work_dir: str | os.PathLike, job_id: str) -> None:
+    """Name the ``slurm`` worker job ``job_id`` in the run's folder, for :func:`cancel_left_behind`."""
+    try:
+        folder = Path(work_dir) / WORKER_JOBS
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / job_id).touch()
+    except OSError:
+        pass
+
+
+def forget_worker_jobs(work_dir: str | os.PathLike) -> None:
+    """Remove the names :func:`record_worker_job` wrote: the run closed its cluster, which cancelled their jobs."""
+    folder = Path(work_dir) / WORKER_JOBS
+    for marker in folder.glob("*"):
+        try:
+            marker.unlink()
+        except OSError:
+            pass
+    try:
+        folder.rmdir()
+    except OSError:
+        pass
