@@ -98,7 +98,9 @@ class QuietReconnectFailure(logging.Filter):
     after 5.00 seconds, closing client'), and that line only: backend ``dask`` then ends the run in one line of
     its own that says the same, where the finished evaluations are and how to go on (before, distributed's line,
     with its timestamp, stood above it). Set on the ``distributed.client`` logger while the backend's client is
-    open; every other record of distributed passes."""
+    open, and on ``distributed.batched``, whose INFO with a CommClosedError's traceback ('Batched Comm Closed')
+    comes when the client's batch of messages finds its scheduler gone (it stood above l2l's line in about one
+    run in ten); every other record of distributed passes."""
 
     #: Set as the backend closes a client that is trying to reach its lost scheduler again: the reconnection that
     #: the close cancels is logged as an ERROR with the CancelledError's traceback, and the close's message to the
@@ -107,8 +109,10 @@ class QuietReconnectFailure(logging.Filter):
     closing = False
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self.closing and record.exc_info and (isinstance(record.exc_info[1], asyncio.CancelledError)
-                                                 or type(record.exc_info[1]).__name__ == "CommClosedError"):
+        lost = bool(record.exc_info) and type(record.exc_info[1]).__name__ == "CommClosedError"
+        if lost and record.name == "distributed.batched" and record.levelno <= logging.INFO:
+            return False
+        if self.closing and record.exc_info and (isinstance(record.exc_info[1], asyncio.CancelledError) or lost):
             return False
         return not (record.levelno == logging.ERROR and str(record.msg).startswith(RECONNECT_FAILED))
 
@@ -902,6 +906,7 @@ class DaskExecutor(_DaskExecutor):
         if getattr(self, "_quiet", None) is None:  # removed in close, or below if no client is made
             self._quiet = QuietReconnectFailure()
             logging.getLogger("distributed.client").addFilter(self._quiet)
+            logging.getLogger("distributed.batched").addFilter(self._quiet)
         try:
             return self._reach()
         except BaseException:  # (a run whose prepare() raised is not closed: the filter stayed for the process)
