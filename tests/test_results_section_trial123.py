@@ -284,3 +284,23 @@ def test_a_parameter_axis_is_labelled_by_the_parameter_not_by_the_objective_s_na
     assert ax.get_ylabel() == ax.get_title() and "value" not in ax.get_ylabel(), ax.get_ylabel()  # was 'x[2] (value)'
     pbt = plot.parameters(str(runs["pbt"]), top=2)
     assert {ax.get_ylabel() for ax in pbt.axes[:2]} == {"learning_rate (log scale)", "momentum (log scale)"}
+
+
+def choice(params, seed):
+    return {"loss": {"a": 1.0, "b": 2.0, "c": 3.0}[params["c"]]}
+
+
+def test_a_choice_without_failures_draws_its_panel_without_a_legend_warning(tmp_path):
+    import warnings
+
+    path = l2l.run(l2l.from_mapping({
+        "run": {"name": "choice", "seed": 1, "generations": 2},
+        "space": {"c": {"type": "categorical", "choices": ["a", "b", "c"]}},
+        "optimizer": {"name": "random", "population_size": 6},
+        "simulator": {"name": "python", "function": "test_results_section_trial123:choice"},
+        "objectives": [{"name": "loss", "direction": "minimize"}], "backend": {"name": "serial"}}),
+        tmp_path / "choice.h5", progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # 'No artists with labels found to put in legend' on l2l plot's stderr
+        fig = plot.parameters(str(path))
+    assert fig.axes[0].get_ylabel() == "c (choice)" and fig.axes[0].get_legend() is None

@@ -253,8 +253,8 @@ def draw_parameter(ax: Axes, run: RunData, column: str, objective: Objective, sa
         g = generations[0]
         ax.set_xlim(g - 1, g + 1)
     ax.grid(alpha=0.3)
-    if legend:
-        ax.legend(fontsize="small", loc="best")
+    if legend and ax.get_legend_handles_labels()[0]:  # a choice without failures has no line and no cross: no
+        ax.legend(fontsize="small", loc="best")      # legend (matplotlib's warning on l2l plot's stderr)
     return points
 
 
