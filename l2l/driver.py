@@ -57,13 +57,13 @@ import numpy as np
 from l2l.control import RunControl
 from l2l.errors import ContractError, ExecutorError, command
 from l2l.jobs import Outcome, Task
-from l2l.jobs.base import FAILED
+from l2l.jobs.base import FAILED, RETRIED_ERROR
 from l2l.outcomes import warn
 from l2l.driver_files import Commits
 from l2l.driver_trials import Trials, Unreadable
 from l2l.driver_state import SEED_MASK, _record, adopt, evaluation_seed, initial_state  # noqa: F401 - API
 from l2l.policies import TrialTable
-from l2l.policies.base import ScoreIndex
+from l2l.policies.base import ScoreIndex, significant
 from l2l.progress import Progress, announce, rate_unit
 from l2l.results_schema.frames import id_ranges
 from l2l.results_schema.layout import EVENT_DETAIL, dropped_error
@@ -132,6 +132,9 @@ class _Loop(Trials, Commits):
         #: Runs of a segment in self.running that its backend made by itself in its earlier attempts (slurm-array
         #: resubmits a task whose job ended without a result): each is an attempt, counted in the row's attempts.
         self.resubmitted: dict[tuple[int, int], int] = {}
+        #: The error of a segment's first failed attempt, while it is retried (run.retries): kept on its row if a
+        #: retry succeeds (an ok row's error text), where it was kept nowhere and l2l show said '0 failed'.
+        self.retry_errors: dict[tuple[int, int], str] = {}
         self.finals: dict[int, Outcome] = {}  # trials with a final result, not yet told
         self.outbox: list[Task] = []  # submitted by the loop, not yet handed to the executor
         self.seeds: dict[tuple[int, int], int] = {}  # evaluation seeds computed ahead (see prepare_seeds)
@@ -257,12 +260,14 @@ class _Loop(Trials, Commits):
             if self.budgets:
                 self.show(0.0)
             if getattr(self.c, "policy", None) is not None:  # a [policy] run counts segments, not generations
+                # the compute to 12 significant digits, as the rungs are: a PBT sum of float differences of
+                # budgets read 4.000000000000003 (the run state keeps the sum itself, which decides)
                 detail = {"segments": self.loop["evaluations"], "candidates": self.loop["next_trial"],
-                          "compute": self.loop["compute"], "policy_done": self.finished}
+                          "compute": significant(self.loop["compute"]), "policy_done": self.finished}
             else:
                 detail = {"generations": self.loop["generation"], "evaluations": self.loop["evaluations"]}
                 if self.budgets:
-                    detail.update(compute=self.loop["compute"], policy_done=self.finished)
+                    detail.update(compute=significant(self.loop["compute"]), policy_done=self.finished)
             if self.limit:
                 detail["limit"] = self.limit
             self.writer.event("finished", self.with_continuable(detail) if not self.finished else detail)
@@ -455,8 +460,12 @@ class _Loop(Trials, Commits):
                                        task.trial)])
             # the failed attempt was spent and the next one is committed: run.compute counts both from now on
             self.committed += self.cost(task)
+            self.retry_errors.setdefault(key, outcome.error or outcome.status)
             return
         del self.running[key]
+        first_error = self.retry_errors.pop(key, None)
+        if first_error is not None and outcome.ok and not outcome.error:
+            outcome.error = f"{RETRIED_ERROR} {first_error}"
         outcome.attempt += self.resubmitted.pop(key, 0)  # the row's attempts (attempt + 1) count every run
         self.committed -= self.cost(task) * (outcome.attempt + 1)  # every attempt was committed (see above)
         self.record(trial, outcome, task=task)

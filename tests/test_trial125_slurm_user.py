@@ -78,3 +78,140 @@ def test_dry_run_makes_the_checks_the_run_makes_before_its_file_and_says_them(tm
     assert main(["run", str(config), "--out", out, "--dry-run"]) == 0
     assert "\nchecked: sbatch --test-only takes the job arrays (no job made)\n" in capsys.readouterr().out
     assert not (tmp_path / "dry.h5").exists() and not (tmp_path / "dry.work").exists()
+
+
+# -- retries, empty curves and failure reasons (no SLURM) --------------------------------------------------------
+
+def long_failure(params, seed):
+    """Fails for one seed in two with one of two errors whose first 80 characters agree."""
+    if seed % 2:
+        raise ValueError("the solver did not converge within the iteration limit set for this stage; stage "
+                         + ("A" if seed % 4 == 1 else "B"))
+    return {"value": float(params["x"])}
+
+
+def test_failures_that_differ_past_70_characters_are_two_reasons_told_apart(tmp_path):
+    """Grouped by their text cut at 70 characters, they merged into one reason (one count, one text)."""
+    from conftest import TESTS
+    from l2l.summary import summarize
+    from l2l.summary.failures import failure_line
+
+    config = l2l.from_mapping({**SMALL, "run": {"name": "long", "seed": 3, "generations": 2},
+                               "optimizer": {"name": "random", "population_size": 8},
+                               "simulator": {"name": "python", "function": "test_trial125_slurm_user:long_failure"},
+                               "backend": {"name": "serial"}}, base_dir=TESTS)
+    out = l2l.run(config, tmp_path / "long.h5")
+    frame = l2l.load(out)
+    letters = list(frame[frame.status == "failed"].error.str.strip().str[-1])  # in file order
+    counts = {letter: letters.count(letter) for letter in set(letters)}
+    with l2l.Trajectory(out) as trajectory:
+        line = failure_line(trajectory, summarize(trajectory))
+    assert sorted(counts) == ["A", "B"]
+    cut = "the solver did not converge within the iteration limit set for this stage; stage "
+    first, second = sorted("AB", key=lambda letter: (-counts[letter], letters.index(letter)))  # ties: failed first
+    # the second reason does not fit the line's 150 characters beside the first: counted
+    assert line == f'{len(letters)} failed: {counts[first]} × "ValueError: {cut}{first}", {counts[second]} with ' \
+                   f'another reason', line
+    from l2l.summary.failures import _shown
+
+    a, b = "ValueError: " + cut[:60] + "A" * 30, "ValueError: " + cut[:60] + "B" * 30  # shown cut past where they
+    assert _shown([a, b]) == {a: f'"ValueError: {cut[:60]}{"A" * 12}..."',  # differ (at 72 characters)
+                              b: f'"ValueError: {cut[:60]}{"B" * 12}..."'}
+
+
+def test_l2l_show_says_the_segments_that_needed_a_retry_and_the_first_error(tmp_path, capsys):
+    """A segment that failed once and passed on its retry read '35 segments (0 failed)' in l2l show, with nothing
+    of the attempts the compute counted, and the failed attempt's error was kept nowhere."""
+    from l2l.cli import main
+    from test_retry_compute import config, markers
+
+    out = l2l.run(config(markers(tmp_path), compute=30), tmp_path / "retried.h5")
+    frame = l2l.load(out)
+    retried = frame[(frame.status == "ok") & (frame.attempts == 2)]
+    assert len(retried) >= 2 and (frame.attempts <= 2).all()
+    # the row keeps its first attempt's error; the other ok rows none
+    assert retried.error.str.startswith("(retried, then ok) the first attempt failed: Traceback").all()
+    assert frame[(frame.status == "ok") & (frame.attempts == 1)].error.isna().all()
+    capsys.readouterr()
+    assert main(["show", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    with l2l.Trajectory(out) as trajectory:
+        rows = trajectory.rows(("status", "attempts", "budget"))  # in file order
+    first_budget = rows["budget"][(rows["status"] == 0) & (rows["attempts"] == 2)][0]
+    assert f"retried    {len(retried)} segments needed a retry and then succeeded ({2 * len(retried)} attempts, " \
+           f"each counted in the compute); first error: \"RuntimeError: first attempt of the segment to " \
+           f"{first_budget:g} fails\"" in lines, lines
+    from l2l.summary import failures
+
+    failures.RETRY_ROWS = 10  # (restored below) l2l show reads a bounded number of rows: the last ones, said so
+    try:
+        with l2l.Trajectory(out) as trajectory:
+            line = failures.retry_line(trajectory, segments=True)
+            last = trajectory.rows(("status", "attempts"), trajectory.n_evaluations - 10)  # in file order
+    finally:
+        failures.RETRY_ROWS = failures.FAILURE_ROWS
+    assert line.startswith(f"{int(((last['status'] == 0) & (last['attempts'] == 2)).sum())} of the last 10 "
+                           f"segments needed a retry"), line
+
+
+def empty_curve_model(params, seed, budget, checkpoint=None):
+    from l2l.simulators.base import SimulationResult
+
+    return SimulationResult(objectives={"value": float(params["x"]) ** 2}, curve={"value": []})
+
+
+def test_an_empty_curve_is_said_as_empty_and_a_command_s_names_its_last_line_on_stderr(tmp_path):
+    """It failed as "curve 'value' must be rows of [fidelity, value], got shape (0,)"."""
+    import sys
+
+    from conftest import TESTS
+
+    fidelity = {"name": "epochs", "minimum": 1, "maximum": 3}
+    base = {**SMALL, "run": {"name": "empty", "seed": 1, "compute": 2}, "policy": {"name": "asha", "eta": 3},
+            "backend": {"name": "serial"}}
+    python = {"name": "python", "function": "test_trial125_slurm_user:empty_curve_model", "multi_fidelity": fidelity}
+    frame = l2l.load(l2l.run(l2l.from_mapping({**base, "simulator": python}, base_dir=TESTS), tmp_path / "p.h5"))
+    assert (frame.error == "invalid result: curve 'value' is empty (no [fidelity, value] row)").all(), frame.error
+    program = tmp_path / "prog.py"
+    program.write_text("import json, sys\nprint('warning: 0 batches in the data set, nothing trained', "
+                       "file=sys.stderr)\nprint(json.dumps({'objectives': {'value': 1.0}, 'curve': {'value': []}}))\n")
+    command = {"name": "command", "argv": [sys.executable, str(program), "{budget}"], "multi_fidelity": fidelity}
+    frame = l2l.load(l2l.run(l2l.from_mapping({**base, "simulator": command}), tmp_path / "c.h5"))
+    assert len(frame) == 2 and frame.error.str.startswith(
+        "EvaluationError: curve 'value' is empty (no [fidelity, value] row); its last line on stderr: 'warning: 0 "
+        "batches in the data set, nothing trained'\n--- stdout (tail) ---").all(), frame.error.iloc[0]
+
+
+def test_significant_is_public_and_rounds_as_before():
+    import l2l.policies.pbt as pbt
+    from l2l.policies.base import significant
+
+    assert significant(0.8999999999999999) == 0.9 and pbt.significant is significant
+    assert not hasattr(pbt, "_significant")
+
+
+def fractional_pbt_model(params, seed, budget, checkpoint=None):
+    """A value that falls with the (fractional) budget trained, continued from its checkpoint."""
+    from l2l.simulators.base import SimulationResult
+
+    x = float(params["x"])
+    return SimulationResult({"value": x * x + 1.0 / (1.0 + budget)}, checkpoint={"budget": float(budget)})
+
+
+def test_the_finished_event_says_a_pbt_run_s_compute_rounded_and_the_state_keeps_the_sum(tmp_path):
+    """The finished event of a PBT run on a fractional fidelity said "compute": 4.000000000000002 (a sum of float
+    differences of budgets); the run state, which decides, keeps that sum unchanged."""
+    import json
+
+    from conftest import TESTS
+
+    config = l2l.from_mapping({
+        "run": {"name": "frac", "seed": 2}, "space": {"x": {"low": -1.0, "high": 1.0}},
+        "simulator": {"name": "python", "function": "test_trial125_slurm_user:fractional_pbt_model",
+                      "multi_fidelity": {"name": "seconds", "minimum": 0.01, "integer": False, "maximum": 1.0}},
+        "policy": {"name": "pbt", "population": 4, "interval": 0.1}, "backend": {"name": "serial"}}, base_dir=TESTS)
+    with l2l.Trajectory(l2l.run(config, tmp_path / "frac.h5")) as trajectory:
+        detail = json.loads(trajectory.events()["detail"].iloc[-1])
+        stored = trajectory.state()["loop"]["compute"]
+    assert stored != 4.0 and abs(stored - 4.0) < 1e-12  # the sum as it was (what the test is about)
+    assert detail["compute"] == 4.0 and detail["policy_done"] is True

@@ -60,6 +60,11 @@ class Settings:
     resumed: bool = False
 
 
+#: How the error text of an ok row whose segment (evaluation) needed a retry (``run.retries``) begins: its first
+#: failed attempt's error follows, kept there by the loop (before, it was kept nowhere: the row said ok, attempts 2).
+RETRIED_ERROR = "(retried, then ok) the first attempt failed:"
+
+
 @dataclass
 class Outcome:
     """What became of one task."""
@@ -331,6 +336,19 @@ def normalize(raw: Any, settings: Settings) -> tuple[dict, dict, dict, np.ndarra
 from l2l.results_schema.layout import CURVE_PREFIX  # noqa: E402 - beside the code that makes curves
 
 
+def empty_curve(name: str) -> str:
+    """What an empty curve ``name`` of a result is said as (here and by the ``command`` simulator, which adds its
+    program's last line on stderr)."""
+    return f"curve {name!r} is empty (no [fidelity, value] row)"
+
+
+def empty_curves(curve: Any) -> list[str]:
+    """The names of the empty curves of a result's ``curve`` (a dict of lists)."""
+    if not isinstance(curve, dict):
+        return []
+    return [str(name) for name, points in curve.items() if isinstance(points, (list, tuple)) and not points]
+
+
 def curves(raw: Any, budget: float | None = None, start: float | None = None,
            objectives: Sequence[str] = ()) -> dict[str, np.ndarray]:
     """A multi-fidelity result's curves as traces ``curve:<objective>`` of (fidelity, value) rows; a point past
@@ -349,6 +367,8 @@ def curves(raw: Any, budget: float | None = None, start: float | None = None,
         except (TypeError, ValueError) as exc:  # a dict {fidelity: value}, ragged rows, text: name the curve
             raise ValueError(f"curve {name!r} must be rows of [fidelity, value], got {type(points).__name__}: "
                              f"{exc}") from None
+        if array.size == 0:  # was 'must be rows of [fidelity, value], got shape (0,)', which named no reason
+            raise ValueError(empty_curve(name))
         if array.ndim != 2 or array.shape[1] != 2:
             raise ValueError(f"curve {name!r} must be rows of [fidelity, value], got shape {array.shape}")
         # a NaN fidelity is no point past the budget, nor one before it: kept, and the loop warns of it once

@@ -339,7 +339,7 @@ def rung_budgets(minimum: float, maximum: float, eta: float, integer: bool = Tru
         # and the bar showed: the rungs below the top are rounded to RUNG_DIGITS significant digits (far above that
         # error, far below any difference a training budget makes), never below the minimum; the top is the maximum.
         # A run stored before keeps its rungs: they are in its policy state, which a resumed run goes on with.
-        budgets = [max(minimum, _significant(_rung(maximum, eta, levels - k))) for k in range(levels)] + [maximum]
+        budgets = [max(minimum, significant(_rung(maximum, eta, levels - k))) for k in range(levels)] + [maximum]
     out: list[float] = []
     for b in budgets:  # rounding can merge neighbouring rungs at small budgets (or an eta within 1e-12 of 1)
         if not out or b > out[-1]:
@@ -374,8 +374,9 @@ def _rung(maximum: float, eta: float, down: int) -> float:
     return maximum * power if power >= sys.float_info.min else math.exp(math.log(maximum) - down * math.log(eta))
 
 
-def _significant(value: float) -> float:
-    """``value`` rounded to :data:`RUNG_DIGITS` significant digits (0.8999999999999999 -> 0.9)."""
+def significant(value: float) -> float:
+    """``value`` rounded to :data:`RUNG_DIGITS` significant digits (0.8999999999999999 -> 0.9): the rungs of the
+    policies with rungs, and PBT's budgets (public: l2l.policies.pbt uses it)."""
     return float(f"{value:.{RUNG_DIGITS}g}")
 
 

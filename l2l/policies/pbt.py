@@ -49,7 +49,7 @@ import numpy as np
 
 from l2l.errors import ConfigError
 from l2l.parameters import Categorical
-from l2l.policies.base import DONE, WAIT, Action, Policy, State, TrialTable, _significant, budget_key
+from l2l.policies.base import DONE, WAIT, Action, Policy, State, TrialTable, budget_key, significant
 from l2l.policies.pb2 import pb2_point
 from l2l.registry import option
 
@@ -343,7 +343,7 @@ def _rungs(interval: float, minimum: float, maximum: float, integer: bool = True
     A run stored before keeps its budgets: they are in its policy state, which a resumed run goes on with."""
     count = max(1, int(math.ceil(maximum / interval - 1e-9)))
     ends = (interval * (k + 1) for k in range(count))
-    budgets = sorted({max(minimum, min(maximum, b if integer else _significant(b))) for b in ends})
+    budgets = sorted({max(minimum, min(maximum, b if integer else significant(b))) for b in ends})
     if len(budgets) >= 2 and budgets[-1] - budgets[-2] < interval / 2:
         del budgets[-2]  # a last interval shorter than half of one joins the one before (81 = 9 x 8 + 9)
     return [float(b) for b in budgets]

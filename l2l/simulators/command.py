@@ -458,6 +458,13 @@ class Command(Simulator):
                 if not path.exists():
                     raise EvaluationError(f"result file {self.result!r} was not written")
                 result = parse_result(path.read_text())
+            from l2l.jobs.base import empty_curve, empty_curves  # (a module that imports the simulators)
+
+            empty = empty_curves(result.curve)
+            if empty:  # the program often says why on stderr (an empty data set, nothing to train)
+                said = _last_line(proc.stderr)
+                raise EvaluationError(empty_curve(empty[0]) + (
+                    f"; its last line on stderr: {said!r}" if said else " (nothing on stderr)"))
             if fidelity is not None:  # a program that left no file has nothing to continue from: its next
                 # segment restarts from scratch and is counted so (as a python function without a checkpoint)
                 files, links = read_checkpoint_dir(checkpoint_dir, int(self.checkpoint_limit_mb * 2 ** 20))

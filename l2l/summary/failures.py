@@ -1,5 +1,6 @@
 """Why evaluations failed, in a line: the line of an error text that says what went wrong
-(:func:`error_message`) and the most frequent reasons of a run's failures (:func:`failure_line`)."""
+(:func:`error_message`), the most frequent reasons of a run's failures (:func:`failure_line`) and the evaluations
+that failed and succeeded on a retry (:func:`retry_line`)."""
 
 from __future__ import annotations
 
@@ -61,16 +62,19 @@ def failure_line(trajectory: Trajectory, summary: RunSummary) -> str:
         return ""
     columns = trajectory._columns(("error_start", "error_length"), n, bad)
     texts = frames.error_texts(trajectory, columns["error_start"], columns["error_length"])
-    messages = ["timeout" if code == codes["timeout"] else error_message(text or "")
+    messages = [None if code == codes["timeout"] else error_message(text or "")  # None: a timeout
                 for code, text in zip(status[bad - start], texts)]
-    reasons = Counter(message if message == "timeout" else _quoted(message) for message in messages)
+    # grouped by the whole message: two errors whose first 70 characters agree are two reasons (cut to 70 before,
+    # they merged into one), each shown long enough to tell them apart (:func:`_shown`)
+    reasons = Counter(messages)
     some = len(bad) < total
     head = f"{total} failed" + (f" (the last {len(bad)}: " if some else ": ")
-    if len(set(messages)) == 1 and messages[0] != "timeout":  # one reason: the line has room for all of it
+    if len(reasons) == 1 and messages[0] is not None:  # one reason: the line has room for all of it
         width = FAILURE_WIDTH - len(head) - len(f"{len(messages)} × ") - 1
         return head + f"{len(messages)} × {_quoted(messages[0], max(width, REASON_WIDTH))}" + (")" if some else "")
+    shown = _shown([message for message in reasons if message is not None])
     parts: list[str] = []
-    common = reasons.most_common()
+    common = [("timeout" if message is None else shown[message], count) for message, count in reasons.most_common()]
     for i, (reason, count) in enumerate(common):
         part = f"{count} × {reason}"
         more = f", {_others(common[i + 1:])}" if i + 1 < len(common) else ""
@@ -90,6 +94,29 @@ def _others(rest: list[tuple[str, int]]) -> str:
         f"{evaluations} with {len(rest)} other reasons"
 
 
+def _shown(messages: list[str]) -> dict[str, str]:
+    """Each of the distinct ``messages`` quoted and cut to :data:`REASON_WIDTH`, or past the first character where
+    it differs from another message that begins as it does (a few characters of the difference shown, up to
+    :data:`SHOWN_AT_MOST` characters), so that two reasons do not read alike."""
+    shown = {}
+    for message in messages:
+        width = REASON_WIDTH
+        for other in messages:
+            if other != message and message[:REASON_WIDTH - 3] == other[:REASON_WIDTH - 3]:
+                differs = next((i for i, (a, b) in enumerate(zip(message, other)) if a != b),
+                               min(len(message), len(other)))
+                width = min(max(width, differs + 3 + DIFFERENCE_SHOWN), SHOWN_AT_MOST)
+        shown[message] = _quoted(message, width)
+    return shown
+
+
+#: Characters shown past the point where a reason differs from another that begins alike, and the widest such a
+#: reason gets (the line stays within FAILURE_WIDTH, the others counted beside it: two that differ further on read
+#: alike, each with its own count).
+DIFFERENCE_SHOWN = 12
+SHOWN_AT_MOST = 100
+
+
 def _quoted(message: str, width: int = REASON_WIDTH) -> str:
     """``message`` in quotes, cut to ``width`` characters (the quotes left out) with '...'. A run whose failures
     all have one message gets the line's whole width for it: 'PyNEST cannot be imported...' hid the reason that
@@ -97,3 +124,43 @@ def _quoted(message: str, width: int = REASON_WIDTH) -> str:
     if len(message) > width:
         message = message[:width - 3].rstrip() + "..."
     return f'"{message}"'
+
+
+#: The rows :func:`retry_line` reads at most, the last ones, as many as the failure line: ``l2l show`` reads a bounded
+#: number of rows, whatever the size of the file (the running statistics do not count attempts).
+RETRY_ROWS = FAILURE_ROWS
+
+
+def retry_line(trajectory: Trajectory, segments: bool = False) -> str:
+    """The evaluations (``segments``: of a multi-fidelity run) that succeeded after more than one attempt, in one
+    line: ``2 segments needed a retry and then succeeded (4 attempts, each counted in the compute); first error:
+    "RuntimeError: ..."`` ('' if none); of a run with more than :data:`RETRY_ROWS` rows, ``2 of the last 128
+    segments ...``. Before, such a run read '13 segments (0 failed)' with no word of the attempts the compute
+    counted, and the failed attempt's error was kept nowhere: the loop now keeps it on the row
+    (:data:`~l2l.jobs.base.RETRIED_ERROR`; an attempt the backend ran again by itself, its job or worker lost, has
+    none)."""
+    from l2l.jobs.base import RETRIED_ERROR
+    from l2l.results_schema import frames
+
+    n = trajectory.n_evaluations
+    if not n:
+        return ""
+    start = max(0, n - RETRY_ROWS)
+    attempts = trajectory.rows(("attempts",), start, n)["attempts"]
+    rows = np.flatnonzero(attempts > 1) + start  # then the status of those alone (the summary reads it already)
+    if not len(rows):
+        return ""
+    where = trajectory._columns(("status", "error_start", "error_length"), n, rows)
+    ok = where["status"] == status_codes()["ok"]
+    if not ok.any():
+        return ""
+    rows, where = rows[ok], {key: value[ok] for key, value in where.items()}
+    word = "segment" if segments else "evaluation"
+    count = f"{len(rows)} of the last {n - start} {word}s" if start else f"{len(rows)} {word}{'s' * (len(rows) != 1)}"
+    line = (f"{count} needed a retry and then succeeded ({int(attempts[rows - start].sum())} attempts"
+            f"{', each counted in the compute' if segments else ''})")
+    texts = frames.error_texts(trajectory, where["error_start"], where["error_length"])
+    first = next((text for text in texts if text and text.startswith(RETRIED_ERROR)), None)
+    if first is not None:
+        line += f"; first error: {_quoted(error_message(first[len(RETRIED_ERROR):]))}"
+    return line

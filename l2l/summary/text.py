@@ -7,7 +7,7 @@ import json
 import os
 from typing import TYPE_CHECKING
 
-from l2l.summary.failures import failure_line
+from l2l.summary.failures import failure_line, retry_line
 from l2l.summary.multi_fidelity import (checkpoints_line, endgame_brief, endgame_line, endgame_status,
                                         interrupted_from_checkpoints, missing_folder_line, policy_lines,
                                         restart_line)
@@ -36,6 +36,9 @@ def show_text(trajectory: Trajectory, top: int = 10, events: int = 5) -> str:
     failures = failure_line(trajectory, summary)
     if failures:
         lines.append(f"failures   {failures}")
+    retried = retry_line(trajectory, segments=summary.compute is not None)
+    if retried:
+        lines.append(f"retried    {retried}")
     restarts = restart_line(trajectory, summary.compute[2]) if summary.compute is not None else ""
     if restarts:
         lines.append(f"restarts   {restarts}")
