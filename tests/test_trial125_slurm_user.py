@@ -215,3 +215,32 @@ def test_the_finished_event_says_a_pbt_run_s_compute_rounded_and_the_state_keeps
         stored = trajectory.state()["loop"]["compute"]
     assert stored != 4.0 and abs(stored - 4.0) < 1e-12  # the sum as it was (what the test is about)
     assert detail["compute"] == 4.0 and detail["policy_done"] is True
+
+
+@pytest.mark.slurm
+def test_a_slurm_worker_job_is_named_in_the_run_folder_for_a_later_session_to_cancel(tmp_path):
+    """The slurm backend's worker jobs were named nowhere: one whose loop was killed finished the evaluation it held
+    (its worker stops taking work once the scheduler is gone) while l2l resume ran that evaluation again."""
+    import asyncio
+
+    from l2l.jobs.slurm import _job_class, _Submissions, slurm_cluster_class
+    from l2l.jobs.slurm_common import cancel_left_behind, forget_worker_jobs
+
+    require_slurm()
+    slurm_cluster_class()  # dask-jobqueue imported as the backend imports it
+    work = tmp_path / "run.work"
+    job = _job_class(_Submissions(1), str(work))(scheduler="tcp://127.0.0.1:8786", name="w", cores=1,
+                                                 memory="1GB", job_name="l2l-worker")
+    script = tmp_path / "job.sh"
+    script.write_text("#!/bin/sh\n#SBATCH --job-name=l2l-worker\n#SBATCH --output=/dev/null\nsleep 300\n")
+    submitted = asyncio.run(job._submit_job(str(script)))
+    job_id = job._job_id_from_submit_output(submitted)
+    try:
+        assert [p.name for p in (work / "slurm-jobs").iterdir()] == [job_id]
+        assert cancel_left_behind(work) == [job_id]
+        assert not [row for row in squeue("--format=%i|%T", f"--jobs={job_id}") if row[1] in ("PENDING", "RUNNING")]
+        (work / "slurm-jobs" / "123").touch()
+        forget_worker_jobs(work)  # the run closed its cluster: nothing left to cancel
+        assert not (work / "slurm-jobs").exists()
+    finally:
+        subprocess.run(["scancel", job_id], capture_output=True, timeout=30)
