@@ -304,3 +304,13 @@ def test_a_choice_without_failures_draws_its_panel_without_a_legend_warning(tmp_
         warnings.simplefilter("error")  # 'No artists with labels found to put in legend' on l2l plot's stderr
         fig = plot.parameters(str(path))
     assert fig.axes[0].get_ylabel() == "c (choice)" and fig.axes[0].get_legend() is None
+
+
+def test_a_pbt_parameters_panel_draws_a_median_only_where_a_budget_has_candidates_enough(runs):
+    run = load_run(runs["pbt"])  # 3: the fewest candidates a median is drawn of (panels.MEDIAN_AT_LEAST)
+    counts = run.frame.groupby("generation").size()
+    assert (counts < 3).any() and (counts >= 3).any(), counts
+    fig = plot.parameters(str(runs["pbt"]), top=1)
+    line = next(line for line in fig.axes[0].get_lines() if line.get_label() == "median at that budget")
+    drawn = np.isfinite(np.asarray(line.get_ydata(), dtype=float))
+    assert int(drawn.sum()) == int((counts >= 3).sum())  # was one per budget: a zigzag of pairs

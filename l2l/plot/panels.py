@@ -239,7 +239,12 @@ def draw_parameter(ax: Axes, run: RunData, column: str, objective: Objective, sa
     by_rung = bool(rungs) and all(0 <= g < len(rungs) for g in at)
     by_generation = pd.Series(values).groupby(generations)
     if column not in run.categorical:
-        ax.plot(by_generation.median().index, by_generation.median().to_numpy(), color="black", linewidth=1.2,
+        median = by_generation.median()
+        if by_rung:  # a budget few candidates stopped at (PBT's two replaced members) has no median to speak of:
+            # the line zigzagged between pairs of points; a budget's median stands alone as a bar where it has one
+            median = median.where(by_generation.size() >= MEDIAN_AT_LEAST)
+        ax.plot(median.index, median.to_numpy(), color="black", linewidth=1.2, marker="_" if by_rung else None,
+                markersize=12, markeredgewidth=1.5,
                 label="median at that budget" if by_rung else "median of generation")
     ax.set_title(column)
     if by_rung:
@@ -256,6 +261,10 @@ def draw_parameter(ax: Axes, run: RunData, column: str, objective: Objective, sa
     if legend and ax.get_legend_handles_labels()[0]:  # a choice without failures has no line and no cross: no
         ax.legend(fontsize="small", loc="best")      # legend (matplotlib's warning on l2l plot's stderr)
     return points
+
+
+#: The fewest candidates at a budget for the parameters panel of a policy run to draw their median.
+MEDIAN_AT_LEAST = 3
 
 
 def _spread(run: RunData, column: str, frame: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
