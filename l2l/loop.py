@@ -412,7 +412,11 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
     with contextlib.ExitStack() as stack, WriterLock(path) as lock:
         # SLURM jobs of a session killed (kill -9, its node lost) stop training for nobody, whatever backend this
         # one runs on (before, only a resume on slurm-array cancelled them); no other session is alive (the lock)
-        cancel_left_behind(path.with_suffix(".work"))
+        left = cancel_left_behind(path.with_suffix(".work"))
+        if left:
+            print(f"l2l: note: cancelled SLURM job{'s' * (len(left) > 1)} {', '.join(left)}, left in the queue by a "
+                  f"killed session of this run ({'they' if len(left) > 1 else 'it'} would have run on for nobody)",
+                  file=sys.stderr)
         with Trajectory(path) as trajectory:
             stored = load_run_config(trajectory)
             if drop_unreadable and stored.policy is None and not stored.inherit:

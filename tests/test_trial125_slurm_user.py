@@ -22,7 +22,7 @@ def _sleeping_job(name: str) -> str:
 
 
 @pytest.mark.slurm
-def test_every_resume_cancels_the_jobs_a_killed_session_left_whatever_its_backend(tmp_path):
+def test_every_resume_cancels_the_jobs_a_killed_session_left_whatever_its_backend(tmp_path, capsys):
     """A session killed with kill -9 leaves its slurm-array arrays (and slurm worker jobs) in the queue, each
     named in the run's folder; a resume on another backend cancelled none of them (only slurm-array's own start
     did). An id the folder names whose job has another name (SLURM gave the id away) is left alone."""
@@ -38,7 +38,12 @@ def test_every_resume_cancels_the_jobs_a_killed_session_left_whatever_its_backen
         (work / "array" / "batches" / "g00000-0002" / "job_id").write_text(other)
         (work / "slurm-jobs").mkdir()
         (work / "slurm-jobs" / worker).touch()
+        capsys.readouterr()
         l2l.resume(out)  # finished, nothing more to run: the jobs are cancelled all the same
+        first, second = sorted((array, worker), key=int)
+        assert capsys.readouterr().err.splitlines()[0] == (
+            f"l2l: note: cancelled SLURM jobs {first}, {second}, left in the queue by a killed session of this run "
+            f"(they would have run on for nobody)")
         queued = {row[0] for row in squeue("--format=%i|%T", f"--jobs={array},{worker},{other}")
                   if row[1] in ("PENDING", "RUNNING")}  # a job cancelled may be COMPLETING a moment
         assert queued == {other}

@@ -298,7 +298,7 @@ def array_job_name(work_dir: str | os.PathLike) -> str:
 
 def cancel_left_behind(work_dir: str | os.PathLike) -> list[str]:
     """Cancel the SLURM jobs an earlier session of the run whose folder is ``work_dir`` left in the queue; return
-    their ids (those asked: some may have ended already).
+    the ids of those that were still there (``squeue``), for a line that says so.
 
     A loop killed with ``kill -9`` (or lost with its node) cannot cancel its jobs: slurm-array's arrays went on
     training segments whose results nobody reads, for their whole walltime, while ``l2l resume`` ran those
@@ -325,11 +325,18 @@ def cancel_left_behind(work_dir: str | os.PathLike) -> list[str]:
             if text.isdigit():
                 ids.append(text)
         if ids:
-            try:  # scancel cancels every id it knows, and fails for the others ('Invalid job id': ended already)
-                call(["scancel", f"--name={name}", *ids], timeout=30)
-            except SlurmError:
-                pass
-            cancelled += ids
+            try:  # those still in the queue under the run's job name (an array's tasks: its id once)
+                listed = call(["squeue", "--noheader", f"--jobs={','.join(ids)}", f"--name={name}", "--format=%F"],
+                              timeout=30)
+                alive = sorted(set(listed.split()) & set(ids), key=int)
+            except SlurmError as exc:  # none of them is known any more, or squeue failed: cancel them all
+                alive = [] if "Invalid job id" in exc.stderr else ids
+            if alive:
+                try:  # scancel cancels every id it knows, and fails for the others (ended meanwhile)
+                    call(["scancel", f"--name={name}", *alive], timeout=30)
+                except SlurmError:
+                    pass
+            cancelled += alive
         for marker in markers:
             try:
                 marker.unlink()
