@@ -314,3 +314,17 @@ def test_a_pbt_parameters_panel_draws_a_median_only_where_a_budget_has_candidate
     line = next(line for line in fig.axes[0].get_lines() if line.get_label() == "median at that budget")
     drawn = np.isfinite(np.asarray(line.get_ydata(), dtype=float))
     assert int(drawn.sum()) == int((counts >= 3).sum())  # was one per budget: a zigzag of pairs
+
+
+def test_the_policy_fitness_legend_counts_with_thousands_separators_as_its_title_does(runs, tmp_path):
+    config = {**ASHA, "run": {"name": "sphere-asha", "seed": 1, "compute": 4050}}
+    run = load_run(l2l.run(l2l.from_mapping(config), tmp_path / "asha.h5", progress=False))
+    fig, ax = plt.subplots()
+    try:
+        panels.draw_best_by_compute(ax, run, run.objectives[0])
+        below = [t.get_text() for t in ax.get_legend().get_texts() if t.get_text().startswith("below")]
+        assert len(below) == 1, below
+        count = below[0].removeprefix("below the top budget (").removesuffix(")")
+        assert int(count.replace(",", "")) >= 1000 and "," in count, below  # '1,394' as the title's '1,413', was '1394'
+    finally:
+        plt.close(fig)

@@ -187,10 +187,10 @@ def draw_best_by_compute(ax: Axes, run: RunData, objective: Objective, legend: b
     below = ok & ~top
     if below.any():
         ax.scatter(spent[below], values[below], color="#9aa5b1", **{**_point_style(int(below.sum())), "alpha": 0.35},
-                   label=f"below the top budget ({int(below.sum())})")
+                   label=f"below the top budget ({int(below.sum()):,})")
     if top.any():
         ax.scatter(spent[top], values[top], color="#d07a2a", **_point_style(int(top.sum())),
-                   label=f"at the top budget ({int(top.sum())})", zorder=3)
+                   label=f"at the top budget ({int(top.sum()):,})", zorder=3)
         line = curves(run, objective, by_compute=True)
         x, best = line["evaluations"], drawn(line["best_by_evaluations"])  # its last point: the end of the run
         ax.plot(x, best, color=BEST_COLOUR, linewidth=2.2, drawstyle="steps-post", zorder=4,
