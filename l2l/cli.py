@@ -103,6 +103,10 @@ def _run(args: argparse.Namespace) -> int:
         # the closing lines name the file absolutely (--out run.h5 is relative), as resume's do: one to paste
         path = run(config, out, progress=not args.no_progress, control=control).absolute()
     except KeyboardInterrupt:  # named as the banner and the 'results:' line name it, absolutely
+        if not out.exists():  # interrupted before the file was created (waiting for a Dask scheduler, say)
+            print(f"\ninterrupted before {out.absolute()} was created; nothing ran, nothing to resume",
+                  file=sys.stderr)
+            return 130
         print(f"\ninterrupted; every committed evaluation is in {out.absolute()}; continue with: "
               f"{command('l2l', 'resume', out.absolute())}", file=sys.stderr)
         return 130

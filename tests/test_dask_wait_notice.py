@@ -37,3 +37,26 @@ def test_a_scheduler_that_does_not_answer_is_waited_for_in_a_line(tmp_path, caps
         l2l.run(config, tmp_path / "nobody.h5", progress=False)
     err = capsys.readouterr().err
     assert f"l2l: waiting up to 2 s for the Dask scheduler at {address} ...\n" in err, err
+
+
+def test_ctrl_c_while_waiting_for_the_scheduler_says_there_is_nothing_to_resume(tmp_path, capsys, monkeypatch,
+                                                                               unanswered):
+    """Ctrl-C during the wait (before the run's file exists) said 'every committed evaluation is in FILE; continue
+    with: l2l resume FILE' of a file that was never created; now it says nothing ran."""
+    from l2l.cli import main
+    from conftest import write_toml
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(dask_backend, "greet", interrupted)  # Ctrl-C while the address is tried
+    write_toml(tmp_path / "c.toml", {"run": {"name": "nobody", "generations": 1},
+                                     "space": {"x": {"type": "float", "low": -1.0, "high": 1.0}},
+                                     "optimizer": {"name": "random", "population_size": 2},
+                                     "simulator": {"name": "sphere"},
+                                     "backend": {"name": "dask", "address": unanswered, "timeout": 5}})
+    out = tmp_path / "nobody.h5"
+    assert main(["run", str(tmp_path / "c.toml"), "--out", str(out), "--no-progress"]) == 130
+    err = capsys.readouterr().err
+    assert not out.exists()
+    assert err.strip().splitlines()[-1] == f"interrupted before {out} was created; nothing ran, nothing to resume", err
