@@ -130,15 +130,19 @@ def more_runs(runs, tmp_path_factory):
 
 
 @pytest.mark.parametrize("other, says", [("rastrigin", "rastrigin, x[0..3]"), ("wide", "sphere, x[0..5]")])
-def test_compare_refuses_runs_of_different_problems_in_one_line(runs, more_runs, other, says, tmp_path, capsys):
+def test_compare_says_runs_of_different_problems_in_one_line(runs, more_runs, other, says, tmp_path, capsys):
+    """Drawn without a word before, as if one had won; a warning line now (not a refusal: a search over a subset
+    of a model's parameters beside one over all of them is a comparison users mean to make)."""
     from l2l.cli import main
 
     out = tmp_path / "cmp.png"
-    assert main(["compare", str(runs["sphere"]), str(more_runs[other]), "-o", str(out)]) == 2
+    assert main(["compare", str(runs["sphere"]), str(more_runs[other]), "-o", str(out)]) == 0
     err = capsys.readouterr().err.strip()
-    assert err.count("\n") == 0 and err.startswith("l2l: error: the runs are of different problems"), err
+    assert err.count("\n") == 0 and err.startswith("l2l: warning: the runs are of different problems"), err
     assert "sphere-ga: sphere, x[0..3]" in err and says in err, err
-    assert not out.exists()
+    assert out.exists()
+    assert main(["compare", str(runs["sphere"]), str(runs["sphere"]), "-o", str(tmp_path / "same.png")]) == 0
+    assert "different problems" not in capsys.readouterr().err
 
 
 def test_an_empty_file_is_refused_by_plot_and_compare_in_one_line(runs, tmp_path, capsys):

@@ -7,6 +7,7 @@ Registered by :mod:`l2l.cli` through :func:`register`. Heavy imports
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from l2l.analysis.outputs import check_output
@@ -120,7 +121,9 @@ def _compare(args: argparse.Namespace) -> int:
         if reason:
             raise TrajectoryError(reason)
     common_objectives(runs)  # runs that share no objective are told so first, then runs of different problems
-    same_problem(runs)
+    differ = same_problem(runs)
+    if differ:
+        print(differ, file=sys.stderr)
     objectives = [args.objective] if args.objective else None
     fig = compare(runs, objectives=objectives)
     save(fig, out, dpi=args.dpi, overwrite=args.force)

@@ -49,17 +49,19 @@ def problem(run: RunData) -> str | None:
     return f"{simulator.get('name')}, {', '.join(names)}"
 
 
-def same_problem(runs: Sequence[RunData]) -> None:
-    """Refuse runs of different problems (another simulator or function, other parameters), in one line: their
-    best-so-far curves are on no common scale (a 10-D sphere beside a Rastrigin function, or beside a 4-D
-    sphere, were drawn and tabulated as if one had won). ``l2l compare`` asks; :func:`compare` draws what it is
-    given, for a notebook that means to set two problems side by side."""
+def same_problem(runs: Sequence[RunData]) -> str | None:
+    """None for runs of one problem, else a warning naming what differs (another simulator or function, other
+    parameters): their best-so-far curves may be on no common scale (a 10-D sphere beside a Rastrigin function, or
+    beside a 4-D sphere, were drawn and tabulated without a word, as if one had won). Not a refusal: a search over
+    a subset of a model's parameters beside one over all of them, or one model in NEST and in Brian2, are
+    comparisons users mean to make. ``l2l compare`` prints it; :func:`compare` draws what it is given."""
     problems = [problem(run) for run in runs]
     known = {p for p in problems if p is not None}
-    if len(known) > 1:
-        listing = "; ".join(f"{run.name}: {p}" for run, p in zip(runs, problems) if p is not None)
-        raise TrajectoryError(f"the runs are of different problems (simulator or parameters), so their best values "
-                              f"cannot be compared: {listing}")
+    if len(known) <= 1:
+        return None
+    listing = "; ".join(f"{run.name}: {p}" for run, p in zip(runs, problems) if p is not None)
+    return (f"l2l: warning: the runs are of different problems (simulator or parameters), their best values are "
+            f"drawn on one axis as values of one objective: {listing}")
 
 
 def _distinguishing(paths: Sequence[str]) -> list[str]:
