@@ -3,17 +3,25 @@ the rungs.
 
 A candidate's curve is the concatenation of the ``curve:<objective>`` traces
 of its segments (value against fidelity). Candidates that reached the top
-budget are drawn strongly, the others faintly, each ending in a cross where
-the policy stopped it (or paused it, while the run goes on); a ring marks the
-point a failed segment started from.
+budget are drawn strongly, the others faintly, each ending in a mark of its
+state: a cross where the policy stopped it (under ``pbt``: where a copy of a
+better member took its place), a triangle where it is paused (the run ended
+before the policy decided: ``l2l resume`` may still promote it), a diamond
+where it was running or interrupted; a ring marks the point a failed segment
+started from. The x axis is logarithmic where the rungs lie a factor apart
+(``asha``, ``hyperband``: 1, 3, 9, 27, 81, ticked with those numbers) and
+linear where they lie an interval apart (``pbt``).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 from l2l.errors import TrajectoryError
 from l2l.objectives import Objective
@@ -25,6 +33,17 @@ COMPLETED = "#1f4e9c"
 STOPPED = "#9aa5b1"
 FAILED = "#e07b00"
 MAX_LINES = 3000
+MAX_TICKS = 12
+#: How a candidate that did not reach the top budget ends, by its state (l2l.load's ``state``): marker, colour and
+#: what the legend says (``{n}``: how many). A stopped candidate under ``pbt`` is a member a copy of a better one
+#: replaced at an exploit, not one a rung stopped: its own text (:data:`PBT_STOPPED`).
+ENDS: dict[str, tuple[str, str, str]] = {
+    "stopped": ("x", "#c8443c", "stopped by the policy ({n})"),
+    "paused": ("v", "#7a5195", "paused: the run ended before the policy decided; l2l resume may promote it ({n})"),
+    "running": ("D", "#2a9d8f", "running when the file was read ({n})"),
+    "interrupted": ("D", "#6c757d", "interrupted: its segment was in flight when the run stopped ({n})"),
+}
+PBT_STOPPED = "stopped: a copy of a better member took its place ({n})"
 
 
 def _finite(points: np.ndarray) -> np.ndarray:
@@ -120,9 +139,55 @@ def value_range(values: np.ndarray, kept: np.ndarray) -> tuple[float, float]:
     return (float(values.min()), float(values.max())) if len(values) else (0.0, 1.0)
 
 
+def policy_name(run: RunData) -> str | None:
+    """The run's policy (``[policy] name``, or the one-line ``[run] policy``); None for a sweep without one."""
+    config = run.run.get("config")
+    if not isinstance(config, dict):
+        return None
+    policy: Any = config.get("policy")
+    if isinstance(policy, dict):
+        policy = policy.get("name")
+    if not policy and isinstance(config.get("run"), dict):
+        policy = config["run"].get("policy")
+    return str(policy) if isinstance(policy, str) and policy else None
+
+
+def geometric(budgets: list[float]) -> bool:
+    """True if the budgets lie a factor apart (the rungs of ``asha``, ``hyperband``: 1, 3, 9, 27, 81) and span more
+    than a decade, so that a log axis gives each rung the same room; False if they lie an interval apart (``pbt``'s
+    20, 40, ..., 200, whose first intervals a log axis would stretch and whose last ones it would cramp). The
+    spacing that varies less wins: the spread of the steps between budgets against that of their ratios."""
+    values = np.asarray([b for b in budgets if b > 0], dtype=float)
+    if len(values) < 2 or values[-1] / values[0] <= 8:
+        return False
+    if len(values) == 2:
+        return True
+    steps, ratios = np.diff(values), np.diff(np.log(values))
+    return bool(np.std(ratios) / np.mean(ratios) < np.std(steps) / np.mean(steps))
+
+
+def number(value: float, _position: Any = None) -> str:
+    """A budget as a reader writes it: 27, 1,000, 0.5 (not 10^1 or 2.7e+01)."""
+    if float(value).is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return f"{value:.4g}"
+
+
+def _rung_text(policy: str | None, rungs: list[float]) -> str:
+    """What the dotted lines are, as the axis label says it."""
+    if not rungs:
+        return ""
+    if policy == "pbt":
+        return "; dotted: ends of the intervals, where pbt exploits and explores"
+    if policy is None:
+        return "; dotted: the budget every candidate trained to" if len(rungs) == 1 else "; dotted: rungs"
+    return "; dotted: rungs"
+
+
 def draw_curves(ax: Axes, run: RunData, objective: Objective | None = None) -> None:
-    """Every candidate's learning curve, the stops (crosses), the failed segments (rings at the point each
-    started from) and the rungs (dotted lines)."""
+    """Every candidate's learning curve, where each below the top budget ended (a mark per state: stopped, paused,
+    running, interrupted), the failed segments (rings at the point each started from) and the rungs (dotted lines),
+    on a log x axis where the rungs lie a factor apart and a linear one where they lie an interval apart."""
     objective = objective or run.objectives[0]
     if not run.multi_fidelity:  # a sweep: every candidate trained to the top budget in one call
         paths = _sweep_paths(run, objective)
@@ -148,14 +213,32 @@ def draw_curves(ax: Axes, run: RunData, objective: Objective | None = None) -> N
     dots = np.array([p[0] for p in strong if len(p) == 1]) if strong else np.empty((0, 2))
     if len(dots):
         ax.scatter(dots[:, 0], dots[:, 1], marker="o", s=12, color=COMPLETED, alpha=0.9, zorder=3)
-    ends = np.array([p[-1] for p in faint]) if faint else np.empty((0, 2))
+    policy = policy_name(run) if run.multi_fidelity else None
     # candidates below the top whose first segment failed have no point to draw: say so, as l2l show counts them
     below = (set(run.frame["trial"].astype(int)) if run.multi_fidelity else set(paths)) - completed
     missing = len(below - set(paths))  # (not those whose curve holds no finite point: they have a curve)
     without = f"; {missing} more without a curve (failed at once)" if missing else ""
-    if len(ends):
-        ax.scatter(ends[:, 0], ends[:, 1], marker="x", s=14, color="#c8443c", linewidths=0.8,
-                   label=f"stopped or paused ({len(faint)}{without})", zorder=3)
+    # each candidate below the top ends in the mark of its state: stopped and paused are different fates (a paused
+    # one may go on when the run is resumed), so they are told apart, as l2l show counts them
+    states = (dict(zip(run.frame["trial"].astype(int), run.frame["state"].astype(str)))
+              if run.multi_fidelity and "state" in run.frame else {})
+    ends_by_state: dict[str, list[np.ndarray]] = {}
+    for t in ids:
+        if t not in completed and len(paths[t]):
+            ends_by_state.setdefault(states.get(t, "stopped"), []).append(paths[t][-1])
+    marked = 0
+    for state in [*ENDS, *sorted(set(ends_by_state) - set(ENDS))]:
+        points = np.array(ends_by_state.get(state, []))
+        if not len(points):
+            continue
+        marker, colour, text = ENDS.get(state, ("x", "#c8443c", state + " ({n})"))
+        text = PBT_STOPPED if state == "stopped" and policy == "pbt" else text
+        count = f"{len(points):,}" + (without if state == "stopped" else "")
+        ax.scatter(points[:, 0], points[:, 1], marker=marker, s=14 if marker == "x" else 20, color=colour,
+                   linewidths=0.8 if marker == "x" else 0, label=text.format(n=count), zorder=3 if marker == "x" else 4)
+        marked += len(points)
+    if missing and "stopped" not in ends_by_state:
+        ax.plot([], [], " ", label=f"stopped: {missing:,} more without a curve (failed at once)")
     failed = _failed_starts(run, paths, ids) if run.multi_fidelity else np.empty((0, 2))
     if len(failed):  # a ring where a segment that failed started: the curve ends (or goes on, under pbt) there
         ax.scatter(failed[:, 0], failed[:, 1], marker="o", s=46, facecolors="none", edgecolors=FAILED,
@@ -164,23 +247,34 @@ def draw_curves(ax: Axes, run: RunData, objective: Objective | None = None) -> N
         ax.plot([], [], color=COMPLETED, label=f"reached the top budget ({len(strong)})")
     rungs = (run.fidelity or {}).get("rungs") or (sorted(run.segments["budget"].unique())
                                                    if run.segments is not None else [])
+    rungs = [float(r) for r in rungs]
     for rung in rungs:
-        ax.axvline(float(rung), color="#555555", linestyle=":", linewidth=0.8)
+        ax.axvline(rung, color="#555555", linestyle=":", linewidth=0.8)
+    log = geometric(rungs)
+    if log:  # before the limits: a log axis refuses a left limit of 0
+        ax.set_xscale("log")
     everything = np.concatenate([*faint, *strong]) if faint or strong else np.empty((0, 2))
     if len(everything):
         finite = everything[np.isfinite(everything).all(axis=1)]
-        ax.set_xlim(max(finite[:, 0].min() * 0.8, 1e-12), finite[:, 0].max() * 1.25)
+        if log:
+            ax.set_xlim(max(finite[:, 0].min() * 0.8, 1e-12), finite[:, 0].max() * 1.25)
+        else:  # equal intervals from the start: the axis starts where training does
+            right = max(finite[:, 0].max(), max(rungs, default=0.0))
+            ax.set_xlim(min(0.0, finite[:, 0].min()), right * 1.03 if right > 0 else 1.0)
         low, high = value_range(finite[:, 1], np.concatenate(strong)[:, 1] if strong else np.empty(0))
         pad = 0.05 * (high - low or 1.0)
         ax.set_ylim(low - pad, high + pad)
-    if len(rungs) > 1 and float(rungs[-1]) / float(rungs[0]) > 8:
-        ax.set_xscale("log")
+    if rungs and len(rungs) <= MAX_TICKS:  # the rungs' own values as ticks: 1, 3, 9, 27, 81 (not 10^0, 10^1)
+        ax.xaxis.set_major_locator(FixedLocator(rungs if log or ax.get_xlim()[0] != 0 else [0.0, *rungs]))
+        ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_formatter(FuncFormatter(number))
     unit = (run.fidelity or {}).get("unit") or "budget"
-    ax.set_xlabel(f"fidelity ({unit}); dotted: rungs")
+    scale = "log scale" if log else "linear scale"
+    ax.set_xlabel(f"fidelity ({unit}, {scale}){_rung_text(policy, rungs)}")
     ax.set_ylabel(label(objective))
     ax.set_title("learning curves of every candidate")
     ax.grid(alpha=0.3)
-    if len(ends) or strong or len(failed):
+    if marked or strong or len(failed):
         ax.legend(fontsize="small", loc="best")
     else:  # nothing drawn (every candidate failed at its first segment): say so rather than an empty legend
         ax.text(0.5, 0.5, f"no learning curve to draw:\n{missing} candidate{'s' * (missing != 1)} failed\nat their "
