@@ -71,3 +71,18 @@ def test_stopped_and_paused_are_two_legend_entries_with_two_marks(runs):
                   if t.startswith(f"paused: the run ended before the policy decided; l2l resume may promote it "
                                   f"({counts['paused']})"))
     assert not np.array_equal(stopped.get_paths()[0].vertices, paused.get_paths()[0].vertices)  # a cross, a triangle
+
+
+def test_a_sweep_with_one_budget_says_what_its_dotted_line_is_and_ticks_the_steps(tmp_path):
+    config = l2l.from_mapping({
+        "run": {"seed": 0, "evaluations": 3},
+        "space": {"learning_rate": {"low": 0.001, "high": 0.3, "log": True},
+                  "momentum": {"low": 0.05, "high": 0.95, "log": True}},
+        "optimizer": {"name": "random"}, "simulator": {"name": "noisy-sgd", "max_budget": 100},
+        "backend": {"name": "serial"}})
+    ax = _axes(l2l.run(config, tmp_path / "sweep.h5", progress=False))
+    label = ax.get_xlabel()
+    assert "linear scale" in label and "dotted: the budget every candidate trained to" in label, label  # not rungs
+    assert ax.get_xlim() == (0, 103)  # before: from 1 to 125, a quarter of the axis empty
+    shown = [t.get_text() for t in ax.get_xticklabels() if 0 <= t.get_position()[0] <= 103]
+    assert shown == ["0", "20", "40", "60", "80", "100"], shown

@@ -21,7 +21,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
-from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter, NullLocator
 
 from l2l.errors import TrajectoryError
 from l2l.objectives import Objective
@@ -264,9 +264,11 @@ def draw_curves(ax: Axes, run: RunData, objective: Objective | None = None) -> N
         low, high = value_range(finite[:, 1], np.concatenate(strong)[:, 1] if strong else np.empty(0))
         pad = 0.05 * (high - low or 1.0)
         ax.set_ylim(low - pad, high + pad)
-    if rungs and len(rungs) <= MAX_TICKS:  # the rungs' own values as ticks: 1, 3, 9, 27, 81 (not 10^0, 10^1)
+    if 3 <= len(rungs) <= MAX_TICKS:  # the rungs' own values as ticks: 1, 3, 9, 27, 81 (not 10^0, 10^1)
         ax.xaxis.set_major_locator(FixedLocator(rungs if log or ax.get_xlim()[0] != 0 else [0.0, *rungs]))
         ax.xaxis.set_minor_locator(NullLocator())
+    else:  # too few rungs to read the axis by (a sweep's one budget) or too many to tick: matplotlib's ticks
+        ax.xaxis.set_minor_formatter(NullFormatter())  # (a log axis would label its minor ticks 2x10^1, ...)
     ax.xaxis.set_major_formatter(FuncFormatter(number))
     unit = (run.fidelity or {}).get("unit") or "budget"
     scale = "log scale" if log else "linear scale"
