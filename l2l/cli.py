@@ -202,8 +202,8 @@ def _resume(args: argparse.Namespace) -> int:
                       max_time=args.max_time, compute=args.compute, backend=args.backend, workers=args.workers,
                       progress=not args.no_progress, control=control, drop_unreadable=args.drop_unreadable,
                       announce=lambda trajectory: _announce(trajectory, args),
-                      nothing_to_do=lambda trajectory: idle.append(_finished_banner(trajectory)),
-                      nothing_more=lambda trajectory, why: idle.append(_finished_banner(trajectory, why)))
+                      nothing_to_do=lambda trajectory: idle.append(_said(_finished_banner(trajectory))),
+                      nothing_more=lambda trajectory, why: idle.append(_said(_finished_banner(trajectory, why))))
         path = path.absolute()  # 'results: run.h5' read as if the file were elsewhere than l2l run said (absolute)
     except KeyboardInterrupt:
         print(f"\ninterrupted; continue with: {command('l2l', 'resume', Path(args.file).absolute())}",
@@ -214,11 +214,17 @@ def _resume(args: argparse.Namespace) -> int:
     if idle:  # a finished run with nothing to run: what it holds, without a "done in 0.0 s" line
         from l2l.summary import finished_text
 
-        print(idle[0], file=sys.stderr)
         print(finished_text(path, 0.0).split("\n", 1)[1])
         return 0
     status = _summary(path, time.time() - started)
     return _stopped(control, path) or status
+
+
+def _said(line: str) -> str:
+    """``line``, printed on stderr as it is made: a banner of ``l2l resume``, said before the notes resume prints
+    after it (the SLURM jobs of a killed session it cancelled)."""
+    print(line, file=sys.stderr)
+    return line
 
 
 def _finished_banner(trajectory, why: str | None = None) -> str:

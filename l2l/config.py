@@ -213,6 +213,45 @@ def stored_backend_note(trajectory: Any, named: str | None, workers: int | None,
     return backend_note(stored.backend, named, now, without)
 
 
+def unnamed_scheduler(trajectory: Any, backend: Component, named: str | None, without: str) -> str:
+    """The one-line refusal of ``backend``, backend ``dask`` naming no scheduler (no address, no scheduler_file and
+    Dask's DASK_SCHEDULER_ADDRESS not set), on the run stored in ``trajectory`` (resumed or re-evaluated with
+    ``--backend named``; ``without``: the command, run without --backend), naming the address the run's last Dask
+    session used (recorded with the session: ``address``, ``address_from``) and how to give it again; '' where a
+    scheduler is named, or no Dask session of the run recorded an address (the backend's own refusal says then
+    what to give). Before, the refusal said nothing of the address a shell without DASK_SCHEDULER_ADDRESS lost."""
+    if backend.name != "dask" or backend.options.get("address") or backend.options.get("scheduler_file"):
+        return ""
+    import dask.config
+
+    if dask.config.get("scheduler-address", None):  # the address the backend takes (DASK_SCHEDULER_ADDRESS)
+        return ""
+    from l2l.analysis.sessions import session_backends
+
+    try:  # a refusal never fails on what it only adds: the backend refuses by itself below
+        created = trajectory.run.get("backend")
+        events = trajectory.events()
+        sessions = session_backends(created if isinstance(created, dict) else {}, list(events["kind"]),
+                                    list(events["detail"]))
+        config = trajectory.run.get("config")
+        stored = (config.get("backend") if isinstance(config, dict) else None) or {}
+    except Exception:  # noqa: BLE001
+        return ""
+    used = next((session for session in reversed(sessions) if isinstance(session, dict)
+                 and session.get("name") == "dask" and session.get("address")), None)
+    if used is None:
+        return ""
+    address, source = str(used["address"]), str(used.get("address_from") or "")
+    gives = "--backend dask starts from its defaults, which name none" if named == "dask" else \
+        "the run's [backend] names none"
+    head = f"backend 'dask': no scheduler to connect to: {gives}, and DASK_SCHEDULER_ADDRESS is not set"
+    if not source and isinstance(stored, dict) and stored.get("address") == address and named == "dask":
+        return (f"{head} (the run's last Dask session used {address}, its [backend] address: {without} without "
+                f"--backend uses it; or set DASK_SCHEDULER_ADDRESS to a running scheduler's address)")
+    return (f"{head} (the run's last Dask session used {address}{f', from {source}' if source else ''}: set "
+            f"DASK_SCHEDULER_ADDRESS to it, or to another running scheduler's address)")
+
+
 def _option_defaults(backend: str) -> dict[str, Any]:
     """The default of every option of ``backend`` ({} where it cannot be known: a backend not registered)."""
     import dataclasses

@@ -33,7 +33,7 @@ import numpy as np
 from l2l import __version__
 from l2l.analysis.sessions import session_backend
 from l2l.components import Components, ComputeFloor, build as _build, load_run_config
-from l2l.config import RunConfig
+from l2l.config import RunConfig, unnamed_scheduler
 from l2l.control import RunControl
 from l2l.driver_state import count_every_attempt
 from l2l.errors import ConfigError, TrajectoryError, command
@@ -412,11 +412,10 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
     with contextlib.ExitStack() as stack, WriterLock(path) as lock:
         # SLURM jobs of a session killed (kill -9, its node lost) stop training for nobody, whatever backend this
         # one runs on (before, only a resume on slurm-array cancelled them); no other session is alive (the lock)
-        left = cancel_left_behind(path.with_suffix(".work"))
-        if left:
-            print(f"l2l: note: cancelled SLURM job{'s' * (len(left) > 1)} {', '.join(left)}, left in the queue by a "
-                  f"killed session of this run ({'they' if len(left) > 1 else 'it'} would have run on for nobody)",
-                  file=sys.stderr)
+        # Its note is said after the banner (announce, nothing_to_do, nothing_more), which users read first, or
+        # as an error ends the resume before it (the callback): the jobs are cancelled here all the same
+        note = [cancelled_note(cancel_left_behind(path.with_suffix(".work")))]
+        stack.callback(say_note, note)
         with Trajectory(path) as trajectory:
             stored = load_run_config(trajectory)
             if drop_unreadable and stored.policy is None and not stored.inherit:
@@ -454,10 +453,14 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                             nothing_more(trajectory, why)
                         elif nothing_to_do is not None:
                             nothing_to_do(trajectory)
+                        say_note(note)
                         finished = True
             if not finished and not drop_unreadable:
                 _refuse_missing_folder(trajectory)
             if not finished:  # a finished run given no new budget (a requeued job's resume): nothing to run
+                refusal = unnamed_scheduler(trajectory, config.backend, backend, "l2l resume")
+                if refusal:  # backend dask without a scheduler: the address the run's last session used
+                    raise ConfigError(refusal)
                 try:
                     components = build(config, simulator, resumed=True)
                 except ComputeFloor as exc:  # in the words of l2l resume: its --compute, with the least that runs
@@ -483,6 +486,7 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                     keep_rows = state["loop"].get("rows", state["loop"]["evaluations"])
                 if announce is not None:
                     announce(trajectory)
+                say_note(note)
         if finished:
             _reevaluate_after(path, lock, config, simulator, backend, workers)  # one it had not finished
             return path
@@ -499,6 +503,23 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                                      drop_unreadable=drop_unreadable)
         _reevaluate_after(path, lock, config, simulator, backend, workers)
     return path
+
+
+def cancelled_note(left: list[str]) -> str:
+    """The line that says which SLURM jobs a killed session of the run left in the queue were cancelled (ids
+    from :func:`~l2l.jobs.slurm_common.cancel_left_behind`); '' for none."""
+    if not left:
+        return ""
+    return (f"l2l: note: cancelled SLURM job{'s' * (len(left) > 1)} {', '.join(left)}, left in the queue by a killed "
+            f"session of this run ({'they' if len(left) > 1 else 'it'} would have run on for nobody)")
+
+
+def say_note(note: list[str]) -> None:
+    """Print the line in ``note`` (a one-element list, emptied: said once) on stderr, unless it is ''."""
+    while note:
+        line = note.pop()
+        if line:
+            print(line, file=sys.stderr)
 
 
 def _refuse_missing_folder(trajectory: Trajectory) -> None:

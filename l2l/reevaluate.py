@@ -169,6 +169,8 @@ def reevaluate(path: str | os.PathLike, top: int = DEFAULT_TOP, seeds: int = DEF
     owned = lock is None
     lock = (lock or WriterLock(path)).acquire()
     try:
+        if owned:  # a session of its own on the run: as l2l resume does, before anything starts
+            _cancel_left_behind(path)
         evaluated = _reevaluate(path, int(top), int(seeds), backend, workers, objective, simulator)
     finally:
         if owned:
@@ -178,11 +180,22 @@ def reevaluate(path: str | os.PathLike, top: int = DEFAULT_TOP, seeds: int = DEF
     return table
 
 
+def _cancel_left_behind(path: Path) -> None:
+    """Cancel the SLURM jobs a killed session of the run left in the queue, and say which, as ``l2l resume`` does
+    (:func:`l2l.jobs.slurm_common.cancel_left_behind`): a re-evaluation starts new work on the allocation while
+    they would run on for nobody (the results of a session killed are read by no one; a resume would run them
+    again), until their walltime or a resume. Under the run's writer lock, so no session of the run is alive."""
+    from l2l.jobs.slurm_common import cancel_left_behind
+    from l2l.loop import cancelled_note, say_note
+
+    say_note([cancelled_note(cancel_left_behind(path.with_suffix(".work")))])
+
+
 def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective, function) -> int:
     """Evaluate what the file does not hold yet of the request; how many evaluations that was."""
     from l2l.jobs import Settings, Task
     from l2l.components import build, load_run_config
-    from l2l.config import TRAINED_WITH_A_SCHEDULE
+    from l2l.config import TRAINED_WITH_A_SCHEDULE, unnamed_scheduler
     from l2l.results_schema.reader import Trajectory
     from l2l.results_schema.reevaluation_writer import ReevaluationWriter
 
@@ -191,6 +204,9 @@ def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective,
         if not chosen:
             raise TrajectoryError(f"{path} holds no successful evaluation to re-evaluate")
         config = load_run_config(trajectory).with_overrides(stored=True, backend=backend, workers=workers)
+        refusal = unnamed_scheduler(trajectory, config.backend, backend, "l2l reevaluate")
+        if refusal:  # backend dask without a scheduler: the address the run's last session used
+            raise ConfigError(refusal)
         if config.inherit or (config.policy is not None and config.policy.name == "pbt"):
             raise ConfigError(TRAINED_WITH_A_SCHEDULE.format(what="l2l reevaluate"))
         taken = trajectory.rows(("seed",))["seed"]

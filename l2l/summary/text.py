@@ -33,15 +33,7 @@ def show_text(trajectory: Trajectory, top: int = 10, events: int = 5) -> str:
         lines.append(f"{'parameters' if i == 0 else '':<10} {parameter}")
     lines.append(f"host       {summary.host}  created {summary.created}  l2l {summary.l2l_version}")
     lines.append(f"progress   {progress_line(summary)}")
-    failures = failure_line(trajectory, summary)
-    if failures:
-        lines.append(f"failures   {failures}")
-    retried = retry_line(trajectory, segments=summary.compute is not None)
-    if retried:
-        lines.append(f"retried    {retried}")
-    restarts = restart_line(trajectory, summary.compute[2]) if summary.compute is not None else ""
-    if restarts:
-        lines.append(f"restarts   {restarts}")
+    lines += [f"{label:<10} {text}" for label, text in attempt_lines(trajectory, summary)]
     if summary.compute is not None:
         from l2l.analysis.agreement import agreement_line
 
@@ -67,6 +59,17 @@ def show_text(trajectory: Trajectory, top: int = 10, events: int = 5) -> str:
     if reevaluated:
         lines.append(reevaluated)
     return "\n".join(lines)
+
+
+def attempt_lines(trajectory: Trajectory, summary: RunSummary) -> list[tuple[str, str]]:
+    """What went wrong on the way, as (label, line): why evaluations failed, which succeeded only on a retry, a
+    multi-fidelity run's restarts; those that have something to say. ``l2l show`` prints them labelled, ``l2l
+    run``/``l2l resume``'s closing summary without their labels: one list for both, as the closing summary, which
+    users read first, lacked the retried line show had."""
+    lines = [("failures", failure_line(trajectory, summary)),
+             ("retried", retry_line(trajectory, segments=summary.compute is not None)),
+             ("restarts", restart_line(trajectory, summary.compute[2]) if summary.compute is not None else "")]
+    return [(label, text) for label, text in lines if text]
 
 
 def _this_session(trajectory: Trajectory, summary: RunSummary) -> float:
@@ -99,15 +102,15 @@ def _rate(value: float) -> str:
 
 def finished_text(path: str | os.PathLike, seconds: float) -> str:
     """What ``l2l run``/``l2l resume`` print when they return: counts, whether a model-based run's endgame ran,
-    rate, the best, where the results are."""
+    rate, why evaluations failed and which needed a retry (the lines of ``l2l show``, read first here), the best,
+    where the results are."""
     from l2l.results_schema.reader import Trajectory
 
     with Trajectory(path) as trajectory:
         summary = summarize(trajectory)
         table = best_table(trajectory, best_frame(trajectory, 5), 5)
         reevaluated = reevaluated_text(trajectory, 5)
-        failures = failure_line(trajectory, summary)
-        restarts = restart_line(trajectory, summary.compute[2]) if summary.compute is not None else ""
+        attempts = [text for _, text in attempt_lines(trajectory, summary)]  # l2l show's, without their labels
         stored = checkpoints_line(trajectory) if summary.compute is not None else ""
         session = _this_session(trajectory, summary) if seconds > 0 else 0.0
         endgame = endgame_status(trajectory, summary.compute)  # None but for a model-based run
@@ -128,8 +131,7 @@ def finished_text(path: str | os.PathLike, seconds: float) -> str:
                 f"({summary.unsuccessful} failed), {_rate(session / max(seconds, 1e-9))} evaluations/s")
     return "\n".join([
         done,
-        *([failures] if failures else []),
-        *([restarts] if restarts else []),
+        *attempts,
         table,
         f"results: {path}  (python: l2l.load({str(path)!r}))",
         *([f"checkpoints: {stored}"] if stored else [])])
