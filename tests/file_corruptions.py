@@ -196,6 +196,25 @@ RAW = {
 }
 
 
+def killed_with_in_flight(path: Path, in_flight: list) -> None:
+    """Make ``path`` (a finished multi-fidelity run) read as a writer killed with ``in_flight`` ([trial, budget,
+    from_budget]) at its last commit leaves it: no 'finished' event, the segments in the last commit's state."""
+    from l2l.results_schema import codec
+
+    with h5py.File(path, "r+") as f:
+        for name in ("event_time", "event_kind", "event_detail"):
+            f[f"run/{name}"].resize((f[f"run/{name}"].shape[0] - 1,))  # the 'finished' event never came
+        gen, states = f["generations"], f["blobs/states"]
+        last = gen["generation"].shape[0] - 1
+        start, length = int(gen["state_start"][last]), int(gen["state_length"][last])
+        state = codec.decode(states[start:start + length])
+        state["loop"]["in_flight"] = in_flight
+        data = np.frombuffer(codec.encode(state), dtype="u1")
+        states.resize((states.shape[0] + len(data),))
+        states[-len(data):] = data
+        gen["state_start"][last], gen["state_length"][last] = states.shape[0] - len(data), len(data)
+
+
 def make_case(base: Path, name: str, target: Path) -> None:
     """Write the damaged copy ``name`` of ``base`` to ``target`` (see NAMED, RAW, random_case)."""
     if target.exists() or target.is_symlink():

@@ -17,15 +17,14 @@ import math
 import shutil
 from pathlib import Path
 
-import h5py
 import numpy as np
 import pytest
 
 import l2l
 import l2l.policies
 from l2l.cli import main
+from file_corruptions import killed_with_in_flight
 from l2l.policies import rung_budgets
-from l2l.results_schema import codec
 
 TESTS = Path(__file__).resolve().parent
 RUNGS = [0.1, 0.3, 0.9, 2.7, 8.1]
@@ -97,23 +96,6 @@ def test_a_run_stored_with_the_old_rungs_resumes_as_it_would_have_gone_on(tmp_pa
         assert b.state()["policy"] == a.state()["policy"]
 
 
-def _killed_with(path: Path, in_flight: list) -> None:
-    """Make ``path`` read as a run whose writer committed with ``in_flight`` ([trial, budget, from_budget]) and
-    went on (or was killed): no 'finished' event, the segments in the last commit's state."""
-    with h5py.File(path, "r+") as f:
-        for name in ("event_time", "event_kind", "event_detail"):
-            f[f"run/{name}"].resize((f[f"run/{name}"].shape[0] - 1,))
-        gen, states = f["generations"], f["blobs/states"]
-        last = gen["generation"].shape[0] - 1
-        start, length = int(gen["state_start"][last]), int(gen["state_length"][last])
-        state = codec.decode(states[start:start + length])
-        state["loop"]["in_flight"] = in_flight
-        data = np.frombuffer(codec.encode(state), dtype="u1")
-        states.resize((states.shape[0] + len(data),))
-        states[-len(data):] = data
-        gen["state_start"][last], gen["state_length"][last] = states.shape[0] - len(data), len(data)
-
-
 def test_load_gives_the_candidates_in_flight_the_state_show_counts_them_in(tmp_path):
     from l2l.results_schema.lock import WriterLock
     from l2l.summary import summarize
@@ -124,7 +106,7 @@ def test_load_gives_the_candidates_in_flight_the_state_show_counts_them_in(tmp_p
     trial, budget = int(paused["trial"].iloc[0]), float(paused["budget"].iloc[0])
     path = tmp_path / "cut.h5"
     shutil.copy(ended, path)
-    _killed_with(path, [[trial, 3 * budget, budget], [int(before["trial"].max()) + 1, 0.1, 0.0]])
+    killed_with_in_flight(path, [[trial, 3 * budget, budget], [int(before["trial"].max()) + 1, 0.1, 0.0]])
 
     def states() -> tuple[dict, dict, str, str]:
         with l2l.Trajectory(path) as trajectory:

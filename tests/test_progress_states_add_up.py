@@ -7,34 +7,15 @@ from __future__ import annotations
 import re
 import shutil
 
-import h5py
-import numpy as np
 
 import l2l
 from l2l.cli import main
-from l2l.results_schema import codec
+from file_corruptions import killed_with_in_flight
 
 ASHA = {"run": {"name": "asha", "seed": 1, "compute": 81 * 2},
         "space": {"x": {"type": "float", "low": -5.0, "high": 5.0, "shape": [2]}},
         "optimizer": {"name": "random"}, "policy": {"name": "asha", "eta": 3},
         "simulator": {"name": "sphere", "multi_fidelity": True}, "backend": {"name": "serial"}}
-
-
-def _killed_with(path, in_flight) -> None:
-    """Make ``path`` read as a writer killed with ``in_flight`` ([trial, budget, from_budget]) at its last commit
-    leaves it: no 'finished' event, the segments in the last commit's state."""
-    with h5py.File(path, "r+") as f:
-        for name in ("event_time", "event_kind", "event_detail"):
-            f[f"run/{name}"].resize((f[f"run/{name}"].shape[0] - 1,))  # the 'finished' event never came
-        gen, states = f["generations"], f["blobs/states"]
-        last = gen["generation"].shape[0] - 1
-        start, length = int(gen["state_start"][last]), int(gen["state_length"][last])
-        state = codec.decode(states[start:start + length])
-        state["loop"]["in_flight"] = in_flight
-        data = np.frombuffer(codec.encode(state), dtype="u1")
-        states.resize((states.shape[0] + len(data),))
-        states[-len(data):] = data
-        gen["state_start"][last], gen["state_length"][last] = states.shape[0] - len(data), len(data)
 
 
 def _counts(line: str) -> tuple[int, dict[str, int]]:
@@ -53,7 +34,7 @@ def test_a_killed_runs_states_add_up_to_its_candidates_in_show_watch_and_the_rep
     shutil.copy(path, cut)
     continued = int(paused["trial"].iloc[0])  # a paused candidate's next segment, and a new candidate's first
     new = int(candidates["trial"].max()) + 1
-    _killed_with(cut, [[continued, 3 * float(paused["budget"].iloc[0]), float(paused["budget"].iloc[0])],
+    killed_with_in_flight(cut, [[continued, 3 * float(paused["budget"].iloc[0]), float(paused["budget"].iloc[0])],
                        [new, 1.0, 0.0]])
 
     assert main(["show", str(cut)]) == 0
