@@ -68,7 +68,7 @@ def test_stopped_and_paused_are_two_legend_entries_with_two_marks(runs):
     assert not any("stopped or paused" in text for text in entries), list(entries)
     stopped = next(h for t, h in entries.items() if t.startswith(f"stopped by the policy ({counts['stopped']})"))
     paused = next(h for t, h in entries.items()
-                  if t.startswith(f"paused: the run ended before the policy decided; l2l resume may promote it "
+                  if t.startswith(f"paused: the policy may still promote it (by l2l resume, once the run ended) "
                                   f"({counts['paused']})"))
     assert not np.array_equal(stopped.get_paths()[0].vertices, paused.get_paths()[0].vertices)  # a cross, a triangle
 

@@ -5,8 +5,8 @@ A candidate's curve is the concatenation of the ``curve:<objective>`` traces
 of its segments (value against fidelity). Candidates that reached the top
 budget are drawn strongly, the others faintly, each ending in a mark of its
 state: a cross where the policy stopped it (under ``pbt``: where a copy of a
-better member took its place), a triangle where it is paused (the run ended
-before the policy decided: ``l2l resume`` may still promote it), a diamond
+better member took its place), a triangle where it is paused (the policy may
+still promote it: while the run goes on, or by ``l2l resume``), a diamond
 where it was running or interrupted; a ring marks the point a failed segment
 started from. The x axis is logarithmic where the rungs lie a factor apart
 (``asha``, ``hyperband``: 1, 3, 9, 27, 81, ticked with those numbers) and
@@ -39,7 +39,7 @@ MAX_TICKS = 12
 #: replaced at an exploit, not one a rung stopped: its own text (:data:`PBT_STOPPED`).
 ENDS: dict[str, tuple[str, str, str]] = {
     "stopped": ("x", "#c8443c", "stopped by the policy ({n})"),
-    "paused": ("v", "#7a5195", "paused: the run ended before the policy decided; l2l resume may promote it ({n})"),
+    "paused": ("v", "#7a5195", "paused: the policy may still promote it (by l2l resume, once the run ended) ({n})"),
     "running": ("D", "#2a9d8f", "running when the file was read ({n})"),
     "interrupted": ("D", "#6c757d", "interrupted: its segment was in flight when the run stopped ({n})"),
 }
