@@ -249,3 +249,17 @@ def test_a_slurm_worker_job_is_named_in_the_run_folder_for_a_later_session_to_ca
         assert not (work / "slurm-jobs").exists()
     finally:
         subprocess.run(["scancel", job_id], capture_output=True, timeout=30)
+
+
+def test_a_resume_where_slurm_is_not_installed_claims_no_cancelled_job(tmp_path, monkeypatch):
+    """A slurm-array run's file resumed off the cluster (a laptop without squeue/scancel): every id was said
+    'cancelled' in the note although nothing could be cancelled."""
+    from l2l.jobs.slurm_common import JOB_ID_FILE, cancel_left_behind
+
+    work = tmp_path / "run.work"
+    batch = work / "array" / "batches" / "0"
+    batch.mkdir(parents=True)
+    (batch / JOB_ID_FILE).write_text("4242\n")
+    monkeypatch.setenv("PATH", str(tmp_path / "no-slurm-here"))
+    assert cancel_left_behind(work) == []
+    assert not (batch / JOB_ID_FILE).exists()  # each id is looked at once

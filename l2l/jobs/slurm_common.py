@@ -329,13 +329,15 @@ def cancel_left_behind(work_dir: str | os.PathLike) -> list[str]:
                 listed = call(["squeue", "--noheader", f"--jobs={','.join(ids)}", f"--name={name}", "--format=%F"],
                               timeout=30)
                 alive = sorted(set(listed.split()) & set(ids), key=int)
-            except SlurmError as exc:  # none of them is known any more, or squeue failed: cancel them all
-                alive = [] if "Invalid job id" in exc.stderr else ids
+            except SlurmError as exc:  # none of them is known any more, or squeue failed: cancel them all; no
+                # SLURM here (a file resumed off the cluster it ran on): nothing can be cancelled from here
+                alive = [] if "Invalid job id" in exc.stderr or exc.returncode == 127 else ids
             if alive:
                 try:  # scancel cancels every id it knows, and fails for the others (ended meanwhile)
                     call(["scancel", f"--name={name}", *alive], timeout=30)
-                except SlurmError:
-                    pass
+                except SlurmError as exc:
+                    if exc.returncode == 127:
+                        alive = []
             cancelled += alive
         for marker in markers:
             try:
