@@ -105,7 +105,7 @@ def _compare(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from l2l.plot import compare, save
-    from l2l.plot.compare import _table, common_objectives, compute_note, same_problem
+    from l2l.plot.compare import _table, common_objectives, compute_note, hypervolume_note, same_problem
     from l2l.plot.data import load_run
 
     check_given(args)
@@ -132,9 +132,9 @@ def _compare(args: argparse.Namespace) -> int:
         shared = [o for o in shared if o.name == args.objective]
     with pd.option_context("display.width", 200, "display.max_columns", 30):
         print(_table(runs, shared).to_string(index=False))
-    note = compute_note(runs)
-    if note:
-        print(note)
+    for note in (hypervolume_note(runs, shared), compute_note(runs)):
+        if note:
+            print(note)
     print(out)
     return 0
 
@@ -182,7 +182,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     p = subparsers.add_parser("compare", help="best so far of several runs on one plot, and a table",
                               description="Plot the best so far of each run against evaluations and wall time "
-                                          "(objectives shared by all runs) and print a table of final bests.")
+                                          "(objectives shared by all runs) and print a table of final bests; "
+                                          "runs of two objectives also by the hypervolume of their fronts.")
     p.add_argument("files", nargs="+", help="trajectories (.h5)")
     p.add_argument("-o", "--output", "--out", help="output figure (default: comparison.png beside the first file)")
     p.add_argument("--objective", help="compare only this objective")

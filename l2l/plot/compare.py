@@ -230,6 +230,29 @@ def averages_repeats(run: RunData, objective: Objective) -> bool:
     return len(np.unique(candidates[finite])) < int(finite.sum())
 
 
+def _spent(run: RunData, frame: pd.DataFrame, by_compute: bool) -> np.ndarray:
+    """After each row of ``frame`` (as :func:`_found` orders them), the evaluations counted or, ``by_compute``,
+    the fidelity units spent."""
+    if not by_compute:
+        return np.arange(1, len(frame) + 1)
+    # every attempt counts, the failed ones that were retried too (as l2l show counts compute)
+    if run.multi_fidelity:
+        return np.cumsum(segment_compute(frame))
+    cost = np.full(len(frame), run.compute_per_evaluation() or 1.0)
+    if run.compute_per_evaluation() is not None and "attempts" in frame.columns:
+        cost = cost * frame["attempts"].to_numpy(dtype=float)
+    return np.cumsum(cost)
+
+
+def _by_completion(run: RunData, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of ``frame`` in the order they completed, and the seconds since the run started at each (the
+    pauses between sessions left out)."""
+    done = (frame["started"].to_numpy(dtype="datetime64[ns]").astype("int64") / 1e9
+            + frame["duration"].to_numpy(dtype=float))
+    order = np.argsort(done, kind="stable")
+    return order, (run.active_seconds(done[order]) if len(done) else done)
+
+
 def curves(run: RunData, objective: Objective, by_compute: bool = False) -> dict[str, np.ndarray]:
     """Best so far by evaluation count (in file order) and by seconds since the run started (by completion).
 
@@ -240,25 +263,78 @@ def curves(run: RunData, objective: Objective, by_compute: bool = False) -> dict
     (:func:`best_of_means`), so that the line can rise (:func:`averages_repeats`).
     """
     frame, values, candidates = _found(run, objective)
-    if by_compute:  # every attempt counts, the failed ones that were retried too (as l2l show counts compute)
-        if run.multi_fidelity:
-            cost = segment_compute(frame)
-        else:
-            cost = np.full(len(frame), run.compute_per_evaluation() or 1.0)
-            if run.compute_per_evaluation() is not None and "attempts" in frame.columns:
-                cost = cost * frame["attempts"].to_numpy(dtype=float)
-        count = np.cumsum(cost)
-    else:
-        count = np.arange(1, len(values) + 1)
+    count = _spent(run, frame, by_compute)
     by_count = best_of_means(values, candidates, objective)
-    done = (frame["started"].to_numpy(dtype="datetime64[ns]").astype("int64") / 1e9
-            + frame["duration"].to_numpy(dtype=float))
-    order = np.argsort(done, kind="stable")
-    seconds = run.active_seconds(done[order]) if len(done) else done  # the pauses between sessions left out
+    order, seconds = _by_completion(run, frame)
     by_time = best_of_means(values[order], candidates[order], objective)
     x_count, y_count = _changes(count, by_count)
     x_time, y_time = _changes(seconds, by_time)
     return {"evaluations": x_count, "best_by_evaluations": y_count, "seconds": x_time, "best_by_time": y_time}
+
+
+#: How the reference point of ``l2l compare``'s hypervolume is chosen (its axis, its table note and the docs say it).
+REFERENCE_RULE = "the worst value of each objective over all compared runs' results"
+
+
+def _front_inputs(run: RunData, objectives: Sequence[Objective]) -> tuple[pd.DataFrame, np.ndarray, np.ndarray,
+                                                                          np.ndarray]:
+    """The rows a front is made of (as :func:`_found` orders them), their values of the two ``objectives``,
+    which count (successful, at a multi-fidelity run's top budget; failed rows are ignored) and the candidate
+    of each (repeats share one)."""
+    frame, first, candidates = _found(run, objectives[0])
+    counted = (frame["status"] == "ok").to_numpy()
+    if run.multi_fidelity:
+        top = float((run.fidelity or {}).get("rungs", [frame["budget"].max()])[-1])
+        counted = counted & np.isclose(frame["budget"].to_numpy(dtype=float), top)
+    values = frame[[o.name for o in objectives]].to_numpy(dtype=float)
+    return frame, values, counted, candidates
+
+
+def hypervolume_reference(runs: Sequence[RunData], objectives: Sequence[Objective]) -> np.ndarray:
+    """The reference point of the runs' hypervolumes (:data:`REFERENCE_RULE`): one corner for all of them."""
+    from l2l.analysis.hypervolume import reference_point
+
+    tables = []
+    for run in runs:
+        _, values, counted, _ = _front_inputs(run, objectives)
+        tables.append(values[counted])
+    return reference_point(tables, objectives)
+
+
+def hypervolume_curves(run: RunData, objectives: Sequence[Objective], reference: Sequence[float],
+                       by_compute: bool = False) -> dict[str, np.ndarray]:
+    """The hypervolume of ``run``'s front of two objectives (candidates evaluated more than once at their means,
+    as ``l2l show`` lists the front) by evaluations in file order (or compute spent) and by seconds since the run
+    started (by completion), at about :data:`l2l.analysis.hypervolume.CURVE_POINTS` points each."""
+    from l2l.analysis.hypervolume import hypervolume_curve
+
+    frame, values, counted, candidates = _front_inputs(run, objectives)
+    ends, by_count = hypervolume_curve(values, counted, candidates, objectives, reference)
+    count = _spent(run, frame, by_compute)
+    order, seconds = _by_completion(run, frame)
+    moments, by_time = hypervolume_curve(values[order], counted[order], candidates[order], objectives, reference)
+    return {"evaluations": count[ends - 1] if len(ends) else count[:0], "hypervolume_by_evaluations": by_count,
+            "seconds": seconds[moments - 1] if len(moments) else seconds[:0], "hypervolume_by_time": by_time}
+
+
+def _reference_text(objectives: Sequence[Objective], reference: Sequence[float]) -> str:
+    return ", ".join(f"{o.name}={r:.4g}" for o, r in zip(objectives, reference))
+
+
+def hypervolume_note(runs: Sequence[RunData], objectives: Sequence[Objective]) -> str | None:
+    """The line under ``l2l compare``'s table that says what its hypervolume column measures from, or why there
+    is none (more than two objectives); None for one objective."""
+    if len(objectives) == 2:
+        reference = hypervolume_reference(runs, objectives)
+        return (f"note: hypervolume: the area the front dominates (a candidate evaluated more than once at its "
+                f"means, as l2l show lists the front), larger is better, up to the reference point "
+                f"{_reference_text(objectives, reference)}: {REFERENCE_RULE}")
+    if len(objectives) > 2:
+        return (f"note: no hypervolume: the runs share {len(objectives)} objectives "
+                f"({', '.join(o.name for o in objectives)}) and it is computed for fronts of two, so each "
+                f"objective's best so far is compared alone (l2l.plot.compare(files, objectives=[two names]) "
+                f"draws the hypervolume of two)")
+    return None
 
 
 def reevaluated(run: RunData, objective: Objective) -> dict[str, float] | None:
@@ -328,6 +404,7 @@ def table(sources: Sequence[Any]) -> pd.DataFrame:
 def _table(runs: Sequence[RunData], objectives: Sequence[Objective]) -> pd.DataFrame:
     rows = []
     unit = compute_axis(runs)
+    reference = hypervolume_reference(runs, objectives) if len(objectives) == 2 else None
     for run, name in zip(runs, _labels(runs)):
         frame = run.segments if run.multi_fidelity else run.frame
         row: dict[str, Any] = {"run": name, "evaluations": len(frame),
@@ -339,6 +416,9 @@ def _table(runs: Sequence[RunData], objectives: Sequence[Objective]) -> pd.DataF
             row["wall time (s)"] = round(float(run.active_seconds(np.array([run.completions().max()]))[0]), 2)
         else:
             row["wall time (s)"] = np.nan
+        if reference is not None:  # the final front's area, from the corner all runs share (hypervolume_note)
+            c = hypervolume_curves(run, objectives, reference)
+            row["hypervolume"] = float(c["hypervolume_by_evaluations"][-1]) if len(frame) else np.nan
         for objective in objectives:
             # the best as l2l show names it (only results at a multi-fidelity run's top budget, a repeated
             # candidate by its mean), found where the curve took its final value (evaluations completed)
@@ -385,13 +465,16 @@ def compare(sources: Sequence[Any], objectives: Sequence[str] | None = None) -> 
             raise TrajectoryError(f"objective {unknown[0]!r} is not shared by all runs; shared: "
                                   f"{', '.join(sorted(names))}")
         shared = [o for o in shared if o.name in objectives]
+    front = len(shared) == 2  # a row of the fronts' hypervolume above the objectives' own rows
     shared = shared[:3]
-    fig = Figure(figsize=(13, 1.3 + 3.6 * len(shared)), layout="constrained", dpi=100)
-    axes = fig.subplots(len(shared), 2, squeeze=False)
+    fig = Figure(figsize=(13, 1.3 + 3.6 * (len(shared) + front)), layout="constrained", dpi=100)
+    axes = fig.subplots(len(shared) + front, 2, squeeze=False)
     palette = matplotlib.colormaps["tab10"]
     names = _labels(runs)
     unit = compute_axis(runs)
-    for row, objective in enumerate(shared):
+    if front:
+        _hypervolume_row(axes[0], runs, names, shared, unit)
+    for row, objective in enumerate(shared, start=int(front)):
         left, right = axes[row]
         logs = []
         means = False
@@ -432,3 +515,31 @@ def compare(sources: Sequence[Any], objectives: Sequence[str] | None = None) -> 
         left.legend(fontsize="small", loc="upper left", bbox_to_anchor=(0, -0.16), borderaxespad=0)
     fig.suptitle(f"comparison of {len(runs)} run{'s' * (len(runs) != 1)}")
     return fig
+
+
+def _hypervolume_row(axes: Sequence[Any], runs: Sequence[RunData], names: Sequence[str],
+                     objectives: Sequence[Objective], unit: str | None) -> None:
+    """The hypervolume of each run's front of two objectives against evaluations (or compute) and wall time: how
+    a paper compares multi-objective runs, where each objective's best so far says nothing about the front."""
+    left, right = axes
+    reference = hypervolume_reference(runs, objectives)
+    palette = matplotlib.colormaps["tab10"]
+    for i, (run, name) in enumerate(zip(runs, names)):
+        c = hypervolume_curves(run, objectives, reference, by_compute=unit is not None)
+        colour = palette(i % 10)
+        left.plot(c["evaluations"], c["hypervolume_by_evaluations"], drawstyle="steps-post", color=colour,
+                  linewidth=1.8, label=name, marker="o" if len(c["evaluations"]) == 1 else None)
+        right.plot(c["seconds"], c["hypervolume_by_time"], drawstyle="steps-post", color=colour, linewidth=1.8,
+                   label=name, marker="o" if len(c["seconds"]) == 1 else None)
+    pair = " and ".join(label(o) for o in objectives)
+    for ax in (left, right):
+        ax.set_ylabel(f"hypervolume (larger is better)\nreference: {_reference_text(objectives, reference)}")
+        ax.grid(alpha=0.3)
+    left.set_xlabel(f"compute ({unit}; a full evaluation costs the top budget)" if unit is not None
+                    else "evaluations (count, failed ones included)")
+    right.set_xlabel("wall time since the run started (s)")
+    left.set_title(f"hypervolume of the front of {pair} against {'compute' if unit else 'evaluations'}",
+                   fontsize="medium")
+    right.set_title("hypervolume against wall time", fontsize="medium")
+    left.legend(fontsize="small", loc="upper left", bbox_to_anchor=(0, -0.16), borderaxespad=0,
+                title=f"reference point: {REFERENCE_RULE}; repeats at their means", title_fontsize="small")
