@@ -149,6 +149,16 @@ class Optimizer:
         if weights is not None and len(weights) != problem.n_objectives:
             raise ConfigError(f"optimizer {self.name!r}: weights has {len(weights)} entries "
                               f"but the run has {problem.n_objectives} objectives")
+        # The weights act on scores each objective's direction has made larger-is-better: a negative one seeks the
+        # worse value. The original L2L's fitness weights carried the direction (-1.0 to minimize); copied beside
+        # direction = "minimize" they made a GA maximize its losses, silently.
+        negative = [(o, w) for o, w in zip(problem.objectives, weights or ()) if w < 0]
+        if negative:
+            objective, weight = negative[0]
+            raise ConfigError(f"optimizer {self.name!r}: weight {weight:g} of objective {objective.name!r} is "
+                              f"negative; weights act on scores already made larger-is-better by each objective's "
+                              f"direction ({objective.name!r}: {objective.direction}), so a negative one seeks its "
+                              f"worse value: give {-weight:g}")
 
 
 # -- random generator state ----------------------------------------------------
