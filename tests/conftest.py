@@ -53,7 +53,8 @@ FIRST_PART = frozenset(f"test_{name}.py" for name in (
     "dask_external_scheduler_gone", "dask_external_auto", "dask_external_nevergrad", "dask_no_workers_said",
     "dask_resume_more_workers", "dask_rerun_compute", "hang_limits", "max_time_clock", "async",
     "local_async_idle_workers", "lock_real_path", "run_isolation", "startup_barrier", "ctrl_c_policy",
-    "command_fidelity_user", "nest", "brian2", "lsm_engines",
+    "command_fidelity_user", "nest", "brian2", "lsm_engines", "dask_address_plainly_bad", "dask_session_address",
+    "early_ctrl_c",
     # computing, to even out the parts
     "prune", "model_based", "pbt", "lsnn", "checkpoint_integrity", "resume", "failures"))
 PARTS = ("1", "2")
