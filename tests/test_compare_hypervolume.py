@@ -126,3 +126,13 @@ def test_l2l_compare_of_two_nsga2_runs_prints_the_hypervolume(tmp_path, capsys):
     assert "hypervolume" in header.split()
     assert "note: hypervolume:" in out and "worst value of each objective" in out
     assert (tmp_path / "c.png").exists()
+
+
+def test_the_curve_of_a_short_run_starts_at_its_first_row_not_at_none():
+    """A run of under 100 rows: the curve's first points rounded to 0 rows, which l2l compare read as the last
+    row (count[ends - 1]) and drew a line at hypervolume 0 from the run's end back to its start."""
+    both_min = (Objective("a"), Objective("b"))
+    ends, hv = hypervolume_curve(np.array([[2.0, 2.0], [1.0, 1.0], [3.0, 3.0]]), np.ones(3, dtype=bool),
+                                 np.arange(3), both_min, [4, 4])
+    assert list(ends) == [1, 2, 3]
+    assert hv == pytest.approx([4.0, 9.0, 9.0])

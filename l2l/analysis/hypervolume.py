@@ -92,6 +92,7 @@ def hypervolume_curve(values: np.ndarray, counted: np.ndarray, candidates: np.nd
     seen = np.zeros(len(groups))
     front = np.empty((0, 2))
     ends = np.unique(np.linspace(0, count, points + 1).round().astype(int)[1:])
+    ends = ends[ends > 0]  # under 100 rows the first steps round to 0 rows, which callers read as row -1
     out = np.empty(len(ends))
     start = 0
     for j, end in enumerate(ends):
