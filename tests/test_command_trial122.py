@@ -120,7 +120,8 @@ def test_the_tasks_of_a_cancelled_array_fail_for_one_reason_with_their_job_ids_b
 HOSTILE = "my sweep/it's \"q\" $(echo run) `x` \\ *"
 
 
-@pytest.mark.parametrize("shell", [["bash", "-c"], ["sh", "-ec"], ["/bin/bash", "-o", "pipefail", "-c"]])
+@pytest.mark.parametrize("shell", [["bash", "-c"], ["sh", "-ec"], ["/bin/bash", "-o", "pipefail", "-c"],
+                                   ["bash", "-euo", "pipefail", "-c"]])  # (a cluster ending in o was missed)
 def test_a_value_in_a_shell_script_of_argv_reaches_the_shell_as_the_text_it_is(tmp_path, shell):
     # bare, in double quotes, in single quotes, next to text, in a command substitution in double quotes (its own
     # quotes inside), in backquotes; the raw value comes as $1, an argument of its own

@@ -107,11 +107,14 @@ def _shell_scripts(argv: tuple) -> set[int]:
             continue
         option = index + 1
         while option < len(argv) and argv[option][:1] in ("-", "+") and argv[option] not in ("-", "--"):
+            # each o or O of a cluster takes the next argument as its option's name: '-eo pipefail' (read as one
+            # option before, its script was not seen and its values were not quoted)
+            names = 0 if argv[option].startswith("--") else sum(char in "oO" for char in argv[option][1:])
             if argv[option][0] == "-" and not argv[option].startswith("--") and "c" in argv[option][1:]:
-                if option + 1 < len(argv):
-                    scripts.add(option + 1)
+                if option + 1 + names < len(argv):
+                    scripts.add(option + 1 + names)
                 break
-            option += 2 if argv[option] in ("-o", "+o", "-O", "+O") else 1
+            option += 1 + names
     return scripts
 
 
