@@ -263,3 +263,24 @@ def test_a_resume_where_slurm_is_not_installed_claims_no_cancelled_job(tmp_path,
     monkeypatch.setenv("PATH", str(tmp_path / "no-slurm-here"))
     assert cancel_left_behind(work) == []
     assert not (batch / JOB_ID_FILE).exists()  # each id is looked at once
+
+
+def test_jobs_scancel_did_not_answer_for_are_not_said_cancelled_and_are_tried_again(tmp_path, monkeypatch):
+    """scancel past its timeout (a controller down): the jobs squeue listed were said 'cancelled' in the note, and
+    their ids removed, so that no later session tried again."""
+    from l2l.jobs import slurm_common
+    from l2l.jobs.slurm_common import JOB_ID_FILE, SlurmError, cancel_left_behind
+
+    work = tmp_path / "run.work"
+    batch = work / "array" / "batches" / "0"
+    batch.mkdir(parents=True)
+    (batch / JOB_ID_FILE).write_text("4242\n")
+
+    def call(argv, **_):
+        if argv[0] == "squeue":
+            return "4242\n"
+        raise SlurmError(argv, -1, "", "no answer within 30 s")
+
+    monkeypatch.setattr(slurm_common, "call", call)
+    assert cancel_left_behind(work) == []
+    assert (batch / JOB_ID_FILE).read_text() == "4242\n"  # for the next session

@@ -308,7 +308,7 @@ def cancel_left_behind(work_dir: str | os.PathLike) -> list[str]:
     slurm-array batch folder's ``job_id`` and the ``slurm`` backend's :data:`WORKER_JOBS` folder. Only jobs of the
     run's job names are cancelled (an id SLURM has since given to another job is left alone). Call it where no
     other session of the run is alive (under the run's writer lock); the files naming the ids are removed, so that
-    each is cancelled once; a folder without them costs one directory listing and calls nothing.
+    each is cancelled once (kept where scancel did not answer); a folder without them costs one directory listing and calls nothing.
     """
     work = Path(work_dir)
     found: list[tuple[str, list[Path]]] = [
@@ -336,7 +336,9 @@ def cancel_left_behind(work_dir: str | os.PathLike) -> list[str]:
                 try:  # scancel cancels every id it knows, and fails for the others (ended meanwhile)
                     call(["scancel", f"--name={name}", *alive], timeout=30)
                 except SlurmError as exc:
-                    if exc.returncode == 127:
+                    if not exc.refused:  # no SLURM here, or scancel did not answer (a controller down): none is
+                        # known cancelled (they were said so before); the ids are kept for the next session to try
+                        markers = [] if exc.returncode != 127 else markers
                         alive = []
             cancelled += alive
         for marker in markers:
