@@ -200,10 +200,14 @@ def draw_curves(ax: Axes, run: RunData, objective: Objective | None = None) -> N
         candidates = run.frame
         completed = set(candidates.loc[candidates["state"] == "completed", "trial"].astype(int))
     ids = sorted(paths)
-    if len(ids) > MAX_LINES:  # keep every completed candidate and a sample of the others
+    reached = len(completed & set(ids))
+    if reached > MAX_LINES:  # more completed candidates than lines (a sweep or a large run): a sample of them
+        done = sorted(completed & set(ids))
+        ids = sorted(done[i] for i in np.random.default_rng(0).choice(len(done), MAX_LINES, replace=False))
+    elif len(ids) > MAX_LINES:  # keep every completed candidate and a sample of the others
         others = [t for t in ids if t not in completed]
-        keep = np.random.default_rng(0).choice(len(others), MAX_LINES - len(completed), replace=False)
-        ids = sorted(completed | {others[i] for i in keep})
+        keep = np.random.default_rng(0).choice(len(others), MAX_LINES - reached, replace=False)
+        ids = sorted((completed & set(ids)) | {others[i] for i in keep})
     faint = [paths[t] for t in ids if t not in completed and len(paths[t])]
     strong = [paths[t] for t in ids if t in completed and len(paths[t])]
     ax.add_collection(LineCollection(faint, colors=STOPPED, linewidths=0.6, alpha=0.5, rasterized=len(faint) > 500))
@@ -244,7 +248,8 @@ def draw_curves(ax: Axes, run: RunData, objective: Objective | None = None) -> N
         ax.scatter(failed[:, 0], failed[:, 1], marker="o", s=46, facecolors="none", edgecolors=FAILED,
                    linewidths=1.1, label=f"a segment failed from here ({len(failed)})", zorder=4)
     if strong:
-        ax.plot([], [], color=COMPLETED, label=f"reached the top budget ({len(strong)})")
+        drawn = f"{len(strong):,} of {reached:,} drawn" if reached > len(ids) else f"{len(strong)}"
+        ax.plot([], [], color=COMPLETED, label=f"reached the top budget ({drawn})")
     rungs = (run.fidelity or {}).get("rungs") or (sorted(run.segments["budget"].unique())
                                                    if run.segments is not None else [])
     rungs = [float(r) for r in rungs]
