@@ -278,9 +278,30 @@ def test_jobs_scancel_did_not_answer_for_are_not_said_cancelled_and_are_tried_ag
 
     def call(argv, **_):
         if argv[0] == "squeue":
-            return "4242\n"
+            return "4242|l2l-run\n"
         raise SlurmError(argv, -1, "", "no answer within 30 s")
 
     monkeypatch.setattr(slurm_common, "call", call)
     assert cancel_left_behind(work) == []
     assert (batch / JOB_ID_FILE).read_text() == "4242\n"  # for the next session
+
+
+@pytest.mark.slurm
+def test_the_arrays_of_a_run_whose_name_has_a_comma_are_cancelled(tmp_path):
+    """squeue's --name reads a comma as between two names: the arrays of a killed session of 'lr=0.1,bs=32.h5' were
+    never found in the queue, so never cancelled (and their ids were forgotten)."""
+    from l2l.jobs.slurm_common import JOB_ID_FILE, array_job_name, cancel_left_behind
+
+    require_slurm()
+    work = tmp_path / "lr=0.1,bs=32.work"
+    done = subprocess.run(["sbatch", "--parsable", f"--job-name={array_job_name(work)}", "--output=/dev/null",
+                           "--wrap=sleep 300"], capture_output=True, text=True, timeout=30, check=True)
+    job_id = done.stdout.strip().split(";")[0]
+    try:
+        batch = work / "array" / "batches" / "0"
+        batch.mkdir(parents=True)
+        (batch / JOB_ID_FILE).write_text(job_id + "\n")
+        assert cancel_left_behind(work) == [job_id]
+        assert not [row for row in squeue("--format=%i|%T", f"--jobs={job_id}") if row[1] in ("PENDING", "RUNNING")]
+    finally:
+        subprocess.run(["scancel", job_id], capture_output=True, timeout=30)

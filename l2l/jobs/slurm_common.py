@@ -326,9 +326,11 @@ def cancel_left_behind(work_dir: str | os.PathLike) -> list[str]:
                 ids.append(text)
         if ids:
             try:  # those still in the queue under the run's job name (an array's tasks: its id once)
-                listed = call(["squeue", "--noheader", f"--jobs={','.join(ids)}", f"--name={name}", "--format=%F"],
-                              timeout=30)
-                alive = sorted(set(listed.split()) & set(ids), key=int)
+                # (names compared here: squeue's --name reads a comma as between two names, so the jobs of a run
+                # named 'lr=0.1,bs=32.h5' were never found, and never cancelled)
+                listed = call(["squeue", "--noheader", f"--jobs={','.join(ids)}", "--format=%F|%j"], timeout=30)
+                rows = [line.partition("|") for line in listed.splitlines()]
+                alive = sorted({row[0].strip() for row in rows if row[2].strip() == name.strip()} & set(ids), key=int)
             except SlurmError as exc:  # none of them is known any more, or squeue failed: cancel them all; no
                 # SLURM here (a file resumed off the cluster it ran on): nothing can be cancelled from here
                 alive = [] if "Invalid job id" in exc.stderr or exc.returncode == 127 else ids
