@@ -121,7 +121,8 @@ HOSTILE = "my sweep/it's \"q\" $(echo run) `x` \\ *"
 
 
 @pytest.mark.parametrize("shell", [["bash", "-c"], ["sh", "-ec"], ["/bin/bash", "-o", "pipefail", "-c"],
-                                   ["bash", "-euo", "pipefail", "-c"]])  # (a cluster ending in o was missed)
+                                   ["bash", "-euo", "pipefail", "-c"], ["sh", "-c", "--"]])
+# (a cluster ending in o and a '--' after -c were missed)
 def test_a_value_in_a_shell_script_of_argv_reaches_the_shell_as_the_text_it_is(tmp_path, shell):
     # bare, in double quotes, in single quotes, next to text, in a command substitution in double quotes (its own
     # quotes inside), in backquotes; the raw value comes as $1, an argument of its own

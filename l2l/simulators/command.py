@@ -111,8 +111,10 @@ def _shell_scripts(argv: tuple) -> set[int]:
             # option before, its script was not seen and its values were not quoted)
             names = 0 if argv[option].startswith("--") else sum(char in "oO" for char in argv[option][1:])
             if argv[option][0] == "-" and not argv[option].startswith("--") and "c" in argv[option][1:]:
-                if option + 1 + names < len(argv):
-                    scripts.add(option + 1 + names)
+                script = option + 1 + names
+                script += script < len(argv) - 1 and argv[script] == "--"  # 'sh -c -- "..."': the script after it
+                if script < len(argv):
+                    scripts.add(script)
                 break
             option += 1 + names
     return scripts
