@@ -1,6 +1,7 @@
 """l2l plot --kind curves (and l2l report) of a run with more candidates at the top budget than the figure draws
 lines (MAX_LINES): a sample of them is drawn and the legend says how many of how many; it raised numpy's
-'ValueError: a must be a positive integer' as a traceback (a sample of a negative size of the others)."""
+'ValueError: negative dimensions' as a traceback (a sample of a negative size of the others). And a candidate
+whose curve holds no finite value is counted in the legend."""
 
 from __future__ import annotations
 
@@ -38,3 +39,24 @@ def test_more_completed_candidates_than_lines_draws_a_sample(monkeypatch):
     finally:
         plt.close(fig)
     assert "reached the top budget (20 of 23 drawn)" in labels
+
+
+def test_a_candidate_whose_curve_holds_no_finite_value_is_counted_in_the_legend():
+    """Such a curve has no point to draw (NaN and inf points are skipped): the candidate was counted in no legend
+    entry (two stopped candidates, 'stopped by the policy (1)')."""
+    frame = pd.DataFrame({"trial": [0, 1, 2], "state": ["completed", "stopped", "stopped"], "budget": [9.0, 3.0, 3.0]})
+    segments = pd.DataFrame({"trial": [0, 1, 2, 0], "budget": [3.0, 3.0, 3.0, 9.0], "from_budget": [0, 0, 0, 3.0],
+                             "status": "ok", "loss": [1.0, 2.0, np.nan, 0.5]})
+    curve = pd.DataFrame({"trial": [0, 0, 1, 1, 2, 2], "step": [1, 3, 1, 3, 1, 3],
+                          "value": [1.0, 1.0, 2.0, 2.0, np.nan, np.inf]})
+    run = types.SimpleNamespace(multi_fidelity=True, frame=frame, curves=curve, segments=segments,
+                                objectives=[Objective("loss")], fidelity={"rungs": [1.0, 3.0, 9.0], "unit": "epochs"},
+                                run={}, name="nan", path=None)
+    fig, ax = plt.subplots()
+    try:
+        draw_curves(ax, run)
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    finally:
+        plt.close(fig)
+    assert "stopped by the policy (1)" in labels
+    assert "1 more below the top budget: no finite value on their curve (not drawn)" in labels

@@ -243,6 +243,10 @@ def draw_curves(ax: Axes, run: RunData, objective: Objective | None = None) -> N
         marked += len(points)
     if missing and "stopped" not in ends_by_state:
         ax.plot([], [], " ", label=f"stopped: {missing:,} more without a curve (failed at once)")
+    # a curve of NaN or inf values only (_finite keeps no point of it) has no end to mark: counted here, not lost
+    blank = sum(1 for t in ids if t not in completed and t in below and not len(paths[t]))
+    if blank:
+        ax.plot([], [], " ", label=f"{blank:,} more below the top budget: no finite value on their curve (not drawn)")
     failed = _failed_starts(run, paths, ids) if run.multi_fidelity else np.empty((0, 2))
     if len(failed):  # a ring where a segment that failed started: the curve ends (or goes on, under pbt) there
         ax.scatter(failed[:, 0], failed[:, 1], marker="o", s=46, facecolors="none", edgecolors=FAILED,
@@ -281,7 +285,7 @@ def draw_curves(ax: Axes, run: RunData, objective: Objective | None = None) -> N
     ax.set_ylabel(label(objective))
     ax.set_title("learning curves of every candidate")
     ax.grid(alpha=0.3)
-    if marked or strong or len(failed):
+    if marked or strong or len(failed) or blank:
         ax.legend(fontsize="small", loc="best")
     else:  # nothing drawn (every candidate failed at its first segment): say so rather than an empty legend
         ax.text(0.5, 0.5, f"no learning curve to draw:\n{missing} candidate{'s' * (missing != 1)} failed\nat their "
