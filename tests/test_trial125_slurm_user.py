@@ -305,3 +305,22 @@ def test_the_arrays_of_a_run_whose_name_has_a_comma_are_cancelled(tmp_path):
         assert not [row for row in squeue("--format=%i|%T", f"--jobs={job_id}") if row[1] in ("PENDING", "RUNNING")]
     finally:
         subprocess.run(["scancel", job_id], capture_output=True, timeout=30)
+
+
+def test_jobs_are_not_said_cancelled_where_neither_squeue_nor_scancel_reached_slurm(tmp_path, monkeypatch):
+    """The controller down: squeue and scancel both fail at once ('Unable to contact slurm controller'); the ids
+    were said cancelled in resume's note, and forgotten."""
+    from l2l.jobs import slurm_common
+    from l2l.jobs.slurm_common import JOB_ID_FILE, SlurmError, cancel_left_behind
+
+    work = tmp_path / "run.work"
+    batch = work / "array" / "batches" / "0"
+    batch.mkdir(parents=True)
+    (batch / JOB_ID_FILE).write_text("4242\n")
+
+    def call(argv, **_):
+        raise SlurmError(argv, 1, "", "error: Unable to contact slurm controller (connect failure)")
+
+    monkeypatch.setattr(slurm_common, "call", call)
+    assert cancel_left_behind(work) == []
+    assert (batch / JOB_ID_FILE).read_text() == "4242\n"  # for the next session

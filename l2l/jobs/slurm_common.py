@@ -325,12 +325,14 @@ def cancel_left_behind(work_dir: str | os.PathLike) -> list[str]:
             if text.isdigit():
                 ids.append(text)
         if ids:
+            queued = False  # whether squeue answered: then a scancel that fails found jobs that ended meanwhile
             try:  # those still in the queue under the run's job name (an array's tasks: its id once)
                 # (names compared here: squeue's --name reads a comma as between two names, so the jobs of a run
                 # named 'lr=0.1,bs=32.h5' were never found, and never cancelled)
                 listed = call(["squeue", "--noheader", f"--jobs={','.join(ids)}", "--format=%F|%j"], timeout=30)
                 rows = [line.partition("|") for line in listed.splitlines()]
                 alive = sorted({row[0].strip() for row in rows if row[2].strip() == name.strip()} & set(ids), key=int)
+                queued = True
             except SlurmError as exc:  # none of them is known any more, or squeue failed: cancel them all; no
                 # SLURM here (a file resumed off the cluster it ran on): nothing can be cancelled from here
                 alive = [] if "Invalid job id" in exc.stderr or exc.returncode == 127 else ids
@@ -338,8 +340,9 @@ def cancel_left_behind(work_dir: str | os.PathLike) -> list[str]:
                 try:  # scancel cancels every id it knows, and fails for the others (ended meanwhile)
                     call(["scancel", f"--name={name}", *alive], timeout=30)
                 except SlurmError as exc:
-                    if not exc.refused:  # no SLURM here, or scancel did not answer (a controller down): none is
-                        # known cancelled (they were said so before); the ids are kept for the next session to try
+                    if not exc.refused or not queued:  # no SLURM here, or neither squeue nor scancel could reach
+                        # the controller (or scancel did not answer): none is known cancelled (they were said so
+                        # before); the ids are kept for the next session to try
                         markers = [] if exc.returncode != 127 else markers
                         alive = []
             cancelled += alive
