@@ -202,3 +202,11 @@ def test_an_array_task_whose_node_cannot_set_up_the_simulator_writes_a_failed_re
     assert error_message(outcome.error) == (f"simulator 'python' cannot be set up on {os.uname().nodename}: cannot "
                                             f"import module {module!r}: libcudart.so.12: cannot open shared object "
                                             f"file"), outcome.error
+
+
+def test_an_empty_curve_of_a_program_without_a_fidelity_is_taken_as_before(tmp_path):
+    # a program that reports a curve in any case (the script of a multi-fidelity run, run once): l2l reads no curve
+    # of a run without a fidelity, but the check that names an empty one's stderr failed every evaluation
+    program = "import json; print(json.dumps(dict(objectives=dict(value=0.5), curve=dict(value=[]))))"
+    frame = l2l.load(l2l.run(l2l.from_mapping(_config([sys.executable, "-c", program, "{lr}"])), tmp_path / "e.h5"))
+    assert list(frame["status"]) == ["ok", "ok"] and list(frame["value"]) == [0.5, 0.5], frame["error"].tolist()

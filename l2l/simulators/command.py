@@ -465,7 +465,9 @@ class Command(Simulator):
                 result = parse_result(path.read_text())
             from l2l.jobs.base import empty_curve, empty_curves  # (a module that imports the simulators)
 
-            empty = empty_curves(result.curve)
+            # (of a program with a fidelity alone: l2l reads no curve of a run without one, where an empty one was
+            # taken before and failed every evaluation after this check came)
+            empty = empty_curves(result.curve) if self.multi_fidelity else []
             if empty:  # the program often says why on stderr (an empty data set, nothing to train)
                 said = _last_line(proc.stderr)
                 raise EvaluationError(empty_curve(empty[0]) + (
