@@ -5,6 +5,7 @@ Offline: the scripts are those `--dry-run` prints; nothing is submitted.
 
 from __future__ import annotations
 
+import shutil
 import socket
 import subprocess
 
@@ -13,6 +14,8 @@ import pytest
 from l2l.cli import main
 from l2l.jobs.slurm_common import memory_bytes, sbatch_value, slurm_memory
 from slurm_helpers import write_toml
+
+BASH = shutil.which("bash") or "/bin/bash"
 
 SPACE = {"x": {"type": "float", "low": -1.0, "high": 1.0}}
 INJECTIONS = ["debug\ntouch /tmp/X", "debug\rtouch /tmp/X", "debug\u2028touch /tmp/X", "debug\x00x",
@@ -62,6 +65,16 @@ def test_submit_refuses_a_line_break_in_any_option(tmp_path, capsys, option):
 HOSTILE = 'de bug"#x\\y'
 
 
+@pytest.fixture
+def no_sbatch(tmp_path, monkeypatch):
+    """No sbatch on PATH: --dry-run's 'sbatch --test-only' check is not made (said in its plan), so the job
+    script is printed whatever the local SLURM would say of the hostile partition (it has no such one: exit 2).
+    The scripts' quoting is what these tests read; bash is called by its absolute path."""
+    empty = tmp_path / "no-sbatch"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+
+
 def script_lines(capsys, argv: list[str]) -> list[str]:
     assert main(argv) == 0
     out = capsys.readouterr().out
@@ -76,20 +89,20 @@ def assert_one_quoted_directive(lines: list[str], flag: str) -> None:
     assert not any(line.lstrip().startswith("touch") for line in lines)
 
 
-def test_slurm_worker_script_quotes_partition_and_account_as_sbatch_reads_them(tmp_path, capsys):
+def test_slurm_worker_script_quotes_partition_and_account_as_sbatch_reads_them(tmp_path, capsys, no_sbatch):
     lines = script_lines(capsys, ["run", config(tmp_path, {"name": "slurm", "partition": HOSTILE}), "--dry-run"])
     assert_one_quoted_directive(lines, "-p ")
     lines = script_lines(capsys, ["run", config(tmp_path, {"name": "slurm", "account": HOSTILE}), "--dry-run"])
     assert_one_quoted_directive(lines, "-A ")
-    subprocess.run(["bash", "-n"], input="\n".join(lines), text=True, check=True)
+    subprocess.run([BASH, "-n"], input="\n".join(lines), text=True, check=True)
 
 
-def test_slurm_array_script_quotes_partition_and_account_as_sbatch_reads_them(tmp_path, capsys):
+def test_slurm_array_script_quotes_partition_and_account_as_sbatch_reads_them(tmp_path, capsys, no_sbatch):
     for key in ("partition", "account"):
         lines = script_lines(capsys, ["run", config(tmp_path, {"name": "slurm-array", key: HOSTILE}),
                                       "--dry-run"])
         assert_one_quoted_directive(lines, f"--{key}=")
-        subprocess.run(["bash", "-n"], input="\n".join(lines), text=True, check=True)
+        subprocess.run([BASH, "-n"], input="\n".join(lines), text=True, check=True)
 
 
 def test_submit_script_quotes_partition_and_account_as_sbatch_reads_them(tmp_path, capsys):
@@ -97,7 +110,7 @@ def test_submit_script_quotes_partition_and_account_as_sbatch_reads_them(tmp_pat
     for key in ("partition", "account"):
         lines = script_lines(capsys, ["submit", path, "--dry-run", f"--{key}={HOSTILE}"])
         assert_one_quoted_directive(lines, f"--{key}=")
-        subprocess.run(["bash", "-n"], input="\n".join(lines), text=True, check=True)
+        subprocess.run([BASH, "-n"], input="\n".join(lines), text=True, check=True)
 
 
 def test_a_memory_size_that_is_no_size_is_refused_on_every_path(tmp_path, capsys):
