@@ -8,7 +8,7 @@ from __future__ import annotations
 import shutil
 
 from test_cli_one_line_errors import TINY_MODEL, TINY_RUN
-from test_progress_states_add_up import _killed_with
+from file_corruptions import killed_with_in_flight
 
 import l2l
 from l2l.cli import main
@@ -29,7 +29,7 @@ def test_the_missing_folder_counts_the_interrupted_candidates_that_continue_from
     shutil.copy(path, cut)  # without run.h5.checkpoints
     budget = float(paused["budget"].iloc[0])
     new = int(candidates["trial"].max()) + 1
-    _killed_with(cut, [[int(paused["trial"].iloc[0]), 3 * budget, budget],  # continues from its checkpoint
+    killed_with_in_flight(cut, [[int(paused["trial"].iloc[0]), 3 * budget, budget],  # continues from its checkpoint
                        [new, 1.0, 0.0]])  # a new candidate's first segment: from scratch
     assert main(["show", str(cut)]) == 0
     out = capsys.readouterr().out
