@@ -5,13 +5,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import h5py
-import numpy as np
 import pytest
 
 import l2l
 from l2l.cli import main
-from l2l.results_schema import codec
+from file_corruptions import killed_with_in_flight
 from l2l.summary import progress_line, summarize
 
 HYPERBAND = {"run": {"name": "hb", "seed": 1},
@@ -75,18 +73,7 @@ def test_an_interrupted_multi_fidelity_run_has_nothing_running(tmp_path):
                    tmp_path / "hb.h5")
     cut = tmp_path / "cut.h5"
     shutil.copy(path, cut)
-    with h5py.File(cut, "r+") as f:  # as a writer killed with two segments in flight leaves it
-        for name in ("event_time", "event_kind", "event_detail"):
-            f[f"run/{name}"].resize((f[f"run/{name}"].shape[0] - 1,))  # the 'finished' event never came
-        gen, states = f["generations"], f["blobs/states"]
-        last = gen["generation"].shape[0] - 1
-        start, length = int(gen["state_start"][last]), int(gen["state_length"][last])
-        state = codec.decode(states[start:start + length])
-        state["loop"]["in_flight"] = [[0, 3.0, 1.0], [1, 3.0, 1.0]]
-        data = np.frombuffer(codec.encode(state), dtype="u1")
-        states.resize((states.shape[0] + len(data),))
-        states[-len(data):] = data
-        gen["state_start"][last], gen["state_length"][last] = states.shape[0] - len(data), len(data)
+    killed_with_in_flight(cut, [[0, 3.0, 1.0], [1, 3.0, 1.0]])  # as a writer killed with two in flight
     with l2l.Trajectory(cut) as trajectory:
         summary = summarize(trajectory)
     assert summary.status == "interrupted"
