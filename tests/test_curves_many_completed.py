@@ -20,6 +20,16 @@ from l2l.objectives import Objective
 from l2l.plot.curves import draw_curves
 
 
+def _legend_labels(run) -> list[str]:
+    """The texts of the curves panel's legend drawn for ``run``."""
+    fig, ax = plt.subplots()
+    try:
+        draw_curves(ax, run)
+        return [t.get_text() for t in ax.get_legend().get_texts()]
+    finally:
+        plt.close(fig)
+
+
 def test_more_completed_candidates_than_lines_draws_a_sample(monkeypatch):
     monkeypatch.setattr(importlib.import_module("l2l.plot.curves"), "MAX_LINES", 20)
     count = 25
@@ -32,12 +42,7 @@ def test_more_completed_candidates_than_lines_draws_a_sample(monkeypatch):
     run = types.SimpleNamespace(multi_fidelity=True, frame=frame, curves=None, segments=segments,
                                 objectives=[Objective("loss")], fidelity={"rungs": [3.0, 9.0], "unit": "epochs"},
                                 run={}, name="big", path=None)
-    fig, ax = plt.subplots()
-    try:
-        draw_curves(ax, run)
-        labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    finally:
-        plt.close(fig)
+    labels = _legend_labels(run)
     assert "reached the top budget (20 of 23 drawn)" in labels
 
 
@@ -52,11 +57,6 @@ def test_a_candidate_whose_curve_holds_no_finite_value_is_counted_in_the_legend(
     run = types.SimpleNamespace(multi_fidelity=True, frame=frame, curves=curve, segments=segments,
                                 objectives=[Objective("loss")], fidelity={"rungs": [1.0, 3.0, 9.0], "unit": "epochs"},
                                 run={}, name="nan", path=None)
-    fig, ax = plt.subplots()
-    try:
-        draw_curves(ax, run)
-        labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    finally:
-        plt.close(fig)
+    labels = _legend_labels(run)
     assert "stopped by the policy (1)" in labels
     assert "1 more below the top budget: no finite value on their curve (not drawn)" in labels
