@@ -25,6 +25,7 @@ import socket
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Callable
 
@@ -33,7 +34,7 @@ import numpy as np
 from l2l import __version__
 from l2l.analysis.sessions import session_backend
 from l2l.components import Components, ComputeFloor, build as _build, load_run_config
-from l2l.config import RunConfig, unnamed_scheduler
+from l2l.config import RunConfig, from_mapping, unnamed_scheduler
 from l2l.control import RunControl
 from l2l.driver_state import count_every_attempt
 from l2l.errors import ConfigError, TrajectoryError, command
@@ -271,7 +272,7 @@ def _holds_another_config(path: Path, config: RunConfig) -> bool:
                if k != "objectives" or (stored.get(k) is not None and mine.get(k) is not None))
 
 
-def run(config: RunConfig, out: str | os.PathLike | None = None, *, progress: bool = False,
+def run(config: RunConfig | Mapping[str, Any], out: str | os.PathLike | None = None, *, progress: bool = False,
         on_generation: Callable[[dict], None] | None = None, control: RunControl | None = None,
         simulator: Callable[..., Any] | None = None) -> Path:
     """Run ``config`` into a new trajectory file and return its path.
@@ -281,10 +282,15 @@ def run(config: RunConfig, out: str | os.PathLike | None = None, *, progress: bo
     ``control``: a :class:`~l2l.control.RunControl` through which another
     thread (or a signal handler) can ask this run to stop.
 
+    ``config``: a :class:`~l2l.config.RunConfig` (``l2l.load_config``), or a mapping of the config's tables as a
+    TOML file holds them (``{"run": {...}, "space": {...}, "simulator": {...}, "policy": {...}}``), read by
+    :func:`l2l.from_mapping` (a module a ``python`` simulator names is looked up in the working directory).
+
     Raises :class:`ConfigError` before creating anything if the config is
     invalid, and :class:`TrajectoryError` if the output file exists or
     another process writes it.
     """
+    config = as_run_config(config)
     if config.backend.name == "local":
         start_fork_server()  # the Dask workers' fork server imports what they need while we build
     components = build(config, simulator)
@@ -312,6 +318,20 @@ def run(config: RunConfig, out: str | os.PathLike | None = None, *, progress: bo
     finally:
         components.executor.close()  # already closed by the loop, unless the run failed before it started
     return path
+
+
+def as_run_config(config: Any) -> RunConfig:
+    """``config`` as a :class:`RunConfig`: a mapping of tables is read as a user's config file is (it raised
+    ``AttributeError: 'dict' object has no attribute 'backend'`` before); anything else is refused in one line
+    that names the two ways to make one."""
+    if isinstance(config, RunConfig):
+        return config
+    if isinstance(config, Mapping):
+        return from_mapping(config, user_file=True)
+    shown = repr(config) if len(repr(config)) <= 60 else f"{repr(config)[:57]}..."
+    hint = f"l2l.load_config({shown})" if isinstance(config, (str, os.PathLike)) else "l2l.load_config(path)"
+    raise ConfigError(f"l2l.run takes a config: a RunConfig ({hint}) or a mapping of its tables "
+                      f"({{'run': {{...}}, 'space': {{...}}, ...}}), got {type(config).__name__} {shown}")
 
 
 def warn_options(components: Components) -> None:
