@@ -95,6 +95,11 @@ def _last_line(text: bytes | None) -> str:
 
 #: Programs whose ``-c`` argument is a shell script: a value put into it is quoted for the shell (:func:`_fill`).
 SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash"})
+#: The long options of those shells that take the next argument as their value (bash's ``--rcfile F`` and
+#: ``--init-file F``, zsh's ``--emulate sh``): the script's ``-c`` may come after them.
+LONG_OPTIONS_WITH_VALUE = frozenset({"--rcfile", "--init-file", "--emulate"})
+#: The characters after which a ``#`` starts a shell comment (it must begin a word): blanks and the metacharacters.
+_WORD_ENDS = frozenset(" \t\n;&|()<>")
 
 
 def _shell_scripts(argv: tuple) -> set[int]:
@@ -108,8 +113,10 @@ def _shell_scripts(argv: tuple) -> set[int]:
         option = index + 1
         while option < len(argv) and argv[option][:1] in ("-", "+") and argv[option] not in ("-", "--"):
             # each o or O of a cluster takes the next argument as its option's name: '-eo pipefail' (read as one
-            # option before, its script was not seen and its values were not quoted)
-            names = 0 if argv[option].startswith("--") else sum(char in "oO" for char in argv[option][1:])
+            # option before, its script was not seen and its values were not quoted); so does a long option with
+            # a value: 'bash --rcfile F -c ...' (F was taken for the script, which was then not seen)
+            names = int(argv[option] in LONG_OPTIONS_WITH_VALUE) if argv[option].startswith("--") else \
+                sum(char in "oO" for char in argv[option][1:])
             if argv[option][0] == "-" and not argv[option].startswith("--") and "c" in argv[option][1:]:
                 script = option + 1 + names
                 script += script < len(argv) - 1 and argv[script] == "--"  # 'sh -c -- "..."': the script after it
@@ -132,13 +139,17 @@ def _fill(template: str, values: dict[str, str], shell: bool) -> str:
     """
     if not shell:
         return template.format_map(values)
-    parts, quoting = [], [""]
+    parts, quoting, previous = [], [""], "\n"  # (the script's start, as a line's, may start a comment)
     for literal, field, _, _ in _placeholders(template):
         parts.append(literal)
-        quoting = _quoting_after(literal, quoting)
+        quoting = _quoting_after(literal, quoting, previous)
+        previous = literal[-1:] or previous
         if field is None:
             continue
-        value = values[field]
+        value, previous = values[field], "x"  # (a value is a word, or part of one: no '#' after it starts a comment)
+        if quoting[-1] == "#":  # in a comment the shell reads no quote; a line break would end it early
+            parts.append(value.replace("\n", " "))
+            continue
         if quoting[-1] == "'":
             value = value.replace("'", "'\\''")
         elif quoting[-1] == '"':
@@ -151,18 +162,25 @@ def _fill(template: str, values: dict[str, str], shell: bool) -> str:
     return "".join(parts)
 
 
-def _quoting_after(text: str, quoting: list[str]) -> list[str]:
+def _quoting_after(text: str, quoting: list[str], previous: str = "") -> list[str]:
     """The shell's quoting after ``text``, from the quoting before it: a stack whose top is ``"'"`` or ``'"'``
-    inside quotes, else ``""`` (bare) or ``"("``, ``"`"`` (inside a command substitution or parentheses, where
-    quotes start afresh: ``"$(cat "{x}")"``)."""
-    quoting, escaped, previous = list(quoting), False, ""
+    inside quotes, ``"#"`` inside a comment (to the line's end), else ``""`` (bare) or ``"("``, ``"`"`` (inside a
+    command substitution or parentheses, where quotes start afresh: ``"$(cat "{x}")"``). ``previous``: the
+    character before ``text`` ('' for none), by which a ``#`` at its start begins a word (a comment) or not.
+
+    A comment is skipped as the shell skips it: an apostrophe there (``# it's the model``) was taken for an open
+    quote, and every value after it was quoted for inside single quotes while the shell read it bare."""
+    quoting, escaped = list(quoting), False
     for char in text:
         top = quoting[-1]
-        if top == "'":
+        if top == "#":
+            if char == "\n":
+                quoting.pop()
+        elif top == "'":
             if char == "'":
                 quoting.pop()
         elif escaped:
-            escaped, char = False, ""  # an escaped '$' starts no '$('
+            escaped, char = False, "x"  # an escaped '$' starts no '$(', an escaped blank ends no word
         elif char == "\\":
             escaped = True
         elif top == '"':
@@ -172,6 +190,8 @@ def _quoting_after(text: str, quoting: list[str]) -> list[str]:
                 quoting.append("(")
             elif char == "`":
                 quoting.append("`")
+        elif char == "#" and top in ("", "(") and previous in _WORD_ENDS:
+            quoting.append("#")
         elif char in "'\"":
             quoting.append(char)
         elif char == "(":
