@@ -91,7 +91,7 @@ def test_slurm_workers_survive_a_cancelled_job_and_a_killed_worker_and_match_ser
     config = sleep_config(1.0, 6, 2, backend)
 
     def running_workers():
-        return [r for r in squeue("--format=%i|%T|%j") if r[1] == "RUNNING" and r[2] == "l2l-worker"]
+        return [r for r in squeue("--format=%i|%T|%j") if r[1] == "RUNNING" and r[2] == "l2l-slurm"]  # the run's name
 
     def inject():
         jobs = wait_for(lambda: len(running_workers()) == 2 and running_workers(), 60, "two worker jobs")

@@ -42,8 +42,8 @@ from l2l.jobs.base import Outcome, warn_line
 from l2l.jobs.dask import _DaskExecutor, closing_through_ctrl_c, dashboard_available
 from l2l.jobs.slurm_common import (JobsRefused, SlurmError, WorkersRefused, call, check_extra_directives,
                                    check_interface, check_script_values, check_with_test_only, format_walltime,
-                                   WORKER_JOB_NAME, forget_worker_jobs, memory_bytes, one_line, record_worker_job,
-                                   sbatch_value, walltime_seconds)
+                                   WORKER_JOB_NAME, directive, forget_worker_jobs, memory_bytes, one_line,
+                                   record_worker_job, run_job_name, sbatch_value, walltime_seconds)
 from l2l.registry import option
 
 
@@ -231,7 +231,7 @@ def _job_class(submissions: _Submissions, work_dir: str | None = None) -> type:
                 match = re.search(self.job_id_regexp, out)
                 job_id = match.group("job_id") if match else None
                 if job_id and work_dir:
-                    record_worker_job(work_dir, job_id)
+                    record_worker_job(work_dir, job_id, self.job_name)
                 return out
             finally:
                 submissions.answered(job_id, refusal, number)
@@ -312,9 +312,15 @@ class SlurmExecutor(_DaskExecutor):
                       walltime=format_walltime(walltime_seconds(self.walltime)),
                       job_extra_directives=list(self.job_extra_directives),
                       job_script_prologue=list(self.prologue), worker_extra_args=worker_args,
-                      job_name=WORKER_JOB_NAME,
+                      job_name=self._job_name(), job_directives_skip=["#SBATCH -J "],
                       scheduler_options={"dashboard_address": ":0", "dashboard": self._dashboard},
                       silence_logs=logging.ERROR)
+        # dask-jobqueue writes its -J line with the name as it is: the run's name, a file's, may hold a blank, a
+        # quote or a '#' (sbatch then read the line's rest as another directive, or none); written by directive()
+        # instead, the one place where a value of a job script is checked and quoted (before the user's extra
+        # directives: a --job-name among them still wins, as before)
+        kwargs["job_extra_directives"] = [directive("job-name", kwargs["job_name"]).removeprefix("#SBATCH "),
+                                          *kwargs["job_extra_directives"]]
         # dask-jobqueue writes these into #SBATCH lines as they are: quote them as sbatch reads them.
         if self.partition:
             kwargs["queue"] = sbatch_value(self.partition)
@@ -325,11 +331,18 @@ class SlurmExecutor(_DaskExecutor):
         log_directory = self._log_directory()
         if log_directory:
             # dask-jobqueue's own -e/-o lines do not quote the path; ours do.
-            kwargs["job_directives_skip"] = ["#SBATCH -e ", "#SBATCH -o "]
+            kwargs["job_directives_skip"] += ["#SBATCH -e ", "#SBATCH -o "]
             kwargs["job_extra_directives"] = kwargs["job_extra_directives"] + [
                 f"-e {sbatch_value(os.path.join(log_directory, 'l2l-worker-%J.err'))}",
                 f"-o {sbatch_value(os.path.join(log_directory, 'l2l-worker-%J.out'))}"]
         return kwargs
+
+    def _job_name(self) -> str:
+        """The worker jobs' name: the run's, ``l2l-NAME`` (:func:`run_job_name`, as slurm-array's arrays), by which
+        ``squeue`` tells two sweeps' jobs apart and a later session cancels those a killed one left; ``l2l-worker``
+        where no run folder is known (the script ``l2l run --dry-run`` prints)."""
+        run_dir = getattr(self, "_run_dir", None)
+        return run_job_name(run_dir) if run_dir else WORKER_JOB_NAME
 
     def workers_said(self, workers: int) -> str:
         """The connected workers, as the idle-workers warning line counts them: each is a worker job of its own
@@ -339,9 +352,10 @@ class SlurmExecutor(_DaskExecutor):
     @classmethod
     def check_run_dir(cls, run_dir: str, options: dict) -> None:
         """Refuse a run folder with a ``%`` where the worker jobs' logs go in it (no log_directory given),
-        before anything is created: sbatch reads it in ``-o``/``-e`` as a pattern (the logs went nowhere)."""
-        if not options.get("log_directory"):
-            check_script_values("backend 'slurm'", {"the run folder": os.path.abspath(run_dir)}, patterns=LOG_FOLDER)
+        before anything is created: sbatch reads it in ``-o``/``-e`` as a pattern (the logs went nowhere); and
+        one with a line break in any case: the worker jobs' name is the run's (:meth:`_job_name`)."""
+        patterns = LOG_FOLDER if not options.get("log_directory") else None
+        check_script_values("backend 'slurm'", {"the run folder": os.path.abspath(run_dir)}, patterns=patterns)
 
     def _log_directory(self) -> str:
         run_dir = getattr(self, "_run_dir", None)

@@ -284,16 +284,24 @@ def parse_job_id(sbatch_output: str) -> str:
 
 #: The file of a slurm-array batch folder (``<run>.work/array/batches/<batch>/``) naming its array's job.
 JOB_ID_FILE = "job_id"
-#: The folder of ``<run>.work`` where the ``slurm`` backend names each worker job it submitted (one empty file per
-#: job id), removed as the run closes its cluster.
+#: The folder of ``<run>.work`` where the ``slurm`` backend names each worker job it submitted (one file per job id,
+#: holding the job's name), removed as the run closes its cluster.
 WORKER_JOBS = "slurm-jobs"
-#: The job name of every ``slurm`` worker job (dask-jobqueue's ``job_name``).
+#: The job name of the ``slurm`` worker jobs where no run folder is known (the script ``l2l run --dry-run`` prints);
+#: before, of every one: the jobs an empty file of :data:`WORKER_JOBS` names (an earlier version's) carry it.
 WORKER_JOB_NAME = "l2l-worker"
 
 
-def array_job_name(work_dir: str | os.PathLike) -> str:
-    """The job name of the slurm-array jobs of the run whose folder is ``work_dir`` (``<run>.work``)."""
+def run_job_name(work_dir: str | os.PathLike) -> str:
+    """The job name of the SLURM jobs of the run whose folder is ``work_dir`` (``<run>.work``): ``l2l-NAME``, for
+    slurm-array's arrays and the ``slurm`` backend's worker jobs alike, so that ``squeue`` tells the jobs of two
+    sweeps apart (every worker job was ``l2l-worker``). Written into a job script by :func:`directive` only."""
     return f"l2l-{Path(work_dir).stem}"[:64]
+
+
+def array_job_name(work_dir: str | os.PathLike) -> str:
+    """The job name of the slurm-array jobs of the run whose folder is ``work_dir``: :func:`run_job_name`."""
+    return run_job_name(work_dir)
 
 
 def cancel_left_behind(work_dir: str | os.PathLike) -> list[str]:
@@ -306,24 +314,28 @@ def cancel_left_behind(work_dir: str | os.PathLike) -> list[str]:
     scheduler is gone, but only after the evaluation under way). Every resume calls this, whatever its backend
     (before, only a resume on slurm-array did, for its arrays). The ids are those the run's folder names: each
     slurm-array batch folder's ``job_id`` and the ``slurm`` backend's :data:`WORKER_JOBS` folder. Only jobs of the
-    run's job names are cancelled (an id SLURM has since given to another job is left alone). Call it where no
-    other session of the run is alive (under the run's writer lock); the files naming the ids are removed, so that
-    each is cancelled once (kept where scancel did not answer); a folder without them costs one directory listing and calls nothing.
+    run's job names are cancelled (an id SLURM has since given to another job is left alone): a worker job's, as its
+    file in :data:`WORKER_JOBS` holds it (:data:`WORKER_JOB_NAME` where the file is empty: an earlier version's).
+    Call it where no other session of the run is alive (under the run's writer lock); the files naming the ids are
+    removed, so that each is cancelled once (kept where scancel did not answer); a folder without them costs one
+    directory listing and calls nothing.
     """
     work = Path(work_dir)
-    found: list[tuple[str, list[Path]]] = [
-        (array_job_name(work), sorted(work.glob(f"array/batches/*/{JOB_ID_FILE}"))),
-        (WORKER_JOB_NAME, sorted(work.glob(f"{WORKER_JOBS}/*")))]
+    found: dict[str, tuple[list[str], list[Path]]] = {}  # by job name: the ids, the files naming them
+    for marker in sorted(work.glob(f"array/batches/*/{JOB_ID_FILE}")) + sorted(work.glob(f"{WORKER_JOBS}/*")):
+        try:
+            if marker.parent.name == WORKER_JOBS:  # the id its name, the job's name its text
+                job_id, name = marker.name, marker.read_text().strip() or WORKER_JOB_NAME
+            else:
+                job_id, name = marker.read_text().strip(), array_job_name(work)
+        except OSError:  # removed all the same (as before), naming nothing that could be cancelled
+            job_id, name = "", ""
+        ids, markers = found.setdefault(name, ([], []))
+        markers.append(marker)
+        if job_id.isdigit():
+            ids.append(job_id)
     cancelled: list[str] = []
-    for name, markers in found:
-        ids = []
-        for marker in markers:
-            try:
-                text = marker.read_text().strip() if marker.parent.name != WORKER_JOBS else marker.name
-            except OSError:
-                continue
-            if text.isdigit():
-                ids.append(text)
+    for name, (ids, markers) in found.items():
         if ids:
             queued = False  # whether squeue answered: then a scancel that fails found jobs that ended meanwhile
             try:  # those still in the queue under the run's job name (an array's tasks: its id once)
@@ -354,12 +366,13 @@ def cancel_left_behind(work_dir: str | os.PathLike) -> list[str]:
     return cancelled
 
 
-def record_worker_job(work_dir: str | os.PathLike, job_id: str) -> None:
-    """Name the ``slurm`` worker job ``job_id`` in the run's folder, for :func:`cancel_left_behind`."""
+def record_worker_job(work_dir: str | os.PathLike, job_id: str, name: str) -> None:
+    """Name the ``slurm`` worker job ``job_id``, whose job name is ``name``, in the run's folder, for
+    :func:`cancel_left_behind`."""
     try:
         folder = Path(work_dir) / WORKER_JOBS
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / job_id).touch()
+        (folder / job_id).write_text(name + "\n")
     except OSError:
         pass
 
