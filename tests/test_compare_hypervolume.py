@@ -104,7 +104,8 @@ def test_the_table_has_the_hypervolume_and_the_note_says_the_reference(runs):
     note = hypervolume_note(runs, [MIN, MAX])
     ok = pd.concat([run.ok for run in runs])
     assert f"loss={ok['loss'].max():.4g}" in note and "worst value of each objective" in note
-    assert "no hypervolume" in hypervolume_note(runs, [MIN, MAX, Objective("x")])
+    assert "the volume" in hypervolume_note(runs, [MIN, MAX, Objective("x")])  # three: a volume
+    assert "no hypervolume" in hypervolume_note(runs, [MIN, MAX, Objective("x"), Objective("y")])
     assert hypervolume_note(runs, [MIN]) is None
     assert "hypervolume" not in _table(runs, [MIN]).columns
 

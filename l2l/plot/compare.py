@@ -276,9 +276,18 @@ def curves(run: RunData, objective: Objective, by_compute: bool = False) -> dict
 REFERENCE_RULE = "the worst value of each objective over all compared runs' results"
 
 
+def has_hypervolume(objectives: Sequence[Objective]) -> bool:
+    """Whether ``l2l compare`` draws and tabulates the hypervolume of runs sharing ``objectives``: for two or three
+    (:data:`l2l.analysis.hypervolume.MOST_OBJECTIVES`); one is compared by its best so far, four or more by each
+    objective's best alone (:func:`hypervolume_note` says why)."""
+    from l2l.analysis.hypervolume import MOST_OBJECTIVES
+
+    return 2 <= len(objectives) <= MOST_OBJECTIVES
+
+
 def _front_inputs(run: RunData, objectives: Sequence[Objective]) -> tuple[pd.DataFrame, np.ndarray, np.ndarray,
                                                                           np.ndarray]:
-    """The rows a front is made of (as :func:`_found` orders them), their values of the two ``objectives``,
+    """The rows a front is made of (as :func:`_found` orders them), their values of the ``objectives``,
     which count (successful, at a multi-fidelity run's top budget; failed rows are ignored) and the candidate
     of each (repeats share one)."""
     frame, first, candidates = _found(run, objectives[0])
@@ -303,16 +312,27 @@ def hypervolume_reference(runs: Sequence[RunData], objectives: Sequence[Objectiv
 
 def hypervolume_curves(run: RunData, objectives: Sequence[Objective], reference: Sequence[float],
                        by_compute: bool = False) -> dict[str, np.ndarray]:
-    """The hypervolume of ``run``'s front of two objectives (candidates evaluated more than once at their means,
-    as ``l2l show`` lists the front) by evaluations in file order (or compute spent) and by seconds since the run
-    started (by completion), at about :data:`l2l.analysis.hypervolume.CURVE_POINTS` points each."""
+    """The hypervolume of ``run``'s front of two or three objectives (candidates evaluated more than once at their
+    means, as ``l2l show`` lists the front) by evaluations in file order (or compute spent) and by seconds since
+    the run started (by completion), at about :data:`l2l.analysis.hypervolume.CURVE_POINTS` points each.
+
+    The curves are kept with the run (for these objectives and reference point): the figure and the table both
+    ask, and a front of three objectives over a million rows takes seconds."""
     from l2l.analysis.hypervolume import hypervolume_curve
 
     frame, values, counted, candidates = _front_inputs(run, objectives)
-    ends, by_count = hypervolume_curve(values, counted, candidates, objectives, reference)
+    key = (frame, tuple(objectives), tuple(float(r) for r in reference))
+    cached = run.__dict__.get("_hypervolumes")
+    if cached is not None and cached[0][0] is key[0] and cached[0][1:] == key[1:]:
+        ends, by_count, moments, by_time = cached[1]
+    else:
+        order = _by_completion(run, frame)[0]
+        ends, by_count = hypervolume_curve(values, counted, candidates, objectives, reference)
+        moments, by_time = hypervolume_curve(values[order], counted[order], candidates[order], objectives,
+                                             reference)
+        run.__dict__["_hypervolumes"] = (key, (ends, by_count, moments, by_time))
     count = _spent(run, frame, by_compute)
-    order, seconds = _by_completion(run, frame)
-    moments, by_time = hypervolume_curve(values[order], counted[order], candidates[order], objectives, reference)
+    seconds = _by_completion(run, frame)[1]
     return {"evaluations": count[ends - 1] if len(ends) else count[:0], "hypervolume_by_evaluations": by_count,
             "seconds": seconds[moments - 1] if len(moments) else seconds[:0], "hypervolume_by_time": by_time}
 
@@ -323,17 +343,18 @@ def _reference_text(objectives: Sequence[Objective], reference: Sequence[float])
 
 def hypervolume_note(runs: Sequence[RunData], objectives: Sequence[Objective]) -> str | None:
     """The line under ``l2l compare``'s table that says what its hypervolume column measures from, or why there
-    is none (more than two objectives); None for one objective."""
-    if len(objectives) == 2:
+    is none (four or more objectives: see :mod:`l2l.analysis.hypervolume`); None for one objective."""
+    if has_hypervolume(objectives):
         reference = hypervolume_reference(runs, objectives)
-        return (f"note: hypervolume: the area the front dominates (a candidate evaluated more than once at its "
-                f"means, as l2l show lists the front), larger is better, up to the reference point "
+        measure = "area" if len(objectives) == 2 else "volume"
+        return (f"note: hypervolume: the {measure} the front dominates (a candidate evaluated more than once at "
+                f"its means, as l2l show lists the front), larger is better, up to the reference point "
                 f"{_reference_text(objectives, reference)}: {REFERENCE_RULE}")
-    if len(objectives) > 2:
+    if len(objectives) > 1:
         return (f"note: no hypervolume: the runs share {len(objectives)} objectives "
-                f"({', '.join(o.name for o in objectives)}) and it is computed for fronts of two, so each "
-                f"objective's best so far is compared alone (l2l.plot.compare(files, objectives=[two names]) "
-                f"draws the hypervolume of two)")
+                f"({', '.join(o.name for o in objectives)}) and it is computed for fronts of two or three, so each "
+                f"objective's best so far is compared alone (l2l.plot.compare(files, objectives=[two or three "
+                f"names]) draws the hypervolume of those)")
     return None
 
 
@@ -404,7 +425,7 @@ def table(sources: Sequence[Any]) -> pd.DataFrame:
 def _table(runs: Sequence[RunData], objectives: Sequence[Objective]) -> pd.DataFrame:
     rows = []
     unit = compute_axis(runs)
-    reference = hypervolume_reference(runs, objectives) if len(objectives) == 2 else None
+    reference = hypervolume_reference(runs, objectives) if has_hypervolume(objectives) else None
     for run, name in zip(runs, _labels(runs)):
         frame = run.segments if run.multi_fidelity else run.frame
         row: dict[str, Any] = {"run": name, "evaluations": len(frame),
@@ -452,12 +473,37 @@ def _table(runs: Sequence[RunData], objectives: Sequence[Objective]) -> pd.DataF
     return out
 
 
+def check_found(runs: Sequence[RunData]) -> None:
+    """Refuse runs none of which has a successful result (at a multi-fidelity run's top budget), in one line:
+    their comparison was empty axes, a table of NaN and a hypervolume measured from the reference point nan."""
+    said = []
+    for run, name in zip(runs, _labels(runs)):
+        frame = run.segments if run.multi_fidelity else run.frame
+        ok = (frame["status"] == "ok").to_numpy()
+        rows = "segments" if run.multi_fidelity else "evaluations"
+        top = (run.fidelity or {}).get("rungs") if run.multi_fidelity else None
+        if top and ok.any() and "budget" in frame.columns:
+            at_top = ok & np.isclose(frame["budget"].to_numpy(dtype=float), float(top[-1]))
+            if at_top.any():
+                return
+            unit = (run.fidelity or {}).get("unit")
+            said.append(f"{name}: {len(frame)} {rows}, {int(ok.sum())} successful, none at the top budget "
+                        f"({float(top[-1]):g}{f' {unit}' if unit else ''})")
+        elif ok.any():
+            return
+        else:
+            said.append(f"{name}: {len(frame)} {rows}, all failed" if len(frame) else f"{name}: no {rows}")
+    raise TrajectoryError(f"no successful result to compare: {'; '.join(said)} (l2l show FILE says why)")
+
+
 def compare(sources: Sequence[Any], objectives: Sequence[str] | None = None) -> Figure:
-    """Best so far of every run against evaluations (left) and wall time (right), one row per shared objective."""
+    """Best so far of every run against evaluations (left) and wall time (right), one row per shared objective.
+    Runs none of which has a successful result are refused (:func:`check_found`)."""
     if not sources:
         raise TrajectoryError("compare needs at least one trajectory")
     runs = [load_run(s, errors=False) for s in sources]
     shared = common_objectives(runs)
+    check_found(runs)
     if objectives:
         names = {o.name for o in shared}
         unknown = [n for n in objectives if n not in names]
@@ -465,7 +511,7 @@ def compare(sources: Sequence[Any], objectives: Sequence[str] | None = None) -> 
             raise TrajectoryError(f"objective {unknown[0]!r} is not shared by all runs; shared: "
                                   f"{', '.join(sorted(names))}")
         shared = [o for o in shared if o.name in objectives]
-    front = len(shared) == 2  # a row of the fronts' hypervolume above the objectives' own rows
+    front = has_hypervolume(shared)  # a row of the fronts' hypervolume above the objectives' own rows
     shared = shared[:3]
     fig = Figure(figsize=(13, 1.3 + 3.6 * (len(shared) + front)), layout="constrained", dpi=100)
     axes = fig.subplots(len(shared) + front, 2, squeeze=False)
@@ -510,17 +556,33 @@ def compare(sources: Sequence[Any], objectives: Sequence[str] | None = None) -> 
         right.set_xlabel("wall time since the run started (s)")
         left.set_title(f"{objective.name}: best so far against {'compute' if unit else 'evaluations'}")
         right.set_title(f"{objective.name}: best so far against wall time")
-        # below the axes: inside, a run's long entry (a mean of repeats, a re-evaluation) covered the curves and
-        # the y label
-        left.legend(fontsize="small", loc="upper left", bbox_to_anchor=(0, -0.16), borderaxespad=0)
+        _legend_below(left)
     fig.suptitle(f"comparison of {len(runs)} run{'s' * (len(runs) != 1)}")
     return fig
 
 
+#: How far below the bottom of its axes a legend of ``l2l compare`` starts (inches): under the tick labels and
+#: the x label, whatever the axes' height (a fixed fraction of it, 0.16, hid the x label's lower half behind the
+#: legend).
+LEGEND_DROP = 0.5
+
+
+def _legend_below(ax: Any, **options: Any) -> None:
+    """The legend of ``ax`` below it, left-aligned: inside, a run's long entry (a mean of repeats, a re-evaluation)
+    covered the curves and the y label. A legend wider than the axes makes the layout narrow every axes of the
+    column: its lines are kept shorter than that."""
+    from matplotlib.transforms import ScaledTranslation
+
+    drop = ScaledTranslation(0, -LEGEND_DROP, ax.figure.dpi_scale_trans)
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(0, 0), bbox_transform=ax.transAxes + drop,
+              borderaxespad=0, title_fontsize="small", **options)
+
+
 def _hypervolume_row(axes: Sequence[Any], runs: Sequence[RunData], names: Sequence[str],
                      objectives: Sequence[Objective], unit: str | None) -> None:
-    """The hypervolume of each run's front of two objectives against evaluations (or compute) and wall time: how
-    a paper compares multi-objective runs, where each objective's best so far says nothing about the front."""
+    """The hypervolume of each run's front of two or three objectives against evaluations (or compute) and wall
+    time: how a paper compares multi-objective runs, where each objective's best so far says nothing about the
+    front."""
     left, right = axes
     reference = hypervolume_reference(runs, objectives)
     palette = matplotlib.colormaps["tab10"]
@@ -531,9 +593,13 @@ def _hypervolume_row(axes: Sequence[Any], runs: Sequence[RunData], names: Sequen
                   linewidth=1.8, label=name, marker="o" if len(c["evaluations"]) == 1 else None)
         right.plot(c["seconds"], c["hypervolume_by_time"], drawstyle="steps-post", color=colour, linewidth=1.8,
                    label=name, marker="o" if len(c["seconds"]) == 1 else None)
-    pair = " and ".join(label(o) for o in objectives)
+    # three objectives by name only: with their directions the title ran past the figure's edge (the rows below
+    # say them)
+    names = [label(o) if len(objectives) == 2 else o.name for o in objectives]
+    pair = ", ".join(names[:-1]) + f" and {names[-1]}"
     for ax in (left, right):
-        ax.set_ylabel(f"hypervolume (larger is better)\nreference: {_reference_text(objectives, reference)}")
+        # the reference point is in the legend's title: three values made the label longer than the axis
+        ax.set_ylabel("hypervolume (larger is better)")
         ax.grid(alpha=0.3)
     left.set_xlabel(f"compute ({unit}; a full evaluation costs the top budget)" if unit is not None
                     else "evaluations (count, failed ones included)")
@@ -541,5 +607,6 @@ def _hypervolume_row(axes: Sequence[Any], runs: Sequence[RunData], names: Sequen
     left.set_title(f"hypervolume of the front of {pair} against {'compute' if unit else 'evaluations'}",
                    fontsize="medium")
     right.set_title("hypervolume against wall time", fontsize="medium")
-    left.legend(fontsize="small", loc="upper left", bbox_to_anchor=(0, -0.16), borderaxespad=0,
-                title=f"reference point: {REFERENCE_RULE}; repeats at their means", title_fontsize="small")
+    # in two lines: in one, wider than the axes, it made the layout narrow every axes of the column
+    _legend_below(left, title=f"reference point {_reference_text(objectives, reference)}:\n{REFERENCE_RULE}; "
+                              f"repeats at their means")
