@@ -30,7 +30,7 @@ def _run(args: argparse.Namespace) -> int:
     config = load_config(args.config).with_overrides(backend=args.backend, workers=args.workers,
                                                      seed=args.seed, generations=args.generations,
                                                      evaluations=args.evaluations, max_time=args.max_time,
-                                                     compute=args.compute)
+                                                     compute=args.compute, target=args.target)
     if config.backend.name == "local" and not args.dry_run:
         from l2l.jobs.warm import start_fork_server
 
@@ -141,11 +141,23 @@ def _extent(config, components) -> str:
                   + _compute_bound(config, components),
                   f"{_count(config.evaluations, 'segment')} (run.evaluations)" if config.evaluations else "",
                   f"{config.max_time:g} s" if config.max_time else ""]
-        return f"policy {config.policy.name}, " + ", at most ".join(x for x in limits if x)
+        return f"policy {config.policy.name}, " + ", at most ".join(x for x in limits if x) + \
+            _until(config, components)
     limits = [_count(config.generations, "generation") if config.generations else "",
               _count(config.evaluations, "evaluation") if config.evaluations else "",
               f"{config.max_time:g} s" if config.max_time else ""]
-    return ", at most ".join(x for x in limits if x)
+    return ", at most ".join(x for x in limits if x) + _until(config, components)
+
+
+def _until(config, components) -> str:
+    """The banner's run.target: ``, until value <= 0.5`` (each objective's, in its direction); '' without one."""
+    if config.target is None:
+        return ""
+    objectives = components.problem.objectives
+    table = config.target if isinstance(config.target, dict) else {objectives[0].name: config.target}
+    directions = {o.name: o.direction for o in objectives}
+    return ", until " + " and ".join(f"{name} {'>=' if directions.get(name) == 'maximize' else '<='} {value:g}"
+                                     for name, value in table.items())
 
 
 def _count(n: int, thing: str) -> str:
@@ -382,6 +394,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--max-time", type=float, help="wall-time budget in seconds (overrides run.max_time)")
     p.add_argument("--compute", type=float, help="compute budget of a run with a [policy], in fidelity units "
                                                  "(overrides run.compute)")
+    p.add_argument("--target", help="end the run once a candidate reaches this value of the objective, e.g. 0.95, "
+                                    "or of each objective named, e.g. loss=0.1,accuracy=0.9 (overrides run.target)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--dry-run", action="store_true", help="validate, say what the run would do (its policy and "
                    "compute, or its generations), print the job script of SLURM backends, stop")

@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping
 
-from l2l.config import Component, RunConfig, check_penalty, from_mapping
+from l2l.config import Component, RunConfig, check_penalty, check_target, from_mapping
 from l2l.errors import ConfigError
 from l2l.jobs import BACKENDS, Executor
 from l2l.optimizers import OPTIMIZERS, Optimizer, Problem
@@ -166,6 +166,7 @@ def build(config: RunConfig, function: Callable[..., Any] | None = None, *, comm
     if clash:
         raise ConfigError(f"objective {sorted(clash)[0]!r} has the name of a parameter; rename one")
     check_penalty(config.penalty, tuple(objectives))  # a config without [[objectives]]: the simulator's
+    check_target(config.target, tuple(objectives))
     problem = Problem(config.space, tuple(objectives))
     optimizer.check(problem)
     simulator.check_space(config.space)

@@ -47,6 +47,9 @@ RUN_KEYS = {
                    "in the file: one portable file) or 'beside' (all in the folder)",
     "inherit": "Lamarckian generations: each candidate continues from the checkpoint of its nearest member of the "
                "previous generation and trains this many more fidelity units (true: the top budget / generations)",
+    "target": "stop the run once a candidate reaches this value of the objective (<= for a minimized one, >= for a "
+              "maximized one; at the top budget, the mean of its repeats); several objectives: a table per "
+              "objective name, every target listed reached by one candidate",
 }
 MODES = ("generational", "async")
 #: Longest run name: it names NAME.h5, NAME.work/ and SLURM jobs, so it must fit every file system.
@@ -110,6 +113,9 @@ class RunConfig:
     inherit: float | bool = 0
     #: Where checkpoints are kept (run.checkpoints): see :mod:`l2l.results_schema.checkpoint_store`.
     checkpoints: str = "auto"
+    #: run.target: the run ends once a candidate reaches it (a number: the one objective's value; a table: a value
+    #: per objective name); None: no target. See :mod:`l2l.driver_state` (TargetWatch) for what counts.
+    target: float | dict[str, float] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The config as a table that :func:`from_mapping` reads back."""
@@ -127,6 +133,8 @@ class RunConfig:
             run["inherit"] = self.inherit
         if self.checkpoints != "auto":
             run["checkpoints"] = self.checkpoints
+        if self.target is not None:
+            run["target"] = dict(self.target) if isinstance(self.target, dict) else self.target
         if not self.generations or self.policy is not None:  # a policy's sweep is its option max_candidates
             del run["generations"]
         out: dict[str, Any] = {"run": run, "space": self.space.to_json(),
@@ -172,6 +180,10 @@ class RunConfig:
                     raise ConfigError("--compute applies to a run with a [policy] (a budget in fidelity units); "
                                       "this run's budgets are generations, evaluations and max_time")
                 changes[key] = _compute(value, name="--compute")
+            elif key == "target":
+                target = target_option(_target_text(value) if isinstance(value, str) else value, "--target")
+                check_target(target, self.objectives, "--target")
+                changes[key] = target
             else:
                 changes[key] = value
         return replace(self, backend=backend, **changes)
@@ -411,6 +423,8 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".", *,
             raise ConfigError(f"objective {sorted(clash)[0]!r} has the name of a parameter; rename one")
     penalty = run.get("penalty", "worst")
     check_penalty(penalty, objectives)
+    target = target_option(run["target"]) if "target" in run else None
+    check_target(target, objectives)
     base_dir = str(Path(base_dir).resolve())
     simulator = _component("simulator", data.get("simulator"))
     if objectives:
@@ -458,7 +472,7 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".", *,
         out=out, retries=_int("retries", run.get("retries", 0), 0),
         timeout=float(timeout) or None, penalty=penalty, mode=mode, base_dir=base_dir, policy=policy,
         compute=float(compute), reevaluate=reevaluate, inherit=inherit,
-        checkpoints=_checkpoints_option(run.get("checkpoints", "auto")))
+        checkpoints=_checkpoints_option(run.get("checkpoints", "auto")), target=target)
 
 
 #: Why a population-based or Lamarckian run's candidates cannot be evaluated again from their parameters alone.
@@ -614,6 +628,64 @@ def check_penalty(penalty: Any, objectives: tuple[Objective, ...] | None) -> Non
                 raise ConfigError(f"run.penalty.{key} must be a finite number, got {value!r}")
         return
     raise ConfigError(f"run.penalty must be 'worst', a finite number or a table per objective, got {penalty!r}")
+
+
+def target_option(value: Any, name: str = "run.target") -> float | dict[str, float]:
+    """run.target (or ``--target``, ``name``): a finite number, or a non-empty table of finite numbers per objective
+    name. Which objectives the run has is checked by :func:`check_target`."""
+    def number(key: str, given: Any) -> float:
+        if isinstance(given, bool) or not isinstance(given, (int, float)) or not math.isfinite(given):
+            raise ConfigError(f"{key} must be a finite number (the objective's value that ends the run), "
+                              f"got {_shown(given)}")
+        return float(given)
+
+    if isinstance(value, Mapping):
+        if not value:
+            raise ConfigError(f"{name} is an empty table; give a value per objective, e.g. {{loss = 0.1}}")
+        return {str(k): number(f"{name}.{k}", v) for k, v in value.items()}
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"{name} must be a finite number or a table per objective (e.g. {{loss = 0.1}}), "
+                          f"got {_shown(value)}")
+    return number(name, value)
+
+
+def _target_text(text: str) -> float | dict[str, float] | str:
+    """``--target 0.95`` or ``--target loss=0.1,accuracy=0.9`` as :func:`target_option` takes it (the text itself
+    where it is neither, for its refusal)."""
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    table: dict[str, Any] = {}
+    for part in text.split(","):
+        key, equals, value = (p.strip() for p in part.partition("="))
+        if not equals or not key:
+            return text
+        try:
+            table[key] = float(value)
+        except ValueError:
+            table[key] = value
+    return table
+
+
+def check_target(target: float | dict[str, float] | None, objectives: tuple[Objective, ...] | None,
+                 name: str = "run.target") -> None:
+    """Refuse a ``target`` that does not fit the run's ``objectives`` (the config's, or the simulator's own when the
+    config names none; None: not known yet): one number where the run has several objectives, a table key that
+    names none of them."""
+    if target is None or not objectives:
+        return
+    names = [o.name for o in objectives]
+    listed = ", ".join(repr(n) for n in names)
+    if not isinstance(target, dict):
+        if len(names) > 1:
+            raise ConfigError(f"{name} is one number and the run has {len(names)} objectives ({listed}); give a "
+                              f"table of the values to reach, e.g. {{{names[0]} = ...}}")
+        return
+    for key in target:
+        if key not in names:
+            raise ConfigError(f"{name} names {key!r}, which is no objective of the run; its "
+                              f"objective{'s' * (len(names) != 1)}: {listed}")
 
 
 def load_config(path: str | os.PathLike) -> RunConfig:

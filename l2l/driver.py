@@ -57,20 +57,34 @@ import numpy as np
 from l2l.control import RunControl
 from l2l.errors import ContractError, ExecutorError, command
 from l2l.jobs import Outcome, Task
-from l2l.jobs.base import FAILED, RETRIED_ERROR
+from l2l.jobs.base import FAILED, OK, RETRIED_ERROR
 from l2l.outcomes import warn
 from l2l.driver_files import Commits
 from l2l.driver_trials import Trials, Unreadable
-from l2l.driver_state import SEED_MASK, _record, adopt, evaluation_seed, initial_state  # noqa: F401 - API
-from l2l.policies import TrialTable
+from l2l.driver_state import (SEED_MASK, TargetWatch, _record, adopt, evaluation_seed, initial_state,  # noqa: F401
+                              stored_keys, value_key)
+from l2l.policies import TrialTable, budget_key
 from l2l.policies.base import ScoreIndex, significant
 from l2l.progress import Progress, announce, rate_unit
 from l2l.results_schema.frames import id_ranges
-from l2l.results_schema.layout import EVENT_DETAIL, dropped_error
+from l2l.results_schema.layout import EVENT_DETAIL, STATUS_CODES, dropped_error
 from l2l.results_schema.checkpoint_store import size_in_memory
 
 FLUSH_SECONDS = 1.0
 STOP_POLL_SECONDS = 1.0
+
+
+def fitted(detail: dict[str, Any]) -> dict[str, Any]:
+    """``detail`` of the event that ends a run, its run.target record shortened where the whole would not fit the
+    event (the objectives' means of many objectives): the target and the candidate always stay."""
+    target = detail.get("target")
+    if target is None or len(json.dumps(detail).encode()) <= EVENT_DETAIL.itemsize:
+        return detail
+    for kept in (("value", "candidate", "evaluations", "compute", "results"), ("candidate", "evaluations")):
+        detail = {**detail, "target": {k: target[k] for k in kept if k in target}}
+        if len(json.dumps(detail).encode()) <= EVENT_DETAIL.itemsize:
+            break
+    return detail
 
 
 def nothing_left(policy, policy_state, table: TrialTable) -> bool:
@@ -158,6 +172,13 @@ class _Loop(Trials, Commits):
         self.top_sums: dict[Any, list[float]] = self.top_results()
         self.top_best = self.best_mean()
         self.limit: str | None = None  # "evaluations" or "max_time" once that budget stopped new work
+        #: run.target: what counts toward it (None: no target), and what the file records once a candidate reached
+        #: it (the loop then ends as on a stop, but finished: see note_target).
+        self.watch = TargetWatch(self.config.target, self.objectives) if self.config.target is not None else None
+        self.reached: dict[str, Any] | None = None
+        self.target_at = self.target_budget() if self.watch is not None else None
+        if self.watch is not None:
+            self.watch_results()
         self.session = time.monotonic()  # reset once the executor is ready; earlier sessions: loop["elapsed"]
         self.started, self.last_flush, self.last_commit = time.time(), time.monotonic(), time.monotonic()
         # a candidate whose segment to the top budget failed is stopped, not completed (as l2l show counts it)
@@ -202,7 +223,7 @@ class _Loop(Trials, Commits):
                 self.executor.let_submissions_out()  # on its way to the workers first)
                 self.prepare_seeds()
             try:
-                while not self.control.stop_requested:
+                while not self.control.stop_requested and self.reached is None:
                     launched = False
                     try:
                         launched = self.fill()
@@ -248,12 +269,16 @@ class _Loop(Trials, Commits):
                 exc.args = (f"{exc}; every finished evaluation is in {where}; "
                             f"{when + ', ' if when else ''}continue with: {command('l2l', 'resume', where)}",)
                 raise
-            if self.control.stop_requested:
+            if self.control.stop_requested and self.reached is None:
                 self.stopped()
                 return
+            if self.reached is not None:  # the segments still running are cancelled (the executor is closed below,
+                # as after a stop) and left out of the commit: the run is finished, nothing reruns them
+                self.running.clear()
             if self.batch:
                 self.commit()
-            if getattr(self.c, "policy", None) is not None and not self.finished and not self.limit:
+            if getattr(self.c, "policy", None) is not None and not self.finished and not self.limit \
+                    and self.reached is None:
                 # run.compute may be spent by the very segments that completed the policy's work (PBT's
                 # compute is its population's): the policy says whether anything was left
                 self.finished = nothing_left(self.policy, self.policy_state, self.fresh_table())
@@ -270,6 +295,9 @@ class _Loop(Trials, Commits):
                     detail.update(compute=significant(self.loop["compute"]), policy_done=self.finished)
             if self.limit:
                 detail["limit"] = self.limit
+            if self.reached is not None:
+                detail["target"] = self.reached
+            detail = fitted(detail)
             self.writer.event("finished", self.with_continuable(detail) if not self.finished else detail)
         finally:
             self.bar.close()
@@ -280,7 +308,7 @@ class _Loop(Trials, Commits):
         launched."""
         launched = False
         capacity = self.policy.queue_depth * max(1, self.executor.worker_count)  # workers come and go
-        while not self.finished and len(self.running) < capacity and not self.spent():
+        while not self.finished and self.reached is None and len(self.running) < capacity and not self.spent():
             if self.out_of_budget():
                 break
             action, self.policy_state = self.policy.next(self.policy_state, self.table)
@@ -402,6 +430,7 @@ class _Loop(Trials, Commits):
             trial = self.new_trial(code, generation, index)
             if index in self.reuse:
                 self.record(trial, self.reuse[index], reused=True)
+                self.note_target(trial, self.reuse[index], None)
             elif self.lamarck:
                 self.submit(trial, *self.lamarckian(trial))
             else:
@@ -454,7 +483,8 @@ class _Loop(Trials, Commits):
             self.committed += self.cost(task) * again
         # a retry is a new attempt: none starts once run.compute is spent (the failed one counted), so a run whose
         # simulator keeps failing ends at its compute budget however many retries are allowed
-        if not unread and not outcome.ok and outcome.attempt < self.config.retries and not self.spent():
+        if not unread and not outcome.ok and outcome.attempt < self.config.retries and not self.spent() \
+                and self.reached is None:
             self.executor.submit([Task(task.generation, task.individual, task.seed, task.params,
                                        outcome.attempt + 1, task.budget, task.from_budget, task.checkpoint,
                                        task.trial)])
@@ -469,8 +499,112 @@ class _Loop(Trials, Commits):
         outcome.attempt += self.resubmitted.pop(key, 0)  # the row's attempts (attempt + 1) count every run
         self.committed -= self.cost(task) * (outcome.attempt + 1)  # every attempt was committed (see above)
         self.record(trial, outcome, task=task)
+        self.note_target(trial, outcome, task)
         if outcome.checkpoint is not None:  # what the rows not yet appended hold in memory (see flush_due)
             self.buffered_bytes += size_in_memory(outcome.checkpoint)
+
+    # -- run.target ---------------------------------------------------------------------------------------
+    def target_budget(self) -> float | None:
+        """The budget a result must have to count toward run.target: the run's top budget (Lamarckian generations:
+        the simulator's maximum fidelity); None where every result is at the full budget."""
+        if self.budgets:
+            return self.top
+        return float(self.c.simulator.fidelity().maximum) if self.lamarck else None
+
+    def target_key(self, trial: int, outcome: Outcome, task: Task | None) -> tuple[Any, Any]:
+        """(candidate, what names it) of a result: in a multi-fidelity run the candidate the progress bar pools
+        (:meth:`_candidate`) and its trial; else the parameter values evaluated, and the generation and individual
+        of the result. A result that continued another learner's checkpoint is a candidate of its own."""
+        record = self.trials.get(str(trial))
+        if self.policy.multi_fidelity and record is not None:
+            return self._candidate(trial, record), int(trial)
+        ident = [int(outcome.generation), int(outcome.individual)]
+        if outcome.parent >= 0 or (record is not None and record.get("parent", -1) >= 0):
+            return ("row", *ident), ident
+        params = task.params if task is not None else \
+            self.problem.space.decode(np.asarray(record["code"], dtype=float))
+        return value_key(self.problem.space, params), ident
+
+    def watch_results(self) -> None:
+        """The results a resumed run holds already, toward run.target (a candidate's earlier repeats count in its
+        mean): from the trial table in a multi-fidelity run, else from the rows committed (read once)."""
+        watch = self.watch
+        if self.policy.multi_fidelity:
+            key, sign = budget_key(self.top), float(self.signs[0])
+            for trial in sorted(self.trials, key=int):
+                record = self.trials[trial]
+                score = record.get("scores", {}).get(key)
+                if record.get("budget") == self.top and record.get("ok", True) and score is not None:
+                    watch.add(self._candidate(int(trial), record), np.array([float(score) * sign]), int(trial))
+        else:
+            self.watch_rows(self.target_at)
+        # a run killed after a candidate reached the target, before it ended: decided at the next result
+        watch.waiting.update(key for key in watch.sums if watch.meets(key))
+
+    def watch_rows(self, budget: float | None) -> None:
+        """The committed rows of a resumed run outside multi-fidelity policies, toward run.target (read once)."""
+        watch = self.watch
+        rows = int(self.loop.get("rows", 0) or 0)
+        if rows <= 0:
+            return
+        read = self.writer._ds  # the writer's own datasets: the file is open for writing (noqa: SLF001)
+        ok = read("evaluations/status")[:rows] == STATUS_CODES[OK]
+        if budget is not None:
+            ok &= read("evaluations/budget")[:rows] >= budget - 1e-9
+        if not ok.any():
+            return
+        index = np.flatnonzero(ok)
+        values = np.stack([read(f"evaluations/objectives/{o.name}")[:rows][index] for o in self.objectives], axis=1)
+        generation = read("evaluations/generation")[:rows][index]
+        individual = read("evaluations/individual")[:rows][index]
+        keys = stored_keys(self.problem.space, {p.name: read(f"evaluations/params/{p.name}")[:rows][index]
+                                                for p in self.problem.space.parameters})
+        parent = read("evaluations/parent")[:rows][index] if self.lamarck and getattr(self.writer, "lineage", False) \
+            else np.full(len(index), -1)
+        for j in range(len(index)):
+            if not np.all(np.isfinite(values[j])):
+                continue
+            ident = [int(generation[j]), int(individual[j])]
+            key = ("row", *ident) if parent[j] >= 0 else keys[j]
+            watch.add(key, values[j], ident)
+
+    def note_target(self, trial: int, outcome: Outcome, task: Task | None) -> None:
+        """Count ``outcome`` (just recorded) toward run.target, and end the run once a candidate reached it with
+        none of its repeats still running; a failed result counts for nothing but may be the repeat others
+        waited for."""
+        watch = self.watch
+        if watch is None or self.reached is not None:
+            return
+        budget = self.target_at
+        at_top = budget is None or (outcome.budget is not None and outcome.budget >= budget - 1e-9)
+        if not at_top and not watch.waiting:
+            return
+        key = None
+        if at_top:
+            key, ident = self.target_key(trial, outcome, task)
+            values = np.array([outcome.objectives.get(o.name, np.nan) for o in self.objectives], dtype=float)
+            if outcome.status == OK and np.all(np.isfinite(values)):
+                watch.add(key, values, ident)
+        for candidate in [key, *watch.waiting] if key is not None else list(watch.waiting):
+            if not watch.meets(candidate):
+                watch.waiting.discard(candidate)
+            elif self.repeat_running(candidate):
+                watch.waiting.add(candidate)
+            else:
+                compute = self.loop["compute"] if self.segmented else None
+                self.reached = watch.reached(candidate, self.loop["evaluations"], compute, self.elapsed())
+                return
+
+    def repeat_running(self, key: Any) -> bool:
+        """Whether an evaluation of candidate ``key`` is running (or waits for a worker)."""
+        for task, trial in self.running.values():
+            record = self.trials.get(str(trial))
+            if self.policy.multi_fidelity:
+                if record is not None and self._candidate(trial, record) == key:
+                    return True
+            elif isinstance(key, tuple) and key[:1] != ("row",) and value_key(self.problem.space, task.params) == key:
+                return True
+        return False
 
     def show(self, cost: float) -> None:
         """Move the bar by ``cost`` fidelity units (a sweep's: to the candidates decided) and say how many

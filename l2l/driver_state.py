@@ -86,3 +86,80 @@ def adopt(state: dict[str, Any], components) -> dict[str, Any]:
 def _record(code, cohort: int | None, index: int) -> dict[str, Any]:
     return {"code": [float(v) for v in code], "budget": 0.0, "scores": {}, "running": False, "row": -1,
             "cohort": cohort, "index": index}
+
+
+class TargetWatch:
+    """``run.target``: whether a candidate has reached the values that end the run.
+
+    What counts is what ``l2l show`` ranks first by: a candidate's successful results at the run's top budget (every
+    result outside multi-fidelity runs; a low rung's value never counts), averaged over its repeats (equal
+    parameters evaluated from scratch again: a GA's elite, the model-based policy's repeats), and only once none of
+    its repeats is still running, so that one lucky seed does not end the run while the others are pending. Failed
+    evaluations (whose penalty the optimizer is told) never count. A table of several objectives is reached when
+    one candidate's means reach every target listed.
+    """
+
+    def __init__(self, target: float | dict[str, float], objectives) -> None:
+        names = [o.name for o in objectives]
+        table = target if isinstance(target, dict) else {names[0]: float(target)}
+        self.target = target
+        #: (column, value to reach, sign) per objective listed: reached where sign * (mean - value) >= 0.
+        self.goals = [(names.index(name), float(value), objectives[names.index(name)].sign)
+                      for name, value in table.items()]
+        self.names = names
+        #: Per candidate: [sum of each objective, count of results, its first evaluation's id].
+        self.sums: dict[Any, list[Any]] = {}
+        self.waiting: set[Any] = set()  # candidates that meet the target while a repeat of theirs runs
+
+    def add(self, key: Any, values: np.ndarray, ident: Any) -> None:
+        """One successful result at the top budget of candidate ``key`` (``ident``: what names it)."""
+        entry = self.sums.get(key)
+        if entry is None:
+            self.sums[key] = [np.array(values, dtype=float), 1, ident]
+        else:
+            entry[0] = entry[0] + values
+            entry[1] += 1
+
+    def meets(self, key: Any) -> bool:
+        entry = self.sums.get(key)
+        if entry is None:
+            return False
+        mean = entry[0] / entry[1]
+        return all(sign * (mean[column] - value) >= 0 for column, value, sign in self.goals)
+
+    def reached(self, key: Any, evaluations: int, compute: float | None, elapsed: float) -> dict[str, Any]:
+        """What the file records of the candidate ``key`` that reached the target: the target, the candidate (its
+        trial in a multi-fidelity run, else [generation, individual] of its first evaluation), its mean of each
+        objective and of how many results, and the evaluations (compute) and seconds the run had spent."""
+        total, count, ident = self.sums[key]
+        out = {"value": self.target, "candidate": ident,
+               "objectives": {name: float(f"{total[j] / count:.12g}") for j, name in enumerate(self.names)},
+               "results": int(count), "evaluations": int(evaluations), "elapsed": round(float(elapsed), 3)}
+        if compute is not None:
+            out["compute"] = float(f"{compute:.12g}")
+        return out
+
+
+def value_key(space, values: dict[str, Any]) -> tuple[float, ...]:
+    """The candidate a result outside multi-fidelity runs belongs to: the parameter values evaluated (a choice by
+    its index), as ``l2l show`` pools the rows of a candidate evaluated more than once; :func:`stored_keys` makes
+    the same of the rows in the file."""
+    from l2l.parameters import Categorical
+
+    out: list[float] = []
+    for p in space.parameters:
+        value = values[p.name]
+        if isinstance(p, Categorical):
+            out.append(float(p.index(value)))
+        else:
+            out.extend(np.asarray(value, dtype=float).reshape(-1).tolist())
+    return tuple(out)
+
+
+def stored_keys(space, columns: dict[str, np.ndarray]) -> list[tuple[float, ...]]:
+    """:func:`value_key` of each stored row (``columns``: each parameter's column of the rows as the file keeps
+    them, a choice as its index)."""
+    n = len(next(iter(columns.values()))) if columns else 0
+    pieces = [np.asarray(columns[p.name], dtype=float).reshape(n, -1) for p in space.parameters]
+    codes = np.concatenate(pieces, axis=1) if pieces else np.zeros((n, 0))
+    return [tuple(row) for row in codes.tolist()]

@@ -114,6 +114,9 @@ def _frame(trajectory: Trajectory, errors: bool, rows: np.ndarray | None, wanted
     frame.index = pd.RangeIndex(len(frame))
     frame.attrs["objectives"] = [o.to_json() for o in trajectory.objectives]
     frame.attrs["path"] = str(trajectory.path)
+    # run.target: what the event that ended the run records of the candidate that reached it (None: not reached)
+    detail = trajectory.finished_detail() or {}
+    frame.attrs["target"] = detail.get("target") if isinstance(detail.get("target"), dict) else None
     return frame
 
 

@@ -189,6 +189,8 @@ def run_status(kinds: list[str], details: list[str], alive: bool | None,
         return "created", "not started"
     last, detail = kinds[-1], event_detail(details[-1] if details else "")
     if last == "finished":  # a budget that ended the run is its reason (the planned work may be unfinished)
+        if isinstance(detail.get("target"), dict):  # run.target reached: l2l show's target line says by whom
+            return "finished", "target reached"
         return "finished", {"evaluations": "run.evaluations used up", "max_time": "run.max_time over"}.get(
             str(detail.get("limit")), "")
     if last == "stopped":

@@ -33,6 +33,9 @@ def show_text(trajectory: Trajectory, top: int = 10, events: int = 5) -> str:
         lines.append(f"{'parameters' if i == 0 else '':<10} {parameter}")
     lines.append(f"host       {summary.host}  created {summary.created}  l2l {summary.l2l_version}")
     lines.append(f"progress   {progress_line(summary)}")
+    target = target_line(trajectory, summary)
+    if target:
+        lines.append(f"target     {target.removeprefix('target ')}")
     lines += [f"{label:<10} {text}" for label, text in attempt_lines(trajectory, summary)]
     if summary.compute is not None:
         from l2l.analysis.agreement import agreement_line
@@ -59,6 +62,63 @@ def show_text(trajectory: Trajectory, top: int = 10, events: int = 5) -> str:
     if reevaluated:
         lines.append(reevaluated)
     return "\n".join(lines)
+
+
+def target_line(trajectory: Trajectory, summary: RunSummary) -> str:
+    """Whether the run reached its ``run.target``: ``target 0.95 reached by candidate 17 (accuracy = 0.9612) after
+    63 evaluations / 1350 epochs of compute`` (as the ``finished`` event records it), or ``target 0.95 not
+    reached`` once the run ended without; '' for a run without a target, or one still going."""
+    reached = reached_line(trajectory)
+    if reached or not summary.ended:
+        return reached
+    config = trajectory.run.get("config")
+    run = config.get("run") if isinstance(config, dict) else None
+    target = run.get("target") if isinstance(run, dict) else None
+    return "" if target is None else f"target {_target_text(target)} not reached"
+
+
+def reached_line(trajectory: Trajectory) -> str:
+    """``target 0.95 reached by candidate 17 (accuracy = 0.9612) after 63 evaluations / 1350 epochs of compute``,
+    from the ``run.target`` record of the event that ended the run (the candidate: its trial in a multi-fidelity
+    run, else generation/individual of its first evaluation, as ``l2l show``'s table lists it); '' where the run
+    did not end by reaching its target."""
+    import math
+
+    from l2l.summary.record import event_detail
+
+    events = trajectory.events()
+    finished = events.loc[events["kind"] == "finished", "detail"]
+    reached = event_detail(finished.iloc[-1]).get("target") if len(finished) else None
+    if not isinstance(reached, dict) or events["kind"].iloc[-1] != "finished":
+        return ""
+    config = trajectory.run.get("config")
+    run = config.get("run") if isinstance(config, dict) else None
+    shown = _target_text(reached.get("value", run.get("target") if isinstance(run, dict) else "?"))
+    candidate = reached.get("candidate")
+    who = "/".join(str(c) for c in candidate) if isinstance(candidate, list) else str(candidate)
+    means = reached.get("objectives")
+    values = ", ".join(f"{name} = {value:.6g}" for name, value in means.items()
+                       if isinstance(value, (int, float)) and math.isfinite(value)) if isinstance(means, dict) else ""
+    count = reached.get("results")
+    if values and isinstance(count, int) and count > 1:
+        values += f", mean of {count}"
+    line = f"target {shown} reached by candidate {who}" + (f" ({values})" if values else "")
+    evaluations, compute = reached.get("evaluations"), reached.get("compute")
+    if isinstance(evaluations, int):
+        line += f" after {evaluations} evaluation{'s' * (evaluations != 1)}"
+        fidelity = trajectory.run.get("fidelity")
+        if isinstance(compute, (int, float)) and isinstance(fidelity, dict):
+            unit = fidelity.get("unit") or fidelity.get("name") or "budget units"
+            line += f" / {compute:g} {unit} of compute"
+    return line
+
+
+def _target_text(target) -> str:
+    """A run.target as the config gives it: ``0.95``, or ``{loss = 0.1, accuracy = 0.9}``."""
+    if isinstance(target, dict):
+        return "{" + ", ".join(f"{k} = {v:g}" if isinstance(v, (int, float)) else f"{k} = {v}"
+                               for k, v in target.items()) + "}"
+    return f"{target:g}" if isinstance(target, (int, float)) else str(target)
 
 
 def attempt_lines(trajectory: Trajectory, summary: RunSummary) -> list[tuple[str, str]]:
@@ -115,6 +175,7 @@ def finished_text(path: str | os.PathLike, seconds: float) -> str:
         session = _this_session(trajectory, summary) if seconds > 0 else 0.0
         endgame = endgame_status(trajectory, summary.compute)  # None but for a model-based run
         fidelity = trajectory.run.get("fidelity")
+        target = target_line(trajectory, summary)
     if reevaluated:
         table += "\n" + reevaluated
     if summary.compute is not None:  # a multi-fidelity run
@@ -131,6 +192,7 @@ def finished_text(path: str | os.PathLike, seconds: float) -> str:
                 f"({summary.unsuccessful} failed), {_rate(session / max(seconds, 1e-9))} evaluations/s")
     return "\n".join([
         done,
+        *([target] if target else []),
         *attempts,
         table,
         f"results: {path}  (python: l2l.load({str(path)!r}))",
