@@ -464,7 +464,7 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                 _check_raised(state["loop"], ended, _compute_unit(trajectory), **limits)
                 if events.iloc[-1] == "finished":
                     # a budget beyond what the run did, and the policy has no work left for it: nothing runs
-                    why = _used_up(config, state, trajectory)
+                    why = _target_reached(trajectory) or _used_up(config, state, trajectory)
                     if why is None and _raises(state["loop"], **limits):  # and no other budget still binds
                         why = _still_reached(config, state["loop"], _compute_unit(trajectory))
                     if why is not None or not _raises(state["loop"], **limits):
@@ -581,6 +581,18 @@ def _used_up(config: RunConfig, state: dict[str, Any], trajectory: Trajectory) -
                 f"fixed when the run starts: for more, start a new run with more run.generations")
     options = ", ".join(f"{k} = {v}" for k, v in config.policy.options.items())
     return f"policy {name!r} has done all its work ({options}), so more compute runs nothing"
+
+
+def _target_reached(trajectory: Trajectory) -> str | None:
+    """Why a run that ended by reaching its run.target has nothing more to run, whatever budget is raised; None
+    if it did not end so."""
+    from l2l.summary.text import reached_line
+
+    line = reached_line(trajectory)
+    if not line:
+        return None
+    return f"its {line.replace('target', 'run.target', 1).replace(' reached by', ' was reached by', 1)}; for more, " \
+           f"start a new run"
 
 
 def _resume_floor(exc: ComputeFloor, path: Any, given: float | None, state: dict[str, Any] | None) -> str:
