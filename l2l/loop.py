@@ -719,6 +719,13 @@ def _drive_recording_failure(components: Components, writer, state: dict[str, An
     """:func:`_drive`, with a ``failed`` event (and the error) in the file if the run dies of an exception."""
     try:
         _drive(components, writer, state, **options)
+    except KeyboardInterrupt as exc:
+        # What finished is committed (the driver's stop): said under the traceback a script or notebook shows
+        # (l2l run and resume print their own line instead), which before named neither the file nor the way on.
+        where = writer.path.absolute()
+        exc.add_note(f"l2l: interrupted; every committed evaluation is in {where}; continue with "
+                     f"l2l.resume({str(where)!r}) (or: {command('l2l', 'resume', where)})")
+        raise
     except Exception as exc:
         try:
             writer.event("failed", {"error": f"{type(exc).__name__}: {exc}"[:400]})
