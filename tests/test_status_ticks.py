@@ -50,8 +50,9 @@ def test_the_ticks_of_more_than_30_budgets_name_the_budgets_of_the_bars_above_th
         assert label == f"{budgets[int(at)]:g}", ticks
     assert ticks[0] == (0.0, "5")
 
-    # up to 30 budgets, as before: each bar its own label
+    # 20 budgets: each bar labelled ran the labels together in this figure (90100110120); now every other one,
+    # and every bar keeps a tick (the others minor ones)
     fewer = _pbt_run(tmp_path / "fewer", interval=10)
     budgets = sorted(set(fewer.segments["budget"]))
     assert len(budgets) == 20
-    assert _ticks(fewer) == [(float(i), f"{budget:g}") for i, budget in enumerate(budgets)]
+    assert _ticks(fewer) == [(float(i), f"{budget:g}") for i, budget in enumerate(budgets) if i % 2 == 0]

@@ -7,10 +7,12 @@ budget are drawn strongly, the others faintly, each ending in a mark of its
 state: a cross where the policy stopped it (under ``pbt``: where a copy of a
 better member took its place), a triangle where it is paused (the policy may
 still promote it: while the run goes on, or by ``l2l resume``), a diamond
-where it was running or interrupted; a ring marks the point a failed segment
-started from. The x axis is logarithmic where the rungs lie a factor apart
-(``asha``, ``hyperband``: 1, 3, 9, 27, 81, ticked with those numbers) and
-linear where they lie an interval apart (``pbt``).
+where it was running, a square where it was interrupted; a ring marks the point a
+failed segment started from. The x axis is logarithmic where the rungs lie a
+factor apart (``asha``, ``hyperband``: 1, 3, 9, 27, 81, ticked with those numbers)
+and linear where they lie an interval apart (``pbt``); where the rungs are too many
+to label each (``eta = 1.5`` over three decades: 18), every rung is ticked and as
+many labelled, from the top budget down, as the axis has room for.
 """
 
 from __future__ import annotations
@@ -21,11 +23,12 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
-from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter, NullLocator
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from l2l.errors import TrajectoryError
 from l2l.objectives import Objective
 from l2l.plot.data import RunData, label, load_run
+from l2l.plot.panels import label_ticks, number
 from l2l.results_schema.layout import CURVE_PREFIX
 from l2l.results_schema.reader import Trajectory
 
@@ -33,15 +36,15 @@ COMPLETED = "#1f4e9c"
 STOPPED = "#9aa5b1"
 FAILED = "#e07b00"
 MAX_LINES = 3000
-MAX_TICKS = 12
 #: How a candidate that did not reach the top budget ends, by its state (l2l.load's ``state``): marker, colour and
 #: what the legend says (``{n}``: how many). A stopped candidate under ``pbt`` is a member a copy of a better one
 #: replaced at an exploit, not one a rung stopped: its own text (:data:`PBT_STOPPED`).
 ENDS: dict[str, tuple[str, str, str]] = {
     "stopped": ("x", "#c8443c", "stopped by the policy ({n})"),
     "paused": ("v", "#7a5195", "paused: the policy may still promote it (by l2l resume, once the run ended) ({n})"),
+    # each its own mark, not only its own colour: both were diamonds, told apart in colour only (not in greyscale)
     "running": ("D", "#2a9d8f", "running when the file was read ({n})"),
-    "interrupted": ("D", "#6c757d", "interrupted: its segment was in flight when the run stopped ({n})"),
+    "interrupted": ("s", "#6c757d", "interrupted: its segment was in flight when the run stopped ({n})"),
 }
 PBT_STOPPED = "stopped: a copy of a better member took its place ({n})"
 
@@ -166,13 +169,6 @@ def geometric(budgets: list[float]) -> bool:
     return bool(np.std(ratios) / np.mean(ratios) < np.std(steps) / np.mean(steps))
 
 
-def number(value: float, _position: Any = None) -> str:
-    """A budget as a reader writes it: 27, 1,000, 0.5 (not 10^1 or 2.7e+01)."""
-    if float(value).is_integer() and abs(value) < 1e15:
-        return f"{int(value):,}"
-    return f"{value:.4g}"
-
-
 def _rung_text(policy: str | None, rungs: list[float]) -> str:
     """What the dotted lines are, as the axis label says it."""
     if not rungs:
@@ -273,12 +269,12 @@ def draw_curves(ax: Axes, run: RunData, objective: Objective | None = None) -> N
         low, high = value_range(finite[:, 1], np.concatenate(strong)[:, 1] if strong else np.empty(0))
         pad = 0.05 * (high - low or 1.0)
         ax.set_ylim(low - pad, high + pad)
-    if 3 <= len(rungs) <= MAX_TICKS:  # the rungs' own values as ticks: 1, 3, 9, 27, 81 (not 10^0, 10^1)
-        ax.xaxis.set_major_locator(FixedLocator(rungs if log or ax.get_xlim()[0] != 0 else [0.0, *rungs]))
-        ax.xaxis.set_minor_locator(NullLocator())
-    else:  # too few rungs to read the axis by (a sweep's one budget) or too many to tick: matplotlib's ticks
+    if len(rungs) >= 3:  # the rungs' own values as ticks: 1, 3, 9, 27, 81 (not 10^0, 10^1); as many as fit
+        ticked = rungs if log or ax.get_xlim()[0] != 0 else [0.0, *rungs]
+        label_ticks(ax, ticked, [number(r) for r in ticked], from_top=True)
+    else:  # too few rungs to read the axis by (a sweep's one budget): matplotlib's ticks
         ax.xaxis.set_minor_formatter(NullFormatter())  # (a log axis would label its minor ticks 2x10^1, ...)
-    ax.xaxis.set_major_formatter(FuncFormatter(number))
+        ax.xaxis.set_major_formatter(FuncFormatter(number))
     unit = (run.fidelity or {}).get("unit") or "budget"
     scale = "log scale" if log else "linear scale"
     ax.set_xlabel(f"fidelity ({unit}, {scale}){_rung_text(policy, rungs)}")

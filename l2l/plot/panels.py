@@ -8,12 +8,14 @@ aggregated per generation first.
 
 from __future__ import annotations
 
+from typing import Any, Sequence
+
 import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib import colors
 from matplotlib.axes import Axes
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, Locator, MaxNLocator, NullFormatter
 
 from l2l.objectives import Objective
 from l2l.plot.data import RunData, categories, generation_statistics, label, parameter_values, sample_for_scatter
@@ -248,7 +250,7 @@ def draw_parameter(ax: Axes, run: RunData, column: str, objective: Objective, sa
                 label="median at that budget" if by_rung else "median of generation")
     ax.set_title(column)
     if by_rung:
-        ax.set_xticks(at, [f"{rungs[g]:g}" for g in at])
+        label_ticks(ax, at, [number(rungs[g]) for g in at])
         ax.set_xlabel(f"highest budget reached ({_fidelity_unit(run)})")
     else:
         ax.set_xlabel("generation")
@@ -398,7 +400,7 @@ def draw_status(ax: Axes, run: RunData, legend: bool = True) -> None:
         return
     x = counts.index.to_numpy()
     if run.multi_fidelity:  # budgets (1, 3, 9, 27, 81 ...): one bar each, side by side, labelled
-        labels, x = [f"{b:g}" for b in x], np.arange(len(x))
+        labels, x = [number(b) for b in x], np.arange(len(x))
     bottom = np.zeros(len(x))
     for status, colour in STATUS_COLOURS.items():
         heights = counts[status].to_numpy()
@@ -411,8 +413,7 @@ def draw_status(ax: Axes, run: RunData, legend: bool = True) -> None:
     if len(x) == 1:
         ax.set_xlim(x[0] - 1, x[0] + 1)
     if run.multi_fidelity:
-        at = budget_ticks(len(x))
-        ax.set_xticks(at, [labels[i] for i in at])
+        label_ticks(ax, x, labels)
     else:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(alpha=0.3, axis="y")
@@ -420,18 +421,79 @@ def draw_status(ax: Axes, run: RunData, legend: bool = True) -> None:
         ax.legend(fontsize="small", loc="lower right")
 
 
-#: The most budgets the status panel labels one by one; of more, every few (at most about ten labels).
-BUDGET_LABELS = 30
+def number(value: float, _position: Any = None) -> str:
+    """A budget as a reader writes it: 27, 1,000, 0.5, 0.1015 (not 10^1, 2.7e+01 or 0.101496)."""
+    if float(value).is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return f"{value:.4g}"
 
 
-def budget_ticks(n: int) -> list[int]:
-    """The positions (0 .. n-1) of a panel's ``n`` budgets, side by side, that get their budget as a label: all of
-    up to BUDGET_LABELS, else every few at round steps. Before, more than BUDGET_LABELS were labelled by their
-    positions (0, 5, 10 ...), read as budgets they were not."""
-    if n <= BUDGET_LABELS:
-        return list(range(n))
-    steps = MaxNLocator(nbins=10, integer=True, steps=[1, 2, 2.5, 5, 10]).tick_values(0, n - 1)
-    return [int(round(at)) for at in steps if 0 <= at <= n - 1]
+#: The room a tick label takes per character, and at least between two labels (inches, at the default size of
+#: tick labels): a digit is about 0.08 in wide, so 0.1015 or 1,000 about 0.45 in.
+CHARACTER, SPACING = 0.08, 0.12
+
+
+def fitting(positions: Sequence[float], texts: Sequence[str], low: float, high: float, log: bool, width: float,
+            from_top: bool = False) -> list[float]:
+    """Of the ticks at ``positions`` (ascending) with labels ``texts``, those to label on an axis from ``low`` to
+    ``high`` that is ``width`` inches long: every one where all fit side by side, else every second, third ...
+    (the smallest step whose labels do not touch), counted from the first one or, ``from_top``, from the last
+    (the top budget). Before, a panel of a run with many budgets labelled up to 30 bars one by one (their labels
+    ran together: 90100110, or 0.1014960.152244 for a continuous fidelity) and the learning curves' axis gave more
+    than 12 rungs matplotlib's ticks (0.1, 1, 10, 100 on a log axis: none of them a rung)."""
+    inside = [(p, t) for p, t in zip(positions, texts) if low <= p <= high and (p > 0 or not log)]
+    if from_top:
+        inside = inside[::-1]
+    if len(inside) < 2 or not high > low or width <= 0:
+        return sorted(p for p, _ in inside)
+
+    def place(value: float) -> float:
+        if log:
+            return (np.log10(value) - np.log10(low)) / (np.log10(high) - np.log10(low)) * width
+        return (value - low) / (high - low) * width
+
+    for step in (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 100, 200, 500, 1000):
+        chosen = inside[::step]
+        if all(abs(place(a) - place(b)) >= (len(ta) + len(tb)) / 2 * CHARACTER + SPACING
+               for (a, ta), (b, tb) in zip(chosen, chosen[1:])):
+            return sorted(p for p, _ in chosen)
+    return [inside[0][0]]
+
+
+class FittingLocator(Locator):
+    """Ticks at ``positions``: the major ones where their labels (``texts``) fit, as :func:`fitting` chooses them
+    for the axes' size when drawn (an overview's panel is narrower than a figure of its own), the minor ones
+    (``labelled`` False) at the others, so that every budget keeps a tick."""
+
+    def __init__(self, positions: Sequence[float], texts: Sequence[str], labelled: bool = True,
+                 from_top: bool = False):
+        self.positions = [float(p) for p in positions]
+        self.texts = list(texts)
+        self.labelled = labelled
+        self.from_top = from_top
+
+    def __call__(self) -> list[float]:
+        low, high = self.axis.get_view_interval()
+        return self.tick_values(low, high)
+
+    def tick_values(self, vmin: float, vmax: float) -> list[float]:
+        low, high = sorted((float(vmin), float(vmax)))
+        axes = self.axis.axes
+        chosen = fitting(self.positions, self.texts, low, high, self.axis.get_scale() == "log",
+                         axes.bbox.width / axes.figure.dpi, self.from_top)
+        if self.labelled:
+            return chosen
+        return [p for p in self.positions if low <= p <= high and p not in chosen]
+
+
+def label_ticks(ax: Axes, positions: Sequence[float], texts: Sequence[str], from_top: bool = False) -> None:
+    """Tick the x axis of ``ax`` at every one of ``positions`` and label as many with ``texts`` as fit
+    (:class:`FittingLocator`)."""
+    labels = dict(zip((float(p) for p in positions), texts))
+    ax.xaxis.set_major_locator(FittingLocator(positions, texts, from_top=from_top))
+    ax.xaxis.set_minor_locator(FittingLocator(positions, texts, labelled=False, from_top=from_top))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _position: labels.get(float(value), number(value))))
+    ax.xaxis.set_minor_formatter(NullFormatter())
 
 
 def _fidelity_unit(run: RunData) -> str:
@@ -506,7 +568,7 @@ def draw_duration_per_generation(ax: Axes, run: RunData, legend: bool = True) ->
     grouped = (frame["duration"] / length).groupby(frame[per], sort=True)
     quantiles = grouped.quantile([0.1, 0.5, 0.9]).unstack()
     x = quantiles.index.to_numpy()
-    labels = [f"{b:g}" for b in x] if multi and len(x) <= 30 else None
+    labels = [number(b) for b in x] if multi and len(x) <= 30 else None
     if labels is not None:  # budgets (1, 3, 9, 27 ...): evenly spaced and labelled, as in the status panel
         x = np.arange(len(x))
     marker = "o" if len(x) <= 40 else None
@@ -520,7 +582,7 @@ def draw_duration_per_generation(ax: Axes, run: RunData, legend: bool = True) ->
     if wants_log(grouped.max().to_numpy()):
         ax.set_yscale("log")
     if labels is not None:
-        ax.set_xticks(x, labels)
+        label_ticks(ax, x, labels)
     else:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(alpha=0.3)
