@@ -86,3 +86,13 @@ def test_the_overview_panels_label_as_many_budgets_as_fit():
     labels = _labels_apart(fig, ax)  # before: 18 labels of 0.101496 and the like, run together
     assert labels[0] == panels.number(RUNGS[0]) and 3 <= len(labels) <= 9, labels
     assert len(ax.xaxis.get_majorticklocs()) + len(ax.xaxis.get_minorticklocs()) == len(RUNGS)
+
+
+def test_the_legend_of_a_narrow_panel_stays_within_its_axes():
+    """In the overview (a panel about 3.5 in wide) the paused candidates' line ran past the axes, and the layout
+    left a hole beside them; its lines are now wrapped to the axes' width."""
+    run = _run(["paused"] * 17 + ["completed"] * 3)
+    fig, ax = _drawn(lambda ax: draw_curves(ax, run), width=4.0)
+    renderer = fig.canvas.get_renderer()
+    assert ax.get_legend().get_window_extent(renderer).width <= ax.get_window_extent(renderer).width
+    assert any(t.get_text().startswith("paused: the policy may still promote it") for t in ax.get_legend().get_texts())

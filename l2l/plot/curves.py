@@ -17,6 +17,7 @@ many labelled, from the top budget down, as the axis has room for.
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import numpy as np
@@ -36,6 +37,8 @@ COMPLETED = "#1f4e9c"
 STOPPED = "#9aa5b1"
 FAILED = "#e07b00"
 MAX_LINES = 3000
+#: About how wide a character of the legend is (inches, at its small size)
+LEGEND_CHARACTER = 0.062
 #: How a candidate that did not reach the top budget ends, by its state (l2l.load's ``state``): marker, colour and
 #: what the legend says (``{n}``: how many). A stopped candidate under ``pbt`` is a member a copy of a better one
 #: replaced at an exploit, not one a rung stopped: its own text (:data:`PBT_STOPPED`).
@@ -282,7 +285,12 @@ def draw_curves(ax: Axes, run: RunData, objective: Objective | None = None) -> N
     ax.set_title("learning curves of every candidate")
     ax.grid(alpha=0.3)
     if marked or strong or len(failed) or blank:
-        ax.legend(fontsize="small", loc="best")
+        # lines no longer than the axes are wide: in the overview's panel the paused candidates' line ran past the
+        # axes, and the layout made a hole beside it
+        handles, texts = ax.get_legend_handles_labels()
+        width = ax.get_position().width * ax.figure.get_figwidth()
+        most = max(30, int(width / LEGEND_CHARACTER) - 6)
+        ax.legend(handles, [textwrap.fill(text, most) for text in texts], fontsize="small", loc="best")
     else:  # nothing drawn (every candidate failed at its first segment): say so rather than an empty legend
         ax.text(0.5, 0.5, f"no learning curve to draw:\n{missing} candidate{'s' * (missing != 1)} failed\nat their "
                 f"first segment" if missing else "no learning curve to draw", transform=ax.transAxes,
