@@ -227,3 +227,14 @@ def test_l2l_compare_of_runs_without_a_successful_result_says_so_in_one_line(tmp
     assert len(lines) == 1 and lines[0].startswith("l2l: error: no successful result to compare")
     assert "f1 (random): 12 evaluations, all failed" in lines[0] and "nan" not in lines[0]
     assert captured.out == "" and not (tmp_path / "c.png").exists()
+
+
+def test_a_fourth_objective_left_out_of_the_figure_is_said_in_its_title(runs):
+    """The figure draws the first three objectives' rows: a fourth was left out without a word (the table has it),
+    and four objectives have no hypervolume row."""
+    from l2l.plot import compare
+
+    frame = runs[0].frame.assign(d=lambda f: f["a"] + f["b"])
+    fig = compare([RunData.from_frame(frame, objectives=[*MINIMIZED, Objective("d")], name="four")])
+    assert "3 of their 4 objectives drawn, not d" in fig.get_suptitle()
+    assert len(fig.axes) == 6 and "hypervolume" not in fig.axes[0].get_title()

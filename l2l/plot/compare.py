@@ -496,6 +496,10 @@ def check_found(runs: Sequence[RunData]) -> None:
     raise TrajectoryError(f"no successful result to compare: {'; '.join(said)} (l2l show FILE says why)")
 
 
+#: The most objectives :func:`compare` draws a row of best so far for, the first ones (its title names the others).
+DRAWN_OBJECTIVES = 3
+
+
 def compare(sources: Sequence[Any], objectives: Sequence[str] | None = None) -> Figure:
     """Best so far of every run against evaluations (left) and wall time (right), one row per shared objective.
     Runs none of which has a successful result are refused (:func:`check_found`)."""
@@ -512,7 +516,8 @@ def compare(sources: Sequence[Any], objectives: Sequence[str] | None = None) -> 
                                   f"{', '.join(sorted(names))}")
         shared = [o for o in shared if o.name in objectives]
     front = has_hypervolume(shared)  # a row of the fronts' hypervolume above the objectives' own rows
-    shared = shared[:3]
+    left_out = shared[DRAWN_OBJECTIVES:]
+    shared = shared[:DRAWN_OBJECTIVES]
     fig = Figure(figsize=(13, 1.3 + 3.6 * (len(shared) + front)), layout="constrained", dpi=100)
     axes = fig.subplots(len(shared) + front, 2, squeeze=False)
     palette = matplotlib.colormaps["tab10"]
@@ -557,7 +562,11 @@ def compare(sources: Sequence[Any], objectives: Sequence[str] | None = None) -> 
         left.set_title(f"{objective.name}: best so far against {'compute' if unit else 'evaluations'}")
         right.set_title(f"{objective.name}: best so far against wall time")
         _legend_below(left)
-    fig.suptitle(f"comparison of {len(runs)} run{'s' * (len(runs) != 1)}")
+    title = f"comparison of {len(runs)} run{'s' * (len(runs) != 1)}"
+    if left_out:  # said: the figure drew the first three of four objectives without a word (the table has all)
+        title += (f"\n{len(shared)} of their {len(shared) + len(left_out)} objectives drawn, not "
+                  f"{', '.join(o.name for o in left_out)} (the table has every one; --objective NAME draws one)")
+    fig.suptitle(title)
     return fig
 
 
