@@ -97,11 +97,10 @@ def test_a_scheduler_that_goes_away_during_the_run_ends_it_in_one_line_that_says
     assert said[0].endswith(f"evaluation(s) out; start it again (the same address, or scheduler file); every "
                             f"finished evaluation is in {out}; continue with: l2l resume {out}"), stderr
     # l2l's line alone after the banner: before, distributed's own '... - distributed.client - ERROR - Failed to
-    # reconnect to scheduler after 5.00 seconds, closing client' stood above it. Left as it is: distributed's
-    # warning "Couldn't gather 2 keys, rescheduling (...)", where the workers went down with the scheduler as the
-    # client fetched their results (1 run in about 25 here)
-    assert [line for line in stderr.splitlines()[2:] if "distributed.client - WARNING - Couldn't gather " not in line
-            ] == said, stderr
+    # reconnect to scheduler after 5.00 seconds, closing client' stood above it, and in about 1 run in 25 its warning
+    # "Couldn't gather 2 keys, rescheduling (...)", where the workers went down with the scheduler as the client
+    # fetched their results (now dropped with the scheduler: test_dask_gather_warning.py provokes it every time)
+    assert stderr.splitlines()[2:] == said, stderr
     frame = l2l.load(out)
     # the evaluations out as the scheduler went are not failures (l2l resume runs them): before, some were
     # recorded as 'the worker running this evaluation died: FutureCancelledError'

@@ -78,7 +78,10 @@ NO_WORKERS_SECONDS = 30.0
 #: How long connecting to an existing scheduler may take before the run says it waits (see DaskExecutor._connect).
 WAIT_NOTICE_SECONDS = 1.5
 #: How long an address whose host refuses the connection (nothing listens at its port) is tried again before it is
-#: refused in one line (see greet): a scheduler started together with the run, in one job script, listens within it.
+#: refused in one line (see greet), short so that a mistyped address costs little. A scheduler started together with
+#: the run, in one job script, may take longer to listen (its Python imports read some 7,600 files' metadata, which a
+#: cold shared file system can make 10 s or more): its ``--scheduler-file`` is the way, written only once it listens,
+#: and waited for (see DaskExecutor._file_address).
 REFUSED_SECONDS = 3.0
 #: How long l2l's first connection to a scheduler may take before it leaves the waiting to Dask's client (see greet).
 CONNECT_SECONDS = 1.0
@@ -91,6 +94,12 @@ HANDSHAKE_SECONDS = 2.0
 CLOSE_PATIENCE_SECONDS = 30.0
 #: How distributed's client logs (as an ERROR) that it gave a lost scheduler up; see QuietReconnectFailure.
 RECONNECT_FAILED = "Failed to reconnect to scheduler"
+#: How distributed's client logs (as a WARNING) that results it asked for could not be had from their workers
+#: ("Couldn't gather 2 keys, rescheduling (...)"); see QuietReconnectFailure.
+GATHER_FAILED = "Couldn't gather"
+#: How long that warning is held back while the client stays connected, seconds: if it loses its scheduler
+#: meanwhile, the warning went with the scheduler (see QuietReconnectFailure), else it is logged then.
+GATHER_HOLD_SECONDS = 5.0
 
 
 class QuietReconnectFailure(logging.Filter):
@@ -100,7 +109,13 @@ class QuietReconnectFailure(logging.Filter):
     with its timestamp, stood above it). Set on the ``distributed.client`` logger while the backend's client is
     open, and on ``distributed.batched``, whose INFO with a CommClosedError's traceback ('Batched Comm Closed')
     comes when the client's batch of messages finds its scheduler gone (it stood above l2l's line in about one
-    run in ten); every other record of distributed passes."""
+    run in ten); every other record of distributed passes.
+
+    The client's warning that it could not gather results ('Couldn't gather 2 keys, rescheduling (...)') is held
+    back (:meth:`hold`): a scheduler going away shuts its workers down first, and a fetch of results in that
+    moment finds them gone (it stood above l2l's line in about one run in 25). If the client loses its scheduler
+    within GATHER_HOLD_SECONDS, the warning is dropped with it; if it stays connected (results lost on a live
+    cluster, which Dask computes again), the warning is logged then, as it was, or as the backend closes."""
 
     #: Set as the backend closes a client that is trying to reach its lost scheduler again: the reconnection that
     #: the close cancels is logged as an ERROR with the CancelledError's traceback, and the close's message to the
@@ -108,7 +123,62 @@ class QuietReconnectFailure(logging.Filter):
     #: logger too then): both are dropped.
     closing = False
 
+    def __init__(self) -> None:
+        super().__init__()
+        #: The backend's client, once made: whether it is still connected to its scheduler decides a held warning.
+        self.client: Any = None
+        self._held: list[tuple[float, logging.LogRecord]] = []  # (when, the record) of the warnings held back
+        self._lock = threading.Lock()
+
+    def connected(self) -> bool:
+        """Whether the backend's client is connected to its scheduler."""
+        return getattr(self.client, "status", None) == "running"
+
+    def hold(self, record: logging.LogRecord) -> bool:
+        """Whether ``record`` is held back (or dropped): a warning that results could not be gathered, once the
+        backend's client is made (held if it is connected, else dropped). A thread looks every 0.1 s: the records
+        held GATHER_HOLD_SECONDS with the client connected throughout are logged, all are dropped once it is not."""
+        if self.client is None or record.levelno != logging.WARNING or record.name != "distributed.client" or \
+                not str(record.msg).startswith(GATHER_FAILED) or getattr(record, "l2l_held", False):
+            return False
+        if self.connected():
+            with self._lock:
+                self._held.append((time.monotonic(), record))
+                if len(self._held) == 1:
+                    threading.Thread(target=self._watch_held, name="l2l-dask-held-warnings", daemon=True).start()
+        return True
+
+    def _watch_held(self) -> None:
+        while True:
+            time.sleep(0.1)
+            connected = self.connected()
+            with self._lock:
+                due = [item for item in self._held if time.monotonic() - item[0] >= GATHER_HOLD_SECONDS]
+                self._held = [item for item in self._held if item not in due] if connected else []
+                if not connected:
+                    return
+                ended = not self._held
+            self._log([record for _, record in due])
+            if ended:
+                return
+
+    def release(self, connected: bool) -> None:
+        """Log the warnings held back if the client is ``connected`` (the backend closes after a run that went on),
+        drop them if not; the thread watching them ends."""
+        with self._lock:
+            held, self._held = self._held, []
+        if connected:
+            self._log([record for _, record in held])
+
+    @staticmethod
+    def _log(records: list[logging.LogRecord]) -> None:
+        for record in records:
+            record.l2l_held = True  # passes this filter now
+            logging.getLogger(record.name).handle(record)
+
     def filter(self, record: logging.LogRecord) -> bool:
+        if self.hold(record):
+            return False
         lost = bool(record.exc_info) and type(record.exc_info[1]).__name__ == "CommClosedError"
         if lost and record.name == "distributed.batched" and record.levelno <= logging.INFO:
             return False
@@ -899,8 +969,11 @@ class DaskExecutor(_DaskExecutor):
         if bool(self.address) == bool(self.scheduler_file):
             raise ConfigError("backend 'dask': give exactly one of address and scheduler_file (or set Dask's "
                               "DASK_SCHEDULER_ADDRESS, as for l2l resume FILE --backend dask)")
-        if self.scheduler_file and not os.path.exists(self.scheduler_file):
-            raise ConfigError(f"backend 'dask': scheduler_file {self.scheduler_file!r} does not exist")
+        folder = os.path.dirname(os.path.abspath(self.scheduler_file)) if self.scheduler_file else ""
+        if self.scheduler_file and not os.path.exists(self.scheduler_file) and not os.path.isdir(folder):
+            # (a file not written yet, in a folder that is there, is waited for: see _file_address)
+            raise ConfigError(f"backend 'dask': scheduler_file {self.scheduler_file!r} does not exist, nor does its "
+                              f"folder {folder!r}")
 
     def _connect(self):
         if getattr(self, "_quiet", None) is None:  # removed in close, or below if no client is made
@@ -916,6 +989,8 @@ class DaskExecutor(_DaskExecutor):
     def _unquiet(self) -> None:
         quiet, self._quiet = getattr(self, "_quiet", None), None
         if quiet is not None:
+            quiet.release(connected=False)
+            quiet.client = None
             logging.getLogger("distributed.client").removeFilter(quiet)
             logging.getLogger("distributed.batched").removeFilter(quiet)
 
@@ -923,13 +998,15 @@ class DaskExecutor(_DaskExecutor):
         """A client of the scheduler."""
         from distributed import Client
 
-        address = self.address or self._file_address()
-        self._check_address(address)
-        said = threading.Lock()
+        said, address = threading.Lock(), ""
 
         def waiting() -> None:
-            if said.acquire(blocking=False):  # once, whether greet or the timer says it
-                warn_line(f"l2l: waiting up to {self.timeout:g} s for the Dask scheduler at {address} ...")
+            if said.acquire(blocking=False):  # once, whether greet, the timer or the wait for the file says it
+                what = f"at {address}" if address else f"to write its file {self.scheduler_file}"
+                warn_line(f"l2l: waiting up to {self.timeout:g} s for the Dask scheduler {what} ...")
+
+        address = self.address or self._file_address(waiting)
+        self._check_address(address)
 
         # an address where plainly no scheduler is (refused, unknown host, a web server) ends here in one line
         greet(address, self._point(), self.timeout, waiting)
@@ -941,8 +1018,12 @@ class DaskExecutor(_DaskExecutor):
             notice.start()
         try:
             if self.address:
-                return Client(self.address, set_as_default=False, timeout=f"{self.timeout:g}s")
-            return Client(scheduler_file=self.scheduler_file, set_as_default=False, timeout=f"{self.timeout:g}s")
+                client = Client(self.address, set_as_default=False, timeout=f"{self.timeout:g}s")
+            else:
+                client = Client(scheduler_file=self.scheduler_file, set_as_default=False, timeout=f"{self.timeout:g}s")
+            if getattr(self, "_quiet", None) is not None:  # its warnings of results not gathered are held back
+                self._quiet.client = client
+            return client
         except (OSError, TimeoutError) as exc:  # before: a traceback of Dask's connection, after the file existed
             raise ExecutorError(f"backend 'dask': no scheduler answered ({exc}); start it, or {self._point()}"
                                 ) from None
@@ -985,12 +1066,28 @@ class DaskExecutor(_DaskExecutor):
             raise ExecutorError(f"backend 'dask': {given} is not a Dask scheduler's ({exc}); give the one the "
                                 f"scheduler prints as it starts, e.g. tcp://10.0.0.5:8786") from None
 
-    def _file_address(self) -> str:
+    def _file_address(self, waiting: Callable[[], None] = lambda: None) -> str:
         """The address in the scheduler file, read as Dask's client reads it (a file being written is read again
         for a second), refused in one line if there is none: Dask's client raised from its constructor (a
-        traceback after the run's file was created, then 60 s of the half-made client failing to close)."""
+        traceback after the run's file was created, then 60 s of the half-made client failing to close).
+
+        A file not there yet is waited for up to ``timeout``, ``waiting()`` called (it says so) after
+        WAIT_NOTICE_SECONDS, as Dask's client and ``dask worker --scheduler-file`` wait for it: a scheduler started
+        in the job script just before ``l2l run`` writes it once it listens, which on a cold shared file system may
+        take longer than an address's refusal (REFUSED_SECONDS) allows. Before, such a file was refused at once
+        ('does not exist'), so the job script had to wait for it in a loop of its own."""
         import json
 
+        began = time.monotonic()
+        while not os.path.exists(self.scheduler_file):
+            waited = time.monotonic() - began
+            if waited >= self.timeout:
+                raise ExecutorError(f"backend 'dask': scheduler_file {self.scheduler_file!r} was not written within "
+                                    f"{self.timeout:g} s; start the scheduler (dask scheduler --scheduler-file "
+                                    f"{self.scheduler_file}), or {self._point()}")
+            if waited >= WAIT_NOTICE_SECONDS:
+                waiting()
+            time.sleep(min(0.1, max(0.0, self.timeout - waited)))
         why: Exception | None = None
         for _ in range(10):
             try:
@@ -1122,6 +1219,9 @@ class DaskExecutor(_DaskExecutor):
         return self._reported
 
     def close(self) -> None:
+        quiet = getattr(self, "_quiet", None)
+        if quiet is not None:  # a warning of results not gathered, held back: said if the scheduler is still there
+            quiet.release(connected=quiet.connected())
         try:
             super().close()
         finally:
