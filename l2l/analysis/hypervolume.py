@@ -73,7 +73,7 @@ def _sweep_3d(scores: np.ndarray, limit: np.ndarray) -> tuple[float, np.ndarray]
     size = 0
     area = 0.0
     areas = [0.0] * count  # the cross-section below each point, down to the next one
-    joined = []
+    joined: list[int] = []
     for k in range(count):
         x = firsts[k]
         y = seconds[k]
