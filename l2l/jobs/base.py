@@ -354,7 +354,9 @@ def curves(raw: Any, budget: float | None = None, start: float | None = None,
     """A multi-fidelity result's curves as traces ``curve:<objective>`` of (fidelity, value) rows; a point past
     the segment's ``budget`` is refused (ValueError), and so is a point of an ``objectives`` curve at or below
     ``start``, the budget of the checkpoint a continued segment was given: its simulator trained from the start
-    again (it ignored the checkpoint), which costs a restart while the run counts the continuation."""
+    again (it ignored the checkpoint), which costs a restart while the run counts the continuation. An
+    ``objectives`` curve numbered from 0 (whole fidelities 0 to ``budget - 1``) is refused in a segment from
+    scratch too, so that the first segment says so rather than the first continuation."""
     curve = getattr(raw, "curve", None)
     if not curve:
         return {}
@@ -378,6 +380,17 @@ def curves(raw: Any, budget: float | None = None, start: float | None = None,
             raise ValueError(f"curve {name!r} has a point at fidelity {known.max():g}, beyond the "
                              f"segment's budget {budget:g}; a curve holds the values the segment passed on its "
                              f"way to its budget")
+        if not start and budget is not None and budget >= 1 and name in objectives and len(known) and \
+                known.min() == 0 and abs(known.max() - (budget - 1)) < 1e-9 * max(1.0, abs(budget)) and \
+                np.all(known == np.round(known)):
+            # a segment from scratch numbered from 0: whole fidelities from 0 to one step short of the budget (was
+            # accepted: the run stored every first curve shifted and failed only at the continuations). A curve
+            # that starts at 0 (the value before training) and reaches the budget, one that starts past 0, one
+            # with a fractional point (a continuous fidelity) and one under a budget below 1 stay accepted.
+            here = f"1 to {budget:g}" if budget > 1 else f"{budget:g}"
+            raise ValueError(f"curve {name!r} runs from fidelity 0 to {known.max():g} in a segment from 0 to "
+                             f"{budget:g}: numbered from 0? Number each point by the fidelity reached after its "
+                             f"step, here {here} (after epoch e, counted from 1, the point [e, value])")
         if start and name in objectives and len(known) and known.min() <= start + 1e-9 * max(1.0, abs(start)):
             # either a restart (the checkpoint ignored) or a continuation that returned its whole history, or the
             # points numbered from 0 (the fidelity before each step rather than after it)
