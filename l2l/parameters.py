@@ -318,6 +318,45 @@ _KEYS = {
 }
 
 
+_LOG = "(the values themselves, not their logarithms as Hyperopt's)"
+_NO_STEP = "(l2l has no step q: round in your function, or count the steps with an int parameter)"
+#: What to write for the types of Ray Tune, Optuna and Hyperopt (their names, lowercased, '-' and '_' dropped and
+#: Optuna's 'suggest_' prefix too): they were refused with the list of l2l's types only, which named no way to
+#: say "log-uniform".
+_FOREIGN_TYPES = {
+    **dict.fromkeys(("uniform", "real", "double", "continuous", "number"), 'type = "float" with low and high'),
+    **dict.fromkeys(("loguniform", "reciprocal", "logfloat", "log"),
+                    f'type = "float" with log = true, low and high {_LOG}'),
+    **dict.fromkeys(("quniform", "discreteuniform"), f'type = "float" with low and high {_NO_STEP}'),
+    **dict.fromkeys(("qloguniform",), f'type = "float" with log = true, low and high {_NO_STEP}'),
+    **dict.fromkeys(("integer", "randint", "integeruniform", "intuniform", "discrete"),
+                    'type = "int" with low and high (high included: randint(0, 10) is low = 0, high = 9)'),
+    **dict.fromkeys(("qrandint",), f'type = "int" with low and high, high included {_NO_STEP}'),
+    **dict.fromkeys(("lograndint", "logint", "intlog", "qlograndint"),
+                    'type = "int" with log = true, low and high, high included'),
+    **dict.fromkeys(("choice", "choices", "category", "categories", "enum", "gridsearch", "grid", "str", "string",
+                     "pchoice"), 'type = "categorical" with choices = [...]'),
+    **dict.fromkeys(("bool", "boolean"), 'type = "categorical" with choices = [true, false]'),
+}
+
+#: Other libraries' keys of a parameter, and what l2l calls them.
+_FOREIGN_KEYS = {
+    **dict.fromkeys(("q", "step"), _NO_STEP),
+    **dict.fromkeys(("lower", "min", "minimum"), "(the lower bound is low)"),
+    **dict.fromkeys(("upper", "max", "maximum"), "(the upper bound is high)"),
+    **dict.fromkeys(("values", "options", "categories"), '(a categorical parameter\'s are its choices = [...])'),
+}
+
+
+def _foreign_type(kind: str) -> str | None:
+    """What to write instead of another library's parameter type (or of l2l's own in capitals), or None."""
+    key = kind.strip().lower().replace("-", "").replace("_", "").replace(" ", "")
+    key = key.removeprefix("suggest").removeprefix("tune.").removeprefix("hp.")
+    if key in _KINDS:
+        return f'type = "{key}"'
+    return _FOREIGN_TYPES.get(key)
+
+
 def parameter_from_json(name: str, data: Mapping[str, Any]) -> Parameter:
     """Build one parameter from its JSON/TOML table; raise :class:`ConfigError` if invalid."""
     if not isinstance(data, Mapping):
@@ -325,11 +364,15 @@ def parameter_from_json(name: str, data: Mapping[str, Any]) -> Parameter:
                           f"{{ type = \"float\", low = 0, high = 1 }}, got {data!r}")
     kind = data.get("type", "float")
     if not isinstance(kind, str) or kind not in _KINDS:
-        raise ConfigError(f"parameter {name!r}: type must be one of {sorted(_KINDS)}, got {kind!r}")
+        hint = _foreign_type(kind) if isinstance(kind, str) else None
+        raise ConfigError(f"parameter {name!r}: type must be one of {sorted(_KINDS)}, got {kind!r}"
+                          + (f"; write {hint}" if hint else ""))
     unknown = set(data) - _KEYS[kind]
     if unknown:
-        raise ConfigError(f"parameter {name!r}: unknown key {sorted(unknown)[0]!r} for type {kind!r}; "
-                          f"allowed: {', '.join(sorted(_KEYS[kind]))}")
+        key = sorted(unknown)[0]
+        hint = _FOREIGN_KEYS.get(key.lower(), "") if isinstance(key, str) else ""
+        raise ConfigError(f"parameter {name!r}: unknown key {key!r} for type {kind!r}; "
+                          f"allowed: {', '.join(sorted(_KEYS[kind]))}" + (f" {hint}" if hint else ""))
     kwargs = {k: v for k, v in data.items() if k != "type"}
     if kind in ("float", "int") and "low" not in kwargs and kind == "int":
         raise ConfigError(f"parameter {name!r}: an int parameter needs low and high")
