@@ -272,8 +272,10 @@ class _Loop(Trials, Commits):
             if self.control.stop_requested and self.reached is None:
                 self.stopped()
                 return
+            unstarted = 0  # candidates whose first segment was cancelled: no row holds them
             if self.reached is not None:  # the segments still running are cancelled (the executor is closed below,
                 # as after a stop) and left out of the commit: the run is finished, nothing reruns them
+                unstarted = sum(1 for _, trial in self.running.values() if self.trials[str(trial)]["row"] < 0)
                 self.running.clear()
             if self.batch:
                 self.commit()
@@ -287,7 +289,7 @@ class _Loop(Trials, Commits):
             if getattr(self.c, "policy", None) is not None:  # a [policy] run counts segments, not generations
                 # the compute to 12 significant digits, as the rungs are: a PBT sum of float differences of
                 # budgets read 4.000000000000003 (the run state keeps the sum itself, which decides)
-                detail = {"segments": self.loop["evaluations"], "candidates": self.loop["next_trial"],
+                detail = {"segments": self.loop["evaluations"], "candidates": self.loop["next_trial"] - unstarted,
                           "compute": significant(self.loop["compute"]), "policy_done": self.finished}
             else:
                 detail = {"generations": self.loop["generation"], "evaluations": self.loop["evaluations"]}

@@ -245,3 +245,22 @@ def test_the_target_option_ends_a_run_and_resume_runs_nothing_more(ga_runs, tmp_
         with l2l.Trajectory(out) as trajectory:
             assert len(trajectory.events()) == events
         assert len(l2l.load(out)) == len(l2l.load(reached))
+
+
+def test_segments_waiting_for_a_worker_when_the_target_is_reached_are_cancelled_and_left_out(tmp_path, monkeypatch):
+    """Eight segments start at a time (the serial backend claims eight workers and runs them one by one): those not
+    yet run when a top-budget result reaches the target are cancelled, in no row and no count of the file."""
+    from l2l.jobs.serial import SerialExecutor
+
+    monkeypatch.setattr(SerialExecutor, "worker_count", property(lambda self: 8), raising=False)
+    full = l2l.run(policy_config("models_compute_limit:curve"), tmp_path / "full.h5", progress=False)
+    segments = l2l.load(full, segments=True).sort_values("started", kind="stable")
+    target = float(segments.loc[segments["budget"] == 9, "value"].iloc[0])
+    first = segments.index.get_loc(segments.index[(segments["budget"] == 9).to_numpy()][0])
+    path = l2l.run(policy_config("models_compute_limit:curve", target), tmp_path / "reached.h5", progress=False)
+    mine = l2l.load(path, segments=True).sort_values("started", kind="stable")
+    assert mine["value"].tolist() == segments["value"].iloc[:first + 1].tolist()
+    detail = finished_detail(path)
+    assert detail["candidates"] == mine["trial"].nunique() < segments["trial"].nunique()
+    assert detail["segments"] == len(mine) and detail["compute"] == (mine["budget"] - mine["from_budget"]).sum()
+    assert l2l.validate(path) == []
