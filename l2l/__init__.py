@@ -6,6 +6,7 @@ The public API::
     config = l2l.load_config("examples/sphere_ga.toml")
     path = l2l.run(config)               # one HDF5 trajectory per run
     frame = l2l.load(path)               # pandas, one row per evaluation
+    l2l.best(path).params                # the best candidate as l2l show ranks it (l2l.front: several objectives)
     l2l.resume(path)                     # continue after a crash or to extend
 
 Names are imported lazily so that ``import l2l`` stays cheap.
@@ -37,6 +38,8 @@ _EXPORTS = {
     "traces": "l2l.results_schema.reader",
     "lineage": "l2l.results_schema.lineage",
     "agreement": "l2l.analysis.agreement",
+    "best": "l2l.analysis.best",
+    "front": "l2l.analysis.best",
     "Trajectory": "l2l.results_schema.reader",
     "validate": "l2l.results_schema.validate",
     "ConfigError": "l2l.errors",
@@ -44,8 +47,8 @@ _EXPORTS = {
 }
 
 __all__ = ["Categorical", "ConfigError", "Float", "Int", "Objective", "RunConfig", "RunControl", "SimulationResult",
-           "Simulator", "Space", "Trajectory", "TrajectoryError", "__version__", "agreement", "evaluation_seed",
-           "from_mapping",
+           "Simulator", "Space", "Trajectory", "TrajectoryError", "__version__", "agreement", "best", "evaluation_seed",
+           "from_mapping", "front",
            "generations", "lineage", "load", "load_config", "resume", "run", "traces", "validate"]
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time the names load lazily
@@ -57,6 +60,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time the names load
     from l2l.loop import resume
     from l2l.objectives import Objective
     from l2l.analysis.agreement import agreement
+    from l2l.analysis.best import best, front
     from l2l.results_schema.lineage import lineage
     from l2l.results_schema.reader import Trajectory, generations, load, traces
     from l2l.results_schema.validate import validate

@@ -1,4 +1,5 @@
-"""The best candidates of a run, as ``l2l show``, ``l2l run`` and the report list them.
+"""The best candidates of a run, as ``l2l show``, ``l2l run`` and the report list them (from Python:
+:func:`best`, :func:`front`, as ``l2l.best`` and ``l2l.front``).
 
 Two rules keep the list honest:
 
@@ -14,7 +15,10 @@ Two rules keep the list honest:
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+import os
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -185,5 +189,165 @@ REPEATS_NOTE = "a candidate evaluated more than once is shown with its mean, n a
 #: :data:`REPEATS_NOTE` of a Pareto front (:func:`front_candidates`).
 FRONT_REPEATS_NOTE = "a candidate evaluated more than once is shown with the means of its n results"
 
-__all__ = ["FRONT_REPEATS_NOTE", "REPEATS_NOTE", "at_top_budget", "average_repeats", "best_candidates",
-           "front_candidates", "ranked", "repeat_groups", "tie_note", "tied_with_best", "with_repeats"]
+
+@dataclass(frozen=True, eq=False)
+class Candidate:
+    """A candidate as ``l2l show`` lists it (:func:`best`, :func:`front`): its parameters, the mean of each
+    objective over its ``n`` results (a candidate evaluated more than once from scratch: the model-based policy's
+    repeats at a noisy top budget, a GA's elite on new seeds) and their standard deviation (NaN for one result).
+
+    ``trial`` is its id in a multi-fidelity run (None in other runs); ``generation`` and ``individual`` are those of
+    its first evaluation (the row ``l2l show`` prints); ``budget`` is the budget of its results, the run's top
+    budget unless no candidate reached it (then ``l2l show`` says so and ranks the results at lower budgets)."""
+
+    params: dict[str, Any]
+    objectives: dict[str, float]
+    n: int
+    sd: dict[str, float]
+    generation: int
+    individual: int
+    trial: int | None = None
+    budget: float | None = None
+
+    def __eq__(self, other: object) -> bool:  # the dataclass's own compared an array parameter to a truth value
+        if not isinstance(other, Candidate):
+            return NotImplemented
+        return (self.params.keys() == other.params.keys()
+                and all(np.array_equal(self.params[k], other.params[k]) for k in self.params)
+                and (self.objectives, self.n, self.generation, self.individual, self.trial, self.budget)
+                == (other.objectives, other.n, other.generation, other.individual, other.trial, other.budget))
+
+    __hash__ = None  # type: ignore[assignment] - equal by value, and its dicts are mutable
+
+    @property
+    def value(self) -> float:
+        """The mean of the only objective (a run of several objectives: refused, name one in ``objectives``)."""
+        if len(self.objectives) != 1:
+            raise ValueError(f"this candidate has {len(self.objectives)} objectives "
+                             f"({', '.join(self.objectives)}): take one from .objectives")
+        return next(iter(self.objectives.values()))
+
+
+def best(source: str | os.PathLike | pd.DataFrame) -> Candidate:
+    """The best candidate of a run's file or of a frame from :func:`l2l.load` (filtered or not), as ``l2l show``
+    ranks it: at a multi-fidelity run's top budget, by the mean of its results where it has several (not the
+    single luckiest result, which the minimum of ``l2l.load(path)`` picks), the one evaluated more often first
+    among equal means, then the first evaluated. A run of several objectives has no single best: :func:`front`.
+    Re-evaluations on fresh seeds (``l2l reevaluate``) are not counted, as in ``l2l show``'s best table."""
+    ok, objectives, parameters, space = _candidates_of(source)
+    if len(objectives) != 1:
+        raise ValueError(f"the run has {len(objectives)} objectives ({', '.join(o.name for o in objectives)}): no "
+                         f"single best; l2l.front(...) gives the Pareto front as l2l show lists it")
+    table, _ = best_candidates(ok, objectives[0], parameters, 1)
+    return _candidate(ok, table.index[0], objectives, parameters, space)
+
+
+def front(source: str | os.PathLike | pd.DataFrame) -> list[Candidate]:
+    """The Pareto front of a run (or of a frame from :func:`l2l.load`) as ``l2l show`` lists it: over candidates,
+    each at the means of its results (a lucky seed does not put it on the front), at a multi-fidelity run's top
+    budget, in the order of their first evaluation; of a run of one objective, ``[best(source)]``."""
+    ok, objectives, parameters, space = _candidates_of(source)
+    if len(objectives) == 1:
+        table, _ = best_candidates(ok, objectives[0], parameters, 1)
+    else:
+        table, _ = front_candidates(ok, objectives, parameters)
+    return [_candidate(ok, label, objectives, parameters, space) for label in table.index]
+
+
+def _candidates_of(source: str | os.PathLike | pd.DataFrame) -> tuple[pd.DataFrame, tuple[Objective, ...],
+                                                                       list[str], Any]:
+    """The rows that compete for best (:func:`ranked`), the objectives, the parameter columns and the space (None
+    for a frame whose file is gone: its parameters are then read from the columns' names)."""
+    from l2l.errors import TrajectoryError
+    from l2l.results_schema.reader import Trajectory
+
+    if isinstance(source, pd.DataFrame):
+        frame = source
+        raw = frame.attrs.get("objectives")
+        if not raw:
+            raise TrajectoryError("this DataFrame does not say its objectives (frame.attrs['objectives']); pass the "
+                                  "run's file, or a frame from l2l.load(path)")
+        objectives = tuple(Objective.from_json(o) for o in raw)
+        for column in ("status",) + tuple(o.name for o in objectives):
+            if column not in frame.columns:
+                raise TrajectoryError(f"the DataFrame has no {column!r} column; l2l.best needs the status, the "
+                                      f"objectives and the parameters of l2l.load(path)")
+        space, path = None, frame.attrs.get("path")
+        if path and os.path.exists(path):
+            with Trajectory(path) as trajectory:
+                space = trajectory.space
+        top = None
+        if "trial" in frame.columns and "budget" in frame.columns:
+            rungs = (frame.attrs.get("fidelity") or {}).get("rungs")
+            top = float(rungs[-1]) if rungs else float(np.nanmax(frame["budget"].to_numpy(dtype=float))) \
+                if len(frame) else None
+        from l2l.results_schema.layout import RESERVED_COLUMNS, SEGMENT_VIEW
+
+        names = {o.name for o in objectives}
+        parameters = space.columns() if space is not None else [
+            c for c in frame.columns if c not in RESERVED_COLUMNS and c not in SEGMENT_VIEW and c not in names
+            and not str(c).startswith("metric:")]
+        where = "the DataFrame"
+    else:
+        with Trajectory(source) as trajectory:
+            frame = trajectory.evaluations(errors=False)
+            objectives, space = tuple(trajectory.objectives), trajectory.space
+            top = trajectory.top_budget if "trial" in frame.columns else None
+        parameters = space.columns()
+        where = str(source)
+    ok = ranked(frame, top).reset_index(drop=True)  # labels are positions: a concatenated frame may repeat some
+    if ok.empty:
+        raise TrajectoryError(f"no successful evaluation in {where}")
+    return ok, objectives, [c for c in parameters if c in ok.columns], space
+
+
+def _candidate(ok: pd.DataFrame, label: Any, objectives: Sequence[Objective], parameters: Sequence[str],
+               space: Any) -> Candidate:
+    """The candidate whose first row in ``ok`` has the index ``label``, with the statistics of all its rows there
+    (grouped as :func:`repeat_groups` does for ``l2l show``)."""
+    groups = repeat_groups(ok, parameters)
+    position = ok.index.get_loc(label)
+    rows = ok[groups == groups[position]]
+    first = ok.iloc[position]
+    means = {o.name: float(np.mean(rows[o.name].to_numpy(dtype=float))) for o in objectives}
+    sds = {o.name: float(np.std(rows[o.name].to_numpy(dtype=float), ddof=1)) if len(rows) > 1 else float("nan")
+           for o in objectives}
+    trial = int(first["trial"]) if "trial" in ok.columns else None
+    budget = float(first["budget"]) if "budget" in ok.columns else None
+    return Candidate(_params(first, parameters, space), means, len(rows), sds, int(first["generation"]),
+                     int(first["individual"]), trial, budget)
+
+
+def _params(row: pd.Series, columns: Sequence[str], space: Any) -> dict[str, Any]:
+    """The parameters of ``row`` as the simulator received them: scalars as Python numbers or strings, an array
+    parameter as an array of its shape (from its element columns ``w[0,1]``; without the space, flat)."""
+    def plain(value: Any) -> Any:
+        return value.item() if isinstance(value, np.generic) else value
+
+    from l2l.parameters import Int
+
+    if space is not None:
+        out: dict[str, Any] = {}
+        for p in space.parameters:
+            names = p.columns()
+            if getattr(p, "shape", ()):
+                out[p.name] = row[names].to_numpy(dtype=float).reshape(p.shape)
+            elif isinstance(p, Int):
+                out[p.name] = int(row[names[0]])
+            else:
+                out[p.name] = plain(row[names[0]])
+        return out
+    out, arrays = {}, {}
+    for column in columns:
+        match = re.fullmatch(r"(\w+)\[[\d,]+\]", str(column))
+        if match:
+            arrays.setdefault(match.group(1), []).append(float(row[column]))
+        else:
+            out[column] = plain(row[column])
+    out.update({name: np.asarray(values) for name, values in arrays.items()})
+    return out
+
+
+__all__ = ["Candidate", "FRONT_REPEATS_NOTE", "REPEATS_NOTE", "at_top_budget", "average_repeats", "best",
+           "best_candidates", "front", "front_candidates", "ranked", "repeat_groups", "tie_note", "tied_with_best",
+           "with_repeats"]
