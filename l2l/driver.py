@@ -275,7 +275,7 @@ class _Loop(Trials, Commits):
             unstarted = 0  # candidates whose first segment was cancelled: no row holds them
             if self.reached is not None:  # the segments still running are cancelled (the executor is closed below,
                 # as after a stop) and left out of the commit: the run is finished, nothing reruns them
-                unstarted = sum(1 for _, trial in self.running.values() if self.trials[str(trial)]["row"] < 0)
+                unstarted = sum(1 for _, trial in self.running.values() if not self.trials[str(trial)]["scores"])
                 self.running.clear()
             if self.batch:
                 self.commit()
