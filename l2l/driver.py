@@ -210,6 +210,7 @@ class _Loop(Trials, Commits):
         try:
             for trial, budget, from_budget in self.loop.pop("in_flight"):
                 self.submit(int(trial), None if budget is None else float(budget), float(from_budget))
+            self.reached_before()
             # The first work is asked for while the workers come up (prepared by l2l.run); the executor's
             # worker count is the one planned until it has started.
             self.fill(send=False)
@@ -540,8 +541,23 @@ class _Loop(Trials, Commits):
                     watch.add(self._candidate(int(trial), record), np.array([float(score) * sign]), int(trial))
         else:
             self.watch_rows(self.target_at)
-        # a run killed after a candidate reached the target, before it ended: decided at the next result
+        # a run killed after a candidate reached the target, before it ended: see reached_before
         watch.waiting.update(key for key in watch.sums if watch.meets(key))
+
+    def reached_before(self) -> None:
+        """End a resumed run at once where a candidate of its committed results reached run.target with none of
+        its repeats in flight (the segments in flight already resubmitted): only a run killed between the commit of
+        the result that reached it and the event that ends the run holds one. Waiting for the next result instead
+        ran more (a generational run's half-evaluated generation, committed, never asked the rest: it ended
+        'finished' at once, its target unsaid)."""
+        watch = self.watch
+        if watch is None or self.reached is not None:
+            return
+        for key in [k for k in watch.sums if k in watch.waiting]:  # in the order of their first results
+            if not self.repeat_running(key):
+                compute = self.loop["compute"] if self.segmented else None
+                self.reached = watch.reached(key, self.loop["evaluations"], compute, self.elapsed())
+                return
 
     def watch_rows(self, budget: float | None) -> None:
         """The committed rows of a resumed run outside multi-fidelity policies, toward run.target (read once)."""
