@@ -264,3 +264,13 @@ def test_segments_waiting_for_a_worker_when_the_target_is_reached_are_cancelled_
     assert detail["candidates"] == mine["trial"].nunique() < segments["trial"].nunique()
     assert detail["segments"] == len(mine) and detail["compute"] == (mine["budget"] - mine["from_budget"]).sum()
     assert l2l.validate(path) == []
+
+
+def test_candidates_left_below_the_top_by_a_reached_target_are_stopped_not_paused(tmp_path, capsys):
+    """l2l resume runs nothing more for a run that reached its target: none of its candidates is paused (before,
+    the six ASHA had not promoted yet read as 'paused: the policy may still promote it')."""
+    path = l2l.run(policy_config("models_compute_limit:curve", 6.0), tmp_path / "asha.h5", progress=False)
+    frame = l2l.load(path)
+    assert frame["state"].tolist() == ["stopped"] * 6 + ["completed"]
+    assert main(["show", str(path)]) == 0
+    assert "(1 completed, 6 stopped, 0 paused;" in capsys.readouterr().out

@@ -216,10 +216,13 @@ def let_go(trajectory: Trajectory) -> bool:
     ``run.evaluations``, ``run.compute`` or ``run.max_time`` (policy_done false), stopped on request,
     interrupted, failed or still running has its candidates paused: ``l2l resume`` may still promote them,
     all but those its policy says it will not continue (:func:`continuable_ranges`).
-    A run without a policy (Lamarckian generations) never continues a candidate once it has ended."""
+    A run without a policy (Lamarckian generations) never continues a candidate once it has ended, nor does one
+    that ended by reaching its ``run.target`` (``l2l resume`` runs nothing more for it)."""
     detail = trajectory.finished_detail()
     if detail is None:
         return False
+    if isinstance(detail.get("target"), dict):  # its finished event said 'policy_done': false, and 'continuable'
+        return True
     config = trajectory.run.get("config")
     if not (isinstance(config, dict) and "policy" in config):
         return True
