@@ -145,6 +145,29 @@ def value_range(values: np.ndarray, kept: np.ndarray) -> tuple[float, float]:
     return (float(values.min()), float(values.max())) if len(values) else (0.0, 1.0)
 
 
+#: How far beyond the curves' range (:func:`value_range`), in multiples of its height, the axis still stretches to
+#: show a candidate's end mark: a PBT member replaced at the first exploits, still at the loss of an untrained model
+#: (0.69 above curves of 0.47 to 0.57), stays in view, a diverged one (1e50) does not (the legend counts it off).
+MARK_REACH = 2.0
+
+
+def mark_range(low: float, high: float, marks: np.ndarray) -> tuple[float, float]:
+    """``low``, ``high`` widened to the end marks (``marks``: the values of the points the legend counts) that lie
+    within :data:`MARK_REACH` heights of it; the legend says how many lie beyond (:func:`off_axes`)."""
+    marks = marks[np.isfinite(marks)]
+    reach = MARK_REACH * ((high - low) or max(abs(high), 1.0))
+    near = marks[(marks >= low - reach) & (marks <= high + reach)]
+    return (min(low, float(near.min())), max(high, float(near.max()))) if len(near) else (low, high)
+
+
+def off_axes(values: np.ndarray, limits: tuple[float, float]) -> str:
+    """What a legend entry adds for its points outside the y ``limits``: '; 3 above the axes' ('' if none)."""
+    values = np.asarray(values, dtype=float)
+    above, below = int((values > limits[1]).sum()), int((values < limits[0]).sum())
+    parts = [f"{n:,} {where} the axes" for n, where in ((above, "above"), (below, "below")) if n]
+    return "; " + " and ".join(parts) if parts else ""
+
+
 def policy_name(run: RunData) -> str | None:
     """The run's policy (``[policy] name``, or the one-line ``[run] policy``); None for a sweep without one."""
     config = run.run.get("config")
@@ -181,6 +204,36 @@ def _rung_text(policy: str | None, rungs: list[float]) -> str:
     if policy is None:
         return "; dotted: the budget every candidate trained to" if len(rungs) == 1 else "; dotted: rungs"
     return "; dotted: rungs"
+
+
+def _y_limits(faint: list[np.ndarray], strong: list[np.ndarray], marks: list[np.ndarray]
+              ) -> tuple[float, float] | None:
+    """The y axis of the curves: :func:`value_range` of their values, widened to the end marks near it
+    (:func:`mark_range`), padded; None where nothing is drawn."""
+    everything = np.concatenate([*faint, *strong]) if faint or strong else np.empty((0, 2))
+    finite = everything[np.isfinite(everything).all(axis=1)]
+    if not len(finite):
+        return None
+    low, high = value_range(finite[:, 1], np.concatenate(strong)[:, 1] if strong else np.empty(0))
+    low, high = mark_range(low, high, np.concatenate(marks) if marks else np.empty(0))
+    pad = 0.05 * (high - low or 1.0)
+    return low - pad, high + pad
+
+
+#: About how wide a character of an axis label is (inches, at its medium size).
+LABEL_CHARACTER = 0.075
+
+
+def _fitting_label(ax: Axes, text: str) -> str:
+    """An axis label in lines no wider than the axes: in the overview's panel the curves' x label ('fidelity
+    (epochs, linear scale); dotted: ends of the intervals, where pbt exploits and explores') ran past both edges
+    of its panel. A line breaks after a clause ('; ') first, then between words."""
+    width = ax.get_position().width * ax.figure.get_figwidth()
+    most = max(24, int(width / LABEL_CHARACTER))
+    if len(text) <= most:
+        return text
+    lines = [line for clause in text.replace("; ", ";\n").split("\n") for line in textwrap.wrap(clause, most)]
+    return "\n".join(lines)
 
 
 def draw_curves(ax: Axes, run: RunData, objective: Objective | None = None) -> None:
@@ -229,6 +282,11 @@ def draw_curves(ax: Axes, run: RunData, objective: Objective | None = None) -> N
     for t in ids:
         if t not in completed and len(paths[t]):
             ends_by_state.setdefault(states.get(t, "stopped"), []).append(paths[t][-1])
+    failed = _failed_starts(run, paths, ids) if run.multi_fidelity else np.empty((0, 2))
+    # the y range before the marks' legend entries, which say how many of their marks lie off it
+    limits = _y_limits(faint, strong, [np.array(points)[:, 1] for points in ends_by_state.values()] + [failed[:, 1]])
+    if limits is not None:
+        ax.set_ylim(*limits)
     marked = 0
     for state in [*ENDS, *sorted(set(ends_by_state) - set(ENDS))]:
         points = np.array(ends_by_state.get(state, []))
@@ -236,7 +294,8 @@ def draw_curves(ax: Axes, run: RunData, objective: Objective | None = None) -> N
             continue
         marker, colour, text = ENDS.get(state, ("x", "#c8443c", state + " ({n})"))
         text = PBT_STOPPED if state == "stopped" and policy == "pbt" else text
-        count = f"{len(points):,}" + (without if state == "stopped" else "")
+        count = f"{len(points):,}" + (off_axes(points[:, 1], limits) if limits else "") + \
+            (without if state == "stopped" else "")
         ax.scatter(points[:, 0], points[:, 1], marker=marker, s=14 if marker == "x" else 20, color=colour,
                    linewidths=0.8 if marker == "x" else 0, label=text.format(n=count), zorder=3 if marker == "x" else 4)
         marked += len(points)
@@ -246,10 +305,10 @@ def draw_curves(ax: Axes, run: RunData, objective: Objective | None = None) -> N
     blank = sum(1 for t in ids if t not in completed and t in below and not len(paths[t]))
     if blank:
         ax.plot([], [], " ", label=f"{blank:,} more below the top budget: no finite value on their curve (not drawn)")
-    failed = _failed_starts(run, paths, ids) if run.multi_fidelity else np.empty((0, 2))
     if len(failed):  # a ring where a segment that failed started: the curve ends (or goes on, under pbt) there
+        off = off_axes(failed[:, 1], limits) if limits else ""
         ax.scatter(failed[:, 0], failed[:, 1], marker="o", s=46, facecolors="none", edgecolors=FAILED,
-                   linewidths=1.1, label=f"a segment failed from here ({len(failed)})", zorder=4)
+                   linewidths=1.1, label=f"a segment failed from here ({len(failed)}{off})", zorder=4)
     if strong:
         drawn = f"{len(strong):,} of {reached:,} drawn" if reached > len(ids) else f"{len(strong)}"
         ax.plot([], [], color=COMPLETED, label=f"reached the top budget ({drawn})")
@@ -269,9 +328,6 @@ def draw_curves(ax: Axes, run: RunData, objective: Objective | None = None) -> N
         else:  # equal intervals from the start: the axis starts where training does
             right = max(finite[:, 0].max(), max(rungs, default=0.0))
             ax.set_xlim(min(0.0, finite[:, 0].min()), right * 1.03 if right > 0 else 1.0)
-        low, high = value_range(finite[:, 1], np.concatenate(strong)[:, 1] if strong else np.empty(0))
-        pad = 0.05 * (high - low or 1.0)
-        ax.set_ylim(low - pad, high + pad)
     if len(rungs) >= 3:  # the rungs' own values as ticks: 1, 3, 9, 27, 81 (not 10^0, 10^1); as many as fit
         ticked = rungs if log or ax.get_xlim()[0] != 0 else [0.0, *rungs]
         label_ticks(ax, ticked, [number(r) for r in ticked], from_top=True)
@@ -280,7 +336,7 @@ def draw_curves(ax: Axes, run: RunData, objective: Objective | None = None) -> N
         ax.xaxis.set_major_formatter(FuncFormatter(number))
     unit = (run.fidelity or {}).get("unit") or "budget"
     scale = "log scale" if log else "linear scale"
-    ax.set_xlabel(f"fidelity ({unit}, {scale}){_rung_text(policy, rungs)}")
+    ax.set_xlabel(_fitting_label(ax, f"fidelity ({unit}, {scale}){_rung_text(policy, rungs)}"))
     ax.set_ylabel(label(objective))
     ax.set_title("learning curves of every candidate")
     ax.grid(alpha=0.3)

@@ -275,6 +275,15 @@ def _spread(run: RunData, column: str, frame: pd.DataFrame, rng: np.random.Gener
     return values + rng.uniform(-0.15, 0.15, len(values)) if column in run.categorical else values
 
 
+#: The room a tick label of a parameter's linear x axis is given (inches): '-0.75' and a gap, at the tick labels' size.
+TICK_ROOM = 0.55
+
+
+def _width(ax: Axes) -> float:
+    """The width of ``ax`` in inches, as laid out before the figure is drawn (its grid cell's share)."""
+    return ax.get_position().width * ax.figure.get_figwidth()
+
+
 def _parameter_axis(ax: Axes, run: RunData, column: str, which: str) -> None:
     """Label a parameter axis; categories get their names as ticks, log parameters a log scale."""
     set_label = ax.set_ylabel if which == "y" else ax.set_xlabel
@@ -285,6 +294,8 @@ def _parameter_axis(ax: Axes, run: RunData, column: str, which: str) -> None:
     else:
         if column in run.log:
             (ax.set_yscale if which == "y" else ax.set_xscale)("log")
+        elif which == "x":  # ticks as far apart as their labels are wide: in the overview's panel '-1.00-0.75-0.50'
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=max(2, int(_width(ax) / TICK_ROOM)), steps=[1, 2, 2.5, 5, 10]))
         # the parameter's name alone ('x[3] (value)' read as x[3] in units of an objective named value, which
         # every built-in simulator's is)
         set_label(f"{column} (log scale)" if column in run.log else column)
