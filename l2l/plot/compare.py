@@ -496,6 +496,70 @@ def check_found(runs: Sequence[RunData]) -> None:
     raise TrajectoryError(f"no successful result to compare: {'; '.join(said)} (l2l show FILE says why)")
 
 
+#: The share of a panel's x axis (compute or evaluations, wall time) after which the runs' best so far set its y
+#: range, where their first values lie far off it (:func:`readable_limits`): what a comparison is read by.
+READABLE_FROM = 0.05
+#: How many times taller than the range of the later values the earlier ones would make the axis before they are
+#: clipped (at most that: the lines are left as they are).
+CLIP_FACTOR = 2.0
+#: The legend entry of the marks where a run's clipped first values are (:func:`_clip_first_values`).
+#: (one short line: a longer entry made the legend taller and the axes of every row shorter than their labels)
+CLIPPED_TEXT = "a run's first best so far, clipped: off the axes where its line starts"
+
+
+def readable_limits(lines: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[float, float] | None:
+    """The y range of a panel of best-so-far lines (``lines``: each run's x and y) where their first values would
+    make the rest unreadable: the model-based policy's first candidate at 0.69 beside runs that all end between
+    0.469 and 0.472 flattened every line at the bottom. The range is that of each run's values from
+    :data:`READABLE_FROM` of the x axis on (its last value where it has none there), padded; None where every value
+    lies within :data:`CLIP_FACTOR` times that range (nothing is clipped)."""
+    tops = [float(np.nanmax(x)) for x, _ in lines if len(x) and np.isfinite(x).any()]
+    if not tops:
+        return None
+    start = READABLE_FROM * max(tops)
+    kept, every = [], []
+    for x, y in lines:
+        x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+        ok = np.isfinite(x) & np.isfinite(y)
+        x, y = x[ok], y[ok]
+        if not len(y):
+            continue
+        every.append(y)
+        later = y[x >= start]
+        kept.append(later if len(later) else y[-1:])
+    if not kept:
+        return None
+    kept_values, all_values = np.concatenate(kept), np.concatenate(every)
+    low, high = float(kept_values.min()), float(kept_values.max())
+    span = high - low or abs(high) * 0.05 or 1.0
+    if all_values.max() - all_values.min() <= CLIP_FACTOR * span:
+        return None
+    return low - 0.08 * span, high + 0.08 * span
+
+
+def _clip_first_values(ax: Any, lines: Sequence[tuple[np.ndarray, np.ndarray, Any]]) -> int:
+    """Set the y range of ``ax`` to :func:`readable_limits` of its ``lines`` (x, y and colour of each run) and mark,
+    on the edge, where each run whose values go beyond it starts (a triangle in its colour, pointing to where the
+    values are); how many runs were clipped (0: the range is matplotlib's)."""
+    limits = readable_limits([(x, y) for x, y, _ in lines])
+    if limits is None:
+        return 0
+    low, high = limits
+    clipped = 0
+    for x, y, colour in lines:
+        x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+        off = np.isfinite(y) & ((y > high) | (y < low))
+        if not off.any():
+            continue
+        clipped += 1
+        first = int(np.flatnonzero(off)[0])
+        above = y[first] > high
+        ax.plot([x[first]], [high if above else low], marker="^" if above else "v", markersize=8, color=colour,
+                linestyle="none", clip_on=False, zorder=5)
+    ax.set_ylim(low, high)
+    return clipped
+
+
 #: The most objectives :func:`compare` draws a row of best so far for, the first ones (its title names the others).
 DRAWN_OBJECTIVES = 3
 
@@ -528,6 +592,7 @@ def compare(sources: Sequence[Any], objectives: Sequence[str] | None = None) -> 
     for row, objective in enumerate(shared, start=int(front)):
         left, right = axes[row]
         logs = []
+        lines: dict[Any, list[tuple[np.ndarray, np.ndarray, Any]]] = {left: [], right: []}  # (x, y, colour) per run
         means = False
         for i, (run, name) in enumerate(zip(runs, names)):
             c = curves(run, objective, by_compute=unit is not None)
@@ -540,6 +605,8 @@ def compare(sources: Sequence[Any], objectives: Sequence[str] | None = None) -> 
             right.plot(c["seconds"], c["best_by_time"], drawstyle="steps-post", color=colour, linewidth=1.8,
                        label=line, marker="o" if _lone(c["best_by_time"]) else None)
             logs.append(c["best_by_evaluations"])
+            lines[left].append((c["evaluations"], c["best_by_evaluations"], colour))
+            lines[right].append((c["seconds"], c["best_by_time"], colour))
             fresh = reevaluated(run, objective)
             if fresh is not None and len(c["evaluations"]):
                 left.errorbar([c["evaluations"][-1]], [fresh["mean"]],
@@ -547,8 +614,10 @@ def compare(sources: Sequence[Any], objectives: Sequence[str] | None = None) -> 
                               marker="D", capsize=4, linestyle="none",
                               label=f"{name}: best re-evaluated on {fresh['seeds']} fresh seeds (95 % CI)")
                 logs.append(np.array([fresh["mean"]]))
+                lines[left].append((np.array([c["evaluations"][-1]], dtype=float), np.array([fresh["mean"]]), colour))
         values = np.concatenate(logs) if logs else np.array([])
         values = values[np.isfinite(values)]
+        clipped = 0
         for ax in (left, right):
             # two lines where repeats are averaged: in one the label ran past the axes into the title
             ax.set_ylabel(f"best so far (repeats: their mean): \n{label(objective)}" if means
@@ -556,6 +625,11 @@ def compare(sources: Sequence[Any], objectives: Sequence[str] | None = None) -> 
             ax.grid(alpha=0.3)
             if wants_log(values, BEST_SPAN):  # from two decades: else the runs' ends lie on the zero line
                 ax.set_yscale("log")
+            else:  # a run's first best so far far above the rest (0.69 beside 0.47 to 0.49): clipped, and marked
+                clipped = max(clipped, _clip_first_values(ax, lines[ax]))
+        if clipped:
+            left.plot([], [], marker="^" if objective.direction == "minimize" else "v", linestyle="none",
+                      color="#555555", label=f"{CLIPPED_TEXT} ({clipped} run{'s' * (clipped != 1)})")
         left.set_xlabel(f"compute ({unit}; a full evaluation costs the top budget)" if unit is not None
                         else "evaluations (count, failed ones included)")
         right.set_xlabel("wall time since the run started (s)")
