@@ -40,6 +40,8 @@ def multi_fidelity_counts(trajectory: Trajectory, running: bool = True, allowed:
     # candidates promoted at least once (a candidate promoted twice counts once; they are counted above too)
     counts["promoted"] = int(segments.loc[segments["state"] == "promoted", "trial"].nunique())
     in_flight, label = in_flight_candidates(trajectory, running)
+    if in_flight is not None:  # (l2l resume reads the file holding it: label 'running', shown as interrupted)
+        in_flight = in_flight | _continuable_without_row(trajectory, last["trial"].to_numpy(dtype=np.int64))
     if in_flight:  # a candidate has one state: running (or interrupted), not also the one stored before
         stored = last.loc[last["trial"].isin(in_flight), "state"].astype(str)
         for state, n in stored.value_counts().items():
@@ -86,6 +88,24 @@ def in_flight_candidates(trajectory: Trajectory, running: bool | None = None) ->
         status = run_status(list(events["kind"]), list(events["detail"]), alive)[0]
         running = status in ("running", "running or interrupted")
     return in_flight, "running" if running else "interrupted"
+
+
+def _continuable_without_row(trajectory: Trajectory, recorded: np.ndarray) -> set[int]:
+    """The trials the ``stopped`` event of an interrupted run names as continuable that hold no row: new candidates
+    whose first segment was in flight when Ctrl-C stopped the run, after the last commit (whose in-flight list
+    does not name them). ``l2l resume`` runs them again, so ``l2l show`` counts them as interrupted: it said '6
+    candidates (5 paused, 1 interrupted)' of a run whose event named trials 0-7 as continuable. Empty where the
+    event names none (a run killed, files written before the event held them)."""
+    from l2l.results_schema.frames import continuable_ranges
+
+    try:  # a summary never fails on what it only counts
+        ranges = continuable_ranges(trajectory)
+    except Exception:  # noqa: BLE001
+        return set()
+    if ranges is None or not len(ranges[0]) or trajectory.events()["kind"].iloc[-1] != "stopped":
+        return set()
+    named = {t for first, last in zip(*ranges) for t in range(int(first), int(last) + 1)}
+    return named - {int(t) for t in recorded}
 
 
 #: The attribute of a :class:`Trajectory` that keeps the trials in flight at its last commit (decoding the state
