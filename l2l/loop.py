@@ -121,6 +121,14 @@ def check_out(path: Path, config: RunConfig | None = None, *, existing_ok: bool 
         if stored is not None and stored.seed != config.seed:  # l2l resume would go on with the stored seed
             raise TrajectoryError(f"{path} already exists and holds the run of seed {stored.seed}, not {config.seed}; "
                                   f"choose another --out")
+        try:  # l2l resume declines a run that reached its run.target, whatever budget is raised: none to suggest
+            with Trajectory(path) as trajectory:
+                reached = _target_reached(trajectory)
+        except Exception:  # noqa: BLE001 - unreadable or damaged: the plain message
+            reached = None
+        if reached:
+            raise TrajectoryError(f"{path} already exists and holds this config's run, which ended as {reached} with "
+                                  f"another --out (l2l resume runs nothing more for it, whatever budget is raised)")
         more = _resume_budgets(stored, config) if stored is not None else []
         if not more and _finished(path):  # 'l2l resume FILE' would only say there is nothing to resume
             budgets = "--compute" if stored is not None and stored.policy is not None else "--generations"
