@@ -10,6 +10,7 @@ is kept with its id in the run's folder; an earlier version's files (empty: ``l2
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 
 import pytest
@@ -25,6 +26,9 @@ def _submit(executor, work) -> tuple[str, str]:
 
     slurm_cluster_class()
     executor._run_dir = str(work)
+    # the backend makes its log folder as it starts (a job whose log file cannot be opened ends FAILED at once,
+    # leaving the queue: the test then failed whenever the node was free to run the job straight away)
+    os.makedirs(executor.log_directory, exist_ok=True)
     kwargs = {key: value for key, value in executor._job_kwargs().items()
               if key not in ("scheduler_options", "silence_logs")}
     header = [line for line in SLURMJob(scheduler="tcp://127.0.0.1:8786", name="w", **kwargs).job_script().splitlines()
@@ -39,7 +43,7 @@ def _submit(executor, work) -> tuple[str, str]:
 
 
 def _queued(job_id: str) -> bool:
-    return any(row[1] in ("PENDING", "RUNNING") for row in squeue("--format=%i|%T", f"--jobs={job_id}"))
+    return any(row[1] in ("PENDING", "CONFIGURING", "RUNNING") for row in squeue("--format=%i|%T", f"--jobs={job_id}"))
 
 
 @pytest.mark.slurm
