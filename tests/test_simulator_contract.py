@@ -173,7 +173,9 @@ def every_check(contract: SimulatorContract, cls: type[Simulator]) -> dict[str, 
 
 @pytest.mark.parametrize("cls, check, message", [
     (CurveNumberedFromZero, "test_the_curve_ends_at_the_budget_with_the_result",
-     "curve 'value' of the segment to 3 ends at fidelity 2, not at the segment's budget 3"),
+     # refused as l2l refuses it in a run since the first segment's curve is checked too (it read: "curve 'value' of
+     # the segment to 3 ends at fidelity 2, not at the segment's budget 3")
+     r"curve 'value' runs from fidelity 0 to 2 in a segment from 0 to 3: numbered from 0\?"),
     (CurveOfAnotherQuantity, "test_the_curve_ends_at_the_budget_with_the_result",
      "curve 'value' of the segment to 3 ends with .* at fidelity 3, but the result there is value"),
     (GeneratorInCheckpoint, "test_a_checkpoint_is_stored_without_pickle",
