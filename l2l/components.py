@@ -166,7 +166,7 @@ def build(config: RunConfig, function: Callable[..., Any] | None = None, *, comm
     if clash:
         raise ConfigError(f"objective {sorted(clash)[0]!r} has the name of a parameter; rename one")
     check_penalty(config.penalty, tuple(objectives))  # a config without [[objectives]]: the simulator's
-    check_target(config.target, tuple(objectives))
+    check_target(config.target, tuple(objectives), config.target_from)
     problem = Problem(config.space, tuple(objectives))
     optimizer.check(problem)
     simulator.check_space(config.space)

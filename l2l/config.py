@@ -116,6 +116,9 @@ class RunConfig:
     #: run.target: the run ends once a candidate reaches it (a number: the one objective's value; a table: a value
     #: per objective name); None: no target. See :mod:`l2l.driver_state` (TargetWatch) for what counts.
     target: float | dict[str, float] | None = None
+    #: What the user wrote the target as: 'run.target' (the config's) or '--target' (given on the command line),
+    #: for the refusals that come once the simulator's objectives are known. Not stored with the run.
+    target_from: str = field(default="run.target", compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         """The config as a table that :func:`from_mapping` reads back."""
@@ -183,7 +186,7 @@ class RunConfig:
             elif key == "target":
                 target = target_option(_target_text(value) if isinstance(value, str) else value, "--target")
                 check_target(target, self.objectives, "--target")
-                changes[key] = target
+                changes.update(target=target, target_from="--target")
             else:
                 changes[key] = value
         return replace(self, backend=backend, **changes)

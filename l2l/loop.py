@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import getpass
+import math
 import os
 import platform
 import socket
@@ -81,7 +82,46 @@ def build(config: RunConfig, simulator: Callable[..., Any] | None = None, *, res
                               f"each go past the simulator's top budget {fidelity.maximum:g} (every learner is "
                               f"fully trained after {most} generations); use at most {most} generations, or a "
                               f"smaller run.inherit")
+    if interval and config.target is not None:
+        refusal = _target_out_of_reach(config, components, interval)
+        if refusal:
+            raise ConfigError(refusal)
     return components
+
+
+def _target_out_of_reach(config: RunConfig, components: Components, interval: float) -> str | None:
+    """Why a Lamarckian run's target could never end it, or None: run.target counts only results at the simulator's
+    top budget, and generations of ``interval`` units each that stop short of it (run.generations, or the
+    generations run.evaluations leaves room for) leave every result below, so the run would end 'target not
+    reached' whatever its values (a target there means 'stop once a candidate is good enough', which it cannot)."""
+    fidelity = components.simulator.fidelity()
+    size = getattr(components.optimizer, "population_size", None)
+    counts = [int(config.generations)] if config.generations else []
+    if config.evaluations and isinstance(size, int) and size > 0:
+        counts.append(-(-int(config.evaluations) // size))  # generations started before the evaluations run out
+    if not counts:
+        return None  # run.max_time alone: as many generations as the time allows
+    generations = min(counts)
+    reached = min(fidelity.maximum, generations * interval)
+    if reached >= fidelity.maximum - 1e-9:
+        return None
+    unit = fidelity.unit or fidelity.name
+    spread = (f"run.inherit = true's {generations} generations of {interval:g} {unit} each (the top budget spread "
+              f"over them, in whole {unit})" if config.inherit is True and fidelity.integer else
+              f"{generations} generations of run.inherit = {interval:g} {unit}")
+    by_evaluations = generations != config.generations
+    why = (f" (run.evaluations = {config.evaluations} leaves room for {generations} generations of {size})"
+           if by_evaluations else "")
+    if config.inherit is True:  # more generations only spread the same top budget thinner
+        least = math.ceil(fidelity.maximum / generations - 1e-9) if fidelity.integer else fidelity.maximum / generations
+        way = f"give run.inherit in {unit} ({least:g} for {generations} generations)"
+    else:
+        needed = math.ceil(fidelity.maximum / interval - 1e-9)
+        way = (f"give run.evaluations = {needed * size}" if by_evaluations else f"give {needed} generations") + \
+            " (or a larger run.inherit)"
+    return (f"{config.target_from} counts only results at the simulator's top budget ({fidelity.maximum:g} {unit}), "
+            f"and {spread} train candidates to {reached:g} at most{why}, so the run could never end at its target; "
+            f"{way}, or leave the target out")
 
 
 def check_out(path: Path, config: RunConfig | None = None, *, existing_ok: bool = False) -> None:

@@ -66,15 +66,19 @@ def show_text(trajectory: Trajectory, top: int = 10, events: int = 5) -> str:
 
 def target_line(trajectory: Trajectory, summary: RunSummary) -> str:
     """Whether the run reached its ``run.target``: ``target 0.95 reached by candidate 17 (accuracy = 0.9612) after
-    63 evaluations / 1350 epochs of compute`` (as the ``finished`` event records it), or ``target 0.95 not
-    reached`` once the run ended without; '' for a run without a target, or one still going."""
+    63 evaluations / 1350 epochs of compute`` (as the ``finished`` event records it), ``target 0.95 not
+    reached`` once the run finished without, ``target 0.95 not reached yet`` while the run may still go on toward
+    it (running, stopped by Ctrl-C or a stop request, interrupted, failed: ``l2l resume`` continues it); '' for a
+    run without a target."""
     reached = reached_line(trajectory)
-    if reached or not summary.ended:
+    if reached:
         return reached
     config = trajectory.run.get("config")
     run = config.get("run") if isinstance(config, dict) else None
     target = run.get("target") if isinstance(run, dict) else None
-    return "" if target is None else f"target {_target_text(target)} not reached"
+    if target is None:
+        return ""
+    return f"target {_target_text(target)} not reached" + ("" if summary.status == "finished" else " yet")
 
 
 def reached_line(trajectory: Trajectory) -> str:
