@@ -516,12 +516,19 @@ def evaluate(simulator: Simulator, task: Task, settings: Settings) -> Outcome:
     return outcome
 
 
-def evaluate_chunk(simulator: Simulator, tasks: Sequence[Task], settings: Settings) -> list[Outcome]:
+def evaluate_chunk(simulator: Simulator, tasks: Sequence[Task], settings: Settings,
+                   ended: Callable[[], bool] | None = None) -> list[Outcome]:
     """Run several tasks in a row on one worker (batches keep per-task overhead low: the simulator's output is
-    sent to stderr once for the chunk, not per evaluation)."""
+    sent to stderr once for the chunk, not per evaluation); none after ``ended()`` says the run has ended (its
+    outcomes would be read by nobody)."""
     try:
         with simulator_output_to_stderr():
-            return [evaluate(simulator, task, settings) for task in tasks]
+            outcomes = []
+            for task in tasks:
+                if ended is not None and ended():
+                    break
+                outcomes.append(evaluate(simulator, task, settings))
+            return outcomes
     finally:  # what C code printed reaches the log with its chunk, not when the worker exits (if ever)
         flush_c_streams()
 
@@ -605,6 +612,11 @@ class Executor:
     """
 
     name: ClassVar[str] = "executor"
+    #: Each outcome wanted as its evaluation ends, not with the others a backend ran with it in one batch (set by a
+    #: run with run.target, which ends at the first result that reaches it: a chunk of a 20 s evaluation and one
+    #: of 2 s held back the one that reached the target until the other was done, on ``slurm`` the whole of a
+    #: first generation's worth of chunks of two while its worker jobs came up).
+    each_result: bool = False
 
     @classmethod
     def check_run_dir(cls, run_dir: str, options: dict[str, Any]) -> None:

@@ -549,6 +549,8 @@ class _DaskExecutor(FollowsWorkers, Executor):
             return math.ceil(n / self.chunk_size)
         if n == 1:  # the asynchronous mode submits one task at a time: no scheduler query needed
             return 1
+        if self.each_result and self._mean_duration is None:  # chunks of one while their length is unknown; once
+            return n  # known, a chunk lasts at most a few seconds (chunk_seconds), its results that much late
         return chunk_count(n, self.worker_count, self._mean_duration, getattr(self, "_durations", ()))
 
     def let_submissions_out(self) -> None:
@@ -1223,9 +1225,29 @@ class DaskExecutor(_DaskExecutor):
         if quiet is not None:  # a warning of results not gathered, held back: said if the scheduler is still there
             quiet.release(connected=quiet.connected())
         try:
+            self._end_run()
             super().close()
         finally:
             self._unquiet()
+
+    def _end_run(self) -> None:
+        """Evaluations still out as the run ends (run.target reached, a stop): cancel them, and have every worker
+        start no more of the run's and kill the programs its evaluations started there (see
+        :func:`l2l.jobs.dask_worker.end_run`). The workers are not the run's to close, as the other backends' are.
+        A resumed run does so also with nothing out: a killed session's programs may run on there (those of a
+        segment run again are killed as it starts; a run killed as it reached its target runs none again)."""
+        client, futures = getattr(self, "_client", None), getattr(self, "_futures", None)
+        plugin, settings = getattr(self, "_plugin", None), getattr(self, "_settings", None)
+        resumed = settings is not None and settings.resumed
+        if client is None or not (futures or resumed) or plugin is None or getattr(client, "status", "") != "running":
+            return
+        from l2l.jobs.dask_worker import end_run
+        try:
+            if futures:
+                client.cancel(list(futures))
+            client.run(end_run, plugin, settings.run_dir if settings is not None else None, on_error="ignore")
+        except Exception:  # noqa: BLE001 - closing must not hide the run's result
+            pass
 
     def describe(self) -> str:
         return f"dask ({self.address or self.scheduler_file})"

@@ -37,6 +37,7 @@ class SimulatorPlugin(WorkerPlugin):
         if name is not None:  # the name a worker files it under when it gets it as it starts
             self.name = name
         self._payload: bytes | None = None
+        self.ended = False  # the run has ended: its chunks here start no more evaluations (see end_run)
 
     def payload(self) -> bytes:
         """The simulator pickled as Dask pickles a plugin it registers (cloudpickle where plain pickle cannot,
@@ -84,13 +85,29 @@ def run_chunk(payload: bytes, plugin: str, settings: Settings, push: bool = Fals
     worker = get_worker()
     if plugin not in worker.plugins:  # a scheduler started again at the run's address knows no plugin
         raise SimulatorMissing(f"this worker has not got the run's simulator (plugin {plugin})")
-    simulator = worker.plugins[plugin].simulator
-    result = pickle.dumps(evaluate_chunk(simulator, pickle.loads(payload), settings), protocol=5)
+    held = worker.plugins[plugin]
+    result = pickle.dumps(evaluate_chunk(held.simulator, pickle.loads(payload), settings,
+                                         ended=lambda: getattr(held, "ended", False)), protocol=5)
     if push and len(result) <= PUSH_BYTES:
         state = worker.state.tasks.get(worker.get_current_task())
         if state is not None:
             state.metadata[PUSH_KEY] = result
     return result
+
+
+def end_run(plugin: str, run_dir: str | None, dask_worker: Any = None) -> None:
+    """On a worker of a cluster the run does not own (backend ``dask``), as the run ends with evaluations still
+    out (run.target reached, a stop): its chunks here start no more evaluations, and the programs its evaluations
+    started on this host are killed (a ``command``'s; Dask cannot interrupt a function running in a worker's
+    thread, which runs to its end). Before, a stopped run's programs and the rest of its chunks ran on to their
+    end on the shared workers, for nobody."""
+    held = dask_worker.plugins.get(plugin)  # (Client.run passes the worker by that name; get_worker has none)
+    if held is None:
+        return
+    held.ended = True
+    end = getattr(held.simulator, "end_programs", None)
+    if end is not None and run_dir:
+        end(run_dir)
 
 
 #: The scheduler's topic where it says that a worker left (``remove-worker``), naming the tasks Dask runs again.
