@@ -126,15 +126,18 @@ def brian2_spikes(net: Network, w_in: Synapses, inputs: np.ndarray, noise_rate: 
     steps, trials, n_inputs = inputs.shape
     n = net.n
     p = _lif_only(net, "brian2")
+    # Every object is named: Brian2's default names (neurongroup, neurongroup_1, ...) skip those of objects
+    # of the previous evaluation still alive, the names are part of the generated code, and so the cython
+    # target compiled the whole reservoir a second time (24 s) in the second evaluation of every worker.
     with brian2_session(_engine_seed(rng), target, cache_dir) as b:
-        ms, clock = b.ms, b.Clock(dt=b.ms)
+        ms, clock = b.ms, b.Clock(dt=b.ms, name="lsm_clock")
         # t_ref + 1: Brian2 counts the spike's own step as refractory, the core does not
         group = b.NeuronGroup(trials * n, """dv/dt = -v / tau : 1 (unless refractory)
                                              tau : second (constant)
                                              thr : 1 (constant)
                                              ref : second (constant)""",
                               threshold="v >= thr", reset="v -= thr", refractory="ref", method="exact",
-                              clock=clock)
+                              clock=clock, name="lsm_reservoir")
         group.tau = np.tile(p["tau_m"], trials) * ms
         group.thr = np.tile(p["thr"], trials)
         group.ref = (np.tile(p["t_ref"], trials) + 1) * ms
@@ -144,7 +147,7 @@ def brian2_spikes(net: Network, w_in: Synapses, inputs: np.ndarray, noise_rate: 
         pre, post, weights, delays = _replicated(net.recurrent, trials, n, n)
         if pre.size:
             recurrent = b.Synapses(group, group, "w : 1", on_pre="v_post += w * int(not_refractory_post)",
-                                   clock=clock)
+                                   clock=clock, name="lsm_recurrent")
             recurrent.connect(i=pre, j=post)
             recurrent.w = weights
             recurrent.delay = (delays - 1) * ms
@@ -153,9 +156,9 @@ def brian2_spikes(net: Network, w_in: Synapses, inputs: np.ndarray, noise_rate: 
         pre, post, weights, delays = _replicated(w_in, trials, n_inputs, n)
         if steps_on.size and pre.size:
             source = b.SpikeGeneratorGroup(trials * n_inputs, trial_on * n_inputs + channel_on, steps_on * ms,
-                                           clock=clock)
+                                           clock=clock, name="lsm_inputs")
             drive = b.Synapses(source, group, "w : 1", on_pre="v_post += w * int(not_refractory_post)",
-                               clock=clock)
+                               clock=clock, name="lsm_drive")
             drive.connect(i=pre, j=post)
             drive.w = weights
             drive.delay = (delays - 1) * ms
@@ -164,8 +167,8 @@ def brian2_spikes(net: Network, w_in: Synapses, inputs: np.ndarray, noise_rate: 
             objects.append(group.run_regularly(
                 "v += noise_weight * poisson(noise_p) * int(not_refractory)", when="synapses", order=1,
                 name="background"))
-        monitor = b.SpikeMonitor(group)
-        network = b.Network(*objects, monitor)
+        monitor = b.SpikeMonitor(group, name="lsm_spikes")
+        network = b.Network(*objects, monitor, name="lsm_network")
         network.schedule = ["start", "groups", "synapses", "thresholds", "resets", "end"]
         network.run(steps * ms, namespace={"noise_p": float(noise_rate) * 1e-3, "noise_weight": float(noise_weight)})
         index = np.asarray(monitor.i[:], dtype=np.int64)
