@@ -75,6 +75,12 @@ WORKER_COUNT_SECONDS = 1.0
 #: How long an existing cluster's scheduler may have no workers while evaluations are out before the run says so in
 #: a warning line (see DaskExecutor._tell_no_workers).
 NO_WORKERS_SECONDS = 30.0
+#: How long every worker may be paused (Dask pauses one whose process uses more than
+#: ``distributed.worker.memory.pause``, 80 %, of its memory limit) while evaluations wait before the run says so in a
+#: warning line (see _DaskExecutor._tell_paused); a pause that garbage collection ends within it is not worth a line.
+PAUSED_SECONDS = 10.0
+#: Where each backend's worker memory is set, named in that line.
+MEMORY_OPTIONS = {"local": "[backend] memory_limit", "slurm": "[backend] memory", "dask": "dask worker --memory-limit"}
 #: How long connecting to an existing scheduler may take before the run says it waits (see DaskExecutor._connect).
 WAIT_NOTICE_SECONDS = 1.5
 #: How long an address whose host refuses the connection (nothing listens at its port) is tried again before it is
@@ -667,6 +673,7 @@ class _DaskExecutor(FollowsWorkers, Executor):
         try:
             done = [self._done.get(timeout=timeout)]
         except queue.Empty:
+            self._tell_paused()
             return []
         while True:  # and every other one finished by now
             try:
@@ -724,6 +731,47 @@ class _DaskExecutor(FollowsWorkers, Executor):
             self._taken.append(future)
         self._release_quarantine()
         return outcomes
+
+    def _tell_paused(self) -> None:
+        """One warning line once every worker has been paused by Dask for PAUSED_SECONDS while evaluations wait
+        (asked at most once a second, while nothing comes back), again when the paused workers or their memory
+        limits change, or after they resumed and paused again. A worker whose process uses more than 80 % of its
+        memory limit takes no more tasks, and the run waited without a word: a NEST simulator (1.5 GB a process)
+        on slurm's default memory = "2GB" waited 6.5 minutes until stopped, the reason only in the worker jobs'
+        logs. The run goes on waiting (a paused worker resumes once its memory falls again)."""
+        if not self._pending or getattr(self, "_client", None) is None:
+            return
+        now = time.monotonic()
+        if now - getattr(self, "_paused_looked", -math.inf) < WORKER_COUNT_SECONDS:
+            return
+        self._paused_looked = now
+        try:
+            workers = list(self._client.scheduler_info(n_workers=-1)["workers"].values())
+        except Exception:  # noqa: BLE001 - not answered: nothing to say
+            return
+        if not workers or any(worker.get("status") != "paused" for worker in workers):
+            self._paused_since = None
+            return
+        limits = tuple(sorted(worker.get("memory_limit") or 0 for worker in workers))
+        since = getattr(self, "_paused_since", None)
+        if since is None:
+            self._paused_since = since = now
+        told = (since, limits)
+        if now - since < PAUSED_SECONDS or getattr(self, "_told_paused", None) == told:
+            return
+        self._told_paused = told
+        import dask
+        from dask.utils import format_bytes
+        shown = [format_bytes(limit) for limit in limits if limit]  # smallest first
+        limit = "" if not shown else f"{shown[0]} " if shown[0] == shown[-1] else f"{shown[0]} to {shown[-1]} "
+        pause = dask.config.get("distributed.worker.memory.pause", 0.8)  # the workers' own may differ: rarely
+        used = max(((worker.get("metrics") or {}).get("memory") or 0 for worker in workers), default=0)
+        who = "its Dask worker is" if len(workers) == 1 else f"all {len(workers)} Dask workers are"
+        pause = pause if isinstance(pause, (int, float)) and not isinstance(pause, bool) else 0.8
+        warn_line(f"l2l: warning: backend '{self.name}': {who} paused for memory (over {pause * 100:.0f} % of a "
+                  f"{limit}memory limit{f'; using up to {format_bytes(used)}' if used else ''}), with {self._pending} "
+                  f"evaluation(s) waiting; the run goes on if a worker's memory falls again; give each worker more "
+                  f"memory ({MEMORY_OPTIONS.get(self.name, 'its memory option')}), or stop the run (Ctrl-C)")
 
     def _install_again(self, chunk: list[Task]) -> bool:
         """Install the simulator again where a chunk found a worker without it (a scheduler started again at the
