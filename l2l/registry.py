@@ -50,6 +50,15 @@ def _describe_type(tp: Any) -> str:
     return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
 
 
+def _run_target_hint(key: str, value: Any) -> str:
+    """Where a run's target goes, for a ``target`` given as a number where a component refuses it: ``target`` in
+    [policy] or [optimizer] (no such option), or in a brian2 [simulator] (its code generation target, a string),
+    was meant as [run]'s, which ends the run once a candidate reaches it; the bare refusal did not say so."""
+    if key != "target" or isinstance(value, bool) or not isinstance(value, (int, float)):
+        return ""
+    return f" (a run's target value goes in [run]: target = {value!r})"
+
+
 def _check_value(kind: str, name: str, key: str, value: Any, tp: Any) -> Any:
     """Light type check of one option; returns the value, converted where harmless."""
     origin = typing.get_origin(tp)
@@ -103,7 +112,8 @@ def _check_value(kind: str, name: str, key: str, value: Any, tp: Any) -> Any:
                               f"{len(str(abs(value)))} digits") from None
     if tp is str:
         if not isinstance(value, str):
-            raise ConfigError(f"{kind} {name!r}: option {key!r} must be a string, got {_shown(value)}")
+            raise ConfigError(f"{kind} {name!r}: option {key!r} must be a string, got {_shown(value)}"
+                              f"{_run_target_hint(key, value)}")
         return value
     return value
 
@@ -205,7 +215,8 @@ class Registry:
             # a typo ('populaton_size') is named beside the key, as for an unknown component name, where the
             # allowed list may be long; a component's own hint already says which option it meant
             meant = "" if hint else _did_you_mean(unknown[0], list(fields))
-            raise ConfigError(f"{self.kind} {name!r}: unknown option {unknown[0]!r}{meant}; allowed: {allowed}"
+            raise ConfigError(f"{self.kind} {name!r}: unknown option {unknown[0]!r}{meant}"
+                              f"{_run_target_hint(unknown[0], options[unknown[0]])}; allowed: {allowed}"
                               + (f"; {hint}" if hint else ""))
         hints = typing.get_type_hints(cls)
         checked = {k: _check_value(self.kind, name, k, v, hints.get(k, typing.Any)) for k, v in options.items()}
