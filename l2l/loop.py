@@ -790,5 +790,7 @@ def _drive(components: Components, writer, state: dict[str, Any], *, reuse: dict
     settings = Settings(objectives=tuple(o.name for o in components.problem.objectives),
                         timeout=components.config.timeout, run_dir=str(writer.path.with_suffix(".work")),
                         resumed=bool(state["loop"].get("evaluations")))
+    # run.target ends the run at the first result that reaches it, not with the others its backend batched it with
+    components.executor.each_result = components.config.target is not None
     drive(components, writer, state, reuse=reuse, progress=progress, on_generation=on_generation,
           settings=settings, control=control, drop_unreadable=drop_unreadable)

@@ -17,6 +17,24 @@ from conftest import TESTS
 from test_run_target_killed import killed_before_finished
 
 
+def test_the_result_that_reaches_the_target_is_not_held_back_by_its_chunk(tmp_path):
+    # One worker and 8 evaluations of unknown length went as 4 chunks of 2 (the slurm backend's first generation
+    # while its worker jobs come up): 0/0, which reaches the target at once, came back only with 0/1's 2 s
+    # result, and the run waited for it.
+    config = l2l.from_mapping({
+        "run": {"name": "chunks", "seed": 1, "generations": 3, "target": 3.0},
+        "space": {"x": {"low": -1.0, "high": 1.0}}, "optimizer": {"name": "random", "population_size": 8},
+        "simulator": {"name": "python", "function": "models_target_backends:slow_above_3"},
+        "backend": {"name": "local", "workers": 1}}, base_dir=TESTS)
+    path = l2l.run(config, tmp_path / "chunks.h5", progress=False)
+    rows = l2l.load(path)
+    with l2l.Trajectory(path) as trajectory:
+        detail = json.loads(trajectory.events()["detail"].iloc[-1])
+    assert detail["target"]["candidate"] == [0, 0]
+    assert rows[["generation", "individual"]].values.tolist() == [[0, 0]], rows
+    assert l2l.validate(path) == []
+
+
 def _alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
