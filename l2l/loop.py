@@ -454,8 +454,8 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
 
     ``generations``, ``evaluations``, ``max_time`` (seconds over the run's
     life) and ``compute`` (fidelity units, a run with a policy) raise the run's budgets (to extend a finished
-    run); ``backend``/``workers`` change where evaluations run, which does not change the results: a ``backend`` named starts from its defaults (``workers`` applied to them), even
-    where it is the stored one, whose options (a scheduler's address, a partition) may hold no longer; without
+    run); ``backend``/``workers`` change where evaluations run, which does not change the results: a ``backend``
+    named starts from its defaults (``workers`` applied to them), even where it is the stored one, whose options (a scheduler's address, a partition) may hold no longer; without
     one the stored backend runs with its stored options (``workers`` applied to them). A run whose simulator was
     a Python function needs it again as ``simulator``. Raises :class:`TrajectoryError` if another
     process writes the file. ``announce(trajectory)`` is called once the file
