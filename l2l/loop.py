@@ -452,15 +452,14 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
            drop_unreadable: bool = False) -> Path:
     """Continue the run stored in ``path`` from its last committed generation.
 
-    ``generations``, ``evaluations``, ``max_time`` (seconds over the run's
-    life) and ``compute`` (fidelity units, a run with a policy) raise the run's budgets (to extend a finished
-    run); ``backend``/``workers`` change where evaluations run, which does not change the results: a ``backend``
-    named starts from its defaults (``workers`` applied to them), even where it is the stored one, whose options (a scheduler's address, a partition) may hold no longer; without
-    one the stored backend runs with its stored options (``workers`` applied to them). A run whose simulator was
-    a Python function needs it again as ``simulator``. Raises :class:`TrajectoryError` if another
-    process writes the file. ``announce(trajectory)`` is called once the file
-    proved usable, before anything is written to it (``l2l resume`` prints its
-    first line there). A run that finished, given no budget beyond what it did, is left as it is (no worker
+    ``generations``, ``evaluations``, ``max_time`` (seconds over the run's life) and ``compute`` (fidelity units, a
+    run with a policy) raise the run's budgets (to extend a finished run); ``backend``/``workers`` change where
+    evaluations run, which does not change the results: a ``backend`` named starts from its defaults (``workers``
+    applied to them), even where it is the stored one, whose options (a scheduler's address, a partition) may hold
+    no longer; without one the stored backend runs with its stored options (``workers`` applied to them). A run
+    whose simulator was a Python function needs it again as ``simulator``. Raises :class:`TrajectoryError` if
+    another process writes the file. ``announce(trajectory)`` is called once the file proved usable, before anything
+    is written to it (``l2l resume`` prints its first line there). A run that finished, given no budget beyond what it did, is left as it is (no worker
     starts, nothing is written but a re-evaluation it had not finished): ``nothing_to_do(trajectory)`` is
     called then instead of ``announce``. So is a finished run whose policy has nothing more to run, whatever
     budget is raised (every candidate of its sweep completed or stopped, every PBT member at the top budget:
