@@ -459,8 +459,8 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
     no longer; without one the stored backend runs with its stored options (``workers`` applied to them). A run
     whose simulator was a Python function needs it again as ``simulator``. Raises :class:`TrajectoryError` if
     another process writes the file. ``announce(trajectory)`` is called once the file proved usable, before anything
-    is written to it (``l2l resume`` prints its first line there). A run that finished, given no budget beyond what it did, is left as it is (no worker
-    starts, nothing is written but a re-evaluation it had not finished): ``nothing_to_do(trajectory)`` is
+    is written to it (``l2l resume`` prints its first line there). A run that finished, given no budget beyond what
+    it did, is left as it is (no worker starts, nothing is written but a re-evaluation it had not finished): ``nothing_to_do(trajectory)`` is
     called then instead of ``announce``. So is a finished run whose policy has nothing more to run, whatever
     budget is raised (every candidate of its sweep completed or stopped, every PBT member at the top budget:
     more compute adds no candidate); ``nothing_more(trajectory, why)``, if given, is called then instead, ``why``
