@@ -460,11 +460,11 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
     whose simulator was a Python function needs it again as ``simulator``. Raises :class:`TrajectoryError` if
     another process writes the file. ``announce(trajectory)`` is called once the file proved usable, before anything
     is written to it (``l2l resume`` prints its first line there). A run that finished, given no budget beyond what
-    it did, is left as it is (no worker starts, nothing is written but a re-evaluation it had not finished): ``nothing_to_do(trajectory)`` is
-    called then instead of ``announce``. So is a finished run whose policy has nothing more to run, whatever
-    budget is raised (every candidate of its sweep completed or stopped, every PBT member at the top budget:
-    more compute adds no candidate); ``nothing_more(trajectory, why)``, if given, is called then instead, ``why``
-    saying so in words.
+    it did, is left as it is (no worker starts, nothing is written but a re-evaluation it had not finished):
+    ``nothing_to_do(trajectory)`` is called then instead of ``announce``. So is a finished run whose policy has
+    nothing more to run, whatever budget is raised (every candidate of its sweep completed or stopped, every PBT
+    member at the top budget: more compute adds no candidate); ``nothing_more(trajectory, why)``, if given, is
+    called then instead, ``why`` saying so in words.
 
     A checkpoint that cannot be read (its bytes damaged: they do not decode, or do not match the checksum stored
     with them) ends the run with an error naming its trial and row, every time, so that the file can be restored
