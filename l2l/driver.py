@@ -301,7 +301,10 @@ class _Loop(Trials, Commits):
             if self.reached is not None:
                 detail["target"] = self.reached
             detail = fitted(detail)
-            self.writer.event("finished", self.with_continuable(detail) if not self.finished else detail)
+            # a run that reached its target continues no candidate (l2l resume runs nothing more for it): no
+            # 'continuable' (files written before held one; readers go by the target record, see let_go)
+            ended = self.finished or self.reached is not None
+            self.writer.event("finished", detail if ended else self.with_continuable(detail))
         finally:
             self.bar.close()
             self.executor.close()

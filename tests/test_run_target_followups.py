@@ -3,16 +3,18 @@
 A Lamarckian run whose generations never train a candidate to the simulator's top budget can never count a result
 toward its target (only top-budget results count), so it is refused before anything runs rather than ending
 'target not reached' with every value below the target; a target given as ``--target`` is refused in the words
-the user wrote; a target not reached reads 'not reached yet' while the run may still go on (stopped, still
-running).
+the user wrote; the ``finished`` event of a run that reached its target names no candidate as continuable (none
+is); a target not reached reads 'not reached yet' while the run may still go on (stopped, still running).
 """
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 import l2l
-from conftest import write_toml
+from conftest import TESTS, write_toml
 from l2l.cli import main
 from l2l.control import RunControl
 from l2l.errors import ConfigError
@@ -73,6 +75,23 @@ def test_a_target_naming_no_objective_of_the_simulator_names_the_option_typed(tm
     written = write_toml(tmp_path / "t.toml", {**SPHERE, "run": {**SPHERE["run"], "target": {"loss": 1.0}}})
     assert main(["run", str(written), "--out", str(tmp_path / "t.h5"), "--no-progress"]) == 2
     assert capsys.readouterr().err.startswith("l2l: error: run.target names 'loss'")  # the config's own: as before
+
+
+def test_the_finished_event_of_a_run_that_reached_its_target_names_nothing_continuable(tmp_path):
+    config = l2l.from_mapping({
+        "run": {"seed": 2, "compute": 300, "target": 1e9}, "space": {"x": {"low": -5.0, "high": 5.0, "shape": [2]}},
+        "optimizer": {"name": "random"}, "policy": {"name": "asha", "eta": 3},
+        "simulator": {"name": "python", "function": "models_compute_limit:curve",
+                      "multi_fidelity": {"name": "steps", "unit": "steps", "minimum": 1, "maximum": 9}},
+        "backend": {"name": "serial"}}, base_dir=TESTS)
+    path = l2l.run(config, tmp_path / "a.h5", progress=False)  # the first top-budget result reaches 1e9
+    with l2l.Trajectory(path) as trajectory:
+        events = trajectory.events()
+    detail = json.loads(events["detail"].iloc[-1])
+    assert events["kind"].iloc[-1] == "finished" and isinstance(detail["target"], dict)
+    assert "continuable" not in detail
+    states = l2l.load(path)["state"]
+    assert set(states) == {"completed", "stopped"} and l2l.validate(path) == []  # none paused, as before
 
 
 def test_a_target_not_reached_reads_not_reached_yet_while_the_run_may_go_on(tmp_path, capsys):
