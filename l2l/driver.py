@@ -61,8 +61,8 @@ from l2l.jobs.base import FAILED, OK, RETRIED_ERROR
 from l2l.outcomes import warn
 from l2l.driver_files import Commits
 from l2l.driver_trials import Trials, Unreadable
-from l2l.driver_state import (SEED_MASK, TargetWatch, _record, adopt, evaluation_seed, initial_state,  # noqa: F401
-                              stored_keys, value_key)
+from l2l.driver_state import (INHERIT_TO_TOP, SEED_MASK, TargetWatch, _record, adopt,  # noqa: F401
+                              evaluation_seed, initial_state, stored_keys, value_key)
 from l2l.policies import TrialTable, budget_key
 from l2l.policies.base import ScoreIndex, significant
 from l2l.progress import Progress, announce, rate_unit
@@ -136,6 +136,10 @@ class _Loop(Trials, Commits):
         self.cap = self.config.evaluations or None
         #: Lamarckian generations: the fidelity units each generation trains on from its parents' checkpoints.
         self.lamarck = float(getattr(components, "inherit", 0.0) or 0.0)
+        #: run.inherit = true: the last generation trains to the top budget (the rounded shares sum to it), unless
+        #: the state is one of an l2l that stopped it a rounding short (INHERIT_TO_TOP); such a run resumes as it ran
+        self.last_to_top = (self.lamarck > 0 and components.config.inherit is True
+                            and bool(self.loop.get(INHERIT_TO_TOP)))
         self.segmented = self.policy.multi_fidelity or self.lamarck > 0  # rows carry trial, budget, checkpoint
         self.checkpoints: dict[int, dict[str, Any] | None] = {}  # latest checkpoint of each paused trial
         self.running: dict[tuple[int, int], tuple[Task, int]] = {}  # (task, trial) by the row's (generation,
@@ -438,7 +442,10 @@ class _Loop(Trials, Commits):
                 self.record(trial, self.reuse[index], reused=True)
                 self.note_target(trial, self.reuse[index], None)
             elif self.lamarck:
-                self.submit(trial, *self.lamarckian(trial))
+                budget, start = self.lamarckian(trial)
+                if self.last_to_top and generation + 1 >= (self.config.generations or 0):
+                    budget = float(self.c.simulator.fidelity().maximum)  # the remainder of the spread top budget
+                self.submit(trial, budget, start)
             else:
                 self.submit(trial, self.top, 0.0)
         self.reuse = {}

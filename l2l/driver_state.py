@@ -12,6 +12,10 @@ SEED_MASK = (1 << 63) - 1
 #: The key of a state's loop that says its ``compute`` counts every attempt of a segment (the failed ones that
 #: were retried too); a state without it was committed by an l2l that counted a retried segment once.
 EVERY_ATTEMPT = "every_attempt"
+#: Marks the state of a run whose ``run.inherit = true`` generations end at the simulator's top budget: the last one
+#: trains what the rounded shares left (40 steps over 3 generations: 13, 13, 14). A state without it (an l2l that
+#: gave every generation the rounded share: 13, 13, 13, ending at 39) resumes with that schedule.
+INHERIT_TO_TOP = "inherit_to_top"
 
 
 def evaluation_seed(run_seed: int, generation: int, individual: int) -> int:
@@ -29,7 +33,8 @@ def initial_state(components) -> dict[str, Any]:
             "policy": components.schedule.init(list(components.budgets), problem.space.dimension, config.seed),
             "trials": {},
             "loop": {"generation": 0, "evaluations": 0, "failed": 0, "worst": {}, "best": {},
-                     "compute": 0.0, "next_trial": 0, "rows": 0, "in_flight": [], EVERY_ATTEMPT: True}}
+                     "compute": 0.0, "next_trial": 0, "rows": 0, "in_flight": [], EVERY_ATTEMPT: True,
+                     INHERIT_TO_TOP: True}}
 
 
 def count_every_attempt(state: dict[str, Any], trajectory) -> None:

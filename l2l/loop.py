@@ -37,7 +37,7 @@ from l2l.analysis.sessions import session_backend
 from l2l.components import Components, ComputeFloor, build as _build, load_run_config
 from l2l.config import RunConfig, from_mapping, unnamed_scheduler
 from l2l.control import RunControl
-from l2l.driver_state import count_every_attempt
+from l2l.driver_state import INHERIT_TO_TOP, count_every_attempt
 from l2l.errors import ConfigError, TrajectoryError, command
 from l2l.jobs import Outcome, Settings
 from l2l.jobs.slurm_common import cancel_left_behind
@@ -89,11 +89,14 @@ def build(config: RunConfig, simulator: Callable[..., Any] | None = None, *, res
     return components
 
 
-def _target_out_of_reach(config: RunConfig, components: Components, interval: float) -> str | None:
+def _target_out_of_reach(config: RunConfig, components: Components, interval: float, *,
+                         last_to_top: bool = True) -> str | None:
     """Why a Lamarckian run's target could never end it, or None: run.target counts only results at the simulator's
     top budget, and generations of ``interval`` units each that stop short of it (run.generations, or the
     generations run.evaluations leaves room for) leave every result below, so the run would end 'target not
-    reached' whatever its values (a target there means 'stop once a candidate is good enough', which it cannot)."""
+    reached' whatever its values (a target there means 'stop once a candidate is good enough', which it cannot).
+    ``last_to_top``: run.inherit = true's last generation trains to the top budget (False: a state stored by an
+    l2l whose generations all trained the rounded share, which resumes so)."""
     fidelity = components.simulator.fidelity()
     size = getattr(components.optimizer, "population_size", None)
     counts = [int(config.generations)] if config.generations else []
@@ -102,6 +105,8 @@ def _target_out_of_reach(config: RunConfig, components: Components, interval: fl
     if not counts:
         return None  # run.max_time alone: as many generations as the time allows
     generations = min(counts)
+    if config.inherit is True and last_to_top and config.generations and generations >= config.generations:
+        return None  # all of run.generations run, and the last one trains what the rounded shares left
     reached = min(fidelity.maximum, generations * interval)
     if reached >= fidelity.maximum - 1e-9:
         return None
@@ -112,9 +117,10 @@ def _target_out_of_reach(config: RunConfig, components: Components, interval: fl
     by_evaluations = generations != config.generations
     why = (f" (run.evaluations = {config.evaluations} leaves room for {generations} generations of {size})"
            if by_evaluations else "")
-    if config.inherit is True:  # more generations only spread the same top budget thinner
-        least = math.ceil(fidelity.maximum / generations - 1e-9) if fidelity.integer else fidelity.maximum / generations
-        way = f"give run.inherit in {unit} ({least:g} for {generations} generations)"
+    if config.inherit is True and not last_to_top:  # a stored run goes on with the schedule it started with
+        way = "start a new run (the last of its generations trains to the top budget)"
+    elif config.inherit is True:  # run.evaluations ends it before its last generation, which trains to the top
+        way = f"give run.evaluations = {config.generations * size} (all {config.generations} generations)"
     else:
         needed = math.ceil(fidelity.maximum / interval - 1e-9)
         way = (f"give run.evaluations = {needed * size}" if by_evaluations else f"give {needed} generations") + \
@@ -532,6 +538,11 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                     components = build(config, simulator, resumed=True)
                 except ComputeFloor as exc:  # in the words of l2l resume: its --compute, with the least that runs
                     raise ConfigError(_resume_floor(exc, path, compute, state)) from None
+                if config.inherit is True and config.target is not None and state is not None \
+                        and not state["loop"].get(INHERIT_TO_TOP):  # its generations end a rounding short of the top
+                    refusal = _target_out_of_reach(config, components, components.inherit, last_to_top=False)
+                    if refusal:
+                        raise ConfigError(refusal)
                 _check_run_folder(path, config)  # a backend given to resume, before anything is written
                 components.executor.prepare(components.simulator)  # workers start while the file is read; closed
                 # below if the run does not start

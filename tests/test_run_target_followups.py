@@ -42,9 +42,11 @@ def lamarck(**run):
     ({}, "run.target counts only results at the simulator's top budget (40 training steps), and 3 generations of "
          "run.inherit = 10 training steps train candidates to 30 at most, so the run could never end at its target; "
          "give 4 generations (or a larger run.inherit), or leave the target out"),
-    ({"inherit": True}, "run.inherit = true's 3 generations of 13 training steps each (the top budget spread over "
-                        "them, in whole training steps) train candidates to 39 at most, so the run could never end at "
-                        "its target; give run.inherit in training steps (14 for 3 generations)"),
+    ({"inherit": True, "evaluations": 12}, "run.inherit = true's 2 generations of 13 training steps each (the top "
+                                           "budget spread over them, in whole training steps) train candidates to 26 "
+                                           "at most (run.evaluations = 12 leaves room for 2 generations of 6), so the "
+                                           "run could never end at its target; give run.evaluations = 18 (all 3 "
+                                           "generations)"),
     ({"generations": None, "evaluations": 15}, "(run.evaluations = 15 leaves room for 3 generations of 6), so the "
                                                "run could never end at its target; give run.evaluations = 24"),
 ])
