@@ -53,7 +53,8 @@ def test_a_dask_run_that_reaches_its_target_kills_the_programs_it_left_on_the_wo
             "run": {"name": "programs", "seed": 1, "generations": 3, "target": 3.0},
             "space": {"x": {"low": -1.0, "high": 1.0}}, "optimizer": {"name": "random", "population_size": 8},
             "simulator": {"name": "command", "argv": [sys.executable, str(TESTS / "models_target_backends.py"),
-                                                      "{seed}"]},
+                                                      "{seed}"], "keep_workdirs": True},  # (its programs'
+            # pids are read from their folders, which a cancelled evaluation's end removes without the option)
             "backend": {"name": "dask", "address": cluster.scheduler_address}}, base_dir=TESTS)
         path = tmp_path / "programs.h5"
         killed_before_finished(monkeypatch, config, path)  # as kill -9 between the result and the run's end

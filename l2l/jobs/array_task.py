@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import traceback
 from typing import Any, Sequence
@@ -170,6 +171,10 @@ def _rank() -> int:
     return 0
 
 
+def _stopped(number: int, frame: Any) -> None:  # noqa: ARG001 - a signal handler's signature
+    raise KeyboardInterrupt(f"signal {number}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m l2l.jobs.array_task", description=__doc__.splitlines()[0])
     parser.add_argument("--spec", required=True, help="spec.json of the run (simulator and settings)")
@@ -177,7 +182,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", required=True, help="folder of the result files")
     parser.add_argument("--index", required=True, type=int, help="array index ($SLURM_ARRAY_TASK_ID)")
     args = parser.parse_args(argv)
+    # scancel (the run reached its target, or stopped, with this task running) sends SIGTERM: raised here as
+    # KeyboardInterrupt, which ends the evaluation as a stop, not a failure, so that a command's working directory
+    # goes as a successful evaluation's does (before, the task died at once and left it in <run>.work)
+    signal.signal(signal.SIGTERM, _stopped)
+    try:
+        return _run(args)
+    except KeyboardInterrupt:  # one line in the task's log, not the traceback of a stop
+        print(f"l2l array task {args.index}: stopped (SIGTERM: the run ended, or the job was cancelled), "
+              f"no result written", file=sys.stderr, flush=True)
+        return 128 + signal.SIGTERM
 
+
+def _run(args: argparse.Namespace) -> int:
+    """Evaluate the task ``args`` name and write its result (:func:`main`)."""
     from l2l.simulators import SIMULATORS
 
     with open(args.spec, encoding="utf-8") as handle:

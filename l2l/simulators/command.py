@@ -383,12 +383,29 @@ class Command(Simulator):
         return self.evaluate(params, seed, EvaluationContext(generation=0, individual=0, budget=budget,
                                                              checkpoint=checkpoint))
 
-    @staticmethod
-    def end_programs(run_dir: str) -> None:
+    def end_programs(self, run_dir: str) -> None:
         """Kill the programs of the run whose folder is ``run_dir`` still running on this host: a stopped run
         (SIGTERM, SIGUSR1) does not wait for its segments in flight, and a ``local`` worker that
-        ends leaves the program it started running (``l2l resume`` runs those segments again)."""
-        _kill_started(f"{RUN_VARIABLE}={Path(run_dir).absolute()}")
+        ends leaves the program it started running (``l2l resume`` runs those segments again).
+
+        Their working directories then go as a successful evaluation's do (kept with ``keep_workdirs``): such an
+        evaluation was cancelled (run.target reached, a stop), not failed, and before, its folder was left in
+        ``<run>.work`` as if it held a failure to look at."""
+        needle = f"{RUN_VARIABLE}={Path(run_dir).absolute()}"
+        workdirs = {_environment_value(pid, WORKDIR_VARIABLE) for pid in _started(needle)}
+        _kill_started(needle)
+        for workdir in sorted(w for w in workdirs if w):
+            self._remove_workdir(Path(workdir), run_dir)
+
+    def _remove_workdir(self, workdir: Path, run_dir: str | None) -> None:
+        """Remove an evaluation's working directory, and the folders above it left empty, unless
+        ``keep_workdirs``: after a success, or a cancel (a failure's is kept for the user to look into)."""
+        if self.keep_workdirs:
+            return
+        shutil.rmtree(workdir, ignore_errors=True)
+        _remove_empty(workdir.parent)
+        if not self.workdir and run_dir:  # the run's <run>.work, not a folder the user named
+            _remove_empty(workdir.parent.parent)
 
     def _workdir(self, context: EvaluationContext) -> Path:
         # absolute: the program runs in the folder made here, so {workdir} and {checkpoint_dir} must name their
@@ -454,6 +471,9 @@ class Command(Simulator):
             raise EvaluationError(f"cannot start {argv[0]!r}: {exc}") from None
         except BaseException:  # Ctrl+C (SIGINT to l2l alone): subprocess killed the program, not its children
             _kill_started(workdir)
+            # a stop (Ctrl+C, a slurm-array task's scancel), not the program's failure: its folder goes as a
+            # success's does (l2l resume runs the evaluation again in a fresh one in any case)
+            self._remove_workdir(workdir, context.run_dir)
             raise
         stdout = proc.stdout.decode("utf-8", errors="replace")
         failure_text = (f"\n--- stdout (tail) ---\n{_tail(proc.stdout)}"
@@ -499,11 +519,7 @@ class Command(Simulator):
                                       **({"links": links} if links else {})} if files else None)
         except EvaluationError as exc:
             raise EvaluationError(f"{exc}{failure_text}") from None
-        if not self.keep_workdirs:
-            shutil.rmtree(workdir, ignore_errors=True)
-            _remove_empty(workdir.parent)
-            if not self.workdir and context.run_dir:  # the run's <run>.work, not a folder the user named
-                _remove_empty(workdir.parent.parent)
+        self._remove_workdir(workdir, context.run_dir)
         return result
 
 
@@ -538,6 +554,19 @@ def _started(workdir: Path | str) -> list[int]:
         if needle in variables:
             found.append(int(entry))
     return found
+
+
+def _environment_value(pid: int, name: str) -> str | None:
+    """The value of ``name`` in the environment of process ``pid`` (Linux: ``/proc``), or None."""
+    try:
+        environ = Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return None
+    prefix = f"{name}=".encode()
+    for entry in environ.split(b"\0"):
+        if entry.startswith(prefix):
+            return entry[len(prefix):].decode(errors="surrogateescape")
+    return None
 
 
 def _kill_started(workdir: Path | str) -> None:

@@ -114,6 +114,14 @@ def reached_line(trajectory: Trajectory) -> str:
         if isinstance(compute, (int, float)) and isinstance(fidelity, dict):
             unit = fidelity.get("unit") or fidelity.get("name") or "budget units"
             line += f" / {compute:g} {unit} of compute"
+        # the evaluations that finished between the result that reached the target and the run's end (out on
+        # other workers) are in the file too: the closing line's count and l2l show's progress hold them, and
+        # read as a contradiction of this one ('110 evaluations' there, 'after 108' here)
+        more = trajectory.n_evaluations - evaluations
+        if more > 0:
+            line += (f" ({trajectory.n_evaluations} in all: {more} more finished as the run ended)" if not
+                     isinstance(compute, (int, float)) or not isinstance(fidelity, dict) else
+                     f" ({trajectory.n_evaluations} evaluations in all: {more} more finished as the run ended)")
     return line
 
 
