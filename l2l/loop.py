@@ -86,7 +86,33 @@ def build(config: RunConfig, simulator: Callable[..., Any] | None = None, *, res
         refusal = _target_out_of_reach(config, components, interval)
         if refusal:
             raise ConfigError(refusal)
+    short = _compute_short_of_top(components)
+    if short and config.target is not None and not resumed:  # (a stored run resumes as it ran; --compute raises)
+        raise ConfigError(f"{config.target_from} counts only results at the simulator's top budget, and {short}, "
+                          f"so the run could never end at its target; or leave the target out")
     return components
+
+
+def _compute_short_of_top(components: Components) -> str:
+    """Where the run's compute ends a policy run before the policy can start any segment to the top budget (its
+    ``before_top``: the least it spends or commits first, exact for successive halving and hyperband, a lower
+    bound for asha, whose promotions depend on the results), what is short and the compute that lets the first
+    segment to the top start (for asha: the least that may); '' otherwise (and where the policy cannot tell)."""
+    policy = components.policy
+    before = getattr(policy, "before_top", None)
+    if before is None or len(components.budgets) < 2:
+        return ""
+    least = before(list(components.budgets))
+    compute = float(components.compute)
+    if least is None or compute > least + 1e-9:
+        return ""
+    fidelity = components.simulator.fidelity()
+    unit = fidelity.unit or fidelity.name
+    enough = f"{math.floor(least + 1e-9) + 1:g} or more" if fidelity.integer else f"more than {least:g}"
+    bound = "" if getattr(policy, "before_top_exact", False) else "at least "
+    return (f"run.compute = {compute:g} {unit} ends the run before policy {components.config.policy.name!r} trains "
+            f"any candidate to the top budget ({components.budgets[-1]:g} {unit}): its first segment there starts "
+            f"only after {bound}{least:g} {unit} at the lower rungs; give run.compute = {enough}")
 
 
 def _target_out_of_reach(config: RunConfig, components: Components, interval: float, *,
@@ -390,15 +416,19 @@ def as_run_config(config: Any) -> RunConfig:
 
 def warn_options(components: Components) -> None:
     """One warning line on stderr for options of the ``[policy]`` table that do nothing as given (the policy's
-    ``config_warning``), and one for a ``hyperband`` run with room for its first bracket alone (its
+    ``config_warning``), one for a run.compute that ends the run before any candidate can reach the top budget
+    (:func:`_compute_short_of_top`), else one for a ``hyperband`` run with room for its first bracket alone (its
     ``single_bracket_warning``): as a run starts from a config (``l2l run``, :func:`run`) and on
     ``l2l run --dry-run``."""
     check = getattr(components.policy, "config_warning", None)
     text = check(components.config.policy.options) if check is not None else ""
     if text:
         print(text, file=sys.stderr)
+    short = _compute_short_of_top(components)
+    if short:  # (the more telling line: a hyperband run so short has room for no bracket at all)
+        print(f"l2l: warning: {short}", file=sys.stderr)
     single = getattr(components.policy, "single_bracket_warning", None)
-    if single is not None and components.budgets:  # hyperband with room for one bracket: successive halving
+    if single is not None and components.budgets and not short:  # one bracket only: successive halving
         fidelity = components.simulator.fidelity()
         text = single(list(components.budgets), float(components.compute), fidelity.unit or fidelity.name,
                       components.config.generations)

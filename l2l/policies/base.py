@@ -448,6 +448,17 @@ class Policy:
         segment runs. A sweep's progress bar counts the candidates decided with it."""
         return None
 
+    #: True where :meth:`before_top` is the exact least (the run with that compute plus one unit reaches the top
+    #: budget whatever the results), False where it is a lower bound.
+    before_top_exact: ClassVar[bool] = False
+
+    def before_top(self, budgets: list[float]) -> float | None:
+        """The least compute (fidelity units) this policy spends or commits before it can start any segment to the
+        top budget ``budgets[-1]``, every promoted candidate continuing from its checkpoint (the cheapest there
+        is): a run.compute at or below it ends the run with no candidate at the top, since the loop starts no
+        segment once the compute spent and running reaches run.compute. None where the policy cannot tell."""
+        return None
+
     def continuable(self, state: State, trials: TrialTable) -> list[int]:
         """The trials this policy, in ``state``, may still continue if the run goes on (a resume with more
         compute), running ones included; the others below the top budget are stopped for good (a trial at the

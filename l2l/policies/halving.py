@@ -46,6 +46,8 @@ class SuccessiveHalving(RungPolicy):
 
     brackets: int = option(0, help="brackets to run (0: until the run's compute budget is spent)", ge=0)
 
+    before_top_exact: ClassVar[bool] = True  # a rung is complete before the next starts, whatever the results
+
     def init(self, budgets: list[float], dimension: int, seed: int) -> State:
         state = {"budgets": list(budgets), "bracket": -1, "count": 0}
         return self._open_bracket(state)
@@ -116,6 +118,17 @@ class SuccessiveHalving(RungPolicy):
                 return []
             return sorted(survivors(trials, budget, members, state["plan"][rung + 1 - start]))
         return sorted(t for t in members if not trials.failed(t))
+
+    def before_top(self, budgets: list[float]) -> float | None:
+        """The first bracket's rungs below the top (it starts at the lowest rung; a rung is complete before the
+        next starts), its plan cut down to ``max_candidates`` where that is smaller, segments continued."""
+        if self.name not in ("successive-halving", "hyperband") or len(budgets) < 2:  # model-based: its own
+            return None
+        levels = len(budgets) - 1
+        plan = bracket_plan(levels, levels, self.eta, self.hyperband)
+        if self.max_candidates and self.max_candidates < plan[0]:
+            plan = truncated(plan, self.max_candidates, self.eta)
+        return _continued_cost(budgets[:-1], plan[:-1])
 
     def planned_compute(self, budgets: list[float]) -> float:
         """With a candidate budget: the brackets' cost if every segment trained from scratch (the most they
