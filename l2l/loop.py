@@ -88,8 +88,9 @@ def build(config: RunConfig, simulator: Callable[..., Any] | None = None, *, res
             raise ConfigError(refusal)
     short = _compute_short_of_top(components)
     if short and config.target is not None and not resumed:  # (a stored run resumes as it ran; --compute raises)
-        raise ConfigError(f"{config.target_from} counts only results at the simulator's top budget, and {short}, "
-                          f"so the run could never end at its target; or leave the target out")
+        what, way = short.rsplit("; ", 1)
+        raise ConfigError(f"{config.target_from} counts only results at the simulator's top budget, and {what}, so "
+                          f"the run could never end at its target; {way}, or leave the target out")
     return components
 
 
