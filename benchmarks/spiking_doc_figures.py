@@ -6,7 +6,7 @@ and the input gain (uniform in benchmarks/lsm_l2l.py's ranges), candidate i eval
 Spearman rank agreement of the error at K = 2, 4, 8 with the error at K = 16 (95 % bootstrap interval over
 the candidates; and, for ``--other-draws``, the rho of other samples of as many candidates), and the default
 reservoir's wall time of a first segment to K = 2 and to K = 16 and of continuing from 2 to 16 (median of
-``--repeats``). Why: a policy's low rungs are only useful if they rank
+``--repeats``, after one evaluation not timed) with each engine of ``--engines`` (NEST with one thread). Why: a policy's low rungs are only useful if they rank
 candidates as the top budget does, and on ``lsm`` the first segment costs the reservoir simulation anyway.
 
 ``--part lsnn``: ``lsnn`` recall error with a low threshold for four settings on seeds ``--lsnn-first-seed``
@@ -56,8 +56,11 @@ LSNN_SETTINGS = ((60.917067051610644, 64.61202336965276, 0.33087664062969085, 0.
                  (50.0, 50.0, 0.33, 0.03), (30.0, 50.0, 0.33, 0.03), (10.0, 50.0, 0.33, 0.03))
 
 
-def lsm_simulator():
-    return SIMULATORS.create("lsm", {"reservoir_seed": 0})
+def lsm_simulator(engine: str = "numpy"):
+    options = {"reservoir_seed": 0, "engine": engine}
+    if engine == "nest":
+        options["threads"] = 1  # its results and times depend on the thread count (docs/spiking.md)
+    return SIMULATORS.create("lsm", options)
 
 
 def lsm_candidate(job: tuple[dict[str, float], int]) -> list[float]:
@@ -82,9 +85,11 @@ def spearman_interval(x: np.ndarray, y: np.ndarray, rng: np.random.Generator, n:
     return [round(float(v), 3) for v in np.percentile(values, [2.5, 97.5])]
 
 
-def lsm_timing(repeats: int) -> dict[str, Any]:
-    """Median wall times (s) on the default reservoir and parameters, seed 0."""
-    sim = lsm_simulator()
+def lsm_timing(repeats: int, engine: str = "numpy") -> dict[str, Any]:
+    """Median wall times (s) on the default reservoir and parameters, seed 0, with ``engine`` (after one evaluation
+    not timed: an engine's imports and set-up are paid once per worker)."""
+    sim = lsm_simulator(engine)
+    sim.run_to({}, 0, 2, None)
     times: dict[str, list[float]] = {"first_to_2": [], "first_to_16": [], "continue_2_to_16": []}
     for _ in range(repeats):
         start = time.perf_counter()
@@ -111,7 +116,7 @@ def lsm_draw(candidates: int, first_seed: int, draw_seed: int, workers: int):
 
 
 def part_lsm(candidates: int, first_seed: int, draw_seed: int, other_draws: list[int], workers: int,
-             repeats: int) -> dict[str, Any]:
+             repeats: int, engines: list[str]) -> dict[str, Any]:
     jobs, rows = lsm_draw(candidates, first_seed, draw_seed, workers)
     errors = np.array(rows)
     top = errors[:, -1]
@@ -131,14 +136,17 @@ def part_lsm(candidates: int, first_seed: int, draw_seed: int, other_draws: list
         print(f"lsm: draw seed {draw}: Spearman vs K = 16 " + ", ".join(f"K = {b} {r:+.2f}"
                                                                         for b, r in others[str(draw)].items()),
               flush=True)
-    timing = lsm_timing(repeats)
-    print(f"lsm timing (median of {repeats}): " + ", ".join(f"{k} {v['median']:.3f} s" for k, v in timing.items()),
-          flush=True)
+    by_engine = {}
+    for engine in engines:
+        by_engine[engine] = lsm_timing(repeats, engine)
+        print(f"lsm timing, {engine} (median of {repeats}): "
+              + ", ".join(f"{k} {v['median']:.3f} s" for k, v in by_engine[engine].items()), flush=True)
+    timing = by_engine.get("numpy", {})
     return {"candidates": candidates, "seeds": [first_seed, first_seed + candidates - 1], "draw_seed": draw_seed,
             "space": LSM_SPACE, "reservoir_seed": 0, "rungs": list(RUNGS), "spearman_vs_16": agreement,
             "spearman_vs_16_other_draws": others,
             "error_at_16": {"min": round(float(top.min()), 3), "max": round(float(top.max()), 3)},
-            "timing_s": timing, "timing_repeats": repeats,
+            "timing_s": timing, "timing_s_by_engine": by_engine, "timing_repeats": repeats,
             "rows": [{"params": p, "seed": s, "errors": e} for (p, s), e in zip(jobs, rows)]}
 
 
@@ -175,6 +183,8 @@ def main() -> None:
     parser.add_argument("--other-draws", default="1,2,3",
                         help="lsm: further draw seeds whose rho is reported alone, comma-separated ('' for none)")
     parser.add_argument("--repeats", type=int, default=5, help="lsm: timing repeats (default 5)")
+    parser.add_argument("--engines", default="numpy,nest,brian2",
+                        help="lsm: engines timed, comma-separated (default numpy,nest,brian2; NEST with threads = 1)")
     parser.add_argument("--lsnn-first-seed", type=int, default=5000, help="lsnn: first seed (default 5000)")
     parser.add_argument("--lsnn-seeds", type=int, default=12, help="lsnn: seeds per setting (default 12)")
     parser.add_argument("--workers", type=int, default=2, help="processes (default 2)")
@@ -191,8 +201,11 @@ def main() -> None:
     start = time.perf_counter()
     summary: dict[str, Any] = {"benchmark": "spiking_doc_figures", "part": args.part, "targets_met": None}
     if args.part in ("lsm", "all"):
+        engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+        if not engines or any(e not in ("numpy", "nest", "brian2") for e in engines):
+            parser.error(f"--engines {args.engines!r}: give some of numpy, nest, brian2 separated by commas")
         summary["lsm"] = part_lsm(args.candidates, args.first_seed, args.draw_seed, other_draws, args.workers,
-                                  args.repeats)
+                                  args.repeats, engines)
     if args.part in ("lsnn", "all"):
         summary["lsnn"] = part_lsnn(args.lsnn_first_seed, args.lsnn_seeds, args.workers)
     summary["wall_s"] = round(time.perf_counter() - start, 1)
