@@ -103,7 +103,10 @@ def _compute_short_of_top(components: Components) -> str:
     before = getattr(policy, "before_top", None)
     if before is None or len(components.budgets) < 2:
         return ""
-    least = before(list(components.budgets))
+    # a python function without a checkpoint parameter trains every segment from scratch, at its whole budget
+    # (counted so): the compute that lets a continuing run reach the top left this one short of it
+    restarts = _restarts(components.simulator)
+    least = before(list(components.budgets), restarts=True) if restarts else before(list(components.budgets))
     compute = float(components.compute)
     if least is None or compute > least + 1e-9:
         return ""
@@ -111,9 +114,24 @@ def _compute_short_of_top(components: Components) -> str:
     unit = fidelity.unit or fidelity.name
     enough = f"{math.floor(least + 1e-9) + 1:g} or more" if fidelity.integer else f"more than {least:g}"
     bound = "" if getattr(policy, "before_top_exact", False) else "at least "
+    how = " (every segment restarts: the function takes no checkpoint)" if restarts else ""
     return (f"run.compute = {compute:g} {unit} ends the run before policy {components.config.policy.name!r} trains "
             f"any candidate to the top budget ({components.budgets[-1]:g} {unit}): its first segment there starts "
-            f"only after {bound}{least:g} {unit} at the lower rungs; give run.compute = {enough}")
+            f"only after {bound}{least:g} {unit} at the lower rungs{how}; give run.compute = {enough}")
+
+
+def _restarts(simulator) -> bool:
+    """True where every segment of ``simulator`` is known to train from scratch: a python function without a
+    ``checkpoint`` parameter (whatever it returns as checkpoint is not kept)."""
+    function = getattr(simulator, "target", None)
+    if not callable(function):
+        return False
+    from l2l.simulators.python import accepts
+
+    try:
+        return not accepts(function(), "checkpoint")
+    except Exception:  # noqa: BLE001 - a function that cannot be imported here: its run says so
+        return False
 
 
 def _target_out_of_reach(config: RunConfig, components: Components, interval: float, *,

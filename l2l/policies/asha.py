@@ -171,7 +171,7 @@ class ASHA(RungPolicy):
             return self.after_last_candidate(state, trials)
         return Action("start", budgets[0]), state
 
-    def before_top(self, budgets: list[float]) -> float | None:
+    def before_top(self, budgets: list[float], restarts: bool = False) -> float | None:
         """A lower bound: a rung promotes only once it has ``eta`` members (its best ranks among the first
         ``members / eta``, members counted as they start), and every member of a rung was promoted from the rung
         below, so each rung below the top holds at least ``ceil(eta)`` candidates, each continued from its
@@ -179,14 +179,15 @@ class ASHA(RungPolicy):
         exact least: a later promotion needs a member better than those promoted, which the results decide.) With
         ``max_candidates`` the sweep's last step may promote a rung's best with fewer members, once every candidate
         is started: then at least all of them at the lowest rung and one candidate's way up to the rung below the
-        top."""
+        top. ``restarts``: every segment trains from scratch, so a candidate's way up costs every rung's budget."""
         if len(budgets) < 2:
             return None
         each = math.ceil(self.eta - 1e-9)
-        promoted = float(each * budgets[-2])
+        way_up = float(sum(budgets[:-1])) if restarts else float(budgets[-2])  # one candidate to the rung below the top
+        promoted = float(each * way_up)
         if not self.max_candidates:
             return promoted
-        closing = float(self.max_candidates * budgets[0] + (budgets[-2] - budgets[0]))
+        closing = float(self.max_candidates * budgets[0] + (way_up - budgets[0]))
         return min(closing, promoted) if self.max_candidates >= each else closing
 
     def _close(self, state: State, index: _Index, trials: TrialTable) -> tuple[Action, State] | None:

@@ -452,11 +452,12 @@ class Policy:
     #: budget whatever the results), False where it is a lower bound.
     before_top_exact: ClassVar[bool] = False
 
-    def before_top(self, budgets: list[float]) -> float | None:
+    def before_top(self, budgets: list[float], restarts: bool = False) -> float | None:
         """The least compute (fidelity units) this policy spends or commits before it can start any segment to the
         top budget ``budgets[-1]``, every promoted candidate continuing from its checkpoint (the cheapest there
-        is): a run.compute at or below it ends the run with no candidate at the top, since the loop starts no
-        segment once the compute spent and running reaches run.compute. None where the policy cannot tell."""
+        is), or with ``restarts`` training from scratch at every segment (a python function that takes no
+        checkpoint): a run.compute at or below it ends the run with no candidate at the top, since the loop starts
+        no segment once the compute spent and running reaches run.compute. None where the policy cannot tell."""
         return None
 
     def continuable(self, state: State, trials: TrialTable) -> list[int]:

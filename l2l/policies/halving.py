@@ -119,15 +119,18 @@ class SuccessiveHalving(RungPolicy):
             return sorted(survivors(trials, budget, members, state["plan"][rung + 1 - start]))
         return sorted(t for t in members if not trials.failed(t))
 
-    def before_top(self, budgets: list[float]) -> float | None:
+    def before_top(self, budgets: list[float], restarts: bool = False) -> float | None:
         """The first bracket's rungs below the top (it starts at the lowest rung; a rung is complete before the
-        next starts), its plan cut down to ``max_candidates`` where that is smaller, segments continued."""
+        next starts), its plan cut down to ``max_candidates`` where that is smaller, segments continued
+        (``restarts``: every segment trains from scratch, each costing its whole budget)."""
         if self.name not in ("successive-halving", "hyperband") or len(budgets) < 2:  # model-based: its own
             return None
         levels = len(budgets) - 1
         plan = bracket_plan(levels, levels, self.eta, self.hyperband)
         if self.max_candidates and self.max_candidates < plan[0]:
             plan = truncated(plan, self.max_candidates, self.eta)
+        if restarts:
+            return float(sum(count * b for count, b in zip(plan[:-1], budgets[:-1])))
         return _continued_cost(budgets[:-1], plan[:-1])
 
     def planned_compute(self, budgets: list[float]) -> float:
