@@ -43,7 +43,8 @@ from l2l.jobs.dask import _DaskExecutor, closing_through_ctrl_c, dashboard_avail
 from l2l.jobs.slurm_common import (JobsRefused, SlurmError, WorkersRefused, call, check_extra_directives,
                                    check_interface, check_script_values, check_with_test_only, format_walltime,
                                    WORKER_JOB_NAME, directive, forget_worker_jobs, memory_bytes, one_line,
-                                   record_worker_job, run_job_name, sbatch_value, walltime_seconds)
+                                   queued_job_name, record_worker_job, run_job_name, sbatch_value,
+                                   walltime_seconds)
 from l2l.registry import option
 
 
@@ -213,8 +214,15 @@ def _job_class(submissions: _Submissions, work_dir: str | None = None) -> type:
     A refused job is left without a job id (as one that never starts): dask-jobqueue's own call raised the
     refusal in a callback of the event loop, which nobody awaits (a traceback on the terminal when the first
     job was refused, nothing at all later), and the run waited for the job all the same.
+
+    Each job taken is named in ``work_dir`` (:func:`record_worker_job`) with the name SLURM gave it, asked of
+    squeue once (:func:`queued_job_name`, in a thread: the event loop goes on): a ``--job-name`` among the user's
+    ``job_extra_directives`` wins over the run's, and a later session, cancelling an id only under the name
+    recorded with it, left those jobs running.
     """
     from dask_jobqueue.slurm import SLURMJob
+
+    queued: dict[str, str] = {}  # 'name': the name SLURM gave the run's first worker job, once known
 
     class Job(SLURMJob):
         async def _submit_job(self, script_filename: str) -> str:
@@ -231,7 +239,13 @@ def _job_class(submissions: _Submissions, work_dir: str | None = None) -> type:
                 match = re.search(self.job_id_regexp, out)
                 job_id = match.group("job_id") if match else None
                 if job_id and work_dir:
-                    record_worker_job(work_dir, job_id, self.job_name)
+                    record_worker_job(work_dir, job_id, queued.get("name", self.job_name))
+                    if "name" not in queued:
+                        name = await asyncio.to_thread(queued_job_name, job_id)
+                        if name:
+                            queued["name"] = name
+                        if name and name != self.job_name:
+                            record_worker_job(work_dir, job_id, name)
                 return out
             finally:
                 submissions.answered(job_id, refusal, number)

@@ -11,11 +11,15 @@ simulations are MPI programs themselves. Files, all under the run directory
     batches/<batch>/results/      <index>.json, written by the task under a temporary name, then renamed;
                                   <index>.checkpoint.l2l, the segment's new checkpoint, renamed in first
     batches/<batch>/logs/         one log per task while the array runs
-    batches/<batch>/job_id        the array's SLURM job id (a later session cancels it: a loop killed could not)
+    batches/<batch>/job_id        the array's SLURM job id and job name (a later session cancels it: a loop
+                                  killed could not)
     logs/generation-00003.log     the logs of all tasks of generation 3, gathered when their array ends
 
 A batch directory is removed once every one of its tasks is accounted for, so
-a sweep of many thousands of evaluations leaves one log file per generation.
+a sweep of many thousands of evaluations leaves one log file per generation;
+so is one whose array is cancelled (the run ended or was stopped with tasks in
+flight, or a later session cancelled a killed one's), keeping the logs of the
+tasks that ran (:func:`retire_batch`).
 
 Completion is seen in the result files; job states come from ``squeue``
 (``sacct`` is often disabled), polled with back-off from 0.2 s. A task whose
@@ -47,9 +51,10 @@ from typing import ClassVar, Sequence
 from l2l.errors import ConfigError
 from l2l.jobs.array_task import read_outcome, write_json_atomically, write_tasks
 from l2l.jobs.base import FAILED, TIMEOUT, Executor, FollowsWorkers, Outcome, Settings, Task, died
-from l2l.jobs.slurm_common import (JOB_ID_FILE, JobsRefused, SlurmError, array_job_name, call, cancel_left_behind,
+from l2l.jobs.slurm_common import (JobsRefused, SlurmError, array_job_name, call, cancel_left_behind,
                                    check_extra_directives, check_script_values, check_with_test_only, directive,
-                                   format_walltime, max_array_size, parse_job_id, slurm_memory, walltime_seconds)
+                                   format_walltime, max_array_size, parse_job_id, queued_job_name, record_array_job,
+                                   slurm_memory, walltime_seconds)
 from l2l.registry import option
 from l2l.simulators.base import Simulator
 
@@ -61,6 +66,51 @@ FIRST_POLL, POLL_GROWTH = 0.2, 1.5
 RESUBMIT_SECONDS = 10.0
 #: The evaluations counted as running at once without a ``max_running`` throttle (the queue decides).
 UNTHROTTLED_SLOTS = 32
+
+
+def retire_batch(directory: Path, job_id: str, tasks: Sequence[Task] | None = None, cancelled: bool = False) -> None:
+    """Append the logs of the tasks of the batch folder ``directory`` (``<run>.work/array/batches/<batch>``, array
+    ``job_id``) to the run's per-generation logs (``array/logs/generation-NNNNN.log``), then remove the folder.
+
+    ``tasks``: the array's, in index order (read from its ``tasks.json`` where not given). An array that ended has
+    each task's log, ``(no log)`` for one that never wrote any (it failed to launch). A ``cancelled`` one has those
+    of the tasks that started, each said cancelled where it wrote no result: a task still in the queue has no log,
+    and its job script, inputs and checkpoint are the next session's to write again (before, a cancelled array's
+    folder stayed in ``batches/``, holding them, and the logs of the tasks that ran among them).
+    """
+    keys = [(task.generation, task.individual, task.attempt) for task in tasks] if tasks is not None \
+        else _task_keys(directory)
+    by_generation: dict[int, list[str]] = {}
+    for index, (generation, individual, attempt) in enumerate(keys):
+        try:
+            text = (directory / "logs" / f"{index}.log").read_text(errors="replace")
+        except OSError:
+            if cancelled:
+                continue
+            text = "(no log)\n"
+        what = f"SLURM job {job_id or '?'}_{index}"
+        if cancelled and not (directory / "results" / f"{index}.json").exists():
+            what += ", cancelled before it wrote a result"
+        by_generation.setdefault(generation, []).append(
+            f"==== generation {generation} individual {individual} attempt {attempt} ({what}) ====\n{text}")
+    logs = directory.parent.parent / "logs"
+    for generation, parts in by_generation.items():
+        try:
+            logs.mkdir(exist_ok=True)
+            with open(logs / f"generation-{generation:05d}.log", "a", encoding="utf-8") as log:
+                log.write("".join(parts))
+        except OSError:
+            return  # the folder is kept with the logs it holds: nothing is lost
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+def _task_keys(directory: Path) -> list[tuple[int, int, int]]:
+    """(generation, individual, attempt) of each task of the batch folder ``directory``; [] if unreadable."""
+    try:
+        entries = json.loads((directory / "tasks.json").read_text())
+        return [(int(entry["generation"]), int(entry["individual"]), int(entry["attempt"])) for entry in entries]
+    except (OSError, ValueError, TypeError, KeyError):
+        return []
 
 
 @dataclass
@@ -122,6 +172,7 @@ class SlurmArrayExecutor(FollowsWorkers, Executor):
         # individual, attempt): 0 (absent) until its first job is lost
         self._root: Path | None = None
         self._job_name = "l2l-array"
+        self._queued_name = ""  # the name SLURM gave the run's arrays (queued_job_name), once the first is taken
         self._batches = 0
         self._limit = 0
         self._accepted = False  # whether sbatch took any array of this executor
@@ -280,10 +331,13 @@ class SlurmArrayExecutor(FollowsWorkers, Executor):
             return False
         array.job_id = parse_job_id(output)
         self._accepted = True
-        try:  # for a later session, should this one be killed before it cancels the array (_cancel_left_behind)
-            (array.directory / JOB_ID_FILE).write_text(array.job_id)
-        except OSError:
-            pass
+        # for a later session, should this one be killed before it cancels the array (_cancel_left_behind), with the
+        # name SLURM gave it, asked once a session: a user's --job-name wins over the run's (it was not cancelled)
+        record_array_job(array.directory, array.job_id, self._queued_name or self._job_name)
+        if not self._queued_name:
+            self._queued_name = queued_job_name(array.job_id)
+            if self._queued_name and self._queued_name != self._job_name:
+                record_array_job(array.directory, array.job_id, self._queued_name)
         return True
 
     def _submit_refused(self) -> None:
@@ -445,36 +499,26 @@ class SlurmArrayExecutor(FollowsWorkers, Executor):
             if array.open:
                 keep.append(array)
                 continue
-            self._gather_logs(array)
-            shutil.rmtree(array.directory, ignore_errors=True)
+            retire_batch(array.directory, array.job_id, array.tasks)
         self._arrays = keep
-
-    def _gather_logs(self, array: _Array) -> None:
-        by_generation: dict[int, list[str]] = {}
-        for index, task in enumerate(array.tasks):
-            path = array.directory / "logs" / f"{index}.log"
-            try:
-                text = path.read_text(errors="replace")
-            except OSError:
-                text = "(no log)\n"
-            by_generation.setdefault(task.generation, []).append(
-                f"==== generation {task.generation} individual {task.individual} attempt {task.attempt} "
-                f"(SLURM job {array.job_id}_{index}) ====\n{text}")
-        for generation, parts in by_generation.items():
-            with open(self._root / "logs" / f"generation-{generation:05d}.log", "a", encoding="utf-8") as log:
-                log.write("".join(parts))
 
     def describe(self) -> str:
         where = f"partition {self.partition}" if self.partition else "default partition"
         return f"slurm-array ({where}, walltime {self.walltime}, {self.ntasks} task(s) per evaluation)"
 
     def close(self) -> None:
-        """Cancel arrays still running (their results would be read by nobody)."""
+        """Cancel arrays still running (their results would be read by nobody) and retire their batch folders
+        (:func:`retire_batch`: the logs of the tasks that ran are kept). Where scancel did not answer (or found no
+        controller) the folders stay, with the ids, for the next session to cancel (:func:`cancel_left_behind`)."""
         running = [a.job_id for a in self._arrays if a.open and a.job_id]
+        cancelled = True
         if running:
             try:
                 call(["scancel", *running], timeout=30)
-            except SlurmError:
-                pass
+            except SlurmError as exc:  # an array that ended meanwhile: 'Invalid job id', the others are cancelled
+                cancelled = "Invalid job id" in exc.stderr
+        if cancelled:
+            for array in self._arrays:
+                retire_batch(array.directory, array.job_id, array.tasks, cancelled=True)
         self._arrays = []
         self._pending = 0

@@ -282,7 +282,8 @@ def parse_job_id(sbatch_output: str) -> str:
     return job_id
 
 
-#: The file of a slurm-array batch folder (``<run>.work/array/batches/<batch>/``) naming its array's job.
+#: The file of a slurm-array batch folder (``<run>.work/array/batches/<batch>/``) naming its array's job: its id, then
+#: on a line of its own the job's name (:func:`record_array_job`; an earlier version's holds the id alone).
 JOB_ID_FILE = "job_id"
 #: The folder of ``<run>.work`` where the ``slurm`` backend names each worker job it submitted (one file per job id,
 #: holding the job's name), removed as the run closes its cluster.
@@ -304,6 +305,33 @@ def array_job_name(work_dir: str | os.PathLike) -> str:
     return run_job_name(work_dir)
 
 
+def queued_job_name(job_id: str) -> str:
+    """The name SLURM gave the job ``job_id`` (squeue); '' where squeue does not answer or lists it no more.
+
+    Not always the name l2l wrote: a ``--job-name`` among the user's ``job_extra_directives`` comes after l2l's
+    and wins, and ``SBATCH_JOB_NAME`` in sbatch's environment wins over both. The name recorded for a later session
+    (:func:`cancel_left_behind`, which cancels an id only under its name) is therefore the one SLURM reports.
+    """
+    try:
+        listed = call(["squeue", "--noheader", f"--jobs={job_id}", "--format=%F|%j"], timeout=30)
+    except SlurmError:
+        return ""
+    names = {name.strip() for first, _, name in (line.partition("|") for line in listed.splitlines())
+             if first.strip() == job_id}
+    return names.pop() if len(names) == 1 else ""
+
+
+def record_array_job(batch: str | os.PathLike, job_id: str, name: str) -> None:
+    """Name the array ``job_id``, whose job name is ``name``, in its batch folder (:data:`JOB_ID_FILE`), for
+    :func:`cancel_left_behind`. The name is kept with the id because the run's own may change: a run renamed (its
+    file and folder moved to another name) has arrays of its old name in the queue, which the name made from the
+    folder's new one did not match (none was cancelled)."""
+    try:
+        (Path(batch) / JOB_ID_FILE).write_text(f"{job_id}\n{name}\n")
+    except OSError:
+        pass
+
+
 def cancel_left_behind(work_dir: str | os.PathLike) -> list[str]:
     """Cancel the SLURM jobs an earlier session of the run whose folder is ``work_dir`` left in the queue; return
     the ids of those that were still there (``squeue``), for a line that says so.
@@ -314,20 +342,32 @@ def cancel_left_behind(work_dir: str | os.PathLike) -> list[str]:
     scheduler is gone, but only after the evaluation under way). Every resume calls this, whatever its backend
     (before, only a resume on slurm-array did, for its arrays). The ids are those the run's folder names: each
     slurm-array batch folder's ``job_id`` and the ``slurm`` backend's :data:`WORKER_JOBS` folder. Only jobs of the
-    run's job names are cancelled (an id SLURM has since given to another job is left alone): a worker job's, as its
-    file in :data:`WORKER_JOBS` holds it (:data:`WORKER_JOB_NAME` where the file is empty: an earlier version's).
-    Call it where no other session of the run is alive (under the run's writer lock); the files naming the ids are
-    removed, so that each is cancelled once (kept where scancel did not answer); a folder without them costs one
-    directory listing and calls nothing.
+    names recorded with their ids are cancelled (an id SLURM has since given to another job is left alone): the
+    names SLURM gave them (:func:`queued_job_name`: a user's own ``--job-name`` too), those of the run's old name if
+    it was renamed since; :data:`WORKER_JOB_NAME` for a worker job's empty file, the run's name for an array's file
+    that holds its id alone (an earlier version's). Call it where no other session of the run is alive (under the
+    run's writer lock); the files naming the ids are removed, so that each is cancelled once (kept where scancel did
+    not answer); a folder without them costs two directory listings and calls nothing.
+
+    The batch folders of the arrays cancelled (or gone from the queue) are retired then, as the array's own session
+    retires one that ended (:func:`l2l.jobs.slurm_array.retire_batch`): the logs of its tasks that ran go to the
+    run's per-generation logs, the rest (job script, inputs, the logs of tasks that never ran) is removed; before,
+    each killed session left its folders in ``array/batches/`` for the user to clear.
     """
     work = Path(work_dir)
     found: dict[str, tuple[list[str], list[Path]]] = {}  # by job name: the ids, the files naming them
-    for marker in sorted(work.glob(f"array/batches/*/{JOB_ID_FILE}")) + sorted(work.glob(f"{WORKER_JOBS}/*")):
+    batches = sorted(path for path in work.glob("array/batches/*") if path.is_dir())
+    arrays: dict[Path, str] = {}  # batch folder -> its array's id ('' where none is named)
+    for marker in [batch / JOB_ID_FILE for batch in batches] + sorted(work.glob(f"{WORKER_JOBS}/*")):
         try:
             if marker.parent.name == WORKER_JOBS:  # the id its name, the job's name its text
                 job_id, name = marker.name, marker.read_text().strip() or WORKER_JOB_NAME
             else:
-                job_id, name = marker.read_text().strip(), array_job_name(work)
+                job_id, _, name = marker.read_text().strip().partition("\n")
+                job_id, name = job_id.strip(), name.strip() or array_job_name(work)
+                arrays[marker.parent] = job_id
+        except FileNotFoundError:  # a batch folder naming no array: sbatch refused it, or a session was killed
+            continue               # before it wrote the id (retired below all the same)
         except OSError:  # removed all the same (as before), naming nothing that could be cancelled
             job_id, name = "", ""
         ids, markers = found.setdefault(name, ([], []))
@@ -363,6 +403,12 @@ def cancel_left_behind(work_dir: str | os.PathLike) -> list[str]:
                 marker.unlink()
             except OSError:
                 pass
+    left = [batch for batch in batches if not (batch / JOB_ID_FILE).exists()]  # a kept id: its array may still run
+    if left:
+        from l2l.jobs.slurm_array import retire_batch  # the batch folder's layout is the backend's
+
+        for batch in left:
+            retire_batch(batch, arrays.get(batch, ""), cancelled=True)
     return cancelled
 
 
