@@ -71,6 +71,8 @@ _UNFETCHED = object()
 MISSING_TRIES = 3
 RESULT_TIMEOUT = 60
 START_ATTEMPTS = 3
+#: How old the scheduler's list of workers may be (see _DaskExecutor._worker_info): one request for it at most this
+#: often serves the worker count and the checks made while nothing comes back (paused workers, no workers).
 WORKER_COUNT_SECONDS = 1.0
 #: How long an existing cluster's scheduler may have no workers while evaluations are out before the run says so in
 #: a warning line (see DaskExecutor._tell_no_workers).
@@ -539,12 +541,38 @@ class _DaskExecutor(FollowsWorkers, Executor):
             return self._busy(self._planned_workers())
         now = time.monotonic()
         if now - self._workers_asked >= WORKER_COUNT_SECONDS:
-            try:
-                self._workers = slots(self._client.scheduler_info(n_workers=-1)["workers"])
-            except Exception:  # noqa: BLE001 - an estimate is enough
-                self._workers = 1
+            workers = self._worker_info()
+            self._workers = slots(workers) if workers is not None else 1  # not answered: an estimate is enough
             self._workers_asked = now
         return self._busy(self._workers)
+
+    def _worker_info(self) -> dict | None:
+        """The scheduler's workers (address: nthreads, status, memory_limit, metrics, ...), asked of it at most once
+        every WORKER_COUNT_SECONDS; None if it did not answer (not asked again before then either). One answer
+        serves the worker count and both checks made while nothing comes back (paused workers, no workers): each
+        asked for its own before, about two requests a second to a scheduler that may be someone else's, for the
+        list of every worker of a shared cluster."""
+        now = time.monotonic()
+        asked = getattr(self, "_info_asked", None)
+        if asked is not None and now - asked < WORKER_COUNT_SECONDS:
+            return self._info
+        try:
+            info = self._ask_workers()
+        except Exception:  # noqa: BLE001 - not answered: each caller has its fallback
+            info = None
+        self._info, self._info_asked = info, now
+        return info
+
+    def _ask_workers(self) -> dict:
+        """The scheduler's workers, now: from the scheduler object on its event loop where it runs in this process
+        (no message to it), else a request through the client."""
+        scheduler, client = self._local_scheduler(), self._client
+        if scheduler is None:
+            return dict(client.scheduler_info(n_workers=-1)["workers"])
+
+        async def identity() -> dict:
+            return dict(scheduler.identity(n_workers=-1)["workers"])
+        return client.sync(identity)
 
     def _planned_workers(self) -> int:
         return 1
@@ -741,14 +769,10 @@ class _DaskExecutor(FollowsWorkers, Executor):
         logs. The run goes on waiting (a paused worker resumes once its memory falls again)."""
         if not self._pending or getattr(self, "_client", None) is None:
             return
-        now = time.monotonic()
-        if now - getattr(self, "_paused_looked", -math.inf) < WORKER_COUNT_SECONDS:
+        info = self._worker_info()  # asked at most once a second (shared with the other checks)
+        if info is None:  # not answered: nothing to say
             return
-        self._paused_looked = now
-        try:
-            workers = list(self._client.scheduler_info(n_workers=-1)["workers"].values())
-        except Exception:  # noqa: BLE001 - not answered: nothing to say
-            return
+        now, workers = time.monotonic(), list(info.values())
         if not workers or any(worker.get("status") != "paused" for worker in workers):
             self._paused_since = None
             return
@@ -1215,14 +1239,10 @@ class DaskExecutor(_DaskExecutor):
         (workers may be on their way)."""
         if not self._pending:
             return
-        now = time.monotonic()
-        if now - getattr(self, "_workers_looked", -math.inf) < WORKER_COUNT_SECONDS:
+        info = self._worker_info()  # asked at most once a second (shared with the other checks)
+        if info is None:  # not answered: a scheduler gone is _refuse_gone's line
             return
-        self._workers_looked = now
-        try:
-            workers = len(self._client.scheduler_info(n_workers=-1)["workers"])
-        except Exception:  # noqa: BLE001 - not answered: a scheduler gone is _refuse_gone's line
-            return
+        now, workers = time.monotonic(), len(info)
         since = getattr(self, "_no_workers_since", None)
         if workers:
             self._no_workers_since = None
