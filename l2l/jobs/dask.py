@@ -453,6 +453,7 @@ class _DaskExecutor(FollowsWorkers, Executor):
         starting, self._starting = getattr(self, "_starting", None), None
         self._client = starting.result() if starting is not None else self._connect()
         self._settings = settings
+        self._tell_chunks_with_target()
         if getattr(self, "_installed", None) is not simulator:  # not prepared with this simulator
             self._install(self._client, simulator)
         self._futures: set[Any] = set()
@@ -490,6 +491,16 @@ class _DaskExecutor(FollowsWorkers, Executor):
         # over as wait() runs the task again, split from its chunk or alone (see Outcome.submissions).
         self._reruns: dict[int, tuple[Task, int]] = {}
         self._follow_workers()
+
+    def _tell_chunks_with_target(self) -> None:
+        """One line as a run with run.target starts on an explicit ``chunk_size`` above 1: the chunk size is kept (the
+        user's choice against the cost of a Dask task per evaluation; chunk_size = 0 sends one evaluation per task
+        until their length is known, see _chunk_count), but a result that reaches the target comes back only with its
+        chunk, so up to chunk_size - 1 evaluations may run after it before the run ends. Before, nothing said so."""
+        if self.each_result and self.chunk_size > 1:
+            warn_line(f"l2l: note: backend '{self.name}': chunk_size = {self.chunk_size} is kept with run.target: a "
+                      f"result that reaches the target comes back with its chunk, so up to {self.chunk_size - 1} "
+                      f"evaluation(s) may run after it before the run ends (chunk_size = 1 ends it at that result)")
 
     def _follow_workers(self) -> None:
         """Have the scheduler's events of a worker leaving reach :meth:`_worker_left`: through the client (a
