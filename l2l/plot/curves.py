@@ -17,6 +17,7 @@ many labelled, from the top budget down, as the axis has room for.
 
 from __future__ import annotations
 
+import json
 import textwrap
 from typing import Any
 
@@ -50,6 +51,21 @@ ENDS: dict[str, tuple[str, str, str]] = {
     "interrupted": ("s", "#6c757d", "interrupted: its segment was in flight when the run stopped ({n})"),
 }
 PBT_STOPPED = "stopped: a copy of a better member took its place ({n})"
+#: What a run that ended by reaching its run.target adds to the stopped candidates' entry: the candidates below the
+#: top budget then were left where they were (l2l show counts them stopped), not stopped by the policy.
+BY_TARGET = ", or left as the run reached its target"
+
+
+def ended_at_target(run: RunData) -> bool:
+    """Whether the run ended by reaching its run.target (the record of its last event, 'finished')."""
+    events = run.events
+    if events is None or not len(events) or events["kind"].iloc[-1] != "finished":
+        return False
+    try:
+        detail = json.loads(events["detail"].iloc[-1])
+    except (TypeError, ValueError):
+        return False
+    return isinstance(detail, dict) and isinstance(detail.get("target"), dict)
 
 
 def _finite(points: np.ndarray) -> np.ndarray:
@@ -287,13 +303,15 @@ def draw_curves(ax: Axes, run: RunData, objective: Objective | None = None) -> N
     limits = _y_limits(faint, strong, [np.array(points)[:, 1] for points in ends_by_state.values()] + [failed[:, 1]])
     if limits is not None:
         ax.set_ylim(*limits)
-    marked = 0
+    marked, by_target = 0, ended_at_target(run)
     for state in [*ENDS, *sorted(set(ends_by_state) - set(ENDS))]:
         points = np.array(ends_by_state.get(state, []))
         if not len(points):
             continue
         marker, colour, text = ENDS.get(state, ("x", "#c8443c", state + " ({n})"))
         text = PBT_STOPPED if state == "stopped" and policy == "pbt" else text
+        if state == "stopped" and by_target:  # (before, all of them read 'stopped by the policy')
+            text = text.replace(" ({n})", BY_TARGET + " ({n})")
         count = f"{len(points):,}" + (off_axes(points[:, 1], limits) if limits else "") + \
             (without if state == "stopped" else "")
         ax.scatter(points[:, 0], points[:, 1], marker=marker, s=14 if marker == "x" else 20, color=colour,
