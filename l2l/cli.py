@@ -269,7 +269,7 @@ def _resume_banner(trajectory, backend: str | None) -> str:
     """What ``l2l resume`` prints first, as ``l2l run`` does: which run, how far it is, where it goes on."""
     from l2l.summary import progress_line, summarize
 
-    summary = summarize(trajectory)
+    summary = summarize(trajectory, resuming=True)
     backend = backend or summary.backend.get("name", "?")
     proposer = summary.policy if _proposes(summary.policy) else summary.optimizer.get("name", "?")
     return (f"l2l {__version__}: resuming {summary.name}: {proposer} x "

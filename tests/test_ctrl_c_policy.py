@@ -75,7 +75,7 @@ def test_ctrl_c_commits_names_the_paused_candidates_and_resume_ends_as_an_uninte
     frame = l2l.load(path)
     # (a candidate started but not yet through a segment has no row)
     assert set(frame.loc[frame["state"] == "paused", "trial"]) == (named & set(frame["trial"])) - set(
-        frame.loc[frame["state"] == "completed", "trial"])
+        frame.loc[frame["state"].isin(["completed", "interrupted"]), "trial"])  # interrupted: resume reruns them
     assert (frame["state"] == "stopped").sum() > 0 and len(segments) >= 40
     resumed = subprocess.run([sys.executable, "-m", "l2l", "resume", str(path), "--no-progress"],
                              capture_output=True, text=True, env=env, timeout=300)

@@ -49,6 +49,13 @@ def multi_fidelity_counts(trajectory: Trajectory, running: bool = True, allowed:
                 counts[state] -= int(n)
     if in_flight is not None and (in_flight or label == "running"):
         counts[label] = len(in_flight)
+    rerun = rerun_rows(trajectory) if label == "interrupted" else 0
+    if rerun and counts["promoted"]:  # a promotion only the rows to run again hold is not made yet
+        later = trajectory.rows(("trial",), trajectory.n_evaluations - rerun)["trial"].astype(np.int64)
+        trials, uncommitted = np.unique(later, return_counts=True)
+        rows = segments["trial"].value_counts()
+        counts["promoted"] -= sum(1 for trial, n in zip(trials.tolist(), uncommitted.tolist())
+                                  if rows.get(trial, 0) >= 2 > rows.get(trial, 0) - n)
     fidelity = trajectory.run.get("fidelity") if isinstance(trajectory.run.get("fidelity"), dict) else {}
     spent = float(segment_compute(segments).sum())  # every attempt of a segment, the failed retried ones too
     if allowed is None:  # the run's compute budget, unless `resume --compute` raised it
@@ -69,25 +76,83 @@ def in_flight_candidates(trajectory: Trajectory, running: bool | None = None) ->
     ``l2l show`` counts the candidates by it and ``l2l.load`` gives them that state, so the two agree."""
     if not trajectory.n_generations or trajectory.finished():
         return None, "running"
-    known = getattr(trajectory, _IN_FLIGHT, None)
-    if known is not None and known[0] == trajectory.n_generations:  # l2l show reads the frame three times
-        in_flight = known[1]
-    else:
-        try:
-            in_flight = _in_flight_trials(trajectory.state()["loop"].get("in_flight", []))
-        except Exception:  # noqa: BLE001 - a summary never fails on what it only counts
-            in_flight = None
-        setattr(trajectory, _IN_FLIGHT, (trajectory.n_generations, in_flight))
+    in_flight = _last_commit(trajectory)[0]
     if in_flight is None:
         return None, "running"
-    if running is None and in_flight:
+    rerun = rerun_rows(trajectory)
+    if running is None and (in_flight or rerun):
         from l2l.summary.record import run_status, writer_alive
 
         alive = writer_alive(trajectory.path)  # before the events: a writer that ends in between shows ended
         events = trajectory.events()
         status = run_status(list(events["kind"]), list(events["detail"]), alive)[0]
         running = status in ("running", "running or interrupted")
-    return in_flight, "running" if running else "interrupted"
+    if running or not rerun:
+        return in_flight, "running" if running else "interrupted"
+    # rows appended after the last commit (Ctrl-C appends what finished, commits nothing): l2l resume drops them and
+    # runs their segments again, from the checkpoints the last commit holds (a candidate new since, from scratch)
+    return in_flight | set(_rerun_trials(trajectory, trajectory.n_evaluations - rerun).tolist()), "interrupted"
+
+
+def _last_commit(trajectory: Trajectory) -> tuple[set[int] | None, int | None]:
+    """The trials in flight at the last commit and the rows it accounts for (None where the state cannot be read),
+    decoded once per opened file."""
+    known = getattr(trajectory, _IN_FLIGHT, None)
+    if known is not None and known[0] == trajectory.n_generations:  # l2l show reads the frame three times
+        return known[1], known[2]
+    try:
+        loop = trajectory.state()["loop"]
+        in_flight = _in_flight_trials(loop.get("in_flight", []))
+        rows = int(loop.get("rows", loop.get("evaluations")))
+    except Exception:  # noqa: BLE001 - a summary never fails on what it only counts
+        in_flight, rows = None, None
+    setattr(trajectory, _IN_FLIGHT, (trajectory.n_generations, in_flight, rows))
+    return in_flight, rows
+
+
+def rerun_rows(trajectory: Trajectory) -> int:
+    """How many rows ``trajectory`` holds past those its last commit accounts for, where ``l2l resume`` drops them
+    and runs their evaluations again (a run with a ``[policy]``, ``run.mode = "async"`` or ``run.inherit``: a
+    generational run reuses them); 0 where it runs none again.
+
+    Ctrl-C appends the results that came in but commits nothing new, and a run killed may have appended rows
+    since its last commit: ``l2l show`` counted such a candidate paused at the budget of its last row, and the
+    segments and compute with the rest, though a resume starts from the last commit and runs them again. A run
+    finished, or one whose writer still runs, has none to run again: the caller asks only of a run interrupted
+    or stopped."""
+    n = trajectory.n_evaluations
+    if not n or trajectory.finished() or not _resume_drops_uncommitted(trajectory):
+        return 0
+    if not trajectory.n_generations:  # no commit: a resume starts the run afresh
+        return n
+    rows = _last_commit(trajectory)[1]
+    return 0 if rows is None else n - min(max(rows, 0), n)
+
+
+def _resume_drops_uncommitted(trajectory: Trajectory) -> bool:
+    """True if ``l2l resume`` drops the rows appended after the last commit (``l2l.loop``: every schedule but the
+    generational one, and that one under ``run.inherit``)."""
+    config = trajectory.run.get("config")
+    config = config if isinstance(config, dict) else {}
+    policy = config.get("policy")
+    name = policy.get("name") if isinstance(policy, dict) else policy
+    if name:
+        try:  # the built-in policies drop them; a user's may say otherwise
+            from l2l.policies import POLICIES
+
+            return not getattr(POLICIES.get(str(name)), "reuses_uncommitted", False)
+        except Exception:  # noqa: BLE001 - a policy this version does not know: as the built-in ones
+            return True
+    run = config.get("run") if isinstance(config.get("run"), dict) else {}
+    return bool(run.get("inherit")) or run.get("mode") == "async"
+
+
+def _rerun_trials(trajectory: Trajectory, first: int) -> np.ndarray:
+    """The trials of a multi-fidelity run's rows from ``first`` on (those :func:`rerun_rows` names)."""
+    try:
+        return np.unique(trajectory.rows(("trial",), first)["trial"]).astype(np.int64)
+    except Exception:  # noqa: BLE001 - a summary never fails on what it only counts
+        return np.zeros(0, dtype=np.int64)
 
 
 def _continuable_without_row(trajectory: Trajectory, recorded: np.ndarray) -> set[int]:

@@ -49,15 +49,27 @@ def _progress(summary: RunSummary, resuming: bool = False) -> str:
                      f"({allowed:g} if they restart)")
         count = sum(v for k, v in summary.candidates.items() if k not in NOT_CANDIDATES)
         segments = "segments" if budget or summary.evaluations != 1 else "segment"  # "1 of 5 segments"
+        committed = f" ({spent - summary.rerun_compute:g} by the last commit)" if summary.rerun else ""
         return (f"{count} candidate{'s' * (count != 1)} ({states}), {summary.evaluations}{budget} {segments} "
-                f"({summary.unsuccessful} failed), compute {spent:g} of {bound}{time_used}")
+                f"({summary.unsuccessful} failed{_rerun(summary)}), compute {spent:g} of {bound}{committed}"
+                f"{time_used}")
     planned = f" of {summary.planned_generations}" if summary.planned_generations is not None else ""
     generations = "generations" if planned or summary.generations != 1 else "generation"  # "1 of 3 generations"
     if summary.compute is not None:  # segments of a run without a policy (Lamarckian inheritance)
         spent, _, unit = summary.compute
         segments = "segments" if budget or summary.evaluations != 1 else "segment"
+        committed = f" ({spent - summary.rerun_compute:g} by the last commit)" if summary.rerun else ""
         return (f"{summary.generations}{planned} {generations}, {summary.evaluations}{budget} {segments} "
-                f"({summary.unsuccessful} failed), compute {spent:g} {unit}{time_used}")
+                f"({summary.unsuccessful} failed{_rerun(summary)}), compute {spent:g} {unit}{committed}{time_used}")
     evaluations = "evaluations" if budget or summary.evaluations != 1 else "evaluation"  # "1 of 5 evaluations"
     return (f"{summary.generations}{planned} {generations}, {summary.evaluations}{budget} {evaluations} "
-            f"({summary.unsuccessful} failed){time_used}")
+            f"({summary.unsuccessful} failed{_rerun(summary)}){time_used}")
+
+
+def _rerun(summary: RunSummary) -> str:
+    """The rows past the last commit that ``l2l resume`` runs again, after the failures: Ctrl-C appends what came
+    in but commits nothing, so they are counted above (and in the compute spent) though a resume starts over
+    from the last commit; '' where there are none."""
+    if not summary.rerun:
+        return ""
+    return f"; {summary.rerun} after the last commit, which l2l resume runs again"

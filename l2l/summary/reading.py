@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from l2l.summary.failures import error_message
-from l2l.summary.multi_fidelity import continued_bound, multi_fidelity_counts
+from l2l.summary.multi_fidelity import continued_bound, multi_fidelity_counts, rerun_rows
 from l2l.summary.record import (Best, RunSummary, describe_parameter, event_detail, run_status, status_codes,
                                 writer_alive)
 
@@ -114,8 +114,11 @@ def _merge(trajectory: Trajectory, counts: dict[str, Any], start: int, stop: int
     return counts
 
 
-def summarize(trajectory: Trajectory, previous: RunSummary | None = None) -> RunSummary:
-    """The summary of ``trajectory``; with ``previous`` (an earlier summary of the same file) only new rows are read."""
+def summarize(trajectory: Trajectory, previous: RunSummary | None = None, resuming: bool = False) -> RunSummary:
+    """The summary of ``trajectory``; with ``previous`` (an earlier summary of the same file) only new rows are read.
+
+    ``resuming``: ``l2l resume`` holds the file (so it looks running) and is about to go on from its last commit:
+    the candidates and rows it runs again count as those of a run interrupted, as ``l2l show`` counted them."""
     from l2l.analysis.sessions import backend_text
 
     alive = writer_alive(trajectory.path)  # before the events: a writer that ends in between shows as finished
@@ -156,8 +159,13 @@ def summarize(trajectory: Trajectory, previous: RunSummary | None = None) -> Run
         value = run.get(key)
         return value if isinstance(value, dict) else {"name": str(value)}
 
-    candidates, compute, restarts = multi_fidelity_counts(trajectory, allowed=budgets["compute"],
-                                                    running=status in ("running", "running or interrupted"))
+    running = status in ("running", "running or interrupted") and not resuming
+    candidates, compute, restarts = multi_fidelity_counts(trajectory, allowed=budgets["compute"], running=running)
+    rerun = 0 if running else rerun_rows(trajectory)
+    rerun_compute = 0.0
+    if rerun and compute is not None and trajectory.multi_fidelity:  # each attempt counts, as segment_compute has it
+        later = trajectory.rows(("budget", "from_budget", "attempts"), n - rerun)
+        rerun_compute = float(((later["budget"] - later["from_budget"]) * later["attempts"]).sum())
     continued = None
     fidelity = trajectory.run.get("fidelity") if isinstance(trajectory.run.get("fidelity"), dict) else {}
     # Every resume records the compute it ran toward: the default one too, which is no budget of the user's.
@@ -180,7 +188,8 @@ def summarize(trajectory: Trajectory, previous: RunSummary | None = None) -> Run
         planned_evaluations=int(budgets["evaluations"] or 0) if isinstance(budgets["evaluations"], int) else 0,
         max_time=float(budgets["max_time"] or 0) if isinstance(budgets["max_time"], (int, float)) else 0.0,
         elapsed=elapsed, sweep=bool(policy.get("max_candidates")), policy=str(policy.get("name") or ""),
-        started=times[0] if times else None, last_event_time=times[-1] if times else None, **counts)
+        started=times[0] if times else None, last_event_time=times[-1] if times else None,
+        rerun=rerun, rerun_compute=rerun_compute, **counts)
 
 
 def summary_of(path: str | os.PathLike) -> RunSummary:

@@ -109,6 +109,11 @@ class RunSummary:
     #: The ``[policy]`` that scheduled the candidates ('' for none), named in :attr:`description` as ``l2l compare``
     #: labels a run: ``random + asha``, or ``model-based`` alone, which proposes its candidates itself.
     policy: str = ""
+    #: The rows appended after the last commit of a run interrupted or stopped that ``l2l resume`` drops and runs
+    #: again (Ctrl-C appends the results that came in and commits nothing; a run killed), and their compute in
+    #: fidelity units (0 for a run without one): :func:`l2l.summary.multi_fidelity.rerun_rows`.
+    rerun: int = 0
+    rerun_compute: float = 0.0
 
     @property
     def status_text(self) -> str:
