@@ -277,6 +277,13 @@ def _candidates_of(source: str | os.PathLike | pd.DataFrame) -> tuple[pd.DataFra
             with Trajectory(path) as trajectory:
                 space = trajectory.space
         top = None
+        if frame.attrs.get("view") == "segments" and {"trial", "budget"} <= set(frame.columns) and len(frame):
+            # l2l.load(path, segments=True): a trial's earlier segments are its way up, not repeats of it (they were
+            # pooled into one mean over budgets where no candidate reached the top); its latest one stands for it,
+            # as in the candidates' view l2l show ranks
+            frame = frame.reset_index(drop=True)
+            latest = frame["budget"].astype(float).sort_values(kind="stable").index.to_numpy()
+            frame = frame.loc[np.sort(frame.loc[latest, "trial"].drop_duplicates(keep="last").index.to_numpy())]
         if "trial" in frame.columns and "budget" in frame.columns:
             rungs = (frame.attrs.get("fidelity") or {}).get("rungs")
             top = float(rungs[-1]) if rungs else float(np.nanmax(frame["budget"].to_numpy(dtype=float))) \
