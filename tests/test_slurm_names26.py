@@ -114,3 +114,19 @@ def test_a_slurm_array_run_stopped_mid_array_keeps_the_log_of_the_task_that_ran_
         assert "individual 1" not in log  # it never ran: no log to keep
     finally:
         subprocess.run(["scancel", job_id], capture_output=True, timeout=30)
+
+
+def test_a_first_array_sbatch_refuses_leaves_no_batch_folder(tmp_path, monkeypatch):
+    from l2l.jobs import slurm_array
+    from l2l.jobs.slurm_common import SlurmError
+
+    def refuse(argv, **_):
+        raise SlurmError(argv, 1, "", "sbatch: error: QOSMaxSubmitJobPerUserLimit")
+
+    executor = BACKENDS.create("slurm-array", {"array_size": 10})  # no scontrol asked for MaxArraySize
+    executor.start(SIMULATORS.create("sleep", {}), Settings(objectives=("value",), run_dir=str(tmp_path / "run.work")))
+    monkeypatch.setattr(slurm_array, "call", refuse)  # as sbatch refuses after its --test-only took the script
+    with pytest.raises(SlurmError, match="QOSMaxSubmitJobPerUserLimit"):
+        executor.submit([Task(0, 0, 0, {"x": np.zeros(1)})])
+    executor.close()
+    assert not list((tmp_path / "run.work" / "array" / "batches").iterdir())  # before: its job.sh and tasks.json

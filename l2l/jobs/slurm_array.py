@@ -305,7 +305,11 @@ class SlurmArrayExecutor(FollowsWorkers, Executor):
         paths = self._paths(directory)
         Path(paths["script"]).write_text(self.job_script(paths["spec"], paths["batch"]))
         array = _Array(directory, tasks, "", set(range(len(tasks))))
-        self._sbatch(array)
+        try:
+            self._sbatch(array)
+        except SlurmError:  # the run's first array refused: the run ends, and nothing ran from the folder
+            shutil.rmtree(directory, ignore_errors=True)
+            raise
         self._arrays.append(array)  # refused, it waits there without a job id (see _submit_refused)
 
     def _sbatch(self, array: _Array) -> bool:
