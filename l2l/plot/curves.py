@@ -58,7 +58,7 @@ BY_TARGET = ", or left as the run reached its target"
 
 def ended_at_target(run: RunData) -> bool:
     """Whether the run ended by reaching its run.target (the record of its last event, 'finished')."""
-    events = run.events
+    events = getattr(run, "events", None)  # (a stand-in of a run without its events: no target)
     if events is None or not len(events) or events["kind"].iloc[-1] != "finished":
         return False
     try:
