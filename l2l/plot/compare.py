@@ -537,11 +537,12 @@ def readable_limits(lines: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[flo
     return low - 0.08 * span, high + 0.08 * span
 
 
-def _clip_first_values(ax: Any, lines: Sequence[tuple[np.ndarray, np.ndarray, Any]]) -> int:
-    """Set the y range of ``ax`` to :func:`readable_limits` of its ``lines`` (x, y and colour of each run) and mark,
-    on the edge, where each run whose values go beyond it starts (a triangle in its colour, pointing to where the
-    values are); how many runs were clipped (0: the range is matplotlib's)."""
-    limits = readable_limits([(x, y) for x, y, _ in lines])
+def _clip_first_values(ax: Any, lines: Sequence[tuple[np.ndarray, np.ndarray, Any]],
+                       limits: tuple[float, float] | None = None) -> int:
+    """Set the y range of ``ax`` to ``limits`` (default: :func:`readable_limits` of its ``lines``, the x, y and
+    colour of each run) and mark, on the edge, where each run whose values go beyond it starts (a triangle in its
+    colour, pointing to where the values are); how many runs were clipped (0: the range is matplotlib's)."""
+    limits = readable_limits([(x, y) for x, y, _ in lines]) if limits is None else limits
     if limits is None:
         return 0
     low, high = limits
@@ -618,15 +619,21 @@ def compare(sources: Sequence[Any], objectives: Sequence[str] | None = None) -> 
         values = np.concatenate(logs) if logs else np.array([])
         values = values[np.isfinite(values)]
         clipped = 0
+        log = wants_log(values, BEST_SPAN)  # from two decades: else the runs' ends lie on the zero line
+        # a run's first best so far far above the rest (0.69 beside 0.47 to 0.49): clipped, and marked, in both
+        # panels at the range the compute (or evaluations) axis gives: the same results, so the same range. Read
+        # from the wall-time axis, a run whose first results came in after 5 % of it (a GA's first generation of
+        # ten, a cluster slow to start) kept its first value in view and squashed every line at the bottom.
+        limits = None if log else readable_limits([(x, y) for x, y, _ in lines[left]])
         for ax in (left, right):
             # two lines where repeats are averaged: in one the label ran past the axes into the title
             ax.set_ylabel(f"best so far (repeats: their mean): \n{label(objective)}" if means
                           else f"best so far: {label(objective)}")
             ax.grid(alpha=0.3)
-            if wants_log(values, BEST_SPAN):  # from two decades: else the runs' ends lie on the zero line
+            if log:
                 ax.set_yscale("log")
-            else:  # a run's first best so far far above the rest (0.69 beside 0.47 to 0.49): clipped, and marked
-                clipped = max(clipped, _clip_first_values(ax, lines[ax]))
+            elif limits is not None:
+                clipped = max(clipped, _clip_first_values(ax, lines[ax], limits))
         if clipped:
             left.plot([], [], marker="^" if objective.direction == "minimize" else "v", linestyle="none",
                       color="#555555", label=f"{CLIPPED_TEXT} ({clipped} run{'s' * (clipped != 1)})")
