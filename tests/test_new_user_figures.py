@@ -167,6 +167,8 @@ def test_show_counts_the_candidates_in_flight_without_a_row_that_a_resume_contin
     with l2l.Trajectory(path) as trajectory:
         events = trajectory.events()
         rows = set(trajectory.evaluations(errors=False, segments=True)["trial"].astype(int))
+        # the rows after the last commit: a resume drops them and runs their candidates again (interrupted too)
+        rerun = set(trajectory.rows(("trial",), int(trajectory.state()["loop"]["rows"]))["trial"].astype(int))
     assert events["kind"].iloc[-1] == "stopped"
     continuable = json.loads(events["detail"].iloc[-1])["continuable"]
     named = {t for part in continuable.split(",") for t in range(int(part.split("-")[0]), int(part.split("-")[-1]) + 1)}
@@ -176,7 +178,7 @@ def test_show_counts_the_candidates_in_flight_without_a_row_that_a_resume_contin
     progress = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("progress"))
     counted = progress.split("progress")[1].split(" candidates")[0].strip()
     assert int(counted) == len(named | rows), (progress, continuable)
-    assert f" {len(named - rows)} interrupted, to be rerun by l2l resume" in progress, progress
+    assert f" {len((named - rows) | rerun)} interrupted, to be rerun by l2l resume" in progress, progress
 
 
 def test_run_onto_a_file_that_reached_its_target_says_no_resume_continues_it(tmp_path, capsys):
