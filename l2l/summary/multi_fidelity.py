@@ -72,6 +72,8 @@ def in_flight_candidates(trajectory: Trajectory, running: bool | None = None) ->
     run them, as the caller knows it (``l2l show``, from the run's status); None: read from the event log and
     the writer's lock as ``l2l show`` does (:func:`l2l.summary.record.run_status`). (None, "running") for a
     finished run, one without a commit, or a state that cannot be read: nothing is in flight that is known.
+    Where no writer is left, the candidates with a row after the last commit are interrupted too: ``l2l resume``
+    drops those rows and runs them again (:func:`rerun_rows`; they read paused before).
 
     ``l2l show`` counts the candidates by it and ``l2l.load`` gives them that state, so the two agree."""
     if not trajectory.n_generations or trajectory.finished():
