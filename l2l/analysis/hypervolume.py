@@ -57,8 +57,11 @@ def _sweep_3d(scores: np.ndarray, limit: np.ndarray) -> tuple[float, np.ndarray]
     that thick, and its cross-section is the area that the points so far dominate in the first two scores. That
     area is kept as a staircase (first scores ascending, second descending), which each point updates by the
     area it adds; a point inside the staircase is dominated and adds nothing. Each point enters it once and
-    leaves it at most once, so the sweep takes O(n log n) steps besides the lists' moves, a million points a
-    few seconds in Python: callers keep the points few (:func:`hypervolume_curve` keeps a running front)."""
+    leaves it at most once, so the sweep takes O(n log n) steps besides the lists' moves: 13,000 points of a front
+    in 0.02-0.09 s (by the machine's load), a million in 2 s, over 1,000 times faster than nevergrad's indicator
+    (benchmarks/hypervolume.py). The moves grow with the staircase's size, large only when the first two scores
+    trade off against each other alone (100,000 such points 1.5-2.5 s). Callers keep the points few
+    (:func:`hypervolume_curve` keeps a running front)."""
     count = len(scores)
     kept = np.zeros(count, dtype=bool)
     if not count:
@@ -199,7 +202,13 @@ def hypervolume_curve(values: np.ndarray, counted: np.ndarray, candidates: np.nd
     running front, merged chunk by chunk (a result beyond the reference point never adds, and is left out); a
     candidate with more is added at the means of its results so far (a non-finite result takes it off the front,
     as in :func:`~l2l.analysis.best.front_candidates`). So the curve can fall only where a repeat pulls a
-    candidate's mean back, and it ends at the hypervolume of the front ``l2l show`` lists."""
+    candidate's mean back, and it ends at the hypervolume of the front ``l2l show`` lists.
+
+    Each of its points costs a sweep of the front so far: new points change the volume wherever they lie, and
+    the volume after every prefix of the rows is in effect a hypervolume of four dimensions (the row the fourth),
+    whose known exact algorithms take time growing as the square of the points. Three objectives: a
+    13,000-evaluation NSGA-II run (a front of 3,000 points) 0.5-0.7 s, 13,000 rows that all join the front 2-5 s
+    (benchmarks/hypervolume.py)."""
     dims = len(objectives)
     if dims not in (2, 3):
         raise ValueError(f"a hypervolume is computed for two or three objectives, not {dims}")
