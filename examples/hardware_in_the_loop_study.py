@@ -10,7 +10,7 @@ only) optimizes the 4 x 12 weights of the analog classifier
 and every result is scored on chip 0 and on ten chips no optimization saw
 (10..19), with 10 fresh evaluation seeds of 200 patterns. Mismatch 20 %,
 trial noise 2 %, 6-bit weights in [-1, 1]. Prints a table and, last, one
-JSON line with the means. About 20 s per seed on one core.
+JSON line with the means. About 3 s per seed on one core (13 s for five).
 
     python examples/hardware_in_the_loop_study.py [seeds]
 """
