@@ -158,9 +158,11 @@ def build(config: RunConfig, function: Callable[..., Any] | None = None, *, comm
     change, so workers beyond them are left idle rather than refused (see :func:`_check_async_untold`).
     """
     config = with_function(config, function)
+    # the backend's options first: auto's batch is sized by its workers, read before a bad value was refused
+    # (workers = "abc" ended in a traceback, workers = -1 was named as optimizer 'auto''s option)
+    executor = BACKENDS.create(config.backend.name, config.backend.options)
     optimizer = OPTIMIZERS.create(config.optimizer.name, _optimizer_options(config))
     simulator = _simulator(config, function, command)
-    executor = BACKENDS.create(config.backend.name, config.backend.options)
     objectives = config.objectives or simulator.objectives()
     clash = set(config.space.names) & {o.name for o in objectives}
     if clash:
@@ -547,4 +549,8 @@ def load_run_config(trajectory: Trajectory) -> RunConfig:
         stored["policy"] = stored_policy(stored["policy"])
     simulator = stored.get("simulator")
     path = simulator.get("path") if isinstance(simulator, dict) else None
-    return from_mapping(stored, base_dir=path if isinstance(path, str) and path else str(trajectory.path.parent))
+    try:
+        return from_mapping(stored, base_dir=path if isinstance(path, str) and path else str(trajectory.path.parent))
+    except ConfigError as exc:  # said as if of a config file the user could fix ('[run] must be a table, got -1')
+        raise ConfigError(f"{trajectory.path}: the config stored in the file is refused: {exc} (a damaged or "
+                          f"hand-edited file?)") from None

@@ -700,6 +700,8 @@ def load_config(path: str | os.PathLike) -> RunConfig:
 def _config_text(path: Path) -> str:
     """The text of a config file; ConfigError for a folder, a device, a binary or non-UTF-8 file."""
     if not path.exists():
+        if path.is_symlink():  # 'does not exist' of a name ls lists
+            raise ConfigError(f"config file {path} is a symbolic link to {os.readlink(path)}, which does not exist")
         raise ConfigError(f"config file {path} does not exist")
     if path.is_dir():
         raise ConfigError(f"{path} is a folder; give the config file (a .toml file) in it")

@@ -27,7 +27,8 @@ def validate_files(paths: Iterable[str | os.PathLike], out: TextIO | None = None
         if problems:
             status = 1
             for problem in problems:  # a problem that names the file already is not prefixed with it again
-                print(problem if problem.startswith(f"{path} ") else f"{path}: {problem}", file=err)
+                named = problem.startswith((f"{path} ", f"{path}: "))  # 'run.h5: its HDF5 superblock is damaged'
+                print(problem if named else f"{path}: {problem}", file=err)
         else:
             print(f"{path}: valid l2l trajectory", file=out)
         for note in notes:

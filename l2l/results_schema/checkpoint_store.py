@@ -146,6 +146,12 @@ class CheckpointStore:
         except FileNotFoundError:
             raise MissingCheckpoint(f"its file {target} is missing (the folder {self.root.name} belongs beside "
                                     f"the trajectory: move or copy it with the file)", digest) from None
+        except NotADirectoryError:  # said 'unreadable data: NotADirectoryError: [Errno 20] Not a directory: ...'
+            raise MissingCheckpoint(f"{self.root} is a file, not the folder of large checkpoints its file "
+                                    f"{target.relative_to(self.root)} belongs in: move or copy the folder "
+                                    f"{self.root.name} beside the trajectory in its place", digest) from None
+        except OSError as exc:  # a folder where the file belongs, a file without read permission
+            raise ValueError(f"its file {target} cannot be read: {exc.strerror or exc}") from None
         if len(content) != size or hashlib.sha256(content).hexdigest() != digest:
             raise ValueError(f"its file {target} does not match its SHA-256 (changed on disk)")
         return content
