@@ -105,3 +105,22 @@ def test_show_of_an_async_run_says_which_evaluations_resume_runs_again(tmp_path,
            f"again)" in progress, progress
     l2l.resume(path, simulator=None, progress=False)
     assert "after the last commit" not in _progress(path)  # a finished run has none to run again
+
+
+def test_the_closing_line_of_a_run_stopped_on_request_says_stopped_not_done(tmp_path):
+    from l2l.control import RunControl
+    from l2l.summary import finished_text
+
+    def config(generations: int) -> l2l.RunConfig:
+        return l2l.from_mapping({"run": {"seed": 1, "generations": generations},
+                                 "space": {"x": {"low": -5.0, "high": 5.0}},
+                                 "optimizer": {"name": "random", "population_size": 4},
+                                 "simulator": {"name": "sphere"}, "backend": {"name": "serial"}})
+
+    control = RunControl()  # SIGTERM asks the run to stop so: it commits what finished and ends
+    stopped = l2l.run(config(6), tmp_path / "stopped.h5", progress=False, control=control,
+                      on_generation=lambda info: info["generation"] == 1 and control.request_stop("signal SIGTERM"))
+    text = finished_text(stopped, 1.0)
+    assert text.startswith("stopped after 1.0 s: 2 generations, "), text  # it said "done in 1.0 s: ..."
+    done = l2l.run(config(2), tmp_path / "done.h5", progress=False)
+    assert finished_text(done, 1.0).startswith("done in 1.0 s: 2 generations, 8 evaluations (0 failed)")

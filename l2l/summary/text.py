@@ -190,16 +190,18 @@ def finished_text(path: str | os.PathLike, seconds: float) -> str:
         target = target_line(trajectory, summary)
     if reevaluated:
         table += "\n" + reevaluated
+    # a run stopped by a signal or a stop request is not done: its last line says how to continue it
+    ended = "stopped after" if summary.status == "stopped" else "done in"
     if summary.compute is not None:  # a multi-fidelity run
         from l2l.progress import rate_unit
 
         # its rate in the bar's unit ('iterations/s', not 'training iterations (Adam steps)/s'), without its space
         unit = rate_unit(fidelity).lstrip()
         brief = endgame_brief(endgame[1]) if endgame is not None else ""  # whether the endgame ran, and from when
-        done = (f"done in {seconds:.1f} s: {progress_line(summary, status=False)}, {brief + ', ' if brief else ''}"
+        done = (f"{ended} {seconds:.1f} s: {progress_line(summary, status=False)}, {brief + ', ' if brief else ''}"
                 f"{_rate(session / max(seconds, 1e-9))} {unit}/s")
     else:
-        done = (f"done in {seconds:.1f} s: {summary.generations} generation{'s' * (summary.generations != 1)}, "
+        done = (f"{ended} {seconds:.1f} s: {summary.generations} generation{'s' * (summary.generations != 1)}, "
                 f"{summary.evaluations} evaluation{'s' * (summary.evaluations != 1)} "
                 f"({summary.unsuccessful} failed), {_rate(session / max(seconds, 1e-9))} evaluations/s")
     return "\n".join([
