@@ -13,29 +13,36 @@ import l2l
 import l2l.driver
 from l2l.summary import show_text
 
-#: Commits after every result until the 6th call, none after it; the 12th call is a Ctrl-C (the serial backend
-#: runs the function in the run's own process, where Ctrl-C lands). Calls are counted in a file: a resume may
-#: import the module afresh.
+#: Commits after every result until call ``uncommitted`` (6th), none from there on; call ``interrupt`` (12th) is a
+#: Ctrl-C (the serial backend runs the function in the run's own process, where Ctrl-C lands). Calls are counted in
+#: a file: a resume may import the module afresh.
 MODEL = '''
 import os
 
 import l2l.driver
 
 
-def _call(folder):
+def _call(folder, uncommitted=6, interrupt=12):
     path = os.path.join(folder, "calls")
     n = (int(open(path).read()) if os.path.exists(path) else 0) + 1
     with open(path, "w") as handle:
         handle.write(str(n))
-    if n == 6:
+    if n == uncommitted:
         l2l.driver.FLUSH_SECONDS = 1e9  # nothing committed from here on, as in the second before a Ctrl-C
-    if n == 12:
+    if n == interrupt:
         raise KeyboardInterrupt
 
 
 def curve(params, seed, budget, checkpoint=None, folder="."):
     _call(folder)
     return float(params["x"]) ** 2 + 1.0 / budget
+
+
+def trained(params, seed, budget, checkpoint=None, folder=".", uncommitted=6, interrupt=12):
+    from l2l.simulators.base import SimulationResult
+
+    _call(folder, uncommitted, interrupt)
+    return SimulationResult({"loss": float(params["x"]) ** 2 + 1.0 / budget}, checkpoint={"epochs": float(budget)})
 
 
 def value(params, seed, folder="."):
@@ -124,3 +131,30 @@ def test_the_closing_line_of_a_run_stopped_on_request_says_stopped_not_done(tmp_
     assert text.startswith("stopped after 1.0 s: 2 generations, "), text  # it said "done in 1.0 s: ..."
     done = l2l.run(config(2), tmp_path / "done.h5", progress=False)
     assert finished_text(done, 1.0).startswith("done in 1.0 s: 2 generations, 8 evaluations (0 failed)")
+
+
+def test_a_missing_checkpoint_folder_counts_the_interrupted_candidates_that_hold_a_committed_checkpoint(
+        tmp_path, monkeypatch):
+    import shutil
+
+    _, path = _interrupted_run(tmp_path, monkeypatch, {
+        "run": {"compute": 24, "checkpoints": "beside"}, "policy": {"name": "asha"},
+        # the 4th call continues trial 0 from its committed checkpoint at budget 1, after the last commit
+        "simulator": {"name": "python", "function": "model26:trained",
+                      "kwargs": {"folder": str(tmp_path), "uncommitted": 4, "interrupt": 8},
+                      "multi_fidelity": {"name": "epochs", "unit": "epochs", "minimum": 1, "maximum": 9}}})
+    with l2l.Trajectory(path) as trajectory:
+        committed = int(trajectory.state()["loop"]["rows"])
+        kept = set(trajectory.rows(("trial",), 0, committed)["trial"].tolist())
+    frame = l2l.load(path)
+    paused = int((frame["state"] == "paused").sum())
+    # resume goes on from the checkpoint of their committed rows: the folder must be back for them too
+    continued = len(set(frame.loc[frame["state"] == "interrupted", "trial"]) & kept)
+    assert paused and continued, frame
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    shutil.copy(path, moved / "run.h5")  # without run.h5.checkpoints
+    with l2l.Trajectory(moved / "run.h5") as trajectory:
+        line = next(line for line in show_text(trajectory).splitlines() if line.startswith("checkpoints"))
+    assert line.endswith(f"its {paused} paused candidate{'s' * (paused != 1)} and {continued} interrupted "
+                         f"candidate{'s' * (continued != 1)} cannot continue"), line

@@ -185,14 +185,23 @@ def interrupted_from_checkpoints(trajectory: Trajectory, counts: dict[str, int] 
     ``l2l resume`` continues from one of their checkpoints: those whose segment in flight at the last commit starts
     from a budget above 0 (a new candidate's first segment starts from scratch). Since 68a249b such a candidate
     counts as interrupted instead of paused, so a count of the paused ones alone left it out of what a missing
-    folder of checkpoints stops. 0 where none is interrupted (a writer that lives runs them: they are running)."""
+    folder of checkpoints stops. So are those with a row after the last commit that reached a budget above 0 by
+    it (they read paused before e2dae86): the resume goes on from the checkpoint the commit holds. 0 where none
+    is interrupted (a writer that lives runs them: they are running)."""
     if not counts or not counts.get("interrupted"):
         return 0
     try:  # a summary never fails on what it only counts
-        in_flight = trajectory.state()["loop"].get("in_flight", [])
+        state = trajectory.state()
+        in_flight = state["loop"].get("in_flight", [])
         if isinstance(in_flight, dict):  # older async runs: {candidate number: code}, every one from scratch
             return 0
-        return len({int(entry[0]) for entry in in_flight if float(entry[2] or 0.0) > 0})
+        continued = {int(entry[0]) for entry in in_flight if float(entry[2] or 0.0) > 0}
+        trials = state.get("trials") or {}
+        for trial in in_flight_candidates(trajectory, running=False)[0] or ():
+            record = trials.get(str(trial))
+            if isinstance(record, dict) and float(record.get("budget") or 0.0) > 0 and record.get("ok", True):
+                continued.add(int(trial))
+        return len(continued)
     except Exception:  # noqa: BLE001
         return 0
 
