@@ -422,6 +422,9 @@ class _DaskExecutor(FollowsWorkers, Executor):
         ``simulator``, the run's: installed on the workers meanwhile (the ``local`` backend's workers get it as
         they start), so that start() has nothing left to send.
         """
+        check = getattr(simulator, "check_sendable", None)
+        if check is not None:  # a function passed to l2l.run that cannot be pickled: refused before the file exists
+            check(self.name)
         if getattr(self, "_starting", None) is None and getattr(self, "_client", None) is None:
             self._offered = simulator
             self._starting = Background(self._connect_installing)

@@ -291,6 +291,52 @@ class CallableSimulator(_Function):
     def target(self) -> Callable[..., Any]:
         return self.function
 
+    def check_sendable(self, backend: str) -> None:
+        """Refuse (ConfigError, one line) a function that cannot be pickled, as a backend with worker processes
+        (``local``, ``dask``, ``slurm``) sends it to them: called before the run's file exists. Before, a function
+        that used a lock, an open file or a connection of the notebook (a global, or a variable it closes over)
+        ended the run with cloudpickle's ``TypeError: cannot pickle '_thread.lock' object`` under Dask's logged
+        traceback, after the file was created, which then refused the run again as holding nothing computed."""
+        import cloudpickle
+
+        try:
+            cloudpickle.dumps(self)
+        except Exception as exc:  # noqa: BLE001 - whatever pickling raises (TypeError, PicklingError, ...)
+            held = _unpicklable_part(self.function, cloudpickle.dumps)
+            raise ConfigError(f"simulator: the function {describe_callable(self.function)} cannot be pickled for the "
+                              f"worker processes of backend {backend!r} ({type(exc).__name__}: {exc}"
+                              f"{f', held by {held}' if held else ''}); create that object inside the function, "
+                              f"or run on backend 'serial' (in this process)") from None
+
+
+def _unpicklable_part(function: Any, dumps: Callable[[Any], bytes]) -> str:
+    """What ``function`` uses that ``dumps`` cannot pickle, as a user reads it (``the global 'lock', a lock``),
+    among the variables it closes over, the globals its code names, a ``functools.partial``'s arguments and an
+    instance's attributes; '' if none of them alone fails."""
+    parts: list[tuple[str, Any]] = []
+    target = function
+    if hasattr(target, "func") and hasattr(target, "keywords"):  # functools.partial
+        parts += [(f"the argument {k!r} of the partial", v) for k, v in (target.keywords or {}).items()]
+        parts += [(f"argument {i + 1} of the partial", v) for i, v in enumerate(target.args or ())]
+        target = target.func
+    code = getattr(target, "__code__", None)
+    if code is None and not inspect.isroutine(target):  # an instance with __call__
+        parts += [(f"the attribute {k!r} of {type(target).__name__}", v) for k, v in vars(target).items()] \
+            if hasattr(target, "__dict__") else []
+        code = getattr(getattr(type(target), "__call__", None), "__code__", None)
+    if code is not None:
+        parts += [(f"the variable {name!r} it closes over", cell.cell_contents)
+                  for name, cell in zip(code.co_freevars, getattr(target, "__closure__", None) or ())]
+        scope = getattr(target, "__globals__", None) or {}
+        parts += [(f"the global {name!r}", scope[name]) for name in code.co_names if name in scope]
+    for what, value in parts:
+        try:
+            dumps(value)
+        except Exception:  # noqa: BLE001
+            kind = type(value).__name__.lstrip("_").rpartition(".")[2]
+            return f"{what}, a {kind}"
+    return ""
+
 
 @dataclass(frozen=True)
 class ModelFunction(Simulator):
