@@ -536,6 +536,10 @@ def stored_policy(policy: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_run_config(trajectory: Trajectory) -> RunConfig:
+    from l2l.results_schema.structure import undeclared_parameters
+
+    if undeclared_parameters(trajectory._layout):  # the optimizer's state is of another space: refused
+        raise ConfigError(f"{trajectory.path}: {undeclared_parameters(trajectory._layout)}; l2l validate reports it")
     stored = dict(trajectory.run["config"])
     run = stored.get("run")
     penalty = run.get("penalty") if isinstance(run, dict) else None
@@ -550,7 +554,14 @@ def load_run_config(trajectory: Trajectory) -> RunConfig:
     simulator = stored.get("simulator")
     path = simulator.get("path") if isinstance(simulator, dict) else None
     try:
-        return from_mapping(stored, base_dir=path if isinstance(path, str) and path else str(trajectory.path.parent))
+        config = from_mapping(stored, base_dir=path if isinstance(path, str) and path else str(trajectory.path.parent))
     except ConfigError as exc:  # said as if of a config file the user could fix ('[run] must be a table, got -1')
         raise ConfigError(f"{trajectory.path}: the config stored in the file is refused: {exc} (a damaged or "
                           f"hand-edited file?)") from None
+    parameters = [[(p.name, p.kind, tuple(p.shape)) for p in space.parameters]
+                  for space in (config.space, trajectory.space)]
+    if sorted(parameters[0]) != sorted(parameters[1]):  # the optimizer state is of the file's space: a traceback
+        names = [", ".join(sorted(name for name, _, _ in given)) or "none" for given in parameters]
+        raise ConfigError(f"{trajectory.path}: the config stored in the file has other parameters ({names[0]}) "
+                          f"than its space (/run attribute 'space': {names[1]}): a damaged or hand-edited file")
+    return config

@@ -113,10 +113,10 @@ def test_validate_names_a_file_with_a_damaged_superblock_once(tmp_path, capsys):
 
 @pytest.fixture(scope="module")
 def finished(tmp_path_factory):
-    """A small finished run (random search on the sphere, two generations of four)."""
+    """A small finished run (a genetic algorithm on the sphere, two generations of four)."""
     config = l2l.from_mapping({"run": {"name": "stored", "seed": 2, "generations": 2},
-                               "space": {"x": {"low": -1.0, "high": 1.0}},
-                               "optimizer": {"name": "random", "population_size": 4},
+                               "space": {"x": {"low": -1.0, "high": 1.0}, "k": {"type": "int", "low": 1, "high": 3}},
+                               "optimizer": {"name": "ga", "population_size": 4},
                                "simulator": {"name": "sphere"}, "backend": {"name": "serial"}})
     return l2l.run(config, tmp_path_factory.mktemp("stored") / "run.h5", progress=False)
 
@@ -155,3 +155,52 @@ def test_a_config_that_is_a_broken_symbolic_link_is_said_to_be_one(tmp_path, cap
     assert main(["run", str(link), "--dry-run"]) == 2
     err = _one_line(capsys)
     assert err == f"l2l: error: config file {link} is a symbolic link to moved-away.toml, which does not exist\n"
+
+
+@pytest.mark.parametrize("reader", [l2l.load, l2l.traces, l2l.best, l2l.Trajectory])
+def test_a_path_with_a_nul_byte_is_refused_as_the_projects_error_naming_it(reader):
+    with pytest.raises(TrajectoryError, match=r"^'run\\x00.h5' is no file name: it holds a NUL byte$"):
+        reader("run\0.h5")  # was ValueError: embedded null byte, naming no path
+    assert l2l.validate("run\0.h5") == ["'run\\x00.h5' is no file name: it holds a NUL byte"]
+
+
+@pytest.mark.parametrize("row", [-1, 10 ** 9, "a", True])
+def test_the_checkpoint_of_a_row_the_file_does_not_have_is_refused_naming_the_rows(beside, row):
+    with l2l.Trajectory(beside) as trajectory:
+        last = trajectory.n_evaluations - 1
+        # before: 'index 0 is out of bounds for axis 0 with size 0' for -1, numpy's words on indices for 'a'
+        with pytest.raises(TrajectoryError, match=rf"no committed row {row!r} to read a checkpoint of: rows are "
+                                                  rf"numbered 0 to {last}$"):
+            trajectory.checkpoint(row)
+        assert trajectory.checkpoint(last) is not None
+
+
+@pytest.mark.parametrize("edited, words", [
+    (("config", "space"), "/evaluations/params/k is the column of no parameter of the run's space (/run attribute "
+                          "'space' names x): the space was edited or damaged after the run"),
+    (("config",), "the config stored in the file has other parameters (x) than its space (/run attribute 'space': "
+                  "k, x): a damaged or hand-edited file"),
+])
+@pytest.mark.parametrize("command", [["resume", "--generations", "3"], ["reevaluate", "--top", "1", "--seeds", "1"]])
+def test_a_parameter_taken_out_of_the_stored_space_is_refused_not_fed_to_the_optimizer(finished, tmp_path, capsys,
+                                                                                        edited, words, command):
+    import h5py
+
+    path = tmp_path / "run.h5"
+    shutil.copyfile(finished, path)
+    with h5py.File(path, "r+") as f:
+        for attribute in edited:  # the parameter 'k' taken out of the config (and the space) the file stores
+            stored = json.loads(f["run"].attrs[attribute])
+            del (stored["space"] if attribute == "config" else stored)["k"]
+            f["run"].attrs[attribute] = json.dumps(stored)
+    before = path.read_bytes()
+    # before: ValueError: cannot reshape array of size ... (the GA state of the full space), or a re-evaluation
+    # of candidates without their k; l2l validate called such a file valid
+    assert main([command[0], str(path), *command[1:], "--backend", "serial"]) == 2
+    said = f"l2l: error: {path}: {words}" + ("; l2l validate reports it" if len(edited) == 2 else "")
+    assert _one_line(capsys) == said + "\n"
+    assert path.read_bytes() == before
+    assert main(["validate", str(path)]) == 1  # was 0, valid
+    assert ("other parameters (x) than /run attribute 'space' (k, x)" if len(edited) == 1 else words) in \
+        capsys.readouterr().err
+    assert len(l2l.load(path)) == 8  # what ran is still read

@@ -102,6 +102,8 @@ def check_file(path: Path) -> None:
         raise TrajectoryError(f"{path}: no such file") from None
     except OSError as exc:
         raise TrajectoryError(f"{path}: cannot read it: {exc.strerror or exc}") from None
+    except ValueError:  # os.stat's 'embedded null byte', naming no path
+        raise TrajectoryError(f"{str(path)!r} is no file name: it holds a NUL byte") from None
     if not stat.S_ISREG(info.st_mode):
         raise TrajectoryError(f"{path} is {_kind(info.st_mode)}, not an l2l trajectory")
     deadline = time.monotonic() + GROWTH_WAIT

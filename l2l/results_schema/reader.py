@@ -244,6 +244,11 @@ class Trajectory:
     def checkpoint(self, row: int) -> dict[str, Any] | None:
         """The checkpoint a segment returned (None if it returned none); raises :class:`TrajectoryError` if
         its bytes do not match the checksum stored with them (files written before checksums: not checked)."""
+        if isinstance(row, bool) or not isinstance(row, (int, np.integer)) or not 0 <= row < self.n_evaluations:
+            # -1 read 'index 0 is out of bounds for axis 0 with size 0'; 'a' numpy's words on indices
+            raise TrajectoryError(f"{self.path}: no committed row {row!r} to read a checkpoint of: rows are numbered "
+                                  f"0 to {self.n_evaluations - 1}" if self.n_evaluations else
+                                  f"{self.path}: no committed row {row!r} to read a checkpoint of: the file has none")
         with self._reading(f"the checkpoint of row {row}"):
             columns = self._columns(("checkpoint_start", "checkpoint_length"), self.n_evaluations)
             start, length = int(columns["checkpoint_start"][row]), int(columns["checkpoint_length"][row])

@@ -333,6 +333,19 @@ def _inspect(f: h5py.File, problems: list[str]) -> Layout | None:
     return layout
 
 
+def undeclared_parameters(layout: Layout) -> str:
+    """The problem of parameter columns the run's space does not name ('' if none): a space edited or damaged
+    after the run (a parameter taken out) reads on, its column ignored, but resuming it fed the optimizer state
+    of the full space to the smaller one (a traceback: 'cannot reshape array of size 25 into shape (4)')."""
+    named = {p.name for p in layout.space.parameters}
+    extra = sorted({path.split("/")[2] for path in layout.datasets if path.startswith("evaluations/params/")
+                    and path.split("/")[2] not in named})
+    if not extra:
+        return ""
+    return (f"/evaluations/params/{extra[0]} is the column of no parameter of the run's space (/run attribute "
+            f"'space' names {', '.join(sorted(named)) or 'none'}): the space was edited or damaged after the run")
+
+
 def read_events(layout: Layout) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Times, kinds and details of the event log (as long as its shortest dataset)."""
     datasets = [layout.datasets[f"run/{name}"] for name in EVENT_COLUMNS]

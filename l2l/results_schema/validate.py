@@ -63,6 +63,14 @@ def _check_values(f: h5py.File, layout: structure.Layout, problems: list[str], n
     names = [*EVALUATION_COLUMNS, *(SEGMENT_COLUMNS if layout.schema_version >= 2 else ())]
     columns = {name: ds[f"evaluations/{name}"][:rows] for name in names}
     columns.update({p.name: ds[f"evaluations/params/{p.name}"][:rows] for p in layout.space.parameters})
+    if structure.undeclared_parameters(layout):
+        problems.append(structure.undeclared_parameters(layout))
+    config = layout.run.get("config")
+    named = config.get("space") if isinstance(config, dict) else None
+    space = sorted(p.name for p in layout.space.parameters)
+    if isinstance(named, dict) and sorted(named) != space:  # resume and reevaluate run the config's space
+        problems.append(f"/run attribute 'config' names other parameters ({', '.join(sorted(named)) or 'none'}) "
+                        f"than /run attribute 'space' ({', '.join(space) or 'none'})")
     problems += checks.row_problems(columns, layout)
     if "evaluations/parent" in ds:
         parent = ds["evaluations/parent"][:rows]
