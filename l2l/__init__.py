@@ -14,8 +14,10 @@ Names are imported lazily so that ``import l2l`` stays cheap.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 __version__ = "0.1.0"
 
@@ -31,7 +33,6 @@ _EXPORTS = {
     "load_config": "l2l.config",
     "from_mapping": "l2l.config",
     "RunControl": "l2l.control",
-    "resume": "l2l.loop",
     "evaluation_seed": "l2l.driver",
     "load": "l2l.results_schema.reader",
     "generations": "l2l.results_schema.reader",
@@ -80,7 +81,33 @@ def run(config: "RunConfig", out: Any = None, **options: Any) -> Any:
         start_fork_server()
     from l2l.loop import run as run_config
 
-    return run_config(config, out, **options)
+    with _serving(options.get("control")):
+        return run_config(config, out, **options)
+
+
+@contextlib.contextmanager
+def _serving(control: Any) -> Iterator[None]:
+    """A run with the :class:`RunControl` ``control``: a stop an earlier run with it honoured is not this run's."""
+    starts, ends = getattr(control, "run_starts", None), getattr(control, "run_ends", None)
+    if starts is not None:
+        starts()
+    try:
+        yield
+    finally:
+        if ends is not None:
+            ends()
+
+
+def _resume() -> Any:
+    """:func:`l2l.loop.resume`, serving its ``control`` as :func:`run` does."""
+    from l2l.loop import resume as resume_run
+
+    @functools.wraps(resume_run)
+    def resume(path: Any, **options: Any) -> Any:
+        with _serving(options.get("control")):
+            return resume_run(path, **options)
+
+    return resume
 
 
 _SUBMODULES = ("plot", "space", "loop", "config", "optimizers", "simulators", "jobs", "results_schema", "reevaluate")
@@ -91,6 +118,9 @@ def __getattr__(name: str) -> Any:
         module = importlib.import_module(f"l2l.{name}")
         globals()[name] = module
         return module
+    if name == "resume":
+        globals()[name] = value = _resume()
+        return value
     if name in _EXPORTS:
         value = getattr(importlib.import_module(_EXPORTS[name]), name)
         globals()[name] = value

@@ -16,16 +16,39 @@ class RunControl:
     ``request_stop`` only sets a flag: the loop sees it between evaluations,
     appends and commits what has finished, records a ``stopped`` event and
     returns. ``l2l resume`` continues the file.
+
+    One handle may serve several runs one after the other (``l2l.run(..., control=c)``, then
+    ``l2l.resume(path, control=c)``): a stop that a run honoured ends with that run, and the next run started
+    with the handle runs until it is asked again. A stop requested while no run is going on (before the first
+    one, or between two) is the next run's.
     """
 
     def __init__(self) -> None:
         self._stop = threading.Event()
         self._reason = ""
+        self._spent = False  # the stop requested was honoured by a run that has ended since
 
     def request_stop(self, reason: str = "requested") -> None:
+        if self._spent:  # asked between two runs: for the next one, not the one that ended
+            self._spent = False
+            self._stop.clear()
+            self._reason = ""
         if not self._stop.is_set():
             self._reason = reason
         self._stop.set()
+
+    def run_starts(self) -> None:
+        """Called as ``l2l.run`` or ``l2l.resume`` starts a run with this handle: a stop an earlier run honoured
+        is forgotten (before, reusing the handle of a stopped run stopped the next run, or the resume of the same
+        file, before its first evaluation, without a word)."""
+        if self._spent:
+            self._spent = False
+            self._stop.clear()
+            self._reason = ""
+
+    def run_ends(self) -> None:
+        """Called as that run returns or raises: a stop requested by then was its own."""
+        self._spent = self._stop.is_set()
 
     @property
     def stop_requested(self) -> bool:

@@ -38,3 +38,29 @@ def test_a_function_that_cannot_be_pickled_is_refused_in_one_line_before_the_fil
     # the same function runs in this process on the serial backend
     path = l2l.run(_sweep({"name": "serial"}), out, simulator=bowl)
     assert l2l.load(path)["status"].eq("ok").all()
+
+
+def _bowl(params, seed):
+    return float(params["x"] ** 2)
+
+
+def test_one_run_control_serves_a_run_its_resume_and_the_next_run(tmp_path):
+    # a notebook keeps one handle: its stop ended the first run only; before, the resume of the stopped file and
+    # every later run with it stopped before their first evaluation, without a word
+    control = l2l.RunControl()
+    config = {**_sweep({"name": "serial"}), "run": {"generations": 6, "seed": 1}}
+
+    def stop_after_two(info):
+        if info["generation"] == 1:
+            control.request_stop("enough")
+
+    first = l2l.run(config, tmp_path / "a.h5", simulator=_bowl, control=control, on_generation=stop_after_two)
+    stopped = len(l2l.load(first))
+    assert stopped < 12 and control.stop_requested and control.stop_reason == "enough"  # readable after the run
+    l2l.resume(first, simulator=_bowl, control=control)
+    assert len(l2l.load(first)) == 12 and not control.stop_requested
+    second = l2l.run(config, tmp_path / "b.h5", simulator=_bowl, control=control)
+    assert len(l2l.load(second)) == 12
+    control.request_stop("between runs")  # asked while no run goes on: the next run's
+    third = l2l.run(config, tmp_path / "c.h5", simulator=_bowl, control=control)
+    assert len(l2l.load(third)) == 0 and control.stop_reason == "between runs"
