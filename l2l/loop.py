@@ -559,6 +559,8 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
             if state is not None:  # a file of an l2l that counted a retried segment's compute once
                 count_every_attempt(state, trajectory)
             finished = False
+            # killed between creating the file and its 'started' event: nothing ran, so the run starts now
+            never_started = not len(trajectory.events())
             if state is not None:  # before any worker starts or anything is written
                 events = trajectory.events()["kind"]
                 ended = bool(len(events)) and events.iloc[-1] not in ("started", "resumed")  # not killed
@@ -621,10 +623,13 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
             # a policy run's budget is compute (its generations count commits, not a plan)
             plan = {"compute": components.compute} if components.policy is not None else \
                 {"generations": config.generations}
-            writer.event("resumed", {"generation": state["loop"]["generation"], "reused": len(reuse), **plan,
-                                     "evaluations": config.evaluations, "max_time": config.max_time,
-                                     "pid": os.getpid(),
-                                     "backend": session_backend(config.backend.to_json(), components.executor)})
+            backend_json = session_backend(config.backend.to_json(), components.executor)
+            if never_started:  # as the run killed before it wrote it would have
+                writer.event("started", {"backend": backend_json, "pid": os.getpid()})
+            else:
+                writer.event("resumed", {"generation": state["loop"]["generation"], "reused": len(reuse), **plan,
+                                         "evaluations": config.evaluations, "max_time": config.max_time,
+                                         "pid": os.getpid(), "backend": backend_json})
             _drive_recording_failure(components, writer, state, reuse=reuse, progress=progress,
                                      on_generation=on_generation, control=control or RunControl(),
                                      drop_unreadable=drop_unreadable)

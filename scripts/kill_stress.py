@@ -1,0 +1,285 @@
+"""kill -9 at any moment of a run, then ``l2l resume``: the result must equal an uninterrupted run (serial backend).
+
+Usage::
+
+    nice -n 19 python scripts/kill_stress.py [--kills N] [--modes ga,asha,...] [--seed S] [--work DIR] [--keep]
+
+For each mode (generational GA, async, successive-halving, asha, hyperband, median-stopping, model-based, pbt
+synchronous and asynchronous, ``inherit = true``, model-based with repeats, asha and asynchronous pbt with ``[run]
+checkpoints = "beside"``, a run with ``[run] target``) on the simulators of tests/models_kill26.py (a few
+milliseconds per step; checkpoints that carry each candidate's history): the run once uninterrupted, then chains of
+1 to 3 ``python -m l2l run`` / ``l2l resume`` processes each killed with SIGKILL after a random delay (uniform over
+the uninterrupted run's length, some right at the start, some in its last 5 %), and one ``l2l resume`` to the end.
+Each ending is compared with the uninterrupted run: the rows (parameters, values, budgets, statuses, trial ids,
+parents, the checkpoint each segment continued from), ``l2l validate`` and ``l2l show``'s best. ``--kills`` is the
+number of kills per mode (default 30). Prints one line per mismatch or crash, a table, and last one JSON object:
+{"kills": {mode: n}, "chains": {mode: n}, "mismatches": {mode: n}, "examples": [...]}. Scratch files go to --work
+(default a temporary folder), removed unless --keep."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TESTS = ROOT / "tests"
+
+SPACE2 = 'x = { type = "float", low = -5.0, high = 5.0, shape = [2] }'
+CURVE = f'''[simulator]
+name = "python"
+path = "{TESTS}"
+function = "models_kill26:curve"
+multi_fidelity = {{ name = "steps", unit = "steps", minimum = 1, maximum = 9 }}
+'''
+SPHERE = f'''[simulator]
+name = "python"
+path = "{TESTS}"
+function = "models_kill26:sphere"
+'''
+SGD = f'''[simulator]
+name = "python"
+path = "{TESTS}"
+function = "pbt_models:slow_sgd"
+multi_fidelity = {{ name = "steps", unit = "steps", minimum = 1, maximum = 100 }}
+'''
+PBT_SPACE = '''learning_rate = { type = "float", low = 0.001, high = 0.3, log = true }
+momentum = { type = "float", low = 0.05, high = 0.95, log = true }'''
+
+
+def policy(name: str, compute: int, extra: str = "", seed: int = 2) -> str:
+    return (f'[run]\nseed = {seed}\ncompute = {compute}\n\n[space]\n{SPACE2}\n\n[optimizer]\nname = "random"\n\n'
+            f'[policy]\nname = "{name}"\neta = 3\n{extra}\n{CURVE}\n[backend]\nname = "serial"\n')
+
+
+MODES = {
+    "ga": f'[run]\nseed = 3\ngenerations = 8\n\n[space]\n{SPACE2}\n\n[optimizer]\nname = "ga"\npopulation_size = 8\n\n'
+          f'{SPHERE}\n[backend]\nname = "serial"\n',
+    "async": f'[run]\nseed = 3\nmode = "async"\nevaluations = 60\n\n[space]\n{SPACE2}\n\n[optimizer]\nname = "tpe"\n'
+             f'\n{SPHERE}\n[backend]\nname = "serial"\n',
+    "successive-halving": policy("successive-halving", 300),
+    "asha": policy("asha", 300),
+    "hyperband": policy("hyperband", 300),
+    "median-stopping": policy("median-stopping", 300),
+    "model-based": policy("model-based", 300),
+    "repeats": policy("model-based", 800, "repeats = 2\nexploit_share = 0.5\nendgame_results = 2\n"),
+    "pbt-sync": f'[run]\nseed = 0\ncompute = 600\n\n[space]\n{PBT_SPACE}\n\n[optimizer]\nname = "random"\n\n'
+                f'[policy]\nname = "pbt"\npopulation = 6\ninterval = 10\nmax_budget = 100\nsynchronous = true\n\n'
+                f'{SGD}\n[[objectives]]\nname = "loss"\n\n[backend]\nname = "serial"\n',
+    "pbt-async": f'[run]\nseed = 0\ncompute = 600\n\n[space]\n{PBT_SPACE}\n\n[optimizer]\nname = "random"\n\n'
+                 f'[policy]\nname = "pbt"\npopulation = 6\ninterval = 10\nmax_budget = 100\nsynchronous = false\n\n'
+                 f'{SGD}\n[[objectives]]\nname = "loss"\n\n[backend]\nname = "serial"\n',
+    "inherit": f'[run]\nseed = 3\ngenerations = 4\ninherit = true\n\n[space]\n{SPACE2}\n\n[optimizer]\nname = "ga"\n'
+               f'population_size = 8\n\n{CURVE}\n[backend]\nname = "serial"\n',
+    "beside": policy("asha", 300).replace("[run]\n", '[run]\ncheckpoints = "beside"\n'),
+    "pbt-beside": f'[run]\nseed = 1\ncompute = 600\ncheckpoints = "beside"\n\n[space]\n{PBT_SPACE}\n\n'
+                  f'[optimizer]\nname = "random"\n\n[policy]\nname = "pbt"\npopulation = 6\ninterval = 10\n'
+                  f'max_budget = 100\nsynchronous = false\n\n{SGD}\n[[objectives]]\nname = "loss"\n\n'
+                  f'[backend]\nname = "serial"\n',
+    "target": policy("asha", 600, seed=1).replace("[run]\n", "[run]\ntarget = TARGET\n"),
+}
+
+
+def l2l(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "l2l", *args], capture_output=True, text=True, env=env, cwd=ROOT)
+
+
+def popen(args: list[str], env: dict) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "l2l", *args], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT, start_new_session=True)
+
+
+def summary(path: Path) -> dict:
+    """What must not depend on being killed: the rows, the checkpoints they continued from (``from_budget``,
+    ``parent``; the simulator's values depend on the checkpoint's content), the last event, the best, validity."""
+    code = f"""
+import contextlib, io, json
+import l2l
+from l2l.cli import main
+frame = l2l.load({str(path)!r})
+drop = [c for c in frame.columns if c in ("started", "duration", "error")]
+rows = frame.drop(columns=drop)
+rows = rows.sort_values([c for c in ("generation", "individual", "trial", "budget") if c in rows.columns])
+with l2l.Trajectory({str(path)!r}) as trajectory:
+    events = trajectory.events()
+kinds = [k for k in events["kind"].tolist() if k not in ("resumed", "interrupted")]
+detail = json.loads(events["detail"].iloc[-1] or "null")
+def untimed(value):
+    if isinstance(value, dict):
+        return {{k: untimed(v) for k, v in value.items() if k not in ("elapsed", "wall", "time", "seconds")}}
+    return value
+said = {{}}
+for name, args in (("validate", ["validate", {str(path)!r}]),
+                   ("show", ["show", {str(path)!r}, "--top", "1", "--events", "0"])):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        try:
+            code = main(args)
+        except SystemExit as exit:
+            code = exit.code
+    said[name] = (code, out.getvalue())
+print(json.dumps({{"rows": json.loads(rows.to_json(orient="records", double_precision=15)),
+                  "events": kinds, "last_event": untimed(detail), "said": said,
+                  "columns": sorted(rows.columns.tolist())}}))
+"""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    if out.returncode:
+        return {"error": out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "load failed"}
+    result = json.loads(out.stdout)
+    (valid, valid_text), (shown, show_text) = result.pop("said").values()
+    result["validate"] = valid
+    if valid:
+        result["validate_text"] = valid_text.strip()[-400:]
+    result["best"] = best_lines(show_text) if shown == 0 else f"show failed: {show_text.strip()[-200:]}"
+    return result
+
+
+def best_lines(text: str) -> str:
+    """``l2l show``'s best table (the lines after its heading), without timings."""
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if line.lower().startswith("best"):
+            return "\n".join(lines[i:i + 3])
+    return ""
+
+
+def differences(expected: dict, got: dict) -> list[str]:
+    if "error" in got:
+        return [f"load: {got['error']}"]
+    said = []
+    if got["validate"]:
+        said.append(f"validate failed: {got.get('validate_text', '')}")
+    if got["columns"] != expected["columns"]:
+        said.append(f"columns differ: {set(got['columns']) ^ set(expected['columns'])}")
+    a, b = expected["rows"], got["rows"]
+    if len(a) != len(b):
+        said.append(f"{len(b)} rows, uninterrupted {len(a)}")
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y:
+            keys = [k for k in x if x.get(k) != y.get(k)]
+            said.append(f"row {i} differs in {keys}: {[x.get(k) for k in keys]} vs {[y.get(k) for k in keys]}")
+            break
+    for key in ("events", "last_event"):
+        if got[key] != expected[key]:
+            said.append(f"{key} differ: {expected[key]} vs {got[key]}")
+    if got["best"] != expected["best"]:
+        said.append(f"show's best differs: {expected['best']!r} vs {got['best']!r}")
+    return said
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--kills", type=int, default=30, help="kills per mode (default 30)")
+    parser.add_argument("--modes", default=",".join(MODES), help="comma-separated, of: " + ", ".join(MODES))
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--work")
+    parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--step", type=float, default=0.002, help="seconds slept per simulated step")
+    args = parser.parse_args(argv)
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    unknown = [m for m in modes if m not in MODES]
+    if unknown:
+        print(f"kill_stress.py: unknown mode {unknown[0]!r}; allowed: {', '.join(MODES)}", file=sys.stderr)
+        return 2
+    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="kill_stress_"))
+    work.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, PYTHONPATH=str(ROOT), L2L_KILL26_STEP=str(args.step))
+    env.pop("L2L_KILL26_AT", None)
+    rng = random.Random(args.seed)
+    kills, chains, mismatches, crashes, examples = {}, {}, {}, {}, []
+    for mode in modes:
+        text = MODES[mode]
+        folder = work / mode
+        folder.mkdir(exist_ok=True)
+        if "TARGET" in text:  # a target the run reaches about two thirds through
+            probe = folder / "probe.toml"
+            probe.write_text(text.replace("target = TARGET\n", ""))
+            out = l2l("run", str(probe), "--out", str(folder / "probe.h5"), "--no-progress", env=env)
+            assert out.returncode == 0, out.stderr
+            code = (f"import l2l; f = l2l.load({str(folder / 'probe.h5')!r}).sort_values('started')"
+                    "; top = f['budget'].to_numpy() == f['budget'].max(); v = f['value'].to_numpy()"
+                    "; best = [i for i in range(len(v)) if top[i] and v[i] < min(v[:i][top[:i]], default=1e300)]"
+                    "; print(repr(float(v[max(i for i in best if i <= 0.8 * len(v))])))")
+            target = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+            text = text.replace("TARGET", target.stdout.strip())
+        config = folder / f"{mode}.toml"
+        config.write_text(text)
+        whole = folder / "whole.h5"
+        start = time.monotonic()
+        out = l2l("run", str(config), "--out", str(whole), "--no-progress", env=env)
+        length = time.monotonic() - start
+        if out.returncode:
+            print(f"{mode}: the uninterrupted run failed: {out.stderr.strip()[-300:]}")
+            crashes[mode] = crashes.get(mode, 0) + 1
+            continue
+        expected = summary(whole)
+        kills[mode] = chains[mode] = mismatches[mode] = 0
+        chain = 0
+        while kills[mode] < args.kills:
+            chain += 1
+            chains[mode] += 1
+            path = folder / f"killed{chain}.h5"
+            path.unlink(missing_ok=True)
+            shutil.rmtree(folder / f"killed{chain}.h5.checkpoints", ignore_errors=True)
+            moments = []
+            for k in range(rng.choice((1, 1, 2, 3))):
+                where = rng.random()
+                if where < 0.1:
+                    delay = rng.uniform(0.0, 0.05) * length
+                elif where < 0.2:
+                    delay = rng.uniform(0.95, 1.0) * length
+                else:
+                    delay = rng.uniform(0.0, 1.0) * length
+                command = (["run", str(config), "--out", str(path), "--no-progress"] if k == 0 or not path.exists()
+                           else ["resume", str(path), "--no-progress"])
+                process = popen(command, env)
+                time.sleep(delay)
+                alive = process.poll() is None
+                if alive:
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+                err = process.stderr.read()
+                process.stderr.close()
+                moments.append(f"{command[0]} killed at {delay:.3f}s" if alive else f"{command[0]} ended first")
+                kills[mode] += alive
+                if not alive and process.returncode:
+                    moments[-1] += f" with status {process.returncode}: {err.strip()[-300:]}"
+            said = []
+            if path.exists():
+                out = l2l("resume", str(path), "--no-progress", env=env)
+                if out.returncode:
+                    said.append(f"resume exited {out.returncode}: {(out.stderr or out.stdout).strip()[-400:]}")
+            else:
+                out = l2l("run", str(config), "--out", str(path), "--no-progress", env=env)
+                if out.returncode:
+                    said.append(f"run exited {out.returncode}: {out.stderr.strip()[-400:]}")
+            if not said:
+                said = differences(expected, summary(path))
+            if said:
+                mismatches[mode] += 1
+                line = f"{mode} chain {chain} ({'; '.join(moments)}): {' | '.join(said)}"
+                print(line, flush=True)
+                if len(examples) < 20:
+                    examples.append(line[:600])
+                if args.keep:
+                    shutil.copy(path, folder / f"bad{chain}.h5")
+        print(f"{mode:20s} run {length:5.2f}s  kills {kills[mode]:3d}  chains {chains[mode]:3d}  "
+              f"mismatches {mismatches[mode]}", flush=True)
+    if not args.keep and not args.work:
+        shutil.rmtree(work, ignore_errors=True)
+    print(json.dumps({"kills": kills, "chains": chains, "mismatches": mismatches, "crashes": crashes,
+                      "examples": examples}))
+    return 1 if any(mismatches.values()) or crashes else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
