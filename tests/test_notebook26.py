@@ -64,3 +64,35 @@ def test_one_run_control_serves_a_run_its_resume_and_the_next_run(tmp_path):
     control.request_stop("between runs")  # asked while no run goes on: the next run's
     third = l2l.run(config, tmp_path / "c.h5", simulator=_bowl, control=control)
     assert len(l2l.load(third)) == 0 and control.stop_reason == "between runs"
+
+
+def _budget_free(params, seed):
+    return 1.0
+
+
+async def _coroutine(params, seed):
+    return 1.0
+
+
+def _generator(params, seed):
+    yield 1.0
+
+
+@pytest.mark.parametrize("function, options, expected", [
+    # a declared fidelity the function takes no budget for: said as for a function named in a config (was: "cannot
+    # be called as function(params, seed, **kwargs): got an unexpected keyword argument 'budget'")
+    (_budget_free, {"multi_fidelity": {"name": "epochs", "minimum": 1, "maximum": 9}},
+     "multi_fidelity is set, so test_notebook26:_budget_free must accept a keyword argument 'budget'"),
+    (lambda params, seed, budget, checkpoint=None: 1.0,
+     {"multi_fidelity": {"name": "epochs", "minimum": 1, "maximum": 9}, "kwargs": {"checkpoint": 1}},
+     "kwargs must not contain 'checkpoint': the multi-fidelity loop passes it"),
+    # failed every evaluation with "float() argument must be ... not 'coroutine'" (and a never-awaited warning)
+    (_coroutine, {}, "_coroutine is an async function, so a call returns a coroutine, not a result"),
+    (_generator, {}, "_generator is a generator function, so a call returns a generator, not a result"),
+])
+def test_a_function_the_loop_cannot_use_is_refused_with_what_to_change(tmp_path, function, options, expected):
+    config = _sweep({"name": "serial"})
+    config["simulator"] = {"name": "python", **options}
+    with pytest.raises(l2l.ConfigError, match=expected):
+        l2l.run(config, tmp_path / "run.h5", simulator=function)
+    assert not (tmp_path / "run.h5").exists()

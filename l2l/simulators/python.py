@@ -61,6 +61,21 @@ def uncallable(who: str, label: str, function: Callable[..., Any], table: Any, k
     return ConfigError(f"simulator {who!r}: {label} cannot be called as function(params, seed, **kwargs): {exc}")
 
 
+def check_returns(function: Callable[..., Any], label: str) -> None:
+    """Refuse (ConfigError) a generator or ``async`` function: it returns a generator or a coroutine, not a
+    result, which failed every evaluation (``float() argument must be ... not 'coroutine'``, and Python's warning
+    that it was never awaited)."""
+    target = function.func if hasattr(function, "func") and hasattr(function, "keywords") else function
+    target = target if inspect.isroutine(target) else getattr(type(target), "__call__", target)
+    kind = "an async function" if inspect.iscoroutinefunction(target) or inspect.isasyncgenfunction(target) \
+        else "a generator function" if inspect.isgeneratorfunction(target) else ""
+    if kind:
+        raise ConfigError(f"simulator: {label} is {kind}, so a call returns "
+                          f"{'a coroutine' if kind.startswith('an async') else 'a generator'}, not a result; "
+                          f"make it a plain function that returns a number, a dict or l2l.SimulationResult"
+                          f"{' (asyncio.run(...) inside it runs async code)' if kind.startswith('an async') else ''}")
+
+
 def fidelity_arguments(function: Callable[..., Any], table: Any) -> dict[str, Any]:
     """The keyword arguments a multi-fidelity call adds (for checking the signature): budget, checkpoint."""
     if not table:
@@ -236,6 +251,7 @@ class PythonFunction(_Function):
         if not self.function:
             raise ConfigError("simulator 'python': option 'function' is required, e.g. 'models:simulate'")
         fn = load_function(self.function, self.path or None)
+        check_returns(fn, self.function)
         check_fidelity(fn, self.multi_fidelity, self.kwargs, "python", self.function)
         try:
             inspect.signature(fn).bind({}, 0, **self.kwargs, **fidelity_arguments(fn, self.multi_fidelity))
@@ -273,6 +289,11 @@ class CallableSimulator(_Function):
             raise ConfigError(f"simulator: expected a callable function(params, seed), got {self.function!r}")
         object.__setattr__(self, "kwargs", dict(self.kwargs or {}))
         object.__setattr__(self, "multi_fidelity", dict(self.multi_fidelity or {}))
+        check_returns(self.function, describe_callable(self.function))
+        # the fidelity first, as for a function named in a config: a declared fidelity the function takes no
+        # 'budget' for was refused as "cannot be called ...: got an unexpected keyword argument 'budget'"
+        check_fidelity(self.function, self.multi_fidelity, self.kwargs, "python",
+                       describe_callable(self.function))
         try:
             inspect.signature(self.function).bind({}, 0, **self.kwargs, **fidelity_arguments(
                 self.function, self.multi_fidelity))
@@ -285,8 +306,6 @@ class CallableSimulator(_Function):
             raise error from exc
         except ValueError:  # builtins without a signature: let the call decide
             pass
-        check_fidelity(self.function, self.multi_fidelity, self.kwargs, "python",
-                       describe_callable(self.function))
 
     def target(self) -> Callable[..., Any]:
         return self.function
