@@ -564,4 +564,10 @@ def load_run_config(trajectory: Trajectory) -> RunConfig:
         names = [", ".join(sorted(name for name, _, _ in given)) or "none" for given in parameters]
         raise ConfigError(f"{trajectory.path}: the config stored in the file has other parameters ({names[0]}) "
                           f"than its space (/run attribute 'space': {names[1]}): a damaged or hand-edited file")
+    created = trajectory.run.get("optimizer")  # as the run was created: the stored state is this optimizer's
+    if isinstance(created, dict) and isinstance(created.get("name"), str) and created["name"] != config.optimizer.name:
+        raise ConfigError(f"{trajectory.path}: the config stored in the file names optimizer "
+                          f"{config.optimizer.name!r}, but the run was made with {created['name']!r} (/run attribute "
+                          f"'optimizer'), whose state it holds: a damaged or hand-edited file (to go on with another "
+                          f"optimizer, start a new run)")
     return config

@@ -133,6 +133,9 @@ def candidates(trajectory, top: int, objective: str | None = None) -> list[Candi
         for p in space.parameters:
             raw = rows[f"params/{p.name}"][row]
             if p.kind == "categorical":
+                if not 0 <= int(raw) < len(p.choices):  # a damaged file (l2l validate names it): was an IndexError
+                    raise TrajectoryError(f"{trajectory.path}: /evaluations/params/{p.name} holds index {int(raw)}, "
+                                          f"outside its {len(p.choices)} choices, in row {int(row)}")
                 params[p.name] = p.choices[int(raw)]
             elif p.shape:
                 params[p.name] = np.array(raw, dtype=float if p.kind == "float" else np.int64)

@@ -204,3 +204,47 @@ def test_a_parameter_taken_out_of_the_stored_space_is_refused_not_fed_to_the_opt
     assert ("other parameters (x) than /run attribute 'space' (k, x)" if len(edited) == 1 else words) in \
         capsys.readouterr().err
     assert len(l2l.load(path)) == 8  # what ran is still read
+
+
+def test_reevaluate_refuses_a_categorical_index_outside_the_stored_choices_in_one_line(tmp_path, capsys):
+    import h5py
+
+    from file_corruptions import build_base
+
+    path = build_base(tmp_path)  # 'c' has the choices a, bb, ccc; some rows hold index 2
+    with h5py.File(path, "r+") as f:
+        for attribute in ("config", "space"):  # the choices cut to two, by hand or by damage
+            stored = json.loads(f["run"].attrs[attribute])
+            (stored["space"] if attribute == "config" else stored)["c"]["choices"] = ["a", "bb"]
+            f["run"].attrs[attribute] = json.dumps(stored)
+        assert (f["evaluations/params/c"][:] == 2).any()
+    before = path.read_bytes()
+    # was IndexError: tuple index out of range (l2l show, load and resume refuse the file in one line)
+    assert main(["reevaluate", str(path), "--top", "12", "--seeds", "1", "--backend", "serial"]) == 2
+    err = _one_line(capsys)
+    assert "/evaluations/params/c holds index 2, outside its 2 choices" in err, err
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("optimizer, error", [({"name": "cmaes"}, "KeyError: 'sigma'"),
+                                              ({"name": "random", "population_size": 4}, "KeyError: 'evaluations'"),
+                                              ({"name": "auto"}, "KeyError: 'choice'")])
+def test_a_stored_config_naming_another_optimizer_than_the_runs_is_refused(finished, tmp_path, capsys, optimizer,
+                                                                           error):
+    import h5py
+
+    path = tmp_path / "run.h5"
+    shutil.copyfile(finished, path)
+    with h5py.File(path, "r+") as f:  # 'go on with CMA-ES': the config the file stores edited by hand
+        stored = json.loads(f["run"].attrs["config"])
+        stored["optimizer"] = optimizer
+        f["run"].attrs["config"] = json.dumps(stored)
+    before = path.read_bytes()
+    assert main(["resume", str(path), "--generations", "3", "--backend", "serial"]) == 2  # was a traceback, error
+    assert _one_line(capsys) == (f"l2l: error: {path}: the config stored in the file names optimizer "
+                                 f"{optimizer['name']!r}, but the run was made with 'ga' (/run attribute 'optimizer'), "
+                                 f"whose state it holds: a damaged or hand-edited file (to go on with another "
+                                 f"optimizer, start a new run)\n")
+    assert path.read_bytes() == before
+    assert main(["validate", str(path)]) == 1  # was 0
+    assert f"names optimizer {optimizer['name']!r}, /run attribute 'optimizer' 'ga'" in capsys.readouterr().err

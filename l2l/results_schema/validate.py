@@ -71,6 +71,12 @@ def _check_values(f: h5py.File, layout: structure.Layout, problems: list[str], n
     if isinstance(named, dict) and sorted(named) != space:  # resume and reevaluate run the config's space
         problems.append(f"/run attribute 'config' names other parameters ({', '.join(sorted(named)) or 'none'}) "
                         f"than /run attribute 'space' ({', '.join(space) or 'none'})")
+    optimizers = [table.get("name") if isinstance(table, dict) else None
+                  for table in (config.get("optimizer") if isinstance(config, dict) else None,
+                                layout.run.get("optimizer"))]
+    if all(isinstance(name, str) for name in optimizers) and optimizers[0] != optimizers[1]:
+        problems.append(f"/run attribute 'config' names optimizer {optimizers[0]!r}, /run attribute 'optimizer' "
+                        f"{optimizers[1]!r} (the one whose state the file holds)")
     problems += checks.row_problems(columns, layout)
     if "evaluations/parent" in ds:
         parent = ds["evaluations/parent"][:rows]
