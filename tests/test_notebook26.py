@@ -96,3 +96,64 @@ def test_a_function_the_loop_cannot_use_is_refused_with_what_to_change(tmp_path,
     with pytest.raises(l2l.ConfigError, match=expected):
         l2l.run(config, tmp_path / "run.h5", simulator=function)
     assert not (tmp_path / "run.h5").exists()
+
+
+class _Interrupted(Exception):
+    pass
+
+
+def test_a_cluster_start_waited_for_again_after_an_interrupted_wait_is_waited_for():
+    # Python 3.11's Thread.join, interrupted by a signal (Ctrl-C), marks the thread as ended: the executor's close,
+    # waiting again for the local cluster's start, returned at once and left the cluster running for the rest of
+    # the notebook's process (its worker processes and threads)
+    import signal
+
+    from l2l.jobs.warm import Background
+
+    release = threading.Event()
+    starting = Background(lambda: release.wait(60) and "started")
+
+    def interrupt(signum, frame):
+        raise _Interrupted
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.2)
+        with pytest.raises(_Interrupted):
+            starting.result()  # the start cannot end before release is set, below
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    timer = threading.Timer(0.2, release.set)
+    timer.start()
+    assert starting.result() == "started"
+    timer.join()
+
+
+def test_ctrl_c_while_the_local_cluster_starts_leaves_no_cluster_running(tmp_path, monkeypatch):
+    import multiprocessing
+    import time
+
+    from l2l.jobs import warm
+
+    result = warm.Background.result
+    calls = []
+
+    def interrupted_once(self):
+        calls.append(self)
+        if len(calls) == 1:  # the run's wait for its cluster: Ctrl-C, as the cluster starts
+            raise KeyboardInterrupt
+        return result(self)
+
+    monkeypatch.setattr(warm.Background, "result", interrupted_once)
+    with pytest.raises(KeyboardInterrupt):
+        l2l.run(_sweep({"name": "local", "workers": 1}), tmp_path / "run.h5", simulator=_bowl)
+    starting = calls[0]
+    assert starting._done.wait(120), "the cluster's start did not end"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # before: its worker stayed up, for the rest of the process
+        workers = [p for p in multiprocessing.active_children() if "Dask Worker" in p.name]
+        if not workers:
+            break
+        time.sleep(0.1)
+    assert not workers

@@ -453,8 +453,9 @@ class _DaskExecutor(FollowsWorkers, Executor):
         self._installed = simulator
 
     def start(self, simulator: Simulator, settings: Settings) -> None:
-        starting, self._starting = getattr(self, "_starting", None), None
+        starting = getattr(self, "_starting", None)
         self._client = starting.result() if starting is not None else self._connect()
+        self._starting = None  # only now: a Ctrl-C while the cluster starts leaves it to close(), which waits for it
         self._settings = settings
         self._tell_chunks_with_target()
         if getattr(self, "_installed", None) is not simulator:  # not prepared with this simulator

@@ -120,6 +120,7 @@ class Background:
     def __init__(self, function: Callable[[], Any]) -> None:
         self._result: Any = None
         self._error: BaseException | None = None
+        self._done = threading.Event()
         self._thread = threading.Thread(target=self._run, args=(function,), name="l2l-cluster-start", daemon=True)
         self._thread.start()
 
@@ -128,9 +129,14 @@ class Background:
             self._result = function()
         except BaseException as exc:  # noqa: BLE001 - handed to the caller of result()
             self._error = exc
+        finally:
+            self._done.set()
 
     def result(self) -> Any:
-        self._thread.join()
+        # an Event, not Thread.join: on Python 3.11 a join that Ctrl-C interrupts marks the thread as ended, so the
+        # next join (the executor's close) returned at once while the cluster was still starting, and it was left
+        # running (its worker processes and threads) for the rest of the process
+        self._done.wait()
         if self._error is not None:
             raise self._error
         return self._result
