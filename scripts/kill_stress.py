@@ -11,10 +11,14 @@ milliseconds per step; checkpoints that carry each candidate's history): the run
 1 to 3 ``python -m l2l run`` / ``l2l resume`` processes each killed with SIGKILL after a random delay (uniform over
 the uninterrupted run's length, some right at the start, some in its last 5 %), and one ``l2l resume`` to the end.
 Each ending is compared with the uninterrupted run: the rows (parameters, values, budgets, statuses, trial ids,
-parents, the checkpoint each segment continued from), ``l2l validate`` and ``l2l show``'s best. ``--kills`` is the
-number of kills per mode (default 30). Prints one line per mismatch or crash, a table, and last one JSON object:
-{"kills": {mode: n}, "chains": {mode: n}, "mismatches": {mode: n}, "examples": [...]}. Scratch files go to --work
-(default a temporary folder), removed unless --keep."""
+parents, the checkpoint each segment continued from: the simulator's values depend on its content), the events
+(but 'resumed'), the last event's detail, the files of the checkpoint folder, ``l2l validate`` passing, and ``l2l
+show``'s progress line and best. ``--kills`` is the number of kills per mode (default 30). Prints one line per
+mismatch or crash, a table, and last one JSON object: {"kills": {mode: n}, "chains": {mode: n}, "mismatches":
+{mode: n}, "crashes": {mode: n}, "temporaries_left": {mode: n} (half-written checkpoint files of killed writers,
+which ``l2l prune`` deletes), "examples": [...]}. Exit status 1 if anything differed. Scratch files go to --work
+(default a temporary folder, removed unless --keep).
+"""
 
 from __future__ import annotations
 
@@ -140,16 +144,21 @@ print(json.dumps({{"rows": json.loads(rows.to_json(orient="records", double_prec
     if valid:
         result["validate_text"] = valid_text.strip()[-400:]
     result["best"] = best_lines(show_text) if shown == 0 else f"show failed: {show_text.strip()[-200:]}"
+    folder = path.with_name(path.name + ".checkpoints")  # checkpoints = "beside": the same files, none lost
+    files = sorted(str(f.relative_to(folder)) for f in folder.rglob("*") if f.is_file()) if folder.is_dir() else []
+    result["checkpoint_files"] = [f for f in files if not f.endswith(".tmp")]
+    result["temporaries"] = len(files) - len(result["checkpoint_files"])  # a killed writer's: l2l prune deletes them
     return result
 
 
 def best_lines(text: str) -> str:
-    """``l2l show``'s best table (the lines after its heading), without timings."""
+    """``l2l show``'s progress line (candidates, segments, compute, status) and best table."""
     lines = text.splitlines()
+    progress = [line for line in lines if line.startswith("progress")]
     for i, line in enumerate(lines):
         if line.lower().startswith("best"):
-            return "\n".join(lines[i:i + 3])
-    return ""
+            return "\n".join(progress + lines[i:i + 3])
+    return "\n".join(progress)
 
 
 def differences(expected: dict, got: dict) -> list[str]:
@@ -168,7 +177,7 @@ def differences(expected: dict, got: dict) -> list[str]:
             keys = [k for k in x if x.get(k) != y.get(k)]
             said.append(f"row {i} differs in {keys}: {[x.get(k) for k in keys]} vs {[y.get(k) for k in keys]}")
             break
-    for key in ("events", "last_event"):
+    for key in ("events", "last_event", "checkpoint_files"):
         if got[key] != expected[key]:
             said.append(f"{key} differ: {expected[key]} vs {got[key]}")
     if got["best"] != expected["best"]:
@@ -195,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     env = dict(os.environ, PYTHONPATH=str(ROOT), L2L_KILL26_STEP=str(args.step))
     env.pop("L2L_KILL26_AT", None)
     rng = random.Random(args.seed)
-    kills, chains, mismatches, crashes, examples = {}, {}, {}, {}, []
+    kills, chains, mismatches, crashes, examples, temporaries = {}, {}, {}, {}, [], {}
     for mode in modes:
         text = MODES[mode]
         folder = work / mode
@@ -263,7 +272,9 @@ def main(argv: list[str] | None = None) -> int:
                 if out.returncode:
                     said.append(f"run exited {out.returncode}: {out.stderr.strip()[-400:]}")
             if not said:
-                said = differences(expected, summary(path))
+                got = summary(path)
+                said = differences(expected, got)
+                temporaries[mode] = temporaries.get(mode, 0) + got.get("temporaries", 0)
             if said:
                 mismatches[mode] += 1
                 line = f"{mode} chain {chain} ({'; '.join(moments)}): {' | '.join(said)}"
@@ -277,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.keep and not args.work:
         shutil.rmtree(work, ignore_errors=True)
     print(json.dumps({"kills": kills, "chains": chains, "mismatches": mismatches, "crashes": crashes,
-                      "examples": examples}))
+                      "temporaries_left": temporaries, "examples": examples}))
     return 1 if any(mismatches.values()) or crashes else 0
 
 
