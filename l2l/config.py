@@ -369,7 +369,9 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".", *,
         raise ConfigError(f"a config must be a table, got {data!r}")
     unknown = [k for k in data if k not in SECTIONS]
     if unknown:
-        raise ConfigError(f"unknown section {unknown[0]!r}; allowed: {', '.join(SECTIONS)}")
+        from l2l.registry import _did_you_mean as did_you_mean
+        raise ConfigError(f"unknown section {unknown[0]!r}{did_you_mean(str(unknown[0]), SECTIONS)}; "
+                          f"allowed: {', '.join(SECTIONS)}")
     run = data.get("run", {})
     if not isinstance(run, Mapping):
         raise ConfigError(f"[run] must be a table, got {run!r}")
@@ -642,13 +644,15 @@ def target_option(value: Any, name: str = "run.target") -> float | dict[str, flo
                               f"got {_shown(given)}")
         return float(given)
 
+    command_line = name.startswith("--")  # the command line's form: loss=0.1,accuracy=0.9, not a TOML table
+    example = "loss=0.1,accuracy=0.9" if command_line else "{loss = 0.1}"
     if isinstance(value, Mapping):
         if not value:
-            raise ConfigError(f"{name} is an empty table; give a value per objective, e.g. {{loss = 0.1}}")
-        return {str(k): number(f"{name}.{k}", v) for k, v in value.items()}
+            raise ConfigError(f"{name} is an empty table; give a value per objective, e.g. {example}")
+        return {str(k): number(f"{name} {k}=..." if command_line else f"{name}.{k}", v) for k, v in value.items()}
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError(f"{name} must be a finite number or a table per objective (e.g. {{loss = 0.1}}), "
-                          f"got {_shown(value)}")
+        per_objective = "NAME=VALUE per objective, comma-separated" if command_line else "a table per objective"
+        raise ConfigError(f"{name} must be a finite number or {per_objective} (e.g. {example}), got {_shown(value)}")
     return number(name, value)
 
 

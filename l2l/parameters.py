@@ -368,6 +368,10 @@ def parameter_from_json(name: str, data: Mapping[str, Any]) -> Parameter:
         raise ConfigError(f"parameter {name!r}: type must be one of {sorted(_KINDS)}, got {kind!r}"
                           + (f"; write {hint}" if hint else ""))
     unknown = set(data) - _KEYS[kind]
+    nested = sorted(k for k, v in data.items() if isinstance(v, Mapping) and "type" in v and "type" not in data)
+    if nested:  # layer.weights = {...}: TOML reads a dotted key as a table 'layer' holding 'weights'
+        raise ConfigError(f"parameter {name!r} holds another parameter's table ({nested[0]!r}): the dotted key "
+                          f"{name}.{nested[0]} is a table in TOML; name it without a dot, e.g. {name}_{nested[0]}")
     if unknown:
         key = sorted(unknown)[0]
         hint = _FOREIGN_KEYS.get(key.lower(), "") if isinstance(key, str) else ""

@@ -207,10 +207,11 @@ def test_a_bad_target_is_refused_in_one_line(tmp_path, capsys, given, said):
 
 
 @pytest.mark.parametrize("given, said", [
-    ("fast", "--target must be a finite number or a table per objective"),
+    ("fast", "--target must be a finite number or NAME=VALUE per objective, comma-separated (e.g. loss=0.1,"),
     ("inf", "--target must be a finite number"),
     ("loss=0.1", "--target names 'loss', which is no objective of the run"),
-    ("value=1,value2", "--target must be a finite number or a table"),
+    ("value=1,value2", "--target must be a finite number or NAME=VALUE per objective"),
+    ("value=inf", "--target value=... must be a finite number"),  # the command line's words, not run.target's
 ])
 def test_a_bad_target_option_is_refused_in_one_line(tmp_path, capsys, given, said):
     write_toml(tmp_path / "run.toml", {**SPHERE_GA, "objectives": [{"name": "value"}]})
