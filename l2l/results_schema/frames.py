@@ -127,7 +127,7 @@ def _parameters(trajectory: Trajectory, data: dict[str, Any], n: int, rows: np.n
     read = [p for p in trajectory.space.parameters if any(want(c) for c in p.columns())]
     params = {p.name: trajectory._read(f"evaluations/params/{p.name}", n) if rows is None
               else trajectory._take(f"evaluations/params/{p.name}", rows) for p in read}
-    trajectory._check(checks.row_problems(params, trajectory._layout))
+    trajectory._check(checks.row_problems({f"params/{name}": v for name, v in params.items()}, trajectory._layout))
     for p in read:
         values = params[p.name]
         if isinstance(p, Categorical):

@@ -90,8 +90,9 @@ def row_problems(columns: dict[str, np.ndarray], layout: "Layout") -> list[str]:
             problems += range_problems(columns[f"{kind}_start"], columns[f"{kind}_length"], layout.blob_size(blob),
                                        f"/evaluations/{kind}_start and _length")
     for p in layout.space.parameters:
-        if isinstance(p, Categorical) and p.name in columns:
-            values = columns[p.name]
+        key = f"params/{p.name}" if f"params/{p.name}" in columns else p.name  # params/: never a column's name
+        if isinstance(p, Categorical) and key in columns:
+            values = columns[key]
             bad = (values < 0) | (values >= len(p.choices))
             if bad.any():
                 problems.append(f"/evaluations/params/{p.name} holds indices outside its {len(p.choices)} "
