@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import l2l
-from l2l.analysis.best import average_repeats
+from l2l.analysis.best import REPEAT_COUNT, REPEAT_SD, average_repeats
 from l2l.analysis.report import best_individuals
 from l2l.cli import main
 from l2l.plot.data import RunData
@@ -99,8 +99,8 @@ def test_learners_that_continued_another_checkpoint_are_never_pooled():
     frame = pd.DataFrame({"lr": [0.1, 0.1, 0.1, 0.2], "loss": [1.0, 3.0, 5.0, 2.0], "parent": [-1, -1, 0, -1]})
     averaged = average_repeats(frame, ["lr"], "loss")
     assert list(averaged["loss"]) == [2.0, 5.0, 2.0]
-    assert list(averaged["n"]) == [2, 1, 1]
-    assert np.isnan(averaged["sd"].iloc[1]) and averaged["sd"].iloc[0] == pytest.approx(np.sqrt(2.0))
+    assert list(averaged[REPEAT_COUNT]) == [2, 1, 1]
+    assert np.isnan(averaged[REPEAT_SD].iloc[1]) and averaged[REPEAT_SD].iloc[0] == pytest.approx(np.sqrt(2.0))
     assert average_repeats(frame.iloc[[0, 3]], ["lr"], "loss") is None
 
 

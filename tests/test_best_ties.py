@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 import l2l
-from l2l.analysis.best import best_candidates, tied_with_best
+from l2l.analysis.best import REPEAT_COUNT, best_candidates, tied_with_best
 from l2l.cli import main
 from l2l.objectives import Objective
 
@@ -80,7 +80,7 @@ def test_among_equal_means_the_candidate_evaluated_more_often_comes_first():
     best, averaged = best_candidates(ok, objective, ["x"], 3)
     assert averaged
     assert best["x"].tolist() == [0.2, 0.1, 0.3]  # three results of 0 before one result of 0
-    assert best["n"].tolist() == [3, 1, 2]
+    assert best[REPEAT_COUNT].tolist() == [3, 1, 2]
     assert tied_with_best(ok, objective, ["x"]) == 2
     assert tied_with_best(ok.assign(test_error=np.arange(6.0)), objective, ["x"]) == 1
 

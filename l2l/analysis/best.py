@@ -25,8 +25,11 @@ import pandas as pd
 
 from l2l.objectives import Objective
 
-#: Columns added to a table whose repeats were averaged.
-REPEAT_COLUMNS = ("n", "sd")
+#: Columns added to a table whose repeats were averaged: the number of a candidate's results and their standard
+#: deviation. Not identifiers, so that no parameter or objective (``n``, ``sd``) has their name and is overwritten;
+#: tables show them as ``n`` and ``sd`` where no column of the user's has that name (:func:`repeat_headers`).
+REPEAT_COLUMNS = ("(n)", "(sd)")
+REPEAT_COUNT, REPEAT_SD = REPEAT_COLUMNS
 
 
 def at_top_budget(budgets: np.ndarray | pd.Series, top_budget: float | None) -> np.ndarray:
@@ -56,14 +59,14 @@ def repeat_groups(frame: pd.DataFrame, parameters: Sequence[str]) -> np.ndarray:
     if not len(frame) or not parameters:
         return np.arange(len(frame))
     groups = frame.groupby(list(parameters), sort=False, dropna=False).ngroup().to_numpy()
-    if "parent" in frame.columns:  # continued from another learner's checkpoint: never pooled
+    if "parent" in frame.columns and "parent" not in parameters:  # another learner's checkpoint: never pooled
         inherited = frame["parent"].to_numpy() >= 0
         groups = np.where(inherited, -1 - np.arange(len(frame)), groups)
     return groups
 
 
 def average_repeats(ok: pd.DataFrame, parameters: Sequence[str], objective: str) -> pd.DataFrame | None:
-    """One row per candidate with the mean of ``objective`` over its repeats, plus ``n`` and ``sd``.
+    """One row per candidate with the mean of ``objective`` over its repeats, plus :data:`REPEAT_COLUMNS`.
 
     The row kept is the candidate's first evaluation (its trial or generation and individual); None when no
     parameter vector was evaluated twice from scratch, so that tables without repeats keep their shape.
@@ -79,8 +82,8 @@ def average_repeats(ok: pd.DataFrame, parameters: Sequence[str], objective: str)
     first = ~pd.Series(groups).duplicated().to_numpy()
     out = ok[first].copy()
     out[objective] = stats.loc[groups[first], "mean"].to_numpy()
-    out["n"] = stats.loc[groups[first], "count"].to_numpy().astype(int)
-    out["sd"] = stats.loc[groups[first], "std"].to_numpy()
+    out[REPEAT_COUNT] = stats.loc[groups[first], "count"].to_numpy().astype(int)
+    out[REPEAT_SD] = stats.loc[groups[first], "std"].to_numpy()
     return out
 
 
@@ -95,8 +98,8 @@ def best_candidates(ok: pd.DataFrame, objective: Objective, parameters: Sequence
     if averaged is None:
         best = table.sort_values(objective.name, ascending=objective.direction == "minimize", kind="stable")
     else:
-        best = table.sort_values([objective.name, "n"], ascending=[objective.direction == "minimize", False],
-                                 kind="stable")
+        best = table.sort_values([objective.name, REPEAT_COUNT],
+                                 ascending=[objective.direction == "minimize", False], kind="stable")
     return best.head(limit), averaged is not None
 
 
@@ -147,7 +150,7 @@ def front_candidates(ok: pd.DataFrame, objectives: Sequence[Objective],
         table = ok.iloc[firsts].copy()
         for name in names:  # a sum with a NaN or inf - inf is NaN: that candidate is off the front
             table[name] = np.bincount(codes, weights=ok[name].to_numpy(dtype=float)) / counts
-        table["n"] = counts
+        table[REPEAT_COUNT] = counts
         averaged = True
     scores = table[names].to_numpy(dtype=float) * np.array([o.sign for o in objectives], dtype=float)
     mask = pareto_front_2d(scores) if len(names) == 2 else pareto_front_mask(scores)
@@ -180,9 +183,23 @@ def tie_note(tied: int, objective: Objective, value: float, path: str, at_least:
 
 
 def with_repeats(columns: list[str], objective: str) -> list[str]:
-    """``columns`` with ``n`` and ``sd`` placed right after the objective's column."""
+    """``columns`` with :data:`REPEAT_COLUMNS` placed right after the objective's column."""
     at = columns.index(objective) + 1
     return columns[:at] + list(REPEAT_COLUMNS) + columns[at:]
+
+
+def repeat_headers(names: Iterable[str]) -> dict[str, str]:
+    """The headers a table shows :data:`REPEAT_COLUMNS` under, given the names of its parameters and objectives:
+    ``n`` and ``sd``, or ``(n)`` and ``(sd)`` where one of ``names`` is ``n`` or ``sd`` (the user's column keeps it).
+    """
+    names = set(names)
+    return {column: column if column[1:-1] in names else column[1:-1] for column in REPEAT_COLUMNS}
+
+
+def repeats_note(note: str, headers: dict[str, str]) -> str:
+    """:data:`REPEATS_NOTE` or :data:`FRONT_REPEATS_NOTE` naming the columns by ``headers`` (:func:`repeat_headers`)."""
+    count, sd = headers[REPEAT_COUNT], headers[REPEAT_SD]
+    return note.replace("mean, n and sd", f"mean, {count} and {sd}").replace("its n results", f"its {count} results")
 
 
 REPEATS_NOTE = "a candidate evaluated more than once is shown with its mean, n and sd"
@@ -284,7 +301,8 @@ def _candidates_of(source: str | os.PathLike | pd.DataFrame) -> tuple[pd.DataFra
             frame = frame.reset_index(drop=True)
             latest = frame["budget"].astype(float).sort_values(kind="stable").index.to_numpy()
             frame = frame.loc[np.sort(frame.loc[latest, "trial"].drop_duplicates(keep="last").index.to_numpy())]
-        if "trial" in frame.columns and "budget" in frame.columns:
+        if "trial" in frame.columns and "budget" in frame.columns and \
+                not (space is not None and {"trial", "budget"} & set(space.names)):  # not parameters of that name
             rungs = (frame.attrs.get("fidelity") or {}).get("rungs")
             top = float(rungs[-1]) if rungs else float(np.nanmax(frame["budget"].to_numpy(dtype=float))) \
                 if len(frame) else None
@@ -299,7 +317,7 @@ def _candidates_of(source: str | os.PathLike | pd.DataFrame) -> tuple[pd.DataFra
         with Trajectory(source) as trajectory:
             frame = trajectory.evaluations(errors=False)
             objectives, space = tuple(trajectory.objectives), trajectory.space
-            top = trajectory.top_budget if "trial" in frame.columns else None
+            top = trajectory.top_budget if trajectory.multi_fidelity else None
         parameters = space.columns()
         where = str(source)
     ok = ranked(frame, top).reset_index(drop=True)  # labels are positions: a concatenated frame may repeat some
@@ -319,8 +337,9 @@ def _candidate(ok: pd.DataFrame, label: Any, objectives: Sequence[Objective], pa
     means = {o.name: float(np.mean(rows[o.name].to_numpy(dtype=float))) for o in objectives}
     sds = {o.name: float(np.std(rows[o.name].to_numpy(dtype=float), ddof=1)) if len(rows) > 1 else float("nan")
            for o in objectives}
-    trial = int(first["trial"]) if "trial" in ok.columns else None
-    budget = float(first["budget"]) if "budget" in ok.columns else None
+    own = {*parameters, *(o.name for o in objectives)}  # a single-fidelity run's parameter may be named trial
+    trial = int(first["trial"]) if "trial" in ok.columns and "trial" not in own else None
+    budget = float(first["budget"]) if "budget" in ok.columns and "budget" not in own else None
     return Candidate(_params(first, parameters, space), means, len(rows), sds, int(first["generation"]),
                      int(first["individual"]), trial, budget)
 
@@ -355,6 +374,6 @@ def _params(row: pd.Series, columns: Sequence[str], space: Any) -> dict[str, Any
     return out
 
 
-__all__ = ["Candidate", "FRONT_REPEATS_NOTE", "REPEATS_NOTE", "at_top_budget", "average_repeats", "best",
-           "best_candidates", "front", "front_candidates", "ranked", "repeat_groups", "tie_note", "tied_with_best",
-           "with_repeats"]
+__all__ = ["Candidate", "FRONT_REPEATS_NOTE", "REPEATS_NOTE", "REPEAT_COLUMNS", "REPEAT_COUNT", "REPEAT_SD",
+           "at_top_budget", "average_repeats", "best", "best_candidates", "front", "front_candidates", "ranked",
+           "repeat_groups", "repeat_headers", "repeats_note", "tie_note", "tied_with_best", "with_repeats"]

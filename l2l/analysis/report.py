@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 
 from l2l import __version__
-from l2l.analysis.best import FRONT_REPEATS_NOTE, REPEATS_NOTE, best_candidates, front_candidates, ranked, with_repeats
+from l2l.analysis.best import (FRONT_REPEATS_NOTE, REPEAT_COUNT, REPEAT_SD, REPEATS_NOTE, best_candidates,
+                               front_candidates, ranked, repeat_headers, repeats_note, with_repeats)
 from l2l.errors import ConfigError
 from l2l.plot import figures
 from l2l.plot.data import RunData
@@ -146,6 +147,8 @@ def best_individuals(run: RunData, limit: int = 10) -> tuple[str, pd.DataFrame]:
     columns = lead + [o.name for o in run.objectives] + run.parameters[:12] + ["duration"]
     if ok.empty:
         return "no successful evaluation", pd.DataFrame(columns=columns)
+    # the repeats' count and sd as n and sd, unless a parameter or objective has that name: the user's column wins
+    headers = repeat_headers([*run.parameters, *(o.name for o in run.objectives)])
     below = ""  # as l2l show says it: a run whose candidates all stopped or failed below the top budget
     if rungs and not np.isclose(ok["budget"].to_numpy(dtype=float), float(rungs[-1])).any():
         below = f" - no candidate reached the top budget {float(rungs[-1]):g}; these are results at lower budgets"
@@ -153,18 +156,21 @@ def best_individuals(run: RunData, limit: int = 10) -> tuple[str, pd.DataFrame]:
         o = run.objectives[0]
         best, averaged = best_candidates(ok, o, run.parameters, limit)
         if averaged:
-            return (f"best {len(best)} candidates by {o.name} ({o.direction}; {REPEATS_NOTE}){below}",
-                    _timed(best[with_repeats(columns, o.name)]))
+            return (f"best {len(best)} candidates by {o.name} ({o.direction}; "
+                    f"{repeats_note(REPEATS_NOTE, headers)}){below}",
+                    _timed(best[with_repeats(columns, o.name)].rename(columns=headers)))
         return f"best {len(best)} evaluations by {o.name} ({o.direction}){below}", _timed(best[columns])
     front, averaged = front_candidates(ok, run.objectives, run.parameters)  # as l2l show: repeats averaged
     front = front.sort_values(run.objectives[0].name, ascending=run.objectives[0].direction == "minimize")
     shown = front.head(2 * limit + 5)
     if averaged:
         at = columns.index(run.objectives[-1].name) + 1
-        columns = columns[:at] + ["n"] + columns[at:]
+        columns = columns[:at] + [REPEAT_COUNT] + columns[at:]
+    note = repeats_note(FRONT_REPEATS_NOTE, headers)
     return (f"Pareto front over {', '.join(o.name for o in run.objectives)}: {len(front)} non-dominated "
-            f"{f'candidates ({FRONT_REPEATS_NOTE})' if averaged else 'evaluations'}"
-            f"{f' (first {len(shown)} shown)' if len(shown) < len(front) else ''}"), _timed(shown[columns])
+            f"{f'candidates ({note})' if averaged else 'evaluations'}"
+            f"{f' (first {len(shown)} shown)' if len(shown) < len(front) else ''}",
+            _timed(shown[columns].rename(columns=headers)))
 
 
 def _timed(table: pd.DataFrame) -> pd.DataFrame:
@@ -187,9 +193,9 @@ def _best_repeated(run: RunData) -> tuple[float, int, float] | None:
         return None
     o = run.objectives[0]
     best, averaged = best_candidates(ok, o, run.parameters, 1)
-    if not averaged or int(best["n"].iloc[0]) < 2:
+    if not averaged or int(best[REPEAT_COUNT].iloc[0]) < 2:
         return None
-    return float(best[o.name].iloc[0]), int(best["n"].iloc[0]), float(best["sd"].iloc[0])
+    return float(best[o.name].iloc[0]), int(best[REPEAT_COUNT].iloc[0]), float(best[REPEAT_SD].iloc[0])
 
 
 def duration_text(seconds: float) -> str:

@@ -97,7 +97,7 @@ class Watcher:
 def _best_candidate(trajectory: Trajectory) -> tuple[float, int, int] | None:
     """The best candidate of a policy run as ``l2l show`` ranks it: (value, trial, results); None before any
     result at the top budget. The best single result can be a lucky one of a candidate trained again."""
-    from l2l.analysis.best import best_candidates, ranked
+    from l2l.analysis.best import REPEAT_COUNT, best_candidates, ranked
 
     objective = trajectory.objectives[0]
     ok = ranked(trajectory.evaluations(errors=False), trajectory.top_budget)
@@ -107,7 +107,7 @@ def _best_candidate(trajectory: Trajectory) -> tuple[float, int, int] | None:
         return None
     best, averaged = best_candidates(ok, objective, trajectory.space.columns(), 1)
     row = best.iloc[0]
-    return float(row[objective.name]), int(row["trial"]), int(row["n"]) if averaged else 1
+    return float(row[objective.name]), int(row["trial"]), int(row[REPEAT_COUNT]) if averaged else 1
 
 
 def _duration(seconds: float) -> str:

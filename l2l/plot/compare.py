@@ -391,7 +391,7 @@ def best_candidate(run: RunData, objective: Objective) -> str:
     A multi-fidelity run with results below its top budget only (a PBT run stopped before its last interval)
     has none: its best value is NaN, and a candidate named beside it would be one at a lower budget, which
     ``l2l watch`` and ``l2l show`` do not call the best either."""
-    from l2l.analysis.best import at_top_budget
+    from l2l.analysis.best import REPEAT_COUNT, at_top_budget
     from l2l.plot.figures import _best_row
 
     rungs = (run.fidelity or {}).get("rungs") if run.multi_fidelity else None
@@ -404,8 +404,8 @@ def best_candidate(run: RunData, objective: Objective) -> str:
     row = best.iloc[0]
     where = f"trial {int(row['trial'])}" if run.multi_fidelity and "trial" in best.columns else \
         f"gen {int(row['generation'])} ind {int(row['individual'])}"
-    if averaged and int(row["n"]) > 1:
-        where += f" (mean of {int(row['n'])})"
+    if averaged and int(row[REPEAT_COUNT]) > 1:
+        where += f" (mean of {int(row[REPEAT_COUNT])})"
     names = [p for p in run.parameters if p in best.columns]
     values = []
     for name in names[:SHORT_PARAMETERS]:

@@ -328,6 +328,8 @@ def _best_row(run: RunData, objective: Objective) -> tuple[pd.DataFrame | None, 
 
 def _best_text(run: RunData, objective: Objective) -> str:
     """The best evaluation as ``l2l show`` names it: at a multi-fidelity run's top budget, repeats averaged."""
+    from l2l.analysis.best import REPEAT_COUNT
+
     best, averaged = _best_row(run, objective)
     if best is None:
         return ""
@@ -335,8 +337,8 @@ def _best_text(run: RunData, objective: Objective) -> str:
     row = best.iloc[0]
     where = f"trial {row['trial']}" if run.multi_fidelity and "trial" in ok.columns else \
         f"generation {row['generation']}, individual {row['individual']}"
-    if averaged and row["n"] > 1:
-        where += f", mean of {row['n']}"
+    if averaged and row[REPEAT_COUNT] > 1:
+        where += f", mean of {row[REPEAT_COUNT]}"
     top = run.top_budget
     if top is not None and "budget" in best.columns and float(row["budget"]) < top - 1e-9 * max(1.0, abs(top)):
         # no candidate reached the top budget (segments failed, or the run was cut short): say so, as l2l show does

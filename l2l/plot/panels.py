@@ -364,7 +364,9 @@ def draw_pareto(ax: Axes, run: RunData, first: Objective, second: Objective,
     front, averaged = pareto_front(run, first, second)
     front = front.sort_values(first.name)
     # a front point that is a single evaluation is drawn once, as the front's
-    singles = front.index if not averaged else front.index[front["n"].to_numpy() == 1]
+    from l2l.analysis.best import REPEAT_COUNT
+
+    singles = front.index if not averaged else front.index[front[REPEAT_COUNT].to_numpy() == 1]
     faded = ~ok.index.isin(singles)
     rest = sample_for_scatter(ok[faded], first)
     style = _point_style(len(rest))

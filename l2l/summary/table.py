@@ -121,16 +121,20 @@ def best_table(trajectory: Trajectory, frame: pd.DataFrame, n: int) -> str:
     """
     import pandas as pd
 
-    from l2l.analysis.best import (FRONT_REPEATS_NOTE, REPEATS_NOTE, best_candidates, front_candidates, ranked,
-                                   tie_note, tied_with_best, with_repeats)
+    from l2l.analysis.best import (FRONT_REPEATS_NOTE, REPEAT_COUNT, REPEAT_SD, REPEATS_NOTE, best_candidates,
+                                   front_candidates, ranked, repeat_headers, repeats_note, tie_note, tied_with_best,
+                                   with_repeats)
 
-    ok = ranked(frame, trajectory.top_budget if "trial" in frame.columns else None)
+    multi = trajectory.multi_fidelity  # not a parameter named trial: a column of multi-fidelity runs only
+    ok = ranked(frame, trajectory.top_budget if multi else None)
     if ok.empty:
         return "no successful evaluation"
     objectives = trajectory.objectives
     parameters = trajectory.space.columns()
     columns = ["generation", "individual"] + [o.name for o in objectives] + parameters[:SHOWN_PARAMETERS]
-    if "trial" in ok.columns:  # a multi-fidelity run: candidates at the top budget rank first
+    # the repeats' count and sd as n and sd, unless a parameter or objective has that name: the user's column wins
+    headers = repeat_headers([*parameters, *(o.name for o in objectives)])
+    if multi:  # a multi-fidelity run: candidates at the top budget rank first
         columns = ["trial", "budget", "state"] + columns[2:]
     if len(objectives) == 1:
         o = objectives[0]
@@ -138,17 +142,17 @@ def best_table(trajectory: Trajectory, frame: pd.DataFrame, n: int) -> str:
         title = f"best {len(best)} by {o.name} ({o.direction}):"
         if averaged:
             columns = with_repeats(columns, o.name)
-            best = best.assign(sd=[f"{v:.6f}" if np.isfinite(v) else "-" for v in best["sd"]])
-            title = f"best {len(best)} by {o.name} ({o.direction}; {REPEATS_NOTE}):"
+            best = best.assign(**{REPEAT_SD: [f"{v:.6f}" if np.isfinite(v) else "-" for v in best[REPEAT_SD]]})
+            title = f"best {len(best)} by {o.name} ({o.direction}; {repeats_note(REPEATS_NOTE, headers)}):"
     else:  # over candidates, repeats averaged as for one objective: a lucky seed does not make the front
         best, averaged = front_candidates(ok, objectives, parameters)
         title = f"Pareto front ({len(best)} evaluations):"
         if averaged:
             at = columns.index(objectives[-1].name) + 1
-            columns = columns[:at] + ["n"] + columns[at:]
-            title = f"Pareto front ({len(best)} candidates; {FRONT_REPEATS_NOTE}):"
+            columns = columns[:at] + [REPEAT_COUNT] + columns[at:]
+            title = f"Pareto front ({len(best)} candidates; {repeats_note(FRONT_REPEATS_NOTE, headers)}):"
         best = best.head(20)
-    top = trajectory.top_budget if "trial" in ok.columns else None
+    top = trajectory.top_budget if multi else None
     if top is not None and not np.isclose(ok["budget"].to_numpy(dtype=float), top).any():
         # no candidate has reached the top budget (a run cut short): a low budget's loss is no final result
         title = title[:-1] + f" - no candidate reached the top budget {top:g}; these are results at lower budgets:"
@@ -161,7 +165,8 @@ def best_table(trajectory: Trajectory, frame: pd.DataFrame, n: int) -> str:
         ties = tie_note(tied, objectives[0], float(best[objectives[0].name].iloc[0]), str(trajectory.path),
                         at_least=tied == TOP_ROWS)
     with pd.option_context("display.width", 160, "display.max_columns", 20):
-        return (title + "\n" + best[columns].to_string(index=False) + more_parameters(parameters)
+        return (title + "\n" + best[columns].rename(columns=headers).to_string(index=False)
+                + more_parameters(parameters)
                 + ("\n" + ties if ties else ""))
 
 
