@@ -157,3 +157,40 @@ def test_ctrl_c_while_the_local_cluster_starts_leaves_no_cluster_running(tmp_pat
             break
         time.sleep(0.1)
     assert not workers
+
+
+def test_ctrl_c_while_connecting_to_a_dask_scheduler_leaves_no_client_behind(tmp_path, monkeypatch):
+    # backend 'dask' connects before the run's file exists, where the run does not close its backend: Ctrl-C there
+    # left the client connected for the rest of the process (its thread, sockets, and the run's simulator installed
+    # on the shared cluster's workers)
+    import time
+
+    from distributed import LocalCluster
+
+    from l2l.jobs import warm
+
+    result = warm.Background.result
+    calls = []
+
+    def interrupted_once(self):
+        calls.append(self)
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+        return result(self)
+
+    with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster:
+        before = set(cluster.scheduler.clients)
+        monkeypatch.setattr(warm.Background, "result", interrupted_once)
+        with pytest.raises(KeyboardInterrupt):
+            l2l.run(_sweep({"name": "dask", "address": cluster.scheduler_address}), tmp_path / "run.h5",
+                    simulator=_bowl)
+        assert not (tmp_path / "run.h5").exists()
+        assert calls[0]._done.wait(60)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            left = set(cluster.scheduler.clients) - before
+            plugins = [name for name in cluster.scheduler.worker_plugins if name.startswith("l2l-")]
+            if not left and not plugins:
+                break
+            time.sleep(0.1)
+        assert not left and not plugins

@@ -1222,12 +1222,19 @@ class DaskExecutor(_DaskExecutor):
         starting = getattr(self, "_starting", None)
         if starting is not None:
             try:
-                client = starting.result()
-            except ExecutorError:
+                try:
+                    client = starting.result()
+                except ExecutorError:
+                    raise
+                except Exception:  # noqa: BLE001 - start() raises it, as before
+                    return
+                self._check_workers(client)
+            except BaseException:
+                # Ctrl-C while connecting, or the workers refused: the run has no file yet and does not close its
+                # backend, so the client (its thread, its connections, the simulator installed on the shared
+                # cluster's workers) was left for the rest of the process
+                self.close()
                 raise
-            except Exception:  # noqa: BLE001 - start() raises it, as before
-                return
-            self._check_workers(client)
 
     def start(self, simulator: Simulator, settings: Settings) -> None:
         super().start(simulator, settings)
