@@ -41,6 +41,7 @@ from l2l.errors import ConfigError
 from l2l.objectives import Objective
 from l2l.registry import option
 from l2l.simulators.base import Fidelity, SimulationResult, Simulator
+from l2l.simulators.nest_sim import require_installed
 
 START = 3.0
 
@@ -69,6 +70,10 @@ class NoisySGD(Simulator):
     held_out: str = option("validation", help="digits: the split the loss is measured on",
                            choices=("validation", "test"))
     curve_every: int = option(50, help="digits: held-out loss in the curve every this many steps", ge=1)
+
+    def __post_init__(self) -> None:
+        if self.task == "digits":  # refused before the run, not as every evaluation's ImportError
+            require_installed("sklearn", "simulator 'noisy-sgd': task 'digits'", "datasets")
 
     def fidelity(self) -> Fidelity:
         return Fidelity("steps", "training steps", 1, float(self.max_budget))
