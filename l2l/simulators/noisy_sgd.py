@@ -63,7 +63,7 @@ class NoisySGD(Simulator):
     noise: float = option(1.0, help="standard deviation of the gradient noise", ge=0)
     max_budget: int = option(200, help="fidelity: training steps of a full evaluation", ge=1, le=10_000_000)
     task: str = option("quadratic", help="'quadratic' (the noisy quadratic) or 'digits' (a tanh network "
-                                         "classifying handwritten digits by minibatch SGD)",
+                                         "classifying handwritten digits by minibatch SGD; needs l2l[datasets])",
                        choices=("quadratic", "digits"))
     hidden: int = option(32, help="digits: hidden tanh units", ge=1, le=4096)
     batch_size: int = option(1, help="digits: training images per SGD step", ge=1, le=1077)
