@@ -10,14 +10,14 @@ checkpoints = "beside"``, a run with ``[run] target``) on the simulators of test
 milliseconds per step; checkpoints that carry each candidate's history): the run once uninterrupted, then chains of
 1 to 3 ``python -m l2l run`` / ``l2l resume`` processes each killed with SIGKILL after a random delay (uniform over
 the uninterrupted run's length, some right at the start, some in its last 5 %), and one ``l2l resume`` to the end.
-Each ending is compared with the uninterrupted run: the rows (parameters, values, budgets, statuses, trial ids,
-parents, the checkpoint each segment continued from: the simulator's values depend on its content), the events
-(but 'resumed'), the last event's detail, the files of the checkpoint folder, ``l2l validate`` passing, and ``l2l
-show``'s progress line and best. ``--kills`` is the number of kills per mode (default 30). Prints one line per
-mismatch or crash, a table, and last one JSON object: {"kills": {mode: n}, "chains": {mode: n}, "mismatches":
-{mode: n}, "crashes": {mode: n}, "temporaries_left": {mode: n} (half-written checkpoint files of killed writers,
-which ``l2l prune`` deletes), "examples": [...]}. Exit status 1 if anything differed. Scratch files go to --work
-(default a temporary folder, removed unless --keep).
+Each ending is compared with the uninterrupted run: the rows (``l2l.load``'s, and with ``segments=True``:
+parameters, values, budgets, statuses, trial ids, parents, the checkpoint each segment continued from: the
+simulator's values depend on its content), the events (but 'resumed'), the last event's detail, the files of the
+checkpoint folder, ``l2l validate`` passing, and ``l2l show``'s progress line and best. ``--kills`` is the number of
+kills per mode (default 30). Prints one line per mismatch or crash, a table, and last one JSON object: {"kills":
+{mode: n}, "chains": {mode: n}, "mismatches": {mode: n}, "crashes": {mode: n}, "temporaries_left": {mode: n} (half-
+written checkpoint files of killed writers, which ``l2l prune`` deletes), "examples": [...]}. Exit status 1 if
+anything differed. Scratch files go to --work (default a temporary folder, removed unless --keep).
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ function = "models_kill26:sphere"
 SGD = f'''[simulator]
 name = "python"
 path = "{TESTS}"
-function = "pbt_models:slow_sgd"
+function = "models_kill26:sgd"
 multi_fidelity = {{ name = "steps", unit = "steps", minimum = 1, maximum = 100 }}
 '''
 PBT_SPACE = '''learning_rate = { type = "float", low = 0.001, high = 0.3, log = true }
@@ -109,9 +109,10 @@ import contextlib, io, json
 import l2l
 from l2l.cli import main
 frame = l2l.load({str(path)!r})
-drop = [c for c in frame.columns if c in ("started", "duration", "error")]
-rows = frame.drop(columns=drop)
-rows = rows.sort_values([c for c in ("generation", "individual", "trial", "budget") if c in rows.columns])
+def frame_of(frame):
+    rows = frame.drop(columns=[c for c in frame.columns if c in ("started", "duration", "error")])
+    return rows.sort_values([c for c in ("generation", "individual", "trial", "budget") if c in rows.columns])
+rows = frame_of(frame)
 with l2l.Trajectory({str(path)!r}) as trajectory:
     events = trajectory.events()
 kinds = [k for k in events["kind"].tolist() if k not in ("resumed", "interrupted")]
@@ -130,7 +131,9 @@ for name, args in (("validate", ["validate", {str(path)!r}]),
         except SystemExit as exit:
             code = exit.code
     said[name] = (code, out.getvalue())
+segments = frame_of(l2l.load({str(path)!r}, segments=True)) if "budget" in frame.columns else rows
 print(json.dumps({{"rows": json.loads(rows.to_json(orient="records", double_precision=15)),
+                  "segments": json.loads(segments.to_json(orient="records", double_precision=15)),
                   "events": kinds, "last_event": untimed(detail), "said": said,
                   "columns": sorted(rows.columns.tolist())}}))
 """
@@ -169,14 +172,15 @@ def differences(expected: dict, got: dict) -> list[str]:
         said.append(f"validate failed: {got.get('validate_text', '')}")
     if got["columns"] != expected["columns"]:
         said.append(f"columns differ: {set(got['columns']) ^ set(expected['columns'])}")
-    a, b = expected["rows"], got["rows"]
-    if len(a) != len(b):
-        said.append(f"{len(b)} rows, uninterrupted {len(a)}")
-    for i, (x, y) in enumerate(zip(a, b)):
-        if x != y:
-            keys = [k for k in x if x.get(k) != y.get(k)]
-            said.append(f"row {i} differs in {keys}: {[x.get(k) for k in keys]} vs {[y.get(k) for k in keys]}")
-            break
+    for name in ("rows", "segments"):  # l2l.load's: one per candidate; and with segments=True
+        a, b = expected[name], got[name]
+        if len(a) != len(b):
+            said.append(f"{len(b)} {name}, uninterrupted {len(a)}")
+        for i, (x, y) in enumerate(zip(a, b)):
+            if x != y:
+                keys = [k for k in x if x.get(k) != y.get(k)]
+                said.append(f"{name} {i} differ in {keys}: {[x.get(k) for k in keys]} vs {[y.get(k) for k in keys]}")
+                break
     for key in ("events", "last_event", "checkpoint_files"):
         if got[key] != expected[key]:
             said.append(f"{key} differ: {expected[key]} vs {got[key]}")

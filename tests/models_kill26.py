@@ -55,3 +55,12 @@ def curve(params, seed, budget, checkpoint=None):
         steps, values = [start], [float(np.sum(x * x)) + acc]
     return SimulationResult({"value": values[-1]}, curve={"value": np.column_stack([steps, values])},
                             checkpoint={"budget": float(budget), "acc": acc})
+
+
+def sgd(params, seed, budget, checkpoint=None):
+    """noisy-sgd (tests/pbt_models.py's) with the sleep and the kill of the others: for population-based training."""
+    from pbt_models import SGD
+
+    _maybe_die()
+    time.sleep(STEP)
+    return SGD.run_to({"learning_rate": params["learning_rate"]}, seed, budget, checkpoint)
