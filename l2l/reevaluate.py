@@ -298,6 +298,13 @@ def after_run(path: str | os.PathLike, *, lock=None, simulator: Callable[..., An
                       workers=workers)
 
 
+#: The ranking's own columns, before the candidate's parameters (and ``trial`` in a multi-fidelity run). One whose
+#: name a parameter has is ``(<name>)`` instead (``(mean)``), so the parameter keeps its name; ``(x)`` is never a
+#: parameter's name (those are identifiers). :func:`ranking_column` finds either.
+RANKING_COLUMNS = ("rank", "selection rank", "generation", "individual", "selected", "mean", "std", "ci95", "seeds",
+                   "failed")
+
+
 def ranking(source: Any, objective: str | None = None) -> pd.DataFrame:
     """The re-evaluated candidates of a trajectory (a path or an open one), best mean first.
 
@@ -305,7 +312,9 @@ def ranking(source: Any, objective: str | None = None) -> pd.DataFrame:
     selection saw, among these candidates), ``generation``, ``individual``, ``selected`` (that value),
     ``mean``, ``std``, ``ci95`` (half width of the 95 % t interval of the mean), ``seeds`` (successful
     re-evaluations), ``failed``, ``trial`` (multi-fidelity runs: the candidate as ``l2l show`` names it) and the
-    candidate's parameter columns. Empty if nothing was re-evaluated.
+    candidate's parameter columns. Where a parameter has the name of one of these columns, the parameter keeps it
+    and the ranking's column is ``(<name>)`` (``(mean)``; :func:`ranking_column`). Empty if nothing was
+    re-evaluated.
     """
     from l2l.results_schema.reader import Trajectory
 
@@ -315,10 +324,11 @@ def ranking(source: Any, objective: str | None = None) -> pd.DataFrame:
     trajectory = source
     goal = _objective(trajectory, objective)
     rows = trajectory.reevaluations(errors=False)
-    columns = ["rank", "selection rank", "generation", "individual", "selected", "mean", "std", "ci95", "seeds",
-               "failed"]
+    params = list(trajectory.space.columns())
+    own = {c: f"({c})" if c in params else c for c in (*RANKING_COLUMNS, "trial")}  # never a parameter's name
+    columns = list(RANKING_COLUMNS)
     if rows.empty:
-        frame = pd.DataFrame(columns=columns)
+        frame = pd.DataFrame(columns=[own[c] for c in columns])
         frame.attrs["objective"] = goal.to_json()
         return frame
     from scipy import stats
@@ -334,8 +344,7 @@ def ranking(source: Any, objective: str | None = None) -> pd.DataFrame:
     n = table["seeds"].to_numpy()
     quantile = np.where(n >= 2, stats.t.ppf(0.975, np.maximum(n - 1, 1)), np.nan)
     table["ci95"] = quantile * table["std"].to_numpy() / np.sqrt(np.maximum(n, 1))
-    table = table.reset_index()
-    params = list(trajectory.space.columns())
+    table = table.drop(columns="rows").reset_index()
     selected = trajectory.rows(("generation", "individual", f"objectives/{goal.name}"))
     lookup = {(g, i): v for g, i, v in zip(selected["generation"], selected["individual"],
                                            selected[f"objectives/{goal.name}"])}
@@ -344,10 +353,6 @@ def ranking(source: Any, objective: str | None = None) -> pd.DataFrame:
         if len(members) > 1:
             lookup.update({(pooled["generation"][m], pooled["individual"][m]): float(mean) for m in members})
     table["selected"] = [lookup.get((g, i), np.nan) for g, i in zip(table["generation"], table["individual"])]
-    evaluated = trajectory.evaluations(errors=False, segments=True) if trajectory.multi_fidelity else \
-        trajectory.evaluations(errors=False)
-    table = table.merge(evaluated[["generation", "individual", *params]], on=["generation", "individual"],
-                        how="left")
     sign = goal.sign
     table["selection rank"] = (-sign * table["selected"]).rank(method="min").astype("Int64")
     table = table.sort_values("mean", ascending=goal.direction == "minimize", kind="stable", na_position="last")
@@ -355,10 +360,37 @@ def ranking(source: Any, objective: str | None = None) -> pd.DataFrame:
     if trajectory.multi_fidelity:  # a candidate is a trial (its individual), as l2l show names it
         table["trial"] = table["individual"]
         columns = columns + ["trial"]
-    table = table[columns + params].reset_index(drop=True)
+    # the ranking's columns renamed where a parameter has the name, before the parameters join them (a merge of
+    # equal names made mean_x/mean_y: KeyError 'mean' after the rows were stored, and l2l show failed from then on)
+    table = table[columns].rename(columns=own)
+    evaluated = trajectory.evaluations(errors=False, segments=True) if trajectory.multi_fidelity else \
+        trajectory.evaluations(errors=False)
+    table = table.merge(evaluated[["generation", "individual", *params]], on=["generation", "individual"],
+                        how="left")
+    table = table[[own[c] for c in columns] + params].reset_index(drop=True)
     table.attrs["objective"] = goal.to_json()
     table.attrs["parameters"] = params
     return table
+
+
+def ranking_column(table: pd.DataFrame, name: str) -> str | None:
+    """The column of :func:`ranking`'s own ``name`` (one of :data:`RANKING_COLUMNS` or ``trial``) in ``table``:
+    ``name``, or ``(<name>)`` where a parameter has that name; None if the table has no such column of its own
+    (``trial`` outside a multi-fidelity run, even where a parameter is named trial)."""
+    if f"({name})" in table.columns:
+        return f"({name})"
+    if name in table.columns and name not in table.attrs.get("parameters", ()):
+        return name
+    return None
+
+
+def ranking_values(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`ranking`'s own columns under their plain names (``mean``, never ``(mean)``), without the parameters:
+    what a reader of the numbers indexes by name whatever the parameters are called."""
+    names = [name for name in (*RANKING_COLUMNS, "trial") if ranking_column(table, name) is not None]
+    out = table[[ranking_column(table, name) for name in names]].set_axis(names, axis=1)
+    out.attrs = dict(table.attrs)
+    return out
 
 
 def covered_note(table: pd.DataFrame, top: int, seeds: int) -> str:
@@ -367,7 +399,8 @@ def covered_note(table: pd.DataFrame, top: int, seeds: int) -> str:
     (its means over more seeds than asked are not thrown away). '' where something ran or nothing is stored."""
     if table.attrs.get("evaluated") != 0 or table.empty:
         return ""
-    held = int((table["seeds"] + table["failed"]).max())
+    values = ranking_values(table)
+    held = int((values["seeds"] + values["failed"]).max())
     return (f"l2l: note: nothing new to evaluate: the stored re-evaluation ({len(table)} "
             f"candidate{'s' * (len(table) != 1)}, up to {held} seed{'s' * (held != 1)} each) already covers the "
             f"request ({top} best candidate{'s' * (top != 1)} on {seeds} seed{'s' * (seeds != 1)}"
@@ -380,16 +413,19 @@ def ranking_text(table: pd.DataFrame, limit: int = 10) -> str:
         return ""
     goal = table.attrs.get("objective", {})
     name, direction = goal.get("name", "objective"), goal.get("direction", "minimize")
-    seeds = int(table["seeds"].max()) if len(table) else 0
+    values = ranking_values(table)  # the numbers by their plain names; a parameter named mean is no mean
+    seeds = int(values["seeds"].max()) if len(table) else 0
+    own = {column: ranking_column(table, column) for column in (*RANKING_COLUMNS, "trial")}
+    together = f"{own['mean']} ± {own['ci95']}"  # (mean) ± (ci95) where parameters are named so
     shown = table.head(limit).copy()
-    shown["mean ± ci95"] = [f"{m:.4g} ± {c:.2g}" if np.isfinite(c) else f"{m:.4g}"
-                            for m, c in zip(shown["mean"], shown["ci95"])]
+    shown[together] = [f"{m:.4g} ± {c:.2g}" if np.isfinite(c) else f"{m:.4g}"
+                       for m, c in zip(values["mean"].head(limit), values["ci95"].head(limit))]
     from l2l.summary import SHOWN_PARAMETERS, more_parameters
 
     params = list(table.attrs.get("parameters", table.columns[10:]))
-    where = ["trial"] if "trial" in table.columns else ["generation", "individual"]
-    columns = ["rank", "selection rank", *where, "selected", "mean ± ci95", "std", "seeds", "failed",
-               *params[:SHOWN_PARAMETERS]]
+    where = [own["trial"]] if own["trial"] is not None else [own["generation"], own["individual"]]
+    columns = [own["rank"], own["selection rank"], *where, own["selected"], together, own["std"], own["seeds"],
+               own["failed"], *params[:SHOWN_PARAMETERS]]
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         body = shown[columns].to_string(index=False)
     return (f"re-evaluated on fresh seeds: {len(table)} candidate{'s' * (len(table) != 1)}, up to {seeds} "
@@ -397,5 +433,5 @@ def ranking_text(table: pd.DataFrame, limit: int = 10) -> str:
             f"({direction}); 'selected' is the value selection saw:\n{body}{more_parameters(params)}")
 
 
-__all__ = ["Candidate", "after_run", "candidates", "covered_note", "fresh_seeds", "ranking", "ranking_text",
-           "reevaluate"]
+__all__ = ["Candidate", "RANKING_COLUMNS", "after_run", "candidates", "covered_note", "fresh_seeds", "ranking",
+           "ranking_column", "ranking_text", "ranking_values", "reevaluate"]

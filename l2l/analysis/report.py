@@ -305,8 +305,11 @@ def _reevaluated(table: pd.DataFrame | None, population_based: bool = False) -> 
         return ("<p>No candidate was re-evaluated. <code>l2l reevaluate FILE</code> (or the run option "
                 "<code>[run] reevaluate = {top = k, seeds = n}</code>) evaluates the best candidates again on fresh "
                 "seeds that no selection used; on a noisy objective the best recorded value is biased.</p>")
+    from l2l.reevaluate import ranking_values
+
     goal = table.attrs.get("objective", {})
-    return (f"<p>{len(table)} candidates evaluated again on up to {int(table['seeds'].max())} fresh seeds each, "
+    return (f"<p>{len(table)} candidates evaluated again on up to {int(ranking_values(table)['seeds'].max())} fresh "
+            f"seeds each, "
             f"ranked by their mean {escape(str(goal.get('name', '')))} ({escape(str(goal.get('direction', '')))}); "
             f"ci95: half width of the 95 % confidence interval of the mean; selected: the value selection saw; "
             f"selection rank: the order selection saw.</p>{html_table(table)}")

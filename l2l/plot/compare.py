@@ -363,13 +363,13 @@ def reevaluated(run: RunData, objective: Objective) -> dict[str, float] | None:
     of its 95 % interval and its number of seeds; None if the run's file holds no re-evaluation."""
     if not run.path:
         return None
-    from l2l.reevaluate import ranking
+    from l2l.reevaluate import ranking, ranking_values
     from l2l.results_schema.reader import Trajectory
 
     with Trajectory(run.path) as trajectory:
         if not trajectory.has_reevaluations or objective.name not in {o.name for o in trajectory.objectives}:
             return None
-        ranked = ranking(trajectory, objective.name)
+        ranked = ranking_values(ranking(trajectory, objective.name))  # a parameter named mean is no mean
     if ranked.empty:
         return None
     first = ranked.iloc[0]

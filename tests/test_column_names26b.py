@@ -1,0 +1,82 @@
+"""Parameters, objectives and metrics named like the columns l2l's tables add beside them (session 26, part 2).
+
+``l2l reevaluate`` ranks the candidates by ``mean``, ``std``, ``ci95``, ``seeds``, ``failed`` (and ``rank``,
+``selected``): a parameter of one of those names collided with the ranking's column in a merge (``mean_x``/``mean_y``),
+so ``l2l reevaluate`` stored its rows and then crashed (KeyError 'mean'), and ``l2l show``, ``l2l compare`` and
+``l2l report`` of that file crashed from then on. The parameter keeps its name; the ranking's column is ``(mean)``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import l2l
+from l2l.cli import main
+
+#: Names of the ranking's columns (and the count it computes on the way), each a constant-0 parameter.
+RANKED = ("rank", "selected", "mean", "std", "ci95", "seeds", "failed", "rows")
+
+
+def _space(names, low: float = -5.0) -> dict:
+    space = {"x": {"type": "float", "low": low, "high": 5.0}}
+    space.update({name: {"type": "int", "low": 0, "high": 0} for name in names})
+    return space
+
+
+def _ga(folder: Path, space: dict, generations: int = 2) -> Path:
+    config = l2l.from_mapping({"run": {"name": "names", "seed": 3, "generations": generations}, "space": space,
+                               "optimizer": {"name": "ga", "population_size": 4}, "simulator": {"name": "sphere"},
+                               "backend": {"name": "serial"}})
+    return Path(l2l.run(config, folder / "names.h5", progress=False))
+
+
+@pytest.fixture(scope="module")
+def ranked(tmp_path_factory) -> Path:
+    return _ga(tmp_path_factory.mktemp("ranked"), _space(RANKED))
+
+
+def _means(path: Path) -> dict[tuple[int, int], float]:
+    rows = l2l.load(path, reevaluations=True)
+    return {key: float(group["value"].mean()) for key, group in rows.groupby(["generation", "individual"])}
+
+
+def test_reevaluate_keeps_parameters_named_like_the_rankings_columns(ranked, capsys):
+    assert main(["reevaluate", str(ranked), "--top", "2", "--seeds", "2"]) == 0  # was: KeyError 'mean'
+    out = capsys.readouterr().out
+    header = next(line for line in out.splitlines() if "selection rank" in line).replace("selection rank", "").split()
+    for name in ("rank", "selected", "std", "seeds", "failed"):
+        assert header.count(name) == 1 and f"({name})" in header, (name, header)
+    from l2l.reevaluate import ranking
+
+    table = ranking(ranked)
+    assert len(table) == 2 and len(set(table.columns)) == len(table.columns)
+    for name in RANKED:
+        assert (table[name] == 0).all(), name  # the user's parameter, not the ranking's number
+    means = _means(ranked)
+    for _, row in table.iterrows():
+        assert row["(mean)"] == pytest.approx(means[(row["generation"], row["individual"])])
+        assert row["(seeds)"] == 2 and row["(failed)"] == 0
+    assert list(table["(rank)"]) == [1, 2]
+
+
+def test_a_file_the_old_reevaluate_left_reads_again(tmp_path, capsys):
+    """The old ``l2l reevaluate`` stored its rows, then crashed: such a file must show, compare and report."""
+    from l2l.reevaluate import _reevaluate
+
+    path = _ga(tmp_path, _space(("mean", "seeds")))
+    assert _reevaluate(path, 2, 2, None, None, None, None) == 4  # the rows stored before the old crash
+    capsys.readouterr()
+    assert main(["show", str(path)]) == 0  # was: KeyError 'mean'
+    out = capsys.readouterr().out
+    assert "(mean) ± ci95" in out and "re-evaluated on fresh seeds: 2 candidates, up to 2 seeds each" in out
+    from l2l.analysis.report import _reevaluated
+    from l2l.plot.compare import table
+    from l2l.reevaluate import ranking
+
+    compared = table([path])  # l2l compare's table: was KeyError 'mean'
+    assert compared["re-evaluated value"].iloc[0] == pytest.approx(min(_means(path).values()))  # not the 0
+    assert compared["fresh seeds"].iloc[0] == 2
+    assert "up to 2 fresh seeds each" in _reevaluated(ranking(path))  # l2l report's section
