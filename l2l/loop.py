@@ -359,6 +359,11 @@ def _holds_another_config(path: Path, config: RunConfig) -> bool:
     except Exception:  # noqa: BLE001 - not a trajectory, or damaged: the plain message
         return False
     mine = config.to_json()
+    if isinstance(mine.get("simulator"), dict) and mine["simulator"].get("callable"):
+        # a function passed to l2l.run is stored without the folder that reading the stored config adds to a python
+        # simulator: every rerun of such a run was said to be 'of another config'
+        mine["simulator"] = {k: v for k, v in mine["simulator"].items() if k != "path"}
+        stored["simulator"] = {k: v for k, v in (stored.get("simulator") or {}).items() if k != "path"}
     policy = mine.get("policy")
     if isinstance(policy, dict) and policy.get("name") == "model-based":
         # a model-based run stores the values of its options whose defaults changed (_create), given or not

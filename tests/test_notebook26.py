@@ -194,3 +194,15 @@ def test_ctrl_c_while_connecting_to_a_dask_scheduler_leaves_no_client_behind(tmp
                 break
             time.sleep(0.1)
         assert not left and not plugins
+
+
+def test_running_a_function_again_into_its_file_is_not_said_to_be_another_config(tmp_path):
+    # every rerun of a run whose simulator was a function was refused as 'holds a run of another config': the
+    # stored config, read back, names the folder of a python simulator, which the function's config leaves out
+    config = _sweep({"name": "serial"})
+    path = l2l.run(config, tmp_path / "run.h5", simulator=_bowl)
+    with pytest.raises(l2l.TrajectoryError, match="holds this config's finished run"):
+        l2l.run(config, path, simulator=_bowl)
+    other = {**config, "space": {"x": {"low": -2.0, "high": 1.0}}}
+    with pytest.raises(l2l.TrajectoryError, match="holds a run of another config"):
+        l2l.run(other, path, simulator=_bowl)
