@@ -80,3 +80,10 @@ def test_a_file_the_old_reevaluate_left_reads_again(tmp_path, capsys):
     assert compared["re-evaluated value"].iloc[0] == pytest.approx(min(_means(path).values()))  # not the 0
     assert compared["fresh seeds"].iloc[0] == 2
     assert "up to 2 fresh seeds each" in _reevaluated(ranking(path))  # l2l report's section
+
+
+def test_validate_calls_a_run_with_a_parameter_named_budget_valid(tmp_path, capsys):
+    """``l2l validate`` merged parameters into the columns by name: budget = 0 checked as the budget column."""
+    path = _ga(tmp_path, _space(("budget", "from_budget", "trial")), generations=1)
+    assert main(["validate", str(path)]) == 0, capsys.readouterr()  # was: '/evaluations/budget is not NaN or ...'
+    assert "valid l2l trajectory" in capsys.readouterr().out

@@ -62,7 +62,8 @@ def _check_values(f: h5py.File, layout: structure.Layout, problems: list[str], n
         problems.append("/evaluations/committed must never decrease")
     names = [*EVALUATION_COLUMNS, *(SEGMENT_COLUMNS if layout.schema_version >= 2 else ())]
     columns = {name: ds[f"evaluations/{name}"][:rows] for name in names}
-    columns.update({p.name: ds[f"evaluations/params/{p.name}"][:rows] for p in layout.space.parameters})
+    # parameters under params/<name>, never a column's name: a parameter named budget overwrote the budget column
+    columns.update({f"params/{p.name}": ds[f"evaluations/params/{p.name}"][:rows] for p in layout.space.parameters})
     if structure.undeclared_parameters(layout):
         problems.append(structure.undeclared_parameters(layout))
     config = layout.run.get("config")
