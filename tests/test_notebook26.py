@@ -206,3 +206,22 @@ def test_running_a_function_again_into_its_file_is_not_said_to_be_another_config
     other = {**config, "space": {"x": {"low": -2.0, "high": 1.0}}}
     with pytest.raises(l2l.TrajectoryError, match="holds a run of another config"):
         l2l.run(other, path, simulator=_bowl)
+
+
+def test_the_slurm_backends_refuse_a_function_they_cannot_send_before_the_file_exists(tmp_path):
+    lock = threading.Lock()
+
+    def bowl(params, seed):
+        with lock:
+            return float(params["x"] ** 2)
+
+    out = tmp_path / "run.h5"
+    # slurm: pickled for its workers as the local and dask backends do (before: TypeError once its jobs started)
+    with pytest.raises(l2l.ConfigError, match="cannot pickle .* held by the variable 'lock' it closes over"):
+        l2l.run(_sweep({"name": "slurm"}), out, simulator=bowl)
+    assert not out.exists()
+    # slurm-array: no function at all (before: 'cannot be written as JSON (Object of type function ...)' once the
+    # file existed, which then refused the corrected run as holding nothing computed)
+    with pytest.raises(l2l.ConfigError, match="backend 'slurm-array': .* name it in the config instead"):
+        l2l.run(_sweep({"name": "slurm-array"}), out, simulator=_bowl)
+    assert not out.exists()

@@ -231,7 +231,16 @@ class SlurmArrayExecutor(FollowsWorkers, Executor):
         evaluation (``command``): every rank ran the evaluation, so the program started once per rank in one working
         directory, each start ending the programs the others had started there (their segments failed as 'killed
         by signal 9') while they raced on its checkpoint folder. Such a program is started by a launcher in its
-        ``argv``, and the job books the ranks."""
+        ``argv``, and the job books the ranks.
+
+        A function passed to ``l2l.run`` is refused too, before the run's file exists: each task reads its simulator
+        from the options written as JSON (before: "the options of simulator 'python' cannot be written as JSON
+        (Object of type function ...)", once the file was created)."""
+        if getattr(simulator, "check_sendable", None) is not None:
+            raise ConfigError("backend 'slurm-array': its tasks start the simulator from its options, and a function "
+                              "passed to l2l.run has none that say where it is: name it in the config instead "
+                              "(simulator = {name = \"python\", function = \"module:function\"}, the module beside "
+                              "the config), or use backend 'slurm', whose workers get the function itself")
         if self.launch == "srun" and self.ntasks > 1 and getattr(simulator, "name", "") == "command":
             raise ConfigError(f"backend 'slurm-array': launch = 'srun' runs every evaluation on each of its ntasks = "
                               f"{self.ntasks} ranks, so simulator 'command' would start its program {self.ntasks} "
