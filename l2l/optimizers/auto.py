@@ -62,7 +62,11 @@ NEVERGRAD_BATCH = 10
 
 
 def _nevergrad_installed() -> bool:
-    return importlib.util.find_spec("nevergrad") is not None
+    """Nevergrad is installed and can run beside this numpy (see :func:`l2l.optimizers.nevergrad.numpy_conflict`)."""
+    if importlib.util.find_spec("nevergrad") is None:
+        return False
+    from l2l.optimizers.nevergrad import numpy_conflict
+    return numpy_conflict() is None
 
 
 @dataclass(frozen=True)

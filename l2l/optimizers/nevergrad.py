@@ -23,6 +23,7 @@ method.
 from __future__ import annotations
 
 import difflib
+import itertools
 import warnings
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -37,7 +38,38 @@ from l2l.space import Categorical, Int
 ASK = -1
 
 
+def _release(version: str) -> tuple[int, ...]:
+    """(2, 4, 0) of '2.4.0rc1': the leading numbers of a version."""
+    numbers = []
+    for part in version.split("."):
+        digits = "".join(itertools.takewhile(str.isdigit, part))
+        if not digits:
+            break
+        numbers.append(int(digits))
+    return tuple(numbers)
+
+
+def numpy_conflict() -> str | None:
+    """Why the installed Nevergrad cannot run beside the installed numpy, or None. Nevergrad 1.0.12 and earlier
+    call float() on a one-element array in NGOpt's ask, an error from numpy 2.4 on, after which one of its threads
+    keeps the process from exiting (a run hung after the traceback); ``pip install 'l2l[nevergrad]'`` keeps numpy
+    below 2.4."""
+    from importlib import metadata
+
+    try:
+        nevergrad = metadata.version("nevergrad")
+    except metadata.PackageNotFoundError:
+        return None
+    if _release(np.__version__) >= (2, 4) and _release(nevergrad) <= (1, 0, 12):
+        return (f"nevergrad {nevergrad} does not work with numpy {np.__version__} (its NGOpt fails in ask and "
+                f"hangs the process): pip install 'numpy<2.4' (the nevergrad extra pins it) or a newer nevergrad")
+    return None
+
+
 def _nevergrad():
+    conflict = numpy_conflict()  # before the import, which takes seconds
+    if conflict:
+        raise ConfigError(f"optimizer 'nevergrad': {conflict}")
     try:
         import nevergrad
     except ImportError as error:
