@@ -24,9 +24,12 @@ def default_output(path: str | os.PathLike, format: str) -> Path:
     return Path(path).with_suffix(FORMATS[format])
 
 
-def export(path: str | os.PathLike, format: str = "csv", out: str | os.PathLike | None = None,
+def export(path: str | os.PathLike, format: str | None = None, out: str | os.PathLike | None = None,
            force: bool = False, segments: bool = False) -> Path | None:
     """Write the evaluations of ``path`` to ``out`` (default: beside it); ``out='-'`` writes CSV to stdout.
+
+    ``format`` is ``csv`` or ``parquet``; without it, the one ``out``'s suffix names (``.parquet``), else CSV. A
+    format that another format's suffix of ``out`` contradicts (``--format csv -o x.parquet``) is refused.
 
     A run with a ``[policy]`` gives one row per candidate at its highest budget, as :func:`l2l.load` does, or
     with ``segments`` one row per segment (every evaluation), as ``l2l.load(path, segments=True)`` does; a run
@@ -38,8 +41,15 @@ def export(path: str | os.PathLike, format: str = "csv", out: str | os.PathLike 
     or not writable (a missing folder is created); :class:`~l2l.errors.TrajectoryError`
     for a file that is not a readable trajectory. The file appears complete or not at all.
     """
+    suffix = Path(str(out)).suffix.lower() if out is not None and str(out) != "-" else ""
+    named = next((name for name, ending in FORMATS.items() if ending == suffix), None)
+    if format is None:
+        format = named or "csv"
     if format not in FORMATS:
         raise ConfigError(f"--format must be one of {', '.join(FORMATS)}, got {format!r}")
+    if named is not None and named != format:
+        raise ConfigError(f"-o {out} names a {named} file and --format is {format}: give -o "
+                          f"{Path(str(out)).with_suffix(FORMATS[format])} or --format {named}")
     if format == "parquet" and importlib.util.find_spec("pyarrow") is None:
         raise ConfigError("--format parquet needs pyarrow, which is not installed: "
                           "pip install 'l2l[parquet]' (or pip install pyarrow), or use --format csv")

@@ -215,7 +215,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                           "highest budget, or with --segments one per segment (every "
                                           "evaluation). Parquet needs pyarrow: pip install 'l2l[parquet]'.")
     p.add_argument("file", help="trajectory (.h5)")
-    p.add_argument("--format", choices=("csv", "parquet"), default="csv", help="csv (default) or parquet")
+    p.add_argument("--format", choices=("csv", "parquet"), default=None,
+                   help="csv or parquet (default: the one -o's suffix names, else csv)")
     p.add_argument("-o", "--output", "--out", help="output file (default: FILE.csv / FILE.parquet; '-' for standard output)")
     p.add_argument("--force", action="store_true", help="overwrite the output file if it exists")
     p.add_argument("--segments", action="store_true",

@@ -1,0 +1,28 @@
+"""l2l export reads the format from -o's suffix, and refuses a suffix that contradicts --format (session 26)."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pandas as pd
+
+from conftest import sphere_run_file
+from l2l.cli import main
+
+
+def test_a_suffix_that_contradicts_the_format_is_refused_and_a_parquet_suffix_alone_means_parquet(tmp_path, capsys):
+    path = sphere_run_file(tmp_path, "s", 2, 4)
+    capsys.readouterr()
+    out = tmp_path / "table.parquet"
+    # before: CSV text written into table.parquet, exit 0
+    assert main(["export", str(path), "--format", "csv", "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "names a parquet file and --format is csv" in err and "table.csv" in err
+    assert not out.exists()
+    status = main(["export", str(path), "-o", str(out)])
+    if importlib.util.find_spec("pyarrow") is None:  # the format the suffix names, and its extra, are said
+        assert status == 2 and "pip install 'l2l[parquet]'" in capsys.readouterr().err and not out.exists()
+    else:
+        assert status == 0 and len(pd.read_parquet(out)) == 8
+    assert main(["export", str(path), "-o", str(tmp_path / "table.txt")]) == 0  # another suffix: CSV, as before
+    assert len(pd.read_csv(tmp_path / "table.txt")) == 8
