@@ -278,6 +278,11 @@ def _candidates_of(source: str | os.PathLike | pd.DataFrame) -> tuple[pd.DataFra
     from l2l.errors import TrajectoryError
     from l2l.results_schema.reader import Trajectory
 
+    if isinstance(source, Trajectory):  # an open file: read it by its path
+        source = source.path
+    elif not isinstance(source, (str, os.PathLike, pd.DataFrame)):
+        raise TypeError(f"l2l.best and l2l.front take a run's file (its path) or a frame of l2l.load(path), "
+                        f"got {type(source).__name__}")
     if isinstance(source, pd.DataFrame):
         frame = source
         raw = frame.attrs.get("objectives")

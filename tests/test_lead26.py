@@ -1,4 +1,4 @@
-"""l2l export reads the format from -o's suffix, and refuses a suffix that contradicts --format (session 26)."""
+"""Small things users met, fixed by the lead (session 26): export formats by suffix, l2l.best of an open file."""
 
 from __future__ import annotations
 
@@ -26,3 +26,15 @@ def test_a_suffix_that_contradicts_the_format_is_refused_and_a_parquet_suffix_al
         assert status == 0 and len(pd.read_parquet(out)) == 8
     assert main(["export", str(path), "-o", str(tmp_path / "table.txt")]) == 0  # another suffix: CSV, as before
     assert len(pd.read_csv(tmp_path / "table.txt")) == 8
+
+
+def test_best_takes_an_open_trajectory_and_names_what_it_takes_otherwise(tmp_path, capsys):
+    import pytest
+
+    import l2l
+
+    path = sphere_run_file(tmp_path, "b", 2, 4)
+    with l2l.Trajectory(path) as trajectory:  # before: TypeError 'expected str, bytes or os.PathLike object'
+        assert l2l.best(trajectory).value == l2l.best(path).value
+    with pytest.raises(TypeError, match="a run's file .its path. or a frame of l2l.load"):
+        l2l.best(3)
