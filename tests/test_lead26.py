@@ -38,3 +38,21 @@ def test_best_takes_an_open_trajectory_and_names_what_it_takes_otherwise(tmp_pat
         assert l2l.best(trajectory).value == l2l.best(path).value
     with pytest.raises(TypeError, match="a run's file .its path. or a frame of l2l.load"):
         l2l.best(3)
+
+
+def test_show_says_a_file_where_the_checkpoint_folder_belongs_is_not_a_folder(tmp_path, capsys):
+    import shutil
+
+    from test_cli_one_line_errors import TINY_MODEL, TINY_RUN
+
+    (tmp_path / "tiny_model.py").write_text(TINY_MODEL)
+    (tmp_path / "beside.toml").write_text(TINY_RUN.format(checkpoints="beside"))
+    path = tmp_path / "beside.h5"
+    assert main(["run", str(tmp_path / "beside.toml"), "--out", str(path), "--no-progress"]) == 0
+    shutil.rmtree(tmp_path / "beside.h5.checkpoints")
+    (tmp_path / "beside.h5.checkpoints").write_text("not a folder")
+    capsys.readouterr()
+    assert main(["show", str(path)]) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("checkpoints ")]
+    # before: '... is missing (... the file was moved or copied without it)', though it is there, as a file
+    assert len(lines) == 1 and "beside.h5.checkpoints is not a folder" in lines[0], lines
