@@ -186,7 +186,7 @@ def build(config: RunConfig, function: Callable[..., Any] | None = None, *, comm
         _check_generation_untold(config, optimizer)
     elif config.mode == "async":
         _check_async_untold(config, optimizer, executor, resumed)
-    return Components(config, problem, optimizer, simulator, executor, inherit=_inherit(config, simulator))
+    return Components(config, problem, optimizer, simulator, executor, inherit=_inherit(config, simulator, problem))
 
 
 def _check_generation_untold(config: RunConfig, optimizer: Optimizer) -> None:
@@ -275,10 +275,24 @@ def _async_untold_excess(optimizer: str, limit: int, resumed: bool, workers: int
             f"{Async.queue_depth} per worker out at once")
 
 
-def _inherit(config: RunConfig, simulator: Simulator) -> float:
+def _refuse_column_names(problem: Problem, lineage: tuple[str, ...] = ()) -> None:
+    """ConfigError if a parameter or objective of a multi-fidelity run (a [policy], run.inherit) is named like a
+    column its results add beside them (:data:`SEGMENT_VIEW`; ``lineage``: those of :func:`l2l.lineage`, ``member``
+    in a PBT run), which would overwrite the user's column in l2l.load and the tables."""
+    from l2l.results_schema.layout import SEGMENT_VIEW
+
+    names = (*SEGMENT_VIEW, *lineage)
+    clash = sorted(set(names) & ({*problem.space.names} | {o.name for o in problem.objectives}))
+    if clash:
+        raise ConfigError(f"{clash[0]!r} names a column of multi-fidelity results ({', '.join(names)}); "
+                          f"rename the parameter or objective")
+
+
+def _inherit(config: RunConfig, simulator: Simulator, problem: Problem) -> float:
     """The fidelity units each generation of a Lamarckian run trains on (0: not Lamarckian)."""
     if not config.inherit:
         return 0.0
+    _refuse_column_names(problem)  # its rows are segments too (trial, budget, parent, state)
     if config.mode != "generational":
         raise ConfigError("run.inherit needs run.mode = 'generational': candidates inherit from the previous "
                           "generation")
@@ -315,11 +329,7 @@ def _schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, simulat
         raise ConfigError(f"policy {config.policy.name!r} trains candidates to growing budgets, so it needs a "
                           f"simulator with a fidelity; {config.simulator.name!r} has none ({give}use one of: "
                           f"{', '.join(with_fidelity)})")
-    from l2l.results_schema.layout import SEGMENT_VIEW
-    clash = sorted(set(SEGMENT_VIEW) & ({*problem.space.names} | {o.name for o in problem.objectives}))
-    if clash:
-        raise ConfigError(f"{clash[0]!r} names a column of multi-fidelity results ({', '.join(SEGMENT_VIEW)}); "
-                          f"rename the parameter or objective")
+    _refuse_column_names(problem, ("member",) if config.policy.name == "pbt" else ())
     if len(problem.objectives) > 1:
         raise ConfigError(f"policy {config.policy.name!r} ranks candidates by one objective; the run has "
                           f"{len(problem.objectives)}: {[o.name for o in problem.objectives]}")

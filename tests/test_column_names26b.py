@@ -87,3 +87,36 @@ def test_validate_calls_a_run_with_a_parameter_named_budget_valid(tmp_path, caps
     path = _ga(tmp_path, _space(("budget", "from_budget", "trial")), generations=1)
     assert main(["validate", str(path)]) == 0, capsys.readouterr()  # was: '/evaluations/budget is not NaN or ...'
     assert "valid l2l trajectory" in capsys.readouterr().out
+
+
+def _fidelity(policy: dict | None, names, run: dict | None = None) -> dict:
+    return {"run": {"name": "mf", "seed": 1, **(run or {"compute": 300})}, "space": _space(names),
+            "simulator": {"name": "sphere", "multi_fidelity": True}, "backend": {"name": "serial"},
+            **({"policy": policy} if policy else {"optimizer": {"name": "ga", "population_size": 3}})}
+
+
+def test_a_pbt_run_refuses_a_parameter_named_member_and_lineage_keeps_one(tmp_path):
+    """``l2l.lineage`` keys its rows by ``member``: a PBT run refuses the name; a file that has it (a policy without
+    a lineage of its own, or one written before) is read with the lineage's column as ``(member)``."""
+    from l2l.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="'member' names a column of multi-fidelity results"):
+        l2l.run(l2l.from_mapping(_fidelity({"name": "pbt", "population": 4}, ("member",))), tmp_path / "pbt.h5",
+                progress=False)
+    assert not (tmp_path / "pbt.h5").exists()
+    path = l2l.run(l2l.from_mapping(_fidelity({"name": "successive-halving"}, ("member",))), tmp_path / "sh.h5",
+                   progress=False)
+    history = l2l.lineage(path)  # was: ValueError: cannot insert member, already exists
+    assert history.columns[0] == "(member)" and len(history)
+    assert (history["member"] == 0).all() and (history["(member)"] == history["trial"]).all()
+
+
+@pytest.mark.parametrize("name", ["trial", "budget", "parent", "state"])
+def test_a_run_with_inherit_refuses_parameters_named_like_its_segment_columns(tmp_path, name):
+    """run.inherit trains in segments as a [policy] run does; its trial/budget/parent/state columns overwrote the
+    parameter's (l2l.load showed the trial id where the parameter was 0)."""
+    from l2l.errors import ConfigError
+
+    config = _fidelity(None, (name,), {"generations": 2, "inherit": True})
+    with pytest.raises(ConfigError, match=f"'{name}' names a column of multi-fidelity results"):
+        l2l.run(l2l.from_mapping(config), tmp_path / "inherit.h5", progress=False)

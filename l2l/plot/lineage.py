@@ -88,7 +88,8 @@ def schedules_figure(source, objective: str | None = None) -> Figure:
     history = schedules(segments, run.parameters)
     if not len(history):
         raise TrajectoryError(f"{run.name}: no learner reached the top budget yet")
-    finals = history.groupby("member")[goal.name].last()
+    key = history.columns[0]  # member, or (member) where a parameter has that name (schedules)
+    finals = history.groupby(key)[goal.name].last()
     order = finals.sort_values(ascending=goal.direction == "minimize").index
     best = order[0]
     names = run.parameters[:MAX_PARAMETER_PANELS]
@@ -99,7 +100,7 @@ def schedules_figure(source, objective: str | None = None) -> Figure:
     for ax, name in zip(axes, names):
         choices = [str(c) for c in categories(run, name)] if name in run.categorical else None
         for member in order[::-1]:
-            rows = history[history["member"] == member]
+            rows = history[history[key] == member]
             xs = np.concatenate([[rows["from_budget"].iloc[0]], rows["budget"].to_numpy(float)])
             values = rows[name].to_numpy(float) if choices is None else \
                 np.array([choices.index(str(v)) for v in rows[name]], dtype=float)  # a choice: its position

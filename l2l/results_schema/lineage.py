@@ -24,7 +24,9 @@ def schedules(segments: pd.DataFrame, params: list[str], members: list[int] | No
     One row per piece of a member's training: ``member`` (the final trial),
     ``trial`` (who trained that piece), ``from_budget``, ``budget``, the
     parameters in force and the objective columns at ``budget``; rows of a
-    member are in order of budget, starting at 0.
+    member are in order of budget, starting at 0. The first column is ``member``
+    or, in a file whose parameter or objective has that name (PBT runs refuse
+    it since), ``(member)``: the user's column keeps its name.
     """
     if "parent" not in segments.columns:
         raise TrajectoryError("this run has no lineage: it is not a multi-fidelity run")
@@ -33,19 +35,20 @@ def schedules(segments: pd.DataFrame, params: list[str], members: list[int] | No
     if members is None:
         top = float(np.nanmax(segments["budget"])) if len(segments) else np.nan
         members = sorted({int(t) for t in segments.loc[np.isclose(segments["budget"], top), "trial"]})
+    key = "(member)" if "member" in segments.columns else "member"  # was: ValueError, 'member' already exists
     pieces = []
     for member in members:
         chain = _chain(by_trial, member)
         for rows in chain:
             piece = rows.copy()
-            piece.insert(0, "member", member)
+            piece.insert(0, key, member)
             pieces.append(piece)
     if not pieces:
-        return pd.DataFrame(columns=["member", "trial", "from_budget", "budget", *params])
+        return pd.DataFrame(columns=[key, "trial", "from_budget", "budget", *params])
     out = pd.concat(pieces, ignore_index=True)
     objectives = [o["name"] for o in segments.attrs.get("objectives", []) if o["name"] in out.columns]
-    keep = ["member", "trial", "from_budget", "budget", "parent", *params, *objectives, "status"]
-    out = out.sort_values(["member", "budget"], kind="stable")
+    keep = [key, "trial", "from_budget", "budget", "parent", *params, *objectives, "status"]
+    out = out.sort_values([key, "budget"], kind="stable")
     return out[[c for c in keep if c in out.columns]].reset_index(drop=True)
 
 
