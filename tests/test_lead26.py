@@ -56,3 +56,17 @@ def test_show_says_a_file_where_the_checkpoint_folder_belongs_is_not_a_folder(tm
     lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("checkpoints ")]
     # before: '... is missing (... the file was moved or copied without it)', though it is there, as a file
     assert len(lines) == 1 and "beside.h5.checkpoints is not a folder" in lines[0], lines
+
+
+def test_a_key_beside_the_objectives_that_is_no_number_is_said_to_be_read_as_a_metric():
+    import pytest
+
+    from l2l.jobs.base import normalize
+
+    class Settings:
+        objectives = ("loss",)
+
+    with pytest.raises(ValueError, match="'note' of the returned dict is no objective of the run, so it is read as a "
+                                         "metric, which must be a number"):
+        normalize({"loss": 0.5, "note": "converged"}, Settings())  # before: "objective 'note': could not convert"
+    assert normalize({"loss": 0.5, "steps": 3}, Settings())[:2] == ({"loss": 0.5}, {"steps": 3.0})

@@ -311,6 +311,9 @@ def normalize(raw: Any, settings: Settings) -> tuple[dict, dict, dict, np.ndarra
                 raise ValueError(f"the simulator returned a dict with the key {key!r}, which is read as an "
                                  f"objective or a metric (a number): return l2l.SimulationResult(objectives=..., "
                                  f"{key}=...) to hand back a {key}") from None
+            if key not in wanted:  # a key beside the objectives: read as a metric, which is a number too
+                raise ValueError(f"{key!r} of the returned dict is no objective of the run, so it is read as a metric, "
+                                 f"which must be a number: {exc}") from None
             raise ValueError(f"objective {key!r}: {exc}") from None
     missing = [name for name in wanted if name not in values]
     if missing:
