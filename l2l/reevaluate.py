@@ -217,7 +217,9 @@ def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective,
         stored = trajectory.reevaluations(errors=False)
         names = [o.name for o in trajectory.objectives]
     components = build(config, function, command="reevaluate")
-    done = set(zip(stored["generation"], stored["individual"], stored["repeat"]))
+    from l2l.results_schema.reevaluations import own_column
+
+    done = set(zip(stored["generation"], stored["individual"], stored[own_column(names, "repeat")]))
     tasks = {}
     for c in chosen:
         for repeat, seed in enumerate(seeds):

@@ -120,3 +120,42 @@ def test_a_run_with_inherit_refuses_parameters_named_like_its_segment_columns(tm
     config = _fidelity(None, (name,), {"generations": 2, "inherit": True})
     with pytest.raises(ConfigError, match=f"'{name}' names a column of multi-fidelity results"):
         l2l.run(l2l.from_mapping(config), tmp_path / "inherit.h5", progress=False)
+
+
+def _repeat_budget(params, seed):
+    return {"repeat": float(params["x"] ** 2 + (seed % 7) / 100), "budget": 7.0}
+
+
+def test_reevaluations_keep_objectives_named_repeat_and_budget(tmp_path):
+    """The re-evaluation rows' own ``repeat``/``budget`` columns overwrote such objectives: the rows showed the
+    repeat count as the objective, and a second ``reevaluate`` took objective values for repeats done."""
+    from l2l.reevaluate import reevaluate
+
+    config = l2l.from_mapping({"run": {"generations": 2, "seed": 2}, "space": {"x": {"low": -1.0, "high": 1.0}},
+                               "objectives": [{"name": "repeat"}, {"name": "budget"}],
+                               "optimizer": {"name": "random", "population_size": 4},
+                               "simulator": {"name": "python"}, "backend": {"name": "serial"}})
+    path = l2l.run(config, tmp_path / "rb.h5", simulator=_repeat_budget, progress=False)
+    assert reevaluate(path, 2, 2, simulator=_repeat_budget).attrs["evaluated"] == 4
+    assert reevaluate(path, 2, 2, simulator=_repeat_budget).attrs["evaluated"] == 0  # was: 4 again, rows twice
+    rows = l2l.load(path, reevaluations=True)
+    assert len(rows) == 4 and sorted(rows["(repeat)"]) == [0, 0, 1, 1]
+    assert (rows["budget"] == 7.0).all() and rows["(budget)"].isna().all()
+    assert not set(rows["repeat"]) <= {0, 1}  # the objective's values, not the repeat count
+    assert main(["validate", str(path)]) == 0
+
+
+def test_a_policy_runs_metrics_named_budget_and_state_keep_their_values(tmp_path):
+    """A metric named like a segment column of a [policy] run was overwritten by it in l2l.load (its name was not
+    counted as taken): it is metric:budget, beside the real budget."""
+    import h5py
+
+    path = l2l.run(l2l.from_mapping(_fidelity({"name": "successive-halving"}, ())), tmp_path / "m.h5",
+                   progress=False)
+    with h5py.File(path, "a") as f:  # as a simulator reporting metrics "budget" and "state" writes them
+        rows = f["evaluations/generation"].shape[0]
+        for name, value in (("budget", 42.0), ("state", 43.0)):
+            f.create_dataset(f"evaluations/metrics/{name}", data=np.full(rows, value), maxshape=(None,))
+    for frame in (l2l.load(path), l2l.load(path, segments=True)):
+        assert (frame["metric:budget"] == 42.0).all() and (frame["metric:state"] == 43.0).all()
+        assert not (frame["budget"] == 42.0).any() and frame["budget"].max() > 1

@@ -29,7 +29,7 @@ from l2l.errors import TrajectoryError, command
 from l2l.results_schema import checkpoint_store, codec, state_log, frames, reevaluations, structure
 from l2l.results_schema import values as checks
 from l2l.results_schema.layout import (CHECKPOINT_BLOB, CHECKSUM_COLUMN, CURVE_PREFIX, REEVALUATION_COLUMNS,
-                                       RESERVED_COLUMNS, STATISTICS_BLOB, SUMMARY_STATISTICS)
+                                       RESERVED_COLUMNS, SEGMENT_VIEW, STATISTICS_BLOB, SUMMARY_STATISTICS)
 from l2l.results_schema.statistics import check_record
 from l2l.results_schema.opening import open_hdf5
 
@@ -181,10 +181,14 @@ class Trajectory:
         """Column of each metric in :meth:`evaluations`: its name, or ``metric:<name>`` if that is taken.
 
         Taken are the reserved columns (``generation`` ... ``error``), the
-        parameter columns (``x``, ``w[0,1]``) and the objectives; the prefix is
-        repeated in the unlikely case that the prefixed name is taken too.
+        parameter columns (``x``, ``w[0,1]``), the objectives and, in a
+        multi-fidelity run, its segment columns (``trial``, ``budget``, ``state``
+        ...); the prefix is repeated in the unlikely case that the prefixed name
+        is taken too.
         """
         taken = set(RESERVED) | set(self.space.columns()) | {o.name for o in self.objectives}
+        if self.multi_fidelity:  # was: a metric named budget or state overwritten by the segment's column
+            taken |= set(SEGMENT_VIEW)
         columns = {}
         for name in self.metric_names:
             column = name

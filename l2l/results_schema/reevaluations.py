@@ -126,21 +126,30 @@ def errors_of(blob: h5py.Dataset, starts: np.ndarray, lengths: np.ndarray) -> np
     return out
 
 
+def own_column(objectives: Any, name: str) -> str:
+    """The column of the frame's own ``repeat`` or ``budget`` given the objectives' names: ``(<name>)`` where an
+    objective has the name (an objective's name is an identifier, never ``(repeat)``), else ``name``."""
+    return f"({name})" if name in objectives else name
+
+
 def frame(layout: "Layout", columns: dict[str, np.ndarray], errors: bool = True) -> pd.DataFrame:
     """The rows as a DataFrame sorted by (generation, individual, repeat).
 
     Columns: ``generation``, ``individual`` (the candidate), ``repeat``, ``seed``, ``status``, ``attempts``,
     ``started``, ``duration``, ``budget``, one per objective, one per metric (``metric:<name>`` where the
-    name is taken) and ``error``.
+    name is taken) and ``error``. Where an objective is named ``repeat`` or ``budget`` the objective keeps the
+    name and the frame's own column is ``(repeat)`` / ``(budget)`` (:func:`own_column`).
     """
+    named = {o.name for o in layout.objectives}
+    repeat, budget = (own_column(named, name) for name in ("repeat", "budget"))  # was: overwritten by the objective
     data: dict[str, Any] = {
-        "generation": columns["generation"], "individual": columns["individual"], "repeat": columns["repeat"],
+        "generation": columns["generation"], "individual": columns["individual"], repeat: columns["repeat"],
         "seed": columns["seed"],
         "status": pd.Categorical.from_codes(columns["status"].astype(np.int8),
                                             categories=[STATUS_NAMES[i] for i in sorted(STATUS_NAMES)]),
         "attempts": columns["attempts"], "started": pd.to_datetime(columns["started"], unit="s", utc=True),
-        "duration": columns["duration"], "budget": columns["budget"]}
-    taken = {*RESERVED_COLUMNS, "repeat", "budget", *(o.name for o in layout.objectives)}
+        "duration": columns["duration"], budget: columns["budget"]}
+    taken = {*RESERVED_COLUMNS, "repeat", "budget", repeat, budget, *named}
     for o in layout.objectives:
         data[o.name] = columns[f"objectives/{o.name}"]
     for name in metric_names(layout):
@@ -153,6 +162,6 @@ def frame(layout: "Layout", columns: dict[str, np.ndarray], errors: bool = True)
         data["error"] = errors_of(layout.datasets[f"{GROUP}/{REEVALUATION_ERRORS}"], columns["error_start"],
                                   columns["error_length"])
     out = pd.DataFrame(data)
-    out = out.sort_values(["generation", "individual", "repeat"], kind="stable").reset_index(drop=True)
+    out = out.sort_values(["generation", "individual", repeat], kind="stable").reset_index(drop=True)
     out.attrs["objectives"] = [o.to_json() for o in layout.objectives]
     return out
