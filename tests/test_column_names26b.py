@@ -159,3 +159,21 @@ def test_a_policy_runs_metrics_named_budget_and_state_keep_their_values(tmp_path
     for frame in (l2l.load(path), l2l.load(path, segments=True)):
         assert (frame["metric:budget"] == 42.0).all() and (frame["metric:state"] == 43.0).all()
         assert not (frame["budget"] == 42.0).any() and frame["budget"].max() > 1
+
+
+def test_the_curves_title_of_a_sweep_does_not_count_a_parameter_named_state(monkeypatch):
+    """A sweep without a policy (curves stored, no segments): its parameter named state was counted as the
+    candidates' states in the title of the curves plot ("3 candidates: 3 0")."""
+    import importlib
+    import types
+
+    import pandas as pd
+
+    curves = importlib.import_module("l2l.plot.curves")  # the module (l2l.plot.curves is also a function)
+
+    frame = pd.DataFrame({"trial": [0, 1, 2], "x": [0.1, 0.2, 0.3], "state": [0, 0, 0], "loss": [1.0, 2.0, 3.0]})
+    run = types.SimpleNamespace(multi_fidelity=False, frame=frame, title="sweep", objective=lambda name: None)
+    monkeypatch.setattr(curves, "load_run", lambda source, errors=False: run)
+    monkeypatch.setattr(curves, "draw_curves", lambda ax, run, objective: None)
+    title = curves.curves_figure("sweep.h5")._suptitle.get_text()
+    assert title == "sweep\n3 candidates, each trained to the top budget at once"

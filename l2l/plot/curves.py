@@ -376,7 +376,7 @@ def curves_figure(source, objective: str | None = None) -> Figure:
     run = load_run(source, errors=False)
     fig = Figure(figsize=(9, 5.5), layout="constrained", dpi=100)
     draw_curves(fig.add_subplot(), run, run.objective(objective))
-    if "state" in run.frame:
+    if run.multi_fidelity and "state" in run.frame:  # a sweep's parameter may be named state
         states = run.frame["state"].value_counts()
         fig.suptitle(f"{run.title}\n{len(run.frame):,} candidates: "
                      + ", ".join(f"{int(n)} {state}" for state, n in states.items() if n))
