@@ -548,8 +548,9 @@ def stored_policy(policy: dict[str, Any]) -> dict[str, Any]:
 def load_run_config(trajectory: Trajectory) -> RunConfig:
     from l2l.results_schema.structure import undeclared_parameters
 
-    if undeclared_parameters(trajectory._layout):  # the optimizer's state is of another space: refused
-        raise ConfigError(f"{trajectory.path}: {undeclared_parameters(trajectory._layout)}; l2l validate reports it")
+    undeclared = undeclared_parameters(trajectory._layout)
+    if undeclared:  # the optimizer's state is of another space: refused
+        raise ConfigError(f"{trajectory.path}: {undeclared}; l2l validate reports it")
     stored = dict(trajectory.run["config"])
     run = stored.get("run")
     penalty = run.get("penalty") if isinstance(run, dict) else None

@@ -64,8 +64,9 @@ def _check_values(f: h5py.File, layout: structure.Layout, problems: list[str], n
     columns = {name: ds[f"evaluations/{name}"][:rows] for name in names}
     # parameters under params/<name>, never a column's name: a parameter named budget overwrote the budget column
     columns.update({f"params/{p.name}": ds[f"evaluations/params/{p.name}"][:rows] for p in layout.space.parameters})
-    if structure.undeclared_parameters(layout):
-        problems.append(structure.undeclared_parameters(layout))
+    undeclared = structure.undeclared_parameters(layout)
+    if undeclared:
+        problems.append(undeclared)
     config = layout.run.get("config")
     named = config.get("space") if isinstance(config, dict) else None
     space = sorted(p.name for p in layout.space.parameters)
