@@ -565,9 +565,9 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                 count_every_attempt(state, trajectory)
             finished = False
             # killed between creating the file and its 'started' event: nothing ran, so the run starts now
-            never_started = not len(trajectory.events())
+            events = trajectory.events()["kind"]
+            never_started = not len(events)
             if state is not None:  # before any worker starts or anything is written
-                events = trajectory.events()["kind"]
                 ended = bool(len(events)) and events.iloc[-1] not in ("started", "resumed")  # not killed
                 limits = {k: getattr(config, k) for k, v in given.items() if v is not None}
                 _check_raised(state["loop"], ended, _compute_unit(trajectory), **limits)
