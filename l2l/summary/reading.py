@@ -163,9 +163,13 @@ def summarize(trajectory: Trajectory, previous: RunSummary | None = None, resumi
     candidates, compute, restarts = multi_fidelity_counts(trajectory, allowed=budgets["compute"], running=running)
     rerun = 0 if running else rerun_rows(trajectory)
     rerun_compute = 0.0
-    if rerun and compute is not None and trajectory.multi_fidelity:  # each attempt counts, as segment_compute has it
+    if rerun and compute is not None and trajectory.multi_fidelity:  # each attempt counts, as in the compute spent
+        import pandas as pd
+
+        from l2l.results_schema.frames import segment_compute
+
         later = trajectory.rows(("budget", "from_budget", "attempts"), n - rerun)
-        rerun_compute = float(((later["budget"] - later["from_budget"]) * later["attempts"]).sum())
+        rerun_compute = float(segment_compute(pd.DataFrame(later)).sum())
     continued = None
     fidelity = trajectory.run.get("fidelity") if isinstance(trajectory.run.get("fidelity"), dict) else {}
     # Every resume records the compute it ran toward: the default one too, which is no budget of the user's.
