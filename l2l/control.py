@@ -29,10 +29,7 @@ class RunControl:
         self._spent = False  # the stop requested was honoured by a run that has ended since
 
     def request_stop(self, reason: str = "requested") -> None:
-        if self._spent:  # asked between two runs: for the next one, not the one that ended
-            self._spent = False
-            self._stop.clear()
-            self._reason = ""
+        self._forget_spent()  # asked between two runs: for the next one, not the one that ended
         if not self._stop.is_set():
             self._reason = reason
         self._stop.set()
@@ -41,6 +38,10 @@ class RunControl:
         """Called as ``l2l.run`` or ``l2l.resume`` starts a run with this handle: a stop an earlier run honoured
         is forgotten (before, reusing the handle of a stopped run stopped the next run, or the resume of the same
         file, before its first evaluation, without a word)."""
+        self._forget_spent()
+
+    def _forget_spent(self) -> None:
+        """Forget a stop that a run which has ended since honoured."""
         if self._spent:
             self._spent = False
             self._stop.clear()
