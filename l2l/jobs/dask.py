@@ -422,12 +422,17 @@ class _DaskExecutor(FollowsWorkers, Executor):
         ``simulator``, the run's: installed on the workers meanwhile (the ``local`` backend's workers get it as
         they start), so that start() has nothing left to send.
         """
-        check = getattr(simulator, "check_sendable", None)
-        if check is not None:  # a function passed to l2l.run that cannot be pickled: refused before the file exists
-            check(self.name)
+        self._refuse_unsendable(simulator)
         if getattr(self, "_starting", None) is None and getattr(self, "_client", None) is None:
             self._offered = simulator
             self._starting = Background(self._connect_installing)
+
+    def _refuse_unsendable(self, simulator: Simulator | None) -> None:
+        """ConfigError, before the run's file exists, for a function passed to l2l.run that cannot be pickled for
+        the workers (:meth:`~l2l.simulators.python.CallableSimulator.check_sendable`)."""
+        check = getattr(simulator, "check_sendable", None)
+        if check is not None:
+            check(self.name)
 
     def _connect_installing(self):
         """Connect; then install the offered simulator unless the workers got it as they started."""

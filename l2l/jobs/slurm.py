@@ -389,9 +389,7 @@ class SlurmExecutor(_DaskExecutor):
         """Ask sbatch whether it takes the worker jobs (:meth:`pre_run_checks`), before the run's file is created;
         no worker starts ahead of :meth:`start`: the worker jobs' log folder is the run's, known only then (started
         earlier, their logs went to the current folder)."""
-        check = getattr(simulator, "check_sendable", None)
-        if check is not None:  # a function passed to l2l.run that cannot be pickled: refused before the file exists
-            check(self.name)
+        self._refuse_unsendable(simulator)
         self.pre_run_checks(simulator)
 
     def pre_run_checks(self, simulator=None) -> list[str]:
