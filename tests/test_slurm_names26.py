@@ -130,3 +130,22 @@ def test_a_first_array_sbatch_refuses_leaves_no_batch_folder(tmp_path, monkeypat
         executor.submit([Task(0, 0, 0, {"x": np.zeros(1)})])
     executor.close()
     assert not list((tmp_path / "run.work" / "array" / "batches").iterdir())  # before: its job.sh and tasks.json
+
+
+def test_squeue_that_does_not_answer_is_asked_for_the_arrays_name_once_a_session(tmp_path, monkeypatch):
+    from l2l.jobs import slurm_array
+
+    numbers = iter(range(900001, 900100))
+    asked = []
+    monkeypatch.setattr(slurm_array, "call", lambda argv, **_: f"{next(numbers)}\n")  # sbatch takes every array
+    monkeypatch.setattr(slurm_array, "queued_job_name", lambda job_id: asked.append(job_id) or "")  # no answer
+    executor = BACKENDS.create("slurm-array", {"array_size": 10})
+    executor.start(SIMULATORS.create("sleep", {}), Settings(objectives=("value",), run_dir=str(tmp_path / "run.work")))
+    try:
+        for generation in range(3):
+            executor.submit([Task(generation, 0, 0, {"x": np.zeros(1)})])
+    finally:
+        monkeypatch.setattr(slurm_array, "call", lambda argv, **_: "")  # the close's scancel
+        executor.close()
+    # before: asked again with every array (each squeue that does not answer holds the driver up to 30 s)
+    assert asked == ["900001"]

@@ -242,8 +242,7 @@ def _job_class(submissions: _Submissions, work_dir: str | None = None) -> type:
                     record_worker_job(work_dir, job_id, queued.get("name", self.job_name))
                     if "name" not in queued:
                         name = await asyncio.to_thread(queued_job_name, job_id)
-                        if name:
-                            queued["name"] = name
+                        queued["name"] = name or self.job_name  # asked once, answered or not
                         if name and name != self.job_name:
                             record_worker_job(work_dir, job_id, name)
                 return out

@@ -173,6 +173,7 @@ class SlurmArrayExecutor(FollowsWorkers, Executor):
         self._root: Path | None = None
         self._job_name = "l2l-array"
         self._queued_name = ""  # the name SLURM gave the run's arrays (queued_job_name), once the first is taken
+        self._name_asked = False  # squeue asked for it (once a session, answered or not)
         self._batches = 0
         self._limit = 0
         self._accepted = False  # whether sbatch took any array of this executor
@@ -347,7 +348,8 @@ class SlurmArrayExecutor(FollowsWorkers, Executor):
         # for a later session, should this one be killed before it cancels the array (_cancel_left_behind), with the
         # name SLURM gave it, asked once a session: a user's --job-name wins over the run's (it was not cancelled)
         record_array_job(array.directory, array.job_id, self._queued_name or self._job_name)
-        if not self._queued_name:
+        if not self._name_asked:  # once: squeue that does not answer would hold the driver up to 30 s a submission
+            self._name_asked = True
             self._queued_name = queued_job_name(array.job_id)
             if self._queued_name and self._queued_name != self._job_name:
                 record_array_job(array.directory, array.job_id, self._queued_name)
