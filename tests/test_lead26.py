@@ -70,3 +70,24 @@ def test_a_key_beside_the_objectives_that_is_no_number_is_said_to_be_read_as_a_m
                                          "metric, which must be a number"):
         normalize({"loss": 0.5, "note": "converged"}, Settings())  # before: "objective 'note': could not convert"
     assert normalize({"loss": 0.5, "steps": 3}, Settings())[:2] == ({"loss": 0.5}, {"steps": 3.0})
+
+
+def bowl(params, seed):
+    return float(params["x"] ** 2)
+
+
+def test_resuming_with_another_function_than_the_runs_says_so_in_one_line(tmp_path, capsys):
+    import l2l
+
+    config = l2l.from_mapping({"run": {"name": "bowl", "generations": 2},
+                               "space": {"x": {"low": -1.0, "high": 1.0}}, "simulator": "python",
+                               "optimizer": {"name": "random", "population_size": 4}, "backend": {"name": "serial"}})
+    path = l2l.run(config, tmp_path / "bowl.h5", simulator=bowl)
+    capsys.readouterr()
+    l2l.resume(path, generations=3, simulator=bowl)  # the same function: nothing said
+    assert "warning" not in capsys.readouterr().err
+    l2l.resume(path, generations=4, simulator=lambda params, seed: float(params["x"] ** 2))
+    lines = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    # before: the run went on with the lambda without a word
+    assert lines == ["l2l: warning: this run's simulator was test_lead26:bowl; it goes on with "
+                     "test_lead26:test_resuming_with_another_function_than_the_runs_says_so_in_one_line.<locals>.<lambda>"]
