@@ -52,7 +52,8 @@ def range_problems(starts: np.ndarray, lengths: np.ndarray, size: int, what: str
 
 
 def row_problems(columns: dict[str, np.ndarray], layout: "Layout") -> list[str]:
-    """Value checks of the evaluation columns given (each read for the committed rows)."""
+    """Value checks of the evaluation columns given (each read for the committed rows); a parameter's column is
+    keyed ``params/<name>``."""
     problems = []
     for name in ("generation", "individual"):
         if name in columns and (columns[name] < 0).any():
@@ -90,7 +91,9 @@ def row_problems(columns: dict[str, np.ndarray], layout: "Layout") -> list[str]:
             problems += range_problems(columns[f"{kind}_start"], columns[f"{kind}_length"], layout.blob_size(blob),
                                        f"/evaluations/{kind}_start and _length")
     for p in layout.space.parameters:
-        key = f"params/{p.name}" if f"params/{p.name}" in columns else p.name  # params/: never a column's name
+        # params/<name> only: a parameter named like a column (trial, error_start ...) is not that column, whose
+        # values (offsets, -1) were checked as its indices and made the file unreadable as the run went on
+        key = f"params/{p.name}"
         if isinstance(p, Categorical) and key in columns:
             values = columns[key]
             bad = (values < 0) | (values >= len(p.choices))
