@@ -533,6 +533,12 @@ class SlurmExecutor(_DaskExecutor):
         lost = parse_timedelta(dask.config.get("distributed.deploy.lost-worker-timeout", "15s"), default="s")
         return float(lost or 0) + 3 * REFUSAL_CHECK_SECONDS
 
+    def _local_scheduler(self):
+        """The scheduler object: dask-jobqueue's cluster runs it in this process (on its event loop), so the
+        scheduler's list of workers is read there, as the ``local`` backend reads its own (:meth:`_ask_workers`),
+        not asked of it over the network (about one request a second while the run waits)."""
+        return getattr(getattr(self, "_cluster", None), "scheduler", None)
+
     def _connected_workers(self) -> int:
         try:
             return len(self._cluster.scheduler_info["workers"])

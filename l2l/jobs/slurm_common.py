@@ -344,10 +344,12 @@ def cancel_left_behind(work_dir: str | os.PathLike) -> list[str]:
     slurm-array batch folder's ``job_id`` and the ``slurm`` backend's :data:`WORKER_JOBS` folder. Only jobs of the
     names recorded with their ids are cancelled (an id SLURM has since given to another job is left alone): the
     names SLURM gave them (:func:`queued_job_name`: a user's own ``--job-name`` too), those of the run's old name if
-    it was renamed since; :data:`WORKER_JOB_NAME` for a worker job's empty file, the run's name for an array's file
-    that holds its id alone (an earlier version's). Call it where no other session of the run is alive (under the
-    run's writer lock); the files naming the ids are removed, so that each is cancelled once (kept where scancel did
-    not answer); a folder without them costs two directory listings and calls nothing.
+    it was renamed since; :data:`WORKER_JOB_NAME` for a worker job's empty file; for an array's file that holds its id
+    alone (an earlier version's), the name of the array squeue lists as started in that batch folder
+    (:func:`_arrays_by_folder`: a run renamed since has it under its old name), else the run's name. Call it where
+    no other session of the run is alive (under the run's writer lock); the files naming the ids are removed, so
+    that each is cancelled once (kept where scancel did not answer); a folder without them costs two directory
+    listings and calls nothing.
 
     The batch folders of the arrays cancelled (or gone from the queue) are retired then, as the array's own session
     retires one that ended (:func:`l2l.jobs.slurm_array.retire_batch`): the logs of its tasks that ran go to the
@@ -358,13 +360,16 @@ def cancel_left_behind(work_dir: str | os.PathLike) -> list[str]:
     found: dict[str, tuple[list[str], list[Path]]] = {}  # by job name: the ids, the files naming them
     batches = sorted(path for path in work.glob("array/batches/*") if path.is_dir())
     arrays: dict[Path, str] = {}  # batch folder -> its array's id ('' where none is named)
-    for marker in [batch / JOB_ID_FILE for batch in batches] + sorted(work.glob(f"{WORKER_JOBS}/*")):
+    markers = [batch / JOB_ID_FILE for batch in batches] + sorted(work.glob(f"{WORKER_JOBS}/*"))
+    named = _arrays_by_folder(markers)
+    for marker in markers:
         try:
             if marker.parent.name == WORKER_JOBS:  # the id its name, the job's name its text
                 job_id, name = marker.name, marker.read_text().strip() or WORKER_JOB_NAME
             else:
                 job_id, _, name = marker.read_text().strip().partition("\n")
-                job_id, name = job_id.strip(), name.strip() or array_job_name(work)
+                job_id = job_id.strip()
+                name = name.strip() or named.get(job_id) or array_job_name(work)
                 arrays[marker.parent] = job_id
         except FileNotFoundError:  # a batch folder naming no array: sbatch refused it, or a session was killed
             continue               # before it wrote the id (retired below all the same)
@@ -410,6 +415,33 @@ def cancel_left_behind(work_dir: str | os.PathLike) -> list[str]:
         for batch in left:
             retire_batch(batch, arrays.get(batch, ""), cancelled=True)
     return cancelled
+
+
+def _arrays_by_folder(markers: Sequence[Path]) -> dict[str, str]:
+    """The names SLURM gave the arrays that ``markers`` (:data:`JOB_ID_FILE` files) name by id alone (an earlier
+    l2l's), by id: those of the arrays squeue lists as started in their batch folder (``--chdir``; its name is the
+    batch's own, unique to the array, wherever the folder was then). {} where there are none (no SLURM call).
+
+    Without them such an array was looked for under the run's ``l2l-NAME`` of now: a run renamed since (its file
+    and folder moved together) left it running, under its old name."""
+    batches: dict[str, str] = {}  # id -> its batch folder's name
+    for marker in markers:
+        try:
+            if marker.parent.name != WORKER_JOBS and "\n" not in marker.read_text().strip():
+                batches[marker.read_text().strip()] = marker.parent.name
+        except OSError:
+            continue
+    ids = [job_id for job_id in batches if job_id.isdigit()]
+    if not ids:
+        return {}
+    try:
+        listed = call(["squeue", "--noheader", f"--jobs={','.join(ids)}", "--format=%F|%Z"], timeout=30)
+    except SlurmError:  # none of them is known any more, or no answer: looked for under the run's name
+        return {}
+    started = {first.strip() for first, _, folder in (line.partition("|") for line in listed.splitlines())
+               if first.strip() in batches and Path(folder.strip()).name == batches[first.strip()]
+               and Path(folder.strip()).parent.name == "batches"}
+    return {job_id: name for job_id in sorted(started) if (name := queued_job_name(job_id))}
 
 
 def record_worker_job(work_dir: str | os.PathLike, job_id: str, name: str) -> None:
