@@ -368,7 +368,9 @@ def parameter_from_json(name: str, data: Mapping[str, Any]) -> Parameter:
         raise ConfigError(f"parameter {name!r}: type must be one of {sorted(_KINDS)}, got {kind!r}"
                           + (f"; write {hint}" if hint else ""))
     unknown = set(data) - _KEYS[kind]
-    nested = sorted(k for k, v in data.items() if isinstance(v, Mapping) and "type" in v and "type" not in data)
+    # a table of a parameter's keys (its type may be left out: float), where the parameter's own keys belong
+    nested = sorted(k for k, v in data.items() if isinstance(v, Mapping) and set(v) & set().union(*_KEYS.values())
+                    and "type" not in data)
     if nested:  # layer.weights = {...}: TOML reads a dotted key as a table 'layer' holding 'weights'
         raise ConfigError(f"parameter {name!r} holds another parameter's table ({nested[0]!r}): the dotted key "
                           f"{name}.{nested[0]} is a table in TOML; name it without a dot, e.g. {name}_{nested[0]}")

@@ -36,3 +36,17 @@ def test_a_categorical_parameter_named_like_an_evaluation_column_reads(tmp_path,
     capsys.readouterr()
     assert main(["show", str(path)]) == 0
     assert "indices outside" not in capsys.readouterr().err
+
+
+def test_a_dotted_parameter_name_without_a_type_is_said_to_be_one(tmp_path, capsys):
+    """layer.bias = { low = 0, high = 1 } (type float by default) is a table 'layer' holding 'bias' in TOML: it was
+    refused as "parameter 'layer': unknown key 'bias' for type 'float'"; only a dotted table with a type was said
+    to be a dotted name."""
+    config = tmp_path / "dotted.toml"
+    config.write_text('[run]\nname = "dotted"\ngenerations = 1\n[space]\nlayer.bias = { low = 0, high = 1 }\n'
+                      '[optimizer]\nname = "random"\npopulation_size = 2\n[simulator]\nname = "sphere"\n'
+                      '[backend]\nname = "serial"\n')
+    assert main(["run", str(config), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "layer.bias" in err and "layer_bias" in err and "unknown key" not in err, err
+    assert len(err.strip().splitlines()) == 1 and not (tmp_path / "dotted.h5").exists()
