@@ -40,7 +40,7 @@ from l2l.control import RunControl
 from l2l.driver_state import INHERIT_TO_TOP, count_every_attempt
 from l2l.errors import ConfigError, TrajectoryError, command
 from l2l.jobs import Outcome, Settings
-from l2l.jobs.slurm_common import cancel_left_behind
+from l2l.jobs.slurm_common import cancel_left_behind, run_job_name
 from l2l.jobs.warm import start_fork_server
 from l2l.objectives import Objective
 from l2l.results_schema import writer as trajectory_writer
@@ -414,7 +414,7 @@ def run(config: RunConfig | Mapping[str, Any], out: str | os.PathLike | None = N
             _create(components, path)
             with trajectory_writer.TrajectoryWriter(path, lock=lock) as writer:
                 writer.event("started", {"backend": session_backend(config.backend.to_json(), components.executor),
-                                          "pid": os.getpid()})
+                                          "pid": os.getpid(), **_session_file(path, config)})
                 _drive_recording_failure(components, writer, _fresh_state(components), reuse={},
                                          progress=progress, on_generation=on_generation,
                                          control=control or RunControl())
@@ -565,8 +565,10 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                 count_every_attempt(state, trajectory)
             finished = False
             # killed between creating the file and its 'started' event: nothing ran, so the run starts now
-            events = trajectory.events()["kind"]
+            log = trajectory.events()
+            events = log["kind"]
             never_started = not len(events)
+            note.insert(0, _jobs_left_elsewhere(path, log, stored.backend.name))  # a file moved without its folder
             if state is not None:  # before any worker starts or anything is written
                 ended = bool(len(events)) and events.iloc[-1] not in ("started", "resumed")  # not killed
                 limits = {k: getattr(config, k) for k, v in given.items() if v is not None}
@@ -630,11 +632,11 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                 {"generations": config.generations}
             backend_json = session_backend(config.backend.to_json(), components.executor)
             if never_started:  # as the run killed before it wrote it would have
-                writer.event("started", {"backend": backend_json, "pid": os.getpid()})
+                writer.event("started", {"backend": backend_json, "pid": os.getpid(), **_session_file(path, config)})
             else:
                 writer.event("resumed", {"generation": state["loop"]["generation"], "reused": len(reuse), **plan,
                                          "evaluations": config.evaluations, "max_time": config.max_time,
-                                         "pid": os.getpid(), "backend": backend_json})
+                                         "pid": os.getpid(), "backend": backend_json, **_session_file(path, config)})
             _drive_recording_failure(components, writer, state, reuse=reuse, progress=progress,
                                      on_generation=on_generation, control=control or RunControl(),
                                      drop_unreadable=drop_unreadable)
@@ -649,6 +651,63 @@ def cancelled_note(left: list[str]) -> str:
         return ""
     return (f"l2l: note: cancelled SLURM job{'s' * (len(left) > 1)} {', '.join(left)}, left in the queue by a killed "
             f"session of this run ({'they' if len(left) > 1 else 'it'} would have run on for nobody)")
+
+
+#: The backends whose jobs a session killed leaves in the SLURM queue, named in the run's folder (cancel_left_behind).
+SLURM_BACKENDS = ("slurm", "slurm-array")
+
+
+def _session_file(path: Path, config: RunConfig) -> dict[str, str]:
+    """``{"file": the run's file, absolute}`` for the event of a session on a SLURM backend (else {}): where the folder
+    naming its jobs was (``<file>.work``), and so their name (``l2l-NAME``), should the file be moved without it
+    (:func:`_jobs_left_elsewhere`)."""
+    return {"file": str(path.absolute())} if config.backend.name in SLURM_BACKENDS else {}
+
+
+def _jobs_left_elsewhere(path: Path, log: Any, created_backend: str) -> str:
+    """What a resume of ``path``, whose folder ``<file>.work`` is not beside it, does about the SLURM jobs its last
+    session left in the queue, in one line ('' where there is nothing to say): the file was moved or copied without
+    its folder, which names their ids, so :func:`~l2l.jobs.slurm_common.cancel_left_behind` found none (before,
+    they ran on for nobody and nothing was said).
+
+    Where the file moved away from the folder (the file its session recorded, ``log``'s last ``started`` or
+    ``resumed`` event, is gone, its folder there), the jobs that folder names are cancelled, as beside the file:
+    :func:`cancelled_note`. Where that folder is gone too, or belongs to a file still there (this one is a copy),
+    nothing is cancelled: a killed session's (the log's last event is its own) one warning line names the command
+    that lists its jobs and the one that cancels them, by the name they carry."""
+    import json
+
+    if path.with_suffix(".work").exists():
+        return ""
+    sessions = log[log["kind"].isin(("started", "resumed"))]
+    if not len(sessions):
+        return ""
+    try:
+        detail = json.loads(sessions["detail"].iloc[-1])
+    except ValueError:
+        detail = {}
+    detail = detail if isinstance(detail, dict) else {}
+    backend = detail.get("backend") if isinstance(detail.get("backend"), dict) else {}
+    name = backend.get("name") or created_backend
+    if name not in SLURM_BACKENDS:
+        return ""
+    recorded = detail.get("file")
+    old = Path(recorded) if isinstance(recorded, str) and recorded else path.absolute()
+    folder = old.with_suffix(".work")
+    if old != path.absolute() and folder.is_dir() and not old.exists():
+        return cancelled_note(cancel_left_behind(folder))
+    if log["kind"].iloc[-1] not in ("started", "resumed"):  # the session ended, cancelling its jobs
+        return ""
+    if folder.is_dir():
+        where = f"belongs to {old}, of which this file is a copy"
+    elif old != path.absolute():
+        where = "is gone"
+    else:
+        where = "is not beside this file (moved or copied without it)"
+    jobs = f"--name={run_job_name(folder)}"
+    return (f"l2l: warning: this run's last session (backend {name!r}) was killed, and {folder}, the folder naming "
+            f"the SLURM jobs it left in the queue, {where}: they are not cancelled from here; list them with "
+            f"'{command('squeue', jobs)}' and cancel them with '{command('scancel', jobs)}'")
 
 
 def say_note(note: list[str]) -> None:

@@ -110,3 +110,96 @@ def test_an_id_alone_is_not_cancelled_for_a_job_started_elsewhere_under_another_
         assert _queued(other)
     finally:
         subprocess.run(["scancel", other], capture_output=True, timeout=30)
+
+
+# -- a run's file moved without its folder -------------------------------------------------------------------------
+
+def _finished_run(folder, backend: dict) -> "os.PathLike":
+    """A run of one evaluation on ``backend``, finished; its file ``folder/old.h5``."""
+    import l2l
+    from l2l.config import from_mapping
+
+    config = from_mapping({"run": {"name": "old", "seed": 1, "generations": 1},
+                           "space": {"x": {"type": "float", "low": -1, "high": 1}},
+                           "optimizer": {"name": "random", "population_size": 1},
+                           "simulator": {"name": "sleep", "median": 0.0}, "backend": backend}, base_dir=folder)
+    return l2l.run(config, folder / "old.h5")
+
+
+def _killed_session(path, backend: str, file) -> None:
+    """What a session of ``path`` on ``backend`` killed (kill -9) leaves in the file: its ``resumed`` event, last."""
+    from l2l.results_schema.writer import TrajectoryWriter
+
+    with TrajectoryWriter(path) as writer:
+        writer.event("resumed", {"generation": 1, "reused": 0, "generations": 2, "pid": 1,
+                                 "backend": {"name": backend}, **({"file": str(file)} if file else {})})
+
+
+def _resume(path, capsys) -> list[str]:
+    import l2l
+
+    l2l.resume(path, generations=2, backend="serial")
+    return [line for line in capsys.readouterr().err.splitlines() if line.startswith(("l2l: note", "l2l: warning"))]
+
+
+@pytest.mark.slurm
+def test_a_file_moved_without_its_folder_has_the_jobs_its_killed_session_left_cancelled(tmp_path, capsys):
+    import json
+
+    from l2l.results_schema.reader import Trajectory
+
+    require_slurm()
+    here, there = tmp_path / "here", tmp_path / "there"
+    here.mkdir(), there.mkdir()
+    old = _finished_run(here, {"name": "slurm-array", "poll_max": 0.3, "array_size": 10})
+    with Trajectory(old) as trajectory:  # where the folder naming its jobs is: <file>.work
+        assert json.loads(trajectory.events()["detail"].iloc[0])["file"] == str(old.absolute())
+    _killed_session(old, "slurm-array", old.absolute())
+    batch = here / "old.work" / "array" / "batches" / "g00001-0001-4242-beef"
+    job_id = _held_array(batch, "l2l-old")  # the killed session's array, still in the queue
+    try:
+        (batch / "job_id").write_text(f"{job_id}\nl2l-old\n")
+        moved = there / "old.h5"
+        os.rename(old, moved)  # the file alone
+        said = _resume(moved, capsys)
+        # before: nothing said, the array left running for nobody
+        assert said == [f"l2l: note: cancelled SLURM job {job_id}, left in the queue by a killed session of this run "
+                        f"(it would have run on for nobody)"]
+        assert not _queued(job_id)
+    finally:
+        subprocess.run(["scancel", job_id], capture_output=True, timeout=30)
+
+
+@pytest.mark.parametrize("moved", [True, False])
+def test_a_killed_slurm_session_s_folder_gone_is_said_with_the_command_that_cancels_its_jobs(tmp_path, capsys, moved):
+    import shutil
+
+    from l2l.errors import command
+
+    old = _finished_run(tmp_path, {"name": "serial"})
+    _killed_session(old, "slurm-array", old.absolute())
+    shutil.rmtree(tmp_path / "old.work", ignore_errors=True)
+    path = old
+    if moved:
+        path = tmp_path / "new name.h5"
+        os.rename(old, path)
+    said = _resume(path, capsys)
+    where = "is gone" if moved else "is not beside this file (moved or copied without it)"
+    # before: nothing said
+    assert said == [f"l2l: warning: this run's last session (backend 'slurm-array') was killed, and "
+                    f"{tmp_path / 'old.work'}, the folder naming the SLURM jobs it left in the queue, {where}: they are "
+                    f"not cancelled from here; list them with '{command('squeue', '--name=l2l-old')}' and cancel them "
+                    f"with '{command('scancel', '--name=l2l-old')}'"]
+
+
+@pytest.mark.parametrize("backend, killed", [("slurm-array", False), ("local", True)])
+def test_nothing_is_said_of_a_session_that_ended_or_ran_off_slurm(tmp_path, capsys, backend, killed):
+    from l2l.results_schema.writer import TrajectoryWriter
+
+    old = _finished_run(tmp_path, {"name": "serial"})
+    _killed_session(old, backend, old.absolute())
+    if not killed:
+        with TrajectoryWriter(old) as writer:
+            writer.event("stopped", {})
+    os.rename(old, tmp_path / "new.h5")
+    assert _resume(tmp_path / "new.h5", capsys) == []
