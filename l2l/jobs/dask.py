@@ -45,8 +45,9 @@ from typing import Any, Callable, ClassVar, Sequence
 from l2l.errors import ConfigError, ExecutorError
 from l2l.jobs.base import Executor, FollowsWorkers, Outcome, Settings, Task, died, warn_line
 from l2l.jobs.dask_chunks import TARGET_CHUNK_SECONDS, TASK_RATE, chunk_count, slots  # noqa: F401 - API
-from l2l.jobs.main_guard import check_main_guard
-from l2l.jobs.warm import Background, fork_server_available, mark_preload_set, start_fork_server
+from l2l.jobs.dask_logs import cluster_closed, clusters_quiet
+from l2l.jobs.main_guard import check_main_file, check_main_guard
+from l2l.jobs.warm import Background, fork_server_available, mark_preload_set, skips_missing_main, start_fork_server
 from l2l.registry import option
 
 #: Imported by every local worker process: Ctrl-C at the terminal is the run's to handle, not the workers'.
@@ -899,11 +900,13 @@ class LocalExecutor(_DaskExecutor):
 
     def prepare(self, simulator: Simulator | None = None) -> None:
         check_main_guard(self.name)  # in the caller's thread, before any worker or file exists
+        check_main_file(self.name, self._workers_skip_missing_main)
         super().prepare(simulator)
 
     def start(self, simulator: Simulator, settings: Settings) -> None:
         if getattr(self, "_starting", None) is None:
             check_main_guard(self.name)
+            check_main_file(self.name, self._workers_skip_missing_main)
         super().start(simulator, settings)
         self._simulator = simulator
 
@@ -939,6 +942,18 @@ class LocalExecutor(_DaskExecutor):
                 if task.who_wants:
                     task.who_wants.discard(state)
 
+    @staticmethod
+    def _workers_skip_missing_main() -> bool:
+        """Whether the workers will start without running a main script that is no file (see check_main_file): they
+        are forked (Dask's ``multiprocessing-method`` fork), or start from l2l's fork server (as _connect decides)."""
+        import dask
+
+        method = dask.config.get("distributed.worker.multiprocessing-method", "spawn")  # (distributed's default)
+        if method == "fork":
+            return True
+        return method in ("spawn", "forkserver") and fork_server_available() and start_fork_server() and \
+            skips_missing_main()
+
     def _connect(self):
         import dask
         from distributed import Client, LocalCluster
@@ -965,6 +980,9 @@ class LocalExecutor(_DaskExecutor):
             # nanny gone the run waited forever.
             if getattr(self, "_keep_nannies", None) is None:
                 self._keep_nannies = dask.config.set({"distributed.deploy.lost-worker-timeout": "3650 days"})
+            if not getattr(self, "_quieted", False):  # until the cluster has closed, other runs' clusters or not
+                clusters_quiet()
+                self._quieted = True
             try:
                 with dask.config.set(settings):
                     # env: the caller's environment now (a forked worker would otherwise see the server's)
@@ -1036,6 +1054,9 @@ class LocalExecutor(_DaskExecutor):
             keep, self._keep_nannies = getattr(self, "_keep_nannies", None), None
             if keep is not None:
                 keep.__exit__(None, None, None)
+            if getattr(self, "_quieted", False):
+                self._quieted = False
+                cluster_closed()
 
 
 @dataclass

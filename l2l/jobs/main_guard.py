@@ -12,8 +12,11 @@ is; the script's syntax tree says whether that line is under the guard.
 from __future__ import annotations
 
 import ast
+import os
 import sys
+from multiprocessing import process
 from pathlib import Path
+from typing import Callable
 
 from l2l.errors import ConfigError
 
@@ -67,4 +70,21 @@ def check_main_guard(backend: str) -> None:
                           f"'serial')")
 
 
-__all__ = ["check_main_guard", "unguarded_line"]
+def check_main_file(backend: str, skipped: Callable[[], bool]) -> None:
+    """ConfigError if the running script is no file (read from standard input: ``python - < script.py`` names it
+    ``<stdin>``) and the backend's worker processes would run it again by that path as they start, unless
+    ``skipped()`` (asked only then: they start from l2l's fork server, which skips such a path: :mod:`l2l.jobs.worker_main`). Before,
+    each worker failed ('FileNotFoundError: .../<stdin>', three tracebacks) and the cluster did not start, after
+    the run's file was created."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if main is None or not isinstance(path, str) or not path or getattr(main, "__spec__", None) is not None:
+        return
+    if os.path.isfile(os.path.join(process.ORIGINAL_DIR or "", path)) or skipped():  # (where multiprocessing looks)
+        return
+    raise ConfigError(f"backend {backend!r}: this script is no file ({path}: read from standard input), and the "
+                      f"backend's worker processes would start by running its file again (their fork server here is "
+                      f"not l2l's); save it to a file and run that (python script.py), or use backend 'serial'")
+
+
+__all__ = ["check_main_file", "check_main_guard", "unguarded_line"]

@@ -37,10 +37,12 @@ from typing import Any, Callable
 PRE_SPAWN = {"MALLOC_TRIM_THRESHOLD_": "65536", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
              "OPENBLAS_NUM_THREADS": "1"}
 HASH_SEED = "6640"
+#: The module of PRELOAD by which the server's processes skip a main script that is no file (l2l.jobs.worker_main).
+SKIPS_MISSING_MAIN = "l2l.jobs.worker_main"
 #: Imported once by the fork server, so that no worker imports them again.
 PRELOAD = ["distributed", "dask", "msgpack", "cloudpickle", "tornado", "toolz", "numpy",
            "l2l.jobs.dask", "l2l.jobs.dask_worker",
-           "l2l.simulators.functions"]
+           "l2l.simulators.functions", SKIPS_MISSING_MAIN]
 
 
 def fork_server_available() -> bool:
@@ -103,6 +105,16 @@ def fork_server_running() -> bool:
     from multiprocessing import forkserver
 
     return getattr(forkserver._forkserver, "_forkserver_pid", None) is not None  # noqa: SLF001
+
+
+def skips_missing_main() -> bool:
+    """Whether this process's fork server runs, started with l2l's PRELOAD: its processes skip a main script that
+    is no file (read from standard input), instead of failing to start (see :mod:`l2l.jobs.worker_main`). False
+    where another fork server runs (started before l2l's, by the caller's own multiprocessing or Dask)."""
+    from multiprocessing import forkserver
+
+    return fork_server_running() and SKIPS_MISSING_MAIN in (
+        getattr(forkserver._forkserver, "_preload_modules", None) or ())  # noqa: SLF001
 
 
 def mark_preload_set() -> None:

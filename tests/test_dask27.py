@@ -1,0 +1,137 @@
+"""The local and Dask backends driven from Python as a notebook or a piped script drives them (session 27)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import l2l
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _sweep(backend: dict, evaluations: int = 1) -> dict:
+    return {"space": {"x": {"low": -1.0, "high": 1.0}}, "simulator": "python",
+            "optimizer": {"name": "random", "population_size": evaluations}, "run": {"generations": 1, "seed": 1},
+            "backend": backend}
+
+
+TWO_THREADS = """
+import functools
+import threading
+import time
+from pathlib import Path
+
+import l2l
+
+HERE = {HERE!r}
+
+
+def wait_for(path):
+    deadline = time.monotonic() + 60
+    while not path.exists():
+        assert time.monotonic() < deadline, path
+        time.sleep(0.02)
+
+
+def held(name, params, seed):  # in a worker: says it runs, then waits until it is released
+    Path(HERE, f"started-{name}").touch()
+    wait_for(Path(HERE, f"release-{name}"))
+    return float(params["x"] ** 2)
+
+
+def run(name):
+    l2l.run({CONFIG!r}, f"{name}.h5", simulator=functools.partial(held, name))
+
+
+if __name__ == "__main__":
+    first = threading.Thread(target=run, args=(1,))
+    first.start()
+    wait_for(Path("started-1"))
+    second = threading.Thread(target=run, args=(2,))
+    second.start()
+    wait_for(Path("started-2"))
+    Path("release-1").touch()
+    first.join()
+    Path("release-2").touch()
+    second.join()
+    print("rows", l2l.load("1.h5")["status"].tolist(), l2l.load("2.h5")["status"].tolist())
+"""
+
+
+def test_two_local_runs_in_two_threads_print_none_of_dasks_lines_as_they_close(tmp_path):
+    # the first run's cluster, closing before the second's, put distributed's log level back, and the second's
+    # close then printed a dozen INFO lines ('distributed.scheduler - INFO - Remove client ...', 'Closing Nanny')
+    script = tmp_path / "two.py"
+    script.write_text(TWO_THREADS.replace("{CONFIG!r}", repr(_sweep({"name": "local", "workers": 1}))).replace(
+        "{HERE!r}", repr(str(tmp_path))))
+    done = _python(tmp_path, str(script))
+    assert done.returncode == 0, done.stderr
+    assert "rows ['ok'] ['ok']" in done.stdout
+    assert done.stderr == ""
+
+
+def test_distributeds_own_lines_show_again_once_the_runs_clusters_closed(tmp_path):
+    # the runs' clusters keep distributed's lines off the screen while they live, not for the rest of the process
+    import logging
+
+    handlers = [h for h in logging.getLogger("distributed").handlers if isinstance(h, logging.StreamHandler)]
+    levels = [handler.level for handler in handlers]
+    path = l2l.run(_sweep({"name": "local", "workers": 1}), tmp_path / "a.h5", simulator=_square)
+    assert l2l.load(path)["status"].tolist() == ["ok"]
+    assert [handler.level for handler in handlers] == levels
+
+
+def _square(params, seed):
+    return float(params["x"] ** 2)
+
+
+SCRIPT = """
+import l2l
+
+def bowl(params, seed):
+    return float(params["x"] ** 2)
+
+path = l2l.run({CONFIG!r}, "piped.h5", simulator=bowl)
+print("rows", l2l.load(path)["status"].tolist())
+"""
+
+
+def _python(tmp_path: Path, *args: str, script: str | None = None) -> subprocess.CompletedProcess:
+    """``python ARGS`` in ``tmp_path`` with this checkout importable, ``script`` on its standard input."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    return subprocess.run([sys.executable, *args], input=script, cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=300, check=False)
+
+
+def _pipe(tmp_path: Path, script: str) -> subprocess.CompletedProcess:
+    """``python - < script.py`` in ``tmp_path``: the script read from standard input."""
+    return _python(tmp_path, "-", script=script)
+
+
+def test_a_script_read_from_standard_input_runs_on_the_local_backend(tmp_path):
+    # its workers ran the script's file again as they started, '<stdin>', which is none: each failed
+    # (FileNotFoundError), and the run ended in 'the Dask cluster did not start after 3 attempts'
+    script = SCRIPT.replace("{CONFIG!r}", repr(_sweep({"name": "local", "workers": 1}, evaluations=2)))
+    done = _pipe(tmp_path, script)
+    assert done.returncode == 0, done.stderr
+    assert "rows ['ok', 'ok']" in done.stdout
+    assert "Traceback" not in done.stderr, done.stderr
+
+
+def test_a_piped_script_whose_workers_would_not_start_is_refused_in_one_line_before_the_file_exists(tmp_path):
+    # a fork server started before l2l's (the script's own multiprocessing) runs the main script again in each
+    # worker: then the run is refused, saying what to do
+    script = "import multiprocessing.forkserver\nmultiprocessing.forkserver.ensure_running()\n" + \
+        SCRIPT.replace("{CONFIG!r}", repr(_sweep({"name": "local", "workers": 1})))
+    done = _pipe(tmp_path, script)
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("l2l.errors.ConfigError: backend 'local': ") and "standard input" in last, done.stderr
+    assert "save it to a file" in last and "backend 'serial'" in last
+    assert "Nanny" not in done.stderr and "FileNotFoundError" not in done.stderr
+    assert not (tmp_path / "piped.h5").exists()
