@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import NoReturn, Sequence
 
 from l2l import __version__
-from l2l.errors import ConfigError, L2LError, TrajectoryError, command
+from l2l.errors import ConfigError, L2LError, TrajectoryError, command, shown
 
 #: Modules that add subcommands: each has ``register(subparsers)``.
 PLUGIN_COMMANDS = ("l2l.commands.analysis", "l2l.commands.slurm", "l2l.commands.reevaluate", "l2l.commands.prune")
@@ -64,8 +64,8 @@ def _run(args: argparse.Namespace) -> int:
         warn_options(components)  # (l2l run says it as the run starts)
         checks, refusal = check_lines(components)  # the backend's, as l2l run makes them before creating the file
         script = getattr(components.executor, "job_script", None)
-        print(f"config {args.config} is valid: {proposer(config, components)} over {_parameters(config.space)}, "
-              f"simulator {config.simulator.name}, backend {config.backend.name} -> {out.absolute()}")
+        print(f"config {shown(args.config)} is valid: {proposer(config, components)} over {_parameters(config.space)}, "
+              f"simulator {config.simulator.name}, backend {config.backend.name} -> {shown(out.absolute())}")
         # what it would do: the policy with its options and the compute (in fidelity units), or the generations
         print("\n".join(plan_lines(config, components, _extent(config, components)) + checks))
         if existing is not None:
@@ -81,7 +81,7 @@ def _run(args: argparse.Namespace) -> int:
     proposer = config.policy.name if unused else config.optimizer.name
     # the file named absolutely, as the closing 'results:' line names it (722e9c7): --out run.h5 is relative
     print(f"l2l {__version__}: {config.name}: {proposer} x {config.simulator.name} "
-          f"on {config.backend.name}, {extent} -> {out.absolute()}", file=sys.stderr)
+          f"on {config.backend.name}, {extent} -> {shown(out.absolute())}", file=sys.stderr)
     eta = getattr(components.policy, "eta", None)  # one rung of a policy with rungs: allowed for model-based only
     if eta and len(components.budgets) == 1:
         from l2l.components import one_rung
@@ -104,10 +104,10 @@ def _run(args: argparse.Namespace) -> int:
         path = run(config, out, progress=not args.no_progress, control=control).absolute()
     except KeyboardInterrupt:  # named as the banner and the 'results:' line name it, absolutely
         if not out.exists():  # interrupted before the file was created (waiting for a Dask scheduler, say)
-            print(f"\ninterrupted before {out.absolute()} was created; nothing ran, nothing to resume",
+            print(f"\ninterrupted before {shown(out.absolute())} was created; nothing ran, nothing to resume",
                   file=sys.stderr)
             return 130
-        print(f"\ninterrupted; every committed evaluation is in {out.absolute()}; continue with: "
+        print(f"\ninterrupted; every committed evaluation is in {shown(out.absolute())}; continue with: "
               f"{command('l2l', 'resume', out.absolute())}", file=sys.stderr)
         return 130
     finally:
@@ -246,10 +246,10 @@ def _finished_banner(trajectory, why: str | None = None) -> str:
 
     summary = summarize(trajectory)
     if why is not None:
-        return (f"l2l {__version__}: {summary.name} in {Path(trajectory.path).absolute()} has finished "
+        return (f"l2l {__version__}: {summary.name} in {shown(Path(trajectory.path).absolute())} has finished "
                 f"({progress_line(summary, status=False)}): nothing more to run: {why}")
     budgets = "--compute" if summary.compute is not None else "--generations"  # a policy's sweep is fixed
-    return (f"l2l {__version__}: {summary.name} in {Path(trajectory.path).absolute()} has finished "
+    return (f"l2l {__version__}: {summary.name} in {shown(Path(trajectory.path).absolute())} has finished "
             f"({progress_line(summary, status=False)}): nothing to resume; to extend it, raise a budget "
             f"({budgets}, --evaluations or --max-time)")
 
@@ -274,7 +274,7 @@ def _resume_banner(trajectory, backend: str | None) -> str:
     proposer = summary.policy if _proposes(summary.policy) else summary.optimizer.get("name", "?")
     return (f"l2l {__version__}: resuming {summary.name}: {proposer} x "
             f"{summary.simulator.get('name', '?')} on {backend}; "
-            f"{progress_line(summary, status=False, resuming=True)} -> {Path(trajectory.path).absolute()}")
+            f"{progress_line(summary, status=False, resuming=True)} -> {shown(Path(trajectory.path).absolute())}")
 
 
 def _stopped(control, path) -> int:
@@ -487,7 +487,7 @@ def main(argv: Sequence[str] | None = None, *, control=None) -> int:
     try:
         return int(args.func(args) or 0)
     except L2LError as exc:
-        print(f"l2l: error: {exc}", file=sys.stderr)
+        print(f"l2l: error: {shown(exc)}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         return 0

@@ -556,6 +556,7 @@ def stored_policy(policy: dict[str, Any]) -> dict[str, Any]:
 
 def load_run_config(trajectory: Trajectory) -> RunConfig:
     from l2l.results_schema.structure import undeclared_parameters
+    from l2l.results_schema.validate import missing_optimizer
 
     undeclared = undeclared_parameters(trajectory._layout)
     if undeclared:  # the optimizer's state is of another space: refused
@@ -571,6 +572,9 @@ def load_run_config(trajectory: Trajectory) -> RunConfig:
         stored["run"] = {**run, "penalty": {k: v for k, v in penalty.items() if k in names}}
     if isinstance(stored.get("policy"), dict):
         stored["policy"] = stored_policy(stored["policy"])
+    missing = missing_optimizer(stored, trajectory.run.get("optimizer"))
+    if missing:  # from_mapping would take 'auto' and feed it the stored state of another optimizer: a KeyError
+        raise ConfigError(f"{trajectory.path}: {missing}: a damaged or hand-edited file; l2l validate reports it")
     simulator = stored.get("simulator")
     path = simulator.get("path") if isinstance(simulator, dict) else None
     try:

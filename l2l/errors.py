@@ -34,9 +34,49 @@ class ExecutorError(L2LError):
     """A backend could not start or reach its workers (a cluster that never came up, no SLURM)."""
 
 
+#: Backslash escapes of the control characters that have one; the others are \xNN below 0x80, else \uNNNN.
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escaped(character: str) -> str:
+    code = ord(character)
+    if character in _ESCAPES:
+        return _ESCAPES[character]
+    if 0xDC80 <= code <= 0xDCFF:  # a byte of a file name that is no UTF-8 (os.fsdecode's surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}"  # as the shell's $'...' reads them
+
+
+def _unprintable(character: str) -> bool:
+    import unicodedata
+
+    # Cc: newline, tab, ESC (terminal sequences that repaint the screen), DEL, C1; Cs: an undecodable byte (print
+    # fails on it); Zl/Zp: line and paragraph separators (str.splitlines breaks there)
+    return unicodedata.category(character) in ("Cc", "Cs", "Zl", "Zp")
+
+
+def shown(text: object) -> str:
+    """``text`` (a path, or a message that names one) for one line of a terminal: every control character (a
+    newline, a tab, ESC), undecodable byte and line separator written as its backslash escape (``a\\nb.h5``), the
+    rest unchanged. The one place messages make a path safe to print: a newline in a file name broke the one-line
+    rule, and ESC sequences could repaint the user's terminal."""
+    text = str(text)
+    if text.isprintable():  # the usual case, quickly
+        return text
+    return "".join(_escaped(c) if _unprintable(c) else c for c in text)
+
+
 def command(*words: object) -> str:
     """A command l2l suggests in a message, ready to paste into a shell: every word quoted where it needs to be
-    (a file name with a space, a quote or a ``$``), the one place messages build such commands."""
+    (a file name with a space, a quote or a ``$``), the one place messages build such commands. A word with a
+    control character (a newline in a file name) is written in the shell's ``$'...'`` form with the character
+    escaped, so that the command stays one line and pastes as the same word (bash, zsh, ksh)."""
     import shlex
 
-    return " ".join(shlex.quote(str(word)) for word in words)
+    return " ".join(_ansi_c(str(word)) if shown(word) != str(word) else shlex.quote(str(word)) for word in words)
+
+
+def _ansi_c(word: str) -> str:
+    escaped = "".join("\\\\" if c == "\\" else "\\'" if c == "'" else c for c in word)
+    # bytes of a file name that is no UTF-8 are written as \\xNN too: the shell puts back the very bytes
+    return "$'" + shown(escaped) + "'"

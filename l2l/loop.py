@@ -43,6 +43,7 @@ from l2l.jobs import Outcome, Settings
 from l2l.jobs.slurm_common import cancel_left_behind, run_job_name
 from l2l.jobs.warm import start_fork_server
 from l2l.objectives import Objective
+from l2l.results_schema import checkpoint_store
 from l2l.results_schema import writer as trajectory_writer
 from l2l.results_schema.lock import WriterLock
 from l2l.results_schema.reader import Trajectory
@@ -543,6 +544,7 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
         # as an error ends the resume before it (the callback): the jobs are cancelled here all the same
         note = [cancelled_note(cancel_left_behind(path.with_suffix(".work")))]
         stack.callback(say_note, note)
+        checkpoint_store.remove_stale_temporaries(path)  # its killed writers' (the lock: none is alive)
         with Trajectory(path) as trajectory:
             stored = load_run_config(trajectory)
             if drop_unreadable and stored.policy is None and not stored.inherit:

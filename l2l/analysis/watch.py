@@ -21,10 +21,11 @@ from typing import TextIO
 
 import numpy as np
 
-from l2l.errors import TrajectoryError
+from l2l.errors import TrajectoryError, shown
 from l2l.objectives import Objective
 from l2l.results_schema.reader import Trajectory
 from l2l.summary import RunSummary, summarize
+from l2l.summary.progress import ended_by_target
 
 SPARK = " ▁▂▃▄▅▆▇█"
 STALE_AFTER = 300.0
@@ -165,13 +166,15 @@ def status_line(s: Snapshot) -> str:
 def render(s: Snapshot, width: int = 100) -> str:
     """One frame of the view as text."""
     summary = s.summary
-    lines = [f"l2l watch {Path(summary.path).absolute()}   {_clock(s.now)}",  # absolutely, as l2l run names it
+    lines = [f"l2l watch {shown(Path(summary.path).absolute())}   {_clock(s.now)}",  # absolutely, as l2l run names it
              f"run          {summary.name}: {summary.description}",
              f"status       {status_line(s)}"]
     planned = summary.planned_generations
     if summary.compute is not None:  # a multi-fidelity run: candidates and compute, not generations
         from l2l.summary import progress_line
         lines.append(f"candidates   {progress_line(summary, status=False)}")
+    elif ended_by_target(summary):  # not '6 of 50 committed [###---] 12 %' of a run that has finished
+        lines.append(f"generation   {summary.generations} committed ({ended_by_target(summary)})")
     elif planned:
         done = min(1.0, summary.generations / planned)
         bar = "#" * int(round(30 * done)) + "-" * (30 - int(round(30 * done)))
@@ -225,7 +228,9 @@ def watch(path: str | os.PathLike, interval: float = 2.0, once: bool = False, ou
 
     The run ends when it finished or failed; a stopped or interrupted run may be resumed (``l2l submit``
     requeues itself), so the view goes on until Ctrl-C. Returns the exit status: 0 when the run ended
-    (or after ``once``), 130 when watching was stopped by Ctrl-C.
+    (or after ``once``), 130 when watching was stopped by Ctrl-C. A file not there yet is waited for, said in
+    one line (with its folder, where that is missing too: ``l2l run`` creates it); one under a path that can
+    never hold it (a file where a folder must be) is refused (TrajectoryError).
     """
     out = out or sys.stdout
     path = Path(path)
@@ -238,8 +243,14 @@ def watch(path: str | os.PathLike, interval: float = 2.0, once: bool = False, ou
         if not path.exists():
             if once:
                 raise TrajectoryError(f"{path}: no such file")
+            folder = path.absolute().parent
+            blocked = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
+            if blocked is not None:  # no run can create its file there: waiting would be forever
+                raise TrajectoryError(f"{path}: {blocked} is not a folder, so the file can never be created there")
+            # l2l run creates a missing folder (watching first is fine), but a mistyped one would wait unnoticed
+            absent = "" if folder.is_dir() else f"; its folder {folder} does not exist yet either"
             # once, not a line per interval; named absolutely, as l2l run names the file it will create
-            out.write(f"waiting for {path.absolute()} to be created (Ctrl-C to stop)\n")
+            out.write(shown(f"waiting for {path.absolute()} to be created{absent} (Ctrl-C to stop)") + "\n")
             out.flush()
         while not path.exists():
             time.sleep(interval)

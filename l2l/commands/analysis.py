@@ -12,7 +12,7 @@ from pathlib import Path
 
 from l2l.analysis.outputs import check_output
 from l2l.commands import missing
-from l2l.errors import ConfigError, TrajectoryError
+from l2l.errors import ConfigError, TrajectoryError, shown
 
 KINDS = ("overview", "fitness", "parameters", "scatter", "pareto", "failures", "curves", "lineage",
          "schedules")  # as l2l.plot.KINDS, without importing matplotlib
@@ -97,7 +97,7 @@ def _plot(args: argparse.Namespace) -> int:
         raise ConfigError(f"output {str(out)!r}: the file name must end in one of {', '.join(FORMATS)}")
     check_results(args.file)
     save(figure(args.file, args.kind, **options), out, dpi=args.dpi, overwrite=args.force)
-    print(out)
+    print(shown(out))
     return 0
 
 
@@ -135,7 +135,7 @@ def _compare(args: argparse.Namespace) -> int:
     for note in (hypervolume_note(runs, shared), compute_note(runs)):
         if note:
             print(note)
-    print(out)
+    print(shown(out))
     return 0
 
 
@@ -143,7 +143,7 @@ def _report(args: argparse.Namespace) -> int:
     from l2l.analysis.report import report
 
     check_given(args)
-    print(report(args.file, args.output, dpi=check_dpi(args.dpi), force=args.force))
+    print(shown(report(args.file, args.output, dpi=check_dpi(args.dpi), force=args.force)))
     return 0
 
 
@@ -159,7 +159,7 @@ def _export(args: argparse.Namespace) -> int:
     check_given(args)
     target = export(args.file, args.format, args.output, force=args.force, segments=args.segments)
     if target is not None:
-        print(target)
+        print(shown(target))
     return 0
 
 

@@ -52,6 +52,11 @@ def check_lines(components: Any) -> tuple[list[str], Exception | None]:
     from l2l.errors import L2LError
     from l2l.jobs.slurm_common import SlurmError
 
+    tell = getattr(components.executor, "_tell_chunks_with_target", None)  # the Dask backends'
+    if callable(tell):  # the note l2l run prints as the executor starts (an explicit chunk_size > 1 kept with
+        # run.target), from the one place that words it; the dry run said nothing of it
+        components.executor.each_result = components.config.target is not None  # as loop.py sets it for the run
+        tell()
     try:
         said = components.executor.pre_run_checks(components.simulator)
     except SlurmError as exc:  # not a refusal: no sbatch here (a laptop, to see the job script), or no answer

@@ -11,6 +11,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from l2l.errors import shown
+
 
 @dataclass
 class Pruned:
@@ -52,32 +54,12 @@ def _on_disk(file: Path) -> tuple[int, bool]:
     return stat.st_blocks * 512, stat.st_nlink > 1
 
 
-def _shared(root: Path) -> str | None:
-    """Why the checkpoint folder ``root`` may hold another run's files (None if nothing says so): it is a
-    symbolic link (another run's folder may link to the same place), or another run's folder beside it links to
-    it. The files are named by their content only, so prune could not tell another run's from superseded ones
-    (nor from those a live run has written and not yet committed). A link from a folder elsewhere cannot be
-    seen from here."""
-    if root.is_symlink():
-        return f"{root} is a symbolic link (to {os.readlink(root)}), so another run's folder may link there too"
-    if not root.is_dir():
-        return None
-    mine = os.path.realpath(root)
-    try:
-        entries = sorted(os.scandir(root.parent), key=lambda e: e.name)
-    except OSError:
-        return None
-    for entry in entries:
-        if entry.name.endswith(".checkpoints") and entry.is_symlink() and os.path.realpath(entry.path) == mine:
-            return f"{root.parent / entry.name} is a symbolic link to {root}: another run shares the folder"
-    return None
-
-
 def prune(path: str | os.PathLike, dry_run: bool = False) -> Pruned:
     """Delete the files of ``PATH.checkpoints/`` that no needed row references (see
     :mod:`l2l.results_schema.pruning`), after recording them in the trajectory. Raises TrajectoryError
     (nothing deleted) for a missing file, one that is not a trajectory, one a run writes now (under any name: the
-    writer lock follows symbolic links), and a folder another run may share (:func:`_shared`)."""
+    writer lock follows symbolic links), and a folder another run may share
+    (:func:`~l2l.results_schema.checkpoint_store.shared_reason`)."""
     from l2l.errors import TrajectoryError
     from l2l.results_schema import checkpoint_store, pruning
     from l2l.results_schema.lock import WriterLock
@@ -92,7 +74,7 @@ def prune(path: str | os.PathLike, dry_run: bool = False) -> Pruned:
         pass
     with WriterLock(path):  # no run writes it while it is pruned (the lock of the file a symbolic link names)
         root = checkpoint_store.folder_of(path)
-        shared = _shared(root)
+        shared = checkpoint_store.shared_reason(root)
         if shared:
             raise TrajectoryError(f"{shared}, and prune cannot tell that run's checkpoints from superseded ones "
                                   f"(nothing pruned)")
@@ -148,7 +130,7 @@ def _prune(args: argparse.Namespace) -> int:
     result = prune(args.file, dry_run=args.dry_run)
     if args.dry_run:
         for file in [*result.files, *result.temporary]:
-            print(f"would delete {file}")
+            print(f"would delete {shown(file)}")
     print(result.summary())
     return 0
 

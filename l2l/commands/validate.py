@@ -13,7 +13,7 @@ def validate_files(paths: Iterable[str | os.PathLike], out: TextIO | None = None
     1 if any file is invalid, else 0. A path that does not exist is refused before any file is checked (exit 2
     from the command line)."""
     from l2l.commands import missing
-    from l2l.errors import TrajectoryError
+    from l2l.errors import TrajectoryError, shown
     from l2l.results_schema.validate import validate_with_notes
 
     out, err = out or sys.stdout, err or sys.stderr
@@ -28,9 +28,9 @@ def validate_files(paths: Iterable[str | os.PathLike], out: TextIO | None = None
             status = 1
             for problem in problems:  # a problem that names the file already is not prefixed with it again
                 named = problem.startswith((f"{path} ", f"{path}: "))  # 'run.h5: its HDF5 superblock is damaged'
-                print(problem if named else f"{path}: {problem}", file=err)
+                print(shown(problem if named else f"{path}: {problem}"), file=err)
         else:
-            print(f"{path}: valid l2l trajectory", file=out)
+            print(f"{shown(path)}: valid l2l trajectory", file=out)
         for note in notes:
-            print(f"{path}: {note}", file=out if not problems else err)
+            print(shown(f"{path}: {note}"), file=out if not problems else err)
     return status

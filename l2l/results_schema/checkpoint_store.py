@@ -157,6 +157,67 @@ class CheckpointStore:
         return content
 
 
+def shared_reason(root: Path) -> str | None:
+    """Why the checkpoint folder ``root`` may hold another run's files (None if nothing says so): it is a
+    symbolic link (another run's folder may link to the same place), or another run's folder beside it links to
+    it. The files are named by their content only, so no one could tell another run's from superseded ones
+    (nor from those a live run has written and not yet committed). A link from a folder elsewhere cannot be
+    seen from here."""
+    if root.is_symlink():
+        return f"{root} is a symbolic link (to {os.readlink(root)}), so another run's folder may link there too"
+    if not root.is_dir():
+        return None
+    mine = os.path.realpath(root)
+    try:
+        entries = sorted(os.scandir(root.parent), key=lambda e: e.name)
+    except OSError:
+        return None
+    for entry in entries:
+        if entry.name.endswith(".checkpoints") and entry.is_symlink() and os.path.realpath(entry.path) == mine:
+            return f"{root.parent / entry.name} is a symbolic link to {root}: another run shares the folder"
+    return None
+
+
+def temporaries(root: Path) -> list[Path]:
+    """The temporary files in the checkpoint folder ``root`` (``ab/.ab12...ef.l2lc.PID.tmp``): each a checkpoint
+    :meth:`CheckpointStore.put` was writing, renamed into place once whole, so one left is its writer's, killed
+    mid-write. No row references one (rows reference the final names)."""
+    found = []
+    try:
+        subs = sorted(os.scandir(root), key=lambda e: e.name)
+    except OSError:  # no folder (nothing stored beside the file), or not one
+        return []
+    for sub in subs:
+        if not sub.is_dir(follow_symlinks=False):
+            continue
+        try:
+            entries = sorted(os.scandir(sub.path), key=lambda e: e.name)
+        except OSError:
+            continue
+        found += [Path(entry.path) for entry in entries if entry.name.startswith(".") and
+                  entry.name.endswith(".tmp") and entry.is_file(follow_symlinks=False)]
+    return found
+
+
+def remove_stale_temporaries(trajectory: str | os.PathLike) -> int:
+    """Delete the temporary files that writers of ``trajectory`` killed mid-write left in its checkpoint folder
+    (:func:`temporaries`); the number deleted. The caller holds the trajectory's writer lock, so no live process
+    writes this run's checkpoints: every temporary there is a dead writer's, which no row references (its segment
+    runs again). Nothing is deleted where the folder may be another run's too (:func:`shared_reason`), whose live
+    writer's temporaries this lock does not tell apart: ``l2l prune`` refuses such a folder too."""
+    root = folder_of(trajectory)
+    if shared_reason(root) is not None:
+        return 0
+    removed = 0
+    for file in temporaries(root):
+        try:
+            file.unlink()
+        except OSError:  # gone meanwhile, or not ours to delete (permissions): l2l prune says so
+            continue
+        removed += 1
+    return removed
+
+
 def describe(trajectory: str | os.PathLike) -> str:
     """``l2l show``'s words on the folder of large checkpoints of ``trajectory`` ("" if it has none). Its size is
     what the folder takes on disk as ``du -s`` counts it (the blocks of the folder and of every file and folder
@@ -204,4 +265,4 @@ def _sync_folder(folder: Path) -> None:
 
 
 __all__ = ["CHOICES", "CheckpointStore", "LARGE", "describe", "folder_of", "is_reference", "parse", "reference",
-           "size_in_memory", "size_text", "threshold"]
+           "remove_stale_temporaries", "shared_reason", "size_in_memory", "size_text", "temporaries", "threshold"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import h5py
 import numpy as np
@@ -55,6 +56,21 @@ def validate_with_notes(path: str | os.PathLike) -> tuple[list[str], list[str]]:
     return problems, notes
 
 
+def missing_optimizer(config: Any, created: Any) -> str:
+    """What a run's file lacks to name its optimizer (``''`` if nothing): the stored config's [optimizer] name,
+    which resume and reevaluate build the optimizer from (without it the config's default, ``auto``, would be fed
+    the stored state of another optimizer). ``config`` and ``created`` are /run attributes 'config' and
+    'optimizer' as read."""
+    table = config.get("optimizer") if isinstance(config, dict) else None
+    if isinstance(table, dict) and isinstance(table.get("name"), str):
+        return ""
+    said = "has no [optimizer] table" if not isinstance(table, dict) else "has an [optimizer] table without a name"
+    name = created.get("name") if isinstance(created, dict) else None
+    made = (f"; the run was made with {name!r} (/run attribute 'optimizer')" if isinstance(name, str) else
+            ", and /run attribute 'optimizer' names no optimizer either")
+    return f"the config stored in the file (/run attribute 'config') {said}{made}"
+
+
 def _check_values(f: h5py.File, layout: structure.Layout, problems: list[str], notes: list[str]) -> None:
     rows, ds = layout.rows, layout.datasets
     log = ds["evaluations/committed"][:]
@@ -79,6 +95,9 @@ def _check_values(f: h5py.File, layout: structure.Layout, problems: list[str], n
     if all(isinstance(name, str) for name in optimizers) and optimizers[0] != optimizers[1]:
         problems.append(f"/run attribute 'config' names optimizer {optimizers[0]!r}, /run attribute 'optimizer' "
                         f"{optimizers[1]!r} (the one whose state the file holds)")
+    missing = missing_optimizer(config, layout.run.get("optimizer"))
+    if missing:
+        problems.append(missing)
     problems += checks.row_problems(columns, layout)
     if "evaluations/parent" in ds:
         parent = ds["evaluations/parent"][:rows]

@@ -55,6 +55,9 @@ def _progress(summary: RunSummary, resuming: bool = False) -> str:
                 f"{time_used}")
     planned = f" of {summary.planned_generations}" if summary.planned_generations is not None else ""
     generations = "generations" if planned or summary.generations != 1 else "generation"  # "1 of 3 generations"
+    ended = ended_by_target(summary)
+    if ended:  # '6 of 50 generations' beside 'finished' read as a run cut short, or one still to go on
+        planned, generations = "", f"{generations} ({ended})"
     if summary.compute is not None:  # segments of a run without a policy (Lamarckian inheritance)
         spent, _, unit = summary.compute
         segments = "segments" if budget or summary.evaluations != 1 else "segment"
@@ -64,6 +67,23 @@ def _progress(summary: RunSummary, resuming: bool = False) -> str:
     evaluations = "evaluations" if budget or summary.evaluations != 1 else "evaluation"  # "1 of 5 evaluations"
     return (f"{summary.generations}{planned} {generations}, {summary.evaluations}{budget} {evaluations} "
             f"({summary.unsuccessful} failed{_rerun(summary)}){time_used}")
+
+
+def ended_by_target(summary: RunSummary) -> str:
+    """``stopped by its target during the 6th; 50 planned``: how a run of generations that its ``run.target``
+    ended before its planned generations ended (the last one, as a rule, before all its members were evaluated);
+    '' for any other run."""
+    planned = summary.planned_generations
+    if summary.reason != "target reached" or not planned or summary.generations >= planned \
+            or summary.compute is not None and summary.candidates is not None:
+        return ""
+    return f"stopped by its target during the {ordinal(summary.generations)}; {planned} planned"
+
+
+def ordinal(n: int) -> str:
+    """``1st``, ``2nd``, ``3rd``, ``4th``, ``11th``, ``22nd``."""
+    suffix = "th" if n % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def _rerun(summary: RunSummary) -> str:

@@ -7,6 +7,7 @@ import json
 import os
 from typing import TYPE_CHECKING
 
+from l2l.errors import shown
 from l2l.summary.failures import failure_line, retry_line
 from l2l.summary.multi_fidelity import (checkpoints_line, endgame_brief, endgame_line, endgame_status,
                                         interrupted_from_checkpoints, missing_folder_line, policy_lines,
@@ -66,7 +67,7 @@ def show_text(trajectory: Trajectory, top: int = 10, events: int = 5) -> str:
 
 def target_line(trajectory: Trajectory, summary: RunSummary) -> str:
     """Whether the run reached its ``run.target``: ``target 0.95 reached by candidate 17 (accuracy = 0.9612) after
-    63 evaluations / 1350 epochs of compute`` (as the ``finished`` event records it), ``target 0.95 not
+    63 segments / 1350 epochs of compute`` (as the ``finished`` event records it), ``target 0.95 not
     reached`` once the run finished without, ``target 0.95 not reached yet`` while the run may still go on toward
     it (running, stopped by Ctrl-C or a stop request, interrupted, failed: ``l2l resume`` continues it); '' for a
     run without a target."""
@@ -82,7 +83,7 @@ def target_line(trajectory: Trajectory, summary: RunSummary) -> str:
 
 
 def reached_line(trajectory: Trajectory) -> str:
-    """``target 0.95 reached by candidate 17 (accuracy = 0.9612) after 63 evaluations / 1350 epochs of compute``,
+    """``target 0.95 reached by candidate 17 (accuracy = 0.9612) after 63 segments / 1350 epochs of compute``,
     from the ``run.target`` record of the event that ended the run (the candidate: its trial in a multi-fidelity
     run, else generation/individual of its first evaluation, as ``l2l show``'s table lists it); '' where the run
     did not end by reaching its target."""
@@ -109,9 +110,13 @@ def reached_line(trajectory: Trajectory) -> str:
     line = f"target {shown} reached by candidate {who}" + (f" ({values})" if values else "")
     evaluations, compute = reached.get("evaluations"), reached.get("compute")
     if isinstance(evaluations, int):
-        line += f" after {evaluations} evaluation{'s' * (evaluations != 1)}"
         fidelity = trajectory.run.get("fidelity")
-        if isinstance(compute, (int, float)) and isinstance(fidelity, dict):
+        # the rows of a run with a fidelity are segments, as its progress line counts them ('36 segments'): the
+        # same word here ('after 36 evaluations' beside it read as another count)
+        segments = isinstance(compute, (int, float)) and isinstance(fidelity, dict)
+        word = "segment" if segments else "evaluation"
+        line += f" after {evaluations} {word}{'s' * (evaluations != 1)}"
+        if segments:
             unit = fidelity.get("unit") or fidelity.get("name") or "budget units"
             line += f" / {compute:g} {unit} of compute"
         # the evaluations that finished between the result that reached the target and the run's end (out on
@@ -119,9 +124,8 @@ def reached_line(trajectory: Trajectory) -> str:
         # read as a contradiction of this one ('110 evaluations' there, 'after 108' here)
         more = trajectory.n_evaluations - evaluations
         if more > 0:
-            line += (f" ({trajectory.n_evaluations} in all: {more} more finished as the run ended)" if not
-                     isinstance(compute, (int, float)) or not isinstance(fidelity, dict) else
-                     f" ({trajectory.n_evaluations} evaluations in all: {more} more finished as the run ended)")
+            line += (f" ({trajectory.n_evaluations} in all: {more} more finished as the run ended)" if not segments
+                     else f" ({trajectory.n_evaluations} segments in all: {more} more finished as the run ended)")
     return line
 
 
@@ -209,5 +213,5 @@ def finished_text(path: str | os.PathLike, seconds: float) -> str:
         *([target] if target else []),
         *attempts,
         table,
-        f"results: {path}  (python: l2l.load({str(path)!r}))",
+        f"results: {shown(path)}  (python: l2l.load({str(path)!r}))",
         *([f"checkpoints: {stored}"] if stored else [])])
