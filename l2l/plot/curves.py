@@ -57,7 +57,12 @@ BY_TARGET = ", or left as the run reached its target"
 
 
 def ended_at_target(run: RunData) -> bool:
-    """Whether the run ended by reaching its run.target (the record of its last event, 'finished')."""
+    """Whether the run ended by reaching its run.target: what ``frame.attrs["target"]`` holds (``l2l.load`` and
+    :meth:`RunData.from_trajectory` read it from the event that ended the run; so does a frame of ``l2l.load``
+    passed to the plot, which has no events), else the record of its last event, 'finished'."""
+    attrs = getattr(getattr(run, "frame", None), "attrs", None) or {}
+    if "target" in attrs:
+        return isinstance(attrs["target"], dict)
     events = getattr(run, "events", None)  # (a stand-in of a run without its events: no target)
     if events is None or not len(events) or events["kind"].iloc[-1] != "finished":
         return False

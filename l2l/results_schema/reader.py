@@ -535,15 +535,22 @@ class Trajectory:
             return reevaluations.frame(self._layout, columns, errors)
 
     def events(self) -> pd.DataFrame:
-        """The run's event log: time, kind (started, resumed, finished...), detail (usually JSON text)."""
+        """The run's event log: time, kind (started, resumed, finished...), detail (usually JSON text).
+
+        Read once per opened file while the log keeps its length (``l2l show`` asks for it about 18 times; the log
+        is append-only): each call gets its own copy."""
         with self._reading("the event log"):
-            times, kinds, details = structure.read_events(self._layout)
-            self._check(checks.event_problems(times, kinds, details))
-            return pd.DataFrame({
-                "time": pd.to_datetime(times, unit="s", utc=True),
-                "kind": [k.decode() for k in kinds],
-                "detail": [d.decode() for d in details],
-            })
+            length = min(self._layout.datasets[f"run/{name}"].shape[0] for name in structure.EVENT_COLUMNS)
+            known = getattr(self, "_events", None)
+            if known is None or known[0] != length:
+                times, kinds, details = structure.read_events(self._layout)
+                self._check(checks.event_problems(times, kinds, details))
+                known = self._events = (length, pd.DataFrame({
+                    "time": pd.to_datetime(times, unit="s", utc=True),
+                    "kind": [k.decode() for k in kinds],
+                    "detail": [d.decode() for d in details],
+                }))
+            return known[1].copy()
 
     def finished(self) -> bool:
         events = self.events()
