@@ -203,3 +203,81 @@ def test_nothing_is_said_of_a_session_that_ended_or_ran_off_slurm(tmp_path, caps
             writer.event("stopped", {})
     os.rename(old, tmp_path / "new.h5")
     assert _resume(tmp_path / "new.h5", capsys) == []
+
+
+# -- a slurm-array batch's logs, gathered --------------------------------------------------------------------------
+
+@pytest.mark.slurm
+def test_the_gathered_log_of_a_task_cancelled_as_the_run_stops_says_slurm_cancelled_it(tmp_path):
+    import numpy as np
+    from slurm_helpers import wait_for
+
+    from l2l.jobs import BACKENDS
+    from l2l.jobs.base import Settings, Task
+    from l2l.simulators import SIMULATORS
+
+    require_slurm()
+    work = tmp_path / "run.work"
+    executor = BACKENDS.create("slurm-array", {"poll_max": 0.5, "max_running": 1})
+    executor.start(SIMULATORS.create("sleep", {"median": 300.0}), Settings(objectives=("value",), run_dir=str(work)))
+    executor.submit([Task(0, 0, 0, {"x": np.zeros(1)})])
+    job_id = executor._arrays[0].job_id
+    try:
+        wait_for(lambda: (executor._arrays[0].directory / "logs" / "0.log").exists(), 60, "the task to start")
+        executor.close()  # as a run stopped (Ctrl-C, a target reached) closes it
+        log = (work / "array" / "logs" / "generation-00000.log").read_text()
+        assert f"(SLURM job {job_id}_0, cancelled before it wrote a result) ====" in log
+        assert "CANCELLED AT" in log, log  # slurmstepd's line; before: gathered as scancel returned, without it
+    finally:
+        subprocess.run(["scancel", job_id], capture_output=True, timeout=30)
+
+
+def _batch(tmp_path, generations: list[int]):
+    """A batch folder of an array that ended, one task per generation given, each with a log."""
+    from l2l.jobs.base import Task
+
+    batch = tmp_path / "run.work" / "array" / "batches" / "g00000-0001-4242-beef"
+    (batch / "logs").mkdir(parents=True)
+    (batch / "results").mkdir()
+    tasks = [Task(generation, index, 0, {}) for index, generation in enumerate(generations)]
+    for index in range(len(tasks)):
+        (batch / "logs" / f"{index}.log").write_text(f"task {index} ran\n")
+    return batch, tasks
+
+
+def test_a_batch_retired_again_after_a_later_generation_s_log_failed_appends_each_log_once(tmp_path):
+    from l2l.jobs.slurm_array import retire_batch
+
+    batch, tasks = _batch(tmp_path, [0, 1])
+    logs = tmp_path / "run.work" / "array" / "logs"
+    (logs / "generation-00001.log").mkdir(parents=True)  # not writable as a file: as a full disk refuses the write
+    retire_batch(batch, "123", tasks)
+    assert batch.is_dir()  # kept: task 1's log is in it alone
+    (logs / "generation-00001.log").rmdir()
+    retire_batch(batch, "123", tasks)  # the next session's (cancel_left_behind), or the same one's later
+    assert not batch.exists()
+    first = (logs / "generation-00000.log").read_text()
+    assert first.count("task 0 ran") == 1, first  # before: twice
+    assert (logs / "generation-00001.log").read_text().count("task 1 ran") == 1
+
+
+def test_a_log_write_cut_short_leaves_the_generation_s_log_as_it_was(tmp_path, monkeypatch):
+    from l2l.jobs import slurm_array
+
+    batch, tasks = _batch(tmp_path, [0])
+    logs = tmp_path / "run.work" / "array" / "logs"
+    logs.mkdir(parents=True)
+    (logs / "generation-00000.log").write_text("an earlier array's log\n")
+    real = os.write
+
+    def full_disk(descriptor, data):  # a few bytes written, then the disk is full
+        if len(data) > 8:
+            return real(descriptor, bytes(data[:8]))
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(slurm_array.os, "write", full_disk)
+    slurm_array.retire_batch(batch, "123", tasks)
+    assert (logs / "generation-00000.log").read_text() == "an earlier array's log\n"  # before: part of task 0's
+    monkeypatch.setattr(slurm_array.os, "write", real)
+    slurm_array.retire_batch(batch, "123", tasks)
+    assert (logs / "generation-00000.log").read_text().count("task 0 ran") == 1

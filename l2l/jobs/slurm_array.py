@@ -54,7 +54,7 @@ from l2l.jobs.base import FAILED, TIMEOUT, Executor, FollowsWorkers, Outcome, Se
 from l2l.jobs.slurm_common import (JobsRefused, SlurmError, array_job_name, call, cancel_left_behind,
                                    check_extra_directives, check_script_values, check_with_test_only, directive,
                                    format_walltime, max_array_size, parse_job_id, queued_job_name, record_array_job,
-                                   slurm_memory, walltime_seconds)
+                                   slurm_memory, wait_left_queue, walltime_seconds)
 from l2l.registry import option
 from l2l.simulators.base import Simulator
 
@@ -77,11 +77,17 @@ def retire_batch(directory: Path, job_id: str, tasks: Sequence[Task] | None = No
     of the tasks that started, each said cancelled where it wrote no result: a task still in the queue has no log,
     and its job script, inputs and checkpoint are the next session's to write again (before, a cancelled array's
     folder stayed in ``batches/``, holding them, and the logs of the tasks that ran among them).
+
+    Called again on a folder kept because an append failed (a full disk), it appends only the logs not appended yet
+    (each appended is marked ``logs/<index>.gathered``; a write cut short is taken back): before, the generations
+    appended before the failure were appended again.
     """
     keys = [(task.generation, task.individual, task.attempt) for task in tasks] if tasks is not None \
         else _task_keys(directory)
-    by_generation: dict[int, list[str]] = {}
+    by_generation: dict[int, list[tuple[int, str]]] = {}  # generation -> (task index, its part of the log)
     for index, (generation, individual, attempt) in enumerate(keys):
+        if (directory / "logs" / f"{index}.gathered").exists():  # appended by an earlier call that failed later
+            continue
         try:
             text = (directory / "logs" / f"{index}.log").read_text(errors="replace")
         except OSError:
@@ -92,16 +98,52 @@ def retire_batch(directory: Path, job_id: str, tasks: Sequence[Task] | None = No
         if cancelled and not (directory / "results" / f"{index}.json").exists():
             what += ", cancelled before it wrote a result"
         by_generation.setdefault(generation, []).append(
-            f"==== generation {generation} individual {individual} attempt {attempt} ({what}) ====\n{text}")
+            (index, f"==== generation {generation} individual {individual} attempt {attempt} ({what}) ====\n{text}"))
     logs = directory.parent.parent / "logs"
     for generation, parts in by_generation.items():
-        try:
-            logs.mkdir(exist_ok=True)
-            with open(logs / f"generation-{generation:05d}.log", "a", encoding="utf-8") as log:
-                log.write("".join(parts))
-        except OSError:
+        if not _append_log(logs, logs / f"generation-{generation:05d}.log", "".join(part for _, part in parts)):
             return  # the folder is kept with the logs it holds: nothing is lost
+        for index, _ in parts:  # a later generation's append may fail (a full disk): these are not appended again
+            _mark_gathered(directory / "logs", index)
     shutil.rmtree(directory, ignore_errors=True)
+
+
+def _append_log(folder: Path, log: Path, text: str) -> bool:
+    """Append ``text`` to ``log`` (in ``folder``, made if missing); False if it could not, the file then cut back to
+    its length before (a write a full disk cut short left part of the text, appended again with the rest later)."""
+    try:
+        folder.mkdir(exist_ok=True)
+        descriptor = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+    except OSError:
+        return False
+    try:
+        length = os.lseek(descriptor, 0, os.SEEK_END)
+        unwritten = memoryview(text.encode("utf-8"))
+        try:
+            while unwritten:
+                unwritten = unwritten[os.write(descriptor, unwritten):]
+        except OSError:
+            os.ftruncate(descriptor, length)
+            return False
+    except OSError:
+        return False
+    finally:
+        os.close(descriptor)
+    return True
+
+
+def _mark_gathered(logs: Path, index: int) -> None:
+    """Mark task ``index``'s log appended to its generation's (its log renamed ``<index>.gathered``; an empty one for
+    a task without a log): :func:`retire_batch` called again on the folder appends it no more."""
+    try:
+        os.replace(logs / f"{index}.log", logs / f"{index}.gathered")
+    except FileNotFoundError:
+        try:
+            (logs / f"{index}.gathered").touch()
+        except OSError:
+            pass
+    except OSError:
+        pass
 
 
 def _task_keys(directory: Path) -> list[tuple[int, int, int]]:
@@ -533,6 +575,7 @@ class SlurmArrayExecutor(FollowsWorkers, Executor):
             except SlurmError as exc:  # an array that ended meanwhile: 'Invalid job id', the others are cancelled
                 cancelled = "Invalid job id" in exc.stderr
         if cancelled:
+            wait_left_queue(running)  # slurmstepd's CANCELLED line written into the logs of the tasks that ran
             for array in self._arrays:
                 retire_batch(array.directory, array.job_id, array.tasks, cancelled=True)
         self._arrays = []

@@ -20,6 +20,7 @@ import re
 import shutil
 import socket
 import subprocess
+import time
 import unicodedata
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -321,6 +322,31 @@ def queued_job_name(job_id: str) -> str:
     return names.pop() if len(names) == 1 else ""
 
 
+#: How long a session waits for the jobs it cancelled to leave the queue before it gathers their logs, seconds.
+CANCEL_SETTLE_SECONDS = 10.0
+
+
+def wait_left_queue(ids: Sequence[str], seconds: float = CANCEL_SETTLE_SECONDS) -> None:
+    """Return once squeue lists none of the jobs ``ids`` (an array's tasks by its id), or after ``seconds`` (squeue
+    asked with back-off from 0.05 s; one that fails ends the wait).
+
+    A job cancelled leaves the queue once its steps ended, slurmstepd having written ``*** JOB 123 ON node CANCELLED
+    AT ... ***`` into its log; scancel returns before that: the logs of the tasks of an array cancelled and gathered
+    at once (:func:`l2l.jobs.slurm_array.retire_batch`) lacked the line that says why they stopped."""
+    ids = [job_id for job_id in ids if job_id]
+    deadline, pause = time.monotonic() + seconds, 0.05
+    while ids:
+        try:
+            listed = call(["squeue", "--noheader", f"--jobs={','.join(ids)}", "--format=%i"],
+                          timeout=max(1.0, deadline - time.monotonic()))
+        except SlurmError:  # none of them is known any more, or no answer: nothing more to wait for
+            return
+        if not listed.strip() or time.monotonic() + pause > deadline:
+            return
+        time.sleep(pause)
+        pause = min(pause * 2, 0.5)
+
+
 def record_array_job(batch: str | os.PathLike, job_id: str, name: str) -> None:
     """Name the array ``job_id``, whose job name is ``name``, in its batch folder (:data:`JOB_ID_FILE`), for
     :func:`cancel_left_behind`. The name is kept with the id because the run's own may change: a run renamed (its
@@ -411,6 +437,8 @@ def cancel_left_behind(work_dir: str | os.PathLike) -> list[str]:
     left = [batch for batch in batches if not (batch / JOB_ID_FILE).exists()]  # a kept id: its array may still run
     if left:
         from l2l.jobs.slurm_array import retire_batch  # the batch folder's layout is the backend's
+
+        wait_left_queue([arrays[batch] for batch in left if arrays.get(batch) in cancelled])  # their logs complete
 
         for batch in left:
             retire_batch(batch, arrays.get(batch, ""), cancelled=True)
