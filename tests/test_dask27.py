@@ -135,3 +135,58 @@ def test_a_piped_script_whose_workers_would_not_start_is_refused_in_one_line_bef
     assert "save it to a file" in last and "backend 'serial'" in last
     assert "Nanny" not in done.stderr and "FileNotFoundError" not in done.stderr
     assert not (tmp_path / "piped.h5").exists()
+
+
+class _Clock:
+    """time.monotonic for l2l.jobs.dask alone, moved on by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def __getattr__(self, name: str):
+        import time
+
+        return getattr(time, name)
+
+
+class _Scheduler:
+    """A client whose scheduler reports ``workers`` single-threaded workers, counting the requests."""
+
+    status = "running"
+
+    def __init__(self, workers: int) -> None:
+        self.workers, self.asked = workers, 0
+
+    def scheduler_info(self, n_workers: int = 5) -> dict:
+        self.asked += 1
+        return {"workers": {f"tcp://127.0.0.1:{4000 + i}": {"nthreads": 1, "status": "running",
+                                                            "memory_limit": 2 * 10**9, "metrics": {"memory": 0}}
+                            for i in range(self.workers)}}
+
+
+def test_a_worker_that_joined_is_counted_from_the_first_answer_after_it(monkeypatch):
+    import queue
+
+    import l2l.jobs.dask as dask_backend
+
+    clock = _Clock()
+    monkeypatch.setattr(dask_backend, "time", clock)
+    client = _Scheduler(workers=2)
+    executor = dask_backend.DaskExecutor(address="tcp://127.0.0.1:8786")
+    executor._client, executor._pending, executor._done = client, 2, queue.SimpleQueue()  # noqa: SLF001 - started
+    executor._quarantine, executor._isolated, executor._futures = [], None, set()  # noqa: SLF001
+    executor._workers, executor._workers_asked = 1, -float("inf")  # noqa: SLF001
+    assert executor.wait(timeout=0) == []  # nothing came back: the checks ask for the workers (2)
+    clock.now += 0.9
+    client.workers = 3  # a worker joins
+    assert executor.worker_count == 2  # the answer of 0.9 s ago
+    clock.now += 0.2
+    # the answer is over WORKER_COUNT_SECONDS old: asked again (before: the count's own timer, set by the look
+    # 0.2 s ago, kept the answer of 1.1 s ago for up to 2 s in all)
+    assert executor.worker_count == 3
+    clock.now += 0.5
+    assert executor.wait(timeout=0) == [] and executor.worker_count == 3
+    assert client.asked == 2  # one request a second at most, for the count and the checks together
