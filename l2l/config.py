@@ -21,6 +21,7 @@ from l2l.errors import ConfigError
 from l2l.objectives import Objective, parse_objectives
 from l2l.registry import _shown
 from l2l.space import Space
+from l2l.words import option
 
 SECTIONS = ("run", "space", "optimizer", "simulator", "objectives", "backend", "policy")
 RUN_KEYS = {
@@ -172,17 +173,17 @@ class RunConfig:
                 generations = _option_int(key, value, 1)
                 options = config_policy.resized(self.policy.name, self.policy.options, self.generations, generations)
                 policy = Component(self.policy.name, options)
-                config_policy.check_candidates(policy, "--generations x population_size")
+                config_policy.check_candidates(policy, f"{option('generations')} x population_size")
                 changes.update(generations=generations, policy=policy)
             elif key in ("seed", "generations", "evaluations"):
                 changes[key] = _option_int(key, value, minimum=0 if key == "seed" else 1)
             elif key == "max_time":
-                changes[key] = _seconds("max_time", value, name="--max-time")
+                changes[key] = _seconds("max_time", value, name=option("max_time"))
             elif key == "compute":
                 if self.policy is None:
-                    raise ConfigError("--compute applies to a run with a [policy] (a budget in fidelity units); "
-                                      "this run's budgets are generations, evaluations and max_time")
-                changes[key] = _compute(value, name="--compute")
+                    raise ConfigError(f"{option('compute')} applies to a run with a [policy] (a budget in fidelity "
+                                      "units); this run's budgets are generations, evaluations and max_time")
+                changes[key] = _compute(value, name=option("compute"))
             elif key == "target":
                 target = target_option(_target_text(value) if isinstance(value, str) else value, "--target")
                 check_target(target, self.objectives, "--target")
@@ -284,9 +285,9 @@ def _option_defaults(backend: str) -> dict[str, Any]:
 def _with_workers(backend: Component, workers: Any) -> Component:
     """``backend`` with ``--workers`` applied to the option that sets how many evaluations run at once."""
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ConfigError(f"--workers must be an integer >= 1, got {workers!r}")
+        raise ConfigError(f"{option('workers')} must be an integer >= 1, got {workers!r}")
     if backend.name in NO_WORKERS:
-        raise ConfigError(f"--workers does not apply to backend {backend.name!r}: {NO_WORKERS[backend.name]}")
+        raise ConfigError(f"{option('workers')} does not apply to backend {backend.name!r}: {NO_WORKERS[backend.name]}")
     key = WORKERS_OPTION.get(backend.name, "workers")
     options = {**backend.options, key: workers}
     if backend.name == "slurm":
@@ -298,13 +299,13 @@ def _option_int(key: str, value: Any, minimum: int) -> int:
     """An integer given on the command line (or to l2l.resume), named as the option the user typed."""
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         note = " (it sets a limit; no limit is the config's run.evaluations = 0)" if key == "evaluations" else ""
-        raise ConfigError(f"--{key} must be an integer >= {minimum}, got {value!r}{note}")
+        raise ConfigError(f"{option(key)} must be an integer >= {minimum}, got {value!r}{note}")
     if key == "seed" and value > MAX_SEED:
         raise ConfigError(f"--seed must be an integer from 0 to 2**64 - 1 ({MAX_SEED}), got {value!r}")
     if key in RUN_LIMITS and value > RUN_LIMITS[key]:
-        raise ConfigError(f"--{key} must be an integer from {minimum} to {RUN_LIMITS[key]}, got {value!r}")
+        raise ConfigError(f"{option(key)} must be an integer from {minimum} to {RUN_LIMITS[key]}, got {value!r}")
     if key != "seed" and value > MAX_COUNT:
-        raise ConfigError(f"--{key} must be an integer from {minimum} to 2**63 - 1, got {value!r}")
+        raise ConfigError(f"{option(key)} must be an integer from {minimum} to 2**63 - 1, got {value!r}")
     return value
 
 

@@ -55,7 +55,7 @@ from typing import Any, Callable
 import numpy as np
 
 from l2l.control import RunControl
-from l2l.errors import ContractError, ExecutorError, command
+from l2l.errors import ContractError, ExecutorError
 from l2l.jobs import Outcome, Task
 from l2l.jobs.base import FAILED, OK, RETRIED_ERROR
 from l2l.outcomes import warn
@@ -69,6 +69,7 @@ from l2l.progress import Progress, announce, rate_unit
 from l2l.results_schema.frames import id_ranges
 from l2l.results_schema.layout import EVENT_DETAIL, STATUS_CODES, dropped_error
 from l2l.results_schema.checkpoint_store import size_in_memory
+from l2l.words import call
 
 FLUSH_SECONDS = 1.0
 STOP_POLL_SECONDS = 1.0
@@ -272,7 +273,8 @@ class _Loop(Trials, Commits):
                 when = getattr(exc, "resume_when", "")
                 where = self.writer.path.absolute()  # as l2l run's banner and 'results:' line name it
                 exc.args = (f"{exc}; every finished evaluation is in {where}; "
-                            f"{when + ', ' if when else ''}continue with: {command('l2l', 'resume', where)}",)
+                            f"{when + ', ' if when else ''}continue with: "
+                            f"{call('resume', where, function=bool(self.config.simulator.options.get('callable')))}",)
                 raise
             if self.control.stop_requested and self.reached is None:
                 self.stopped()

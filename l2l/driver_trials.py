@@ -11,12 +11,13 @@ from typing import Any
 
 import numpy as np
 
-from l2l.errors import EvaluationError, TrajectoryError, command
+from l2l.errors import EvaluationError, TrajectoryError
 from l2l.jobs import Outcome, Task
 from l2l.jobs.base import OK
 from l2l.outcomes import better, curve_scores, outputs, penalties
 from l2l.driver_state import _record
 from l2l.policies import budget_key
+from l2l.words import call
 
 
 class Unreadable:
@@ -141,8 +142,10 @@ class Trials:
         except TrajectoryError as exc:
             if self.drop_unreadable:
                 return Unreadable(str(exc))
+            again = call("resume", self.writer.path, drop_unreadable=True,
+                         function=bool(self.config.simulator.options.get("callable")))
             raise TrajectoryError(f"{exc}; restore the file from a copy, or go on without this checkpoint: "
-                                  f"{command('l2l', 'resume', self.writer.path, '--drop-unreadable')} (the segment that would "
+                                  f"{again} (the segment that would "
                                   f"continue from it is recorded as failed, the policy goes on)") from None
 
     # -- results --------------------------------------------------------------------------------------------

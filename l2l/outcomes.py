@@ -10,6 +10,7 @@ from l2l.jobs import Outcome
 from l2l.jobs.base import CURVE_PREFIX, OK
 from l2l.objectives import Objective
 from l2l.policies import budget_key
+from l2l.words import Placeholder, call
 
 
 def better(o, a: float, b: float | None) -> bool:
@@ -110,7 +111,7 @@ def check_curves(outcomes: list[Outcome], writer) -> None:
     if others and missing:
         warn(f"l2l: warning: no curve of objective {', '.join(map(repr, missing))} came, only of "
              f"{', '.join(map(repr, others))}: stored (trace curve:<name>), but no policy ranks by them and "
-             f"'l2l plot --kind curves' does not draw them; name the curve as the objective, "
+             f"{call('plot', Placeholder('FILE'), kind='curves')} does not draw them; name the curve as the objective, "
              f"curve={{{missing[0]!r}: [[fidelity, value], ...]}}")
 
 

@@ -27,8 +27,9 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from l2l.errors import ConfigError, L2LError, TrajectoryError, command
+from l2l.errors import ConfigError, L2LError, TrajectoryError
 from l2l.results_schema.layout import REEVALUATION_SEED_KEY, STATUS_CODES
+from l2l.words import call, named
 
 SEED_MASK = (1 << 63) - 1
 FLUSH_SECONDS = 1.0
@@ -211,7 +212,7 @@ def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective,
         if refusal:  # backend dask without a scheduler: the address the run's last session used
             raise ConfigError(refusal)
         if config.inherit or (config.policy is not None and config.policy.name == "pbt"):
-            raise ConfigError(TRAINED_WITH_A_SCHEDULE.format(what="l2l reevaluate"))
+            raise ConfigError(TRAINED_WITH_A_SCHEDULE.format(what=named("reevaluate")))
         taken = trajectory.rows(("seed",))["seed"]
         seeds = fresh_seeds(int(trajectory.run.get("seed", 0)), n_seeds, taken)
         stored = trajectory.reevaluations(errors=False)
@@ -257,10 +258,9 @@ def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective,
                 raise
             # what finished is appended below (finally); a second re-evaluation evaluates only what is missing
             again = ("the same call again" if function is not None else
-                     command("l2l", "reevaluate", path, "--top", top, "--seeds", n_seeds,
-                             *(["--objective", objective] if objective is not None else []),
-                             *(["--backend", backend] if backend is not None else []),
-                             *(["--workers", workers] if workers is not None else [])))
+                     call("reevaluate", path, top=top, seeds=n_seeds,
+                          **{key: value for key, value in (("objective", objective), ("backend", backend),
+                                                           ("workers", workers)) if value is not None}))
             exc.args = (f"{exc}; every finished re-evaluation is in {path}; once SLURM takes the jobs again, run "
                         f"the rest with: {again}",)
             raise

@@ -107,7 +107,7 @@ def test_every_plot_kind_draws_the_example_trajectories(trajectories, tmp_path, 
 
 
 def test_a_pareto_plot_of_a_single_objective_run_says_what_to_do_instead(trajectories):
-    with pytest.raises(TrajectoryError, match="needs two objectives.*--kind fitness"):
+    with pytest.raises(TrajectoryError, match="needs two objectives.*try l2l.plot.fitness"):
         figures.pareto(trajectories["sphere_ga"])
 
 

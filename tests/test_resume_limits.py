@@ -74,9 +74,9 @@ def test_a_raised_budget_where_the_compute_still_binds_names_the_fidelitys_unit(
 
 def test_resume_with_a_budget_above_what_was_done_still_extends_the_run(tmp_path):
     path = l2l.run(make_config(run={"generations": 2}), tmp_path / "two.h5", progress=False)
-    with pytest.raises(l2l.errors.ConfigError, match="--generations must be at least 2"):
+    with pytest.raises(l2l.errors.ConfigError, match="generations= must be at least 2"):
         l2l.resume(path, generations=1)
-    with pytest.raises(l2l.errors.ConfigError, match=r"seconds of run time used already; --max-time must be at least"):
+    with pytest.raises(l2l.errors.ConfigError, match=r"seconds of run time used already; max_time= must be at least"):
         l2l.resume(path, max_time=0.001)  # the two generations took longer than a millisecond
     l2l.resume(path, generations=3)
     assert l2l.load(path)["generation"].max() == 2

@@ -175,11 +175,11 @@ def tie_note(tied: int, objective: Objective, value: float, path: str, at_least:
     their order is not a ranking, and ``l2l reevaluate`` tells them apart on fresh seeds; "" for fewer than two."""
     if tied < 2:
         return ""
-    from l2l.errors import command
+    from l2l.words import call
 
     return (f"{'at least ' if at_least else ''}{tied} candidates share the best {objective.name} ({value:g}): their "
             f"order is the order of evaluation, not a ranking; to tell them apart on fresh seeds: "
-            f"{command('l2l', 'reevaluate', path, '--top', tied)}")
+            f"{call('reevaluate', path, top=tied)}")
 
 
 def with_repeats(columns: list[str], objective: str) -> list[str]:

@@ -16,6 +16,7 @@ from pathlib import Path
 from l2l.analysis.outputs import check_output, write_atomically
 from l2l.errors import ConfigError
 from l2l.results_schema.reader import load
+from l2l.words import option
 
 FORMATS = {"csv": ".csv", "parquet": ".parquet"}
 
@@ -46,15 +47,17 @@ def export(path: str | os.PathLike, format: str | None = None, out: str | os.Pat
     if format is None:
         format = named or "csv"
     if format not in FORMATS:
-        raise ConfigError(f"--format must be one of {', '.join(FORMATS)}, got {format!r}")
+        raise ConfigError(f"{option('format')} must be one of {', '.join(FORMATS)}, got {format!r}")
     if named is not None and named != format:
-        raise ConfigError(f"-o {out} names a {named} file and --format is {format}: give -o "
-                          f"{Path(str(out)).with_suffix(FORMATS[format])} or --format {named}")
+        raise ConfigError(f"{option('output', out)} names a {named} file and {option('format')} is {format}: give "
+                          f"{option('output', Path(str(out)).with_suffix(FORMATS[format]))} or "
+                          f"{option('format', named)}")
     if format == "parquet" and importlib.util.find_spec("pyarrow") is None:
-        raise ConfigError("--format parquet needs pyarrow, which is not installed: "
-                          "pip install 'l2l[parquet]' (or pip install pyarrow), or use --format csv")
+        raise ConfigError(f"{option('format', 'parquet')} needs pyarrow, which is not installed: "
+                          f"pip install 'l2l[parquet]' (or pip install pyarrow), or use {option('format', 'csv')}")
     if str(out) == "-" and format != "csv":
-        raise ConfigError("only --format csv can be written to standard output (-o -)")
+        raise ConfigError(f"only {option('format', 'csv')} can be written to standard output "
+                          f"({option('output', '-')})")
     target = None if str(out) == "-" else \
         check_output(out if out else default_output(path, format), force=force, inputs=[path])
     frame = load(path, segments=segments)

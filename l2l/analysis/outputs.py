@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from l2l.errors import ConfigError
+from l2l.words import option
 
 
 def _same(a: Path, b: Path) -> bool:
@@ -24,16 +25,19 @@ def _same(a: Path, b: Path) -> bool:
         return False
 
 
-def check_output(target: str | os.PathLike, *, force: bool = False,
-                 inputs: Iterable[str | os.PathLike] = ()) -> Path:
-    """``target`` as a Path if it may be written; :class:`ConfigError` (one line) if not."""
+def check_output(target: str | os.PathLike, *, force: bool = False, inputs: Iterable[str | os.PathLike] = (),
+                 names: tuple[str, str] = ("output", "force")) -> Path:
+    """``target`` as a Path if it may be written; :class:`ConfigError` (one line) if not. ``names``: the
+    arguments that gave ``target`` and ``force``, as :func:`l2l.words.option` names them in the message
+    (:func:`l2l.plot.save`'s ``path`` and ``overwrite``)."""
     text = os.fspath(target)
     if text.endswith(("/", os.sep)):  # Path() would drop the slash and write a file of the folder's name
         raise ConfigError(f"output {text!r} names a folder; give a file name in it")
     target = Path(target)
     for source in inputs:
         if _same(target, Path(source)):
-            raise ConfigError(f"output {str(target)!r} is the input file {str(source)!r}; choose another -o")
+            raise ConfigError(f"output {str(target)!r} is the input file {str(source)!r}; choose another "
+                              f"{option(names[0])}")
     folder = target.parent
     while not folder.exists() and not folder.is_symlink() and folder != folder.parent:
         folder = folder.parent  # a missing folder is created where its nearest existing one allows it
@@ -46,8 +50,8 @@ def check_output(target: str | os.PathLike, *, force: bool = False,
     if target.is_dir():
         raise ConfigError(f"output {str(target)!r} is a folder; give a file name")
     if (target.exists() or target.is_symlink()) and not force:
-        raise ConfigError(f"output {str(target)!r} already exists; choose another -o, or add --force "
-                          f"to overwrite it")
+        raise ConfigError(f"output {str(target)!r} already exists; choose another {option(names[0])}, or add "
+                          f"{option(names[1])} to overwrite it")
     return target
 
 

@@ -19,6 +19,7 @@ from l2l.objectives import Objective
 from l2l.plot import panels
 from l2l.plot.data import RunData, load_run, top_parameters
 from l2l.results_schema.frames import segment_compute
+from l2l.words import option
 
 KINDS = ("overview", "fitness", "parameters", "scatter", "pareto", "failures", "curves", "lineage", "schedules")
 FORMATS = (".png", ".svg", ".pdf")
@@ -182,7 +183,7 @@ def pareto(source: Any, objectives: Sequence[str] | None = None) -> Figure:
         chosen += [o for o in run.objectives if o != chosen[0]][:1]
     if len(chosen) < 2:
         raise TrajectoryError(f"a Pareto plot needs two objectives; {run.name} has one "
-                              f"({chosen[0].name}): try --kind fitness")
+                              f"({chosen[0].name}): try {option('kind', 'fitness')}")
     fig = _figure(7.5, 6)
     ax = fig.subplots()
     size, averaged = panels.draw_pareto(ax, run, chosen[0], chosen[1])
@@ -395,7 +396,7 @@ def save(fig: Figure, path: str | os.PathLike, dpi: int = 110, overwrite: bool =
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         raise ConfigError(f"output {str(path)!r}: the file name must end in one of {', '.join(FORMATS)}")
-    check_output(path, force=overwrite)
+    check_output(path, force=overwrite, names=("figure_path", "overwrite"))
     return write_atomically(path, lambda tmp: fig.savefig(tmp, format=suffix[1:], dpi=dpi,
                                                           metadata=_metadata(suffix)))
 

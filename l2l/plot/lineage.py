@@ -19,6 +19,7 @@ from matplotlib.ticker import LogFormatterSciNotation
 from l2l.errors import TrajectoryError
 from l2l.plot.data import categories, load_run
 from l2l.results_schema.lineage import schedules
+from l2l.words import option
 
 MAX_PARAMETER_PANELS = 4
 
@@ -36,11 +37,11 @@ def _segments(run, kind: str):
     that names the ``kind`` asked for (``schedules`` too is drawn from the lineage)."""
     if not run.multi_fidelity or "parent" not in run.segments.columns:
         raise TrajectoryError(f"{run.name}: {kind} plots need a run with a [policy] whose learners copy each "
-                              f"other (population-based training) or run.inherit; try --kind fitness")
+                              f"other (population-based training) or run.inherit; try {option('kind', 'fitness')}")
     if not (run.segments["parent"] >= 0).any():
         raise TrajectoryError(f"{run.name}: {kind} plots need a run whose learners copy each other "
                               f"(population-based training, run.inherit); none of its trials continued another's "
-                              f"checkpoint: try --kind curves")
+                              f"checkpoint: try {option('kind', 'curves')}")
     return run.segments
 
 

@@ -28,7 +28,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import h5py
 import numpy as np
 
-from l2l.errors import TrajectoryError, command
+from l2l.errors import TrajectoryError
 from l2l.objectives import Objective
 from l2l.results_schema.layout import (BLOB_CHUNK, BLOBS, CHECKPOINT_BLOB, CHECKSUM_COLUMNS, EVALUATION_COLUMNS,
                                        EVENT_DETAIL, EVENT_KIND, LINEAGE_COLUMNS, NO_CHECKSUM, SEGMENT_COLUMNS,
@@ -37,6 +37,7 @@ from l2l.results_schema.layout import (BLOB_CHUNK, BLOBS, CHECKPOINT_BLOB, CHECK
 from l2l.results_schema.layout import REEVALUATION_COLUMNS, REEVALUATION_ERRORS, REEVALUATION_GROUP
 from l2l.results_schema.lock import real_file
 from l2l.space import Categorical, Int, Space
+from l2l.words import call, option
 
 #: HDF5's file-space page (bytes): it divides the kernel's page size on every system (4 KiB or a multiple), so
 #: no HDF5 page crosses a kernel page boundary.
@@ -115,8 +116,8 @@ def create(path: str | os.PathLike, *, run: Mapping[str, Any], space: Space,
     """Create a new, empty trajectory at ``path`` atomically; refuse to overwrite."""
     path = Path(path)
     if path.exists():
-        raise TrajectoryError(f"{path} already exists; choose another --out, or resume it with "
-                              f"'{command('l2l', 'resume', path)}'")
+        raise TrajectoryError(f"{path} already exists; choose another {option('out')}, or resume it with "
+                              f"'{call('resume', path)}'")
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with _new_file(tmp) as f:

@@ -25,13 +25,14 @@ import h5py
 import numpy as np
 
 from l2l.lazy import lazy_module
-from l2l.errors import TrajectoryError, command
+from l2l.errors import TrajectoryError
 from l2l.results_schema import checkpoint_store, codec, state_log, frames, reevaluations, structure
 from l2l.results_schema import values as checks
 from l2l.results_schema.layout import (CHECKPOINT_BLOB, CHECKSUM_COLUMN, CURVE_PREFIX, REEVALUATION_COLUMNS,
                                        RESERVED_COLUMNS, SEGMENT_VIEW, STATISTICS_BLOB, SUMMARY_STATISTICS)
 from l2l.results_schema.statistics import check_record
 from l2l.results_schema.opening import open_hdf5
+from l2l.words import call
 
 pd = lazy_module("pandas")  # imported on first use: l2l.run reads no table (l2l.lazy)
 
@@ -81,7 +82,7 @@ class Trajectory:
         layout, problems = structure.inspect(self._file)
         if layout is None:
             self._file.close()
-            more = f" (and {len(problems) - 1} more; see: {command('l2l', 'validate', self.path)})" if len(problems) > 1 else ""
+            more = f" (and {len(problems) - 1} more; see: {call('validate', self.path)})" if len(problems) > 1 else ""
             raise TrajectoryError(f"{self.path}: {problems[0]}{more}")
         self._layout = layout
         #: The /run attributes as the run was created with them (written once, never rewritten).
