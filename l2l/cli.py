@@ -19,7 +19,6 @@ from typing import NoReturn, Sequence
 
 from l2l import __version__
 from l2l.errors import ConfigError, L2LError, TrajectoryError, command, shown
-from l2l.words import command_line
 
 #: Modules that add subcommands: each has ``register(subparsers)``.
 PLUGIN_COMMANDS = ("l2l.commands.analysis", "l2l.commands.slurm", "l2l.commands.reevaluate", "l2l.commands.prune")
@@ -175,19 +174,9 @@ def _compute_bound(config, components) -> str:
     bound = continued(list(components.budgets)) if callable(continued) and not config.compute else None
     if bound is None or bound >= compute:
         return f"{compute:g} {unit}"
-    if _restarts(components.simulator):
+    if components.simulator.restarts():
         return f"{compute:g} {unit} (every segment restarts: the function takes no checkpoint)"
     return f"{bound:g} {unit} if segments continue from checkpoints ({compute:g} if they restart)"
-
-
-def _restarts(simulator) -> bool:
-    """True if every segment of ``simulator`` restarts from scratch: a python function without ``checkpoint``."""
-    target = getattr(simulator, "target", None)
-    if not callable(target):
-        return False
-    from l2l.simulators.python import accepts
-
-    return not accepts(target(), "checkpoint")
 
 
 def _parameters(space) -> str:
@@ -486,8 +475,7 @@ def main(argv: Sequence[str] | None = None, *, control=None) -> int:
         chosen.error(_unrecognized(chosen, unknown))
     args.control = control
     try:
-        with command_line():  # messages name its options (--out), not l2l.run's arguments (l2l.words)
-            return int(args.func(args) or 0)
+        return int(args.func(args) or 0)
     except L2LError as exc:
         print(f"l2l: error: {shown(exc)}", file=sys.stderr)
         return 2

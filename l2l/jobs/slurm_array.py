@@ -279,7 +279,7 @@ class SlurmArrayExecutor(FollowsWorkers, Executor):
         A function passed to ``l2l.run`` is refused too, before the run's file exists: each task reads its simulator
         from the options written as JSON (before: "the options of simulator 'python' cannot be written as JSON
         (Object of type function ...)", once the file was created)."""
-        if getattr(simulator, "check_sendable", None) is not None:
+        if not getattr(simulator, "from_options", True):  # a function passed to l2l.run
             raise ConfigError("backend 'slurm-array': its tasks start the simulator from its options, and a function "
                               "passed to l2l.run has none that say where it is: name it in the config instead "
                               "(simulator = {name = \"python\", function = \"module:function\"}, the module beside "

@@ -113,6 +113,10 @@ class Simulator:
     returns_outputs: ClassVar[bool | None] = None
     #: True if :meth:`evaluate` enforces ``context.timeout`` itself (e.g. a subprocess).
     handles_timeout: ClassVar[bool] = False
+    #: False for a function passed to ``l2l.run`` itself, which exists in this process alone: the backends with
+    #: worker processes pickle it first (its ``check_sendable``), ``slurm-array``, whose tasks build the simulator
+    #: from its options, refuses it. True for every simulator built from the options of a config.
+    from_options: ClassVar[bool] = True
 
     def run(self, params: dict[str, Any], seed: int) -> SimulationResult | Mapping[str, float] | float:
         raise NotImplementedError
@@ -132,6 +136,12 @@ class Simulator:
                checkpoint: Mapping[str, Any] | None) -> SimulationResult | Mapping[str, float] | float:
         """Continue the candidate ``params`` from ``checkpoint`` (None: from scratch) up to ``budget``."""
         raise NotImplementedError(f"simulator {self.name!r} has no fidelity")
+
+    def restarts(self) -> bool:
+        """True where every segment is known to train from scratch, whatever it returns as checkpoint (a python
+        function without a ``checkpoint`` parameter): a policy's compute then counts each at its whole budget;
+        False where not known (the default)."""
+        return False
 
     def objectives(self) -> tuple[Objective, ...]:
         return self.default_objectives

@@ -208,6 +208,13 @@ class _Function(Simulator):
     def fidelity(self) -> Fidelity | None:
         return fidelity_from_table(self.multi_fidelity, "python") if self.multi_fidelity else None
 
+    def restarts(self) -> bool:
+        """True if the function takes no ``checkpoint`` (False where it cannot be imported here: its run says so)."""
+        try:
+            return not accepts(self.target(), "checkpoint")
+        except Exception:  # noqa: BLE001
+            return False
+
     def run_to(self, params, seed, budget, checkpoint):
         fidelity = self.fidelity()
         if fidelity is None:
@@ -279,6 +286,7 @@ class CallableSimulator(_Function):
     """
 
     name: ClassVar[str] = "python"
+    from_options: ClassVar[bool] = False  # the function itself, from this process (see check_sendable)
 
     function: Any = None
     kwargs: dict = None  # type: ignore[assignment]
