@@ -19,6 +19,7 @@ from typing import NoReturn, Sequence
 
 from l2l import __version__
 from l2l.errors import ConfigError, L2LError, TrajectoryError, command, shown
+from l2l.words import command_line
 
 #: Modules that add subcommands: each has ``register(subparsers)``.
 PLUGIN_COMMANDS = ("l2l.commands.analysis", "l2l.commands.slurm", "l2l.commands.reevaluate", "l2l.commands.prune")
@@ -475,7 +476,8 @@ def main(argv: Sequence[str] | None = None, *, control=None) -> int:
         chosen.error(_unrecognized(chosen, unknown))
     args.control = control
     try:
-        return int(args.func(args) or 0)
+        with command_line():  # messages name its options (--out), not l2l.run's arguments (l2l.words)
+            return int(args.func(args) or 0)
     except L2LError as exc:
         print(f"l2l: error: {shown(exc)}", file=sys.stderr)
         return 2

@@ -47,6 +47,7 @@ from l2l.results_schema import checkpoint_store
 from l2l.results_schema import writer as trajectory_writer
 from l2l.results_schema.lock import WriterLock
 from l2l.results_schema.reader import Trajectory
+from l2l.words import Placeholder, call, named, option
 
 def default_out(config: RunConfig) -> Path:
     if config.out:
@@ -169,36 +170,38 @@ def check_out(path: Path, config: RunConfig | None = None, *, existing_ok: bool 
     run of another config, a mistake the real run would not get past either."""
     if config is not None:
         _check_run_folder(path, config)
+    function = bool(config is not None and config.simulator.options.get("callable"))  # resumed by passing it again
     if path.is_dir():
-        raise TrajectoryError(f"{path} is a folder; give --out a file name, e.g. {path / 'run.h5'}")
+        raise TrajectoryError(f"{path} is a folder; give {option('out')} a file name, e.g. {path / 'run.h5'}")
     if os.path.lexists(path):
         if path.is_symlink() and not path.exists():
-            raise TrajectoryError(f"{path} is a dangling symbolic link; choose another --out")
+            raise TrajectoryError(f"{path} is a dangling symbolic link; choose another {option('out')}")
         if existing_ok:
             if config is not None and not _nothing_computed(path) and _holds_another_config(path, config):
                 raise TrajectoryError(f"{path} already exists and holds a run of another config; choose another "
-                                      f"--out")
+                                      f"{option('out')}")
             return
         from l2l.results_schema.lock import holder, writer_alive
         if writer_alive(path):  # not to be resumed now: l2l resume would be refused
             info = holder(path)  # None if the writer let go of the file since: no "(pid None)" then
             who = f" (pid {info['pid']})" if info else ""
             raise TrajectoryError(f"{path} already exists and is being written by another process{who}; "
-                                  f"choose another --out, or wait for it to finish")
+                                  f"choose another {option('out')}, or wait for it to finish")
         foreign = _not_a_trajectory(path)
         if foreign:  # not to be resumed: 'l2l resume' on the config file itself (--out run.toml) would only fail
             raise TrajectoryError(f"{path} already exists and is not an l2l trajectory ({foreign}); choose another "
-                                  f"--out")
+                                  f"{option('out')}")
         if _nothing_computed(path):
             raise TrajectoryError(f"{path} already exists but holds nothing computed (its run ended before any "
                                   f"evaluation, e.g. refused by sbatch); delete it and run again: "
-                                  f"{command('rm', path)}, or choose another --out")
+                                  f"{command('rm', path)}, or choose another {option('out')}")
         if config is not None and _holds_another_config(path, config):
-            raise TrajectoryError(f"{path} already exists and holds a run of another config; choose another --out")
+            raise TrajectoryError(f"{path} already exists and holds a run of another config; choose another "
+                                  f"{option('out')}")
         stored = _stored_config(path) if config is not None else None
         if stored is not None and stored.seed != config.seed:  # l2l resume would go on with the stored seed
             raise TrajectoryError(f"{path} already exists and holds the run of seed {stored.seed}, not {config.seed}; "
-                                  f"choose another --out")
+                                  f"choose another {option('out')}")
         try:  # l2l resume declines a run that reached its run.target, whatever budget is raised: none to suggest
             with Trajectory(path) as trajectory:
                 reached = _target_reached(trajectory)
@@ -206,20 +209,22 @@ def check_out(path: Path, config: RunConfig | None = None, *, existing_ok: bool 
             reached = None
         if reached:
             raise TrajectoryError(f"{path} already exists and holds this config's run, which ended as {reached} with "
-                                  f"another --out (l2l resume runs nothing more for it, whatever budget is raised)")
+                                  f"another {option('out')} ({named('resume')} runs nothing more for it, whatever "
+                                  f"budget is raised)")
         more = _resume_budgets(stored, config) if stored is not None else []
         if not more and _finished(path):  # 'l2l resume FILE' would only say there is nothing to resume
-            budgets = "--compute" if stored is not None and stored.policy is not None else "--generations"
+            budgets = "compute" if stored is not None and stored.policy is not None else "generations"
             raise TrajectoryError(f"{path} already exists and holds this config's finished run; choose another "
-                                  f"--out, or extend it with '{command('l2l', 'resume', path)}' and a budget raised "
-                                  f"({budgets}, --evaluations or --max-time)")
-        raise TrajectoryError(f"{path} already exists; choose another --out, or continue it with "
-                              f"'{command('l2l', 'resume', path, *more)}'")
+                                  f"{option('out')}, or extend it with '{call('resume', path, function=function)}' "
+                                  f"and a budget raised ({option(budgets)}, {option('evaluations')} or "
+                                  f"{option('max_time')})")
+        raise TrajectoryError(f"{path} already exists; choose another {option('out')}, or continue it with "
+                              f"'{call('resume', path, function=function, **more)}'")
     from l2l.results_schema.checkpoint_store import folder_of
 
     if os.path.lexists(folder_of(path)):  # a deleted trajectory's large checkpoints: not to be mixed with new ones
         raise TrajectoryError(f"{folder_of(path)} exists without {path.name} (the checkpoints of a run whose file "
-                              f"was deleted or moved); move or delete it, or choose another --out")
+                              f"was deleted or moved); move or delete it, or choose another {option('out')}")
     parent = path.parent
     for ancestor in (parent, *parent.parents):
         if os.path.lexists(ancestor):
@@ -326,14 +331,14 @@ def _stored_config(path: Path) -> RunConfig | None:
         return None
 
 
-def _resume_budgets(stored: RunConfig, config: RunConfig) -> list[str]:
+def _resume_budgets(stored: RunConfig, config: RunConfig) -> dict[str, Placeholder]:
     """The ``l2l resume`` options that give the stored run ``config``'s budgets where they differ: l2l resume runs
     the stored config, so a budget raised in the config file (say run.compute) would be left out unless named."""
-    options = [("--compute", stored.compute, config.compute), ("--evaluations", stored.evaluations, config.evaluations),
-               ("--max-time", stored.max_time, config.max_time)]
+    options = [("compute", stored.compute, config.compute), ("evaluations", stored.evaluations, config.evaluations),
+               ("max_time", stored.max_time, config.max_time)]
     if config.policy is None:  # a run with a [policy] refuses --generations: its sweep is fixed once it started
-        options.append(("--generations", stored.generations, config.generations))
-    return [word for flag, old, new in options if new and new != old for word in (flag, f"{new:g}")]
+        options.append(("generations", stored.generations, config.generations))
+    return {name: Placeholder(f"{new:g}") for name, old, new in options if new and new != old}
 
 
 def _holds_another_config(path: Path, config: RunConfig) -> bool:
@@ -534,8 +539,8 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
         with Trajectory(path) as trajectory:
             stored = load_run_config(trajectory)
             if drop_unreadable and stored.policy is None and not stored.inherit:
-                raise ConfigError("--drop-unreadable applies to a run whose candidates continue from checkpoints "
-                                  "(a [policy] or run.inherit); this run stores none")
+                raise ConfigError(f"{option('drop_unreadable')} applies to a run whose candidates continue from "
+                                  "checkpoints (a [policy] or run.inherit); this run stores none")
             # The budgets an earlier resume raised hold until one is given again: a plain resume (a requeued
             # job's) of a run extended with --compute 400 and killed went back to the config's compute 100 and
             # ended the run at '173 of 100', its paused candidates stopped.
@@ -583,7 +588,8 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                 try:
                     components = build(config, simulator, resumed=True)
                 except ComputeFloor as exc:  # in the words of l2l resume: its --compute, with the least that runs
-                    raise ConfigError(_resume_floor(exc, path, compute, state)) from None
+                    raise ConfigError(_resume_floor(exc, path, compute, state,
+                                                    bool(config.simulator.options.get("callable")))) from None
                 if config.inherit is True and config.target is not None and state is not None \
                         and not state["loop"].get(INHERIT_TO_TOP):  # its generations end a rounding short of the top
                     refusal = _target_out_of_reach(config, components, components.inherit, last_to_top=False)
@@ -715,8 +721,8 @@ def _refuse_missing_folder(trajectory: Trajectory) -> None:
 
     missing = missing_folder_line(trajectory, 0)
     if missing:
-        raise TrajectoryError(f"{missing}; or resume with --drop-unreadable to record every candidate that would "
-                              f"continue from one of its checkpoints as failed")
+        raise TrajectoryError(f"{missing}; or resume with {option('drop_unreadable')} to record every candidate "
+                              f"that would continue from one of its checkpoints as failed")
 
 
 def _used_up(config: RunConfig, state: dict[str, Any], trajectory: Trajectory) -> str | None:
@@ -759,16 +765,20 @@ def _target_reached(trajectory: Trajectory) -> str | None:
            f"start a new run"
 
 
-def _resume_floor(exc: ComputeFloor, path: Any, given: float | None, state: dict[str, Any] | None) -> str:
+def _resume_floor(exc: ComputeFloor, path: Any, given: float | None, state: dict[str, Any] | None,
+                  function: bool = False) -> str:
     """Why a resume's compute (``--compute``, else the one the file stores: an l2l before the floor let a run
     start with it) cannot run PBT, and the ``l2l resume`` command with the least compute that can."""
     spent = float(state["loop"].get("compute", 0.0)) if state is not None else 0.0
     least = exc.least(spent)
-    what = f"--compute {exc.compute:g}" if given is not None else \
+    what = option("compute", Placeholder(f"{exc.compute:g}")) if given is not None else \
         f"its run.compute = {exc.compute:g} (an earlier l2l started the run with it)"
-    fix = f"at least {least:g}: {command('l2l', 'resume', path, '--compute', f'{least:g}')}" if exc.integer else \
-        f"more than {least:g}: {command('l2l', 'resume', path, '--compute', 'N')} with N above {least:g}"
-    return f"{what} {exc.why}; give {fix} (--compute {exc.default:g} trains every member to the top)"
+    fix = f"at least {least:g}: {call('resume', path, compute=Placeholder(f'{least:g}'), function=function)}" \
+        if exc.integer else \
+        f"more than {least:g}: {call('resume', path, compute=Placeholder('N'), function=function)} with N above " \
+        f"{least:g}"
+    return f"{what} {exc.why}; give {fix} ({option('compute', Placeholder(f'{exc.default:g}'))} trains every " \
+           f"member to the top)"
 
 
 def _compute_unit(trajectory: Trajectory) -> str:
@@ -786,14 +796,14 @@ def _still_reached(config: RunConfig, loop: dict[str, Any], unit: str = "compute
     reached = []  # (what, its option, whether a singular verb goes with it alone)
     if config.policy is None and config.generations and loop.get("generation", 0) >= config.generations:
         reached.append((f"{config.generations} generation{'s' * (config.generations != 1)} (run.generations)",
-                        "--generations", config.generations == 1))
+                        option("generations"), config.generations == 1))
     if config.policy is not None and config.compute and loop.get("compute", 0.0) >= config.compute:
-        reached.append((f"{config.compute:g} {unit} of compute (run.compute)", "--compute", False))
+        reached.append((f"{config.compute:g} {unit} of compute (run.compute)", option("compute"), False))
     if config.evaluations and loop.get("evaluations", 0) >= config.evaluations:
         reached.append((f"{config.evaluations} evaluation{'s' * (config.evaluations != 1)} (run.evaluations)",
-                        "--evaluations", config.evaluations == 1))
+                        option("evaluations"), config.evaluations == 1))
     if config.max_time and loop.get("elapsed", 0.0) >= config.max_time:
-        reached.append((f"{config.max_time:g} s of run time (run.max_time)", "--max-time", True))
+        reached.append((f"{config.max_time:g} s of run time (run.max_time)", option("max_time"), True))
     if not reached:
         return None
     what = " and ".join(text for text, _, _ in reached)
@@ -846,8 +856,8 @@ def _check_raised(loop: dict[str, Any], ended: bool, unit: str = "compute units"
             continue
         have, what = done[key]
         if ended and float(value) < float(have):
-            option, shown = "--" + key.replace("_", "-"), f"{have:.1f}" if key == "max_time" else f"{have:g}"
-            raise ConfigError(f"the run has {shown} {what} already; {option} must be at least {shown}")
+            shown = f"{have:.1f}" if key == "max_time" else f"{have:g}"
+            raise ConfigError(f"the run has {shown} {what} already; {option(key)} must be at least {shown}")
 
 
 def _stored_outcomes(trajectory: Trajectory, generation: int, objectives: tuple[Objective, ...],

@@ -554,33 +554,32 @@ class _DaskExecutor(FollowsWorkers, Executor):
 
     @property
     def worker_count(self) -> int:
-        """Workers connected now, asked of the scheduler at most once a second (the loop asks per result);
-        before :meth:`start`, the workers planned (the loop asks for its first work meanwhile); at most
-        :meth:`_most` either way."""
+        """Workers connected now, from the scheduler's answer of :meth:`_worker_info` (at most WORKER_COUNT_SECONDS
+        old; the loop asks per result); before :meth:`start`, the workers planned (the loop asks for its first work
+        meanwhile); at most :meth:`_most` either way."""
         if getattr(self, "_workers_asked", None) is None:  # not started
             return self._busy(self._planned_workers())
-        now = time.monotonic()
-        if now - self._workers_asked >= WORKER_COUNT_SECONDS:
-            workers = self._worker_info()
-            self._workers = slots(workers) if workers is not None else 1  # not answered: an estimate is enough
-            self._workers_asked = now
+        self._worker_info()  # sets _workers from an answer asked now, if the last one is a second old
         return self._busy(self._workers)
 
     def _worker_info(self) -> dict | None:
         """The scheduler's workers (address: nthreads, status, memory_limit, metrics, ...), asked of it at most once
         every WORKER_COUNT_SECONDS; None if it did not answer (not asked again before then either). One answer
-        serves the worker count and both checks made while nothing comes back (paused workers, no workers): each
-        asked for its own before, about two requests a second to a scheduler that may be someone else's, for the
-        list of every worker of a shared cluster."""
+        serves the worker count (``_workers``: its slots, 1 without an answer, an estimate being enough) and both
+        checks made while nothing comes back (paused workers, no workers): each asked for its own before, about two
+        requests a second to a scheduler that may be someone else's, for the list of every worker of a shared
+        cluster. One time (``_workers_asked``) says how old the answer is: the count kept a timer of its own, and
+        took a cached answer up to a second old for a second more."""
         now = time.monotonic()
-        asked = getattr(self, "_info_asked", None)
+        asked = getattr(self, "_workers_asked", None)
         if asked is not None and now - asked < WORKER_COUNT_SECONDS:
-            return self._info
+            return getattr(self, "_info", None)
         try:
             info = self._ask_workers()
         except Exception:  # noqa: BLE001 - not answered: each caller has its fallback
             info = None
-        self._info, self._info_asked = info, now
+        self._info, self._workers_asked = info, now
+        self._workers = slots(info) if info is not None else 1
         return info
 
     def _ask_workers(self) -> dict:
