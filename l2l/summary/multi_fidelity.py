@@ -470,22 +470,22 @@ def restart_line(trajectory: Trajectory, unit: str) -> str:
     n = trajectory.n_evaluations
     if not trajectory.multi_fidelity or not n:
         return ""
+    import pandas as pd
+
     rows = trajectory.rows(("trial", "budget", "from_budget", "status", "attempts"), 0, n)
-    ok = status_codes()["ok"]
-    reached: dict[int, float] = {}
-    failed: set[int] = set()  # trials whose last segment failed: a restart next is the failure's, not a missing
-    # checkpoint's (a file before 10a6207, or a checkpoint l2l resume --drop-unreadable could not read)
-    count, extra = 0, 0.0
-    for trial, budget, start, status, attempts in zip(rows["trial"], rows["budget"], rows["from_budget"],
-                                                      rows["status"], rows["attempts"]):
-        before = reached.get(int(trial), 0.0)
-        if start <= 0 and before > 0 and int(trial) not in failed:  # each attempt trained from scratch again
-            count, extra = count + 1, extra + before * int(attempts)  # (as the run counts compute)
-        if status == ok:
-            reached[int(trial)] = max(before, float(budget))
-            failed.discard(int(trial))
-        else:
-            failed.add(int(trial))
+    ok = rows["status"] == status_codes()["ok"]
+    trials = pd.Series(rows["trial"])
+    # each row's trial so far (in file order, by table operations: a loop over the rows took 22 ms a 22,000-segment
+    # show): the budget its successful segments reached, and whether its last segment failed (a restart next is the
+    # failure's, not a missing checkpoint's: a file before 10a6207, or a checkpoint l2l resume --drop-unreadable
+    # could not read)
+    reached = pd.Series(np.where(ok, rows["budget"], 0.0)).groupby(trials, sort=False).cummax()
+    before = reached.groupby(trials, sort=False).shift(1, fill_value=0.0).to_numpy(dtype=float)
+    after_failure = pd.Series(~ok).groupby(trials, sort=False).shift(1, fill_value=False).to_numpy(dtype=bool)
+    again = np.flatnonzero((rows["from_budget"] <= 0) & (before > 0) & ~after_failure)  # trained from scratch again
+    count, extra = len(again), 0.0
+    for row in again.tolist():  # each attempt did (as the run counts compute), summed in file order as before
+        extra += float(before[row]) * int(rows["attempts"][row])
     if not count:
         return ""
     return (f"{count} segment{'s' * (count != 1)} trained {'their candidates' if count != 1 else 'its candidate'} "
