@@ -181,11 +181,10 @@ def check_out(path: Path, config: RunConfig | None = None, *, existing_ok: bool 
                 raise TrajectoryError(f"{path} already exists and holds a run of another config; choose another "
                                       f"{option('out')}")
             return
-        from l2l.results_schema.lock import holder, writer_alive
+        from l2l.results_schema.lock import holder, writer_alive, writer_named
         if writer_alive(path):  # not to be resumed now: l2l resume would be refused
             info = holder(path)  # None if the writer let go of the file since: no "(pid None)" then
-            who = f" (pid {info['pid']})" if info else ""
-            raise TrajectoryError(f"{path} already exists and is being written by another process{who}; "
+            raise TrajectoryError(f"{path} already exists and is being written by {writer_named(info)}; "
                                   f"choose another {option('out')}, or wait for it to finish")
         foreign = _not_a_trajectory(path)
         if foreign:  # not to be resumed: 'l2l resume' on the config file itself (--out run.toml) would only fail

@@ -190,3 +190,42 @@ def test_a_worker_that_joined_is_counted_from_the_first_answer_after_it(monkeypa
     clock.now += 0.5
     assert executor.wait(timeout=0) == [] and executor.worker_count == 3
     assert client.asked == 2  # one request a second at most, for the count and the checks together
+
+
+def test_a_second_run_into_a_file_this_process_writes_says_it_is_this_processs_own(tmp_path):
+    # two cells (or threads) of one notebook run into one file: the second was told the file 'is being written by
+    # another process (pid N)', N the notebook's own pid
+    import threading
+
+    running, release, failures = threading.Event(), threading.Event(), []
+
+    def held(params, seed):
+        running.set()
+        assert release.wait(60)
+        return float(params["x"] ** 2)
+
+    out = tmp_path / "run.h5"
+
+    def first() -> None:
+        try:
+            l2l.run(_sweep({"name": "serial"}), out, simulator=held)
+        except BaseException as exc:  # noqa: BLE001 - asserted in the test's thread
+            failures.append(exc)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    try:
+        assert running.wait(60)
+        with pytest.raises(l2l.TrajectoryError) as again:
+            l2l.run(_sweep({"name": "serial"}), out, simulator=_square)
+        with pytest.raises(l2l.TrajectoryError) as resumed:
+            l2l.resume(out, simulator=_square)
+    finally:
+        release.set()
+        thread.join()
+    assert failures == []
+    assert str(again.value).startswith(f"{out} already exists and is being written by another run in this process; ")
+    assert str(resumed.value) == f"{out} is being written by another run in this process; wait for it to finish " \
+        f"or stop it first"
+    assert str(os.getpid()) not in str(again.value) + str(resumed.value)
+    assert l2l.load(out)["status"].tolist() == ["ok"]

@@ -60,7 +60,6 @@ def test_l2l_run_on_a_file_a_run_writes_now_says_so_instead_of_suggesting_resume
     one line says so and does not suggest l2l resume, which would be refused (before, 'already exists; ... or
     continue it with l2l resume FILE'); the file is left as it was. Once no process writes it, resume is suggested."""
     import hashlib
-    import os
 
     from l2l.results_schema.lock import WriterLock
 
@@ -72,8 +71,8 @@ def test_l2l_run_on_a_file_a_run_writes_now_says_so_instead_of_suggesting_resume
         for out in (path, tmp_path / "link.h5"):
             assert main(["run", str(tmp_path / "live.toml"), "--out", str(out), "--no-progress"]) == 2
             err = capsys.readouterr().err
-            assert err == (f"l2l: error: {out} already exists and is being written by another process (pid "
-                           f"{os.getpid()}); choose another --out, or wait for it to finish\n"), err
+            assert err == (f"l2l: error: {out} already exists and is being written by another run in this "
+                           f"process; choose another --out, or wait for it to finish\n"), err
     assert hashlib.sha256(path.read_bytes()).hexdigest() == content
     assert main(["run", str(tmp_path / "live.toml"), "--out", str(path), "--no-progress"]) == 2
     assert "or extend it with 'l2l resume" in capsys.readouterr().err  # the run finished

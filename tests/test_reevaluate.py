@@ -186,7 +186,7 @@ def test_the_command_refuses_missing_foreign_and_locked_files(tmp_path, capsys):
     path = _run(tmp_path)
     with WriterLock(path):
         assert main(["reevaluate", str(path), "--top", "1", "--seeds", "1"]) == 2
-    assert "being written by another process" in capsys.readouterr().err
+    assert "being written by another run in this process" in capsys.readouterr().err
 
 
 def test_a_reevaluation_killed_with_sigkill_keeps_its_committed_rows_and_finishes_later(tmp_path):

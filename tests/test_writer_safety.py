@@ -201,7 +201,7 @@ def test_two_runs_racing_for_one_output_file_leave_one_clean_file(tmp_path):
 def test_a_writer_lock_is_released_by_its_holder_and_refused_to_others_in_one_process(tmp_path):
     path = tmp_path / "x.h5"
     with WriterLock(path):
-        with pytest.raises(TrajectoryError, match="being written by another process"):
+        with pytest.raises(TrajectoryError, match="being written by another run in this process"):
             WriterLock(path).acquire()
     with WriterLock(path) as again:
         assert again.held

@@ -105,8 +105,8 @@ class WriterLock:
                 os.close(fd)
                 target = real_file(self.path)
                 link = f" ({self.path} is a symbolic link to it)" if target != self.path else ""
-                raise TrajectoryError(f"{target} is being written by another process ({holder}); "
-                                      f"wait for it to finish or stop it first{link}") from None
+                raise TrajectoryError(f"{target} is being written by {holder}; wait for it to finish or stop it "
+                                      f"first{link}") from None
             except OSError as exc:
                 os.close(fd)
                 raise TrajectoryError(f"cannot lock {self.lock_file}: {exc.strerror or exc}") from None
@@ -148,6 +148,18 @@ def _describe(info: dict[str, Any] | None) -> str:
     return f"pid {info['pid']} on {info['host']}, since {info['since']}"
 
 
+def writer_named(info: dict[str, Any] | None, *, detail: bool = False) -> str:
+    """The writer that ``info`` (:func:`holder`'s) names, as a refusal says it: 'another run in this process' where
+    it is this process (two runs of a notebook's threads into one file: 'another process (pid N)' named the
+    notebook's own pid), else 'another process (pid N)', with its host and start too if ``detail``."""
+    if info is not None and info["pid"] == os.getpid() and info["host"] == socket.gethostname():
+        return "another run in this process"
+    if info is None:
+        return "another process (holder unknown)" if detail else "another process"
+    shown = _describe(info) if detail else f"pid {info['pid']}"
+    return f"another process ({shown})"
+
+
 def _parse(data: bytes) -> dict[str, Any] | None:
     try:
         info = json.loads(data.decode() or "{}")
@@ -158,9 +170,9 @@ def _parse(data: bytes) -> dict[str, Any] | None:
 
 def _holder(fd: int) -> str:
     try:
-        return _describe(_parse(os.pread(fd, 4096, 0)))
+        return writer_named(_parse(os.pread(fd, 4096, 0)), detail=True)
     except OSError:
-        return "holder unknown"
+        return writer_named(None, detail=True)
 
 
 def holder(path: str | os.PathLike) -> dict[str, Any] | None:
