@@ -281,3 +281,23 @@ def test_a_log_write_cut_short_leaves_the_generation_s_log_as_it_was(tmp_path, m
     monkeypatch.setattr(slurm_array.os, "write", real)
     slurm_array.retire_batch(batch, "123", tasks)
     assert (logs / "generation-00000.log").read_text().count("task 0 ran") == 1
+
+
+# -- simulator kinds -----------------------------------------------------------------------------------------------
+
+def test_simulator_kinds_are_told_apart_by_the_base_s_attribute_and_method(tmp_path):
+    from l2l.simulators import SIMULATORS
+    from l2l.simulators.python import CallableSimulator
+
+    def no_checkpoint(params, seed, budget):
+        return 0.0
+
+    def checkpoint(params, seed, budget, checkpoint=None):
+        return 0.0
+
+    fidelity = {"name": "epochs", "minimum": 1, "maximum": 9}
+    named = SIMULATORS.create("sleep", {})  # built from its options, keeps no checkpoint known
+    assert named.from_options and not named.restarts()
+    passed = CallableSimulator(function=no_checkpoint, multi_fidelity=fidelity)
+    assert not passed.from_options and passed.restarts()
+    assert not CallableSimulator(function=checkpoint, multi_fidelity=fidelity).restarts()
