@@ -198,6 +198,19 @@ def _best_repeated(run: RunData) -> tuple[float, int, float] | None:
     return float(best[o.name].iloc[0]), int(best[REPEAT_COUNT].iloc[0]), float(best[REPEAT_SD].iloc[0])
 
 
+def _best_once(run: RunData) -> tuple[float, int, int] | None:
+    """The value, generation and individual of the best candidate of a one-objective single-fidelity run whose
+    repeats were averaged where that candidate was evaluated once (the first row of :func:`best_individuals`, not
+    the best single result, which may be a lucky one of a repeated candidate); None otherwise."""
+    if len(run.objectives) != 1 or run.multi_fidelity:
+        return None
+    o = run.objectives[0]
+    best, averaged = best_candidates(run.ok, o, run.parameters, 1)
+    if not averaged or best.empty or int(best[REPEAT_COUNT].iloc[0]) >= 2:
+        return None
+    return float(best[o.name].iloc[0]), int(best["generation"].iloc[0]), int(best["individual"].iloc[0])
+
+
 def duration_text(seconds: float) -> str:
     """A duration in the unit that reads best: '41.6 µs', '6.64 ms', '3.2 s', '4.5 min', not '4.16e-05 s'."""
     if not np.isfinite(seconds):
@@ -250,9 +263,10 @@ def _summary(run: RunData, summary: RunSummary, agreement: str = "", endgame: st
         elif multi:
             items.append((f"best {o.name} ({o.direction})", f"{best.value:.6g} (one result at the top budget; "
                                                               f"see the best candidates below)"))
-        else:
-            items.append((f"best {o.name} ({o.direction})", f"{best.value:.6g} (generation {best.generation}, "
-                                                              f"individual {best.individual})"))
+        else:  # the candidate l2l show puts first, not the best single row (a lucky repeat of another)
+            value, generation, individual = _best_once(run) or (best.value, best.generation, best.individual)
+            items.append((f"best {o.name} ({o.direction})", f"{value:.6g} (generation {generation}, "
+                                                              f"individual {individual})"))
     if agreement:  # how well the low budgets rank the candidates as the top one does (l2l.agreement)
         items.append(("agreement of the budgets", agreement))
     if endgame:  # what the model-based policy's endgame did (l2l show's line)

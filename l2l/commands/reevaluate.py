@@ -15,6 +15,7 @@ def _reevaluate(args: argparse.Namespace) -> int:
     from l2l.components import function_needed
     from l2l.config import MAX_REEVALUATION_SEEDS
     from l2l.errors import ConfigError, command
+    from l2l.provenance import reevaluation_seeds_line
     from l2l.reevaluate import DEFAULT_SEEDS, DEFAULT_TOP, covered_note, ranking_text, reevaluate
     from l2l.results_schema.reader import Trajectory
 
@@ -56,6 +57,10 @@ def _reevaluate(args: argparse.Namespace) -> int:
     if note:
         print(note, file=sys.stderr)
     print(ranking_text(table, limit=max(top, 10)))
+    with Trajectory(args.file) as trajectory:  # the seeds, for a methods section
+        seeds_used = reevaluation_seeds_line(trajectory)
+    if seeds_used:
+        print(seeds_used)
     return 0
 
 

@@ -187,6 +187,9 @@ def reevaluated_text(trajectory: Trajectory, top: int = 10) -> str:
     """The candidates re-evaluated on fresh seeds (``l2l reevaluate``), ranked by their mean; "" if none."""
     if not trajectory.has_reevaluations:
         return ""
+    from l2l.provenance import reevaluation_seeds_line
     from l2l.reevaluate import ranking, ranking_text
 
-    return ranking_text(ranking(trajectory), limit=top)
+    text = ranking_text(ranking(trajectory), limit=top)
+    seeds = reevaluation_seeds_line(trajectory)
+    return f"{text}\n{seeds}" if text and seeds else text
