@@ -572,7 +572,10 @@ def load_run_config(trajectory: Trajectory) -> RunConfig:
         stored["run"] = {**run, "penalty": {k: v for k, v in penalty.items() if k in names}}
     if isinstance(stored.get("policy"), dict):
         stored["policy"] = stored_policy(stored["policy"])
-    missing = missing_optimizer(stored, trajectory.run.get("optimizer"))
+    created = trajectory.run.get("optimizer")
+    missing = missing_optimizer(stored, created)
+    if not missing and not isinstance(stored.get("optimizer"), dict) and isinstance(created, dict):
+        stored["optimizer"] = dict(created)  # the config lacks the table the run was made with: the attribute's
     if missing:  # from_mapping would take 'auto' and feed it the stored state of another optimizer: a KeyError
         raise ConfigError(f"{trajectory.path}: {missing}: a damaged or hand-edited file; l2l validate reports it")
     simulator = stored.get("simulator")

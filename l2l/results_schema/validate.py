@@ -57,18 +57,18 @@ def validate_with_notes(path: str | os.PathLike) -> tuple[list[str], list[str]]:
 
 
 def missing_optimizer(config: Any, created: Any) -> str:
-    """What a run's file lacks to name its optimizer (``''`` if nothing): the stored config's [optimizer] name,
-    which resume and reevaluate build the optimizer from (without it the config's default, ``auto``, would be fed
-    the stored state of another optimizer). ``config`` and ``created`` are /run attributes 'config' and
-    'optimizer' as read."""
+    """What a run's file lacks to name its optimizer (``''`` if nothing): the stored config's [optimizer] name, or
+    else /run attribute 'optimizer', which resume and reevaluate then build the optimizer from (without either the
+    config's default, ``auto``, would be fed the stored state of another optimizer). ``config`` and ``created`` are
+    /run attributes 'config' and 'optimizer' as read."""
     table = config.get("optimizer") if isinstance(config, dict) else None
     if isinstance(table, dict) and isinstance(table.get("name"), str):
         return ""
+    if isinstance(created, dict) and isinstance(created.get("name"), str):
+        return ""  # a file written through the writer API without a config table: the attribute says it
     said = "has no [optimizer] table" if not isinstance(table, dict) else "has an [optimizer] table without a name"
-    name = created.get("name") if isinstance(created, dict) else None
-    made = (f"; the run was made with {name!r} (/run attribute 'optimizer')" if isinstance(name, str) else
-            ", and /run attribute 'optimizer' names no optimizer either")
-    return f"the config stored in the file (/run attribute 'config') {said}{made}"
+    return f"the config stored in the file (/run attribute 'config') {said}, and /run attribute 'optimizer' names " \
+           f"no optimizer either"
 
 
 def _check_values(f: h5py.File, layout: structure.Layout, problems: list[str], notes: list[str]) -> None:
