@@ -67,6 +67,7 @@ from typing import ClassVar, Collection
 
 import numpy as np
 
+from l2l.policies import model_based_curves as curves
 from l2l.policies import parzen
 from l2l.policies.agreement import best_first, incumbent, lower_bound, spearman, top_groups
 from l2l.policies.base import DONE, WAIT, Action, State, TrialTable, survivors
@@ -167,6 +168,9 @@ class ModelBased(Hyperband):
                                 "results at its highest trusted budget, drawn towards that budget's middle rank by "
                                 "one minus its agreement with the top (less one standard error for its number of "
                                 "probes; false: by the highest trusted budget first, then the score there)")
+    extrapolate: bool = option(False, help="a halving bracket promotes a member with results at three or more "
+                               "rungs by a power law fitted to them and extrapolated to the top budget, not by its "
+                               "result at the rung (a development option of issue 11: its learning curves)")
 
     def config_warning(self, given: Collection[str]) -> str:
         """The warning line for options given in the ``[policy]`` table (the keys ``given``) that do nothing as
@@ -289,7 +293,7 @@ class ModelBased(Hyperband):
             if rung == len(budgets) - 1:
                 return None, state
             keep = state["plan"][rung + 1 - state["start"]]
-            best = survivors(trials, budget, state["members"], keep)  # a failed candidate is never promoted
+            best = self._promoted(state, trials, keep)  # a failed candidate is never promoted
             state = {**state, "rung": rung + 1, "members": best, "launched": []}
 
     def _probe_step(self, state: State, trials: TrialTable) -> tuple[Action | None, State]:
@@ -312,7 +316,18 @@ class ModelBased(Hyperband):
         local steps start new trials at the top budget: they continue no candidate left below it."""
         if state.get("probe"):
             return sorted(t for t in state["members"] if not trials.failed(t))
+        budgets, rung, members = state["budgets"], state["rung"], state["members"]
+        complete = ((rung > state["start"] or len(members) >= state["plan"][0])
+                    and all(trials.score(t, budgets[rung]) is not None for t in members))
+        if self.extrapolate and complete and rung < len(budgets) - 1:  # the members it keeps, as _halving_step does
+            return sorted(self._promoted(state, trials, state["plan"][rung + 1 - state["start"]]))
         return super().continuable(state, trials)
+
+    def _promoted(self, state: State, trials: TrialTable, keep: int) -> list[int]:
+        """The members the open halving bracket keeps at its current rung (see the option ``extrapolate``)."""
+        if self.extrapolate:
+            return curves.promoted(trials, state["budgets"], state["rung"], state["members"], keep)
+        return survivors(trials, state["budgets"][state["rung"]], state["members"], keep)
 
     def agreement(self, budgets: list[float], trials: TrialTable, probes: list[int]) -> list[float | None]:
         """Rank correlation of each rung's scores with the full budget's, over the probes that reached both."""
