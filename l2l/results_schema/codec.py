@@ -12,6 +12,8 @@ accepted.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import struct
 import math
@@ -144,6 +146,8 @@ def decode(data: bytes | np.ndarray) -> Any:
             raise TrajectoryError(f"corrupt encoded value: stored as {data.dtype}, not bytes")
         data = data.tobytes()
     data = bytes(data)
+    if data[:1] in _LEGACY_START:  # plain JSON: the first encoding (files written before 29 November 2026, 12:36)
+        return _legacy(data)
     if data[:4] != MAGIC or len(data) < 12:
         what = " (a Python pickle)" if data[:1] == b"\x80" else ""
         raise TrajectoryError(f"corrupt encoded value: wrong magic bytes{what}")
@@ -160,6 +164,41 @@ def decode(data: bytes | np.ndarray) -> Any:
         raise TrajectoryError("corrupt encoded value: nested too deeply") from None
     except (ValueError, TypeError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         raise TrajectoryError(f"corrupt encoded value: {exc}") from None
+
+
+#: First bytes of a value of the first encoding: a JSON object or list (every state, trace and record was one).
+_LEGACY_START = (b"{", b"[")
+
+
+def _legacy(data: bytes) -> Any:
+    """A value of the first encoding, which files of schema version 1 written by l2l before the binary codec
+    (29 November 2026, 12:36) hold: UTF-8 JSON whose arrays are ``{"__ndarray__": [dtype, shape, base64 of
+    the C-ordered bytes]}``; read with the same refusals (numeric and boolean dtypes only, no code run)."""
+    try:
+        return _unpack_legacy(json.loads(data.decode("utf-8")))
+    except RecursionError:
+        raise TrajectoryError("corrupt encoded value: nested too deeply") from None
+    except (ValueError, TypeError, binascii.Error) as exc:  # UnicodeDecodeError, JSONDecodeError: ValueErrors
+        raise TrajectoryError(f"corrupt encoded value: {exc}") from None
+
+
+def _unpack_legacy(value: Any) -> Any:
+    if isinstance(value, dict):
+        if _ARRAY in value and len(value) == 1:
+            entry = value[_ARRAY]
+            if not isinstance(entry, list) or len(entry) != 3 or not isinstance(entry[0], str) \
+                    or not isinstance(entry[1], list) or not all(_is_count(n) for n in entry[1]) \
+                    or not isinstance(entry[2], str):
+                raise TrajectoryError("corrupt encoded value: an array entry is not [dtype, shape, base64]")
+            raw = base64.b64decode(entry[2], validate=True)
+            header = {_ARRAY: [entry[0], entry[1], 0, len(raw)]}
+            return _unpack(header, memoryview(raw))  # the checks of the binary encoding's arrays
+        if _FLOAT in value and len(value) == 1:
+            return _unpack(value, memoryview(b""))
+        return {k: _unpack_legacy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unpack_legacy(v) for v in value]
+    return value
 
 
 def checksum(data: bytes | np.ndarray) -> int:
