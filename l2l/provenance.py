@@ -112,6 +112,11 @@ def time_line(trajectory: Trajectory) -> str:
     return text
 
 
+def provenance_lines(trajectory: Trajectory) -> list[tuple[str, str]]:
+    """``l2l show``'s ``versions`` and ``time`` lines, by label (a text '' is left out)."""
+    return [("versions", versions_line(trajectory.run)), ("time", time_line(trajectory))]
+
+
 #: How many fresh seeds :func:`reevaluation_seeds_line` names before it counts the rest.
 SHOWN_SEEDS = 10
 
@@ -133,5 +138,5 @@ def reevaluation_seeds_line(trajectory: Trajectory) -> str:
             f"l2l.load({str(trajectory.path)!r}, reevaluations=True)")
 
 
-__all__ = ["PACKAGES", "SHOWN_SEEDS", "reevaluation_seeds_line", "source_revision", "time_line", "versions",
-           "versions_line"]
+__all__ = ["PACKAGES", "SHOWN_SEEDS", "provenance_lines", "reevaluation_seeds_line", "source_revision", "time_line",
+           "versions", "versions_line"]

@@ -4,6 +4,7 @@ the re-evaluation. See docs/reproducibility.md."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -74,3 +75,41 @@ def test_the_report_names_the_best_candidate_l2l_show_puts_first_not_a_lucky_rep
                                              f"{best.individual})")
     lucky = l2l.load(example_run).sort_values("loss").iloc[0]
     assert (lucky["generation"], lucky["individual"]) != (best.generation, best.individual)
+
+
+
+def test_l2l_show_says_the_versions_and_the_time_the_run_took(tmp_path, capsys, example_run):
+    out = _run_example(tmp_path, example_run)
+    capsys.readouterr()
+    assert main(["show", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    versions = next(line for line in lines if line.startswith("versions   "))
+    import numpy as np
+
+    assert f"numpy {np.__version__}" in versions and "python 3." in versions and "not installed" not in versions
+    time = next(line for line in lines if line.startswith("time       "))
+    assert re.fullmatch(r"time       \d+\.\d s of wall time in 1 session", time), time
+
+
+def test_the_methods_example_writes_a_paragraph_and_files_a_reviewer_opens_with_pandas_alone(tmp_path, capsys,
+                                                                                             example_run):
+    import importlib.util
+    import json
+
+    import pandas as pd
+
+    spec = importlib.util.spec_from_file_location("methods_section", EXAMPLES / "methods_section.py")
+    methods = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(methods)
+    out = _run_example(tmp_path, example_run)
+    assert methods.main([str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "run seed 7" in printed and "re-evaluated on 4 fresh seeds" in printed and "numpy " in printed
+    rows = pd.read_csv(tmp_path / "paper.csv")
+    assert len(rows) == 32 and list(rows["seed"]) == list(l2l.load(out)["seed"])
+    assert len(pd.read_csv(tmp_path / "paper.reevaluations.csv")) == 12
+    run = json.loads((tmp_path / "paper.run.json").read_text(encoding="utf-8"))
+    assert run["seed"] == 7 and run["config"]["optimizer"] == {"name": "ga", "population_size": 8}
+    assert [event["kind"] for event in run["events"]][:2] == ["started", "finished"]
+    assert methods.main([str(out)]) == 2  # the files exist: nothing overwritten
+    assert "move them away first" in capsys.readouterr().err

@@ -8,6 +8,7 @@ import os
 from typing import TYPE_CHECKING
 
 from l2l.errors import shown
+from l2l.provenance import provenance_lines
 from l2l.summary.failures import failure_line, retry_line
 from l2l.summary.multi_fidelity import (checkpoints_line, endgame_brief, endgame_line, endgame_status,
                                         interrupted_from_checkpoints, missing_folder_line, policy_lines,
@@ -33,6 +34,7 @@ def show_text(trajectory: Trajectory, top: int = 10, events: int = 5) -> str:
     for i, parameter in enumerate(summary.parameters):
         lines.append(f"{'parameters' if i == 0 else '':<10} {parameter}")
     lines.append(f"host       {summary.host}  created {summary.created}  l2l {summary.l2l_version}")
+    lines += [f"{label:<10} {text}" for label, text in provenance_lines(trajectory) if text]
     lines.append(f"progress   {progress_line(summary)}")
     target = target_line(trajectory, summary)
     if target:
