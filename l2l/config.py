@@ -659,7 +659,7 @@ def target_option(value: Any, name: str = "run.target") -> float | dict[str, flo
 
 def _target_text(text: str) -> float | dict[str, float] | str:
     """``--target 0.95`` or ``--target loss=0.1,accuracy=0.9`` as :func:`target_option` takes it (the text itself
-    where it is neither, for its refusal)."""
+    where it is neither, for its refusal); :class:`ConfigError` for an objective named twice (``loss=1,loss=2``)."""
     try:
         return float(text)
     except ValueError:
@@ -669,6 +669,9 @@ def _target_text(text: str) -> float | dict[str, float] | str:
         key, equals, value = (p.strip() for p in part.partition("="))
         if not equals or not key:
             return text
+        if key in table:  # the dict would keep the last value unsaid
+            raise ConfigError(f"--target names {key!r} twice ({text}); give one value per objective, "
+                              f"e.g. {key}={value}")
         try:
             table[key] = float(value)
         except ValueError:

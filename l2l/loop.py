@@ -168,11 +168,11 @@ def check_out(path: Path, config: RunConfig | None = None, *, existing_ok: bool 
     run's, tells an existing trajectory of another config (not to be resumed instead) from one of this config.
     ``existing_ok`` (``l2l run --dry-run``, which writes nothing): an existing file is refused only if it holds a
     run of another config, a mistake the real run would not get past either."""
+    if path.is_dir():  # first: '.' has no name for the run folder's (ValueError: ... has an empty name)
+        raise TrajectoryError(f"{path} is a folder; give {option('out')} a file name, e.g. {path / 'run.h5'}")
     if config is not None:
         _check_run_folder(path, config)
     function = bool(config is not None and config.simulator.options.get("callable"))  # resumed by passing it again
-    if path.is_dir():
-        raise TrajectoryError(f"{path} is a folder; give {option('out')} a file name, e.g. {path / 'run.h5'}")
     if os.path.lexists(path):
         if path.is_symlink() and not path.exists():
             raise TrajectoryError(f"{path} is a dangling symbolic link; choose another {option('out')}")
@@ -390,7 +390,7 @@ def run(config: RunConfig | Mapping[str, Any], out: str | os.PathLike | None = N
         start_fork_server()  # the Dask workers' fork server imports what they need while we build
     components = build(config, simulator)
     config = components.config
-    path = Path(out) if out is not None else default_out(config)
+    path = _out_path(out) if out is not None else default_out(config)
     check_out(path, config)
     warn_options(components)
     try:
@@ -412,6 +412,19 @@ def run(config: RunConfig | Mapping[str, Any], out: str | os.PathLike | None = N
             _reevaluate_after(path, lock, config, simulator)
     finally:
         components.executor.close()  # already closed by the loop, unless the run failed before it started
+    return path
+
+
+def _out_path(out: str | os.PathLike) -> Path:
+    """The ``out=`` of :func:`run` as a Path, refused in one line where it names no file: ``""`` (it read as the
+    folder ``.``) and ``"runs/"`` (Path drops the slash: a file ``runs`` was written), as ``l2l run --out`` is.
+    A folder that exists is left to :func:`check_out`, which says it is one."""
+    text = os.fspath(out)
+    if isinstance(text, str) and not text.strip():
+        raise ConfigError(f"{option('out')} must name a file, e.g. run.h5, got {text!r}")
+    path = Path(text)
+    if isinstance(text, str) and text.endswith(("/", os.sep)) and not path.is_dir():
+        raise ConfigError(f"{option('out')} must name a file, e.g. {os.path.join(text, 'run.h5')}, got {text!r}")
     return path
 
 
@@ -889,10 +902,19 @@ def _stored_outcomes(trajectory: Trajectory, generation: int, objectives: tuple[
 
 
 def _drive_recording_failure(components: Components, writer, state: dict[str, Any], **options: Any) -> None:
-    """:func:`_drive`, with a ``failed`` event (and the error) in the file if the run dies of an exception."""
+    """:func:`_drive`, with a ``failed`` event (and the error) in the file if the run dies of an exception, and a
+    ``stopped`` one (reason ``interrupted``) for a Ctrl-C before the driver's loop began, which writes its own
+    after: one while the local cluster was still starting left the session's ``started`` event the last, which
+    ``l2l show`` read as a run whose process was killed ("interrupted (no process writes the file ...)")."""
+    told = _EventsTold(writer)
     try:
-        _drive(components, writer, state, **options)
+        _drive(components, told, state, **options)
     except KeyboardInterrupt as exc:
+        if told.last is None:  # nothing of this session computed: the file holds what it held before it
+            try:
+                writer.event("stopped", {"generation": state["loop"].get("generation", 0), "reason": "interrupted"})
+            except Exception:  # noqa: BLE001 - the file itself may be what failed; the interrupt goes on up
+                pass
         # What finished is committed (the driver's stop): said under the traceback a script or notebook shows
         # (l2l run and resume print their own line instead), which before named neither the file nor the way on.
         where = writer.path.absolute()
@@ -905,6 +927,20 @@ def _drive_recording_failure(components: Components, writer, state: dict[str, An
         except Exception:  # noqa: BLE001 - the file itself may be what failed; the error goes on up
             pass
         raise
+
+
+class _EventsTold:
+    """A trajectory writer that notes the kind of the last event written through it (None: none yet)."""
+
+    def __init__(self, writer) -> None:
+        self._writer, self.last = writer, None
+
+    def event(self, kind: str, detail: Any = "") -> None:
+        self._writer.event(kind, detail)
+        self.last = kind
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._writer, name)
 
 
 def _drive(components: Components, writer, state: dict[str, Any], *, reuse: dict[int, Outcome],
