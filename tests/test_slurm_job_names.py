@@ -59,7 +59,7 @@ def test_a_worker_job_is_named_after_its_run_and_cancelled_by_that_name(tmp_path
         assert name == "l2l-sweep #2, it's lr=0.1"
         assert (work / "slurm-jobs" / job_id).read_text() == name + "\n"
         assert cancel_left_behind(work) == [job_id]
-        assert not _queued(job_id) and not list((work / "slurm-jobs").iterdir())
+        assert not _queued(job_id) and not (work / "slurm-jobs").exists()  # its folder too, once empty
     finally:
         subprocess.run(["scancel", job_id], capture_output=True, timeout=30)
 
@@ -80,6 +80,7 @@ def test_an_id_named_in_the_run_folder_whose_job_has_another_name_now_is_left_al
         (mine / "slurm-jobs" / job_id).write_text("l2l-mine\n")
         assert cancel_left_behind(mine) == [] and _queued(job_id)
         # an earlier version's file (empty) names a job 'l2l-worker': this one is not that either
+        (mine / "slurm-jobs").mkdir()  # (removed with the file above, once empty)
         (mine / "slurm-jobs" / job_id).write_text("")
         assert cancel_left_behind(mine) == [] and _queued(job_id)
     finally:

@@ -244,6 +244,8 @@ def test_a_slurm_worker_job_is_named_in_the_run_folder_for_a_later_session_to_ca
         assert [p.name for p in (work / "slurm-jobs").iterdir()] == [job_id]
         assert cancel_left_behind(work) == [job_id]
         assert not [row for row in squeue("--format=%i|%T", f"--jobs={job_id}") if row[1] in ("PENDING", "RUNNING")]
+        assert not (work / "slurm-jobs").exists()  # its folder too, once empty
+        (work / "slurm-jobs").mkdir()
         (work / "slurm-jobs" / "123").touch()
         forget_worker_jobs(work)  # the run closed its cluster: nothing left to cancel
         assert not (work / "slurm-jobs").exists()

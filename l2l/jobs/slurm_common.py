@@ -434,6 +434,10 @@ def cancel_left_behind(work_dir: str | os.PathLike) -> list[str]:
                 marker.unlink()
             except OSError:
                 pass
+    try:  # the worker jobs' folder, once its files are gone (it was left empty in the run's folder)
+        (work / WORKER_JOBS).rmdir()
+    except OSError:  # none, or it names a job kept for the next session
+        pass
     left = [batch for batch in batches if not (batch / JOB_ID_FILE).exists()]  # a kept id: its array may still run
     if left:
         from l2l.jobs.slurm_array import retire_batch  # the batch folder's layout is the backend's
