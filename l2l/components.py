@@ -20,6 +20,7 @@ from l2l.jobs import BACKENDS, Executor
 from l2l.optimizers import OPTIMIZERS, Optimizer, Problem
 from l2l.results_schema.reader import Trajectory
 from l2l.simulators import SIMULATORS, Simulator
+from l2l.words import on_command_line
 
 
 @dataclass
@@ -129,12 +130,15 @@ PASS_AGAIN = {"resume": "l2l.resume(path, simulator=function)",
               "reevaluate": "l2l.reevaluate.reevaluate(path, simulator=function)"}
 
 
-def function_needed(simulator: Mapping[str, Any], command: str = "resume", *, cli: bool = False) -> str | None:
+def function_needed(simulator: Mapping[str, Any], command: str = "resume", *, cli: bool | None = None) -> str | None:
     """Why ``command`` (resume, reevaluate) cannot go on without the Python function that was the run's simulator
     (None if the simulator, options as stored, was no function passed to l2l.run); ``cli``: said to
-    ``l2l COMMAND``, which cannot pass one."""
+    ``l2l COMMAND``, which cannot pass one (None: where the command line speaks, :func:`l2l.words.on_command_line`;
+    ``l2l resume FILE`` was told to pass the function again without being told that no command can)."""
     if not simulator.get("callable"):
         return None
+    if cli is None:
+        cli = on_command_line()
     what = f"this run's simulator was the Python function {simulator.get('function')} passed to l2l.run"
     call = PASS_AGAIN[command]
     if cli:
@@ -373,18 +377,15 @@ def _schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, simulat
             raise ConfigError(f"policy {config.policy.name!r}: {key} = {value:g} is above max_budget = {high:g} "
                               f"(the {fidelity.name} every member trains to); set it to at most {most:g}")
     if hasattr(policy, "rungs"):  # population-based training: one rung per interval
-        target = getattr(simulator, "target", None)
-        if callable(target):
-            from l2l.simulators.python import accepts
-
-            function = target()
-            if not accepts(function, "checkpoint"):  # every segment would restart: nothing to continue or copy
-                name = getattr(simulator, "function", None)
-                name = name if isinstance(name, str) and name else getattr(function, "__qualname__", "the function")
-                raise ConfigError(f"policy {config.policy.name!r} continues each member from its checkpoint and "
-                                  f"copies the best members' checkpoints; {name} takes no 'checkpoint' argument, "
-                                  f"so every segment would train from scratch and an exploit would copy nothing: "
-                                  f"accept checkpoint=None and return one (docs/multifidelity_simulators.md)")
+        if simulator.restarts():  # every segment would restart: nothing to continue or copy
+            function = getattr(simulator, "function", None)  # a config's python function by name, or the function
+            name = function if isinstance(function, str) and function else getattr(function, "__qualname__", None)
+            why, how = (f"{name} takes no 'checkpoint' argument", "accept checkpoint=None and return one") if name \
+                else (f"simulator {simulator.name!r} restarts every segment (its restarts())",
+                      "continue from the checkpoint run_to receives")  # a plug-in that says so
+            raise ConfigError(f"policy {config.policy.name!r} continues each member from its checkpoint and "
+                              f"copies the best members' checkpoints; {why}, so every segment would train from "
+                              f"scratch and an exploit would copy nothing: {how} (docs/multifidelity_simulators.md)")
         interval = float(getattr(policy, "interval", 0.0) or 0.0)
         if fidelity.integer and 0 < interval < 1:  # no fraction of a unit to stop at; run as 1, a segment per unit
             default = replace(policy, interval=0.0)._interval(high, True)

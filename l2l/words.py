@@ -25,16 +25,19 @@ from l2l.errors import command
 #: is not the argument's name after ``--`` with ``-`` for ``_`` (``max_time``: ``--max-time``). ``output`` is
 #: the file the analysis commands write: ``-o`` there, ``out=`` in :func:`l2l.analysis.export.export`,
 #: :func:`l2l.analysis.report.report`; ``figure_path`` and ``overwrite``: :func:`l2l.plot.save`'s, the
-#: ``plot`` and ``compare`` commands' ``-o`` and ``--force``.
+#: ``plot`` and ``compare`` commands' ``-o`` and ``--force``; ``objectives``: :func:`l2l.plot.compare`'s list, the
+#: ``compare`` command's ``--objective`` (one name).
 OPTIONS: dict[str, tuple[str, str]] = {"output": ("out", "-o"), "figure_path": ("path", "-o"),
-                                       "overwrite": ("overwrite", "--force")}
+                                       "overwrite": ("overwrite", "--force"),
+                                       "objectives": ("objectives", "--objective")}
 
 #: Arguments that are switches: ``--force`` on the command line, ``force=True`` from Python.
 SWITCHES = frozenset({"force", "overwrite", "drop_unreadable", "segments", "once"})
 
 #: How a value of an option reads from Python where ``name=value`` would not say it: a plot kind is a function
-#: of :mod:`l2l.plot` (``--kind fitness``: ``l2l.plot.fitness``).
-PYTHON_VALUES = {"kind": "l2l.plot.{value}"}
+#: of :mod:`l2l.plot` (``--kind fitness``: ``l2l.plot.fitness``); the objective ``l2l compare --objective NAME``
+#: draws is a list of one (``objectives=["NAME"]``).
+PYTHON_VALUES = {"kind": "l2l.plot.{value}", "objectives": 'objectives=["{value}"]'}
 
 #: A command -> the Python function that does what it does.
 CALLS = {"run": "l2l.run", "resume": "l2l.resume", "reevaluate": "l2l.reevaluate.reevaluate",

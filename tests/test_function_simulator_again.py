@@ -56,8 +56,9 @@ def test_the_python_reevaluate_asks_for_its_own_call_and_works_with_the_function
 def test_l2l_resume_says_it_is_done_from_python(run_file, capsys):
     capsys.readouterr()
     assert main(["resume", str(run_file), "--generations", "3", "--no-progress"]) == 2
-    assert capsys.readouterr().err == (f"l2l: error: {WHAT.format(_name(run_file))}; resume it from Python and "
-                                       f"pass it again: l2l.resume(path, simulator=function)\n")
+    assert capsys.readouterr().err == (f"l2l: error: l2l resume cannot pass a function, and "
+                                       f"{WHAT.format(_name(run_file))}; resume it from Python: "
+                                       f"l2l.resume(path, simulator=function)\n")
     assert len(l2l.load(run_file)) == 8
     l2l.resume(run_file, generations=3, simulator=bowl)
     assert len(l2l.load(run_file)) == 12

@@ -20,6 +20,7 @@ from l2l.objectives import Objective
 from l2l.plot.data import RunData, label, load_run, running_best
 from l2l.plot.panels import BEST_SPAN, wants_log
 from l2l.results_schema.frames import segment_compute
+from l2l.words import Placeholder, on_command_line, option
 
 
 def common_objectives(runs: Sequence[RunData]) -> list[Objective]:
@@ -648,8 +649,11 @@ def compare(sources: Sequence[Any], objectives: Sequence[str] | None = None) -> 
         _legend_below(left)
     title = f"comparison of {len(runs)} run{'s' * (len(runs) != 1)}"
     if left_out:  # said: the figure drew the first three of four objectives without a word (the table has all)
+        # in Python's words from Python (l2l.words): there is no --objective, and no table printed
+        table = "the table" if on_command_line() else "l2l.plot.compare_table"
         title += (f"\n{len(shared)} of their {len(shared) + len(left_out)} objectives drawn, not "
-                  f"{', '.join(o.name for o in left_out)} (the table has every one; --objective NAME draws one)")
+                  f"{', '.join(o.name for o in left_out)} ({table} has every one; "
+                  f"{option('objectives', Placeholder('NAME'))} draws one)")
     fig.suptitle(title)
     return fig
 
