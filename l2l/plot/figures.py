@@ -172,7 +172,9 @@ def scatter(source: Any, objective: str | None = None, top: int = 4) -> Figure:
 
 def pareto(source: Any, objectives: Sequence[str] | None = None) -> Figure:
     """The Pareto front of two objectives, as ``l2l show`` lists it, over all successful evaluations: a candidate
-    evaluated more than once is one point of the front, at the means of its results.
+    evaluated more than once is one point of the front, at the means of its results. In a run of three or more
+    objectives the title counts ``l2l show``'s front (over all of them) and its members off the two drawn
+    objectives' front are open circles.
 
     ``objectives``: the two to show (default: the first two); one name shows it against the first other one.
     Raises :class:`TrajectoryError` for a run with a single objective.
@@ -186,11 +188,15 @@ def pareto(source: Any, objectives: Sequence[str] | None = None) -> Figure:
                               f"({chosen[0].name}): try {option('kind', 'fitness')}")
     fig = _figure(7.5, 6)
     ax = fig.subplots()
-    size, averaged = panels.draw_pareto(ax, run, chosen[0], chosen[1])
+    size, averaged, whole = panels.draw_pareto(ax, run, chosen[0], chosen[1])
     hidden = [o.name for o in run.objectives if o not in chosen[:2]]
-    others = f"\nobjectives not shown: {', '.join(hidden)}" if hidden else ""
     of = " candidates (a candidate evaluated more than once at its means)" if averaged else ""
-    _fitting_suptitle(fig, f"{run.title}: {size} non-dominated{of} of {len(run.ok):,} successful evaluations{others}")
+    if hidden:  # the front l2l show lists is over every objective: say which count is which
+        _fitting_suptitle(fig, f"{run.title}: {whole} non-dominated{of} over all {len(run.objectives)} objectives "
+                               f"of {len(run.ok):,} successful evaluations\nobjectives not shown: "
+                               f"{', '.join(hidden)}")
+        return fig
+    _fitting_suptitle(fig, f"{run.title}: {size} non-dominated{of} of {len(run.ok):,} successful evaluations")
     return fig
 
 

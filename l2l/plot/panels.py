@@ -350,24 +350,33 @@ def pareto_front(run: RunData, first: Objective, second: Objective) -> tuple[pd.
 
 
 def draw_pareto(ax: Axes, run: RunData, first: Objective, second: Objective,
-                legend: bool = True) -> tuple[int, bool]:
-    """All successful evaluations faded, the front :func:`pareto_front` gives (as ``l2l show`` lists it)
-    highlighted; returns the front's size and whether repeats of a candidate were averaged (its point on the
-    front at their means, its evaluations among the faded ones)."""
+                legend: bool = True) -> tuple[int, bool, int]:
+    """All successful evaluations faded, the front :func:`pareto_front` gives of the two objectives drawn
+    highlighted (as ``l2l show`` lists it for a run of two); in a run of three or more, the other candidates of the
+    front over all of them (``l2l show``'s) as open circles, since they are on the front through an objective not
+    drawn. Returns the two objectives' front's size, whether repeats of a candidate were averaged (its point on the
+    front at their means, its evaluations among the faded ones) and the size of the front over all objectives."""
     ok = run.ok
     ax.set_title(f"Pareto front: {first.name} vs {second.name}")
     ax.set_xlabel(label(first))
     ax.set_ylabel(label(second))
     if ok.empty:
         _empty(ax, "no successful evaluation")
-        return 0, False
+        return 0, False, 0
     front, averaged = pareto_front(run, first, second)
+    full = front
+    if len(run.objectives) > 2:  # l2l show's front: over every objective, a superset of the two drawn ones'
+        from l2l.analysis.best import front_candidates, ranked
+
+        full, all_averaged = front_candidates(ranked(run.frame, run.top_budget), run.objectives, run.parameters)
+        averaged = averaged or all_averaged
     front = front.sort_values(first.name)
     # a front point that is a single evaluation is drawn once, as the front's
     from l2l.analysis.best import REPEAT_COUNT
 
-    singles = front.index if not averaged else front.index[front[REPEAT_COUNT].to_numpy() == 1]
-    faded = ~ok.index.isin(singles)
+    single = (lambda table: table.index if REPEAT_COUNT not in table.columns
+              else table.index[table[REPEAT_COUNT].to_numpy() == 1])
+    faded = ~ok.index.isin(single(front).union(single(full)))
     rest = sample_for_scatter(ok[faded], first)
     style = _point_style(len(rest))
     style["alpha"] = min(style["alpha"], 0.35)
@@ -379,7 +388,16 @@ def draw_pareto(ax: Axes, run: RunData, first: Objective, second: Objective,
             alpha=0.8)
     ax.scatter(x, y, color=BEST_COLOUR, edgecolor="white", linewidths=0.5, s=36 if len(x) < 300 else 12,
                zorder=4, rasterized=len(x) > RASTERIZE_ABOVE,
-               label=f"Pareto front ({len(front):,}{' candidates, repeats averaged' if averaged else ''})")
+               label=f"Pareto front{f' of {first.name} and {second.name}' if len(run.objectives) > 2 else ''} "
+                     f"({len(front):,}{' candidates, repeats averaged' if averaged else ''})")
+    through = full[~full.index.isin(front.index)]
+    if len(run.objectives) > 2 and len(through):
+        hidden = [o.name for o in run.objectives if o not in (first, second)]
+        ax.scatter(drawn(through[first.name]), drawn(through[second.name]), facecolors="none",
+                   edgecolors=BEST_COLOUR, linewidths=0.9, s=30 if len(through) < 300 else 10, zorder=3,
+                   rasterized=len(through) > RASTERIZE_ABOVE,
+                   label=f"on the front through {hidden[0] if len(hidden) == 1 else 'the objectives not drawn'} "
+                         f"({len(through):,})")
     values = drawn(ok[[first.name, second.name]])
     if wants_log(values[:, 0]):
         ax.set_xscale("log")
@@ -388,7 +406,7 @@ def draw_pareto(ax: Axes, run: RunData, first: Objective, second: Objective,
     ax.grid(alpha=0.3)
     if legend:
         ax.legend(fontsize="small", loc="best")
-    return len(front), averaged
+    return len(front), averaged, len(full)
 
 
 def status_counts(run: RunData) -> pd.DataFrame:

@@ -151,7 +151,11 @@ def best_table(trajectory: Trajectory, frame: pd.DataFrame, n: int) -> str:
             at = columns.index(objectives[-1].name) + 1
             columns = columns[:at] + [REPEAT_COUNT] + columns[at:]
             title = f"Pareto front ({len(best)} candidates; {repeats_note(FRONT_REPEATS_NOTE, headers)}):"
-        best = best.head(20)
+        shown = max(n, FRONT_ROWS)  # l2l show --top N shows more of a long front, never fewer than 20 rows
+        if len(best) > shown:  # say so: a front cut without a word reads as the whole front
+            title = (title[:-1] + f"; the first {shown} shown, l2l show FILE --top {len(best)} or l2l.front(FILE) "
+                     f"for all:")
+            best = best.head(shown)
     top = trajectory.top_budget if multi else None
     if top is not None and not np.isclose(ok["budget"].to_numpy(dtype=float), top).any():
         # no candidate has reached the top budget (a run cut short): a low budget's loss is no final result
@@ -169,6 +173,9 @@ def best_table(trajectory: Trajectory, frame: pd.DataFrame, n: int) -> str:
                 + more_parameters(parameters)
                 + ("\n" + ties if ties else ""))
 
+
+#: Rows of a Pareto front a text table shows at least (``l2l show --top N`` shows N where that is more).
+FRONT_ROWS = 20
 
 #: Parameter columns a text table shows; the others are named below it.
 SHOWN_PARAMETERS = 8
