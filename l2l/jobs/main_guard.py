@@ -73,9 +73,9 @@ def check_main_guard(backend: str) -> None:
 def check_main_file(backend: str, skipped: Callable[[], bool]) -> None:
     """ConfigError if the running script is no file (read from standard input: ``python - < script.py`` names it
     ``<stdin>``) and the backend's worker processes would run it again by that path as they start, unless
-    ``skipped()`` (asked only then: they start from l2l's fork server, which skips such a path: :mod:`l2l.jobs.worker_main`). Before,
-    each worker failed ('FileNotFoundError: .../<stdin>', three tracebacks) and the cluster did not start, after
-    the run's file was created."""
+    ``skipped()`` (asked only then: they start from l2l's fork server, which skips such a path, see
+    :mod:`l2l.jobs.worker_main`). Before, each worker failed ('FileNotFoundError: .../<stdin>', three tracebacks)
+    and the cluster did not start, after the run's file was created."""
     main = sys.modules.get("__main__")
     path = getattr(main, "__file__", None)
     if main is None or not isinstance(path, str) or not path or getattr(main, "__spec__", None) is not None:
