@@ -21,7 +21,6 @@ import dataclasses
 import getpass
 import math
 import os
-import platform
 import socket
 import sys
 import tempfile
@@ -32,7 +31,6 @@ from typing import Any, Callable
 
 import numpy as np
 
-from l2l import __version__
 from l2l.analysis.sessions import session_backend
 from l2l.components import Components, ComputeFloor, build as _build, load_run_config
 from l2l.config import RunConfig, from_mapping, unnamed_scheduler
@@ -57,18 +55,10 @@ def default_out(config: RunConfig) -> Path:
 
 
 def _versions() -> dict[str, str]:
-    """Versions of what decides the results: GA results depend on deap, TPE's on optuna."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    import h5py
-    out = {"l2l": __version__, "python": sys.version.split()[0], "hdf5": h5py.version.hdf5_version,
-           "platform": platform.platform()}
-    for package in ("numpy", "scipy", "pandas", "h5py", "dask", "distributed", "deap", "optuna"):
-        try:
-            out[package] = version(package)
-        except PackageNotFoundError:
-            out[package] = "not installed"
-    return out
+    """Versions of what decides the results (:func:`l2l.provenance.versions`): GA results depend on deap, TPE's
+    on optuna, a NEST model's on NEST; with the git commit of l2l where it runs from a checkout."""
+    from l2l.provenance import versions
+    return versions()
 
 
 def build(config: RunConfig, simulator: Callable[..., Any] | None = None, *, resumed: bool = False) -> Components:
@@ -918,8 +908,11 @@ def _drive_recording_failure(components: Components, writer, state: dict[str, An
         # What finished is committed (the driver's stop): said under the traceback a script or notebook shows
         # (l2l run and resume print their own line instead), which before named neither the file nor the way on.
         where = writer.path.absolute()
-        exc.add_note(f"l2l: interrupted; every committed evaluation is in {where}; continue with "
-                     f"l2l.resume({str(where)!r}) (or: {command('l2l', 'resume', where)})")
+        if components.config.simulator.options.get("callable"):  # passed again; no command can pass it
+            again = f"l2l.resume({str(where)!r}, simulator=function)"
+        else:
+            again = f"l2l.resume({str(where)!r}) (or: {command('l2l', 'resume', where)})"
+        exc.add_note(f"l2l: interrupted; every committed evaluation is in {where}; continue with {again}")
         raise
     except Exception as exc:
         try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from l2l.cli import main
 from l2l.reevaluate import fresh_seeds
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+ROOT = EXAMPLES.parent
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +106,7 @@ def test_the_methods_example_writes_a_paragraph_and_files_a_reviewer_opens_with_
     out = _run_example(tmp_path, example_run)
     assert methods.main([str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "run seed 7" in printed and "re-evaluated on 4 fresh seeds" in printed and "numpy " in printed
+    assert "run seed 7" in printed and "re-evaluated on 4 fresh seeds" in printed and "nevergrad " in printed
     rows = pd.read_csv(tmp_path / "paper.csv")
     assert len(rows) == 32 and list(rows["seed"]) == list(l2l.load(out)["seed"])
     assert len(pd.read_csv(tmp_path / "paper.reevaluations.csv")) == 12
@@ -113,3 +115,25 @@ def test_the_methods_example_writes_a_paragraph_and_files_a_reviewer_opens_with_
     assert [event["kind"] for event in run["events"]][:2] == ["started", "finished"]
     assert methods.main([str(out)]) == 2  # the files exist: nothing overwritten
     assert "move them away first" in capsys.readouterr().err
+
+
+
+def test_a_run_records_the_versions_of_the_simulators_and_optimizers_that_decide_its_numbers(tmp_path, example_run):
+    from importlib.metadata import version
+
+    out = _run_example(tmp_path, example_run)
+    with l2l.Trajectory(out) as trajectory:
+        recorded = trajectory.run["versions"]
+    for package in ("nest-simulator", "brian2", "nevergrad", "numpy", "deap"):
+        try:
+            expected = version(package)
+        except Exception:  # noqa: BLE001 - not installed here
+            expected = "not installed"
+        assert recorded[package] == expected, package
+    if (ROOT / ".git").exists():  # l2l runs from a checkout: the commit names its code, 0.1.0 does not
+        commit = re.fullmatch(r"([0-9a-f]{40})(\+modified)?", recorded["l2l_source"])
+        assert commit, recorded["l2l_source"]
+        # HEAD may have moved on since the run (commits made meanwhile): the recorded one is HEAD or before it
+        ancestor = subprocess.run(["git", "-C", str(ROOT), "merge-base", "--is-ancestor", commit.group(1), "HEAD"],
+                                  capture_output=True, text=True, timeout=60)
+        assert ancestor.returncode == 0, (recorded["l2l_source"], ancestor.stderr)
