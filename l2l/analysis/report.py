@@ -27,6 +27,7 @@ from l2l import __version__
 from l2l.analysis.best import (FRONT_REPEATS_NOTE, REPEAT_COUNT, REPEAT_SD, REPEATS_NOTE, best_candidates,
                                front_candidates, ranked, repeat_headers, repeats_note, with_repeats)
 from l2l.errors import ConfigError
+from l2l.objectives import Objective
 from l2l.plot import figures
 from l2l.plot.data import RunData
 from l2l.plot.panels import error_summary, others_text, time_unit
@@ -182,29 +183,31 @@ def _timed(table: pd.DataFrame) -> pd.DataFrame:
     return table.assign(duration=table["duration"] / length).rename(columns={"duration": f"duration ({unit})"})
 
 
-def _best_repeated(run: RunData) -> tuple[float, int, float] | None:
-    """The mean, count and sd of the best candidate of a one-objective run where it was evaluated more than once
-    (the first row of :func:`best_individuals`, as ``l2l show`` ranks); None where it was evaluated once."""
-    if len(run.objectives) != 1:
+def _best_repeated(run: RunData, o: Objective | None = None) -> tuple[float, int, float] | None:
+    """The mean, count and sd of the best candidate by ``o`` (default: a one-objective run's objective) where it
+    was evaluated more than once (the first row of :func:`best_individuals`, as ``l2l show`` ranks; in a run of
+    several objectives the candidate of the front with the best mean of ``o``); None where it was evaluated once."""
+    if o is None and len(run.objectives) != 1:
         return None
     rungs = (run.fidelity or {}).get("rungs") if run.multi_fidelity else None
     ok = ranked(run.ok, float(rungs[-1]) if rungs else None)
     if ok.empty:
         return None
-    o = run.objectives[0]
+    o = o or run.objectives[0]
     best, averaged = best_candidates(ok, o, run.parameters, 1)
     if not averaged or int(best[REPEAT_COUNT].iloc[0]) < 2:
         return None
     return float(best[o.name].iloc[0]), int(best[REPEAT_COUNT].iloc[0]), float(best[REPEAT_SD].iloc[0])
 
 
-def _best_once(run: RunData) -> tuple[float, int, int] | None:
-    """The value, generation and individual of the best candidate of a one-objective single-fidelity run whose
-    repeats were averaged where that candidate was evaluated once (the first row of :func:`best_individuals`, not
-    the best single result, which may be a lucky one of a repeated candidate); None otherwise."""
-    if len(run.objectives) != 1 or run.multi_fidelity:
+def _best_once(run: RunData, o: Objective | None = None) -> tuple[float, int, int] | None:
+    """The value, generation and individual of the best candidate by ``o`` (default: a one-objective run's
+    objective) of a single-fidelity run whose repeats were averaged where that candidate was evaluated once (the
+    first row of :func:`best_individuals`, not the best single result, which may be a lucky one of a repeated
+    candidate); None otherwise."""
+    if (o is None and len(run.objectives) != 1) or run.multi_fidelity:
         return None
-    o = run.objectives[0]
+    o = o or run.objectives[0]
     best, averaged = best_candidates(run.ok, o, run.parameters, 1)
     if not averaged or best.empty or int(best[REPEAT_COUNT].iloc[0]) >= 2:
         return None
@@ -247,9 +250,9 @@ def _summary(run: RunData, summary: RunSummary, agreement: str = "", endgame: st
         items.append((f"{what} time", f"{duration_text(float(timed['duration'].sum()))} in total, median "
                                       f"{duration_text(float(timed['duration'].median()))} per {what}"))
     rungs = (run.fidelity or {}).get("rungs") if run.multi_fidelity else None
-    repeated = _best_repeated(run)
-    for o in summary.objectives:
+    for o in summary.objectives:  # each objective's best by candidates' means, as the front below is taken
         best = summary.best.get(o.name)
+        repeated = _best_repeated(run, o) if best is not None else None
         if best is not None and repeated is not None:  # as the table below and l2l show rank: by the mean
             mean, count, sd = repeated
             spread = f", sd {sd:.3g}" if np.isfinite(sd) else ""
@@ -264,7 +267,7 @@ def _summary(run: RunData, summary: RunSummary, agreement: str = "", endgame: st
             items.append((f"best {o.name} ({o.direction})", f"{best.value:.6g} (one result at the top budget; "
                                                               f"see the best candidates below)"))
         else:  # the candidate l2l show puts first, not the best single row (a lucky repeat of another)
-            value, generation, individual = _best_once(run) or (best.value, best.generation, best.individual)
+            value, generation, individual = _best_once(run, o) or (best.value, best.generation, best.individual)
             items.append((f"best {o.name} ({o.direction})", f"{value:.6g} (generation {generation}, "
                                                               f"individual {individual})"))
     if agreement:  # how well the low budgets rank the candidates as the top one does (l2l.agreement)
