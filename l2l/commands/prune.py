@@ -91,8 +91,7 @@ def prune(path: str | os.PathLike, dry_run: bool = False) -> Pruned:
                     continue
                 if entry.name.endswith(checkpoint_store.SUFFIX) and not entry.name.startswith("."):
                     names[entry.name[:-len(checkpoint_store.SUFFIX)]] = entry
-                elif entry.name.startswith(".") and entry.name.endswith(".tmp"):
-                    result.temporary.append(entry)
+        result.temporary = checkpoint_store.temporaries(root)  # left by a writer that died mid-write
         if referenced and not names:
             raise TrajectoryError(f"{path}: its rows reference {len(referenced)} checkpoint files beside it, but "
                                   f"{root} holds none: move or copy the folder with the file (nothing pruned)")
