@@ -48,7 +48,7 @@ CALLS = []
 
 def simulate(params, seed):
     CALLS.append(1)
-    if len(CALLS) == 4:
+    if len(CALLS) % 4 == 0:  # (the module stays imported: every fourth call of a process)
         raise KeyboardInterrupt
     return float(params["x"] ** 2)
 """
