@@ -131,3 +131,32 @@ def test_the_report_names_each_objectives_best_candidate_of_the_front_not_a_luck
             assert said.startswith(f"{best.objectives[name]:.6g} (mean of n = {best.n} results of one candidate")
         lucky += float(l2l.load(path)[name].min()) < best.objectives[name]
     assert lucky  # the run has a lucky row better than every candidate's mean: the case the report got wrong
+
+
+def test_show_gives_the_front_on_fresh_seeds_of_the_candidates_reevaluated(tmp_path):
+    # before: l2l show's re-evaluation table ranked the candidates by err alone; spikes on the fresh seeds, and which
+    # candidates stay non-dominated there, were not said anywhere but in the rows
+    import numpy as np
+
+    from l2l.reevaluate import reevaluate
+
+    config = {"run": {"name": "fresh", "seed": 5, "generations": 3},
+              "space": {"x": {"type": "float", "low": 0.0, "high": 1.0},
+                        "y": {"type": "float", "low": 0.0, "high": 1.0}},
+              "optimizer": {"name": "nsga2", "population_size": 8},
+              "simulator": "python", "objectives": [{"name": "err"}, {"name": "spikes"}],
+              "backend": {"name": "serial"}}
+    path = tmp_path / "fresh.h5"
+    l2l.run(from_mapping(config), path, simulator=noisy_trade_off, progress=False)
+    reevaluate(path, top=6, seeds=3, simulator=noisy_trade_off)
+    rows = l2l.load(path, reevaluations=True)
+    means = rows[rows["status"] == "ok"].groupby(["generation", "individual"])[["err", "spikes"]].mean()
+    values = means.to_numpy()
+    expected = {key for key, (e, s) in zip(means.index, values)
+                if not np.any((values[:, 0] <= e) & (values[:, 1] <= s) & ((values[:, 0] < e) | (values[:, 1] < s)))}
+    with Trajectory(path) as trajectory:
+        text = show_text(trajectory)
+    lines = text.split("on the fresh seeds, every objective: ", 1)[1].splitlines()
+    assert lines[0].startswith(f"{len(expected)} of the 6 re-evaluated candidates non-dominated among them")
+    starred = {(int(line.split()[0]), int(line.split()[1])) for line in lines[2:8] if line.split()[2] == "*"}
+    assert starred == expected

@@ -198,5 +198,33 @@ def reevaluated_text(trajectory: Trajectory, top: int = 10) -> str:
     from l2l.reevaluate import ranking, ranking_text
 
     text = ranking_text(ranking(trajectory), limit=top)
+    if text and len(trajectory.objectives) > 1:
+        text += "\n" + fresh_front_text(trajectory, top)
     seeds = reevaluation_seeds_line(trajectory)
     return f"{text}\n{seeds}" if text and seeds else text
+
+
+def fresh_front_text(trajectory: Trajectory, top: int = 10) -> str:
+    """In a run of several objectives, the re-evaluated candidates' means of every objective on the fresh seeds and
+    which of them are non-dominated among the re-evaluated ones (the ranking above orders them by one objective)."""
+    import pandas as pd
+
+    from l2l.analysis.best import REPEAT_COUNT, repeat_headers
+    from l2l.objectives import pareto_front_mask, scores_from_values
+
+    objectives = trajectory.objectives
+    names = [o.name for o in objectives]
+    rows = trajectory.reevaluations(errors=False)
+    rows = rows[rows["status"] == "ok"]
+    if rows.empty:
+        return "no re-evaluation succeeded: no front on fresh seeds"
+    means = rows.groupby(["generation", "individual"], sort=False)[names].mean()
+    means[REPEAT_COUNT] = rows.groupby(["generation", "individual"], sort=False).size()
+    front = pareto_front_mask(scores_from_values(means[names].to_numpy(dtype=float), objectives))
+    means.insert(0, "on front", np.where(front, "*", ""))
+    means = means.reset_index().sort_values(["on front", names[0]], ascending=[False, objectives[0].sign < 0],
+                                            kind="stable")
+    with pd.option_context("display.width", 160, "display.max_columns", 20):
+        body = means.head(max(top, int(front.sum()))).rename(columns=repeat_headers(names)).to_string(index=False)
+    return (f"on the fresh seeds, every objective: {int(front.sum())} of the {len(means)} re-evaluated candidates "
+            f"non-dominated among them (*), each at the mean of its n successful seeds:\n{body}")
