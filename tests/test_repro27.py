@@ -137,3 +137,13 @@ def test_a_run_records_the_versions_of_the_simulators_and_optimizers_that_decide
         ancestor = subprocess.run(["git", "-C", str(ROOT), "merge-base", "--is-ancestor", commit.group(1), "HEAD"],
                                   capture_output=True, text=True, timeout=60)
         assert ancestor.returncode == 0, (recorded["l2l_source"], ancestor.stderr)
+
+
+
+def test_a_figure_of_the_same_file_is_the_same_bytes_in_every_format(tmp_path, example_run):
+    out = _run_example(tmp_path, example_run)
+    for suffix in ("svg", "png", "pdf"):
+        first, second = tmp_path / f"first.{suffix}", tmp_path / f"second.{suffix}"
+        for figure in (first, second):
+            assert main(["plot", str(out), "--kind", "fitness", "-o", str(figure), "--dpi", "30"]) == 0
+        assert first.read_bytes() == second.read_bytes(), suffix

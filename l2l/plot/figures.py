@@ -403,8 +403,11 @@ def save(fig: Figure, path: str | os.PathLike, dpi: int = 110, overwrite: bool =
     if suffix not in FORMATS:
         raise ConfigError(f"output {str(path)!r}: the file name must end in one of {', '.join(FORMATS)}")
     check_output(path, force=overwrite, names=("figure_path", "overwrite"))
-    return write_atomically(path, lambda tmp: fig.savefig(tmp, format=suffix[1:], dpi=dpi,
-                                                          metadata=_metadata(suffix)))
+    from matplotlib import rc_context
+
+    with rc_context({"svg.hashsalt": "l2l"}):  # an SVG's ids are random without it: the same file, other bytes
+        return write_atomically(path, lambda tmp: fig.savefig(tmp, format=suffix[1:], dpi=dpi,
+                                                              metadata=_metadata(suffix)))
 
 
 def _metadata(suffix: str) -> dict[str, Any]:
