@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,13 @@ EVERY_ATTEMPT = "every_attempt"
 #: trains what the rounded shares left (40 steps over 3 generations: 13, 13, 14). A state without it (an l2l that
 #: gave every generation the rounded share: 13, 13, 13, ending at 39) resumes with that schedule.
 INHERIT_TO_TOP = "inherit_to_top"
+#: Keys a policy's state gained after files were first written, by policy, with what a state stored without them
+#: stands for (what its run did): a model-based state of 2 December 2026 (before probe brackets, repeats and the
+#: endgame) has none of them; its bracket was an ordinary one (resuming it ended in ``KeyError: 'probe'``).
+ADDED_POLICY_KEYS: dict[str, dict[str, Any]] = {
+    "model-based": {"probe": False, "probes": [], "repeats": {}, "repeating": None, "local": {}, "step": None,
+                    "localizing": None, "momentum": None, "endgame_from": None},
+}
 
 
 def evaluation_seed(run_seed: int, generation: int, individual: int) -> int:
@@ -63,7 +71,9 @@ def count_every_attempt(state: dict[str, Any], trajectory) -> None:
 def adopt(state: dict[str, Any], components) -> dict[str, Any]:
     """A state saved by an earlier version of l2l, in today's layout (generational and async runs)."""
     loop = dict(state["loop"])
-    trials = dict(state.get("trials") or {})
+    # a trial of a policy run stored before the one outer loop (2 December 2026) has no cohort: none was told as one
+    trials = {k: r if "cohort" in r else {**r, "cohort": None, "index": 0}
+              for k, r in (state.get("trials") or {}).items()}
     in_flight = loop.get("in_flight", [])
     if isinstance(in_flight, dict):  # async runs kept {candidate number: code}
         for k, code in in_flight.items():
@@ -85,6 +95,8 @@ def adopt(state: dict[str, Any], components) -> dict[str, Any]:
         # loop reads from the components: its policy state and scores are keyed by them (0.8999999999999999, where
         # the config gives 0.9 today)
         components.budgets = tuple(stored_rungs(policy, components.budgets))
+        added = ADDED_POLICY_KEYS.get(getattr(components.schedule, "name", ""), {})
+        policy = {**copy.deepcopy({k: v for k, v in added.items() if k not in policy}), **policy}
     return {**state, "loop": loop, "trials": trials, "policy": policy}
 
 

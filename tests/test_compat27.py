@@ -3,12 +3,14 @@
 ``tests/data/old_files/`` holds small trajectories written by the l2l of earlier commits (named by the commit,
 see the README there), from small runs of that commit's examples: a GA killed with ``kill -9`` and a run with
 traces written before the binary codec (29 November 2026: its values were plain JSON), the first schema-2 ASHA run
-(and one killed with ``kill -9``), the first PBT run, a run with ``run.reevaluate``, the first schema-3 run
+and a model-based run of the same commit, the first PBT run, a run with ``run.reevaluate``, the first schema-3 run
 (``run.inherit``) and a run that reached its ``run.target``. Every one validates, shows, loads and exports with
-this code; the killed ones resume to their end.
+this code; the killed GA resumes to its end, the schema-2 policy runs resume with more compute.
 
 Before this session the plain-JSON values of the first files were refused: ``l2l validate`` called the files
-corrupt ('wrong magic bytes'), ``l2l.traces`` and ``l2l resume`` failed.
+corrupt ('wrong magic bytes'), ``l2l.traces`` and ``l2l resume`` failed; ``l2l resume --compute`` of an ASHA or
+model-based run of 2 December ended in a traceback (``KeyError: 'cohort'``, ``KeyError: 'probe'``): their trial
+records and policy state had fewer keys.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ FILES = {
     "c7d327a_kill_ga": (1, 24),
     "c7d327a_traces": (1, 12),
     "4fece3d_asha": (2, None),
-    "4fece3d_kill_asha": (2, None),
+    "4fece3d_mb": (2, None),
     "e411d01_pbt": (2, None),
     "7ce11fa_traces": (2, 12),
     "7ca1fca_inherit": (3, None),
@@ -90,12 +92,29 @@ def test_a_ga_killed_under_the_first_encoding_resumes(tmp_path, capsys):
     assert not frame.duplicated(["generation", "individual"]).any()
 
 
-def test_an_asha_run_killed_under_schema_2_resumes(tmp_path, capsys):
-    path = _copy("4fece3d_kill_asha", tmp_path)
+def test_an_asha_run_of_schema_2_goes_on_as_a_run_of_today(tmp_path, capsys):
+    """Resumed with more compute, the ASHA run of 2 December makes the segments a run of today's l2l makes with
+    that compute from the start (before: KeyError: 'cohort', a traceback)."""
+    path = _copy("4fece3d_asha", tmp_path)
     before = l2l.load(path, segments=True)
-    spent = float((before["budget"] - before["from_budget"]).sum())
-    assert main(["resume", str(path), "--compute", str(spent + 200), "--no-progress"]) == 0, capsys.readouterr().err
+    assert main(["resume", str(path), "--compute", "600", "--no-progress"]) == 0, capsys.readouterr().err
+    assert l2l.validate(path) == []
+    with l2l.Trajectory(path) as trajectory:
+        config = l2l.loop.load_run_config(trajectory).with_overrides(compute=600)
+    fresh = l2l.load(l2l.run(config, tmp_path / "fresh.h5"), segments=True)
+    after = l2l.load(path, segments=True)
+    assert len(before) == 105 and len(after) == 237
+    assert after[["trial", "budget", "from_budget", "value"]].equals(fresh[["trial", "budget", "from_budget", "value"]])
+
+
+def test_a_model_based_run_of_schema_2_resumes_with_more_compute(tmp_path, capsys):
+    """Its policy state predates probe brackets, repeats and the endgame (before: KeyError: 'probe')."""
+    path = _copy("4fece3d_mb", tmp_path)
+    before = l2l.load(path, segments=True)
+    assert main(["resume", str(path), "--compute", "600", "--no-progress"]) == 0, capsys.readouterr().err
     assert l2l.validate(path) == []
     after = l2l.load(path, segments=True)
-    assert len(after) > len(before)
-    assert after.iloc[:len(before)][["trial", "budget"]].equals(before[["trial", "budget"]])  # nothing rewritten
+    assert (after["budget"] - after["from_budget"]).sum() >= 600
+    kept = ["trial", "budget", "from_budget", "value"]
+    assert len(after[kept].merge(before[kept])) == len(before) < len(after)  # every old segment kept as it was
+    assert main(["show", str(path)]) == 0 and "status: finished" in capsys.readouterr().out
