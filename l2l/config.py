@@ -636,6 +636,23 @@ def check_penalty(penalty: Any, objectives: tuple[Objective, ...] | None) -> Non
     raise ConfigError(f"run.penalty must be 'worst', a finite number or a table per objective, got {penalty!r}")
 
 
+def penalty_warning(penalty: Any, objectives: tuple[Objective, ...]) -> str:
+    """A warning line (else "") for a single numeric run.penalty in a run whose objectives go both ways: the one
+    number is told, as a value of each objective, to the minimized ones and the maximized ones alike, so it is a
+    top value of one of them (``penalty = 1000.0`` tells a maximized accuracy that every failure scored 1000). Not
+    refused: a stored config with it still resumes."""
+    if isinstance(penalty, bool) or not isinstance(penalty, (int, float)):
+        return ""
+    directions = {o.direction for o in objectives}
+    if len(directions) < 2:
+        return ""
+    maximized = next(o.name for o in objectives if o.direction == "maximize")
+    minimized = next(o.name for o in objectives if o.direction != "maximize")
+    return (f"l2l: warning: run.penalty = {penalty:g} is told to every objective alike, but {maximized!r} is "
+            f"maximized and {minimized!r} minimized, so a failed evaluation gets a good value of one of them; use "
+            f"penalty = \"worst\" or a table per objective (penalty = {{{minimized} = ..., {maximized} = ...}})")
+
+
 def target_option(value: Any, name: str = "run.target") -> float | dict[str, float]:
     """run.target (or ``--target``, ``name``): a finite number, or a non-empty table of finite numbers per objective
     name. Which objectives the run has is checked by :func:`check_target`."""

@@ -183,7 +183,7 @@ class Trials:
             self.buffer.append((outcome, record["code"]))
         self.batch.append(outcome)
         if self.policy.multi_fidelity:
-            score = float(self.told(outcome)[0] * self.signs[0])
+            score = float(self.told(outcome, unknown=0.0)[0] * self.signs[0])  # policies take finite scores
             record["scores"] = {**record["scores"], **curve_scores(outcome, self.objectives[0], self.budgets,
                                                                     task.from_budget if task else 0.0),
                                 budget_key(outcome.budget): score}
@@ -260,11 +260,12 @@ class Trials:
                 f"could be continued or copied: {how} (docs/multifidelity_simulators.md); {done} kept in "
                 f"{self.writer.path}")
 
-    def told(self, outcome: Outcome) -> np.ndarray:
-        """The values the optimizer is told (failures get the run's penalty), in the objectives' directions."""
+    def told(self, outcome: Outcome, unknown: float | None = None) -> np.ndarray:
+        """The values the optimizer is told (failures get the run's penalty), in the objectives' directions;
+        a failure before any success is told inf (worse than all), or ``unknown`` (see outcomes.penalties)."""
         if outcome.status == OK:
             return np.array([outcome.objectives.get(o.name, np.nan) for o in self.objectives])
-        return penalties(self.config, self.objectives, self.loop["worst"])
+        return penalties(self.config, self.objectives, self.loop["worst"], unknown)
 
     def settle(self) -> bool:
         """Tell the optimizer every cohort whose members all have final results; commit if the policy says."""

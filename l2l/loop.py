@@ -33,7 +33,7 @@ import numpy as np
 
 from l2l.analysis.sessions import session_backend
 from l2l.components import Components, ComputeFloor, build as _build, load_run_config
-from l2l.config import RunConfig, from_mapping, unnamed_scheduler
+from l2l.config import RunConfig, from_mapping, penalty_warning, unnamed_scheduler
 from l2l.control import RunControl
 from l2l.driver_state import INHERIT_TO_TOP, count_every_attempt
 from l2l.errors import ConfigError, TrajectoryError, command
@@ -438,6 +438,9 @@ def warn_options(components: Components) -> None:
     (:func:`_compute_short_of_top`), else one for a ``hyperband`` run with room for its first bracket alone (its
     ``single_bracket_warning``): as a run starts from a config (``l2l run``, :func:`run`) and on
     ``l2l run --dry-run``."""
+    penalty = penalty_warning(components.config.penalty, components.problem.objectives)
+    if penalty:
+        print(penalty, file=sys.stderr)
     check = getattr(components.policy, "config_warning", None)
     text = check(components.config.policy.options) if check is not None else ""
     if text:

@@ -37,15 +37,29 @@ def curve_scores(outcome: Outcome, objective, budgets, from_budget: float) -> di
     return out
 
 
-def penalties(config: RunConfig, objectives: tuple[Objective, ...], worst: dict[str, float]) -> np.ndarray:
+def penalties(config: RunConfig, objectives: tuple[Objective, ...], worst: dict[str, float],
+              unknown: float | None = None) -> np.ndarray:
+    """The values a failed evaluation is told, in the objectives' directions: ``run.penalty`` (a number, or a
+    table's entry), else the worst value of that objective any evaluation of the run returned so far.
+
+    A failure before the first success of an objective has no worst value to be told: it is told the worst
+    value there is, ``inf`` for a minimized objective and ``-inf`` for a maximized one (``-inf`` in the
+    optimizers' larger-is-better scores), which every optimizer ranks below every finite score (0.0 was told
+    before, better than any real error: a first generation that failed stayed the GA's elite and NSGA-II's
+    front). ``unknown`` replaces that value where a caller needs a finite one.
+    """
     values = []
     for o in objectives:
         if isinstance(config.penalty, dict) and o.name in config.penalty:
             values.append(float(config.penalty[o.name]))
         elif isinstance(config.penalty, (int, float)):
             values.append(float(config.penalty))
+        elif o.name in worst:
+            values.append(float(worst[o.name]))
+        elif unknown is not None:
+            values.append(float(unknown))
         else:
-            values.append(float(worst.get(o.name, 0.0)))
+            values.append(-np.inf if o.direction == "maximize" else np.inf)
     return np.array(values)
 
 

@@ -108,6 +108,16 @@ def finite_scores(scalar: np.ndarray) -> np.ndarray:
     return np.where(finite, scalar, worst)
 
 
+def finite_columns(scores: np.ndarray) -> np.ndarray:
+    """:func:`finite_scores` of each objective's column of ``(n, k)`` scores: a failure told before any success
+    (``-inf``) ranks below every success of the same pool, in a form DEAP's selections can take (an infinite
+    fitness makes NaN of NSGA-III's normalization)."""
+    scores = np.asarray(scores, dtype=float)
+    if np.isfinite(scores).all():
+        return scores
+    return np.stack([finite_scores(column) for column in scores.T], axis=1) if scores.size else scores
+
+
 def record_told(problem, state: dict, candidates: np.ndarray, scores: np.ndarray) -> dict:
     """Append told candidates and scores to ``state["codes"/"scores"]`` and drop them from
     ``state["pending"]`` (the asked-but-not-told candidates of model-based optimizers)."""

@@ -21,7 +21,7 @@ import numpy as np
 from deap import base, tools
 
 from l2l.errors import ConfigError
-from l2l.optimizers._common import numpy_global_random
+from l2l.optimizers._common import finite_columns, numpy_global_random
 from l2l.optimizers._generations import BudgetSized
 from l2l.optimizers.base import (MAX_POPULATION, Problem, State, new_python_random, new_rng_state,
                                  python_random, rng_from_state, rng_state)
@@ -97,7 +97,7 @@ class _NSGA(BudgetSized):
             units = rng.random((size, dimension))
             state["rng"] = rng_state(rng)
             return problem.space.from_unit(units), state
-        parents = _individuals(state["parents"], state["parent_scores"])
+        parents = _individuals(state["parents"], finite_columns(state["parent_scores"]))
         indpb = self.gene_mutation_probability
         indpb = 1.0 / dimension if indpb is None else indpb
         if "design_budget" in state:  # a small budget: every gene mutates (a near copy of a parent tells little)
@@ -126,11 +126,12 @@ class _NSGA(BudgetSized):
     def _update(self, problem, state, candidates, scores, outputs=None) -> State:
         state = dict(state)
         scores = np.asarray(scores, dtype=float).reshape(len(candidates), problem.n_objectives)
-        # A failed evaluation must never look good; the loop already substitutes penalties.
+        # A failed evaluation must never look good: one told -inf (a failure before any success) or NaN is kept
+        # as -inf and selected as worse than every finite score of the pool.
         scores = np.where(np.isfinite(scores), scores, -np.inf)
         units = np.vstack([state["parents"], problem.space.to_unit(candidates)])
         pool_scores = np.vstack([state["parent_scores"], scores])
-        pool = _individuals(units, pool_scores)
+        pool = _individuals(units, finite_columns(pool_scores))
         for i, individual in enumerate(pool):
             individual.index = i
         k = min(self._small(state, self.population(problem)), len(pool))
