@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import sys
 from typing import Any
 
 import numpy as np
@@ -95,9 +96,28 @@ def adopt(state: dict[str, Any], components) -> dict[str, Any]:
         # loop reads from the components: its policy state and scores are keyed by them (0.8999999999999999, where
         # the config gives 0.9 today)
         components.budgets = tuple(stored_rungs(policy, components.budgets))
-        added = ADDED_POLICY_KEYS.get(getattr(components.schedule, "name", ""), {})
+        name = getattr(components.schedule, "name", "")
+        added = ADDED_POLICY_KEYS.get(name, {})
+        if name == "model-based":
+            policy = _without_endgame(policy, components)
         policy = {**copy.deepcopy({k: v for k, v in added.items() if k not in policy}), **policy}
     return {**state, "loop": loop, "trials": trials, "policy": policy}
+
+
+def _without_endgame(policy: dict[str, Any], components) -> dict[str, Any]:
+    """A model-based state of a run started before the endgame existed (3 December 2026), marked to go on as it
+    ran: with no endgame (:data:`~l2l.policies.model_based.NO_ENDGAME`), where today's default would give the
+    compute a resume adds one (its stored config stored no ``exploit_share``, as a run of today left at the default
+    does not either). Said in one note line on stderr, once per session; any other state is returned as it is."""
+    from l2l.policies.model_based import NO_ENDGAME, stored_before_endgame
+
+    if not stored_before_endgame(policy):
+        return policy
+    if getattr(components.schedule, "exploit_share", 0):
+        print("l2l: note: this model-based run was started before the endgame existed (3 December 2026): it goes "
+              "on as it ran, proposing candidates until run.compute is spent, with no endgame (a new run has one: "
+              "the last exploit_share of run.compute)", file=sys.stderr)
+    return {**policy, NO_ENDGAME: True}
 
 
 def _record(code, cohort: int | None, index: int) -> dict[str, Any]:

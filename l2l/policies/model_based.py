@@ -94,6 +94,16 @@ MAX_PROPOSAL_SAMPLES = 10_000
 #: screening became true in issue 11's ninth benchmark round; endgame_results gained its gate in the thirteenth:
 #: 1 is no gate, as the endgame never starts before the top budget holds the model's minimum anyway).
 CHANGED_DEFAULTS = {"pooled_ranks": False, "screening": False, "endgame_results": 1}
+#: The key of the state of a run started before the endgame existed (3 December 2026): True, the run goes on as it
+#: ran, with no endgame (its stored config cannot tell: it stored no exploit_share, as a later run left at the
+#: default did not either). Set by :func:`l2l.driver_state.adopt` on resuming such a state; no new run has it.
+NO_ENDGAME = "no_endgame"
+
+
+def stored_before_endgame(state: State) -> bool:
+    """True for the policy state of a run started before the endgame existed (3 December 2026): one that has no
+    ``local`` (its local steps, in every state since), or that a resume marked so (:data:`NO_ENDGAME`)."""
+    return bool(state.get(NO_ENDGAME)) or "local" not in state
 
 
 @dataclass(frozen=True)
@@ -109,6 +119,8 @@ class EndgameStatus:
     local: int  #: local steps taken (in this endgame or one before run.compute was raised)
     started: bool  #: the policy is in its endgame
     began: float | None  #: the compute spent when it started (None: not started, or started before it was recorded)
+    #: the run was started before the endgame existed and goes on without one (``begins`` is None)
+    before_endgame: bool = False
 
     @property
     def missing(self) -> int:
@@ -380,7 +392,10 @@ class ModelBased(Hyperband):
         """True in the last ``exploit_share`` of run.compute once the top budget holds ``endgame_results``
         candidates (``candidates``: their number, if known). Before that the choice rests on too few top-budget
         results to refine: told a third of a sweep's compute, the endgame starting at two ninths of it, after 5 to
-        15 top-budget results, did worse on every problem of issue 11's twelfth round than going on proposing."""
+        15 top-budget results, did worse on every problem of issue 11's twelfth round than going on proposing.
+        Never for a run started before the endgame existed (:func:`stored_before_endgame`)."""
+        if state.get(NO_ENDGAME):
+            return False
         begins = self.endgame_begins(trials.compute_budget)
         if begins is None or trials.compute < begins:
             return False
@@ -420,10 +435,14 @@ class ModelBased(Hyperband):
                        ) -> EndgameStatus:
         """Where the endgame of the run in ``state`` stands, ``spent`` of ``compute`` (run.compute) spent:
         ``l2l show``'s endgame line, the progress bar and the line ``l2l run``/``resume`` end with all read it.
-        The top budget's candidates are counted by :func:`top_groups`, as the policy counts them."""
+        The top budget's candidates are counted by :func:`top_groups`, as the policy counts them. A run started
+        before the endgame existed has none (``begins`` None, ``before_endgame``)."""
         groups = top_groups(list(state["budgets"]), trials, state.get("repeats") or {})
         need, begins = self.endgame_need(int(state["dimension"])), self.endgame_begins(compute)
-        if "endgame_from" in state:
+        before = stored_before_endgame(state)
+        if before:
+            begins, began, started = None, None, False
+        elif "endgame_from" in state:
             began = state["endgame_from"]
             started = began is not None
         else:  # a state stored before the record: started if it would be in the endgame now, from when unknown
@@ -431,7 +450,7 @@ class ModelBased(Hyperband):
         return EndgameStatus(share=float(self.exploit_share), begins=begins, need=int(need), spent=float(spent),
                              candidates=len(groups), repeated=sum(len(g) for g in groups.values()) - len(groups),
                              local=len(state.get("local") or {}), started=started,
-                             began=None if began is None else float(began))
+                             began=None if began is None else float(began), before_endgame=before)
 
     def _local(self, state: State, trials: TrialTable) -> tuple[np.ndarray | None, list | None, State]:
         """A step from the chosen candidate along a random subset of the axes, each axis with its own width,

@@ -329,6 +329,8 @@ def endgame_line(trajectory: Trajectory, compute: tuple[float, float | None, str
             + (f" ({repeated} more result{'s' * (repeated != 1)} of repeats)" if repeated else "")
             + f"; {local} local step{'s' * (local != 1)}")
     spent, allowed, unit = compute
+    if status.before_endgame:  # it never had one, and a resume goes on without one (l2l.driver_state.adopt)
+        return f"none (the run was started before the endgame existed, 3 December 2026: it runs without one); {held}"
     if status.begins is None:
         why = "exploit_share = 0" if not status.share else "no run.compute"
         return f"off ({why}); {held}"
