@@ -344,8 +344,11 @@ def _schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, simulat
                           f"{', '.join(with_fidelity)})")
     _refuse_column_names(problem, ("member",) if config.policy.name == "pbt" else ())
     if len(problem.objectives) > 1:
+        names = [o.name for o in problem.objectives]
         raise ConfigError(f"policy {config.policy.name!r} ranks candidates by one objective; the run has "
-                          f"{len(problem.objectives)}: {[o.name for o in problem.objectives]}")
+                          f"{len(names)}: {names}; keep only the one to rank by in [[objectives]] (e.g. "
+                          f"{names[0]!r}: the simulator's other values are stored as metrics), or remove the "
+                          f"[policy] table to search for the front (nsga2, nsga3, motpe)")
     if policy.proposes:
         problem.space.require_bounded(f"policy {config.policy.name!r}")
     _check_untold(config, optimizer, policy)

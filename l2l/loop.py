@@ -41,6 +41,7 @@ from l2l.jobs import Outcome, Settings
 from l2l.jobs.slurm_common import cancel_left_behind, run_job_name
 from l2l.jobs.warm import start_fork_server
 from l2l.objectives import Objective
+from l2l.provenance import changed_versions
 from l2l.results_schema import checkpoint_store
 from l2l.results_schema import writer as trajectory_writer
 from l2l.results_schema.lock import WriterLock
@@ -635,7 +636,8 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
             else:
                 writer.event("resumed", {"generation": state["loop"]["generation"], "reused": len(reuse), **plan,
                                          "evaluations": config.evaluations, "max_time": config.max_time,
-                                         "pid": os.getpid(), "backend": backend_json, **_session_file(path, config)})
+                                         "pid": os.getpid(), "backend": backend_json, **_session_file(path, config),
+                                         **changed_versions(trajectory.run.get("versions"))})
             _drive_recording_failure(components, writer, state, reuse=reuse, progress=progress,
                                      on_generation=on_generation, control=control or RunControl(),
                                      drop_unreadable=drop_unreadable)

@@ -80,10 +80,12 @@ def rate_unit(fidelity: Any) -> str:
 
 def progress_text(generation: int, best: dict[str, float], failed: int, where: str = "", note: str = "") -> str:
     """The progress bar's postfix: no "best" before there is one. ``where`` replaces "gen G"; ``note`` follows the
-    best's value (see :attr:`Progress.best_note`)."""
+    best's value (see :attr:`Progress.best_note`). Several objectives' bests come from different candidates, so
+    they read ``best of each: err=0.12 spikes=3``, not ``best err=0.12 spikes=3`` (which read as one candidate)."""
     parts = [where or f"gen {generation}"]
     if best:
-        parts.append("best " + " ".join(f"{k}={v:.4g}" for k, v in best.items()) + (f" {note}" if note else ""))
+        label = "best of each: " if len(best) > 1 else "best "
+        parts.append(label + " ".join(f"{k}={v:.4g}" for k, v in best.items()) + (f" {note}" if note else ""))
     if failed:
         parts.append(f"failed {failed}")
     if where and len(parts) > 1:  # a policy run's counts end in a word: "0 running, best value=0.27", not

@@ -4,14 +4,16 @@ A run's file records, once when it is created, the versions of what decides its 
 ``versions``, see :func:`versions`): l2l and, where l2l runs from a git checkout, the commit it runs at (with
 ``+modified`` where tracked files differ from it: a version number alone does not name the code of an editable
 install), Python, the platform, HDF5 and the packages whose versions change the numbers (numpy, the optimizers'
-deap, optuna and nevergrad, the simulators' NEST and Brian2). :func:`versions_line` and :func:`time_line` are
-``l2l show``'s ``versions`` and ``time`` lines; docs/reproducibility.md says what else a methods section takes
-from the file.
+deap, optuna and nevergrad, the simulators' NEST and Brian2). A resumed session (``l2l resume`` on another
+machine, or after an upgrade) records in its ``resumed`` event the versions that differ from the file's
+(:func:`changed_versions`). :func:`versions_line` and :func:`time_line` are ``l2l show``'s ``versions`` and
+``time`` lines; docs/reproducibility.md says what else a methods section takes from the file.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import platform
 import subprocess
 import sys
@@ -78,6 +80,18 @@ def versions() -> dict[str, str]:
     return out
 
 
+def changed_versions(recorded: Any) -> dict[str, dict[str, str | None]]:
+    """The ``resumed`` event's ``versions`` entry: each of :func:`versions` that differs from ``recorded`` (the
+    file's ``/run`` ``versions``; None where this session has no such entry, e.g. no ``l2l_source`` outside a
+    checkout), as ``{"versions": {name: value}}``; {} where this session runs what the file records. A file that
+    records none (an l2l of before 6 December) gets them all."""
+    recorded = recorded if isinstance(recorded, dict) else {}
+    now = versions()
+    changed: dict[str, str | None] = {name: value for name, value in now.items() if recorded.get(name) != value}
+    changed.update({name: None for name in recorded if name not in now})
+    return {"versions": changed} if changed else {}
+
+
 def versions_line(run: dict[str, Any]) -> str:
     """``l2l show``'s ``versions`` line: what the run's file records besides l2l's own version (given on the
     ``host`` line), the packages not installed left out; '' for a file that records none."""
@@ -87,6 +101,35 @@ def versions_line(run: dict[str, Any]) -> str:
     if "platform" in recorded:
         parts.append(str(recorded["platform"]))
     return ", ".join(parts)
+
+
+def resumed_versions_text(trajectory: Trajectory) -> str:
+    """What the ``versions`` line adds for sessions resumed with other versions than the file records, each by its
+    number among the run's sessions: ``session 2 (resumed): numpy 1.26.4 -> 2.1.0, l2l 0.1.0 -> 0.2.0``; '' where
+    every session recorded none (ran the file's versions, or an l2l that did not record them)."""
+    events = trajectory.events()
+    recorded = trajectory.run.get("versions") if isinstance(trajectory.run.get("versions"), dict) else {}
+    parts, session = [], 0
+    for kind, detail in zip(events["kind"], events["detail"]):
+        if kind not in ("started", "resumed"):
+            continue
+        session += 1
+        try:
+            changed = json.loads(detail).get("versions") if kind == "resumed" else None
+        except (TypeError, ValueError, AttributeError):
+            changed = None
+        if not isinstance(changed, dict) or not changed:
+            continue
+        said = ", ".join(f"{name} {recorded.get(name) or 'none'} -> {value or 'none'}"
+                         for name, value in changed.items())
+        parts.append(f"session {session} (resumed): {said}")
+    return "; ".join(parts)
+
+
+def versions_text(trajectory: Trajectory) -> str:
+    """``l2l show``'s ``versions`` line: :func:`versions_line`, then the sessions resumed with other versions
+    (:func:`resumed_versions_text`)."""
+    return "; ".join(text for text in (versions_line(trajectory.run), resumed_versions_text(trajectory)) if text)
 
 
 def time_line(trajectory: Trajectory) -> str:
@@ -114,7 +157,7 @@ def time_line(trajectory: Trajectory) -> str:
 
 def provenance_lines(trajectory: Trajectory) -> list[tuple[str, str]]:
     """``l2l show``'s ``versions`` and ``time`` lines, by label (a text '' is left out)."""
-    return [("versions", versions_line(trajectory.run)), ("time", time_line(trajectory))]
+    return [("versions", versions_text(trajectory)), ("time", time_line(trajectory))]
 
 
 #: How many fresh seeds :func:`reevaluation_seeds_line` names before it counts the rest.
@@ -138,5 +181,5 @@ def reevaluation_seeds_line(trajectory: Trajectory) -> str:
             f"l2l.load({str(trajectory.path)!r}, reevaluations=True)")
 
 
-__all__ = ["PACKAGES", "SHOWN_SEEDS", "provenance_lines", "reevaluation_seeds_line", "source_revision", "time_line",
-           "versions", "versions_line"]
+__all__ = ["PACKAGES", "SHOWN_SEEDS", "changed_versions", "provenance_lines", "reevaluation_seeds_line",
+           "resumed_versions_text", "source_revision", "time_line", "versions", "versions_line", "versions_text"]

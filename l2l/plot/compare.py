@@ -362,9 +362,14 @@ def hypervolume_note(runs: Sequence[RunData], objectives: Sequence[Objective]) -
     return None
 
 
-def reevaluated(run: RunData, objective: Objective) -> dict[str, float] | None:
+def reevaluated(run: RunData, objective: Objective) -> dict[str, Any] | None:
     """The best candidate of ``run`` re-evaluated on fresh seeds (``l2l reevaluate``): its mean, the half width
-    of its 95 % interval and its number of seeds; None if the run's file holds no re-evaluation."""
+    of its 95 % interval and its number of seeds; None if the run's file holds no re-evaluation.
+
+    In a run of several objectives the re-evaluated candidates were picked by one of them (``l2l reevaluate
+    --objective``, the first by default): ``among`` says what the mean of another objective is, the best of
+    those candidates (``among the re-evaluated, picked by err``), '' where ``objective`` picked them (or the run
+    has one objective)."""
     if not run.path:
         return None
     from l2l.reevaluate import ranking, ranking_values
@@ -374,13 +379,32 @@ def reevaluated(run: RunData, objective: Objective) -> dict[str, float] | None:
         if not trajectory.has_reevaluations or objective.name not in {o.name for o in trajectory.objectives}:
             return None
         ranked = ranking_values(ranking(trajectory, objective.name))  # a parameter named mean is no mean
+        pickers = picked_by(trajectory) if len(trajectory.objectives) > 1 else [objective.name]
     if ranked.empty:
         return None
     first = ranked.iloc[0]
     where = f"trial {int(first['trial'])}" if "trial" in ranked.columns else \
         f"generation {int(first['generation'])}, individual {int(first['individual'])}"
+    among = "" if objective.name in pickers else \
+        f"among the re-evaluated, picked by {pickers[0]}" if len(pickers) == 1 else "among the re-evaluated"
     return {"mean": float(first["mean"]), "ci95": float(first["ci95"]), "seeds": int(first["seeds"]),
-            "candidates": len(ranked), "where": where}
+            "candidates": len(ranked), "where": where, "among": among}
+
+
+def picked_by(trajectory: Any) -> list[str]:
+    """The objectives by which ``l2l reevaluate`` picks exactly the candidates the file re-evaluated (its ``top``
+    best of that objective; the file does not record the ``--objective`` it was given): one name, usually; none
+    where re-evaluations by several objectives were added up (or ties make the top differ)."""
+    from l2l.reevaluate import candidates
+
+    rows = trajectory.reevaluations(errors=False)
+    done = set(zip(rows["generation"].astype(int), rows["individual"].astype(int)))
+    found = []
+    for objective in trajectory.objectives:
+        top = {(c.generation, c.individual) for c in candidates(trajectory, len(done), objective.name)}
+        if top == done:
+            found.append(objective.name)
+    return found
 
 
 #: Parameters the best candidate's column of the compare table names (the others: "+N").
@@ -466,7 +490,8 @@ def _table(runs: Sequence[RunData], objectives: Sequence[Objective]) -> pd.DataF
                 row[heading] = best_candidate(run, objective)
             fresh = reevaluated(run, objective)
             if fresh is not None:  # what the winner scores on fresh seeds: the number to compare runs by
-                row[f"re-evaluated {objective.name}"] = fresh["mean"]
+                among = f" ({fresh['among']})" if fresh["among"] else ""  # another objective's pick: not its best
+                row[f"re-evaluated {objective.name}{among}"] = fresh["mean"]
                 row[f"{objective.name} ci95"] = fresh["ci95"]
                 row["fresh seeds"] = fresh["seeds"]
         rows.append(row)
@@ -617,7 +642,8 @@ def compare(sources: Sequence[Any], objectives: Sequence[str] | None = None) -> 
                 left.errorbar([c["evaluations"][-1]], [fresh["mean"]],
                               yerr=[[0 if not np.isfinite(fresh["ci95"]) else fresh["ci95"]]], color=colour,
                               marker="D", capsize=4, linestyle="none",
-                              label=f"{name}: best re-evaluated on {fresh['seeds']} fresh seeds (95 % CI)")
+                              label=f"{name}: best re-evaluated on {fresh['seeds']} fresh seeds (95 % CI"
+                                    f"{'; ' + fresh['among'] if fresh['among'] else ''})")
                 logs.append(np.array([fresh["mean"]]))
                 lines[left].append((np.array([c["evaluations"][-1]], dtype=float), np.array([fresh["mean"]]), colour))
         values = np.concatenate(logs) if logs else np.array([])
