@@ -183,7 +183,9 @@ class Trials:
             self.buffer.append((outcome, record["code"]))
         self.batch.append(outcome)
         if self.policy.multi_fidelity:
-            score = float(self.told(outcome, unknown=0.0)[0] * self.signs[0])  # policies take finite scores
+            # a failure before any success scores -inf, below every success (0.0 ranked it first in the
+            # model-based policy's order); policies never promote or continue a failed segment either way
+            score = float(self.told(outcome)[0] * self.signs[0])
             record["scores"] = {**record["scores"], **curve_scores(outcome, self.objectives[0], self.budgets,
                                                                     task.from_budget if task else 0.0),
                                 budget_key(outcome.budget): score}
