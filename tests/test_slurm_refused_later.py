@@ -290,7 +290,7 @@ def test_results_taken_before_the_backend_cannot_go_on_are_in_the_file_with_how_
     # before: the 6 rows of the generation committed
     assert sorted(zip(frame.generation, frame.individual)) == sorted((o.generation, o.individual) for o in taken)
     assert str(raised.value) == (f"sbatch refused the worker jobs the run needs: QOSMaxSubmitJobPerUserLimit; every "
-                                 f"finished evaluation is in {out}; continue with: l2l resume {out}")
+                                 f"finished evaluation is in {out}; continue with: l2l.resume(\"{out}\")")  # Python's call
     monkeypatch.setattr(SerialExecutor, "wait", wait)
     l2l.resume(out)
     assert len(l2l.load(out)) == 18
