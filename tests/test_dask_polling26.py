@@ -17,19 +17,8 @@ import pytest
 
 import l2l.jobs.dask as dask_backend
 from l2l.jobs.dask import DaskExecutor, LocalExecutor
+from fake_clock import ManualClock
 
-
-class _Clock:
-    """time.monotonic for l2l.jobs.dask alone, moved on by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def __getattr__(self, name: str):
-        return getattr(time, name)
 
 
 class _Scheduler:
@@ -46,8 +35,8 @@ class _Scheduler:
 
 
 @pytest.fixture
-def clock(monkeypatch) -> _Clock:
-    clock = _Clock()
+def clock(monkeypatch) -> ManualClock:
+    clock = ManualClock()
     monkeypatch.setattr(dask_backend, "time", clock)
     return clock
 
@@ -60,7 +49,7 @@ def _executor(client: _Scheduler) -> DaskExecutor:
     return executor
 
 
-def _poll(executor: DaskExecutor, clock: _Clock, polls: int) -> None:
+def _poll(executor: DaskExecutor, clock: ManualClock, polls: int) -> None:
     """What the run's loop does while nothing comes back: its wait of a second, then its look at the workers."""
     for _ in range(polls):
         clock.now += 1.01

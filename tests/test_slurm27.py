@@ -16,23 +16,12 @@ from slurm_helpers import require_slurm, squeue
 
 
 import l2l.jobs.dask as dask_backend
+from fake_clock import ManualClock
 
 
 def _queued(job_id: str) -> bool:
     return any(row[1] in ("PENDING", "CONFIGURING", "RUNNING") for row in squeue("--format=%i|%T", f"--jobs={job_id}"))
 
-
-class _Clock:
-    """time.monotonic for l2l.jobs.dask alone, moved on by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def __getattr__(self, name: str):
-        return getattr(time, name)
 
 
 def test_a_slurm_run_reads_its_own_scheduler_s_workers_without_a_request_to_it(monkeypatch):
@@ -40,7 +29,7 @@ def test_a_slurm_run_reads_its_own_scheduler_s_workers_without_a_request_to_it(m
 
     from l2l.jobs.slurm import SlurmExecutor
 
-    clock = _Clock()
+    clock = ManualClock()
     monkeypatch.setattr(dask_backend, "time", clock)
     # the scheduler in this process, as dask-jobqueue's SLURMCluster runs it (its workers are SLURM jobs)
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0",
