@@ -11,7 +11,6 @@ fake clock stands in for the seconds between polls, a fake client for the shared
 from __future__ import annotations
 
 import queue
-import time
 
 import pytest
 

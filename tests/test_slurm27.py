@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 
 import pytest
 from slurm_helpers import require_slurm, squeue
