@@ -106,7 +106,9 @@ def test_the_methods_example_writes_a_paragraph_and_files_a_reviewer_opens_with_
     out = _run_example(tmp_path, example_run)
     assert methods.main([str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "run seed 7" in printed and "re-evaluated on 4 fresh seeds" in printed and "nevergrad " in printed
+    assert "run seed 7" in printed and "re-evaluated on 4 fresh seeds" in printed
+    if importlib.util.find_spec("nevergrad") is not None:  # an optional extra: named where it is installed
+        assert "nevergrad " in printed
     rows = pd.read_csv(tmp_path / "paper.csv")
     assert len(rows) == 32 and list(rows["seed"]) == list(l2l.load(out)["seed"])
     assert len(pd.read_csv(tmp_path / "paper.reevaluations.csv")) == 12
