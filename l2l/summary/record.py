@@ -186,10 +186,10 @@ def writer_alive(path: str | os.PathLike) -> bool | None:
 
 
 def run_status(kinds: list[str], details: list[str], alive: bool | None,
-               path: str | os.PathLike | None = None) -> tuple[str, str]:
+               path: str | os.PathLike | None = None, function: bool = False) -> tuple[str, str]:
     """The status (one of :data:`STATUSES`) and its reason from the event log and the writer's liveness;
     ``path``, the run's file, is named in the command that continues a run stopped by its Dask scheduler's
-    going away."""
+    going away; ``function``: the run's simulator was a function passed to l2l.run, which no command can pass."""
     if not kinds:
         return "created", "not started"
     last, detail = kinds[-1], event_detail(details[-1] if details else "")
@@ -215,7 +215,9 @@ def run_status(kinds: list[str], details: list[str], alive: bool | None,
         if alive:
             return "running", ""
         if alive is False:
-            return "interrupted", "no process writes the file and the run did not end; continue with l2l resume"
+            how = ("l2l.resume(FILE, simulator=function) from Python (its simulator was a function passed to l2l.run)"
+                   if function else "l2l resume")
+            return "interrupted", f"no process writes the file and the run did not end; continue with {how}"
         return "running or interrupted", "written from another host, or by a process that is gone"
     return last, str(detail.get("text") or detail.get("reason") or "")
 
