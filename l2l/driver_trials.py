@@ -262,12 +262,12 @@ class Trials:
                 f"could be continued or copied: {how} (docs/multifidelity_simulators.md); {done} kept in "
                 f"{self.writer.path}")
 
-    def told(self, outcome: Outcome, unknown: float | None = None) -> np.ndarray:
+    def told(self, outcome: Outcome) -> np.ndarray:
         """The values the optimizer is told (failures get the run's penalty), in the objectives' directions;
-        a failure before any success is told inf (worse than all), or ``unknown`` (see outcomes.penalties)."""
+        a failure before any success is told inf, worse than all (see outcomes.penalties)."""
         if outcome.status == OK:
             return np.array([outcome.objectives.get(o.name, np.nan) for o in self.objectives])
-        return penalties(self.config, self.objectives, self.loop["worst"], unknown)
+        return penalties(self.config, self.objectives, self.loop["worst"])
 
     def settle(self) -> bool:
         """Tell the optimizer every cohort whose members all have final results; commit if the policy says."""

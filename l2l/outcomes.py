@@ -37,8 +37,7 @@ def curve_scores(outcome: Outcome, objective, budgets, from_budget: float) -> di
     return out
 
 
-def penalties(config: RunConfig, objectives: tuple[Objective, ...], worst: dict[str, float],
-              unknown: float | None = None) -> np.ndarray:
+def penalties(config: RunConfig, objectives: tuple[Objective, ...], worst: dict[str, float]) -> np.ndarray:
     """The values a failed evaluation is told, in the objectives' directions: ``run.penalty`` (a number, or a
     table's entry), else the worst value of that objective any evaluation of the run returned so far.
 
@@ -46,7 +45,7 @@ def penalties(config: RunConfig, objectives: tuple[Objective, ...], worst: dict[
     value there is, ``inf`` for a minimized objective and ``-inf`` for a maximized one (``-inf`` in the
     optimizers' larger-is-better scores), which every optimizer ranks below every finite score (0.0 was told
     before, better than any real error: a first generation that failed stayed the GA's elite and NSGA-II's
-    front). ``unknown`` replaces that value where a caller needs a finite one.
+    front; the multi-fidelity policies' own scores of such a failure are -inf too).
     """
     values = []
     for o in objectives:
@@ -56,8 +55,6 @@ def penalties(config: RunConfig, objectives: tuple[Objective, ...], worst: dict[
             values.append(float(config.penalty))
         elif o.name in worst:
             values.append(float(worst[o.name]))
-        elif unknown is not None:
-            values.append(float(unknown))
         else:
             values.append(-np.inf if o.direction == "maximize" else np.inf)
     return np.array(values)
