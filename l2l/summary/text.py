@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from typing import TYPE_CHECKING
 
 from l2l.errors import shown
@@ -178,13 +179,34 @@ def _rate(value: float) -> str:
     return f"{value:.0f}" if value >= 9.5 else f"{value:.2g}"
 
 
+def _reevaluating(trajectory: Trajectory, seconds: float, now: float) -> float | None:
+    """The seconds, of the ``seconds`` of this session that end at ``now``, that ``[run] reevaluate`` took after the
+    run finished: from this session's ``finished`` event to ``now`` (None: no re-evaluation followed the run in this
+    session). The closing line of such a run said 'done in 3.8 s: ..., 8.5 evaluations/s' of a run that took 0.2 s,
+    the re-evaluation the rest."""
+    config = trajectory.run.get("config")
+    table = config.get("run") if isinstance(config, dict) else None
+    if seconds <= 0 or not isinstance(table, dict) or not table.get("reevaluate") \
+            or not trajectory.has_reevaluations:
+        return None
+    events = trajectory.events()
+    finished = events.loc[events["kind"] == "finished", "time"]
+    if not len(finished):
+        return None
+    since = now - finished.iloc[-1].timestamp()
+    return min(max(since, 0.0), seconds) if since <= seconds else None  # a finished event of an earlier session
+
+
 def finished_text(path: str | os.PathLike, seconds: float) -> str:
     """What ``l2l run``/``l2l resume`` print when they return: counts, whether a model-based run's endgame ran,
     rate, why evaluations failed and which needed a retry (the lines of ``l2l show``, read first here), the best,
-    where the results are."""
+    where the results are. ``seconds``: the wall time of the session, ending as this is called; of a run with
+    ``[run] reevaluate`` the line says the run's part (its rate over it) and the re-evaluation's apart."""
     from l2l.results_schema.reader import Trajectory
 
+    now = time.time()
     with Trajectory(path) as trajectory:
+        reevaluating = _reevaluating(trajectory, seconds, now)
         summary = summarize(trajectory)
         table = best_table(trajectory, best_frame(trajectory, 5), 5)
         reevaluated = reevaluated_text(trajectory, 5)
@@ -198,18 +220,24 @@ def finished_text(path: str | os.PathLike, seconds: float) -> str:
         table += "\n" + reevaluated
     # a run stopped by a signal or a stop request is not done: its last line says how to continue it
     ended = "stopped after" if summary.status == "stopped" else "done in"
+    running = seconds  # what the rate is over: the run's part of the session
+    if reevaluating is not None:
+        running = seconds - reevaluating
+        ended = f"{ended} {seconds:.1f} s (the run {running:.1f} s, re-evaluation {reevaluating:.1f} s):"
+    else:
+        ended = f"{ended} {seconds:.1f} s:"
     if summary.compute is not None:  # a multi-fidelity run
         from l2l.progress import rate_unit
 
         # its rate in the bar's unit ('iterations/s', not 'training iterations (Adam steps)/s'), without its space
         unit = rate_unit(fidelity).lstrip()
         brief = endgame_brief(endgame[1]) if endgame is not None else ""  # whether the endgame ran, and from when
-        done = (f"{ended} {seconds:.1f} s: {progress_line(summary, status=False)}, {brief + ', ' if brief else ''}"
-                f"{_rate(session / max(seconds, 1e-9))} {unit}/s")
+        done = (f"{ended} {progress_line(summary, status=False)}, {brief + ', ' if brief else ''}"
+                f"{_rate(session / max(running, 1e-9))} {unit}/s")
     else:
-        done = (f"{ended} {seconds:.1f} s: {summary.generations} generation{'s' * (summary.generations != 1)}, "
+        done = (f"{ended} {summary.generations} generation{'s' * (summary.generations != 1)}, "
                 f"{summary.evaluations} evaluation{'s' * (summary.evaluations != 1)} "
-                f"({summary.unsuccessful} failed), {_rate(session / max(seconds, 1e-9))} evaluations/s")
+                f"({summary.unsuccessful} failed), {_rate(session / max(running, 1e-9))} evaluations/s")
     return "\n".join([
         done,
         *([target] if target else []),
