@@ -115,5 +115,5 @@ def test_show_says_the_checkpoint_folder_takes_what_du_says_under_any_name_of_th
         done = l2l_cli("show", given, cwd=tmp_path)
         assert done.returncode == 0, done.stderr
         lines = [line for line in done.stdout.splitlines() if line.startswith("checkpoints ")]
-        assert lines == [f"checkpoints {count} large checkpoints ({_size(_du(folder_of(path)))} on disk) in "
+        assert lines == [f"checkpoints {count} checkpoints ({_size(_du(folder_of(path)))} on disk) in "
                          f"runs/run.h5.checkpoints: move or copy it with the file"], (given, lines)

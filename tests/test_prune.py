@@ -471,7 +471,7 @@ def test_show_of_a_pruned_run_says_how_many_checkpoints_prune_deleted_in_its_che
     assert len(before) == 1 and "pruned" not in before[0]
     prune(path)
     kept = len(files(path))
-    assert checkpoints_lines() == [f"checkpoints {kept} large checkpoints ({_size(du(folder_of(path)))} on disk) in "
+    assert checkpoints_lines() == [f"checkpoints {kept} checkpoints ({_size(du(folder_of(path)))} on disk) in "
                                    f"{path.name}.checkpoints: move or copy it with the file; {count} superseded "
                                    f"checkpoints pruned (l2l prune)"]
     prune(path)  # nothing more: the count stays

@@ -28,6 +28,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -218,11 +219,13 @@ def remove_stale_temporaries(trajectory: str | os.PathLike) -> int:
     return removed
 
 
-def describe(trajectory: str | os.PathLike) -> str:
+def describe(trajectory: str | os.PathLike, config: Any = None) -> str:
     """``l2l show``'s words on the folder of large checkpoints of ``trajectory`` ("" if it has none). Its size is
     what the folder takes on disk as ``du -s`` counts it (the blocks of the folder and of every file and folder
     in it, a file with several names once), said as ``l2l prune`` says what it frees: small checkpoints take a
-    whole block each, so the sum of the files' lengths was far below what moving or deleting the folder frees."""
+    whole block each, so the sum of the files' lengths was far below what moving or deleting the folder frees.
+    ``config``: the run's stored config; under its ``run.checkpoints = "beside"`` every checkpoint is in the folder
+    whatever its size, so they are 'N checkpoints' there (they were 'N large checkpoints', as under "auto")."""
     root = folder_of(trajectory)
     count = 0
     try:
@@ -238,7 +241,9 @@ def describe(trajectory: str | os.PathLike) -> str:
     if not count:
         return ""
     size = 512 * sum(stat.st_blocks for stat in {(stat.st_dev, stat.st_ino): stat for stat in stats}.values())
-    return (f"{count} large checkpoint{'s' * (count != 1)} ({size_text(size)} on disk) in {root}: move or copy "
+    run = config.get("run") if isinstance(config, dict) else None
+    large = "" if isinstance(run, dict) and run.get("checkpoints") == "beside" else "large "
+    return (f"{count} {large}checkpoint{'s' * (count != 1)} ({size_text(size)} on disk) in {root}: move or copy "
             f"it with the file")
 
 

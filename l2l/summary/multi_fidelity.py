@@ -388,7 +388,7 @@ def checkpoints_line(trajectory: Trajectory) -> str:
     from l2l.results_schema import pruning
     from l2l.results_schema.checkpoint_store import describe
 
-    stored = describe(trajectory.path)
+    stored = describe(trajectory.path, trajectory.run.get("config"))
     pruned = pruning.count(trajectory)
     if pruned:
         stored += f"{'; ' * bool(stored)}{pruned} superseded checkpoint{'s' * (pruned != 1)} pruned (l2l prune)"
