@@ -3,9 +3,10 @@
 On a noisy fitness the best recorded value is biased: selection picked the candidate whose noise was
 luckiest. :func:`reevaluate` evaluates the ``top`` best distinct candidates of a finished (or stopped)
 run again on ``seeds`` fresh seeds and stores those rows apart, in ``/reevaluations`` of the trajectory
-(SPEC.md), where no optimizer, policy or resume reads them. :func:`ranking` orders the candidates by
-their mean over the fresh seeds, with a 95 % confidence interval; ``l2l show``, ``l2l report`` and
-``l2l compare`` print it.
+(SPEC.md), where no optimizer, policy or resume reads them. In a run of several objectives the candidates
+are its Pareto front (at most ``top`` of it, spread along it) unless an objective is named to pick the best
+by. :func:`ranking` orders the candidates by their mean over the fresh seeds, with a 95 % confidence
+interval; ``l2l show``, ``l2l report`` and ``l2l compare`` print it.
 
 Fresh seeds: the seed of repeat ``r`` is drawn from ``SeedSequence(run seed, spawn_key=(0x5EE7, c, 0))``
 for the counters ``c = 0, 1, ...``, skipping any value that is the seed of an evaluation of the run.
@@ -84,7 +85,8 @@ def _objective(trajectory, name: str | None):
                       f"{', '.join(o.name for o in trajectory.objectives)}")
 
 
-def _pooled(trajectory, goal) -> tuple[dict[str, np.ndarray], list[np.ndarray], np.ndarray]:
+def _pooled(trajectory, goal, also: tuple[str, ...] = ()) -> tuple[dict[str, np.ndarray], list[np.ndarray],
+                                                                   np.ndarray]:
     """The rows that compete for "best" (successful; at the top budget of a multi-fidelity run) grouped into
     candidates, best first: the rows read, each candidate's rows in the file's order, and its mean.
 
@@ -94,6 +96,7 @@ def _pooled(trajectory, goal) -> tuple[dict[str, np.ndarray], list[np.ndarray], 
     at most."""
     space = trajectory.space
     columns = ("generation", "individual", "status", f"objectives/{goal.name}",
+               *(f"objectives/{name}" for name in also if name != goal.name),
                *(f"params/{p.name}" for p in space.parameters))
     top_budget = trajectory.top_budget if trajectory.multi_fidelity else None
     rows = trajectory.rows(columns + (("budget",) if top_budget is not None else ()))
@@ -113,22 +116,76 @@ def _pooled(trajectory, goal) -> tuple[dict[str, np.ndarray], list[np.ndarray], 
     return rows, [members[k] for k in order], means[order]
 
 
+def _front(trajectory, top: int) -> tuple[dict[str, np.ndarray], list[np.ndarray], np.ndarray, str]:
+    """A run of several objectives: its Pareto front over candidates at the means of their repeats, as ``l2l show``
+    and :func:`l2l.front` list it, at most ``top`` of it, ordered by the first objective (best first); the rows,
+    each chosen candidate's rows, its mean of the first objective, and the line saying what was picked.
+
+    A front longer than ``top`` gives ``top`` candidates spread evenly along it by the first objective: the
+    positions ``round(linspace(0, length - 1, top))`` of the front sorted by it, so both ends are kept (top >= 2)."""
+    from l2l.objectives import pareto_front_mask
+    from l2l.results_schema.statistics import pareto_front_2d
+
+    objectives = trajectory.objectives
+    names = [o.name for o in objectives]
+    rows, ranked, first_means = _pooled(trajectory, objectives[0], tuple(names[1:]))
+    if not ranked:
+        return rows, [], first_means, ""
+    sizes = np.array([len(m) for m in ranked])
+    group = np.repeat(np.arange(len(ranked)), sizes)
+    every = np.concatenate(ranked)
+    means = np.column_stack([first_means] + [np.bincount(group, weights=rows[f"objectives/{name}"][every]) / sizes
+                                             for name in names[1:]])
+    scores = means * np.array([o.sign for o in objectives], dtype=float)
+    on_front = np.flatnonzero(pareto_front_2d(scores) if len(names) == 2 else pareto_front_mask(scores))
+    length = len(on_front)  # in the order of the first objective's mean, best first
+    if length > top:
+        on_front = on_front[np.round(np.linspace(0, length - 1, top)).astype(int)]
+    over = ", ".join(names)
+    line = (f"picked: the Pareto front over {over} (candidates at the means of their repeats, as l2l show lists "
+            f"it): {'all ' * (1 < length <= top)}{length} candidate{'s' * (length != 1)}"
+            + (f", {top} of them spread evenly along it by {names[0]} (both ends kept)" * (length > top))
+            + "; --objective NAME takes the best by one objective instead")
+    return rows, [ranked[k] for k in on_front], first_means[on_front], line
+
+
 def candidates(trajectory, top: int, objective: str | None = None) -> list[Candidate]:
     """The ``top`` best distinct parameter sets among the successful evaluations (best first).
 
     A candidate evaluated several times (an elite kept by a GA, the model-based policy's repeats) counts once,
     by the mean of its results, at its first row, as ``l2l show`` lists it (a row of it re-evaluated by an
     earlier l2l, which took its best row, is kept, so that more seeds extend that row's). A multi-fidelity run's
-    candidates are its results at the top budget. Ranked by ``objective`` (default: the run's first).
+    candidates are its results at the top budget. Ranked by ``objective`` (default: the run's first). A run of
+    two or more objectives without ``objective``: its Pareto front instead, at most ``top`` of it spread along it
+    (:func:`picked`), ordered by the first objective; ``value`` is the mean of the first objective.
     """
-    goal = _objective(trajectory, objective)
+    return _choose(trajectory, top, objective)[0]
+
+
+def picked(trajectory, top: int, objective: str | None = None) -> str:
+    """The line saying which candidates :func:`candidates` picks in a run of several objectives (the front, or the
+    best by ``objective``); '' in a run of one objective."""
+    if len(trajectory.objectives) == 1:
+        return ""
+    return _choose(trajectory, top, objective)[1]
+
+
+def _choose(trajectory, top: int, objective: str | None) -> tuple[list[Candidate], str]:
     space = trajectory.space
-    rows, ranked, means = _pooled(trajectory, goal)
+    if objective is None and len(trajectory.objectives) > 1:
+        rows, ranked, means, line = _front(trajectory, top)
+    else:
+        goal = _objective(trajectory, objective)
+        rows, ranked, means = _pooled(trajectory, goal)
+        ranked, means = ranked[:top], means[:top]
+        line = "" if len(trajectory.objectives) == 1 else \
+            (f"picked: the {min(top, len(ranked))} best by mean {goal.name} ({goal.direction}), as --objective asks; "
+             f"without it, the Pareto front over every objective")
     top_budget = trajectory.top_budget if trajectory.multi_fidelity else None
     stored = trajectory.reevaluations(errors=False) if ranked else None
     done = set(zip(stored["generation"], stored["individual"])) if stored is not None and len(stored) else set()
     chosen: list[Candidate] = []
-    for members, mean in zip(ranked[:top], means[:top]):
+    for members, mean in zip(ranked, means):
         row = next((m for m in members if (rows["generation"][m], rows["individual"][m]) in done), members[0])
         params = {}
         for p in space.parameters:
@@ -144,7 +201,7 @@ def candidates(trajectory, top: int, objective: str | None = None) -> list[Candi
                 params[p.name] = int(raw) if p.kind == "int" else float(raw)
         chosen.append(Candidate(int(rows["generation"][row]), int(rows["individual"][row]), params, float(mean),
                                 top_budget))
-    return chosen
+    return chosen, line
 
 
 def reevaluate(path: str | os.PathLike, top: int = DEFAULT_TOP, seeds: int = DEFAULT_SEEDS, *,
@@ -160,6 +217,9 @@ def reevaluate(path: str | os.PathLike, top: int = DEFAULT_TOP, seeds: int = DEF
 
     The ranking's ``attrs["evaluated"]`` is how many evaluations this call ran: 0 where the rows stored before
     already cover the request (``l2l reevaluate`` says so instead of printing the stored table unexplained).
+    A run of two or more objectives without ``objective``: the candidates are its Pareto front, at most ``top``
+    of it spread along it (:func:`candidates`); ``attrs["picked"]`` says in one line what was picked ('' in a run
+    of one objective). The ranking still orders by one objective (``objective``, default the first).
 
     Raises :class:`ConfigError` for bad arguments, :class:`TrajectoryError` for a file that is missing,
     damaged, written by another process, or without a successful evaluation.
@@ -179,7 +239,11 @@ def reevaluate(path: str | os.PathLike, top: int = DEFAULT_TOP, seeds: int = DEF
     finally:
         if owned:
             lock.release()
-    table = ranking(path, objective)
+    from l2l.results_schema.reader import Trajectory
+
+    with Trajectory(path) as trajectory:  # /evaluations, which decide the pick, are as _reevaluate read them
+        table = ranking(trajectory, objective)
+        table.attrs["picked"] = picked(trajectory, int(top), objective)
     table.attrs["evaluated"] = evaluated
     return table
 
@@ -435,5 +499,5 @@ def ranking_text(table: pd.DataFrame, limit: int = 10) -> str:
             f"({direction}); 'selected' is the value selection saw:\n{body}{more_parameters(params)}")
 
 
-__all__ = ["Candidate", "RANKING_COLUMNS", "after_run", "candidates", "covered_note", "fresh_seeds", "ranking",
-           "ranking_column", "ranking_text", "ranking_values", "reevaluate"]
+__all__ = ["Candidate", "RANKING_COLUMNS", "after_run", "candidates", "covered_note", "fresh_seeds", "picked",
+           "ranking", "ranking_column", "ranking_text", "ranking_values", "reevaluate"]

@@ -148,7 +148,7 @@ def test_show_gives_the_front_on_fresh_seeds_of_the_candidates_reevaluated(tmp_p
               "backend": {"name": "serial"}}
     path = tmp_path / "fresh.h5"
     l2l.run(from_mapping(config), path, simulator=noisy_trade_off, progress=False)
-    reevaluate(path, top=6, seeds=3, simulator=noisy_trade_off)
+    reevaluate(path, top=6, seeds=3, simulator=noisy_trade_off, objective="err")
     rows = l2l.load(path, reevaluations=True)
     means = rows[rows["status"] == "ok"].groupby(["generation", "individual"])[["err", "spikes"]].mean()
     values = means.to_numpy()

@@ -104,7 +104,7 @@ def versions_line(path) -> str:
 
 def test_compare_says_another_objectives_fresh_mean_is_among_those_picked_by_the_first(tmp_path):
     path = l2l.run(_config(generations=1, population=12), tmp_path / "mo.h5", simulator=trade_off, progress=False)
-    reevaluate(path, top=3, seeds=2, simulator=trade_off)  # the 3 best by err: the 3 worst by spikes
+    reevaluate(path, top=3, seeds=2, simulator=trade_off, objective="err")  # the 3 best by err: the 3 worst by spikes
     columns = list(table([path]).columns)
     assert "re-evaluated err" in columns
     assert "re-evaluated spikes" not in columns

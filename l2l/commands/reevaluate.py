@@ -56,8 +56,14 @@ def _reevaluate(args: argparse.Namespace) -> int:
     note = covered_note(table, top, seeds)  # an earlier, larger re-evaluation: said, not printed unexplained
     if note:
         print(note, file=sys.stderr)
+    if table.attrs.get("picked"):  # a run of several objectives: the front, or the best by --objective
+        print(table.attrs["picked"])
     print(ranking_text(table, limit=max(top, 10)))
     with Trajectory(args.file) as trajectory:  # the seeds, for a methods section
+        if len(trajectory.objectives) > 1 and not table.empty:  # every objective on the fresh seeds, as l2l show
+            from l2l.summary.table import fresh_front_text
+
+            print(fresh_front_text(trajectory, max(top, 10)))
         seeds_used = reevaluation_seeds_line(trajectory)
     if seeds_used:
         print(seeds_used)
@@ -72,11 +78,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "that no selection used, store the rows apart in the file (/reevaluations) and print the "
                     "candidates ranked by their mean, with 95 % confidence intervals. Rows already stored are "
                     "kept; only missing ones run. Defaults: the run's [run] reevaluate option, else top 5, "
-                    "10 seeds.")
+                    "10 seeds. A run of several objectives: its Pareto front (at most TOP of it, spread evenly "
+                    "along it by the first objective) unless --objective names one to take the best by.")
     p.add_argument("file", help="trajectory (.h5) no process writes")
     p.add_argument("--top", type=int, help="how many of the best distinct candidates (>= 1)")
     p.add_argument("--seeds", type=int, help="fresh seeds per candidate (>= 1)")
-    p.add_argument("--objective", help="objective that ranks the candidates (default: the run's first)")
+    p.add_argument("--objective", help="objective that picks and ranks the candidates (default: the run's first; a "
+                                       "run of several objectives without it: its Pareto front, ranked by the first)")
     p.add_argument("--backend", help="where the evaluations run, from the backend's defaults (and --workers) even "
                                      "where it is the run's own (default: the run's backend and its options)")
     p.add_argument("--workers", type=int, help="workers for the backend")
