@@ -149,7 +149,7 @@ def test_show_says_that_the_folder_of_checkpoints_is_missing(tmp_path, capsys):
         return [line for line in out.splitlines() if line.startswith("checkpoints ")], paused
 
     lines, paused = checkpoint_lines(moved / "beside.h5")
-    assert lines == [f"checkpoints {moved / 'beside.h5.checkpoints'} is missing (the large checkpoints its rows "
+    assert lines == [f"checkpoints {moved / 'beside.h5.checkpoints'} is missing (the checkpoints its rows "
                      f"reference: the file was moved or copied without it): move or copy it back beside the file; "
                      f"until it is back, its {paused} paused candidates cannot continue"], lines
     assert checkpoint_lines(moved / "file.h5")[0] == []  # every checkpoint in the file: no folder to miss

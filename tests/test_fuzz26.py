@@ -89,7 +89,7 @@ def _damaged(beside, tmp_path, damage: str):
 
 
 @pytest.mark.parametrize("damage, words", [
-    ("folder_is_a_file", ["run.h5.checkpoints is a file, not the folder of large checkpoints"]),
+    ("folder_is_a_file", ["run.h5.checkpoints is a file, not the folder of checkpoints"]),
     ("checkpoint_is_a_folder", [".l2lc cannot be read: Is a directory"]),
 ])
 def test_a_damaged_checkpoint_folder_is_named_not_an_os_errors_repr(beside, tmp_path, capsys, damage, words):

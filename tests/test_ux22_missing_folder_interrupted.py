@@ -36,7 +36,7 @@ def test_the_missing_folder_counts_the_interrupted_candidates_that_continue_from
     progress = next(line for line in out.splitlines() if line.startswith("progress "))
     assert f"{len(paused) - 1} paused" in progress and "2 interrupted" in progress, progress
     lines = [line for line in out.splitlines() if line.startswith("checkpoints ")]
-    assert lines == [f"checkpoints {moved / 'run.h5.checkpoints'} is missing (the large checkpoints its rows "
+    assert lines == [f"checkpoints {moved / 'run.h5.checkpoints'} is missing (the checkpoints its rows "
                      f"reference: the file was moved or copied without it): move or copy it back beside the file; "
                      f"until it is back, its {len(paused) - 1} paused candidate{'s' * (len(paused) != 2)} and 1 "
                      f"interrupted candidate "

@@ -148,7 +148,7 @@ class CheckpointStore:
             raise MissingCheckpoint(f"its file {target} is missing (the folder {self.root.name} belongs beside "
                                     f"the trajectory: move or copy it with the file)", digest) from None
         except NotADirectoryError:  # said 'unreadable data: NotADirectoryError: [Errno 20] Not a directory: ...'
-            raise MissingCheckpoint(f"{self.root} is a file, not the folder of large checkpoints its file "
+            raise MissingCheckpoint(f"{self.root} is a file, not the folder of checkpoints its file "
                                     f"{target.relative_to(self.root)} belongs in: move or copy the folder "
                                     f"{self.root.name} beside the trajectory in its place", digest) from None
         except OSError as exc:  # a folder where the file belongs, a file without read permission

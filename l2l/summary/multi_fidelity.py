@@ -450,9 +450,9 @@ def _missing_folder_line(trajectory: Trajectory, root: os.PathLike, paused: int,
                        for state, n in (("paused", paused), ("interrupted", interrupted)) if n]
             waiting = f"; until it is back, its {' and '.join(stopped)} cannot continue" if stopped else ""
             if os.path.lexists(root):  # a file (or a broken link) where the folder belongs
-                return (f"{root} is not a folder (the large checkpoints its rows reference belong in a folder of that "
+                return (f"{root} is not a folder (the checkpoints its rows reference belong in a folder of that "
                         f"name): put the run's checkpoint folder back in its place{waiting}")
-            return (f"{root} is missing (the large checkpoints its rows reference: the file was moved or copied "
+            return (f"{root} is missing (the checkpoints its rows reference: the file was moved or copied "
                     f"without it): move or copy it back beside the file{waiting}")
     return ""
 
