@@ -53,7 +53,7 @@ def test_no_workers_with_evaluations_out_is_said_once(no_delay, capsys):
     assert said[0].startswith("l2l: warning: backend 'dask': the scheduler at tcp://127.0.0.1:8786 has had no "
                               "workers for "), said
     assert said[0].endswith("s, with 2 evaluation(s) waiting; the run goes on when workers join (dask worker "
-                            "tcp://127.0.0.1:8786), or stop it (Ctrl-C) and continue later with l2l resume"), said
+                            "tcp://127.0.0.1:8786), or stop it (Ctrl-C) and continue later with l2l.resume(FILE)"), said
 
 
 def test_said_again_after_workers_came_and_went(no_delay, capsys):

@@ -16,6 +16,7 @@ import l2l
 from l2l.cli import main
 from l2l.errors import ConfigError
 from l2l.jobs import BACKENDS
+from l2l.words import command_line
 
 
 def test_an_empty_address_is_dasks_scheduler_address_setting():
@@ -28,7 +29,7 @@ def test_an_empty_address_is_dasks_scheduler_address_setting():
 
 def test_without_the_setting_the_refusal_says_how_to_give_one(monkeypatch):
     monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
-    with dask.config.set({"scheduler-address": None}):
+    with dask.config.set({"scheduler-address": None}), command_line():  # (from Python: l2l.resume(FILE, ...))
         with pytest.raises(ConfigError, match=r"^backend 'dask': give exactly one of address and scheduler_file \(or "
                                               r"set Dask's DASK_SCHEDULER_ADDRESS, as for l2l resume FILE --backend "
                                               r"dask\)$"):

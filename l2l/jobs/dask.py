@@ -45,10 +45,11 @@ from typing import Any, Callable, ClassVar, Sequence
 from l2l.errors import ConfigError, ExecutorError
 from l2l.jobs.base import Executor, FollowsWorkers, Outcome, Settings, Task, died, warn_line
 from l2l.jobs.dask_chunks import TARGET_CHUNK_SECONDS, TASK_RATE, chunk_count, slots  # noqa: F401 - API
-from l2l.jobs.dask_logs import cluster_closed, clusters_quiet
+from l2l.jobs.dask_logs import cluster_closed, clusters_quiet, quiet_nanny
 from l2l.jobs.main_guard import check_main_file, check_main_guard
 from l2l.jobs.warm import Background, fork_server_available, mark_preload_set, skips_missing_main, start_fork_server
 from l2l.registry import option
+from l2l.words import Placeholder, call
 
 #: Imported by every local worker process: Ctrl-C at the terminal is the run's to handle, not the workers'.
 WORKER_PRELOAD = "l2l.jobs.worker_signals"
@@ -988,7 +989,7 @@ class LocalExecutor(_DaskExecutor):
                     self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                                  memory_limit=self.memory_limit, dashboard_address=":0",
                                                  scheduler_kwargs={"dashboard": self._dashboard},
-                                                 silence_logs=logging.CRITICAL, host="127.0.0.1",
+                                                 silence_logs=False, worker_class=quiet_nanny(), host="127.0.0.1",
                                                  env=dict(os.environ), preload=_worker_preload(), **plugins)
                 client = Client(self._cluster, set_as_default=False)
                 self._installed = offered
@@ -1080,8 +1081,8 @@ class DaskExecutor(_DaskExecutor):
             self._address_from = "" if not self.address else "DASK_SCHEDULER_ADDRESS" if os.environ.get(
                 "DASK_SCHEDULER_ADDRESS", "").strip() == self.address else "Dask's config scheduler-address"
         if bool(self.address) == bool(self.scheduler_file):
-            raise ConfigError("backend 'dask': give exactly one of address and scheduler_file (or set Dask's "
-                              "DASK_SCHEDULER_ADDRESS, as for l2l resume FILE --backend dask)")
+            raise ConfigError(f"backend 'dask': give exactly one of address and scheduler_file (or set Dask's "
+                              f"DASK_SCHEDULER_ADDRESS, as for {call('resume', Placeholder('FILE'), backend='dask')})")
         folder = os.path.dirname(os.path.abspath(self.scheduler_file)) if self.scheduler_file else ""
         if self.scheduler_file and not os.path.exists(self.scheduler_file) and not os.path.isdir(folder):
             # (a file not written yet, in a folder that is there, is waited for: see _file_address)
@@ -1261,6 +1262,7 @@ class DaskExecutor(_DaskExecutor):
                 raise
 
     def start(self, simulator: Simulator, settings: Settings) -> None:
+        self._function = not getattr(simulator, "from_options", True)  # a function passed to l2l.run
         super().start(simulator, settings)
         self._check_workers(self._client)
 
@@ -1300,7 +1302,7 @@ class DaskExecutor(_DaskExecutor):
             warn_line(f"l2l: warning: backend 'dask': the scheduler at {self.address or self.scheduler_file} has "
                       f"had no workers for {now - since:.0f} s, with {self._pending} evaluation(s) waiting; the run "
                       f"goes on when workers join (dask worker {where}), or stop it (Ctrl-C) and continue later "
-                      f"with l2l resume")
+                      f"with {call('resume', Placeholder('FILE'), function=getattr(self, '_function', False))}")
 
     def _submit_chunks(self, chunks: list[list[Task]]) -> list[Any]:
         self._refuse_gone()

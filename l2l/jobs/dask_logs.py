@@ -1,49 +1,88 @@
-"""Distributed's log lines kept off the screen while the ``local`` backend's clusters live, however many at once.
+"""Distributed's log lines kept off the screen while the ``local`` backend's clusters live, however many at once,
+with the caller's logging left as it was.
 
-Dask's ``LocalCluster(silence_logs=...)`` raises the level of distributed's stream handlers (the lines it prints on
-stderr) for the cluster's life and puts back, as it closes, the level it found. Two clusters whose lives overlap in
-one process (two ``l2l.run`` in two threads of a notebook) undo each other: the second finds the level raised by the
-first and keeps it; the first, closing before it, puts back the original level, and the second cluster's close then
-printed its INFO lines ('Remove client ...', 'Closing Nanny at ...', 'Scheduler closing all comms', a dozen) under
-the run's summary. Here the level is raised once, as the first of this process's clusters starts, and put back as
-the last one has closed: nothing more is silenced than while one cluster lives (as before), and distributed's lines
-show again, warnings and all, once no run's cluster is left.
+Dask's ``LocalCluster(silence_logs=...)`` (and each of its nannies) raises the level of distributed's stream
+handlers (the lines it prints on stderr) for the cluster's life and puts back, as it closes, the level it found.
+Lives that overlap without nesting undo each other: two ``l2l.run`` in two threads of a notebook (the second's
+close printed a dozen INFO lines, 'Remove client ...', 'Closing Nanny at ...', under the run's summary), or a run
+beside a ``LocalCluster`` of the user's own. A user's cluster closed while a run went on put its level back (0): the
+run's cluster printed its INFO lines as it closed, and the run then put back the level it had found, the user's
+cluster's WARNING, for the rest of the process. A user's cluster started while a run went on found the run's
+CRITICAL and put that back as it closed, after the run: distributed printed nothing more, warnings included.
+
+So l2l changes no level of this process's handlers: its clusters start with ``silence_logs=False`` and
+:func:`quiet_nanny`'s nannies (which keep their worker processes quiet, as before), and a filter of its own on
+distributed's stream handlers lets CRITICAL records alone through, from the start of the first of this process's
+clusters until the last one has closed. Removing the filter leaves every handler as the run found it, whatever
+the user's clusters did to its level meanwhile; and nothing more is silenced than while one cluster lives.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
+from typing import Any
 
 #: The loggers whose stream handlers Dask's LocalCluster silences (see distributed.deploy.spec.SpecCluster).
 SILENCED = ("distributed", "bokeh")
+#: What the workers of l2l's clusters print: CRITICAL records alone (on their own stderr, the caller's).
+WORKER_LEVEL = logging.CRITICAL
 
 _lock = threading.Lock()
 _clusters = 0
-_restore: contextlib.ExitStack | None = None
+_filtered: list[logging.Handler] = []
+
+
+class _CriticalOnly(logging.Filter):
+    """Lets CRITICAL records alone through (a level of the handler's own, as Dask's silence_logs sets it)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.CRITICAL
+
+
+_QUIET = _CriticalOnly()
 
 
 def clusters_quiet() -> None:
     """A cluster of this process starts: distributed's stream handlers print CRITICAL lines alone from now on,
     until every cluster that called this has called :func:`cluster_closed`."""
-    global _clusters, _restore
-    from distributed.utils import silence_logging_cmgr
-
+    global _clusters
     with _lock:
         if _clusters == 0:
-            stack = contextlib.ExitStack()
             for root in SILENCED:
-                stack.enter_context(silence_logging_cmgr(logging.CRITICAL, root=root))
-            _restore = stack
+                for handler in logging.getLogger(root).handlers:
+                    if isinstance(handler, logging.StreamHandler) and _QUIET not in handler.filters:
+                        handler.addFilter(_QUIET)
+                        _filtered.append(handler)
         _clusters += 1
 
 
 def cluster_closed() -> None:
-    """A cluster that called :func:`clusters_quiet` has closed: the last one puts the handlers' levels back."""
-    global _clusters, _restore
+    """A cluster that called :func:`clusters_quiet` has closed: the last one takes the filter off the handlers."""
+    global _clusters
     with _lock:
         _clusters = max(0, _clusters - 1)
-        if _clusters == 0 and _restore is not None:
-            restore, _restore = _restore, None
-            restore.close()
+        if _clusters == 0:
+            while _filtered:
+                _filtered.pop().removeFilter(_QUIET)
+
+
+_nanny: Any = None
+
+
+def quiet_nanny() -> Any:
+    """Dask's ``Nanny`` that leaves this process's handlers' levels alone (Dask's nanny raises them for its life,
+    see above) and starts its worker process with distributed's logger at WORKER_LEVEL, as ``silence_logs`` did."""
+    global _nanny
+    if _nanny is None:
+        from distributed import Nanny
+
+        class QuietNanny(Nanny):
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                kwargs["silence_logs"] = False  # (its worker process: below)
+                super().__init__(*args, **kwargs)
+                self.silence_logs = WORKER_LEVEL
+
+        QuietNanny.__qualname__ = QuietNanny.__name__ = "QuietNanny"
+        _nanny = QuietNanny
+    return _nanny
