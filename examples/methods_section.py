@@ -3,20 +3,24 @@
     python examples/methods_section.py paper.h5
 
 prints what ran (l2l and the code it ran at, Python and the packages, the optimizer and its options, the seeds,
-the backend and its workers, the evaluations, the time, the host) as read from the file, and writes beside it
-``paper.csv`` (the evaluations, as ``l2l export``), ``paper.reevaluations.csv`` (where the run was re-evaluated)
-and ``paper.run.json`` (the file's ``/run`` attributes and its events); each opens with one call:
-``pandas.read_csv("paper.csv")``, ``json.load(open("paper.run.json"))``. Existing files are not overwritten.
-See docs/reproducibility.md.
+the backend and its workers, the evaluations, the time, the sha256 of the model's code, the hosts) as read from the
+file, and writes beside it ``paper.csv`` (the evaluations, as ``l2l export``), ``paper.reevaluations.csv`` (where
+the run was re-evaluated, as ``l2l export --reevaluations``), a ``.provenance.json`` beside each (as ``l2l export
+--provenance``: the config, versions, each session's model hash and hosts, the CSV's sha256) and ``paper.run.json``
+(the file's ``/run`` attributes and its events); each opens with one call: ``pandas.read_csv("paper.csv")``,
+``json.load(open("paper.run.json"))``. Existing files are not overwritten. See docs/reproducibility.md.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from pathlib import Path
 
 import l2l
+from l2l.analysis.export import provenance_output, provenance_record
+from l2l.analysis.sessions import hosts_line, model_line, session_records
 from l2l.provenance import reevaluation_seeds_line, time_line
 
 
@@ -43,6 +47,12 @@ def paragraph(trajectory: l2l.Trajectory) -> str:
             f"{backend.pop('name', '?')} backend ({json.dumps(backend) if backend else 'defaults'}) on host "
             f"{run.get('host', '?')}, created {run.get('created', '?')}; {time_line(trajectory)}; "
             f"evaluation time {frame['duration'].sum():.3g} s in total."]
+    records = session_records(trajectory.events())
+    model, hosts = model_line(records), hosts_line(records)
+    if model:
+        text.append(f"Model code: {model}.")
+    if hosts:
+        text.append(f"Hosts: {hosts}.")
     seeds = reevaluation_seeds_line(trajectory).split("; each row's")[0]  # where to find them: the reader's
     if seeds:
         ranking = l2l.reevaluate.ranking(trajectory)
@@ -55,9 +65,16 @@ def reviewer_files(trajectory: l2l.Trajectory) -> dict[Path, str]:
     """The reviewer's files beside the trajectory, by path: their text."""
     path = Path(trajectory.path)
     stem = path.with_suffix("")
-    files = {Path(f"{stem}.csv"): l2l.load(path).to_csv(index=False)}
+    tables = {Path(f"{stem}.csv"): ("evaluations", l2l.load(path))}
     if trajectory.has_reevaluations:
-        files[Path(f"{stem}.reevaluations.csv")] = l2l.load(path, reevaluations=True).to_csv(index=False)
+        tables[Path(f"{stem}.reevaluations.csv")] = ("reevaluations", l2l.load(path, reevaluations=True))
+    files = {}
+    for table, (view, frame) in tables.items():  # each with what l2l export --provenance writes beside it
+        files[table] = text = frame.to_csv(index=False)
+        exported = {"file": table.name, "format": "csv", "rows": len(frame), "view": view,
+                    "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()}
+        files[provenance_output(table)] = json.dumps(provenance_record(trajectory, exported), indent=2,
+                                                     default=str) + "\n"
     events = [{"time": f"{time:%Y-%m-%dT%H:%M:%S.%fZ}", "kind": kind, "detail": detail}
               for time, kind, detail in trajectory.events().itertuples(index=False)]
     files[Path(f"{stem}.run.json")] = json.dumps({**trajectory.run, "events": events}, indent=2, default=str) + "\n"

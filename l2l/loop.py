@@ -41,7 +41,7 @@ from l2l.jobs import Outcome, Settings
 from l2l.jobs.slurm_common import cancel_left_behind, run_job_name
 from l2l.jobs.warm import start_fork_server
 from l2l.objectives import Objective
-from l2l.provenance import changed_versions
+from l2l.provenance import SessionHosts, changed_versions, with_session
 from l2l.results_schema import checkpoint_store
 from l2l.results_schema import writer as trajectory_writer
 from l2l.results_schema.lock import WriterLock
@@ -395,8 +395,10 @@ def run(config: RunConfig | Mapping[str, Any], out: str | os.PathLike | None = N
             check_out(path, config)  # a second run to the same file may have created it before we locked
             _create(components, path)
             with trajectory_writer.TrajectoryWriter(path, lock=lock) as writer:
-                writer.event("started", {"backend": session_backend(config.backend.to_json(), components.executor),
-                                          "pid": os.getpid(), **_session_file(path, config)})
+                writer.event("started", with_session({"backend": session_backend(config.backend.to_json(),
+                                                                                 components.executor),
+                                                      "pid": os.getpid(), **_session_file(path, config)},
+                                                     components.simulator))
                 _drive_recording_failure(components, writer, _fresh_state(components), reuse={},
                                          progress=progress, on_generation=on_generation,
                                          control=control or RunControl())
@@ -632,12 +634,14 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                 {"generations": config.generations}
             backend_json = session_backend(config.backend.to_json(), components.executor)
             if never_started:  # as the run killed before it wrote it would have
-                writer.event("started", {"backend": backend_json, "pid": os.getpid(), **_session_file(path, config)})
+                writer.event("started", with_session({"backend": backend_json, "pid": os.getpid(),
+                                                      **_session_file(path, config)}, components.simulator))
             else:
-                writer.event("resumed", {"generation": state["loop"]["generation"], "reused": len(reuse), **plan,
-                                         "evaluations": config.evaluations, "max_time": config.max_time,
-                                         "pid": os.getpid(), "backend": backend_json, **_session_file(path, config),
-                                         **changed_versions(trajectory.run.get("versions"))})
+                writer.event("resumed", with_session({
+                    "generation": state["loop"]["generation"], "reused": len(reuse), **plan,
+                    "evaluations": config.evaluations, "max_time": config.max_time, "pid": os.getpid(),
+                    "backend": backend_json, **_session_file(path, config),
+                    **changed_versions(trajectory.run.get("versions"))}, components.simulator, trajectory))
             _drive_recording_failure(components, writer, state, reuse=reuse, progress=progress,
                                      on_generation=on_generation, control=control or RunControl(),
                                      drop_unreadable=drop_unreadable)
@@ -928,13 +932,18 @@ def _drive_recording_failure(components: Components, writer, state: dict[str, An
 
 
 class _EventsTold:
-    """A trajectory writer that notes the kind of the last event written through it (None: none yet)."""
+    """A trajectory writer that notes the kind of the last event written through it (None: none yet), and the hosts
+    of the outcomes appended through it, recorded in the event that ends the session (l2l.provenance.SessionHosts)."""
 
     def __init__(self, writer) -> None:
-        self._writer, self.last = writer, None
+        self._writer, self.last, self.hosts = writer, None, SessionHosts()
+
+    def append(self, outcomes: Any, params: Any) -> None:
+        self.hosts.saw(outcomes)
+        self._writer.append(outcomes, params)
 
     def event(self, kind: str, detail: Any = "") -> None:
-        self._writer.event(kind, detail)
+        self._writer.event(kind, self.hosts.added(detail) if kind in ("finished", "stopped") else detail)
         self.last = kind
 
     def __getattr__(self, name: str) -> Any:

@@ -8,13 +8,28 @@ deap, optuna and nevergrad, the simulators' NEST and Brian2). A resumed session 
 machine, or after an upgrade) records in its ``resumed`` event the versions that differ from the file's
 (:func:`changed_versions`). :func:`versions_line` and :func:`time_line` are ``l2l show``'s ``versions`` and
 ``time`` lines; docs/reproducibility.md says what else a methods section takes from the file.
+
+Each session (the run, each ``l2l resume``) also records, in its ``started`` or ``resumed`` event, the code of the
+user's model (:func:`model_sources`: a sha256 of the module file of a ``python`` simulator's function, of a function
+object's source text, of each file a ``command`` simulator's argv names) and the driver's host, CPU model and count
+(:func:`driver_host`); its ``finished`` or ``stopped`` event the hosts its evaluations ran on, with their counts
+(:class:`SessionHosts`, from each outcome's ``host``: the SLURM node name, else the host name, seen by the process
+that evaluated it). An event holds at most 512 bytes: what does not fit is left out, never the event's own entries
+(:func:`with_session`). :mod:`l2l.analysis.sessions` reads them back (``session_records``) and words ``l2l show``'s
+``model`` and ``hosts`` lines.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import inspect
 import json
+import os
 import platform
+import shlex
+import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -155,9 +170,246 @@ def time_line(trajectory: Trajectory) -> str:
     return text
 
 
+#: The largest file hashed as the model's code; a larger one (a data file a command names) is named, not read.
+MODEL_HASH_LIMIT = 10 * 2 ** 20
+#: The most files of a ``command`` simulator's argv that are hashed.
+MODEL_FILES = 8
+#: The most bytes of an event's detail (the file's ``event_detail`` is S512, SPEC.md).
+EVENT_BYTES = 512
+#: How many hex digits of a sha256 an event keeps where the whole one does not fit (64 bits still tell two apart).
+SHORT_HASH = 16
+
+
+def _file_entry(path: Path) -> list[str]:
+    """``[path, sha256 hex]`` of a file, or ``[path, 'not hashed: why']`` (larger than MODEL_HASH_LIMIT: not read)."""
+    try:
+        if path.stat().st_size > MODEL_HASH_LIMIT:
+            return [str(path), f"not hashed: larger than {MODEL_HASH_LIMIT // 2 ** 20} MB"]
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        return [str(path), digest.hexdigest()]
+    except OSError as exc:
+        return [str(path), f"not hashed: {exc.strerror or exc}"]
+
+
+def _function_entry(function: Any) -> list[str]:
+    """``['function MODULE:NAME (file:line)', sha256 of its source text]``: a function passed to ``l2l.run`` (a
+    notebook's, a script's), whose module may hold other things; 'not hashed' where Python keeps no source (typed at
+    a prompt)."""
+    qualname = getattr(function, "__qualname__", None) or type(function).__name__
+    name = f"{getattr(function, '__module__', None) or '?'}:{qualname}"
+    try:
+        text = inspect.getsource(function)
+        where = f"{inspect.getsourcefile(function) or '?'}:{inspect.getsourcelines(function)[1]}"
+    except (OSError, TypeError):
+        return [f"function {name}", "not hashed: its source text is not available"]
+    return [f"function {name} ({where})", hashlib.sha256(text.encode("utf-8")).hexdigest()]
+
+
+def _program(word: str) -> bool:
+    """True for a program found on PATH or the Python running l2l (``python3``, ``/usr/bin/bash``): not the model."""
+    try:
+        real = os.path.realpath(word)
+        found = shutil.which(os.path.basename(word))
+        return real == os.path.realpath(sys.executable) or (found is not None and os.path.realpath(found) == real)
+    except (OSError, ValueError):
+        return False
+
+
+def command_files(argv: Any, config_dir: str = "") -> list[list[str]]:
+    """:func:`_file_entry` of each existing file ``argv`` names (``{config_dir}`` filled in; an argument with another
+    placeholder is left, a shell script's words and an option's ``--x=FILE`` value are looked at), a relative path
+    taken from the config's folder, else the working directory; programs (:func:`_program`) left out; at most
+    MODEL_FILES."""
+    folder = config_dir or os.getcwd()
+    found: list[list[str]] = []
+    seen: set[str] = set()
+    for arg in argv:
+        text = str(arg).replace("{config_dir}", folder)
+        try:
+            words = shlex.split(text) if any(c.isspace() for c in text) else [text]
+        except ValueError:
+            words = [text]
+        for word in words:
+            word = word.split("=", 1)[1] if word.startswith("-") and "=" in word else word
+            if not word or "{" in word or word.startswith("-"):
+                continue
+            for base in (folder, os.getcwd()):
+                path = Path(base, word)  # an absolute word stays itself
+                try:
+                    is_file = path.is_file()
+                except (OSError, ValueError):
+                    is_file = False
+                if is_file:
+                    break
+            else:
+                continue
+            real = os.path.realpath(path)
+            if real in seen or _program(str(path)):
+                continue
+            seen.add(real)
+            found.append(_file_entry(Path(real)))
+            if len(found) >= MODEL_FILES:
+                return found
+    return found
+
+
+def model_sources(simulator: Any) -> list[list[str]]:
+    """The user's model code a session runs, as ``[where, sha256 hex or 'not hashed: why']`` pairs: the module file
+    of a ``python`` (or NEST/Brian2 model) simulator's ``function = "module:name"``; the source text of a function
+    object passed to ``l2l.run``; each file a ``command`` simulator's argv names (:func:`command_files`). [] for
+    l2l's own simulators (their code is l2l's, ``l2l_source``) and where the function cannot be imported here."""
+    function = getattr(simulator, "function", None)
+    if callable(function) and not getattr(simulator, "from_options", True):
+        return [_function_entry(function)]
+    if isinstance(function, str) and ":" in function:
+        load = getattr(simulator, "target", None) or getattr(simulator, "_load", None)
+        try:
+            target = load() if callable(load) else None
+        except Exception:  # noqa: BLE001 - not importable here: the run says so itself
+            return []
+        module = sys.modules.get(getattr(target, "__module__", None) or "")
+        file = getattr(module, "__file__", None)
+        return [_file_entry(Path(file).resolve())] if file else ([_function_entry(target)] if target else [])
+    argv = getattr(simulator, "argv", None)
+    if isinstance(argv, (tuple, list)):
+        return command_files(argv, str(getattr(simulator, "config_dir", "") or ""))
+    return []
+
+
+def cpu_model() -> str:
+    """The CPU's model name (/proc/cpuinfo), else what :mod:`platform` says ('' where nothing)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                if line.lower().startswith(("model name", "hardware", "cpu model")) and ":" in line:
+                    return " ".join(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+@functools.lru_cache(maxsize=1)
+def driver_host() -> dict[str, Any]:
+    """The host the run's driver (the process writing the file) runs on: ``host``, ``cpu`` (model), ``cpus``."""
+    return {"host": socket.gethostname(), "cpu": cpu_model(), "cpus": os.cpu_count() or 0}
+
+
+def node_name() -> str:
+    """The node an evaluation runs on, as its outcome's ``host``: SLURM's name for it (``SLURMD_NODENAME``, set in
+    a job), else the host name."""
+    return os.environ.get("SLURMD_NODENAME") or socket.gethostname()
+
+
+def _fits(detail: dict[str, Any]) -> bool:
+    return len(json.dumps(detail).encode()) <= EVENT_BYTES
+
+
+def _hex(text: str) -> bool:
+    return len(text) == 64 and all(c in "0123456789abcdef" for c in text)
+
+
+def _short(model: list[list[str]], digits: int | None) -> list[list[str]]:
+    """``model`` with each file named by its name alone, each hash cut to ``digits`` (None: whole)."""
+    return [[where if where.startswith("function ") else Path(where).name,
+             digest[:digits] if digits and _hex(digest) else digest] for where, digest in model]
+
+
+def _same_model(before: list[Any], now: list[list[str]]) -> bool:
+    """True where ``now`` hashes what ``before`` (a recorded entry, its hashes maybe cut short) hashed."""
+    if len(before) != len(now):
+        return False
+    for old, new in zip(before, now):
+        old_hash = str(old[1]) if isinstance(old, (list, tuple)) and len(old) == 2 else ""
+        if not (new[1] == old_hash or (_hex(new[1]) and len(old_hash) >= SHORT_HASH and new[1].startswith(old_hash))):
+            return False
+    return True
+
+
+def _named(where: Any) -> str:
+    """What names an entry whatever its content: a file's name, a function's (without its line, which edits move)."""
+    where = str(where)
+    return where.split(" (", 1)[0] if where.startswith("function ") else Path(where).name
+
+
+def model_change_line(before: list[Any], now: list[list[str]]) -> str:
+    """The warning a resumed session prints where the code of the model the session before ran (the same files, the
+    same function) has changed since ('' where not; another function passed to ``l2l.resume`` is said by
+    :func:`l2l.components.with_function`'s own line)."""
+    named = [_named(entry[0]) for entry in before if isinstance(entry, (list, tuple)) and len(entry) == 2]
+    if _same_model(before, now) or named != [_named(where) for where, _ in now]:
+        return ""
+    shown_before = "; ".join(f"{Path(str(w)).name} {str(h)[:SHORT_HASH]}" for w, h in before) or "none"
+    shown_now = "; ".join(f"{Path(w).name} {h[:SHORT_HASH]}" for w, h in now) or "none"
+    return (f"l2l: warning: the model's code differs from what the session before ran (sha256 {shown_before} then, "
+            f"{shown_now} now): the run's rows will come from two models; to keep them apart, run the new code "
+            f"into a new file (l2l run CONFIG --out NEW.h5)")
+
+
+def with_session(detail: dict[str, Any], simulator: Any, trajectory: Trajectory | None = None) -> dict[str, Any]:
+    """``detail`` (a ``started`` or ``resumed`` event's) with the session's ``model`` (:func:`model_sources`) and
+    ``driver`` (:func:`driver_host`), as much of them as fits the event with every entry of ``detail`` whole: the
+    full paths and hashes, else the files' names, else hashes cut to SHORT_HASH digits, else less of the driver.
+    ``trajectory`` (a resume's): a model that differs from the last one its sessions recorded is said in one warning
+    line on stderr."""
+    from l2l.analysis.sessions import session_records
+
+    model = model_sources(simulator)
+    if trajectory is not None:
+        recorded = [record["model"] for record in session_records(trajectory.events()) if "model" in record]
+        if recorded and isinstance(recorded[-1], list):
+            line = model_change_line(recorded[-1], model)
+            if line:
+                print(line, file=sys.stderr)
+    driver = driver_host()
+    tried = [(model, driver), (_short(model, None), driver), (_short(model, SHORT_HASH), driver),
+             (_short(model, SHORT_HASH), {"host": driver["host"], "cpus": driver["cpus"]}),
+             (_short(model, SHORT_HASH), None), ([], None)]
+    for files, host in tried:
+        extra = {**({"model": files} if files else {}), **({"driver": host} if host else {})}
+        if _fits({**detail, **extra}):
+            return {**detail, **extra}
+    return detail
+
+
+class SessionHosts:
+    """Counts the evaluations of a session by the host that ran them (each outcome's ``host``, :func:`node_name`),
+    for the event that ends it (:meth:`added`)."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+
+    def saw(self, outcomes: Any) -> None:
+        for outcome in outcomes:
+            host = getattr(outcome, "host", "")
+            if host:
+                self.counts[host] = self.counts.get(host, 0) + 1
+
+    def added(self, detail: Any) -> Any:
+        """``detail`` with ``hosts`` (name: evaluations, most first), as many as fit the event with ``detail`` whole
+        (``more_hosts``: how many were left out); ``detail`` itself where it is no dict or nothing was seen."""
+        if not isinstance(detail, dict) or not self.counts:
+            return detail
+        ranked = sorted(self.counts.items(), key=lambda item: (-item[1], item[0]))
+        shown = len(ranked)
+        while shown:
+            extra = {"hosts": dict(ranked[:shown]), **({"more_hosts": len(ranked) - shown} if shown < len(ranked)
+                                                       else {})}
+            if _fits({**detail, **extra}):
+                return {**detail, **extra}
+            shown //= 2
+        return detail
+
+
 def provenance_lines(trajectory: Trajectory) -> list[tuple[str, str]]:
-    """``l2l show``'s ``versions`` and ``time`` lines, by label (a text '' is left out)."""
-    return [("versions", versions_text(trajectory)), ("time", time_line(trajectory))]
+    """``l2l show``'s ``versions``, ``model``, ``hosts`` and ``time`` lines, by label (a text '' is left out)."""
+    from l2l.analysis.sessions import hosts_line, model_line, session_records
+
+    records = session_records(trajectory.events())
+    return [("versions", versions_text(trajectory)), ("model", model_line(records)), ("hosts", hosts_line(records)),
+            ("time", time_line(trajectory))]
 
 
 #: How many fresh seeds :func:`reevaluation_seeds_line` names before it counts the rest.
@@ -181,5 +433,7 @@ def reevaluation_seeds_line(trajectory: Trajectory) -> str:
             f"l2l.load({str(trajectory.path)!r}, reevaluations=True)")
 
 
-__all__ = ["PACKAGES", "SHOWN_SEEDS", "changed_versions", "provenance_lines", "reevaluation_seeds_line",
-           "resumed_versions_text", "source_revision", "time_line", "versions", "versions_line", "versions_text"]
+__all__ = ["MODEL_HASH_LIMIT", "PACKAGES", "SHOWN_SEEDS", "SessionHosts", "changed_versions", "command_files",
+           "cpu_model", "driver_host", "model_change_line", "model_sources", "node_name", "provenance_lines",
+           "reevaluation_seeds_line", "resumed_versions_text", "source_revision", "time_line", "versions",
+           "versions_line", "versions_text", "with_session"]

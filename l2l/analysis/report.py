@@ -31,6 +31,7 @@ from l2l.objectives import Objective
 from l2l.plot import figures
 from l2l.plot.data import RunData
 from l2l.plot.panels import error_summary, others_text, time_unit
+from l2l.analysis.sessions import hosts_line, model_line, session_records
 from l2l.results_schema.reader import Trajectory
 from l2l.summary import RunSummary, summarize
 
@@ -293,6 +294,9 @@ def _provenance(run: RunData, summary: RunSummary) -> str:
              ("finished", str(end) if end is not None else "not finished"), ("host", str(info.get("host", "-"))),
              ("user", str(info.get("user", "-"))), ("optimizer", info.get("optimizer", "-")),
              ("simulator", info.get("simulator", "-")), ("backend", summary.backends or info.get("backend", "-"))]
+    records = session_records(events)
+    items += [(label, text) for label, text in (("model code", model_line(records)), ("hosts", hosts_line(records)))
+              if text]
     version_table = _pairs((str(k), str(v)) for k, v in versions.items()) if isinstance(versions, dict) else ""
     event_frame = events.assign(time=events["time"].astype(str)) if len(events) else events
     config = json.dumps(info.get("config", {}), indent=2, sort_keys=False, default=str)
@@ -332,6 +336,31 @@ def _reevaluated(table: pd.DataFrame | None, population_based: bool = False) -> 
             f"selection rank: the order selection saw.</p>{html_table(table)}")
 
 
+#: The reproducible-builds variable (https://reproducible-builds.org/specs/source-date-epoch/): a report says it was
+#: made at this time (seconds since the epoch, UTC), where it is set.
+DATE_VARIABLE = "SOURCE_DATE_EPOCH"
+
+
+def made_text(events: pd.DataFrame | None) -> str:
+    """When the report says it was made: ``made 2026-12-06 00:00:00 UTC`` from SOURCE_DATE_EPOCH where it is set,
+    else the time of the file's last event (``as of its last event, 2026-...``), never the clock, so that two
+    reports of one file are the same bytes. :class:`ConfigError` for a SOURCE_DATE_EPOCH that is no whole number
+    of seconds (the convention says to stop, not to guess)."""
+    given = os.environ.get(DATE_VARIABLE)
+    if given is not None and given.strip():
+        try:
+            seconds = int(given.strip())
+            made = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(seconds))
+        except (ValueError, OverflowError, OSError):
+            raise ConfigError(f"{DATE_VARIABLE} must be a whole number of seconds since 1970-01-01 UTC (the "
+                              f"reproducible-builds convention), got {given!r}; unset it, or give e.g. "
+                              f"{DATE_VARIABLE}=$(git log -1 --format=%ct)") from None
+        return f"made {made}"
+    if events is None or not len(events):
+        return "before its first event"
+    return f"as of its last event, {pd.Timestamp(events['time'].iloc[-1]).strftime('%Y-%m-%d %H:%M:%S UTC')}"
+
+
 def render(run: RunData, summary: RunSummary, dpi: int = 80, reevaluated: pd.DataFrame | None = None,
            agreement: str = "", endgame: str = "") -> str:
     """The report of ``run`` as one HTML document; ``summary`` is the run's :class:`~l2l.summary.RunSummary`,
@@ -360,14 +389,14 @@ def render(run: RunData, summary: RunSummary, dpi: int = 80, reevaluated: pd.Dat
                    (("summary", "summary"), ("best", "best individuals"), ("reevaluated", "re-evaluated"),
                     ("figures", "figures"),
                     ("failures", "failures"), ("provenance", "provenance")))
-    generated = time.strftime("%Y-%m-%d %H:%M:%S")
+    made = made_text(run.events)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>l2l report: {escape(run.name)}</title><style>{STYLE}</style></head>
 <body>
 <h1>{escape(run.title)} <span class="badge {css_class}">{escape(status)}</span></h1>
-<p class="sub">l2l report of {escape(run.path or run.name)}, made {escape(generated)} by l2l {escape(__version__)}</p>
+<p class="sub">l2l report of {escape(run.path or run.name)}, {escape(made)} by l2l {escape(__version__)}</p>
 <nav>{nav}</nav>
 <h2 id="summary">Summary</h2>{_pairs(_summary(run, summary, agreement, endgame))}
 <h2 id="best">Best individuals</h2><p>{escape(title)}</p>{html_table(best)}
@@ -392,6 +421,7 @@ def report(path: str | os.PathLike, out: str | os.PathLike | None = None, dpi: i
     """
     from l2l.analysis.outputs import check_output, write_atomically
 
+    made_text(None)  # a SOURCE_DATE_EPOCH that is no number is refused before any work
     target = check_output(out if out else default_output(path), force=force, inputs=[path])
     if target.suffix.lower() not in (".html", ".htm"):
         raise ConfigError(f"output {str(target)!r}: a report is HTML; the name must end in .html")

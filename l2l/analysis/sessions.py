@@ -9,6 +9,10 @@ the report's wall time and rate, ``l2l watch``'s rate) count only the time outsi
 Each session may run on another backend (``l2l resume FILE --backend B`` or ``--workers N``): its ``resumed``
 event records the one it ran on, and :func:`backend_text` says which ran when, as ``l2l show``, the report and
 ``l2l watch`` give it.
+
+Each session also records the code of the user's model it ran and the hosts it ran on (:mod:`l2l.provenance`):
+:func:`session_records` reads them back, :func:`model_line` and :func:`hosts_line` word them for ``l2l show``
+and the report.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ import json
 from typing import Any, Sequence
 
 import numpy as np
+
+from l2l.provenance import SHORT_HASH, _hex, _same_model
 
 
 def active_seconds(times: np.ndarray, start: float, event_times: Sequence[float], event_kinds: Sequence[str],
@@ -106,4 +112,98 @@ def backend_text(created: dict[str, Any], event_kinds: Sequence[str], event_deta
     return ", ".join(parts)
 
 
-__all__ = ["active_seconds", "backend_text", "session_backend", "session_backends"]
+#: How many evaluation hosts :func:`hosts_line` names before it counts the rest.
+SHOWN_HOSTS = 8
+
+
+def session_records(events: Any) -> list[dict[str, Any]]:
+    """One dict per session (``started`` or ``resumed`` event of the log ``events``, ``Trajectory.events()``), in
+    order: ``session`` (from 1), ``kind``, ``time`` and what it recorded of ``model``, ``driver``
+    (:func:`with_session`) and, from the event that ended it, ``ended`` (its kind), ``hosts`` and ``more_hosts``
+    (:class:`SessionHosts`); an entry not recorded (an older l2l, or a killed session's hosts) is absent."""
+    records: list[dict[str, Any]] = []
+    for time, kind, detail in zip(events["time"], events["kind"], events["detail"]):
+        try:
+            data = json.loads(detail)
+        except (TypeError, ValueError):
+            data = {}
+        data = data if isinstance(data, dict) else {}
+        if kind in ("started", "resumed"):
+            record: dict[str, Any] = {"session": len(records) + 1, "kind": kind, "time": str(time)}
+            record.update({key: data[key] for key in ("model", "driver") if key in data})
+            records.append(record)
+        elif kind in ("finished", "stopped", "failed") and records and "ended" not in records[-1]:
+            records[-1]["ended"] = kind
+            records[-1].update({key: data[key] for key in ("hosts", "more_hosts") if key in data})
+    return records
+
+
+def _model_text(model: Any) -> str:
+    if not isinstance(model, list) or not model:
+        return "none"
+    return ", ".join(f"{where} sha256 {digest}" if _hex(str(digest)) or len(str(digest)) == SHORT_HASH
+                     else f"{where} ({digest})" for where, digest in model)
+
+
+def model_line(records: list[dict[str, Any]]) -> str:
+    """``l2l show``'s ``model`` line: the user's model code the sessions ran (``noisy_bowl.py sha256 ...``), and each
+    resumed session that ran other code (``session 2 (resumed): ... (changed)``); '' where no session recorded it."""
+    recorded = [record for record in records if isinstance(record.get("model"), list)]
+    if not recorded:
+        return ""
+    parts, before = [], None
+    for record in recorded:
+        if before is not None and _same_model(before, record["model"]) or before == record["model"]:
+            continue
+        text = _model_text(record["model"])
+        if before is not None:
+            text = f"session {record['session']} ({record['kind']}): {text} (changed)"
+        parts.append(text)
+        before = record["model"]
+    return "; ".join(parts)
+
+
+def _driver_text(driver: Any) -> str:
+    if not isinstance(driver, dict):
+        return "?"
+    about = ", ".join(part for part in (str(driver.get("cpu") or ""),
+                                        f"{driver['cpus']} CPUs" if driver.get("cpus") else "") if part)
+    return f"{driver.get('host', '?')}" + (f" ({about})" if about else "")
+
+
+def hosts_line(records: list[dict[str, Any]]) -> str:
+    """``l2l show``'s ``hosts`` line: the driver's host (each one, with its sessions, where they differ) and the
+    hosts the evaluations ran on with their counts over every session; '' where no session recorded them."""
+    drivers: list[tuple[str, list[int]]] = []
+    counts: dict[str, int] = {}
+    more = 0
+    for record in records:
+        if "driver" in record:
+            text = _driver_text(record["driver"])
+            if drivers and drivers[-1][0] == text:
+                drivers[-1][1].append(record["session"])
+            else:
+                drivers.append((text, [record["session"]]))
+        hosts = record.get("hosts")
+        if isinstance(hosts, dict):
+            for host, count in hosts.items():
+                if isinstance(count, int):
+                    counts[str(host)] = counts.get(str(host), 0) + count
+        more += int(record.get("more_hosts") or 0)
+    parts = []
+    if len(drivers) == 1:
+        parts.append(f"driver {drivers[0][0]}")
+    elif drivers:
+        parts.append("drivers " + ", ".join(
+            f"{text} (session{'s' * (len(sessions) > 1)} {sessions[0]}"
+            f"{f'-{sessions[-1]}' if len(sessions) > 1 else ''})" for text, sessions in drivers))
+    if counts:
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        named = ", ".join(f"{host} ({count})" for host, count in ranked[:SHOWN_HOSTS])
+        left = len(ranked) - SHOWN_HOSTS + more
+        parts.append(f"evaluations on {named}" + (f" and {left} more host{'s' * (left != 1)}" if left > 0 else ""))
+    return "; ".join(parts)
+
+
+__all__ = ["SHOWN_HOSTS", "active_seconds", "backend_text", "hosts_line", "model_line", "session_backend",
+           "session_backends", "session_records"]

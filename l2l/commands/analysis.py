@@ -154,12 +154,15 @@ def _watch(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from l2l.analysis.export import export
+    from l2l.analysis.export import export, provenance_output
 
     check_given(args)
-    target = export(args.file, args.format, args.output, force=args.force, segments=args.segments)
+    target = export(args.file, args.format, args.output, force=args.force, segments=args.segments,
+                    reevaluations=args.reevaluations, provenance=args.provenance)
     if target is not None:
         print(shown(target))
+        if args.provenance:
+            print(shown(provenance_output(target)))
     return 0
 
 
@@ -222,4 +225,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--segments", action="store_true",
                    help="a run with a [policy]: every segment, as l2l.load(FILE, segments=True) (default: one row "
                         "per candidate, as l2l.load(FILE))")
+    p.add_argument("--reevaluations", action="store_true",
+                   help="the re-evaluation rows instead, as l2l.load(FILE, reevaluations=True) (default output: "
+                        "FILE.reevaluations.csv)")
+    p.add_argument("--provenance", action="store_true",
+                   help="also write OUTPUT.provenance.json beside it: config, seeds, versions, model code hash, "
+                        "hosts, the output's sha256")
     p.set_defaults(func=_export)

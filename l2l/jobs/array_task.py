@@ -106,7 +106,7 @@ def outcome_to_json(outcome: Outcome, checkpoint: str | None = None) -> dict[str
             "outputs": None if outcome.outputs is None else np.asarray(outcome.outputs, dtype=float).tolist(),
             "error": outcome.error, "started": outcome.started, "duration": outcome.duration,
             "attempt": outcome.attempt, "budget": outcome.budget, "from_budget": outcome.from_budget,
-            "trial": outcome.trial, "checkpoint": checkpoint}
+            "trial": outcome.trial, "checkpoint": checkpoint, "host": outcome.host}
 
 
 def outcome_from_json(data: dict[str, Any], checkpoint: dict[str, Any] | None = None) -> Outcome:
@@ -120,7 +120,8 @@ def outcome_from_json(data: dict[str, Any], checkpoint: dict[str, Any] | None = 
         outputs=None if data["outputs"] is None else np.asarray(data["outputs"], dtype=float),
         error=str(data["error"]), started=float(data["started"]), duration=float(data["duration"]),
         attempt=int(data["attempt"]), budget=None if budget is None else float(budget),
-        from_budget=float(data.get("from_budget", 0.0)), trial=int(data.get("trial", -1)), checkpoint=checkpoint)
+        from_budget=float(data.get("from_budget", 0.0)), trial=int(data.get("trial", -1)), checkpoint=checkpoint,
+        host=str(data.get("host") or ""))
 
 
 def write_outcome(results: str, index: int, outcome: Outcome) -> None:

@@ -25,6 +25,7 @@ from typing import Any, Callable, ClassVar, Sequence
 import numpy as np
 
 from l2l.errors import EvaluationError
+from l2l.provenance import node_name
 from l2l.simulators.base import EvaluationContext, Simulator, as_result
 
 from l2l.results_schema.layout import FAILED, OK, TIMEOUT  # noqa: E402 - the statuses live with the layout
@@ -93,6 +94,8 @@ class Outcome:
     #: whose worker left). Each may have run the simulator and used the allocation, so the loop and
     #: ``l2l reevaluate`` count each as an attempt (the row's ``attempts``, the compute spent).
     submissions: int = 1
+    #: The node that ran it (:func:`l2l.provenance.node_name`), counted in the event that ends the session.
+    host: str = ""
 
     @property
     def ok(self) -> bool:
@@ -478,7 +481,7 @@ def evaluate(simulator: Simulator, task: Task, settings: Settings) -> Outcome:
     started = time.time()
     clock = time.perf_counter()
     outcome = Outcome(task.generation, task.individual, task.seed, OK, started=started, attempt=task.attempt,
-                      budget=task.budget, from_budget=task.from_budget, trial=task.trial)
+                      budget=task.budget, from_budget=task.from_budget, trial=task.trial, host=node_name())
     try:
         with simulator_output_to_stderr():  # the simulator's prints: stderr, never among l2l's lines on stdout
             if settings.timeout and not simulator.handles_timeout:
