@@ -8,7 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from l2l.policies.base import stored_rungs
+from l2l.outcomes import penalties
+from l2l.policies.base import budget_key, stored_rungs
+from l2l.results_schema.layout import OK, STATUS_CODES
 
 SEED_MASK = (1 << 63) - 1
 #: The key of a state's loop that says its ``compute`` counts every attempt of a segment (the failed ones that
@@ -69,10 +71,46 @@ def count_every_attempt(state: dict[str, Any], trajectory) -> None:
     loop["compute"] = float(loop.get("compute", 0.0)) + float(np.sum((budget - start) * (attempts[retried] - 1)))
 
 
+def rescore_early_failures(state: dict[str, Any], trajectory, config) -> int:
+    """Score -inf the segments of ``state`` (the last committed one of ``trajectory``, read by ``l2l resume``)
+    that failed before the run's first success, where an l2l before 6 December 2026 scored them 0.0: better than
+    any real error (a minimized objective's scores are negated), so that the model-based policy, which refits its
+    model on the stored scores at every proposal, ranked those failed candidates among its best and proposed
+    near them for the rest of the run. Today's l2l scores them -inf, as it tells the optimizer (see
+    :func:`l2l.outcomes.penalties`); nothing else marks them, so they are found from the rows: the failed segments
+    (by status) before the first successful one, whose trial still holds 0.0 at that budget. A run given a number
+    as ``run.penalty`` (``config``'s) scored them with it and is left as it is; so is a state with no 0.0 score
+    (every other one: read without touching the rows). Returns how many scores changed."""
+    trials = state.get("trials") or {}
+    if not trajectory.multi_fidelity or not any(score == 0.0 for record in trials.values()
+                                                for score in (record.get("scores") or {}).values()):
+        return 0
+    if np.isfinite(penalties(config, trajectory.objectives[:1], {})[0]):
+        return 0
+    rows = int(state["loop"].get("rows", state["loop"].get("evaluations", 0)) or 0)
+    status = trajectory.rows(("status",), 0, rows)["status"]
+    ok = np.flatnonzero(status == STATUS_CODES[OK])
+    early = np.arange(int(ok[0]) if len(ok) else len(status))  # rows in the order they were recorded
+    if not len(early):
+        return 0
+    columns = trajectory.rows(("trial", "budget"), 0, int(early[-1]) + 1)
+    changed = 0
+    for trial, budget in zip(columns["trial"].tolist(), columns["budget"].tolist()):
+        record = trials.get(str(int(trial)))
+        key = budget_key(budget)
+        if record is not None and record.get("scores", {}).get(key) == 0.0:
+            record["scores"] = {**record["scores"], key: -np.inf}
+            changed += 1
+    return changed
+
+
 def adopt(state: dict[str, Any], components) -> dict[str, Any]:
     """A state saved by an earlier version of l2l, in today's layout (generational and async runs)."""
     loop = dict(state["loop"])
-    # a trial of a policy run stored before the one outer loop (2 December 2026) has no cohort: none was told as one
+    # a trial of a policy run stored before the one outer loop (2 December 2026) has no cohort: none was told as one.
+    # Its index 0 renumbers nothing: such records had no index either (both came with that loop), and a [policy]
+    # run's new trials get cohort None, index 0 today; its rows are placed by rung and trial (Policy.coordinates), and
+    # the trial ids, the next trial and the parents (lineage) are kept as stored (tests/test_compat28.py)
     trials = {k: r if "cohort" in r else {**r, "cohort": None, "index": 0}
               for k, r in (state.get("trials") or {}).items()}
     in_flight = loop.get("in_flight", [])

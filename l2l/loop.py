@@ -35,7 +35,7 @@ from l2l.analysis.sessions import session_backend
 from l2l.components import Components, ComputeFloor, build as _build, load_run_config
 from l2l.config import RunConfig, from_mapping, penalty_warning, unnamed_scheduler
 from l2l.control import RunControl
-from l2l.driver_state import INHERIT_TO_TOP, count_every_attempt
+from l2l.driver_state import INHERIT_TO_TOP, count_every_attempt, rescore_early_failures
 from l2l.errors import ConfigError, TrajectoryError, command
 from l2l.jobs import Outcome, Settings
 from l2l.jobs.slurm_common import cancel_left_behind, run_job_name
@@ -564,6 +564,7 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
             state = trajectory.state() if trajectory.n_generations else None
             if state is not None:  # a file of an l2l that counted a retried segment's compute once
                 count_every_attempt(state, trajectory)
+                rescore_early_failures(state, trajectory, stored)  # or that scored its first failures 0.0
             finished = False
             # killed between creating the file and its 'started' event: nothing ran, so the run starts now
             log = trajectory.events()

@@ -385,6 +385,7 @@ def cancel_left_behind(work_dir: str | os.PathLike) -> list[str]:
     work = Path(work_dir)
     found: dict[str, tuple[list[str], list[Path]]] = {}  # by job name: the ids, the files naming them
     batches = sorted(path for path in work.glob("array/batches/*") if path.is_dir())
+    _name_unrecorded_arrays(batches)
     arrays: dict[Path, str] = {}  # batch folder -> its array's id ('' where none is named)
     markers = [batch / JOB_ID_FILE for batch in batches] + sorted(work.glob(f"{WORKER_JOBS}/*"))
     named = _arrays_by_folder(markers)
@@ -447,6 +448,26 @@ def cancel_left_behind(work_dir: str | os.PathLike) -> list[str]:
         for batch in left:
             retire_batch(batch, arrays.get(batch, ""), cancelled=True)
     return cancelled
+
+
+def _name_unrecorded_arrays(batches: Sequence[Path]) -> None:
+    """Name in its :data:`JOB_ID_FILE` the array that squeue lists as started in each of ``batches`` that names
+    none (a batch folder of an l2l before 5 December 2026, which recorded no id, or of a session killed before it
+    wrote it), so that :func:`cancel_left_behind` cancels it as any other: before, it retired such a folder while
+    its array ran on, the tasks training the segments the resume ran again (and their logs said 'cancelled').
+    Found by ``--chdir``: the batch folder's name is unique to its array, wherever the folder was then. No SLURM
+    call where every folder names its array."""
+    bare = {batch.name: batch for batch in batches if not (batch / JOB_ID_FILE).exists()}
+    if not bare:
+        return
+    try:
+        listed = call(["squeue", "--noheader", f"--user={os.getuid()}", "--format=%F|%Z|%j"], timeout=30)
+    except SlurmError:  # no SLURM here, or no answer: nothing to name
+        return
+    for first, folder, name in (line.split("|", 2) for line in listed.splitlines() if line.count("|") >= 2):
+        batch = bare.pop(Path(folder.strip()).name, None) if Path(folder.strip()).parent.name == "batches" else None
+        if batch is not None and first.strip().isdigit():
+            record_array_job(batch, first.strip(), name.strip())
 
 
 def _arrays_by_folder(markers: Sequence[Path]) -> dict[str, str]:
