@@ -4,8 +4,11 @@ One evaluation draws, from its seed, a random E/I reservoir and ``tasks``
 tasks of the family in :mod:`l2l.simulators.lsm_tasks`. For each task a ridge
 readout of the low-pass-filtered reservoir spikes learns from
 ``train_examples`` trials and is tested on ``test_examples`` new ones. The
-objective ``error`` is the mean test error over the tasks: the outer loop thus
-optimizes how quickly a readout learns on the reservoir (learning to learn).
+objective ``test_error`` is the mean test error over the tasks: the outer loop
+thus optimizes how quickly a readout learns on the reservoir (learning to
+learn). The metrics ``firing_rate``, ``firing_rate_exc`` and
+``firing_rate_inh`` (Hz) are objectives too where a config names them (error
+against energy: ``objectives = ["test_error", "firing_rate"]``).
 
 Fidelity ``examples`` (K, the training examples each readout learns from),
 whole numbers from ``min_budget`` to ``train_examples``. The reservoir is
@@ -54,7 +57,8 @@ class LiquidStateMachine(Simulator):
     """LIF reservoir (E/I) + ridge readout; fitness = test error after few examples, over a task family."""
 
     name: ClassVar[str] = "lsm"
-    produces: ClassVar[tuple[str, ...] | None] = ("test_error",)
+    #: the rates are metrics, which a config may name as objectives too
+    produces: ClassVar[tuple[str, ...] | None] = ("test_error", "firing_rate", "firing_rate_exc", "firing_rate_inh")
     returns_outputs: ClassVar[bool | None] = False
     explorable: ClassVar[tuple[str, ...]] = EXPLORABLE + PER_NEURON
     default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("test_error", "minimize"),)

@@ -16,7 +16,10 @@ ms earlier. Chance is 50% error.
 Objectives: ``recall_error`` (the default) and ``recall_loss``, the readout's
 cross-entropy on the same test trials (a smooth measure: it ranks networks
 that are all still at chance by how far they are from learning the task,
-which the error cannot; a config selects it like any objective).
+which the error cannot; a config selects it like any objective). The metrics
+``firing_rate`` and ``firing_rate_alif`` (Hz, on the test trials) are
+objectives too where a config names them (error against energy:
+``objectives = ["recall_error", "firing_rate"]``, both minimized).
 
 Fidelity ``iterations`` (training iterations = Adam steps), whole numbers from
 ``min_budget`` to ``training_steps``. ``run_to(b)`` is the full run cut after
@@ -78,7 +81,8 @@ class LSNN(Simulator):
     """LIF + ALIF network trained by BPTT on store-recall; fitness = recall error after training."""
 
     name: ClassVar[str] = "lsnn"
-    produces: ClassVar[tuple[str, ...] | None] = ("recall_error", "recall_loss")
+    #: the rates are metrics, which a config may name as objectives too
+    produces: ClassVar[tuple[str, ...] | None] = ("recall_error", "recall_loss", "firing_rate", "firing_rate_alif")
     returns_outputs: ClassVar[bool | None] = False
     explorable: ClassVar[tuple[str, ...]] = EXPLORABLE
     default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("recall_error", "minimize"),)
@@ -199,8 +203,9 @@ class LSNN(Simulator):
         for point in curve_fidelities(start, budget, self.curve_every):
             training.advance(point)
             result = training.result(rng_from_state(rng_state(training.rng), "lsnn"))
+            measured = {**result.metrics, **result.objectives}
             for name in self.produces:
-                points[name].append([point, result.objectives[name]])
+                points[name].append([point, measured[name]])
         result.curve = points
         result.checkpoint = training.checkpoint()
         return result
