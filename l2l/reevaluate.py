@@ -244,18 +244,73 @@ def reevaluate(path: str | os.PathLike, top: int = DEFAULT_TOP, seeds: int = DEF
     with Trajectory(path) as trajectory:  # /evaluations, which decide the pick, are as _reevaluate read them
         table = ranking(trajectory, objective)
         table.attrs["picked"] = picked(trajectory, int(top), objective)
+        if len(trajectory.objectives) > 1 and not evaluated:  # what was asked and what is stored: covered_note
+            table.attrs["request"] = _request_words(trajectory, int(top), objective)
+            table.attrs["stored"] = _stored_words(trajectory)
     table.attrs["evaluated"] = evaluated
     return table
+
+
+#: What :func:`stored_pick` calls a re-evaluation of the Pareto front (``l2l reevaluate`` without ``--objective``).
+FRONT = "the Pareto front"
+
+
+def stored_pick(trajectory) -> list[str]:
+    """What picks exactly the candidates the file re-evaluated (the file does not record how ``l2l reevaluate`` was
+    asked): :data:`FRONT` where they are the Pareto front as a call without ``--objective`` picks it (at most as many
+    as are stored, spread along it), and the names of the objectives whose ``top`` best they are. Empty where
+    re-evaluations of several picks were added up (or ties make the pick differ); [] without re-evaluations."""
+    rows = trajectory.reevaluations(errors=False)
+    if rows.empty:
+        return []
+    done = set(zip(rows["generation"].astype(int), rows["individual"].astype(int)))
+    found = []
+    if len(trajectory.objectives) > 1:
+        front = {(c.generation, c.individual) for c in candidates(trajectory, len(done))}
+        if front == done:
+            found.append(FRONT)
+    for goal in trajectory.objectives:
+        best = {(c.generation, c.individual) for c in candidates(trajectory, len(done), goal.name)}
+        if best == done:
+            found.append(goal.name)
+    return found
+
+
+def _request_words(trajectory, top: int, objective: str | None) -> str:
+    """A request of a run of several objectives in words: '3 candidates of the Pareto front', '2 best by err'."""
+    if objective is not None:
+        return f"{top} best by {objective}"
+    n = len(candidates(trajectory, top))
+    return f"{n} candidate{'s' * (n != 1)} of the Pareto front"
+
+
+def _stored_words(trajectory) -> str:
+    """The stored re-evaluation of a run of several objectives in words: '4 candidates of the Pareto front', '5 best
+    by err', '6 candidates of several picks added up' (re-evaluations with and without --objective)."""
+    rows = trajectory.reevaluations(errors=False)
+    n = len(set(zip(rows["generation"].astype(int), rows["individual"].astype(int))))
+    pick = stored_pick(trajectory)
+    if pick and pick[0] != FRONT:
+        return f"{n} best by {pick[0]}"
+    return f"{n} candidate{'s' * (n != 1)} {'of the Pareto front' if pick else 'of several picks added up'}"
 
 
 def _cancel_left_behind(path: Path) -> None:
     """Cancel the SLURM jobs a killed session of the run left in the queue, and say which, as ``l2l resume`` does
     (:func:`l2l.jobs.slurm_common.cancel_left_behind`): a re-evaluation starts new work on the allocation while
     they would run on for nobody (the results of a session killed are read by no one; a resume would run them
-    again), until their walltime or a resume. Under the run's writer lock, so no session of the run is alive."""
+    again), until their walltime or a resume. Under the run's writer lock, so no session of the run is alive.
+    A file moved without its folder: the jobs the folder left behind names, or a line on how to cancel them, as
+    ``l2l resume`` says (before, nothing was cancelled or said, and the ``.work`` folder this re-evaluation made
+    beside the file hid them from every later resume)."""
     from l2l.jobs.slurm_common import cancel_left_behind
-    from l2l.loop import cancelled_note, say_note
+    from l2l.loop import _jobs_left_elsewhere, cancelled_note, say_note
+    from l2l.results_schema.reader import Trajectory
 
+    with Trajectory(path) as trajectory:
+        stored = trajectory.run.get("config") or {}
+        backend = stored.get("backend") if isinstance(stored.get("backend"), dict) else {}
+        say_note([_jobs_left_elsewhere(path, trajectory.events(), backend.get("name", ""))])
     say_note([cancelled_note(cancel_left_behind(path.with_suffix(".work")))])
 
 
@@ -467,10 +522,14 @@ def covered_note(table: pd.DataFrame, top: int, seeds: int) -> str:
         return ""
     values = ranking_values(table)
     held = int((values["seeds"] + values["failed"]).max())
-    return (f"l2l: note: nothing new to evaluate: the stored re-evaluation ({len(table)} "
-            f"candidate{'s' * (len(table) != 1)}, up to {held} seed{'s' * (held != 1)} each) already covers the "
-            f"request ({top} best candidate{'s' * (top != 1)} on {seeds} seed{'s' * (seeds != 1)}"
-            f"{' each' * (top != 1)}); its ranking follows")
+    # a run of several objectives: which pick was asked for and which the stored candidates are (the front, or the
+    # best by an objective), not "K best" of an objective the request never named
+    stored = table.attrs.get("stored") or f"{len(table)} candidate{'s' * (len(table) != 1)}"
+    request = table.attrs.get("request") or f"{top} best candidate{'s' * (top != 1)}"
+    each = " each" * (not request.startswith("1 "))
+    return (f"l2l: note: nothing new to evaluate: the stored re-evaluation ({stored}, up to {held} "
+            f"seed{'s' * (held != 1)} each) already covers the request ({request} on {seeds} "
+            f"seed{'s' * (seeds != 1)}{each}); its ranking follows")
 
 
 def ranking_text(table: pd.DataFrame, limit: int = 10) -> str:
@@ -499,5 +558,5 @@ def ranking_text(table: pd.DataFrame, limit: int = 10) -> str:
             f"({direction}); 'selected' is the value selection saw:\n{body}{more_parameters(params)}")
 
 
-__all__ = ["Candidate", "RANKING_COLUMNS", "after_run", "candidates", "covered_note", "fresh_seeds", "picked",
-           "ranking", "ranking_column", "ranking_text", "ranking_values", "reevaluate"]
+__all__ = ["Candidate", "FRONT", "RANKING_COLUMNS", "after_run", "candidates", "covered_note", "fresh_seeds", "picked",
+           "ranking", "ranking_column", "ranking_text", "ranking_values", "reevaluate", "stored_pick"]

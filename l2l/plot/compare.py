@@ -345,15 +345,23 @@ def _reference_text(objectives: Sequence[Objective], reference: Sequence[float])
     return ", ".join(f"{o.name}={r:.4g}" for o, r in zip(objectives, reference))
 
 
+#: The column of ``l2l compare``'s table with the hypervolume of a run's re-evaluated candidates on fresh seeds.
+FRESH_HYPERVOLUME = "re-evaluated hypervolume"
+
+
 def hypervolume_note(runs: Sequence[RunData], objectives: Sequence[Objective]) -> str | None:
     """The line under ``l2l compare``'s table that says what its hypervolume column measures from, or why there
     is none (four or more objectives: see :mod:`l2l.analysis.hypervolume`); None for one objective."""
     if has_hypervolume(objectives):
         reference = hypervolume_reference(runs, objectives)
         measure = "area" if len(objectives) == 2 else "volume"
+        fresh = ""
+        if any(reevaluated_hypervolume(run, objectives, reference) is not None for run in runs):
+            fresh = (f"; {FRESH_HYPERVOLUME}: the same of the candidates l2l reevaluate re-evaluated, at their means "
+                     f"on the fresh seeds (comparable between runs that re-evaluated as many of their fronts)")
         return (f"note: hypervolume: the {measure} the front dominates (a candidate evaluated more than once at "
                 f"its means, as l2l show lists the front), larger is better, up to the reference point "
-                f"{_reference_text(objectives, reference)}: {REFERENCE_RULE}")
+                f"{_reference_text(objectives, reference)}: {REFERENCE_RULE}{fresh}")
     if len(objectives) > 1:
         return (f"note: no hypervolume: the runs share {len(objectives)} objectives "
                 f"({', '.join(o.name for o in objectives)}) and it is computed for fronts of two or three, so each "
@@ -366,45 +374,60 @@ def reevaluated(run: RunData, objective: Objective) -> dict[str, Any] | None:
     """The best candidate of ``run`` re-evaluated on fresh seeds (``l2l reevaluate``): its mean, the half width
     of its 95 % interval and its number of seeds; None if the run's file holds no re-evaluation.
 
-    In a run of several objectives the re-evaluated candidates were picked by one of them (``l2l reevaluate
-    --objective``, the first by default): ``among`` says what the mean of another objective is, the best of
-    those candidates (``among the re-evaluated, picked by err``), '' where ``objective`` picked them (or the run
+    In a run of several objectives the re-evaluated candidates were picked by something (the file does not say
+    what; :func:`l2l.reevaluate.stored_pick` infers it): ``picked`` is ``"front"`` where they are the Pareto front
+    (``l2l reevaluate`` without ``--objective``), else the objective whose best they are, '' where none's. ``among``
+    says what the mean of ``objective`` then is, the best of those candidates (``among the re-evaluated, picked:
+    the Pareto front``, ``among the re-evaluated, picked by err``), '' where ``objective`` picked them (or the run
     has one objective)."""
     if not run.path:
         return None
-    from l2l.reevaluate import ranking, ranking_values
+    from l2l.reevaluate import FRONT, ranking, ranking_values, stored_pick
     from l2l.results_schema.reader import Trajectory
 
     with Trajectory(run.path) as trajectory:
         if not trajectory.has_reevaluations or objective.name not in {o.name for o in trajectory.objectives}:
             return None
         ranked = ranking_values(ranking(trajectory, objective.name))  # a parameter named mean is no mean
-        pickers = picked_by(trajectory) if len(trajectory.objectives) > 1 else [objective.name]
+        pickers = stored_pick(trajectory) if len(trajectory.objectives) > 1 else [objective.name]
     if ranked.empty:
         return None
     first = ranked.iloc[0]
     where = f"trial {int(first['trial'])}" if "trial" in ranked.columns else \
         f"generation {int(first['generation'])}, individual {int(first['individual'])}"
+    names = [name for name in pickers if name != FRONT]
+    picked = "front" if FRONT in pickers else names[0] if names else ""
     among = "" if objective.name in pickers else \
-        f"among the re-evaluated, picked by {pickers[0]}" if len(pickers) == 1 else "among the re-evaluated"
+        f"among the re-evaluated, picked: {FRONT}" if picked == "front" else \
+        f"among the re-evaluated, picked by {picked}" if picked else "among the re-evaluated"
     return {"mean": float(first["mean"]), "ci95": float(first["ci95"]), "seeds": int(first["seeds"]),
-            "candidates": len(ranked), "where": where, "among": among}
+            "candidates": len(ranked), "where": where, "among": among, "picked": picked}
 
 
-def picked_by(trajectory: Any) -> list[str]:
-    """The objectives by which ``l2l reevaluate`` picks exactly the candidates the file re-evaluated (its ``top``
-    best of that objective; the file does not record the ``--objective`` it was given): one name, usually; none
-    where re-evaluations by several objectives were added up (or ties make the top differ)."""
-    from l2l.reevaluate import candidates
+def reevaluated_hypervolume(run: RunData, objectives: Sequence[Objective], reference: Sequence[float]) -> \
+        dict[str, Any] | None:
+    """The hypervolume of ``run``'s re-evaluated candidates at their means on the fresh seeds (``l2l reevaluate``),
+    over ``objectives`` and up to ``reference`` (the corner of the compared runs' hypervolumes): what the front the
+    run re-evaluated is worth on seeds no selection saw, comparable between runs that re-evaluated as many of their
+    fronts. ``value``, ``candidates`` and ``seeds`` (the most of one candidate); None without a re-evaluation that
+    succeeded."""
+    if not run.path or not has_hypervolume(objectives):
+        return None
+    from l2l.analysis.hypervolume import hypervolume
+    from l2l.results_schema.reader import Trajectory
 
-    rows = trajectory.reevaluations(errors=False)
-    done = set(zip(rows["generation"].astype(int), rows["individual"].astype(int)))
-    found = []
-    for objective in trajectory.objectives:
-        top = {(c.generation, c.individual) for c in candidates(trajectory, len(done), objective.name)}
-        if top == done:
-            found.append(objective.name)
-    return found
+    names = [o.name for o in objectives]
+    with Trajectory(run.path) as trajectory:
+        if not trajectory.has_reevaluations or not set(names) <= {o.name for o in trajectory.objectives}:
+            return None
+        rows = trajectory.reevaluations(errors=False)
+    rows = rows[rows["status"] == "ok"]
+    if rows.empty:
+        return None
+    grouped = rows.groupby(["generation", "individual"])
+    means = grouped[names].mean().to_numpy(dtype=float)
+    return {"value": hypervolume(means, objectives, reference), "candidates": len(means),
+            "seeds": int(grouped.size().max())}
 
 
 #: Parameters the best candidate's column of the compare table names (the others: "+N").
@@ -468,6 +491,9 @@ def _table(runs: Sequence[RunData], objectives: Sequence[Objective]) -> pd.DataF
         if reference is not None:  # the final front's area, from the corner all runs share (hypervolume_note)
             c = hypervolume_curves(run, objectives, reference)
             row["hypervolume"] = float(c["hypervolume_by_evaluations"][-1]) if len(frame) else np.nan
+            fresh_front = reevaluated_hypervolume(run, objectives, reference)
+            if fresh_front is not None:  # the re-evaluated front on fresh seeds: the trade-off to compare runs by
+                row[FRESH_HYPERVOLUME] = fresh_front["value"]
         for objective in objectives:
             # the best as l2l show names it (only results at a multi-fidelity run's top budget, a repeated
             # candidate by its mean), found where the curve took its final value (evaluations completed)
@@ -716,6 +742,11 @@ def _hypervolume_row(axes: Sequence[Any], runs: Sequence[RunData], names: Sequen
                   linewidth=1.8, label=name, marker="o" if len(c["evaluations"]) == 1 else None)
         right.plot(c["seconds"], c["hypervolume_by_time"], drawstyle="steps-post", color=colour, linewidth=1.8,
                    label=name, marker="o" if len(c["seconds"]) == 1 else None)
+        fresh = reevaluated_hypervolume(run, objectives, reference)
+        if fresh is not None and len(c["evaluations"]):  # the re-evaluated front on fresh seeds, at the run's end
+            left.plot([c["evaluations"][-1]], [fresh["value"]], color=colour, marker="D", linestyle="none",
+                      label=f"{name}: its {fresh['candidates']} re-evaluated candidates on {fresh['seeds']} "
+                            f"fresh seeds")
     # three objectives by name only: with their directions the title ran past the figure's edge (the rows below
     # say them)
     names = [label(o) if len(objectives) == 2 else o.name for o in objectives]

@@ -357,8 +357,13 @@ def _best_text(run: RunData, objective: Objective) -> str:
     fresh = reevaluated(run, objective)
     if fresh is not None:  # on a noisy objective the recorded best is biased: say what the fresh seeds say
         ci = f" ± {fresh['ci95']:.2g}" if math.isfinite(fresh["ci95"]) else ""
-        text += (f"\nre-evaluated on {fresh['seeds']} fresh seeds, best of {fresh['candidates']}: "
-                 f"{fresh['mean']:.4g}{ci} ({fresh['where']})")
+        k = fresh["candidates"]
+        # several objectives: of which candidates this is the best (the front, another objective's best)
+        of = f"best of {k}" if not fresh["among"] else \
+            f"best {objective.name} of the {k} of the Pareto front re-evaluated" if fresh["picked"] == "front" else \
+            f"best {objective.name} of the {k} best by {fresh['picked']}" if fresh["picked"] else \
+            f"best {objective.name} of the {k} re-evaluated"
+        text += f"\nre-evaluated on {fresh['seeds']} fresh seeds, {of}: {fresh['mean']:.4g}{ci} ({fresh['where']})"
     return text
 
 
