@@ -79,10 +79,53 @@ def run(config: "RunConfig", out: Any = None, **options: Any) -> Any:
         from l2l.jobs.warm import start_fork_server
 
         start_fork_server()
+    from l2l.errors import path_argument
     from l2l.loop import run as run_config
 
+    options = _arguments("l2l.run", run_config, options)
+    out = path_argument(out, "out") if out is not None else None
     with _serving(options.get("control")):
         return run_config(config, out, **options)
+
+
+#: The keyword arguments of :func:`run` and :func:`resume` that the loop calls back, and the switch (the loop
+#: checks ``drop_unreadable`` itself).
+_CALLBACKS = ("on_generation", "announce", "nothing_to_do", "nothing_more")
+_SWITCHES = ("progress",)
+
+
+def _arguments(name: str, function: Any, options: dict[str, Any]) -> dict[str, Any]:
+    """The keyword ``options`` of the call ``name`` of ``function`` (l2l.run, l2l.resume), checked before anything
+    starts: an argument the function does not take, a callback that is not callable, a ``control`` that is no
+    :class:`RunControl` and a switch that is neither True nor False are refused in one :class:`ArgumentError` line
+    naming the argument (before, ``on_generation=3`` or ``control=3`` created the run's file, ran its first
+    generation and left the file behind with ``TypeError: 'int' object is not callable`` from inside the loop;
+    ``bogus=1`` raised Python's TypeError). numpy's numbers and booleans are taken as Python's
+    (``generations=np.int64(3)``); the values themselves are checked where the command line's are."""
+    import inspect
+
+    from l2l.control import RunControl
+    from l2l.errors import ArgumentError
+    from l2l.parameters import plain
+    from l2l.registry import _did_you_mean
+
+    taken = [key for key, parameter in inspect.signature(function).parameters.items()
+             if parameter.kind is parameter.KEYWORD_ONLY]
+    checked = {}
+    for key, value in options.items():
+        if key not in taken:
+            raise ArgumentError(f"{name} has no argument {key!r}{_did_you_mean(key, taken)}; it takes "
+                                f"{', '.join(taken)}")
+        value = plain(value)
+        if key in _CALLBACKS and value is not None and not callable(value):
+            raise ArgumentError(f"{key} must be a function (or None), got {type(value).__name__} {value!r:.60}")
+        if key == "control" and value is not None and not isinstance(value, RunControl):
+            raise ArgumentError(f"control must be an l2l.RunControl() (or None), got {type(value).__name__} "
+                                f"{value!r:.60}")
+        if key in _SWITCHES and not isinstance(value, bool):
+            raise ArgumentError(f"{key} must be True or False, got {type(value).__name__} {value!r:.60}")
+        checked[key] = value
+    return checked
 
 
 @contextlib.contextmanager
@@ -104,6 +147,10 @@ def _resume() -> Any:
 
     @functools.wraps(resume_run)
     def resume(path: Any, **options: Any) -> Any:
+        from l2l.errors import path_argument
+
+        options = _arguments("l2l.resume", resume_run, options)
+        path = path_argument(path)
         with _serving(options.get("control")):
             return resume_run(path, **options)
 

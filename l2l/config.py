@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from l2l import config_policy
-from l2l.errors import ConfigError
+from l2l.errors import ArgumentError, ConfigError, path_argument
 from l2l.objectives import Objective, parse_objectives
 from l2l.registry import _shown
+from l2l.parameters import plain
 from l2l.space import Space
-from l2l.words import option
+from l2l.words import call, option
 
 SECTIONS = ("run", "space", "optimizer", "simulator", "objectives", "backend", "policy")
 RUN_KEYS = {
@@ -66,7 +67,7 @@ MAX_REEVALUATION_SEEDS = 1000
 #: Where ``--workers`` goes for the built-in backends, and why it cannot go to the others.
 WORKERS_OPTION = {"local": "workers", "slurm": "maximum_jobs", "slurm-array": "max_running"}
 NO_WORKERS = {
-    "serial": "it runs one evaluation at a time in this process; use --backend local for parallel workers",
+    "serial": "it runs one evaluation at a time in this process; use {local} for parallel workers",
     "dask": "its workers are started with the scheduler, outside l2l",
 }
 
@@ -163,9 +164,13 @@ class RunConfig:
         changes: dict[str, Any] = {}
         backend = self.backend
         for key, value in overrides.items():
+            value = plain(value)  # numpy's numbers are numbers: l2l.resume(path, generations=np.int64(3))
             if value is None:
                 continue
             if key == "backend":
+                if not isinstance(value, str):
+                    raise ArgumentError(f"{option('backend')} must be a backend's name, e.g. 'local', got "
+                                        f"{type(value).__name__} {value!r:.60}")
                 backend = Component(value, dict(backend.options) if value == backend.name and not stored else {})
             elif key == "workers":
                 backend = _with_workers(backend, value)
@@ -287,7 +292,8 @@ def _with_workers(backend: Component, workers: Any) -> Component:
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ConfigError(f"{option('workers')} must be an integer >= 1, got {workers!r}")
     if backend.name in NO_WORKERS:
-        raise ConfigError(f"{option('workers')} does not apply to backend {backend.name!r}: {NO_WORKERS[backend.name]}")
+        why = NO_WORKERS[backend.name].format(local=option("backend", "local"))
+        raise ConfigError(f"{option('workers')} does not apply to backend {backend.name!r}: {why}")
     key = WORKERS_OPTION.get(backend.name, "workers")
     options = {**backend.options, key: workers}
     if backend.name == "slurm":
@@ -366,6 +372,10 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".", *,
     ``user_file``: the table is a user's config file, never a config an earlier l2l stored in a trajectory
     (where run.generations beside a [policy] meant nothing; see :mod:`l2l.config_policy`).
     """
+    try:  # numpy's numbers and arrays as Python's, in every table (a mapping a caller built with numpy)
+        data = plain(data)
+    except RecursionError:
+        raise ConfigError("the config is nested too deeply (or holds itself)") from None
     if not isinstance(data, Mapping):
         raise ConfigError(f"a config must be a table, got {data!r}")
     unknown = [k for k in data if k not in SECTIONS]
@@ -431,7 +441,7 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".", *,
     check_penalty(penalty, objectives)
     target = target_option(run["target"]) if "target" in run else None
     check_target(target, objectives)
-    base_dir = str(Path(base_dir).resolve())
+    base_dir = str(path_argument(base_dir, "base_dir").resolve())
     simulator = _component("simulator", data.get("simulator"))
     if objectives:
         _check_produced(simulator.name, objectives)
@@ -718,7 +728,7 @@ def check_target(target: float | dict[str, float] | None, objectives: tuple[Obje
 
 def load_config(path: str | os.PathLike) -> RunConfig:
     """Read and validate a TOML config file."""
-    path = Path(path)
+    path = path_argument(path)
     return from_mapping(_parse(path), base_dir=path.parent, user_file=True)
 
 
@@ -737,6 +747,9 @@ def _config_text(path: Path) -> str:
             raw = handle.read(MAX_CONFIG_BYTES + 1)
     except OSError as exc:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from None
+    if raw.startswith(b"\x89HDF\r\n\x1a\n"):  # was 'larger than 1024 KB; is it really a config file?'
+        raise ConfigError(f"{path} is an HDF5 file (a run's trajectory?), not a TOML config file; "
+                          f"{call('resume', path)} continues a run from its file")
     if len(raw) > MAX_CONFIG_BYTES:
         raise ConfigError(f"{path} is larger than {MAX_CONFIG_BYTES // 1024} KB; is it really a config file?")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):

@@ -16,6 +16,11 @@ class ConfigError(L2LError, ValueError):
     """
 
 
+class ArgumentError(ConfigError, TypeError):
+    """An argument of a Python call has the wrong type, or is none the function takes (``l2l.run(config,
+    bogus=1)``): a :class:`ConfigError` (one line naming the argument) that ``except TypeError`` catches too."""
+
+
 class TrajectoryError(L2LError):
     """A file is not a valid l2l trajectory, or cannot be used as asked."""
 
@@ -32,6 +37,25 @@ class ContractError(L2LError):
 
 class ExecutorError(L2LError):
     """A backend could not start or reach its workers (a cluster that never came up, no SLURM)."""
+
+
+def path_argument(value: object, name: str = "path") -> "Path":
+    """The argument ``name`` of a Python call, a file's path, as a :class:`~pathlib.Path`: a text, bytes (a file
+    name that is no UTF-8, as ``os.fsencode`` gives it) or any ``os.PathLike``. Anything else (an int, None, a list),
+    and an empty text are refused in one :class:`ArgumentError` line naming the argument, before any file is opened
+    or created (``Path(3)`` raised Python's own TypeError from inside the call, which named nothing). A NUL byte is
+    left to the opening, which names the file."""
+    import os
+    from pathlib import Path
+
+    try:
+        text = os.fsdecode(value)  # type: ignore[arg-type]
+    except TypeError:
+        kind = type(value).__name__
+        raise ArgumentError(f"{name} must be a file's path (a str or pathlib.Path), got {kind} {value!r:.60}") from None
+    if not text:
+        raise ArgumentError(f"{name} must name a file, got {value!r}")
+    return Path(text)
 
 
 #: Backslash escapes of the control characters that have one; the others are \xNN below 0x80, else \uNNNN.

@@ -25,7 +25,25 @@ MAX_DIMENSIONS = 31
 MAX_INT = 2 ** 53
 
 
+def plain(value: Any) -> Any:
+    """``value`` with numpy's scalars and arrays as the Python numbers, booleans, texts and lists they hold, inside
+    tables and lists too: ``np.int64(3)`` is 3, ``np.array([2, 3])`` is ``[2, 3]``. A value a caller computed with
+    numpy is taken where a number is meant (``generations=np.int64(3)`` was refused as no integer, and a
+    ``np.float64`` low with an ``np.int64`` high refused a parameter), and an array is refused as the list it is
+    (as a run.mode it raised numpy's "truth value of an array is ambiguous" from inside the check)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Mapping):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(plain(item) for item in value) if type(value) in (list, tuple) else value
+    return value
+
+
 def _number(name: str, key: str, value: Any) -> float:
+    value = plain(value)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ConfigError(f"parameter {name!r}: {key} must be a number, got {value!r}")
     return float(value)
@@ -54,9 +72,10 @@ class Float:
             value = getattr(self, key)
             if value is not None:
                 object.__setattr__(self, key, _number(self.name, key, value))
+        object.__setattr__(self, "log", plain(self.log))
         if not isinstance(self.log, bool):
             raise ConfigError(f"parameter {self.name!r}: log must be true or false, got {self.log!r}")
-        shape = self.shape
+        shape = plain(self.shape)
         if isinstance(shape, int) and not isinstance(shape, bool):
             shape = (shape,)
         if not isinstance(shape, (tuple, list)) or not all(
@@ -184,8 +203,8 @@ class Int:
 
     def __post_init__(self) -> None:
         for key in ("low", "high", "default"):
-            value = getattr(self, key)
-            if value is None:
+            value = plain(getattr(self, key))
+            if value is None and key == "default":
                 continue
             if isinstance(value, bool) or not isinstance(value, (int, float)) \
                     or (isinstance(value, float) and not value.is_integer()):
@@ -193,6 +212,7 @@ class Int:
             if abs(value) > MAX_INT:  # codes are floats: larger integers would not round-trip
                 raise ConfigError(f"parameter {self.name!r}: {key} must lie in [-2**53, 2**53], got {value!r}")
             object.__setattr__(self, key, int(value))
+        object.__setattr__(self, "log", plain(self.log))
         if not isinstance(self.log, bool):  # as for Float: log = "no" (truthy) would have put it on a log scale
             raise ConfigError(f"parameter {self.name!r}: log must be true or false, got {self.log!r}")
         if not self.low <= self.high:
@@ -256,7 +276,8 @@ class Categorical:
     bounded = True
 
     def __post_init__(self) -> None:
-        choices = self.choices
+        choices = plain(self.choices)
+        object.__setattr__(self, "default", plain(self.default))
         if not isinstance(choices, (list, tuple)) or len(choices) == 0:
             raise ConfigError(f"parameter {self.name!r}: choices must be a non-empty list, got {choices!r}")
         for c in choices:

@@ -17,7 +17,7 @@ from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from l2l.errors import ConfigError
+from l2l.errors import ArgumentError, ConfigError
 from l2l.objectives import RESERVED_NAMES as _RESERVED
 from l2l.parameters import (MAX_VALUES, Categorical, Float, Int, Parameter,  # noqa: F401 - re-exported
                             parameter_from_json)
@@ -36,6 +36,12 @@ class Space:
     """
 
     def __init__(self, parameters: Sequence[Parameter]):
+        if not isinstance(parameters, (list, tuple)) \
+                or not all(isinstance(p, (Float, Int, Categorical)) for p in parameters):
+            given = next((p for p in parameters if not isinstance(p, (Float, Int, Categorical))), parameters) \
+                if isinstance(parameters, (list, tuple)) else parameters
+            raise ArgumentError(f"Space takes a list of parameters (l2l.Float, l2l.Int, l2l.Categorical), got "
+                                f"{type(given).__name__} {given!r:.60}")
         if not parameters:
             raise ConfigError("the parameter space is empty: define at least one parameter")
         names = [p.name for p in parameters]

@@ -275,13 +275,13 @@ def _candidates_of(source: str | os.PathLike | pd.DataFrame) -> tuple[pd.DataFra
                                                                        list[str], Any]:
     """The rows that compete for best (:func:`ranked`), the objectives, the parameter columns and the space (None
     for a frame whose file is gone: its parameters are then read from the columns' names)."""
-    from l2l.errors import TrajectoryError
+    from l2l.errors import ArgumentError, TrajectoryError
     from l2l.results_schema.reader import Trajectory
 
     if isinstance(source, Trajectory):  # an open file: read it by its path
         source = source.path
-    elif not isinstance(source, (str, os.PathLike, pd.DataFrame)):
-        raise TypeError(f"l2l.best and l2l.front take a run's file (its path) or a frame of l2l.load(path), "
+    elif not isinstance(source, (str, bytes, os.PathLike, pd.DataFrame)):
+        raise ArgumentError(f"l2l.best and l2l.front take a run's file (its path) or a frame of l2l.load(path), "
                         f"got {type(source).__name__}")
     if isinstance(source, pd.DataFrame):
         frame = source

@@ -16,7 +16,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from l2l.errors import TrajectoryError
+from l2l.errors import ArgumentError, TrajectoryError
 from l2l.objectives import Objective
 from l2l.results_schema.layout import RESERVED_COLUMNS as RESERVED, SEGMENT_VIEW
 from l2l.results_schema.reader import Trajectory
@@ -237,10 +237,10 @@ def load_run(source: Any, errors: bool = True) -> RunData:
         return RunData.from_trajectory(source, errors=errors)
     if isinstance(source, pd.DataFrame):
         return RunData.from_frame(source)
-    if isinstance(source, (str, os.PathLike)):
+    if isinstance(source, (str, bytes, os.PathLike)):
         with Trajectory(source) as trajectory:
             return RunData.from_trajectory(trajectory, errors=errors)
-    raise TypeError(f"cannot plot a {type(source).__name__}: give a trajectory path, a Trajectory, "
+    raise ArgumentError(f"cannot plot a {type(source).__name__}: give a trajectory path, a Trajectory, "
                     f"an evaluations DataFrame or a RunData")
 
 

@@ -25,7 +25,7 @@ import h5py
 import numpy as np
 
 from l2l.lazy import lazy_module
-from l2l.errors import TrajectoryError
+from l2l.errors import TrajectoryError, path_argument
 from l2l.results_schema import checkpoint_store, codec, state_log, frames, reevaluations, structure
 from l2l.results_schema import values as checks
 from l2l.results_schema.layout import (CHECKPOINT_BLOB, CHECKSUM_COLUMN, CURVE_PREFIX, REEVALUATION_COLUMNS,
@@ -53,7 +53,7 @@ def open_file(path: str | os.PathLike) -> h5py.File:
     or a named pipe. The structure of the file is not checked here (use
     :class:`Trajectory`, or :func:`l2l.results_schema.validate.validate`).
     """
-    path = Path(path)
+    path = path_argument(path)
     f = open_hdf5(path)
     try:
         fmt = f.attrs.get("format")
@@ -77,7 +77,7 @@ class Trajectory:
     """
 
     def __init__(self, path: str | os.PathLike):
-        self.path = Path(path)
+        self.path = path_argument(path)
         self._file = open_file(self.path)
         layout, problems = structure.inspect(self._file)
         if layout is None:

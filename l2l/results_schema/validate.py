@@ -10,13 +10,12 @@ read is a problem like any other.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 import h5py
 import numpy as np
 
-from l2l.errors import TrajectoryError
+from l2l.errors import TrajectoryError, path_argument
 from l2l.results_schema import checkpoint_store, codec, pruning, reevaluations, state_log, structure
 from l2l.results_schema import values as checks
 from l2l.results_schema.layout import (CHECKPOINT_BLOB, CHECKSUM_COLUMN, EVALUATION_COLUMNS, GENERATION_COLUMNS,
@@ -38,7 +37,7 @@ def validate_with_notes(path: str | os.PathLike) -> tuple[list[str], list[str]]:
     """(problems, notes) of the file at ``path``. Notes are damage the run itself recorded and went on without,
     which leaves the file valid: a checkpoint whose bytes no longer match their checksum, whose continuation
     ``l2l resume --drop-unreadable`` recorded as a failed segment (the bytes stay in the file)."""
-    path = Path(path)
+    path = path_argument(path)
     try:
         f = open_file(path)
     except TrajectoryError as exc:
