@@ -7,7 +7,9 @@ batch shell before the walltime (or on preemption); the shell passes the
 signal to the loop (whose handler sets the stop flag of
 :mod:`l2l.jobs.signals`), gives it ``--stop-grace`` seconds to commit and
 stop, interrupts it if it is still running (the trajectory is crash-safe
-either way), and requeues the job.
+either way), and requeues the job. SIGTERM (SLURM ends the job: its time limit,
+reached before the loop stopped, or ``scancel``) is said in the job's log; the
+job requeues itself at its time limit only.
 
 Run as ``python -m l2l.commands.slurm ARGS...`` the module is the entry point
 inside the job: it installs the signal handler, then runs ``l2l ARGS...``.
@@ -37,12 +39,30 @@ fi
 echo "l2l submit: job ${{SLURM_JOB_ID:-?}} (restart ${{SLURM_RESTART_COUNT:-0}}) on $(hostname): l2l $1 $out"
 
 stopping=0
+ending=
 on_signal() {{
     stopping=1
     echo "l2l submit: stop signal; asking the loop to commit and stop"
     kill -USR1 "$child" 2>/dev/null
 }}
+on_term() {{
+    # SLURM ends the job: SIGTERM to each of its processes, SIGKILL after KillWait. At its time limit (the loop did
+    # not stop within --signal-seconds) the job is requeued, as a loop stopped in time is; after scancel it is not.
+    [ -n "$ending" ] && return
+    reason=$(squeue --noheader --jobs="${{SLURM_JOB_ID:-0}}" --format=%r 2>/dev/null)
+    [ "$reason" = None ] && reason=
+    if [ "$reason" = TimeLimit ]; then
+        ending=requeued
+        echo "l2l submit: time limit reached before the loop stopped (SIGTERM); it commits what it can until SLURM kills it; requeueing job $SLURM_JOB_ID to resume $out"
+        scontrol requeue "$SLURM_JOB_ID"
+    else
+        ending=cancelled
+        echo "l2l submit: job ${{SLURM_JOB_ID:-?}} cancelled (SIGTERM${{reason:+, reason $reason}}); the loop commits what it can; not requeued; every committed evaluation is in $out; go on with: sbatch {again}"
+    fi
+    kill -TERM "$child" 2>/dev/null
+}}
 trap on_signal USR1
+trap on_term TERM
 
 {python} -m l2l.commands.slurm "$@" &
 child=$!
@@ -54,14 +74,14 @@ while :; do
         # The loop did not stop by itself within the grace time: interrupt it.
         for _ in $(seq {grace}); do kill -0 "$child" 2>/dev/null || break; sleep 1; done
         kill -INT "$child" 2>/dev/null
-        for _ in $(seq 30); do kill -0 "$child" 2>/dev/null || break; sleep 1; done
+        for _ in $(seq {interrupt}); do kill -0 "$child" 2>/dev/null || break; sleep 1; done
         kill -KILL "$child" 2>/dev/null
         wait "$child"
         status=$?
         break
     fi
 done
-if [ "$stopping" = 1 ]; then
+if [ "$stopping" = 1 ] && [ -z "$ending" ]; then
     echo "l2l submit: stopped with status $status; requeueing job $SLURM_JOB_ID to resume $out"
     scontrol requeue "$SLURM_JOB_ID"
     exit 0
@@ -97,8 +117,13 @@ def job_script(args: argparse.Namespace, config_path: Path, out: Path, name: str
         lines.append(directive("account", args.account))
     lines += [f"#SBATCH {extra}" for extra in check_extra_directives(args.sbatch or [], "l2l submit: --sbatch")]
     grace = max(1, min(args.stop_grace, args.signal_seconds - 5))
+    # what submits the job again after a scancel (the script resumes the file it finds)
+    again = " ".join(shlex.quote(word) for word in (f"--chdir={out.parent}", f"{out}.submit.sh"))
+    # the last resort's wait is inside --signal-seconds too: the walltime ended it before (grace + 30 s > 20 s)
+    interrupt = max(1, min(30, args.signal_seconds - grace - 2))
     body = _BODY.format(config=shlex.quote(str(config_path)), out=shlex.quote(str(out)),
-                        python=shlex.quote(args.python or sys.executable), grace=int(grace))
+                        python=shlex.quote(args.python or sys.executable), grace=int(grace), again=again,
+                        interrupt=int(interrupt))
     return "\n".join(lines + [""] + list(args.prologue or []) + [""]) + body
 
 
@@ -117,9 +142,10 @@ def _submit(args: argparse.Namespace) -> int:
     if args.dry_run:
         print(script, end="")
         return 0
+    script_path = out.with_name(out.name + ".submit.sh")
+    _check_not_queued(script_path, out)
     created = [folder for folder in (out.parent, *out.parent.parents) if not folder.exists()]
     out.parent.mkdir(parents=True, exist_ok=True)
-    script_path = out.with_name(out.name + ".submit.sh")
     before = script_path.read_bytes() if script_path.is_file() else None  # an earlier submission's
     script_path.write_text(script)
     try:
@@ -140,6 +166,24 @@ def _submit(args: argparse.Namespace) -> int:
     print(f"  log:    {out}.slurm-{job_id}.log")
     print(f"  follow: squeue -j {job_id}; {command('l2l', 'show', out)}")
     return 0
+
+
+def _check_not_queued(script_path: Path, out: Path) -> None:
+    """Refuse a second job for ``out`` while one of an earlier ``l2l submit`` (its script ``script_path``) is in the
+    queue: the later one found the file locked by the first and failed, or, submitted before the first created it,
+    resumed the first's run whatever its own config (``_check_resumable`` sees no file yet)."""
+    try:
+        listed = call(["squeue", "--noheader", f"--user={os.getuid()}", "--format=%i|%T|%o"], timeout=30)
+    except SlurmError:  # no answer: sbatch says what it says
+        return
+    queued = [(job_id.strip(), state.strip()) for job_id, state, script in
+              (line.split("|", 2) for line in listed.splitlines() if line.count("|") >= 2)
+              if script.strip() == str(script_path)]
+    if queued:
+        jobs = ", ".join(f"{job_id} ({state.lower()})" for job_id, state in queued)
+        raise ConfigError(f"l2l submit: job {jobs} of an earlier l2l submit runs or resumes {out} already; a second "
+                          f"job would find the file in use; wait for it, or cancel it first: "
+                          f"{command('scancel', *(job_id for job_id, _ in queued))}")
 
 
 def _take_back(script_path: Path, before: bytes | None, created: list[Path]) -> None:

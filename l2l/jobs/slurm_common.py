@@ -192,13 +192,17 @@ def directive(key: str, value: object) -> str:
     return f"#SBATCH --{key}={sbatch_value(text)}"
 
 
+#: One double-quoted word as sbatch reads it: no unescaped quote inside.
+_QUOTED = re.compile(r'^"(?:[^"\\]|\\.)*"$')
+
+
 def check_extra_directives(values: Sequence[str], who: str) -> tuple[str, ...]:
     """Validate user-given extra directives like '--qos=long' or '--constraint=gpu'; quote their values.
 
     An ``#SBATCH`` line is split at blanks and ends at an unquoted ``#``: written as given,
     ``--comment=my sweep #1`` made sbatch refuse every job ("Invalid directive found in batch script:
     sweep"), which the ``slurm`` backend waited on for ever. The value after ``=`` is therefore quoted as
-    :func:`sbatch_value` quotes the other options (one already in double quotes is kept); an option with its
+    :func:`sbatch_value` quotes the other options (one already one double-quoted word is kept); an option with its
     value after a blank (``--qos long``) may have one word only.
     """
     checked = []
@@ -208,7 +212,7 @@ def check_extra_directives(values: Sequence[str], who: str) -> tuple[str, ...]:
                               f"got {value!r}")
         name, equals, argument = value.partition("=")
         if equals and not any(char.isspace() for char in name):
-            quoted = len(argument) >= 2 and argument[0] == argument[-1] == '"'
+            quoted = _QUOTED.match(argument) is not None  # '"a" b "c"' is not: sbatch read 'b' as a directive
             checked.append(f"{name}={argument if quoted else sbatch_value(argument)}")
         elif len(value.split()) > 2 or "#" in value:
             raise ConfigError(f"{who}: extra directive {value!r} is more than an option and one word; write it "
