@@ -181,3 +181,21 @@ def test_a_local_run_beside_a_users_cluster_closed_meanwhile_prints_none_of_its_
     # before: the run's cluster printed a dozen INFO lines as it closed ('Remove client', 'Closing Nanny', ...)
     assert printed.getvalue() == closed
     _as_found(handler, printed)  # before: left at WARNING
+
+
+def _distributeds_handlers() -> set[int]:
+    return {id(handler) for name in ["distributed", *logging.root.manager.loggerDict]
+            if name.split(".")[0] == "distributed" for handler in logging.getLogger(name).handlers}
+
+
+def test_a_local_run_leaves_no_handler_on_distributeds_loggers(tmp_path):
+    import gc
+
+    gc.collect()
+    before = _distributeds_handlers()
+    config = {**SWEEP, "backend": {"name": "local", "workers": 1}}
+    assert l2l.load(l2l.run(config, tmp_path / "run.h5", progress=False))["status"].tolist() == ["ok", "ok"]
+    gc.collect()
+    # before: the run's scheduler (kept alive by distributed's memo of its handlers, with the run's client, futures
+    # and backend) left its DequeHandler on distributed.scheduler, one more after each run of the process
+    assert _distributeds_handlers() - before == set()

@@ -45,7 +45,7 @@ from typing import Any, Callable, ClassVar, Sequence
 from l2l.errors import ConfigError, ExecutorError
 from l2l.jobs.base import Executor, FollowsWorkers, Outcome, Settings, Task, died, warn_line
 from l2l.jobs.dask_chunks import TARGET_CHUNK_SECONDS, TASK_RATE, chunk_count, slots  # noqa: F401 - API
-from l2l.jobs.dask_logs import cluster_closed, clusters_quiet, quiet_nanny
+from l2l.jobs.dask_logs import cluster_closed, clusters_quiet, forget_closed_servers, quiet_nanny
 from l2l.jobs.main_guard import check_main_file, check_main_guard
 from l2l.jobs.warm import Background, fork_server_available, mark_preload_set, skips_missing_main, start_fork_server
 from l2l.registry import option
@@ -1049,6 +1049,7 @@ class LocalExecutor(_DaskExecutor):
                     closing_through_ctrl_c(cluster.close)
                 except Exception:  # noqa: BLE001
                     pass
+                forget_closed_servers()  # else distributed keeps the closed cluster (and its log handler) alive
         finally:
             keep, self._keep_nannies = getattr(self, "_keep_nannies", None), None
             if keep is not None:

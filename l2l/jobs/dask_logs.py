@@ -67,6 +67,23 @@ def cluster_closed() -> None:
                 _filtered.pop().removeFilter(_QUIET)
 
 
+def forget_closed_servers() -> None:
+    """Let the objects of a closed cluster go (called as the ``local`` backend's cluster has closed): distributed
+    memoizes, per handler of its servers' (a bound method of the scheduler), whether it takes a connection
+    (``distributed.core._expects_comm``, a ``functools.cache`` that never forgets), which kept every closed cluster's
+    scheduler alive for the rest of the process, with the run's client, futures and backend, and the ``DequeHandler``
+    each scheduler puts on the ``distributed.scheduler`` logger until it is collected: one more handler on
+    distributed's logger after each run. Forgetting the memo costs the live servers one ``inspect.signature`` per
+    handler on its next call."""
+    try:
+        from distributed.core import _expects_comm
+    except ImportError:  # (a distributed without it keeps nothing)
+        return
+    clear = getattr(_expects_comm, "cache_clear", None)
+    if clear is not None:
+        clear()
+
+
 _nanny: Any = None
 
 
