@@ -24,6 +24,7 @@ import pytest
 
 import l2l
 import l2l.plot
+from l2l.analysis.export import export
 
 
 def _bowl(params, seed):
@@ -95,6 +96,8 @@ REFUSED = {
     "Space(['x'])": (lambda: l2l.Space(["x"]), "Space takes a list of parameters (l2l.Float, l2l.Int, "
                                                "l2l.Categorical), got str 'x'"),
     "Int(low=None)": (lambda: l2l.Int("n", low=None, high=3), "parameter 'n': low must be an integer, got None"),
+    "export(out=3)": (lambda: export("run.h5", "csv", 3), "out must be a file's path (a str or pathlib.Path), "
+                                                           "got int 3"),
     "best(3)": (lambda: l2l.best(3), "l2l.best and l2l.front take a run's file"),
     "plot.overview(None)": (lambda: l2l.plot.overview(None), "cannot plot a NoneType"),
 }
@@ -122,6 +125,7 @@ def test_bytes_and_path_like_paths_name_the_file(folder):
     raw = os.fsencode(folder / "run.h5")
     assert len(l2l.load(raw)) == len(l2l.load(Path("run.h5"))) == len(l2l.load(np.str_("run.h5"))) == 2
     assert l2l.validate(raw) == [] and l2l.best(raw).params == l2l.best("run.h5").params
+    assert export(raw, "csv", os.fsencode(folder / "evaluations.csv")) == folder / "evaluations.csv"
 
 
 def test_numpy_numbers_are_taken_where_a_number_is_meant(folder):

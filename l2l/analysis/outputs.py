@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Callable, Iterable
 
-from l2l.errors import ConfigError
+from l2l.errors import ConfigError, path_argument
 from l2l.words import option
 
 
@@ -30,12 +30,13 @@ def check_output(target: str | os.PathLike, *, force: bool = False, inputs: Iter
     """``target`` as a Path if it may be written; :class:`ConfigError` (one line) if not. ``names``: the
     arguments that gave ``target`` and ``force``, as :func:`l2l.words.option` names them in the message
     (:func:`l2l.plot.save`'s ``path`` and ``overwrite``)."""
-    text = os.fspath(target)
+    path_argument(target, option(names[0]).rstrip("="))  # an int, None: one line naming the argument
+    text = os.fsdecode(target)
     if text.endswith(("/", os.sep)):  # Path() would drop the slash and write a file of the folder's name
         raise ConfigError(f"output {text!r} names a folder; give a file name in it")
-    target = Path(target)
+    target = Path(text)
     for source in inputs:
-        if _same(target, Path(source)):
+        if _same(target, Path(os.fsdecode(source))):
             raise ConfigError(f"output {str(target)!r} is the input file {str(source)!r}; choose another "
                               f"{option(names[0])}")
     folder = target.parent
