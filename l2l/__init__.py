@@ -38,6 +38,7 @@ _EXPORTS = {
     "generations": "l2l.results_schema.reader",
     "traces": "l2l.results_schema.reader",
     "lineage": "l2l.results_schema.lineage",
+    "checkpoint": "l2l.results_schema.lineage",
     "agreement": "l2l.analysis.agreement",
     "best": "l2l.analysis.best",
     "front": "l2l.analysis.best",
@@ -49,7 +50,7 @@ _EXPORTS = {
 
 __all__ = ["Categorical", "ConfigError", "Float", "Int", "Objective", "RunConfig", "RunControl", "SimulationResult",
            "Simulator", "Space", "Trajectory", "TrajectoryError", "__version__", "agreement", "best", "evaluation_seed",
-           "from_mapping", "front",
+           "checkpoint", "from_mapping", "front",
            "generations", "lineage", "load", "load_config", "resume", "run", "traces", "validate"]
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time the names load lazily
@@ -62,7 +63,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time the names load
     from l2l.objectives import Objective
     from l2l.analysis.agreement import agreement
     from l2l.analysis.best import best, front
-    from l2l.results_schema.lineage import lineage
+    from l2l.results_schema.lineage import checkpoint, lineage
     from l2l.results_schema.reader import Trajectory, generations, load, traces
     from l2l.results_schema.validate import validate
     from l2l.simulators.base import SimulationResult, Simulator

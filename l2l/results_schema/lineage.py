@@ -11,11 +11,13 @@ learner that reached the top budget (or for the trials asked for).
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from l2l.errors import TrajectoryError
+from l2l.results_schema.layout import STATUS_CODES
 
 
 def schedules(segments: pd.DataFrame, params: list[str], members: list[int] | None = None) -> pd.DataFrame:
@@ -71,8 +73,15 @@ def _chain(by_trial: dict[int, pd.DataFrame], member: int) -> list[pd.DataFrame]
     return chain[::-1]
 
 
-def lineage(path: str | os.PathLike, members: list[int] | None = None) -> pd.DataFrame:
-    """The schedule of every learner of a run that reached the top budget (see :func:`schedules`)."""
+def lineage(path: str | os.PathLike, members: list[int] | None = None, curves: bool = False) -> pd.DataFrame:
+    """The schedule of every learner of a run that reached the top budget (see :func:`schedules`).
+
+    ``curves=True``: the learning curves of those learners across their exploits instead, one row per point
+    each segment's curve holds: the columns of :func:`schedules` (the piece the point belongs to and the
+    parameters in force there) with ``trace`` (``curve:loss``), ``step`` (the fidelity of the point) and
+    ``value``; a member's steps run from its first ancestor's first epoch to the top budget without gaps (a
+    segment that returned no curve gives one point: its objective at its budget).
+    """
     from l2l.results_schema.reader import Trajectory
 
     with Trajectory(path) as trajectory:
@@ -80,4 +89,94 @@ def lineage(path: str | os.PathLike, members: list[int] | None = None) -> pd.Dat
             raise TrajectoryError(f"{path}: no lineage: the run did not train candidates in segments")
         segments = trajectory.evaluations(errors=False, segments=True)
         params = list(trajectory.space.columns())
-    return schedules(segments, params, members)
+        history = schedules(segments, params, members)
+        if not curves:
+            return history
+        points = trajectory.traces_frame()
+        objectives = [o.name for o in trajectory.objectives]
+    return _curves(history, points, objectives)
+
+
+def _curves(history: pd.DataFrame, points: pd.DataFrame, objectives: list[str]) -> pd.DataFrame:
+    """The curve points of each piece of ``history`` (points of trial ``trial`` in (from_budget, budget]); a
+    piece whose segment returned no curve gives one point per objective, its result at ``budget``."""
+    points = points[points["trace"].astype(str).str.startswith("curve:")]
+    key = history.columns[0] if len(history.columns) else "member"
+    columns = [*history.columns, "trace", "step", "value"]
+    pieces = []
+    by_trial = {int(t): rows for t, rows in points.groupby("trial", sort=False)} if len(points) else {}
+    for _, piece in history.iterrows():
+        rows = by_trial.get(int(piece["trial"]))
+        inside = rows[(rows["step"] > piece["from_budget"] + 1e-9) & (rows["step"] <= piece["budget"] + 1e-9)] \
+            if rows is not None else None
+        if inside is None or not len(inside):  # no curve (a command that prints its result only): the result
+            names = [name for name in objectives if name in history.columns]
+            inside = pd.DataFrame({"trace": [f"curve:{name}" for name in names], "step": float(piece["budget"]),
+                                   "value": [float(piece[name]) for name in names]})
+            if not len(inside):
+                continue
+        out = pd.DataFrame({name: [piece[name]] * len(inside) for name in history.columns})
+        out["trace"], out["step"], out["value"] = inside["trace"].to_numpy(), inside["step"].to_numpy(float), \
+            inside["value"].to_numpy(float)
+        pieces.append(out)
+    if not pieces:
+        return pd.DataFrame(columns=columns)
+    out = pd.concat(pieces, ignore_index=True).sort_values([key, "trace", "step"], kind="stable")
+    return out[columns].reset_index(drop=True)
+
+
+def checkpoint(path: str | os.PathLike, trial: int | None = None,
+               folder: str | os.PathLike | None = None) -> dict[str, Any]:
+    """The checkpoint a candidate's training ended with: its weights, to use the trained model.
+
+    ``trial``: the candidate (default: the best, :func:`l2l.best`'s ``trial``); its latest successful segment's
+    checkpoint is returned, the dict the training function returned there (as stored: a tuple comes back as a
+    list, a numpy scalar as a number). For a ``command`` simulator's checkpoint (the files the program left in
+    ``{checkpoint_dir}``), ``folder`` writes those files into that folder (created if needed), as the program
+    would find them. Raises :class:`TrajectoryError` in one line for a run without checkpoints, an unknown
+    trial, or a trial whose segments returned none.
+    """
+    from l2l.analysis.best import best
+    from l2l.results_schema.reader import Trajectory
+
+    with Trajectory(path) as trajectory:
+        if not trajectory.multi_fidelity:
+            raise TrajectoryError(f"{path}: no checkpoints: the run did not train candidates in segments (it has no "
+                                  f"[policy] nor run.inherit)")
+        if trajectory.n_evaluations == 0:
+            raise TrajectoryError(f"{path}: no checkpoints: the run has no committed segment yet")
+        if trial is None:
+            trial = best(path).trial
+        if isinstance(trial, bool) or not isinstance(trial, (int, np.integer)):
+            raise TrajectoryError(f"trial must be a candidate's number (the trial column of l2l.load), got "
+                                  f"{type(trial).__name__} {trial!r:.60}")
+        rows = trajectory.rows(("trial", "budget", "status"))
+        trials, budgets = np.asarray(rows["trial"]), np.asarray(rows["budget"], dtype=float)
+        mine = np.flatnonzero(trials == int(trial))
+        if not len(mine):
+            raise TrajectoryError(f"{path}: no trial {int(trial)}: its trials are numbered {int(trials.min())} to "
+                                  f"{int(trials.max())}")
+        good = mine[np.asarray(rows["status"])[mine] == STATUS_CODES["ok"]]
+        for row in good[np.argsort(budgets[good], kind="stable")[::-1]]:
+            stored = trajectory.checkpoint(int(row))
+            if stored is not None:
+                break
+        else:
+            raise TrajectoryError(f"{path}: trial {int(trial)} has no checkpoint: "
+                                  + ("none of its segments succeeded" if not len(good) else
+                                     "its training function returned none"))
+    if folder is not None:
+        from pathlib import Path
+
+        from l2l.errors import EvaluationError
+        from l2l.simulators.command import write_checkpoint_dir
+        if not (isinstance(stored, dict) and stored.get("simulator") == "command"):
+            raise TrajectoryError(f"{path}: the checkpoint of trial {int(trial)} holds no files to write (it is the "
+                                  f"dict the training function returned): leave out folder and use the dict")
+        target = Path(folder)
+        target.mkdir(parents=True, exist_ok=True)
+        try:
+            write_checkpoint_dir(target, stored)
+        except EvaluationError as exc:
+            raise TrajectoryError(f"{path}: the checkpoint of trial {int(trial)}: {exc}") from None
+    return stored
