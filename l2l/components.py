@@ -174,6 +174,7 @@ def build(config: RunConfig, function: Callable[..., Any] | None = None, *, comm
     # the backend's options first: auto's batch is sized by its workers, read before a bad value was refused
     # (workers = "abc" ended in a traceback, workers = -1 was named as optimizer 'auto''s option)
     executor = BACKENDS.create(config.backend.name, config.backend.options)
+    executor.continues = "resume" if resumed else "reevaluate" if command == "reevaluate" else ""  # (its messages)
     optimizer = OPTIMIZERS.create(config.optimizer.name, _optimizer_options(config))
     simulator = _simulator(config, function, command)
     objectives = config.objectives or simulator.objectives()

@@ -24,7 +24,7 @@ from distributed.utils import silence_logging_cmgr
 
 import l2l
 from l2l.cli import main
-from l2l.errors import ConfigError
+from l2l.errors import ConfigError, ExecutorError
 from l2l.jobs import dask as dask_backend
 from l2l.jobs.dask import DaskExecutor
 from l2l.jobs.dask_logs import cluster_closed, clusters_quiet
@@ -199,3 +199,22 @@ def test_a_local_run_leaves_no_handler_on_distributeds_loggers(tmp_path):
     # before: the run's scheduler (kept alive by distributed's memo of its handlers, with the run's client, futures
     # and backend) left its DequeHandler on distributed.scheduler, one more after each run of the process
     assert _distributeds_handlers() - before == set()
+
+
+def test_resuming_a_dask_run_whose_scheduler_is_gone_says_how_to_resume_it_on_another(tmp_path, capsys, monkeypatch,
+                                                                                     no_scheduler_address):
+    from distributed import LocalCluster
+
+    monkeypatch.setattr(dask_backend, "REFUSED_SECONDS", 0.1)  # (an address refused is tried again that long)
+    with LocalCluster(n_workers=1, processes=False, protocol="tcp://", dashboard_address=None) as cluster:
+        config = {**SWEEP, "backend": {"name": "dask", "address": cluster.scheduler_address}}
+        path = l2l.run(config, tmp_path / "run.h5", progress=False)
+    # before: 'start it, or give [backend] address of a running one': the stored run's [backend] is the file's
+    with pytest.raises(ExecutorError) as raised:
+        l2l.resume(path, generations=2)
+    assert "; start it, or set DASK_SCHEDULER_ADDRESS to a running one's address for 'l2l.resume(FILE, " \
+           "backend=\"dask\")' (a scheduler prints it" in str(raised.value), raised.value
+    capsys.readouterr()
+    assert main(["resume", str(path), "--generations", "2", "--no-progress"]) == 2
+    assert "; start it, or set DASK_SCHEDULER_ADDRESS to a running one's address for 'l2l resume FILE --backend " \
+           "dask' (a scheduler prints it" in capsys.readouterr().err

@@ -1150,6 +1150,10 @@ class DaskExecutor(_DaskExecutor):
         source = getattr(self, "_address_from", "")
         if source:
             return f"set {source} to a running one's address"
+        continues = getattr(self, "continues", "")  # (set by l2l.components.build: resume, reevaluate)
+        if continues:  # a stored run's [backend] is the file's: another scheduler comes from Dask's setting
+            return f"set DASK_SCHEDULER_ADDRESS to a running one's address for " \
+                   f"'{call(continues, Placeholder('FILE'), backend='dask')}'"
         return f"give [backend] {'address' if self.address else 'scheduler_file'} of a running one"
 
     def session_options(self) -> dict[str, Any]:
