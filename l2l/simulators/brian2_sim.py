@@ -101,16 +101,37 @@ def import_brian2() -> ModuleType:
 def worker_cache(root: str = "") -> str:
     """This process's own cache directory of compiled code, under ``root`` (default: the temp folder).
 
-    Created once per process and removed when the process ends.
+    Created once per process and removed when the process ends; the folders of this host's processes that ended
+    without removing theirs (the ``local`` backend's Dask workers are terminated, and skip ``atexit``: each run
+    left its workers' compiled code behind, 8 MB each for a small network) are removed when it is created.
     """
     root = root or os.path.join(tempfile.gettempdir(), f"l2l-brian2-{os.getuid()}")
     key = root  # a forked child (an evaluation with a timeout) reuses its parent's compiled code
     if key not in _CACHES:
+        _remove_ended(root, socket.gethostname())
         folder = os.path.join(root, f"{socket.gethostname()}-{os.getpid()}")
         os.makedirs(folder, exist_ok=True)
         _CACHES[key] = folder
         atexit.register(shutil.rmtree, folder, True)
     return _CACHES[key]
+
+
+def _remove_ended(root: str, host: str) -> None:
+    """Remove the cache folders ``<host>-<pid>`` under ``root`` whose process no longer runs on this host."""
+    try:
+        names = os.listdir(root)
+    except OSError:
+        return
+    for name in names:
+        owner, _, pid = name.rpartition("-")
+        if owner != host or not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(os.path.join(root, name), ignore_errors=True)
+        except (PermissionError, OverflowError):
+            continue
 
 
 def brian2_seed(seed: int) -> int:
@@ -127,6 +148,9 @@ def brian2_session(seed: int, target: str = "numpy", cache_dir: str = "", quiet:
     prefs = brian2.prefs
     keys = ("codegen.target", "codegen.runtime.cython.cache_dir")
     with BRIAN2_LOCK:
+        device = brian2.get_device()
+        if device is not _runtime_device():  # e.g. set_device at the top of the model's module, run at its import
+            raise RuntimeError(_standalone_refusal(device, "is set to"))
         saved = {key: prefs[key] for key in keys}
         random_state = np.random.get_state()
         level = brian2.BrianLogger.console_handler.level
@@ -139,13 +163,67 @@ def brian2_session(seed: int, target: str = "numpy", cache_dir: str = "", quiet:
             brian2.start_scope()
             brian2.defaultclock.dt = 0.1 * brian2.ms
             brian2.seed(brian2_seed(seed))
-            yield brian2
+            try:
+                yield brian2
+            finally:  # a model that switched the device: put the runtime device back, and fail the evaluation
+                switched = brian2.get_device()
+                if switched is not device:
+                    _reset_device(switched, device)
+                    raise RuntimeError(_standalone_refusal(switched, "was switched to"))
         finally:
             for key, value in saved.items():
                 prefs[key] = value
             np.random.set_state(random_state)
             brian2.BrianLogger.console_handler.setLevel(level)
             brian2.start_scope()
+
+
+def _runtime_device() -> Any:
+    from brian2.devices.device import runtime_device
+    return runtime_device
+
+
+def _device_name(device: Any) -> str:
+    from brian2.devices.device import all_devices
+    return next((name for name, known in all_devices.items() if known is device), type(device).__name__)
+
+
+def _standalone_refusal(device: Any, how: str) -> str:
+    return (f"simulator 'brian2': Brian2's device {how} {_device_name(device)!r} (set_device), which this simulator "
+            f"does not run (a standalone device builds and compiles a whole program per run, in a folder every "
+            f"worker would share, and stays set for the worker's next evaluations): remove set_device and give "
+            f"target = 'cython' for compiled code, or run the standalone script with the 'command' simulator")
+
+
+def _reset_device(switched: Any, device: Any) -> None:
+    """Back to ``device`` after a model switched to ``switched`` (which forgets what the model built on it)."""
+    from brian2.devices.device import reset_device
+    try:
+        switched.reinit()
+    finally:
+        reset_device(device)
+
+
+def check_unitless(checkpoint: Any, where: str = "") -> None:
+    """ValueError (one line) if the checkpoint holds a Brian2 quantity with a unit: the run's file stores numbers
+    without units, so a continuation read back from it (after ``l2l resume``, on ``slurm-array``) would get volts as
+    plain numbers where one handed over in memory (``serial``, ``local``) gets a quantity, and ``group.v = ...``
+    fails on the dimension in the first case only."""
+    dimensions = getattr(checkpoint, "dim", None)
+    if dimensions is not None and not getattr(checkpoint, "is_dimensionless", True):
+        key = where[2:].split("']", 1)[0] if where.startswith("['") else None
+        named = "the checkpoint" if key is None else f"checkpoint key {key!r}" + \
+            (f" (at {where})" if where != f"[{key!r}]" else "")
+        unit = str(getattr(checkpoint, "get_best_unit", lambda: dimensions)())
+        raise ValueError(f"simulator 'brian2': {named} is a Brian2 quantity in {unit}, and the run stores numbers "
+                         f"without units: store it divided by a unit (group.v[:] / b.mV) and multiply it back when "
+                         f"continuing (group.v = checkpoint['v'] * b.mV)")
+    if isinstance(checkpoint, dict):
+        for key, value in checkpoint.items():
+            check_unitless(value, f"{where}[{key!r}]")
+    elif isinstance(checkpoint, (list, tuple)):
+        for index, value in enumerate(checkpoint):
+            check_unitless(value, f"{where}[{index!r}]")
 
 
 @dataclass(frozen=True)
@@ -162,13 +240,22 @@ class Brian2Model(ModelFunction):
     cache_dir: str = option("", help="root of the per-worker caches of compiled code ('' = the temp folder)")
     quiet: bool = option(True, help="keep Brian2's console log to warnings")
 
+    def __post_init__(self) -> None:
+        super().__post_init__()  # imports the model's module, which may set a device at its top
+        brian2 = sys.modules.get("brian2")
+        if brian2 is not None and brian2.get_device() is not _runtime_device():
+            raise ConfigError(_standalone_refusal(brian2.get_device(), "is set to").replace(
+                "Brian2's device", f"after importing {self.function.partition(':')[0]!r}, Brian2's device", 1))
+
     def _require(self) -> None:
         require_installed("brian2", "simulator 'brian2'", "brian2")
 
     def _call(self, params: dict[str, Any], seed: int, extra: dict[str, Any]) -> SimulationResult:
         function = self._load()
         with brian2_session(seed, self.target, self.cache_dir, self.quiet) as brian2:
-            return as_result(function(brian2, params, seed, **extra, **self.kwargs))
+            result = as_result(function(brian2, params, seed, **extra, **self.kwargs))
+        check_unitless(result.checkpoint)
+        return result
 
 
-__all__ = ["Brian2Model", "brian2_session", "import_brian2", "worker_cache", "TARGETS", "BRIAN2_LOCK"]
+__all__ = ["Brian2Model", "brian2_session", "check_unitless", "import_brian2", "worker_cache", "TARGETS", "BRIAN2_LOCK"]

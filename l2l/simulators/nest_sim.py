@@ -126,6 +126,33 @@ def prepare_kernel(nest: ModuleType, seed: int, threads: int, quiet: bool = True
     return {**settings, "virtual_processes": int(nest.GetKernelStatus("total_num_virtual_procs"))}
 
 
+def _kernel_object(value: Any, where: str = "") -> tuple[str, Any] | None:
+    """The first NEST object (a NodeCollection, a SynapseCollection, ...) in ``value``, with where it is."""
+    if type(value).__module__.split(".")[0] == "nest":
+        return where, value
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, (list, tuple)) else ()
+    for key, item in items:
+        found = _kernel_object(item, f"{where}[{key!r}]")
+        if found is not None:
+            return found
+    return None
+
+
+def check_no_kernel_objects(checkpoint: Any) -> None:
+    """ValueError (one line) if the checkpoint holds a NEST object: it lives in the kernel that is reset after every
+    segment (and cannot be stored or pickled), so the next segment could not use it. Before, storing one failed
+    every segment with NEST's own ``NESTErrors.UnknownNode: UnknownNode``."""
+    found = _kernel_object(checkpoint) if checkpoint is not None else None
+    if found is not None:
+        where, value = found
+        key = where[2:].split("']", 1)[0] if where.startswith("['") else None
+        named = "the checkpoint" if key is None else f"checkpoint key {key!r}" + \
+            (f" (at {where})" if where != f"[{key!r}]" else "")
+        raise ValueError(f"simulator 'nest': {named} is a NEST {type(value).__name__}, "
+                         f"which lives in the kernel that l2l resets after every segment: keep its state as numbers "
+                         f"(e.g. numpy.asarray(neurons.get('V_m'))) and build the network again when continuing")
+
+
 @dataclass(frozen=True)
 class NestModel(ModelFunction):
     """A PyNEST model function(nest, params, seed, **kwargs) run in a fresh, seeded kernel
@@ -149,10 +176,12 @@ class NestModel(ModelFunction):
             kernel = prepare_kernel(nest, seed, worker_threads(self.threads), self.quiet)
             try:
                 result = as_result(function(nest, params, seed, **extra, **self.kwargs))
+                check_no_kernel_objects(result.checkpoint)  # before the reset, which empties them
             finally:
                 nest.ResetKernel()
         result.metrics = {**result.metrics, "nest_virtual_processes": float(kernel["virtual_processes"])}
         return result
 
 
-__all__ = ["NestModel", "import_nest", "require_installed", "prepare_kernel", "worker_threads", "nest_seed", "KERNEL_LOCK"]
+__all__ = ["NestModel", "check_no_kernel_objects", "import_nest", "require_installed", "prepare_kernel",
+           "worker_threads", "nest_seed", "KERNEL_LOCK"]

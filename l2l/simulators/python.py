@@ -172,7 +172,7 @@ def _nbytes(value: Any) -> int:
     """About the bytes a checkpoint takes in the file: its arrays' and strings' sizes, 8 per other leaf."""
     if value is None:
         return 0
-    if hasattr(value, "nbytes"):
+    if hasattr(type(value), "nbytes"):  # the type's, not the object's: a NEST NodeCollection answers any name
         return int(value.nbytes)
     if isinstance(value, (str, bytes)):
         return len(value)
@@ -424,6 +424,13 @@ class ModelFunction(Simulator):
 
     def fidelity(self) -> Fidelity | None:
         return fidelity_from_table(self.multi_fidelity, self.name) if self.multi_fidelity else None
+
+    def restarts(self) -> bool:
+        """True if the model takes no ``checkpoint`` (each segment simulates again from 0), as for ``python``."""
+        try:
+            return bool(self.multi_fidelity) and not accepts(self._load(), "checkpoint")
+        except Exception:  # noqa: BLE001 - a model that cannot be imported here: its run says so
+            return False
 
     def run(self, params: dict[str, Any], seed: int) -> SimulationResult:
         fidelity = self.fidelity()
