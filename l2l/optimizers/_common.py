@@ -99,12 +99,22 @@ def best_of(state_best: float | None, candidates: np.ndarray, scalar: np.ndarray
 
 
 def finite_scores(scalar: np.ndarray) -> np.ndarray:
-    """Replace non-finite scores by something worse than every finite one."""
+    """Replace non-finite scores by something worse than every finite one: the worst finite score minus their
+    range, so that scores scaled or shifted (``a * y + b``, ``a > 0``) give the replacement scaled and shifted
+    alike (with one distinct finite score, its value minus ``1 + |value|``).
+
+    Before, it was always the worst minus ``1 + |worst|``, in score units: with scores of order 1e-6 one failure
+    told as ``-inf`` lay a million of their ranges below them, and ``gp``, which standardizes every score it
+    holds, saw the successes as all alike (benchmarks/scale_invariance.py, docs/optimizers.md). For scores whose
+    best is near 0 (losses near their minimum) the two are about the same."""
     scalar = np.asarray(scalar, dtype=float)
     finite = np.isfinite(scalar)
     if finite.all():
         return scalar
-    worst = scalar[finite].min() - 1.0 - abs(scalar[finite].min()) if finite.any() else 0.0
+    if not finite.any():
+        return np.where(finite, scalar, 0.0)
+    low, high = scalar[finite].min(), scalar[finite].max()
+    worst = low - (high - low) if high > low else low - 1.0 - abs(low)
     return np.where(finite, scalar, worst)
 
 

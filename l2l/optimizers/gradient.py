@@ -42,6 +42,9 @@ from l2l.registry import option
 METHODS = ("classic", "stochastic", "adam", "rmsprop")
 #: The longest step tried along the line of a larger ask, in frame units (the whole range).
 LONGEST_LINE_STEP = 1.0
+#: Adam's and RMSProp's epsilon, relative to the largest gradient norm estimated so far (so the steps are the
+#: same whatever the scale of the scores).
+EPSILON = 1e-8
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,9 @@ class FiniteDifferenceGradient(BudgetSized):
         rng = rng_from_state(state["rng"])
         moment1, moment2 = state["moment1"], state["moment2"]
         scale = max(state.get("gradient_scale", 0.0), float(np.linalg.norm(gradient)))
+        # Adam's and RMSProp's epsilon in units of the largest gradient seen, not of the scores: 1e-8 in score
+        # units made the steps depend on the scores' scale (benchmarks/scale_invariance.py).
+        epsilon = EPSILON * scale if scale > 0 else EPSILON
         if self.method in ("classic", "stochastic"):
             gradient = gradient / scale if scale > 0 else gradient
             if self.method == "stochastic":
@@ -144,10 +150,10 @@ class FiniteDifferenceGradient(BudgetSized):
             moment2 = self.second_order_decay * moment2 + (1 - self.second_order_decay) * gradient ** 2
             corrected1 = moment1 / (1 - self.first_order_decay ** generation)
             corrected2 = moment2 / (1 - self.second_order_decay ** generation)
-            step = self.learning_rate * corrected1 / (np.sqrt(corrected2) + 1e-8)
+            step = self.learning_rate * corrected1 / (np.sqrt(corrected2) + epsilon)
         else:
             moment2 = self.momentum_decay * moment2 + (1 - self.momentum_decay) * gradient ** 2
-            step = self.learning_rate * gradient / (np.sqrt(moment2) + 1e-8)
+            step = self.learning_rate * gradient / (np.sqrt(moment2) + epsilon)
         best_score, best = best_of(state["best_score"], candidates, scalar, state["best"])
         point = frame.clip(state["point"] + step)
         if len(points) > probes and scalar[probes:].max() > scalar[0]:  # a better point than this one: go there
