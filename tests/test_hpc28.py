@@ -35,14 +35,16 @@ def _executable(path: Path, text: str) -> Path:
     return path
 
 
-def _fake_slurm(folder: Path, reason: str = "None", queued: str = "") -> Path:
-    """A folder of stand-ins for squeue (answering ``reason`` for %r, ``queued`` otherwise), scontrol and sbatch,
-    each logging its arguments to ``calls``."""
+def _fake_slurm(folder: Path, reason: str = "None", restarts: int = 0, queued: str = "") -> Path:
+    """A folder of stand-ins for squeue (answering ``queued``), scontrol (``show job``: a job ending for ``reason``,
+    restarted ``restarts`` times) and sbatch, each logging its arguments to ``calls``."""
     folder.mkdir()
     log = folder / "calls"
-    _executable(folder / "squeue", f'#!/bin/sh\necho "squeue $*" >> {log}\n'
-                                   f'case "$*" in *%r*) echo {reason} ;; *) printf "%s" "{queued}" ;; esac\n')
-    _executable(folder / "scontrol", f'#!/bin/sh\necho "scontrol $*" >> {log}\n')
+    _executable(folder / "squeue", f'#!/bin/sh\necho "squeue $*" >> {log}\nprintf "%s" "{queued}"\n')
+    _executable(folder / "scontrol", f'#!/bin/sh\necho "scontrol $*" >> {log}\n[ "$1" = show ] || exit 0\n'
+                                     f'echo "JobId=4242 JobName=l2l-outer"\n'
+                                     f'echo "   JobState=COMPLETING Reason={reason} Dependency=(null)"\n'
+                                     f'echo "   Requeue=1 Restarts={restarts} BatchFlag=1 Reboot=0 ExitCode=0:0"\n')
     _executable(folder / "sbatch", f'#!/bin/sh\necho "sbatch $*" >> {log}\necho 4242\n')
     return folder
 
@@ -59,10 +61,10 @@ def _job_script(tmp_path: Path, capsys) -> Path:
     return script
 
 
-def _terminated(tmp_path: Path, capsys, reason: str) -> tuple[str, str]:
+def _terminated(tmp_path: Path, capsys, reason: str, restarts: int = 0) -> tuple[str, str]:
     """Run the job script as SLURM's batch shell, SIGTERM it once its loop runs: (its output, the SLURM calls)."""
     script = _job_script(tmp_path, capsys)
-    fake = _fake_slurm(tmp_path / "bin", reason=reason)
+    fake = _fake_slurm(tmp_path / "bin", reason=reason, restarts=restarts)
     env = {**os.environ, "PATH": f"{fake}{os.pathsep}{os.environ['PATH']}", "SLURM_JOB_ID": "4242"}
     out = tmp_path / "out.txt"
     with open(out, "w") as sink:
@@ -96,6 +98,14 @@ def test_a_submitted_loop_cancelled_with_scancel_says_how_to_go_on_and_is_not_re
     assert lines[0].endswith(f"not requeued; every committed evaluation is in {tmp_path / 'outer.h5'}; go on with: "
                              f"sbatch --chdir={tmp_path} {tmp_path / 'outer.h5.submit.sh'}"), lines
     assert "requeue" not in calls, calls
+
+
+def test_a_submitted_loop_requeued_by_slurm_says_so_and_does_not_requeue_it_again(tmp_path, capsys):
+    said, calls = _terminated(tmp_path, capsys, "None", restarts=1)  # scontrol requeue, or preemption
+    # before: nothing said; then (scancel's line) 'not requeued', while SLURM requeued it
+    assert (f"l2l submit: job 4242 requeued by SLURM (SIGTERM: scontrol requeue, or preemption); the loop commits "
+            f"what it can; the next job resumes {tmp_path / 'outer.h5'}") in said.splitlines(), said
+    assert "not requeued" not in said and "requeue 4242" not in calls, (said, calls)
 
 
 def test_a_second_submit_while_the_first_job_of_the_same_output_is_queued_is_refused(tmp_path, capsys, monkeypatch):

@@ -47,11 +47,18 @@ on_signal() {{
 }}
 on_term() {{
     # SLURM ends the job: SIGTERM to each of its processes, SIGKILL after KillWait. At its time limit (the loop did
-    # not stop within --signal-seconds) the job is requeued, as a loop stopped in time is; after scancel it is not.
+    # not stop within --signal-seconds) the job requeues itself, as a loop stopped in time does; after scancel it
+    # does not; requeued by SLURM (scontrol requeue, preemption) it is counted restarted already.
     [ -n "$ending" ] && return
-    reason=$(squeue --noheader --jobs="${{SLURM_JOB_ID:-0}}" --format=%r 2>/dev/null)
+    job=$(scontrol show job "${{SLURM_JOB_ID:-0}}" 2>/dev/null)
+    reason= restarts=0
+    case "$job" in *" Reason="*) reason=${{job#* Reason=}}; reason=${{reason%%[[:space:]]*}} ;; esac
+    case "$job" in *" Restarts="*) restarts=${{job#* Restarts=}}; restarts=${{restarts%%[!0-9]*}} ;; esac
     [ "$reason" = None ] && reason=
-    if [ "$reason" = TimeLimit ]; then
+    if [ "${{restarts:-0}}" -gt "${{SLURM_RESTART_COUNT:-0}}" ] 2>/dev/null; then
+        ending=requeued
+        echo "l2l submit: job $SLURM_JOB_ID requeued by SLURM (SIGTERM: scontrol requeue, or preemption); the loop commits what it can; the next job resumes $out"
+    elif [ "$reason" = TimeLimit ]; then
         ending=requeued
         echo "l2l submit: time limit reached before the loop stopped (SIGTERM); it commits what it can until SLURM kills it; requeueing job $SLURM_JOB_ID to resume $out"
         scontrol requeue "$SLURM_JOB_ID"
