@@ -32,8 +32,8 @@ With ``--first-fails`` the first evaluation of every run fails and is told ``-in
 before its first success, whatever ``run.penalty``): the optimizers that use the scores' values must weigh it the
 same at every scale (the JSON goes to scale_invariance_first_fails.json).
 
-Run: ``nice -n 19 python benchmarks/scale_invariance.py`` (seeds 1-5, budget 48; about 5 minutes on a quiet
-2-core machine; ``--seeds``, ``--budget``, ``--only`` to choose). The last line is one JSON object;
+Run: ``nice -n 19 python benchmarks/scale_invariance.py`` (seeds 1-5, budget 48: 594 s on 2 cores under a load
+average of about 15, most of it gp, nevergrad and motpe; ``--seeds``, ``--budget``, ``--only`` to choose). The last line is one JSON object;
 ``--save`` writes it to benchmarks/results/scale_invariance.json.
 """
 
