@@ -90,6 +90,7 @@ while :; do
 done
 if [ "$stopping" = 1 ] && [ -z "$ending" ]; then
     echo "l2l submit: stopped with status $status; requeueing job $SLURM_JOB_ID to resume $out"
+    ending=requeued  # the requeue's own SIGTERM, should it come before the exit, is not said as SLURM's
     scontrol requeue "$SLURM_JOB_ID"
     exit 0
 fi
