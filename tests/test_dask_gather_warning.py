@@ -55,16 +55,23 @@ def _warnings(caplog) -> list[str]:
             r.getMessage()]
 
 
-def _start(cluster):
-    executor = BACKENDS.create("dask", {"address": cluster.scheduler_address, "timeout": 1})
+def _start(cluster, reconnect: float | None = None):
+    """A dask backend on ``cluster`` with one evaluation out; its client, once connected, tries to reach a
+    scheduler it lost for ``reconnect`` seconds (Dask's ``timeout``; None: the backend's 60 s)."""
+    # reaching the in-process scheduler can take more than a second on a loaded machine (the connection timed out
+    # once in five runs of the dask test files beside each other, at load 20): the backend's timeout is generous
+    executor = BACKENDS.create("dask", {"address": cluster.scheduler_address, "timeout": 60})
     executor.start(ContractSimulator(), Settings(objectives=("value",)))
+    if reconnect is not None:  # a scheduler gone is found gone after `reconnect` s, not 60
+        assert isinstance(getattr(executor._client, "_timeout", None), (int, float)), "distributed's Client changed"
+        executor._client._timeout = executor.timeout = reconnect
     executor.submit([Task(0, 0, 1, {"x": 2.0})])
     return executor
 
 
 def test_the_warning_of_results_not_gathered_goes_with_a_scheduler_that_went_away(cluster, caplog):
     _gather_fails_once(cluster, then_close=True)
-    executor = _start(cluster)
+    executor = _start(cluster, reconnect=1.0)
     with caplog.at_level(logging.WARNING, logger="distributed.client"):
         try:
             # it ends in l2l's own line (SchedulerGone) or, where the client's second gather comes before the cluster
