@@ -36,7 +36,7 @@ from l2l.components import Components, ComputeFloor, build as _build, load_run_c
 from l2l.config import RunConfig, from_mapping, penalty_warning, unnamed_scheduler
 from l2l.control import RunControl
 from l2l.driver_state import INHERIT_TO_TOP, count_every_attempt, rescore_early_failures
-from l2l.errors import ConfigError, TrajectoryError, command
+from l2l.errors import ConfigError, TrajectoryError, command, shown
 from l2l.jobs import Outcome, Settings
 from l2l.jobs.slurm_common import cancel_left_behind, run_job_name
 from l2l.jobs.warm import start_fork_server
@@ -535,7 +535,7 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
     if not isinstance(drop_unreadable, bool):
         raise ConfigError(f"drop_unreadable must be True or False, got {drop_unreadable!r}")
     if not path.exists():
-        raise TrajectoryError(f"{path}: no such file")
+        raise TrajectoryError(f"{shown(path)}: no such file")
     with contextlib.ExitStack() as stack, WriterLock(path) as lock:
         # SLURM jobs of a session killed (kill -9, its node lost) stop training for nobody, whatever backend this
         # one runs on (before, only a resume on slurm-array cancelled them); no other session is alive (the lock)
@@ -710,10 +710,13 @@ def _jobs_left_elsewhere(path: Path, log: Any, created_backend: str) -> str:
         where = "is gone"
     else:
         where = "is not beside this file (moved or copied without it)"
-    jobs = f"--name={run_job_name(folder)}"
+    # not 'scancel --name=...': l2l submit's job of this run (perhaps the one running this resume) and runs of the
+    # same name in other folders carry that name too
+    listing = command("squeue", f"--name={run_job_name(folder)}", "--format=%i,%Z,%V")
     return (f"l2l: warning: this run's last session (backend {name!r}) was killed, and {folder}, the folder naming "
             f"the SLURM jobs it left in the queue, {where}: they are not cancelled from here; list them with "
-            f"'{command('squeue', jobs)}' and cancel them with '{command('scancel', jobs)}'")
+            f"'{listing}' (id, folder, submitted) and cancel them by id ('scancel ID ...'), not by their name, which "
+            f"l2l submit's job of this run and runs of the same name elsewhere carry too")
 
 
 def say_note(note: list[str]) -> None:

@@ -191,7 +191,8 @@ def test_reevaluate_of_a_moved_file_whose_killed_session_s_folder_is_gone_says_h
     assert _reevaluated(there / "old.h5", capsys) == [
         f"l2l: warning: this run's last session (backend 'slurm-array') was killed, and {here / 'old.work'}, the "
         f"folder naming the SLURM jobs it left in the queue, is gone: they are not cancelled from here; list them "
-        f"with 'squeue --name=l2l-old' and cancel them with 'scancel --name=l2l-old'"]
+        f"with 'squeue --name=l2l-old --format=%i,%Z,%V' (id, folder, submitted) and cancel them by id ('scancel ID "
+        f"...'), not by their name, which l2l submit's job of this run and runs of the same name elsewhere carry too"]
 
 
 @pytest.mark.slurm

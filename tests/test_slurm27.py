@@ -176,8 +176,10 @@ def test_a_killed_slurm_session_s_folder_gone_is_said_with_the_command_that_canc
     # before: nothing said
     assert said == [f"l2l: warning: this run's last session (backend 'slurm-array') was killed, and "
                     f"{tmp_path / 'old.work'}, the folder naming the SLURM jobs it left in the queue, {where}: they are "
-                    f"not cancelled from here; list them with '{command('squeue', '--name=l2l-old')}' and cancel them "
-                    f"with '{command('scancel', '--name=l2l-old')}'"]
+                    f"not cancelled from here; list them with '{command('squeue', '--name=l2l-old', '--format=%i,%Z,%V')}' "
+                    f"(id, folder, submitted) and cancel them by id ('scancel ID ...'), not by their name, which l2l "
+                    f"submit's job of this run and runs of the same name elsewhere carry too"]
+    # before: 'scancel --name=l2l-old', which cancels l2l submit's job running this resume, and same-named runs
 
 
 @pytest.mark.parametrize("backend, killed", [("slurm-array", False), ("local", True)])

@@ -1,0 +1,30 @@
+"""The lead's checks of session 28's loose ends."""
+from __future__ import annotations
+
+from l2l import cli
+from l2l.control import RunControl
+
+
+def _stopped_line(capsys, monkeypatch, batch_job: str | None) -> tuple[int, str]:
+    if batch_job is None:
+        monkeypatch.delenv("L2L_BATCH_JOB", raising=False)
+    else:
+        monkeypatch.setenv("L2L_BATCH_JOB", batch_job)
+    control = RunControl()
+    control.request_stop("signal SIGUSR1")
+    status = cli._stopped(control, "runs/sweep.h5")
+    return status, capsys.readouterr().err.strip()
+
+
+def test_a_run_stopped_by_a_signal_says_how_to_continue(capsys, monkeypatch):
+    status, line = _stopped_line(capsys, monkeypatch, None)
+    assert status == 138  # 128 + SIGUSR1
+    assert line.startswith("stopped (signal SIGUSR1)") and line.endswith("continue with: l2l resume runs/sweep.h5")
+
+
+def test_inside_l2l_submits_job_the_stop_line_leaves_what_comes_next_to_the_job(capsys, monkeypatch):
+    # the job's script requeues the job (time limit) or says how to go on (scancel): a user reading the job's log
+    # should not be told to resume by hand a run that the requeued job resumes by itself
+    status, line = _stopped_line(capsys, monkeypatch, "4242")
+    assert status == 138
+    assert "l2l resume" not in line and "requeues itself" in line and line.count("\n") == 0
