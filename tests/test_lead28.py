@@ -28,3 +28,20 @@ def test_inside_l2l_submits_job_the_stop_line_leaves_what_comes_next_to_the_job(
     status, line = _stopped_line(capsys, monkeypatch, "4242")
     assert status == 138
     assert "l2l resume" not in line and "requeues itself" in line and line.count("\n") == 0
+
+
+def _unstorable(params, seed):
+    raise TypeError(f"cannot store {object()} in a checkpoint")  # '<object object at 0x7f...>', new each time
+
+
+def test_failures_whose_texts_differ_only_by_an_object_s_address_are_one_reason(tmp_path):
+    import l2l
+    from conftest import make_config
+    from l2l.summary import finished_text
+
+    config = make_config(run={"name": "addr", "generations": 1}, optimizer={"name": "random", "population_size": 6},
+                         simulator={"name": "python"})
+    path = l2l.run(config, tmp_path / "addr.h5", simulator=_unstorable, progress=False)
+    line = finished_text(path, 1.0).splitlines()[1]
+    # before: '6 failed: 1 × "TypeError: ... at 0x7f…", 1 × ..., 4 with 4 other reasons' (one reason per address)
+    assert line.startswith('6 failed: 6 × "TypeError: cannot store <object object at 0x…> in a checkpoint"'), line

@@ -27,6 +27,8 @@ def error_message(text: str) -> str:
     return _L2L_EXCEPTION.sub(r"\1", line, count=1)
 
 
+#: An object's memory address in an error text (the repr of an object without its own: ``at 0x7f3c2e1b9a80``).
+_ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
 #: ``l2l.errors.ConfigError`` at the start of a traceback's last line: the class name is kept.
 _L2L_EXCEPTION = re.compile(r"^l2l(?:\.\w+)+\.([A-Za-z_]\w*)(?=:|$)")
 
@@ -62,7 +64,9 @@ def failure_line(trajectory: Trajectory, summary: RunSummary) -> str:
         return ""
     columns = trajectory._columns(("error_start", "error_length"), n, bad)
     texts = frames.error_texts(trajectory, columns["error_start"], columns["error_length"])
-    messages = [None if code == codes["timeout"] else error_message(text or "")  # None: a timeout
+    # None: a timeout; an object's address in the text (`<Generator at 0x7f…>`) differs from one evaluation to
+    # the next and would make one reason several
+    messages = [None if code == codes["timeout"] else _ADDRESS.sub("0x…", error_message(text or ""))
                 for code, text in zip(status[bad - start], texts)]
     # grouped by the whole message: two errors whose first 70 characters agree are two reasons (cut to 70 before,
     # they merged into one), each shown long enough to tell them apart (:func:`_shown`)
