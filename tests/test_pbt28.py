@@ -106,3 +106,45 @@ def test_checkpoint_refusals_are_one_line(tmp_path):
     sweep_path = l2l.run(sweep, tmp_path / "s.h5", progress=False)
     with pytest.raises(TrajectoryError, match="no checkpoints: the run did not train candidates in segments"):
         l2l.checkpoint(sweep_path)
+
+
+def test_the_own_training_example_runs_and_its_model_comes_out(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    monkeypatch.syspath_prepend(str(Path(__file__).parent.parent / "examples"))
+    import pbt_own_training as example
+
+    config = {**example.CONFIG, "policy": {**example.CONFIG["policy"], "population": 4},
+              "simulator": {**example.CONFIG["simulator"], "multi_fidelity": {"name": "epochs", "minimum": 1,
+                                                                              "maximum": 9}}}
+    path = l2l.run(config, tmp_path / "own.h5", progress=False)
+    best = l2l.best(path)
+    weights = l2l.checkpoint(path)["weights"]
+    assert example.loss(weights) == pytest.approx(best.value, rel=1e-9)  # the model that scored it
+    curve = l2l.lineage(path, [best.trial], curves=True)
+    assert curve["step"].tolist() == [float(s) for s in range(1, 10)]
+    assert curve["value"].iloc[-1] == pytest.approx(best.value, rel=1e-12)
+
+
+def failing(params, seed, budget, checkpoint=None):
+    """:func:`train`, diverging at step 6 with a learning rate above 0.05."""
+    if int(budget) == 6 and params["lr"] > 0.05:
+        raise RuntimeError("diverged")
+    return train(params, seed, budget, checkpoint)
+
+
+@pytest.mark.parametrize("seed", [0, 2, 8])
+def test_the_lineage_plot_keeps_one_row_per_member_and_names_the_final_trials(tmp_path, seed):
+    from l2l.plot.lineage import lineage_figure
+
+    run = config(seed)
+    run["policy"] = {**run["policy"], "synchronous": False, "population": 6}
+    path = l2l.run(run, tmp_path / "a.h5", simulator=failing, progress=False)
+    ax = lineage_figure(path).axes[0]
+    # a member that failed at 6 copies a donor already past it: it took a row of its own (7 or 8 rows before)
+    assert len(ax.get_yticks()) == 6
+    labels = [text.get_text().strip() for text in ax.texts if text.get_text().strip()]  # not the arrows
+    finals = l2l.lineage(path)["member"].unique()
+    best = l2l.best(path)
+    assert sorted(label.split()[0] for label in labels) == sorted(str(m) for m in finals)
+    assert f"{best.trial} (best, loss {best.value:.4g})" in labels

@@ -53,11 +53,16 @@ def lineage_figure(source) -> Figure:
                                           parent=("parent", "max"))
     first = segments.sort_values("budget").drop_duplicates("trial")
     spans["parent"] = first.set_index("trial")["parent"].reindex(spans.index).fillna(-1).astype(int)
-    # a fresh trial opens a row; an exploiting one takes the row of a member that stopped where it started
+    # a fresh trial opens a row; an exploiting one takes the row of a member that stopped where it started, or
+    # else (asynchronous: a member that failed or stopped at 12 copies a donor already at 18) the row of the
+    # member that stopped last before it started, so a population of 6 keeps 6 rows (it drew a 7th before)
     rows: dict[int, int] = {}
     occupant_end: dict[int, float] = {}
     for trial, span in spans.sort_values(["start", "parent"], kind="stable").iterrows():
         free = [r for r, end in occupant_end.items() if abs(end - span["start"]) < 1e-9]
+        if not free:
+            before = {r: end for r, end in occupant_end.items() if end < span["start"]}
+            free = [r for r, end in before.items() if end == max(before.values())]
         row = min(free) if span["parent"] >= 0 and free else len(occupant_end)
         rows[int(trial)] = row
         occupant_end[row] = float(span["end"])
@@ -72,13 +77,30 @@ def lineage_figure(source) -> Figure:
         if span["parent"] >= 0 and int(span["parent"]) in rows:
             ax.annotate("", xy=(span["start"], y), xytext=(span["start"], rows[int(span["parent"])]),
                         arrowprops={"arrowstyle": "->", "color": "#c0392b", "linewidth": 0.9})
+    best = _label_finals(ax, run, segments, spans, rows, top)
     ax.set_xlabel(_unit(run))
     ax.set_ylabel("population member")
     ax.set_yticks(sorted(set(rows.values())))
     copies = int((spans["parent"] >= 0).sum())
     _fitting_suptitle(fig, f"{run.title}\n{len(spans)} trials, {copies} exploitations (red: an arrow from the trial "
-                           f"whose checkpoint was copied; blue: the final learners)")
+                           f"whose checkpoint was copied; blue: the final learners, by trial{best})")
     return fig
+
+
+def _label_finals(ax, run, segments, spans, rows: dict[int, int], top: float) -> str:
+    """Each final learner's trial number at the right end of its line (the trial ``l2l.lineage`` and
+    ``l2l.checkpoint`` take), the best one's (by the first objective, as PBT ranks) with its score; the title's
+    words for that ("" where no final learner has a score)."""
+    finals = [int(t) for t, span in spans.iterrows() if np.isclose(span["end"], top)]
+    goal = run.objective(None)  # the first: the one PBT ranks by
+    at_top = segments[np.isclose(segments["budget"], top) & (segments["status"] == "ok")]
+    scores = at_top.groupby("trial")[goal.name].last().dropna().to_dict() if goal.name in at_top else {}
+    best = (min if goal.direction == "minimize" else max)(scores, key=scores.get) if scores else None
+    for trial in finals:
+        text = f" {trial}" + (f" (best, {goal.name} {scores[trial]:.4g})" if trial == best else "")
+        ax.annotate(text, xy=(top, rows[trial]), xytext=(2, 0), textcoords="offset points", va="center",
+                    fontsize=8, fontweight="bold" if trial == best else "normal", annotation_clip=False)
+    return "" if best is None else f"; best: trial {best}"
 
 
 def schedules_figure(source, objective: str | None = None) -> Figure:
