@@ -2,9 +2,9 @@
 
 The kills come from a parent that has imported everything and forks a child
 per attempt, so each kill lands at a chosen delay after the child starts
-writing (no interpreter start-up to blur it) and hundreds of kills take
-seconds. Each killed file must open, validate and resume; the final file must
-equal an uninterrupted run's.
+writing (no interpreter start-up to blur it), or at a chosen instant where the
+child stops itself for the parent to kill it. Each killed file must open,
+validate and resume; the final file must equal an uninterrupted run's.
 """
 
 from __future__ import annotations
@@ -89,8 +89,11 @@ def test_kill_minus_nine_at_any_instant_of_creating_a_file_leaves_no_file_or_a_v
     assert valid_files >= 5  # some kills landed after the file appeared
 
 
-def _resume_signalling_the_open(path, write_end: int):
-    """In the child: resume, writing one byte to ``write_end`` when the writer opens the file."""
+def _resume_signalling_the_open(path, write_end: int, stop: bool = False):
+    """In the child: resume, writing one byte to ``write_end`` when the writer opens the file; with ``stop``, the
+    child also stops (SIGSTOP) the instant the file is first opened for writing, for the parent to kill it there."""
+    import h5py
+
     from l2l.results_schema import writer as writer_module
 
     original = writer_module.TrajectoryWriter._open
@@ -100,7 +103,27 @@ def _resume_signalling_the_open(path, write_end: int):
         original(self)
 
     writer_module.TrajectoryWriter._open = _open
+    if stop:  # h5py.File and the writer's own open both open through h5f.open
+        h5f_open = h5py.h5f.open
+
+        def open_and_stop(name, *args, **kwargs):
+            fid = h5f_open(name, *args, **kwargs)
+            if (args[0] if args else kwargs.get("flags", h5py.h5f.ACC_RDWR)) & h5py.h5f.ACC_RDWR:
+                h5py.h5f.open = h5f_open
+                os.kill(os.getpid(), signal.SIGSTOP)
+            return fid
+
+        h5py.h5f.open = open_and_stop
     l2l.resume(path, generations=300)
+
+
+def _kill_when_stopped(pid: int) -> int:
+    """SIGKILL ``pid`` once it has stopped itself (or return its wait status if it ended first)."""
+    _, status = os.waitpid(pid, os.WUNTRACED)
+    if not os.WIFSTOPPED(status):
+        return status
+    os.kill(pid, signal.SIGKILL)
+    return os.waitpid(pid, 0)[1]
 
 
 def test_kill_minus_nine_at_any_instant_of_resuming_leaves_a_file_that_resumes_exactly(tmp_path):
@@ -111,24 +134,30 @@ def test_kill_minus_nine_at_any_instant_of_resuming_leaves_a_file_that_resumes_e
     l2l.run(first, path)
     rng = np.random.default_rng(11)
     kills = anywhere = 0
-    # Validate and load read nothing but the file, and about two kills in five leave the bytes an earlier kill left
-    # (a kill at the open after a resume that appended nothing): such a file is not checked twice (checking every
-    # file took a third of the test's time).
+    # Validate and load read nothing but the file, and many kills leave the bytes an earlier kill left (a kill at
+    # the open after a resume that appended nothing): such a file is not checked twice.
     readable: set[str] = set()  # digests of the files found valid and loadable
-    for attempt in range(140):
+    # Each attempt costs a resume's start (about 1 s on a loaded machine): 140 of them (100 random kills at the
+    # open, which met the harmful instant, the file open but not yet in SWMR mode, about once in 70) took 2.3-5
+    # minutes under load, up to pytest's 300 s timeout. That instant is now aimed at exactly: 65 attempts.
+    cycle = "Aaoaaoaaoaaoa"  # per 13 attempts: 1 aimed (A), 8 anywhere (a), 4 at the open (o)
+    for attempt in range(65):
+        kind = cycle[attempt % 13]
         read_end, write_end = os.pipe()
-        pid = _in_child(lambda: _resume_signalling_the_open(path, write_end))
+        pid = _in_child(lambda: _resume_signalling_the_open(path, write_end, stop=kind == "A"))
         os.close(write_end)
-        if attempt % 7 in (1, 4):  # a resume repairs the file, opens it, then appends: 40 kills land anywhere,
-            # every other one timed from its start, the others from its open (so that the appends are hit however
-            # long the repair takes on a loaded machine), each in 0-250 ms, two per 25 ms tenth and clock
+        if kind == "A":  # killed the instant the writer's open of the file returns, however loaded the machine:
+            # a writer that opened the file other than in SWMR mode at once left it unreadable here
+            status = _kill_when_stopped(pid)
+        elif kind == "a":  # a resume repairs the file, opens it, then appends: 40 kills land anywhere, every
+            # other one timed from its start, the others from its open (so that the appends are hit however long
+            # the repair takes on a loaded machine), each in 0-250 ms, two per 25 ms tenth and clock
             earliest = anywhere // 2 % 10 * 0.025
             if anywhere % 2:
                 os.read(read_end, 1)
             anywhere += 1
             status = _kill_after(pid, rng.uniform(earliest, earliest + 0.025))
-        else:  # 100 kills at the instant the writer opens the file, where a kill once left it unreadable (such
-            # a kill lands in the harmful microseconds in about one attempt of 70: it needs many attempts)
+        else:  # 20 kills in the 2 ms after the writer starts opening the file: before, in or after HDF5's open
             os.read(read_end, 1)
             status = _kill_after(pid, rng.uniform(0.0, 0.002))
         os.close(read_end)
