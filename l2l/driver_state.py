@@ -30,7 +30,20 @@ ADDED_POLICY_KEYS: dict[str, dict[str, Any]] = {
 
 
 def evaluation_seed(run_seed: int, generation: int, individual: int) -> int:
-    """The seed of one evaluation: a function of (run seed, generation, individual) only."""
+    """The seed of one evaluation: a function of (run seed, generation, individual) only. Each is an integer >= 0
+    (numpy's too); anything else is one ArgumentError line (None drew a random seed, "3" was taken, 3.5 raised
+    numpy's TypeError)."""
+    if not (type(run_seed) is type(generation) is type(individual) is int and min(run_seed, generation,
+                                                                                 individual) >= 0):
+        from l2l.errors import ArgumentError
+        from l2l.parameters import plain
+
+        for name, value in (("run_seed", run_seed), ("generation", generation), ("individual", individual)):
+            value = plain(value)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ArgumentError(f"evaluation_seed: {name} must be an integer >= 0, got {type(value).__name__} "
+                                    f"{value!r:.60}")
+        run_seed, generation, individual = plain(run_seed), plain(generation), plain(individual)
     words = np.random.SeedSequence(run_seed, spawn_key=(generation, individual)).generate_state(2, np.uint32)
     return int((int(words[0]) << 32 | int(words[1])) & SEED_MASK)
 

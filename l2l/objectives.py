@@ -33,10 +33,10 @@ class Objective:
         if self.name in RESERVED_NAMES:
             raise ConfigError(f"objective name {self.name!r} is reserved for a column of the results; "
                               f"reserved names: {', '.join(sorted(RESERVED_NAMES))}")
-        if self.direction not in DIRECTIONS:
+        if not isinstance(self.direction, str) or self.direction not in DIRECTIONS:  # an array: no "ambiguous"
             raise ConfigError(
                 f"objective {self.name!r}: direction must be one of {DIRECTIONS}, "
-                f"got {self.direction!r}")
+                f"got {self.direction!r:.60}")
 
     @property
     def sign(self) -> float:

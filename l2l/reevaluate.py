@@ -28,7 +28,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from l2l.errors import ConfigError, L2LError, TrajectoryError
+from l2l.errors import ArgumentError, ConfigError, L2LError, TrajectoryError, path_argument, shown
 from l2l.results_schema.layout import REEVALUATION_SEED_KEY, STATUS_CODES
 from l2l.words import call, named
 
@@ -62,6 +62,19 @@ class Candidate:
     params: dict[str, Any]
     value: float
     budget: float | None = None
+
+
+def _check_arguments(top: Any, seeds: Any, objective: Any) -> str | None:
+    """:func:`reevaluate`'s ``top``, ``seeds`` and ``objective`` checked before the file is opened: one
+    :class:`ConfigError` line for a bad one; ``objective`` as a text (numpy's too) or None."""
+    from l2l.parameters import plain
+
+    _check_extent(top, seeds)
+    objective = plain(objective)
+    if objective is not None and not isinstance(objective, str):  # an array raised "truth value is ambiguous"
+        raise ArgumentError(f"reevaluate: objective must be an objective's name (or None), got "
+                            f"{type(objective).__name__} {objective!r:.60}")
+    return objective
 
 
 def _check_extent(top: Any, seeds: Any) -> None:
@@ -226,10 +239,10 @@ def reevaluate(path: str | os.PathLike, top: int = DEFAULT_TOP, seeds: int = DEF
     """
     from l2l.results_schema.lock import WriterLock
 
-    _check_extent(top, seeds)
-    path = Path(path)
+    objective = _check_arguments(top, seeds, objective)
+    path = path_argument(path)
     if not path.is_file():
-        raise TrajectoryError(f"{path}: no such file" if not path.exists() else f"{path} is not a file")
+        raise TrajectoryError(f"{shown(path)}: no such file" if not path.exists() else f"{shown(path)} is not a file")
     owned = lock is None
     lock = (lock or WriterLock(path)).acquire()
     try:

@@ -21,10 +21,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from l2l.analysis.outputs import check_output, write_atomically
-from l2l.errors import ConfigError
+from l2l.analysis.outputs import check_output, check_switch, write_atomically
+from l2l.errors import ConfigError, path_argument, shown
 from l2l.results_schema.reader import Trajectory, load
-from l2l.words import option
+from l2l.words import call, option
 
 FORMATS = {"csv": ".csv", "parquet": ".parquet"}
 
@@ -90,12 +90,15 @@ def export(path: str | os.PathLike, format: str | None = None, out: str | os.Pat
     or not writable (a missing folder is created); :class:`~l2l.errors.TrajectoryError`
     for a file that is not a readable trajectory. The file appears complete or not at all.
     """
-    suffix = Path(str(out)).suffix.lower() if out is not None and str(out) != "-" else ""
+    path = path_argument(path)  # an int, '' or None: one line naming the argument, before any file is touched
+    suffix = path_argument(out, "out").suffix.lower() if out is not None and str(out) != "-" else ""
     named = next((name for name, ending in FORMATS.items() if ending == suffix), None)
     if format is None:
         format = named or "csv"
-    if format not in FORMATS:
-        raise ConfigError(f"{option('format')} must be one of {', '.join(FORMATS)}, got {format!r}")
+    if not isinstance(format, str) or format not in FORMATS:
+        raise ConfigError(f"{option('format')} must be one of {', '.join(FORMATS)}, got {format!r:.60}")
+    for key, value in (("segments", segments), ("reevaluations", reevaluations), ("provenance", provenance)):
+        check_switch(value, key)
     if named is not None and named != format:
         raise ConfigError(f"{option('output', out)} names a {named} file and {option('format')} is {format}: give "
                           f"{option('output', Path(str(out)).with_suffix(FORMATS[format]))} or "
@@ -120,8 +123,8 @@ def export(path: str | os.PathLike, format: str | None = None, out: str | os.Pat
     if reevaluations:
         with Trajectory(path) as trajectory:
             if not trajectory.has_reevaluations:
-                raise ConfigError(f"{path} holds no re-evaluation: run l2l reevaluate {path} first, or export the "
-                                  f"evaluations (without {option('reevaluations')})")
+                raise ConfigError(f"{shown(path)} holds no re-evaluation: run {call('reevaluate', str(path))} first, "
+                                  f"or export the evaluations (without {option('reevaluations')})")
     frame = load(path, segments=segments, reevaluations=reevaluations)
     if target is None:
         frame.to_csv(sys.stdout, index=False)

@@ -14,14 +14,51 @@ import os
 from pathlib import Path
 from typing import Callable, Iterable
 
-from l2l.errors import ConfigError, path_argument
+from l2l.errors import ArgumentError, ConfigError, path_argument
 from l2l.words import option
+
+#: the resolutions a figure is written at (``--dpi``, ``dpi=``): below about 10 matplotlib fails on the figures'
+#: smallest text (at 0 and below at once) with a traceback; far above 1200 a figure of 15 x 8.5 inches no longer
+#: fits in memory
+DPI_RANGE = (20, 1200)
+
+
+def _name(name: str) -> str:
+    """The argument ``name`` as a message names it: ``--dpi`` on the command line, ``dpi`` from Python."""
+    return option(name).split("=")[0]
+
+
+def check_dpi(dpi: object, name: str = "dpi") -> int:
+    """``dpi`` (``--dpi``, or ``dpi=`` of :func:`l2l.plot.save` and :func:`l2l.analysis.report.report`) as an int,
+    or a one-line :class:`ConfigError` before anything is read or written: a number outside :data:`DPI_RANGE`
+    failed in matplotlib with a traceback, ``dpi="3"`` or NaN inside ``savefig``. numpy's integers are taken."""
+    from l2l.parameters import plain
+
+    low, high = DPI_RANGE
+    value = plain(dpi)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ArgumentError(f"{_name(name)} must be an integer from {low} to {high} (dots per inch), got "
+                            f"{type(value).__name__} {value!r:.60}")
+    if not low <= value <= high:
+        raise ConfigError(f"{_name(name)} must be an integer from {low} to {high} (dots per inch), got {value}")
+    return value
+
+
+def check_switch(value: object, name: str) -> bool:
+    """The switch ``name`` (``force=``, ``overwrite=``) as a bool, numpy's too; anything else, one
+    :class:`ArgumentError` line before any work (``force="3"`` rendered a report for a minute, as if True)."""
+    from l2l.parameters import plain
+
+    value = plain(value)
+    if not isinstance(value, bool):
+        raise ArgumentError(f"{_name(name)} must be True or False, got {type(value).__name__} {value!r:.60}")
+    return value
 
 
 def _same(a: Path, b: Path) -> bool:
     try:
         return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL byte (check_output refuses it first)
         return False
 
 
@@ -29,9 +66,14 @@ def check_output(target: str | os.PathLike, *, force: bool = False, inputs: Iter
                  names: tuple[str, str] = ("output", "force")) -> Path:
     """``target`` as a Path if it may be written; :class:`ConfigError` (one line) if not. ``names``: the
     arguments that gave ``target`` and ``force``, as :func:`l2l.words.option` names them in the message
-    (:func:`l2l.plot.save`'s ``path`` and ``overwrite``)."""
+    (:func:`l2l.plot.save`'s ``path`` and ``overwrite``). ``force`` that is not True or False is refused
+    (:func:`check_switch`)."""
     path_argument(target, option(names[0]).rstrip("="))  # an int, None: one line naming the argument
+    force = check_switch(force, names[1])
     text = os.fsdecode(target)
+    for name in (*(os.fsdecode(source) for source in inputs), text):  # os.stat's "embedded null byte" names none
+        if "\0" in name:
+            raise ConfigError(f"{name!r} is no file name: it holds a NUL byte")
     if text.endswith(("/", os.sep)):  # Path() would drop the slash and write a file of the folder's name
         raise ConfigError(f"output {text!r} names a folder; give a file name in it")
     target = Path(text)

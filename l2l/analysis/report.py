@@ -417,12 +417,17 @@ def report(path: str | os.PathLike, out: str | os.PathLike | None = None, dpi: i
            force: bool = False) -> Path:
     """Write the HTML report of the trajectory ``path`` to ``out`` (default: beside it, ``.html``), atomically.
 
-    An existing output is refused (:class:`ConfigError`) unless ``force``.
+    An existing output is refused (:class:`ConfigError`) unless ``force``. A ``path`` or ``out`` that is no file's
+    path, a ``dpi`` outside :data:`l2l.analysis.outputs.DPI_RANGE` and a ``force`` that is not True or False are
+    refused in one line before anything is read.
     """
-    from l2l.analysis.outputs import check_output, write_atomically
+    from l2l.analysis.outputs import check_dpi, check_output, write_atomically
+    from l2l.errors import path_argument
 
+    path = path_argument(path)
+    dpi = check_dpi(dpi)
     made_text(None)  # a SOURCE_DATE_EPOCH that is no number is refused before any work
-    target = check_output(out if out else default_output(path), force=force, inputs=[path])
+    target = check_output(out if out is not None else default_output(path), force=force, inputs=[path])
     if target.suffix.lower() not in (".html", ".htm"):
         raise ConfigError(f"output {str(target)!r}: a report is HTML; the name must end in .html")
     with Trajectory(path) as trajectory:

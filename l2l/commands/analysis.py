@@ -10,25 +10,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from l2l.analysis.outputs import check_output
+from l2l.analysis.outputs import check_dpi, check_output
 from l2l.commands import missing
 from l2l.errors import ConfigError, TrajectoryError, shown
 
 KINDS = ("overview", "fitness", "parameters", "scatter", "pareto", "failures", "curves", "lineage",
          "schedules")  # as l2l.plot.KINDS, without importing matplotlib
-
-
-#: the resolutions ``--dpi`` takes: below about 10 matplotlib fails on the figures' smallest text (at 0 and
-#: below at once) with a traceback; far above 1200 a figure of 15 x 8.5 inches no longer fits in memory
-DPI_RANGE = (20, 1200)
-
-
-def check_dpi(dpi: int) -> int:
-    """``--dpi`` itself, or a one-line error (exit status 2) before anything is read or written."""
-    low, high = DPI_RANGE
-    if not low <= dpi <= high:
-        raise ConfigError(f"--dpi must be an integer from {low} to {high} (dots per inch), got {dpi}")
-    return dpi
 
 
 #: the longest refresh of ``l2l watch``: a day (time.sleep fails on NaN, and on a wait past what the platform's

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from l2l.errors import TrajectoryError
+from l2l.errors import ArgumentError, TrajectoryError
 from l2l.objectives import Objective
-from l2l.plot.data import RunData, label, load_run, running_best
+from l2l.parameters import plain
+from l2l.plot.data import RunData, label, load_run, objective_names, running_best
 from l2l.plot.panels import BEST_SPAN, wants_log
 from l2l.results_schema.frames import segment_compute
 from l2l.words import Placeholder, on_command_line, option
@@ -467,9 +468,24 @@ def best_candidate(run: RunData, objective: Objective) -> str:
     return f"{where}: {', '.join(values)}" if values else where
 
 
+def _runs(sources: Any) -> list[RunData]:
+    """The runs of ``sources`` (``sources=`` of :func:`compare` and :func:`table`): a list of trajectories
+    (paths, Trajectories, frames of :func:`l2l.load`, RunData), numpy's array of paths too. Anything else (a number,
+    one path) is one :class:`ArgumentError` line (``sources=3`` raised "'int' object is not iterable", one path
+    was read letter by letter)."""
+    items = plain(sources)
+    if isinstance(items, (str, bytes, os.PathLike, pd.DataFrame, Mapping)) or not isinstance(items, Iterable):
+        raise ArgumentError(f"sources must be a list of trajectories (their paths), got {type(sources).__name__} "
+                            f"{sources!r:.60}")
+    items = list(items)
+    if not items:
+        raise TrajectoryError("compare needs at least one trajectory")
+    return [load_run(s, errors=False) for s in items]
+
+
 def table(sources: Sequence[Any]) -> pd.DataFrame:
     """One row per run: evaluations, failures, wall time, final best of each shared objective, when it was found."""
-    runs = [load_run(s, errors=False) for s in sources]
+    runs = _runs(sources)
     return _table(runs, common_objectives(runs))
 
 
@@ -623,9 +639,8 @@ DRAWN_OBJECTIVES = 3
 def compare(sources: Sequence[Any], objectives: Sequence[str] | None = None) -> Figure:
     """Best so far of every run against evaluations (left) and wall time (right), one row per shared objective.
     Runs none of which has a successful result are refused (:func:`check_found`)."""
-    if not sources:
-        raise TrajectoryError("compare needs at least one trajectory")
-    runs = [load_run(s, errors=False) for s in sources]
+    runs = _runs(sources)
+    objectives = objective_names(objectives)
     shared = common_objectives(runs)
     check_found(runs)
     if objectives:

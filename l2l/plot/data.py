@@ -18,6 +18,7 @@ import pandas as pd
 
 from l2l.errors import ArgumentError, TrajectoryError
 from l2l.objectives import Objective
+from l2l.parameters import plain
 from l2l.results_schema.layout import RESERVED_COLUMNS as RESERVED, SEGMENT_VIEW
 from l2l.results_schema.reader import Trajectory
 
@@ -155,7 +156,9 @@ class RunData:
         return ok
 
     def objective(self, name: str | None = None) -> Objective:
-        """The objective called ``name`` (default: the first); a clear error if there is none."""
+        """The objective called ``name`` (default: the first); a clear error if there is none, or if ``name`` is
+        no text (:func:`objective_name`)."""
+        name = objective_name(name)
         if name is None:
             return self.objectives[0]
         for o in self.objectives:
@@ -242,6 +245,31 @@ def load_run(source: Any, errors: bool = True) -> RunData:
             return RunData.from_trajectory(trajectory, errors=errors)
     raise ArgumentError(f"cannot plot a {type(source).__name__}: give a trajectory path, a Trajectory, "
                     f"an evaluations DataFrame or a RunData")
+
+
+def objective_name(name: Any) -> str | None:
+    """``objective=`` of a figure: an objective's name or None (numpy's text too); anything else is one
+    :class:`ArgumentError` line (``objective=np.array(...)`` raised numpy's "truth value is ambiguous")."""
+    name = plain(name)
+    if name is not None and not isinstance(name, str):
+        raise ArgumentError(f"objective must be an objective's name (or None), got {type(name).__name__} "
+                            f"{name!r:.60}")
+    return name
+
+
+def objective_names(names: Any, name: str = "objectives") -> list[str] | None:
+    """``objectives=`` of a figure: a list of objectives' names, one name, or None; anything else (a number, a
+    list holding one) is one :class:`ArgumentError` line (``objectives=3`` raised "'int' object is not
+    iterable", and one name was taken letter by letter)."""
+    names = plain(names)
+    if names is None:
+        return None
+    if isinstance(names, str):
+        return [names]
+    if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names):
+        raise ArgumentError(f"{name} must be a list of objectives' names (or one name, or None), got "
+                            f"{type(names).__name__} {names!r:.60}")
+    return list(names)
 
 
 def label(objective: Objective) -> str:
@@ -369,6 +397,13 @@ def parameter_importance(run: RunData, objective: Objective | None = None) -> pd
 
 
 def top_parameters(run: RunData, count: int, objective: Objective | None = None) -> list[str]:
+    """The names of the ``count`` parameters that explain most of ``objective``, most first: ``top=`` of the
+    figures, an integer >= 1 (numpy's too), else one :class:`ArgumentError` line (``top=1.5`` raised a TypeError
+    from pandas, ``top=-1`` left the last parameter out)."""
+    count = plain(count)
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise ArgumentError(f"top must be an integer >= 1 (how many parameters to show), got "
+                            f"{type(count).__name__} {count!r:.60}")
     if not run.parameters:
         return []
     return list(parameter_importance(run, objective).index[:count])

@@ -13,11 +13,11 @@ from typing import Any, Sequence
 from matplotlib.cm import ScalarMappable
 from matplotlib.figure import Figure
 
-from l2l.analysis.outputs import check_output, write_atomically
-from l2l.errors import ConfigError, TrajectoryError
+from l2l.analysis.outputs import check_dpi, check_output, write_atomically
+from l2l.errors import ArgumentError, ConfigError, TrajectoryError, path_argument
 from l2l.objectives import Objective
 from l2l.plot import panels
-from l2l.plot.data import RunData, load_run, top_parameters
+from l2l.plot.data import RunData, load_run, objective_names, top_parameters
 from l2l.results_schema.frames import segment_compute
 from l2l.words import option
 
@@ -46,6 +46,7 @@ def _colours(run: RunData, goal: Objective) -> tuple[Any, Any, Any]:
 
 
 def _objectives(run: RunData, names: Sequence[str] | None) -> list[Objective]:
+    names = objective_names(names)
     return [run.objective(n) for n in names] if names else list(run.objectives)
 
 
@@ -391,23 +392,38 @@ _KIND_FUNCTIONS = {"overview": overview, "fitness": fitness, "parameters": param
 
 
 def figure(source: Any, kind: str = "overview", **options: Any) -> Figure:
-    """The figure of one ``kind`` (see :data:`KINDS`)."""
-    if kind not in _KIND_FUNCTIONS:
-        raise ConfigError(f"unknown plot kind {kind!r}; choose one of {', '.join(KINDS)}")
-    return _KIND_FUNCTIONS[kind](source, **options)
+    """The figure of one ``kind`` (see :data:`KINDS`); ``options`` are that kind's function's (``top=6`` of
+    :func:`parameters`). An option the kind does not take is refused in one :class:`~l2l.errors.ArgumentError`
+    line naming the ones it takes (it raised Python's TypeError)."""
+    import inspect
+
+    if not isinstance(kind, str) or kind not in _KIND_FUNCTIONS:
+        raise ConfigError(f"unknown plot kind {kind!r:.60}; choose one of {', '.join(KINDS)}")
+    function = _KIND_FUNCTIONS[kind]
+    taken = list(inspect.signature(function).parameters)[1:]
+    for key in options:
+        if key not in taken:
+            raise ArgumentError(f"l2l.plot.figure(kind={kind!r}) has no option {key!r}; it takes "
+                                f"{', '.join(taken) or 'none'}")
+    return function(source, **options)
 
 
 def save(fig: Figure, path: str | os.PathLike, dpi: int = 110, overwrite: bool = True) -> Path:
     """Write ``fig`` to ``path`` (.png, .svg or .pdf) atomically: a failure leaves no partial file.
 
     ``overwrite=False`` refuses an existing file (:class:`ConfigError`), as
-    the ``plot`` and ``compare`` commands do without ``--force``.
+    the ``plot`` and ``compare`` commands do without ``--force``. A ``fig`` that is no Figure, a ``path`` that is
+    no file's path, a ``dpi`` outside :data:`l2l.analysis.outputs.DPI_RANGE` and an ``overwrite`` that is not True
+    or False are refused in one :class:`~l2l.errors.ArgumentError` (or ConfigError) line before anything is written.
     """
-    path = Path(path)
-    suffix = path.suffix.lower()
+    if not isinstance(fig, Figure):
+        raise ArgumentError(f"fig must be a matplotlib Figure (what l2l.plot's functions return), got "
+                            f"{type(fig).__name__} {fig!r:.60}")
+    dpi = check_dpi(dpi)
+    suffix = path_argument(path).suffix.lower()
     if suffix not in FORMATS:
-        raise ConfigError(f"output {str(path)!r}: the file name must end in one of {', '.join(FORMATS)}")
-    check_output(path, force=overwrite, names=("figure_path", "overwrite"))
+        raise ConfigError(f"output {os.fsdecode(path)!r}: the file name must end in one of {', '.join(FORMATS)}")
+    path = check_output(path, force=overwrite, names=("figure_path", "overwrite"))
     from matplotlib import rc_context
 
     with rc_context({"svg.hashsalt": "l2l"}):  # an SVG's ids are random without it: the same file, other bytes

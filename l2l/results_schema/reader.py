@@ -581,7 +581,12 @@ def load(path: str | os.PathLike, segments: bool = False, reevaluations: bool = 
     a few columns of a very large file fit in memory; an unknown name raises one line listing the columns.
     ``reevaluations=True``: instead, the re-evaluations of the best candidates on fresh seeds
     (``l2l reevaluate``), one row per candidate and seed (see :meth:`Trajectory.reevaluations`).
+    ``segments`` and ``reevaluations`` that are not True or False are refused in one line (an array raised numpy's
+    "truth value is ambiguous").
     """
+    from l2l.analysis.outputs import check_switch
+
+    segments, reevaluations = check_switch(segments, "segments"), check_switch(reevaluations, "reevaluations")
     with Trajectory(path) as trajectory:
         if reevaluations:
             return trajectory.reevaluations()
