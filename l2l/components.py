@@ -338,7 +338,8 @@ def _schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, simulat
     if fidelity is None:
         with_fidelity = [n for n in SIMULATORS.names() if _has_fidelity(n) and n != config.simulator.name]
         switch = getattr(simulator, "multi_fidelity", None)  # a benchmark function's flag, or a declared fidelity
-        give = ("set multi_fidelity = true in [simulator], or " if isinstance(switch, bool) else
+        give = ("" if not getattr(simulator, "fidelity_variant", True) else  # (zdt1: no such variant)
+                "set multi_fidelity = true in [simulator], or " if isinstance(switch, bool) else
                 "declare one with a multi_fidelity table in [simulator], or " if switch is not None else "")
         raise ConfigError(f"policy {config.policy.name!r} trains candidates to growing budgets, so it needs a "
                           f"simulator with a fidelity; {config.simulator.name!r} has none ({give}use one of: "
@@ -537,7 +538,8 @@ def _mode_policy(config: RunConfig, optimizer: Optimizer):
 def _has_fidelity(name: str) -> bool:
     try:
         cls = SIMULATORS.get(name)
-        return cls.fidelity is not Simulator.fidelity and name not in ("python", "command")
+        return (cls.fidelity is not Simulator.fidelity and name not in ("python", "command")
+                and getattr(cls, "fidelity_variant", True))
     except Exception:  # noqa: BLE001 - a broken plugin must not break the message
         return False
 

@@ -45,3 +45,20 @@ def test_failures_whose_texts_differ_only_by_an_object_s_address_are_one_reason(
     line = finished_text(path, 1.0).splitlines()[1]
     # before: '6 failed: 1 × "TypeError: ... at 0x7f…", 1 × ..., 4 with 4 other reasons' (one reason per address)
     assert line.startswith('6 failed: 6 × "TypeError: cannot store <object object at 0x…> in a checkpoint"'), line
+
+
+def test_a_policy_over_zdt1_is_not_told_to_set_multi_fidelity_which_zdt1_refuses(tmp_path):
+    import subprocess
+    import sys
+
+    config = tmp_path / "z.toml"
+    config.write_text('[run]\nname = "z"\ncompute = 300\n[space]\nx = { type = "float", low = 0.0, high = 1.0, '
+                      'shape = [3] }\n[optimizer]\nname = "random"\n[simulator]\nname = "zdt1"\n[policy]\n'
+                      'name = "asha"\n[backend]\nname = "serial"\n')
+    result = subprocess.run([sys.executable, "-m", "l2l", "run", str(config), "--dry-run"], capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    # before: '(set multi_fidelity = true in [simulator], or use one of: ..., zdt1)', and doing so was refused:
+    # "simulator 'zdt1' has no multi-fidelity variant"
+    assert "'zdt1' has none (use one of: " in result.stderr and "multi_fidelity" not in result.stderr
+    assert "zdt1" not in result.stderr.split("use one of: ")[1]

@@ -58,6 +58,8 @@ FIDELITY_OPTIONS = ("min_budget", "max_budget", "low_fidelity", "bias", "bias_po
 class _Function(Simulator):
     produces: ClassVar[tuple[str, ...] | None] = ("value",)
     returns_outputs: ClassVar[bool | None] = False
+    #: Whether ``multi_fidelity = true`` gives this function a fidelity (ZDT1 has no such variant).
+    fidelity_variant: ClassVar[bool] = True
 
     noise: float = option(0.0, help="std of Gaussian noise added to the value (drawn from the seed)", ge=0)
     multi_fidelity: bool = option(False, help="multi-fidelity variant: a budget from min_budget to max_budget "
@@ -286,6 +288,7 @@ class ZDT1(_Function):
     name: ClassVar[str] = "zdt1"
     produces: ClassVar[tuple[str, ...] | None] = ("f1", "f2")
     default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("f1"), Objective("f2"))
+    fidelity_variant: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         if self.multi_fidelity:
