@@ -51,6 +51,15 @@ MODELS = textwrap.dedent('''
         brian2.set_device("cpp_standalone", build_on_run=False)
         return 1.0
 
+    def brian2_bad_units(brian2, params, seed):
+        group = brian2.NeuronGroup(1, "dv/dt = -v / (10*ms) : volt", threshold="v > 1", method="exact")
+        brian2.run(0.1 * brian2.ms)
+        return 1.0
+
+    def brian2_bad_equation(brian2, params, seed):
+        group = brian2.NeuronGroup(1, "dv/dt = -v / (10*ms) + : 1", method="exact")
+        return 1.0
+
     def brian2_device(brian2, params, seed):
         return float(type(brian2.get_device()).__name__ == "RuntimeDevice")
 ''')
@@ -177,3 +186,19 @@ def test_a_new_brian2_worker_removes_the_compiled_code_caches_its_ended_predeces
     own = worker_cache(str(tmp_path))
     assert os.path.isdir(own) and own.endswith(f"{host}-{os.getpid()}")
     assert not dead.exists() and alive.exists() and elsewhere.exists()
+
+
+def test_an_error_in_brian2_fails_the_evaluation_with_the_original_error_and_the_models_line(brian2_module,
+                                                                                                folder):
+    """Brian2 raises BrianObjectException 'An error occurred when preparing an object. (See above for original error
+    message and traceback.)', which was all the failed evaluation's line said: the original was its __cause__."""
+    with pytest.raises(RuntimeError) as failure:
+        model("brian2", "brian2_bad_units", folder, fidelity=False).run({}, 1)
+    message = str(failure.value)
+    assert message.startswith("simulator 'brian2': DimensionMismatchError: Comparison of expressions with different "
+                              "units") and "\n" not in message and "See above" not in message
+    line = MODELS.splitlines().index(next(text for text in MODELS.splitlines() if '"v > 1"' in text)) + 1
+    assert message.endswith(f"(the object created at '{folder / 'neuro28_models.py'}', line {line})")
+    with pytest.raises(RuntimeError, match=r"^simulator 'brian2': SyntaxError: invalid syntax in the expression "
+                                           r"'-v / \(10\*ms\) \+'$"):  # was 'SyntaxError: invalid syntax'
+        model("brian2", "brian2_bad_equation", folder, fidelity=False).run({}, 1)

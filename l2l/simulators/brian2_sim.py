@@ -204,6 +204,29 @@ def _reset_device(switched: Any, device: Any) -> None:
         reset_device(device)
 
 
+def original_error(exc: BaseException) -> str | None:
+    """One line for a Brian2 ``BrianObjectException``: the error it wraps and where the object was created. Its own
+    text ends in 'An error occurred when preparing an object. (See above for original error message and
+    traceback.)', which was all a failed evaluation's line said (the original is its ``__cause__``). A syntax error
+    in one of the model's strings (``SyntaxError: invalid syntax``) gets the expression. None for any other
+    exception."""
+    if isinstance(exc, SyntaxError) and exc.filename == "<unknown>" and exc.text:  # Brian2 parsing a model string
+        return f"simulator 'brian2': SyntaxError: {exc.msg} in the expression {exc.text.strip()!r}"
+    if not any(kind.__name__ == "BrianObjectException" for kind in type(exc).__mro__):
+        return None
+    original: BaseException = exc
+    while any(kind.__name__ == "BrianObjectException" for kind in type(original).__mro__) \
+            and original.__cause__ is not None:
+        original = original.__cause__
+    if original is exc:
+        return None
+    created = [line.strip() for line in str(getattr(exc, "_brian_objcreate", "")).splitlines()
+               if line.strip().startswith("File ")]
+    where = f" (the object created at {created[-1][5:].split(', in ')[0]})" if created else ""
+    text = " ".join(str(original).split())  # the object's name is left out: it differs between evaluations
+    return f"simulator 'brian2': {type(original).__name__}: {text}{where}"
+
+
 def check_unitless(checkpoint: Any, where: str = "") -> None:
     """ValueError (one line) if the checkpoint holds a Brian2 quantity with a unit: the run's file stores numbers
     without units, so a continuation read back from it (after ``l2l resume``, on ``slurm-array``) would get volts as
@@ -253,7 +276,13 @@ class Brian2Model(ModelFunction):
     def _call(self, params: dict[str, Any], seed: int, extra: dict[str, Any]) -> SimulationResult:
         function = self._load()
         with brian2_session(seed, self.target, self.cache_dir, self.quiet) as brian2:
-            result = as_result(function(brian2, params, seed, **extra, **self.kwargs))
+            try:
+                result = as_result(function(brian2, params, seed, **extra, **self.kwargs))
+            except Exception as exc:
+                cause = original_error(exc)
+                if cause is None:
+                    raise
+                raise RuntimeError(cause) from exc
         check_unitless(result.checkpoint)
         return result
 
