@@ -263,12 +263,15 @@ def unnamed_scheduler(trajectory: Any, backend: Component, named: str | None, wi
     if used is None:
         return ""
     address, source = str(used["address"]), str(used.get("address_from") or "")
-    gives = "--backend dask starts from its defaults, which name none" if named == "dask" else \
+    from l2l.words import named as named_command, option
+
+    gives = f"{option('backend', 'dask')} starts from its defaults, which name none" if named == "dask" else \
         "the run's [backend] names none"
+    without = named_command(without.rpartition(" ")[2])  # 'l2l resume' on the command line, 'l2l.resume' from Python
     head = f"backend 'dask': no scheduler to connect to: {gives}, and DASK_SCHEDULER_ADDRESS is not set"
     if not source and isinstance(stored, dict) and stored.get("address") == address and named == "dask":
         return (f"{head} (the run's last Dask session used {address}, its [backend] address: {without} without "
-                f"--backend uses it; or set DASK_SCHEDULER_ADDRESS to a running scheduler's address)")
+                f"{option('backend')} uses it; or set DASK_SCHEDULER_ADDRESS to a running scheduler's address)")
     return (f"{head} (the run's last Dask session used {address}{f', from {source}' if source else ''}: set "
             f"DASK_SCHEDULER_ADDRESS to it, or to another running scheduler's address)")
 

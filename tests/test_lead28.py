@@ -62,3 +62,25 @@ def test_a_policy_over_zdt1_is_not_told_to_set_multi_fidelity_which_zdt1_refuses
     # "simulator 'zdt1' has no multi-fidelity variant"
     assert "'zdt1' has none (use one of: " in result.stderr and "multi_fidelity" not in result.stderr
     assert "zdt1" not in result.stderr.split("use one of: ")[1]
+
+
+def test_resume_on_dask_without_a_scheduler_speaks_python_to_a_python_caller(tmp_path, monkeypatch):
+    import dask.config
+    import pytest
+
+    import l2l
+    from conftest import make_config
+    from l2l.results_schema.writer import TrajectoryWriter
+
+    out = l2l.run(make_config(run={"name": "d", "generations": 1}, optimizer={"name": "random", "population_size": 2},
+                              simulator={"name": "sphere"}, backend={"name": "serial"}), tmp_path / "d.h5",
+                  progress=False)
+    with TrajectoryWriter(out) as writer:  # a session on dask, killed
+        writer.event("resumed", {"generation": 1, "backend": {"name": "dask", "address": "tcp://10.1.2.3:8786",
+                                                              "address_from": "DASK_SCHEDULER_ADDRESS"}})
+    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
+    with dask.config.set({"scheduler-address": None}), pytest.raises(l2l.ConfigError) as refused:
+        l2l.resume(out, generations=2, backend="dask")
+    # before: '--backend dask starts from its defaults', the command line's words
+    assert "no scheduler to connect to: backend=\"dask\" starts from its defaults" in str(refused.value)
+    assert "--backend" not in str(refused.value) and len(l2l.load(out)) == 2
