@@ -293,6 +293,8 @@ def write_checkpoint_dir(folder: Path, checkpoint: Any) -> None:
     for relative, content in files.items():
         target = _inside(folder, relative)
         target.parent.mkdir(parents=True, exist_ok=True)
+        if target.is_symlink():  # an earlier checkpoint's link, written into the same folder: replaced, not followed
+            target.unlink()
         target.write_bytes(np.asarray(content, dtype=np.uint8).tobytes())
     root = folder.resolve()
     for relative, content in links.items():
@@ -301,6 +303,8 @@ def write_checkpoint_dir(folder: Path, checkpoint: Any) -> None:
         if Path(text).is_absolute() or not (root / relative).parent.joinpath(text).resolve().is_relative_to(root):
             raise EvaluationError(f"the checkpoint's link {relative!r} leads outside its folder: {text!r}")
         link.parent.mkdir(parents=True, exist_ok=True)
+        if link.is_symlink():  # (l2l.checkpoint(path, folder=F) twice: FileExistsError)
+            link.unlink()
         link.symlink_to(text)
 
 
