@@ -31,6 +31,7 @@ _BODY = """\
 set -u
 config={config}
 out={out}
+again={again}
 if [ -e "$out" ]; then
     set -- resume "$out" --no-progress
 else
@@ -64,7 +65,7 @@ on_term() {{
         scontrol requeue "$SLURM_JOB_ID"
     else
         ending=cancelled
-        echo "l2l submit: job ${{SLURM_JOB_ID:-?}} cancelled (SIGTERM${{reason:+, reason $reason}}); the loop commits what it can; not requeued; every committed evaluation is in $out; go on with: sbatch {again}"
+        echo "l2l submit: job ${{SLURM_JOB_ID:-?}} cancelled (SIGTERM${{reason:+, reason $reason}}); the loop commits what it can; not requeued; every committed evaluation is in $out; go on with: sbatch $again"
     fi
     kill -TERM "$child" 2>/dev/null
 }}
@@ -127,6 +128,7 @@ def job_script(args: argparse.Namespace, config_path: Path, out: Path, name: str
     grace = max(1, min(args.stop_grace, args.signal_seconds - 5))
     # what submits the job again after a scancel (the script resumes the file it finds)
     again = " ".join(shlex.quote(word) for word in (f"--chdir={out.parent}", f"{out}.submit.sh"))
+    again = shlex.quote(again)  # a variable of the script: its echo between double quotes expands no $ or "
     # the last resort's wait is inside --signal-seconds too: the walltime ended it before (grace + 30 s > 20 s)
     interrupt = max(1, min(30, args.signal_seconds - grace - 2))
     body = _BODY.format(config=shlex.quote(str(config_path)), out=shlex.quote(str(out)),
