@@ -214,6 +214,32 @@ def test_a_second_writer_of_a_file_is_refused_while_the_first_lives(tmp_path):
     assert kinds[-1] == "finished"
 
 
+def test_a_writer_killed_while_it_starts_a_process_leaves_its_lock_to_the_next_writer(tmp_path):
+    """A process a writer starts holds the writer's lock from its fork until its exec (the ``git`` provenance asks):
+    a writer killed with kill -9 then left its lock held for that moment, and the next writer was refused, naming
+    the dead one (test_a_second_writer_of_a_file_is_refused_while_the_first_lives failed so under load)."""
+    path = tmp_path / "x.h5"
+    read_end, write_end = os.pipe()
+
+    def hold_and_start_a_process():
+        WriterLock(path).acquire()
+        if os.fork() == 0:  # a process between its fork and its exec, for half a second
+            time.sleep(0.5)
+            os._exit(0)
+        os.write(write_end, b"s")
+        time.sleep(120)
+
+    pid = _in_child(hold_and_start_a_process)
+    os.close(write_end)
+    assert os.read(read_end, 1) == b"s"
+    os.close(read_end)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    with WriterLock(path) as lock:
+        assert lock.held
+    assert not lock_path(path).exists()
+
+
 def test_two_runs_racing_for_one_output_file_leave_one_clean_file(tmp_path):
     config = l2l.from_mapping(FAST)
     path = tmp_path / "race.h5"

@@ -99,7 +99,7 @@ class WriterLock:
                 raise TrajectoryError(f"cannot create the writer lock {self.lock_file}: "
                                       f"{exc.strerror or exc}") from None
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                _flock(fd)
             except BlockingIOError:
                 holder = _holder(fd)
                 os.close(fd)
@@ -140,6 +140,44 @@ class WriterLock:
 
     def __exit__(self, *exc: Any) -> None:
         self.release()
+
+
+#: How long a lock whose holder (as its lock file names it) died may stay held by a process it was starting.
+INHERITED_WAIT = 5.0
+
+
+def _flock(fd: int) -> None:
+    """``flock`` ``fd`` exclusively without blocking (BlockingIOError if another holds it).
+
+    A process started by the holder holds the lock too from its fork until its exec (a subprocess, such as the
+    ``git`` that provenance asks) or its exit (a forked evaluation): the holder killed with ``kill -9`` then left it
+    held for that moment, and the next writer was refused, naming the dead holder. While the holder the lock file
+    names is dead (on this host), its lock is waited for, at most :data:`INHERITED_WAIT` seconds.
+    """
+    deadline = time.monotonic() + INHERITED_WAIT
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            try:
+                info = _parse(os.pread(fd, 4096, 0))
+            except OSError:
+                info = None
+            if info is None or info["host"] != socket.gethostname() or info["pid"] <= 0 \
+                    or _alive(info["pid"]) or time.monotonic() > deadline:
+                raise
+        time.sleep(0.01)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, belongs to another user
+    return not _zombie(pid)
 
 
 def _describe(info: dict[str, Any] | None) -> str:
