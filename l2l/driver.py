@@ -57,7 +57,7 @@ import numpy as np
 from l2l.control import RunControl
 from l2l.errors import ContractError, ExecutorError
 from l2l.jobs import Outcome, Task
-from l2l.jobs.base import FAILED, OK, RETRIED_ERROR
+from l2l.jobs.base import FAILED, OK, RETRIED_ERROR, unstorable_checkpoint
 from l2l.outcomes import warn
 from l2l.driver_files import Commits
 from l2l.driver_trials import Trials, Unreadable
@@ -499,7 +499,7 @@ class _Loop(Trials, Commits):
         # a retry is a new attempt: none starts once run.compute is spent (the failed one counted), so a run whose
         # simulator keeps failing ends at its compute budget however many retries are allowed
         if not unread and not outcome.ok and outcome.attempt < self.config.retries and not self.spent() \
-                and self.reached is None:
+                and self.reached is None and not unstorable_checkpoint(outcome):  # that one ends the run (record)
             self.executor.submit([Task(task.generation, task.individual, task.seed, task.params,
                                        outcome.attempt + 1, task.budget, task.from_budget, task.checkpoint,
                                        task.trial)])

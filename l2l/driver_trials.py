@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from l2l.errors import EvaluationError, TrajectoryError
+from l2l.errors import ConfigError, EvaluationError, TrajectoryError
 from l2l.jobs import Outcome, Task
-from l2l.jobs.base import OK
+from l2l.jobs.base import OK, unstorable_checkpoint
 from l2l.outcomes import better, curve_scores, outputs, penalties
 from l2l.driver_state import _record
 from l2l.policies import budget_key
@@ -213,6 +213,10 @@ class Trials:
                 and self.top is not None and outcome.budget is not None and outcome.budget < self.top):
             self.stopped("no checkpoint")  # the rows so far are kept (committed where the policy commits)
             raise EvaluationError(self.no_checkpoint(trial, outcome.budget))
+        if not reused and unstorable_checkpoint(outcome):  # the simulator's programming error, which every
+            # segment repeats: the run ends at the first, as at bad input (not a run spent on failures)
+            self.stopped("checkpoint cannot be stored")
+            raise ConfigError(self.cannot_store(trial, outcome))
         if not reused:
             if self.budgets:
                 self.show(cost)
@@ -261,6 +265,18 @@ class Trials:
                 f"best members' checkpoints, but {who} at {budget:g} {unit} (trial {trial}), so no member "
                 f"could be continued or copied: {how} (docs/multifidelity_simulators.md); {done} kept in "
                 f"{self.writer.path}")
+
+    def cannot_store(self, trial: int, outcome: Outcome) -> str:
+        """Why the run ends at a segment whose checkpoint cannot be stored (:func:`l2l.jobs.base.checkpoint_of`
+        names the key and the type), what a checkpoint may hold, and where the segments done are."""
+        detail = outcome.error.split("\n", 1)[0][len("invalid result: "):]
+        fidelity = self.c.simulator.fidelity()
+        unit = fidelity.unit or fidelity.name
+        count = self.loop["evaluations"]
+        done = "the segment done is" if count == 1 else f"the {count} segments done are"
+        return (f"{detail} (the segment of trial {trial} to {outcome.budget:g} {unit}); every segment would fail "
+                f"the same way, so the run ends at the first (docs/multifidelity.md, 'Your own training function'); "
+                f"{done} kept in {self.writer.path}")
 
     def told(self, outcome: Outcome) -> np.ndarray:
         """The values the optimizer is told (failures get the run's penalty), in the objectives' directions;

@@ -426,6 +426,21 @@ def curves(raw: Any, budget: float | None = None, start: float | None = None,
     return out
 
 
+#: What a checkpoint may hold (docs/multifidelity.md), said where one cannot be stored.
+CHECKPOINT_TYPES = ("a dict with string keys of numbers, booleans, strings, None, numpy arrays of numbers or booleans "
+                    "(no strings, complex numbers or objects) and lists and dicts (string keys) of these")
+
+#: How a segment whose checkpoint cannot be stored (:func:`checkpoint_of`) fails: its error starts with this.
+UNSTORABLE_CHECKPOINT = "invalid result: checkpoint "
+
+
+def unstorable_checkpoint(outcome: Outcome) -> bool:
+    """True if ``outcome`` failed because the checkpoint its simulator returned cannot be stored: a programming
+    error of the simulator that every segment repeats (never retried; the run ends at the first, see
+    ``driver_trials.Trials.record``), not a failure of one evaluation."""
+    return outcome.status == FAILED and (outcome.error or "").startswith(UNSTORABLE_CHECKPOINT)
+
+
 def checkpoint_of(raw: Any) -> dict[str, Any] | None:
     """A multi-fidelity result's checkpoint, checked to be storable without pickle."""
     checkpoint = getattr(raw, "checkpoint", None)
@@ -443,7 +458,8 @@ def checkpoint_of(raw: Any) -> dict[str, Any] | None:
         if "Generator" in str(exc) or "RandomState" in str(exc):
             hint = ("; store the generator's state instead (rng.bit_generator.state, a dict of numbers) and "
                     "set it again when continuing (rng = np.random.default_rng(); rng.bit_generator.state = ...)")
-        raise ValueError(f"{named} cannot be stored without pickle: {exc}{hint}") from None
+        raise ValueError(f"{named} cannot be stored without pickle: {exc}{hint}; a checkpoint is "
+                         f"{CHECKPOINT_TYPES}") from None
     return dict(checkpoint)
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from l2l.results_schema.layout import STATUS_NAMES
 from l2l.summary.record import status_codes
 
 if TYPE_CHECKING:
@@ -37,8 +38,14 @@ def multi_fidelity_counts(trajectory: Trajectory, running: bool = True, allowed:
     segments = trajectory.evaluations(errors=False, segments=True)
     last = segments.drop_duplicates("trial", keep="last")
     counts = {state: int((last["state"] == state).sum()) for state in ("completed", "stopped", "paused")}
-    # candidates promoted at least once (a candidate promoted twice counts once; they are counted above too)
-    counts["promoted"] = int(segments.loc[segments["state"] == "promoted", "trial"].nunique())
+    # candidates promoted at least once (a candidate promoted twice counts once; they are counted above too): a
+    # segment that succeeded and was continued. A failed one is no promotion, though a later segment of its trial
+    # followed (trained again from where the failed one started): a PBT run whose every segment failed said
+    # '4 paused; 4 of them promoted'
+    promoted = segments["state"] == "promoted"
+    if "status" in segments.columns:
+        promoted &= segments["status"].astype(str) == STATUS_NAMES[0]
+    promoted_trials = set(segments.loc[promoted, "trial"].tolist())
     in_flight, label = in_flight_candidates(trajectory, running)
     if in_flight is not None:  # (l2l resume reads the file holding it: label 'running', shown as interrupted)
         in_flight = in_flight | _continuable_without_row(trajectory, last["trial"].to_numpy(dtype=np.int64))
@@ -50,12 +57,13 @@ def multi_fidelity_counts(trajectory: Trajectory, running: bool = True, allowed:
     if in_flight is not None and (in_flight or label == "running"):
         counts[label] = len(in_flight)
     rerun = rerun_rows(trajectory) if label == "interrupted" else 0
-    if rerun and counts["promoted"]:  # a promotion only the rows to run again hold is not made yet
+    if rerun and promoted_trials:  # a promotion only the rows to run again hold is not made yet
         later = trajectory.rows(("trial",), trajectory.n_evaluations - rerun)["trial"].astype(np.int64)
         trials, uncommitted = np.unique(later, return_counts=True)
         rows = segments["trial"].value_counts()
-        counts["promoted"] -= sum(1 for trial, n in zip(trials.tolist(), uncommitted.tolist())
-                                  if rows.get(trial, 0) >= 2 > rows.get(trial, 0) - n)
+        promoted_trials -= {trial for trial, n in zip(trials.tolist(), uncommitted.tolist())
+                            if rows.get(trial, 0) >= 2 > rows.get(trial, 0) - n}
+    counts["promoted"] = len(promoted_trials)
     fidelity = trajectory.run.get("fidelity") if isinstance(trajectory.run.get("fidelity"), dict) else {}
     spent = float(segment_compute(segments).sum())  # every attempt of a segment, the failed retried ones too
     if allowed is None:  # the run's compute budget, unless `resume --compute` raised it

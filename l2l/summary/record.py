@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 STATUSES = ("created", "running", "interrupted", "running or interrupted", "stopped", "finished", "failed")
 #: The event kinds that start a writer; a run whose last event is one of them has not ended.
 START_EVENTS = ("started", "resumed")
+#: The reason of a run finished by one of its budgets, by the limit its ``finished`` event names.
+LIMITS = {"evaluations": "run.evaluations used up", "max_time": "run.max_time over"}
 #: The error of a ``failed`` event where backend ``dask`` lost its scheduler (:class:`l2l.jobs.dask.SchedulerGone`;
 #: an ExecutorError in files written before that class): the run stopped, and resumes like a stopped one.
 SCHEDULER_GONE = re.compile(r"(?:SchedulerGone|ExecutorError): backend 'dask': the scheduler at (.+?) is gone \(")
@@ -121,6 +123,23 @@ class RunSummary:
         return f"{self.status} ({self.reason})" if self.reason else self.status
 
     @property
+    def cut_short(self) -> tuple[str, str] | None:
+        """Of a policy run that ``run.evaluations`` or ``run.max_time`` ended before any candidate reached the top
+        budget (finished, 0 completed: it said only 'finished (run.evaluations used up)'), what ended it
+        (``the cap of 50 segments (run.evaluations)``) and the option of ``l2l resume`` that lets it go on
+        (``--evaluations``); None for any other run."""
+        states = self.candidates
+        if states is None or not self.policy or self.status != "finished" or states.get("completed") \
+                or any(states.get(state) for state in ("running", "interrupted")):
+            return None
+        if self.reason == LIMITS["evaluations"]:
+            n = self.planned_evaluations or self.evaluations
+            return f"the cap of {n} segment{'s' * (n != 1)} (run.evaluations)", "--evaluations"
+        if self.reason == LIMITS["max_time"]:
+            return f"the time limit of {self.max_time:g} s (run.max_time)", "--max-time"
+        return None
+
+    @property
     def unsuccessful(self) -> int:
         return self.failed + self.timeouts
 
@@ -196,8 +215,7 @@ def run_status(kinds: list[str], details: list[str], alive: bool | None,
     if last == "finished":  # a budget that ended the run is its reason (the planned work may be unfinished)
         if isinstance(detail.get("target"), dict):  # run.target reached: l2l show's target line says by whom
             return "finished", "target reached"
-        return "finished", {"evaluations": "run.evaluations used up", "max_time": "run.max_time over"}.get(
-            str(detail.get("limit")), "")
+        return "finished", LIMITS.get(str(detail.get("limit")), "")
     if last == "stopped":
         reason = str(detail.get("reason") or detail.get("text") or "")
         return "stopped", reason

@@ -37,6 +37,9 @@ def show_text(trajectory: Trajectory, top: int = 10, events: int = 5) -> str:
     lines.append(f"host       {summary.host}  created {summary.created}  l2l {summary.l2l_version}")
     lines += [f"{label:<10} {text}" for label, text in provenance_lines(trajectory) if text]
     lines.append(f"progress   {progress_line(summary)}")
+    short = cut_short_line(summary, trajectory.path)
+    if short:
+        lines.append(f"ended      {short}")
     target = target_line(trajectory, summary)
     if target:
         lines.append(f"target     {target.removeprefix('target ')}")
@@ -197,6 +200,28 @@ def _reevaluating(trajectory: Trajectory, seconds: float, now: float) -> float |
     return min(max(since, 0.0), seconds) if since <= seconds else None  # a finished event of an earlier session
 
 
+def cut_short_line(summary: RunSummary, path: str | os.PathLike) -> str:
+    """The closing line's word on a policy run that ``run.evaluations`` (``run.max_time``) ended before any
+    candidate reached the top budget (:attr:`RunSummary.cut_short`; it ended 'done in 0.2 s: 6 candidates (0
+    completed, ...)' as if finished): what ended it and the resume that lets it go on; '' for any other run."""
+    short = summary.cut_short
+    if short is None:
+        return ""
+    cap, option = short
+    if option == "--evaluations":
+        value = f"{2 * (summary.planned_evaluations or summary.evaluations)}"
+    else:
+        value = f"{2 * summary.max_time:g}"
+    if summary.simulator.get("callable"):  # a function passed to l2l.run, which no command can pass
+        how = f"l2l.resume({str(path)!r}, simulator=function, {option[2:].replace('-', '_')}={value})"
+    else:
+        from l2l.errors import command
+
+        how = command("l2l", "resume", path, option, value)
+    return (f"no candidate reached the top budget: {cap} ended the run first; resume with a larger {option}: "
+            f"{how}")
+
+
 def finished_text(path: str | os.PathLike, seconds: float) -> str:
     """What ``l2l run``/``l2l resume`` print when they return: counts, whether a model-based run's endgame ran,
     rate, why evaluations failed and which needed a retry (the lines of ``l2l show``, read first here), the best,
@@ -238,8 +263,10 @@ def finished_text(path: str | os.PathLike, seconds: float) -> str:
         done = (f"{ended} {summary.generations} generation{'s' * (summary.generations != 1)}, "
                 f"{summary.evaluations} evaluation{'s' * (summary.evaluations != 1)} "
                 f"({summary.unsuccessful} failed), {_rate(session / max(running, 1e-9))} evaluations/s")
+    short = cut_short_line(summary, path)
     return "\n".join([
         done,
+        *([short] if short else []),
         *([target] if target else []),
         *attempts,
         table,
