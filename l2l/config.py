@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from l2l import config_policy
-from l2l.errors import ArgumentError, ConfigError, path_argument
+from l2l.errors import ArgumentError, ConfigError, path_argument, shown
 from l2l.objectives import Objective, parse_objectives
 from l2l.registry import _shown
 from l2l.parameters import plain
@@ -740,7 +740,7 @@ def _config_text(path: Path) -> str:
     if not path.exists():
         if path.is_symlink():  # 'does not exist' of a name ls lists
             raise ConfigError(f"config file {path} is a symbolic link to {os.readlink(path)}, which does not exist")
-        raise ConfigError(f"config file {path} does not exist")
+        raise ConfigError(f"config file {shown(path)} does not exist")
     if path.is_dir():
         raise ConfigError(f"{path} is a folder; give the config file (a .toml file) in it")
     if not path.is_file():
