@@ -203,7 +203,7 @@ def _function_entry(function: Any) -> list[str]:
     try:
         text = inspect.getsource(function)
         where = f"{inspect.getsourcefile(function) or '?'}:{inspect.getsourcelines(function)[1]}"
-    except (OSError, TypeError):
+    except Exception:  # noqa: BLE001 - OSError, TypeError; tokenize's TokenError where its file was edited since
         return [f"function {name}", "not hashed: its source text is not available"]
     return [f"function {name} ({where})", hashlib.sha256(text.encode("utf-8")).hexdigest()]
 

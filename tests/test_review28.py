@@ -95,3 +95,29 @@ def test_a_command_checkpoint_with_a_link_is_written_into_the_same_folder_twice(
     assert os.readlink(best / "latest") == "w.txt"
     w = float((best / "latest").read_text())
     assert w * w == l2l.best(path).value
+
+
+def test_a_function_whose_module_file_is_being_edited_still_runs(tmp_path):
+    import importlib.util
+    import json
+
+    import l2l
+
+    module_file = tmp_path / "model_being_edited.py"
+    module_file.write_text("def simulate(params, seed):\n    return float(params['x'] ** 2)\n")
+    spec = importlib.util.spec_from_file_location("model_being_edited", module_file)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    # the user's editor saved half an edit: an unterminated string where the function was (not imported again)
+    module_file.write_text('NOTE = """a docstring being typed\n')
+    config = {"run": {"name": "edited", "generations": 1}, "space": {"x": {"type": "float", "low": -1, "high": 1}},
+              "optimizer": {"name": "random", "population_size": 2}, "simulator": {"name": "python", "function": "x:y"},
+              "backend": {"name": "serial"}}
+    # before: tokenize.TokenError ('EOF in multi-line string') from the provenance of the run's first event
+    out = l2l.run(config, tmp_path / "r.h5", simulator=module.simulate, progress=False)
+    with l2l.Trajectory(out) as trajectory:
+        events = trajectory.events()
+        assert trajectory.n_evaluations == 2
+    started = [json.loads(detail) for kind, detail in zip(events["kind"], events["detail"]) if kind == "started"]
+    assert started[0]["model"] == [["function model_being_edited:simulate",
+                                    "not hashed: its source text is not available"]]
