@@ -8,7 +8,8 @@ wrong type, ``''`` or a NUL byte raised pathlib's or os.stat's TypeError/ValueEr
 ``plot.figure(path, bogus=1)`` raised TypeErrors; an array as ``Objective(direction=)``, ``load(reevaluations=)``
 or ``reevaluate(objective=)`` raised numpy's "truth value is ambiguous"; ``evaluation_seed(None, 0, 0)`` drew a
 random seed and ``evaluation_seed(1, "3", 0)`` took the text; ``report(path, force="3")`` rendered the report (a
-minute on a busy machine) as if ``force=True``; ``l2l.resume`` of a path with a NUL printed the raw NUL.
+minute on a busy machine) as if ``force=True``; ``l2l.resume``, ``reevaluate`` and ``l2l.load_config`` of a path
+with a NUL printed the raw NUL.
 """
 
 from __future__ import annotations
@@ -120,6 +121,10 @@ REFUSED = {
     "load(reevaluations=array)": (lambda fig: l2l.load("run.h5", reevaluations=ARRAY),
                                   "reevaluations must be True or False, got list [1, 2]", True),
     "resume(NUL)": (lambda fig: l2l.resume("ru\0n.h5", simulator=_bowl), r"ru\x00n.h5: no such file", False),
+    "reevaluate(NUL)": (lambda fig: reevaluate("ru\0n.h5", 1, 1, simulator=_bowl), r"ru\x00n.h5: no such file",
+                        False),
+    "load_config(NUL)": (lambda fig: l2l.load_config("ru\0n.toml"), r"config file ru\x00n.toml does not exist",
+                         False),
 }
 
 
