@@ -36,7 +36,7 @@ from l2l.components import Components, ComputeFloor, build as _build, load_run_c
 from l2l.config import RunConfig, from_mapping, penalty_warning, unnamed_scheduler
 from l2l.control import RunControl
 from l2l.driver_state import INHERIT_TO_TOP, count_every_attempt, rescore_early_failures
-from l2l.errors import ConfigError, TrajectoryError, command, shown
+from l2l.errors import ConfigError, TrajectoryError, command, path_argument, shown
 from l2l.jobs import Outcome, Settings
 from l2l.jobs.slurm_common import cancel_left_behind, run_job_name
 from l2l.jobs.warm import start_fork_server
@@ -531,7 +531,7 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
     first; ``drop_unreadable`` records the segment that would continue from it as failed instead (the policy
     then treats that candidate as any failed one) and goes on.
     """
-    path = Path(path)
+    path = path_argument(path)  # '' (l2l resume ''): one line, not pathlib's "PosixPath('.') has an empty name"
     if not isinstance(drop_unreadable, bool):
         raise ConfigError(f"drop_unreadable must be True or False, got {drop_unreadable!r}")
     if not path.exists():

@@ -121,3 +121,11 @@ def test_a_function_whose_module_file_is_being_edited_still_runs(tmp_path):
     started = [json.loads(detail) for kind, detail in zip(events["kind"], events["detail"]) if kind == "started"]
     assert started[0]["model"] == [["function model_being_edited:simulate",
                                     "not hashed: its source text is not available"]]
+
+
+def test_l2l_resume_of_an_empty_name_is_refused_in_one_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["resume", ""]) == 2  # before: pathlib's ValueError "PosixPath('.') has an empty name", exit 1
+    err = capsys.readouterr().err
+    assert err == "l2l: error: path must name a file, got ''\n", err
+    assert list(tmp_path.iterdir()) == []  # no lock file, no .work folder
