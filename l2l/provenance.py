@@ -366,7 +366,7 @@ def with_session(detail: dict[str, Any], simulator: Any, trajectory: Trajectory 
     driver = driver_host()
     tried = [(model, driver), (_short(model, None), driver), (_short(model, SHORT_HASH), driver),
              (_short(model, SHORT_HASH), {"host": driver["host"], "cpus": driver["cpus"]}),
-             (_short(model, SHORT_HASH), None), ([], None)]
+             (_short(model, SHORT_HASH), None), ([], driver), ([], None)]  # (a model too long: the driver still)
     for files, host in tried:
         extra = {**({"model": files} if files else {}), **({"driver": host} if host else {})}
         if _fits({**detail, **extra}):

@@ -129,3 +129,21 @@ def test_l2l_resume_of_an_empty_name_is_refused_in_one_line(tmp_path, capsys, mo
     err = capsys.readouterr().err
     assert err == "l2l: error: path must name a file, got ''\n", err
     assert list(tmp_path.iterdir()) == []  # no lock file, no .work folder
+
+
+def test_a_session_whose_model_files_do_not_fit_its_event_still_records_the_driver_s_host(tmp_path):
+    import json
+    import socket
+
+    from l2l.provenance import EVENT_BYTES, with_session
+
+    class Command:  # a command simulator's argv naming 8 files with long names (8 x 200 bytes: no event holds them)
+        argv = ["python3"] + [str(tmp_path / f"{'x' * 200}{i}.dat") for i in range(8)]
+        config_dir = str(tmp_path)
+
+    for name in Command.argv[1:]:
+        Path(name).write_text("data")
+    detail = with_session({"backend": {"name": "local"}, "pid": 1}, Command())
+    assert len(json.dumps(detail).encode()) <= EVENT_BYTES
+    assert "model" not in detail
+    assert detail["driver"]["host"] == socket.gethostname()  # before: left out with the model
