@@ -82,21 +82,36 @@ def _started(folder: Path) -> list[int]:
     return [int(p.name) for p in (folder / "pids").iterdir()]
 
 
-def _two_training(folder: Path, stderr) -> subprocess.Popen:
-    """``l2l run`` of successive halving on the local backend (2 workers) in a child, once both workers'
-    programs train (the caller ends it)."""
+def _still_alive(pids: list[int], seconds: float = 30.0) -> list[int]:
+    """Those of ``pids`` still running after up to ``seconds`` ([] as soon as none is): a program sent SIGKILL
+    ends once a loaded machine gets round to it (a fixed 0.5 s was waited before); one left running trains for its
+    300 s."""
+    deadline = time.monotonic() + seconds
+    while [pid for pid in pids if _alive(pid)] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return [pid for pid in pids if _alive(pid)]
+
+
+def _two_training(folder: Path, log: Path) -> subprocess.Popen:
+    """``l2l run`` of successive halving on the local backend (2 workers) in a child, its stderr in ``log``, once
+    both workers' programs train (the caller ends it)."""
     config = _config(folder, {"name": "local", "workers": 2}, {"policy": "successive-halving"}, population=3)
     root = str(Path(__file__).resolve().parents[1])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
-    run = subprocess.Popen([sys.executable, "-m", "l2l", "run", str(config), "--no-progress"], cwd=folder,
-                           env=env, stdout=subprocess.DEVNULL, stderr=stderr, text=True)
+    with open(log, "w") as stderr:
+        run = subprocess.Popen([sys.executable, "-m", "l2l", "run", str(config), "--no-progress"], cwd=folder,
+                               env=env, stdout=subprocess.DEVNULL, stderr=stderr, text=True)
     deadline = time.monotonic() + 120
     while len(_started(folder)) < 2 and time.monotonic() < deadline and run.poll() is None:
         time.sleep(0.2)
     if len(_started(folder)) != 2:
+        ended = run.poll()
         run.kill()
         _end(_started(folder))
-        raise AssertionError("the two workers' programs did not start")
+        # (the run ended before, unexplained, once in four runs of this file at load 15: what it said is shown)
+        raise AssertionError(f"the two workers' programs did not start ({len(_started(folder))} started; l2l "
+                             f"{'still running after 120 s' if ended is None else f'exited with status {ended}'}): "
+                             f"{log.read_text()[-2000:]}")
     return run
 
 
@@ -120,9 +135,8 @@ def test_a_program_killed_at_its_timeout_takes_the_training_its_shell_script_sta
         assert started, done.stderr  # the training started before its timeout
         assert done.returncode == 1 and "timeout of 3.0 s" in done.stderr, done.stderr
         assert (l2l.load(folder / "train.h5", segments=True)["status"] == "timeout").all()
-        time.sleep(0.5)
         # before: the python the wrapper started went on training, a child of init, for its 300 s
-        assert [pid for pid in started if _alive(pid)] == []
+        assert _still_alive(started) == []
     finally:
         _end(_started(folder))
 
@@ -136,17 +150,16 @@ def test_an_interrupted_serial_run_takes_the_training_its_shell_script_started_w
     run = subprocess.Popen([sys.executable, "-m", "l2l", "run", str(config), "--no-progress"], cwd=folder,
                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while not _started(folder) and time.monotonic() < deadline and run.poll() is None:
             time.sleep(0.1)
         running = _started(folder)
         assert len(running) == 1, "the program did not start"
         run.send_signal(signal.SIGINT)  # Ctrl+C sent to l2l alone (kill -INT PID)
-        _, stderr = run.communicate(timeout=60)
+        _, stderr = run.communicate(timeout=120)
         assert "interrupted" in stderr and "l2l resume" in stderr, stderr
-        time.sleep(0.5)
         # before: subprocess killed the shell script; the python it had started trained on
-        assert [pid for pid in running if _alive(pid)] == []
+        assert _still_alive(running) == []
     finally:
         if run.poll() is None:
             run.kill()
@@ -156,18 +169,18 @@ def test_an_interrupted_serial_run_takes_the_training_its_shell_script_started_w
 def test_kill_9_of_l2l_then_resume_ends_the_programs_the_killed_run_left_running(tmp_path):
     folder = _folder(tmp_path)
     (folder / "slow").touch()
-    run = _two_training(folder, subprocess.DEVNULL)
+    run = _two_training(folder, tmp_path / "run.err")
     try:
         left = _started(folder)
         os.kill(run.pid, signal.SIGKILL)  # kill -9 l2l while both segments train
-        run.wait(timeout=30)
+        run.wait(timeout=120)
         time.sleep(1.0)
         assert [pid for pid in left if _alive(pid)] == left  # what the killed run leaves: its programs run on
         (folder / "slow").unlink()
         resumed = l2l_cli("resume", folder / "train.h5", "--no-progress", cwd=folder, timeout=180)
         assert resumed.returncode == 0, resumed.stderr
         # before: both went on training beside the segments the resume ran again in the same folders
-        assert [pid for pid in left if _alive(pid)] == []
+        assert _still_alive(left) == []
         segments = l2l.load(folder / "train.h5", segments=True)
         assert (segments["status"] == "ok").all()
         assert segments["budget"].max() == 9
@@ -182,15 +195,15 @@ def test_kill_9_of_l2l_then_resume_ends_the_programs_the_killed_run_left_running
 def test_a_run_stopped_by_sigterm_on_the_local_backend_takes_its_running_programs_with_it(tmp_path):
     folder = _folder(tmp_path)
     (folder / "slow").touch()
-    run = _two_training(folder, subprocess.PIPE)
+    run = _two_training(folder, tmp_path / "run.err")
     try:
         running = _started(folder)
         run.send_signal(signal.SIGTERM)  # what kill PID, or SLURM before a walltime, does: stop, commit, exit
-        _, stderr = run.communicate(timeout=120)
+        run.wait(timeout=120)
+        stderr = (tmp_path / "run.err").read_text()
         assert "stopped (signal SIGTERM)" in stderr, stderr
-        time.sleep(0.5)
         # before: the run had ended, and both programs trained on for their 300 s
-        assert [pid for pid in running if _alive(pid)] == []
+        assert _still_alive(running) == []
     finally:
         if run.poll() is None:
             run.kill()
