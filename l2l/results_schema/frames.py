@@ -147,11 +147,12 @@ def segment_view(trajectory: Trajectory, frame: pd.DataFrame, segments: bool) ->
     one row per candidate at its highest budget with the ``compute`` it used and its ``parent`` (the trial
     whose checkpoint it continued, or -1).
 
-    The states: ``promoted`` (a later segment continued from it), ``completed``, ``stopped``, ``paused``, and in
-    a run not finished ``running`` or ``interrupted`` for the candidates with a segment in flight at the last
-    commit (a writer may still run them, or none is left and ``l2l resume`` runs them again; as ``l2l show``
-    counts them: :func:`l2l.summary.multi_fidelity.in_flight_candidates`). The last two are categories only
-    where a candidate has them."""
+    The states: ``promoted`` (it succeeded and a later segment continued from it), ``completed``, ``stopped`` (a
+    failed segment is, whatever followed it), ``paused``, and in a run not finished ``running`` or
+    ``interrupted`` for the candidates with a segment in flight at the last commit (a writer may still run them,
+    or none is left and ``l2l resume`` runs them again; as ``l2l show`` counts them:
+    :func:`l2l.summary.multi_fidelity.in_flight_candidates`). The last two are categories only where a candidate
+    has them."""
     frame = frame.sort_values(["trial", "budget"], kind="stable").reset_index(drop=True)
     top = trajectory.top_budget
     last = ~frame["trial"].duplicated(keep="last").to_numpy()
@@ -169,11 +170,13 @@ def segment_view(trajectory: Trajectory, frame: pd.DataFrame, segments: bool) ->
             below[_left_behind(trajectory, frame, last)] = "stopped"
         else:
             below[~in_id_ranges(frame["trial"].to_numpy(), ranges)] = "stopped"
-    if "status" in frame.columns:  # a segment that failed at the top budget did not reach it: nothing continues
-        failed = (frame["status"] != STATUS_NAMES[0]).to_numpy()  # it (no checkpoint), so it is stopped
-        below[at_top & failed] = "stopped"
-        at_top = at_top & ~failed
-    state = np.where(~last, "promoted", np.where(at_top, "completed", below))
+    failed = (frame["status"] != STATUS_NAMES[0]).to_numpy() if "status" in frame.columns \
+        else np.zeros(len(frame), bool)
+    below[at_top & failed] = "stopped"  # a segment that failed at the top budget did not reach it: nothing
+    at_top = at_top & ~failed  # continues it (no checkpoint), so it is stopped
+    # a failed segment is never continued either, though a later segment of its trial followed (trained again from
+    # where it started, or from a donor's checkpoint): stopped, not promoted, as l2l show counts promotions
+    state = np.where(~last, np.where(failed, "stopped", "promoted"), np.where(at_top, "completed", below))
     categories = ["promoted", "completed", "stopped", "paused"]
     from l2l.summary.multi_fidelity import in_flight_candidates
 
