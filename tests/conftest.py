@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,14 @@ FIRST_PART = frozenset(f"test_{name}.py" for name in (
     # computing, to even out the parts
     "prune", "model_based", "pbt", "lsnn", "checkpoint_integrity", "resume", "failures"))
 PARTS = ("1", "2")
+
+
+def pytest_configure(config):
+    # scripts/test.sh starts --part 1 as a background job of a non-interactive shell, which ignores SIGINT, and
+    # every l2l process a test starts inherits that: the Ctrl-C tests need SIGINT as a terminal gives it (they
+    # passed only because importing brian2 in an earlier file of part 1 happens to install a handler)
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_addoption(parser):
