@@ -26,7 +26,7 @@ def _records(logger: logging.Logger) -> list[logging.LogRecord]:
 
 def test_the_batched_comm_closed_traceback_is_dropped_while_the_backend_is_open(cluster):  # noqa: F811
     logger = logging.getLogger("distributed.batched")
-    executor = BACKENDS.create("dask", {"address": cluster.scheduler_address, "timeout": 60})  # generous: connecting under load
+    executor = BACKENDS.create("dask", {"address": cluster.scheduler_address, "timeout": 60})
     executor.prepare()
     executor.reported_workers()  # connected
     quiet = getattr(executor, "_quiet", None)
