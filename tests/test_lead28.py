@@ -84,3 +84,14 @@ def test_resume_on_dask_without_a_scheduler_speaks_python_to_a_python_caller(tmp
     # before: '--backend dask starts from its defaults', the command line's words
     assert "no scheduler to connect to: backend=\"dask\" starts from its defaults" in str(refused.value)
     assert "--backend" not in str(refused.value) and len(l2l.load(out)) == 2
+
+
+def test_l2l_plot_of_an_empty_name_is_refused_in_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    for extra in ([], ["--kind", "fitness"]):
+        result = subprocess.run([sys.executable, "-m", "l2l", "plot", "", *extra], capture_output=True, text=True,
+                                cwd=tmp_path, timeout=120)
+        # before: pathlib's ValueError "PosixPath('.') has an empty name" as a traceback, exit 1
+        assert result.returncode == 2 and result.stderr == "l2l: error: path must name a file, got ''\n"

@@ -63,7 +63,9 @@ def check_results(path: str) -> None:
 
 def default_plot_output(path: str, kind: str) -> Path:
     """``run.h5`` -> ``run.png`` for the overview, ``run.fitness.png`` etc. for the other kinds."""
-    path = Path(path)
+    from l2l.errors import path_argument
+
+    path = path_argument(path)  # '' names no file: one line, not pathlib's "PosixPath('.') has an empty name"
     return path.with_suffix(".png") if kind == "overview" else path.with_name(f"{path.stem}.{kind}.png")
 
 
