@@ -80,11 +80,15 @@ def run(config: "RunConfig", out: Any = None, **options: Any) -> Any:
         from l2l.jobs.warm import start_fork_server
 
         start_fork_server()
+    import os
+
     from l2l.errors import path_argument
     from l2l.loop import run as run_config
 
     options = _arguments("l2l.run", run_config, options)
-    out = path_argument(out, "out") if out is not None else None
+    if out is not None:  # a path of the wrong type refused here; its text kept whole ('runs/' names a folder, and
+        # '' no file: the loop says both in its own words, which a Path, dropping the slash, could not tell apart)
+        out = os.fsdecode(out) if isinstance(out, (str, bytes, os.PathLike)) else path_argument(out, "out")
     with _serving(options.get("control")):
         return run_config(config, out, **options)
 
