@@ -57,7 +57,8 @@ FIRST_PART = frozenset(f"test_{name}.py" for name in (
     "command_fidelity_user", "nest", "brian2", "lsm_engines", "dask_address_plainly_bad", "dask_session_address",
     "early_ctrl_c",
     # computing, to even out the parts
-    "prune", "model_based", "pbt", "lsnn", "checkpoint_integrity", "resume", "failures"))
+    "prune", "model_based", "pbt", "lsnn", "checkpoint_integrity", "resume", "failures", "writer_safety", "file_fuzz",
+    "policy_loop"))
 PARTS = ("1", "2")
 
 
