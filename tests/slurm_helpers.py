@@ -92,3 +92,17 @@ def l2l_command(*args: str) -> list[str]:
 
 def no_duplicates(frame) -> bool:
     return not frame.duplicated(["generation", "individual"]).any()
+
+
+#: A serial run of three generations of random search on a 1-D sphere, the outer run the job-script tests submit.
+OUTER_RUN = {"run": {"name": "outer", "generations": 3},
+             "space": {"x": {"type": "float", "low": -1.0, "high": 1.0}},
+             "optimizer": {"name": "random", "population_size": 2}, "simulator": {"name": "sphere"},
+             "backend": {"name": "serial"}}
+
+
+def executable(path: Path, text: str) -> Path:
+    """``text`` written to ``path`` made executable (a stand-in program or a job's loop script)."""
+    path.write_text(text)
+    path.chmod(0o755)
+    return path

@@ -20,19 +20,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from slurm_helpers import require_slurm, squeue, wait_for, write_toml
+from slurm_helpers import OUTER_RUN as RUN
+from slurm_helpers import executable, require_slurm, squeue, wait_for, write_toml
 
 from l2l.cli import main
-
-RUN = {"run": {"name": "outer", "generations": 3}, "space": {"x": {"type": "float", "low": -1.0, "high": 1.0}},
-       "optimizer": {"name": "random", "population_size": 2}, "simulator": {"name": "sphere"},
-       "backend": {"name": "serial"}}
-
-
-def _executable(path: Path, text: str) -> Path:
-    path.write_text(text)
-    path.chmod(0o755)
-    return path
 
 
 def _fake_slurm(folder: Path, reason: str = "None", restarts: int = 0, queued: str = "") -> Path:
@@ -40,18 +31,18 @@ def _fake_slurm(folder: Path, reason: str = "None", restarts: int = 0, queued: s
     restarted ``restarts`` times) and sbatch, each logging its arguments to ``calls``."""
     folder.mkdir()
     log = folder / "calls"
-    _executable(folder / "squeue", f'#!/bin/sh\necho "squeue $*" >> {log}\nprintf "%s" "{queued}"\n')
-    _executable(folder / "scontrol", f'#!/bin/sh\necho "scontrol $*" >> {log}\n[ "$1" = show ] || exit 0\n'
+    executable(folder / "squeue", f'#!/bin/sh\necho "squeue $*" >> {log}\nprintf "%s" "{queued}"\n')
+    executable(folder / "scontrol", f'#!/bin/sh\necho "scontrol $*" >> {log}\n[ "$1" = show ] || exit 0\n'
                                      f'echo "JobId=4242 JobName=l2l-outer"\n'
                                      f'echo "   JobState=COMPLETING Reason={reason} Dependency=(null)"\n'
                                      f'echo "   Requeue=1 Restarts={restarts} BatchFlag=1 Reboot=0 ExitCode=0:0"\n')
-    _executable(folder / "sbatch", f'#!/bin/sh\necho "sbatch $*" >> {log}\necho 4242\n')
+    executable(folder / "sbatch", f'#!/bin/sh\necho "sbatch $*" >> {log}\necho 4242\n')
     return folder
 
 
 def _job_script(tmp_path: Path, capsys) -> Path:
     """``l2l submit``'s job script, whose loop is a stand-in that prints a line, then waits to be signalled."""
-    loop = _executable(tmp_path / "loop.sh", '#!/bin/bash\ntrap \'echo "loop: TERM"; exit 143\' TERM\n'
+    loop = executable(tmp_path / "loop.sh", '#!/bin/bash\ntrap \'echo "loop: TERM"; exit 143\' TERM\n'
                                              'echo "loop: started"\nwhile :; do sleep 0.05; done\n')
     config = write_toml(tmp_path / "c.toml", RUN)
     assert main(["submit", str(config), "--dry-run", "--python", str(loop), "--time", "10",

@@ -12,15 +12,14 @@ integer; an array as run.mode raised numpy's "truth value of an array is ambiguo
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
+from folder_copies import copy_as_working_directory, file_hashes
 
 import l2l
 import l2l.plot
@@ -45,14 +44,7 @@ def made(tmp_path_factory) -> Path:
 @pytest.fixture
 def folder(made, tmp_path, monkeypatch) -> Path:
     """A folder holding a copy of the finished run as run.h5, the working directory of the call."""
-    shutil.copy(made, tmp_path / "run.h5")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def _files(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in folder.rglob("*") if p.is_file()}
+    return copy_as_working_directory(made, tmp_path, monkeypatch)
 
 
 #: (call on the run file "run.h5" in the working directory, words the one-line refusal holds). Each raised
@@ -110,13 +102,13 @@ WRONG_TYPES = {"load(3)", "load(None)", "resume(bogus=)", "run(bogus=)", "run(on
 @pytest.mark.parametrize("name", list(REFUSED))
 def test_a_bad_argument_is_refused_in_one_line_naming_it_and_nothing_is_made_or_changed(folder, name):
     call, words = REFUSED[name]
-    before = _files(folder)
+    before = file_hashes(folder)
     with pytest.raises(l2l.ConfigError) as raised:
         call()
     text = str(raised.value)
     assert words in text, text
     assert "\n" not in text and not re.search(r"(^|[ '(])--?[a-z]", text), text  # Python's words, one line
-    assert _files(folder) == before  # out.h5 was left behind by on_generation=3 and control=3
+    assert file_hashes(folder) == before  # out.h5 was left behind by on_generation=3 and control=3
     if name in WRONG_TYPES:  # what Python code catches for a wrong type stays caught
         assert isinstance(raised.value, TypeError)
 

@@ -14,13 +14,12 @@ with a NUL printed the raw NUL.
 
 from __future__ import annotations
 
-import hashlib
 import re
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
+from folder_copies import copy_as_working_directory, file_hashes
 
 import l2l
 import l2l.plot
@@ -53,14 +52,7 @@ def fig(made):
 @pytest.fixture
 def folder(made, tmp_path, monkeypatch) -> Path:
     """A folder holding a copy of the finished run as run.h5, the working directory of the call."""
-    shutil.copy(made, tmp_path / "run.h5")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def _files(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in folder.rglob("*") if p.is_file()}
+    return copy_as_working_directory(made, tmp_path, monkeypatch)
 
 
 ARRAY = np.array([1, 2])
@@ -131,14 +123,14 @@ REFUSED = {
 @pytest.mark.parametrize("name", list(REFUSED))
 def test_a_bad_argument_is_refused_in_one_line_naming_it_and_nothing_is_made_or_changed(folder, fig, name):
     call, words, wrong_type = REFUSED[name]
-    before = _files(folder)
+    before = file_hashes(folder)
     with pytest.raises(L2LError) as raised:
         call(fig)
     text = str(raised.value)
     assert words in text, text
     assert text.isprintable(), text  # one line, no raw NUL
     assert not re.search(r"(^|[ '(])--?[a-z]", text), text  # Python's words, not the command line's
-    assert _files(folder) == before
+    assert file_hashes(folder) == before
     if wrong_type:  # what Python code catches for a wrong type is caught
         assert isinstance(raised.value, TypeError)
 

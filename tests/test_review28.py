@@ -13,25 +13,16 @@ import signal
 import subprocess
 from pathlib import Path
 
-from slurm_helpers import wait_for, write_toml
+from slurm_helpers import OUTER_RUN as RUN
+from slurm_helpers import executable, wait_for, write_toml
 
 from l2l.cli import main
-
-RUN = {"run": {"name": "outer", "generations": 3}, "space": {"x": {"type": "float", "low": -1.0, "high": 1.0}},
-       "optimizer": {"name": "random", "population_size": 2}, "simulator": {"name": "sphere"},
-       "backend": {"name": "serial"}}
-
-
-def _executable(path: Path, text: str) -> Path:
-    path.write_text(text)
-    path.chmod(0o755)
-    return path
 
 
 def test_a_cancelled_submit_job_says_how_to_go_on_without_running_its_output_s_name(tmp_path, capsys):
     marker = tmp_path / "ran"
     out = tmp_path / f'a"b$(touch {marker}) $HOME' / "r.h5"
-    loop = _executable(tmp_path / "loop.sh", '#!/bin/bash\ntrap \'echo "loop: TERM"; exit 143\' TERM\n'
+    loop = executable(tmp_path / "loop.sh", '#!/bin/bash\ntrap \'echo "loop: TERM"; exit 143\' TERM\n'
                                              'echo "loop: started"\nwhile :; do sleep 0.05; done\n')
     config = write_toml(tmp_path / "c.toml", RUN)
     assert main(["submit", str(config), "--out", str(out), "--dry-run", "--python", str(loop), "--time", "10",
@@ -40,7 +31,7 @@ def test_a_cancelled_submit_job_says_how_to_go_on_without_running_its_output_s_n
     script.write_text(capsys.readouterr().out)
     fake = tmp_path / "bin"
     fake.mkdir()
-    _executable(fake / "scontrol", '#!/bin/sh\n[ "$1" = show ] || exit 0\n'
+    executable(fake / "scontrol", '#!/bin/sh\n[ "$1" = show ] || exit 0\n'
                                    'echo "   JobState=COMPLETING Reason=None Dependency=(null)"\n'
                                    'echo "   Requeue=1 Restarts=0 BatchFlag=1 Reboot=0 ExitCode=0:0"\n')
     env = {**os.environ, "PATH": f"{fake}{os.pathsep}{os.environ['PATH']}", "SLURM_JOB_ID": "4242"}
