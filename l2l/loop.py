@@ -569,6 +569,7 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
             # killed between creating the file and its 'started' event: nothing ran, so the run starts now
             log = trajectory.events()
             events = log["kind"]
+            session = int(events.isin(("started", "resumed")).sum()) + 1  # this one's number, for its hosts
             never_started = not len(events)
             note.insert(0, _jobs_left_elsewhere(path, log, stored.backend.name))  # a file moved without its folder
             if state is not None:  # before any worker starts or anything is written
@@ -642,10 +643,10 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                     "generation": state["loop"]["generation"], "reused": len(reuse), **plan,
                     "evaluations": config.evaluations, "max_time": config.max_time, "pid": os.getpid(),
                     "backend": backend_json, **_session_file(path, config),
-                    **changed_versions(trajectory.run.get("versions"))}, components.simulator, trajectory))
+                    **changed_versions(trajectory.run.get("versions"))}, components.simulator, trajectory, state))
             _drive_recording_failure(components, writer, state, reuse=reuse, progress=progress,
                                      on_generation=on_generation, control=control or RunControl(),
-                                     drop_unreadable=drop_unreadable)
+                                     drop_unreadable=drop_unreadable, session=session)
         _reevaluate_after(path, lock, config, simulator, backend, workers)
     return path
 
@@ -909,13 +910,13 @@ def _drive_recording_failure(components: Components, writer, state: dict[str, An
     ``stopped`` one (reason ``interrupted``) for a Ctrl-C before the driver's loop began, which writes its own
     after: one while the local cluster was still starting left the session's ``started`` event the last, which
     ``l2l show`` read as a run whose process was killed ("interrupted (no process writes the file ...)")."""
-    told = _EventsTold(writer)
+    told = _EventsTold(writer, options.pop("session", 1))
     try:
         _drive(components, told, state, **options)
     except KeyboardInterrupt as exc:
         if told.last is None:  # nothing of this session computed: the file holds what it held before it
             try:
-                writer.event("stopped", {"generation": state["loop"].get("generation", 0), "reason": "interrupted"})
+                told.event("stopped", {"generation": state["loop"].get("generation", 0), "reason": "interrupted"})
             except Exception:  # noqa: BLE001 - the file itself may be what failed; the interrupt goes on up
                 pass
         # What finished is committed (the driver's stop): said under the traceback a script or notebook shows
@@ -929,7 +930,7 @@ def _drive_recording_failure(components: Components, writer, state: dict[str, An
         raise
     except Exception as exc:
         try:
-            writer.event("failed", {"error": f"{type(exc).__name__}: {exc}"[:400]})
+            told.event("failed", {"error": f"{type(exc).__name__}: {exc}"[:400]})  # with its hosts
         except Exception:  # noqa: BLE001 - the file itself may be what failed; the error goes on up
             pass
         raise
@@ -937,17 +938,22 @@ def _drive_recording_failure(components: Components, writer, state: dict[str, An
 
 class _EventsTold:
     """A trajectory writer that notes the kind of the last event written through it (None: none yet), and the hosts
-    of the outcomes appended through it, recorded in the event that ends the session (l2l.provenance.SessionHosts)."""
+    of the outcomes appended through it, recorded in the event that ends the session (l2l.provenance.SessionHosts),
+    and in each commit of the run state, from which a resume recovers them where the session ``session`` (its number
+    among the run's) is killed."""
 
-    def __init__(self, writer) -> None:
-        self._writer, self.last, self.hosts = writer, None, SessionHosts()
+    def __init__(self, writer, session: int = 1) -> None:
+        self._writer, self.last, self.hosts = writer, None, SessionHosts(session)
+
+    def commit_generation(self, generation: int, *, state: Any, **commit: Any) -> None:
+        self._writer.commit_generation(generation, state=self.hosts.in_state(state), **commit)
 
     def append(self, outcomes: Any, params: Any) -> None:
         self.hosts.saw(outcomes)
         self._writer.append(outcomes, params)
 
     def event(self, kind: str, detail: Any = "") -> None:
-        self._writer.event(kind, self.hosts.added(detail) if kind in ("finished", "stopped") else detail)
+        self._writer.event(kind, self.hosts.added(detail) if kind in ("finished", "stopped", "failed") else detail)
         self.last = kind
 
     def __getattr__(self, name: str) -> Any:

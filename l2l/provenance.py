@@ -10,13 +10,15 @@ machine, or after an upgrade) records in its ``resumed`` event the versions that
 ``time`` lines; docs/reproducibility.md says what else a methods section takes from the file.
 
 Each session (the run, each ``l2l resume``) also records, in its ``started`` or ``resumed`` event, the code of the
-user's model (:func:`model_sources`: a sha256 of the module file of a ``python`` simulator's function, of a function
-object's source text, of each file a ``command`` simulator's argv names) and the driver's host, CPU model and count
-(:func:`driver_host`); its ``finished`` or ``stopped`` event the hosts its evaluations ran on, with their counts
-(:class:`SessionHosts`, from each outcome's ``host``: the SLURM node name, else the host name, seen by the process
-that evaluated it). An event holds at most 512 bytes: what does not fit is left out, never the event's own entries
-(:func:`with_session`). :mod:`l2l.analysis.sessions` reads them back (``session_records``) and words ``l2l show``'s
-``model`` and ``hosts`` lines.
+user's model (:func:`model_sources`: a sha256 of the module file of a ``python`` simulator's function, of the source
+text of what a function object runs, of each file a ``command`` simulator's argv names), of the modules the model
+imports from its own package (:func:`model_imports`) and the driver's host, CPU model and count
+(:func:`driver_host`); its ``finished``, ``stopped`` or ``failed`` event the hosts its evaluations ran on, with their
+counts (:class:`SessionHosts`, from each outcome's ``host``: the SLURM node name, else the host name, seen by the
+process that evaluated it), which each commit of the run state also holds, for a resume to record those of a killed
+session (:func:`killed_hosts`). An event holds at most 512 bytes: what does not fit is left out, never the event's own
+entries (:func:`with_session`). :mod:`l2l.analysis.sessions` reads them back (``session_records``) and words
+``l2l show``'s ``model`` and ``hosts`` lines.
 """
 
 from __future__ import annotations
@@ -202,18 +204,69 @@ def _file_entry(path: Path) -> list[str]:
         return [str(path), f"not hashed: {exc.strerror or exc}"]
 
 
+#: The longest text of a ``functools.partial``'s bound arguments that is hashed with its function.
+PARTIAL_ARGUMENTS = 10_000
+
+
+def _plain(value: Any, depth: int = 0) -> bool:
+    """True where ``repr(value)`` is the same in every process: numbers, text, bytes, None and lists, tuples and dicts
+    of them (not sets, whose order of strings changes with the process, nor objects, whose repr names an address)."""
+    if depth > 20:
+        return False
+    if value is None or isinstance(value, (bool, int, float, complex, str, bytes)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_plain(item, depth + 1) for item in value)
+    if isinstance(value, dict):
+        return all(_plain(key, depth + 1) and _plain(item, depth + 1) for key, item in value.items())
+    return False
+
+
+def _runs(function: Any) -> tuple[Any, list[Any], str | None]:
+    """What a model callable runs: ``(named, sources, arguments)``: the object that names it (module, name, file),
+    the objects whose source text is its code, and the repr of a partial's bound arguments ('' where they cannot be
+    told in a repr the same in every process; None: no partial). A partial: its function's, with its arguments; a
+    bound method and a callable object: their class's whole source (what ``self`` may call); a decorated function
+    (``functools.wraps``): each wrapper's code and the function's own source, decorator lines included."""
+    arguments = None
+    if isinstance(function, functools.partial):
+        bound = (function.args, sorted(function.keywords.items()))
+        text = repr(bound) if _plain(bound) else ""
+        arguments = text if len(text) <= PARTIAL_ARGUMENTS else ""
+        function = function.func  # nested partials are flattened by functools
+    if inspect.ismethod(function):
+        owner = function.__self__ if isinstance(function.__self__, type) else type(function.__self__)
+        return function, [owner], arguments
+    if not inspect.isroutine(function) and not inspect.isclass(function) and callable(function):
+        return type(function), [type(function)], arguments
+    layers, inner = [], function
+    while getattr(inner, "__wrapped__", None) is not None and len(layers) < 20:
+        if isinstance(getattr(inner, "__code__", None), type(_plain.__code__)):
+            layers.append(inner.__code__)  # the wrapper's own code: inspect.getsource(inner) unwraps it
+        inner = inner.__wrapped__
+    return inner, [inner, *layers], arguments
+
+
 def _function_entry(function: Any) -> list[str]:
-    """``['function MODULE:NAME (file:line)', sha256 of its source text]``: a function passed to ``l2l.run`` (a
-    notebook's, a script's), whose module may hold other things; 'not hashed' where Python keeps no source (typed at
-    a prompt)."""
-    qualname = getattr(function, "__qualname__", None) or type(function).__name__
-    name = f"{getattr(function, '__module__', None) or '?'}:{qualname}"
+    """``['function MODULE:NAME (file:line)', sha256]`` of a function passed to ``l2l.run`` (a notebook's, a
+    script's), whose module may hold other things: the sha256 of the source text of what it runs (:func:`_runs`:
+    a partial's function and bound arguments, a method's or callable object's class, a decorated function and its
+    wrappers); ``partial`` ends the name of a partial, ``partial, arguments not recorded`` where its arguments have
+    no repr the same in every process (their values are then not in the hash); 'not hashed' where Python keeps no
+    source (typed at a prompt, a builtin)."""
+    named, sources, arguments = _runs(function)
+    qualname = getattr(named, "__qualname__", None) or type(named).__name__
+    name = f"{getattr(named, '__module__', None) or '?'}:{qualname}"
+    note = "" if arguments is None else " partial" if arguments else " partial, arguments not recorded"
     try:
-        text = inspect.getsource(function)
-        where = f"{inspect.getsourcefile(function) or '?'}:{inspect.getsourcelines(function)[1]}"
+        text = "".join(inspect.getsource(source) for source in sources)
+        first = sources[0] if not inspect.ismethod(named) else named
+        where = f"{inspect.getsourcefile(first) or '?'}:{inspect.getsourcelines(first)[1]}"
     except Exception:  # noqa: BLE001 - OSError, TypeError; tokenize's TokenError where its file was edited since
-        return [f"function {name}", "not hashed: its source text is not available"]
-    return [f"function {name} ({where})", hashlib.sha256(text.encode("utf-8")).hexdigest()]
+        return [f"function {name}{note}", "not hashed: its source text is not available"]
+    if arguments:
+        text += "\0" + arguments
+    return [f"function {name} ({where}){note}", hashlib.sha256(text.encode("utf-8")).hexdigest()]
 
 
 def _program(word: str) -> bool:
@@ -264,27 +317,140 @@ def command_files(argv: Any, config_dir: str = "") -> list[list[str]]:
     return found
 
 
-def model_sources(simulator: Any) -> list[list[str]]:
-    """The user's model code a session runs, as ``[where, sha256 hex or 'not hashed: why']`` pairs: the module file
-    of a ``python`` (or NEST/Brian2 model) simulator's ``function = "module:name"``; the source text of a function
-    object passed to ``l2l.run``; each file a ``command`` simulator's argv names (:func:`command_files`). [] for
-    l2l's own simulators (their code is l2l's, ``l2l_source``) and where the function cannot be imported here."""
+def _model_module(simulator: Any) -> tuple[Any, str, str | None]:
+    """``(target, module name, module file)`` of a ``python`` simulator's model: the function object passed to
+    ``l2l.run`` (its module's, that of what it runs: :func:`_runs`), or the module a ``"module:name"`` names
+    (imported here); ``(None, '', None)`` for other simulators and where the function cannot be imported here."""
     function = getattr(simulator, "function", None)
     if callable(function) and not getattr(simulator, "from_options", True):
-        return [_function_entry(function)]
+        name = getattr(_runs(function)[0], "__module__", None) or ""
+        return function, name, getattr(sys.modules.get(name), "__file__", None)
     if isinstance(function, str) and ":" in function:
         load = getattr(simulator, "target", None) or getattr(simulator, "_load", None)
         try:
             target = load() if callable(load) else None
         except Exception:  # noqa: BLE001 - not importable here: the run says so itself
-            return []
-        module = sys.modules.get(getattr(target, "__module__", None) or "")
-        file = getattr(module, "__file__", None)
+            return None, "", None
+        # the target's module (one found in the simulator's path is loaded under a name of l2l's); a partial's, the
+        # module the config names, which holds it (its function may be another module's)
+        named = function.partition(":")[0]
+        own = named if isinstance(target, functools.partial) else getattr(target, "__module__", None) or ""
+        module = sys.modules.get(own) or sys.modules.get(getattr(_runs(target)[0], "__module__", None) or "")
+        name = str(getattr(module, "__name__", "") or "")
+        return target, named if name.startswith("_l2l_user_") or not name else name, getattr(module, "__file__", None)
+    return None, "", None
+
+
+def model_sources(simulator: Any) -> list[list[str]]:
+    """The user's model code a session runs, as ``[where, sha256 hex or 'not hashed: why']`` pairs: the module file
+    of a ``python`` (or NEST/Brian2 model) simulator's ``function = "module:name"``; the source text of what a
+    function object passed to ``l2l.run`` runs (:func:`_function_entry`); each file a ``command`` simulator's argv
+    names (:func:`command_files`). [] for l2l's own simulators (their code is l2l's, ``l2l_source``) and where the
+    function cannot be imported here. The modules the model imports: :func:`model_imports`."""
+    function = getattr(simulator, "function", None)
+    if callable(function) and not getattr(simulator, "from_options", True):
+        return [_function_entry(function)]
+    if isinstance(function, str) and ":" in function:
+        target, _, file = _model_module(simulator)
         return [_file_entry(Path(file).resolve())] if file else ([_function_entry(target)] if target else [])
     argv = getattr(simulator, "argv", None)
     if isinstance(argv, (tuple, list)):
         return command_files(argv, str(getattr(simulator, "config_dir", "") or ""))
     return []
+
+
+#: The most files of the modules a model imports that :func:`model_imports` hashes, and their most bytes in all.
+IMPORT_FILES = 200
+IMPORT_BYTES = 20 * 2 ** 20
+
+
+def _top_folder(file: Path, module: str) -> Path:
+    """The folder of the top package of ``module`` (whose file is ``file``): ``mypkg/`` of ``mypkg.sub.model``; the
+    folder holding a module that is no package's (``model.py`` beside a config, a script's ``__main__``)."""
+    parts = module.split(".")
+    folder = file.parent
+    for _ in range(len(parts) - (1 if file.stem == "__init__" else 2)):
+        folder = folder.parent
+    return folder
+
+
+@functools.lru_cache(maxsize=1)
+def _not_the_users() -> tuple[str, ...]:
+    """The folders whose modules are no user's model code: the standard library, site-packages and l2l's own."""
+    import sysconfig
+
+    paths = sysconfig.get_paths()
+    folders = {paths.get(key) for key in ("stdlib", "platstdlib", "purelib", "platlib")}
+    folders.add(str(Path(__file__).resolve().parent))
+    return tuple(sorted(os.path.realpath(folder) + os.sep for folder in folders if folder))
+
+
+def _users(real: str) -> bool:
+    parts = real.split(os.sep)
+    return not real.startswith(_not_the_users()) and "site-packages" not in parts and "dist-packages" not in parts
+
+
+#: :func:`_file_entry`'s hashes of the imported files, by (path, modification time, size): a process starts
+#: sessions again (a notebook, a test suite) with the same modules loaded.
+_HASHED: dict[tuple[str, int, int], str] = {}
+#: The real paths of the modules' files (a module's file moved is another module's, loaded again).
+_REAL: dict[str, str] = {}
+
+
+def imported_files(file: str | os.PathLike, module: str) -> tuple[Path, list[Path]]:
+    """The folder of the top package of ``module`` (:func:`_top_folder`; ``file``: its file) and the files of the
+    modules loaded in this process that lie under it (resolved, sorted), but ``file`` itself and those of the standard
+    library, site-packages and l2l: the code a model of ``mypkg/model.py`` takes from ``mypkg/physics.py``."""
+    folder = Path(os.path.realpath(_top_folder(Path(file), module)))
+    own = os.path.realpath(file)
+    inside = str(folder) + os.sep
+    if not _users(inside):
+        return folder, []
+    starts = tuple({inside, str(_top_folder(Path(file), module)) + os.sep})
+    found = set()
+    for loaded in list(sys.modules.values()):
+        name = getattr(loaded, "__file__", None)
+        if isinstance(name, str) and name.startswith(starts):
+            real = _REAL.get(name) or os.path.realpath(name)
+            if len(_REAL) < 100_000:
+                _REAL[name] = real
+            if real.startswith(inside) and real != own and _users(real):
+                found.add(real)
+    return folder, [Path(name) for name in sorted(found, key=lambda name: name[len(inside):].replace(os.sep, "/"))]
+
+
+def model_imports(simulator: Any) -> dict[str, Any] | None:
+    """The session's ``imports`` entry: the files of the modules the model imports from its own package
+    (:func:`imported_files`, seen by the driver, which imported the model: workers import their own copies) as
+    ``{"under": folder, "files": count, "sha256": digest}``, the digest that of the lines ``SHA256  RELATIVE/PATH``
+    (``sha256sum``'s) of each file in turn; ``capped`` says how many were left out (more than IMPORT_FILES files
+    or IMPORT_BYTES bytes). None where the model imports none (or is no ``python`` simulator's)."""
+    _, module, file = _model_module(simulator)
+    if not file or not module:
+        return None
+    folder, files = imported_files(file, module)
+    if not files:
+        return None
+    lines, total = [], 0
+    for path in files[:IMPORT_FILES]:
+        try:
+            stat = path.stat()
+        except OSError as exc:
+            lines.append(f"not hashed: {exc.strerror or exc}  {path.relative_to(folder).as_posix()}\n")
+            continue
+        total += stat.st_size
+        if total > IMPORT_BYTES:
+            break
+        key = (str(path), stat.st_mtime_ns, stat.st_size)
+        digest = _HASHED.get(key) or _file_entry(path)[1]
+        if _hex(digest) and len(_HASHED) < 100_000:
+            _HASHED[key] = digest
+        lines.append(f"{digest}  {path.relative_to(folder).as_posix()}\n")
+    entry: dict[str, Any] = {"under": str(folder), "files": len(lines),
+                             "sha256": hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()}
+    if len(lines) < len(files):
+        entry["capped"] = f"{len(files) - len(lines)} more files not hashed"
+    return entry
 
 
 def cpu_model() -> str:
@@ -342,51 +508,120 @@ def _named(where: Any) -> str:
     return where.split(" (", 1)[0] if where.startswith("function ") else Path(where).name
 
 
-def model_change_line(before: list[Any], now: list[list[str]]) -> str:
+def _same_imports(before: Any, now: Any) -> bool:
+    """True where the ``imports`` entries ``before`` and ``now`` (:func:`model_imports`; a hash maybe cut short) hash
+    the same files, and wherever one of the two sessions recorded none (an older l2l's, or nothing imported)."""
+    if not isinstance(before, dict) or not isinstance(now, dict):
+        return True
+    short, long = sorted((str(before.get("sha256", "")), str(now.get("sha256", ""))), key=len)
+    return before.get("files") == now.get("files") and (short == long or (
+        len(short) >= SHORT_HASH and long.startswith(short)))
+
+
+def _imports_text(imports: Any) -> str:
+    return (f"{imports.get('files')} file{'s' * (imports.get('files') != 1)} "
+            f"{str(imports.get('sha256', ''))[:SHORT_HASH]}")
+
+
+def model_change_line(before: list[Any], now: list[list[str]], imports_before: Any = None,
+                      imports_now: dict[str, Any] | None = None) -> str:
     """The warning a resumed session prints where the code of the model the session before ran (the same files, the
-    same function) has changed since ('' where not; another function passed to ``l2l.resume`` is said by
-    :func:`l2l.components.with_function`'s own line)."""
+    same function) has changed since, or that of the modules it imports from its package (``imports_before``, the
+    recorded ``imports``, and ``imports_now``, :func:`model_imports`): one line, '' where neither changed (another
+    function passed to ``l2l.resume`` is said by :func:`l2l.components.with_function`'s own line)."""
     named = [_named(entry[0]) for entry in before if isinstance(entry, (list, tuple)) and len(entry) == 2]
-    if _same_model(before, now) or named != [_named(where) for where, _ in now]:
+    if named != [_named(where) for where, _ in now]:
         return ""
-    shown_before = "; ".join(f"{Path(str(w)).name} {str(h)[:SHORT_HASH]}" for w, h in before) or "none"
-    shown_now = "; ".join(f"{Path(w).name} {h[:SHORT_HASH]}" for w, h in now) or "none"
-    return (f"l2l: warning: the model's code differs from what the session before ran (sha256 {shown_before} then, "
-            f"{shown_now} now): the run's rows will come from two models; to keep them apart, run the new code "
-            f"into a new file (l2l run CONFIG --out NEW.h5)")
+    advice = ("the run's rows will come from two models; to keep them apart, run the new code into a new file "
+              "(l2l run CONFIG --out NEW.h5)")
+    if not _same_model(before, now):
+        shown_before = "; ".join(f"{Path(str(w)).name} {str(h)[:SHORT_HASH]}" for w, h in before) or "none"
+        shown_now = "; ".join(f"{Path(w).name} {h[:SHORT_HASH]}" for w, h in now) or "none"
+        return (f"l2l: warning: the model's code differs from what the session before ran (sha256 {shown_before} "
+                f"then, {shown_now} now): {advice}")
+    if _same_imports(imports_before, imports_now) or imports_now is None \
+            or Path(str(imports_before.get("under", ""))).name != Path(imports_now["under"]).name:
+        return ""
+    return (f"l2l: warning: the modules the model imports from {imports_now['under']} differ from what the session "
+            f"before ran (sha256 of {_imports_text(imports_before)} then, {_imports_text(imports_now)} now): "
+            f"{advice}")
 
 
-def with_session(detail: dict[str, Any], simulator: Any, trajectory: Trajectory | None = None) -> dict[str, Any]:
-    """``detail`` (a ``started`` or ``resumed`` event's) with the session's ``model`` (:func:`model_sources`) and
-    ``driver`` (:func:`driver_host`), as much of them as fits the event with every entry of ``detail`` whole: the
-    full paths and hashes, else the files' names, else hashes cut to SHORT_HASH digits, else less of the driver.
-    ``trajectory`` (a resume's): a model that differs from the last one its sessions recorded is said in one warning
-    line on stderr."""
-    from l2l.analysis.sessions import session_records
+def killed_hosts(records: list[dict[str, Any]], state: Any) -> dict[str, Any] | None:
+    """What a resume records of the session before it where that one was killed (its event log ends with its
+    ``started`` or ``resumed`` event; ``records``: :func:`l2l.analysis.sessions.session_records`): ``{"session": N,
+    "hosts": {host: evaluations}}``, the hosts of the evaluations it appended up to its last commit, as the run
+    state ``state`` (the file's last) holds them (:meth:`SessionHosts.in_state`); None where it was not killed or
+    committed nothing."""
+    if not records or "ended" in records[-1] or not isinstance(state, dict):
+        return None
+    hosts = state.get("hosts")
+    if not isinstance(hosts, dict) or hosts.get("session") != records[-1]["session"]:
+        return None
+    counts = hosts.get("counts")
+    if not isinstance(counts, dict) or not counts:
+        return None
+    return {"session": records[-1]["session"], "hosts": counts}
 
-    model = model_sources(simulator)
-    if trajectory is not None:
-        recorded = [record["model"] for record in session_records(trajectory.events()) if "model" in record]
-        if recorded and isinstance(recorded[-1], list):
-            line = model_change_line(recorded[-1], model)
-            if line:
-                print(line, file=sys.stderr)
-    driver = driver_host()
-    tried = [(model, driver), (_short(model, None), driver), (_short(model, SHORT_HASH), driver),
-             (_short(model, SHORT_HASH), {"host": driver["host"], "cpus": driver["cpus"]}),
-             (_short(model, SHORT_HASH), None), ([], driver), ([], None)]  # (a model too long: the driver still)
-    for files, host in tried:
-        extra = {**({"model": files} if files else {}), **({"driver": host} if host else {})}
-        if _fits({**detail, **extra}):
-            return {**detail, **extra}
+
+def _ranked_fit(detail: dict[str, Any], key: str, head: dict[str, Any], counts: dict[str, int]) -> dict[str, Any]:
+    """``detail`` with ``{key: {**head, "hosts": ..., "more_hosts": ...}}``, as many hosts (most evaluations first) as
+    fit the event, halved until they do; ``detail`` itself where none does."""
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    shown = len(ranked)
+    while shown:
+        entry = {**head, "hosts": dict(ranked[:shown]),
+                 **({"more_hosts": len(ranked) - shown} if shown < len(ranked) else {})}
+        if _fits({**detail, key: entry}):
+            return {**detail, key: entry}
+        shown //= 2
     return detail
 
 
-class SessionHosts:
-    """Counts the evaluations of a session by the host that ran them (each outcome's ``host``, :func:`node_name`),
-    for the event that ends it (:meth:`added`)."""
+def with_session(detail: dict[str, Any], simulator: Any, trajectory: Trajectory | None = None,
+                 state: Any = None) -> dict[str, Any]:
+    """``detail`` (a ``started`` or ``resumed`` event's) with the session's ``model`` (:func:`model_sources`),
+    ``imports`` (:func:`model_imports`) and ``driver`` (:func:`driver_host`), as much of them as fits the event with
+    every entry of ``detail`` whole: the full paths and hashes, else the files' names, else hashes cut to SHORT_HASH
+    digits, else less of the driver, else no ``imports``. ``trajectory`` (a resume's): a model, or modules it
+    imports, that differ from the last ones its sessions recorded are said in one warning line on stderr; where the
+    session before was killed, ``killed`` (:func:`killed_hosts`, from its run state ``state``) as much as fits."""
+    from l2l.analysis.sessions import session_records
 
-    def __init__(self) -> None:
+    model = model_sources(simulator)
+    imports = model_imports(simulator)
+    records = session_records(trajectory.events()) if trajectory is not None else []
+    recorded = [record for record in records if "model" in record]
+    if recorded and isinstance(recorded[-1]["model"], list):
+        line = model_change_line(recorded[-1]["model"], model, recorded[-1].get("imports"), imports)
+        if line:
+            print(line, file=sys.stderr)
+    driver = driver_host()
+    named = {**imports, "under": Path(imports["under"]).name} if imports else None
+    short = {**named, "sha256": named["sha256"][:SHORT_HASH]} if named else None
+    tried = [(model, imports, driver), (_short(model, None), named, driver), (_short(model, SHORT_HASH), short, driver),
+             (_short(model, SHORT_HASH), short, {"host": driver["host"], "cpus": driver["cpus"]}),
+             (_short(model, SHORT_HASH), short, None)]
+    tried += [(files, None, host) for files, _, host in tried[2:]]
+    tried += [([], None, driver), ([], None, None)]  # (a model too long: the driver still)
+    for files, imported, host in tried:
+        extra = {**({"model": files} if files else {}), **({"imports": imported} if files and imported else {}),
+                 **({"driver": host} if host else {})}
+        if _fits({**detail, **extra}):
+            detail = {**detail, **extra}
+            break
+    killed = killed_hosts(records, state)
+    return _ranked_fit(detail, "killed", {"session": killed["session"]}, killed["hosts"]) if killed else detail
+
+
+class SessionHosts:
+    """Counts the evaluations of a session (its number among the run's, from 1) by the host that ran them (each
+    outcome's ``host``, :func:`node_name`), for the event that ends it (:meth:`added`) and for each commit of its
+    run state (:meth:`in_state`), from which the next resume recovers them where it was killed
+    (:func:`killed_hosts`)."""
+
+    def __init__(self, session: int = 1) -> None:
+        self.session = session
         self.counts: dict[str, int] = {}
 
     def saw(self, outcomes: Any) -> None:
@@ -409,6 +644,12 @@ class SessionHosts:
                 return {**detail, **extra}
             shown //= 2
         return detail
+
+    def in_state(self, state: Any) -> Any:
+        """The run state ``state`` a commit stores, with ``hosts``: this session's number and counts so far."""
+        if not isinstance(state, dict):
+            return state
+        return {**state, "hosts": {"session": self.session, "counts": dict(self.counts)}}
 
 
 def provenance_lines(trajectory: Trajectory) -> list[tuple[str, str]]:
@@ -441,7 +682,8 @@ def reevaluation_seeds_line(trajectory: Trajectory) -> str:
             f"l2l.load({str(trajectory.path)!r}, reevaluations=True)")
 
 
-__all__ = ["MODEL_HASH_LIMIT", "PACKAGES", "SHOWN_SEEDS", "SessionHosts", "changed_versions", "command_files",
-           "cpu_model", "driver_host", "model_change_line", "model_sources", "node_name", "provenance_lines",
+__all__ = ["IMPORT_BYTES", "IMPORT_FILES", "MODEL_HASH_LIMIT", "PACKAGES", "SHOWN_SEEDS", "SessionHosts",
+           "changed_versions", "command_files", "cpu_model", "driver_host", "imported_files", "killed_hosts",
+           "model_change_line", "model_imports", "model_sources", "node_name", "provenance_lines",
            "reevaluation_seeds_line", "resumed_versions_text", "source_revision", "time_line", "versions",
            "versions_line", "versions_text", "with_session"]

@@ -22,7 +22,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from l2l.provenance import SHORT_HASH, _hex, _same_model
+from l2l.provenance import SHORT_HASH, _hex, _same_imports, _same_model
 
 
 def active_seconds(times: np.ndarray, start: float, event_times: Sequence[float], event_kinds: Sequence[str],
@@ -120,7 +120,9 @@ def session_records(events: Any) -> list[dict[str, Any]]:
     """One dict per session (``started`` or ``resumed`` event of the log ``events``, ``Trajectory.events()``), in
     order: ``session`` (from 1), ``kind``, ``time`` and what it recorded of ``model``, ``driver``
     (:func:`with_session`) and, from the event that ended it, ``ended`` (its kind), ``hosts`` and ``more_hosts``
-    (:class:`SessionHosts`); an entry not recorded (an older l2l, or a killed session's hosts) is absent."""
+    (:class:`SessionHosts`); a killed session's ``ended`` is ``killed`` where the resume after it recovered its
+    hosts (:func:`l2l.provenance.killed_hosts`); an entry not recorded (an older l2l, a session killed before its
+    first commit) is absent."""
     records: list[dict[str, Any]] = []
     for time, kind, detail in zip(events["time"], events["kind"], events["detail"]):
         try:
@@ -129,8 +131,13 @@ def session_records(events: Any) -> list[dict[str, Any]]:
             data = {}
         data = data if isinstance(data, dict) else {}
         if kind in ("started", "resumed"):
+            killed = data.get("killed")  # the session before, killed: its hosts up to its last commit
+            if isinstance(killed, dict) and records and "ended" not in records[-1] \
+                    and killed.get("session") == records[-1]["session"]:
+                records[-1]["ended"] = "killed"
+                records[-1].update({key: killed[key] for key in ("hosts", "more_hosts") if key in killed})
             record: dict[str, Any] = {"session": len(records) + 1, "kind": kind, "time": str(time)}
-            record.update({key: data[key] for key in ("model", "driver") if key in data})
+            record.update({key: data[key] for key in ("model", "imports", "driver") if key in data})
             records.append(record)
         elif kind in ("finished", "stopped", "failed") and records and "ended" not in records[-1]:
             records[-1]["ended"] = kind
@@ -138,11 +145,16 @@ def session_records(events: Any) -> list[dict[str, Any]]:
     return records
 
 
-def _model_text(model: Any) -> str:
+def _model_text(model: Any, imports: Any = None) -> str:
     if not isinstance(model, list) or not model:
         return "none"
-    return ", ".join(f"{where} sha256 {digest}" if _hex(str(digest)) or len(str(digest)) == SHORT_HASH
+    text = ", ".join(f"{where} sha256 {digest}" if _hex(str(digest)) or len(str(digest)) == SHORT_HASH
                      else f"{where} ({digest})" for where, digest in model)
+    if isinstance(imports, dict):
+        files = imports.get("files")
+        text += (f", and the {files} file{'s' * (files != 1)} it imports from {imports.get('under')} "
+                 f"sha256 {imports.get('sha256')}" + (f" ({imports['capped']})" if imports.get("capped") else ""))
+    return text
 
 
 def model_line(records: list[dict[str, Any]]) -> str:
@@ -151,15 +163,16 @@ def model_line(records: list[dict[str, Any]]) -> str:
     recorded = [record for record in records if isinstance(record.get("model"), list)]
     if not recorded:
         return ""
-    parts, before = [], None
+    parts, before, imports = [], None, None
     for record in recorded:
-        if before is not None and _same_model(before, record["model"]) or before == record["model"]:
+        if (before is not None and _same_model(before, record["model"]) or before == record["model"]) \
+                and _same_imports(imports, record.get("imports")):
             continue
-        text = _model_text(record["model"])
+        text = _model_text(record["model"], record.get("imports"))
         if before is not None:
             text = f"session {record['session']} ({record['kind']}): {text} (changed)"
         parts.append(text)
-        before = record["model"]
+        before, imports = record["model"], record.get("imports")
     return "; ".join(parts)
 
 
@@ -176,8 +189,10 @@ def hosts_line(records: list[dict[str, Any]]) -> str:
     hosts the evaluations ran on with their counts over every session; '' where no session recorded them."""
     drivers: list[tuple[str, list[int]]] = []
     counts: dict[str, int] = {}
-    more = 0
+    more, killed = 0, []
     for record in records:
+        if record.get("ended") == "killed":
+            killed.append(str(record["session"]))
         if "driver" in record:
             text = _driver_text(record["driver"])
             if drivers and drivers[-1][0] == text:
@@ -201,7 +216,9 @@ def hosts_line(records: list[dict[str, Any]]) -> str:
         ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         named = ", ".join(f"{host} ({count})" for host, count in ranked[:SHOWN_HOSTS])
         left = len(ranked) - SHOWN_HOSTS + more
-        parts.append(f"evaluations on {named}" + (f" and {left} more host{'s' * (left != 1)}" if left > 0 else ""))
+        parts.append(f"evaluations on {named}" + (f" and {left} more host{'s' * (left != 1)}" if left > 0 else "")
+                     + (f" (session{'s' * (len(killed) > 1)} {', '.join(killed)} killed: counted up to "
+                        f"{'their' if len(killed) > 1 else 'its'} last commit)" if killed else ""))
     return "; ".join(parts)
 
 
