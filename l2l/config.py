@@ -18,7 +18,7 @@ from typing import Any, Mapping
 
 from l2l import config_policy
 from l2l.errors import ArgumentError, ConfigError, path_argument, shown
-from l2l.objectives import Objective, parse_objectives
+from l2l.objectives import Objective, natural_directions, parse_objectives
 from l2l.registry import _shown
 from l2l.parameters import plain
 from l2l.space import Space
@@ -448,6 +448,7 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".", *,
     simulator = _component("simulator", data.get("simulator"))
     if objectives:
         _check_produced(simulator.name, objectives)
+        objectives = natural_directions(objectives, data["objectives"], simulator.name, refuse=user_file)
     _check_outputs(optimizer, simulator.name)
     backend = _component("backend", data.get("backend"), default="local")
     if backend.name == "local" and "memory_limit" in backend.options:

@@ -7,8 +7,11 @@ readout of the low-pass-filtered reservoir spikes learns from
 objective ``test_error`` is the mean test error over the tasks: the outer loop
 thus optimizes how quickly a readout learns on the reservoir (learning to
 learn). The metrics ``firing_rate``, ``firing_rate_exc`` and
-``firing_rate_inh`` (Hz) are objectives too where a config names them (error
-against energy: ``objectives = ["test_error", "firing_rate"]``).
+``firing_rate_inh`` (Hz), ``train_error`` and ``memory_capacity`` are
+objectives too where a config names them (error against energy:
+``objectives = ["test_error", "firing_rate"]``); ``memory_capacity`` is
+maximized and the errors minimized (:attr:`LiquidStateMachine.directions`), a
+rate goes the way the config says (a name alone: minimized).
 
 Fidelity ``examples`` (K, the training examples each readout learns from),
 whole numbers from ``min_budget`` to ``train_examples``. The reservoir is
@@ -17,8 +20,9 @@ same at every budget and ``run_to(train_examples)`` equals ``run``; the
 checkpoint holds the reservoir's features of those trials (tasks x
 (train_examples + test_examples) x neurons numbers), the labels and the firing
 rates, so continuing refits only the readouts (exact, and cheap: the cost of a
-first segment is the reservoir, whatever its budget). Curve: the test error at
-every whole number of examples.
+first segment is the reservoir, whatever its budget). Curves: every name in
+``produces`` at every whole number of examples (the rates are the same at
+every budget: the reservoir does not change with K).
 
 Engine: the reservoir runs on the numpy core (``engine = "numpy"``), on NEST
 or on Brian2 (:mod:`l2l.simulators.lsm_engines`): the same network, drawn from
@@ -40,7 +44,7 @@ from l2l.simulators.base import Fidelity, SimulationResult, Simulator
 from l2l.simulators.fidelity_tools import check_min_budget, segment_start, whole_budget
 from l2l.simulators.lsm_engines import ENGINES, brian2_spikes, nest_spikes
 from l2l.simulators.nest_sim import require_installed
-from l2l.simulators.lsm_tasks import KINDS, TaskFamily, classification_error, memory_capacity
+from l2l.simulators.lsm_tasks import KINDS, TaskFamily, classification_errors, memory_capacity
 from l2l.simulators.snn_core import (Network, NeuronParams, Synapses, ei_network, exp_filter, input_drive,
                                      random_synapses)
 
@@ -57,8 +61,13 @@ class LiquidStateMachine(Simulator):
     """LIF reservoir (E/I) + ridge readout; fitness = test error after few examples, over a task family."""
 
     name: ClassVar[str] = "lsm"
-    #: the rates are metrics, which a config may name as objectives too
-    produces: ClassVar[tuple[str, ...] | None] = ("test_error", "firing_rate", "firing_rate_exc", "firing_rate_inh")
+    #: the rates, the training error and the memory capacity are metrics, which a config may name as objectives too
+    produces: ClassVar[tuple[str, ...] | None] = ("test_error", "train_error", "memory_capacity", "firing_rate",
+                                                  "firing_rate_exc", "firing_rate_inh")
+    #: the better side of the names that have one (a name alone in a config's objectives takes it, the other
+    #: direction is refused); a firing rate has none: fewer spikes (energy) or more, as the config says
+    directions: ClassVar[Mapping[str, str]] = {"test_error": "minimize", "train_error": "minimize",
+                                               "memory_capacity": "maximize"}
     returns_outputs: ClassVar[bool | None] = False
     explorable: ClassVar[tuple[str, ...]] = EXPLORABLE + PER_NEURON
     default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("test_error", "minimize"),)
@@ -171,12 +180,14 @@ class LiquidStateMachine(Simulator):
         """Each task's readout learnt from its first ``k`` training trials, tested on its test trials."""
         per_task = self.train_examples + self.test_examples
         features, labels = state["features"], state["labels"]
-        errors, chance, capacities = [], [], []
+        errors, train_errors, chance, capacities = [], [], [], []
         for i, (kind, classes, bits) in enumerate(zip(state["kinds"], state["classes"], state["bits"])):
             x = features[i * per_task:(i + 1) * per_task]
             y = labels[i]
             train, test = slice(0, k), slice(self.train_examples, per_task)
-            errors.append(classification_error(x[train], y[train], x[test], y[test], classes, self.ridge))
+            error, train_error = classification_errors(x[train], y[train], x[test], y[test], classes, self.ridge)
+            errors.append(error)
+            train_errors.append(train_error)
             chance.append(1.0 - np.bincount(y[test]).max() / self.test_examples)
             if bits.size:
                 capacities.append(memory_capacity(x[train], bits[train], x[test], bits[test], self.ridge))
@@ -184,6 +195,7 @@ class LiquidStateMachine(Simulator):
             **state["rates"],
             "memory_capacity": float(np.mean(capacities)) if capacities else 0.0,
             "chance_error": float(np.mean(chance)),
+            "train_error": float(np.mean(train_errors)),
         }
         for kind in KINDS:
             own = [e for e, t in zip(errors, state["kinds"]) if t == kind]
@@ -203,20 +215,23 @@ class LiquidStateMachine(Simulator):
 
         The reservoir runs once, on every trial of the full run (so ``run_to(train_examples) == run()``
         and the test trials are the same at every budget); the checkpoint holds its features, the labels
-        and the firing rates, so continuing to a larger budget only refits the readouts. Curve: the
-        test error at every whole number of examples in the segment.
+        and the firing rates, so continuing to a larger budget only refits the readouts. Curves: every
+        name in ``produces`` (test and training error, memory capacity, rates) at every whole number of
+        examples in the segment.
         """
         budget = whole_budget(self.fidelity(), budget, "lsm")
         start = segment_start(checkpoint, budget, "lsm")
         state = self._simulate(self.model(params), seed) if checkpoint is None else self._restore(checkpoint)
-        points = []
+        points: dict[str, list] = {name: [] for name in self.produces}
         for k in range(int(start) + 1, budget + 1):
             if k >= 2:  # a readout needs two examples
                 result = self._score(state, k)
-                points.append([k, result.objectives["test_error"]])
-        if not points:
+                measured = {**result.metrics, **result.objectives}
+                for name in self.produces:
+                    points[name].append([k, measured[name]])
+        if not points["test_error"]:
             raise ValueError(f"simulator 'lsm': a budget of {budget} example is too small; the readout needs 2")
-        result.curve = {"test_error": points}
+        result.curve = points
         result.checkpoint = {"simulator": "lsm", "budget": budget, **state}
         return result
 

@@ -118,14 +118,22 @@ def ridge_predict(model: tuple[np.ndarray, np.ndarray, np.ndarray], offset: np.n
     return ((features - mean) / scale) @ weights + offset
 
 
+def classification_errors(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray,
+                          test_y: np.ndarray, classes: int, ridge: float) -> tuple[float, float]:
+    """(test error, training error) of one one-vs-all ridge classifier trained on (train_x, train_y)."""
+    onehot = np.eye(classes)[train_y]
+    model = ridge_fit(train_x, onehot, ridge)
+    offset = onehot.mean(axis=0)
+    # equal scores (a silent or saturated reservoir) give the first class: chance level
+    test = np.argmax(ridge_predict(model, offset, test_x), axis=1)
+    train = np.argmax(ridge_predict(model, offset, train_x), axis=1)
+    return float(np.mean(test != test_y)), float(np.mean(train != train_y))
+
+
 def classification_error(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray,
                          test_y: np.ndarray, classes: int, ridge: float) -> float:
     """Test error of a one-vs-all ridge classifier trained on (train_x, train_y)."""
-    onehot = np.eye(classes)[train_y]
-    model = ridge_fit(train_x, onehot, ridge)
-    scores = ridge_predict(model, onehot.mean(axis=0), test_x)
-    # equal scores (a silent or saturated reservoir) give the first class: chance level
-    return float(np.mean(np.argmax(scores, axis=1) != test_y))
+    return classification_errors(train_x, train_y, test_x, test_y, classes, ridge)[0]
 
 
 def memory_capacity(train_x: np.ndarray, train_bits: np.ndarray, test_x: np.ndarray,
