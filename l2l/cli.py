@@ -22,7 +22,8 @@ from l2l.errors import ConfigError, L2LError, TrajectoryError, command, shown
 from l2l.words import command_line
 
 #: Modules that add subcommands: each has ``register(subparsers)``.
-PLUGIN_COMMANDS = ("l2l.commands.analysis", "l2l.commands.slurm", "l2l.commands.reevaluate", "l2l.commands.prune")
+PLUGIN_COMMANDS = ("l2l.commands.analysis", "l2l.commands.slurm", "l2l.commands.reevaluate", "l2l.commands.prune",
+                   "l2l.commands.checkpoint")
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -107,7 +107,7 @@ def test_list_shows_every_optimizer_simulator_and_backend_with_options(capsys):
 
 def test_every_subcommand_has_help():
     commands = ["run", "resume", "show", "validate", "list", "plot", "compare", "report", "watch",
-                "export", "submit", "reevaluate", "prune"]
+                "export", "submit", "reevaluate", "prune", "checkpoint"]
     listed = subprocess.run([sys.executable, "-m", "l2l.cli", "--help"], capture_output=True, text=True).stdout
     assert set(re.findall(r"^    ([a-z]+)(?:  |$)", listed, flags=re.M)) == set(commands)  # none missing here or there
     for command in commands:

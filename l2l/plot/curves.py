@@ -4,7 +4,12 @@ the rungs.
 A candidate's curve is the concatenation of the ``curve:<objective>`` traces
 of its segments (value against fidelity). Candidates that reached the top
 budget are drawn strongly, the others faintly, each ending in a mark of its
-state: a cross where the policy stopped it (under ``pbt``: where a copy of a
+state. Where trials continue others' checkpoints (``pbt``: an exploiting
+member becomes a new trial; ``run.inherit``), a final learner's strong line is
+its whole lineage, as :func:`l2l.lineage` joins it (the donors' pieces, then
+its own: one line from the first budget, not a piece from the last exploit
+on), with a star at each exploit; the trials that were replaced stay faint, each
+ending in its mark of state: a cross where the policy stopped it (under ``pbt``: where a copy of a
 better member took its place), a triangle where it is paused (the policy may
 still promote it: while the run goes on, or by ``l2l resume``), a diamond
 where it was running, a square where it was interrupted; a ring marks the point a
@@ -32,11 +37,14 @@ from l2l.objectives import Objective
 from l2l.plot.data import RunData, label, load_run
 from l2l.plot.panels import label_ticks, number
 from l2l.results_schema.layout import CURVE_PREFIX
+from l2l.results_schema.lineage import schedules
 from l2l.results_schema.reader import Trajectory
 
 COMPLETED = "#1f4e9c"
 STOPPED = "#9aa5b1"
 FAILED = "#e07b00"
+#: The star where a PBT learner's line passes from its donor's training to its own (the lineage plot's arrow colour)
+EXPLOIT = "#c0392b"
 MAX_LINES = 3000
 #: About how wide a character of the legend is (inches, at its small size)
 LEGEND_CHARACTER = 0.062
@@ -94,6 +102,39 @@ def _paths(run: RunData) -> dict[int, np.ndarray]:
     for trial, rows in ok.groupby("trial", sort=True):  # segments without a curve: their end points
         if int(trial) not in out:
             out[int(trial)] = rows[["budget", objective]].to_numpy(dtype=float)
+    return out
+
+
+def _lineages(run: RunData, paths: dict[int, np.ndarray], members: list[int]
+              ) -> dict[int, tuple[np.ndarray, dict[int, np.ndarray]]] | None:
+    """Each final learner's curve from its first ancestor's first point to the top budget (the pieces
+    :func:`l2l.lineage` lists, each from the curve of the trial that trained it: ``l2l.lineage(path, curves=True)``),
+    and its exploits: {the trial that exploited: where its piece begins, at the last point before it (the donor's
+    value at the budget whose checkpoint was copied)}; final learners that share an ancestor share its exploits.
+    None for a run in which no trial continued another's checkpoint
+    (its candidates' own curves are whole)."""
+    segments = run.segments
+    if segments is None or "parent" not in segments.columns or not (segments["parent"] >= 0).any() or not members:
+        return None
+    history = schedules(segments, [], members)
+    key = history.columns[0]
+    out: dict[int, tuple[np.ndarray, dict[int, np.ndarray]]] = {}
+    for member, pieces in history.groupby(key, sort=False):
+        points, starts, previous = [], [], None
+        for trial, low, high in zip(pieces["trial"].astype(int), pieces["from_budget"].astype(float),
+                                    pieces["budget"].astype(float)):
+            own = paths.get(trial, np.empty((0, 2)))
+            inside = own[(own[:, 0] > low + 1e-9) & (own[:, 0] <= high + 1e-9)]
+            if points and trial != previous and len(inside):
+                starts.append((trial, low))
+            points.append(inside)
+            previous = trial
+        curve = np.concatenate(points) if points else np.empty((0, 2))
+        marks = {trial: curve[curve[:, 0] <= low + 1e-9][-1] for trial, low in starts
+                 if (curve[:, 0] <= low + 1e-9).any()}
+        out[int(member)] = (curve, marks)
+    for member in members:
+        out.setdefault(member, (paths.get(member, np.empty((0, 2))), {}))
     return out
 
 
@@ -282,7 +323,14 @@ def draw_curves(ax: Axes, run: RunData, objective: Objective | None = None) -> N
         keep = np.random.default_rng(0).choice(len(others), MAX_LINES - reached, replace=False)
         ids = sorted((completed & set(ids)) | {others[i] for i in keep})
     faint = [paths[t] for t in ids if t not in completed and len(paths[t])]
-    strong = [paths[t] for t in ids if t in completed and len(paths[t])]
+    joined = _lineages(run, paths, [t for t in ids if t in completed]) if run.multi_fidelity else None
+    if joined is not None:  # population-based training: each final learner's curve across its exploits, one line
+        strong = [joined[t][0] for t in ids if t in completed and len(joined[t][0])]
+        starts = {trial: point for t in ids if t in completed for trial, point in joined[t][1].items()}
+        exploits = np.array([starts[trial] for trial in sorted(starts)]).reshape(-1, 2)  # each exploit once
+    else:
+        strong = [paths[t] for t in ids if t in completed and len(paths[t])]
+        exploits = np.empty((0, 2))
     ax.add_collection(LineCollection(faint, colors=STOPPED, linewidths=0.6, alpha=0.5, rasterized=len(faint) > 500))
     ax.add_collection(LineCollection(strong, colors=COMPLETED, linewidths=1.2, alpha=0.9))
     # a curve of one point (a candidate started at the top budget by a simulator that measures only there, e.g.
@@ -305,7 +353,8 @@ def draw_curves(ax: Axes, run: RunData, objective: Objective | None = None) -> N
             ends_by_state.setdefault(states.get(t, "stopped"), []).append(paths[t][-1])
     failed = _failed_starts(run, paths, ids) if run.multi_fidelity else np.empty((0, 2))
     # the y range before the marks' legend entries, which say how many of their marks lie off it
-    limits = _y_limits(faint, strong, [np.array(points)[:, 1] for points in ends_by_state.values()] + [failed[:, 1]])
+    limits = _y_limits(faint, strong, [np.array(points)[:, 1] for points in ends_by_state.values()] + [failed[:, 1]]
+                       + [exploits[:, 1]])
     if limits is not None:
         ax.set_ylim(*limits)
     marked, by_target = 0, ended_at_target(run)
@@ -332,9 +381,16 @@ def draw_curves(ax: Axes, run: RunData, objective: Objective | None = None) -> N
         off = off_axes(failed[:, 1], limits) if limits else ""
         ax.scatter(failed[:, 0], failed[:, 1], marker="o", s=46, facecolors="none", edgecolors=FAILED,
                    linewidths=1.1, label=f"a segment failed from here ({len(failed)}{off})", zorder=4)
+    if len(exploits):  # where a final learner's line passes from a donor's training to its own
+        text = "exploit: a final learner continued a better member's checkpoint here" if policy == "pbt" else \
+            "a candidate that reached the top budget (or its ancestor) continued its parent's checkpoint here"
+        ax.scatter(exploits[:, 0], exploits[:, 1], marker="*", s=48, color=EXPLOIT, linewidths=0, zorder=5,
+                   label=f"{text} ({len(exploits)})")
     if strong:
         drawn = f"{len(strong):,} of {reached:,} drawn" if reached > len(ids) else f"{len(strong)}"
-        ax.plot([], [], color=COMPLETED, label=f"reached the top budget ({drawn})")
+        what = "reached the top budget" if joined is None else "a final learner's whole curve, through the " \
+            "members it copied" if policy == "pbt" else "reached the top budget, drawn through its ancestors"
+        ax.plot([], [], color=COMPLETED, label=f"{what} ({drawn})")
     rungs = (run.fidelity or {}).get("rungs") or (sorted(run.segments["budget"].unique())
                                                    if run.segments is not None else [])
     rungs = [float(r) for r in rungs]

@@ -136,10 +136,35 @@ def checkpoint(path: str | os.PathLike, trial: int | None = None,
     would find them. Raises :class:`TrajectoryError` in one line for a run without checkpoints, an unknown
     trial, or a trial whose segments returned none.
     """
+    trial, _, stored = latest_checkpoint(path, trial)
+    if folder is not None:
+        from pathlib import Path
+
+        from l2l.errors import EvaluationError
+        from l2l.simulators.command import write_checkpoint_dir
+        if not (isinstance(stored, dict) and stored.get("simulator") == "command"):
+            raise TrajectoryError(f"{path}: the checkpoint of trial {int(trial)} holds no files to write (it is the "
+                                  f"dict the training function returned): leave out folder and use the dict")
+        target = Path(folder)
+        target.mkdir(parents=True, exist_ok=True)
+        try:
+            write_checkpoint_dir(target, stored)
+        except EvaluationError as exc:
+            raise TrajectoryError(f"{path}: the checkpoint of trial {int(trial)}: {exc}") from None
+    return stored
+
+
+def latest_checkpoint(path: str | os.PathLike, trial: int | None = None) -> tuple[int, float, dict[str, Any]]:
+    """(trial, budget, checkpoint): what :func:`checkpoint` returns with the candidate it chose (``trial``
+    None: the best) and the budget of the segment that left it; the same one-line :class:`TrajectoryError`
+    refusals."""
     from l2l.analysis.best import best
     from l2l.results_schema.reader import Trajectory
 
     with Trajectory(path) as trajectory:
+        if trajectory.schema_version < 2:  # before runs trained in segments: said so, not 'it has no [policy]'
+            raise TrajectoryError(f"{path}: no checkpoints: a file of schema {trajectory.schema_version}, written "
+                                  f"before l2l trained candidates in segments and kept their checkpoints")
         if not trajectory.multi_fidelity:
             raise TrajectoryError(f"{path}: no checkpoints: the run did not train candidates in segments (it has no "
                                   f"[policy] nor run.inherit)")
@@ -160,23 +185,7 @@ def checkpoint(path: str | os.PathLike, trial: int | None = None,
         for row in good[np.argsort(budgets[good], kind="stable")[::-1]]:
             stored = trajectory.checkpoint(int(row))
             if stored is not None:
-                break
-        else:
-            raise TrajectoryError(f"{path}: trial {int(trial)} has no checkpoint: "
-                                  + ("none of its segments succeeded" if not len(good) else
-                                     "its training function returned none"))
-    if folder is not None:
-        from pathlib import Path
-
-        from l2l.errors import EvaluationError
-        from l2l.simulators.command import write_checkpoint_dir
-        if not (isinstance(stored, dict) and stored.get("simulator") == "command"):
-            raise TrajectoryError(f"{path}: the checkpoint of trial {int(trial)} holds no files to write (it is the "
-                                  f"dict the training function returned): leave out folder and use the dict")
-        target = Path(folder)
-        target.mkdir(parents=True, exist_ok=True)
-        try:
-            write_checkpoint_dir(target, stored)
-        except EvaluationError as exc:
-            raise TrajectoryError(f"{path}: the checkpoint of trial {int(trial)}: {exc}") from None
-    return stored
+                return int(trial), float(budgets[row]), stored
+        raise TrajectoryError(f"{path}: trial {int(trial)} has no checkpoint: "
+                              + ("none of its segments succeeded" if not len(good) else
+                                 "its training function returned none"))

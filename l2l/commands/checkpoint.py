@@ -1,0 +1,197 @@
+"""``l2l checkpoint FILE``: the trained model out of a run, the checkpoint a learner's training ended with.
+
+What :func:`l2l.checkpoint` returns, on the command line: without ``-o`` it lists what the checkpoint holds; with
+``-o`` a ``command`` program's checkpoint is written back as its files into a folder (as the program would find them
+in its ``{checkpoint_dir}``), and the dict a ``python`` training function returned is written as an ``.npz`` of its
+arrays (no pickle: ``numpy.load(..., allow_pickle=False)`` reads it). Registered by :mod:`l2l.cli` through
+:func:`register`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from l2l.errors import ConfigError, TrajectoryError, command, shown
+
+
+def arrays(checkpoint: dict[str, Any]) -> tuple[dict[str, np.ndarray], list[str]]:
+    """The arrays of a checkpoint dict, by name (nested dicts and lists joined by ``/``: ``net/layers/0``), and the
+    names of its ``None`` values, which an ``.npz`` without pickle cannot hold. A list of numbers only, or of strings
+    only, is one array; any other list is an entry per element."""
+    out: dict[str, np.ndarray] = {}
+    empty: list[str] = []
+
+    def walk(name: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(f"{name}/{key}" if name else str(key), item)
+        elif isinstance(value, (list, tuple)) and not _plain(value):
+            for index, item in enumerate(value):
+                walk(f"{name}/{index}", item)
+        elif value is None:
+            empty.append(name)
+        else:
+            out[name] = np.asarray(value)
+
+    walk("", checkpoint)
+    return out, empty
+
+
+def _plain(values: list | tuple) -> bool:
+    """Whether a list is one array: numbers only (booleans included) or strings only, or empty."""
+    numbers = all(isinstance(v, (bool, int, float, np.number, np.bool_)) for v in values)
+    return numbers or all(isinstance(v, str) for v in values)
+
+
+def _is_command(stored: Any) -> bool:
+    return isinstance(stored, dict) and stored.get("simulator") == "command" and isinstance(stored.get("files"), dict)
+
+
+def _header(path: str, trial: int, budget: float, chosen: bool, unit: str) -> str:
+    whose = f"trial {trial}" + (" (the best learner, l2l.best)" if chosen else "")
+    return f"{shown(path)}: the checkpoint of {whose}, left by its segment to {budget:g} {unit}"
+
+
+def _array_lines(found: dict[str, np.ndarray], empty: list[str]) -> list[str]:
+    width = max([len(name) for name in [*found, *empty]] + [4])
+    lines = [f"{shown(name):<{width}}  {str(array.dtype):<8}  {tuple(array.shape)}" for name, array in found.items()]
+    return lines + [f"{shown(name):<{width}}  None      (not in an .npz: it holds no value)" for name in empty]
+
+
+def _file_lines(stored: dict[str, Any]) -> list[str]:
+    from l2l.results_schema.checkpoint_store import size_text
+
+    files, links = stored.get("files", {}), stored.get("links") or {}
+    lines = [f"{shown(name)}  {size_text(np.asarray(content).size)}" for name, content in sorted(files.items())]
+    for name, content in sorted(links.items()):
+        target = np.asarray(content, dtype=np.uint8).tobytes().decode("utf-8", errors="replace")
+        lines.append(f"{shown(name)} -> {shown(target)}  (symbolic link)")
+    return lines
+
+
+def _targets(folder: Path, stored: dict[str, Any]) -> list[Path]:
+    """The paths the checkpoint's files and links take under ``folder``; ConfigError (one line) for a name that
+    leads outside it, also through a folder in it that is a symbolic link to elsewhere."""
+    root = folder.resolve()
+    out = []
+    for relative in [*stored.get("files", {}), *(stored.get("links") or {})]:
+        parts = Path(relative).parts
+        if not relative or Path(relative).is_absolute() or ".." in parts:
+            raise TrajectoryError(f"the checkpoint names a file outside its folder: {relative!r} (nothing written)")
+        target = folder.joinpath(*parts)
+        if not target.parent.resolve().is_relative_to(root):
+            raise ConfigError(f"{shown(target)} would be written outside {shown(folder)}: {shown(target.parent)} "
+                              f"leads elsewhere (a symbolic link); choose an empty folder (nothing written)")
+        out.append(target)
+    return out
+
+
+def _write_folder(folder: Path, stored: dict[str, Any], force: bool) -> None:
+    """Write a command program's checkpoint into ``folder``: refused (nothing written) where ``folder`` is a file,
+    or where a file of the checkpoint exists there and ``force`` is not given; never outside ``folder``."""
+    from l2l.errors import EvaluationError
+    from l2l.simulators.command import write_checkpoint_dir
+
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError(f"--out {shown(folder)} is a file, not a folder: a command program's checkpoint is its "
+                          f"files, written into a folder; choose another --out")
+    for part in [folder, *folder.parents]:  # a file on the way (a/b where a is a file): said, not mkdir's words
+        if part.exists() and not part.is_dir():
+            raise ConfigError(f"--out {shown(folder)}: {shown(part)} is a file, not a folder")
+    targets = _targets(folder, stored)
+    there = [t for t in targets if t.exists() or t.is_symlink()]
+    folders = [t for t in there if t.is_dir() and not t.is_symlink()]
+    if folders:
+        raise ConfigError(f"{shown(folders[0])} is a folder, where the checkpoint has a file of that name; choose "
+                          f"another --out (nothing written)")
+    if there and not force:
+        more = f" and {len(there) - 1} more" if len(there) > 1 else ""
+        raise ConfigError(f"{shown(there[0])}{more} already exist{'s' * (len(there) == 1)}; choose another --out, "
+                          f"or add --force to overwrite (nothing written)")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        write_checkpoint_dir(folder, stored)
+    except EvaluationError as exc:
+        raise TrajectoryError(f"the checkpoint: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot write into {shown(folder)}: {exc.strerror or exc}") from None
+
+
+def _write_npz(target: str, found: dict[str, np.ndarray], inputs: list[str], force: bool) -> Path:
+    from l2l.analysis.outputs import check_output, write_atomically
+
+    if not target.endswith(".npz"):
+        raise ConfigError(f"--out must name an .npz file for a checkpoint that is the dict a training function "
+                          f"returned (its arrays, by name), e.g. best.npz, got {shown(target)!r}")
+    out = check_output(target, force=force, inputs=inputs, names=("out", "force"))
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as handle:  # (a path would get .npz added to the temporary name)
+            np.savez(handle, **found)
+
+    return write_atomically(out, write)
+
+
+def _checkpoint(args: argparse.Namespace) -> int:
+    from l2l.commands import missing
+    from l2l.results_schema.lineage import latest_checkpoint
+    from l2l.results_schema.reader import Trajectory
+
+    if missing(args.file):
+        raise TrajectoryError(missing(args.file))
+    if args.out is not None and not args.out.strip():
+        raise ConfigError(f"--out must name a folder (a command program's checkpoint) or an .npz file, got "
+                          f"{args.out!r} (leave it out to list the checkpoint)")
+    if args.force and args.out is None:
+        raise ConfigError("--force overwrites files --out writes; without --out nothing is written")
+    trial, budget, stored = latest_checkpoint(args.file, args.trial)
+    with Trajectory(args.file) as trajectory:
+        fidelity = trajectory.run.get("fidelity")
+    unit = str((fidelity or {}).get("unit") or (fidelity or {}).get("name") or "budget") \
+        if isinstance(fidelity, dict) else "budget"
+    header = _header(args.file, trial, budget, args.trial is None, unit)
+    if _is_command(stored):
+        if args.out is None:
+            print("\n".join([header, *_file_lines(stored)]))
+            print(f"(a command program's checkpoint folder; write it out with "
+                  f"{command('l2l', 'checkpoint', args.file, '--trial', str(trial), '--out', 'DIR')})")
+            return 0
+        folder = Path(args.out)
+        _write_folder(folder, stored, args.force)  # refused before a line is printed
+        count = len(stored["files"]) + len(stored.get("links") or {})
+        print("\n".join([header, *_file_lines(stored)]))
+        print(f"wrote {count} file{'s' * (count != 1)} into {shown(folder)}")
+        return 0
+    found, empty = arrays(stored)
+    lines = [header, *(_array_lines(found, empty) if found or empty else ["(an empty dict)"])]
+    if args.out is not None:
+        if Path(args.out).is_dir():
+            raise ConfigError(f"--out {shown(args.out)} is a folder: the checkpoint of trial {trial} is the dict its "
+                              f"training function returned, written as one .npz file; give a file name, e.g. "
+                              f"{shown(os.path.join(args.out, 'best.npz'))}")
+        lines.append(shown(_write_npz(args.out, found, [args.file], args.force)))
+    print("\n".join(lines))
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``checkpoint`` to the ``l2l`` command line."""
+    p = subparsers.add_parser(
+        "checkpoint", help="the trained model: the checkpoint the best learner's training ended with",
+        description="List the checkpoint a candidate's training ended with (the best learner's, as l2l.best "
+                    "chooses it, or --trial's latest), or write it out with --out: a command program's files "
+                    "into a folder, as the program would find them in its {checkpoint_dir}; a python training "
+                    "function's dict as an .npz of its arrays (nested keys joined by '/', no pickle). Runs with "
+                    "a [policy] or run.inherit keep checkpoints; l2l.checkpoint(FILE) is the same from Python.")
+    p.add_argument("file", help="trajectory (.h5)")
+    p.add_argument("--trial", type=int, help="the candidate (the trial column of l2l.load; default: the best)")
+    p.add_argument("-o", "--output", "--out", dest="out", metavar="OUT",
+                   help="a folder for a command program's checkpoint files, an .npz file for a python function's "
+                        "(default: list what the checkpoint holds, write nothing)")
+    p.add_argument("--force", action="store_true", help="overwrite files of the same names in --out")
+    p.set_defaults(func=_checkpoint)
