@@ -36,7 +36,7 @@ class Objective:
         if not isinstance(self.direction, str) or self.direction not in DIRECTIONS:  # an array: no "ambiguous"
             raise ConfigError(
                 f"objective {self.name!r}: direction must be one of {DIRECTIONS}, "
-                f"got {self.direction!r:.60}")
+                f"got {self.direction!r:.60}{_meant_direction(self.direction)}")
 
     @property
     def sign(self) -> float:
@@ -49,6 +49,14 @@ class Objective:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Objective":
         return cls(name=data["name"], direction=data.get("direction", "minimize"))
+
+
+def _meant_direction(direction: Any) -> str:
+    """`` (did you mean 'minimize'?)`` for another spelling of a direction: 'min', 'minimise', 'MINIMIZE', Optuna's
+    'StudyDirection.MINIMIZE' (refused with the two words alone before)."""
+    word = direction.strip().lower().rpartition(".")[2] if isinstance(direction, str) else ""
+    meant = [d for d in DIRECTIONS if len(word) >= 3 and word[:3] == d[:3]]
+    return f" (did you mean {meant[0]!r}?)" if meant else ""
 
 
 def scores_from_values(values: np.ndarray, objectives: Sequence[Objective]) -> np.ndarray:

@@ -45,7 +45,9 @@ def plain(value: Any) -> Any:
 def _number(name: str, key: str, value: Any) -> float:
     value = plain(value)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError(f"parameter {name!r}: {key} must be a number, got {value!r}")
+        log = " (a log scale is log = true; scale is the spread of an unbounded parameter)" \
+            if key == "scale" and isinstance(value, str) and "log" in value.lower() else ""
+        raise ConfigError(f"parameter {name!r}: {key} must be a number, got {value!r}{log}")
     return float(value)
 
 
@@ -353,7 +355,7 @@ _FOREIGN_TYPES = {
     **dict.fromkeys(("integer", "randint", "integeruniform", "intuniform", "discrete"),
                     'type = "int" with low and high (high included: randint(0, 10) is low = 0, high = 9)'),
     **dict.fromkeys(("qrandint",), f'type = "int" with low and high, high included {_NO_STEP}'),
-    **dict.fromkeys(("lograndint", "logint", "intlog", "qlograndint"),
+    **dict.fromkeys(("lograndint", "logint", "intlog", "qlograndint", "intloguniform"),
                     'type = "int" with log = true, low and high, high included'),
     **dict.fromkeys(("choice", "choices", "category", "categories", "enum", "gridsearch", "grid", "str", "string",
                      "pchoice"), 'type = "categorical" with choices = [...]'),
@@ -366,6 +368,8 @@ _FOREIGN_KEYS = {
     **dict.fromkeys(("lower", "min", "minimum"), "(the lower bound is low)"),
     **dict.fromkeys(("upper", "max", "maximum"), "(the upper bound is high)"),
     **dict.fromkeys(("values", "options", "categories"), '(a categorical parameter\'s are its choices = [...])'),
+    **dict.fromkeys(("log_scale", "logscale", "use_log", "distribution", "sampling", "prior"),
+                    "(a log scale is log = true)"),
 }
 
 
@@ -373,6 +377,7 @@ def _foreign_type(kind: str) -> str | None:
     """What to write instead of another library's parameter type (or of l2l's own in capitals), or None."""
     key = kind.strip().lower().replace("-", "").replace("_", "").replace(" ", "")
     key = key.removeprefix("suggest").removeprefix("tune.").removeprefix("hp.")
+    key = key.removeprefix("optuna.distributions.").removesuffix("distribution")   # Optuna's FloatDistribution
     if key in _KINDS:
         return f'type = "{key}"'
     return _FOREIGN_TYPES.get(key)

@@ -31,6 +31,7 @@ import math
 import typing
 from typing import Any, Iterator, Mapping, Sequence
 
+from l2l import foreign
 from l2l.errors import ConfigError
 
 
@@ -166,7 +167,7 @@ class Registry:
         if name not in self._entries:
             plugins = self._plugin_entries(refresh=name not in self._plugin_entries())
             if name not in plugins:
-                meant = _did_you_mean(name, self.names())
+                meant = foreign.component_hint(self.kind, name) or _did_you_mean(name, self.names())
                 # no near name: perhaps a plug-in whose package is not installed in this Python (a run resumed
                 # elsewhere, another virtual environment); say where l2l looked for it
                 where = "" if meant or self.group is None else (
@@ -212,6 +213,7 @@ class Registry:
         if unknown:
             allowed = ", ".join(sorted(fields)) or "(none)"
             hint = getattr(cls, "option_hints", {}).get(unknown[0])  # e.g. a backend's name for another's option
+            hint = hint or foreign.option_hint(unknown[0], fields)  # Optuna's reduction_factor: eta
             # a typo ('populaton_size') is named beside the key, as for an unknown component name, where the
             # allowed list may be long; a component's own hint already says which option it meant
             meant = "" if hint else _did_you_mean(unknown[0], list(fields))
