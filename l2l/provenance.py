@@ -247,6 +247,24 @@ def _runs(function: Any) -> tuple[Any, list[Any], str | None]:
     return inner, [inner, *layers], arguments
 
 
+def _class_text(cls: type) -> str:
+    try:
+        return inspect.getsource(cls)
+    except Exception:  # noqa: BLE001 - OSError, TypeError (a class of a notebook's __main__, which has no file)
+        return ""
+
+
+def _source(source: Any) -> str:
+    """The source text of a function, code object or class; a class whose module has no file (a notebook's, where
+    ``inspect`` cannot find it) by the text of each of its functions (IPython keeps each cell's)."""
+    if not inspect.isclass(source):
+        return inspect.getsource(source)
+    text = _class_text(source) or "".join(inspect.getsource(f) for f in vars(source).values() if inspect.isfunction(f))
+    if not text:
+        raise OSError("no source")
+    return text
+
+
 def _function_entry(function: Any) -> list[str]:
     """``['function MODULE:NAME (file:line)', sha256]`` of a function passed to ``l2l.run`` (a notebook's, a
     script's), whose module may hold other things: the sha256 of the source text of what it runs (:func:`_runs`:
@@ -259,8 +277,10 @@ def _function_entry(function: Any) -> list[str]:
     name = f"{getattr(named, '__module__', None) or '?'}:{qualname}"
     note = "" if arguments is None else " partial" if arguments else " partial, arguments not recorded"
     try:
-        text = "".join(inspect.getsource(source) for source in sources)
+        text = "".join(_source(source) for source in sources)
         first = sources[0] if not inspect.ismethod(named) else named
+        if inspect.isclass(first) and not _class_text(first):  # a notebook's class: where its first method is
+            first = next(f for f in vars(first).values() if inspect.isfunction(f))
         where = f"{inspect.getsourcefile(first) or '?'}:{inspect.getsourcelines(first)[1]}"
     except Exception:  # noqa: BLE001 - OSError, TypeError; tokenize's TokenError where its file was edited since
         return [f"function {name}{note}", "not hashed: its source text is not available"]
@@ -653,10 +673,20 @@ class SessionHosts:
 
 
 def provenance_lines(trajectory: Trajectory) -> list[tuple[str, str]]:
-    """``l2l show``'s ``versions``, ``model``, ``hosts`` and ``time`` lines, by label (a text '' is left out)."""
+    """``l2l show``'s ``versions``, ``model``, ``hosts`` and ``time`` lines, by label (a text '' is left out). A last
+    session without an end (killed and not resumed since, or running) is counted up to its last commit, as its run
+    state holds them (:func:`killed_hosts`)."""
     from l2l.analysis.sessions import hosts_line, model_line, session_records
 
     records = session_records(trajectory.events())
+    if records and "ended" not in records[-1]:
+        try:
+            state = trajectory.state() if trajectory.n_generations else None
+        except Exception:  # noqa: BLE001 - a state that cannot be read: the line without its hosts, as before
+            state = None
+        open_session = killed_hosts(records, state)
+        if open_session:
+            records[-1].update(ended="open", hosts=open_session["hosts"])
     return [("versions", versions_text(trajectory)), ("model", model_line(records)), ("hosts", hosts_line(records)),
             ("time", time_line(trajectory))]
 

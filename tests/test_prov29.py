@@ -109,6 +109,21 @@ def test_a_partial_a_callable_object_and_a_bound_method_are_hashed_by_what_they_
     assert _entry(two.plain)[1] == _entry(one.plain)[1]
 
 
+def test_a_callable_object_of_a_notebook_cell_is_hashed_by_its_methods_text(monkeypatch):
+    import linecache
+    import types
+
+    cell = "class Model:\n    def __call__(self, params, seed):\n        return params['x'] ** 2\n"
+    name = "<ipython-input-1-prov29>"  # IPython keeps each cell's text in linecache; its __main__ has no file
+    monkeypatch.setitem(linecache.cache, name, (len(cell), None, cell.splitlines(True), name))
+    main = types.ModuleType("prov29_notebook")
+    monkeypatch.setitem(sys.modules, "prov29_notebook", main)
+    exec(compile(cell, name, "exec"), main.__dict__)
+    where, digest = _entry(main.Model())
+    assert where == f"function prov29_notebook:Model ({name}:2)"  # was 'not hashed'
+    assert digest == hashlib.sha256(cell.split("\n", 1)[1].encode()).hexdigest()
+
+
 def test_a_decorated_function_s_hash_changes_with_its_decorator(tmp_path):
     one = _module(tmp_path, "prov29_deco", CODE)
     before = _entry(one.decorated)
@@ -185,6 +200,9 @@ def test_the_hosts_of_a_killed_session_are_recovered_by_the_resume_and_l2l_show_
                           env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 9, done.stderr
     assert [kind for kind, _ in _events(out)] == ["started"]
+    hosts = _show(capsys, out)["hosts"]  # not resumed yet: from its last committed state
+    assert hosts.endswith("evaluations on killed-node (8) (session 1 without an end, killed or running: counted up "
+                          "to its last commit)"), hosts
     try:
         assert main(["resume", str(out), "--no-progress"]) == 0
     finally:

@@ -189,10 +189,12 @@ def hosts_line(records: list[dict[str, Any]]) -> str:
     hosts the evaluations ran on with their counts over every session; '' where no session recorded them."""
     drivers: list[tuple[str, list[int]]] = []
     counts: dict[str, int] = {}
-    more, killed = 0, []
+    more, killed, open_session = 0, [], None
     for record in records:
         if record.get("ended") == "killed":
             killed.append(str(record["session"]))
+        elif record.get("ended") == "open":  # the last, without an end (l2l.provenance.provenance_lines)
+            open_session = record["session"]
         if "driver" in record:
             text = _driver_text(record["driver"])
             if drivers and drivers[-1][0] == text:
@@ -218,7 +220,9 @@ def hosts_line(records: list[dict[str, Any]]) -> str:
         left = len(ranked) - SHOWN_HOSTS + more
         parts.append(f"evaluations on {named}" + (f" and {left} more host{'s' * (left != 1)}" if left > 0 else "")
                      + (f" (session{'s' * (len(killed) > 1)} {', '.join(killed)} killed: counted up to "
-                        f"{'their' if len(killed) > 1 else 'its'} last commit)" if killed else ""))
+                        f"{'their' if len(killed) > 1 else 'its'} last commit)" if killed else "")
+                     + (f" (session {open_session} without an end, killed or running: counted up to its last "
+                        f"commit)" if open_session else ""))
     return "; ".join(parts)
 
 
