@@ -24,6 +24,7 @@ from typing import Any, Callable, ClassVar, Sequence
 
 import numpy as np
 
+from l2l import parent_death
 from l2l.errors import EvaluationError
 from l2l.provenance import node_name
 from l2l.simulators.base import EvaluationContext, Simulator, as_result
@@ -198,10 +199,18 @@ def _run_with_timeout(simulator: Simulator, task: Task, context: EvaluationConte
 
     A plain fork (not multiprocessing) because Dask's worker processes are
     daemons, which multiprocessing does not let have children.
+
+    The child dies with this process (:mod:`l2l.parent_death`): a driver killed with ``kill -9`` left it
+    evaluating to its timeout, and holding the writer lock it inherited (``l2l resume`` was refused, naming
+    the dead driver). The lock's descriptor is closed in the child as it starts
+    (:mod:`l2l.results_schema.lock`).
     """
+    parent = os.getpid()
+    parent_death.available()  # look libc up here: the child of a threaded process should only call it
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: evaluate, send the pickled outcome through the pipe, exit
+        parent_death.die_with_parent(parent)
         os.close(read_end)
         try:
             payload = pickle.dumps(("ok", simulator.evaluate(task.params, task.seed, context)))

@@ -6,6 +6,10 @@ exits, so a lock left by a process killed with ``kill -9`` is simply taken over
 by the next writer, while a second live writer is refused at once with the
 holder's process id, host and start time. Readers never take it.
 
+A process the holder forks does not hold it: its copy of the lock's descriptor is closed as it starts
+(:func:`_close_in_child`), so an evaluation forked for its ``run.timeout`` and still running after its driver
+was killed no longer keeps the next writer out.
+
 The lock file holds one line of JSON about its holder, for the message only;
 the lock itself is the ``flock``. It is removed when the holder releases it.
 Removing a lock file that another process has opened but not locked yet is
@@ -122,6 +126,7 @@ class WriterLock:
             os.ftruncate(fd, 0)
             os.pwrite(fd, info.encode() + b"\n", 0)
             self._fd = fd
+            _held.add(self)
             return self
         raise TrajectoryError(f"cannot lock {self.lock_file}: it keeps being replaced")
 
@@ -132,6 +137,7 @@ class WriterLock:
             os.unlink(self.lock_file)
         except OSError:
             pass
+        _held.discard(self)
         os.close(self._fd)  # closing releases the flock
         self._fd = None
 
@@ -142,6 +148,31 @@ class WriterLock:
         self.release()
 
 
+#: The locks this process holds, for :func:`_close_in_child`.
+_held: set[WriterLock] = set()
+
+
+def _close_in_child() -> None:
+    """In a child just forked: close the descriptors of the locks the parent holds, without releasing them.
+
+    A ``flock`` belongs to the open file, which ``fork`` shares: an evaluation forked for its ``run.timeout``
+    held its driver's lock as long as it ran, so a driver killed with ``kill -9`` left the file locked by a
+    process that was not writing it, up to the evaluation's timeout, and ``l2l resume`` was refused, naming
+    the dead driver. Closing the child's descriptor leaves the parent's lock as it is (an ``flock(LOCK_UN)``
+    would release it for both). The child's lock objects then hold nothing, so that one released there does
+    not remove the parent's lock file."""
+    for lock in list(_held):
+        fd, lock._fd = lock._fd, None
+        if fd is not None:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+    _held.clear()
+
+
+os.register_at_fork(after_in_child=_close_in_child)
+
 #: How long a lock whose holder (as its lock file names it) died may stay held by a process it was starting.
 INHERITED_WAIT = 5.0
 
@@ -150,8 +181,9 @@ def _flock(fd: int) -> None:
     """``flock`` ``fd`` exclusively without blocking (BlockingIOError if another holds it).
 
     A process started by the holder holds the lock too from its fork until its exec (a subprocess, such as the
-    ``git`` that provenance asks) or its exit (a forked evaluation): the holder killed with ``kill -9`` then left it
-    held for that moment, and the next writer was refused, naming the dead holder. While the holder the lock file
+    ``git`` that provenance asks; a child forked by ``os.fork`` closes it at once, :func:`_close_in_child`): the
+    holder killed with ``kill -9`` then left it held for that moment, and the next writer was refused, naming the
+    dead holder. While the holder the lock file
     names is dead (on this host), its lock is waited for, at most :data:`INHERITED_WAIT` seconds.
     """
     deadline = time.monotonic() + INHERITED_WAIT

@@ -50,6 +50,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from l2l import parent_death
 from l2l.errors import ConfigError, EvaluationError
 from l2l.registry import option
 from l2l.simulators.base import EvaluationContext, Fidelity, SimulationResult, Simulator
@@ -463,9 +464,9 @@ class Command(Simulator):
         env = {**os.environ, **self.env, WORKDIR_VARIABLE: str(workdir)}
         if context.run_dir:
             env[RUN_VARIABLE] = str(Path(context.run_dir).absolute())
-        try:
-            proc = subprocess.run(argv, cwd=workdir, env=env, capture_output=True,
-                                  timeout=context.timeout, check=False)
+        try:  # the program dies with this process (kill -9 of l2l left it running to its end): parent_death
+            proc = subprocess.run(argv, cwd=workdir, env=env, capture_output=True, timeout=context.timeout,
+                                  check=False, preexec_fn=parent_death.preexec(os.getpid()))
         except subprocess.TimeoutExpired as exc:
             _kill_started(workdir)  # subprocess killed the program; a wrapper's children would run on
             raise EvaluationTimeout(f"command ran past its timeout of {context.timeout} s\n"
