@@ -9,12 +9,14 @@ import sys
 import types
 from pathlib import Path
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Mapping
 
 import numpy as np
 import pytest
 
+from l2l.objectives import DIRECTIONS, Objective
 from l2l.registry import Registry, option
+from l2l.simulators import SIMULATORS
 from l2l.simulators.base import Fidelity, SimulationResult, Simulator
 from l2l.simulators.fidelity_tools import rng_from_state, rng_state
 from l2l.testing import MultiFidelitySimulatorContract, SimulatorContract
@@ -217,3 +219,47 @@ def test_the_worked_example_of_docs_multifidelity_simulators_passes_as_printed(m
     checks = [name for name in dir(suite) if name.startswith("test_")]
     assert len(checks) == 9 and "runs 9 checks" in text
     assert every_check(suite, models.Descent) == {}
+
+
+def direction_problems(cls: type[Simulator]) -> list[str]:
+    """What is wrong with the ``directions`` a simulator class declares (l2l.objectives.natural_directions reads
+    them): a side of a name it does not produce, a side other than 'minimize' or 'maximize', a default objective
+    turned against its own side."""
+    directions = getattr(cls, "directions", {})
+    if not isinstance(directions, Mapping):
+        return [f"{cls.__name__}.directions must be a mapping of metric -> 'minimize' or 'maximize', "
+                f"got {directions!r}"]
+    problems = []
+    for name, direction in directions.items():
+        if direction not in DIRECTIONS:
+            problems.append(f"{cls.__name__}.directions[{name!r}] must be one of {DIRECTIONS}, got {direction!r}")
+        if cls.produces is None or name not in cls.produces:
+            problems.append(f"{cls.__name__}.directions names {name!r}, which it does not produce "
+                            f"(produces: {cls.produces})")
+    for objective in cls.default_objectives:
+        if directions.get(objective.name, objective.direction) != objective.direction:
+            problems.append(f"{cls.__name__}'s default objective {objective.name!r} is {objective.direction}d "
+                            f"against its declared side {directions[objective.name]!r}")
+    return problems
+
+
+@pytest.mark.parametrize("name", SIMULATORS.names())
+def test_every_registered_simulator_declares_sides_only_of_metrics_it_produces(name):
+    assert direction_problems(SIMULATORS.get(name)) == []
+
+
+@dataclass(frozen=True)
+class SidesOfNothing(NoisyDescent):
+    """Declares a side of a metric it never returns, a side that is no direction, and maximizes its default."""
+
+    produces: ClassVar[tuple[str, ...] | None] = ("value",)
+    directions: ClassVar[Mapping[str, str]] = {"reward": "maximize", "value": "smaller"}
+    default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("value", "maximize"),)
+
+
+def test_a_simulator_declaring_a_side_wrongly_fails_the_directions_check_with_each_problem_named():
+    assert direction_problems(SidesOfNothing) == [
+        "SidesOfNothing.directions names 'reward', which it does not produce (produces: ('value',))",
+        "SidesOfNothing.directions['value'] must be one of ('minimize', 'maximize'), got 'smaller'",
+        "SidesOfNothing's default objective 'value' is maximized against its declared side 'smaller'"]
+    assert direction_problems(NoisyDescent) == []  # a plug-in that declares nothing

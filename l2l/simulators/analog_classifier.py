@@ -23,7 +23,7 @@ declares them as device parameters for :mod:`l2l.simulators.hardware`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Mapping
 
 import numpy as np
 
@@ -42,6 +42,7 @@ class AnalogClassifier(Simulator):
 
     name: ClassVar[str] = "analog-classifier"
     produces: ClassVar[tuple[str, ...] | None] = ("loss",)
+    directions: ClassVar[Mapping[str, str]] = {"loss": "minimize"}
     explorable: ClassVar[tuple[str, ...]] = PARAMETERS
     default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("loss", "minimize"),)
 

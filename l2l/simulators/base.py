@@ -107,6 +107,11 @@ class Simulator:
     #: The objective names every evaluation returns, when they are known without running it; a config
     #: naming another objective is refused when it is read. None: known only by running (python, command).
     produces: ClassVar[tuple[str, ...] | None] = None
+    #: The better side of the produced names that have one ("minimize" for an error or a loss, "maximize" for an
+    #: accuracy, a reward, a capacity): a name alone in a config's objectives takes it, the other side is refused
+    #: (:func:`l2l.objectives.natural_directions`). A name left out (a rate, a count) goes the way the config
+    #: says (alone: minimized).
+    directions: ClassVar[Mapping[str, str]] = {}
     #: False if no evaluation ever returns output vectors (:attr:`SimulationResult.outputs`), so that an optimizer
     #: that needs them (``enkf``) is refused when the config is read, not after a generation ran; None: known only
     #: by running (a user's function or command, a plugin), True: every evaluation returns them.

@@ -58,7 +58,8 @@ class EGRUSimulator(Simulator):
 
     name: ClassVar[str] = "egru"
     produces: ClassVar[tuple[str, ...] | None] = ("test_error", "accuracy", "test_loss", "macs_per_step")
-    directions: ClassVar[Mapping[str, str]] = {"accuracy": "maximize", "test_error": "minimize"}  # l2l.objectives
+    directions: ClassVar[Mapping[str, str]] = {"accuracy": "maximize", "test_error": "minimize",
+                                               "test_loss": "minimize"}  # l2l.objectives
     returns_outputs: ClassVar[bool | None] = False
     explorable: ClassVar[tuple[str, ...]] = EXPLORABLE
     default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("test_error", "minimize"),)

@@ -83,6 +83,8 @@ class LSNN(Simulator):
     name: ClassVar[str] = "lsnn"
     #: the rates are metrics, which a config may name as objectives too
     produces: ClassVar[tuple[str, ...] | None] = ("recall_error", "recall_loss", "firing_rate", "firing_rate_alif")
+    #: the rates have no better side (fewer spikes or more, as the config says)
+    directions: ClassVar[Mapping[str, str]] = {"recall_error": "minimize", "recall_loss": "minimize"}
     returns_outputs: ClassVar[bool | None] = False
     explorable: ClassVar[tuple[str, ...]] = EXPLORABLE
     default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("recall_error", "minimize"),)

@@ -33,7 +33,7 @@ learning rate is exactly the run that changed its rate at that step.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Mapping
 
 import numpy as np
 
@@ -53,6 +53,7 @@ class NoisySGD(Simulator):
     name: ClassVar[str] = "noisy-sgd"
     default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("loss", "minimize"),)
     produces: ClassVar[tuple[str, ...] | None] = ("loss",)
+    directions: ClassVar[Mapping[str, str]] = {"loss": "minimize"}
     returns_outputs: ClassVar[bool | None] = False
     explorable: ClassVar[tuple[str, ...]] = ("learning_rate", "momentum")
 

@@ -77,6 +77,7 @@ class Spore(Simulator):
 
     name: ClassVar[str] = "spore"
     produces: ClassVar[tuple[str, ...] | None] = ("reward",)
+    directions: ClassVar[Mapping[str, str]] = {"reward": "maximize"}  # the fitness: objectives = ["reward"]
     returns_outputs: ClassVar[bool | None] = False
     explorable: ClassVar[tuple[str, ...]] = PARAMETERS
     default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("reward", "maximize"),)

@@ -64,6 +64,7 @@ class SporeArm(Simulator):
 
     name: ClassVar[str] = NAME
     produces: ClassVar[tuple[str, ...] | None] = ("reward",)
+    directions: ClassVar[Mapping[str, str]] = {"reward": "maximize"}  # the fitness: objectives = ["reward"]
     returns_outputs: ClassVar[bool | None] = False
     explorable: ClassVar[tuple[str, ...]] = PARAMETERS
     default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("reward", "maximize"),)
