@@ -1,8 +1,9 @@
 """Every built-in simulator says which side of its metrics is better, so a name alone in ``objectives`` goes there.
 
 Before, only lsm and egru said so: ``objectives = ["reward"]`` on ``spore`` or ``spore-arm`` minimized the reward
-silently (a run searching for the worst learner, its best the lowest reward), and a benchmark's ``value``, an lsnn's
-``recall_error`` or a loss could be maximized without a word.
+silently (a run searching for the worst learner, its best the lowest reward), and an lsnn's ``recall_error`` or a
+loss could be maximized without a word. A benchmark's ``value`` (and zdt1's ``f1``, ``f2``) has no side: maximizing
+a test function is a legitimate test of an optimizer.
 """
 
 from __future__ import annotations
@@ -41,8 +42,6 @@ def test_a_reward_named_alone_is_maximized_and_the_run_reports_the_largest_as_be
 @pytest.mark.parametrize("simulator,entry,space", [
     ("spore", {"name": "reward", "direction": "minimize"}, "temperature"),
     ("spore-arm", {"name": "reward", "direction": "minimize"}, "temperature"),
-    ("sphere", {"name": "value", "direction": "maximize"}, "x"),
-    ("zdt1", {"name": "f2", "direction": "maximize"}, "x"),
     ("lsnn", {"name": "recall_error", "direction": "maximize"}, "thr"),
     ("noisy-sgd", {"name": "loss", "direction": "maximize"}, "learning_rate"),
     ("analog-classifier", {"name": "loss", "direction": "maximize"}, "gain"),
@@ -63,3 +62,13 @@ def test_every_error_loss_reward_accuracy_or_capacity_a_simulator_produces_has_i
     cls = SIMULATORS.get(name)
     expected = {metric: SIDES[word] for metric in cls.produces or () for word in metric.split("_") if word in SIDES}
     assert {metric: cls.directions.get(metric) for metric in expected} == expected
+
+
+@pytest.mark.parametrize("simulator,name", [("sphere", "value"), ("rastrigin", "value"), ("sleep", "value"),
+                                            ("zdt1", "f1")])
+def test_a_benchmark_function_may_be_maximized(tmp_path, simulator, name):
+    """A test function's value has no better side of its own: maximizing it (the corners of the sphere) is a
+    legitimate test of an optimizer, not refused."""
+    data = config({"name": simulator} if simulator != "sleep" else {"name": "sleep", "median": 0.0},
+                  [{"name": name, "direction": "maximize"}], "x")
+    assert [(o.name, o.direction) for o in l2l.from_mapping(data, user_file=True).objectives][0] == (name, "maximize")

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -57,7 +57,6 @@ FIDELITY_OPTIONS = ("min_budget", "max_budget", "low_fidelity", "bias", "bias_po
 @dataclass(frozen=True)
 class _Function(Simulator):
     produces: ClassVar[tuple[str, ...] | None] = ("value",)
-    directions: ClassVar[Mapping[str, str]] = {"value": "minimize"}  # a benchmark's minimum is its optimum
     returns_outputs: ClassVar[bool | None] = False
     #: Whether ``multi_fidelity = true`` gives this function a fidelity (ZDT1 has no such variant).
     fidelity_variant: ClassVar[bool] = True
@@ -288,7 +287,6 @@ class ZDT1(_Function):
 
     name: ClassVar[str] = "zdt1"
     produces: ClassVar[tuple[str, ...] | None] = ("f1", "f2")
-    directions: ClassVar[Mapping[str, str]] = {"f1": "minimize", "f2": "minimize"}  # its front is of minima
     default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("f1"), Objective("f2"))
     fidelity_variant: ClassVar[bool] = False
 
@@ -337,7 +335,6 @@ class Sleep(Simulator):
 
     name: ClassVar[str] = "sleep"
     produces: ClassVar[tuple[str, ...] | None] = ("value",)
-    directions: ClassVar[Mapping[str, str]] = {"value": "minimize"}  # the sphere's value
     returns_outputs: ClassVar[bool | None] = False
 
     median: float = option(0.02, help="median sleep in seconds", ge=0, le=1e9)
