@@ -448,7 +448,8 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".", *,
     simulator = _component("simulator", data.get("simulator"))
     if objectives:
         _check_produced(simulator.name, objectives)
-        objectives = natural_directions(objectives, data["objectives"], simulator.name, refuse=user_file)
+        objectives = natural_directions(objectives, data["objectives"], simulator.name, refuse=user_file,
+                                        options=simulator.options)
     _check_outputs(optimizer, simulator.name)
     backend = _component("backend", data.get("backend"), default="local")
     if backend.name == "local" and "memory_limit" in backend.options:

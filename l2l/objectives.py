@@ -8,7 +8,7 @@ Scores are objective values turned so that larger is better
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -99,7 +99,7 @@ def parse_objectives(raw: Any) -> tuple[Objective, ...]:
 
 
 def natural_directions(objectives: tuple[Objective, ...], raw: Any, simulator: str,
-                       refuse: bool = True) -> tuple[Objective, ...]:
+                       refuse: bool = True, options: Mapping[str, Any] | None = None) -> tuple[Objective, ...]:
     """``objectives`` (parsed from the config value ``raw``) with the simulator's own direction where ``raw``
     gives none.
 
@@ -107,12 +107,13 @@ def natural_directions(objectives: tuple[Objective, ...], raw: Any, simulator: s
     egru's ``accuracy``: ``"maximize"``; errors: ``"minimize"``); a name alone, or a table without a direction,
     takes it (a name the simulator leaves out, such as a firing rate, is minimized, in either direction a table
     gives). With ``refuse``, a direction that contradicts the simulator's is refused in one line (it would
-    search for the worst); a config an earlier l2l stored resumes as it ran (``refuse=False``).
+    search for the worst); a config an earlier l2l stored resumes as it ran (``refuse=False``). ``options``: the
+    simulator's (a wrapper such as ``emulated-hardware`` takes the sides of the simulator it wraps).
     """
     from l2l.simulators import SIMULATORS
 
     try:
-        natural = dict(getattr(SIMULATORS.get(simulator), "directions", None) or {})
+        natural = dict(SIMULATORS.get(simulator).directions_for(options or {}) or {})
     except ConfigError:  # an unknown simulator: said where the components are built
         return objectives
     if not natural:

@@ -72,3 +72,18 @@ def test_a_benchmark_function_may_be_maximized(tmp_path, simulator, name):
     data = config({"name": simulator} if simulator != "sleep" else {"name": "sleep", "median": 0.0},
                   [{"name": name, "direction": "maximize"}], "x")
     assert [(o.name, o.direction) for o in l2l.from_mapping(data, user_file=True).objectives][0] == (name, "maximize")
+
+
+def test_a_wrapped_simulators_side_holds_on_emulated_chips(tmp_path):
+    """``emulated-hardware`` over spore: its reward named alone is maximized as unwrapped (it was minimized: the
+    wrapper declared no side), and a minimized reward refused."""
+    wrapped = {"name": "emulated-hardware", "simulator": "spore", "simulator_options": SHORT, "chips": [0, 1]}
+    data = config(wrapped, ["reward"])
+    assert [(o.name, o.direction) for o in l2l.from_mapping(data, user_file=True).objectives] == \
+        [("reward", "maximize")]
+    with pytest.raises(ConfigError, match="^objective 'reward': simulator 'emulated-hardware' says larger is better"):
+        l2l.from_mapping(config(wrapped, [{"name": "reward", "direction": "minimize"}]), user_file=True)
+    data["run"]["generations"] = 1
+    l2l.run(data, out=tmp_path / "r.h5")
+    rewards = l2l.load(tmp_path / "r.h5")["reward"]
+    assert l2l.best(tmp_path / "r.h5").objectives["reward"] == rewards.max() > rewards.min()

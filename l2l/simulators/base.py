@@ -151,6 +151,12 @@ class Simulator:
     def objectives(self) -> tuple[Objective, ...]:
         return self.default_objectives
 
+    @classmethod
+    def directions_for(cls, options: Mapping[str, Any]) -> Mapping[str, str]:
+        """The :attr:`directions` of a simulator configured with ``options`` (read before it is built; a wrapper
+        gives those of the simulator it wraps)."""
+        return cls.directions
+
     #: Parameters a run may explore; each one not explored takes the option of the same name.
     explorable: ClassVar[tuple[str, ...]] = ()
 

@@ -152,6 +152,17 @@ class EmulatedHardware(Simulator):
         """The wrapped simulator (the ideal model)."""
         return self._inner
 
+    @classmethod
+    def directions_for(cls, options: Mapping[str, Any]) -> Mapping[str, str]:
+        """The wrapped simulator's sides (spore's ``reward`` is maximized on emulated chips too): a registered
+        name's; an unregistered 'package.module:Class' declares its own once built."""
+        from l2l.simulators import SIMULATORS
+
+        name, inner = options.get("simulator"), options.get("simulator_options")
+        if not isinstance(name, str) or name not in SIMULATORS or name == cls.name:
+            return {}
+        return SIMULATORS.get(name).directions_for(inner if isinstance(inner, Mapping) else {})
+
     def objectives(self) -> tuple[Objective, ...]:
         return tuple(self._inner.objectives())
 
