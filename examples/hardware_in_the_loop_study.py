@@ -17,8 +17,8 @@ JSON line with the means. About 3 s per seed on one core (13 s for five).
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 
 import numpy as np
 
@@ -74,4 +74,6 @@ def main(seeds: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("seeds", nargs="?", type=int, default=5, help="number of seeds (0, 1, ...) to run (default 5)")
+    main(parser.parse_args().seeds)

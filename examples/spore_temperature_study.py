@@ -12,8 +12,8 @@ line: one JSON object with the means. About 1-2 s per run on one core.
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 
 import numpy as np
 
@@ -41,4 +41,6 @@ def main(seeds: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 8)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("seeds", nargs="?", type=int, default=8, help="number of seeds (0, 1, ...) to run (default 8)")
+    main(parser.parse_args().seeds)
