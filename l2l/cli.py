@@ -297,6 +297,11 @@ def _summary(path: Path, seconds: float) -> int:
 
     print(finished_text(path, seconds))
     summary = summary_of(path)
+    if summary.status == "stopped":  # by run.stop_after_failures: why, and the command once the model is fixed
+        gave_up = _stopped_for_failures(path, bool(summary.compute is not None and summary.policy))
+        if gave_up:
+            print(gave_up, file=sys.stderr)
+            return 1
     if summary.evaluations and summary.unsuccessful == summary.evaluations:
         print(f"l2l: every evaluation failed; the last: {summary.last_error or '(no error text)'} "
               f"(all errors: l2l.load({str(path)!r})['error'])", file=sys.stderr)
@@ -327,6 +332,20 @@ def _summary(path: Path, seconds: float) -> int:
               f"(all errors: l2l.load({str(path)!r}, segments=True)['error'])", file=sys.stderr)
         return 1
     return 0
+
+
+def _stopped_for_failures(path: Path, segments: bool) -> str:
+    """The line that says the run in ``path`` stopped as its first evaluations all failed (run.stop_after_failures,
+    :func:`l2l.driver_failures.stopped_line`); '' if it did not stop so."""
+    from l2l.driver_failures import stopped_for_failures, stopped_line
+    from l2l.results_schema.reader import Trajectory
+
+    with Trajectory(path) as trajectory:
+        failures = stopped_for_failures(trajectory)
+    if failures is None:
+        return ""
+    errors = f"l2l.load({str(path)!r}{', segments=True' if segments else ''})['error']"
+    return stopped_line(failures, command("l2l", "resume", path), errors)
 
 
 def _show(args: argparse.Namespace) -> int:

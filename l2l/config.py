@@ -52,6 +52,10 @@ RUN_KEYS = {
     "target": "stop the run once a candidate reaches this value of the objective (<= for a minimized one, >= for a "
               "maximized one; at the top budget, the mean of its repeats); several objectives: a table per "
               "objective name, every target listed reached by one candidate",
+    "stop_after_failures": "stop the run (kept, stopped; l2l resume goes on) once the first N evaluations (segments) "
+                           "of a session all failed and none of the run ever succeeded, a broken model (default: "
+                           "max(10, 2 x the generation's size), async and policy runs max(10, 2 x the workers); "
+                           "0: never)",
 }
 MODES = ("generational", "async")
 #: Longest run name: it names NAME.h5, NAME.work/ and SLURM jobs, so it must fit every file system.
@@ -121,6 +125,9 @@ class RunConfig:
     #: What the user wrote the target as: 'run.target' (the config's) or '--target' (given on the command line),
     #: for the refusals that come once the simulator's objectives are known. Not stored with the run.
     target_from: str = field(default="run.target", compare=False, repr=False)
+    #: run.stop_after_failures: the run stops once the first this many evaluations of a session all failed and none
+    #: of the run ever succeeded (0: never; None: the default, see :func:`l2l.driver_failures.failure_limit`).
+    stop_after_failures: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The config as a table that :func:`from_mapping` reads back."""
@@ -138,6 +145,8 @@ class RunConfig:
             run["inherit"] = self.inherit
         if self.checkpoints != "auto":
             run["checkpoints"] = self.checkpoints
+        if self.stop_after_failures is not None:
+            run["stop_after_failures"] = self.stop_after_failures
         if self.target is not None:
             run["target"] = dict(self.target) if isinstance(self.target, dict) else self.target
         if not self.generations or self.policy is not None:  # a policy's sweep is its option max_candidates
@@ -493,7 +502,9 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".", *,
         out=out, retries=_int("retries", run.get("retries", 0), 0),
         timeout=float(timeout) or None, penalty=penalty, mode=mode, base_dir=base_dir, policy=policy,
         compute=float(compute), reevaluate=reevaluate, inherit=inherit,
-        checkpoints=_checkpoints_option(run.get("checkpoints", "auto")), target=target)
+        checkpoints=_checkpoints_option(run.get("checkpoints", "auto")), target=target,
+        stop_after_failures=_int("stop_after_failures", run["stop_after_failures"], 0)
+        if "stop_after_failures" in run else None)
 
 
 #: Why a population-based or Lamarckian run's candidates cannot be evaluated again from their parameters alone.

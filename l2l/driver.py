@@ -43,6 +43,11 @@ compute spent plus that of the segments in flight reaches ``run.compute``,
 however many workers are free: only the segments already running can go past
 it, by less than one attempt each. A retry is a new attempt: a segment that
 fails once ``run.compute`` is spent is recorded as failed, not run again.
+
+A session whose first ``run.stop_after_failures`` evaluations (segments) all
+failed, after their retries, while none of the run ever succeeded, stops as on
+a stop request: a broken model does not spend the whole budget
+(:mod:`l2l.driver_failures`).
 """
 
 from __future__ import annotations
@@ -59,6 +64,7 @@ from l2l.errors import ContractError, ExecutorError
 from l2l.jobs import Outcome, Task
 from l2l.jobs.base import FAILED, OK, RETRIED_ERROR, unstorable_checkpoint
 from l2l.outcomes import warn
+from l2l.driver_failures import FailureWatch, failure_limit, stopped_line
 from l2l.driver_files import Commits
 from l2l.driver_trials import Trials, Unreadable
 from l2l.driver_state import (INHERIT_TO_TOP, SEED_MASK, TargetWatch, _record, adopt,  # noqa: F401
@@ -69,7 +75,7 @@ from l2l.progress import Progress, announce, rate_unit
 from l2l.results_schema.frames import id_ranges
 from l2l.results_schema.layout import EVENT_DETAIL, STATUS_CODES, dropped_error
 from l2l.results_schema.checkpoint_store import size_in_memory
-from l2l.words import call
+from l2l.words import call, on_command_line
 
 FLUSH_SECONDS = 1.0
 STOP_POLL_SECONDS = 1.0
@@ -181,6 +187,10 @@ class _Loop(Trials, Commits):
         #: it (the loop then ends as on a stop, but finished: see note_target).
         self.watch = TargetWatch(self.config.target, self.objectives) if self.config.target is not None else None
         self.reached: dict[str, Any] | None = None
+        #: run.stop_after_failures: this session's evaluations while none of the run succeeded, and the record of
+        #: the stop once the first N all failed (the loop then ends as on a stop: see giving_up).
+        self.failures = FailureWatch(self.failure_limit, "segment" if self.policy.multi_fidelity else "evaluation")
+        self.gave_up: dict[str, Any] | None = None
         self.target_at = self.target_budget() if self.watch is not None else None
         if self.watch is not None:
             self.watch_results()
@@ -229,7 +239,7 @@ class _Loop(Trials, Commits):
                 self.executor.let_submissions_out()  # on its way to the workers first)
                 self.prepare_seeds()
             try:
-                while not self.control.stop_requested and self.reached is None:
+                while not self.control.stop_requested and self.reached is None and not self.giving_up():
                     launched = False
                     try:
                         launched = self.fill()
@@ -278,6 +288,11 @@ class _Loop(Trials, Commits):
                 raise
             if self.control.stop_requested and self.reached is None:
                 self.stopped()
+                return
+            if self.gave_up is not None:  # run.stop_after_failures: kept as on a stop, 'l2l resume' goes on
+                self.stopped(self.gave_up["reason"], extra={"failures": self.gave_up["failures"]})
+                if not on_command_line():  # l2l run and resume say it as their last line, after the summary
+                    warn(self.stopped_for_failures_line())
                 return
             unstarted = 0  # candidates whose first segment was cancelled: no row holds them
             if self.reached is not None:  # the segments still running are cancelled (the executor is closed below,
@@ -514,9 +529,50 @@ class _Loop(Trials, Commits):
         outcome.attempt += self.resubmitted.pop(key, 0)  # the row's attempts (attempt + 1) count every run
         self.committed -= self.cost(task) * (outcome.attempt + 1)  # every attempt was committed (see above)
         self.record(trial, outcome, task=task)
+        self.failures.saw(outcome.status, outcome.error, self.loop["evaluations"] > self.loop["failed"])
         self.note_target(trial, outcome, task)
         if outcome.checkpoint is not None:  # what the rows not yet appended hold in memory (see flush_due)
             self.buffered_bytes += size_in_memory(outcome.checkpoint)
+
+    # -- run.stop_after_failures ---------------------------------------------------------------------------
+    def failure_limit(self) -> int:
+        """N of run.stop_after_failures: the config's, else max(10, 2 x the generation's size) in a generational
+        run and max(10, 2 x the workers) in the others (asked per failure: Dask's workers come and go)."""
+        batch = 0
+        if self.policy.name == "generational":
+            batch = int(getattr(self.optimizer, "population_size", 0) or 0)
+        if batch:
+            return failure_limit(self.config.stop_after_failures, batch, generation=True)
+        return failure_limit(self.config.stop_after_failures, self.executor.worker_count)
+
+    def giving_up(self) -> bool:
+        """True once run.stop_after_failures ends the run (its record in ``gave_up``): the first N evaluations of
+        this session failed, none of the run succeeded, and work is left. Where none is (the failure was the run's
+        last, its budget spent or its policy done) the run ends as it would have."""
+        if self.gave_up is not None:
+            return True
+        if not self.failures.due:
+            return False
+        if not (self.running or self.outbox or self.unread) and not self.work_left():
+            return False
+        self.gave_up = self.failures.detail(self.loop["evaluations"])
+        return True
+
+    def work_left(self) -> bool:
+        """Whether the loop, nothing running, would start anything more (asked of the policy with a table and a
+        state it keeps to itself: the answer changes nothing)."""
+        if self.finished or self.reached is not None or self.out_of_budget() or self.spent():
+            return False
+        action, _ = self.policy.next(self.policy_state, self.fresh_table())
+        return action.kind in ("batch", "start", "continue")
+
+    def stopped_for_failures_line(self) -> str:
+        """The line that says the run stopped for its failures (see :func:`l2l.driver_failures.stopped_line`)."""
+        where = self.writer.path.absolute()
+        function = bool(self.config.simulator.options.get("callable"))
+        segments = ", segments=True" if self.policy.multi_fidelity else ""
+        return stopped_line(self.gave_up["failures"], call("resume", where, function=function),
+                            f"l2l.load({str(where)!r}{segments})['error']")
 
     # -- run.target ---------------------------------------------------------------------------------------
     def target_budget(self) -> float | None:

@@ -142,13 +142,13 @@ class Commits:
                 info["compute"] = state["loop"]["compute"]
             self.on_generation(info)
 
-    def stopped(self, reason: str | None = None, interrupted: bool = False) -> None:
+    def stopped(self, reason: str | None = None, interrupted: bool = False, extra: dict | None = None) -> None:
         """A stop was asked (``reason``: else the control's): keep what finished (committed where the policy
         allows), and say so, with the candidates the policy may still continue. ``interrupted`` (Ctrl-C, which
         may land anywhere, in the loop's own bookkeeping too): append what finished but commit nothing new, and
         name the candidates the policy may continue as far as the loop can tell (what ``l2l show`` and
-        ``l2l.load`` call paused; a resume decides from the last commit)."""
-        detail = {"generation": self.loop["generation"], "reason": reason or self.control.stop_reason}
+        ``l2l.load`` call paused; a resume decides from the last commit). ``extra``: more of the event's detail."""
+        detail = {"generation": self.loop["generation"], "reason": reason or self.control.stop_reason, **(extra or {})}
         if interrupted:
             self.flush()
             try:

@@ -1,0 +1,129 @@
+"""``run.stop_after_failures``: a run whose model is broken stops early instead of spending its whole budget.
+
+A model that cannot run at all (an ImportError, a typo in the command, a missing data file) fails every
+evaluation the same way; before, the run evaluated until its budget was spent (on a SLURM allocation, the whole
+bill) and only then said "every evaluation failed". The loop now counts the evaluations (segments) each session
+finishes, after their retries (:class:`FailureWatch`): once the first N of a session all failed and none of the
+run ever succeeded (in this session or an earlier one of the file), it stops as on a stop request: what finished is
+kept, the ``stopped`` event records why (``failures``: the count and the most frequent reason), and
+``l2l resume`` goes on, with N fresh tries, once the model is fixed. A run that had one success never stops for
+this reason: a model that fails in one region of the space is legitimate.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Callable
+
+from l2l.jobs.base import OK, TIMEOUT
+
+#: The least default N, and how many batches of work it covers otherwise (see :func:`failure_limit`).
+LEAST_FAILURES = 10
+BATCHES = 2
+#: How much of the most frequent reason the ``stopped`` event keeps (the event holds 512 bytes in all).
+REASON_CHARACTERS = 150
+#: Distinct reasons counted at most; the others are counted together (a message that differs every time).
+MOST_REASONS = 100
+#: The key of the ``stopped`` event's detail that says the run stopped for its failures.
+KEY = "failures"
+
+
+def failure_limit(given: int | None, batch: int, generation: bool = False) -> int:
+    """How many failed evaluations, none of the run a success, end a session: ``given`` (run.stop_after_failures;
+    0: never), else ``max(10, 2 x batch)``, ``batch`` being the evaluations the optimizer asks at once (a
+    generation) or that run at once (the workers, in async and policy runs). ``generation``: ``batch`` is a
+    generation's size, and the default is rounded up to whole generations (4 x 3, not 10), so that the run stops
+    between two generations, with no half-evaluated one for the resume to reuse, failures and all."""
+    if given is not None:
+        return int(given)
+    batch = max(1, int(batch))
+    least = max(LEAST_FAILURES, BATCHES * batch)
+    return -(-least // batch) * batch if generation else least
+
+
+def reason_of(status: str, error: str | None) -> str:
+    """The failure reason of one outcome, as ``l2l show``'s failure line groups them: ``timeout``, or the line of
+    its error text that says what went wrong (an object's address made alike)."""
+    if status == TIMEOUT:
+        return "timeout"
+    from l2l.summary.failures import _ADDRESS, error_message
+
+    return _ADDRESS.sub("0x…", error_message(error or status))
+
+
+class FailureWatch:
+    """The evaluations one session finished (after their retries) while none of the run succeeded: how many, and
+    why they failed. ``limit()`` gives N (asked per failure: the workers of a Dask cluster come and go)."""
+
+    def __init__(self, limit: Callable[[], int], unit: str) -> None:
+        self.limit = limit
+        self.unit = unit  # 'evaluation', or 'segment' in a multi-fidelity run
+        self.before = 0  # the run's evaluations before this session's (all failed, if it is to stop): see detail
+        self.failed = 0
+        self.reasons: Counter[str] = Counter()
+        self.succeeded = False
+        self.due = False  # the session's first N failed and none of the run succeeded
+
+    def saw(self, status: str, error: str | None, ever_succeeded: bool) -> None:
+        """Count one finished evaluation of this session (not one reused from the file); ``ever_succeeded``: the
+        run holds a success (this one included)."""
+        if self.succeeded:
+            return
+        if status == OK or ever_succeeded:
+            self.succeeded, self.due = True, False
+            self.reasons.clear()
+            return
+        limit = self.limit()
+        if limit <= 0:
+            return
+        self.failed += 1
+        reason = reason_of(status, error)
+        if reason in self.reasons or len(self.reasons) < MOST_REASONS:
+            self.reasons[reason] += 1
+        self.due = self.failed >= limit
+
+    def detail(self, evaluations: int) -> dict[str, Any]:
+        """What the ``stopped`` event records: ``reason`` (as ``l2l show``'s status says it) and ``failures``
+        (the count, N, the most frequent reason cut to :data:`REASON_CHARACTERS` and how often it came, the
+        evaluations before this session's, all failed); ``evaluations``: the run's, this session's included."""
+        self.before = max(0, int(evaluations) - self.failed)  # a resumed generation's rows reused count as before
+        reason, times = self.reasons.most_common(1)[0] if self.reasons else ("(no error text)", 0)
+        if len(reason) > REASON_CHARACTERS:
+            reason = reason[:REASON_CHARACTERS - 3].rstrip() + "..."
+        return {"reason": f"{self.first()} all failed; run.stop_after_failures = {self.limit()}",
+                KEY: {"count": self.failed, "limit": self.limit(), "error": reason, "times": times,
+                      "unit": self.unit, "before": self.before}}
+
+    def first(self) -> str:
+        """``the first 20 evaluations`` (of a resumed session: ``the first 20 evaluations of this session``)."""
+        return f"the first {self.failed} {self.unit}{'s' * (self.failed != 1)}" + \
+            (" of this session" if self.before else "")
+
+
+def stopped_line(failures: dict[str, Any], resume: str, errors: str) -> str:
+    """The one line that says a run stopped for its failures (``failures``: the ``stopped`` event's record), with
+    the most frequent reason and ``resume``, the call that goes on once the model is fixed; ``errors``: where
+    every error is (``l2l.load('run.h5')['error']``)."""
+    count = int(failures.get("count", 0) or 0)
+    times = int(failures.get("times", 0) or 0)
+    unit = str(failures.get("unit") or "evaluation")
+    before = int(failures.get("before", 0) or 0)
+    others = count - times
+    why = f'{times} × "{failures.get("error", "(no error text)")}"' + \
+        (f", {others} with other reasons" if others > 0 else "")
+    session = f" of this session (the {before} before them failed too; " if before else " ("
+    return (f"l2l: every {unit} failed, so the run stopped after the first {count}{session}"
+            f"run.stop_after_failures = {failures.get('limit', count)}, 0: never): {why}; fix the model, then "
+            f"continue with: {resume} (all errors: {errors})")
+
+
+def stopped_for_failures(trajectory: Any) -> dict[str, Any] | None:
+    """The ``failures`` record of the ``stopped`` event that ended ``trajectory``'s last session, or None if it did
+    not stop for its failures (or goes on since)."""
+    from l2l.summary.record import event_detail
+
+    events = trajectory.events()
+    if not len(events) or events["kind"].iloc[-1] != "stopped":
+        return None
+    record = event_detail(events["detail"].iloc[-1]).get(KEY)
+    return record if isinstance(record, dict) else None
