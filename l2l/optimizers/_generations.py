@@ -38,6 +38,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from l2l.errors import ConfigError
 from l2l.optimizers._common import Frame, finite_scores
 from l2l.optimizers.base import MAX_POPULATION, Optimizer, Problem, State, new_rng_state, rng_from_state, rng_state
 from l2l.registry import option
@@ -124,7 +125,7 @@ class Generational(Optimizer):
         state = {**_empty_ledger(problem), **state}
         candidates = np.asarray(candidates, dtype=float).reshape(-1, dimension)
         scores = np.asarray(scores, dtype=float).reshape(len(candidates), problem.n_objectives)
-        rows = _match(problem, state["asked"], candidates)
+        rows = _match(problem, state["asked"], candidates, self.name)
         keep = np.ones(len(state["asked"]), dtype=bool)
         keep[rows] = False
         told_outputs = state["told_outputs"]
@@ -249,8 +250,9 @@ def _empty_ledger(problem: Problem) -> State:
             "told_scores": np.empty((0, problem.n_objectives)), "told_outputs": None, "generations_sampled": 0}
 
 
-def _match(problem: Problem, asked: np.ndarray, candidates: np.ndarray) -> np.ndarray:
-    """Index into ``asked`` of each told candidate (each asked row used once); ValueError if one was not asked.
+def _match(problem: Problem, asked: np.ndarray, candidates: np.ndarray, optimizer_name: str = "") -> np.ndarray:
+    """Index into ``asked`` of each told candidate (each asked row used once); ConfigError (a ValueError) naming
+    the optimizer ``optimizer_name`` if one was not asked.
 
     Exact matches are found through a table of the asked rows' bytes (linear in the population); only a
     candidate without one (changed by a round trip through the file) is compared with every asked row.
@@ -274,7 +276,8 @@ def _match(problem: Problem, asked: np.ndarray, candidates: np.ndarray) -> np.nd
             wanted = problem.space.canonical(row)
             hits = np.flatnonzero(free & np.all(np.isclose(canonical_asked, wanted, rtol=1e-9, atol=1e-12), axis=1))
             if not len(hits):
-                raise ValueError(f"told candidate {i} ({row.tolist()}) was not asked, or was told already")
+                raise ConfigError(f"optimizer {optimizer_name!r}: told candidate {i} ({row.tolist()}) was not asked, "
+                                  f"or was told already")
             hit = int(hits[0])
         rows[i] = hit
         free[hit] = False

@@ -41,7 +41,7 @@ from typing import Any, ClassVar, Iterator, Sequence
 
 import numpy as np
 
-from l2l.errors import ConfigError
+from l2l.errors import ArgumentError, ConfigError
 from l2l.objectives import Objective
 from l2l.space import Space
 
@@ -63,10 +63,28 @@ MAX_BUDGET = MAX_POPULATION * 1000
 
 @dataclass(frozen=True)
 class Problem:
-    """What an optimizer optimizes: the space and the objectives."""
+    """What an optimizer optimizes: the space and the objectives (a list is kept as a tuple).
+
+    Raises :class:`ArgumentError` for a space that is no :class:`~l2l.space.Space` or an objective that is no
+    :class:`~l2l.objectives.Objective` (a name), :class:`ConfigError` for no objective at all."""
 
     space: Space
     objectives: tuple[Objective, ...]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.space, Space):
+            raise ArgumentError(f"Problem takes an l2l.Space as its space, got {type(self.space).__name__} "
+                                f"{self.space!r:.60}")
+        if not isinstance(self.objectives, (tuple, list)):
+            raise ArgumentError(f"Problem takes a tuple of l2l.Objective as its objectives, got "
+                                f"{type(self.objectives).__name__} {self.objectives!r:.60}")
+        wrong = [o for o in self.objectives if not isinstance(o, Objective)]
+        if wrong:
+            raise ArgumentError(f"Problem takes a tuple of l2l.Objective as its objectives, got "
+                                f"{type(wrong[0]).__name__} {wrong[0]!r:.60} (e.g. Objective({str(wrong[0])!r:.40}))")
+        if not self.objectives:
+            raise ConfigError("Problem has no objective: give at least one l2l.Objective")
+        object.__setattr__(self, "objectives", tuple(self.objectives))
 
     @property
     def n_objectives(self) -> int:
@@ -94,6 +112,15 @@ class Optimizer:
     #: Options that set how many candidates one generation holds.
     population_options: ClassVar[tuple[str, ...]] = ("population_size", "ensemble_size", "max_population_size",
                                                      "n_random_directions")
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """l2l's own optimizers get their ``init``, ``ask`` and ``tell`` checked by :mod:`l2l.optimizers._calls`
+        (a user's own loop calls them directly); plug-ins (and their subclasses of these) are left as they are."""
+        super().__init_subclass__(**kwargs)
+        if cls.__module__.startswith("l2l."):
+            from l2l.optimizers._calls import checked
+
+            checked(cls)
 
     # -- validation -----------------------------------------------------------
     def check(self, problem: Problem) -> None:
@@ -135,14 +162,18 @@ class Optimizer:
                 if f.init and not f.name.startswith("_")}
 
     def scalar_scores(self, problem: Problem, scores: np.ndarray) -> np.ndarray:
-        """One larger-is-better number per candidate: the only objective, or a weighted sum."""
+        """One larger-is-better number per candidate: the only objective, or a weighted sum. A failure (a NaN
+        score, or a weighted sum that is NaN: -inf times a weight of 0) is -inf, below every finite score; the
+        GA's tournaments took a NaN as better than everything."""
         scores = np.asarray(scores, dtype=float)
         if scores.ndim == 1:
-            return scores
-        weights = getattr(self, "weights", None)
-        if weights is None:
-            return scores[:, 0]
-        return scores @ np.asarray(weights, dtype=float)
+            scalar = scores
+        elif getattr(self, "weights", None) is None:
+            scalar = scores[:, 0]
+        else:
+            with np.errstate(invalid="ignore"):  # -inf * 0: NaN, a failure, made -inf below
+                scalar = scores @ np.asarray(getattr(self, "weights"), dtype=float)
+        return np.where(np.isnan(scalar), -np.inf, scalar)
 
     def _check_weights(self, problem: Problem) -> None:
         weights = getattr(self, "weights", None)

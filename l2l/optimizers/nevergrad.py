@@ -219,7 +219,12 @@ class Nevergrad(Optimizer):
             live = self._synced(problem, state)
             rows = []
             for _ in range(size):
-                candidate = live.optimizer.ask()
+                try:
+                    candidate = live.optimizer.ask()
+                except ImportError as error:  # NGOpt picks FCMA for a space of one-valued parameters
+                    raise ConfigError(f"optimizer 'nevergrad': method {self.method!r} turned to one that needs a "
+                                      f"package not installed ({str(error).strip()}); install it or choose "
+                                      f"another method") from None
                 live.candidates.append(candidate)
                 rows.append(to_code(problem, candidate.value))
         candidates = np.array(rows, dtype=float).reshape(size, problem.space.dimension)
@@ -229,7 +234,8 @@ class Nevergrad(Optimizer):
         return candidates, new
 
     def tell(self, problem, state, candidates, scores, outputs=None) -> State:
-        """Results of asked candidates (any subset, any order); ValueError for a candidate that was not asked."""
+        """Results of asked candidates (any subset, any order); ConfigError (a ValueError) for a candidate that was not
+        asked."""
         candidates = np.asarray(candidates, dtype=float).reshape(-1, problem.space.dimension)
         scalar = self.scalar_scores(problem, np.asarray(scores, dtype=float).reshape(len(candidates), -1))
         told_already = set(state["events"][state["events"] != ASK].tolist())
@@ -242,7 +248,8 @@ class Nevergrad(Optimizer):
                 hits = np.flatnonzero(free & np.array([np.allclose(problem.space.canonical(c), wanted)
                                                        for c in state["codes"]], dtype=bool))
             if not len(hits):
-                raise ValueError(f"told candidate {row.tolist()} was not asked, or was told already")
+                raise ConfigError(f"optimizer 'nevergrad': told candidate {row.tolist()} was not asked, or was told "
+                                  f"already")
             free[hits[0]] = False
             indices.append(int(hits[0]))
         losses = np.where(np.isfinite(scalar), -scalar, np.inf)

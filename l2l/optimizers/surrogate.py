@@ -28,6 +28,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from l2l.errors import ConfigError
 from l2l.optimizers._common import Frame
 from l2l.optimizers.base import MAX_POPULATION, MAX_STEP, Optimizer, Problem, State
 from l2l.optimizers.cmaes import CMAES
@@ -173,7 +174,10 @@ class QuadraticCMAES(Optimizer):
                 state.update(wait=state["gap"], gap=min(2 * state["gap"] + 1, self._cmaes().lam(problem)))
         rest = ~from_model
         if rest.any():
-            state["inner"] = self._cmaes().tell(problem, state["inner"], candidates[rest], scores[rest])
+            try:
+                state["inner"] = self._cmaes().tell(problem, state["inner"], candidates[rest], scores[rest])
+            except ConfigError as error:  # a candidate not asked: said of this optimizer, not of its inner cmaes
+                raise ConfigError(str(error).replace("optimizer 'cmaes'", f"optimizer {self.name!r}", 1)) from None
         # The best results are kept, four times as many as the model is fitted to (the others serve to
         # recognise a proposal that was evaluated already); failed ones are only counted.
         finite = np.isfinite(losses)
