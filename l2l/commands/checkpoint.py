@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -19,26 +20,44 @@ import numpy as np
 from l2l.errors import ConfigError, TrajectoryError, command, shown
 
 
-def arrays(checkpoint: dict[str, Any]) -> tuple[dict[str, np.ndarray], list[str]]:
+#: What makes a second entry's name unique where two flatten to one ``/``-joined name: ``a/b (2)``.
+DUPLICATE_SUFFIX = " ({n})"
+
+
+def arrays(checkpoint: dict[str, Any], renamed: list[str] | None = None) -> tuple[dict[str, np.ndarray], list[str]]:
     """The arrays of a checkpoint dict, by name (nested dicts and lists joined by ``/``: ``net/layers/0``), and the
     names of its ``None`` values, which an ``.npz`` without pickle cannot hold. A list of numbers only, or of strings
-    only, is one array; any other list is an entry per element."""
+    only, is one array; any other list is an entry per element. Where two entries flatten to one name (a key
+    ``"a/b"`` and a nested ``{"a": {"b": ...}}``), the later is named ``a/b (2)`` (:data:`DUPLICATE_SUFFIX`; before,
+    one of them was lost) and a line saying so is added to ``renamed``."""
     out: dict[str, np.ndarray] = {}
     empty: list[str] = []
 
-    def walk(name: str, value: Any) -> None:
+    def unique(name: str, keys: tuple) -> str:
+        if name not in out and name not in empty:
+            return name
+        n = 2
+        while f"{name}{DUPLICATE_SUFFIX.format(n=n)}" in out or f"{name}{DUPLICATE_SUFFIX.format(n=n)}" in empty:
+            n += 1
+        new = f"{name}{DUPLICATE_SUFFIX.format(n=n)}"
+        if renamed is not None:
+            renamed.append(f"the entry checkpoint{''.join(f'[{key!r}]' for key in keys)} is named {new!r}: "
+                           f"{name!r} is an entry before it (keys joined by '/')")
+        return new
+
+    def walk(name: str, value: Any, keys: tuple) -> None:
         if isinstance(value, dict):
             for key, item in value.items():
-                walk(f"{name}/{key}" if name else str(key), item)
+                walk(f"{name}/{key}" if name else str(key), item, (*keys, key))
         elif isinstance(value, (list, tuple)) and not _plain(value):
             for index, item in enumerate(value):
-                walk(f"{name}/{index}", item)
+                walk(f"{name}/{index}", item, (*keys, index))
         elif value is None:
-            empty.append(name)
+            empty.append(unique(name, keys))
         else:
-            out[name] = np.asarray(value)
+            out[unique(name, keys)] = np.asarray(value)
 
-    walk("", checkpoint)
+    walk("", checkpoint, ())
     return out, empty
 
 
@@ -131,8 +150,12 @@ def _write_npz(target: str, found: dict[str, np.ndarray], inputs: list[str], for
     out = check_output(target, force=force, inputs=inputs, names=("out", "force"))
 
     def write(tmp: Path) -> None:
-        with open(tmp, "wb") as handle:  # (a path would get .npz added to the temporary name)
-            np.savez(handle, **found)
+        # as numpy.savez writes, without its keyword arguments: an entry named 'file' made it raise TypeError, one
+        # named 'allow_pickle' was taken for that option and lost
+        with open(tmp, "wb") as handle, zipfile.ZipFile(handle, "w", zipfile.ZIP_STORED, allowZip64=True) as zipped:
+            for name, array in found.items():
+                with zipped.open(f"{name}.npy", "w", force_zip64=True) as member:
+                    np.lib.format.write_array(member, np.asanyarray(array), allow_pickle=True)
 
     return write_atomically(out, write)
 
@@ -167,8 +190,9 @@ def _checkpoint(args: argparse.Namespace) -> int:
         print("\n".join([header, *_file_lines(stored)]))
         print(f"wrote {count} file{'s' * (count != 1)} into {shown(folder)}")
         return 0
-    found, empty = arrays(stored)
-    lines = [header, *(_array_lines(found, empty) if found or empty else ["(an empty dict)"])]
+    renamed: list[str] = []
+    found, empty = arrays(stored, renamed)
+    lines = [header, *(_array_lines(found, empty) if found or empty else ["(an empty dict)"]), *renamed]
     if args.out is not None:
         if Path(args.out).is_dir():
             raise ConfigError(f"--out {shown(args.out)} is a folder: the checkpoint of trial {trial} is the dict its "
