@@ -676,7 +676,7 @@ def provenance_lines(trajectory: Trajectory) -> list[tuple[str, str]]:
     """``l2l show``'s ``versions``, ``model``, ``hosts`` and ``time`` lines, by label (a text '' is left out). A last
     session without an end (killed and not resumed since, or running) is counted up to its last commit, as its run
     state holds them (:func:`killed_hosts`)."""
-    from l2l.analysis.sessions import hosts_line, model_line, session_records
+    from l2l.analysis.sessions import hosts_line, model_line, session_records, stored_reevaluation_hosts
 
     records = session_records(trajectory.events())
     if records and "ended" not in records[-1]:
@@ -687,8 +687,8 @@ def provenance_lines(trajectory: Trajectory) -> list[tuple[str, str]]:
         open_session = killed_hosts(records, state)
         if open_session:
             records[-1].update(ended="open", hosts=open_session["hosts"])
-    return [("versions", versions_text(trajectory)), ("model", model_line(records)), ("hosts", hosts_line(records)),
-            ("time", time_line(trajectory))]
+    return [("versions", versions_text(trajectory)), ("model", model_line(records)),
+            ("hosts", hosts_line(records, stored_reevaluation_hosts(trajectory))), ("time", time_line(trajectory))]
 
 
 #: How many fresh seeds :func:`reevaluation_seeds_line` names before it counts the rest.

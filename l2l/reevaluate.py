@@ -448,8 +448,9 @@ def ranking(source: Any, objective: str | None = None) -> pd.DataFrame:
     re-evaluations), ``failed``, ``trial`` (multi-fidelity runs: the candidate as ``l2l show`` names it) and the
     candidate's parameter columns. Where a parameter has the name of one of these columns, the parameter keeps it
     and the ranking's column is ``(<name>)`` (``(mean)``; :func:`ranking_column`). Empty if nothing was
-    re-evaluated.
+    re-evaluated. ``attrs["hosts"]``: the nodes the rows ran on (:func:`l2l.analysis.sessions.reevaluation_hosts`).
     """
+    from l2l.analysis.sessions import reevaluation_hosts
     from l2l.results_schema.reader import Trajectory
 
     if isinstance(source, (str, os.PathLike)):
@@ -504,6 +505,7 @@ def ranking(source: Any, objective: str | None = None) -> pd.DataFrame:
     table = table[[own[c] for c in columns] + params].reset_index(drop=True)
     table.attrs["objective"] = goal.to_json()
     table.attrs["parameters"] = params
+    table.attrs["hosts"] = reevaluation_hosts(rows)  # the nodes the rows ran on, for the report's provenance
     return table
 
 

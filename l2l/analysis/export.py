@@ -50,16 +50,19 @@ def provenance_record(trajectory: Trajectory, exported: dict[str, Any]) -> dict[
     """The provenance JSON of an export (``exported``: the written file's name, format, rows, view, sha256): the
     run's ``/run`` attributes (config, seed, versions, host, user, created, optimizer, simulator, backend), each
     session's record (:func:`l2l.analysis.sessions.session_records`: its model code's sha256, the driver's host
-    and CPU, the hosts its evaluations ran on), and the fresh seeds of the re-evaluation, if any. Nothing in it
+    and CPU, the hosts its evaluations ran on), and the fresh seeds of the re-evaluation and the nodes it ran on
+    (``hosts``, and ``hosts_not_recorded``: rows without one), if any. Nothing in it
     depends on when or where it is written, so two exports of one file give the same JSON."""
-    from l2l.analysis.sessions import session_records
+    from l2l.analysis.sessions import reevaluation_hosts, session_records
 
     run = dict(trajectory.run)
     reevaluated = None
     if trajectory.has_reevaluations:
         rows = trajectory.reevaluations(errors=False)
         seeds = [int(seed) for seed in rows.sort_values("repeat", kind="stable")["seed"].drop_duplicates()]
-        reevaluated = {"rows": int(len(rows)), "fresh_seeds": seeds,
+        hosts = reevaluation_hosts(rows) or {}
+        reevaluated = {"rows": int(len(rows)), "fresh_seeds": seeds, "hosts": hosts.get("hosts", {}),
+                       **({"hosts_not_recorded": hosts["not_recorded"]} if hosts.get("not_recorded") else {}),
                        "read with": f"l2l export FILE --reevaluations (l2l.load(FILE, reevaluations=True))"}
     return {"exported": exported, "trajectory": Path(trajectory.path).name,
             "run": {key: run[key] for key in ("name", "seed", "created", "host", "user", "versions", "optimizer",

@@ -283,7 +283,7 @@ def _summary(run: RunData, summary: RunSummary, agreement: str = "", endgame: st
 BADGES = {"finished": "finished", "running": "running", "running or interrupted": "running", "created": "created"}
 
 
-def _provenance(run: RunData, summary: RunSummary) -> str:
+def _provenance(run: RunData, summary: RunSummary, reevaluated: pd.DataFrame | None = None) -> str:
     info = run.run
     events = run.events if run.events is not None else pd.DataFrame(columns=["time", "kind", "detail"])
     start = events["time"].iloc[0] if len(events) else None
@@ -295,8 +295,8 @@ def _provenance(run: RunData, summary: RunSummary) -> str:
              ("user", str(info.get("user", "-"))), ("optimizer", info.get("optimizer", "-")),
              ("simulator", info.get("simulator", "-")), ("backend", summary.backends or info.get("backend", "-"))]
     records = session_records(events)
-    items += [(label, text) for label, text in (("model code", model_line(records)), ("hosts", hosts_line(records)))
-              if text]
+    hosts = hosts_line(records, reevaluated.attrs.get("hosts") if reevaluated is not None else None)  # their nodes
+    items += [(label, text) for label, text in (("model code", model_line(records)), ("hosts", hosts)) if text]
     version_table = _pairs((str(k), str(v)) for k, v in versions.items()) if isinstance(versions, dict) else ""
     event_frame = events.assign(time=events["time"].astype(str)) if len(events) else events
     config = json.dumps(info.get("config", {}), indent=2, sort_keys=False, default=str)
@@ -403,7 +403,7 @@ def render(run: RunData, summary: RunSummary, dpi: int = 80, reevaluated: pd.Dat
 <h2 id="reevaluated">Re-evaluated on fresh seeds</h2>{_reevaluated(reevaluated, population_based)}
 <h2 id="figures">Figures</h2>{''.join(sections)}
 <h2 id="failures">Failures</h2>{_failures(run)}
-<h2 id="provenance">Provenance</h2>{_provenance(run, summary)}
+<h2 id="provenance">Provenance</h2>{_provenance(run, summary, reevaluated)}
 <script>{SCRIPT}</script>
 </body></html>
 """

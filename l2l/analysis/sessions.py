@@ -22,6 +22,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from l2l.errors import L2LError
 from l2l.provenance import SHORT_HASH, _hex, _same_imports, _same_model
 
 
@@ -184,9 +185,49 @@ def _driver_text(driver: Any) -> str:
     return f"{driver.get('host', '?')}" + (f" ({about})" if about else "")
 
 
-def hosts_line(records: list[dict[str, Any]]) -> str:
-    """``l2l show``'s ``hosts`` line: the driver's host (each one, with its sessions, where they differ) and the
-    hosts the evaluations ran on with their counts over every session; '' where no session recorded them."""
+def reevaluation_hosts(rows: Any) -> dict[str, Any] | None:
+    """The nodes the re-evaluation rows ``rows`` (``Trajectory.reevaluations()``) ran on: ``{"hosts": {host:
+    rows}, "not_recorded": rows}`` (hosts by count, most first; ``not_recorded``: rows without a host, of an l2l
+    before session 29 or whose worker died under them); None where there are no rows."""
+    if rows is None or not len(rows):
+        return None
+    column = "(host)" if "(host)" in rows.columns else "host"  # an objective named host keeps the name
+    hosts = rows[column] if column in rows.columns else [None] * len(rows)
+    counts: dict[str, int] = {}
+    for host in hosts:
+        if isinstance(host, str) and host:
+            counts[host] = counts.get(host, 0) + 1
+    ranked = dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+    return {"hosts": ranked, "not_recorded": int(len(rows) - sum(counts.values()))}
+
+
+def stored_reevaluation_hosts(trajectory: Any) -> dict[str, Any] | None:
+    """:func:`reevaluation_hosts` of the re-evaluations stored in an open trajectory (None: none, or a group that
+    cannot be read, which ``l2l validate`` reports)."""
+    if not trajectory.has_reevaluations:
+        return None
+    try:
+        return reevaluation_hosts(trajectory.reevaluations(errors=False))
+    except L2LError:
+        return None
+
+
+def _reevaluation_text(reevaluated: dict[str, Any] | None) -> str:
+    """``re-evaluations on vm (6)``, with the rows whose host was not recorded; '' where none was recorded."""
+    if not reevaluated or not reevaluated.get("hosts"):
+        return ""
+    ranked = list(reevaluated["hosts"].items())
+    left, unknown = len(ranked) - SHOWN_HOSTS, int(reevaluated.get("not_recorded") or 0)
+    return ("re-evaluations on " + ", ".join(f"{host} ({count})" for host, count in ranked[:SHOWN_HOSTS])
+            + (f" and {left} more host{'s' * (left != 1)}" if left > 0 else "")
+            + (f" ({unknown} row{'s' * (unknown != 1)} without a host: written by an l2l before 6 December 2026, or "
+               f"{'their' if unknown != 1 else 'its'} worker died)" if unknown else ""))
+
+
+def hosts_line(records: list[dict[str, Any]], reevaluated: dict[str, Any] | None = None) -> str:
+    """``l2l show``'s ``hosts`` line: the driver's host (each one, with its sessions, where they differ), the
+    hosts the evaluations ran on with their counts over every session, and those of the re-evaluations
+    (``reevaluated``: :func:`reevaluation_hosts`); '' where none of them was recorded."""
     drivers: list[tuple[str, list[int]]] = []
     counts: dict[str, int] = {}
     more, killed, open_session = 0, [], None
@@ -223,8 +264,9 @@ def hosts_line(records: list[dict[str, Any]]) -> str:
                         f"{'their' if len(killed) > 1 else 'its'} last commit)" if killed else "")
                      + (f" (session {open_session} without an end, killed or running: counted up to its last "
                         f"commit)" if open_session else ""))
-    return "; ".join(parts)
+    parts.append(_reevaluation_text(reevaluated))
+    return "; ".join(part for part in parts if part)
 
 
-__all__ = ["SHOWN_HOSTS", "active_seconds", "backend_text", "hosts_line", "model_line", "session_backend",
-           "session_backends", "session_records"]
+__all__ = ["SHOWN_HOSTS", "active_seconds", "backend_text", "hosts_line", "model_line", "reevaluation_hosts",
+           "session_backend", "session_backends", "session_records", "stored_reevaluation_hosts"]

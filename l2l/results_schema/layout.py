@@ -152,6 +152,11 @@ REEVALUATION_COLUMNS: dict[str, np.dtype] = {
     "error_start": np.dtype("<i8"),
     "error_length": np.dtype("<i8"),
 }
+#: The node each re-evaluation row ran on (its outcome's ``host``: SLURM's node name, else the host name; UTF-8,
+#: at most 64 bytes, b"" where not recorded). Optional: groups written before 6 December 2026 (session 29) lack
+#: it and stay valid; the next ``l2l reevaluate`` adds it, b"" in the rows stored before.
+REEVALUATION_HOST = "host"
+REEVALUATION_HOST_DTYPE = np.dtype("S64")
 #: The UTF-8 error texts of the re-evaluation rows (a blob inside the group, addressed like /blobs/errors).
 REEVALUATION_ERRORS = "errors"
 #: First word of the spawn key of re-evaluation seeds: SeedSequence(run seed, spawn_key=(KEY, counter, 0)).

@@ -17,7 +17,7 @@ import h5py
 import numpy as np
 
 from l2l.results_schema.layout import (REEVALUATION_COLUMNS, REEVALUATION_ERRORS, REEVALUATION_GROUP,
-                                       STATUS_CODES)
+                                       REEVALUATION_HOST, REEVALUATION_HOST_DTYPE, STATUS_CODES)
 from l2l.results_schema.writer import _open_swmr_writer, create_reevaluation_group, needs_repair, rewrite
 
 
@@ -30,7 +30,22 @@ def _needs_rewrite(path: Path, metrics: set[str]) -> bool:
             return True
         log = group["committed"]
         rows = int(log[log.shape[0] - 1]) if log.shape[0] else 0
-        return group["generation"].shape[0] != rows or bool(metrics - set(group["metrics"]))
+        return group["generation"].shape[0] != rows or bool(metrics - set(group["metrics"])) \
+            or REEVALUATION_HOST not in group  # a group of an l2l before session 29: the column added
+
+
+def _create_group(f: h5py.File, objectives: Sequence[str], metrics: Sequence[str]) -> None:
+    """The group (or its missing metric columns) and its ``host`` column, b"" (not recorded) in rows stored before."""
+    group = create_reevaluation_group(f, objectives, metrics)
+    if REEVALUATION_HOST not in group:
+        group.create_dataset(REEVALUATION_HOST, shape=(group["generation"].shape[0],), maxshape=(None,),
+                             dtype=REEVALUATION_HOST_DTYPE, chunks=(1024,), fillvalue=b"")
+
+
+def host_text(host: Any) -> bytes:
+    """An outcome's ``host`` as the column stores it: UTF-8, cut to 64 bytes at a character's end."""
+    data = str(host or "").encode("utf-8")
+    return data[:REEVALUATION_HOST_DTYPE.itemsize].decode("utf-8", errors="ignore").encode("utf-8")
 
 
 class ReevaluationWriter:
@@ -45,7 +60,7 @@ class ReevaluationWriter:
     def _prepare(self, metrics: set[str]) -> None:
         self._close_file()
         if _needs_rewrite(self.path, metrics):
-            rewrite(self.path, lambda f: create_reevaluation_group(f, self.objectives, sorted(metrics)))
+            rewrite(self.path, lambda f: _create_group(f, self.objectives, sorted(metrics)))
         self._file = _open_swmr_writer(self.path)
         group = self._file[REEVALUATION_GROUP]
         self._group = group
@@ -100,6 +115,7 @@ class ReevaluationWriter:
             "error_start": offsets, "error_length": lengths,
         }
         assert set(columns) == set(REEVALUATION_COLUMNS)
+        columns[REEVALUATION_HOST] = np.array([host_text(o.host) for o in outcomes], dtype=REEVALUATION_HOST_DTYPE)
         for name in self.objectives:
             columns[f"objectives/{name}"] = np.array([o.objectives.get(name, np.nan) for o in outcomes], dtype="<f8")
         for name in self.metrics:

@@ -19,7 +19,8 @@ import numpy as np
 from l2l.lazy import lazy_module
 from l2l.results_schema import values as checks
 from l2l.results_schema.layout import (REEVALUATION_COLUMNS, REEVALUATION_ERRORS, REEVALUATION_GROUP,
-                                       RESERVED_COLUMNS, STATUS_CODES, STATUS_NAMES)
+                                       REEVALUATION_HOST, REEVALUATION_HOST_DTYPE, RESERVED_COLUMNS, STATUS_CODES,
+                                       STATUS_NAMES)
 
 pd = lazy_module("pandas")  # imported on first use: l2l.run reads no table (l2l.lazy)
 
@@ -58,6 +59,8 @@ def structure_problems(layout: "Layout") -> tuple[int, list[str]]:
     expected = {**{name: dtype for name, dtype in REEVALUATION_COLUMNS.items()},
                 **{f"objectives/{o.name}": np.dtype("<f8") for o in layout.objectives},
                 **{f"metrics/{name}": np.dtype("<f8") for name in metric_names(layout)}}
+    if f"{GROUP}/{REEVALUATION_HOST}" in ds:  # optional: groups written before session 29 lack it
+        expected[REEVALUATION_HOST] = REEVALUATION_HOST_DTYPE
     for name, dtype in expected.items():
         item = ds.get(f"{GROUP}/{name}")
         if item is None:
@@ -76,7 +79,8 @@ def read_columns(layout: "Layout", rows: int, read=None) -> dict[str, np.ndarray
     """Every column of the first ``rows`` rows (``objectives/<name>``, ``metrics/<name>`` included)."""
     read = read or (lambda name, n: layout.datasets[name][:n])
     names = [*REEVALUATION_COLUMNS, *(f"objectives/{o.name}" for o in layout.objectives),
-             *(f"metrics/{name}" for name in metric_names(layout))]
+             *(f"metrics/{name}" for name in metric_names(layout)),
+             *([REEVALUATION_HOST] if f"{GROUP}/{REEVALUATION_HOST}" in layout.datasets else [])]
     return {name: read(f"{GROUP}/{name}", rows) for name in names}
 
 
@@ -126,9 +130,19 @@ def errors_of(blob: h5py.Dataset, starts: np.ndarray, lengths: np.ndarray) -> np
     return out
 
 
+def hosts_of(column: np.ndarray | None, rows: int) -> np.ndarray:
+    """The ``host`` column's bytes as text, None where not recorded (b"", or no column: an older group)."""
+    out = np.full(rows, None, dtype=object)
+    if column is not None:
+        for row, value in enumerate(column[:rows]):
+            if value:
+                out[row] = bytes(value).decode("utf-8", errors="replace")
+    return out
+
+
 def own_column(objectives: Any, name: str) -> str:
-    """The column of the frame's own ``repeat`` or ``budget`` given the objectives' names: ``(<name>)`` where an
-    objective has the name (an objective's name is an identifier, never ``(repeat)``), else ``name``."""
+    """The column of the frame's own ``repeat``, ``budget`` or ``host`` given the objectives' names: ``(<name>)``
+    where an objective has the name (an objective's name is an identifier, never ``(repeat)``), else ``name``."""
     return f"({name})" if name in objectives else name
 
 
@@ -136,20 +150,22 @@ def frame(layout: "Layout", columns: dict[str, np.ndarray], errors: bool = True)
     """The rows as a DataFrame sorted by (generation, individual, repeat).
 
     Columns: ``generation``, ``individual`` (the candidate), ``repeat``, ``seed``, ``status``, ``attempts``,
-    ``started``, ``duration``, ``budget``, one per objective, one per metric (``metric:<name>`` where the
-    name is taken) and ``error``. Where an objective is named ``repeat`` or ``budget`` the objective keeps the
-    name and the frame's own column is ``(repeat)`` / ``(budget)`` (:func:`own_column`).
+    ``started``, ``duration``, ``budget``, ``host`` (the node it ran on; missing where not recorded: rows of an
+    l2l before session 29, a worker that died), one per objective, one per metric (``metric:<name>`` where the
+    name is taken) and ``error``. Where an objective is named ``repeat``, ``budget`` or ``host`` the objective
+    keeps the name and the frame's own column is ``(repeat)`` / ``(budget)`` / ``(host)`` (:func:`own_column`).
     """
     named = {o.name for o in layout.objectives}
-    repeat, budget = (own_column(named, name) for name in ("repeat", "budget"))  # was: overwritten by the objective
+    repeat, budget, host = (own_column(named, name) for name in ("repeat", "budget", "host"))  # was: overwritten
     data: dict[str, Any] = {
         "generation": columns["generation"], "individual": columns["individual"], repeat: columns["repeat"],
         "seed": columns["seed"],
         "status": pd.Categorical.from_codes(columns["status"].astype(np.int8),
                                             categories=[STATUS_NAMES[i] for i in sorted(STATUS_NAMES)]),
         "attempts": columns["attempts"], "started": pd.to_datetime(columns["started"], unit="s", utc=True),
-        "duration": columns["duration"], budget: columns["budget"]}
-    taken = {*RESERVED_COLUMNS, "repeat", "budget", repeat, budget, *named}
+        "duration": columns["duration"], budget: columns["budget"],
+        host: hosts_of(columns.get(REEVALUATION_HOST), len(columns["generation"]))}
+    taken = {*RESERVED_COLUMNS, "repeat", "budget", "host", repeat, budget, host, *named}
     for o in layout.objectives:
         data[o.name] = columns[f"objectives/{o.name}"]
     for name in metric_names(layout):
