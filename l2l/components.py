@@ -51,10 +51,6 @@ class Components:
         return self.simulator.fidelity()
 
 
-#: (stored, given) names of a run's function and the one passed again, already said to differ (:func:`with_function`).
-_SAID: set[tuple[str, str]] = set()
-
-
 def with_function(config: RunConfig, function: Callable[..., Any] | None) -> RunConfig:
     """``config`` with its simulator replaced by a Python callable (recorded by name)."""
     if function is None:
@@ -67,8 +63,7 @@ def with_function(config: RunConfig, function: Callable[..., Any] | None) -> Run
         raise ConfigError(f"the config names simulator {config.simulator.name!r}, and a function was passed "
                           f"too; use [simulator] name = \"python\" (or leave the function out)")
     stored, given = config.simulator.options.get("function"), describe_callable(function)
-    if config.simulator.options.get("callable") and stored != given and (stored, given) not in _SAID:
-        _SAID.add((stored, given))  # said once a process: a resume reads its config more than once
+    if config.simulator.options.get("callable") and stored != given:  # said by each run (once a process, before)
         from l2l.outcomes import warn
         warn(f"l2l: warning: this run's simulator was {stored}; it goes on with {given}")
     options = {k: v for k, v in config.simulator.options.items() if k in ("kwargs", "multi_fidelity")}
