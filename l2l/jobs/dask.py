@@ -265,6 +265,52 @@ def closing_through_ctrl_c(close, patience: float = CLOSE_PATIENCE_SECONDS) -> N
         raise failure[0]
 
 
+_dropped_lock = threading.Lock()
+_dropped: dict[str, Any] = {"runs": 0, "interrupts": 0, "previous": None}
+
+
+def _unraisable(unraisable: Any) -> None:
+    """``sys.unraisablehook`` while Dask runs live: a KeyboardInterrupt Python dropped in the main thread is kept
+    for :func:`raise_dropped_interrupt`, not printed; anything else goes to the hook found."""
+    with _dropped_lock:
+        keep = (_dropped["runs"] > 0 and isinstance(unraisable.exc_value, KeyboardInterrupt)
+                and threading.current_thread() is threading.main_thread())
+        if keep:
+            _dropped["interrupts"] += 1
+        previous = _dropped["previous"] or sys.__unraisablehook__
+    if not keep:
+        previous(unraisable)
+
+
+def watch_dropped_interrupts(watch: bool) -> None:
+    """A Dask run starts (``watch``) or has ended: while any lives, Ctrl-C that Python drops is kept (see
+    :func:`raise_dropped_interrupt`)."""
+    with _dropped_lock:
+        _dropped["runs"] += 1 if watch else -1
+        if watch and _dropped["runs"] == 1:
+            _dropped["previous"], _dropped["interrupts"] = sys.unraisablehook, 0
+            sys.unraisablehook = _unraisable
+        elif not watch and _dropped["runs"] <= 0:
+            _dropped["runs"], _dropped["interrupts"] = 0, 0
+            if sys.unraisablehook is _unraisable:  # (one installed later stays; ours then passes all on)
+                sys.unraisablehook = _dropped["previous"] or sys.__unraisablehook__
+
+
+def raise_dropped_interrupt() -> None:
+    """Raise the KeyboardInterrupt of a Ctrl-C that Python dropped, in the main thread.
+
+    Python raises it wherever the main thread is when the signal is handled; there inside a weakref callback or a
+    ``__del__`` (a garbage collection, which Dask's objects set off often), it is printed as "Exception ignored in:
+    <function WeakValueDictionary...> KeyboardInterrupt" and dropped: the run went on to its end and exited with
+    status 0, as if no Ctrl-C had come (seen on ``slurm``, 1 run in 5 under load)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    with _dropped_lock:
+        dropped, _dropped["interrupts"] = _dropped["interrupts"], 0
+    if dropped:
+        raise KeyboardInterrupt
+
+
 class SchedulerGone(ExecutorError):
     """Backend ``dask`` lost its scheduler for good during the run. Its name is recorded in the run's ``failed``
     event, by which ``l2l show`` calls the run stopped, to be resumed (:func:`l2l.summary.record.run_status`):
@@ -501,6 +547,9 @@ class _DaskExecutor(FollowsWorkers, Executor):
         # over as wait() runs the task again, split from its chunk or alone (see Outcome.submissions).
         self._reruns: dict[int, tuple[Task, int]] = {}
         self._follow_workers()
+        if not getattr(self, "_watching", False) and threading.current_thread() is threading.main_thread():
+            watch_dropped_interrupts(True)
+            self._watching = True
 
     def _tell_chunks_with_target(self) -> None:
         """One line as a run with run.target starts on an explicit ``chunk_size`` above 1: the chunk size is kept (the
@@ -715,6 +764,7 @@ class _DaskExecutor(FollowsWorkers, Executor):
         self._pending += len(tasks)
 
     def wait(self, timeout: float | None = None) -> list[Outcome]:
+        raise_dropped_interrupt()  # (the loop waits at least once a second)
         if self._pending == 0:
             return []
         self._release_quarantine()
@@ -851,6 +901,9 @@ class _DaskExecutor(FollowsWorkers, Executor):
         return self._pending
 
     def close(self) -> None:
+        if getattr(self, "_watching", False):
+            self._watching = False
+            watch_dropped_interrupts(False)
         starting, self._starting = getattr(self, "_starting", None), None
         if starting is not None:  # prepared, never started (the run failed before): wait, then close
             try:
@@ -882,6 +935,71 @@ class _DaskExecutor(FollowsWorkers, Executor):
 #: Most worker processes of backend local, all on this machine: more than any machine has cores; 10**18 ended the
 #: run in a MemoryError traceback as the cluster started.
 MAX_LOCAL_WORKERS = 1024
+
+#: What the ``local`` backend's scheduler is given: an evaluation that killed two workers is not tried on a third,
+#: and no task waits in a worker's queue, where a dying neighbour would take it along.
+ALLOWED_FAILURES = 1
+WORKER_SATURATION = 1.0
+
+_run_cluster: Any = None
+
+
+def run_cluster_class() -> type:
+    """Dask's ``LocalCluster`` that never gives a nanny up: LocalCluster closes one whose worker is still gone
+    ``distributed.deploy.lost-worker-timeout`` after a death, and a worker killed again and again, or slow to restart
+    under load, may be gone at that instant; with every nanny gone the run waited forever.
+
+    Said to this cluster alone: before, the run set that timeout to 3650 days in Dask's configuration, which is the
+    whole process's, for the cluster's life. A ``LocalCluster`` of the user's own started meanwhile kept its nannies for
+    ever, a ``slurm`` run beside it never replaced a worker job that ended (dask-jobqueue's replacement waits for the
+    same timeout), and two runs in two threads whose lives overlapped put back each other's values: the second to
+    close left 3650 days for the rest of the process."""
+    global _run_cluster
+    if _run_cluster is None:
+        from distributed import LocalCluster
+        from distributed.deploy.spec import SpecCluster
+
+        class RunCluster(LocalCluster):
+            def _update_worker_status(self, op: str, msg: Any) -> None:
+                if op == "remove":  # SpecCluster's closes the worker's nanny after lost-worker-timeout: skipped
+                    super(SpecCluster, self)._update_worker_status(op, msg)
+                else:
+                    super()._update_worker_status(op, msg)
+
+        RunCluster.__qualname__ = RunCluster.__name__ = "RunCluster"
+        _run_cluster = RunCluster
+    return _run_cluster
+
+
+_start_lock = threading.Lock()
+_start_held: list[Any] = [0, None]  # the clusters starting, the dask.config.set they share
+
+
+class _StartConfig:
+    """Dask configuration held while any of this process's ``local`` clusters starts (the fork server's
+    ``multiprocessing-method``, which the nannies read as they start their workers): set as the first starts, put
+    back as the last has started. Before, each run's own ``dask.config.set`` put back, as its start ended, what it
+    had found: two runs starting in two threads at once left the other's value for the rest of the process."""
+
+    def __init__(self, settings: dict) -> None:
+        self.settings = settings
+
+    def __enter__(self) -> "_StartConfig":
+        import dask
+
+        with _start_lock:
+            if _start_held[1] is None and self.settings:
+                _start_held[1] = dask.config.set(self.settings)
+            _start_held[0] += 1
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        with _start_lock:
+            _start_held[0] -= 1
+            if _start_held[0] == 0:
+                held, _start_held[1] = _start_held[1], None
+                if held is not None:
+                    held.__exit__(None, None, None)
 
 
 @dataclass
@@ -955,7 +1073,7 @@ class LocalExecutor(_DaskExecutor):
 
     def _connect(self):
         import dask
-        from distributed import Client, LocalCluster
+        from distributed import Client
         n = self._planned_workers()
         # The workers get the run's simulator as they start: no round trip to every worker afterwards.
         offered, plugins = getattr(self, "_offered", None), {}
@@ -964,33 +1082,27 @@ class LocalExecutor(_DaskExecutor):
             plugin = SimulatorPlugin(offered, self._plugin_name())
             plugin.payload()  # a simulator that cannot be pickled fails here, once, not in each worker's start
             plugins = {"plugins": (plugin,)}
-        # An evaluation that killed two workers is not tried on a third.
-        # and no task waits in a worker's queue, where a dying neighbour would take it along.
-        settings = {"distributed.scheduler.allowed-failures": 1, "distributed.scheduler.worker-saturation": 1.0}
+        settings = {}
         if (fork_server_available() and dask.config.get("distributed.worker.multiprocessing-method") == "spawn"
                 and start_fork_server()):
             # Workers fork from a server that imported Dask once (see l2l.jobs.warm), not one interpreter each.
             settings["distributed.worker.multiprocessing-method"] = "forkserver"
             mark_preload_set()
         for attempt in range(1, START_ATTEMPTS + 1):
-            # A nanny is never given up: LocalCluster closes one whose worker is still gone lost-worker-timeout
-            # after a death (read when the worker is removed: set for the cluster's life, restored in close), and a
-            # worker killed again and again, or slow to restart under load, may be gone at that instant; with every
-            # nanny gone the run waited forever.
-            if getattr(self, "_keep_nannies", None) is None:
-                self._keep_nannies = dask.config.set({"distributed.deploy.lost-worker-timeout": "3650 days"})
             if not getattr(self, "_quieted", False):  # until the cluster has closed, other runs' clusters or not
                 clusters_quiet()
                 self._quieted = True
             try:
-                with dask.config.set(settings):
+                with _StartConfig(settings):
                     # env: the caller's environment now (a forked worker would otherwise see the server's)
                     self._dashboard = dashboard_available()
-                    self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                                 memory_limit=self.memory_limit, dashboard_address=":0",
-                                                 scheduler_kwargs={"dashboard": self._dashboard},
-                                                 silence_logs=False, worker_class=quiet_nanny(), host="127.0.0.1",
-                                                 env=dict(os.environ), preload=_worker_preload(), **plugins)
+                    self._cluster = run_cluster_class()(
+                        n_workers=n, threads_per_worker=1, processes=True, memory_limit=self.memory_limit,
+                        dashboard_address=":0", silence_logs=False, worker_class=quiet_nanny(), host="127.0.0.1",
+                        scheduler_kwargs={"dashboard": self._dashboard, "allowed_failures": ALLOWED_FAILURES},
+                        env=dict(os.environ), preload=_worker_preload(), **plugins)
+                # (read from Dask's configuration as the scheduler starts; no task has reached it yet)
+                self._cluster.scheduler.WORKER_SATURATION = WORKER_SATURATION
                 client = Client(self._cluster, set_as_default=False)
                 self._installed = offered
                 return client
@@ -1051,9 +1163,6 @@ class LocalExecutor(_DaskExecutor):
                     pass
                 forget_closed_servers()  # else distributed keeps the closed cluster (and its log handler) alive
         finally:
-            keep, self._keep_nannies = getattr(self, "_keep_nannies", None), None
-            if keep is not None:
-                keep.__exit__(None, None, None)
             if getattr(self, "_quieted", False):
                 self._quieted = False
                 cluster_closed()

@@ -10,11 +10,16 @@ run's cluster printed its INFO lines as it closed, and the run then put back the
 cluster's WARNING, for the rest of the process. A user's cluster started while a run went on found the run's
 CRITICAL and put that back as it closed, after the run: distributed printed nothing more, warnings included.
 
+dask-jobqueue's ``SLURMCluster`` (the ``slurm`` backend, whose scheduler runs in this process) does the same
+with its ``silence_logs`` (``"error"`` by default, ERROR as l2l gave it), with the same effects.
+
 So l2l changes no level of this process's handlers: its clusters start with ``silence_logs=False`` and
 :func:`quiet_nanny`'s nannies (which keep their worker processes quiet, as before), and a filter of its own on
-distributed's stream handlers lets CRITICAL records alone through, from the start of the first of this process's
-clusters until the last one has closed. Removing the filter leaves every handler as the run found it, whatever
-the user's clusters did to its level meanwhile; and nothing more is silenced than while one cluster lives.
+distributed's stream handlers lets through only the records at a cluster's level or above (CRITICAL for the
+``local`` backend's, ERROR for the ``slurm`` backend's), from the start of the first of this process's clusters
+until the last one has closed; while clusters of both kinds live, the lower level. Removing the filter leaves
+every handler as the run found it, whatever the user's clusters did to its level meanwhile; and nothing more is
+silenced than while one cluster lives.
 """
 
 from __future__ import annotations
@@ -29,40 +34,50 @@ SILENCED = ("distributed", "bokeh")
 WORKER_LEVEL = logging.CRITICAL
 
 _lock = threading.Lock()
-_clusters = 0
+_clusters: dict[int, int] = {}  # level -> clusters of this process living at that level
 _filtered: list[logging.Handler] = []
 
 
-class _CriticalOnly(logging.Filter):
-    """Lets CRITICAL records alone through (a level of the handler's own, as Dask's silence_logs sets it)."""
+class _Quiet(logging.Filter):
+    """Lets through the records at the lowest level of the clusters alive or above (a level of the handler's own,
+    as Dask's silence_logs sets it)."""
+
+    level = logging.CRITICAL
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return record.levelno >= logging.CRITICAL
+        return record.levelno >= self.level
 
 
-_QUIET = _CriticalOnly()
+_QUIET = _Quiet()
 
 
-def clusters_quiet() -> None:
-    """A cluster of this process starts: distributed's stream handlers print CRITICAL lines alone from now on,
-    until every cluster that called this has called :func:`cluster_closed`."""
-    global _clusters
+def clusters_quiet(level: int = logging.CRITICAL) -> None:
+    """A cluster of this process starts: distributed's stream handlers print the records at ``level`` or above
+    alone from now on (at the lowest level of the clusters alive), until every cluster that called this has called
+    :func:`cluster_closed` with the same level."""
     with _lock:
-        if _clusters == 0:
+        if not _clusters:
             for root in SILENCED:
                 for handler in logging.getLogger(root).handlers:
                     if isinstance(handler, logging.StreamHandler) and _QUIET not in handler.filters:
                         handler.addFilter(_QUIET)
                         _filtered.append(handler)
-        _clusters += 1
+        _clusters[level] = _clusters.get(level, 0) + 1
+        _QUIET.level = min(_clusters)
 
 
-def cluster_closed() -> None:
-    """A cluster that called :func:`clusters_quiet` has closed: the last one takes the filter off the handlers."""
-    global _clusters
+def cluster_closed(level: int = logging.CRITICAL) -> None:
+    """A cluster that called :func:`clusters_quiet` with ``level`` has closed: the last one takes the filter off
+    the handlers."""
     with _lock:
-        _clusters = max(0, _clusters - 1)
-        if _clusters == 0:
+        left = _clusters.get(level, 0) - 1
+        if left > 0:
+            _clusters[level] = left
+        else:
+            _clusters.pop(level, None)
+        if _clusters:
+            _QUIET.level = min(_clusters)
+        else:
             while _filtered:
                 _filtered.pop().removeFilter(_QUIET)
 

@@ -40,6 +40,7 @@ from typing import ClassVar
 from l2l.errors import ConfigError
 from l2l.jobs.base import Outcome, warn_line
 from l2l.jobs.dask import _DaskExecutor, closing_through_ctrl_c, dashboard_available
+from l2l.jobs.dask_logs import cluster_closed, clusters_quiet
 from l2l.jobs.slurm_common import (JobsRefused, SlurmError, WorkersRefused, call, check_extra_directives,
                                    check_interface, check_script_values, check_with_test_only, format_walltime,
                                    WORKER_JOB_NAME, directive, forget_worker_jobs, memory_bytes, one_line,
@@ -80,8 +81,8 @@ class _ClosingNoise(logging.Filter):
 
     The client closes first, then the cluster (its scheduler, then the worker jobs): a message the scheduler
     still sends to the closed client, or a batch of it to a worker leaving, is logged as "Closed comm ... while
-    trying to write" (CRITICAL) or "Batched Comm Closed" (INFO, printed since the cluster's close gives the
-    log handlers their level back) with a CommClosedError traceback, after a run that ended well. Only these
+    trying to write" (CRITICAL) or "Batched Comm Closed" (INFO, printed once the cluster has closed: the filter
+    of l2l.jobs.dask_logs is off) with a CommClosedError traceback, after a run that ended well. Only these
     two messages, only from the close on (they come late, from the event loop's thread) until the next cluster
     starts: during a run they still say that something went wrong.
     """
@@ -103,6 +104,10 @@ class _ClosingNoise(logging.Filter):
 
 
 _CLOSING_NOISE = _ClosingNoise()
+
+#: What distributed prints in this process while a ``slurm`` run's cluster (its scheduler) lives: ERROR and
+#: CRITICAL records (dask-jobqueue's ``silence_logs``, given to l2l's filter instead: see l2l.jobs.dask_logs).
+LOG_LEVEL = logging.ERROR
 
 
 #: The folders of the worker jobs' logs, which sbatch reads as a file name pattern, and what to change instead.
@@ -327,7 +332,7 @@ class SlurmExecutor(_DaskExecutor):
                       job_script_prologue=list(self.prologue), worker_extra_args=worker_args,
                       job_name=self._job_name(), job_directives_skip=["#SBATCH -J "],
                       scheduler_options={"dashboard_address": ":0", "dashboard": self._dashboard},
-                      silence_logs=logging.ERROR)
+                      silence_logs=False)  # which changed this process's handlers' levels: LOG_LEVEL instead
         # dask-jobqueue writes its -J line with the name as it is: the run's name, a file's, may hold a blank, a
         # quote or a '#' (sbatch then read the line's rest as another directive, or none); written by directive()
         # instead, the one place where a value of a job script is checked and quoted (before the user's extra
@@ -378,11 +383,16 @@ class SlurmExecutor(_DaskExecutor):
 
     def job_script(self) -> str:
         """The sbatch script of one worker job (what ``l2l run --dry-run`` prints)."""
-        cluster = slurm_cluster_class()(**self._job_kwargs())
+        kwargs = self._job_kwargs()
+        clusters_quiet(LOG_LEVEL)  # (its scheduler starts and closes in this process)
         try:
-            return cluster.job_script()
+            cluster = slurm_cluster_class()(**kwargs)
+            try:
+                return cluster.job_script()
+            finally:
+                cluster.close()
         finally:
-            cluster.close()
+            cluster_closed(LOG_LEVEL)
 
     def prepare(self, simulator=None) -> None:
         """Ask sbatch whether it takes the worker jobs (:meth:`pre_run_checks`), before the run's file is created;
@@ -429,7 +439,15 @@ class SlurmExecutor(_DaskExecutor):
         _ClosingNoise.install().closing = False
         self._submissions, self._stuck_since, self._warned = _Submissions(self.maximum_jobs), None, False
         job_cls = _job_class(self._submissions, getattr(self, "_run_dir", None))
-        self._cluster = slurm_cluster_class()(**self._job_kwargs(), job_cls=job_cls)
+        kwargs = self._job_kwargs()
+        if not getattr(self, "_quieted", False):  # until close() has closed the cluster
+            clusters_quiet(LOG_LEVEL)
+            self._quieted = True
+        try:
+            self._cluster = slurm_cluster_class()(**kwargs, job_cls=job_cls)
+        except BaseException:
+            self._unquiet()
+            raise
         # Adaptive scaling also replaces jobs that died, even when minimum == maximum.
         self._cluster.adapt(minimum_jobs=self.minimum_jobs, maximum_jobs=self.maximum_jobs,
                             wait_count=3, interval="1s")
@@ -572,11 +590,20 @@ class SlurmExecutor(_DaskExecutor):
             super().close()
         finally:  # Ctrl-C pressed again while closing: the cluster is closed once, to its end (see dask.py)
             cluster, self._cluster = self._cluster, None
-            if cluster is not None:
-                try:
-                    closing_through_ctrl_c(cluster.close)
-                except Exception:  # noqa: BLE001 - closing must not hide the run's result
-                    pass
-                else:  # its jobs are cancelled: none is left for a later session to cancel
-                    if getattr(self, "_run_dir", None):
-                        forget_worker_jobs(self._run_dir)
+            try:
+                if cluster is not None:
+                    try:
+                        closing_through_ctrl_c(cluster.close)
+                    except Exception:  # noqa: BLE001 - closing must not hide the run's result
+                        pass
+                    else:  # its jobs are cancelled: none is left for a later session to cancel
+                        if getattr(self, "_run_dir", None):
+                            forget_worker_jobs(self._run_dir)
+            finally:  # (also after Ctrl-C during the close, raised once the close is done)
+                self._unquiet()
+
+    def _unquiet(self) -> None:
+        """The run's cluster is closed (or never started): distributed's lines are no longer filtered for it."""
+        if getattr(self, "_quieted", False):
+            self._quieted = False
+            cluster_closed(LOG_LEVEL)
