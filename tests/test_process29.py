@@ -31,24 +31,25 @@ def _forget_helpers():
         del sys.modules[name]
 
 
-def test_after_a_run_of_a_model_beside_its_config_the_callers_sys_path_and_imports_are_as_before(
-        tmp_path, monkeypatch):
-    caller = tmp_path / "notebook"
-    caller.mkdir()
-    (caller / f"{HELPERS}.py").write_text("WHO = 'notebook'\n")
-    monkeypatch.syspath_prepend(str(caller))
-    folder = _model_folder(tmp_path / "exp1", "exp1")
-    before = list(sys.path)
+def test_a_model_importing_a_module_beside_it_inside_its_function_finds_it_as_a_script_would(tmp_path):
+    """An ``import`` of a module beside the model inside its function, at each call, finds it (as when the file
+    runs as a script: its folder first on sys.path), and a module of the standard library's name beside it does not
+    replace the one loaded."""
+    folder = tmp_path / "lazy"
+    folder.mkdir()
+    (folder / f"{HELPERS}.py").write_text("WHO = 'lazy'\n")
+    (folder / "json.py").write_text("raise RuntimeError('the stdlib json was replaced')\n")
+    (folder / "p29_model.py").write_text(
+        f"def simulate(params, seed):\n"
+        f"    import {HELPERS}\n"
+        f"    return {{'value': float(params['x'] ** 2), 'own': 1.0 if {HELPERS}.WHO == 'lazy' else 0.0}}\n")
+    json_before = sys.modules["json"]
     try:
         assert _run(folder, tmp_path / "run.h5")["own"].tolist() == [1.0, 1.0]
-        # before: the model's folder stayed first on sys.path, and its p29_helpers was the notebook's
-        assert sys.path == before
-        assert HELPERS not in sys.modules
-        import p29_helpers
-
-        assert p29_helpers.WHO == "notebook"
+        assert sys.modules["json"] is json_before
     finally:
         _forget_helpers()
+        sys.path[:] = [entry for entry in sys.path if entry != str(folder.resolve())]
 
 
 def test_two_models_in_two_folders_each_import_their_own_module_of_one_name(tmp_path):

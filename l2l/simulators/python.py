@@ -8,6 +8,7 @@ import importlib.util
 import inspect
 import os
 import sys
+import sysconfig
 import traceback
 from pathlib import Path
 from types import ModuleType
@@ -104,10 +105,9 @@ def _import(module_name: str, search_path: str | None) -> ModuleType:
     one process, each get their own; a file changed since it was loaded (its
     modification time or size) is loaded again, so that a model fixed in an
     editor is the one the next run or resume in the same session calls. The
-    folder is on ``sys.path`` only while the file runs (for its imports of
-    modules beside it), and those modules are its own (kept in ``sys.modules``
-    under names that start with the module's), so the caller's imports are as
-    before the run.
+    folder is put first on ``sys.path`` (for its imports of the modules beside
+    it, as when it runs as a script), and a module loaded from elsewhere under
+    the name of one beside it is forgotten, so that the model imports its own.
     """
     if search_path:
         folder = Path(search_path).resolve()
@@ -121,19 +121,15 @@ def _import(module_name: str, search_path: str | None) -> ModuleType:
                 if key in sys.modules and getattr(sys.modules[key], "__l2l_version__", version) != version:
                     del sys.modules[key]
                 if key not in sys.modules:
-                    # the folder is on sys.path, and the modules beside the file it imports are in sys.modules,
-                    # while it runs only: left there, they were the caller's `import helpers` for the rest of the
-                    # process, and the `helpers` of the next run's model in another folder (a module of that name
-                    # the caller had imported is hidden meanwhile, as it was the model's own `helpers`)
-                    added = str(folder) not in sys.path
-                    if added:
-                        sys.path.insert(0, str(folder))
-                    beside = {top for top in {name.partition(".")[0] for name in list(sys.modules)}
-                              if (folder / f"{top}.py").is_file() or (folder / top / "__init__.py").is_file()}
-                    shadowed = {name: sys.modules.pop(name) for name in list(sys.modules)
-                                if name.partition(".")[0] in beside
-                                and not _inside(getattr(sys.modules[name], "__file__", None), folder)}
-                    loaded = set(sys.modules)
+                    # the folder first on sys.path (for the module's own imports of the modules beside it, at its
+                    # top or inside its functions, as when it runs as a script), and a module of the name of one
+                    # beside it that was loaded from elsewhere forgotten: the second config's model in another
+                    # folder ran with the first one's `helpers` (or a notebook's), silently
+                    if str(folder) in sys.path:
+                        sys.path.remove(str(folder))
+                    sys.path.insert(0, str(folder))
+                    for name in _foreign_siblings(folder):
+                        del sys.modules[name]
                     spec = importlib.util.spec_from_file_location(key, candidate)
                     module = importlib.util.module_from_spec(spec)
                     module.__l2l_version__ = version
@@ -143,23 +139,32 @@ def _import(module_name: str, search_path: str | None) -> ModuleType:
                     except BaseException:
                         del sys.modules[key]
                         raise
-                    finally:
-                        if added and str(folder) in sys.path:
-                            sys.path.remove(str(folder))
-                        for name in set(sys.modules) - loaded - {key}:
-                            if _inside(getattr(sys.modules.get(name), "__file__", None), folder):
-                                sys.modules[f"{key}__{name}"] = sys.modules.pop(name)  # seen by provenance
-                        sys.modules.update(shadowed)
                 return sys.modules[key]
     return importlib.import_module(module_name)
 
 
-def _inside(file: str | None, folder: Path) -> bool:
-    """Whether ``file`` (a module's ``__file__``) lies in ``folder`` or below it."""
+def _foreign_siblings(folder: Path) -> list[str]:
+    """The loaded modules that have the name of a module in ``folder`` (their top-level name a ``.py`` file or a
+    package there) but were loaded from another folder of the user's (never a module of Python's own library, of an
+    installed package, of l2l or a built-in one: those a model's file of the same name does not replace)."""
     try:
-        return bool(file) and Path(file).resolve().is_relative_to(folder)
-    except (OSError, ValueError):
-        return False
+        beside = {entry.stem if entry.suffix == ".py" else entry.name for entry in folder.iterdir()
+                  if (entry.suffix == ".py" and entry.is_file()) or (entry / "__init__.py").is_file()}
+    except OSError:
+        return []
+    kept = [Path(path).resolve() for path in {*sysconfig.get_paths().values(), sys.prefix, sys.base_prefix}
+            if path] + [Path(__file__).resolve().parents[1]]
+    out = []
+    for name in [name for name in list(sys.modules) if name.partition(".")[0] in beside]:
+        file = getattr(sys.modules.get(name), "__file__", None)
+        try:
+            where = Path(file).resolve() if file else None
+        except (OSError, ValueError, TypeError):
+            continue
+        if where is not None and not where.is_relative_to(folder) \
+                and not any(where.is_relative_to(root) for root in kept):
+            out.append(name)
+    return out
 
 
 def load_function(spec: str, search_path: str | None = None) -> Callable[..., Any]:
@@ -278,8 +283,7 @@ class PythonFunction(_Function):
 
     function: str = option("", help="'module:function' to call as function(params, seed, **kwargs)")
     kwargs: dict = option({}, help="extra keyword arguments passed to the function")
-    path: str = option("", help="folder put first on sys.path while the module is imported "
-                                "(default: the config's folder)")
+    path: str = option("", help="folder put first on sys.path (default: the config's folder)")
     multi_fidelity: dict = option({}, help="the function's fidelity {name, unit, minimum, maximum, integer}; "
                                            "it is then called with budget= and checkpoint=")
     checkpoint_limit_mb: float = option(DEFAULT_CHECKPOINT_LIMIT_MB, help="largest checkpoint the function may "
