@@ -34,7 +34,8 @@ def failing_first(params, seed, budget, checkpoint=None, counter=""):
 
 def _config(tmp_path, seed, policy, compute=1500):
     return l2l.from_mapping({
-        "run": {"seed": seed, "compute": compute},
+        # its first FAILING segments fail on purpose: a run does not stop for them (run.stop_after_failures)
+        "run": {"seed": seed, "compute": compute, "stop_after_failures": 0},
         "space": {"x": {"low": -5.0, "high": 5.0, "shape": [2]}},
         "optimizer": {"name": "random"},
         "simulator": {"name": "python", "function": "test_penalty27b:failing_first",
