@@ -205,6 +205,7 @@ def _resume(args: argparse.Namespace) -> int:
         path = resume(args.file, generations=args.generations, evaluations=args.evaluations,
                       max_time=args.max_time, compute=args.compute, backend=args.backend, workers=args.workers,
                       progress=not args.no_progress, control=control, drop_unreadable=args.drop_unreadable,
+                      stop_after_failures=args.stop_after_failures,
                       announce=lambda trajectory: _announce(trajectory, args),
                       nothing_to_do=lambda trajectory: idle.append(_said(_finished_banner(trajectory))),
                       nothing_more=lambda trajectory, why: idle.append(_said(_finished_banner(trajectory, why))))
@@ -336,16 +337,10 @@ def _summary(path: Path, seconds: float) -> int:
 
 def _stopped_for_failures(path: Path, segments: bool) -> str:
     """The line that says the run in ``path`` stopped as its first evaluations all failed (run.stop_after_failures,
-    :func:`l2l.driver_failures.stopped_line`); '' if it did not stop so."""
-    from l2l.driver_failures import stopped_for_failures, stopped_line
-    from l2l.results_schema.reader import Trajectory
+    :func:`l2l.driver_failures.file_line`); '' if it did not stop so."""
+    from l2l.driver_failures import file_line
 
-    with Trajectory(path) as trajectory:
-        failures = stopped_for_failures(trajectory)
-    if failures is None:
-        return ""
-    errors = f"l2l.load({str(path)!r}{', segments=True' if segments else ''})['error']"
-    return stopped_line(failures, command("l2l", "resume", path), errors)
+    return file_line(path, segments)
 
 
 def _show(args: argparse.Namespace) -> int:
@@ -432,6 +427,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--drop-unreadable", action="store_true",
                    help="a checkpoint that cannot be read (damaged file) fails the segment that would continue "
                         "from it, and the run goes on (default: stop with an error, so the file can be restored)")
+    p.add_argument("--stop-after-failures", type=int, metavar="N",
+                   help="stop once the first N evaluations of this session all failed and none of the run ever "
+                        "succeeded (overrides run.stop_after_failures, for later resumes too; 0: never, for a model "
+                        "that fails in much of its space)")
     p.set_defaults(func=_resume)
 
     p = sub.add_parser("show", help="what ran, how far, the best individuals")

@@ -54,8 +54,8 @@ RUN_KEYS = {
               "objective name, every target listed reached by one candidate",
     "stop_after_failures": "stop the run (kept, stopped; l2l resume goes on) once the first N evaluations (segments) "
                            "of a session all failed and none of the run ever succeeded, a broken model (default: "
-                           "max(10, 2 x the generation's size), async and policy runs max(10, 2 x the workers); "
-                           "0: never)",
+                           "max(20, 2 x the generation's size), async and policy runs max(20, 2 x the workers); "
+                           "0: never; l2l resume FILE --stop-after-failures N changes it)",
 }
 MODES = ("generational", "async")
 #: Longest run name: it names NAME.h5, NAME.work/ and SLURM jobs, so it must fit every file system.
@@ -191,6 +191,8 @@ class RunConfig:
                 changes.update(generations=generations, policy=policy)
             elif key in ("seed", "generations", "evaluations"):
                 changes[key] = _option_int(key, value, minimum=0 if key == "seed" else 1)
+            elif key == "stop_after_failures":  # l2l resume --stop-after-failures N (0: never)
+                changes[key] = _option_int(key, value, minimum=0)
             elif key == "max_time":
                 changes[key] = _seconds("max_time", value, name=option("max_time"))
             elif key == "compute":

@@ -536,8 +536,8 @@ class _Loop(Trials, Commits):
 
     # -- run.stop_after_failures ---------------------------------------------------------------------------
     def failure_limit(self) -> int:
-        """N of run.stop_after_failures: the config's, else max(10, 2 x the generation's size) in a generational
-        run and max(10, 2 x the workers) in the others (asked per failure: Dask's workers come and go)."""
+        """N of run.stop_after_failures: the config's, else max(20, 2 x the generation's size) in a generational
+        run and max(20, 2 x the workers) in the others (asked per failure: Dask's workers come and go)."""
         batch = 0
         if self.policy.name == "generational":
             batch = int(getattr(self.optimizer, "population_size", 0) or 0)
@@ -572,6 +572,7 @@ class _Loop(Trials, Commits):
         function = bool(self.config.simulator.options.get("callable"))
         segments = ", segments=True" if self.policy.multi_fidelity else ""
         return stopped_line(self.gave_up["failures"], call("resume", where, function=function),
+                            call("resume", where, function=function, stop_after_failures=0),
                             f"l2l.load({str(where)!r}{segments})['error']")
 
     # -- run.target ---------------------------------------------------------------------------------------

@@ -6,8 +6,9 @@ bill) and only then said "every evaluation failed". The loop now counts the eval
 finishes, after their retries (:class:`FailureWatch`): once the first N of a session all failed and none of the
 run ever succeeded (in this session or an earlier one of the file), it stops as on a stop request: what finished is
 kept, the ``stopped`` event records why (``failures``: the count and the most frequent reason), and
-``l2l resume`` goes on, with N fresh tries, once the model is fixed. A run that had one success never stops for
-this reason: a model that fails in one region of the space is legitimate.
+``l2l resume`` goes on, with N fresh tries, once the model is fixed (``--stop-after-failures 0``: a model that
+fails in much of its space goes on without the check). A run that had one success never stops for this reason: a
+model that fails in one region of the space is legitimate.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from typing import Any, Callable
 
 from l2l.jobs.base import OK, TIMEOUT
 
-#: The least default N, and how many batches of work it covers otherwise (see :func:`failure_limit`).
-LEAST_FAILURES = 10
+#: The least default N, and how many batches of work it covers otherwise (see :func:`failure_limit`). 20, not 10: a
+#: legitimate model that fails in 90 % of its space (80 %) has all its first N evaluations fail, and is stopped,
+#: with probability 0.9^N (0.8^N): 35 % (11 %) at 10, 12 % (1.2 %) at 20; a broken model costs 20 evaluations.
+LEAST_FAILURES = 20
 BATCHES = 2
 #: How much of the most frequent reason the ``stopped`` event keeps (the event holds 512 bytes in all).
 REASON_CHARACTERS = 150
@@ -30,10 +33,11 @@ KEY = "failures"
 
 def failure_limit(given: int | None, batch: int, generation: bool = False) -> int:
     """How many failed evaluations, none of the run a success, end a session: ``given`` (run.stop_after_failures;
-    0: never), else ``max(10, 2 x batch)``, ``batch`` being the evaluations the optimizer asks at once (a
+    0: never), else ``max(20, 2 x batch)``, ``batch`` being the evaluations the optimizer asks at once (a
     generation) or that run at once (the workers, in async and policy runs). ``generation``: ``batch`` is a
-    generation's size, and the default is rounded up to whole generations (4 x 3, not 10), so that the run stops
-    between two generations, with no half-evaluated one for the resume to reuse, failures and all."""
+    generation's size, and the default is rounded up to whole generations (21 for generations of 3, not 20), so
+    that the run stops between two generations, with no half-evaluated one (which a resume evaluates again: see
+    :func:`l2l.loop._failed_to_redo`)."""
     if given is not None:
         return int(given)
     batch = max(1, int(batch))
@@ -100,10 +104,11 @@ class FailureWatch:
             (" of this session" if self.before else "")
 
 
-def stopped_line(failures: dict[str, Any], resume: str, errors: str) -> str:
+def stopped_line(failures: dict[str, Any], resume: str, never: str, errors: str) -> str:
     """The one line that says a run stopped for its failures (``failures``: the ``stopped`` event's record), with
-    the most frequent reason and ``resume``, the call that goes on once the model is fixed; ``errors``: where
-    every error is (``l2l.load('run.h5')['error']``)."""
+    the most frequent reason, ``resume``, the call that goes on once the model is fixed, and ``never``, the one
+    that goes on without the check (``--stop-after-failures 0``: failures expected in much of the space);
+    ``errors``: where every error is (``l2l.load('run.h5')['error']``)."""
     count = int(failures.get("count", 0) or 0)
     times = int(failures.get("times", 0) or 0)
     unit = str(failures.get("unit") or "evaluation")
@@ -114,7 +119,8 @@ def stopped_line(failures: dict[str, Any], resume: str, errors: str) -> str:
     session = f" of this session (the {before} before them failed too; " if before else " ("
     return (f"l2l: every {unit} failed, so the run stopped after the first {count}{session}"
             f"run.stop_after_failures = {failures.get('limit', count)}, 0: never): {why}; fix the model, then "
-            f"continue with: {resume} (all errors: {errors})")
+            f"continue with: {resume} (or, if failures are expected in much of the space: {never}) "
+            f"(all errors: {errors})")
 
 
 def stopped_for_failures(trajectory: Any) -> dict[str, Any] | None:
@@ -127,3 +133,19 @@ def stopped_for_failures(trajectory: Any) -> dict[str, Any] | None:
         return None
     record = event_detail(events["detail"].iloc[-1]).get(KEY)
     return record if isinstance(record, dict) else None
+
+
+def file_line(path: Any, segments: bool) -> str:
+    """The line of :func:`stopped_line` for the run in ``path`` (``l2l run``, ``l2l resume`` and ``l2l watch`` end
+    with it), naming ``l2l resume FILE``; ``segments``: its errors are segments' (a run with a policy); '' if the
+    run did not stop for its failures."""
+    from l2l.results_schema.reader import Trajectory
+    from l2l.errors import command
+
+    with Trajectory(path) as trajectory:
+        failures = stopped_for_failures(trajectory)
+    if failures is None:
+        return ""
+    errors = f"l2l.load({str(path)!r}{', segments=True' if segments else ''})['error']"
+    return stopped_line(failures, command("l2l", "resume", path),
+                        command("l2l", "resume", path, "--stop-after-failures", "0"), errors)

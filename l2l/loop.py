@@ -509,7 +509,7 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
            announce: Callable[[Trajectory], None] | None = None,
            nothing_to_do: Callable[[Trajectory], None] | None = None,
            nothing_more: Callable[[Trajectory, str], None] | None = None,
-           drop_unreadable: bool = False) -> Path:
+           drop_unreadable: bool = False, stop_after_failures: int | None = None) -> Path:
     """Continue the run stored in ``path`` from its last committed generation.
 
     ``generations``, ``evaluations``, ``max_time`` (seconds over the run's life) and ``compute`` (fidelity units, a
@@ -530,6 +530,12 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
     with them) ends the run with an error naming its trial and row, every time, so that the file can be restored
     first; ``drop_unreadable`` records the segment that would continue from it as failed instead (the policy
     then treats that candidate as any failed one) and goes on.
+
+    ``stop_after_failures`` replaces the run's ``run.stop_after_failures`` (0: never stop because the first
+    evaluations all failed, for a model that fails in much of its space), for this resume and the later ones until
+    one gives it again (recorded in the ``resumed`` event, as the budgets are). A resume of a generational run that
+    stopped so in the middle of a generation (an N not a multiple of the population) evaluates that generation's
+    members again, not reusing the failures of the model it was told to fix: see :func:`_failed_to_redo`.
     """
     path = path_argument(path)  # '' (l2l resume ''): one line, not pathlib's "PosixPath('.') has an empty name"
     if not isinstance(drop_unreadable, bool):
@@ -555,8 +561,11 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
             given = {"generations": generations, "evaluations": evaluations, "compute": compute,
                      "max_time": max_time}
             budgets = {**_raised_earlier(trajectory, stored), **{k: v for k, v in given.items() if v is not None}}
+            if stop_after_failures is None:  # as an earlier resume switched it, until given again
+                stop_after_failures = _switched_earlier(trajectory)
             # a backend named starts from its defaults, even the stored one (whose options may hold no longer)
-            config = stored.with_overrides(**budgets, stored=True, backend=backend, workers=workers)
+            config = stored.with_overrides(**budgets, stored=True, backend=backend, workers=workers,
+                                           stop_after_failures=stop_after_failures)
             if stored.inherit is True and config.generations != stored.generations:
                 raise ConfigError(f"run.inherit = true spread the top budget over the run's {stored.generations} "
                                   f"generations, so its learners are trained to the end by then: more generations "
@@ -619,7 +628,8 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                 # checked on opening, and the last rows (all of a small file) are read as l2l.load reads them, so
                 # that a resume costs the same whatever the size of the file (l2l validate checks every row).
                 trajectory.check_recent_rows()
-                if components.schedule.reuses_uncommitted and not components.inherit:
+                if components.schedule.reuses_uncommitted and not components.inherit \
+                        and not _failed_to_redo(trajectory):
                     reuse = _stored_outcomes(trajectory, state["loop"]["generation"], components.problem.objectives,
                                              state["loop"].get("rows"))
                 else:
@@ -642,6 +652,8 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                 writer.event("resumed", with_session({
                     "generation": state["loop"]["generation"], "reused": len(reuse), **plan,
                     "evaluations": config.evaluations, "max_time": config.max_time, "pid": os.getpid(),
+                    **({} if config.stop_after_failures is None else
+                       {"stop_after_failures": config.stop_after_failures}),
                     "backend": backend_json, **_session_file(path, config),
                     **changed_versions(trajectory.run.get("versions"))}, components.simulator, trajectory, state))
             _drive_recording_failure(components, writer, state, reuse=reuse, progress=progress,
@@ -848,6 +860,34 @@ def _raised_earlier(trajectory: Trajectory, stored: RunConfig) -> dict[str, floa
                 and value != getattr(stored, key):
             out[key] = int(value) if key in ("generations", "evaluations") else float(value)
     return out
+
+
+def _switched_earlier(trajectory: Trajectory) -> int | None:
+    """The run.stop_after_failures the last ``resumed`` event ran with (``--stop-after-failures``, or the config's),
+    None if it recorded none or the run was never resumed."""
+    import json
+
+    events = trajectory.events()
+    resumed = events[events["kind"] == "resumed"]
+    if not len(resumed):
+        return None
+    try:
+        value = json.loads(resumed["detail"].iloc[-1]).get("stop_after_failures")
+    except (TypeError, ValueError, AttributeError):
+        return None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _failed_to_redo(trajectory: Trajectory) -> bool:
+    """True where the run's last session stopped for run.stop_after_failures: a generational run then drops the rows
+    of the generation it stopped in the middle of (an N not a multiple of the population), all failed (none of the
+    run ever succeeded), and evaluates its members again. Those failures are the model's that the stop asked to fix,
+    not results of the model the run goes on with; a killed run's failed rows are reused (its model is the same),
+    as are the whole generations committed before the stop (the optimizer was told them). A resume that did not fix
+    the model fails them again, counted in its own N; the default N falls between two generations, leaving none."""
+    from l2l.driver_failures import stopped_for_failures
+
+    return stopped_for_failures(trajectory) is not None
 
 
 def _raises(loop: dict[str, Any], **limits: float | None) -> bool:

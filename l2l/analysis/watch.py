@@ -227,8 +227,10 @@ def watch(path: str | os.PathLike, interval: float = 2.0, once: bool = False, ou
     """Show the view every ``interval`` seconds until the run ends (or one frame with ``once``).
 
     The run ends when it finished or failed; a stopped or interrupted run may be resumed (``l2l submit``
-    requeues itself), so the view goes on until Ctrl-C. Returns the exit status: 0 when the run ended
-    (or after ``once``), 130 when watching was stopped by Ctrl-C. A file not there yet is waited for, said in
+    requeues itself), so the view goes on until Ctrl-C, except one that stopped as its first evaluations all
+    failed (run.stop_after_failures: the model needs fixing first), which ends the view with the line ``l2l run``
+    ends with (:func:`l2l.driver_failures.file_line`) and 1, as ``l2l run``'s. Returns the exit status: 0 when the
+    run ended (or after ``once``), 130 when watching was stopped by Ctrl-C. A file not there yet is waited for, said in
     one line (with its folder, where that is missing too: ``l2l run`` creates it); one under a path that can
     never hold it (a file where a folder must be) is refused (TrajectoryError).
     """
@@ -263,9 +265,23 @@ def watch(path: str | os.PathLike, interval: float = 2.0, once: bool = False, ou
                 out.write(frame + "\n\n")
             out.flush()
             frames += 1
+            if snapshot.summary.status == "stopped" and _gave_up(path, snapshot.summary, out):
+                return 1  # stopped for its failures (run.stop_after_failures): no resume comes by itself
             if once or snapshot.summary.status in ENDS or (max_frames and frames >= max_frames):
                 return 0
             time.sleep(interval)
     except KeyboardInterrupt:
         out.write("\nstopped watching; the run itself goes on\n")
         return 130
+
+
+def _gave_up(path: Path, summary: RunSummary, out: TextIO) -> bool:
+    """Says on ``out`` why the run stopped and how to go on, if it stopped for its failures (run.stop_after_failures);
+    False if it stopped otherwise (a stop request, a requeued job: a resume may follow)."""
+    from l2l.driver_failures import file_line
+
+    line = file_line(path.absolute(), bool(summary.compute is not None and summary.policy))
+    if line:
+        out.write(line + "\n")
+        out.flush()
+    return bool(line)
