@@ -206,7 +206,7 @@ def _run_with_timeout(simulator: Simulator, task: Task, context: EvaluationConte
     (:mod:`l2l.results_schema.lock`).
     """
     parent = os.getpid()
-    parent_death.available()  # look libc up here: the child of a threaded process should only call it
+    parent_death.prepare()  # look libc and setpriv up here: the child of a threaded process should only call them
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: evaluate, send the pickled outcome through the pipe, exit
