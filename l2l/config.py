@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
-from l2l import config_policy
+from l2l import config_policy, foreign
 from l2l.errors import ArgumentError, ConfigError, path_argument, shown
 from l2l.objectives import Objective, natural_directions, parse_objectives
 from l2l.registry import _shown
@@ -395,14 +395,16 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".", *,
     unknown = [k for k in data if k not in SECTIONS]
     if unknown:
         from l2l.registry import _did_you_mean as did_you_mean
-        raise ConfigError(f"unknown section {unknown[0]!r}{did_you_mean(str(unknown[0]), SECTIONS)}; "
+        meant = foreign.section_hint(str(unknown[0])) or did_you_mean(str(unknown[0]), SECTIONS)  # Optuna's sampler
+        raise ConfigError(f"unknown section {unknown[0]!r}{meant}; "
                           f"allowed: {', '.join(SECTIONS)}")
     run = data.get("run", {})
     if not isinstance(run, Mapping):
         raise ConfigError(f"[run] must be a table, got {run!r}")
     unknown = [k for k in run if k not in RUN_KEYS]
     if unknown:
-        raise ConfigError(f"unknown key run.{unknown[0]!r}; allowed: {', '.join(RUN_KEYS)}")
+        raise ConfigError(f"unknown key run.{unknown[0]!r}; allowed: {', '.join(RUN_KEYS)}"
+                          f"{foreign.run_key_hint(str(unknown[0]))}")  # Optuna's n_trials, n_jobs, direction
     name = run.get("name", "run")
     if not isinstance(name, str) or not name or not all(c.isascii() and (c.isalnum() or c in "-_.") for c in name) \
             or name[0] in ".-":

@@ -101,3 +101,36 @@ def option_hint(key: str, options: Iterable[str]) -> str:
     if known and known[1] in set(options):
         return f"{known[0]} is {known[1]} here"
     return _ELSEWHERE.get(folded, "")
+
+
+#: Keys of Optuna's create_study / optimize written in [run], and where l2l has them.
+_RUN_KEYS: dict[str, str] = {
+    "ntrials": "Optuna's n_trials is [policy] max_candidates (or run.generations x population_size, or run.compute)",
+    "njobs": "Optuna's n_jobs is [backend] workers",
+    "direction": "a direction goes in [[objectives]]: direction = \"minimize\"",
+    "directions": "directions go in [[objectives]], one table per objective",
+    "studyname": "Optuna's study_name is run.name",
+    "storage": "the run's file is its storage: run.out, or l2l.run(config, out)",
+    "loadifexists": "l2l run never writes into an existing file; l2l resume FILE (l2l.resume(path)) continues it",
+    "sampler": "Optuna's sampler is the [optimizer] table",
+    "pruner": "Optuna's pruner is the [policy] table",
+}
+
+#: Sections of other libraries' studies and what l2l calls them.
+_SECTIONS: dict[str, str] = {
+    "sampler": "optimizer", "searcher": "optimizer", "searchalg": "optimizer", "pruner": "policy",
+    "scheduler": "policy", "study": "run", "searchspace": "space", "paramspace": "space", "params": "space",
+    "distributions": "space",
+}
+
+
+def run_key_hint(key: str) -> str:
+    """``; Optuna's n_trials is ...`` for another library's key written in [run], else ``""``."""
+    hint = _RUN_KEYS.get(_folded(key))
+    return f"; {hint}" if hint else ""
+
+
+def section_hint(name: str) -> str:
+    """`` (Optuna's sampler is [optimizer] here)``-like words for another library's section, else ``""``."""
+    meant = _SECTIONS.get(_folded(name))
+    return f" (a {name}'s table is [{meant}] here)" if meant else ""

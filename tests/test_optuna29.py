@@ -125,3 +125,23 @@ def test_another_spelling_of_a_direction_is_answered_with_l2ls_word(direction, m
         l2l.from_mapping(_config(objectives=[{"name": "loss", "direction": direction}]))
     assert str(error.value) == (f"objective 'loss': direction must be one of ('minimize', 'maximize'), got "
                                 f"{direction!r} (did you mean {meant!r}?)")
+
+
+@pytest.mark.parametrize("edit, said", [
+    ({"run": {"n_trials": 40}}, "unknown key run.'n_trials'; allowed: "),
+    ({"run": {"n_trials": 40}}, "; Optuna's n_trials is [policy] max_candidates"),
+    ({"run": {"n_jobs": 2}}, "; Optuna's n_jobs is [backend] workers"),
+    ({"run": {"direction": "minimize"}}, '; a direction goes in [[objectives]]: direction = "minimize"'),
+    ({"run": {"storage": "sqlite:///study.db"}}, "; the run's file is its storage"),
+    ({"run": {"load_if_exists": True}}, "l2l resume FILE (l2l.resume(path)) continues it"),
+    ({"sampler": {"name": "tpe"}}, "unknown section 'sampler' (a sampler's table is [optimizer] here); allowed: "),
+    ({"pruner": {"name": "hyperband"}}, "unknown section 'pruner' (a pruner's table is [policy] here)"),
+    ({"study": {"direction": "minimize"}}, "unknown section 'study' (a study's table is [run] here)"),
+])
+def test_optunas_study_keys_and_tables_say_where_l2l_has_them(edit, said):
+    config = _config()
+    for table, value in edit.items():
+        config[table] = {**config.get(table, {}), **value}
+    with pytest.raises(ConfigError) as error:
+        l2l.from_mapping(config)
+    assert said in str(error.value), error.value
