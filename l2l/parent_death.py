@@ -99,7 +99,7 @@ def guard() -> str | None:
                                setsid=True)  # its own session: Ctrl+C and the terminal's hangup do not reach it
             finally:
                 os.close(null)
-        except OSError:
+        except (OSError, NotImplementedError):  # (no POSIX_SPAWN_SETSID in an old C library)
             os.close(write_end)
             return None
         finally:
