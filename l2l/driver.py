@@ -242,7 +242,7 @@ class _Loop(Trials, Commits):
                 while not self.control.stop_requested and self.reached is None and not self.giving_up():
                     launched = False
                     try:
-                        launched = self.fill()
+                        launched = self.fill() if not self.failures_in_flight() else False
                         if launched and self.pending is not None:
                             self.executor.let_submissions_out()  # the workers first, then the file
                     finally:  # the generation told last is written while the next one runs
@@ -547,16 +547,24 @@ class _Loop(Trials, Commits):
 
     def giving_up(self) -> bool:
         """True once run.stop_after_failures ends the run (its record in ``gave_up``): the first N evaluations of
-        this session failed, none of the run succeeded, and work is left. Where none is (the failure was the run's
+        this session failed, none of the run succeeded, and work is left; in an async or policy run, once the
+        evaluations in flight ended too (:meth:`failures_in_flight`). Where none is (the failure was the run's
         last, its budget spent or its policy done) the run ends as it would have."""
         if self.gave_up is not None:
             return True
-        if not self.failures.due:
+        if not self.failures.due or self.failures_in_flight():
             return False
         if not (self.running or self.outbox or self.unread) and not self.work_left():
             return False
         self.gave_up = self.failures.detail(self.loop["evaluations"])
         return True
+
+    def failures_in_flight(self) -> bool:
+        """run.stop_after_failures is due in an async or policy run while evaluations run: nothing new starts, and
+        those are waited for, as one may succeed and lift the stop (before, they were cancelled: a model failing
+        fast in 85 % of its space, 2 local workers, was stopped in 5 of 6 seeds with successes in flight). A
+        generation's members are all asked at once: N is counted in whole generations, or as the user set it."""
+        return self.failures.due and bool(self.running) and self.policy.name != "generational"
 
     def work_left(self) -> bool:
         """Whether the loop, nothing running, would start anything more (asked of the policy with a table and a

@@ -157,8 +157,9 @@ def test_an_async_run_stops_too(tmp_path):
     table = config(tmp_path, run={"mode": "async", "evaluations": 200})  # serial: one worker, so N = 20
     path = l2l.run(l2l.from_mapping(table), tmp_path / "ff.h5")
     kind, detail = last_event(path)
-    assert kind == "stopped" and detail["failures"]["count"] == 20
-    assert len(l2l.load(path)) <= 20 and l2l.validate(path) == []
+    # (the one queued beside the 20th runs before the stop: it might have succeeded, tests/test_review29.py)
+    assert kind == "stopped" and detail["failures"]["count"] in (20, 21)
+    assert len(l2l.load(path)) <= 21 and l2l.validate(path) == []
 
 
 def test_a_policy_run_whose_every_segment_fails_stops_and_resumes_after_the_fix(tmp_path, capsys):
