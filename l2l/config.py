@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
-from l2l import config_policy, foreign
+from l2l import config_policy, foreign, initial_points
 from l2l.errors import ArgumentError, ConfigError, path_argument, shown
 from l2l.objectives import Objective, natural_directions, parse_objectives
 from l2l.registry import _shown
@@ -56,6 +56,9 @@ RUN_KEYS = {
                            "of a session all failed and none of the run ever succeeded, a broken model (default: "
                            "max(20, 2 x the generation's size), async and policy runs max(20, 2 x the workers); "
                            "0: never; l2l resume FILE --stop-after-failures N changes it)",
+    "initial_points": "configurations evaluated first, in order, before the optimizer's: a list of tables with a "
+                      "value for every parameter, e.g. [{x = 0.5, lr = 0.01}] (optimizers tpe, motpe, gp, random, "
+                      "grid; any under policy pbt)",
 }
 MODES = ("generational", "async")
 #: Longest run name: it names NAME.h5, NAME.work/ and SLURM jobs, so it must fit every file system.
@@ -128,6 +131,8 @@ class RunConfig:
     #: run.stop_after_failures: the run stops once the first this many evaluations of a session all failed and none
     #: of the run ever succeeded (0: never; None: the default, see :func:`l2l.driver_failures.failure_limit`).
     stop_after_failures: int | None = None
+    #: run.initial_points: configurations evaluated first, in order (see :mod:`l2l.initial_points`).
+    initial_points: tuple[dict[str, Any], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The config as a table that :func:`from_mapping` reads back."""
@@ -149,6 +154,8 @@ class RunConfig:
             run["stop_after_failures"] = self.stop_after_failures
         if self.target is not None:
             run["target"] = dict(self.target) if isinstance(self.target, dict) else self.target
+        if self.initial_points:
+            run["initial_points"] = [dict(point) for point in self.initial_points]
         if not self.generations or self.policy is not None:  # a policy's sweep is its option max_candidates
             del run["generations"]
         out: dict[str, Any] = {"run": run, "space": self.space.to_json(),
@@ -508,7 +515,8 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".", *,
         compute=float(compute), reevaluate=reevaluate, inherit=inherit,
         checkpoints=_checkpoints_option(run.get("checkpoints", "auto")), target=target,
         stop_after_failures=_int("stop_after_failures", run["stop_after_failures"], 0)
-        if "stop_after_failures" in run else None)
+        if "stop_after_failures" in run else None,
+        initial_points=initial_points.parse(run["initial_points"], space) if "initial_points" in run else ())
 
 
 #: Why a population-based or Lamarckian run's candidates cannot be evaluated again from their parameters alone.

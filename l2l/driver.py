@@ -410,13 +410,43 @@ class _Loop(Trials, Commits):
         if self.optimizer.done(self.problem, self.optimizer_state):
             return None
         codes, self.optimizer_state = self.ask(1)
+        self.took_initial()
         return codes[0] if len(codes) else None
 
     def ask(self, n: int | None = None) -> tuple[np.ndarray, Any]:
         """The optimizer's ask, checked: a plug-in's candidates of the wrong shape or count, or with NaN, are
         refused in one line naming the optimizer (l2l.testing.OptimizerContract checks the same), where before
         a NaN reached the simulator and failed every evaluation as a non-finite result, and one candidate more
-        than asked ran past run.evaluations."""
+        than asked ran past run.evaluations. run.initial_points not handed out yet come first (see
+        :meth:`ask_initial`)."""
+        given = int(self.loop.get("initial_given", 0))
+        if given < len(self.config.initial_points):
+            return self.ask_initial(n, given)
+        return self.ask_optimizer(n)
+
+    def ask_initial(self, n: int | None, given: int) -> tuple[np.ndarray, Any]:
+        """``n`` candidates (None: a generation, as many as the optimizer's ask() gives) of which the first are
+        run.initial_points from the ``given``-th on, the rest asked of the optimizer; the state is the optimizer's
+        after asking only those. The points taken are counted in the run state by :meth:`took_initial` once the
+        caller keeps the state (start_generation may ask twice from the same state)."""
+        from l2l.initial_points import codes as point_codes
+
+        size = len(self.ask_optimizer(None)[0]) if n is None else int(n)
+        points = point_codes(self.config.initial_points[given:given + size], self.problem.space)
+        self.initial_taken = given + len(points)
+        if len(points) < size:
+            rest, state = self.ask_optimizer(size - len(points))
+            return np.vstack([points, rest]), state
+        return points, self.optimizer_state
+
+    def took_initial(self) -> None:
+        """The initial points the state just kept was asked with are handed out (committed with it)."""
+        taken = self.__dict__.pop("initial_taken", None)
+        if taken is not None:
+            self.loop["initial_given"] = taken
+
+    def ask_optimizer(self, n: int | None = None) -> tuple[np.ndarray, Any]:
+        """The optimizer's own ask, checked (see :meth:`ask`)."""
         codes, state = self.optimizer.ask(self.problem, self.optimizer_state, n)
         codes = np.asarray(codes, dtype=float)
         dimension = self.problem.space.dimension
@@ -449,6 +479,7 @@ class _Loop(Trials, Commits):
         if len(candidates) > remaining:  # the last generation stops exactly at run.evaluations
             candidates, state = self.ask(remaining)
         self.optimizer_state = state
+        self.took_initial()
         if len(candidates) == 0:
             return False
         generation = self.loop["generation"]

@@ -31,6 +31,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from l2l import initial_points
 from l2l.analysis.sessions import session_backend
 from l2l.components import Components, ComputeFloor, build as _build, load_run_config
 from l2l.config import RunConfig, from_mapping, penalty_warning, unnamed_scheduler
@@ -66,6 +67,9 @@ def build(config: RunConfig, simulator: Callable[..., Any] | None = None, *, res
     """The run's parts (optimizer, simulator, backend, policy); :class:`ConfigError` (one line) if they cannot
     work together. ``resumed``: built to go on from a stored state (see :func:`l2l.components.build`)."""
     components = _build(config, simulator, resumed=resumed)
+    refusal = initial_points.refusal(components)  # run.initial_points: an optimizer that can be told them
+    if refusal:
+        raise ConfigError(refusal)
     interval = float(getattr(components, "inherit", 0.0) or 0.0)
     if interval and config.generations:
         fidelity = components.simulator.fidelity()
@@ -441,6 +445,9 @@ def warn_options(components: Components) -> None:
     (:func:`_compute_short_of_top`), else one for a ``hyperband`` run with room for its first bracket alone (its
     ``single_bracket_warning``): as a run starts from a config (``l2l run``, :func:`run`) and on
     ``l2l run --dry-run``."""
+    first = initial_points.note(components.config)  # 'note: 3 initial points first (run.initial_points)'
+    if first:
+        print(first, file=sys.stderr)
     penalty = penalty_warning(components.config.penalty, components.problem.objectives)
     if penalty:
         print(penalty, file=sys.stderr)
