@@ -14,7 +14,7 @@ from typing import Iterator
 
 import numpy as np
 
-from l2l.optimizers.base import Problem
+from l2l.optimizers.base import GLOBAL_STATE_LOCK, Problem
 
 
 class Frame:
@@ -76,14 +76,16 @@ def nes_utilities(values: np.ndarray) -> np.ndarray:
 def numpy_global_random(seed: int) -> Iterator[None]:
     """Run library code that draws from ``numpy.random``'s global generator with ``seed``.
 
-    The global generator is restored afterwards, so nothing leaks between runs.
+    The global generator is restored afterwards, so nothing leaks between runs; :data:`GLOBAL_STATE_LOCK` is
+    held throughout, so runs in other threads wait instead of drawing from it or restoring theirs over it.
     """
-    saved = np.random.get_state()
-    np.random.seed(int(seed) % (2 ** 32))
-    try:
-        yield
-    finally:
-        np.random.set_state(saved)
+    with GLOBAL_STATE_LOCK:
+        saved = np.random.get_state()
+        np.random.seed(int(seed) % (2 ** 32))
+        try:
+            yield
+        finally:
+            np.random.set_state(saved)
 
 
 def best_of(state_best: float | None, candidates: np.ndarray, scalar: np.ndarray,

@@ -35,6 +35,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import random
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar, Iterator, Sequence
@@ -193,6 +194,15 @@ class Optimizer:
 
 
 # -- random generator state ----------------------------------------------------
+#: Held around every section that sets process-wide state and puts it back (the global ``random`` and
+#: ``numpy.random`` generators swapped in for DEAP or saved around Nevergrad's parametrization, Optuna's logger
+#: level and the warning filters quieted), with the library call inside it: two runs in two threads would
+#: otherwise interleave, take each other's generator state, or restore each other's changes (two ``tpe`` runs
+#: left Optuna's logger at ERROR; two ``nevergrad`` runs left every warning of the process ignored).
+#: Re-entrant, as these sections nest.
+GLOBAL_STATE_LOCK = threading.RLock()
+
+
 def new_rng_state(seed: int, *key: int) -> dict[str, Any]:
     """A fresh PCG64 state derived from ``seed`` (and an optional key)."""
     sequence = np.random.SeedSequence(seed, spawn_key=tuple(key))
@@ -214,17 +224,19 @@ def python_random(state: State, key: str = "python_random") -> Iterator[None]:
     """Run code that uses the global ``random`` module (DEAP) from ``state[key]``.
 
     The global generator is restored afterwards; the advanced generator state is
-    written back into ``state[key]`` as JSON-able lists.
+    written back into ``state[key]`` as JSON-able lists. Holds :data:`GLOBAL_STATE_LOCK` throughout, so a
+    run in another thread neither draws from this generator nor restores its own over it.
     """
-    saved = random.getstate()
-    version, internal, gauss = state[key]
-    random.setstate((version, tuple(internal), gauss))
-    try:
-        yield
-    finally:
-        version, internal, gauss = random.getstate()
-        state[key] = [version, list(internal), gauss]
-        random.setstate(saved)
+    with GLOBAL_STATE_LOCK:
+        saved = random.getstate()
+        version, internal, gauss = state[key]
+        random.setstate((version, tuple(internal), gauss))
+        try:
+            yield
+        finally:
+            version, internal, gauss = random.getstate()
+            state[key] = [version, list(internal), gauss]
+            random.setstate(saved)
 
 
 def new_python_random(seed: int) -> list[Any]:

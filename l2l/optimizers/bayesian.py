@@ -26,8 +26,8 @@ from typing import Any, ClassVar, Iterator
 
 import numpy as np
 
-from l2l.optimizers.base import (MAX_BUDGET, MAX_POPULATION, Optimizer, Problem, State, new_rng_state,
-                                 rng_from_state)
+from l2l.optimizers.base import (GLOBAL_STATE_LOCK, MAX_BUDGET, MAX_POPULATION, Optimizer, Problem, State,
+                                 new_rng_state, rng_from_state)
 from l2l.registry import option
 from l2l.space import Categorical, Int
 
@@ -43,17 +43,20 @@ def _quiet_optuna() -> Iterator[None]:
     """Optuna's per-trial log lines and experimental-feature warnings silenced during our calls only.
 
     The level of the ``optuna`` logger and the warning filters are restored
-    afterwards, so a program that uses Optuna itself keeps its own settings.
+    afterwards, so a program that uses Optuna itself keeps its own settings. :data:`GLOBAL_STATE_LOCK` is held
+    throughout: two runs in two threads take turns, each restoring exactly what it found (interleaved, the second
+    restored the first's quieted level, and Optuna's logger stayed at ERROR).
     """
     optuna = _optuna()
-    saved = optuna.logging.get_verbosity()
-    optuna.logging.set_verbosity(optuna.logging.ERROR)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            yield
-    finally:
-        optuna.logging.set_verbosity(saved)
+    with GLOBAL_STATE_LOCK:
+        saved = optuna.logging.get_verbosity()
+        optuna.logging.set_verbosity(optuna.logging.ERROR)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                yield
+        finally:
+            optuna.logging.set_verbosity(saved)
 
 
 def distributions(problem: Problem) -> dict[str, Any]:

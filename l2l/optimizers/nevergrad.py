@@ -31,7 +31,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from l2l.errors import ConfigError, L2LError
-from l2l.optimizers.base import MAX_BUDGET, MAX_POPULATION, Optimizer, Problem, State
+from l2l.optimizers.base import GLOBAL_STATE_LOCK, MAX_BUDGET, MAX_POPULATION, Optimizer, Problem, State
 from l2l.registry import option
 from l2l.space import Categorical, Int
 
@@ -79,8 +79,21 @@ def _nevergrad():
 
 
 def parametrization(problem: Problem, seed: int):
-    """The Nevergrad parametrization of the space, its random state seeded from ``seed``."""
+    """The Nevergrad parametrization of the space, its random state seeded from ``seed``.
+
+    Nevergrad seeds each new parameter from ``numpy.random``'s global generator (seeds that the one seeded
+    here then replaces); that generator is put back as it was, under :data:`GLOBAL_STATE_LOCK`, so a run leaves
+    a program's ``np.random`` draws as they would have been."""
     ng = _nevergrad()
+    with GLOBAL_STATE_LOCK:
+        saved = np.random.get_state()
+        try:
+            return _parametrization(ng, problem, seed)
+        finally:
+            np.random.set_state(saved)
+
+
+def _parametrization(ng: Any, problem: Problem, seed: int):
     entries: dict[str, Any] = {}
     for p in problem.space.parameters:
         if isinstance(p, Categorical):
@@ -214,7 +227,9 @@ class Nevergrad(Optimizer):
             raise L2LError(f"optimizer 'nevergrad': asking {size} more candidates would leave {out + size} "
                            f"untold, more than num_workers = {workers} told to method {self.method!r}; "
                            f"set num_workers to the most evaluations that run at once")
-        with warnings.catch_warnings():
+        # The lock: warnings.catch_warnings is not thread-safe; two runs' asks interleaved left
+        # ('ignore', None, Warning) in the process's filters.
+        with GLOBAL_STATE_LOCK, warnings.catch_warnings():
             warnings.simplefilter("ignore")
             live = self._synced(problem, state)
             rows = []
