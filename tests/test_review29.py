@@ -66,3 +66,22 @@ def test_an_async_run_whose_evaluations_in_flight_fail_too_still_stops(tmp_path,
     kind, detail = last_event(path)
     assert kind == "stopped" and detail["failures"]["count"] in (3, 4)  # the one queued beside the 3rd ran
     assert len(l2l.load(path)) <= 4 and l2l.validate(path) == []
+
+
+def test_a_checkpoints_links_cannot_lead_outside_its_folder_through_a_later_link(tmp_path):
+    # 'a' -> 'b/..' was checked while 'b' did not exist (inside, lexically); 'b' -> '.' then made 'a' the parent
+    import numpy as np
+    import pytest
+
+    from l2l.errors import EvaluationError
+    from l2l.simulators.command import write_checkpoint_dir
+
+    def encoded(text):
+        return np.frombuffer(text.encode(), dtype=np.uint8)
+
+    out = tmp_path / "out"
+    with pytest.raises(EvaluationError, match="'a' leads outside its folder"):
+        write_checkpoint_dir(out, {"files": {"f": encoded("x")}, "links": {"a": encoded("b/.."), "b": encoded(".")}})
+    assert not (out / "a").is_symlink()
+    write_checkpoint_dir(tmp_path / "ok", {"files": {"d/f": encoded("x")}, "links": {"l": encoded("d/f")}})
+    assert (tmp_path / "ok" / "l").read_text() == "x"

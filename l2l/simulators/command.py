@@ -307,6 +307,11 @@ def write_checkpoint_dir(folder: Path, checkpoint: Any) -> None:
         if link.is_symlink():  # (l2l.checkpoint(path, folder=F) twice: FileExistsError)
             link.unlink()
         link.symlink_to(text)
+    for relative in links:  # a link through one made after it ('a' -> 'b/..', then 'b' -> '.') led outside
+        link = _inside(folder, relative)
+        if not link.resolve().is_relative_to(root):
+            link.unlink()
+            raise EvaluationError(f"the checkpoint's link {relative!r} leads outside its folder")
 
 
 @dataclass(frozen=True)
