@@ -160,8 +160,10 @@ def test_the_banner_and_dry_run_say_the_points_come_first(tmp_path, capsys):
     assert "note: 3 initial points first (run.initial_points)" in capsys.readouterr().err
 
 
-def killed_run(data: dict, path: Path, at: int, tmp_path: Path) -> None:
-    code = f"import l2l\nl2l.run(l2l.from_mapping({data!r}), {str(path)!r}, progress=False)\n"
+def killed_run(data: dict, path: Path, at: int, tmp_path: Path, setup: str = "") -> None:
+    """``l2l.run`` in a child process killed (kill -9) at its ``at``-th evaluation (models_kill26); ``setup``: Python
+    code run first."""
+    code = f"import l2l\n{setup}\nl2l.run(l2l.from_mapping({data!r}), {str(path)!r}, progress=False)\n"
     child = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                            env={**os.environ, "PYTHONPATH": str(ROOT), "L2L_KILL26_STEP": "0",
                                 "L2L_KILL26_AT": f"{at} {tmp_path / f'calls{at}'}"})
@@ -182,3 +184,25 @@ def test_a_run_killed_and_resumed_evaluates_no_point_twice_and_equals_the_whole(
     resumed = l2l.load(killed)
     assert comparable(resumed).equals(comparable(l2l.load(whole)))
     assert values(resumed) == POINTS and len(resumed) == 6
+
+
+@pytest.mark.parametrize("mode", ["async", "asha"])
+def test_an_async_or_policy_run_killed_and_resumed_equals_the_whole(tmp_path, monkeypatch, mode):
+    """Killed at the fourth evaluation, after the first points' results were committed (by count in an async
+    run; asha commits by time, here at every result) and before the last point's: the resumed run starts none of the
+    committed points again and ends with the uninterrupted run's rows."""
+    if mode == "asha":
+        data = policy_config({"name": "asha", "eta": 3}, "random")
+        data["run"]["initial_points"].append({"x": [2.0, 2.0]})
+    else:
+        data = config("random", mode="async", evaluations=6)
+        del data["run"]["generations"]
+        data["run"]["initial_points"] = POINTS + [{"x": [-1.5, 0.25], "n": 1, "c": "b"}]
+        data["simulator"]["function"] = "models_kill26:sphere"
+    monkeypatch.setenv("L2L_KILL26_STEP", "0")
+    whole = l2l.run(l2l.from_mapping(data), tmp_path / "whole.h5", progress=False)
+    killed = tmp_path / "killed.h5"
+    killed_run(data, killed, 4, tmp_path, setup="import l2l.driver\nl2l.driver.FLUSH_SECONDS = -1.0")
+    assert 2 <= len(l2l.load(killed)) < 4  # the first points kept, the last one not yet
+    l2l.resume(killed, progress=False)
+    assert comparable(l2l.load(killed)).equals(comparable(l2l.load(whole)))
