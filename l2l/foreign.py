@@ -114,6 +114,9 @@ _RUN_KEYS: dict[str, str] = {
     "loadifexists": "l2l run never writes into an existing file; l2l resume FILE (l2l.resume(path)) continues it",
     "sampler": "Optuna's sampler is the [optimizer] table",
     "pruner": "Optuna's pruner is the [policy] table",
+    "enqueuetrial": "Optuna's enqueue_trial is run.initial_points = [{x = 0.5}, ...]",
+    "enqueuetrials": "Optuna's enqueue_trial is run.initial_points = [{x = 0.5}, ...]",
+    "pointstoevaluate": "Ray Tune's points_to_evaluate is run.initial_points = [{x = 0.5}, ...]",
 }
 
 #: Sections of other libraries' studies and what l2l calls them.
