@@ -25,6 +25,16 @@ the loop) minus before f315652's, is at most 5 ms. (l2l's own overhead over the 
 
 Run: ``python benchmarks/command_overhead.py`` (about 2 minutes on a loaded 2-core machine). The last line is one
 JSON object.
+
+``--phases`` says instead where an evaluation's time goes in this checkout, on ``serial`` (``--repeats`` runs of
+``--population`` x ``--generations``, each in a fresh process; the phases of the run of median whole time): per
+evaluation, in ms, the whole (wall time from the first evaluation's start to the run's end / evaluations),
+``subprocess.run`` of the program (its start and run), the making of its folder, the removal of its folder
+(``rmtree``) and of the folders above it left empty (the generation's ``g000001`` and ``<run>.work``, made again by
+the next evaluation), the rest of the simulator's ``evaluate`` (``params.json``, the environment, the result's JSON)
+and the rest of l2l (the driver: the optimizer, the rows of the run's file).
+The run's file and folders are made in the temporary folder (``TMPDIR``): ``TMPDIR=/dev/shm`` measures them on
+tmpfs, where removing a folder costs microseconds, against milliseconds on some disks.
 """
 
 from __future__ import annotations
@@ -66,6 +76,77 @@ def child(program: str, backend: str, population: int, generations: int) -> None
     l2l.run(config, folder / "run.h5", on_generation=lambda info: marks.append(time.perf_counter()))
     steady = (marks[-1] - marks[0]) / (len(marks) - 1)
     print(json.dumps({"evals_per_s": population / steady, "l2l": str(Path(l2l.__file__).parent)}))
+
+
+def child_phases(program: str, population: int, generations: int) -> None:
+    """One serial run with the command simulator's steps timed; print one JSON line of ms per evaluation."""
+    import collections
+
+    import l2l
+    from l2l.simulators import command
+
+    spent: dict[str, float] = collections.defaultdict(float)
+    first: list[float] = []  # when the first evaluation started: l2l's start and imports are left out
+    inside: list[str] = []  # the timed calls under way (one thread: serial)
+
+    def timed(owner, name: str, label: str) -> None:
+        function = getattr(owner, name)
+
+        def wrapper(*args, **kwargs):
+            if label != "evaluate" and not inside:  # (subprocess.run is the module's: l2l's others are not counted)
+                return function(*args, **kwargs)
+            started = time.perf_counter()
+            first[:] = first or [started]
+            inside.append(label)
+            try:
+                return function(*args, **kwargs)
+            finally:
+                inside.pop()
+                spent[label] += time.perf_counter() - started
+
+        setattr(owner, name, wrapper)
+
+    timed(command.Command, "evaluate", "evaluate")
+    timed(command.Command, "_workdir", "make folder")
+    timed(command.Command, "_remove_workdir", "remove folders")
+    timed(command, "_remove_empty", "remove empty parents")
+    timed(command.subprocess, "run", "subprocess.run")
+    folder = Path(tempfile.mkdtemp(prefix="command_overhead_"))
+    config = l2l.from_mapping({
+        "run": {"name": "command_overhead", "seed": 1, "generations": generations},
+        "space": {"x": {"low": -1.0, "high": 1.0}},
+        "optimizer": {"name": "random", "population_size": population},
+        "simulator": {"name": "command", "argv": PROGRAMS[program]}, "backend": {"name": "serial"}})
+    l2l.run(config, folder / "run.h5")
+    wall = time.perf_counter() - first[0]
+    n = population * generations
+    ms = {label: 1e3 * value / n for label, value in spent.items()}
+    row = {"whole": 1e3 * wall / n, "subprocess.run": ms["subprocess.run"], "make folder": ms["make folder"],
+           "remove folder": ms["remove folders"] - ms["remove empty parents"],
+           "remove empty parents": ms["remove empty parents"],
+           "rest of evaluate": ms["evaluate"] - ms["subprocess.run"] - ms["make folder"] - ms["remove folders"],
+           "rest of l2l": 1e3 * wall / n - ms["evaluate"]}
+    print(json.dumps(row))
+
+
+def phases(args) -> None:
+    rows = []
+    for program in [p for p in args.programs.split(",") if p]:
+        runs = []
+        for _ in range(args.repeats):
+            done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child-phases", program,
+                                   str(args.population), str(args.generations)], capture_output=True, text=True,
+                                  env={**os.environ, "PYTHONPATH": str(REPO)}, cwd=tempfile.gettempdir(),
+                                  timeout=900, check=False)
+            if done.returncode != 0:
+                raise SystemExit(f"l2l in {REPO} failed:\n{done.stderr[-3000:]}")
+            runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        middle = sorted(runs, key=lambda r: r["whole"])[len(runs) // 2]  # one run's phases: they add up
+        row = {"program": program, "load": load(), **middle}
+        rows.append(row)
+        print(f"{program:>6} serial load {row['load']:5.1f}, ms per evaluation: " + ", ".join(
+            f"{k} {v:.2f}" for k, v in row.items() if k not in ("program", "load")), flush=True)
+    print(json.dumps({"phases": rows, "load": load()}))
 
 
 def l2l_rate(tree: Path, program: str, backend: str, population: int, generations: int) -> float:
@@ -130,11 +211,24 @@ def main() -> None:
     parser.add_argument("--generations", type=int, default=5)
     parser.add_argument("--programs", default="echo,python")
     parser.add_argument("--backends", default="serial,local")
+    parser.add_argument("--phases", action="store_true",
+                        help="where an evaluation's time goes in this checkout, on serial (see the docstring)")
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--child-phases", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         program, backend, population, generations = args.child
         child(program, backend, int(population), int(generations))
+        return
+    if args.child_phases:
+        program, population, generations = args.child_phases
+        child_phases(program, int(population), int(generations))
+        return
+    if args.phases:
+        for name in args.programs.split(","):
+            if name and name not in PROGRAMS:
+                parser.error(f"unknown program {name!r}: programs {sorted(PROGRAMS)}")
+        phases(args)
         return
     programs = [p for p in args.programs.split(",") if p]
     backends = [b for b in args.backends.split(",") if b]
