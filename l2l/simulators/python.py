@@ -7,6 +7,7 @@ import importlib
 import importlib.util
 import inspect
 import os
+import site
 import sys
 import sysconfig
 import traceback
@@ -146,14 +147,15 @@ def _import(module_name: str, search_path: str | None) -> ModuleType:
 def _foreign_siblings(folder: Path) -> list[str]:
     """The loaded modules that have the name of a module in ``folder`` (their top-level name a ``.py`` file or a
     package there) but were loaded from another folder of the user's (never a module of Python's own library, of an
-    installed package, of l2l or a built-in one: those a model's file of the same name does not replace)."""
+    installed package, the user's site-packages included, of l2l or a built-in one: those a model's file of the same
+    name does not replace)."""
     try:
         beside = {entry.stem if entry.suffix == ".py" else entry.name for entry in folder.iterdir()
                   if (entry.suffix == ".py" and entry.is_file()) or (entry / "__init__.py").is_file()}
     except OSError:
         return []
-    kept = [Path(path).resolve() for path in {*sysconfig.get_paths().values(), sys.prefix, sys.base_prefix}
-            if path] + [Path(__file__).resolve().parents[1]]
+    roots = {*sysconfig.get_paths().values(), sys.prefix, sys.base_prefix, site.getusersitepackages()}
+    kept = [Path(path).resolve() for path in roots if path] + [Path(__file__).resolve().parents[1]]
     out = []
     for name in [name for name in list(sys.modules) if name.partition(".")[0] in beside]:
         file = getattr(sys.modules.get(name), "__file__", None)
