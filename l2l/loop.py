@@ -172,9 +172,10 @@ def check_out(path: Path, config: RunConfig | None = None, *, existing_ok: bool 
         if path.is_symlink() and not path.exists():
             raise TrajectoryError(f"{path} is a dangling symbolic link; choose another {option('out')}")
         if existing_ok:
-            if config is not None and not _nothing_computed(path) and _holds_another_config(path, config):
-                raise TrajectoryError(f"{path} already exists and holds a run of another config; choose another "
-                                      f"{option('out')}")
+            other = _holds_another_config(path, config) if config is not None and not _nothing_computed(path) else ""
+            if other:
+                raise TrajectoryError(f"{path} already exists and holds a run of another config ({other}); choose "
+                                      f"another {option('out')}")
             return
         from l2l.results_schema.lock import holder, writer_alive, writer_named
         if writer_alive(path):  # not to be resumed now: l2l resume would be refused
@@ -189,8 +190,9 @@ def check_out(path: Path, config: RunConfig | None = None, *, existing_ok: bool 
             raise TrajectoryError(f"{path} already exists but holds nothing computed (its run ended before any "
                                   f"evaluation, e.g. refused by sbatch); delete it and run again: "
                                   f"{command('rm', path)}, or choose another {option('out')}")
-        if config is not None and _holds_another_config(path, config):
-            raise TrajectoryError(f"{path} already exists and holds a run of another config; choose another "
+        other = _holds_another_config(path, config) if config is not None else ""
+        if other:
+            raise TrajectoryError(f"{path} already exists and holds a run of another config ({other}); choose another "
                                   f"{option('out')}")
         stored = _stored_config(path) if config is not None else None
         if stored is not None and stored.seed != config.seed:  # l2l resume would go on with the stored seed
@@ -335,15 +337,16 @@ def _resume_budgets(stored: RunConfig, config: RunConfig) -> dict[str, Placehold
     return {name: Placeholder(f"{new:g}") for name, old, new in options if new and new != old}
 
 
-def _holds_another_config(path: Path, config: RunConfig) -> bool:
-    """True if ``path`` is a trajectory whose stored config runs something else than ``config`` (another space,
-    optimizer, policy, simulator or objectives; budgets, seed and backend aside); False if it is not readable."""
+def _holds_another_config(path: Path, config: RunConfig) -> str:
+    """What differs where ``path`` is a trajectory whose stored config runs something else than ``config`` (another
+    space, optimizer, policy, simulator or objectives; budgets, seed and backend aside): ``"its objectives: value
+    (minimize) there, value (maximize) here"``, ``"another space, optimizer"``; "" if none, or not readable."""
     sections = ("space", "optimizer", "policy", "simulator", "objectives")
     try:
         with Trajectory(path) as trajectory:
             stored = load_run_config(trajectory).to_json()
     except Exception:  # noqa: BLE001 - not a trajectory, or damaged: the plain message
-        return False
+        return ""
     mine = config.to_json()
     if isinstance(mine.get("simulator"), dict) and mine["simulator"].get("callable"):
         # a function passed to l2l.run is stored without the folder that reading the stored config adds to a python
@@ -358,8 +361,14 @@ def _holds_another_config(path: Path, config: RunConfig) -> bool:
         defaults = {f.name: f.default for f in dataclasses.fields(ModelBased) if f.name in CHANGED_DEFAULTS}
         mine["policy"] = {**defaults, **policy}
     # a config that leaves the objectives to its simulator is stored with them spelled out
-    return any(stored.get(k) != mine.get(k) for k in sections
-               if k != "objectives" or (stored.get(k) is not None and mine.get(k) is not None))
+    other = [k for k in sections if stored.get(k) != mine.get(k)
+             and (k != "objectives" or (stored.get(k) is not None and mine.get(k) is not None))]
+    if other == ["objectives"]:  # the one a reader cannot see in the config: a name alone took today's side
+        def said(objectives: Any) -> str:
+            return ", ".join(f"{o.get('name')} ({o.get('direction')})" if isinstance(o, dict) else str(o)
+                             for o in (objectives or []))
+        return f"its objectives: {said(stored.get('objectives'))} there, {said(mine.get('objectives'))} here"
+    return f"another {', '.join(other)}" if other else ""
 
 
 def run(config: RunConfig | Mapping[str, Any], out: str | os.PathLike | None = None, *, progress: bool = False,

@@ -109,8 +109,8 @@ def test_a_file_of_the_other_config_is_not_offered_for_resume(tmp_path, capsys):
     sweep["optimizer"]["population_size"] = 4
     path = l2l.run(from_mapping(sweep), tmp_path / "digits-sgd.h5")
     pbt = dict(sweep, run={**sweep["run"], "policy": "pbt"})
-    with pytest.raises(l2l.TrajectoryError, match=r"already exists and holds a run of another config; choose "
-                                                  r"another out=$"):  # from Python: its argument (l2l.words)
+    with pytest.raises(l2l.TrajectoryError, match=r"already exists and holds a run of another config "
+                                                  r"\(another policy\); choose another out=$"):  # from Python: its argument (l2l.words)
         l2l.run(from_mapping(pbt, user_file=True), path)
     with pytest.raises(l2l.TrajectoryError, match=r"already exists and holds this config's finished run; "
                                                   r"choose another out=, or extend it with 'l2l.resume\("):
