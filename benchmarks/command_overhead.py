@@ -26,13 +26,14 @@ the loop) minus before f315652's, is at most 5 ms. (l2l's own overhead over the 
 Run: ``python benchmarks/command_overhead.py`` (about 2 minutes on a loaded 2-core machine). The last line is one
 JSON object.
 
-``--phases`` says instead where an evaluation's time goes in this checkout, on ``serial`` (``--repeats`` runs of
-``--population`` x ``--generations``, each in a fresh process; the phases of the run of median whole time): per
-evaluation, in ms, the whole (wall time from the first evaluation's start to the run's end / evaluations),
-``subprocess.run`` of the program (its start and run), the making of its folder, the removal of its folder
-(``rmtree``) and of the folders above it left empty (the generation's ``g000001`` and ``<run>.work``, made again by
-the next evaluation), the rest of the simulator's ``evaluate`` (``params.json``, the environment, the result's JSON)
-and the rest of l2l (the driver: the optimizer, the rows of the run's file).
+``--phases`` says instead where an evaluation's time goes in this checkout (or each ``--tree``), on ``serial``
+(``--repeats`` runs of ``--population`` x ``--generations``, each in a fresh process; the phases of the run of
+median whole time): per evaluation, in ms, the whole (wall time from the first evaluation's start to the run's end /
+evaluations), ``subprocess.run`` of the program (its start and run), the making of its folder, the removal of its
+folder (``rmtree``) and of the folders above it left empty (the generation's ``g000001`` and ``<run>.work``, made
+again by the next evaluation; since a later change left to the run's end on ``serial``, in the rest of l2l then),
+the rest of the simulator's ``evaluate`` (``params.json``, the environment, the result's JSON) and the rest of l2l
+(the driver: the optimizer, the rows of the run's file).
 The run's file and folders are made in the temporary folder (``TMPDIR``): ``TMPDIR=/dev/shm`` measures them on
 tmpfs, where removing a folder costs microseconds, against milliseconds on some disks.
 """
@@ -120,7 +121,7 @@ def child_phases(program: str, population: int, generations: int) -> None:
     l2l.run(config, folder / "run.h5")
     wall = time.perf_counter() - first[0]
     n = population * generations
-    ms = {label: 1e3 * value / n for label, value in spent.items()}
+    ms = collections.defaultdict(float, {label: 1e3 * value / n for label, value in spent.items()})
     row = {"whole": 1e3 * wall / n, "subprocess.run": ms["subprocess.run"], "make folder": ms["make folder"],
            "remove folder": ms["remove folders"] - ms["remove empty parents"],
            "remove empty parents": ms["remove empty parents"],
@@ -129,23 +130,25 @@ def child_phases(program: str, population: int, generations: int) -> None:
     print(json.dumps(row))
 
 
-def phases(args) -> None:
+def phases(args, trees: dict[str, Path]) -> None:
     rows = []
     for program in [p for p in args.programs.split(",") if p]:
-        runs = []
+        runs: dict[str, list[dict]] = {label: [] for label in trees}
         for _ in range(args.repeats):
-            done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child-phases", program,
-                                   str(args.population), str(args.generations)], capture_output=True, text=True,
-                                  env={**os.environ, "PYTHONPATH": str(REPO)}, cwd=tempfile.gettempdir(),
-                                  timeout=900, check=False)
-            if done.returncode != 0:
-                raise SystemExit(f"l2l in {REPO} failed:\n{done.stderr[-3000:]}")
-            runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
-        middle = sorted(runs, key=lambda r: r["whole"])[len(runs) // 2]  # one run's phases: they add up
-        row = {"program": program, "load": load(), **middle}
-        rows.append(row)
-        print(f"{program:>6} serial load {row['load']:5.1f}, ms per evaluation: " + ", ".join(
-            f"{k} {v:.2f}" for k, v in row.items() if k not in ("program", "load")), flush=True)
+            for label, tree in trees.items():  # interleaved
+                done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child-phases", program,
+                                       str(args.population), str(args.generations)], capture_output=True, text=True,
+                                      env={**os.environ, "PYTHONPATH": str(tree)}, cwd=tempfile.gettempdir(),
+                                      timeout=900, check=False)
+                if done.returncode != 0:
+                    raise SystemExit(f"l2l in {tree} failed:\n{done.stderr[-3000:]}")
+                runs[label].append(json.loads(done.stdout.strip().splitlines()[-1]))
+        for label, found in runs.items():
+            middle = sorted(found, key=lambda r: r["whole"])[len(found) // 2]  # one run's phases: they add up
+            row = {"program": program, "tree": label, "load": load(), **middle}
+            rows.append(row)
+            print(f"{program:>6} serial {label} load {row['load']:5.1f}, ms per evaluation: " + ", ".join(
+                f"{k} {v:.2f}" for k, v in row.items() if k not in ("program", "tree", "load")), flush=True)
     print(json.dumps({"phases": rows, "load": load()}))
 
 
@@ -224,12 +227,6 @@ def main() -> None:
         program, population, generations = args.child_phases
         child_phases(program, int(population), int(generations))
         return
-    if args.phases:
-        for name in args.programs.split(","):
-            if name and name not in PROGRAMS:
-                parser.error(f"unknown program {name!r}: programs {sorted(PROGRAMS)}")
-        phases(args)
-        return
     programs = [p for p in args.programs.split(",") if p]
     backends = [b for b in args.backends.split(",") if b]
     for name in programs + backends:
@@ -241,6 +238,12 @@ def main() -> None:
         if not path or not (Path(path) / "l2l" / "__init__.py").is_file():
             parser.error(f"--tree {given!r}: give LABEL=PATH, PATH a folder holding l2l/")
         trees[label] = Path(path).resolve()
+    if args.phases:
+        for name in args.programs.split(","):
+            if name and name not in PROGRAMS:
+                parser.error(f"unknown program {name!r}: programs {sorted(PROGRAMS)}")
+        phases(args, trees or {"now": REPO})
+        return
     if not trees:
         scratch = Path(tempfile.mkdtemp(prefix="command_overhead_trees_"))
         trees = {"before": archive("f315652^", scratch / "before"), "now": REPO}

@@ -1026,5 +1026,12 @@ def _drive(components: Components, writer, state: dict[str, Any], *, reuse: dict
                         resumed=bool(state["loop"].get("evaluations")))
     # run.target ends the run at the first result that reaches it, not with the others its backend batched it with
     components.executor.each_result = components.config.target is not None
-    drive(components, writer, state, reuse=reuse, progress=progress, on_generation=on_generation,
-          settings=settings, control=control, drop_unreadable=drop_unreadable)
+    begin, end = (getattr(components.simulator, name, None) for name in ("begin_run", "end_run"))  # (command's)
+    if begin is not None and end is not None:
+        begin(settings.run_dir)
+    try:
+        drive(components, writer, state, reuse=reuse, progress=progress, on_generation=on_generation,
+              settings=settings, control=control, drop_unreadable=drop_unreadable)
+    finally:
+        if begin is not None and end is not None:
+            end(settings.run_dir)
