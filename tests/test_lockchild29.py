@@ -6,12 +6,12 @@ naming the dead driver, past its 5 s wait), and it evaluated on to the end, burn
 simulator's program also ran on to its end. Now the child closes its copy of the lock as it starts, and each
 of them is killed when the driver dies (l2l.parent_death).
 
-Each driver is a child forked from this process (everything imported already), so a test takes about a
-second; every wait is a poll with a deadline.
+Each driver is a fresh Python started by this process; every wait is a poll with a deadline.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
@@ -81,17 +81,15 @@ def _alive(pid: int) -> bool:
 
 
 def _started_driver(config, path: Path, pids: Path, deadline: float = 90.0) -> tuple[int, int]:
-    """Fork a driver that runs ``config`` into ``path``; wait until an evaluation wrote its pid to ``pids``.
-    Returns (driver's pid, evaluation's pid)."""
+    """Start a driver, a fresh Python, that runs ``config`` into ``path``; wait until an evaluation wrote its pid to
+    ``pids``. Returns (driver's pid, evaluation's pid). (A fork of this process failed in the full suite: a Dask
+    cluster started in a fork of a pytest that earlier tests left with threads ended before its first evaluation.)"""
     log = path.with_name("driver.log")
-    driver = os.fork()
-    if driver == 0:  # pragma: no cover - the driver
-        try:  # its output, and that of what it starts (a killed cluster's resource tracker warns), in a file
-            os.dup2(os.open(log, os.O_WRONLY | os.O_CREAT, 0o644), 2)
-            os.dup2(2, 1)
-            l2l.run(config, path)
-        finally:
-            os._exit(0)
+    code = "import json, sys, l2l; l2l.run(l2l.from_mapping(json.loads(sys.argv[1])), sys.argv[2])"
+    driver = os.posix_spawn(sys.executable, [sys.executable, "-c", code, json.dumps(config.to_json()), str(path)],
+                            dict(os.environ), file_actions=[
+                                (os.POSIX_SPAWN_OPEN, 2, str(log), os.O_WRONLY | os.O_CREAT, 0o644),
+                                (os.POSIX_SPAWN_DUP2, 2, 1)])  # its output and its programs' in a file
     end = time.monotonic() + deadline
     while not (pids.exists() and pids.read_text().endswith("\n")):
         done, _ = os.waitpid(driver, os.WNOHANG)
