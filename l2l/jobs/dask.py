@@ -45,7 +45,7 @@ from typing import Any, Callable, ClassVar, Sequence
 from l2l.errors import ConfigError, ExecutorError
 from l2l.jobs.base import Executor, FollowsWorkers, Outcome, Settings, Task, died, warn_line
 from l2l.jobs.dask_chunks import TARGET_CHUNK_SECONDS, TASK_RATE, chunk_count, slots  # noqa: F401 - API
-from l2l.jobs.dask_logs import cluster_closed, clusters_quiet, forget_closed_servers, quiet_nanny
+from l2l.jobs.dask_logs import cluster_closed, cluster_started, clusters_quiet, forget_closed_servers, quiet_nanny
 from l2l.jobs.main_guard import check_main_file, check_main_guard
 from l2l.jobs.warm import Background, fork_server_available, mark_preload_set, skips_missing_main, start_fork_server
 from l2l.registry import option
@@ -1101,6 +1101,7 @@ class LocalExecutor(_DaskExecutor):
                         dashboard_address=":0", silence_logs=False, worker_class=quiet_nanny(), host="127.0.0.1",
                         scheduler_kwargs={"dashboard": self._dashboard, "allowed_failures": ALLOWED_FAILURES},
                         env=dict(os.environ), preload=_worker_preload(), **plugins)
+                cluster_started()  # (the variables its nannies set in this process: put back as it closes)
                 # (read from Dask's configuration as the scheduler starts; no task has reached it yet)
                 self._cluster.scheduler.WORKER_SATURATION = WORKER_SATURATION
                 client = Client(self._cluster, set_as_default=False)
@@ -1455,8 +1456,10 @@ class DaskExecutor(_DaskExecutor):
         if quiet is not None:  # a warning of results not gathered, held back: said if the scheduler is still there
             quiet.release(connected=quiet.connected())
         try:
-            self._end_run()
-            super().close()
+            try:
+                self._end_run()
+            finally:  # (the client closed, and the interrupt hook put back, also if that raised)
+                super().close()
         finally:
             self._unquiet()
 

@@ -20,11 +20,19 @@ distributed's stream handlers lets through only the records at a cluster's level
 until the last one has closed; while clusters of both kinds live, the lower level. Removing the filter leaves
 every handler as the run found it, whatever the user's clusters did to its level meanwhile; and nothing more is
 silenced than while one cluster lives.
+
+The same count puts back this process's environment: Dask's nanny sets, in this process, the variables it wants
+its worker processes to start with (``distributed.nanny.pre-spawn-environ``: OMP_NUM_THREADS, MKL_NUM_THREADS,
+OPENBLAS_NUM_THREADS = 1, MALLOC_TRIM_THRESHOLD_; PYTHONHASHSEED; __DASK_PARENT_PID), and never takes them back:
+after a ``local`` run every program a notebook started ran with one BLAS thread. As the last cluster closes, each
+of those variables that still has the value Dask gave it gets back the value found as the first started (or is
+removed, if there was none); one the user changed meanwhile is left as it is.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from typing import Any
 
@@ -36,6 +44,10 @@ WORKER_LEVEL = logging.CRITICAL
 _lock = threading.Lock()
 _clusters: dict[int, int] = {}  # level -> clusters of this process living at that level
 _filtered: list[logging.Handler] = []
+#: Variables Dask's nanny sets in this process besides those of ``distributed.nanny.pre-spawn-environ``.
+NANNY_ENVIRON = ("PYTHONHASHSEED", "__DASK_PARENT_PID")
+_env_found: dict[str, str | None] = {}  # as the first cluster alive started (None: absent)
+_env_set: dict[str, str] = {}  # what the clusters alive set them to (those they changed)
 
 
 class _Quiet(logging.Filter):
@@ -57,6 +69,9 @@ def clusters_quiet(level: int = logging.CRITICAL) -> None:
     :func:`cluster_closed` with the same level."""
     with _lock:
         if not _clusters:
+            _env_found.clear()
+            _env_set.clear()
+            _env_found.update({key: os.environ.get(key) for key in _nanny_environ()})
             for root in SILENCED:
                 for handler in logging.getLogger(root).handlers:
                     if isinstance(handler, logging.StreamHandler) and _QUIET not in handler.filters:
@@ -80,6 +95,44 @@ def cluster_closed(level: int = logging.CRITICAL) -> None:
         else:
             while _filtered:
                 _filtered.pop().removeFilter(_QUIET)
+            _note_environ()
+            for key, value in _env_set.items():
+                if os.environ.get(key) == value:  # (one the user changed meanwhile stays as the user left it)
+                    found = _env_found.get(key)
+                    if found is None:
+                        os.environ.pop(key, None)
+                    else:
+                        os.environ[key] = found
+            _env_found.clear()
+            _env_set.clear()
+
+
+def _nanny_environ() -> list[str]:
+    """The variables Dask's nanny sets in this process as it starts a worker process."""
+    try:
+        import dask
+
+        wanted = dask.config.get("distributed.nanny.pre-spawn-environ", default={}) or {}
+    except Exception:  # noqa: BLE001 - no Dask configuration: the variables it sets anyway
+        wanted = {}
+    return [*(str(key) for key in wanted), *NANNY_ENVIRON]
+
+
+def _note_environ() -> None:
+    """Under _lock: what the clusters alive have set the variables of :func:`_nanny_environ` to (the first value
+    each took other than the one found)."""
+    for key, found in _env_found.items():
+        value = os.environ.get(key)
+        if key not in _env_set and value is not None and value != found:
+            _env_set[key] = value
+
+
+def cluster_started() -> None:
+    """A cluster of this process has started (its nannies have set their variables in this process): their values
+    are noted, for :func:`cluster_closed` to put back those still at it as the last cluster closes."""
+    with _lock:
+        if _clusters:
+            _note_environ()
 
 
 def forget_closed_servers() -> None:

@@ -40,7 +40,7 @@ from typing import ClassVar
 from l2l.errors import ConfigError
 from l2l.jobs.base import Outcome, warn_line
 from l2l.jobs.dask import _DaskExecutor, closing_through_ctrl_c, dashboard_available
-from l2l.jobs.dask_logs import cluster_closed, clusters_quiet
+from l2l.jobs.dask_logs import cluster_closed, clusters_quiet, forget_closed_servers
 from l2l.jobs.slurm_common import (JobsRefused, SlurmError, WorkersRefused, call, check_extra_directives,
                                    check_interface, check_script_values, check_with_test_only, format_walltime,
                                    WORKER_JOB_NAME, directive, forget_worker_jobs, memory_bytes, one_line,
@@ -391,6 +391,7 @@ class SlurmExecutor(_DaskExecutor):
                 return cluster.job_script()
             finally:
                 cluster.close()
+                forget_closed_servers()
         finally:
             cluster_closed(LOG_LEVEL)
 
@@ -599,6 +600,9 @@ class SlurmExecutor(_DaskExecutor):
                     else:  # its jobs are cancelled: none is left for a later session to cancel
                         if getattr(self, "_run_dir", None):
                             forget_worker_jobs(self._run_dir)
+                    # else distributed keeps the closed scheduler (its client, futures, the run's backend and the
+                    # DequeHandler it put on distributed.scheduler) alive for the rest of the process, as for local
+                    forget_closed_servers()
             finally:  # (also after Ctrl-C during the close, raised once the close is done)
                 self._unquiet()
 
