@@ -25,18 +25,34 @@ def main(entry: str) -> None:
             continue
         except OSError:
             break
-    needle = entry.encode()
-    for _ in range(50):
-        found = []
-        for name in os.listdir("/proc"):
-            if not name.isdigit() or int(name) == os.getpid():
-                continue
-            try:
-                with open(f"/proc/{name}/environ", "rb") as handle:
-                    if needle in handle.read().split(b"\0"):
-                        found.append(int(name))
-            except OSError:  # gone, or another user's
-                continue
+    kill_holding(entry.encode(), rounds=50)
+
+
+def holding(needle: bytes) -> list[int]:
+    """The processes (this one aside) whose environment holds the entry ``needle`` (``NAME=value``): Linux's
+    ``/proc``; none where there is none, or of another user's."""
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return []
+    found = []
+    for name in names:
+        if not name.isdigit() or int(name) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{name}/environ", "rb") as handle:
+                if needle in handle.read().split(b"\0"):
+                    found.append(int(name))
+        except OSError:  # gone, or another user's
+            continue
+    return found
+
+
+def kill_holding(needle: bytes, rounds: int, pause: float = 0.01) -> None:
+    """SIGKILL every process :func:`holding` ``needle``, again while new ones appear (a process may start another
+    while we look), at most ``rounds`` times."""
+    for _ in range(rounds):
+        found = holding(needle)
         if not found:
             return
         for pid in found:
@@ -44,7 +60,7 @@ def main(entry: str) -> None:
                 os.kill(pid, signal.SIGKILL)
             except OSError:
                 pass
-        time.sleep(0.01)
+        time.sleep(pause)
 
 
 if __name__ == "__main__":

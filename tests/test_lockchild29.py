@@ -20,6 +20,8 @@ import time
 from pathlib import Path
 
 import pytest
+from process_watch import ends_within as _ends_within
+from process_watch import reap  # noqa: F401 - a fixture
 
 import l2l
 from l2l import parent_death
@@ -71,15 +73,6 @@ def _python_model(folder: Path) -> dict:
     return {"name": "python", "function": "lockchild29_model:model", "path": str(folder)}
 
 
-def _alive(pid: int) -> bool:
-    """True while ``pid`` runs (not reaped, not a zombie): it is not this process's child, so no waitpid."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            return handle.read().rpartition(b")")[2].split()[:1] != [b"Z"]
-    except FileNotFoundError:
-        return False
-
-
 def _started_driver(config, path: Path, pids: Path, deadline: float = 90.0) -> tuple[int, int]:
     """Start a driver, a fresh Python, that runs ``config`` into ``path``; wait until an evaluation wrote its pid to
     ``pids``. Returns (driver's pid, evaluation's pid). (A fork of this process failed in the full suite: a Dask
@@ -102,25 +95,6 @@ def _started_driver(config, path: Path, pids: Path, deadline: float = 90.0) -> t
 def _kill(driver: int) -> None:
     os.kill(driver, signal.SIGKILL)
     os.waitpid(driver, 0)
-
-
-def _ends_within(pid: int, seconds: float) -> bool:
-    end = time.monotonic() + seconds
-    while _alive(pid):
-        if time.monotonic() > end:
-            return False
-        time.sleep(0.02)
-    return True
-
-
-@pytest.fixture
-def reap():
-    """Processes a test may leave running if it fails: killed at its end."""
-    left: list[int] = []
-    yield left
-    for pid in left:
-        if _alive(pid):
-            os.kill(pid, signal.SIGKILL)
 
 
 needs_linux = pytest.mark.skipif(not parent_death.available(), reason="the kernel's parent-death signal (Linux)")

@@ -18,6 +18,8 @@ import threading
 import time
 
 import pytest
+from process_watch import ends_within as _ends_within
+from process_watch import reap  # noqa: F401 - a fixture
 
 from l2l import parent_death
 from l2l.errors import EvaluationError
@@ -70,34 +72,6 @@ WRAPPED = textwrap.dedent("""
     while time.monotonic() < deadline:
         time.sleep(0.05)
 """)
-
-
-def _alive(pid: int) -> bool:
-    """True while ``pid`` runs (not reaped, not a zombie): it is not this process's child, so no waitpid."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            return handle.read().rpartition(b")")[2].split()[:1] != [b"Z"]
-    except FileNotFoundError:
-        return False
-
-
-def _ends_within(pid: int, seconds: float) -> bool:
-    end = time.monotonic() + seconds
-    while _alive(pid):
-        if time.monotonic() > end:
-            return False
-        time.sleep(0.02)
-    return True
-
-
-@pytest.fixture
-def reap():
-    """Processes a test may leave running if it fails: killed at its end."""
-    left: list[int] = []
-    yield left
-    for pid in left:
-        if _alive(pid):
-            os.kill(pid, signal.SIGKILL)
 
 
 @needs_linux

@@ -44,7 +44,6 @@ import string
 import subprocess
 import tempfile
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -53,6 +52,7 @@ import numpy as np
 
 from l2l import parent_death
 from l2l.errors import ConfigError, EvaluationError
+from l2l.program_guard import holding, kill_holding
 from l2l.registry import option
 from l2l.simulators.base import EvaluationContext, Fidelity, SimulationResult, Simulator
 from l2l.simulators.fidelity_tools import fidelity_from_table, whole_budget
@@ -596,23 +596,11 @@ def _signal_name(number: int) -> str:
 def _started(workdir: Path | str) -> list[int]:
     """The processes whose environment names ``workdir`` in :data:`WORKDIR_VARIABLE` (or holds the variable
     ``workdir``, given as ``NAME=value``) (Linux: ``/proc``; elsewhere none are found)."""
-    needle = (workdir if isinstance(workdir, str) else f"{WORKDIR_VARIABLE}={workdir}").encode()
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return []
-    found = []
-    for entry in entries:
-        if not entry.isdigit() or int(entry) == os.getpid():
-            continue
-        try:
-            with open(f"/proc/{entry}/environ", "rb") as handle:
-                variables = handle.read().split(b"\0")
-        except OSError:  # gone, or another user's
-            continue
-        if needle in variables:
-            found.append(int(entry))
-    return found
+    return holding(_needle(workdir))
+
+
+def _needle(workdir: Path | str) -> bytes:
+    return (workdir if isinstance(workdir, str) else f"{WORKDIR_VARIABLE}={workdir}").encode()
 
 
 def _environment_value(pid: int, name: str) -> str | None:
@@ -632,16 +620,7 @@ def _kill_started(workdir: Path | str) -> None:
     """End every process an evaluation in ``workdir`` started that is still alive: the children of a program
     killed at its timeout (a shell script's ``python train.py``), or programs whose Dask worker died with a
     killed ``l2l`` (they would go on writing into the folder of the segment that runs again)."""
-    for _ in range(20):  # a process may start another while we look
-        pids = _started(workdir)
-        if not pids:
-            return
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-        time.sleep(0.01)
+    kill_holding(_needle(workdir), rounds=20)
 
 
 def _remove_empty(folder: Path) -> None:
