@@ -600,7 +600,7 @@ class SlurmExecutor(_DaskExecutor):
                     else:  # its jobs are cancelled: none is left for a later session to cancel
                         if getattr(self, "_run_dir", None):
                             forget_worker_jobs(self._run_dir)
-                    # else distributed keeps the closed scheduler (its client, futures, the run's backend and the
+                    # without this, distributed keeps the closed scheduler (its client, futures, the run's backend, the
                     # DequeHandler it put on distributed.scheduler) alive for the rest of the process, as for local
                     forget_closed_servers()
             finally:  # (also after Ctrl-C during the close, raised once the close is done)
