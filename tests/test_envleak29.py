@@ -104,8 +104,10 @@ def test_slurm_runs_leave_no_scheduler_alive(tmp_path):
         executor._client = executor._connect()
         executor.close()
     del executor
-    # before: 3 closed schedulers (with their clients and backends) and 3 DequeHandlers more
-    assert (schedulers() - before, len(logging.getLogger("distributed.scheduler").handlers) - handlers) == (0, 0)
+    # before: 3 closed schedulers (with their clients and backends) and 3 DequeHandlers more (fewer than before them
+    # where earlier tests of the process left closed ones that this forgets too)
+    assert schedulers() - before <= 0
+    assert len(logging.getLogger("distributed.scheduler").handlers) - handlers <= 0
     # no worker job of these runs is left (other sessions' jobs may be)
     queued = subprocess.run(["squeue", "-h", "-o", "%o %Z"], capture_output=True, text=True, check=True).stdout
     assert str(tmp_path) not in queued
