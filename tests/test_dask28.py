@@ -20,6 +20,7 @@ from pathlib import Path
 
 import dask.config
 import pytest
+from distributed_handler import distributeds_handler  # noqa: F401 - a fixture
 from distributed.utils import silence_logging_cmgr
 
 import l2l
@@ -88,24 +89,6 @@ def test_a_scheduler_without_workers_says_the_command_on_the_command_line(monkey
     with command_line():
         said = _told_no_workers(monkeypatch, capsys, False)
     assert said.endswith("or stop it (Ctrl-C) and continue later with l2l resume FILE"), said
-
-
-@pytest.fixture
-def distributeds_handler():
-    """distributed's stream handler as a script has it (under pytest its logger has none), printing every level;
-    yields (handler, what it printed)."""
-    printed = io.StringIO()
-    handler = logging.StreamHandler(printed)
-    handler.setFormatter(logging.Formatter("%(name)s - %(levelname)s - %(message)s"))
-    logger = logging.getLogger("distributed")
-    logger.addHandler(handler)
-    level = logger.level
-    logger.setLevel(logging.INFO)
-    try:
-        yield handler, printed
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
 
 
 def _as_found(handler: logging.StreamHandler, printed: io.StringIO) -> None:

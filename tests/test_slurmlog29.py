@@ -22,6 +22,7 @@ import weakref
 
 import dask
 import pytest
+from distributed_handler import distributeds_handler  # noqa: F401 - a fixture
 from distributed import LocalCluster
 from distributed.utils import silence_logging_cmgr
 
@@ -32,24 +33,6 @@ from l2l.jobs.slurm import SlurmExecutor
 from slurm_helpers import require_slurm
 
 LOST = "distributed.deploy.lost-worker-timeout"
-
-
-@pytest.fixture
-def distributeds_handler():
-    """distributed's stream handler as a script has it (under pytest its logger has none), printing every level;
-    yields (handler, what it printed)."""
-    printed = io.StringIO()
-    handler = logging.StreamHandler(printed)
-    handler.setFormatter(logging.Formatter("%(name)s - %(levelname)s - %(message)s"))
-    logger = logging.getLogger("distributed")
-    logger.addHandler(handler)
-    level = logger.level
-    logger.setLevel(logging.INFO)
-    try:
-        yield handler, printed
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
 
 
 def _slurm_run(tmp_path) -> SlurmExecutor:
