@@ -418,11 +418,30 @@ class _Loop(Trials, Commits):
         refused in one line naming the optimizer (l2l.testing.OptimizerContract checks the same), where before
         a NaN reached the simulator and failed every evaluation as a non-finite result, and one candidate more
         than asked ran past run.evaluations. run.initial_points not handed out yet come first (see
-        :meth:`ask_initial`)."""
+        :meth:`inject_initial` and :meth:`ask_initial`)."""
         given = int(self.loop.get("initial_given", 0))
         if given < len(self.config.initial_points):
+            injected = self.inject_initial(given)
+            if injected is not None:
+                return self.ask_optimizer(n, injected)
             return self.ask_initial(n, given)
         return self.ask_optimizer(n)
+
+    def inject_initial(self, given: int) -> Any:
+        """The optimizer's state with run.initial_points from the ``given``-th on injected as the next members
+        of its generations (ga, cmaes, nsga2, ...: ``inject``, see l2l.optimizers._generations), all at once and
+        counted by :meth:`took_initial` once the caller keeps the state; None for an optimizer without
+        ``inject`` (tpe, gp, random, grid are told them as results: :meth:`ask_initial`)."""
+        inject = getattr(self.optimizer, "inject", None)
+        if inject is None:
+            return None
+        from l2l.initial_points import codes as point_codes
+
+        points = self.config.initial_points[given:]
+        state = inject(self.problem, self.optimizer_state, point_codes(points, self.problem.space))
+        if state is not None:
+            self.initial_taken = given + len(points)
+        return state
 
     def ask_initial(self, n: int | None, given: int) -> tuple[np.ndarray, Any]:
         """``n`` candidates (None: a generation, as many as the optimizer's ask() gives) of which the first are
@@ -445,9 +464,9 @@ class _Loop(Trials, Commits):
         if taken is not None:
             self.loop["initial_given"] = taken
 
-    def ask_optimizer(self, n: int | None = None) -> tuple[np.ndarray, Any]:
-        """The optimizer's own ask, checked (see :meth:`ask`)."""
-        codes, state = self.optimizer.ask(self.problem, self.optimizer_state, n)
+    def ask_optimizer(self, n: int | None = None, state: Any = None) -> tuple[np.ndarray, Any]:
+        """The optimizer's own ask from ``state`` (None: the run's), checked (see :meth:`ask`)."""
+        codes, state = self.optimizer.ask(self.problem, self.optimizer_state if state is None else state, n)
         codes = np.asarray(codes, dtype=float)
         dimension = self.problem.space.dimension
         if codes.ndim != 2 or codes.shape[1] != dimension:

@@ -8,9 +8,15 @@ candidates are these points, in order, evaluated and told like any other result.
 part of the run state (``loop["initial_given"]``), committed with the optimizer's state, so a resumed run
 evaluates none of them twice.
 
-Only optimizers that take a result they never asked for can be told them (:data:`TAKE_POINTS`); under policy
-``pbt`` the optimizer is only asked for the first members, never told, so every optimizer does there; policy
-``model-based`` proposes every candidate itself and takes none.
+The optimizers that learn from every result (:data:`TAKE_POINTS`) are told the points as results they never asked
+for. The generational ones that take them (:data:`INJECT_POINTS`: their ``takes_initial_points``) get them
+injected (``inject``, see :mod:`l2l.optimizers._generations`): the points are the first members of the first
+generation, in place of that many of the optimizer's own, and are told with it, so selection keeps the good ones
+(more points than a generation: the next generations' first members, each sampled after the one before was told);
+CMA-ES and the evolution strategies clip an injected point's step from the mean first, as CMA-ES does. The others
+(gradient-descent, whose probes estimate a gradient, cmaes-quadratic, nevergrad) refuse them in one line, and so
+does ``auto`` where it picks one of those. Under policy ``pbt`` the optimizer is only asked for the first members,
+never told, so every optimizer does there; policy ``model-based`` proposes every candidate itself and takes none.
 """
 
 from __future__ import annotations
@@ -24,6 +30,9 @@ from l2l.errors import ConfigError
 #: Optimizers whose tell takes a candidate it never asked for (tpe, motpe, gp add it as a result; random and grid
 #: learn nothing from tell): those that can be told initial points.
 TAKE_POINTS = ("tpe", "motpe", "gp", "random", "grid")
+#: Generational optimizers that take them as the first members of their generations (``takes_initial_points``).
+INJECT_POINTS = ("ga", "nsga2", "nsga3", "cmaes", "es", "nes", "cross-entropy", "face", "simulated-annealing",
+                 "parallel-tempering", "enkf")
 #: Most initial points a config may give.
 MAX_POINTS = 10_000
 KEY = "run.initial_points"
@@ -100,7 +109,7 @@ def codes(points: Sequence[Mapping[str, Any]], space: Any) -> np.ndarray:
 def refusal(components: Any) -> str:
     """Why this run cannot start from its initial points ('' if it can): policy 'model-based' proposes every
     candidate itself; outside policy 'pbt' (which never tells its optimizer) the optimizer (the one 'auto' chose)
-    must take results it did not ask for."""
+    must take them (:func:`takes`)."""
     config, optimizer, policy = components.config, components.optimizer, components.policy
     if not getattr(config, "initial_points", ()):
         return ""
@@ -110,17 +119,22 @@ def refusal(components: Any) -> str:
         return (f"{KEY}: policy {config.policy.name!r} proposes every candidate itself and cannot start from "
                 f"given points; use another policy (asha, hyperband, successive-halving, median-stopping, pbt) or leave "
                 f"{KEY} out")
-    name = shown = getattr(optimizer, "name", "?")
+    shown = repr(getattr(optimizer, "name", "?"))
     choose = getattr(optimizer, "choose", None)
-    if name == "auto" and callable(choose):
-        name = choose(components.problem)[0]
+    if shown == "'auto'" and callable(choose):
+        name, options, _ = choose(components.problem)
+        optimizer = optimizer._optimizer(name, options)
         shown = f"'auto' (here {name!r})"
-    else:
-        shown = repr(name)
-    if name not in TAKE_POINTS:
-        return (f"{KEY}: optimizer {shown} cannot be told candidates it did not ask for; initial points work "
-                f"with optimizer {', '.join(TAKE_POINTS)} (or under policy 'pbt'): e.g. [optimizer] name = 'tpe'")
+    if not takes(optimizer):
+        return (f"{KEY}: optimizer {shown} cannot start from given points; initial points work with optimizer "
+                f"{', '.join(TAKE_POINTS + INJECT_POINTS)} (or under policy 'pbt'): e.g. [optimizer] name = 'tpe'")
     return ""
+
+
+def takes(optimizer: Any) -> bool:
+    """True if ``optimizer`` can start from initial points: told them as results (:data:`TAKE_POINTS`) or given
+    them as its first members (``takes_initial_points``)."""
+    return getattr(optimizer, "name", None) in TAKE_POINTS or bool(getattr(optimizer, "takes_initial_points", False))
 
 
 def note(config: Any) -> str:

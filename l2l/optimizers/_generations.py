@@ -29,10 +29,20 @@ samples a Latin hypercube first and starts from its best point; see ``docs/optim
 Asked and told members wait in the state as arrays (``queued``, ``asked``,
 ``told`` with their ``[generation, index]`` slots), so a run stopped between
 two tells resumes exactly.
+
+Known points (``run.initial_points``) go in through :meth:`Generational.inject`, for the optimizers that
+declare ``takes_initial_points``: each becomes the next member handed out, in place of the optimizer's own
+member of the generation it falls in (the first generation's first members; more points than a generation fill
+the next ones as they are sampled, after the earlier ones were told). They are told with their generation like
+any member, so its update (selection, elites, recombination) uses them. An optimizer that searches around a mean
+starts it at the first point (pycma's ``x0``; :meth:`Generational._start_at`), and one whose update reads each
+member as a step from its distribution (CMA-ES, the evolution strategies) clips the injected points' steps first
+(:meth:`Generational._injected`), as CMA-ES does for injected solutions (Hansen 2011).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -52,6 +62,9 @@ class Generational(Optimizer):
     """Base of the optimizers that sample and update whole generations (see the module documentation)."""
 
     generational: ClassVar[bool] = True
+    #: True if :meth:`inject` puts known points into the generations (``run.initial_points``); False: it
+    #: returns None and the run refuses the points (see :mod:`l2l.initial_points`).
+    takes_initial_points: ClassVar[bool] = False
 
     # -- what a subclass provides ---------------------------------------------------
     def _init_state(self, problem: Problem, seed: int) -> State:
@@ -84,6 +97,17 @@ class Generational(Optimizer):
         first; ``spacing`` is the design's typical distance between neighbours, in frame units."""
         raise NotImplementedError
 
+    def _start_at(self, problem: Problem, state: State, point: np.ndarray) -> State:
+        """The state before any generation was sampled, made to start from ``point`` (codes: the first injected
+        point): by default unchanged; a search around a mean starts its mean there (pycma's ``x0``)."""
+        return state
+
+    def _injected(self, problem: Problem, state: State, candidates: np.ndarray, given: np.ndarray) -> np.ndarray:
+        """The members of a told generation (codes, in the order sampled) as its update reads them, where
+        ``given`` marks those that were injected points: by default unchanged; an optimizer whose update reads a
+        member as a step from its distribution clips the injected ones' steps here."""
+        return candidates
+
     # -- the contract ---------------------------------------------------------------
     def init(self, problem: Problem, seed: int) -> State:
         state = {**self._init_state(problem, seed), **_empty_ledger(problem)}
@@ -92,6 +116,24 @@ class Generational(Optimizer):
             state.update(design_size=size, design_generation=-1, design_rng=new_rng_state(seed, 23),
                          design_budget=int(getattr(self, "budget")))
         return state
+
+    def inject(self, problem: Problem, state: State, candidates: np.ndarray) -> State | None:
+        """The state in which ``candidates`` (rows of codes: known points) are the next members handed out, in
+        order, each in place of the optimizer's own member of the generation it falls in (members queued already
+        first, then the generations sampled next); None if this optimizer does not take points
+        (:attr:`takes_initial_points`). Told with their generation, they are part of its update. Injected before
+        anything was sampled, the search starts from the first point where it has a mean (:meth:`_start_at`)."""
+        if not self.takes_initial_points:
+            return None
+        state = {**_empty_ledger(problem), **state}
+        points = np.asarray(candidates, dtype=float).reshape(-1, problem.space.dimension)
+        pending = state.get("initial_pending")
+        if len(points) and pending is None and state["generations_sampled"] == 0 and "injected_slot" not in state:
+            state = self._start_at(problem, state, points[0])
+        state = {**state, "initial_pending": points if pending is None else np.vstack([pending, points]),
+                 "injected_slot": state.get("injected_slot", np.empty((0, 2), dtype=np.int64))}
+        queued, state = _placed(state, state["queued"], state["queued_slot"])
+        return {**state, "queued": queued}
 
     def ask(self, problem: Problem, state: State, n: int | None = None) -> tuple[np.ndarray, State]:
         state = {**_empty_ledger(problem), **state}  # a state written before the ledger existed has none
@@ -109,6 +151,8 @@ class Generational(Optimizer):
             if len(candidates) == 0:
                 break
             new_slots = np.stack([np.full(len(candidates), number), np.arange(len(candidates))], axis=1)
+            if "initial_pending" in state:  # known points in place of this generation's first members
+                candidates, state = _placed(state, candidates, new_slots)
             queued = np.vstack([queued, candidates])
             slots = np.vstack([slots, new_slots]).astype(np.int64)
             state["generations_sampled"] = number + 1
@@ -146,10 +190,19 @@ class Generational(Optimizer):
             order = np.flatnonzero(members)[np.argsort(state["told_slot"][members, 1], kind="stable")]
             outputs = None if state["told_outputs"] is None else state["told_outputs"][order]
             rest = ~members
+            candidates = state["told"][order]
+            if len(state.get("injected_slot", ())):
+                injected = state["injected_slot"]
+                mine = injected[:, 0] == number
+                if mine.any():
+                    given = np.isin(state["told_slot"][order, 1], injected[mine, 1])
+                    state = {**state, "injected_slot": injected[~mine]}
+                    if number != state.get("design_generation"):
+                        candidates = self._injected(problem, state, candidates, given)
             if number == state.get("design_generation"):
-                updated = self._started(problem, state, state["told"][order], state["told_scores"][order])
+                updated = self._started(problem, state, candidates, state["told_scores"][order])
             else:
-                updated = self._update(problem, state, state["told"][order], state["told_scores"][order], outputs)
+                updated = self._update(problem, state, candidates, state["told_scores"][order], outputs)
             state = {**updated, "told": state["told"][rest], "told_slot": state["told_slot"][rest],
                      "told_scores": state["told_scores"][rest],
                      "told_outputs": None if state["told_outputs"] is None else state["told_outputs"][rest]}
@@ -170,6 +223,42 @@ class Generational(Optimizer):
         order = np.argsort(-scalar, kind="stable")
         spacing = float(len(candidates) ** (-1.0 / problem.space.dimension))
         return self._start_from(problem, state, candidates[order], scalar[order], spacing)
+
+
+def clipped_steps(problem: Problem, candidates: np.ndarray, given: np.ndarray, mean: np.ndarray,
+                  scale: np.ndarray | float, whiten: np.ndarray | None = None) -> np.ndarray:
+    """``candidates`` with the rows ``given`` (injected points) moved toward ``mean`` until their step
+    ``(x - mean) / scale`` (frame units; times ``whiten``, an inverse square root of the covariance, when given)
+    is at most ``sqrt(n) + 2 n / (n + 2)`` long, the longest a sampled step of n standard normals typically has
+    (pycma's repair of injected solutions); the other rows as they are."""
+    frame = Frame(problem)
+    n = problem.space.dimension
+    steps = (frame.to_frame(candidates[given]) - mean) / scale
+    lengths = np.linalg.norm(steps if whiten is None else steps @ whiten.T, axis=1)
+    limit = math.sqrt(n) + 2 * n / (n + 2)
+    factor = np.minimum(1.0, limit / np.maximum(lengths, 1e-300))
+    out = np.array(candidates, dtype=float)
+    out[given] = frame.from_frame(mean + scale * steps * factor[:, None])
+    return out
+
+
+def _placed(state: State, candidates: np.ndarray, slots: np.ndarray) -> tuple[np.ndarray, State]:
+    """``candidates`` (with their ``slots``) with the pending known points in place of the first rows that are
+    no point already, and the state with those points no longer pending and their slots marked injected."""
+    pending, injected = state["initial_pending"], state["injected_slot"]
+    slots = np.asarray(slots, dtype=np.int64).reshape(-1, 2)
+    free = np.flatnonzero(~(slots[:, None, :] == injected[None, :, :]).all(axis=2).any(axis=1))[:len(pending)]
+    if not len(free):
+        return candidates, state
+    candidates = np.array(candidates, dtype=float)
+    candidates[free] = pending[:len(free)]
+    rest = pending[len(free):]
+    state = {**state, "injected_slot": np.vstack([injected, slots[free]]).astype(np.int64)}
+    if len(rest):
+        state["initial_pending"] = rest
+    else:
+        del state["initial_pending"]
+    return candidates, state
 
 
 def latin_hypercube(rng: np.random.Generator, size: int, dimension: int) -> np.ndarray:

@@ -80,6 +80,7 @@ def _score_unit(spread: list[float]) -> float:
 @dataclass(frozen=True)
 class _Chains(BudgetSized):
     needs_bounds: ClassVar[bool] = False
+    takes_initial_points: ClassVar[bool] = True
     #: After a start-up design (a small budget), the longest step of a chain as a fraction of its spacing.
     step_cap: ClassVar[float] = 0.5
 

@@ -232,6 +232,14 @@ class Auto(Optimizer):
         candidates, inner = self._optimizer(state["choice"], state["options"]).ask(problem, state["inner"], n)
         return candidates, {**state, "inner": inner}
 
+    def inject(self, problem: Problem, state: State, candidates: np.ndarray) -> State | None:
+        """Known points (run.initial_points) injected into the chosen optimizer's generations where it takes them
+        so (ga, cmaes, nsga2, ...: see l2l.optimizers._generations); None otherwise (tpe, random: told as results
+        instead; the rest refuse them, l2l.initial_points)."""
+        inject = getattr(self._optimizer(state["choice"], state["options"]), "inject", None)
+        inner = inject(problem, state["inner"], candidates) if inject is not None else None
+        return None if inner is None else {**state, "inner": inner}
+
     def tell(self, problem, state, candidates, scores, outputs=None) -> State:
         inner = self._optimizer(state["choice"], state["options"]).tell(problem, state["inner"], candidates, scores)
         return {**state, "inner": inner}

@@ -7,6 +7,14 @@ parameters, ``4 * scale`` around the default for unbounded ones. Bounded
 candidates are clipped to the bounds and the update uses the clipped points.
 The state holds the mean, step size, covariance, both evolution paths and
 the generator as arrays.
+
+Known points (``run.initial_points``, :meth:`~l2l.optimizers._generations.Generational.inject`): the mean
+starts at the first point (pycma's ``x0``, in place of ``start``) with the step size ``sigma``, and the points
+are evaluated in place of the first samples of the first generation and told with it, as pycma's ``inject``
+has them: before the update each injected point's step from the mean is clipped to a Mahalanobis length of at
+most ``sqrt(n) + 2 n / (n + 2)`` (step-size units), the longest a sampled step typically has, so a good point
+far from the mean pulls the mean, the paths and the covariance toward it by about one step and no more (Hansen,
+"Injecting external solutions into CMA-ES", 2011).
 """
 
 from __future__ import annotations
@@ -19,7 +27,7 @@ import numpy as np
 
 from l2l.errors import ConfigError
 from l2l.optimizers._common import Frame, finite_scores
-from l2l.optimizers._generations import BudgetSized
+from l2l.optimizers._generations import BudgetSized, clipped_steps
 from l2l.optimizers.base import (MAX_POPULATION, MAX_STEP, Problem, State, new_rng_state, rng_from_state,
                                  rng_state)
 from l2l.registry import option
@@ -37,6 +45,7 @@ class CMAES(BudgetSized):
 
     name: ClassVar[str] = "cmaes"
     needs_bounds: ClassVar[bool] = False
+    takes_initial_points: ClassVar[bool] = True
 
     population_size: int | None = option(None, help="candidates per generation (default 4 + 3 ln(dimension))", ge=4, le=MAX_POPULATION)
     sigma: float = option(0.2, help="initial step size, as a fraction of each parameter's range (or of 4*scale)",
@@ -77,6 +86,15 @@ class CMAES(BudgetSized):
         z = rng.standard_normal((self.lam(problem), problem.space.dimension))
         points = state["mean"] + state["sigma"] * z @ root.T
         return frame.from_frame(points), {**state, "rng": rng_state(rng)}
+
+    def _start_at(self, problem, state, point) -> State:
+        return {**state, "mean": Frame(problem).to_frame(point)}
+
+    def _injected(self, problem, state, candidates, given) -> np.ndarray:
+        """The injected points' steps from the mean clipped to Mahalanobis length ``sqrt(n) + 2 n / (n + 2)``."""
+        eigenvalues, basis = np.linalg.eigh(state["covariance"])
+        whiten = basis @ np.diag(1 / np.sqrt(np.maximum(eigenvalues, 1e-30))) @ basis.T
+        return clipped_steps(problem, candidates, given, state["mean"], state["sigma"], whiten)
 
     def _update(self, problem, state, candidates, scores, outputs=None) -> State:
         frame = Frame(problem)

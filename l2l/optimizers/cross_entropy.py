@@ -36,6 +36,7 @@ DISTRIBUTIONS = ("gaussian", "noisy-gaussian")
 @dataclass(frozen=True)
 class _CrossEntropyBase(BudgetSized):
     needs_bounds: ClassVar[bool] = False
+    takes_initial_points: ClassVar[bool] = True
 
     elite_fraction: float = option(0.2, help="fraction of each generation used to refit the distribution", gt=0, le=1)
     smoothing: float = option(0.7, help="weight of the new fit against the old distribution (1: no memory)", gt=0, le=1)
@@ -62,6 +63,9 @@ class _CrossEntropyBase(BudgetSized):
     def _start_from(self, problem, state, candidates, scalar, spacing) -> State:
         return {**state, "mean": Frame(problem).to_frame(candidates[0]),
                 "std": np.full(problem.space.dimension, self.start_step * spacing)}
+
+    def _start_at(self, problem, state, point) -> State:
+        return {**state, "mean": Frame(problem).to_frame(point)}
 
     def _sample(self, problem: Problem, state: State, n: int) -> tuple[np.ndarray, State]:
         frame = Frame(problem)

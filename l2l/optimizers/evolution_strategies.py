@@ -19,7 +19,7 @@ from typing import ClassVar
 import numpy as np
 
 from l2l.optimizers._common import Frame, best_of, centered_ranks, finite_scores, nes_utilities
-from l2l.optimizers._generations import BudgetSized
+from l2l.optimizers._generations import BudgetSized, clipped_steps
 from l2l.optimizers.base import (MAX_POPULATION, MAX_STEP, Problem, State, new_rng_state, rng_from_state,
                                  rng_state)
 from l2l.registry import option
@@ -34,6 +34,7 @@ class EvolutionStrategies(BudgetSized):
 
     name: ClassVar[str] = "es"
     needs_bounds: ClassVar[bool] = False
+    takes_initial_points: ClassVar[bool] = True
 
     population_size: int = option(10, help="perturbations per generation (even with mirrored sampling)", ge=2, le=MAX_POPULATION)
     sigma: float = option(0.1, help="perturbation std, as a fraction of each range (or of 4*scale)", gt=0, le=MAX_STEP)
@@ -71,6 +72,14 @@ class EvolutionStrategies(BudgetSized):
         points = state["mean"] + self.sigma * noise
         return frame.from_frame(points), {**state, "rng": rng_state(rng)}
 
+    def _start_at(self, problem, state, point) -> State:
+        start = Frame(problem).to_frame(point)  # the weight decay's anchor too
+        return {**state, "mean": start, "start": start}
+
+    def _injected(self, problem, state, candidates, given) -> np.ndarray:
+        """Injected points (run.initial_points) as perturbations of at most ``sqrt(n) + 2 n / (n + 2)`` sigmas."""
+        return clipped_steps(problem, candidates, given, state["mean"], self.sigma)
+
     def _update(self, problem, state, candidates, scores, outputs=None) -> State:
         frame = Frame(problem)
         scalar = finite_scores(self.scalar_scores(problem, scores))
@@ -101,6 +110,7 @@ class NaturalES(BudgetSized):
 
     name: ClassVar[str] = "nes"
     needs_bounds: ClassVar[bool] = False
+    takes_initial_points: ClassVar[bool] = True
 
     population_size: int | None = option(None, help="samples per generation (default 4 + 3 ln(dimension))", ge=2, le=MAX_POPULATION)
     sigma: float = option(0.3, help="initial step size, as a fraction of each range (or of 4*scale)", gt=0, le=MAX_STEP)
@@ -137,6 +147,13 @@ class NaturalES(BudgetSized):
         else:
             z = rng.standard_normal((size, dimension))
         return frame.from_frame(state["mean"] + state["sigma"] * z), {**state, "rng": rng_state(rng)}
+
+    def _start_at(self, problem, state, point) -> State:
+        return {**state, "mean": Frame(problem).to_frame(point)}
+
+    def _injected(self, problem, state, candidates, given) -> np.ndarray:
+        """Injected points (run.initial_points) as samples of at most ``sqrt(n) + 2 n / (n + 2)`` step sizes."""
+        return clipped_steps(problem, candidates, given, state["mean"], state["sigma"])
 
     def _update(self, problem, state, candidates, scores, outputs=None) -> State:
         frame = Frame(problem)

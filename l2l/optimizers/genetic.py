@@ -48,6 +48,7 @@ class GeneticAlgorithm(BudgetSized):
     """Genetic algorithm: tournament selection, blend crossover, Gaussian mutation, elitism (DEAP)."""
 
     name: ClassVar[str] = "ga"
+    takes_initial_points: ClassVar[bool] = True
 
     population_size: int = option(20, help="individuals per generation", ge=2, le=MAX_POPULATION)
     crossover_probability: float = option(0.7, help="probability that a pair is crossed over", ge=0, le=1)

@@ -54,6 +54,7 @@ class EnsembleKalmanFilter(Generational):
 
     name: ClassVar[str] = "enkf"
     needs_outputs: ClassVar[bool] = True
+    takes_initial_points: ClassVar[bool] = True
     needs_bounds: ClassVar[bool] = False
 
     ensemble_size: int = option(20, help="members of the ensemble, evaluated every generation", ge=2, le=MAX_POPULATION)

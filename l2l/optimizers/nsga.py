@@ -62,6 +62,7 @@ class _Individual(list):
 @dataclass(frozen=True)
 class _NSGA(BudgetSized):
     multi_objective: ClassVar[bool] = True
+    takes_initial_points: ClassVar[bool] = True
 
     population_size: int | None = option(None, help="parents kept and offspring evaluated per generation (default "
                                                     "40 with several objectives, 8 with one)", ge=4, le=MAX_POPULATION)

@@ -1,0 +1,239 @@
+"""run.initial_points with the generational optimizers (session 30): ga, cmaes, nsga2, es and the others that
+sample whole generations start from known good configurations (the most common warm start in evolutionary
+computation), which they refused before. The points are the first members of the first generation, in place of
+that many of the optimizer's own (more points than a generation: the next generations' first members), told with
+it so that selection keeps the good ones; cmaes, es, nes and cross-entropy start their mean at the first point, and
+cmaes clips an injected point's step as CMA-ES does for injected solutions. gradient-descent and the optimizers
+'auto' picks that cannot take them still refuse them in one line. Runs without points are the runs they were."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import l2l
+from conftest import comparable, write_toml
+from l2l.cli import main
+from l2l.initial_points import INJECT_POINTS
+from l2l.objectives import Objective
+from l2l.optimizers import OPTIMIZERS
+from l2l.optimizers._common import Frame
+from l2l.optimizers.base import Problem
+from l2l.space import Space
+from test_enqueue29 import killed_run
+
+TESTS = Path(__file__).resolve().parent
+
+SPACE = {"x": {"low": -2.0, "high": 2.0, "shape": [2]}, "n": {"type": "int", "low": -3, "high": 3}}
+POINTS = [{"x": [0.5, -1.0], "n": 3}, {"x": [0.0, 0.0], "n": 0}, {"x": [1.0, 1.0], "n": -2}]
+#: Five points: more than a generation of four.
+MORE = POINTS + [{"x": [-1.5, 0.25], "n": 1}, {"x": [1.75, -0.5], "n": -1}]
+OPTIMUM = {"x": [0.0, 0.0], "n": 0}  # of models_for_tests:quadratic (0)
+#: The option that sizes a generation, where it is not population_size.
+SIZE = {"face": "min_population_size", "enkf": "ensemble_size", "gradient-descent": "n_random_directions"}
+GENERATIONAL = list(INJECT_POINTS)
+
+
+def config(optimizer: str, points=POINTS, seed: int = 1, generations: int = 3, size: int = 4, **options) -> dict:
+    many = optimizer.startswith("nsga")
+    function = ("models_for_tests:two_objectives" if many else
+                "models_initpoints30:with_outputs" if optimizer == "enkf" else "models_for_tests:quadratic")
+    out = {"run": {"seed": seed, "generations": generations},
+           "space": SPACE, "optimizer": {"name": optimizer, SIZE.get(optimizer, "population_size"): size, **options},
+           "simulator": {"name": "python", "path": str(TESTS), "function": function},
+           "backend": {"name": "serial"}}
+    if many:
+        out["objectives"] = [{"name": "loss", "direction": "minimize"},
+                             {"name": "accuracy", "direction": "maximize"}]
+    if points is not None:
+        out["run"]["initial_points"] = points
+    return out
+
+
+def rows(frame) -> list[dict]:
+    """Every row's parameters in the run's order, as the points are written."""
+    ordered = frame.sort_values(["generation", "individual"])
+    return [{"x": [float(r["x[0]"]), float(r["x[1]"])], "n": int(r["n"])} for _, r in ordered.iterrows()]
+
+
+def run(tmp_path: Path, data: dict, name: str = "r.h5"):
+    return l2l.load(l2l.run(l2l.from_mapping(data), tmp_path / name, progress=False))
+
+
+@pytest.mark.parametrize("optimizer", GENERATIONAL)
+def test_the_first_rows_are_the_points_in_order_then_the_optimizer_goes_on(tmp_path, optimizer):
+    frame = run(tmp_path, config(optimizer))
+    first = frame.sort_values(["generation", "individual"])
+    assert rows(frame)[:3] == POINTS
+    assert first["generation"].head(3).tolist() == [0, 0, 0]  # the first generation's first members
+    assert len(frame) >= 12 and rows(frame)[3] not in POINTS  # the optimizer's own fourth member
+
+
+@pytest.mark.parametrize("optimizer", ["ga", "cmaes", "nsga2", "es"])
+def test_more_points_than_a_generation_fill_the_next_generations_first_members(tmp_path, optimizer):
+    frame = run(tmp_path, config(optimizer, points=MORE))
+    assert rows(frame)[:5] == MORE
+    ordered = frame.sort_values(["generation", "individual"])
+    assert ordered[["generation", "individual"]].head(5).values.tolist() == [[0, 0], [0, 1], [0, 2], [0, 3], [1, 0]]
+    assert frame.groupby("generation").size().tolist() == [4, 4, 4]
+
+
+@pytest.mark.parametrize("optimizer", [o for o in GENERATIONAL if not o.startswith("nsga")])
+def test_a_known_optimum_given_as_a_point_is_the_runs_best(tmp_path, optimizer):
+    path = l2l.run(l2l.from_mapping(config(optimizer, points=[POINTS[0], OPTIMUM])), tmp_path / "o.h5",
+                   progress=False)
+    best = l2l.best(path)
+    assert best.objectives == {"value": 0.0} and (best.generation, best.individual) == (0, 1)
+
+
+def test_the_ga_keeps_a_known_optimum_in_every_later_generation(tmp_path):
+    """Told with the first generation, the optimum is the GA's elite: copied unchanged into every generation."""
+    frame = run(tmp_path, config("ga", points=[POINTS[0], OPTIMUM], generations=5))
+    for generation in range(1, 5):
+        members = rows(frame[frame["generation"] == generation])
+        assert OPTIMUM in members, generation
+
+
+def test_nsga2_keeps_a_dominating_point_among_its_parents(tmp_path):
+    """Both objectives of models_for_tests:two_objectives are best at the optimum: a given optimum dominates every
+    other candidate, so selection keeps it and its offspring crowd around it: the later generations are nearer it
+    than a run without it, over several seeds."""
+    def spread(points, seed):
+        frame = run(tmp_path, config("nsga2", points=points, seed=seed, generations=4), f"n{seed}{points is None}.h5")
+        last = frame[frame["generation"] == 3]
+        return float(np.median(last["loss"]))
+    given = [spread([OPTIMUM], seed) for seed in range(3)]
+    without = [spread(None, seed) for seed in range(3)]
+    assert np.mean(given) < 0.5 * np.mean(without), (given, without)
+
+
+def _cmaes_distances(inject: bool, seeds: range, generations: int = 3, dimension: int = 5) -> np.ndarray:
+    """How far cmaes' mean lies from a good point (the optimum of a shifted sphere, far from the middle where the
+    search starts) after ``generations``, with the point injected or not, one figure per seed."""
+    problem = Problem(Space.from_json({"x": {"type": "float", "low": -2.0, "high": 2.0, "shape": [dimension]}}),
+                      (Objective("value"),))
+    cmaes = OPTIMIZERS.create("cmaes", {})
+    good = np.where(np.arange(dimension) % 2 == 0, 1.5, -1.5)
+    target = Frame(problem).to_frame(good)
+    out = []
+    for seed in seeds:
+        state = cmaes.init(problem, seed)
+        if inject:
+            state = cmaes.inject(problem, state, good[None, :])
+        for _ in range(generations):
+            candidates, state = cmaes.ask(problem, state)
+            state = cmaes.tell(problem, state, candidates, -np.sum((candidates - good) ** 2, axis=1))
+        out.append(float(np.linalg.norm(state["mean"] - target)))
+    return np.asarray(out)
+
+
+def test_cmaes_started_from_a_good_point_stays_nearer_it_than_a_search_without_it():
+    given, without = _cmaes_distances(True, range(12)), _cmaes_distances(False, range(12))
+    assert given.mean() < 0.5 * without.mean(), (given.mean(), without.mean())
+    assert (given < without).mean() >= 0.75
+
+
+def test_cmaes_clips_a_far_injected_points_step_as_cma_es_does():
+    """A point injected into a later generation (far from the mean) pulls the mean by about one step at most:
+    its step is clipped to sqrt(n) + 2 n / (n + 2) before the update."""
+    problem = Problem(Space.from_json({"x": {"type": "float", "low": -100.0, "high": 100.0, "shape": [3]}}),
+                      (Objective("value"),))
+    cmaes = OPTIMIZERS.create("cmaes", {"sigma": 0.01})
+    state = cmaes.init(problem, 1)
+    candidates, state = cmaes.ask(problem, state)  # a generation sampled before: the point goes in the next one
+    state = cmaes.tell(problem, state, candidates, -np.sum(candidates ** 2, axis=1))
+    far = np.array([[100.0, 100.0, 100.0]])
+    mean = state["mean"]
+    state = cmaes.inject(problem, state, far)
+    candidates, state = cmaes.ask(problem, state)
+    assert np.array_equal(candidates[0], far[0])
+    state = cmaes.tell(problem, state, candidates, np.sum(candidates, axis=1))  # the far point is the best
+    limit = np.sqrt(3) + 2 * 3 / 5
+    assert 0 < np.linalg.norm(state["mean"] - mean) <= limit * 0.01 * 1.5  # unclipped: about 0.5 * 0.87 / 0.01
+
+
+def test_auto_takes_the_points_where_the_optimizer_it_picks_does(tmp_path):
+    data = config("cmaes", generations=2)
+    data["optimizer"] = {"name": "auto", "noisy": True, "population_size": 4}  # row 5: cmaes, 14 a generation
+    frame = run(tmp_path, data)
+    assert rows(frame)[:3] == POINTS and len(frame) == 28
+
+
+@pytest.mark.parametrize("optimizer, at", [("cmaes", 3), ("ga", 6)])
+def test_a_run_killed_and_resumed_evaluates_no_point_twice_and_equals_the_whole(tmp_path, monkeypatch, optimizer, at):
+    """Killed in the first generation (the points') or in the second (its first member the fifth point): the
+    resumed run's rows are the uninterrupted run's."""
+    data = config(optimizer, points=MORE)
+    data["simulator"]["function"] = "models_kill26:sphere"
+    monkeypatch.setenv("L2L_KILL26_STEP", "0")
+    whole = run(tmp_path, data, "whole.h5")
+    killed = tmp_path / "killed.h5"
+    killed_run(data, killed, at, tmp_path)
+    l2l.resume(killed, progress=False)
+    resumed = l2l.load(killed)
+    assert comparable(resumed).equals(comparable(whole))
+    assert rows(resumed)[:5] == MORE and len(resumed) == 12
+
+
+@pytest.mark.parametrize("optimizer, said", [
+    ({"name": "gradient-descent"}, "run.initial_points: optimizer 'gradient-descent' cannot start from given points; "
+                                   "initial points work with optimizer tpe, motpe, gp, random, grid, ga, nsga2"),
+    ({"name": "auto"}, "run.initial_points: optimizer 'auto' (here 'cmaes-quadratic') cannot start from given points"),
+])
+def test_the_optimizers_that_cannot_take_points_refuse_them_with_exit_2_and_create_nothing(tmp_path, capsys,
+                                                                                           optimizer, said):
+    data = config("random")
+    data["space"] = {"x": SPACE["x"]}
+    data["run"]["initial_points"] = [{"x": [0.5, 0.5]}]
+    data["optimizer"] = optimizer
+    path = write_toml(tmp_path / "c.toml", data)
+    assert main(["run", str(path), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert said in err and len(err.splitlines()) == 1, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.toml"]
+
+
+def test_the_optimizers_said_to_take_points_are_those_that_do():
+    takes = [name for name in OPTIMIZERS.names() if name != "nevergrad"
+             and getattr(OPTIMIZERS.get(name), "takes_initial_points", False)]
+    assert sorted(takes) == sorted(INJECT_POINTS)
+
+
+#: What 2 runs without points of each generational optimizer evaluated (sha256 of their rows), as before session 30.
+WITHOUT_POINTS = {
+    "ga": ["5d522e47bd243ee3", "6ac4602979b2256b"],
+    "nsga2": ["aa59bc832d052042", "fe0b92d2bbc1f06d"],
+    "nsga3": ["189b65d833d79314", "fe0b92d2bbc1f06d"],
+    "cmaes": ["be3c9f3d2a2f018c", "a3050b82f7c2e9b5"],
+    "es": ["96bd643a15ac5e90", "9aa78a352fb41ff0"],
+    "nes": ["41480d8129c086a5", "69fddbef7ed1e30c"],
+    "cross-entropy": ["12b8290915d7808e", "6b3971666b1f8ad4"],
+    "face": ["b26e6593806f7d05", "15e62a452a574ab5"],
+    "simulated-annealing": ["543b21bafb7d9603", "aed967aa0a487f28"],
+    "parallel-tempering": ["8a2bafe94d335940", "e835e87db5abcb68"],
+    "enkf": ["886e6f79d3a74a73", "05e742af59f6cd25"],
+    "gradient-descent": ["65f3952f2c4afd6e", "578a836288493c12"],
+}
+
+
+def fingerprint(frame) -> str:
+    columns = [c for c in frame.columns if c.startswith(("x[", "n", "value", "loss", "accuracy", "seed"))]
+    ordered = frame.sort_values(["generation", "individual"])
+    text = json.dumps({c: ordered[c].tolist() for c in sorted(columns)}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@pytest.mark.parametrize("optimizer", GENERATIONAL + ["gradient-descent"])
+def test_runs_without_points_evaluate_what_they_did_before(tmp_path, optimizer):
+    """Three generations, and a budget small enough for the start-up design (run.evaluations = 30)."""
+    generations = config(optimizer, points=None, size=6)
+    budget = config(optimizer, points=None, seed=2)
+    del budget["run"]["generations"]
+    budget["run"]["evaluations"] = 30
+    budget["optimizer"].pop(SIZE.get(optimizer, "population_size"))  # sized by default: the design
+    got = [fingerprint(run(tmp_path, generations, "g.h5")), fingerprint(run(tmp_path, budget, "b.h5"))]
+    assert got == WITHOUT_POINTS[optimizer]
