@@ -426,7 +426,7 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".", *,
                           f"got {timeout!r}")
     mode = run.get("mode", "generational")
     if mode not in MODES:
-        raise ConfigError(f"run.mode must be one of {MODES}, got {mode!r}")
+        raise ConfigError(f"run.mode must be one of {MODES}, got {mode!r}{foreign.run_value_hint('mode', mode)}")
     # the limits of a new run's counts hold for a user's file; a stored run resumes with what it ran with
     evaluations = _int("evaluations", run.get("evaluations", 0), 0, limited=user_file)
     max_time = _seconds("max_time", run.get("max_time", 0), limited=user_file)

@@ -5,7 +5,11 @@ these were refused with l2l's list alone (``TPESampler`` and ``MedianPruner`` cl
 registry's refusal adds what l2l calls it (docs/coming_from_optuna.md has the whole table)::
 
     component_hint("optimizer", "TPESampler")     # " (Optuna's TPESampler is 'tpe' here)"
-    option_hint("reduction_factor", ["eta", ...])  # "Optuna's reduction_factor is eta here"
+    option_hint("reduction_factor", ["eta", ...])  # "Optuna's reduction_factor is eta here (Ray Tune's too)"
+
+Ray Tune's names (``ASHAScheduler``, ``grace_period``, ``num_samples``, ``metric``/``mode``, ``time_attr``,
+``max_concurrent_trials``, ``hyperparam_mutations``, ``TuneConfig``, ...) are answered the same way
+(docs/coming_from_ray_tune.md).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ _COMPONENTS: dict[str, dict[str, tuple[str, str]]] = {
         "optunasearch": ("Ray Tune's OptunaSearch", "tpe"), "hyperoptsearch": ("Ray Tune's HyperOptSearch", "tpe"),
         "basicvariantgenerator": ("Ray Tune's BasicVariantGenerator", "random"),
         "bayesoptsearch": ("Ray Tune's BayesOptSearch", "gp"),
+        "nevergradsearch": ("Ray Tune's NevergradSearch", "nevergrad"), "axsearch": ("Ray Tune's AxSearch", "gp"),
     },
     "policy": {
         "hyperbandpruner": ("Optuna's HyperbandPruner", "hyperband"),
@@ -36,6 +41,7 @@ _COMPONENTS: dict[str, dict[str, tuple[str, str]]] = {
         "medianpruner": ("Optuna's MedianPruner", "median-stopping"),
         "ashascheduler": ("Ray Tune's ASHAScheduler", "asha"),
         "asynchyperbandscheduler": ("Ray Tune's AsyncHyperBandScheduler", "asha"),
+        "asynchyperband": ("Ray Tune's AsyncHyperBand", "asha"),
         "hyperbandscheduler": ("Ray Tune's HyperBandScheduler", "hyperband"),
         "medianstoppingrule": ("Ray Tune's MedianStoppingRule", "median-stopping"),
         "populationbasedtraining": ("Ray Tune's PopulationBasedTraining", "pbt"),
@@ -52,35 +58,79 @@ _ABSENT: dict[str, dict[str, str]] = {
         "thresholdpruner": "l2l has no ThresholdPruner: a function may fail a segment whose value is out of bounds",
         "patientpruner": "l2l has no PatientPruner",
         "wilcoxonpruner": "l2l has no WilcoxonPruner",
+        "pb2": "Ray Tune's PB2 is 'pbt' here with explore = \"pb2\"",
+        "populationbasedtrainingreplay": "l2l has no PopulationBasedTrainingReplay: l2l.lineage(path) gives a "
+                                         "learner's schedule; train your function piece by piece with it",
+        "resourcechangingscheduler": "l2l has no ResourceChangingScheduler: each of [backend] workers runs one "
+                                     "segment at a time",
+    },
+    "optimizer": {
+        "tunebohb": "Ray Tune's TuneBOHB with HyperBandForBOHB is [policy] name = \"model-based\", which proposes "
+                    "its own candidates",
+        "concurrencylimiter": "Ray Tune's ConcurrencyLimiter(max_concurrent) is [backend] workers",
+        "repeater": "l2l has no Repeater: model-based repeats its best candidates; l2l reevaluate FILE runs the "
+                    "best again on fresh seeds",
     },
 }
 
-#: Option names of Optuna's pruners and samplers and Ray Tune's schedulers -> (whose, l2l's option). Offered only
-#: where the component has that option (``eta`` of the halving policies, not of ``pbt``).
-_OPTIONS: dict[str, tuple[str, str]] = {
-    "reductionfactor": ("Optuna's reduction_factor", "eta"),
-    "minresource": ("Optuna's min_resource", "min_budget"),
-    "maxresource": ("Optuna's max_resource", "max_budget"),
-    "graceperiod": ("Ray Tune's grace_period", "min_budget"),
-    "maxt": ("Ray Tune's max_t", "max_budget"),
-    "ntrials": ("Optuna's n_trials", "max_candidates"),
-    "numsamples": ("Ray Tune's num_samples", "max_candidates"),
-    "nstartuptrials": ("Optuna's MedianPruner n_startup_trials", "min_trials"),
-    "nwarmupsteps": ("Optuna's n_warmup_steps", "grace"),
-    "njobs": ("Optuna's n_jobs", "workers"),
-    "quantilefraction": ("Ray Tune's quantile_fraction", "fraction"),
-    "perturbationinterval": ("Ray Tune's perturbation_interval", "interval"),
-    "burninperiod": ("Ray Tune's burn_in_period", "burn_in"),
-    "perturbationfactors": ("Ray Tune's perturbation_factors", "factors"),
+#: Option names of Optuna's pruners and samplers and Ray Tune's schedulers -> (whose, l2l's option, a note), the
+#: first whose option the component has. Offered only where the component has that option (``eta`` of the halving
+#: policies, not of ``pbt``; Ray Tune's grace_period is ``grace`` of ``median-stopping``, ``min_budget`` of the
+#: others; its num_samples is ``population`` of ``pbt``).
+_OPTIONS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "reductionfactor": (("Optuna's reduction_factor", "eta", " (Ray Tune's too)"),),
+    "minresource": (("Optuna's min_resource", "min_budget", ""),),
+    "maxresource": (("Optuna's max_resource", "max_budget", ""),),
+    "graceperiod": (("Ray Tune's MedianStoppingRule grace_period", "grace", ""),
+                    ("Ray Tune's grace_period", "min_budget",
+                     " (a floor: the rungs count down from max_budget; l2l run --dry-run lists them)")),
+    "maxt": (("Ray Tune's max_t", "max_budget", ""),),
+    "ntrials": (("Optuna's n_trials", "max_candidates", ""),),
+    "numsamples": (("Ray Tune's num_samples", "max_candidates", ""), ("Ray Tune's num_samples", "population", "")),
+    "nstartuptrials": (("Optuna's MedianPruner n_startup_trials", "min_trials", ""),),
+    "minsamplesrequired": (("Ray Tune's min_samples_required", "min_trials", ""),),
+    "nwarmupsteps": (("Optuna's n_warmup_steps", "grace", ""),),
+    "njobs": (("Optuna's n_jobs", "workers", ""),),
+    "maxconcurrenttrials": (("Ray Tune's max_concurrent_trials", "workers", ""),
+                            ("Ray Tune's max_concurrent_trials", "max_running", "")),
+    "maxconcurrent": (("Ray Tune's max_concurrent", "workers", ""), ("Ray Tune's max_concurrent", "max_running", "")),
+    "quantilefraction": (("Ray Tune's quantile_fraction", "fraction", ""),),
+    "perturbationinterval": (("Ray Tune's perturbation_interval", "interval", ""),),
+    "burninperiod": (("Ray Tune's burn_in_period", "burn_in", ""),),
+    "perturbationfactors": (("Ray Tune's perturbation_factors", "factors", ""),),
+    "synch": (("Ray Tune's synch", "synchronous", " (true by default here, False in Ray Tune)"),),
+    **dict.fromkeys(("numcpus", "cpu", "cpus"), (("Ray Tune's num_cpus per trial", "cpus_per_task", ""),)),
 }
+
+_RAY_OBJECTIVE = "[[objectives]] name = \"loss\", direction = \"minimize\" (or \"maximize\")"
+_RAY_FIDELITY = "[simulator] multi_fidelity = { name = \"epochs\", minimum = 1, maximum = 20 }"
+_RAY_RESOURCES = ("l2l asks for no CPUs or GPUs per trial: each of [backend] workers is a process that runs one "
+                  "segment at a time (slurm-array: cpus_per_task)")
 
 #: Options that belong to the run, not to a component: where they go instead.
 _ELSEWHERE: dict[str, str] = {
     "seed": "the run's seed is [run] seed (every component's randomness derives from it)",
     "ntrials": "Optuna's n_trials is [policy] max_candidates, run.generations x population_size, or run.compute",
-    "numsamples": "Ray Tune's num_samples is [policy] max_candidates, or run.compute",
+    "numsamples": "Ray Tune's num_samples is [policy] max_candidates ([policy] population under pbt); without a "
+                  "[policy], run.evaluations",
     "njobs": "Optuna's n_jobs is [backend] workers",
     "direction": "a direction goes in [[objectives]]: direction = \"minimize\"",
+    "metric": f"Ray Tune's metric and mode are {_RAY_OBJECTIVE}",
+    "mode": f"Ray Tune's metric and mode are {_RAY_OBJECTIVE}",
+    "timeattr": f"Ray Tune's time_attr is the budget your function is given: {_RAY_FIDELITY}",
+    "maxconcurrenttrials": "Ray Tune's max_concurrent_trials is [backend] workers",
+    "maxconcurrent": "Ray Tune's max_concurrent is [backend] workers",
+    "pointstoevaluate": "Ray Tune's points_to_evaluate is run.initial_points = [{x = 0.5}, ...]",
+    "hyperparammutations": "Ray Tune's hyperparam_mutations are the [space]: pbt explores every parameter there "
+                           "(keep = [...] leaves some as the donor had them)",
+    "hyperparambounds": "PB2's hyperparam_bounds are the [space]'s low and high: [policy] name = \"pbt\", "
+                        "explore = \"pb2\"",
+    "customexplorefn": "l2l's pbt has no custom_explore_fn: explore = \"perturb\", \"resample\" or \"pb2\"",
+    "hardstop": "l2l's median-stopping always stops for good (Ray Tune's hard_stop = True)",
+    "searchalg": "Ray Tune's search_alg is the [optimizer] table",
+    "scheduler": "Ray Tune's scheduler is the [policy] table",
+    **dict.fromkeys(("resourcespertrial", "resources", "numcpus", "numgpus", "cpu", "cpus", "gpu", "gpus"),
+                    _RAY_RESOURCES),
 }
 
 
@@ -96,10 +146,10 @@ def component_hint(kind: str, name: str) -> str:
 
 def option_hint(key: str, options: Iterable[str]) -> str:
     """What l2l calls another library's option ``key`` of a component whose options are ``options``, else ``""``."""
-    folded = _folded(key)
-    known = _OPTIONS.get(folded)
-    if known and known[1] in set(options):
-        return f"{known[0]} is {known[1]} here"
+    folded, options = _folded(key), set(options)
+    for whose, ours, note in _OPTIONS.get(folded, ()):
+        if ours in options:
+            return f"{whose} is {ours} here{note}"
     return _ELSEWHERE.get(folded, "")
 
 
@@ -117,6 +167,38 @@ _RUN_KEYS: dict[str, str] = {
     "enqueuetrial": "Optuna's enqueue_trial is run.initial_points = [{x = 0.5}, ...]",
     "enqueuetrials": "Optuna's enqueue_trial is run.initial_points = [{x = 0.5}, ...]",
     "pointstoevaluate": "Ray Tune's points_to_evaluate is run.initial_points = [{x = 0.5}, ...]",
+    "numsamples": "Ray Tune's num_samples is [policy] max_candidates ([policy] population under pbt); without a "
+                  "[policy], run.evaluations",
+    "reuseactors": "l2l has no actors: each segment is one call of your function in a worker process",
+    "metric": f"Ray Tune's metric and mode are {_RAY_OBJECTIVE}",
+    "maxconcurrenttrials": "Ray Tune's max_concurrent_trials is [backend] workers",
+    "searchalg": "Ray Tune's search_alg is the [optimizer] table",
+    "scheduler": "Ray Tune's scheduler is the [policy] table",
+    "storagepath": "the run's file is its storage: run.out, or l2l.run(config, out)",
+    "localdir": "the run's file is its storage: run.out, or l2l.run(config, out)",
+    "stop": f"Ray Tune's stop = {{training_iteration = 20}} is the fidelity's maximum: {_RAY_FIDELITY}; "
+            f"run.target = {{loss = 0.1}} ends the whole run once a candidate reaches it (Ray Tune's stop ends the "
+            f"trial)",
+    "timebudgets": "Ray Tune's time_budget_s is run.max_time",
+    "maxfailures": "Ray Tune's max_failures is run.retries",
+    "numtokeep": "every segment's checkpoint is kept in the run's file; l2l prune FILE deletes all but each "
+                 "trial's latest",
+    "checkpointconfig": "every segment's checkpoint is kept in the run's file; l2l prune FILE deletes all but each "
+                        "trial's latest",
+    "resourcespertrial": _RAY_RESOURCES,
+}
+
+#: Ray Tune's configuration objects written as sections: where their keys go.
+_SECTION_WORDS: dict[str, str] = {
+    "tuneconfig": "Ray Tune's TuneConfig is spread here: metric and mode are [[objectives]], num_samples "
+                  "[policy] max_candidates, scheduler [policy], search_alg [optimizer], max_concurrent_trials "
+                  "[backend] workers",
+    "runconfig": "Ray Tune's RunConfig is [run]: name is run.name, storage_path run.out, stop = {training_iteration "
+                 "= N} the fidelity's maximum",
+    "checkpointconfig": "every segment's checkpoint is kept in the run's file; l2l prune FILE deletes all but each "
+                        "trial's latest",
+    "failureconfig": "Ray Tune's FailureConfig(max_failures) is run.retries",
+    "resources": _RAY_RESOURCES,
 }
 
 #: Sections of other libraries' studies and what l2l calls them.
@@ -136,4 +218,36 @@ def run_key_hint(key: str) -> str:
 def section_hint(name: str) -> str:
     """`` (Optuna's sampler is [optimizer] here)``-like words for another library's section, else ``""``."""
     meant = _SECTIONS.get(_folded(name))
-    return f" (a {name}'s table is [{meant}] here)" if meant else ""
+    if meant:
+        return f" (a {name}'s table is [{meant}] here)"
+    words = _SECTION_WORDS.get(_folded(name))
+    return f" ({words})" if words else ""
+
+
+def run_value_hint(key: str, value: object) -> str:
+    """``; Ray Tune's mode = "min" is ...`` for another library's value of a [run] key l2l has too, else ``""``."""
+    if _folded(key) == "mode" and isinstance(value, str) and value.lower() in ("min", "max"):
+        return f"; Ray Tune's mode = {value!r} is {_RAY_OBJECTIVE}"
+    return ""
+
+
+def objective_key_hint(key: str) -> str:
+    """`` (Ray Tune's mode is direction here)`` for another library's key in an [[objectives]] table, else ``""``."""
+    folded = _folded(key)
+    if folded == "mode":
+        return " (Ray Tune's mode is direction here: \"minimize\" or \"maximize\")"
+    return " (Ray Tune's metric is name here)" if folded == "metric" else ""
+
+
+def space_value_hint(value: object) -> str:
+    """``; a list of values is a categorical parameter ...`` for a [space] entry that is no table (Ray Tune's
+    param_space holds constants and lists), else ``""``."""
+    if isinstance(value, (list, tuple)):
+        return "; a list of values is a categorical parameter: { type = \"categorical\", choices = [...] }"
+    if isinstance(value, str) and value.strip().lower().startswith("tune."):
+        return ("; Ray Tune's calls are tables here: tune.loguniform(1e-4, 1e-1) is { type = \"float\", low = 1e-4, "
+                "high = 1e-1, log = true }")
+    if isinstance(value, (bool, int, float, str)):
+        return ("; a constant is no parameter: give it to your function (functools.partial(train, epochs=20), as "
+                "Ray Tune's tune.with_parameters), or write a categorical parameter of one choice")
+    return ""

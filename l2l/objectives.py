@@ -12,6 +12,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from l2l import foreign
 from l2l.errors import ConfigError
 
 DIRECTIONS = ("minimize", "maximize")
@@ -84,7 +85,8 @@ def parse_objectives(raw: Any) -> tuple[Objective, ...]:
             unknown = set(item) - {"name", "direction"}
             if unknown:
                 raise ConfigError(
-                    f"objectives: unknown key {sorted(unknown)[0]!r}; allowed: 'name', 'direction'")
+                    f"objectives: unknown key {sorted(unknown)[0]!r}; allowed: 'name', 'direction'"
+                    f"{foreign.objective_key_hint(str(sorted(unknown)[0]))}")  # Ray Tune's metric, mode
             if "name" not in item:
                 raise ConfigError(f"objectives: every entry needs a 'name', got {item!r}")
             out.append(Objective(item["name"], item.get("direction", "minimize")))

@@ -12,6 +12,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from l2l import foreign
 from l2l.errors import ConfigError
 
 #: Most values one candidate may hold (all parameters together): a space larger than this is refused
@@ -360,6 +361,11 @@ _FOREIGN_TYPES = {
     **dict.fromkeys(("choice", "choices", "category", "categories", "enum", "gridsearch", "grid", "str", "string",
                      "pchoice"), 'type = "categorical" with choices = [...]'),
     **dict.fromkeys(("bool", "boolean"), 'type = "categorical" with choices = [true, false]'),
+    **dict.fromkeys(("randn", "qrandn", "normal", "gaussian"),
+                    'type = "float" with low and high (l2l has no normal distribution: bound it, e.g. mean +/- 3 sd)'),
+    **dict.fromkeys(("samplefrom", "function", "lambda"),
+                    'type = "float", "int" or "categorical" (l2l has no sample_from: the space is fixed before the '
+                    'run; a value computed from others belongs in your function)'),
 }
 
 #: Other libraries' keys of a parameter, and what l2l calls them.
@@ -387,7 +393,7 @@ def parameter_from_json(name: str, data: Mapping[str, Any]) -> Parameter:
     """Build one parameter from its JSON/TOML table; raise :class:`ConfigError` if invalid."""
     if not isinstance(data, Mapping):
         raise ConfigError(f"parameter {name!r}: expected a table such as "
-                          f"{{ type = \"float\", low = 0, high = 1 }}, got {data!r}")
+                          f"{{ type = \"float\", low = 0, high = 1 }}, got {data!r}{foreign.space_value_hint(data)}")
     kind = data.get("type", "float")
     if not isinstance(kind, str) or kind not in _KINDS:
         hint = _foreign_type(kind) if isinstance(kind, str) else None
