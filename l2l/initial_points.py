@@ -14,7 +14,7 @@ injected (``inject``, see :mod:`l2l.optimizers._generations`): the points are th
 generation, in place of that many of the optimizer's own, and are told with it, so selection keeps the good ones
 (more points than a generation: the next generations' first members, each sampled after the one before was told);
 CMA-ES and the evolution strategies clip an injected point's step from the mean first, as CMA-ES does. The others
-(gradient-descent, whose probes estimate a gradient, cmaes-quadratic, nevergrad) refuse them in one line, and so
+(gradient-descent, whose probes estimate a gradient, and nevergrad) refuse them in one line, and so
 does ``auto`` where it picks one of those. Under policy ``pbt`` the optimizer is only asked for the first members,
 never told, so every optimizer does there; policy ``model-based`` proposes every candidate itself and takes none.
 """
@@ -30,9 +30,10 @@ from l2l.errors import ConfigError
 #: Optimizers whose tell takes a candidate it never asked for (tpe, motpe, gp add it as a result; random and grid
 #: learn nothing from tell): those that can be told initial points.
 TAKE_POINTS = ("tpe", "motpe", "gp", "random", "grid")
-#: Generational optimizers that take them as the first members of their generations (``takes_initial_points``).
-INJECT_POINTS = ("ga", "nsga2", "nsga3", "cmaes", "es", "nes", "cross-entropy", "face", "simulated-annealing",
-                 "parallel-tempering", "enkf")
+#: Optimizers that take them as the first members of their generations (``takes_initial_points``; cmaes-quadratic
+#: through its inner CMA-ES).
+INJECT_POINTS = ("ga", "nsga2", "nsga3", "cmaes", "cmaes-quadratic", "es", "nes", "cross-entropy", "face",
+                 "simulated-annealing", "parallel-tempering", "enkf")
 #: Most initial points a config may give.
 MAX_POINTS = 10_000
 KEY = "run.initial_points"

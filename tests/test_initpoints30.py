@@ -4,13 +4,15 @@ computation), which they refused before. The points are the first members of the
 that many of the optimizer's own (more points than a generation: the next generations' first members), told with
 it so that selection keeps the good ones; cmaes, es, nes and cross-entropy start their mean at the first point, and
 cmaes clips an injected point's step as CMA-ES does for injected solutions. gradient-descent and the optimizers
-'auto' picks that cannot take them still refuse them in one line. Runs without points are the runs they were."""
+'auto' picks that cannot take them (nevergrad) still refuse them in one line; cmaes-quadratic takes
+them through its inner CMA-ES. Runs without points are the runs they were."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -18,7 +20,7 @@ import pytest
 import l2l
 from conftest import comparable, write_toml
 from l2l.cli import main
-from l2l.initial_points import INJECT_POINTS
+from l2l.initial_points import INJECT_POINTS, refusal
 from l2l.objectives import Objective
 from l2l.optimizers import OPTIMIZERS
 from l2l.optimizers._common import Frame
@@ -156,11 +158,22 @@ def test_cmaes_clips_a_far_injected_points_step_as_cma_es_does():
     assert 0 < np.linalg.norm(state["mean"] - mean) <= limit * 0.01 * 1.5  # unclipped: about 0.5 * 0.87 / 0.01
 
 
-def test_auto_takes_the_points_where_the_optimizer_it_picks_does(tmp_path):
+@pytest.mark.parametrize("options, size", [({"noisy": True, "population_size": 4}, 14),  # row 5: cmaes
+                                           ({}, 7)])  # row 7: cmaes-quadratic, 4 + 3 ln 3 a generation
+def test_auto_takes_the_points_where_the_optimizer_it_picks_does(tmp_path, options, size):
     data = config("cmaes", generations=2)
-    data["optimizer"] = {"name": "auto", "noisy": True, "population_size": 4}  # row 5: cmaes, 14 a generation
+    data["optimizer"] = {"name": "auto", **options}
     frame = run(tmp_path, data)
-    assert rows(frame)[:3] == POINTS and len(frame) == 28
+    assert rows(frame)[:3] == POINTS and len(frame) == 2 * size
+
+
+def test_cmaes_quadratic_asked_one_at_a_time_hands_out_the_points_first(tmp_path):
+    """run.mode = 'async': one candidate per free worker, each told as it comes; its quadratic model waits."""
+    data = config("cmaes-quadratic", points=MORE)
+    data["run"] = {**data["run"], "mode": "async", "evaluations": 9}
+    del data["run"]["generations"]
+    frame = run(tmp_path, data)
+    assert rows(frame)[:5] == MORE and len(frame) == 9
 
 
 @pytest.mark.parametrize("optimizer, at", [("cmaes", 3), ("ga", 6)])
@@ -182,19 +195,36 @@ def test_a_run_killed_and_resumed_evaluates_no_point_twice_and_equals_the_whole(
 @pytest.mark.parametrize("optimizer, said", [
     ({"name": "gradient-descent"}, "run.initial_points: optimizer 'gradient-descent' cannot start from given points; "
                                    "initial points work with optimizer tpe, motpe, gp, random, grid, ga, nsga2"),
-    ({"name": "auto"}, "run.initial_points: optimizer 'auto' (here 'cmaes-quadratic') cannot start from given points"),
 ])
 def test_the_optimizers_that_cannot_take_points_refuse_them_with_exit_2_and_create_nothing(tmp_path, capsys,
                                                                                            optimizer, said):
     data = config("random")
-    data["space"] = {"x": SPACE["x"]}
-    data["run"]["initial_points"] = [{"x": [0.5, 0.5]}]
+    data["space"] = {"x": {"low": -2.0, "high": 2.0}, "n": SPACE["n"]}  # half discrete: auto's nevergrad row
+    data["run"]["initial_points"] = [{"x": 0.5, "n": 1}]
     data["optimizer"] = optimizer
     path = write_toml(tmp_path / "c.toml", data)
     assert main(["run", str(path), "--no-progress"]) == 2
     err = capsys.readouterr().err.strip()
     assert said in err and len(err.splitlines()) == 1, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.toml"]
+
+
+def test_auto_refuses_the_points_where_it_picks_an_optimizer_that_cannot_take_them():
+    """Half the coordinates discrete, Nevergrad installed: auto's row 3 picks nevergrad (the refusal is the one the
+    run makes as it is built, before anything is created, as above; called alone here, as building a nevergrad run
+    imports Nevergrad, seconds)."""
+    from l2l.optimizers.auto import _nevergrad_installed
+
+    if not _nevergrad_installed():
+        pytest.skip("Nevergrad is not installed: auto picks tpe, which takes the points")
+    space = Space.from_json({"x": {"type": "float", "low": -2.0, "high": 2.0},
+                             "n": {"type": "int", "low": -3, "high": 3}})
+    components = SimpleNamespace(config=SimpleNamespace(initial_points=({"x": 0.5, "n": 1},), policy=None),
+                                 optimizer=OPTIMIZERS.create("auto", {}), policy=None,
+                                 problem=Problem(space, (Objective("value"),)))
+    said = refusal(components)
+    assert said.startswith("run.initial_points: optimizer 'auto' (here 'nevergrad') cannot start from given points; "
+                           "initial points work with optimizer tpe, ") and "\n" not in said
 
 
 def test_the_optimizers_said_to_take_points_are_those_that_do():
@@ -217,6 +247,7 @@ WITHOUT_POINTS = {
     "parallel-tempering": ["8a2bafe94d335940", "e835e87db5abcb68"],
     "enkf": ["886e6f79d3a74a73", "05e742af59f6cd25"],
     "gradient-descent": ["65f3952f2c4afd6e", "578a836288493c12"],
+    "cmaes-quadratic": ["c06f3bae9d270496", "0c83f70cc101f4ba"],
 }
 
 

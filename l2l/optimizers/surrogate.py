@@ -91,6 +91,7 @@ class QuadraticCMAES(Optimizer):
     name: ClassVar[str] = "cmaes-quadratic"
     needs_bounds: ClassVar[bool] = False
     supports_async: ClassVar[bool] = True
+    takes_initial_points: ClassVar[bool] = True  # see inject
 
     population_size: int | None = option(None, help="CMA-ES candidates per generation (default 4 + 3 ln(dimension))",
                                          ge=4, le=MAX_POPULATION)
@@ -114,6 +115,12 @@ class QuadraticCMAES(Optimizer):
         d = problem.space.dimension
         return {"inner": self._cmaes().init(problem, seed), "codes": np.empty((0, d)), "losses": np.empty(0),
                 "pending": np.empty((0, d)), "wait": 0, "gap": 0, "proposals": 0, "improvements": 0, "failed": 0}
+
+    def inject(self, problem: Problem, state: State, candidates: np.ndarray) -> State:
+        """Known points (run.initial_points) injected into the inner CMA-ES (which starts its mean at the first,
+        see :mod:`l2l.optimizers.cmaes`); the model waits until they are handed out, so they come first."""
+        inner = self._cmaes().inject(problem, state["inner"], candidates)
+        return {**state, "inner": inner, "wait": max(int(state["wait"]), len(candidates))}
 
     def _proposal(self, problem: Problem, state: State) -> np.ndarray | None:
         frame = Frame(problem)
