@@ -43,7 +43,22 @@ def check_fidelity(function: Callable[..., Any], table: Any, kwargs: dict, who: 
                           f"loop passes it")
     if not accepts(function, "budget"):
         raise ConfigError(f"simulator {who!r}: multi_fidelity is set, so {label} must accept a keyword "
-                          f"argument 'budget' (and may accept 'checkpoint' to continue instead of restarting)")
+                          f"argument 'budget' (and may accept 'checkpoint' to continue instead of restarting)"
+                          f"{_seed_hint(function)}")
+
+
+def _seed_hint(function: Callable[..., Any]) -> str:
+    """The call's shape where ``function`` takes a single positional argument (Ray Tune's ``train_fn(config)``,
+    Optuna's ``objective(trial)``): the loop also passes the candidate's seed second."""
+    try:
+        parameters = list(inspect.signature(function).parameters.values())
+    except (TypeError, ValueError):
+        return ""
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(positional) != 1 or any(p.kind == p.VAR_POSITIONAL for p in parameters):
+        return ""
+    return (f"; it is called as function(params, seed, budget=..., checkpoint=...), the candidate's seed second, "
+            f"but it takes only {positional[0].name!r}")
 
 
 def uncallable(who: str, label: str, function: Callable[..., Any], table: Any, kwargs: dict,
@@ -60,7 +75,17 @@ def uncallable(who: str, label: str, function: Callable[..., Any], table: Any, k
         return ConfigError(f"simulator {who!r}: {label} takes a 'budget', but the simulator declares no fidelity: "
                            f"add multi_fidelity = {{ name = \"epochs\", minimum = 1, maximum = 27 }} (your "
                            f"budget's name and range) to [simulator], or give 'budget' a default")
-    return ConfigError(f"simulator {who!r}: {label} cannot be called as function(params, seed, **kwargs): {exc}")
+    return ConfigError(f"simulator {who!r}: {label} cannot be called as {_call_shape(table, exc)}")
+
+
+def _call_shape(table: Any, exc: TypeError) -> str:
+    """How the loop calls a function(params, seed, ...) and why that failed; where an argument got two values
+    (``train(config, budget)`` handed the seed as its budget), who receives the seed."""
+    shape = "function(params, seed, budget=..., checkpoint=..., **kwargs)" if table else \
+        "function(params, seed, **kwargs)"
+    hint = "; its second parameter receives the candidate's seed" if "multiple values for argument" in str(exc) \
+        else ""
+    return f"{shape}: {exc}{hint}"
 
 
 def check_returns(function: Callable[..., Any], label: str) -> None:
@@ -347,7 +372,7 @@ class CallableSimulator(_Function):
                                self.kwargs, exc)
             if "declares no fidelity" not in str(error):  # the wording this refusal always had
                 error = ConfigError(f"simulator: {describe_callable(self.function)} cannot be called as "
-                                    f"function(params, seed, **kwargs): {exc}")
+                                    f"{_call_shape(self.multi_fidelity, exc)}")
             raise error from exc
         except ValueError:  # builtins without a signature: let the call decide
             pass

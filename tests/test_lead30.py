@@ -1,0 +1,38 @@
+"""The lead's small fixes of session 30."""
+
+import pytest
+
+import l2l
+
+FIDELITY = {"name": "epochs", "minimum": 1, "maximum": 9}
+
+
+def _config() -> dict:
+    return {"space": {"x": {"low": -1.0, "high": 1.0}},
+            "simulator": {"name": "python", "multi_fidelity": FIDELITY},
+            "optimizer": {"name": "random", "population_size": 2}, "run": {"generations": 1, "seed": 1},
+            "backend": {"name": "serial"}}
+
+
+def train_fn(config):  # Ray Tune's trainable: one argument
+    return 0.0
+
+
+def train_with_budget(config, budget=1, checkpoint=None):  # ... with a budget added, still no seed
+    return 0.0
+
+
+@pytest.mark.parametrize("function, expected", [
+    # said only "must accept a keyword argument 'budget'": adding it then failed on the seed, passed second
+    (train_fn, "it is called as function(params, seed, budget=..., checkpoint=...), the candidate's seed second, "
+               "but it takes only 'config'"),
+    # said "cannot be called as function(params, seed, **kwargs): multiple values for argument 'budget'"
+    (train_with_budget, "cannot be called as function(params, seed, budget=..., checkpoint=..., **kwargs): "
+                        "multiple values for argument 'budget'; its second parameter receives the candidate's seed"),
+])
+def test_a_one_argument_trainable_is_told_the_seed_comes_second(tmp_path, function, expected):
+    with pytest.raises(l2l.ConfigError) as caught:
+        l2l.run(_config(), tmp_path / "run.h5", simulator=function)
+    assert expected in str(caught.value)
+    assert "\n" not in str(caught.value)
+    assert not (tmp_path / "run.h5").exists()
