@@ -10,27 +10,29 @@ that processes share. Around every evaluation this simulator therefore
 * sets the code-generation target (``numpy``, or ``cython`` for compiled
   code) and, for ``cython``, a cache directory of this worker process alone
   (``<cache_dir>/<host>-<pid>``), so workers never write each other's files;
-  compiled code is reused by the later evaluations of the same worker;
+  what the host's earlier runs and other workers compiled is linked into it
+  from one shared folder first, and what this worker compiled (and loaded)
+  is published there after the evaluation (:func:`shared_cache`);
 * seeds Brian2 (``brian2.seed``) from the evaluation's seed;
 * restores afterwards the preferences it changed and numpy's global random
   state, so that the process around it is left as it was;
-* keeps Brian2's log at warnings unless ``quiet = false``.
+* keeps Brian2's log at warnings unless ``quiet = false``;
+* after a failed evaluation, drops what still held its objects (the
+  traceback's frames, the magic network), so that the next evaluation's
+  objects get the same names (``neurongroup``, not ``neurongroup_1``), hence
+  the same code, and reuse what was compiled.
 
 A lock keeps evaluations of one process from running at the same time.
 """
 
 from __future__ import annotations
 
-import atexit
+import gc
 import logging
-import os
-import shutil
 import signal
-import socket
 import sys
-import tempfile
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, ClassVar, Iterator
@@ -39,6 +41,7 @@ import numpy as np
 
 from l2l.errors import ConfigError
 from l2l.registry import option
+from l2l.simulators.brian2_cache import link_shared, publish, shared_cache, worker_cache
 from l2l.simulators.base import SimulationResult, as_result
 from l2l.simulators.nest_sim import require_installed
 from l2l.simulators.python import ModelFunction
@@ -46,7 +49,6 @@ from l2l.simulators.python import ModelFunction
 TARGETS = ("numpy", "cython")
 #: Brian2's preferences and clocks are per process: evaluations in one process take turns.
 BRIAN2_LOCK = threading.RLock()
-_CACHES: dict[str, str] = {}
 
 
 def _import() -> ModuleType:
@@ -98,42 +100,6 @@ def import_brian2() -> ModuleType:
     return brian2
 
 
-def worker_cache(root: str = "") -> str:
-    """This process's own cache directory of compiled code, under ``root`` (default: the temp folder).
-
-    Created once per process and removed when the process ends; the folders of this host's processes that ended
-    without removing theirs (the ``local`` backend's Dask workers are terminated, and skip ``atexit``: each run
-    left its workers' compiled code behind, 8 MB each for a small network) are removed when it is created.
-    """
-    root = root or os.path.join(tempfile.gettempdir(), f"l2l-brian2-{os.getuid()}")
-    key = root  # a forked child (an evaluation with a timeout) reuses its parent's compiled code
-    if key not in _CACHES:
-        _remove_ended(root, socket.gethostname())
-        folder = os.path.join(root, f"{socket.gethostname()}-{os.getpid()}")
-        os.makedirs(folder, exist_ok=True)
-        _CACHES[key] = folder
-        atexit.register(shutil.rmtree, folder, True)
-    return _CACHES[key]
-
-
-def _remove_ended(root: str, host: str) -> None:
-    """Remove the cache folders ``<host>-<pid>`` under ``root`` whose process no longer runs on this host."""
-    try:
-        names = os.listdir(root)
-    except OSError:
-        return
-    for name in names:
-        owner, _, pid = name.rpartition("-")
-        if owner != host or not pid.isdigit() or int(pid) == os.getpid():
-            continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            shutil.rmtree(os.path.join(root, name), ignore_errors=True)
-        except (PermissionError, OverflowError):
-            continue
-
-
 def brian2_seed(seed: int) -> int:
     """Brian2's seed (numpy's range, 0 .. 2**32 - 1) for an evaluation seed."""
     return int(seed) % (2 ** 32)
@@ -154,17 +120,23 @@ def brian2_session(seed: int, target: str = "numpy", cache_dir: str = "", quiet:
         saved = {key: prefs[key] for key in keys}
         random_state = np.random.get_state()
         level = brian2.BrianLogger.console_handler.level
+        shared = ""
         try:
             if quiet:
                 brian2.BrianLogger.console_handler.setLevel(logging.WARNING)
             prefs["codegen.target"] = target
             if target == "cython":
-                prefs["codegen.runtime.cython.cache_dir"] = worker_cache(cache_dir)
+                own, shared = worker_cache(cache_dir), shared_cache(brian2, cache_dir)
+                link_shared(shared, own)
+                prefs["codegen.runtime.cython.cache_dir"] = own
             brian2.start_scope()
             brian2.defaultclock.dt = 0.1 * brian2.ms
             brian2.seed(brian2_seed(seed))
             try:
                 yield brian2
+            except BaseException as exc:
+                _forget_failed(exc)
+                raise
             finally:  # a model that switched the device: put the runtime device back, and fail the evaluation
                 switched = brian2.get_device()
                 if switched is not device:
@@ -176,6 +148,43 @@ def brian2_session(seed: int, target: str = "numpy", cache_dir: str = "", quiet:
             np.random.set_state(random_state)
             brian2.BrianLogger.console_handler.setLevel(level)
             brian2.start_scope()
+            _release_magic()
+            if shared:
+                publish(shared)
+
+
+def _forget_failed(exc: BaseException) -> None:
+    """Drop what keeps a failed evaluation's Brian2 objects alive: the local variables of its traceback's frames
+    (of the exception and those it wraps) and the magic network. Alive, they keep their names, and the next
+    evaluation's objects got others (``neurongroup_1``): other code, compiled again."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        step = exc.__traceback__
+        while step is not None:
+            try:
+                step.tb_frame.clear()
+            except RuntimeError:  # a frame still running (this one, the callers'): left as it is
+                pass
+            else:  # and the dict of its locals that Brian2's magic filled (it reads its callers' locals)
+                with suppress(Exception):
+                    step.tb_frame.f_locals.clear()
+            step = step.tb_next
+        exc = exc.__cause__ or exc.__context__
+    _release_magic()
+    gc.collect()  # Brian2's objects refer to each other
+
+
+def _release_magic() -> None:
+    """Empty what Brian2's magic network keeps after a run: its objects (a ``run()`` that failed keeps them) and
+    its clocks (every run keeps them), whose names the next evaluation's objects would not get (a group's own
+    clock was ``neurongroup_clock_1`` every other evaluation: other code, compiled twice)."""
+    from brian2.core.magic import magic_network
+
+    magic_network.objects.clear()
+    for name in ("_clocks", "_clock_variables"):
+        with suppress(AttributeError):
+            getattr(magic_network, name).clear()
 
 
 def _runtime_device() -> Any:
@@ -259,8 +268,8 @@ class Brian2Model(ModelFunction):
     example: ClassVar[str] = "models:my_network"
 
     target: str = option("numpy", help="code generation: 'numpy' (no compiler) or 'cython' (compiled, "
-                                       "cached per worker)", choices=TARGETS)
-    cache_dir: str = option("", help="root of the per-worker caches of compiled code ('' = the temp folder)")
+                                       "cached per host for every run and worker)", choices=TARGETS)
+    cache_dir: str = option("", help="root of the caches of compiled code ('' = the temp folder)")
     quiet: bool = option(True, help="keep Brian2's console log to warnings")
 
     def __post_init__(self) -> None:
@@ -287,4 +296,5 @@ class Brian2Model(ModelFunction):
         return result
 
 
-__all__ = ["Brian2Model", "brian2_session", "check_unitless", "import_brian2", "worker_cache", "TARGETS", "BRIAN2_LOCK"]
+__all__ = ["Brian2Model", "brian2_session", "check_unitless", "import_brian2", "shared_cache", "worker_cache",
+           "TARGETS", "BRIAN2_LOCK"]

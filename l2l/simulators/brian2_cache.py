@@ -1,0 +1,133 @@
+"""The compiled code of Brian2's ``cython`` target: one folder per worker process to compile into, and one per host
+that every run and worker shares (see :func:`shared_cache`). Used by :mod:`l2l.simulators.brian2_sim`."""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import os
+import shutil
+import socket
+import sys
+import tempfile
+from contextlib import suppress
+from types import ModuleType
+
+_CACHES: dict[tuple[str, int], str] = {}
+#: Files of compiled modules this process has published to (or found in) the shared cache.
+_PUBLISHED: set[str] = set()
+
+
+def _cache_root(root: str) -> str:
+    return root or os.path.join(tempfile.gettempdir(), f"l2l-brian2-{os.getuid()}")
+
+
+def worker_cache(root: str = "") -> str:
+    """This process's own cache directory of compiled code, under ``root`` (default: the temp folder).
+
+    Created once per process and removed when the process ends; the folders of this host's processes that ended
+    without removing theirs (the ``local`` backend's Dask workers are terminated, and skip ``atexit``; so is the
+    child that runs an evaluation with a timeout) are removed when it is created. Brian2 compiles into it: a
+    compile killed half-way leaves its half-written file here, where no other process looks.
+    """
+    root = _cache_root(root)
+    key = (root, os.getpid())  # a forked child (an evaluation with a timeout) compiles into a folder of its own
+    if key not in _CACHES:
+        _remove_ended(root, socket.gethostname())
+        folder = os.path.join(root, f"{socket.gethostname()}-{os.getpid()}")
+        os.makedirs(folder, exist_ok=True)
+        _CACHES[key] = folder
+        atexit.register(_remove_own, folder, os.getpid())
+    return _CACHES[key]
+
+
+def _remove_own(folder: str, pid: int) -> None:
+    if os.getpid() == pid:  # not a forked child that exits normally: the folder is its parent's
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def shared_cache(brian2: ModuleType, root: str = "") -> str:
+    """The folder of compiled modules that every run and worker process of this host shares, under ``root``.
+
+    One folder per host (Brian2 compiles with ``-march=native``), Brian2 version, Python ABI and compile settings
+    (the ``codegen.cpp`` and ``codegen.runtime.cython`` preferences, ``CFLAGS`` and the like: Brian2's module names
+    hash the code, the Python and Cython versions and the compiler, not the flags):
+    ``<root>/<host>-brian2-<version>-<python tag>-<settings digest>-shared``. It holds only complete files: a module
+    gets there as a hard link (an atomic rename of a copy where links are not allowed) to the file a worker
+    compiled in its own folder and loaded, never written in place. Same code, same file name: running the same
+    model again adds nothing.
+    """
+    prefs = brian2.prefs
+    settings = repr(sorted((key, repr(prefs[key])) for key in prefs
+                           if key.startswith(("codegen.cpp.", "codegen.runtime.cython."))
+                           and key != "codegen.runtime.cython.cache_dir"))
+    settings += repr([os.environ.get(name) for name in ("CFLAGS", "CXXFLAGS", "CPPFLAGS", "LDFLAGS", "LDSHARED")])
+    digest = hashlib.sha1(settings.encode()).hexdigest()[:10]
+    folder = os.path.join(_cache_root(root), f"{socket.gethostname()}-brian2-{brian2.__version__}-"
+                                             f"{sys.implementation.cache_tag}-{digest}-shared")
+    os.makedirs(folder, exist_ok=True)
+    return folder
+
+
+def _place(source: str, target: str) -> None:
+    """``target`` is ``source``'s complete content, or stays absent: a hard link, else a copy renamed into place."""
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        pass
+    except OSError:  # a file system without hard links
+        temporary = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.{os.getpid()}.tmp")
+        try:
+            shutil.copy2(source, temporary)
+            os.replace(temporary, target)
+        except OSError:
+            with suppress(OSError):
+                os.remove(temporary)
+
+
+def link_shared(shared: str, own: str) -> None:
+    """Link the shared folder's modules that ``own`` lacks into it, where Brian2 finds them instead of compiling."""
+    try:
+        have = set(os.listdir(own))
+        names = os.listdir(shared)
+    except OSError:
+        return
+    for name in names:
+        if not name.startswith(".") and name not in have:
+            _place(os.path.join(shared, name), os.path.join(own, name))
+
+
+def publish(shared: str) -> None:
+    """Put the modules this process loaded into the shared folder. Only loaded ones: Brian2 loads a module after
+    its compile has ended, so the file is complete (a half-written one does not load)."""
+    from brian2.codegen.runtime.cython_rt.extension_manager import cython_extension_manager
+
+    for module in list(getattr(cython_extension_manager, "_code_cache", {}).values()):
+        path = getattr(module, "__file__", None)
+        if not path or path in _PUBLISHED:
+            continue
+        target = os.path.join(shared, os.path.basename(path))
+        if os.path.dirname(path) != shared and not os.path.exists(target):
+            _place(path, target)
+        _PUBLISHED.add(path)
+
+
+def _remove_ended(root: str, host: str) -> None:
+    """Remove the cache folders ``<host>-<pid>`` under ``root`` whose process no longer runs on this host."""
+    try:
+        names = os.listdir(root)
+    except OSError:
+        return
+    for name in names:
+        owner, _, pid = name.rpartition("-")
+        if owner != host or not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(os.path.join(root, name), ignore_errors=True)
+        except (PermissionError, OverflowError):
+            continue
+
+
+__all__ = ["link_shared", "publish", "shared_cache", "worker_cache"]
