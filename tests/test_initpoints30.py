@@ -158,6 +158,18 @@ def test_cmaes_clips_a_far_injected_points_step_as_cma_es_does():
     assert 0 < np.linalg.norm(state["mean"] - mean) <= limit * 0.01 * 1.5  # unclipped: about 0.5 * 0.87 / 0.01
 
 
+@pytest.mark.parametrize("optimizer", ["es", "nes"])
+def test_es_keeps_the_evaluated_point_as_its_best_not_its_clipped_step(optimizer):
+    problem = Problem(Space.from_json({"x": {"type": "float", "low": -100.0, "high": 100.0, "shape": [3]}}),
+                      (Objective("value"),))
+    es = OPTIMIZERS.create(optimizer, {"sigma": 0.01})
+    state = es.inject(problem, es.init(problem, 1), np.array([[0.0, 0.0, 0.0], [90.0, 90.0, 90.0]]))
+    candidates, state = es.ask(problem, state)
+    state = es.tell(problem, state, candidates, np.sum(candidates, axis=1))  # the far point is the best
+    assert state["best"].tolist() == [90.0, 90.0, 90.0]
+    assert np.all(Frame(problem).from_frame(state["mean"]) < 50)  # the update moved by a clipped step
+
+
 @pytest.mark.parametrize("options, size", [({"noisy": True, "population_size": 4}, 14),  # row 5: cmaes
                                            ({}, 7)])  # row 7: cmaes-quadratic, 4 + 3 ln 3 a generation
 def test_auto_takes_the_points_where_the_optimizer_it_picks_does(tmp_path, options, size):

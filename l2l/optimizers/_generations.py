@@ -190,7 +190,7 @@ class Generational(Optimizer):
             order = np.flatnonzero(members)[np.argsort(state["told_slot"][members, 1], kind="stable")]
             outputs = None if state["told_outputs"] is None else state["told_outputs"][order]
             rest = ~members
-            candidates = state["told"][order]
+            told = candidates = state["told"][order]
             if len(state.get("injected_slot", ())):
                 injected = state["injected_slot"]
                 mine = injected[:, 0] == number
@@ -203,6 +203,8 @@ class Generational(Optimizer):
                 updated = self._started(problem, state, candidates, state["told_scores"][order])
             else:
                 updated = self._update(problem, state, candidates, state["told_scores"][order], outputs)
+                if candidates is not told:  # the best point an update keeps is the point evaluated, not its clip
+                    updated = _unclipped_best(updated, told, candidates)
             state = {**updated, "told": state["told"][rest], "told_slot": state["told_slot"][rest],
                      "told_scores": state["told_scores"][rest],
                      "told_outputs": None if state["told_outputs"] is None else state["told_outputs"][rest]}
@@ -240,6 +242,18 @@ def clipped_steps(problem: Problem, candidates: np.ndarray, given: np.ndarray, m
     out = np.array(candidates, dtype=float)
     out[given] = frame.from_frame(mean + scale * steps * factor[:, None])
     return out
+
+
+def _unclipped_best(state: State, told: np.ndarray, clipped: np.ndarray) -> State:
+    """``state`` whose ``best`` (the best point an optimizer keeps, es and nes) is the evaluated point where its
+    update kept the clipped step of an injected one (:meth:`Generational._injected`)."""
+    best = state.get("best")
+    if best is None:
+        return state
+    for row in np.flatnonzero(np.any(told != clipped, axis=1)):
+        if np.array_equal(best, clipped[row]):
+            return {**state, "best": told[row].copy()}
+    return state
 
 
 def _placed(state: State, candidates: np.ndarray, slots: np.ndarray) -> tuple[np.ndarray, State]:
