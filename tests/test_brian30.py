@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -109,3 +111,24 @@ def test_after_a_failed_brian2_evaluation_the_next_ones_objects_have_the_same_na
     names = model._load().__globals__["NAMES"]
     assert names == [("neurongroup", "neurongroup_clock")] * 4
     assert not (tmp_path / "cache").exists()
+
+
+def test_a_forked_evaluation_compiles_in_a_folder_of_its_own_so_its_timeout_kill_spoils_nothing(tmp_path):
+    """An evaluation with run.timeout runs in a forked child, killed (SIGKILL) at its timeout: it compiled into its
+    parent's folder, where a module it was writing stayed half-written and the parent's next evaluation loaded it."""
+    from l2l.simulators.brian2_sim import worker_cache
+
+    parent = worker_cache(str(tmp_path))
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its folder, then killed like a timed-out evaluation
+        try:
+            os.write(write_end, worker_cache(str(tmp_path)).encode())
+        finally:
+            os.kill(os.getpid(), signal.SIGKILL)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        child = pipe.read().decode()
+    os.waitpid(pid, 0)
+    assert child and child != parent and os.path.isdir(parent)
+    assert Path(child).name == f"{socket.gethostname()}-{pid}"
