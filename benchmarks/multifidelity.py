@@ -64,6 +64,9 @@ SEARCHER = {"successive-halving": "random", "hyperband": "random", "asha": "rand
 #: Options of the model-based policy beyond its defaults (``--model-based-options``), passed to the worker
 #: processes through the environment.
 MB_OPTIONS = "L2L_BENCH_MODEL_BASED_OPTIONS"
+#: Searchers other than SEARCHER's (``--searcher``, e.g. asha=tpe), passed to the worker processes through the
+#: environment as JSON.
+SEARCHER_OPTIONS = "L2L_BENCH_SEARCHER"
 DEHB_VENV = HERE / ".venvs" / "dehb"
 DEHB_PACKAGES = ["dehb"]
 
@@ -83,7 +86,7 @@ def l2l_config(problem: Problem, method: str, seed: int, backend: dict) -> dict:
         config["run"]["generations"] = problem.evaluations
     else:
         policy, share = TOLD.get(method, (method, 1.0))
-        searcher = SEARCHER[policy]
+        searcher = {**SEARCHER, **json.loads(os.environ.get(SEARCHER_OPTIONS) or "{}")}[policy]
         config["optimizer"] = {"name": searcher, **({"population_size": 1} if searcher == "tpe" else {})}
         config["policy"] = {"name": policy, "eta": 3, "min_budget": problem.min_budget,
                             "max_budget": problem.max_budget}
@@ -264,7 +267,17 @@ def main() -> None:
     parser.add_argument("--model-based-options", default="", metavar="JSON",
                         help="options of the model-based policy other than its defaults, e.g. '{\"early_race\": true}' "
                         "(to compare settings on development seeds; use a --keep folder of its own)")
+    parser.add_argument("--searcher", default="", metavar="POLICY=OPTIMIZER,...",
+                        help="the optimizer proposing candidates to these policies instead of the default (e.g. "
+                        "asha=tpe,hyperband=tpe; to compare on development seeds, with a --keep folder of its own)")
     args = parser.parse_args()
+    if args.searcher:
+        chosen = dict(pair.split("=", 1) for pair in args.searcher.split(",") if "=" in pair)
+        wrong = [p for p in chosen if p not in SEARCHER] + [o for o in chosen.values() if o not in ("random", "tpe")]
+        if wrong or len(chosen) != len([p for p in args.searcher.split(",") if p]):
+            parser.error(f"--searcher: POLICY=OPTIMIZER pairs expected (policies {', '.join(SEARCHER)}; optimizers "
+                         f"random, tpe), got {args.searcher!r}")
+        os.environ[SEARCHER_OPTIONS] = json.dumps(chosen)
     if args.model_based_options:
         try:
             options = json.loads(args.model_based_options)

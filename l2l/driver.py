@@ -14,7 +14,10 @@ A *trial* is one candidate; a *segment* evaluates it up to a budget (once, at
 the full budget, outside multi-fidelity runs). Candidates asked together (a
 generation) are told to the optimizer together once all have a final result;
 a candidate asked alone is told as soon as it has one (in multi-fidelity runs:
-when it reaches the top budget; a stopped candidate is never told).
+when it reaches the top budget; an optimizer that ``learns_partial``, such as
+``tpe``, is also told each result below it as a partial one, see
+:meth:`l2l.optimizers.base.Optimizer.tell_partial`; the others never hear of a
+stopped candidate).
 
 Rows are appended as segments finish (at most once a second), and committed
 together with the run state (optimizer, policy, trial table, segments in

@@ -198,6 +198,8 @@ class Trials:
             else:
                 self.keep_checkpoint(trial, record, task)
             self.policy_state = self.policy.report(self.policy_state, self.table, trial, outcome.budget, score)
+            if not final and not self.policy.proposes and self.optimizer.learns_partial:
+                self.tell_partial(record, outcome)
         elif self.lamarck:  # what the next generation may inherit
             record["budget"] = float(outcome.budget if ok else task.from_budget if task else 0.0)
             record["row"] = self.loop["rows"] + len(self.batch) - 1
@@ -284,6 +286,15 @@ class Trials:
         if outcome.status == OK:
             return np.array([outcome.objectives.get(o.name, np.nan) for o in self.objectives])
         return penalties(self.config, self.objectives, self.loop["worst"])
+
+    def tell_partial(self, record: dict[str, Any], outcome: Outcome) -> None:
+        """Tell the optimizer a candidate's result below the top budget (its latest: it may go on to the top
+        budget, and is then told there by :meth:`settle`), in the objectives' directions as there; a failed
+        segment is told NaN (Optuna's TPE ignores a failed trial), not the run's penalty."""
+        scores = self.told(outcome) * self.signs if outcome.status == OK else np.full(len(self.objectives), np.nan)
+        self.optimizer_state = self.optimizer.tell_partial(self.problem, self.optimizer_state,
+                                                           np.array([record["code"]], dtype=float),
+                                                           np.array([float(outcome.budget)]), scores[None, :])
 
     def settle(self) -> bool:
         """Tell the optimizer every cohort whose members all have final results; commit if the policy says."""

@@ -28,6 +28,12 @@ one generation) and a ``tell`` of any subset of what it asked, in any order;
 telling a candidate that was not asked raises ``ValueError`` or adds it as a
 result (``tpe``, ``motpe`` and ``gp``; ``random`` and ``grid`` learn nothing
 from ``tell``), and nothing else (``l2l.testing.OptimizerContract`` checks it).
+
+Under a multi-fidelity policy that does not propose candidates itself (asha, successive-halving, hyperband,
+median-stopping), ``tell`` gets a candidate's result at the top budget only. An optimizer that declares
+``learns_partial`` is also told, by :meth:`Optimizer.tell_partial`, each result below the top budget as it comes
+(a candidate's latest one replaces its earlier ones; a candidate later told at the top budget is a complete
+result, counted once); the others are never told those.
 """
 
 from __future__ import annotations
@@ -106,6 +112,9 @@ class Optimizer:
     #: :mod:`l2l.optimizers._generations`): it too accepts ``ask(n)`` for any ``n`` and a ``tell`` of any
     #: subset, but learns only when every member of a generation has been told.
     generational: ClassVar[bool] = False
+    #: True if the optimizer learns from results below the top budget of a multi-fidelity policy
+    #: (:meth:`tell_partial`): the loop tells it those only then.
+    learns_partial: ClassVar[bool] = False
     #: True if ``tell`` needs the simulators' output vectors.
     needs_outputs: ClassVar[bool] = False
     #: True if every parameter must have finite bounds.
@@ -153,6 +162,14 @@ class Optimizer:
     def tell(self, problem: Problem, state: State, candidates: np.ndarray, scores: np.ndarray,
              outputs: np.ndarray | None = None) -> State:
         raise NotImplementedError
+
+    def tell_partial(self, problem: Problem, state: State, candidates: np.ndarray, budgets: np.ndarray,
+                     scores: np.ndarray) -> State:
+        """Results of asked candidates below the top budget of a multi-fidelity policy: ``budgets`` ``(n,)``
+        in fidelity units, ``scores`` ``(n, n_objectives)`` larger-is-better as in ``tell``, NaN for a failed
+        segment. Each is a candidate's latest result and replaces its earlier one; the candidate stays asked
+        (``tell`` gives its result at the top budget if it gets there). Default: ignored (the state as it is)."""
+        return state
 
     def done(self, problem: Problem, state: State) -> bool:
         return False

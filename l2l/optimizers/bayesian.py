@@ -12,6 +12,20 @@ e.g. a resumed one, rebuilds the study). A whole
 generation can thus be asked at once, and ``tell`` accepts any subset of what
 was asked.
 
+Under a multi-fidelity policy (asha, successive-halving, hyperband,
+median-stopping) a run's state also holds ``partial``: per asked code the
+budget and score of its latest result below the top budget
+(:meth:`~l2l.optimizers.base.Optimizer.tell_partial`; NaN budget: none). An
+asked code not told at the top budget with such a result is a PRUNED trial
+whose intermediate value at that budget is the score, as Optuna's pruners
+leave a stopped trial (a failed segment: a FAIL trial, which TPE ignores):
+TPE counts them toward ``n_startup_trials`` and ranks them after the complete
+trials, by budget reached and then score. A candidate later promoted and told
+at the top budget is a complete trial instead (one trial per candidate). A
+state without the key (a run stored before, or ``learn_from_stopped = false``,
+or several objectives: Optuna's TPE ranks pruned trials by one value) learns
+from results at the top budget only, as before.
+
 The Gaussian-process optimizer ``gp`` is in :mod:`l2l.optimizers.gaussian_process`.
 
 Each element of an array parameter becomes its own float dimension.
@@ -132,6 +146,20 @@ def _reseeded(sampler, seed: int):
     return sampler
 
 
+def _step(budget: float) -> int:
+    """An Optuna step (an int) for a budget in fidelity units, in the budgets' order: the bits of a
+    non-negative float64 read as an int64 grow with it, so the step is exact for any budget."""
+    return int(np.float64(max(float(budget), 0.0)).view(np.int64))
+
+
+def _grown(partial: dict[str, np.ndarray] | None, rows: int, k: int) -> dict[str, np.ndarray] | None:
+    """``partial`` with ``rows`` rows of no result appended (None stays None: a state without the key)."""
+    if partial is None:
+        return None
+    return {"budgets": np.concatenate([partial["budgets"], np.full(rows, np.nan)]),
+            "scores": np.vstack([partial["scores"], np.full((rows, k), np.nan)])}
+
+
 @dataclass
 class _Study:
     """The live study of one optimizer object and the state arrays it holds (a cache, never the truth)."""
@@ -141,6 +169,8 @@ class _Study:
     codes: np.ndarray
     scores: np.ndarray
     told: np.ndarray
+    #: The state's partial results (budgets, scores) the study holds, or None for a state without them.
+    partial: tuple[np.ndarray, np.ndarray] | None = None
 
 
 @dataclass(frozen=True)
@@ -152,6 +182,11 @@ class _OptunaOptimizer(Optimizer):
     budget: int | None = option(None, help="evaluations of the whole run (default: run.evaluations); below 20 per "
                                 "dimension the start-up trials are a Latin hypercube of a share of it", ge=1,
                                 le=MAX_BUDGET)
+    learn_from_stopped: bool = option(True, help="under a multi-fidelity policy, learn from candidates' results "
+                                      "below the top budget too, as Optuna's TPE learns from pruned trials "
+                                      "(one objective only)")
+
+    learns_partial: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         # The study of the last ask, kept so that the next ask adds only what is new instead of rebuilding
@@ -161,8 +196,11 @@ class _OptunaOptimizer(Optimizer):
     # -- state -----------------------------------------------------------------
     def init(self, problem: Problem, seed: int) -> State:
         dimension, k = problem.space.dimension, problem.n_objectives
-        return {"seed": int(seed), "asks": 0, "codes": np.empty((0, dimension)), "scores": np.empty((0, k)),
-                "told": np.empty(0, dtype=bool)}
+        state = {"seed": int(seed), "asks": 0, "codes": np.empty((0, dimension)), "scores": np.empty((0, k)),
+                 "told": np.empty(0, dtype=bool)}
+        if self.learn_from_stopped and k == 1:
+            state["partial"] = {"budgets": np.empty(0), "scores": np.empty((0, k))}
+        return state
 
     def _sampler(self, problem: Problem, seed: int, startup: int):
         raise NotImplementedError
@@ -184,13 +222,24 @@ class _OptunaOptimizer(Optimizer):
         return {**state, "design": Frame(problem).from_frame(latin_hypercube(rng, count, problem.space.dimension))}
 
     def _study(self, problem: Problem, state: State):
-        """The study holding every asked trial in ask order: told ones complete (or failed), the others running."""
+        """The study holding every asked trial in ask order: told ones complete (or failed), the others pruned at
+        their latest partial result (or failed there), else running."""
         live = self._live[0] if self._live else None
         codes, scores, told = state["codes"], state["scores"], state["told"]
+        partial = state.get("partial")
+        budgets = partial["budgets"] if partial is not None else np.full(len(codes), np.nan)
+        values = partial["scores"] if partial is not None else None
         m = 0 if live is None else len(live.codes)
         reusable = (live is not None and live.seed == state["seed"] and m <= len(codes)
                     and np.array_equal(live.codes, codes[:m]) and not np.any(live.told & ~told[:m])
-                    and np.array_equal(live.scores[live.told], scores[:m][live.told], equal_nan=True))
+                    and np.array_equal(live.scores[live.told], scores[:m][live.told], equal_nan=True)
+                    and (live.partial is None) == (partial is None))
+        if reusable and partial is not None:
+            # a trial the live study holds pruned (or failed) at a partial result cannot change: one whose
+            # partial result moved on, or that was told at the top budget since, rebuilds the study
+            was = ~live.told & np.isfinite(live.partial[0])
+            reusable = (not np.any(was & told[:m]) and np.array_equal(live.partial[0][was], budgets[:m][was])
+                        and np.array_equal(live.partial[1][was], values[:m][was], equal_nan=True))
         optuna = _optuna()
         dists = distributions(problem)
         if reusable:
@@ -200,13 +249,31 @@ class _OptunaOptimizer(Optimizer):
                     study.tell(int(i), [float(v) for v in scores[i]], skip_if_finished=False)
                 else:
                     study.tell(int(i), state=optuna.trial.TrialState.FAIL)
+            if partial is not None:
+                storage = study._storage
+                for i in np.flatnonzero(~told[:m] & np.isnan(live.partial[0]) & np.isfinite(budgets[:m])):
+                    if np.all(np.isfinite(values[i])):
+                        trial_id = storage.get_trial_id_from_study_id_trial_number(study._study_id, int(i))
+                        storage.set_trial_intermediate_value(trial_id, _step(budgets[i]), float(values[i][0]))
+                        study.tell(int(i), state=optuna.trial.TrialState.PRUNED)
+                    else:
+                        study.tell(int(i), state=optuna.trial.TrialState.FAIL)
         else:
             study = optuna.create_study(directions=["maximize"] * problem.n_objectives)
             m = 0
         trials = []
-        for code, score, done in zip(codes[m:], scores[m:], told[m:]):
+        for i in range(m, len(codes)):
+            code, score, done = codes[i], scores[i], told[i]
             params = to_params(problem, code)
-            if not done:
+            if not done and np.isfinite(budgets[i]):
+                if np.all(np.isfinite(values[i])):
+                    trials.append(optuna.trial.create_trial(
+                        params=params, distributions=dists, state=optuna.trial.TrialState.PRUNED,
+                        value=float(values[i][0]), intermediate_values={_step(budgets[i]): float(values[i][0])}))
+                else:
+                    trials.append(optuna.trial.create_trial(params=params, distributions=dists,
+                                                            state=optuna.trial.TrialState.FAIL))
+            elif not done:
                 trials.append(optuna.trial.create_trial(params=params, distributions=dists,
                                                         state=optuna.trial.TrialState.RUNNING))
             elif np.all(np.isfinite(score)):
@@ -246,7 +313,11 @@ class _OptunaOptimizer(Optimizer):
         new = {**state, "asks": state["asks"] + 1, "codes": np.vstack([state["codes"], candidates]),
                "scores": np.vstack([state["scores"], np.full((size, k), np.nan)]),
                "told": np.concatenate([state["told"], np.zeros(size, dtype=bool)])}
-        self._live[:] = [_Study(study, new["seed"], new["codes"].copy(), new["scores"].copy(), new["told"].copy())]
+        partial = _grown(state.get("partial"), size, k)
+        if partial is not None:
+            new["partial"] = partial
+        self._live[:] = [_Study(study, new["seed"], new["codes"].copy(), new["scores"].copy(), new["told"].copy(),
+                                None if partial is None else (partial["budgets"].copy(), partial["scores"].copy()))]
         return candidates, new
 
     def tell(self, problem, state, candidates, scores, outputs=None) -> State:
@@ -265,11 +336,36 @@ class _OptunaOptimizer(Optimizer):
                 all_scores[hits[0]], told[hits[0]] = score, True
             else:
                 extra.append((row, score))
+        new = {**state}
         if extra:
             codes = np.vstack([codes] + [row[None, :] for row, _ in extra])
             all_scores = np.vstack([all_scores] + [score[None, :] for _, score in extra])
             told = np.concatenate([told, np.ones(len(extra), dtype=bool)])
-        return {**state, "codes": codes, "scores": all_scores, "told": told}
+            partial = _grown(state.get("partial"), len(extra), k)
+            if partial is not None:
+                new["partial"] = partial
+        return {**new, "codes": codes, "scores": all_scores, "told": told}
+
+    def tell_partial(self, problem, state, candidates, budgets, scores) -> State:
+        """Latest results below the top budget of asked candidates not told yet (see the module's docstring): each
+        replaces the candidate's earlier one; a candidate never asked, or told already, is left out. A state
+        without ``partial`` (stored before, or ``learn_from_stopped = false``) is returned as it is."""
+        if state.get("partial") is None:
+            return state
+        dimension, k = problem.space.dimension, problem.n_objectives
+        candidates = np.asarray(candidates, dtype=float).reshape(-1, dimension)
+        budgets = np.asarray(budgets, dtype=float).reshape(len(candidates))
+        scores = np.asarray(scores, dtype=float).reshape(len(candidates), k)
+        codes, told = state["codes"], state["told"]
+        kept, values = state["partial"]["budgets"].copy(), state["partial"]["scores"].copy()
+        for row, budget, score in zip(candidates, budgets, scores):
+            hits = np.flatnonzero(~told & np.all(codes == row, axis=1))
+            if not len(hits):
+                hits = np.flatnonzero(~told & np.all(np.isclose(codes, row, rtol=1e-12, atol=1e-12), axis=1))
+            if len(hits):
+                kept[hits[0]] = budget
+                values[hits[0]] = np.where(np.isfinite(score), score, np.nan)
+        return {**state, "partial": {"budgets": kept, "scores": values}}
 
 
 @dataclass(frozen=True)
