@@ -167,3 +167,13 @@ def test_a_new_hyperband_tpe_run_killed_and_resumed_equals_the_whole(tmp_path):
     assert np.isfinite(final_state(killed)["optimizer"]["partial"]["budgets"]).sum() >= 4
     l2l.resume(killed, progress=False)
     assert comparable(l2l.load(killed)).equals(comparable(whole))
+
+
+def test_auto_passes_the_stopped_candidates_on_to_the_tpe_it_chose(tmp_path):
+    """``auto`` picks tpe for a one-dimensional space: under asha that tpe is told the stopped candidates too."""
+    data = config(compute=20)
+    data["space"] = {"x": {"low": -5.0, "high": 5.0}}
+    data["optimizer"] = {"name": "auto"}
+    state = final_state(l2l.run(l2l.from_mapping(data), tmp_path / "r.h5", progress=False))["optimizer"]
+    assert state["choice"] == "tpe"
+    assert np.isfinite(state["inner"]["partial"]["budgets"]).sum() >= 4

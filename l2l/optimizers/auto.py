@@ -77,6 +77,8 @@ class Auto(Optimizer):
     multi_objective: ClassVar[bool] = True
     supports_async: ClassVar[bool] = True
     needs_bounds: ClassVar[bool] = False
+    #: Results below the top budget go on to the chosen optimizer (tpe learns from them, the others ignore them).
+    learns_partial: ClassVar[bool] = True
 
     budget: int | None = option(None, help="evaluations the run will spend (default: 100 per dimension)", ge=1)
     population_size: int | None = option(None, help="candidates evaluated at once (default: the chosen "
@@ -243,6 +245,11 @@ class Auto(Optimizer):
     def tell(self, problem, state, candidates, scores, outputs=None) -> State:
         inner = self._optimizer(state["choice"], state["options"]).tell(problem, state["inner"], candidates, scores)
         return {**state, "inner": inner}
+
+    def tell_partial(self, problem, state, candidates, budgets, scores) -> State:
+        inner = self._optimizer(state["choice"], state["options"]).tell_partial(problem, state["inner"], candidates,
+                                                                                budgets, scores)
+        return state if inner is state["inner"] else {**state, "inner": inner}
 
     def done(self, problem: Problem, state: State) -> bool:
         return self._optimizer(state["choice"], state["options"]).done(problem, state["inner"])
