@@ -1,10 +1,11 @@
 """Behaviours a hand-made mutation of the product (session 30) changed without any test failing.
 
-Each test pins one thing a user depends on that the suite did not check: the median-stopping rule at a tie and at
-its grace budget, how many PBT members exploit and how far a linear parameter is perturbed, how sbatch reads a
-quoted value back, the end marks of the learning curves, the default run.stop_after_failures in whole generations,
-that CMA-ES optimizes, that the command simulator passes a float parameter exactly, and that a learning curve
-listing a fidelity twice is refused.
+Each test pins one thing a user depends on that the suite did not check: the median-stopping rule at a tie, at its
+grace budget and its documented default, ASHA's last step that brings a candidate to the top budget, how many PBT
+members exploit (from the burn-in budget on) and how far a linear parameter is perturbed, how sbatch reads a quoted
+value back and the SLURM time formats, the end marks of the learning curves, the default run.stop_after_failures in
+whole generations, that CMA-ES optimizes, that the command simulator passes a float parameter exactly, that a
+learning curve listing a fidelity twice is refused, and that a scalar code outside the bounds is clipped.
 """
 
 from __future__ import annotations
@@ -49,6 +50,30 @@ def test_median_stopping_may_stop_a_candidate_at_its_grace_budget_itself():
         assert where[1.0] == 0 and where[3.0] >= 3, (seed, where)
 
 
+def test_median_stoppings_default_min_trials_is_the_one_the_docs_give():
+    """The docs (multifidelity.md's table of Optuna's pruners, coming_from_ray_tune.md) give `min_trials = 4` as the
+    default (3 went unseen: candidates stopped against the median of three others)."""
+    import re
+    from pathlib import Path
+
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    said = {int(n) for page in docs.glob("*.md") for n in re.findall(r"`min_trials = (\d+)`", page.read_text())}
+    assert said == {POLICIES.create("median-stopping", {}).min_trials} == {4}
+
+
+# -- asha -----------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("candidates", [2, 4, 10])
+def test_asha_with_a_candidate_budget_brings_one_candidate_to_the_top_budget(candidates):
+    """max_candidates = 2, 4, 10 (fewer than eta^4 = 81): once all are started and nothing runs, the highest rung
+    reached promotes its best though it has fewer than eta members, rung after rung, so the sweep ends with a
+    candidate trained to 81 (without that last step it ended at 1, 3 or 9: no result at the top budget)."""
+    for seed in range(3):
+        policy = POLICIES.create("asha", {"max_candidates": candidates})
+        _, trials, _ = _played(policy, lambda code, budget: -float(np.sum((code - 0.3) ** 2)), seed=seed)
+        assert len(trials) == candidates and max(r["budget"] for r in trials.values()) == BUDGETS[-1], seed
+
+
 # -- pbt ----------------------------------------------------------------------------------------------------------
 
 def test_pbt_exploits_with_exactly_the_bottom_fraction_of_the_population_at_each_interval():
@@ -60,6 +85,16 @@ def test_pbt_exploits_with_exactly_the_bottom_fraction_of_the_population_at_each
                                           steps=500, capacity=8, seed=seed)
         copies = [int(t) for t, record in trials.items() if record["parent"] >= 0]
         assert len(trials) == 8 + len(copies) and len(copies) == 2 * 4, (seed, len(copies))
+
+
+def test_pbt_exploits_from_the_burn_in_budget_itself():
+    """burn_in = 9: the members trained 9 units when the interval ending at 9 is decided, so it exploits (as at 27:
+    2 x 2 copies); none is made at 1 and 3 (9 waited for the next interval, 27: half the copies)."""
+    for seed in range(3):
+        policy = POLICIES.create("pbt", {"population": 8, "fraction": 0.25, "burn_in": 9.0})
+        _, trials, _ = _played(policy, lambda code, budget: -float(np.sum((code - 0.3) ** 2)), steps=500,
+                               capacity=8, seed=seed)
+        assert sum(1 for record in trials.values() if record["parent"] >= 0) == 2 * 2, seed
 
 
 def _pbt_table(space, codes: list[float], scores: list[float], budget: float):
