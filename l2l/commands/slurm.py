@@ -112,6 +112,8 @@ def job_script(args: argparse.Namespace, config_path: Path, out: Path, name: str
                           f"got {args.signal_seconds}")
     if args.cpus < 1:  # was written into the script as --cpus-per-task=-1, for sbatch to refuse
         raise ConfigError(f"l2l submit: --cpus must be an integer >= 1 (CPUs of the outer-loop job), got {args.cpus}")
+    if args.cpus > 1024:  # as the slurm backends' cores; 10**22 was written into the script for sbatch to refuse
+        raise ConfigError(f"l2l submit: --cpus must be an integer <= 1024 (CPUs of the outer-loop job), got {args.cpus}")
     if args.stop_grace < 1:  # was taken as 1 second unsaid
         raise ConfigError(f"l2l submit: --stop-grace must be an integer >= 1 (seconds), got {args.stop_grace}")
     lines = ["#!/bin/bash", directive("job-name", f"l2l-{name}"), directive("time", format_walltime(seconds)),

@@ -25,7 +25,7 @@ import h5py
 import numpy as np
 
 from l2l.lazy import lazy_module
-from l2l.errors import TrajectoryError, path_argument
+from l2l.errors import ArgumentError, TrajectoryError, path_argument
 from l2l.results_schema import checkpoint_store, codec, state_log, frames, reevaluations, structure
 from l2l.results_schema import values as checks
 from l2l.results_schema.layout import (CHECKPOINT_BLOB, CHECKSUM_COLUMN, CURVE_PREFIX, REEVALUATION_COLUMNS,
@@ -587,6 +587,11 @@ def load(path: str | os.PathLike, segments: bool = False, reevaluations: bool = 
     from l2l.analysis.outputs import check_switch
 
     segments, reevaluations = check_switch(segments, "segments"), check_switch(reevaluations, "reevaluations")
+    if columns is not None and not isinstance(columns, str) and (  # columns=3 said the file could not be read
+            not isinstance(columns, (list, tuple, np.ndarray, pd.Index, pd.Series))
+            or not all(isinstance(name, str) for name in columns)):
+        raise ArgumentError(f"columns must be a column name or a list of them, e.g. ['generation', 'loss'], got "
+                            f"{type(columns).__name__} {columns!r:.60}")
     with Trajectory(path) as trajectory:
         if reevaluations:
             return trajectory.reevaluations()
