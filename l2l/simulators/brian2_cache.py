@@ -14,8 +14,6 @@ from contextlib import suppress
 from types import ModuleType
 
 _CACHES: dict[tuple[str, int], str] = {}
-#: Files of compiled modules this process has published to (or found in) the shared cache.
-_PUBLISHED: set[str] = set()
 
 
 def _cache_root(root: str) -> str:
@@ -97,19 +95,29 @@ def link_shared(shared: str, own: str) -> None:
             _place(os.path.join(shared, name), os.path.join(own, name))
 
 
-def publish(shared: str) -> None:
-    """Put the modules this process loaded into the shared folder. Only loaded ones: Brian2 loads a module after
-    its compile has ended, so the file is complete (a half-written one does not load)."""
+def _loaded() -> dict:
+    """Brian2's modules loaded in this process, in the order they were (it adds, never removes)."""
     from brian2.codegen.runtime.cython_rt.extension_manager import cython_extension_manager
 
-    for module in list(getattr(cython_extension_manager, "_code_cache", {}).values()):
+    return getattr(cython_extension_manager, "_code_cache", {})
+
+
+def loaded_count() -> int:
+    """How many compiled modules this process has loaded so far (:func:`publish` takes the ones after)."""
+    return len(_loaded())
+
+
+def publish(shared: str, since: int) -> None:
+    """Put the modules this process loaded after the first ``since`` into the shared folder (those of one
+    evaluation: compiled with its settings, the folder's). Only loaded ones: Brian2 loads a module after its
+    compile has ended, so the file is complete (a half-written one does not load)."""
+    for module in list(_loaded().values())[since:]:
         path = getattr(module, "__file__", None)
-        if not path or path in _PUBLISHED:
+        if not path:
             continue
         target = os.path.join(shared, os.path.basename(path))
         if os.path.dirname(path) != shared and not os.path.exists(target):
             _place(path, target)
-        _PUBLISHED.add(path)
 
 
 def _remove_ended(root: str, host: str) -> None:
@@ -130,4 +138,4 @@ def _remove_ended(root: str, host: str) -> None:
             continue
 
 
-__all__ = ["link_shared", "publish", "shared_cache", "worker_cache"]
+__all__ = ["link_shared", "loaded_count", "publish", "shared_cache", "worker_cache"]

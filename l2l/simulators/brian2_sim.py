@@ -41,7 +41,7 @@ import numpy as np
 
 from l2l.errors import ConfigError
 from l2l.registry import option
-from l2l.simulators.brian2_cache import link_shared, publish, shared_cache, worker_cache
+from l2l.simulators.brian2_cache import link_shared, loaded_count, publish, shared_cache, worker_cache
 from l2l.simulators.base import SimulationResult, as_result
 from l2l.simulators.nest_sim import require_installed
 from l2l.simulators.python import ModelFunction
@@ -120,7 +120,7 @@ def brian2_session(seed: int, target: str = "numpy", cache_dir: str = "", quiet:
         saved = {key: prefs[key] for key in keys}
         random_state = np.random.get_state()
         level = brian2.BrianLogger.console_handler.level
-        shared = ""
+        shared, loaded = "", 0
         try:
             if quiet:
                 brian2.BrianLogger.console_handler.setLevel(logging.WARNING)
@@ -129,6 +129,7 @@ def brian2_session(seed: int, target: str = "numpy", cache_dir: str = "", quiet:
                 own, shared = worker_cache(cache_dir), shared_cache(brian2, cache_dir)
                 link_shared(shared, own)
                 prefs["codegen.runtime.cython.cache_dir"] = own
+                loaded = loaded_count()
             brian2.start_scope()
             brian2.defaultclock.dt = 0.1 * brian2.ms
             brian2.seed(brian2_seed(seed))
@@ -150,7 +151,7 @@ def brian2_session(seed: int, target: str = "numpy", cache_dir: str = "", quiet:
             brian2.start_scope()
             _release_magic()
             if shared:
-                publish(shared)
+                publish(shared, loaded)
 
 
 def _forget_failed(exc: BaseException) -> None:
