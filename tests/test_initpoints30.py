@@ -253,8 +253,8 @@ WITHOUT_POINTS = {
     "cmaes": ["be3c9f3d2a2f018c", "a3050b82f7c2e9b5"],
     "es": ["96bd643a15ac5e90", "9aa78a352fb41ff0"],
     "nes": ["41480d8129c086a5", "69fddbef7ed1e30c"],
-    "cross-entropy": ["12b8290915d7808e", "6b3971666b1f8ad4"],
-    "face": ["b26e6593806f7d05", "15e62a452a574ab5"],
+    "cross-entropy": ["9305ba9b522e35f9", "050373dba76b4e45"],  # 2 elites at least
+    "face": ["9305ba9b522e35f9", "f42f9dee634a9ff5"],  # 2 elites at least
     "simulated-annealing": ["543b21bafb7d9603", "aed967aa0a487f28"],
     "parallel-tempering": ["8a2bafe94d335940", "e835e87db5abcb68"],
     "enkf": ["886e6f79d3a74a73", "05e742af59f6cd25"],
