@@ -14,7 +14,14 @@ from l2l.space import Space
 from optimizer_helpers import evaluate, optimizer, sphere_problem
 
 LEARNERS = [name for name in OPTIMIZERS.names() if name not in ("random", "grid")]
-BUDGET = {"gp": 24, "tpe": 120, "motpe": 120}
+#: Evaluations on the 4-D sphere: the model-based ones are slow per evaluation, and those that reach 1e-20
+#: by 600 need no more than 200 to show it.
+BUDGET = {"gp": 24, "tpe": 120, "motpe": 120, "auto": 200, "cmaes-quadratic": 200, "nevergrad": 100}
+#: Seeds whose median is compared: fewer for the optimizers slow per evaluation.
+SEEDS = {"gp": 3, "tpe": 3, "motpe": 3, "auto": 3, "cmaes-quadratic": 3, "nevergrad": 3}
+#: FAST_OPTIONS' 8 samples a generation leave cross-entropy 2 elites, whose spread shrinks to nothing within
+#: ~6 generations (best 1.4-1.9 on 2 of 5 seeds, no better than random search); 20 is still quick.
+SPHERE_OPTIONS = {"cross-entropy": {"population_size": 20}}
 
 
 def _sphere_values(problem, candidates):
@@ -22,22 +29,35 @@ def _sphere_values(problem, candidates):
     return -scores[:, 0]
 
 
-@pytest.mark.parametrize("name", LEARNERS)
-def test_each_optimizer_improves_on_the_sphere_within_a_small_budget(name):
+def _best_on_the_sphere(name: str, seed: int, budget: int) -> float:
+    """The best (lowest) sphere value ``name`` finds in ``budget`` evaluations (random search: one batch)."""
     problem = sphere_problem(dimension=4, k=2 if name == "nsga3" else 1)
-    opt = optimizer(name)
-    state = opt.init(problem, seed=0)
-    budget, used, first, best = BUDGET.get(name, 600), 0, None, np.inf
+    if name == "random":
+        opt = OPTIMIZERS.create("random", {"population_size": 20})
+        candidates, _ = opt.ask(problem, opt.init(problem, seed=seed), n=budget)
+        return float(_sphere_values(problem, candidates).min())
+    opt = optimizer(name, **SPHERE_OPTIONS.get(name, {}))
+    state = opt.init(problem, seed=seed)
+    used, best = 0, np.inf
     while used < budget:
         candidates, state = opt.ask(problem, state)
         scores, outputs = evaluate(problem, candidates)
         state = opt.tell(problem, state, candidates, scores, outputs if opt.needs_outputs else None)
-        values = -scores[:, 0]
-        first = np.median(values) if first is None else first
-        best = min(best, values.min())
+        best = min(best, float((-scores[:, 0]).min()))
         used += len(candidates)
-    # The start of the box is far from the optimum (0.5): the median first guess is worth ~40.
-    assert best < 0.2 * first, f"{name}: best {best:.3g} vs first median {first:.3g}"
+    return best
+
+
+@pytest.mark.parametrize("name", LEARNERS)
+def test_each_optimizer_beats_random_search_on_the_sphere_at_the_same_budget(name):
+    """Median best of several seeds at least 3x lower than random search's at the same budget (random search
+    reaches 0.5-3 in 600 evaluations from a first guess worth ~40: 'best < 0.2 x first' let a learner that
+    stopped learning pass)."""
+    budget, seeds = BUDGET.get(name, 600), range(SEEDS.get(name, 5))
+    learner = np.median([_best_on_the_sphere(name, seed, budget) for seed in seeds])
+    random = np.median([_best_on_the_sphere("random", seed, budget) for seed in seeds])
+    assert learner < random / 3, \
+        f"{name}: median best {learner:.3g} vs random search's {random:.3g} ({budget} evaluations)"
 
 
 def test_random_search_improves_only_by_luck_so_learners_must_beat_it():
