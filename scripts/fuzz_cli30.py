@@ -1,0 +1,539 @@
+"""Fuzz the inputs of sessions 26-29 from the command line and the Python API, each case in its own process.
+
+The rule for bad input: one line naming the problem, exit status 2, nothing already computed lost; no traceback, no
+hang. Cases: ``l2l checkpoint FILE [--trial N] [-o OUT] [--force]``, ``l2l export --reevaluations/--provenance``,
+``l2l resume --stop-after-failures N``, ``run.stop_after_failures``, ``run.initial_points`` (wrong types, NaN, inf,
+huge lists, nested tables, strings for numbers, booleans for ints, categorical values of other types, array-shaped
+parameters), ``[[objectives]]`` naming a simulator's output with the other side or no side, every ``[policy]``
+option of pbt (pb2 is its ``explore``) and model-based, ``l2l watch``, ``l2l submit --dry-run`` options,
+``l2l reevaluate`` options, ``l2l plot --kind curves``, ``l2l compare``, ``l2l report``; ``l2l.run``, ``l2l.load``,
+``l2l.checkpoint`` and ``l2l.resume`` with wrong types; and files: a trajectory truncated at random bytes, a folder
+given as a file, another program's HDF5 (two: unrelated datasets, and one with l2l's group names). Permission
+cases are left out when run as root (root reads any file).
+
+Each case runs ``python -m l2l ...`` (or a short Python script that prints an ``L2LError`` as ``l2l: error: ...``
+and exits 2) in a fresh folder holding copies of the input files it names, with a time limit, and is classified: ok
+(exit 0), refused (exit 2, one line ``l2l: error: ...``), and the defects: traceback, hang, multiline (exit 2 in
+several lines), other-exit (neither 0 nor 2; 1 from ``l2l validate`` is its answer), accepted (exit 0 where the
+input must be refused), changed (an input file changed or removed, where the case may not change it: any refused
+case, and every read-only command), unclear (a one-line refusal in Python's words, "'int' object is not iterable",
+that names no problem of the input).
+The random part (values drawn for options and keys) comes from ``--seed``. The session 26 harness this builds on is
+tests/file_corruptions.py (its base run of every parameter kind and its random damage); scripts/fuzz_python_api.py
+runs its cases at import and so cannot be imported. Usage::
+
+    PYTHONPATH=. nice -n 19 python scripts/fuzz_cli30.py [--seed N] [--sample N] [--jobs N] [--only WORD,WORD]
+
+Exit status 1 if any case is a defect; the last line is one JSON object of the counts.
+Session 30 (helper-220), 08:05-08:20 at load ~20: ``--sample 250`` (seed 30) before the fixes of 7ef0614 (HEAD
+4d47359) 5 defects (4 unclear: l2l.load(columns=0 / [1] / np.int64(-1) / object()) said 'FILE: cannot read the
+evaluations: ...' or 'no column 1'; 1 accepted: run.initial_points x = ["0.5", "0"], strings for an array-shaped
+parameter's numbers, l2l/initial_points.py), after: 1 (the latter, left to its owner); ``--only
+columns=,--cpus,initial_points x=`` (49 cases) 15 -> 1 (l2l submit --cpus 99999999999999999999999 was written into the
+script). The first full run (951 cases, about 23 minutes on two shared cores, an earlier draft of the
+classification) found no traceback, hang, multi-line refusal, wrong exit status or changed input file: every file of
+the list (truncated at 6 random bytes, damaged 4 ways by file_corruptions, a folder, another program's HDF5, empty,
+text) is refused by every command in one line. All 959 cases take about an hour at load ~20: use --sample there.
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import concurrent.futures
+import hashlib
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+import file_corruptions  # noqa: E402  (the session 26 file harness: base run and random damage)
+
+BASE = """[run]
+name = "base"
+seed = 1
+generations = 2
+{run}
+[space]
+x = {{low = -1.0, high = 1.0, shape = [2]}}
+y = {{type = "int", low = 0, high = 4}}
+[optimizer]
+name = "{optimizer}"
+population_size = 4
+[simulator]
+name = "sphere"
+[backend]
+name = "serial"
+{extra}
+"""
+CAT = """[run]
+name = "cat"
+seed = 1
+generations = 2
+{run}
+[space]
+x = {{low = -1.0, high = 1.0, shape = [2]}}
+k = {{type = "int", low = 0, high = 4}}
+c = {{type = "categorical", choices = ["a", "bb", 3]}}
+[optimizer]
+name = "random"
+population_size = 4
+[simulator]
+name = "python"
+function = "cat_model:f"
+path = "."
+[backend]
+name = "serial"
+"""
+PBT = """[run]
+name = "pbt"
+seed = 0
+compute = {compute}
+{run}
+[space]
+learning_rate = {{ type = "float", low = 0.001, high = 0.3, log = true }}
+momentum = {{ type = "float", low = 0.05, high = 0.95, log = true }}
+[optimizer]
+name = "random"
+[policy]
+name = "{policy}"
+{policy_options}
+[simulator]
+name = "noisy-sgd"
+max_budget = 20
+[backend]
+name = "serial"
+{extra}
+"""
+CAT_MODEL = "def f(params, seed):\n    return float(sum(params['x'] ** 2) + params['k'])\n"
+WRAP = """import sys
+import numpy as np
+import l2l
+from l2l.errors import L2LError
+def f(params, seed):
+    return float(np.sum(np.asarray(params['x'], dtype=float) ** 2))
+def cfg(**run):
+    return {{"space": {{"x": {{"low": -1.0, "high": 1.0, "shape": [2]}}, "y": {{"type": "int", "low": 0, "high": 4}},
+                      "c": {{"type": "categorical", "choices": ["a", "b"]}}}},
+            "simulator": "python", "optimizer": {{"name": "random", "population_size": 2}},
+            "run": {{"generations": 1, "seed": 1, **run}}, "backend": {{"name": "serial"}}}}
+try:
+    {code}
+except L2LError as exc:
+    print("l2l: error: " + str(exc), file=sys.stderr)
+    sys.exit(2)
+"""
+
+
+def build_inputs(folder: Path) -> None:
+    """The files every case starts from (a copy each): runs, a config, damaged and foreign files, a folder."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+    def l2l(*argv: str) -> None:
+        subprocess.run([sys.executable, "-m", "l2l", *argv], cwd=folder, env=env, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    (folder / "cfg.toml").write_text(BASE.format(run="", optimizer="random", extra=""))
+    (folder / "sub.toml").write_text(BASE.format(run="", optimizer="random", extra="").replace('"base"', '"sub"'))
+    (folder / "pbt.toml").write_text(PBT.format(compute=80, run="", policy="pbt",
+                                                policy_options="population = 4\ninterval = 5", extra=""))
+    (folder / "cat_model.py").write_text(CAT_MODEL)
+    l2l("run", "cfg.toml", "--out", "base.h5")
+    l2l("run", "pbt.toml", "--out", "pbt.h5")
+    shutil.copy(folder / "base.h5", folder / "reev.h5")
+    l2l("reevaluate", "reev.h5", "--top", "1", "--seeds", "2")
+    (folder / "hostile").mkdir()
+    hostile = file_corruptions.build_base(folder / "hostile")  # every parameter kind, traces, failures (session 26)
+    for i in range(4):
+        file_corruptions.random_case(hostile, 300 + i, folder / f"damaged{i}.h5")
+    (folder / "dir.h5").mkdir()
+    with h5py.File(folder / "foreign.h5", "w") as f:  # another program's HDF5
+        f["data"] = np.arange(10.0)
+        f.attrs["creator"] = "someone else"
+    with h5py.File(folder / "foreign_l2l_names.h5", "w") as f:  # another program that happens to use our names
+        f["evaluations/x"] = np.arange(3.0)
+        f["config"] = "not json"
+        f.attrs["format"] = "l2l-trajectory"
+    rng = random.Random(12345)
+    data = (folder / "base.h5").read_bytes()
+    for i in range(6):
+        (folder / f"trunc{i}.h5").write_bytes(data[:rng.randrange(0, len(data))])
+    (folder / "empty.h5").write_bytes(b"")
+    (folder / "text.h5").write_text("hello\n")
+    (folder / "exists.npz").write_bytes(b"keep me")
+    (folder / "exists.csv").write_text("keep me\n")
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    out = {}
+    for p in folder.rglob("*"):
+        rel = str(p.relative_to(folder))
+        out[rel] = hashlib.md5(p.read_bytes()).hexdigest() if p.is_file() and not p.is_symlink() else "/"
+    return out
+
+
+# -- the cases: (label, kind, argv or code, expect, writable) ----------------------------------------------------
+# kind "cli": argv of l2l; "py": a Python statement; "toml": (file name, text) then l2l run it into out.h5.
+# expect: "refuse" (must be exit 2), "either" (ok or refused). writable: input files a successful case may change.
+Case = tuple  # (label, kind, payload, expect, writable)
+
+BAD_INTS = ["-1", "0", "1.5", "nan", "inf", "-inf", "abc", "", "1e400", "99999999999999999999999", "0x10", " 3",
+            "true", "None", "[1]", "1_0", "-0", "é", "-"]
+BAD_FLOATS = ["-1", "0", "nan", "inf", "-inf", "abc", "", "1e400", "1e-400", "true", "[1]", "-0.0"]
+RUN_FILES = ["base.h5", "pbt.h5", "reev.h5", "dir.h5", "foreign.h5", "foreign_l2l_names.h5", "empty.h5", "text.h5",
+             "nope.h5", "cfg.toml", "hostile/base.h5"] + [f"trunc{i}.h5" for i in range(6)] \
+    + [f"damaged{i}.h5" for i in range(4)]
+READ_ONLY = ("show", "validate", "plot", "compare", "report", "watch", "export", "checkpoint", "submit")
+
+
+def cli_cases(rng: random.Random) -> list[Case]:
+    cases: list[Case] = []
+
+    def add(argv: list[str], expect: str = "refuse", writable: tuple = ()):
+        # a value that starts with '-' goes as --option=VALUE (argparse reads it as an option otherwise)
+        for i in range(len(argv) - 1, 1, -1):
+            if argv[i].startswith("-") and argv[i] not in ("-", "--force") and argv[i - 1].startswith("-") \
+                    and argv[i - 1] not in ("--force", "--once", "--reevaluations", "--provenance", "--segments",
+                                            "--dry-run"):
+                argv[i - 1:i + 1] = [f"{argv[i - 1]}={argv[i]}"]
+        cases.append((" ".join(argv), "cli", argv, expect, writable))
+    # files of every kind to every reader
+    for f in RUN_FILES:
+        readable = f in ("base.h5", "pbt.h5", "reev.h5", "hostile/base.h5") or f.startswith("damaged")
+        ok = "either" if readable else "refuse"
+        add(["checkpoint", f, "-o", "out.npz"], "either" if f == "pbt.h5" else "refuse")
+        add(["export", f, "--reevaluations", "-o", "o.csv"], "either" if f == "reev.h5" else "refuse")
+        add(["export", f, "--provenance", "-o", "o.csv"], ok)
+        add(["plot", f, "--kind", "curves", "-o", "o.png"], "either" if f == "pbt.h5" else "refuse")
+        add(["report", f, "-o", "o.html"], ok)
+        add(["watch", f, "--once"], ok)
+        add(["compare", f, "base.h5", "-o", "o.png"], ok)
+        add(["resume", f, "--stop-after-failures", "3"], ok, (f,))
+        add(["reevaluate", f, "--top", "1", "--seeds", "1"], ok, (f,))
+        add(["show", f], ok)
+    # option values
+    for v in BAD_INTS:
+        add(["checkpoint", "pbt.h5", "--trial", v, "-o", "out.npz"], "either" if v in ("0", "-0", " 3") else "refuse")
+        add(["resume", "base.h5", "--stop-after-failures", v], "either" if v in ("0", "-0", " 3", "1_0") else "refuse",
+            ("base.h5",))
+        add(["reevaluate", "base.h5", "--top", v, "--seeds", "1"],
+            "either" if v in (" 3", "1_0", "99999999999999999999999") else "refuse",
+            ("base.h5",))
+        add(["reevaluate", "base.h5", "--top", "1", "--seeds", v], "either" if v in (" 3", "1_0") else "refuse",
+            ("base.h5",))
+        add(["reevaluate", "base.h5", "--workers", v], "either" if v in (" 3", "1_0", "0", "-0") else "refuse",
+            ("base.h5",))
+        add(["submit", "sub.toml", "--dry-run", "--cpus", v], "either" if v in (" 3", "1_0") else "refuse")
+    for v in BAD_FLOATS:
+        add(["watch", "base.h5", "--once", "--interval", v])
+        add(["submit", "sub.toml", "--dry-run", "--signal-seconds", v])
+        add(["submit", "sub.toml", "--dry-run", "--stop-grace", v])
+        add(["plot", "pbt.h5", "--kind", "curves", "--dpi", v, "-o", "o.png"])
+        add(["compare", "base.h5", "pbt.h5", "--dpi", v, "-o", "o.png"])
+        add(["report", "base.h5", "--dpi", v, "-o", "o.html"])
+    for trial in ["0", "1", "6", "7", "1000", str(2 ** 63), str(-2 ** 63 - 1)]:
+        add(["checkpoint", "pbt.h5", "--trial", trial, "-o", "out.npz"], "either")
+    for v in ["00:00:00", "-1", "abc", "1-25:00:00", "99999:00:00", "", "1:60:00", "0"]:
+        add(["submit", "sub.toml", "--dry-run", "--time", v], "either")
+    for v in ["0", "-1G", "8X", "", "abc", "1e9G"]:
+        add(["submit", "sub.toml", "--dry-run", "--mem", v], "either")
+    for opt, v in [("--partition", "a b"), ("--partition", ""), ("--account", "x;rm -rf /"), ("--sbatch", "--qos"),
+                   ("--sbatch", "qos=long"), ("--sbatch", "--output=/x"), ("--sbatch", "--array=1-3"),
+                   ("--prologue", "module load $(whoami)"), ("--prologue", "a\nb"), ("--python", ""),
+                   ("--python", "no such python"), ("--python", "dir.h5"), ("--out", "dir.h5"), ("--out", "base.h5"),
+                   ("--out", "o.csv"), ("--out", "")]:
+        add(["submit", "sub.toml", "--dry-run", opt, v], "either")
+    for cfg in ["base.h5", "dir.h5", "nope.toml", "foreign.h5", "text.h5"]:
+        add(["submit", cfg, "--dry-run"], "refuse")
+    # outputs onto inputs, existing files, folders: nothing computed may be lost
+    for argv in (["checkpoint", "pbt.h5", "-o", "pbt.h5", "--force"], ["checkpoint", "pbt.h5", "-o", "exists.npz"],
+                 ["checkpoint", "pbt.h5", "-o", "dir.h5"], ["checkpoint", "pbt.h5", "-o", "exists.npz/x.npz"],
+                 ["checkpoint", "pbt.h5", "-o", "base.h5"], ["checkpoint", "pbt.h5", "-o", "cfg.toml", "--force"],
+                 ["checkpoint", "pbt.h5", "-o", ""], ["checkpoint", "pbt.h5", "-o", "nodir/x.npz"],
+                 ["export", "reev.h5", "--reevaluations", "-o", "reev.h5", "--force"],
+                 ["export", "reev.h5", "--provenance", "-o", "reev.h5", "--force"],
+                 ["export", "base.h5", "--provenance", "-o", "exists.csv"],
+                 ["export", "base.h5", "--reevaluations", "--provenance", "-o", "o.csv"],
+                 ["export", "reev.h5", "--reevaluations", "--segments", "-o", "o.csv"],
+                 ["export", "reev.h5", "--reevaluations", "--format", "parquet", "-o", "o.csv"],
+                 ["report", "base.h5", "-o", "base.h5", "--force"], ["report", "base.h5", "-o", "dir.h5", "--force"],
+                 ["plot", "pbt.h5", "--kind", "curves", "-o", "pbt.h5", "--force"],
+                 ["plot", "pbt.h5", "--kind", "curves", "-o", "o.txt"],
+                 ["plot", "pbt.h5", "--kind", "curves", "--objective", "nope", "-o", "o.png"],
+                 ["plot", "base.h5", "--kind", "curves", "--objective", "", "-o", "o.png"],
+                 ["compare", "base.h5", "base.h5", "-o", "base.h5", "--force"],
+                 ["compare", "base.h5", "pbt.h5", "--objective", "nope", "-o", "o.png"],
+                 ["compare", "base.h5", "-o", "o.png"], ["compare", "-o", "o.png"],
+                 ["compare", "base.h5", "dir.h5", "-o", "o.png"], ["compare", "base.h5", "trunc3.h5", "-o", "o.png"],
+                 ["watch", "nope.h5", "--once"], ["watch", "dir.h5", "--once", "--interval", "0.5"]):
+        either = (["checkpoint", "pbt.h5", "-o", "nodir/x.npz"], ["compare", "base.h5", "-o", "o.png"])
+        add(argv, "either" if argv in either else "refuse")
+    # random combinations of options and values
+    values = BAD_INTS + BAD_FLOATS + ["base.h5", "dir.h5", "--force", "-h"]
+    commands = {"checkpoint": ["--trial", "-o"], "export": ["--reevaluations", "--provenance", "--segments", "-o",
+                                                             "--format"],
+                "resume": ["--stop-after-failures", "--generations", "--evaluations", "--compute", "--max-time",
+                           "--workers"],
+                "reevaluate": ["--top", "--seeds", "--objective", "--workers", "--backend"],
+                "watch": ["--interval", "--once"], "plot": ["--kind", "--objective", "--dpi", "-o"],
+                "report": ["--dpi", "-o"], "compare": ["--objective", "--dpi", "-o"]}
+    flags = {"--reevaluations", "--provenance", "--segments", "--once", "--force"}
+    for _ in range(60):
+        command = rng.choice(sorted(commands))
+        source = rng.choice(["base.h5", "pbt.h5", "reev.h5"])
+        argv = [command, source] + (["base.h5"] if command == "compare" else [])
+        for opt in rng.sample(commands[command], rng.randint(1, min(3, len(commands[command])))):
+            argv += [opt] if opt in flags else [opt, rng.choice(values)]
+        if command == "watch" and "--once" not in argv:
+            argv.append("--once")
+        if command in ("plot", "report", "compare", "export") and "-o" not in argv:
+            argv += ["-o", {"plot": "o.png", "report": "o.html", "compare": "o.png", "export": "o.csv"}[command]]
+        add(argv, "either", (source,) if command in ("resume", "reevaluate") else ())
+    return cases
+
+
+def point(**values) -> str:
+    return "{" + ", ".join(f"{k} = {v}" for k, v in values.items()) + "}"
+
+
+def toml_cases(rng: random.Random) -> list[Case]:
+    cases: list[Case] = []
+
+    def add(label: str, text: str, expect: str = "refuse"):
+        cases.append((label, "toml", text, expect, ()))
+    good = {"x": "[0.5, -0.5]", "y": "2"}
+    bad_x = ["0.5", "[0.5]", "[0.5, -0.5, 0.1]", "[nan, 0.0]", "[inf, 0.0]", "[2.0, 0.0]", '["0.5", "0"]',
+             "[true, false]", "[[0.5], [0.5]]", "{a = 1}", '"[0.5, -0.5]"', "[]", "[0.5, -inf]"]
+    bad_y = ["2.5", '"2"', "true", "nan", "inf", "-1", "5", "[2]", "{a = 2}", "9999999999999999999", "2.0", "1e3"]
+    for v in bad_x:
+        add(f"initial_points x={v}", BASE.format(run=f"initial_points = [{point(**{**good, 'x': v})}]",
+                                                 optimizer="random", extra=""))
+    for v in bad_y:
+        add(f"initial_points y={v}", BASE.format(run=f"initial_points = [{point(**{**good, 'y': v})}]",
+                                                 optimizer="random", extra=""),
+            "either" if v == "2.0" else "refuse")
+    for label, v in [("number", "3"), ("string", '"x"'), ("table", "{x = [0.5, 0.5], y = 1}"), ("bool", "true"),
+                     ("list of numbers", "[1, 2]"), ("list of lists", "[[1, 2]]"), ("empty", "[]"),
+                     ("nested table", f"[{{p = {point(**good)}}}]"), ("extra key", f"[{point(**good, z=1)}]"),
+                     ("missing key", "[{x = [0.5, 0.5]}]"), ("huge", "[" + ", ".join([point(**good)] * 5000) + "]"),
+                     ("mixed", f"[{point(**good)}, 3]")]:
+        add(f"initial_points {label}", BASE.format(run=f"initial_points = {v}", optimizer="random", extra=""),
+            "either" if label in ("empty", "huge") else "refuse")
+    for opt in ("tpe", "gp", "grid", "cmaes", "ga"):
+        add(f"initial_points with {opt}", BASE.format(run=f"initial_points = [{point(**good)}]", optimizer=opt,
+                                                       extra=""), "either")
+    for v in ['"0.01"', "true", "nan", "[0.01]", "0.5", "-0.01", "{v = 0.01}", "0"]:
+        add(f"initial_points pbt learning_rate={v}",
+            PBT.format(compute=80, run=f"initial_points = [{point(learning_rate=v, momentum=0.5)}]", policy="pbt",
+                       policy_options="population = 4\ninterval = 5", extra=""))
+    add("initial_points under model-based",
+        PBT.format(compute=200, run=f"initial_points = [{point(learning_rate=0.01, momentum=0.5)}]",
+                   policy="model-based", policy_options="", extra=""))
+    for v in ['"a"', "3", "3.0", "true", '"3"', "nan", "[1]", '"c"', '"bb "']:
+        pt = "{x = [0.5, 0.5], k = 1, c = " + v + "}"
+        add(f"initial_points categorical c={v}", CAT.format(run=f"initial_points = [{pt}]"),
+            "either" if v in ('"a"', "3") else "refuse")
+    for v in ["-1", "1.5", '"3"', "true", "nan", "inf", "[3]", "{a = 1}", "99999999999999999999", "0", "3"]:
+        add(f"stop_after_failures={v}", BASE.format(run=f"stop_after_failures = {v}", optimizer="random", extra=""),
+            "either" if v in ("0", "3") else "refuse")
+    # [[objectives]] on a simulator whose output has a side (noisy-sgd's loss: minimize)
+    for text, expect in [('name = "loss"\ndirection = "maximize"', "refuse"), ('name = "loss"', "either"),
+                         ('name = "loss"\ndirection = "minimize"', "either"),
+                         ('name = "loss"\ndirection = "up"', "refuse"),
+                         ('name = "loss"\ndirection = 1', "refuse"), ('name = "loss"\ndirection = ""', "refuse"),
+                         ('name = "loss"\ndirection = "Minimize"', "either"), ('name = "nope"', "refuse"),
+                         ('name = 3', "refuse"), ('name = ""', "refuse"), ('direction = "minimize"', "refuse"),
+                         ('name = "loss"\nweight = -1', "refuse"), ('name = "loss"\nbogus = 1', "refuse")]:
+        add(f"objectives {text!r}", PBT.format(compute=80, run="", policy="pbt", policy_options="population = 4",
+                                               extra="[[objectives]]\n" + text), expect)
+    add("objectives twice", PBT.format(compute=80, run="", policy="pbt", policy_options="population = 4",
+                                       extra='[[objectives]]\nname = "loss"\n[[objectives]]\nname = "loss"'))
+    add("objectives a string", PBT.format(compute=80, run="", policy="pbt", policy_options="population = 4",
+                                          extra="").replace("[run]", 'objectives = "loss"\n[run]'), "either")
+    # every [policy] option of pbt (pb2 is its explore) and model-based
+    pbt_opts = {"population": ["1", "0", "-3", "2.5", '"4"', "true", "nan", "100000000", "[4]"],
+                "interval": ["-1", "nan", "inf", '"5"', "true", "100", "0.0001", "[5]"],
+                "max_budget": ["-1", "nan", "inf", '"20"', "true", "1000", "0.5"],
+                "fraction": ["0", "0.6", "-0.1", "nan", '"0.25"', "true", "1"],
+                "selection": ['"best"', "1", "true", '""', '["truncation"]'],
+                "explore": ['"pb3"', "1", '"PB2"', '""', '["pb2"]'],
+                "factors": ["[]", "[0]", "[-1]", "[nan]", "[inf]", '["a"]', "1.2", "[[1.2]]", "[true]", "{a = 1}"],
+                "keep": ['["nope"]', '"learning_rate"', "[1]", '["learning_rate", "momentum"]', "[[\"momentum\"]]"],
+                "burn_in": ["-1", "nan", "inf", "100", '"5"'],
+                "resample_probability": ["-0.1", "1.5", "nan", '"0.2"', "true"],
+                "synchronous": ['"yes"', "1", "0", "[true]"],
+                "bogus": ["1"]}
+    def pbt_options(key: str, v: str, explore: str = "") -> str:
+        options = {"population": "4", "interval": "5", **({"explore": explore} if explore else {}), key: v}
+        return "\n".join(f"{k} = {value}" for k, value in options.items())
+    for key, vals in pbt_opts.items():
+        for v in vals:
+            add(f"pbt {key}={v}", PBT.format(compute=80, run="", policy="pbt", policy_options=pbt_options(key, v),
+                                             extra=""),
+                "either" if (key, v) in (("keep", '["learning_rate", "momentum"]'),) else "refuse")
+    for key in pbt_opts:
+        if key in ("explore", "bogus"):
+            continue
+        v = rng.choice(pbt_opts[key])
+        add(f"pb2 {key}={v}", PBT.format(compute=80, run="", policy="pbt", extra="",
+                                         policy_options=pbt_options(key, v, '"pb2"')),
+            "either" if key == "keep" and "momentum" in v and "[[" not in v else "refuse")
+    mb_opts = {"eta": ["1", "0.5", "nan", "inf", '"3"', "true"], "min_budget": ["-1", "nan", "30", '"1"'],
+               "max_budget": ["-1", "nan", "inf", "1000"], "brackets": ["-1", "1.5", '"2"', "nan"],
+               "random_fraction": ["-0.1", "1.1", "nan"], "refine_fraction": ["2", "nan"],
+               "candidates": ["0", "10001", "1.5"], "top_fraction": ["0", "1", "nan"], "samples": ["0", "nan"],
+               "prior_agreement": ["-1", "2"], "model": ['"gp"', "1", '""', '["tpe"]'],
+               "repeats": ["0", "1.5", "nan"], "repeat_share": ["-1", "2"], "probe_weight": ["nan", "2"],
+               "race": ["0", "-1"], "exploit_share": ["1.5", "nan"], "endgame_results": ["-1", "1000001", "nan"],
+               "agreement_confidence": ["-1", "nan", "inf"], "probe_first": ['"no"', "1"],
+               "early_race": ['"yes"', "0"], "screening": ["2"], "pooled_ranks": ['"false"'],
+               "extrapolate": ["[true]"], "population": ["4"], "max_candidates": ["5"]}
+    for key, vals in mb_opts.items():
+        for v in vals:
+            add(f"model-based {key}={v}", PBT.format(compute=200, run="", policy="model-based",
+                                                     policy_options=f"{key} = {v}", extra=""))
+    return cases
+
+
+def py_cases(rng: random.Random) -> list[Case]:
+    bad = ["None", "3", "-1", "0", "'3'", "3.5", "float('nan')", "float('inf')", "[1]", "{'a': 1}", "b'x'", "True",
+           "np.int64(-1)", "np.array([1, 2])", "object()", "10**30", "np.float64('nan')"]
+    cases: list[Case] = []
+
+    def add(code: str, expect: str = "refuse", writable: tuple = ()):
+        cases.append((code, "py", code, expect, writable))
+    for v in bad:
+        add(f"l2l.checkpoint('pbt.h5', trial={v})", "either" if v in ("None", "0", "3") else "refuse")
+        add(f"l2l.checkpoint('pbt.h5', folder={v})", "either" if v in ("None",) else "refuse")
+        add(f"l2l.checkpoint({v})")
+        add(f"l2l.load('reev.h5', reevaluations={v})", "either" if v in ("True", "0") else "refuse")
+        add(f"l2l.load('base.h5', columns={v})", "either" if v in ("None",) else "refuse")
+        add(f"l2l.resume('base.h5', stop_after_failures={v}, simulator=f)",
+            "either" if v in ("None", "3", "0") else "refuse", ("base.h5",))
+        add(f"l2l.run(cfg(stop_after_failures={v}), 'o.h5', simulator=f)",
+            "either" if v in ("None", "3", "0") else "refuse")
+        add(f"l2l.run(cfg(initial_points={v}), 'o.h5', simulator=f)", "either" if v in ("None",) else "refuse")
+        add(f"l2l.run(cfg(initial_points=[{{'x': {v}, 'y': 1, 'c': 'a'}}]), 'o.h5', simulator=f)",
+            "either" if v in ("np.array([1, 2])",) else "refuse")  # [1, 2] is outside x's bounds: refused
+        add(f"l2l.run(cfg(initial_points=[{{'x': [0.5, 0.5], 'y': {v}, 'c': 'a'}}]), 'o.h5', simulator=f)",
+            "either" if v in ("3", "0") else "refuse")
+        add(f"l2l.run(cfg(initial_points=[{{'x': [0.5, 0.5], 'y': 1, 'c': {v}}}]), 'o.h5', simulator=f)")
+    for v in ["(0.5, 0.5)", "np.array([0.5, 0.5])", "np.array([[0.5, 0.5]])", "[np.float32(0.5), 0.5]", "{0.5, 0.4}",
+              "range(2)", "np.array(['0.5', '0.5'])", "[None, None]", "[0.5, 0.5j]"]:
+        add(f"l2l.run(cfg(initial_points=[{{'x': {v}, 'y': 1, 'c': 'a'}}]), 'o.h5', simulator=f)",
+            "either" if v in ("(0.5, 0.5)", "np.array([0.5, 0.5])", "[np.float32(0.5), 0.5]", "range(2)")
+            else "refuse")
+    for v in ["({'x': [0.5, 0.5], 'y': 1, 'c': 'a'},)", "iter([{'x': [0.5, 0.5], 'y': 1, 'c': 'a'}])",
+              "[{'x': [0.5, 0.5], 'y': 1, 'c': 'a'}] * 3000", "np.array([1.0])", "'x'",
+              "[{'x': [0.5, 0.5], 'y': 1, 'c': 'a', 3: 1}]", "[{('x',): 1}]"]:
+        add(f"l2l.run(cfg(initial_points={v}), 'o.h5', simulator=f)",
+            "either" if v.startswith("(") or "3000" in v else "refuse")
+    return cases
+
+
+def run_case(case: Case, inputs: Path, work: Path, timeout: float, index: int) -> dict:
+    label, kind, payload, expect, writable = case
+    folder = work / f"c{index:04d}"
+    folder.mkdir()
+    text = " ".join(payload) if kind == "cli" else payload
+    for entry in inputs.iterdir():  # only what the case names (and the model of CAT): 20 MB a case was slow
+        if entry.name in text or entry.name == "cat_model.py":
+            (shutil.copytree if entry.is_dir() else shutil.copy2)(entry, folder / entry.name)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "120"}
+    if kind == "cli":
+        argv = [sys.executable, "-m", "l2l", *payload]
+        command = payload[0]
+    elif kind == "toml":
+        (folder / "case.toml").write_text(payload)
+        argv = [sys.executable, "-m", "l2l", "run", "case.toml", "--out", "out.h5", "--no-progress"]
+        command = "run"
+    else:
+        (folder / "case.py").write_text(WRAP.format(code=payload))
+        argv = [sys.executable, "case.py"]
+        command = "python"
+    before = snapshot(folder)
+    try:
+        proc = subprocess.run(argv, cwd=folder, env=env, capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL)
+        rc, err = proc.returncode, proc.stderr
+    except subprocess.TimeoutExpired as exc:
+        rc, err = None, (exc.stderr or b"").decode(errors="replace") if isinstance(exc.stderr, bytes) else ""
+    after = snapshot(folder)
+    lost = sorted(k for k in before if k not in ("case.toml", "case.py") and before[k] != after.get(k)
+                  and not (rc == 0 and command not in READ_ONLY and any(k == w or k.startswith(w.replace(".h5", ""))
+                                                                          for w in writable)))
+    lines = [line for line in err.splitlines() if line.strip() and not line.startswith("l2l 0.")
+             and "\r" not in line]
+    if rc is None:
+        verdict = "hang"
+    elif "Traceback (most recent call last)" in err:
+        verdict = "traceback"
+    elif rc == 0:
+        verdict = "accepted" if expect == "refuse" else "ok"
+    elif rc == 2:
+        verdict = "refused" if len(lines) == 1 and lines[0].startswith("l2l: error: ") else "multiline"
+    elif rc == 1 and command == "validate":
+        verdict = "ok"
+    else:
+        verdict = "other-exit"
+    if verdict == "refused" and UNCLEAR.search(lines[0]):
+        verdict = "unclear"
+    if lost and verdict in ("ok", "refused"):
+        verdict = "changed"
+    shutil.rmtree(folder, ignore_errors=True)
+    tail = [line for line in err.splitlines() if line.strip()][-3:]
+    return {"label": label, "kind": kind, "verdict": verdict, "rc": rc, "lost": lost, "err": " | ".join(tail)[:400]}
+
+
+DEFECTS = ("traceback", "hang", "multiline", "other-exit", "accepted", "changed", "unclear")
+#: Python's own words in a refusal: it names no problem the user made (an argument's type was what was wrong).
+UNCLEAR = re.compile(r"object is not (iterable|subscriptable|callable)|has no attribute|unhashable|invalid literal "
+                     r"for|could not convert|cannot convert|not supported between|Errno|no column \d+ ")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=30)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--timeout", type=float, default=120.0)
+    parser.add_argument("--sample", type=int, default=0, help="run only this many of the cases, drawn from --seed")
+    parser.add_argument("--only", default="", help="cases whose label holds one of these words (comma-separated)")
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    cases = cli_cases(rng) + toml_cases(rng) + py_cases(rng)
+    if args.sample and args.sample < len(cases):  # a seeded subset, in the list's order
+        cases = [cases[i] for i in sorted(random.Random(args.seed).sample(range(len(cases)), args.sample))]
+    if args.only:
+        words = args.only.split(",")
+        cases = [c for c in cases if any(w in c[0] for w in words)]
+    if os.geteuid() == 0:
+        print("note: run as root: a file without read permission is readable, the permission class is left out")
+    work = Path(tempfile.mkdtemp(prefix="l2l-fuzz-cli30-"))
+    inputs = work / "inputs"
+    inputs.mkdir()
+    build_inputs(inputs)
+    counts: collections.Counter = collections.Counter()
+    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+        futures = [pool.submit(run_case, c, inputs, work, args.timeout, i) for i, c in enumerate(cases)]
+        for future in futures:
+            r = future.result()
+            counts[r["verdict"]] += 1
+            mark = "DEFECT " if r["verdict"] in DEFECTS else ""
+            print(f"{mark}{r['verdict']:10s} {r['kind']:4s} {ascii(r['label'])[1:-1][:110]:110s} rc={r['rc']} "
+                  f"{'lost=' + str(r['lost']) + ' ' if r['lost'] else ''}| {r['err']}", flush=True)
+    shutil.rmtree(work, ignore_errors=True)
+    defects = sum(counts[d] for d in DEFECTS)
+    print(json.dumps({"cases": len(cases), "defects": defects, **dict(sorted(counts.items()))}))
+    return 1 if defects else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
