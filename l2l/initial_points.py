@@ -87,7 +87,7 @@ def _value(where: str, parameter: Any, value: Any) -> Any:
     except (TypeError, ValueError):
         array = None
     if array is None or isinstance(value, (bool, str)) or array.dtype == object or \
-            any(isinstance(v, bool) for v in np.asarray(value, dtype=object).reshape(-1)):
+            any(isinstance(v, (bool, str, bytes)) for v in np.asarray(value, dtype=object).reshape(-1)):
         raise ConfigError(f"{where}: {name} must be a number{' array' if parameter.shape else ''}, got {value!r:.60}")
     if array.shape != tuple(parameter.shape):
         raise ConfigError(f"{where}: {name} must have shape {list(parameter.shape)}, got {list(array.shape)}")

@@ -36,3 +36,15 @@ def test_a_one_argument_trainable_is_told_the_seed_comes_second(tmp_path, functi
     assert expected in str(caught.value)
     assert "\n" not in str(caught.value)
     assert not (tmp_path / "run.h5").exists()
+
+
+@pytest.mark.parametrize("value", [["0.5", "0"], __import__("numpy").array(["0.5", "0.5"]), [0.5, b"0"]])
+def test_an_initial_point_with_strings_for_an_arrays_numbers_is_refused(tmp_path, value):
+    # a single value given as a string was refused; the numbers of an array parameter given as strings were taken
+    config = {"space": {"x": {"low": -1.0, "high": 1.0, "shape": [2]}}, "simulator": "python",
+              "optimizer": {"name": "random", "population_size": 2},
+              "run": {"generations": 1, "seed": 1, "initial_points": [{"x": value}]},
+              "backend": {"name": "serial"}}
+    with pytest.raises(l2l.ConfigError, match=r"run.initial_points.*x must be a number array, got"):
+        l2l.run(config, tmp_path / "run.h5", simulator=lambda params, seed: 0.0)
+    assert not (tmp_path / "run.h5").exists()
