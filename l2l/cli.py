@@ -279,7 +279,8 @@ def _stopped(control, path) -> int:
     if not control.stop_requested:
         return 0
     if os.environ.get("L2L_BATCH_JOB"):  # inside l2l submit's job: its script requeues it, or says how to go on
-        after = "the job's next line says whether it requeues itself to resume the run, or how to go on"
+        # the script's line comes after this one at the warning's SIGUSR1, before it at SLURM's SIGTERM
+        after = "the job's 'l2l submit:' line says whether it requeues itself to resume the run, or how to go on"
     else:
         after = f"continue with: {command('l2l', 'resume', path)}"
     print(f"stopped ({control.stop_reason}) after committing every finished evaluation; {after}", file=sys.stderr)
