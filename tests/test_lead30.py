@@ -48,3 +48,17 @@ def test_an_initial_point_with_strings_for_an_arrays_numbers_is_refused(tmp_path
     with pytest.raises(l2l.ConfigError, match=r"run.initial_points.*x must be a number array, got"):
         l2l.run(config, tmp_path / "run.h5", simulator=lambda params, seed: 0.0)
     assert not (tmp_path / "run.h5").exists()
+
+
+def test_submit_says_the_stop_signal_must_come_before_the_walltime(tmp_path, capsys):
+    from l2l.cli import main
+    config = tmp_path / "c.toml"
+    config.write_text('[run]\nname = "s"\ngenerations = 1\n[space]\nx = {low = -1.0, high = 1.0}\n'
+                      '[optimizer]\nname = "random"\npopulation_size = 2\n[simulator]\nname = "sphere"\n'
+                      '[backend]\nname = "serial"\n')
+    # said "must be between 0 and the walltime (300 s), got 300", which 300 reads as
+    assert main(["submit", str(config), "--dry-run", "--time", "00:05:00", "--signal-seconds", "300"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--signal-seconds must be above 0 and below the walltime (300 s), got 300" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.toml"]
+    assert main(["submit", str(config), "--dry-run", "--time", "00:05:00", "--signal-seconds", "299"]) == 0

@@ -108,7 +108,7 @@ def job_script(args: argparse.Namespace, config_path: Path, out: Path, name: str
         patterns={"--out": "the job's log is written beside it (OUT.slurm-%j.log): choose an --out without '%'"})
     seconds = walltime_seconds(args.time, "l2l submit: --time")
     if not 0 < args.signal_seconds < seconds:
-        raise ConfigError(f"l2l submit: --signal-seconds must be between 0 and the walltime ({seconds} s), "
+        raise ConfigError(f"l2l submit: --signal-seconds must be above 0 and below the walltime ({seconds} s), "
                           f"got {args.signal_seconds}")
     if args.cpus < 1:  # was written into the script as --cpus-per-task=-1, for sbatch to refuse
         raise ConfigError(f"l2l submit: --cpus must be an integer >= 1 (CPUs of the outer-loop job), got {args.cpus}")
