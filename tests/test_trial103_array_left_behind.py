@@ -8,6 +8,7 @@ by chance: the new segment's evaluation ends what the old one started in the sam
 
 from __future__ import annotations
 
+import os
 import subprocess
 
 import pytest
@@ -36,8 +37,10 @@ def train(params, seed, budget, checkpoint=None):
 
 
 def _jobs(name: str) -> set[str]:
-    """The SLURM job ids (arrays by their base id) of the jobs named ``name``."""
-    return {row[0].split("_")[0] for row in squeue("--name", name, "--format=%i|%j") if row[1:] == [name]}
+    """The SLURM job ids (arrays by their base id) of the jobs named ``name`` that are to run or running (one
+    cancelled may be COMPLETING a while on a loaded host: it runs nothing more)."""
+    return {row[0].split("_")[0] for row in squeue("--name", name, "--format=%i|%j|%T")
+            if row[1:] in ([name, "PENDING"], [name, "RUNNING"])}
 
 
 @pytest.mark.slurm
@@ -45,7 +48,8 @@ def test_resume_cancels_the_arrays_of_the_killed_session(tmp_path):
     require_slurm()
     (tmp_path / "slowmodel.py").write_text(MODEL)
     (tmp_path / "slow").write_text("")
-    name = f"left-{tmp_path.name}"[:40]
+    name = f"left-{os.getpid()}"  # its arrays, l2l-left-<pid>, are this pytest process's alone (the test's folder
+    # name is the same in every pytest process: another one's arrays were counted, and cancelled, as this one's)
     config = write_toml(tmp_path / "run.toml", {
         "run": {"name": name, "seed": 1, "generations": 1, "policy": "asha"},
         "space": {"x": {"type": "float", "low": -1.0, "high": 1.0}},
