@@ -62,3 +62,35 @@ def test_submit_says_the_stop_signal_must_come_before_the_walltime(tmp_path, cap
     assert err.count("\n") == 1 and "--signal-seconds must be above 0 and below the walltime (300 s), got 300" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.toml"]
     assert main(["submit", str(config), "--dry-run", "--time", "00:05:00", "--signal-seconds", "299"]) == 0
+
+
+def test_brian2s_default_cache_is_private_and_one_another_user_could_write_is_refused(tmp_path, monkeypatch):
+    # the default cache root /tmp/l2l-brian2-<uid> was created with makedirs(exist_ok=True) and never checked:
+    # another user of a shared /tmp who made it first (group/world writable) had their modules loaded by ours
+    import os
+    import stat
+    import tempfile
+
+    from l2l.simulators import brian2_cache
+
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(fresh))
+    folder = brian2_cache.worker_cache()
+    root = fresh / f"l2l-brian2-{os.getuid()}"
+    assert folder.startswith(str(root)) and stat.S_IMODE(root.stat().st_mode) == 0o700
+
+    planted = tmp_path / "planted"
+    (planted / f"l2l-brian2-{os.getuid()}").mkdir(parents=True)
+    os.chmod(planted / f"l2l-brian2-{os.getuid()}", 0o777)
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(planted))
+    with pytest.raises(RuntimeError, match=r"is not a private directory of this user .*mode drwxrwxrwx.*set "
+                                           r"cache_dir to a folder of your own"):
+        brian2_cache.worker_cache()
+
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    os.symlink(fresh / f"l2l-brian2-{os.getuid()}", linked / f"l2l-brian2-{os.getuid()}")
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(linked))
+    with pytest.raises(RuntimeError, match="is not a private directory"):
+        brian2_cache.worker_cache()

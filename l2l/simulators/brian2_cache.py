@@ -8,16 +8,33 @@ import hashlib
 import os
 import shutil
 import socket
+import stat
 import sys
 import tempfile
 from contextlib import suppress
 from types import ModuleType
 
 _CACHES: dict[tuple[str, int], str] = {}
+_SAFE_ROOTS: set[str] = set()
 
 
 def _cache_root(root: str) -> str:
-    return root or os.path.join(tempfile.gettempdir(), f"l2l-brian2-{os.getuid()}")
+    """``root``, or the default ``<temp folder>/l2l-brian2-<uid>``: created private (mode 0700), and refused
+    unless it is this user's own directory that no one else may write to, since Brian2 imports the compiled modules
+    it finds there (another user of a shared /tmp who made the folder first would have their code run as ours)."""
+    if root:
+        return root
+    root = os.path.join(tempfile.gettempdir(), f"l2l-brian2-{os.getuid()}")
+    if root not in _SAFE_ROOTS:
+        with suppress(FileExistsError):
+            os.mkdir(root, 0o700)
+        info = os.lstat(root)
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o022:
+            raise RuntimeError(f"simulator 'brian2': the compiled-code cache {root} is not a private directory of "
+                               f"this user (owner uid {info.st_uid}, mode {stat.filemode(info.st_mode)}), so its "
+                               f"modules are not loaded: remove it, or set cache_dir to a folder of your own")
+        _SAFE_ROOTS.add(root)
+    return root
 
 
 def worker_cache(root: str = "") -> str:

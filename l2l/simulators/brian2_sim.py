@@ -130,7 +130,8 @@ def brian2_session(seed: int, target: str = "numpy", cache_dir: str = "", quiet:
                 link_shared(shared, own)
                 prefs["codegen.runtime.cython.cache_dir"] = own
                 loaded = loaded_count()
-            brian2.start_scope()
+            gc.collect()  # the last evaluation's objects refer to each other: alive, they keep their names, and
+            brian2.start_scope()  # this one's would be neurongroup_1 (other code: with cython, compiled again)
             brian2.defaultclock.dt = 0.1 * brian2.ms
             brian2.seed(brian2_seed(seed))
             try:
