@@ -94,3 +94,21 @@ def test_brian2s_default_cache_is_private_and_one_another_user_could_write_is_re
     monkeypatch.setattr(tempfile, "gettempdir", lambda: str(linked))
     with pytest.raises(RuntimeError, match="is not a private directory"):
         brian2_cache.worker_cache()
+
+
+def test_choices_on_a_float_parameter_say_to_make_it_categorical():
+    from l2l.parameters import parameter_from_json
+    # said only "unknown key 'choices' for type 'float'; allowed: ..."
+    with pytest.raises(l2l.ConfigError, match=r"unknown key 'choices' for type 'float'; allowed: .* \(choices belong "
+                                              r"to a categorical parameter: add type = \"categorical\"\)"):
+        parameter_from_json("x", {"choices": [1, 2, 3]})
+
+
+@pytest.mark.parametrize("maximum", [1e300, 2 ** 63, 1e17])
+def test_an_integer_fidelity_too_large_to_count_is_refused_by_name(maximum):
+    from l2l.simulators.fidelity_tools import fidelity_from_table
+    # said "ufunc 'isfinite' not supported for the input types, ..." (1e300, 2**63) or took it (1e17: its
+    # budgets counted in float64 are not whole numbers any more)
+    with pytest.raises(l2l.ConfigError, match=r"multi_fidelity's 'maximum' must be at most 2\*\*53"):
+        fidelity_from_table({"name": "epochs", "minimum": 1, "maximum": maximum}, "python")
+    assert fidelity_from_table({"name": "epochs", "minimum": 1, "maximum": 2 ** 53}, "python").maximum == 2 ** 53

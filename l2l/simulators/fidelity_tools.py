@@ -124,6 +124,9 @@ def fidelity_from_table(table: Any, who: str) -> Fidelity:
         if integer and float(value) != round(value):
             raise ConfigError(f"simulator {who!r}: multi_fidelity's {key!r} must be a whole number "
                               f"(integer = true), got {value!r}")
+        if integer and abs(value) > 2 ** 53:  # budgets are counted in float64, exact for whole numbers up to 2**53
+            raise ConfigError(f"simulator {who!r}: multi_fidelity's {key!r} must be at most 2**53 = {2 ** 53} "
+                              f"(integer = true), got {value!r}")
         bounds[key] = int(value) if integer else float(value)
     return Fidelity(name, unit, bounds["minimum"], bounds["maximum"], integer)
 
