@@ -62,9 +62,9 @@ def _terminated(tmp_path: Path, capsys, reason: str, restarts: int = 0) -> tuple
         shell = subprocess.Popen(["bash", str(script)], stdout=sink, stderr=subprocess.STDOUT, env=env,
                                  cwd=tmp_path)
     try:
-        wait_for(lambda: "loop: started" in out.read_text(), 20, "the loop to start")
+        wait_for(lambda: "loop: started" in out.read_text(), 120, "the loop to start")  # a loaded host: bash is slow
         shell.send_signal(signal.SIGTERM)  # SLURM's: to the batch shell (and to the loop, which the shell passes on)
-        shell.wait(timeout=20)
+        shell.wait(timeout=120)
     finally:
         if shell.poll() is None:
             shell.kill()
