@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from module_files import module_from_file
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "egru_front_on_test.py"
 
@@ -30,9 +31,7 @@ class _InProcess:
 
 
 def test_front_rescored_once_per_distinct_candidate_and_seed_with_se_and_per_seed_values(tmp_path, monkeypatch):
-    spec = importlib.util.spec_from_file_location("egru_front_on_test", SCRIPT)
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+    script = module_from_file("egru_front_on_test", SCRIPT)
     same = {"activity_penalty": 1.5, "theta_init": 0.1, "epsilon": 0.1, "learning_rate": 0.02}
     other = {"activity_penalty": 0.3, "theta_init": 0.4, "epsilon": 0.05, "learning_rate": 0.01}
     # NSGA-II evaluated `same` twice (two front rows, different validation scores); `other` once

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -10,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from module_files import module_from_file
 
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 CONFIG = """
@@ -36,11 +37,7 @@ workers = 2
 
 
 def _module(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return module_from_file(name, path, register=True)
 
 
 @pytest.fixture(scope="module")

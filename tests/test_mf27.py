@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from module_files import module_from_file
 
 SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "mf_curve_extrapolation.py"
 RUNGS, TOP = [6, 18, 54, 162], 162
@@ -18,9 +19,7 @@ RUNGS, TOP = [6, 18, 54, 162], 162
 def script():
     """The script as a module, loaded in this process (its sys.path entries undone afterwards)."""
     path = list(sys.path)
-    spec = importlib.util.spec_from_file_location("mf_curve_extrapolation", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = module_from_file("mf_curve_extrapolation", SCRIPT)
     sys.path[:] = path
     return module
 

@@ -13,7 +13,6 @@ examples/policies_from_python.py:
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -26,6 +25,7 @@ import l2l.driver
 from conftest import TESTS, write_toml
 from l2l import plot
 from l2l.cli import main
+from module_files import module_from_file
 
 EXAMPLE = TESTS.parent / "examples" / "policies_from_python.py"
 
@@ -33,9 +33,7 @@ EXAMPLE = TESTS.parent / "examples" / "policies_from_python.py"
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> dict[str, Path]:
     """The example's PBT run and its model-based run of seed 3 (whose first candidate is at 0.69), serial."""
-    spec = importlib.util.spec_from_file_location("policies_from_python_figures", EXAMPLE)
-    example = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(example)
+    example = module_from_file("policies_from_python_figures", EXAMPLE)
     folder = tmp_path_factory.mktemp("new_user_figures")
     out = {"pbt": l2l.run(example.config("pbt", "serial"), folder / "pbt.h5", progress=False)}
     config = example.config("model-based", "serial")

@@ -5,7 +5,6 @@ their options and distributions are refused in one line that says what l2l calls
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ import l2l
 from l2l.cli import main
 from l2l.errors import ConfigError
 from l2l.space import Space
+from module_files import module_from_file
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,10 +36,7 @@ def _config(**tables) -> dict:
 
 
 def _example():
-    spec = importlib.util.spec_from_file_location("from_optuna", ROOT / "examples" / "from_optuna.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return module_from_file("from_optuna", ROOT / "examples" / "from_optuna.py")
 
 
 def test_the_example_prints_the_summary_of_an_optuna_study_and_reads_its_file_again(tmp_path, capsys):

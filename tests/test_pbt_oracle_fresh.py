@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -10,18 +9,16 @@ from pathlib import Path
 
 import pytest
 
+from module_files import module_from_file
+
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 STORED = BENCH / "results" / "pbt_oracle.json"
 
 
 @pytest.fixture(scope="module")
 def pbt():
-    spec = importlib.util.spec_from_file_location("bench_pbt_oracle_fresh", BENCH / "pbt.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    yield module
-    sys.modules.pop(spec.name, None)
+    yield module_from_file("bench_pbt_oracle_fresh", BENCH / "pbt.py", register=True)  # dataclasses look it up
+    sys.modules.pop("bench_pbt_oracle_fresh", None)
 
 
 def test_the_stored_picks_give_the_stored_figures_on_the_selection_seeds(pbt):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib.util
 import json
 import os
 import subprocess
@@ -18,6 +17,7 @@ from types import SimpleNamespace
 import l2l
 from l2l.cli import main
 from l2l.provenance import model_sources
+from module_files import module_from_file
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,11 +51,7 @@ def _module(folder: Path, name: str, text: str):
     """A module of the user's from ``text``, loaded from ``folder/name.py`` (as a notebook cell or a script is)."""
     path = folder / f"{name}.py"
     path.write_text(text)
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    return module_from_file(name, path, register=True)
 
 
 def _entry(function) -> list[str]:

@@ -7,7 +7,6 @@ examples/from_ray_tune.py runs both ported tuners."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import l2l
 from l2l.errors import ConfigError
 from l2l.jobs import BACKENDS
 from l2l.policies import POLICIES
+from module_files import module_from_file
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -142,10 +142,7 @@ def test_without_a_scheduler_ray_tunes_num_samples_is_run_evaluations(tmp_path):
 
 
 def _example():
-    spec = importlib.util.spec_from_file_location("from_ray_tune", ROOT / "examples" / "from_ray_tune.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return module_from_file("from_ray_tune", ROOT / "examples" / "from_ray_tune.py")
 
 
 def test_the_example_runs_both_ported_tuners_and_reads_them_again(tmp_path, capsys):

@@ -14,6 +14,7 @@ import pytest
 import l2l
 from l2l.cli import main
 from l2l.reevaluate import fresh_seeds
+from module_files import module_from_file
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 ROOT = EXAMPLES.parent
@@ -100,9 +101,7 @@ def test_the_methods_example_writes_a_paragraph_and_files_a_reviewer_opens_with_
 
     import pandas as pd
 
-    spec = importlib.util.spec_from_file_location("methods_section", EXAMPLES / "methods_section.py")
-    methods = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(methods)
+    methods = module_from_file("methods_section", EXAMPLES / "methods_section.py")
     out = _run_example(tmp_path, example_run)
     assert methods.main([str(out)]) == 0
     printed = capsys.readouterr().out

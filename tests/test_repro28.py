@@ -15,6 +15,7 @@ import pytest
 
 import l2l
 from l2l.cli import main
+from module_files import module_from_file
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -78,14 +79,9 @@ def test_a_resume_that_runs_changed_model_code_says_so_in_one_warning_and_l2l_sh
 
 def _notebook_function(folder: Path, body: str):
     """``simulate`` as a notebook cell run again defines it: the same module and name, maybe another body."""
-    import importlib.util
-
     cell = folder / "cell.py"
     cell.write_text(f"def simulate(params, seed):\n    return {body}\n")
-    spec = importlib.util.spec_from_file_location("notebook_cell", cell)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.simulate
+    return module_from_file("notebook_cell", cell).simulate
 
 
 def test_a_function_passed_to_l2l_run_records_its_source_text_s_sha256_and_a_changed_one_is_said(tmp_path, capsys):
