@@ -10,6 +10,10 @@ registry's refusal adds what l2l calls it (docs/coming_from_optuna.md has the wh
 Ray Tune's names (``ASHAScheduler``, ``grace_period``, ``num_samples``, ``metric``/``mode``, ``time_attr``,
 ``max_concurrent_trials``, ``hyperparam_mutations``, ``TuneConfig``, ...) are answered the same way
 (docs/coming_from_ray_tune.md).
+
+DEHB's, SMAC3's, HpBandSter's (BOHB) and ConfigSpace's names (``min_fidelity``, ``fevals``, ``total_cost``,
+``n_workers``, ``walltime_limit``, ``top_n_percent``, ``MultiFidelityFacade``, ``UniformFloatHyperparameter``,
+``Constant``, conditions, ...) too (docs/coming_from_dehb_smac.md).
 """
 
 from __future__ import annotations
@@ -46,12 +50,21 @@ _COMPONENTS: dict[str, dict[str, tuple[str, str]]] = {
         "medianstoppingrule": ("Ray Tune's MedianStoppingRule", "median-stopping"),
         "populationbasedtraining": ("Ray Tune's PopulationBasedTraining", "pbt"),
         "hyperbandforbohb": ("Ray Tune's HyperBandForBOHB", "model-based"), "bohb": ("BOHB", "model-based"),
+        "hpbandster": ("HpBandSter's BOHB", "model-based"),
+        "multifidelityfacade": ("SMAC's MultiFidelityFacade", "model-based"),
+        "hyperbandfacade": ("SMAC's HyperbandFacade (random candidates)", "hyperband"),
+        "hyperbandintensifier": ("SMAC's Hyperband intensifier", "hyperband"),
+        "successivehalving": ("SMAC's SuccessiveHalving intensifier", "successive-halving"),
+        "successivehalvingintensifier": ("SMAC's SuccessiveHalving intensifier", "successive-halving"),
     },
 }
 
 #: Components l2l has no twin of, and what to do instead.
 _ABSENT: dict[str, dict[str, str]] = {
     "policy": {
+        "dehb": "DEHB's nearest is 'model-based' here: Hyperband brackets whose new candidates a model proposes "
+                "(no differential evolution)",
+        "smac": "SMAC's multi-fidelity search is 'model-based' here (MultiFidelityFacade: Hyperband with a model)",
         "noppruner": "Optuna's NopPruner is no [policy] table at all",
         "fifoscheduler": "Ray Tune's FIFOScheduler is no [policy] table at all",
         "percentilepruner": "l2l has no PercentilePruner: 'median-stopping' is its 50th percentile",
@@ -65,6 +78,10 @@ _ABSENT: dict[str, dict[str, str]] = {
                                      "segment at a time",
     },
     "optimizer": {
+        **dict.fromkeys(("dehb", "bohb", "hpbandster", "multifidelityfacade", "smac"),
+                        "a multi-fidelity search that proposes its own candidates is [policy] name = \"model-based\""),
+        "hyperparameteroptimizationfacade": "l2l has no random forest: SMAC's HPO facade is nearest 'tpe' or 'gp'",
+        "blackboxfacade": "SMAC's BlackBoxFacade (a Gaussian process) is 'gp' here",
         "tunebohb": "Ray Tune's TuneBOHB with HyperBandForBOHB is [policy] name = \"model-based\", which proposes "
                     "its own candidates",
         "concurrencylimiter": "Ray Tune's ConcurrencyLimiter(max_concurrent) is [backend] workers",
@@ -80,13 +97,19 @@ _ABSENT: dict[str, dict[str, str]] = {
 _OPTIONS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "reductionfactor": (("Optuna's reduction_factor", "eta", " (Ray Tune's too)"),),
     "minresource": (("Optuna's min_resource", "min_budget", ""),),
+    "minfidelity": (("DEHB's min_fidelity", "min_budget", ""),),
+    "maxfidelity": (("DEHB's max_fidelity", "max_budget", ""),),
+    "topnpercent": (("BOHB's top_n_percent", "top_fraction", " (a fraction: 15 percent is 0.15; model = \"kde\")"),),
+    "nworkers": (("DEHB's and SMAC's n_workers", "workers", ""), ("DEHB's and SMAC's n_workers", "max_running", "")),
     "maxresource": (("Optuna's max_resource", "max_budget", ""),),
     "graceperiod": (("Ray Tune's MedianStoppingRule grace_period", "grace", ""),
                     ("Ray Tune's grace_period", "min_budget",
                      " (a floor: the rungs count down from max_budget; l2l run --dry-run lists them)")),
     "maxt": (("Ray Tune's max_t", "max_budget", ""),),
-    "ntrials": (("Optuna's n_trials", "max_candidates", ""),),
-    "numsamples": (("Ray Tune's num_samples", "max_candidates", ""), ("Ray Tune's num_samples", "population", "")),
+    "ntrials": (("Optuna's n_trials", "max_candidates", " (SMAC's n_trials counts evaluations at every budget: "
+                                                        "run.evaluations)"),),
+    "numsamples": (("BOHB's num_samples", "samples", " (model = \"kde\")"),
+                   ("Ray Tune's num_samples", "max_candidates", ""), ("Ray Tune's num_samples", "population", "")),
     "nstartuptrials": (("Optuna's MedianPruner n_startup_trials", "min_trials", ""),),
     "minsamplesrequired": (("Ray Tune's min_samples_required", "min_trials", ""),),
     "nwarmupsteps": (("Optuna's n_warmup_steps", "grace", ""),),
@@ -106,6 +129,23 @@ _RAY_OBJECTIVE = "[[objectives]] name = \"loss\", direction = \"minimize\" (or \
 _RAY_FIDELITY = "[simulator] multi_fidelity = { name = \"epochs\", minimum = 1, maximum = 20 }"
 _RAY_RESOURCES = ("l2l asks for no CPUs or GPUs per trial: each of [backend] workers is a process that runs one "
                   "segment at a time (slurm-array: cpus_per_task)")
+
+_DEHB_FEVALS = ("DEHB's fevals is run.evaluations (segments: one per call of your function at one budget); "
+                "run.compute is a budget in fidelity units")
+_DEHB_COST = ("DEHB's total_cost (seconds) is run.max_time; run.compute is a budget in fidelity units (the sum of "
+              "the budgets trained), not seconds")
+_SMAC_WALL = "SMAC's walltime_limit is run.max_time (seconds); run.compute is a budget in fidelity units"
+_BRACKETS = ("HpBandSter's n_iterations and DEHB's brackets are [policy] brackets (hyperband, successive-halving, "
+             "model-based); run.compute ends a run in fidelity units")
+_DETERMINISTIC = ("SMAC's deterministic: every segment's seed derives from run.seed; where the top budget proves "
+                  "noisy, model-based trains its choice again on new seeds ([policy] repeats)")
+_SMAC_TRIALS = "SMAC's n_trials counts evaluations at every budget: run.evaluations"
+_MODEL_BASED_TRIALS = ("model-based proposes candidates until run.compute (a budget in fidelity units) is spent; "
+                       "run.evaluations ends it after that many segments (SMAC's n_trials, DEHB's fevals)")
+_MIN_POINTS = ("BOHB's min_points_in_model has no twin: model-based fits its model once it holds max(dimension + 2, "
+               "6) results, random draws before")
+_BANDWIDTH = "BOHB's bandwidth_factor and min_bandwidth have no twin here (model-based's kernels are its own)"
+_OUTPUT = "DEHB's output_path and SMAC's output_directory are the run's file: run.out, or l2l.run(config, out)"
 
 #: Options that belong to the run, not to a component: where they go instead.
 _ELSEWHERE: dict[str, str] = {
@@ -127,6 +167,12 @@ _ELSEWHERE: dict[str, str] = {
                         "explore = \"pb2\"",
     "customexplorefn": "l2l's pbt has no custom_explore_fn: explore = \"perturb\", \"resample\" or \"pb2\"",
     "hardstop": "l2l's median-stopping always stops for good (Ray Tune's hard_stop = True)",
+    "fevals": _DEHB_FEVALS, "totalcost": _DEHB_COST, "walltimelimit": _SMAC_WALL, "niterations": _BRACKETS,
+    "deterministic": _DETERMINISTIC, "minpointsinmodel": _MIN_POINTS, "bandwidthfactor": _BANDWIDTH,
+    "minbandwidth": _BANDWIDTH, "outputpath": _OUTPUT, "outputdirectory": _OUTPUT,
+    "nworkers": "DEHB's and SMAC's n_workers is [backend] workers",
+    "initialdesign": "SMAC's initial_design: model-based draws at random until its model has results; "
+                     "run.initial_points gives known points first under the other policies",
     "searchalg": "Ray Tune's search_alg is the [optimizer] table",
     "scheduler": "Ray Tune's scheduler is the [policy] table",
     **dict.fromkeys(("resourcespertrial", "resources", "numcpus", "numgpus", "cpu", "cpus", "gpu", "gpus"),
@@ -147,6 +193,8 @@ def component_hint(kind: str, name: str) -> str:
 def option_hint(key: str, options: Iterable[str]) -> str:
     """What l2l calls another library's option ``key`` of a component whose options are ``options``, else ``""``."""
     folded, options = _folded(key), set(options)
+    if folded in ("ntrials", "fevals") and "refine_fraction" in options:  # model-based: no candidate budget
+        return _MODEL_BASED_TRIALS
     for whose, ours, note in _OPTIONS.get(folded, ()):
         if ours in options:
             return f"{whose} is {ours} here{note}"
@@ -155,7 +203,8 @@ def option_hint(key: str, options: Iterable[str]) -> str:
 
 #: Keys of Optuna's create_study / optimize written in [run], and where l2l has them.
 _RUN_KEYS: dict[str, str] = {
-    "ntrials": "Optuna's n_trials is [policy] max_candidates (or run.generations x population_size, or run.compute)",
+    "ntrials": "Optuna's n_trials is [policy] max_candidates (or run.generations x population_size, or run.compute); "
+               + _SMAC_TRIALS,
     "njobs": "Optuna's n_jobs is [backend] workers",
     "direction": "a direction goes in [[objectives]]: direction = \"minimize\"",
     "directions": "directions go in [[objectives]], one table per objective",
@@ -186,6 +235,18 @@ _RUN_KEYS: dict[str, str] = {
     "checkpointconfig": "every segment's checkpoint is kept in the run's file; l2l prune FILE deletes all but each "
                         "trial's latest",
     "resourcespertrial": _RAY_RESOURCES,
+    "fevals": _DEHB_FEVALS, "totalcost": _DEHB_COST, "walltimelimit": _SMAC_WALL, "niterations": _BRACKETS,
+    "brackets": _BRACKETS, "deterministic": _DETERMINISTIC, "outputpath": _OUTPUT, "outputdirectory": _OUTPUT,
+    "nworkers": "DEHB's and SMAC's n_workers is [backend] workers",
+    "trialwalltimelimit": "SMAC's trial_walltime_limit is run.timeout (seconds a segment may run)",
+    "crashcost": "SMAC's crash_cost is run.penalty (the value a failed evaluation is told as)",
+    "eta": "eta is an option of the [policy] table: [policy] eta = 3",
+    **dict.fromkeys(("minbudget", "minfidelity"), "the lowest budget is [policy] min_budget (default: [simulator] "
+                                                  "multi_fidelity's minimum)"),
+    **dict.fromkeys(("maxbudget", "maxfidelity"), "the top budget is [policy] max_budget (default: [simulator] "
+                                                  "multi_fidelity's maximum)"),
+    "resume": "l2l resume FILE (l2l.resume(path)) continues a run; l2l run never writes into an existing file",
+    "savefreq": "every segment is stored in the run's file as it ends",
 }
 
 #: Ray Tune's configuration objects written as sections: where their keys go.
@@ -199,13 +260,22 @@ _SECTION_WORDS: dict[str, str] = {
                         "trial's latest",
     "failureconfig": "Ray Tune's FailureConfig(max_failures) is run.retries",
     "resources": _RAY_RESOURCES,
+    **dict.fromkeys(("conditions", "condition", "forbiddens", "forbidden", "forbiddenclauses"),
+                    "l2l's space has no conditions or forbidden clauses: give every parameter; your function "
+                    "ignores one its parent leaves unused, and fails a forbidden combination (it is told as "
+                    "run.penalty)"),
+    "scenario": "SMAC's Scenario is spread here: n_trials is run.evaluations, walltime_limit run.max_time, "
+                "min_budget/max_budget [policy], n_workers [backend] workers, seed run.seed",
+    "initialdesign": "SMAC's initial_design: model-based draws at random until its model has results",
 }
 
 #: Sections of other libraries' studies and what l2l calls them.
 _SECTIONS: dict[str, str] = {
     "sampler": "optimizer", "searcher": "optimizer", "searchalg": "optimizer", "pruner": "policy",
     "scheduler": "policy", "study": "run", "searchspace": "space", "paramspace": "space", "params": "space",
-    "distributions": "space",
+    "distributions": "space", "configspace": "space", "configurationspace": "space", "cs": "space",
+    "hyperparameters": "space", "intensifier": "policy", "facade": "policy", "dehb": "policy", "bohb": "policy",
+    "smac": "policy", "hpbandster": "policy", "worker": "simulator",
 }
 
 
@@ -251,3 +321,42 @@ def space_value_hint(value: object) -> str:
         return ("; a constant is no parameter: give it to your function (functools.partial(train, epochs=20), as "
                 "Ray Tune's tune.with_parameters), or write a categorical parameter of one choice")
     return ""
+
+
+#: ConfigSpace's hyperparameter classes (lowercased, '_' and 'hyperparameter' dropped) -> what to write instead.
+_CONFIGSPACE_TYPES: dict[str, str] = {
+    "uniformfloat": 'type = "float" with low and high (ConfigSpace\'s log=True is log = true)',
+    "uniforminteger": 'type = "int" with low and high, high included (log=True is log = true)',
+    "categorical": 'type = "categorical" with choices = [...] (l2l has no weights)',
+    "ordinal": 'type = "categorical" with choices = [...] (l2l has no ordinal: an int parameter indexing your '
+               'sequence keeps its order)',
+    "constant": "nothing: a Constant is no parameter; give the value to your function (functools.partial(train, "
+                "epochs=20)), or write a categorical parameter of one choice",
+    **dict.fromkeys(("normalfloat", "betafloat"), 'type = "float" with low and high (l2l has no normal or beta '
+                                                   'prior: bound it)'),
+    **dict.fromkeys(("normalinteger", "betainteger"), 'type = "int" with low and high (l2l has no normal or beta '
+                                                       'prior: bound it)'),
+}
+
+#: ConfigSpace's keys of a hyperparameter -> what l2l calls them.
+_CONFIGSPACE_KEYS: dict[str, str] = {
+    "defaultvalue": "(ConfigSpace's default_value is default)",
+    "sequence": "(an ordinal's sequence is a categorical parameter's choices = [...])",
+    "value": "(a Constant is no parameter: give the value to your function)",
+    "weights": "(l2l draws a categorical parameter's choices uniformly: it has no weights)",
+    "meta": "(l2l keeps no meta data on a parameter)",
+    **dict.fromkeys(("condition", "conditions", "parent", "parents"),
+                    "(l2l's space has no conditions: your function ignores a parameter its parent leaves unused)"),
+}
+
+
+def space_type_hint(kind: str) -> str | None:
+    """What to write instead of ConfigSpace's hyperparameter class ``kind`` (``UniformFloatHyperparameter``,
+    ``Constant``, ``ordinal``), or None."""
+    key = _folded(kind).removeprefix("configspace").removesuffix("hyperparameter")
+    return _CONFIGSPACE_TYPES.get(key)
+
+
+def space_key_hint(key: str) -> str:
+    """``(ConfigSpace's default_value is default)``-like words for another library's key of a parameter, else ''."""
+    return _CONFIGSPACE_KEYS.get(_folded(key), "")

@@ -77,7 +77,8 @@ class Float:
                 object.__setattr__(self, key, _number(self.name, key, value))
         object.__setattr__(self, "log", plain(self.log))
         if not isinstance(self.log, bool):
-            raise ConfigError(f"parameter {self.name!r}: log must be true or false, got {self.log!r}")
+            raise ConfigError(f"parameter {self.name!r}: log must be true or false, got {self.log!r}"
+                              + (" (TOML's true or false, without quotes)" if isinstance(self.log, str) else ""))
         shape = plain(self.shape)
         if isinstance(shape, int) and not isinstance(shape, bool):
             shape = (shape,)
@@ -217,7 +218,8 @@ class Int:
             object.__setattr__(self, key, int(value))
         object.__setattr__(self, "log", plain(self.log))
         if not isinstance(self.log, bool):  # as for Float: log = "no" (truthy) would have put it on a log scale
-            raise ConfigError(f"parameter {self.name!r}: log must be true or false, got {self.log!r}")
+            raise ConfigError(f"parameter {self.name!r}: log must be true or false, got {self.log!r}"
+                              + (" (TOML's true or false, without quotes)" if isinstance(self.log, str) else ""))
         if not self.low <= self.high:
             raise ConfigError(f"parameter {self.name!r}: low <= high must hold, "
                               f"got (low={self.low}, high={self.high})")
@@ -387,7 +389,7 @@ def _foreign_type(kind: str) -> str | None:
     key = key.removeprefix("optuna.distributions.").removesuffix("distribution")   # Optuna's FloatDistribution
     if key in _KINDS:
         return f'type = "{key}"'
-    return _FOREIGN_TYPES.get(key)
+    return _FOREIGN_TYPES.get(key) or foreign.space_type_hint(kind)   # ConfigSpace's UniformFloatHyperparameter
 
 
 def parameter_from_json(name: str, data: Mapping[str, Any]) -> Parameter:
@@ -409,7 +411,7 @@ def parameter_from_json(name: str, data: Mapping[str, Any]) -> Parameter:
                           f"{name}.{nested[0]} is a table in TOML; name it without a dot, e.g. {name}_{nested[0]}")
     if unknown:
         key = sorted(unknown)[0]
-        hint = _FOREIGN_KEYS.get(key.lower(), "") if isinstance(key, str) else ""
+        hint = (_FOREIGN_KEYS.get(key.lower(), "") or foreign.space_key_hint(key)) if isinstance(key, str) else ""
         raise ConfigError(f"parameter {name!r}: unknown key {key!r} for type {kind!r}; "
                           f"allowed: {', '.join(sorted(_KEYS[kind]))}" + (f" {hint}" if hint else ""))
     kwargs = {k: v for k, v in data.items() if k != "type"}
