@@ -214,8 +214,11 @@ class _Loop(Trials, Commits):
                 self.sweep = candidates
                 self.bar = Progress(progress, candidates, self.decided(in_flight), unit="candidate")
             else:
-                self.bar = Progress(progress, int(components.compute), int(self.loop["compute"]),
-                                    unit=rate_unit(components.fidelity))  # 'epochs/s', not 'budget/s'
+                whole = components.fidelity is None or components.fidelity.integer
+                self.bar = Progress(progress, components.compute if not whole else int(components.compute),
+                                    self.loop["compute"] if not whole else int(self.loop["compute"]),
+                                    unit=rate_unit(components.fidelity),  # 'epochs/s', not 'budget/s'
+                                    fractional=not whole)  # 0.1 biological seconds a segment moves it
         else:
             per_generation = int(getattr(self.policy, "population", 0)
                                  or getattr(self.optimizer, "population_size", 0) or 0)
@@ -763,7 +766,7 @@ class _Loop(Trials, Commits):
         self.bar.describe(self.endgame_text())
         best, self.bar.best_note = self.bar_best()
         if not self.sweep:
-            self.bar.update(int(round(cost)), self.loop["generation"], best, self.loop["failed"],
+            self.bar.move_to(self.loop["compute"], self.loop["generation"], best, self.loop["failed"],
                             f"{self.completed} of {len(self.trials)} candidate{'s' * (len(self.trials) != 1)} "
                             f"completed, {len(self.running)} running")
             return

@@ -15,17 +15,23 @@ class Progress:
     ``tqdm.auto`` draws a widget in a notebook and text in a terminal.
     """
 
-    def __init__(self, enabled: bool, total: int, initial: int, unit: str = "eval"):
+    def __init__(self, enabled: bool, total: float, initial: float, unit: str = "eval", fractional: bool = False):
+        """``fractional``: the bar counts a fidelity that need not be whole (0.1 biological seconds a segment),
+        shown to 4 significant digits (``0.3/1.2``), where tqdm would show a float's every digit."""
         self.bar = None
+        self.fractional = fractional
         #: What the best is, after its value where its name alone does not say (a multi-fidelity run's candidate
         #: trained more than once: ``(mean of 2)``, as ``l2l show`` lists it); set by the run before an update.
         self.best_note = ""
         if enabled:
             from tqdm.auto import tqdm
+            count = "{n:.4g}/{total:.4g}" if total else "{n:.4g}{unit}"
+            bar_format = (("{l_bar}{bar}| " + count + " [{elapsed}<{remaining}, {rate_fmt}{postfix}]" if total
+                           else count + " [{elapsed}, {rate_fmt}{postfix}]") if fractional else None)
             self.bar = tqdm(total=total or None, initial=initial, unit=unit, dynamic_ncols=True,
-                            file=sys.stderr)
+                            file=sys.stderr, bar_format=bar_format)
 
-    def update(self, n: int, generation: int, best: dict[str, float], failed: int, extra: str = "") -> None:
+    def update(self, n: float, generation: int, best: dict[str, float], failed: int, extra: str = "") -> None:
         if self.bar is None:
             return
         self.bar.set_postfix_str(progress_text(generation, best, failed, extra, self.best_note), refresh=False)
@@ -33,9 +39,11 @@ class Progress:
             self.bar.total = self.bar.n + n                     # budget: keep a total (tqdm drops it otherwise)
         self.bar.update(n)
 
-    def move_to(self, n: int, generation: int, best: dict[str, float], failed: int, extra: str = "") -> None:
-        """Set the bar to ``n`` (never back) with the postfix of :meth:`update`."""
+    def move_to(self, n: float, generation: int, best: dict[str, float], failed: int, extra: str = "") -> None:
+        """Set the bar to ``n`` (never back; rounded to a whole number unless ``fractional``) with the postfix
+        of :meth:`update`."""
         if self.bar is not None:
+            n = n if self.fractional else int(round(n))
             self.update(max(0, n - self.bar.n), generation, best, failed, extra)
 
     def describe(self, text: str) -> None:
