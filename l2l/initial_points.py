@@ -13,10 +13,12 @@ for. The generational ones that take them (:data:`INJECT_POINTS`: their ``takes_
 injected (``inject``, see :mod:`l2l.optimizers._generations`): the points are the first members of the first
 generation, in place of that many of the optimizer's own, and are told with it, so selection keeps the good ones
 (more points than a generation: the next generations' first members, each sampled after the one before was told);
-CMA-ES and the evolution strategies clip an injected point's step from the mean first, as CMA-ES does. The others
-(gradient-descent, whose probes estimate a gradient, and nevergrad) refuse them in one line, and so
-does ``auto`` where it picks one of those. Under policy ``pbt`` the optimizer is only asked for the first members,
-never told, so every optimizer does there; policy ``model-based`` proposes every candidate itself and takes none.
+CMA-ES and the evolution strategies clip an injected point's step from the mean first, as CMA-ES does. Nevergrad
+(:data:`SUGGEST_POINTS`) hands them out by its own ``suggest``, one per ask, and its method is told them as
+candidates it did not ask (see :mod:`l2l.optimizers.nevergrad`). The other (gradient-descent, whose probes estimate
+a gradient) refuses them in one line, and so does ``auto`` where it picks it. Under policy ``pbt`` the optimizer is
+only asked for the first members, never told, so every optimizer does there; policy ``model-based`` proposes every
+candidate itself and takes none.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ TAKE_POINTS = ("tpe", "motpe", "gp", "random", "grid")
 #: through its inner CMA-ES).
 INJECT_POINTS = ("ga", "nsga2", "nsga3", "cmaes", "cmaes-quadratic", "es", "nes", "cross-entropy", "face",
                  "simulated-annealing", "parallel-tempering", "enkf")
+#: Optimizers that hand them out by Nevergrad's ``suggest`` (``takes_initial_points``, ``inject``).
+SUGGEST_POINTS = ("nevergrad",)
 #: Most initial points a config may give.
 MAX_POINTS = 10_000
 KEY = "run.initial_points"
@@ -128,7 +132,8 @@ def refusal(components: Any) -> str:
         shown = f"'auto' (here {name!r})"
     if not takes(optimizer):
         return (f"{KEY}: optimizer {shown} cannot start from given points; initial points work with optimizer "
-                f"{', '.join(TAKE_POINTS + INJECT_POINTS)} (or under policy 'pbt'): e.g. [optimizer] name = 'tpe'")
+                f"{', '.join(TAKE_POINTS + INJECT_POINTS + SUGGEST_POINTS)} (or under policy 'pbt'): "
+                f"e.g. [optimizer] name = 'tpe'")
     return ""
 
 

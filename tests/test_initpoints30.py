@@ -3,8 +3,8 @@ sample whole generations start from known good configurations (the most common w
 computation), which they refused before. The points are the first members of the first generation, in place of
 that many of the optimizer's own (more points than a generation: the next generations' first members), told with
 it so that selection keeps the good ones; cmaes, es, nes and cross-entropy start their mean at the first point, and
-cmaes clips an injected point's step as CMA-ES does for injected solutions. gradient-descent and the optimizers
-'auto' picks that cannot take them (nevergrad) still refuse them in one line; cmaes-quadratic takes
+cmaes clips an injected point's step as CMA-ES does for injected solutions. gradient-descent still refuses
+them in one line (nevergrad takes them: test_ngpoints30.py); cmaes-quadratic takes
 them through its inner CMA-ES. Runs without points are the runs they were."""
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -20,7 +19,7 @@ import pytest
 import l2l
 from conftest import comparable, write_toml
 from l2l.cli import main
-from l2l.initial_points import INJECT_POINTS, refusal
+from l2l.initial_points import INJECT_POINTS
 from l2l.objectives import Objective
 from l2l.optimizers import OPTIMIZERS
 from l2l.optimizers._common import Frame
@@ -219,24 +218,6 @@ def test_the_optimizers_that_cannot_take_points_refuse_them_with_exit_2_and_crea
     err = capsys.readouterr().err.strip()
     assert said in err and len(err.splitlines()) == 1, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.toml"]
-
-
-def test_auto_refuses_the_points_where_it_picks_an_optimizer_that_cannot_take_them():
-    """Half the coordinates discrete, Nevergrad installed: auto's row 3 picks nevergrad (the refusal is the one the
-    run makes as it is built, before anything is created, as above; called alone here, as building a nevergrad run
-    imports Nevergrad, seconds)."""
-    from l2l.optimizers.auto import _nevergrad_installed
-
-    if not _nevergrad_installed():
-        pytest.skip("Nevergrad is not installed: auto picks tpe, which takes the points")
-    space = Space.from_json({"x": {"type": "float", "low": -2.0, "high": 2.0},
-                             "n": {"type": "int", "low": -3, "high": 3}})
-    components = SimpleNamespace(config=SimpleNamespace(initial_points=({"x": 0.5, "n": 1},), policy=None),
-                                 optimizer=OPTIMIZERS.create("auto", {}), policy=None,
-                                 problem=Problem(space, (Objective("value"),)))
-    said = refusal(components)
-    assert said.startswith("run.initial_points: optimizer 'auto' (here 'nevergrad') cannot start from given points; "
-                           "initial points work with optimizer tpe, ") and "\n" not in said
 
 
 def test_the_optimizers_said_to_take_points_are_those_that_do():

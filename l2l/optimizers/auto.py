@@ -236,8 +236,9 @@ class Auto(Optimizer):
 
     def inject(self, problem: Problem, state: State, candidates: np.ndarray) -> State | None:
         """Known points (run.initial_points) injected into the chosen optimizer's generations where it takes them
-        so (ga, cmaes, nsga2, ...: see l2l.optimizers._generations); None otherwise (tpe, random: told as results
-        instead; the rest refuse them, l2l.initial_points)."""
+        so (ga, cmaes, nsga2, ...: see l2l.optimizers._generations), or handed out by Nevergrad's suggest
+        (nevergrad); None otherwise (tpe, random: told as results instead; the rest refuse them,
+        l2l.initial_points)."""
         inject = getattr(self._optimizer(state["choice"], state["options"]), "inject", None)
         inner = inject(problem, state["inner"], candidates) if inject is not None else None
         return None if inner is None else {**state, "inner": inner}

@@ -18,6 +18,13 @@ exactly. The optimizer object keeps its live Nevergrad optimizer between calls
 (checked against the state) so that a run replays nothing; a replay that
 asks something other than the stored code raises :class:`L2LError` naming the
 method.
+
+Known points (``run.initial_points``) go in through :meth:`Nevergrad.inject`: they wait in the state and each
+of the next asks hands one out, in order, by Nevergrad's own ``suggest`` (the next ask returns that point; the
+log marks such an ask :data:`SUGGESTED`, replayed as a suggest of its stored code and an ask). Nevergrad tells
+its method such a candidate as one it did not ask (``_internal_tell_not_asked``: most methods learn from it as
+from their own); a method that cannot be told one (``TellNotAskedNotSupportedError``) is not told it, and the
+point is still evaluated and recorded like any other.
 """
 
 from __future__ import annotations
@@ -36,6 +43,9 @@ from l2l.registry import option
 from l2l.space import Categorical, Int
 
 ASK = -1
+#: An ask that handed out a known point (``run.initial_points``): replayed as Nevergrad's ``suggest`` of the stored
+#: code, then an ask. Tells are the indices >= 0.
+SUGGESTED = -2
 
 
 def _release(version: str) -> tuple[int, ...]:
@@ -132,6 +142,20 @@ def to_code(problem: Problem, value: dict[str, Any]) -> np.ndarray:
     return np.concatenate(parts)
 
 
+def to_value(problem: Problem, code: np.ndarray) -> dict[str, Any]:
+    """The Nevergrad ``Dict`` value of one code vector (the inverse of :func:`to_code`)."""
+    code = np.asarray(code, dtype=float)
+    value: dict[str, Any] = {}
+    for p, part in zip(problem.space.parameters, problem.space._slices):
+        if isinstance(p, Categorical):
+            value[p.name] = int(round(float(code[part][0])))
+        elif isinstance(p, Int):
+            value[p.name] = p.decode(code[part])
+        else:
+            value[p.name] = code[part].copy()
+    return value
+
+
 @dataclass
 class _Live:
     """A Nevergrad optimizer, the candidates it asked, and the log (of one seed) it has been fed."""
@@ -152,6 +176,11 @@ class _Live:
                 and np.array_equal(self.losses, state["losses"][:k]))
 
 
+def _tell_not_asked() -> type[Exception]:
+    """Nevergrad's error for a tell of a candidate its method did not ask and cannot learn from."""
+    return _nevergrad().errors.TellNotAskedNotSupportedError
+
+
 @dataclass(frozen=True)
 class Nevergrad(Optimizer):
     """Any optimizer of Nevergrad's registry by name (NGOpt, CMA, TwoPointsDE, ...); needs l2l[nevergrad]."""
@@ -159,6 +188,8 @@ class Nevergrad(Optimizer):
     name: ClassVar[str] = "nevergrad"
     supports_async: ClassVar[bool] = True
     needs_bounds: ClassVar[bool] = False
+    #: Known points are handed out by Nevergrad's ``suggest`` (:meth:`inject`).
+    takes_initial_points: ClassVar[bool] = True
 
     method: str = option("NGOpt", help="name of an optimizer in Nevergrad's registry (nevergrad.optimizers.registry)")
     population_size: int = option(10, help="candidates asked per generation", ge=1, le=MAX_POPULATION)
@@ -201,16 +232,21 @@ class Nevergrad(Optimizer):
                          np.empty(0, dtype=np.int64), np.empty(0))
         told = len(live.losses)
         for event in events[len(live.events):]:
-            if event == ASK:
-                candidate = live.optimizer.ask()
+            if event in (ASK, SUGGESTED):
                 i = len(live.candidates)
+                if event == SUGGESTED:
+                    live.optimizer.suggest(to_value(problem, state["codes"][i]))
+                candidate = live.optimizer.ask()
                 if not np.allclose(to_code(problem, candidate.value), state["codes"][i], rtol=1e-9, atol=1e-12):
                     raise L2LError(f"optimizer 'nevergrad': replaying method {self.method!r} asked another "
                                    f"candidate than the stored one (number {i}); this method is not "
                                    f"deterministic, so the run cannot be resumed exactly")
                 live.candidates.append(candidate)
             else:
-                live.optimizer.tell(live.candidates[int(event)], float(state["losses"][told]))
+                try:
+                    live.optimizer.tell(live.candidates[int(event)], float(state["losses"][told]))
+                except _tell_not_asked():  # a known point, of a method that cannot learn from one it did not ask
+                    pass
                 told += 1
         live.codes, live.events, live.losses = state["codes"].copy(), events.copy(), state["losses"].copy()
         self._live[:] = [live]
@@ -219,7 +255,7 @@ class Nevergrad(Optimizer):
     # -- the contract ----------------------------------------------------------
     def ask(self, problem: Problem, state: State, n: int | None = None) -> tuple[np.ndarray, State]:
         size = self.population_size if n is None else max(int(n), 0)
-        out = len(state["codes"]) - int(np.sum(state["events"] != ASK))
+        out = len(state["codes"]) - int(np.sum(state["events"] >= 0))
         workers = self.untold_limit()
         if out + size > workers:
             # Nevergrad's methods expect at most num_workers candidates out at once; sequential ones (NGOpt
@@ -232,8 +268,12 @@ class Nevergrad(Optimizer):
         with GLOBAL_STATE_LOCK, warnings.catch_warnings():
             warnings.simplefilter("ignore")
             live = self._synced(problem, state)
+            pending = state.get("initial_pending")
+            given = 0 if pending is None else min(size, len(pending))
             rows = []
-            for _ in range(size):
+            for k in range(size):
+                if k < given:  # a known point: Nevergrad's next ask returns it
+                    live.optimizer.suggest(to_value(problem, pending[k]))
                 try:
                     candidate = live.optimizer.ask()
                 except ImportError as error:  # NGOpt picks FCMA for a space of one-valued parameters
@@ -243,8 +283,17 @@ class Nevergrad(Optimizer):
                 live.candidates.append(candidate)
                 rows.append(to_code(problem, candidate.value))
         candidates = np.array(rows, dtype=float).reshape(size, problem.space.dimension)
+        if given:  # the points as given (Nevergrad's value of a point is the point, up to its int casting)
+            candidates[:given] = pending[:given]
+        kinds = np.full(size, ASK, dtype=np.int64)
+        kinds[:given] = SUGGESTED
         new = {**state, "codes": np.vstack([state["codes"], candidates]),
-               "events": np.concatenate([state["events"], np.full(size, ASK, dtype=np.int64)])}
+               "events": np.concatenate([state["events"], kinds])}
+        if pending is not None:
+            if len(pending) > given:
+                new["initial_pending"] = pending[given:]
+            else:
+                del new["initial_pending"]
         live.codes, live.events = new["codes"].copy(), new["events"].copy()
         return candidates, new
 
@@ -253,7 +302,7 @@ class Nevergrad(Optimizer):
         asked."""
         candidates = np.asarray(candidates, dtype=float).reshape(-1, problem.space.dimension)
         scalar = self.scalar_scores(problem, np.asarray(scores, dtype=float).reshape(len(candidates), -1))
-        told_already = set(state["events"][state["events"] != ASK].tolist())
+        told_already = set(state["events"][state["events"] >= 0].tolist())
         free = np.array([i not in told_already for i in range(len(state["codes"]))], dtype=bool)
         indices = []
         for row in candidates:
@@ -270,6 +319,14 @@ class Nevergrad(Optimizer):
         losses = np.where(np.isfinite(scalar), -scalar, np.inf)
         return {**state, "events": np.concatenate([state["events"], np.array(indices, dtype=np.int64)]),
                 "losses": np.concatenate([state["losses"], losses])}
+
+    def inject(self, problem: Problem, state: State, candidates: np.ndarray) -> State:
+        """The state in which ``candidates`` (rows of codes: known points, ``run.initial_points``) are the next
+        candidates asked, in order, after any injected before; each ask hands one out by Nevergrad's ``suggest``,
+        and its result is told to the method like any other."""
+        points = np.asarray(candidates, dtype=float).reshape(-1, problem.space.dimension)
+        pending = state.get("initial_pending")
+        return {**state, "initial_pending": points if pending is None else np.vstack([pending, points])}
 
     def untold_limit(self) -> int:
         """The most candidates asked and not yet told at any time (a run's policy is checked against it)."""
