@@ -4,11 +4,15 @@
   with its compute: before, each segment moved it by its cost rounded to a whole number, so a NEST run with
   ``compute = 1.2`` sat at ``0/1`` to its end, and ``examples/nest_asha.toml`` (compute 18, segments of 0.1,
   0.2 and 0.6 s) ended far below its total.
+* ``l2l submit``'s loop killed by a signal (kill -9 on the driver, the out-of-memory killer) left the job's log
+  with bash's ``Killed`` line alone: it says now that nothing was requeued, and the command to go on.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -41,3 +45,23 @@ def test_a_fractional_fidelitys_bar_moves_with_its_compute(tmp_path, capsys, fid
     l2l.run(config, tmp_path / "run.h5", progress=True)
     err = capsys.readouterr().err
     assert _bar_ends(err) == ("100", count), err  # before: ('0', '0/3') for biological seconds
+
+
+def test_a_submitted_loop_killed_by_a_signal_says_how_to_go_on(tmp_path, capsys):
+    """A loop killed with SIGKILL (the out-of-memory killer, kill -9) ended the job with bash's 'Killed' alone."""
+    from slurm_helpers import OUTER_RUN, executable, write_toml
+
+    from l2l.cli import main
+
+    loop = executable(tmp_path / "loop.sh", '#!/bin/bash\necho "loop: started"\nkill -KILL $$\n')
+    config = write_toml(tmp_path / "c.toml", OUTER_RUN)
+    assert main(["submit", str(config), "--dry-run", "--python", str(loop), "--time", "10"]) == 0
+    script = tmp_path / "job.sh"
+    script.write_text(capsys.readouterr().out)
+    done = subprocess.run(["bash", str(script)], capture_output=True, text=True, cwd=tmp_path, timeout=120,
+                          env={**os.environ, "SLURM_JOB_ID": "4242"})
+    assert done.returncode == 137, done
+    lines = [line for line in done.stdout.splitlines() if line.startswith("l2l submit: the loop was killed")]
+    assert lines == [f"l2l submit: the loop was killed by signal 9 (exit status 137; 9 is SIGKILL, e.g. out of "
+                     f"memory); not requeued; every committed evaluation is in {tmp_path / 'outer.h5'}; go on with: "
+                     f"sbatch --chdir={tmp_path} {tmp_path / 'outer.h5.submit.sh'}"], done.stdout

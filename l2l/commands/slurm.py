@@ -95,6 +95,10 @@ if [ "$stopping" = 1 ] && [ -z "$ending" ]; then
     scontrol requeue "$SLURM_JOB_ID"
     exit 0
 fi
+if [ "$status" -gt 128 ] && [ -z "$ending" ]; then
+    # killed by a signal no one here sent or said (SIGKILL: the kernel's out-of-memory killer, kill -9)
+    echo "l2l submit: the loop was killed by signal $((status - 128)) (exit status $status; 9 is SIGKILL, e.g. out of memory); not requeued; every committed evaluation is in $out; go on with: sbatch $again"
+fi
 exit "$status"
 """
 
