@@ -40,16 +40,20 @@ from pathlib import Path
 import numpy as np
 
 #: ``run.compute`` for about N candidates: asha (eta 3, budgets 1..81) with tpe on hartmann3, seed 1, asked 301
-#: candidates with 3,120 fidelity units and 1,842 with 10,400 (later candidates stop earlier); the line through
-#: those two points. The actual number of candidates is reported.
-def compute_for(candidates: int) -> float:
-    return max(100.0, 3120.0 + 4.72 * (candidates - 300))
-
-
+#: candidates with 3,120 fidelity units, 885 with 6,420 and 1,842 with 10,400 (later candidates stop earlier):
+#: interpolated between those points. The actual number of candidates is reported.
+SIZING = ((0.0, 3120.0, 6420.0, 10400.0), (0.0, 301.0, 885.0, 1842.0))
 TARGET_RATIO = 1.5
 #: Timed runs of each point (the same seed: the same run); the figure is the fastest.
 REPEATS = 2
 RUNGS = (1, 3, 9, 27, 81)
+
+
+def compute_for(candidates: int) -> float:
+    units, asked = SIZING
+    if candidates > asked[-1]:
+        return units[-1] * candidates / asked[-1]
+    return max(100.0, float(np.interp(candidates, asked, units)))
 
 
 def mapping(candidates: int) -> dict:
