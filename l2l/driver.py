@@ -220,8 +220,10 @@ class _Loop(Trials, Commits):
                                     unit=rate_unit(components.fidelity),  # 'epochs/s', not 'budget/s'
                                     fractional=not whole)  # 0.1 biological seconds a segment moves it
         else:
+            lam = getattr(self.optimizer, "lam", None)  # cmaes's 4 + 3 ln d when population_size is not given
             per_generation = int(getattr(self.policy, "population", 0)
-                                 or getattr(self.optimizer, "population_size", 0) or 0)
+                                 or getattr(self.optimizer, "population_size", 0)
+                                 or (lam(self.problem) if callable(lam) else 0) or 0)
             total = self.config.generations * per_generation
             self.bar = Progress(progress, min(total, self.cap) if total and self.cap else total or self.cap or 0,
                                 self.loop["evaluations"])

@@ -6,6 +6,7 @@
   0.2 and 0.6 s) ended far below its total.
 * ``l2l submit``'s loop killed by a signal (kill -9 on the driver, the out-of-memory killer) left the job's log
   with bash's ``Killed`` line alone: it says now that nothing was requeued, and the command to go on.
+* A ``cmaes`` run without ``population_size`` had a bar without a total (no percentage, no time left).
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ TESTS = Path(__file__).resolve().parent
 
 
 def _bar_ends(err: str) -> tuple[str, str]:
-    """The last percentage and the last 'n/total' the bar drew."""
+    """The last percentage and the last 'n/total' the bar drew (('', '') for a bar without a total)."""
     frames = [f for f in re.split(r"[\r\n]", err) if "%|" in f]
+    if not frames:
+        return "", ""
     last = frames[-1]
     return re.search(r"(\d+)%\|", last).group(1), re.search(r"\| ([\d.e+]+/[\d.e+]+) \[", last).group(1)
 
@@ -65,3 +68,16 @@ def test_a_submitted_loop_killed_by_a_signal_says_how_to_go_on(tmp_path, capsys)
     assert lines == [f"l2l submit: the loop was killed by signal 9 (exit status 137; 9 is SIGKILL, e.g. out of "
                      f"memory); not requeued; every committed evaluation is in {tmp_path / 'outer.h5'}; go on with: "
                      f"sbatch --chdir={tmp_path} {tmp_path / 'outer.h5.submit.sh'}"], done.stdout
+
+
+def test_a_cmaes_runs_bar_has_its_total_without_a_population_size(tmp_path, capsys):
+    """cmaes's generation is 4 + 3 ln d when ``population_size`` is not given: the bar had no total (no % or ETA),
+    '14eval [00:01, ...]' alone."""
+    config = l2l.from_mapping({
+        "run": {"seed": 1, "generations": 2}, "space": {"x": {"low": -5.0, "high": 5.0, "shape": [3]}},
+        "optimizer": {"name": "cmaes"}, "simulator": {"name": "python", "function": "models_for_tests:quadratic"},
+        "backend": {"name": "serial"}}, base_dir=TESTS)
+    capsys.readouterr()
+    l2l.run(config, tmp_path / "run.h5", progress=True)
+    err = capsys.readouterr().err
+    assert _bar_ends(err) == ("100", "14/14"), err  # 2 generations of 4 + int(3 ln 3) = 7
