@@ -17,7 +17,8 @@ class Progress:
 
     def __init__(self, enabled: bool, total: float, initial: float, unit: str = "eval", fractional: bool = False):
         """``fractional``: the bar counts a fidelity that need not be whole (0.1 biological seconds a segment),
-        shown to 4 significant digits (``0.3/1.2``), where tqdm would show a float's every digit."""
+        shown to 4 significant digits (``0.3/1.2``), where tqdm would show a float's every digit, and its rate per
+        second however slow."""
         self.bar = None
         self.fractional = fractional
         #: What the best is, after its value where its name alone does not say (a multi-fidelity run's candidate
@@ -26,8 +27,9 @@ class Progress:
         if enabled:
             from tqdm.auto import tqdm
             count = "{n:.4g}/{total:.4g}" if total else "{n:.4g}{unit}"
-            bar_format = (("{l_bar}{bar}| " + count + " [{elapsed}<{remaining}, {rate_fmt}{postfix}]" if total
-                           else count + " [{elapsed}, {rate_fmt}{postfix}]") if fractional else None)
+            # the rate per second always ('0.16 biological seconds/s'), not tqdm's '6.20s/ biological seconds'
+            bar_format = (("{l_bar}{bar}| " + count + " [{elapsed}<{remaining}, {rate_noinv_fmt}{postfix}]" if total
+                           else count + " [{elapsed}, {rate_noinv_fmt}{postfix}]") if fractional else None)
             self.bar = tqdm(total=total or None, initial=initial, unit=unit, dynamic_ncols=True,
                             file=sys.stderr, bar_format=bar_format)
 

@@ -81,3 +81,16 @@ def test_a_cmaes_runs_bar_has_its_total_without_a_population_size(tmp_path, caps
     l2l.run(config, tmp_path / "run.h5", progress=True)
     err = capsys.readouterr().err
     assert _bar_ends(err) == ("100", "14/14"), err  # 2 generations of 4 + int(3 ln 3) = 7
+
+
+def test_a_fractional_fidelitys_slow_rate_is_given_per_second(capsys):
+    """Under one biological second a second tqdm turned the rate round: '6.25s/ biological seconds'."""
+    from l2l.progress import Progress
+
+    bar = Progress(True, 3.0, 0.3, unit=" biological seconds", fractional=True)
+    try:
+        shown = bar.bar.format_meter(**{**bar.bar.format_dict, "rate": 0.16, "elapsed": 10.0})
+    finally:
+        bar.close()
+    assert "0.16 biological seconds/s" in shown and "s/ biological" not in shown, shown
+    assert "| 0.3/3 [" in shown, shown
