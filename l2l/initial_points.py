@@ -118,8 +118,12 @@ def refusal(components: Any) -> str:
     config, optimizer, policy = components.config, components.optimizer, components.policy
     if not getattr(config, "initial_points", ()):
         return ""
-    if policy is not None and config.policy.name == "pbt":
-        return ""  # its first members are asked of the optimizer, which is never told
+    if policy is not None and config.policy.name == "pbt":  # its first members are asked of the optimizer, never told
+        population, n = int(getattr(policy, "population", 0) or 0), len(config.initial_points)
+        if population and n > population:  # the points past the first population were never evaluated
+            return (f"{KEY}: {n} points, but policy 'pbt' starts only its first population of {population} members "
+                    f"from the optimizer; give at most {population} points, or [policy] population = {n}")
+        return ""
     if policy is not None and getattr(policy, "proposes", False):
         return (f"{KEY}: policy {config.policy.name!r} proposes every candidate itself and cannot start from "
                 f"given points; use another policy (asha, hyperband, successive-halving, median-stopping, pbt) or leave "
