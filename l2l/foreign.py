@@ -184,6 +184,8 @@ def component_hint(kind: str, name: str) -> str:
     """`` (Optuna's TPESampler is 'tpe' here)`` for another library's name of a component, else ``""``."""
     key = _folded(name)
     known = _COMPONENTS.get(kind, {}).get(key)
+    if known and key == _folded(known[1]):  # l2l's own name spelled otherwise: 'successive_halving'
+        return f" (it is spelled {known[1]!r})"
     if known:
         return f" ({known[0]} is {known[1]!r} here)"
     absent = _ABSENT.get(kind, {}).get(key)

@@ -376,7 +376,7 @@ _FOREIGN_KEYS = {
     **dict.fromkeys(("lower", "min", "minimum"), "(the lower bound is low)"),
     **dict.fromkeys(("upper", "max", "maximum"), "(the upper bound is high)"),
     **dict.fromkeys(("values", "options", "categories"), '(a categorical parameter\'s are its choices = [...])'),
-    "choices": '(choices belong to a categorical parameter: add type = "categorical")',
+    "choices": '(choices belong to a categorical parameter: type = "categorical")',
     **dict.fromkeys(("log_scale", "logscale", "use_log", "distribution", "sampling", "prior"),
                     "(a log scale is log = true)"),
 }

@@ -100,7 +100,7 @@ def test_choices_on_a_float_parameter_say_to_make_it_categorical():
     from l2l.parameters import parameter_from_json
     # said only "unknown key 'choices' for type 'float'; allowed: ..."
     with pytest.raises(l2l.ConfigError, match=r"unknown key 'choices' for type 'float'; allowed: .* \(choices belong "
-                                              r"to a categorical parameter: add type = \"categorical\"\)"):
+                                              r"to a categorical parameter: type = \"categorical\"\)"):
         parameter_from_json("x", {"choices": [1, 2, 3]})
 
 
@@ -112,3 +112,17 @@ def test_an_integer_fidelity_too_large_to_count_is_refused_by_name(maximum):
     with pytest.raises(l2l.ConfigError, match=r"multi_fidelity's 'maximum' must be at most 2\*\*53"):
         fidelity_from_table({"name": "epochs", "minimum": 1, "maximum": maximum}, "python")
     assert fidelity_from_table({"name": "epochs", "minimum": 1, "maximum": 2 ** 53}, "python").maximum == 2 ** 53
+
+
+def test_l2ls_own_policy_name_spelled_otherwise_is_not_attributed_to_another_library():
+    from l2l.foreign import component_hint
+    # said "(SMAC's SuccessiveHalving intensifier is 'successive-halving' here)" to a user of l2l's own name
+    assert component_hint("policy", "successive_halving") == " (it is spelled 'successive-halving')"
+    assert "SuccessiveHalvingPruner" in component_hint("policy", "SuccessiveHalvingPruner")
+
+
+def test_an_integer_fidelity_too_large_for_a_float_is_refused_in_one_line():
+    from l2l.simulators.fidelity_tools import fidelity_from_table
+    # 10**400 from Python raised OverflowError ("int too large to convert to float")
+    with pytest.raises(l2l.ConfigError, match=r"multi_fidelity's 'maximum' must be a finite number, got 100000000000\.\.\. \(401 digits\)$"):
+        fidelity_from_table({"name": "epochs", "minimum": 1, "maximum": 10 ** 400}, "python")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import atexit
 import hashlib
 import os
+import shlex
 import shutil
 import socket
 import stat
@@ -32,7 +33,8 @@ def _cache_root(root: str) -> str:
         if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o022:
             raise RuntimeError(f"simulator 'brian2': the compiled-code cache {root} is not a private directory of "
                                f"this user (owner uid {info.st_uid}, mode {stat.filemode(info.st_mode)}), so its "
-                               f"modules are not loaded: remove it, or set cache_dir to a folder of your own")
+                               f"modules are not loaded: remove it (rm -rf {shlex.quote(root)}), or set cache_dir to a folder of your "
+                               f"own")
         _SAFE_ROOTS.add(root)
     return root
 

@@ -92,6 +92,14 @@ def rng_from_state(state: str, who: str) -> np.random.Generator:
     return np.random.Generator(generator)
 
 
+def _finite(value: int | float) -> bool:
+    """True for a finite number; False for inf, nan and an int too large for a float (10**400 from Python)."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 def fidelity_from_table(table: Any, who: str) -> Fidelity:
     """A :class:`Fidelity` from a config table ``{name, unit, minimum, maximum, integer}``; ConfigError if bad.
 
@@ -119,8 +127,9 @@ def fidelity_from_table(table: Any, who: str) -> Fidelity:
     bounds = {}
     for key in ("minimum", "maximum"):
         value = table[key]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise ConfigError(f"simulator {who!r}: multi_fidelity's {key!r} must be a number, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value):
+            shown = repr(value) if len(repr(value)) <= 40 else f"{repr(value)[:12]}... ({len(repr(value))} digits)"
+            raise ConfigError(f"simulator {who!r}: multi_fidelity's {key!r} must be a finite number, got {shown}")
         if integer and float(value) != round(value):
             raise ConfigError(f"simulator {who!r}: multi_fidelity's {key!r} must be a whole number "
                               f"(integer = true), got {value!r}")
