@@ -99,8 +99,9 @@ class Generational(Optimizer):
 
     def _start_at(self, problem: Problem, state: State, point: np.ndarray) -> State:
         """The state before any generation was sampled, made to start from ``point`` (codes: the first injected
-        point): by default unchanged; a search around a mean starts its mean there (pycma's ``x0``)."""
-        return state
+        point): a search around a mean (a ``mean`` in its state: cmaes, nes, cross-entropy, face) starts its mean
+        there (pycma's ``x0``); any other is unchanged."""
+        return {**state, "mean": Frame(problem).to_frame(point)} if "mean" in state else state
 
     def _injected(self, problem: Problem, state: State, candidates: np.ndarray, given: np.ndarray) -> np.ndarray:
         """The members of a told generation (codes, in the order sampled) as its update reads them, where

@@ -87,9 +87,6 @@ class CMAES(BudgetSized):
         points = state["mean"] + state["sigma"] * z @ root.T
         return frame.from_frame(points), {**state, "rng": rng_state(rng)}
 
-    def _start_at(self, problem, state, point) -> State:
-        return {**state, "mean": Frame(problem).to_frame(point)}
-
     def _injected(self, problem, state, candidates, given) -> np.ndarray:
         """The injected points' steps from the mean clipped to Mahalanobis length ``sqrt(n) + 2 n / (n + 2)``."""
         eigenvalues, basis = np.linalg.eigh(state["covariance"])

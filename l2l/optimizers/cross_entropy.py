@@ -71,9 +71,6 @@ class _CrossEntropyBase(BudgetSized):
         return {**state, "mean": Frame(problem).to_frame(candidates[0]),
                 "std": np.full(problem.space.dimension, self.start_step * spacing)}
 
-    def _start_at(self, problem, state, point) -> State:
-        return {**state, "mean": Frame(problem).to_frame(point)}
-
     def _sample(self, problem: Problem, state: State, n: int) -> tuple[np.ndarray, State]:
         frame = Frame(problem)
         rng = rng_from_state(state["rng"])

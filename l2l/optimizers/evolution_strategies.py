@@ -148,9 +148,6 @@ class NaturalES(BudgetSized):
             z = rng.standard_normal((size, dimension))
         return frame.from_frame(state["mean"] + state["sigma"] * z), {**state, "rng": rng_state(rng)}
 
-    def _start_at(self, problem, state, point) -> State:
-        return {**state, "mean": Frame(problem).to_frame(point)}
-
     def _injected(self, problem, state, candidates, given) -> np.ndarray:
         """Injected points (run.initial_points) as samples of at most ``sqrt(n) + 2 n / (n + 2)`` step sizes."""
         return clipped_steps(problem, candidates, given, state["mean"], state["sigma"])
