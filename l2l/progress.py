@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import math
 import sys
 from collections.abc import Mapping
 from typing import Any
@@ -15,10 +17,15 @@ class Progress:
     ``tqdm.auto`` draws a widget in a notebook and text in a terminal.
     """
 
-    def __init__(self, enabled: bool, total: float, initial: float, unit: str = "eval", fractional: bool = False):
+    def __init__(self, enabled: bool, total: float, initial: float, unit: str = "eval", fractional: bool = False,
+                 per_second: bool | None = None):
         """``fractional``: the bar counts a fidelity that need not be whole (0.1 biological seconds a segment),
-        shown to 4 significant digits (``0.3/1.2``), where tqdm would show a float's every digit, and its rate per
-        second however slow."""
+        shown to 4 significant digits (``0.3/1.2``), where tqdm would show a float's every digit.
+
+        ``per_second``: the rate is given per second however slow (``0.22 epochs/s``, ``0.0017 epochs/s``), where
+        tqdm turns it round below one a second (``4.5s/epochs``, read as seconds per epochs) and shows two decimals
+        above (``0.00epochs/s``); by default so for a bar that counts a fidelity (``fractional``, or a ``unit`` not
+        in :data:`COUNTED`), not for one of evaluations or candidates, whose ``4.5s/eval`` reads well."""
         self.bar = None
         self.fractional = fractional
         #: What the best is, after its value where its name alone does not say (a multi-fidelity run's candidate
@@ -26,12 +33,14 @@ class Progress:
         self.best_note = ""
         if enabled:
             from tqdm.auto import tqdm
-            count = "{n:.4g}/{total:.4g}" if total else "{n:.4g}{unit}"
-            # the rate per second always ('0.16 biological seconds/s'), not tqdm's '6.20s/ biological seconds'
-            bar_format = (("{l_bar}{bar}| " + count + " [{elapsed}<{remaining}, {rate_noinv_fmt}{postfix}]" if total
-                           else count + " [{elapsed}, {rate_noinv_fmt}{postfix}]") if fractional else None)
-            self.bar = tqdm(total=total or None, initial=initial, unit=unit, dynamic_ncols=True,
-                            file=sys.stderr, bar_format=bar_format)
+            if per_second is None:
+                per_second = fractional or unit not in COUNTED
+            # {count}, {rate_per_second} and {desc_text}: see _per_second
+            bar_format = (("{l_bar}{bar}| {count} [{elapsed}<{remaining}, {rate_per_second}{postfix}]" if total
+                           else "{desc_text}{count} [{elapsed}, {rate_per_second}{postfix}]") if per_second else None)
+            self.bar = (_per_second(tqdm, fractional) if per_second else tqdm)(
+                total=total or None, initial=initial, unit=unit, dynamic_ncols=True, file=sys.stderr,
+                bar_format=bar_format)
 
     def update(self, n: float, generation: int, best: dict[str, float], failed: int, extra: str = "") -> None:
         if self.bar is None:
@@ -56,6 +65,43 @@ class Progress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+
+
+#: The units of bars that count things one at a time (evaluations, a sweep's candidates), whose rate tqdm gives as
+#: it does: ``4.5s/eval`` below one a second reads well.
+COUNTED = frozenset({"eval", "candidate"})
+
+
+@functools.cache
+def _per_second(base: type, fractional: bool) -> type:
+    """``base`` (tqdm.auto's bar class) with its ``{rate_per_second}`` and ``{count}`` (of a ``fractional`` bar to
+    4 significant digits) for a ``bar_format`` (see :class:`Progress`)."""
+
+    class PerSecond(base):  # type: ignore[misc, valid-type]
+        @classmethod
+        def format_meter(cls, n, total, elapsed, **kwargs):  # noqa: ANN001, ANN206 (tqdm's signature)
+            rate, unit = kwargs.get("rate"), kwargs.get("unit", "it")
+            if rate is None and elapsed:  # as tqdm does before its first smoothed rate
+                rate = (n - kwargs.get("initial", 0)) / elapsed
+            shown = total if total and n < total + 0.5 and math.isfinite(total) else None  # as tqdm drops it
+            if fractional:
+                count = f"{n:.4g}/{shown:.4g}" if shown else f"{n:.4g}{unit}"
+            else:
+                count = f"{n}/{shown}" if shown else f"{n}{unit}"
+            prefix = kwargs.get("prefix") or ""  # Progress.describe's ends in ': ' already
+            desc_text = prefix if not prefix or prefix.endswith(": ") else f"{prefix}: "
+            return base.format_meter(n, total, elapsed, **kwargs, count=count, desc_text=desc_text,
+                                     rate_per_second=f"{per_second_text(rate)}{unit}/s")
+
+    return PerSecond
+
+
+def per_second_text(rate: float | None) -> str:
+    """A rate per second for a bar: 2 decimals from one a second up (as tqdm: ``12.30``), 2 significant digits
+    below (``0.16``, ``0.0017``: tqdm's ``0.00`` said nothing), ``?`` before there is one."""
+    if rate is None or not math.isfinite(rate) or rate <= 0:
+        return "?"
+    return f"{rate:5.2f}" if rate >= 1 else f"{rate:.2g}"
 
 
 #: Fidelity names that count time: their rate per second of the wall clock needs the declared unit, which says

@@ -1,0 +1,78 @@
+"""Small things users tripped on (session 31, helper-232), kept fixed.
+
+* A whole-number fidelity trained slower than one unit a second showed tqdm's inverse rate on the progress bar,
+  ``4.55s/epochs`` (read as seconds per epochs), and a very slow one (10 minutes an epoch) ``0.00epochs/s``: the
+  bar of a fidelity gives its rate per second to 2 significant digits however slow (``0.22epochs/s``); so does a
+  fractional one's (``0.0017 biological seconds/s``, was ``0.00``), whose bar drawn past its total (a resume of a
+  run that overshot its compute by more than half a unit) raised tqdm's TypeError.
+* ``l2l.run({"run": {"stop_after_failures": None, ...}})`` was refused (``must be an integer >= 0, got None``) while
+  ``l2l.resume(FILE, stop_after_failures=None)`` takes None: None is the value not given, in both (a new run's
+  default N, a resumed run's own).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import l2l
+from l2l.progress import Progress, rate_unit
+from l2l.summary import summary_of
+from l2l.simulators.base import Fidelity
+
+
+def _drawn(bar: Progress, rate: float) -> str:
+    """The bar as tqdm draws it after 10 s at ``rate`` units a second."""
+    try:
+        return bar.bar.format_meter(**{**bar.bar.format_dict, "rate": rate, "elapsed": 10.0})
+    finally:
+        bar.close()
+
+
+@pytest.mark.parametrize("rate, shown", [(0.22, "0.22epochs/s"), (1 / 600, "0.0017epochs/s"),
+                                         (12.3, "12.30epochs/s")])
+def test_a_whole_fidelitys_slow_rate_is_given_per_second(rate, shown):
+    """Before: '4.55s/epochs' below one epoch a second, '0.00epochs/s' from 10 minutes an epoch."""
+    unit = rate_unit(Fidelity("epochs", "training epochs", 1, 27))
+    drawn = _drawn(Progress(True, 27, 2, unit=unit), rate)
+    assert shown in drawn and "s/epochs" not in drawn, drawn
+    assert "| 2/27 [" in drawn, drawn  # the count as tqdm gives a whole one
+
+
+def test_an_evaluation_bars_slow_rate_stays_seconds_per_evaluation():
+    drawn = _drawn(Progress(True, 30, 2), 0.16)
+    assert "6.25s/eval" in drawn, drawn
+
+
+def test_a_fractional_fidelitys_very_slow_rate_has_its_digits():
+    drawn = _drawn(Progress(True, 3.0, 0.3, unit=" biological seconds", fractional=True), 1 / 600)
+    assert "0.0017 biological seconds/s" in drawn, drawn  # before: ' 0.00 biological seconds/s'
+
+
+def test_a_fractional_bar_past_its_total_is_drawn():
+    """Drawn past its total by more than half a unit tqdm drops the total: the count of 4 significant digits
+    formatted None ('unsupported format string passed to NoneType.__format__')."""
+    drawn = _drawn(Progress(True, 3.0, 3.6, unit=" biological seconds", fractional=True), 0.2)
+    assert "3.6 biological seconds [" in drawn and "0.2 biological seconds/s" in drawn, drawn
+
+
+def _sphere(**run) -> dict:
+    return {"run": {"name": "s", "seed": 1, "generations": 1, **run}, "space": {"x": {"low": 0.0, "high": 1.0}},
+            "optimizer": {"name": "random", "population_size": 2}, "simulator": {"name": "sphere"},
+            "backend": {"name": "serial"}}
+
+
+def test_stop_after_failures_none_in_a_run_config_is_the_default(tmp_path):
+    assert l2l.from_mapping(_sphere(stop_after_failures=None)) == l2l.from_mapping(_sphere())
+    path = l2l.run(_sphere(stop_after_failures=None), tmp_path / "run.h5")  # before: ConfigError
+    assert summary_of(path).status == "finished"
+    l2l.resume(path, generations=2, stop_after_failures=None)  # as a resume took it already
+    assert len(l2l.load(path)) == 4
+
+
+@pytest.mark.parametrize("value", [-1, 2.0, True, "3"])
+def test_stop_after_failures_other_than_an_integer_is_refused_by_run_and_resume_alike(tmp_path, value):
+    with pytest.raises(l2l.ConfigError, match="stop_after_failures.* must be an integer >= 0"):
+        l2l.from_mapping(_sphere(stop_after_failures=value))
+    path = l2l.run(_sphere(), tmp_path / "run.h5")
+    with pytest.raises(l2l.ConfigError, match="stop_after_failures.* must be an integer >= 0"):
+        l2l.resume(path, generations=2, stop_after_failures=value)
