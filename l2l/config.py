@@ -514,8 +514,10 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".", *,
         timeout=float(timeout) or None, penalty=penalty, mode=mode, base_dir=base_dir, policy=policy,
         compute=float(compute), reevaluate=reevaluate, inherit=inherit,
         checkpoints=_checkpoints_option(run.get("checkpoints", "auto")), target=target,
+        # None (a mapping's, l2l.run({...})) is the key left out: the default, as l2l.resume(FILE,
+        # stop_after_failures=None) keeps the run's; TOML has no None
         stop_after_failures=_int("stop_after_failures", run["stop_after_failures"], 0)
-        if "stop_after_failures" in run else None,
+        if run.get("stop_after_failures") is not None else None,
         initial_points=initial_points.parse(run["initial_points"], space) if "initial_points" in run else ())
 
 
