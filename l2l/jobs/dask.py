@@ -197,6 +197,27 @@ class QuietReconnectFailure(logging.Filter):
         return not (record.levelno == logging.ERROR and str(record.msg).startswith(RECONNECT_FAILED))
 
 
+_local_security: list[Any] = []
+
+
+def local_security() -> Any:
+    """TLS credentials of this process's ``local`` clusters (Dask's ``Security.temporary``: a key and a certificate
+    made here and held in memory, never written), so that only this process and the workers it starts can talk to
+    their schedulers, workers and nannies; None (plain TCP) where the ``cryptography`` package is missing.
+
+    127.0.0.1 keeps other hosts out, not the other users of this host (a shared login node): any of them could
+    connect a Dask client to the scheduler's port and run code as the user who started the run. Made once per
+    process (0.15 s: an RSA key), the credentials of one user's own clusters.
+    """
+    if not _local_security:
+        try:
+            from distributed.security import Security
+            _local_security.append(Security.temporary())
+        except ImportError:  # (Security.temporary needs cryptography, which distributed does not require)
+            _local_security.append(None)
+    return _local_security[0]
+
+
 def dashboard_available() -> bool:
     """Whether Dask can draw its dashboard here: bokeh installed, at a version distributed accepts.
 
@@ -1098,7 +1119,8 @@ class LocalExecutor(_DaskExecutor):
                     self._dashboard = dashboard_available()
                     self._cluster = run_cluster_class()(
                         n_workers=n, threads_per_worker=1, processes=True, memory_limit=self.memory_limit,
-                        dashboard_address=":0", silence_logs=False, worker_class=quiet_nanny(), host="127.0.0.1",
+                        dashboard_address="127.0.0.1:0", silence_logs=False, worker_class=quiet_nanny(),
+                        host="127.0.0.1", security=local_security(),
                         scheduler_kwargs={"dashboard": self._dashboard, "allowed_failures": ALLOWED_FAILURES},
                         env=dict(os.environ), preload=_worker_preload(), **plugins)
                 cluster_started()  # (the variables its nannies set in this process: put back as it closes)
