@@ -8,6 +8,10 @@
 * ``l2l.run({"run": {"stop_after_failures": None, ...}})`` was refused (``must be an integer >= 0, got None``) while
   ``l2l.resume(FILE, stop_after_failures=None)`` takes None: None is the value not given, in both (a new run's
   default N, a resumed run's own).
+* ``l2l submit --partition=$PART`` with PART unset (so ``--account=``, ``--mem=``, ``--python=``, ``--out=``,
+  ``--prologue=``, ``--sbatch=--qos=``) fell back to the default unsaid (sbatch takes ``--qos=""`` as none): one
+  line naming the option, exit status 2, nothing written; so are a slurm backend's ``partition = " "`` and
+  ``job_extra_directives = ["--qos="]`` (``''`` keeps its documented meaning: the cluster's default).
 """
 
 from __future__ import annotations
@@ -76,3 +80,36 @@ def test_stop_after_failures_other_than_an_integer_is_refused_by_run_and_resume_
     path = l2l.run(_sphere(), tmp_path / "run.h5")
     with pytest.raises(l2l.ConfigError, match="stop_after_failures.* must be an integer >= 0"):
         l2l.resume(path, generations=2, stop_after_failures=value)
+
+
+@pytest.mark.parametrize("given, named", [
+    ("--partition=", "--partition is empty"), ("--account=", "--account is empty"), ("--mem=", "--mem is empty"),
+    ("--python=", "--python is empty"), ("--out=", "--out is empty"), ("--prologue=", "--prologue is empty"),
+    ("--partition= ", "--partition is blank"), ("--sbatch=--qos=", "extra directive '--qos=' has no value")])
+def test_submit_refuses_an_option_given_empty(tmp_path, capsys, given, named):
+    from slurm_helpers import OUTER_RUN, write_toml
+
+    from l2l.cli import main
+
+    config = write_toml(tmp_path / "c.toml", OUTER_RUN)
+    assert main(["submit", str(config), "--dry-run", given]) == 2  # before: 0, the default used
+    out, err = capsys.readouterr()
+    assert not out and err.count("\n") == 1 and err.startswith("l2l: error: l2l submit: ") and named in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.toml"]
+
+
+@pytest.mark.parametrize("backend", ["slurm", "slurm-array"])
+@pytest.mark.parametrize("option, value, said", [
+    ("partition", " ", "partition = ' ' is blank"),
+    ("job_extra_directives", ["--qos="], "extra directive '--qos=' has no value after '='")])
+def test_a_slurm_backends_blank_option_is_refused_as_the_config_is_read(tmp_path, capsys, backend, option, value,
+                                                                        said):
+    from slurm_helpers import OUTER_RUN, write_toml
+
+    from l2l.cli import main
+
+    config = write_toml(tmp_path / "c.toml", {**OUTER_RUN, "backend": {"name": backend, option: value}})
+    assert main(["run", str(config), "--out", str(tmp_path / "run.h5")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"backend '{backend}': {said}" in err, err
+    assert not (tmp_path / "run.h5").exists()

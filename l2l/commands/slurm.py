@@ -143,11 +143,30 @@ def job_script(args: argparse.Namespace, config_path: Path, out: Path, name: str
     return "\n".join(lines + [""] + list(args.prologue or []) + [""]) + body
 
 
+#: The options of ``l2l submit`` that take a word, and what leaving one out gives: given empty (``--partition=$PART``
+#: with PART unset) each fell back to that unsaid.
+_LEFT_OUT = {"--partition": "the cluster's default partition", "--account": "your default account",
+             "--mem": "the cluster's default memory", "--python": "the Python running l2l",
+             "--out": "run.out or NAME.h5 beside the config", "--prologue": "no line before the loop"}
+
+
+def check_not_empty(args: argparse.Namespace) -> None:
+    """Refuse an option of :data:`_LEFT_OUT` given empty or blank, in one line naming it: an empty value has no
+    meaning of its own there (an unset shell variable, most often), and fell back to the default unsaid."""
+    for name, left_out in _LEFT_OUT.items():
+        value = getattr(args, name[2:].replace("-", "_"), None)
+        for item in value if isinstance(value, list) else [value]:
+            if item is not None and not item.strip():
+                raise ConfigError(f"l2l submit: {name} is {'blank' if item else 'empty'} (an unset shell variable?); "
+                                  f"give a value, or leave {name} out for {left_out}")
+
+
 def _submit(args: argparse.Namespace) -> int:
     from l2l.config import load_config
     from l2l.components import build
     from l2l.loop import default_out
 
+    check_not_empty(args)
     config_path = Path(args.config).resolve()
     config = load_config(config_path)
     build(config)  # refuse a bad config now, not hours later in the queue

@@ -137,7 +137,8 @@ def _unsafe_character(text: str) -> str | None:
 
 
 def check_script_values(who: str, values: Mapping[str, Any], patterns: Mapping[str, str] | None = None) -> None:
-    """Refuse any value (string, or list of strings) that holds a line break or control character.
+    """Refuse any value (string, or list of strings) that holds a line break or control character, and a string
+    of blanks alone.
 
     This is the one gate of every SLURM path: what passes it cannot add a line
     to a job script; :func:`directive` and :func:`shlex.quote` keep it inside
@@ -149,6 +150,9 @@ def check_script_values(who: str, values: Mapping[str, Any], patterns: Mapping[s
     """
     patterns = patterns or {}
     for key, value in values.items():
+        if isinstance(value, str) and value and not value.strip():  # partition = " ": sbatch read no value (the
+            # slurm-array backend refused it at its first job script, the slurm backend at sbatch's test)
+            raise ConfigError(f"{who}: {key} = {value!r} is blank; give a value, or leave it out for its default")
         items = value if isinstance(value, (list, tuple)) else [value]
         for item in items:
             char = _unsafe_character(str(item))
@@ -211,6 +215,10 @@ def check_extra_directives(values: Sequence[str], who: str) -> tuple[str, ...]:
             raise ConfigError(f"{who}: each extra directive must be one option such as '--qos=long', "
                               f"got {value!r}")
         name, equals, argument = value.partition("=")
+        if equals and not argument.strip() and not any(char.isspace() for char in name):
+            # '--qos=$QOS' with QOS unset: written as --qos="", which sbatch took as none (the default, unsaid)
+            raise ConfigError(f"{who}: extra directive {value!r} has no value after '='; give one, or leave the "
+                              f"directive out")
         if equals and not any(char.isspace() for char in name):
             quoted = _QUOTED.match(argument) is not None  # '"a" b "c"' is not: sbatch read 'b' as a directive
             checked.append(f"{name}={argument if quoted else sbatch_value(argument)}")
