@@ -9,7 +9,9 @@ part of the run state (``loop["initial_given"]``), committed with the optimizer'
 evaluates none of them twice.
 
 The optimizers that learn from every result (:data:`TAKE_POINTS`) are told the points as results they never asked
-for. The generational ones that take them (:data:`INJECT_POINTS`: their ``takes_initial_points``) get them
+for; under a multi-fidelity policy, those that ``learns_partial`` (tpe, motpe) are also told a point's results below
+the top budget, as for their own candidates (``tell_partial`` adds the point at its first result, and ``tell`` finds
+it there at the top budget: one trial each). The generational ones that take them (:data:`INJECT_POINTS`: their ``takes_initial_points``) get them
 injected (``inject``, see :mod:`l2l.optimizers._generations`): the points are the first members of the first
 generation, in place of that many of the optimizer's own, and are told with it, so selection keeps the good ones
 (more points than a generation: the next generations' first members, each sampled after the one before was told);

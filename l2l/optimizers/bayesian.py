@@ -22,9 +22,21 @@ leave a stopped trial (a failed segment: a FAIL trial, which TPE ignores):
 TPE counts them toward ``n_startup_trials`` and ranks them after the complete
 trials, by budget reached and then score. A candidate later promoted and told
 at the top budget is a complete trial instead (one trial per candidate). A
-state without the key (a run stored before, or ``learn_from_stopped = false``,
-or several objectives: Optuna's TPE ranks pruned trials by one value) learns
-from results at the top budget only, as before.
+state without the key (a run stored before, or ``learn_from_stopped = false``)
+learns from results at the top budget only, as before.
+
+With several objectives (``motpe``) a stopped candidate is a PRUNED trial
+without a value, as Optuna leaves one in a multi-objective study (its pruners
+and ``Trial.report`` are single-objective only): TPE counts it toward
+``n_startup_trials`` and toward the split, and ranks it after every complete
+trial (in the bad group unless too few trials are complete to fill the good
+one), where a stopped candidate with one objective is ranked by its budget
+and score (a state stored before session 31
+with several objectives has no ``partial``: as before). A candidate never
+asked (a point of ``run.initial_points``) is added at its first partial
+result as an asked one, and is then told like any other, once; a state
+without ``partial_unasked`` (stored before session 31) leaves it out, as
+before.
 
 The Gaussian-process optimizer ``gp`` is in :mod:`l2l.optimizers.gaussian_process`.
 
@@ -184,7 +196,7 @@ class _OptunaOptimizer(Optimizer):
                                 le=MAX_BUDGET)
     learn_from_stopped: bool = option(True, help="under a multi-fidelity policy, learn from candidates' results "
                                       "below the top budget too, as Optuna's TPE learns from pruned trials "
-                                      "(one objective only)")
+                                      "(several objectives: as pruned trials without a value)")
 
     learns_partial: ClassVar[bool] = True
 
@@ -198,8 +210,9 @@ class _OptunaOptimizer(Optimizer):
         dimension, k = problem.space.dimension, problem.n_objectives
         state = {"seed": int(seed), "asks": 0, "codes": np.empty((0, dimension)), "scores": np.empty((0, k)),
                  "told": np.empty(0, dtype=bool)}
-        if self.learn_from_stopped and k == 1:
+        if self.learn_from_stopped:
             state["partial"] = {"budgets": np.empty(0), "scores": np.empty((0, k))}
+            state["partial_unasked"] = True  # a candidate never asked is added at its first partial result
         return state
 
     def _sampler(self, problem: Problem, seed: int, startup: int):
@@ -242,6 +255,7 @@ class _OptunaOptimizer(Optimizer):
                         and np.array_equal(live.partial[1][was], values[:m][was], equal_nan=True))
         optuna = _optuna()
         dists = distributions(problem)
+        single = problem.n_objectives == 1  # several: a pruned trial has no value, as in Optuna
         if reusable:
             study = live.study
             for i in np.flatnonzero(told[:m] & ~live.told):
@@ -253,8 +267,9 @@ class _OptunaOptimizer(Optimizer):
                 storage = study._storage
                 for i in np.flatnonzero(~told[:m] & np.isnan(live.partial[0]) & np.isfinite(budgets[:m])):
                     if np.all(np.isfinite(values[i])):
-                        trial_id = storage.get_trial_id_from_study_id_trial_number(study._study_id, int(i))
-                        storage.set_trial_intermediate_value(trial_id, _step(budgets[i]), float(values[i][0]))
+                        if single:
+                            trial_id = storage.get_trial_id_from_study_id_trial_number(study._study_id, int(i))
+                            storage.set_trial_intermediate_value(trial_id, _step(budgets[i]), float(values[i][0]))
                         study.tell(int(i), state=optuna.trial.TrialState.PRUNED)
                     else:
                         study.tell(int(i), state=optuna.trial.TrialState.FAIL)
@@ -266,7 +281,10 @@ class _OptunaOptimizer(Optimizer):
             code, score, done = codes[i], scores[i], told[i]
             params = to_params(problem, code)
             if not done and np.isfinite(budgets[i]):
-                if np.all(np.isfinite(values[i])):
+                if np.all(np.isfinite(values[i])) and not single:
+                    trials.append(optuna.trial.create_trial(params=params, distributions=dists,
+                                                            state=optuna.trial.TrialState.PRUNED))
+                elif np.all(np.isfinite(values[i])):
                     trials.append(optuna.trial.create_trial(
                         params=params, distributions=dists, state=optuna.trial.TrialState.PRUNED,
                         value=float(values[i][0]), intermediate_values={_step(budgets[i]): float(values[i][0])}))
@@ -348,24 +366,34 @@ class _OptunaOptimizer(Optimizer):
 
     def tell_partial(self, problem, state, candidates, budgets, scores) -> State:
         """Latest results below the top budget of asked candidates not told yet (see the module's docstring): each
-        replaces the candidate's earlier one; a candidate never asked, or told already, is left out. A state
-        without ``partial`` (stored before, or ``learn_from_stopped = false``) is returned as it is."""
+        replaces the candidate's earlier one; a candidate told already is left out, and so is one never asked
+        unless the state has ``partial_unasked`` (new runs): it is then added as an asked candidate (a point of
+        run.initial_points, which ``tell`` later finds there). A state without ``partial`` (stored before, or
+        ``learn_from_stopped = false``) is returned as it is."""
         if state.get("partial") is None:
             return state
         dimension, k = problem.space.dimension, problem.n_objectives
         candidates = np.asarray(candidates, dtype=float).reshape(-1, dimension)
         budgets = np.asarray(budgets, dtype=float).reshape(len(candidates))
         scores = np.asarray(scores, dtype=float).reshape(len(candidates), k)
-        codes, told = state["codes"], state["told"]
+        codes, told, all_scores = state["codes"], state["told"], state["scores"]
         kept, values = state["partial"]["budgets"].copy(), state["partial"]["scores"].copy()
         for row, budget, score in zip(candidates, budgets, scores):
             hits = np.flatnonzero(~told & np.all(codes == row, axis=1))
             if not len(hits):
                 hits = np.flatnonzero(~told & np.all(np.isclose(codes, row, rtol=1e-12, atol=1e-12), axis=1))
+            if not len(hits) and state.get("partial_unasked") and \
+                    not np.any(np.all(np.isclose(codes, row, rtol=1e-12, atol=1e-12), axis=1)):
+                codes = np.vstack([codes, row[None, :]])
+                all_scores = np.vstack([all_scores, np.full((1, k), np.nan)])
+                told = np.concatenate([told, [False]])
+                kept, values = np.concatenate([kept, [np.nan]]), np.vstack([values, np.full((1, k), np.nan)])
+                hits = [len(codes) - 1]
             if len(hits):
                 kept[hits[0]] = budget
                 values[hits[0]] = np.where(np.isfinite(score), score, np.nan)
-        return {**state, "partial": {"budgets": kept, "scores": values}}
+        return {**state, "codes": codes, "scores": all_scores, "told": told,
+                "partial": {"budgets": kept, "scores": values}}
 
 
 @dataclass(frozen=True)
