@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import importlib.util
@@ -14,7 +15,7 @@ import traceback
 from pathlib import Path
 from types import ModuleType
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar
+from typing import Any, Callable, ClassVar, Iterator
 
 from l2l.errors import ConfigError
 from l2l.registry import option
@@ -255,6 +256,28 @@ def check_checkpoint_size(result: SimulationResult, budget: float, limit: float,
                          f"optimizer state, not data, or raise the option")
 
 
+@contextlib.contextmanager
+def same_directory() -> Iterator[None]:
+    """Put the process's working directory back where it was if a user's function changed it (``os.chdir`` into
+    its data folder): the ``serial`` backend evaluates in l2l's own process, whose relative paths moved with it
+    (``l2l run cfg.toml --out run.h5`` then looked for ``run.h5`` in the model's folder and ended in ``run.h5: no
+    such file`` after the evaluations, its rows kept)."""
+    try:
+        before = os.getcwd()
+    except OSError:  # l2l's own folder was removed: nothing to put back
+        before = None
+    try:
+        yield
+    finally:
+        if before is not None:
+            try:
+                if os.getcwd() != before:
+                    os.chdir(before)
+            except OSError:  # the folder it went to is gone (getcwd fails), or ours is: go back if we can
+                with contextlib.suppress(OSError):
+                    os.chdir(before)
+
+
 class _Function(Simulator):
     """What both Python simulators share: call ``target()`` with the params, the seed and the budget."""
 
@@ -265,7 +288,8 @@ class _Function(Simulator):
         fidelity = self.fidelity()
         if fidelity is not None:  # a run without a policy: every candidate trains to the top budget at once
             return self.run_to(params, seed, fidelity.maximum, None)
-        return self.target()(params, seed, **self.kwargs)
+        with same_directory():
+            return self.target()(params, seed, **self.kwargs)
 
     def fidelity(self) -> Fidelity | None:
         return fidelity_from_table(self.multi_fidelity, "python") if self.multi_fidelity else None
@@ -281,7 +305,8 @@ class _Function(Simulator):
         fidelity = self.fidelity()
         if fidelity is None:
             return super().run_to(params, seed, budget, checkpoint)
-        result = call_to(self.target(), params, seed, budget, checkpoint, fidelity, self.kwargs, "python")
+        with same_directory():
+            result = call_to(self.target(), params, seed, budget, checkpoint, fidelity, self.kwargs, "python")
         check_checkpoint_size(result, budget, float(getattr(self, "checkpoint_limit_mb", DEFAULT_CHECKPOINT_LIMIT_MB)),
                               "python")
         return result
@@ -498,7 +523,8 @@ class ModelFunction(Simulator):
         fidelity = self.fidelity()
         if fidelity is not None:  # a run without a policy: every candidate runs to the top budget at once
             return self.run_to(params, seed, fidelity.maximum, None)
-        return self._call(params, seed, {})
+        with same_directory():
+            return self._call(params, seed, {})
 
     def run_to(self, params, seed, budget, checkpoint):
         fidelity = self.fidelity()
@@ -506,7 +532,8 @@ class ModelFunction(Simulator):
             return super().run_to(params, seed, budget, checkpoint)
         budget = whole_budget(fidelity, budget, self.name)
         takes = accepts(self._load(), "checkpoint")
-        result = self._call(params, seed, {"budget": budget, **({"checkpoint": checkpoint} if takes else {})})
+        with same_directory():
+            result = self._call(params, seed, {"budget": budget, **({"checkpoint": checkpoint} if takes else {})})
         if not takes:  # restarted at every budget, and counted so
             result.checkpoint = None
         check_checkpoint_size(result, budget, float(self.checkpoint_limit_mb), self.name)
