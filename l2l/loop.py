@@ -278,7 +278,12 @@ def _check_run_folder(path: Path, config: RunConfig) -> None:
     """The backend's word on the run's folder ``<out>.work`` (the SLURM backends' job logs go there), before
     anything is created: a ``%`` in it made slurm-array fail after the file was created."""
     from l2l.jobs import BACKENDS
+    from l2l.own_files import refuse_foreign
+    from l2l.results_schema.checkpoint_store import folder_of
 
+    # made first by another user (in a shared /tmp, where no one else can remove or replace ours): refused
+    refuse_foreign(path.with_suffix(".work"), "the run's folder")
+    refuse_foreign(folder_of(path), "the run's checkpoint folder")
     check = getattr(BACKENDS.get(config.backend.name), "check_run_dir", None)
     if callable(check):
         check(str(path.with_suffix(".work")), dict(config.backend.options))

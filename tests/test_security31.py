@@ -1,6 +1,8 @@
 """What an admin reviewing l2l for a shared machine would check: other users of the host cannot reach a run's
 processes, and names other users can plant in a shared folder are never written through."""
 
+import os
+
 import pytest
 
 from l2l.jobs import BACKENDS
@@ -28,3 +30,124 @@ def test_another_user_of_the_host_cannot_run_code_in_a_local_runs_cluster():
         assert served == {"127.0.0.1"}
     finally:
         executor.close()
+
+
+# -- names other users can plant in a shared folder ---------------------------------------------------------------
+
+@pytest.fixture
+def precious(tmp_path):
+    """A file of the user's own, elsewhere (their ~/.bashrc), that a symbolic link planted in a shared folder names."""
+    home = tmp_path / "home"
+    home.mkdir()
+    target = home / "precious.txt"
+    target.write_text("mine\n")
+    return target
+
+
+def _plant(link, target):
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(target)
+
+
+def test_a_run_does_not_write_through_a_link_planted_at_its_lock_files_name(tmp_path, precious):
+    import l2l
+    from conftest import make_config
+
+    out = tmp_path / "shared" / "run.h5"
+    _plant(out.with_name(".run.h5.lock"), precious)
+    l2l.run(make_config(run={"generations": 1}), out)
+    assert precious.read_text() == "mine\n"  # was truncated and given the lock's JSON line
+    assert len(l2l.load(out)) == 8
+
+
+def test_a_run_does_not_write_through_a_link_planted_at_its_temporary_files_name(tmp_path, precious):
+    import l2l
+    from conftest import make_config
+
+    out = tmp_path / "shared" / "run.h5"
+    _plant(out.with_name(f".run.h5.{os.getpid()}.tmp"), precious)  # the trajectory is made under this name first
+    l2l.run(make_config(run={"generations": 1}), out)
+    assert precious.read_text() == "mine\n"  # was made an empty HDF5 file, then moved over run.h5
+    assert len(l2l.load(out)) == 8
+
+
+def test_a_large_checkpoint_is_not_written_through_a_link_planted_at_its_temporary_name(tmp_path, precious):
+    import hashlib
+
+    from l2l.results_schema.checkpoint_store import CheckpointStore
+
+    store = CheckpointStore(tmp_path / "shared" / "run.h5")
+    data = b"weights" * 100
+    digest = hashlib.sha256(data).hexdigest()
+    _plant(store.path(digest).with_name(f".{digest}.l2lc.{os.getpid()}.tmp"), precious)
+    reference = store.put([memoryview(data)])
+    assert precious.read_text() == "mine\n"
+    assert store.get(reference) == data
+
+
+def test_an_output_file_is_not_written_through_a_link_planted_at_its_temporary_name(tmp_path, precious):
+    from l2l.analysis.outputs import write_atomically
+
+    target = tmp_path / "shared" / "report.md"
+    _plant(target.with_name(f".report.md.{os.getpid()}.tmp"), precious)
+    write_atomically(target, lambda tmp: tmp.write_text("report\n"))
+    assert precious.read_text() == "mine\n"
+    assert target.read_text() == "report\n"
+
+
+def test_an_array_tasks_result_is_not_written_through_a_link_planted_at_its_temporary_name(tmp_path, precious):
+    from l2l.jobs.array_task import write_bytes_atomically
+
+    target = tmp_path / "shared" / "0.json"
+    _plant(target.with_name(f".0.json.{os.getpid()}"), precious)
+    write_bytes_atomically(str(target), b"{}")
+    assert precious.read_text() == "mine\n"
+    assert target.read_bytes() == b"{}"
+
+
+@pytest.mark.parametrize("folder", ["run.work", "run.h5.checkpoints"])
+def test_a_run_whose_side_folder_another_user_made_first_is_refused(tmp_path, monkeypatch, folder):
+    """In a shared /tmp, ``<run>.work`` made by someone else would hold our programs' working directories and
+    slurm-array's job scripts, which its owner can replace; nothing is created."""
+    import l2l
+    from conftest import make_config
+
+    (tmp_path / folder).mkdir()
+    mine = os.getuid()
+    monkeypatch.setattr(os, "getuid", lambda: mine + 1)  # the folder is now another user's
+    with pytest.raises(l2l.TrajectoryError, match=f"the run's .*{folder} belongs to another user"):
+        l2l.run(make_config(run={"generations": 1}), tmp_path / "run.h5")
+    assert not (tmp_path / "run.h5").exists()
+
+
+def test_a_slurm_worker_job_script_is_not_written_through_a_link_put_at_its_temporary_name(
+        tmp_path, monkeypatch, precious):
+    """dask-jobqueue wrote the script to the name ``mkstemp`` gave after removing that file: another user of a
+    shared $TMPDIR who put a link (or a file of theirs) at the name in between got the script written there."""
+    import tempfile
+
+    from l2l.jobs.slurm import _job_class, _Submissions
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(shared))
+    made, remove, mkstemp = [], os.remove, tempfile.mkstemp
+
+    def named(*args, **kwargs):
+        descriptor, path = mkstemp(*args, **kwargs)
+        made.append(path)
+        return descriptor, path
+
+    def removed(path):  # the other user is quick: the name is theirs as soon as it is free
+        remove(path)
+        if path in made:
+            made.remove(path)
+            os.symlink(precious, path)
+
+    monkeypatch.setattr(tempfile, "mkstemp", named)
+    monkeypatch.setattr(os, "remove", removed)
+    job = _job_class(_Submissions(1))(scheduler="tcp://127.0.0.1:8786", name="w", cores=1, memory="1GB")
+    with job.job_file() as script:
+        assert not os.path.islink(script)
+        assert open(script).read() == job.job_script()
+    assert precious.read_text() == "mine\n"

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from l2l.errors import ArgumentError, ConfigError, path_argument
+from l2l.own_files import open_new
 from l2l.words import option
 
 #: the resolutions a figure is written at (``--dpi``, ``dpi=``): below about 10 matplotlib fails on the figures'
@@ -107,6 +108,7 @@ def write_atomically(target: Path, write: Callable[[Path], None]) -> Path:
                           f"{exc.strerror or exc}") from None
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
+        os.close(open_new(tmp))  # ours before ``write`` opens it: a link planted at the name is not written through
         write(tmp)
         os.replace(tmp, target)
     except OSError as exc:

@@ -35,6 +35,7 @@ import numpy as np
 
 from l2l.errors import L2LError, TrajectoryError
 from l2l.jobs.base import FAILED, TRACEBACK_TAIL, Outcome, Settings, Task, died, evaluate
+from l2l.own_files import open_new
 from l2l.results_schema import codec
 from l2l.results_schema.layout import CURVE_PREFIX
 
@@ -153,7 +154,7 @@ def write_bytes_atomically(path: str, data: bytes) -> None:
     """Write ``data`` to a temporary name beside ``path``, flush it to disk, rename it into place."""
     folder, name = os.path.split(path)
     temporary = os.path.join(folder, f".{name}.{os.getpid()}")
-    with open(temporary, "wb") as handle:
+    with os.fdopen(open_new(temporary), "wb") as handle:  # (a link planted at the name: not followed)
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())

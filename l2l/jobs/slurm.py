@@ -26,12 +26,14 @@ does a replacement (of a job that ended mid-run) refused while other worker jobs
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import re
 import shlex
 import signal
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -256,6 +258,20 @@ def _job_class(submissions: _Submissions, work_dir: str | None = None) -> type:
 
         def _job_id_from_submit_output(self, out: str) -> str | None:
             return super()._job_id_from_submit_output(out) if out else None
+
+        @contextlib.contextmanager
+        def job_file(self):
+            """The job script, in a file ``mkstemp`` made ours and written through its descriptor. Dask's ``tmpfile``
+            removed the file ``mkstemp`` made and opened its name again: another user of a shared $TMPDIR could put
+            a file (or a link) there in between, and change the script before sbatch read it."""
+            descriptor, path = tempfile.mkstemp(suffix=".sh")
+            try:
+                with os.fdopen(descriptor, "w") as handle:
+                    handle.write(self.job_script())
+                yield path
+            finally:
+                with contextlib.suppress(OSError):
+                    os.remove(path)
 
     return Job
 

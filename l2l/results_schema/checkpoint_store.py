@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from l2l.own_files import open_new
 from l2l.results_schema.lock import real_file
 
 #: Encoded checkpoints of at least this many bytes go to the folder under ``run.checkpoints = "auto"``.
@@ -123,7 +124,7 @@ class CheckpointStore:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 self._unsynced.update((self.root, self.root.parent))
             temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-            with open(temporary, "wb") as handle:
+            with os.fdopen(open_new(temporary), "wb") as handle:  # (a link planted at the name: not followed)
                 for part in parts:
                     handle.write(part)
                 handle.flush()

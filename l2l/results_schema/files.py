@@ -30,6 +30,7 @@ import numpy as np
 
 from l2l.errors import TrajectoryError
 from l2l.objectives import Objective
+from l2l.own_files import remove_stale
 from l2l.results_schema.layout import (BLOB_CHUNK, BLOBS, CHECKPOINT_BLOB, CHECKSUM_COLUMNS, EVALUATION_COLUMNS,
                                        EVENT_DETAIL, EVENT_KIND, LINEAGE_COLUMNS, NO_CHECKSUM, SEGMENT_COLUMNS,
                                        FORMAT, GEN_CHUNK, GENERATION_COLUMNS, ROW_CHUNK, SCHEMA_VERSION,
@@ -45,8 +46,11 @@ FILE_SPACE_PAGE = 4096
 
 
 def _new_file(path: Path) -> h5py.File:
-    """A new HDF5 file at ``path`` whose metadata blocks do not cross page boundaries (see the module text)."""
-    return h5py.File(path, "w", libver="latest", fs_strategy="page", fs_page_size=FILE_SPACE_PAGE)
+    """A new HDF5 file at ``path`` (a temporary's name) whose metadata blocks do not cross page boundaries (see the
+    module text). Made exclusively, after what was at the name is removed: a symbolic link someone planted there in a
+    shared folder is not written through (``"w"`` truncated the file it led to)."""
+    remove_stale(path)
+    return h5py.File(path, "x", libver="latest", fs_strategy="page", fs_page_size=FILE_SPACE_PAGE)
 
 
 def _column(group: h5py.Group, name: str, dtype: np.dtype, shape: tuple[int, ...] = (),

@@ -38,6 +38,7 @@ links.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -47,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from l2l.errors import TrajectoryError
+from l2l.own_files import remove_stale
 
 
 #: Symbolic links followed at most, the kernel's own limit (a loop ends there; opening the file then fails).
@@ -97,9 +99,12 @@ class WriterLock:
         if self._fd is not None:
             return self
         for _ in range(100):
-            try:
-                fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+            try:  # an existing lock file is opened, never a symbolic link planted at its name (written through)
+                fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
             except OSError as exc:
+                if exc.errno == errno.ELOOP and self.lock_file.is_symlink():  # no l2l makes one: removed
+                    remove_stale(self.lock_file)
+                    continue
                 raise TrajectoryError(f"cannot create the writer lock {self.lock_file}: "
                                       f"{exc.strerror or exc}") from None
             try:
