@@ -488,6 +488,24 @@ def _unrecognized(command: argparse.ArgumentParser, unknown: list[str]) -> str:
     return f"unknown option{'s' * (len(named) != 1)} {', '.join(named)}"
 
 
+def _empty_file_argument(top: argparse.ArgumentParser, args: argparse.Namespace) -> tuple | None:
+    """(the subcommand's parser, what to say) where a file argument of the command (FILE, CONFIG, FILES) is given
+    empty (``l2l show "$RUN"`` with RUN unset), else None. Each command said it otherwise, none of them naming the
+    argument: 'path must name a file' (run, show, plot, export), '. is a folder' (prune), ': no such file'
+    (validate)."""
+    sub = next(a for a in top._actions if isinstance(a, argparse._SubParsersAction))
+    chosen = sub.choices[args.command]
+    for action in chosen._actions:
+        if action.option_strings or action.dest not in ("file", "files", "config"):
+            continue
+        given = getattr(args, action.dest, None)
+        if any(value == "" for value in (given if isinstance(given, list) else [given])):
+            what = "a TOML config file" if action.dest == "config" else "a trajectory file (.h5)"
+            name = f"one of {action.dest.upper()}" if isinstance(given, list) else action.dest.upper()
+            return chosen, f"argument {name} is empty (an unset shell variable?); give {what}"
+    return None
+
+
 def main(argv: Sequence[str] | None = None, *, control=None) -> int:
     """The ``l2l`` command; ``control`` (a :class:`l2l.control.RunControl`) is the run's stop handle
     for ``run``/``resume``, when the caller installed signal handlers before parsing (``l2l submit``)."""
@@ -497,6 +515,10 @@ def main(argv: Sequence[str] | None = None, *, control=None) -> int:
         sub = next(a for a in top._actions if isinstance(a, argparse._SubParsersAction))
         chosen = sub.choices[args.command]
         chosen.error(_unrecognized(chosen, unknown))
+    empty = _empty_file_argument(top, args)
+    if empty:  # said as the parser says its refusals, returned as l2l's own (main(["show", ""]) == 2)
+        print(f"l2l: error: {empty[1]} (see '{empty[0].prog} --help')", file=sys.stderr)
+        return 2
     args.control = control
     try:
         with command_line():  # messages name its options (--out), not l2l.run's arguments (l2l.words)

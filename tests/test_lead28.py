@@ -94,4 +94,6 @@ def test_l2l_plot_of_an_empty_name_is_refused_in_one_line(tmp_path):
         result = subprocess.run([sys.executable, "-m", "l2l", "plot", "", *extra], capture_output=True, text=True,
                                 cwd=tmp_path, timeout=120)
         # before: pathlib's ValueError "PosixPath('.') has an empty name" as a traceback, exit 1
-        assert result.returncode == 2 and result.stderr == "l2l: error: path must name a file, got ''\n"
+        assert result.returncode == 2 and result.stderr == ("l2l: error: argument FILE is empty (an unset shell "
+                                                            "variable?); give a trajectory file (.h5) (see 'l2l "
+                                                            "plot --help')\n")

@@ -118,7 +118,8 @@ def test_l2l_resume_of_an_empty_name_is_refused_in_one_line(tmp_path, capsys, mo
     monkeypatch.chdir(tmp_path)
     assert main(["resume", ""]) == 2  # before: pathlib's ValueError "PosixPath('.') has an empty name", exit 1
     err = capsys.readouterr().err
-    assert err == "l2l: error: path must name a file, got ''\n", err
+    assert err == ("l2l: error: argument FILE is empty (an unset shell variable?); give a trajectory file (.h5) "
+                   "(see 'l2l resume --help')\n"), err
     assert list(tmp_path.iterdir()) == []  # no lock file, no .work folder
 
 

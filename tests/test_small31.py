@@ -12,6 +12,9 @@
   ``--prologue=``, ``--sbatch=--qos=``) fell back to the default unsaid (sbatch takes ``--qos=""`` as none): one
   line naming the option, exit status 2, nothing written; so are a slurm backend's ``partition = " "`` and
   ``job_extra_directives = ["--qos="]`` (``''`` keeps its documented meaning: the cluster's default).
+* A command's file argument given empty (``l2l show "$RUN"`` with RUN unset) was refused in Python's words
+  (``path must name a file, got ''``), as ``. is a folder`` (prune) or ``: no such file`` (validate): one line
+  naming the argument, exit status 2.
 """
 
 from __future__ import annotations
@@ -113,3 +116,19 @@ def test_a_slurm_backends_blank_option_is_refused_as_the_config_is_read(tmp_path
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"backend '{backend}': {said}" in err, err
     assert not (tmp_path / "run.h5").exists()
+
+
+@pytest.mark.parametrize("argv, named", [
+    (["show", ""], "FILE"), (["prune", ""], "FILE"), (["validate", "x.h5", ""], "one of FILES"),
+    (["plot", ""], "FILE"), (["export", ""], "FILE"), (["resume", ""], "FILE"), (["compare", "x.h5", ""],
+                                                                              "one of FILES"),
+    (["run", ""], "CONFIG"), (["submit", "", "--dry-run"], "CONFIG")])
+def test_a_file_argument_given_empty_is_named_in_one_line(tmp_path, capsys, monkeypatch, argv, named):
+    from l2l.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"l2l: error: argument {named} is empty (an unset shell variable?); give ") \
+        and err.endswith(f"(see 'l2l {argv[0]} --help')\n") and err.count("\n") == 1, err
+    assert list(tmp_path.iterdir()) == []
