@@ -4,11 +4,16 @@ nothing computed is lost, the file stays valid.
 * A ``python`` function that changes the working directory (``os.chdir`` into its data folder) on the ``serial``
   backend, which evaluates in l2l's own process: a run written to a relative path (``--out run.h5``) ended after
   its evaluations with ``run.h5: no such file``, looked for in the model's folder.
+* A function that crashes its process (a segfault in C code, ``os._exit``) under ``[run] timeout``, which runs
+  each evaluation in a forked process: the failure said ``RuntimeError: the evaluation's process died (wait status
+  768)`` under l2l's traceback, naming neither the signal nor the exit status.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
+import resource
 from pathlib import Path
 
 import l2l
@@ -36,3 +41,24 @@ def test_a_function_that_changes_the_working_directory_leaves_a_relative_run_fil
     assert (tmp_path / "run.h5").is_file() and not (elsewhere / "run.h5").exists()
     frame = l2l.load(tmp_path / path)
     assert len(frame) == 4 and (frame["status"] == "ok").all()
+
+
+def _crash(params, seed):
+    """Crash this (forked) process one of two ways, without a core file."""
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if params["x"] > 0:
+        ctypes.string_at(0)
+    os._exit(3)
+
+
+def test_a_function_that_crashes_its_process_under_a_timeout_fails_naming_the_signal_or_the_exit_status(tmp_path):
+    config = _config(timeout=30)  # (serial: the local backend's workers fork the same way, checked by hand)
+    config["optimizer"]["population_size"] = 4
+    path = l2l.run(config, tmp_path / "run.h5", simulator=_crash, progress=False)
+    frame = l2l.load(path)
+    assert len(frame) == 8 and (frame["status"] == "failed").all()
+    errors = set(frame["error"])
+    said = {"EvaluationError: the evaluation's process was killed by signal 11 (SIGSEGV) before it returned a result",
+            "EvaluationError: the evaluation's process exited with status 3 (os._exit, or exit() in C code) before "
+            "it returned a result"}
+    assert errors <= said and len(errors) == 2, errors

@@ -194,6 +194,18 @@ def flush_c_streams() -> None:
         _fflush[0](None)
 
 
+def _ended(status: int) -> str:
+    """How a forked evaluation's process ended, from its wait status (was 'died (wait status 768)'): a crash in C
+    code is 'was killed by signal 11 (SIGSEGV)', a model's ``os._exit(3)`` 'exited with status 3'."""
+    if os.WIFSIGNALED(status):
+        from l2l.simulators.command import signal_name  # (a module that imports this one)
+
+        return f"was killed by signal {os.WTERMSIG(status)} ({signal_name(os.WTERMSIG(status))})"
+    if os.WIFEXITED(status):
+        return f"exited with status {os.WEXITSTATUS(status)} (os._exit, or exit() in C code)"
+    return f"died (wait status {status})"
+
+
 def _run_with_timeout(simulator: Simulator, task: Task, context: EvaluationContext, timeout: float):
     """Run the simulator in a forked child process and kill it past ``timeout`` seconds.
 
@@ -246,8 +258,8 @@ def _run_with_timeout(simulator: Simulator, task: Task, context: EvaluationConte
         except ProcessLookupError:
             pass
         _, status = os.waitpid(pid, 0)
-    if not chunks:
-        raise RuntimeError(f"the evaluation's process died (wait status {status})")
+    if not chunks:  # (said alone, without l2l's traceback: the reason is the process's end)
+        raise EvaluationError(f"the evaluation's process {_ended(status)} before it returned a result")
     kind, value = pickle.loads(b"".join(chunks))
     if kind == "error":
         raise RuntimeError(value)

@@ -539,7 +539,7 @@ class Command(Simulator):
                         f"\n--- stderr (tail) ---\n{_tail(proc.stderr)}\n--- workdir: {workdir}")
         if proc.returncode < 0:  # subprocess reports a signal as -N: "exited with status -9" named no signal
             number = -proc.returncode
-            raise EvaluationError(f"command was killed by signal {number} ({_signal_name(number)}){failure_text}")
+            raise EvaluationError(f"command was killed by signal {number} ({signal_name(number)}){failure_text}")
         if proc.returncode != 0:  # its last word on stderr in the line the failure summaries show ("9 failed: ...",
             # l2l show): "command exited with status 1" alone sent the user to the error column for the reason
             said = _last_line(proc.stderr)
@@ -582,7 +582,7 @@ class Command(Simulator):
         return result
 
 
-def _signal_name(number: int) -> str:
+def signal_name(number: int) -> str:
     """The signal's name, for SIGKILL with its usual sender (the kernel's out-of-memory killer)."""
     try:
         name = signal.Signals(number).name
