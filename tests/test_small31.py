@@ -15,6 +15,9 @@
 * A command's file argument given empty (``l2l show "$RUN"`` with RUN unset) was refused in Python's words
   (``path must name a file, got ''``), as ``. is a folder`` (prune) or ``: no such file`` (validate): one line
   naming the argument, exit status 2.
+* ``l2l submit --python .venv/bin/python`` was written into the job script as given, and the job starts in the
+  output's folder: with ``--out`` in another folder the job failed as it started; ``--python`` a folder (``.venv``)
+  failed with bash's 'Is a directory' after the job's wait in the queue. A path is made absolute; a folder refused.
 """
 
 from __future__ import annotations
@@ -132,3 +135,23 @@ def test_a_file_argument_given_empty_is_named_in_one_line(tmp_path, capsys, monk
     assert err.startswith(f"l2l: error: argument {named} is empty (an unset shell variable?); give ") \
         and err.endswith(f"(see 'l2l {argv[0]} --help')\n") and err.count("\n") == 1, err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_submit_makes_a_relative_python_absolute_and_refuses_a_folder(tmp_path, capsys, monkeypatch):
+    from slurm_helpers import OUTER_RUN, write_toml
+
+    from l2l.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".venv" / "bin").mkdir(parents=True)
+    config = write_toml(tmp_path / "c.toml", OUTER_RUN)
+    argv = ["submit", str(config), "--dry-run", "--out", "runs/r.h5", "--python"]
+    assert main([*argv, ".venv/bin/python"]) == 0
+    script = capsys.readouterr().out  # the job runs in runs/: before, '.venv/bin/python -m l2l.commands.slurm'
+    assert f"\n{tmp_path / '.venv' / 'bin' / 'python'} -m l2l.commands.slurm " in script, script
+    assert main([*argv, "python3"]) == 0  # a bare name is the job's PATH's
+    assert "\npython3 -m l2l.commands.slurm " in capsys.readouterr().out
+    assert main([*argv, "./.venv"]) == 2
+    err = capsys.readouterr().err
+    assert err == ("l2l: error: l2l submit: --python ./.venv is a folder; give the interpreter in it, e.g. "
+                   "./.venv/bin/python\n"), err

@@ -118,6 +118,7 @@ def job_script(args: argparse.Namespace, config_path: Path, out: Path, name: str
         raise ConfigError(f"l2l submit: --cpus must be an integer >= 1 (CPUs of the outer-loop job), got {args.cpus}")
     if args.cpus > 1024:  # as the slurm backends' cores; 10**22 was written into the script for sbatch to refuse
         raise ConfigError(f"l2l submit: --cpus must be an integer <= 1024 (CPUs of the outer-loop job), got {args.cpus}")
+    python = _interpreter(args.python) if args.python else sys.executable
     if args.stop_grace < 1:  # was taken as 1 second unsaid
         raise ConfigError(f"l2l submit: --stop-grace must be an integer >= 1 (seconds), got {args.stop_grace}")
     lines = ["#!/bin/bash", directive("job-name", f"l2l-{name}"), directive("time", format_walltime(seconds)),
@@ -138,7 +139,7 @@ def job_script(args: argparse.Namespace, config_path: Path, out: Path, name: str
     # the last resort's wait is inside --signal-seconds too: the walltime ended it before (grace + 30 s > 20 s)
     interrupt = max(1, min(30, args.signal_seconds - grace - 2))
     body = _BODY.format(config=shlex.quote(str(config_path)), out=shlex.quote(str(out)),
-                        python=shlex.quote(args.python or sys.executable), grace=int(grace), again=again,
+                        python=shlex.quote(python), grace=int(grace), again=again,
                         interrupt=int(interrupt))
     return "\n".join(lines + [""] + list(args.prologue or []) + [""]) + body
 
@@ -159,6 +160,21 @@ def check_not_empty(args: argparse.Namespace) -> None:
             if item is not None and not item.strip():
                 raise ConfigError(f"l2l submit: {name} is {'blank' if item else 'empty'} (an unset shell variable?); "
                                   f"give a value, or leave {name} out for {left_out}")
+
+
+def _interpreter(python: str) -> str:
+    """``--python`` as the job runs it: a path (a '/' in it, or '~') made absolute, since the job starts in the
+    output's folder (a relative one was looked for there: ``.venv/bin/python`` given beside the config, with --out
+    in another folder, failed as the job started); a bare name (``python3``) is left to the job's PATH. A path that
+    is a folder here is refused: the job failed at its start with bash's 'Is a directory', after its wait in the
+    queue (one only the nodes have is left to them)."""
+    if "/" not in python and not python.startswith("~"):
+        return python
+    path = os.path.abspath(os.path.expanduser(python))
+    if os.path.isdir(path):
+        raise ConfigError(f"l2l submit: --python {python} is a folder; give the interpreter in it, e.g. "
+                          f"{os.path.join(python, 'bin', 'python')}")
+    return path
 
 
 def _submit(args: argparse.Namespace) -> int:
