@@ -17,7 +17,10 @@ a candidate asked alone is told as soon as it has one (in multi-fidelity runs:
 when it reaches the top budget; an optimizer that ``learns_partial``, such as
 ``tpe``, is also told each result below it as a partial one, see
 :meth:`l2l.optimizers.base.Optimizer.tell_partial`; the others never hear of a
-stopped candidate).
+stopped candidate). Under ``successive-halving`` and ``hyperband`` with
+``same_on_every_backend`` the results that come in while a bracket still asks
+for candidates are held and told in trial order once it asked its last, so
+that what each ask knows is the same on every backend (``_Loop.release_held``).
 
 Rows are appended as segments finish (at most once a second), and committed
 together with the run state (optimizer, policy, trial table, segments in
@@ -363,6 +366,7 @@ class _Loop(Trials, Commits):
                 from_budget = self.inherit(trial, action.parent) if action.parent >= 0 else 0.0
                 self.policy_state = self.policy.launched(self.policy_state, trial, action.budget)
                 self.submit(trial, action.budget or self.top, from_budget)
+                self.release_held()
                 launched = True
             else:
                 self.submit(action.trial, action.budget, self.continues_from(action.trial))
@@ -372,6 +376,53 @@ class _Loop(Trials, Commits):
         if launched and self.budgets:  # the bar counts the segments running once the free workers got theirs
             self.show(0.0)
         return launched
+
+    # -- results told where the schedule says (synchronous halving: see l2l.policies.halving) -------------
+    def holding(self) -> bool:
+        """Whether a result that comes in now waits to be told to the optimizer (the policy's
+        ``holds_results``); never where the policy proposes its candidates itself, or the optimizer is told
+        the simulators' outputs (which the trial table does not keep)."""
+        holds = getattr(self.policy, "holds_results", None)
+        return (holds is not None and not self.policy.proposes and not self.optimizer.needs_outputs
+                and holds(self.policy_state))
+
+    def tell_partial(self, record: dict[str, Any], outcome: Outcome) -> None:
+        if self.holding():
+            self.policy_state = self.policy.hold(self.policy_state, outcome.trial)
+            return
+        super().tell_partial(record, outcome)
+
+    def settle(self) -> bool:
+        self.release_held()
+        if self.ready and self.holding():  # final results (a bracket that starts at the top budget): held too
+            for trial in self.ready:
+                self.finals.pop(trial)
+                self.policy_state = self.policy.hold(self.policy_state, trial)
+            self.ready = []
+        return super().settle()
+
+    def release_held(self) -> None:
+        """Tell the optimizer the results the policy held, in trial order, once it releases them: from the trial
+        table (a resumed run's held results too), each as it would have been told when it came in."""
+        release = getattr(self.policy, "release", None)
+        if release is None:
+            return
+        held, self.policy_state = release(self.policy_state)
+        if not held:
+            return
+        records = [self.trials[str(t)] for t in held]
+        codes = np.array([r["code"] for r in records], dtype=float)
+        scores = np.array([[r["scores"][budget_key(r["budget"])]] for r in records], dtype=float)
+        below = np.array([r["budget"] < self.top for r in records])
+        if below.any():  # failed segments are told NaN, as tell_partial tells them
+            failed = np.array([not r.get("ok", True) for r in records])
+            partial = np.where(failed[:, None], np.nan, scores)
+            self.optimizer_state = self.optimizer.tell_partial(
+                self.problem, self.optimizer_state, codes[below],
+                np.array([r["budget"] for r in records], dtype=float)[below], partial[below])
+        if (~below).any():
+            self.optimizer_state = self.optimizer.tell(self.problem, self.optimizer_state, codes[~below],
+                                                       scores[~below], None)
 
     def prepare_seeds(self) -> None:
         """The evaluation seeds of the generation after the one just sent, while its workers are busy: a

@@ -16,6 +16,21 @@ With a candidate budget (``max_candidates``; ``run.generations`` x the
 optimizer's population size sets it) the brackets follow one another as without it until
 that many candidates are started; the last bracket holds the ones left (its
 plan cut down to them), and the run ends when it is complete.
+
+The candidates of a bracket's first rung are asked one by one as workers
+free, while the first of them are already being trained, and the optimizer
+is told each result as it comes in: an optimizer that learns from results
+(``tpe``, ``gp``) proposes from those of the bracket's own first candidates
+that came in, which depends on how many workers run and which segment
+finished first (``serial`` knows all the ones before, two workers all but
+about one). With ``same_on_every_backend = true`` the results that come in
+while the bracket still asks are *held* (the state's ``held``) and told, in
+trial order, once its last candidate is asked: every ask of a bracket knows
+the brackets before it and none of its own, so every backend and number of
+workers asks the same candidates, and no worker waits for it. Knowing none
+of its own bracket costs search quality in short runs (docs/multifidelity.md).
+A state without ``held`` (the default, and runs stored before session 31)
+tells each result as it comes in.
 """
 
 from __future__ import annotations
@@ -24,6 +39,7 @@ import math
 from dataclasses import dataclass
 from typing import ClassVar
 
+from l2l.errors import ConfigError
 from l2l.policies.base import DONE, WAIT, Action, RungPolicy, State, TrialTable, survivors
 from l2l.registry import option
 
@@ -45,12 +61,47 @@ class SuccessiveHalving(RungPolicy):
     hyperband: ClassVar[bool] = False
 
     brackets: int = option(0, help="brackets to run (0: until the run's compute budget is spent)", ge=0)
+    same_on_every_backend: bool = option(False, help="ask a bracket's new candidates knowing the results of the "
+                                         "brackets before it only, so that every backend and number of workers "
+                                         "runs the same candidates with tpe or gp (by default an ask also knows "
+                                         "the bracket's own first results that came in)")
 
     before_top_exact: ClassVar[bool] = True  # a rung is complete before the next starts, whatever the results
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.same_on_every_backend and self.proposes:
+            raise ConfigError(f"policy {self.name!r}: option same_on_every_backend does not apply: it proposes its "
+                              f"candidates itself, as results come in; use policy 'hyperband' with it")
+
+    @classmethod
+    def refused_options(cls) -> tuple[str, ...]:
+        return super().refused_options() + (("same_on_every_backend",) if cls.proposes else ())
+
     def init(self, budgets: list[float], dimension: int, seed: int) -> State:
         state = {"budgets": list(budgets), "bracket": -1, "count": 0}
+        if self.same_on_every_backend:
+            state["held"] = []
         return self._open_bracket(state)
+
+    def holds_results(self, state: State | None) -> bool:
+        """Whether a result that comes in now waits to be told to the optimizer: while the open bracket's first
+        rung still asks for candidates. Never in a state without ``held`` (``same_on_every_backend`` off, or
+        stored before session 31)."""
+        if not state or "held" not in state:
+            return False
+        return state["rung"] == state["start"] and len(state["members"]) < state["plan"][0]
+
+    def hold(self, state: State, trial: int) -> State:
+        """Trial ``trial``'s result came in while :meth:`holds_results`: it is told at :meth:`release`."""
+        return {**state, "held": sorted(set(state["held"]) | {int(trial)})}
+
+    def release(self, state: State | None) -> tuple[list[int], State | None]:
+        """The held trials to tell the optimizer now, in trial order (none while the bracket still asks), and the
+        state without them."""
+        if not state or not state.get("held") or self.holds_results(state):
+            return [], state
+        return list(state["held"]), {**state, "held": []}
 
     def _first_rung(self, state: State, bracket: int) -> tuple[int, State]:
         """The rung the next bracket starts at (and the state after choosing it)."""
