@@ -6,7 +6,8 @@ nothing computed is lost, the file stays valid.
   its evaluations with ``run.h5: no such file``, looked for in the model's folder.
 * A function that crashes its process (a segfault in C code, ``os._exit``) under ``[run] timeout``, which runs
   each evaluation in a forked process: the failure said ``RuntimeError: the evaluation's process died (wait status
-  768)`` under l2l's traceback, naming neither the signal nor the exit status.
+  768)`` under l2l's traceback, naming neither the signal nor the exit status. Without a timeout, on ``serial``, the
+  crash takes l2l's process with it: it now prints where in the function it happened (was: nothing at all).
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ from __future__ import annotations
 import ctypes
 import os
 import resource
+import signal
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import l2l
@@ -62,3 +67,18 @@ def test_a_function_that_crashes_its_process_under_a_timeout_fails_naming_the_si
             "EvaluationError: the evaluation's process exited with status 3 (os._exit, or exit() in C code) before "
             "it returned a result"}
     assert errors <= said and len(errors) == 2, errors
+
+
+def test_a_segfault_in_a_function_evaluated_in_l2ls_own_process_prints_the_functions_line(tmp_path):
+    (tmp_path / "crashing.py").write_text("import ctypes\n\ndef simulate(params, seed):\n    ctypes.string_at(0)\n")
+    program = textwrap.dedent(f"""
+        import resource, sys
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        from l2l.simulators.python import PythonFunction
+        PythonFunction(function="crashing:simulate", path={str(tmp_path)!r}).run({{"x": 0.5}}, 1)
+        """)
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONFAULTHANDLER": ""})
+    assert done.returncode == -signal.SIGSEGV
+    assert "Fatal Python error: Segmentation fault" in done.stderr
+    assert f'File "{tmp_path / "crashing.py"}", line 4 in simulate' in done.stderr

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import hashlib
 import importlib
 import importlib.util
 import inspect
+import io
 import os
 import site
 import sys
@@ -257,18 +259,29 @@ def check_checkpoint_size(result: SimulationResult, budget: float, limit: float,
 
 
 @contextlib.contextmanager
-def same_directory() -> Iterator[None]:
-    """Put the process's working directory back where it was if a user's function changed it (``os.chdir`` into
-    its data folder): the ``serial`` backend evaluates in l2l's own process, whose relative paths moved with it
-    (``l2l run cfg.toml --out run.h5`` then looked for ``run.h5`` in the model's folder and ended in ``run.h5: no
-    such file`` after the evaluations, its rows kept)."""
+def user_call() -> Iterator[None]:
+    """Around a call of a user's function: put the process's working directory back where it was if the function
+    changed it (``os.chdir`` into its data folder): the ``serial`` backend evaluates in l2l's own process, whose
+    relative paths moved with it (``l2l run cfg.toml --out run.h5`` then looked for ``run.h5`` in the model's folder
+    and ended in ``run.h5: no such file`` after the evaluations, its rows kept). And a crash of the process in the
+    call (a segfault in C code) prints where in the function it happened (Python's ``faulthandler``, unless the user
+    enabled it already); before, a ``serial`` run ended with nothing on stderr but the shell's ``Segmentation
+    fault``."""
     try:
         before = os.getcwd()
     except OSError:  # l2l's own folder was removed: nothing to put back
         before = None
+    reporting = not faulthandler.is_enabled()
+    if reporting:
+        try:
+            faulthandler.enable(file=sys.__stderr__, all_threads=False)
+        except (AttributeError, ValueError, OSError, io.UnsupportedOperation):  # no stderr with a descriptor
+            reporting = False
     try:
         yield
     finally:
+        if reporting:
+            faulthandler.disable()
         if before is not None:
             try:
                 if os.getcwd() != before:
@@ -288,7 +301,7 @@ class _Function(Simulator):
         fidelity = self.fidelity()
         if fidelity is not None:  # a run without a policy: every candidate trains to the top budget at once
             return self.run_to(params, seed, fidelity.maximum, None)
-        with same_directory():
+        with user_call():
             return self.target()(params, seed, **self.kwargs)
 
     def fidelity(self) -> Fidelity | None:
@@ -305,7 +318,7 @@ class _Function(Simulator):
         fidelity = self.fidelity()
         if fidelity is None:
             return super().run_to(params, seed, budget, checkpoint)
-        with same_directory():
+        with user_call():
             result = call_to(self.target(), params, seed, budget, checkpoint, fidelity, self.kwargs, "python")
         check_checkpoint_size(result, budget, float(getattr(self, "checkpoint_limit_mb", DEFAULT_CHECKPOINT_LIMIT_MB)),
                               "python")
@@ -523,7 +536,7 @@ class ModelFunction(Simulator):
         fidelity = self.fidelity()
         if fidelity is not None:  # a run without a policy: every candidate runs to the top budget at once
             return self.run_to(params, seed, fidelity.maximum, None)
-        with same_directory():
+        with user_call():
             return self._call(params, seed, {})
 
     def run_to(self, params, seed, budget, checkpoint):
@@ -532,7 +545,7 @@ class ModelFunction(Simulator):
             return super().run_to(params, seed, budget, checkpoint)
         budget = whole_budget(fidelity, budget, self.name)
         takes = accepts(self._load(), "checkpoint")
-        with same_directory():
+        with user_call():
             result = self._call(params, seed, {"budget": budget, **({"checkpoint": checkpoint} if takes else {})})
         if not takes:  # restarted at every budget, and counted so
             result.checkpoint = None
