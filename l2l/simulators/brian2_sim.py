@@ -16,7 +16,10 @@ that processes share. Around every evaluation this simulator therefore
 * seeds Brian2 (``brian2.seed``) from the evaluation's seed;
 * restores afterwards the preferences it changed and numpy's global random
   state, so that the process around it is left as it was;
-* keeps Brian2's log at warnings unless ``quiet = false``;
+* keeps Brian2's log at warnings unless ``quiet = false``, and leaves no file of
+  Brian2's in the temp folder once its process ends, also when terminated: its
+  debug log and script copy are dropped (kept with ``debug_log = true``), the
+  compiler's output goes into the worker's own cache folder;
 * after a failed evaluation, drops what still held its objects (the
   traceback's frames, the magic network), so that the next evaluation's
   objects get the same names (``neurongroup``, not ``neurongroup_1``), hence
@@ -41,7 +44,8 @@ import numpy as np
 
 from l2l.errors import ConfigError
 from l2l.registry import option
-from l2l.simulators.brian2_cache import link_shared, loaded_count, publish, shared_cache, worker_cache
+from l2l.simulators.brian2_cache import (check_default_root, compiler_output_in, link_shared, loaded_count, publish,
+                                         settle_brian2_files, shared_cache, worker_cache)
 from l2l.simulators.base import SimulationResult, as_result
 from l2l.simulators.nest_sim import require_installed
 from l2l.simulators.python import ModelFunction
@@ -106,14 +110,17 @@ def brian2_seed(seed: int) -> int:
 
 
 @contextmanager
-def brian2_session(seed: int, target: str = "numpy", cache_dir: str = "", quiet: bool = True) -> Iterator[ModuleType]:
-    """A fresh, seeded Brian2 scope with ``target``; preferences and numpy's random state restored after."""
+def brian2_session(seed: int, target: str = "numpy", cache_dir: str = "", quiet: bool = True,
+                   debug_log: bool = False) -> Iterator[ModuleType]:
+    """A fresh, seeded Brian2 scope with ``target``; preferences and numpy's random state restored after. Brian2's
+    files in the temp folder: see :func:`~l2l.simulators.brian2_cache.settle_brian2_files` (``debug_log``)."""
     if target not in TARGETS:
         raise ConfigError(f"simulator 'brian2': target must be one of {', '.join(TARGETS)}, got {target!r}")
     brian2 = import_brian2()
     prefs = brian2.prefs
     keys = ("codegen.target", "codegen.runtime.cython.cache_dir")
     with BRIAN2_LOCK:
+        settle_brian2_files(brian2, debug_log)
         device = brian2.get_device()
         if device is not _runtime_device():  # e.g. set_device at the top of the model's module, run at its import
             raise RuntimeError(_standalone_refusal(device, "is set to"))
@@ -128,6 +135,7 @@ def brian2_session(seed: int, target: str = "numpy", cache_dir: str = "", quiet:
             if target == "cython":
                 own, shared = worker_cache(cache_dir), shared_cache(brian2, cache_dir)
                 link_shared(shared, own)
+                compiler_output_in(own)
                 prefs["codegen.runtime.cython.cache_dir"] = own
                 loaded = loaded_count()
             gc.collect()  # the last evaluation's objects refer to each other: alive, they keep their names, and
@@ -271,8 +279,11 @@ class Brian2Model(ModelFunction):
 
     target: str = option("numpy", help="code generation: 'numpy' (no compiler) or 'cython' (compiled, "
                                        "cached per host for every run and worker)", choices=TARGETS)
-    cache_dir: str = option("", help="root of the caches of compiled code ('' = the temp folder)")
+    cache_dir: str = option("", help="root of the caches of compiled code ('' = <temp folder>/l2l-brian2-<uid>; "
+                                     "/tmp/l2l-brian2-<uid> where $TMPDIR is the batch job's own)")
     quiet: bool = option(True, help="keep Brian2's console log to warnings")
+    debug_log: bool = option(False, help="keep Brian2's debug log of every process (brian_debug_*.log in its temp "
+                                         "folder; the path is said on its stderr); default: not made")
 
     def __post_init__(self) -> None:
         super().__post_init__()  # imports the model's module, which may set a device at its top
@@ -280,13 +291,15 @@ class Brian2Model(ModelFunction):
         if brian2 is not None and brian2.get_device() is not _runtime_device():
             raise ConfigError(_standalone_refusal(brian2.get_device(), "is set to").replace(
                 "Brian2's device", f"after importing {self.function.partition(':')[0]!r}, Brian2's device", 1))
+        if self.target == "cython" and not self.cache_dir:  # before the run too (where it starts), on every backend
+            check_default_root()
 
     def _require(self) -> None:
         require_installed("brian2", "simulator 'brian2'", "brian2")
 
     def _call(self, params: dict[str, Any], seed: int, extra: dict[str, Any]) -> SimulationResult:
         function = self._load()
-        with brian2_session(seed, self.target, self.cache_dir, self.quiet) as brian2:
+        with brian2_session(seed, self.target, self.cache_dir, self.quiet, self.debug_log) as brian2:
             try:
                 result = as_result(function(brian2, params, seed, **extra, **self.kwargs))
             except Exception as exc:

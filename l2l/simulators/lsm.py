@@ -116,6 +116,9 @@ class LiquidStateMachine(Simulator):
         self._check_model({k: getattr(self, k) for k in EXPLORABLE}, "option")
         if self.engine != "numpy":
             require_installed(self.engine, f"simulator 'lsm': engine {self.engine!r}", self.engine)
+        if self.engine == "brian2" and self.codegen_target == "cython":  # its compiled-code cache, before the run
+            from l2l.simulators.brian2_cache import check_default_root
+            check_default_root("simulator 'lsm'")
 
     @staticmethod
     def _check_model(values: dict[str, Any], what: str) -> None:
