@@ -18,6 +18,7 @@
 * ``l2l submit --python .venv/bin/python`` was written into the job script as given, and the job starts in the
   output's folder: with ``--out`` in another folder the job failed as it started; ``--python`` a folder (``.venv``)
   failed with bash's 'Is a directory' after the job's wait in the queue. A path is made absolute; a folder refused.
+* ``l2l submit --out c.toml/run.h5`` (a file where a folder must be) ended in a traceback (FileExistsError).
 """
 
 from __future__ import annotations
@@ -155,3 +156,17 @@ def test_submit_makes_a_relative_python_absolute_and_refuses_a_folder(tmp_path, 
     err = capsys.readouterr().err
     assert err == ("l2l: error: l2l submit: --python ./.venv is a folder; give the interpreter in it, e.g. "
                    "./.venv/bin/python\n"), err
+
+
+@pytest.mark.parametrize("dry_run", [["--dry-run"], []])
+def test_submit_into_a_file_as_a_folder_is_refused_in_one_line(tmp_path, capsys, dry_run):
+    from slurm_helpers import OUTER_RUN, write_toml
+
+    from l2l.cli import main
+
+    config = write_toml(tmp_path / "c.toml", OUTER_RUN)
+    assert main(["submit", str(config), "--out", str(config / "run.h5"), *dry_run]) == 2  # before: a traceback
+    err = capsys.readouterr().err
+    assert err == (f"l2l: error: l2l submit: cannot create {config / 'run.h5'}: {config} is not a folder; choose "
+                   f"another --out\n"), err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.toml"]

@@ -189,6 +189,8 @@ def _submit(args: argparse.Namespace) -> int:
     out = Path(args.out).resolve() if args.out else default_out(config).resolve()
     if out.exists():
         _check_resumable(out, config, config_path)
+    else:
+        _check_folder(out)
     script = job_script(args, config_path, out, config.name)
     if args.dry_run:
         print(script, end="")
@@ -196,9 +198,14 @@ def _submit(args: argparse.Namespace) -> int:
     script_path = out.with_name(out.name + ".submit.sh")
     _check_not_queued(script_path, out)
     created = [folder for folder in (out.parent, *out.parent.parents) if not folder.exists()]
-    out.parent.mkdir(parents=True, exist_ok=True)
     before = script_path.read_bytes() if script_path.is_file() else None  # an earlier submission's
-    script_path.write_text(script)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        script_path.write_text(script)
+    except OSError as exc:  # no permission, a read-only or full disk: was a traceback
+        _take_back(script_path, before, created)
+        raise ConfigError(f"l2l submit: cannot write the job script {script_path}: {exc.strerror or exc}; nothing "
+                          f"was submitted (--dry-run prints the script)") from None
     try:
         answer = call(["sbatch", "--parsable", f"--chdir={out.parent}", str(script_path)])
     except SlurmError as exc:
@@ -217,6 +224,16 @@ def _submit(args: argparse.Namespace) -> int:
     print(f"  log:    {out}.slurm-{job_id}.log")
     print(f"  follow: squeue -j {job_id}; {command('l2l', 'show', out)}")
     return 0
+
+
+def _check_folder(out: Path) -> None:
+    """Refuse an ``out`` (not there yet) whose nearest existing ancestor is not a folder (``--out c.toml/run.h5``):
+    the submission failed with a traceback as it made the folder for the job script."""
+    for ancestor in out.parents:
+        if os.path.lexists(ancestor):
+            if not ancestor.is_dir():
+                raise ConfigError(f"l2l submit: cannot create {out}: {ancestor} is not a folder; choose another --out")
+            return
 
 
 def _check_not_queued(script_path: Path, out: Path) -> None:
