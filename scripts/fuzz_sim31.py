@@ -16,7 +16,7 @@ classified as
 Usage::
 
     PYTHONPATH=. python scripts/fuzz_sim31.py [--backend serial,local] [--fidelity no,yes] [--only WORD[,WORD]]
-                                              [--seed N] [--timeout S] [--list]
+                                              [--seed N] [--timeout S] [--list] [--keep] [--json FILE]
 
 ``--seed`` shuffles the order of the cases and draws each case's numbers (the search space's bounds, the size of a
 printed flood, ...) from it, so that two seeds make different runs of the same cases. Exit status 1 if any case is a
@@ -189,8 +189,6 @@ def config(case: str, kind: str, fidelity: bool, backend: str, rng: random.Rando
     lines += ["", "[backend]", f'name = "{backend}"']
     if backend == "local":
         lines.append("workers = 2")
-    if backend == "slurm-array":
-        lines.append("poll_interval = 1")
     return "\n".join(lines) + "\n"
 
 
@@ -333,6 +331,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=150.0)
     parser.add_argument("--list", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch folder (removed if no case is a defect)")
     parser.add_argument("--json", default="", help="write every record to this file")
     args = parser.parse_args()
     cases = [(name, "python", where) for name, (_, where) in PYTHON.items()] + \
@@ -369,7 +368,7 @@ def main() -> int:
         counts[r["class"]] = counts.get(r["class"], 0) + 1
     print(json.dumps({"runs": len(records), "classes": counts}))
     defects = [r for r in records if r["class"] not in CLASSES]
-    if not defects:
+    if not defects and not args.keep:
         shutil.rmtree(root, ignore_errors=True)
     return 1 if defects else 0
 
