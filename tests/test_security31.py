@@ -2,6 +2,7 @@
 processes, and names other users can plant in a shared folder are never written through."""
 
 import os
+import shlex
 
 import pytest
 
@@ -151,3 +152,68 @@ def test_a_slurm_worker_job_script_is_not_written_through_a_link_put_at_its_temp
         assert not os.path.islink(script)
         assert open(script).read() == job.job_script()
     assert precious.read_text() == "mine\n"
+
+
+def test_another_user_of_the_cluster_cannot_run_code_in_a_slurm_runs_scheduler(tmp_path, monkeypatch):
+    """The slurm backend's scheduler listened on the login node's network in plain TCP: anyone who reached its port
+    could connect a Dask client and run code as the run's user. Its worker jobs now get the TLS credentials in files
+    only the user can read, named in the job script (quoted: a run's folder may hold a blank or a quote)."""
+    import stat
+
+    from distributed import Client
+    from distributed.comm.addressing import parse_address
+
+    import l2l.jobs.slurm
+    from l2l.jobs.slurm import SlurmExecutor
+
+    cluster_class = l2l.jobs.slurm.slurm_cluster_class()
+
+    class Unscaled(cluster_class):
+        def adapt(self, *args, **kwargs):  # no job submitted: the scheduler and the job script are what is checked
+            return None
+
+    monkeypatch.setattr(l2l.jobs.slurm, "slurm_cluster_class", lambda: Unscaled)
+    monkeypatch.setattr(SlurmExecutor, "check_submission", lambda self: None)
+    executor = SlurmExecutor()
+    executor._run_dir = str(tmp_path / "it's a run.work")
+    executor._client = executor._connect()
+    cluster = executor._cluster
+    try:
+        scheme, location = parse_address(cluster.scheduler_address)
+        assert scheme == "tls"
+        with pytest.raises(Exception):  # noqa: B017 - refused however Dask words it (no client comes up)
+            Client(f"tcp://{location}", timeout="2s", set_as_default=False)
+        script = cluster.job_script()
+        credentials = sorted((tmp_path / "it's a run.work" / "slurm-logs").glob(".dask-jobqueue.worker.*"))
+        assert len(credentials) == 3
+        for path in credentials:
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600
+            assert shlex.quote(str(path)) in script
+    finally:
+        executor.close()
+
+
+# -- run files from someone else ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("group", ["evaluations", "generations"])
+def test_a_file_declaring_rows_it_does_not_hold_is_refused_before_any_is_read(tmp_path, group):
+    """A file of 2 MB may declare 10^13 rows (resized, its chunks never written): every reader asked for the memory
+    of the declared rows (``l2l show`` said 'Unable to allocate 72.8 TiB'; a claim of 10^9 rows took gigabytes
+    of memory before it said anything)."""
+    import h5py
+
+    import l2l
+    from conftest import make_config
+
+    path = l2l.run(make_config(run={"generations": 1}), tmp_path / "run.h5")
+    declared = 10 ** 13
+    def declare(_, item):
+        if isinstance(item, h5py.Dataset) and item.maxshape[0] is None and item.name != "/evaluations/committed":
+            item.resize((declared, *item.shape[1:]))
+
+    with h5py.File(path, "r+") as f:
+        f[group].visititems(declare)
+        if group == "evaluations":
+            f["evaluations/committed"][-1] = declared
+    with pytest.raises(l2l.TrajectoryError, match=f"{declared} rows, more than the file's [0-9]+ bytes hold"):
+        l2l.load(path)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import logging
 import os
 import re
@@ -41,7 +42,7 @@ from typing import ClassVar
 
 from l2l.errors import ConfigError
 from l2l.jobs.base import Outcome, warn_line
-from l2l.jobs.dask import _DaskExecutor, closing_through_ctrl_c, dashboard_available
+from l2l.jobs.dask import _DaskExecutor, closing_through_ctrl_c, dashboard_available, local_security
 from l2l.jobs.dask_logs import cluster_closed, clusters_quiet, forget_closed_servers
 from l2l.jobs.slurm_common import (JobsRefused, SlurmError, WorkersRefused, call, check_extra_directives,
                                    check_interface, check_script_values, check_with_test_only, format_walltime,
@@ -232,6 +233,17 @@ def _job_class(submissions: _Submissions, work_dir: str | None = None) -> type:
     queued: dict[str, str] = {}  # 'name': the name SLURM gave the run's first worker job, once known
 
     class Job(SLURMJob):
+        def __init__(self, *args, security=None, **kwargs):
+            # dask-jobqueue writes the worker's --tls-* file paths into the job script as they are: quoted here (a
+            # run's folder may hold a blank); nothing in this process opens them
+            if security is not None:
+                security = copy.copy(security)
+                for field in ("tls_ca_file", "tls_worker_cert", "tls_worker_key"):
+                    value = getattr(security, field, None)
+                    if isinstance(value, str) and "\n" not in value:
+                        setattr(security, field, shlex.quote(value))
+            super().__init__(*args, security=security, **kwargs)
+
         async def _submit_job(self, script_filename: str) -> str:
             argv = [*shlex.split(self.submit_command), script_filename]
             number = submissions.submitting()
@@ -397,6 +409,20 @@ class SlurmExecutor(_DaskExecutor):
             return self.log_directory
         return os.path.join(run_dir, "slurm-logs") if run_dir else ""
 
+    def _tls(self) -> dict:
+        """TLS between the scheduler (in this process) and the worker jobs, with credentials made in the process
+        (:func:`~l2l.jobs.dask.local_security`): the scheduler listens on the login node's network, where anyone
+        who reaches its port could otherwise send it work to run as the user. The worker's key and certificate go
+        to files of mode 0600 (dask-jobqueue's, removed as the cluster closes) in the folder of the jobs' logs,
+        which the jobs reach (SLURM writes their logs there); without it or the ``cryptography`` package: plain
+        TCP, as before."""
+        folder = self._log_directory()
+        security = local_security() if folder else None
+        if security is None:
+            return {}
+        os.makedirs(folder, exist_ok=True)
+        return {"security": security, "protocol": "tls://", "shared_temp_directory": os.path.abspath(folder)}
+
     def job_script(self) -> str:
         """The sbatch script of one worker job (what ``l2l run --dry-run`` prints)."""
         kwargs = self._job_kwargs()
@@ -456,7 +482,7 @@ class SlurmExecutor(_DaskExecutor):
         _ClosingNoise.install().closing = False
         self._submissions, self._stuck_since, self._warned = _Submissions(self.maximum_jobs), None, False
         job_cls = _job_class(self._submissions, getattr(self, "_run_dir", None))
-        kwargs = self._job_kwargs()
+        kwargs = {**self._job_kwargs(), **self._tls()}
         if not getattr(self, "_quieted", False):  # until close() has closed the cluster
             clusters_quiet(LOG_LEVEL)
             self._quieted = True

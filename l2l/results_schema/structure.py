@@ -16,6 +16,7 @@ a list of one-line problems; an empty list means fine.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -252,6 +253,24 @@ def _expect(found: dict[str, h5py.HLObject], path: str, dtype: np.dtype | str, r
         problems.append(f"/{path} has {item.shape[0]} rows, fewer than the {rows} committed")
 
 
+def _check_stored(f: h5py.File, found: dict[str, h5py.HLObject], group: str, columns: dict, rows: int,
+                  claim: str) -> None:
+    """Refuse more ``rows`` than the file can hold: the uncompressed columns of ``group`` take ``rows`` times their
+    item sizes in the file once written. A crafted file declaring more (2 MB declaring 10^10 rows, its chunks never
+    written) had every reader ask for the memory of rows that are nowhere (75 GB for one column)."""
+    width = 0
+    for name in columns:
+        item = found[f"{group}/{name}"]
+        if item.id.get_create_plist().get_nfilters() == 0:
+            width += item.dtype.itemsize
+    try:  # its size now, after the commit marks were read (a live writer wrote their rows before): HDF5's own
+        size = os.stat(f.filename).st_size  # figure is the size at opening, smaller by what was appended since
+    except (OSError, TypeError, ValueError):  # not a file on disk (an in-memory file, a file object)
+        size = f.id.get_filesize()
+    if rows * width > size:
+        raise _Stop(f"{claim} {rows} rows, more than the file's {size} bytes hold; it is damaged or not l2l's")
+
+
 def inspect(f: h5py.File) -> tuple[Layout | None, list[str]]:
     """Check what readers rely on; a :class:`Layout` only if there is no problem."""
     problems: list[str] = []
@@ -323,6 +342,8 @@ def _inspect(f: h5py.File, problems: list[str]) -> Layout | None:
         _expect(found, f"run/{name}", dtype, 0, (), problems)
     if problems:
         return None
+    _check_stored(f, found, "evaluations", EVALUATION_COLUMNS, rows, "/evaluations/committed says")
+    _check_stored(f, found, "generations", GENERATION_COLUMNS, generations, "/generations/generation has")
     datasets = {path: item for path, item in found.items() if isinstance(item, h5py.Dataset)}
     layout = Layout(datasets=datasets, run=run, space=space, objectives=objectives, schema_version=version,
                     rows=rows, generations=generations, metrics=sorted(metrics))
