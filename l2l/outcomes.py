@@ -166,9 +166,34 @@ def _segment(outcome: Outcome) -> str:
 CURVE_TOLERANCE = 1e-6
 
 
+#: Traces of one evaluation above this many MiB are warned of (:func:`check_trace_sizes`): a recording, not a result.
+LARGE_TRACES_MB = 16
+
+
+def check_trace_sizes(outcomes: list[Outcome], warned: set[str]) -> None:
+    """Warn, once a session, of an evaluation whose traces (arrays of its result, learning curves included) hold
+    more than :data:`LARGE_TRACES_MB` MiB, naming it and its largest trace. Every evaluation's traces are stored
+    in the run's file, without a limit (a checkpoint has ``checkpoint_limit_mb``): a model that returned a
+    recording of 88 MiB (a membrane potential per step) wrote a 2 GB file in 16 segments, without a word."""
+    if "large traces" in warned:
+        return
+    for outcome in outcomes:
+        sizes = {name: int(getattr(values, "nbytes", 0)) for name, values in (outcome.traces or {}).items()}
+        total = sum(sizes.values())
+        if total > LARGE_TRACES_MB * 2 ** 20:
+            warned.add("large traces")
+            largest = max(sizes, key=sizes.__getitem__)
+            warn(f"l2l: warning: the traces of {_segment(outcome)} hold {total / 2 ** 20:.1f} MiB ({largest!r} "
+                 f"{sizes[largest] / 2 ** 20:.1f} MiB), stored in the run's file with every evaluation "
+                 f"({total * 1000 / 2 ** 30:.0f} GiB for 1,000 such): return a summary, and save a recording to a "
+                 f"file of your own; later ones are not named")
+            return
+
+
 def check_curve_values(outcomes: list[Outcome], warned: set[str], top: float | None = None) -> None:
     """Warn, once a session for each, of an objective's curve the run keeps but cannot read as the simulator meant
     it, naming the first segment that returned one (later ones are not named: one line, not one per segment).
+    Large traces are warned of first (:func:`check_trace_sizes`), with the same ``warned``.
 
     * NaN or inf points (a value or a fidelity). They are stored as returned (``l2l.traces`` shows them, nothing
       is lost), and no reader takes them for a value: :func:`curve_scores` takes no score at a rung from a
@@ -181,6 +206,7 @@ def check_curve_values(outcomes: list[Outcome], warned: set[str], top: float | N
       the curve: a curve of another quantity (the training loss beside a validation objective) ranks candidates
       at those rungs by it, among others ranked by the objective there.
     """
+    check_trace_sizes(outcomes, warned)
     for outcome in outcomes:
         if {"non-finite", "objective"} <= warned:
             return

@@ -8,11 +8,13 @@ nothing computed is lost, the file stays valid.
   each evaluation in a forked process: the failure said ``RuntimeError: the evaluation's process died (wait status
   768)`` under l2l's traceback, naming neither the signal nor the exit status. Without a timeout, on ``serial``, the
   crash takes l2l's process with it: it now prints where in the function it happened (was: nothing at all).
+* Traces of a recording's size (88 MiB an evaluation) were stored without a word: 16 segments wrote a 2 GB file.
 """
 
 from __future__ import annotations
 
 import ctypes
+import faulthandler
 import os
 import resource
 import signal
@@ -20,6 +22,8 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+
+import numpy as np
 
 import l2l
 
@@ -51,6 +55,7 @@ def test_a_function_that_changes_the_working_directory_leaves_a_relative_run_fil
 def _crash(params, seed):
     """Crash this (forked) process one of two ways, without a core file."""
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    faulthandler.disable()  # (pytest's: its dump of this process would fill the test's output)
     if params["x"] > 0:
         ctypes.string_at(0)
     os._exit(3)
@@ -82,3 +87,19 @@ def test_a_segfault_in_a_function_evaluated_in_l2ls_own_process_prints_the_funct
     assert done.returncode == -signal.SIGSEGV
     assert "Fatal Python error: Segmentation fault" in done.stderr
     assert f'File "{tmp_path / "crashing.py"}", line 4 in simulate' in done.stderr
+
+
+def _recording(params, seed):
+    from l2l.simulators import SimulationResult
+
+    return SimulationResult(objectives={"value": float(params["x"]) ** 2},
+                            traces={"v": np.zeros(5 * 2 ** 19), "spikes": np.zeros(100)})
+
+
+def test_traces_of_a_recordings_size_are_warned_of_once_and_stored(tmp_path, capsys):
+    path = l2l.run(_config(), tmp_path / "run.h5", simulator=_recording, progress=False)
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "MiB" in line]
+    assert warnings == ["l2l: warning: the traces of generation 0, individual 0 (its evaluation) hold 20.0 MiB ('v' "
+                        "20.0 MiB), stored in the run's file with every evaluation (20 GiB for 1,000 such): return a "
+                        "summary, and save a recording to a file of your own; later ones are not named"]
+    assert len(l2l.load(path)) == 4
