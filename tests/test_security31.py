@@ -11,15 +11,28 @@ from l2l.jobs.base import Settings
 from l2l.simulators import SIMULATORS
 
 
-def test_another_user_of_the_host_cannot_run_code_in_a_local_runs_cluster():
+def test_another_user_of_the_host_cannot_run_code_in_a_local_runs_cluster(tmp_path, monkeypatch):
     """The local backend's scheduler listened on 127.0.0.1 in plain TCP: any user of a shared login node could
-    connect a Dask client to it and run code as the user who started the run."""
+    connect a Dask client to it and run code as the user who started the run. And Dask's scratch folder,
+    ``<temp folder>/dask-scratch-space``, was used when another user had made it, and put first on ``sys.path``
+    of l2l's process: a module they left there was imported in place of the one meant."""
+    import importlib.util
+    import tempfile
+
     from distributed import Client
     from distributed.comm.addressing import parse_address, parse_host_port
 
+    shared = tmp_path / "tmp" / "dask-scratch-space"  # made by another user, writable by all
+    shared.mkdir(parents=True)
+    shared.chmod(0o777)
+    (shared / "l2l_planted_module.py").write_text("raise SystemExit('their code ran')\n")
+    monkeypatch.setattr(tempfile, "tempdir", str(shared.parent))
     executor = BACKENDS.create("local", {"workers": 1})
     try:
         executor.start(SIMULATORS.create("sphere", {}), Settings(objectives=("fitness",)))
+        assert importlib.util.find_spec("l2l_planted_module") is None
+        folders = executor._client.run(lambda dask_worker: dask_worker.local_directory)
+        assert not [folder for folder in folders.values() if folder.startswith(str(shared))]
         cluster = executor._cluster
         scheme, location = parse_address(cluster.scheduler_address)
         assert scheme == "tls"
@@ -159,6 +172,8 @@ def test_another_user_of_the_cluster_cannot_run_code_in_a_slurm_runs_scheduler(t
     could connect a Dask client and run code as the run's user. Its worker jobs now get the TLS credentials in files
     only the user can read, named in the job script (quoted: a run's folder may hold a blank or a quote)."""
     import stat
+    import sys
+    import tempfile
 
     from distributed import Client
     from distributed.comm.addressing import parse_address
@@ -174,11 +189,17 @@ def test_another_user_of_the_cluster_cannot_run_code_in_a_slurm_runs_scheduler(t
 
     monkeypatch.setattr(l2l.jobs.slurm, "slurm_cluster_class", lambda: Unscaled)
     monkeypatch.setattr(SlurmExecutor, "check_submission", lambda self: None)
+    shared = tmp_path / "tmp" / "dask-scratch-space"  # made by another user, writable by all
+    shared.mkdir(parents=True)
+    shared.chmod(0o777)
+    monkeypatch.setattr(tempfile, "tempdir", str(shared.parent))
     executor = SlurmExecutor()
     executor._run_dir = str(tmp_path / "it's a run.work")
     executor._client = executor._connect()
     cluster = executor._cluster
     try:
+        # the scheduler's folder goes first on sys.path: one in another user's folder, they could swap for theirs
+        assert not [path for path in sys.path if path.startswith(str(shared))]
         scheme, location = parse_address(cluster.scheduler_address)
         assert scheme == "tls"
         with pytest.raises(Exception):  # noqa: B017 - refused however Dask words it (no client comes up)

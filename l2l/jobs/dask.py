@@ -30,13 +30,16 @@ late for that, and such a run is not counted.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import collections
 import logging
 import math
 import os
 import pickle
 import queue
+import shutil
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -216,6 +219,31 @@ def local_security() -> Any:
         except ImportError:  # (Security.temporary needs cryptography, which distributed does not require)
             _local_security.append(None)
     return _local_security[0]
+
+
+_local_scratch: list[str] = []
+
+
+def local_scratch() -> str | None:
+    """Where this process's ``local`` clusters and ``slurm`` schedulers keep their folders (Dask's
+    ``temporary-directory`` while they start): one folder of the process's own, made by ``mkdtemp`` (mode 0700)
+    in the temp folder and removed as the process exits; None if Dask's ``temporary-directory`` is set (the
+    user's choice).
+
+    Dask's default, ``<temp folder>/dask-scratch-space``, is common to the users of a host, and used when it is
+    writable, also if another user made it: every Dask server (a scheduler, the nannies, in this process)
+    puts its folder there first on ``sys.path``, so a module that user left in it was imported by l2l in place of
+    the one it meant, their code run as ours.
+    """
+    import dask
+
+    if not _local_scratch:
+        if dask.config.get("temporary-directory", None):
+            return None
+        folder, owner = tempfile.mkdtemp(prefix="l2l-dask-"), os.getpid()
+        atexit.register(lambda: os.getpid() == owner and shutil.rmtree(folder, True))  # (not by a forked child)
+        _local_scratch.append(folder)
+    return _local_scratch[0]
 
 
 def dashboard_available() -> bool:
@@ -1104,6 +1132,9 @@ class LocalExecutor(_DaskExecutor):
             plugin.payload()  # a simulator that cannot be pickled fails here, once, not in each worker's start
             plugins = {"plugins": (plugin,)}
         settings = {}
+        scratch = local_scratch()
+        if scratch is not None:  # read by the scheduler and the nannies as they start (see local_scratch)
+            settings["temporary-directory"] = scratch
         if (fork_server_available() and dask.config.get("distributed.worker.multiprocessing-method") == "spawn"
                 and start_fork_server()):
             # Workers fork from a server that imported Dask once (see l2l.jobs.warm), not one interpreter each.

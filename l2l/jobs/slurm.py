@@ -42,7 +42,8 @@ from typing import ClassVar
 
 from l2l.errors import ConfigError
 from l2l.jobs.base import Outcome, warn_line
-from l2l.jobs.dask import _DaskExecutor, closing_through_ctrl_c, dashboard_available, local_security
+from l2l.jobs.dask import (_DaskExecutor, closing_through_ctrl_c, dashboard_available, local_scratch,
+                           local_security)
 from l2l.jobs.dask_logs import cluster_closed, clusters_quiet, forget_closed_servers
 from l2l.jobs.slurm_common import (JobsRefused, SlurmError, WorkersRefused, call, check_extra_directives,
                                    check_interface, check_script_values, check_with_test_only, format_walltime,
@@ -472,6 +473,7 @@ class SlurmExecutor(_DaskExecutor):
         super().start(simulator, settings)
 
     def _connect(self):
+        import dask
         from distributed import Client
         log_directory = self._log_directory()
         if log_directory:
@@ -486,8 +488,10 @@ class SlurmExecutor(_DaskExecutor):
         if not getattr(self, "_quieted", False):  # until close() has closed the cluster
             clusters_quiet(LOG_LEVEL)
             self._quieted = True
+        scratch = local_scratch()  # the scheduler's folder, first on this process's sys.path: not in a shared /tmp's
         try:
-            self._cluster = slurm_cluster_class()(**kwargs, job_cls=job_cls)
+            with dask.config.set({"temporary-directory": scratch} if scratch else {}):
+                self._cluster = slurm_cluster_class()(**kwargs, job_cls=job_cls)
         except BaseException:
             self._unquiet()
             raise
