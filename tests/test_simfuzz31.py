@@ -9,6 +9,8 @@ nothing computed is lost, the file stays valid.
   768)`` under l2l's traceback, naming neither the signal nor the exit status. Without a timeout, on ``serial``, the
   crash takes l2l's process with it: it now prints where in the function it happened (was: nothing at all).
 * Traces of a recording's size (88 MiB an evaluation) were stored without a word: 16 segments wrote a 2 GB file.
+* A ``command`` program that prints megabytes of progress: its whole output was held in l2l's memory, several times
+  (300 MB printed: 1.2 GB resident); only the ends are read now.
 """
 
 from __future__ import annotations
@@ -21,10 +23,10 @@ import signal
 import subprocess
 import sys
 import textwrap
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
-
 import l2l
 
 
@@ -103,3 +105,32 @@ def test_traces_of_a_recordings_size_are_warned_of_once_and_stored(tmp_path, cap
                         "20.0 MiB), stored in the run's file with every evaluation (20 GiB for 1,000 such): return a "
                         "summary, and save a recording to a file of your own; later ones are not named"]
     assert len(l2l.load(path)) == 4
+
+
+def _command(program: str):
+    from l2l.simulators.command import Command
+
+    return Command(argv=(sys.executable, "-c", program, "{x}"))
+
+
+def test_a_command_that_prints_megabytes_is_read_without_holding_them(tmp_path):
+    """Its result, printed after 40 MB of progress bars (carriage returns) and longer than the block read from the
+    end of its output, is read whole; its 10 MB on stderr are not held either."""
+    flood = ("import json, sys\nline = '\\r' + '#' * 999\nfor _ in range(40000):\n    sys.stdout.write(line)\n"
+             "sys.stderr.write('e' * 10 ** 7)\nprint()\n"
+             "print(json.dumps(dict(objectives=dict(value=float(sys.argv[1]) * 2), traces=dict(t=[0.125] * 60000))))"
+             "\nprint('   ')\n")
+    tracemalloc.start()
+    try:
+        result = _command(flood).evaluate({"x": 0.25}, 1, _context(tmp_path))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert result.objectives == {"value": 0.5} and result.traces["t"].shape == (60000,)
+    assert peak < 8 * 2 ** 20, f"{peak / 2 ** 20:.1f} MiB held for 50 MB of output"
+
+
+def _context(tmp_path):
+    from l2l.simulators.base import EvaluationContext
+
+    return EvaluationContext(generation=0, individual=0, run_dir=str(tmp_path / "run.work"))

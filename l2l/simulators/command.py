@@ -236,6 +236,32 @@ def _placeholders(arg: str) -> list[tuple[str, str | None, str | None, str | Non
                           f"placeholder as {{budget}}, and a brace the program should get as {{{{ or }}}}") from None
 
 
+#: The bytes read from the end of a program's stdout and stderr for its failure's tails and last line on stderr.
+OUTPUT_END = 1 << 16
+
+
+def _last_bytes(file, size: int = OUTPUT_END) -> bytes:
+    """The last ``size`` bytes of the open binary ``file``."""
+    end = file.seek(0, os.SEEK_END)
+    file.seek(max(0, end - size))
+    return file.read()
+
+
+def _last_line_of(file) -> str:
+    """The last non-empty line of the open binary ``file`` (a program's stdout), as ``str.splitlines`` splits
+    it, read from its end in growing blocks: the result is there, however much was printed before it."""
+    end = file.seek(0, os.SEEK_END)
+    size = OUTPUT_END
+    while True:
+        start = max(0, end - size)
+        file.seek(start)
+        lines = [line for line in file.read().decode("utf-8", errors="replace").splitlines() if line.strip()]
+        # the block's first line may have begun before it: the last line is whole once another came before it
+        if start == 0 or len(lines) >= 2:
+            return lines[-1] if lines else ""
+        size *= 4
+
+
 def _tail(text: bytes | str | None) -> str:
     if not text:
         return ""
@@ -518,23 +544,27 @@ class Command(Simulator):
         # the program dies with this process (kill -9 of l2l left it running to its end): by a guard process, or
         # setpriv; both start it without a fork of l2l (a preexec_fn did: echo evaluated at 17/s, before it 33/s)
         started, env, preexec = parent_death.spawn(argv, workdir, env)
-        try:
-            proc = subprocess.run(started, cwd=workdir, env=env, capture_output=True, timeout=context.timeout,
-                                  check=False, preexec_fn=preexec)
-        except subprocess.TimeoutExpired as exc:
-            _kill_started(workdir)  # subprocess killed the program; a wrapper's children would run on
-            raise EvaluationTimeout(f"command ran past its timeout of {context.timeout} s\n"
-                                    f"--- stdout (tail) ---\n{_tail(exc.stdout)}\n"
-                                    f"--- stderr (tail) ---\n{_tail(exc.stderr)}") from None
-        except OSError as exc:
-            raise EvaluationError(f"cannot start {argv[0]!r}: {exc}") from None
-        except BaseException:  # Ctrl+C (SIGINT to l2l alone): subprocess killed the program, not its children
-            _kill_started(workdir)
-            # a stop (Ctrl+C, a slurm-array task's scancel), not the program's failure: its folder goes as a
-            # success's does (l2l resume runs the evaluation again in a fresh one in any case)
-            self._remove_workdir(workdir, context.run_dir)
-            raise
-        stdout = proc.stdout.decode("utf-8", errors="replace")
+        # its output goes to files, of which only the ends are read: captured whole in memory, a program that
+        # printed 300 MB of progress lines took 1.2 GB of l2l's
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            try:
+                proc = subprocess.run(started, cwd=workdir, env=env, stdout=out, stderr=err,
+                                      timeout=context.timeout, check=False, preexec_fn=preexec)
+            except subprocess.TimeoutExpired:
+                _kill_started(workdir)  # subprocess killed the program; a wrapper's children would run on
+                raise EvaluationTimeout(f"command ran past its timeout of {context.timeout} s\n"
+                                        f"--- stdout (tail) ---\n{_tail(_last_bytes(out))}\n"
+                                        f"--- stderr (tail) ---\n{_tail(_last_bytes(err))}") from None
+            except OSError as exc:
+                raise EvaluationError(f"cannot start {argv[0]!r}: {exc}") from None
+            except BaseException:  # Ctrl+C (SIGINT to l2l alone): subprocess killed the program, not its children
+                _kill_started(workdir)
+                # a stop (Ctrl+C, a slurm-array task's scancel), not the program's failure: its folder goes as a
+                # success's does (l2l resume runs the evaluation again in a fresh one in any case)
+                self._remove_workdir(workdir, context.run_dir)
+                raise
+            proc.stdout, proc.stderr = _last_bytes(out), _last_bytes(err)
+            last_line = _last_line_of(out) if self.result == "stdout" else ""
         failure_text = (f"\n--- stdout (tail) ---\n{_tail(proc.stdout)}"
                         f"\n--- stderr (tail) ---\n{_tail(proc.stderr)}\n--- workdir: {workdir}")
         if proc.returncode < 0:  # subprocess reports a signal as -N: "exited with status -9" named no signal
@@ -547,7 +577,7 @@ class Command(Simulator):
                                   f"{f': {said}' if said else ' (nothing on stderr)'}{failure_text}")
         try:
             if self.result == "stdout":
-                lines = [line for line in stdout.splitlines() if line.strip()]
+                lines = [last_line] if last_line else []
                 if not lines:  # its result printed to stderr (logging, print(..., file=sys.stderr)) is common
                     said = _last_line(proc.stderr)
                     raise EvaluationError("command printed nothing on stdout" + (
