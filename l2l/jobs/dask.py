@@ -1236,6 +1236,14 @@ class DaskExecutor(_DaskExecutor):
                             "lost, before the run ends in one line", gt=0, le=86400)
 
     def __post_init__(self) -> None:
+        for key, value in (("address", self.address), ("scheduler_file", self.scheduler_file)):
+            if value and not value.strip():  # (an unset shell variable?) was tried: a 'missing port' or a wait of
+                # `timeout` for the file ' ', after the run's file was made
+                raise ConfigError(f"backend 'dask': {key} = {value!r} is blank; give a value, or leave it out")
+        if self.scheduler_file and os.path.isdir(self.scheduler_file):  # was refused after the run's file was made
+            raise ConfigError(f"backend 'dask': scheduler_file {self.scheduler_file!r} is a folder; give the file "
+                              f"'dask scheduler --scheduler-file FILE' writes, e.g. "
+                              f"{os.path.join(self.scheduler_file, 'scheduler.json')!r}")
         if not self.address and not self.scheduler_file:
             # Dask's own setting (DASK_SCHEDULER_ADDRESS, or its config files), as Dask's client takes it: the one
             # way to name a scheduler to `l2l resume FILE --backend dask`, whose backend starts from its defaults
@@ -1252,6 +1260,13 @@ class DaskExecutor(_DaskExecutor):
             # (a file not written yet, in a folder that is there, is waited for: see _file_address)
             raise ConfigError(f"backend 'dask': scheduler_file {self.scheduler_file!r} does not exist, nor does its "
                               f"folder {folder!r}")
+
+    def pre_run_checks(self, simulator: Simulator | None = None) -> list[str]:
+        """An address no Dask client can connect to (``abc``, a path) is refused by ``l2l run --dry-run`` too, which
+        said the config was valid (the run refused it as it started, before its file existed)."""
+        if self.address and not self.scheduler_file:
+            self._check_address(self.address)
+        return []
 
     def _connect(self):
         if getattr(self, "_quiet", None) is None:  # removed in close, or below if no client is made

@@ -40,7 +40,7 @@ import time
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from l2l.errors import ConfigError
+from l2l.errors import ConfigError, ExecutorError
 from l2l.jobs.base import Outcome, warn_line
 from l2l.jobs.dask import (_DaskExecutor, closing_through_ctrl_c, dashboard_available, local_scratch,
                            local_security)
@@ -326,6 +326,10 @@ class SlurmExecutor(_DaskExecutor):
             "partition", "account", "memory", "walltime", "job_extra_directives", "prologue", "interface",
             "lifetime", "lifetime_stagger", "log_directory")}, patterns=LOG_FOLDER)
         memory_bytes(who, "memory", self.memory)
+        if self.log_directory and os.path.lexists(self.log_directory) and not os.path.isdir(self.log_directory):
+            # (was a FileExistsError traceback as the run started, its file left behind)
+            raise ConfigError(f"{who}: log_directory {self.log_directory!r} is not a folder; give the folder of the "
+                              f"worker jobs' logs, or leave it out for <run>.work/slurm-logs")
         if self.interface:
             check_interface(who, self.interface)
         seconds = walltime_seconds(self.walltime, f"{who}: walltime")
@@ -479,7 +483,11 @@ class SlurmExecutor(_DaskExecutor):
         if log_directory:
             if not self.log_directory:  # checked with the output path already, unless started by other code
                 self.check_run_dir(getattr(self, "_run_dir", None) or "", {})
-            os.makedirs(log_directory, exist_ok=True)
+            try:
+                os.makedirs(log_directory, exist_ok=True)
+            except OSError as exc:  # no permission, a file in the way: was a traceback
+                raise ExecutorError(f"backend 'slurm': cannot create the folder of the worker jobs' logs "
+                                    f"{log_directory}: {exc.strerror or exc}") from None
         self.check_submission()  # started without prepare()
         _ClosingNoise.install().closing = False
         self._submissions, self._stuck_since, self._warned = _Submissions(self.maximum_jobs), None, False
