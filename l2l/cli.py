@@ -39,14 +39,14 @@ def _run(args: argparse.Namespace) -> int:
         start_fork_server()  # the workers' imports overlap the loop's (l2l.run does the same)
     from l2l.control import RunControl
     from l2l.jobs import signals
-    from l2l.loop import build, check_out, default_out, run
+    from l2l.loop import build, check_out, default_out, out_folder_refusal, run
 
     components = build(config)  # refuse a bad config before printing or creating anything
     if args.out is not None and not args.out.strip():  # '' fell back to the default file unsaid
         raise ConfigError(f"--out must name a file, e.g. run.h5, got {args.out!r}")
     out = Path(args.out) if args.out else default_out(config)
     if out.is_dir():  # '.' and '/' (names without a last part) failed with a traceback in check_out's first check
-        raise TrajectoryError(f"{out} is a folder; give --out a file name, e.g. {out / 'run.h5'}")
+        raise TrajectoryError(out_folder_refusal(out, config, from_config=not args.out))
     if args.out and args.out.endswith(("/", os.sep)):  # 'x/' wrote a file named x, not a run in the folder x
         raise ConfigError(f"--out must name a file, e.g. {os.path.join(args.out, 'run.h5')}, got {args.out!r}")
     existing = None

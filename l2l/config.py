@@ -474,6 +474,11 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".", *,
     backend = _component("backend", data.get("backend"), default="local")
     if backend.name == "local" and "memory_limit" in backend.options:
         _check_memory_limit(backend.options["memory_limit"])
+    python = backend.options.get("python") if backend.name == "slurm-array" else None
+    if isinstance(python, str) and python:  # a path made absolute beside the config: each task starts elsewhere
+        from l2l.jobs.slurm_common import interpreter
+        python = interpreter(python, f"backend 'slurm-array': python = {python!r}", base_dir)
+        backend = Component(backend.name, {**backend.options, "python": python})
     for key in ("path", "config_dir", "workdir"):
         # checked before a falsy value (path = [], config_dir = false) would be taken for 'not given' and
         # replaced by the config's folder below, silently

@@ -158,13 +158,25 @@ def _target_out_of_reach(config: RunConfig, components: Components, interval: fl
             f"{way}, or leave the target out")
 
 
-def check_out(path: Path, config: RunConfig | None = None, *, existing_ok: bool = False) -> None:
+def out_folder_refusal(path: Path, config: RunConfig | None = None, from_config: bool = False) -> str:
+    """What refuses the output ``path`` that is a folder: named as the user gave it, ``--out`` (``out=``) or,
+    ``from_config`` (no ``--out``: :func:`default_out`), the config's ``run.out``."""
+    if from_config and config is not None and config.out:
+        suggested = shown(Path(config.out) / "run.h5")
+        return (f'run.out = "{shown(config.out)}" in the config names a folder ({path}); give run.out a file name, '
+                f'e.g. "{suggested}", or give {option("out", Placeholder("FILE"))}')
+    return f"{path} is a folder; give {option('out')} a file name, e.g. {path / 'run.h5'}"
+
+
+def check_out(path: Path, config: RunConfig | None = None, *, existing_ok: bool = False,
+              from_config: bool = False) -> None:
     """Refuse an output path that cannot become a new trajectory, before anything is created; ``config``, the
     run's, tells an existing trajectory of another config (not to be resumed instead) from one of this config.
     ``existing_ok`` (``l2l run --dry-run``, which writes nothing): an existing file is refused only if it holds a
-    run of another config, a mistake the real run would not get past either."""
+    run of another config, a mistake the real run would not get past either. ``from_config``: ``path`` is the
+    config's ``run.out`` (no ``--out`` given), which a refusal names."""
     if path.is_dir():  # first: '.' has no name for the run folder's (ValueError: ... has an empty name)
-        raise TrajectoryError(f"{path} is a folder; give {option('out')} a file name, e.g. {path / 'run.h5'}")
+        raise TrajectoryError(out_folder_refusal(path, config, from_config))
     if config is not None:
         _check_run_folder(path, config)
     function = bool(config is not None and config.simulator.options.get("callable"))  # resumed by passing it again
@@ -400,7 +412,7 @@ def run(config: RunConfig | Mapping[str, Any], out: str | os.PathLike | None = N
     components = build(config, simulator)
     config = components.config
     path = _out_path(out) if out is not None else default_out(config)
-    check_out(path, config)
+    check_out(path, config, from_config=out is None)
     warn_options(components)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -933,8 +945,28 @@ def _check_raised(loop: dict[str, Any], ended: bool, unit: str = "compute units"
             continue
         have, what = done[key]
         if ended and float(value) < float(have):
-            shown = f"{have:.1f}" if key == "max_time" else f"{have:g}"
-            raise ConfigError(f"the run has {shown} {what} already; {option(key)} must be at least {shown}")
+            if key == "max_time":  # to 0.1 s, 0.04 s read '0.0 ... must be at least 0.0' with --max-time 0 refused
+                shown, least = _figure(float(have)), _at_least(float(have))
+            else:
+                shown = least = f"{have:g}"
+                if float(least) < float(have):  # 6 significant digits, rounded down: the figure in full
+                    least = repr(float(have))
+            raise ConfigError(f"the run has {shown} {what} already; {option(key)} must be at least {least}")
+
+
+def _figure(value: float) -> str:
+    """``value`` as a message gives it: one decimal place from 1 up, three significant digits below."""
+    return f"{value:.1f}" if value >= 1 or value == 0 else f"{value:.3g}"
+
+
+def _at_least(value: float) -> str:
+    """The least figure a message asks for in place of ``value`` (>= 0): as :func:`_figure` writes it, rounded
+    up, so that the figure given back is not refused again (0.0123 -> '0.013', 12.04 -> '12.1')."""
+    if value <= 0:
+        return "0"
+    places = 1 if value >= 0.1 else 1 - math.floor(math.log10(value))  # two significant digits below 0.1
+    text = f"{math.ceil(round(value * 10 ** places, 6)) / 10 ** places:.{places}f}"
+    return text if float(text) >= value else repr(value)
 
 
 def _stored_outcomes(trajectory: Trajectory, generation: int, objectives: tuple[Objective, ...],

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from l2l.errors import ConfigError, command
 from l2l.jobs.slurm_common import (SlurmError, call, check_extra_directives, check_script_values, directive,
-                                   format_walltime, parse_job_id, slurm_memory, walltime_seconds)
+                                   format_walltime, interpreter, parse_job_id, slurm_memory, walltime_seconds)
 
 _BODY = """\
 set -u
@@ -118,7 +118,7 @@ def job_script(args: argparse.Namespace, config_path: Path, out: Path, name: str
         raise ConfigError(f"l2l submit: --cpus must be an integer >= 1 (CPUs of the outer-loop job), got {args.cpus}")
     if args.cpus > 1024:  # as the slurm backends' cores; 10**22 was written into the script for sbatch to refuse
         raise ConfigError(f"l2l submit: --cpus must be an integer <= 1024 (CPUs of the outer-loop job), got {args.cpus}")
-    python = _interpreter(args.python) if args.python else sys.executable
+    python = interpreter(args.python, f"l2l submit: --python {args.python}") if args.python else sys.executable
     if args.stop_grace < 1:  # was taken as 1 second unsaid
         raise ConfigError(f"l2l submit: --stop-grace must be an integer >= 1 (seconds), got {args.stop_grace}")
     lines = ["#!/bin/bash", directive("job-name", f"l2l-{name}"), directive("time", format_walltime(seconds)),
@@ -162,31 +162,18 @@ def check_not_empty(args: argparse.Namespace) -> None:
                                   f"give a value, or leave {name} out for {left_out}")
 
 
-def _interpreter(python: str) -> str:
-    """``--python`` as the job runs it: a path (a '/' in it, or '~') made absolute, since the job starts in the
-    output's folder (a relative one was looked for there: ``.venv/bin/python`` given beside the config, with --out
-    in another folder, failed as the job started); a bare name (``python3``) is left to the job's PATH. A path that
-    is a folder here is refused: the job failed at its start with bash's 'Is a directory', after its wait in the
-    queue (one only the nodes have is left to them)."""
-    if "/" not in python and not python.startswith("~"):
-        return python
-    path = os.path.abspath(os.path.expanduser(python))
-    if os.path.isdir(path):
-        raise ConfigError(f"l2l submit: --python {python} is a folder; give the interpreter in it, e.g. "
-                          f"{os.path.join(python, 'bin', 'python')}")
-    return path
-
-
 def _submit(args: argparse.Namespace) -> int:
     from l2l.config import load_config
     from l2l.components import build
-    from l2l.loop import default_out
+    from l2l.loop import default_out, out_folder_refusal
 
     check_not_empty(args)
     config_path = Path(args.config).resolve()
     config = load_config(config_path)
     build(config)  # refuse a bad config now, not hours later in the queue
     out = Path(args.out).resolve() if args.out else default_out(config).resolve()
+    if out.is_dir():  # was 'exists and cannot be resumed (... not an l2l trajectory)', naming --out for run.out
+        raise ConfigError(f"l2l submit: {out_folder_refusal(out, config, from_config=not args.out)}")
     if out.exists():
         _check_resumable(out, config, config_path)
     else:

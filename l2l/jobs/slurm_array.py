@@ -192,9 +192,11 @@ class SlurmArrayExecutor(FollowsWorkers, Executor):
     job_extra_directives: list = option([], help="extra #SBATCH options, e.g. ['--qos=long']")
     prologue: list = option([], help="shell lines run before each evaluation, e.g. ['module load nest']")
     python: str = option("", help="Python interpreter on the compute nodes ('' = the one running l2l)")
-    poll_max: float = option(5.0, help="longest pause between two squeue calls, seconds", ge=FIRST_POLL)
+    # (1e30 was taken: the pauses grew without end, the run saw its results ever later; result_grace = 1e30: a lost
+    # task never counted as lost)
+    poll_max: float = option(5.0, help="longest pause between two squeue calls, seconds", ge=FIRST_POLL, le=3600)
     result_grace: float = option(5.0, help="seconds a result file may lag behind its job's end (shared "
-                                           "file systems) before the task counts as lost", ge=0)
+                                           "file systems) before the task counts as lost", ge=0, le=86400)
 
     def __post_init__(self) -> None:
         who = "backend 'slurm-array'"

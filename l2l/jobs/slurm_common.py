@@ -172,6 +172,22 @@ def check_script_values(who: str, values: Mapping[str, Any], patterns: Mapping[s
                                   f"and every job would fail to launch; {hint}")
 
 
+def interpreter(python: str, named: str, base: str | os.PathLike = ".") -> str:
+    """The Python interpreter ``python`` as a job runs it, whose script starts in another folder (``l2l submit``'s
+    job in the output's, a ``slurm-array`` task in its batch's): a path (a '/' in it, or '~') made absolute against
+    ``base`` (a relative one was looked for in that folder: ``.venv/bin/python`` failed as the job started); a
+    bare name (``python3``) is left to the job's PATH. A path that is a folder here is refused, ``named`` as the
+    user gave it (``l2l submit: --python .venv``): the job failed at its start with bash's 'Is a directory', after
+    its wait in the queue (a path only the nodes have is left to them)."""
+    if "/" not in python and not python.startswith("~"):
+        return python
+    path = os.path.abspath(os.path.join(base, os.path.expanduser(python)))
+    if os.path.isdir(path):
+        raise ConfigError(f"{named} is a folder; give the interpreter in it, e.g. "
+                          f"{os.path.join(python, 'bin', 'python')}")
+    return path
+
+
 _PLAIN = re.compile(r"^[A-Za-z0-9_.,:@%+=/\-\[\]]+$")
 
 
