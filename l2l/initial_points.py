@@ -9,18 +9,19 @@ part of the run state (``loop["initial_given"]``), committed with the optimizer'
 evaluates none of them twice.
 
 The optimizers that learn from every result (:data:`TAKE_POINTS`) are told the points as results they never asked
-for; under a multi-fidelity policy, those that ``learns_partial`` (tpe, motpe) are also told a point's results below
-the top budget, as for their own candidates (``tell_partial`` adds the point at its first result, and ``tell`` finds
-it there at the top budget: one trial each). The generational ones that take them (:data:`INJECT_POINTS`: their ``takes_initial_points``) get them
-injected (``inject``, see :mod:`l2l.optimizers._generations`): the points are the first members of the first
-generation, in place of that many of the optimizer's own, and are told with it, so selection keeps the good ones
-(more points than a generation: the next generations' first members, each sampled after the one before was told);
-CMA-ES and the evolution strategies clip an injected point's step from the mean first, as CMA-ES does. Nevergrad
-(:data:`SUGGEST_POINTS`) hands them out by its own ``suggest``, one per ask, and its method is told them as
-candidates it did not ask (see :mod:`l2l.optimizers.nevergrad`). The other (gradient-descent, whose probes estimate
-a gradient) refuses them in one line, and so does ``auto`` where it picks it. Under policy ``pbt`` the optimizer is
-only asked for the first members, never told, so every optimizer does there; policy ``model-based`` proposes every
-candidate itself and takes none.
+for; under a multi-fidelity policy, those that ``learns_partial`` (tpe, motpe; gp with learn_from_stopped) are also
+told a point's results below the top budget, as for their own candidates (``tell_partial`` adds the point at its
+first result, and ``tell`` finds it there at the top budget: one trial each). The generational ones that take them
+(:data:`INJECT_POINTS`: their ``takes_initial_points``) get them injected (``inject``, see
+:mod:`l2l.optimizers._generations`): the points are the first members of the first generation, in place of that many
+of the optimizer's own, and are told with it, so selection keeps the good ones (more points than a generation: the
+next generations' first members, each sampled after the one before was told); CMA-ES and the evolution strategies
+clip an injected point's step from the mean first, as CMA-ES does. Nevergrad (:data:`SUGGEST_POINTS`) hands them out
+by its own ``suggest``, one per ask, and its method is told them as candidates it did not ask (see
+:mod:`l2l.optimizers.nevergrad`). The other (gradient-descent, whose probes estimate a gradient) refuses them in one
+line, and so does ``auto`` where it picks it. Under policy ``pbt`` the optimizer is only asked for the first
+members, never told, so every optimizer does there; policy ``model-based`` proposes every candidate itself and takes
+none.
 """
 
 from __future__ import annotations

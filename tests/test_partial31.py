@@ -1,8 +1,9 @@
 """Every optimizer that can learn from stopped candidates does (session 31): the points of run.initial_points
 under a multi-fidelity policy reach tpe at every budget they get to, each once (before, only at the top budget);
 motpe told stopped candidates keeps them as Optuna keeps pruned trials of a multi-objective study (no value:
-counted toward the start-up trials, in the bad group). Runs stored before resume as they ran; a new run killed
-with kill -9 and resumed ends as the uninterrupted run."""
+counted toward the start-up trials, in the bad group); gp with learn_from_stopped = true models a stopped
+candidate by its latest value, capped at the worst told at the top budget. Runs stored before resume as they ran; a
+new run killed with kill -9 and resumed ends as the uninterrupted run."""
 
 from __future__ import annotations
 
@@ -165,3 +166,58 @@ def test_motpe_keeps_a_stopped_candidate_as_a_pruned_trial_without_a_value():
     assert [t.state for t in made] == [optuna.trial.TrialState.PRUNED, optuna.trial.TrialState.FAIL,
                                        optuna.trial.TrialState.RUNNING]
     assert made[0].values is None and made[0].intermediate_values == {}
+
+
+def gp_config(policy: str = "asha", compute: int = 20, seed: int = 2, **options) -> dict:
+    data = config(policy, compute, seed, points=[])
+    del data["run"]["initial_points"]
+    data["optimizer"] = {"name": "gp", "population_size": 1, "n_startup_trials": 4, "n_candidates": 200,
+                         "learn_from_stopped": True, **options}
+    return data
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_gp_under_asha_uses_its_model_once_enough_candidates_stopped(tmp_path, seed):
+    """At most one candidate reaches the top budget: told only top-budget results, gp would propose at random all
+    run long (its model needs two); told the stopped ones, it proposes from its model after the 4th (the first 4
+    candidates are the same random ones, every later one differs)."""
+    codes = []
+    for learn in (True, False):
+        path = l2l.run(l2l.from_mapping(gp_config(seed=seed, learn_from_stopped=learn)), tmp_path / f"{learn}.h5",
+                       progress=False)
+        state = final_state(path)
+        assert sum(1 for r in state["trials"].values() if r["budget"] == 9) <= 1
+        codes.append(np.array([r["code"] for _, r in sorted(state["trials"].items(), key=lambda kv: int(kv[0]))]))
+    learned, ignored = codes
+    n = min(len(learned), len(ignored))
+    assert n >= 6
+    assert np.array_equal(learned[:4], ignored[:4])
+    assert all(not np.array_equal(learned[i], ignored[i]) for i in range(4, n))
+
+
+def test_gp_keeps_a_stopped_candidate_below_every_complete_one_and_forgets_it_once_complete():
+    """A stopped candidate's value is capped at the worst told at the top budget; told at the top budget later,
+    it is a complete result only (not also a stopped one)."""
+    space = Space.from_json({"x": {"low": -5.0, "high": 5.0, "shape": [2]}})
+    problem = Problem(space, (Objective("value", "minimize"),))
+    gp = OPTIMIZERS.create("gp", {"population_size": 3, "n_startup_trials": 2, "learn_from_stopped": True})
+    codes, state = gp.ask(problem, gp.init(problem, 1))
+    state = gp.tell(problem, state, codes[:1], [[-5.0]])
+    state = gp.tell_partial(problem, state, codes[1:], [1.0, 3.0], [[-1.0], [-9.0]])
+    stopped, values = gp._stopped(problem, state, np.array([-5.0]))
+    assert np.array_equal(stopped, codes[1:]) and list(values) == [-5.0, -9.0]
+    state = gp.tell(problem, state, codes[1:2], [[-2.0]])
+    assert np.array_equal(state["partial"]["codes"], codes[2:]) and len(state["pending"]) == 1
+
+
+def test_a_new_hyperband_gp_run_killed_and_resumed_equals_the_whole(tmp_path):
+    """Killed after stopped candidates were committed: the resumed run's rows are the uninterrupted run's."""
+    data = gp_config("hyperband", compute=60, seed=3)
+    whole = l2l.load(l2l.run(l2l.from_mapping(data), tmp_path / "whole.h5", progress=False))
+    killed = tmp_path / "killed.h5"
+    killed_run(data, killed, 12, tmp_path)
+    assert 0 < len(l2l.load(killed)) < len(whole)
+    assert len(final_state(killed)["optimizer"]["partial"]["codes"]) >= 4
+    l2l.resume(killed, progress=False)
+    assert comparable(l2l.load(killed)).equals(comparable(whole))
+

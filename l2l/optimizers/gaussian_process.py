@@ -23,6 +23,25 @@ The state is the told codes and scores, the asked-but-untold codes and the
 random generator's state, all arrays: asking is a pure function of it.
 Fitting costs O(n^3) in the number of told points per likelihood evaluation:
 meant for expensive evaluations and a few hundred points.
+
+Under a multi-fidelity policy (asha, successive-halving, hyperband,
+median-stopping) and with ``learn_from_stopped = true`` (off by default: on
+development seeds it helped early where the budgets agree, not at the end,
+see docs/optimizers.md) the state also holds ``partial``: the codes and
+scores of the candidates' latest results below the top budget
+(:meth:`~l2l.optimizers.base.Optimizer.tell_partial`; a point of
+run.initial_points too), dropped once the candidate is told at the top
+budget. A stopped candidate enters the model with its latest value, but never
+above the worst value told at the top budget (a low-budget value is not a
+final one: the ranks of the stopped among themselves and below the complete
+ones are kept, as TPE ranks pruned trials), in place of the constant lie it
+got as an asked-and-untold candidate; the model is used once
+``n_startup_trials`` candidates have results at any budget, not only after
+two at the top. The hyperparameters are then fitted on the best
+:data:`_FIT_POINTS` (the posterior holds all). Without ``partial`` (the
+default, and every state stored before session 31) a stopped candidate stays
+asked and untold, so it gets the constant lie (``liar``: the worst value told,
+or the model's mean) at every ask.
 """
 
 from __future__ import annotations
@@ -45,6 +64,24 @@ _LOG_LENGTH = (math.log(1e-2), math.log(1e2))
 _LOG_SIGNAL = (math.log(1e-2), math.log(1e2))
 _LOG_NOISE = (math.log(1e-6), math.log(1.0))
 _FIXED_NOISE = 1e-6
+#: Most points the hyperparameters are fitted on once stopped candidates are in the model (the best ones): an
+#: asha run starts hundreds, and a fit costs O(n^3) per likelihood evaluation.
+_FIT_POINTS = 200
+
+
+def _kept(rows: np.ndarray, drop: np.ndarray) -> np.ndarray:
+    """Mask of ``rows`` left once one row equal to each of ``drop`` (up to 1e-12) is taken out, first ones first."""
+    keep = np.ones(len(rows), dtype=bool)
+    for row in drop:
+        match = np.flatnonzero(keep & np.all(np.isclose(rows, row, rtol=1e-12, atol=1e-12), axis=1))
+        if len(match):
+            keep[match[0]] = False
+    return keep
+
+
+def _without(rows: np.ndarray, drop: np.ndarray) -> np.ndarray:
+    """``rows`` without one row equal to each of ``drop`` (see :func:`_kept`)."""
+    return rows[_kept(rows, drop)]
 
 
 # -- the model -------------------------------------------------------------------
@@ -239,6 +276,7 @@ class GaussianProcess(Optimizer):
 
     name: ClassVar[str] = "gp"
     supports_async: ClassVar[bool] = True
+    learns_partial: ClassVar[bool] = True
 
     population_size: int = option(10, help="candidates asked per generation", ge=1, le=MAX_POPULATION)
     n_startup_trials: int = option(10, help="random candidates before the model is used", ge=0)
@@ -250,6 +288,9 @@ class GaussianProcess(Optimizer):
     deterministic_objective: bool = option(False, help="assume noise-free evaluations (fix a tiny noise variance)")
     weights: tuple[float, ...] | None = option(None, help="weights of a weighted sum of several objectives "
                                                           "(larger-is-better scores)")
+    learn_from_stopped: bool = option(False, help="under a multi-fidelity policy, model the stopped candidates by "
+                                      "their latest values, never above the worst told at the top budget (off: "
+                                      "they are lied as pending ones)")
 
     def check(self, problem: Problem) -> None:
         super().check(problem)
@@ -258,8 +299,11 @@ class GaussianProcess(Optimizer):
     # -- the contract ----------------------------------------------------------
     def init(self, problem: Problem, seed: int) -> State:
         dimension, k = problem.space.dimension, problem.n_objectives
-        return {"rng": new_rng_state(seed), "codes": np.empty((0, dimension)), "scores": np.empty((0, k)),
-                "pending": np.empty((0, dimension))}
+        state = {"rng": new_rng_state(seed), "codes": np.empty((0, dimension)), "scores": np.empty((0, k)),
+                 "pending": np.empty((0, dimension))}
+        if self.learn_from_stopped:
+            state["partial"] = {"codes": np.empty((0, dimension)), "scores": np.empty((0, k))}
+        return state
 
     def ask(self, problem: Problem, state: State, n: int | None = None) -> tuple[np.ndarray, State]:
         space = problem.space
@@ -267,7 +311,15 @@ class GaussianProcess(Optimizer):
         rng = rng_from_state(state["rng"])
         told_x = space.to_unit(state["codes"])
         y = finite_scores(self.scalar_scores(problem, state["scores"]))
-        lied_x = space.to_unit(state["pending"])
+        pending = state["pending"]
+        stopped = 0
+        if state.get("partial") is not None and len(state["partial"]["codes"]):
+            codes, values = self._stopped(problem, state, y)
+            if len(codes):
+                pending = _without(pending, codes)
+                told_x, y = np.vstack([told_x, space.to_unit(codes)]), np.concatenate([y, values])
+                stopped = len(codes)
+        lied_x = space.to_unit(pending)
         model = None
         rows = []
         for _ in range(size):
@@ -275,7 +327,7 @@ class GaussianProcess(Optimizer):
                 point = rng.random(space.dimension)
             else:
                 if model is None:
-                    model = self._fit(told_x, y, rng)
+                    model = self._fit(told_x, y, rng, _FIT_POINTS if stopped else None)
                 point = self._next_point(model, told_x, lied_x, rng)
             code = space.canonical(space.from_unit(point))
             rows.append(code)
@@ -284,13 +336,48 @@ class GaussianProcess(Optimizer):
         return candidates, {**state, "rng": rng_state(rng), "pending": np.vstack([state["pending"], candidates])}
 
     def tell(self, problem, state, candidates, scores, outputs=None) -> State:
-        return record_told(problem, state, candidates, scores)
+        new = record_told(problem, state, candidates, scores)
+        partial = state.get("partial")
+        if partial is not None and len(partial["codes"]):  # told at the top budget: no longer a stopped one
+            keep = _kept(partial["codes"], np.asarray(candidates, dtype=float).reshape(-1, problem.space.dimension))
+            if not keep.all():
+                new["partial"] = {"codes": partial["codes"][keep], "scores": partial["scores"][keep]}
+        return new
+
+    def tell_partial(self, problem, state, candidates, budgets, scores) -> State:
+        """Latest results below the top budget (see the module's docstring): each replaces the candidate's earlier
+        one. A state without ``partial`` (stored before, or ``learn_from_stopped = false``) is returned as it is."""
+        partial = state.get("partial")
+        if partial is None:
+            return state
+        dimension, k = problem.space.dimension, problem.n_objectives
+        candidates = np.asarray(candidates, dtype=float).reshape(-1, dimension)
+        scores = np.asarray(scores, dtype=float).reshape(len(candidates), k)
+        codes, values = partial["codes"].copy(), partial["scores"].copy()
+        for row, score in zip(candidates, scores):
+            hits = np.flatnonzero(np.all(np.isclose(codes, row, rtol=1e-12, atol=1e-12), axis=1))
+            if len(hits):
+                values[hits[0]] = score
+            else:
+                codes, values = np.vstack([codes, row[None, :]]), np.vstack([values, score[None, :]])
+        return {**state, "partial": {"codes": codes, "scores": values}}
+
+    def _stopped(self, problem: Problem, state: State, told: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The stopped candidates the model holds (a failed segment left out) and their values: the latest, capped
+        at the worst value told at the top budget (``told``, finite)."""
+        values = self.scalar_scores(problem, state["partial"]["scores"])
+        ok = np.isfinite(values)
+        values = values[ok]
+        if len(told):
+            values = np.minimum(values, float(np.min(told)))
+        return state["partial"]["codes"][ok], values
 
     # -- the model ---------------------------------------------------------------
-    def _fit(self, x: np.ndarray, scores: np.ndarray, rng: np.random.Generator) -> dict:
+    def _fit(self, x: np.ndarray, scores: np.ndarray, rng: np.random.Generator, most: int | None = None) -> dict:
         std = float(np.std(scores))
         y = (scores - np.mean(scores)) / (std if std > 1e-12 else 1.0)
-        theta = fit_hyperparameters(x, y, rng, self.n_restarts, self.deterministic_objective)
+        fitted = np.argsort(-y, kind="stable")[:most] if most is not None and len(y) > most else slice(None)
+        theta = fit_hyperparameters(x[fitted], y[fitted], rng, self.n_restarts, self.deterministic_objective)
         return {"theta": theta, "y": y, "best": float(np.max(y)), "posterior": _Posterior(theta, x, y)}
 
     def _next_point(self, model: dict, told_x: np.ndarray, lied_x: np.ndarray,
