@@ -11,6 +11,8 @@ nothing computed is lost, the file stays valid.
 * Traces of a recording's size (88 MiB an evaluation) were stored without a word: 16 segments wrote a 2 GB file.
 * A ``command`` program that prints megabytes of progress: its whole output was held in l2l's memory, several times
   (300 MB printed: 1.2 GB resident); only the ends are read now.
+* A function that raises KeyboardInterrupt on ``local``: it killed the Dask worker evaluating it (in a thread of
+  its own, where no Ctrl+C arrives), then the next, and each evaluation failed as ``KilledWorker`` after about 20 s.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import tracemalloc
 from pathlib import Path
 
@@ -134,3 +137,21 @@ def _context(tmp_path):
     from l2l.simulators.base import EvaluationContext
 
     return EvaluationContext(generation=0, individual=0, run_dir=str(tmp_path / "run.work"))
+
+
+def _interrupting(params, seed):
+    raise KeyboardInterrupt
+
+
+def test_a_keyboardinterrupt_raised_by_the_function_in_a_workers_thread_fails_that_evaluation():
+    from l2l.jobs.base import Settings, Task, evaluate
+    from l2l.simulators.python import CallableSimulator
+
+    outcomes = []
+    worker = threading.Thread(target=lambda: outcomes.append(evaluate(
+        CallableSimulator(function=_interrupting), Task(0, 1, 7, {"x": 0.5}), Settings(objectives=("value",)))))
+    worker.start()
+    worker.join(60)
+    assert len(outcomes) == 1 and outcomes[0].status == "failed"
+    assert outcomes[0].error.startswith("the simulator raised KeyboardInterrupt, which ends an evaluation as a "
+                                        "failure here\nTraceback")

@@ -533,7 +533,13 @@ def evaluate(simulator: Simulator, task: Task, settings: Settings) -> Outcome:
             else:
                 raw = simulator.evaluate(task.params, task.seed, context)
     except KeyboardInterrupt:
-        raise
+        if threading.current_thread() is threading.main_thread():  # Ctrl+C (or the simulator's own: not told apart)
+            raise
+        # raised by the simulator itself: Python delivers Ctrl+C to the main thread alone, and a Dask worker
+        # evaluates in another, whose death by it killed two workers per evaluation (KilledWorker, 20 s each)
+        outcome.status = FAILED
+        outcome.error = (f"the simulator raised KeyboardInterrupt, which ends an evaluation as a failure here\n"
+                         f"{traceback.format_exc()}")[-TRACEBACK_TAIL:]
     except SystemExit as exc:  # a script turned into a function may still end with sys.exit(): that
         # evaluation failed, the run goes on (l2l's own stop requests are no SystemExit)
         outcome.status = FAILED
