@@ -23,7 +23,7 @@ printed flood, ...) from it, so that two seeds make different runs of the same c
 defect. Scratch goes to a temporary folder (printed), removed unless a case is a defect (or ``--keep``).
 
 Session 31 (helper-234), seed 1, on two cores at load 20-27: serial 134 runs in about 25 minutes, local 138 in
-about 70. Serial: ok 37, all-failed-named 70 (exit 1, ``l2l: every evaluation/segment failed``), failed-named 4,
+about 50. Serial: ok 37, all-failed-named 70 (exit 1, ``l2l: every evaluation/segment failed``), failed-named 4,
 refused-1line 14 (2 of them the chdir defect below), interrupted-130 2 (KeyboardInterrupt: Ctrl+C's meaning),
 EXIT-139 2 and EXIT-3 2 (segfault, os._exit: l2l's own process dies), LEFT-PROCESS 2 (a child the model started),
 HANG 1 (3,000-5,000 files in a checkpoint_dir on a slow disk). Local: ok 41, all-failed-named 75, failed-named 4,
