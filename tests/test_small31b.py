@@ -153,3 +153,24 @@ def test_a_backend_option_no_run_can_use_is_refused_by_the_dry_run(tmp_path, cap
     err = capsys.readouterr().err
     assert err.startswith(f"l2l: error: {said}") and err.count("\n") == 1, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.toml"]
+
+
+@pytest.mark.parametrize("argv, extra, said", [
+    (["run", "--dry-run"], {"name": "slurm-array", "job_extra_directives": ["--qos=normal", "--time=1"]},
+     "backend 'slurm-array': extra directive '--time=1' sets the time limit, which l2l writes from walltime"),
+    (["run", "--dry-run"], {"name": "slurm", "job_extra_directives": ["-t 5"]},
+     "backend 'slurm': extra directive '-t 5' sets the time limit, which l2l writes from walltime"),
+    (["submit", "--dry-run", "--sbatch=-t1"], {"name": "serial"},
+     "l2l submit: --sbatch: extra directive '-t1' sets the time limit, which l2l writes from --time")])
+def test_an_extra_time_limit_directive_is_refused_naming_the_option_that_sets_it(tmp_path, capsys, monkeypatch, argv,
+                                                                                  extra, said):
+    """Before: written after l2l's own --time line, which sbatch let it override (checked on the real SLURM:
+    walltime 00:30:00 with --time=1 gave jobs of one minute, killed while l2l counted on 30)."""
+    from l2l.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    config = _toml(tmp_path / "c.toml", _sphere(backend=extra))
+    assert main([argv[0], config, *argv[1:]]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"l2l: error: {said}") and err.count("\n") == 1, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.toml"]

@@ -131,7 +131,8 @@ def job_script(args: argparse.Namespace, config_path: Path, out: Path, name: str
         lines.append(directive("partition", args.partition))
     if args.account:
         lines.append(directive("account", args.account))
-    lines += [f"#SBATCH {extra}" for extra in check_extra_directives(args.sbatch or [], "l2l submit: --sbatch")]
+    extras = check_extra_directives(args.sbatch or [], "l2l submit: --sbatch", "--time")
+    lines += [f"#SBATCH {extra}" for extra in extras]
     grace = max(1, min(args.stop_grace, args.signal_seconds - 5))
     # what submits the job again after a scancel (the script resumes the file it finds)
     again = " ".join(shlex.quote(word) for word in (f"--chdir={out.parent}", f"{out}.submit.sh"))

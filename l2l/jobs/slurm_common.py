@@ -216,8 +216,12 @@ def directive(key: str, value: object) -> str:
 _QUOTED = re.compile(r'^"(?:[^"\\]|\\.)*"$')
 
 
-def check_extra_directives(values: Sequence[str], who: str) -> tuple[str, ...]:
+def check_extra_directives(values: Sequence[str], who: str, walltime: str = "walltime") -> tuple[str, ...]:
     """Validate user-given extra directives like '--qos=long' or '--constraint=gpu'; quote their values.
+
+    A time limit (``--time``, ``-t``) is refused, naming the option that sets it (``walltime``): every job script
+    has l2l's own ``--time`` line from that option, and sbatch took the extra one, written after it (checked: walltime
+    00:30:00 with ``--time=1`` gave jobs of one minute, killed while l2l counted on 30).
 
     An ``#SBATCH`` line is split at blanks and ends at an unquoted ``#``: written as given,
     ``--comment=my sweep #1`` made sbatch refuse every job ("Invalid directive found in batch script:
@@ -231,6 +235,10 @@ def check_extra_directives(values: Sequence[str], who: str) -> tuple[str, ...]:
             raise ConfigError(f"{who}: each extra directive must be one option such as '--qos=long', "
                               f"got {value!r}")
         name, equals, argument = value.partition("=")
+        option = name.split()[0] if name.split() else name
+        if option in ("--time", "-t") or option.startswith("-t") and not option.startswith("--"):
+            raise ConfigError(f"{who}: extra directive {value!r} sets the time limit, which l2l writes from "
+                              f"{walltime} (sbatch would take the later line); give {walltime} instead")
         if equals and not argument.strip() and not any(char.isspace() for char in name):
             # '--qos=$QOS' with QOS unset: written as --qos="", which sbatch took as none (the default, unsaid)
             raise ConfigError(f"{who}: extra directive {value!r} has no value after '='; give one, or leave the "
