@@ -18,7 +18,7 @@ when it reaches the top budget; an optimizer that ``learns_partial``, such as
 ``tpe``, is also told each result below it as a partial one, see
 :meth:`l2l.optimizers.base.Optimizer.tell_partial`; the others never hear of a
 stopped candidate). Under ``successive-halving`` and ``hyperband`` with
-``same_on_every_backend`` the results that come in while a bracket still asks
+``same_everywhere`` the results that come in while a bracket still asks
 for candidates are held and told in trial order once it asked its last, so
 that what each ask knows is the same on every backend (``_Loop.release_held``).
 

@@ -1,4 +1,4 @@
-"""successive-halving and hyperband with ``same_on_every_backend = true`` and an optimizer that learns from results
+"""successive-halving and hyperband with ``same_everywhere = true`` and an optimizer that learns from results
 (tpe, gp) ask the same candidates on every backend (session 31): the results that come in while a bracket still
 asks for its first rung's candidates are held and told in trial order once the last is asked, so every ask of a
 bracket knows the brackets before it and none of its own, whatever the number of workers and whichever segment
@@ -23,7 +23,7 @@ def hartmann(policy: str, seed: int, optimizer: str = "tpe", backend: str = "ser
     """Instant multi-fidelity hartmann3 (rungs 1, 3, 9, 27), four brackets (hyperband: one from each rung)."""
     return {"run": {"seed": seed, "compute": 100_000}, "space": {"x": {"low": 0.0, "high": 1.0, "shape": [3]}},
             "optimizer": {"name": optimizer}, "policy": {"name": policy, "brackets": 4 if policy == "hyperband" else 2,
-                       "same_on_every_backend": True},
+                       "same_everywhere": True},
             "simulator": {"name": "hartmann3", "multi_fidelity": True, "low_fidelity": "agree", "min_budget": 1,
                           "max_budget": 27},
             "backend": {"name": backend, **({"workers": 2} if backend == "local" else {})}}
@@ -85,7 +85,7 @@ def test_without_the_option_each_result_is_told_as_it_comes_in(tmp_path, two_wor
     """The default: no ``held`` in the state, and two workers whose results come in out of order ask otherwise than
     serial (what the option is for)."""
     data = hartmann("hyperband", 1)
-    data["policy"].pop("same_on_every_backend")
+    data["policy"].pop("same_everywhere")
     serial = segments(data, tmp_path / "serial.h5")
     assert "held" not in final_state(tmp_path / "serial.h5")["policy"]
     two_workers_last_first()
@@ -94,19 +94,19 @@ def test_without_the_option_each_result_is_told_as_it_comes_in(tmp_path, two_wor
 
 def test_model_based_refuses_the_option_in_one_line(tmp_path, capsys):
     data = hartmann("hyperband", 1)
-    data["policy"] = {"name": "model-based", "same_on_every_backend": True}
+    data["policy"] = {"name": "model-based", "same_everywhere": True}
     path = tmp_path / "mb.toml"
     path.write_text(toml_text(data))
     assert main(["run", str(path), "--dry-run"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "option same_on_every_backend does not apply" in err[0], err
+    assert len(err) == 1 and "option same_everywhere does not apply" in err[0], err
 
 
 def test_a_new_run_killed_while_results_were_held_resumes_to_the_whole_run(tmp_path):
     """Killed in a bracket's first rung with results held in the committed state: the resumed run tells them when
     the bracket's last candidate is asked, as the uninterrupted run did."""
     data = kill_config("hyperband", compute=80, seed=3)
-    data["policy"]["same_on_every_backend"] = True
+    data["policy"]["same_everywhere"] = True
     whole = l2l.load(l2l.run(l2l.from_mapping(data), tmp_path / "whole.h5", progress=False))
     killed = tmp_path / "killed.h5"
     killed_run(data, killed, 6, tmp_path)

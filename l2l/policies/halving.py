@@ -23,7 +23,7 @@ is told each result as it comes in: an optimizer that learns from results
 (``tpe``, ``gp``) proposes from those of the bracket's own first candidates
 that came in, which depends on how many workers run and which segment
 finished first (``serial`` knows all the ones before, two workers all but
-about one). With ``same_on_every_backend = true`` the results that come in
+about one). With ``same_everywhere = true`` the results that come in
 while the bracket still asks are *held* (the state's ``held``) and told, in
 trial order, once its last candidate is asked: every ask of a bracket knows
 the brackets before it and none of its own, so every backend and number of
@@ -61,7 +61,7 @@ class SuccessiveHalving(RungPolicy):
     hyperband: ClassVar[bool] = False
 
     brackets: int = option(0, help="brackets to run (0: until the run's compute budget is spent)", ge=0)
-    same_on_every_backend: bool = option(False, help="ask a bracket's new candidates knowing the results of the "
+    same_everywhere: bool = option(False, help="ask a bracket's new candidates knowing the results of the "
                                          "brackets before it only, so that every backend and number of workers "
                                          "runs the same candidates with tpe or gp (by default an ask also knows "
                                          "the bracket's own first results that came in)")
@@ -70,23 +70,23 @@ class SuccessiveHalving(RungPolicy):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.same_on_every_backend and self.proposes:
-            raise ConfigError(f"policy {self.name!r}: option same_on_every_backend does not apply: it proposes its "
+        if self.same_everywhere and self.proposes:
+            raise ConfigError(f"policy {self.name!r}: option same_everywhere does not apply: it proposes its "
                               f"candidates itself, as results come in; use policy 'hyperband' with it")
 
     @classmethod
     def refused_options(cls) -> tuple[str, ...]:
-        return super().refused_options() + (("same_on_every_backend",) if cls.proposes else ())
+        return super().refused_options() + (("same_everywhere",) if cls.proposes else ())
 
     def init(self, budgets: list[float], dimension: int, seed: int) -> State:
         state = {"budgets": list(budgets), "bracket": -1, "count": 0}
-        if self.same_on_every_backend:
+        if self.same_everywhere:
             state["held"] = []
         return self._open_bracket(state)
 
     def holds_results(self, state: State | None) -> bool:
         """Whether a result that comes in now waits to be told to the optimizer: while the open bracket's first
-        rung still asks for candidates. Never in a state without ``held`` (``same_on_every_backend`` off, or
+        rung still asks for candidates. Never in a state without ``held`` (``same_everywhere`` off, or
         stored before session 31)."""
         if not state or "held" not in state:
             return False
