@@ -286,16 +286,18 @@ def _not_a_trajectory(path: Path) -> str | None:
     return None if fmt == FORMAT else f"an HDF5 file without l2l's format attribute {FORMAT!r}"
 
 
-def _check_run_folder(path: Path, config: RunConfig) -> None:
+def _check_run_folder(path: Path, config: RunConfig, resumed: bool = False) -> None:
     """The backend's word on the run's folder ``<out>.work`` (the SLURM backends' job logs go there), before
-    anything is created: a ``%`` in it made slurm-array fail after the file was created."""
+    anything is created: a ``%`` in it made slurm-array fail after the file was created. ``resumed``: the
+    folders of the trajectory's owner pass too (a lab mate's run in the group's folder)."""
     from l2l.jobs import BACKENDS
     from l2l.own_files import refuse_foreign
     from l2l.results_schema.checkpoint_store import folder_of
 
     # made first by another user (in a shared /tmp, where no one else can remove or replace ours): refused
-    refuse_foreign(path.with_suffix(".work"), "the run's folder")
-    refuse_foreign(folder_of(path), "the run's checkpoint folder")
+    trusted = path if resumed else None
+    refuse_foreign(path.with_suffix(".work"), "the run's folder", trusted)
+    refuse_foreign(folder_of(path), "the run's checkpoint folder", trusted)
     check = getattr(BACKENDS.get(config.backend.name), "check_run_dir", None)
     if callable(check):
         check(str(path.with_suffix(".work")), dict(config.backend.options))
@@ -647,7 +649,7 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                     refusal = _target_out_of_reach(config, components, components.inherit, last_to_top=False)
                     if refusal:
                         raise ConfigError(refusal)
-                _check_run_folder(path, config)  # a backend given to resume, before anything is written
+                _check_run_folder(path, config, resumed=True)  # a backend given to resume, before anything is written
                 components.executor.prepare(components.simulator)  # workers start while the file is read; closed
                 # below if the run does not start
                 stack.callback(components.executor.close)

@@ -44,14 +44,22 @@ def remove_stale(path: str | os.PathLike) -> None:
         pass
 
 
-def refuse_foreign(path: str | os.PathLike, what: str) -> None:
+def refuse_foreign(path: str | os.PathLike, what: str, trusted: str | os.PathLike | None = None) -> None:
     """Refuse in one line (TrajectoryError) a folder at ``path`` that belongs to another user (through a symbolic
     link: the folder it leads to): l2l would write there files that jobs and programs later read or run
-    (``what``: how the message names the folder). Nothing there, or a folder of ours: nothing said."""
+    (``what``: how the message names the folder). Nothing there, or a folder of ours: nothing said; nor a folder
+    of the owner of ``trusted`` (the trajectory a resume continues: l2l runs the config stored in it already)."""
     try:
         owner = os.stat(path).st_uid
     except OSError:  # missing (made by l2l when needed), or a dangling link (mkdir says so)
         return
-    if owner != os.getuid():
+    if owner != os.getuid() and not _owned_by(trusted, owner):
         raise TrajectoryError(f"{what} {path} belongs to another user (uid {owner}), who could change what l2l "
                               f"writes there before it is used; remove it, or choose another file name")
+
+
+def _owned_by(path: str | os.PathLike | None, owner: int) -> bool:
+    try:
+        return path is not None and os.stat(path).st_uid == owner
+    except OSError:
+        return False

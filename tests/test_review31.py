@@ -1,0 +1,40 @@
+"""What the review of session 31's changes found, each test failing on the code before its fix."""
+
+import os
+
+import pytest
+
+
+def test_a_lab_mates_run_in_a_shared_folder_resumes_with_its_folders_of_their_own(tmp_path, monkeypatch):
+    """7b29cb9 refused ``<run>.work`` and ``<run>.h5.checkpoints`` of another user on every resume, not only for a
+    fresh run as it said: a run a lab mate started in the group's folder (their file, their folders) could no longer
+    be resumed by another member ('belongs to another user ... choose another file name'). Its owner is trusted
+    already: resume runs the config stored in their file."""
+    import l2l
+    from conftest import make_config
+
+    path = tmp_path / "run.h5"
+    l2l.run(make_config(run={"generations": 1}), path)
+    (tmp_path / "run.work").mkdir()
+    (tmp_path / "run.h5.checkpoints").mkdir()
+    mine = os.getuid()
+    monkeypatch.setattr(os, "getuid", lambda: mine + 1)  # the file and its folders are now another user's
+    l2l.resume(path, generations=2)
+    assert l2l.load(path)["generation"].max() == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "chown") or os.geteuid() != 0, reason="needs a folder of another uid (root)")
+@pytest.mark.parametrize("folder", ["run.work", "run.h5.checkpoints"])
+def test_a_resume_still_refuses_a_folder_of_someone_other_than_the_runs_owner(tmp_path, folder):
+    """The trust goes to the run file's owner only: a folder a third user put beside one's own run (in a sticky
+    /tmp, between two sessions) is refused on resume as before."""
+    import l2l
+    from conftest import make_config
+
+    path = tmp_path / "run.h5"
+    l2l.run(make_config(run={"generations": 1}), path)
+    (tmp_path / folder).mkdir()
+    os.chown(tmp_path / folder, os.getuid() + 4242, -1)
+    with pytest.raises(l2l.TrajectoryError, match=f"the run's .*{folder} belongs to another user"):
+        l2l.resume(path, generations=2)
+    assert l2l.load(path)["generation"].max() == 0
