@@ -26,6 +26,7 @@ from pathlib import Path
 from l2l.errors import ConfigError, command
 from l2l.jobs.slurm_common import (SlurmError, call, check_extra_directives, check_script_values, directive,
                                    format_walltime, interpreter, parse_job_id, slurm_memory, walltime_seconds)
+from l2l.own_files import open_new
 
 _BODY = """\
 set -u
@@ -186,10 +187,12 @@ def _submit(args: argparse.Namespace) -> int:
     script_path = out.with_name(out.name + ".submit.sh")
     _check_not_queued(script_path, out)
     created = [folder for folder in (out.parent, *out.parent.parents) if not folder.exists()]
-    before = script_path.read_bytes() if script_path.is_file() else None  # an earlier submission's
+    # an earlier submission's script (a symbolic link at the name is not ours to read or write: see own_files)
+    before = script_path.read_bytes() if script_path.is_file() and not script_path.is_symlink() else None
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        script_path.write_text(script)
+        with os.fdopen(open_new(script_path), "w") as handle:
+            handle.write(script)
     except OSError as exc:  # no permission, a read-only or full disk: was a traceback
         _take_back(script_path, before, created)
         raise ConfigError(f"l2l submit: cannot write the job script {script_path}: {exc.strerror or exc}; nothing "

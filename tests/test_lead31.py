@@ -1,0 +1,38 @@
+"""The lead's checks of session 31's changes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from slurm_helpers import OUTER_RUN as RUN
+from slurm_helpers import executable, write_toml
+
+from l2l.cli import main
+
+
+def _fake_sbatch(folder: Path) -> Path:
+    """Stand-ins for squeue (nothing queued) and sbatch (job 4242), each logging its arguments to ``calls``."""
+    folder.mkdir()
+    log = folder / "calls"
+    executable(folder / "squeue", f'#!/bin/sh\necho "squeue $*" >> {log}\n')
+    executable(folder / "sbatch", f'#!/bin/sh\necho "sbatch $*" >> {log}\necho 4242\n')
+    return folder
+
+
+def test_submit_does_not_write_its_job_script_through_a_link_planted_at_its_name(tmp_path, monkeypatch, capsys):
+    """``l2l submit`` wrote NAME.h5.submit.sh by name: a symbolic link another user of the folder planted there
+    (to the submitter's ~/.bashrc) had that file overwritten with the job script."""
+    precious = tmp_path / "home" / "precious.txt"
+    precious.parent.mkdir()
+    precious.write_text("mine\n")
+    config = write_toml(tmp_path / "c.toml", RUN)
+    script = tmp_path / "outer.h5.submit.sh"
+    script.symlink_to(precious)
+    fake = _fake_sbatch(tmp_path / "bin")
+    monkeypatch.setenv("PATH", f"{fake}{os.pathsep}{os.environ['PATH']}")
+    assert main(["submit", str(config)]) == 0
+    assert "submitted job 4242" in capsys.readouterr().out
+    assert precious.read_text() == "mine\n"  # was the job script
+    assert not script.is_symlink() and script.read_text().startswith("#!")
+    assert f"sbatch --parsable --chdir={tmp_path} {script}" in (fake / "calls").read_text()
