@@ -36,3 +36,29 @@ def test_submit_does_not_write_its_job_script_through_a_link_planted_at_its_name
     assert precious.read_text() == "mine\n"  # was the job script
     assert not script.is_symlink() and script.read_text().startswith("#!")
     assert f"sbatch --parsable --chdir={tmp_path} {script}" in (fake / "calls").read_text()
+
+
+def test_a_command_evaluated_outside_a_run_works_in_a_private_folder_not_at_names_in_the_temp_folder(
+        tmp_path, monkeypatch):
+    """Evaluated from a user's own code (no run folder, no ``workdir``), the command ran in ``$TMPDIR/g000000/
+    i000000-a0``: names another user of a shared /tmp could make first, then read or swap what the program reads."""
+    import stat
+    import sys
+    import tempfile
+
+    from l2l.simulators import SIMULATORS
+    from l2l.simulators import command as command_module
+    from l2l.simulators.base import EvaluationContext
+
+    shared = tmp_path / "shared-tmp"
+    shared.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(shared))
+    monkeypatch.setattr(command_module, "_private", [], raising=False)
+    cwd = tmp_path / "cwd.txt"
+    program = "import os, sys; open(sys.argv[1], 'w').write(os.getcwd()); print(0.5)"
+    simulator = SIMULATORS.create("command", {"argv": [sys.executable, "-c", program, str(cwd)]})
+    result = simulator.evaluate({}, 0, EvaluationContext(generation=0, individual=0))
+    assert result.objectives == 0.5
+    private = Path(cwd.read_text()).parent.parent
+    assert private.parent == shared and private.name.startswith("l2l-command-")  # was the temp folder itself
+    assert stat.S_IMODE(private.stat().st_mode) == 0o700

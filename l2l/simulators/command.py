@@ -31,6 +31,7 @@ value], ...]}`` in the result reports the values at intermediate budgets.
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import difflib
 import hashlib
@@ -492,7 +493,7 @@ class Command(Simulator):
     def _workdir(self, context: EvaluationContext) -> Path:
         # absolute: the program runs in the folder made here, so {workdir} and {checkpoint_dir} must name their
         # folders from there too, also where the output file was given relatively (``--out run.h5``)
-        base = Path(self.workdir or context.run_dir or tempfile.gettempdir()).absolute()
+        base = Path(self.workdir or context.run_dir or _private_folder()).absolute()
         leaf = f"i{context.individual:06d}-a{context.attempt}"
         if context.budget is not None:
             leaf = f"i{context.individual:06d}-t{context.trial}-b{context.budget:g}-a{context.attempt}"
@@ -651,6 +652,20 @@ def _kill_started(workdir: Path | str) -> None:
     killed at its timeout (a shell script's ``python train.py``), or programs whose Dask worker died with a
     killed ``l2l`` (they would go on writing into the folder of the segment that runs again)."""
     kill_holding(_needle(workdir), rounds=20)
+
+
+_private: list[str] = []
+
+
+def _private_folder() -> str:
+    """The folder of this process's working directories where there is neither a run's folder nor a ``workdir``
+    (the simulator evaluated from a user's own code): one ``mkdtemp`` makes in the temp folder (``l2l-command-XXXXXXXX``,
+    mode 0700), not the temp folder itself, where names such as ``g000000`` were predictable and another user of a
+    shared ``/tmp`` could make them first and then read or swap what the program reads (``params.json``)."""
+    if not _private:
+        _private.append(tempfile.mkdtemp(prefix="l2l-command-"))
+        atexit.register(_remove_empty, Path(_private[0]))  # left where a failed evaluation's folder is in it
+    return _private[0]
 
 
 def _remove_empty(folder: Path) -> None:
