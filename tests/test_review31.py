@@ -38,3 +38,30 @@ def test_a_resume_still_refuses_a_folder_of_someone_other_than_the_runs_owner(tm
     with pytest.raises(l2l.TrajectoryError, match=f"the run's .*{folder} belongs to another user"):
         l2l.resume(path, generations=2)
     assert l2l.load(path)["generation"].max() == 0
+
+
+def test_a_killed_processs_dask_folder_is_removed_by_the_next_one(tmp_path, monkeypatch):
+    """ae640ff gave every process a Dask folder of its own (``<temp folder>/l2l-dask-XXXX``), removed at its exit:
+    a process killed (kill -9, the OOM killer, a notebook's kernel restarted) left it in /tmp for good, its workers'
+    folders and spilled data in it; Dask's shared ``dask-scratch-space`` had its leftovers removed by the next
+    start. The next process removes the folders of those that ended, never one still in use."""
+    import fcntl
+    import tempfile
+
+    import l2l.jobs.dask as dask_backend
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(dask_backend, "_local_scratch", [])
+    monkeypatch.delenv("DASK_TEMPORARY_DIRECTORY", raising=False)
+    killed, running, starting = (tmp_path / f"l2l-dask-{name}" for name in ("killed", "running", "starting"))
+    for folder in (killed, running, starting):
+        (folder / "dask-scratch-space" / "worker-1").mkdir(parents=True)
+    (killed / ".lock").touch()
+    (running / ".lock").touch()
+    with open(running / ".lock") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as the process using it holds it
+        ours = dask_backend.local_scratch()
+        assert not killed.exists()
+        assert running.exists() and starting.exists()  # (one being made has no lock yet: left)
+        with open(os.path.join(ours, ".lock")) as other, pytest.raises(BlockingIOError):
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # ours is held: the next process leaves it

@@ -38,6 +38,7 @@ import os
 import pickle
 import queue
 import shutil
+import stat
 import sys
 import tempfile
 import threading
@@ -234,6 +235,10 @@ def local_scratch() -> str | None:
     writable, also if another user made it: every Dask server (a scheduler, the nannies, in this process)
     puts its folder there first on ``sys.path``, so a module that user left in it was imported by l2l in place of
     the one it meant, their code run as ours.
+
+    The process holds a lock on the folder's ``.lock`` while it runs; the folders of processes killed before
+    their exit (kill -9, the OOM killer, a notebook's kernel restarted), whose lock no one holds, are removed as
+    the next one is made (Dask removed the leftovers in its shared folder alike).
     """
     import dask
 
@@ -243,7 +248,47 @@ def local_scratch() -> str | None:
         folder, owner = tempfile.mkdtemp(prefix="l2l-dask-"), os.getpid()
         atexit.register(lambda: os.getpid() == owner and shutil.rmtree(folder, True))  # (not by a forked child)
         _local_scratch.append(folder)
+        _hold_and_sweep(folder)
     return _local_scratch[0]
+
+
+def _hold_and_sweep(folder: str) -> None:
+    """Lock ``folder``'s ``.lock`` for the life of this process (the descriptor is kept), then remove the folders
+    ``l2l-dask-*`` beside it of this user whose lock no process holds. The lock file is locked before it takes
+    its name, so a folder being made (no ``.lock`` yet) is never taken for a leftover."""
+    import fcntl
+
+    try:
+        descriptor = os.open(os.path.join(folder, ".lock.new"), os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        os.rename(os.path.join(folder, ".lock.new"), os.path.join(folder, ".lock"))
+    except OSError:
+        return
+    _scratch_locks.append(descriptor)
+    parent = os.path.dirname(folder)
+    try:
+        names = [name for name in os.listdir(parent) if name.startswith("l2l-dask-")]
+    except OSError:
+        return
+    for name in names:
+        other = os.path.join(parent, name)
+        try:
+            info = os.lstat(other)
+            if other == folder or not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+                continue
+            probe = os.open(os.path.join(other, ".lock"), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:  # no lock (being made, or not ours to judge): left
+            continue
+        try:
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # held: its process runs
+            continue
+        finally:
+            os.close(probe)  # (its lock, if taken, goes with it)
+        shutil.rmtree(other, ignore_errors=True)
+
+
+_scratch_locks: list[int] = []
 
 
 def dashboard_available() -> bool:
