@@ -48,6 +48,8 @@ def test_a_killed_processs_dask_folder_is_removed_by_the_next_one(tmp_path, monk
     import fcntl
     import tempfile
 
+    import dask
+
     import l2l.jobs.dask as dask_backend
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
@@ -58,7 +60,7 @@ def test_a_killed_processs_dask_folder_is_removed_by_the_next_one(tmp_path, monk
         (folder / "dask-scratch-space" / "worker-1").mkdir(parents=True)
     (killed / ".lock").touch()
     (running / ".lock").touch()
-    with open(running / ".lock") as held:
+    with open(running / ".lock") as held, dask.config.set({"distributed.worker.use-file-locking": True}):
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as the process using it holds it
         ours = dask_backend.local_scratch()
         assert not killed.exists()

@@ -255,9 +255,15 @@ def local_scratch() -> str | None:
 def _hold_and_sweep(folder: str) -> None:
     """Lock ``folder``'s ``.lock`` for the life of this process (the descriptor is kept), then remove the folders
     ``l2l-dask-*`` beside it of this user whose lock no process holds. The lock file is locked before it takes
-    its name, so a folder being made (no ``.lock`` yet) is never taken for a leftover."""
+    its name, so a folder being made (no ``.lock`` yet) is never taken for a leftover. Nothing is removed where
+    Dask's ``distributed.worker.use-file-locking`` is off (a file system whose locks other hosts do not see), as
+    Dask removes nothing in its own folder there."""
     import fcntl
 
+    import dask
+
+    if not dask.config.get("distributed.worker.use-file-locking", True):
+        return
     try:
         descriptor = os.open(os.path.join(folder, ".lock.new"), os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
         fcntl.flock(descriptor, fcntl.LOCK_EX)
