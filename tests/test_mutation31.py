@@ -10,15 +10,15 @@ files: 39 caught, 16 survived that a user would notice (the new tests), 6 surviv
 |---|---|---|
 | genetic.py offspring clip | clip units to [-1, 2] instead of [0, 1] | equivalent: from_unit clips |
 | genetic.py hall of fame | elites ordered worst first | caught by test_optimizers.py |
-| genetic.py crossover | `random() > p` for `< p` | caught by test_initpoints30.py |
+| genetic.py crossover | `random() > p` for `< p` | caught by test_initpoints30.py; a behaviour test in test_behave31.py |
 | nsga.py ranking | fitness weights -1 (minimizes) | caught by test_optimizers.py |
 | nsga.py failed scores | a failure told as 0.0, not -inf | caught by test_penalty27.py |
-| nsga.py mutation | default gene probability 1 for 1/dimension | caught by test_initpoints30.py |
-| cmaes.py step-size path | mu_eff dropped from the path's factor | caught by test_initpoints30.py |
+| nsga.py mutation | default gene probability 1 for 1/dimension | caught by test_initpoints30.py; a behaviour test in test_behave31.py |
+| cmaes.py step-size path | mu_eff dropped from the path's factor | caught by test_initpoints30.py; a behaviour test in test_behave31.py |
 | cmaes.py step-size path | no (1 - c_sigma) decay | caught by test_optimizers.py |
 | gaussian_process.py constant liar | lie the best score, not the worst | new test 1 |
 | gaussian_process.py acquisition | z = (best - mean) / sigma | caught by test_optimizers.py |
-| kalman.py update | perturb by gamma, not sqrt(gamma) | caught by test_initpoints30.py |
+| kalman.py update | perturb by gamma, not sqrt(gamma) | caught by test_initpoints30.py; a behaviour test in test_behave31.py |
 | kalman.py Woodbury | J dropped from J gamma I | caught by test_optimizers.py |
 | annealing.py adaptive schedule | cool/warm swapped | new test 2 |
 | annealing.py tempering swap | exponent's sign flipped | caught by test_optimizers.py |
@@ -71,7 +71,8 @@ files: 39 caught, 16 survived that a user would notice (the new tests), 6 surviv
 | reevaluate.py selection rank | ranked the other way | new test 16 |
 
 test_initpoints30.py catches by its pin of what each optimizer evaluated before (any change of the random
-stream), not by a behaviour: those four mutations would pass a suite without that pin.
+stream), not by a behaviour: those four mutations would pass a suite without that pin; tests/test_behave31.py
+now tests the four behaviours (helper-240).
 
 New tests (below):
 1. test_gp_spreads_a_batch_asked_at_once_instead_of_piling_it_on_one_spot
