@@ -499,10 +499,14 @@ def _empty_file_argument(top: argparse.ArgumentParser, args: argparse.Namespace)
         if action.option_strings or action.dest not in ("file", "files", "config"):
             continue
         given = getattr(args, action.dest, None)
-        if any(value == "" for value in (given if isinstance(given, list) else [given])):
+        # blank (" ": a quoted unset variable beside a space) too, unless a file has that name
+        bad = [value for value in (given if isinstance(given, list) else [given])
+               if isinstance(value, str) and not value.strip() and (value == "" or not os.path.exists(value))]
+        if bad:
             what = "a TOML config file" if action.dest == "config" else "a trajectory file (.h5)"
             name = f"one of {action.dest.upper()}" if isinstance(given, list) else action.dest.upper()
-            return chosen, f"argument {name} is empty (an unset shell variable?); give {what}"
+            state = "empty" if bad[0] == "" else f"blank ({bad[0]!r})"
+            return chosen, f"argument {name} is {state} (an unset shell variable?); give {what}"
     return None
 
 

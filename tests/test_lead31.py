@@ -62,3 +62,15 @@ def test_a_command_evaluated_outside_a_run_works_in_a_private_folder_not_at_name
     private = Path(cwd.read_text()).parent.parent
     assert private.parent == shared and private.name.startswith("l2l-command-")  # was the temp folder itself
     assert stat.S_IMODE(private.stat().st_mode) == 0o700
+
+
+def test_a_file_argument_given_blank_is_named_in_one_line(tmp_path, monkeypatch, capsys):
+    """``l2l show " "`` said ``l2l: error:  : no such file`` (helper-238's review), where an empty one is named."""
+    monkeypatch.chdir(tmp_path)
+    for argv in (["show", " "], ["validate", "  "], ["run", " "]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "is blank" in err[0] and "(an unset shell variable?)" in err[0], err
+    (tmp_path / " ").write_text("not a trajectory")  # a file of that name is the file meant: its own refusal
+    assert main(["show", " "]) == 2
+    assert "is blank" not in capsys.readouterr().err
