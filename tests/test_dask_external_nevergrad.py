@@ -43,9 +43,11 @@ def _config(tmp_path: Path, address: str, num_workers: int, generations: int = 4
 
 
 def _said(stderr: str) -> list[str]:
-    """What l2l said besides its banner."""
+    """What l2l said besides its banner and its 'waiting up to N s for the Dask scheduler' line, which it says only
+    where the scheduler is slow to answer (a loaded machine: a full suite at load 15 had it in a resume here)."""
     assert "Traceback" not in stderr, stderr
-    return [line for line in stderr.splitlines() if line.startswith("l2l") and not line.startswith("l2l 0.")]
+    return [line for line in stderr.splitlines() if line.startswith("l2l") and not line.startswith("l2l 0.")
+            and not line.startswith("l2l: waiting up to ")]
 
 
 def test_too_few_num_workers_for_the_clusters_workers_is_refused_in_one_line_before_the_file_is_created(
