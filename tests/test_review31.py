@@ -46,6 +46,7 @@ def test_a_killed_processs_dask_folder_is_removed_by_the_next_one(tmp_path, monk
     folders and spilled data in it; Dask's shared ``dask-scratch-space`` had its leftovers removed by the next
     start. The next process removes the folders of those that ended, never one still in use."""
     import fcntl
+    import socket
     import tempfile
 
     import dask
@@ -58,8 +59,8 @@ def test_a_killed_processs_dask_folder_is_removed_by_the_next_one(tmp_path, monk
     killed, running, starting = (tmp_path / f"l2l-dask-{name}" for name in ("killed", "running", "starting"))
     for folder in (killed, running, starting):
         (folder / "dask-scratch-space" / "worker-1").mkdir(parents=True)
-    (killed / ".lock").touch()
-    (running / ".lock").touch()
+    (killed / ".lock").write_text(socket.gethostname())  # (made on this host: judged by its lock)
+    (running / ".lock").write_text(socket.gethostname())
     with open(running / ".lock") as held, dask.config.set({"distributed.worker.use-file-locking": True}):
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as the process using it holds it
         ours = dask_backend.local_scratch()

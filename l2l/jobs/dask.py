@@ -257,8 +257,10 @@ def _hold_and_sweep(folder: str) -> None:
     ``l2l-dask-*`` beside it of this user whose lock no process holds. The lock file is locked before it takes
     its name, so a folder being made (no ``.lock`` yet) is never taken for a leftover. Nothing is removed where
     Dask's ``distributed.worker.use-file-locking`` is off (a file system whose locks other hosts do not see), as
-    Dask removes nothing in its own folder there."""
+    Dask removes nothing in its own folder there. The lock names this host: a folder made on another host of a
+    shared temp folder (whose lock this host may not see) is left."""
     import fcntl
+    import socket
 
     import dask
 
@@ -267,6 +269,7 @@ def _hold_and_sweep(folder: str) -> None:
     try:
         descriptor = os.open(os.path.join(folder, ".lock.new"), os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
         fcntl.flock(descriptor, fcntl.LOCK_EX)
+        os.write(descriptor, socket.gethostname().encode())
         os.rename(os.path.join(folder, ".lock.new"), os.path.join(folder, ".lock"))
     except OSError:
         return
@@ -286,6 +289,8 @@ def _hold_and_sweep(folder: str) -> None:
         except OSError:  # no lock (being made, or not ours to judge): left
             continue
         try:
+            if os.read(probe, 4096) != socket.gethostname().encode():
+                continue  # made on another host: its lock may be held there
             fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:  # held: its process runs
             continue
