@@ -36,3 +36,18 @@ def test_a_dask_folder_locked_on_another_host_of_a_shared_temp_folder_is_left(tm
     finally:
         for descriptor in dask_backend._scratch_locks:
             os.close(descriptor)
+
+
+def test_no_dask_folder_is_removed_where_dasks_file_locking_is_off(tmp_path, monkeypatch):
+    """877bf0d: where Dask's ``distributed.worker.use-file-locking`` is off (locks not to be relied on there), no
+    folder is judged by its lock: a folder whose lock looks free may belong to a live run."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(dask_backend, "_local_scratch", [])
+    monkeypatch.setattr(dask_backend, "_scratch_locks", [])
+    monkeypatch.delenv("DASK_TEMPORARY_DIRECTORY", raising=False)
+    unseen = tmp_path / "l2l-dask-unseen"
+    (unseen / "dask-scratch-space").mkdir(parents=True)
+    (unseen / ".lock").write_text(socket.gethostname())
+    with dask.config.set({"distributed.worker.use-file-locking": False}):
+        ours = dask_backend.local_scratch()
+    assert unseen.is_dir() and os.path.isdir(ours)
