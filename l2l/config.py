@@ -354,6 +354,46 @@ RUN_LIMITS = {"generations": 10 ** 9, "evaluations": 10 ** 9}
 MAX_COMPUTE = 1e15
 
 
+#: Path-valued options (a folder or a file) of components, by (section, name): a relative one, or one with '~',
+#: means the config's folder as the config is read, as README and docs/simulators.md say of the model's ``path``
+#: (before, slurm's log_directory, dask's scheduler_file and brian2's cache_dir were taken from the folder l2l
+#: ran in: another one under ``l2l submit``, whose job starts in the output's folder, and under an ``l2l resume``
+#: from elsewhere). The run stores them absolute, so that its resume uses the same. ``slurm-array``'s ``python``
+#: goes through :func:`l2l.jobs.slurm_common.interpreter` (a bare name is left to the job's PATH).
+PATH_OPTIONS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("backend", "slurm"): ("log_directory",),
+    ("backend", "dask"): ("scheduler_file",),
+    ("simulator", "python"): ("path",),
+    ("simulator", "nest"): ("path",),
+    ("simulator", "brian2"): ("path", "cache_dir"),
+    ("simulator", "command"): ("workdir",),
+}
+
+
+def beside(path: str, base_dir: str | os.PathLike) -> str:
+    """``path``, a path-valued option of a config, as the config means it: absolute, a relative one (or one
+    starting with '~', expanded) taken from the config's folder ``base_dir``, whatever folder l2l runs in."""
+    return os.path.abspath(os.path.join(base_dir, os.path.expanduser(path)))
+
+
+def _paths_beside(section: str, component: Component, base_dir: str) -> Component:
+    """``component`` with its :data:`PATH_OPTIONS` made absolute by :func:`beside`; the options of the simulator
+    that ``emulated-hardware`` wraps too (its model's folder was looked for in the folder l2l ran in)."""
+    options = dict(component.options)
+    for key in PATH_OPTIONS.get((section, component.name), ()):
+        value = options.get(key)
+        if isinstance(value, str) and value.strip():  # another type, or blank: the component's check names it
+            options[key] = beside(value, base_dir)
+    inner, inner_options = options.get("simulator"), options.get("simulator_options")
+    if section == "simulator" and component.name == "emulated-hardware" and isinstance(inner, str) \
+            and isinstance(inner_options, Mapping):
+        wrapped = dict(inner_options)
+        if inner in ("python", "nest", "brian2") and not wrapped.get("path"):  # its default, as at the top level
+            wrapped["path"] = base_dir
+        options["simulator_options"] = _paths_beside(section, Component(inner, wrapped), base_dir).options
+    return Component(component.name, options) if options != component.options else component
+
+
 def _int(key: str, value: Any, minimum: int, limited: bool = False) -> int:
     """run.KEY, an integer >= ``minimum``; ``limited``: at most its :data:`RUN_LIMITS` entry (a config file's)."""
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:  # true as TOML spells it
@@ -446,6 +486,12 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".", *,
         generations, options = config_policy.sweep(generations, run, optimizer, policy, user_file)
         policy = Component(policy.name, options)
         config_policy.check_candidates(policy, "run.generations x population_size" if generations else None)
+        if user_file and policy.name == "median-stopping":  # a stored run resumes as it ran
+            from l2l.policies.median import pointless_min_trials
+
+            why = pointless_min_trials(policy.options, bool(generations))
+            if why:
+                raise ConfigError(why)
     if "compute" in run and policy is None:  # it would be ignored: say so rather than run something else
         raise ConfigError("run.compute applies to a run with a [policy] (a budget in fidelity units); this run's "
                           "budgets are run.generations, run.evaluations and run.max_time")
@@ -490,7 +536,7 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".", *,
         given = simulator.options.get("path")
         path = given or base_dir
         if isinstance(path, str) and not os.path.isabs(path):
-            path = os.path.join(base_dir, path)
+            path = beside(path, base_dir)
         # A folder that is not there would be skipped and the module imported from wherever Python finds one of
         # that name (the working directory, an installed package). A path stored by l2l (absolute, checked when
         # the run started) may name a folder since moved: then the import says where it looked.
@@ -504,7 +550,10 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".", *,
     workdir = simulator.options.get("workdir") if simulator.name == "command" else None
     if isinstance(workdir, str) and workdir and not os.path.isabs(workdir):  # beside the config, as path is,
         # not wherever l2l was started from
-        simulator = Component("command", {**simulator.options, "workdir": os.path.join(base_dir, workdir)})
+        simulator = Component("command", {**simulator.options, "workdir": beside(workdir, base_dir)})
+    if user_file:  # a stored run's are absolute already (one stored before, relative, resumes as it ran)
+        simulator, backend = _paths_beside("simulator", simulator, base_dir), _paths_beside("backend", backend,
+                                                                                            base_dir)
     inherit, reevaluate = _inherit_option(run.get("inherit", 0)), _reevaluate_option(run.get("reevaluate"))
     if reevaluate and (inherit or (policy is not None and policy.name == "pbt")):
         raise ConfigError(TRAINED_WITH_A_SCHEDULE.format(what="run.reevaluate"))

@@ -115,9 +115,9 @@ def test_slurm_array_python_path_is_made_absolute_beside_the_config(tmp_path, ca
     ({"address": " "}, "backend 'dask': address = ' ' is blank; give a value, or leave it out"),
     ({"address": " ", "scheduler_file": "s.json"}, "backend 'dask': address = ' ' is blank"),
     ({"scheduler_file": " "}, "backend 'dask': scheduler_file = ' ' is blank"),
-    ({"scheduler_file": "SCHED"}, "backend 'dask': scheduler_file 'SCHED' is a folder; give the file 'dask scheduler "
-                                  "--scheduler-file FILE' writes, e.g. 'SCHED/scheduler.json'"),
-    ({"scheduler_file": "SCHED/"}, "backend 'dask': scheduler_file 'SCHED/' is a folder")])
+    ({"scheduler_file": "SCHED"}, "backend 'dask': scheduler_file 'TMP/SCHED' is a folder; give the file 'dask "
+                                  "scheduler --scheduler-file FILE' writes, e.g. 'TMP/SCHED/scheduler.json'"),
+    ({"scheduler_file": "SCHED/"}, "backend 'dask': scheduler_file 'TMP/SCHED' is a folder")])  # beside the config
 @pytest.mark.parametrize("dry_run", [["--dry-run"], []])
 def test_a_dask_backends_blank_address_or_folder_scheduler_file_is_refused_as_the_config_is_read(
         tmp_path, capsys, monkeypatch, options, said, dry_run):
@@ -129,7 +129,7 @@ def test_a_dask_backends_blank_address_or_folder_scheduler_file_is_refused_as_th
     assert main(["run", config, "--out", "run.h5", *dry_run]) == 2  # before: 0 (dry run); refused after the run
     # started ('missing port number', a wait of timeout for a file ' ', 'Is a directory')
     err = capsys.readouterr().err
-    assert err.startswith(f"l2l: error: {said}") and err.count("\n") == 1, err
+    assert err.startswith(f"l2l: error: {said.replace('TMP/', f'{tmp_path}/')}") and err.count("\n") == 1, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["SCHED", "c.toml"]
 
 
@@ -139,7 +139,7 @@ def test_a_dask_backends_blank_address_or_folder_scheduler_file_is_refused_as_th
                                                            "a Dask scheduler's"),
     ({"name": "slurm-array", "poll_max": 1e30}, "backend 'slurm-array': poll_max must be <= 3600, got 1e+30"),
     ({"name": "slurm-array", "result_grace": 1e30}, "backend 'slurm-array': result_grace must be <= 86400"),
-    ({"name": "slurm", "log_directory": "c.toml"}, "backend 'slurm': log_directory 'c.toml' is not a folder; give "
+    ({"name": "slurm", "log_directory": "c.toml"}, "backend 'slurm': log_directory 'TMP/c.toml' is not a folder; give "
                                                    "the folder of the worker jobs' logs")])
 def test_a_backend_option_no_run_can_use_is_refused_by_the_dry_run(tmp_path, capsys, monkeypatch, backend, said):
     """Before: each passed --dry-run; the dask address was refused only as the run started, the log_directory a file
@@ -151,7 +151,7 @@ def test_a_backend_option_no_run_can_use_is_refused_by_the_dry_run(tmp_path, cap
     config = _toml(tmp_path / "c.toml", _sphere(backend=backend))
     assert main(["run", config, "--out", "run.h5", "--dry-run"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"l2l: error: {said}") and err.count("\n") == 1, err
+    assert err.startswith(f"l2l: error: {said.replace('TMP/', f'{tmp_path}/')}") and err.count("\n") == 1, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.toml"]
 
 

@@ -181,7 +181,9 @@ def interpreter(python: str, named: str, base: str | os.PathLike = ".") -> str:
     its wait in the queue (a path only the nodes have is left to them)."""
     if "/" not in python and not python.startswith("~"):
         return python
-    path = os.path.abspath(os.path.join(base, os.path.expanduser(python)))
+    from l2l.config import beside  # the one rule of a config's paths
+
+    path = beside(python, base)
     if os.path.isdir(path):
         raise ConfigError(f"{named} is a folder; give the interpreter in it, e.g. "
                           f"{os.path.join(python, 'bin', 'python')}")

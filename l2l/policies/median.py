@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar, Mapping
 
+from l2l.config_policy import MAX_CANDIDATES
 from l2l.policies.base import Action, RungPolicy, State, TrialTable, budget_key, rung_of
 
 
@@ -78,13 +79,30 @@ class _Scores:
 from l2l.registry import option
 
 
+def pointless_min_trials(options: Mapping[str, Any], sweep: bool) -> str | None:
+    """Why ``[policy]`` options ``options`` of median stopping would stop no candidate, or None: ``min_trials`` at
+    least the candidates started (``max_candidates``, which a ``sweep``'s run.generations x population_size
+    set), when a candidate is compared with at most one fewer others; the run trained every candidate to the top
+    budget, as if without a policy, and said nothing. One line for a config's refusal."""
+    count, least = options.get("max_candidates"), options.get("min_trials")  # given: the default 4 of a small
+    # sweep (2 x 2 candidates, a first try) is left as it was
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (count, least)) or not 0 < count <= least:
+        return None  # no candidate budget, or not counts: the options' own checks name them
+    given = (f"the sweep's {count} candidates (run.generations x population_size)" if sweep
+             else f"[policy] max_candidates = {count}")
+    return (f"[policy] min_trials = {least} is at least {given}: a candidate has at most {count - 1} others to be "
+            f"compared with, so median stopping would stop none; give min_trials below {count}")
+
+
 @dataclass(frozen=True)
 class MedianStopping(RungPolicy):
     """Stop a candidate whose result is below the median of the others at the same budget (compared at every rung)."""
 
     name: ClassVar[str] = "median-stopping"
 
-    min_trials: int = option(4, help="others needed at a budget before a candidate can be stopped there", ge=1)
+    # (10**9 was taken: no budget ever had that many results, so nothing was stopped, without a word)
+    min_trials: int = option(4, help="others needed at a budget before a candidate can be stopped there", ge=1,
+                             le=MAX_CANDIDATES)
     grace: float = option(0.0, help="no candidate is stopped below this budget", ge=0)
 
     def init(self, budgets: list[float], dimension: int, seed: int) -> State:

@@ -48,10 +48,12 @@ def default_root() -> str:
 
 
 def _per_job(folder: str) -> bool:
-    """True if ``folder``'s path holds the id of the batch job this process runs in (a whole number in it)."""
+    """True if ``folder``'s path holds the id of the batch job this process runs in: a whole path component
+    (``/tmp/1234``) or a number set off by a '.', '-', '_' or the like (``/tmp/job.1234``, ``/scratch/slurm-1234``),
+    never digits inside a word (``/u42/tmp`` of job 42 was taken for the job's own, the cache put in /tmp)."""
     for name in JOB_ID_VARIABLES:
         job = os.environ.get(name, "").strip()
-        if job and re.search(rf"(?<![0-9]){re.escape(job)}(?![0-9])", folder):
+        if job and re.search(rf"(?<![0-9A-Za-z]){re.escape(job)}(?![0-9A-Za-z])", folder):
             return True
     return False
 
