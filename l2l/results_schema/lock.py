@@ -102,8 +102,13 @@ class WriterLock:
             try:  # an existing lock file is opened, never a symbolic link planted at its name (written through)
                 fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
             except OSError as exc:
-                if exc.errno == errno.ELOOP and self.lock_file.is_symlink():  # no l2l makes one: removed
-                    remove_stale(self.lock_file)
+                if exc.errno in (errno.ELOOP, errno.EACCES) and self.lock_file.is_symlink():  # no l2l makes one:
+                    try:  # removed (EACCES: another user's, in a sticky folder, where the kernel protects links)
+                        remove_stale(self.lock_file)
+                    except OSError:  # theirs, in a sticky folder: only they (or root) may remove it
+                        raise TrajectoryError(f"cannot create the writer lock {self.lock_file}: another user's "
+                                              f"symbolic link is there, which l2l does not follow and may not "
+                                              f"remove; ask them to remove it, or choose another file name") from None
                     continue
                 raise TrajectoryError(f"cannot create the writer lock {self.lock_file}: "
                                       f"{exc.strerror or exc}") from None
