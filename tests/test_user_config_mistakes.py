@@ -125,7 +125,7 @@ def test_a_python_path_that_is_no_folder_is_refused_not_skipped(tmp_path, capsys
                      'name = "python"\nfunction = "model:f"\npath = "../modles"')
     assert main(["run", str(config), "--no-progress"]) == 2
     assert _error_line(capsys) == (f"l2l: error: simulator 'python': path '../modles' is not a folder "
-                                   f"({project.resolve()}/../modles); it names the folder that holds the module of "
+                                   f"({tmp_path.resolve()}/modles); it names the folder that holds the module of "
                                    f"'function' (default: the config's folder)")
     assert not (project / "r.h5").exists()
     config.write_text(config.read_text().replace("../modles", "../models"))
