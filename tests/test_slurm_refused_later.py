@@ -155,7 +155,7 @@ def test_a_slurm_run_waits_for_a_pending_worker_and_ends_in_one_line_once_sbatch
         first, held = sbatch.job("pass"), sbatch.job("hold")
         wait_for(lambda: _started(tmp_path, first) >= 4, 120, f"evaluations in worker job {first}")
         subprocess.run(["scancel", first], check=True, timeout=30)
-        wait_for(sbatch.refusals, 90, "the replacement of the cancelled worker to be refused")
+        wait_for(sbatch.refusals, 240, "the replacement of the cancelled worker to be refused")
         # refused, but a worker job waits in the queue: the run goes on waiting (looked at every second)
         for _ in range(3):
             time.sleep(1)
@@ -249,7 +249,7 @@ def test_a_refused_slurm_array_resubmission_waits_for_the_runs_arrays_in_the_que
         array = sbatch.job("pass")
         wait_for(lambda: (tmp_path / "first").exists(), 120, "task 0 to start")
         subprocess.run(["scancel", f"{array}_0"], check=True, timeout=30)
-        wait_for(sbatch.refusals, 90, "the resubmission of task 0 to be refused")
+        wait_for(sbatch.refusals, 240, "the resubmission of task 0 to be refused")
         time.sleep(1)
         # before: 'l2l: error: sbatch failed ...', task 1 cancelled
         assert process.poll() is None, process.communicate()[1]
