@@ -195,6 +195,8 @@ class Trials:
                 record["row"] = self.loop["rows"] + len(self.batch) - 1
                 self.checkpoints[trial] = outcome.checkpoint
                 record.pop("resume_from", None)
+                if not reused and task is not None and self.policy.name == "pbt":
+                    self.watch_shapes(trial, record, task, outcome)
             else:
                 self.keep_checkpoint(trial, record, task)
             self.policy_state = self.policy.report(self.policy_state, self.table, trial, outcome.budget, score)
@@ -225,6 +227,20 @@ class Trials:
             else:
                 generation = self.policy.coordinates(trial, record, self.budgets, self.top)[0]
                 self.bar.update(1, generation, self.loop["best"], self.loop["failed"])
+
+    def watch_shapes(self, trial: int, record: dict[str, Any], task: Task, outcome: Outcome) -> None:
+        """PBT: warn once a session of an explored parameter that shapes the checkpoint, which a member continued
+        from its donor's then ignored (:mod:`l2l.policies.pbt_shapes`)."""
+        from l2l.outcomes import warn
+        from l2l.policies.pbt_shapes import ShapeWatch
+
+        watch = self.__dict__.get("shape_watch")
+        if watch is None:
+            watch = self.__dict__["shape_watch"] = ShapeWatch(getattr(self.policy, "keep", ()), warn)
+        if task.from_budget == 0:
+            watch.scratch(task.params, outcome.checkpoint)
+        elif outcome.parent >= 0:
+            watch.continued(trial, outcome.parent, task.params, outcome.checkpoint)
 
     def keep_checkpoint(self, trial: int, record: dict[str, Any], task: Task | None) -> None:
         """A segment of ``trial`` failed: it returned no checkpoint, but the one it started from (its own last good

@@ -1,0 +1,87 @@
+"""PBT: notice an explored parameter that shapes the checkpoint, which the training function then ignores.
+
+PBT explores every parameter of the space unless ``[policy] keep`` names it. A parameter that sets the shape of
+the weights (a layer's width) cannot change when a member continues from its donor's checkpoint: a function that
+reads the weights from the checkpoint trains the donor's network, and the run records an explored width that no
+network had (every table, plot and ``l2l.load`` frame of the run shows it). Nothing fails, so nothing said so.
+
+The evidence is taken from the run itself, never guessed from a name: an integer parameter *shapes* an axis of a
+checkpoint array where every member trained from scratch so far returned that array with that axis equal to its
+value of the parameter, over at least two different values. A member that continued from a donor with such a
+parameter explored to another value, and returned that array with the axis not equal to its own value, trained
+the donor's shape: one warning line a session names the parameter, the array and the option to give.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable
+
+import numpy as np
+
+#: (parameter, array key, axis)
+Relation = tuple[str, str, int]
+
+
+def arrays(checkpoint: Any, prefix: str = "") -> Iterable[tuple[str, tuple[int, ...]]]:
+    """(key, shape) of every numpy array of ``checkpoint`` with at least one axis (nested dicts as ``a/b``)."""
+    if not isinstance(checkpoint, dict):
+        return
+    for key, value in checkpoint.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, np.ndarray) and value.ndim:
+            yield name, tuple(int(n) for n in value.shape)
+        elif isinstance(value, dict):
+            yield from arrays(value, f"{name}/")
+
+
+def integers(params: dict[str, Any]) -> dict[str, int]:
+    """The parameters of ``params`` that are whole numbers (not booleans), as ints."""
+    found = {}
+    for name, value in params.items():
+        if isinstance(value, (bool, np.bool_)):
+            continue
+        if isinstance(value, (int, np.integer)):
+            found[name] = int(value)
+    return found
+
+
+class ShapeWatch:
+    """Watches a PBT run's segments for an explored parameter that shapes the checkpoint (module docstring)."""
+
+    def __init__(self, keep: Iterable[str], say: Callable[[str], None]) -> None:
+        self.keep = set(keep)
+        self.say = say
+        self.relations: set[Relation] | None = None  # None: no member trained from scratch seen yet
+        self.values: dict[str, set[int]] = {}
+        self.warned = False
+
+    def scratch(self, params: dict[str, Any], checkpoint: Any) -> None:
+        """A member trained from scratch with ``params`` returned ``checkpoint``."""
+        whole = {name: value for name, value in integers(params).items() if name not in self.keep}
+        seen = {(name, key, axis) for key, shape in arrays(checkpoint) for axis, size in enumerate(shape)
+                for name, value in whole.items() if size == value}
+        self.relations = seen if self.relations is None else self.relations & seen
+        for name, value in whole.items():
+            self.values.setdefault(name, set()).add(value)
+
+    def continued(self, trial: int, parent: int, params: dict[str, Any], checkpoint: Any) -> None:
+        """``trial`` continued from ``parent``'s checkpoint with ``params`` (explored) and returned ``checkpoint``:
+        warn once if a parameter that shapes the checkpoint was explored and the returned array ignores it."""
+        if self.warned or not self.relations:
+            return
+        shapes = dict(arrays(checkpoint))
+        whole = integers(params)
+        for name, key, axis in sorted(self.relations):
+            if name in self.keep or name not in whole or len(self.values.get(name, ())) < 2:
+                continue
+            shape = shapes.get(key)
+            if shape is None or axis >= len(shape) or shape[axis] == whole[name]:
+                continue
+            self.warned = True
+            self.say(f"l2l: warning: pbt explored {name!r} (trial {trial} was given {name} = {whole[name]}), but its "
+                     f"segment from the checkpoint of trial {parent} returned {key!r} of shape "
+                     f"{'x'.join(map(str, shape))}, while every member trained from scratch returned it with axis "
+                     f"{axis} equal to its {name}: the function trains the donor's network, and the run records a "
+                     f"{name} it did not use; give [policy] keep = [\"{name}\"] to take it from the donor as it is "
+                     f"(docs/pbt.md); later members like it are not named")
+            return

@@ -1,0 +1,55 @@
+"""A PhD student's own training script through multi-fidelity and PBT (session 32's persona trial, helper-247)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import l2l
+from l2l.simulators import SimulationResult
+
+
+def width_from_checkpoint(params, seed, budget, checkpoint=None):
+    """A student's network: its width comes from ``hidden``, but a continued segment takes the weights as they are
+    (the donor's width under PBT) and never looks at ``hidden`` again."""
+    if checkpoint is None:
+        done, weights = 0, np.random.default_rng(seed).normal(size=(3, int(params["hidden"])))
+    else:
+        done, weights = int(checkpoint["epoch"]), np.array(checkpoint["weights"])
+    curve = []
+    for epoch in range(done + 1, int(budget) + 1):
+        weights = weights * (1 - params["lr"])
+        curve.append([epoch, float(np.mean(weights ** 2))])
+    return SimulationResult(objectives={"loss": curve[-1][1]}, curve={"loss": curve},
+                            checkpoint={"epoch": int(budget), "weights": weights})
+
+
+def pbt_run(seed, **policy):
+    return {"run": {"name": "student", "seed": seed, "policy": "pbt", "generations": 1},
+            "space": {"lr": {"type": "float", "low": 0.01, "high": 0.5, "log": True},
+                      "hidden": {"type": "int", "low": 2, "high": 64}},
+            "optimizer": {"name": "random", "population_size": 4},
+            "simulator": {"name": "python", "multi_fidelity": {"name": "epochs", "minimum": 1, "maximum": 4}},
+            "objectives": [{"name": "loss", "direction": "minimize"}],
+            **({"policy": policy} if policy else {}),
+            "backend": {"name": "serial"}}
+
+
+def warnings(capsys):
+    return [line for line in capsys.readouterr().err.splitlines() if "pbt explored" in line]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_pbt_warns_in_one_line_when_it_explores_a_width_the_continued_network_ignores(tmp_path, capsys, seed):
+    path = l2l.run(pbt_run(seed), tmp_path / "p.h5", simulator=width_from_checkpoint)
+    lines = warnings(capsys)
+    assert len(lines) == 1, lines
+    assert "'hidden'" in lines[0] and 'keep = ["hidden"]' in lines[0] and "'weights'" in lines[0]
+    segments = l2l.load(path, segments=True)
+    assert (segments["parent"] >= 0).any()  # members did exploit: the warning is about a real run
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_pbt_says_nothing_when_the_width_is_kept_as_the_donor_had_it(tmp_path, capsys, seed):
+    l2l.run(pbt_run(seed, keep=["hidden"]), tmp_path / "p.h5", simulator=width_from_checkpoint)
+    assert warnings(capsys) == []
