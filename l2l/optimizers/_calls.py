@@ -14,7 +14,9 @@ value), instead of an IndexError from DEAP, a numpy reshape error, or a result q
 * ``tell`` takes candidates of the space's width (one flat row for one candidate), finite; scores of numbers,
   one row of ``n_objectives`` per candidate (a flat array for one objective or for one candidate), larger is
   better, NaN or ``-inf`` for a failed evaluation and never ``+inf``; the outputs the optimizer needs (enkf),
-  one row per candidate.
+  one row per candidate;
+* ``tell_partial`` (gp with learn_from_stopped, tpe, motpe, auto) takes candidates and scores as ``tell`` does and
+  ``budgets`` numbers, one per candidate (session 32: numpy's reshape errors, a NaN candidate and +inf taken).
 
 Nothing a run tells is changed: the arrays are passed on as they are (reshaped to (n, k) when given flat).
 A state that lacks what the optimizer reads says which key it lacks. Plug-ins, and a plug-in's subclass of one
@@ -34,8 +36,9 @@ from l2l.errors import ArgumentError, ConfigError, shown
 
 
 def checked(cls: type) -> None:
-    """Wrap the ``init``, ``ask`` and ``tell`` that ``cls`` defines itself (an inherited one is wrapped already)."""
-    for method, wrap in (("init", _init), ("ask", _ask), ("tell", _tell)):
+    """Wrap the ``init``, ``ask``, ``tell`` and ``tell_partial`` that ``cls`` defines itself (an inherited one is
+    wrapped already; the base class's ``tell_partial``, which ignores everything, is left)."""
+    for method, wrap in (("init", _init), ("ask", _ask), ("tell", _tell), ("tell_partial", _tell_partial)):
         fn = cls.__dict__.get(method)
         if fn is not None and not getattr(fn, "_checked", False):
             wrapped = functools.wraps(fn)(wrap(fn))
@@ -146,7 +149,28 @@ def _tell(fn: Callable) -> Callable:
     return tell
 
 
-def _numbers(optimizer: Any, values: Any, what: str) -> np.ndarray:
+def _tell_partial(fn: Callable) -> Callable:
+    """``tell_partial`` checked as ``tell`` is (a loop of one's own calls it, docs/optimizers.md: numpy's reshape
+    errors, or a NaN candidate and +inf scores taken), and ``budgets`` numbers, one per candidate."""
+    def tell_partial(self: Any, problem: Any, state: Any, candidates: Any, budgets: Any, scores: Any) -> Any:
+        if not _own(self):
+            return fn(self, problem, state, candidates, budgets, scores)
+        _problem(self, problem, "tell_partial")
+        _state(self, state, "tell_partial")
+        candidates, scores, _ = told(self, problem, candidates, scores, None, "tell_partial")
+        budgets = _numbers(self, budgets, "budgets", "tell_partial")
+        if budgets.shape != (len(candidates),):
+            if budgets.size != len(candidates) or budgets.ndim > 1:
+                raise ConfigError(f"{_who(self, 'tell_partial')}: {len(candidates)} candidate"
+                                  f"{'s' * (len(candidates) != 1)} need {len(candidates)} budgets, one each, got "
+                                  f"shape {budgets.shape}")
+            budgets = budgets.reshape(len(candidates))
+        with _keys(self, problem, state, "tell_partial"):
+            return fn(self, problem, state, candidates, budgets, scores)
+    return tell_partial
+
+
+def _numbers(optimizer: Any, values: Any, what: str, call: str = "tell") -> np.ndarray:
     """``values`` as an array of floats, or one line naming the first value that is no number."""
     array = None if values is None else np.asarray(values)
     if array is None or array.dtype.kind not in "biuf":
@@ -157,39 +181,40 @@ def _numbers(optimizer: Any, values: Any, what: str) -> np.ndarray:
                                                                                           np.floating))), None)
             given = ("an array of " + str(array.dtype) if index is None else
                      f"{type(array[index]).__name__} {array[index]!r:.40} at {list(index)}")
-        raise ArgumentError(f"{_who(optimizer, 'tell')}: {what} must be numbers, got {shown(given)}"
+        raise ArgumentError(f"{_who(optimizer, call)}: {what} must be numbers, got {shown(given)}"
                             + (" (a failed evaluation is told -inf or NaN)" if what == "scores" else ""))
     return array.astype(float, copy=False)
 
 
-def told(optimizer: Any, problem: Any, candidates: Any, scores: Any, outputs: Any) -> tuple:
+def told(optimizer: Any, problem: Any, candidates: Any, scores: Any, outputs: Any, call: str = "tell") -> tuple:
     """``candidates`` (n, d), ``scores`` (n, k) and ``outputs`` (n, m) as arrays of floats, or one line saying what
-    is wrong with them (see the module documentation)."""
+    is wrong with them (see the module documentation); ``call``: the method named (``tell_partial`` needs no
+    outputs)."""
     dimension, k = problem.space.dimension, problem.n_objectives
-    codes = _numbers(optimizer, candidates, "candidates")
+    codes = _numbers(optimizer, candidates, "candidates", call)
     if codes.ndim == 1 and codes.size == dimension:
         codes = codes.reshape(1, dimension)
     if codes.ndim != 2 or codes.shape[1] != dimension:
-        raise ConfigError(f"{_who(optimizer, 'tell')}: candidates must be an (n, {dimension}) array of this space's "
+        raise ConfigError(f"{_who(optimizer, call)}: candidates must be an (n, {dimension}) array of this space's "
                           f"codes, got shape {codes.shape}")
     bad = np.flatnonzero(~np.isfinite(codes).all(axis=1))
     if len(bad):
-        raise ConfigError(f"{_who(optimizer, 'tell')}: candidate {bad[0]} holds a NaN or infinite value; tell the "
+        raise ConfigError(f"{_who(optimizer, call)}: candidate {bad[0]} holds a NaN or infinite value; tell the "
                           f"candidates ask gave")
     n = len(codes)
-    values = _numbers(optimizer, scores, "scores")
+    values = _numbers(optimizer, scores, "scores", call)
     if values.shape != (n, k):
         if values.size == n * k and (values.ndim == 0 or (values.ndim == 1 and (k == 1 or n == 1))):
             values = values.reshape(n, k)
         else:
-            raise ConfigError(f"{_who(optimizer, 'tell')}: {n} candidate{'s' * (n != 1)} need scores of shape "
+            raise ConfigError(f"{_who(optimizer, call)}: {n} candidate{'s' * (n != 1)} need scores of shape "
                               f"({n}, {k}), one row of {k} per candidate, got shape {values.shape}")
     best = np.argwhere(values == np.inf)
     if len(best):
         i, j = best[0]
-        raise ConfigError(f"{_who(optimizer, 'tell')}: score {j} of candidate {i} is +inf, better than any (scores "
+        raise ConfigError(f"{_who(optimizer, call)}: score {j} of candidate {i} is +inf, better than any (scores "
                           f"are larger-is-better); tell a failed evaluation as -inf or NaN")
-    if optimizer.needs_outputs:
+    if optimizer.needs_outputs and call == "tell":
         if outputs is None:
             raise ConfigError(f"{_who(optimizer, 'tell')} needs the simulators' outputs: tell(problem, state, "
                               f"candidates, scores, outputs), one row of outputs per candidate")
