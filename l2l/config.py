@@ -370,10 +370,31 @@ PATH_OPTIONS: dict[tuple[str, str], tuple[str, ...]] = {
 }
 
 
+#: What :func:`beside` made of each relative value in this process: its absolute path -> (the value as given,
+#: the config's folder), for :func:`relative_hint`.
+_MADE_BESIDE: dict[str, tuple[str, str]] = {}
+
+
 def beside(path: str, base_dir: str | os.PathLike) -> str:
     """``path``, a path-valued option of a config, as the config means it: absolute, a relative one (or one
     starting with '~', expanded) taken from the config's folder ``base_dir``, whatever folder l2l runs in."""
-    return os.path.abspath(os.path.join(base_dir, os.path.expanduser(path)))
+    made = os.path.abspath(os.path.join(base_dir, os.path.expanduser(path)))
+    if not os.path.isabs(os.path.expanduser(path)):
+        _MADE_BESIDE[made] = (path, os.path.abspath(base_dir))
+    return made
+
+
+def relative_hint(path: str) -> str:
+    """For a message saying that ``path`` is missing (or waiting for it): ``' (relative paths mean the config's
+    folder, DIR; ./GIVEN exists in the working folder)'`` where :func:`beside` made ``path`` of the relative value
+    GIVEN, nothing is at ``path`` and GIVEN exists from the working folder (a user who started ``dask scheduler
+    --scheduler-file s.json`` there, the config elsewhere, waited until the timeout); ``''`` otherwise."""
+    given, base_dir = _MADE_BESIDE.get(os.path.abspath(path), ("", ""))
+    if not given or os.path.lexists(path) or not os.path.lexists(given) \
+            or os.path.abspath(given) == os.path.abspath(path):
+        return ""
+    shown_given = given if given.startswith((".", "~")) else os.path.join(".", given)
+    return f" (relative paths mean the config's folder, {base_dir}; {shown_given} exists in the working folder)"
 
 
 def _paths_beside(section: str, component: Component, base_dir: str) -> Component:
@@ -439,6 +460,9 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".", *,
         raise ConfigError("the config is nested too deeply (or holds itself)") from None
     if not isinstance(data, Mapping):
         raise ConfigError(f"a config must be a table, got {data!r}")
+    if type(user_file).__name__ not in ("bool", "bool_"):  # (numpy's too) an array was a ValueError from deep inside
+        raise ArgumentError(f"user_file must be True or False, got {type(user_file).__name__} {user_file!r:.60}")
+    user_file = bool(user_file)
     unknown = [k for k in data if k not in SECTIONS]
     if unknown:
         from l2l.registry import _did_you_mean as did_you_mean
@@ -543,7 +567,8 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".", *,
         if isinstance(given, str) and given and (user_file or not os.path.isabs(given)) \
                 and not os.path.isdir(path):
             raise ConfigError(f"simulator {simulator.name!r}: path {given!r} is not a folder ({path}); it names "
-                              f"the folder that holds the module of 'function' (default: the config's folder)")
+                              f"the folder that holds the module of 'function' (default: the config's "
+                              f"folder){relative_hint(path)}")
         simulator = Component(simulator.name, {**simulator.options, "path": path})
     if simulator.name == "command" and not simulator.options.get("config_dir"):
         simulator = Component("command", {**simulator.options, "config_dir": base_dir})

@@ -1314,8 +1314,10 @@ class DaskExecutor(_DaskExecutor):
         folder = os.path.dirname(os.path.abspath(self.scheduler_file)) if self.scheduler_file else ""
         if self.scheduler_file and not os.path.exists(self.scheduler_file) and not os.path.isdir(folder):
             # (a file not written yet, in a folder that is there, is waited for: see _file_address)
+            from l2l.config import relative_hint
+
             raise ConfigError(f"backend 'dask': scheduler_file {self.scheduler_file!r} does not exist, nor does its "
-                              f"folder {folder!r}")
+                              f"folder {folder!r}{relative_hint(self.scheduler_file)}")
 
     def pre_run_checks(self, simulator: Simulator | None = None) -> list[str]:
         """An address no Dask client can connect to (``abc``, a path) is refused by ``l2l run --dry-run`` too, which
@@ -1351,7 +1353,10 @@ class DaskExecutor(_DaskExecutor):
 
         def waiting() -> None:
             if said.acquire(blocking=False):  # once, whether greet, the timer or the wait for the file says it
-                what = f"at {address}" if address else f"to write its file {self.scheduler_file}"
+                from l2l.config import relative_hint
+
+                what = f"at {address}" if address else \
+                    f"to write its file {self.scheduler_file}{relative_hint(self.scheduler_file)}"
                 warn_line(f"l2l: waiting up to {self.timeout:g} s for the Dask scheduler {what} ...")
 
         address = self.address or self._file_address(waiting)
@@ -1435,9 +1440,11 @@ class DaskExecutor(_DaskExecutor):
         while not os.path.exists(self.scheduler_file):
             waited = time.monotonic() - began
             if waited >= self.timeout:
+                from l2l.config import relative_hint
+
                 raise ExecutorError(f"backend 'dask': scheduler_file {self.scheduler_file!r} was not written within "
-                                    f"{self.timeout:g} s; start the scheduler (dask scheduler --scheduler-file "
-                                    f"{self.scheduler_file}), or {self._point()}")
+                                    f"{self.timeout:g} s{relative_hint(self.scheduler_file)}; start the scheduler "
+                                    f"(dask scheduler --scheduler-file {self.scheduler_file}), or {self._point()}")
             if waited >= WAIT_NOTICE_SECONDS:
                 waiting()
             time.sleep(min(0.1, max(0.0, self.timeout - waited)))
