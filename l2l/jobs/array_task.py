@@ -26,8 +26,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import sys
+import time
 import traceback
 from typing import Any, Sequence
 
@@ -173,6 +175,13 @@ def _rank() -> int:
     return 0
 
 
+#: A failure that says the simulator's program died of SIGTERM (a ``command``'s, or a forked evaluation's):
+#: "killed by signal 15", or "exited with status 143" from a shell or launcher that passed it on.
+PROGRAM_TERMINATED = re.compile(r"killed by signal 15\b|exited with status 143\b")
+#: How long such a task waits for a SIGTERM of its own before it writes the failure, seconds.
+STOP_GRACE = 1.0
+
+
 def _stopped(number: int, frame: Any) -> None:  # noqa: ARG001 - a signal handler's signature
     raise KeyboardInterrupt(f"signal {number}")
 
@@ -224,6 +233,12 @@ def _run(args: argparse.Namespace) -> int:
                                  f"{os.uname().nodename}: {said}")
         else:
             outcome = evaluate(simulator, task, settings)
+    if outcome.status == FAILED and PROGRAM_TERMINATED.search(outcome.error or ""):
+        # scancel and a job's time limit send SIGTERM to every process of the job, the program often first: this
+        # task's own comes a few milliseconds later and ends it without a result (the run resubmits the task, or
+        # says TIMEOUT). Before, the task could write "command was killed by signal 15" first: a cancelled task was
+        # a failed evaluation, never resubmitted. A program that died of SIGTERM otherwise fails as before.
+        time.sleep(STOP_GRACE)
     if outcome.error:
         print(outcome.error, file=sys.stderr, flush=True)
     if _rank() == 0:
