@@ -87,10 +87,15 @@ def sweep_option(policy_name: str) -> str:
     return getattr(policy_class(policy_name), "sweep_option", "max_candidates")
 
 
-def _refuse_unless_honoured(what: str, policy_name: str) -> None:
+def _refuse_unless_honoured(what: str, policy_name: str, candidates: int = 0) -> None:
+    """ConfigError if the policy cannot honour a candidate budget; ``candidates``: the sweep's, whose compute the
+    refusal then names as the run.compute to give instead."""
     cls = policy_class(policy_name)
     if not getattr(cls, "candidate_budget", False):
         why = getattr(cls, "no_candidate_budget", "it schedules by run.compute only")
+        if candidates:
+            why += (f" (in fidelity units; the sweep's {candidates} candidates, each trained to the top budget, "
+                    f"spend {candidates} x the top budget: give that, or a fraction of it, and leave out {what})")
         raise ConfigError(GENERATIONS_WITH_POLICY.format(what=what, name=policy_name, why=why))
 
 
@@ -101,14 +106,20 @@ def with_sweep(generations: int, optimizer: Any, policy: Any) -> dict[str, Any]:
     ConfigError if the policy cannot honour a candidate budget, if ``[policy] max_candidates`` is set too, or if
     the optimizer has no fixed population size.
     """
-    _refuse_unless_honoured("run.generations", policy.name)
+    from l2l.optimizers import OPTIMIZERS
+
+    try:
+        size, refused = getattr(OPTIMIZERS.create(optimizer.name, optimizer.options), "population_size", None), None
+    except ConfigError as error:
+        size, refused = None, error
+    whole = isinstance(size, int) and not isinstance(size, bool) and 0 < size and 0 < generations
+    _refuse_unless_honoured("run.generations", policy.name, generations * size if whole else 0)
+    if refused is not None:
+        raise refused
     key = sweep_option(policy.name)
     if key in policy.options:
         raise ConfigError(f"run.generations and [policy] {key} both set how many candidates policy "
                           f"{policy.name!r} starts; give one of them")
-    from l2l.optimizers import OPTIMIZERS
-
-    size = getattr(OPTIMIZERS.create(optimizer.name, optimizer.options), "population_size", None)
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
         raise ConfigError(f"run.generations with a [policy] starts generations x population_size candidates, and "
                           f"optimizer {optimizer.name!r} has no fixed population_size; set [optimizer] "

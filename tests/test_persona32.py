@@ -53,3 +53,13 @@ def test_pbt_warns_in_one_line_when_it_explores_a_width_the_continued_network_ig
 def test_pbt_says_nothing_when_the_width_is_kept_as_the_donor_had_it(tmp_path, capsys, seed):
     l2l.run(pbt_run(seed, keep=["hidden"]), tmp_path / "p.h5", simulator=width_from_checkpoint)
     assert warnings(capsys) == []
+
+
+def test_a_sweep_switched_to_the_model_based_policy_is_told_what_run_compute_its_sweep_spent():
+    config = {**pbt_run(1), "run": {"name": "student", "seed": 1, "policy": "model-based", "generations": 3},
+              "optimizer": {"name": "random", "population_size": 27}}
+    with pytest.raises(l2l.ConfigError) as refused:
+        l2l.from_mapping(config)
+    line = str(refused.value)
+    assert "\n" not in line and "give run.compute" in line
+    assert "81 candidates" in line and "81 x the top budget" in line and "leave out run.generations" in line
