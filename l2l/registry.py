@@ -211,7 +211,9 @@ class Registry:
         fields = {f.name: f for f in dataclasses.fields(cls) if f.init and not f.name.startswith("_")}
         unknown = [k for k in options if k not in fields]
         if unknown:
-            allowed = ", ".join(sorted(fields)) or "(none)"
+            # options a component inherits but refuses (l2l list leaves them out) are not offered here either
+            refused = cls.refused_options() if hasattr(cls, "refused_options") else ()
+            allowed = ", ".join(sorted(set(fields) - set(refused))) or "(none)"
             hint = getattr(cls, "option_hints", {}).get(unknown[0])  # e.g. a backend's name for another's option
             hint = hint or foreign.option_hint(unknown[0], fields)  # Optuna's reduction_factor: eta
             # a typo ('populaton_size') is named beside the key, as for an unknown component name, where the
