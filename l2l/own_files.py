@@ -10,11 +10,25 @@ who can write the folder may have put something at it first:
   may replace them between the write and their use, and run code as us. :func:`refuse_foreign` refuses it.
 
 The permissions of what is made are the umask's, as for any program; nothing l2l writes is a secret.
+
+Where l2l needs a folder in the temp folder (Dask's scratch space, Python's ``multiprocessing`` socket, the
+``command`` simulator's working directories outside a run), it makes one of the process's own (:func:`private_folder`,
+``mkdtemp``: a random name, mode 0700), removed as the process exits; a process killed before (kill -9, the OOM
+killer) leaves it, and the next l2l process of the user on the host removes it, once no process holds its lock
+(:func:`hold`, :func:`sweep`).
 """
 
 from __future__ import annotations
 
+import atexit
+import fcntl
 import os
+import shutil
+import socket
+import stat
+import tempfile
+import threading
+from typing import Callable
 
 from l2l.errors import TrajectoryError
 
@@ -63,3 +77,108 @@ def _owned_by(path: str | os.PathLike | None, owner: int) -> bool:
         return path is not None and os.stat(path).st_uid == owner
     except OSError:
         return False
+
+
+#: The prefixes of the folders of one process's own that l2l makes in the temp folder (:func:`private_folder`), whose
+#: leftovers any l2l process removes (:func:`sweep`); ``l2l-dask-`` (l2l.jobs.dask.local_scratch) too where Dask's
+#: file locking is on.
+SWEPT_PREFIXES = ("l2l-command-", "l2l-pymp-")
+#: The name of the lock file in such a folder: locked by its process while it lives, it holds the host's name.
+LOCK_NAME = ".lock"
+
+_held: list[int] = []  # the descriptors of this process's locks (kept open: a lock lives as long as its descriptor)
+_multiprocessing_lock = threading.Lock()
+
+
+def private_folder(prefix: str, at_exit: Callable[[str], None] | None = None) -> str:
+    """A new folder of this process's own in the temp folder, ``<prefix>XXXXXXXX`` made by ``mkdtemp`` (mode 0700),
+    removed with what it holds as the process exits (``at_exit(folder)`` instead, where given), not as a forked
+    child exits.
+
+    The process holds the folder's lock while it lives (:func:`hold`): a process killed before its exit leaves the
+    folder, and the next process that makes one removes it (:func:`sweep`), with the leftovers of every prefix of
+    SWEPT_PREFIXES.
+    """
+    folder, owner = tempfile.mkdtemp(prefix=prefix), os.getpid()
+    atexit.register(lambda: os.getpid() == owner and (at_exit or _remove_tree)(folder))
+    descriptor = hold(folder)
+    if descriptor is not None:
+        _held.append(descriptor)
+        sweep(folder, SWEPT_PREFIXES)
+    return folder
+
+
+def _remove_tree(folder: str) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def hold(folder: str) -> int | None:
+    """Lock ``folder``'s LOCK_NAME for as long as the descriptor returned is open (None where it cannot be made or
+    locked: the folder is then never removed as a leftover). The file is locked before it takes its name, so a
+    folder being made (no LOCK_NAME yet) is never taken for a leftover; it holds this host's name."""
+    descriptor = None
+    try:
+        descriptor = os.open(os.path.join(folder, LOCK_NAME + ".new"), os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        os.write(descriptor, socket.gethostname().encode())
+        os.rename(os.path.join(folder, LOCK_NAME + ".new"), os.path.join(folder, LOCK_NAME))
+    except OSError:
+        if descriptor is not None:
+            os.close(descriptor)
+        return None
+    return descriptor
+
+
+def sweep(folder: str, prefixes: tuple[str, ...]) -> None:
+    """Remove the folders beside ``folder`` (one of this process's, kept) whose names begin with one of ``prefixes``,
+    that belong to this user and whose LOCK_NAME no process holds: those of processes killed before their exit.
+
+    Left: a folder without LOCK_NAME (being made, or kept on purpose: a failed evaluation's working directory to
+    look into), one whose lock names another host (a temp folder shared by hosts, whose locks this host may not
+    see), one whose lock is held (its process runs, or a child it forked), another user's."""
+    parent = os.path.dirname(folder)
+    try:
+        names = [name for name in os.listdir(parent) if name.startswith(prefixes)]
+    except OSError:
+        return
+    for name in names:
+        other = os.path.join(parent, name)
+        try:
+            info = os.lstat(other)
+            if other == folder or not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+                continue
+            probe = os.open(os.path.join(other, LOCK_NAME), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:  # no lock (being made, or not ours to judge): left
+            continue
+        try:
+            if os.read(probe, 4096) != socket.gethostname().encode():
+                continue  # made on another host: its lock may be held there
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # held: its process runs
+            continue
+        finally:
+            os.close(probe)  # (its lock, if taken, goes with it)
+        shutil.rmtree(other, ignore_errors=True)
+
+
+def multiprocessing_folder() -> str | None:
+    """Give Python's ``multiprocessing`` a folder of this process's own for its temporary files (the ``local``
+    backend's fork server's socket) before it makes its own (:func:`private_folder`, ``l2l-pymp-XXXXXXXX``), and
+    return the folder it uses (None where this Python keeps it elsewhere).
+
+    Its own, ``pymp-XXXXXXXX`` in the temp folder, is removed only at a clean exit: every l2l run killed with
+    kill -9 left one there for good. A folder ``multiprocessing`` made already (the caller's own use of it) is
+    kept; call this before the fork server starts. Removed at exit as ``multiprocessing`` removes its own: after
+    its other finalizers (a listener's socket it unlinks), not before them.
+    """
+    from multiprocessing import process, util
+
+    config = getattr(process.current_process(), "_config", None)
+    if not isinstance(config, dict):
+        return None
+    with _multiprocessing_lock:
+        if config.get("tempdir") is None:
+            folder = private_folder("l2l-pymp-", at_exit=lambda folder: None)
+            util.Finalize(None, shutil.rmtree, args=(folder, True), exitpriority=-100)
+            config["tempdir"] = folder
+        return config["tempdir"]

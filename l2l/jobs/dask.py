@@ -38,7 +38,6 @@ import os
 import pickle
 import queue
 import shutil
-import stat
 import sys
 import tempfile
 import threading
@@ -222,6 +221,26 @@ def local_security() -> Any:
     return _local_security[0]
 
 
+#: What a Dask backend without TLS (the ``cryptography`` package missing) lets others do, and what to do instead of
+#: installing it, by backend (see warn_plain_tcp).
+PLAIN_TCP = {"local": ("the Dask cluster talks plain TCP on 127.0.0.1, where any user of this host can connect to it "
+                       "and run code as you", ""),
+             "slurm": ("the Dask scheduler talks plain TCP on this host's network, where anyone who reaches its port "
+                       "can connect to it and run code as you", " (or use backend 'slurm-array', which opens no port)")}
+
+
+def warn_plain_tcp(executor: Any) -> None:
+    """One warning line, once per executor (a run's), where its Dask cluster goes without TLS because the
+    ``cryptography`` package is missing (:func:`local_security` is None): distributed does not require it, and the
+    run went on in plain TCP without a word, on a shared login node open to every user of the host."""
+    if getattr(executor, "_plain_tcp_told", False):
+        return
+    executor._plain_tcp_told = True
+    what, instead = PLAIN_TCP[executor.name]
+    warn_line(f"l2l: warning: backend '{executor.name}': without the cryptography package {what}; "
+              f"pip install cryptography{instead}")
+
+
 _local_scratch: list[str] = []
 
 
@@ -254,49 +273,22 @@ def local_scratch() -> str | None:
 
 def _hold_and_sweep(folder: str) -> None:
     """Lock ``folder``'s ``.lock`` for the life of this process (the descriptor is kept), then remove the folders
-    ``l2l-dask-*`` beside it of this user whose lock no process holds. The lock file is locked before it takes
-    its name, so a folder being made (no ``.lock`` yet) is never taken for a leftover. Nothing is removed where
-    Dask's ``distributed.worker.use-file-locking`` is off (a file system whose locks other hosts do not see), as
-    Dask removes nothing in its own folder there. The lock names this host: a folder made on another host of a
-    shared temp folder (whose lock this host may not see) is left."""
-    import fcntl
-    import socket
-
+    ``l2l-dask-*`` beside it of this user whose lock no process holds, and the other leftovers of killed l2l
+    processes (l2l.own_files.sweep: ``l2l-pymp-*``, ``l2l-command-*``). Nothing is removed where Dask's
+    ``distributed.worker.use-file-locking`` is off (a file system whose locks other hosts do not see), as Dask
+    removes nothing in its own folder there. The lock names this host: a folder made on another host of a shared
+    temp folder (whose lock this host may not see) is left."""
     import dask
+
+    from l2l.own_files import SWEPT_PREFIXES, hold, sweep
 
     if not dask.config.get("distributed.worker.use-file-locking", True):
         return
-    try:
-        descriptor = os.open(os.path.join(folder, ".lock.new"), os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
-        fcntl.flock(descriptor, fcntl.LOCK_EX)
-        os.write(descriptor, socket.gethostname().encode())
-        os.rename(os.path.join(folder, ".lock.new"), os.path.join(folder, ".lock"))
-    except OSError:
+    descriptor = hold(folder)
+    if descriptor is None:
         return
     _scratch_locks.append(descriptor)
-    parent = os.path.dirname(folder)
-    try:
-        names = [name for name in os.listdir(parent) if name.startswith("l2l-dask-")]
-    except OSError:
-        return
-    for name in names:
-        other = os.path.join(parent, name)
-        try:
-            info = os.lstat(other)
-            if other == folder or not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
-                continue
-            probe = os.open(os.path.join(other, ".lock"), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        except OSError:  # no lock (being made, or not ours to judge): left
-            continue
-        try:
-            if os.read(probe, 4096) != socket.gethostname().encode():
-                continue  # made on another host: its lock may be held there
-            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:  # held: its process runs
-            continue
-        finally:
-            os.close(probe)  # (its lock, if taken, goes with it)
-        shutil.rmtree(other, ignore_errors=True)
+    sweep(folder, ("l2l-dask-", *SWEPT_PREFIXES))
 
 
 _scratch_locks: list[int] = []
@@ -319,6 +311,27 @@ def dashboard_available() -> bool:
     except Exception:  # noqa: BLE001 - no version to compare: Dask decides when the scheduler starts
         return True
     return BOKEH_REQUIREMENT.specifier.contains(version, prereleases=True)
+
+
+#: The help of the ``local`` and ``slurm`` backends' option ``dashboard``, after where the pages are served.
+DASHBOARD_HELP = ("serve Dask's dashboard and status pages (HTTP, {where}, readable by every user who reaches it: "
+                  "task names, workers' logs); false: the scheduler serves no page")
+
+
+def close_pages(cluster: Any) -> None:
+    """Stop the HTTP server of ``cluster``'s scheduler, which runs in this process (a backend's option ``dashboard =
+    false``): no port is left open for its pages. Dask starts it with every scheduler, the dashboard (bokeh) or
+    not: its status pages (``/info/main/workers.html``, the workers' logs, the call stacks of running tasks,
+    ``/json/counts.json``) were readable by every user who reached the port, on a shared login node every user."""
+    scheduler = getattr(cluster, "scheduler", None)
+    server = getattr(scheduler, "http_server", None)
+    if server is None:
+        return
+
+    async def stop() -> None:  # (on the cluster's event loop, which owns the server's sockets)
+        server.stop()
+
+    cluster.sync(stop)
 
 
 def closing_through_ctrl_c(close, patience: float = CLOSE_PATIENCE_SECONDS) -> None:
@@ -1116,6 +1129,7 @@ class LocalExecutor(_DaskExecutor):
     workers: int = option(0, help="worker processes (0: one per core)", ge=0, le=MAX_LOCAL_WORKERS)
     memory_limit: str = option("auto", help="memory limit per worker, e.g. '4GB' ('auto': share of RAM)")
     chunk_size: int = option(0, help="evaluations per Dask task (0: adapt to the evaluation time)", ge=0)
+    dashboard: bool = option(True, help=DASHBOARD_HELP.format(where="on 127.0.0.1"))
 
     def __post_init__(self) -> None:
         self._cluster = None
@@ -1188,6 +1202,9 @@ class LocalExecutor(_DaskExecutor):
             plugin.payload()  # a simulator that cannot be pickled fails here, once, not in each worker's start
             plugins = {"plugins": (plugin,)}
         settings = {}
+        security = local_security()
+        if security is None:
+            warn_plain_tcp(self)
         scratch = local_scratch()
         if scratch is not None:  # read by the scheduler and the nannies as they start (see local_scratch)
             settings["temporary-directory"] = scratch
@@ -1203,14 +1220,16 @@ class LocalExecutor(_DaskExecutor):
             try:
                 with _StartConfig(settings):
                     # env: the caller's environment now (a forked worker would otherwise see the server's)
-                    self._dashboard = dashboard_available()
+                    self._dashboard = self.dashboard and dashboard_available()
                     self._cluster = run_cluster_class()(
                         n_workers=n, threads_per_worker=1, processes=True, memory_limit=self.memory_limit,
                         dashboard_address="127.0.0.1:0", silence_logs=False, worker_class=quiet_nanny(),
-                        host="127.0.0.1", security=local_security(),
+                        host="127.0.0.1", security=security,
                         scheduler_kwargs={"dashboard": self._dashboard, "allowed_failures": ALLOWED_FAILURES},
                         env=dict(os.environ), preload=_worker_preload(), **plugins)
                 cluster_started()  # (the variables its nannies set in this process: put back as it closes)
+                if not self.dashboard:
+                    close_pages(self._cluster)
                 # (read from Dask's configuration as the scheduler starts; no task has reached it yet)
                 self._cluster.scheduler.WORKER_SATURATION = WORKER_SATURATION
                 client = Client(self._cluster, set_as_default=False)

@@ -42,8 +42,8 @@ from typing import ClassVar
 
 from l2l.errors import ConfigError, ExecutorError
 from l2l.jobs.base import Outcome, warn_line
-from l2l.jobs.dask import (_DaskExecutor, closing_through_ctrl_c, dashboard_available, local_scratch,
-                           local_security)
+from l2l.jobs.dask import (DASHBOARD_HELP, _DaskExecutor, close_pages, closing_through_ctrl_c,
+                           dashboard_available, local_scratch, local_security, warn_plain_tcp)
 from l2l.jobs.dask_logs import cluster_closed, clusters_quiet, forget_closed_servers
 from l2l.jobs.slurm_common import (JobsRefused, SlurmError, WorkersRefused, call, check_extra_directives,
                                    check_interface, check_script_values, check_with_test_only, format_walltime,
@@ -318,6 +318,7 @@ class SlurmExecutor(_DaskExecutor):
                                                 "lifetime ends (for leaks; the job still ends at walltime)")
     log_directory: str = option("", help="folder of the worker jobs' logs ('' = <run>.work/slurm-logs)")
     chunk_size: int = option(0, help="evaluations per Dask task (0: adapt to the evaluation time)", ge=0)
+    dashboard: bool = option(True, help=DASHBOARD_HELP.format(where="on this host's address"))
     _cluster: object = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -354,17 +355,19 @@ class SlurmExecutor(_DaskExecutor):
 
     def _job_kwargs(self) -> dict:
         """Arguments of SLURMCluster: one single-threaded worker per job, ``cores`` CPUs booked."""
-        self._dashboard = dashboard_available()  # the scheduler runs in this process
+        self._dashboard = self.dashboard and dashboard_available()  # the scheduler runs in this process
         worker_args = ["--lifetime", f"{self._lifetime}s", "--lifetime-stagger", f"{self._stagger}s"]
         if self.lifetime_restart:
             worker_args.append("--lifetime-restart")
+        if not self.dashboard:
+            worker_args.append("--no-dashboard")
         memory = self.memory if not self.memory.strip().isdigit() else f"{self.memory.strip()}MiB"
         kwargs = dict(cores=1, processes=1, job_cpu=self.cores, memory=memory, python=shlex.quote(sys.executable),
                       walltime=format_walltime(walltime_seconds(self.walltime)),
                       job_extra_directives=list(self.job_extra_directives),
                       job_script_prologue=list(self.prologue), worker_extra_args=worker_args,
                       job_name=self._job_name(), job_directives_skip=["#SBATCH -J "],
-                      scheduler_options={"dashboard_address": ":0", "dashboard": self._dashboard},
+                      scheduler_options={"dashboard_address": self._dashboard_address(), "dashboard": self._dashboard},
                       silence_logs=False)  # which changed this process's handlers' levels: LOG_LEVEL instead
         # dask-jobqueue writes its -J line with the name as it is: the run's name, a file's, may hold a blank, a
         # quote or a '#' (sbatch then read the line's rest as another directive, or none); written by directive()
@@ -387,6 +390,19 @@ class SlurmExecutor(_DaskExecutor):
                 f"-e {sbatch_value(os.path.join(log_directory, 'l2l-worker-%J.err'))}",
                 f"-o {sbatch_value(os.path.join(log_directory, 'l2l-worker-%J.out'))}"]
         return kwargs
+
+    def _dashboard_address(self) -> str:
+        """Where the scheduler's HTTP server (the dashboard's pages) listens: the address the worker jobs reach the
+        scheduler at (that of ``interface``, else the one this host reaches other hosts from), on a free port.
+        Before, ``:0``: every interface of the login node, also those the cluster's nodes do not use."""
+        from distributed.comm.addressing import unparse_host_port
+        from distributed.utils import get_ip, get_ip_interface
+
+        try:
+            host = get_ip_interface(self.interface) if self.interface else get_ip()
+        except (OSError, ValueError, KeyError):  # (checked in __post_init__; no IPv4 address there)
+            return ":0"
+        return unparse_host_port(host, 0)
 
     def _job_name(self) -> str:
         """The worker jobs' name: the run's, ``l2l-NAME`` (:func:`run_job_name`, as slurm-array's arrays), by which
@@ -424,6 +440,8 @@ class SlurmExecutor(_DaskExecutor):
         folder = self._log_directory()
         security = local_security() if folder else None
         if security is None:
+            if folder:
+                warn_plain_tcp(self)
             return {}
         os.makedirs(folder, exist_ok=True)
         return {"security": security, "protocol": "tls://", "shared_temp_directory": os.path.abspath(folder)}
@@ -509,6 +527,8 @@ class SlurmExecutor(_DaskExecutor):
         except BaseException:
             self._unquiet()
             raise
+        if not self.dashboard:
+            close_pages(self._cluster)
         # Adaptive scaling also replaces jobs that died, even when minimum == maximum.
         self._cluster.adapt(minimum_jobs=self.minimum_jobs, maximum_jobs=self.maximum_jobs,
                             wait_count=3, interval="1s")

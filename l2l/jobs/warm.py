@@ -31,6 +31,8 @@ import sys
 import threading
 from typing import Any, Callable
 
+from l2l.own_files import multiprocessing_folder
+
 #: What Dask's nanny sets before starting a worker process (``distributed.nanny.pre-spawn-environ``, and a
 #: fixed hash seed) unless the environment already has it: the fork server must be started with them, since
 #: the libraries it imports read them once.
@@ -87,6 +89,7 @@ def start_fork_server() -> bool:
     handler = signal.signal(signal.SIGINT, signal.SIG_IGN) if quiet else None
     try:
         os.environ.update(wanted)
+        multiprocessing_folder()  # its socket's folder: one a killed run's next l2l process removes (l2l.own_files)
         forkserver.ensure_running()
     except (OSError, RuntimeError):  # no fork server here (e.g. no room for its socket): workers spawn
         return False

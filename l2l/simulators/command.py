@@ -31,7 +31,6 @@ value], ...]}`` in the result reports the values at intermediate budgets.
 
 from __future__ import annotations
 
-import atexit
 import dataclasses
 import difflib
 import hashlib
@@ -661,11 +660,28 @@ def _private_folder() -> str:
     """The folder of this process's working directories where there is neither a run's folder nor a ``workdir``
     (the simulator evaluated from a user's own code): one ``mkdtemp`` makes in the temp folder (``l2l-command-XXXXXXXX``,
     mode 0700), not the temp folder itself, where names such as ``g000000`` were predictable and another user of a
-    shared ``/tmp`` could make them first and then read or swap what the program reads (``params.json``)."""
+    shared ``/tmp`` could make them first and then read or swap what the program reads (``params.json``).
+
+    Removed at exit if empty, else kept for the failed evaluations' folders in it (:func:`_leave_private`); a process
+    killed before its exit (kill -9) left it for good: it is now removed by the next l2l process of the user
+    (l2l.own_files.private_folder), with what it holds."""
     if not _private:
-        _private.append(tempfile.mkdtemp(prefix="l2l-command-"))
-        atexit.register(_remove_empty, Path(_private[0]))  # left where a failed evaluation's folder is in it
+        from l2l.own_files import private_folder
+
+        _private.append(private_folder("l2l-command-", at_exit=_leave_private))
     return _private[0]
+
+
+def _leave_private(folder: str) -> None:
+    """At exit: remove the process's private folder if nothing but its lock is in it; else keep it, without the lock,
+    for the user to look into the failed evaluations' folders (a folder without a lock is never swept)."""
+    from l2l.own_files import LOCK_NAME
+
+    try:
+        os.unlink(os.path.join(folder, LOCK_NAME))
+    except OSError:
+        pass
+    _remove_empty(Path(folder))
 
 
 def _remove_empty(folder: Path) -> None:
