@@ -34,6 +34,13 @@ script). The first full run (951 cases, about 23 minutes on two shared cores, an
 classification) found no traceback, hang, multi-line refusal, wrong exit status or changed input file: every file of
 the list (truncated at 6 random bytes, damaged 4 ways by file_corruptions, a folder, another program's HDF5, empty,
 text) is refused by every command in one line. All 959 cases take about an hour at load ~20: use --sample there.
+Session 32 (helper-250) added session 31's options (76 cases, 1,035 in all): ``same_everywhere`` of every policy,
+``learn_from_stopped`` of gp, tpe and random under asha/successive-halving/median-stopping, brian2's ``debug_log``
+(a small Brian2 model), a time limit among slurm's ``job_extra_directives``, and ``l2l submit`` options given blank,
+``--sbatch`` time limits, ``--python`` paths and ``--out`` under a file. At load 1-16: ``--seed 3201 --sample 150``
+(2 jobs, about 3 minutes) 0 defects (18 ok, 132 refused); ``--only`` over the new cases and every submit option
+(106 cases, about 4 minutes) 0 defects once the expectation of ``model-based same_everywhere = false`` (taken: the
+default) was corrected.
 """
 from __future__ import annotations
 
@@ -114,6 +121,26 @@ max_budget = 20
 name = "serial"
 {extra}
 """
+BRIAN2 = """[run]
+name = "brian"
+seed = 1
+generations = 1
+[space]
+rate = {{low = 5.0, high = 20.0}}
+[optimizer]
+name = "random"
+population_size = 2
+[simulator]
+name = "brian2"
+function = "brian_model:f"
+path = "."
+{options}
+[backend]
+name = "serial"
+"""
+BRIAN2_MODEL = ("def f(brian2, params, seed):\n    group = brian2.PoissonGroup(5, params['rate'] * brian2.Hz)\n"
+                "    monitor = brian2.SpikeMonitor(group)\n    brian2.run(50 * brian2.ms)\n"
+                "    return float(monitor.num_spikes)\n")
 CAT_MODEL = "def f(params, seed):\n    return float(sum(params['x'] ** 2) + params['k'])\n"
 WRAP = """import sys
 import numpy as np
@@ -146,6 +173,7 @@ def build_inputs(folder: Path) -> None:
     (folder / "pbt.toml").write_text(PBT.format(compute=80, run="", policy="pbt",
                                                 policy_options="population = 4\ninterval = 5", extra=""))
     (folder / "cat_model.py").write_text(CAT_MODEL)
+    (folder / "brian_model.py").write_text(BRIAN2_MODEL)
     l2l("run", "cfg.toml", "--out", "base.h5")
     l2l("run", "pbt.toml", "--out", "pbt.h5")
     shutil.copy(folder / "base.h5", folder / "reev.h5")
@@ -251,6 +279,16 @@ def cli_cases(rng: random.Random) -> list[Case]:
                    ("--python", "no such python"), ("--python", "dir.h5"), ("--out", "dir.h5"), ("--out", "base.h5"),
                    ("--out", "o.csv"), ("--out", "")]:
         add(["submit", "sub.toml", "--dry-run", opt, v], "either")
+    # session 31's submit checks: an option given empty or blank, a time limit among --sbatch, --python a path,
+    # --out a file where a folder must be
+    for opt, v, expect in [("--partition", " ", "refuse"), ("--account", "", "refuse"), ("--prologue", "", "refuse"),
+                           ("--sbatch", "", "refuse"), ("--sbatch", "-t1", "refuse"), ("--sbatch", "--time=1", "refuse"),
+                           ("--sbatch", "-t 5", "refuse"), ("--sbatch", "--time", "refuse"),
+                           ("--python", ".venv/bin/python", "either"), ("--python", "~/py/bin/python", "either"),
+                           ("--python", " ", "refuse"), ("--python", "python3", "either"),
+                           ("--out", "sub.toml/run.h5", "refuse"), ("--out", "cfg.toml", "refuse"),
+                           ("--out", "base.h5/x.h5", "refuse"), ("--mem", " ", "refuse"), ("--time", " ", "refuse")]:
+        add(["submit", "sub.toml", "--dry-run", opt, v], expect)
     for cfg in ["base.h5", "dir.h5", "nope.toml", "foreign.h5", "text.h5"]:
         add(["submit", cfg, "--dry-run"], "refuse")
     # outputs onto inputs, existing files, folders: nothing computed may be lost
@@ -400,6 +438,35 @@ def toml_cases(rng: random.Random) -> list[Case]:
         for v in vals:
             add(f"model-based {key}={v}", PBT.format(compute=200, run="", policy="model-based",
                                                      policy_options=f"{key} = {v}", extra=""))
+    # session 31's options: same_everywhere (successive-halving, hyperband; refused where the policy proposes),
+    # gp's and tpe's learn_from_stopped, brian2's debug_log, slurm's time limit among extra directives
+    for policy in ("successive-halving", "hyperband", "asha", "model-based", "pbt"):
+        for v in ["true", "false", '"yes"', "1", "[true]", "nan"]:
+            good = policy in ("successive-halving", "hyperband") and v in ("true", "false") \
+                or policy == "model-based" and v == "false"  # (a hyperband: the option's default is taken)
+            add(f"{policy} same_everywhere={v}",
+                PBT.format(compute=120, run="", policy=policy, policy_options=f"same_everywhere = {v}", extra="")
+                .replace('name = "random"', f'name = "{rng.choice(["tpe", "gp", "random"])}"'),
+                "either" if good else "refuse")
+    for optimizer in ("gp", "tpe", "random"):
+        for v in ["true", "false", '"true"', "0", "[false]"]:
+            good = optimizer != "random" and v in ("true", "false")
+            policy = rng.choice(["asha", "successive-halving", "median-stopping"])
+            add(f"{optimizer} learn_from_stopped={v} under {policy}",
+                PBT.format(compute=120, run="", policy=policy, policy_options="", extra="")
+                .replace('name = "random"', f'name = "{optimizer}"\npopulation_size = 4\nlearn_from_stopped = {v}'),
+                "either" if good else "refuse")
+    add("gp learn_from_stopped without a policy",
+        BASE.format(run="", optimizer="gp", extra="").replace('population_size = 4', 'population_size = 4\n'
+                                                             'learn_from_stopped = true'), "either")
+    for v in ['"yes"', "1", "[true]", '""', "false", "true"]:
+        add(f"brian2 debug_log={v}", BRIAN2.format(options=f"debug_log = {v}"),
+            "either" if v in ("true", "false") else "refuse")
+    for v in ['["--time=1"]', '["-t 5"]', '["-t5"]', '["--time", "1"]', '["--qos=long"]', '"--time=1"', "[1]"]:
+        add(f"slurm job_extra_directives={v}",
+            BASE.format(run="", optimizer="random", extra="").replace('name = "serial"',
+                                                                      f'name = "slurm"\njob_extra_directives = {v}'),
+            "either" if "qos" in v else "refuse")
     return cases
 
 
@@ -445,7 +512,7 @@ def run_case(case: Case, inputs: Path, work: Path, timeout: float, index: int) -
     folder.mkdir()
     text = " ".join(payload) if kind == "cli" else payload
     for entry in inputs.iterdir():  # only what the case names (and the model of CAT): 20 MB a case was slow
-        if entry.name in text or entry.name == "cat_model.py":
+        if entry.name in text or entry.name in ("cat_model.py", "brian_model.py"):
             (shutil.copytree if entry.is_dir() else shutil.copy2)(entry, folder / entry.name)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "120"}
     if kind == "cli":

@@ -15,6 +15,10 @@ plot's top, objectives and sources of the wrong type; evaluation_seed's argument
 helper-191 (pyfuzz28b) fixed those: ``all export,report,reevaluate,resume,plot,evaluation_seed,Objective,load``
 (1,217 calls, about 13 minutes under load) listed 219 defects before and none after, and the raw NUL of
 load_config's, resume's and reevaluate's "no such file" is gone.
+Session 32 (helper-250): ``run(policy.same_everywhere=)`` and ``run(optimizer.learn_from_stopped=)`` (a small
+noisy-sgd run under successive-halving / asha); ``args same_everywhere,learn_from_stopped,from_mapping`` (105 calls)
+listed 1 defect, from_mapping(user_file=np.array([1, 2])) a ValueError (fixed in l2l/config.py), none after;
+``paths load_config,resume,Trajectory,validate,reevaluate`` (80 calls) none.
 """
 import hashlib, os, re, shutil, signal, sys, tempfile, traceback, warnings
 from pathlib import Path
@@ -156,6 +160,16 @@ def nested(path, v):
 for p in (("space", "x"), ("space", "x", "low"), ("space", "x", "high"), ("optimizer", "population_size"),
           ("optimizer", "name"), ("backend", "name")):
     ARGS[f"run({'.'.join(p)}=)"] = lambda v, p=p: (lambda f: l2l.run(nested(p, v), "out.h5", simulator=bowl))
+def multifidelity(policy, optimizer):
+    """A small multi-fidelity run (noisy-sgd to budget 9) for session 31's options: same_everywhere of the policy,
+    learn_from_stopped of the optimizer."""
+    return {"space": {"learning_rate": {"low": 0.001, "high": 0.3, "log": True}}, "simulator": {"name": "noisy-sgd",
+            "max_budget": 9}, "optimizer": {"population_size": 4, **optimizer}, "policy": policy,
+            "run": {"compute": 40, "seed": 1}, "backend": {"name": "serial"}}
+ARGS["run(policy.same_everywhere=)"] = lambda v: (lambda f: l2l.run(multifidelity(
+    {"name": "successive-halving", "same_everywhere": v}, {"name": "tpe"}), "out.h5"))
+ARGS["run(optimizer.learn_from_stopped=)"] = lambda v: (lambda f: l2l.run(multifidelity(
+    {"name": "asha"}, {"name": "gp", "n_candidates": 50, "learn_from_stopped": v}), "out.h5"))
 ARGS["run(optimizer.bogus=)"] = lambda v: (lambda f: l2l.run(nested(("optimizer", "bogus"), v), "out.h5", simulator=bowl))
 ARGS["from_mapping(data=)"] = lambda v: (lambda f: l2l.from_mapping(v))
 ARGS["from_mapping(base_dir=)"] = lambda v: (lambda f: l2l.from_mapping(cfg(), v))

@@ -16,7 +16,8 @@ classified as
 Usage::
 
     PYTHONPATH=. python scripts/fuzz_sim31.py [--backend serial,local] [--fidelity no,yes] [--only WORD[,WORD]]
-                                              [--seed N] [--timeout S] [--list] [--keep] [--json FILE]
+                                              [--seed N] [--timeout S] [--max-runs N] [--list] [--keep]
+                                              [--json FILE]
 
 ``--seed`` shuffles the order of the cases and draws each case's numbers (the search space's bounds, the size of a
 printed flood, ...) from it, so that two seeds make different runs of the same cases. Exit status 1 if any case is a
@@ -31,6 +32,15 @@ refused-1line 12, TRACEBACK 3 (KeyboardInterrupt killed workers; Dask's own trac
 LEFT-PROCESS 2, HANG 1. Fixed then: chdir (python.py), KeyboardInterrupt in a worker thread and the forked
 process's end under run.timeout (jobs/base.py), faulthandler's stack for a crash, large traces warned of
 (outcomes.py), a command's output read from files (command.py); docs/simulators.md 'When the model misbehaves'.
+
+Session 32 (helper-250), serial, at load 13-16 (about 17 s a run): seed 3202 ended in the fuzzer's own
+TimeoutExpired traceback after 41 runs, as ``l2l validate`` of ret-trace-big's 2 GB file (88 MiB traces) took
+108 s and 4.2 GB of memory (validate now reads its blobs in batches of at most 64 MiB: a 400 MB file 927 -> 194 MB,
+8.1 -> 4.3 s); a check over CHECK_SECONDS is now classed SLOW-CHECK. Stopping the fuzzer left the case's run (a
+session of its own) going: it is ended now; ``--max-runs`` bounds a run. Seed 3206 ``--max-runs 25`` (about 8
+minutes): ok 8, all-failed-named 13, failed-named 1, refused-1line 1, EXIT--11 1 (segfault-later) and EXIT-3 1
+(os-exit-later), both the documented death of l2l's own process on serial (run.timeout forks; an asha run's
+segments since its last commit are run again by resume).
 """
 from __future__ import annotations
 
@@ -164,6 +174,9 @@ COMMAND = {
     "cmd-no-budget": ("print(v)", "fid-nobudget"),
 }
 
+#: Seconds the check of a run's file (l2l validate, then l2l.load) may take before it is classed SLOW-CHECK (the
+#: fuzzer itself ended in a TimeoutExpired traceback there).
+CHECK_SECONDS = 120.0
 CLASSES = ("ok", "failed-named", "refused-1line", "all-failed-named", "interrupted-130")
 
 
@@ -252,6 +265,9 @@ def run_case(case: str, kind: str, fidelity: bool, backend: str, seed: int, root
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
             status = "hang"
+        except BaseException:  # the fuzzer stopped (Ctrl+C, timeout's SIGTERM): the run, a session of its own, too
+            os.killpg(proc.pid, signal.SIGKILL)
+            raise
     err = (folder / "stderr.txt").read_bytes()
     seconds = time.monotonic() - started
     err_text = err.decode(errors="replace")
@@ -294,15 +310,22 @@ def _pids_with(text: str) -> list[int]:
 def inspect_file(path: Path, env: dict) -> dict:
     if not path.exists():
         return {"file": "none", "rows": 0, "failed": 0, "errors": []}
-    check = subprocess.run([sys.executable, "-m", "l2l", "validate", str(path)], env=env, capture_output=True,
-                           timeout=120)
+    try:
+        check = subprocess.run([sys.executable, "-m", "l2l", "validate", str(path)], env=env, capture_output=True,
+                               timeout=CHECK_SECONDS)
+    except subprocess.TimeoutExpired:  # (a run of 88 MiB traces: 2 GB, 108 s and 4.2 GB of memory at load 16-20)
+        return {"file": "SLOW-CHECK", "rows": -1, "failed": -1, "errors": [f"l2l validate took over "
+                                                                          f"{CHECK_SECONDS:g} s"]}
     probe = ("import l2l, json, sys\nf = l2l.load(sys.argv[1])\nst = f['status'] if 'status' in f else None\n"
              "errs = sorted(set(str(e)[:160] for e in f.get('error', []) if str(e) not in ('', 'nan', 'None')))\n"
              "print(json.dumps({'rows': len(f), 'failed': int((st != 'ok').sum()) if st is not None else -1, "
              "'errors': errs[:4], 'xmax': float(abs(f['x']).max()) if 'x' in f and len(f) else 0.0}))")
-    load = subprocess.run([sys.executable, "-c", probe, str(path)], env=env, capture_output=True, timeout=120)
     try:
+        load = subprocess.run([sys.executable, "-c", probe, str(path)], env=env, capture_output=True,
+                              timeout=CHECK_SECONDS)
         info = json.loads(load.stdout.decode().strip().splitlines()[-1])
+    except subprocess.TimeoutExpired:
+        info = {"rows": -1, "failed": -1, "errors": [f"l2l.load took over {CHECK_SECONDS:g} s"]}
     except (ValueError, IndexError):
         info = {"rows": -1, "failed": -1, "errors": [load.stderr.decode(errors="replace")[-300:]]}
     return {"file": "valid" if check.returncode == 0 else "INVALID: " + check.stdout.decode()[-200:]
@@ -314,6 +337,8 @@ def classify(r: dict, case: str) -> str:
         return "HANG"
     if r["traceback"]:
         return "TRACEBACK"
+    if r["file"] == "SLOW-CHECK":
+        return "SLOW-CHECK"
     if r["file"] not in ("valid", "none"):
         return "CORRUPT"
     if r["left_processes"]:
@@ -340,6 +365,7 @@ def main() -> int:
     parser.add_argument("--only", default="")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=150.0)
+    parser.add_argument("--max-runs", type=int, default=0, help="only the first N runs of the (shuffled) plan")
     parser.add_argument("--list", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder (removed if no case is a defect)")
     parser.add_argument("--json", default="", help="write every record to this file")
@@ -358,6 +384,9 @@ def main() -> int:
                     continue
                 plan.append((name, kind, fidelity, backend))
     random.Random(args.seed).shuffle(plan)
+    if args.max_runs:
+        plan = plan[:args.max_runs]
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # (run_case ends the run under way)
     if args.list:
         for item in plan:
             print(*item)
