@@ -63,3 +63,47 @@ def test_a_sweep_switched_to_the_model_based_policy_is_told_what_run_compute_its
     line = str(refused.value)
     assert "\n" not in line and "give run.compute" in line
     assert "81 candidates" in line and "81 x the top budget" in line and "leave out run.generations" in line
+
+
+def slow_best(params, seed, budget, checkpoint=None):
+    """The larger x, the better at the top budget (9) and the worse after 1 epoch: the best learns slowly."""
+    x = float(params["x"])
+    curve = [[e, (1 - x) + 27 * x / e ** 2] for e in range(1, int(budget) + 1)]
+    return SimulationResult(objectives={"loss": curve[-1][1]}, curve={"loss": curve})
+
+
+def fast_best(params, seed, budget, checkpoint=None):
+    x = float(params["x"])
+    curve = [[e, (1 - x) + 1.0 / e] for e in range(1, int(budget) + 1)]
+    return SimulationResult(objectives={"loss": curve[-1][1]}, curve={"loss": curve})
+
+
+def sweep_run(seed):
+    return {"run": {"name": "sweep", "seed": seed, "generations": 1},
+            "space": {"x": {"type": "float", "low": 0.0, "high": 1.0}},
+            "optimizer": {"name": "random", "population_size": 12},
+            "simulator": {"name": "python", "multi_fidelity": {"name": "epochs", "minimum": 1, "maximum": 9}},
+            "objectives": [{"name": "loss", "direction": "minimize"}], "backend": {"name": "serial"}}
+
+
+def early_stop_line(path):
+    from l2l.results_schema.reader import Trajectory
+    from l2l.summary.text import show_text
+
+    with Trajectory(path) as trajectory:
+        text = show_text(trajectory)
+    return [line for line in text.splitlines() if line.startswith("early stop ")]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_show_of_a_sweep_says_where_its_best_ranked_at_the_rungs_a_policy_would_stop_at(tmp_path, seed):
+    slow = l2l.run(sweep_run(seed), tmp_path / "slow.h5", simulator=slow_best)
+    fast = l2l.run(sweep_run(seed), tmp_path / "fast.h5", simulator=fast_best)
+    (line,) = early_stop_line(slow)
+    assert "ranked 12 of 12 at 1 epochs" in line and "below the best third at 1, 3 epochs" in line
+    assert "min_budget" not in line and "hyperband or median-stopping" in line  # no lower rung keeps it
+    (line,) = early_stop_line(fast)
+    assert "ranked 1 of 12 at 1 epochs, 1 at 3" in line and "in the best third at every rung" in line
+    frame = l2l.agreement(slow)
+    assert list(frame["budget"]) == [1.0, 3.0] and set(frame["candidates"]) == {"sweep"}
+    assert (frame["pairs"] == 12).all() and (frame["rank_correlation"] < -0.99).all()

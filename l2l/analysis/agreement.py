@@ -68,12 +68,15 @@ def agreement_frame(trajectory: Any, objective: str | None = None) -> pd.DataFra
     rungs = [float(b) for b in fidelity.get("rungs") or []]
     config = trajectory.run.get("config") if isinstance(trajectory.run.get("config"), dict) else {}
     policy = config.get("policy") if isinstance(config.get("policy"), dict) else {}
-    if not trajectory.multi_fidelity or len(rungs) < 2 or str(policy.get("name", "")) in NOT_RUNGS:
-        return empty
     names = [o.name for o in trajectory.objectives]
     name = objective or names[0]
     if name not in names:
         raise ValueError(f"no objective {name!r} in {trajectory.path}; it has {', '.join(names)}")
+    if not trajectory.multi_fidelity and not policy:
+        curves = sweep_curves(trajectory, name)
+        return empty if curves is None else _sweep_frame(curves, empty)
+    if not trajectory.multi_fidelity or len(rungs) < 2 or str(policy.get("name", "")) in NOT_RUNGS:
+        return empty
     columns = ["trial", "budget", "status", name]
     try:  # files written before population-based training have no parent column
         segments = trajectory.evaluations(errors=False, segments=True, columns=[*columns, "parent"])
@@ -105,6 +108,108 @@ def agreement_frame(trajectory: Any, objective: str | None = None) -> pd.DataFra
         rows.append({"budget": budget, "top_budget": top, "rank_correlation": rho, "pairs": pairs,
                      "low90": lo, "high90": hi, "candidates": source})
     return pd.DataFrame(rows, columns=COLUMNS) if rows else empty
+
+
+#: Most evaluations of a sweep whose curves ``l2l show`` reads for its early-stopping line (it reads every trace).
+MAX_SWEEP_ROWS = 2_000
+
+
+def sweep_curves(trajectory: Any, name: str) -> pd.DataFrame | None:
+    """A sweep's learning curves of objective ``name``: one row per candidate (its first evaluation), one column
+    per budget, the rungs a policy with ``eta = 3`` would stop at and the top budget (``attrs["top"]``); None for
+    a run that is no sweep of a declared fidelity with such curves (a policy run, ``run.inherit``, no curves, more
+    than :data:`MAX_SWEEP_ROWS` evaluations)."""
+    from l2l.jobs.base import CURVE_PREFIX
+    from l2l.policies.base import rung_budgets
+
+    fidelity = trajectory.run.get("fidelity") if isinstance(trajectory.run.get("fidelity"), dict) else {}
+    config = trajectory.run.get("config") if isinstance(trajectory.run.get("config"), dict) else {}
+    run = config.get("run") if isinstance(config.get("run"), dict) else {}
+    if run.get("inherit") or not 0 < trajectory.n_evaluations <= MAX_SWEEP_ROWS:
+        return None
+    try:
+        top = float(fidelity["maximum"])
+        rungs = rung_budgets(float(fidelity["minimum"]), top, 3.0, bool(fidelity.get("integer", True)))
+        traces = trajectory.traces_frame()
+    except Exception:  # noqa: BLE001 - an analysis of what is there: no declared range, no readable traces
+        return None
+    if traces.empty or len(rungs) < 2:
+        return None
+    curves = traces[(traces["trace"] == f"{CURVE_PREFIX}{name}") & np.isfinite(traces["value"].to_numpy(float))]
+    if curves.empty:
+        return None
+    curves = curves.drop_duplicates(["generation", "individual", "step"], keep="first")
+    table = curves.pivot_table(index=["generation", "individual"], columns="step", values="value", aggfunc="first")
+    steps = np.asarray(table.columns, dtype=float)
+    columns = {}
+    for budget in rungs:
+        near = np.flatnonzero(np.isclose(steps, budget))
+        if len(near):
+            columns[budget] = table.iloc[:, near[0]]
+    if top not in columns or len(columns) < 2:
+        return None
+    frame = pd.DataFrame(columns)
+    sign = -1.0 if trajectory.objectives[[o.name for o in trajectory.objectives].index(name)].direction == "maximize" \
+        else 1.0
+    frame.attrs.update(top=top, sign=sign)
+    return frame
+
+
+def _sweep_frame(curves: pd.DataFrame, empty: pd.DataFrame) -> pd.DataFrame:
+    """:func:`agreement_frame`'s rows for a sweep: every candidate trained through every budget, no selection."""
+    top = curves.attrs["top"]
+    rows = []
+    for budget in curves.columns[:-1]:
+        both = curves[[budget, top]].dropna()
+        pairs = len(both)
+        rho = spearman(both[budget].to_numpy(), both[top].to_numpy()) if pairs >= 3 else float("nan")
+        lo, hi = interval(rho, pairs)
+        rows.append({"budget": float(budget), "top_budget": top, "rank_correlation": rho, "pairs": pairs,
+                     "low90": lo, "high90": hi, "candidates": "sweep"})
+    return pd.DataFrame(rows, columns=COLUMNS) if rows else empty
+
+
+def sweep_line(trajectory: Any) -> str:
+    """``l2l show``'s line for a sweep with learning curves: where its best candidate at the top budget ranked at
+    the lower rungs, and whether a rung that keeps the best third would have stopped it ('' where there is none)."""
+    try:
+        curves = sweep_curves(trajectory, trajectory.objectives[0].name)
+    except Exception:  # noqa: BLE001 - a summary never fails on what it only reports
+        return ""
+    if curves is None:
+        return ""
+    top, sign = curves.attrs["top"], curves.attrs["sign"]
+    finished = curves.dropna(subset=[top])
+    if len(finished) < MIN_PAIRS:
+        return ""
+    best = (finished[top] * sign).idxmin()
+    fidelity = trajectory.run.get("fidelity") or {}
+    unit = fidelity.get("unit") or fidelity.get("name") or "units"
+    ranks, below = [], []
+    for budget in curves.columns[:-1]:
+        column = finished[budget].dropna() * sign
+        if best not in column.index:
+            continue
+        rank = int((column < column[best]).sum()) + 1
+        ranks.append((budget, rank, len(column)))
+        below.append(rank > math.ceil(len(column) / 3))
+    if not ranks:
+        return ""
+    rows = _sweep_frame(curves, pd.DataFrame(columns=COLUMNS))
+    rho = ", ".join(f"{r.budget:g}: {r.rank_correlation:.2f}" for r in rows.itertuples()
+                    if math.isfinite(r.rank_correlation))
+    shown = ", ".join(f"{rank} of {count} at {budget:g} {unit}" if i == 0 else f"{rank} at {budget:g}"
+                      for i, (budget, rank, count) in enumerate(ranks))
+    text = (f"the best at {top:g} {unit} (generation {best[0]}, individual {best[1]}) ranked {shown} (rank "
+            f"correlation of all with {top:g}: {rho})")
+    if not any(below):
+        return text + "; it was in the best third at every rung, which a policy with eta = 3 keeps"
+    lost = [budget for (budget, _, _), out in zip(ranks, below) if out]
+    safe = [budget for i, (budget, _, _) in enumerate(ranks) if not any(below[i:])]
+    advice = (f"[policy] min_budget = {safe[0]:g} (it stayed in the best third from there on), or "
+              if safe else "")
+    return (text + f"; it was below the best third at {', '.join(f'{b:g}' for b in lost)} {unit}, which a policy "
+            f"with eta = 3 may stop: {advice}hyperband or median-stopping stop less (docs/multifidelity.md)")
 
 
 def agreement(path: str | os.PathLike, objective: str | None = None) -> pd.DataFrame:
@@ -148,4 +253,4 @@ def agreement_line(trajectory: Any, unit: str) -> str:
     return text
 
 
-__all__ = ["agreement", "agreement_frame", "agreement_line", "interval", "spearman"]
+__all__ = ["agreement", "agreement_frame", "agreement_line", "interval", "spearman", "sweep_line"]

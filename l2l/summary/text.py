@@ -60,6 +60,12 @@ def show_text(trajectory: Trajectory, top: int = 10, events: int = 5) -> str:
         endgame = endgame_line(trajectory, summary.compute)
         if endgame:
             lines.append(f"endgame    {endgame}")
+    else:  # a sweep with learning curves: would a policy have stopped its best early?
+        from l2l.analysis.agreement import sweep_line
+
+        early = sweep_line(trajectory)
+        if early:
+            lines.append(f"early stop {early}")
     log = trajectory.events()
     for _, event in (log.tail(events).iterrows() if events > 0 else ()):
         lines.append(f"event      {event['time']:%Y-%m-%d %H:%M:%S} {event['kind']} {event['detail']}")
