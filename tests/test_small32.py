@@ -152,3 +152,40 @@ def test_from_mapping_user_file_must_be_a_bool():
     with pytest.raises(ArgumentError, match=r"^user_file must be True or False, got ndarray array\(\[1, 2\]\)$"):
         l2l.from_mapping(table, user_file=np.array([1, 2]))
     assert l2l.from_mapping(table, user_file=np.bool_(True)).generations == 2
+
+
+def test_validate_reads_the_blobs_in_bounded_batches(tmp_path, monkeypatch):
+    """l2l validate read the blobs of up to 65,536 rows at once: a run of 88 MiB traces (2 GB, scripts/fuzz_sim31.py)
+    took 4.2 GB of memory and 108 s at load 16-20. Now a batch spans at most BATCH_BYTES (a larger row alone), and
+    a damaged trace past the first batch is still found."""
+    import h5py
+
+    import l2l
+    import l2l.results_schema.validate as validate_module
+    from l2l.simulators import SimulationResult
+
+    def model(params, seed):
+        return SimulationResult(objectives={"value": float(params["x"]) ** 2}, traces={"t": np.zeros(500)})
+
+    config = {"space": {"x": {"low": -1.0, "high": 1.0}}, "simulator": "python",
+              "optimizer": {"name": "random", "population_size": 3}, "run": {"generations": 2, "seed": 1},
+              "backend": {"name": "serial"}}
+    path = tmp_path / "run.h5"
+    l2l.run(config, path, simulator=model)
+    monkeypatch.setattr(validate_module, "BATCH_BYTES", 5000, raising=False)
+    spans = []
+    read = h5py.Dataset.__getitem__
+
+    def spied(dataset, key):
+        if dataset.name == "/blobs/traces" and isinstance(key, slice):
+            spans.append(key.stop - key.start)
+        return read(dataset, key)
+    monkeypatch.setattr(h5py.Dataset, "__getitem__", spied)
+    assert l2l.validate(path) == []
+    with h5py.File(path, "r") as f:
+        row = int(f["evaluations/trace_length"][0])
+    assert len(spans) >= 2 and max(spans) <= max(5000, row)
+    with h5py.File(path, "r+") as f:  # the last row's trace damaged: found in a later batch
+        start, length = int(f["evaluations/trace_start"][5]), int(f["evaluations/trace_length"][5])
+        f["blobs/traces"][start:start + length] = np.frombuffer(b"\xff" * length, dtype=np.uint8)
+    assert any("the trace of evaluation row 5" in problem for problem in l2l.validate(path))
