@@ -75,10 +75,12 @@ def test_hyperband_with_gp_holds_the_top_budget_results_of_its_last_bracket_too(
 
 
 def test_a_local_cluster_of_two_workers_runs_the_serial_runs_hyperband_tpe_sweep(tmp_path):
-    for seed in (1, 2, 3):
-        serial = segments(hartmann("hyperband", seed), tmp_path / f"serial{seed}.h5")
-        local = segments(hartmann("hyperband", seed, backend="local"), tmp_path / f"local{seed}.h5")
-        assert serial.equals(local), seed
+    """One seed: its local cluster costs more than the run (three took ~7 s); the order its results come in is
+    chance, the order that parts the runs most is the tests above'. Without the option's effect (results never
+    held), the local run parted from the serial one on each of 6 seeds, and 8 of 8 times on this one."""
+    serial = segments(hartmann("hyperband", 1), tmp_path / "serial.h5")
+    local = segments(hartmann("hyperband", 1, backend="local"), tmp_path / "local.h5")
+    assert len(serial) > 60 and serial.equals(local)
 
 
 def test_without_the_option_each_result_is_told_as_it_comes_in(tmp_path, two_workers_last_first):
