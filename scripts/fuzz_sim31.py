@@ -40,7 +40,9 @@ TimeoutExpired traceback after 41 runs, as ``l2l validate`` of ret-trace-big's 2
 session of its own) going: it is ended now; ``--max-runs`` bounds a run. Seed 3206 ``--max-runs 25`` (about 8
 minutes): ok 8, all-failed-named 13, failed-named 1, refused-1line 1, EXIT--11 1 (segfault-later) and EXIT-3 1
 (os-exit-later), both the documented death of l2l's own process on serial (run.timeout forks; an asha run's
-segments since its last commit are run again by resume).
+segments since its last commit are run again by resume). Local, seeds 3208 ``--max-runs 15`` and 3209
+``--max-runs 30`` (about 3 and 6 minutes at load 15-20): ok 11, all-failed-named 26, refused-1line 7, LEFT-PROCESS 1
+(fork-child: the model's own child, as in session 31).
 """
 from __future__ import annotations
 
