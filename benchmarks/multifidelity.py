@@ -153,9 +153,17 @@ def run_l2l(problem: Problem, method: str, seed: int, folder: Path, backend: dic
     l2l.run(config, path)
     seconds = time.perf_counter() - started
     log, state, finished = l2l_log(problem, path)
-    agreement = (state.get("policy") or {}).get("agreement")
-    return {"log": log, "seconds": seconds, "agreement": agreement, "finished": finished.tolist(),
-            "run_started": time.time() - seconds}
+    policy = state.get("policy") or {}
+    agreement = policy.get("agreement")
+    result = {"log": log, "seconds": seconds, "agreement": agreement, "finished": finished.tolist(),
+              "run_started": time.time() - seconds}
+    if "probes" in policy:  # the model-based policy: each segment's trial and the trials' roles, to split its compute
+        rows, _ = read_segments(path)
+        result["roles"] = {"trial": [int(t) for t in rows["trial"]], "probes": [int(t) for t in policy["probes"]],
+                           "repeats": sorted(int(t) for t in policy.get("repeats") or {}),
+                           "local": sorted(int(t) for t in policy.get("local") or {}),
+                           "endgame_from": policy.get("endgame_from")}
+    return result
 
 
 # -- peers ----------------------------------------------------------------------------------------------
@@ -267,6 +275,10 @@ def main() -> None:
     parser.add_argument("--model-based-options", default="", metavar="JSON",
                         help="options of the model-based policy other than its defaults, e.g. '{\"early_race\": true}' "
                         "(to compare settings on development seeds; use a --keep folder of its own)")
+    parser.add_argument("--truth-fractions", default="", metavar="F,F,...",
+                        help="learning curves: measure the honest quality of the choices after these compute "
+                        "fractions only (e.g. 1/3,1; default every fraction of the report's grid, whose other "
+                        "figures are then left out); for development looks where measuring is most of the cost")
     parser.add_argument("--searcher", default="", metavar="POLICY=OPTIMIZER,...",
                         help="the optimizer proposing candidates to these policies instead of the default (e.g. "
                         "asha=tpe,hyperband=tpe; to compare on development seeds, with a --keep folder of its own)")
@@ -292,6 +304,15 @@ def main() -> None:
         except L2LError as error:
             parser.error(f"--model-based-options: {error}")
         os.environ[MB_OPTIONS] = json.dumps(options)
+    truth_fractions = None
+    if args.truth_fractions:
+        from fractions import Fraction
+        try:
+            truth_fractions = tuple(float(Fraction(f)) for f in args.truth_fractions.split(",") if f)
+        except (ValueError, ZeroDivisionError):
+            truth_fractions = ()
+        if not truth_fractions or not all(0 < f <= 1 for f in truth_fractions):
+            parser.error(f"--truth-fractions: fractions in (0, 1] expected, e.g. 1/3,1; got {args.truth_fractions!r}")
     if args.fresh_seeds < 0 or args.fresh_seeds == 1:
         parser.error(f"--fresh-seeds: 2 or more expected, got {args.fresh_seeds}")
     if args.fresh_seeds:
@@ -332,7 +353,11 @@ def main() -> None:
             done = result.get("error") or f"{len(result['log'])} segments, {result['seconds']:.1f} s"
             print(f"  {key[0]:18s} {key[1]:22s} seed {key[2]}: {done}", file=sys.stderr, flush=True)
         wall = wall_runs(args, folder)
-        truth = measure(pool, problems, args.quick, results, wall, args.keep)
+        truth = measure(pool, problems, args.quick, results, wall, args.keep, truth_fractions)
+        if truth_fractions:  # the choices not measured: no quality (their grid figures are NaN, not made up)
+            from peers.mf_report import needed_keys
+            for name, keys in needed_keys(problems, args.quick, results, wall).items():
+                truth[name].update({key: float("nan") for key in keys if key not in truth[name]})
     summary = report(problems, methods, seeds, args.quick, results, truth, wall,
                      {"seconds": round(time.time() - started, 1), "jobs": args.jobs, "cpus": os.cpu_count(),
                       "load_before": [round(v, 2) for v in load_before],
@@ -400,16 +425,23 @@ def wall_runs(args, folder: str) -> dict:
 
 
 def measure(pool, problems: list[str], quick: bool, results: dict, wall: dict,
-            keep: str = "") -> dict[str, dict[tuple, float]]:
+            keep: str = "", fractions: tuple[float, ...] | None = None) -> dict[str, dict[tuple, float]]:
     """True values of every candidate chosen at the points the report reads (in parallel, cached).
 
     With a ``keep`` folder the values are also kept there (``truth-<problem>.json``: key, value rows) and read
     back, so a report on more seeds measures only the candidates it has not measured before (a candidate's
-    honest quality depends on its parameters only: fixed fresh seeds).
+    honest quality depends on its parameters only: fixed fresh seeds). With ``fractions`` a learning curve's
+    choices are measured after those compute fractions only (``--truth-fractions``).
     """
-    from peers.mf_report import needed_keys
+    from peers.mf_report import chosen, needed_keys
 
     wanted = needed_keys(problems, quick, results, wall)
+    if fractions:
+        for name in wanted:
+            problem = Problem(name, quick)
+            if not problem.exact:
+                wanted[name] = {key for (n, _, _), result in results.items() if n == name and "log" in result
+                                for key in chosen(problem, result["log"], fractions) if key}
     truth: dict[str, dict[tuple, float]] = {name: {} for name in set(problems) | set(wanted)}
     fresh = f"-fresh{os.environ[FRESH_SEEDS_VARIABLE]}" if os.environ.get(FRESH_SEEDS_VARIABLE) else ""
     files = {name: Path(keep, f"truth-{name}{'-quick' if quick else ''}{fresh if SPECS[name].fresh_seeds else ''}.json")
