@@ -55,6 +55,12 @@ path = "{TESTS}"
 function = "models_kill26:sgd"
 multi_fidelity = {{ name = "steps", unit = "steps", minimum = 1, maximum = 100 }}
 '''
+WIDTH = f'''[simulator]
+name = "python"
+path = "{TESTS}"
+function = "models_kill26:width"
+multi_fidelity = {{ name = "epochs", unit = "epochs", minimum = 1, maximum = 60 }}
+'''
 PBT_SPACE = '''learning_rate = { type = "float", low = 0.001, high = 0.3, log = true }
 momentum = { type = "float", low = 0.05, high = 0.95, log = true }'''
 
@@ -81,6 +87,10 @@ MODES = {
     "pbt-async": f'[run]\nseed = 0\ncompute = 600\n\n[space]\n{PBT_SPACE}\n\n[optimizer]\nname = "random"\n\n'
                  f'[policy]\nname = "pbt"\npopulation = 6\ninterval = 10\nmax_budget = 100\nsynchronous = false\n\n'
                  f'{SGD}\n[[objectives]]\nname = "loss"\n\n[backend]\nname = "serial"\n',
+    "pbt-width": f'[run]\nseed = 2\ncompute = 600\n\n[space]\nlearning_rate = {{ type = "float", low = 0.01, '
+                 f'high = 0.5, log = true }}\nhidden = {{ type = "int", low = 2, high = 64 }}\n\n[optimizer]\n'
+                 f'name = "random"\n\n[policy]\nname = "pbt"\npopulation = 6\ninterval = 5\nmax_budget = 60\n\n'
+                 f'{WIDTH}\n[[objectives]]\nname = "loss"\n\n[backend]\nname = "serial"\n',
     "inherit": f'[run]\nseed = 3\ngenerations = 4\ninherit = true\n\n[space]\n{SPACE2}\n\n[optimizer]\nname = "ga"\n'
                f'population_size = 8\n\n{CURVE}\n[backend]\nname = "serial"\n',
     "beside": policy("asha", 300).replace("[run]\n", '[run]\ncheckpoints = "beside"\n'),
@@ -119,7 +129,8 @@ kinds = [k for k in events["kind"].tolist() if k not in ("resumed", "interrupted
 detail = json.loads(events["detail"].iloc[-1] or "null")
 def untimed(value):
     if isinstance(value, dict):
-        return {{k: untimed(v) for k, v in value.items() if k not in ("elapsed", "wall", "time", "seconds")}}
+        return {{k: untimed(v) for k, v in value.items()  # hosts: the last session's; show's line has them all
+                 if k not in ("elapsed", "wall", "time", "seconds", "hosts", "more_hosts")}}
     return value
 said = {{}}
 for name, args in (("validate", ["validate", {str(path)!r}]),
@@ -155,13 +166,22 @@ print(json.dumps({{"rows": json.loads(rows.to_json(orient="records", double_prec
 
 
 def best_lines(text: str) -> str:
-    """``l2l show``'s progress line (candidates, segments, compute, status) and best table."""
+    """``l2l show``'s progress line (candidates, segments, compute, status), the evaluations of its hosts line (over
+    every session, a killed one's up to its last commit: none lost or counted twice) and best table."""
     lines = text.splitlines()
     progress = [line for line in lines if line.startswith("progress")]
+    progress += [line.split("evaluations on ", 1)[1].split(" (session")[0] for line in lines
+                 if line.startswith("hosts") and "evaluations on " in line]
     for i, line in enumerate(lines):
         if line.lower().startswith("best"):
             return "\n".join(progress + lines[i:i + 3])
     return "\n".join(progress)
+
+
+def said_twice(stderr: str) -> str:
+    """A one-per-session warning (pbt's explored shape) said more than once by one process, else ''."""
+    lines = [line for line in stderr.splitlines() if "pbt explored" in line]
+    return f"the pbt shape warning said {len(lines)} times in one session" if len(lines) > 1 else ""
 
 
 def differences(expected: dict, got: dict) -> list[str]:
@@ -230,6 +250,9 @@ def main(argv: list[str] | None = None) -> int:
         start = time.monotonic()
         out = l2l("run", str(config), "--out", str(whole), "--no-progress", env=env)
         length = time.monotonic() - start
+        if said_twice(out.stderr):
+            print(f"{mode}: the uninterrupted run: {said_twice(out.stderr)}")
+            crashes[mode] = crashes.get(mode, 0) + 1
         if out.returncode:
             print(f"{mode}: the uninterrupted run failed: {out.stderr.strip()[-300:]}")
             crashes[mode] = crashes.get(mode, 0) + 1
@@ -243,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
             path = folder / f"killed{chain}.h5"
             path.unlink(missing_ok=True)
             shutil.rmtree(folder / f"killed{chain}.h5.checkpoints", ignore_errors=True)
-            moments = []
+            moments, warned_twice = [], False
             for k in range(rng.choice((1, 1, 2, 3))):
                 where = rng.random()
                 if where < 0.1:
@@ -263,6 +286,9 @@ def main(argv: list[str] | None = None) -> int:
                 err = process.stderr.read()
                 process.stderr.close()
                 moments.append(f"{command[0]} killed at {delay:.3f}s" if alive else f"{command[0]} ended first")
+                if said_twice(err):
+                    moments[-1] += f" ({said_twice(err)})"
+                    warned_twice = True
                 kills[mode] += alive
                 if not alive and process.returncode:
                     moments[-1] += f" with status {process.returncode}: {err.strip()[-300:]}"
@@ -275,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
                 out = l2l("run", str(config), "--out", str(path), "--no-progress", env=env)
                 if out.returncode:
                     said.append(f"run exited {out.returncode}: {out.stderr.strip()[-400:]}")
+            if said_twice(out.stderr) or warned_twice:
+                said.append(said_twice(out.stderr) or "a killed process said the pbt shape warning twice")
             if not said:
                 got = summary(path)
                 said = differences(expected, got)

@@ -64,3 +64,22 @@ def sgd(params, seed, budget, checkpoint=None):
     _maybe_die()
     time.sleep(STEP)
     return SGD.run_to({"learning_rate": params["learning_rate"]}, seed, budget, checkpoint)
+
+
+def width(params, seed, budget, checkpoint=None):
+    """A network whose width is the integer ``hidden``, which a continued segment ignores (it trains the weights of
+    the checkpoint as they are, the donor's width under PBT): the warning path of l2l/policies/pbt_shapes.py."""
+    _maybe_die()
+    time.sleep(STEP)
+    if checkpoint is None:
+        done, weights = 0, np.random.default_rng(seed).normal(size=(3, int(params["hidden"])))
+    else:
+        done, weights = int(checkpoint["epoch"]), np.array(checkpoint["weights"])
+    curve = []
+    for epoch in range(done + 1, int(budget) + 1):
+        weights = weights * (1 - params["learning_rate"])
+        curve.append([epoch, float(np.mean(weights ** 2))])
+    if not curve:
+        curve = [[done, float(np.mean(weights ** 2))]]
+    return SimulationResult({"loss": curve[-1][1]}, curve={"loss": np.array(curve)},
+                            checkpoint={"epoch": int(budget), "weights": weights})
