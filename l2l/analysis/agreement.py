@@ -110,15 +110,46 @@ def agreement_frame(trajectory: Any, objective: str | None = None) -> pd.DataFra
     return pd.DataFrame(rows, columns=COLUMNS) if rows else empty
 
 
-#: Most evaluations of a sweep whose curves ``l2l show`` reads for its early-stopping line (it reads every trace).
+#: Most evaluations of a sweep whose curves ``l2l show`` reads for its early-stopping line.
 MAX_SWEEP_ROWS = 2_000
+#: Most bytes of stored traces read for that line: a curve is stored with its evaluation's other traces (a
+#: recording of many samples each), which are read with it (and dropped).
+MAX_SWEEP_TRACE_BYTES = 512 * 2**20
+
+
+def _curve_points(trajectory: Any, trace: str) -> pd.DataFrame | None:
+    """The points of the learning curve ``trace`` of every row of a sweep (generation, individual, step, value),
+    None where its stored traces exceed MAX_SWEEP_TRACE_BYTES. Decoded in the batches ``l2l validate`` reads (at
+    most 64 MiB), keeping only the curve: the long form of every trace (``traces_frame``) of 2,000 rows that each
+    recorded 20,000 samples as well took ``l2l show`` 41 s and 4.1 GB."""
+    from l2l.results_schema.validate import _batches
+
+    n = trajectory.n_evaluations
+    starts = np.asarray(trajectory._column("trace_start", n), dtype=np.int64)
+    lengths = np.asarray(trajectory._column("trace_length", n), dtype=np.int64)
+    if int(lengths.sum()) > MAX_SWEEP_TRACE_BYTES:
+        return None
+    generations, individuals = trajectory._column("generation", n), trajectory._column("individual", n)
+    keys, steps, values = [], [], []
+    for rows in _batches(starts, lengths, np.flatnonzero(lengths)):
+        for row, traces in zip(rows, trajectory.traces(rows)):
+            array = np.asarray(traces.get(trace, ()), dtype=float)
+            if array.ndim == 2 and array.shape[1] == 2 and len(array):
+                keys += [(generations[row], individuals[row])] * len(array)
+                steps.append(array[:, 0])
+                values.append(array[:, 1])
+    if not keys:
+        return None
+    pairs = np.asarray(keys)
+    return pd.DataFrame({"generation": pairs[:, 0], "individual": pairs[:, 1], "step": np.concatenate(steps),
+                         "value": np.concatenate(values)})
 
 
 def sweep_curves(trajectory: Any, name: str) -> pd.DataFrame | None:
     """A sweep's learning curves of objective ``name``: one row per candidate (its first evaluation), one column
     per budget, the rungs a policy with ``eta = 3`` would stop at and the top budget (``attrs["top"]``); None for
     a run that is no sweep of a declared fidelity with such curves (a policy run, ``run.inherit``, no curves, more
-    than :data:`MAX_SWEEP_ROWS` evaluations)."""
+    than :data:`MAX_SWEEP_ROWS` evaluations or :data:`MAX_SWEEP_TRACE_BYTES` of traces)."""
     from l2l.jobs.base import CURVE_PREFIX
     from l2l.policies.base import rung_budgets
 
@@ -130,12 +161,12 @@ def sweep_curves(trajectory: Any, name: str) -> pd.DataFrame | None:
     try:
         top = float(fidelity["maximum"])
         rungs = rung_budgets(float(fidelity["minimum"]), top, 3.0, bool(fidelity.get("integer", True)))
-        traces = trajectory.traces_frame()
+        points = _curve_points(trajectory, f"{CURVE_PREFIX}{name}")
     except Exception:  # noqa: BLE001 - an analysis of what is there: no declared range, no readable traces
         return None
-    if traces.empty or len(rungs) < 2:
+    if points is None or len(rungs) < 2:
         return None
-    curves = traces[(traces["trace"] == f"{CURVE_PREFIX}{name}") & np.isfinite(traces["value"].to_numpy(float))]
+    curves = points[np.isfinite(points["value"].to_numpy(float))]
     if curves.empty:
         return None
     curves = curves.drop_duplicates(["generation", "individual", "step"], keep="first")

@@ -77,6 +77,9 @@ class ShapeWatch:
             shape = shapes.get(key)
             if shape is None or axis >= len(shape) or shape[axis] == whole[name]:
                 continue
+            if any(shape[axis] == whole.get(other) for other, other_key, other_axis in self.relations
+                   if (other_key, other_axis) == (key, axis) and other != name):
+                continue  # the axis follows another parameter, equal to this one in every member from scratch
             self.warned = True
             self.say(f"l2l: warning: pbt explored {name!r} (trial {trial} was given {name} = {whole[name]}), but its "
                      f"segment from the checkpoint of trial {parent} returned {key!r} of shape "
