@@ -20,7 +20,7 @@ from l2l.objectives import Objective
 from l2l.parameters import plain
 from l2l.plot.data import RunData, label, load_run, objective_names, running_best
 from l2l.plot.panels import BEST_SPAN, wants_log
-from l2l.results_schema.frames import segment_compute
+from l2l.results_schema.frames import evaluation_compute, segment_compute
 from l2l.words import Placeholder, on_command_line, option
 
 
@@ -240,10 +240,10 @@ def _spent(run: RunData, frame: pd.DataFrame, by_compute: bool) -> np.ndarray:
     # every attempt counts, the failed ones that were retried too (as l2l show counts compute)
     if run.multi_fidelity:
         return np.cumsum(segment_compute(frame))
-    cost = np.full(len(frame), run.compute_per_evaluation() or 1.0)
-    if run.compute_per_evaluation() is not None and "attempts" in frame.columns:
-        cost = cost * frame["attempts"].to_numpy(dtype=float)
-    return np.cumsum(cost)
+    per_evaluation = run.compute_per_evaluation()
+    if per_evaluation is None:
+        return np.cumsum(np.ones(len(frame)))
+    return np.cumsum(evaluation_compute(frame, per_evaluation))
 
 
 def _by_completion(run: RunData, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

@@ -213,6 +213,18 @@ def segment_compute(frame: pd.DataFrame) -> np.ndarray:
     return cost
 
 
+def evaluation_compute(frame: pd.DataFrame, top_budget: float) -> np.ndarray:
+    """The compute each evaluation of a run without segments (a sweep whose function or program declares a
+    fidelity: each evaluation trains to the top budget) cost, in fidelity units: ``top_budget x attempts``.
+
+    Every row counts, a failed one too, and every attempt of it, as :func:`segment_compute` counts a segment's:
+    ``l2l compare`` (its compute axis) and ``l2l show`` (the progress line) count a sweep's compute by it."""
+    cost = np.full(len(frame), float(top_budget))
+    if "attempts" in frame.columns:
+        cost = cost * frame["attempts"].to_numpy(dtype=float)
+    return cost
+
+
 def let_go(trajectory: Trajectory) -> bool:
     """True if no candidate below the top budget will be continued: the run ended by itself and, in a run with
     a ``[policy]``, because the policy was done (its ``finished`` event says ``policy_done``). A run ended by

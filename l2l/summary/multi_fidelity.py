@@ -73,6 +73,24 @@ def multi_fidelity_counts(trajectory: Trajectory, running: bool = True, allowed:
     return counts, (spent, allowed, str(fidelity.get("unit") or fidelity.get("name") or "budget units")), restarts
 
 
+def sweep_compute(trajectory: Trajectory) -> tuple[float, str] | None:
+    """The compute of a run without segments whose function or program declares a fidelity (a full-fidelity sweep:
+    every evaluation trains to the top budget) and its unit, counted as ``l2l compare`` counts it (every row,
+    a failed one too, x its attempts: :func:`~l2l.results_schema.frames.evaluation_compute`); None for other
+    runs. ``l2l show``'s progress line and ``l2l run``'s closing line say it: a user who then runs the same
+    function under ``policy = "asha"`` compares the two there (they said '81 evaluations' and 'compute 477')."""
+    import pandas as pd
+
+    from l2l.results_schema.frames import evaluation_compute
+
+    fidelity = trajectory.run.get("fidelity")
+    if trajectory.multi_fidelity or not isinstance(fidelity, dict) or not fidelity.get("rungs"):
+        return None
+    rows = pd.DataFrame(trajectory.rows(("attempts",)))
+    spent = float(evaluation_compute(rows, float(fidelity["rungs"][-1])).sum())
+    return spent, str(fidelity.get("unit") or fidelity.get("name") or "budget units")
+
+
 def in_flight_candidates(trajectory: Trajectory, running: bool | None = None) -> tuple[set[int] | None, str]:
     """The candidates of a multi-fidelity run not finished whose segment was in flight at the last commit, and
     the state they are in instead of the one their stored segments give: ``running`` while a writer may still

@@ -9,13 +9,16 @@ if TYPE_CHECKING:
     from l2l.summary.record import RunSummary
 
 
-def progress_line(summary: RunSummary, status: bool = True, resuming: bool = False) -> str:
+def progress_line(summary: RunSummary, status: bool = True, resuming: bool = False,
+                  sweep: tuple[float, str] | None = None) -> str:
     """How far the run is: generations and evaluations (candidates, segments and compute for a policy run),
     the budgets used, and with ``status`` its status.
 
     ``resuming``: the summary was taken by ``l2l resume`` holding the file (so it looks running): the segments
-    in flight at the last commit read as interrupted, as ``l2l show`` says of the run before the resume."""
-    line = _progress(summary, resuming)
+    in flight at the last commit read as interrupted, as ``l2l show`` says of the run before the resume.
+    ``sweep``: the compute of a full-fidelity sweep and its unit (:func:`~l2l.summary.multi_fidelity.sweep_compute`),
+    said after its evaluations (:func:`sweep_compute_text`)."""
+    line = _progress(summary, resuming, sweep)
     return f"{line}, status: {summary.status_text}" if status else line
 
 
@@ -28,7 +31,12 @@ INTERRUPTED = "interrupted, to be rerun by l2l resume"
 STATE_TEXT = {"interrupted": INTERRUPTED}
 
 
-def _progress(summary: RunSummary, resuming: bool = False) -> str:
+def sweep_compute_text(sweep: tuple[float, str] | None) -> str:
+    """``, 2187 epochs of compute``: what a full-fidelity sweep spent, after its evaluations; '' for other runs."""
+    return f", {sweep[0]:g} {sweep[1]} of compute" if sweep is not None else ""
+
+
+def _progress(summary: RunSummary, resuming: bool = False, sweep: tuple[float, str] | None = None) -> str:
     budget = f" of {summary.planned_evaluations}" if summary.planned_evaluations else ""
     time_used = ""
     if summary.max_time:
@@ -66,7 +74,7 @@ def _progress(summary: RunSummary, resuming: bool = False) -> str:
                 f"({summary.unsuccessful} failed{_rerun(summary)}), compute {spent:g} {unit}{committed}{time_used}")
     evaluations = "evaluations" if budget or summary.evaluations != 1 else "evaluation"  # "1 of 5 evaluations"
     return (f"{summary.generations}{planned} {generations}, {summary.evaluations}{budget} {evaluations} "
-            f"({summary.unsuccessful} failed{_rerun(summary)}){time_used}")
+            f"({summary.unsuccessful} failed{_rerun(summary)}){sweep_compute_text(sweep)}{time_used}")
 
 
 def ended_by_target(summary: RunSummary) -> str:

@@ -13,8 +13,8 @@ from l2l.provenance import provenance_lines
 from l2l.summary.failures import failure_line, retry_line
 from l2l.summary.multi_fidelity import (checkpoints_line, endgame_brief, endgame_line, endgame_status,
                                         interrupted_from_checkpoints, missing_folder_line, policy_lines,
-                                        restart_line)
-from l2l.summary.progress import progress_line
+                                        restart_line, sweep_compute)
+from l2l.summary.progress import progress_line, sweep_compute_text
 from l2l.summary.reading import summarize
 from l2l.summary.table import best_frame, best_table, reevaluated_text
 
@@ -36,7 +36,7 @@ def show_text(trajectory: Trajectory, top: int = 10, events: int = 5) -> str:
         lines.append(f"{'parameters' if i == 0 else '':<10} {parameter}")
     lines.append(f"host       {summary.host}  created {summary.created}  l2l {summary.l2l_version}")
     lines += [f"{label:<10} {text}" for label, text in provenance_lines(trajectory) if text]
-    lines.append(f"progress   {progress_line(summary)}")
+    lines.append(f"progress   {progress_line(summary, sweep=sweep_compute(trajectory))}")
     short = cut_short_line(summary, trajectory.path)
     if short:
         lines.append(f"ended      {short}")
@@ -247,6 +247,7 @@ def finished_text(path: str | os.PathLike, seconds: float) -> str:
         endgame = endgame_status(trajectory, summary.compute)  # None but for a model-based run
         fidelity = trajectory.run.get("fidelity")
         target = target_line(trajectory, summary)
+        sweep = sweep_compute(trajectory)  # a full-fidelity sweep's compute, as l2l compare counts it
     if reevaluated:
         table += "\n" + reevaluated
     # a run stopped by a signal or a stop request is not done: its last line says how to continue it
@@ -268,7 +269,8 @@ def finished_text(path: str | os.PathLike, seconds: float) -> str:
     else:
         done = (f"{ended} {summary.generations} generation{'s' * (summary.generations != 1)}, "
                 f"{summary.evaluations} evaluation{'s' * (summary.evaluations != 1)} "
-                f"({summary.unsuccessful} failed), {_rate(session / max(running, 1e-9))} evaluations/s")
+                f"({summary.unsuccessful} failed){sweep_compute_text(sweep)}, "
+                f"{_rate(session / max(running, 1e-9))} evaluations/s")
     short = cut_short_line(summary, path)
     return "\n".join([
         done,
