@@ -85,3 +85,29 @@ def test_pbt_does_not_blame_a_parameter_that_only_happened_to_equal_the_width_in
     scratch = segments["from_budget"] == 0
     assert (hidden[scratch] == batch[scratch]).all()  # the case: alike in every member from scratch ...
     assert ((segments["parent"] >= 0) & (hidden != batch)).any()  # ... and a member continued with them apart
+
+
+def two_objectives(params, seed, budget, checkpoint=None):
+    x = float(params["x"])
+    curve = [[epoch, (1 - x) + 27 * x / epoch ** 2] for epoch in range(1, int(budget) + 1)]
+    return SimulationResult(objectives={"loss": curve[-1][1], "size": x}, curve={"loss": curve})
+
+
+def test_show_of_a_sweep_of_two_objectives_names_the_one_its_early_stop_line_ranks_by(tmp_path):
+    """760409f's line said 'the best at 9 epochs' of a run whose table is a Pareto front of loss and size: the best
+    by which? (the first objective's, whose curve it reads)."""
+    from l2l.results_schema.reader import Trajectory
+    from l2l.summary.text import show_text
+
+    config = {"run": {"name": "sweep", "seed": 1, "generations": 1},
+              "space": {"x": {"type": "float", "low": 0.0, "high": 1.0}},
+              "optimizer": {"name": "random", "population_size": 12},
+              "simulator": {"name": "python", "multi_fidelity": {"name": "epochs", "minimum": 1, "maximum": 9}},
+              "objectives": [{"name": "loss", "direction": "minimize"}, {"name": "size", "direction": "minimize"}],
+              "backend": {"name": "serial"}}
+    path = l2l.run(config, tmp_path / "sweep.h5", simulator=two_objectives)
+    with Trajectory(path) as trajectory:
+        text = show_text(trajectory)
+    (line,) = [line for line in text.splitlines() if line.startswith("early stop ")]
+    assert line.startswith("early stop the best by loss at 9 epochs (generation 0, individual"), line
+    assert "ranked 12 of 12 at 1 epochs" in line

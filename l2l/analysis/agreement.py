@@ -231,7 +231,9 @@ def sweep_line(trajectory: Any) -> str:
                     if math.isfinite(r.rank_correlation))
     shown = ", ".join(f"{rank} of {count} at {budget:g} {unit}" if i == 0 else f"{rank} at {budget:g}"
                       for i, (budget, rank, count) in enumerate(ranks))
-    text = (f"the best at {top:g} {unit} (generation {best[0]}, individual {best[1]}) ranked {shown} (rank "
+    # (several objectives: the best by the first, named; the others' front has no one best)
+    by = f" by {trajectory.objectives[0].name}" if len(trajectory.objectives) > 1 else ""
+    text = (f"the best{by} at {top:g} {unit} (generation {best[0]}, individual {best[1]}) ranked {shown} (rank "
             f"correlation of all with {top:g}: {rho})")
     if not any(below):
         return text + "; it was in the best third at every rung, which a policy with eta = 3 keeps"
