@@ -1,16 +1,31 @@
 """A full-fidelity sweep (no ``[policy]``) whose function declares a fidelity trains every candidate to the top
 budget: ``l2l show``'s progress line and the closing line of ``l2l run`` say its compute, counted as ``l2l compare``
 counts it (failed evaluations and retried attempts too), so that a user who then runs the same function under
-``policy = "asha"`` can compare the two where they read them (they said only '11 evaluations (2 failed)')."""
+``policy = "asha"`` can compare the two where they read them (they said only '11 evaluations (2 failed)').
+
+A slurm-array task whose program got SIGTERM before the task itself (scancel, a time limit) leaves no working
+folder of its program in ``<run>.work``."""
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
+import sys
 import textwrap
+from pathlib import Path
+
+import pytest
 
 import l2l
+from l2l.jobs.array_task import write_tasks
+from l2l.jobs.base import Task
 from l2l.cli import main
 from l2l.plot.compare import table
 from l2l.summary.text import finished_text
+
+ROOT = Path(__file__).resolve().parents[1]
 
 TRAIN = '''
 from pathlib import Path
@@ -65,3 +80,25 @@ def test_a_full_fidelity_sweep_says_its_compute_as_compare_counts_it(tmp_path, c
     assert main(["show", str(path)]) == 0
     assert "compute" not in capsys.readouterr().out
 
+
+@pytest.mark.parametrize("budget", [None, 9.0])
+def test_a_slurm_array_task_cancelled_after_its_program_leaves_no_working_directory(tmp_path, budget):
+    # scancel as SLURM sends it: SIGTERM to the program, then (50 ms later, inside STOP_GRACE) to the task. The
+    # task reads no failure (4959a89) and writes no result; its program's folder stayed in <run>.work for good
+    # where the task did not run again (the run ended meanwhile, or a later attempt ran in a folder of its own)
+    run_dir = tmp_path / "run.work"
+    batch = run_dir / "array" / "batches" / "b"
+    (batch / "results").mkdir(parents=True)
+    options = {"argv": ["sh", "-c", 'echo partial > out.txt; (sleep 0.05; kill -TERM "$PPID") & kill -TERM $$'],
+               "multi_fidelity": {"name": "epochs", "minimum": 1, "maximum": 9}}  # budget None: a sweep's task
+    spec = run_dir / "array" / "spec.json"
+    spec.write_text(json.dumps({"simulator": {"name": "command", "options": options},
+                                "settings": {"objectives": ["value"], "timeout": None, "run_dir": str(run_dir)}}))
+    write_tasks(str(batch), [Task(2, 1, 7, {}, budget=budget, trial=-1 if budget is None else 4)])
+    task = subprocess.run([sys.executable, "-m", "l2l.jobs.array_task", "--spec", str(spec), "--tasks",
+                           str(batch / "tasks.json"), "--results", str(batch / "results"), "--index", "0"],
+                          capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert task.returncode == 128 + signal.SIGTERM and not list((batch / "results").iterdir()), task.stderr
+    assert "stopped (SIGTERM" in task.stderr, task.stderr
+    # before: run.work/g000002/i000001-t-1-b9-a0 (or -t4-b9-a0) with params.json and out.txt
+    assert sorted(p.name for p in run_dir.iterdir()) == ["array"], sorted(run_dir.rglob("*"))

@@ -40,6 +40,7 @@ from l2l.jobs.base import FAILED, TRACEBACK_TAIL, Outcome, Settings, Task, died,
 from l2l.own_files import open_new
 from l2l.results_schema import codec
 from l2l.results_schema.layout import CURVE_PREFIX
+from l2l.simulators.base import EvaluationContext
 
 
 def encode_value(value: Any) -> Any:
@@ -232,13 +233,21 @@ def _run(args: argparse.Namespace) -> int:
             outcome = died(task, f"{traceback.format_exc()[-TRACEBACK_TAIL:]}simulator {name!r} cannot be set up on "
                                  f"{os.uname().nodename}: {said}")
         else:
-            outcome = evaluate(simulator, task, settings)
-    if outcome.status == FAILED and PROGRAM_TERMINATED.search(outcome.error or ""):
-        # scancel and a job's time limit send SIGTERM to every process of the job, the program often first: this
-        # task's own comes a few milliseconds later and ends it without a result (the run resubmits the task, or
-        # says TIMEOUT). Before, the task could write "command was killed by signal 15" first: a cancelled task was
-        # a failed evaluation, never resubmitted. A program that died of SIGTERM otherwise fails as before.
-        time.sleep(STOP_GRACE)
+            try:
+                outcome = evaluate(simulator, task, settings)
+                if outcome.status == FAILED and PROGRAM_TERMINATED.search(outcome.error or ""):
+                    # scancel and a job's time limit send SIGTERM to every process of the job, the program often
+                    # first: this task's own comes a few milliseconds later and ends it without a result (the run
+                    # resubmits the task, or says TIMEOUT). Before, the task could write "command was killed by
+                    # signal 15" first: a cancelled task was a failed evaluation, never resubmitted. A program that
+                    # died of SIGTERM otherwise fails as before.
+                    time.sleep(STOP_GRACE)
+            except KeyboardInterrupt:  # cancelled: a command's folder goes as a cancelled evaluation's does (the
+                cancelled = getattr(simulator, "cancelled", None)  # failure its program's SIGTERM made kept it)
+                if cancelled is not None:
+                    cancelled(EvaluationContext(task.generation, task.individual, task.attempt, settings.timeout,
+                                                settings.run_dir, task.budget, task.from_budget, None, task.trial))
+                raise
     if outcome.error:
         print(outcome.error, file=sys.stderr, flush=True)
     if _rank() == 0:

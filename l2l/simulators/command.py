@@ -489,7 +489,20 @@ class Command(Simulator):
         if run_folder is not None:
             _remove_empty(run_folder)
 
-    def _workdir(self, context: EvaluationContext) -> Path:
+    def cancelled(self, context: EvaluationContext) -> None:
+        """The evaluation ``context`` names was cancelled (a ``slurm-array`` task's SIGTERM: scancel, a time limit):
+        its working directory goes as a cancelled evaluation's does (:meth:`_remove_workdir`). SLURM often signals
+        the program first, whose death by SIGTERM the task reads as a failure that keeps the folder; its own SIGTERM
+        then ends it without a result, and the folder stayed in ``<run>.work`` for good where the task did not run
+        again (a run re-running it makes the folder anew: :meth:`_workdir`). It holds nothing the run reads."""
+        if context.budget is None and self.multi_fidelity:  # as evaluate names it
+            context = dataclasses.replace(context, budget=self.fidelity().maximum)
+        path = self._path(context)
+        if path.is_dir():
+            self._remove_workdir(path, context.run_dir)
+
+    def _path(self, context: EvaluationContext) -> Path:
+        """The working directory of the evaluation ``context`` names (:meth:`_workdir` makes it)."""
         # absolute: the program runs in the folder made here, so {workdir} and {checkpoint_dir} must name their
         # folders from there too, also where the output file was given relatively (``--out run.h5``)
         base = Path(self.workdir or context.run_dir or _private_folder()).absolute()
@@ -502,7 +515,10 @@ class Command(Simulator):
             # programs and deleted its folders as leftovers of a crash (_kill_started, rmtree below)
             run_dir = str(Path(context.run_dir).absolute())
             generation += f"-{Path(run_dir).stem}-{hashlib.sha1(run_dir.encode()).hexdigest()[:8]}"
-        path = base / generation / leaf
+        return base / generation / leaf
+
+    def _workdir(self, context: EvaluationContext) -> Path:
+        path = self._path(context)
         if path.exists():  # a segment run again (l2l resume after a kill): the programs the killed run
             _kill_started(path)  # started may still be writing here (a Dask worker's child outlives it)
             shutil.rmtree(path)
