@@ -31,9 +31,18 @@ INTERRUPTED = "interrupted, to be rerun by l2l resume"
 STATE_TEXT = {"interrupted": INTERRUPTED}
 
 
+def amount(value: float) -> str:
+    """A compute figure as a user reads it: a whole number in full (``1500000``, where ``:g`` gave ``1.5e+06`` and
+    ``1234567`` lost its last digit), anything else to six significant digits (``2.25``, ``0.333333``)."""
+    value = float(value)
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.6g}"
+
+
 def sweep_compute_text(sweep: tuple[float, str] | None) -> str:
     """``, 2187 epochs of compute``: what a full-fidelity sweep spent, after its evaluations; '' for other runs."""
-    return f", {sweep[0]:g} {sweep[1]} of compute" if sweep is not None else ""
+    return f", {amount(sweep[0])} {sweep[1]} of compute" if sweep is not None else ""
 
 
 def _progress(summary: RunSummary, resuming: bool = False, sweep: tuple[float, str] | None = None) -> str:
@@ -51,15 +60,15 @@ def _progress(summary: RunSummary, resuming: bool = False, sweep: tuple[float, s
         if promoted:  # not a state of its own: some of the candidates above went on from a budget to the next (none
             states += f"; {promoted} of them promoted"  # is left out: '8 paused; 0 of them promoted' said nothing)
         # a sweep rarely spends its budget: "at most", unless its last segment went past it (by one segment)
-        bound = f"{'at most ' if summary.sweep and spent <= allowed else ''}{allowed:g} {unit}"
+        bound = f"{'at most ' if summary.sweep and spent <= allowed else ''}{amount(allowed)} {unit}"
         if summary.continued_bound is not None:  # the banner's two bounds
-            bound = (f"at most {summary.continued_bound:g} {unit} if segments continue from checkpoints "
-                     f"({allowed:g} if they restart)")
+            bound = (f"at most {amount(summary.continued_bound)} {unit} if segments continue from checkpoints "
+                     f"({amount(allowed)} if they restart)")
         count = sum(v for k, v in summary.candidates.items() if k not in NOT_CANDIDATES)
         segments = "segments" if budget or summary.evaluations != 1 else "segment"  # "1 of 5 segments"
-        committed = f" ({spent - summary.rerun_compute:g} by the last commit)" if summary.rerun else ""
+        committed = f" ({amount(spent - summary.rerun_compute)} by the last commit)" if summary.rerun else ""
         return (f"{count} candidate{'s' * (count != 1)} ({states}), {summary.evaluations}{budget} {segments} "
-                f"({summary.unsuccessful} failed{_rerun(summary)}), compute {spent:g} of {bound}{committed}"
+                f"({summary.unsuccessful} failed{_rerun(summary)}), compute {amount(spent)} of {bound}{committed}"
                 f"{time_used}")
     planned = f" of {summary.planned_generations}" if summary.planned_generations is not None else ""
     generations = "generations" if planned or summary.generations != 1 else "generation"  # "1 of 3 generations"
@@ -69,9 +78,10 @@ def _progress(summary: RunSummary, resuming: bool = False, sweep: tuple[float, s
     if summary.compute is not None:  # segments of a run without a policy (Lamarckian inheritance)
         spent, _, unit = summary.compute
         segments = "segments" if budget or summary.evaluations != 1 else "segment"
-        committed = f" ({spent - summary.rerun_compute:g} by the last commit)" if summary.rerun else ""
+        committed = f" ({amount(spent - summary.rerun_compute)} by the last commit)" if summary.rerun else ""
         return (f"{summary.generations}{planned} {generations}, {summary.evaluations}{budget} {segments} "
-                f"({summary.unsuccessful} failed{_rerun(summary)}), compute {spent:g} {unit}{committed}{time_used}")
+                f"({summary.unsuccessful} failed{_rerun(summary)}), compute {amount(spent)} {unit}{committed}"
+                f"{time_used}")
     evaluations = "evaluations" if budget or summary.evaluations != 1 else "evaluation"  # "1 of 5 evaluations"
     return (f"{summary.generations}{planned} {generations}, {summary.evaluations}{budget} {evaluations} "
             f"({summary.unsuccessful} failed{_rerun(summary)}){sweep_compute_text(sweep)}{time_used}")
