@@ -518,6 +518,40 @@ def _unstorable(checkpoint: dict[Any, Any]) -> tuple[Any, str]:
     return None, ""
 
 
+def _missing_parameter(exc: BaseException, params: dict[str, Any]) -> str:
+    """What a ``KeyError`` of a parameter name the run's space lacks adds to its error's last line (the line
+    ``l2l show`` and the end of ``l2l run`` give): a model reading ``params["delay"]`` from a space that names it
+    ``dleay`` failed every evaluation with a bare ``KeyError: 'delay'``. "" for any other exception."""
+    if type(exc) is not KeyError or len(exc.args) != 1 or not isinstance(exc.args[0], str) or exc.args[0] in params:
+        return ""
+    import difflib
+
+    name, names = exc.args[0], sorted(params)
+    close = difflib.get_close_matches(name, names, n=1)
+    listed = ", ".join(names[:12]) + (f" and {len(names) - 12} more" if len(names) > 12 else "")
+    return (f" (the run's space has no parameter {name!r}; " + (f"did you mean {close[0]!r}? " if close else "")
+            + f"it has {listed})")
+
+
+#: The most lines of an exception's message joined into its one line (:func:`_in_one_line`).
+MESSAGE_LINES = 4
+
+
+def _in_one_line(exc: BaseException) -> str:
+    """An exception whose message spans several lines, in one more line after its traceback (the line ``l2l show``
+    and the end of ``l2l run`` give): its type and first line, and its last (all of it up to :data:`MESSAGE_LINES`
+    lines; a line of ``^`` markers left out). Brian2's parse error of an equation gave only its last line,
+    ``Expected end of text, found '('  (at char 24), (line:1, col:25)``, without ``EquationError: Parsing failed:``
+    and the equation. "" for a message of one line (the traceback's last line says it) and a ``SyntaxError``."""
+    if isinstance(exc, SyntaxError):
+        return ""
+    lines = "".join(traceback.format_exception_only(type(exc), exc)).splitlines()
+    block = [line.strip() for line in lines if line.strip() and line.strip().strip("^~ ")]
+    if len(block) < 2:
+        return ""
+    return (" ".join(block) if len(block) <= MESSAGE_LINES else f"{block[0]} … {block[-1]}") + "\n"
+
+
 def evaluate(simulator: Simulator, task: Task, settings: Settings) -> Outcome:
     """Run one task; never raises for anything the simulator does."""
     context = EvaluationContext(task.generation, task.individual, task.attempt, settings.timeout,
@@ -552,7 +586,9 @@ def evaluate(simulator: Simulator, task: Task, settings: Settings) -> Outcome:
             # status and output): the message, without l2l's traceback in front of it
             outcome.status, outcome.error = FAILED, f"{type(exc).__name__}: {exc}"[-TRACEBACK_TAIL:]
         else:
-            outcome.status, outcome.error = FAILED, traceback.format_exc()[-TRACEBACK_TAIL:]
+            text, missing = traceback.format_exc(), _missing_parameter(exc, task.params)
+            text = text.rstrip("\n") + missing if missing else text + _in_one_line(exc)
+            outcome.status, outcome.error = FAILED, text[-TRACEBACK_TAIL:]
     else:
         try:
             outcome.objectives, outcome.metrics, outcome.traces, outcome.outputs = normalize(raw, settings)

@@ -146,11 +146,12 @@ def best_table(trajectory: Trajectory, frame: pd.DataFrame, n: int) -> str:
             title = f"best {len(best)} by {o.name} ({o.direction}; {repeats_note(REPEATS_NOTE, headers)}):"
     else:  # over candidates, repeats averaged as for one objective: a lucky seed does not make the front
         best, averaged = front_candidates(ok, objectives, parameters)
-        title = f"Pareto front ({len(best)} evaluations):"
+        title = f"Pareto front ({len(best)} evaluation{'s' * (len(best) != 1)}):"
         if averaged:
             at = columns.index(objectives[-1].name) + 1
             columns = columns[:at] + [REPEAT_COUNT] + columns[at:]
-            title = f"Pareto front ({len(best)} candidates; {repeats_note(FRONT_REPEATS_NOTE, headers)}):"
+            title = (f"Pareto front ({len(best)} candidate{'s' * (len(best) != 1)}; "
+                     f"{repeats_note(FRONT_REPEATS_NOTE, headers)}):")
         shown = max(n, FRONT_ROWS)  # l2l show --top N shows more of a long front, never fewer than 20 rows
         if len(best) > shown:  # say so: a front cut without a word reads as the whole front
             title = (title[:-1] + f"; the first {shown} shown, l2l show FILE --top {len(best)} or l2l.front(FILE) "
