@@ -111,3 +111,30 @@ def test_show_of_a_sweep_of_two_objectives_names_the_one_its_early_stop_line_ran
     (line,) = [line for line in text.splitlines() if line.startswith("early stop ")]
     assert line.startswith("early stop the best by loss at 9 epochs (generation 0, individual"), line
     assert "ranked 12 of 12 at 1 epochs" in line
+
+
+def reads_a_checkpoint_key(params, seed):
+    weights = {"w": 1.0}
+    return {"loss": weights["state_dict"] * params["lr"]}
+
+
+def reads_a_misspelt_parameter(params, seed):
+    weights = {"w": 1.0}
+    return {"loss": weights["w"] * params["lrr"]}
+
+
+def test_a_key_error_of_the_models_own_dict_is_not_called_a_missing_parameter(tmp_path):
+    """7543453's hint named every KeyError of a string the space lacks: a checkpoint's key read beside a parameter
+    said 'the run's space has no parameter 'state_dict''; a parameter misspelt on such a line keeps its hint."""
+    from l2l.summary.failures import error_message
+
+    config = {"run": {"name": "k", "seed": 1, "generations": 1},
+              "space": {"lr": {"type": "float", "low": 0.1, "high": 1.0}},
+              "optimizer": {"name": "random", "population_size": 1},
+              "simulator": {"name": "python"}, "backend": {"name": "serial"},
+              "objectives": [{"name": "loss", "direction": "minimize"}]}
+    own = l2l.run(config, tmp_path / "own.h5", simulator=reads_a_checkpoint_key)
+    assert error_message(l2l.load(own)["error"][0]) == "KeyError: 'state_dict'"
+    misspelt = l2l.run(config, tmp_path / "misspelt.h5", simulator=reads_a_misspelt_parameter)
+    line = error_message(l2l.load(misspelt)["error"][0])
+    assert "no parameter 'lrr'; did you mean 'lr'?" in line, line
