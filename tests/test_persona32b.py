@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
+import pytest
+
 import l2l
 from l2l.results_schema.reader import Trajectory
 from l2l.summary.text import show_text
@@ -94,3 +99,29 @@ def test_a_long_message_keeps_its_first_and_last_line_and_a_chained_one_its_last
     text = l2l.load(path)["error"][0]
     assert error_message(text) == "RuntimeError: compile failed: … error: x +* 2", text
     assert "KeyError: 'x'" in text and "line 17" in text  # the whole traceback is still in the row
+
+
+def tiny_brian(brian2, params, seed):
+    group = brian2.NeuronGroup(4, "dv/dt = w / (10*ms) : 1", method="euler", namespace={"w": float(params["w"])})
+    brian2.run(1 * brian2.ms)
+    return {"loss": float(np.mean(np.asarray(group.v)))}
+
+
+def test_a_cython_compile_error_in_the_model_fails_the_evaluation(tmp_path, monkeypatch):
+    pytest.importorskip("brian2")
+    from brian2.codegen.runtime.cython_rt import cython_rt
+    from brian2.codegen.runtime.cython_rt.extension_manager import CythonExtensionManager, cython_extension_manager
+
+    # what Brian2 2.9.0's extension manager does with code that does not compile (Cython's CompileError): None,
+    # and the code object skips that block; here without a compiler's minutes
+    monkeypatch.setattr(CythonExtensionManager, "create_extension", lambda self, code, *a, **k: None)
+    monkeypatch.setattr(cython_rt.CythonCodeObject, "is_available", classmethod(lambda cls: True))
+    config = {**typo_run(["w"]), "simulator": {"name": "brian2", "function": "test_persona32b:tiny_brian",
+                                               "path": str(Path(__file__).parent), "target": "cython",
+                                               "cache_dir": str(tmp_path / "cache")}}
+    path = l2l.run(config, tmp_path / "b.h5")
+    frame = l2l.load(path)
+    # before: both succeeded with loss 0.0 (v never updated), the compiler's error only on stderr
+    assert list(frame["status"]) == ["failed", "failed"], frame[["status", "loss"]]
+    assert "Cython could not compile code of the model" in error_message(frame["error"][0])
+    assert "create_extension" not in vars(cython_extension_manager)  # put back after each evaluation

@@ -38,7 +38,7 @@ import threading
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, ClassVar, Iterator
+from typing import Any, Callable, ClassVar, Iterator
 
 import numpy as np
 
@@ -127,7 +127,7 @@ def brian2_session(seed: int, target: str = "numpy", cache_dir: str = "", quiet:
         saved = {key: prefs[key] for key in keys}
         random_state = np.random.get_state()
         level = brian2.BrianLogger.console_handler.level
-        shared, loaded = "", 0
+        shared, loaded, unchecked = "", 0, None
         try:
             if quiet:
                 brian2.BrianLogger.console_handler.setLevel(logging.WARNING)
@@ -138,6 +138,7 @@ def brian2_session(seed: int, target: str = "numpy", cache_dir: str = "", quiet:
                 compiler_output_in(own)
                 prefs["codegen.runtime.cython.cache_dir"] = own
                 loaded = loaded_count()
+                unchecked = _fail_on_compile_errors()
             gc.collect()  # the last evaluation's objects refer to each other: alive, they keep their names, and
             brian2.start_scope()  # this one's would be neurongroup_1 (other code: with cython, compiled again)
             brian2.defaultclock.dt = 0.1 * brian2.ms
@@ -159,8 +160,40 @@ def brian2_session(seed: int, target: str = "numpy", cache_dir: str = "", quiet:
             brian2.BrianLogger.console_handler.setLevel(level)
             brian2.start_scope()
             _release_magic()
+            if unchecked is not None:
+                unchecked()
             if shared:
                 publish(shared, loaded)
+
+
+#: A Cython compile error in the model's code, as an evaluation's failure.
+CYTHON_FAILED = ("Cython could not compile code of the model (its 'Error compiling Cython file' on stderr names the "
+                 "line); Brian2 would run on without that code, the state it updates never changing")
+
+
+def _fail_on_compile_errors() -> Callable[[], None]:
+    """Make a Cython compile error fail the evaluation; returns what undoes it. Brian2 2.9.0's extension manager
+    returns None for code that does not compile, and its code object then skips that block: a model whose own Cython
+    function held a typo printed the compiler's error and ran on, its neurons never updated (mean v 0.0 where the
+    numpy target gives 0.788), recorded as a success. Called with :data:`BRIAN2_LOCK` held."""
+    from brian2.codegen.runtime.cython_rt.extension_manager import cython_extension_manager as manager
+
+    original, own = manager.create_extension, manager.__dict__.get("create_extension")
+
+    def create_extension(code: str, *args: Any, **kwargs: Any) -> Any:
+        module = original(code, *args, **kwargs)
+        if module is None:
+            raise RuntimeError(CYTHON_FAILED)
+        return module
+
+    manager.create_extension = create_extension
+
+    def undo() -> None:
+        if own is None:
+            manager.__dict__.pop("create_extension", None)
+        else:
+            manager.create_extension = own
+    return undo
 
 
 def _forget_failed(exc: BaseException) -> None:
