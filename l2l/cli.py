@@ -171,14 +171,16 @@ def _compute_bound(config, components) -> str:
     """The banner's compute of a policy run: run.compute where given; else what its candidates cost at most when
     segments continue from checkpoints, beside the default budget (the cost if every segment restarts), or only
     the latter where the simulator is known to restart (a python function without a checkpoint parameter)."""
+    from l2l.summary.progress import amount  # as l2l show and the closing line write it ('1.23457e+08' lost digits)
+
     unit, compute = components.fidelity.unit, components.compute
     continued = getattr(components.policy, "continued_compute", None)
     bound = continued(list(components.budgets)) if callable(continued) and not config.compute else None
     if bound is None or bound >= compute:
-        return f"{compute:g} {unit}"
+        return f"{amount(compute)} {unit}"
     if components.simulator.restarts():
-        return f"{compute:g} {unit} (every segment restarts: the function takes no checkpoint)"
-    return f"{bound:g} {unit} if segments continue from checkpoints ({compute:g} if they restart)"
+        return f"{amount(compute)} {unit} (every segment restarts: the function takes no checkpoint)"
+    return f"{amount(bound)} {unit} if segments continue from checkpoints ({amount(compute)} if they restart)"
 
 
 def _parameters(space) -> str:

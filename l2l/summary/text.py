@@ -14,7 +14,7 @@ from l2l.summary.failures import failure_line, retry_line
 from l2l.summary.multi_fidelity import (checkpoints_line, endgame_brief, endgame_line, endgame_status,
                                         interrupted_from_checkpoints, missing_folder_line, policy_lines,
                                         restart_line, sweep_compute)
-from l2l.summary.progress import progress_line, sweep_compute_text
+from l2l.summary.progress import amount, progress_line, sweep_compute_text
 from l2l.summary.reading import summarize
 from l2l.summary.table import best_frame, best_table, reevaluated_text
 
@@ -130,7 +130,7 @@ def reached_line(trajectory: Trajectory) -> str:
         line += f" after {evaluations} {word}{'s' * (evaluations != 1)}"
         if segments:
             unit = fidelity.get("unit") or fidelity.get("name") or "budget units"
-            line += f" / {compute:g} {unit} of compute"
+            line += f" / {amount(compute)} {unit} of compute"  # as the progress line above says it
         # the evaluations that finished between the result that reached the target and the run's end (out on
         # other workers) are in the file too: the closing line's count and l2l show's progress hold them, and
         # read as a contradiction of this one ('110 evaluations' there, 'after 108' here)
