@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import textwrap
 
+import numpy as np
+import pytest
+
 import l2l
 from l2l.cli import main
 
@@ -52,3 +55,28 @@ def test_a_run_of_a_million_steps_says_its_compute_whole_in_the_banner_and_the_t
     assert spent.isdigit() and int(spent) > 1_000_000, progress
     # the same figure in both lines; before: 'compute 3703699 of ...' above '... / 3.7037e+06 steps of compute'
     assert f"/ {spent} steps of compute" in target, (progress, target)
+
+
+@pytest.mark.parametrize("name", ["gp", "tpe", "motpe"])
+@pytest.mark.parametrize("budget", [np.nan, np.inf])
+def test_tell_partial_refuses_a_budget_that_is_no_finite_number_in_one_line(name, budget):
+    """11cd188 checked tell_partial's candidates, scores and the budgets' count, not their values: a NaN budget was
+    taken, and TPE then dropped that candidate's result unsaid (NaN is its 'no result below the top budget')."""
+    from l2l.errors import ConfigError
+    from l2l.optimizers import OPTIMIZERS
+    from l2l.testing.problems import evaluate, mixed_problem
+
+    options = {"population_size": 4, **({"learn_from_stopped": True, "n_candidates": 50} if name == "gp" else {})}
+    optimizer = OPTIMIZERS.create(name, options)
+    problem = mixed_problem(2 if name == "motpe" else 1)
+    state = optimizer.init(problem, 3)
+    candidates, state = optimizer.ask(problem, state, 4)
+    candidates = np.array(candidates, dtype=float)
+    scores, budgets = np.array(evaluate(problem, candidates)[0], dtype=float), np.full(4, 3.0)
+    budgets[2] = budget
+    with pytest.raises(ConfigError) as refused:
+        optimizer.tell_partial(problem, state, candidates, budgets, scores)
+    message = str(refused.value)
+    assert f"optimizer {name!r}: tell_partial: budget 2 is" in message and len(message.splitlines()) == 1, message
+    budgets[2] = 3.0
+    optimizer.tell_partial(problem, state, candidates, budgets, scores)  # finite ones: taken

@@ -16,7 +16,7 @@ value), instead of an IndexError from DEAP, a numpy reshape error, or a result q
   better, NaN or ``-inf`` for a failed evaluation and never ``+inf``; the outputs the optimizer needs (enkf),
   one row per candidate;
 * ``tell_partial`` (gp with learn_from_stopped, tpe, motpe, auto) takes candidates and scores as ``tell`` does and
-  ``budgets`` numbers, one per candidate (session 32: numpy's reshape errors, a NaN candidate and +inf taken).
+  ``budgets`` finite numbers, one per candidate (session 32: numpy's reshape errors, a NaN candidate and +inf taken).
 
 Nothing a run tells is changed: the arrays are passed on as they are (reshaped to (n, k) when given flat).
 A state that lacks what the optimizer reads says which key it lacks. Plug-ins, and a plug-in's subclass of one
@@ -165,6 +165,10 @@ def _tell_partial(fn: Callable) -> Callable:
                                   f"{'s' * (len(candidates) != 1)} need {len(candidates)} budgets, one each, got "
                                   f"shape {budgets.shape}")
             budgets = budgets.reshape(len(candidates))
+        bad = np.flatnonzero(~np.isfinite(budgets))  # TPE read a NaN one as 'no result below the top': dropped unsaid
+        if len(bad):
+            raise ConfigError(f"{_who(self, 'tell_partial')}: budget {bad[0]} is {budgets[bad[0]]}; tell the budget "
+                              f"each candidate's result was reached at")
         with _keys(self, problem, state, "tell_partial"):
             return fn(self, problem, state, candidates, budgets, scores)
     return tell_partial
