@@ -16,9 +16,20 @@ then tau_a 50, 30 and 10 ms with beta 50, thr 0.33 and learning rate 0.03; every
 simulator's default (as in examples/lsnn_bayes.toml). Why: whether recall needs a long adaptation depends on
 the threshold.
 
+``--part lsm-asha``: ``l2l.run`` of ``asha`` (``eta = 2``, rungs 2 to 16) with ``random`` proposals over the same
+five parameters on ``lsm`` (numpy engine, reservoir 0), ``run.compute = --asha-compute`` examples and
+``run.target = --asha-target`` (test error), ``serial`` backend, for each run seed of ``--asha-seeds``; reports per
+seed the compute spent in examples, the reservoirs simulated (first segments: calls that simulate the reservoir,
+counted in the process) and the evaluations without a policy that compute buys (examples / 16). Why: a run's
+compute in examples undercounts ``lsm``'s wall time, which is the reservoir simulations.
+
     nice -n 10 python benchmarks/spiking_doc_figures.py --part lsm --out lsm.json
     nice -n 10 python benchmarks/spiking_doc_figures.py --part lsnn --out lsnn.json
     nice -n 10 python benchmarks/spiking_doc_figures.py --out benchmarks/results/spiking_doc_figures.json
+    nice -n 10 python benchmarks/spiking_doc_figures.py --part lsm-asha \
+        --out benchmarks/results/spiking_doc_figures_lsm_asha.json
+
+(``all`` runs ``lsm`` and ``lsnn``, not ``lsm-asha``.)
 
 There is no target: the last line printed is one JSON object with the figures (``targets_met`` null).
 """
@@ -150,6 +161,55 @@ def part_lsm(candidates: int, first_seed: int, draw_seed: int, other_draws: list
             "rows": [{"params": p, "seed": s, "errors": e} for (p, s), e in zip(jobs, rows)]}
 
 
+def lsm_asha_run(job: tuple[int, float, float]) -> dict[str, Any]:
+    """One asha run on lsm (run seed, compute, target): examples spent, reservoirs simulated, candidates."""
+    import tempfile
+
+    import l2l
+    from l2l.simulators import lsm
+
+    seed, compute, target = job
+    simulated = [0]
+    simulate = lsm.LiquidStateMachine._simulate
+
+    def counted(self, *args, **kwargs):  # the reservoir simulation: a first segment, whatever its K
+        simulated[0] += 1
+        return simulate(self, *args, **kwargs)
+
+    lsm.LiquidStateMachine._simulate = counted
+    config = {"run": {"name": "lsm-asha", "seed": seed, "compute": compute, "target": target},
+              "space": {name: {"type": "float", "low": low, "high": high} for name, (low, high) in LSM_SPACE.items()},
+              "optimizer": {"name": "random"},
+              "policy": {"name": "asha", "eta": 2, "min_budget": RUNGS[0], "max_budget": RUNGS[-1]},
+              "simulator": {"name": "lsm", "reservoir_seed": 0},
+              "objectives": [{"name": "test_error", "direction": "minimize"}], "backend": {"name": "serial"}}
+    with tempfile.TemporaryDirectory() as folder:
+        frame = l2l.load(l2l.run(config, Path(folder) / "lsm-asha.h5"))
+    top = frame[frame["budget"] == RUNGS[-1]]["test_error"]
+    examples = float(frame["compute"].sum())
+    return {"seed": seed, "examples": examples, "reservoirs": simulated[0], "candidates": len(frame),
+            "at_top": int(len(top)), "best_at_16": round(float(top.min()), 4) if len(top) else None,
+            "target_met": bool(len(top) and top.min() <= target),
+            "evaluations_without_policy": round(examples / RUNGS[-1], 2),
+            "reservoirs_per_evaluation": round(simulated[0] / (examples / RUNGS[-1]), 2)}
+
+
+def part_lsm_asha(seeds: list[int], compute: float, target: float, workers: int) -> dict[str, Any]:
+    with ProcessPoolExecutor(workers) as pool:
+        rows = list(pool.map(lsm_asha_run, [(seed, compute, target) for seed in seeds]))
+    for row in rows:
+        print(f"lsm asha seed {row['seed']}: {row['examples']:g} examples "
+              f"({'target met' if row['target_met'] else 'compute spent'}), {row['reservoirs']} reservoirs "
+              f"simulated, where {row['examples']:g} examples are {row['evaluations_without_policy']:g} "
+              f"evaluations without a policy ({row['reservoirs_per_evaluation']:.2f} x)", flush=True)
+    ratios = [row["reservoirs_per_evaluation"] for row in rows]
+    return {"seeds": seeds, "compute": compute, "target": target, "eta": 2, "rungs": [RUNGS[0], RUNGS[-1]],
+            "optimizer": "random", "space": LSM_SPACE, "reservoir_seed": 0, "backend": "serial",
+            "reservoirs_per_evaluation": {"median": round(float(np.median(ratios)), 2), "min": min(ratios),
+                                          "max": max(ratios)},
+            "runs": rows}
+
+
 def lsnn_one(job: tuple[tuple[float, float, float, float], int]) -> float:
     (tau_a, beta, thr, lr), seed = job
     sim = SIMULATORS.create("lsnn", {})
@@ -176,7 +236,8 @@ def part_lsnn(first_seed: int, seeds: int, workers: int) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--part", choices=("lsm", "lsnn", "all"), default="all", help="which passage (default all)")
+    parser.add_argument("--part", choices=("lsm", "lsnn", "lsm-asha", "all"), default="all",
+                        help="which passage (default all: lsm and lsnn)")
     parser.add_argument("--candidates", type=int, default=40, help="lsm: random candidates (default 40)")
     parser.add_argument("--first-seed", type=int, default=100, help="lsm: seed of candidate 0 (default 100)")
     parser.add_argument("--draw-seed", type=int, default=20261205, help="lsm: seed of the candidates' draw")
@@ -187,6 +248,11 @@ def main() -> None:
                         help="lsm: engines timed, comma-separated (default numpy,nest,brian2; NEST with threads = 1)")
     parser.add_argument("--lsnn-first-seed", type=int, default=5000, help="lsnn: first seed (default 5000)")
     parser.add_argument("--lsnn-seeds", type=int, default=12, help="lsnn: seeds per setting (default 12)")
+    parser.add_argument("--asha-seeds", default="1,2,3,4,5",
+                        help="lsm-asha: run seeds, comma-separated (default 1,2,3,4,5)")
+    parser.add_argument("--asha-compute", type=float, default=400.0,
+                        help="lsm-asha: run.compute in examples (default 400: 25 evaluations at K = 16)")
+    parser.add_argument("--asha-target", type=float, default=0.1, help="lsm-asha: run.target, test error (0.1)")
     parser.add_argument("--workers", type=int, default=2, help="processes (default 2)")
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON summary (with every row) here")
     args = parser.parse_args()
@@ -198,6 +264,12 @@ def main() -> None:
         other_draws = [int(v) for v in args.other_draws.split(",") if v.strip()]
     except ValueError:
         parser.error(f"--other-draws {args.other_draws!r}: give whole numbers separated by commas")
+    try:
+        asha_seeds = [int(v) for v in args.asha_seeds.split(",") if v.strip()]
+    except ValueError:
+        parser.error(f"--asha-seeds {args.asha_seeds!r}: give whole numbers separated by commas")
+    if args.part == "lsm-asha" and (not asha_seeds or not args.asha_compute >= RUNGS[-1]):
+        parser.error(f"--asha-seeds needs a seed and --asha-compute at least {RUNGS[-1]}")
     start = time.perf_counter()
     summary: dict[str, Any] = {"benchmark": "spiking_doc_figures", "part": args.part, "targets_met": None}
     if args.part in ("lsm", "all"):
@@ -206,6 +278,8 @@ def main() -> None:
             parser.error(f"--engines {args.engines!r}: give some of numpy, nest, brian2 separated by commas")
         summary["lsm"] = part_lsm(args.candidates, args.first_seed, args.draw_seed, other_draws, args.workers,
                                   args.repeats, engines)
+    if args.part == "lsm-asha":
+        summary["lsm_asha"] = part_lsm_asha(asha_seeds, args.asha_compute, args.asha_target, args.workers)
     if args.part in ("lsnn", "all"):
         summary["lsnn"] = part_lsnn(args.lsnn_first_seed, args.lsnn_seeds, args.workers)
     summary["wall_s"] = round(time.perf_counter() - start, 1)
