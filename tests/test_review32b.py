@@ -80,3 +80,29 @@ def test_tell_partial_refuses_a_budget_that_is_no_finite_number_in_one_line(name
     assert f"optimizer {name!r}: tell_partial: budget 2 is" in message and len(message.splitlines()) == 1, message
     budgets[2] = 3.0
     optimizer.tell_partial(problem, state, candidates, budgets, scores)  # finite ones: taken
+
+
+def test_a_fractional_fidelity_of_a_million_units_says_its_compute_without_an_exponent(tmp_path, capsys):
+    """b2d6f77 wrote whole compute figures whole, but a fidelity with ``integer = false`` sums to a fraction: its
+    3000002.1 steps read 'compute 3e+06 of 100000070 steps' in the progress and closing lines and the target's."""
+    from l2l.summary.progress import amount
+
+    (tmp_path / "train_review32b.py").write_text(textwrap.dedent(TRAIN))
+    config = l2l.from_mapping({
+        "run": {"seed": 1, "target": 0.9}, "space": {"x": {"type": "float", "low": 0.0, "high": 1.0}},
+        "optimizer": {"name": "random"}, "policy": {"name": "asha"},
+        "simulator": {"name": "python", "function": "train_review32b:train",
+                      "multi_fidelity": {"name": "steps", "unit": "steps", "minimum": 50000.5,
+                                         "maximum": 1000000.7, "integer": False}},
+        "objectives": [{"name": "loss", "direction": "minimize"}], "backend": {"name": "serial"}}, base_dir=tmp_path)
+    path = l2l.run(config, tmp_path / "run.h5", progress=False)
+    capsys.readouterr()
+    assert main(["show", str(path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    progress = next(line for line in lines if line.startswith("progress"))
+    target = next(line for line in lines if line.startswith("target"))
+    spent = progress.split("compute ")[1].split(" of ")[0]
+    assert spent.isdigit() and int(spent) > 1_000_000, progress  # before: 'compute 3e+06 of 100000070 steps'
+    assert f"/ {spent} steps of compute" in target, target
+    assert amount(3000002.1) == "3000002" and amount(999999.5) == "1000000" and amount(123456.7) == "123457"
+    assert amount(2.25) == "2.25" and amount(1234567) == "1234567"
