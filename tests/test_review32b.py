@@ -2,7 +2,10 @@
 
 b2d6f77 wrote compute figures whole in ``l2l show``'s progress line and the closing line, but the line right under
 the progress line (the target's: 'after 13 segments / 3.7037e+06 steps of compute') and ``l2l run``'s banner
-('compute 1.23457e+08 steps') kept ``:g``: the same run's compute in two spellings, one missing its last digits."""
+('compute 1.23457e+08 steps') kept ``:g``: the same run's compute in two spellings, one missing its last digits;
+and a compute that is no whole number (a fidelity with ``integer = false``) still read '3e+06'.
+
+11cd188 checked tell_partial as tell is, but took budgets that are no finite number."""
 
 from __future__ import annotations
 
