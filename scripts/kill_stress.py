@@ -32,6 +32,7 @@ import argparse
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -132,6 +133,13 @@ rows = frame_of(frame)
 with l2l.Trajectory({str(path)!r}) as trajectory:
     events = trajectory.events()
 kinds = [k for k in events["kind"].tolist() if k not in ("resumed", "interrupted")]
+def reused_of(detail):
+    try:
+        value = json.loads(detail or "null")
+    except ValueError:
+        return 0
+    return int(value.get("reused", 0)) if isinstance(value, dict) else 0
+reused = sum(reused_of(d) for k, d in zip(events["kind"], events["detail"]) if k == "resumed")
 detail = json.loads(events["detail"].iloc[-1] or "null")
 def untimed(value):
     if isinstance(value, dict):
@@ -151,7 +159,7 @@ for name, args in (("validate", ["validate", {str(path)!r}]),
 segments = frame_of(l2l.load({str(path)!r}, segments=True)) if "budget" in frame.columns else rows
 print(json.dumps({{"rows": json.loads(rows.to_json(orient="records", double_precision=15)),
                   "segments": json.loads(segments.to_json(orient="records", double_precision=15)),
-                  "events": kinds, "last_event": untimed(detail), "said": said,
+                  "events": kinds, "last_event": untimed(detail), "said": said, "reused": reused,
                   "columns": sorted(rows.columns.tolist())}}))
 """
     env = dict(os.environ, PYTHONPATH=str(ROOT))
@@ -163,7 +171,8 @@ print(json.dumps({{"rows": json.loads(rows.to_json(orient="records", double_prec
     result["validate"] = valid
     if valid:
         result["validate_text"] = valid_text.strip()[-400:]
-    result["best"] = best_lines(show_text) if shown == 0 else f"show failed: {show_text.strip()[-200:]}"
+    reused = result.pop("reused", 0)
+    result["best"] = best_lines(show_text, reused) if shown == 0 else f"show failed: {show_text.strip()[-200:]}"
     folder = path.with_name(path.name + ".checkpoints")  # checkpoints = "beside": the same files, none lost
     files = sorted(str(f.relative_to(folder)) for f in folder.rglob("*") if f.is_file()) if folder.is_dir() else []
     result["checkpoint_files"] = [f for f in files if not f.endswith(".tmp")]
@@ -171,13 +180,21 @@ print(json.dumps({{"rows": json.loads(rows.to_json(orient="records", double_prec
     return result
 
 
-def best_lines(text: str) -> str:
+def best_lines(text: str, reused: int = 0) -> str:
     """``l2l show``'s progress line (candidates, segments, compute, status), the evaluations of its hosts line (over
-    every session, a killed one's up to its last commit: none lost or counted twice) and best table."""
+    every session, a killed one's up to its last commit: none lost or counted twice) and best table.
+
+    ``reused``: the rows the resumes reused (their ``resumed`` events' ``reused``): a generational run's rows appended
+    after the killed session's last commit (a flush, about once a second where evaluations are slow), which no
+    session's hosts count holds (a killed one's is counted up to its last commit, and the resume evaluated none of
+    them). They are added to the hosts' total, which is compared with the host names."""
     lines = text.splitlines()
     progress = [line for line in lines if line.startswith("progress")]
-    progress += [line.split("evaluations on ", 1)[1].split(" (session")[0] for line in lines
-                 if line.startswith("hosts") and "evaluations on " in line]
+    for line in lines:
+        if line.startswith("hosts") and "evaluations on " in line:
+            counted = re.findall(r"(\S+) \((\d+)\)", line.split("evaluations on ", 1)[1].split(" (session")[0])
+            total = sum(int(n) for _, n in counted) + reused
+            progress.append(f"evaluations on {', '.join(sorted(host for host, _ in counted))}: {total}")
     for i, line in enumerate(lines):
         if line.lower().startswith("best"):
             return "\n".join(progress + lines[i:i + 3])
