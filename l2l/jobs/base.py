@@ -573,6 +573,9 @@ def _in_one_line(exc: BaseException) -> str:
     if isinstance(exc, SyntaxError):
         return ""
     lines = "".join(traceback.format_exception_only(type(exc), exc)).splitlines()
+    if any("Traceback (most recent call last)" in line for line in lines):
+        return ""  # a traceback carried in the message (an evaluation process's, under run.timeout): its last line
+        # names the exception as the model raised it, which l2l show's reasons count ('ValueError: x must be ...')
     block = [line.strip() for line in lines if line.strip() and line.strip().strip("^~ ")]
     if len(block) < 2:
         return ""
