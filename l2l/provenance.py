@@ -624,13 +624,20 @@ def with_session(detail: dict[str, Any], simulator: Any, trajectory: Trajectory 
              (_short(model, SHORT_HASH), short, None)]
     tried += [(files, None, host) for files, _, host in tried[2:]]
     tried += [([], None, driver), ([], None, None)]  # (a model too long: the driver still)
-    for files, imported, host in tried:
-        extra = {**({"model": files} if files else {}), **({"imports": imported} if files and imported else {}),
-                 **({"driver": host} if host else {})}
+    # the killed session's hosts first: what the run counted is worth more than the model's file names, which the
+    # ladder below shortens (a resume whose model folder held over 200 imported modules, whose 'capped' note made
+    # the event too long, lost the killed session's evaluations from l2l show's hosts line)
+    killed = killed_hosts(records, state)
+    kept = _ranked_fit({}, "killed", {"session": killed["session"]}, killed["hosts"]) if killed else {}
+    extras = [{**({"model": files} if files else {}), **({"imports": imported} if files and imported else {}),
+               **({"driver": host} if host else {})} for files, imported, host in tried]
+    for extra in extras:
+        if _fits({**detail, **kept, **extra}):
+            return {**detail, **kept, **extra}
+    for extra in extras:  # the killed session's hosts fit beside nothing: as many of them as fit after the rest
         if _fits({**detail, **extra}):
             detail = {**detail, **extra}
             break
-    killed = killed_hosts(records, state)
     return _ranked_fit(detail, "killed", {"session": killed["session"]}, killed["hosts"]) if killed else detail
 
 

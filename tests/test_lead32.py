@@ -41,3 +41,65 @@ def test_compute_amounts_keep_whole_numbers_whole_and_fractions_short():
     assert amount(243) == "243"
     assert amount(0.1 + 0.2) == "0.3"
     assert amount(10 / 9) == "1.11111"
+
+
+MANY_IMPORTS = '''
+import os
+import signal
+from pathlib import Path
+
+{imports}
+
+
+def f(params, seed):
+    calls = Path(__file__).with_name("calls")
+    n = int(calls.read_text()) + 1 if calls.exists() else 1
+    calls.write_text(str(n))
+    if n == 6 and not Path(__file__).with_name("resumed").exists():
+        os.kill(os.getpid(), signal.SIGKILL)
+    return {{"loss": float(params["x"]) ** 2}}
+'''
+
+
+def test_a_resumed_runs_hosts_line_counts_the_killed_session_whose_model_imports_many_modules(tmp_path):
+    """A resume records the killed session's evaluations in its event, which holds 512 bytes: a model importing more
+    than 200 modules of its folder (a 'capped' note in the event's imports) left no room, and l2l show's hosts line
+    counted 8 of 12 evaluations (the killed session's 4 gone); the full suite met it in an in-process resume."""
+    import subprocess
+    import sys
+
+    from l2l.provenance import node_name
+
+    for i in range(205):
+        (tmp_path / f"m{i}.py").write_text(f"VALUE = {i}\n")
+    (tmp_path / "model.py").write_text(MANY_IMPORTS.format(imports="\n".join(f"import m{i}" for i in range(205))))
+    (tmp_path / "run.toml").write_text(textwrap.dedent('''
+        [run]
+        name = "many"
+        seed = 1
+        generations = 3
+        [space]
+        x = { type = "float", low = -1.0, high = 1.0 }
+        [optimizer]
+        name = "ga"
+        population_size = 4
+        [simulator]
+        name = "python"
+        function = "model:f"
+        [[objectives]]
+        name = "loss"
+        direction = "minimize"
+        [backend]
+        name = "serial"
+        '''))
+    out = tmp_path / "many.h5"
+    cli = [sys.executable, "-m", "l2l"]
+    killed = subprocess.run([*cli, "run", str(tmp_path / "run.toml"), "--out", str(out), "--no-progress"],
+                            capture_output=True, text=True, cwd=tmp_path)
+    assert killed.returncode == -9, killed.stderr
+    (tmp_path / "resumed").touch()
+    resumed = subprocess.run([*cli, "resume", str(out), "--no-progress"], capture_output=True, text=True, cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    shown = subprocess.run([*cli, "show", str(out)], capture_output=True, text=True, cwd=tmp_path).stdout
+    hosts = next(line for line in shown.splitlines() if line.startswith("hosts"))
+    assert f"evaluations on {node_name()} (12)" in hosts, hosts
