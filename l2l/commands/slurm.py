@@ -172,18 +172,24 @@ def _submit(args: argparse.Namespace) -> int:
     check_not_empty(args)
     config_path = Path(args.config).resolve()
     config = load_config(config_path)
-    build(config)  # refuse a bad config now, not hours later in the queue
+    components = build(config)  # refuse a bad config now, not hours later in the queue
     out = Path(args.out).resolve() if args.out else default_out(config).resolve()
     if out.is_dir():  # was 'exists and cannot be resumed (... not an l2l trajectory)', naming --out for run.out
         raise ConfigError(f"l2l submit: {out_folder_refusal(out, config, from_config=not args.out)}")
+    refused = None
     if out.exists():
         _check_resumable(out, config, config_path)
     else:
         _check_folder(out)
+        refused = _backend_refusal(components)
     script = job_script(args, config_path, out, config.name)
     if args.dry_run:
         print(script, end="")
+        if refused is not None:
+            raise refused
         return 0
+    if refused is not None:
+        raise refused
     script_path = out.with_name(out.name + ".submit.sh")
     _check_not_queued(script_path, out)
     created = [folder for folder in (out.parent, *out.parent.parents) if not folder.exists()]
@@ -215,6 +221,25 @@ def _submit(args: argparse.Namespace) -> int:
     print(f"  log:    {out}.slurm-{job_id}.log")
     print(f"  follow: squeue -j {job_id}; {command('l2l', 'show', out)}")
     return 0
+
+
+def _backend_refusal(components) -> Exception | None:
+    """The refusal of the config's backend checks a fresh run makes before its file exists (``sbatch --test-only`` of
+    the ``slurm`` worker jobs or the ``slurm-array`` arrays: a partition or account sbatch refuses), as one line
+    saying nothing was submitted; None if they pass or cannot be made here (no answer from sbatch). Before, the job
+    was submitted (exit 0) and the run it started ended at once in the job's log with the refusal, unseen."""
+    from l2l.errors import L2LError
+    from l2l.jobs.slurm_common import SlurmError
+
+    try:
+        components.executor.pre_run_checks(components.simulator)
+    except SlurmError as exc:
+        if exc.refused:
+            return ConfigError(f"l2l submit: {exc}; nothing was submitted")
+        return None  # no answer: the submission's own sbatch says what it says
+    except L2LError as exc:
+        return ConfigError(f"l2l submit: {exc}; nothing was submitted")
+    return None
 
 
 def _check_folder(out: Path) -> None:
