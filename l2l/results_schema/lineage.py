@@ -24,8 +24,11 @@ def schedules(segments: pd.DataFrame, params: list[str], members: list[int] | No
     """The history of each member, from the segments of a multi-fidelity run (``l2l.load(segments=True)``).
 
     One row per piece of a member's training: ``member`` (the final trial),
-    ``trial`` (who trained that piece), ``from_budget``, ``budget``, the
-    parameters in force and the objective columns at ``budget``; rows of a
+    ``trial`` (who trained that piece), ``from_budget``, ``budget``, ``parent``,
+    ``seed`` (the seed that trial's segments were called with: training piece
+    after piece with it and the parameters in force, each checkpoint passed on,
+    gives the member's checkpoint again), the parameters in force and the
+    objective columns at ``budget``; rows of a
     member are in order of budget, starting at 0. The first column is ``member``
     or, in a file whose parameter or objective has that name (PBT runs refuse
     it since), ``(member)``: the user's column keeps its name.
@@ -49,7 +52,7 @@ def schedules(segments: pd.DataFrame, params: list[str], members: list[int] | No
         return pd.DataFrame(columns=[key, "trial", "from_budget", "budget", *params])
     out = pd.concat(pieces, ignore_index=True)
     objectives = [o["name"] for o in segments.attrs.get("objectives", []) if o["name"] in out.columns]
-    keep = [key, "trial", "from_budget", "budget", "parent", *params, *objectives, "status"]
+    keep = [key, "trial", "from_budget", "budget", "parent", "seed", *params, *objectives, "status"]
     out = out.sort_values([key, "budget"], kind="stable")
     return out[[c for c in keep if c in out.columns]].reset_index(drop=True)
 
