@@ -544,7 +544,10 @@ class SlurmArrayExecutor(FollowsWorkers, Executor):
         # count failures by the reason's line, and with the id in it a cancelled array's tasks were as many reasons
         # ('4 failed: 1 × "SLURM job 17826_0 ended CANCELLED ...", 3 with 3 other reasons')
         log = self._root / "logs" / f"generation-{task.generation:05d}.log"
-        outcome = died(task, f"SLURM job {what} without writing a result, after {tries + 1} submission(s)\n"
+        # what to do about it: the line said what SLURM did, not that the time limit was the backend's walltime
+        advice = (f": [backend] walltime = '{self.walltime}' (each evaluation's job) is shorter than the evaluation; "
+                  f"raise it (and keep run.timeout below it)" if state == "TIMEOUT" else "")
+        outcome = died(task, f"SLURM job {what} without writing a result, after {tries + 1} submission(s){advice}\n"
                              f"--- SLURM job {array.job_id}_{index}; its log: {log}")
         outcome.status = TIMEOUT if state in ("TIMEOUT", "DEADLINE") else FAILED
         outcome.submissions = tries + 1
