@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from l2l.jobs import Executor
+from l2l.numbers import compute, number
 
 
 class Progress:
@@ -20,7 +21,8 @@ class Progress:
     def __init__(self, enabled: bool, total: float, initial: float, unit: str = "eval", fractional: bool = False,
                  per_second: bool | None = None):
         """``fractional``: the bar counts a fidelity that need not be whole (0.1 biological seconds a segment),
-        shown to 4 significant digits (``0.3/1.2``), where tqdm would show a float's every digit.
+        shown as ``l2l show`` gives its compute (:func:`l2l.numbers.compute`: ``0.3/1.2``,
+        ``3703701/10000000``), where tqdm would show a float's every digit and ``.4g`` gave ``3.704e+06``.
 
         ``per_second``: the rate is given per second however slow (``0.22 epochs/s``, ``0.0017 epochs/s``), where
         tqdm turns it round below one a second (``4.5s/epochs``, read as seconds per epochs) and shows two decimals
@@ -74,8 +76,8 @@ COUNTED = frozenset({"eval", "candidate"})
 
 @functools.cache
 def _per_second(base: type, fractional: bool) -> type:
-    """``base`` (tqdm.auto's bar class) with its ``{rate_per_second}`` and ``{count}`` (of a ``fractional`` bar to
-    4 significant digits) for a ``bar_format`` (see :class:`Progress`)."""
+    """``base`` (tqdm.auto's bar class) with its ``{rate_per_second}`` and ``{count}`` (of a ``fractional`` bar as
+    ``l2l show`` gives compute) for a ``bar_format`` (see :class:`Progress`)."""
 
     class PerSecond(base):  # type: ignore[misc, valid-type]
         @classmethod
@@ -85,7 +87,7 @@ def _per_second(base: type, fractional: bool) -> type:
                 rate = (n - kwargs.get("initial", 0)) / elapsed
             shown = total if total and n < total + 0.5 and math.isfinite(total) else None  # as tqdm drops it
             if fractional:
-                count = f"{n:.4g}/{shown:.4g}" if shown else f"{n:.4g}{unit}"
+                count = f"{compute(n)}/{compute(shown)}" if shown else f"{compute(n)}{unit}"
             else:
                 count = f"{n}/{shown}" if shown else f"{n}{unit}"
             prefix = kwargs.get("prefix") or ""  # Progress.describe's ends in ': ' already
@@ -137,11 +139,13 @@ def rate_unit(fidelity: Any) -> str:
 def progress_text(generation: int, best: dict[str, float], failed: int, where: str = "", note: str = "") -> str:
     """The progress bar's postfix: no "best" before there is one. ``where`` replaces "gen G"; ``note`` follows the
     best's value (see :attr:`Progress.best_note`). Several objectives' bests come from different candidates, so
-    they read ``best of each: err=0.12 spikes=3``, not ``best err=0.12 spikes=3`` (which read as one candidate)."""
+    they read ``best of each: err=0.12 spikes=3``, not ``best err=0.12 spikes=3`` (which read as one candidate).
+    A best is written by :func:`l2l.numbers.number`, as ``l2l show`` gives it to six digits: ``123457``, where
+    ``.4g`` gave ``1.235e+05``; ``0.123457``; ``1.23457e-06``."""
     parts = [where or f"gen {generation}"]
     if best:
         label = "best of each: " if len(best) > 1 else "best "
-        parts.append(label + " ".join(f"{k}={v:.4g}" for k, v in best.items()) + (f" {note}" if note else ""))
+        parts.append(label + " ".join(f"{k}={number(v)}" for k, v in best.items()) + (f" {note}" if note else ""))
     if failed:
         parts.append(f"failed {failed}")
     if where and len(parts) > 1:  # a policy run's counts end in a word: "0 running, best value=0.27", not

@@ -215,10 +215,15 @@ class Registry:
             refused = cls.refused_options() if hasattr(cls, "refused_options") else ()
             allowed = ", ".join(sorted(set(fields) - set(refused))) or "(none)"
             hint = getattr(cls, "option_hints", {}).get(unknown[0])  # e.g. a backend's name for another's option
-            hint = hint or foreign.option_hint(unknown[0], fields)  # Optuna's reduction_factor: eta
+            # Optuna's reduction_factor: eta (never an option the component refuses)
+            hint = hint or foreign.option_hint(unknown[0], set(fields) - set(refused))
             # a typo ('populaton_size') is named beside the key, as for an unknown component name, where the
-            # allowed list may be long; a component's own hint already says which option it meant
-            meant = "" if hint else _did_you_mean(unknown[0], list(fields))
+            # allowed list may be long; a component's own hint already says which option it meant. A typo of an
+            # option it refuses says so: 'max_candidate' under model-based suggested 'max_candidates', which the
+            # policy then refused as not applying (and the next nearest, 'candidates', is another option)
+            near = None if hint else _nearest(unknown[0], list(fields))
+            meant = ("" if near is None else f" (did you mean {near!r}?)" if near not in refused
+                     else f" ({near!r} does not apply to {self.kind} {name!r})")
             raise ConfigError(f"{self.kind} {name!r}: unknown option {unknown[0]!r}{meant}"
                               f"{_run_target_hint(unknown[0], options[unknown[0]])}; allowed: {allowed}"
                               + (f"; {hint}" if hint else ""))
@@ -277,7 +282,11 @@ class Registry:
 
 
 def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() and abs(value) < 1e16 else repr(value)
+    """A bound as ``l2l list`` and a refusal write it (:func:`l2l.numbers.number`): ``1000000``, ``0.02``,
+    ``1e-12``; a bound of 0.1 + 0.2 reads ``0.3``, where ``repr`` gave ``0.30000000000000004``."""
+    from l2l.numbers import number
+
+    return number(value)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -356,11 +365,17 @@ def option(default: Any = dataclasses.MISSING, help: str = "", *, ge: float | No
 
 def _did_you_mean(name: str, names: list[str]) -> str:
     """" (did you mean 'x'?)" for a name that differs from a known one in case, '_' for '-', or a typo."""
+    near = _nearest(name, names)
+    return f" (did you mean {near!r}?)" if near else ""
+
+
+def _nearest(name: str, names: list[str]) -> str | None:
+    """The one of ``names`` that ``name`` differs from in case, '_' for '-', or a typo; None if none is near."""
     import difflib
 
     folded = {n.lower().replace("_", "-"): n for n in names}
     key = str(name).lower().replace("_", "-").strip()
     if key in folded:
-        return f" (did you mean {folded[key]!r}?)"
+        return folded[key]
     close = difflib.get_close_matches(key, list(folded), n=1, cutoff=0.75)
-    return f" (did you mean {folded[close[0]]!r}?)" if close else ""
+    return folded[close[0]] if close else None

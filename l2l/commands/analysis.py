@@ -93,6 +93,7 @@ def _plot(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     import pandas as pd
 
+    from l2l.numbers import table_formatters
     from l2l.plot import compare, save
     from l2l.plot.compare import _table, common_objectives, compute_note, hypervolume_note, same_problem
     from l2l.plot.data import load_run
@@ -119,8 +120,12 @@ def _compare(args: argparse.Namespace) -> int:
     shared = common_objectives(runs)
     if args.objective:
         shared = [o for o in shared if o.name == args.objective]
+    table = _table(runs, shared)
+    # scores of about 1e-6 read 0.000001 at pandas' six decimals, a compute of 1e7 steps 1.358024e+07
+    formatters = table_formatters(table, [c for c in table.columns if c.startswith(("best ", "re-evaluated "))],
+                                  [c for c in table.columns if c.startswith("compute (") or " at compute (" in c])
     with pd.option_context("display.width", 200, "display.max_columns", 30):
-        print(_table(runs, shared).to_string(index=False))
+        print(table.to_string(index=False, formatters=formatters))
     for note in (hypervolume_note(runs, shared), compute_note(runs)):
         if note:
             print(note)

@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 
 from l2l.analysis.outputs import check_dpi, check_output, write_atomically
 from l2l.errors import ArgumentError, ConfigError, TrajectoryError, path_argument
+from l2l import numbers
 from l2l.objectives import Objective
 from l2l.plot import panels
 from l2l.plot.data import RunData, load_run, objective_names, top_parameters
@@ -57,7 +58,7 @@ def _summary_line(run: RunData) -> str:
         failed = int((segments["status"] != "ok").sum())
         compute = float(segment_compute(segments).sum())  # every attempt, as l2l show counts it
         unit = (run.fidelity or {}).get("unit") or "budget units"
-        return (f"{len(frame):,} candidates, {len(segments):,} segments, compute {compute:g} {unit}, "
+        return (f"{len(frame):,} candidates, {len(segments):,} segments, compute {numbers.compute(compute)} {unit}, "
                 f"{failed:,} failed")
     failed = int((frame["status"] != "ok").sum())
     generations = frame["generation"].nunique()
@@ -352,7 +353,7 @@ def _best_text(run: RunData, objective: Objective) -> str:
         # no candidate reached the top budget (segments failed, or the run was cut short): say so, as l2l show does
         unit = (run.fidelity or {}).get("unit") or (run.fidelity or {}).get("name") or "units"
         where += f", at {float(row['budget']):g} {unit}: no candidate reached the top budget {top:g}"
-    text = f"; best {objective.name} = {row[objective.name]:.6g} ({where})"
+    text = f"; best {objective.name} = {numbers.number(row[objective.name])} ({where})"  # 1234568, not 1.23457e+06
     from l2l.plot.compare import reevaluated
 
     fresh = reevaluated(run, objective)

@@ -17,6 +17,7 @@ from matplotlib import colors
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, Locator, MaxNLocator, NullFormatter
 
+from l2l.numbers import number as written
 from l2l.objectives import Objective
 from l2l.plot.data import RunData, categories, generation_statistics, label, parameter_values, sample_for_scatter
 
@@ -77,7 +78,8 @@ def colour_label(run: RunData, objective: Objective) -> str:
     """The colour bar's label: the objective, and in a multi-fidelity run which budget it is at."""
     if not run.multi_fidelity or run.top_budget is None:
         return label(objective)
-    return f"{label(objective)}\nat the top budget ({run.top_budget:g} {_fidelity_unit(run)})\ngrey: stopped below it"
+    return (f"{label(objective)}\nat the top budget ({number(run.top_budget)} {_fidelity_unit(run)})\n"
+            f"grey: stopped below it")  # as the ticks name the budget: 1,234,568, not 1.23457e+06
 
 
 def fitness_colours(values: np.ndarray, objective: Objective) -> tuple[colors.Colormap, colors.Normalize]:
@@ -196,7 +198,7 @@ def draw_best_by_compute(ax: Axes, run: RunData, objective: Objective, legend: b
         line = curves(run, objective, by_compute=True)
         x, best = line["evaluations"], drawn(line["best_by_evaluations"])  # its last point: the end of the run
         ax.plot(x, best, color=BEST_COLOUR, linewidth=2.2, drawstyle="steps-post", zorder=4,
-                label=f"best so far at the top budget ({best[-1]:.4g})"
+                label=f"best so far at the top budget ({written(best[-1])})"  # as the title: 123539, 1.23539e-06
                 + (f":\n{MEAN_LINE}" if averages_repeats(run, objective) else ""))
     else:
         ax.text(0.5, 0.95, "no result at the top budget yet", ha="center", va="top", transform=ax.transAxes,
@@ -453,10 +455,10 @@ def draw_status(ax: Axes, run: RunData, legend: bool = True) -> None:
 
 
 def number(value: float, _position: Any = None) -> str:
-    """A budget as a reader writes it: 27, 1,000, 0.5, 0.1015 (not 10^1, 2.7e+01 or 0.101496)."""
-    if float(value).is_integer() and abs(value) < 1e15:
-        return f"{int(value):,}"
-    return f"{value:.4g}"
+    """A budget as a reader writes it (:func:`l2l.numbers.number`, grouped): 27, 1,000, 0.5, 123,457 (not 10^1,
+    2.7e+01 or 1.235e+05); four significant digits, as a tick label is read beside its neighbours, not against
+    another candidate's score: 0.1015, not 0.101496."""
+    return written(value, digits=4, grouped=True)
 
 
 #: The room a tick label takes per character, and at least between two labels (inches, at the default size of

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from l2l.numbers import compute as compute_text
 from l2l.results_schema.layout import STATUS_NAMES
 from l2l.summary.record import status_codes
 
@@ -517,7 +518,7 @@ def restart_line(trajectory: Trajectory, unit: str) -> str:
     if not count:
         return ""
     return (f"{count} segment{'s' * (count != 1)} trained {'their candidates' if count != 1 else 'its candidate'} "
-            f"from scratch again, {extra:g} {unit} more than continuing: {_no_checkpoint(trajectory)}")
+            f"from scratch again, {compute_text(extra)} {unit} more than continuing: {_no_checkpoint(trajectory)}")
 
 
 def _no_checkpoint(trajectory: Trajectory) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from l2l.numbers import compute
+
 if TYPE_CHECKING:
     from l2l.summary.record import RunSummary
 
@@ -32,15 +34,11 @@ STATE_TEXT = {"interrupted": INTERRUPTED}
 
 
 def amount(value: float) -> str:
-    """A compute figure as a user reads it: a whole number in full (``1500000``, where ``:g`` gave ``1.5e+06`` and
-    ``1234567`` lost its last digit), anything else to six significant digits (``2.25``, ``0.333333``), from
-    100,000 on to the unit (``3000002``: a fractional fidelity's sum, 3000002.1, was ``3e+06``)."""
-    value = float(value)
-    if value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    if 1e5 <= abs(value) < 1e15:
-        return str(round(value))
-    return f"{value:.6g}"
+    """A compute figure as a user reads it (:func:`l2l.numbers.compute`): a whole number in full (``1500000``,
+    where ``:g`` gave ``1.5e+06`` and ``1234567`` lost its last digit), anything else to six significant digits
+    (``2.25``, ``0.333333``), from 100,000 on to the unit (``3000002``: a fractional fidelity's sum, 3000002.1,
+    was ``3e+06``)."""
+    return compute(value)
 
 
 def sweep_compute_text(sweep: tuple[float, str] | None) -> str:

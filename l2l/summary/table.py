@@ -124,6 +124,7 @@ def best_table(trajectory: Trajectory, frame: pd.DataFrame, n: int) -> str:
     from l2l.analysis.best import (FRONT_REPEATS_NOTE, REPEAT_COUNT, REPEAT_SD, REPEATS_NOTE, best_candidates,
                                    front_candidates, ranked, repeat_headers, repeats_note, tie_note, tied_with_best,
                                    with_repeats)
+    from l2l.numbers import SMALL, number, table_formatters
 
     multi = trajectory.multi_fidelity  # not a parameter named trial: a column of multi-fidelity runs only
     ok = ranked(frame, trajectory.top_budget if multi else None)
@@ -142,7 +143,8 @@ def best_table(trajectory: Trajectory, frame: pd.DataFrame, n: int) -> str:
         title = f"best {len(best)} by {o.name} ({o.direction}):"
         if averaged:
             columns = with_repeats(columns, o.name)
-            best = best.assign(**{REPEAT_SD: [f"{v:.6f}" if np.isfinite(v) else "-" for v in best[REPEAT_SD]]})
+            best = best.assign(**{REPEAT_SD: [("-" if not np.isfinite(v) else number(v) if 0 < abs(v) < SMALL
+                                               else f"{v:.6f}") for v in best[REPEAT_SD]]})  # not 0.000000
             title = f"best {len(best)} by {o.name} ({o.direction}; {repeats_note(REPEATS_NOTE, headers)}):"
     else:  # over candidates, repeats averaged as for one objective: a lucky seed does not make the front
         best, averaged = front_candidates(ok, objectives, parameters)
@@ -169,8 +171,11 @@ def best_table(trajectory: Trajectory, frame: pd.DataFrame, n: int) -> str:
         tied = min(tied_with_best(ok, objectives[0], parameters), TOP_ROWS)
         ties = tie_note(tied, objectives[0], float(best[objectives[0].name].iloc[0]), str(trajectory.path),
                         at_least=tied == TOP_ROWS)
+    shown = best[columns].rename(columns=headers)
+    # scores of about 1e-6 read 0.000001 each at pandas' six decimals: written by l2l.numbers.number there
+    formatters = table_formatters(shown, [o.name for o in objectives])
     with pd.option_context("display.width", 160, "display.max_columns", 20):
-        return (title + "\n" + best[columns].rename(columns=headers).to_string(index=False)
+        return (title + "\n" + shown.to_string(index=False, formatters=formatters)
                 + more_parameters(parameters)
                 + ("\n" + ties if ties else ""))
 

@@ -1,0 +1,97 @@
+"""One way to write a number for a reader: :func:`number`.
+
+The figures a user reads came out of four formats of their own: ``l2l show``'s compute (whole), the plots' tick
+labels (``.4g``), ``l2l list``'s bounds (``repr``) and the progress bar (``.4g``, so a best of 123456.7 read
+``1.235e+05`` and a compute of 3703701 read ``3.704e+06``). They now share this rule; the module imports nothing
+of l2l, so that any of them can import it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+#: Significant digits of a value that is not whole: six tell apart two candidates whose scores differ in the
+#: sixth digit (``0.123457`` and ``0.123449``, both ``0.1235`` to four), and match ``l2l show``'s table and the
+#: report, so that the bar's best is the figure ``l2l show`` prints.
+DIGITS = 6
+#: Values of a magnitude from :data:`LOW` up to :data:`HIGH` (not included) are written without an exponent.
+LOW, HIGH = 1e-4, 1e7
+#: Integer-valued floats below this are written whole (a float holds every integer up to 2**53, about 9e15).
+WHOLE = 1e15
+
+
+def number(value: Any, digits: int = DIGITS, grouped: bool = False) -> str:
+    """``value`` as a reader writes it.
+
+    - An integer, or a float with an integer value below 10**15, whole: ``1500000``, ``3703701``, ``27``
+      (never ``1.5e+06``).
+    - Any other finite value to ``digits`` significant digits, trailing zeros dropped: without an exponent from
+      0.0001 up to 10**7 (``0.123457``, ``0.0003``, ``123457``: digits before the point are never rounded away,
+      so 123456.7 to four digits is ``123457``, not ``1.235e+05``), with one outside (``1.23457e-06``,
+      ``1.23457e+08``).
+    - NaN, infinities and None as the messages have always said them: ``nan``, ``inf``, ``-inf``, ``none``;
+      a bool as TOML spells it (``true``, ``false``).
+
+    ``grouped``: the digits before the point in groups of three (``1,000``, ``123,457``), as an axis labels them.
+    """
+    if value is None:
+        return "none"
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return "true" if value else "false"
+    if isinstance(value, int) or (hasattr(value, "dtype") and getattr(value.dtype, "kind", "") in "iu"):
+        return f"{int(value):,}" if grouped else str(int(value))
+    value = float(value)
+    if math.isnan(value):
+        return "nan"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    if value.is_integer() and abs(value) < WHOLE:
+        return f"{int(value):,}" if grouped else str(int(value))
+    if not LOW <= abs(value) < HIGH:
+        return f"{value:.{digits}g}"
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(value))))
+    text = f"{value:,.{decimals}f}" if grouped else f"{value:.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def compute(value: float) -> str:
+    """A compute figure (fidelity units spent or allowed): :func:`number`, from 100,000 on to the unit, whole
+    (``3000002``: a fractional fidelity's sum, 3000002.1, read ``3e+06``; 30000000.1 would have had an exponent).
+    ``l2l show``'s progress line, the closing line and a fractional progress bar's count write it so."""
+    value = float(value)
+    if 1e5 <= abs(value) < WHOLE:
+        value = float(round(value))
+    return number(value)
+
+
+#: Below this magnitude a table's six decimals (pandas' ``to_string``) leave a score fewer than four digits: scores
+#: of about 1e-6 all read ``0.000001``.
+SMALL = 1e-3
+
+
+def table_formatters(frame: Any, scores: Any = (), computes: Any = ()) -> dict[str, Any]:
+    """``formatters`` for pandas' ``to_string`` of ``frame``: each column of ``scores`` holding a value below
+    0.001 (not 0) written by :func:`number` (``1.23539e-06``, where six decimals wrote every such score
+    ``0.000001``; a column of larger scores keeps pandas' six decimals, which tell 123538.72 from 123538.91),
+    each column of ``computes`` by :func:`compute` (``13580245``, not ``1.358024e+07``). Columns ``frame``
+    lacks are left out."""
+    formatters: dict[str, Any] = {}
+    for column in scores:
+        if column in frame.columns:
+            values = [abs(float(v)) for v in frame[column] if _finite(v)]
+            if any(0 < v < SMALL for v in values):
+                formatters[column] = number
+    for column in computes:
+        if column in frame.columns:
+            formatters[column] = compute
+    return formatters
+
+
+def _finite(value: Any) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
