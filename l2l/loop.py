@@ -42,6 +42,7 @@ from l2l.jobs import Outcome, Settings
 from l2l.jobs.slurm_common import cancel_left_behind, run_job_name
 from l2l.jobs.warm import start_fork_server
 from l2l.objectives import Objective
+from l2l.own_files import sweep_leftovers
 from l2l.provenance import SessionHosts, changed_versions, with_session
 from l2l.results_schema import checkpoint_store
 from l2l.results_schema import writer as trajectory_writer
@@ -585,6 +586,7 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
         note = [cancelled_note(cancel_left_behind(path.with_suffix(".work")))]
         stack.callback(say_note, note)
         checkpoint_store.remove_stale_temporaries(path)  # its killed writers' (the lock: none is alive)
+        sweep_leftovers()  # the temp folders of killed l2l processes (a finished run's too: nothing else would)
         with Trajectory(path) as trajectory:
             stored = load_run_config(trajectory)
             if drop_unreadable and stored.policy is None and not stored.inherit:

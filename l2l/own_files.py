@@ -136,7 +136,25 @@ def sweep(folder: str, prefixes: tuple[str, ...]) -> None:
     Left: a folder without LOCK_NAME (being made, or kept on purpose: a failed evaluation's working directory to
     look into), one whose lock names another host (a temp folder shared by hosts, whose locks this host may not
     see), one whose lock is held (its process runs, or a child it forked), another user's."""
-    parent = os.path.dirname(folder)
+    _sweep_in(os.path.dirname(folder), prefixes, folder)
+
+
+#: The prefixes of every folder :func:`sweep_leftovers` removes: l2l.jobs.dask's ``l2l-dask-`` with SWEPT_PREFIXES.
+#: (One made where Dask's file locking is off has no LOCK_NAME, and is left.)
+LEFTOVER_PREFIXES = ("l2l-dask-", *SWEPT_PREFIXES)
+
+
+def sweep_leftovers() -> None:
+    """Remove from the temp folder the folders of this user's l2l processes killed on this host before their exit
+    (``l2l-dask-*``, ``l2l-pymp-*``, ``l2l-command-*`` whose lock no process holds; :func:`sweep`), without making
+    one of this process's own: what ``l2l resume`` does as it removes the other leftovers of the session it
+    continues. Before, only a process that made such a folder removed them, and a resume with nothing to run
+    (a run killed as it closed its cluster, its last results written) left them: 7 of 20 ``local`` runs killed
+    at random in their last 40 % and resumed at once."""
+    _sweep_in(tempfile.gettempdir(), LEFTOVER_PREFIXES)
+
+
+def _sweep_in(parent: str, prefixes: tuple[str, ...], keep: str | None = None) -> None:
     try:
         names = [name for name in os.listdir(parent) if name.startswith(prefixes)]
     except OSError:
@@ -145,7 +163,7 @@ def sweep(folder: str, prefixes: tuple[str, ...]) -> None:
         other = os.path.join(parent, name)
         try:
             info = os.lstat(other)
-            if other == folder or not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+            if other == keep or not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
                 continue
             probe = os.open(os.path.join(other, LOCK_NAME), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
         except OSError:  # no lock (being made, or not ours to judge): left
