@@ -12,6 +12,7 @@ import numpy as np
 
 from l2l.jobs.base import OK
 from l2l.outcomes import (check_curve_order, check_curve_values, check_curves, refuse_missing_objectives,
+                          refuse_nest_name_errors,
                           summary as summarize)
 from l2l.results_schema.checkpoint_store import LARGE, size_in_memory
 
@@ -127,6 +128,7 @@ class Commits:
             self.objectives_checked = True
             check_curves(batch, self.writer)
             refuse_missing_objectives(batch, self.writer, resumed=generation > 0)
+            refuse_nest_name_errors(batch, self.writer, resumed=generation > 0, names=self.problem.space.names)
         else:  # a later segment's curve (a continued one's, made from a checkpoint) may be the first out of order
             check_curve_order(batch, self.writer)
         # NaN/inf points, a value at the budget other than the objective: one warning line a session for each

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from l2l.config import RunConfig
@@ -102,6 +104,49 @@ def refuse_missing_objectives(outcomes: list[Outcome], writer, resumed: bool = F
     raise ConfigError(f"no evaluation {which} returned the run's objectives ({detail}); "
                       f"name the simulator's objectives in [[objectives]]; the failed evaluations are in "
                       f"{writer.path}")
+
+
+#: NEST's errors that name something the model asks NEST for and NEST does not have, whatever the parameters: a typo
+#: in the model (``nest.Create("iaf_psc_alfa")``, ``{"V_tresh": ...}``), not a region of the space that fails.
+#: The message's kind, and what the model named.
+NEST_NAME_ERRORS = {"UnknownModelName": "a neuron or device model NEST does not have (nest.node_models lists them)",
+                    "UnknownSynapseType": "a synapse model NEST does not have (nest.synapse_models lists them)",
+                    "UnaccessedDictionaryEntry": "a parameter NEST's model or call does not take "
+                                                 "(nest.GetDefaults(model) lists a model's)"}
+_NEST_NAME_ERROR = re.compile(r"\bNESTErrors\.(" + "|".join(NEST_NAME_ERRORS) + r"): .*")
+
+
+def refuse_nest_name_errors(outcomes: list[Outcome], writer, resumed: bool = False,
+                            names: list[str] | tuple[str, ...] = ()) -> None:
+    """End the run with a ConfigError if every evaluation of the first generation failed with the same NEST error
+    of a name NEST does not know (:data:`NEST_NAME_ERRORS`), from the ``nest``, ``python`` or ``command``
+    simulator: every later evaluation would fail the same way. Before, the run went on to its budget or
+    ``run.stop_after_failures`` (max(20, 2 x the population size) evaluations) and ended with exit status 1, as a
+    model failing in most of its space does. The failed rows stay in the file; ``resumed``: as for
+    :func:`refuse_missing_objectives`. ``names``: the run's parameters; one that NEST says it did not take (a model
+    passing ``params`` on, ``nest.Create(model, params=params)``, with ``tau_mem`` in [space] for NEST's ``tau_m``)
+    is named as the space's."""
+    from l2l.driver_failures import reason_of
+
+    if not outcomes or any(o.ok for o in outcomes):
+        return
+    reasons = {reason_of(o.status, o.error) for o in outcomes}
+    found = _NEST_NAME_ERROR.search(reasons.pop()) if len(reasons) == 1 else None
+    if found is None:
+        return
+    which = "committed since the resume" if resumed else "of the first generation"
+    count = len(outcomes)
+    every = "the evaluation" if count == 1 else f"every evaluation ({count})"
+    said = " ".join(found.group(0)[len("NESTErrors."):].split())
+    untaken = [name for name in said.rpartition(":")[2].split() if name in names] \
+        if found.group(1) == "UnaccessedDictionaryEntry" else []
+    space = f" ({', '.join(map(repr, untaken))} {'is a parameter' if len(untaken) == 1 else 'are parameters'} of " \
+        f"the run's space, passed on to NEST: name {'it' if len(untaken) == 1 else 'them'} in [space] as NEST " \
+        f"does, or map the names in the model)" if untaken else ""
+    raise ConfigError(f'{every} {which} failed with NEST\'s "{said}": the model names '
+                      f"{NEST_NAME_ERRORS[found.group(1)]}{space}, which fails every evaluation whatever its "
+                      f"parameters; fix the model, then continue the run with l2l resume; the failed evaluations are "
+                      f"in {writer.path}")
 
 
 def check_curves(outcomes: list[Outcome], writer) -> None:

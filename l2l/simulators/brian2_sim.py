@@ -202,23 +202,67 @@ def _fail_on_compile_errors() -> Callable[[], None]:
 def _forget_failed(exc: BaseException) -> None:
     """Drop what keeps a failed evaluation's Brian2 objects alive: the local variables of its traceback's frames
     (of the exception and those it wraps) and the magic network. Alive, they keep their names, and the next
-    evaluation's objects got others (``neurongroup_1``): other code, compiled again."""
+    evaluation's objects got others (``neurongroup_1``): other code, compiled again. Brian2's warning of each
+    one as never used in a network is not given (:func:`_unused_objects_unsaid`)."""
     seen: set[int] = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        step = exc.__traceback__
-        while step is not None:
-            try:
-                step.tb_frame.clear()
-            except RuntimeError:  # a frame still running (this one, the callers'): left as it is
-                pass
-            else:  # and the dict of its locals that Brian2's magic filled (it reads its callers' locals)
-                with suppress(Exception):
-                    step.tb_frame.f_locals.clear()
-            step = step.tb_next
-        exc = exc.__cause__ or exc.__context__
-    _release_magic()
-    gc.collect()  # Brian2's objects refer to each other
+    with _unused_objects_unsaid():
+        while exc is not None and id(exc) not in seen:
+            seen.add(id(exc))
+            step = exc.__traceback__
+            while step is not None:
+                try:
+                    step.tb_frame.clear()
+                except RuntimeError:  # a frame still running (this one, the callers'): left as it is
+                    pass
+                else:  # and the dict of its locals that Brian2's magic filled (it reads its callers' locals)
+                    with suppress(Exception):
+                        step.tb_frame.f_locals.clear()
+                step = step.tb_next
+            exc = exc.__cause__ or exc.__context__
+        _release_magic()
+        gc.collect()  # Brian2's objects refer to each other
+
+
+#: The name of Brian2's warning that an object is deleted without ever having been in a network.
+UNUSED_OBJECT = "unused_brian_object"
+
+
+class _DropUnused(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.name.endswith(UNUSED_OBJECT)
+
+
+@contextmanager
+def _unused_objects_unsaid() -> Iterator[None]:
+    """Brian2's console says nothing of unused objects while the block runs (its debug log keeps everything).
+
+    A failed evaluation's objects, dropped by :func:`_forget_failed`, never were in a network (the evaluation
+    failed before its ``run()``), and Brian2 warned of each one as it went: "The object 'neurongroup' is getting
+    deleted, but was never included in a network. This probably means that you did not store the object
+    reference ...", 4 lines an object, every failed evaluation, advice that does not apply (its failure is in the
+    run's file). An object a successful evaluation left out of its network is still warned of."""
+    from brian2 import BrianLogger
+
+    handler, drop = getattr(BrianLogger, "console_handler", None), _DropUnused()
+    if handler is not None:
+        handler.addFilter(drop)
+    try:
+        yield
+    finally:
+        if handler is not None:
+            handler.removeFilter(drop)
+
+
+def note_missing_parameter(exc: BaseException, params: dict[str, Any]) -> None:
+    """Add to a ``KeyError`` of a parameter the run's space lacks the hint the ``python`` simulator gives
+    (``the run's space has no parameter 'tau_m'; did you mean 'tau_mem'? ...``), as a note: the hint reads the
+    frame that raised it, which :func:`_forget_failed` clears before l2l words the failure (the line said only
+    ``KeyError: 'tau_m'``)."""
+    from l2l.jobs.base import _missing_parameter
+
+    missing = _missing_parameter(exc, params).strip()
+    if missing:
+        exc.add_note(missing)
 
 
 def _release_magic() -> None:
@@ -259,12 +303,13 @@ def _reset_device(switched: Any, device: Any) -> None:
         reset_device(device)
 
 
-def original_error(exc: BaseException) -> str | None:
+def original_error(exc: BaseException, params: dict[str, Any] | None = None) -> str | None:
     """One line for a Brian2 ``BrianObjectException``: the error it wraps and where the object was created. Its own
     text ends in 'An error occurred when preparing an object. (See above for original error message and
     traceback.)', which was all a failed evaluation's line said (the original is its ``__cause__``). A syntax error
     in one of the model's strings (``SyntaxError: invalid syntax``) gets the expression. None for any other
-    exception."""
+    exception. An identifier the equations name that could not be resolved, close to a parameter of ``params``
+    (the run's), is said to be (:func:`_unresolved_hint`)."""
     if isinstance(exc, SyntaxError) and exc.filename == "<unknown>" and exc.text:  # Brian2 parsing a model string
         return f"simulator 'brian2': SyntaxError: {exc.msg} in the expression {exc.text.strip()!r}"
     if not any(kind.__name__ == "BrianObjectException" for kind in type(exc).__mro__):
@@ -279,7 +324,22 @@ def original_error(exc: BaseException) -> str | None:
                if line.strip().startswith("File ")]
     where = f" (the object created at {created[-1][5:].split(', in ')[0]})" if created else ""
     text = " ".join(str(original).split())  # the object's name is left out: it differs between evaluations
-    return f"simulator 'brian2': {type(original).__name__}: {text}{where}"
+    return f"simulator 'brian2': {type(original).__name__}: {text}{where}{_unresolved_hint(original, params)}"
+
+
+def _unresolved_hint(original: BaseException, params: dict[str, Any] | None) -> str:
+    """`` (the run's space has no parameter 'tau_m'; did you mean 'tau_mem'?)`` for Brian2's ``KeyError: 'The
+    identifier "tau_m" could not be resolved.'`` where the run's parameters have a name close to it (a model giving
+    ``params`` as a namespace, with a typo in [space] or in the equations); '' otherwise (an identifier of the
+    model's own namespace, not the space's: no hint)."""
+    import difflib
+    import re
+
+    found = re.search(r'The identifier "(\w+)" could not be resolved', str(original))
+    if not params or not isinstance(original, KeyError) or found is None or found.group(1) in params:
+        return ""
+    close = difflib.get_close_matches(found.group(1), [str(name) for name in params], n=1)
+    return f" (the run's space has no parameter {found.group(1)!r}; did you mean {close[0]!r}?)" if close else ""
 
 
 def check_unitless(checkpoint: Any, where: str = "") -> None:
@@ -339,13 +399,14 @@ class Brian2Model(ModelFunction):
             try:
                 result = as_result(function(brian2, params, seed, **extra, **self.kwargs))
             except Exception as exc:
-                cause = original_error(exc)
+                cause = original_error(exc, params)
                 if cause is None:
+                    note_missing_parameter(exc, params)  # before the session clears the frames it reads
                     raise
                 raise RuntimeError(cause) from exc
         check_unitless(result.checkpoint)
         return result
 
 
-__all__ = ["Brian2Model", "brian2_session", "check_unitless", "import_brian2", "shared_cache", "worker_cache",
-           "TARGETS", "BRIAN2_LOCK"]
+__all__ = ["Brian2Model", "brian2_session", "check_unitless", "import_brian2", "note_missing_parameter",
+           "shared_cache", "worker_cache", "TARGETS", "BRIAN2_LOCK"]

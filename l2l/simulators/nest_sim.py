@@ -168,10 +168,12 @@ class NestModel(ModelFunction):
 
     def _require(self) -> None:
         require_installed("nest", "simulator 'nest'", "nest")
+        if self.quiet:  # before the model's module is imported: an `import nest` at its top printed NEST's banner
+            os.environ.setdefault("PYNEST_QUIET", "1")
 
     def _call(self, params: dict[str, Any], seed: int, extra: dict[str, Any]) -> SimulationResult:
+        nest = import_nest(self.quiet)  # first: the model's module may import NEST at its top
         function = self._load()
-        nest = import_nest(self.quiet)
         with KERNEL_LOCK:
             kernel = prepare_kernel(nest, seed, worker_threads(self.threads), self.quiet)
             try:

@@ -17,7 +17,7 @@ import traceback
 from pathlib import Path
 from types import ModuleType
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar, Iterator
+from typing import Any, Callable, ClassVar, Iterator, Mapping
 
 from l2l.errors import ConfigError
 from l2l.registry import option
@@ -230,6 +230,28 @@ def load_function(spec: str, search_path: str | None = None) -> Callable[..., An
     return target
 
 
+@contextlib.contextmanager
+def checking_import(quiet: bool = True) -> Iterator[None]:
+    """Around l2l's own import of a model's module in the process that reads the config (to check the function's
+    signature before the run): what the import prints goes to stderr, as an evaluation's prints do, not among
+    l2l's lines on stdout; and NEST, if the module imports it, says nothing of itself. Its banner (15 lines, from
+    PyNEST's first import in a process) came on l2l's stdout, above the run's results, from this import alone on
+    ``serial`` (the ``nest`` simulator keeps it quiet everywhere, with ``quiet``). A worker process's import is the
+    model's own: its banner stays (on stderr), and so does anything NEST says later. ``quiet``: False lets NEST
+    print its banner (the ``nest`` simulator's ``quiet = false``)."""
+    quieted = quiet and "nest" not in sys.modules and "PYNEST_QUIET" not in os.environ
+    if quieted:
+        os.environ["PYNEST_QUIET"] = "1"  # read once, by PyNEST's first import in this process
+    try:
+        from l2l.jobs.serial import descriptor_1_to_stderr
+
+        with descriptor_1_to_stderr(), contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        if quieted:
+            os.environ.pop("PYNEST_QUIET", None)
+
+
 DEFAULT_CHECKPOINT_LIMIT_MB = 64.0
 
 
@@ -357,7 +379,8 @@ class PythonFunction(_Function):
     def __post_init__(self) -> None:
         if not self.function:
             raise ConfigError("simulator 'python': option 'function' is required, e.g. 'models:simulate'")
-        fn = load_function(self.function, self.path or None)
+        with checking_import():
+            fn = load_function(self.function, self.path or None)
         check_returns(fn, self.function)
         check_fidelity(fn, self.multi_fidelity, self.kwargs, "python", self.function)
         try:
@@ -395,6 +418,10 @@ class CallableSimulator(_Function):
     def __post_init__(self) -> None:
         if not callable(self.function):
             raise ConfigError(f"simulator: expected a callable function(params, seed), got {self.function!r}")
+        for key in ("kwargs", "multi_fidelity"):  # (the config's [simulator], unchecked beside a function: dict(3))
+            value = getattr(self, key)
+            if value is not None and not isinstance(value, Mapping):
+                raise ConfigError(f"simulator 'python': option {key!r} must be a table, got {value!r:.60}")
         object.__setattr__(self, "kwargs", dict(self.kwargs or {}))
         object.__setattr__(self, "multi_fidelity", dict(self.multi_fidelity or {}))
         check_returns(self.function, describe_callable(self.function))
@@ -501,7 +528,8 @@ class ModelFunction(Simulator):
         self._require()
         if self.path:  # resolved here, so workers started elsewhere find the same folder
             object.__setattr__(self, "path", os.path.abspath(self.path))
-        function = self._load()
+        with checking_import(bool(getattr(self, "quiet", True))):
+            function = self._load()
         check_fidelity(function, self.multi_fidelity, self.kwargs, self.name, self.function)
         try:
             inspect.signature(function).bind(None, {}, 0, **self.kwargs,
