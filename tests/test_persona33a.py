@@ -55,3 +55,40 @@ def test_lineage_replays_the_best_learner_to_its_checkpoint(tmp_path):
     assert result.objectives["loss"] == best.value
     curves = l2l.lineage(path, [best.trial], curves=True)
     assert "seed" in curves.columns
+
+
+def test_a_run_whose_file_was_removed_while_it_wrote_writes_it_back(tmp_path, capsys):
+    # a script's `if os.path.exists(out): os.remove(out)` at module level, run again by each local worker as it
+    # starts: the rows went on into the removed file, and l2l.run returned the path of no file, without a word
+    out = tmp_path / "run.h5"
+    calls = []
+
+    def removing(params, seed, budget, checkpoint=None):
+        if not calls and out.exists():
+            out.unlink()
+        calls.append(budget)
+        return _learner(params, seed, budget, checkpoint)
+
+    path = l2l.run(CONFIG, out, simulator=removing)
+    assert path.exists() and len(l2l.load(path, segments=True)) == len(calls) == 20
+    assert l2l.validate(path) == []  # no problem found
+    line, = [line for line in capsys.readouterr().err.splitlines() if "was removed" in line]
+    assert line.startswith(f"l2l: warning: {out} was removed while this run wrote it") and \
+        line.endswith(f"written back to {out}")
+
+
+def test_a_file_put_in_the_run_files_place_is_left_and_the_run_written_beside_it(tmp_path, capsys):
+    out = tmp_path / "run.h5"
+    calls = []
+
+    def replacing(params, seed, budget, checkpoint=None):
+        if not calls and out.exists():
+            out.unlink()
+            out.write_text("someone else's")
+        calls.append(budget)
+        return _learner(params, seed, budget, checkpoint)
+
+    l2l.run(CONFIG, out, simulator=replacing)
+    assert out.read_text() == "someone else's"
+    assert len(l2l.load(tmp_path / "run.recovered.h5", segments=True)) == len(calls)
+    assert f"written back to {tmp_path / 'run.recovered.h5'}" in capsys.readouterr().err

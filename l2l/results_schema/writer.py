@@ -75,6 +75,49 @@ def _open_swmr_writer(path: Path) -> h5py.File:
     return h5py.File(fid)
 
 
+def _descriptor_if_unlinked(file: h5py.File, path: Path) -> int | None:
+    """A second descriptor of the open ``file`` where ``path`` no longer names it, else None.
+
+    Something removed the file (or put another in its place) while this writer had it open: a script's
+    ``if os.path.exists(out): os.remove(out)`` outside ``if __name__ == "__main__":``, which every ``local``
+    worker runs again as it starts. The rows then live only in the open file, and closing it would lose them
+    without a word (``l2l.run`` returned the path of no file); the descriptor keeps it to be written back.
+    """
+    try:
+        handle = file.id.get_vfd_handle()
+        mine = os.fstat(handle)
+    except Exception:  # noqa: BLE001 - a driver without a descriptor: nothing to check
+        return None
+    try:
+        there = os.stat(path)
+    except FileNotFoundError:
+        return os.dup(handle)
+    except OSError:
+        return None
+    return None if (there.st_dev, there.st_ino) == (mine.st_dev, mine.st_ino) else os.dup(handle)
+
+
+def _write_back(descriptor: int, path: Path) -> None:
+    """Write the closed trajectory ``descriptor`` holds to ``path`` if that is free, else beside it
+    (``NAME.recovered.h5``), never over a file; one line on stderr says which."""
+    import shutil
+    import sys
+
+    target = path if not os.path.lexists(path) else path.with_name(f"{path.stem}.recovered{path.suffix}")
+    how = "was removed" if target == path else "was replaced by another file"
+    try:
+        with os.fdopen(descriptor, "rb") as source, open(target, "xb") as out:
+            source.seek(0)
+            shutil.copyfileobj(source, out)
+    except OSError as exc:
+        print(f"l2l: warning: {path} {how} while this run wrote it, and its rows could not be written to "
+              f"{target}: {exc.strerror or exc}", file=sys.stderr)
+        return
+    print(f"l2l: warning: {path} {how} while this run wrote it (by another process? a script's own code outside "
+          f"if __name__ == '__main__': runs again in every local worker as it starts); the run's file is written "
+          f"back to {target}", file=sys.stderr)
+
+
 def _table(rows: Sequence[Mapping[str, Any]], names: Sequence[str]) -> np.ndarray:
     """``[[row[name] for name in names] for row in rows]`` as an (n, len(names)) float array, in C-level passes.
 
@@ -214,8 +257,11 @@ class TrajectoryWriter:
 
     def close(self) -> None:
         if getattr(self, "_file", None) is not None:
+            kept = _descriptor_if_unlinked(self._file, self.path)
             self._file.close()
             self._file = None
+            if kept is not None:
+                _write_back(kept, self.path)
         if getattr(self, "_own_lock", False):
             self._lock.release()
 
