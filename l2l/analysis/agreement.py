@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from l2l.errors import TrajectoryError
+from l2l.errors import ArgumentError, ConfigError, TrajectoryError
 from l2l.policies.agreement import spearman as _spearman
 
 #: Fewest pairs for which ``l2l show`` prints a rung's agreement (and the table gives an interval: >= 4).
@@ -69,9 +69,12 @@ def agreement_frame(trajectory: Any, objective: str | None = None) -> pd.DataFra
     config = trajectory.run.get("config") if isinstance(trajectory.run.get("config"), dict) else {}
     policy = config.get("policy") if isinstance(config.get("policy"), dict) else {}
     names = [o.name for o in trajectory.objectives]
+    if objective is not None and not isinstance(objective, str):  # (an array raised numpy's 'ambiguous')
+        raise ArgumentError(f"objective must be an objective's name (or None), got {type(objective).__name__} "
+                            f"{objective!r:.60}")
     name = objective or names[0]
     if name not in names:
-        raise ValueError(f"no objective {name!r} in {trajectory.path}; it has {', '.join(names)}")
+        raise ConfigError(f"no objective {name!r} in {trajectory.path}; it has {', '.join(names)}")
     if not trajectory.multi_fidelity and not policy:
         curves = sweep_curves(trajectory, name)
         return empty if curves is None else _sweep_frame(curves, empty)

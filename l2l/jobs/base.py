@@ -226,8 +226,8 @@ def _run_with_timeout(simulator: Simulator, task: Task, context: EvaluationConte
         os.close(read_end)
         try:
             payload = pickle.dumps(("ok", simulator.evaluate(task.params, task.seed, context)))
-        except BaseException:  # noqa: BLE001 - everything the simulator does becomes data
-            payload = pickle.dumps(("error", traceback.format_exc()[-TRACEBACK_TAIL:]))
+        except BaseException as exc:  # noqa: BLE001 - everything the simulator does becomes data
+            payload = pickle.dumps(("error", _error_text(exc, task.params)))
         # os._exit does not flush, and the parent kills this process once the pipe closes: flush the
         # simulator's prints first (Python's, and its C code's)
         for stream in (sys.stdout, sys.stderr):
@@ -262,8 +262,14 @@ def _run_with_timeout(simulator: Simulator, task: Task, context: EvaluationConte
         raise EvaluationError(f"the evaluation's process {_ended(status)} before it returned a result")
     kind, value = pickle.loads(b"".join(chunks))
     if kind == "error":
-        raise RuntimeError(value)
+        raise _ForkedFailure(value)
     return value
+
+
+class _ForkedFailure(RuntimeError):
+    """The simulator's failure in :func:`_run_with_timeout`'s process: its message is the row's error as that
+    process made it (:func:`_error_text`), stored as it is. Wrapped in l2l's traceback, a message whose traceback
+    was cut to its tail (one of 200,000 characters) was named 'RuntimeError: wwww...'."""
 
 
 def _is_timeout(exc: BaseException) -> bool:
@@ -562,6 +568,9 @@ def _looked_up_in(exc: BaseException, params: dict[str, Any]) -> bool:
 
 #: The most lines of an exception's message joined into its one line (:func:`_in_one_line`).
 MESSAGE_LINES = 4
+#: The longest message given as it is in that line; a longer one is shortened in the middle (a message of 200,000
+#: characters lost its type from the row's last TRACEBACK_TAIL characters: l2l show's reason read 'wwww...').
+LONGEST_LINE = 1000
 
 
 def _in_one_line(exc: BaseException) -> str:
@@ -569,17 +578,35 @@ def _in_one_line(exc: BaseException) -> str:
     and the end of ``l2l run`` give): its type and first line, and its last (all of it up to :data:`MESSAGE_LINES`
     lines; a line of ``^`` markers left out). Brian2's parse error of an equation gave only its last line,
     ``Expected end of text, found '('  (at char 24), (line:1, col:25)``, without ``EquationError: Parsing failed:``
-    and the equation. "" for a message of one line (the traceback's last line says it) and a ``SyntaxError``."""
+    and the equation. "" for a message of one line (the traceback's last line says it) and a ``SyntaxError``; a
+    message over :data:`LONGEST_LINE` characters is shortened in the middle, and an exception group is given by its
+    message and its first exceptions' lines (its traceback ends in the border of a box)."""
     if isinstance(exc, SyntaxError):
         return ""
     lines = "".join(traceback.format_exception_only(type(exc), exc)).splitlines()
+    if isinstance(exc, BaseExceptionGroup):  # its traceback ends in a box's border, '+-----...', no message
+        inner = "; ".join(_in_one_line(e).strip() or traceback.format_exception_only(type(e), e)[-1].strip()
+                          for e in exc.exceptions[:MESSAGE_LINES])
+        return f"{lines[0].strip()}: {inner}{' …' * (len(exc.exceptions) > MESSAGE_LINES)}\n"
     if any("Traceback (most recent call last)" in line for line in lines):
         return ""  # a traceback carried in the message (an evaluation process's, under run.timeout): its last line
         # names the exception as the model raised it, which l2l show's reasons count ('ValueError: x must be ...')
     block = [line.strip() for line in lines if line.strip() and line.strip().strip("^~ ")]
-    if len(block) < 2:
+    if len(block) < 2 and not (block and len(block[0]) > LONGEST_LINE):
         return ""
-    return (" ".join(block) if len(block) <= MESSAGE_LINES else f"{block[0]} … {block[-1]}") + "\n"
+    line = " ".join(block) if len(block) <= MESSAGE_LINES else f"{block[0]} … {block[-1]}"
+    if len(line) > LONGEST_LINE:  # kept in the row's last TRACEBACK_TAIL characters without its type otherwise
+        line = f"{line[:LONGEST_LINE // 2]} … {line[-LONGEST_LINE // 4:]}"
+    return line + "\n"
+
+
+def _error_text(exc: BaseException, params: dict[str, Any]) -> str:
+    """The failed row's error of the exception being handled: its traceback, then the line ``l2l show`` gives (a
+    missing parameter's hint, or :func:`_in_one_line`); also in run.timeout's forked process, whose text said a
+    multi-line message by its last line, an exception group by a box's border, and no missing parameter."""
+    text, missing = traceback.format_exc(), _missing_parameter(exc, params)
+    text = text.rstrip("\n") + missing if missing else text + _in_one_line(exc)
+    return text[-TRACEBACK_TAIL:]
 
 
 def evaluate(simulator: Simulator, task: Task, settings: Settings) -> Outcome:
@@ -612,13 +639,13 @@ def evaluate(simulator: Simulator, task: Task, settings: Settings) -> Outcome:
     except BaseException as exc:  # noqa: BLE001 - failure is data
         if _is_timeout(exc):
             outcome.status, outcome.error = TIMEOUT, str(exc)[-TRACEBACK_TAIL:]
+        elif isinstance(exc, _ForkedFailure):
+            outcome.status, outcome.error = FAILED, str(exc)
         elif isinstance(exc, EvaluationError):  # a failure l2l's own simulators describe (a command's exit
             # status and output): the message, without l2l's traceback in front of it
             outcome.status, outcome.error = FAILED, f"{type(exc).__name__}: {exc}"[-TRACEBACK_TAIL:]
         else:
-            text, missing = traceback.format_exc(), _missing_parameter(exc, task.params)
-            text = text.rstrip("\n") + missing if missing else text + _in_one_line(exc)
-            outcome.status, outcome.error = FAILED, text[-TRACEBACK_TAIL:]
+            outcome.status, outcome.error = FAILED, _error_text(exc, task.params)
     else:
         try:
             outcome.objectives, outcome.metrics, outcome.traces, outcome.outputs = normalize(raw, settings)

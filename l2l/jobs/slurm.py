@@ -331,6 +331,13 @@ class SlurmExecutor(_DaskExecutor):
             # (was a FileExistsError traceback as the run started, its file left behind)
             raise ConfigError(f"{who}: log_directory {self.log_directory!r} is not a folder; give the folder of the "
                               f"worker jobs' logs, or leave it out for <run>.work/slurm-logs")
+        above = os.path.dirname(os.path.abspath(self.log_directory)) if self.log_directory else ""
+        while above and not os.path.lexists(above) and os.path.dirname(above) != above:
+            above = os.path.dirname(above)  # (--dry-run said the config was valid; the run could not make it)
+        if above and os.path.lexists(above) and not os.path.isdir(above):
+            raise ConfigError(f"{who}: log_directory {self.log_directory!r} is inside {above!r}, which is not a "
+                              f"folder; give the folder of the worker jobs' logs, or leave it out for "
+                              f"<run>.work/slurm-logs")
         if self.interface:
             check_interface(who, self.interface)
         seconds = walltime_seconds(self.walltime, f"{who}: walltime")
