@@ -319,9 +319,9 @@ DASHBOARD_HELP = ("serve Dask's dashboard and status pages (HTTP, {where}, reada
 
 
 def close_pages(cluster: Any) -> None:
-    """Stop the HTTP server of ``cluster``'s scheduler, which runs in this process (a backend's option ``dashboard =
-    false``): no port is left open for its pages. Dask starts it with every scheduler, the dashboard (bokeh) or
-    not: its status pages (``/info/main/workers.html``, the workers' logs, the call stacks of running tasks,
+    """Stop the HTTP server of ``cluster``'s scheduler, which runs in this process (the ``slurm`` backend's option
+    ``dashboard = false``; the ``local`` backend's opens none, see run_cluster_class): no port is left open for its
+    pages. Dask starts it with every scheduler, the dashboard (bokeh) or not: its status pages (``/info/main/workers.html``, the workers' logs, the call stacks of running tasks,
     ``/json/counts.json``) were readable by every user who reached the port, on a shared login node every user."""
     scheduler = getattr(cluster, "scheduler", None)
     server = getattr(scheduler, "http_server", None)
@@ -1071,13 +1071,29 @@ def run_cluster_class() -> type:
     whole process's, for the cluster's life. A ``LocalCluster`` of the user's own started meanwhile kept its nannies for
     ever, a ``slurm`` run beside it never replaced a worker job that ended (dask-jobqueue's replacement waits for the
     same timeout), and two runs in two threads whose lives overlapped put back each other's values: the second to
-    close left 3650 days for the rest of the process."""
+    close left 3650 days for the rest of the process.
+
+    Given ``pages=False`` (the backend's ``dashboard = false``), neither its scheduler nor its workers open an HTTP
+    port (l2l.jobs.dask_worker.PagelessScheduler, PagelessWorker): before, the scheduler's pages were closed once
+    the cluster had started, and each worker served ``/health``, ``/metrics`` and ``/statics`` on a port of its own
+    for the cluster's life."""
     global _run_cluster
     if _run_cluster is None:
         from distributed import LocalCluster
         from distributed.deploy.spec import SpecCluster
 
         class RunCluster(LocalCluster):
+            def __init__(self, *args: Any, pages: bool = True, **kwargs: Any) -> None:
+                self._pages = pages  # (its nannies get it too: QuietNanny's worker then opens no HTTP port)
+                super().__init__(*args, pages=pages, **kwargs)
+
+            async def _start(self) -> None:
+                if not self._pages and self.scheduler is None:  # its scheduler opens no HTTP port either
+                    from l2l.jobs.dask_worker import PagelessScheduler
+
+                    self.scheduler_spec = {**self.scheduler_spec, "cls": PagelessScheduler}
+                await super()._start()
+
             def _update_worker_status(self, op: str, msg: Any) -> None:
                 if op == "remove":  # SpecCluster's closes the worker's nanny after lost-worker-timeout: skipped
                     super(SpecCluster, self)._update_worker_status(op, msg)
@@ -1226,10 +1242,8 @@ class LocalExecutor(_DaskExecutor):
                         dashboard_address="127.0.0.1:0", silence_logs=False, worker_class=quiet_nanny(),
                         host="127.0.0.1", security=security,
                         scheduler_kwargs={"dashboard": self._dashboard, "allowed_failures": ALLOWED_FAILURES},
-                        env=dict(os.environ), preload=_worker_preload(), **plugins)
+                        env=dict(os.environ), preload=_worker_preload(), pages=self.dashboard, **plugins)
                 cluster_started()  # (the variables its nannies set in this process: put back as it closes)
-                if not self.dashboard:
-                    close_pages(self._cluster)
                 # (read from Dask's configuration as the scheduler starts; no task has reached it yet)
                 self._cluster.scheduler.WORKER_SATURATION = WORKER_SATURATION
                 client = Client(self._cluster, set_as_default=False)

@@ -157,13 +157,19 @@ _nanny: Any = None
 
 def quiet_nanny() -> Any:
     """Dask's ``Nanny`` that leaves this process's handlers' levels alone (Dask's nanny raises them for its life,
-    see above) and starts its worker process with distributed's logger at WORKER_LEVEL, as ``silence_logs`` did."""
+    see above) and starts its worker process with distributed's logger at WORKER_LEVEL, as ``silence_logs`` did.
+    Given ``pages=False`` (a cluster's keyword its nannies get), its worker opens no HTTP port
+    (l2l.jobs.dask_worker.PagelessWorker)."""
     global _nanny
     if _nanny is None:
         from distributed import Nanny
 
         class QuietNanny(Nanny):
-            def __init__(self, *args: Any, **kwargs: Any) -> None:
+            def __init__(self, *args: Any, pages: bool = True, **kwargs: Any) -> None:
+                if not pages:  # (LocalCluster's worker_class is the nanny's class; this, its worker's)
+                    from l2l.jobs.dask_worker import PagelessWorker
+
+                    kwargs.setdefault("worker_class", PagelessWorker)
                 kwargs["silence_logs"] = False  # (its worker process: below)
                 super().__init__(*args, **kwargs)
                 self.silence_logs = WORKER_LEVEL

@@ -20,7 +20,7 @@ from __future__ import annotations
 import pickle
 from typing import Any
 
-from distributed import WorkerPlugin, get_worker
+from distributed import Scheduler, Worker, WorkerPlugin, get_worker
 from distributed.diagnostics.plugin import SchedulerPlugin
 from distributed.protocol.pickle import dumps, loads
 
@@ -143,3 +143,36 @@ class OutcomesPlugin(SchedulerPlugin):
         if state is not None and state.metadata:
             state.metadata.pop(PUSH_KEY, None)
         self.deliver(key, value)
+
+
+def no_http_server(server: Any) -> None:
+    """What a Dask server (scheduler, worker) sets up in place of its HTTP server where a backend's ``dashboard``
+    is false: the objects Dask keeps of it (``http_application``, ``http_server``, with no port), but no socket.
+
+    Dask starts one with every scheduler and every worker, dashboard or not: the scheduler's status pages, each
+    worker's ``/health``, ``/metrics`` (its task counts, memory, transfer figures) and ``/statics``, readable by
+    every user who reaches the port (on a shared login node, every user of the host)."""
+    from distributed.http.routing import RoutingApplication
+    from tornado.httpserver import HTTPServer
+
+    server.http_application = RoutingApplication([])
+    server.http_server = HTTPServer(server.http_application)
+    server.http_server.address, server.http_server.port = None, 0  # (Dask's: where it listens; nowhere)
+
+
+class PagelessScheduler(Scheduler):
+    """Dask's scheduler that opens no HTTP port (:func:`no_http_server`): the ``local`` backend's with ``dashboard
+    = false``."""
+
+    def start_http_server(self, routes: Any, dashboard_address: Any, default_port: int = 0,
+                          ssl_options: Any = None) -> None:
+        no_http_server(self)
+
+
+class PagelessWorker(Worker):
+    """Dask's worker that opens no HTTP port (:func:`no_http_server`): the ``local`` backend's workers with
+    ``dashboard = false`` (named by reference in the nanny's call to its worker process)."""
+
+    def start_http_server(self, routes: Any, dashboard_address: Any, default_port: int = 0,
+                          ssl_options: Any = None) -> None:
+        no_http_server(self)
