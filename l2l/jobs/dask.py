@@ -321,8 +321,9 @@ DASHBOARD_HELP = ("serve Dask's dashboard and status pages (HTTP, {where}, reada
 def close_pages(cluster: Any) -> None:
     """Stop the HTTP server of ``cluster``'s scheduler, which runs in this process (the ``slurm`` backend's option
     ``dashboard = false``; the ``local`` backend's opens none, see run_cluster_class): no port is left open for its
-    pages. Dask starts it with every scheduler, the dashboard (bokeh) or not: its status pages (``/info/main/workers.html``, the workers' logs, the call stacks of running tasks,
-    ``/json/counts.json``) were readable by every user who reached the port, on a shared login node every user."""
+    pages. Dask starts it with every scheduler, the dashboard (bokeh) or not: its status pages
+    (``/info/main/workers.html``, the workers' logs, the call stacks of running tasks, ``/json/counts.json``) were
+    readable by every user who reached the port, on a shared login node every user."""
     scheduler = getattr(cluster, "scheduler", None)
     server = getattr(scheduler, "http_server", None)
     if server is None:
