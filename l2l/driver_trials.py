@@ -199,6 +199,8 @@ class Trials:
                     self.watch_shapes(trial, record, task, outcome)
             else:
                 self.keep_checkpoint(trial, record, task)
+                if not reused and task is not None and self.policy.name == "pbt":
+                    self.watch_shapes(trial, record, task, outcome)
             self.policy_state = self.policy.report(self.policy_state, self.table, trial, outcome.budget, score)
             if not final and not self.policy.proposes and self.optimizer.learns_partial:
                 self.tell_partial(record, outcome)
@@ -230,17 +232,22 @@ class Trials:
 
     def watch_shapes(self, trial: int, record: dict[str, Any], task: Task, outcome: Outcome) -> None:
         """PBT: warn once a session of an explored parameter that shapes the checkpoint, which a member continued
-        from its donor's then ignored (:mod:`l2l.policies.pbt_shapes`)."""
+        from its donor's then ignored, or with which it failed (:mod:`l2l.policies.pbt_shapes`)."""
         from l2l.outcomes import warn
-        from l2l.policies.pbt_shapes import ShapeWatch
+        from l2l.policies.pbt_shapes import ShapeWatch, integers
 
         watch = self.__dict__.get("shape_watch")
         if watch is None:
             watch = self.__dict__["shape_watch"] = ShapeWatch(getattr(self.policy, "keep", ()), warn)
-        if task.from_budget == 0:
-            watch.scratch(task.params, outcome.checkpoint)
+        if not outcome.ok:
+            if outcome.parent >= 0:
+                watch.failed(trial, outcome.parent, task.params)
+        elif task.from_budget == 0:
+            watch.scratch(task.params, outcome.checkpoint, trial)
         elif outcome.parent >= 0:
             watch.continued(trial, outcome.parent, task.params, outcome.checkpoint)
+        else:
+            watch.seen[trial] = integers(task.params)
 
     def keep_checkpoint(self, trial: int, record: dict[str, Any], task: Task | None) -> None:
         """A segment of ``trial`` failed: it returned no checkpoint, but the one it started from (its own last good

@@ -10,6 +10,11 @@ checkpoint array where every member trained from scratch so far returned that ar
 value of the parameter, over at least two different values. A member that continued from a donor with such a
 parameter explored to another value, and returned that array with the axis not equal to its own value, trained
 the donor's shape: one warning line a session names the parameter, the array and the option to give.
+
+A function that reads the width from ``params`` instead (``examples/digits_train.py``, whose weights are one flat
+vector unpacked by ``hidden``) fails where the width was explored (a reshape or broadcast ``ValueError``): the
+first segment that failed continuing from its donor's checkpoint with an integer parameter explored away from the
+donor's value is named in one warning line a session, with the option to give. Before, only the error said so.
 """
 
 from __future__ import annotations
@@ -54,9 +59,14 @@ class ShapeWatch:
         self.relations: set[Relation] | None = None  # None: no member trained from scratch seen yet
         self.values: dict[str, set[int]] = {}
         self.warned = False
+        #: each member's integer parameters, as its last good segment trained with them
+        self.seen: dict[int, dict[str, int]] = {}
+        self.failure_named = False
 
-    def scratch(self, params: dict[str, Any], checkpoint: Any) -> None:
-        """A member trained from scratch with ``params`` returned ``checkpoint``."""
+    def scratch(self, params: dict[str, Any], checkpoint: Any, trial: int | None = None) -> None:
+        """A member (``trial``) trained from scratch with ``params`` returned ``checkpoint``."""
+        if trial is not None:
+            self.seen[trial] = integers(params)
         whole = {name: value for name, value in integers(params).items() if name not in self.keep}
         seen = {(name, key, axis) for key, shape in arrays(checkpoint) for axis, size in enumerate(shape)
                 for name, value in whole.items() if size == value}
@@ -67,6 +77,7 @@ class ShapeWatch:
     def continued(self, trial: int, parent: int, params: dict[str, Any], checkpoint: Any) -> None:
         """``trial`` continued from ``parent``'s checkpoint with ``params`` (explored) and returned ``checkpoint``:
         warn once if a parameter that shapes the checkpoint was explored and the returned array ignores it."""
+        self.seen[trial] = integers(params)
         if self.warned or not self.relations:
             return
         shapes = dict(arrays(checkpoint))
@@ -88,3 +99,23 @@ class ShapeWatch:
                      f"{name} it did not use; give [policy] keep = [\"{name}\"] to take it from the donor as it is "
                      f"(docs/pbt.md); later members like it are not named")
             return
+
+    def failed(self, trial: int, parent: int, params: dict[str, Any]) -> None:
+        """``trial``'s segment from ``parent``'s checkpoint failed with ``params``: warn once if an integer parameter
+        (not kept) was explored away from the value the donor trained with, which a width read from ``params``
+        cannot follow (the donor's arrays have the donor's shape)."""
+        donor = self.seen.get(parent)
+        if self.failure_named or self.warned or donor is None:
+            return
+        whole = integers(params)
+        changed = [name for name in sorted(whole)
+                   if name not in self.keep and name in donor and whole[name] != donor[name]]
+        if not changed:
+            return
+        self.failure_named = True
+        name = changed[0]
+        self.say(f"l2l: warning: pbt: the segment of trial {trial} from the checkpoint of trial {parent} failed, with "
+                 f"{name} = {whole[name]} explored (trial {parent} trained with {name} = {donor[name]}): a parameter "
+                 f"that sets the shape of the checkpoint's arrays (a layer's width) cannot change when a member "
+                 f"continues from its donor's; if {name!r} does, give [policy] keep = [\"{name}\"] to take it from "
+                 f"the donor as it is (docs/pbt.md); later failures like it are not named")
