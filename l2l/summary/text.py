@@ -71,10 +71,26 @@ def show_text(trajectory: Trajectory, top: int = 10, events: int = 5) -> str:
         lines.append(f"event      {event['time']:%Y-%m-%d %H:%M:%S} {event['kind']} {event['detail']}")
     trajectory.check_recent_rows()  # refuse a damaged file, reading a bounded number of rows
     lines.append(best_table(trajectory, best_frame(trajectory, top), top))
+    schedules = schedules_line(trajectory)
+    if schedules:
+        lines.append(schedules)
     reevaluated = reevaluated_text(trajectory, top)
     if reevaluated:
         lines.append(reevaluated)
     return "\n".join(lines)
+
+
+def schedules_line(trajectory: Trajectory) -> str:
+    """Under PBT, where the learners' schedules are: the table's parameters are each learner's last piece only
+    (a learning rate lowered twice read as a constant), and nothing in ``l2l show`` led to the rest; '' for other
+    runs."""
+    stored = trajectory.run.get("config", {}).get("policy")
+    if not isinstance(stored, dict) or stored.get("name") != "pbt":
+        return ""
+    path = shown(os.fspath(trajectory.path))
+    return (f"schedules  the parameters above are each learner's last piece (PBT changed them on the way): every "
+            f"learner's whole schedule with l2l.lineage({path!r}) (each piece's parameters, budget, parent and seed), "
+            f"drawn by l2l plot {path} --kind schedules")
 
 
 def target_line(trajectory: Trajectory, summary: RunSummary) -> str:

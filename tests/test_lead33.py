@@ -1,0 +1,38 @@
+"""``l2l show`` of a PBT run pointed nowhere past its table, whose parameters are each learner's last piece only: a
+persona's learning rate lowered twice by PBT (0.038, 0.030, 0.003) read as a constant 0.003, and nothing said that
+``l2l.lineage`` and ``l2l plot --kind schedules`` hold the rest."""
+
+from __future__ import annotations
+
+import l2l
+from l2l.cli import main
+
+
+def _run(tmp_path, policy):
+    config = {"run": {"name": "p", "seed": 3, "generations": 1},
+              "space": {"x": {"type": "float", "low": -1.0, "high": 1.0}},
+              "optimizer": {"name": "random", "population_size": 4},
+              "simulator": {"name": "sphere", "multi_fidelity": True, "min_budget": 1, "max_budget": 40},
+              "backend": {"name": "serial"}}
+    if policy:
+        config["policy"] = {"name": policy, "interval": 20}  # two pieces a learner
+    return l2l.run(config, tmp_path / f"{policy or 'sweep'}.h5")
+
+
+def test_show_of_a_pbt_run_says_where_each_learners_schedule_is(tmp_path, capsys):
+    path = _run(tmp_path, "pbt")
+    capsys.readouterr()
+    assert main(["show", str(path)]) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("schedules")]
+    assert len(lines) == 1
+    assert f"l2l.lineage({str(path)!r})" in lines[0] and "--kind schedules" in lines[0]
+    # what it points to holds the schedules: more pieces than learners, each with its seed
+    frame = l2l.lineage(path)
+    assert len(frame) > frame["member"].nunique() and "seed" in frame.columns
+
+
+def test_show_of_a_sweep_has_no_schedules_line(tmp_path, capsys):
+    path = _run(tmp_path, None)
+    capsys.readouterr()
+    assert main(["show", str(path)]) == 0
+    assert "schedules" not in capsys.readouterr().out
