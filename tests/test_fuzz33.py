@@ -134,3 +134,52 @@ def test_under_run_timeout_a_failure_is_named_as_without_it(tmp_path):
     assert _reasons(tmp_path / "a", _multiline, timeout=60) == {"ValueError: bad shape at layer 3 expected 4 got 5"}
     assert _reasons(tmp_path / "b", _missing, timeout=60) == {
         "KeyError: 'nope' (the run's space has no parameter 'nope'; it has x)"}
+
+
+MODEL = '''class ConvergenceError(Exception):
+    pass
+
+
+def f(params, seed):
+    if params["x"] == 0.0:
+        return 0.0
+    raise ConvergenceError("diverged at epoch 3")
+'''
+
+
+@pytest.mark.parametrize("timeout", [0, 60])
+def test_an_exception_class_of_the_models_module_is_named_by_that_module(tmp_path, timeout):
+    """The python simulator loads a config's model under a name of its own: l2l show said
+    '3 x "_l2l_user_22f8037ff1e2_model.ConvergenceError: diverged at epoch 3"' (fuzz_sim31 raise-custom)."""
+    from l2l.summary.failures import error_message
+
+    (tmp_path / "model.py").write_text(MODEL)
+    config = {"space": {"x": {"low": 0.0, "high": 1.0}},
+              "simulator": {"name": "python", "function": "model:f", "path": str(tmp_path)},
+              "optimizer": {"name": "random", "population_size": 3},
+              "run": {"generations": 1, "seed": 1, "initial_points": [{"x": 0.0}], "timeout": timeout},
+              "backend": {"name": "serial"}}
+    frame = l2l.load(l2l.run(config, tmp_path / "run.h5"))
+    errors = frame.loc[frame["status"] != "ok", "error"]
+    assert {error_message(str(e)) for e in errors} == {"model.ConvergenceError: diverged at epoch 3"}
+    assert not any("_l2l_user_" in str(e) for e in errors)
+
+
+def _flat(params, seed, budget, checkpoint=None):
+    return SimulationResult(objectives={"loss": 1.0}, curve={"loss": [[e, 1.0] for e in range(1, int(budget) + 1)]})
+
+
+def test_show_of_a_sweep_whose_results_all_tie_says_why_it_gives_no_rank_correlation(tmp_path):
+    """Every candidate's curve alike: the early-stop line read '... (rank correlation of all with 9: ); ...'
+    (fuzz_cli30's sweep cases, a flat curve)."""
+    from l2l.results_schema.reader import Trajectory
+    from l2l.summary.text import show_text
+
+    config = {"run": {"name": "sweep", "seed": 1, "generations": 1},
+              "space": {"x": {"type": "float", "low": 0.0, "high": 1.0}},
+              "optimizer": {"name": "random", "population_size": 6},
+              "simulator": {"name": "python", "multi_fidelity": {"name": "epochs", "minimum": 1, "maximum": 9}},
+              "objectives": [{"name": "loss", "direction": "minimize"}], "backend": {"name": "serial"}}
+    with Trajectory(l2l.run(config, tmp_path / "sweep.h5", simulator=_flat)) as trajectory:
+        (line,) = [line for line in show_text(trajectory).splitlines() if line.startswith("early stop ")]
+    assert "(rank correlation of all with 9: undefined, the results tie)" in line, line

@@ -231,7 +231,7 @@ def sweep_line(trajectory: Any) -> str:
         return ""
     rows = _sweep_frame(curves, pd.DataFrame(columns=COLUMNS))
     rho = ", ".join(f"{r.budget:g}: {r.rank_correlation:.2f}" for r in rows.itertuples()
-                    if math.isfinite(r.rank_correlation))
+                    if math.isfinite(r.rank_correlation)) or "undefined, the results tie"  # (it read 'with 9: )')
     shown = ", ".join(f"{rank} of {count} at {budget:g} {unit}" if i == 0 else f"{rank} at {budget:g}"
                       for i, (budget, rank, count) in enumerate(ranks))
     # (several objectives: the best by the first, named; the others' front has no one best)

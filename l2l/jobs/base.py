@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import os
 import pickle
+import re
 import select
 import signal
 import sys
@@ -606,7 +607,13 @@ def _error_text(exc: BaseException, params: dict[str, Any]) -> str:
     multi-line message by its last line, an exception group by a box's border, and no missing parameter."""
     text, missing = traceback.format_exc(), _missing_parameter(exc, params)
     text = text.rstrip("\n") + missing if missing else text + _in_one_line(exc)
-    return text[-TRACEBACK_TAIL:]
+    # an exception class of the model's module by that module's name: the python simulator loads it as
+    # _l2l_user_<digest>_<name> (l2l show said '_l2l_user_22f8037ff1e2_model.ConvergenceError: ...')
+    return _USER_MODULE.sub("", text)[-TRACEBACK_TAIL:]
+
+
+#: The prefix of the name a model's module is loaded under (l2l.simulators.python._import).
+_USER_MODULE = re.compile(r"\b_l2l_user_[0-9a-f]{12}_(?=\w)")
 
 
 def evaluate(simulator: Simulator, task: Task, settings: Settings) -> Outcome:
