@@ -41,6 +41,23 @@ Session 32 (helper-250) added session 31's options (76 cases, 1,035 in all): ``s
 (2 jobs, about 3 minutes) 0 defects (18 ok, 132 refused); ``--only`` over the new cases and every submit option
 (106 cases, about 4 minutes) 0 defects once the expectation of ``model-based same_everywhere = false`` (taken: the
 default) was corrected.
+Session 33 (helper-264) added sessions 31-32's options and commands (86 cases and 11 of sweep.h5, 1,164 in all):
+``[backend] dashboard`` (local, slurm, and where it is no option), ``l2l show`` of sweeps with learning curves
+(kind ``sweep``: the run, then its show, which must hold an early-stop line where expect is ``work``; NaN, inf,
+flat, top-only, sparse, fractional, misnamed curves, 1-3 candidates, budgets 1..1, 1..2, 1..200, every evaluation
+failed), ``l2l.agreement`` of a sweep, a config in a folder of its own run from its parent (kind ``sub``: relative
+python path, brian2 cache_dir, dask scheduler_file, slurm log_directory, run.out), pbt beside an integer width
+(``keep``, pb2, a width of one value, categorical and float widths, nested and list checkpoints), and ``l2l
+validate`` of every file above and of a sparse 3 GB file, a run with a 2 GB hole or 1 MB of junk after it, a FIFO,
+a link to itself, one byte, a folder, /dev/null and /dev/zero (made in the case's folder; snapshot reads no FIFO
+and no file over 64 MiB). New classes: ``rejected`` (refused what must work), ``silent`` (no early-stop line).
+``--seed 3300 --only dashboard,sweep,sub/,pbt width,validate,agreement`` (116 cases, about 12 minutes at load
+16-27) before the fixes: 1 defect of the product (slurm log_directory inside a file: --dry-run said valid, the run
+ended as its cluster started; refused as the config is read since 8f96ea0), 2 tracebacks of another helper's
+half-written l2l/summary/table.py (NameError, gone a minute later), and fuzzer expectations corrected (sweep.h5
+readable; an all-failed sweep's exit 1; dask's 'waiting up to N s' line; a model beside the working folder found
+on sys.path, which python -m l2l starts with). ``--seed 3301``, same cases, after: 0 defects (ok 87, refused 29).
+By hand from those sweeps: a flat sweep's early-stop line read '(rank correlation of all with 9: )' (fixed).
 """
 from __future__ import annotations
 
@@ -142,6 +159,113 @@ BRIAN2_MODEL = ("def f(brian2, params, seed):\n    group = brian2.PoissonGroup(5
                 "    monitor = brian2.SpikeMonitor(group)\n    brian2.run(50 * brian2.ms)\n"
                 "    return float(monitor.num_spikes)\n")
 CAT_MODEL = "def f(params, seed):\n    return float(sum(params['x'] ** 2) + params['k'])\n"
+#: Session 33: sweeps whose function declares a fidelity and returns its curve (l2l show's early-stop line and
+#: l2l.agreement read them), each variant an odd curve; and a network whose width is an integer parameter (pbt's
+#: keep and its width warning).
+SWEEP_MODEL = """import math
+import numpy as np
+from l2l.simulators import SimulationResult
+def _curve(x, budget, start=1):
+    return [[e, (1 - x) + 27 * x / e ** 2] for e in range(start, int(budget) + 1)]
+def plain(params, seed, budget, checkpoint=None):
+    c = _curve(params["x"], budget)
+    return SimulationResult(objectives={"loss": c[-1][1]}, curve={"loss": c})
+def nan_curve(params, seed, budget, checkpoint=None):
+    c = _curve(params["x"], budget)
+    c[0][1] = float("nan")
+    return SimulationResult(objectives={"loss": c[-1][1]}, curve={"loss": c})
+def flat(params, seed, budget, checkpoint=None):
+    return SimulationResult(objectives={"loss": 1.0}, curve={"loss": [[e, 1.0] for e in range(1, int(budget) + 1)]})
+def top_only(params, seed, budget, checkpoint=None):
+    c = _curve(params["x"], budget)
+    return SimulationResult(objectives={"loss": c[-1][1]}, curve={"loss": c[-1:]})
+def some_fail(params, seed, budget, checkpoint=None):
+    if params["x"] > 0.5:
+        raise ValueError("diverged")
+    return plain(params, seed, budget)
+def all_fail(params, seed, budget, checkpoint=None):
+    raise ValueError("diverged")
+def fractional(params, seed, budget, checkpoint=None):
+    c = [[t, (1 - params["x"]) + params["x"] / t] for t in np.linspace(0.1, float(budget), 7)]
+    return SimulationResult(objectives={"loss": c[-1][1]}, curve={"loss": c})
+def other_name(params, seed, budget, checkpoint=None):
+    c = _curve(params["x"], budget)
+    return SimulationResult(objectives={"loss": c[-1][1]}, curve={"acc": c})
+def inf_curve(params, seed, budget, checkpoint=None):
+    c = _curve(params["x"], budget)
+    c[0][1] = float("inf")
+    return SimulationResult(objectives={"loss": c[-1][1]}, curve={"loss": c})
+def sparse(params, seed, budget, checkpoint=None):
+    c = [p for p in _curve(params["x"], budget) if p[0] in (1, int(budget))]
+    return SimulationResult(objectives={"loss": c[-1][1]}, curve={"loss": c})
+def width(params, seed, budget, checkpoint=None):
+    hidden = int(params["hidden"])
+    if checkpoint is None:
+        done, w = 0, np.random.default_rng(seed).normal(size=(3, hidden))
+    else:
+        done, w = int(checkpoint["epoch"]), np.array(checkpoint["weights"])
+    c = []
+    for e in range(done + 1, int(budget) + 1):
+        w = w * (1 - params["lr"])
+        c.append([e, float(np.mean(w ** 2))])
+    return SimulationResult(objectives={"loss": c[-1][1]}, curve={"loss": c},
+                            checkpoint={"epoch": int(budget), "weights": w})
+def width_nested(params, seed, budget, checkpoint=None):
+    r = width(params, seed, budget, None if checkpoint is None else {"epoch": checkpoint["epoch"],
+                                                                     "weights": checkpoint["net"]["layer"]})
+    return SimulationResult(objectives=r.objectives, curve=r.curve,
+                            checkpoint={"epoch": int(budget), "net": {"layer": r.checkpoint["weights"]}})
+def width_list(params, seed, budget, checkpoint=None):
+    r = width(params, seed, budget, None if checkpoint is None else {"epoch": checkpoint["epoch"],
+                                                                     "weights": np.array(checkpoint["weights"])})
+    return SimulationResult(objectives=r.objectives, curve=r.curve,
+                            checkpoint={"epoch": int(budget), "weights": r.checkpoint["weights"].tolist()})
+"""
+SWEEP = """[run]
+name = "sweep"
+seed = {seed}
+generations = 1
+[space]
+x = {{type = "float", low = 0.0, high = 1.0}}
+[optimizer]
+name = "random"
+population_size = {n}
+[simulator]
+name = "python"
+function = "sweep_model:{fn}"
+path = "."
+multi_fidelity = {{name = "epochs", minimum = {low}, maximum = {high}{integer}}}
+[[objectives]]
+name = "loss"
+direction = "{direction}"
+[backend]
+name = "serial"
+"""
+WIDTH = """[run]
+name = "width"
+seed = {seed}
+compute = 32
+[space]
+lr = {{type = "float", low = 0.01, high = 0.5, log = true}}
+hidden = {hidden}
+[optimizer]
+name = "random"
+population_size = 4
+[policy]
+name = "pbt"
+interval = 2
+{options}
+[simulator]
+name = "python"
+function = "sweep_model:{fn}"
+path = "."
+multi_fidelity = {{name = "epochs", minimum = 1, maximum = 8}}
+[[objectives]]
+name = "loss"
+direction = "minimize"
+[backend]
+name = "serial"
+"""
 WRAP = """import sys
 import numpy as np
 import l2l
@@ -174,6 +298,10 @@ def build_inputs(folder: Path) -> None:
                                                 policy_options="population = 4\ninterval = 5", extra=""))
     (folder / "cat_model.py").write_text(CAT_MODEL)
     (folder / "brian_model.py").write_text(BRIAN2_MODEL)
+    (folder / "sweep_model.py").write_text(SWEEP_MODEL)
+    (folder / "sweep.toml").write_text(SWEEP.format(seed=1, n=12, fn="plain", low=1, high=9, integer="",
+                                                    direction="minimize"))
+    l2l("run", "sweep.toml", "--out", "sweep.h5")
     l2l("run", "cfg.toml", "--out", "base.h5")
     l2l("run", "pbt.toml", "--out", "pbt.h5")
     shutil.copy(folder / "base.h5", folder / "reev.h5")
@@ -204,8 +332,41 @@ def snapshot(folder: Path) -> dict[str, str]:
     out = {}
     for p in folder.rglob("*"):
         rel = str(p.relative_to(folder))
-        out[rel] = hashlib.md5(p.read_bytes()).hexdigest() if p.is_file() and not p.is_symlink() else "/"
+        if p.is_symlink() or not p.is_file():  # (a FIFO is no file: reading it waits for a writer)
+            out[rel] = "/"
+        elif p.stat().st_size > 64 * 2 ** 20:  # a sparse file of gigabytes: its size and time
+            out[rel] = f"{p.stat().st_size}:{p.stat().st_mtime_ns}"
+        else:
+            out[rel] = hashlib.md5(p.read_bytes()).hexdigest()
     return out
+
+
+def _prepare(name: str, folder: Path) -> None:
+    """Session 33's odd files for ``l2l validate``, made in the case's folder (a copy of gigabytes would not be
+    sparse): a sparse 3 GB file of zeros, a run followed by a hole to 2 GB, a run followed by 1 MB of junk, a FIFO
+    (no writer: reading it waits), a link to itself, a single byte, and a folder holding a run."""
+    base = folder.parent / "inputs" / "base.h5"
+    target = folder / name
+    if name == "sparse3g.h5":
+        with open(target, "wb") as f:
+            f.truncate(3 * 2 ** 30)
+    elif name == "holey.h5":
+        shutil.copy2(base, target)
+        os.truncate(target, 2 * 2 ** 30)
+    elif name == "tail.h5":
+        target.write_bytes(base.read_bytes() + os.urandom(2 ** 20))
+    elif name == "fifo.h5":
+        os.mkfifo(target)
+    elif name == "loop.h5":
+        os.symlink(name, target)
+    elif name == "byte.h5":
+        target.write_bytes(b"\x89")
+    elif name == "runs":
+        target.mkdir()
+        shutil.copy2(base, target / "base.h5")
+
+
+ODD_FILES = ("sparse3g.h5", "holey.h5", "tail.h5", "fifo.h5", "loop.h5", "byte.h5", "runs")
 
 
 # -- the cases: (label, kind, argv or code, expect, writable) ----------------------------------------------------
@@ -216,7 +377,7 @@ Case = tuple  # (label, kind, payload, expect, writable)
 BAD_INTS = ["-1", "0", "1.5", "nan", "inf", "-inf", "abc", "", "1e400", "99999999999999999999999", "0x10", " 3",
             "true", "None", "[1]", "1_0", "-0", "é", "-"]
 BAD_FLOATS = ["-1", "0", "nan", "inf", "-inf", "abc", "", "1e400", "1e-400", "true", "[1]", "-0.0"]
-RUN_FILES = ["base.h5", "pbt.h5", "reev.h5", "dir.h5", "foreign.h5", "foreign_l2l_names.h5", "empty.h5", "text.h5",
+RUN_FILES = ["base.h5", "pbt.h5", "reev.h5", "sweep.h5", "dir.h5", "foreign.h5", "foreign_l2l_names.h5", "empty.h5", "text.h5",
              "nope.h5", "cfg.toml", "hostile/base.h5"] + [f"trunc{i}.h5" for i in range(6)] \
     + [f"damaged{i}.h5" for i in range(4)]
 READ_ONLY = ("show", "validate", "plot", "compare", "report", "watch", "export", "checkpoint", "submit")
@@ -235,18 +396,19 @@ def cli_cases(rng: random.Random) -> list[Case]:
         cases.append((" ".join(argv), "cli", argv, expect, writable))
     # files of every kind to every reader
     for f in RUN_FILES:
-        readable = f in ("base.h5", "pbt.h5", "reev.h5", "hostile/base.h5") or f.startswith("damaged")
+        readable = f in ("base.h5", "pbt.h5", "reev.h5", "sweep.h5", "hostile/base.h5") or f.startswith("damaged")
         ok = "either" if readable else "refuse"
         add(["checkpoint", f, "-o", "out.npz"], "either" if f == "pbt.h5" else "refuse")
         add(["export", f, "--reevaluations", "-o", "o.csv"], "either" if f == "reev.h5" else "refuse")
         add(["export", f, "--provenance", "-o", "o.csv"], ok)
-        add(["plot", f, "--kind", "curves", "-o", "o.png"], "either" if f == "pbt.h5" else "refuse")
+        add(["plot", f, "--kind", "curves", "-o", "o.png"], "either" if f in ("pbt.h5", "sweep.h5") else "refuse")
         add(["report", f, "-o", "o.html"], ok)
         add(["watch", f, "--once"], ok)
         add(["compare", f, "base.h5", "-o", "o.png"], ok)
         add(["resume", f, "--stop-after-failures", "3"], ok, (f,))
         add(["reevaluate", f, "--top", "1", "--seeds", "1"], ok, (f,))
         add(["show", f], ok)
+        add(["validate", f], ok)  # (exit 1 is validate's answer for a damaged file)
     # option values
     for v in BAD_INTS:
         add(["checkpoint", "pbt.h5", "--trial", v, "-o", "out.npz"], "either" if v in ("0", "-0", " 3") else "refuse")
@@ -470,6 +632,102 @@ def toml_cases(rng: random.Random) -> list[Case]:
     return cases
 
 
+def session33_cases(rng: random.Random) -> list[Case]:
+    """Sessions 31-32's options and commands: [backend] dashboard, l2l show of sweeps with learning curves (odd
+    ones), relative path options from a config in another folder, pbt's keep beside an integer width, l2l validate
+    of large and odd files."""
+    cases: list[Case] = []
+
+    def add(label: str, kind: str, payload, expect: str = "refuse", writable: tuple = ()):
+        cases.append((label, kind, payload, expect, writable))
+    for v in ["true", "false", '"yes"', "1", "0", '""', "[false]", '"false"']:
+        local = BASE.format(run="", optimizer="random", extra="").replace(
+            'name = "serial"', f'name = "local"\nworkers = 1\ndashboard = {v}')
+        add(f"local dashboard={v}", "toml" if v in ("true", "false") else "dry", local,
+            "either" if v in ("true", "false") else "refuse")
+    for backend, v in [("serial", "false"), ("slurm", "false"), ("slurm", '"no"'), ("slurm-array", "false"),
+                       ("dask", "false")]:
+        extra = '\naddress = "tcp://127.0.0.1:1"' if backend == "dask" else ""
+        add(f"{backend} dashboard={v}", "dry", BASE.format(run="", optimizer="random", extra="").replace(
+            'name = "serial"', f'name = "{backend}"\ndashboard = {v}{extra}'),
+            "either" if backend == "slurm" and v == "false" else "refuse")
+    # sweeps with learning curves, then l2l show (its early-stop line) and l2l.agreement's rows
+    for fn, n, low, high, integer, direction, expect in [
+            ("plain", 12, 1, 9, "", "minimize", "work"), ("plain", 12, 1, 9, "", "maximize", "either"),
+            ("plain", 1, 1, 9, "", "minimize", "either"), ("plain", 2, 1, 9, "", "minimize", "either"),
+            ("plain", 3, 1, 9, "", "minimize", "either"), ("plain", 6, 1, 1, "", "minimize", "either"),
+            ("plain", 6, 1, 2, "", "minimize", "either"), ("plain", 6, 3, 9, "", "minimize", "either"),
+            ("plain", 6, 1, 200, "", "minimize", "either"), ("nan_curve", 9, 1, 9, "", "minimize", "either"),
+            ("inf_curve", 9, 1, 9, "", "minimize", "either"), ("flat", 9, 1, 9, "", "minimize", "either"),
+            ("top_only", 9, 1, 9, "", "minimize", "either"), ("some_fail", 12, 1, 9, "", "minimize", "either"),
+            ("all_fail", 6, 1, 9, "", "minimize", "either"), ("other_name", 9, 1, 9, "", "minimize", "either"),
+            ("sparse", 9, 1, 27, "", "minimize", "either"),
+            ("fractional", 9, 0.1, 1.0, ", integer = false", "minimize", "either"),
+            ("fractional", 9, 0.001, 1000.5, ", integer = false", "minimize", "either")]:
+        seed = rng.randrange(1, 10 ** 6)
+        add(f"sweep {fn} n={n} budgets {low}..{high} {direction} seed {seed}", "sweep",
+            SWEEP.format(seed=seed, n=n, fn=fn, low=low, high=high, integer=integer, direction=direction), expect)
+    add("sweep two objectives", "sweep", SWEEP.format(seed=rng.randrange(10 ** 6), n=9, fn="plain", low=1, high=9,
+                                                      integer="", direction="minimize")
+        .replace('[backend]', '[[objectives]]\nname = "x"\ndirection = "minimize"\n[backend]'), "either")
+    for code in ["l2l.agreement('sweep.h5')", "l2l.agreement('sweep.h5', objective='loss')",
+                 "l2l.agreement('sweep.h5', objective='nope')", "l2l.agreement('sweep.h5', objective=3)",
+                 "l2l.agreement('base.h5')", "l2l.agreement('pbt.h5')", "l2l.load('sweep.h5', segments=True)"]:
+        add(code, "py", code, "either" if "nope" not in code and "=3" not in code else "refuse")
+    for argv in (["show", "sweep.h5"], ["plot", "sweep.h5", "--kind", "curves", "-o", "o.png"],
+                 ["compare", "sweep.h5", "pbt.h5", "-o", "o.png"], ["report", "sweep.h5", "-o", "o.html"],
+                 ["export", "sweep.h5", "--segments", "-o", "o.csv"], ["resume", "sweep.h5", "--generations", "2"],
+                 ["reevaluate", "sweep.h5", "--top", "2", "--seeds", "1"]):
+        add(" ".join(argv), "cli", argv, "either", ("sweep.h5",))
+    # relative paths of a config in sub/, l2l run from its parent: the model beside the run, not the config
+    for label, text in [
+            ("python path '.'", SWEEP.format(seed=1, n=3, fn="plain", low=1, high=3, integer="",
+                                             direction="minimize")),
+            ("python path 'nope'", SWEEP.format(seed=1, n=3, fn="plain", low=1, high=3, integer="",
+                                                direction="minimize").replace('path = "."', 'path = "nope"')),
+            ("python path '..'", SWEEP.format(seed=1, n=3, fn="plain", low=1, high=3, integer="",
+                                              direction="minimize").replace('path = "."', 'path = ".."')),
+            ("brian2 cache_dir 'cache'", BRIAN2.format(options='cache_dir = "cache"').replace('path = "."',
+                                                                                            'path = ".."')),
+            ("dask scheduler_file 's.json'", BASE.format(run="", optimizer="random", extra="").replace(
+                'name = "serial"', 'name = "dask"\nscheduler_file = "s.json"\ntimeout = 3')),
+            ("slurm log_directory 'logs/x'", BASE.format(run="", optimizer="random", extra="").replace(
+                'name = "serial"', 'name = "slurm"\nlog_directory = "../base.h5/logs"')),
+            ("run.out 'o.h5'", BASE.format(run='out = "o.h5"', optimizer="random", extra=""))]:
+        # (python path '.': the model in the working folder is found on sys.path, which python -m l2l starts with)
+        add(f"config in sub/: {label}", "sub", text, "either" if label in ("python path '..'", "run.out 'o.h5'",
+                                                                          "brian2 cache_dir 'cache'",
+                                                                          "python path '.'") else "refuse")
+    # pbt beside an integer width: keep (session 32's warning), a width of one value, nested and list checkpoints
+    for fn, hidden, options, expect in [
+            ("width", '{type = "int", low = 2, high = 64}', "", "either"),
+            ("width", '{type = "int", low = 2, high = 64}', 'keep = ["hidden"]', "either"),
+            ("width", '{type = "int", low = 2, high = 64}', 'keep = ["hidden", "lr"]', "either"),
+            ("width", '{type = "int", low = 2, high = 64}', 'keep = ["hidden", "hidden"]', "either"),
+            ("width", '{type = "int", low = 2, high = 64}', 'keep = ["Hidden"]', "refuse"),
+            ("width", '{type = "int", low = 2, high = 64}', 'keep = "hidden"', "refuse"),
+            ("width", '{type = "int", low = 2, high = 64}', 'keep = [""]', "refuse"),
+            ("width", '{type = "int", low = 2, high = 64}', 'keep = ["hidden"]\nexplore = "pb2"', "either"),
+            ("width", '{type = "int", low = 2, high = 64}', 'explore = "pb2"', "either"),
+            ("width", '{type = "int", low = 4, high = 4}', "", "either"),
+            ("width", '{type = "categorical", choices = [8, 16, 32]}', "", "either"),
+            ("width", '{type = "float", low = 2.0, high = 64.0}', "", "either"),
+            ("width_nested", '{type = "int", low = 2, high = 64}', "", "either"),
+            ("width_list", '{type = "int", low = 2, high = 64}', "", "either")]:
+        seed = rng.randrange(1, 10 ** 6)
+        add(f"pbt {fn} hidden={hidden} {options!r} seed {seed}", "toml",
+            WIDTH.format(seed=seed, hidden=hidden, options=options, fn=fn), expect)
+    # l2l validate of large and odd files (made in the case's folder)
+    for name in ODD_FILES:
+        add(f"validate {name}", "cli", ["validate", name], "either")
+        add(f"show {name}", "cli", ["show", name], "refuse")
+    add("validate base.h5 sparse3g.h5 sweep.h5", "cli", ["validate", "base.h5", "sparse3g.h5", "sweep.h5"], "either")
+    add("validate /dev/null", "cli", ["validate", "/dev/null"], "either")
+    add("validate /dev/zero", "cli", ["validate", "/dev/zero"], "either")
+    add("validate base.h5 base.h5", "cli", ["validate", "base.h5", "base.h5"], "either")
+    return cases
+
+
 def py_cases(rng: random.Random) -> list[Case]:
     bad = ["None", "3", "-1", "0", "'3'", "3.5", "float('nan')", "float('inf')", "[1]", "{'a': 1}", "b'x'", "True",
            "np.int64(-1)", "np.array([1, 2])", "object()", "10**30", "np.float64('nan')"]
@@ -512,15 +770,25 @@ def run_case(case: Case, inputs: Path, work: Path, timeout: float, index: int) -
     folder.mkdir()
     text = " ".join(payload) if kind == "cli" else payload
     for entry in inputs.iterdir():  # only what the case names (and the model of CAT): 20 MB a case was slow
-        if entry.name in text or entry.name in ("cat_model.py", "brian_model.py"):
+        if entry.name in text or entry.name in ("cat_model.py", "brian_model.py", "sweep_model.py"):
             (shutil.copytree if entry.is_dir() else shutil.copy2)(entry, folder / entry.name)
+    for name in ODD_FILES:
+        if re.search(rf"(^|[ /]){re.escape(name)}( |$)", text):
+            _prepare(name, folder)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "120"}
     if kind == "cli":
         argv = [sys.executable, "-m", "l2l", *payload]
         command = payload[0]
-    elif kind == "toml":
+    elif kind in ("toml", "dry", "sweep"):  # sweep: l2l show of the run after it
         (folder / "case.toml").write_text(payload)
-        argv = [sys.executable, "-m", "l2l", "run", "case.toml", "--out", "out.h5", "--no-progress"]
+        argv = [sys.executable, "-m", "l2l", "run", "case.toml", "--out", "out.h5", "--no-progress"] \
+            + (["--dry-run"] if kind == "dry" else [])
+        command = "run"
+    elif kind == "sub":  # the config in a folder of its own, l2l run from the case's folder (relative paths)
+        (folder / "sub").mkdir()
+        (folder / "sub" / "case.toml").write_text(payload)
+        argv = [sys.executable, "-m", "l2l", "run", "sub/case.toml", "--out", "out.h5", "--no-progress"] \
+            + (["--dry-run"] if 'name = "slurm"' in payload else [])  # (no job submitted to a real SLURM)
         command = "run"
     else:
         (folder / "case.py").write_text(WRAP.format(code=payload))
@@ -533,12 +801,25 @@ def run_case(case: Case, inputs: Path, work: Path, timeout: float, index: int) -
         rc, err = proc.returncode, proc.stderr
     except subprocess.TimeoutExpired as exc:
         rc, err = None, (exc.stderr or b"").decode(errors="replace") if isinstance(exc.stderr, bytes) else ""
+    silent = False
+    if kind == "sweep" and rc == 1 and "l2l: every evaluation failed" in err:  # (documented: exit 1, file kept)
+        rc = 0
+    if kind == "sweep" and rc == 0:  # the run is the input here: its l2l show must read it
+        command = "show"
+        try:
+            proc = subprocess.run([sys.executable, "-m", "l2l", "show", "out.h5"], cwd=folder, env=env,
+                                  capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+            rc, err = proc.returncode, proc.stderr
+            if rc == 0 and "early stop" not in proc.stdout and expect == "work":
+                silent, err = True, "(fuzzer) no 'early stop' line in l2l show of the sweep"
+        except subprocess.TimeoutExpired:
+            rc, err = None, ""
     after = snapshot(folder)
     lost = sorted(k for k in before if k not in ("case.toml", "case.py") and before[k] != after.get(k)
                   and not (rc == 0 and command not in READ_ONLY and any(k == w or k.startswith(w.replace(".h5", ""))
                                                                           for w in writable)))
     lines = [line for line in err.splitlines() if line.strip() and not line.startswith("l2l 0.")
-             and "\r" not in line]
+             and "\r" not in line and not line.startswith("l2l: waiting up to ")]  # (dask's scheduler file)
     if rc is None:
         verdict = "hang"
     elif "Traceback (most recent call last)" in err:
@@ -555,12 +836,16 @@ def run_case(case: Case, inputs: Path, work: Path, timeout: float, index: int) -
         verdict = "unclear"
     if lost and verdict in ("ok", "refused"):
         verdict = "changed"
+    if verdict == "refused" and expect == "work":
+        verdict = "rejected"
+    if verdict == "ok" and silent:
+        verdict = "silent"
     shutil.rmtree(folder, ignore_errors=True)
     tail = [line for line in err.splitlines() if line.strip()][-3:]
     return {"label": label, "kind": kind, "verdict": verdict, "rc": rc, "lost": lost, "err": " | ".join(tail)[:400]}
 
 
-DEFECTS = ("traceback", "hang", "multiline", "other-exit", "accepted", "changed", "unclear")
+DEFECTS = ("traceback", "hang", "multiline", "other-exit", "accepted", "changed", "unclear", "rejected", "silent")
 #: Python's own words in a refusal: it names no problem the user made (an argument's type was what was wrong).
 UNCLEAR = re.compile(r"object is not (iterable|subscriptable|callable)|has no attribute|unhashable|invalid literal "
                      r"for|could not convert|cannot convert|not supported between|Errno|no column \d+ ")
@@ -575,7 +860,7 @@ def main() -> int:
     parser.add_argument("--only", default="", help="cases whose label holds one of these words (comma-separated)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    cases = cli_cases(rng) + toml_cases(rng) + py_cases(rng)
+    cases = cli_cases(rng) + toml_cases(rng) + py_cases(rng) + session33_cases(rng)
     if args.sample and args.sample < len(cases):  # a seeded subset, in the list's order
         cases = [cases[i] for i in sorted(random.Random(args.seed).sample(range(len(cases)), args.sample))]
     if args.only:

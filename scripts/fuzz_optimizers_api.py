@@ -31,6 +31,13 @@ everything, skipped): 48 defects (numpy's reshape ValueError for scores, budgets
 or width, AttributeError for a problem of another type, a NaN candidate and +inf scores taken), none after
 l2l/optimizers/_calls.py checked it as tell. ``--seed=3205 gp,tpe,cmaes,ga,random,pbt,nsga2,auto``: 790 calls,
 0 defects, about 3 minutes at load 13.
+Session 33 (helper-264): 29 more ``tell_partial`` cases (budgets +-inf, NaN (refused since 25e9423), numeric
+strings, complex, objects, a dict, a scalar for several, (n, 2), (n, 1), bool, huge, one candidate told at a
+higher budget then a lower one, numpy int64 / float32 / lists continued through the codec and pickle, no
+candidates, a flat row, a candidate never asked or outside the bounds, right after init, scores of None objects,
+a dict, 3-D, -inf and NaN as failed segments). ``--seed=3310``: 2,080 calls over all optimizers (skip 772, ok 490,
+ArgumentError 461, ConfigError 357), 0 defects, about 3 minutes at load 20-27. Taken as they are (no defect
+by the rules above, said here): budgets of booleans (True as 1), negative or 0 budgets.
 """
 from __future__ import annotations
 
@@ -501,6 +508,7 @@ for _label, _make in {
         "scores +inf": lambda c, s: (c, np.ones(len(c)), np.full(s.shape, np.inf)),
         "budgets of the wrong count": lambda c, s: (c, np.ones(len(c) + 1), s),
         "budgets None": lambda c, s: (c, None, s),
+        "budgets NaN": lambda c, s: (c, np.full(len(c), np.nan), s),  # (refused since review32b's 25e9423)
         "budgets a string": lambda c, s: (c, "1", s),
         "candidates of the wrong width": lambda c, s: (np.hstack([c, c]), np.ones(len(c)), s),
         "candidate NaN": lambda c, s: (np.full(c.shape, np.nan), np.ones(len(c)), s),
@@ -511,12 +519,89 @@ for _label, _make in {
         opt.tell_partial(p, state, *_make(np.asarray(c, dtype=float), np.asarray(s, dtype=float)))
 
 
-for _label, _value in {"budgets NaN": np.nan, "budgets negative": -1.0, "budgets 0": 0.0}.items():
+for _label, _value in {"budgets negative": -1.0, "budgets 0": 0.0}.items():
     @case(f"tell_partial {_label}", "either")
     def _(name, _value=_value):
         opt, p, state, c, s = _partial(name)
         state = opt.tell_partial(p, state, c, np.full(len(c), _value), s)
         rounds(opt, p, tell(opt, p, state, c, s), 2)
+
+
+# session 33: budgets of other kinds (review32b refuses NaN and inf budgets), odd candidates and scores
+for _label, (_expect, _make) in {
+        "budgets +inf": ("refuse", lambda c, s: (c, np.full(len(c), np.inf), s)),
+        "budgets -inf": ("refuse", lambda c, s: (c, np.full(len(c), -np.inf), s)),
+        "budgets numeric strings": ("refuse", lambda c, s: (c, np.array(["1"] * len(c)), s)),
+        "budgets complex": ("refuse", lambda c, s: (c, np.ones(len(c)) + 1j, s)),
+        "budgets objects": ("refuse", lambda c, s: (c, [object()] * len(c), s)),
+        "budgets a dict": ("refuse", lambda c, s: (c, {"a": 1}, s)),
+        "budgets a scalar for several": ("refuse", lambda c, s: (c, 3.0, s)),
+        "budgets 2-D (n, 2)": ("refuse", lambda c, s: (c, np.ones((len(c), 2)), s)),
+        "candidates None": ("refuse", lambda c, s: (None, np.ones(len(c)), s)),
+        "candidates 3-D": ("refuse", lambda c, s: (c[:, :, None], np.ones(len(c)), s)),
+        "scores None objects": ("refuse", lambda c, s: (c, np.ones(len(c)), np.array([[None] * s.shape[1]] * len(c)))),
+        "scores a dict": ("refuse", lambda c, s: (c, np.ones(len(c)), {"f0": 1.0})),
+        "scores 3-D": ("refuse", lambda c, s: (c, np.ones(len(c)), s[:, :, None].repeat(2, axis=2)))}.items():
+    @case(f"tell_partial {_label}", _expect)
+    def _(name, _make=_make):
+        opt, p, state, c, s = _partial(name)
+        opt.tell_partial(p, state, *_make(np.asarray(c, dtype=float), np.asarray(s, dtype=float)))
+
+
+for _label, _make in {
+        "budgets numpy int64": lambda c, s: (c, np.arange(1, len(c) + 1, dtype=np.int64), s),
+        "budgets a list": lambda c, s: (c, [1.0] * len(c), s),
+        "budgets float32": lambda c, s: (c, np.ones(len(c), dtype=np.float32), s),
+        "candidates lists": lambda c, s: (c.tolist(), np.ones(len(c)), s.tolist()),
+        "scores -inf (failed segments)": lambda c, s: (c, np.ones(len(c)), np.full(s.shape, -np.inf)),
+        "scores NaN (failed segments)": lambda c, s: (c, np.ones(len(c)), np.full(s.shape, np.nan))}.items():
+    @case(f"tell_partial {_label}, continued", "work")
+    def _(name, _make=_make):
+        opt, p, state, c, s = _partial(name)
+        state = opt.tell_partial(p, state, *_make(np.asarray(c, dtype=float), np.asarray(s, dtype=float)))
+        state = tell(opt, p, state, c, s)
+        copy = decode(encode(state))
+        runs = [rounds(o, p, st, 2, (None, 3))[0] for o, st in ((opt, state), (pickle.loads(pickle.dumps(opt)),
+                                                                                 copy))]
+        if not all(np.array_equal(a, b) for a, b in zip(*runs)):
+            raise Silent("a state with partial results continued otherwise through the codec")
+
+
+for _label, _make in {
+        "budgets (n, 1)": lambda c, s: (c, np.ones((len(c), 1)), s),
+        "budgets bool": lambda c, s: (c, np.ones(len(c), dtype=bool), s),
+        "budgets huge": lambda c, s: (c, np.full(len(c), 1e300), s),
+        "budgets decreasing for one candidate": None,
+        "no candidates": lambda c, s: (c[:0], np.ones(0), s[:0]),
+        "scores flat, one objective": lambda c, s: (c, np.ones(len(c)), s[:, 0]),
+        "one candidate as a flat row": lambda c, s: (c[0], np.ones(1), s[0]),
+        "a candidate never asked": lambda c, s: (c + 1e-3, np.ones(len(c)), s),
+        "a candidate outside the bounds": lambda c, s: (c + 1e3, np.ones(len(c)), s)}.items():
+    @case(f"tell_partial {_label}", "either")
+    def _(name, _make=_make):
+        opt, p, state, c, s = _partial(name)
+        c, s = np.asarray(c, dtype=float), np.asarray(s, dtype=float)
+        if _make is None:  # one candidate told at 9, then at 3
+            state = opt.tell_partial(p, state, c[:1], np.array([9.0]), s[:1])
+            state = opt.tell_partial(p, state, c[:1], np.array([3.0]), s[:1] - 1.0)
+        else:
+            state = opt.tell_partial(p, state, *_make(c, s))
+        state = tell(opt, p, state, c, s)
+        decode(encode(state))
+        rounds(opt, p, state, 2)
+
+
+@case("tell_partial right after init (nothing asked)", "either")
+def _(name):
+    opt = make(name, **({"learn_from_stopped": True} if name == "gp" else {}))
+    if not opt.learns_partial:
+        raise Skip()
+    p = problem(opt)
+    state = opt.init(p, 3 + SEED)
+    stranger = p.space.sample(np.random.default_rng(5), 3)
+    state = opt.tell_partial(p, state, stranger, np.array([1.0, 3.0, 9.0]), evaluate(p, stranger)[0])
+    decode(encode(state))
+    rounds(opt, p, state, 2)
 
 
 @case("tell_partial state no init gave", "either")  # (gp, tpe: a state without 'partial' is returned as it is)

@@ -6,7 +6,7 @@ behind as it refuses, or refuses in several lines, with a raw control character 
 command line's words (--option). Calls that succeed are listed as ok (a bad value some function takes as it is).
 Usage (NAME-FILTER: only the functions whose name holds one of the words, e.g. ``args plot,export``)::
 
-    PYTHONPATH=. python scripts/fuzz_python_api.py [paths|args|all] [NAME-FILTER[,NAME-FILTER...]]
+    PYTHONPATH=. python scripts/fuzz_python_api.py [paths|args|new33|all] [NAME-FILTER[,NAME-FILTER...]]
 
 Exit status 1 if any call is a defect. Run it with backend serial configs only: no worker process starts.
 Session 28 (helper-186): 2,437 calls in about 18 minutes on two cores shared with other work. After its fixes it
@@ -19,6 +19,14 @@ Session 32 (helper-250): ``run(policy.same_everywhere=)`` and ``run(optimizer.le
 noisy-sgd run under successive-halving / asha); ``args same_everywhere,learn_from_stopped,from_mapping`` (105 calls)
 listed 1 defect, from_mapping(user_file=np.array([1, 2])) a ValueError (fixed in l2l/config.py), none after;
 ``paths load_config,resume,Trajectory,validate,reevaluate`` (80 calls) none.
+Session 33 (helper-264): ``new33`` calls sessions 31-32's options with BAD and path-like values (EXTRA: blank, '.',
+'..', a file, lists and a set of names, numpy text, '~'): run(backend.dashboard=) on local, run(policy.keep=) of
+pbt beside an integer width, run(simulator.path=), run(simulator.kwargs=), run(simulator.multi_fidelity=) and its
+maximum beside a function, from_mapping(base_dir=) of a relative model path, agreement(objective=). Before the
+fixes (217 calls, kwargs not yet drawn): 55 defects (agreement's ValueError for a name the run lacks and numpy's
+'ambiguous' for an array: 29; "'int' object is not iterable" / "dictionary update sequence" for a multi_fidelity
+that is no table beside a function: 26, kwargs the same); after (8f96ea0, d229976): ``new33`` 248 calls (about 4
+minutes at load 20-27) and ``new33 user_file`` (from_mapping(user_file=), added last, 31 calls), 0 defects.
 """
 import hashlib, os, re, shutil, signal, sys, tempfile, traceback, warnings
 from pathlib import Path
@@ -212,11 +220,49 @@ ARGS["Objective(direction=)"] = lambda v: (lambda f: l2l.Objective("x", directio
 ARGS["Objective(name=)"] = lambda v: (lambda f: l2l.Objective(v))
 ARGS["RunControl.request_stop(reason=)"] = lambda v: (lambda f: l2l.RunControl().request_stop(v))
 ARGS["SimulationResult(objectives=)"] = lambda v: (lambda f: l2l.SimulationResult(v))
+# session 33: session 31-32's options ([backend] dashboard, pbt's keep, relative paths, tell_partial through a run)
+# with BAD and path-like values besides
+EXTRA = {"blank": " ", "dotdot": "..", "dot": ".", "relfile": "cfg.toml", "list-str": ["x"], "list-2": ["x", "x"],
+         "np.str_": np.str_("x"), "tuple": ("x",), "tilde": "~/nope", "set": {"x"}}
+ARGS33 = {}
+ARGS33["run(backend.dashboard=)"] = lambda v: (lambda f: l2l.run(nested(("backend", "name"), "local") | {
+    "backend": {"name": "local", "workers": 1, "dashboard": v}}, "out.h5", simulator=bowl))
+def pbt_width(keep):
+    return {"space": {"x": {"low": 0.0, "high": 1.0}, "hidden": {"type": "int", "low": 2, "high": 16}},
+            "simulator": {"name": "python", "multi_fidelity": {"name": "epochs", "minimum": 1, "maximum": 4}},
+            "optimizer": {"name": "random", "population_size": 4}, "policy": {"name": "pbt", "interval": 2,
+                                                                           "keep": keep},
+            "run": {"compute": 16, "seed": 1}, "backend": {"name": "serial"}}
+def width(params, seed, budget, checkpoint=None):
+    w = np.ones((3, int(params["hidden"]))) if checkpoint is None else np.asarray(checkpoint["w"])
+    curve = [[e, float(params["x"]) / e] for e in range(1, int(budget) + 1)]
+    return l2l.SimulationResult(objectives={"value": curve[-1][1]}, curve={"value": curve},
+                                checkpoint={"w": w * 0.5})
+ARGS33["run(policy.keep=)"] = lambda v: (lambda f: l2l.run(pbt_width(v), "out.h5", simulator=width))
+ARGS33["run(simulator.path=)"] = lambda v: (lambda f: l2l.run(nested(("simulator",), {
+    "name": "python", "function": "model:f", "path": v}), "out.h5"))
+ARGS33["run(simulator.multi_fidelity=)"] = lambda v: (lambda f: l2l.run(nested(("simulator",), {
+    "name": "python", "multi_fidelity": v}), "out.h5", simulator=bowl))
+ARGS33["run(simulator.kwargs=)"] = lambda v: (lambda f: l2l.run(nested(("simulator",), {
+    "name": "python", "kwargs": v}), "out.h5", simulator=bowl))
+ARGS33["run(simulator.multi_fidelity.maximum=)"] = lambda v: (lambda f: l2l.run(nested(("simulator",), {
+    "name": "python", "multi_fidelity": {"name": "epochs", "minimum": 1, "maximum": v}}), "out.h5", simulator=bowl))
+ARGS33["from_mapping(base_dir=) relative"] = lambda v: (lambda f: l2l.from_mapping(nested(("simulator",), {
+    "name": "python", "function": "model:f", "path": "."}), v))
+ARGS33["from_mapping(user_file=)"] = lambda v: (lambda f: l2l.from_mapping(nested(("simulator",), {
+    "name": "python", "function": "model:f", "path": "."}), user_file=v))
+ARGS33["agreement(objective=)"] = lambda v: (lambda f: l2l.agreement("run.h5", objective=v))
 if which in ("all", "args"):
     for name, make in ARGS.items():
         if not chosen(name):
             continue
         for vname, v in BAD.items():
+            case(f"{name}{vname}", make(v))
+if which in ("all", "args", "new33"):
+    for name, make in ARGS33.items():
+        if not chosen(name):
+            continue
+        for vname, v in (BAD | EXTRA).items():
             case(f"{name}{vname}", make(v))
 
 defects = [line for line in results if re.search(r" (DEFECT|HANG) |LEFT |CLI-WORDS|MULTILINE|UNPRINTABLE", line)]
