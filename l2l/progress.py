@@ -99,10 +99,13 @@ def _per_second(base: type, fractional: bool) -> type:
 
 
 def per_second_text(rate: float | None) -> str:
-    """A rate per second for a bar: 2 decimals from one a second up (as tqdm: ``12.30``), 2 significant digits
-    below (``0.16``, ``0.0017``: tqdm's ``0.00`` said nothing), ``?`` before there is one."""
+    """A rate per second for a bar: 2 decimals from one a second up (as tqdm: ``12.30``), whole from 1000 on
+    (``196765492``, not ``196765492.15``), 2 significant digits below one (``0.16``, ``0.0017``: tqdm's ``0.00``
+    said nothing), ``?`` before there is one."""
     if rate is None or not math.isfinite(rate) or rate <= 0:
         return "?"
+    if rate >= 1000:
+        return number(float(round(rate)))
     return f"{rate:5.2f}" if rate >= 1 else f"{rate:.2g}"
 
 

@@ -184,7 +184,7 @@ def test_show_plot_compare_and_report_speak_of_candidates_compute_and_curves(tmp
     assert (tmp_path / "curves.png").read_bytes()[:4] == b"\x89PNG"
     assert main(["compare", str(path), str(full), "-o", str(tmp_path / "c.png")]) == 0
     table = capsys.readouterr().out
-    assert "compute (synthetic budget units)" in table and "972.0" in table  # 2 x 6 full evaluations of 81
+    assert "compute (synthetic budget units)" in table and " 972 " in table  # 2 x 6 full evaluations of 81 (whole)
     assert "(random + hyperband)" in table and "(random)" in table  # runs of one config told apart by policy
     assert main(["report", str(path), "-o", str(tmp_path / "r.html")]) == 0
     assert "Learning curves of every candidate" in (tmp_path / "r.html").read_text()

@@ -80,6 +80,13 @@ def test_a_fractional_bar_counts_millions_of_steps_without_an_exponent():
     assert "| 0.3/1.2 [" in drawn, drawn  # as before
 
 
+def test_a_bar_of_millions_of_steps_a_second_gives_its_rate_whole():
+    from l2l.progress import per_second_text
+
+    assert per_second_text(196765492.15) == "196765492"  # before: 196765492.15 (steps/s)
+    assert [per_second_text(r) for r in (0.0017, 12.3, 999.99)] == ["0.0017", "12.30", "999.99"]  # as before
+
+
 def test_an_axis_writes_a_budget_of_a_hundred_thousand_in_full():
     from l2l.plot.panels import number as tick
 

@@ -331,9 +331,9 @@ def endgame_brief(status: Any) -> str:
     if status.started:
         if status.began is None:  # started in a session before the start was recorded
             return f"endgame, start not recorded ({steps})"
-        return f"endgame from compute {status.began:g} ({steps})"
+        return f"endgame from compute {compute_text(status.began)} ({steps})"
     if status.spent < status.begins:
-        return f"endgame not reached (from compute {status.begins:.6g})"
+        return f"endgame not reached (from compute {compute_text(status.begins)})"
     if status.missing:
         return (f"endgame not started: {status.missing} more top-budget candidate{'s' * (status.missing != 1)} "
                 f"needed")
@@ -368,10 +368,10 @@ def endgame_line(trajectory: Trajectory, compute: tuple[float, float | None, str
         given = f"endgame_results = {policy.endgame_results}"
     else:
         given = f"endgame_results = 0: 2 x max(dimension {dimension} + 2, 6)"
-    text = (f"from {status.begins:.6g} of {allowed:g} {unit} (the last exploit_share = {status.share:g}) once the "
-            f"top budget holds {need} candidate{'s' * (need != 1)} ({given}); {held}")
+    text = (f"from {compute_text(status.begins)} of {compute_text(allowed)} {unit} (the last exploit_share = "
+            f"{status.share:g}) once the top budget holds {need} candidate{'s' * (need != 1)} ({given}); {held}")
     if status.started and status.began is not None:
-        text += f"; started at compute {status.began:g}"
+        text += f"; started at compute {compute_text(status.began)}"
     elif not status.started and spent >= status.begins and status.missing:
         text += (f"; not started: {status.missing} more needed at the top budget (until then the run "
                  f"proposes, as a longer run would)")
