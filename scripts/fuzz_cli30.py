@@ -57,7 +57,9 @@ ended as its cluster started; refused as the config is read since 8f96ea0), 2 tr
 half-written l2l/summary/table.py (NameError, gone a minute later), and fuzzer expectations corrected (sweep.h5
 readable; an all-failed sweep's exit 1; dask's 'waiting up to N s' line; a model beside the working folder found
 on sys.path, which python -m l2l starts with). ``--seed 3301``, same cases, after: 0 defects (ok 87, refused 29).
-By hand from those sweeps: a flat sweep's early-stop line read '(rank correlation of all with 9: )' (fixed).
+By hand from those sweeps: a flat sweep's early-stop line read '(rank correlation of all with 9: )' (fixed in
+3a5c068). ``--seed 3302 --sample 120`` over all 1,164 cases (about 5 minutes at load ~20): 0 defects (ok 26,
+refused 94).
 """
 from __future__ import annotations
 

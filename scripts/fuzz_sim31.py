@@ -59,7 +59,11 @@ hint, the group's border, 'RuntimeError: wwww...'); by hand, l2l show named a mo
 3306 (10 runs) and 3308 (raise-custom) 0 defects. Seed 3304 ``--max-runs 30`` over every case (about 4
 minutes): all-failed-named 18, ok 6, refused-1line 3, failed-named 1, interrupted-130 1, EXIT-3 1 (os-exit: the
 documented death of l2l's own process on serial), no defect. Local, seed 3307 ``--max-runs 14`` of the new cases:
-all-failed-named 14. Brian2 target = 'cython' compile failures are not drawn: a compiler run takes minutes.
+all-failed-named 14. Seed 3309 ``--fidelity yes --max-runs 35`` (about 7 minutes): all-failed-named 23, ok 7,
+refused-1line 2, EXIT--11 2 (segfault, segfault-later: serial's documented death) and HANG 1 (cmd-many-files,
+3,000-5,000 files a segment in checkpoint_dir: 11 segments in the 150 s, the slowness docs/simulators.md gives
+figures for, as in session 31). Brian2 target = 'cython' compile failures are not drawn: a compiler run takes
+minutes.
 """
 from __future__ import annotations
 
