@@ -11,7 +11,12 @@ run as an attempt of its evaluations (see l2l.jobs.dask).
 Workers retire themselves before the walltime: each gets a lifetime (the
 walltime minus a safety margin), staggered so that they do not all leave at
 once; the adaptive scaler then submits fresh jobs. An evaluation running on a
-retiring worker is moved to another worker by Dask, never lost.
+retiring worker is run again by Dask on another worker (each run counted as an
+attempt). One that does not finish within a worker's lifetime was run again
+for ever, silently, a worker job paid for each time: an evaluation a retiring
+worker took along after running it for at least half the lifetime, twice
+(LIFETIME_LOSSES), is recorded as failed, its error naming the lifetime and
+what to change (:class:`_Retirements`, :meth:`SlurmExecutor._give_up_outlived`).
 
 sbatch may refuse worker jobs after the run has started (a per-user job or QOS
 limit, a partition closed, an account spent). dask-jobqueue never submits a
@@ -41,7 +46,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from l2l.errors import ConfigError, ExecutorError
-from l2l.jobs.base import Outcome, warn_line
+from l2l.jobs.base import Outcome, died, warn_line
 from l2l.jobs.dask import (DASHBOARD_HELP, _DaskExecutor, close_pages, closing_through_ctrl_c,
                            dashboard_available, local_scratch, local_security, warn_plain_tcp)
 from l2l.jobs.dask_logs import cluster_closed, clusters_quiet, forget_closed_servers
@@ -88,7 +93,9 @@ class _ClosingNoise(logging.Filter):
     trying to write" (CRITICAL) or "Batched Comm Closed" (INFO, printed once the cluster has closed: the filter
     of l2l.jobs.dask_logs is off) with a CommClosedError traceback, after a run that ended well. Only these
     two messages, only from the close on (they come late, from the event loop's thread) until the next cluster
-    starts: during a run they still say that something went wrong.
+    starts: during a run they still say that something went wrong. Likewise the scheduler's CancelledError (an
+    ERROR with an empty message and a traceback) of the stream of a worker job that was retiring for its lifetime
+    as the cluster closed: a run whose last evaluation failed as its worker retired (LIFETIME_LOSSES) closes then.
     """
 
     #: logger name -> the message (format string) it drops
@@ -97,6 +104,9 @@ class _ClosingNoise(logging.Filter):
     closing = False
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if self.closing and record.name == "distributed.scheduler" and record.exc_info \
+                and isinstance(record.exc_info[1], asyncio.CancelledError):
+            return False
         return not (self.closing and self.NOISE.get(record.name) == record.msg)
 
     @classmethod
@@ -120,6 +130,55 @@ LOG_FOLDER = {"log_directory": "choose a log_directory without '%'",
 
 #: How often a ``slurm`` run waiting for results looks whether sbatch refused the worker jobs it needs, seconds.
 REFUSAL_CHECK_SECONDS = 1.0
+
+#: How many times a worker job may retire for its lifetime under an evaluation (one chunk of evaluations) that had
+#: run on it for at least half the shortest lifetime, before the evaluation is recorded as failed (a chunk of
+#: several is split first): Dask ran it again on the next worker job, which retired under it too, for ever.
+LIFETIME_LOSSES = 2
+
+#: The start of Dask's stimulus id of a worker closing itself gracefully: what its ``lifetime`` timer does (a
+#: scale-down by the adaptive scaler retires idle workers under another id).
+GRACEFUL_CLOSE = "worker-close-gracefully"
+
+_retirements_class: type | None = None
+
+
+def retirements_plugin() -> type:
+    """:class:`_Retirements`'s class, a SchedulerPlugin (made here: distributed is imported as the cluster starts)."""
+    global _retirements_class
+    if _retirements_class is None:
+        from distributed.diagnostics.plugin import SchedulerPlugin
+
+        class _Retirements(SchedulerPlugin):
+            """On a ``slurm`` run's scheduler (in the loop's process): as a worker job retires for its lifetime (a
+            graceful close: ``remove-worker``, expected, :data:`GRACEFUL_CLOSE`), hands the tasks it was executing
+            and for how long (its last heartbeat's figures, half a second old at most) to ``retired({key:
+            seconds})``, on the scheduler's event loop. Tasks it held in its queue, never started, are not handed.
+            The worker's record is gone from the scheduler as it logs the event: it is kept here from its arrival."""
+
+            def __init__(self, scheduler: object, retired: object) -> None:
+                self.retired = retired
+                self.states = dict(getattr(scheduler, "workers", {}))  # address -> WorkerState
+
+            def add_worker(self, scheduler: object = None, worker: str = "") -> None:
+                self.states[worker] = scheduler.workers.get(worker)
+
+            def remove_worker(self, scheduler: object = None, worker: str = "", **kwargs: object) -> None:
+                self.states.pop(worker, None)
+
+            def log_event(self, topic: str, msg: object) -> None:
+                if topic != "all" or not isinstance(msg, dict) or msg.get("action") != "remove-worker":
+                    return
+                state = self.states.pop(msg.get("worker"), None)
+                if state is None or not msg.get("expected") or \
+                        not str(msg.get("stimulus_id", "")).startswith(GRACEFUL_CLOSE):
+                    return
+                executing = {task.key: float(seconds) for task, seconds in dict(state.executing).items()}
+                if executing:
+                    self.retired(executing)
+
+        _retirements_class = _Retirements
+    return _retirements_class
 
 
 class _Submissions:
@@ -499,7 +558,88 @@ class SlurmExecutor(_DaskExecutor):
 
     def start(self, simulator, settings) -> None:
         self._run_dir, self._resumed = settings.run_dir, settings.resumed
+        self._warn_timeout(settings.timeout)
         super().start(simulator, settings)
+
+    def _lifetime_said(self) -> str:
+        """The worker jobs' lifetime as a message names it: ``lifetime 00:00:40: 40 s`` or ``walltime 00:01:00 less
+        the retire margin: 30 s`` (± the stagger, where there is one)."""
+        what = f"lifetime {self.lifetime}" if self.lifetime else f"walltime {self.walltime} less the retire margin"
+        spread = f" ± {self._stagger} s" if self._stagger else ""
+        return f"{what}: {self._lifetime} s{spread}"
+
+    def _lifetime_fix(self) -> str:
+        return "raise [backend] lifetime (and walltime)" if self.lifetime else "raise [backend] walltime"
+
+    def _warn_timeout(self, timeout: float | None) -> None:
+        """One warning line as the run starts where run.timeout is at least the worker jobs' shortest lifetime: an
+        evaluation that long is not ended by its timeout but taken along by its retiring worker, run again, and
+        recorded as failed after LIFETIME_LOSSES such runs. No line without run.timeout (most runs have none and
+        evaluations far shorter than the lifetime)."""
+        if timeout and timeout >= self._lifetime - self._stagger:
+            warn_line(f"l2l: warning: backend 'slurm': run.timeout = {timeout:g} s is not below the worker jobs' "
+                      f"lifetime ({self._lifetime_said()}): an evaluation that long fails as its worker retires "
+                      f"under it, not at its timeout; {self._lifetime_fix()}, or set run.timeout below "
+                      f"{self._lifetime - self._stagger} s")
+
+    def _follow_workers(self) -> None:
+        """As every Dask backend; and the scheduler (in this process) tells :meth:`_retired` of the evaluations a
+        worker job took along as it retired for its lifetime (:func:`retirements_plugin`)."""
+        super()._follow_workers()
+        self._outlived: dict = {}  # chunk key -> seconds it had run on each worker that retired under it
+        scheduler = self._local_scheduler()
+        if scheduler is not None:
+            scheduler.add_plugin(retirements_plugin()(scheduler, self._retired),
+                                 name=f"{self._plugin_name()}-retirements")
+
+    def _retired(self, executing: dict) -> None:
+        """A worker job retired for its lifetime while executing the chunks ``executing`` (key: seconds each had
+        run on it); on the scheduler's event loop. Each of ours in flight that had run for at least half the
+        shortest lifetime is counted (:meth:`_give_up_outlived` ends it): an evaluation of under half the lifetime
+        is never counted, however often a worker retires under it late in its life."""
+        least = (self._lifetime - self._stagger) / 2
+        with self._lost_lock:
+            for key, seconds in executing.items():
+                if key in self._chunks and seconds >= least:
+                    self._outlived.setdefault(key, []).append(seconds)
+
+    def _give_up_outlived(self) -> list[Outcome]:
+        """The chunks worker jobs retired under LIFETIME_LOSSES times (see :meth:`_retired`), taken from Dask
+        (which would run them again on the next worker job, for ever, a job paid for each time): a chunk of one
+        becomes a failed outcome whose error names the lifetime and what to change, each run counted as an
+        attempt; a chunk of several is sent again as chunks of one (its evaluations may fit one by one)."""
+        with self._lost_lock:
+            keys = [key for key, runs in getattr(self, "_outlived", {}).items() if len(runs) >= LIFETIME_LOSSES]
+        outcomes: list[Outcome] = []
+        for key in keys:
+            with self._lost_lock:
+                runs = self._outlived.pop(key)
+            if key not in self._chunks or key not in self._by_key:  # came back meanwhile: its outcome stands
+                continue
+            chunk, future = self._chunks.pop(key), self._by_key.pop(key)
+            self._futures.discard(future)
+            if future is self._isolated:
+                self._isolated = None
+            lost = max(self._runs_lost(key), len(runs))  # (the client's notice of the retirements may come later)
+            try:
+                future.cancel()  # its next run, started already perhaps, is Dask's to drop
+            except Exception:  # noqa: BLE001 - the client is closing: nothing runs it again then
+                pass
+            if len(chunk) > 1:
+                for task in chunk:
+                    self._reruns[id(task)] = (task, self._reruns.get(id(task), (task, 0))[1] + lost)
+                self._submit_chunks([[task] for task in chunk])
+                continue
+            task = chunk[0]
+            after = " and ".join(f"{seconds:.0f} s" for seconds in runs)
+            times = "twice" if len(runs) == 2 else f"{len(runs)} times"
+            outcome = died(task, f"did not finish within the slurm worker jobs' lifetime ({self._lifetime_said()}): "
+                                 f"its worker job retired under it {times}, after {after} of it; "
+                                 f"{self._lifetime_fix()}, or set run.timeout below {self._lifetime - self._stagger} s")
+            outcome.submissions = lost + self._reruns.pop(id(task), (task, 0))[1]
+            outcomes.append(outcome)
+            self._pending -= 1
+        return outcomes
 
     def _connect(self):
         import dask
@@ -543,11 +683,13 @@ class SlurmExecutor(_DaskExecutor):
 
     def wait(self, timeout: float | None = None) -> list[Outcome]:
         """As the other Dask backends; while no result comes, look every REFUSAL_CHECK_SECONDS whether sbatch
-        refused the worker jobs the run needs (:meth:`check_refused`)."""
+        refused the worker jobs the run needs (:meth:`check_refused`), and whether worker jobs retired under an
+        evaluation LIFETIME_LOSSES times (:meth:`_give_up_outlived`)."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             left = REFUSAL_CHECK_SECONDS if deadline is None else max(0.0, deadline - time.monotonic())
-            outcomes = super().wait(timeout=min(left, REFUSAL_CHECK_SECONDS))
+            outcomes = self._give_up_outlived() if self.pending else []
+            outcomes = outcomes or super().wait(timeout=min(left, REFUSAL_CHECK_SECONDS))
             self.warn_fewer_workers()
             if outcomes or not self.pending:
                 return outcomes
