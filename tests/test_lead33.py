@@ -4,6 +4,9 @@ persona's learning rate lowered twice by PBT (0.038, 0.030, 0.003) read as a con
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
+
 import l2l
 from l2l.cli import main
 
@@ -36,3 +39,25 @@ def test_show_of_a_sweep_has_no_schedules_line(tmp_path, capsys):
     capsys.readouterr()
     assert main(["show", str(path)]) == 0
     assert "schedules" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("budget", [0.0, -3.0, "bool"])
+def test_tell_partial_refuses_a_budget_of_nothing_or_a_boolean_in_one_line(budget):
+    """A loop of one's own telling ``tell_partial`` a budget of 0, a negative one or ``True`` (read as 1) was taken
+    (the session's fuzzer): no result is reached at no budget, and a flag is no fidelity."""
+    from l2l.errors import ConfigError
+    from l2l.optimizers import OPTIMIZERS
+    from l2l.testing.problems import evaluate, mixed_problem
+
+    optimizer = OPTIMIZERS.create("tpe", {"population_size": 4})
+    problem = mixed_problem(1)
+    state = optimizer.init(problem, 3)
+    candidates, state = optimizer.ask(problem, state, 4)
+    candidates = np.array(candidates, dtype=float)
+    scores = np.array(evaluate(problem, candidates)[0], dtype=float)
+    budgets = np.full(4, True) if budget == "bool" else np.array([3.0, 3.0, budget, 3.0])
+    with pytest.raises(ConfigError) as refused:
+        optimizer.tell_partial(problem, state, candidates, budgets, scores)
+    message = str(refused.value)
+    assert message.startswith("optimizer 'tpe': tell_partial: budget") and len(message.splitlines()) == 1, message
+    optimizer.tell_partial(problem, state, candidates, np.full(4, 3.0), scores)  # positive ones: taken

@@ -158,6 +158,9 @@ def _tell_partial(fn: Callable) -> Callable:
         _problem(self, problem, "tell_partial")
         _state(self, state, "tell_partial")
         candidates, scores, _ = told(self, problem, candidates, scores, None, "tell_partial")
+        if np.asarray(budgets).dtype.kind == "b":  # True read as a budget of 1
+            raise ConfigError(f"{_who(self, 'tell_partial')}: budgets must be numbers (the fidelity each result was "
+                              f"reached at), got booleans")
         budgets = _numbers(self, budgets, "budgets", "tell_partial")
         if budgets.shape != (len(candidates),):
             if budgets.size != len(candidates) or budgets.ndim > 1:
@@ -169,6 +172,10 @@ def _tell_partial(fn: Callable) -> Callable:
         if len(bad):
             raise ConfigError(f"{_who(self, 'tell_partial')}: budget {bad[0]} is {budgets[bad[0]]}; tell the budget "
                               f"each candidate's result was reached at")
+        bad = np.flatnonzero(budgets <= 0)  # no result is reached with no training
+        if len(bad):
+            raise ConfigError(f"{_who(self, 'tell_partial')}: budget {bad[0]} is {budgets[bad[0]]:g}; a budget is the "
+                              f"positive amount of the fidelity each candidate's result was reached at")
         with _keys(self, problem, state, "tell_partial"):
             return fn(self, problem, state, candidates, budgets, scores)
     return tell_partial
