@@ -128,7 +128,9 @@ class Commits:
             self.objectives_checked = True
             check_curves(batch, self.writer)
             refuse_missing_objectives(batch, self.writer, resumed=generation > 0)
-            refuse_nest_name_errors(batch, self.writer, resumed=generation > 0, names=self.problem.space.names)
+            choices = [c for p in self.problem.space if len(getattr(p, "choices", ())) > 1 for c in p.choices]
+            refuse_nest_name_errors(batch, self.writer, resumed=generation > 0, names=self.problem.space.names,
+                                    choices=choices)
         else:  # a later segment's curve (a continued one's, made from a checkpoint) may be the first out of order
             check_curve_order(batch, self.writer)
         # NaN/inf points, a value at the budget other than the objective: one warning line a session for each

@@ -233,6 +233,7 @@ class Trials:
     def watch_shapes(self, trial: int, record: dict[str, Any], task: Task, outcome: Outcome) -> None:
         """PBT: warn once a session of an explored parameter that shapes the checkpoint, which a member continued
         from its donor's then ignored, or with which it failed (:mod:`l2l.policies.pbt_shapes`)."""
+        from l2l.driver_failures import reason_of
         from l2l.outcomes import warn
         from l2l.policies.pbt_shapes import ShapeWatch, integers
 
@@ -241,7 +242,7 @@ class Trials:
             watch = self.__dict__["shape_watch"] = ShapeWatch(getattr(self.policy, "keep", ()), warn)
         if not outcome.ok:
             if outcome.parent >= 0:
-                watch.failed(trial, outcome.parent, task.params)
+                watch.failed(trial, outcome.parent, task.params, reason_of(outcome.status, outcome.error))
         elif task.from_budget == 0:
             watch.scratch(task.params, outcome.checkpoint, trial)
         elif outcome.parent >= 0:

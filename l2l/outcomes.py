@@ -117,7 +117,7 @@ _NEST_NAME_ERROR = re.compile(r"\bNESTErrors\.(" + "|".join(NEST_NAME_ERRORS) + 
 
 
 def refuse_nest_name_errors(outcomes: list[Outcome], writer, resumed: bool = False,
-                            names: list[str] | tuple[str, ...] = ()) -> None:
+                            names: list[str] | tuple[str, ...] = (), choices: tuple = ()) -> None:
     """End the run with a ConfigError if every evaluation of the first generation failed with the same NEST error
     of a name NEST does not know (:data:`NEST_NAME_ERRORS`), from the ``nest``, ``python`` or ``command``
     simulator: every later evaluation would fail the same way. Before, the run went on to its budget or
@@ -125,14 +125,18 @@ def refuse_nest_name_errors(outcomes: list[Outcome], writer, resumed: bool = Fal
     model failing in most of its space does. The failed rows stay in the file; ``resumed``: as for
     :func:`refuse_missing_objectives`. ``names``: the run's parameters; one that NEST says it did not take (a model
     passing ``params`` on, ``nest.Create(model, params=params)``, with ``tau_mem`` in [space] for NEST's ``tau_m``)
-    is named as the space's."""
+    is named as the space's. ``choices``: the space's categorical choices; a name NEST does not know that is one of
+    them (``nest.Create(params["neuron"])``) fails that choice's evaluations only: not refused (under ``asha`` the
+    first commit may be one evaluation)."""
     from l2l.driver_failures import reason_of
 
     if not outcomes or any(o.ok for o in outcomes):
         return
     reasons = {reason_of(o.status, o.error) for o in outcomes}
     found = _NEST_NAME_ERROR.search(reasons.pop()) if len(reasons) == 1 else None
-    if found is None:
+    unknown = re.search(r"/?(\S+) is not a known model name|with name (\S+) does not exist", found.group(0)) \
+        if found is not None else None
+    if found is None or unknown is not None and (unknown.group(1) or unknown.group(2)) in choices:
         return
     which = "committed since the resume" if resumed else "of the first generation"
     count = len(outcomes)

@@ -19,6 +19,7 @@ donor's value is named in one warning line a session, with the option to give. B
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable, Iterable
 
 import numpy as np
@@ -48,6 +49,11 @@ def integers(params: dict[str, Any]) -> dict[str, int]:
         if isinstance(value, (int, np.integer)):
             found[name] = int(value)
     return found
+
+
+#: What a failure's line says where arrays of one width met another's (numpy's reshape, broadcast, matmul, dot;
+#: torch's size mismatch; JAX's incompatible shapes; an index out of bounds of an axis).
+SHAPE_ERROR = re.compile(r"shape|size|broadcast|dimension|align|mismatch", re.IGNORECASE)
 
 
 class ShapeWatch:
@@ -100,12 +106,15 @@ class ShapeWatch:
                      f"(docs/pbt.md); later members like it are not named")
             return
 
-    def failed(self, trial: int, parent: int, params: dict[str, Any]) -> None:
+    def failed(self, trial: int, parent: int, params: dict[str, Any], reason: str | None = None) -> None:
         """``trial``'s segment from ``parent``'s checkpoint failed with ``params``: warn once if an integer parameter
         (not kept) was explored away from the value the donor trained with, which a width read from ``params``
-        cannot follow (the donor's arrays have the donor's shape)."""
+        cannot follow (the donor's arrays have the donor's shape). ``reason``: the failure's one line (as ``l2l
+        show`` gives it); one that says nothing of a shape or size (a timeout, ``RuntimeError: diverged``) is not
+        the width's: no warning (before, the first failure of any kind was said to be, in a space with an integer)."""
         donor = self.seen.get(parent)
-        if self.failure_named or self.warned or donor is None:
+        if self.failure_named or self.warned or donor is None \
+                or reason is not None and not SHAPE_ERROR.search(reason):
             return
         whole = integers(params)
         changed = [name for name in sorted(whole)

@@ -8,7 +8,7 @@ import os
 import time
 from typing import TYPE_CHECKING
 
-from l2l.errors import shown
+from l2l.errors import command, shown
 from l2l.provenance import provenance_lines
 from l2l.summary.failures import failure_line, retry_line
 from l2l.summary.multi_fidelity import (checkpoints_line, endgame_brief, endgame_line, endgame_status,
@@ -87,10 +87,10 @@ def schedules_line(trajectory: Trajectory) -> str:
     stored = trajectory.run.get("config", {}).get("policy")
     if not isinstance(stored, dict) or stored.get("name") != "pbt":
         return ""
-    path = shown(os.fspath(trajectory.path))
+    path = os.fspath(trajectory.path)  # (a name with a space: the command pastes as one word; a newline: one line)
     return (f"schedules  the parameters above are each learner's last piece (PBT changed them on the way): every "
             f"learner's whole schedule with l2l.lineage({path!r}) (each piece's parameters, budget, parent and seed), "
-            f"drawn by l2l plot {path} --kind schedules")
+            f"drawn by {command('l2l', 'plot', path, '--kind', 'schedules')}")
 
 
 def target_line(trajectory: Trajectory, summary: RunSummary) -> str:
