@@ -631,11 +631,13 @@ class SlurmExecutor(_DaskExecutor):
                 self._submit_chunks([[task] for task in chunk])
                 continue
             task = chunk[0]
-            after = " and ".join(f"{seconds:.0f} s" for seconds in runs)
+            # the same words for every evaluation so ended (no seconds of its own): the run's summary counts them
+            # as one reason ("2 x ..."), not one and "1 with another reason"
             times = "twice" if len(runs) == 2 else f"{len(runs)} times"
             outcome = died(task, f"did not finish within the slurm worker jobs' lifetime ({self._lifetime_said()}): "
-                                 f"its worker job retired under it {times}, after {after} of it; "
-                                 f"{self._lifetime_fix()}, or set run.timeout below {self._lifetime - self._stagger} s")
+                                 f"its worker job retired under it {times}, each time after it had run for over half "
+                                 f"of it; {self._lifetime_fix()}, or set run.timeout below "
+                                 f"{self._lifetime - self._stagger} s")
             outcome.submissions = lost + self._reruns.pop(id(task), (task, 0))[1]
             outcomes.append(outcome)
             self._pending -= 1
