@@ -297,6 +297,16 @@ def _refuse_column_names(problem: Problem, lineage: tuple[str, ...] = ()) -> Non
                           f"rename the parameter or objective")
 
 
+def _restarts_why(simulator: Simulator) -> tuple[str, str]:
+    """Why every segment of ``simulator`` trains from scratch, and how to continue instead (a refusal's words)."""
+    function = getattr(simulator, "function", None)  # a config's python function by name, or the function
+    name = function if isinstance(function, str) and function else getattr(function, "__qualname__", None)
+    if name:
+        return f"{name} takes no 'checkpoint' argument", "accept checkpoint=None and return one"
+    return (f"simulator {simulator.name!r} restarts every segment (its restarts())",  # a plug-in that says so
+            "continue from the checkpoint run_to receives")
+
+
 def _inherit(config: RunConfig, simulator: Simulator, problem: Problem) -> float:
     """The fidelity units each generation of a Lamarckian run trains on (0: not Lamarckian)."""
     if not config.inherit:
@@ -309,6 +319,11 @@ def _inherit(config: RunConfig, simulator: Simulator, problem: Problem) -> float
     if fidelity is None:
         raise ConfigError(f"run.inherit continues candidates from their parents' checkpoints, so it needs a "
                           f"simulator with a fidelity; {config.simulator.name!r} has none")
+    if simulator.restarts():  # every generation would train from scratch: nothing to inherit
+        why, how = _restarts_why(simulator)
+        raise ConfigError(f"run.inherit continues each candidate from its parent's checkpoint; {why}, so every "
+                          f"generation would train from scratch and inherit nothing: {how} "
+                          f"(docs/coming_from_l2l.md#a-stateful-optimizee)")
     if config.inherit is True:
         if not config.generations:
             raise ConfigError("run.inherit = true spreads the top budget over run.generations; set "
@@ -378,11 +393,7 @@ def _schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, simulat
                               f"(the {fidelity.name} every member trains to); set it to at most {most:g}")
     if hasattr(policy, "rungs"):  # population-based training: one rung per interval
         if simulator.restarts():  # every segment would restart: nothing to continue or copy
-            function = getattr(simulator, "function", None)  # a config's python function by name, or the function
-            name = function if isinstance(function, str) and function else getattr(function, "__qualname__", None)
-            why, how = (f"{name} takes no 'checkpoint' argument", "accept checkpoint=None and return one") if name \
-                else (f"simulator {simulator.name!r} restarts every segment (its restarts())",
-                      "continue from the checkpoint run_to receives")  # a plug-in that says so
+            why, how = _restarts_why(simulator)
             raise ConfigError(f"policy {config.policy.name!r} continues each member from its checkpoint and "
                               f"copies the best members' checkpoints; {why}, so every segment would train from "
                               f"scratch and an exploit would copy nothing: {how} (docs/multifidelity_simulators.md)")
