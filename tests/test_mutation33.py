@@ -7,8 +7,8 @@ policy, the curves, lineage, data and compare plots, the main guard, Dask's logs
 and the other libraries' names. Each mutation was made in a copy of HEAD and the tests that exercise the place were
 run (-x; on a machine at load 15-25, the test files that name the place, not every file that imports the module).
 Where a mutation survived and a user would notice, a test below fails with it and passes without it. 63 mutations
-in 31 files: 20 caught, 40 survived that a user would notice (38 of them fail one of the 34 new tests below; 2 are
-left untested: they need a policy run's file), 3 survived unseen or equivalent. None revealed a defect.
+in 31 files: 20 caught, 40 survived that a user would notice (each fails one of the 36 new tests below), 3
+survived unseen or equivalent. None revealed a defect.
 
 | place | mutation | caught by / new test / why not noticed |
 |---|---|---|
@@ -38,7 +38,7 @@ left untested: they need a policy run's file), 3 survived unseen or equivalent. 
 | analysis/sessions.py backend_text | options diffed though one was dropped | new test 14 |
 | analysis/outputs.py check_output | a dangling link at the output taken | new test 15 |
 | analysis/watch.py sparkline | taller blocks for larger values of a minimized objective | new test 16 |
-| analysis/watch.py refresh | a policy run's best so far as a running max | not tested: needs a policy run's file |
+| analysis/watch.py refresh | a policy run's best so far as a running max | new test 35 |
 | analysis/agreement.py interval | standard error with n - 2, not n - 3 | new test 17 |
 | analysis/agreement.py frame | a trial that continued trial 0's checkpoint counted | new test 18 |
 | analysis/agreement.py sweep_line | ranks counted from 0 | caught by test_persona32.py |
@@ -58,7 +58,7 @@ left untested: they need a policy run's file), 3 survived unseen or equivalent. 
 | plot/curves.py failed starts | the point at the checkpoint's budget left out | caught by test_ux22c_curves_failed.py |
 | plot/curves.py lineages | a piece's point at its start budget kept | unseen: a continued curve starts above it |
 | plot/lineage.py best | min and max swapped | caught by test_pbt28.py |
-| plot/lineage.py schedules | the worst final learner drawn as the best | not tested: needs a PBT run's file (time) |
+| plot/lineage.py schedules | the worst final learner drawn as the best | new test 36 |
 | plot/data.py pareto_mask | a tie in the second column kept on the front | caught by test_analysis.py |
 | plot/data.py sample_for_scatter | the earliest of equals drawn first, not last | new test 24 |
 | plot/compare.py _settled | a run settled at its first point found at its second | new test 25 |
@@ -111,6 +111,8 @@ New tests (below):
 32. test_faces_elite_threshold_never_falls
 33. test_a_local_clusters_critical_log_records_still_reach_the_screen
 34. test_a_local_worker_ignores_ctrl_c
+35. test_watch_draws_a_policy_runs_best_so_far_as_the_objective_improves
+36. test_the_schedules_plot_draws_the_best_final_learner_in_black
 """
 
 from __future__ import annotations
@@ -568,6 +570,7 @@ def test_a_local_clusters_critical_log_records_still_reach_the_screen():
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     logger, parent = logging.getLogger("distributed.l2l_test_mutation33"), logging.getLogger("distributed")
+    logger.setLevel(logging.DEBUG)  # (whatever level another test left distributed's logger at)
     parent.addHandler(handler)
     try:
         dask_logs.clusters_quiet(logging.CRITICAL)
@@ -594,3 +597,49 @@ def test_a_local_worker_ignores_ctrl_c(monkeypatch):
     monkeypatch.setattr(worker_signals.signal, "signal", lambda *handler: calls.append(handler))
     worker_signals.dask_setup(None)
     assert calls == [(signal.SIGINT, signal.SIG_IGN), "stdout to stderr"]
+
+
+def test_watch_draws_a_policy_runs_best_so_far_as_the_objective_improves(monkeypatch, tmp_path):
+    """l2l watch of a policy run draws, after each commit, the best so far at the top budget: a minimized loss's
+    3, -, 2, 4 read 3, 3, 2, 2 (a running maximum of the loss drew 3, 3, 3, 4: its worst so far). The file's
+    reader and the summary stand in for a run's."""
+    from l2l.analysis import watch
+
+    class File:  # what a refresh reads of a policy run's file
+        objectives = [Objective("loss")]
+        n_generations = 4
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def generations(self):
+            return pd.DataFrame({"loss_best": [3.0, np.nan, 2.0, 4.0], "at_top_budget": [1, 0, 1, 1]})
+
+        def events(self):
+            return pd.DataFrame({"kind": ["started"]})
+
+    monkeypatch.setattr(watch, "Trajectory", lambda path: File())
+    monkeypatch.setattr(watch, "_best_candidate", lambda trajectory: None)
+    monkeypatch.setattr(watch, "summarize", lambda trajectory, previous=None: SimpleNamespace(
+        evaluations=8, status="running", last_event_time=None, last_completion=None, started=None, ended=False))
+    snapshot = watch.Watcher(tmp_path / "run.h5").refresh()
+    assert snapshot.so_far and list(snapshot.best_per_generation) == [3.0, 3.0, 2.0, 2.0]
+
+
+def test_the_schedules_plot_draws_the_best_final_learner_in_black():
+    """``l2l plot FILE --kind schedules``: 'black: best' is the final learner with the lowest loss of a minimized
+    objective, 0.3 of 0.3 and 0.4 (sorted the other way, the worst was drawn in black and named the best)."""
+    from l2l.plot.data import RunData
+    from l2l.plot.lineage import schedules_figure
+
+    segments = pd.DataFrame({
+        "trial": [0, 0, 1, 2], "budget": [1.0, 2.0, 1.0, 2.0], "from_budget": [0.0, 1.0, 0.0, 1.0],
+        "parent": [-1, -1, -1, 0], "status": ["ok"] * 4, "seed": [1, 1, 2, 3], "generation": [0, 1, 0, 1],
+        "loss": [0.5, 0.4, 0.9, 0.3], "lr": [0.1, 0.1, 0.5, 0.12]})
+    segments.attrs["objectives"] = [{"name": "loss", "direction": "minimize"}]  # as l2l.load gives them
+    run = RunData(name="pbt", frame=segments.drop_duplicates("trial", keep="last"), objectives=(Objective("loss"),),
+                  parameters=["lr"], segments=segments, fidelity={"rungs": [1.0, 2.0], "unit": "epochs"})
+    assert "2 final learners (black: best, loss = 0.3;" in schedules_figure(run)._suptitle.get_text()
