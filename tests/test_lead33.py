@@ -61,3 +61,31 @@ def test_tell_partial_refuses_a_budget_of_nothing_or_a_boolean_in_one_line(budge
     message = str(refused.value)
     assert message.startswith("optimizer 'tpe': tell_partial: budget") and len(message.splitlines()) == 1, message
     optimizer.tell_partial(problem, state, candidates, np.full(4, 3.0), scores)  # positive ones: taken
+
+
+@pytest.mark.slurm
+def test_a_slurm_run_with_dashboard_false_opens_no_http_port_on_its_scheduler_or_worker_jobs(tmp_path, monkeypatch):
+    """``dashboard = false`` on ``slurm`` closed the scheduler's pages only once the cluster had started, and every
+    worker job still served ``/health``, ``/metrics`` and ``/statics`` on every interface of its node; now neither
+    the scheduler (in this process) nor a worker job opens an HTTP port (a real worker job on the local SLURM)."""
+    import sys
+    import tempfile
+
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
+    from slurm_helpers import require_slurm
+
+    from l2l.jobs.slurm import SlurmExecutor
+
+    require_slurm()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    executor = SlurmExecutor(minimum_jobs=1, maximum_jobs=1, dashboard=False, walltime="00:05:00")
+    executor._run_dir = str(tmp_path / "run.work")
+    executor._client = executor._connect()
+    try:
+        assert not getattr(executor._cluster.scheduler.http_server, "_sockets", {})  # never opened, not closed later
+        executor._client.wait_for_workers(1, timeout=120)
+        workers = executor._client.run(lambda dask_worker: (type(dask_worker).__name__,
+                                                             len(getattr(dask_worker.http_server, "_sockets", {}))))
+        assert list(workers.values()) == [("PagelessWorker", 0)], workers  # before: ('Worker', 1)
+    finally:
+        executor.close()

@@ -425,8 +425,8 @@ class SlurmExecutor(_DaskExecutor):
         worker_args = ["--lifetime", f"{self._lifetime}s", "--lifetime-stagger", f"{self._stagger}s"]
         if self.lifetime_restart:
             worker_args.append("--lifetime-restart")
-        if not self.dashboard:
-            worker_args.append("--no-dashboard")
+        if not self.dashboard:  # and no HTTP port at all: the worker's /health, /metrics, /statics besides the pages
+            worker_args += ["--no-dashboard", "--worker-class", "l2l.jobs.dask_worker.PagelessWorker"]
         memory = self.memory if not self.memory.strip().isdigit() else f"{self.memory.strip()}MiB"
         kwargs = dict(cores=1, processes=1, job_cpu=self.cores, memory=memory, python=shlex.quote(sys.executable),
                       walltime=format_walltime(walltime_seconds(self.walltime)),
@@ -435,6 +435,10 @@ class SlurmExecutor(_DaskExecutor):
                       job_name=self._job_name(), job_directives_skip=["#SBATCH -J "],
                       scheduler_options={"dashboard_address": self._dashboard_address(), "dashboard": self._dashboard},
                       silence_logs=False)  # which changed this process's handlers' levels: LOG_LEVEL instead
+        if not self.dashboard:  # the scheduler's pages were up while the cluster started, until close_pages
+            from l2l.jobs.dask_worker import PagelessScheduler
+
+            kwargs["scheduler_cls"] = PagelessScheduler
         # dask-jobqueue writes its -J line with the name as it is: the run's name, a file's, may hold a blank, a
         # quote or a '#' (sbatch then read the line's rest as another directive, or none); written by directive()
         # instead, the one place where a value of a job script is checked and quoted (before the user's extra
@@ -551,7 +555,7 @@ class SlurmExecutor(_DaskExecutor):
         from dask_jobqueue.slurm import SLURMJob
 
         kwargs = {key: value for key, value in self._job_kwargs().items()
-                  if key not in ("scheduler_options", "silence_logs")}
+                  if key not in ("scheduler_options", "silence_logs", "scheduler_cls")}
         script = SLURMJob(scheduler="tcp://127.0.0.1:8786", name="l2l-check", **kwargs).job_script()
         check_with_test_only(script, [], "the worker jobs")
         self._submission_checked = True
