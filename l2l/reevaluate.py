@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from l2l.errors import ArgumentError, ConfigError, L2LError, TrajectoryError, path_argument, shown
+from l2l.numbers import number
 from l2l.results_schema.layout import REEVALUATION_SEED_KEY, STATUS_CODES
 from l2l.words import call, named
 
@@ -558,7 +559,7 @@ def ranking_text(table: pd.DataFrame, limit: int = 10) -> str:
     own = {column: ranking_column(table, column) for column in (*RANKING_COLUMNS, "trial")}
     together = f"{own['mean']} ± {own['ci95']}"  # (mean) ± (ci95) where parameters are named so
     shown = table.head(limit).copy()
-    shown[together] = [f"{m:.4g} ± {c:.2g}" if np.isfinite(c) else f"{m:.4g}"
+    shown[together] = [f"{number(m)} ± {number(c, digits=2)}" if np.isfinite(c) else number(m)
                        for m, c in zip(values["mean"].head(limit), values["ci95"].head(limit))]
     from l2l.summary import SHOWN_PARAMETERS, more_parameters
 

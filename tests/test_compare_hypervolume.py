@@ -14,6 +14,7 @@ import pytest
 
 from l2l.analysis.best import front_candidates, ranked
 from l2l.analysis.hypervolume import hypervolume_2d, hypervolume_curve
+from l2l.numbers import number
 from l2l.objectives import Objective
 from l2l.plot.data import RunData
 
@@ -103,7 +104,7 @@ def test_the_table_has_the_hypervolume_and_the_note_says_the_reference(runs):
     assert table["hypervolume"].iloc[0] > table["hypervolume"].iloc[1] > 0
     note = hypervolume_note(runs, [MIN, MAX])
     ok = pd.concat([run.ok for run in runs])
-    assert f"loss={ok['loss'].max():.4g}" in note and "worst value of each objective" in note
+    assert f"loss={number(ok['loss'].max())}" in note and "worst value of each objective" in note
     assert "the volume" in hypervolume_note(runs, [MIN, MAX, Objective("x")])  # three: a volume
     assert "no hypervolume" in hypervolume_note(runs, [MIN, MAX, Objective("x"), Objective("y")])
     assert hypervolume_note(runs, [MIN]) is None

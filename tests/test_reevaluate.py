@@ -154,10 +154,11 @@ def test_show_report_and_compare_give_the_reevaluated_ranking(tmp_path, capsys):
     assert counts["fresh seeds"].tolist()[0] == 3 and str(counts["fresh seeds"].dtype) == "Int64"  # not '3.0'
     assert lines[1].split()[-1] == "3" and lines[2].split()[-1] == "<NA>", lines
     # the overview's title names the re-evaluated winner beside the recorded best
+    from l2l.numbers import number
     from l2l.plot import overview
     first = ranking(path).iloc[0]
     title = overview(path)._suptitle.get_text()
-    assert (f"re-evaluated on 3 fresh seeds, best of 2: {mean:.4g}" in title
+    assert (f"re-evaluated on 3 fresh seeds, best of 2: {number(mean)}" in title
             and f"generation {first['generation']}, individual {first['individual']})" in title), title
     assert "re-evaluated" not in overview(other)._suptitle.get_text()
 

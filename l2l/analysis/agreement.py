@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from l2l.errors import ArgumentError, ConfigError, TrajectoryError
+from l2l.numbers import number
 from l2l.policies.agreement import spearman as _spearman
 
 #: Fewest pairs for which ``l2l show`` prints a rung's agreement (and the table gives an interval: >= 4).
@@ -230,21 +231,21 @@ def sweep_line(trajectory: Any) -> str:
     if not ranks:
         return ""
     rows = _sweep_frame(curves, pd.DataFrame(columns=COLUMNS))
-    rho = ", ".join(f"{r.budget:g}: {r.rank_correlation:.2f}" for r in rows.itertuples()
+    rho = ", ".join(f"{number(r.budget)}: {r.rank_correlation:.2f}" for r in rows.itertuples()
                     if math.isfinite(r.rank_correlation)) or "undefined, the results tie"  # (it read 'with 9: )')
-    shown = ", ".join(f"{rank} of {count} at {budget:g} {unit}" if i == 0 else f"{rank} at {budget:g}"
+    shown = ", ".join(f"{rank} of {count} at {number(budget)} {unit}" if i == 0 else f"{rank} at {number(budget)}"
                       for i, (budget, rank, count) in enumerate(ranks))
     # (several objectives: the best by the first, named; the others' front has no one best)
     by = f" by {trajectory.objectives[0].name}" if len(trajectory.objectives) > 1 else ""
-    text = (f"the best{by} at {top:g} {unit} (generation {best[0]}, individual {best[1]}) ranked {shown} (rank "
-            f"correlation of all with {top:g}: {rho})")
+    text = (f"the best{by} at {number(top)} {unit} (generation {best[0]}, individual {best[1]}) ranked {shown} (rank "
+            f"correlation of all with {number(top)}: {rho})")
     if not any(below):
         return text + "; it was in the best third at every rung, which a policy with eta = 3 keeps"
     lost = [budget for (budget, _, _), out in zip(ranks, below) if out]
     safe = [budget for i, (budget, _, _) in enumerate(ranks) if not any(below[i:])]
-    advice = (f"[policy] min_budget = {safe[0]:g} (it stayed in the best third from there on), or "
+    advice = (f"[policy] min_budget = {number(safe[0])} (it stayed in the best third from there on), or "
               if safe else "")
-    return (text + f"; it was below the best third at {', '.join(f'{b:g}' for b in lost)} {unit}, which a policy "
+    return (text + f"; it was below the best third at {', '.join(number(b) for b in lost)} {unit}, which a policy "
             f"with eta = 3 may stop: {advice}hyperband or median-stopping stop less (docs/multifidelity.md)")
 
 
@@ -270,7 +271,7 @@ def agreement_line(trajectory: Any, unit: str) -> str:
     parts = []
     for row in frame.itertuples():
         if row.pairs >= MIN_PAIRS and math.isfinite(row.rank_correlation):
-            parts.append(f"{row.budget:g}: {row.rank_correlation:.2f} [{row.low90:.2f}, {row.high90:.2f}] "
+            parts.append(f"{number(row.budget)}: {row.rank_correlation:.2f} [{row.low90:.2f}, {row.high90:.2f}] "
                          f"({row.pairs})")
     if not parts:
         return ""
@@ -281,10 +282,10 @@ def agreement_line(trajectory: Any, unit: str) -> str:
     else:
         who = ("over the candidates that reached both, selected by the lower budgets: a narrow range, which "
                "usually pulls it toward 0")
-    text = f"with {top:g} {unit} (rank correlation, 90 % interval, pairs; {who}): {', '.join(parts)}"
+    text = f"with {number(top)} {unit} (rank correlation, 90 % interval, pairs; {who}): {', '.join(parts)}"
     lowest = measured.iloc[0]
     if source == "selected" and math.isfinite(lowest["high90"]) and lowest["high90"] < 0.3:
-        text += (f"; budget {lowest['budget']:g} ranks the candidates unlike the top one: stopping by it may "
+        text += (f"; budget {number(lowest['budget'])} ranks the candidates unlike the top one: stopping by it may "
                  f"stop good candidates (the model-based policy measures this and leans on low budgets less)")
     return text
 

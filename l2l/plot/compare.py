@@ -16,6 +16,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from l2l.errors import ArgumentError, TrajectoryError
+from l2l.numbers import number
 from l2l.objectives import Objective
 from l2l.parameters import plain
 from l2l.plot.data import RunData, label, load_run, objective_names, running_best
@@ -343,7 +344,7 @@ def hypervolume_curves(run: RunData, objectives: Sequence[Objective], reference:
 
 
 def _reference_text(objectives: Sequence[Objective], reference: Sequence[float]) -> str:
-    return ", ".join(f"{o.name}={r:.4g}" for o, r in zip(objectives, reference))
+    return ", ".join(f"{o.name}={number(r)}" for o, r in zip(objectives, reference))
 
 
 #: The column of ``l2l compare``'s table with the hypervolume of a run's re-evaluated candidates on fresh seeds.
@@ -462,7 +463,8 @@ def best_candidate(run: RunData, objective: Objective) -> str:
     values = []
     for name in names[:SHORT_PARAMETERS]:
         value = row[name]
-        values.append(f"{name}={value:.3g}" if isinstance(value, (float, np.floating)) else f"{name}={value}")
+        shown = number(value, digits=3) if isinstance(value, (float, np.floating)) else value
+        values.append(f"{name}={shown}")
     if len(names) > SHORT_PARAMETERS:
         values.append(f"+{len(names) - SHORT_PARAMETERS}")
     return f"{where}: {', '.join(values)}" if values else where
@@ -559,7 +561,7 @@ def check_found(runs: Sequence[RunData]) -> None:
                 return
             unit = (run.fidelity or {}).get("unit")
             said.append(f"{name}: {len(frame)} {rows}, {int(ok.sum())} successful, none at the top budget "
-                        f"({float(top[-1]):g}{f' {unit}' if unit else ''})")
+                        f"({number(float(top[-1]))}{f' {unit}' if unit else ''})")
         elif ok.any():
             return
         else:

@@ -30,12 +30,12 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, NullFormatter
+from matplotlib.ticker import FuncFormatter, Locator, LogLocator, MaxNLocator, NullFormatter
 
 from l2l.errors import TrajectoryError
 from l2l.objectives import Objective
 from l2l.plot.data import RunData, label, load_run
-from l2l.plot.panels import label_ticks, number
+from l2l.plot.panels import fitting, label_ticks, number
 from l2l.results_schema.layout import CURVE_PREFIX
 from l2l.results_schema.lineage import schedules
 from l2l.results_schema.reader import Trajectory
@@ -257,6 +257,33 @@ def geometric(budgets: list[float]) -> bool:
     return bool(np.std(ratios) / np.mean(ratios) < np.std(steps) / np.mean(steps))
 
 
+class FittingTicks(Locator):
+    """matplotlib's ticks of an axis, as many as their labels (:func:`~l2l.plot.panels.number`) fit side by side at
+    the axes' size when drawn: on a linear axis the most of round steps (0, 100,000, 200,000 ...), on a log one
+    every decade or every second, third ... (:func:`~l2l.plot.panels.fitting`). Before, an axis of two rungs
+    200,000 and 400,000 steps in the overview's panel was ticked every 50,000, and its labels ran together
+    (``50,000100,000150,000``)."""
+
+    def __call__(self) -> list[float]:
+        low, high = self.axis.get_view_interval()
+        return self.tick_values(low, high)
+
+    def tick_values(self, vmin: float, vmax: float) -> list[float]:
+        low, high = sorted((float(vmin), float(vmax)))
+        axes = self.axis.axes
+        width = axes.bbox.width / axes.figure.dpi
+        if self.axis.get_scale() == "log":
+            ticks = [float(t) for t in LogLocator(numticks=12).tick_values(low, high)]
+            return fitting(ticks, [number(t) for t in ticks], low, high, True, width) or ticks
+        ticks: list[float] = []
+        for bins in range(9, 0, -1):  # the most ticks whose labels fit
+            ticks = [float(t) for t in MaxNLocator(bins, steps=[1, 2, 2.5, 5, 10]).tick_values(low, high)]
+            inside = [t for t in ticks if low <= t <= high]
+            if fitting(inside, [number(t) for t in inside], low, high, False, width) == inside:
+                return ticks
+        return ticks
+
+
 def _rung_text(policy: str | None, rungs: list[float]) -> str:
     """What the dotted lines are, as the axis label says it."""
     if not rungs:
@@ -410,7 +437,8 @@ def draw_curves(ax: Axes, run: RunData, objective: Objective | None = None) -> N
     if len(rungs) >= 3:  # the rungs' own values as ticks: 1, 3, 9, 27, 81 (not 10^0, 10^1); as many as fit
         ticked = rungs if log or ax.get_xlim()[0] != 0 else [0.0, *rungs]
         label_ticks(ax, ticked, [number(r) for r in ticked], from_top=True)
-    else:  # too few rungs to read the axis by (a sweep's one budget): matplotlib's ticks
+    else:  # too few rungs to read the axis by (a sweep's one budget): matplotlib's ticks, as many as fit
+        ax.xaxis.set_major_locator(FittingTicks())
         ax.xaxis.set_minor_formatter(NullFormatter())  # (a log axis would label its minor ticks 2x10^1, ...)
         ax.xaxis.set_major_formatter(FuncFormatter(number))
     unit = (run.fidelity or {}).get("unit") or "budget"

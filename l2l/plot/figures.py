@@ -352,20 +352,22 @@ def _best_text(run: RunData, objective: Objective) -> str:
     if top is not None and "budget" in best.columns and float(row["budget"]) < top - 1e-9 * max(1.0, abs(top)):
         # no candidate reached the top budget (segments failed, or the run was cut short): say so, as l2l show does
         unit = (run.fidelity or {}).get("unit") or (run.fidelity or {}).get("name") or "units"
-        where += f", at {float(row['budget']):g} {unit}: no candidate reached the top budget {top:g}"
+        where += (f", at {numbers.number(float(row['budget']))} {unit}: no candidate reached the top budget "
+                  f"{numbers.number(top)}")
     text = f"; best {objective.name} = {numbers.number(row[objective.name])} ({where})"  # 1234568, not 1.23457e+06
     from l2l.plot.compare import reevaluated
 
     fresh = reevaluated(run, objective)
     if fresh is not None:  # on a noisy objective the recorded best is biased: say what the fresh seeds say
-        ci = f" ± {fresh['ci95']:.2g}" if math.isfinite(fresh["ci95"]) else ""
+        ci = f" ± {numbers.number(fresh['ci95'], digits=2)}" if math.isfinite(fresh["ci95"]) else ""
         k = fresh["candidates"]
         # several objectives: of which candidates this is the best (the front, another objective's best)
         of = f"best of {k}" if not fresh["among"] else \
             f"best {objective.name} of the {k} of the Pareto front re-evaluated" if fresh["picked"] == "front" else \
             f"best {objective.name} of the {k} best by {fresh['picked']}" if fresh["picked"] else \
             f"best {objective.name} of the {k} re-evaluated"
-        text += f"\nre-evaluated on {fresh['seeds']} fresh seeds, {of}: {fresh['mean']:.4g}{ci} ({fresh['where']})"
+        text += (f"\nre-evaluated on {fresh['seeds']} fresh seeds, {of}: {numbers.number(fresh['mean'])}{ci} "
+                 f"({fresh['where']})")
     return text
 
 

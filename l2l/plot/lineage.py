@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import LogFormatterSciNotation
 
 from l2l.errors import TrajectoryError
+from l2l.numbers import number
 from l2l.plot.data import categories, load_run
 from l2l.results_schema.lineage import schedules
 from l2l.words import option
@@ -29,7 +30,7 @@ class _PlainLog(LogFormatterSciNotation):
     0.02, not 3x10^-3, 10^-2, 2x10^-2 (nor a momentum's 6x10^-1 for 0.6)."""
 
     def __call__(self, x, pos=None):
-        return f"{x:g}" if super().__call__(x, pos) else ""
+        return number(x) if super().__call__(x, pos) else ""
 
 
 def _segments(run, kind: str):
@@ -97,7 +98,7 @@ def _label_finals(ax, run, segments, spans, rows: dict[int, int], top: float) ->
     scores = at_top.groupby("trial")[goal.name].last().dropna().to_dict() if goal.name in at_top else {}
     best = (min if goal.direction == "minimize" else max)(scores, key=scores.get) if scores else None
     for trial in finals:
-        text = f" {trial}" + (f" (best, {goal.name} {scores[trial]:.4g})" if trial == best else "")
+        text = f" {trial}" + (f" (best, {goal.name} {number(scores[trial])})" if trial == best else "")
         ax.annotate(text, xy=(top, rows[trial]), xytext=(2, 0), textcoords="offset points", va="center",
                     fontsize=8, fontweight="bold" if trial == best else "normal", annotation_clip=False)
     return "" if best is None else f"; best: trial {best}"
@@ -142,7 +143,7 @@ def schedules_figure(source, objective: str | None = None) -> Figure:
             ax.yaxis.set_minor_formatter(_PlainLog(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
     axes[-1].set_xlabel(_unit(run))
     _fitting_suptitle(fig, f"{run.title}\nparameters in force for each of the {len(order)} final learners "
-                           f"(black: best, {goal.name} = {finals[best]:.4g}; lighter: worse)")
+                           f"(black: best, {goal.name} = {number(finals[best])}; lighter: worse)")
     return fig
 
 

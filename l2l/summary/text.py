@@ -9,6 +9,7 @@ import time
 from typing import TYPE_CHECKING
 
 from l2l.errors import command, shown
+from l2l.numbers import number
 from l2l.provenance import provenance_lines
 from l2l.summary.failures import failure_line, retry_line
 from l2l.summary.multi_fidelity import (checkpoints_line, endgame_brief, endgame_line, endgame_status,
@@ -160,9 +161,9 @@ def reached_line(trajectory: Trajectory) -> str:
 def _target_text(target) -> str:
     """A run.target as the config gives it: ``0.95``, or ``{loss = 0.1, accuracy = 0.9}``."""
     if isinstance(target, dict):
-        return "{" + ", ".join(f"{k} = {v:g}" if isinstance(v, (int, float)) else f"{k} = {v}"
+        return "{" + ", ".join(f"{k} = {number(v)}" if isinstance(v, (int, float)) else f"{k} = {v}"
                                for k, v in target.items()) + "}"
-    return f"{target:g}" if isinstance(target, (int, float)) else str(target)
+    return number(target) if isinstance(target, (int, float)) else str(target)
 
 
 def attempt_lines(trajectory: Trajectory, summary: RunSummary) -> list[tuple[str, str]]:
@@ -233,7 +234,7 @@ def cut_short_line(summary: RunSummary, path: str | os.PathLike) -> str:
     if option == "--evaluations":
         value = f"{2 * (summary.planned_evaluations or summary.evaluations)}"
     else:
-        value = f"{2 * summary.max_time:g}"
+        value = number(2 * summary.max_time)
     if summary.simulator.get("callable"):  # a function passed to l2l.run, which no command can pass
         how = f"l2l.resume({str(path)!r}, simulator=function, {option[2:].replace('-', '_')}={value})"
     else:
