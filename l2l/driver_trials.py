@@ -215,8 +215,10 @@ class Trials:
                 cohort = int(record["cohort"])
                 self.cohort_finals[cohort] = self.cohort_finals.get(cohort, 0) + 1
             self.completed += int(ok)  # one that failed at the top budget is stopped, as l2l show counts it
-        if (ok and not reused and outcome.checkpoint is None and getattr(self.policy, "needs_checkpoints", False)
-                and self.top is not None and outcome.budget is not None and outcome.budget < self.top):
+        needs = getattr(self.policy, "needs_checkpoints", False) or self.lamarck  # PBT, run.inherit
+        top = self.target_budget()  # the top budget (run.inherit: the simulator's maximum)
+        if (ok and not reused and outcome.checkpoint is None and needs and top is not None
+                and outcome.budget is not None and outcome.budget < top):
             self.stopped("no checkpoint")  # the rows so far are kept (committed where the policy commits)
             raise EvaluationError(self.no_checkpoint(trial, outcome.budget))
         if not reused and unstorable_checkpoint(outcome):  # the simulator's programming error, which every
@@ -272,8 +274,8 @@ class Trials:
         return float(record["budget"])
 
     def no_checkpoint(self, trial: int, budget: float) -> str:
-        """Why a policy that continues every member from its checkpoint (PBT) ends the run at a segment that
-        returned none, and what the user does about it."""
+        """Why a policy that continues every member from its checkpoint (PBT), or run.inherit, ends the run at a
+        segment that returned none, and what the user does about it."""
         simulator, fidelity = self.c.simulator, self.c.simulator.fidelity()
         unit = fidelity.unit or fidelity.name
         count = self.loop["evaluations"]
@@ -287,6 +289,10 @@ class Trials:
             who = f"{name} returned no checkpoint" if name else \
                 f"simulator {getattr(simulator, 'name', '?')!r} returned no checkpoint"
             how = "return one with the result: l2l.SimulationResult(objectives=..., checkpoint={...})"
+        if self.lamarck:  # run.inherit: the next generation continues this one's checkpoints
+            return (f"run.inherit continues each candidate from its parent's checkpoint, but {who} at {budget:g} "
+                    f"{unit} (trial {trial}), so the next generation would inherit nothing and train from scratch: "
+                    f"{how} (docs/coming_from_l2l.md#a-stateful-optimizee); {done} kept in {self.writer.path}")
         return (f"policy {self.c.config.policy.name!r} continues each member from its checkpoint and copies the "
                 f"best members' checkpoints, but {who} at {budget:g} {unit} (trial {trial}), so no member "
                 f"could be continued or copied: {how} (docs/multifidelity_simulators.md); {done} kept in "

@@ -48,3 +48,36 @@ def test_inherit_runs_a_function_that_continues(tmp_path):
     out = l2l.run(config(tmp_path, ", checkpoint=None", result), tmp_path / "ok.h5", progress=False)
     rows = l2l.load(out, segments=True)
     assert len(rows) == 4 and (rows.loc[rows["generation"] == 1, "from_budget"] > 0).all()
+
+
+def test_inherit_ends_the_run_at_a_segment_that_returns_no_checkpoint(tmp_path, capsys):
+    """It went on without a word, every generation training from scratch; PBT ends the run there, as now this."""
+    from l2l.cli import main
+
+    config(tmp_path, ", checkpoint=None", "loss")  # writes stateful.py; the CLI reads the same config as TOML
+    (tmp_path / "stateful.toml").write_text(f"""
+[run]
+name = "stateful"
+seed = 1
+generations = 2
+inherit = true
+[space]
+lr = {{ type = "float", low = 0.0, high = 1.0 }}
+[optimizer]
+name = "ga"
+population_size = 2
+[simulator]
+name = "python"
+function = "stateful:train"
+path = "{tmp_path}"
+multi_fidelity = {{ name = "steps", minimum = 1, maximum = 10 }}
+[[objectives]]
+name = "loss"
+direction = "minimize"
+[backend]
+name = "serial"
+""")
+    assert main(["run", str(tmp_path / "stateful.toml"), "--no-progress"]) == 2
+    error = [line for line in capsys.readouterr().err.splitlines() if line.startswith("l2l: error:")]
+    assert len(error) == 1 and "run.inherit" in error[0] and "stateful:train returned no checkpoint at 5" in error[0]
+    assert "checkpoint={...}" in error[0] and (tmp_path / "stateful.h5").exists()
