@@ -19,6 +19,7 @@ from typing import NoReturn, Sequence
 
 from l2l import __version__
 from l2l.errors import ConfigError, L2LError, TrajectoryError, command, shown
+from l2l.numbers import number
 from l2l.words import command_line
 
 #: Modules that add subcommands: each has ``register(subparsers)``.
@@ -142,12 +143,12 @@ def _extent(config, components) -> str:
         limits = [(f"{_count(candidates, 'candidate')}, compute at most " if candidates else "compute ")
                   + _compute_bound(config, components),
                   f"{_count(config.evaluations, 'segment')} (run.evaluations)" if config.evaluations else "",
-                  f"{config.max_time:g} s" if config.max_time else ""]
+                  f"{number(config.max_time)} s" if config.max_time else ""]
         return f"policy {config.policy.name}, " + ", at most ".join(x for x in limits if x) + \
             _until(config, components)
     limits = [_count(config.generations, "generation") if config.generations else "",
               _count(config.evaluations, "evaluation") if config.evaluations else "",
-              f"{config.max_time:g} s" if config.max_time else ""]
+              f"{number(config.max_time)} s" if config.max_time else ""]
     return ", at most ".join(x for x in limits if x) + _until(config, components)
 
 
@@ -158,7 +159,7 @@ def _until(config, components) -> str:
     objectives = components.problem.objectives
     table = config.target if isinstance(config.target, dict) else {objectives[0].name: config.target}
     directions = {o.name: o.direction for o in objectives}
-    return ", until " + " and ".join(f"{name} {'>=' if directions.get(name) == 'maximize' else '<='} {value:g}"
+    return ", until " + " and ".join(f"{name} {'>=' if directions.get(name) == 'maximize' else '<='} {number(value)}"
                                      for name, value in table.items())
 
 

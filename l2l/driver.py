@@ -67,6 +67,7 @@ import numpy as np
 
 from l2l.control import RunControl
 from l2l.errors import ContractError, ExecutorError
+from l2l import numbers
 from l2l.jobs import Outcome, Task
 from l2l.jobs.base import FAILED, OK, RETRIED_ERROR, unstorable_checkpoint
 from l2l.outcomes import warn
@@ -606,7 +607,8 @@ class _Loop(Trials, Commits):
         self.unread[(task.generation, task.individual)] = Outcome(
             task.generation, task.individual, task.seed, FAILED, error=error, started=time.time(),
             attempt=task.attempt, budget=task.budget, from_budget=task.from_budget, trial=task.trial)
-        text = f"l2l: {reason}; the segment of trial {task.trial} to {task.budget:g} is recorded as failed"
+        text = (f"l2l: {reason}; the segment of trial {task.trial} to {numbers.number(task.budget)} is recorded as "
+                f"failed")
         if self.bar.bar is not None:
             self.bar.bar.write(text, file=sys.stderr)
         else:
@@ -827,7 +829,8 @@ class _Loop(Trials, Commits):
         unit = self.c.simulator.fidelity().unit
         self.bar.move_to(decided, self.loop["generation"], best, self.loop["failed"],
                          f"{self.loop['next_trial']} started, {len(self.running)} running, {self.completed} "
-                         f"completed, {max(0, decided - self.completed)} stopped, {self.loop['compute']:g} {unit}")
+                         f"completed, {max(0, decided - self.completed)} stopped, "
+                         f"{numbers.compute(self.loop['compute'])} {unit}")
 
     def endgame_text(self) -> str:
         """The bar's description once a model-based run's endgame has started (``endgame from compute X``, as the

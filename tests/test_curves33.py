@@ -150,3 +150,18 @@ def test_a_target_and_a_reference_point_are_written_in_full():
     assert _target_text({"loss": 0.1, "steps": 2500000.0}) == "{loss = 0.1, steps = 2500000}"
     assert _target_text(0.95) == "0.95"  # as before
     assert _reference_text([Objective("loss"), Objective("err")], [123456.7, 0.5]) == "loss=123457, err=0.5"
+
+
+def test_the_start_line_dry_run_report_and_ties_write_values_in_full():
+    from l2l.analysis.best import tie_note
+    from l2l.analysis.report import _cell
+    from l2l.cli import _until
+    from l2l.commands.dry_run import _value
+
+    config = types.SimpleNamespace(target={"loss": 1234567.0})
+    components = types.SimpleNamespace(problem=types.SimpleNamespace(objectives=[Objective("loss")]))
+    assert _until(config, components) == ", until loss <= 1234567"  # before: 1.23457e+06
+    assert _value(2500000.0) == "2500000" and _value(0.1 + 0.2) == "0.3"  # before: 2.5e+06
+    assert _cell(1234567.8) == '<td class="n">1234568</td>'  # before: 1.23457e+06
+    note = tie_note(2, Objective("loss"), 1234567.0, "run.h5")
+    assert "share the best loss (1234567)" in note, note

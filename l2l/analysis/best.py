@@ -23,6 +23,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from l2l.numbers import number
 from l2l.objectives import Objective
 
 #: Columns added to a table whose repeats were averaged: the number of a candidate's results and their standard
@@ -177,8 +178,8 @@ def tie_note(tied: int, objective: Objective, value: float, path: str, at_least:
         return ""
     from l2l.words import call
 
-    return (f"{'at least ' if at_least else ''}{tied} candidates share the best {objective.name} ({value:g}): their "
-            f"order is the order of evaluation, not a ranking; to tell them apart on fresh seeds: "
+    return (f"{'at least ' if at_least else ''}{tied} candidates share the best {objective.name} ({number(value)}): "
+            f"their order is the order of evaluation, not a ranking; to tell them apart on fresh seeds: "
             f"{call('reevaluate', path, top=tied)}")
 
 

@@ -27,6 +27,7 @@ from l2l import __version__
 from l2l.analysis.best import (FRONT_REPEATS_NOTE, REPEAT_COUNT, REPEAT_SD, REPEATS_NOTE, best_candidates,
                                front_candidates, ranked, repeat_headers, repeats_note, with_repeats)
 from l2l.errors import ConfigError
+from l2l.numbers import number
 from l2l.objectives import Objective
 from l2l.plot import figures
 from l2l.plot.data import RunData
@@ -116,7 +117,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, (float, np.floating)):
         if not np.isfinite(value):
             return '<td class="n">-</td>'
-        return f'<td class="n">{escape(f"{value:.6g}")}</td>'
+        return f'<td class="n">{escape(number(value))}</td>'
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         return f'<td class="n">{int(value):,}</td>'
     if value is None or (isinstance(value, float) and np.isnan(value)):
@@ -153,7 +154,7 @@ def best_individuals(run: RunData, limit: int = 10) -> tuple[str, pd.DataFrame]:
     headers = repeat_headers([*run.parameters, *(o.name for o in run.objectives)])
     below = ""  # as l2l show says it: a run whose candidates all stopped or failed below the top budget
     if rungs and not np.isclose(ok["budget"].to_numpy(dtype=float), float(rungs[-1])).any():
-        below = f" - no candidate reached the top budget {float(rungs[-1]):g}; these are results at lower budgets"
+        below = f" - no candidate reached the top budget {number(float(rungs[-1]))}; these are results at lower budgets"
     if len(run.objectives) == 1:
         o = run.objectives[0]
         best, averaged = best_candidates(ok, o, run.parameters, limit)
@@ -257,19 +258,19 @@ def _summary(run: RunData, summary: RunSummary, agreement: str = "", endgame: st
         if best is not None and repeated is not None:  # as the table below and l2l show rank: by the mean
             mean, count, sd = repeated
             spread = f", sd {sd:.3g}" if np.isfinite(sd) else ""
-            items.append((f"best {o.name} ({o.direction})", f"{mean:.6g} (mean of n = {count} results of one "
+            items.append((f"best {o.name} ({o.direction})", f"{number(mean)} (mean of n = {count} results of one "
                                                               f"candidate{spread}; see the best candidates below)"))
         elif best is None and multi and rungs and len(run.ok):  # segments succeeded, none at the top budget
-            items.append((f"best {o.name}", f"none at the top budget {float(rungs[-1]):g} (no candidate reached it; "
-                                            f"the best candidates below are results at lower budgets)"))
+            items.append((f"best {o.name}", f"none at the top budget {number(float(rungs[-1]))} (no candidate "
+                                            f"reached it; the best candidates below are results at lower budgets)"))
         elif best is None:
             items.append((f"best {o.name}", "no successful evaluation"))
         elif multi:
-            items.append((f"best {o.name} ({o.direction})", f"{best.value:.6g} (one result at the top budget; "
+            items.append((f"best {o.name} ({o.direction})", f"{number(best.value)} (one result at the top budget; "
                                                               f"see the best candidates below)"))
         else:  # the candidate l2l show puts first, not the best single row (a lucky repeat of another)
             value, generation, individual = _best_once(run, o) or (best.value, best.generation, best.individual)
-            items.append((f"best {o.name} ({o.direction})", f"{value:.6g} (generation {generation}, "
+            items.append((f"best {o.name} ({o.direction})", f"{number(value)} (generation {generation}, "
                                                               f"individual {individual})"))
     if agreement:  # how well the low budgets rank the candidates as the top one does (l2l.agreement)
         items.append(("agreement of the budgets", agreement))

@@ -22,6 +22,7 @@ from typing import TextIO
 import numpy as np
 
 from l2l.errors import TrajectoryError, shown
+from l2l.numbers import number
 from l2l.objectives import Objective
 from l2l.results_schema.reader import Trajectory
 from l2l.summary import RunSummary, summarize
@@ -181,9 +182,9 @@ def render(s: Snapshot, width: int = 100) -> str:
         lines.append(f"generation   {summary.generations} of {planned} committed  [{bar}] {100 * done:.0f} %")
     else:
         lines.append(f"generation   {summary.generations} committed")
-    rates = f", {s.rate:.3g} per second" if s.rate else ""
+    rates = f", {number(s.rate, digits=3)} per second" if s.rate else ""
     if s.recent_rate is not None:
-        rates += f" (last minute: {s.recent_rate:.3g}/s)"
+        rates += f" (last minute: {number(s.recent_rate, digits=3)}/s)"
     lines.append(f"evaluations  {summary.evaluations:,} done{rates}")
     bad = summary.unsuccessful
     failures = f"{bad:,}" + (f" ({100 * bad / summary.evaluations:.1f} %): {summary.failed:,} failed, "
@@ -202,12 +203,12 @@ def render(s: Snapshot, width: int = 100) -> str:
             lines.append(f"{head}{objective.name} ({objective.direction}): no successful evaluation yet")
         elif s.candidate is not None:  # the candidate l2l show, the report and l2l compare name first
             value, trial, n = s.candidate
-            lines.append(f"{head}{objective.name} = {value:.6g} ({objective.direction}) at the top budget, trial "
+            lines.append(f"{head}{objective.name} = {number(value)} ({objective.direction}) at the top budget, trial "
                          f"{trial}" + (f" (mean of its {n} results)" if n > 1 else ""))
         elif summary.compute is not None:
-            lines.append(f"{head}{objective.name} = {best.value:.6g} ({objective.direction}) at the top budget")
+            lines.append(f"{head}{objective.name} = {number(best.value)} ({objective.direction}) at the top budget")
         else:
-            lines.append(f"{head}{objective.name} = {best.value:.6g} ({objective.direction}), "
+            lines.append(f"{head}{objective.name} = {number(best.value)} ({objective.direction}), "
                          f"generation {best.generation}, individual {best.individual}")
     spark = sparkline(s.best_per_generation, summary.objectives[0])
     if spark and s.so_far:  # a policy run commits about once a second, not by generation

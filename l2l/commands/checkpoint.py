@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from l2l.errors import ConfigError, TrajectoryError, command, shown
+from l2l.numbers import number
 
 
 #: What makes a second entry's name unique where two flatten to one ``/``-joined name: ``a/b (2)``.
@@ -73,7 +74,7 @@ def _is_command(stored: Any) -> bool:
 
 def _header(path: str, trial: int, budget: float, chosen: bool, unit: str) -> str:
     whose = f"trial {trial}" + (" (the best learner, l2l.best)" if chosen else "")
-    return f"{shown(path)}: the checkpoint of {whose}, left by its segment to {budget:g} {unit}"
+    return f"{shown(path)}: the checkpoint of {whose}, left by its segment to {number(budget)} {unit}"
 
 
 def _array_lines(found: dict[str, np.ndarray], empty: list[str]) -> list[str]:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from l2l.numbers import compute, number
+
 #: The options :func:`policy_line` names for each policy (beside those the config gives): what decides how
 #: many candidates start, how far they train and when they stop.
 KEY_OPTIONS: dict[str, tuple[str, ...]] = {
@@ -88,7 +90,7 @@ def policy_line(config: Any, components: Any) -> str:
         shown.append(_resolved(key, value, components, policy))
     budgets = list(components.budgets)
     if name != "pbt" and budgets:
-        shown.append(f"rungs {', '.join(f'{b:g}' for b in budgets)} {unit}")
+        shown.append(f"rungs {', '.join(number(b) for b in budgets)} {unit}")
     return f"policy {name}: " + ", ".join(shown)
 
 
@@ -155,7 +157,7 @@ def _value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return f"{value:g}"
+        return number(value)
     if isinstance(value, str):
         return f'"{value}"'
     return str(value)
@@ -173,7 +175,7 @@ def _resolved(key: str, value: Any, components: Any, policy: Any) -> str:
         value, note = policy.endgame_need(dimension), f"left at 0: 2 x max(dimension {dimension} + 2, 6)"
     elif key == "exploit_share" and value and hasattr(policy, "endgame_begins"):
         begins = policy.endgame_begins(components.compute)
-        note = f"the endgame from compute {begins:g}" if begins is not None else ""
+        note = f"the endgame from compute {compute(begins)}" if begins is not None else ""
     elif key == "grace" and not value:
         note = "none"
     elif key in ("interval", "max_budget") and budgets and fidelity is not None:

@@ -637,7 +637,7 @@ def error_summary(run: RunData, limit: int = 10) -> pd.DataFrame:
 
     messages = texts.map(lambda t: error_message(str(t))[:300])
     if run.multi_fidelity:
-        where = [f"trial {t}, budget {b:g}" for t, b in zip(bad["trial"], bad["budget"])]
+        where = [f"trial {t}, budget {written(b)}" for t, b in zip(bad["trial"], bad["budget"])]
     else:
         where = [f"generation {g}, individual {i}" for g, i in zip(bad["generation"], bad["individual"])]
     table = pd.DataFrame({"message": messages.to_numpy(), "status": bad["status"].astype(str).to_numpy(),
