@@ -46,7 +46,7 @@ from l2l.own_files import sweep_leftovers
 from l2l.provenance import SessionHosts, changed_versions, with_session
 from l2l.results_schema import checkpoint_store
 from l2l.results_schema import writer as trajectory_writer
-from l2l.results_schema.lock import WriterLock
+from l2l.results_schema.lock import WriterLock, missing_note
 from l2l.results_schema.reader import Trajectory
 from l2l.words import Placeholder, call, named, option
 
@@ -576,8 +576,8 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
     path = path_argument(path)  # '' (l2l resume ''): one line, not pathlib's "PosixPath('.') has an empty name"
     if not isinstance(drop_unreadable, bool):
         raise ConfigError(f"drop_unreadable must be True or False, got {drop_unreadable!r}")
-    if not path.exists():
-        raise TrajectoryError(f"{shown(path)}: no such file")
+    if not path.exists():  # a removed file's writer, alive or killed, is said (its lock)
+        raise TrajectoryError(missing_note(path))
     with contextlib.ExitStack() as stack, WriterLock(path) as lock:
         # SLURM jobs of a session killed (kill -9, its node lost) stop training for nobody, whatever backend this
         # one runs on (before, only a resume on slurm-array cancelled them); no other session is alive (the lock)

@@ -143,8 +143,9 @@ class WriterLock:
     def release(self) -> None:
         if self._fd is None:
             return
-        try:
-            os.unlink(self.lock_file)
+        try:  # only its own: a lock file removed under it by hand may have been made again by the next writer
+            if os.stat(self.lock_file).st_ino == os.fstat(self._fd).st_ino:
+                os.unlink(self.lock_file)
         except OSError:
             pass
         _held.discard(self)
@@ -282,6 +283,28 @@ def writer_alive(path: str | os.PathLike) -> bool | None:
     except OSError:
         return True  # exists, belongs to another user
     return not _zombie(info["pid"])
+
+
+def missing_note(path: str | os.PathLike) -> str:
+    """Why there is nothing to resume at ``path``, which names no file, in one line: the lock beside it tells
+    whether a writer is still at work on it (the file was removed while it ran: it writes it back as it ends) or
+    was killed (after the file was removed, or before it made it: nothing of it is left; start it again)."""
+    from l2l.errors import command, shown
+
+    said = f"{shown(path)}: no such file"
+    if not lock_path(path).exists():
+        return said
+    info, alive = holder(path), writer_alive(path)
+    if info is None:
+        return said
+    writer = f"pid {info['pid']} on {shown(info['host'])}, since {info['since']}"
+    if alive:
+        return (f"{said}, but a run still writes it ({writer}): the file was removed while it ran, and it writes "
+                f"the file back as it ends; wait for it to finish")
+    if alive is None:
+        return f"{said}; its writer's lock names {writer}, which this host cannot check"
+    return (f"{said}: the run that wrote it ({writer}) was killed after the file was removed, or before it made "
+            f"it; nothing of it is left to resume: start it again ({command('l2l', 'run', 'CONFIG', '--out', path)})")
 
 
 def _zombie(pid: int) -> bool:

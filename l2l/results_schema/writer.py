@@ -99,16 +99,28 @@ def _descriptor_if_unlinked(file: h5py.File, path: Path) -> int | None:
 
 def _write_back(descriptor: int, path: Path) -> None:
     """Write the closed trajectory ``descriptor`` holds to ``path`` if that is free, else beside it
-    (``NAME.recovered.h5``), never over a file; one line on stderr says which."""
+    (``NAME.recovered.h5``, else ``NAME.recovered2.h5``, ...), never over a file; one line on stderr says which."""
     import shutil
     import sys
 
-    target = path if not os.path.lexists(path) else path.with_name(f"{path.stem}.recovered{path.suffix}")
-    how = "was removed" if target == path else "was replaced by another file"
+    how = "was removed" if not os.path.lexists(path) else "was replaced by another file"
+    # an earlier recovery's file may be there too (it was left to be looked at): NAME.recovered2.h5, ...
+    targets = [path] + [path.with_name(f"{path.stem}.recovered{n if n > 1 else ''}{path.suffix}")
+                        for n in range(1, 100)]
+    target = targets[1]
     try:
-        with os.fdopen(descriptor, "rb") as source, open(target, "xb") as out:
-            source.seek(0)
-            shutil.copyfileobj(source, out)
+        with os.fdopen(descriptor, "rb") as source:
+            for target in targets:
+                try:
+                    out = open(target, "xb")
+                except FileExistsError:
+                    if target == targets[-1]:
+                        raise
+                    continue
+                with out:
+                    source.seek(0)
+                    shutil.copyfileobj(source, out)
+                break
     except OSError as exc:
         print(f"l2l: warning: {path} {how} while this run wrote it, and its rows could not be written to "
               f"{target}: {exc.strerror or exc}", file=sys.stderr)
