@@ -89,3 +89,21 @@ def test_a_slurm_run_with_dashboard_false_opens_no_http_port_on_its_scheduler_or
         assert list(workers.values()) == [("PagelessWorker", 0)], workers  # before: ('Worker', 1)
     finally:
         executor.close()
+
+
+def test_a_slurm_worker_retiring_under_an_evaluation_it_took_up_late_in_its_life_is_not_counted():
+    """7e9efc7 counted every retirement under an evaluation that had run half the lifetime: one of 0.8 lifetimes
+    that landed twice on worker jobs with 0.5 to 0.8 lifetimes left (worker ages spread in a long run) became a
+    failed row, though it fit the life of a fresh worker job. Only a worker that took it up as it arrived counts."""
+    from l2l.jobs.slurm import SlurmExecutor, lifetime_slack
+
+    executor = SlurmExecutor(walltime="01:00:00", lifetime="00:10:00", lifetime_stagger="00:00:00")
+    executor._lifetime, executor._stagger = 600, 0
+    executor._chunks, executor._outlived, executor._lost_lock = {"k": None}, {}, __import__("threading").Lock()
+    assert lifetime_slack(600) == 30.0
+    executor._retired({"k": 450.0}, age=600.0)  # taken up 150 s into the worker's life: might fit a fresh one
+    executor._retired({"k": 480.0}, age=590.0)
+    assert executor._outlived == {}  # before: [450.0, 480.0], the evaluation then failed
+    executor._retired({"k": 590.0}, age=600.0)  # taken up as the worker arrived: it outlived a whole life
+    executor._retired({"k": 330.0}, age=None)  # (an age not known: as before)
+    assert executor._outlived == {"k": [590.0, 330.0]}

@@ -136,6 +136,16 @@ REFUSAL_CHECK_SECONDS = 1.0
 #: several is split first): Dask ran it again on the next worker job, which retired under it too, for ever.
 LIFETIME_LOSSES = 2
 
+#: A retirement counts only for an evaluation its worker took up within this many seconds of connecting (its
+#: whole life, less the time to send it and a heartbeat's lag), :func:`lifetime_slack` of the lifetime.
+LIFETIME_SLACK = (5.0, 0.05)
+
+
+def lifetime_slack(lifetime: float) -> float:
+    """Seconds a worker job may have lived before it took up an evaluation whose loss to its retirement still
+    counts (:data:`LIFETIME_SLACK`: 5 s, or 5 % of the lifetime where that is more)."""
+    return max(LIFETIME_SLACK[0], LIFETIME_SLACK[1] * lifetime)
+
 #: The start of Dask's stimulus id of a worker closing itself gracefully: what its ``lifetime`` timer does (a
 #: scale-down by the adaptive scaler retires idle workers under another id).
 GRACEFUL_CLOSE = "worker-close-gracefully"
@@ -153,29 +163,34 @@ def retirements_plugin() -> type:
             """On a ``slurm`` run's scheduler (in the loop's process): as a worker job retires for its lifetime (a
             graceful close: ``remove-worker``, expected, :data:`GRACEFUL_CLOSE`), hands the tasks it was executing
             and for how long (its last heartbeat's figures, half a second old at most) to ``retired({key:
-            seconds})``, on the scheduler's event loop. Tasks it held in its queue, never started, are not handed.
-            The worker's record is gone from the scheduler as it logs the event: it is kept here from its arrival."""
+            seconds}, age)``, with the seconds the worker had been connected, on the scheduler's event loop. Tasks
+            it held in its queue, never started, are not handed. The worker's record is gone from the scheduler as
+            it logs the event: it is kept here from its arrival."""
 
             def __init__(self, scheduler: object, retired: object) -> None:
                 self.retired = retired
                 self.states = dict(getattr(scheduler, "workers", {}))  # address -> WorkerState
+                self.arrived = dict.fromkeys(self.states, time.monotonic())  # address -> when it connected
 
             def add_worker(self, scheduler: object = None, worker: str = "") -> None:
                 self.states[worker] = scheduler.workers.get(worker)
+                self.arrived[worker] = time.monotonic()
 
             def remove_worker(self, scheduler: object = None, worker: str = "", **kwargs: object) -> None:
                 self.states.pop(worker, None)
+                self.arrived.pop(worker, None)
 
             def log_event(self, topic: str, msg: object) -> None:
                 if topic != "all" or not isinstance(msg, dict) or msg.get("action") != "remove-worker":
                     return
                 state = self.states.pop(msg.get("worker"), None)
+                arrived = self.arrived.pop(msg.get("worker"), None)
                 if state is None or not msg.get("expected") or \
                         not str(msg.get("stimulus_id", "")).startswith(GRACEFUL_CLOSE):
                     return
                 executing = {task.key: float(seconds) for task, seconds in dict(state.executing).items()}
                 if executing:
-                    self.retired(executing)
+                    self.retired(executing, None if arrived is None else time.monotonic() - arrived)
 
         _retirements_class = _Retirements
     return _retirements_class
@@ -596,15 +611,19 @@ class SlurmExecutor(_DaskExecutor):
             scheduler.add_plugin(retirements_plugin()(scheduler, self._retired),
                                  name=f"{self._plugin_name()}-retirements")
 
-    def _retired(self, executing: dict) -> None:
+    def _retired(self, executing: dict, age: float | None = None) -> None:
         """A worker job retired for its lifetime while executing the chunks ``executing`` (key: seconds each had
-        run on it); on the scheduler's event loop. Each of ours in flight that had run for at least half the
-        shortest lifetime is counted (:meth:`_give_up_outlived` ends it): an evaluation of under half the lifetime
-        is never counted, however often a worker retires under it late in its life."""
+        run on it), ``age`` seconds after it connected (None: not known); on the scheduler's event loop. Each of ours
+        in flight that had run for at least half the shortest lifetime, and for about the worker's whole life (it
+        started within :data:`LIFETIME_SLACK` of the worker's arrival), is counted (:meth:`_give_up_outlived` ends
+        it): an evaluation of under half the lifetime is never counted, and neither is one a worker took up late in
+        its life, which may fit the life of a fresh one (a review: one of 0.8 lifetimes landing twice on workers
+        with 0.5 to 0.8 lifetimes left was failed, though it fit a fresh worker job)."""
         least = (self._lifetime - self._stagger) / 2
+        slack = lifetime_slack(self._lifetime)
         with self._lost_lock:
             for key, seconds in executing.items():
-                if key in self._chunks and seconds >= least:
+                if key in self._chunks and seconds >= least and (age is None or seconds >= age - slack):
                     self._outlived.setdefault(key, []).append(seconds)
 
     def _give_up_outlived(self) -> list[Outcome]:
