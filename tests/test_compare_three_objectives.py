@@ -19,6 +19,7 @@ import pytest
 
 from l2l.analysis.best import front_candidates, ranked
 from l2l.analysis.hypervolume import hypervolume, hypervolume_3d, hypervolume_curve
+from l2l.numbers import number
 from l2l.objectives import Objective
 from l2l.plot.data import RunData
 
@@ -171,7 +172,7 @@ def test_compare_draws_and_tabulates_the_volume_of_three_objectives(runs, figure
     table = _table(runs, list(MINIMIZED))
     assert table["hypervolume"].to_numpy() == pytest.approx(expected, rel=1e-12)
     note = hypervolume_note(runs, list(MINIMIZED))
-    assert "the volume the front dominates" in note and f"c={reference[2]:.4g}" in note
+    assert "the volume the front dominates" in note and f"c={number(reference[2])}" in note
 
 
 def test_the_legends_below_the_axes_leave_their_x_labels_visible(figure):

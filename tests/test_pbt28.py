@@ -10,6 +10,7 @@ import pytest
 
 import l2l
 from l2l.errors import TrajectoryError
+from l2l.numbers import number
 
 TARGET = np.array([1.0, -2.0, 0.5])
 
@@ -147,4 +148,4 @@ def test_the_lineage_plot_keeps_one_row_per_member_and_names_the_final_trials(tm
     finals = l2l.lineage(path)["member"].unique()
     best = l2l.best(path)
     assert sorted(label.split()[0] for label in labels) == sorted(str(m) for m in finals)
-    assert f"{best.trial} (best, loss {best.value:.4g})" in labels
+    assert f"{best.trial} (best, loss {number(best.value)})" in labels

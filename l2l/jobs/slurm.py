@@ -631,8 +631,10 @@ class SlurmExecutor(_DaskExecutor):
         (which would run them again on the next worker job, for ever, a job paid for each time): a chunk of one
         becomes a failed outcome whose error names the lifetime and what to change, each run counted as an
         attempt; a chunk of several is sent again as chunks of one (its evaluations may fit one by one)."""
+        if not getattr(self, "_outlived", None):  # (none: the usual case, also before start() made the lock)
+            return []
         with self._lost_lock:
-            keys = [key for key, runs in getattr(self, "_outlived", {}).items() if len(runs) >= LIFETIME_LOSSES]
+            keys = [key for key, runs in self._outlived.items() if len(runs) >= LIFETIME_LOSSES]
         outcomes: list[Outcome] = []
         for key in keys:
             with self._lost_lock:

@@ -292,7 +292,10 @@ def missing_note(path: str | os.PathLike) -> str:
     from l2l.errors import command, shown
 
     said = f"{shown(path)}: no such file"
-    if not lock_path(path).exists():
+    try:
+        if not lock_path(path).exists():
+            return said
+    except ValueError:  # a name no file can have (a NUL byte): no lock either
         return said
     info, alive = holder(path), writer_alive(path)
     if info is None:
