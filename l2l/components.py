@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
+import dataclasses
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping
 
@@ -66,7 +67,15 @@ def with_function(config: RunConfig, function: Callable[..., Any] | None) -> Run
     if config.simulator.options.get("callable") and stored != given:  # said by each run (once a process, before)
         from l2l.outcomes import warn
         warn(f"l2l: warning: this run's simulator was {stored}; it goes on with {given}")
-    options = {k: v for k, v in config.simulator.options.items() if k in ("kwargs", "multi_fidelity")}
+    from l2l.simulators.python import PythonFunction
+
+    known = {f.name for f in dataclasses.fields(PythonFunction)} | {"callable"}
+    unknown = {k: v for k, v in config.simulator.options.items() if k not in known}
+    if unknown:  # the python simulator's one-line refusal (did you mean ...); before, dropped without a word
+        SIMULATORS.instantiate(PythonFunction, "python", unknown)
+    # (path and function name a module: the function passed replaces them)
+    options = {k: v for k, v in config.simulator.options.items()
+               if k in ("kwargs", "multi_fidelity", "checkpoint_limit_mb")}
     return replace(config, simulator=Component("python", {"function": given,
                                                           "callable": True, **options}))
 
@@ -147,9 +156,11 @@ def function_needed(simulator: Mapping[str, Any], command: str = "resume", *, cl
 
 def _simulator(config: RunConfig, function: Callable[..., Any] | None, command: str) -> Simulator:
     if function is not None:
-        from l2l.simulators.python import CallableSimulator
-        return CallableSimulator(function, config.simulator.options.get("kwargs") or {},
-                                 config.simulator.options.get("multi_fidelity") or {})
+        from l2l.simulators.python import DEFAULT_CHECKPOINT_LIMIT_MB, CallableSimulator
+
+        options = config.simulator.options
+        return CallableSimulator(function, options.get("kwargs") or {}, options.get("multi_fidelity") or {},
+                                 options.get("checkpoint_limit_mb", DEFAULT_CHECKPOINT_LIMIT_MB))
     needed = function_needed(config.simulator.options, command)
     if needed:
         raise ConfigError(needed)

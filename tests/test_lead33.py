@@ -107,3 +107,30 @@ def test_a_slurm_worker_retiring_under_an_evaluation_it_took_up_late_in_its_life
     executor._retired({"k": 590.0}, age=600.0)  # taken up as the worker arrived: it outlived a whole life
     executor._retired({"k": 330.0}, age=None)  # (an age not known: as before)
     assert executor._outlived == {"k": [590.0, 330.0]}
+
+
+def test_a_function_passed_to_run_keeps_the_configs_checkpoint_limit_and_refuses_an_unknown_option(tmp_path):
+    """With ``l2l.run(config, simulator=f)`` the config's [simulator] options other than kwargs and multi_fidelity
+    were dropped without a word: a typo ('checkpoint_limit' for checkpoint_limit_mb) ran, and a checkpoint_limit_mb
+    the user gave was replaced by the default 64 MiB (the session's fuzzer)."""
+    from l2l.errors import ConfigError
+
+    def train(params, seed, budget, checkpoint=None):
+        return l2l.SimulationResult(objectives={"loss": params["x"] ** 2},
+                                    checkpoint={"w": np.zeros(40_000)})  # 0.3 MiB
+
+    config = {"run": {"name": "f", "seed": 1, "generations": 1},
+              "space": {"x": {"type": "float", "low": -1.0, "high": 1.0}},
+              "optimizer": {"name": "random", "population_size": 2},
+              "simulator": {"name": "python", "checkpoint_limit": 0.1,
+                            "multi_fidelity": {"name": "steps", "minimum": 1, "maximum": 4}},
+              "objectives": [{"name": "loss", "direction": "minimize"}], "backend": {"name": "serial"}}
+    with pytest.raises(ConfigError, match="^simulator 'python': unknown option 'checkpoint_limit' \\(did you mean "
+                                          "'checkpoint_limit_mb'\\?\\)"):
+        l2l.run(config, tmp_path / "typo.h5", simulator=train)
+    assert not (tmp_path / "typo.h5").exists()
+    config["simulator"]["checkpoint_limit_mb"] = config["simulator"].pop("checkpoint_limit")
+    path = l2l.run(config, tmp_path / "limit.h5", simulator=train)
+    frame = l2l.load(path)
+    assert (frame["status"] == "failed").all() and frame["error"].str.contains("checkpoint_limit_mb = 0.1").all(), \
+        frame["error"].tolist()  # before: the default 64 MiB held, both succeeded

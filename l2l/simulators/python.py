@@ -9,6 +9,7 @@ import importlib
 import importlib.util
 import inspect
 import io
+import math
 import os
 import site
 import sys
@@ -414,10 +415,14 @@ class CallableSimulator(_Function):
     function: Any = None
     kwargs: dict = None  # type: ignore[assignment]
     multi_fidelity: dict = None  # type: ignore[assignment]
+    checkpoint_limit_mb: float = DEFAULT_CHECKPOINT_LIMIT_MB  # (the config's, dropped before: the default held)
 
     def __post_init__(self) -> None:
         if not callable(self.function):
             raise ConfigError(f"simulator: expected a callable function(params, seed), got {self.function!r}")
+        limit = self.checkpoint_limit_mb
+        if isinstance(limit, bool) or not isinstance(limit, (int, float)) or not 0 < limit < math.inf:
+            raise ConfigError(f"simulator 'python': checkpoint_limit_mb must be a number > 0, got {limit!r:.60}")
         for key in ("kwargs", "multi_fidelity"):  # (the config's [simulator], unchecked beside a function: dict(3))
             value = getattr(self, key)
             if value is not None and not isinstance(value, Mapping):
