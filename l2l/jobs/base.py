@@ -28,7 +28,7 @@ import numpy as np
 from l2l import parent_death
 from l2l.errors import EvaluationError
 from l2l.provenance import node_name
-from l2l.simulators.base import EvaluationContext, Simulator, as_result
+from l2l.simulators.base import USER_MODULE_DIGEST, USER_MODULE_PREFIX, EvaluationContext, Simulator, as_result
 
 from l2l.results_schema.layout import FAILED, OK, TIMEOUT  # noqa: E402 - the statuses live with the layout
 
@@ -613,7 +613,7 @@ def _error_text(exc: BaseException, params: dict[str, Any]) -> str:
 
 
 #: The prefix of the name a model's module is loaded under (l2l.simulators.python._import).
-_USER_MODULE = re.compile(r"\b_l2l_user_[0-9a-f]{12}_(?=\w)")
+_USER_MODULE = re.compile(rf"\b{USER_MODULE_PREFIX}[0-9a-f]{{{USER_MODULE_DIGEST}}}_(?=\w)")
 
 
 def evaluate(simulator: Simulator, task: Task, settings: Settings) -> Outcome:

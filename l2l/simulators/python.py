@@ -22,7 +22,8 @@ from typing import Any, Callable, ClassVar, Iterator, Mapping
 
 from l2l.errors import ConfigError
 from l2l.registry import option
-from l2l.simulators.base import Fidelity, SimulationResult, Simulator, as_result
+from l2l.simulators.base import (USER_MODULE_DIGEST, USER_MODULE_PREFIX, Fidelity, SimulationResult, Simulator,
+                                 as_result)
 from l2l.simulators.fidelity_tools import fidelity_from_table, whole_budget
 
 
@@ -144,8 +145,8 @@ def _import(module_name: str, search_path: str | None) -> ModuleType:
         relative = Path(*module_name.split("."))
         for candidate in (folder / relative.with_suffix(".py"), folder / relative / "__init__.py"):
             if candidate.is_file():
-                digest = hashlib.sha1(str(candidate).encode()).hexdigest()[:12]
-                key = f"_l2l_user_{digest}_{module_name.replace('.', '_')}"
+                digest = hashlib.sha1(str(candidate).encode()).hexdigest()[:USER_MODULE_DIGEST]
+                key = f"{USER_MODULE_PREFIX}{digest}_{module_name.replace('.', '_')}"
                 stat = candidate.stat()
                 version = (stat.st_mtime_ns, stat.st_size)
                 if key in sys.modules and getattr(sys.modules[key], "__l2l_version__", version) != version:
