@@ -30,12 +30,12 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, Locator, LogLocator, MaxNLocator, NullFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
 from l2l.errors import TrajectoryError
 from l2l.objectives import Objective
 from l2l.plot.data import RunData, label, load_run
-from l2l.plot.panels import fitting, label_ticks, number
+from l2l.plot.panels import SizedLocator, fitting, label_ticks, number
 from l2l.results_schema.layout import CURVE_PREFIX
 from l2l.results_schema.lineage import schedules
 from l2l.results_schema.reader import Trajectory
@@ -257,21 +257,15 @@ def geometric(budgets: list[float]) -> bool:
     return bool(np.std(ratios) / np.mean(ratios) < np.std(steps) / np.mean(steps))
 
 
-class FittingTicks(Locator):
+class FittingTicks(SizedLocator):
     """matplotlib's ticks of an axis, as many as their labels (:func:`~l2l.plot.panels.number`) fit side by side at
     the axes' size when drawn: on a linear axis the most of round steps (0, 100,000, 200,000 ...), on a log one
     every decade or every second, third ... (:func:`~l2l.plot.panels.fitting`). Before, an axis of two rungs
     200,000 and 400,000 steps in the overview's panel was ticked every 50,000, and its labels ran together
     (``50,000100,000150,000``)."""
 
-    def __call__(self) -> list[float]:
-        low, high = self.axis.get_view_interval()
-        return self.tick_values(low, high)
-
     def tick_values(self, vmin: float, vmax: float) -> list[float]:
-        low, high = sorted((float(vmin), float(vmax)))
-        axes = self.axis.axes
-        width = axes.bbox.width / axes.figure.dpi
+        low, high, width = self.span(vmin, vmax)
         if self.axis.get_scale() == "log":
             ticks = [float(t) for t in LogLocator(numticks=12).tick_values(low, high)]
             return fitting(ticks, [number(t) for t in ticks], low, high, True, width) or ticks

@@ -493,7 +493,21 @@ def fitting(positions: Sequence[float], texts: Sequence[str], low: float, high: 
     return [inside[0][0]]
 
 
-class FittingLocator(Locator):
+class SizedLocator(Locator):
+    """A locator that chooses its ticks for the axes' size when drawn (:meth:`span`): :class:`FittingLocator` and
+    the learning curves' ``FittingTicks``."""
+
+    def __call__(self) -> list[float]:
+        low, high = self.axis.get_view_interval()
+        return self.tick_values(low, high)
+
+    def span(self, vmin: float, vmax: float) -> tuple[float, float, float]:
+        """The view's (low, high) in order and the axes' width in inches."""
+        axes = self.axis.axes
+        return *sorted((float(vmin), float(vmax))), axes.bbox.width / axes.figure.dpi
+
+
+class FittingLocator(SizedLocator):
     """Ticks at ``positions``: the major ones where their labels (``texts``) fit, as :func:`fitting` chooses them
     for the axes' size when drawn (an overview's panel is narrower than a figure of its own), the minor ones
     (``labelled`` False) at the others, so that every budget keeps a tick."""
@@ -505,15 +519,10 @@ class FittingLocator(Locator):
         self.labelled = labelled
         self.from_top = from_top
 
-    def __call__(self) -> list[float]:
-        low, high = self.axis.get_view_interval()
-        return self.tick_values(low, high)
-
     def tick_values(self, vmin: float, vmax: float) -> list[float]:
-        low, high = sorted((float(vmin), float(vmax)))
-        axes = self.axis.axes
-        chosen = fitting(self.positions, self.texts, low, high, self.axis.get_scale() == "log",
-                         axes.bbox.width / axes.figure.dpi, self.from_top)
+        low, high, width = self.span(vmin, vmax)
+        chosen = fitting(self.positions, self.texts, low, high, self.axis.get_scale() == "log", width,
+                         self.from_top)
         if self.labelled:
             return chosen
         return [p for p in self.positions if low <= p <= high and p not in chosen]
