@@ -476,6 +476,9 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".", *,
     if unknown:
         raise ConfigError(f"unknown key run.{unknown[0]!r}; allowed: {', '.join(RUN_KEYS)}"
                           f"{foreign.run_key_hint(str(unknown[0]))}")  # Optuna's n_trials, n_jobs, direction
+    # None (a mapping's, l2l.run({"run": {"timeout": args.timeout}})) is the key left out, for every key: its
+    # default, as l2l.resume(FILE, timeout=None) keeps the run's; TOML has no None
+    run = {key: value for key, value in run.items() if value is not None}
     name = run.get("name", "run")
     if not isinstance(name, str) or not name or not all(c.isascii() and (c.isalnum() or c in "-_.") for c in name) \
             or name[0] in ".-":
@@ -593,10 +596,8 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".", *,
         timeout=float(timeout) or None, penalty=penalty, mode=mode, base_dir=base_dir, policy=policy,
         compute=float(compute), reevaluate=reevaluate, inherit=inherit,
         checkpoints=_checkpoints_option(run.get("checkpoints", "auto")), target=target,
-        # None (a mapping's, l2l.run({...})) is the key left out: the default, as l2l.resume(FILE,
-        # stop_after_failures=None) keeps the run's; TOML has no None
         stop_after_failures=_int("stop_after_failures", run["stop_after_failures"], 0)
-        if run.get("stop_after_failures") is not None else None,
+        if "stop_after_failures" in run else None,
         initial_points=initial_points.parse(run["initial_points"], space) if "initial_points" in run else ())
 
 

@@ -124,7 +124,7 @@ def finished(tmp_path_factory):
 @pytest.mark.parametrize("section, key, value, words", [
     ("run", None, -1, "[run] must be a table, got -1"),
     ("run", "seed", "abc", "run.seed must be an integer >= 0, got 'abc'"),
-    ("run", "generations", None, "run.generations must be an integer >= 1, got None"),
+    ("run", "generations", 0, "run.generations must be an integer >= 1, got 0"),  # None: left out (leftovers34)
     ("space", "x", {"low": "a", "high": 1.0}, "parameter 'x': low must be a number, got 'a'"),
 ])
 @pytest.mark.parametrize("command", [["resume", "--generations", "3"], ["reevaluate", "--top", "1", "--seeds", "1"]])
