@@ -113,6 +113,17 @@ class Commits:
                 and getattr(writer, "deltas", False) and not writer.wants_full_state()
                 and all(o.trial >= 0 and str(o.trial) in self.trials for o in batch))
 
+    def _categorical_choices(self, batch) -> list[dict]:
+        """The values of the space's categorical parameters (more than one choice) each outcome of ``batch`` was
+        evaluated at (noted as each was recorded; [] where there are none, or one was not noted)."""
+        codes = self.__dict__.pop("first_codes", {})
+        space = self.problem.space
+        names = [p.name for p in space if len(getattr(p, "choices", ())) > 1]
+        if not names or any(id(outcome) not in codes for outcome in batch):
+            return []
+        return [{name: value for name, value in space.decode(np.asarray(codes[id(outcome)], dtype=float)).items()
+                 if name in names} for outcome in batch]
+
     def write_pending(self) -> None:
         """Append the buffered rows and write the commit taken by :meth:`commit`, if one waits."""
         if self.pending is None:
@@ -130,7 +141,7 @@ class Commits:
             refuse_missing_objectives(batch, self.writer, resumed=generation > 0)
             choices = [c for p in self.problem.space if len(getattr(p, "choices", ())) > 1 for c in p.choices]
             refuse_nest_name_errors(batch, self.writer, resumed=generation > 0, names=self.problem.space.names,
-                                    choices=choices)
+                                    choices=choices, chosen=self._categorical_choices(batch))
         else:  # a later segment's curve (a continued one's, made from a checkpoint) may be the first out of order
             check_curve_order(batch, self.writer)
         # NaN/inf points, a value at the budget other than the objective: one warning line a session for each

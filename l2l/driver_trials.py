@@ -182,6 +182,8 @@ class Trials:
         if not reused:
             self.buffer.append((outcome, record["code"]))
         self.batch.append(outcome)
+        if not self.objectives_checked:  # its parameters, for the checks of the session's first commit
+            self.__dict__.setdefault("first_codes", {})[id(outcome)] = record["code"]
         if self.policy.multi_fidelity:
             # a failure before any success scores -inf, below every success (0.0 ranked it first in the
             # model-based policy's order); policies never promote or continue a failed segment either way

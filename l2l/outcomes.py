@@ -117,7 +117,8 @@ _NEST_NAME_ERROR = re.compile(r"\bNESTErrors\.(" + "|".join(NEST_NAME_ERRORS) + 
 
 
 def refuse_nest_name_errors(outcomes: list[Outcome], writer, resumed: bool = False,
-                            names: list[str] | tuple[str, ...] = (), choices: tuple = ()) -> None:
+                            names: list[str] | tuple[str, ...] = (), choices: tuple = (),
+                            chosen: list[dict] | None = None) -> None:
     """End the run with a ConfigError if every evaluation of the first generation failed with the same NEST error
     of a name NEST does not know (:data:`NEST_NAME_ERRORS`), from the ``nest``, ``python`` or ``command``
     simulator: every later evaluation would fail the same way. Before, the run went on to its budget or
@@ -127,11 +128,16 @@ def refuse_nest_name_errors(outcomes: list[Outcome], writer, resumed: bool = Fal
     passing ``params`` on, ``nest.Create(model, params=params)``, with ``tau_mem`` in [space] for NEST's ``tau_m``)
     is named as the space's. ``choices``: the space's categorical choices; a name NEST does not know that is one of
     them (``nest.Create(params["neuron"])``) fails that choice's evaluations only: not refused (under ``asha`` the
-    first commit may be one evaluation)."""
+    first commit may be one evaluation). ``chosen``: each failed evaluation's categorical parameters (more than one
+    choice) and their values; where every one chose the same value of one of them, the error may be that choice's
+    (``nest.Create(params["neuron"], params={"a": params["a"]})``, ``a`` taken by ``aeif_cond_alpha`` but not by
+    ``iaf_psc_alpha``): not refused either."""
     from l2l.driver_failures import reason_of
 
     if not outcomes or any(o.ok for o in outcomes):
         return
+    if chosen and any(len({repr(c.get(name)) for c in chosen}) == 1 for name in chosen[0]):
+        return  # the other choices may run (a first commit of ONE evaluation under asha: every value is shared)
     reasons = {reason_of(o.status, o.error) for o in outcomes}
     found = _NEST_NAME_ERROR.search(reasons.pop()) if len(reasons) == 1 else None
     unknown = re.search(r"/?(\S+) is not a known model name|with name (\S+) does not exist", found.group(0)) \

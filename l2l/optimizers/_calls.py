@@ -158,7 +158,7 @@ def _tell_partial(fn: Callable) -> Callable:
         _problem(self, problem, "tell_partial")
         _state(self, state, "tell_partial")
         candidates, scores, _ = told(self, problem, candidates, scores, None, "tell_partial")
-        if np.asarray(budgets).dtype.kind == "b":  # True read as a budget of 1
+        if _booleans(budgets):  # True read as a budget of 1
             raise ConfigError(f"{_who(self, 'tell_partial')}: budgets must be numbers (the fidelity each result was "
                               f"reached at), got booleans")
         budgets = _numbers(self, budgets, "budgets", "tell_partial")
@@ -181,9 +181,19 @@ def _tell_partial(fn: Callable) -> Callable:
     return tell_partial
 
 
+def _booleans(values: Any) -> bool:
+    """Whether ``values`` are booleans, or a list of numbers holds one (``[True, 3.0]``: numpy makes it 1.0)."""
+    if isinstance(values, (list, tuple)):
+        return any(isinstance(value, (bool, np.bool_)) for value in values)
+    return getattr(values, "dtype", np.dtype(float)).kind == "b" or isinstance(values, (bool, np.bool_))
+
+
 def _numbers(optimizer: Any, values: Any, what: str, call: str = "tell") -> np.ndarray:
     """``values`` as an array of floats, or one line naming the first value that is no number."""
-    array = None if values is None else np.asarray(values)
+    try:
+        array = None if values is None else np.asarray(values)
+    except ValueError:  # a ragged list ([1, [2, 3]]): numpy's 'inhomogeneous shape' error
+        array = np.asarray(values, dtype=object)
     if array is None or array.dtype.kind not in "biuf":
         if array is None or array.ndim == 0:
             given = f"{type(values).__name__} {values!r:.40}"

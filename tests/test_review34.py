@@ -1,0 +1,65 @@
+"""Review of session 33's last commits (review34): what they got wrong nearby, each case failing on the commit it
+names."""
+
+from __future__ import annotations
+
+import l2l
+
+
+class UnaccessedDictionaryEntry(Exception):
+    """As PyNEST's exception is named (``NESTErrors.UnaccessedDictionaryEntry``)."""
+
+
+UnaccessedDictionaryEntry.__module__ = "NESTErrors"
+
+#: Run seeds whose first generation (2) both chose iaf_psc_alpha.
+SEEDS = (1, 8)
+
+
+def adaptive_only(params, seed):
+    """``nest.Create(params["neuron"], params={"a": params["a"]})``: ``a`` is a parameter of aeif_cond_alpha only."""
+    if params["neuron"] == "iaf_psc_alpha":
+        raise UnaccessedDictionaryEntry("Unaccessed elements in params, in function Create: a")
+    return float((params["a"] - 2.0) ** 2)
+
+
+def test_a_nest_parameter_one_choice_of_model_lacks_fails_that_choice_only_and_is_not_refused(tmp_path):
+    # d229976/148340d: a first generation whose evaluations all chose iaf_psc_alpha failed alike with NEST's
+    # UnaccessedDictionaryEntry, and the run was refused ('fails every evaluation whatever its parameters', exit 2),
+    # though aeif_cond_alpha takes 'a' (148340d spared only a model name that is itself a choice)
+    for seed in SEEDS:
+        config = {"run": {"seed": seed, "generations": 2},
+                  "space": {"a": {"low": 0.0, "high": 4.0},
+                            "neuron": {"type": "categorical", "choices": ["aeif_cond_alpha", "iaf_psc_alpha"]}},
+                  "optimizer": {"name": "random", "population_size": 2}, "objectives": [{"name": "value"}],
+                  "simulator": {"name": "python"}, "backend": {"name": "serial"}}
+        rows = l2l.load(l2l.run(config, tmp_path / f"run{seed}.h5", simulator=adaptive_only))
+        first = rows[rows["generation"] == 0]
+        assert (first["neuron"] == "iaf_psc_alpha").all() and (first["status"] == "failed").all()
+        assert len(rows) == 4 and (rows["status"] == "ok").any()
+
+
+def test_tell_partial_refuses_a_boolean_among_numbers_and_a_ragged_list_in_one_line():
+    # 322c85b refused booleans only as an array of them: a list [True, 3.0, ...] (numpy makes it 1.0) was taken as
+    # a budget of 1, and a ragged list raised numpy's 'inhomogeneous shape' ValueError from the new check
+    import numpy as np
+    import pytest
+
+    from l2l.errors import ConfigError
+    from l2l.optimizers import OPTIMIZERS
+    from l2l.testing.problems import evaluate, mixed_problem
+
+    optimizer = OPTIMIZERS.create("tpe", {"population_size": 4})
+    problem = mixed_problem(1)
+    state = optimizer.init(problem, 3)
+    candidates, state = optimizer.ask(problem, state, 4)
+    candidates = np.array(candidates, dtype=float)
+    scores = np.array(evaluate(problem, candidates)[0], dtype=float)
+    for budgets, said in (([True, 3.0, 3.0, 3.0], "got booleans"), ([3, np.True_, 3, 3], "got booleans"),
+                          ([3.0, [3.0, 9.0], 3.0, 3.0], "budgets must be numbers, got list [3.0, 9.0] at [1]")):
+        with pytest.raises(ConfigError) as refused:
+            optimizer.tell_partial(problem, state, candidates, budgets, scores)
+        message = str(refused.value)
+        assert message.startswith("optimizer 'tpe': tell_partial: budgets must be numbers") and said in message
+        assert "\n" not in message
+    optimizer.tell_partial(problem, state, candidates, [3, 3.0, 9, 27.0], scores)  # numbers: taken
