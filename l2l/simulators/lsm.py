@@ -20,7 +20,11 @@ same at every budget and ``run_to(train_examples)`` equals ``run``; the
 checkpoint holds the reservoir's features of those trials (tasks x
 (train_examples + test_examples) x neurons numbers), the labels and the firing
 rates, so continuing refits only the readouts (exact, and cheap: the cost of a
-first segment is the reservoir, whatever its budget). Curves: every name in
+first segment is the reservoir, whatever its budget). A candidate continued with
+other parameters than its checkpoint's (a policy that explores on the way, ``pbt``
+or ``pb2``, or ``run.inherit``) gets its reservoir simulated again with them, on
+the checkpoint's tasks (the seed it holds): a segment's score is always that of
+the parameters it ran with. Curves: every name in
 ``produces`` at every whole number of examples (the rates are the same at
 every budget: the reservoir does not change with K).
 
@@ -32,6 +36,7 @@ docs/simulators.md.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, ClassVar, Mapping
 
@@ -177,7 +182,8 @@ class LiquidStateMachine(Simulator):
                          for t in tasks],
                 "rates": {"firing_rate": float(spikes.mean() * 1e3),
                           "firing_rate_exc": float(spikes[:, :, :self.n_exc].mean() * 1e3),
-                          "firing_rate_inh": float(spikes[:, :, self.n_exc:].mean() * 1e3)}}
+                          "firing_rate_inh": float(spikes[:, :, self.n_exc:].mean() * 1e3)},
+                "seed": int(seed), "parameters": _fingerprint(m)}
 
     def _score(self, state: dict[str, Any], k: int) -> SimulationResult:
         """Each task's readout learnt from its first ``k`` training trials, tested on its test trials."""
@@ -224,7 +230,15 @@ class LiquidStateMachine(Simulator):
         """
         budget = whole_budget(self.fidelity(), budget, "lsm")
         start = segment_start(checkpoint, budget, "lsm")
-        state = self._simulate(self.model(params), seed) if checkpoint is None else self._restore(checkpoint)
+        model = self.model(params)
+        if checkpoint is None:
+            state = self._simulate(model, seed)
+        else:
+            state = self._restore(checkpoint)
+            if state["parameters"] is not None and state["parameters"] != _fingerprint(model):
+                # other parameters than the checkpoint's reservoir had (pbt's or pb2's explore, run.inherit): the
+                # readouts of that reservoir would score the old parameters under the new ones' names
+                state = self._simulate(model, state["seed"])
         points: dict[str, list] = {name: [] for name in self.produces}
         for k in range(int(start) + 1, budget + 1):
             if k >= 2:  # a readout needs two examples
@@ -245,7 +259,10 @@ class LiquidStateMachine(Simulator):
                      "classes": [int(c) for c in checkpoint["classes"]],
                      "labels": np.asarray(checkpoint["labels"], dtype=np.int64),
                      "bits": [np.asarray(b, dtype=np.int64) for b in checkpoint["bits"]],
-                     "rates": {key: float(v) for key, v in checkpoint["rates"].items()}}
+                     "rates": {key: float(v) for key, v in checkpoint["rates"].items()},
+                     # (checkpoints before December 2026 have neither: they are continued as they are)
+                     "seed": int(checkpoint["seed"]) if "seed" in checkpoint else None,
+                     "parameters": str(checkpoint["parameters"]) if "parameters" in checkpoint else None}
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ValueError(f"simulator 'lsm': the checkpoint is incomplete or damaged ({exc!r})") from None
         per_task = self.train_examples + self.test_examples
@@ -287,3 +304,9 @@ class LiquidStateMachine(Simulator):
 
 
 __all__ = ["LiquidStateMachine", "EXPLORABLE", "PER_NEURON"]
+
+
+def _fingerprint(model: Mapping[str, Any]) -> str:
+    """The model parameters a reservoir was simulated with, as a string a checkpoint holds (floats exact)."""
+    return json.dumps({key: None if value is None else np.asarray(value, dtype=float).tolist()
+                       for key, value in model.items()}, sort_keys=True)

@@ -1,0 +1,35 @@
+"""Persona trial 34a: a computational neuroscientist using the built-in spiking and event-based inner loops.
+
+What such a user met: ``pbt`` on ``lsm`` ran without a word, but a member that copied another's checkpoint and
+perturbed its parameters was scored on the reservoir simulated with the donor's parameters (lsm continues by
+refitting readouts), so every exploited member reported its donor's error under its own parameters.
+"""
+
+from __future__ import annotations
+
+from l2l.simulators.lsm import LiquidStateMachine
+
+SMALL = dict(n_exc=16, n_inh=4, n_inputs=8, tasks=1, kinds=("pattern",), train_examples=6, test_examples=12)
+QUIET = {"J_EE": 0.0, "J_EI": 0.0, "J_IE": 0.0, "J_II": 0.0, "input_gain": 1.0, "noise_rate": 0.0}
+DRIVEN = {"J_EE": 4.0, "J_EI": 4.0, "J_IE": 8.0, "J_II": 8.0, "input_gain": 16.0, "noise_rate": 200.0}
+
+
+def test_an_lsm_candidate_continued_with_other_parameters_is_scored_on_a_reservoir_with_them():
+    lsm = LiquidStateMachine(**SMALL)
+    for seed in (1, 2, 3):
+        donor = lsm.run_to(QUIET, seed, 3, None)
+        continued = lsm.run_to(DRIVEN, seed + 100, 6, donor.checkpoint)
+        fresh = lsm.run_to(DRIVEN, seed, 6, None)  # the donor's tasks (its seed), the new parameters
+        assert continued.objectives == fresh.objectives
+        assert continued.metrics["firing_rate"] == fresh.metrics["firing_rate"]
+        assert continued.metrics["firing_rate"] != donor.metrics["firing_rate"]
+
+
+def test_an_lsm_candidate_continued_with_its_own_parameters_still_only_refits_its_readouts(monkeypatch):
+    lsm = LiquidStateMachine(**SMALL)
+    first, whole = lsm.run_to(DRIVEN, 5, 3, None), lsm.run(DRIVEN, 5)
+    simulated = []
+    monkeypatch.setattr(LiquidStateMachine, "_simulate", lambda self, m, seed: simulated.append(seed))
+    continued = lsm.run_to(dict(DRIVEN), 5, 6, first.checkpoint)
+    assert simulated == []
+    assert continued.objectives == whole.objectives
