@@ -15,7 +15,8 @@ Where l2l needs a folder in the temp folder (Dask's scratch space, Python's ``mu
 ``command`` simulator's working directories outside a run), it makes one of the process's own (:func:`private_folder`,
 ``mkdtemp``: a random name, mode 0700), removed as the process exits; a process killed before (kill -9, the OOM
 killer) leaves it, and the next l2l process of the user on the host removes it, once no process holds its lock
-(:func:`hold`, :func:`sweep`).
+(:func:`hold`, :func:`sweep`). It is made under a name that says it is being made (``l2l-dask-making-XXXXXXXX``) and
+takes its own once locked (:func:`new_folder`): one a process killed in between left is removed a minute later.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import socket
 import stat
 import tempfile
 import threading
+import time
 from typing import Callable
 
 from l2l.errors import TrajectoryError
@@ -86,6 +88,11 @@ SWEPT_PREFIXES = ("l2l-command-", "l2l-pymp-")
 #: The name of the lock file in such a folder: locked by its process while it lives, it holds the host's name.
 LOCK_NAME = ".lock"
 
+#: The mark in the name of a folder being made (``<prefix>making-XXXXXXXX``, :func:`new_folder`), and the age in
+#: seconds after which such a folder is a killed process's: making one takes microseconds.
+MAKING = "making-"
+MAKING_SECONDS = 60.0
+
 _held: list[int] = []  # the descriptors of this process's locks (kept open: a lock lives as long as its descriptor)
 _multiprocessing_lock = threading.Lock()
 
@@ -99,13 +106,40 @@ def private_folder(prefix: str, at_exit: Callable[[str], None] | None = None) ->
     folder, and the next process that makes one removes it (:func:`sweep`), with the leftovers of every prefix of
     SWEPT_PREFIXES.
     """
-    folder, owner = tempfile.mkdtemp(prefix=prefix), os.getpid()
+    (folder, descriptor), owner = new_folder(prefix), os.getpid()
     atexit.register(lambda: os.getpid() == owner and (at_exit or _remove_tree)(folder))
-    descriptor = hold(folder)
     if descriptor is not None:
         _held.append(descriptor)
         sweep(folder, SWEPT_PREFIXES)
     return folder
+
+
+def new_folder(prefix: str, lock: bool = True) -> tuple[str, int | None]:
+    """A new folder ``<prefix>XXXXXXXX`` in the temp folder, made by ``mkdtemp`` (mode 0700), and the descriptor of
+    its lock (:func:`hold`; None without ``lock``, or where the lock cannot be taken: the folder is never swept then).
+
+    It is made as ``<prefix>making-XXXXXXXX`` and renamed once its lock is held, so that no folder of ours is ever
+    without its lock under its own name: a process killed between ``mkdtemp`` and the lock left one that no sweep
+    removed (a folder without a lock may be kept on purpose); one with the mark :data:`MAKING` older than
+    :data:`MAKING_SECONDS` is removed by :func:`sweep`. Raises OSError as ``mkdtemp`` does."""
+    error: OSError | None = None
+    for _ in range(3):  # (again where another process took the name, or swept a folder whose making was stopped)
+        making = tempfile.mkdtemp(prefix=prefix + MAKING)
+        descriptor = hold(making) if lock else None
+        parent, name = os.path.split(making)
+        folder = os.path.join(parent, prefix + name[len(prefix + MAKING):])
+        try:
+            if os.path.lexists(folder):  # (rename would replace an empty folder there)
+                raise FileExistsError(folder)
+            os.rename(making, folder)
+            return folder, descriptor
+        except OSError as exc:
+            error = exc
+            if descriptor is not None:
+                os.close(descriptor)
+            shutil.rmtree(making, ignore_errors=True)
+    assert error is not None
+    raise error
 
 
 def _remove_tree(folder: str) -> None:
@@ -135,7 +169,8 @@ def sweep(folder: str, prefixes: tuple[str, ...]) -> None:
 
     Left: a folder without LOCK_NAME (being made, or kept on purpose: a failed evaluation's working directory to
     look into), one whose lock names another host (a temp folder shared by hosts, whose locks this host may not
-    see), one whose lock is held (its process runs, or a child it forked), another user's."""
+    see), one whose lock is held (its process runs, or a child it forked), another user's. A folder still named as
+    being made (:func:`new_folder`) whose lock no process holds is removed once it is :data:`MAKING_SECONDS` old."""
     _sweep_in(os.path.dirname(folder), prefixes, folder)
 
 
@@ -161,15 +196,22 @@ def _sweep_in(parent: str, prefixes: tuple[str, ...], keep: str | None = None) -
         return
     for name in names:
         other = os.path.join(parent, name)
+        making = any(name.startswith(prefix + MAKING) for prefix in prefixes)
         try:
             info = os.lstat(other)
             if other == keep or not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
                 continue
+            if making and time.time() - info.st_mtime < MAKING_SECONDS:
+                continue  # (being made now, perhaps on another host)
             probe = os.open(os.path.join(other, LOCK_NAME), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        except OSError:  # no lock (being made, or not ours to judge): left
+        except FileNotFoundError:  # no lock: being made, or kept on purpose; a killed process's if still being made
+            if making:
+                shutil.rmtree(other, ignore_errors=True)
+            continue
+        except OSError:  # not ours to judge: left
             continue
         try:
-            if os.read(probe, 4096) != socket.gethostname().encode():
+            if not making and os.read(probe, 4096) != socket.gethostname().encode():
                 continue  # made on another host: its lock may be held there
             fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:  # held: its process runs

@@ -39,7 +39,6 @@ import pickle
 import queue
 import shutil
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -264,28 +263,27 @@ def local_scratch() -> str | None:
     if not _local_scratch:
         if dask.config.get("temporary-directory", None):
             return None
-        folder, owner = tempfile.mkdtemp(prefix="l2l-dask-"), os.getpid()
+        from l2l.own_files import new_folder
+
+        # locked as it is made (own_files.new_folder), unless Dask's file locking is off (see _hold_and_sweep)
+        folder, descriptor = new_folder("l2l-dask-", lock=dask.config.get("distributed.worker.use-file-locking", True))
+        owner = os.getpid()
         atexit.register(lambda: os.getpid() == owner and shutil.rmtree(folder, True))  # (not by a forked child)
         _local_scratch.append(folder)
-        _hold_and_sweep(folder)
+        _hold_and_sweep(folder, descriptor)
     return _local_scratch[0]
 
 
-def _hold_and_sweep(folder: str) -> None:
-    """Lock ``folder``'s ``.lock`` for the life of this process (the descriptor is kept), then remove the folders
+def _hold_and_sweep(folder: str, descriptor: int | None) -> None:
+    """Keep ``folder``'s lock (``descriptor``) for the life of this process, then remove the folders
     ``l2l-dask-*`` beside it of this user whose lock no process holds, and the other leftovers of killed l2l
     processes (l2l.own_files.sweep: ``l2l-pymp-*``, ``l2l-command-*``). Nothing is removed where Dask's
     ``distributed.worker.use-file-locking`` is off (a file system whose locks other hosts do not see), as Dask
     removes nothing in its own folder there. The lock names this host: a folder made on another host of a shared
     temp folder (whose lock this host may not see) is left."""
-    import dask
+    from l2l.own_files import SWEPT_PREFIXES, sweep
 
-    from l2l.own_files import SWEPT_PREFIXES, hold, sweep
-
-    if not dask.config.get("distributed.worker.use-file-locking", True):
-        return
-    descriptor = hold(folder)
-    if descriptor is None:
+    if descriptor is None:  # (not taken where Dask's file locking is off)
         return
     _scratch_locks.append(descriptor)
     sweep(folder, ("l2l-dask-", *SWEPT_PREFIXES))
