@@ -63,3 +63,30 @@ def test_tell_partial_refuses_a_boolean_among_numbers_and_a_ragged_list_in_one_l
         assert message.startswith("optimizer 'tpe': tell_partial: budgets must be numbers") and said in message
         assert "\n" not in message
     optimizer.tell_partial(problem, state, candidates, [3, 3.0, 9, 27.0], scores)  # numbers: taken
+
+
+def test_a_run_written_beside_a_file_put_in_its_place_keeps_its_checkpoints_readable(tmp_path, capsys):
+    # 8ad9a35/0c392f8: the run lands in run.recovered.h5, whose rows reference run.recovered.h5.checkpoints; its
+    # checkpoints stayed in run.h5.checkpoints, so every one read as missing (l2l validate: 'cannot be read: its file
+    # ... is missing'), and a resume could continue no member
+    import copy
+
+    from test_persona33a import CONFIG, _learner
+
+    out = tmp_path / "run.h5"
+    calls = []
+
+    def replacing(params, seed, budget, checkpoint=None):
+        if not calls and out.exists():
+            out.unlink()
+            out.write_text("someone else's")
+        calls.append(budget)
+        return _learner(params, seed, budget, checkpoint)
+
+    config = copy.deepcopy(CONFIG)
+    config["run"]["checkpoints"] = "beside"  # every checkpoint in the folder beside the file
+    l2l.run(config, out, simulator=replacing)
+    recovered = tmp_path / "run.recovered.h5"
+    assert out.read_text() == "someone else's" and l2l.validate(recovered) == []
+    line, = [line for line in capsys.readouterr().err.splitlines() if "was replaced" in line]
+    assert line.endswith(f"written back to {recovered}, its checkpoints linked to it as {recovered}.checkpoints")

@@ -97,9 +97,11 @@ def _descriptor_if_unlinked(file: h5py.File, path: Path) -> int | None:
     return None if (there.st_dev, there.st_ino) == (mine.st_dev, mine.st_ino) else os.dup(handle)
 
 
-def _write_back(descriptor: int, path: Path) -> None:
+def _write_back(descriptor: int, path: Path, folder: Path | None = None) -> None:
     """Write the closed trajectory ``descriptor`` holds to ``path`` if that is free, else beside it
-    (``NAME.recovered.h5``, else ``NAME.recovered2.h5``, ...), never over a file; one line on stderr says which."""
+    (``NAME.recovered.h5``, else ``NAME.recovered2.h5``, ...), never over a file; one line on stderr says which.
+    ``folder``: the run's checkpoint folder, which a file written beside finds through a link of its own name
+    (its rows reference ``NAME.recovered.h5.checkpoints``: every checkpoint was missing there)."""
     import shutil
     import sys
 
@@ -127,7 +129,20 @@ def _write_back(descriptor: int, path: Path) -> None:
         return
     print(f"l2l: warning: {path} {how} while this run wrote it (by another process? a script's own code outside "
           f"if __name__ == '__main__': runs again in every local worker as it starts); the run's file is written "
-          f"back to {target}", file=sys.stderr)
+          f"back to {target}{_link_checkpoints(folder, target) if target != path else ''}", file=sys.stderr)
+
+
+def _link_checkpoints(folder: Path | None, target: Path) -> str:
+    """Link the checkpoint folder ``folder`` of a run written back to ``target`` (another name) as ``target``'s;
+    what the warning line adds about it ('' without a folder)."""
+    if folder is None or not folder.is_dir():
+        return ""
+    link = checkpoint_store.folder_of(target)
+    try:
+        os.symlink(os.path.relpath(folder, link.parent), link)
+    except OSError:  # (a folder of that name left there, or no links on this file system)
+        return f"; its checkpoints are in {folder}: put them at {link}"
+    return f", its checkpoints linked to it as {link}"
 
 
 def _table(rows: Sequence[Mapping[str, Any]], names: Sequence[str]) -> np.ndarray:
@@ -273,7 +288,7 @@ class TrajectoryWriter:
             self._file.close()
             self._file = None
             if kept is not None:
-                _write_back(kept, self.path)
+                _write_back(kept, self.path, getattr(getattr(self, "_store", None), "root", None))
         if getattr(self, "_own_lock", False):
             self._lock.release()
 
