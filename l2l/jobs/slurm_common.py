@@ -389,11 +389,73 @@ def record_array_job(batch: str | os.PathLike, job_id: str, name: str) -> None:
     """Name the array ``job_id``, whose job name is ``name``, in its batch folder (:data:`JOB_ID_FILE`), for
     :func:`cancel_left_behind`. The name is kept with the id because the run's own may change: a run renamed (its
     file and folder moved to another name) has arrays of its old name in the queue, which the name made from the
-    folder's new one did not match (none was cancelled)."""
+    folder's new one did not match (none was cancelled). The session is named in the run's folder too
+    (:func:`_record_session`)."""
     try:
         (Path(batch) / JOB_ID_FILE).write_text(f"{job_id}\n{name}\n")
     except OSError:
         pass
+    _record_session(Path(batch).parent.parent.parent)  # <run>.work/array/batches/<batch>
+
+
+#: The file of a run's folder (``<run>.work``) naming the session that recorded the SLURM jobs its files name
+#: (:func:`record_array_job`, :func:`record_worker_job`): the folder it wrote them in, its host, process id and
+#: process start, as JSON. A copy of the folder (``cp -r ../a/run.h5 ../a/run.work .``) holds it too, naming the
+#: original: :func:`cancel_left_behind` leaves the jobs of a session alive elsewhere alone.
+SESSION_FILE = ".slurm-session"
+
+
+def _process_start(pid: int) -> str:
+    """When process ``pid`` started (Linux: clock ticks since boot, /proc), so that a process id used again by
+    another process is not taken for it; '' where this system does not say."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rpartition(b")")[2].split()[19].decode()
+    except (OSError, IndexError, UnicodeDecodeError):
+        return ""
+
+
+def _record_session(work: Path) -> None:
+    """Write :data:`SESSION_FILE` in the run's folder ``work``: this process recorded the jobs its files name."""
+    import json
+
+    try:
+        (work / SESSION_FILE).write_text(json.dumps({
+            "folder": os.path.realpath(work), "host": socket.gethostname(), "pid": os.getpid(),
+            "start": _process_start(os.getpid())}) + "\n")
+    except OSError:
+        pass
+
+
+def _alive_elsewhere(work: Path) -> str:
+    """The folder of the live run whose SLURM jobs the files of ``work`` name, where ``work`` is a copy of that
+    run's folder ('' where they are ``work``'s own run's: the folder is the one they were recorded in, or the
+    session that recorded them is dead).
+
+    A session recorded them in another folder: that folder moved here (a run renamed with its folder: gone from
+    there), or ``work`` is a copy of it (still there). In a copy they are that run's jobs while its session is
+    alive (the same host: its process id, started when it was); on another host that cannot be told from here,
+    and they are taken to be its run's all the same. Before, a resume of a copy of a live run's
+    file and folder (one student continuing another's run in a folder of their own) cancelled the live run's
+    worker jobs and arrays as 'left in the queue by a killed session of this run'."""
+    import json
+
+    try:
+        said = json.loads((work / SESSION_FILE).read_text())
+        folder, host, pid, start = str(said["folder"]), str(said["host"]), int(said["pid"]), str(said["start"])
+    except (OSError, ValueError, TypeError, KeyError):  # none (an earlier l2l's folder), or cut short: its own
+        return ""
+    if folder == os.path.realpath(work) or not os.path.isdir(folder):  # its own, or moved here (renamed)
+        return ""
+    if host != socket.gethostname():
+        return folder
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return ""
+    except OSError:  # exists, but is another user's: not the session
+        return ""
+    return folder if _process_start(pid) == start else ""
 
 
 def cancel_left_behind(work_dir: str | os.PathLike) -> list[str]:
@@ -423,7 +485,10 @@ def cancel_left_behind(work_dir: str | os.PathLike) -> list[str]:
     work = Path(work_dir)
     found: dict[str, tuple[list[str], list[Path]]] = {}  # by job name: the ids, the files naming them
     batches = sorted(path for path in work.glob("array/batches/*") if path.is_dir())
-    _name_unrecorded_arrays(batches)
+    if _alive_elsewhere(work):  # a copy of a live run's folder: its jobs are that run's, not this one's to cancel
+        _forget_copied(work, batches)  # (nor are its arrays named by their batch folders' names: that run's too)
+    else:
+        _name_unrecorded_arrays(batches)
     arrays: dict[Path, str] = {}  # batch folder -> its array's id ('' where none is named)
     markers = [batch / JOB_ID_FILE for batch in batches] + sorted(work.glob(f"{WORKER_JOBS}/*"))
     named = _arrays_by_folder(markers)
@@ -488,6 +553,16 @@ def cancel_left_behind(work_dir: str | os.PathLike) -> list[str]:
     return cancelled
 
 
+def _forget_copied(work: Path, batches: Sequence[Path]) -> None:
+    """Remove from ``work``, a copy of a live run's folder (:func:`_alive_elsewhere`), the files naming that run's
+    jobs and session: none of them is this run's (its batch folders are retired as any whose array is gone)."""
+    for marker in [*(batch / JOB_ID_FILE for batch in batches), *work.glob(f"{WORKER_JOBS}/*"), work / SESSION_FILE]:
+        try:
+            marker.unlink()
+        except OSError:
+            pass
+
+
 def _name_unrecorded_arrays(batches: Sequence[Path]) -> None:
     """Name in its :data:`JOB_ID_FILE` the array that squeue lists as started in each of ``batches`` that names
     none (a batch folder of an l2l before 5 December 2026, which recorded no id, or of a session killed before it
@@ -543,7 +618,8 @@ def record_worker_job(work_dir: str | os.PathLike, job_id: str, name: str) -> No
         folder.mkdir(parents=True, exist_ok=True)
         (folder / job_id).write_text(name + "\n")
     except OSError:
-        pass
+        return
+    _record_session(Path(work_dir))
 
 
 def forget_worker_jobs(work_dir: str | os.PathLike) -> None:

@@ -1,0 +1,101 @@
+"""A lab sharing one machine and one cluster account (persona34c, helper-275, session 34).
+
+Three students on one login node, one home folder (one user id) and one SLURM account, at once. Student B
+continues student A's run in a folder of their own (``cp -r ../a/run.h5 ../a/run.work .; l2l resume run.h5``)
+while A's run goes on: B's resume cancelled A's worker jobs and arrays, saying they were 'left in the queue by a
+killed session of this run' (measured on the local SLURM: A's worker job 20681 cancelled, A's run waited for a
+new one). The jobs a run's folder names are now cancelled only where the session that recorded them is not
+alive elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+from slurm_helpers import require_slurm, squeue
+
+from l2l.jobs import slurm_common
+from l2l.jobs.slurm_common import (JOB_ID_FILE, SESSION_FILE, cancel_left_behind, record_array_job,
+                                   record_worker_job)
+
+
+class Queue:
+    """squeue and scancel as a cluster answers them, with the jobs ``queued`` ({id: name}) in its queue."""
+
+    def __init__(self, queued: dict[str, str]):
+        self.queued, self.cancelled = dict(queued), []
+
+    def __call__(self, argv, **_):
+        if argv[0] == "squeue":
+            return "".join(f"{job_id}|{name}\n" for job_id, name in self.queued.items())
+        if argv[0] == "scancel":
+            ids = [arg for arg in argv[1:] if arg.isdigit()]
+            self.cancelled += ids
+            for job_id in ids:
+                self.queued.pop(job_id, None)
+            return ""
+        raise AssertionError(f"unexpected command {argv}")
+
+
+def _students(tmp_path):
+    a, b = tmp_path / "alice", tmp_path / "bob"
+    a.mkdir()
+    b.mkdir()
+    return a / "run.work", b / "run.work"
+
+
+def test_a_resume_of_a_copy_of_a_live_runs_folder_leaves_that_runs_worker_jobs_alone(tmp_path, monkeypatch):
+    alice, bob = _students(tmp_path)
+    record_worker_job(alice, "4242", "l2l-run")  # alice's run (this process) submitted worker job 4242
+    shutil.copytree(alice, bob)  # bob copies her run to continue it in his folder, while hers goes on
+    queue = Queue({"4242": "l2l-run"})
+    monkeypatch.setattr(slurm_common, "call", queue)
+    assert cancel_left_behind(bob) == []  # before: ['4242'], her live worker job cancelled by his resume
+    assert queue.cancelled == [] and not list(bob.glob("slurm-jobs/*"))  # not his: forgotten in his copy
+    assert cancel_left_behind(alice) == ["4242"]  # her own resume (after a kill) still cancels it
+
+
+def test_a_resume_of_a_copy_of_a_live_slurm_array_runs_folder_leaves_its_arrays_alone(tmp_path, monkeypatch):
+    alice, bob = _students(tmp_path)
+    batch = alice / "array" / "batches" / "g00003-0004-77-beef"
+    batch.mkdir(parents=True)
+    record_array_job(batch, "4343", "l2l-run")
+    shutil.copytree(alice, bob)
+    queue = Queue({"4343": "l2l-run"})
+    monkeypatch.setattr(slurm_common, "call", queue)
+    assert cancel_left_behind(bob) == []  # before: ['4343']: her array's tasks cancelled, run again or failed
+    assert queue.cancelled == [] and (batch / JOB_ID_FILE).exists()
+    assert not (bob / "array" / "batches" / batch.name).exists()  # his copy of her batch folder retired
+
+
+def test_a_copy_of_a_killed_runs_folder_still_has_its_left_jobs_cancelled(tmp_path, monkeypatch):
+    alice, bob = _students(tmp_path)
+    record_worker_job(alice, "4242", "l2l-run")
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    text = (alice / SESSION_FILE).read_text().replace(f'"pid": {os.getpid()}', f'"pid": {dead.pid}')
+    (alice / SESSION_FILE).write_text(text)  # her session was killed (kill -9): nobody reads its jobs' results
+    shutil.copytree(alice, bob)
+    queue = Queue({"4242": "l2l-run"})
+    monkeypatch.setattr(slurm_common, "call", queue)
+    assert cancel_left_behind(bob) == ["4242"] and queue.cancelled == ["4242"]
+
+
+@pytest.mark.slurm
+def test_slurm_a_resume_of_a_copied_run_folder_does_not_cancel_the_live_runs_job(tmp_path):
+    require_slurm()
+    alice, bob = _students(tmp_path)
+    done = subprocess.run(["sbatch", "--parsable", "--job-name=l2l-run", "--output=/dev/null", "--wrap=sleep 300"],
+                          capture_output=True, text=True, timeout=30, check=True)
+    job_id = done.stdout.strip().split(";")[0]
+    try:
+        record_worker_job(alice, job_id, "l2l-run")
+        shutil.copytree(alice, bob)
+        assert cancel_left_behind(bob) == []
+        assert [row[0] for row in squeue("--format=%i|%T", f"--jobs={job_id}") if row[1] in ("PENDING", "RUNNING")]
+        assert cancel_left_behind(alice) == [job_id]
+    finally:
+        subprocess.run(["scancel", job_id], capture_output=True, timeout=30)
