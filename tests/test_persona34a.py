@@ -2,11 +2,15 @@
 
 What such a user met: ``pbt`` on ``lsm`` ran without a word, but a member that copied another's checkpoint and
 perturbed its parameters was scored on the reservoir simulated with the donor's parameters (lsm continues by
-refitting readouts), so every exploited member reported its donor's error under its own parameters.
+refitting readouts), so every exploited member reported its donor's error under its own parameters. And an
+``lsm`` option of another engine (``threads`` without NEST, ``codegen_target`` without Brian2) was ignored.
 """
 
 from __future__ import annotations
 
+import pytest
+
+from l2l.cli import main
 from l2l.simulators.lsm import LiquidStateMachine
 
 SMALL = dict(n_exc=16, n_inh=4, n_inputs=8, tasks=1, kinds=("pattern",), train_examples=6, test_examples=12)
@@ -33,3 +37,18 @@ def test_an_lsm_candidate_continued_with_its_own_parameters_still_only_refits_it
     continued = lsm.run_to(dict(DRIVEN), 5, 6, first.checkpoint)
     assert simulated == []
     assert continued.objectives == whole.objectives
+
+
+@pytest.mark.parametrize("option, engine", [('threads = 4', "numpy"), ('codegen_target = "cython"', "nest"),
+                                            ('threads = 2', "brian2")])
+def test_an_lsm_option_of_another_engine_is_refused_in_one_line_not_ignored(tmp_path, capsys, option, engine):
+    config = tmp_path / "lsm.toml"
+    config.write_text(f'[run]\nevaluations = 1\n[space]\nJ_EE = {{ type = "float", low = 0.0, high = 8.0 }}\n'
+                      f'[optimizer]\nname = "random"\n[simulator]\nname = "lsm"\nengine = "{engine}"\n{option}\n'
+                      f'[backend]\nname = "serial"\n')
+    assert main(["run", str(config), "--out", str(tmp_path / "run.h5"), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    key = option.split()[0]
+    assert len(err) == 1 and err[0].startswith(f"l2l: error: simulator 'lsm': option {key!r}"), err
+    assert f"engine is {engine!r}" in err[0], err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lsm.toml"]

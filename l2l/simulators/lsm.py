@@ -119,6 +119,11 @@ class LiquidStateMachine(Simulator):
             raise ConfigError(f"simulator 'lsm': option 'kinds' must be a non-empty list of {KINDS}, "
                               f"got {list(self.kinds)!r}")
         self._check_model({k: getattr(self, k) for k in EXPLORABLE}, "option")
+        for key, default, engine in (("threads", 0, "nest"), ("codegen_target", "numpy", "brian2")):
+            if getattr(self, key) != default and self.engine != engine:  # it would be ignored
+                raise ConfigError(f"simulator 'lsm': option {key!r} = {getattr(self, key)!r} is for engine "
+                                  f"{engine!r}, and engine is {self.engine!r}: remove {key}, or set engine = "
+                                  f"{engine!r}")
         if self.engine != "numpy":
             require_installed(self.engine, f"simulator 'lsm': engine {self.engine!r}", self.engine)
         if self.engine == "brian2" and self.codegen_target == "cython":  # its compiled-code cache, before the run
