@@ -95,7 +95,7 @@ def run(config: "RunConfig", out: Any = None, **options: Any) -> Any:
 
 #: The keyword arguments of :func:`run` and :func:`resume` that the loop calls back, and the switch (the loop
 #: checks ``drop_unreadable`` itself).
-_CALLBACKS = ("on_generation", "announce", "nothing_to_do", "nothing_more")
+_CALLBACKS = ("on_generation", "on_evaluation", "announce", "nothing_to_do", "nothing_more")
 _SWITCHES = ("progress",)
 
 

@@ -115,19 +115,21 @@ def nothing_left(policy, policy_state, table: TrialTable) -> bool:
 
 def drive(components, writer, state: dict[str, Any], *, reuse: dict[int, Outcome], progress: bool,
           on_generation: Callable[[dict], None] | None, settings, control: RunControl,
-          drop_unreadable: bool = False) -> None:
+          drop_unreadable: bool = False, on_evaluation: Callable[[dict], None] | None = None) -> None:
     """Run ``components`` from ``state`` until the policy is done, the budget is spent or a stop is asked.
 
     ``drop_unreadable``: a segment whose checkpoint cannot be read is recorded as failed (else the run ends
-    with an error naming it)."""
+    with an error naming it). ``on_evaluation``: called with each evaluation (segment) this session finishes
+    (:meth:`Commits.report_evaluation`)."""
     _Loop(components, writer, adopt(state, components), reuse, progress, on_generation, control,
-          drop_unreadable).go(settings)
+          drop_unreadable, on_evaluation).go(settings)
 
 
 class _Loop(Trials, Commits):
     def __init__(self, components, writer, state, reuse, progress, on_generation, control,
-                 drop_unreadable: bool = False) -> None:
+                 drop_unreadable: bool = False, on_evaluation: Callable[[dict], None] | None = None) -> None:
         self.c = components
+        self.on_evaluation = on_evaluation
         self.drop_unreadable = drop_unreadable
         #: Segments not run because their checkpoint could not be read (drop_unreadable), with their failed
         #: outcomes: received by the loop as if a worker had returned them (never retried).
@@ -640,6 +642,8 @@ class _Loop(Trials, Commits):
         outcome.attempt += self.resubmitted.pop(key, 0)  # the row's attempts (attempt + 1) count every run
         self.committed -= self.cost(task) * (outcome.attempt + 1)  # every attempt was committed (see above)
         self.record(trial, outcome, task=task)
+        if self.on_evaluation is not None:
+            self.report_evaluation(trial, outcome)
         self.failures.saw(outcome.status, outcome.error, self.loop["evaluations"] > self.loop["failed"])
         self.note_target(trial, outcome, task)
         if outcome.checkpoint is not None:  # what the rows not yet appended hold in memory (see flush_due)

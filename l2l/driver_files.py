@@ -7,6 +7,7 @@ batch, buffer, loop, trials, running, policy, optimizer and policy states).
 from __future__ import annotations
 
 import time
+from typing import Callable
 
 import numpy as np
 
@@ -156,6 +157,28 @@ class Commits:
             if self.budgets:
                 info["compute"] = state["loop"]["compute"]
             self.on_generation(info)
+
+    #: Called with each evaluation (segment) this session finishes (see :meth:`report_evaluation`); None: not.
+    on_evaluation: Callable[[dict], None] | None = None
+
+    def report_evaluation(self, trial: int, outcome) -> None:
+        """Call ``on_evaluation(info)`` with ``outcome``, just recorded (after its retries; not yet in the file):
+        ``info`` holds what its row in ``l2l.load`` will (generation, individual, seed, status, params,
+        objectives (NaN for a failed one), metrics, error, duration, attempts), the run's evaluations so far
+        and, where the run has a fidelity, the trial, budget and from_budget of the segment and the compute spent
+        so far. The dicts are the callback's own: changing them changes nothing in the run."""
+        ok = outcome.status == OK
+        info = {"generation": outcome.generation, "individual": outcome.individual, "seed": outcome.seed,
+                "status": outcome.status,
+                "params": self.problem.space.decode(np.asarray(self.trials[str(trial)]["code"], dtype=float)),
+                "objectives": {o.name: float(outcome.objectives.get(o.name, np.nan)) if ok else float("nan")
+                               for o in self.objectives},
+                "metrics": dict(outcome.metrics), "error": outcome.error or None, "duration": outcome.duration,
+                "attempts": outcome.attempt + 1, "evaluations": int(self.loop["evaluations"])}
+        if self.budgets:
+            info.update(trial=trial, budget=outcome.budget, from_budget=outcome.from_budget,
+                        compute=float(self.loop["compute"]))
+        self.on_evaluation(info)
 
     def stopped(self, reason: str | None = None, interrupted: bool = False, extra: dict | None = None) -> None:
         """A stop was asked (``reason``: else the control's): keep what finished (committed where the policy

@@ -392,9 +392,12 @@ def _holds_another_config(path: Path, config: RunConfig) -> str:
 
 
 def run(config: RunConfig | Mapping[str, Any], out: str | os.PathLike | None = None, *, progress: bool = False,
-        on_generation: Callable[[dict], None] | None = None, control: RunControl | None = None,
-        simulator: Callable[..., Any] | None = None) -> Path:
+        on_generation: Callable[[dict], None] | None = None, on_evaluation: Callable[[dict], None] | None = None,
+        control: RunControl | None = None, simulator: Callable[..., Any] | None = None) -> Path:
     """Run ``config`` into a new trajectory file and return its path.
+
+    ``on_generation(info)`` is called after each commit, ``on_evaluation(info)`` as each evaluation (a segment, in
+    a run with a policy) finishes, after its retries (see docs/python_api.md for ``info``).
 
     ``simulator``: a Python function ``(params, seed) -> result`` to use as the
     inner loop instead of the config's (which must then be ``python``).
@@ -434,7 +437,7 @@ def run(config: RunConfig | Mapping[str, Any], out: str | os.PathLike | None = N
                                                      components.simulator))
                 _drive_recording_failure(components, writer, _fresh_state(components), reuse={},
                                          progress=progress, on_generation=on_generation,
-                                         control=control or RunControl())
+                                         on_evaluation=on_evaluation, control=control or RunControl())
             _reevaluate_after(path, lock, config, simulator)
     finally:
         components.executor.close()  # already closed by the loop, unless the run failed before it started
@@ -540,7 +543,8 @@ def _create(components: Components, path: Path) -> None:
 def resume(path: str | os.PathLike, *, generations: int | None = None, evaluations: int | None = None,
            max_time: float | None = None, compute: float | None = None, backend: str | None = None,
            workers: int | None = None, progress: bool = False,
-           on_generation: Callable[[dict], None] | None = None, control: RunControl | None = None,
+           on_generation: Callable[[dict], None] | None = None,
+           on_evaluation: Callable[[dict], None] | None = None, control: RunControl | None = None,
            simulator: Callable[..., Any] | None = None,
            announce: Callable[[Trajectory], None] | None = None,
            nothing_to_do: Callable[[Trajectory], None] | None = None,
@@ -694,8 +698,9 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                     "backend": backend_json, **_session_file(path, config),
                     **changed_versions(trajectory.run.get("versions"))}, components.simulator, trajectory, state))
             _drive_recording_failure(components, writer, state, reuse=reuse, progress=progress,
-                                     on_generation=on_generation, control=control or RunControl(),
-                                     drop_unreadable=drop_unreadable, session=session)
+                                     on_generation=on_generation, on_evaluation=on_evaluation,
+                                     control=control or RunControl(), drop_unreadable=drop_unreadable,
+                                     session=session)
         _reevaluate_after(path, lock, config, simulator, backend, workers)
     return path
 
@@ -1059,7 +1064,7 @@ class _EventsTold:
 
 def _drive(components: Components, writer, state: dict[str, Any], *, reuse: dict[int, Outcome],
            progress: bool, on_generation: Callable[[dict], None] | None, control: RunControl,
-           drop_unreadable: bool = False) -> None:
+           drop_unreadable: bool = False, on_evaluation: Callable[[dict], None] | None = None) -> None:
     from l2l.driver import drive
 
     settings = Settings(objectives=tuple(o.name for o in components.problem.objectives),
@@ -1072,7 +1077,7 @@ def _drive(components: Components, writer, state: dict[str, Any], *, reuse: dict
         begin(settings.run_dir)
     try:
         drive(components, writer, state, reuse=reuse, progress=progress, on_generation=on_generation,
-              settings=settings, control=control, drop_unreadable=drop_unreadable)
+              settings=settings, control=control, drop_unreadable=drop_unreadable, on_evaluation=on_evaluation)
     finally:
         if begin is not None and end is not None:
             end(settings.run_dir)

@@ -70,7 +70,8 @@ REFUSED = {
                                 "workers= does not apply to backend 'serial': it runs one evaluation at a time in "
                                 "this process; use backend=\"local\" for parallel workers"),
     "run(bogus=)": (lambda: l2l.run(_config(), "out.h5", simulator=_bowl, bogus=1),
-                    "l2l.run has no argument 'bogus'; it takes progress, on_generation, control, simulator"),
+                    "l2l.run has no argument 'bogus'; it takes progress, on_generation, on_evaluation, control, "
+                    "simulator"),
     "run(progres=)": (lambda: l2l.run(_config(), "out.h5", simulator=_bowl, progres=True),
                       "l2l.run has no argument 'progres' (did you mean 'progress'?)"),
     "run(on_generation=3)": (lambda: l2l.run(_config(), "out.h5", simulator=_bowl, on_generation=3),
