@@ -3,7 +3,8 @@
 What such a user met: ``pbt`` on ``lsm`` ran without a word, but a member that copied another's checkpoint and
 perturbed its parameters was scored on the reservoir simulated with the donor's parameters (lsm continues by
 refitting readouts), so every exploited member reported its donor's error under its own parameters. And an
-``lsm`` option of another engine (``threads`` without NEST, ``codegen_target`` without Brian2) was ignored.
+``lsm`` option of another engine (``threads`` without NEST, ``codegen_target`` without Brian2) or an ``egru``
+option of another task (``noise`` under ``copy``, ``delay`` under ``spiral``) was ignored.
 """
 
 from __future__ import annotations
@@ -52,3 +53,18 @@ def test_an_lsm_option_of_another_engine_is_refused_in_one_line_not_ignored(tmp_
     assert len(err) == 1 and err[0].startswith(f"l2l: error: simulator 'lsm': option {key!r}"), err
     assert f"engine is {engine!r}" in err[0], err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lsm.toml"]
+
+
+@pytest.mark.parametrize("task, option", [("copy", 'noise = 1.0'), ("spiral", 'delay = 20'),
+                                          ("copy", 'length = 20'), ("spiral", 'symbols = 8')])
+def test_an_egru_option_of_another_task_is_refused_in_one_line_not_ignored(tmp_path, capsys, task, option):
+    config = tmp_path / "egru.toml"
+    config.write_text(f'[run]\nevaluations = 1\n[space]\nlearning_rate = {{ type = "float", low = 0.001, high = 0.1 '
+                      f'}}\n[optimizer]\nname = "random"\n[simulator]\nname = "egru"\ntask = "{task}"\ntrials = 8\n'
+                      f'test_trials = 8\n{option}\n[backend]\nname = "serial"\n')
+    assert main(["run", str(config), "--out", str(tmp_path / "run.h5"), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    key = option.split()[0]
+    assert len(err) == 1 and err[0].startswith(f"l2l: error: simulator 'egru': option {key!r}"), err
+    assert f"task is {task!r}" in err[0], err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["egru.toml"]

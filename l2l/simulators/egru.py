@@ -31,6 +31,7 @@ and ``run_to(trials)`` equals ``run``. Curve: the objectives every
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar, Mapping
 
@@ -48,6 +49,8 @@ from l2l.simulators.rtrl.cells import Cell, init_params, pruning_mask, weight_de
 from l2l.simulators.rtrl.rtrl import RTRL
 from l2l.simulators.rtrl.tasks import TASKS, DelayedCopy, Digits, Spiral
 
+#: The options that shape one task only, and that task.
+TASK_OPTIONS = {"length": "spiral", "noise": "spiral", "symbols": "copy", "copy_length": "copy", "delay": "copy"}
 #: Parameters an outer loop may explore; a missing one takes the option's value.
 EXPLORABLE = ("theta_init", "learning_rate", "density", "gamma", "epsilon", "activity_penalty")
 
@@ -112,6 +115,11 @@ class EGRUSimulator(Simulator):
         self._check_range("noise", self.noise, 0.0, None, ">= 0")
         self._check_range("theta_min", self.theta_min, 0.0, None, ">= 0")
         self._check_params({k: getattr(self, k) for k in EXPLORABLE}, "option")
+        defaults = {f.name: f.default for f in dataclasses.fields(self)}
+        for key, task in TASK_OPTIONS.items():  # a task's option given for another task would be ignored
+            if self.task != task and getattr(self, key) != defaults[key]:
+                raise ConfigError(f"simulator 'egru': option {key!r} = {getattr(self, key)!r} is for task {task!r}, "
+                                  f"and task is {self.task!r}: remove {key}, or set task = {task!r}")
 
     def _check_choice(self, key: str, allowed: tuple[str, ...]) -> None:
         if getattr(self, key) not in allowed:
