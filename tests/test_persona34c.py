@@ -99,3 +99,30 @@ def test_slurm_a_resume_of_a_copied_run_folder_does_not_cancel_the_live_runs_job
         assert cancel_left_behind(alice) == [job_id]
     finally:
         subprocess.run(["scancel", job_id], capture_output=True, timeout=30)
+
+
+def _sphere_run(path, low: float, high: float, generations: int):
+    import l2l
+
+    config = l2l.from_mapping({"run": {"name": "lab", "seed": 1, "generations": generations},
+                               "space": {"x": {"type": "float", "low": low, "high": high}},
+                               "optimizer": {"name": "random", "population_size": 4},
+                               "simulator": {"name": "sphere"}, "backend": {"name": "serial"}})
+    return l2l.run(config, path, progress=False)
+
+
+def test_l2l_watch_of_a_file_another_run_replaced_shows_only_the_new_runs_rows(tmp_path):
+    """Bob watches run.h5 in the lab's folder; Alice stops her run, removes the file and starts another there,
+    which has more rows than hers had by his next refresh: the view kept her run's best value (0.0001, of a run no
+    longer there) beside the new run's counts, and never read the new run's first rows."""
+    from l2l.analysis.watch import Watcher
+
+    path = tmp_path / "run.h5"
+    _sphere_run(path, -0.01, 0.01, generations=2)  # her run: every value below 0.0001
+    watcher = Watcher(path)
+    assert watcher.refresh().summary.best["value"].value < 1e-4
+    path.unlink()
+    _sphere_run(path, 4.0, 5.0, generations=4)  # the next run at the path: every value 16 or more
+    seen = watcher.refresh().summary
+    assert seen.best["value"].value >= 16.0 and seen.evaluations == 16
+    assert seen.best == Watcher(path).refresh().summary.best  # as a watch started now shows it

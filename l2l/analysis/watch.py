@@ -59,9 +59,14 @@ class Watcher:
         self.path = Path(path)
         self.summary: RunSummary | None = None
         self.history: deque[tuple[float, int]] = deque(maxlen=120)
+        self._run: tuple[str, str] | None = None  # which run the summary is of (_run_of)
 
     def refresh(self) -> Snapshot:
         with Trajectory(self.path) as trajectory:
+            run = _run_of(trajectory)
+            if run != self._run:  # another run's file now has this name: its rows are read from the first
+                self.summary, self._run = None, run
+                self.history.clear()
             summary = summarize(trajectory, previous=self.summary)
             first = trajectory.objectives[0]
             generations = trajectory.generations()
@@ -78,7 +83,7 @@ class Watcher:
                 except Exception:  # noqa: BLE001 - a file without it: from the start, as before
                     elapsed = None
         if self.summary is not None and summary.evaluations < self.summary.evaluations:
-            self.history.clear()  # a different file now has this name
+            self.history.clear()  # a different file now has this name (or the run's was written back shorter)
         self.summary = summary
         now = time.time()
         n = summary.evaluations
@@ -94,6 +99,16 @@ class Watcher:
             recent = (window[-1][1] - window[0][1]) / (window[-1][0] - window[0][0])
         return Snapshot(summary=summary, best_per_generation=per_generation, rate=rate, recent_rate=recent,
                         now=now, so_far=so_far, candidate=candidate, ran=ran)
+
+
+def _run_of(trajectory: Trajectory) -> tuple[str, str]:
+    """Which run ``trajectory`` holds: when it was created and when it started (its first event, to the
+    microsecond). Another run at the same path (the file removed and a run started there again, by another user of
+    a shared folder perhaps) was taken for the same one as long as it had as many rows as the last refresh had
+    seen: the view went on from the old run's summary, its best value kept beside the new run's rows."""
+    events, run = trajectory.events(), getattr(trajectory, "run", None)
+    first = str(events["time"].iloc[0]) if "time" in events.columns and len(events) else ""
+    return str(run.get("created", "")) if isinstance(run, dict) else "", first
 
 
 def _best_candidate(trajectory: Trajectory) -> tuple[float, int, int] | None:
