@@ -37,7 +37,7 @@ def number(value: Any, digits: int = DIGITS, grouped: bool = False) -> str:
     """
     if value is None:
         return "none"
-    if isinstance(value, bool) or type(value).__name__ == "bool_":
+    if isinstance(value, bool) or getattr(getattr(value, "dtype", None), "kind", "") == "b":  # numpy's bool too
         return "true" if value else "false"
     if isinstance(value, int) or (hasattr(value, "dtype") and getattr(value.dtype, "kind", "") in "iu"):
         return f"{int(value):,}" if grouped else str(int(value))

@@ -90,3 +90,14 @@ def test_a_run_written_beside_a_file_put_in_its_place_keeps_its_checkpoints_read
     assert out.read_text() == "someone else's" and l2l.validate(recovered) == []
     line, = [line for line in capsys.readouterr().err.splitlines() if "was replaced" in line]
     assert line.endswith(f"written back to {recovered}, its checkpoints linked to it as {recovered}.checkpoints")
+
+
+def test_a_numpy_boolean_is_written_as_toml_spells_it_as_a_python_one_is():
+    # b699c7a: l2l.numbers.number said 'a bool as TOML spells it', but told numpy's apart by its type's name
+    # 'bool_', which numpy 2 calls 'bool': numpy's True read '1'
+    import numpy as np
+
+    from l2l.numbers import number
+
+    assert [number(v) for v in (True, np.True_, np.bool_(False), np.array(True))] == ["true", "true", "false", "true"]
+    assert [number(v) for v in (np.int8(3), np.float32(0.5), 1.0)] == ["3", "0.5", "1"]
