@@ -68,3 +68,15 @@ def test_an_egru_option_of_another_task_is_refused_in_one_line_not_ignored(tmp_p
     assert len(err) == 1 and err[0].startswith(f"l2l: error: simulator 'egru': option {key!r}"), err
     assert f"task is {task!r}" in err[0], err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["egru.toml"]
+
+
+def test_an_lsnn_delay_that_is_no_whole_number_of_symbols_is_refused_offering_the_two_nearest(tmp_path, capsys):
+    config = tmp_path / "lsnn.toml"
+    config.write_text('[run]\nevaluations = 1\n[space]\ntau_a = { type = "float", low = 5.0, high = 500.0 }\n'
+                      '[optimizer]\nname = "random"\n[simulator]\nname = "lsnn"\ntraining_steps = 1\n'
+                      'delay = 110\n[backend]\nname = "serial"\n')
+    assert main(["run", str(config), "--out", str(tmp_path / "run.h5"), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("l2l: error: simulator 'lsnn': option 'delay'"), err
+    assert "110" in err[0] and err[0].endswith("give 100 or 120"), err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lsnn.toml"]

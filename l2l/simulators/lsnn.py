@@ -99,7 +99,8 @@ class LSNN(Simulator):
     learning_rule: str = option("bptt", help="'bptt' (exact pseudo-gradients) or 'eprop' (local eligibility traces)", choices=tuple(sorted(LEARNING_RULES)))
     final_lr_fraction: float = option(0.3, help="the learning rate decays exponentially to this fraction of itself", gt=0, le=1)
     tau_out: float = option(20.0, help="time constant of the leaky readout (ms)", gt=0)
-    delay: int = option(100, help="recall delay: ms from the STORE symbol to the RECALL symbol", ge=1, le=10_000)
+    delay: int = option(100, help="recall delay: ms from the STORE symbol to the RECALL symbol (a multiple of "
+                                  "symbol_ms)", ge=1, le=10_000)
     symbol_ms: int = option(20, help="duration of one symbol (ms)", ge=1)
     distractors: bool = option(True, help="show random bits between STORE and RECALL")
     input_group: int = option(10, help="input channels per group (bit 0, bit 1, STORE, RECALL)", ge=1, le=10_000)
@@ -121,6 +122,11 @@ class LSNN(Simulator):
         if self.delay < self.symbol_ms:
             raise ConfigError(f"simulator 'lsnn': option 'delay' must be >= symbol_ms ({self.symbol_ms}), "
                               f"got {self.delay}")
+        if self.delay % self.symbol_ms:  # the task shows whole symbols: the rest would be dropped
+            below = self.delay - self.delay % self.symbol_ms
+            raise ConfigError(f"simulator 'lsnn': option 'delay' must be a whole number of symbols (a multiple of "
+                              f"symbol_ms = {self.symbol_ms} ms), got {self.delay}: give {below} or "
+                              f"{below + self.symbol_ms}")
         self._check_model({k: getattr(self, k) for k in EXPLORABLE}, "option")
 
     @staticmethod
