@@ -127,6 +127,12 @@ _OPTIONS: dict[str, tuple[tuple[str, str, str], ...]] = {
 
 _RAY_OBJECTIVE = "[[objectives]] name = \"loss\", direction = \"minimize\" (or \"maximize\")"
 _RAY_FIDELITY = "[simulator] multi_fidelity = { name = \"epochs\", minimum = 1, maximum = 20 }"
+_RAY_BRACKETS = ("Ray Tune's ASHAScheduler brackets: asha is one bracket (Ray Tune's default); for several, "
+                 "[policy] name = \"hyperband\" (brackets = N)")
+#: time_attr = "time_total_s" (ASHA's max_t, PBT's perturbation_interval in seconds) is a fidelity of seconds too
+_RAY_TIME_ATTR = (f"Ray Tune's time_attr is the budget your function is given: {_RAY_FIDELITY} (time_total_s: "
+                  f"{{ name = \"seconds\", minimum = 10, maximum = 600, integer = false }}, the seconds your "
+                  f"function trained in all, kept in its checkpoint)")
 _RAY_RESOURCES = ("l2l asks for no CPUs or GPUs per trial: each of [backend] workers is a process that runs one "
                   "segment at a time (slurm-array: cpus_per_task)")
 
@@ -157,7 +163,10 @@ _ELSEWHERE: dict[str, str] = {
     "direction": "a direction goes in [[objectives]]: direction = \"minimize\"",
     "metric": f"Ray Tune's metric and mode are {_RAY_OBJECTIVE}",
     "mode": f"Ray Tune's metric and mode are {_RAY_OBJECTIVE}",
-    "timeattr": f"Ray Tune's time_attr is the budget your function is given: {_RAY_FIDELITY}",
+    "timeattr": _RAY_TIME_ATTR,
+    "stoplasttrials": "Ray Tune's stop_last_trials: a candidate always stops at max_budget here",
+    "logconfig": "Ray Tune's log_config: every exploit is in the run's file: l2l.lineage(path), l2l plot FILE --kind "
+                 "lineage",
     "maxconcurrenttrials": "Ray Tune's max_concurrent_trials is [backend] workers",
     "maxconcurrent": "Ray Tune's max_concurrent is [backend] workers",
     "pointstoevaluate": "Ray Tune's points_to_evaluate is run.initial_points = [{x = 0.5}, ...]",
@@ -197,6 +206,8 @@ def option_hint(key: str, options: Iterable[str]) -> str:
     folded, options = _folded(key), set(options)
     if folded in ("ntrials", "fevals") and "refine_fraction" in options:  # model-based: no candidate budget
         return _MODEL_BASED_TRIALS
+    if folded == "brackets" and "eta" in options and "grace" not in options:  # asha (median-stopping has eta too)
+        return _RAY_BRACKETS
     for whose, ours, note in _OPTIONS.get(folded, ()):
         if ours in options:
             return f"{whose} is {ours} here{note}"
@@ -231,6 +242,7 @@ _RUN_KEYS: dict[str, str] = {
             f"run.target = {{loss = 0.1}} ends the whole run once a candidate reaches it (Ray Tune's stop ends the "
             f"trial)",
     "timebudgets": "Ray Tune's time_budget_s is run.max_time",
+    "timeattr": _RAY_TIME_ATTR,
     "maxfailures": "Ray Tune's max_failures is run.retries",
     "numtokeep": "every segment's checkpoint is kept in the run's file; l2l prune FILE deletes all but each "
                  "trial's latest",
