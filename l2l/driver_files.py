@@ -6,6 +6,7 @@ batch, buffer, loop, trials, running, policy, optimizer and policy states).
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Callable
 
@@ -16,6 +17,29 @@ from l2l.outcomes import (check_curve_order, check_curve_values, check_curves, r
                           refuse_nest_name_errors,
                           summary as summarize)
 from l2l.results_schema.checkpoint_store import LARGE, size_in_memory
+
+
+def with_lifetime_losses(detail: dict, executor) -> dict:
+    """The ``stopped`` event's ``detail`` with the retirements of worker jobs counted under the evaluations in
+    flight (the ``slurm`` backend's, l2l.jobs.lifetime_losses), which the resume carries on, as many as fit the
+    event beside the rest of ``detail`` (never shortening it)."""
+    losses = getattr(executor, "lifetime_losses", None)
+    try:
+        found = losses() if losses is not None else None
+    except Exception:  # noqa: BLE001 - a backend closing under a Ctrl-C: the event without them (as before)
+        found = None
+    if not found:
+        return detail
+    from l2l.jobs.lifetime_losses import KEY
+    from l2l.results_schema.layout import EVENT_DETAIL
+
+    marks = list(found["marks"])
+    while marks:
+        longer = {**detail, KEY: {**found, "marks": marks}}
+        if len(json.dumps(longer).encode()) <= EVENT_DETAIL.itemsize:
+            return longer
+        marks = marks[:len(marks) // 2]
+    return detail
 
 
 #: The rows not yet appended are appended as soon as their checkpoints hold this many bytes in memory.
@@ -201,4 +225,4 @@ class Commits:
             self.flush()
             if self.policy.reuses_uncommitted:
                 detail["evaluations_kept"] = len(self.batch)
-        self.writer.event("stopped", detail)
+        self.writer.event("stopped", with_lifetime_losses(detail, self.executor))

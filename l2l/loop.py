@@ -659,6 +659,12 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                 components.executor.prepare(components.simulator)  # workers start while the file is read; closed
                 # below if the run does not start
                 stack.callback(components.executor.close)
+                carry = getattr(components.executor, "carry_lifetime_losses", None)
+                if carry is not None and len(events) and events.iloc[-1] == "stopped":
+                    from l2l.summary.record import event_detail
+
+                    # the worker-job retirements counted under the evaluations it runs again (backend slurm)
+                    carry(event_detail(log["detail"].iloc[-1]))
                 if state is None:
                     state = _fresh_state(components)
                 # The run state accounts for every row committed with it. A generational run reuses the rows of

@@ -2,6 +2,10 @@
 
 1. None in a mapping's [run] table is the key left out, for every key (``run.timeout = None`` was refused while
    ``stop_after_failures = None`` meant the default): a Python user passes ``{"timeout": args.timeout}``.
+2. The ``slurm`` backend's count of worker jobs retired under an evaluation lived in the running l2l: under ``l2l
+   submit`` (the loop job stopped and resumed before each walltime) an evaluation longer than the worker jobs'
+   lifetime, with loop jobs shorter than two lifetimes, saw one retirement a session and ran for ever. The
+   ``stopped`` event records the counts of the evaluations in flight; the resume carries them on.
 3. A process killed between ``mkdtemp`` and taking its temp folder's lock left a folder without a lock, which no sweep
    removed (a folder without a lock may be kept on purpose): the folder is now made under a name that says so
    (``l2l-command-making-XXXXXXXX``) and renamed once locked; one still so named a minute on is a killed process's.
@@ -24,6 +28,7 @@ import pytest
 
 import l2l
 from l2l.config import RUN_KEYS, from_mapping
+from test_lifetime33 import slurm_here  # noqa: F401 - the fixture: a slurm executor on in-process workers
 
 BASE = {"space": {"x": {"low": 0.0, "high": 1.0}}, "simulator": {"name": "python", "function": "f"}}
 
@@ -125,3 +130,59 @@ def test_on_evaluation_that_is_no_function_is_refused_before_anything_is_made(tm
     with pytest.raises(l2l.ConfigError, match=r"^on_evaluation must be a function \(or None\), got int 3$"):
         l2l.run(_asha(1), tmp_path / "run.h5", on_evaluation=3)
     assert not (tmp_path / "run.h5").exists()
+
+
+def test_a_retirement_counted_before_a_stop_counts_after_the_resume_under_the_same_lifetime(slurm_here):  # noqa: F811
+    from test_lifetime33 import _poll
+
+    here, key = slurm_here
+    worker = here.worker()
+    _poll(lambda: here.executing(worker, key) >= 0.6, 15, "the evaluation running for 0.6 s")
+    here.retire(worker)
+    stored = _poll(here.executor.lifetime_losses, 10, "the retirement counted")  # what the stopped event records
+    assert stored["lifetime"] == 1.0 and [n for _, n in stored["marks"]] == [1]
+    # the resumed session: its own count starts at nothing, the stopped session's is carried
+    with here.executor._lost_lock:
+        here.executor._outlived.clear()
+    here.executor.carry_lifetime_losses({"reason": "stop requested", "lifetime_losses": stored})
+    worker = here.worker()
+    _poll(lambda: here.executing(worker, key) >= 0.6, 15, "the evaluation running for 0.6 s again")
+    here.retire(worker)
+    # before: the resumed session needed two retirements of its own (the stopped one's count was lost)
+    [outcome] = here.outcomes(10)
+    assert outcome.status == "failed" and "its worker job retired under it twice" in outcome.error
+
+
+def test_a_count_made_under_another_lifetime_is_not_carried():
+    from l2l.jobs.slurm import SlurmExecutor
+
+    executor = SlurmExecutor(walltime="00:01:00", lifetime="00:00:02", lifetime_stagger="00:00:00")
+    executor.carry_lifetime_losses({"lifetime_losses": {"lifetime": 1.0, "marks": [["0123456789ab", 1]]}})
+    assert executor._carried == {}  # (a resume after raising the walltime: two retirements afresh)
+    executor.carry_lifetime_losses({"lifetime_losses": {"lifetime": 2.0, "marks": [["0123456789ab", 1]]}})
+    assert executor._carried == {"0123456789ab": 1}
+
+
+def test_the_stopped_event_keeps_the_counts_and_the_resume_gives_them_to_its_backend(tmp_path, monkeypatch):
+    from l2l.control import RunControl
+    from l2l.jobs.serial import SerialExecutor
+    from l2l.results_schema.reader import Trajectory
+    from l2l.summary.record import event_detail
+
+    counted = {"lifetime": 30.0, "marks": [["0123456789ab", 1], ["ba9876543210", 1]]}
+    monkeypatch.setattr(SerialExecutor, "lifetime_losses", lambda self: counted, raising=False)
+    config = {"run": {"seed": 1, "generations": 3}, "space": {"x": {"low": -1.0, "high": 1.0}},
+              "optimizer": {"name": "random", "population_size": 2}, "simulator": {"name": "sphere"},
+              "backend": {"name": "serial"}}
+    control = RunControl()
+    path = l2l.run(config, tmp_path / "run.h5", control=control,
+                   on_generation=lambda info: control.request_stop("test"))
+    with Trajectory(path) as trajectory:
+        events = trajectory.events()
+    assert events["kind"].iloc[-1] == "stopped"
+    assert event_detail(events["detail"].iloc[-1])["lifetime_losses"] == counted
+    given = []
+    monkeypatch.setattr(SerialExecutor, "carry_lifetime_losses", lambda self, detail: given.append(detail),
+                        raising=False)
+    l2l.resume(path)
+    assert [detail["lifetime_losses"] for detail in given] == [counted]

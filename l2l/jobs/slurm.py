@@ -16,7 +16,8 @@ attempt). One that does not finish within a worker's lifetime was run again
 for ever, silently, a worker job paid for each time: an evaluation a retiring
 worker took along after running it for at least half the lifetime, twice
 (LIFETIME_LOSSES), is recorded as failed, its error naming the lifetime and
-what to change (:class:`_Retirements`, :meth:`SlurmExecutor._give_up_outlived`).
+what to change (:class:`_Retirements`, :meth:`SlurmExecutor._give_up_outlived`). The counts of the evaluations
+in flight at a stop are kept in its ``stopped`` event, and the resume goes on from them (l2l.jobs.lifetime_losses).
 
 sbatch may refuse worker jobs after the run has started (a per-user job or QOS
 limit, a partition closed, an account spent). dask-jobqueue never submits a
@@ -50,6 +51,7 @@ from l2l.jobs.base import Outcome, died, warn_line
 from l2l.jobs.dask import (DASHBOARD_HELP, _DaskExecutor, close_pages, closing_through_ctrl_c,
                            dashboard_available, local_scratch, local_security, warn_plain_tcp)
 from l2l.jobs.dask_logs import cluster_closed, clusters_quiet, forget_closed_servers
+from l2l.jobs.lifetime_losses import carried, record, task_mark
 from l2l.jobs.slurm_common import (JobsRefused, SlurmError, WorkersRefused, call, check_extra_directives,
                                    check_interface, check_script_values, check_with_test_only, format_walltime,
                                    WORKER_JOB_NAME, directive, forget_worker_jobs, memory_bytes, one_line,
@@ -634,13 +636,15 @@ class SlurmExecutor(_DaskExecutor):
         if not getattr(self, "_outlived", None):  # (none: the usual case, also before start() made the lock)
             return []
         with self._lost_lock:
-            keys = [key for key, runs in self._outlived.items() if len(runs) >= LIFETIME_LOSSES]
+            keys = [key for key, runs in self._outlived.items()
+                    if len(runs) + self._carried_losses(key) >= LIFETIME_LOSSES]
         outcomes: list[Outcome] = []
         for key in keys:
             with self._lost_lock:
                 runs = self._outlived.pop(key)
             if key not in self._chunks or key not in self._by_key:  # came back meanwhile: its outcome stands
                 continue
+            before = self._carried_losses(key)  # (counted in the session the resume continues: not its attempts)
             chunk, future = self._chunks.pop(key), self._by_key.pop(key)
             self._futures.discard(future)
             if future is self._isolated:
@@ -658,7 +662,7 @@ class SlurmExecutor(_DaskExecutor):
             task = chunk[0]
             # the same words for every evaluation so ended (no seconds of its own): the run's summary counts them
             # as one reason ("2 x ..."), not one and "1 with another reason"
-            times = "twice" if len(runs) == 2 else f"{len(runs)} times"
+            times = "twice" if len(runs) + before == 2 else f"{len(runs) + before} times"
             outcome = died(task, f"did not finish within the slurm worker jobs' lifetime ({self._lifetime_said()}): "
                                  f"its worker job retired under it {times}, each time after it had run for over half "
                                  f"of it; {self._lifetime_fix()}, or set run.timeout below "
@@ -667,6 +671,27 @@ class SlurmExecutor(_DaskExecutor):
             outcomes.append(outcome)
             self._pending -= 1
         return outcomes
+
+    def _carried_losses(self, key: str) -> int:
+        """The retirements the session a resume continues counted under the evaluation of chunk ``key`` (one sent
+        alone; :meth:`carry_lifetime_losses`)."""
+        counts, chunk = getattr(self, "_carried", None), self._chunks.get(key)
+        return counts.get(task_mark(chunk[0]), 0) if counts and chunk is not None and len(chunk) == 1 else 0
+
+    def lifetime_losses(self) -> dict | None:
+        """What the ``stopped`` event of a run stopping now records: the retirements counted under each evaluation
+        in flight sent alone, this session's and those carried (l2l.jobs.lifetime_losses.record); None if none."""
+        if getattr(self, "_lost_lock", None) is None or not getattr(self, "_chunks", None):  # (not started)
+            return None
+        with self._lost_lock:
+            counts = {key: len(runs) for key, runs in getattr(self, "_outlived", {}).items()}
+        return record(self._lifetime, ((task_mark(chunk[0]), counts.get(key, 0) + self._carried_losses(key))
+                                       for key, chunk in list(self._chunks.items()) if len(chunk) == 1))
+
+    def carry_lifetime_losses(self, detail: dict | None) -> None:
+        """Count the retirements the ``stopped`` event ``detail`` of the session a resume continues records, for
+        the evaluations this one runs again (under the same lifetime only: see l2l.jobs.lifetime_losses)."""
+        self._carried = carried(detail, self._lifetime)
 
     def _connect(self):
         import dask
