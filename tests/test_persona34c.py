@@ -17,7 +17,7 @@ import subprocess
 import pytest
 from slurm_helpers import require_slurm, squeue
 
-from l2l.jobs import slurm_common
+from l2l.jobs import slurm_array, slurm_common  # noqa: F401 - slurm_array imported before call is replaced below
 from l2l.jobs.slurm_common import (JOB_ID_FILE, SESSION_FILE, cancel_left_behind, record_array_job,
                                    record_worker_job)
 

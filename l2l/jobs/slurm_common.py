@@ -445,7 +445,10 @@ def _alive_elsewhere(work: Path) -> str:
         folder, host, pid, start = str(said["folder"]), str(said["host"]), int(said["pid"]), str(said["start"])
     except (OSError, ValueError, TypeError, KeyError):  # none (an earlier l2l's folder), or cut short: its own
         return ""
-    if folder == os.path.realpath(work) or not os.path.isdir(folder):  # its own, or moved here (renamed)
+    try:  # its own (by identity: a file system mounted at another path on another host), or moved here (renamed)
+        if folder == os.path.realpath(work) or not os.path.isdir(folder) or os.path.samefile(folder, work):
+            return ""
+    except OSError:
         return ""
     if host != socket.gethostname():
         return folder
