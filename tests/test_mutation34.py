@@ -194,3 +194,149 @@ def test_pbt_does_not_warn_of_a_width_whose_axis_follows_another_parameter_equal
     assert said == []
     watch.continued(3, 1, {"width_in": 12, "width_out": 10}, {"w": np.zeros((16, 2))})  # neither: the donor's
     assert len(said) == 1 and "pbt explored 'width_in'" in said[0]
+
+
+# -- what a run's closing lines and l2l submit say ---------------------------------------------------------
+
+
+def test_a_policy_run_max_time_cut_short_is_told_to_resume_with_twice_the_time():
+    from l2l.summary.text import cut_short_line
+
+    summary = SimpleNamespace(cut_short=("run.max_time (1.5 s)", "--max-time"), max_time=1.5, simulator={})
+    line = cut_short_line(summary, "run.h5")
+    assert line.endswith("resume with a larger --max-time: l2l resume run.h5 --max-time 3"), line
+    summary.simulator = {"callable": True}
+    assert cut_short_line(summary, "run.h5").endswith("l2l.resume('run.h5', simulator=function, max_time=3)")
+
+
+def test_an_exception_group_of_four_is_given_whole_without_a_mark_of_more():
+    from l2l.jobs.base import MESSAGE_LINES, _in_one_line
+
+    assert MESSAGE_LINES == 4
+    four = ExceptionGroup("four failed", [ValueError(f"bad {i}") for i in range(4)])
+    assert _in_one_line(four) == ("ExceptionGroup: four failed (4 sub-exceptions): ValueError: bad 0; ValueError: "
+                                  "bad 1; ValueError: bad 2; ValueError: bad 3\n")
+    five = ExceptionGroup("five failed", [ValueError(f"bad {i}") for i in range(5)])
+    assert _in_one_line(five).endswith("ValueError: bad 3 …\n")
+
+
+def test_submit_goes_ahead_where_sbatch_test_only_gives_no_answer():
+    from l2l.commands.slurm import _backend_refusal
+    from l2l.jobs.slurm_common import SlurmError
+
+    def answers(returncode: int):
+        def check(simulator):
+            raise SlurmError(["sbatch", "--test-only"], returncode, "", "sbatch: error: invalid partition specified")
+        return SimpleNamespace(executor=SimpleNamespace(pre_run_checks=check), simulator=None)
+
+    for silent in (127, -9):  # sbatch missing here, or killed past its timeout: the submission's own sbatch says
+        assert _backend_refusal(answers(silent)) is None
+    refused = _backend_refusal(answers(1))
+    assert isinstance(refused, ConfigError) and str(refused).endswith("; nothing was submitted")
+
+
+# -- l2l/driver_failures.py ------------------------------------------------------------------------------
+
+
+def test_failures_after_a_success_of_an_earlier_session_never_stop_the_run():
+    from l2l.driver_failures import FailureWatch
+
+    watch = FailureWatch(lambda: 3, "evaluation")
+    for _ in range(5):  # a resumed run whose earlier session had a success: a region of the space that fails
+        watch.saw("failed", "Traceback ...\nValueError: x out of range\n", ever_succeeded=True)
+    assert not watch.due
+    fresh = FailureWatch(lambda: 3, "evaluation")
+    for _ in range(3):
+        fresh.saw("failed", "Traceback ...\nValueError: x out of range\n", ever_succeeded=False)
+    assert fresh.due
+
+
+# -- l2l/results_schema/lock.py: resume of a file that is gone ---------------------------------------------
+
+
+def _lock_of(path, pid: int, host: str) -> None:
+    import json
+
+    from l2l.results_schema.lock import lock_path
+
+    lock_path(path).write_text(json.dumps({"pid": pid, "host": host, "since": "2026-12-06T16:00:00Z"}) + "\n")
+
+
+def _resume_error(path, capsys) -> str:
+    from l2l.cli import main
+
+    assert main(["resume", str(path), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    return err
+
+
+def test_resume_of_a_removed_file_whose_writer_is_on_another_host_does_not_call_it_killed(tmp_path, capsys):
+    path = tmp_path / "run.h5"
+    _lock_of(path, 4242, "another-node-of-the-cluster")  # a run on a compute node may still be writing it
+    err = _resume_error(path, capsys)
+    assert err == (f"l2l: error: {path}: no such file; its writer's lock names pid 4242 on "
+                   f"another-node-of-the-cluster, since 2026-12-06T16:00:00Z, which this host cannot check")
+
+
+def test_resume_of_a_removed_file_says_a_command_that_pastes_for_a_path_with_a_blank(tmp_path, capsys):
+    import socket
+    import subprocess
+    import sys
+
+    path = tmp_path / "my run.h5"
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    _lock_of(path, dead.pid, socket.gethostname())
+    err = _resume_error(path, capsys)
+    assert err.endswith(f"start it again (l2l run CONFIG --out '{path}')"), err
+
+
+# -- l2l/jobs/dask_worker.py and the slurm worker jobs with dashboard = false ----------------------------------
+
+
+class _Counts:
+    """A simulator that counts its evaluations (the run's simulator on a shared Dask worker)."""
+
+    name = "counts"
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.ended_in: list = []
+
+    def run(self, params, seed):
+        self.calls += 1
+        return 0.0
+
+    def end_programs(self, run_dir) -> None:
+        self.ended_in.append(run_dir)
+
+
+def test_a_chunk_on_a_shared_worker_starts_no_evaluation_once_its_run_has_ended(monkeypatch):
+    import pickle
+
+    from l2l.jobs import dask_worker
+    from l2l.jobs.base import Settings, Task
+    from l2l.simulators.base import Simulator
+
+    simulator = type("Counts", (_Counts, Simulator), {})()
+    worker = SimpleNamespace(plugins={"l2l-run": dask_worker.SimulatorPlugin(simulator, "l2l-run")})
+    monkeypatch.setattr(dask_worker, "get_worker", lambda: worker)
+    tasks = pickle.dumps([Task(0, i, i, {"x": 0.1}) for i in range(3)])
+    settings = Settings(objectives=("value",))
+    assert len(pickle.loads(dask_worker.run_chunk(tasks, "l2l-run", settings))) == 3 and simulator.calls == 3
+    dask_worker.end_run("l2l-run", "/runs/a.work", dask_worker=worker)  # run.target reached: the run ended
+    assert pickle.loads(dask_worker.run_chunk(tasks, "l2l-run", settings)) == []
+    assert simulator.calls == 3 and simulator.ended_in == ["/runs/a.work"]
+
+
+def test_a_slurm_run_with_dashboard_false_checks_and_submits_pageless_worker_jobs(tmp_path, monkeypatch):
+    from l2l.jobs import slurm
+
+    checked: list[str] = []
+    monkeypatch.setattr(slurm, "check_with_test_only", lambda script, options, jobs: checked.append(script))
+    executor = slurm.SlurmExecutor(walltime="00:05:00", dashboard=False)
+    executor._run_dir = str(tmp_path / "run.work")
+    executor.check_submission()  # before: TypeError, the scheduler's class given to the job's script
+    [script] = checked
+    assert "--no-dashboard --worker-class l2l.jobs.dask_worker.PagelessWorker" in script
