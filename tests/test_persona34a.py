@@ -4,7 +4,8 @@ What such a user met: ``pbt`` on ``lsm`` ran without a word, but a member that c
 perturbed its parameters was scored on the reservoir simulated with the donor's parameters (lsm continues by
 refitting readouts), so every exploited member reported its donor's error under its own parameters. And an
 ``lsm`` option of another engine (``threads`` without NEST, ``codegen_target`` without Brian2) or an ``egru``
-option of another task (``noise`` under ``copy``, ``delay`` under ``spiral``) was ignored.
+option of another task (``noise`` under ``copy``, ``delay`` under ``spiral``), an ``lsnn`` delay of no whole
+number of symbols, or a SPORE schedule option the schedule does not read was ignored.
 """
 
 from __future__ import annotations
@@ -80,3 +81,30 @@ def test_an_lsnn_delay_that_is_no_whole_number_of_symbols_is_refused_offering_th
     assert len(err) == 1 and err[0].startswith("l2l: error: simulator 'lsnn': option 'delay'"), err
     assert "110" in err[0] and err[0].endswith("give 100 or 120"), err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lsnn.toml"]
+
+
+@pytest.mark.parametrize("simulator, lines, explored, words", [
+    ("spore", 'temperature_final = 0.01', "temperature", "temperature_final = 0.01 is read by schedule 'anneal' or "
+                                                         "'linear' only, and schedule is 'constant'"),
+    ("spore-arm", 'schedule = "linear"\nanneal_time = 5.0', "temperature", "anneal_time = 5.0 is read by schedule "
+                                                                           "'anneal' only, and schedule is 'linear'"),
+    ("spore-arm", '', "anneal_time", "anneal_time (explored) is read by schedule 'anneal' only"),
+])
+def test_a_spore_schedule_option_the_schedule_does_not_read_is_refused(tmp_path, capsys, simulator, lines, explored,
+                                                                       words):
+    config = tmp_path / "spore.toml"
+    config.write_text(f'[run]\nevaluations = 1\n[space]\n{explored} = {{ type = "float", low = 0.5, high = 2.0 }}\n'
+                      f'[optimizer]\nname = "random"\n[simulator]\nname = "{simulator}"\nduration = 1.0\n'
+                      f'min_budget = 1.0\n{lines}\n[backend]\nname = "serial"\n')
+    assert main(["run", str(config), "--out", str(tmp_path / "run.h5"), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"l2l: error: simulator {simulator!r}: {words}"), err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["spore.toml"]
+
+
+def test_a_spore_schedule_option_is_accepted_where_the_schedule_is_explored(tmp_path):
+    config = tmp_path / "spore.toml"
+    config.write_text('[run]\nevaluations = 1\n[space]\nschedule = { type = "categorical", choices = ["constant", '
+                      '"anneal"] }\n[optimizer]\nname = "random"\n[simulator]\nname = "spore"\nanneal_time = 20.0\n'
+                      '[backend]\nname = "serial"\n')
+    assert main(["run", str(config), "--out", str(tmp_path / "run.h5"), "--dry-run"]) == 0

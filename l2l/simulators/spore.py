@@ -41,6 +41,7 @@ the rewards so far (about 8 bytes per step), so continuing is exact and
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar, Mapping
 
@@ -133,6 +134,7 @@ class Spore(Simulator):
         super().check_space(space)
         for choice in getattr(space["schedule"], "choices", ()) if "schedule" in space.names else ():
             check_schedule("spore", choice)
+        check_schedule_options(self, space)
 
     def fidelity(self) -> Fidelity:
         """``seconds`` of learning (biological time), ``min_budget`` to ``duration``."""
@@ -199,6 +201,24 @@ def check_schedule(name: str, schedule: Any) -> None:
     """Refuse a temperature schedule SPORE does not know, in one line."""
     if schedule not in SCHEDULES:
         raise ConfigError(f"simulator {name!r}: 'schedule' must be one of {SCHEDULES}, got {schedule!r}")
+
+
+#: The temperature schedules that read each option (temperature_at); 'constant' reads neither.
+SCHEDULE_OPTIONS = {"temperature_final": ("anneal", "linear"), "anneal_time": ("anneal",)}
+
+
+def check_schedule_options(simulator: Any, space) -> None:
+    """Refuse a schedule's option (set or explored) that the run's only schedule would ignore, in one line."""
+    if "schedule" in space.names:  # the schedule is explored: each option matters to some candidates
+        return
+    defaults = {f.name: f.default for f in dataclasses.fields(simulator)}
+    for key, readers in SCHEDULE_OPTIONS.items():
+        if simulator.schedule not in readers and (key in space.names or getattr(simulator, key) != defaults[key]):
+            given, where = (("(explored)", " from [space]") if key in space.names else
+                            (f"= {getattr(simulator, key)!r}", ""))
+            raise ConfigError(f"simulator {simulator.name!r}: {key} {given} is read by schedule "
+                              f"{' or '.join(repr(r) for r in readers)} only, and schedule is "
+                              f"{simulator.schedule!r}: set schedule = {readers[0]!r}, or remove {key}{where}")
 
 
 def check_rule(name: str, values: Mapping[str, Any], dt: float) -> None:

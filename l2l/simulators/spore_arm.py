@@ -49,8 +49,8 @@ from l2l.simulators.arm import ArmReaching
 from l2l.simulators.base import Fidelity, SimulationResult, Simulator
 from l2l.simulators.fidelity_tools import (check_min_budget, curve_fidelities, rng_from_state, rng_state, segment_start,
                                            whole_budget)
-from l2l.simulators.spore import (SCHEDULES, check_measurable, check_rule, check_schedule, check_steps, late_reward,
-                                  temperature_at, window_mean)
+from l2l.simulators.spore import (SCHEDULES, check_measurable, check_rule, check_schedule, check_schedule_options,
+                                  check_steps, late_reward, temperature_at, window_mean)
 from l2l.simulators.spore_arm_traces import TraceBlock
 
 PARAMETERS = ("learning_rate", "temperature", "temperature_final", "anneal_time", "schedule",
@@ -134,6 +134,7 @@ class SporeArm(Simulator):
         super().check_space(space)
         for choice in getattr(space["schedule"], "choices", ()) if "schedule" in space.names else ():
             check_schedule(NAME, choice)
+        check_schedule_options(self, space)
 
     def fidelity(self) -> Fidelity:
         """``seconds`` of learning (biological time), ``min_budget`` to ``duration``."""
