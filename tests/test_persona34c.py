@@ -10,9 +10,11 @@ alive elsewhere.
 
 from __future__ import annotations
 
-import os
+import json
 import shutil
+import signal
 import subprocess
+import time
 
 import pytest
 from slurm_helpers import require_slurm, squeue
@@ -74,14 +76,22 @@ def test_a_resume_of_a_copy_of_a_live_slurm_array_runs_folder_leaves_its_arrays_
 def test_a_copy_of_a_killed_runs_folder_still_has_its_left_jobs_cancelled(tmp_path, monkeypatch):
     alice, bob = _students(tmp_path)
     record_worker_job(alice, "4242", "l2l-run")
-    dead = subprocess.Popen(["true"])
-    dead.wait()
-    text = (alice / SESSION_FILE).read_text().replace(f'"pid": {os.getpid()}', f'"pid": {dead.pid}')
-    (alice / SESSION_FILE).write_text(text)  # her session was killed (kill -9): nobody reads its jobs' results
-    shutil.copytree(alice, bob)
-    queue = Queue({"4242": "l2l-run"})
-    monkeypatch.setattr(slurm_common, "call", queue)
-    assert cancel_left_behind(bob) == ["4242"] and queue.cancelled == ["4242"]
+    session = subprocess.Popen(["sleep", "30"])  # her session, killed with kill -9 (nobody reads its jobs' results)
+    try:  # and not yet collected by the program that started it: a zombie, which signal 0 still finds
+        said = json.loads((alice / SESSION_FILE).read_text())
+        said.update(pid=session.pid, start=slurm_common._process_start(session.pid))
+        (alice / SESSION_FILE).write_text(json.dumps(said))
+        session.send_signal(signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while slurm_common._process_start(session.pid) != "Z" and time.monotonic() < deadline:
+            time.sleep(0.01)
+        shutil.copytree(alice, bob)
+        queue = Queue({"4242": "l2l-run"})
+        monkeypatch.setattr(slurm_common, "call", queue)
+        assert cancel_left_behind(bob) == ["4242"] and queue.cancelled == ["4242"]
+    finally:
+        session.kill()
+        session.wait()
 
 
 @pytest.mark.slurm

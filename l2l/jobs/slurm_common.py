@@ -407,10 +407,12 @@ SESSION_FILE = ".slurm-session"
 
 def _process_start(pid: int) -> str:
     """When process ``pid`` started (Linux: clock ticks since boot, /proc), so that a process id used again by
-    another process is not taken for it; '' where this system does not say."""
+    another process is not taken for it; '' where this system does not say, 'Z' for a process that has died and
+    waits for its parent to collect it (kill -9 from a program that has not waited for it yet)."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as handle:
-            return handle.read().rpartition(b")")[2].split()[19].decode()
+            fields = handle.read().rpartition(b")")[2].split()
+        return "Z" if fields[0] == b"Z" else fields[19].decode()
     except (OSError, IndexError, UnicodeDecodeError):
         return ""
 
