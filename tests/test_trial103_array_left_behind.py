@@ -53,9 +53,11 @@ def test_resume_cancels_the_arrays_of_the_killed_session(tmp_path):
     config = write_toml(tmp_path / "run.toml", {
         "run": {"name": name, "seed": 1, "generations": 1, "policy": "asha"},
         "space": {"x": {"type": "float", "low": -1.0, "high": 1.0}},
-        "optimizer": {"name": "random", "population_size": 9},
+        # 3 candidates, budgets 1 and 3: 4 segments for the resume (9 candidates up to 9 epochs, 13 segments: 24 s at
+        # load 23; now 15 s); 2 tasks of the first session's array asleep, 1 waiting in the queue
+        "optimizer": {"name": "random", "population_size": 3},
         "simulator": {"name": "python", "function": "slowmodel:train",
-                      "multi_fidelity": {"name": "epochs", "minimum": 1, "maximum": 9}},
+                      "multi_fidelity": {"name": "epochs", "minimum": 1, "maximum": 3}},
         "objectives": [{"name": "loss", "direction": "minimize"}],
         "backend": {"name": "slurm-array", "max_running": 2, "walltime": "00:15:00"}})
     path = tmp_path / f"{name}.h5"
