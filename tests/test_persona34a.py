@@ -108,3 +108,16 @@ def test_a_spore_schedule_option_is_accepted_where_the_schedule_is_explored(tmp_
                       '"anneal"] }\n[optimizer]\nname = "random"\n[simulator]\nname = "spore"\nanneal_time = 20.0\n'
                       '[backend]\nname = "serial"\n')
     assert main(["run", str(config), "--out", str(tmp_path / "run.h5"), "--dry-run"]) == 0
+
+
+def test_an_lsnn_rate_target_without_the_regularizer_is_refused(tmp_path, capsys):
+    config = tmp_path / "lsnn.toml"
+    config.write_text('[run]\nevaluations = 1\n[space]\ntau_a = { type = "float", low = 5.0, high = 500.0 }\n'
+                      '[optimizer]\nname = "random"\n[simulator]\nname = "lsnn"\ntraining_steps = 1\n'
+                      'rate_target = 10.0\n[backend]\nname = "serial"\n')
+    assert main(["run", str(config), "--out", str(tmp_path / "run.h5"), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("l2l: error: simulator 'lsnn': option 'rate_target' = 10.0 Hz"), err
+    assert "rate_reg = 0" in err[0], err
+    config.write_text(config.read_text().replace("rate_target = 10.0", "rate_target = 10.0\nrate_reg = 10.0"))
+    assert main(["run", str(config), "--out", str(tmp_path / "run.h5"), "--dry-run"]) == 0

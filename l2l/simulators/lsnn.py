@@ -32,6 +32,7 @@ recall error every ``curve_every`` iterations and at the budget.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar, Mapping
 
@@ -122,6 +123,11 @@ class LSNN(Simulator):
         if self.delay < self.symbol_ms:
             raise ConfigError(f"simulator 'lsnn': option 'delay' must be >= symbol_ms ({self.symbol_ms}), "
                               f"got {self.delay}")
+        target = next(f.default for f in dataclasses.fields(self) if f.name == "rate_target")
+        if self.rate_target != target and not self.rate_reg:  # only the regularizer reads it
+            raise ConfigError(f"simulator 'lsnn': option 'rate_target' = {self.rate_target!r} Hz is the target of the "
+                              f"firing-rate regularizer, which is off (rate_reg = 0): give rate_reg > 0 (e.g. 10), "
+                              f"or remove rate_target")
         if self.delay % self.symbol_ms:  # the task shows whole symbols: the rest would be dropped
             below = self.delay - self.delay % self.symbol_ms
             raise ConfigError(f"simulator 'lsnn': option 'delay' must be a whole number of symbols (a multiple of "
