@@ -101,3 +101,37 @@ def test_a_numpy_boolean_is_written_as_toml_spells_it_as_a_python_one_is():
 
     assert [number(v) for v in (True, np.True_, np.bool_(False), np.array(True))] == ["true", "true", "false", "true"]
     assert [number(v) for v in (np.int8(3), np.float32(0.5), 1.0)] == ["3", "0.5", "1"]
+
+
+def test_slurm_worker_jobs_that_took_an_evaluation_up_late_in_their_lives_never_fail_it(monkeypatch):
+    # e42d593's test called _retired(..., age=) itself, so on its parent it failed by an ImportError, not by what it
+    # states: here the scheduler's plugin hands the workers' ages over. An evaluation that ran a worker's whole life,
+    # then was taken up by two worker jobs that had each idled 1.5 s of their lives (the slack of a fresh pickup
+    # made 0.3 s) and ran 0.6 s of it on each, over half the 1 s lifetime: counted once; on the parent three times,
+    # a failed row at the second, though a fresh worker job might fit it
+    import time
+
+    import test_lifetime33
+    from test_lifetime33 import _poll
+
+    from l2l.jobs import slurm
+
+    monkeypatch.setattr(slurm, "LIFETIME_SLACK", (0.3, 0.0), raising=False)
+    fixture = test_lifetime33.slurm_here.__wrapped__(monkeypatch)
+    here, key = next(fixture)
+    try:
+        first = here.worker()
+        _poll(lambda: key in {task.key for task in here.cluster.scheduler.workers[first.address].processing}, 15,
+              "the evaluation sent")
+        late = [here.worker(), here.worker()]  # idle: the evaluation runs on the first
+        idle_until = time.monotonic() + 1.5
+        _poll(lambda: time.monotonic() >= idle_until, 5, "1.5 s of the late workers' lives")
+        here.retire(first)  # it ran the first worker's whole life (counted, but for a heartbeat's lag under load)
+        for _ in range(2):
+            running = _poll(lambda: [w for w in late if here.executing(w, key) >= 0.6], 15, "0.6 s of it on a late one")
+            here.retire(running[0])
+            late.remove(running[0])
+        assert here.executor.wait(timeout=0.5) == [] and here.executor.pending == 1
+        assert len(here.executor._outlived.get(key, [])) <= 1  # the first at most (the parent: three, failed at two)
+    finally:
+        next(fixture, None)
