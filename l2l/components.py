@@ -206,7 +206,8 @@ def build(config: RunConfig, function: Callable[..., Any] | None = None, *, comm
         _check_generation_untold(config, optimizer)
     elif config.mode == "async":
         _check_async_untold(config, optimizer, executor, resumed)
-    return Components(config, problem, optimizer, simulator, executor, inherit=_inherit(config, simulator, problem))
+    return Components(config, problem, optimizer, simulator, executor,
+                      inherit=_inherit(config, simulator, problem, resumed))
 
 
 def _check_generation_untold(config: RunConfig, optimizer: Optimizer) -> None:
@@ -318,8 +319,11 @@ def _restarts_why(simulator: Simulator) -> tuple[str, str]:
             "continue from the checkpoint run_to receives")
 
 
-def _inherit(config: RunConfig, simulator: Simulator, problem: Problem) -> float:
-    """The fidelity units each generation of a Lamarckian run trains on (0: not Lamarckian)."""
+def _inherit(config: RunConfig, simulator: Simulator, problem: Problem, resumed: bool = False) -> float:
+    """The fidelity units each generation of a Lamarckian run trains on (0: not Lamarckian). A number of units
+    the simulator does not train to (a fraction of whole epochs, less than its least budget) is refused in one
+    line: it was rounded without a word (run.inherit = 0.5 or 1e-300 trained 1 epoch a generation, 2.5 trained 2);
+    a stored run (``resumed``) goes on as it ran."""
     if not config.inherit:
         return 0.0
     _refuse_column_names(problem)  # its rows are segments too (trial, budget, parent, state)
@@ -342,6 +346,16 @@ def _inherit(config: RunConfig, simulator: Simulator, problem: Problem) -> float
         interval = fidelity.maximum / config.generations
     else:
         interval = float(config.inherit)
+        whole = not fidelity.integer or interval.is_integer()
+        if not resumed and (not whole or interval < fidelity.minimum):
+            from l2l.numbers import number
+
+            unit, least, top = fidelity.unit, number(fidelity.minimum), number(fidelity.maximum)
+            raise ConfigError(f"run.inherit = {number(interval)} {unit} a generation is no budget the simulator "
+                              f"trains to: " + (f"its {unit} are whole numbers from {least}" if fidelity.integer
+                                                else f"its least budget is {least} {unit}")
+                              + f"; give {'a whole number' if fidelity.integer else 'a number'} from {least} to "
+                              f"{top}, or true (the top budget / run.generations)")
     if fidelity.integer:
         interval = float(max(1, round(interval)))
     return max(interval, fidelity.minimum)

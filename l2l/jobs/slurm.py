@@ -427,6 +427,10 @@ class SlurmExecutor(_DaskExecutor):
         margin = min(max(60, seconds // 10), 600)
         if self.lifetime:
             lifetime = walltime_seconds(self.lifetime, f"{who}: lifetime")
+            if lifetime <= 0:  # (Dask reads a lifetime of 0 as none: the workers stayed until SLURM killed them)
+                raise ConfigError(f"{who}: lifetime {self.lifetime!r} is no time to work: give the worker jobs' "
+                                  f"lifetime below walltime {self.walltime!r}, or leave it out for the walltime "
+                                  f"minus a margin")
             if lifetime >= seconds:
                 raise ConfigError(f"{who}: lifetime {self.lifetime!r} must be shorter than walltime "
                                   f"{self.walltime!r}")

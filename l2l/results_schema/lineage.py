@@ -84,13 +84,25 @@ def lineage(path: str | os.PathLike, members: list[int] | None = None, curves: b
     parameters in force there) with ``trace`` (``curve:loss``), ``step`` (the fidelity of the point) and
     ``value``; a member's steps run from its first ancestor's first epoch to the top budget without gaps (a
     segment that returned no curve gives one point: its objective at its budget).
+
+    ``members`` that is not a list of trial numbers, a trial the run does not have, and ``curves`` that is not
+    True or False are refused in one line (``members=3`` raised Python's "'int' object is not iterable",
+    ``members=[999]`` gave an empty frame, ``curves="no"`` the curves).
     """
+    from l2l.analysis.outputs import check_switch
     from l2l.results_schema.reader import Trajectory
 
+    curves, members = check_switch(curves, "curves"), _members(members)
     with Trajectory(path) as trajectory:
         if not trajectory.multi_fidelity:
             raise TrajectoryError(f"{path}: no lineage: the run did not train candidates in segments")
         segments = trajectory.evaluations(errors=False, segments=True)
+        trials = set(segments["trial"].astype(int))
+        unknown = [member for member in members or () if member not in trials]
+        if unknown:
+            raise TrajectoryError(f"{path}: no trial {unknown[0]}: its trials are numbered "
+                                  f"{int(segments['trial'].min())} to {int(segments['trial'].max())}"
+                                  if len(segments) else f"{path}: no trial {unknown[0]}: the run has no segment yet")
         params = list(trajectory.space.columns())
         history = schedules(segments, params, members)
         if not curves:
@@ -98,6 +110,22 @@ def lineage(path: str | os.PathLike, members: list[int] | None = None, curves: b
         points = trajectory.traces_frame()
         objectives = [o.name for o in trajectory.objectives]
     return _curves(history, points, objectives)
+
+
+def _members(members: Any) -> list[int] | None:
+    """``members`` of :func:`lineage` as a list of ints (numpy's too), or a one-line :class:`ArgumentError`."""
+    from l2l.errors import ArgumentError
+    from l2l.parameters import plain
+
+    if members is None:
+        return None
+    wrong = isinstance(members, (str, bytes, dict)) or not hasattr(members, "__iter__")
+    values = [] if wrong else [plain(member) for member in members]
+    if wrong or any(isinstance(v, bool) or not isinstance(v, int) for v in values):
+        bad = members if wrong else next(v for v in values if isinstance(v, bool) or not isinstance(v, int))
+        raise ArgumentError(f"members must be a list of trial numbers (the trial column of l2l.load), e.g. [3, 7], "
+                            f"got {type(bad).__name__} {bad!r:.60}")
+    return values
 
 
 def _curves(history: pd.DataFrame, points: pd.DataFrame, objectives: list[str]) -> pd.DataFrame:
