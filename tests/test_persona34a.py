@@ -5,7 +5,8 @@ perturbed its parameters was scored on the reservoir simulated with the donor's 
 refitting readouts), so every exploited member reported its donor's error under its own parameters. And an
 ``lsm`` option of another engine (``threads`` without NEST, ``codegen_target`` without Brian2) or an ``egru``
 option of another task (``noise`` under ``copy``, ``delay`` under ``spiral``), an ``lsnn`` delay of no whole
-number of symbols, or a SPORE schedule option the schedule does not read was ignored.
+number of symbols, or a SPORE schedule option the schedule does not read was ignored; and an analog-classifier
+space of the wrong weights shape ran, every evaluation failing, exit 1.
 """
 
 from __future__ import annotations
@@ -121,3 +122,21 @@ def test_an_lsnn_rate_target_without_the_regularizer_is_refused(tmp_path, capsys
     assert "rate_reg = 0" in err[0], err
     config.write_text(config.read_text().replace("rate_target = 10.0", "rate_target = 10.0\nrate_reg = 10.0"))
     assert main(["run", str(config), "--out", str(tmp_path / "run.h5"), "--dry-run"]) == 0
+
+
+@pytest.mark.parametrize("space, words", [
+    ('weights = { type = "float", low = -1.0, high = 1.0, shape = [4, 2] }',
+     "parameter 'weights' has shape = [4, 2]; it must be shape = [2, 4]"),
+    ('gain = { type = "float", low = 0.5, high = 2.0 }', "explore 'weights' (shape = [2, 4]"),
+])
+def test_an_analog_classifier_space_every_evaluation_would_refuse_is_refused_before_the_run(tmp_path, capsys, space,
+                                                                                              words):
+    config = tmp_path / "hw.toml"
+    config.write_text(f'[run]\nevaluations = 2\n[space]\n{space}\n[optimizer]\nname = "random"\n[simulator]\n'
+                      f'name = "emulated-hardware"\nsimulator = "analog-classifier"\n'
+                      f'simulator_options = {{ n_classes = 2, n_inputs = 4, samples = 20 }}\n'
+                      f'[backend]\nname = "serial"\n')
+    assert main(["run", str(config), "--out", str(tmp_path / "run.h5"), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"l2l: error: simulator 'analog-classifier': {words}"), err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hw.toml"]

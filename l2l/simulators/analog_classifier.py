@@ -70,6 +70,22 @@ class AnalogClassifier(Simulator):
             "threshold": DeviceParameter("analog", (self.n_classes,), offset_scale=0.5),
         }
 
+    def check_space(self, space) -> None:
+        """Refuse, before the run, a space whose ``weights`` every evaluation would refuse (missing, other shape),
+        or a ``gain`` or ``threshold`` of a shape that is neither one value nor one per class."""
+        super().check_space(space)
+        if "weights" not in space.names:
+            raise ConfigError(f"simulator 'analog-classifier': explore 'weights' (shape = [{self.n_classes}, "
+                              f"{self.n_inputs}], n_classes x n_inputs): it has no default")
+        for name, shapes in (("weights", [(self.n_classes, self.n_inputs)]),
+                             ("gain", [(), (self.n_classes,)]), ("threshold", [(), (self.n_classes,)])):
+            shape = tuple(getattr(space[name], "shape", ())) if name in space.names else shapes[0]
+            if shape not in shapes:
+                wanted = " or ".join(f"shape = {list(s)}" if s else "one value" for s in shapes)
+                raise ConfigError(f"simulator 'analog-classifier': parameter {name!r} has shape = {list(shape)}; "
+                                  f"it must be {wanted} (n_classes = {self.n_classes}, n_inputs = "
+                                  f"{self.n_inputs})")
+
     def _values(self, params: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         self._refuse_unknown(params)
         if "weights" not in params:
