@@ -10,6 +10,7 @@ what to change; the run goes on.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -166,11 +167,14 @@ def test_slurm_an_evaluation_longer_than_the_worker_lifetime_ends_as_a_failed_ro
         "space": {"x": {"type": "float", "low": -1.0, "high": 1.0}},
         "optimizer": {"name": "random", "population_size": 1},
         "simulator": {"name": "sleep", "median": 40.0},
-        "backend": {"name": "slurm", "walltime": "00:01:00", "lifetime": "00:00:08", "lifetime_stagger": "00:00:01",
+        "backend": {"name": "slurm", "walltime": "00:01:00", "lifetime": "00:00:05", "lifetime_stagger": "00:00:01",
                     "minimum_jobs": 1, "maximum_jobs": 1, "memory": "1GB", "chunk_size": 1}})
     out = tmp_path / "outlive.h5"
+    # a worker job that retired is replaced 1 s after it left (Dask's lost-worker timeout, 15 s by default: the
+    # test took 46 s at load 16, 15 s of it waiting for the second worker job)
+    env = {**os.environ, "DASK_DISTRIBUTED__DEPLOY__LOST_WORKER_TIMEOUT": "1s"}
     process = subprocess.Popen(l2l_command("run", str(config), "--out", str(out)), stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True, env=env)
     try:
         stdout, stderr = process.communicate(timeout=150)
     except subprocess.TimeoutExpired:  # before: for ever; Ctrl-C cancels the run's worker jobs
@@ -183,7 +187,7 @@ def test_slurm_an_evaluation_longer_than_the_worker_lifetime_ends_as_a_failed_ro
     assert len(frame) == 1, (stdout, stderr)
     row = frame.iloc[0]
     assert row["status"] == "failed"
-    assert row["error"].startswith("did not finish within the slurm worker jobs' lifetime (lifetime 00:00:08: 8 s "
+    assert row["error"].startswith("did not finish within the slurm worker jobs' lifetime (lifetime 00:00:05: 5 s "
                                    "± 1 s): its worker job retired under it twice"), row["error"]
     assert int(row["attempts"]) == 2, frame.to_dict("records")
     # said as the run ends, in one line (its worker job retiring as the cluster closed printed a traceback)
