@@ -111,14 +111,17 @@ def test_slurm_a_resume_of_a_copied_run_folder_does_not_cancel_the_live_runs_job
         subprocess.run(["scancel", job_id], capture_output=True, timeout=30)
 
 
-def _sphere_run(path, low: float, high: float, generations: int):
+def _sphere_run(path, low: float, high: float, generations: int, stop_after: int = 0):
     import l2l
+    from l2l.control import RunControl
 
     config = l2l.from_mapping({"run": {"name": "lab", "seed": 1, "generations": generations},
                                "space": {"x": {"type": "float", "low": low, "high": high}},
                                "optimizer": {"name": "random", "population_size": 4},
                                "simulator": {"name": "sphere"}, "backend": {"name": "serial"}})
-    return l2l.run(config, path, progress=False)
+    control = RunControl()
+    stop = (lambda info: control.request_stop()) if stop_after else None  # stopped there, to be gone on with
+    return l2l.run(config, path, progress=False, control=control, on_generation=stop)
 
 
 def test_l2l_watch_of_a_file_another_run_replaced_shows_only_the_new_runs_rows(tmp_path):
@@ -136,3 +139,26 @@ def test_l2l_watch_of_a_file_another_run_replaced_shows_only_the_new_runs_rows(t
     seen = watcher.refresh().summary
     assert seen.best["value"].value >= 16.0 and seen.evaluations == 16
     assert seen.best == Watcher(path).refresh().summary.best  # as a watch started now shows it
+
+
+def test_l2l_submit_of_a_file_another_process_writes_submits_nothing(tmp_path, monkeypatch, capsys):
+    """Bob submits a job to go on with the run Alice's l2l run writes on the login node (l2l submit --out
+    ../alice/run.h5): it said 'submitted job 21634: resumes slow', exit 0, and the job ended as it started, its log
+    saying the file is being written by another process (on a busy cluster: after its wait in the queue)."""
+    import l2l.commands.slurm as submit
+    from l2l.cli import main
+    from l2l.results_schema.lock import WriterLock
+
+    path = _sphere_run(tmp_path / "run.h5", -1.0, 1.0, generations=3, stop_after=1)
+    config = tmp_path / "lab.toml"
+    config.write_text('[run]\nname = "lab"\nseed = 1\ngenerations = 3\n[space]\nx = { type = "float", low = -1.0, '
+                      'high = 1.0 }\n[optimizer]\nname = "random"\npopulation_size = 4\n[simulator]\nname = "sphere"'
+                      '\n[backend]\nname = "serial"\n')
+    asked = []
+    monkeypatch.setattr(submit, "call", lambda argv, **_: asked.append(argv[0]) or ("4711" if argv[0] == "sbatch"
+                                                                                       else ""))
+    with WriterLock(path):  # her run writes it
+        assert main(["submit", str(config), "--out", str(path)]) == 2
+    error = capsys.readouterr().err
+    assert "sbatch" not in asked and f"{path} is being written by another " in error and "nothing was submitted" in error
+    assert not path.with_name("run.h5.submit.sh").exists()

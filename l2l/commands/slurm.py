@@ -192,6 +192,7 @@ def _submit(args: argparse.Namespace) -> int:
         raise refused
     script_path = out.with_name(out.name + ".submit.sh")
     _check_not_queued(script_path, out)
+    _check_not_written(out)
     created = [folder for folder in (out.parent, *out.parent.parents) if not folder.exists()]
     # an earlier submission's script (a symbolic link at the name is not ours to read or write: see own_files)
     before = script_path.read_bytes() if script_path.is_file() and not script_path.is_symlink() else None
@@ -268,6 +269,18 @@ def _check_not_queued(script_path: Path, out: Path) -> None:
         raise ConfigError(f"l2l submit: job {jobs} of an earlier l2l submit runs or resumes {out} already; a second "
                           f"job would find the file in use; wait for it, or cancel it first: "
                           f"{command('scancel', *(job_id for job_id, _ in queued))}")
+
+
+def _check_not_written(out: Path) -> None:
+    """Refuse a job for ``out`` while a process of this host writes it (an ``l2l run`` on the login node, a lab
+    mate's perhaps): the job's resume found the file in use and ended as it started, after its wait in the queue,
+    while l2l submit had said 'submitted job ...: resumes ...', exit 0. A writer on another host is not seen here."""
+    from l2l.results_schema.lock import holder, writer_alive, writer_named
+
+    if out.exists() and writer_alive(out):
+        raise ConfigError(f"l2l submit: {out} is being written by {writer_named(holder(out), detail=True)}; the "
+                          f"job would find it in use as it starts: wait for that run to finish or stop it first; "
+                          f"nothing was submitted")
 
 
 def _take_back(script_path: Path, before: bytes | None, created: list[Path]) -> None:
