@@ -140,3 +140,10 @@ def test_an_analog_classifier_space_every_evaluation_would_refuse_is_refused_bef
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(f"l2l: error: simulator 'analog-classifier': {words}"), err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["hw.toml"]
+
+
+def test_the_egru_budget_unit_says_how_the_rule_learns_the_trials():
+    from l2l.simulators.egru import EGRUSimulator
+
+    assert EGRUSimulator(rule="rtrl").fidelity().unit == "training trials (sequences learned online)"
+    assert EGRUSimulator(rule="bptt").fidelity().unit == "training trials (sequences learned by BPTT)"

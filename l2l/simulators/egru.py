@@ -157,9 +157,10 @@ class EGRUSimulator(Simulator):
         return Spiral(self.length, self.noise)
 
     def fidelity(self) -> Fidelity:
-        """``trials``: training sequences learned online, ``min_budget`` to ``trials``."""
-        return Fidelity("trials", "training trials (sequences learned online)",
-                        min(self.min_budget, self.trials), self.trials, True)
+        """``trials``: training sequences (learned online by RTRL, or a batch at a time by BPTT with ``rule =
+        'bptt'``), ``min_budget`` to ``trials``."""
+        how = "sequences learned online" if self.rule == "rtrl" else "sequences learned by BPTT"
+        return Fidelity("trials", f"training trials ({how})", min(self.min_budget, self.trials), self.trials, True)
 
     def run(self, params: dict[str, Any], seed: int) -> SimulationResult:
         learning = _Learning(self, self.resolve(params), seed, None)
