@@ -93,6 +93,12 @@ CONFIG = {
 
 
 if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] in ("-h", "--help"):
+        print(__doc__)
+        sys.exit(0)
+    if len(sys.argv) > 2 or (len(sys.argv) > 1 and sys.argv[1].startswith("-")):
+        print(f"usage: python {sys.argv[0]} [OUT.h5]  (no options; got {' '.join(sys.argv[1:])})", file=sys.stderr)
+        sys.exit(2)
     path = l2l.run(CONFIG, sys.argv[1] if len(sys.argv) > 1 else "pbt-own-training.h5")
     best = l2l.best(path)
     schedule = l2l.lineage(path, [best.trial])
