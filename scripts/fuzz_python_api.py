@@ -6,7 +6,7 @@ behind as it refuses, or refuses in several lines, with a raw control character 
 command line's words (--option). Calls that succeed are listed as ok (a bad value some function takes as it is).
 Usage (NAME-FILTER: only the functions whose name holds one of the words, e.g. ``args plot,export``)::
 
-    PYTHONPATH=. python scripts/fuzz_python_api.py [paths|args|new33|all] [NAME-FILTER[,NAME-FILTER...]]
+    PYTHONPATH=. python scripts/fuzz_python_api.py [paths|args|new33|new34|all] [NAME-FILTER[,NAME-FILTER...]]
 
 Exit status 1 if any call is a defect. Run it with backend serial configs only: no worker process starts.
 Session 28 (helper-186): 2,437 calls in about 18 minutes on two cores shared with other work. After its fixes it
@@ -27,6 +27,14 @@ fixes (217 calls, kwargs not yet drawn): 55 defects (agreement's ValueError for 
 'ambiguous' for an array: 29; "'int' object is not iterable" / "dictionary update sequence" for a multi_fidelity
 that is no table beside a function: 26, kwargs the same); after (8f96ea0, d229976): ``new33`` 248 calls (about 4
 minutes at load 20-27) and ``new33 user_file`` (from_mapping(user_file=), added last, 31 calls), 0 defects.
+Session 34 (helper-277): ``new34`` calls session 33's options and calls with BAD and EXTRA values: l2l.lineage's
+members (and a list of one value) and curves on a PBT run, run.inherit, run.target under inherit and the python
+simulator's checkpoint_limit_mb beside a function that continues, run.stop_after_failures, run.initial_points.
+``new34 lineage,inherit`` on session 33's code (HEAD fc147ed, 155 calls): 46 defects, all l2l.lineage (44
+TypeError: "'int' object is not iterable", "'>=' not supported between ..."; 2 ValueError), besides what the
+fuzzer counts as taken (curves='no', members=[999] an empty frame, run.inherit = 3.5 of whole epochs rounded);
+after 762d379: ``new34`` 248 calls (ok 39, ArgumentError 82, ConfigError 125, TrajectoryError 2), 0 defects,
+about 7 minutes at load 13-22; ``new33`` again (279 calls, about 8 minutes at load 17-20): 0 defects.
 """
 import hashlib, os, re, shutil, signal, sys, tempfile, traceback, warnings
 from pathlib import Path
@@ -252,6 +260,34 @@ ARGS33["from_mapping(base_dir=) relative"] = lambda v: (lambda f: l2l.from_mappi
 ARGS33["from_mapping(user_file=)"] = lambda v: (lambda f: l2l.from_mapping(nested(("simulator",), {
     "name": "python", "function": "model:f", "path": "."}), user_file=v))
 ARGS33["agreement(objective=)"] = lambda v: (lambda f: l2l.agreement("run.h5", objective=v))
+# session 34: session 33's options and calls (l2l.lineage of a PBT run, run.inherit beside a function that
+# continues, the python simulator's checkpoint_limit_mb beside a function, stop_after_failures, initial_points)
+PBT_RUN = WORK / "pbt.h5"
+def inheriting(**run):
+    return {"space": {"x": {"low": 0.0, "high": 1.0}, "hidden": {"type": "int", "low": 2, "high": 16}},
+            "simulator": {"name": "python", "multi_fidelity": {"name": "epochs", "minimum": 1, "maximum": 4}},
+            "optimizer": {"name": "random", "population_size": 2},
+            "run": {"generations": 2, "seed": 1, "inherit": True, **run}, "backend": {"name": "serial"}}
+ARGS34 = {}
+ARGS34["lineage(members=)"] = lambda v: (lambda f: l2l.lineage(PBT_RUN, members=v))
+ARGS34["lineage(curves=)"] = lambda v: (lambda f: l2l.lineage(PBT_RUN, curves=v))
+ARGS34["lineage(members=[v])"] = lambda v: (lambda f: l2l.lineage(PBT_RUN, members=[v]))
+ARGS34["run(run.inherit=) beside a function"] = lambda v: (lambda f: l2l.run(inheriting(inherit=v), "out.h5",
+                                                                             simulator=width))
+ARGS34["run(simulator.checkpoint_limit_mb=)"] = lambda v: (lambda f: l2l.run(inheriting() | {"simulator": {
+    "name": "python", "checkpoint_limit_mb": v, "multi_fidelity": {"name": "epochs", "minimum": 1, "maximum": 4}}},
+    "out.h5", simulator=width))
+ARGS34["run(run.stop_after_failures=)"] = lambda v: (lambda f: l2l.run(cfg(stop_after_failures=v), "out.h5",
+                                                                       simulator=bowl))
+ARGS34["run(run.initial_points=[{x: v}])"] = lambda v: (lambda f: l2l.run(cfg(initial_points=[{"x": v}]), "out.h5",
+                                                                          simulator=bowl))
+ARGS34["run(run.target=) inherit"] = lambda v: (lambda f: l2l.run(inheriting(target=v), "out.h5", simulator=width))
+if which in ("all", "args", "new34") and any(chosen(name) for name in ARGS34):
+    l2l.run({"space": {"x": {"low": 0.0, "high": 1.0}, "hidden": {"type": "int", "low": 2, "high": 16}},
+             "simulator": {"name": "python", "multi_fidelity": {"name": "epochs", "minimum": 1, "maximum": 4}},
+             "optimizer": {"name": "random"}, "policy": {"name": "pbt", "population": 4, "interval": 1},
+             "run": {"compute": 16, "seed": 1}, "backend": {"name": "serial"}}, PBT_RUN, simulator=width,
+            progress=False)
 if which in ("all", "args"):
     for name, make in ARGS.items():
         if not chosen(name):
@@ -260,6 +296,13 @@ if which in ("all", "args"):
             case(f"{name}{vname}", make(v))
 if which in ("all", "args", "new33"):
     for name, make in ARGS33.items():
+        if not chosen(name):
+            continue
+        for vname, v in (BAD | EXTRA).items():
+            case(f"{name}{vname}", make(v))
+
+if which in ("all", "args", "new34"):
+    for name, make in ARGS34.items():
         if not chosen(name):
             continue
         for vname, v in (BAD | EXTRA).items():
