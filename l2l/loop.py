@@ -46,7 +46,7 @@ from l2l.own_files import sweep_leftovers
 from l2l.provenance import SessionHosts, changed_versions, with_session
 from l2l.results_schema import checkpoint_store
 from l2l.results_schema import writer as trajectory_writer
-from l2l.results_schema.lock import WriterLock, missing_note
+from l2l.results_schema.lock import WriterLock, missing_note, writer_alive
 from l2l.results_schema.reader import Trajectory
 from l2l.words import Placeholder, call, named, option
 
@@ -761,6 +761,8 @@ def _jobs_left_elsewhere(path: Path, log: Any, created_backend: str) -> str:
     recorded = detail.get("file")
     old = Path(recorded) if isinstance(recorded, str) and recorded else path.absolute()
     folder = old.with_suffix(".work")
+    if old != path.absolute() and writer_alive(old):  # copied or moved from a run that goes on: its jobs are its own
+        return ""
     if old != path.absolute() and folder.is_dir() and not old.exists():
         return cancelled_note(cancel_left_behind(folder))
     if log["kind"].iloc[-1] not in ("started", "resumed"):  # the session ended, cancelling its jobs

@@ -162,3 +162,25 @@ def test_l2l_submit_of_a_file_another_process_writes_submits_nothing(tmp_path, m
     error = capsys.readouterr().err
     assert "sbatch" not in asked and f"{path} is being written by another " in error and "nothing was submitted" in error
     assert not path.with_name("run.h5.submit.sh").exists()
+
+
+def test_a_resume_of_a_copy_of_a_live_runs_file_alone_does_not_call_that_run_killed(tmp_path):
+    """Bob copies only the file of Alice's running slurm run (cp ../alice/run.h5 .) and resumes it: the resume
+    warned that 'this run's last session (backend 'slurm') was killed' and told him to cancel its jobs by id
+    (measured: the line named her live run's folder, her run going on)."""
+    import json
+
+    import pandas as pd
+
+    from l2l.loop import _jobs_left_elsewhere
+    from l2l.results_schema.lock import WriterLock
+
+    alice, bob = _students(tmp_path)
+    alice.mkdir()  # her run.work, naming her worker jobs
+    original = alice.with_suffix(".h5")
+    original.write_bytes(b"")
+    log = pd.DataFrame({"kind": ["started"], "detail": [json.dumps({"backend": {"name": "slurm"},
+                                                                    "file": str(original)})]})
+    with WriterLock(original):  # her run goes on
+        assert _jobs_left_elsewhere(bob.with_suffix(".h5"), log, "slurm") == ""
+    assert "was killed" in _jobs_left_elsewhere(bob.with_suffix(".h5"), log, "slurm")  # once it is gone, as before
