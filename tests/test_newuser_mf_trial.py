@@ -13,9 +13,11 @@ its report said "no successful evaluation"; running a config again on its file a
 
 from __future__ import annotations
 
+import subprocess
 import textwrap
 from pathlib import Path
 
+import pytest
 from conftest import l2l_cli
 
 TRAIN = '''
@@ -146,24 +148,29 @@ def test_a_median_stopping_grace_past_the_last_rung_below_the_top_is_refused(tmp
     assert l2l_cli("run", config, "--dry-run", cwd=tmp_path).returncode == 0
 
 
-def test_the_overview_title_says_when_its_best_is_below_the_top_budget(tmp_path):
+@pytest.fixture(scope="module")
+def low_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """A run whose segments to the top budget all fail, and its l2l run (one for the tests that read it)."""
+    folder = tmp_path_factory.mktemp("low")
+    out = folder / "low.h5"
+    return out, l2l_cli("run", _config(folder, "fails_at_top", compute=40), "--out", out, "--no-progress", cwd=folder)
+
+
+def test_the_overview_title_says_when_its_best_is_below_the_top_budget(low_run):
     from l2l.plot.figures import fitness, overview
 
-    config = _config(tmp_path, "fails_at_top", compute=40)
-    out = tmp_path / "low.h5"
-    done = l2l_cli("run", config, "--out", out, "--no-progress", cwd=tmp_path)
+    out, done = low_run
     assert "no candidate reached the top budget 9" in done.stdout, done.stdout  # as l2l show says it
     for draw in (overview, fitness):
         title = draw(out)._suptitle.get_text()
         assert "best loss = " in title and "at 3 epochs: no candidate reached the top budget 9" in title, title
 
 
-def test_the_report_of_a_run_with_no_candidate_at_the_top_budget_says_so(tmp_path):
+def test_the_report_of_a_run_with_no_candidate_at_the_top_budget_says_so(low_run, tmp_path):
     from l2l.analysis.report import report
 
-    config = _config(tmp_path, "fails_at_top", compute=40)
-    out = tmp_path / "low.h5"
-    assert l2l_cli("run", config, "--out", out, "--no-progress", cwd=tmp_path).returncode in (0, 1)
+    out, done = low_run
+    assert done.returncode in (0, 1)
     page = report(out, tmp_path / "low.html").read_text()
     # its segments to 1 and 3 epochs succeeded: not "no successful evaluation"; the table says where they are
     assert "no successful evaluation" not in page
