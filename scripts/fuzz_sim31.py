@@ -80,7 +80,8 @@ command that leaves its checkpoint_dir empty, a dict or curve result; run.inheri
 as documented), ok 4, failed-named 1, LEFT-PROCESS 1 (fork-child), EXIT-3 1 (os-exit-later, serial), EXIT-1 1
 (ret-nan-some on local: every candidate of the last generation NaN, so none reached the top budget: now
 none-at-top). Seed 3408 ``--inherit --fidelity yes --backend serial --max-runs 15`` (about 3 minutes):
-all-failed-named 10, ok 2, refused-1line 2, EXIT-3 1 (os-exit, serial). No defect of the product.
+all-failed-named 10, ok 2, refused-1line 2, EXIT-3 1 (os-exit, serial). Seed 3409 ``--inherit --fidelity yes
+--backend local --max-runs 12`` (about 6 minutes): all-failed-named 7, refused-1line 5. No defect of the product.
 """
 from __future__ import annotations
 
