@@ -58,7 +58,8 @@ def test_an_lsm_option_of_another_engine_is_refused_in_one_line_not_ignored(tmp_
 
 
 @pytest.mark.parametrize("task, option", [("copy", 'noise = 1.0'), ("spiral", 'delay = 20'),
-                                          ("copy", 'length = 20'), ("spiral", 'symbols = 8')])
+                                          ("copy", 'length = 20'), ("spiral", 'symbols = 8'),
+                                          ("spiral", 'held_out = "test"')])
 def test_an_egru_option_of_another_task_is_refused_in_one_line_not_ignored(tmp_path, capsys, task, option):
     config = tmp_path / "egru.toml"
     config.write_text(f'[run]\nevaluations = 1\n[space]\nlearning_rate = {{ type = "float", low = 0.001, high = 0.1 '

@@ -50,7 +50,8 @@ from l2l.simulators.rtrl.rtrl import RTRL
 from l2l.simulators.rtrl.tasks import TASKS, DelayedCopy, Digits, Spiral
 
 #: The options that shape one task only, and that task.
-TASK_OPTIONS = {"length": "spiral", "noise": "spiral", "symbols": "copy", "copy_length": "copy", "delay": "copy"}
+TASK_OPTIONS = {"length": "spiral", "noise": "spiral", "symbols": "copy", "copy_length": "copy", "delay": "copy",
+                "held_out": "digits"}
 #: Parameters an outer loop may explore; a missing one takes the option's value.
 EXPLORABLE = ("theta_init", "learning_rate", "density", "gamma", "epsilon", "activity_penalty")
 
