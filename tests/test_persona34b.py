@@ -3,7 +3,8 @@
 Ray Tune's ``time_attr = "time_total_s"`` (ASHA's ``max_t`` and PBT's ``perturbation_interval`` in seconds) was
 answered with a fidelity of epochs only, and in ``[run]`` not at all; ASHAScheduler's ``brackets`` and
 ``stop_last_trials`` and PBT's ``log_config`` were refused with l2l's list alone. Each is now one line naming what
-l2l has, and the fidelity of seconds it names runs.
+l2l has, and the fidelity of seconds it names runs. Asynchronous PBT (Ray Tune's ``synch = False``) let a bottom member
+that finished an interval before the top members go on untouched: it now waits for one of them and copies it.
 """
 
 from __future__ import annotations
@@ -84,3 +85,32 @@ def test_hyperband_named_for_several_brackets_takes_them_and_median_stopping_is_
     with pytest.raises(ConfigError) as error:
         POLICIES.create("median-stopping", {"brackets": 1})
     assert "hyperband" not in str(error.value), error.value
+
+
+def _learner(params, seed, budget, checkpoint=None):
+    """A learner whose loss at every step is its parameter ``x`` plus a falling curve: the order never changes."""
+    step = 0 if checkpoint is None else int(checkpoint["step"])
+    curve = [[s, params["x"] + 1.0 / s] for s in range(step + 1, int(budget) + 1)]
+    return l2l.SimulationResult(objectives={"loss": curve[-1][1]}, curve={"loss": curve},
+                                checkpoint={"step": int(budget)})
+
+
+def test_asynchronous_pbt_replaces_the_worst_member_even_where_it_finishes_every_interval_first(tmp_path):
+    """Ray Tune's PBT (synch = False) pauses a trial that ran ahead until the others catch up. l2l's asynchronous
+    PBT judged a member that finished an interval first at the budget before, but where no member of the top was
+    at its budget yet it went on untouched: trained in turn (one worker), trial 0 finishes every interval first,
+    and as the worst member it trained to the end (loss 0.9 beside members at 0.1 to 0.3). Now it waits for a top
+    member to reach its budget and copies it."""
+    config = _config({"name": "pbt", "population": 4, "interval": 10, "synchronous": False},
+                     run={"name": "async", "seed": 0,
+                          "initial_points": [{"x": 0.9}, {"x": 0.1}, {"x": 0.2}, {"x": 0.3}]},
+                     fidelity={"name": "steps", "minimum": 1, "maximum": 40})
+    config["space"] = {"x": {"type": "float", "low": 0.0, "high": 1.0}}
+    path = l2l.run(config, tmp_path / "async.h5", simulator=_learner, progress=False)
+    segments = l2l.load(path, segments=True)
+    final = segments[segments["budget"] == 40]
+    assert final["trial"].nunique() == 4  # the population kept its size, every member at the top
+    assert 0 not in set(final["trial"]), segments[["trial", "from_budget", "budget", "parent", "loss"]]
+    assert segments.loc[segments["trial"] == 0, "budget"].max() <= 20  # replaced at its first chance or next
+    assert final["loss"].max() < 0.6
+    assert l2l.load(path)["compute"].sum() <= 4 * 40  # no slot trained a range twice

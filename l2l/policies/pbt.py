@@ -27,7 +27,9 @@ as soon as it finishes an interval, against the members that reached that
 budget already (at least half the population; until then it continues), so no
 worker waits for the slowest member; a member among the first to finish an
 interval is judged by its score at the budget before, against the members there
-(else, on one worker, the same members would never be judged); donors are only members at or beyond the
+(else, on one worker, the same members would never be judged), and one in the bottom there with no member of the
+top at its budget yet waits for the first of them to reach it, then copies it (as Ray Tune's PBT pauses a trial
+that ran ahead; it goes on itself once nothing that runs could reach it); donors are only members at or beyond the
 exploiter's budget, so a member never trains a range of budgets twice and the
 population finishes within ``population x max_budget``. The donor is chosen uniformly from the
 top (``selection = "truncation"``) or as the better of two members drawn at
@@ -191,6 +193,11 @@ class PBT(Policy):
                           parent=donor), state
         if len(state["finished"]) == self.population:
             return DONE, state
+        if state.get("waiting") and not any(trials.running(m) for m in state["members"]):
+            # nothing runs that could reach a waiting member's budget: each goes on with its own training
+            queue = [{"kind": "continue", "budget": item["following"], "trial": item["own"], "slot": item["slot"]}
+                     for item in state["waiting"]]
+            return self.next({**state, "queue": queue, "waiting": []}, trials)
         return WAIT, state
 
     def launched(self, state: State, trial: int, budget: float) -> State:
@@ -214,6 +221,8 @@ class PBT(Policy):
             return state
         slot = members.index(trial)
         budgets = state["budgets"]
+        if state.get("waiting"):
+            state = self._donor_arrived(state, trials)
         if budget >= budgets[-1]:
             return {**state, "finished": sorted({*state["finished"], slot})}
         if not self.synchronous:
@@ -253,15 +262,26 @@ class PBT(Policy):
         ranked = sorted(peers, key=lambda m: (-scores[m], m))
         top = [m for m in ranked[:cut] if not trials.failed(m)]
         pool = ranked  # where a tournament draws the donor from
-        if at != budget:  # the donor: from the members at its budget or beyond that rank above it, the top of them
+        if at != budget:  # the donor: a member of the top there that is at its budget or beyond (else it waits)
             ahead = [m for m in ranked if not trials.failed(m) and trials.reached(m) >= budget - 1e-9]
             pool = ahead[:ahead.index(members[slots[0]])] if members[slots[0]] in ahead else []
-            top = pool[:cut]
+            top = [m for m in pool if m in ranked[:cut]]
         bottom = set(ranked[-cut:])
         healthy = [m for m in ranked if not trials.failed(m)]
+        waiting = list(state.get("waiting", []))
         for slot in slots:
             trial = members[slot]
             failed = trials.failed(trial)
+            if at != budget and enough and trial in bottom and not top:
+                # Asynchronous, judged a budget before and in the bottom there, with no member of the top at its
+                # budget yet: it waits for one (Ray Tune's PBT pauses a trial that ran ahead so the others catch
+                # up), rather than going on untouched; the first of the top members there to reach its budget is
+                # its donor. Before, with few members per worker, bad members went on to the end.
+                behind = [m for m in ranked[:cut] if not trials.failed(m) and m != trial]
+                if behind:
+                    waiting.append({"slot": slot, "own": trial, "budget": budget, "following": following,
+                                    "top": behind})
+                    continue
             if failed and not top and healthy:  # a failed member is replaced even before enough peers
                 top = healthy[:1]
             if (enough or failed) and (trial in bottom or failed) and top and trial not in top:
@@ -274,7 +294,29 @@ class PBT(Policy):
                 queue.append({"kind": "continue", "budget": following, "trial": trial, "slot": slot})
         # Exploits go out first: their donors must not have moved on before their checkpoints are copied.
         queue.sort(key=lambda item: item["kind"] != "start")
-        return {**state, "queue": queue, "draws": draws}
+        return {**state, "queue": queue, "draws": draws, **({"waiting": waiting} if waiting else {})}
+
+    def _donor_arrived(self, state: State, trials: TrialTable) -> State:
+        """Queue the exploit of each waiting member one of whose top members reached its budget (the first of
+        them, in rank order, is the donor); a waiting member whose top members all left the population or failed
+        goes on with its own training."""
+        members, budgets = state["members"], state["budgets"]
+        queue, waiting, draws = list(state["queue"]), [], state["draws"]
+        for item in state["waiting"]:
+            alive = [m for m in item["top"] if m in members and not trials.failed(m)]
+            ready = [m for m in alive if trials.reached(m) >= item["budget"] - 1e-9]
+            if ready and trials.reached(ready[0]) < budgets[-1]:
+                rng = np.random.default_rng([state["seed"], 7, draws])
+                draws += 1
+                code = self._explore(rng, trials, ready[0], item["following"], budgets[-1])
+                queue.insert(0, {"kind": "start", "code": code.tolist(), "parent": ready[0], "own": item["own"],
+                                 "slot": item["slot"]})
+            elif alive and not ready:
+                waiting.append(item)
+            else:  # no donor left to wait for, or one at the top budget (nothing left to copy into)
+                queue.append({"kind": "continue", "budget": item["following"], "trial": item["own"],
+                              "slot": item["slot"]})
+        return {**state, "queue": queue, "waiting": waiting, "draws": draws}
 
     def _donor(self, rng: np.random.Generator, ranked: list[int], top: list[int], scores: dict[int, float]) -> int:
         if self.selection == "tournament":
