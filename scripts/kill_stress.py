@@ -16,9 +16,13 @@ a random delay (uniform over the uninterrupted run's length, some right at the s
 from: the simulator's values depend on its content), the events (but 'resumed'), the last event's detail (but its
 hosts: the last session's evaluations; ``l2l show``'s hosts line, which counts every session's, is compared), the
 files of the checkpoint folder, ``l2l validate`` passing, and ``l2l show``'s progress line and best. ``--kills`` is
-the number of kills per mode (default 30). Prints one line per mismatch or crash, a table, and last one JSON object:
+the number of kills per mode (default 30). Two modes run the built-in ``lsm`` (examples/lsm_ga.toml shortened, about
+20 s uninterrupted): ``lsm-pbt`` and ``lsm-inherit`` (a ga with ``inherit = true``). Prints one line per mismatch or
+crash, a table, and last one JSON object:
 {"kills": {mode: n}, "chains": {mode: n}, "mismatches": {mode: n}, "crashes": {mode: n}, "temporaries_left":
-{mode: n} (half-written checkpoint files of killed writers, which ``l2l prune`` deletes), "examples": [...]}.
+{mode: n} (half-written checkpoint files of killed writers, which ``l2l prune`` deletes), "temp_folder_leftovers":
+{mode: n} (what is left in the processes' temp folder, $TMPDIR = <work>/tmp, once a chain's last process ended:
+``l2l-*making-*`` folders and any other; a mismatch too), "examples": [...]}.
 Exit status 1 if anything differed. Scratch files go to --work (default a temporary folder, removed unless --keep).
 
 Session 32 (helper-255, 2 shared cores at load 13-17): seeds 3211 (``--kills 4``, 17 min) and 3212 (``--kills 3``,
@@ -26,6 +30,11 @@ Session 32 (helper-255, 2 shared cores at load 13-17): seeds 3211 (``--kills 4``
 chains, no mismatch, crash or temporary left (once the finished event's per-session hosts were no longer compared).
 Session 33 (helper-270, 2 shared cores at load 6-12, the two seeds at once): seeds 3331 and 3332, ``--kills 3``,
 every mode (15), 14.6 and 15.3 min: 96 kills in 120 chains, no mismatch, crash or temporary left.
+Session 34 (helper-280, 2 shared cores at load 17-29, the two seeds at once beside the lsm runs): seeds 3441 and 3442,
+``--kills 3``, every mode of then (15), 25.3 and 29.1 min: 99 kills in 115 chains, no mismatch, crash, temporary or
+temp folder left; seed 3443, ``--kills 10``: lsm-pbt 10 kills in 19 chains, lsm-inherit 11 in 19; both again with
+``checkpoints = "beside"`` (seed 3444, ``--kills 6``): 6 in 13 and 6 in 12; no mismatch (the checkpoint folders'
+files included), crash or leftover.
 """
 
 from __future__ import annotations
@@ -79,6 +88,16 @@ def policy(name: str, compute: int, extra: str = "", seed: int = 2) -> str:
             f'[policy]\nname = "{name}"\neta = 3\n{extra}\n{CURVE}\n[backend]\nname = "serial"\n')
 
 
+#: examples/lsm_ga.toml shortened (a reservoir of 50 neurons): pbt on it (7bce164: a member continued with other
+#: parameters simulates its reservoir again), and ``inherit = true``; about 20 s each uninterrupted.
+LSM_SPACE = '''J_EE = { type = "float", low = 0.0, high = 8.0 }
+J_EI = { type = "float", low = 0.0, high = 8.0 }
+J_IE = { type = "float", low = 0.0, high = 16.0 }
+J_II = { type = "float", low = 0.0, high = 16.0 }'''
+LSM = ('[simulator]\nname = "lsm"\nn_exc = 40\nn_inh = 10\ntrain_examples = 16\n\n[[objectives]]\n'
+       'name = "test_error"\ndirection = "minimize"\n\n[backend]\nname = "serial"\n')
+
+
 MODES = {
     "ga": f'[run]\nseed = 3\ngenerations = 8\n\n[space]\n{SPACE2}\n\n[optimizer]\nname = "ga"\npopulation_size = 8\n\n'
           f'{SPHERE}\n[backend]\nname = "serial"\n',
@@ -108,6 +127,10 @@ MODES = {
                   f'max_budget = 100\nsynchronous = false\n\n{SGD}\n[[objectives]]\nname = "loss"\n\n'
                   f'[backend]\nname = "serial"\n',
     "target": policy("asha", 600, seed=1).replace("[run]\n", "[run]\ntarget = TARGET\n"),
+    "lsm-pbt": f'[run]\nseed = 1\ncompute = 96\n\n[space]\n{LSM_SPACE}\n\n[optimizer]\nname = "random"\n\n'
+               f'[policy]\nname = "pbt"\npopulation = 4\ninterval = 4\nmax_budget = 16\n\n{LSM}',
+    "lsm-inherit": f'[run]\nseed = 1\ngenerations = 4\ninherit = true\n\n[space]\n{LSM_SPACE}\n\n[optimizer]\n'
+                   f'name = "ga"\npopulation_size = 6\n\n{LSM}',
 }
 
 
@@ -250,10 +273,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="kill_stress_"))
     work.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, PYTHONPATH=str(ROOT), L2L_KILL26_STEP=str(args.step))
+    scratch = work / "tmp"  # the processes' temp folder: what a chain's last process leaves in it is a leftover
+    scratch.mkdir(exist_ok=True)
+    env = dict(os.environ, PYTHONPATH=str(ROOT), L2L_KILL26_STEP=str(args.step), TMPDIR=str(scratch))
     env.pop("L2L_KILL26_AT", None)
     rng = random.Random(args.seed)
     kills, chains, mismatches, crashes, examples, temporaries = {}, {}, {}, {}, [], {}
+    leftovers: dict[str, int] = {}
     for mode in modes:
         text = MODES[mode]
         folder = work / mode
@@ -315,8 +341,10 @@ def main(argv: list[str] | None = None) -> int:
                     moments[-1] += f" ({said_twice(err)})"
                     warned_twice = True
                 kills[mode] += alive
-                if not alive and process.returncode:
+                if not alive and process.returncode:  # a process that ended by itself with an error: a crash
                     moments[-1] += f" with status {process.returncode}: {err.strip()[-300:]}"
+                    print(f"{mode} chain {chain}: {moments[-1]}", flush=True)
+                    crashes[mode] = crashes.get(mode, 0) + 1
             said = []
             if path.exists():
                 out = l2l("resume", str(path), "--no-progress", env=env)
@@ -332,6 +360,12 @@ def main(argv: list[str] | None = None) -> int:
                 got = summary(path)
                 said = differences(expected, got)
                 temporaries[mode] = temporaries.get(mode, 0) + got.get("temporaries", 0)
+            left = sorted(entry.name for entry in scratch.iterdir())  # (l2l-*making-* among them: new_folder's)
+            if left:
+                leftovers[mode] = leftovers.get(mode, 0) + len(left)
+                said.append(f"left in the temp folder after the last process: {', '.join(left[:5])}")
+                for entry in scratch.iterdir():  # (counted once)
+                    shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink(missing_ok=True)
             if said:
                 mismatches[mode] += 1
                 line = f"{mode} chain {chain} ({'; '.join(moments)}): {' | '.join(said)}"
@@ -341,12 +375,12 @@ def main(argv: list[str] | None = None) -> int:
                 if args.keep:
                     shutil.copy(path, folder / f"bad{chain}.h5")
         print(f"{mode:20s} run {length:5.2f}s  kills {kills[mode]:3d}  chains {chains[mode]:3d}  "
-              f"mismatches {mismatches[mode]}", flush=True)
+              f"mismatches {mismatches[mode]}  leftovers {leftovers.get(mode, 0)}", flush=True)
     if not args.keep and not args.work:
         shutil.rmtree(work, ignore_errors=True)
     print(json.dumps({"kills": kills, "chains": chains, "mismatches": mismatches, "crashes": crashes,
-                      "temporaries_left": temporaries, "examples": examples}))
-    return 1 if any(mismatches.values()) or crashes else 0
+                      "temporaries_left": temporaries, "temp_folder_leftovers": leftovers, "examples": examples}))
+    return 1 if any(mismatches.values()) or crashes or leftovers else 0
 
 
 if __name__ == "__main__":
