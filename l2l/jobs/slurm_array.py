@@ -285,7 +285,8 @@ class SlurmArrayExecutor(FollowsWorkers, Executor):
             raise ConfigError("backend 'slurm-array': its tasks start the simulator from its options, and a function "
                               "passed to l2l.run has none that say where it is: name it in the config instead "
                               "(simulator = {name = \"python\", function = \"module:function\"}, the module beside "
-                              "the config), or use backend 'slurm', whose workers get the function itself")
+                              "the config file, or in the working folder for a mapping without base_dir), or use "
+                              "backend 'slurm', whose workers get the function itself")
         if self.launch == "srun" and self.ntasks > 1 and getattr(simulator, "name", "") == "command":
             raise ConfigError(f"backend 'slurm-array': launch = 'srun' runs every evaluation on each of its ntasks = "
                               f"{self.ntasks} ranks, so simulator 'command' would start its program {self.ntasks} "

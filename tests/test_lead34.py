@@ -1,0 +1,32 @@
+"""The lead's small fixes of session 34."""
+
+from __future__ import annotations
+
+import pytest
+
+import l2l
+
+
+def _bowl(params, seed):
+    return float(params["x"] ** 2)
+
+
+def _sweep(backend: dict, simulator="python") -> dict:
+    return {"space": {"x": {"low": -1.0, "high": 1.0}}, "simulator": simulator,
+            "optimizer": {"name": "random", "population_size": 2}, "run": {"generations": 1, "seed": 1},
+            "backend": backend}
+
+
+def test_slurm_array_refusing_a_function_says_where_a_mappings_module_is_found_and_that_advice_works(
+        tmp_path, monkeypatch):
+    # a notebook's config is a mapping: "the module beside the config" named no folder it has
+    out = tmp_path / "run.h5"
+    with pytest.raises(l2l.ConfigError, match="or in the working folder for a mapping without base_dir"):
+        l2l.run(_sweep({"name": "slurm-array"}), out, simulator=_bowl)
+    assert not out.exists()
+    # the advice followed: a module in the working folder, named in the mapping, is the simulator
+    (tmp_path / "bowlmod34.py").write_text("def bowl(params, seed):\n    return float(params['x'] ** 2)\n")
+    monkeypatch.chdir(tmp_path)
+    path = l2l.run(_sweep({"name": "serial"}, {"name": "python", "function": "bowlmod34:bowl"}), out)
+    frame = l2l.load(path)
+    assert len(frame) == 2 and (frame["status"] == "ok").all()
