@@ -650,6 +650,9 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                 except ComputeFloor as exc:  # in the words of l2l resume: its --compute, with the least that runs
                     raise ConfigError(_resume_floor(exc, path, compute, state,
                                                     bool(config.simulator.options.get("callable")))) from None
+                short = _compute_short_of_top(components) if compute is not None else ""
+                if short:  # --compute that ends the run before any candidate reaches the top budget: as l2l run
+                    print(f"l2l: warning: {short.replace('run.compute = ', '--compute ')}", file=sys.stderr)
                 if config.inherit is True and config.target is not None and state is not None \
                         and not state["loop"].get(INHERIT_TO_TOP):  # its generations end a rounding short of the top
                     refusal = _target_out_of_reach(config, components, components.inherit, last_to_top=False)

@@ -170,6 +170,21 @@ class PBT(Policy):
         """Every member trains to the top budget once (a run's default ``run.compute``)."""
         return float(self.population * budgets[-1])
 
+    @property
+    def before_top_exact(self) -> bool:
+        """Exact where the population moves interval by interval (synchronous); a lower bound otherwise."""
+        return bool(self.synchronous)
+
+    def before_top(self, budgets: list[float], restarts: bool = False) -> float | None:
+        """Synchronous: every member reaches the interval below the top before any is sent on, so the whole
+        population x ``budgets[-2]`` (exact). Asynchronous (a lower bound): every member's first interval is
+        started first, and then one member's way up to ``budgets[-2]`` alone. (PBT refuses ``restarts``.)"""
+        if len(budgets) < 2:
+            return None
+        if self.synchronous:
+            return float(self.population * budgets[-2])
+        return float(self.population * budgets[0] + (budgets[-2] - budgets[0]))
+
     # -- the contract -------------------------------------------------------------------------------------
     def init(self, budgets: list[float], dimension: int, seed: int) -> State:
         return {"budgets": list(budgets), "seed": int(seed), "draws": 0, "members": [], "queue": [],

@@ -1,0 +1,72 @@
+"""Settings a built-in inner loop's user met that were silently ignored (helper-286, session 34).
+
+1. A ``pbt`` run whose run.compute is too small to train any member to the top budget (examples/spore_arm.toml
+   with ``--compute 600`` against the 2400 it needs) ended with no member there and no word, where hyperband
+   warns: now the same warning line, as the run starts and on ``l2l resume --compute``.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+import l2l
+from l2l.errors import ConfigError
+from l2l.loop import _compute_short_of_top, build
+
+CONTINUING = textwrap.dedent("""
+    from l2l.simulators.base import SimulationResult
+
+    def train(params, seed, budget, checkpoint=None):
+        return SimulationResult({"value": float(params["x"]) ** 2 + 1.0 / budget},
+                                checkpoint={"steps": [float(budget)]})
+""")
+
+
+def pbt_run(folder, compute: float, synchronous: bool = True, **run):
+    """Three members over rungs 3, 6, 9 steps (synchronous: all three reach 6 before any goes on, 18 steps)."""
+    (folder / "continuing_small34.py").write_text(CONTINUING)
+    return l2l.from_mapping({
+        "run": {"name": "short", "seed": 1, "compute": compute, **run},
+        "space": {"x": {"type": "float", "low": -1.0, "high": 1.0}},
+        "optimizer": {"name": "random"},
+        "policy": {"name": "pbt", "population": 3, "interval": 3, "synchronous": synchronous},
+        "simulator": {"name": "python", "function": "continuing_small34:train", "path": str(folder),
+                      "multi_fidelity": {"name": "steps", "unit": "steps", "minimum": 1, "maximum": 9}},
+        "backend": {"name": "serial"}})
+
+
+@pytest.mark.parametrize("synchronous, least, enough", [(True, "18", 19), (False, "at least 12", 13)])
+def test_a_pbt_compute_that_trains_no_member_to_the_top_budget_is_warned_about(tmp_path, synchronous, least,
+                                                                                enough):
+    said = _compute_short_of_top(build(pbt_run(tmp_path, 12, synchronous)))
+    assert said == (f"run.compute = 12 steps ends the run before policy 'pbt' trains any candidate to the top budget "
+                    f"(9 steps): its first segment there starts only after {least} steps at the lower rungs; give "
+                    f"run.compute = {enough} or more")
+    assert _compute_short_of_top(build(pbt_run(tmp_path, 19, synchronous))) == ""
+    with pytest.raises(ConfigError, match="could never end at its target"):
+        build(pbt_run(tmp_path, 12, synchronous, target=0.5))
+
+
+def test_the_synchronous_pbt_compute_said_is_where_a_member_first_reaches_the_top(tmp_path, capsys):
+    reached = []
+    for compute in (18, 19):
+        path = l2l.run(pbt_run(tmp_path, compute), tmp_path / f"{compute}.h5")
+        reached.append(float(l2l.load(path, segments=True)["budget"].max()))
+        warned = [line for line in capsys.readouterr().err.splitlines() if line.startswith("l2l: warning:")]
+        assert len(warned) == (compute == 18)
+    assert reached == [6.0, 9.0]
+
+
+def test_l2l_resume_with_a_compute_short_of_the_top_budget_warns_in_its_words(tmp_path, capsys):
+    path = l2l.run(pbt_run(tmp_path, 10), tmp_path / "run.h5")
+    capsys.readouterr()
+    l2l.resume(path, compute=15)
+    warned = [line for line in capsys.readouterr().err.splitlines() if line.startswith("l2l: warning:")]
+    assert warned == ["l2l: warning: --compute 15 steps ends the run before policy 'pbt' trains any candidate to the "
+                      "top budget (9 steps): its first segment there starts only after 18 steps at the lower rungs; "
+                      "give --compute 19 or more"]
+    l2l.resume(path, compute=19)
+    assert "l2l: warning" not in capsys.readouterr().err
+    assert float(l2l.load(path, segments=True)["budget"].max()) == 9.0
