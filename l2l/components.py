@@ -18,6 +18,7 @@ from typing import Any, Callable, Mapping
 from l2l.config import Component, RunConfig, check_penalty, check_target, from_mapping
 from l2l.errors import ConfigError
 from l2l.jobs import BACKENDS, Executor
+from l2l.numbers import compute as compute_text, number
 from l2l.optimizers import OPTIMIZERS, Optimizer, Problem
 from l2l.results_schema.reader import Trajectory
 from l2l.simulators import SIMULATORS, Simulator
@@ -189,6 +190,9 @@ def build(config: RunConfig, function: Callable[..., Any] | None = None, *, comm
         raise ConfigError(f"objective {sorted(clash)[0]!r} has the name of a parameter; rename one")
     check_penalty(config.penalty, tuple(objectives))  # a config without [[objectives]]: the simulator's
     check_target(config.target, tuple(objectives), config.target_from)
+    check_objectives = getattr(simulator, "check_objectives", None)  # one its options leave constant (lsm)
+    if check_objectives is not None:
+        check_objectives(tuple(objectives))
     problem = Problem(config.space, tuple(objectives))
     optimizer.check(problem)
     simulator.check_space(config.space)
@@ -348,8 +352,6 @@ def _inherit(config: RunConfig, simulator: Simulator, problem: Problem, resumed:
         interval = float(config.inherit)
         whole = not fidelity.integer or interval.is_integer()
         if not resumed and (not whole or interval < fidelity.minimum):
-            from l2l.numbers import number
-
             unit, least, top = fidelity.unit, number(fidelity.minimum), number(fidelity.maximum)
             raise ConfigError(f"run.inherit = {number(interval)} {unit} a generation is no budget the simulator "
                               f"trains to: " + (f"its {unit} are whole numbers from {least}" if fidelity.integer
@@ -397,16 +399,16 @@ def _schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, simulat
     high = policy.max_budget or fidelity.maximum
     for key, value in (("min_budget", low), ("max_budget", high)):
         if not fidelity.minimum <= value <= fidelity.maximum:
-            raise ConfigError(f"policy {config.policy.name!r}: {key} = {value:g} is outside the simulator's "
-                              f"{fidelity.name} range [{fidelity.minimum:g}, {fidelity.maximum:g}]")
+            raise ConfigError(f"policy {config.policy.name!r}: {key} = {number(value)} is outside the simulator's "
+                              f"{fidelity.name} range [{number(fidelity.minimum)}, {number(fidelity.maximum)}]")
     if fidelity.integer and high != round(high):  # the top budget itself: rounding it would train to another one
         whole = [b for b in (math.floor(high), math.ceil(high)) if fidelity.minimum <= b <= fidelity.maximum]
-        raise ConfigError(f"policy {config.policy.name!r}: max_budget = {high:g} is not a whole number, but the "
+        raise ConfigError(f"policy {config.policy.name!r}: max_budget = {number(high)} is not a whole number, but the "
                           f"simulator's fidelity ({fidelity.name}) counts whole {fidelity.unit or fidelity.name}: give "
-                          f"{' or '.join(f'{b:g}' for b in whole)}")
+                          f"{' or '.join(number(b) for b in whole)}")
     if low > high:
         raise ConfigError(f"policy {config.policy.name!r}: min_budget <= max_budget must hold, got "
-                          f"(min_budget={low:g}, max_budget={high:g})")
+                          f"(min_budget={number(low)}, max_budget={number(high)})")
     for key in ("interval", "burn_in"):  # population-based training: decisions inside the training
         value = float(getattr(policy, key, 0.0) or 0.0)
         if value > high:
@@ -414,8 +416,9 @@ def _schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, simulat
             if key == "burn_in" and hasattr(policy, "rungs"):  # a burn-in past the last decision is refused too
                 decisions = policy.rungs(low, high, fidelity.integer)[:-1]
                 most = decisions[-1] if decisions else high
-            raise ConfigError(f"policy {config.policy.name!r}: {key} = {value:g} is above max_budget = {high:g} "
-                              f"(the {fidelity.name} every member trains to); set it to at most {most:g}")
+            raise ConfigError(f"policy {config.policy.name!r}: {key} = {number(value)} is above max_budget = "
+                              f"{number(high)} (the {fidelity.name} every member trains to); set it to at most "
+                              f"{number(most)}")
     if hasattr(policy, "rungs"):  # population-based training: one rung per interval
         if simulator.restarts():  # every segment would restart: nothing to continue or copy
             why, how = _restarts_why(simulator)
@@ -425,17 +428,17 @@ def _schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, simulat
         interval = float(getattr(policy, "interval", 0.0) or 0.0)
         if fidelity.integer and 0 < interval < 1:  # no fraction of a unit to stop at; run as 1, a segment per unit
             default = replace(policy, interval=0.0)._interval(high, True)
-            raise ConfigError(f"policy {config.policy.name!r}: interval = {interval:g} is below 1, the smallest "
+            raise ConfigError(f"policy {config.policy.name!r}: interval = {number(interval)} is below 1, the smallest "
                               f"interval of the simulator's {fidelity.name} (whole {fidelity.unit or fidelity.name}): "
-                              f"give interval = 1 or more (or leave it out: a tenth of max_budget, {default:g})")
+                              f"give interval = 1 or more (or leave it out: a tenth of max_budget, {number(default)})")
         budgets = tuple(policy.rungs(low, high, fidelity.integer))
         if len(budgets) == 1:  # no member is ever compared with another
             raise ConfigError(policy.one_interval(low, high, fidelity))
         burn_in = float(getattr(policy, "burn_in", 0.0) or 0.0)
         if burn_in > budgets[-2]:  # every decision falls inside the burn-in: nothing is ever exploited
-            raise ConfigError(f"policy {config.policy.name!r}: burn_in = {burn_in:g} is past the last decision "
-                              f"(at {budgets[-2]:g} of max_budget {high:g}), so no member is ever exploited; give "
-                              f"a burn_in of at most {budgets[-2]:g}")
+            raise ConfigError(f"policy {config.policy.name!r}: burn_in = {number(burn_in)} is past the last decision "
+                              f"(at {number(budgets[-2])} of max_budget {number(high)}), so no member is ever "
+                              f"exploited; give a burn_in of at most {number(budgets[-2])}")
     else:
         try:
             budgets = tuple(rung_budgets(low, high, policy.eta, fidelity.integer))
@@ -445,16 +448,17 @@ def _schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, simulat
             raise ConfigError(one_rung(policy, low, high, fidelity))
         grace = float(getattr(policy, "grace", 0.0) or 0.0)  # median stopping: no stop below it
         if len(budgets) > 1 and grace > budgets[-2] * (1 + 1e-9):  # every candidate would train to the top budget
-            raise ConfigError(f"policy {config.policy.name!r}: grace = {grace:g} is past the last rung below the top "
-                              f"budget (rungs {', '.join(f'{b:g}' for b in budgets)} {fidelity.unit or fidelity.name}"
-                              f"), so no candidate would be stopped early; give a grace of at most {budgets[-2]:g}")
+            raise ConfigError(f"policy {config.policy.name!r}: grace = {number(grace)} is past the last rung below "
+                              f"the top budget (rungs {', '.join(number(b) for b in budgets)} "
+                              f"{fidelity.unit or fidelity.name}), so no candidate would be stopped early; give a "
+                              f"grace of at most {number(budgets[-2])}")
     planned = getattr(policy, "planned_compute", None)
     compute = config.compute or (planned(budgets) if planned else 100.0 * budgets[-1])
     first = float(getattr(policy, "population", 0)) * budgets[0] if hasattr(policy, "rungs") else 0.0
     if config.compute and config.compute <= first:  # PBT: spent before a member is ever compared with another
         raise ComputeFloor(config.compute, first, planned(budgets), fidelity.integer,
                            f"ends the run before policy {config.policy.name!r} compares its members: their first "
-                           f"interval costs {policy.population} x {budgets[0]:g} = {first:g} "
+                           f"interval costs {policy.population} x {number(budgets[0])} = {compute_text(first)} "
                            f"{fidelity.unit or fidelity.name}")
     return policy, budgets, compute
 
@@ -466,8 +470,8 @@ class ComputeFloor(ConfigError):
 
     def __init__(self, compute: float, floor: float, default: float, integer: bool, why: str) -> None:
         self.compute, self.floor, self.default, self.integer, self.why = compute, floor, default, integer, why
-        super().__init__(f"run.compute = {compute:g} {why}; give more (the default, {default:g}, trains every "
-                         f"member to the top)")
+        super().__init__(f"run.compute = {compute_text(compute)} {why}; give more (the default, "
+                         f"{compute_text(default)}, trains every member to the top)")
 
     def least(self, spent: float = 0.0) -> float:
         """The smallest compute that lets the population be compared (and is above ``spent``): a whole unit
@@ -525,18 +529,18 @@ def one_rung(policy, low: float, high: float, fidelity, consequence: str = "noth
         lowest = next((float(b) for b in range(math.floor(lowest), 0, -1) if two(b, high, eta)), 0.0)
     ways = []
     if lowest >= fidelity.minimum and two(lowest, high, eta):
-        ways.append(f"lower min_budget to at most {lowest:g}")
+        ways.append(f"lower min_budget to at most {number(lowest)}")
     if high > low and down(high / low) > 1 and two(low, high, down(high / low)):
-        ways.append(f"lower eta to at most {down(high / low):g}")
+        ways.append(f"lower eta to at most {number(down(high / low))}")
     highest = low * eta if not math.isfinite(low * eta) else \
         math.ceil(low * eta - 1e-9) if fidelity.integer else up(low * eta)  # a whole top budget if so counted
     if highest <= fidelity.maximum and two(low, highest, eta):
-        ways.append(f"raise max_budget to at least {highest:g}")
+        ways.append(f"raise max_budget to at least {number(highest)}")
     fix = ", or ".join(ways) if ways else f"widen the simulator's {fidelity.name} range"
     low_from = "" if policy.min_budget else f" (the simulator's {fidelity.name} minimum)"
     high_from = "" if policy.max_budget else f" (the simulator's {fidelity.name} maximum)"
-    return (f"policy {policy.name!r}: min_budget {low:g}{low_from} and max_budget {high:g}{high_from} with eta "
-            f"{eta:g} give one rung ({high:g} {unit}): {consequence} {fix}")
+    return (f"policy {policy.name!r}: min_budget {number(low)}{low_from} and max_budget {number(high)}{high_from} "
+            f"with eta {number(eta)} give one rung ({number(high)} {unit}): {consequence} {fix}")
 
 
 def _check_untold(config: RunConfig, optimizer: Optimizer, policy) -> None:

@@ -18,6 +18,7 @@ from typing import Any, Mapping
 
 from l2l import config_policy, foreign, initial_points
 from l2l.errors import ArgumentError, ConfigError, path_argument, shown
+from l2l.numbers import number
 from l2l.objectives import Objective, natural_directions, parse_objectives
 from l2l.registry import _shown
 from l2l.parameters import plain
@@ -489,7 +490,7 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".", *,
                           f"files), got {len(name)}: {name[:20]!r}...")
     timeout = run.get("timeout", 0)
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 <= timeout <= MAX_TIMEOUT:
-        raise ConfigError(f"run.timeout must be a number of seconds from 0 to {MAX_TIMEOUT:g} (0: no limit), "
+        raise ConfigError(f"run.timeout must be a number of seconds from 0 to {number(MAX_TIMEOUT)} (0: no limit), "
                           f"got {timeout!r}")
     mode = run.get("mode", "generational")
     if mode not in MODES:
@@ -631,10 +632,10 @@ def _compute(value: Any, name: str = "run.compute", limited: bool = True) -> flo
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
         raise ConfigError(f"{name} must be a number of fidelity units >= 0, got {value!r}")
     if not math.isfinite(value):  # 'inf' read as a number >= 0: it is one, but no budget
-        raise ConfigError(f"{name} must be a finite number of fidelity units (at most {MAX_COMPUTE:g}), "
+        raise ConfigError(f"{name} must be a finite number of fidelity units (at most {number(MAX_COMPUTE)}), "
                           f"got {value!r}")
     if limited and value > MAX_COMPUTE:
-        raise ConfigError(f"{name} must be at most {MAX_COMPUTE:g} fidelity units, got {value!r}")
+        raise ConfigError(f"{name} must be at most {number(MAX_COMPUTE)} fidelity units, got {value!r}")
     return float(value)
 
 
@@ -645,7 +646,7 @@ def _seconds(key: str, value: Any, name: str | None = None, limited: bool = True
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or not math.isfinite(value):
         raise ConfigError(f"{name or 'run.' + key} must be a number of seconds >= 0, got {value!r}")
     if limited and value > MAX_TIMEOUT:
-        raise ConfigError(f"{name or 'run.' + key} must be a number of seconds from 0 to {MAX_TIMEOUT:g} "
+        raise ConfigError(f"{name or 'run.' + key} must be a number of seconds from 0 to {number(MAX_TIMEOUT)} "
                           f"(0: no limit), got {value!r}")
     return float(value)
 
@@ -768,7 +769,7 @@ def penalty_warning(penalty: Any, objectives: tuple[Objective, ...]) -> str:
         return ""
     maximized = next(o.name for o in objectives if o.direction == "maximize")
     minimized = next(o.name for o in objectives if o.direction != "maximize")
-    return (f"l2l: warning: run.penalty = {penalty:g} is told to every objective alike, but {maximized!r} is "
+    return (f"l2l: warning: run.penalty = {number(penalty)} is told to every objective alike, but {maximized!r} is "
             f"maximized and {minimized!r} minimized, so a failed evaluation gets a good value of one of them; use "
             f"penalty = \"worst\" or a table per objective (penalty = {{{minimized} = ..., {maximized} = ...}})")
 

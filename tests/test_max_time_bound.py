@@ -13,10 +13,10 @@ from l2l.cli import main
 
 REFUSED = {
     "run.max_time 1e308": ("max_time = 1e308", [],
-                           "l2l: error: run.max_time must be a number of seconds from 0 to 1e+09 (0: no limit), "
+                           "l2l: error: run.max_time must be a number of seconds from 0 to 1000000000 (0: no limit), "
                            "got 1e+308"),
     "--max-time 1e308": ("generations = 2", ["--max-time", "1e308"],
-                         "l2l: error: --max-time must be a number of seconds from 0 to 1e+09 (0: no limit), "
+                         "l2l: error: --max-time must be a number of seconds from 0 to 1000000000 (0: no limit), "
                          "got 1e+308"),
 }
 
