@@ -3,6 +3,8 @@
 1. A ``pbt`` run whose run.compute is too small to train any member to the top budget (examples/spore_arm.toml
    with ``--compute 600`` against the 2400 it needs) ended with no member there and no word, where hyperband
    warns: now the same warning line, as the run starts and on ``l2l resume --compute``.
+2. lsm with the objective ``memory_capacity`` and task kinds without a sequence of bits to recall
+   (``kinds = ["pattern"]``) optimized a constant 0: now refused in one line.
 """
 
 from __future__ import annotations
@@ -70,3 +72,47 @@ def test_l2l_resume_with_a_compute_short_of_the_top_budget_warns_in_its_words(tm
     l2l.resume(path, compute=19)
     assert "l2l: warning" not in capsys.readouterr().err
     assert float(l2l.load(path, segments=True)["budget"].max()) == 9.0
+
+
+def lsm_config(kinds: list[str], tasks: int = 4, objectives=("memory_capacity",)):
+    return l2l.from_mapping({
+        "run": {"name": "mc", "seed": 0, "generations": 1},
+        "space": {"J_EE": {"type": "float", "low": 0.5, "high": 2.0}},
+        "optimizer": {"name": "random"}, "objectives": [{"name": name} for name in objectives],
+        "simulator": {"name": "lsm", "kinds": kinds, "tasks": tasks, "n_exc": 40, "n_inh": 10},
+        "backend": {"name": "serial"}})
+
+
+@pytest.mark.parametrize("kinds, tasks, which", [
+    (["pattern"], 4, "kinds = ['pattern']"),
+    (["pattern", "memory"], 1, "tasks = 1 (of kinds ['pattern', 'memory'], drawn in turn: ['pattern'])")])
+def test_an_lsm_memory_capacity_objective_without_a_task_to_recall_is_refused(kinds, tasks, which):
+    with pytest.raises(ConfigError) as refused:
+        build(lsm_config(kinds, tasks, ("test_error", "memory_capacity")))
+    assert str(refused.value) == (f"simulator 'lsm': objective 'memory_capacity' is 0 for every candidate with "
+                                  f"{which}, no task with bits to recall; add 'memory' (or 'xor') to kinds, or "
+                                  f"remove the objective")
+
+
+def test_an_lsm_memory_capacity_objective_with_a_task_to_recall_is_built():
+    for kinds in (["pattern", "memory"], ["xor"]):
+        assert [o.name for o in build(lsm_config(kinds)).problem.objectives] == ["memory_capacity"]
+    assert build(lsm_config(["pattern"], objectives=("test_error",)))
+
+
+def test_l2l_run_refuses_it_with_exit_status_2_before_anything_runs(tmp_path):
+    import subprocess
+    import sys
+
+    config = tmp_path / "mc.toml"
+    config.write_text('[run]\nname = "mc"\nseed = 0\ngenerations = 1\n[space]\n'
+                      'J_EE = { type = "float", low = 0.5, high = 2.0 }\n[optimizer]\nname = "random"\n'
+                      '[[objectives]]\nname = "memory_capacity"\n[simulator]\nname = "lsm"\nkinds = ["pattern"]\n'
+                      '[backend]\nname = "serial"\n')
+    done = subprocess.run([sys.executable, "-m", "l2l", "run", str(config)], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == ["l2l: error: simulator 'lsm': objective 'memory_capacity' is 0 for "
+                                                "every candidate with kinds = ['pattern'], no task with bits to "
+                                                "recall; add 'memory' (or 'xor') to kinds, or remove the objective"]
+    assert not list(tmp_path.glob("*.h5"))

@@ -130,6 +130,18 @@ class LiquidStateMachine(Simulator):
             from l2l.simulators.brian2_cache import check_default_root
             check_default_root("simulator 'lsm'")
 
+    def check_objectives(self, objectives) -> None:
+        """Refuse (:class:`ConfigError`) an objective ``memory_capacity`` where no task drawn has a sequence of
+        bits to recall (kinds 'xor' and 'memory'; ``tasks`` cycle through ``kinds`` from the first): it would
+        be 0 for every candidate, and the run would optimize a constant."""
+        drawn = [self.kinds[i % len(self.kinds)] for i in range(min(self.tasks, len(self.kinds)))]
+        if "memory_capacity" in [o.name for o in objectives] and not {"xor", "memory"} & set(drawn):
+            which = f"kinds = {list(self.kinds)!r}" if drawn == list(self.kinds) else \
+                f"tasks = {self.tasks} (of kinds {list(self.kinds)!r}, drawn in turn: {drawn!r})"
+            raise ConfigError(f"simulator 'lsm': objective 'memory_capacity' is 0 for every candidate with {which}, "
+                              f"no task with bits to recall; add 'memory' (or 'xor') to kinds, or remove the "
+                              f"objective")
+
     @staticmethod
     def _check_model(values: dict[str, Any], what: str) -> None:
         for key, value in values.items():
