@@ -46,7 +46,7 @@ from l2l.own_files import sweep_leftovers
 from l2l.provenance import SessionHosts, changed_versions, with_session
 from l2l.results_schema import checkpoint_store
 from l2l.results_schema import writer as trajectory_writer
-from l2l.results_schema.lock import WriterLock, missing_note, writer_alive
+from l2l.results_schema.lock import WriterLock, missing_note, moved_from_another_host, writer_alive
 from l2l.results_schema.reader import Trajectory
 from l2l.words import Placeholder, call, named, option
 
@@ -583,6 +583,7 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
     if not path.exists():  # a removed file's writer, alive or killed, is said (its lock)
         raise TrajectoryError(missing_note(path))
     with contextlib.ExitStack() as stack, WriterLock(path) as lock:
+        _refuse_moved_from_another_host(path)  # before its jobs are cancelled or its temporaries removed
         # SLURM jobs of a session killed (kill -9, its node lost) stop training for nobody, whatever backend this
         # one runs on (before, only a resume on slurm-array cancelled them); no other session is alive (the lock)
         # Its note is said after the banner (announce, nothing_to_do, nothing_more), which users read first, or
@@ -725,6 +726,31 @@ def cancelled_note(left: list[str]) -> str:
 
 #: The backends whose jobs a session killed leaves in the SLURM queue, named in the run's folder (cancel_left_behind).
 SLURM_BACKENDS = ("slurm", "slurm-array")
+
+
+def _refuse_moved_from_another_host(path: Path) -> None:
+    """Refuse (:class:`TrajectoryError`) to resume ``path`` where the run's last session, which has no end in the
+    file, recorded it under another name (a SLURM backend's session records its file: :func:`_session_file`) and
+    the lock there is held from another host: the file was moved while that run writes it
+    (:func:`~l2l.results_schema.lock.moved_from_another_host`). A writer on this host is refused as the lock is
+    taken, whatever the backend (:class:`WriterLock`)."""
+    import json
+
+    try:
+        with Trajectory(path) as trajectory:
+            log = trajectory.events()
+    except Exception:  # noqa: BLE001 - a damaged file: the resume says what is wrong with it, as before
+        return
+    if not len(log) or log["kind"].iloc[-1] not in ("started", "resumed"):  # no session, or it ended
+        return
+    try:
+        detail = json.loads(log["detail"].iloc[-1])
+    except ValueError:
+        return
+    recorded = detail.get("file") if isinstance(detail, dict) else None
+    refusal = moved_from_another_host(path, recorded) if isinstance(recorded, str) and recorded else None
+    if refusal:
+        raise TrajectoryError(refusal)
 
 
 def _session_file(path: Path, config: RunConfig) -> dict[str, str]:

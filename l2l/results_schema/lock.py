@@ -34,6 +34,19 @@ change under its holder, and the other names keep the old file from then on
 names share, ``/tmp``, which is per host, while the hosts of a cluster write
 trajectories on one shared file system. Give a run's file one name, or symbolic
 links.
+
+A file moved (or renamed) while its run writes it keeps being written under its old name, whose lock
+stayed behind; the new name's lock is free. So a writer that took its lock still looks for a live process on
+this host that holds a writer lock (any: ``/proc/locks``) and has this very file (device and inode) open for
+writing (``/proc/PID/fd``, ``fdinfo``'s flags), and refuses, naming it and the name it writes it by
+(:func:`_writer_by_another_name`); before, ``l2l resume elsewhere/run.h5`` after ``mv alice/run.h5 elsewhere/``
+wrote the same file as her run. A copy is another inode: it stays writable. Not seen: another host's
+processes (their descriptors are on their host), another user's (their ``/proc`` entries are not readable),
+another thread of this process, and systems without ``/proc``. Across hosts, only ``l2l resume`` of a file whose
+last session recorded its name (SLURM backends) and has no end checks the lock at that name
+(:func:`moved_from_another_host`): held, on a file system whose locks are shared by its clients, it is refused;
+a run on another host of a backend that records no name is not seen. The run whose file was moved writes it
+back to its own name as it ends, with a warning (:mod:`~l2l.results_schema.writer`).
 """
 
 from __future__ import annotations
@@ -131,6 +144,14 @@ class WriterLock:
             if not same:  # the previous holder removed it between our open and our lock
                 os.close(fd)
                 continue
+            other = _writer_by_another_name(self.path)
+            if other is not None:  # the file was moved (or renamed) while its run writes it: its lock stayed behind
+                try:
+                    os.unlink(self.lock_file)
+                except OSError:
+                    pass
+                os.close(fd)
+                raise TrajectoryError(_moved_refusal(real_file(self.path), other))
             info = json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
                                "since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
             os.ftruncate(fd, 0)
@@ -308,6 +329,129 @@ def missing_note(path: str | os.PathLike) -> str:
         return f"{said}; its writer's lock names {writer}, which this host cannot check"
     return (f"{said}: the run that wrote it ({writer}) was killed after the file was removed, or before it made "
             f"it; nothing of it is left to resume: start it again ({command('l2l', 'run', 'CONFIG', '--out', path)})")
+
+
+def _writer_by_another_name(path: str | os.PathLike) -> dict[str, Any] | None:
+    """The live writer, on this host, of the file ``path`` names under another name, else None: a process other
+    than this one that holds a writer lock (``/proc/locks``) and has this very file (device and inode) open for
+    writing. Its ``pid``, ``host`` and ``since`` (from its lock file), and ``as``: the name it writes the file by
+    (its lock file's, ``.NAME.h5.lock`` -> ``NAME.h5``; None if it holds several and none is told apart).
+
+    ``mv alice/run.h5 elsewhere/`` while her run writes it leaves her lock file in ``alice/``; the lock of
+    ``elsewhere/run.h5`` is free, and its resume wrote the same file as her run (two writers). Linux only (where
+    ``/proc`` is missing, nothing is found), and only processes whose descriptors this user may read: another
+    host's writer is not seen (the module's docstring)."""
+    try:
+        mine = os.stat(path)
+        with open("/proc/locks", "rb") as handle:
+            table = handle.read().decode("ascii", "replace")
+    except (OSError, ValueError):
+        return None
+    holders: dict[int, set[int]] = {}  # pid -> the inodes of the files it holds an flock on
+    for line in table.splitlines():
+        fields = line.split()
+        if len(fields) > 5 and fields[1] == "FLOCK" and fields[3] == "WRITE":
+            try:
+                pid, inode = int(fields[4]), int(fields[5].rsplit(":", 1)[1])
+            except (ValueError, IndexError):
+                continue
+            if pid > 0 and pid != os.getpid():
+                holders.setdefault(pid, set()).add(inode)
+    for pid, inodes in holders.items():
+        found, locks = False, []
+        try:
+            names = os.listdir(f"/proc/{pid}/fd")
+        except OSError:  # gone, or another user's
+            continue
+        for name in names:
+            where = f"/proc/{pid}/fd/{name}"
+            try:
+                seen = os.stat(where)
+                if (seen.st_dev, seen.st_ino) == (mine.st_dev, mine.st_ino):
+                    with open(f"/proc/{pid}/fdinfo/{name}", "rb") as fdinfo:
+                        flags = next((int(line.split()[1], 8) for line in fdinfo if line.startswith(b"flags:")), 0)
+                    found = found or bool(flags & (os.O_WRONLY | os.O_RDWR))
+                elif seen.st_ino in inodes:
+                    target = Path(os.readlink(where))
+                    if target.name.startswith(".") and target.name.endswith(".lock") \
+                            and len(target.name) > len("..lock"):  # another lock than a writer's: '.lock'
+                        locks.append(target)
+            except (OSError, ValueError):
+                continue
+        if not found or _zombie(pid):
+            continue
+        info = None
+        for lock in locks:
+            try:
+                info = _parse(lock.read_bytes()[:4096])
+            except OSError:
+                continue
+            if info is not None and info["pid"] == pid:
+                break
+        info = info if info is not None and info["pid"] == pid else {"pid": pid, "host": socket.gethostname(),
+                                                                      "since": "an unknown time"}
+        names = [lock.with_name(lock.name[1:-len(".lock")]) for lock in locks]
+        away = [name for name in names if not _same_file(name, mine)]  # where it is no longer
+        info["as"] = away[0] if len(away) == 1 else names[0] if len(names) == 1 else None
+        return info
+    return None
+
+
+def _same_file(path: Path, status: os.stat_result) -> bool:
+    try:
+        there = os.stat(path)
+    except OSError:
+        return False
+    return (there.st_dev, there.st_ino) == (status.st_dev, status.st_ino)
+
+
+def _moved_refusal(path: Path, other: dict[str, Any], why: str = "it was moved there while that run wrote it") -> str:
+    """The one line that refuses to write ``path`` while ``other`` (:func:`_writer_by_another_name`) writes it."""
+    from l2l.errors import command, shown
+
+    writer = f"pid {other['pid']} on {shown(other['host'])}, since {other['since']}"
+    old = other.get("as")
+    if old is None:
+        return (f"{shown(path)} is being written by {writer} under another name (it was moved or renamed while that "
+                f"run wrote it); wait for it to finish or stop it first")
+    return (f"{shown(path)} is being written by {writer}, as {shown(old)} ({why}); wait for it to finish or stop "
+            f"it first, or move it back for it to go on ({command('mv', path, old)})")
+
+
+def moved_from_another_host(path: str | os.PathLike, recorded: str | os.PathLike) -> str | None:
+    """The refusal to write ``path`` (one line), or None, where the run's last session, which has no end in the
+    file, recorded writing it as ``recorded``, another name, and the lock there is held by a process on another
+    host: the file was moved while that session writes it, and this host cannot see that host's descriptors
+    (:func:`_writer_by_another_name`). A file at ``recorded`` that is another file makes ``path`` a copy: None.
+
+    Only as good as the shared file system's locks: an ``flock`` held on one NFS client is seen on the others
+    (Linux emulates it with a lock of the whole file), not where a mount keeps locks local (``local_lock``)."""
+    old, path = Path(recorded), Path(path)
+    try:
+        mine = os.stat(path)
+    except OSError:
+        return None
+    if _same_file(old, mine) and real_file(old).absolute() == real_file(path).absolute():
+        return None  # the same name (this writer's own lock covers it)
+    if os.path.lexists(old) and not _same_file(old, mine):
+        return None  # another file is there: this one is a copy, or the run went on elsewhere
+    info = holder(old)
+    if info is None or info["host"] == socket.gethostname():  # this host's writer is seen by its descriptors
+        return None
+    try:
+        fd = os.open(lock_path(old), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)  # free: its holder was killed (unlocked as this closes)
+        return None
+    except BlockingIOError:
+        return _moved_refusal(path, {**info, "as": old}, "its last session recorded that name, and the lock there "
+                                                         "is held, from a host whose processes this one cannot see")
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def _zombie(pid: int) -> bool:
