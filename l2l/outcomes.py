@@ -10,6 +10,7 @@ from l2l.config import RunConfig
 from l2l.errors import ConfigError, TrajectoryError
 from l2l.jobs import Outcome
 from l2l.jobs.base import CURVE_PREFIX, OK
+from l2l.numbers import number
 from l2l.objectives import Objective
 from l2l.policies import budget_key
 from l2l.words import Placeholder, call
@@ -199,10 +200,10 @@ def check_curve_order(outcomes: list[Outcome], writer) -> None:
             if len(back):
                 i = int(back[0])
                 raise ConfigError(
-                    f"curve {key[len(CURVE_PREFIX):]!r} of {_segment(outcome)} has fidelities that do not "
-                    f"increase: {fidelities[i]:g} then {fidelities[i + 1]:g}; a curve lists its [fidelity, value] "
-                    f"rows in the order the segment passed them, each fidelity above the one before (sort them "
-                    f"by fidelity); the evaluations so far are in {writer.path}")
+                    f"curve {key[len(CURVE_PREFIX):]!r} of {_segment(outcome)} has fidelities that do not increase: "
+                    f"{number(fidelities[i])} then {number(fidelities[i + 1])}; a curve lists its [fidelity, value] "
+                    f"rows in the order the segment passed them, each fidelity above the one before (sort them by "
+                    f"fidelity); the evaluations so far are in {writer.path}")
 
 
 def _segment(outcome: Outcome) -> str:
@@ -212,8 +213,8 @@ def _segment(outcome: Outcome) -> str:
     if outcome.budget is None:
         return f"{where} (its evaluation)"
     if outcome.from_budget:
-        return f"{where} (its segment from {outcome.from_budget:g} to {outcome.budget:g})"
-    return f"{where} (its segment to {outcome.budget:g})"
+        return f"{where} (its segment from {number(outcome.from_budget)} to {number(outcome.budget)})"
+    return f"{where} (its segment to {number(outcome.budget)})"
 
 
 #: How far a curve's value at its segment's budget may be from the objective the segment returned, relative to
@@ -279,9 +280,9 @@ def check_curve_values(outcomes: list[Outcome], warned: set[str], top: float | N
                 i = int(np.flatnonzero(~finite)[0])
                 bad = int((~finite).sum())
                 warn(f"l2l: warning: curve {name!r} of {_segment(outcome)} holds {bad} point{'s' * (bad != 1)} "
-                     f"with NaN or inf (the first [{points[i, 0]:g}, {points[i, 1]:g}]): kept as returned "
+                     f"with NaN or inf (the first [{number(points[i, 0])}, {number(points[i, 1])}]): kept as returned "
                      f"(l2l.traces), but no policy reads {'them' if bad != 1 else 'it'} and 'l2l plot' leaves a "
-                     f"gap; the segment's result is its {name} {value:g}; later curves with such points are not "
+                     f"gap; the segment's result is its {name} {number(value)}; later curves with such points are not "
                      f"named")
             if budget is None or "objective" in warned:
                 continue
@@ -291,10 +292,10 @@ def check_curve_values(outcomes: list[Outcome], warned: set[str], top: float | N
             end = float(points[at[-1], 1])
             if abs(end - value) > CURVE_TOLERANCE * max(abs(end), abs(value)):
                 warned.add("objective")
-                warn(f"l2l: warning: curve {name!r} of {_segment(outcome)} has {end:g} at fidelity {budget:g}, but "
-                     f"its result there is {name} {value:g}: the run ranks by the result, a policy reads a "
-                     f"candidate's {name} at the lower rungs a segment passed from its curve and 'l2l plot' draws "
-                     f"the curve, so a curve of another quantity needs another name (l2l.traces has it as "
+                warn(f"l2l: warning: curve {name!r} of {_segment(outcome)} has {number(end)} at fidelity "
+                     f"{number(budget)}, but its result there is {name} {number(value)}: the run ranks by the result, "
+                     f"a policy reads a candidate's {name} at the lower rungs a segment passed from its curve and 'l2l "
+                     f"plot' draws the curve, so a curve of another quantity needs another name (l2l.traces has it as "
                      f"returned); later curves like it are not named")
 
 

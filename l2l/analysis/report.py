@@ -257,7 +257,7 @@ def _summary(run: RunData, summary: RunSummary, agreement: str = "", endgame: st
         repeated = _best_repeated(run, o) if best is not None else None
         if best is not None and repeated is not None:  # as the table below and l2l show rank: by the mean
             mean, count, sd = repeated
-            spread = f", sd {sd:.3g}" if np.isfinite(sd) else ""
+            spread = f", sd {number(sd, 3)}" if np.isfinite(sd) else ""
             items.append((f"best {o.name} ({o.direction})", f"{number(mean)} (mean of n = {count} results of one "
                                                               f"candidate{spread}; see the best candidates below)"))
         elif best is None and multi and rungs and len(run.ok):  # segments succeeded, none at the top budget

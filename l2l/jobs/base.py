@@ -27,6 +27,7 @@ import numpy as np
 
 from l2l import parent_death
 from l2l.errors import EvaluationError
+from l2l.numbers import number
 from l2l.provenance import node_name
 from l2l.simulators.base import USER_MODULE_DIGEST, USER_MODULE_PREFIX, EvaluationContext, Simulator, as_result
 
@@ -418,8 +419,8 @@ def curves(raw: Any, budget: float | None = None, start: float | None = None,
         # (l2l.outcomes.check_curve_values); np.nanmax of NaNs alone printed numpy's "All-NaN slice" warning
         known = array[~np.isnan(array[:, 0]), 0]
         if budget is not None and len(known) and known.max() > budget + 1e-9 * max(1.0, abs(budget)):
-            raise ValueError(f"curve {name!r} has a point at fidelity {known.max():g}, beyond the "
-                             f"segment's budget {budget:g}; a curve holds the values the segment passed on its "
+            raise ValueError(f"curve {name!r} has a point at fidelity {number(known.max())}, beyond the "
+                             f"segment's budget {number(budget)}; a curve holds the values the segment passed on its "
                              f"way to its budget")
         if not start and budget is not None and budget >= 1 and name in objectives and len(known) and \
                 known.min() == 0 and abs(known.max() - (budget - 1)) < 1e-9 * max(1.0, abs(budget)) and \
@@ -428,9 +429,9 @@ def curves(raw: Any, budget: float | None = None, start: float | None = None,
             # accepted: the run stored every first curve shifted and failed only at the continuations). A curve
             # that starts at 0 (the value before training) and reaches the budget, one that starts past 0, one
             # with a fractional point (a continuous fidelity) and one under a budget below 1 stay accepted.
-            here = f"1 to {budget:g}" if budget > 1 else f"{budget:g}"
-            raise ValueError(f"curve {name!r} runs from fidelity 0 to {known.max():g} in a segment from 0 to "
-                             f"{budget:g}: numbered from 0? Number each point by the fidelity reached after its "
+            here = f"1 to {number(budget)}" if budget > 1 else number(budget)
+            raise ValueError(f"curve {name!r} runs from fidelity 0 to {number(known.max())} in a segment from 0 to "
+                             f"{number(budget)}: numbered from 0? Number each point by the fidelity reached after its "
                              f"step, here {here} (after epoch e, counted from 1, the point [e, value])")
         if start and name in objectives and len(known) and known.min() <= start + 1e-9 * max(1.0, abs(start)):
             # either a restart (the checkpoint ignored) or a continuation that returned its whole history, or the
@@ -438,17 +439,17 @@ def curves(raw: Any, budget: float | None = None, start: float | None = None,
             low, high = float(known.min()), float(known.max())
             if budget is not None and abs(low - start) < 1e-9 * max(1.0, abs(start)) and \
                     abs(high - (budget - 1)) < 1e-9 * max(1.0, abs(budget)):
-                raise ValueError(f"curve {name!r} runs from fidelity {low:g} to {high:g} in a segment from {start:g} "
-                                 f"to {budget:g}: numbered from 0? Number each point by the fidelity reached after "
-                                 f"its step, here {start + 1:g} to {budget:g} (after epoch e, counted from 1, the "
-                                 f"point [e, value])")
-            raise ValueError(f"curve {name!r} has a point at fidelity {low:g}, not past the "
-                             f"budget {start:g} of the checkpoint this segment continued from: a curve holds only "
-                             f"the values a segment passed after its checkpoint, so if the simulator continued and "
-                             f"returned its whole curve, return the points above {start:g} only; if it trained "
+                raise ValueError(f"curve {name!r} runs from fidelity {number(low)} to {number(high)} in a segment from "
+                                 f"{number(start)} to {number(budget)}: numbered from 0? Number each point by the "
+                                 f"fidelity reached after its step, here {number(start + 1)} to {number(budget)} "
+                                 f"(after epoch e, counted from 1, the point [e, value])")
+            raise ValueError(f"curve {name!r} has a point at fidelity {number(low)}, not past the budget "
+                             f"{number(start)} of the checkpoint this segment continued from: a curve holds only the "
+                             f"values a segment passed after its checkpoint, so if the simulator continued and "
+                             f"returned its whole curve, return the points above {number(start)} only; if it trained "
                              f"from the start again instead of continuing from its checkpoint (it spent "
-                             f"{budget:g} units where the run counts {budget - start:g}), continue from the "
-                             f"checkpoint, or take none (a python function without a 'checkpoint' parameter, or a "
+                             f"{number(budget)} units where the run counts {number(budget - start)}), continue from "
+                             f"the checkpoint, or take none (a python function without a 'checkpoint' parameter, or a "
                              f"program that leaves no file in its checkpoint_dir, restarts openly, counted so)")
         out[f"{CURVE_PREFIX}{name}"] = array
     return out

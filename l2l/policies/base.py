@@ -31,6 +31,7 @@ from typing import Any, ClassVar, Iterable
 import numpy as np
 
 from l2l.errors import ConfigError
+from l2l.numbers import number
 from l2l.registry import option
 
 State = dict[str, Any]
@@ -328,9 +329,9 @@ def rung_budgets(minimum: float, maximum: float, eta: float, integer: bool = Tru
         exact = math.exp(span / (MAX_RUNGS - 1))  # the least eta that gives MAX_RUNGS, shown rounded up
         scale = 10.0 ** (math.floor(math.log10(exact)) - 3)
         least = math.ceil(exact / scale) * scale
-        raise ConfigError(f"eta = {eta!r} with min_budget = {minimum:g} and max_budget = {maximum:g} gives {count} "
-                          f"rungs (budgets a factor eta apart), more than the {MAX_RUNGS} a policy may schedule; "
-                          f"give eta = {least:g} or more, or a min_budget nearer to max_budget")
+        raise ConfigError(f"eta = {eta!r} with min_budget = {number(minimum)} and max_budget = {number(maximum)} gives "
+                          f"{count} rungs (budgets a factor eta apart), more than the {MAX_RUNGS} a policy may "
+                          f"schedule; give eta = {number(least)} or more, or a min_budget nearer to max_budget")
     levels = int(math.floor(span / math.log(eta) + 1e-9))
     if integer:
         budgets = [float(max(1, round(maximum * eta ** (k - levels)))) for k in range(levels + 1)]

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from l2l.errors import ConfigError
+from l2l.numbers import compute as compute_text, number
 from l2l.policies.base import DONE, WAIT, Action, RungPolicy, State, TrialTable, survivors
 from l2l.registry import option
 
@@ -238,7 +239,7 @@ class Hyperband(SuccessiveHalving):
         every_cost = sum(_continued_cost(budgets[start:], plan) for start, plan in enumerate(plans))
         head = "l2l: warning: policy 'hyperband' has room for one bracket only: "
         tail = (f"so the run is successive halving, with no bracket from a higher rung in case low budgets mislead; "
-                f"its {levels + 1} brackets (one from each rung, {budgets[0]:g} to {budgets[-1]:g} {unit})")
+                f"its {levels + 1} brackets (one from each rung, {number(budgets[0])} to {number(budgets[-1])} {unit})")
         if self.max_candidates and self.max_candidates <= first[0]:
             if generations:
                 size = self.max_candidates // generations
@@ -249,9 +250,10 @@ class Hyperband(SuccessiveHalving):
             return (f"{head}the first starts all {self.max_candidates} candidates ({source}) at the lowest rung, "
                     f"{tail} start {every} candidates: {fix} or more runs them all")
         if compute <= first_cost:
-            return (f"{head}run.compute = {compute:g} {unit} is spent within the first ({first_cost:g} {unit} when "
-                    f"segments continue from checkpoints), {tail} cost {every_cost:g} {unit} when segments "
-                    f"continue: run.compute = {every_cost:g} or more runs them all")
+            return (f"{head}run.compute = {compute_text(compute)} {unit} is spent within the first "
+                    f"({compute_text(first_cost)} {unit} when segments continue from checkpoints), {tail} cost "
+                    f"{compute_text(every_cost)} {unit} when segments continue: run.compute = "
+                    f"{compute_text(every_cost)} or more runs them all")
         return ""
 
 

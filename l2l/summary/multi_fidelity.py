@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from l2l.numbers import compute as compute_text
+from l2l.numbers import compute as compute_text, number
 from l2l.results_schema.layout import STATUS_NAMES
 from l2l.summary.record import status_codes
 
@@ -254,7 +254,7 @@ def continuations(trajectory: Trajectory) -> tuple[int, int, str]:
     if not len(failed):
         return int(later.sum()), 0, ""
     row = int(failed[-1])
-    where = f"trial {int(trial[row])}, budget {float(columns['budget'][row]):g}"
+    where = f"trial {int(trial[row])}, budget {number(float(columns['budget'][row]))}"
     return int(later.sum()), len(failed), f"{where}: {error_message(trajectory.error_text(row))}"
 
 
@@ -369,7 +369,7 @@ def endgame_line(trajectory: Trajectory, compute: tuple[float, float | None, str
     else:
         given = f"endgame_results = 0: 2 x max(dimension {dimension} + 2, 6)"
     text = (f"from {compute_text(status.begins)} of {compute_text(allowed)} {unit} (the last exploit_share = "
-            f"{status.share:g}) once the top budget holds {need} candidate{'s' * (need != 1)} ({given}); {held}")
+            f"{number(status.share)}) once the top budget holds {need} candidate{'s' * (need != 1)} ({given}); {held}")
     if status.started and status.began is not None:
         text += f"; started at compute {compute_text(status.began)}"
     elif not status.started and spent >= status.begins and status.missing:
@@ -399,7 +399,7 @@ def _pbt_options(stored: dict[str, Any], fidelity: Any) -> str | None:
         if not policy.interval:
             derived.append("interval: a tenth of max_budget" + ", in whole units" * integer)
         elif integer and float(policy.interval) != policy._interval(top, integer):
-            derived.append(f"interval: {policy.interval:g} rounded to whole units")
+            derived.append(f"interval: {number(policy.interval)} rounded to whole units")
         options.update(max_budget=top, interval=policy._interval(top, integer))
     except Exception:  # noqa: BLE001 - the stored form instead
         return None

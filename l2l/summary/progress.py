@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from l2l.numbers import compute
+from l2l.numbers import compute, number
 
 if TYPE_CHECKING:
     from l2l.summary.record import RunSummary
@@ -50,8 +50,8 @@ def _progress(summary: RunSummary, resuming: bool = False, sweep: tuple[float, s
     budget = f" of {summary.planned_evaluations}" if summary.planned_evaluations else ""
     time_used = ""
     if summary.max_time:
-        time_used = f", time limit {summary.max_time:g} s" if summary.elapsed is None else \
-            f", time {summary.elapsed:.1f} of {summary.max_time:g} s"  # (no commit yet: time unknown)
+        time_used = f", time limit {number(summary.max_time)} s" if summary.elapsed is None else \
+            f", time {summary.elapsed:.1f} of {number(summary.max_time)} s"  # (no commit yet: time unknown)
     if summary.candidates is not None and summary.compute is not None and summary.compute[1] is not None:
         spent, allowed, unit = summary.compute
         shown = {**STATE_TEXT, **({"running": INTERRUPTED} if resuming else {})}

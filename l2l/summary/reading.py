@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from l2l.numbers import number
 from l2l.summary.failures import error_message
 from l2l.summary.multi_fidelity import continued_bound, multi_fidelity_counts, rerun_rows
 from l2l.summary.record import (Best, RunSummary, describe_parameter, event_detail, run_status, status_codes,
@@ -44,7 +45,7 @@ def _counts_of(previous: RunSummary | None) -> dict[str, Any]:
 def _error_line(trajectory: Trajectory, row: int, generation: Any, individual: Any, budget: Any = None) -> str:
     """Where an evaluation failed and why; in a run with a ``[policy]`` (``budget`` given) by its trial and
     budget, as ``l2l show``, the report and ``l2l.load`` name a candidate (its generation is a commit's)."""
-    where = f"trial {individual}, budget {float(budget):g}" if budget is not None else \
+    where = f"trial {individual}, budget {number(float(budget))}" if budget is not None else \
         f"generation {generation}, individual {individual}"
     return f"{where}: {error_message(trajectory.error_text(row))}"
 

@@ -30,6 +30,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from l2l.numbers import number
 from l2l.objectives import Objective
 
 if TYPE_CHECKING:
@@ -136,7 +137,7 @@ class RunSummary:
             n = self.planned_evaluations or self.evaluations
             return f"the cap of {n} segment{'s' * (n != 1)} (run.evaluations)", "--evaluations"
         if self.reason == LIMITS["max_time"]:
-            return f"the time limit of {self.max_time:g} s (run.max_time)", "--max-time"
+            return f"the time limit of {number(self.max_time)} s (run.max_time)", "--max-time"
         return None
 
     @property
@@ -165,7 +166,7 @@ class RunSummary:
 
 # -- parameters ---------------------------------------------------------------------------------
 def _number(value: Any) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    return number(value) if isinstance(value, float) else str(value)
 
 
 def describe_parameter(parameter: Parameter) -> str:

@@ -162,7 +162,8 @@ def best_table(trajectory: Trajectory, frame: pd.DataFrame, n: int) -> str:
     top = trajectory.top_budget if multi else None
     if top is not None and not np.isclose(ok["budget"].to_numpy(dtype=float), top).any():
         # no candidate has reached the top budget (a run cut short): a low budget's loss is no final result
-        title = title[:-1] + f" - no candidate reached the top budget {top:g}; these are results at lower budgets:"
+        title = title[:-1] + (f" - no candidate reached the top budget {number(top)}; these are results at lower "
+                              f"budgets:")
     ties = ""
     if len(objectives) == 1 and not trajectory.has_reevaluations:  # l2l reevaluate's ranking tells them apart
         from l2l.results_schema.statistics import TOP_ROWS

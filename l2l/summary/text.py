@@ -131,7 +131,7 @@ def reached_line(trajectory: Trajectory) -> str:
     candidate = reached.get("candidate")
     who = "/".join(str(c) for c in candidate) if isinstance(candidate, list) else str(candidate)
     means = reached.get("objectives")
-    values = ", ".join(f"{name} = {value:.6g}" for name, value in means.items()
+    values = ", ".join(f"{name} = {number(value)}" for name, value in means.items()
                        if isinstance(value, (int, float)) and math.isfinite(value)) if isinstance(means, dict) else ""
     count = reached.get("results")
     if values and isinstance(count, int) and count > 1:

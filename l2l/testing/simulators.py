@@ -32,6 +32,7 @@ import numpy as np
 import pytest
 
 from l2l.jobs.base import CURVE_PREFIX, Outcome, Settings, Task, evaluate
+from l2l.numbers import number
 from l2l.outcomes import CURVE_TOLERANCE
 from l2l.results_schema import codec
 from l2l.simulators.base import Fidelity, Simulator
@@ -160,8 +161,8 @@ class MultiFidelitySimulatorContract(SimulatorContract):
         fidelity = self.fidelity_of(simulator)
         low, high = self.budgets if self.budgets is not None else (fidelity.minimum, fidelity.maximum)
         assert fidelity.minimum <= low < high <= fidelity.maximum, (
-            f"budgets = ({low:g}, {high:g}) must be two budgets within the fidelity's range "
-            f"[{fidelity.minimum:g}, {fidelity.maximum:g}], the first below the second")
+            f"budgets = ({number(low)}, {number(high)}) must be two budgets within the fidelity's range "
+            f"[{number(fidelity.minimum)}, {number(fidelity.maximum)}], the first below the second")
         return low, high
 
     def test_the_fidelity_is_declared(self, simulator: Simulator) -> None:
@@ -180,16 +181,16 @@ class MultiFidelitySimulatorContract(SimulatorContract):
         for budget in (low, high):
             outcome = self.run(simulator, budget)
             assert any(key.startswith(CURVE_PREFIX) for key in outcome.traces), (
-                f"the segment to {budget:g} returned no curve; return curve={{{_objective_names(simulator)[0]!r}: "
-                f"[[fidelity, value], ...]}}, the objectives at the fidelities it passed (policies read a candidate's "
-                f"value at the lower rungs from it)")
-            _check_curves(outcome, budget, 0.0, f"the segment to {budget:g}")
+                f"the segment to {number(budget)} returned no curve; return "
+                f"curve={{{_objective_names(simulator)[0]!r}: [[fidelity, value], ...]}}, the objectives at the "
+                f"fidelities it passed (policies read a candidate's value at the lower rungs from it)")
+            _check_curves(outcome, budget, 0.0, f"the segment to {number(budget)}")
 
     def test_a_checkpoint_is_stored_without_pickle(self, simulator: Simulator) -> None:
         low, _ = self.pause_and_top(simulator)
         outcome = self.run(simulator, low)  # l2l's own refusal of what it cannot store fails it, as in a run
         if outcome.checkpoint is None:
-            assert not self.checkpoints, (f"the segment to {low:g} returned no checkpoint, so every segment "
+            assert not self.checkpoints, (f"the segment to {number(low)} returned no checkpoint, so every segment "
                                           f"restarts from scratch; set checkpoints = False if that is meant")
             return
         _refuse_pickled_bytes(outcome.checkpoint)
@@ -200,17 +201,17 @@ class MultiFidelitySimulatorContract(SimulatorContract):
         low, high = self.pause_and_top(simulator)
         first = self.run(simulator, low)
         if first.checkpoint is None:
-            assert not self.checkpoints, (f"the segment to {low:g} returned no checkpoint; set checkpoints = False "
-                                          f"if every segment restarts from scratch")
+            assert not self.checkpoints, (f"the segment to {number(low)} returned no checkpoint; set checkpoints = "
+                                          f"False if every segment restarts from scratch")
             pytest.skip("checkpoints = False")
         stored = codec.decode(codec.encode(first.checkpoint))  # as a run hands it back: read from the trajectory
         continued = self.run(simulator, high, stored, low)
-        _check_curves(continued, high, low, f"the segment from {low:g} to {high:g}")
+        _check_curves(continued, high, low, f"the segment from {number(low)} to {number(high)}")
         if not self.deterministic:
             return
         scratch = self.run(simulator, high)
-        what = (f"continued from its checkpoint at {low:g} to {high:g}, the simulator returned {{}}; run from "
-                f"scratch to {high:g}, {{}}")
+        what = (f"continued from its checkpoint at {number(low)} to {number(high)}, the simulator returned {{}}; run "
+                f"from scratch to {number(high)}, {{}}")
         hint = ("; a continued candidate must give what a run from scratch gives (restore every state: weights, "
                 "optimizer moments, the random generator's state), or set continuation_rtol if the simulator is "
                 "documented to approximate it")
@@ -225,7 +226,7 @@ class MultiFidelitySimulatorContract(SimulatorContract):
             for fidelity, value in np.asarray(points).reshape(-1, 2):
                 if float(fidelity) in reference:
                     assert _close(float(value), reference[float(fidelity)], self.continuation_rtol), what.format(
-                        f"curve {key[len(CURVE_PREFIX):]!r} {value!r} at {fidelity:g}",
+                        f"curve {key[len(CURVE_PREFIX):]!r} {value!r} at {number(fidelity)}",
                         f"{reference[float(fidelity)]!r} there") + hint
 
 
@@ -237,8 +238,8 @@ def _segment(budget: float | None, checkpoint: Any, from_budget: float) -> str:
     if budget is None:
         return "the evaluation (no budget: a run without a policy)"
     if checkpoint is None:
-        return f"the segment to {budget:g} (from scratch)"
-    return f"the segment from the checkpoint at {from_budget:g} to {budget:g}"
+        return f"the segment to {number(budget)} (from scratch)"
+    return f"the segment from the checkpoint at {number(from_budget)} to {number(budget)}"
 
 
 def _close(a: float, b: float, rtol: float) -> bool:
@@ -265,7 +266,7 @@ def _assert_same(first: Outcome, second: Outcome, what: str, varying: tuple[str,
 def _check_curves(outcome: Outcome, budget: float, start: float, where: str) -> None:
     """The curves of ``outcome`` (a segment from ``start`` to ``budget``): increasing fidelities in (start, budget],
     an objective's curve ending at the budget with the objective."""
-    where = where or f"the segment to {budget:g}"
+    where = where or f"the segment to {number(budget)}"
     for key, points in outcome.traces.items():
         if not key.startswith(CURVE_PREFIX):
             continue
@@ -276,20 +277,20 @@ def _check_curves(outcome: Outcome, budget: float, start: float, where: str) -> 
         fidelities = points[:, 0]
         back = np.flatnonzero(np.diff(fidelities) <= 0)
         assert not len(back), (f"curve {name!r} of {where} has fidelities that do not increase: "
-                               f"{fidelities[back[0]]:g} then {fidelities[back[0] + 1]:g}")
+                               f"{number(fidelities[back[0]])} then {number(fidelities[back[0] + 1])}")
         assert not start or fidelities[0] > start, (
-            f"curve {name!r} of {where} starts at fidelity {fidelities[0]:g}, not past the checkpoint's budget "
-            f"{start:g}: a continued segment's curve holds only the points it passed after its checkpoint")
+            f"curve {name!r} of {where} starts at fidelity {number(fidelities[0])}, not past the checkpoint's budget "
+            f"{number(start)}: a continued segment's curve holds only the points it passed after its checkpoint")
         value = outcome.objectives.get(name, outcome.metrics.get(name))
         if value is None:
             continue
         end, last = float(fidelities[-1]), float(points[-1, 1])
         assert math.isclose(end, budget, rel_tol=1e-9), (
-            f"curve {name!r} of {where} ends at fidelity {end:g}, not at the segment's budget {budget:g}, where "
-            f"its result is {name} {value!r}: a curve's last point is [budget, the result] (after step e, counted "
-            f"from 1, the point is [e, value])")
+            f"curve {name!r} of {where} ends at fidelity {number(end)}, not at the segment's budget {number(budget)}, "
+            f"where its result is {name} {value!r}: a curve's last point is [budget, the result] (after step e, "
+            f"counted from 1, the point is [e, value])")
         assert abs(last - value) <= CURVE_TOLERANCE * max(abs(last), abs(value)), (
-            f"curve {name!r} of {where} ends with {last!r} at fidelity {end:g}, but the result there is {name} "
+            f"curve {name!r} of {where} ends with {last!r} at fidelity {number(end)}, but the result there is {name} "
             f"{value!r}: the curve's value at the budget is the result (a curve of another quantity needs "
             f"another name)")
 
