@@ -31,6 +31,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from l2l.errors import ConfigError
+from l2l.numbers import number
 
 #: Optimizers whose tell takes a candidate it never asked for (tpe, motpe, gp add it as a result; random and grid
 #: learn nothing from tell): those that can be told initial points.
@@ -101,7 +102,8 @@ def _value(where: str, parameter: Any, value: Any) -> Any:
     if not np.all(np.isfinite(array)):
         raise ConfigError(f"{where}: {name} must be finite, got {value!r:.60}")
     if parameter.bounded and not (np.all(array >= parameter.low) and np.all(array <= parameter.high)):
-        raise ConfigError(f"{where}: {name} = {value!r:.60} lies outside [{parameter.low:g}, {parameter.high:g}]")
+        raise ConfigError(f"{where}: {name} = {value!r:.60} lies outside [{number(parameter.low)}, "
+                          f"{number(parameter.high)}]")
     if parameter.log and not np.all(array > 0):
         raise ConfigError(f"{where}: {name} is on a log scale and must be > 0, got {value!r:.60}")
     return array.tolist() if parameter.shape else float(array)

@@ -18,6 +18,7 @@ from typing import Any, Iterator, Mapping, Sequence
 import numpy as np
 
 from l2l.errors import ArgumentError, ConfigError
+from l2l.numbers import number
 from l2l.objectives import RESERVED_NAMES as _RESERVED
 from l2l.parameters import (MAX_VALUES, Categorical, Float, Int, Parameter,  # noqa: F401 - re-exported
                             parameter_from_json)
@@ -147,8 +148,8 @@ class Space:
         kind = " (log10 codes)" if getattr(parameter, "log", False) else ""
         rows, values = int(out.any(axis=1).sum()), int(out.sum())
         return (f"{rows} of {len(codes)} candidate{'s' * (len(codes) != 1)} ({values} value{'s' * (values != 1)}) "
-                f"outside the space's bounds, the first {self.columns()[column]} at {codes[row, column]:g} {side} "
-                f"its bound {bound:g}{kind}")
+                f"outside the space's bounds, the first {self.columns()[column]} at {number(codes[row, column])} "
+                f"{side} its bound {number(bound)}{kind}")
 
     def default(self) -> np.ndarray:
         return np.concatenate([p.default_code() for p in self.parameters])

@@ -13,6 +13,7 @@ from pathlib import Path
 from l2l.analysis.outputs import check_dpi, check_output
 from l2l.commands import missing
 from l2l.errors import ConfigError, TrajectoryError, shown
+from l2l.numbers import number
 
 KINDS = ("overview", "fitness", "parameters", "scatter", "pareto", "failures", "curves", "lineage",
          "schedules")  # as l2l.plot.KINDS, without importing matplotlib
@@ -26,8 +27,8 @@ MAX_INTERVAL = 86400.0
 def check_interval(interval: float) -> float:
     """``--interval`` itself, or a one-line error (exit status 2) before anything is read."""
     if not 0 < interval <= MAX_INTERVAL:  # NaN too
-        raise ConfigError(f"--interval must be a number of seconds > 0 and at most {MAX_INTERVAL:g} (a day), "
-                          f"got {interval:g}")
+        raise ConfigError(f"--interval must be a number of seconds > 0 and at most {number(MAX_INTERVAL)} (a day), "
+                          f"got {number(interval)}")
     return interval
 
 

@@ -33,6 +33,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from l2l.errors import ArgumentError, ConfigError, shown
+from l2l.numbers import number
 
 
 def checked(cls: type) -> None:
@@ -174,8 +175,8 @@ def _tell_partial(fn: Callable) -> Callable:
                               f"each candidate's result was reached at")
         bad = np.flatnonzero(budgets <= 0)  # no result is reached with no training
         if len(bad):
-            raise ConfigError(f"{_who(self, 'tell_partial')}: budget {bad[0]} is {budgets[bad[0]]:g}; a budget is the "
-                              f"positive amount of the fidelity each candidate's result was reached at")
+            raise ConfigError(f"{_who(self, 'tell_partial')}: budget {bad[0]} is {number(budgets[bad[0]])}; a budget "
+                              f"is the positive amount of the fidelity each candidate's result was reached at")
         with _keys(self, problem, state, "tell_partial"):
             return fn(self, problem, state, candidates, budgets, scores)
     return tell_partial

@@ -49,6 +49,7 @@ from typing import Any, ClassVar, Iterator, Sequence
 import numpy as np
 
 from l2l.errors import ArgumentError, ConfigError
+from l2l.numbers import number
 from l2l.objectives import Objective
 from l2l.space import Space
 
@@ -204,10 +205,10 @@ class Optimizer:
         negative = [(o, w) for o, w in zip(problem.objectives, weights or ()) if w < 0]
         if negative:
             objective, weight = negative[0]
-            raise ConfigError(f"optimizer {self.name!r}: weight {weight:g} of objective {objective.name!r} is "
+            raise ConfigError(f"optimizer {self.name!r}: weight {number(weight)} of objective {objective.name!r} is "
                               f"negative; weights act on scores already made larger-is-better by each objective's "
                               f"direction ({objective.name!r}: {objective.direction}), so a negative one seeks its "
-                              f"worse value: give {-weight:g}")
+                              f"worse value: give {number(-weight)}")
 
 
 # -- random generator state ----------------------------------------------------

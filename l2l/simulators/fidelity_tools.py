@@ -22,6 +22,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from l2l.errors import ConfigError
+from l2l.numbers import number
 from l2l.simulators.base import Fidelity
 
 FIDELITY_KEYS = ("name", "unit", "minimum", "maximum", "integer")
@@ -31,7 +32,7 @@ def whole_budget(fidelity: Fidelity, budget: float, who: str) -> float:
     """``budget`` as an int (integer fidelities) or float; ValueError if it is outside (0, maximum]."""
     value = float(budget)
     if not math.isfinite(value) or value <= 0 or value > fidelity.maximum * (1 + 1e-12):
-        raise ValueError(f"simulator {who!r}: budget must be in (0, {fidelity.maximum:g}] "
+        raise ValueError(f"simulator {who!r}: budget must be in (0, {number(fidelity.maximum)}] "
                          f"{fidelity.unit}, got {budget!r}")
     if fidelity.integer:
         rounded = round(value)
@@ -52,7 +53,8 @@ def segment_start(checkpoint: Mapping[str, Any] | None, budget: float, who: str)
     if isinstance(start, bool) or not isinstance(start, (int, float)) or not start >= 0:
         raise ValueError(f"simulator {who!r}: the checkpoint's budget is not a number: {start!r}")
     if start > budget:
-        raise ValueError(f"simulator {who!r}: cannot go back from the checkpoint's budget {start:g} to {budget:g}")
+        raise ValueError(f"simulator {who!r}: cannot go back from the checkpoint's budget {number(start)} to "
+                         f"{number(budget)}")
     return start
 
 
@@ -151,6 +153,6 @@ def check_min_budget(simulator: Any, longest: str) -> None:
     default = next((f.default for f in dataclasses.fields(simulator) if f.name == "min_budget"), None)
     low, high = simulator.min_budget, getattr(simulator, longest)
     if low != default and low > high:
-        raise ConfigError(f"simulator {simulator.name!r}: min_budget = {low:g} is above {longest} = {high:g}, the "
-                          f"most a candidate trains (the fidelity's maximum): give a min_budget of at most {high:g}, "
-                          f"or a larger {longest}")
+        raise ConfigError(f"simulator {simulator.name!r}: min_budget = {number(low)} is above {longest} = "
+                          f"{number(high)}, the most a candidate trains (the fidelity's maximum): give a min_budget of "
+                          f"at most {number(high)}, or a larger {longest}")
