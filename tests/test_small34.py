@@ -5,6 +5,8 @@
    warns: now the same warning line, as the run starts and on ``l2l resume --compute``.
 2. lsm with the objective ``memory_capacity`` and task kinds without a sequence of bits to recall
    (``kinds = ["pattern"]``) optimized a constant 0: now refused in one line.
+3. ``curve_every`` of lsnn and egru did nothing in a run without a ``[policy]`` (one call of ``run``, which
+   measured at the end only): now that run records the learning curve too, its results unchanged.
 """
 
 from __future__ import annotations
@@ -116,3 +118,34 @@ def test_l2l_run_refuses_it_with_exit_status_2_before_anything_runs(tmp_path):
                                                 "every candidate with kinds = ['pattern'], no task with bits to "
                                                 "recall; add 'memory' (or 'xor') to kinds, or remove the objective"]
     assert not list(tmp_path.glob("*.h5"))
+
+
+SMALL = {"lsnn": {"training_steps": 6, "batch_size": 2, "test_trials": 4, "n_lif": 2, "n_alif": 4},
+         "egru": {"trials": 24, "batch_size": 4, "test_trials": 8, "units": 4, "min_budget": 4}}
+
+
+@pytest.mark.parametrize("name, top", [("lsnn", 6), ("egru", 24)])
+def test_curve_every_records_a_learning_curve_in_a_run_without_a_policy(tmp_path, name, top):
+    from l2l.simulators import SIMULATORS
+
+    simulator = SIMULATORS.create(name, {**SMALL[name], "curve_every": 2 if name == "lsnn" else 8})
+    plain = SIMULATORS.create(name, SMALL[name]).run({}, 3)
+    result = simulator.run({}, 3)
+    assert result.objectives == plain.objectives and result.checkpoint is None
+    objective = next(iter(result.objectives))
+    points = [row[0] for row in result.curve[objective]]
+    assert points == ([2, 4, 6] if name == "lsnn" else [8, 16, 24])
+    assert result.curve[objective][-1][1] == result.objectives[objective]
+    config = l2l.from_mapping({
+        "run": {"name": name, "seed": 0, "generations": 1},
+        "space": {"learning_rate": {"type": "float", "low": 0.001, "high": 0.01, "log": True}},
+        "optimizer": {"name": "random", "population_size": 2},
+        "simulator": {"name": name, **SMALL[name], "curve_every": 2 if name == "lsnn" else 8},
+        "backend": {"name": "serial"}})
+    path = l2l.run(config, tmp_path / "run.h5")
+    from l2l.results_schema.reader import Trajectory
+
+    with Trajectory(path) as trajectory:
+        stored = trajectory.traces()
+    assert len(stored) == 2
+    assert all([row[0] for row in traces[f"curve:{objective}"]] == points for traces in stored)

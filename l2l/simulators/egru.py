@@ -26,7 +26,8 @@ the same test trials; the checkpoint holds the weights, the readout, Adam's
 state, the gradient of an unfinished batch and the metric counters (no
 influence matrix: RTRL restarts with every sequence), so continuing is exact
 and ``run_to(trials)`` equals ``run``. Curve: the objectives every
-``curve_every`` trials and at the budget.
+``curve_every`` trials and at the budget (a run without a policy records it
+too: ``run`` is then ``run_to(trials)``).
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ class EGRUSimulator(Simulator):
     delay: int = option(5, help="copy: blank steps between cue and recall", le=100_000)
     min_budget: int = option(8, help="fidelity: fewest training trials a scheduler may ask for", ge=1)
     curve_every: int = option(0, help="fidelity: also score the test trials every this many training trials "
-                                      "(0: only at the budget)", ge=0)
+                                      "(0: only at the budget); a run without a [policy] records it too", ge=0)
 
     def __post_init__(self) -> None:
         check_min_budget(self, "trials")
@@ -164,6 +165,10 @@ class EGRUSimulator(Simulator):
         return Fidelity("trials", f"training trials ({how})", min(self.min_budget, self.trials), self.trials, True)
 
     def run(self, params: dict[str, Any], seed: int) -> SimulationResult:
+        if self.curve_every:  # the learning curve a policy's segment records, in a run without a [policy] too
+            result = self.run_to(params, seed, self.trials, None)  # (equal to the run below)
+            result.checkpoint = None  # nothing continues a run without a policy
+            return result
         learning = _Learning(self, self.resolve(params), seed, None)
         learning.advance(self.trials)
         return learning.result()

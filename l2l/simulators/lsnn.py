@@ -27,7 +27,8 @@ Fidelity ``iterations`` (training iterations = Adam steps), whole numbers from
 holds the weights, Adam's moments and step count, the batch generator's state
 and the losses, so continuing from ``b1`` to ``b2`` equals training to ``b2``
 from scratch, and ``run_to(training_steps)`` equals ``run``. Curve: the
-recall error every ``curve_every`` iterations and at the budget.
+recall error every ``curve_every`` iterations and at the budget (a run without
+a policy records it too: ``run`` is then ``run_to(training_steps)``).
 """
 
 from __future__ import annotations
@@ -116,7 +117,7 @@ class LSNN(Simulator):
     recurrent_scale: float = option(0.5, help="std of initial recurrent weights x sqrt(n), in units of thr", ge=0)
     min_budget: int = option(1, help="fidelity: fewest training iterations a scheduler may ask for", ge=1)
     curve_every: int = option(0, help="fidelity: also measure the recall error every this many iterations "
-                                      "(0: only at the budget)", ge=0)
+                                      "(0: only at the budget); a run without a [policy] records it too", ge=0)
 
     def __post_init__(self) -> None:
         check_min_budget(self, "training_steps")
@@ -195,6 +196,10 @@ class LSNN(Simulator):
                          losses, diverged)
 
     def run(self, params: dict[str, Any], seed: int) -> SimulationResult:
+        if self.curve_every:  # the learning curve a policy's segment records, in a run without a [policy] too
+            result = self.run_to(params, seed, self.training_steps, None)  # (equal to the run below)
+            result.checkpoint = None  # nothing continues a run without a policy
+            return result
         training = self._start(self.model(params), seed, None)
         training.advance(self.training_steps)
         return training.result(training.rng)
