@@ -14,6 +14,7 @@ import numpy as np
 from l2l.errors import ConfigError, EvaluationError, TrajectoryError
 from l2l.jobs import Outcome, Task
 from l2l.jobs.base import OK, unstorable_checkpoint
+from l2l.numbers import number
 from l2l.outcomes import better, curve_scores, outputs, penalties
 from l2l.driver_state import _record
 from l2l.policies import budget_key
@@ -292,11 +293,11 @@ class Trials:
                 f"simulator {getattr(simulator, 'name', '?')!r} returned no checkpoint"
             how = "return one with the result: l2l.SimulationResult(objectives=..., checkpoint={...})"
         if self.lamarck:  # run.inherit: the next generation continues this one's checkpoints
-            return (f"run.inherit continues each candidate from its parent's checkpoint, but {who} at {budget:g} "
+            return (f"run.inherit continues each candidate from its parent's checkpoint, but {who} at {number(budget)} "
                     f"{unit} (trial {trial}), so the next generation would inherit nothing and train from scratch: "
                     f"{how} (docs/coming_from_l2l.md#a-stateful-optimizee); {done} kept in {self.writer.path}")
         return (f"policy {self.c.config.policy.name!r} continues each member from its checkpoint and copies the "
-                f"best members' checkpoints, but {who} at {budget:g} {unit} (trial {trial}), so no member "
+                f"best members' checkpoints, but {who} at {number(budget)} {unit} (trial {trial}), so no member "
                 f"could be continued or copied: {how} (docs/multifidelity_simulators.md); {done} kept in "
                 f"{self.writer.path}")
 
@@ -308,7 +309,7 @@ class Trials:
         unit = fidelity.unit or fidelity.name
         count = self.loop["evaluations"]
         done = "the segment done is" if count == 1 else f"the {count} segments done are"
-        return (f"{detail} (the segment of trial {trial} to {outcome.budget:g} {unit}); every segment would fail "
+        return (f"{detail} (the segment of trial {trial} to {number(outcome.budget)} {unit}); every segment would fail "
                 f"the same way, so the run ends at the first (docs/multifidelity.md, 'Your own training function'); "
                 f"{done} kept in {self.writer.path}")
 

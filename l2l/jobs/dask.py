@@ -50,6 +50,7 @@ from l2l.jobs.dask_chunks import TARGET_CHUNK_SECONDS, TASK_RATE, chunk_count, s
 from l2l.jobs.dask_logs import cluster_closed, cluster_started, clusters_quiet, forget_closed_servers, quiet_nanny
 from l2l.jobs.main_guard import check_main_file, check_main_guard
 from l2l.jobs.warm import Background, fork_server_available, mark_preload_set, skips_missing_main, start_fork_server
+from l2l.numbers import number
 from l2l.registry import option
 from l2l.words import Placeholder, call
 
@@ -516,7 +517,7 @@ async def _greet(address: str, location: str, point: str, timeout: float, waitin
             await asyncio.wait([reading], timeout=max(0.0, began + timeout - time.monotonic()))
             if not reading.done():
                 raise ExecutorError(f"backend 'dask': no scheduler answered (the server at {address} took the "
-                                    f"connection but sent no Dask handshake within {timeout:g} s); start it, or "
+                                    f"connection but sent no Dask handshake within {number(timeout)} s); start it, or "
                                     f"{point}")
         handshake = reading.result()
     except ExecutorError:
@@ -1389,7 +1390,7 @@ class DaskExecutor(_DaskExecutor):
 
                 what = f"at {address}" if address else \
                     f"to write its file {self.scheduler_file}{relative_hint(self.scheduler_file)}"
-                warn_line(f"l2l: waiting up to {self.timeout:g} s for the Dask scheduler {what} ...")
+                warn_line(f"l2l: waiting up to {number(self.timeout)} s for the Dask scheduler {what} ...")
 
         address = self.address or self._file_address(waiting)
         self._check_address(address)
@@ -1475,8 +1476,9 @@ class DaskExecutor(_DaskExecutor):
                 from l2l.config import relative_hint
 
                 raise ExecutorError(f"backend 'dask': scheduler_file {self.scheduler_file!r} was not written within "
-                                    f"{self.timeout:g} s{relative_hint(self.scheduler_file)}; start the scheduler "
-                                    f"(dask scheduler --scheduler-file {self.scheduler_file}), or {self._point()}")
+                                    f"{number(self.timeout)} s{relative_hint(self.scheduler_file)}; start the "
+                                    f"scheduler (dask scheduler --scheduler-file {self.scheduler_file}), or "
+                                    f"{self._point()}")
             if waited >= WAIT_NOTICE_SECONDS:
                 waiting()
             time.sleep(min(0.1, max(0.0, self.timeout - waited)))
@@ -1593,10 +1595,9 @@ class DaskExecutor(_DaskExecutor):
 
     def _refuse_gone(self, closed: bool = False) -> None:
         if closed or getattr(getattr(self, "_client", None), "status", "running") in ("closing", "closed", "failed"):
-            raise SchedulerGone(f"backend 'dask': the scheduler at {self.address or self.scheduler_file} is gone "
-                                f"(not reached again within {self.timeout:g} s), with {self._pending} evaluation(s) "
-                                f"out; start it "
-                                f"again (the same address, or scheduler file)")
+            raise SchedulerGone(f"backend 'dask': the scheduler at {self.address or self.scheduler_file} is gone (not "
+                                f"reached again within {number(self.timeout)} s), with {self._pending} evaluation(s) "
+                                f"out; start it again (the same address, or scheduler file)")
 
     def reported_workers(self) -> int | None:
         """The workers the scheduler reports as the run starts, asked once of the connection :meth:`prepare`

@@ -57,6 +57,7 @@ from l2l.jobs.slurm_common import (JobsRefused, SlurmError, WorkersRefused, call
                                    WORKER_JOB_NAME, directive, forget_worker_jobs, memory_bytes, one_line,
                                    queued_job_name, record_worker_job, run_job_name, sbatch_value,
                                    walltime_seconds)
+from l2l.numbers import number
 from l2l.registry import option
 
 
@@ -602,7 +603,7 @@ class SlurmExecutor(_DaskExecutor):
         recorded as failed after LIFETIME_LOSSES such runs. No line without run.timeout (most runs have none and
         evaluations far shorter than the lifetime)."""
         if timeout and timeout >= self._lifetime - self._stagger:
-            warn_line(f"l2l: warning: backend 'slurm': run.timeout = {timeout:g} s is not below the worker jobs' "
+            warn_line(f"l2l: warning: backend 'slurm': run.timeout = {number(timeout)} s is not below the worker jobs' "
                       f"lifetime ({self._lifetime_said()}): an evaluation that long fails as its worker retires "
                       f"under it, not at its timeout; {self._lifetime_fix()}, or set run.timeout below "
                       f"{self._lifetime - self._stagger} s")

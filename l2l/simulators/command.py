@@ -52,6 +52,7 @@ import numpy as np
 
 from l2l import parent_death
 from l2l.errors import ConfigError, EvaluationError
+from l2l.numbers import number
 from l2l.program_guard import holding, kill_holding
 from l2l.registry import option
 from l2l.simulators.base import EvaluationContext, Fidelity, SimulationResult, Simulator
@@ -316,7 +317,8 @@ def read_checkpoint_dir(folder: Path, limit_bytes: int) -> tuple[dict[str, np.nd
         total += path.stat().st_size
         if total > limit_bytes:
             raise EvaluationError(f"checkpoint directory holds more than checkpoint_limit_mb = "
-                                  f"{limit_bytes / 2 ** 20:g} MiB; keep fewer or smaller files, or raise the limit")
+                                  f"{number(limit_bytes / 2 ** 20)} MiB; keep fewer or smaller files, or raise the "
+                                  f"limit")
         files[relative] = np.frombuffer(path.read_bytes(), dtype=np.uint8).copy()
     return files, links
 

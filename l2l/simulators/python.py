@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Iterator, Mapping
 
 from l2l.errors import ConfigError
+from l2l.numbers import number
 from l2l.registry import option
 from l2l.simulators.base import (USER_MODULE_DIGEST, USER_MODULE_PREFIX, Fidelity, SimulationResult, Simulator,
                                  as_result)
@@ -277,8 +278,8 @@ def check_checkpoint_size(result: SimulationResult, budget: float, limit: float,
     run, so a runaway one (a dataset, a recording) would fill the file or the checkpoint folder."""
     size = _nbytes(result.checkpoint)
     if size > limit * 2 ** 20:
-        raise ValueError(f"the checkpoint returned at budget {budget:g} holds {size / 2 ** 20:.1f} MiB, more "
-                         f"than checkpoint_limit_mb = {limit:g} of the {who} simulator: keep weights and "
+        raise ValueError(f"the checkpoint returned at budget {number(budget)} holds {size / 2 ** 20:.1f} MiB, more "
+                         f"than checkpoint_limit_mb = {number(limit)} of the {who} simulator: keep weights and "
                          f"optimizer state, not data, or raise the option")
 
 

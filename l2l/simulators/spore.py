@@ -48,6 +48,7 @@ from typing import Any, ClassVar, Mapping
 import numpy as np
 
 from l2l.errors import ConfigError
+from l2l.numbers import number
 from l2l.objectives import Objective
 from l2l.registry import option
 from l2l.simulators.base import Fidelity, SimulationResult, Simulator
@@ -246,17 +247,17 @@ def check_measurable(name: str, minimum: float, dt: float) -> None:
     no reward to score (a mean of none, NaN). From one step on the fitness is measured over what was learned
     (:func:`late_reward`)."""
     if minimum < dt * (1 - 1e-9):
-        raise ConfigError(f"simulator {name!r}: min_budget = {minimum:g} is below dt = {dt:g}, one time step, the "
-                          f"least a candidate can learn and be scored on: give a min_budget of at least {dt:g}, or "
-                          f"a smaller dt")
+        raise ConfigError(f"simulator {name!r}: min_budget = {number(minimum)} is below dt = {number(dt)}, one time "
+                          f"step, the least a candidate can learn and be scored on: give a min_budget of at least "
+                          f"{number(dt)}, or a smaller dt")
 
 
 def check_steps(name: str, budget: float, dt: float) -> None:
     """ValueError for a ``budget`` shorter than half a time step ``dt``, which learns nothing to score (no step;
     a scheduler never asks one: :func:`check_measurable`)."""
     if int(round(budget / dt)) < 1:
-        raise ValueError(f"simulator {name!r}: a budget of {budget:g} s is below one time step (dt = {dt:g} s): "
-                         f"nothing is learned to score")
+        raise ValueError(f"simulator {name!r}: a budget of {number(budget)} s is below one time step (dt = "
+                         f"{number(dt)} s): nothing is learned to score")
 
 
 def window_mean(values: np.ndarray, start: float, end: float) -> float:
