@@ -94,15 +94,24 @@ def main() -> None:
     summary = {}
     for name in settings:
         rows = [values for setting, _, values in results if setting == name]
-        summary[name] = {key: {"mean": float(np.mean([r[key] for r in rows])),
-                               "sd": float(np.std([r[key] for r in rows], ddof=1)),
-                               "min": float(min(r[key] for r in rows)), "max": float(max(r[key] for r in rows))}
-                         for key in FIGURES}
-        cells = [f"{s['mean']:.3f} ± {s['sd']:.3f} [{s['min']:.3f}, {s['max']:.3f}]"
-                 for key, s in summary[name].items() if key != "macs_per_step"]
+        summary[name] = {key: summarize([r[key] for r in rows]) for key in FIGURES}
+        cells = [cell(s) for key, s in summary[name].items() if key != "macs_per_step"]
         print(f"| {name} | " + " | ".join(cells) + f" | {summary[name]['macs_per_step']['mean']:,.0f} |")
     print(json.dumps({"task": args.task, "seeds": args.seeds, "epochs": args.epochs, "settings": summary,
                       "seconds": round(time.perf_counter() - begin, 1)}))
+
+
+def summarize(values: list[float]) -> dict:
+    """Mean, sample standard deviation, minimum and maximum over the seeds; ``sd`` is None for one seed (no spread
+    to measure: it was NaN, with numpy's warnings, and the JSON line held ``NaN``, which is no JSON)."""
+    return {"mean": float(np.mean(values)), "sd": float(np.std(values, ddof=1)) if len(values) > 1 else None,
+            "min": float(min(values)), "max": float(max(values))}
+
+
+def cell(figure: dict) -> str:
+    """A table cell: ``mean ± sd [min, max]`` (``mean [min, max]`` for one seed)."""
+    spread = "" if figure["sd"] is None else f" ± {figure['sd']:.3f}"
+    return f"{figure['mean']:.3f}{spread} [{figure['min']:.3f}, {figure['max']:.3f}]"
 
 
 if __name__ == "__main__":

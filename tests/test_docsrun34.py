@@ -33,3 +33,28 @@ def test_pbt_own_training_refuses_an_option(tmp_path):
     assert done.returncode == 2
     assert len(done.stderr.strip().splitlines()) == 1 and "usage:" in done.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def _egru_digits():
+    """scripts/egru_digits.py as a module (docs/egru_rtrl.md runs it; a script, not a package module)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("egru_digits_docsrun34", ROOT / "scripts" / "egru_digits.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_egru_digits_one_seed_has_no_nan(recwarn):
+    """``python scripts/egru_digits.py --seeds 100`` (one seed: the quick check of docs/egru_rtrl.md's table)
+    printed ``0.944 ± nan`` in every cell after two numpy RuntimeWarnings, and its JSON line held ``NaN``."""
+    import json
+
+    script = _egru_digits()
+    one = script.summarize([0.9444])
+    assert one["sd"] is None
+    json.dumps(one, allow_nan=False)
+    assert script.cell(one) == "0.944 [0.944, 0.944]"
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+    several = script.summarize([0.936, 0.953, 0.94])
+    assert script.cell(several) == "0.943 ± 0.009 [0.936, 0.953]"
