@@ -41,6 +41,7 @@ from l2l.errors import ConfigError, TrajectoryError, command, path_argument, sho
 from l2l.jobs import Outcome, Settings
 from l2l.jobs.slurm_common import cancel_left_behind, run_job_name
 from l2l.jobs.warm import start_fork_server
+from l2l.numbers import compute as compute_text, number
 from l2l.objectives import Objective
 from l2l.own_files import sweep_leftovers
 from l2l.provenance import SessionHosts, changed_versions, with_session
@@ -76,8 +77,8 @@ def build(config: RunConfig, simulator: Callable[..., Any] | None = None, *, res
         fidelity = components.simulator.fidelity()
         most = int(np.ceil(fidelity.maximum / interval - 1e-9))
         if config.generations > most:  # the later generations' parents would already be fully trained
-            raise ConfigError(f"run.inherit: {config.generations} generations of {interval:g} {fidelity.unit} "
-                              f"each go past the simulator's top budget {fidelity.maximum:g} (every learner is "
+            raise ConfigError(f"run.inherit: {config.generations} generations of {number(interval)} {fidelity.unit} "
+                              f"each go past the simulator's top budget {number(fidelity.maximum)} (every learner is "
                               f"fully trained after {most} generations); use at most {most} generations, or a "
                               f"smaller run.inherit")
     if interval and config.target is not None:
@@ -110,12 +111,13 @@ def _compute_short_of_top(components: Components) -> str:
         return ""
     fidelity = components.simulator.fidelity()
     unit = fidelity.unit or fidelity.name
-    enough = f"{math.floor(least + 1e-9) + 1:g} or more" if fidelity.integer else f"more than {least:g}"
+    enough = f"{number(math.floor(least + 1e-9) + 1)} or more" if fidelity.integer else f"more than {number(least)}"
     bound = "" if getattr(policy, "before_top_exact", False) else "at least "
     how = " (every segment restarts: the function takes no checkpoint)" if restarts else ""
-    return (f"run.compute = {compute:g} {unit} ends the run before policy {components.config.policy.name!r} trains "
-            f"any candidate to the top budget ({components.budgets[-1]:g} {unit}): its first segment there starts "
-            f"only after {bound}{least:g} {unit} at the lower rungs{how}; give run.compute = {enough}")
+    return (f"run.compute = {compute_text(compute)} {unit} ends the run before policy "
+            f"{components.config.policy.name!r} trains any candidate to the top budget "
+            f"({number(components.budgets[-1])} {unit}): its first segment there starts only after "
+            f"{bound}{number(least)} {unit} at the lower rungs{how}; give run.compute = {enough}")
 
 
 def _target_out_of_reach(config: RunConfig, components: Components, interval: float, *,
@@ -140,9 +142,9 @@ def _target_out_of_reach(config: RunConfig, components: Components, interval: fl
     if reached >= fidelity.maximum - 1e-9:
         return None
     unit = fidelity.unit or fidelity.name
-    spread = (f"run.inherit = true's {generations} generations of {interval:g} {unit} each (the top budget spread "
-              f"over them, in whole {unit})" if config.inherit is True and fidelity.integer else
-              f"{generations} generations of run.inherit = {interval:g} {unit}")
+    spread = (f"run.inherit = true's {generations} generations of {number(interval)} {unit} each (the top budget "
+              f"spread over them, in whole {unit})" if config.inherit is True and fidelity.integer else
+              f"{generations} generations of run.inherit = {number(interval)} {unit}")
     by_evaluations = generations != config.generations
     why = (f" (run.evaluations = {config.evaluations} leaves room for {generations} generations of {size})"
            if by_evaluations else "")
@@ -154,9 +156,9 @@ def _target_out_of_reach(config: RunConfig, components: Components, interval: fl
         needed = math.ceil(fidelity.maximum / interval - 1e-9)
         way = (f"give run.evaluations = {needed * size}" if by_evaluations else f"give {needed} generations") + \
             " (or a larger run.inherit)"
-    return (f"{config.target_from} counts only results at the simulator's top budget ({fidelity.maximum:g} {unit}), "
-            f"and {spread} train candidates to {reached:g} at most{why}, so the run could never end at its target; "
-            f"{way}, or leave the target out")
+    return (f"{config.target_from} counts only results at the simulator's top budget ({number(fidelity.maximum)} "
+            f"{unit}), and {spread} train candidates to {number(reached)} at most{why}, so the run could never end at "
+            f"its target; {way}, or leave the target out")
 
 
 def out_folder_refusal(path: Path, config: RunConfig | None = None, from_config: bool = False) -> str:
@@ -354,7 +356,7 @@ def _resume_budgets(stored: RunConfig, config: RunConfig) -> dict[str, Placehold
                ("max_time", stored.max_time, config.max_time)]
     if config.policy is None:  # a run with a [policy] refuses --generations: its sweep is fixed once it started
         options.append(("generations", stored.generations, config.generations))
-    return {name: Placeholder(f"{new:g}") for name, old, new in options if new and new != old}
+    return {name: Placeholder(number(new)) for name, old, new in options if new and new != old}
 
 
 def _holds_another_config(path: Path, config: RunConfig) -> str:
@@ -878,13 +880,13 @@ def _resume_floor(exc: ComputeFloor, path: Any, given: float | None, state: dict
     start with it) cannot run PBT, and the ``l2l resume`` command with the least compute that can."""
     spent = float(state["loop"].get("compute", 0.0)) if state is not None else 0.0
     least = exc.least(spent)
-    what = option("compute", Placeholder(f"{exc.compute:g}")) if given is not None else \
-        f"its run.compute = {exc.compute:g} (an earlier l2l started the run with it)"
-    fix = f"at least {least:g}: {call('resume', path, compute=Placeholder(f'{least:g}'), function=function)}" \
+    what = option("compute", Placeholder(number(exc.compute))) if given is not None else \
+        f"its run.compute = {compute_text(exc.compute)} (an earlier l2l started the run with it)"
+    fix = f"at least {number(least)}: {call('resume', path, compute=Placeholder(number(least)), function=function)}" \
         if exc.integer else \
-        f"more than {least:g}: {call('resume', path, compute=Placeholder('N'), function=function)} with N above " \
-        f"{least:g}"
-    return f"{what} {exc.why}; give {fix} ({option('compute', Placeholder(f'{exc.default:g}'))} trains every " \
+        f"more than {number(least)}: {call('resume', path, compute=Placeholder('N'), function=function)} with N " \
+        f"above {number(least)}"
+    return f"{what} {exc.why}; give {fix} ({option('compute', Placeholder(number(exc.default)))} trains every " \
            f"member to the top)"
 
 
@@ -905,12 +907,12 @@ def _still_reached(config: RunConfig, loop: dict[str, Any], unit: str = "compute
         reached.append((f"{config.generations} generation{'s' * (config.generations != 1)} (run.generations)",
                         option("generations"), config.generations == 1))
     if config.policy is not None and config.compute and loop.get("compute", 0.0) >= config.compute:
-        reached.append((f"{config.compute:g} {unit} of compute (run.compute)", option("compute"), False))
+        reached.append((f"{compute_text(config.compute)} {unit} of compute (run.compute)", option("compute"), False))
     if config.evaluations and loop.get("evaluations", 0) >= config.evaluations:
         reached.append((f"{config.evaluations} evaluation{'s' * (config.evaluations != 1)} (run.evaluations)",
                         option("evaluations"), config.evaluations == 1))
     if config.max_time and loop.get("elapsed", 0.0) >= config.max_time:
-        reached.append((f"{config.max_time:g} s of run time (run.max_time)", option("max_time"), True))
+        reached.append((f"{number(config.max_time)} s of run time (run.max_time)", option("max_time"), True))
     if not reached:
         return None
     what = " and ".join(text for text, _, _ in reached)
@@ -994,7 +996,7 @@ def _check_raised(loop: dict[str, Any], ended: bool, unit: str = "compute units"
             if key == "max_time":  # to 0.1 s, 0.04 s read '0.0 ... must be at least 0.0' with --max-time 0 refused
                 shown, least = _figure(float(have)), _at_least(float(have))
             else:
-                shown = least = f"{have:g}"
+                shown = least = number(have)
                 if float(least) < float(have):  # 6 significant digits, rounded down: the figure in full
                     least = repr(float(have))
             raise ConfigError(f"the run has {shown} {what} already; {option(key)} must be at least {least}")

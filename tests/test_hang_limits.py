@@ -52,7 +52,7 @@ def refused(done: subprocess.CompletedProcess, *parts: str) -> str:
 
 PBT_CASES = {
     "noisy-sgd max_budget 10**7": ("pbt_noisy_sgd.toml", "max_budget = 200", "max_budget = 10000000",
-                                   ["interval 20", "max_budget 1e+07", "500000 intervals",
+                                   ["interval 20", "max_budget 10000000", "500000 intervals",
                                     "more than the 100000", "interval of at least 100"]),
     "spore duration 1e308": ("pbt_spore.toml", "duration = 150.0", "duration = 1e308",
                              ["interval 15", "max_budget 1e+308", "more than the 100000",

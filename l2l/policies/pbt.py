@@ -50,6 +50,7 @@ from typing import ClassVar
 import numpy as np
 
 from l2l.errors import ConfigError
+from l2l.numbers import number
 from l2l.parameters import Categorical
 from l2l.policies.base import DONE, WAIT, Action, Policy, State, TrialTable, budget_key, significant
 from l2l.policies.pb2 import pb2_point
@@ -118,12 +119,12 @@ class PBT(Policy):
             shown = (f"{math.ceil(count - 1e-9)}" if count < 1e15 else f"about {count:.3g}" if math.isfinite(count)
                      else "more than 1e308")
             whole = integer and maximum < 1e15  # a whole interval, shown in full
-            least = f"{math.ceil(maximum / MAX_INTERVALS)}" if whole else f"{_rounded_up(maximum / MAX_INTERVALS):g}"
+            least = f"{math.ceil(maximum / MAX_INTERVALS)}" if whole else number(_rounded_up(maximum / MAX_INTERVALS))
             high_from = "" if self.max_budget else " (the simulator's maximum)"
-            raise ConfigError(f"policy 'pbt': interval {interval:g} and max_budget {maximum:g}{high_from} give "
-                              f"{shown} intervals, more than the {MAX_INTERVALS} a run may have (each is a segment of "
-                              f"every member and a decision); give an interval of at least {least}, or a lower "
-                              f"max_budget")
+            raise ConfigError(f"policy 'pbt': interval {number(interval)} and max_budget {number(maximum)}{high_from} "
+                              f"give {shown} intervals, more than the {MAX_INTERVALS} a run may have (each is a "
+                              f"segment of every member and a decision); give an interval of at least {least}, or a "
+                              f"lower max_budget")
         return _rungs(interval, minimum, maximum, integer)
 
     def _interval(self, maximum: float, integer: bool) -> float:
@@ -149,18 +150,18 @@ class PBT(Policy):
             longest = math.floor(maximum * 2 / 3 * 1000 + 1e-6) / 1000
             longest = longest if longest > 0 and two(longest, maximum) else 0.0
         if longest:
-            ways.append(f"give an interval of at most {longest:g}")
+            ways.append(f"give an interval of at most {number(longest)}")
         higher = math.ceil(interval * 1.5 * 1000 - 1e-6) / 1000
         if integer:
             higher = float(math.ceil(higher))
         if higher <= fidelity.maximum and two(interval, higher):
-            ways.append(f"raise max_budget to at least {higher:g}")
+            ways.append(f"raise max_budget to at least {number(higher)}")
         fix = ", or ".join(ways) if ways else f"widen the simulator's {fidelity.name} range"
         given = "" if self.interval else f" (the default: a tenth of max_budget{', in whole units' * integer})"
         high_from = "" if self.max_budget else f" (the simulator's {fidelity.name} maximum)"
-        return (f"policy 'pbt': interval {interval:g}{given} and max_budget {maximum:g}{high_from} give one "
-                f"interval ({maximum:g} {unit}), so the members are never compared and none is ever exploited; "
-                f"{fix}")
+        return (f"policy 'pbt': interval {number(interval)}{given} and max_budget {number(maximum)}{high_from} give "
+                f"one interval ({number(maximum)} {unit}), so the members are never compared and none is ever "
+                f"exploited; {fix}")
 
     def untold_asks(self) -> int | None:
         """The first population is asked of the optimizer and never told."""
