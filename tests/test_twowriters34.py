@@ -138,3 +138,13 @@ def test_a_resume_of_a_file_moved_from_a_slurm_run_on_another_host_is_refused_wh
     finally:
         os.close(held)  # her driver killed: the lock is free, its file still there
     assert main(["resume", str(new), "--generations", "2", "--no-progress"]) == 0
+
+
+def test_a_resume_of_another_hard_link_of_a_live_file_is_refused(tmp_path, moved, capsys):
+    """Both names there (ln, not mv): the lock file beside one is not the other's (hard links have no real name);
+    its writer is found all the same, and no mv is suggested."""
+    writer, old, new = moved
+    os.link(new, old)  # her run's name is back, as a second name of the same file
+    assert main(["resume", str(new), "--generations", "2", "--no-progress"]) == 2
+    error = capsys.readouterr().err
+    assert f"{new} is being written by pid {writer.pid} on " in error and "a hard link" in error and "mv " not in error

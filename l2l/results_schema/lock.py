@@ -24,7 +24,8 @@ link, so ``l2l resume b.h5`` with ``b.h5 -> runs/a.h5`` is refused while
 same file). A symbolic link to a folder needs nothing: the lock file is the same
 file through either path.
 
-Hard links are not covered, by choice. No name of a hard-linked file is the
+Hard links are not covered by the lock file, by choice (a live writer on this host through another name is
+found by its descriptors, below). No name of a hard-linked file is the
 real one, and its names may be in different folders, so no lock file beside it
 is common to them all. A lock named by the file's identity (device and inode)
 would not hold either: repair, prune and re-evaluation replace the trajectory
@@ -411,6 +412,9 @@ def _moved_refusal(path: Path, other: dict[str, Any], why: str = "it was moved t
 
     writer = f"pid {other['pid']} on {shown(other['host'])}, since {other['since']}"
     old = other.get("as")
+    if old is not None and _same_file(old, os.stat(path)):  # both names are there: a hard link, not a move
+        return (f"{shown(path)} is being written by {writer}, as {shown(old)} (a hard link: another name of the "
+                f"same file); wait for it to finish or stop it first")
     if old is None:
         return (f"{shown(path)} is being written by {writer} under another name (it was moved or renamed while that "
                 f"run wrote it); wait for it to finish or stop it first")
