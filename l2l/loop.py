@@ -850,14 +850,17 @@ def _used_up(config: RunConfig, state: dict[str, Any], trajectory: Trajectory) -
         return None
     name, key = config.policy.name, getattr(policy, "sweep_option", "max_candidates")
     candidates = int(getattr(policy, key, 0) or 0)
+    # the stored config keeps the policy's options only: a one-line sweep's run.generations x population_size
+    # and a [policy] table's own count read the same, so both are named
+    more = f"a larger [policy] {key} (more run.generations in a one-line sweep)"
     if key == "population" and candidates:
         return (f"all {candidates} members of policy {name!r} were trained to the top budget; the population "
                 f"([policy] population = {candidates}; run.generations x population_size in a one-line sweep) is "
-                f"fixed when the run starts: for more, start a new run")
+                f"fixed when the run starts: for more, start a new run with {more}")
     if candidates and int(loop.get("next_trial", 0)) >= candidates:
         return (f"all {candidates} candidates of the sweep were evaluated (completed or stopped by policy "
-                f"{name!r}); their number ([policy] {key} = {candidates}: run.generations x population_size) is "
-                f"fixed when the run starts: for more, start a new run with more run.generations")
+                f"{name!r}); their number ([policy] {key} = {candidates}; run.generations x population_size in a "
+                f"one-line sweep) is fixed when the run starts: for more, start a new run with {more}")
     options = ", ".join(f"{k} = {v}" for k, v in config.policy.options.items())
     return f"policy {name!r} has done all its work ({options}), so more compute runs nothing"
 

@@ -30,3 +30,20 @@ def test_slurm_array_refusing_a_function_says_where_a_mappings_module_is_found_a
     path = l2l.run(_sweep({"name": "serial"}, {"name": "python", "function": "bowlmod34:bowl"}), out)
     frame = l2l.load(path)
     assert len(frame) == 2 and (frame["status"] == "ok").all()
+
+
+@pytest.mark.parametrize("policy, key", [("asha", "max_candidates"), ("pbt", "population")])
+def test_a_used_up_run_whose_policy_table_set_its_candidates_names_that_table_not_run_generations(
+        tmp_path, policy, key):
+    # a [policy] table's max_candidates was answered 'start a new run with more run.generations', a key the config
+    # never had (and a pbt run's population 'start a new run', with what not said)
+    config = l2l.from_mapping({
+        "run": {"name": "table", "seed": 3}, "policy": {"name": policy, key: 3},
+        "space": {"x": {"low": -5.0, "high": 5.0}}, "optimizer": {"name": "random"},
+        "simulator": {"name": "sleep", "median": 0.0, "max_budget": 9}, "backend": {"name": "serial"}})
+    path = l2l.run(config, tmp_path / "run.h5")
+    said = []
+    l2l.resume(path, compute=1000, nothing_more=lambda trajectory, why: said.append(why))
+    assert len(said) == 1
+    assert said[0].endswith(f"start a new run with a larger [policy] {key} (more run.generations in a one-line "
+                            f"sweep)")

@@ -75,8 +75,9 @@ def test_more_compute_for_a_used_up_sweep_says_why_in_one_line_and_writes_nothin
     assert len(lines) == 1 and "has finished" in lines[0]
     assert lines[0].endswith(
         f"nothing more to run: all {CANDIDATES} candidates of the sweep were evaluated (completed or stopped by "
-        f"policy 'successive-halving'); their number ([policy] max_candidates = {CANDIDATES}: run.generations x "
-        f"population_size) is fixed when the run starts: for more, start a new run with more run.generations")
+        f"policy 'successive-halving'); their number ([policy] max_candidates = {CANDIDATES}; run.generations x "
+        f"population_size in a one-line sweep) is fixed when the run starts: for more, start a new run with a "
+        f"larger [policy] max_candidates (more run.generations in a one-line sweep)")
     assert "best" in done.stdout and "done in" not in done.stdout
     assert digest(path) == before
     # a plain resume (a requeued job's) says the same, rather than advise raising --compute
