@@ -27,6 +27,7 @@ import textwrap
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
@@ -96,13 +97,28 @@ def _paths(run: RunData) -> dict[int, np.ndarray]:
     objective = run.objectives[0].name
     out: dict[int, np.ndarray] = {}
     if curves is not None:
-        for trial, rows in curves.groupby("trial", sort=True):
-            out[int(trial)] = _finite(rows[["step", "value"]].to_numpy(dtype=float))
+        for trial, rows in _by_trial(curves, ["step", "value"]):
+            out[trial] = _finite(rows)
     ok = run.segments[run.segments["status"] == "ok"]
-    for trial, rows in ok.groupby("trial", sort=True):  # segments without a curve: their end points
-        if int(trial) not in out:
-            out[int(trial)] = rows[["budget", objective]].to_numpy(dtype=float)
+    for trial, rows in _by_trial(ok, ["budget", objective]):  # segments without a curve: their end points
+        if trial not in out:
+            out[trial] = rows
     return out
+
+
+def _by_trial(frame: pd.DataFrame, columns: list[str]) -> list[tuple[int, np.ndarray]]:
+    """``frame[columns]`` as float rows per trial, in order of trial, each trial's rows in the frame's order
+    (as ``frame.groupby("trial", sort=True)``, without a DataFrame per trial: a run's 1,000 trials took 0.5 s)."""
+    trials = frame["trial"].to_numpy()
+    values = frame[columns].to_numpy(dtype=float)
+    if trials.dtype.kind == "f":  # groupby leaves out a missing trial
+        kept = ~np.isnan(trials)
+        trials, values = trials[kept], values[kept]
+    order = np.argsort(trials, kind="stable")
+    trials, values = trials[order], values[order]
+    starts = np.flatnonzero(np.r_[True, trials[1:] != trials[:-1]]) if len(trials) else np.array([], dtype=int)
+    ends = np.r_[starts[1:], len(trials)]
+    return [(int(trials[a]), values[a:b]) for a, b in zip(starts, ends)]
 
 
 def _lineages(run: RunData, paths: dict[int, np.ndarray], members: list[int]
