@@ -274,13 +274,32 @@ def _check_not_queued(script_path: Path, out: Path) -> None:
 def _check_not_written(out: Path) -> None:
     """Refuse a job for ``out`` while a process of this host writes it (an ``l2l run`` on the login node, a lab
     mate's perhaps): the job's resume found the file in use and ended as it started, after its wait in the queue,
-    while l2l submit had said 'submitted job ...: resumes ...', exit 0. A writer on another host is not seen here."""
+    while l2l submit had said 'submitted job ...: resumes ...', exit 0. A writer on another host is not seen here,
+    nor one whose lock no process holds (a killed writer's lock file naming a pid another process took since)."""
     from l2l.results_schema.lock import holder, writer_alive, writer_named
 
-    if out.exists() and writer_alive(out):
+    if out.exists() and writer_alive(out) and _lock_held(out):
         raise ConfigError(f"l2l submit: {out} is being written by {writer_named(holder(out), detail=True)}; the "
                           f"job would find it in use as it starts: wait for that run to finish or stop it first; "
                           f"nothing was submitted")
+
+
+def _lock_held(out: Path) -> bool:
+    """Whether a process holds the writer lock of ``out`` (an flock of its lock file in ``/proc/locks``, read
+    without taking it: a writer starting now is not disturbed); True where this host cannot tell."""
+    from l2l.results_schema.lock import lock_path
+
+    try:
+        inode = os.stat(lock_path(out)).st_ino
+        with open("/proc/locks", "rb") as handle:
+            table = handle.read().decode("ascii", "replace")
+    except OSError:
+        return True
+    for line in table.splitlines():  # "1: FLOCK  ADVISORY  WRITE 1234 fe:00:5678 0 EOF" (major:minor:inode)
+        fields = line.split()
+        if len(fields) > 5 and fields[1] == "FLOCK" and fields[5].rsplit(":", 1)[-1] == str(inode):
+            return True
+    return False
 
 
 def _take_back(script_path: Path, before: bytes | None, created: list[Path]) -> None:
