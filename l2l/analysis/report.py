@@ -108,8 +108,23 @@ def caption(kind: str, run: RunData) -> str:
 
 
 def _png(fig: Any, dpi: int = 80) -> str:
+    """``fig`` as a PNG at ``dpi``, base64: the bytes of ``fig.savefig(format="png", dpi=dpi)``, drawn once.
+    savefig drew a constrained-layout figure twice, once without pixels to lay it out and once to save it (a
+    third of a report's time); here the layout engine runs at ``dpi`` and the figure is drawn once."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": "l2l"})
+    engine, size, old_dpi = fig.get_layout_engine(), fig.get_size_inches(), fig.dpi
+    canvas = FigureCanvasAgg(fig)
+    try:
+        fig.set_dpi(dpi)
+        if engine is not None:
+            engine.execute(fig)
+            fig.set_layout_engine("none")
+        canvas.print_png(buffer, metadata={"Software": "l2l"})
+    finally:
+        fig.set_dpi(old_dpi)
+        fig.set_size_inches(size)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
