@@ -2,7 +2,8 @@
 
 ``l2l submit`` refused a job for a file whose lock file a killed ``l2l run`` left behind where the pid it names
 had since been taken by another process (632f450 asked only whether that pid is alive: a login node reuses pids):
-the job's resume takes the free lock and goes on, so nothing should be refused.
+the job's resume takes the free lock and goes on, so nothing should be refused. A resume of a copy of a live run's
+folder (6a2653e) took the session the folder names for dead where its process is another user's (signal 0 refused).
 """
 
 from __future__ import annotations
@@ -42,3 +43,35 @@ def test_l2l_submit_goes_on_where_a_killed_writers_pid_was_reused_by_another_pro
     error = capsys.readouterr().err
     assert code == 0 and "sbatch" in asked, error
     assert "is being written by" not in error, error
+
+
+def test_a_copy_of_a_lab_mates_live_runs_folder_leaves_her_jobs_alone(tmp_path, monkeypatch):
+    """Bob copies the file and folder of Alice's running slurm run (another user: signal 0 to her process is
+    refused, EPERM) and resumes it: the session her folder names was taken for dead ('another user's: not the
+    session'), so his resume went for her worker jobs and arrays as left behind by a killed session of his run
+    (6a2653e); her process, started when the folder says, is that session."""
+    import os
+
+    from l2l.jobs import slurm_common
+    from l2l.jobs.slurm_common import SESSION_FILE, _alive_elsewhere, _process_start
+
+    hers, his = tmp_path / "alice" / "run.work", tmp_path / "bob" / "run.work"
+    hers.mkdir(parents=True)
+    his.mkdir(parents=True)
+    other = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    try:
+        (his / SESSION_FILE).write_text(json.dumps({"folder": os.path.realpath(hers), "host": socket.gethostname(),
+                                                    "pid": other.pid, "start": _process_start(other.pid)}))
+        kill = os.kill
+
+        def refused(pid, sig):  # her process: another user's
+            if pid == other.pid:
+                raise PermissionError(1, "Operation not permitted")
+            return kill(pid, sig)
+
+        monkeypatch.setattr(slurm_common.os, "kill", refused)
+        assert _alive_elsewhere(his) == os.path.realpath(hers)
+    finally:
+        other.stdin.close()
+        other.wait()
+    assert _alive_elsewhere(his) == ""  # once her session ended, the jobs are this copy's to cancel

@@ -458,8 +458,8 @@ def _alive_elsewhere(work: Path) -> str:
         os.kill(pid, 0)
     except ProcessLookupError:
         return ""
-    except OSError:  # exists, but is another user's: not the session
-        return ""
+    except OSError:  # exists, another user's (a lab mate's run whose folder was copied): told by its start too
+        pass
     return folder if _process_start(pid) == start else ""
 
 
