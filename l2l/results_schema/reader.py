@@ -436,8 +436,8 @@ class Trajectory:
         traces = self.traces()
         with self._reading("the traces"):
             gens, inds = self._column("generation", n), self._column("individual", n)
-            frames = []
-            trial = self._trial_ids(gens, inds)
+            rows, names, steps_of, values_of = [], [], [], []  # one piece per trace, joined at the end (a
+            trial = self._trial_ids(gens, inds)                  # DataFrame per trace took 0.7 s of a report)
             for row, values_by_name in enumerate(traces):
                 for name, values in values_by_name.items():
                     array = np.asarray(values, dtype=float)
@@ -446,15 +446,18 @@ class Trajectory:
                     else:
                         flat = array.reshape(-1)
                         steps = np.arange(len(flat))
-                    piece = {"generation": gens[row], "individual": inds[row], "trace": name, "step": steps,
-                             "value": flat}
-                    if trial is not None:
-                        piece["trial"] = trial[row]
-                    frames.append(pd.DataFrame(piece))
-            if not frames:
+                    rows.append(row), names.append(name), steps_of.append(steps), values_of.append(flat)
+            if not rows:
                 return pd.DataFrame(columns=["generation", "individual", "trace", "step", "value",
                                              *(["trial"] if trial is not None else [])])
-            return pd.concat(frames, ignore_index=True)
+            lengths = [len(v) for v in values_of]
+            index = np.repeat(np.asarray(rows, dtype=np.intp), lengths)
+            columns = {"generation": gens[index], "individual": inds[index],
+                       "trace": pd.Series(names).repeat(lengths).reset_index(drop=True),
+                       "step": np.concatenate(steps_of), "value": np.concatenate(values_of)}
+            if trial is not None:
+                columns["trial"] = trial[index]
+            return pd.DataFrame(columns)
 
     def _trial_ids(self, generations: np.ndarray, individuals: np.ndarray) -> np.ndarray | None:
         """Each row's candidate id for :meth:`traces_frame`: the stored trial of a multi-fidelity run; in a sweep
