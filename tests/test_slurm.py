@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import subprocess
 import time
 from pathlib import Path
@@ -13,8 +14,8 @@ from conftest import comparable, make_config
 from l2l.cli import main
 from l2l.errors import ConfigError
 from l2l.jobs import BACKENDS, signals
-from slurm_helpers import (Background, children, kill9, l2l_command, no_duplicates, pids_of, require_slurm,
-                           squeue, wait_for, write_toml)
+from slurm_helpers import (Background, children, executable, kill9, l2l_command, no_duplicates, pids_of,
+                           require_slurm, squeue, wait_for, write_toml)
 
 SLEEP_SPACE = {"x": {"type": "float", "low": -1.0, "high": 1.0, "shape": [2]}}
 
@@ -120,18 +121,40 @@ def test_slurm_workers_survive_a_cancelled_job_and_a_killed_worker_and_match_ser
     assert comparable(frame).drop(columns="attempts").equals(comparable(expected).drop(columns="attempts"))
 
 
+#: The evaluation of the submitted run: the sphere of ``x`` (``a,b``). In the job's first run (restart 0), from
+#: generation 2 on, it says it waits (``gated``), then waits until the job's log holds the batch shell's line for
+#: the walltime signal: that run cannot end before the signal, whatever the load (it ended first once, its 18
+#: evaluations of 0.3 s done before the signal reached it), and it stops on the signal by itself. Elsewhere
+#: (the requeued job, the reference run outside SLURM) it answers at once.
+GATED_SPHERE = """#!/bin/sh
+if [ -n "${{SLURM_JOB_ID:-}}" ] && [ "${{SLURM_RESTART_COUNT:-0}}" = 0 ] && [ "$2" -ge 2 ]; then
+    : > {folder}/gated
+    for _ in $(seq 6000); do  # 300 s at most
+        grep -q 'stop signal; asking the loop' {folder}/outer.h5.slurm-"$SLURM_JOB_ID".log 2>/dev/null && break
+        sleep 0.05
+    done
+fi
+echo "$1" | awk -F, '{{ print $1 * $1 + $2 * $2 }}'
+"""
+
+
 @pytest.mark.slurm
 def test_submitted_outer_loop_stops_on_the_walltime_signal_requeues_and_resumes(tmp_path):
     require_slurm()
-    config = write_toml(tmp_path / "outer.toml", {
-        "run": {"name": "outer", "seed": 4, "generations": 6}, "space": SLEEP_SPACE,
-        "optimizer": {"name": "ga", "population_size": 3}, "simulator": {"name": "sleep", "median": 0.3},
-        "backend": {"name": "serial"}})
+    program = executable(tmp_path / "sphere.sh", GATED_SPHERE.format(folder=shlex.quote(str(tmp_path))))
+    settings = {"run": {"name": "outer", "seed": 4, "generations": 6}, "space": SLEEP_SPACE,
+                "optimizer": {"name": "ga", "population_size": 3},
+                "simulator": {"name": "command", "argv": [str(program), "{x}", "{generation}"]},
+                "backend": {"name": "serial"}}
+    config = write_toml(tmp_path / "outer.toml", settings)
     out = tmp_path / "outer.h5"
     submitted = subprocess.run(l2l_command("submit", str(config), "--out", str(out), "--time", "00:10:00",
                                            "--signal-seconds", "60", "--stop-grace", "2"),
                                check=True, capture_output=True, text=True).stdout
     job = submitted.split()[2].rstrip(":")
+    # the same run outside SLURM, never stopped: what the resumed run must equal (beside the job's waits)
+    reference = Background(lambda: l2l.run(settings, tmp_path / "reference.h5"))
+    reference.start()
 
     def rows() -> int:
         try:
@@ -139,7 +162,7 @@ def test_submitted_outer_loop_stops_on_the_walltime_signal_requeues_and_resumes(
         except Exception:  # noqa: BLE001 - not created yet
             return 0
 
-    wait_for(lambda: rows() >= 4, 60, "the first generation in the file")
+    wait_for((tmp_path / "gated").exists, 240, "the first evaluation of generation 2 in the job")
     # What SLURM does `--signal` seconds before the walltime:
     subprocess.run(["scancel", "--batch", "--signal=USR1", job], check=True)
     wait_for(lambda: any(r[0] == job and r[1] == "PENDING" for r in squeue("--format=%i|%T", "--states=all")),
@@ -165,7 +188,16 @@ def test_submitted_outer_loop_stops_on_the_walltime_signal_requeues_and_resumes(
 
     wait_for(resumed_and_completed, 180, "the resumed job to complete")
     frame = l2l.load(out)
-    assert stopped_at < 18, "the signal should have stopped the run before its end"
+    # generations 0 and 1 were committed before the stop, and the run stopped before its end
+    assert 6 <= stopped_at < 18, f"{stopped_at} evaluations in the file at the requeue"
     assert len(frame) == 18 and no_duplicates(frame)
     log = out.with_name(f"outer.h5.slurm-{job}.log").read_text()
+    # the loop stopped by itself on the signal (not interrupted after --stop-grace), was requeued, then resumed
+    assert "stopped (signal SIGUSR1) after committing every finished evaluation" in log, log
     assert "requeueing job" in log and "l2l resume" in log
+    reference.join(timeout=300)  # in this process, niced beside the load: it may end after the resumed job
+    assert not reference.is_alive(), "the reference run did not end within 300 s"
+    reference.check()
+    expected = l2l.load(tmp_path / "reference.h5")
+    assert (frame["status"] == "ok").all()
+    assert comparable(frame).equals(comparable(expected))
