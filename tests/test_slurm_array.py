@@ -100,17 +100,32 @@ def test_array_tasks_cancelled_or_killed_mid_generation_are_rerun_and_counted_on
     assert log.count("====") >= 6  # 4 tasks + 2 resubmissions
 
 
+#: The evaluation of the killed run: the sphere of ``x`` (``a,b``); from generation 2 on it first waits for the file
+#: ``go`` in its folder (at most 600 s), which the test makes once the loop is killed. Before, the evaluations slept
+#: 0.5 s, and the loop was killed as soon as the second generation was in the file: a run that got through its
+#: last generation before the kill came (slower to poll and kill than to run, under load) was not killed mid-run.
+GATED_SPHERE = """#!/bin/sh
+if [ "$2" -ge 2 ]; then
+    for _ in $(seq 6000); do [ -e {folder}/go ] && break; sleep 0.1; done
+fi
+echo "$1" | awk -F, '{{ print $1 * $1 + $2 * $2 }}'
+"""
+
+
 @pytest.mark.slurm
 def test_the_outer_loop_killed_and_resumed_finishes_without_losing_or_repeating_evaluations(tmp_path):
     require_slurm()
+    program = tmp_path / "sphere.sh"
+    program.write_text(GATED_SPHERE.format(folder=shlex.quote(str(tmp_path))))
+    program.chmod(0o755)
     data = {"run": {"name": "killed", "seed": 9, "generations": 3},
             "space": {"x": {"type": "float", "low": -1.0, "high": 1.0, "shape": [2]}},
             "optimizer": {"name": "ga", "population_size": 4},
-            "simulator": {"name": "sleep", "median": 0.5},
+            "simulator": {"name": "command", "argv": [str(program), "{x}", "{generation}"]},
             "backend": {"name": "slurm-array", "poll_max": 0.5}}
     config = write_toml(tmp_path / "killed.toml", data)
     out = tmp_path / "killed.h5"
-    # the serial run it must match sleeps 6 s: in a thread beside the SLURM runs
+    # the serial run it must match, in a thread beside the SLURM runs (it too waits at generation 2 for 'go')
     serial_config = make_config(**{**data, "backend": {"name": "serial"}})
     serial_run = Background(lambda: l2l.run(serial_config, tmp_path / "serial.h5"))
     serial_run.start()
@@ -124,17 +139,22 @@ def test_the_outer_loop_killed_and_resumed_finishes_without_losing_or_repeating_
             return 0
 
     try:
-        wait_for(lambda: rows() >= 5 or loop.poll() is not None, 120, "the second generation to start")
+        # generations 0 and 1 in the file: the loop waits for generation 2, which cannot end before 'go'
+        wait_for(lambda: rows() >= 8 or loop.poll() is not None, 300, "the second generation in the file")
     finally:
         kill9(loop.pid)
         loop.wait()
+        (tmp_path / "go").touch()
     stored = rows()
-    assert 4 <= stored < 12, "the loop should have been killed in the middle of the run"
+    assert stored == 8, "the loop should have been killed in the middle of the run"
     subprocess.run(l2l_command("resume", str(out), "--no-progress"), check=True, capture_output=True)
     frame = l2l.load(out)
+    serial_run.join(timeout=300)  # in this process, niced beside the load
+    assert not serial_run.is_alive(), "the serial run did not end within 300 s"
     serial_run.check()
     reference = l2l.load(tmp_path / "serial.h5")
     assert len(frame) == 12 and no_duplicates(frame)
+    assert (frame["status"] == "ok").all()
     assert comparable(frame).equals(comparable(reference))
 
 
