@@ -47,3 +47,26 @@ def test_a_used_up_run_whose_policy_table_set_its_candidates_names_that_table_no
     assert len(said) == 1
     assert said[0].endswith(f"start a new run with a larger [policy] {key} (more run.generations in a one-line "
                             f"sweep)")
+
+
+def test_a_file_a_notebook_holds_open_for_writing_is_refused_naming_that_not_a_moved_run(tmp_path):
+    # h5py.File(path, "a") in a notebook holds HDF5's own write lock: the refusal said the file 'was moved or
+    # renamed while that run wrote it', of a run there never was
+    import subprocess
+    import sys
+
+    config = {**_sweep({"name": "serial"}, "sphere"), "space": {"x": {"low": -1.0, "high": 1.0}}}
+    path = l2l.run(config, tmp_path / "run.h5")
+    holder = subprocess.Popen([sys.executable, "-c", "import h5py, sys; f = h5py.File(sys.argv[1], 'a'); "
+                               "print('open', flush=True); sys.stdin.read()", str(path)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        with pytest.raises(l2l.TrajectoryError, match=rf"is open for writing in pid {holder.pid} on .*, which holds "
+                                                      r"a write lock on it and is no l2l run writing it") as refused:
+            l2l.resume(path, generations=2)
+        assert "moved" not in str(refused.value)
+    finally:
+        holder.communicate("", timeout=30)
+    l2l.resume(path, generations=2)  # closed there: it goes on
+    assert len(l2l.load(path)) == 4

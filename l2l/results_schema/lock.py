@@ -390,7 +390,7 @@ def _writer_by_another_name(path: str | os.PathLike) -> dict[str, Any] | None:
             if info is not None and info["pid"] == pid:
                 break
         info = info if info is not None and info["pid"] == pid else {"pid": pid, "host": socket.gethostname(),
-                                                                      "since": "an unknown time"}
+                                                                      "since": "an unknown time", "foreign": True}
         names = [lock.with_name(lock.name[1:-len(".lock")]) for lock in locks]
         away = [name for name in names if not _same_file(name, mine)]  # where it is no longer
         info["as"] = away[0] if len(away) == 1 else names[0] if len(names) == 1 else None
@@ -411,6 +411,10 @@ def _moved_refusal(path: Path, other: dict[str, Any], why: str = "it was moved t
     from l2l.errors import command, shown
 
     writer = f"pid {other['pid']} on {shown(other['host'])}, since {other['since']}"
+    if other.get("foreign"):  # no l2l writer's lock among its locks: HDF5's own, e.g. h5py.File(path, "a")
+        return (f"{shown(path)} is open for writing in pid {other['pid']} on {shown(other['host'])}, which holds a "
+                f"write lock on it and is no l2l run writing it (a notebook's h5py.File(path, 'a')?); close it "
+                f"there first")
     old = other.get("as")
     if old is not None and _same_file(old, os.stat(path)):  # both names are there: a hard link, not a move
         return (f"{shown(path)} is being written by {writer}, as {shown(old)} (a hard link: another name of the "
