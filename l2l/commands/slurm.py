@@ -287,19 +287,14 @@ def _check_not_written(out: Path) -> None:
 def _lock_held(out: Path) -> bool:
     """Whether a process holds the writer lock of ``out`` (an flock of its lock file in ``/proc/locks``, read
     without taking it: a writer starting now is not disturbed); True where this host cannot tell."""
-    from l2l.results_schema.lock import lock_path
+    from l2l.results_schema.lock import flocks, lock_path
 
     try:
         inode = os.stat(lock_path(out)).st_ino
-        with open("/proc/locks", "rb") as handle:
-            table = handle.read().decode("ascii", "replace")
     except OSError:
         return True
-    for line in table.splitlines():  # "1: FLOCK  ADVISORY  WRITE 1234 fe:00:5678 0 EOF" (major:minor:inode)
-        fields = line.split()
-        if len(fields) > 5 and fields[1] == "FLOCK" and fields[5].rsplit(":", 1)[-1] == str(inode):
-            return True
-    return False
+    table = flocks()
+    return table is None or any(held == inode for _, _, held in table)
 
 
 def _take_back(script_path: Path, before: bytes | None, created: list[Path]) -> None:

@@ -344,20 +344,15 @@ def _writer_by_another_name(path: str | os.PathLike) -> dict[str, Any] | None:
     host's writer is not seen (the module's docstring)."""
     try:
         mine = os.stat(path)
-        with open("/proc/locks", "rb") as handle:
-            table = handle.read().decode("ascii", "replace")
     except (OSError, ValueError):
         return None
+    table = flocks()
+    if table is None:
+        return None
     holders: dict[int, set[int]] = {}  # pid -> the inodes of the files it holds an flock on
-    for line in table.splitlines():
-        fields = line.split()
-        if len(fields) > 5 and fields[1] == "FLOCK" and fields[3] == "WRITE":
-            try:
-                pid, inode = int(fields[4]), int(fields[5].rsplit(":", 1)[1])
-            except (ValueError, IndexError):
-                continue
-            if pid > 0 and pid != os.getpid():
-                holders.setdefault(pid, set()).add(inode)
+    for pid, access, inode in table:
+        if access == "WRITE" and pid > 0 and pid != os.getpid():
+            holders.setdefault(pid, set()).add(inode)
     for pid, inodes in holders.items():
         found, locks = False, []
         try:
@@ -396,6 +391,25 @@ def _writer_by_another_name(path: str | os.PathLike) -> dict[str, Any] | None:
         info["as"] = away[0] if len(away) == 1 else names[0] if len(names) == 1 else None
         return info
     return None
+
+
+def flocks() -> list[tuple[int, str, int]] | None:
+    """The ``flock`` locks this host's kernel lists in ``/proc/locks``, as (pid, access, inode) with access
+    ``READ`` or ``WRITE``; None where it cannot be read (not Linux). Reading it takes no lock."""
+    try:
+        with open("/proc/locks", "rb") as handle:
+            table = handle.read().decode("ascii", "replace")
+    except OSError:
+        return None
+    found = []
+    for line in table.splitlines():  # "1: FLOCK  ADVISORY  WRITE 1234 fe:00:5678 0 EOF" (major:minor:inode)
+        fields = line.split()
+        if len(fields) > 5 and fields[1] == "FLOCK":
+            try:
+                found.append((int(fields[4]), fields[3], int(fields[5].rsplit(":", 1)[1])))
+            except (ValueError, IndexError):
+                continue
+    return found
 
 
 def _same_file(path: Path, status: os.stat_result) -> bool:
