@@ -55,6 +55,10 @@ WRITER_CHUNK_CACHE_BYTES = 1 << 20
 WRITER_CHUNK_CACHE_SLOTS = 521
 
 
+#: How long :func:`_open_swmr_writer` waits for HDF5's lock of a file this process held open a moment ago, seconds.
+INHERITED_HDF5_LOCK_WAIT = 2.0
+
+
 def _open_swmr_writer(path: Path) -> h5py.File:
     """Open ``path`` for writing already in SWMR mode.
 
@@ -63,6 +67,14 @@ def _open_swmr_writer(path: Path) -> h5py.File:
     switching to SWMR afterwards leaves an instant in which the file is marked
     "open for writing" only: a writer killed then leaves a file that no SWMR
     reader can open.
+
+    HDF5 locks the file it opens (``flock``). A child that another thread of this process forks (a subprocess: the
+    ``sbatch`` of the ``slurm`` backend's workers, which start as the file is created; a ``command`` simulator's
+    program in a second run) while the file is open holds a copy of its descriptor, and with it that lock, until it
+    closes the descriptors it does not keep: the open just after the file was created (or closed) was refused
+    ("unable to lock file", BlockingIOError; 155 of 2,000 creations with a thread running ``true`` in a loop
+    beside). It is tried again for :data:`INHERITED_HDF5_LOCK_WAIT` seconds; a lock that another program holds
+    (which :class:`WriterLock` tells first) is still refused.
     """
     fapl = h5py.h5p.create(h5py.h5p.FILE_ACCESS)
     fapl.set_libver_bounds(h5py.h5f.LIBVER_LATEST, h5py.h5f.LIBVER_LATEST)
@@ -71,8 +83,15 @@ def _open_swmr_writer(path: Path) -> h5py.File:
     # about 160 bytes per row until a million rows are written. Appends only need the chunk at the end.
     metadata_elements, _, _, preemption = fapl.get_cache()
     fapl.set_cache(metadata_elements, WRITER_CHUNK_CACHE_SLOTS, WRITER_CHUNK_CACHE_BYTES, preemption)
-    fid = h5py.h5f.open(os.fsencode(path), h5py.h5f.ACC_RDWR | h5py.h5f.ACC_SWMR_WRITE, fapl=fapl)
-    return h5py.File(fid)
+    deadline = time.monotonic() + INHERITED_HDF5_LOCK_WAIT
+    while True:
+        try:
+            fid = h5py.h5f.open(os.fsencode(path), h5py.h5f.ACC_RDWR | h5py.h5f.ACC_SWMR_WRITE, fapl=fapl)
+            return h5py.File(fid)
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
 
 
 def _descriptor_if_unlinked(file: h5py.File, path: Path) -> int | None:
