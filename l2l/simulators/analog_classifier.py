@@ -72,16 +72,18 @@ class AnalogClassifier(Simulator):
 
     def check_space(self, space) -> None:
         """Refuse, before the run, a space whose ``weights`` every evaluation would refuse (missing, other shape),
-        or a ``gain`` or ``threshold`` of a shape that is neither one value nor one per class."""
+        or a ``gain`` or ``threshold`` of a shape that is neither one value (``shape = [1]`` too: it is spread
+        over the classes, as a scalar is) nor one per class."""
         super().check_space(space)
         if "weights" not in space.names:
             raise ConfigError(f"simulator 'analog-classifier': explore 'weights' (shape = [{self.n_classes}, "
                               f"{self.n_inputs}], n_classes x n_inputs): it has no default")
         for name, shapes in (("weights", [(self.n_classes, self.n_inputs)]),
-                             ("gain", [(), (self.n_classes,)]), ("threshold", [(), (self.n_classes,)])):
+                             ("gain", [(), (1,), (self.n_classes,)]), ("threshold", [(), (1,), (self.n_classes,)])):
             shape = tuple(getattr(space[name], "shape", ())) if name in space.names else shapes[0]
             if shape not in shapes:
-                wanted = " or ".join(f"shape = {list(s)}" if s else "one value" for s in shapes)
+                wanted = f"shape = {list(shapes[0])}" if name == "weights" else \
+                    f"one value or shape = [{self.n_classes}]"
                 raise ConfigError(f"simulator 'analog-classifier': parameter {name!r} has shape = {list(shape)}; "
                                   f"it must be {wanted} (n_classes = {self.n_classes}, n_inputs = "
                                   f"{self.n_inputs})")

@@ -124,15 +124,15 @@ class LSNN(Simulator):
         if self.delay < self.symbol_ms:
             raise ConfigError(f"simulator 'lsnn': option 'delay' must be >= symbol_ms ({self.symbol_ms}), "
                               f"got {self.delay}")
-        target = next(f.default for f in dataclasses.fields(self) if f.name == "rate_target")
-        if self.rate_target != target and not self.rate_reg:  # only the regularizer reads it
+        if self.rate_target != _default(self, "rate_target") and not self.rate_reg:  # only the regularizer reads it
             raise ConfigError(f"simulator 'lsnn': option 'rate_target' = {self.rate_target!r} Hz is the target of the "
                               f"firing-rate regularizer, which is off (rate_reg = 0): give rate_reg > 0 (e.g. 10), "
                               f"or remove rate_target")
         if self.delay % self.symbol_ms:  # the task shows whole symbols: the rest would be dropped
             below = self.delay - self.delay % self.symbol_ms
+            default = " (the default)" if self.delay == _default(self, "delay") else ""  # symbol_ms = 30 alone
             raise ConfigError(f"simulator 'lsnn': option 'delay' must be a whole number of symbols (a multiple of "
-                              f"symbol_ms = {self.symbol_ms} ms), got {self.delay}: give {below} or "
+                              f"symbol_ms = {self.symbol_ms} ms), got {self.delay}{default}: give {below} or "
                               f"{below + self.symbol_ms}")
         self._check_model({k: getattr(self, k) for k in EXPLORABLE}, "option")
 
@@ -291,3 +291,8 @@ class _Training:
 
 
 __all__ = ["LSNN", "EXPLORABLE", "store_recall"]
+
+
+def _default(simulator: LSNN, key: str) -> Any:
+    """The default of option ``key``."""
+    return next(f.default for f in dataclasses.fields(simulator) if f.name == key)

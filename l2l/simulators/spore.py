@@ -209,17 +209,21 @@ SCHEDULE_OPTIONS = {"temperature_final": ("anneal", "linear"), "anneal_time": ("
 
 
 def check_schedule_options(simulator: Any, space) -> None:
-    """Refuse a schedule's option (set or explored) that the run's only schedule would ignore, in one line."""
-    if "schedule" in space.names:  # the schedule is explored: each option matters to some candidates
-        return
+    """Refuse a schedule's option (set or explored) that no schedule of the run would read, in one line: the one
+    schedule of the options, or, where ``schedule`` is explored, each of its choices."""
+    explored = "schedule" in space.names
+    schedules = tuple(getattr(space["schedule"], "choices", SCHEDULES)) if explored else (simulator.schedule,)
     defaults = {f.name: f.default for f in dataclasses.fields(simulator)}
     for key, readers in SCHEDULE_OPTIONS.items():
-        if simulator.schedule not in readers and (key in space.names or getattr(simulator, key) != defaults[key]):
+        if not set(schedules) & set(readers) and (key in space.names or getattr(simulator, key) != defaults[key]):
             given, where = (("(explored)", " from [space]") if key in space.names else
                             (f"= {getattr(simulator, key)!r}", ""))
+            which, fix = ((f"schedule is explored among {' and '.join(repr(s) for s in schedules)}",
+                           f"add {readers[0]!r} to its choices") if explored else
+                          (f"schedule is {simulator.schedule!r}", f"set schedule = {readers[0]!r}"))
             raise ConfigError(f"simulator {simulator.name!r}: {key} {given} is read by schedule "
-                              f"{' or '.join(repr(r) for r in readers)} only, and schedule is "
-                              f"{simulator.schedule!r}: set schedule = {readers[0]!r}, or remove {key}{where}")
+                              f"{' or '.join(repr(r) for r in readers)} only, and {which}: {fix}, or remove "
+                              f"{key}{where}")
 
 
 def check_rule(name: str, values: Mapping[str, Any], dt: float) -> None:
