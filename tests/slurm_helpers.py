@@ -55,9 +55,43 @@ def children(pid: int) -> list[int]:
     return [int(p) for p in text.split()]
 
 
+def ancestors(pid: int) -> list[int]:
+    """``pid``'s parent, its parent, and so on (a process's children that its other threads started are not in
+    :func:`children`, which reads its main thread's)."""
+    found = []
+    while pid > 1:
+        try:
+            pid = int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[1])
+        except (OSError, IndexError, ValueError):
+            break
+        found.append(pid)
+    return found
+
+
 def pids_of(pattern: str) -> list[int]:
     done = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True)
     return [int(p) for p in done.stdout.split() if int(p) != os.getpid()]
+
+
+def job_processes(job_id: str, pattern: str = "", task_id: str | None = None) -> list[int]:
+    """The processes of SLURM job ``job_id`` (``SLURM_JOB_ID``, or ``SLURM_ARRAY_JOB_ID`` with ``SLURM_ARRAY_TASK_ID``
+    ``task_id`` for an array's task) whose command line holds ``pattern``, by pid: a job's own processes, never
+    those of another session's job that runs the same program."""
+    wanted = ({"SLURM_ARRAY_JOB_ID": job_id, "SLURM_ARRAY_TASK_ID": task_id} if task_id is not None
+              else {"SLURM_JOB_ID": job_id})
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            environ = dict(item.partition("=")[::2] for item in
+                           (entry / "environ").read_bytes().decode(errors="replace").split("\0") if item)
+        except OSError:  # ended meanwhile
+            continue
+        if pattern in command and all(environ.get(key) == value for key, value in wanted.items()):
+            found.append(int(entry.name))
+    return sorted(found)
 
 
 def kill9(pid: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import subprocess
 import time
@@ -14,16 +15,10 @@ from conftest import comparable, make_config
 from l2l.cli import main
 from l2l.errors import ConfigError
 from l2l.jobs import BACKENDS, signals
-from slurm_helpers import (Background, children, executable, kill9, l2l_command, no_duplicates, pids_of,
-                           require_slurm, squeue, wait_for, write_toml)
+from slurm_helpers import (Background, ancestors, executable, job_processes, kill9, l2l_command,
+                           no_duplicates, require_slurm, squeue, wait_for, write_toml)
 
 SLEEP_SPACE = {"x": {"type": "float", "low": -1.0, "high": 1.0, "shape": [2]}}
-
-
-def sleep_config(seconds: float, population: int, generations: int, backend: dict):
-    return make_config(run={"generations": generations}, space=SLEEP_SPACE,
-                       optimizer={"name": "ga", "population_size": population},
-                       simulator={"name": "sleep", "median": seconds}, backend=backend)
 
 
 # -- offline ------------------------------------------------------------------------------------------
@@ -84,40 +79,77 @@ def test_a_stop_signal_only_asks_its_own_run_to_stop():
 
 # -- against SLURM ----------------------------------------------------------------------------------
 
+#: The evaluation of the run whose worker job is cancelled and whose worker is killed: the sphere of ``x`` (``a,b``).
+#: In a worker job, until the file ``go`` is in its folder, it first notes the job it runs in and its worker process
+#: (``inflight-<job id>`` holds the pid), then waits for ``go`` (at most 300 s), which the test makes once one worker
+#: job is cancelled and the other's worker killed: both faults land in the middle of an evaluation whatever the
+#: load. Before, the evaluations slept 1 s, and the test cancelled a job 2 s after both ran: under load the
+#: generation could be over by then (or not started), and the worker it killed was the first child of the first
+#: dask_worker process on the machine: the cancelled job's on its way out, or another session's.
+GATED_WORKER_SPHERE = """#!/bin/sh
+if [ -n "${{SLURM_JOB_ID:-}}" ] && [ ! -e {folder}/go ]; then
+    noted={folder}/inflight-"$SLURM_JOB_ID"
+    echo "$PPID" > "$noted.tmp" && mv "$noted.tmp" "$noted"
+    for _ in $(seq 3000); do [ -e {folder}/go ] && break; sleep 0.1; done
+fi
+echo "$1" | awk -F, '{{ print $1 * $1 + $2 * $2 }}'
+"""
+
+
 @pytest.mark.slurm
 def test_slurm_workers_survive_a_cancelled_job_and_a_killed_worker_and_match_serial(tmp_path):
     require_slurm()
-    backend = {"name": "slurm", "minimum_jobs": 2, "maximum_jobs": 2, "walltime": "00:10:00",
-               "memory": "1GB", "chunk_size": 1}
-    config = sleep_config(1.0, 6, 2, backend)
+    program = executable(tmp_path / "sphere.sh", GATED_WORKER_SPHERE.format(folder=shlex.quote(str(tmp_path))))
+    name = f"workers{os.getpid()}"  # the worker jobs' name, l2l-<name>: this session's alone
+    settings = {"run": {"name": name, "seed": 5, "generations": 2}, "space": SLEEP_SPACE,
+                "optimizer": {"name": "ga", "population_size": 6},
+                "simulator": {"name": "command", "argv": [str(program), "{x}"]},
+                "backend": {"name": "slurm", "minimum_jobs": 2, "maximum_jobs": 2, "walltime": "00:10:00",
+                            "memory": "1GB", "chunk_size": 1}}
+    go = tmp_path / "go"
 
-    def running_workers():
-        return [r for r in squeue("--format=%i|%T|%j") if r[1] == "RUNNING" and r[2] == "l2l-slurm"]  # the run's name
+    def waiting_jobs() -> list[str]:
+        """The run's running worker jobs that have an evaluation waiting for 'go'."""
+        running = [r[0] for r in squeue("--format=%i|%T|%j") if r[1] == "RUNNING" and r[2] == f"l2l-{name}"]
+        return [job for job in running if (tmp_path / f"inflight-{job}").exists()]
 
     def inject():
-        jobs = wait_for(lambda: len(running_workers()) == 2 and running_workers(), 60, "two worker jobs")
-        time.sleep(2.0)  # evaluations are in flight on both workers
-        subprocess.run(["scancel", jobs[0][0]], check=True)
-        nannies = wait_for(lambda: pids_of("distributed.cli.dask_worker"), 30, "a worker process")
-        workers = wait_for(lambda: [c for n in nannies for c in children(n)], 30, "a worker under its nanny")
-        kill9(workers[0])
+        try:
+            cancelled, killed = wait_for(lambda: len(waiting_jobs()) >= 2 and waiting_jobs(), 180,
+                                         "an evaluation waiting in each of the two worker jobs")[:2]
+            subprocess.run(["scancel", cancelled], check=True, timeout=30)
+            # the worker process of the other job, not the cancelled job's, which may still be on its way out: the
+            # one running the evaluation that waits there, under the job's nanny (the dask_worker command). Before,
+            # the first child of the first dask_worker process on the machine: not even a worker (the nanny's
+            # multiprocessing resource tracker; the worker, started by another of its threads, is not listed)
+            worker = int((tmp_path / f"inflight-{killed}").read_text())  # the evaluation's parent process
+            nanny = wait_for(lambda: job_processes(killed, "distributed.cli.dask_worker"), 30,
+                             f"the nanny of worker job {killed}")[0]
+            assert ancestors(worker)[:1] == [nanny], (worker, ancestors(worker), nanny)
+            kill9(worker)
+            wait_for(lambda: not job_processes(cancelled, "distributed.cli.dask_worker"), 60,
+                     f"the cancelled job {cancelled}'s worker to end")
+        finally:
+            go.touch()
 
     injector = Background(inject)
     injector.start()
-    # the serial run it must match sleeps 12 s: in a thread beside the SLURM run, whose waits are as long
-    serial_run = Background(lambda: l2l.run(sleep_config(1.0, 6, 2, {"name": "serial"}), tmp_path / "serial.h5"))
+    # the serial run it must match, in a thread beside the SLURM run (outside a job its evaluations do not wait)
+    serial_run = Background(lambda: l2l.run(make_config(**{**settings, "backend": {"name": "serial"}}),
+                                            tmp_path / "serial.h5"))
     serial_run.start()
     before = set(Path.cwd().glob("slurm-*.out"))
-    frame = l2l.load(l2l.run(config, tmp_path / "slurm.h5"))
+    frame = l2l.load(l2l.run(make_config(**settings), tmp_path / f"{name}.h5"))
     injector.check()
     serial_run.check()
     assert len(frame) == 12 and no_duplicates(frame) and (frame["status"] == "ok").all()
     # the worker jobs' logs are the run's, never sbatch's default slurm-<id>.out in the current folder
-    assert list((tmp_path / "slurm.work" / "slurm-logs").glob("l2l-worker-*.out"))
+    assert list((tmp_path / f"{name}.work" / "slurm-logs").glob("l2l-worker-*.out"))
     assert set(Path.cwd().glob("slurm-*.out")) == before
     expected = l2l.load(tmp_path / "serial.h5")
     # the evaluations the cancelled job and the killed worker took along ran again: each run is an attempt
     assert (frame["attempts"] >= 1).all() and (expected["attempts"] == 1).all()
+    assert frame["attempts"].sum() >= 12 + 2, frame[["generation", "individual", "attempts"]]
     assert comparable(frame).drop(columns="attempts").equals(comparable(expected).drop(columns="attempts"))
 
 

@@ -6,7 +6,6 @@ import os
 import shlex
 import stat
 import subprocess
-import time
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +17,7 @@ from l2l.errors import ConfigError
 from l2l.jobs import BACKENDS
 from l2l.jobs.array_task import decode_value, encode_value, task_from_json, task_to_json
 from l2l.jobs.base import Task
-from slurm_helpers import (Background, kill9, l2l_command, no_duplicates, pids_of, require_slurm, squeue,
+from slurm_helpers import (Background, job_processes, kill9, l2l_command, no_duplicates, require_slurm,
                            wait_for, write_toml)
 
 EVIL = 'x"; touch /tmp/pwned; "'
@@ -76,19 +75,52 @@ def test_slurm_array_gives_the_serial_trajectory_and_splits_large_arrays(tmp_pat
     assert not list((tmp_path / "array.work" / "array" / "batches").iterdir())
 
 
+#: The evaluation of the run whose array tasks are cancelled and killed: the sphere of ``x`` (``a,b``). In an array
+#: task, until the file ``go`` is in its folder, it first notes its task (``inflight-<array job>-<task>``), then
+#: waits for ``go`` (at most 300 s), which the test makes once one task is cancelled and another's process killed:
+#: both faults land in the middle of an evaluation whatever the load. Before, the evaluations slept 4 s, the test
+#: cancelled the first task it saw running and, 0.5 s later, killed the newest array_task process on the machine:
+#: under load the cancel could come after the evaluation, and the process killed could be the cancelled task's
+#: (one fault, not two) or another session's.
+GATED_TASK_SPHERE = """#!/bin/sh
+if [ -n "${{SLURM_ARRAY_JOB_ID:-}}" ] && [ ! -e {folder}/go ]; then
+    : > {folder}/inflight-"$SLURM_ARRAY_JOB_ID"-"$SLURM_ARRAY_TASK_ID"
+    for _ in $(seq 3000); do [ -e {folder}/go ] && break; sleep 0.1; done
+fi
+echo "$1" | awk -F, '{{ print $1 * $1 + $2 * $2 }}'
+"""
+
+
 @pytest.mark.slurm
 def test_array_tasks_cancelled_or_killed_mid_generation_are_rerun_and_counted_once(tmp_path):
     require_slurm()
-    config = sleep_config(4.0, 4, 1, {"name": "slurm-array", "retries": 2, "poll_max": 1.0,
-                                      "result_grace": 1.0, "walltime": "00:05:00"})
+    program = tmp_path / "sphere.sh"
+    program.write_text(GATED_TASK_SPHERE.format(folder=shlex.quote(str(tmp_path))))
+    program.chmod(0o755)
+    config = make_config(run={"name": "faults", "seed": 5, "generations": 1}, space=SLEEP_SPACE,
+                         optimizer={"name": "ga", "population_size": 4},
+                         simulator={"name": "command", "argv": [str(program), "{x}"]},
+                         backend={"name": "slurm-array", "retries": 2, "poll_max": 1.0, "result_grace": 1.0,
+                                  "walltime": "00:05:00"})
+    go = tmp_path / "go"
+
+    def waiting() -> list[list[str]]:
+        """[array job, task] of the tasks whose evaluation waits for 'go'."""
+        return sorted(path.name.split("-")[1:] for path in tmp_path.glob("inflight-*"))
 
     def inject():
-        running = wait_for(lambda: [r for r in squeue("--array", "--format=%i|%T|%j")
-                                    if r[1] == "RUNNING" and r[2] == "l2l-faults"], 60, "running array tasks")
-        subprocess.run(["scancel", running[0][0]], check=True)
-        time.sleep(0.5)
-        victims = wait_for(lambda: pids_of(f"array_task --spec {tmp_path}"), 60, "an array task process")
-        kill9(victims[-1])
+        try:
+            (array, cancelled), (other, killed) = wait_for(lambda: len(waiting()) >= 2 and waiting(), 180,
+                                                           "two array tasks in the middle of an evaluation")[:2]
+            subprocess.run(["scancel", f"{array}_{cancelled}"], check=True, timeout=30)
+            # the process of another task of the run, not the cancelled one's, which may still be on its way out
+            victim = wait_for(lambda: job_processes(other, "l2l.jobs.array_task", task_id=killed), 30,
+                              f"the process of array task {other}_{killed}")[0]
+            kill9(victim)
+            wait_for(lambda: not job_processes(array, "l2l.jobs.array_task", task_id=cancelled), 60,
+                     f"the cancelled task {array}_{cancelled} to end")
+        finally:
+            go.touch()
 
     injector = Background(inject)
     injector.start()
@@ -96,6 +128,8 @@ def test_array_tasks_cancelled_or_killed_mid_generation_are_rerun_and_counted_on
     injector.check()
     assert len(frame) == 4 and no_duplicates(frame)
     assert (frame["status"] == "ok").all(), frame[["individual", "status", "error"]]
+    # the cancelled and the killed task were each resubmitted once, and their evaluations count both runs
+    assert sorted(frame["attempts"]) == [1, 1, 2, 2], frame[["individual", "attempts"]]
     log = (tmp_path / "faults.work" / "array" / "logs" / "generation-00000.log").read_text()
     assert log.count("====") >= 6  # 4 tasks + 2 resubmissions
 

@@ -32,10 +32,19 @@ def test_a_refused_replacement_worker_job_is_told_in_one_warning_line_and_the_ru
     other, which finishes the run."""
     require_slurm()
     sbatch = Sbatch(tmp_path / "sbatch", "pass,pass,refuse")
-    hold = tmp_path / "hold"  # evaluations take 0.2 s while it exists: the run lasts until the test removes it
+    # An evaluation first waits (at most 60 s) until both worker jobs have started one, so that the first to start
+    # cannot run the whole run alone; once each job has started two, every evaluation waits while the file 'hold'
+    # exists (at most 300 s): the run lasts until the test removes it, whatever the load. Before, evaluations took
+    # 0.2 s while it existed, and the run's 200 evaluations (20-40 s) raced with the test's waits for the refusal
+    # and the warning.
+    hold = tmp_path / "hold"
     hold.touch()
-    argv = ["sh", "-c", f'echo "$SLURM_JOB_ID" >> {tmp_path}/started; [ -f {hold} ] && sleep 0.2; echo 1', "sh",
-            "{x}"]
+    started = tmp_path / "started"
+    script = (f'echo "$SLURM_JOB_ID" >> {started}; '
+              f'for _ in $(seq 600); do [ "$(sort -u {started} | wc -l)" -ge 2 ] && break; sleep 0.1; done; '
+              f'if [ "$(sort {started} | uniq -c | awk \'$1 >= 2\' | wc -l)" -ge 2 ]; then '
+              f'for _ in $(seq 3000); do [ -f {hold} ] || break; sleep 0.1; done; fi; echo 1')
+    argv = ["sh", "-c", script, "sh", "{x}"]
     config = _config(tmp_path, 100, {"name": "slurm", "partition": "debug", "memory": "1GB",
                                      "walltime": "00:05:00", "minimum_jobs": 2, "maximum_jobs": 2,
                                      "chunk_size": 1}, argv=argv)
