@@ -166,7 +166,9 @@ def trained_network(epochs: int, penalty: float, learning_rate: float, seed: int
 
     options = {"task": "digits", "rule": "bptt", "units": 64, "batch_size": 32, "learning_rate": learning_rate,
                "test_trials": 360, "held_out": "test", "theta_init": 0.05, "epsilon": 0.05, "gamma": 2.0,
-               "activity_penalty": penalty, "event_budget": 1, "trials": epochs * 1077}
+               "activity_penalty": penalty, "trials": epochs * 1077}
+    if penalty > 0:  # the budget belongs to the penalty: with --penalty 0 it is refused, and it changed nothing
+        options["event_budget"] = 1
     simulator = SIMULATORS.create("egru", options)
     result = simulator.run_to({}, seed, simulator.trials, None)
     cell = Cell(Digits.n_inputs, 64, events=True, gamma=2.0, epsilon=0.05)
@@ -309,7 +311,8 @@ def trained_row(seed: int, epochs: int, penalty: float, learning_rate: float, se
 
 def trained_table(seeds, epochs: int, penalty: float, learning_rate: float, sequences: int, repeats: int):
     print(f"\nEGRUs trained on the digits ({epochs} epochs at learning rate {learning_rate}, activity penalty "
-          f"{penalty:g}, budget 1, 64 units); RTRL over the first {sequences} test digits (9 steps each), "
+          f"{penalty:g}{', budget 1' if penalty > 0 else ''}, 64 units); RTRL over the first {sequences} test "
+          f"digits (9 steps each), "
           f"{repeats} repeats; medians over the repeats [min, max of the per-repeat time ratio]; 'follows' = "
           f"speed-up / MAC ratio (target >= {FOLLOW}); load = 1-minute load average before/after on this "
           f"2-core machine")

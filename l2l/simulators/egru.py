@@ -122,6 +122,34 @@ class EGRUSimulator(Simulator):
             if self.task != task and getattr(self, key) != defaults[key]:
                 raise ConfigError(f"simulator 'egru': option {key!r} = {getattr(self, key)!r} is for task {task!r}, "
                                   f"and task is {self.task!r}: remove {key}, or set task = {task!r}")
+        steps = self.make_task().duration
+        if self.event_budget >= steps:  # a unit fires at most once a step: the penalty would never apply
+            raise ConfigError(f"simulator 'egru': option 'event_budget' = {self.event_budget!r} is not below the "
+                              f"{steps} steps of a {self.task!r} sequence, so no unit could exceed it and the "
+                              f"activity penalty would never apply: set event_budget < {steps}")
+        if self.model == "gru":  # the penalty counts events, and a GRU has none: rtrl.py drops it for a GRU
+            for key in ("activity_penalty", "event_budget"):
+                if getattr(self, key):
+                    raise ConfigError(f"simulator 'egru': option {key!r} = {getattr(self, key)!r} regularizes "
+                                      f"events, and model 'gru' has none: remove {key}, or set model = 'egru'")
+
+    def check_space(self, space) -> None:
+        """Besides the unknown names: an event budget with no penalty to spare (the penalty neither set nor
+        explored), and a penalty explored for a GRU, are refused (each would be ignored)."""
+        super().check_space(space)
+        explored = "activity_penalty" in space.names
+        if explored and self.model == "gru":
+            raise ConfigError("simulator 'egru': the space explores 'activity_penalty', which regularizes events, "
+                              "and model 'gru' has none: remove it from [space], or set model = 'egru'")
+        self._check_budget(explored)
+
+    def _check_budget(self, explored: bool) -> None:
+        """``event_budget`` is the number of events per unit and sequence the activity penalty spares: with
+        the penalty 0 and not explored it would be ignored (it was, silently, until 6 December 2026)."""
+        if self.event_budget and not explored and self.activity_penalty == 0:
+            raise ConfigError(f"simulator 'egru': option 'event_budget' = {self.event_budget!r} counts the events "
+                              f"the activity penalty spares, and activity_penalty is 0: set activity_penalty > 0 "
+                              f"(or explore it), or remove event_budget")
 
     def _check_choice(self, key: str, allowed: tuple[str, ...]) -> None:
         if getattr(self, key) not in allowed:
@@ -148,6 +176,7 @@ class EGRUSimulator(Simulator):
     def resolve(self, params: dict[str, Any]) -> dict[str, float]:
         """Explorable values: from ``params`` where given, else from the options."""
         values = {key: float(value) for key, value in self.explored(params).items()}
+        self._check_budget("activity_penalty" in params)
         self._check_params(values, "parameter")
         return values
 
