@@ -124,7 +124,7 @@ def best_table(trajectory: Trajectory, frame: pd.DataFrame, n: int) -> str:
     from l2l.analysis.best import (FRONT_REPEATS_NOTE, REPEAT_COUNT, REPEAT_SD, REPEATS_NOTE, best_candidates,
                                    front_candidates, ranked, repeat_headers, repeats_note, tie_note, tied_with_best,
                                    with_repeats)
-    from l2l.numbers import SMALL, number, table_formatters
+    from l2l.numbers import SMALL, number
 
     multi = trajectory.multi_fidelity  # not a parameter named trial: a column of multi-fidelity runs only
     ok = ranked(frame, trajectory.top_budget if multi else None)
@@ -173,12 +173,41 @@ def best_table(trajectory: Trajectory, frame: pd.DataFrame, n: int) -> str:
         ties = tie_note(tied, objectives[0], float(best[objectives[0].name].iloc[0]), str(trajectory.path),
                         at_least=tied == TOP_ROWS)
     shown = best[columns].rename(columns=headers)
-    # scores of about 1e-6 read 0.000001 each at pandas' six decimals: written by l2l.numbers.number there
-    formatters = table_formatters(shown, [o.name for o in objectives])
+    # scores of about 1e-6 read 0.000001 each at pandas' six decimals: written by l2l.numbers.number there; scores
+    # of 1e6 and more pandas writes 1.234568e+08: written with six decimals as the others (score_formatters)
+    formatters = score_formatters(shown, [o.name for o in objectives])
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         return (title + "\n" + shown.to_string(index=False, formatters=formatters)
                 + more_parameters(parameters)
                 + ("\n" + ties if ties else ""))
+
+
+#: From this magnitude on pandas writes a column of scores with an exponent and seven significant digits: the best
+#: losses 123456790.2 and 123456801.9 of two runs both read ``1.234568e+08``.
+LARGE = 1e6
+
+
+def score_formatters(frame: pd.DataFrame, scores) -> dict:
+    """``formatters`` for ``frame.to_string`` of a table of scores: :func:`l2l.numbers.table_formatters` (a column
+    with scores below 0.001 by :func:`l2l.numbers.number`), and a column with a score of :data:`LARGE` or more
+    (none below 0.001) with six decimals, as pandas writes smaller scores (``123456790.200000``, not
+    ``1.234568e+08``; from 10**15 on with an exponent and seven digits, ``1.234568e+15``)."""
+    from l2l.numbers import table_formatters
+
+    formatters = table_formatters(frame, scores)
+    for column in scores:
+        if column in frame.columns and column not in formatters:
+            values = np.abs(frame[column].to_numpy(dtype=float))
+            if (values[np.isfinite(values)] >= LARGE).any():
+                formatters[column] = _six_decimals
+    return formatters
+
+
+def _six_decimals(value) -> str:
+    value = float(value)
+    if not np.isfinite(value):
+        return "NaN" if np.isnan(value) else "inf" if value > 0 else "-inf"  # as pandas writes them
+    return f"{value:.6f}" if abs(value) < 1e15 else f"{value:.6e}"
 
 
 #: Rows of a Pareto front a text table shows at least (``l2l show --top N`` shows N where that is more).
@@ -232,6 +261,7 @@ def fresh_front_text(trajectory: Trajectory, top: int = 10) -> str:
     means = means.reset_index().sort_values(["on front", names[0]], ascending=[False, objectives[0].sign < 0],
                                             kind="stable")
     with pd.option_context("display.width", 160, "display.max_columns", 20):
-        body = means.head(max(top, int(front.sum()))).rename(columns=repeat_headers(names)).to_string(index=False)
+        shown = means.head(max(top, int(front.sum()))).rename(columns=repeat_headers(names))
+        body = shown.to_string(index=False, formatters=score_formatters(shown, names))
     return (f"on the fresh seeds, every objective: {int(front.sum())} of the {len(means)} re-evaluated candidates "
             f"non-dominated among them (*), each at the mean of its n successful seeds:\n{body}")
