@@ -18,7 +18,7 @@ from typing import Any, Callable, Mapping
 from l2l.config import Component, RunConfig, check_penalty, check_target, from_mapping
 from l2l.errors import ConfigError
 from l2l.jobs import BACKENDS, Executor
-from l2l.numbers import compute as compute_text, number
+from l2l.numbers import at_least, at_most, compute as compute_text, number
 from l2l.optimizers import OPTIMIZERS, Optimizer, Problem
 from l2l.results_schema.reader import Trajectory
 from l2l.simulators import SIMULATORS, Simulator
@@ -418,7 +418,7 @@ def _schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, simulat
                 most = decisions[-1] if decisions else high
             raise ConfigError(f"policy {config.policy.name!r}: {key} = {number(value)} is above max_budget = "
                               f"{number(high)} (the {fidelity.name} every member trains to); set it to at most "
-                              f"{number(most)}")
+                              f"{at_most(most)}")
     if hasattr(policy, "rungs"):  # population-based training: one rung per interval
         if simulator.restarts():  # every segment would restart: nothing to continue or copy
             why, how = _restarts_why(simulator)
@@ -438,7 +438,7 @@ def _schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, simulat
         if burn_in > budgets[-2]:  # every decision falls inside the burn-in: nothing is ever exploited
             raise ConfigError(f"policy {config.policy.name!r}: burn_in = {number(burn_in)} is past the last decision "
                               f"(at {number(budgets[-2])} of max_budget {number(high)}), so no member is ever "
-                              f"exploited; give a burn_in of at most {number(budgets[-2])}")
+                              f"exploited; give a burn_in of at most {at_most(budgets[-2])}")
     else:
         try:
             budgets = tuple(rung_budgets(low, high, policy.eta, fidelity.integer))
@@ -451,7 +451,7 @@ def _schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, simulat
             raise ConfigError(f"policy {config.policy.name!r}: grace = {number(grace)} is past the last rung below "
                               f"the top budget (rungs {', '.join(number(b) for b in budgets)} "
                               f"{fidelity.unit or fidelity.name}), so no candidate would be stopped early; give a "
-                              f"grace of at most {number(budgets[-2])}")
+                              f"grace of at most {at_most(budgets[-2])}")
     planned = getattr(policy, "planned_compute", None)
     compute = config.compute or (planned(budgets) if planned else 100.0 * budgets[-1])
     first = float(getattr(policy, "population", 0)) * budgets[0] if hasattr(policy, "rungs") else 0.0
@@ -529,13 +529,13 @@ def one_rung(policy, low: float, high: float, fidelity, consequence: str = "noth
         lowest = next((float(b) for b in range(math.floor(lowest), 0, -1) if two(b, high, eta)), 0.0)
     ways = []
     if lowest >= fidelity.minimum and two(lowest, high, eta):
-        ways.append(f"lower min_budget to at most {number(lowest)}")
+        ways.append(f"lower min_budget to at most {at_most(lowest)}")
     if high > low and down(high / low) > 1 and two(low, high, down(high / low)):
-        ways.append(f"lower eta to at most {number(down(high / low))}")
+        ways.append(f"lower eta to at most {at_most(down(high / low))}")
     highest = low * eta if not math.isfinite(low * eta) else \
         math.ceil(low * eta - 1e-9) if fidelity.integer else up(low * eta)  # a whole top budget if so counted
     if highest <= fidelity.maximum and two(low, highest, eta):
-        ways.append(f"raise max_budget to at least {number(highest)}")
+        ways.append(f"raise max_budget to at least {at_least(highest)}")
     fix = ", or ".join(ways) if ways else f"widen the simulator's {fidelity.name} range"
     low_from = "" if policy.min_budget else f" (the simulator's {fidelity.name} minimum)"
     high_from = "" if policy.max_budget else f" (the simulator's {fidelity.name} maximum)"

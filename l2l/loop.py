@@ -41,7 +41,7 @@ from l2l.errors import ConfigError, TrajectoryError, command, path_argument, sho
 from l2l.jobs import Outcome, Settings
 from l2l.jobs.slurm_common import cancel_left_behind, run_job_name
 from l2l.jobs.warm import start_fork_server
-from l2l.numbers import compute as compute_text, number
+from l2l.numbers import at_least, compute as compute_text, exact, number
 from l2l.objectives import Objective
 from l2l.own_files import sweep_leftovers
 from l2l.provenance import SessionHosts, changed_versions, with_session
@@ -111,7 +111,10 @@ def _compute_short_of_top(components: Components) -> str:
         return ""
     fidelity = components.simulator.fidelity()
     unit = fidelity.unit or fidelity.name
-    enough = f"{number(math.floor(least + 1e-9) + 1)} or more" if fidelity.integer else f"more than {number(least)}"
+    enough = f"{number(math.floor(least + 1e-9) + 1)} or more" if fidelity.integer else f"more than {at_least(least)}"
+    if hasattr(policy, "rungs") and hasattr(policy, "planned_compute"):  # pbt: one member at the top is not the run
+        enough += (f" (run.compute = {at_least(policy.planned_compute(list(components.budgets)))} trains every member "
+                   f"to the top)")
     bound = "" if getattr(policy, "before_top_exact", False) else "at least "
     how = " (every segment restarts: the function takes no checkpoint)" if restarts else ""
     return (f"run.compute = {compute_text(compute)} {unit} ends the run before policy "
@@ -356,7 +359,7 @@ def _resume_budgets(stored: RunConfig, config: RunConfig) -> dict[str, Placehold
                ("max_time", stored.max_time, config.max_time)]
     if config.policy is None:  # a run with a [policy] refuses --generations: its sweep is fixed once it started
         options.append(("generations", stored.generations, config.generations))
-    return {name: Placeholder(number(new)) for name, old, new in options if new and new != old}
+    return {name: Placeholder(exact(new)) for name, old, new in options if new and new != old}
 
 
 def _holds_another_config(path: Path, config: RunConfig) -> str:
@@ -883,13 +886,13 @@ def _resume_floor(exc: ComputeFloor, path: Any, given: float | None, state: dict
     start with it) cannot run PBT, and the ``l2l resume`` command with the least compute that can."""
     spent = float(state["loop"].get("compute", 0.0)) if state is not None else 0.0
     least = exc.least(spent)
-    what = option("compute", Placeholder(number(exc.compute))) if given is not None else \
+    what = option("compute", Placeholder(exact(exc.compute))) if given is not None else \
         f"its run.compute = {compute_text(exc.compute)} (an earlier l2l started the run with it)"
     fix = f"at least {number(least)}: {call('resume', path, compute=Placeholder(number(least)), function=function)}" \
         if exc.integer else \
-        f"more than {number(least)}: {call('resume', path, compute=Placeholder('N'), function=function)} with N " \
-        f"above {number(least)}"
-    return f"{what} {exc.why}; give {fix} ({option('compute', Placeholder(number(exc.default)))} trains every " \
+        f"more than {at_least(least)}: {call('resume', path, compute=Placeholder('N'), function=function)} with N " \
+        f"above {at_least(least)}"
+    return f"{what} {exc.why}; give {fix} ({option('compute', Placeholder(at_least(exc.default)))} trains every " \
            f"member to the top)"
 
 

@@ -57,6 +57,48 @@ def number(value: Any, digits: int = DIGITS, grouped: bool = False) -> str:
     return "0" if text == "-0" else text
 
 
+def at_most(value: float) -> str:
+    """A limit a message asks for (``give a grace of at most X``): :func:`number`, rounded down where six digits
+    round it up, so that the figure given back as written is not refused again (2/3: ``0.666666``, where
+    ``0.666667`` is past it). Exact figures, and any below 10**15 that is whole, are written as :func:`number`
+    writes them."""
+    return _directed(value, up=False)
+
+
+def at_least(value: float) -> str:
+    """As :func:`at_most`, rounded up: the least figure a message asks for (``run.compute = X or more``)."""
+    return _directed(value, up=True)
+
+
+def exact(value: Any) -> str:
+    """``value`` as a command to copy gives it (``l2l resume FILE --compute X`` for the config's own figure):
+    :func:`number` where that reads back as ``value``, else the shortest figure that does (``12345678.5``, which
+    six digits wrote ``1.23457e+07``)."""
+    text = number(value)
+    if isinstance(value, bool) or value is None:
+        return text
+    try:
+        same = float(text) == float(value)
+    except (TypeError, ValueError):
+        return text
+    return text if same or not math.isfinite(float(value)) else repr(float(value))
+
+
+def _directed(value: float, up: bool) -> str:
+    from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+
+    text, value = number(value), float(value)
+    if not math.isfinite(value) or (float(text) >= value if up else float(text) <= value):
+        return text
+    exact_value = Decimal(value)
+    place = exact_value.adjusted() - (DIGITS - 1)  # the last digit number() writes: six significant ones,
+    if LOW <= abs(value) < HIGH:  # and every one before the point
+        place = min(place, 0)
+    step = Decimal(1).scaleb(place)
+    text = number(float(exact_value.quantize(step, rounding=ROUND_CEILING if up else ROUND_FLOOR)))
+    return text if (float(text) >= value if up else float(text) <= value) else repr(value)
+
+
 def compute(value: float) -> str:
     """A compute figure (fidelity units spent or allowed): :func:`number`, from 100,000 on to the unit, whole
     (``3000002``: a fractional fidelity's sum, 3000002.1, read ``3e+06``; 30000000.1 would have had an exponent).

@@ -47,7 +47,7 @@ def test_a_pbt_compute_that_trains_no_member_to_the_top_budget_is_warned_about(t
     said = _compute_short_of_top(build(pbt_run(tmp_path, 12, synchronous)))
     assert said == (f"run.compute = 12 steps ends the run before policy 'pbt' trains any candidate to the top budget "
                     f"(9 steps): its first segment there starts only after {least} steps at the lower rungs; give "
-                    f"run.compute = {enough} or more")
+                    f"run.compute = {enough} or more (run.compute = 27 trains every member to the top)")
     assert _compute_short_of_top(build(pbt_run(tmp_path, 19, synchronous))) == ""
     with pytest.raises(ConfigError, match="could never end at its target"):
         build(pbt_run(tmp_path, 12, synchronous, target=0.5))
@@ -70,7 +70,7 @@ def test_l2l_resume_with_a_compute_short_of_the_top_budget_warns_in_its_words(tm
     warned = [line for line in capsys.readouterr().err.splitlines() if line.startswith("l2l: warning:")]
     assert warned == ["l2l: warning: --compute 15 steps ends the run before policy 'pbt' trains any candidate to the "
                       "top budget (9 steps): its first segment there starts only after 18 steps at the lower rungs; "
-                      "give --compute 19 or more"]
+                      "give --compute 19 or more (--compute 27 trains every member to the top)"]
     l2l.resume(path, compute=19)
     assert "l2l: warning" not in capsys.readouterr().err
     assert float(l2l.load(path, segments=True)["budget"].max()) == 9.0
