@@ -43,6 +43,7 @@ import sys
 import tempfile
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -133,6 +134,15 @@ LOG_FOLDER = {"log_directory": "choose a log_directory without '%'",
 
 #: How often a ``slurm`` run waiting for results looks whether sbatch refused the worker jobs it needs, seconds.
 REFUSAL_CHECK_SECONDS = 1.0
+
+#: While sbatch refuses a ``slurm`` run's jobs and others of its jobs wait in the queue, how often squeue is asked
+#: whether they still do, seconds (:meth:`SlurmExecutor._still_queued`).
+QUEUE_CHECK_SECONDS = 5.0
+
+#: The most sbatch calls of one run under way at once. dask-jobqueue submits the jobs it scales up to all at once
+#: (one sbatch process each, side by side): ``maximum_jobs = 500`` would start 500 sbatch processes on the login
+#: node, each an RPC to slurmctld at the same moment (12 of 12 in tests/test_hpcadmin35.py). The others wait.
+SBATCH_AT_ONCE = 4
 
 #: How many times a worker job may retire for its lifetime under an evaluation (one chunk of evaluations) that had
 #: run on it for at least half the shortest lifetime, before the evaluation is recorded as failed (a chunk of
@@ -309,6 +319,7 @@ def _job_class(submissions: _Submissions, work_dir: str | None = None) -> type:
     from dask_jobqueue.slurm import SLURMJob
 
     queued: dict[str, str] = {}  # 'name': the name SLURM gave the run's first worker job, once known
+    gates: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # event loop -> its Semaphore(SBATCH_AT_ONCE)
 
     class Job(SLURMJob):
         def __init__(self, *args, security=None, **kwargs):
@@ -326,10 +337,12 @@ def _job_class(submissions: _Submissions, work_dir: str | None = None) -> type:
             argv = [*shlex.split(self.submit_command), script_filename]
             number = submissions.submitting()
             job_id, refusal = None, ""
+            gate = gates.setdefault(asyncio.get_running_loop(), asyncio.Semaphore(SBATCH_AT_ONCE))
             try:
-                process = await asyncio.create_subprocess_exec(*argv, stdout=asyncio.subprocess.PIPE,
-                                                               stderr=asyncio.subprocess.PIPE)
-                out, err = (part.decode(errors="replace") for part in await process.communicate())
+                async with gate:  # (the job script is written already: it waits here as a file of its own)
+                    process = await asyncio.create_subprocess_exec(*argv, stdout=asyncio.subprocess.PIPE,
+                                                                   stderr=asyncio.subprocess.PIPE)
+                    out, err = (part.decode(errors="replace") for part in await process.communicate())
                 if process.returncode != 0:
                     refusal = one_line(out, err) or f"exit status {process.returncode}, no message"
                     return ""  # no job (see _job_id_from_submit_output)
@@ -813,7 +826,7 @@ class SlurmExecutor(_DaskExecutor):
         JobsRefused says how to continue)."""
         submissions = getattr(self, "_submissions", None)
         said = submissions.refusal() if submissions is not None else ""
-        if not said or self._connected_workers() or self._queued(submissions):
+        if not said or self._connected_workers() or self._still_queued(submissions):
             self._stuck_since = None
             return
         # dask-jobqueue replaces a worker that left once Dask's lost-worker-timeout has passed: until then its
@@ -849,6 +862,17 @@ class SlurmExecutor(_DaskExecutor):
             return len(self._cluster.scheduler_info["workers"])
         except Exception:  # noqa: BLE001 - closing, or not known yet: as if one were there (nothing ends)
             return 1
+
+    def _still_queued(self, submissions: _Submissions) -> bool:
+        """:meth:`_queued`, asked of squeue at most once per QUEUE_CHECK_SECONDS while its answer is yes: a run
+        whose jobs wait in the queue behind a refused one (a QOS limit) waits for hours, and asked squeue every
+        second all that time (check_refused's pace)."""
+        now = time.monotonic()
+        if now < getattr(self, "_queued_until", 0.0):
+            return True
+        queued = self._queued(submissions)
+        self._queued_until = now + QUEUE_CHECK_SECONDS if queued else 0.0
+        return queued
 
     @staticmethod
     def _queued(submissions: _Submissions) -> bool:

@@ -22,10 +22,18 @@ flight, or a later session cancelled a killed one's), keeping the logs of the
 tasks that ran (:func:`retire_batch`).
 
 Completion is seen in the result files; job states come from ``squeue``
-(``sacct`` is often disabled), polled with back-off from 0.2 s. A task whose
+(``sacct`` is often disabled). Both are paced by the executor, not by each
+``wait`` (the loop calls it every second): ``squeue`` with a pause that grows
+from 0.2 s to ``poll_max`` (5 s) and starts again from 0.2 s only when an array
+is submitted with none of the run's in the queue (a generation's start), the
+result folders from 0.2 s after each result to ``poll_max`` while none comes.
+Before, every ``wait`` started at 0.2 s: a run called squeue about three times
+a second for as long as it ran. A task whose
 job ended (failed, cancelled, timed out, node failure, vanished from the queue)
-without a result is resubmitted up to ``retries`` times, then reported as a
-failed (or timed-out) Outcome whose error says what SLURM did to it. Every
+without a result is resubmitted up to ``retries`` times, the tasks found lost at
+one look together in one array (before, one ``sbatch`` each: an array of a
+thousand tasks that failed to launch was a thousand sbatch calls and jobs), then
+reported as a failed (or timed-out) Outcome whose error says what SLURM did to it. Every
 Outcome says how many submissions it took (``Outcome.submissions``): a job
 that ended without a result may have run the simulator (and used the
 allocation) all the same, so the loop counts each submission as an attempt.
@@ -50,11 +58,12 @@ from typing import ClassVar, Sequence
 
 from l2l.errors import ConfigError
 from l2l.jobs.array_task import read_outcome, write_json_atomically, write_tasks
-from l2l.jobs.base import FAILED, TIMEOUT, Executor, FollowsWorkers, Outcome, Settings, Task, died
-from l2l.jobs.slurm_common import (JobsRefused, SlurmError, array_job_name, call, cancel_left_behind,
-                                   check_extra_directives, check_script_values, check_with_test_only, directive,
-                                   format_walltime, max_array_size, parse_job_id, queued_job_name, record_array_job,
-                                   slurm_memory, wait_left_queue, walltime_seconds)
+from l2l.jobs.base import FAILED, TIMEOUT, Executor, FollowsWorkers, Outcome, Settings, Task, died, warn_line
+from l2l.jobs.slurm_common import (SQUEUE_OUTAGE_SECONDS, JobsRefused, SlurmError, SlurmUnreachable,
+                                   array_job_name, call, cancel_left_behind, check_extra_directives,
+                                   check_script_values, check_with_test_only, directive, format_walltime,
+                                   max_array_size, parse_job_id, queued_job_name, record_array_job, slurm_memory,
+                                   unreachable, wait_left_queue, walltime_seconds)
 from l2l.registry import option
 from l2l.simulators.base import Simulator
 
@@ -164,6 +173,7 @@ class _Array:
     job_id: str = ""  # '' while sbatch refuses it (see SlurmArrayExecutor._sbatch)
     open: set[int] = field(default_factory=set)
     ended: dict[int, tuple[float, str]] = field(default_factory=dict)  # index -> (first seen ended, state)
+    unsure: bool = False  # sbatch did not answer in time: it may have taken the array all the same (_adopt)
 
 
 @dataclass
@@ -224,6 +234,12 @@ class SlurmArrayExecutor(FollowsWorkers, Executor):
         self._resumed = False  # the run's file holds finished evaluations (Settings.resumed)
         self._refusal = ""  # sbatch's last message refusing an array, while one waits to be submitted
         self._resubmit_at = 0.0
+        # the pacing of squeue and of the result folders' scans, the executor's (see the module's docstring)
+        self._squeue_pause, self._squeue_at = FIRST_POLL, 0.0
+        self._scan_pause, self._scan_at = FIRST_POLL, 0.0
+        self._resubmit: list[Task] = []  # tasks found lost at one look, resubmitted together (_check_queue)
+        self._squeue_failing: float | None = None  # since when squeue fails (slurmctld unreachable), else None
+        self._sbatch_failing: float | None = None  # since when sbatch finds slurmctld out of reach, else None
 
     # -- the job script -------------------------------------------------------------------------------
 
@@ -345,9 +361,16 @@ class SlurmArrayExecutor(FollowsWorkers, Executor):
 
     def submit(self, tasks: Sequence[Task]) -> None:
         tasks = list(tasks)
+        if not any(array.open for array in self._arrays):  # a generation's start: its early failures seen soon
+            self._squeue_pause, self._squeue_at = FIRST_POLL, time.monotonic() + FIRST_POLL
+        self._scan_pause, self._scan_at = FIRST_POLL, time.monotonic() + FIRST_POLL
+        self._submit_arrays(tasks)
+        self._pending += len(tasks)
+
+    def _submit_arrays(self, tasks: list[Task]) -> None:
+        """Submit ``tasks`` as few arrays as the cluster's MaxArraySize (or ``array_size``) allows."""
         for begin in range(0, len(tasks), self._limit):
             self._submit_array(tasks[begin:begin + self._limit])
-        self._pending += len(tasks)
 
     def _submit_array(self, tasks: list[Task]) -> None:
         self._batches += 1
@@ -383,11 +406,19 @@ class SlurmArrayExecutor(FollowsWorkers, Executor):
             output = call(["sbatch", "--parsable", f"--array={indices}", f"--output={paths['output']}",
                            f"--chdir={paths['chdir']}", paths["script"]])
         except SlurmError as exc:
-            if not exc.refused or not (self._accepted or self._resumed):
+            # a mid-run sbatch that did not answer in time is kept as a refusal is (before, it ended the run), but
+            # it may have been taken: found in the queue by its folder before it is submitted again (_adopt)
+            if not (exc.refused or exc.returncode == -1) or not (self._accepted or self._resumed):
                 raise
+            array.unsure = array.unsure or exc.returncode == -1
             self._refusal = exc.said or f"exit status {exc.returncode}, no message"
             self._resubmit_at = time.monotonic() + RESUBMIT_SECONDS
+            if not unreachable(self._refusal):  # an answer (a limit reached): JobsRefused once none is queued
+                self._sbatch_failing = None
+            elif self._sbatch_failing is None:
+                self._sbatch_failing = time.monotonic()
             return False
+        self._sbatch_failing = None
         array.job_id = parse_job_id(output)
         self._accepted = True
         # for a later session, should this one be killed before it cancels the array (_cancel_left_behind), with the
@@ -408,17 +439,39 @@ class SlurmArrayExecutor(FollowsWorkers, Executor):
         if not refused:
             return
         queued = any(array.job_id and array.open for array in self._arrays)
-        if queued and time.monotonic() < self._resubmit_at:
+        outage = self._sbatch_failing is not None  # slurmctld out of reach: asked again every RESUBMIT_SECONDS
+        if (queued or outage) and time.monotonic() < self._resubmit_at:
             return
         for array in refused:
-            if not self._sbatch(array):
+            if array.unsure and not self._adopt(array):
+                self._resubmit_at = time.monotonic() + RESUBMIT_SECONDS
+                break  # squeue cannot say whether sbatch took it: not submitted twice on a guess
+            if not array.job_id and not self._sbatch(array):
                 break  # the others would be refused as well
         waiting = sum(len(array.tasks) for array in self._arrays if not array.job_id)
         if waiting and not queued:
+            if self._sbatch_failing is not None and time.monotonic() - self._sbatch_failing < SQUEUE_OUTAGE_SECONDS:
+                return  # a controller restarting or failing over: its minutes are waited out, as squeue's are
             raise JobsRefused(f"sbatch refused the job arrays the run needs: {self._refusal} ({waiting} "
                               f"evaluation(s) not submitted; none of the run's jobs is left in the queue)")
         if not waiting:
             self._refusal = ""
+
+    def _adopt(self, array: _Array) -> bool:
+        """For ``array``, whose sbatch did not answer in time: take the array squeue lists as started in its
+        folder (``--chdir``: the folder's name is unique to it) as its own, recorded as any. True if it may be
+        submitted (again) now: found so, or not in the queue; False where squeue does not answer."""
+        try:
+            listed = call(["squeue", "--noheader", f"--user={os.getuid()}", "--format=%F|%Z"], timeout=30)
+        except SlurmError:
+            return False
+        for first, _, folder in (line.partition("|") for line in listed.splitlines()):
+            if folder.strip() == str(array.directory) and first.strip().isdigit():
+                array.job_id = first.strip()
+                record_array_job(array.directory, array.job_id, self._queued_name or self._job_name)
+                break
+        array.unsure = False
+        return True
 
     @property
     def pending(self) -> int:
@@ -456,21 +509,27 @@ class SlurmArrayExecutor(FollowsWorkers, Executor):
     def wait(self, timeout: float | None = None) -> list[Outcome]:
         """Block until at least one outcome is ready (or ``timeout`` passes); return all ready ones."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        pause = FIRST_POLL
         while self._pending:
-            self._collect_results()
-            if not self._ready:
+            if time.monotonic() >= self._scan_at:
+                self._collect_results()
+                # after a result others may follow soon; while none comes, the folders are read ever less often
+                self._scan_pause = FIRST_POLL if self._ready else min(self._scan_pause * POLL_GROWTH, self.poll_max)
+                self._scan_at = time.monotonic() + self._scan_pause
+            if not self._ready and time.monotonic() >= self._squeue_at:
                 self._check_queue()
+                self._squeue_pause = min(self._squeue_pause * POLL_GROWTH, self.poll_max)
+                self._squeue_at = time.monotonic() + self._squeue_pause
             if not self._ready:
                 self._submit_refused()
             if self._ready:
                 ready, self._ready = self._ready, []
                 self._pending -= len(ready)
                 return ready
-            if deadline is not None and time.monotonic() >= deadline:
+            now = time.monotonic()
+            if deadline is not None and now >= deadline:
                 return []
-            time.sleep(pause if deadline is None else max(0.0, min(pause, deadline - time.monotonic())))
-            pause = min(pause * POLL_GROWTH, self.poll_max)
+            wake = min(self._scan_at, self._squeue_at, *(() if deadline is None else (deadline,)))
+            time.sleep(max(0.0, wake - now))
         return []
 
     def _collect_results(self) -> None:
@@ -488,8 +547,9 @@ class SlurmArrayExecutor(FollowsWorkers, Executor):
                 array.open.discard(index)
         self._retire_finished()
 
-    def _states(self) -> dict[str, tuple[str, str]]:
-        """'job_index' -> (state, reason) for every task of our arrays that SLURM still knows."""
+    def _states(self) -> dict[str, tuple[str, str]] | None:
+        """'job_index' -> (state, reason) for every task of our arrays that SLURM still knows; None where squeue
+        failed (:meth:`_squeue_failed`): nothing is known of them at this look."""
         ids = ",".join(a.job_id for a in self._arrays if a.open and a.job_id)
         if not ids:
             return {}
@@ -498,8 +558,13 @@ class SlurmArrayExecutor(FollowsWorkers, Executor):
                          "--format=%i|%T|%r"])
         except SlurmError as exc:
             if "Invalid job id" in exc.stderr:  # every one of our jobs has left the controller
+                self._squeue_answers()
                 return {}
-            raise
+            if exc.returncode == 127:  # no squeue here at all
+                raise
+            self._squeue_failed(exc)
+            return None
+        self._squeue_answers()
         states = {}
         for line in text.splitlines():
             parts = line.strip().split("|")
@@ -507,8 +572,34 @@ class SlurmArrayExecutor(FollowsWorkers, Executor):
                 states[parts[0]] = (parts[1], parts[2])
         return states
 
+    def _squeue_failed(self, exc: SlurmError) -> None:
+        """squeue failed (slurmctld restarting, failing over, overloaded): the run goes on, its tasks' results read
+        from their files, and says so in one line; after SQUEUE_OUTAGE_SECONDS of failures in a row it ends
+        (SlurmUnreachable: the loop keeps every finished evaluation and says how to continue). Before, the first
+        failure ended the run, status failed, its arrays cancelled: a controller's restart of a few seconds ended
+        every slurm-array run of the cluster."""
+        now = time.monotonic()
+        if self._squeue_failing is None:
+            self._squeue_failing = now
+            warn_line(f"l2l: warning: squeue failed ({exc.said or f'exit status {exc.returncode}'}); the run goes on, "
+                      f"reading the results its tasks write, and asks squeue again every {self.poll_max:g} s (up to "
+                      f"{SQUEUE_OUTAGE_SECONDS / 60:g} minutes)")
+        elif now - self._squeue_failing >= SQUEUE_OUTAGE_SECONDS:
+            raise SlurmUnreachable(f"squeue has failed for {(now - self._squeue_failing) / 60:.0f} minutes "
+                                   f"({exc.said or f'exit status {exc.returncode}'})")
+        self._squeue_pause = self.poll_max  # (not asked faster while it fails)
+
+    def _squeue_answers(self) -> None:
+        """squeue answered: one line if it had failed (:meth:`_squeue_failed`)."""
+        if self._squeue_failing is not None:
+            warn_line(f"l2l: note: squeue answers again, after {time.monotonic() - self._squeue_failing:.0f} s")
+            self._squeue_failing = None
+
     def _check_queue(self) -> None:
         states = self._states()
+        if states is None:  # squeue failed: no task is taken for lost on that
+            self._retire_finished()
+            return
         now = time.monotonic()
         unexpanded = {key.split("_[")[0] for key in states if "_[" in key}
         for array in self._arrays:
@@ -528,6 +619,9 @@ class SlurmArrayExecutor(FollowsWorkers, Executor):
                 if index in array.open:
                     array.open.discard(index)
                     self._lost(array, index, state or "GONE", reason)
+        resubmit, self._resubmit = self._resubmit, []
+        if resubmit:  # one array for the tasks lost at this look (before: one sbatch and one job each)
+            self._submit_arrays(resubmit)
         self._retire_finished()
 
     def _lost(self, array: _Array, index: int, state: str, reason: str) -> None:
@@ -539,7 +633,7 @@ class SlurmArrayExecutor(FollowsWorkers, Executor):
             (f" ({reason})" if reason and reason != "None" else "")
         if tries < self.retries:
             self._attempts[key] = tries + 1
-            self._submit_array([task])
+            self._resubmit.append(task)  # submitted with the others lost at this look (_check_queue)
             return
         # the job's id and log on a line of their own, after the reason: the failure summaries (l2l run, l2l show)
         # count failures by the reason's line, and with the id in it a cancelled array's tasks were as many reasons

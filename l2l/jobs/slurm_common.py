@@ -59,6 +59,32 @@ class JobsRefused(ExecutorError):
     resume_when = "once SLURM takes the jobs again"
 
 
+class SlurmUnreachable(ExecutorError):
+    """squeue has not answered for :data:`SQUEUE_OUTAGE_SECONDS` in a row (slurmctld down, restarting or failing
+    over for longer than a maintenance's minutes): raised from the executor's ``wait``, after which the loop keeps
+    every finished evaluation in the file and says how to continue (l2l.driver)."""
+
+    resume_when = "once SLURM answers again"
+
+
+#: How long a run goes on while squeue fails (slurmctld restarting, failing over, overloaded: 'Unable to contact
+#: slurm controller', 'Socket timed out'), reading the results its tasks write, before it ends with
+#: :class:`SlurmUnreachable`, seconds. Before, the first squeue that failed ended the run (status failed).
+SQUEUE_OUTAGE_SECONDS = 900.0
+
+
+#: What SLURM's commands say when slurmctld cannot be reached or does not answer in time (not a refusal of the job).
+_UNREACHABLE = ("Unable to contact slurm controller", "Socket timed out", "Zero Bytes were transmitted",
+                "Slurm temporarily unable", "Resource temporarily unavailable", "Connection refused",
+                "no answer within")
+
+
+def unreachable(said: str) -> bool:
+    """Whether a SLURM command's message ``said`` is slurmctld out of reach (down, restarting, failing over,
+    overloaded), not an answer about the job: worth asking again later."""
+    return any(words.lower() in said.lower() for words in _UNREACHABLE)
+
+
 class WorkersRefused(L2LError):
     """sbatch refuses the first worker jobs of a ``slurm`` run (sbatch --test-only took them): nothing ran, so
     there is nothing to resume; a caller with finished work of its own (l2l reevaluate) says how to go on."""
