@@ -477,8 +477,12 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".", *,
     if unknown:
         raise ConfigError(f"unknown key run.{unknown[0]!r}; allowed: {', '.join(RUN_KEYS)}"
                           f"{foreign.run_key_hint(str(unknown[0]))}")  # Optuna's n_trials, n_jobs, direction
-    # None (a mapping's, l2l.run({"run": {"timeout": args.timeout}})) is the key left out, for every key: its
-    # default, as l2l.resume(FILE, timeout=None) keeps the run's; TOML has no None
+    # None (a mapping's, l2l.run({"run": {"timeout": args.timeout}})) is the key left out, for every key but seed:
+    # its default, as l2l.resume(FILE, timeout=None) keeps the run's; TOML has no None. seed=None draws a seed at
+    # random in numpy, Optuna and scikit-learn: read as 0, repeats meant to differ were the same run
+    if "seed" in run and run["seed"] is None:
+        raise ConfigError("run.seed = None: a run's seed is a whole number (left out: 0), never drawn at random, "
+                          "so runs meant to differ need seeds of their own: give run.seed = 0, 1, 2, ...")
     run = {key: value for key, value in run.items() if value is not None}
     name = run.get("name", "run")
     if not isinstance(name, str) or not name or not all(c.isascii() and (c.isalnum() or c in "-_.") for c in name) \

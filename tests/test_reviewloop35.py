@@ -92,3 +92,12 @@ def test_the_suggested_resume_gives_the_raised_budget_as_the_config_has_it(tmp_p
     with pytest.raises(TrajectoryError) as refused:
         l2l.run(raised, path)
     assert "1234.56789" in str(refused.value) and "1234.57" not in str(refused.value), str(refused.value)
+
+
+def test_a_mapping_run_seed_of_none_is_refused_not_read_as_seed_0(tmp_path):
+    # f410601 read None as the key left out for every [run] key; seed=None is numpy's, Optuna's and scikit-learn's
+    # 'draw one at random', so two runs meant to differ were silently the same run of seed 0
+    base = {"space": {"x": {"low": 0.0, "high": 1.0}}, "simulator": {"name": "python", "function": "f"}}
+    with pytest.raises(ConfigError, match=r"^run\.seed = None: .*never drawn at random.*give run\.seed = 0, 1, 2"):
+        l2l.from_mapping({**base, "run": {"name": "r", "seed": None}}, tmp_path)
+    assert l2l.from_mapping({**base, "run": {"name": "r", "timeout": None}}, tmp_path).seed == 0
