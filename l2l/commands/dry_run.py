@@ -170,12 +170,18 @@ def _resolved(key: str, value: Any, components: Any, policy: Any) -> str:
     note = ""
     if key == "brackets" and not value:
         note = "no limit: until the run's budget is spent"
+    elif key == "brackets":  # DEHB's run(brackets=...): the run ends after them, whatever run.compute is left
+        note = f"the run ends after {'them' if value != 1 else 'it'}, sooner where its budget is spent"
     elif key == "endgame_results" and not value and hasattr(policy, "endgame_need"):
         dimension = components.problem.space.dimension
         value, note = policy.endgame_need(dimension), f"left at 0: 2 x max(dimension {dimension} + 2, 6)"
     elif key == "exploit_share" and value and hasattr(policy, "endgame_begins"):
         begins = policy.endgame_begins(components.compute)
         note = f"the endgame from compute {compute(begins)}" if begins is not None else ""
+        if note and getattr(policy, "brackets", 0):  # brackets that end the run before then leave it out
+            brackets = policy.brackets
+            note += (f", unless the {brackets} bracket{'s' * (brackets != 1)} "
+                     f"{'have' if brackets != 1 else 'has'} ended the run before")
     elif key == "grace" and not value:
         note = "none"
     elif key in ("interval", "max_budget") and budgets and fidelity is not None:
