@@ -84,6 +84,18 @@ def exact(value: Any) -> str:
     return text if same or not math.isfinite(float(value)) else repr(float(value))
 
 
+def apart(*values: float) -> list[str]:
+    """``values`` as :func:`number` writes them, with more significant digits where six write two unequal ones
+    alike (a curve's point at 600.0004 s beyond its segment's budget of 600 s read 'a point at fidelity 600,
+    beyond the segment's budget 600'): the fewest from six on that tell every unequal pair apart."""
+    floats = [float(v) for v in values]
+    for digits in range(DIGITS, 18):
+        texts = [number(v, digits) for v in floats]
+        if all(texts[i] != texts[j] for i in range(len(floats)) for j in range(i) if floats[i] != floats[j]):
+            return texts
+    return [repr(v) for v in floats]
+
+
 def _directed(value: float, up: bool) -> str:
     from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 

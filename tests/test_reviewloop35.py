@@ -101,3 +101,17 @@ def test_a_mapping_run_seed_of_none_is_refused_not_read_as_seed_0(tmp_path):
     with pytest.raises(ConfigError, match=r"^run\.seed = None: .*never drawn at random.*give run\.seed = 0, 1, 2"):
         l2l.from_mapping({**base, "run": {"name": "r", "seed": None}}, tmp_path)
     assert l2l.from_mapping({**base, "run": {"name": "r", "timeout": None}}, tmp_path).seed == 0
+
+
+def test_a_curve_point_a_little_past_the_budget_is_said_with_the_digits_that_tell_them_apart():
+    # Ray Tune's time_attr = "time_total_s" as a fidelity of seconds (070e6ff): a function that trains until it has
+    # passed its budget writes its last point a fraction of a millisecond past it; six digits said '600, beyond the
+    # segment's budget 600'
+    from types import SimpleNamespace
+
+    from l2l.jobs.base import curves
+
+    with pytest.raises(ValueError, match=r"a point at fidelity 600\.0004, beyond the segment's budget 600;"):
+        curves(SimpleNamespace(curve={"loss": [[300.0, 1.0], [600.0004, 0.5]]}), budget=600.0)
+    with pytest.raises(ValueError, match=r"a point at fidelity 0\.103608, beyond the segment's budget 0\.1;"):
+        curves(SimpleNamespace(curve={"loss": [[0.103608, 0.5]]}), budget=0.1)

@@ -27,7 +27,7 @@ import numpy as np
 
 from l2l import parent_death
 from l2l.errors import EvaluationError
-from l2l.numbers import number
+from l2l.numbers import apart, number
 from l2l.provenance import node_name
 from l2l.simulators.base import USER_MODULE_DIGEST, USER_MODULE_PREFIX, EvaluationContext, Simulator, as_result
 
@@ -419,9 +419,9 @@ def curves(raw: Any, budget: float | None = None, start: float | None = None,
         # (l2l.outcomes.check_curve_values); np.nanmax of NaNs alone printed numpy's "All-NaN slice" warning
         known = array[~np.isnan(array[:, 0]), 0]
         if budget is not None and len(known) and known.max() > budget + 1e-9 * max(1.0, abs(budget)):
-            raise ValueError(f"curve {name!r} has a point at fidelity {number(known.max())}, beyond the "
-                             f"segment's budget {number(budget)}; a curve holds the values the segment passed on its "
-                             f"way to its budget")
+            point, most = apart(known.max(), budget)  # 600.0004 beyond 600 read '600, beyond ... 600'
+            raise ValueError(f"curve {name!r} has a point at fidelity {point}, beyond the segment's budget {most}; "
+                             f"a curve holds the values the segment passed on its way to its budget")
         if not start and budget is not None and budget >= 1 and name in objectives and len(known) and \
                 known.min() == 0 and abs(known.max() - (budget - 1)) < 1e-9 * max(1.0, abs(budget)) and \
                 np.all(known == np.round(known)):
