@@ -181,7 +181,7 @@ def test_submitted_outer_loop_stops_on_the_walltime_signal_requeues_and_resumes(
     config = write_toml(tmp_path / "outer.toml", settings)
     out = tmp_path / "outer.h5"
     submitted = subprocess.run(l2l_command("submit", str(config), "--out", str(out), "--time", "00:10:00",
-                                           "--signal-seconds", "60", "--stop-grace", "2"),
+                                           "--signal-seconds", "60", "--stop-grace", "50"),
                                check=True, capture_output=True, text=True).stdout
     job = submitted.split()[2].rstrip(":")
     # the same run outside SLURM, never stopped: what the resumed run must equal (beside the job's waits)
