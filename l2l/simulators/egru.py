@@ -368,9 +368,10 @@ class _Learning:
 
 def _evaluate(cell: Cell, weights: np.ndarray, readout: np.ndarray, inputs: np.ndarray,
               targets: np.ndarray) -> tuple[float, float, dict[str, float]]:
-    """Accuracy and mean cross-entropy on the held-out trials' scored steps, and their activity: ``test_activity_sparsity`` (unit-steps with
-    no event and a zero pseudo-derivative, the rows sparse RTRL skips), ``test_event_sparsity`` (no event)
-    and ``live_units`` (fraction of units with at least one event on these trials)."""
+    """Accuracy and mean cross-entropy on the held-out trials' scored steps, and their activity:
+    ``test_activity_sparsity`` (unit-steps with no event and a zero pseudo-derivative, the rows sparse RTRL
+    skips), ``test_event_sparsity`` (no event) and ``live_units`` (fraction of units with at least one event on
+    these trials)."""
     steps = forward_batch(cell, weights, inputs)
     w_out, b_out = ro.split(readout, cell.n_units)
     hits = total = 0
