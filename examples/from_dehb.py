@@ -16,7 +16,9 @@ sides here count compute in epochs trained: DEHB's evaluation at fidelity b cost
     python examples/from_dehb.py --dehb 0           # DEHB on the same problem (needs `pip install dehb`)
     python examples/from_dehb.py --compare 0-9      # both on seeds 0..9 (serial): chosen config's test loss
 
-The l2l study is written to ``examples/from-dehb/study-seed0.h5`` (``--out-dir`` to change it).
+The l2l study is written to ``examples/from-dehb/study-seed0.h5`` (``--out-dir`` to change it). It trains 2,000
+epochs: 9 minutes on 2 cores at load 40 (2026-12-06), each DEHB or serial l2l seed of ``--compare`` 1 to 3 minutes
+at load 15 to 30.
 """
 
 from __future__ import annotations
@@ -131,7 +133,8 @@ def config(seed: int, backend: dict | None = None, policy: dict | None = None) -
 
 def incumbents(path) -> "pandas.DataFrame":
     """DEHB's ``traj`` (SMAC's trajectory): the best single result at the top budget after each segment, in the
-    order the segments completed, against the epochs spent so far and the seconds since the first segment started.
+    order the segments completed, against the epochs spent so far and the seconds since the first segment started
+    (a resumed run's pauses between sessions included).
 
     Rows only where the incumbent changed. A running minimum of single results, as DEHB's is; ``l2l compare FILE``
     draws the same against compute and wall time, following the chosen candidate's *mean* over its repeats
