@@ -230,7 +230,11 @@ def main(argv: list[str] | None = None) -> int:
                   f"(se {statistics.stdev(tests) / len(tests) ** 0.5 if len(tests) > 1 else float('nan'):.4f}, "
                   f"{len(tests)} seeds)")
         return 0
-    result = run_l2l(args.seed, args.out_dir)
+    try:
+        result = run_l2l(args.seed, args.out_dir)
+    except KeyboardInterrupt as exc:  # Ctrl-C: what is kept (l2l's note, without the traceback); run this again
+        print(*getattr(exc, "__notes__", ["interrupted"]), "(or run this script again)", sep="\n", file=sys.stderr)
+        return 130
     print("incumbent trajectory (DEHB's traj):")
     print(incumbents(result["path"]).to_string(index=False))
     print(f"best configuration (DEHB's get_incumbents): {result['params']}, validation loss {result['val']:.4f} "
