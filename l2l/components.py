@@ -190,12 +190,11 @@ def build(config: RunConfig, function: Callable[..., Any] | None = None, *, comm
         raise ConfigError(f"objective {sorted(clash)[0]!r} has the name of a parameter; rename one")
     check_penalty(config.penalty, tuple(objectives))  # a config without [[objectives]]: the simulator's
     check_target(config.target, tuple(objectives), config.target_from)
-    check_objectives = getattr(simulator, "check_objectives", None)  # one its options leave constant (lsm)
-    if check_objectives is not None:
-        check_objectives(tuple(objectives))
     problem = Problem(config.space, tuple(objectives))
     optimizer.check(problem)
     simulator.check_space(config.space)
+    if not resumed and command != "reevaluate":  # a run an earlier l2l stored goes on as it ran
+        _refuse_ignored(simulator, config.space, tuple(objectives))
     if config.mode == "async" and not optimizer.supports_async:
         async_names = [n for n in OPTIMIZERS.names() if _supports_async(n)]
         raise ConfigError(f"run.mode = 'async' needs an optimizer that takes results one at a time; "
@@ -224,6 +223,19 @@ def _check_generation_untold(config: RunConfig, optimizer: Optimizer) -> None:
     raise ConfigError(f"optimizer {config.optimizer.name!r} keeps at most num_workers = {int(limit())} candidates "
                       f"asked and not told, and each generation asks population_size = {int(size)}; set "
                       f"[optimizer] num_workers = {int(size)} (or population_size = {int(limit())})")
+
+
+def _refuse_ignored(simulator: Simulator, space, objectives: tuple) -> None:
+    """A new run's simulator options (or explored parameters) it would ignore or leave constant, refused in one line:
+    its ``refuse_ignored(space)`` (lsm's threads without NEST, lsnn's rate_target without rate_reg, spore's
+    anneal_time at constant temperature) and ``check_objectives(objectives)`` (lsm's memory_capacity without a task
+    to recall), emulated-hardware's wrapped simulator's too. Not a stored run's (resume, reevaluate): one started
+    before a refusal went on with the option ignored, and its file holds it."""
+    for own in (simulator, getattr(simulator, "inner", None)):
+        for hook, argument in (("check_objectives", objectives), ("refuse_ignored", space)):
+            method = getattr(own, hook, None)
+            if callable(method):
+                method(argument)
 
 
 def _check_async_untold(config: RunConfig, optimizer: Optimizer, executor, resumed: bool = False) -> None:

@@ -119,21 +119,25 @@ class LiquidStateMachine(Simulator):
             raise ConfigError(f"simulator 'lsm': option 'kinds' must be a non-empty list of {KINDS}, "
                               f"got {list(self.kinds)!r}")
         self._check_model({k: getattr(self, k) for k in EXPLORABLE}, "option")
-        for key, default, engine in (("threads", 0, "nest"), ("codegen_target", "numpy", "brian2")):
-            if getattr(self, key) != default and self.engine != engine:  # it would be ignored
-                raise ConfigError(f"simulator 'lsm': option {key!r} = {getattr(self, key)!r} is for engine "
-                                  f"{engine!r}, and engine is {self.engine!r}: remove {key}, or set engine = "
-                                  f"{engine!r}")
         if self.engine != "numpy":
             require_installed(self.engine, f"simulator 'lsm': engine {self.engine!r}", self.engine)
         if self.engine == "brian2" and self.codegen_target == "cython":  # its compiled-code cache, before the run
             from l2l.simulators.brian2_cache import check_default_root
             check_default_root("simulator 'lsm'")
 
+    def refuse_ignored(self, space) -> None:
+        """Refuse, in one line, an option of another engine (``threads`` without NEST, ``codegen_target`` without
+        Brian2): it would be ignored. A new run's only (l2l.components.build): a stored run resumes as it ran."""
+        for key, default, engine in (("threads", 0, "nest"), ("codegen_target", "numpy", "brian2")):
+            if getattr(self, key) != default and self.engine != engine:
+                raise ConfigError(f"simulator 'lsm': option {key!r} = {getattr(self, key)!r} is for engine "
+                                  f"{engine!r}, and engine is {self.engine!r}: remove {key}, or set engine = "
+                                  f"{engine!r}")
+
     def check_objectives(self, objectives) -> None:
         """Refuse (:class:`ConfigError`) an objective ``memory_capacity`` where no task drawn has a sequence of
         bits to recall (kinds 'xor' and 'memory'; ``tasks`` cycle through ``kinds`` from the first): it would
-        be 0 for every candidate, and the run would optimize a constant."""
+        be 0 for every candidate, and the run would optimize a constant. A new run's only (l2l.components.build)."""
         drawn = [self.kinds[i % len(self.kinds)] for i in range(min(self.tasks, len(self.kinds)))]
         if "memory_capacity" in [o.name for o in objectives] and not {"xor", "memory"} & set(drawn):
             which = f"kinds = {list(self.kinds)!r}" if drawn == list(self.kinds) else \

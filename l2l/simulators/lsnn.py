@@ -124,6 +124,12 @@ class LSNN(Simulator):
         if self.delay < self.symbol_ms:
             raise ConfigError(f"simulator 'lsnn': option 'delay' must be >= symbol_ms ({self.symbol_ms}), "
                               f"got {self.delay}")
+        self._check_model({k: getattr(self, k) for k in EXPLORABLE}, "option")
+
+    def refuse_ignored(self, space) -> None:
+        """Refuse, in one line, an option the run would ignore: a ``rate_target`` with the regularizer off, the part
+        of a ``delay`` beyond its last whole symbol (110 ran as 100). A new run's only (l2l.components.build): a
+        stored run resumes as it ran."""
         if self.rate_target != _default(self, "rate_target") and not self.rate_reg:  # only the regularizer reads it
             raise ConfigError(f"simulator 'lsnn': option 'rate_target' = {self.rate_target!r} Hz is the target of the "
                               f"firing-rate regularizer, which is off (rate_reg = 0): give rate_reg > 0 (e.g. 10), "
@@ -134,7 +140,6 @@ class LSNN(Simulator):
             raise ConfigError(f"simulator 'lsnn': option 'delay' must be a whole number of symbols (a multiple of "
                               f"symbol_ms = {self.symbol_ms} ms), got {self.delay}{default}: give {below} or "
                               f"{below + self.symbol_ms}")
-        self._check_model({k: getattr(self, k) for k in EXPLORABLE}, "option")
 
     @staticmethod
     def _check_model(values: dict[str, Any], what: str) -> None:

@@ -135,6 +135,10 @@ class Spore(Simulator):
         super().check_space(space)
         for choice in getattr(space["schedule"], "choices", ()) if "schedule" in space.names else ():
             check_schedule("spore", choice)
+
+    def refuse_ignored(self, space) -> None:
+        """Refuse, in one line, ``temperature_final`` or ``anneal_time`` that no schedule of the run reads. A new
+        run's only (l2l.components.build): a stored run resumes as it ran."""
         check_schedule_options(self, space)
 
     def fidelity(self) -> Fidelity:
