@@ -115,3 +115,32 @@ def test_a_curve_point_a_little_past_the_budget_is_said_with_the_digits_that_tel
         curves(SimpleNamespace(curve={"loss": [[300.0, 1.0], [600.0004, 0.5]]}), budget=600.0)
     with pytest.raises(ValueError, match=r"a point at fidelity 0\.103608, beyond the segment's budget 0\.1;"):
         curves(SimpleNamespace(curve={"loss": [[0.103608, 0.5]]}), budget=0.1)
+
+
+def _drawn(png_of) -> bytes:
+    import base64
+    import io
+
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(3, 2), layout="constrained", dpi=100)
+    ax = fig.add_subplot()
+    ax.plot([1, 2, 3], [3, 1, 2])
+    ax.set_title("loss")
+    if png_of == "savefig":
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=80, metadata={"Software": "l2l"})
+        return buffer.getvalue()
+    return base64.b64decode(png_of(fig, 80))
+
+
+@pytest.mark.parametrize("rc", [{}, {"savefig.facecolor": "black"}, {"savefig.transparent": True}])
+def test_the_reports_png_is_what_savefig_writes_under_the_users_matplotlibrc(rc):
+    # 67e5a84 prints the canvas once instead of savefig's two draws: byte-identical under matplotlib's defaults,
+    # but a matplotlibrc's savefig.facecolor / transparent / bbox, which only savefig applies, were ignored
+    from matplotlib import rc_context
+
+    from l2l.analysis.report import _png
+
+    with rc_context(rc):
+        assert _drawn(_png) == _drawn("savefig")

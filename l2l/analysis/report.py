@@ -107,13 +107,23 @@ def caption(kind: str, run: RunData) -> str:
     return (POLICY_CAPTIONS.get(kind) if run.multi_fidelity else None) or FIGURE_CAPTIONS[kind]
 
 
+#: matplotlib's own savefig settings, under which printing the canvas gives savefig's bytes (67e5a84)
+_SAVEFIG_DEFAULTS = {"savefig.facecolor": "auto", "savefig.edgecolor": "auto", "savefig.transparent": False,
+                     "savefig.bbox": None, "savefig.orientation": "portrait"}
+
+
 def _png(fig: Any, dpi: int = 80) -> str:
     """``fig`` as a PNG at ``dpi``, base64: the bytes of ``fig.savefig(format="png", dpi=dpi)``, drawn once.
     savefig drew a constrained-layout figure twice, once without pixels to lay it out and once to save it (a
     third of a report's time); here the layout engine runs at ``dpi`` and the figure is drawn once."""
+    import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     buffer = io.BytesIO()
+    if any(matplotlib.rcParams[key] != value for key, value in _SAVEFIG_DEFAULTS.items()):
+        # a matplotlibrc's savefig.* (facecolor, transparent, bbox: tight...), which only savefig applies
+        fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": "l2l"})
+        return base64.b64encode(buffer.getvalue()).decode("ascii")
     engine, size, old_dpi = fig.get_layout_engine(), fig.get_size_inches(), fig.dpi
     canvas = FigureCanvasAgg(fig)
     try:
