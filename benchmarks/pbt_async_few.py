@@ -17,8 +17,15 @@ then the exploits' range, the ratio's range, how many runs have a ratio above 1.
 1.5 times the best one's in every asynchronous run with 4 members (``null`` when no such run was made).
 ``--quick`` is one seed, 4 members, 10 epochs: a check that the script runs, not a measurement.
 
-The figures of docs/pbt.md's paragraph on asynchronous PBT with few members come from this script
-(``benchmarks/results/pbt_async_few.json``).
+``--timings 0..5`` runs each seed once per timing seed on simulated workers instead (``SimulatedWorkers``: in this
+process, each segment taking ``(1 + 0.05 x epochs x 300 / batch) x lognormal(0, 0.5)`` units of a simulated clock
+drawn from the timing seed), so that an asynchronous run, which on ``local`` depends on the machine's timing, is
+reproduced exactly: ``--seeds 3 --timings 1`` is session 35's reproduction of seed 3's poor final learner (9.4 times
+the best on the code before).
+
+The figures of docs/pbt.md's paragraphs on asynchronous PBT with few members come from this script
+(``benchmarks/results/pbt_async_few.json``; session 35's, ranked against the whole population:
+``benchmarks/results/pbt_async_few35.json``).
 """
 
 from __future__ import annotations
@@ -29,10 +36,15 @@ for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
 
 import argparse  # noqa: E402
+import copy  # noqa: E402
+import dataclasses  # noqa: E402
+import heapq  # noqa: E402
 import json  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import ClassVar  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -40,6 +52,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 import l2l  # noqa: E402
+from l2l.jobs import BACKENDS, Executor  # noqa: E402
+from l2l.jobs.base import evaluate  # noqa: E402
 
 FEATURES = 8
 TARGET_RATIO = 1.5
@@ -85,6 +99,55 @@ def train(params: dict, seed: int, budget: float, checkpoint: dict | None = None
                                 checkpoint={"w": w, "v": v, "epoch": int(budget)})
 
 
+@dataclass
+class SimulatedWorkers(Executor):
+    """``workers`` simulated workers in this process: segments are evaluated one at a time, in the order in which
+    they would finish on a clock where each takes ``(1 + 0.05 x epochs x steps per epoch) x lognormal(0, 0.5)``
+    units (``timing`` seeds the draws; a smaller batch is slower). The same seeds give the same run."""
+
+    name: ClassVar[str] = "simulated-workers"
+    workers: int = 2
+    timing: int = 0
+
+    def __post_init__(self) -> None:
+        self._queue: list = []
+        self._busy: list = []
+        self._clock, self._count = 0.0, 0
+        self._rng = np.random.default_rng([self.timing, 99])
+
+    def start(self, simulator, settings) -> None:
+        self._simulator, self._settings = simulator, settings
+
+    def submit(self, tasks) -> None:
+        self._queue.extend(tasks)
+
+    def wait(self, timeout: float | None = None) -> list:
+        while self._queue and len(self._busy) < self.workers:
+            task = self._queue.pop(0)
+            epochs = float(task.budget or 0) - float(task.from_budget or 0)
+            took = (1.0 + 0.05 * epochs * 300 / int(task.params.get("batch", 32))) * float(
+                np.exp(0.5 * self._rng.normal()))
+            self._count += 1
+            heapq.heappush(self._busy, (self._clock + took, self._count, task))
+        if not self._busy:
+            return []
+        self._clock, _, task = heapq.heappop(self._busy)
+        if task.checkpoint is not None:  # the function's own copy, as a worker's unpickled one is
+            task = dataclasses.replace(task, checkpoint=copy.deepcopy(task.checkpoint))
+        return [evaluate(self._simulator, task, self._settings)]
+
+    @property
+    def pending(self) -> int:
+        return len(self._queue) + len(self._busy)
+
+    @property
+    def worker_count(self) -> int:
+        return self.workers
+
+
+BACKENDS.register(SimulatedWorkers.name, SimulatedWorkers)
+
+
 def mapping(seed: int, members: int, workers: int, synchronous: bool, epochs: int, interval: int) -> dict:
     """The user's config (helper-274's ``meas/p4_s0_false.toml``) with the given settings."""
     return {
@@ -107,14 +170,18 @@ def mapping(seed: int, members: int, workers: int, synchronous: bool, epochs: in
 
 
 def one_run(seed: int, members: int, workers: int, synchronous: bool, epochs: int, interval: int,
-            folder: Path) -> dict:
-    config = l2l.from_mapping(mapping(seed, members, workers, synchronous, epochs, interval))
+            folder: Path, timing: int | None = None) -> dict:
+    table = mapping(seed, members, workers, synchronous, epochs, interval)
+    if timing is not None:
+        table["backend"] = {"name": SimulatedWorkers.name, "workers": workers, "timing": timing}
+    config = l2l.from_mapping(table)
     tag = "sync" if synchronous else "async"
-    path = l2l.run(config, folder / f"{tag}-{members}-{seed}.h5", progress=False)
+    path = l2l.run(config, folder / f"{tag}-{members}-{seed}-{timing}.h5", progress=False)
     trials = l2l.load(path)
     completed = trials.loc[trials["state"] == "completed", "loss"].astype(float)
     best, worst = float(completed.min()), float(completed.max())
-    return {"seed": seed, "members": members, "synchronous": synchronous,
+    return {"seed": seed, **({} if timing is None else {"timing": timing}), "members": members,
+            "synchronous": synchronous,
             "exploits": int((trials["parent"] >= 0).sum()), "completed": int(len(completed)),
             "best": best, "median": float(completed.median()), "worst": worst, "ratio": worst / best}
 
@@ -131,13 +198,15 @@ def summary(runs: list[dict]) -> dict:
 
 
 def seeds(text: str) -> list[int]:
-    """``0..9`` (inclusive), ``4401..4410`` or ``0,3,5``."""
+    """``0..9`` (inclusive), ``4401..4410``, ``0,3,5`` or ``4501..4520,0..9``."""
     try:
-        if ".." in text:
-            low, high = text.split("..")
-            values = list(range(int(low), int(high) + 1))
-        else:
-            values = [int(part) for part in text.split(",") if part.strip()]
+        values = []
+        for part in (part.strip() for part in text.split(",")):
+            if ".." in part:
+                low, high = part.split("..")
+                values += range(int(low), int(high) + 1)
+            elif part:
+                values.append(int(part))
     except ValueError:
         values = []
     if not values:
@@ -155,6 +224,9 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=40, help="top budget (default 40)")
     parser.add_argument("--interval", type=int, default=5, help="[policy] interval (default 5)")
     parser.add_argument("--quick", action="store_true", help="one seed, 4 members, 10 epochs: a smoke check")
+    parser.add_argument("--timings", type=seeds, default=None,
+                        help="timing seeds, e.g. 0..5: each run seed once per timing seed on simulated workers (a "
+                             "run reproduced exactly) instead of local ones")
     args = parser.parse_args()
     if args.quick:
         args.members, args.seeds, args.epochs = [4], args.seeds[:1], 10
@@ -166,15 +238,18 @@ def main() -> None:
         for members in args.members:
             for synchronous in modes:
                 runs = [one_run(seed, members, args.workers, synchronous, args.epochs, args.interval,
-                                Path(folder)) for seed in args.seeds]
+                                Path(folder), timing) for seed in args.seeds for timing in args.timings or [None]]
                 settings.append(summary(runs))
     for setting in settings:
         mode = "synchronous" if setting["synchronous"] else "asynchronous"
-        print(f"\n{setting['members']} members, {mode}, {args.workers} local workers, {args.epochs} epochs, "
+        where = "simulated" if args.timings else "local"
+        print(f"\n{setting['members']} members, {mode}, {args.workers} {where} workers, {args.epochs} epochs, "
               f"interval {args.interval}")
-        print("  seed  exploits      best     worst  worst/best")
+        print("  seed  timing  exploits      best     worst  worst/best")
         for r in setting["runs"]:
-            print(f"  {r['seed']:4d}  {r['exploits']:8d}  {r['best']:.4f}  {r['worst']:.4f}  {r['ratio']:10.2f}")
+            timing = r.get("timing", "-")
+            print(f"  {r['seed']:4d}  {timing:>6}  {r['exploits']:8d}  {r['best']:.4f}  {r['worst']:.4f}  "
+                  f"{r['ratio']:10.2f}")
         sd = f"{setting['best_sd']:.4f}" if setting["best_sd"] is not None else "n/a (one run)"
         print(f"  exploits {setting['exploits_min']}..{setting['exploits_max']}; worst/best at most "
               f"{setting['ratio_max']:.2f}, above {TARGET_RATIO} in {setting['runs_above_target']} of "
@@ -183,6 +258,7 @@ def main() -> None:
     targets_met = all(s["runs_above_target"] == 0 for s in checked) if checked else None
     print(json.dumps({"benchmark": "pbt_async_few", "workers": args.workers, "epochs": args.epochs,
                       "interval": args.interval, "seeds": args.seeds, "quick": args.quick,
+                      "backend": "simulated-workers" if args.timings else "local", "timings": args.timings,
                       "target": f"worst final learner <= {TARGET_RATIO}x the best's in every asynchronous "
                                 f"4-member run",
                       "targets_met": targets_met, "settings": settings}))

@@ -23,17 +23,20 @@ is always replaced by exploitation, whatever its rank.
 
 ``synchronous = true`` waits until every member finished an interval before
 deciding (the paper's synchronous variant); ``false`` decides for each member
-as soon as it finishes an interval, against the members that reached that
-budget already (at least half the population; until then it continues), so no
-worker waits for the slowest member; a member among the first to finish an
-interval is judged by its score at the budget before, against the members there
-(else, on one worker, the same members would never be judged), and one in the bottom there with no member of the
-top at its budget yet waits for the first of them to reach it, then copies it (as Ray Tune's PBT pauses a trial
-that ran ahead; it goes on itself once nothing that runs could reach it); donors are only members at or beyond the
-exploiter's budget, so a member never trains a range of budgets twice and the
-population finishes within ``population x max_budget``. The donor is chosen uniformly from the
-top (``selection = "truncation"``) or as the better of two members drawn at
-random from the upper half (``"tournament"``).
+as soon as it finishes an interval (once at least half the population has a
+result; until then it continues), so no worker waits for the slowest member. It is ranked against the whole population, as Ray Tune's PBT ranks
+every trial: two members are compared at the lower of their budgets, where both
+have a score, the one ahead by the worse of its score there and its score now;
+each member's rank is how many of the others it beats. One in the bottom copies
+a member of the top that is at its budget or beyond; with none there yet it waits for the first
+of them to reach it (as Ray Tune's PBT pauses a trial that ran ahead; a member
+that waits is not counted in the bottom of the others, nor is it a donor; it goes
+on itself once nothing that runs could reach it); donors are only members at or
+beyond the exploiter's budget, so a member never trains a range of budgets twice
+and the population finishes within ``population x max_budget``. The donor is
+chosen uniformly from the top (``selection = "truncation"``) or as the better of
+two members drawn at random from the upper half (``"tournament"``); asynchronous,
+an exploit for the last interval takes the donor's parameters unexplored.
 
 The first population is asked from the optimizer (random search by default; the
 optimizer is never told results, see ``proposes``);
@@ -43,6 +46,7 @@ its state, so a resumed run decides exactly as an uninterrupted one.
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass
 from typing import ClassVar
@@ -257,54 +261,68 @@ class PBT(Policy):
                                          "slot": slot} for slot in slots)]
             return {**state, "queue": queue}
         # the members that reached this budget, ranked by their score there (a member that inherited past it:
-        # by its latest score); failures last. Members behind it take no part: an exploiting member never
-        # goes back to a lower budget, so every member trains each unit up to max_budget at most once.
+        # by its latest score); failures last. Asynchronous: the whole population (below). Donors behind it take
+        # no part: an exploiting member never goes back to a lower budget, so every member trains each unit up
+        # to max_budget at most once.
         need = max(2, (self.population + 1) // 2)
         at, peers = budget, _peers(trials, members, budget)
-        if len(peers) < need and len(slots) == 1 and not trials.failed(members[slots[0]]):
-            # Asynchronous, among the first to finish this interval: judged here, the same members (on one worker,
-            # always the same) would never be judged. Judge it at the budget before, by its own score there,
-            # against the members that reached that one; its donor still comes from those at its budget or beyond.
-            k = budgets.index(budget) if budget in budgets else 0
-            if k > 0 and trials.score(members[slots[0]], budgets[k - 1]) is not None:
-                before = _peers(trials, members, budgets[k - 1])
-                if len(before) >= need:
-                    at, peers = budgets[k - 1], before
+        if not self.synchronous:
+            # Asynchronous: ranked against the whole population, as Ray Tune's PBT ranks every trial, once half of
+            # it has a result. Before, only against the members that had reached this budget (and a member among
+            # the first to reach it against those at the budget before, by its score there): with few members per
+            # worker the two poor members that ran ahead judged each other and the worse copied the other poor
+            # one, while the best, behind them, never became a donor; and an exploiter that got worse in its first
+            # interval, with no score of its own at the budget before, went on unjudged. A member behind is
+            # compared at its own budget (where both have a score), not by its latest score against the others'
+            # later ones: learning curves fall, and a slow good member would rank below fast poor ones.
+            peers = [m for m in members if trials.scores_of(m) or trials.failed(m) or trials.parent(m) >= 0]
+        enough = sum(1 for m in peers if trials.scores_of(m) or trials.failed(m)) >= need
         scores = {m: _score_at(trials, m, at) for m in peers}
         queue = list(state["queue"])
         draws = state["draws"]
-        enough = len(peers) >= need
         cut = max(1, int(round(self.fraction * len(peers))))
-        ranked = sorted(peers, key=lambda m: (-scores[m], m))
+        ranked = sorted(peers, key=lambda m: (-scores[m], m)) if self.synchronous else _ranked(trials, peers, at)
         top = [m for m in ranked[:cut] if not trials.failed(m)]
         pool = ranked  # where a tournament draws the donor from
-        if at != budget:  # the donor: a member of the top there that is at its budget or beyond (else it waits)
-            ahead = [m for m in ranked if not trials.failed(m) and trials.reached(m) >= budget - 1e-9]
-            pool = ahead[:ahead.index(members[slots[0]])] if members[slots[0]] in ahead else []
-            top = [m for m in pool if m in ranked[:cut]]
+        replaced = {item["own"] for item in state.get("waiting", [])}  # members that wait for a donor
+        if not self.synchronous:  # the donor: a member of the top that is at this budget or beyond (else it waits)
+            # the top of the members still training (one at max_budget has nothing left to copy into), those
+            # that wait for a donor themselves left out
+            training = [m for m in ranked if not trials.failed(m) and trials.reached(m) < budgets[-1] - 1e-9
+                        and m not in replaced]
+            leaders = training[:cut]
+            ahead = [m for m in training if trials.reached(m) >= budget - 1e-9]
+            own = members[slots[0]]
+            pool = ahead[:ahead.index(own)] if own in ahead else ahead if trials.failed(own) else []
+            top = [m for m in pool if m in leaders]
         bottom = set(ranked[-cut:])
+        if not self.synchronous and replaced:
+            # a member that waits for a donor is replaced already: the bottom is of the others (else, with few
+            # members, a poor one waiting for a slow donor was the bottom alone, and a middling one went on)
+            rest = [m for m in ranked if m not in replaced]
+            bottom = set(rest[-max(1, int(round(self.fraction * len(rest)))):])
         healthy = [m for m in ranked if not trials.failed(m)]
         waiting = list(state.get("waiting", []))
         for slot in slots:
             trial = members[slot]
             failed = trials.failed(trial)
-            if at != budget and enough and trial in bottom and not top:
-                # Asynchronous, judged a budget before and in the bottom there, with no member of the top at its
-                # budget yet: it waits for one (Ray Tune's PBT pauses a trial that ran ahead so the others catch
-                # up), rather than going on untouched; the first of the top members there to reach its budget is
-                # its donor. Before, with few members per worker, bad members went on to the end.
-                behind = [m for m in ranked[:cut] if not trials.failed(m) and m != trial]
+            if not self.synchronous and enough and trial in bottom and not top:
+                # Asynchronous, in the bottom with no member of the top at its budget yet: it waits for one (Ray
+                # Tune's PBT pauses a trial that ran ahead so the others catch up), rather than going on untouched;
+                # once one of the top members reaches its budget it is judged again (_donor_arrived). Before, with
+                # few members per worker, bad members went on to the end.
+                behind = [m for m in leaders if m != trial]
                 if behind:
                     waiting.append({"slot": slot, "own": trial, "budget": budget, "following": following,
                                     "top": behind})
                     continue
             if failed and not top and healthy:  # a failed member is replaced even before enough peers
-                top = healthy[:1]
+                top = (healthy if self.synchronous else pool)[:1]
             if (enough or failed) and (trial in bottom or failed) and top and trial not in top:
                 rng = np.random.default_rng([state["seed"], 7, draws])
                 draws += 1
                 donor = self._donor(rng, pool, top, scores)
-                code = self._explore(rng, trials, donor, following, budgets[-1])
+                code = self._exploiter_code(rng, trials, donor, following, budgets[-1])
                 queue.append({"kind": "start", "code": code.tolist(), "parent": donor, "own": trial, "slot": slot})
             else:
                 queue.append({"kind": "continue", "budget": following, "trial": trial, "slot": slot})
@@ -313,26 +331,26 @@ class PBT(Policy):
         return {**state, "queue": queue, "draws": draws, **({"waiting": waiting} if waiting else {})}
 
     def _donor_arrived(self, state: State, trials: TrialTable) -> State:
-        """Queue the exploit of each waiting member one of whose top members reached its budget (the first of
-        them, in rank order, is the donor); a waiting member whose top members all left the population or failed
-        goes on with its own training."""
+        """Judge again each waiting member one of whose top members reached its budget, with that member's score
+        there (it copies it if it is still in the top, else another one, or waits again, or goes on); likewise a
+        waiting member whose top members all left the population, failed, reached max_budget (nothing left to copy
+        into) or wait for a donor themselves. Before, the first of its top members to arrive was copied whatever
+        its score there (one that had diverged meanwhile, 9.8 beside 0.07, in a simulated run), and when the first
+        of them was at max_budget the member went on with its own training."""
         members, budgets = state["members"], state["budgets"]
-        queue, waiting, draws = list(state["queue"]), [], state["draws"]
+        waiting, again = [], []
+        replaced = {item["own"] for item in state["waiting"]}
         for item in state["waiting"]:
-            alive = [m for m in item["top"] if m in members and not trials.failed(m)]
-            ready = [m for m in alive if trials.reached(m) >= item["budget"] - 1e-9]
-            if ready and trials.reached(ready[0]) < budgets[-1]:
-                rng = np.random.default_rng([state["seed"], 7, draws])
-                draws += 1
-                code = self._explore(rng, trials, ready[0], item["following"], budgets[-1])
-                queue.insert(0, {"kind": "start", "code": code.tolist(), "parent": ready[0], "own": item["own"],
-                                 "slot": item["slot"]})
-            elif alive and not ready:
+            alive = [m for m in item["top"] if m in members and not trials.failed(m) and m not in replaced
+                     and trials.reached(m) < budgets[-1] - 1e-9]
+            if alive and not any(trials.reached(m) >= item["budget"] - 1e-9 for m in alive):
                 waiting.append(item)
-            else:  # no donor left to wait for, or one at the top budget (nothing left to copy into)
-                queue.append({"kind": "continue", "budget": item["following"], "trial": item["own"],
-                              "slot": item["slot"]})
-        return {**state, "queue": queue, "waiting": waiting, "draws": draws}
+            else:
+                again.append(item)
+        state = {**state, "waiting": waiting}
+        for item in again:  # ranked again against the population as it is now
+            state = self._decide(state, trials, [item["slot"]], item["budget"])
+        return state
 
     def _donor(self, rng: np.random.Generator, ranked: list[int], top: list[int], scores: dict[int, float]) -> int:
         if self.selection == "tournament":
@@ -342,6 +360,17 @@ class PBT(Policy):
             a, b = (upper[i] for i in rng.choice(len(upper), size=2, replace=False))
             return a if (scores[a], -a) >= (scores[b], -b) else b
         return top[int(rng.integers(len(top)))]
+
+    def _exploiter_code(self, rng: np.random.Generator, trials: TrialTable, donor: int, budget: float,
+                        top: float) -> np.ndarray:
+        """The exploiting member's parameters (a point of the unit cube): the donor's, explored; asynchronous, for
+        the last interval (``budget`` is ``top``), the donor's as they are. Nothing judges a member after its last
+        interval, so a bad draw there (a momentum perturbed to 0.99 beside a large learning rate) was a final
+        learner that nothing replaced: 6 of the 7 poor final learners left in benchmarks/pbt_async_few.py's
+        simulated runs of session 35 (up to 250000 times the best loss)."""
+        if not self.synchronous and budget >= top - 1e-9:
+            return np.asarray(trials.to_unit_code(trials.code(donor)), dtype=float)
+        return self._explore(rng, trials, donor, budget, top)
 
     def _explore(self, rng: np.random.Generator, trials: TrialTable, donor: int, budget: float,
                  top: float) -> np.ndarray:
@@ -378,6 +407,53 @@ class PBT(Policy):
 def _peers(trials: TrialTable, members: list[int], budget: float) -> list[int]:
     """The members that reached ``budget`` and have a result (a score, or a failure)."""
     return [m for m in members if trials.reached(m) >= budget - 1e-9 and (trials.scores_of(m) or trials.failed(m))]
+
+
+def _ranked(trials: TrialTable, peers: list[int], budget: float) -> list[int]:
+    """``peers`` best first, ranked by how many of the others each beats; failures last. Two members are compared
+    at the lower of their budgets (or ``budget``), where both have a score (a member that inherited past it: its
+    donors' score there), the one ahead by the worse of its score there and its score now (one whose learner got
+    worse since, e.g. a diverging explored one, is not carried by its past). Members all at ``budget`` rank as by
+    their scores there."""
+    reached = {m: min(trials.reached(m), budget) for m in peers}
+    memo: dict[tuple[int, float], float] = {}
+
+    def score(m: int, at: float) -> float:
+        if (m, at) not in memo:
+            memo[m, at] = _lineage_score(trials, m, at)
+        return memo[m, at]
+
+    # Members grouped by budget; a pair's winner is the one with the greater (score, -id) key, so each member's
+    # wins against a group are counted by a bisection of that group's sorted keys (not pair by pair: a
+    # population of 100 took 20 times as long).
+    levels = sorted(set(reached.values()))
+    groups = {level: [m for m in peers if reached[m] == level] for level in levels}
+    wins = dict.fromkeys(peers, 0)
+    for i, low in enumerate(levels):
+        own = sorted((score(m, low), -m) for m in groups[low])
+        for k, (_, negative) in enumerate(own):
+            wins[-negative] += k
+        for high in levels[i + 1:]:
+            ahead = sorted((min(score(m, low), score(m, high)), -m) for m in groups[high])
+            for key in own:
+                wins[-key[1]] += bisect.bisect_left(ahead, key)
+            for key in ahead:
+                wins[-key[1]] += bisect.bisect_left(own, key)
+    return sorted(peers, key=lambda m: (-wins[m], -score(m, reached[m]), m))
+
+
+def _lineage_score(trials: TrialTable, trial: int, budget: float) -> float:
+    """The member's score at ``budget``, else that of the donor it started from (or of the donor's donor), else
+    :func:`_score_at`'s; a member whose last segment failed ranks last."""
+    if trials.failed(trial):
+        return -math.inf
+    step = trial
+    while step >= 0:
+        score = trials.score(step, budget)
+        if score is not None:
+            return float(score)
+        step = trials.parent(step)
+    return _score_at(trials, trial, budget)
 
 
 def _score_at(trials: TrialTable, trial: int, budget: float) -> float:
