@@ -85,7 +85,12 @@ def test_async_pbt_takes_donors_only_from_members_at_or_beyond_the_exploiters_bu
     table = _table({0: (20.0, -5.0), 1: (20.0, -1.0), 2: (10.0, 3.0), 3: (10.0, 2.0)}, running=(2, 3))
     state = policy.report(state, table, 0, 20.0, -5.0)
     action, state = policy.next(state, table)
-    assert action.kind == "start" and action.parent == 1  # the better of the two at 20, not 2 or 3 at 10
+    # ranked against the whole population (session 35), member 2 is the top: 0 waits for it, never copies it at 10
+    assert action.kind == "wait"
+    table._trials["2"].update(budget=20.0, running=False, scores={budget_key(10.0): 3.0, budget_key(20.0): 4.0})
+    state = policy.report(state, table, 2, 20.0, 4.0)
+    action, state = policy.next(state, table)
+    assert action.kind == "start" and action.parent == 2  # once it is at 20
     assert action.budget == 30.0
 
 
