@@ -17,7 +17,17 @@ from: the simulator's values depend on its content), the events (but 'resumed'),
 hosts: the last session's evaluations; ``l2l show``'s hosts line, which counts every session's, is compared), the
 files of the checkpoint folder, ``l2l validate`` passing, and ``l2l show``'s progress line and best. ``--kills`` is
 the number of kills per mode (default 30). Two modes run the built-in ``lsm`` (examples/lsm_ga.toml shortened, about
-20 s uninterrupted): ``lsm-pbt`` and ``lsm-inherit`` (a ga with ``inherit = true``). Prints one line per mismatch or
+20 s uninterrupted): ``lsm-pbt`` and ``lsm-inherit`` (a ga with ``inherit = true``). Session 35's modes: ``pbt-few``
+(asynchronous pbt, 4 members in turn on one worker: a bottom member waits for a top donor to reach its budget, and
+kills land in such waits too), ``callback`` and ``callback-ga`` (each process is ``l2l.run`` / ``l2l.resume`` from
+Python with an ``on_evaluation`` callback appending each info to ``<file>.log``: after the chain every row of the file,
+each segment under a policy, was passed at least once, with its status and value, a row passed twice with the same
+``evaluations`` both times, and no evaluation passed that is no row; ``passed_twice`` counts the rows passed again),
+``inherit-number`` (``run.inherit = 3`` steps a generation), ``recovered`` (the first process's file is replaced by
+a text file at a random moment, the run is then stopped with SIGINT (or its moved-file check ends it, status 2) and
+writes itself back as ``NAME.recovered.h5``, which the chain then kills and resumes; replaced just as it was
+created, the run is refused in one line and nothing was computed: the tool removes the text file and the chain
+starts again), ``hyperband-beside`` (hyperband with ``checkpoints = "beside"``). Prints one line per mismatch or
 crash, a table, and last one JSON object:
 {"kills": {mode: n}, "chains": {mode: n}, "mismatches": {mode: n}, "crashes": {mode: n}, "temporaries_left":
 {mode: n} (half-written checkpoint files of killed writers, which ``l2l prune`` deletes), "temp_folder_leftovers":
@@ -127,6 +137,23 @@ MODES = {
                   f'max_budget = 100\nsynchronous = false\n\n{SGD}\n[[objectives]]\nname = "loss"\n\n'
                   f'[backend]\nname = "serial"\n',
     "target": policy("asha", 600, seed=1).replace("[run]\n", "[run]\ntarget = TARGET\n"),
+    # session 35: asynchronous pbt with few members per worker (4 members in turn on the serial backend: a bottom
+    # member waits for a top donor to reach its budget, and a kill lands in such waits too)
+    "pbt-few": f'[run]\nseed = 3\ncompute = 160\n\n[space]\n{PBT_SPACE}\n\n[optimizer]\nname = "random"\n\n'
+               f'[policy]\nname = "pbt"\npopulation = 4\ninterval = 5\nmax_budget = 40\nfraction = 0.25\n'
+               f'synchronous = false\n\n{SGD}\n[[objectives]]\nname = "loss"\n\n[backend]\nname = "serial"\n',
+    # on_evaluation: each process runs l2l.run / l2l.resume from Python with a callback appending each info to a
+    # log; after the chain every row of the file was passed at least once, with its values
+    "callback": policy("asha", 300, seed=3),
+    "callback-ga": f'[run]\nseed = 5\ngenerations = 6\n\n[space]\n{SPACE2}\n\n[optimizer]\nname = "ga"\n'
+                   f'population_size = 8\n\n{SPHERE}\n[backend]\nname = "serial"\n',
+    # run.inherit as a number of fidelity units a generation
+    "inherit-number": f'[run]\nseed = 4\ngenerations = 3\ninherit = 3\n\n[space]\n{SPACE2}\n\n[optimizer]\n'
+                      f'name = "ga"\npopulation_size = 8\n\n{CURVE}\n[backend]\nname = "serial"\n',
+    # the first process's file is replaced under it, it is stopped by SIGINT and writes itself back as
+    # NAME.recovered.h5; the chain then kills and resumes that file
+    "recovered": policy("asha", 300, seed=4),
+    "hyperband-beside": policy("hyperband", 300).replace("[run]\n", '[run]\ncheckpoints = "beside"\n'),
     "lsm-pbt": f'[run]\nseed = 1\ncompute = 96\n\n[space]\n{LSM_SPACE}\n\n[optimizer]\nname = "random"\n\n'
                f'[policy]\nname = "pbt"\npopulation = 4\ninterval = 4\nmax_budget = 16\n\n{LSM}',
     "lsm-inherit": f'[run]\nseed = 1\ngenerations = 4\ninherit = true\n\n[space]\n{LSM_SPACE}\n\n[optimizer]\n'
@@ -134,13 +161,92 @@ MODES = {
 }
 
 
-def l2l(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "l2l", *args], capture_output=True, text=True, env=env, cwd=ROOT)
+#: the modes whose processes run l2l.run / l2l.resume from Python with an on_evaluation callback that appends each
+#: info to a log (<work>/<mode>/<file>.log), then checked against the rows (callback_check)
+CALLBACK_MODES = ("callback", "callback-ga")
+CALLBACK = """import json, os, sys
+import l2l
+kind, target, out, log = sys.argv[1:5]
+handle = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+def g(info):
+    os.write(handle, (json.dumps(info, default=repr, sort_keys=True) + "\\n").encode())
+if kind == "run":
+    l2l.run(l2l.load_config(target), out, on_evaluation=g)
+else:
+    l2l.resume(target, on_evaluation=g)
+"""
 
 
-def popen(args: list[str], env: dict) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "l2l", *args], stdout=subprocess.DEVNULL,
+def command_line(args: list[str], callback: bool) -> list[str]:
+    """``python -m l2l ARGS``, or for a callback mode the same run or resume from Python with the callback."""
+    if not callback:
+        return [sys.executable, "-m", "l2l", *args]
+    kind = args[0]
+    target = args[1]
+    out = args[args.index("--out") + 1] if "--out" in args else target
+    return [sys.executable, "-c", CALLBACK, kind, target, out, out + ".log"]
+
+
+def l2l(*args: str, env: dict | None = None, callback: bool = False) -> subprocess.CompletedProcess:
+    return subprocess.run(command_line(list(args), callback), capture_output=True, text=True, env=env, cwd=ROOT)
+
+
+def popen(args: list[str], env: dict, callback: bool = False) -> subprocess.Popen:
+    return subprocess.Popen(command_line(args, callback), stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT, start_new_session=True)
+
+
+def callback_check(path: Path, log: Path, env: dict) -> tuple[list[str], int]:
+    """Each row of ``path`` (each segment under a policy) passed to on_evaluation at least once (its log ``log``),
+    with the row's status and objective values; a row passed twice with the same values both times and the same
+    ``evaluations`` count. Returns what differed and how many rows were passed more than once."""
+    code = f"""
+import json, math
+import l2l
+frame = l2l.load({str(path)!r})
+segments = "budget" in frame.columns
+if segments:
+    frame = l2l.load({str(path)!r}, segments=True)
+names = ["value"]  # the callback modes' one objective
+seen = {{}}
+problems = []
+for line in open({str(log)!r}):
+    try:
+        info = json.loads(line)
+    except ValueError:
+        continue  # a line being written as the process was killed
+    key = (info["trial"], float(info["budget"])) if segments else (info["generation"], info["individual"])
+    seen.setdefault(str(key), []).append(info)
+twice = 0
+for row in frame.to_dict("records"):
+    key = (int(row["trial"]), float(row["budget"])) if segments else (int(row["generation"]), int(row["individual"]))
+    infos = seen.get(str(key), [])
+    if not infos:
+        problems.append(f"row {{key}} never passed to on_evaluation")
+        continue
+    twice += len(infos) > 1
+    for info in infos:
+        for name in names:
+            a, b = row[name], info["objectives"].get(name)
+            same = (a != a and (b is None or b != b)) or (b is not None and a == b)
+            if not same:
+                problems.append(f"row {{key}}'s {{name}} {{a!r}}, on_evaluation got {{b!r}}")
+        if info["status"] != row["status"]:
+            problems.append(f"row {{key}}'s status {{row['status']}}, on_evaluation got {{info['status']}}")
+    if len({{info["evaluations"] for info in infos}}) > 1:
+        problems.append(f"row {{key}} passed with evaluations {{[info['evaluations'] for info in infos]}}")
+keys = {{str((int(r["trial"]), float(r["budget"])) if segments else (int(r["generation"]), int(r["individual"])))
+        for r in frame.to_dict("records")}}
+extra = sorted(set(seen) - keys)
+if extra:
+    problems.append(f"on_evaluation got {{len(extra)}} evaluations that are no row: {{extra[:3]}}")
+print(json.dumps({{"problems": problems[:5], "twice": twice}}))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    if out.returncode:
+        return [f"callback check failed: {out.stderr.strip()[-300:]}"], 0
+    result = json.loads(out.stdout)
+    return result["problems"], result["twice"]
 
 
 def summary(path: Path) -> dict:
@@ -280,6 +386,7 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(args.seed)
     kills, chains, mismatches, crashes, examples, temporaries = {}, {}, {}, {}, [], {}
     leftovers: dict[str, int] = {}
+    passed_twice: dict[str, int] = {}  # callback modes: rows on_evaluation was given more than once
     for mode in modes:
         text = MODES[mode]
         folder = work / mode
@@ -298,8 +405,10 @@ def main(argv: list[str] | None = None) -> int:
         config = folder / f"{mode}.toml"
         config.write_text(text)
         whole = folder / "whole.h5"
+        callback = mode in CALLBACK_MODES
+        Path(str(whole) + ".log").unlink(missing_ok=True)
         start = time.monotonic()
-        out = l2l("run", str(config), "--out", str(whole), "--no-progress", env=env)
+        out = l2l("run", str(config), "--out", str(whole), "--no-progress", env=env, callback=callback)
         length = time.monotonic() - start
         if said_twice(out.stderr):
             print(f"{mode}: the uninterrupted run: {said_twice(out.stderr)}")
@@ -309,14 +418,23 @@ def main(argv: list[str] | None = None) -> int:
             crashes[mode] = crashes.get(mode, 0) + 1
             continue
         expected = summary(whole)
+        if callback:
+            problems, _ = callback_check(whole, Path(str(whole) + ".log"), env)
+            if problems:
+                print(f"{mode}: the uninterrupted run's on_evaluation: {' | '.join(problems)}")
+                crashes[mode] = crashes.get(mode, 0) + 1
         kills[mode] = chains[mode] = mismatches[mode] = 0
         chain = 0
         while kills[mode] < args.kills:
             chain += 1
             chains[mode] += 1
             path = folder / f"killed{chain}.h5"
-            path.unlink(missing_ok=True)
-            shutil.rmtree(folder / f"killed{chain}.h5.checkpoints", ignore_errors=True)
+            for name in (path.name, path.name + ".log", f"killed{chain}.recovered.h5"):
+                (folder / name).unlink(missing_ok=True)
+            for name in (f"killed{chain}.h5.checkpoints", f"killed{chain}.recovered.h5.checkpoints"):
+                shutil.rmtree(folder / name, ignore_errors=True) if not (folder / name).is_symlink() \
+                    else (folder / name).unlink()
+            final = path  # the file the chain ends in (recovered: NAME.recovered.h5 once written back)
             moments, warned_twice = [], False
             for k in range(rng.choice((1, 1, 2, 3))):
                 where = rng.random()
@@ -326,9 +444,39 @@ def main(argv: list[str] | None = None) -> int:
                     delay = rng.uniform(0.95, 1.0) * length
                 else:
                     delay = rng.uniform(0.0, 1.0) * length
-                command = (["run", str(config), "--out", str(path), "--no-progress"] if k == 0 or not path.exists()
-                           else ["resume", str(path), "--no-progress"])
-                process = popen(command, env)
+                command = (["run", str(config), "--out", str(path), "--no-progress"] if k == 0 or not final.exists()
+                           else ["resume", str(final), "--no-progress"])
+                process = popen(command, env, callback)
+                if mode == "recovered" and k == 0:  # its file replaced under it, then stopped by Ctrl-C
+                    time.sleep(delay)
+                    replaced = process.poll() is None and path.exists()
+                    if replaced:
+                        path.unlink()
+                        path.write_text("another program's file\n")
+                        time.sleep(rng.uniform(0.0, 0.2) * length)
+                        if process.poll() is None:
+                            os.killpg(process.pid, signal.SIGINT)
+                    try:
+                        process.wait(timeout=max(120.0, 5 * length))
+                    except subprocess.TimeoutExpired:
+                        os.killpg(process.pid, signal.SIGKILL)
+                        process.wait()
+                    err = process.stderr.read()
+                    process.stderr.close()
+                    recovered = folder / f"killed{chain}.recovered.h5"
+                    moments.append(f"run, its file replaced at {delay:.3f}s" if replaced else "run ended first")
+                    if replaced and not recovered.exists() and "just after this run created it" in err:
+                        moments[-1] += " (as it created it: refused, nothing computed; the other file removed)"
+                        path.unlink()  # the user's way on: run again (the file put there is theirs)
+                    elif replaced and (not recovered.exists() or "written back" not in err
+                                       or process.returncode not in (0, 2, 130)):
+                        moments[-1] += (f": not written back as {recovered.name} (status {process.returncode}: "
+                                        f"{err.strip()[-300:]})")
+                        print(f"{mode} chain {chain}: {moments[-1]}", flush=True)
+                        crashes[mode] = crashes.get(mode, 0) + 1
+                    if recovered.exists():
+                        final = recovered
+                    continue
                 time.sleep(delay)
                 alive = process.poll() is None
                 if alive:
@@ -346,19 +494,23 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"{mode} chain {chain}: {moments[-1]}", flush=True)
                     crashes[mode] = crashes.get(mode, 0) + 1
             said = []
-            if path.exists():
-                out = l2l("resume", str(path), "--no-progress", env=env)
+            if final.exists():
+                out = l2l("resume", str(final), "--no-progress", env=env, callback=callback)
                 if out.returncode:
                     said.append(f"resume exited {out.returncode}: {(out.stderr or out.stdout).strip()[-400:]}")
             else:
-                out = l2l("run", str(config), "--out", str(path), "--no-progress", env=env)
+                out = l2l("run", str(config), "--out", str(path), "--no-progress", env=env, callback=callback)
                 if out.returncode:
                     said.append(f"run exited {out.returncode}: {out.stderr.strip()[-400:]}")
             if said_twice(out.stderr) or warned_twice:
                 said.append(said_twice(out.stderr) or "a killed process said the pbt shape warning twice")
             if not said:
-                got = summary(path)
+                got = summary(final)
                 said = differences(expected, got)
+                if callback:
+                    problems, twice = callback_check(final, Path(str(path) + ".log"), env)
+                    said += problems
+                    passed_twice[mode] = passed_twice.get(mode, 0) + twice
                 temporaries[mode] = temporaries.get(mode, 0) + got.get("temporaries", 0)
             left = sorted(entry.name for entry in scratch.iterdir())  # (l2l-*making-* among them: new_folder's)
             if left:
@@ -379,7 +531,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.keep and not args.work:
         shutil.rmtree(work, ignore_errors=True)
     print(json.dumps({"kills": kills, "chains": chains, "mismatches": mismatches, "crashes": crashes,
-                      "temporaries_left": temporaries, "temp_folder_leftovers": leftovers, "examples": examples}))
+                      "temporaries_left": temporaries, "temp_folder_leftovers": leftovers, "passed_twice": passed_twice,
+                      "examples": examples}))
     return 1 if any(mismatches.values()) or crashes or leftovers else 0
 
 
