@@ -190,7 +190,7 @@ class Commits:
         ``info`` holds what its row in ``l2l.load`` will (generation, individual, seed, status, params,
         objectives (NaN for a failed one), metrics, error, duration, attempts), the run's evaluations so far
         and, where the run has a fidelity, the trial, budget and from_budget of the segment and the compute spent
-        so far. The dicts are the callback's own: changing them changes nothing in the run."""
+        so far (trial, budget and from_budget None in a run without one, as docs/python_api.md says). The dicts are the callback's own: changing them changes nothing in the run."""
         ok = outcome.status == OK
         info = {"generation": outcome.generation, "individual": outcome.individual, "seed": outcome.seed,
                 "status": outcome.status,
@@ -202,6 +202,8 @@ class Commits:
         if self.budgets:
             info.update(trial=trial, budget=outcome.budget, from_budget=outcome.from_budget,
                         compute=float(self.loop["compute"]))
+        else:  # the keys a logger of any run reads (docs/python_api.md): info["trial"] was a KeyError here
+            info.update(trial=None, budget=None, from_budget=None)
         self.on_evaluation(info)
 
     def stopped(self, reason: str | None = None, interrupted: bool = False, extra: dict | None = None) -> None:

@@ -120,7 +120,7 @@ def test_on_evaluation_of_a_generational_run_sees_failures_and_a_resume_sees_onl
     failed = [info for info in seen if info["status"] != "ok"]
     assert failed and all(math.isnan(info["objectives"]["value"]) and "negative x" in info["error"]
                           for info in failed)
-    assert "trial" not in seen[0] and "compute" not in seen[0]  # (a run without a fidelity)
+    assert seen[0]["trial"] is None and "compute" not in seen[0]  # (a run without a fidelity; fuzz35: was left out)
     more: list[dict] = []
     l2l.resume(path, generations=3, simulator=failing_half, on_evaluation=more.append)
     assert [info["generation"] for info in more] == [2] * 4
