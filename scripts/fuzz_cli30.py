@@ -81,6 +81,8 @@ runs of 19 magnitudes). ``--seed 3406``, same cases, after (about 25 minutes at 
 and the walltime case, flagged before its expectation was corrected; no other. ``--seed 3401 --sample 120`` over
 all 1,362 after (about 11 minutes at load 17-20): 0 defects (ok 29, refused 91); ``--seed 3402 --sample 120``
 (about 6 minutes): 0 defects (ok 24, refused 96).
+Session 35 (helper-298, fuzz35): ``--seed 3500 --sample 30 --jobs 1`` and ``--seed 3504 --sample 30 --jobs 1`` at load
+~35 (about 12 minutes each): 0 defects (ok 4, refused 26; ok 5, refused 25).
 """
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ behind as it refuses, or refuses in several lines, with a raw control character 
 command line's words (--option). Calls that succeed are listed as ok (a bad value some function takes as it is).
 Usage (NAME-FILTER: only the functions whose name holds one of the words, e.g. ``args plot,export``)::
 
-    PYTHONPATH=. python scripts/fuzz_python_api.py [paths|args|new33|new34|all] [NAME-FILTER[,NAME-FILTER...]]
+    PYTHONPATH=. python scripts/fuzz_python_api.py [paths|args|new33|new34|new35|all] [NAME-FILTER[,NAME-FILTER...]]
 
 Exit status 1 if any call is a defect. Run it with backend serial configs only: no worker process starts.
 Session 28 (helper-186): 2,437 calls in about 18 minutes on two cores shared with other work. After its fixes it
@@ -35,6 +35,13 @@ TypeError: "'int' object is not iterable", "'>=' not supported between ..."; 2 V
 fuzzer counts as taken (curves='no', members=[999] an empty frame, run.inherit = 3.5 of whole epochs rounded);
 after 762d379: ``new34`` 248 calls (ok 39, ArgumentError 82, ConfigError 125, TrajectoryError 2), 0 defects,
 about 7 minutes at load 13-22; ``new33`` again (279 calls, about 8 minutes at load 17-20): 0 defects.
+Session 35 (helper-298): ``new35`` calls l2l.run(on_evaluation=) with BAD | EXTRA values and with callbacks that
+return values, clear info, sleep, print or read the keys docs/python_api.md names; and None and numbers at extremes
+(EXTREME: 1e308, 5e-324, -0.0, nan, +-inf, +-10**30, booleans, numeric strings) in a mapping's [run] keys, asha's,
+median-stopping's and model-based's [policy] options and the ga's [optimizer] options, as far as l2l.run builds the
+components. On session 34's driver_files.py ``new35 on_evaluation`` (38 calls): 1 defect, info of a run without a
+fidelity lacking trial, budget and from_budget (a logger's info['trial'] a KeyError; fixed in d1d341b); after: ``new35`` 1,340 calls (ok 196, ArgumentError 30,
+ConfigError 1,114), 0 defects, about 5 minutes at load ~35; ``new34 lineage,inherit`` 155 and ``new33`` 279 calls: 0.
 """
 import hashlib, os, re, shutil, signal, sys, tempfile, traceback, warnings
 from pathlib import Path
@@ -306,6 +313,53 @@ if which in ("all", "args", "new34"):
         if not chosen(name):
             continue
         for vname, v in (BAD | EXTRA).items():
+            case(f"{name}{vname}", make(v))
+
+# session 35 (helper-298, fuzz35): session 34's surfaces. on_evaluation= of wrong types (BAD | EXTRA) and callbacks
+# that return values, mutate info, sleep, or read the keys docs/python_api.md names (info["trial"], info["budget"]:
+# a KeyError in a run without a fidelity until fuzz35); None and numbers at extremes (EXTREME) in every numeric key
+# of a mapping's [run], [policy] (asha, model-based, median-stopping) and [optimizer] tables, checked as far as
+# l2l.run builds the components (a config taken is ok: a huge run.generations would only run long)
+EXTREME = {"None": None, "1e308": 1e308, "5e-324": 5e-324, "-0.0": -0.0, "-5e-324": -5e-324, "nan": float("nan"),
+           "inf": float("inf"), "-inf": float("-inf"), "huge": 10**30, "-huge": -10**30, "True": True,
+           "False": False, "'1'": "1", "'1e3'": "1e3", "'nan'": "nan", "np.float64(nan)": np.float64("nan")}
+def _reads_documented_keys(info):
+    assert set(info) >= {"generation", "individual", "seed", "status", "params", "objectives", "metrics", "error",
+                         "duration", "attempts", "evaluations", "trial", "budget", "from_budget"}, sorted(info)
+CALLBACKS = {"returns-42": lambda info: 42, "clears-info": lambda info: info.clear(),
+             "sleeps-0.3s": lambda info: __import__("time").sleep(0.3), "reads-documented-keys": _reads_documented_keys,
+             "class-dict": dict, "bound-method-append": [].append, "print": print}
+def _build(mapping):
+    from l2l.components import build
+    build(l2l.from_mapping(mapping), None).executor.close()
+def _table(table, key, value, policy=None):
+    mapping = {"space": {"x": {"low": -1.0, "high": 1.0}}, "simulator": {"name": "sphere", "multi_fidelity": True},
+               "optimizer": {"name": "random"}, "run": {"compute": 50, "seed": 1}, "backend": {"name": "serial"},
+               "policy": {"name": policy or "asha"}}
+    if table == "optimizer-ga":
+        mapping["optimizer"], table = {"name": "ga"}, "optimizer"
+        mapping["run"], mapping["policy"] = {"generations": 2, "seed": 1}, None
+        del mapping["policy"]
+    mapping[table][key] = value
+    return lambda f: _build(mapping)
+ARGS35 = {"run(on_evaluation=)": lambda v: (lambda f: l2l.run(cfg(), "out.h5", simulator=bowl, on_evaluation=v))}
+for _key in ("generations", "evaluations", "compute", "max_time", "timeout", "retries", "penalty",
+             "stop_after_failures", "target", "inherit", "mode", "reevaluate"):
+    ARGS35[f"mapping run.{_key}="] = (lambda k: lambda v: _table("run", k, v))(_key)
+for _policy, _keys in {"asha": ("eta", "min_budget", "max_budget", "max_candidates"),
+                       "median-stopping": ("grace", "min_budget", "max_budget"),
+                       "model-based": ("eta", "brackets", "random_fraction", "top_fraction", "agreement_confidence",
+                                       "endgame_results")}.items():
+    for _key in _keys:
+        ARGS35[f"mapping policy({_policy}).{_key}="] = (lambda p, k: lambda v: _table("policy", k, v, p))(_policy, _key)
+for _key in ("population_size", "crossover_probability", "mutation_sigma", "blend_alpha", "tournament_size",
+             "elite_size"):
+    ARGS35[f"mapping optimizer(ga).{_key}="] = (lambda k: lambda v: _table("optimizer-ga", k, v))(_key)
+if which in ("all", "args", "new35"):
+    for name, make in ARGS35.items():
+        if not chosen(name):
+            continue
+        for vname, v in (BAD | EXTRA | (CALLBACKS if "on_evaluation" in name else EXTREME)).items():
             case(f"{name}{vname}", make(v))
 
 defects = [line for line in results if re.search(r" (DEFECT|HANG) |LEFT |CLI-WORDS|MULTILINE|UNPRINTABLE", line)]

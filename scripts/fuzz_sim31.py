@@ -82,6 +82,10 @@ as documented), ok 4, failed-named 1, LEFT-PROCESS 1 (fork-child), EXIT-3 1 (os-
 none-at-top). Seed 3408 ``--inherit --fidelity yes --backend serial --max-runs 15`` (about 3 minutes):
 all-failed-named 10, ok 2, refused-1line 2, EXIT-3 1 (os-exit, serial). Seed 3409 ``--inherit --fidelity yes
 --backend local --max-runs 12`` (about 6 minutes): all-failed-named 7, refused-1line 5. No defect of the product.
+Session 35 (helper-298, fuzz35), load ~35: seed 3501 ``--max-runs 8``: refused-1line 2, all-failed-named 5, ok 1;
+seed 3505 ``--backend serial --inherit --max-runs 6``: the documented HANG of cmd-many-files, and ret-bigint LOST-ROWS
+/ raise-generatorexit SLOW-CHECK (l2l.load / l2l validate over 120 s under the load); the two again with
+``--only ret-bigint,raise-generatorexit`` (4 runs): ok 2, all-failed-named 2, validate in 5 s. No defect of the product.
 """
 from __future__ import annotations
 
