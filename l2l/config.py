@@ -475,8 +475,10 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".", *,
         raise ConfigError(f"[run] must be a table, got {run!r}")
     unknown = [k for k in run if k not in RUN_KEYS]
     if unknown:
-        raise ConfigError(f"unknown key run.{unknown[0]!r}; allowed: {', '.join(RUN_KEYS)}"
-                          f"{foreign.run_key_hint(str(unknown[0]))}")  # Optuna's n_trials, n_jobs, direction
+        from l2l.registry import _did_you_mean as did_you_mean
+        hint = foreign.run_key_hint(str(unknown[0]))  # Optuna's n_trials, n_jobs, direction
+        meant = "" if hint else did_you_mean(str(unknown[0]), list(RUN_KEYS))  # generation for generations
+        raise ConfigError(f"unknown key run.{unknown[0]!r}{meant}; allowed: {', '.join(RUN_KEYS)}{hint}")
     # None (a mapping's, l2l.run({"run": {"timeout": args.timeout}})) is the key left out, for every key but seed:
     # its default, as l2l.resume(FILE, timeout=None) keeps the run's; TOML has no None. seed=None draws a seed at
     # random in numpy, Optuna and scikit-learn: read as 0, repeats meant to differ were the same run
