@@ -40,7 +40,10 @@ def schedules(segments: pd.DataFrame, params: list[str], members: list[int] | No
     if members is None:
         top = float(np.nanmax(segments["budget"])) if len(segments) else np.nan
         members = sorted({int(t) for t in segments.loc[np.isclose(segments["budget"], top), "trial"]})
+    members = list(dict.fromkeys(members))  # a member asked for twice is one member (its rows were given twice)
     key = "(member)" if "member" in segments.columns else "member"  # was: ValueError, 'member' already exists
+    objectives = [o["name"] for o in segments.attrs.get("objectives", []) if o["name"] in segments.columns]
+    keep = [key, "trial", "from_budget", "budget", "parent", "seed", *params, *objectives, "status"]
     pieces = []
     for member in members:
         chain = _chain(by_trial, member)
@@ -48,11 +51,10 @@ def schedules(segments: pd.DataFrame, params: list[str], members: list[int] | No
             piece = rows.copy()
             piece.insert(0, key, member)
             pieces.append(piece)
-    if not pieces:
-        return pd.DataFrame(columns=[key, "trial", "from_budget", "budget", *params])
+    if not pieces:  # no member (members=[], or no trial at the top yet): the same columns, none of the rows
+        columns = [c for c in keep if c == key or c in segments.columns]
+        return segments.iloc[:0].assign(**{key: pd.Series(dtype="int64")})[columns].reset_index(drop=True)
     out = pd.concat(pieces, ignore_index=True)
-    objectives = [o["name"] for o in segments.attrs.get("objectives", []) if o["name"] in out.columns]
-    keep = [key, "trial", "from_budget", "budget", "parent", "seed", *params, *objectives, "status"]
     out = out.sort_values([key, "budget"], kind="stable")
     return out[[c for c in keep if c in out.columns]].reset_index(drop=True)
 
