@@ -61,9 +61,10 @@ def test_an_event_budget_without_a_penalty_is_refused_in_one_line(tmp_path, caps
 
 
 def test_the_python_api_refuses_an_event_budget_with_no_penalty_in_the_evaluation():
+    # refuse_ignored (l2l.components.build calls it for a new run only: a stored run resumes as it ran, egru35)
     simulator = SIMULATORS.create("egru", {**SMALL_EGRU, "event_budget": 1})
     with pytest.raises(ConfigError, match=r"'event_budget' = 1 .*activity_penalty is 0"):
-        simulator.run({}, 0)
+        simulator.refuse_ignored()
     # explored at 0 (a search's lower bound): the budget is moot and the run the one without it
     budget = simulator.run({"activity_penalty": 0.0}, 0)
     plain = SIMULATORS.create("egru", SMALL_EGRU).run({}, 0)
@@ -74,10 +75,10 @@ def test_a_gru_refuses_the_activity_penalty_it_would_ignore(tmp_path, capsys):
     # before: accepted, and the GRU (no events) trained without the penalty
     for options in ({"activity_penalty": 2.0}, {"event_budget": 1, "activity_penalty": 2.0}):
         with pytest.raises(ConfigError, match=r"regularizes events, and model 'gru' has none"):
-            SIMULATORS.create("egru", {"model": "gru", **options})
+            SIMULATORS.create("egru", {"model": "gru", **options}).refuse_ignored()  # a new run's (egru35)
     code, err = _dry_run(tmp_path, capsys, "activity_penalty", 'model = "gru"')
     assert code == 2 and err.count("\n") == 1 and "explores 'activity_penalty'" in err, err
-    assert _dry_run(tmp_path, capsys, "theta_init", 'model = "gru"')[0] == 0  # the dense baseline as before
+    assert _dry_run(tmp_path, capsys, "learning_rate", 'model = "gru"')[0] == 0  # the dense baseline
 
 
 @pytest.mark.parametrize("options, steps", [({"length": 4}, 4), ({"task": "copy", "delay": 3}, 5),
@@ -88,8 +89,8 @@ def test_an_event_budget_no_unit_can_exceed_is_refused(options, steps):
         pytest.importorskip("sklearn")
     with pytest.raises(ConfigError, match=rf"'event_budget' = {steps} is not below the {steps} steps .*"
                                           rf"set event_budget < {steps}"):
-        SIMULATORS.create("egru", {**options, "activity_penalty": 1.0, "event_budget": steps})
-    SIMULATORS.create("egru", {**options, "activity_penalty": 1.0, "event_budget": steps - 1})
+        SIMULATORS.create("egru", {**options, "activity_penalty": 1.0, "event_budget": steps}).refuse_ignored()
+    SIMULATORS.create("egru", {**options, "activity_penalty": 1.0, "event_budget": steps - 1}).refuse_ignored()
 
 
 TRAIN = '''

@@ -55,6 +55,11 @@ TASK_OPTIONS = {"length": "spiral", "noise": "spiral", "symbols": "copy", "copy_
                 "held_out": "digits"}
 #: Parameters an outer loop may explore; a missing one takes the option's value.
 EXPLORABLE = ("theta_init", "learning_rate", "density", "gamma", "epsilon", "activity_penalty")
+#: The EGRU's options a GRU (``model = 'gru'``: no thresholds, no events) ignores, and what each does.
+GRU_IGNORES = {"theta_init": "sets the initial thresholds", "theta_min": "clips the thresholds",
+               "gamma": "is the height of the events' pseudo-derivative",
+               "epsilon": "is the half-width of the events' pseudo-derivative",
+               "activity_penalty": "regularizes events", "event_budget": "regularizes events"}
 
 
 @dataclass(frozen=True)
@@ -117,36 +122,35 @@ class EGRUSimulator(Simulator):
         self._check_range("noise", self.noise, 0.0, None, ">= 0")
         self._check_range("theta_min", self.theta_min, 0.0, None, ">= 0")
         self._check_params({k: getattr(self, k) for k in EXPLORABLE}, "option")
+
+    def refuse_ignored(self, space=None) -> None:
+        """Refuse, in one line, an option (or explored parameter) the run would ignore: a task's option given for
+        another task, an EGRU-only option (thresholds, pseudo-derivative, events: ``GRU_IGNORES``) set to another
+        value than its default or explored for ``model = 'gru'``, an ``event_budget`` no unit can exceed, an
+        ``event_budget`` with no penalty to spare (the penalty neither set nor explored). A new run's only
+        (l2l.components.build; ``space`` None: nothing explored): a run stored before a refusal resumes and is
+        re-evaluated as it ran (session 34's task refusals sat in the constructor, and such a run's
+        ``l2l resume`` ended with exit status 2)."""
+        explored = set(space.names) if space is not None else set()
         defaults = {f.name: f.default for f in dataclasses.fields(self)}
         for key, task in TASK_OPTIONS.items():  # a task's option given for another task would be ignored
             if self.task != task and getattr(self, key) != defaults[key]:
                 raise ConfigError(f"simulator 'egru': option {key!r} = {getattr(self, key)!r} is for task {task!r}, "
                                   f"and task is {self.task!r}: remove {key}, or set task = {task!r}")
+        if self.model == "gru":  # no thresholds, no pseudo-derivative, no events: rtrl.py drops them for a GRU
+            for key, what in GRU_IGNORES.items():
+                if key in explored:
+                    raise ConfigError(f"simulator 'egru': the space explores {key!r}, which {what}, and model "
+                                      f"'gru' has none: remove it from [space], or set model = 'egru'")
+                if getattr(self, key) != defaults[key]:
+                    raise ConfigError(f"simulator 'egru': option {key!r} = {getattr(self, key)!r} {what}, and "
+                                      f"model 'gru' has none: remove {key}, or set model = 'egru'")
         steps = self.make_task().duration
         if self.event_budget >= steps:  # a unit fires at most once a step: the penalty would never apply
             raise ConfigError(f"simulator 'egru': option 'event_budget' = {self.event_budget!r} is not below the "
                               f"{steps} steps of a {self.task!r} sequence, so no unit could exceed it and the "
                               f"activity penalty would never apply: set event_budget < {steps}")
-        if self.model == "gru":  # the penalty counts events, and a GRU has none: rtrl.py drops it for a GRU
-            for key in ("activity_penalty", "event_budget"):
-                if getattr(self, key):
-                    raise ConfigError(f"simulator 'egru': option {key!r} = {getattr(self, key)!r} regularizes "
-                                      f"events, and model 'gru' has none: remove {key}, or set model = 'egru'")
-
-    def check_space(self, space) -> None:
-        """Besides the unknown names: an event budget with no penalty to spare (the penalty neither set nor
-        explored), and a penalty explored for a GRU, are refused (each would be ignored)."""
-        super().check_space(space)
-        explored = "activity_penalty" in space.names
-        if explored and self.model == "gru":
-            raise ConfigError("simulator 'egru': the space explores 'activity_penalty', which regularizes events, "
-                              "and model 'gru' has none: remove it from [space], or set model = 'egru'")
-        self._check_budget(explored)
-
-    def _check_budget(self, explored: bool) -> None:
-        """``event_budget`` is the number of events per unit and sequence the activity penalty spares: with
-        the penalty 0 and not explored it would be ignored (it was, silently, until 6 December 2026)."""
-        if self.event_budget and not explored and self.activity_penalty == 0:
+        if self.event_budget and "activity_penalty" not in explored and self.activity_penalty == 0:
             raise ConfigError(f"simulator 'egru': option 'event_budget' = {self.event_budget!r} counts the events "
                               f"the activity penalty spares, and activity_penalty is 0: set activity_penalty > 0 "
                               f"(or explore it), or remove event_budget")
@@ -176,7 +180,6 @@ class EGRUSimulator(Simulator):
     def resolve(self, params: dict[str, Any]) -> dict[str, float]:
         """Explorable values: from ``params`` where given, else from the options."""
         values = {key: float(value) for key, value in self.explored(params).items()}
-        self._check_budget("activity_penalty" in params)
         self._check_params(values, "parameter")
         return values
 
