@@ -434,8 +434,8 @@ def run(config: RunConfig | Mapping[str, Any], out: str | os.PathLike | None = N
     try:
         with WriterLock(path) as lock:
             check_out(path, config)  # a second run to the same file may have created it before we locked
-            _create(components, path)
-            with trajectory_writer.TrajectoryWriter(path, lock=lock) as writer:
+            created = _create(components, path)
+            with trajectory_writer.TrajectoryWriter(path, lock=lock, created=created) as writer:
                 writer.event("started", with_session({"backend": session_backend(config.backend.to_json(),
                                                                                  components.executor),
                                                       "pid": os.getpid(), **_session_file(path, config)},
@@ -521,7 +521,7 @@ def _fresh_state(components: Components) -> dict[str, Any]:
     return initial_state(components)
 
 
-def _create(components: Components, path: Path) -> None:
+def _create(components: Components, path: Path) -> int:
     config = components.config
     stored = config.to_json()
     stored["objectives"] = [o.to_json() for o in components.problem.objectives]
@@ -539,8 +539,8 @@ def _create(components: Components, path: Path) -> None:
         run_info["fidelity"] = {**fidelity.to_json(), "rungs": list(components.budgets or [fidelity.maximum]),
                                 "compute": components.compute or None}
     try:
-        trajectory_writer.create(path, run=run_info, space=config.space,
-                                 objectives=components.problem.objectives)
+        return trajectory_writer.create(path, run=run_info, space=config.space,
+                                        objectives=components.problem.objectives, keep=True)
     except OSError as exc:
         raise TrajectoryError(f"cannot create {path}: {exc.strerror or exc}") from None
 

@@ -116,8 +116,11 @@ def _param_dtype(parameter) -> np.dtype:
 
 
 def create(path: str | os.PathLike, *, run: Mapping[str, Any], space: Space,
-           objectives: Sequence[Objective], metrics: Iterable[str] = ()) -> None:
-    """Create a new, empty trajectory at ``path`` atomically; refuse to overwrite."""
+           objectives: Sequence[Objective], metrics: Iterable[str] = (), keep: bool = False) -> int | None:
+    """Create a new, empty trajectory at ``path`` atomically; refuse to overwrite. ``keep``: return a read-only
+    descriptor of the created file, which the caller closes (``TrajectoryWriter``'s ``created``): by it the writer
+    tells that file from one put in its place before it opened it (held open, its inode is not reused for that
+    one)."""
     path = Path(path)
     if path.exists():
         raise TrajectoryError(f"{path} already exists; choose another {option('out')}, or resume it with "
@@ -171,9 +174,18 @@ def create(path: str | os.PathLike, *, run: Mapping[str, Any], space: Space,
             _column(blobs, STATISTICS_BLOB, np.dtype("u1"), chunk=4096)
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
+        created = os.open(tmp, os.O_RDONLY) if keep else None
         if path.exists():
+            if created is not None:
+                os.close(created)
             raise TrajectoryError(f"{path} appeared while it was being created; not overwriting it")
-        os.replace(tmp, path)
+        try:
+            os.replace(tmp, path)
+        except BaseException:
+            if created is not None:
+                os.close(created)
+            raise
+        return created
     finally:
         if tmp.exists():
             tmp.unlink()

@@ -45,6 +45,7 @@ from l2l.results_schema.layout import (CHECKPOINT_BLOB, CHECKSUM_COLUMN, EVENT_D
 from l2l.results_schema.lock import WriterLock
 from l2l.results_schema.statistics import RunningStatistics, check_record
 from l2l.space import Categorical, Float, Int, Space
+from l2l.words import option
 
 
 _BLOB_FIELDS = {"error": "error", "trace": "traces", "output": "outputs"}
@@ -205,7 +206,11 @@ class TrajectoryWriter:
     the same file is refused with :class:`TrajectoryError`.
     """
 
-    def __init__(self, path: str | os.PathLike, lock: WriterLock | None = None, keep_rows: int | None = None):
+    def __init__(self, path: str | os.PathLike, lock: WriterLock | None = None, keep_rows: int | None = None,
+                 created: int | None = None):
+        """``created``: a descriptor of the file a new run just created (``files.create``'s), which the writer
+        closes; a file put in its place before this writer opened it (another run's trajectory too) is refused,
+        never written."""
         self.path = Path(path)
         self._file = None
         #: The chain of states this writer extends (a resumed run's first commit starts a new one).
@@ -213,13 +218,39 @@ class TrajectoryWriter:
         self._own_lock = lock is None
         self._lock = (lock or WriterLock(self.path)).acquire()
         try:
+            self._check_created(created)
             if needs_repair(self.path) or (keep_rows is not None and _rows_of(self.path) > keep_rows):
                 repair(self.path, keep_rows=keep_rows)
             self._open()
+            self._check_created(created)
         except BaseException:
             if self._own_lock:
                 self._lock.release()
             raise
+        finally:
+            if created is not None:
+                os.close(created)
+
+    def _check_created(self, created: int | None) -> None:
+        """Refuse a file other than the one the run created (``created``), put at its name since (session 35: a
+        run whose file was replaced between its creation and its writer's open appended its rows to the other
+        run's trajectory put there, which then held both runs' rows; a file not HDF5 said only 'not an HDF5
+        file')."""
+        if created is None:
+            return
+        try:
+            there = (os.fstat(self._file.id.get_vfd_handle()) if self._file is not None else os.stat(self.path))
+        except OSError:
+            there = None
+        mine = os.fstat(created)
+        if there is None or (there.st_dev, there.st_ino) != (mine.st_dev, mine.st_ino):
+            if self._file is not None:
+                self._file.close()
+                self._file = None
+            how = "removed" if there is None else "replaced by another file"
+            raise TrajectoryError(f"{self.path} was {how} just after this run created it, before anything was "
+                                  f"written to it; nothing was computed and the file there is left as it is: run "
+                                  f"again with another {option('out')}")
 
     def _open(self) -> None:
         self._file = _open_swmr_writer(self.path)
