@@ -15,8 +15,10 @@ from typing import Any
 #: sixth digit (``0.123457`` and ``0.123449``, both ``0.1235`` to four), and match ``l2l show``'s table and the
 #: report, so that the bar's best is the figure ``l2l show`` prints.
 DIGITS = 6
-#: Values of a magnitude from :data:`LOW` up to :data:`HIGH` (not included) are written without an exponent.
-LOW, HIGH = 1e-4, 1e7
+#: Values of a magnitude from :data:`LOW` up to :data:`HIGH` (not included) are written without an exponent: up to
+#: 10**15, as whole ones are (123456789.4 is ``123456789``, where an exponent wrote ``1.23457e+08``: eight losses
+#: that differ in the units read alike).
+LOW, HIGH = 1e-4, 1e15
 #: Integer-valued floats below this are written whole (a float holds every integer up to 2**53, about 9e15).
 WHOLE = 1e15
 
@@ -27,9 +29,9 @@ def number(value: Any, digits: int = DIGITS, grouped: bool = False) -> str:
     - An integer, or a float with an integer value below 10**15, whole: ``1500000``, ``3703701``, ``27``
       (never ``1.5e+06``).
     - Any other finite value to ``digits`` significant digits, trailing zeros dropped: without an exponent from
-      0.0001 up to 10**7 (``0.123457``, ``0.0003``, ``123457``: digits before the point are never rounded away,
-      so 123456.7 to four digits is ``123457``, not ``1.235e+05``), with one outside (``1.23457e-06``,
-      ``1.23457e+08``).
+      0.0001 up to 10**15 (``0.123457``, ``0.0003``, ``123457``, ``123456789``: digits before the point are never
+      rounded away, so 123456.7 to four digits is ``123457``, not ``1.235e+05``), with one outside
+      (``1.23457e-06``, ``1.23457e+15``).
     - NaN, infinities and None as the messages have always said them: ``nan``, ``inf``, ``-inf``, ``none``;
       a bool as TOML spells it (``true``, ``false``).
 
@@ -124,24 +126,77 @@ def compute(value: float) -> str:
 #: Below this magnitude a table's six decimals (pandas' ``to_string``) leave a score fewer than four digits: scores
 #: of about 1e-6 all read ``0.000001``.
 SMALL = 1e-3
+#: From this magnitude on pandas writes a column of scores with an exponent and seven significant digits: the best
+#: losses 123456790 and 123456791 of two runs both read ``1.234568e+08``.
+LARGE = 1e6
 
 
 def table_formatters(frame: Any, scores: Any = (), computes: Any = ()) -> dict[str, Any]:
-    """``formatters`` for pandas' ``to_string`` of ``frame``: each column of ``scores`` holding a value below
-    0.001 (not 0) written by :func:`number` (``1.23539e-06``, where six decimals wrote every such score
-    ``0.000001``; a column of larger scores keeps pandas' six decimals, which tell 123538.72 from 123538.91),
-    each column of ``computes`` by :func:`compute` (``13580245``, not ``1.358024e+07``). Columns ``frame``
-    lacks are left out."""
+    """``formatters`` for pandas' ``to_string`` of ``frame``, so that two unequal scores of a column never read
+    alike:
+
+    - each column of ``scores`` holding a value below 0.001 (not 0) by :func:`number`, with as many significant
+      digits from six on as tell its unequal values apart (:func:`apart`: ``1.25025e-05`` and ``1.28568e-05``,
+      where six decimals wrote both ``0.000013``);
+    - else each holding a value of :data:`LARGE` or more with six decimals, as pandas writes smaller scores
+      (``123456790.200000``, where pandas wrote ``1.234568e+08``; from 10**15 on with an exponent and as many
+      digits as tell the column's values apart);
+    - a column of other scores keeps pandas' six decimals, which tell 123538.72 from 123538.91;
+    - each column of ``computes`` by :func:`compute` (``13580245``, not ``1.358024e+07``).
+
+    Columns ``frame`` lacks are left out."""
     formatters: dict[str, Any] = {}
     for column in scores:
         if column in frame.columns:
-            values = [abs(float(v)) for v in frame[column] if _finite(v)]
-            if any(0 < v < SMALL for v in values):
-                formatters[column] = number
+            values = [float(v) for v in frame[column] if _finite(v)]
+            if any(0 < abs(v) < SMALL for v in values):
+                formatters[column] = _digits_formatter(_apart_digits(values))
+            elif any(abs(v) >= LARGE for v in values):
+                formatters[column] = _six_decimals(_apart_digits([v for v in values if abs(v) >= WHOLE]))
     for column in computes:
         if column in frame.columns:
             formatters[column] = compute
     return formatters
+
+
+def _apart_digits(values: list[float]) -> int:
+    """The fewest significant digits from :data:`DIGITS` on with which :func:`number` writes unequal ``values``
+    apart (17 where none do)."""
+    distinct = sorted(set(values))
+    for digits in range(DIGITS, 18):
+        texts = [number(v, digits) for v in distinct]
+        if len(set(texts)) == len(texts):
+            return digits
+    return 17
+
+
+def _digits_formatter(digits: int):
+    def write(value: Any) -> str:
+        return number(value, digits)
+
+    return write
+
+
+def _six_decimals(digits: int):
+    def write(value: Any) -> str:
+        text = _pandas_text(value)
+        if text:
+            return text
+        value = float(value)
+        return f"{value:.6f}" if abs(value) < WHOLE else f"{value:.{max(digits, 7) - 1}e}"
+
+    return write
+
+
+def _pandas_text(value: Any) -> str:
+    """NaN and infinities as pandas writes them in a table ("" for a finite value)."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isnan(value):
+        return "NaN"
+    return "" if math.isfinite(value) else "inf" if value > 0 else "-inf"
 
 
 def _finite(value: Any) -> bool:

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from l2l.errors import ArgumentError, ConfigError, L2LError, TrajectoryError, path_argument, shown
-from l2l.numbers import number
+from l2l.numbers import number, table_formatters
 from l2l.results_schema.layout import REEVALUATION_SEED_KEY, STATUS_CODES
 from l2l.words import call, named
 
@@ -568,7 +568,9 @@ def ranking_text(table: pd.DataFrame, limit: int = 10) -> str:
     columns = [own["rank"], own["selection rank"], *where, own["selected"], together, own["std"], own["seeds"],
                own["failed"], *params[:SHOWN_PARAMETERS]]
     with pd.option_context("display.width", 160, "display.max_columns", 20):
-        body = shown[columns].to_string(index=False)
+        # 'selected' and std of about 1e-5 read 0.000013 at pandas' six decimals, 1e8 1.234568e+08: told apart
+        body = shown[columns].to_string(index=False, formatters=table_formatters(shown, [own["selected"],
+                                                                                         own["std"]]))
     return (f"re-evaluated on fresh seeds: {len(table)} candidate{'s' * (len(table) != 1)}, up to {seeds} "
             f"seed{'s' * (seeds != 1)} each, by mean {name} "
             f"({direction}); 'selected' is the value selection saw:\n{body}{more_parameters(params)}")

@@ -49,7 +49,7 @@ from typing import Any, ClassVar, Iterator, Sequence
 import numpy as np
 
 from l2l.errors import ArgumentError, ConfigError
-from l2l.numbers import number
+from l2l.numbers import exact, number
 from l2l.objectives import Objective
 from l2l.space import Space
 
@@ -208,7 +208,7 @@ class Optimizer:
             raise ConfigError(f"optimizer {self.name!r}: weight {number(weight)} of objective {objective.name!r} is "
                               f"negative; weights act on scores already made larger-is-better by each objective's "
                               f"direction ({objective.name!r}: {objective.direction}), so a negative one seeks its "
-                              f"worse value: give {number(-weight)}")
+                              f"worse value: give {exact(-weight)}")
 
 
 # -- random generator state ----------------------------------------------------

@@ -54,7 +54,7 @@ from typing import ClassVar
 import numpy as np
 
 from l2l.errors import ConfigError
-from l2l.numbers import number
+from l2l.numbers import at_least, at_most, number
 from l2l.parameters import Categorical
 from l2l.policies.base import DONE, WAIT, Action, Policy, State, TrialTable, budget_key, significant
 from l2l.policies.pb2 import pb2_point
@@ -154,12 +154,12 @@ class PBT(Policy):
             longest = math.floor(maximum * 2 / 3 * 1000 + 1e-6) / 1000
             longest = longest if longest > 0 and two(longest, maximum) else 0.0
         if longest:
-            ways.append(f"give an interval of at most {number(longest)}")
+            ways.append(f"give an interval of at most {at_most(longest)}")
         higher = math.ceil(interval * 1.5 * 1000 - 1e-6) / 1000
         if integer:
             higher = float(math.ceil(higher))
         if higher <= fidelity.maximum and two(interval, higher):
-            ways.append(f"raise max_budget to at least {number(higher)}")
+            ways.append(f"raise max_budget to at least {at_least(higher)}")
         fix = ", or ".join(ways) if ways else f"widen the simulator's {fidelity.name} range"
         given = "" if self.interval else f" (the default: a tenth of max_budget{', in whole units' * integer})"
         high_from = "" if self.max_budget else f" (the simulator's {fidelity.name} maximum)"

@@ -22,7 +22,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from l2l.errors import ConfigError
-from l2l.numbers import number
+from l2l.numbers import at_most, number
 from l2l.simulators.base import Fidelity
 
 FIDELITY_KEYS = ("name", "unit", "minimum", "maximum", "integer")
@@ -155,4 +155,4 @@ def check_min_budget(simulator: Any, longest: str) -> None:
     if low != default and low > high:
         raise ConfigError(f"simulator {simulator.name!r}: min_budget = {number(low)} is above {longest} = "
                           f"{number(high)}, the most a candidate trains (the fidelity's maximum): give a min_budget of "
-                          f"at most {number(high)}, or a larger {longest}")
+                          f"at most {at_most(high)}, or a larger {longest}")

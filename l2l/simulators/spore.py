@@ -48,7 +48,7 @@ from typing import Any, ClassVar, Mapping
 import numpy as np
 
 from l2l.errors import ConfigError
-from l2l.numbers import number
+from l2l.numbers import at_least, number
 from l2l.objectives import Objective
 from l2l.registry import option
 from l2l.simulators.base import Fidelity, SimulationResult, Simulator
@@ -257,7 +257,7 @@ def check_measurable(name: str, minimum: float, dt: float) -> None:
     if minimum < dt * (1 - 1e-9):
         raise ConfigError(f"simulator {name!r}: min_budget = {number(minimum)} is below dt = {number(dt)}, one time "
                           f"step, the least a candidate can learn and be scored on: give a min_budget of at least "
-                          f"{number(dt)}, or a smaller dt")
+                          f"{at_least(dt)}, or a smaller dt")
 
 
 def check_steps(name: str, budget: float, dt: float) -> None:

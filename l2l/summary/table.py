@@ -182,32 +182,13 @@ def best_table(trajectory: Trajectory, frame: pd.DataFrame, n: int) -> str:
                 + ("\n" + ties if ties else ""))
 
 
-#: From this magnitude on pandas writes a column of scores with an exponent and seven significant digits: the best
-#: losses 123456790.2 and 123456801.9 of two runs both read ``1.234568e+08``.
-LARGE = 1e6
-
-
 def score_formatters(frame: pd.DataFrame, scores) -> dict:
     """``formatters`` for ``frame.to_string`` of a table of scores: :func:`l2l.numbers.table_formatters` (a column
-    with scores below 0.001 by :func:`l2l.numbers.number`), and a column with a score of :data:`LARGE` or more
-    (none below 0.001) with six decimals, as pandas writes smaller scores (``123456790.200000``, not
-    ``1.234568e+08``; from 10**15 on with an exponent and seven digits, ``1.234568e+15``)."""
+    with scores below 0.001 by :func:`l2l.numbers.number`, one with a score of 10**6 or more with six decimals, so
+    that unequal scores never read alike), as ``l2l compare`` and ``l2l reevaluate``'s ranking write theirs."""
     from l2l.numbers import table_formatters
 
-    formatters = table_formatters(frame, scores)
-    for column in scores:
-        if column in frame.columns and column not in formatters:
-            values = np.abs(frame[column].to_numpy(dtype=float))
-            if (values[np.isfinite(values)] >= LARGE).any():
-                formatters[column] = _six_decimals
-    return formatters
-
-
-def _six_decimals(value) -> str:
-    value = float(value)
-    if not np.isfinite(value):
-        return "NaN" if np.isnan(value) else "inf" if value > 0 else "-inf"  # as pandas writes them
-    return f"{value:.6f}" if abs(value) < 1e15 else f"{value:.6e}"
+    return table_formatters(frame, scores)
 
 
 #: Rows of a Pareto front a text table shows at least (``l2l show --top N`` shows N where that is more).
