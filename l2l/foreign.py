@@ -121,6 +121,9 @@ _OPTIONS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "perturbationinterval": (("Ray Tune's perturbation_interval", "interval", ""),),
     "burninperiod": (("Ray Tune's burn_in_period", "burn_in", ""),),
     "perturbationfactors": (("Ray Tune's perturbation_factors", "factors", ""),),
+    "crossoverprob": (("DEHB's crossover_prob", "crossover_probability",
+                       " (the ga optimizer's chance that a pair is crossed over; l2l has no differential "
+                       "evolution)"),),
     "synch": (("Ray Tune's synch", "synchronous", " (true by default here, False in Ray Tune)"),),
     **dict.fromkeys(("numcpus", "cpu", "cpus"), (("Ray Tune's num_cpus per trial", "cpus_per_task", ""),)),
 }
@@ -152,6 +155,16 @@ _MIN_POINTS = ("BOHB's min_points_in_model has no twin: model-based fits its mod
                "6) results, random draws before")
 _BANDWIDTH = "BOHB's bandwidth_factor and min_bandwidth have no twin here (model-based's kernels are its own)"
 _OUTPUT = "DEHB's output_path and SMAC's output_directory are the run's file: run.out, or l2l.run(config, out)"
+#: DEHB's differential evolution: l2l has none (docs/coming_from_dehb_smac.md's DEHB row)
+_DEHB_DE = ("l2l has no differential evolution: model-based (DEHB's nearest) proposes candidates from its model of "
+            "the best results, random draws and local refinements, with no mutation_factor, crossover_prob or "
+            "strategy (the ga optimizer has crossover_probability and mutation_sigma of its own)")
+_DEHB_AGE = ("DEHB's max_age has no twin: l2l keeps no population of candidates to age; model-based's model holds "
+             "every result")
+_DEHB_BOUNDS = ("DEHB's boundary_fix_type has no twin: model-based proposes candidates inside the [space]'s low and "
+                "high")
+_DEHB_ASYNC = ("DEHB's async_strategy has no twin: model-based proposes from what has finished whenever a worker is "
+               "free")
 
 #: Options that belong to the run, not to a component: where they go instead.
 _ELSEWHERE: dict[str, str] = {
@@ -179,6 +192,9 @@ _ELSEWHERE: dict[str, str] = {
     "fevals": _DEHB_FEVALS, "totalcost": _DEHB_COST, "walltimelimit": _SMAC_WALL, "niterations": _BRACKETS,
     "deterministic": _DETERMINISTIC, "minpointsinmodel": _MIN_POINTS, "bandwidthfactor": _BANDWIDTH,
     "minbandwidth": _BANDWIDTH, "outputpath": _OUTPUT, "outputdirectory": _OUTPUT,
+    "mutationfactor": f"DEHB's mutation_factor: {_DEHB_DE}", "crossoverprob": f"DEHB's crossover_prob: {_DEHB_DE}",
+    "strategy": f"DEHB's strategy: {_DEHB_DE}", "maxage": _DEHB_AGE, "boundaryfixtype": _DEHB_BOUNDS,
+    "asyncstrategy": _DEHB_ASYNC,
     "nworkers": "DEHB's and SMAC's n_workers is [backend] workers",
     "initialdesign": "SMAC's initial_design: model-based draws at random until its model has results; "
                      "run.initial_points gives known points first under the other policies",
@@ -253,6 +269,8 @@ _RUN_KEYS: dict[str, str] = {
     "brackets": _BRACKETS, "deterministic": _DETERMINISTIC, "outputpath": _OUTPUT, "outputdirectory": _OUTPUT,
     "nworkers": "DEHB's and SMAC's n_workers is [backend] workers",
     "trialwalltimelimit": "SMAC's trial_walltime_limit is run.timeout (seconds a segment may run)",
+    "mutationfactor": f"DEHB's mutation_factor: {_DEHB_DE}", "crossoverprob": f"DEHB's crossover_prob: {_DEHB_DE}",
+    "strategy": f"DEHB's strategy: {_DEHB_DE}", "maxage": _DEHB_AGE,
     "crashcost": "SMAC's crash_cost is run.penalty (the value a failed evaluation is told as)",
     "eta": "eta is an option of the [policy] table: [policy] eta = 3",
     **dict.fromkeys(("minbudget", "minfidelity"), "the lowest budget is [policy] min_budget (default: [simulator] "
