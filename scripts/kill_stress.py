@@ -45,6 +45,12 @@ Session 34 (helper-280, 2 shared cores at load 17-29, the two seeds at once besi
 temp folder left; seed 3443, ``--kills 10``: lsm-pbt 10 kills in 19 chains, lsm-inherit 11 in 19; both again with
 ``checkpoints = "beside"`` (seed 3444, ``--kills 6``): 6 in 13 and 6 in 12; no mismatch (the checkpoint folders'
 files included), crash or leftover.
+Session 35 (helper-299, 2 shared cores at load 27-36, up to six at once, --kills 2, stopped at the deadline): seed 3541
+12 modes (ga .. inherit) 24 kills in 31 chains, 3542 5 modes 14 in 26, 3543 lsm-pbt and lsm-inherit 4 in 9; the new
+modes: pbt-few 2 in 9, hyperband-beside 3 in 4, callback-ga 2 in 5 (3545), inherit-number 2 in 14 (3546) and 2 in 2,
+callback 3 in 2 (3544): no mismatch (every row passed to on_evaluation), crash or temp folder left. recovered (3544,
+12 chains): a file replaced just as the run created it had the run append to it (fixed: refused); 2 chains ended
+without NAME.recovered.h5 (status 0 with nothing said, and status 2 'not an HDF5 file'): told the lead.
 """
 
 from __future__ import annotations
