@@ -592,6 +592,16 @@ class _DaskExecutor(FollowsWorkers, Executor):
         if getattr(self, "_starting", None) is None and getattr(self, "_client", None) is None:
             self._offered = simulator
             self._starting = Background(self._connect_installing)
+        self._watch_interrupts()  # from now: the cluster's start sets off Dask's weakref callbacks too
+
+    def _watch_interrupts(self) -> None:
+        """Keep a Ctrl-C that Python drops (see :func:`raise_dropped_interrupt`) from now until close(). Started
+        as the cluster starts, not only once the run has it: a Ctrl-C dropped meanwhile in a weakref callback (the
+        workers' start sets off many) printed "Exception ignored in: <function WeakValueDictionary...>
+        KeyboardInterrupt" and was lost: the run went on to its end."""
+        if not getattr(self, "_watching", False) and threading.current_thread() is threading.main_thread():
+            watch_dropped_interrupts(True)
+            self._watching = True
 
     def _refuse_unsendable(self, simulator: Simulator | None) -> None:
         """ConfigError, before the run's file exists, for a function passed to l2l.run that cannot be pickled for
@@ -624,8 +634,10 @@ class _DaskExecutor(FollowsWorkers, Executor):
 
     def start(self, simulator: Simulator, settings: Settings) -> None:
         starting = getattr(self, "_starting", None)
+        self._watch_interrupts()
         self._client = starting.result() if starting is not None else self._connect()
         self._starting = None  # only now: a Ctrl-C while the cluster starts leaves it to close(), which waits for it
+        raise_dropped_interrupt()  # a Ctrl-C dropped while the cluster started: the run stops before it sends any
         self._settings = settings
         self._tell_chunks_with_target()
         if getattr(self, "_installed", None) is not simulator:  # not prepared with this simulator
@@ -665,9 +677,6 @@ class _DaskExecutor(FollowsWorkers, Executor):
         # over as wait() runs the task again, split from its chunk or alone (see Outcome.submissions).
         self._reruns: dict[int, tuple[Task, int]] = {}
         self._follow_workers()
-        if not getattr(self, "_watching", False) and threading.current_thread() is threading.main_thread():
-            watch_dropped_interrupts(True)
-            self._watching = True
 
     def _tell_chunks_with_target(self) -> None:
         """One line as a run with run.target starts on an explicit ``chunk_size`` above 1: the chunk size is kept (the
@@ -1284,17 +1293,29 @@ class LocalExecutor(_DaskExecutor):
         return f"local ({self.workers or os.cpu_count()} workers)"
 
     def close(self) -> None:
+        # Ctrl-C that Python drops is kept until the cluster has closed (its nannies' and workers' ends set off
+        # weakref callbacks; such a one printed "Exception ignored in: ... KeyboardInterrupt"), then raised
+        held = threading.current_thread() is threading.main_thread()
+        if held:
+            watch_dropped_interrupts(True)
         try:
-            super().close()
-        finally:  # also after Ctrl-C during the client's close (raised once that close is done)
             try:
-                self._close_cluster()
-            finally:
-                # a program a worker started outlives it (a stopped run does not wait for its segments in flight)
-                end = getattr(getattr(self, "_simulator", None), "end_programs", None)
-                settings = getattr(self, "_settings", None)
-                if end is not None and settings is not None and settings.run_dir:
-                    end(settings.run_dir)
+                super().close()
+            finally:  # also after Ctrl-C during the client's close (raised once that close is done)
+                try:
+                    self._close_cluster()
+                finally:
+                    # a program a worker started outlives it (a stopped run does not wait for its segments in flight)
+                    end = getattr(getattr(self, "_simulator", None), "end_programs", None)
+                    settings = getattr(self, "_settings", None)
+                    if end is not None and settings is not None and settings.run_dir:
+                        end(settings.run_dir)
+        finally:
+            if held:
+                try:
+                    raise_dropped_interrupt()
+                finally:
+                    watch_dropped_interrupts(False)
 
     def _close_cluster(self) -> None:
         cluster, self._cluster = self._cluster, None  # closed once, even if Ctrl-C interrupts the waiting
