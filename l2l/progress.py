@@ -40,9 +40,11 @@ class Progress:
             # {count}, {rate_per_second} and {desc_text}: see _per_second
             bar_format = (("{l_bar}{bar}| {count} [{elapsed}<{remaining}, {rate_per_second}{postfix}]" if total
                            else "{desc_text}{count} [{elapsed}, {rate_per_second}{postfix}]") if per_second else None)
+            redrawn = _redrawn(tqdm)
             self.bar = (_per_second(tqdm, fractional) if per_second else tqdm)(
-                total=total or None, initial=initial, unit=unit, dynamic_ncols=True, file=sys.stderr,
-                bar_format=bar_format)
+                total=total or None, initial=initial, unit=unit, dynamic_ncols=redrawn, bar_format=bar_format,
+                **({"file": sys.stderr} if redrawn else {"file": _Lines(sys.stderr), "mininterval": LOG_INTERVAL,
+                                                        "miniters": 1}))
 
     def update(self, n: float, generation: int, best: dict[str, float], failed: int, extra: str = "") -> None:
         if self.bar is None:
@@ -67,6 +69,47 @@ class Progress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+
+
+#: Seconds between the progress lines written where standard error is no terminal (a log file, a CI or SLURM job's
+#: log, nohup): a line every minute, and one as the run ends, where a bar redrawn in place wrote ten lines a second
+#: joined by carriage returns (50 KB in a 9-minute run, one unreadable line in the log).
+LOG_INTERVAL = 60.0
+
+
+def _redrawn(tqdm: type) -> bool:
+    """Whether the bar is redrawn in place: on a terminal, and in a notebook (tqdm's widget, or its text in a
+    notebook's standard error, which reads carriage returns as a terminal does); not into a file or a pipe."""
+    if any("notebook" in klass.__module__ for klass in tqdm.__mro__):
+        return True
+    if type(sys.stderr).__module__.split(".")[0] in ("ipykernel", "IPython"):
+        return True
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):  # no stderr worth the name (closed, or an object without isatty)
+        return False
+
+
+class _Lines:
+    """Standard error for a bar that is not redrawn: each state tqdm draws becomes a line of its own (tqdm writes
+    it after a carriage return, padded with spaces over the longer one before); what only clears is left out."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.encoding = getattr(stream, "encoding", None)
+
+    def write(self, text: str) -> None:
+        line = text.replace("\r", "").rstrip()
+        if line:
+            self.stream.write(f"{line}\n")
+
+    def flush(self) -> None:
+        flush = getattr(self.stream, "flush", None)
+        if flush is not None:
+            flush()
+
+    def isatty(self) -> bool:
+        return False
 
 
 #: The units of bars that count things one at a time (evaluations, a sweep's candidates), whose rate tqdm gives as
