@@ -10,7 +10,6 @@ line on stderr naming the problem and exit status 2, without a traceback.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib
 import os
 import sys
@@ -103,22 +102,21 @@ def _run(args: argparse.Namespace) -> int:
         print(describe(components.problem), file=sys.stderr)
     control = getattr(args, "control", None) or RunControl()
     previous = signals.install(control)
-    with contextlib.ExitStack() as reading:  # the run's file replaced until its summary is read: written back
-        try:
-            # the closing lines name the file absolutely (--out run.h5 is relative), as resume's do: one to paste
-            path = run(config, out, progress=not args.no_progress, control=control, reading=reading).absolute()
-        except KeyboardInterrupt:  # named as the banner and the 'results:' line name it, absolutely
-            if not out.exists():  # interrupted before the file was created (waiting for a Dask scheduler, say)
-                print(f"\ninterrupted before {shown(out.absolute())} was created; nothing ran, nothing to resume",
-                      file=sys.stderr)
-                return 130
-            print(f"\ninterrupted; every committed evaluation is in {shown(out.absolute())}; continue with: "
-                  f"{command('l2l', 'resume', out.absolute())}", file=sys.stderr)
+    try:
+        # the closing lines name the file absolutely (--out run.h5 is relative), as resume's do: one to paste
+        path = run(config, out, progress=not args.no_progress, control=control).absolute()
+    except KeyboardInterrupt:  # named as the banner and the 'results:' line name it, absolutely
+        if not out.exists():  # interrupted before the file was created (waiting for a Dask scheduler, say)
+            print(f"\ninterrupted before {shown(out.absolute())} was created; nothing ran, nothing to resume",
+                  file=sys.stderr)
             return 130
-        finally:
-            signals.restore(previous)
-        status = _summary(path, time.time() - started)
-        return _stopped(control, path) or status
+        print(f"\ninterrupted; every committed evaluation is in {shown(out.absolute())}; continue with: "
+              f"{command('l2l', 'resume', out.absolute())}", file=sys.stderr)
+        return 130
+    finally:
+        signals.restore(previous)
+    status = _summary(path, time.time() - started)
+    return _stopped(control, path) or status
 
 
 def _proposes(policy: str | None) -> bool:
