@@ -398,8 +398,7 @@ def _holds_another_config(path: Path, config: RunConfig) -> str:
 
 def run(config: RunConfig | Mapping[str, Any], out: str | os.PathLike | None = None, *, progress: bool = False,
         on_generation: Callable[[dict], None] | None = None, on_evaluation: Callable[[dict], None] | None = None,
-        control: RunControl | None = None, simulator: Callable[..., Any] | None = None,
-        reading: contextlib.ExitStack | None = None) -> Path:
+        control: RunControl | None = None, simulator: Callable[..., Any] | None = None) -> Path:
     """Run ``config`` into a new trajectory file and return its path.
 
     ``on_generation(info)`` is called after each commit, ``on_evaluation(info)`` as each evaluation (a segment, in
@@ -409,8 +408,6 @@ def run(config: RunConfig | Mapping[str, Any], out: str | os.PathLike | None = N
     inner loop instead of the config's (which must then be ``python``).
     ``control``: a :class:`~l2l.control.RunControl` through which another
     thread (or a signal handler) can ask this run to stop.
-    ``reading``: where the caller reads the file after (``l2l run``'s summary), a stack it closes when done: a
-    file removed or replaced until then is written back there (else as this returns).
 
     ``config``: a :class:`~l2l.config.RunConfig` (``l2l.load_config``), or a mapping of the config's tables as a
     TOML file holds them (``{"run": {...}, "space": {...}, "simulator": {...}, "policy": {...}}``), read by
@@ -452,9 +449,7 @@ def run(config: RunConfig | Mapping[str, Any], out: str | os.PathLike | None = N
         try:
             components.executor.close()  # already closed by the loop, unless the run failed before it started
         finally:
-            if writer is not None and reading is not None:  # its file replaced after the writer closed it, until
-                reading.callback(writer.write_back_if_replaced)  # the caller has read it: written back, said
-            elif writer is not None:
+            if writer is not None:  # its file replaced after the writer closed it: written back, said (session 35)
                 writer.write_back_if_replaced()
     return path
 
