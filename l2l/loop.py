@@ -431,12 +431,11 @@ def run(config: RunConfig | Mapping[str, Any], out: str | os.PathLike | None = N
         raise TrajectoryError(f"cannot create the folder {path.parent}: {exc.strerror or exc}") from None
     # workers start (with the simulator) while the file is created and the first generation asked
     components.executor.prepare(components.simulator)
-    writer = None
     try:
         with WriterLock(path) as lock:
             check_out(path, config)  # a second run to the same file may have created it before we locked
             created = _create(components, path)
-            with trajectory_writer.TrajectoryWriter(path, lock=lock, created=created, hold=True) as writer:
+            with trajectory_writer.TrajectoryWriter(path, lock=lock, created=created) as writer:
                 writer.event("started", with_session({"backend": session_backend(config.backend.to_json(),
                                                                                  components.executor),
                                                       "pid": os.getpid(), **_session_file(path, config)},
@@ -446,11 +445,7 @@ def run(config: RunConfig | Mapping[str, Any], out: str | os.PathLike | None = N
                                          on_evaluation=on_evaluation, control=control or RunControl())
             _reevaluate_after(path, lock, config, simulator)
     finally:
-        try:
-            components.executor.close()  # already closed by the loop, unless the run failed before it started
-        finally:
-            if writer is not None:  # its file replaced after the writer closed it: written back, said (session 35)
-                writer.write_back_if_replaced()
+        components.executor.close()  # already closed by the loop, unless the run failed before it started
     return path
 
 

@@ -207,15 +207,12 @@ class TrajectoryWriter:
     """
 
     def __init__(self, path: str | os.PathLike, lock: WriterLock | None = None, keep_rows: int | None = None,
-                 created: int | None = None, hold: bool = False):
+                 created: int | None = None):
         """``created``: a descriptor of the file a new run just created (``files.create``'s), which the writer
         closes; a file put in its place before this writer opened it (another run's trajectory too) is refused,
-        never written. ``hold``: :meth:`close` keeps a descriptor of the file it closed, for
-        :meth:`write_back_if_replaced` once the run has ended."""
+        never written."""
         self.path = Path(path)
         self._file = None
-        self._hold = hold
-        self._held: int | None = None
         #: The chain of states this writer extends (a resumed run's first commit starts a new one).
         self._chain = state_log.Chain()
         self._own_lock = lock is None
@@ -338,39 +335,12 @@ class TrajectoryWriter:
     def close(self) -> None:
         if getattr(self, "_file", None) is not None:
             kept = _descriptor_if_unlinked(self._file, self.path)
-            if kept is None and getattr(self, "_hold", False):
-                try:
-                    self._held = os.dup(self._file.id.get_vfd_handle())
-                except Exception:  # noqa: BLE001 - a driver without a descriptor: nothing to hold
-                    self._held = None
             self._file.close()
             self._file = None
             if kept is not None:
                 _write_back(kept, self.path, getattr(getattr(self, "_store", None), "root", None))
         if getattr(self, "_own_lock", False):
             self._lock.release()
-
-    def write_back_if_replaced(self) -> None:
-        """Once the run has ended: where its file, closed by :meth:`close` (``hold``), was removed or replaced
-        since, write it back as :meth:`close` would have (``_write_back``: one warning line); else let it go.
-        Session 35 (kill_stress, mode recovered): a file replaced after the writer closed it, as the run's executor
-        closed, was lost without a word (``l2l run`` then said only 'not an HDF5 file', reading the other)."""
-        held, self._held = self._held, None
-        if held is None:
-            return
-        try:
-            mine = os.fstat(held)
-            try:
-                there = os.stat(self.path)
-            except FileNotFoundError:
-                there = None
-            if there is not None and (there.st_dev, there.st_ino) == (mine.st_dev, mine.st_ino):
-                os.close(held)
-                return
-        except OSError:
-            os.close(held)
-            return
-        _write_back(held, self.path, getattr(getattr(self, "_store", None), "root", None))
 
     def _close_file(self) -> None:
         if self._file is not None:
