@@ -19,7 +19,7 @@ class Progress:
     """
 
     def __init__(self, enabled: bool, total: float, initial: float, unit: str = "eval", fractional: bool = False,
-                 per_second: bool | None = None):
+                 per_second: bool | None = None, description: str = ""):
         """``fractional``: the bar counts a fidelity that need not be whole (0.1 biological seconds a segment),
         shown as ``l2l show`` gives its compute (:func:`l2l.numbers.compute`: ``0.3/1.2``,
         ``3703701/10000000``), where tqdm would show a float's every digit and ``.4g`` gave ``3.704e+06``.
@@ -27,7 +27,10 @@ class Progress:
         ``per_second``: the rate is given per second however slow (``0.22 epochs/s``, ``0.0017 epochs/s``), where
         tqdm turns it round below one a second (``4.5s/epochs``, read as seconds per epochs) and shows two decimals
         above (``0.00epochs/s``); by default so for a bar that counts a fidelity (``fractional``, or a ``unit`` not
-        in :data:`COUNTED`), not for one of evaluations or candidates, whose ``4.5s/eval`` reads well."""
+        in :data:`COUNTED`), not for one of evaluations or candidates, whose ``4.5s/eval`` reads well.
+
+        ``description``: shown before the bar from its first line on (``re-evaluating: ``), as :meth:`describe`
+        shows one from the next update."""
         self.bar = None
         self.fractional = fractional
         #: What the best is, after its value where its name alone does not say (a multi-fidelity run's candidate
@@ -41,18 +44,25 @@ class Progress:
             bar_format = (("{l_bar}{bar}| {count} [{elapsed}<{remaining}, {rate_per_second}{postfix}]" if total
                            else "{desc_text}{count} [{elapsed}, {rate_per_second}{postfix}]") if per_second else None)
             redrawn = _redrawn(tqdm)
-            self.bar = (_per_second(tqdm, fractional) if per_second else tqdm)(
+            timed = _from_first_result(tqdm)
+            self.bar = (_per_second(timed, fractional) if per_second else timed)(
                 total=total or None, initial=initial, unit=unit, dynamic_ncols=redrawn, bar_format=bar_format,
+                desc=description or None,
                 **({"file": sys.stderr} if redrawn else {"file": _Lines(sys.stderr), "mininterval": LOG_INTERVAL,
                                                         "miniters": 1}))
 
     def update(self, n: float, generation: int, best: dict[str, float], failed: int, extra: str = "") -> None:
+        """Move the bar by ``n`` (a result that came back). The first result of the session starts the rate and the
+        time left (see :func:`_from_first_result`): '?' until then."""
         if self.bar is None:
             return
         self.bar.set_postfix_str(progress_text(generation, best, failed, extra, self.best_note), refresh=False)
         if self.bar.total and self.bar.n + n > self.bar.total:  # the last segments may overshoot a compute
             self.bar.total = self.bar.n + n                     # budget: keep a total (tqdm drops it otherwise)
+        first = n > 0 and getattr(self.bar, "since", ()) is None
         self.bar.update(n)
+        if first:
+            self.bar.start_estimate()
 
     def move_to(self, n: float, generation: int, best: dict[str, float], failed: int, extra: str = "") -> None:
         """Set the bar to ``n`` (never back; rounded to a whole number unless ``fractional``) with the postfix
@@ -110,6 +120,43 @@ class _Lines:
 
     def isatty(self) -> bool:
         return False
+
+
+@functools.cache
+def _from_first_result(base: type) -> type:
+    """``base`` (tqdm.auto's bar class) whose rate and time left count from the first result of the session.
+
+    A bar is made as the run starts, before its workers are: tqdm's first estimate took the start-up of a Dask
+    cluster (several seconds; a minute at load 30) for the time of the first evaluation, and said a run of 100
+    evaluations of 0.5 s on 2 workers, after a 10 s start, would take 16 minutes more (its smoothing then held on
+    to that for dozens of updates, and a file's line every minute gave it whole). The rate and the time left read
+    '?' until a result has come back (:meth:`Progress.update` calls :meth:`start_estimate` then), and count from it:
+    tqdm's smoothed rate over the updates since, or the mean since where it has none (the closing line). The
+    elapsed time still counts from the start."""
+
+    class FromFirstResult(base):  # type: ignore[misc, valid-type]
+        #: (time, count) as the first result came back; None before
+        since: tuple[float, float] | None = None
+
+        def start_estimate(self) -> None:
+            """The first result is in: the rate counts from now (tqdm's smoothing restarts with it)."""
+            now = self._time()
+            self.since = (now, self.n)
+            self._ema_dn, self._ema_dt = type(self._ema_dn)(self.smoothing), type(self._ema_dt)(self.smoothing)
+            self.last_print_t, self.last_print_n = now, self.n
+
+        @property
+        def format_dict(self):  # noqa: ANN202 (tqdm's)
+            values = super().format_dict
+            if self.since is None:
+                values["rate"] = 0  # shown '?' (None made tqdm take the mean since the start: start-up included)
+            elif values.get("rate") is None:
+                at, count = self.since
+                spent = self._time() - at
+                values["rate"] = (self.n - count) / spent if self.n > count and spent > 0 else 0
+            return values
+
+    return FromFirstResult
 
 
 #: The units of bars that count things one at a time (evaluations, a sweep's candidates), whose rate tqdm gives as
