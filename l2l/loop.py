@@ -443,7 +443,7 @@ def run(config: RunConfig | Mapping[str, Any], out: str | os.PathLike | None = N
                 _drive_recording_failure(components, writer, _fresh_state(components), reuse={},
                                          progress=progress, on_generation=on_generation,
                                          on_evaluation=on_evaluation, control=control or RunControl())
-            _reevaluate_after(path, lock, config, simulator)
+            _reevaluate_after(path, lock, config, simulator, progress=progress)
     finally:
         components.executor.close()  # already closed by the loop, unless the run failed before it started
     return path
@@ -505,14 +505,15 @@ def warn_options(components: Components) -> None:
 
 
 def _reevaluate_after(path: Path, lock: WriterLock, config: RunConfig, simulator: Callable[..., Any] | None,
-                      backend: str | None = None, workers: int | None = None) -> None:
+                      backend: str | None = None, workers: int | None = None, progress: bool = False) -> None:
     """``[run] reevaluate``: the top candidates of a finished run on fresh seeds, under the same lock; on the
-    ``backend``/``workers`` given to ``l2l resume`` (None: the stored ones), as the run went on."""
+    ``backend``/``workers`` given to ``l2l resume`` (None: the stored ones), as the run went on; a line says it
+    starts, and a bar shows it going on where the run had one (``progress``)."""
     if not config.reevaluate:
         return
     from l2l.reevaluate import after_run
 
-    after_run(path, lock=lock, simulator=simulator, backend=backend, workers=workers)
+    after_run(path, lock=lock, simulator=simulator, backend=backend, workers=workers, progress=progress)
 
 
 def _fresh_state(components: Components) -> dict[str, Any]:
@@ -694,7 +695,7 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                     announce(trajectory)
                 say_note(note)
         if finished:
-            _reevaluate_after(path, lock, config, simulator, backend, workers)  # one it had not finished
+            _reevaluate_after(path, lock, config, simulator, backend, workers, progress)  # one it had not finished
             return path
         with trajectory_writer.TrajectoryWriter(path, lock=lock, keep_rows=keep_rows) as writer:
             # a policy run's budget is compute (its generations count commits, not a plan)
@@ -716,7 +717,7 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                                      on_generation=on_generation, on_evaluation=on_evaluation,
                                      control=control or RunControl(), drop_unreadable=drop_unreadable,
                                      session=session)
-        _reevaluate_after(path, lock, config, simulator, backend, workers)
+        _reevaluate_after(path, lock, config, simulator, backend, workers, progress)
     return path
 
 

@@ -20,6 +20,7 @@ does not hold yet; a run killed in the middle keeps every committed row.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -220,7 +221,7 @@ def _choose(trajectory, top: int, objective: str | None) -> tuple[list[Candidate
 
 def reevaluate(path: str | os.PathLike, top: int = DEFAULT_TOP, seeds: int = DEFAULT_SEEDS, *,
                backend: str | None = None, workers: int | None = None, objective: str | None = None,
-               simulator: Callable[..., Any] | None = None, lock=None) -> pd.DataFrame:
+               simulator: Callable[..., Any] | None = None, lock=None, progress: bool = False) -> pd.DataFrame:
     """Evaluate the ``top`` best candidates of the run in ``path`` on ``seeds`` fresh seeds; the ranking.
 
     Works on a file no process writes (the run has ended or was stopped); takes the file's writer lock
@@ -228,6 +229,11 @@ def reevaluate(path: str | os.PathLike, top: int = DEFAULT_TOP, seeds: int = DEF
     ``backend``/``workers`` choose where the evaluations run (default: the run's backend and its options; a
     backend named starts from its defaults, even where it is the run's own, as ``l2l resume`` does); ``simulator``
     is the Python function of a run started with one. Returns :func:`ranking` of the file.
+
+    ``progress``: a line on stderr says what starts (``l2l: re-evaluating the 5 best candidates on 10 fresh seeds
+    each: 50 evaluations on local (2 workers)``), and a bar shows it going on as a run's does
+    (:class:`l2l.progress.Progress`: redrawn on a terminal, a line a minute into a file or a pipe); nothing is said
+    without it (the default).
 
     The ranking's ``attrs["evaluated"]`` is how many evaluations this call ran: 0 where the rows stored before
     already cover the request (``l2l reevaluate`` says so instead of printing the stored table unexplained).
@@ -238,6 +244,15 @@ def reevaluate(path: str | os.PathLike, top: int = DEFAULT_TOP, seeds: int = DEF
     Raises :class:`ConfigError` for bad arguments, :class:`TrajectoryError` for a file that is missing,
     damaged, written by another process, or without a successful evaluation.
     """
+    return _reevaluate_locked(path, top, seeds, backend=backend, workers=workers, objective=objective,
+                              simulator=simulator, lock=lock, progress=progress, say=progress)
+
+
+def _reevaluate_locked(path: str | os.PathLike, top: Any, seeds: Any, *, backend: str | None = None,
+                       workers: int | None = None, objective: Any = None,
+                       simulator: Callable[..., Any] | None = None, lock=None, progress: bool = False,
+                       say: bool = False) -> pd.DataFrame:
+    """:func:`reevaluate`, with the starting line said (``say``) apart from the bar (``progress``)."""
     from l2l.results_schema.lock import WriterLock
 
     objective = _check_arguments(top, seeds, objective)
@@ -249,7 +264,8 @@ def reevaluate(path: str | os.PathLike, top: int = DEFAULT_TOP, seeds: int = DEF
     try:
         if owned:  # a session of its own on the run: as l2l resume does, before anything starts
             _cancel_left_behind(path)
-        evaluated = _reevaluate(path, int(top), int(seeds), backend, workers, objective, simulator)
+        evaluated = _reevaluate(path, int(top), int(seeds), backend, workers, objective, simulator, progress=progress,
+                                say=say)
     finally:
         if owned:
             lock.release()
@@ -328,9 +344,12 @@ def _cancel_left_behind(path: Path) -> None:
     say_note([cancelled_note(cancel_left_behind(path.with_suffix(".work")))])
 
 
-def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective, function) -> int:
-    """Evaluate what the file does not hold yet of the request; how many evaluations that was."""
+def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective, function, *, progress: bool = False,
+                say: bool = False) -> int:
+    """Evaluate what the file does not hold yet of the request; how many evaluations that was. ``say``: a line on
+    stderr as it starts; ``progress``: a bar as it goes on."""
     from l2l.jobs import Settings, Task
+    from l2l.progress import Progress
     from l2l.components import build, load_run_config
     from l2l.config import TRAINED_WITH_A_SCHEDULE, unnamed_scheduler
     from l2l.results_schema.reader import Trajectory
@@ -365,8 +384,14 @@ def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective,
         return 0
     settings = Settings(objectives=tuple(names), timeout=config.timeout, run_dir=str(path.with_suffix(".work")))
     executor = components.executor
+    if say:
+        print(_starting_line(chosen, n_seeds, len(tasks), executor, len(names) > 1 and objective is None),
+              file=sys.stderr, flush=True)
+    where = f"{len(chosen)} candidate{'s' * (len(chosen) != 1)} x {n_seeds} fresh seed{'s' * (n_seeds != 1)}"
+    failed = 0
     with ReevaluationWriter(path, names) as writer:
         buffer: list[tuple[Any, int]] = []
+        bar = Progress(progress, len(tasks), 0, description="re-evaluating")
         try:
             executor.start(components.simulator, settings)
             executor.submit([task for task, _ in tasks.values()])
@@ -383,6 +408,8 @@ def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective,
                         continue
                     outcome.attempt += rerun.pop(key)  # the row's attempts count every run, as the loop's do
                     buffer.append((outcome, repeat))
+                    failed += not outcome.ok
+                    bar.update(1, 0, {}, failed, where)
                 if buffer and (time.monotonic() - last_flush > FLUSH_SECONDS or not executor.pending):
                     writer.append(buffer)
                     buffer, last_flush = [], time.monotonic()
@@ -398,10 +425,27 @@ def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective,
                         f"the rest with: {again}",)
             raise
         finally:
+            bar.close()
             if buffer:  # keep what finished before an interruption
                 writer.append(buffer)
             executor.close()
     return len(tasks)
+
+
+def _starting_line(chosen: list[Candidate], n_seeds: int, count: int, executor: Any, front: bool) -> str:
+    """What a re-evaluation says as it starts: ``l2l: re-evaluating the 5 best candidates on 10 fresh seeds each: 50
+    evaluations on local (2 workers)`` (of a run of several objectives: ``5 candidates of the Pareto front``); the
+    evaluations stored already by an earlier one are not run again, and said."""
+    n = len(chosen)
+    which = (f"{n} candidate{'s' * (n != 1)} of the Pareto front" if front else
+             "the best candidate" if n == 1 else f"the {n} best candidates")
+    stored = n * n_seeds - count
+    try:
+        where = executor.describe()
+    except Exception:  # noqa: BLE001 - a backend that cannot say it before it starts: its name
+        where = getattr(executor, "name", "?")
+    return (f"l2l: re-evaluating {which} on {n_seeds} fresh seed{'s' * (n_seeds != 1)}{' each' * (n != 1)}: "
+            f"{count} evaluation{'s' * (count != 1)}{f' ({stored} stored already)' if stored > 0 else ''} on {where}")
 
 
 def _refused(exc: L2LError) -> bool:
@@ -413,12 +457,16 @@ def _refused(exc: L2LError) -> bool:
 
 
 def after_run(path: str | os.PathLike, *, lock=None, simulator: Callable[..., Any] | None = None,
-              backend: str | None = None, workers: int | None = None) -> pd.DataFrame | None:
+              backend: str | None = None, workers: int | None = None, progress: bool = False) -> pd.DataFrame | None:
     """The ``[run] reevaluate = {top, seeds}`` option: re-evaluate once the run in ``path`` has finished.
 
     Does nothing (returns None) if the run's config has no such option, the run did not finish (it
     was stopped or failed) or no evaluation succeeded. Meant to be called by ``l2l.run``/``l2l.resume`` after
     their writer closed; ``backend``/``workers``: those ``l2l resume`` was given (None: the run's stored ones).
+
+    Says in a line on stderr what it starts (how many candidates on how many seeds, on what), with or without
+    ``progress``: it follows the run's bar at 100 % and may take minutes, which read as a hang; ``progress``: a bar
+    of its own too, as the run's (see :func:`reevaluate`).
     """
     from l2l.results_schema.reader import Trajectory
 
@@ -429,8 +477,8 @@ def after_run(path: str | os.PathLike, *, lock=None, simulator: Callable[..., An
         anything = bool(option) and finished and bool(candidates(trajectory, 1))
     if not anything:  # nothing asked, the run did not finish, or no evaluation succeeded
         return None
-    return reevaluate(path, option["top"], option["seeds"], lock=lock, simulator=simulator, backend=backend,
-                      workers=workers)
+    return _reevaluate_locked(path, option["top"], option["seeds"], lock=lock, simulator=simulator, backend=backend,
+                              workers=workers, progress=progress, say=True)
 
 
 #: The ranking's own columns, before the candidate's parameters (and ``trial`` in a multi-fidelity run). One whose
@@ -467,7 +515,7 @@ def ranking(source: Any, objective: str | None = None) -> pd.DataFrame:
         frame = pd.DataFrame(columns=[own[c] for c in columns])
         frame.attrs["objective"] = goal.to_json()
         return frame
-    from scipy import stats
+    from scipy import special  # (scipy.stats took 1-2 s to import: silence after the re-evaluation's bar)
 
     ok = rows[rows["status"] == "ok"]
     grouped = ok.groupby(["generation", "individual"])[goal.name]
@@ -478,7 +526,7 @@ def ranking(source: Any, objective: str | None = None) -> pd.DataFrame:
     table = table.fillna({"seeds": 0}).astype({"seeds": int})
     table["failed"] = table["rows"] - table["seeds"]
     n = table["seeds"].to_numpy()
-    quantile = np.where(n >= 2, stats.t.ppf(0.975, np.maximum(n - 1, 1)), np.nan)
+    quantile = np.where(n >= 2, special.stdtrit(np.maximum(n - 1, 1), 0.975), np.nan)  # = stats.t.ppf(0.975, n - 1)
     table["ci95"] = quantile * table["std"].to_numpy() / np.sqrt(np.maximum(n, 1))
     table = table.drop(columns="rows").reset_index()
     selected = trajectory.rows(("generation", "individual", f"objectives/{goal.name}"))
