@@ -101,7 +101,7 @@ def _run(args: argparse.Namespace) -> int:
     if callable(describe) and not unused:  # 'auto' says what it chose and why
         print(describe(components.problem), file=sys.stderr)
     control = getattr(args, "control", None) or RunControl()
-    previous = signals.install(control)
+    previous = _install_stop_signals(control)
     try:
         # the closing lines name the file absolutely (--out run.h5 is relative), as resume's do: one to paste
         path = run(config, out, progress=not args.no_progress, control=control).absolute()
@@ -117,6 +117,77 @@ def _run(args: argparse.Namespace) -> int:
         signals.restore(previous)
     status = _summary(path, time.time() - started)
     return _stopped(control, path) or status
+
+
+def _install_stop_signals(control) -> dict[int, object]:
+    """Make SIGUSR1 and SIGTERM (:func:`l2l.jobs.signals.install`), and SIGHUP, ask ``control``'s run to stop; the
+    previous handlers, for :func:`l2l.jobs.signals.restore`.
+
+    SIGHUP is what a closed terminal or a dropped ssh connection sends (without ``nohup``): it killed the run where
+    it stood, with no line and the file's ``.lock`` left behind. It now ends the run as SIGTERM does: what finished
+    is committed, the lock released, the 'stopped (signal SIGHUP)' line said and the exit status 129 (128 + 1). Where
+    SIGHUP is ignored (``nohup``, or a parent that ignores it) it stays ignored, and inside ``l2l submit``'s job
+    (no terminal there; its script says what ends the job) its handling is left as it was."""
+    import signal
+
+    from l2l.jobs import signals
+
+    previous = signals.install(control)
+    hangup = getattr(signal, "SIGHUP", None)
+    if (hangup is None or not previous or os.environ.get("L2L_BATCH_JOB")  # (previous {}: not the main thread)
+            or signal.getsignal(hangup) in (signal.SIG_IGN, None)):  # nohup; None: a handler not set from Python
+        return previous
+
+    def on_hangup(signum: int, frame) -> None:  # noqa: ARG001 - signal handler signature
+        _leave_hung_up_terminal()
+        control.request_stop(f"signal {signal.Signals(signum).name}")
+
+    previous[hangup] = signal.signal(hangup, on_hangup)
+    return previous
+
+
+def _leave_hung_up_terminal() -> None:
+    """Point standard output and error at /dev/null where they are a terminal that has hung up (closed, its ssh
+    connection dropped): every write there fails (EIO), so the bar's next line, and the closing lines, would end
+    the run in a traceback instead of a stop. A terminal still there (``kill -HUP`` from elsewhere) and a file or a
+    pipe (``l2l run ... >log 2>&1``, where the lines are read later) are kept. The copy of standard output the
+    ``serial`` backend keeps while an evaluation writes to stderr (:func:`l2l.jobs.serial.descriptor_1_to_stderr`)
+    too: it puts that copy back afterwards."""
+    try:
+        import termios  # noqa: F401 - POSIX only
+    except ImportError:  # not POSIX: no terminal to hang up
+        return
+    serial = sys.modules.get("l2l.jobs.serial")
+    lock = getattr(serial, "_lock", None)
+    # its copy is restored and closed under its lock, by another thread maybe (that descriptor's number may be a
+    # file's the next moment); this handler may have interrupted the main thread holding it: then left alone
+    held = lock is not None and lock.acquire(timeout=1.0)
+    try:
+        kept = getattr(serial, "_saved", None) if held else None
+        _leave_hung_up((1, 2, *([kept] if isinstance(kept, int) else [])))
+    finally:
+        if held:
+            lock.release()
+
+
+def _leave_hung_up(descriptors) -> None:
+    """:func:`_leave_hung_up_terminal` on ``descriptors``."""
+    import errno
+    import termios
+
+    for fd in descriptors:
+        try:
+            termios.tcgetattr(fd)
+        except termios.error as exc:
+            if exc.args and exc.args[0] == errno.EIO:  # a terminal hung up; ENOTTY: a file or a pipe
+                try:
+                    null = os.open(os.devnull, os.O_WRONLY)
+                    os.dup2(null, fd)
+                    os.close(null)
+                except OSError:
+                    pass
+        except (OSError, ValueError):
+            pass
 
 
 def _proposes(policy: str | None) -> bool:
@@ -202,7 +273,7 @@ def _resume(args: argparse.Namespace) -> int:
 
         BACKENDS.get(args.backend)
     control = getattr(args, "control", None) or RunControl()
-    previous = signals.install(control)
+    previous = _install_stop_signals(control)
     started, idle = time.time(), []
     try:
         path = resume(args.file, generations=args.generations, evaluations=args.evaluations,
