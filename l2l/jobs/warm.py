@@ -85,8 +85,13 @@ def start_fork_server() -> bool:
     # reaches the whole process group, and Python's fork server ignores it only once it has imported its preload
     # list (about a second), so a Ctrl-C in the first second of `l2l run` printed the traceback of the server's
     # interrupted imports below l2l's own line. Its workers ignore SIGINT anyway (l2l.jobs.worker_signals).
+    # SIGHUP too (a closed terminal: the shell sends it to the whole process group), for the server, the workers it
+    # forks and multiprocessing's resource tracker started with it: `l2l run` stops at SIGHUP as at SIGTERM, which
+    # they died of before, the tracker with 'process died unexpectedly' and KeyError tracebacks in the run's log.
+    # They still end with the process that started them.
     quiet = threading.current_thread() is threading.main_thread()
     handler = signal.signal(signal.SIGINT, signal.SIG_IGN) if quiet else None
+    hangup = signal.signal(signal.SIGHUP, signal.SIG_IGN) if quiet and hasattr(signal, "SIGHUP") else None
     try:
         os.environ.update(wanted)
         multiprocessing_folder()  # its socket's folder: one a killed run's next l2l process removes (l2l.own_files)
@@ -96,6 +101,8 @@ def start_fork_server() -> bool:
     finally:
         if handler is not None:  # (None: a handler not set from Python, left as it is)
             signal.signal(signal.SIGINT, handler)
+        if hangup is not None:
+            signal.signal(signal.SIGHUP, hangup)
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
