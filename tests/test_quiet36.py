@@ -112,11 +112,12 @@ def test_a_closed_terminal_ends_the_run_as_sigterm_does_exit_129_and_no_stale_lo
     the kernel hangs it up and sends SIGHUP. Before, the run died there: no line, exit -1, ``.lock`` left."""
     config = _config(tmp_path, generations=400, median=0.02)
     out = tmp_path / "hup.h5"
+    argv = [sys.executable, "-m", "l2l", "run", str(config), "--out", str(out)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # (made before the fork: the child only execs)
     pid, terminal = pty.fork()
     if pid == 0:  # the child: l2l run in the terminal, with a bar
         try:
-            os.environ["PYTHONPATH"] = str(ROOT)
-            os.execv(sys.executable, [sys.executable, "-m", "l2l", "run", str(config), "--out", str(out)])
+            os.execve(sys.executable, argv, env)
         finally:
             os._exit(127)
     shown = b""
