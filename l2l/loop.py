@@ -443,7 +443,7 @@ def run(config: RunConfig | Mapping[str, Any], out: str | os.PathLike | None = N
                 _drive_recording_failure(components, writer, _fresh_state(components), reuse={},
                                          progress=progress, on_generation=on_generation,
                                          on_evaluation=on_evaluation, control=control or RunControl())
-            _reevaluate_after(path, lock, config, simulator, progress=progress)
+            _reevaluate_after(path, lock, config, simulator, progress=progress, control=control)
     finally:
         components.executor.close()  # already closed by the loop, unless the run failed before it started
     return path
@@ -505,15 +505,18 @@ def warn_options(components: Components) -> None:
 
 
 def _reevaluate_after(path: Path, lock: WriterLock, config: RunConfig, simulator: Callable[..., Any] | None,
-                      backend: str | None = None, workers: int | None = None, progress: bool = False) -> None:
+                      backend: str | None = None, workers: int | None = None, progress: bool = False,
+                      control: RunControl | None = None) -> None:
     """``[run] reevaluate``: the top candidates of a finished run on fresh seeds, under the same lock; on the
     ``backend``/``workers`` given to ``l2l resume`` (None: the stored ones), as the run went on; a line says it
-    starts, and a bar shows it going on where the run had one (``progress``)."""
+    starts, and a bar shows it going on where the run had one (``progress``); a stop asked through the run's
+    ``control`` ends it."""
     if not config.reevaluate:
         return
     from l2l.reevaluate import after_run
 
-    after_run(path, lock=lock, simulator=simulator, backend=backend, workers=workers, progress=progress)
+    after_run(path, lock=lock, simulator=simulator, backend=backend, workers=workers, progress=progress,
+              control=control)
 
 
 def _fresh_state(components: Components) -> dict[str, Any]:
@@ -695,7 +698,7 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                     announce(trajectory)
                 say_note(note)
         if finished:
-            _reevaluate_after(path, lock, config, simulator, backend, workers, progress)  # one it had not finished
+            _reevaluate_after(path, lock, config, simulator, backend, workers, progress, control)  # one it had not
             return path
         with trajectory_writer.TrajectoryWriter(path, lock=lock, keep_rows=keep_rows) as writer:
             # a policy run's budget is compute (its generations count commits, not a plan)
@@ -717,7 +720,7 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                                      on_generation=on_generation, on_evaluation=on_evaluation,
                                      control=control or RunControl(), drop_unreadable=drop_unreadable,
                                      session=session)
-        _reevaluate_after(path, lock, config, simulator, backend, workers, progress)
+        _reevaluate_after(path, lock, config, simulator, backend, workers, progress, control)
     return path
 
 

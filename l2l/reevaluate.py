@@ -251,8 +251,9 @@ def reevaluate(path: str | os.PathLike, top: int = DEFAULT_TOP, seeds: int = DEF
 def _reevaluate_locked(path: str | os.PathLike, top: Any, seeds: Any, *, backend: str | None = None,
                        workers: int | None = None, objective: Any = None,
                        simulator: Callable[..., Any] | None = None, lock=None, progress: bool = False,
-                       say: bool = False) -> pd.DataFrame:
-    """:func:`reevaluate`, with the starting line said (``say``) apart from the bar (``progress``)."""
+                       say: bool = False, control=None) -> pd.DataFrame:
+    """:func:`reevaluate`, with the starting line said (``say``) apart from the bar (``progress``), and the run's
+    ``control`` (see :func:`after_run`)."""
     from l2l.results_schema.lock import WriterLock
 
     objective = _check_arguments(top, seeds, objective)
@@ -265,7 +266,7 @@ def _reevaluate_locked(path: str | os.PathLike, top: Any, seeds: Any, *, backend
         if owned:  # a session of its own on the run: as l2l resume does, before anything starts
             _cancel_left_behind(path)
         evaluated = _reevaluate(path, int(top), int(seeds), backend, workers, objective, simulator, progress=progress,
-                                say=say)
+                                say=say, control=control)
     finally:
         if owned:
             lock.release()
@@ -345,9 +346,10 @@ def _cancel_left_behind(path: Path) -> None:
 
 
 def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective, function, *, progress: bool = False,
-                say: bool = False) -> int:
+                say: bool = False, control=None) -> int:
     """Evaluate what the file does not hold yet of the request; how many evaluations that was. ``say``: a line on
-    stderr as it starts; ``progress``: a bar as it goes on."""
+    stderr as it starts; ``progress``: a bar as it goes on; ``control``: a stop asked through it ends it (what
+    finished kept)."""
     from l2l.jobs import Settings, Task
     from l2l.progress import Progress
     from l2l.components import build, load_run_config
@@ -384,6 +386,8 @@ def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective,
         return 0
     settings = Settings(objectives=tuple(names), timeout=config.timeout, run_dir=str(path.with_suffix(".work")))
     executor = components.executor
+    if control is not None and control.stop_requested:  # asked as the run ended: nothing started
+        return 0
     if say:
         print(_starting_line(chosen, n_seeds, len(tasks), executor, len(names) > 1 and objective is None),
               file=sys.stderr, flush=True)
@@ -397,7 +401,7 @@ def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective,
             executor.submit([task for task, _ in tasks.values()])
             last_flush = time.monotonic()
             rerun: dict[tuple, int] = {}  # runs a backend made by itself (Outcome.submissions), over all attempts
-            while executor.pending:
+            while executor.pending and not (control is not None and control.stop_requested):
                 for outcome in executor.wait(timeout=FLUSH_SECONDS):
                     key = (outcome.generation, outcome.individual, outcome.seed)
                     task, repeat = tasks[key]
@@ -457,7 +461,8 @@ def _refused(exc: L2LError) -> bool:
 
 
 def after_run(path: str | os.PathLike, *, lock=None, simulator: Callable[..., Any] | None = None,
-              backend: str | None = None, workers: int | None = None, progress: bool = False) -> pd.DataFrame | None:
+              backend: str | None = None, workers: int | None = None, progress: bool = False,
+              control=None) -> pd.DataFrame | None:
     """The ``[run] reevaluate = {top, seeds}`` option: re-evaluate once the run in ``path`` has finished.
 
     Does nothing (returns None) if the run's config has no such option, the run did not finish (it
@@ -466,7 +471,9 @@ def after_run(path: str | os.PathLike, *, lock=None, simulator: Callable[..., An
 
     Says in a line on stderr what it starts (how many candidates on how many seeds, on what), with or without
     ``progress``: it follows the run's bar at 100 % and may take minutes, which read as a hang; ``progress``: a bar
-    of its own too, as the run's (see :func:`reevaluate`).
+    of its own too, as the run's (see :func:`reevaluate`). ``control``: the run's
+    :class:`~l2l.control.RunControl`; a stop asked through it (SIGTERM, SIGHUP, SIGUSR1) ends the re-evaluation too,
+    its finished rows kept (``l2l resume`` runs the rest), where it went on to its end (minutes) before.
     """
     from l2l.results_schema.reader import Trajectory
 
@@ -478,7 +485,7 @@ def after_run(path: str | os.PathLike, *, lock=None, simulator: Callable[..., An
     if not anything:  # nothing asked, the run did not finish, or no evaluation succeeded
         return None
     return _reevaluate_locked(path, option["top"], option["seeds"], lock=lock, simulator=simulator, backend=backend,
-                              workers=workers, progress=progress, say=True)
+                              workers=workers, progress=progress, say=True, control=control)
 
 
 #: The ranking's own columns, before the candidate's parameters (and ``trial`` in a multi-fidelity run). One whose

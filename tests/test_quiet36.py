@@ -97,6 +97,36 @@ def test_ctrl_c_during_the_reevaluation_keeps_the_run_and_exits_130(tmp_path, ca
     assert not (tmp_path / ".cc.h5.lock").exists()
 
 
+def test_a_stop_during_the_reevaluation_ends_it_and_resume_runs_the_rest(tmp_path, capsys, monkeypatch):
+    """SIGTERM (SIGHUP, SIGUSR1) after the bar's 100 %: the re-evaluation stops too, with what finished, where it
+    went on to its end (5 minutes at load 30) before saying 'stopped'."""
+    config = _config(tmp_path, extra="reevaluate = { top = 2, seeds = 5 }")
+    out = tmp_path / "term.h5"
+    seen = []
+    update = progress_module.Progress.update
+
+    def terminated(self, n, generation, best, failed, extra=""):
+        update(self, n, generation, best, failed, extra)
+        if "fresh seed" in extra:
+            seen.append(n)
+            if len(seen) == 2:
+                os.kill(os.getpid(), signal.SIGTERM)  # (the run's handler: a stop request)
+                time.sleep(0.01)
+
+    monkeypatch.setattr(progress_module.Progress, "update", terminated)
+    assert main(["run", str(config), "--out", str(out)]) == 128 + signal.SIGTERM
+    err = capsys.readouterr().err
+    assert f"stopped (signal SIGTERM) after committing every finished evaluation; continue with: l2l resume {out}" \
+        in err, err
+    stored = len(l2l.load(out, reevaluations=True))
+    assert 2 <= stored < 10 and len(l2l.load(out)) == 8, stored
+    assert not (tmp_path / ".term.h5.lock").exists()
+    monkeypatch.setattr(progress_module.Progress, "update", update)
+    assert main(["resume", str(out), "--no-progress"]) == 0
+    assert f": {10 - stored} evaluations ({stored} stored already) on serial" in capsys.readouterr().err
+    assert len(l2l.load(out, reevaluations=True)) == 10
+
+
 # -- 2. SIGHUP ----------------------------------------------------------------------------------------------------
 
 def _evaluations(path: Path) -> int:
