@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 #: Columns of every evaluations table, in order (parameters, objectives and metrics follow ``duration``).
 FIRST = ("generation", "individual", "status", "seed", "attempts", "started", "duration")
-#: Columns of multi-fidelity tables (``state`` and, one row per candidate, ``compute`` are derived).
+#: Columns of multi-fidelity tables (``state`` and ``compute`` are derived: a segment's cost, or a candidate's).
 SEGMENT = ("trial", "budget", "from_budget", "parent")
 #: What the segment view needs to derive ``state`` and ``compute``.
 _SEGMENT_NEEDS = ("trial", "budget", "from_budget")
@@ -37,7 +37,7 @@ def available(trajectory: Trajectory, segments: bool = False) -> list[str]:
     names = list(FIRST) + trajectory.space.columns() + [o.name for o in trajectory.objectives]
     names += list(trajectory.metric_columns.values()) + ["error"]
     if trajectory.multi_fidelity:
-        names += list(SEGMENT) + ["state"] + ([] if segments else ["compute"])
+        names += list(SEGMENT) + ["state", "compute"]
     return names
 
 
@@ -143,9 +143,9 @@ def _parameters(trajectory: Trajectory, data: dict[str, Any], n: int, rows: np.n
 
 
 def segment_view(trajectory: Trajectory, frame: pd.DataFrame, segments: bool) -> pd.DataFrame:
-    """A multi-fidelity run's frame by (trial, budget) with each segment's ``state``; without ``segments``,
-    one row per candidate at its highest budget with the ``compute`` it used and its ``parent`` (the trial
-    whose checkpoint it continued, or -1).
+    """A multi-fidelity run's frame by (trial, budget) with each segment's ``state`` and the ``compute`` it cost
+    (:func:`segment_compute`); without ``segments``, one row per candidate at its highest budget with the
+    ``compute`` it used in all (its segments') and its ``parent`` (the trial whose checkpoint it continued, or -1).
 
     The states: ``promoted`` (it succeeded and a later segment continued from it), ``completed``, ``stopped`` (a
     failed segment is, whatever followed it), ``paused``, and in a run not finished ``running`` or
@@ -188,9 +188,10 @@ def segment_view(trajectory: Trajectory, frame: pd.DataFrame, segments: bool) ->
             state[flying] = label
             categories.append(label)
     frame["state"] = pd.Categorical(state, categories=categories)
+    frame["compute"] = segment_compute(frame)  # x attempts, as the run counts it (run.compute, l2l show)
     if segments:
         return frame
-    frame["compute"] = pd.Series(segment_compute(frame), index=frame.index).groupby(frame["trial"]).transform("sum")
+    frame["compute"] = frame["compute"].groupby(frame["trial"]).transform("sum")
     if "parent" in frame.columns:  # a candidate's parent: the trial whose checkpoint any of its segments copied
         frame["parent"] = frame["parent"].groupby(frame["trial"]).transform("max")
     frame = frame[last].reset_index(drop=True)

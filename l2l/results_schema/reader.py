@@ -233,8 +233,8 @@ class Trajectory:
         For a multi-fidelity run: one row per candidate (``trial``) at the highest
         budget it reached, with its ``state`` (completed, stopped, paused) and the
         ``compute`` it used; ``segments=True`` gives every segment instead, sorted
-        by (trial, budget), with ``from_budget`` and the segment's ``state``
-        (promoted, completed, stopped, paused). In a run not finished, a candidate
+        by (trial, budget), with ``from_budget``, the segment's ``state``
+        (promoted, completed, stopped, paused) and the ``compute`` it cost. In a run not finished, a candidate
         with a segment in flight at the last commit is ``running`` while a writer
         may still run it and ``interrupted`` where none is left (``l2l resume``
         runs it again), as ``l2l show`` counts it; these two categories are there
