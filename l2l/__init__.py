@@ -7,6 +7,7 @@ The public API::
     path = l2l.run(config)               # one HDF5 trajectory per run
     frame = l2l.load(path)               # pandas, one row per evaluation
     l2l.best(path).params                # the best candidate as l2l show ranks it (l2l.front: several objectives)
+    l2l.incumbent(path)                  # the best so far against compute and wall time, as l2l compare draws it
     l2l.resume(path)                     # continue after a crash or to extend
 
 Names are imported lazily so that ``import l2l`` stays cheap.
@@ -42,6 +43,7 @@ _EXPORTS = {
     "agreement": "l2l.analysis.agreement",
     "best": "l2l.analysis.best",
     "front": "l2l.analysis.best",
+    "incumbent": "l2l.analysis.incumbent",
     "Trajectory": "l2l.results_schema.reader",
     "validate": "l2l.results_schema.validate",
     "ConfigError": "l2l.errors",
@@ -50,7 +52,7 @@ _EXPORTS = {
 
 __all__ = ["Categorical", "ConfigError", "Float", "Int", "Objective", "RunConfig", "RunControl", "SimulationResult",
            "Simulator", "Space", "Trajectory", "TrajectoryError", "__version__", "agreement", "best", "evaluation_seed",
-           "checkpoint", "from_mapping", "front",
+           "checkpoint", "from_mapping", "front", "incumbent",
            "generations", "lineage", "load", "load_config", "resume", "run", "traces", "validate"]
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time the names load lazily
@@ -63,6 +65,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time the names load
     from l2l.objectives import Objective
     from l2l.analysis.agreement import agreement
     from l2l.analysis.best import best, front
+    from l2l.analysis.incumbent import incumbent
     from l2l.results_schema.lineage import checkpoint, lineage
     from l2l.results_schema.reader import Trajectory, generations, load, traces
     from l2l.results_schema.validate import validate

@@ -19,9 +19,10 @@ from l2l.errors import ArgumentError, TrajectoryError
 from l2l.numbers import number
 from l2l.objectives import Objective
 from l2l.parameters import plain
-from l2l.plot.data import RunData, label, load_run, objective_names, running_best
+from l2l.plot.data import RunData, label, load_run, objective_names
 from l2l.plot.panels import BEST_SPAN, wants_log
-from l2l.results_schema.frames import evaluation_compute, segment_compute
+from l2l.analysis import incumbent as _incumbent
+from l2l.analysis.incumbent import best_of_means  # noqa: F401 - named here by the panels and the tests
 from l2l.words import Placeholder, on_command_line, option
 
 
@@ -154,47 +155,16 @@ def compute_note(runs: Sequence[RunData]) -> str | None:
 def _candidates(run: RunData, frame: pd.DataFrame) -> np.ndarray:
     """The candidate of each row of ``frame`` (evaluations or segments) as ``l2l show`` pools repeats; computed
     once per frame (a million rows take seconds, and the figure and the table both ask)."""
-    from l2l.analysis.best import repeat_groups
-
     cached = run.__dict__.get("_candidates")
     if cached is not None and cached[0] is frame:
         return cached[1]
-    rows = frame
+    parents = None
     if run.multi_fidelity and "parent" in run.frame.columns and "trial" in frame.columns:
         # a segment inherits its trial's parent (the candidate view has it; a later segment may not)
         parents = run.frame.drop_duplicates("trial").set_index("trial")["parent"]
-        rows = frame.assign(parent=frame["trial"].map(parents).fillna(-1).to_numpy())
-    groups = repeat_groups(rows, [p for p in run.parameters if p in frame.columns])
+    groups = _incumbent.candidates_of(frame, run.parameters, parents)
     run.__dict__["_candidates"] = (frame, groups)
     return groups
-
-
-def best_of_means(values: np.ndarray, candidates: np.ndarray, objective: Objective) -> np.ndarray:
-    """After each value, the best candidate's mean over its values so far (NaN values do not count): the best
-    ``l2l show`` would name at that moment. Without repeats it is the running best; with them it can get worse
-    where a repeat pulls the leading candidate's mean back."""
-    values = np.asarray(values, dtype=float)
-    finite = np.isfinite(values)
-    if len(np.unique(candidates[finite])) == int(finite.sum()):
-        return running_best(values, objective)
-    sign = objective.sign
-    sums: dict[Any, float] = {}
-    counts: dict[Any, int] = {}
-    out = np.full(len(values), np.nan)
-    leader, score = None, -np.inf  # score: the leader's mean, larger is better
-    for i in np.flatnonzero(finite):
-        group = candidates[i]
-        sums[group] = sums.get(group, 0.0) + values[i]
-        counts[group] = counts.get(group, 0) + 1
-        mean = sign * sums[group] / counts[group]
-        if mean > score or leader is None:
-            leader, score = group, mean
-        elif group == leader:  # the leader got worse: another candidate may lead now
-            leader = max(sums, key=lambda g: sign * sums[g] / counts[g])
-            score = sign * sums[leader] / counts[leader]
-        out[i] = sign * score
-    # a failed value repeats the best before it
-    return pd.Series(out).ffill().to_numpy() if len(out) else out
 
 
 #: What the best-so-far line of a run with repeats follows (the legends of ``l2l compare`` and ``l2l plot`` say it):
@@ -203,20 +173,12 @@ MEAN_LINE = "the chosen candidate's mean of its repeats, which rises where a rep
 
 
 def _found(run: RunData, objective: Objective) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """The rows :func:`curves` counts (a multi-fidelity run's segments by completion), the value each found (NaN:
-    failed, or below the top budget) and the candidate of each (repeats share one)."""
+    """The rows :func:`curves` counts (evaluations, a multi-fidelity run's segments) in the order they completed,
+    the value each found (NaN: failed, or below the top budget) and the candidate of each (repeats share one): as
+    :func:`l2l.incumbent` counts them, from the same functions (:mod:`l2l.analysis.incumbent`)."""
     frame = run.segments if run.multi_fidelity else run.frame
-    candidates = _candidates(run, frame)
-    if run.multi_fidelity:
-        done_at = frame["started"].to_numpy(dtype="datetime64[ns]").astype("int64") + \
-            (frame["duration"].to_numpy(dtype=float) * 1e9).astype("int64")
-        completion = np.argsort(done_at, kind="stable")
-        frame, candidates = frame.iloc[completion], candidates[completion]
-    values = np.where((frame["status"] == "ok").to_numpy(), frame[objective.name].to_numpy(dtype=float), np.nan)
-    if run.multi_fidelity:
-        top = float((run.fidelity or {}).get("rungs", [frame["budget"].max()])[-1])
-        values = np.where(np.isclose(frame["budget"].to_numpy(dtype=float), top), values, np.nan)
-    return frame, values, candidates
+    top = float((run.fidelity or {}).get("rungs", [frame["budget"].max()])[-1]) if run.multi_fidelity else None
+    return _incumbent.found(frame, _candidates(run, frame), objective, top, by_completion=True)
 
 
 def averages_repeats(run: RunData, objective: Objective) -> bool:
@@ -236,28 +198,20 @@ def averages_repeats(run: RunData, objective: Objective) -> bool:
 def _spent(run: RunData, frame: pd.DataFrame, by_compute: bool) -> np.ndarray:
     """After each row of ``frame`` (as :func:`_found` orders them), the evaluations counted or, ``by_compute``,
     the fidelity units spent."""
-    if not by_compute:
-        return np.arange(1, len(frame) + 1)
-    # every attempt counts, the failed ones that were retried too (as l2l show counts compute)
-    if run.multi_fidelity:
-        return np.cumsum(segment_compute(frame))
-    per_evaluation = run.compute_per_evaluation()
-    if per_evaluation is None:
-        return np.cumsum(np.ones(len(frame)))
-    return np.cumsum(evaluation_compute(frame, per_evaluation))
+    return _incumbent.spent(frame, run.multi_fidelity, run.compute_per_evaluation(), by_compute)
 
 
 def _by_completion(run: RunData, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """The rows of ``frame`` in the order they completed, and the seconds since the run started at each (the
     pauses between sessions left out)."""
-    done = (frame["started"].to_numpy(dtype="datetime64[ns]").astype("int64") / 1e9
-            + frame["duration"].to_numpy(dtype=float))
-    order = np.argsort(done, kind="stable")
-    return order, (run.active_seconds(done[order]) if len(done) else done)
+    order, done = _incumbent.completion_order(frame)
+    return order, (run.active_seconds(done) if len(done) else done)
 
 
 def curves(run: RunData, objective: Objective, by_compute: bool = False) -> dict[str, np.ndarray]:
-    """Best so far by evaluation count (in file order) and by seconds since the run started (by completion).
+    """Best so far by evaluation count and by seconds since the run started, both in the order the results
+    completed (a generation's evaluations in the order they finished, not the file's), as :func:`l2l.incumbent`
+    gives them.
 
     ``by_compute``: the first axis counts fidelity units spent instead of evaluations; a multi-fidelity
     run counts each segment's cost and only results at the top budget as found, a single-fidelity run
@@ -316,7 +270,7 @@ def hypervolume_reference(runs: Sequence[RunData], objectives: Sequence[Objectiv
 def hypervolume_curves(run: RunData, objectives: Sequence[Objective], reference: Sequence[float],
                        by_compute: bool = False) -> dict[str, np.ndarray]:
     """The hypervolume of ``run``'s front of two or three objectives (candidates evaluated more than once at their
-    means, as ``l2l show`` lists the front) by evaluations in file order (or compute spent) and by seconds since
+    means, as ``l2l show`` lists the front) by evaluations as they completed (or compute spent) and by seconds since
     the run started (by completion), at about :data:`l2l.analysis.hypervolume.CURVE_POINTS` points each.
 
     The curves are kept with the run (for these objectives and reference point): the figure and the table both
