@@ -48,6 +48,7 @@ its state, so a resumed run decides exactly as an uninterrupted one.
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 from dataclasses import dataclass
 from typing import ClassVar
@@ -269,8 +270,11 @@ class PBT(Policy):
         # no part: an exploiting member never goes back to a lower budget, so every member trains each unit up
         # to max_budget at most once.
         need = max(2, (self.population + 1) // 2)
-        at, peers = budget, _peers(trials, members, budget)
-        if not self.synchronous:
+        at = budget
+        if self.synchronous:
+            peers = _peers(trials, members, budget)  # each with a result
+            enough = len(peers) >= need
+        else:
             # Asynchronous: ranked against the whole population, as Ray Tune's PBT ranks every trial, once half of
             # it has a result. Before, only against the members that had reached this budget (and a member among
             # the first to reach it against those at the budget before, by its score there): with few members per
@@ -279,9 +283,12 @@ class PBT(Policy):
             # interval, with no score of its own at the budget before, went on unjudged. A member behind is
             # compared at its own budget (where both have a score), not by its latest score against the others'
             # later ones: learning curves fall, and a slow good member would rank below fast poor ones.
-            peers = [m for m in members if trials.scores_of(m) or trials.failed(m) or trials.parent(m) >= 0]
-        enough = sum(1 for m in peers if trials.scores_of(m) or trials.failed(m)) >= need
-        scores = {m: _score_at(trials, m, at) for m in peers}
+            result = {m: bool(trials.scores_of(m)) or trials.failed(m) for m in members}
+            peers = [m for m in members if result[m] or trials.parent(m) >= 0]
+            enough = sum(result[m] for m in peers) >= need
+        # by their scores at this budget: the synchronous ranking and a tournament's two draws
+        scores = {m: _score_at(trials, m, at) for m in peers} if self.synchronous or self.selection == "tournament" \
+            else {}
         queue = list(state["queue"])
         draws = state["draws"]
         cut = max(1, int(round(self.fraction * len(peers))))
@@ -422,45 +429,105 @@ def _ranked(trials: TrialTable, peers: list[int], budget: float) -> list[int]:
     donors' score there), the one ahead by the worse of its score there and its score now (one whose learner got
     worse since, e.g. a diverging explored one, is not carried by its past). Members all at ``budget`` rank as by
     their scores there."""
-    reached = {m: min(trials.reached(m), budget) for m in peers}
-    memo: dict[tuple[int, float], float] = {}
+    if not peers:
+        return []
+    reached = [min(trials.reached(m), budget) for m in peers]
+    levels = sorted(set(reached))
+    where = {level: i for i, level in enumerate(levels)}
+    place = [where[level] for level in reached]
+    scores = _lineage_scores(trials, peers, levels, place)
+    wins = _wins_numpy(peers, place, scores) if len(peers) >= NUMPY_RANKING else None
+    if wins is None:
+        wins = _wins(peers, place, scores)
+    latest = {m: row[-1] for m, row in zip(peers, scores)}
+    return sorted(peers, key=lambda m: (-wins[m], -latest[m], m))
 
-    def score(m: int, at: float) -> float:
-        if (m, at) not in memo:
-            memo[m, at] = _lineage_score(trials, m, at)
-        return memo[m, at]
 
-    # Members grouped by budget; a pair's winner is the one with the greater (score, -id) key, so each member's
-    # wins against a group are counted by a bisection of that group's sorted keys (not pair by pair: a
-    # population of 100 took 20 times as long).
-    levels = sorted(set(reached.values()))
-    groups = {level: [m for m in peers if reached[m] == level] for level in levels}
+#: Populations from this size on count :func:`_ranked`'s wins with numpy (:func:`_wins_numpy`); smaller ones in
+#: Python (:func:`_wins`), where numpy's calls cost more than they save. Both count the same.
+NUMPY_RANKING = 24
+
+
+def _lineage_scores(trials: TrialTable, peers: list[int], levels: list[float], place: list[int]) \
+        -> list[list[float]]:
+    """Each member's score at each of ``levels`` up to its own (``place``: the index of its own): its score there,
+    else that of the donor it started from (or of the donor's donor), else its latest one; -inf for a member whose
+    last segment failed. Read level by level, each trial's score asked for once (session 35 asked for it per
+    member and level, walking its donors each time: most of the ranking's cost with 100 members)."""
+    scores = [[-math.inf] * (p + 1) for p in place]
+    failed = [trials.failed(m) for m in peers]
+    parents: dict[int, int] = {}
+    latest: dict[int, float] = {}
+    for i, level in enumerate(levels):
+        rows = [row for row, (p, bad) in enumerate(zip(place, failed)) if p >= i and not bad]
+        # every trial's score there where the table keeps them as arrays (the driver's), else the members'
+        everyone = trials.scores_at(level) if trials.index is not None else None
+        found = everyone if everyone is not None else trials.scores_at(level, [peers[row] for row in rows])
+        inherited: dict[int, float] = {}
+        step = {peers[row]: peers[row] for row in rows if peers[row] not in found}  # member -> donor asked next
+        while step:  # a member that inherited past this level: its donor's score there, or its donor's donor's...
+            for trial in step.values():
+                if trial not in parents:
+                    parents[trial] = trials.parent(trial)
+            step = {m: parents[trial] for m, trial in step.items()}
+            there = everyone if everyone is not None else trials.scores_at(level, [t for t in step.values()
+                                                                                    if t >= 0])
+            for m, trial in list(step.items()):
+                if trial in there:
+                    inherited[m] = there[trial]
+                elif trial < 0:  # ... else its own latest score
+                    if m not in latest:
+                        own = trials.scores_of(m)
+                        latest[m] = float(own[max(own)]) if own else -math.inf
+                    inherited[m] = latest[m]
+                else:
+                    continue
+                del step[m]
+        for row in rows:
+            m = peers[row]
+            scores[row][i] = float(found[m] if m in found else inherited[m])
+    return scores
+
+
+def _wins(peers: list[int], place: list[int], scores: list[list[float]]) -> dict[int, int]:
+    """How many of the others each member beats: a pair is compared at the lower of their two levels, each
+    member's key there the worse of its score there and its score now, the greater (key, -id) the winner.
+    Counted by sorting and bisection, level by level (NaN placed as Python's sort and ``min`` place it)."""
     wins = dict.fromkeys(peers, 0)
-    for i, low in enumerate(levels):
-        own = sorted((score(m, low), -m) for m in groups[low])
+    for low in range(max(place) + 1):
+        own = sorted((scores[row][low], -m) for row, m in enumerate(peers) if place[row] == low)
         for k, (_, negative) in enumerate(own):
             wins[-negative] += k
-        for high in levels[i + 1:]:
-            ahead = sorted((min(score(m, low), score(m, high)), -m) for m in groups[high])
+        for high in range(low + 1, max(place) + 1):
+            ahead = sorted((min(scores[row][low], scores[row][high]), -m) for row, m in enumerate(peers)
+                           if place[row] == high)
             for key in own:
                 wins[-key[1]] += bisect.bisect_left(ahead, key)
             for key in ahead:
                 wins[-key[1]] += bisect.bisect_left(own, key)
-    return sorted(peers, key=lambda m: (-wins[m], -score(m, reached[m]), m))
+    return wins
 
 
-def _lineage_score(trials: TrialTable, trial: int, budget: float) -> float:
-    """The member's score at ``budget``, else that of the donor it started from (or of the donor's donor), else
-    :func:`_score_at`'s; a member whose last segment failed ranks last."""
-    if trials.failed(trial):
-        return -math.inf
-    step = trial
-    while step >= 0:
-        score = trials.score(step, budget)
-        if score is not None:
-            return float(score)
-        step = trials.parent(step)
-    return _score_at(trials, trial, budget)
+def _wins_numpy(peers: list[int], place: list[int], scores: list[list[float]]) -> dict[int, int] | None:
+    """:func:`_wins` with one sort (None where a score is NaN): each member's key at each level up to its own, sorted
+    level by level; a member at a level beats those before it there that are at that level or beyond, less, if
+    it is beyond, those before it that are beyond too (their pair is compared at a higher level)."""
+    places = np.asarray(place)
+    size = places + 1
+    row = np.repeat(np.arange(len(peers)), size)
+    level = np.arange(len(row)) - np.repeat(np.cumsum(size) - size, size)
+    value = np.fromiter(itertools.chain.from_iterable(scores), dtype=float, count=len(row))
+    if np.isnan(value).any():  # NaN has no place in an order: as _wins places it
+        return None
+    now = value[np.cumsum(size) - 1]
+    key = np.minimum(value, now[row])
+    order = np.lexsort((-np.asarray(peers)[row], key, level))
+    row, level = row[order], level[order]
+    first = np.searchsorted(level, level)  # where each entry's level begins
+    beyond = (places[row] > level).astype(np.int64)
+    before = np.cumsum(beyond) - beyond
+    beaten = np.arange(len(row)) - first - beyond * (before - before[first])
+    return dict(zip(peers, np.bincount(row, weights=beaten, minlength=len(peers)).astype(np.int64).tolist()))
 
 
 def _score_at(trials: TrialTable, trial: int, budget: float) -> float:
