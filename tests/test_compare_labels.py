@@ -18,14 +18,29 @@ def run_file(tmp_path_factory) -> Path:
     return sphere_run_file(tmp_path_factory.mktemp("runs"), "sweep", generations=2, population=3)
 
 
-def _printed_labels(files: list[Path], out: Path, capsys) -> list[str]:
-    """The run column of the table l2l compare prints, one label per file, in the order given."""
+@pytest.fixture
+def drawn(monkeypatch) -> list:
+    """The figures l2l compare draws, kept instead of written: the labels are the question here, and writing the
+    PNG was most of the cost of each compare (tests/test_analysis.py's compare test writes one and checks it)."""
+    import l2l.plot
+
+    figures: list = []
+    monkeypatch.setattr(l2l.plot, "save", lambda fig, out, **options: figures.append(fig))
+    return figures
+
+
+def _printed_labels(files: list[Path], out: Path, capsys, drawn: list) -> tuple[list[str], list[str]]:
+    """The run column of the table l2l compare prints, one label per file, in the order given; and the labels of
+    the legend of the figure it drew."""
+    drawn.clear()
     assert main(["compare", *map(str, files), "-o", str(out)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split()[0] == "run" and lines[len(files) + 1] == str(out)
     header = lines[0]
     end = header.index("run") + len("run")  # the column is right-aligned: its cells end where its heading does
-    return [line[:end].strip() for line in lines[1:len(files) + 1]]
+    assert len(drawn) == 1, "l2l compare no longer saves its figure through l2l.plot.save"
+    legend = [text.get_text() for text in drawn[0].axes[0].get_legend().get_texts()]
+    return [line[:end].strip() for line in lines[1:len(files) + 1]], legend
 
 
 def _legend_labels(files: list[Path]) -> list[str]:
@@ -34,37 +49,37 @@ def _legend_labels(files: list[Path]) -> list[str]:
     return [text.get_text() for text in legend.get_texts()]
 
 
-def test_the_same_file_twice_is_numbered_first_and_second(run_file, tmp_path, capsys):
+def test_the_same_file_twice_is_numbered_first_and_second(run_file, tmp_path, capsys, drawn):
     files = [run_file, run_file]
-    printed = _printed_labels(files, tmp_path / "cmp.png", capsys)
+    printed, legend = _printed_labels(files, tmp_path / "cmp.png", capsys, drawn)
     assert printed == ["sweep (random) [sweep.h5] #1", "sweep (random) [sweep.h5] #2"]
-    assert _legend_labels(files) == printed
+    assert legend == printed and _legend_labels(files) == printed  # l2l.plot.compare's too
 
 
-def test_files_of_one_name_in_different_folders_are_told_apart_by_their_folders(run_file, tmp_path, capsys):
+def test_files_of_one_name_in_different_folders_are_told_apart_by_their_folders(run_file, tmp_path, capsys, drawn):
     files = []
     for folder in ("ga", "cmaes", "x/ga"):
         (tmp_path / folder).mkdir(parents=True)
         files.append(Path(shutil.copy(run_file, tmp_path / folder / "sweep.h5")))
-    printed = _printed_labels(files, tmp_path / "cmp.png", capsys)
+    printed, legend = _printed_labels(files, tmp_path / "cmp.png", capsys, drawn)
     assert printed == [f"sweep (random) [{tmp_path.name}/ga/sweep.h5]",
                        "sweep (random) [cmaes/sweep.h5]", "sweep (random) [x/ga/sweep.h5]"]
-    assert _legend_labels(files) == printed
+    assert legend == printed
 
 
-def test_a_file_given_twice_beside_another_of_its_name(run_file, tmp_path, capsys):
+def test_a_file_given_twice_beside_another_of_its_name(run_file, tmp_path, capsys, drawn):
     (tmp_path / "other").mkdir()
     other = Path(shutil.copy(run_file, tmp_path / "other" / "sweep.h5"))
     files = [run_file, other, run_file]
-    printed = _printed_labels(files, tmp_path / "cmp.png", capsys)
+    printed, legend = _printed_labels(files, tmp_path / "cmp.png", capsys, drawn)
     here = run_file.parent.name
     assert printed == [f"sweep (random) [{here}/sweep.h5] #1", "sweep (random) [other/sweep.h5]",
                        f"sweep (random) [{here}/sweep.h5] #3"]
-    assert _legend_labels(files) == printed
+    assert legend == printed
 
 
 def test_labels_are_ends_of_the_paths_as_typed_never_folders_the_user_did_not_type(run_file, tmp_path, monkeypatch,
-                                                                                    capsys):
+                                                                                    capsys, drawn):
     """Relative paths, absolute ones and mixes: each label is the shortest end of the path as typed that tells
     the file apart; a copy kept under a mirror of the working folder's absolute path (a backup) no longer makes
     the other file's label that whole absolute path, nor does ``a.h5`` beside ``runs/a.h5`` borrow the name of
@@ -84,9 +99,9 @@ def test_labels_are_ends_of_the_paths_as_typed_never_folders_the_user_did_not_ty
               ["[runs/sweep.h5] #1", "[runs/sweep.h5] #2", "[other/sweep.h5]"])]
     for i, (typed, ends) in enumerate(cases):
         files = [Path(p) for p in typed]
-        printed = _printed_labels(files, tmp_path / f"cmp{i}.png", capsys)
+        printed, legend = _printed_labels(files, tmp_path / f"cmp{i}.png", capsys, drawn)
         assert printed == [f"sweep (random) {end}" for end in ends], typed
-        assert _legend_labels(files) == printed
+        assert legend == printed, typed
 
 
 def test_a_mistyped_run_is_named_before_the_comparison_a_previous_compare_left(run_file, tmp_path, capsys):
