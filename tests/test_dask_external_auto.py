@@ -15,9 +15,9 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import l2l_cli, write_toml
+from conftest import write_toml
 from slurm_helpers import wait_for
-from test_dask_external_nevergrad import _said, cluster  # noqa: F401 - cluster: the fixture, 3 workers
+from test_dask_external_nevergrad import _said, cli, cluster  # noqa: F401 - cluster: the fixture, 3 workers
 
 import l2l
 from l2l.config import from_mapping
@@ -54,29 +54,31 @@ def _grow(cluster, workers: int) -> None:  # noqa: F811 - the fixture's value, a
 
 
 def test_auto_on_a_cluster_of_more_than_ten_workers_sizes_nevergrad_by_the_workers_the_scheduler_reports(
-        tmp_path, cluster):  # noqa: F811
+        tmp_path, cluster, capsys):  # noqa: F811
     _grow(cluster, 12)
     out = tmp_path / "auto.h5"
-    config = write_toml(tmp_path / "c.toml", _data(cluster.scheduler_address, generations=6))
-    done = l2l_cli("run", config, "--out", out, "--no-progress", cwd=tmp_path, timeout=300)
+    # 2 generations of 16: more than the 21 candidates out the run failed at (it was 6)
+    config = write_toml(tmp_path / "c.toml", _data(cluster.scheduler_address, generations=2))
+    done = cli(capsys, "run", config, "--out", out, "--no-progress")
     # before: 'asking 1 more candidates would leave 21 untold, more than num_workers = 20', exit 2
     assert done.returncode == 0, done.stderr
     assert _said(done.stderr) == [], done.stderr
     assert ("optimizer 'auto' chose 'nevergrad' (budget = 200, population_size = the workers the cluster's "
             "scheduler reports as the run starts (at least 10), num_workers = twice that)") in done.stderr
     assert _chosen(out) == {"choice": "nevergrad", "budget": 200, "population_size": 12, "num_workers": 24}
-    assert len(l2l.load(out)) == 6 * 16
+    assert len(l2l.load(out)) == 2 * 16
 
 
 def test_a_resumed_auto_run_keeps_its_choice_and_leaves_the_workers_beyond_it_idle_with_one_warning_line(
-        tmp_path, cluster):  # noqa: F811
+        tmp_path, cluster, capsys):  # noqa: F811
     out = tmp_path / "auto.h5"
-    config = write_toml(tmp_path / "c.toml", _data(cluster.scheduler_address, generations=2))
-    first = l2l_cli("run", config, "--out", out, "--no-progress", cwd=tmp_path, timeout=300)
+    config = write_toml(tmp_path / "c.toml", _data(cluster.scheduler_address, generations=1))
+    first = cli(capsys, "run", config, "--out", out, "--no-progress")
     assert first.returncode == 0, first.stderr
     assert _chosen(out) == {"choice": "nevergrad", "budget": 200, "population_size": 10, "num_workers": 20}
     _grow(cluster, 12)
-    resumed = l2l_cli("resume", out, "--generations", 6, "--no-progress", cwd=tmp_path, timeout=300)
+    # 2 more generations of 16: more than the 21 candidates out the resumed run failed at (it was 4)
+    resumed = cli(capsys, "resume", out, "--generations", 3, "--no-progress")
     # before: the resumed run failed at its 21st candidate out, its choice being stored
     assert resumed.returncode == 0, resumed.stderr
     assert _said(resumed.stderr) == [
@@ -84,7 +86,7 @@ def test_a_resumed_auto_run_keeps_its_choice_and_leaves_the_workers_beyond_it_id
         "with num_workers = 20: the most candidates it keeps asked and not told; run.mode = 'async' keeps 2 per "
         "worker out at once; the run goes on with 10 of them busy"], resumed.stderr
     assert _chosen(out)["num_workers"] == 20
-    assert len(l2l.load(out)) == 6 * 16
+    assert len(l2l.load(out)) == 3 * 16
 
 
 def test_workers_that_join_during_an_auto_run_are_left_idle_with_one_warning_line(

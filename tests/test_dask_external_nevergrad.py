@@ -11,18 +11,15 @@ num_workers allows, said in one warning line, instead of failing the run.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+import threading
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
-from conftest import l2l_cli, write_toml
+from conftest import write_toml
 from slurm_helpers import wait_for
 
 import l2l
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -42,6 +39,28 @@ def _config(tmp_path: Path, address: str, num_workers: int, generations: int = 4
         "backend": {"name": "dask", "address": address}})
 
 
+def cli(capsys, *args) -> SimpleNamespace:
+    """``l2l ARGS`` in this process (these tests are about what the command says and does, not about its process:
+    a ``python -m l2l`` process spent some 5 s of CPU importing Dask and Nevergrad): its exit status and output."""
+    from l2l.cli import main
+
+    capsys.readouterr()
+    returncode = main([str(arg) for arg in args])
+    said = capsys.readouterr()
+    return SimpleNamespace(returncode=returncode, stdout=said.out, stderr=said.err)
+
+
+#: Evaluations of :func:`held` wait while it is clear (the workers are threads of the test's process).
+RELEASE = threading.Event()
+STARTED = threading.Event()
+
+
+def held(params, seed):
+    STARTED.set()
+    RELEASE.wait(120)
+    return {"value": float(params["x"]) ** 2}
+
+
 def _said(stderr: str) -> list[str]:
     """What l2l said besides its banner and its 'waiting up to N s for the Dask scheduler' line, which it says only
     where the scheduler is slow to answer (a loaded machine: a full suite at load 15 had it in a resume here)."""
@@ -51,10 +70,10 @@ def _said(stderr: str) -> list[str]:
 
 
 def test_too_few_num_workers_for_the_clusters_workers_is_refused_in_one_line_before_the_file_is_created(
-        tmp_path, cluster):
+        tmp_path, cluster, capsys):
     out = tmp_path / "ng.h5"
-    config = _config(tmp_path, cluster.scheduler_address, num_workers=2)
-    refused = l2l_cli("run", config, "--out", out, "--no-progress", cwd=tmp_path, timeout=300)
+    config = _config(tmp_path, cluster.scheduler_address, num_workers=2, generations=3)
+    refused = cli(capsys, "run", config, "--out", out, "--no-progress")
     # before: the run started, then 'asking 1 more candidates would leave 3 untold, more than num_workers = 2'
     assert refused.returncode == 2 and _said(refused.stderr) == [
         "l2l: error: optimizer 'nevergrad' keeps at most num_workers = 2 candidates asked and not told, and "
@@ -62,48 +81,48 @@ def test_too_few_num_workers_for_the_clusters_workers_is_refused_in_one_line_bef
         "num_workers = 6 (or at most 1 worker)"], refused.stderr
     assert not out.exists()
     # the advice, followed, runs on the same cluster
-    config = _config(tmp_path, cluster.scheduler_address, num_workers=6)
-    done = l2l_cli("run", config, "--out", out, "--no-progress", cwd=tmp_path, timeout=300)
+    config = _config(tmp_path, cluster.scheduler_address, num_workers=6, generations=3)
+    done = cli(capsys, "run", config, "--out", out, "--no-progress")
     assert done.returncode == 0, done.stderr
     assert _said(done.stderr) == [], done.stderr
-    assert len(l2l.load(out)) == 8
+    assert len(l2l.load(out)) == 6
 
 
-def test_workers_that_join_the_cluster_during_the_run_are_left_idle_with_one_warning_line(tmp_path):
+def test_workers_that_join_the_cluster_during_the_run_are_left_idle_with_one_warning_line(tmp_path, capfd):
     from distributed import LocalCluster
 
-    hold = tmp_path / "hold"  # evaluations wait while it exists: the run lasts until the test removes it
-    hold.touch()
-    argv = ["sh", "-c", f"echo x >> {tmp_path}/started; while [ -f {hold} ]; do sleep 0.05; done; echo 1", "sh",
-            "{x}"]
-    out, stderr_path = tmp_path / "joined.h5", tmp_path / "stderr"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    from l2l.config import from_mapping
+
+    out, finished = tmp_path / "joined.h5", {}
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0", protocol="tcp://",
                       host="127.0.0.1") as cluster:
-        config = _config(tmp_path, cluster.scheduler_address, num_workers=2, generations=20,
-                         simulator={"name": "command", "argv": argv})
-        with open(stderr_path, "w") as stderr_file:
-            process = subprocess.Popen([sys.executable, "-m", "l2l", "run", str(config), "--out", str(out),
-                                        "--no-progress"], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
-                                       stderr=stderr_file, text=True)
+        # 3 generations of 2: the run has candidates left to ask once the workers joined (it was 20 generations)
+        config = from_mapping({"run": {"name": "ng-external", "seed": 2, "generations": 3, "mode": "async"},
+                               "space": {"x": {"type": "float", "low": -1.0, "high": 1.0}},
+                               "optimizer": {"name": "nevergrad", "method": "CMA", "population_size": 2,
+                                             "num_workers": 2},
+                               "simulator": {"name": "python"},
+                               "backend": {"name": "dask", "address": cluster.scheduler_address}}, base_dir=tmp_path)
+        RELEASE.clear()
+        STARTED.clear()
+        runner = threading.Thread(target=lambda: finished.setdefault("path", l2l.run(config, out, simulator=held,
+                                                                                       progress=False)))
+        runner.start()
         try:
-            started = tmp_path / "started"
-            wait_for(started.exists, 120, "the run's first evaluation")
+            assert STARTED.wait(120), "the run's first evaluation"
             cluster.scale(3)
             cluster.wait_for_workers(3, timeout=120)
             # before: the run failed at its next ask ('asking 1 more candidates would leave 3 untold, ...')
-            said = wait_for(lambda: _said(stderr_path.read_text()), 60, "a line about the workers that joined")
-            assert process.poll() is None, stderr_path.read_text()
-            hold.unlink()
-            process.wait(timeout=240)
+            said = wait_for(lambda: _said(capfd.readouterr().err), 60, "a line about the workers that joined")
+            assert runner.is_alive()
         finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-    stderr = stderr_path.read_text()
-    assert process.returncode == 0, stderr
-    assert said == _said(stderr) == [
+            RELEASE.set()
+            runner.join(240)
+    assert _said(capfd.readouterr().err) == []  # said once
+    assert finished.get("path") == out
+    assert said == [
         "l2l: warning: workers joined the cluster: optimizer 'nevergrad' keeps at most num_workers = 2 candidates "
         "asked and not told, and run.mode = 'async' keeps 2 per worker out at once, 6 with 3 workers of backend "
-        "'dask'; set [optimizer] num_workers = 6 (or at most 1 worker); the run goes on with 1 of them busy"], stderr
-    assert len(l2l.load(out)) == 40
+        "'dask'; set [optimizer] num_workers = 6 (or at most 1 worker); the run goes on with 1 of them busy"]
+    frame = l2l.load(out)
+    assert len(frame) == 6 and (frame["status"] == "ok").all()
