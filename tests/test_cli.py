@@ -105,15 +105,22 @@ def test_list_shows_every_optimizer_simulator_and_backend_with_options(capsys):
     assert "population_size = 20" in out and "crossover_probability = 0.7" in out
 
 
-def test_every_subcommand_has_help():
+def _help(capsys, *argv: str) -> str:
+    """What ``l2l ... --help`` prints, in-process (``python -m l2l``: test_python_dash_m_l2l_is_the_l2l_command)."""
+    with pytest.raises(SystemExit) as exit_:
+        main([*argv, "--help"])
+    captured = capsys.readouterr()
+    assert exit_.value.code in (0, None) and captured.err == "", (argv, captured.err)
+    return captured.out
+
+
+def test_every_subcommand_has_help(capsys):
     commands = ["run", "resume", "show", "validate", "list", "plot", "compare", "report", "watch",
                 "export", "submit", "reevaluate", "prune", "checkpoint"]
-    listed = subprocess.run([sys.executable, "-m", "l2l.cli", "--help"], capture_output=True, text=True).stdout
+    listed = _help(capsys)
     assert set(re.findall(r"^    ([a-z]+)(?:  |$)", listed, flags=re.M)) == set(commands)  # none missing here or there
     for command in commands:
-        result = subprocess.run([sys.executable, "-m", "l2l.cli", command, "--help"], capture_output=True,
-                                text=True)
-        assert result.returncode == 0 and "usage: l2l" in result.stdout, command
+        assert _help(capsys, command).startswith(f"usage: l2l {command}"), command
 
 
 def test_every_example_config_is_valid():
@@ -125,11 +132,17 @@ def test_every_example_config_is_valid():
         build(load_config(path))
 
 
-@pytest.mark.parametrize("name", ["sphere_ga", "mixed_space_random", "command_rastrigin", "sphere_asha"])
+#: The examples cut short: a tenth of the asha sweep's compute, one generation of the others.
+SHORTER = {"sphere_ga": ["--generations", "1"], "mixed_space_random": ["--generations", "1"],
+           "command_rastrigin": ["--generations", "1"], "sphere_asha": ["--compute", "405"]}
+
+
+@pytest.mark.parametrize("name", list(SHORTER))
 def test_the_quick_example_configs_run_into_valid_trajectories(tmp_path, name):
+    """Each example as shipped (its paths, simulator and options), on the serial backend and cut short."""
     out = tmp_path / f"{name}.h5"
     assert main(["run", str(EXAMPLES / f"{name}.toml"), "--out", str(out), "--no-progress",
-                 "--backend", "serial"]) == 0
+                 "--backend", "serial", *SHORTER[name]]) == 0
     assert l2l.validate(out) == []
     frame = l2l.load(out)
     assert (frame["status"] == "ok").all() and len(frame) > 0
