@@ -9,18 +9,32 @@ where the policy run spent 477 epochs of the sweep's 2,187) without saying that 
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import textwrap
+from types import SimpleNamespace
 from pathlib import Path
 
-from conftest import l2l_cli
+import pytest
+
+from l2l.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _cli(*args, cwd: Path) -> subprocess.CompletedProcess:
-    return l2l_cli(*args, cwd=cwd)
+@pytest.fixture
+def _cli(capsys, monkeypatch):
+    """``l2l ARGS`` in ``cwd``, in this process (what each test checks is what l2l says and its exit status, not the
+    process: a ``python -m l2l`` each cost some 1.5 s of CPU to start): (returncode, stdout, stderr)."""
+    def cli(*args, cwd: Path) -> SimpleNamespace:
+        monkeypatch.chdir(cwd)
+        capsys.readouterr()
+        try:
+            code = main([str(arg) for arg in args])
+        except SystemExit as exc:  # argparse's refusals
+            code = exc.code
+        out, err = capsys.readouterr()
+        return SimpleNamespace(returncode=code, stdout=out, stderr=err)
+    return cli
 
 
 TRAIN = '''
@@ -76,7 +90,7 @@ def _config(folder: Path, name: str, function: str, fidelity: str = "", policy: 
     return path
 
 
-def test_a_function_that_takes_a_budget_without_a_declared_fidelity_is_told_to_declare_one(tmp_path):
+def test_a_function_that_takes_a_budget_without_a_declared_fidelity_is_told_to_declare_one(tmp_path, _cli):
     config = _config(tmp_path, "forgot", "train", policy='policy = "hyperband"')
     done = _cli("run", str(config), "--no-progress", cwd=tmp_path)
     assert done.returncode == 2
@@ -87,7 +101,7 @@ def test_a_function_that_takes_a_budget_without_a_declared_fidelity_is_told_to_d
     assert not (tmp_path / "forgot.h5").exists()
 
 
-def test_compare_of_a_sweep_without_fidelity_and_a_policy_run_says_compute_is_not_compared(tmp_path):
+def test_compare_of_a_sweep_without_fidelity_and_a_policy_run_says_compute_is_not_compared(tmp_path, _cli):
     sweep = _config(tmp_path, "sweep", "simulate")
     one_line = _config(tmp_path, "halving", "train", fidelity=FIDELITY, policy='policy = "successive-halving"')
     for config in (sweep, one_line):
@@ -104,7 +118,7 @@ def test_compare_of_a_sweep_without_fidelity_and_a_policy_run_says_compute_is_no
     assert "compute (epochs)" in done.stdout and "note:" not in done.stdout
 
 
-def test_a_model_based_run_says_its_optimizer_is_not_used(tmp_path):
+def test_a_model_based_run_says_its_optimizer_is_not_used(tmp_path, _cli):
     """Under model-based, [optimizer] name = "tpe" gave the same run as "random" (the policy proposes every
     candidate), while the banner said "tpe x python"; without an [optimizer], 'auto' described a choice it
     then never used."""
@@ -133,7 +147,7 @@ def whole_curve(params, seed, budget, checkpoint=None):   # continues, but retur
 '''
 
 
-def test_a_continuation_that_returns_its_whole_curve_is_told_to_return_the_new_points_only(tmp_path):
+def test_a_continuation_that_returns_its_whole_curve_is_told_to_return_the_new_points_only(tmp_path, _cli):
     """A function that continued from its checkpoint but returned its whole learning curve (kept in the
     checkpoint) was told only that it "trained from the start again", which it had not."""
     config = _config(tmp_path, "whole", "whole_curve", fidelity=FIDELITY, policy='policy = "successive-halving"')
@@ -170,7 +184,7 @@ print(json.dumps({"objectives": {"loss": curve[-1][1]}, "curve": {"loss": curve}
 '''
 
 
-def test_a_program_that_keeps_its_state_outside_checkpoint_dir_is_told_its_segments_restarted(tmp_path):
+def test_a_program_that_keeps_its_state_outside_checkpoint_dir_is_told_its_segments_restarted(tmp_path, _cli):
     """A command program that wrote its state beside itself instead of in {checkpoint_dir} restarted every
     segment: the run spent 27 epochs where continuing costs 21 (the banner's bound), and neither l2l run nor
     l2l show said why."""
@@ -193,7 +207,7 @@ def test_a_program_that_keeps_its_state_outside_checkpoint_dir_is_told_its_segme
             assert "from scratch" not in run.stdout + show.stdout
 
 
-def test_show_of_a_run_cut_short_before_the_top_budget_says_its_best_are_lower_budgets(tmp_path):
+def test_show_of_a_run_cut_short_before_the_top_budget_says_its_best_are_lower_budgets(tmp_path, _cli):
     """A one-line Hyperband run given --compute 12 reached no top budget: l2l run and l2l show headed the
     budget-1 and budget-3 losses "best 5 by loss", as if they were results of a full training."""
     config = _config(tmp_path, "short", "train", fidelity=FIDELITY, policy='policy = "hyperband"')
@@ -207,7 +221,7 @@ def test_show_of_a_run_cut_short_before_the_top_budget_says_its_best_are_lower_b
 
 
 def test_a_policy_run_whose_continuations_all_fail_exits_with_status_1_saying_no_candidate_reached_the_top(
-        tmp_path):
+        tmp_path, _cli):
     # a function that cannot continue from its checkpoint: every first segment succeeds, every continuation
     # fails, so no candidate reaches the top budget; the run exited 0 as if it had a result
     (tmp_path / "cannot.py").write_text(textwrap.dedent(TRAIN) + textwrap.dedent('''
