@@ -18,7 +18,9 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pandas as pd
-from conftest import l2l_cli, write_toml
+import pytest
+from conftest import write_toml
+from inprocess_cli import l2l_main
 
 import l2l
 from l2l.simulators import SimulationResult
@@ -89,7 +91,7 @@ name = "serial"
 
 
 def _cli(*args, cwd: Path) -> subprocess.CompletedProcess:
-    return l2l_cli(*args, cwd=cwd)
+    return l2l_main(*args, cwd=cwd)  # in this process: these tests are about files and messages, not processes
 
 
 def _config(folder: Path, function: str = "train") -> Path:
@@ -98,12 +100,22 @@ def _config(folder: Path, function: str = "train") -> Path:
     return path
 
 
-def _runs(folder: Path) -> tuple[Path, Path]:
-    """The uninterrupted run (600 units) and the same run cut at 100 units (to be resumed to 600)."""
+@pytest.fixture(scope="module")
+def made(tmp_path_factory) -> tuple[Path, Path]:
+    """The uninterrupted run (600 units) and the same run cut at 100 units, made once for the module."""
+    folder = tmp_path_factory.mktemp("integrity")
     config = _config(folder)
     for out, extra in (("full.h5", ()), ("part.h5", ("--compute", "100"))):
         done = _cli("run", str(config), "--out", out, "--no-progress", *extra, cwd=folder)
         assert done.returncode == 0, done.stderr
+    return folder / "full.h5", folder / "part.h5"
+
+
+def _runs(folder: Path, made: tuple[Path, Path]) -> tuple[Path, Path]:
+    """Copies in ``folder`` of the uninterrupted run and of the run cut at 100 units (to be resumed to 600)."""
+    for path in made:
+        assert not Path(f"{path}.checkpoints").exists()  # every checkpoint is in the file: a copy is the run
+        shutil.copy(path, folder / path.name)
     return folder / "full.h5", folder / "part.h5"
 
 
@@ -151,8 +163,8 @@ def _same_results(a: Path, b: Path) -> None:
     pd.testing.assert_frame_equal(x[columns], y[columns])
 
 
-def test_damaged_weights_are_reported_by_validate_and_refused_by_resume(tmp_path):
-    full, part = _runs(tmp_path)
+def test_damaged_weights_are_reported_by_validate_and_refused_by_resume(tmp_path, made):
+    full, part = _runs(tmp_path, made)
     row, trial = _continued_row(full, part)
     damaged = tmp_path / "damaged.h5"
     shutil.copy(part, damaged)
@@ -178,8 +190,8 @@ def test_damaged_weights_are_reported_by_validate_and_refused_by_resume(tmp_path
     assert _cli("validate", str(part), cwd=tmp_path).returncode == 0
 
 
-def test_files_without_checksums_validate_and_resume_and_the_rows_that_have_them_are_checked(tmp_path):
-    full, part = _runs(tmp_path)
+def test_files_without_checksums_validate_and_resume_and_the_rows_that_have_them_are_checked(tmp_path, made):
+    full, part = _runs(tmp_path, made)
     row, trial = _continued_row(full, part)
     # Written before checksums: no column at all.
     old = tmp_path / "old.h5"
@@ -226,8 +238,8 @@ def test_a_checkpoint_that_cannot_be_stored_names_its_key(tmp_path):
     assert "checkpoint key 'rng'" in done.stderr
 
 
-def test_drop_unreadable_records_that_continuation_as_failed_and_the_run_finishes(tmp_path):
-    full, part = _runs(tmp_path)
+def test_drop_unreadable_records_that_continuation_as_failed_and_the_run_finishes(tmp_path, made):
+    full, part = _runs(tmp_path, made)
     row, trial = _continued_row(full, part)
     before = _segments(part)
     _damage_weights(part, row)
