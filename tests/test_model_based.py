@@ -37,6 +37,18 @@ def run(value, *, seed=0, segments=500, capacity=2, **options):
     return done, trials, state, policy
 
 
+_PLAYED: dict[tuple, tuple] = {}
+
+
+def played(name: str, seed: int = 0, **options) -> tuple:
+    """``run(value, seed=seed, **options)`` of the bowl (``"bowl"``) or the noisy bowl of the same seed
+    (``"noisy"``), run once per module: several tests assert different things of the same run."""
+    key = (name, seed, tuple(sorted(options.items())))
+    if key not in _PLAYED:
+        _PLAYED[key] = run(noisy_bowl(seed) if name == "noisy" else bowl, seed=seed, **options)
+    return _PLAYED[key]
+
+
 def test_a_probe_trains_one_candidate_through_every_rung_before_the_next_one_starts():
     done, _, _, _ = run(bowl, capacity=1, segments=25, repeats=1)
     expected = [(trial, start, budget) for trial in range(5)
@@ -46,7 +58,7 @@ def test_a_probe_trains_one_candidate_through_every_rung_before_the_next_one_sta
 
 def test_where_the_top_budget_is_noisy_the_chosen_candidate_is_trained_again_with_new_seeds():
     for seed in range(3):
-        done, trials, state, policy = run(noisy_bowl(seed), seed=seed)
+        done, trials, state, policy = played("noisy", seed)
         repeats = {int(t): origin for t, origin in state["repeats"].items()}
         assert repeats, "no candidate was trained again"
         for trial, origin in repeats.items():  # the same parameters, at the top budget, as a new trial
@@ -61,7 +73,7 @@ def test_where_the_top_budget_is_noisy_the_chosen_candidate_is_trained_again_wit
 
 def test_where_the_top_budget_is_exact_one_repeat_shows_it_and_nothing_more_is_repeated():
     for seed in range(3):
-        _, _, state, _ = run(bowl, seed=seed)
+        _, _, state, _ = played("bowl", seed)
         assert len(state["repeats"]) <= 1
 
 
@@ -81,8 +93,8 @@ def test_candidates_stopped_at_agreeing_budgets_feed_the_model_and_those_at_misl
         weight = budget / TOP
         return -float(weight * np.sum((code - 0.2) ** 2) + (1 - weight) * np.sum((code - 0.9) ** 2))
 
-    for value, uses_low in ((bowl, True), (misleading, False)):
-        _, trials, state, policy = run(value, segments=600)
+    for value, uses_low in ((bowl, True), (misleading, False)):  # the bowl's: the exact-top test's seed 0 run
+        _, trials, state, policy = played("bowl") if value is bowl else run(value)
         table = TrialTable(trials)
         at_top = len(table.scores_at(TOP))
         modelled = len(policy._ordered(state, table))
@@ -103,7 +115,8 @@ def test_the_parzen_model_proposes_near_the_good_points_and_refinements_stay_nea
 
 
 def test_the_state_keeps_the_repeats_as_plain_json():
-    _, _, state, _ = run(noisy_bowl(1), segments=300)
+    _, _, state, _ = played("noisy", 1)  # a run with repeats: the chosen-candidate test's seed 1 run
+    assert state["repeats"]
     assert all(isinstance(k, str) and isinstance(v, int) for k, v in state["repeats"].items())
     assert budget_key(TOP) == repr(TOP)
 
@@ -146,42 +159,65 @@ def valley(code, budget):
     return -float(200 * (code[1] - 0.5) ** 2 + 0.5 * (code[0] - 0.1) ** 2) * (1 + 1.0 / budget)
 
 
+#: the objectives of the serial runs several tests share, by name (``noisy`` draws its noise from the run's seed)
+VALUES = {"bowl": lambda seed: bowl, "noisy": noisy_bowl, "valley": lambda seed: valley}
+_SHARED: dict[tuple, tuple] = {}
+
+
+def _key(name: str, seed: int, options: dict) -> tuple:
+    return (name, seed, tuple(sorted(options.items())))
+
+
+def _serial_named(name: str, seed: int, options: dict) -> tuple:
+    return serial(VALUES[name](seed), seed=seed, **options)
+
+
+def shared(name: str, seed: int = 0, **options) -> tuple:
+    """``serial(VALUES[name](seed), seed=seed, **options)``, run once per module: the runs are deterministic, and
+    several tests assert different things of the same run (callers must not change what it returns)."""
+    key = _key(name, seed, options)
+    if key not in _SHARED:
+        _SHARED[key] = _serial_named(name, seed, options)
+    return _SHARED[key]
+
+
+def shared_on_two_cores(calls: list[tuple[str, int, dict]]) -> list[tuple]:
+    """``shared(name, seed, **options)`` for every call, those not run yet worked out by two processes."""
+    missing = list(dict.fromkeys(_key(*call) for call in calls if _key(*call) not in _SHARED))
+    if missing:
+        with multiprocessing.get_context("spawn").Pool(2) as pool:
+            found = pool.starmap(_serial_named, [(name, seed, dict(options)) for name, seed, options in missing],
+                                 chunksize=1)
+        _SHARED.update(zip(missing, found))
+    return [_SHARED[_key(*call)] for call in calls]
+
+
 def best_mean(trials, state):
     groups = top_groups(BUDGETS, TrialTable(trials), state["repeats"])
     return float(np.mean(groups[incumbent(groups)]))
 
 
 def test_the_last_share_of_the_compute_goes_to_local_steps_at_the_top_budget():
-    trials, state, order = serial(valley, exploit_share=0.25)
+    trials, state, order = shared("valley")  # exploit_share = 0.33 (the default; the valley test's seed 0 run)
+    assert POLICIES.create("model-based", {}).exploit_share == 0.33
     local = {int(t) for t in state["local"]}
     assert len(local) >= 10
     first = {}  # each trial's first segment: (from budget, budget, compute spent before it)
     for trial, start, budget, spent in order:
         first.setdefault(trial, (start, budget, spent - (budget - start)))
-    late = {trial for trial, (_, _, before) in first.items() if before >= 0.75 * 60 * TOP}
-    for trial in local:  # trained from scratch to the top budget in one segment, in the last quarter only
+    late = {trial for trial, (_, _, before) in first.items() if before >= (1 - 0.33) * 60 * TOP}
+    for trial in local:  # trained from scratch to the top budget in one segment, in the last third only
         assert first[trial][:2] == (0.0, TOP) and trial in late
-    assert late - {int(t) for t in state["repeats"]} <= local  # every new candidate of the last quarter is one
-
-
-def _valley_gap(seed: int, options: dict) -> float:
-    """The distance of the chosen candidate's result from the valley's optimum (0) after a serial run."""
-    return -best_mean(*serial(valley, seed=seed, evaluations=60, **options)[:2])
-
-
-def _on_two_cores(function, calls: list[tuple]) -> list:
-    """``function(*call)`` for every call, in two processes (the machine's two cores; the test runner uses one):
-    the serial runs are independent and deterministic, so the results equal a loop's, in half the time."""
-    with multiprocessing.get_context("spawn").Pool(2) as pool:
-        return pool.starmap(function, calls, chunksize=1)
+    assert late - {int(t) for t in state["repeats"]} <= local  # every new candidate of the last third is one
 
 
 @pytest.mark.parametrize("proposal", [{"pooled_ranks": False, "screening": False}, {}])
 def test_the_local_search_finds_a_better_point_in_a_flat_valley_than_the_model_alone(proposal):
     # 60 evaluations: at 40 the top budget holds 11 to 17 candidates at two thirds, and the endgame waits for 12
     # (endgame_results), so on some seeds it has little or no time
-    calls = [(seed, {**proposal, **options}) for seed in range(6) for options in ({}, {"exploit_share": 0.0})]
-    found = _on_two_cores(_valley_gap, calls)
+    calls = [("valley", seed, {**proposal, **options}) for seed in range(6) for options in ({}, {"exploit_share": 0.0})]
+    # the distance of the chosen candidate's result from the valley's optimum (0) after each serial run
+    found = [-best_mean(trials, state) for trials, state, _ in shared_on_two_cores(calls)]
     gaps = [found[2 * seed:2 * seed + 2] for seed in range(6)]  # each seed's gap with and without the endgame
     ratio = np.array([with_endgame / without for with_endgame, without in gaps])
     assert np.sum(ratio < 1) >= 4  # closer to the optimum on most seeds
@@ -197,7 +233,7 @@ def test_told_a_small_compute_the_run_is_the_first_part_of_a_longer_one_until_th
     ``endgame_results`` candidates (by default twice what the model needs: 12 here), so a run told a small share
     (a quarter here) spends it as the first part of the longer run would; a longer run still gets its endgame."""
     for seed in range(4):
-        long_trials, long_state, long_order = serial(noisy_bowl(seed), seed=seed, evaluations=60)
+        long_trials, long_state, long_order = shared("noisy", seed)  # 60 evaluations, as the races test's run
         trials, state, order = serial(noisy_bowl(seed), seed=seed, evaluations=15)
         groups = top_groups(BUDGETS, TrialTable(trials), state["repeats"])
         assert len(groups) < 12 and max(map(len, groups.values())) <= 2  # no local step, no race
@@ -240,12 +276,12 @@ def test_a_local_step_that_paid_is_tried_again_twice_as_long():
 
 
 def test_where_the_top_budget_is_noisy_the_endgame_races_the_best_few_with_more_seeds():
-    for seed in range(3):
-        trials, state, _ = serial(noisy_bowl(seed), seed=seed, exploit_share=0.3)
+    for seed in range(3):  # the runs of the small-compute test's longer runs (60 evaluations, the default endgame)
+        trials, state, _ = shared("noisy", seed)
         groups = top_groups(BUDGETS, TrialTable(trials), state["repeats"])
         assert sum(len(g) >= 3 for g in groups.values()) >= 3  # (outside the endgame: at most 2 results each)
         assert all(len(g) <= 3 for g in groups.values())
-        _, exact, _ = serial(bowl, seed=seed, exploit_share=0.3)
+        _, exact, _ = serial(bowl, seed=seed)
         assert len(exact["repeats"]) <= 1  # an exact top budget is never raced
 
 
