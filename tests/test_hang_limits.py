@@ -6,31 +6,81 @@ Each of these hung without a word (``--dry-run`` too) while it built what it was
 time that grows with their square). A model-based run with ``prior_agreement = 1e-300`` ended in a traceback
 (``Probabilities contain NaN``) after its file was created: the screening weights' squares underflowed.
 
-The commands run in a subprocess with a timeout, so that a hang fails the test instead of stopping the suite.
+The commands run in a forked child of the test's process with a timeout, so that a hang fails the test instead of
+stopping the suite (l2l is imported before the fork: a ``python -m l2l`` process each spent a second or more of CPU
+importing it, most of this file's cost).
 """
 
 from __future__ import annotations
 
 import math
 import os
+import signal
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
+
+import l2l.cli  # noqa: F401 - imported before the forks (and what the commands import, below)
+import l2l.loop  # noqa: F401
+import l2l.policies  # noqa: F401
+import l2l.reevaluate  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 HUGE = 10 ** 30
 
 
-def l2l(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    try:
-        return subprocess.run([sys.executable, "-m", "l2l", *args], cwd=cwd, env=env, capture_output=True,
-                              text=True, timeout=20)
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"l2l {' '.join(args)} did not answer within 20 s (hung)")
+def forked(what: str, call, cwd: Path, timeout: float = 20) -> subprocess.CompletedProcess:
+    """``call()`` in a forked child in ``cwd``, its return value the exit status, its output what it printed;
+    failed as hung if it has not ended within ``timeout`` seconds."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        pid = os.fork()
+        if pid == 0:  # the child: never returns into pytest
+            code = 1
+            try:
+                os.chdir(cwd)
+                os.dup2(out.fileno(), 1)
+                os.dup2(err.fileno(), 2)
+                sys.stdout, sys.stderr = open(1, "w", closefd=False), open(2, "w", closefd=False)
+                code = call()
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 1
+            except BaseException:  # noqa: BLE001 - said on the child's stderr, as a process would
+                import traceback
+
+                traceback.print_exc()
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code or 0)
+        deadline = time.monotonic() + timeout
+        while True:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            if time.monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                pytest.fail(f"{what} did not answer within {timeout:g} s (hung)")
+            time.sleep(0.05)
+        out.seek(0)
+        err.seek(0)
+        return subprocess.CompletedProcess(what, os.waitstatus_to_exitcode(status), out.read(), err.read())
+
+
+def l2l(*args: str, cwd: Path, timeout: float = 20) -> subprocess.CompletedProcess:
+    """``l2l ARGS`` (l2l.cli.main) in a forked child in ``cwd``, failed as hung after ``timeout`` seconds."""
+    return forked(f"l2l {' '.join(args)}", lambda: l2l_main(list(args)), cwd, timeout)
+
+
+def l2l_main(argv: list[str]) -> int:
+    from l2l.cli import main
+
+    return main(argv)
 
 
 def example(tmp_path: Path, name: str, old: str, new: str) -> Path:
@@ -103,7 +153,8 @@ def test_model_based_with_a_tiny_prior_agreement_runs(tmp_path):
     path = example(tmp_path, "sphere_asha.toml", 'name = "asha"\n', 'name = "model-based"\nprior_agreement = 1e-300\n')
     path.write_text(path.read_text().replace("compute = 4050", "compute = 600"))
     out = tmp_path / "out.h5"
-    done = l2l("run", str(path), "--out", str(out), "--no-progress", "--backend", "serial", cwd=tmp_path)
+    # a run of 600 units, not a refusal: more time than 20 s under load
+    done = l2l("run", str(path), "--out", str(out), "--no-progress", "--backend", "serial", cwd=tmp_path, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Traceback" not in done.stderr and out.exists()
 
@@ -154,13 +205,17 @@ def test_reevaluate_with_too_many_seeds_is_refused_in_one_line(finished, seeds):
 
 
 def test_reevaluate_api_refuses_too_many_seeds(finished):
-    code = (f"from l2l.errors import ConfigError\nfrom l2l.reevaluate import reevaluate\n"
-            f"try:\n    reevaluate({str(finished)!r}, 1, {HUGE})\nexcept ConfigError as e:\n    print(e)\n")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    try:  # in a subprocess: the old code hung
-        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=20)
-    except subprocess.TimeoutExpired:
-        pytest.fail("reevaluate(path, 1, 10**30) did not answer within 20 s (hung)")
+    def call() -> int:
+        from l2l.errors import ConfigError
+        from l2l.reevaluate import reevaluate
+
+        try:
+            reevaluate(str(finished), 1, HUGE)
+        except ConfigError as exc:
+            print(exc)
+        return 0
+
+    done = forked("reevaluate(path, 1, 10**30)", call, finished.parent)  # in a child: the old code hung
     assert done.stdout.strip() == f"reevaluate: seeds must be at most 1000 (fresh seeds per candidate), got {HUGE}"
 
 
