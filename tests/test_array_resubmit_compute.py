@@ -52,30 +52,32 @@ def shown_compute(path, capsys) -> str:
 
 
 @pytest.mark.slurm
-@pytest.mark.parametrize("how, always", [("cancel", False), ("kill", False), ("kill", True)])
+# (kill, False) is not a case of its own: the backend resubmits a task lost CANCELLED or FAILED alike
+# (SlurmArrayExecutor._lost), kill-True's first two submissions are that path and cancel-False's resubmission succeeds
+@pytest.mark.parametrize("how, always", [("cancel", False), ("kill", True)])
 def test_a_resubmitted_array_task_counts_each_submission_as_an_attempt(tmp_path, capsys, how, always):
     require_slurm()
     markers = tmp_path / "markers"
     markers.mkdir()
-    # 12 segments of 1 step start at once (32 slots) and spend run.compute; one of them loses its first job
+    # 6 segments of 1 step start at once (32 slots) and spend run.compute; one of them loses its first job
     # (always: all its 3 jobs, retries = 2, and fails)
-    config = asha_config(12, ARRAY, "models_array_resubmit:lost_once", markers=str(markers), how=how, always=always)
+    config = asha_config(6, ARRAY, "models_array_resubmit:lost_once", markers=str(markers), how=how, always=always)
     path = l2l.run(config, tmp_path / "run.h5", progress=False)
     seed, budget = (markers / "lost").read_text().split()
     rows = file_rows(path)
     lost = (rows["seed"] == int(seed)) & (rows["budget"] == float(budget))
-    assert len(rows["budget"]) == 12 and lost.sum() == 1
+    assert len(rows["budget"]) == 6 and lost.sum() == 1
     assert (rows["status"][~lost] == 0).all() and rows["status"][lost].tolist() == [1 if always else 0]
     # each lost job ran (or may have run) the segment: an attempt per submission; every other segment, one
     submissions = 3 if always else 2
     assert rows["attempts"][lost].tolist() == [submissions] and (rows["attempts"][~lost] == 1).all()
     spent = float(((rows["budget"] - rows["from_budget"]) * rows["attempts"]).sum())
-    assert spent == 11 + submissions  # 12 segments of 1 step, one of them submitted 2 or 3 times
+    assert spent == 5 + submissions  # 6 segments of 1 step, one of them submitted 2 or 3 times
     assert stored(path) == (spent, spent)
-    assert shown_compute(path, capsys) == f"{spent:g} of 12 {UNIT}"
+    assert shown_compute(path, capsys) == f"{spent:g} of 6 {UNIT}"
     assert float(l2l.load(path)["compute"].sum()) == spent
     log = (tmp_path / "run.work" / "array" / "logs" / "generation-00000.log").read_text()
-    assert log.count("==== generation") == 11 + submissions  # every submission left its log
+    assert log.count("==== generation") == 5 + submissions  # every submission left its log
 
 
 def serial_started_twice(monkeypatch) -> None:
