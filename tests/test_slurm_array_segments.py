@@ -25,13 +25,13 @@ SEGMENT = ["trial", "budget", "from_budget", "seed", "status", "value"]
 def asha_config(backend: dict):
     return make_config(space={"x": {"low": -5.0, "high": 5.0, "shape": [2]}}, optimizer={"name": "random"},
                        policy={"name": "asha"}, simulator={"name": "sphere", "multi_fidelity": True},
-                       run={"compute": 20}, backend=backend)
+                       run={"compute": 10}, backend=backend)
 
 
 def pbt_config(backend: dict):
     return l2l.from_mapping({"run": {"name": "pbt", "seed": 1},
                              "space": {"learning_rate": {"low": 1e-3, "high": 0.19, "log": True}},
-                             "optimizer": {"name": "random"}, "simulator": {"name": "noisy-sgd", "max_budget": 30},
+                             "optimizer": {"name": "random"}, "simulator": {"name": "noisy-sgd", "max_budget": 20},
                              "objectives": [{"name": "loss", "direction": "minimize"}],
                              "policy": {"name": "pbt", "population": 4, "interval": 10, "synchronous": True},
                              "backend": backend})
@@ -98,7 +98,7 @@ def relative_out_run(tmp_path_factory):
     require_slurm()
     folder = tmp_path_factory.mktemp("relative")
     write_toml(folder / "sph_arr.toml", {
-        "run": {"name": "sph", "seed": 3, "generations": 2},
+        "run": {"name": "sph", "seed": 3, "generations": 1},
         "space": {"x": {"type": "float", "low": -2.0, "high": 2.0, "shape": [2]}},
         "optimizer": {"name": "random", "population_size": 3},
         "simulator": {"name": "sphere"}, "backend": FAST})
@@ -123,7 +123,7 @@ def test_an_asha_run_on_slurm_array_gives_the_segments_of_the_serial_backend(tmp
     serial = segments(l2l.run(asha_config({"name": "serial"}), tmp_path / "serial.h5"), SEGMENT)
     # one running task at a time, as on serial, so the asynchronous policy sees the same order
     array = segments(l2l.run(asha_config({**FAST, "max_running": 1}), tmp_path / "array.h5"), SEGMENT)
-    assert len(serial) >= 10 and serial["budget"].max() > 1.0  # candidates were promoted
+    assert len(serial) >= 8 and serial["budget"].max() > 1.0  # candidates were promoted (8 segments, 2 of them 1 -> 3)
     assert array.equals(serial), array.compare(serial) if array.shape == serial.shape else array
 
 
@@ -133,6 +133,7 @@ def test_a_pbt_run_on_slurm_array_continues_from_checkpoints_as_on_serial(tmp_pa
     columns = ["trial", "budget", "from_budget", "parent", "seed", "status", "learning_rate", "loss"]
     serial = segments(l2l.run(pbt_config({"name": "serial"}), tmp_path / "serial.h5"), columns)
     array = segments(l2l.run(pbt_config(FAST), tmp_path / "array.h5"), columns)
+    # two intervals, 8 segments: 4 continued from a checkpoint, one of them a copy of its donor's
     assert (serial["from_budget"] > 0).sum() >= 4 and (serial["parent"] >= 0).any()  # continued and copied
     # losses after a checkpoint match only if the checkpoint went to the task and the new one came back
     assert array.equals(serial), array
@@ -145,7 +146,7 @@ def test_a_relative_out_path_runs_every_array_task(relative_out_run):
     stdout, stderr = process.communicate(timeout=600)
     assert process.returncode == 0, stderr
     frame = l2l.load(folder / "rel.h5")
-    assert len(frame) == 6 and (frame["status"] == "ok").all(), frame[["status", "error"]].to_string()
+    assert len(frame) == 3 and (frame["status"] == "ok").all(), frame[["status", "error"]].to_string()
     assert "JobLaunchFailure" not in stdout + stderr
-    logs = (folder / "rel.work" / "array" / "logs" / "generation-00001.log").read_text()
+    logs = (folder / "rel.work" / "array" / "logs" / "generation-00000.log").read_text()
     assert logs.count(": ok in") == 3  # each task ran, and its log is where the run keeps its logs
