@@ -18,6 +18,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import l2l_cli, write_toml
@@ -91,23 +92,36 @@ def _resume_refused(tmp_path, sbatch: Sbatch, out) -> tuple[int, str, list[str]]
     return status, stderr, [line for line in _errors(stderr) if not line.startswith("l2l 0.")]
 
 
-def _first_run(tmp_path, sbatch: Sbatch):
-    """A finished slurm-array run of one generation (2 evaluations): its output file."""
-    config = _config(tmp_path, 1, {"name": "slurm-array", "partition": "debug", "walltime": "00:05:00",
-                                   "result_grace": 0.5})
-    out = tmp_path / f"more-{os.getpid()}.h5"  # its arrays' job name, l2l-more-<pid>, is this test's alone
-    status, stderr = _finish(_run(sbatch, config, out, "run"), 120)
+@pytest.fixture(scope="module")
+def finished_array_run(tmp_path_factory):
+    """A finished slurm-array run of one generation (2 evaluations), made once for the tests of this file: its
+    output file (each test takes a copy)."""
+    require_slurm()
+    folder = tmp_path_factory.mktemp("first")
+    sbatch = Sbatch(folder / "sbatch", "pass")
+    config = _config(folder, 1, {"name": "slurm-array", "partition": "debug", "walltime": "00:05:00",
+                                 "result_grace": 0.5})
+    out = folder / f"first-{os.getpid()}.h5"
+    try:
+        status, stderr = _finish(_run(sbatch, config, out, "run"), 120)
+    finally:
+        sbatch.cancel_all()
     assert status == 0, stderr
     return out
 
 
+def _first_run(tmp_path, finished: Path) -> Path:
+    """A copy of the finished slurm-array run in ``tmp_path``."""
+    out = tmp_path / f"more-{os.getpid()}.h5"  # its arrays' job name, l2l-more-<pid>, is this test's alone
+    shutil.copyfile(finished, out)
+    return out
+
+
 @pytest.mark.slurm
-def test_a_resumed_slurm_array_run_whose_first_array_is_refused_says_how_to_continue(tmp_path):
-    require_slurm()
-    sbatch = Sbatch(tmp_path / "sbatch", "pass")
+def test_a_resumed_slurm_array_run_whose_first_array_is_refused_says_how_to_continue(tmp_path, finished_array_run):
+    sbatch = Sbatch(tmp_path / "sbatch", "refuse")
     try:
-        out = _first_run(tmp_path, sbatch)
-        sbatch.set_plan("refuse")
+        out = _first_run(tmp_path, finished_array_run)
         status, stderr, errors = _resume_refused(tmp_path, sbatch, out)
         # before: 'l2l: error: sbatch failed (exit status 1): sbatch: error: QOSMaxSubmitJobPerUserLimit; ...
         # (the command: sbatch --parsable --array=0-1 ...)', nothing said of the file or of l2l resume
@@ -125,12 +139,10 @@ def test_a_resumed_slurm_array_run_whose_first_array_is_refused_says_how_to_cont
 
 
 @pytest.mark.slurm
-def test_a_refused_reevaluation_says_how_to_run_it_again(tmp_path):
-    require_slurm()
-    sbatch = Sbatch(tmp_path / "sbatch", "pass")
+def test_a_refused_reevaluation_says_how_to_run_it_again(tmp_path, finished_array_run):
+    sbatch = Sbatch(tmp_path / "sbatch", "refuse")
     try:
-        out = _first_run(tmp_path, sbatch)
-        sbatch.set_plan("refuse")
+        out = _first_run(tmp_path, finished_array_run)
         refused = subprocess.run([sys.executable, "-m", "l2l", "reevaluate", str(out), "--top", "1", "--seeds", "2"],
                                  cwd=tmp_path, env=sbatch.env(), capture_output=True, text=True, timeout=120)
         errors = _errors(refused.stderr)
