@@ -35,7 +35,7 @@ def test_a_refused_replacement_worker_job_is_told_in_one_warning_line_and_the_ru
     # An evaluation first waits (at most 60 s) until both worker jobs have started one, so that the first to start
     # cannot run the whole run alone; once each job has started two, every evaluation waits while the file 'hold'
     # exists (at most 300 s): the run lasts until the test removes it, whatever the load. Before, evaluations took
-    # 0.2 s while it existed, and the run's 200 evaluations (20-40 s) raced with the test's waits for the refusal
+    # 0.2 s while it existed, and the run's evaluations (20-40 s) raced with the test's waits for the refusal
     # and the warning.
     hold = tmp_path / "hold"
     hold.touch()
@@ -46,9 +46,9 @@ def test_a_refused_replacement_worker_job_is_told_in_one_warning_line_and_the_ru
               f'if [ "$(sort {started} | uniq -c | awk \'$1 >= 2\' | wc -l)" -ge 2 ]; then '
               f'for _ in $(seq 3000); do [ -f {hold} ] || break; sleep 0.1; done; fi; echo 1')
     argv = ["sh", "-c", script, "sh", "{x}"]
-    config = _config(tmp_path, 100, {"name": "slurm", "partition": "debug", "memory": "1GB",
-                                     "walltime": "00:05:00", "minimum_jobs": 2, "maximum_jobs": 2,
-                                     "chunk_size": 1}, argv=argv)
+    config = _config(tmp_path, 10, {"name": "slurm", "partition": "debug", "memory": "1GB",
+                                    "walltime": "00:05:00", "minimum_jobs": 2, "maximum_jobs": 2,
+                                    "chunk_size": 1}, argv=argv)
     out, stderr_path = tmp_path / "replaced.h5", tmp_path / "stderr"
     with open(stderr_path, "w") as stderr_file:
         process = subprocess.Popen([sys.executable, "-m", "l2l", "run", str(config), "--out", str(out),
@@ -71,8 +71,8 @@ def test_a_refused_replacement_worker_job_is_told_in_one_warning_line_and_the_ru
         assert _warnings(stderr_path) == warnings
         released.touch()
         hold.unlink()
-        # the rest of the 200 evaluations on one worker job: 20-110 s at load 29-43 before 'released' made each
-        # evaluation one shell (it failed once at load 37 on 120 s); the wait gives room, not time
+        # the rest of the 20 evaluations on one worker job (200 before session 36: 20-110 s at load 29-43 before
+        # 'released' made each evaluation one shell; it failed once at load 37 on 120 s); the wait gives room, not time
         process.wait(timeout=300)
     finally:
         if process.poll() is None:
@@ -82,5 +82,5 @@ def test_a_refused_replacement_worker_job_is_told_in_one_warning_line_and_the_ru
     stderr = stderr_path.read_text()
     assert process.returncode == 0, stderr
     assert _errors(stderr) == warnings, stderr
-    assert len(l2l.load(out)) == 200
+    assert len(l2l.load(out)) == 20
     assert [action for _, action, _ in sbatch.entries()] == ["pass", "pass", "refuse"]
