@@ -53,7 +53,7 @@ def two_workers_last_first(monkeypatch):
 
 
 @pytest.mark.parametrize("policy", ["hyperband", "successive-halving"])
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", [1, 2])  # a third seed ran the same code on other numbers (each seed parts without)
 def test_two_workers_whose_results_come_in_out_of_order_run_the_serial_runs_candidates(tmp_path, policy, seed,
                                                                                          two_workers_last_first):
     serial = segments(hartmann(policy, seed), tmp_path / "serial.h5")
@@ -88,6 +88,7 @@ def test_without_the_option_each_result_is_told_as_it_comes_in(tmp_path, two_wor
     serial (what the option is for)."""
     data = hartmann("hyperband", 1)
     data["policy"].pop("same_everywhere")
+    data["policy"]["brackets"] = 2  # they part in the first bracket already (half the run of 4)
     serial = segments(data, tmp_path / "serial.h5")
     assert "held" not in final_state(tmp_path / "serial.h5")["policy"]
     two_workers_last_first()
@@ -107,7 +108,7 @@ def test_model_based_refuses_the_option_in_one_line(tmp_path, capsys):
 def test_a_new_run_killed_while_results_were_held_resumes_to_the_whole_run(tmp_path):
     """Killed in a bracket's first rung with results held in the committed state: the resumed run tells them when
     the bracket's last candidate is asked, as the uninterrupted run did."""
-    data = kill_config("hyperband", compute=80, seed=3)
+    data = kill_config("hyperband", compute=30, seed=3)  # 12 candidates, killed at the 6th (80 made 26)
     data["policy"]["same_everywhere"] = True
     whole = l2l.load(l2l.run(l2l.from_mapping(data), tmp_path / "whole.h5", progress=False))
     killed = tmp_path / "killed.h5"
