@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import l2l
-from conftest import TESTS, l2l_cli
+from conftest import TESTS
+from inprocess_cli import l2l_main
 from l2l.results_schema.checkpoint_store import folder_of
 
 
@@ -67,12 +68,12 @@ def test_identical_checkpoints_are_stored_once(tmp_path):
 def test_a_resume_continues_from_the_folder_and_a_missing_file_is_named(tmp_path, runs):
     copy = tmp_path / "copy.h5"
     shutil.copy(runs[None], copy)
-    done = l2l_cli("resume", copy, "--compute", "200", "--backend", "serial", cwd=TESTS)
+    done = l2l_main("resume", copy, "--compute", "200", "--backend", "serial", cwd=TESTS)
     assert done.returncode == 2 and "is missing" in done.stderr and "copy.h5.checkpoints" in done.stderr
     assert "move or copy it back beside the file" in done.stderr and "Traceback" not in done.stderr
     assert len(_segments(copy)) == len(_segments(runs[None]))  # refused before anything ran
     shutil.copytree(folder_of(runs[None]), folder_of(copy))
-    done = l2l_cli("resume", copy, "--compute", "200", "--backend", "serial", cwd=TESTS)
+    done = l2l_main("resume", copy, "--compute", "200", "--backend", "serial", cwd=TESTS)
     assert done.returncode == 0, done.stderr
     segments = _segments(copy)
     assert segments["status"].eq("ok").all() and (segments["from_budget"] > 0).sum() > \
@@ -83,15 +84,15 @@ def test_validate_checks_every_file_of_the_folder(tmp_path, runs):
     copy = tmp_path / "damaged.h5"
     shutil.copy(runs[None], copy)
     shutil.copytree(folder_of(runs[None]), folder_of(copy))
-    assert l2l_cli("validate", copy, cwd=tmp_path).returncode == 0
+    assert l2l_main("validate", copy, cwd=tmp_path).returncode == 0
     victim = sorted(folder_of(copy).rglob("*.l2lc"))[3]
     data = bytearray(victim.read_bytes())
     data[len(data) // 2] ^= 0xFF
     victim.write_bytes(bytes(data))
-    checked = l2l_cli("validate", copy, cwd=tmp_path)
+    checked = l2l_main("validate", copy, cwd=tmp_path)
     assert checked.returncode == 1 and "does not match its SHA-256" in checked.stdout + checked.stderr
     victim.unlink()
-    checked = l2l_cli("validate", copy, cwd=tmp_path)
+    checked = l2l_main("validate", copy, cwd=tmp_path)
     assert checked.returncode == 1 and "is missing" in checked.stdout + checked.stderr
 
 
@@ -99,7 +100,7 @@ def test_a_wrong_choice_is_one_line_and_exit_status_2(tmp_path):
     (tmp_path / "run.toml").write_text(
         '[run]\ncompute = 27\ncheckpoints = "nearby"\n[space]\nx = { low = 0.0, high = 1.0 }\n'
         '[policy]\nname = "asha"\n[simulator]\nname = "sleep"\n')
-    done = l2l_cli("run", tmp_path / "run.toml", cwd=tmp_path)
+    done = l2l_main("run", tmp_path / "run.toml", cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr.strip().splitlines()[-1].endswith(
         "run.checkpoints must be one of 'auto', 'file', 'beside', got 'nearby'")
@@ -120,7 +121,7 @@ def test_kill_minus_nine_and_resume_with_every_checkpoint_beside_the_file_equals
     assert len(list(folder_of(path).rglob("*.l2lc"))) >= len(list(folder_of(tmp_path / "reference.h5").rglob("*.l2lc")))
 
 
-def test_the_loop_holds_no_large_checkpoint_once_it_is_written(tmp_path, monkeypatch):
+def test_the_loop_holds_no_large_checkpoint_once_it_is_written(tmp_path, monkeypatch, runs):
     from l2l import driver_files
     from l2l.results_schema.checkpoint_store import LARGE, size_in_memory
 
@@ -135,12 +136,12 @@ def test_the_loop_holds_no_large_checkpoint_once_it_is_written(tmp_path, monkeyp
         held.append(sum(1 for c in self.checkpoints.values() if c is not None and size_in_memory(c) >= LARGE))
 
     monkeypatch.setattr(driver_files.Commits, "flush", watched)
-    path = l2l.run(_config(compute=27 * 6), tmp_path / "run.h5", progress=False)
+    path = l2l.run(_config(), tmp_path / "run.h5", progress=False)
     segments = _segments(path)
-    assert (segments["from_budget"] > 0).sum() > 10  # continuations read their checkpoints back
+    assert (segments["from_budget"] > 0).sum() > 10  # continuations read their checkpoints back (15 here)
     assert len(held) > 10 and max(held) == 0  # before: every paused candidate's, for the whole run
     assert max(appended) <= 3
-    assert segments.equals(_segments(l2l.run(_config("file", compute=27 * 6), tmp_path / "one.h5", progress=False)))
+    assert segments.equals(_segments(runs["file"]))  # the same run with every checkpoint in its file
 
 
 def test_a_missing_file_dropped_by_resume_is_a_note_of_validate(tmp_path, runs):
@@ -165,14 +166,14 @@ def test_a_missing_file_dropped_by_resume_is_a_note_of_validate(tmp_path, runs):
               for t, r in last.items() if budget[r] < 27}
     for path in paused.values():
         path.unlink()
-    done = l2l_cli("resume", copy, "--compute", "200", "--backend", "serial", "--drop-unreadable", cwd=TESTS)
+    done = l2l_main("resume", copy, "--compute", "200", "--backend", "serial", "--drop-unreadable", cwd=TESTS)
     assert done.returncode == 0, done.stderr
     dropped = {int(t) for t in re.findall(r"the segment of trial (\d+) to \S+ is recorded as failed", done.stderr)}
     assert dropped and dropped <= set(paused) and "is missing" in done.stderr
     for trial, path in paused.items():  # the files no continuation needed come back: the dropped stay missing
         if trial not in dropped:
             shutil.copy(folder_of(runs[None]) / path.relative_to(folder_of(copy)), path)
-    checked = l2l_cli("validate", copy, cwd=tmp_path)
+    checked = l2l_main("validate", copy, cwd=tmp_path)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert checked.stdout.count("it was dropped") == len(dropped)
 
@@ -182,7 +183,7 @@ def test_a_new_run_refuses_a_folder_of_checkpoints_left_without_its_file(tmp_pat
     (tmp_path / "run.toml").write_text(
         '[run]\ncompute = 27\n[space]\nx = { low = 0.0, high = 1.0 }\n[policy]\nname = "asha"\n'
         '[simulator]\nname = "sleep"\nseconds_per_unit = 0.0\n[backend]\nname = "serial"\n')
-    done = l2l_cli("run", tmp_path / "run.toml", "--out", tmp_path / "old.h5", cwd=tmp_path)
+    done = l2l_main("run", tmp_path / "run.toml", "--out", tmp_path / "old.h5", cwd=tmp_path)
     assert done.returncode == 2 and not (tmp_path / "old.h5").exists()
     assert done.stderr.strip().splitlines()[-1].endswith(
         "old.h5.checkpoints exists without old.h5 (the checkpoints of a run whose file was deleted or moved); "
@@ -193,11 +194,11 @@ def test_show_and_the_end_of_a_run_name_the_folder_to_move_with_the_file(runs):
     from l2l.summary import finished_text
 
     files = len(list(folder_of(runs[None]).rglob("*.l2lc")))
-    shown = l2l_cli("show", runs[None], cwd=TESTS).stdout
+    shown = l2l_main("show", runs[None], cwd=TESTS).stdout
     line = [text for text in shown.splitlines() if text.startswith("checkpoints ")]
     assert len(line) == 1 and f"{files} large checkpoints (" in line[0]
     assert line[0].endswith(f"in {folder_of(runs[None])}: move or copy it with the file")
     assert f"checkpoints: {files} large checkpoints" in finished_text(runs[None], 1.0)
     assert "checkpoints" not in finished_text(runs["file"], 1.0).split("results:")[1]
-    assert not [text for text in l2l_cli("show", runs["file"], cwd=TESTS).stdout.splitlines()
+    assert not [text for text in l2l_main("show", runs["file"], cwd=TESTS).stdout.splitlines()
                 if text.startswith("checkpoints ")]
