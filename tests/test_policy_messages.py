@@ -9,15 +9,16 @@ simulator's successful run left empty ``<run>.work/g00000N`` folders behind.
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
-from conftest import l2l_cli, write_toml
+from conftest import write_toml
 
 import l2l
+from l2l.cli import main
 from l2l.errors import ConfigError
 from l2l.loop import build
 from l2l.optimizers import OPTIMIZERS
@@ -26,8 +27,20 @@ ROOT = Path(__file__).resolve().parents[1]
 UNIT = "synthetic budget units"  # the sphere's fidelity: budgets 1 to 81
 
 
-def _cli(*args, cwd: Path) -> subprocess.CompletedProcess:
-    return l2l_cli(*args, cwd=cwd)
+@pytest.fixture
+def _cli(capsys, monkeypatch):
+    """``l2l ARGS`` in ``cwd``, in this process (what each test checks is what l2l says and its exit status, not the
+    process: a ``python -m l2l`` each cost some 1.5 s of CPU to start): (returncode, stdout, stderr)."""
+    def cli(*args, cwd: Path) -> SimpleNamespace:
+        monkeypatch.chdir(cwd)
+        capsys.readouterr()
+        try:
+            code = main([str(arg) for arg in args])
+        except SystemExit as exc:  # argparse's refusals
+            code = exc.code
+        out, err = capsys.readouterr()
+        return SimpleNamespace(returncode=code, stdout=out, stderr=err)
+    return cli
 
 
 def _sweep(policy: str | None = None, optimizer: str = "random", population: int = 20, **policy_options) -> dict:
@@ -66,7 +79,7 @@ def _accepted(policy: str) -> list[str]:
 
 
 # -- 1. the optimizers a refusal offers ---------------------------------------------------------------------
-def test_the_optimizers_a_policy_refusal_offers_are_the_ones_the_policy_accepts(tmp_path):
+def test_the_optimizers_a_policy_refusal_offers_are_the_ones_the_policy_accepts(tmp_path, _cli):
     # 'ga' under hyperband offered nevergrad, which hyperband then refused (it keeps only num_workers
     # candidates untold, and hyperband never tells the ones it stops)
     accepted = _accepted("hyperband")
@@ -85,7 +98,7 @@ def test_the_optimizers_a_policy_refusal_offers_are_the_ones_the_policy_accepts(
 
 # -- 2. budgets that give one rung ----------------------------------------------------------------------------
 @pytest.mark.parametrize("policy", ["successive-halving", "hyperband", "asha", "median-stopping"])
-def test_a_stopping_policy_with_one_rung_is_refused_in_one_line_saying_what_to_change(tmp_path, policy):
+def test_a_stopping_policy_with_one_rung_is_refused_in_one_line_saying_what_to_change(tmp_path, policy, _cli):
     config = _write(tmp_path, _sweep(policy, population=8, min_budget=5, max_budget=7, eta=2))
     done = _cli("run", str(config), "--out", str(tmp_path / "one.h5"), "--no-progress", cwd=tmp_path)
     assert done.returncode == 2, done.stderr
@@ -112,7 +125,7 @@ def test_one_rung_from_the_simulators_range_names_where_the_budgets_come_from():
         build(l2l.from_mapping(_sweep("asha", min_budget=30)))
 
 
-def test_model_based_with_one_rung_runs_a_search_at_the_top_budget_and_says_so(tmp_path):
+def test_model_based_with_one_rung_runs_a_search_at_the_top_budget_and_says_so(tmp_path, _cli):
     # allowed: a model-based policy proposes its candidates, so with one rung it is a model-based search at the
     # top budget (what it becomes anyway where low budgets mislead); the run says that nothing is stopped early
     data = {**_sweep(), "run": {"name": "mb", "seed": 1, "compute": 35},
@@ -127,7 +140,7 @@ def test_model_based_with_one_rung_runs_a_search_at_the_top_budget_and_says_so(t
 
 
 # -- 3. the compute bound of the one-line sweep's banner ----------------------------------------------------
-def _banner(done: subprocess.CompletedProcess) -> str:
+def _banner(done: SimpleNamespace) -> str:
     assert done.returncode == 0, done.stderr
     return done.stderr.splitlines()[0]
 
@@ -137,7 +150,7 @@ def _spent(path: Path) -> float:
     return float((segments["budget"] - segments["from_budget"]).sum())
 
 
-def test_the_banner_bounds_the_compute_of_segments_that_continue_from_checkpoints(tmp_path):
+def test_the_banner_bounds_the_compute_of_segments_that_continue_from_checkpoints(tmp_path, _cli):
     # 20 candidates, rungs 1, 3, 9, 27, 81. Successive halving keeps 20, 6, 2, 1, 1: continuing from checkpoints
     # they cost 20x1 + 6x2 + 2x6 + 1x18 + 1x54 = 116, restarting 20 + 6x3 + 2x9 + 27 + 81 = 164 (it said 164).
     # ASHA and median stopping train each candidate at most to 81: 1620; restarting at every rung 20 x 121 = 2420
@@ -165,7 +178,7 @@ def _restarting(folder: Path, policy: str) -> Path:
                    "multi_fidelity": {"name": "epochs", "minimum": 1, "maximum": 81}}})
 
 
-def test_the_banner_of_a_function_without_a_checkpoint_gives_the_restart_bound(tmp_path):
+def test_the_banner_of_a_function_without_a_checkpoint_gives_the_restart_bound(tmp_path, _cli):
     out = tmp_path / "restart.h5"
     banner = _banner(_cli("run", str(_restarting(tmp_path, "asha")), "--out", str(out), "--no-progress",
                           cwd=tmp_path))
@@ -174,7 +187,7 @@ def test_the_banner_of_a_function_without_a_checkpoint_gives_the_restart_bound(t
     assert _spent(out) <= 2420
 
 
-def test_the_done_line_and_show_give_the_banners_two_bounds(tmp_path):
+def test_the_done_line_and_show_give_the_banners_two_bounds(tmp_path, _cli):
     # they gave the restart bound only ("compute 116 of at most 164"), beside a banner that said 116 was the most
     # the sweep could cost: a finished sweep read as if it had stopped short of its work
     out = tmp_path / "sh.h5"
@@ -244,14 +257,14 @@ def _empty_folders(folder: Path) -> list[Path]:
     return [p for p in folder.rglob("*") if p.is_dir() and not any(p.iterdir())]
 
 
-def test_a_successful_command_run_leaves_no_empty_working_folders(tmp_path):
+def test_a_successful_command_run_leaves_no_empty_working_folders(tmp_path, _cli):
     done = _cli("run", str(_command(tmp_path)), "--out", "run.h5", "--no-progress", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert (l2l.load(tmp_path / "run.h5")["budget"] == 9).any()
     assert not _empty_folders(tmp_path) and not (tmp_path / "run.work").exists()
 
 
-def test_the_folders_of_failed_evaluations_stay_with_their_files_and_paused_candidates_resume(tmp_path):
+def test_the_folders_of_failed_evaluations_stay_with_their_files_and_paused_candidates_resume(tmp_path, _cli):
     # lr above 0.45 fails: its working folder (params.json, the checkpoint folder) is kept for the user to read
     config = _command(tmp_path, high=0.9)
     done = _cli("run", str(config), "--out", "run.h5", "--no-progress", "--evaluations", "10", cwd=tmp_path)
@@ -273,7 +286,7 @@ def test_the_folders_of_failed_evaluations_stay_with_their_files_and_paused_cand
 
 
 # -- 5. PBT with one interval ----------------------------------------------------------------------------------
-def test_pbt_whose_budgets_give_one_interval_is_refused_in_one_line_saying_what_gives_two(tmp_path):
+def test_pbt_whose_budgets_give_one_interval_is_refused_in_one_line_saying_what_gives_two(tmp_path, _cli):
     # rungs of the sphere's 1 to 81: interval 81 is one interval; so is 60 (the last 21 are less than half of
     # one interval and join it). The members were never compared, so none ever exploited another, without a word.
     for interval in (81, 60):
@@ -296,7 +309,7 @@ def test_pbt_whose_budgets_give_one_interval_is_refused_in_one_line_saying_what_
         build(l2l.from_mapping(_sweep("pbt", population=4, interval=5, max_budget=7)))
 
 
-def test_pbt_whose_burn_in_is_past_the_last_decision_is_refused_in_one_line(tmp_path):
+def test_pbt_whose_burn_in_is_past_the_last_decision_is_refused_in_one_line(tmp_path, _cli):
     # interval 10 of 1..81: decisions at 10, 20, ..., 70 (the last 11 join the interval before); a burn_in of 75
     # skipped every one of them, so the run was a random sweep that called itself PBT, without a word
     config = _write(tmp_path, _sweep("pbt", population=4, interval=10, burn_in=75))
