@@ -129,8 +129,9 @@ def kill_and_resume(config, path, rng: np.random.Generator, max_delay: float, ro
 @pytest.mark.parametrize("policy", ["asha", "hyperband", "model-based"])
 def test_kill_minus_nine_and_resume_of_a_multi_fidelity_run_equals_an_uninterrupted_run(tmp_path, policy):
     # enough compute for about 20 commits or more (a commit every 20 ms in the child); model-based's time grows
-    # faster than its compute (its model fits every result): 4000 made some 70 commits here, 8000 took 2.5 times longer
-    config = mf_config(policy, compute={"asha": 3000, "hyperband": 20000, "model-based": 4000}[policy], seed=7)
+    # faster than its compute (its model fits every result): 4000 made some 70 commits here, 8000 took 2.5 times longer;
+    # hyperband 6000 costs what asha 3000 does (~1 s of CPU, some 800 segments; 20000 took 3.8 s)
+    config = mf_config(policy, compute={"asha": 3000, "hyperband": 6000, "model-based": 4000}[policy], seed=7)
     reference = comparable_segments(l2l.load(l2l.run(config, tmp_path / "reference.h5"), segments=True))
     path = tmp_path / "killed.h5"
     kills = kill_and_resume(config, path, np.random.default_rng(5), max_delay=0.06)
