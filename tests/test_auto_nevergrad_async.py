@@ -6,7 +6,8 @@ untold, more than num_workers = 3'); now auto tells it the candidates the run ke
 from __future__ import annotations
 
 import pytest
-from conftest import l2l_cli, write_toml
+from conftest import write_toml
+from test_dask_external_nevergrad import cli
 
 pytest.importorskip("nevergrad")
 
@@ -24,10 +25,12 @@ def _mapping(mode: str, backend: dict) -> dict:
     ("async", {"name": "serial"}, "population_size = 1, num_workers = 2"),
     ("generational", {"name": "local", "workers": 3}, "population_size = 3, num_workers = 3"),
 ])
-def test_auto_tells_nevergrad_the_candidates_the_run_keeps_out_and_the_run_ends_well(tmp_path, mode, backend, told):
+def test_auto_tells_nevergrad_the_candidates_the_run_keeps_out_and_the_run_ends_well(tmp_path, mode, backend, told,
+                                                                                     capsys):
+    # in this process: a 'python -m l2l' process spent most of the test's CPU importing Dask and Nevergrad
     config = write_toml(tmp_path / "c.toml", _mapping(mode, backend))
-    done = l2l_cli("run", config, "--out", tmp_path / "a.h5", "--no-progress", cwd=tmp_path, timeout=300)
+    done = cli(capsys, "run", config, "--out", tmp_path / "a.h5", "--no-progress")
     assert done.returncode == 0, done.stderr
     assert f"optimizer 'auto' chose 'nevergrad' (budget = 24, {told})" in done.stdout + done.stderr
-    shown = l2l_cli("show", tmp_path / "a.h5", cwd=tmp_path, timeout=120)
+    shown = cli(capsys, "show", tmp_path / "a.h5")
     assert shown.returncode == 0 and "24 evaluations" in shown.stdout, shown.stdout

@@ -132,16 +132,18 @@ def test_a_worker_killed_while_the_local_cluster_starts_is_survived(tmp_path, mo
     assert len(frame) == 16 and (frame["status"] == "ok").all()
 
 
-def test_a_bad_worker_memory_limit_is_refused_before_any_file(tmp_path):
+def test_a_bad_worker_memory_limit_is_refused_before_any_file(tmp_path, capsys):
+    from l2l.cli import main
+
     config = tmp_path / "c.toml"
     config.write_text('[space]\nx = { low = -1.0, high = 1.0 }\n[optimizer]\nname = "random"\n'
                       '[simulator]\nname = "sphere"\n[backend]\nname = "local"\nmemory_limit = "lots"\n')
-    result = subprocess.run([sys.executable, "-m", "l2l", "run", str(config)], capture_output=True, text=True,
-                            timeout=120)
-    assert result.returncode == 2
-    assert result.stderr.strip().count("\n") == 0
-    assert result.stderr.startswith("l2l: error: backend 'local': memory_limit must be 'auto', a size such as "
-                                    "'4GB'") and result.stderr.strip().endswith("got 'lots'")
+    capsys.readouterr()
+    assert main(["run", str(config)]) == 2  # in this process: the refusal is not about the process
+    stderr = capsys.readouterr().err
+    assert stderr.strip().count("\n") == 0
+    assert stderr.startswith("l2l: error: backend 'local': memory_limit must be 'auto', a size such as "
+                             "'4GB'") and stderr.strip().endswith("got 'lots'")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.toml"]
 
 
@@ -186,16 +188,17 @@ def test_a_local_run_without_bokeh_says_nothing_of_bokeh_or_a_dashboard(tmp_path
 
 
 @pytest.mark.parametrize("mode", ["generational", "async"])
-def test_an_objective_the_simulator_never_returns_ends_the_run_with_exit_status_2(tmp_path, mode):
+def test_an_objective_the_simulator_never_returns_ends_the_run_with_exit_status_2(tmp_path, mode, capsys):
+    from l2l.cli import main
+
     config = tmp_path / "c.toml"
     config.write_text(f'[run]\nmode = "{mode}"\n[space]\nx = {{ low = -1.0, high = 1.0 }}\n'
                       '[optimizer]\nname = "random"\npopulation_size = 4\n'
                       f'[simulator]\nname = "python"\nfunction = "models_for_tests:two_objectives"\npath = "{TESTS}"\n'
                       '[[objectives]]\nname = "miss"\n[backend]\nname = "serial"\n')
-    result = subprocess.run([sys.executable, "-m", "l2l", "run", str(config), "--no-progress"],
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode == 2
-    error = result.stderr.strip().splitlines()[-1]
+    capsys.readouterr()
+    assert main(["run", str(config), "--no-progress"]) == 2  # in this process, as the command runs it
+    error = capsys.readouterr().err.strip().splitlines()[-1]
     assert error.startswith("l2l: error: no evaluation of the first generation returned the run's objectives")
     assert "missing ['miss']" in error
     frame = l2l.load(tmp_path / "run.h5")  # what was computed is kept
