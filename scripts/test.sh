@@ -4,9 +4,9 @@
 #   bash scripts/test.sh              # the whole suite (what CI runs)
 #   bash scripts/test.sh -k resume    # extra arguments go to pytest (one pytest process)
 #
-# Without arguments the suite runs as two pytest processes side by side on the machine's two cores
-# (tests/conftest.py, --part 1 holds every SLURM test); part 1's report follows part 2's, and the exit status is
-# nonzero if either failed.
+# Without arguments the suite runs as three pytest processes side by side on the machine's two cores
+# (tests/conftest.py: --part 1 holds every SLURM test and the tests that mostly wait); the reports of parts 3 and 1
+# follow part 2's, and the exit status is nonzero if any failed.
 #
 # As root it installs the system packages the tests use (SLURM, munge,
 # Chromium for the HTML report test) and starts a single-node SLURM; the
@@ -33,22 +33,31 @@ if [ $# -gt 0 ]; then
     exec python -m pytest "$@"
 fi
 
-log="$(mktemp -t l2l-tests-part1.XXXXXX)"
-python -m pytest --part 1 >"$log" 2>&1 &
+# three pytest processes side by side (tests/conftest.py: part 1 holds the SLURM tests and those that mostly wait)
+log1="$(mktemp -t l2l-tests-part1.XXXXXX)"
+log3="$(mktemp -t l2l-tests-part3.XXXXXX)"
+python -m pytest --part 1 >"$log1" 2>&1 &
 first=$!
-# a background job of a script ignores Ctrl-C: end it with the script
-trap 'kill -TERM "$first" 2>/dev/null || true' EXIT
+python -m pytest --part 3 >"$log3" 2>&1 &
+third=$!
+# a background job of a script ignores Ctrl-C: end them with the script
+trap 'kill -TERM "$first" "$third" 2>/dev/null || true' EXIT
 second_status=0
 python -m pytest --part 2 || second_status=$?
-if [ "$second_status" -eq 2 ]; then  # pytest's status for an interrupted run: stop the other part too
-    kill -TERM "$first" 2>/dev/null || true
+if [ "$second_status" -eq 2 ]; then  # pytest's status for an interrupted run: stop the others too
+    kill -TERM "$first" "$third" 2>/dev/null || true
 fi
 first_status=0
 wait "$first" || first_status=$?
+third_status=0
+wait "$third" || third_status=$?
 trap - EXIT
 echo
+echo "==== part 3 (pytest --part 3; it ran beside part 2 above) ===="
+cat "$log3"
+echo
 echo "==== part 1 (pytest --part 1; it ran beside part 2 above) ===="
-cat "$log"
-rm -f "$log"
-echo "test.sh: part 2 exit status $second_status, part 1 exit status $first_status"
-[ "$second_status" -eq 0 ] && [ "$first_status" -eq 0 ]
+cat "$log1"
+rm -f "$log1" "$log3"
+echo "test.sh: part 2 exit status $second_status, part 3 exit status $third_status, part 1 exit status $first_status"
+[ "$second_status" -eq 0 ] && [ "$third_status" -eq 0 ] && [ "$first_status" -eq 0 ]

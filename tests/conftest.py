@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import os
 import signal
@@ -43,23 +44,35 @@ def make_config(**sections: Any):
     return from_mapping(data, base_dir=TESTS)
 
 
-# scripts/test.sh runs the whole suite as two pytest processes side by side, ``--part 1`` and ``--part 2``: the
-# suite is mostly single-process CPU work and the machine it must finish on in 15 minutes has two cores. Part 1
-# holds every SLURM test (one process alone submits jobs to the local SLURM), the tests that mostly wait (on
-# Dask schedulers that go away and come back, on clocks, on other processes) and the files FIRST_PART names
-# beyond them, chosen from a full run's --durations so that both parts take about the same time; every other
-# file is in part 2. A test passes in either part: every test must pass under load.
+# scripts/test.sh runs the whole suite as three pytest processes side by side, ``--part 1``, ``--part 2`` and
+# ``--part 3``: the machine it must finish on in 15 minutes has two cores, and the suite is single-process CPU work
+# but for the tests that wait. Part 1 holds every SLURM test (one process alone submits jobs to the local SLURM)
+# and the files FIRST_PART names, which mostly wait (on SLURM jobs, on Dask schedulers that go away and come back,
+# on clocks, on other processes) and so leave most of a core to the other two parts; every other file goes to part
+# 2 or part 3, alternately in the order of their names, so that parts 2 and 3 take about the same CPU time. A test
+# passes in any part: every test must pass under load.
 FIRST_PART = frozenset(f"test_{name}.py" for name in (
-    # mostly waiting
     "dask_external_scheduler_gone", "dask_external_auto", "dask_external_nevergrad", "dask_no_workers_said",
     "dask_resume_more_workers", "dask_rerun_compute", "hang_limits", "max_time_clock", "async",
     "local_async_idle_workers", "lock_real_path", "run_isolation", "startup_barrier", "ctrl_c_policy",
     "command_fidelity_user", "nest", "brian2", "lsm_engines", "dask_address_plainly_bad", "dask_session_address",
-    "early_ctrl_c",
-    # computing, to even out the parts
-    "prune", "model_based", "pbt", "lsnn", "checkpoint_integrity", "resume", "failures", "writer_safety", "file_fuzz",
-    "policy_loop"))
-PARTS = ("1", "2")
+    "early_ctrl_c"))
+PARTS = ("1", "2", "3")
+_TESTS_FOLDER = Path(__file__).resolve().parent
+
+
+def _part_of(item) -> str:
+    """The part (``--part``) an item's file runs in."""
+    if item.get_closest_marker("slurm") is not None or item.path.name in FIRST_PART:
+        return "1"
+    return "2" if _index_among_the_others().get(item.path.name, 0) % 2 == 0 else "3"
+
+
+@functools.cache
+def _index_among_the_others() -> dict[str, int]:
+    """Each test file's index among the files not in FIRST_PART, in the order of their names."""
+    names = sorted(path.name for path in _TESTS_FOLDER.glob("test_*.py") if path.name not in FIRST_PART)
+    return {name: index for index, name in enumerate(names)}
 
 
 def pytest_configure(config):
@@ -72,8 +85,9 @@ def pytest_configure(config):
 
 def pytest_addoption(parser):
     parser.addoption("--part", choices=PARTS, default=None,
-                     help="run only part 1 (every SLURM test and the files tests/conftest.py FIRST_PART names) or "
-                          "only part 2 (the others); scripts/test.sh runs both side by side")
+                     help="run only part 1 (every SLURM test and the files tests/conftest.py FIRST_PART names), "
+                          "part 2 or part 3 (the other files, alternately by name); scripts/test.sh runs the three "
+                          "side by side")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -82,8 +96,7 @@ def pytest_collection_modifyitems(config, items):
         return
     kept, left = [], []
     for item in items:
-        first = item.get_closest_marker("slurm") is not None or item.path.name in FIRST_PART
-        (kept if first == (part == "1") else left).append(item)
+        (kept if _part_of(item) == part else left).append(item)
     if left:
         config.hook.pytest_deselected(items=left)
         items[:] = kept
