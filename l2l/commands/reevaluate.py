@@ -16,7 +16,7 @@ def _reevaluate(args: argparse.Namespace) -> int:
     from l2l.config import MAX_REEVALUATION_SEEDS
     from l2l.errors import ConfigError, command
     from l2l.provenance import reevaluation_seeds_line
-    from l2l.reevaluate import DEFAULT_SEEDS, DEFAULT_TOP, covered_note, ranking_text, reevaluate
+    from l2l.reevaluate import DEFAULT_SEEDS, DEFAULT_TOP, _reevaluate_locked, covered_note, ranking_text
     from l2l.results_schema.reader import Trajectory
 
     top, seeds = args.top, args.seeds
@@ -44,12 +44,15 @@ def _reevaluate(args: argparse.Namespace) -> int:
         if note:
             print(note, file=sys.stderr)
     try:
-        table = reevaluate(args.file, top, seeds, backend=args.backend, workers=args.workers,
-                           objective=args.objective)
+        # as l2l run's re-evaluation: a line saying what starts (with --no-progress too, into a job's log), then a
+        # bar (a line a minute into a file); it was silent until its table, minutes later
+        table = _reevaluate_locked(args.file, top, seeds, backend=args.backend, workers=args.workers,
+                                   objective=args.objective, progress=not args.no_progress, say=True)
     except KeyboardInterrupt:  # the file named absolutely, as l2l run's and l2l resume's Ctrl-C lines name it
         options = {"--top": args.top, "--seeds": args.seeds, "--objective": args.objective,
                    "--backend": args.backend, "--workers": args.workers}
         given = [word for flag, value in options.items() if value is not None for word in (flag, value)]  # as typed
+        given += ["--no-progress"] * args.no_progress
         print(f"\ninterrupted; the re-evaluations committed so far are kept; run the same command again to "
               f"continue: {command('l2l', 'reevaluate', Path(args.file).absolute(), *given)}", file=sys.stderr)
         return 130
@@ -88,4 +91,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--backend", help="where the evaluations run, from the backend's defaults (and --workers) even "
                                      "where it is the run's own (default: the run's backend and its options)")
     p.add_argument("--workers", type=int, help="workers for the backend")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bar (the line saying what starts is still printed)")
     p.set_defaults(func=_reevaluate)
