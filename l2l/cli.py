@@ -139,6 +139,7 @@ def _install_stop_signals(control) -> dict[int, object]:
         return previous
 
     def on_hangup(signum: int, frame) -> None:  # noqa: ARG001 - signal handler signature
+        signals.note(signum)  # a command program that died of it was stopped, not failed (signals.stopped_by)
         _leave_hung_up_terminal()
         control.request_stop(f"signal {signal.Signals(signum).name}")
 

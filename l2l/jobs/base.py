@@ -27,6 +27,7 @@ import numpy as np
 
 from l2l import parent_death
 from l2l.errors import EvaluationError
+from l2l.jobs.signals import EvaluationStopped
 from l2l.numbers import apart, number
 from l2l.provenance import node_name
 from l2l.simulators.base import USER_MODULE_DIGEST, USER_MODULE_PREFIX, EvaluationContext, Simulator, as_result
@@ -631,6 +632,10 @@ def evaluate(simulator: Simulator, task: Task, settings: Settings) -> Outcome:
                 raw = _run_with_timeout(simulator, task, context, settings.timeout)
             else:
                 raw = simulator.evaluate(task.params, task.seed, context)
+    except EvaluationStopped:
+        if threading.current_thread() is threading.main_thread():  # the serial backend's: left unfinished there
+            raise
+        outcome.status, outcome.error = FAILED, traceback.format_exc()[-TRACEBACK_TAIL:]
     except KeyboardInterrupt:
         if threading.current_thread() is threading.main_thread():  # Ctrl+C (or the simulator's own: not told apart)
             raise

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Sequence
 
 from l2l.jobs.base import Executor, Outcome, Settings, Task, evaluate, flush_c_streams
+from l2l.jobs.signals import EvaluationStopped
 from l2l.simulators.base import Simulator
 
 
@@ -43,11 +44,16 @@ class SerialExecutor(Executor):
     def wait(self, timeout: float | None = None) -> list[Outcome]:
         if not self._queue:
             return []
-        task = self._queue.popleft()
+        queued = task = self._queue.popleft()
         if task.checkpoint is not None:  # the function's own copy: it may train it in place
             task = dataclasses.replace(task, checkpoint=copy.deepcopy(task.checkpoint))
-        with descriptor_1_to_stderr():
-            outcome = evaluate(self._simulator, task, self._settings)
+        try:
+            with descriptor_1_to_stderr():
+                outcome = evaluate(self._simulator, task, self._settings)
+        except EvaluationStopped:  # its program died of the signal that stopped the run (a closed terminal,
+            # SLURM's job end): no outcome, as for an evaluation a stop cancels; the loop stops, l2l resume runs it
+            self._queue.appendleft(queued)
+            return []
         if outcome.checkpoint is not None:  # as returned: a model object the function keeps may change it later
             outcome.checkpoint = copy.deepcopy(outcome.checkpoint)
         return [outcome]

@@ -44,6 +44,7 @@ import string
 import subprocess
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -52,6 +53,7 @@ import numpy as np
 
 from l2l import parent_death
 from l2l.errors import ConfigError, EvaluationError
+from l2l.jobs.signals import EvaluationStopped, stopped_by
 from l2l.numbers import number
 from l2l.program_guard import holding, kill_holding
 from l2l.registry import option
@@ -564,6 +566,7 @@ class Command(Simulator):
         started, env, preexec = parent_death.spawn(argv, workdir, env)
         # its output goes to files, of which only the ends are read: captured whole in memory, a program that
         # printed 300 MB of progress lines took 1.2 GB of l2l's
+        begun = time.monotonic()
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
             try:
                 proc = subprocess.run(started, cwd=workdir, env=env, stdout=out, stderr=err,
@@ -585,6 +588,14 @@ class Command(Simulator):
             last_line = _last_line_of(out) if self.result == "stdout" else ""
         failure_text = (f"\n--- stdout (tail) ---\n{_tail(proc.stdout)}"
                         f"\n--- stderr (tail) ---\n{_tail(proc.stderr)}\n--- workdir: {workdir}")
+        if proc.returncode < 0 and stopped_by(-proc.returncode, begun):  # a signal to the whole process group
+            # (a closed terminal's SIGHUP, SLURM's SIGTERM, kill -TERM -- -PGID) that asked l2l to stop as well:
+            # the run was stopped, the evaluation did not fail; its folder goes as a cancelled one's, and l2l
+            # resume runs it again (it was stored as a failure, and counted against run.stop_after_failures)
+            _kill_started(workdir)
+            self._remove_workdir(workdir, context.run_dir)
+            raise EvaluationStopped(f"command was stopped by signal {-proc.returncode} "
+                                    f"({signal_name(-proc.returncode)}) with the run")
         if proc.returncode < 0:  # subprocess reports a signal as -N: "exited with status -9" named no signal
             number = -proc.returncode
             raise EvaluationError(f"command was killed by signal {number} ({signal_name(number)}){failure_text}")
