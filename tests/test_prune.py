@@ -16,6 +16,7 @@ import pytest
 
 import l2l
 from conftest import TESTS, l2l_cli
+from inprocess_cli import l2l_main
 from l2l.commands.prune import prune
 from l2l.errors import TrajectoryError
 from l2l.results_schema.checkpoint_store import folder_of, is_reference, parse
@@ -104,7 +105,7 @@ def test_prune_keeps_exactly_what_a_finished_run_can_use_and_validate_reports_th
     path = copy(finished[policy], tmp_path / "run.h5")
     before, keep = files(path), expected(path)
     frame, segments, traces = l2l.load(path), l2l.load(path, segments=True), l2l.traces(path)
-    done = l2l_cli("prune", path, cwd=tmp_path)
+    done = l2l_main("prune", path, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert len(lines) == 1 and SUMMARY.match(lines[0]), done.stdout
@@ -114,7 +115,7 @@ def test_prune_keeps_exactly_what_a_finished_run_can_use_and_validate_reports_th
     assert files(path) == keep and len(keep) < len(before)  # exactly those still usable stay
     if policy == "pbt":  # a member's every segment but its last is superseded: most files go
         assert len(keep) < len(before) / 2
-    checked = l2l_cli("validate", path, cwd=tmp_path)
+    checked = l2l_main("validate", path, cwd=tmp_path)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert checked.stdout.splitlines() == [f"{path}: valid l2l trajectory",
                                            f"{path}: {len(before - keep)} superseded checkpoints pruned (l2l prune): "
@@ -123,7 +124,7 @@ def test_prune_keeps_exactly_what_a_finished_run_can_use_and_validate_reports_th
     assert l2l.traces(path).equals(traces)
     with l2l.Trajectory(path) as trajectory:  # the trained model of each trial is still there
         assert all(trajectory.checkpoint(row) is not None for row in latest_rows(path).values())
-    again = l2l_cli("prune", path, cwd=tmp_path)  # nothing more to prune; the record stays
+    again = l2l_main("prune", path, cwd=tmp_path)  # nothing more to prune; the record stays
     assert again.returncode == 0 and again.stdout.startswith(f"pruned 0 of {len(keep)} checkpoint files")
     assert validate(path) == []
 
@@ -132,7 +133,7 @@ def test_paused_candidates_continue_after_prune_as_without_it(tmp_path, finished
     pruned, kept = copy(finished["asha"], tmp_path / "pruned.h5"), copy(finished["asha"], tmp_path / "kept.h5")
     assert prune(pruned).files
     for path in (pruned, kept):
-        done = l2l_cli("resume", path, "--compute", "900", "--backend", "serial", "--no-progress", cwd=TESTS)
+        done = l2l_main("resume", path, "--compute", "900", "--backend", "serial", "--no-progress", cwd=TESTS)
         assert done.returncode == 0, done.stderr
     assert comparable(pruned).equals(comparable(kept))
     assert (comparable(pruned)["from_budget"] > 0).sum() > (comparable(finished["asha"])["from_budget"] > 0).sum()
@@ -173,7 +174,7 @@ def test_killed_pruned_and_resumed_gives_the_result_of_an_uninterrupted_run(tmp_
 def test_dry_run_deletes_nothing_and_lists_what_prune_would_delete(tmp_path, finished):
     path = copy(finished["pbt"], tmp_path / "run.h5")
     before, content = files(path), digest_of(path)
-    done = l2l_cli("prune", path, "--dry-run", cwd=tmp_path)
+    done = l2l_main("prune", path, "--dry-run", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     *listed, summary = done.stdout.splitlines()
     assert files(path) == before and digest_of(path) == content  # nothing deleted, nothing recorded
@@ -188,12 +189,12 @@ def test_a_file_a_run_writes_a_missing_file_and_one_that_is_no_trajectory_are_re
     (tmp_path / "notes.h5").write_text("not hdf5")
     with h5py.File(tmp_path / "plain.h5", "w") as f:
         f["x"] = [1, 2, 3]
-    with WriterLock(path):  # what a live run holds while it writes the file
+    with WriterLock(path):  # what a live run holds while it writes the file (in another process: a subprocess)
         busy = l2l_cli("prune", path, cwd=tmp_path)
     for done, words in [(busy, "is being written by another process"),
-                        (l2l_cli("prune", tmp_path / "nope.h5", cwd=tmp_path), "no such file"),
-                        (l2l_cli("prune", tmp_path / "notes.h5", cwd=tmp_path), "not an l2l trajectory"),
-                        (l2l_cli("prune", tmp_path / "plain.h5", cwd=tmp_path), "not an l2l trajectory")]:
+                        (l2l_main("prune", tmp_path / "nope.h5", cwd=tmp_path), "no such file"),
+                        (l2l_main("prune", tmp_path / "notes.h5", cwd=tmp_path), "not an l2l trajectory"),
+                        (l2l_main("prune", tmp_path / "plain.h5", cwd=tmp_path), "not an l2l trajectory")]:
         assert done.returncode == 2 and done.stdout == "", done.stdout + done.stderr
         assert len(done.stderr.strip().splitlines()) == 1 and words in done.stderr, done.stderr
     assert files(path) == before and digest_of(path) == content
@@ -210,7 +211,7 @@ def test_a_link_left_behind_by_a_moved_run_and_a_folder_are_refused_as_what_they
                         (("prune", "link.h5", "--dry-run"), "link.h5: no such file (a symbolic link to runs/moved.h5"),
                         (("validate", "link.h5"), "link.h5: no such file (a symbolic link to runs/moved.h5"),
                         (("prune", "runs"), "runs is a folder, not an l2l trajectory")]:
-        done = l2l_cli(*args, cwd=tmp_path)
+        done = l2l_main(*args, cwd=tmp_path)
         assert done.returncode == 2 and done.stdout == "", done.stdout + done.stderr
         assert done.stderr.strip().splitlines() == [done.stderr.strip()], done.stderr
         assert done.stderr.startswith(f"l2l: error: {words}"), done.stderr
@@ -221,12 +222,12 @@ def test_a_pruned_run_resumed_ends_with_the_checkpoints_line_l2l_show_prints(tmp
     """The end of l2l resume and l2l show say the same of the checkpoints: the folder and the superseded ones prune
     deleted (before, the end of the resume left the pruned ones out)."""
     path = copy(finished["asha"], tmp_path / "run.h5")
-    assert l2l_cli("prune", path, cwd=tmp_path).returncode == 0
-    done = l2l_cli("resume", "run.h5", "--compute", "700", "--no-progress", cwd=tmp_path)
+    assert l2l_main("prune", path, cwd=tmp_path).returncode == 0
+    done = l2l_main("resume", "run.h5", "--compute", "700", "--no-progress", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     last = done.stdout.strip().splitlines()[-1]
     # resume names the file absolutely at its end, as run does (show, as it is given)
-    shown = [line for line in l2l_cli("show", tmp_path / "run.h5", cwd=tmp_path).stdout.splitlines()
+    shown = [line for line in l2l_main("show", tmp_path / "run.h5", cwd=tmp_path).stdout.splitlines()
              if line.startswith("checkpoints ")]
     assert re.search(r"; \d+ superseded checkpoints pruned \(l2l prune\)$", last), last
     assert shown == ["checkpoints " + last[len("checkpoints: "):]] and last.startswith("checkpoints: "), (last, shown)
@@ -237,7 +238,7 @@ def test_a_run_that_keeps_every_checkpoint_in_its_file_has_nothing_to_prune(tmp_
 
     path = l2l.run(replace(config("pbt"), checkpoints="file"), tmp_path / "one.h5", progress=False)
     content = digest_of(path)
-    done = l2l_cli("prune", path, cwd=tmp_path)
+    done = l2l_main("prune", path, cwd=tmp_path)
     assert done.returncode == 0 and done.stdout.splitlines() == [
         "nothing to prune: no checkpoint files beside the trajectory"]
     assert digest_of(path) == content and not folder_of(path).exists()
@@ -247,7 +248,7 @@ def test_a_trajectory_copied_without_its_checkpoint_folder_is_refused_not_called
     path = tmp_path / "alone.h5"
     shutil.copy(finished["asha"], path)  # the folder beside it was not copied
     content = digest_of(path)
-    done = l2l_cli("prune", path, cwd=tmp_path)
+    done = l2l_main("prune", path, cwd=tmp_path)
     assert done.returncode == 2 and done.stdout == ""
     assert len(done.stderr.strip().splitlines()) == 1
     assert "checkpoint files beside it, but" in done.stderr and "move or copy the folder" in done.stderr
@@ -263,7 +264,7 @@ def test_a_needed_checkpoint_missing_after_prune_is_still_an_error_naming_its_ca
     row = max(r for r in latest_rows(path).values() if budget[r] < 81)  # a paused candidate's: resume needs it
     name = digest[row]
     (folder_of(path) / name[:2] / f"{name}.l2lc").unlink()
-    checked = l2l_cli("validate", path, cwd=tmp_path)
+    checked = l2l_main("validate", path, cwd=tmp_path)
     assert checked.returncode == 1
     assert f"(trial {int(trial[row])}) cannot be read" in checked.stderr and "is missing" in checked.stderr
     # a superseded file deleted by hand, not by prune, is missing as before
@@ -321,9 +322,9 @@ def test_a_prune_killed_at_any_instant_leaves_a_file_that_validates_and_resumes(
     assert l2l.load(path, segments=True).equals(l2l.load(finished["asha"], segments=True))
     again = prune(path)  # a prune after the killed one finishes its work
     assert again.total == len(files(path)) + len(again.files) and files(path) == keep
-    checked = l2l_cli("validate", path, cwd=tmp_path)
+    checked = l2l_main("validate", path, cwd=tmp_path)
     assert checked.returncode == 0 and f"{len(before - keep)} superseded checkpoints pruned" in checked.stdout
-    done = l2l_cli("resume", path, "--compute", "900", "--backend", "serial", "--no-progress", cwd=TESTS)
+    done = l2l_main("resume", path, "--compute", "900", "--backend", "serial", "--no-progress", cwd=TESTS)
     assert done.returncode == 0, done.stderr
     assert validate(path) == []
 
@@ -364,8 +365,8 @@ def test_the_size_prune_reports_is_what_du_sees_freed_not_the_sum_of_file_length
     superseded = sorted(files(path) - expected(path))
     lengths = sum((folder_of(path) / d[:2] / f"{d}.l2lc").stat().st_size for d in superseded)
     before = du(folder_of(path))
-    dry = l2l_cli("prune", path, "--dry-run", cwd=tmp_path)
-    done = l2l_cli("prune", path, cwd=tmp_path)
+    dry = l2l_main("prune", path, "--dry-run", cwd=tmp_path)
+    done = l2l_main("prune", path, cwd=tmp_path)
     assert done.returncode == 0 and dry.returncode == 0, done.stderr + dry.stderr
     freed = before - du(folder_of(path))
     assert freed > 2 * lengths  # the case the sum of lengths misreports
@@ -378,7 +379,7 @@ def test_the_size_prune_reports_is_what_du_sees_freed_not_the_sum_of_file_length
     for digest in linked:
         os.link(folder_of(other) / digest[:2] / f"{digest}.l2lc", tmp_path / "backup" / f"{digest}.l2lc")
     before = du(folder_of(other)) - sum(os.stat(tmp_path / "backup" / f"{d}.l2lc").st_blocks * 512 for d in linked)
-    done = l2l_cli("prune", other, cwd=tmp_path)
+    done = l2l_main("prune", other, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert f"({_size(before - du(folder_of(other)))} on disk, not counting 2 hard-linked elsewhere); kept" \
         in done.stdout, done.stdout
@@ -407,7 +408,7 @@ def test_a_folder_two_runs_share_is_refused_so_that_no_run_loses_a_checkpoint(tm
     before, contents = sorted(store.rglob("*.l2lc")), (digest_of(asha), digest_of(pbt))
     for path in (asha, pbt):
         for options in ([], ["--dry-run"]):
-            done = l2l_cli("prune", path, *options, cwd=tmp_path)
+            done = l2l_main("prune", path, *options, cwd=tmp_path)
             assert done.returncode == 2 and done.stdout == "", done.stdout + done.stderr
             lines = done.stderr.strip().splitlines()
             assert len(lines) == 1 and lines[0].startswith("l2l: error: ") and "symbolic link" in lines[0]
@@ -446,13 +447,13 @@ def test_a_run_being_written_is_refused_under_its_name_and_through_a_symbolic_li
         (tmp_path / "linked" / "live.h5").symlink_to(path)
         (tmp_path / "linked" / "live.h5.checkpoints").symlink_to(folder_of(path))
         for given in (path, tmp_path / "link.h5", tmp_path / "linked" / "live.h5"):
-            done = l2l_cli("prune", given, cwd=tmp_path)
+            done = l2l_main("prune", given, cwd=tmp_path)
             assert done.returncode == 2 and done.stdout == "", done.stdout + done.stderr
             lines = done.stderr.strip().splitlines()
             assert len(lines) == 1 and lines[0].startswith(f"l2l: error: {path} is being written by another "
                                                            f"process (pid {pid} "), (given, lines)
         assert files(path) == before and digest_of(path) == content
-    assert len(l2l_cli("prune", path, cwd=tmp_path).stdout.splitlines()) == 1  # the lock went with the writer
+    assert len(l2l_main("prune", path, cwd=tmp_path).stdout.splitlines()) == 1  # the lock went with the writer
     assert validate(path) == []
 
 
@@ -463,7 +464,7 @@ def test_show_of_a_pruned_run_says_how_many_checkpoints_prune_deleted_in_its_che
     count = len(files(path) - expected(path))
 
     def checkpoints_lines():
-        done = l2l_cli("show", path.name, cwd=tmp_path)
+        done = l2l_main("show", path.name, cwd=tmp_path)
         assert done.returncode == 0, done.stderr
         return [line for line in done.stdout.splitlines() if line.startswith("checkpoints ")]
 
