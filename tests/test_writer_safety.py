@@ -26,6 +26,7 @@ from l2l.errors import TrajectoryError
 from l2l.results_schema.lock import WriterLock, lock_path
 from l2l.results_schema.validate import validate
 from conftest import comparable
+from inprocess_cli import l2l_main
 
 FAST = {"run": {"name": "fast", "seed": 3, "generations": 30},
         "space": {"x": {"low": -3.0, "high": 3.0, "shape": [2]}, "k": {"type": "int", "low": 0, "high": 3}},
@@ -193,8 +194,7 @@ def test_a_second_writer_of_a_file_is_refused_while_the_first_lives(tmp_path):
             time.sleep(0.05)
         with pytest.raises(TrajectoryError, match=rf"being written by another process \(pid {first.pid} "):
             l2l.resume(path)
-        result = subprocess.run([sys.executable, "-m", "l2l.cli", "resume", str(path), "--no-progress"],
-                                capture_output=True, text=True, timeout=120)
+        result = l2l_main("resume", path, "--no-progress", cwd=tmp_path)  # the command, in this process
         assert result.returncode == 2
         assert result.stderr.strip().count("\n") == 0 and "being written by another process" in result.stderr
         before = len(l2l.load(path))
@@ -281,8 +281,7 @@ def test_an_unusable_output_path_is_refused_in_one_line_and_nothing_is_created(t
     if case == "dangling_symlink":
         out.symlink_to(tmp_path / "nowhere" / "target.h5")
     before = sorted(p.name for p in tmp_path.iterdir())
-    result = subprocess.run([sys.executable, "-m", "l2l", "run", str(config), "--out", str(out)],
-                            capture_output=True, text=True, timeout=120)
+    result = l2l_main("run", config, "--out", out, cwd=tmp_path)  # in this process: the test is about the path
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1
     assert message in result.stderr.strip().splitlines()[-1]
