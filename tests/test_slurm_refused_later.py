@@ -106,10 +106,11 @@ class Sbatch:
 
 
 def _errors(stderr: str) -> list[str]:
-    """What l2l said besides its banner (Dask's scheduler may log a line of its own when a worker job is
-    cancelled under it, e.g. "Couldn't gather keys", which is not the run's end)."""
+    """What l2l said besides its banner and the line a re-evaluation starts with (Dask's scheduler may log a line
+    of its own when a worker job is cancelled under it, e.g. "Couldn't gather keys", which is not the run's end)."""
     assert "Traceback" not in stderr, stderr
-    return [line for line in stderr.splitlines() if line.startswith("l2l") and not line.startswith("l2l 0.")]
+    return [line for line in stderr.splitlines() if line.startswith("l2l") and not line.startswith("l2l 0.")
+            and not line.startswith("l2l: re-evaluating ")]
 
 
 def _started(folder: Path, job: str) -> int:
