@@ -101,7 +101,9 @@ def test_a_scheduler_that_goes_away_during_the_run_ends_it_in_one_line_that_says
     # reconnect to scheduler after 5.00 seconds, closing client' stood above it, and in about 1 run in 25 its warning
     # "Couldn't gather 2 keys, rescheduling (...)", where the workers went down with the scheduler as the client
     # fetched their results (now dropped with the scheduler: test_dask_gather_warning.py provokes it every time)
-    assert stderr.splitlines()[2:] == said, stderr
+    # (under load the scheduler may answer late at the start: the run then says it waits, one line, before its
+    # first generation)
+    assert [line for line in stderr.splitlines()[2:] if not line.startswith("l2l: waiting up to ")] == said, stderr
     frame = l2l.load(out)
     # the evaluations out as the scheduler went are not failures (l2l resume runs them): before, some were
     # recorded as 'the worker running this evaluation died: FutureCancelledError'
