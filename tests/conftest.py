@@ -217,6 +217,27 @@ def mislead_policy_run(tmp_path_factory) -> Path:
                         progress=False))
 
 
+@pytest.fixture
+def l2l_here(capsys, monkeypatch):
+    """``l2l ARGS`` in ``cwd``, in this process: for tests of what l2l says and its exit status, not of the process
+    (a ``python -m l2l`` costs some 1.5 s of CPU to start; tests/inprocess_cli.py does the same without pytest's
+    fixtures): (returncode, stdout, stderr)."""
+    from types import SimpleNamespace
+
+    from l2l.cli import main
+
+    def cli(*args, cwd: Path) -> SimpleNamespace:
+        monkeypatch.chdir(cwd)
+        capsys.readouterr()
+        try:
+            code = main([str(arg) for arg in args])
+        except SystemExit as exc:  # argparse's refusals
+            code = exc.code
+        out, err = capsys.readouterr()
+        return SimpleNamespace(returncode=code, stdout=out, stderr=err)
+    return cli
+
+
 def l2l_cli(*args, cwd: Path, timeout: float = 600):
     """``python -m l2l ARGS`` in ``cwd`` with this checkout (and ``cwd``, for users' modules) importable; the
     completed process, whatever its exit status."""

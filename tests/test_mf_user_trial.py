@@ -11,30 +11,14 @@ from __future__ import annotations
 
 import sys
 import textwrap
-from types import SimpleNamespace
 from pathlib import Path
 
 import pytest
 
-from l2l.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
-def _cli(capsys, monkeypatch):
-    """``l2l ARGS`` in ``cwd``, in this process (what each test checks is what l2l says and its exit status, not the
-    process: a ``python -m l2l`` each cost some 1.5 s of CPU to start): (returncode, stdout, stderr)."""
-    def cli(*args, cwd: Path) -> SimpleNamespace:
-        monkeypatch.chdir(cwd)
-        capsys.readouterr()
-        try:
-            code = main([str(arg) for arg in args])
-        except SystemExit as exc:  # argparse's refusals
-            code = exc.code
-        out, err = capsys.readouterr()
-        return SimpleNamespace(returncode=code, stdout=out, stderr=err)
-    return cli
 
 
 TRAIN = '''
@@ -90,9 +74,9 @@ def _config(folder: Path, name: str, function: str, fidelity: str = "", policy: 
     return path
 
 
-def test_a_function_that_takes_a_budget_without_a_declared_fidelity_is_told_to_declare_one(tmp_path, _cli):
+def test_a_function_that_takes_a_budget_without_a_declared_fidelity_is_told_to_declare_one(tmp_path, l2l_here):
     config = _config(tmp_path, "forgot", "train", policy='policy = "hyperband"')
-    done = _cli("run", str(config), "--no-progress", cwd=tmp_path)
+    done = l2l_here("run", str(config), "--no-progress", cwd=tmp_path)
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr
@@ -101,24 +85,24 @@ def test_a_function_that_takes_a_budget_without_a_declared_fidelity_is_told_to_d
     assert not (tmp_path / "forgot.h5").exists()
 
 
-def test_compare_of_a_sweep_without_fidelity_and_a_policy_run_says_compute_is_not_compared(tmp_path, _cli):
+def test_compare_of_a_sweep_without_fidelity_and_a_policy_run_says_compute_is_not_compared(tmp_path, l2l_here):
     sweep = _config(tmp_path, "sweep", "simulate")
     one_line = _config(tmp_path, "halving", "train", fidelity=FIDELITY, policy='policy = "successive-halving"')
     for config in (sweep, one_line):
-        assert _cli("run", str(config), "--no-progress", cwd=tmp_path).returncode == 0
-    done = _cli("compare", "sweep.h5", "halving.h5", "--out", "both.png", cwd=tmp_path)
+        assert l2l_here("run", str(config), "--no-progress", cwd=tmp_path).returncode == 0
+    done = l2l_here("compare", "sweep.h5", "halving.h5", "--out", "both.png", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     notes = [line for line in done.stdout.splitlines() if line.startswith("note:")]
     assert len(notes) == 1, done.stdout
     assert "compute is not compared" in notes[0] and "sweep declares no fidelity" in notes[0]
     # with the fidelity declared, the sweep's compute is counted and nothing needs saying
     declared = _config(tmp_path, "declared", "train", fidelity=FIDELITY)
-    assert _cli("run", str(declared), "--no-progress", cwd=tmp_path).returncode == 0
-    done = _cli("compare", "declared.h5", "halving.h5", "--out", "both2.png", cwd=tmp_path)
+    assert l2l_here("run", str(declared), "--no-progress", cwd=tmp_path).returncode == 0
+    done = l2l_here("compare", "declared.h5", "halving.h5", "--out", "both2.png", cwd=tmp_path)
     assert "compute (epochs)" in done.stdout and "note:" not in done.stdout
 
 
-def test_a_model_based_run_says_its_optimizer_is_not_used(tmp_path, _cli):
+def test_a_model_based_run_says_its_optimizer_is_not_used(tmp_path, l2l_here):
     """Under model-based, [optimizer] name = "tpe" gave the same run as "random" (the policy proposes every
     candidate), while the banner said "tpe x python"; without an [optimizer], 'auto' described a choice it
     then never used."""
@@ -127,12 +111,12 @@ def test_a_model_based_run_says_its_optimizer_is_not_used(tmp_path, _cli):
                          policy="compute = 40").read_text()
         config = config.replace("generations = 1\n", "").replace('name = "random"', f'name = "{optimizer}"')
         (tmp_path / f"mb-{optimizer}.toml").write_text(config + '\n[policy]\nname = "model-based"\n')
-        done = _cli("run", f"mb-{optimizer}.toml", "--no-progress", cwd=tmp_path)
+        done = l2l_here("run", f"mb-{optimizer}.toml", "--no-progress", cwd=tmp_path)
         assert done.returncode == 0, done.stderr
         assert (f"note: policy 'model-based' proposes every candidate itself (its own model of the results): "
                 f"optimizer '{optimizer}' is not used") in done.stderr
     halving = _config(tmp_path, "halving", "train", fidelity=FIDELITY, policy='policy = "successive-halving"')
-    done = _cli("run", str(halving), "--no-progress", cwd=tmp_path)
+    done = l2l_here("run", str(halving), "--no-progress", cwd=tmp_path)
     assert done.returncode == 0 and "is not used" not in done.stderr
 
 
@@ -147,13 +131,13 @@ def whole_curve(params, seed, budget, checkpoint=None):   # continues, but retur
 '''
 
 
-def test_a_continuation_that_returns_its_whole_curve_is_told_to_return_the_new_points_only(tmp_path, _cli):
+def test_a_continuation_that_returns_its_whole_curve_is_told_to_return_the_new_points_only(tmp_path, l2l_here):
     """A function that continued from its checkpoint but returned its whole learning curve (kept in the
     checkpoint) was told only that it "trained from the start again", which it had not."""
     config = _config(tmp_path, "whole", "whole_curve", fidelity=FIDELITY, policy='policy = "successive-halving"')
     with open(tmp_path / "train.py", "a") as f:
         f.write(WHOLE_CURVE)
-    done = _cli("run", str(config), "--no-progress", "--backend", "serial", cwd=tmp_path)
+    done = l2l_here("run", str(config), "--no-progress", "--backend", "serial", cwd=tmp_path)
     assert done.returncode == 1, done.stderr  # every continuation failed: no candidate reached the top budget
     assert "no candidate reached the top budget" in done.stderr
     import l2l
@@ -184,7 +168,7 @@ print(json.dumps({"objectives": {"loss": curve[-1][1]}, "curve": {"loss": curve}
 '''
 
 
-def test_a_program_that_keeps_its_state_outside_checkpoint_dir_is_told_its_segments_restarted(tmp_path, _cli):
+def test_a_program_that_keeps_its_state_outside_checkpoint_dir_is_told_its_segments_restarted(tmp_path, l2l_here):
     """A command program that wrote its state beside itself instead of in {checkpoint_dir} restarted every
     segment: the run spent 27 epochs where continuing costs 21 (the banner's bound), and neither l2l run nor
     l2l show said why."""
@@ -196,9 +180,9 @@ def test_a_program_that_keeps_its_state_outside_checkpoint_dir_is_told_its_segme
             f'name = "command"\nargv = ["{sys.executable}", "{{config_dir}}/prog.py", "{{lr}}", "{{budget}}", '
             f'"{folder}"]\n{FIDELITY}')
         (tmp_path / f"{name}.toml").write_text(config)
-        run = _cli("run", f"{name}.toml", "--no-progress", "--backend", "serial", cwd=tmp_path)
+        run = l2l_here("run", f"{name}.toml", "--no-progress", "--backend", "serial", cwd=tmp_path)
         assert run.returncode == 0, run.stderr
-        show = _cli("show", f"{name}.h5", cwd=tmp_path)
+        show = l2l_here("show", f"{name}.h5", cwd=tmp_path)
         if name == "elsewhere":
             line = "trained their candidates from scratch again, 6 epochs more than continuing"
             assert line in run.stdout and "left no file in its {checkpoint_dir}" in run.stdout, run.stdout
@@ -207,21 +191,21 @@ def test_a_program_that_keeps_its_state_outside_checkpoint_dir_is_told_its_segme
             assert "from scratch" not in run.stdout + show.stdout
 
 
-def test_show_of_a_run_cut_short_before_the_top_budget_says_its_best_are_lower_budgets(tmp_path, _cli):
+def test_show_of_a_run_cut_short_before_the_top_budget_says_its_best_are_lower_budgets(tmp_path, l2l_here):
     """A one-line Hyperband run given --compute 12 reached no top budget: l2l run and l2l show headed the
     budget-1 and budget-3 losses "best 5 by loss", as if they were results of a full training."""
     config = _config(tmp_path, "short", "train", fidelity=FIDELITY, policy='policy = "hyperband"')
-    run = _cli("run", str(config), "--no-progress", "--compute", "12", cwd=tmp_path)
+    run = l2l_here("run", str(config), "--no-progress", "--compute", "12", cwd=tmp_path)
     assert run.returncode == 0, run.stderr
-    show = _cli("show", "short.h5", cwd=tmp_path)
+    show = l2l_here("show", "short.h5", cwd=tmp_path)
     for text in (run.stdout, show.stdout):
         assert "(minimize) - no candidate reached the top budget 9; these are results at lower budgets:" in text, text
-    full = _cli("run", str(config), "--no-progress", "--out", "full.h5", cwd=tmp_path)
-    assert "no candidate reached" not in full.stdout + _cli("show", "full.h5", cwd=tmp_path).stdout
+    full = l2l_here("run", str(config), "--no-progress", "--out", "full.h5", cwd=tmp_path)
+    assert "no candidate reached" not in full.stdout + l2l_here("show", "full.h5", cwd=tmp_path).stdout
 
 
 def test_a_policy_run_whose_continuations_all_fail_exits_with_status_1_saying_no_candidate_reached_the_top(
-        tmp_path, _cli):
+        tmp_path, l2l_here):
     # a function that cannot continue from its checkpoint: every first segment succeeds, every continuation
     # fails, so no candidate reaches the top budget; the run exited 0 as if it had a result
     (tmp_path / "cannot.py").write_text(textwrap.dedent(TRAIN) + textwrap.dedent('''
@@ -232,7 +216,7 @@ def test_a_policy_run_whose_continuations_all_fail_exits_with_status_1_saying_no
     '''))
     config = _config(tmp_path, "cannot", "train", fidelity=FIDELITY, policy='policy = "successive-halving"')
     config.write_text(config.read_text().replace("train:train", "cannot:cannot_continue"))
-    done = _cli("run", str(config), "--out", str(tmp_path / "cannot.h5"), "--no-progress", cwd=tmp_path)
+    done = l2l_here("run", str(config), "--out", str(tmp_path / "cannot.h5"), "--no-progress", cwd=tmp_path)
     assert done.returncode == 1, (done.stdout, done.stderr)
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("l2l: no candidate reached the top budget: ") and "segments failed" in last, last
@@ -240,4 +224,4 @@ def test_a_policy_run_whose_continuations_all_fail_exits_with_status_1_saying_no
     assert (tmp_path / "cannot.h5").exists()  # the results are kept
     # a run that did reach the top budget still exits 0
     fine = _config(tmp_path, "fine", "train", fidelity=FIDELITY, policy='policy = "successive-halving"')
-    assert _cli("run", str(fine), "--out", str(tmp_path / "fine.h5"), "--no-progress", cwd=tmp_path).returncode == 0
+    assert l2l_here("run", str(fine), "--out", str(tmp_path / "fine.h5"), "--no-progress", cwd=tmp_path).returncode == 0

@@ -18,7 +18,6 @@ import pytest
 from conftest import write_toml
 
 import l2l
-from l2l.cli import main
 from l2l.errors import ConfigError
 from l2l.loop import build
 from l2l.optimizers import OPTIMIZERS
@@ -27,20 +26,6 @@ ROOT = Path(__file__).resolve().parents[1]
 UNIT = "synthetic budget units"  # the sphere's fidelity: budgets 1 to 81
 
 
-@pytest.fixture
-def _cli(capsys, monkeypatch):
-    """``l2l ARGS`` in ``cwd``, in this process (what each test checks is what l2l says and its exit status, not the
-    process: a ``python -m l2l`` each cost some 1.5 s of CPU to start): (returncode, stdout, stderr)."""
-    def cli(*args, cwd: Path) -> SimpleNamespace:
-        monkeypatch.chdir(cwd)
-        capsys.readouterr()
-        try:
-            code = main([str(arg) for arg in args])
-        except SystemExit as exc:  # argparse's refusals
-            code = exc.code
-        out, err = capsys.readouterr()
-        return SimpleNamespace(returncode=code, stdout=out, stderr=err)
-    return cli
 
 
 def _sweep(policy: str | None = None, optimizer: str = "random", population: int = 20, **policy_options) -> dict:
@@ -79,18 +64,18 @@ def _accepted(policy: str) -> list[str]:
 
 
 # -- 1. the optimizers a refusal offers ---------------------------------------------------------------------
-def test_the_optimizers_a_policy_refusal_offers_are_the_ones_the_policy_accepts(tmp_path, _cli):
+def test_the_optimizers_a_policy_refusal_offers_are_the_ones_the_policy_accepts(tmp_path, l2l_here):
     # 'ga' under hyperband offered nevergrad, which hyperband then refused (it keeps only num_workers
     # candidates untold, and hyperband never tells the ones it stops)
     accepted = _accepted("hyperband")
     assert "random" in accepted and "nevergrad" not in accepted and "ga" not in accepted
     for optimizer in ("ga", "nevergrad"):
-        done = _cli("run", str(_write(tmp_path, _sweep("hyperband", optimizer=optimizer))), "--dry-run", cwd=tmp_path)
+        done = l2l_here("run", str(_write(tmp_path, _sweep("hyperband", optimizer=optimizer))), "--dry-run", cwd=tmp_path)
         assert done.returncode == 2, done.stderr
         assert done.stderr.startswith("l2l: error: ") and len(done.stderr.strip().splitlines()) == 1, done.stderr
         assert _offered(done.stderr) == accepted, done.stderr
         first = _offered(done.stderr)[0]  # through the command line too (every one offered was built above)
-        again = _cli("run", str(_write(tmp_path, _sweep("hyperband", optimizer=first), "again.toml")), "--dry-run",
+        again = l2l_here("run", str(_write(tmp_path, _sweep("hyperband", optimizer=first), "again.toml")), "--dry-run",
                      cwd=tmp_path)
         assert again.returncode == 0, (first, again.stderr)
     assert not list(tmp_path.glob("*.h5"))
@@ -98,9 +83,9 @@ def test_the_optimizers_a_policy_refusal_offers_are_the_ones_the_policy_accepts(
 
 # -- 2. budgets that give one rung ----------------------------------------------------------------------------
 @pytest.mark.parametrize("policy", ["successive-halving", "hyperband", "asha", "median-stopping"])
-def test_a_stopping_policy_with_one_rung_is_refused_in_one_line_saying_what_to_change(tmp_path, policy, _cli):
+def test_a_stopping_policy_with_one_rung_is_refused_in_one_line_saying_what_to_change(tmp_path, policy, l2l_here):
     config = _write(tmp_path, _sweep(policy, population=8, min_budget=5, max_budget=7, eta=2))
-    done = _cli("run", str(config), "--out", str(tmp_path / "one.h5"), "--no-progress", cwd=tmp_path)
+    done = l2l_here("run", str(config), "--out", str(tmp_path / "one.h5"), "--no-progress", cwd=tmp_path)
     assert done.returncode == 2, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr, done.stderr
     assert (f"policy '{policy}': min_budget 5 and max_budget 7 with eta 2 give one rung (7 {UNIT}): nothing "
@@ -125,13 +110,13 @@ def test_one_rung_from_the_simulators_range_names_where_the_budgets_come_from():
         build(l2l.from_mapping(_sweep("asha", min_budget=30)))
 
 
-def test_model_based_with_one_rung_runs_a_search_at_the_top_budget_and_says_so(tmp_path, _cli):
+def test_model_based_with_one_rung_runs_a_search_at_the_top_budget_and_says_so(tmp_path, l2l_here):
     # allowed: a model-based policy proposes its candidates, so with one rung it is a model-based search at the
     # top budget (what it becomes anyway where low budgets mislead); the run says that nothing is stopped early
     data = {**_sweep(), "run": {"name": "mb", "seed": 1, "compute": 35},
             "policy": {"name": "model-based", "min_budget": 5, "max_budget": 7, "eta": 2}}
     del data["optimizer"]
-    done = _cli("run", str(_write(tmp_path, data)), "--out", str(tmp_path / "mb.h5"), "--no-progress", cwd=tmp_path)
+    done = l2l_here("run", str(_write(tmp_path, data)), "--out", str(tmp_path / "mb.h5"), "--no-progress", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert (f"note: policy 'model-based': min_budget 5 and max_budget 7 with eta 2 give one rung (7 {UNIT}): "
             f"nothing is stopped early, every candidate it proposes trains to the top budget (a model-based "
@@ -150,7 +135,7 @@ def _spent(path: Path) -> float:
     return float((segments["budget"] - segments["from_budget"]).sum())
 
 
-def test_the_banner_bounds_the_compute_of_segments_that_continue_from_checkpoints(tmp_path, _cli):
+def test_the_banner_bounds_the_compute_of_segments_that_continue_from_checkpoints(tmp_path, l2l_here):
     # 20 candidates, rungs 1, 3, 9, 27, 81. Successive halving keeps 20, 6, 2, 1, 1: continuing from checkpoints
     # they cost 20x1 + 6x2 + 2x6 + 1x18 + 1x54 = 116, restarting 20 + 6x3 + 2x9 + 27 + 81 = 164 (it said 164).
     # ASHA and median stopping train each candidate at most to 81: 1620; restarting at every rung 20 x 121 = 2420
@@ -158,7 +143,7 @@ def test_the_banner_bounds_the_compute_of_segments_that_continue_from_checkpoint
     for policy, bound, restart in (("successive-halving", 116, 164), ("asha", 1620, 2420),
                                    ("median-stopping", 1620, 2420)):
         out = tmp_path / f"{policy}.h5"
-        banner = _banner(_cli("run", str(_write(tmp_path, _sweep(policy))), "--out", str(out), "--no-progress",
+        banner = _banner(l2l_here("run", str(_write(tmp_path, _sweep(policy))), "--out", str(out), "--no-progress",
                               cwd=tmp_path))
         assert (f"policy {policy}, 20 candidates, compute at most {bound} {UNIT} if segments continue from "
                 f"checkpoints ({restart} if they restart)") in banner, banner
@@ -178,32 +163,32 @@ def _restarting(folder: Path, policy: str) -> Path:
                    "multi_fidelity": {"name": "epochs", "minimum": 1, "maximum": 81}}})
 
 
-def test_the_banner_of_a_function_without_a_checkpoint_gives_the_restart_bound(tmp_path, _cli):
+def test_the_banner_of_a_function_without_a_checkpoint_gives_the_restart_bound(tmp_path, l2l_here):
     out = tmp_path / "restart.h5"
-    banner = _banner(_cli("run", str(_restarting(tmp_path, "asha")), "--out", str(out), "--no-progress",
+    banner = _banner(l2l_here("run", str(_restarting(tmp_path, "asha")), "--out", str(out), "--no-progress",
                           cwd=tmp_path))
     assert ("20 candidates, compute at most 2420 epochs (every segment restarts: the function takes no "
             "checkpoint)") in banner, banner
     assert _spent(out) <= 2420
 
 
-def test_the_done_line_and_show_give_the_banners_two_bounds(tmp_path, _cli):
+def test_the_done_line_and_show_give_the_banners_two_bounds(tmp_path, l2l_here):
     # they gave the restart bound only ("compute 116 of at most 164"), beside a banner that said 116 was the most
     # the sweep could cost: a finished sweep read as if it had stopped short of its work
     out = tmp_path / "sh.h5"
-    done = _cli("run", str(_write(tmp_path, _sweep("successive-halving"))), "--out", str(out), "--no-progress",
+    done = l2l_here("run", str(_write(tmp_path, _sweep("successive-halving"))), "--out", str(out), "--no-progress",
                 cwd=tmp_path)
     bounds = f"at most 116 {UNIT} if segments continue from checkpoints (164 if they restart)"
     assert f"compute {bounds}" in _banner(done)
     line = next(x for x in done.stdout.splitlines() if x.startswith("done in"))
     assert f"compute 116 of {bounds}, " in line, line
-    shown = _cli("show", str(out), cwd=tmp_path)
+    shown = l2l_here("show", str(out), cwd=tmp_path)
     progress = next(x for x in shown.stdout.splitlines() if x.startswith("progress"))
     assert progress.endswith(f"compute 116 of {bounds}, status: finished"), progress
     # a compute budget given keeps its one bound, as the banner does
     data = _sweep("successive-halving")
     data["run"]["compute"] = 100
-    given = _cli("run", str(_write(tmp_path, data)), "--out", str(tmp_path / "given.h5"), "--no-progress",
+    given = l2l_here("run", str(_write(tmp_path, data)), "--out", str(tmp_path / "given.h5"), "--no-progress",
                  cwd=tmp_path)
     assert f"compute at most 100 {UNIT} -> " in _banner(given)
     line = next(x for x in given.stdout.splitlines() if x.startswith("done in"))
@@ -213,10 +198,10 @@ def test_the_done_line_and_show_give_the_banners_two_bounds(tmp_path, _cli):
     assert "restart" not in line, line
     # segments that restart (a function without a checkpoint): the restart bound only, as the banner says
     out = tmp_path / "restart.h5"
-    done = _cli("run", str(_restarting(tmp_path, "successive-halving")), "--out", str(out), "--no-progress",
+    done = l2l_here("run", str(_restarting(tmp_path, "successive-halving")), "--out", str(out), "--no-progress",
                 cwd=tmp_path)
     assert "compute at most 164 epochs (every segment restarts: the function takes no checkpoint)" in _banner(done)
-    shown = _cli("show", str(out), cwd=tmp_path)
+    shown = l2l_here("show", str(out), cwd=tmp_path)
     progress = next(x for x in shown.stdout.splitlines() if x.startswith("progress"))
     assert re.search(r"compute \d+ of at most 164 epochs, status: finished$", progress), progress
 
@@ -257,17 +242,17 @@ def _empty_folders(folder: Path) -> list[Path]:
     return [p for p in folder.rglob("*") if p.is_dir() and not any(p.iterdir())]
 
 
-def test_a_successful_command_run_leaves_no_empty_working_folders(tmp_path, _cli):
-    done = _cli("run", str(_command(tmp_path)), "--out", "run.h5", "--no-progress", cwd=tmp_path)
+def test_a_successful_command_run_leaves_no_empty_working_folders(tmp_path, l2l_here):
+    done = l2l_here("run", str(_command(tmp_path)), "--out", "run.h5", "--no-progress", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert (l2l.load(tmp_path / "run.h5")["budget"] == 9).any()
     assert not _empty_folders(tmp_path) and not (tmp_path / "run.work").exists()
 
 
-def test_the_folders_of_failed_evaluations_stay_with_their_files_and_paused_candidates_resume(tmp_path, _cli):
+def test_the_folders_of_failed_evaluations_stay_with_their_files_and_paused_candidates_resume(tmp_path, l2l_here):
     # lr above 0.45 fails: its working folder (params.json, the checkpoint folder) is kept for the user to read
     config = _command(tmp_path, high=0.9)
-    done = _cli("run", str(config), "--out", "run.h5", "--no-progress", "--evaluations", "10", cwd=tmp_path)
+    done = l2l_here("run", str(config), "--out", "run.h5", "--no-progress", "--evaluations", "10", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     segments = l2l.load(tmp_path / "run.h5", segments=True)
     failed = segments[segments["status"] == "failed"]
@@ -276,7 +261,7 @@ def test_the_folders_of_failed_evaluations_stay_with_their_files_and_paused_cand
     assert len(kept) == len(failed) and all((p / "params.json").exists() for p in kept)
     assert not [p for p in _empty_folders(tmp_path) if p.name != "checkpoint"]  # a failed one's, kept whole
     # the run stopped at 10 segments with candidates paused below the top: they continue from their checkpoints
-    done = _cli("resume", "run.h5", "--no-progress", "--evaluations", "100", cwd=tmp_path)
+    done = l2l_here("resume", "run.h5", "--no-progress", "--evaluations", "100", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     after = l2l.load(tmp_path / "run.h5", segments=True)
     resumed = after.iloc[len(segments):]
@@ -286,12 +271,12 @@ def test_the_folders_of_failed_evaluations_stay_with_their_files_and_paused_cand
 
 
 # -- 5. PBT with one interval ----------------------------------------------------------------------------------
-def test_pbt_whose_budgets_give_one_interval_is_refused_in_one_line_saying_what_gives_two(tmp_path, _cli):
+def test_pbt_whose_budgets_give_one_interval_is_refused_in_one_line_saying_what_gives_two(tmp_path, l2l_here):
     # rungs of the sphere's 1 to 81: interval 81 is one interval; so is 60 (the last 21 are less than half of
     # one interval and join it). The members were never compared, so none ever exploited another, without a word.
     for interval in (81, 60):
         config = _write(tmp_path, _sweep("pbt", population=4, interval=interval))
-        done = _cli("run", str(config), "--out", str(tmp_path / "one.h5"), "--no-progress", cwd=tmp_path)
+        done = l2l_here("run", str(config), "--out", str(tmp_path / "one.h5"), "--no-progress", cwd=tmp_path)
         assert done.returncode == 2, done.stderr
         assert done.stderr.strip().splitlines() == [
             f"l2l: error: policy 'pbt': interval {interval} and max_budget 81 (the simulator's budget maximum) give "
@@ -309,11 +294,11 @@ def test_pbt_whose_budgets_give_one_interval_is_refused_in_one_line_saying_what_
         build(l2l.from_mapping(_sweep("pbt", population=4, interval=5, max_budget=7)))
 
 
-def test_pbt_whose_burn_in_is_past_the_last_decision_is_refused_in_one_line(tmp_path, _cli):
+def test_pbt_whose_burn_in_is_past_the_last_decision_is_refused_in_one_line(tmp_path, l2l_here):
     # interval 10 of 1..81: decisions at 10, 20, ..., 70 (the last 11 join the interval before); a burn_in of 75
     # skipped every one of them, so the run was a random sweep that called itself PBT, without a word
     config = _write(tmp_path, _sweep("pbt", population=4, interval=10, burn_in=75))
-    done = _cli("run", str(config), "--out", str(tmp_path / "late.h5"), "--no-progress", cwd=tmp_path)
+    done = l2l_here("run", str(config), "--out", str(tmp_path / "late.h5"), "--no-progress", cwd=tmp_path)
     assert done.returncode == 2, done.stderr
     assert done.stderr.strip().splitlines() == [
         "l2l: error: policy 'pbt': burn_in = 75 is past the last decision (at 70 of max_budget 81), so no member "
