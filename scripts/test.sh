@@ -29,6 +29,12 @@ fi
 
 python -m pip install -q -e ".[test,nest,brian2,nevergrad,datasets]"
 bash scripts/slurm-up.sh
+# Python's bytecode cache: some machines set PYTHONDONTWRITEBYTECODE=1, and then every `python -m l2l` the tests
+# start, every Dask worker and SLURM job compiles l2l from source again (~0.6 s of CPU each), and each pytest
+# process rewrites the asserts of all ~450 test files (25 s of CPU instead of 10). Write the caches (they are
+# ignored by git) and compile l2l once before the three processes start.
+unset PYTHONDONTWRITEBYTECODE
+python -m compileall -q l2l >/dev/null
 if [ $# -gt 0 ]; then
     exec python -m pytest "$@"
 fi
