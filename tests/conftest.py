@@ -6,6 +6,7 @@ import copy
 import functools
 import json
 import os
+import re
 import signal
 import sys
 from pathlib import Path
@@ -49,8 +50,9 @@ def make_config(**sections: Any):
 # but for the tests that wait. Part 1 holds every SLURM test (one process alone submits jobs to the local SLURM)
 # and the files FIRST_PART names, which mostly wait (on SLURM jobs, on Dask schedulers that go away and come back,
 # on clocks, on other processes) and so leave most of a core to the other two parts; every other file goes to part
-# 2 or part 3, alternately in the order of their names, so that parts 2 and 3 take about the same CPU time. A test
-# passes in any part: every test must pass under load.
+# 2 or part 3 so that the two take about the same time: by the seconds tests/data/suite_seconds.json holds for it
+# (scripts/suite_times.py writes that table from a quiet run's --durations), the largest file first, each into the
+# part with fewer seconds so far. A test passes in any part: every test must pass under load.
 FIRST_PART = frozenset(f"test_{name}.py" for name in (
     "dask_external_scheduler_gone", "dask_external_auto", "dask_external_nevergrad", "dask_no_workers_said",
     "dask_resume_more_workers", "dask_rerun_compute", "hang_limits", "max_time_clock", "async",
@@ -65,14 +67,32 @@ def _part_of(item) -> str:
     """The part (``--part``) an item's file runs in."""
     if item.get_closest_marker("slurm") is not None or item.path.name in FIRST_PART:
         return "1"
-    return "2" if _index_among_the_others().get(item.path.name, 0) % 2 == 0 else "3"
+    return _split_of_the_others().get(item.path.name, "2")
 
 
 @functools.cache
-def _index_among_the_others() -> dict[str, int]:
-    """Each test file's index among the files not in FIRST_PART, in the order of their names."""
-    names = sorted(path.name for path in _TESTS_FOLDER.glob("test_*.py") if path.name not in FIRST_PART)
-    return {name: index for index, name in enumerate(names)}
+def _split_of_the_others() -> dict[str, str]:
+    """Part 2 or 3 for each test file not in FIRST_PART: the largest first (tests/data/suite_seconds.json; a file not
+    in the table, 0.1 s a test), each into the part with fewer seconds so far; ties by name. The same in every pytest
+    process of a run (the table and the files are read, not the items one process selected)."""
+    try:
+        table = json.loads((_TESTS_FOLDER / "data" / "suite_seconds.json").read_text())
+    except (OSError, ValueError):
+        table = {}
+    seconds = {}
+    for path in sorted(_TESTS_FOLDER.glob("test_*.py")):
+        if path.name in FIRST_PART:
+            continue
+        known = table.get(path.name)
+        if not isinstance(known, (int, float)):
+            known = 0.1 * len(re.findall(r"^\s*(?:async )?def test_", path.read_text(errors="replace"), re.M))
+        seconds[path.name] = float(known)
+    parts, totals = {}, {"2": 0.0, "3": 0.0}
+    for name in sorted(seconds, key=lambda name: (-seconds[name], name)):
+        part = "2" if totals["2"] <= totals["3"] else "3"
+        parts[name] = part
+        totals[part] += seconds[name]
+    return parts
 
 
 def pytest_configure(config):
@@ -86,7 +106,7 @@ def pytest_configure(config):
 def pytest_addoption(parser):
     parser.addoption("--part", choices=PARTS, default=None,
                      help="run only part 1 (every SLURM test and the files tests/conftest.py FIRST_PART names), "
-                          "part 2 or part 3 (the other files, alternately by name); scripts/test.sh runs the three "
+                          "part 2 or part 3 (the other files, split by tests/data/suite_seconds.json); scripts/test.sh runs the three "
                           "side by side")
 
 
@@ -218,24 +238,13 @@ def mislead_policy_run(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def l2l_here(capsys, monkeypatch):
-    """``l2l ARGS`` in ``cwd``, in this process: for tests of what l2l says and its exit status, not of the process
-    (a ``python -m l2l`` costs some 1.5 s of CPU to start; tests/inprocess_cli.py does the same without pytest's
-    fixtures): (returncode, stdout, stderr)."""
-    from types import SimpleNamespace
+def l2l_here():
+    """``l2l ARGS`` in ``cwd``, in this process: tests/inprocess_cli.py's ``l2l_main`` (returncode, stdout, stderr),
+    for tests of what l2l says and its exit status, not of the process (a ``python -m l2l`` costs some 1.5 s of CPU
+    to start)."""
+    from inprocess_cli import l2l_main
 
-    from l2l.cli import main
-
-    def cli(*args, cwd: Path) -> SimpleNamespace:
-        monkeypatch.chdir(cwd)
-        capsys.readouterr()
-        try:
-            code = main([str(arg) for arg in args])
-        except SystemExit as exc:  # argparse's refusals
-            code = exc.code
-        out, err = capsys.readouterr()
-        return SimpleNamespace(returncode=code, stdout=out, stderr=err)
-    return cli
+    return l2l_main
 
 
 def l2l_cli(*args, cwd: Path, timeout: float = 600):
