@@ -291,11 +291,11 @@ def _resume(args: argparse.Namespace) -> int:
         return 130
     finally:
         signals.restore(previous)
-    if idle:  # a finished run with nothing to run: what it holds, without a "done in 0.0 s" line
+    if idle:  # a finished run with nothing to run but its re-evaluation: what it holds, without "done in 0.0 s"
         from l2l.summary import finished_text
 
         print(finished_text(path, 0.0).split("\n", 1)[1])
-        return 0
+        return _stopped(control, path)  # a stop that cut the re-evaluation it resumed short: said, 143 (was 0)
     status = _summary(path, time.time() - started)
     return _stopped(control, path) or status
 
@@ -309,10 +309,16 @@ def _said(line: str) -> str:
 
 def _finished_banner(trajectory, why: str | None = None) -> str:
     """What ``l2l resume`` says of a run that finished when no budget beyond it is given, or when its policy
-    has nothing more to run (``why``)."""
+    has nothing more to run (``why``); where the re-evaluation of its ``[run] reevaluate`` was cut short (a stop,
+    Ctrl-C), that it resumes that re-evaluation (it said 'nothing to resume', then ran it)."""
+    from l2l.reevaluate import left_after_run
     from l2l.summary import progress_line, summarize
 
     summary = summarize(trajectory)
+    if left_after_run(trajectory):  # its next line, the re-evaluation's, says how many are stored and left
+        return (f"l2l {__version__}: {summary.name} in {shown(Path(trajectory.path).absolute())} has finished "
+                f"({progress_line(summary, status=False)}): resuming its re-evaluation ([run] reevaluate), which "
+                f"was cut short")
     if why is not None:
         return (f"l2l {__version__}: {summary.name} in {shown(Path(trajectory.path).absolute())} has finished "
                 f"({progress_line(summary, status=False)}): nothing more to run: {why}")
@@ -345,15 +351,18 @@ def _resume_banner(trajectory, backend: str | None) -> str:
             f"{progress_line(summary, status=False, resuming=True)} -> {shown(Path(trajectory.path).absolute())}")
 
 
-def _stopped(control, path) -> int:
+def _stopped(control, path, again: str | None = None) -> int:
     """Say that a signal stopped the run; its exit status, 128 + the signal's number (0 if not stopped).
 
     A run stopped before its end does not exit 0, so that ``l2l run ... && next-step`` does not go on
-    with an unfinished run (the shell's convention: SIGTERM 143, SIGUSR1 138).
+    with an unfinished run (the shell's convention: SIGTERM 143, SIGUSR1 138). ``again``: the command that
+    continues it, where that is not ``l2l resume FILE`` (``l2l reevaluate FILE ...``, the same command again).
     """
     if not control.stop_requested:
         return 0
-    if os.environ.get("L2L_BATCH_JOB"):  # inside l2l submit's job: its script requeues it, or says how to go on
+    if again is not None:
+        after = f"continue with: {again}"
+    elif os.environ.get("L2L_BATCH_JOB"):  # inside l2l submit's job: its script requeues it, or says how to go on
         # the script's line comes after this one at the warning's SIGUSR1, before it at SLURM's SIGTERM
         after = "the job's 'l2l submit:' line says whether it requeues itself to resume the run, or how to go on"
     else:

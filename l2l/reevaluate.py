@@ -372,16 +372,12 @@ def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective,
         stored = trajectory.reevaluations(errors=False)
         names = [o.name for o in trajectory.objectives]
     components = build(config, function, command="reevaluate")
-    from l2l.results_schema.reevaluations import own_column
-
-    done = set(zip(stored["generation"], stored["individual"], stored[own_column(names, "repeat")]))
     tasks = {}
-    for c in chosen:
-        for repeat, seed in enumerate(seeds):
-            if (c.generation, c.individual, repeat) not in done:
-                task = Task(c.generation, c.individual, seed, c.params, budget=c.budget,
-                            trial=c.individual if c.budget is not None else -1)
-                tasks[(c.generation, c.individual, seed)] = (task, repeat)
+    for c, repeat in _missing(chosen, n_seeds, stored, names):
+        seed = seeds[repeat]
+        task = Task(c.generation, c.individual, seed, c.params, budget=c.budget,
+                    trial=c.individual if c.budget is not None else -1)
+        tasks[(c.generation, c.individual, seed)] = (task, repeat)
     if not tasks:
         return 0
     settings = Settings(objectives=tuple(names), timeout=config.timeout, run_dir=str(path.with_suffix(".work")))
@@ -434,6 +430,31 @@ def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective,
                 writer.append(buffer)
             executor.close()
     return len(tasks)
+
+
+def _missing(chosen: list[Candidate], n_seeds: int, stored: pd.DataFrame,
+             names: list[str]) -> list[tuple[Candidate, int]]:
+    """The (candidate, repeat) pairs of ``chosen`` on ``n_seeds`` fresh seeds that the ``stored`` re-evaluation rows
+    do not hold yet, in the order they run: each candidate's seeds in turn."""
+    from l2l.results_schema.reevaluations import own_column
+
+    done = set(zip(stored["generation"], stored["individual"], stored[own_column(names, "repeat")]))
+    return [(c, repeat) for c in chosen for repeat in range(n_seeds)
+            if (c.generation, c.individual, repeat) not in done]
+
+
+def left_after_run(trajectory) -> int:
+    """How many evaluations of the re-evaluation that ``[run] reevaluate`` asks of a finished run are not done yet (a
+    stop or Ctrl-C cut it short, or the run was killed as it began); 0 where nothing is left (no such option, the
+    run did not finish, nothing succeeded, all of it stored): what :func:`after_run` would run. ``l2l resume`` names
+    it in its first line, where it said 'nothing to resume' and then ran it."""
+    config = trajectory.run.get("config") if isinstance(trajectory.run.get("config"), dict) else {}
+    option = (config.get("run") or {}).get("reevaluate") if isinstance(config.get("run"), dict) else None
+    if not isinstance(option, dict) or not option or not trajectory.finished():
+        return 0
+    chosen = candidates(trajectory, int(option["top"]))
+    names = [o.name for o in trajectory.objectives]
+    return len(_missing(chosen, int(option["seeds"]), trajectory.reevaluations(errors=False), names))
 
 
 def _starting_line(chosen: list[Candidate], n_seeds: int, count: int, executor: Any, front: bool) -> str:

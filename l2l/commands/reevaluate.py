@@ -12,9 +12,12 @@ import sys
 def _reevaluate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from l2l.cli import _install_stop_signals, _stopped
     from l2l.components import function_needed
     from l2l.config import MAX_REEVALUATION_SEEDS
-    from l2l.errors import ConfigError, command
+    from l2l.control import RunControl
+    from l2l.errors import ConfigError
+    from l2l.jobs import signals
     from l2l.provenance import reevaluation_seeds_line
     from l2l.reevaluate import DEFAULT_SEEDS, DEFAULT_TOP, _reevaluate_locked, covered_note, ranking_text
     from l2l.results_schema.reader import Trajectory
@@ -43,19 +46,25 @@ def _reevaluate(args: argparse.Namespace) -> int:
             note = stored_backend_note(trajectory, args.backend, args.workers, "l2l reevaluate")
         if note:
             print(note, file=sys.stderr)
+    # SIGTERM, SIGHUP and SIGUSR1 stop it as they stop l2l run and its re-evaluation (the same handlers and line):
+    # the finished re-evaluations kept, a command program the signal killed with it (sent to the process group)
+    # left unfinished, not stored as failed; before, they killed l2l where it stood, without a line
+    control = getattr(args, "control", None) or RunControl()
+    previous = _install_stop_signals(control)
     try:
         # as l2l run's re-evaluation: a line saying what starts (with --no-progress too, into a job's log), then a
         # bar (a line a minute into a file); it was silent until its table, minutes later
         table = _reevaluate_locked(args.file, top, seeds, backend=args.backend, workers=args.workers,
-                                   objective=args.objective, progress=not args.no_progress, say=True)
+                                   objective=args.objective, progress=not args.no_progress, say=True,
+                                   control=control)
     except KeyboardInterrupt:  # the file named absolutely, as l2l run's and l2l resume's Ctrl-C lines name it
-        options = {"--top": args.top, "--seeds": args.seeds, "--objective": args.objective,
-                   "--backend": args.backend, "--workers": args.workers}
-        given = [word for flag, value in options.items() if value is not None for word in (flag, value)]  # as typed
-        given += ["--no-progress"] * args.no_progress
         print(f"\ninterrupted; the re-evaluations committed so far are kept; run the same command again to "
-              f"continue: {command('l2l', 'reevaluate', Path(args.file).absolute(), *given)}", file=sys.stderr)
+              f"continue: {_again(args)}", file=sys.stderr)
         return 130
+    finally:
+        signals.restore(previous)
+    if control.stop_requested:  # the same command runs what is missing (l2l resume runs [run] reevaluate's only)
+        return _stopped(control, Path(args.file).absolute(), again=_again(args))
     note = covered_note(table, top, seeds)  # an earlier, larger re-evaluation: said, not printed unexplained
     if note:
         print(note, file=sys.stderr)
@@ -71,6 +80,19 @@ def _reevaluate(args: argparse.Namespace) -> int:
     if seeds_used:
         print(seeds_used)
     return 0
+
+
+def _again(args: argparse.Namespace) -> str:
+    """The command that continues a re-evaluation cut short: the same, its options as typed, the file absolutely."""
+    from pathlib import Path
+
+    from l2l.errors import command
+
+    options = {"--top": args.top, "--seeds": args.seeds, "--objective": args.objective,
+               "--backend": args.backend, "--workers": args.workers}
+    given = [word for flag, value in options.items() if value is not None for word in (flag, value)]
+    given += ["--no-progress"] * args.no_progress
+    return command("l2l", "reevaluate", Path(args.file).absolute(), *given)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
