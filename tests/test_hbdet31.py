@@ -9,6 +9,7 @@ the uninterrupted run."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import l2l
@@ -107,12 +108,20 @@ def test_model_based_refuses_the_option_in_one_line(tmp_path, capsys):
 
 def test_a_new_run_killed_while_results_were_held_resumes_to_the_whole_run(tmp_path):
     """Killed in a bracket's first rung with results held in the committed state: the resumed run tells them when
-    the bracket's last candidate is asked, as the uninterrupted run did."""
-    data = kill_config("hyperband", compute=30, seed=3)  # 12 candidates, killed at the 6th (80 made 26)
+    the bracket's last candidate is asked, as the uninterrupted run did, and the next bracket asks what it asked.
+
+    Compute 50 (15 segments) runs into the second bracket, whose asks use what tpe was told; at compute 30 the run
+    ended in the first bracket (no ask after the held results were told), and the test passed with ``held`` not
+    restored on resume (its trials then never told). Killed at the 8th evaluation, seven results are held."""
+    data = kill_config("hyperband", compute=50, seed=3)
     data["policy"]["same_everywhere"] = True
-    whole = l2l.load(l2l.run(l2l.from_mapping(data), tmp_path / "whole.h5", progress=False))
+    whole = tmp_path / "whole.h5"
+    l2l.run(l2l.from_mapping(data), whole, progress=False)
     killed = tmp_path / "killed.h5"
-    killed_run(data, killed, 6, tmp_path)
-    assert final_state(killed)["policy"]["held"]
+    killed_run(data, killed, 8, tmp_path)
+    assert final_state(killed)["policy"]["held"] == list(range(7))
     l2l.resume(killed, progress=False)
-    assert comparable(l2l.load(killed)).equals(comparable(whole))
+    assert comparable(l2l.load(killed)).equals(comparable(l2l.load(whole)))
+    told, resumed = final_state(whole)["optimizer"]["partial"], final_state(killed)["optimizer"]["partial"]
+    for key in ("budgets", "scores"):  # every held result told (a lost one is NaN here)
+        assert np.array_equal(told[key], resumed[key], equal_nan=True), key
