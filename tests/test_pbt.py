@@ -45,7 +45,7 @@ def test_every_member_trains_to_the_end_and_exploits_copy_checkpoints_without_co
         donor = segments[(segments["trial"] == row["parent"]) & (segments["budget"] == row["from_budget"])]
         assert len(donor) == 1 and donor["status"].iloc[0] == "ok"
         kept = donor["learning_rate"].iloc[0]
-        if not synchronous and row["budget"] == 100:  # asynchronous, the last interval: the donor's as they are
+        if row["budget"] == 100:  # the last interval: the donor's parameters as they are (nothing judges it after)
             assert row["learning_rate"] == pytest.approx(kept, rel=1e-12)
         else:  # explored (unless the perturbation met a bound of the space)
             assert row["learning_rate"] != kept or np.isclose(kept, 1e-3) or np.isclose(kept, 0.19)
@@ -232,7 +232,8 @@ def test_a_toml_config_sets_the_perturbation_factors_and_a_burn_in(tmp_path):
         donor = segments[(segments["trial"] == row["parent"]) & (segments["budget"] == row["from_budget"])].iloc[0]
         ratio = row["learning_rate"] / donor["learning_rate"]
         clipped = np.isclose(row["learning_rate"], 0.19) or np.isclose(row["learning_rate"], 0.001)
-        assert np.isclose(ratio, 0.5) or np.isclose(ratio, 2.0) or clipped
+        last = row["budget"] == 60 and np.isclose(ratio, 1.0)  # the last interval: the donor's as it is
+        assert np.isclose(ratio, 0.5) or np.isclose(ratio, 2.0) or clipped or last
 
 
 def test_an_egru_learner_copied_into_another_trial_keeps_its_pruning_mask():

@@ -48,6 +48,18 @@ def test_an_asynchronous_member_behind_that_copies_a_donor_at_the_last_interval_
     assert (list(action.code) == [0.2]) is last, action.code
 
 
+@pytest.mark.parametrize("budget, last", [(35.0, True), (30.0, False)])
+def test_a_synchronous_exploit_for_the_last_interval_takes_the_donors_parameters_as_they_are(budget, last):
+    policy = POLICIES.create("pbt", {"population": 4, "interval": 5, "max_budget": 40, "fraction": 0.25})
+    trials = {str(t): _member(t, budget) for t in range(4)}
+    table = TrialTable(trials, None, {}, SPACE)
+    state = {**policy.init(BUDGETS, 1, 0), "members": [0, 1, 2, 3]}
+    state = policy.report(state, table, 3, budget, trials["3"]["scores"][budget_key(budget)])
+    action, state = policy.next(state, table)  # exploits first: the bottom member (3) copies the top one (0)
+    assert action.kind == "start" and action.parent == 0 and action.budget == budget + 5
+    assert (list(action.code) == [0.2]) is last, action.code
+
+
 def _reference(trials: TrialTable, peers: list[int], budget: float) -> list[int]:
     """The ranking as _ranked's docstring defines it, pair by pair."""
     @functools.lru_cache(maxsize=None)

@@ -35,9 +35,9 @@ on itself once nothing that runs could reach it); donors are only members at or
 beyond the exploiter's budget, so a member never trains a range of budgets twice
 and the population finishes within ``population x max_budget``. The donor is
 chosen uniformly from the top (``selection = "truncation"``) or as the better of
-two members drawn at random from the upper half (``"tournament"``); asynchronous,
-an exploit that trains the last interval (its donor at the budget below
-``max_budget`` when it starts) takes the donor's parameters unexplored.
+two members drawn at random from the upper half (``"tournament"``). An exploit
+that trains the last interval (its donor at the budget below ``max_budget``
+when it starts) takes the donor's parameters unexplored, in both variants.
 
 The first population is asked from the optimizer (random search by default; the
 optimizer is never told results, see ``proposes``);
@@ -213,7 +213,7 @@ class PBT(Policy):
             # the budget is read now: in the asynchronous variant the donor may have moved on since the decision
             budget = _next_budget(budgets, trials.reached(donor))
             code = item["code"]
-            if not self.synchronous and budget >= budgets[-1] - 1e-9:  # the last interval (_exploiter_code)
+            if budget >= budgets[-1] - 1e-9:  # the last interval (_exploiter_code)
                 code = np.asarray(trials.to_unit_code(trials.code(donor)), dtype=float).tolist()
             return Action("start", budget, code=tuple(code), parent=donor), state
         if len(state["finished"]) == self.population:
@@ -374,15 +374,15 @@ class PBT(Policy):
 
     def _exploiter_code(self, rng: np.random.Generator, trials: TrialTable, donor: int, budget: float,
                         top: float) -> np.ndarray:
-        """The exploiting member's parameters (a point of the unit cube): the donor's, explored; asynchronous, for
-        the last interval (``budget`` is ``top``), the donor's as they are. Nothing judges a member after its last
-        interval, so a bad draw there (a momentum perturbed to 0.99 beside a large learning rate) was a final
+        """The exploiting member's parameters (a point of the unit cube): the donor's, explored; for the last
+        interval (``budget`` is ``top``), the donor's as they are, in both variants. Nothing judges a member after
+        its last interval, so a bad draw there (a momentum perturbed to 0.99 beside a large learning rate) was a final
         learner that nothing replaced: 6 of the 7 poor final learners left in benchmarks/pbt_async_few.py's
         simulated runs of session 35 (up to 250000 times the best loss). Which interval an exploit trains is
         settled when it starts, by where its donor is then (:meth:`next`): a member behind that copies a donor
         already at the budget below ``top`` trains the last interval too, and copies unexplored (session 35
         explored it: only the exploiter's own next budget was looked at)."""
-        if not self.synchronous and budget >= top - 1e-9:
+        if budget >= top - 1e-9:
             return np.asarray(trials.to_unit_code(trials.code(donor)), dtype=float)
         return self._explore(rng, trials, donor, budget, top)
 
