@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from file_watch import committed_evaluations
+
 import l2l
 
 CONFIG = """
@@ -35,14 +37,6 @@ workers = 2
 """
 
 
-def _evaluations(path: Path) -> int:
-    try:
-        with l2l.Trajectory(path) as trajectory:
-            return trajectory.n_evaluations
-    except l2l.TrajectoryError:
-        return 0
-
-
 def _interrupted(tmp_path, name: str, send) -> tuple[subprocess.Popen, str, Path]:
     """Start ``l2l run`` on CONFIG, let it commit 8 evaluations, call ``send(process)``, wait for the end."""
     config = tmp_path / f"{name}.toml"
@@ -53,7 +47,7 @@ def _interrupted(tmp_path, name: str, send) -> tuple[subprocess.Popen, str, Path
                                start_new_session=True, env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
     try:
         deadline = time.monotonic() + 120
-        while _evaluations(path) < 8 and process.poll() is None and time.monotonic() < deadline:
+        while committed_evaluations(path) < 8 and process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.2)
         assert process.poll() is None, process.communicate()
         send(process)
@@ -70,7 +64,7 @@ def test_ctrl_c_stops_a_local_run_with_one_message_and_no_worker_traceback(tmp_p
     assert process.returncode in (0, 130), err
     assert "Traceback" not in err and "Dask Worker" not in err, err
     assert f"l2l resume {path}" in err
-    assert l2l.validate(path) == [] and _evaluations(path) >= 8
+    assert l2l.validate(path) == [] and committed_evaluations(path) >= 8
 
 
 def test_sigterm_stops_a_run_with_exit_status_143_so_that_a_script_does_not_go_on(tmp_path):
@@ -80,6 +74,6 @@ def test_sigterm_stops_a_run_with_exit_status_143_so_that_a_script_does_not_go_o
     assert process.returncode == 128 + signal.SIGTERM, err
     assert "stopped (signal SIGTERM)" in err and f"l2l resume {path}" in err, err
     assert "Traceback" not in err, err
-    assert l2l.validate(path) == [] and _evaluations(path) >= 8
+    assert l2l.validate(path) == [] and committed_evaluations(path) >= 8
     with l2l.Trajectory(path) as trajectory:
         assert trajectory.n_evaluations < 400 * 4  # it did stop early

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import l2l
-from test_ctrl_c import _evaluations
+from file_watch import committed_evaluations
 
 CONFIG = """
 [run]
@@ -52,7 +52,7 @@ def test_ctrl_c_commits_names_the_paused_candidates_and_resume_ends_as_an_uninte
                                env=env)
     try:
         deadline = time.monotonic() + 120
-        while _evaluations(path) < 40 and process.poll() is None and time.monotonic() < deadline:
+        while committed_evaluations(path) < 40 and process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
         assert process.poll() is None, process.communicate()
         os.killpg(process.pid, signal.SIGINT)

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 from conftest import write_toml
+from inprocess_cli import l2l_main
 from slurm_helpers import wait_for
-from test_dask_external_nevergrad import _said, cli, cluster  # noqa: F401 - cluster: the fixture, 3 workers
+from test_dask_external_nevergrad import _said, cluster  # noqa: F401 - cluster: the fixture, 3 workers
 
 import l2l
 from l2l.config import from_mapping
@@ -54,12 +55,12 @@ def _grow(cluster, workers: int) -> None:  # noqa: F811 - the fixture's value, a
 
 
 def test_auto_on_a_cluster_of_more_than_ten_workers_sizes_nevergrad_by_the_workers_the_scheduler_reports(
-        tmp_path, cluster, capsys):  # noqa: F811
+        tmp_path, cluster):  # noqa: F811
     _grow(cluster, 12)
     out = tmp_path / "auto.h5"
     # 2 generations of 16: more than the 21 candidates out the run failed at (it was 6)
     config = write_toml(tmp_path / "c.toml", _data(cluster.scheduler_address, generations=2))
-    done = cli(capsys, "run", config, "--out", out, "--no-progress")
+    done = l2l_main("run", config, "--out", out, "--no-progress")
     # before: 'asking 1 more candidates would leave 21 untold, more than num_workers = 20', exit 2
     assert done.returncode == 0, done.stderr
     assert _said(done.stderr) == [], done.stderr
@@ -70,15 +71,15 @@ def test_auto_on_a_cluster_of_more_than_ten_workers_sizes_nevergrad_by_the_worke
 
 
 def test_a_resumed_auto_run_keeps_its_choice_and_leaves_the_workers_beyond_it_idle_with_one_warning_line(
-        tmp_path, cluster, capsys):  # noqa: F811
+        tmp_path, cluster):  # noqa: F811
     out = tmp_path / "auto.h5"
     config = write_toml(tmp_path / "c.toml", _data(cluster.scheduler_address, generations=1))
-    first = cli(capsys, "run", config, "--out", out, "--no-progress")
+    first = l2l_main("run", config, "--out", out, "--no-progress")
     assert first.returncode == 0, first.stderr
     assert _chosen(out) == {"choice": "nevergrad", "budget": 200, "population_size": 10, "num_workers": 20}
     _grow(cluster, 12)
     # 2 more generations of 16: more than the 21 candidates out the resumed run failed at (it was 4)
-    resumed = cli(capsys, "resume", out, "--generations", 3, "--no-progress")
+    resumed = l2l_main("resume", out, "--generations", 3, "--no-progress")
     # before: the resumed run failed at its 21st candidate out, its choice being stored
     assert resumed.returncode == 0, resumed.stderr
     assert _said(resumed.stderr) == [

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from conftest import write_toml
+from inprocess_cli import l2l_main
 from slurm_helpers import wait_for
 
 import l2l
@@ -39,17 +39,6 @@ def _config(tmp_path: Path, address: str, num_workers: int, generations: int = 4
         "backend": {"name": "dask", "address": address}})
 
 
-def cli(capsys, *args) -> SimpleNamespace:
-    """``l2l ARGS`` in this process (these tests are about what the command says and does, not about its process:
-    a ``python -m l2l`` process spent some 5 s of CPU importing Dask and Nevergrad): its exit status and output."""
-    from l2l.cli import main
-
-    capsys.readouterr()
-    returncode = main([str(arg) for arg in args])
-    said = capsys.readouterr()
-    return SimpleNamespace(returncode=returncode, stdout=said.out, stderr=said.err)
-
-
 #: Evaluations of :func:`held` wait while it is clear (the workers are threads of the test's process).
 RELEASE = threading.Event()
 STARTED = threading.Event()
@@ -70,10 +59,10 @@ def _said(stderr: str) -> list[str]:
 
 
 def test_too_few_num_workers_for_the_clusters_workers_is_refused_in_one_line_before_the_file_is_created(
-        tmp_path, cluster, capsys):
+        tmp_path, cluster):
     out = tmp_path / "ng.h5"
     config = _config(tmp_path, cluster.scheduler_address, num_workers=2, generations=3)
-    refused = cli(capsys, "run", config, "--out", out, "--no-progress")
+    refused = l2l_main("run", config, "--out", out, "--no-progress")
     # before: the run started, then 'asking 1 more candidates would leave 3 untold, more than num_workers = 2'
     assert refused.returncode == 2 and _said(refused.stderr) == [
         "l2l: error: optimizer 'nevergrad' keeps at most num_workers = 2 candidates asked and not told, and "
@@ -82,7 +71,7 @@ def test_too_few_num_workers_for_the_clusters_workers_is_refused_in_one_line_bef
     assert not out.exists()
     # the advice, followed, runs on the same cluster
     config = _config(tmp_path, cluster.scheduler_address, num_workers=6, generations=3)
-    done = cli(capsys, "run", config, "--out", out, "--no-progress")
+    done = l2l_main("run", config, "--out", out, "--no-progress")
     assert done.returncode == 0, done.stderr
     assert _said(done.stderr) == [], done.stderr
     assert len(l2l.load(out)) == 6

@@ -23,7 +23,8 @@ import pandas as pd
 import pytest
 from conftest import write_toml
 from slurm_helpers import wait_for
-from test_dask_external_nevergrad import _said, cli, cluster  # noqa: F401 - cluster: the fixture, 3 workers
+from inprocess_cli import l2l_main
+from test_dask_external_nevergrad import _said, cluster  # noqa: F401 - cluster: the fixture, 3 workers
 
 import l2l
 from l2l.summary import summary_of
@@ -47,11 +48,11 @@ def _closed_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_a_scheduler_that_is_not_there_is_said_in_one_line_and_no_file_is_created(tmp_path, capsys):
+def test_a_scheduler_that_is_not_there_is_said_in_one_line_and_no_file_is_created(tmp_path):
     address = f"tcp://127.0.0.1:{_closed_port()}"
     out = tmp_path / "gone.h5"
     # in this process (a 'python -m l2l' process spent seconds of CPU importing Dask)
-    refused = cli(capsys, "run", _config(tmp_path, address, timeout=5), "--out", out, "--no-progress")
+    refused = l2l_main("run", _config(tmp_path, address, timeout=5), "--out", out, "--no-progress")
     # before: a traceback ending in 'OSError: Timed out trying to connect ...', and the file existed; then the
     # line 'l2l: waiting up to 5 s for the Dask scheduler at ...' above 'no scheduler answered (Timed out ...)',
     # for an address whose host refuses the connection (now refused after REFUSED_SECONDS, in one line)

@@ -12,7 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import write_toml
-from test_dask_external_nevergrad import _said, cli
+from inprocess_cli import l2l_main
+from test_dask_external_nevergrad import _said
 
 import l2l
 from l2l.results_schema.reader import Trajectory
@@ -27,18 +28,17 @@ def _config(tmp_path: Path, address: str) -> Path:
         "backend": {"name": "dask", "address": address, "timeout": 5}})
 
 
-def test_a_resumed_nevergrad_run_leaves_the_workers_beyond_its_num_workers_idle_with_one_warning_line(tmp_path,
-                                                                                                       capsys):
+def test_a_resumed_nevergrad_run_leaves_the_workers_beyond_its_num_workers_idle_with_one_warning_line(tmp_path):
     from distributed import LocalCluster
 
     out = tmp_path / "ng.h5"
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0", protocol="tcp://",
                       host="127.0.0.1") as cluster:
-        first = cli(capsys, "run", _config(tmp_path, cluster.scheduler_address), "--out", out, "--no-progress")
+        first = l2l_main("run", _config(tmp_path, cluster.scheduler_address), "--out", out, "--no-progress")
         assert first.returncode == 0 and _said(first.stderr) == [], first.stderr
         cluster.scale(3)
         cluster.wait_for_workers(3, timeout=120)
-        resumed = cli(capsys, "resume", out, "--generations", 4, "--no-progress")
+        resumed = l2l_main("resume", out, "--generations", 4, "--no-progress")
     # before: exit 2, 'l2l: error: optimizer 'nevergrad' keeps at most num_workers = 2 candidates asked and not
     # told, ...; set [optimizer] num_workers = 6 (or at most 1 workers)'
     assert resumed.returncode == 0, resumed.stderr

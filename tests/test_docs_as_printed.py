@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from file_watch import committed_evaluations
+
 import l2l
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,14 +62,6 @@ if __name__ == "__main__":
 """
 
 
-def _evaluations(path: Path) -> int:
-    try:
-        with l2l.Trajectory(path) as trajectory:
-            return trajectory.n_evaluations
-    except l2l.TrajectoryError:
-        return 0
-
-
 def _group_alive(pgid: int) -> bool:
     try:
         os.killpg(pgid, 0)
@@ -91,7 +85,7 @@ def test_ctrl_c_pressed_again_while_the_run_closes_its_cluster_exits_and_keeps_t
                                start_new_session=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:
         deadline = time.monotonic() + 120
-        while _evaluations(path) < 8 and process.poll() is None and time.monotonic() < deadline:
+        while committed_evaluations(path) < 8 and process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.2)
         assert process.poll() is None, process.communicate()
         os.killpg(process.pid, signal.SIGINT)  # the first Ctrl-C; the second comes as the cluster closes
@@ -110,7 +104,7 @@ def test_ctrl_c_pressed_again_while_the_run_closes_its_cluster_exits_and_keeps_t
     finally:
         if _group_alive(process.pid):
             os.killpg(process.pid, signal.SIGKILL)
-    assert l2l.validate(path) == [] and _evaluations(path) >= 8
+    assert l2l.validate(path) == [] and committed_evaluations(path) >= 8
     from l2l.cli import main
 
     assert main(["show", str(path)]) == 0

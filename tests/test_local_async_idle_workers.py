@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 from conftest import write_toml
-from test_dask_external_nevergrad import _said, cli
+from inprocess_cli import l2l_main
+from test_dask_external_nevergrad import _said
 
 import l2l
 from l2l.results_schema.reader import Trajectory
@@ -48,11 +49,10 @@ def _all_ok(path: Path, rows: int) -> bool:
     return len(frame) == rows and bool((frame["status"] == "ok").all())
 
 
-def test_auto_with_a_population_size_below_the_workers_leaves_the_others_idle_with_one_warning_line(tmp_path,
-                                                                                                     capsys):
+def test_auto_with_a_population_size_below_the_workers_leaves_the_others_idle_with_one_warning_line(tmp_path):
     out = tmp_path / "auto.h5"
     config = _config(tmp_path, workers=3, generations=4, name="auto", population_size=2)
-    done = cli(capsys, "run", config, "--out", out, "--no-progress")
+    done = l2l_main("run", config, "--out", out, "--no-progress")
     # before: exit 2, 'optimizer 'nevergrad': asking 1 more candidates would leave 5 untold, more than
     # num_workers = 4 ...', the file created
     assert done.returncode == 0, done.stderr
@@ -64,12 +64,12 @@ def test_auto_with_a_population_size_below_the_workers_leaves_the_others_idle_wi
     assert _all_ok(out, 4 * 2)
 
 
-def test_an_auto_run_resumed_with_more_workers_keeps_its_choice_and_leaves_the_others_idle(tmp_path, capsys):
+def test_an_auto_run_resumed_with_more_workers_keeps_its_choice_and_leaves_the_others_idle(tmp_path):
     out = tmp_path / "auto.h5"
-    first = cli(capsys, "run", _config(tmp_path, workers=2, generations=1), "--out", out, "--no-progress")
+    first = l2l_main("run", _config(tmp_path, workers=2, generations=1), "--out", out, "--no-progress")
     assert first.returncode == 0 and _said(first.stderr) == [], first.stderr
     assert _chosen(out) == {"choice": "nevergrad", "budget": 200, "population_size": 2, "num_workers": 4}
-    resumed = cli(capsys, "resume", out, "--generations", 2, "--workers", 3, "--no-progress")
+    resumed = l2l_main("resume", out, "--generations", 2, "--workers", 3, "--no-progress")
     # before: exit 2, 'optimizer 'nevergrad': asking 1 more candidates would leave 5 untold, ...'
     assert resumed.returncode == 0, resumed.stderr
     assert _said(resumed.stderr) == [
@@ -80,13 +80,13 @@ def test_an_auto_run_resumed_with_more_workers_keeps_its_choice_and_leaves_the_o
     assert _all_ok(out, 2 * 16)
 
 
-def test_a_nevergrad_run_resumed_with_more_workers_leaves_the_others_idle(tmp_path, capsys):
+def test_a_nevergrad_run_resumed_with_more_workers_leaves_the_others_idle(tmp_path):
     out = tmp_path / "ng.h5"  # started on one worker (serial), resumed on two (local)
     config = _config(tmp_path, workers=1, generations=2, name="nevergrad", method="CMA", population_size=2,
                      num_workers=2)
-    first = cli(capsys, "run", config, "--out", out, "--no-progress")
+    first = l2l_main("run", config, "--out", out, "--no-progress")
     assert first.returncode == 0 and _said(first.stderr) == [], first.stderr
-    resumed = cli(capsys, "resume", out, "--generations", 4, "--backend", "local", "--workers", 2, "--no-progress")
+    resumed = l2l_main("resume", out, "--generations", 4, "--backend", "local", "--workers", 2, "--no-progress")
     # before: exit 2, '... 4 with 2 worker(s) of backend 'local'; set [optimizer] num_workers = 4 (or at most 1
     # workers)': advice a resumed run could not follow but for its second half
     assert resumed.returncode == 0, resumed.stderr

@@ -12,26 +12,16 @@ from __future__ import annotations
 
 import os
 import subprocess
-from types import SimpleNamespace
 
 import l2l
 from l2l.commands.prune import _size
 from l2l.results_schema.checkpoint_store import folder_of
 from l2l.results_schema.lock import lock_path
 from l2l.results_schema.validate import validate
+from inprocess_cli import l2l_main  # in the working folder the test set
 from test_multifidelity import _after_commits, _start
 from test_prune import SLOW_SGD, config, digest_of, files, paused_live_run, references
 from test_writer_safety import _kill_after
-
-
-def l2l_cli(capsys, *args) -> SimpleNamespace:
-    """``l2l ARGS`` in this process, run in the working folder the test set: its exit status and output."""
-    from l2l.cli import main
-
-    capsys.readouterr()
-    returncode = main([str(arg) for arg in args])
-    said = capsys.readouterr()
-    return SimpleNamespace(returncode=returncode, stdout=said.out, stderr=said.err)
 
 
 def _links(tmp_path, path):
@@ -46,7 +36,7 @@ def _links(tmp_path, path):
 
 
 def test_a_live_writer_is_refused_to_a_second_writer_through_any_symbolic_link_and_nothing_is_lost(
-        tmp_path, capsys, monkeypatch):
+        tmp_path, monkeypatch):
     """Before, ``l2l resume link.h5`` took ``.link.h5.lock`` beside the link, so it was not refused while a run
     wrote the file the link names: it wrote that file too (here it repaired the file the live writer held open
     into a copy that replaced the link, and ran on in it)."""
@@ -62,7 +52,7 @@ def test_a_live_writer_is_refused_to_a_second_writer_through_any_symbolic_link_a
                              "--seeds", "1"],
                             ["resume", link.name if link.parent == tmp_path else link, "--no-progress"],
                             ["prune", link]):
-                done = l2l_cli(capsys, *command)
+                done = l2l_main(*command)
                 assert done.returncode == 2 and done.stdout == "", (command, done.stdout + done.stderr)
                 lines = done.stderr.strip().splitlines()
                 assert len(lines) == 1 and lines[0].startswith("l2l: error: "), (command, lines)
@@ -76,13 +66,13 @@ def test_a_live_writer_is_refused_to_a_second_writer_through_any_symbolic_link_a
             assert not os.path.lexists(link.with_name(f"{link.name}.checkpoints"))
         assert files(path) == before and digest_of(path) == content
     assert validate(path) == []
-    done = l2l_cli(capsys, "prune", "link.h5")  # the lock went with the writer, whatever the name
+    done = l2l_main("prune", "link.h5")  # the lock went with the writer, whatever the name
     assert done.returncode == 0 and len(done.stdout.splitlines()) == 1, done.stdout + done.stderr
     assert not lock_path(path).exists() and validate(path) == []
 
 
 def test_a_run_resumed_through_a_symbolic_link_uses_and_keeps_the_checkpoint_folder_of_its_file(
-        tmp_path, capsys, monkeypatch):
+        tmp_path, monkeypatch):
     """A run killed with kill -9 mid-run, resumed as ``l2l resume link.h5`` (another process): its file is
     repaired in place (the link stays a link), the checkpoints it continues from are read from the folder beside
     the file and the new ones written there, so that the file validates and every checkpoint it references is
@@ -100,7 +90,7 @@ def test_a_run_resumed_through_a_symbolic_link_uses_and_keeps_the_checkpoint_fol
     before = files(path)
     assert before
     (tmp_path / "link.h5").symlink_to("runs/run.h5")
-    done = l2l_cli(capsys, "resume", "link.h5", "--compute", "2000", "--no-progress")
+    done = l2l_main("resume", "link.h5", "--compute", "2000", "--no-progress")
     assert done.returncode == 0, done.stderr
     link = tmp_path / "link.h5"
     assert link.is_symlink() and os.readlink(link) == "runs/run.h5"
@@ -119,8 +109,7 @@ def _du(folder) -> int:
     return int(done.stdout.split()[0])
 
 
-def test_show_says_the_checkpoint_folder_takes_what_du_says_under_any_name_of_the_file(tmp_path, capsys,
-                                                                                         monkeypatch):
+def test_show_says_the_checkpoint_folder_takes_what_du_says_under_any_name_of_the_file(tmp_path, monkeypatch):
     """The checkpoints line of ``l2l show`` says the size of the folder as du does (before: the sum of the files'
     lengths in MiB, "0.0 MiB" for files taking hundreds of KiB), in the words of ``l2l prune``'s line; given a
     symbolic link to the file, the folder beside the file (before: none was found beside the link)."""
@@ -130,7 +119,7 @@ def test_show_says_the_checkpoint_folder_takes_what_du_says_under_any_name_of_th
     (tmp_path / "link.h5").symlink_to("runs/run.h5")
     count = len(files(path))
     for given in ("runs/run.h5", "link.h5"):
-        done = l2l_cli(capsys, "show", given)
+        done = l2l_main("show", given)
         assert done.returncode == 0, done.stderr
         lines = [line for line in done.stdout.splitlines() if line.startswith("checkpoints ")]
         assert lines == [f"checkpoints {count} checkpoints ({_size(_du(folder_of(path)))} on disk) in "

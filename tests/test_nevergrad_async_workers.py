@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import write_toml
-from test_dask_external_nevergrad import cli
+from inprocess_cli import l2l_main
 
 import l2l
 from l2l.errors import ConfigError
@@ -24,11 +24,11 @@ def _mapping(backend: dict, **optimizer) -> dict:
             "simulator": {"name": "sphere"}, "backend": backend}
 
 
-def test_more_candidates_out_than_num_workers_is_refused_in_one_line_before_the_file_is_created(tmp_path, capsys):
+def test_more_candidates_out_than_num_workers_is_refused_in_one_line_before_the_file_is_created(tmp_path):
     # in this process (a 'python -m l2l' process spent seconds of CPU importing Nevergrad)
     config = write_toml(tmp_path / "c.toml", _mapping({"name": "serial"}, population_size=1))
     out = tmp_path / "ng.h5"
-    refused = cli(capsys, "run", config, "--out", out, "--no-progress")
+    refused = l2l_main("run", config, "--out", out, "--no-progress")
     lines = refused.stderr.strip().splitlines()
     # before: the run started, then 'asking 1 more candidates would leave 2 untold, more than num_workers = 1'
     assert refused.returncode == 2 and len(lines) == 1, refused.stderr
@@ -38,7 +38,7 @@ def test_more_candidates_out_than_num_workers_is_refused_in_one_line_before_the_
     assert not out.exists()
     # the advice, followed, runs
     write_toml(config, _mapping({"name": "serial"}, population_size=1, num_workers=2))
-    done = cli(capsys, "run", config, "--out", out, "--no-progress")
+    done = l2l_main("run", config, "--out", out, "--no-progress")
     assert done.returncode == 0, done.stderr
     assert len(l2l.load(out)) == 3
 

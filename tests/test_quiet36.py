@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from file_watch import committed_evaluations
 
 import l2l
 from l2l import progress as progress_module
@@ -127,14 +128,6 @@ def test_a_stop_during_the_reevaluation_ends_it_and_resume_runs_the_rest(tmp_pat
 
 # -- 2. SIGHUP ----------------------------------------------------------------------------------------------------
 
-def _evaluations(path: Path) -> int:
-    try:
-        with l2l.Trajectory(path) as trajectory:
-            return trajectory.n_evaluations
-    except l2l.TrajectoryError:
-        return 0
-
-
 def test_a_closed_terminal_ends_the_run_as_sigterm_does_exit_129_and_no_stale_lock(tmp_path):
     """The run in a terminal of its own (a pty) whose other end closes (a terminal window closed, ssh dropped):
     the kernel hangs it up and sends SIGHUP. Before, the run died there: no line, exit -1, ``.lock`` left."""
@@ -151,13 +144,13 @@ def test_a_closed_terminal_ends_the_run_as_sigterm_does_exit_129_and_no_stale_lo
     shown = b""
     try:
         deadline = time.monotonic() + 60
-        while _evaluations(out) < 4 and time.monotonic() < deadline:
+        while committed_evaluations(out) < 4 and time.monotonic() < deadline:
             if select.select([terminal], [], [], 0.05)[0]:
                 try:
                     shown += os.read(terminal, 65536)
                 except OSError:
                     break
-        assert _evaluations(out) >= 4, shown.decode(errors="replace")
+        assert committed_evaluations(out) >= 4, shown.decode(errors="replace")
     finally:
         os.close(terminal)  # the terminal is gone
     deadline = time.monotonic() + 60

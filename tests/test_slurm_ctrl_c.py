@@ -9,18 +9,11 @@ import subprocess
 import sys
 
 import pytest
+from file_watch import committed_evaluations
 
 import l2l
 from l2l.jobs.slurm import slurm_cluster_class
 from slurm_helpers import executable, l2l_command, require_slurm, wait_for, write_toml
-
-
-def _evaluations(path) -> int:
-    try:
-        with l2l.Trajectory(path) as trajectory:
-            return trajectory.n_evaluations
-    except (l2l.TrajectoryError, OSError):
-        return 0
 
 
 def test_importing_dask_jobqueue_leaves_the_process_s_ctrl_c_handling_alone():
@@ -64,7 +57,7 @@ def test_ctrl_c_stops_a_slurm_run_with_status_130_the_resume_line_and_a_stopped_
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         # generations 0 and 1 in the file: the run waits for generation 2, which cannot end before 'go'
-        wait_for(lambda: _evaluations(path) >= 8 or process.poll() is not None, 300, "8 evaluations on SLURM")
+        wait_for(lambda: committed_evaluations(path) >= 8 or process.poll() is not None, 300, "8 evaluations on SLURM")
         assert process.poll() is None, process.communicate()
         os.killpg(process.pid, signal.SIGINT)  # what the terminal does
         _, err = process.communicate(timeout=300)
@@ -75,7 +68,7 @@ def test_ctrl_c_stops_a_slurm_run_with_status_130_the_resume_line_and_a_stopped_
         (tmp_path / "go").touch()
     assert process.returncode == 130, err
     assert f"continue with: l2l resume {path}" in err and "Traceback" not in err, err
-    assert _evaluations(path) == 8  # the evaluations of generation 2 were in flight, none finished
+    assert committed_evaluations(path) == 8  # the evaluations of generation 2 were in flight, none finished
     with l2l.Trajectory(path) as trajectory:
         events = trajectory.events()
     assert events["kind"].iloc[-1] == "stopped", events
