@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
-import sys
 
 import pytest
 
 import l2l
 from conftest import TESTS, make_config
+from inprocess_cli import l2l_main
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "l2l", *map(str, args)], capture_output=True, text=True,
-                          timeout=120, cwd=TESTS)
+    """``l2l ARGS`` in this process (the tests are about what resume says and writes, not about the process)."""
+    return l2l_main(*args, cwd=TESTS)
 
 
 def digest(path) -> str:
