@@ -106,14 +106,15 @@ def _pbt_table(space, codes: list[float], scores: list[float], budget: float):
 
 def test_pbt_perturbs_a_linear_parameter_by_factor_minus_one_of_its_range():
     """explore = 'perturb', factors [1.2]: a linear parameter moves by 0.2 of its range [10, 11], from the donor's
-    10.3 to 10.5 (0.2 x the upper bound, 2.2, clipped it to 11 on every exploit)."""
+    10.3 to 10.5 (0.2 x the upper bound, 2.2, clipped it to 11 on every exploit). Budgets 1, 2, 3: the exploit
+    trains 1 -> 2, not the last interval (copied unexplored)."""
     from l2l.space import Space
 
     space = Space.from_json({"x": {"type": "float", "low": 10.0, "high": 11.0}})
     policy = POLICIES.create("pbt", {"population": 4, "fraction": 0.25, "factors": [1.2],
                                      "resample_probability": 0.0})
     table = _pbt_table(space, [10.3, 10.8, 10.6, 10.9], [4.0, 1.0, 3.0, 2.0], 1.0)
-    state = {**policy.init([1.0, 2.0], 1, 0), "members": [0, 1, 2, 3]}
+    state = {**policy.init([1.0, 2.0, 3.0], 1, 0), "members": [0, 1, 2, 3]}
     state = policy.report(state, table, 3, 1.0, 2.0)
     starts = [item for item in state["queue"] if item["kind"] == "start"]
     assert [(item["own"], item["parent"]) for item in starts] == [(1, 0)]
