@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from conftest import l2l_cli, write_toml
+from inprocess_cli import l2l_main  # l2l in this process, where the test is not about l2l's own process
 
 import l2l
 
@@ -130,7 +131,7 @@ def test_a_program_killed_at_its_timeout_takes_the_training_its_shell_script_sta
     (folder / "slow").touch()
     config = _config(folder, {"name": "serial"}, {"policy": "asha", "timeout": 3}, population=1)
     try:
-        done = l2l_cli("run", config, "--no-progress", cwd=folder, timeout=120)
+        done = l2l_main("run", config, "--no-progress", cwd=folder)
         started = _started(folder)
         assert started, done.stderr  # the training started before its timeout
         assert done.returncode == 1 and "timeout of 3.0 s" in done.stderr, done.stderr
@@ -178,7 +179,8 @@ def test_kill_9_of_l2l_then_resume_ends_the_programs_the_killed_run_left_running
         # they ran on, and l2l resume ended them as it ran the segments again
         assert _still_alive(left) == []
         (folder / "slow").unlink()
-        resumed = l2l_cli("resume", folder / "train.h5", "--no-progress", cwd=folder, timeout=180)
+        # (in this process, on serial: what is asked of the resume is its file, not its process or backend)
+        resumed = l2l_main("resume", folder / "train.h5", "--no-progress", "--backend", "serial", cwd=folder)
         assert resumed.returncode == 0, resumed.stderr
         # before: both went on training beside the segments the resume ran again in the same folders
         assert _still_alive(left) == []
@@ -216,12 +218,12 @@ def test_a_mistake_in_multi_fidelity_is_answered_with_the_option_the_config_take
     config = _config(folder, {"name": "serial"}, {"policy": "asha"}, population=1)
     text = config.read_text()
     config.write_text(text.replace('"name" = "epochs", ', ""))
-    refused = l2l_cli("run", config, "--no-progress", cwd=folder)
+    refused = l2l_main("run", config, "--no-progress", cwd=folder)
     assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1, refused.stderr
     # before: "fidelity needs 'name', e.g. fidelity = { ... }", an option the simulator calls unknown
     assert "multi_fidelity needs 'name', e.g. multi_fidelity = {" in refused.stderr
     config.write_text(text.replace('"minimum" = 1', '"minimum" = 1, unit_name = "epochs"'))
-    refused = l2l_cli("run", config, "--no-progress", cwd=folder)
+    refused = l2l_main("run", config, "--no-progress", cwd=folder)
     assert refused.returncode == 2 and "multi_fidelity has unknown key 'unit_name'" in refused.stderr
     assert not (folder / "train.h5").exists()
 
@@ -230,7 +232,7 @@ def test_a_misspelt_placeholder_of_l2l_is_named(tmp_path):
     folder = _folder(tmp_path)
     config = _config(folder, {"name": "serial"}, {"policy": "asha"}, population=1)
     config.write_text(config.read_text().replace("{checkpoint_dir}", "{chekpoint_dir}"))
-    refused = l2l_cli("run", config, "--no-progress", cwd=folder)
+    refused = l2l_main("run", config, "--no-progress", cwd=folder)
     assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1, refused.stderr
     # before: "names no parameter; parameters: lr", as if it had to be a parameter
     assert "(did you mean {checkpoint_dir}?)" in refused.stderr
