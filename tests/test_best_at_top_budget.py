@@ -8,14 +8,15 @@ frequent reasons of failed evaluations, not only their number.
 
 from __future__ import annotations
 
+import functools
 import re
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import numpy as np
 import pytest
+from inprocess_cli import l2l_main
 
 import l2l
 import l2l.driver
@@ -28,9 +29,9 @@ MISLEAD = {"run": {"seed": 1, "compute": 600, "name": "mislead"},
            "policy": {"name": "successive-halving"}, "backend": {"name": "serial"}}
 
 
-def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "l2l", *args], capture_output=True, text=True, timeout=600,
-                            cwd=cwd)
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    """``l2l ARGS`` in this process (what l2l prints is the question here, not its process), exit status 0."""
+    result = l2l_main(*args, cwd=Path.cwd())
     assert result.returncode == 0, result.stderr
     return result
 
@@ -57,8 +58,10 @@ def mislead(tmp_path_factory) -> Path:
     return path
 
 
+@functools.cache
 def _shown_best(path) -> float:
-    """The best value ``l2l show`` names (the first row of its table)."""
+    """The best value ``l2l show`` names (the first row of its table); asked once per file (it is read, never
+    written, by the tests that ask)."""
     out = _cli("show", str(path)).stdout
     table = out[out.index("best "):].splitlines()
     header, first = table[1].split(), table[2].split()
@@ -83,7 +86,7 @@ def test_the_fitness_plot_of_a_policy_run_draws_the_best_at_the_top_budget_again
     assert "compute" in ax.get_xlabel()
     assert x[-1] == pytest.approx(float((segments["budget"] - segments["from_budget"]).sum()))
     assert f"{shown:.6g}" in fig._suptitle.get_text()
-    _cli("plot", str(mislead), "--kind", "fitness", "-o", str(tmp_path / "fitness.png"))
+    _cli("plot", str(mislead), "--kind", "fitness", "-o", str(tmp_path / "fitness.png"), "--dpi", "20")
     assert (tmp_path / "fitness.png").stat().st_size > 0
 
 
@@ -144,8 +147,7 @@ name = "python"
 function = "model:f"
 
 [backend]
-name = "local"
-workers = 2
+name = "serial"
 '''
 
 POLICY = '''
