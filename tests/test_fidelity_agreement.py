@@ -88,8 +88,10 @@ def test_runs_without_rungs_have_no_agreement_and_a_wrong_objective_is_named(tmp
     assert np.isfinite(l2l.agreement(run, objective="loss")["rank_correlation"]).any()
 
 
-def test_the_report_gives_the_agreement_in_its_summary(tmp_path, halving):
+def test_the_report_gives_the_agreement_in_its_summary(tmp_path, halving, monkeypatch):
     from l2l.analysis.report import report
+    from l2l.plot import figures
 
+    monkeypatch.setattr(figures, "KINDS", ())  # the report's summary is read, not its figures (most of its CPU)
     page = report(halving[1], tmp_path / "mislead.html").read_text()
     assert "agreement of the budgets" in page and "stopping by it may stop good candidates" in page
