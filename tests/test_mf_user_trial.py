@@ -151,11 +151,11 @@ def test_a_continuation_that_returns_its_whole_curve_is_told_to_return_the_new_p
 
 PROGRAM = '''
 import json, os, sys
-import numpy as np
 lr, budget, folder = float(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-state = os.path.join(folder, "state.npz") if folder != "-" else "state.npz"   # "-": beside itself, a mistake
+state = os.path.join(folder, "state.json") if folder != "-" else "state.json"  # "-": beside itself, a mistake
 if os.path.exists(state):
-    saved = np.load(state)
+    with open(state) as f:
+        saved = json.load(f)
     epoch, w = int(saved["epoch"]), float(saved["w"])
 else:
     epoch, w = 0, 1.0
@@ -163,7 +163,8 @@ curve = []
 for epoch in range(epoch + 1, budget + 1):
     w = w * (1 - lr)
     curve.append([epoch, w * w])
-np.savez(state, epoch=budget, w=w)
+with open(state, "w") as f:
+    json.dump({"epoch": budget, "w": w}, f)
 print(json.dumps({"objectives": {"loss": curve[-1][1]}, "curve": {"loss": curve}}))
 '''
 
