@@ -9,22 +9,18 @@ one-line run drawn by ``l2l compare`` as nothing at all.
 from __future__ import annotations
 
 import math
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import numpy as np
-from conftest import l2l_cli, write_toml
+from conftest import write_toml
+from inprocess_cli import l2l_main as _cli  # in this process: what l2l says and writes, not the process
 
 import l2l
 from l2l.simulators import SimulationResult
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _cli(*args, cwd: Path) -> subprocess.CompletedProcess:
-    return l2l_cli(*args, cwd=cwd)
 
 
 TRAIN_SCRIPT = """
