@@ -133,13 +133,16 @@ def test_a_killed_brian2_worker_leaves_no_file_of_brian2s_and_debug_log_keeps_it
     pytest.importorskip("Cython")
     (tmp_path / "brian31_models.py").write_text(MODELS)
     (tmp_path / "brian31_worker.py").write_text(WORKER)
+    # Brian2's preferences file, read from the working directory: compiled without optimization (by default -O3
+    # -march=native), less CPU; nothing here depends on how the module was optimized
+    (tmp_path / "brian_preferences").write_text("codegen.cpp.extra_compile_args_gcc = ['-w', '-O0']\n")
     environment = {key: value for key, value in os.environ.items() if key not in JOB_VARIABLES}
     environment["PYTHONPATH"] = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
     workers = {}
     for name, target, debug in (("compiled", "cython", "-"), ("debug", "numpy", "debug")):
         (tmp_path / name).mkdir()
         workers[name] = subprocess.Popen([sys.executable, str(tmp_path / "brian31_worker.py"), target, debug],
-                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
                                          env={**environment, "TMPDIR": str(tmp_path / name)})
     said = {name: process.communicate(timeout=600) for name, process in workers.items()}
     assert workers["compiled"].returncode == -signal.SIGKILL and said["compiled"][0].strip(), said["compiled"][1]
