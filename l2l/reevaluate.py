@@ -443,13 +443,18 @@ def _missing(chosen: list[Candidate], n_seeds: int, stored: pd.DataFrame,
             if (c.generation, c.individual, repeat) not in done]
 
 
+def _run_option(trajectory):
+    """The stored config's ``[run] reevaluate`` option (``{top, seeds}``), or None."""
+    config = trajectory.run.get("config") if isinstance(trajectory.run.get("config"), dict) else {}
+    return (config.get("run") or {}).get("reevaluate") if isinstance(config.get("run"), dict) else None
+
+
 def left_after_run(trajectory) -> int:
     """How many evaluations of the re-evaluation that ``[run] reevaluate`` asks of a finished run are not done yet (a
     stop or Ctrl-C cut it short, or the run was killed as it began); 0 where nothing is left (no such option, the
     run did not finish, nothing succeeded, all of it stored): what :func:`after_run` would run. ``l2l resume`` names
     it in its first line, where it said 'nothing to resume' and then ran it."""
-    config = trajectory.run.get("config") if isinstance(trajectory.run.get("config"), dict) else {}
-    option = (config.get("run") or {}).get("reevaluate") if isinstance(config.get("run"), dict) else None
+    option = _run_option(trajectory)
     if not isinstance(option, dict) or not option or not trajectory.finished():
         return 0
     chosen = candidates(trajectory, int(option["top"]))
@@ -499,8 +504,7 @@ def after_run(path: str | os.PathLike, *, lock=None, simulator: Callable[..., An
     from l2l.results_schema.reader import Trajectory
 
     with Trajectory(path) as trajectory:
-        config = trajectory.run.get("config") if isinstance(trajectory.run.get("config"), dict) else {}
-        option = (config.get("run") or {}).get("reevaluate") if isinstance(config.get("run"), dict) else None
+        option = _run_option(trajectory)
         finished = trajectory.finished()
         anything = bool(option) and finished and bool(candidates(trajectory, 1))
     if not anything:  # nothing asked, the run did not finish, or no evaluation succeeded
