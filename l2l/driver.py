@@ -147,7 +147,7 @@ class _Loop(Trials, Commits):
         #: The trials' scores as arrays for the policy's questions, told of every change (driver_trials.report).
         self.scores = ScoreIndex(self.trials) if self.policy.multi_fidelity else None
         self.table = TrialTable(self.trials, self.problem.space.to_unit, self.loop, self.problem.space,
-                                components.compute, self.scores)
+                                components.compute, self.scores, len(self.config.initial_points))
         self.executor = components.executor
         self.cap = self.config.evaluations or None
         #: Lamarckian generations: the fidelity units each generation trains on from its parents' checkpoints.
@@ -467,6 +467,11 @@ class _Loop(Trials, Commits):
         return self.limit is not None
 
     def propose(self, action) -> np.ndarray | None:
+        if action.initial >= 0:  # the policy starts one of run.initial_points: its code as given, no round trip
+            from l2l.initial_points import codes as point_codes
+
+            self.loop["initial_given"] = max(int(self.loop.get("initial_given", 0)), action.initial + 1)
+            return point_codes(self.config.initial_points[action.initial:action.initial + 1], self.problem.space)[0]
         if action.code is not None:  # the policy proposes a point of the unit cube itself
             return self.problem.space.from_unit(np.asarray(action.code, dtype=float)[None, :])[0]
         if self.optimizer.done(self.problem, self.optimizer_state):
@@ -852,7 +857,7 @@ class _Loop(Trials, Commits):
     def fresh_table(self) -> TrialTable:
         """A table of the run's trials with caches of its own (for questions that must not touch the run's)."""
         return TrialTable(self.trials, self.problem.space.to_unit, self.loop, self.problem.space, self.c.compute,
-                          self.scores)
+                          self.scores, len(self.config.initial_points))
 
     def with_continuable(self, detail: dict[str, Any]) -> dict[str, Any]:
         """``detail`` of the event that ends a ``[policy]`` run before its policy is done, with the trials below

@@ -197,7 +197,7 @@ _ELSEWHERE: dict[str, str] = {
     "asyncstrategy": _DEHB_ASYNC,
     "nworkers": "DEHB's and SMAC's n_workers is [backend] workers",
     "initialdesign": "SMAC's initial_design: model-based draws at random until its model has results; "
-                     "run.initial_points gives known points first under the other policies",
+                     "run.initial_points gives known points first (additional_configs)",
     "searchalg": "Ray Tune's search_alg is the [optimizer] table",
     "scheduler": "Ray Tune's scheduler is the [policy] table",
     **dict.fromkeys(("resourcespertrial", "resources", "numcpus", "numgpus", "cpu", "cpus", "gpu", "gpus"),

@@ -20,8 +20,9 @@ clip an injected point's step from the mean first, as CMA-ES does. Nevergrad (:d
 by its own ``suggest``, one per ask, and its method is told them as candidates it did not ask (see
 :mod:`l2l.optimizers.nevergrad`). The other (gradient-descent, whose probes estimate a gradient) refuses them in one
 line, and so does ``auto`` where it picks it. Under policy ``pbt`` the optimizer is only asked for the first
-members, never told, so every optimizer does there; policy ``model-based`` proposes every candidate itself and takes
-none.
+members, never told, so every optimizer does there; policy ``model-based``, which proposes every candidate itself,
+starts them as its first new candidates (``Action(initial=i)``, counted in its own state) and its model learns
+from their results as from any candidate's.
 """
 
 from __future__ import annotations
@@ -117,9 +118,9 @@ def codes(points: Sequence[Mapping[str, Any]], space: Any) -> np.ndarray:
 
 
 def refusal(components: Any) -> str:
-    """Why this run cannot start from its initial points ('' if it can): policy 'model-based' proposes every
-    candidate itself; outside policy 'pbt' (which never tells its optimizer) the optimizer (the one 'auto' chose)
-    must take them (:func:`takes`)."""
+    """Why this run cannot start from its initial points ('' if it can): a policy that proposes every candidate
+    itself must take them (model-based does); outside policy 'pbt' (which never tells its optimizer) the optimizer
+    (the one 'auto' chose) must take them (:func:`takes`)."""
     config, optimizer, policy = components.config, components.optimizer, components.policy
     if not getattr(config, "initial_points", ()):
         return ""
@@ -130,6 +131,8 @@ def refusal(components: Any) -> str:
                     f"from the optimizer; give at most {population} points, or [policy] population = {n}")
         return ""
     if policy is not None and getattr(policy, "proposes", False):
+        if getattr(policy, "takes_initial_points", False):  # model-based: its first new candidates
+            return ""
         return (f"{KEY}: policy {config.policy.name!r} proposes every candidate itself and cannot start from "
                 f"given points; use another policy (asha, hyperband, successive-halving, median-stopping, pbt) or leave "
                 f"{KEY} out")

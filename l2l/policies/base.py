@@ -56,6 +56,9 @@ class Action:
     #: A "start" that continues from the checkpoint of trial ``parent`` (exploitation, in population-based
     #: training) instead of from scratch; -1: from scratch.
     parent: int = -1
+    #: A "start" of ``run.initial_points[initial]`` (a policy that proposes its candidates itself hands out the
+    #: run's known good configurations first, see :attr:`TrialTable.initial_points`); -1: not one of them.
+    initial: int = -1
 
 
 WAIT = Action("wait")
@@ -75,7 +78,8 @@ class TrialTable:
     """
 
     def __init__(self, trials: dict[str, dict[str, Any]], to_unit: Any = None, loop: dict[str, Any] | None = None,
-                 space: Any = None, compute_budget: float = 0.0, index: "ScoreIndex | None" = None):
+                 space: Any = None, compute_budget: float = 0.0, index: "ScoreIndex | None" = None,
+                 initial_points: int = 0):
         self._trials = trials
         #: The scores by budget as arrays, kept by whoever writes the trials (the driver) through
         #: :meth:`ScoreIndex.update`; None: every question is answered from the trials themselves, as fast
@@ -87,6 +91,9 @@ class TrialTable:
         self.compute_budget = float(compute_budget)
         #: The run's parameter space (for policies that change parameters, such as PBT's explore step).
         self.space = space
+        #: How many configurations the run gives in ``run.initial_points`` (a policy that proposes candidates
+        #: itself starts them first: ``Action("start", budget, initial=i)``, i counted in its own state).
+        self.initial_points = int(initial_points)
         #: Indexes a policy derives from its state and this table (never stored: a resumed run, with a new
         #: table, derives them again), so that a decision need not pass over every trial.
         self.cache: dict[str, Any] = {}

@@ -135,6 +135,8 @@ class ModelBased(Hyperband):
 
     name: ClassVar[str] = "model-based"
     proposes: ClassVar[bool] = True
+    #: run.initial_points are its first new candidates, in order (SMAC's additional initial configurations).
+    takes_initial_points: ClassVar[bool] = True
     candidate_budget: ClassVar[bool] = False
     no_candidate_budget: ClassVar[str] = ("it proposes candidates itself, trains its choice again and refines it "
                                           "until run.compute is spent; give run.compute")
@@ -284,6 +286,9 @@ class ModelBased(Hyperband):
             if code is not None:
                 return (Action("start", state["budgets"][-1], code=tuple(float(v) for v in code)),
                         {**state, "localizing": base})
+        given = int(state.get("initial_given", 0))
+        if given < trials.initial_points:  # run.initial_points first, in order, scheduled as any new candidate
+            return Action("start", action.budget, initial=given), {**state, "initial_given": given + 1}
         code, state = self._propose(state, trials)
         return Action("start", action.budget, code=tuple(float(v) for v in code)), state
 
