@@ -237,6 +237,8 @@ def test_the_report_renders_in_headless_chromium_with_every_figure(report_file, 
     dom = _browser(report_file.as_uri(), tmp_path / "profile", "--dump-dom", f"--screenshot={shot}",
                    "--window-size=1280,2400", "--hide-scrollbars")
     assert dom.returncode == 0 and shot.exists(), dom.stderr[-2000:]
+    # every figure decoded and whole: a PNG cut short decodes as far as it goes (its size is in its first bytes),
+    # the page's script counts it out and says so
     assert 'data-figures-decoded="5/5"' in dom.stdout
     sizes = [s.split('"')[1] for s in dom.stdout.split('data-natural-size=')[1:]]
     assert len(sizes) == 5 and all(int(s.split("x")[0]) > 300 for s in sizes), sizes

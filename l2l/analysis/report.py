@@ -52,19 +52,34 @@ color:#fff;font-size:.85em}.finished{background:#4c9a5b}.running{background:#e39
 .warn{color:#c8443c;font-weight:bold}
 """
 
-# Marks each figure with its decoded size (what a browser test reads) and flags any that failed to decode.
+# Marks each figure with its decoded size (what a browser test reads) and flags any that failed to decode or whose
+# data is cut short: a browser decodes a truncated PNG as far as it goes (its size is in its first bytes) and shows
+# the top of the figure above an empty box, so a PNG whose data does not end with its IEND chunk is flagged too.
 SCRIPT = """
+function whole(img) {
+  var src = img.getAttribute('src') || '';
+  var at = src.indexOf(';base64,');
+  if (src.lastIndexOf('data:image/png', 0) !== 0 || at < 0) { return true; }
+  var data = src.slice(at + 8);
+  try {
+    return data.length % 4 === 0 && atob(data.slice(-24)).slice(-8) === 'IEND\\xaeB`\\x82';
+  } catch (e) {
+    return false;
+  }
+}
 window.addEventListener('load', function () {
   var images = document.querySelectorAll('figure img');
   var decoded = 0;
   images.forEach(function (img) {
-    if (img.complete && img.naturalWidth > 0) {
+    var shown = img.complete && img.naturalWidth > 0;
+    if (shown && whole(img)) {
       decoded += 1;
       img.setAttribute('data-natural-size', img.naturalWidth + 'x' + img.naturalHeight);
     } else {
       var note = document.createElement('p');
       note.className = 'warn';
-      note.textContent = 'this figure could not be displayed';
+      note.textContent = shown ? 'this figure is incomplete: its data is cut short'
+                               : 'this figure could not be displayed';
       img.parentNode.insertBefore(note, img);
     }
   });
