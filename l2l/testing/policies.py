@@ -5,7 +5,7 @@ state that stays JSON-able and survives encoding to the trajectory file, so a
 policy rebuilt from a stored state decides exactly as the original; the same
 seed gives the same decisions; budgets are rungs, and a continued candidate
 always goes to a higher budget than it reached; candidates reach the top
-budget; ``next`` never changes the state it receives.
+budget; ``next`` never changes the state it receives (checked at every decision of a played run).
 
 ``play`` is the loop's part in miniature: it asks the policy what a free
 worker does, "runs" segments by computing a score from the candidate and the
@@ -43,7 +43,9 @@ def play(policy: Policy, state: dict[str, Any], trials: dict[str, dict], steps: 
 
     ``value(code, budget)`` is a candidate's larger-is-better result; a segment also records the values
     at the rungs it passed, as a learning curve would. ``on_action(state before, action, state after,
-    table)`` and ``on_report(state before, state after, table, trial, budget)`` see every decision.
+    table)`` and ``on_report(state before, state after, table, trial, budget)`` see every decision; the states
+    are the very objects the policy received and returned, not copies (``next`` leaves the state it receives
+    untouched: :class:`PolicyContract` checks that at every decision), so copy one to keep it past the call.
     ``indexed``: the table answers from a :class:`~l2l.policies.base.ScoreIndex` told of every result, as the
     driver's does (else from the trials' dicts). ``compute``: the run's compute budget the policy is told
     (run.compute), the compute spent counted in the table as the loop counts it.
@@ -60,7 +62,7 @@ def play(policy: Policy, state: dict[str, Any], trials: dict[str, dict], steps: 
     segments = []
     while len(segments) < steps:
         while len(running) < capacity and len(segments) < steps:
-            before = copy.deepcopy(state)
+            before = state  # next leaves it untouched (the contract): no copy needed to show it
             action, state = policy.next(state, table)
             if on_action is not None:
                 on_action(before, action, state, table)
@@ -98,6 +100,22 @@ def play(policy: Policy, state: dict[str, Any], trials: dict[str, dict], steps: 
     return segments, state, running
 
 
+class _Watched:
+    """``policy`` whose every ``next`` is checked to leave the state it receives untouched (else AssertionError)."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.policy, name)
+
+    def next(self, state: dict[str, Any], trials: TrialTable) -> tuple[Any, dict[str, Any]]:
+        frozen = copy.deepcopy(state)
+        action, after = self.policy.next(state, trials)
+        assert state == frozen, f"{type(self.policy).__name__}.next changed the state it received"
+        return action, after
+
+
 class PolicyContract:
     """Subclass and set ``name`` (a registered policy) or ``policy_class``, with ``options``."""
 
@@ -126,7 +144,7 @@ class PolicyContract:
         frozen = copy.deepcopy(state)
         policy.next(state, TrialTable({}, None, {}, None))
         assert state == frozen
-        play(policy, state, {}, 200, on_action=check)
+        play(_Watched(policy), state, {}, 200, on_action=check)  # and at every decision of a run
 
     def test_budgets_are_rungs_and_a_continued_candidate_goes_higher(self, make_policy):
         policy = make_policy()
