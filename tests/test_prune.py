@@ -133,25 +133,30 @@ def test_paused_candidates_continue_after_prune_as_without_it(tmp_path, finished
     pruned, kept = copy(finished["asha"], tmp_path / "pruned.h5"), copy(finished["asha"], tmp_path / "kept.h5")
     assert prune(pruned).files
     for path in (pruned, kept):
-        done = l2l_main("resume", path, "--compute", "900", "--backend", "serial", "--no-progress", cwd=TESTS)
+        # 100 units more than the run's 600 (not 300): paused candidates continue all the same
+        done = l2l_main("resume", path, "--compute", "700", "--backend", "serial", "--no-progress", cwd=TESTS)
         assert done.returncode == 0, done.stderr
     assert comparable(pruned).equals(comparable(kept))
     assert (comparable(pruned)["from_budget"] > 0).sum() > (comparable(finished["asha"])["from_budget"] > 0).sum()
     assert validate(pruned) == []
 
 
+#: Kills of the run killed, pruned and resumed (each after 2 to 4 commits; the run ends after the last in this process).
+ROUNDS = 4
+
+
 @pytest.mark.parametrize("policy", ["asha", "pbt"])
 def test_killed_pruned_and_resumed_gives_the_result_of_an_uninterrupted_run(tmp_path, policy):
     simulator = {**SLOW_SGD, "multi_fidelity": {**SLOW_SGD["multi_fidelity"], "maximum": 81 if policy == "asha"
                                                 else 100}}
-    options = {"compute": 1500} if policy == "asha" else {"population": 8, "interval": 5, "synchronous": False}
+    options = {"compute": 900} if policy == "asha" else {"population": 8, "interval": 5, "synchronous": False}
     run = config(policy, seed=7, simulator=simulator, **options)
     reference = comparable(l2l.run(run, tmp_path / "reference.h5", progress=False))
     path = tmp_path / "killed.h5"
     rng = np.random.default_rng(5)
     kills = deleted = 0
     pid, pipe = _start(lambda: l2l.run(run, path, progress=False))
-    for _ in range(10):
+    for round_ in range(ROUNDS):
         _after_commits(pipe, int(rng.integers(2, 5)))
         status = _kill_after(pid, rng.uniform(0.0, 0.04))
         os.close(pipe)
@@ -162,10 +167,13 @@ def test_killed_pruned_and_resumed_gives_the_result_of_an_uninterrupted_run(tmp_
         with l2l.Trajectory(path) as trajectory:
             if trajectory.finished():
                 break
-        pid, pipe = _start(lambda: l2l.resume(path, progress=False))
-    else:
-        os.waitpid(pid, 0)
-        os.close(pipe)
+        if round_ < ROUNDS - 1:
+            pid, pipe = _start(lambda: l2l.resume(path, progress=False))
+    else:  # the last resume runs to the end in this process, committing as a run does (a child committing every
+        # 20 ms to its end cost most of the test's CPU), and what it leaves is pruned and valid too
+        l2l.resume(path, progress=False)
+        deleted += len(prune(path).files)
+        assert validate(path) == []
     assert kills >= 2 and deleted > 0
     assert comparable(path).equals(reference)
     assert validate(path) == []
@@ -301,8 +309,8 @@ def _prune_killed(path, where: str, count: int) -> None:
     prune(path)
 
 
-@pytest.mark.parametrize("where, count", [("replace", 1), ("append", 1), ("append", 2), ("unlink", 2),
-                                          ("unlink", 30), ("time", 0)])
+# ("unlink", 2) left out: the same path as the 30th deletion (each file recorded before it is deleted)
+@pytest.mark.parametrize("where, count", [("replace", 1), ("append", 1), ("append", 2), ("unlink", 30), ("time", 0)])
 def test_a_prune_killed_at_any_instant_leaves_a_file_that_validates_and_resumes(tmp_path, finished, where, count):
     path = copy(finished["asha"], tmp_path / "run.h5")
     keep, before = expected(path), files(path)
@@ -324,7 +332,7 @@ def test_a_prune_killed_at_any_instant_leaves_a_file_that_validates_and_resumes(
     assert again.total == len(files(path)) + len(again.files) and files(path) == keep
     checked = l2l_main("validate", path, cwd=tmp_path)
     assert checked.returncode == 0 and f"{len(before - keep)} superseded checkpoints pruned" in checked.stdout
-    done = l2l_main("resume", path, "--compute", "900", "--backend", "serial", "--no-progress", cwd=TESTS)
+    done = l2l_main("resume", path, "--compute", "700", "--backend", "serial", "--no-progress", cwd=TESTS)
     assert done.returncode == 0, done.stderr
     assert validate(path) == []
 
