@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+import dask
+import distributed  # noqa: F401 - see FORKED_WORKERS
 import pytest
 
 import l2l
@@ -38,6 +40,13 @@ def check(path, markers, capsys, killed_runs: int, every: bool = False) -> None:
     assert float(l2l.load(path)["compute"].sum()) == spent
 
 
+#: A user's Dask config under which every worker process, a killed one's restart too, is a fork of l2l's fork server
+#: (l2l.jobs.warm), not a spawned interpreter that imports Dask (a second of CPU each; these tests kill 7 workers).
+#: (distributed is imported above so that its defaults are in Dask's config before it is set: a dask.config.set of a
+#: section not there yet takes the whole section away as it ends, distributed's defaults loaded meanwhile with it.)
+FORKED_WORKERS = {"distributed.worker.multiprocessing-method": "forkserver"}
+
+
 @pytest.mark.parametrize("always", [False, True])
 def test_a_segment_whose_local_worker_was_killed_counts_each_run(tmp_path, capsys, always):
     """Killed once: Dask runs the segment again on the other worker (2 runs). Always killing: Dask gives it up
@@ -48,7 +57,8 @@ def test_a_segment_whose_local_worker_was_killed_counts_each_run(tmp_path, capsy
     markers.mkdir()
     config = asha_config(12, {"name": "local", "workers": 2}, "models_worker_killed:killed_once",
                          markers=str(markers), always=always)
-    path = l2l.run(config, tmp_path / "run.h5", progress=False)
+    with dask.config.set(FORKED_WORKERS):
+        path = l2l.run(config, tmp_path / "run.h5", progress=False)
     check(path, markers, capsys, 4 if always else 2, every=True)
 
 
@@ -58,11 +68,16 @@ def test_a_segment_whose_worker_on_a_dask_scheduler_was_killed_counts_each_run(t
 
     from distributed import LocalCluster
 
+    from l2l.jobs.warm import mark_preload_set, start_fork_server
+
     markers = tmp_path / "markers"
     markers.mkdir()
     env = {"PYTHONPATH": os.pathsep.join([str(TESTS.parent), str(TESTS), os.environ.get("PYTHONPATH", "")])}
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, env=env,
-                      host="127.0.0.1") as cluster:
+    assert start_fork_server()  # (the workers of this cluster fork from l2l's server, as the local backend's do)
+    mark_preload_set()
+    with dask.config.set(FORKED_WORKERS), LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, env=env,
+            host="127.0.0.1") as cluster:
         config = asha_config(12, {"name": "dask", "address": cluster.scheduler_address},
                              "models_worker_killed:killed_once", markers=str(markers))
         path = l2l.run(config, tmp_path / "run.h5", progress=False)
