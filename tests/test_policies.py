@@ -116,18 +116,35 @@ def test_median_stopping_stops_candidates_below_the_median_and_lets_good_ones_fi
     assert finished and not stopped & finished
 
 
+def misleading(code, budget):
+    # at low budgets the best region is the opposite corner: low budgets rank candidates wrongly
+    weight = budget / 81.0
+    return -float(weight * np.sum((code - 0.2) ** 2) + (1 - weight) * np.sum((code - 0.9) ** 2))
+
+
+_RUNS: dict[tuple, tuple] = {}
+
+
+def model_based(score, seed: int, segments: int = 700, **options) -> tuple:
+    """``simulate`` of the model-based policy with ``options`` (capacity 2), run once per module: the tests of its
+    agreement and of its proposals read the same runs (and change none)."""
+    key = (score.__name__, seed, segments, tuple(sorted(options.items())))
+    if key not in _RUNS:
+        _RUNS[key] = simulate(POLICIES.create("model-based", options), score, capacity=2, max_segments=segments,
+                              seed=seed)
+    return _RUNS[key]
+
+
 @pytest.mark.parametrize("low_fidelity, expected", [("agree", "low"), ("mislead", "full")])
 def test_the_model_based_policy_leans_on_low_budgets_only_as_far_as_they_agree(low_fidelity, expected):
-    def misleading(code, budget):
-        # at low budgets the best region is the opposite corner: low budgets rank candidates wrongly
-        weight = budget / 81.0
-        return -float(weight * np.sum((code - 0.2) ** 2) + (1 - weight) * np.sum((code - 0.9) ** 2))
-
-    score = agreeing if low_fidelity == "agree" else misleading
     probe_share = []  # of the compute: probes train every candidate to the top budget, unselected
     for seed in range(5):
-        policy = POLICIES.create("model-based", {})
-        segments, trials, state = simulate(policy, score, capacity=2, max_segments=700, seed=seed)
+        # misleading: 400 segments, not 700 (its proposals are Optuna's TPE on the top budget alone, 2.4 s of CPU a
+        # run at 700): the probe share is 0.98 to 0.99 (mean of 5 seeds, 10 sets of 5; at 700, 0.99), with the
+        # agreement ignored 0.21 to 0.36; the agreeing runs stay at 700, shared with the proposals test (their
+        # probe share at 400 was 0.20 to 0.44 on 10 sets: too near 0.4)
+        segments, trials, state = (model_based(agreeing, seed) if low_fidelity == "agree" else
+                                   model_based(misleading, seed, 400))
         agreement = state["agreement"]
         probes = set(state["probes"])
         cost = {True: 0.0, False: 0.0}
@@ -144,17 +161,20 @@ def test_the_model_based_policy_leans_on_low_budgets_only_as_far_as_they_agree(l
         assert np.mean(probe_share) < 0.4
 
 
-def test_the_model_based_policy_finds_better_candidates_than_random_starts_at_the_top_budget():
-    gains = []
-    for seed in range(5):
-        policy = POLICIES.create("model-based", {})
-        _, trials, _ = simulate(policy, agreeing, capacity=2, max_segments=500, seed=seed)
-        proposals = [r for r in trials.values() if budget_key(81.0) in r["scores"]]
-        best = max(r["scores"][budget_key(81.0)] for r in proposals)
-        rng = np.random.default_rng(100 + seed)
-        random_best = max(agreeing(rng.random(2), 81.0) for _ in range(len(proposals)))
-        gains.append(best - random_best)
-    assert np.mean(gains) > 0
+def test_the_model_based_policys_proposals_find_better_candidates_than_random_ones_on_the_same_schedule():
+    """The model against the same policy with it switched off (random_fraction = 1: every new candidate drawn at
+    random; the same brackets and selection), seed for seed: the best candidate at the top budget has a regret
+    (squared distance to the optimum) about 100 times smaller (log10: 1.6 to 2.6 lower, mean of 5 seeds, on 10 sets
+    of 5 seeds; 49 of 50 seeds lower). Selection alone gives none of it: with the model's proposals random (mean
+    0.44) or reversed, its good and bad sets swapped (-0.14), the test fails; the comparison it replaces, with as
+    many random points at the top budget, passed with either."""
+    def regret(options: dict, seed: int) -> float:
+        _, trials, _ = model_based(agreeing, seed, **options)
+        return float(np.log10(-max(r["scores"][budget_key(81.0)] for r in trials.values()
+                                   if budget_key(81.0) in r["scores"])))
+
+    gains = [regret({"random_fraction": 1.0}, seed) - regret({}, seed) for seed in range(5)]
+    assert np.mean(gains) > 1.0 and sum(g > 0 for g in gains) >= 4, gains
 
 
 def test_spearman_is_one_for_the_same_order_and_minus_one_for_the_reverse():
