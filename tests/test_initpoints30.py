@@ -9,6 +9,9 @@ them through its inner CMA-ES. Runs without points are the runs they were."""
 
 from __future__ import annotations
 
+import os
+import signal
+import traceback
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +26,6 @@ from l2l.optimizers import OPTIMIZERS
 from l2l.optimizers._common import Frame
 from l2l.optimizers.base import Problem
 from l2l.space import Space
-from test_enqueue29 import killed_run
 
 TESTS = Path(__file__).resolve().parent
 
@@ -63,9 +65,22 @@ def run(tmp_path: Path, data: dict, name: str = "r.h5"):
     return l2l.load(l2l.run(l2l.from_mapping(data), tmp_path / name, progress=False))
 
 
+@pytest.fixture(scope="module")
+def from_points(tmp_path_factory):
+    """Each optimizer's run from POINTS (its second point is OPTIMUM), made once for the tests that read it."""
+    made: dict[str, Path] = {}
+
+    def path(optimizer: str) -> Path:
+        if optimizer not in made:
+            made[optimizer] = l2l.run(l2l.from_mapping(config(optimizer)),
+                                      tmp_path_factory.mktemp(optimizer) / "r.h5", progress=False)
+        return made[optimizer]
+    return path
+
+
 @pytest.mark.parametrize("optimizer", GENERATIONAL)
-def test_the_first_rows_are_the_points_in_order_then_the_optimizer_goes_on(tmp_path, optimizer):
-    frame = run(tmp_path, config(optimizer))
+def test_the_first_rows_are_the_points_in_order_then_the_optimizer_goes_on(from_points, optimizer):
+    frame = l2l.load(from_points(optimizer))
     first = frame.sort_values(["generation", "individual"])
     assert rows(frame)[:3] == POINTS
     assert first["generation"].head(3).tolist() == [0, 0, 0]  # the first generation's first members
@@ -82,10 +97,9 @@ def test_more_points_than_a_generation_fill_the_next_generations_first_members(t
 
 
 @pytest.mark.parametrize("optimizer", [o for o in GENERATIONAL if not o.startswith("nsga")])
-def test_a_known_optimum_given_as_a_point_is_the_runs_best(tmp_path, optimizer):
-    path = l2l.run(l2l.from_mapping(config(optimizer, points=[POINTS[0], OPTIMUM])), tmp_path / "o.h5",
-                   progress=False)
-    best = l2l.best(path)
+def test_a_known_optimum_given_as_a_point_is_the_runs_best(from_points, optimizer):
+    assert POINTS[1] == OPTIMUM  # (the run of the test above: one run for both)
+    best = l2l.best(from_points(optimizer))
     assert best.objectives == {"value": 0.0} and (best.generation, best.individual) == (0, 1)
 
 
@@ -183,6 +197,22 @@ def test_cmaes_quadratic_asked_one_at_a_time_hands_out_the_points_first(tmp_path
     del data["run"]["generations"]
     frame = run(tmp_path, data)
     assert rows(frame)[:5] == MORE and len(frame) == 9
+
+
+def killed_run(data: dict, path: Path, at: int, tmp_path: Path) -> None:
+    """``l2l.run`` in a forked child of this process, killed (kill -9) at its ``at``-th evaluation (models_kill26).
+    (It was a ``python -c`` process, test_enqueue29's, which spent a second or more of CPU importing l2l.)"""
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        try:
+            os.environ["L2L_KILL26_AT"] = f"{at} {tmp_path / f'calls{at}'}"
+            l2l.run(l2l.from_mapping(data), path, progress=False)
+        except BaseException:  # noqa: BLE001 - said, then the child ends without the parent's cleanup
+            traceback.print_exc()
+        finally:
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, status
 
 
 @pytest.mark.parametrize("optimizer, at", [("cmaes", 3), ("ga", 6)])
