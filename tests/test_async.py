@@ -15,6 +15,9 @@ ASYNC = {"run": {"name": "steady", "seed": 4, "generations": 6, "mode": "async"}
          "optimizer": {"name": "random", "population_size": 5},
          "simulator": {"name": "sleep", "median": 0.02, "sigma": 1.0},
          "backend": {"name": "serial"}}
+#: ASYNC with evaluations of a few milliseconds, for the tests on the serial backend, where what an evaluation takes
+#: decides nothing (one at a time, told in order) and the sleeps of ASYNC were only waited for.
+QUICK = {**ASYNC, "simulator": {"name": "sleep", "median": 0.002, "sigma": 1.0}}
 
 
 def test_async_mode_writes_one_row_per_evaluation_in_generation_sized_batches(tmp_path):
@@ -31,8 +34,8 @@ def test_async_mode_writes_one_row_per_evaluation_in_generation_sized_batches(tm
 
 
 def test_async_mode_on_the_serial_backend_is_reproducible(tmp_path):
-    first = l2l.load(l2l.run(l2l.from_mapping(ASYNC), tmp_path / "a.h5"))
-    second = l2l.load(l2l.run(l2l.from_mapping(ASYNC), tmp_path / "b.h5"))
+    first = l2l.load(l2l.run(l2l.from_mapping(QUICK), tmp_path / "a.h5"))
+    second = l2l.load(l2l.run(l2l.from_mapping(QUICK), tmp_path / "b.h5"))
     columns = ["generation", "individual", "seed", "x[0]", "x[1]", "value"]
     assert first[columns].equals(second[columns])
 
@@ -46,7 +49,9 @@ def test_async_mode_needs_an_optimizer_that_takes_results_one_at_a_time():
 def test_a_killed_async_run_resumes_without_counting_anything_twice(tmp_path):
     from test_writer_safety import _in_child
 
-    config = l2l.from_mapping({**ASYNC, "run": {**ASYNC["run"], "generations": 40}})
+    # 20 batches of 5 evaluations of about 33 ms: the kill comes at the third, well before the end under any load
+    # (it was 40, and the resume slept through 37 of them)
+    config = l2l.from_mapping({**ASYNC, "run": {**ASYNC["run"], "generations": 20}})
     path = tmp_path / "killed.h5"
     # a forked child (a 'python -c' process spent a second of CPU importing l2l), killed with kill -9
     pid = _in_child(lambda: l2l.run(config, path, progress=False))
@@ -60,10 +65,10 @@ def test_a_killed_async_run_resumes_without_counting_anything_twice(tmp_path):
     os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
     with l2l.Trajectory(path) as trajectory:
-        assert 3 <= trajectory.n_generations < 40  # killed mid-run
+        assert 3 <= trajectory.n_generations < 20  # killed mid-run
     l2l.resume(path)
     frame = l2l.load(path)
-    assert len(frame) == 200 and not frame.duplicated(["generation", "individual"]).any()
+    assert len(frame) == 100 and not frame.duplicated(["generation", "individual"]).any()
     assert l2l.validate(path) == []
 
 
@@ -71,7 +76,7 @@ def test_an_async_run_killed_between_appending_a_batch_and_committing_it_stores_
     from l2l.results_schema import writer as writer_module
     from test_writer_safety import _in_child
 
-    config = l2l.from_mapping(ASYNC)
+    config = l2l.from_mapping(QUICK)
     reference = l2l.load(l2l.run(config, tmp_path / "reference.h5"))
     path = tmp_path / "killed.h5"
 
