@@ -12,6 +12,8 @@ evaluations per dimension every one of them beats random search on shifted test 
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -134,6 +136,7 @@ def _functions(dimension: int):
     return out
 
 
+@functools.lru_cache(maxsize=None)  # random search's figure is the same for every optimizer: computed once
 def _precision(name: str | None, dimension: int, batch: int, seeds: range) -> float:
     problem, budget = box(dimension), 10 * dimension
     figures = []
