@@ -5,6 +5,7 @@ import select
 import signal
 import time
 import traceback
+from pathlib import Path
 
 import numpy as np
 
@@ -22,22 +23,35 @@ SLEEPY = {"run": {"name": "sleepy", "seed": 11, "generations": 40},
 class _Forked:
     """A forked child running or resuming SLEEPY into ``path``, answering as much of ``subprocess.Popen`` as the
     test asks (poll, wait, pid, returncode). The parent has imported everything: no interpreter start-up per
-    start (1.5-3 s of CPU under load each, a process of its own per kill before)."""
+    start (1.5-3 s of CPU under load each, a process of its own per kill before). ``commits``: a pipe the child
+    writes a byte to each time it has committed a generation to the file."""
 
     def __init__(self, command: str, path) -> None:
         self.returncode = None
+        self.commits, write_end = os.pipe()
         self.pid = os.fork()
         if self.pid == 0:  # pragma: no cover - runs in the child
             try:
+                from l2l.results_schema import writer as writer_module
+
+                original = writer_module.TrajectoryWriter.commit_generation
+
+                def commit_generation(writer, *args, **kwargs):
+                    original(writer, *args, **kwargs)
+                    os.write(write_end, b"c")
+
+                writer_module.TrajectoryWriter.commit_generation = commit_generation
                 config = l2l.from_mapping(SLEEPY)
                 l2l.run(config, path) if command == "run" else l2l.resume(path)
             except BaseException:  # noqa: BLE001 - said, then the child ends without the parent's cleanup
                 traceback.print_exc()
                 os._exit(1)
             os._exit(0)
+        os.close(write_end)
 
     def _status(self, status: int) -> int:
         self.returncode = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+        os.close(self.commits)
         return self.returncode
 
     def poll(self):
@@ -57,20 +71,11 @@ def _start(command: str, path) -> _Forked:
     return _Forked(command, path)
 
 
-def _until_it_works(process: _Forked, path, timeout: float = 120.0) -> None:
-    """Wait until ``process`` has written a generation more than the file held (or created it), or ended."""
-    def committed() -> int:
-        if not path.exists():
-            return -1
-        try:
-            with l2l.Trajectory(path) as trajectory:
-                return trajectory.n_generations
-        except l2l.TrajectoryError:  # being created, or repaired by a resume that just started
-            return -1
-    before = committed()
-    deadline = time.monotonic() + timeout
-    while process.poll() is None and time.monotonic() < deadline and committed() <= before:
-        time.sleep(0.05)
+def _until_it_works(process: _Forked, timeout: float = 120.0) -> None:
+    """Wait until ``process`` has committed a generation to the file (the first since it started), or ended.
+    (The test's process read the file every 50 ms for that before: several seconds of CPU a test.)"""
+    if select.select([process.commits], [], [], timeout)[0]:
+        os.read(process.commits, 1)
 
 
 def test_a_run_killed_with_sigkill_and_resumed_equals_an_uninterrupted_run(tmp_path):
@@ -81,7 +86,7 @@ def test_a_run_killed_with_sigkill_and_resumed_equals_an_uninterrupted_run(tmp_p
     process = _start("run", path)
     kills = 0
     while True:
-        _until_it_works(process, path)  # however slowly Python starts on a loaded machine
+        _until_it_works(process)  # however slowly it starts on a loaded machine
         time.sleep(rng.uniform(0.0, 1.0))
         if process.poll() is not None:
             break
@@ -130,6 +135,23 @@ def _writing_child(config: dict, path, create: bool, write_end: int) -> int:
     return pid
 
 
+def _cpu_seconds(pid: int) -> tuple[float, bool]:
+    """The CPU seconds (user and system) process ``pid`` has used, and whether it is still running."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), fields[0] != "Z"
+
+
+def _until_it_spent(pid: int, seconds: float, timeout: float = 120.0) -> None:
+    """Wait until process ``pid`` has used ``seconds`` more of CPU time (or ended)."""
+    start, running = _cpu_seconds(pid)
+    deadline = time.monotonic() + timeout
+    while running and time.monotonic() < deadline:
+        spent, running = _cpu_seconds(pid)
+        if spent - start >= seconds:
+            return
+        time.sleep(0.01)
+
+
 def test_kill_minus_nine_during_heavy_writing_leaves_a_valid_file_that_resumes(tmp_path):
     """Kills land mostly inside HDF5 writes: a no-op simulator makes writing the main work."""
     config = {**SLEEPY, "run": {"name": "busy", "seed": 2, "generations": 100000},
@@ -146,7 +168,10 @@ def test_kill_minus_nine_during_heavy_writing_leaves_a_valid_file_that_resumes(t
         # kill: the interpreter's start-up and the repair took part of that time.)
         assert select.select([read_end], [], [], 120)[0] and os.read(read_end, 1) == b"o", "the writer never opened"
         os.close(read_end)
-        time.sleep(rng.uniform(0.5, 1.5))  # seconds of writing before each kill
+        # Seconds of writing before each kill, counted in the child's CPU time (0.2-0.6 s, some 2-6 generations of
+        # 500 rows): on a loaded machine the wall-clock seconds of before (0.5-1.5 s) could pass with too little
+        # writing for the generations asserted below (it failed so at load 10).
+        _until_it_spent(pid, rng.uniform(0.2, 0.6))
         os.kill(pid, signal.SIGKILL)
         assert os.WIFSIGNALED(os.waitpid(pid, 0)[1])  # killed while writing
         assert validate(path) == []
