@@ -81,13 +81,12 @@ def test_failed_evaluations_are_told_to_the_optimizer_as_the_configured_penalty(
 
 
 def test_a_worker_process_that_dies_is_survived_and_its_evaluation_rerun(tmp_path):
-    import dask
-
+    """With Dask's default config: the dead worker's restart is a spawned interpreter (l2l's fork server starts only
+    the first workers), the path a user's run takes; the other tests here restart from the fork server."""
     marker = tmp_path / "died-once"
     config = make_config(space=SPACE, simulator=_python("once_dies", marker=str(marker)),
                          backend={"name": "local", "workers": 2}, run={"generations": 1})
-    with dask.config.set(FORKED_WORKERS):
-        frame = l2l.load(l2l.run(config, tmp_path / "run.h5"))
+    frame = l2l.load(l2l.run(config, tmp_path / "run.h5"))
     assert marker.exists()
     assert len(frame) == 8 and (frame["status"] == "ok").all()
 
