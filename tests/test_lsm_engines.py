@@ -48,14 +48,15 @@ def test_without_background_noise_brian2_reproduces_the_numpy_reservoir_spike_fo
 
 def test_without_background_noise_nest_differs_only_by_its_reset_to_rest():
     # Deterministic (no noise, one thread). Resetting to rest loses each spike's overshoot above threshold: 4.4 %
-    # fewer spikes here (2,759 of 2,886), 69 % of numpy's at the very step and neuron. The bands are about 1 mV of
-    # reset wide on a 20 mV threshold: NEST's V_reset at -1 mV gives 0.947 and 66 %, at -5 (the defect they
-    # guard) 0.913 and 60 %, at +2 0.978 (+1: the rate test below).
+    # fewer spikes here (2,759 of 2,886), 69 % of numpy's at the very step and neuron. NEST's V_reset at -1 mV gives
+    # 0.947 and 66 %, at -5 (the defect the bands guard) 0.913 and 60 %, at +2 0.978. The bands sit halfway to -5
+    # (0.02 and 4 points of margin on each side), not at 1 mV: spikes of another CPU's arithmetic may differ a
+    # little (measured on the AMD EPYC only).
     numpy_spikes, nest_spikes = reservoir("numpy", 0.0), reservoir("nest", 0.0)
     assert numpy_spikes.sum() > 2000
     fewer = float(nest_spikes.sum() / numpy_spikes.sum())
     same = float((nest_spikes & numpy_spikes).sum() / numpy_spikes.sum())
-    assert 0.95 < fewer < 0.965 and same > 0.67, (fewer, same)
+    assert 0.935 < fewer < 0.975 and same > 0.645, (fewer, same)
 
 
 def test_the_engines_agree_on_firing_rates_seed_by_seed(runs):
@@ -63,8 +64,8 @@ def test_the_engines_agree_on_firing_rates_seed_by_seed(runs):
     ratio_nest = runs["nest"]["rate"] / runs["numpy"]["rate"]
     assert np.all(np.abs(ratio_brian2 - 1.0) < 0.02), ratio_brian2
     # NEST: 5.6-6.0 % fewer spikes per seed (the lost overshoot); its V_reset at -1 mV gives 0.926-0.935, at -5
-    # 0.899-0.907, at +1 0.952-0.958
-    assert np.all((ratio_nest > 0.93) & (ratio_nest < 0.955)), ratio_nest
+    # 0.899-0.907, at +1 0.952-0.958: the band guards -5 with 0.02 of margin on each side
+    assert np.all((ratio_nest > 0.92) & (ratio_nest < 0.965)), ratio_nest
 
 
 def test_the_engines_agree_on_the_learning_to_learn_fitness_over_seeds(runs):
