@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import io
 import os
-import pty
 import re
-import select
 import signal
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from file_watch import committed_evaluations
+from file_watch import committed_evaluations, run_in_a_closed_terminal
 
 import l2l
 from l2l import progress as progress_module
@@ -133,37 +131,9 @@ def test_a_closed_terminal_ends_the_run_as_sigterm_does_exit_129_and_no_stale_lo
     the kernel hangs it up and sends SIGHUP. Before, the run died there: no line, exit -1, ``.lock`` left."""
     config = _config(tmp_path, generations=400, median=0.02)
     out = tmp_path / "hup.h5"
-    argv = [sys.executable, "-m", "l2l", "run", str(config), "--out", str(out)]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # (made before the fork: the child only execs)
-    pid, terminal = pty.fork()
-    if pid == 0:  # the child: l2l run in the terminal, with a bar
-        try:
-            os.execve(sys.executable, argv, env)
-        finally:
-            os._exit(127)
-    shown = b""
-    try:
-        deadline = time.monotonic() + 60
-        while committed_evaluations(out) < 4 and time.monotonic() < deadline:
-            if select.select([terminal], [], [], 0.05)[0]:
-                try:
-                    shown += os.read(terminal, 65536)
-                except OSError:
-                    break
-        assert committed_evaluations(out) >= 4, shown.decode(errors="replace")
-    finally:
-        os.close(terminal)  # the terminal is gone
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            break
-        time.sleep(0.02)
-    else:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        pytest.fail("l2l run went on after its terminal closed")
-    assert os.waitstatus_to_exitcode(status) == 128 + signal.SIGHUP, shown.decode(errors="replace")
+    status, shown = run_in_a_closed_terminal([sys.executable, "-m", "l2l", "run", str(config), "--out", str(out)],
+                                             out, {**os.environ, "PYTHONPATH": str(ROOT)})
+    assert status == 128 + signal.SIGHUP, shown.decode(errors="replace")
     assert not (tmp_path / ".hup.h5.lock").exists()  # released (l2l resume had to take a stale one)
     assert l2l.validate(out) == []
     with l2l.Trajectory(out) as trajectory:

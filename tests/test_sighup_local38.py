@@ -5,16 +5,13 @@
 from __future__ import annotations
 
 import os
-import pty
-import select
 import signal
 import sys
-import time
 from pathlib import Path
 
 import psutil
 import pytest
-from file_watch import committed_evaluations
+from file_watch import run_in_a_closed_terminal
 
 import l2l
 from l2l.cli import main
@@ -76,43 +73,22 @@ def test_a_closed_terminal_stops_a_local_run_keeps_every_evaluation_ok_and_leave
     (tmp_path / "hup.toml").write_text(CONFIG)
     out = tmp_path / "hup.h5"
     argv = [sys.executable, "-m", "l2l", "run", str(tmp_path / "hup.toml"), "--out", str(out)]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # (made before the fork: the child only execs)
-    pid, terminal = pty.fork()
-    if pid == 0:  # the child: l2l run in the terminal, with a bar
-        try:
-            os.execve(sys.executable, argv, env)
-        finally:
-            os._exit(127)
-    shown = b""
-    try:
-        deadline = time.monotonic() + 120
-        while committed_evaluations(out) < 4 and time.monotonic() < deadline:
-            if select.select([terminal], [], [], 0.05)[0]:
-                try:
-                    shown += os.read(terminal, 65536)
-                except OSError:
-                    break
-        assert committed_evaluations(out) >= 4, shown.decode(errors="replace")
-        helpers = _session(pid)
+    helpers: list[psutil.Process] = []
+
+    def found(pid: int) -> None:
+        helpers.extend(_session(pid))
         assert helpers, "no worker process found"
-    finally:
-        os.close(terminal)  # the terminal is gone: the kernel sends SIGHUP to l2l, which leads the session
-    for process in helpers:  # the shell's SIGHUP to the whole job reaches them too (l2l has its own already)
-        try:
-            process.send_signal(signal.SIGHUP)
-        except psutil.Error:
-            pass
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            break
-        time.sleep(0.02)
-    else:
-        os.killpg(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        pytest.fail("l2l run went on after its terminal closed")
-    assert os.waitstatus_to_exitcode(status) == 128 + signal.SIGHUP, shown.decode(errors="replace")
+
+    def hung_up(_) -> None:
+        for process in helpers:  # the shell's SIGHUP to the whole job reaches them too (l2l has its own already)
+            try:
+                process.send_signal(signal.SIGHUP)
+            except psutil.Error:
+                pass
+
+    status, shown = run_in_a_closed_terminal(argv, out, {**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120,
+                                             before_close=found, after_close=hung_up)
+    assert status == 128 + signal.SIGHUP, shown.decode(errors="replace")
     gone, alive = psutil.wait_procs(helpers, timeout=20)
     for process in alive:
         process.kill()
