@@ -179,10 +179,11 @@ def test_kill_minus_nine_at_any_instant_of_resuming_leaves_a_file_that_resumes_e
 
 
 def test_a_second_writer_of_a_file_is_refused_while_the_first_lives(tmp_path):
-    config = l2l.from_mapping({**FAST, "simulator": {"name": "sleep", "median": 0.05, "sigma": 0.1},
-                               "run": {**FAST["run"], "generations": 200}})
+    # The file's own simulator sleeps (resume runs the stored config): the first writer is still writing when the
+    # checks below run, however fast the machine (with FAST's sphere it could finish its 200 generations first).
+    slow = {**FAST, "simulator": {"name": "sleep", "median": 0.05, "sigma": 0.1}}
     path = tmp_path / "shared.h5"
-    l2l.run(l2l.from_mapping({**FAST, "run": {**FAST["run"], "generations": 1}}), path)
+    l2l.run(l2l.from_mapping({**slow, "run": {**FAST["run"], "generations": 1}}), path)
     first = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import l2l
         l2l.resume({str(path)!r}, generations=200)
