@@ -11,7 +11,8 @@ and say what to test; every check of the suite then runs on it::
 
 :class:`AsynchronousOptimizerContract` adds the checks of the asynchronous
 (steady-state) mode; :class:`ExecutorContract` checks a backend;
-:class:`PolicyContract` a scheduling policy of multi-fidelity runs;
+:class:`PolicyContract` a scheduling policy of multi-fidelity runs (:func:`l2l.testing.policies.play` plays the
+loop's part for one, ``run.initial_points`` too: docs/multifidelity.md, "Your own policy");
 :class:`SimulatorContract` a simulator (set ``params``, one candidate's values), and
 :class:`MultiFidelitySimulatorContract` one with a fidelity (budgets, curves,
 checkpoints, continuation). The suites

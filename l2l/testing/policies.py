@@ -5,7 +5,9 @@ state that stays JSON-able and survives encoding to the trajectory file, so a
 policy rebuilt from a stored state decides exactly as the original; the same
 seed gives the same decisions; budgets are rungs, and a continued candidate
 always goes to a higher budget than it reached; candidates reach the top
-budget; ``next`` never changes the state it receives (checked at every decision of a played run).
+budget; ``next`` never changes the state it receives (checked at every decision of a played run); a policy
+that takes the run's initial points (``takes_initial_points``) starts each once, in order, before any other new
+candidate, also when rebuilt from its stored state in between.
 
 ``play`` is the loop's part in miniature: it asks the policy what a free
 worker does, "runs" segments by computing a score from the candidate and the
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import Any, Callable, ClassVar, Mapping
+from typing import Any, Callable, ClassVar, Mapping, Sequence
 
 import numpy as np
 import pytest
@@ -36,7 +38,8 @@ def score(code: np.ndarray, budget: float) -> float:
 def play(policy: Policy, state: dict[str, Any], trials: dict[str, dict], steps: int, *, capacity: int = 2,
          seed: int = 0, dimension: int = 2, value: Callable[[np.ndarray, float], float] = score,
          running: list | None = None, on_action: Callable | None = None,
-         on_report: Callable | None = None, indexed: bool = False, compute: float = 0.0
+         on_report: Callable | None = None, indexed: bool = False, compute: float = 0.0,
+         initial_points: Sequence[Sequence[float]] | None = None
          ) -> tuple[list[tuple[int, float, float]], dict[str, Any], list]:
     """Play the loop's part for ``steps`` segments; returns (segments as (trial, from budget, budget), the
     final state, the segments still running).
@@ -48,7 +51,11 @@ def play(policy: Policy, state: dict[str, Any], trials: dict[str, dict], steps: 
     untouched: :class:`PolicyContract` checks that at every decision), so copy one to keep it past the call.
     ``indexed``: the table answers from a :class:`~l2l.policies.base.ScoreIndex` told of every result, as the
     driver's does (else from the trials' dicts). ``compute``: the run's compute budget the policy is told
-    (run.compute), the compute spent counted in the table as the loop counts it.
+    (run.compute), the compute spent counted in the table as the loop counts it. ``initial_points``: the run's
+    ``run.initial_points`` as codes of play's space (the unit cube of ``dimension``), as the driver gives them:
+    the table says how many there are (:attr:`TrialTable.initial_points`) and a start with ``initial=i`` is a new
+    candidate with the ``i``-th point's code (an ``i`` out of range fails with AssertionError, where the driver
+    would fail with IndexError).
     """
     from l2l.policies.base import ScoreIndex
     from l2l.space import Space
@@ -56,8 +63,12 @@ def play(policy: Policy, state: dict[str, Any], trials: dict[str, dict], steps: 
     rng = np.random.default_rng([seed, len(trials)])
     loop = {"next_trial": len(trials), "compute": 0.0}
     index = ScoreIndex(trials) if indexed else None
+    points = [np.asarray(p, dtype=float).reshape(-1).tolist() for p in (initial_points or ())]
+    if any(len(p) != dimension for p in points):
+        raise ValueError(f"initial_points must be codes of {dimension} values each (dimension), got "
+                         f"{[len(p) for p in points]}")
     table = TrialTable(trials, None, loop, Space.from_json({"x": {"low": 0.0, "high": 1.0, "shape": [dimension]}}),
-                       compute_budget=compute, index=index)
+                       compute_budget=compute, index=index, initial_points=len(points))
     running = list(running or [])
     segments = []
     while len(segments) < steps:
@@ -70,7 +81,14 @@ def play(policy: Policy, state: dict[str, Any], trials: dict[str, dict], steps: 
                 break
             if action.kind == "start":
                 trial = len(trials)
-                code = list(action.code) if action.code is not None else rng.random(dimension).tolist()
+                if action.initial >= 0:  # one of run.initial_points, its code as given (the driver's propose)
+                    assert action.initial < len(points), (
+                        f"policy {policy.name!r} started run.initial_points[{action.initial}], but the run gives "
+                        f"{len(points)} initial point{'s' if len(points) != 1 else ''}")
+                    code = list(points[action.initial])
+                    loop["initial_given"] = max(int(loop.get("initial_given", 0)), action.initial + 1)
+                else:
+                    code = list(action.code) if action.code is not None else rng.random(dimension).tolist()
                 # a start from another trial's checkpoint (population-based training) is at that trial's budget
                 reached = trials[str(action.parent)]["budget"] if action.parent >= 0 else 0.0
                 trials[str(trial)] = {"code": code, "budget": reached, "scores": {}, "running": True,
@@ -152,12 +170,14 @@ class PolicyContract:
 
         def goes_higher(before, action, after, table) -> None:
             if action.kind == "continue":
-                assert action.budget > table.reached(action.trial)
+                assert action.budget > table.reached(action.trial), (
+                    f"policy {policy.name!r} continued trial {action.trial} to budget {action.budget:g}, not above "
+                    f"the {table.reached(action.trial):g} it reached (a continued candidate goes to a higher rung)")
 
         segments, _, _ = play(policy, policy.init(BUDGETS, 2, 0), trials, 300, on_action=goes_higher)
         assert segments
         for trial, start, budget in segments:
-            assert budget in BUDGETS
+            assert budget in BUDGETS, f"policy {policy.name!r} ran trial {trial} to {budget:g}, not a rung {BUDGETS}"
             assert budget > start
         assert any(budget == BUDGETS[-1] for _, _, budget in segments), "no candidate reached the top budget"
 
@@ -169,6 +189,53 @@ class PolicyContract:
         stored_state, stored_trials = decode(encode(state)), decode(encode(trials))
         rest, _, _ = play(policy, state, trials, 120, seed=5, running=running)
         again, _, _ = play(make_policy(), stored_state, stored_trials, 120, seed=5, running=running)
+        assert rest == again
+
+    def test_a_policy_that_takes_initial_points_starts_each_first_in_order_once_also_when_rebuilt(self, make_policy):
+        """A policy whose class says ``takes_initial_points`` (it proposes candidates itself and starts the run's
+        ``run.initial_points`` as its first new ones, ``Action(initial=i)``) hands out each point once, in order,
+        before any other new candidate; rebuilt from its stored state after the first, it goes on with the second
+        and decides as the original. Other policies (the optimizer hands out the points) skip this check."""
+        policy = make_policy()
+        if not getattr(policy, "takes_initial_points", False):
+            pytest.skip(f"policy {policy.name!r} does not take run.initial_points (its class does not set "
+                        f"takes_initial_points = True): the optimizer hands them out")
+        points = [[0.125, 0.875], [0.5, 0.25], [0.875, 0.625]]
+
+        def starts(into: list) -> Callable:
+            def note(before, action, after, table) -> None:
+                if action.kind == "start" and action.parent < 0:  # a new candidate (not one from a checkpoint)
+                    into.append((table.launched, action.initial))  # the id it gets, and the point it is (-1: none)
+            return note
+
+        first: list = []
+        trials: dict[str, dict] = {}
+        segments, _, _ = play(policy, policy.init(BUDGETS, 2, 7), trials, 60, seed=7, initial_points=points,
+                              on_action=starts(first))
+        given = [initial for _, initial in first]
+        assert given[:len(points)] == list(range(len(points))) and all(i < 0 for i in given[len(points):]), (
+            f"policy {policy.name!r} must start run.initial_points 0..{len(points) - 1} as its first new candidates, "
+            f"each once, in order; its new candidates were (-1: not an initial point) {given[:10]}")
+        for trial, initial in first[:len(points)]:
+            assert trials[str(trial)]["code"] == points[initial]
+
+        # rebuilt from the state stored right after the first point started
+        cut = next(k for k, (trial, _, _) in enumerate(segments) if trial == first[0][0]) + 1
+        before: list = []
+        trials = {}
+        _, state, running = play(policy, policy.init(BUDGETS, 2, 7), trials, cut, seed=7, initial_points=points,
+                                 on_action=starts(before))
+        handed = [initial for _, initial in before if initial >= 0]
+        assert 0 < len(handed) < len(points), handed  # the cut falls between the points
+        stored_state, stored_trials = decode(encode(state)), decode(encode(trials))
+        rest, _, _ = play(policy, state, trials, 60 - cut, seed=7, running=running, initial_points=points)
+        after: list = []
+        again, _, _ = play(make_policy(), stored_state, stored_trials, 60 - cut, seed=7, running=running,
+                           initial_points=points, on_action=starts(after))
+        later = [initial for _, initial in after if initial >= 0]
+        assert handed + later == list(range(len(points))), (
+            f"policy {policy.name!r} rebuilt from its stored state after starting run.initial_points {handed} "
+            f"started {later} (each must start once, in order: count them in the state)")
         assert rest == again
 
     def test_the_same_seed_gives_the_same_decisions(self, make_policy):
