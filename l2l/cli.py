@@ -10,12 +10,13 @@ line on stderr naming the problem and exit status 2, without a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import sys
 import time
 from pathlib import Path
-from typing import NoReturn, Sequence
+from typing import Callable, Iterator, NoReturn, Sequence
 
 from l2l import __version__
 from l2l.errors import ConfigError, L2LError, TrajectoryError, command, shown
@@ -39,7 +40,6 @@ def _run(args: argparse.Namespace) -> int:
 
         start_fork_server()  # the workers' imports overlap the loop's (l2l.run does the same)
     from l2l.control import RunControl
-    from l2l.jobs import signals
     from l2l.loop import build, check_out, default_out, out_folder_refusal, run
 
     components = build(config)  # refuse a bad config before printing or creating anything
@@ -101,22 +101,59 @@ def _run(args: argparse.Namespace) -> int:
     if callable(describe) and not unused:  # 'auto' says what it chose and why
         print(describe(components.problem), file=sys.stderr)
     control = getattr(args, "control", None) or RunControl()
+    with _stop_signals(control):  # until the closing lines are said (_closing)
+        try:
+            # the closing lines name the file absolutely (--out run.h5 is relative), as resume's do: one to paste
+            path = run(config, out, progress=not args.no_progress, control=control).absolute()
+        except KeyboardInterrupt:  # named as the banner and the 'results:' line name it, absolutely
+            if not out.exists():  # interrupted before the file was created (waiting for a Dask scheduler, say)
+                print(f"\ninterrupted before {shown(out.absolute())} was created; nothing ran, nothing to resume",
+                      file=sys.stderr)
+                return 130
+            print(f"\ninterrupted; every committed evaluation is in {shown(out.absolute())}; continue with: "
+                  f"{command('l2l', 'resume', out.absolute())}", file=sys.stderr)
+            return 130
+        return _closing(control, path, lambda: _summary(path, time.time() - started))
+
+
+@contextlib.contextmanager
+def _stop_signals(control) -> Iterator[None]:
+    """The stop handlers of ``l2l run`` and ``l2l resume`` (:func:`_install_stop_signals`) for the whole command,
+    its closing lines included; the previous handlers put back as it returns or raises (for a caller of
+    :func:`main` in its own process too).
+
+    They were put back before the closing summary was read and printed: a SIGHUP (a terminal closed then) or a
+    SIGTERM that came while it was printed, the file already committed and its lock released, killed ``l2l``
+    with the signal's default action (exit status -1 or -15, the summary cut, no 'stopped' line)."""
+    from l2l.jobs import signals
+
     previous = _install_stop_signals(control)
     try:
-        # the closing lines name the file absolutely (--out run.h5 is relative), as resume's do: one to paste
-        path = run(config, out, progress=not args.no_progress, control=control).absolute()
-    except KeyboardInterrupt:  # named as the banner and the 'results:' line name it, absolutely
-        if not out.exists():  # interrupted before the file was created (waiting for a Dask scheduler, say)
-            print(f"\ninterrupted before {shown(out.absolute())} was created; nothing ran, nothing to resume",
-                  file=sys.stderr)
-            return 130
-        print(f"\ninterrupted; every committed evaluation is in {shown(out.absolute())}; continue with: "
-              f"{command('l2l', 'resume', out.absolute())}", file=sys.stderr)
-        return 130
+        yield
     finally:
         signals.restore(previous)
-    status = _summary(path, time.time() - started)
-    return _stopped(control, path) or status
+
+
+def _closing(control, path: Path, lines: Callable[[], int]) -> int:
+    """The closing lines of a run that has returned (``lines()`` prints them and returns the exit status), then the
+    'stopped' line of a stop; the exit status. Called inside :func:`_stop_signals`: a stop signal that comes while
+    the lines are printed ends the command with its documented status (SIGHUP 129, SIGTERM 143, SIGUSR1 138) after
+    a 'stopped' line saying the run had ended; Ctrl-C then, 130 and a line naming the file, no traceback. A signal
+    during the run stopped it: its reason is the one said (a second signal then is the same stop)."""
+    ran = control.stop_reason if control.stop_requested else ""  # (a later request_stop may replace the reason)
+    try:
+        status = lines()
+    except KeyboardInterrupt:
+        print(f"\ninterrupted after the run had ended; every evaluation is committed in {shown(path)}",
+              file=sys.stderr)
+        return 130
+    if ran:
+        return _stopped(control, path, reason=ran) or status
+    if control.stop_requested:  # came while the lines were printed: nothing left to stop, nothing lost
+        print(f"stopped ({control.stop_reason}) after the run had ended; every evaluation is committed in "
+              f"{shown(path)}", file=sys.stderr)
+        return _status(control.stop_reason)
+    return status
 
 
 def _install_stop_signals(control) -> dict[int, object]:
@@ -265,7 +302,6 @@ def _parameters(space) -> str:
 
 def _resume(args: argparse.Namespace) -> int:
     from l2l.control import RunControl
-    from l2l.jobs import signals
     from l2l.loop import resume
 
     if args.backend is not None:  # checked before the file is read: a finished run would otherwise say "nothing to
@@ -274,30 +310,34 @@ def _resume(args: argparse.Namespace) -> int:
 
         BACKENDS.get(args.backend)
     control = getattr(args, "control", None) or RunControl()
-    previous = _install_stop_signals(control)
     started, idle = time.time(), []
-    try:
-        path = resume(args.file, generations=args.generations, evaluations=args.evaluations,
-                      max_time=args.max_time, compute=args.compute, backend=args.backend, workers=args.workers,
-                      progress=not args.no_progress, control=control, drop_unreadable=args.drop_unreadable,
-                      stop_after_failures=args.stop_after_failures,
-                      announce=lambda trajectory: _announce(trajectory, args),
-                      nothing_to_do=lambda trajectory: idle.append(_said(_finished_banner(trajectory))),
-                      nothing_more=lambda trajectory, why: idle.append(_said(_finished_banner(trajectory, why))))
-        path = path.absolute()  # 'results: run.h5' read as if the file were elsewhere than l2l run said (absolute)
-    except KeyboardInterrupt:
-        print(f"\ninterrupted; continue with: {command('l2l', 'resume', Path(args.file).absolute())}",
-              file=sys.stderr)
-        return 130
-    finally:
-        signals.restore(previous)
-    if idle:  # a finished run with nothing to run but its re-evaluation: what it holds, without "done in 0.0 s"
-        from l2l.summary import finished_text
+    with _stop_signals(control):  # until the closing lines are said (_closing)
+        try:
+            path = resume(args.file, generations=args.generations, evaluations=args.evaluations,
+                          max_time=args.max_time, compute=args.compute, backend=args.backend, workers=args.workers,
+                          progress=not args.no_progress, control=control, drop_unreadable=args.drop_unreadable,
+                          stop_after_failures=args.stop_after_failures,
+                          announce=lambda trajectory: _announce(trajectory, args),
+                          nothing_to_do=lambda trajectory: idle.append(_said(_finished_banner(trajectory))),
+                          nothing_more=lambda trajectory, why: idle.append(_said(_finished_banner(trajectory, why))))
+            path = path.absolute()  # 'results: run.h5' read as if the file were elsewhere than l2l run said
+        except KeyboardInterrupt:
+            print(f"\ninterrupted; continue with: {command('l2l', 'resume', Path(args.file).absolute())}",
+                  file=sys.stderr)
+            return 130
+        if idle:  # a finished run with nothing to run but its re-evaluation: what it holds, without "done in 0.0 s"
+            # (a stop that cut the re-evaluation it resumed short: said, 143; it exited 0)
+            return _closing(control, path, lambda: _finished_lines(path))
+        return _closing(control, path, lambda: _summary(path, time.time() - started))
 
-        print(finished_text(path, 0.0).split("\n", 1)[1])
-        return _stopped(control, path)  # a stop that cut the re-evaluation it resumed short: said, 143 (was 0)
-    status = _summary(path, time.time() - started)
-    return _stopped(control, path) or status
+
+def _finished_lines(path: Path) -> int:
+    """What ``l2l resume`` prints of a finished run it had nothing to run for: what the file holds, without the
+    summary's first line ('done in 0.0 s'); exit status 0."""
+    from l2l.summary import finished_text
+
+    print(finished_text(path, 0.0).split("\n", 1)[1])
+    return 0
 
 
 def _said(line: str) -> str:
@@ -351,14 +391,16 @@ def _resume_banner(trajectory, backend: str | None) -> str:
             f"{progress_line(summary, status=False, resuming=True)} -> {shown(Path(trajectory.path).absolute())}")
 
 
-def _stopped(control, path, again: str | None = None) -> int:
+def _stopped(control, path, again: str | None = None, *, reason: str | None = None) -> int:
     """Say that a signal stopped the run; its exit status, 128 + the signal's number (0 if not stopped).
 
     A run stopped before its end does not exit 0, so that ``l2l run ... && next-step`` does not go on
     with an unfinished run (the shell's convention: SIGTERM 143, SIGUSR1 138). ``again``: the command that
     continues it, where that is not ``l2l resume FILE`` (``l2l reevaluate FILE ...``, the same command again).
+    ``reason``: the stop's, where ``control``'s may have been replaced since (:func:`_closing`).
     """
-    if not control.stop_requested:
+    reason = reason or (control.stop_reason if control.stop_requested else "")
+    if not reason:
         return 0
     if again is not None:
         after = f"continue with: {again}"
@@ -367,10 +409,15 @@ def _stopped(control, path, again: str | None = None) -> int:
         after = "the job's 'l2l submit:' line says whether it requeues itself to resume the run, or how to go on"
     else:
         after = f"continue with: {command('l2l', 'resume', path)}"
-    print(f"stopped ({control.stop_reason}) after committing every finished evaluation; {after}", file=sys.stderr)
+    print(f"stopped ({reason}) after committing every finished evaluation; {after}", file=sys.stderr)
+    return _status(reason)
+
+
+def _status(reason: str) -> int:
+    """The exit status of a run stopped for ``reason``: 128 + the signal's number ('signal SIGTERM': 143), else 1."""
     import signal
 
-    name = control.stop_reason.rpartition(" ")[2]
+    name = reason.rpartition(" ")[2]
     number = getattr(signal, name, None) if name.startswith("SIG") else None
     return 128 + int(number) if number is not None else 1
 
