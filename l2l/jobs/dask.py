@@ -32,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import collections
+import contextlib
 import logging
 import math
 import os
@@ -42,7 +43,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar, Sequence
+from typing import Any, Callable, ClassVar, Iterator, Sequence
 
 from l2l.errors import ConfigError, ExecutorError
 from l2l.jobs.base import Executor, FollowsWorkers, Outcome, Settings, Task, died, warn_line
@@ -1119,10 +1120,10 @@ _start_held: list[Any] = [0, None]  # the clusters starting, the dask.config.set
 
 
 class _StartConfig:
-    """Dask configuration held while any of this process's ``local`` clusters starts (the fork server's
-    ``multiprocessing-method``, which the nannies read as they start their workers): set as the first starts, put
-    back as the last has started. Before, each run's own ``dask.config.set`` put back, as its start ended, what it
-    had found: two runs starting in two threads at once left the other's value for the rest of the process."""
+    """Dask configuration held while any of this process's ``local`` clusters starts (``temporary-directory``, which
+    the scheduler and the nannies read as they start): set as the first starts, put back as the last has started.
+    Before, each run's own ``dask.config.set`` put back, as its start ended, what it had found: two runs starting in
+    two threads at once left the other's value for the rest of the process."""
 
     def __init__(self, settings: dict) -> None:
         self.settings = settings
@@ -1143,6 +1144,20 @@ class _StartConfig:
                 held, _start_held[1] = _start_held[1], None
                 if held is not None:
                     held.__exit__(None, None, None)
+
+
+@contextlib.contextmanager
+def start_method_held(method: str) -> Iterator[None]:
+    """Dask's ``multiprocessing-method`` ``method`` in this process's Dask configuration, for a nanny of a ``local``
+    cluster (l2l.jobs.dask_logs.quiet_nanny) while it makes its worker process: the way the cluster's first workers
+    were started (l2l's fork server), at every restart of a worker that died too. Held for that moment only (no
+    await inside), not for the cluster's life: a cluster of the user's own in this process starts its workers as
+    Dask's configuration says. The lock keeps it from interleaving with _StartConfig (whose put-back would otherwise
+    restore a value from in between, for the rest of the process)."""
+    import dask
+
+    with _start_lock, dask.config.set({"distributed.worker.multiprocessing-method": method}):
+        yield
 
 
 @dataclass
@@ -1233,10 +1248,12 @@ class LocalExecutor(_DaskExecutor):
         scratch = local_scratch()
         if scratch is not None:  # read by the scheduler and the nannies as they start (see local_scratch)
             settings["temporary-directory"] = scratch
+        start_method = None  # (None: as Dask's configuration says when a nanny starts its worker, a user's choice)
         if (fork_server_available() and dask.config.get("distributed.worker.multiprocessing-method") == "spawn"
                 and start_fork_server()):
-            # Workers fork from a server that imported Dask once (see l2l.jobs.warm), not one interpreter each.
-            settings["distributed.worker.multiprocessing-method"] = "forkserver"
+            # Workers fork from a server that imported Dask once (see l2l.jobs.warm), not one interpreter each:
+            # the first ones and those that replace a worker that died (its nanny's, see start_method_held).
+            start_method = "forkserver"
             mark_preload_set()
         for attempt in range(1, START_ATTEMPTS + 1):
             if not getattr(self, "_quieted", False):  # until the cluster has closed, other runs' clusters or not
@@ -1251,7 +1268,8 @@ class LocalExecutor(_DaskExecutor):
                         dashboard_address="127.0.0.1:0", silence_logs=False, worker_class=quiet_nanny(),
                         host="127.0.0.1", security=security,
                         scheduler_kwargs={"dashboard": self._dashboard, "allowed_failures": ALLOWED_FAILURES},
-                        env=dict(os.environ), preload=_worker_preload(), pages=self.dashboard, **plugins)
+                        env=dict(os.environ), preload=_worker_preload(), pages=self.dashboard,
+                        start_method=start_method, **plugins)
                 cluster_started()  # (the variables its nannies set in this process: put back as it closes)
                 # (read from Dask's configuration as the scheduler starts; no task has reached it yet)
                 self._cluster.scheduler.WORKER_SATURATION = WORKER_SATURATION

@@ -31,10 +31,12 @@ removed, if there was none); one the user changed meanwhile is left as it is.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
-from typing import Any
+import types
+from typing import Any, Callable
 
 #: The loggers whose stream handlers Dask's LocalCluster silences (see distributed.deploy.spec.SpecCluster).
 SILENCED = ("distributed", "bokeh")
@@ -159,13 +161,17 @@ def quiet_nanny() -> Any:
     """Dask's ``Nanny`` that leaves this process's handlers' levels alone (Dask's nanny raises them for its life,
     see above) and starts its worker process with distributed's logger at WORKER_LEVEL, as ``silence_logs`` did.
     Given ``pages=False`` (a cluster's keyword its nannies get), its worker opens no HTTP port
-    (l2l.jobs.dask_worker.PagelessWorker)."""
+    (l2l.jobs.dask_worker.PagelessWorker). Given ``start_method`` (e.g. ``"forkserver"``), it starts every worker
+    process of its life that way, the first and each restart after the process died (see
+    l2l.jobs.dask.start_method_held); without it, the way Dask's configuration says at each start."""
     global _nanny
     if _nanny is None:
         from distributed import Nanny
 
         class QuietNanny(Nanny):
-            def __init__(self, *args: Any, pages: bool = True, **kwargs: Any) -> None:
+            def __init__(self, *args: Any, pages: bool = True, start_method: str | None = None,
+                         **kwargs: Any) -> None:
+                self._start_method = start_method  # (before Nanny's __init__, which sets self.process)
                 if not pages:  # (LocalCluster's worker_class is the nanny's class; this, its worker's)
                     from l2l.jobs.dask_worker import PagelessWorker
 
@@ -174,6 +180,55 @@ def quiet_nanny() -> Any:
                 super().__init__(*args, **kwargs)
                 self.silence_logs = WORKER_LEVEL
 
+            # Dask's nanny reads the start method from Dask's configuration (distributed.utils.get_mp_context) each
+            # time its WorkerProcess starts a process, the restarts of a process that died too: with l2l's choice in
+            # the configuration only while the cluster started, a restarted worker was spawned (an interpreter that
+            # imported Dask and l2l again, ~0.6 s of CPU here, and ran the user's main script again). The nanny's
+            # WorkerProcess (kept for the nanny's life, started again at each restart) starts under the method given.
+            @property
+            def process(self) -> Any:
+                return self._worker_process
+
+            @process.setter
+            def process(self, process: Any) -> None:
+                if process is not None and self._start_method is not None:
+                    process.start = functools.partial(_started_under, self._start_method, process.start)
+                self._worker_process = process
+
         QuietNanny.__qualname__ = QuietNanny.__name__ = "QuietNanny"
         _nanny = QuietNanny
     return _nanny
+
+
+async def _started_under(method: str, start: Callable[[], Any]) -> Any:
+    """``await start()`` (a WorkerProcess's start) with Dask's ``multiprocessing-method`` ``method`` while its first
+    step runs: where the WorkerProcess reads it and makes its process, queues and pipe (no await before its process
+    starts; 4-18 ms measured), not while it waits for its worker to connect (a second or so), so that another
+    cluster of this process that starts a worker meanwhile starts it as Dask's configuration says."""
+    from l2l.jobs.dask import start_method_held
+
+    return await _first_step_within(start_method_held(method), start())
+
+
+@types.coroutine
+def _first_step_within(context: Any, coroutine: Any) -> Any:
+    """``await coroutine``, with its first step (up to its first suspension) run inside ``context``."""
+    with context:
+        try:
+            waiting = coroutine.send(None)
+        except StopIteration as done:
+            return done.value
+    while True:
+        try:
+            sent = yield waiting
+        except GeneratorExit:
+            coroutine.close()
+            raise
+        except BaseException as exc:  # noqa: BLE001 - (a cancellation while it waits): handed on
+            step = functools.partial(coroutine.throw, exc)
+        else:
+            step = functools.partial(coroutine.send, sent)
+        try:
+            waiting = step()
+        except StopIteration as done:
+            return done.value

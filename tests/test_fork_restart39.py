@@ -1,0 +1,42 @@
+"""A ``local`` run's worker that dies (a segfault, the OOM killer, kill -9) is started again the way the first ones
+were: a fork of l2l's fork server (l2l.jobs.warm), not a spawned interpreter that imports Dask and l2l again (about
+a second of CPU per restart here) and runs the user's main script again."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+
+def killed_once(params, seed, folder):
+    """The sphere; writes its worker process's pid and parent's pid to ``folder/workers``, and the first evaluation
+    to get here kills its worker (SIGKILL)."""
+    with open(Path(folder) / "workers", "a") as workers:
+        workers.write(f"{os.getpid()} {os.getppid()}\n")
+    try:
+        os.close(os.open(Path(folder) / "killed", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return float(sum(x * x for x in params["x"]))
+    os.kill(os.getpid(), signal.SIGKILL)
+    raise RuntimeError("still running after SIGKILL")
+
+
+def test_a_killed_local_worker_is_started_again_from_l2ls_fork_server(tmp_path):
+    from multiprocessing import forkserver
+
+    import l2l
+    from conftest import TESTS, make_config
+
+    config = make_config(space={"x": {"low": -2.0, "high": 2.0, "shape": [2]}},
+                         simulator={"name": "python", "function": "test_fork_restart39:killed_once",
+                                    "kwargs": {"folder": str(tmp_path)}, "path": str(TESTS)},
+                         backend={"name": "local", "workers": 1, "dashboard": False},
+                         optimizer={"name": "random", "population_size": 2}, run={"name": "restart", "generations": 1})
+    path = l2l.run(config, tmp_path / "restart.h5", progress=False)
+    assert (l2l.load(path)["status"] == "ok").all()  # the killed evaluation ran again on the restarted worker
+    workers = dict(line.split() for line in (tmp_path / "workers").read_text().splitlines())
+    assert len(workers) == 2, workers  # the worker killed, and the one that replaced it
+    server = forkserver._forkserver._forkserver_pid  # noqa: SLF001
+    # before: the restarted worker's parent was this process (its nanny spawned it)
+    assert set(workers.values()) == {str(server)}, (workers, server, os.getpid())
