@@ -40,8 +40,9 @@ def check(path, markers, capsys, killed_runs: int, every: bool = False) -> None:
     assert float(l2l.load(path)["compute"].sum()) == spent
 
 
-#: A user's Dask config under which every worker process, a killed one's restart too, is a fork of l2l's fork server
-#: (l2l.jobs.warm), not a spawned interpreter that imports Dask (a second of CPU each; these tests kill 7 workers).
+#: A user's Dask config under which every worker process of the user's own LocalCluster, a killed one's restart too,
+#: is a fork of l2l's fork server (l2l.jobs.warm), not a spawned interpreter that imports Dask (a second of CPU each).
+#: (The local backend's restarted workers fork from it without it, see tests/test_fork_restart39.py.)
 #: (distributed is imported above so that its defaults are in Dask's config before it is set: a dask.config.set of a
 #: section not there yet takes the whole section away as it ends, distributed's defaults loaded meanwhile with it.)
 FORKED_WORKERS = {"distributed.worker.multiprocessing-method": "forkserver"}
@@ -57,8 +58,7 @@ def test_a_segment_whose_local_worker_was_killed_counts_each_run(tmp_path, capsy
     markers.mkdir()
     config = asha_config(12, {"name": "local", "workers": 2}, "models_worker_killed:killed_once",
                          markers=str(markers), always=always)
-    with dask.config.set(FORKED_WORKERS):
-        path = l2l.run(config, tmp_path / "run.h5", progress=False)
+    path = l2l.run(config, tmp_path / "run.h5", progress=False)
     check(path, markers, capsys, 4 if always else 2, every=True)
 
 

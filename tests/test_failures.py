@@ -1,6 +1,6 @@
 """Failures are data: a failing evaluation is a row with a status and an error, never a crash."""
 
-import distributed  # noqa: F401 - see FORKED_WORKERS
+import distributed  # noqa: F401 - see the lost-worker-timeout below
 import numpy as np
 import pytest
 
@@ -8,11 +8,6 @@ import l2l
 from conftest import make_config
 
 SPACE = {"x": {"low": -2.0, "high": 2.0, "shape": [2]}}
-#: A user's Dask config under which every worker process, a killed one's restart too, is a fork of l2l's fork server
-#: (l2l.jobs.warm), not a spawned interpreter that imports Dask (a second of CPU each). (distributed is imported above
-#: so that its defaults are in Dask's config before it is set: a dask.config.set of a section not there yet takes the
-#: whole section away as it ends, distributed's defaults loaded meanwhile with it.)
-FORKED_WORKERS = {"distributed.worker.multiprocessing-method": "forkserver"}
 
 
 def _python(function, **kwargs):
@@ -81,8 +76,8 @@ def test_failed_evaluations_are_told_to_the_optimizer_as_the_configured_penalty(
 
 
 def test_a_worker_process_that_dies_is_survived_and_its_evaluation_rerun(tmp_path):
-    """With Dask's default config: the dead worker's restart is a spawned interpreter (l2l's fork server starts only
-    the first workers), the path a user's run takes; the other tests here restart from the fork server."""
+    """With Dask's default config, the path a user's run takes (the dead worker's restart forks from l2l's fork
+    server, as the first workers do: tests/test_fork_restart39.py)."""
     marker = tmp_path / "died-once"
     config = make_config(space=SPACE, simulator=_python("once_dies", marker=str(marker)),
                          backend={"name": "local", "workers": 2}, run={"generations": 1})
@@ -137,11 +132,12 @@ def test_workers_killed_again_and_again_are_restarted_until_the_run_ends(tmp_pat
     config is as it was after the run (this test stands for the test of that, merged into it: before, the run
     left its own 3650 days there).
 
-    In this process, with the user's Dask config set as a Python user sets it, the restarted workers forked from
-    l2l's fork server (``multiprocessing-method`` forkserver) and a hang a stop asked after 300 s, which fails below
-    (it was a 'python -m l2l' process given the timeout in DASK_DISTRIBUTED__DEPLOY__LOST_WORKER_TIMEOUT, and each
-    of its some six restarts spawned an interpreter: 8 s of CPU; still hangs where the cluster gives a nanny up;
-    120 s was too short at load 15)."""
+    In this process, with the user's Dask config set as a Python user sets it (distributed is imported above so
+    that its defaults are in Dask's config before it is set: a dask.config.set of a section not there yet takes the
+    whole section away as it ends, distributed's defaults loaded meanwhile with it), the restarted workers fork from
+    l2l's fork server, and a hang a stop asked after 300 s, which fails below (it was a 'python -m l2l' process given
+    the timeout in DASK_DISTRIBUTED__DEPLOY__LOST_WORKER_TIMEOUT, and each of its some six restarts spawned an
+    interpreter: 8 s of CPU; still hangs where the cluster gives a nanny up; 120 s was too short at load 15)."""
     import threading
 
     import dask
@@ -154,7 +150,7 @@ def test_workers_killed_again_and_again_are_restarted_until_the_run_ends(tmp_pat
     hung = threading.Timer(300, control.request_stop, ("hung",))
     hung.start()
     try:
-        with dask.config.set({**FORKED_WORKERS, "distributed.deploy.lost-worker-timeout": "200ms"}):
+        with dask.config.set({"distributed.deploy.lost-worker-timeout": "200ms"}):
             path = l2l.run(config, tmp_path / "dies.h5", control=control, progress=False)
             assert dask.config.get("distributed.deploy.lost-worker-timeout") == "200ms"  # the user's, after the run
     finally:
