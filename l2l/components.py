@@ -380,6 +380,15 @@ def _schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, simulat
     from l2l.policies import POLICIES, rung_budgets
 
     policy = POLICIES.create(config.policy.name, config.policy.options)
+    # A plug-in policy that subclasses Policy itself has no rungs to run on (an AttributeError further down, before)
+    needs = ("max_budget",) + (() if hasattr(policy, "rungs") else ("eta",))
+    missing = [name for name in needs if not hasattr(policy, name)]
+    if missing:
+        kind = type(policy)
+        raise ConfigError(f"policy {config.policy.name!r} ({kind.__module__}.{kind.__qualname__}) has no "
+                          f"{missing[0]}: a policy schedules on rungs between min_budget and max_budget a factor eta "
+                          f"apart; subclass l2l.policies.base.RungPolicy, which gives it these options "
+                          f"(docs/multifidelity.md#your-own-policy-a-plug-in)")
     if config.mode != "generational":
         raise ConfigError(f"run.mode = {config.mode!r} and a [policy] table exclude each other: the policy "
                           f"{config.policy.name!r} schedules the evaluations")

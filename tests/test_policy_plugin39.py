@@ -210,3 +210,23 @@ def test_the_contract_refuses_a_policy_that_mishandles_its_initial_points(exampl
     module, _ = example
     with pytest.raises(AssertionError, match=message):
         _initial_check(_first_points(module, counted))
+
+
+def test_a_plug_in_that_subclasses_policy_itself_is_refused_in_one_line_naming_rungpolicy(example, tmp_path,
+                                                                                        monkeypatch):
+    from inprocess_cli import l2l_main
+    from l2l.policies.base import Policy
+
+    @dataclass(frozen=True)
+    class NoRungs(Policy):  # no eta, no max_budget: the loop could not build its rungs (an AttributeError before)
+        name: ClassVar[str] = "threshold"
+        candidate_budget: ClassVar[bool] = True  # (the page's config gives run.generations)
+        max_candidates: int = 0
+
+    monkeypatch.setitem(POLICIES._entries, "threshold", NoRungs)
+    config = tmp_path / "sweep.toml"
+    config.write_text(blocks()["# sweep.toml"].replace("min_score = ", "# min_score = "))
+    result = l2l_main("run", config, "--backend", "serial", cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr.strip().count("\n") == 0, result.stderr
+    assert "has no max_budget" in result.stderr and "subclass l2l.policies.base.RungPolicy" in result.stderr
+    assert not list(tmp_path.glob("*.h5"))  # refused before anything was created
