@@ -134,7 +134,7 @@ def _stop_signals(control) -> Iterator[None]:
         signals.restore(previous)
 
 
-def _closing(control, path: Path, lines: Callable[[], int]) -> int:
+def _closing(control, path: Path, lines: Callable[[], int], *, ended: str = "the run") -> int:
     """The closing lines of a run that has returned (``lines()`` prints them and returns the exit status), then the
     'stopped' line of a stop; the exit status. Called inside :func:`_stop_signals`: a stop signal that comes while
     the lines are printed ends the command with its documented status (SIGHUP 129, SIGTERM 143, SIGUSR1 138) after
@@ -144,13 +144,13 @@ def _closing(control, path: Path, lines: Callable[[], int]) -> int:
     try:
         status = lines()
     except KeyboardInterrupt:
-        print(f"\ninterrupted after the run had ended; every evaluation is committed in {shown(path)}",
+        print(f"\ninterrupted after {ended} had ended; every evaluation is committed in {shown(path)}",
               file=sys.stderr)
         return 130
     if ran:
         return _stopped(control, path, reason=ran) or status
     if control.stop_requested:  # came while the lines were printed: nothing left to stop, nothing lost
-        print(f"stopped ({control.stop_reason}) after the run had ended; every evaluation is committed in "
+        print(f"stopped ({control.stop_reason}) after {ended} had ended; every evaluation is committed in "
               f"{shown(path)}", file=sys.stderr)
         return _status(control.stop_reason)
     return status

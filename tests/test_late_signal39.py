@@ -143,3 +143,28 @@ def test_a_second_signal_in_the_summary_of_a_stopped_run_keeps_the_first_ones_st
     assert done.stderr.endswith(f"stopped (signal {first}) after committing every finished evaluation; continue "
                                 f"with: l2l resume {out}\n")
     _handlers_back(mine)
+
+
+@pytest.mark.parametrize("name, status", [("SIGHUP", 129), ("SIGTERM", 143)])
+def test_a_signal_while_l2l_reevaluate_prints_its_ranking_ends_with_its_status_and_a_line(
+        tmp_path, monkeypatch, ended, callers_handlers, name, status):
+    import l2l.reevaluate
+
+    mine, reached = callers_handlers
+    shutil.copy(ended, tmp_path / "late.h5")
+    ranked = l2l.reevaluate.ranking_text
+
+    def sending(*args, **kwargs):  # the ranking on the fresh seeds, as it is made (the re-evaluations committed)
+        text = ranked(*args, **kwargs)
+        os.kill(os.getpid(), getattr(signal, name))
+        return text
+
+    monkeypatch.setattr(l2l.reevaluate, "ranking_text", sending)
+    done = l2l_main("reevaluate", tmp_path / "late.h5", "--top", 1, "--seeds", 2, "--no-progress")
+    out = (tmp_path / "late.h5").absolute()
+    assert done.returncode == status, done.stderr
+    assert "Traceback" not in done.stderr and not reached
+    assert done.stderr.endswith(f"stopped (signal {name}) after the re-evaluation had ended; every evaluation is "
+                                f"committed in {out}\n")
+    _handlers_back(mine)
+    assert len(l2l.load(out, reevaluations=True)) == 2  # the two fresh seeds of the best candidate, kept

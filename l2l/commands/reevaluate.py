@@ -12,14 +12,12 @@ import sys
 def _reevaluate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from l2l.cli import _install_stop_signals, _stopped
+    from l2l.cli import _closing, _stop_signals, _stopped
     from l2l.components import function_needed
     from l2l.config import MAX_REEVALUATION_SEEDS
     from l2l.control import RunControl
     from l2l.errors import ConfigError
-    from l2l.jobs import signals
-    from l2l.provenance import reevaluation_seeds_line
-    from l2l.reevaluate import DEFAULT_SEEDS, DEFAULT_TOP, _reevaluate_locked, covered_note, ranking_text
+    from l2l.reevaluate import DEFAULT_SEEDS, DEFAULT_TOP, _reevaluate_locked
     from l2l.results_schema.reader import Trajectory
 
     top, seeds = args.top, args.seeds
@@ -50,28 +48,37 @@ def _reevaluate(args: argparse.Namespace) -> int:
     # the finished re-evaluations kept, a command program the signal killed with it (sent to the process group)
     # left unfinished, not stored as failed; before, they killed l2l where it stood, without a line
     control = getattr(args, "control", None) or RunControl()
-    previous = _install_stop_signals(control)
-    try:
-        # as l2l run's re-evaluation: a line saying what starts (with --no-progress too, into a job's log), then a
-        # bar (a line a minute into a file); it was silent until its table, minutes later
-        table = _reevaluate_locked(args.file, top, seeds, backend=args.backend, workers=args.workers,
-                                   objective=args.objective, progress=not args.no_progress, say=True,
-                                   control=control)
-    except KeyboardInterrupt:  # the file named absolutely, as l2l run's and l2l resume's Ctrl-C lines name it
-        print(f"\ninterrupted; the re-evaluations committed so far are kept; run the same command again to "
-              f"continue: {_again(args)}", file=sys.stderr)
-        return 130
-    finally:
-        signals.restore(previous)
-    if control.stop_requested:  # the same command runs what is missing (l2l resume runs [run] reevaluate's only)
-        return _stopped(control, Path(args.file).absolute(), again=_again(args))
+    path = Path(args.file).absolute()
+    with _stop_signals(control):  # until its table is printed: a signal then has its status too (cli._closing)
+        try:
+            # as l2l run's re-evaluation: a line saying what starts (with --no-progress too, into a job's log), then
+            # a bar (a line a minute into a file); it was silent until its table, minutes later
+            table = _reevaluate_locked(args.file, top, seeds, backend=args.backend, workers=args.workers,
+                                       objective=args.objective, progress=not args.no_progress, say=True,
+                                       control=control)
+        except KeyboardInterrupt:  # the file named absolutely, as l2l run's and l2l resume's Ctrl-C lines name it
+            print(f"\ninterrupted; the re-evaluations committed so far are kept; run the same command again to "
+                  f"continue: {_again(args)}", file=sys.stderr)
+            return 130
+        if control.stop_requested:  # the same command runs what is missing (l2l resume runs [run] reevaluate's only)
+            return _stopped(control, path, again=_again(args))
+        return _closing(control, path, lambda: _ranking(args.file, table, top, seeds), ended="the re-evaluation")
+
+
+def _ranking(file, table, top: int, seeds: int) -> int:
+    """What ``l2l reevaluate`` prints after its re-evaluations: the ranking on the fresh seeds (a run of several
+    objectives: its front on them too) and the seeds used; exit status 0."""
+    from l2l.provenance import reevaluation_seeds_line
+    from l2l.reevaluate import covered_note, ranking_text
+    from l2l.results_schema.reader import Trajectory
+
     note = covered_note(table, top, seeds)  # an earlier, larger re-evaluation: said, not printed unexplained
     if note:
         print(note, file=sys.stderr)
     if table.attrs.get("picked"):  # a run of several objectives: the front, or the best by --objective
         print(table.attrs["picked"])
     print(ranking_text(table, limit=max(top, 10)))
-    with Trajectory(args.file) as trajectory:  # the seeds, for a methods section
+    with Trajectory(file) as trajectory:  # the seeds, for a methods section
         if len(trajectory.objectives) > 1 and not table.empty:  # every objective on the fresh seeds, as l2l show
             from l2l.summary.table import fresh_front_text
 
