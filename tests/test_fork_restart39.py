@@ -40,3 +40,44 @@ def test_a_killed_local_worker_is_started_again_from_l2ls_fork_server(tmp_path):
     server = forkserver._forkserver._forkserver_pid  # noqa: SLF001
     # before: the restarted worker's parent was this process (its nanny spawned it)
     assert set(workers.values()) == {str(server)}, (workers, server, os.getpid())
+
+
+def test_a_run_that_starts_while_another_runs_worker_restarts_still_forks_its_workers(tmp_path, monkeypatch):
+    """Two ``local`` runs in one process (two threads): the second starts at the moment the first's nanny holds
+    ``forkserver`` in Dask's config to restart a worker that died (l2l.jobs.dask.start_method_held, some 2-25 ms
+    per restart). The second read that as the user's own choice and spawned all its workers, its restarts too."""
+    import threading
+    import time
+
+    import l2l
+    import l2l.jobs.dask as jobs_dask
+    from conftest import TESTS, make_config
+
+    (tmp_path / "killed").touch()  # (killed_once then only writes its worker's pid and parent's)
+    local_scratch, held, other = jobs_dask.local_scratch, threading.Event(), []
+
+    def restarting() -> None:  # the other run's nanny, making the process of a worker that died
+        with jobs_dask.start_method_held("forkserver"):
+            held.set()
+            time.sleep(0.1)  # (its first step: a few ms; longer here, to be certain)
+
+    def scratch():  # called by the run's start just before it reads the user's multiprocessing-method
+        other.append(threading.Thread(target=restarting))
+        other[0].start()
+        held.wait()
+        return local_scratch()
+
+    monkeypatch.setattr(jobs_dask, "local_scratch", scratch)
+    config = make_config(space={"x": {"low": -2.0, "high": 2.0, "shape": [2]}},
+                         simulator={"name": "python", "function": "test_fork_restart39:killed_once",
+                                    "kwargs": {"folder": str(tmp_path)}, "path": str(TESTS)},
+                         backend={"name": "local", "workers": 1, "dashboard": False},
+                         optimizer={"name": "random", "population_size": 2}, run={"name": "second", "generations": 1})
+    path = l2l.run(config, tmp_path / "second.h5", progress=False)
+    other[0].join()
+    assert (l2l.load(path)["status"] == "ok").all()
+    from multiprocessing import forkserver
+
+    parents = {line.split()[1] for line in (tmp_path / "workers").read_text().splitlines()}
+    # before: {this process's pid}, the worker spawned by its nanny
+    assert parents == {str(forkserver._forkserver._forkserver_pid)}, (parents, os.getpid())  # noqa: SLF001

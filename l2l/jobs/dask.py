@@ -1153,7 +1153,8 @@ def start_method_held(method: str) -> Iterator[None]:
     were started (l2l's fork server), at every restart of a worker that died too. Held for that moment only (no
     await inside), not for the cluster's life: a cluster of the user's own in this process starts its workers as
     Dask's configuration says. The lock keeps it from interleaving with _StartConfig (whose put-back would otherwise
-    restore a value from in between, for the rest of the process)."""
+    restore a value from in between, for the rest of the process) and from another run's start reading it as the
+    user's choice (LocalExecutor._connect: that run's workers were then all spawned, its restarts too)."""
     import dask
 
     with _start_lock, dask.config.set({"distributed.worker.multiprocessing-method": method}):
@@ -1249,8 +1250,9 @@ class LocalExecutor(_DaskExecutor):
         if scratch is not None:  # read by the scheduler and the nannies as they start (see local_scratch)
             settings["temporary-directory"] = scratch
         start_method = None  # (None: as Dask's configuration says when a nanny starts its worker, a user's choice)
-        if (fork_server_available() and dask.config.get("distributed.worker.multiprocessing-method") == "spawn"
-                and start_fork_server()):
+        with _start_lock:  # the user's: not another run's, held by its nanny while it restarts a worker (see there)
+            method = dask.config.get("distributed.worker.multiprocessing-method")
+        if fork_server_available() and method == "spawn" and start_fork_server():
             # Workers fork from a server that imported Dask once (see l2l.jobs.warm), not one interpreter each:
             # the first ones and those that replace a worker that died (its nanny's, see start_method_held).
             start_method = "forkserver"
