@@ -481,7 +481,47 @@ def _schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, simulat
                            f"ends the run before policy {config.policy.name!r} compares its members: their first "
                            f"interval costs {policy.population} x {number(budgets[0])} = {compute_text(first)} "
                            f"{fidelity.unit or fidelity.name}")
-    return policy, budgets, compute
+    return _guarded(policy, budgets), budgets, compute
+
+
+def _guarded(policy, budgets):
+    """A plug-in policy (one not defined in l2l) whose ``init``, ``next``, ``launched`` and ``report`` are checked as
+    the loop calls them: a method that raises, or returns what the loop cannot run (no (Action, dict) pair, a budget
+    that is no rung, a continue of a trial that is missing, running, failed or already at that budget), ends the run
+    in one line naming the policy and the mistake, exit status 2 (was: a traceback, or a run that never ended).
+    l2l's own policies are returned as they are (the contract suite checks them); so is a plug-in whose instance
+    takes no attributes (``__slots__``)."""
+    from l2l.config_policy import checked_next, raised
+
+    if type(policy).__module__.split(".")[0] == "l2l" or not hasattr(policy, "__dict__"):
+        return policy
+    rungs = tuple(float(b) for b in budgets)
+
+    def call(method, *args):
+        try:
+            return getattr(type(policy), method)(policy, *args)
+        except ConfigError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the plug-in's own mistake, said in one line
+            raise raised(policy, method, exc) from exc
+
+    def stated(method, state):
+        if not isinstance(state, dict):
+            raise ConfigError(f"policy {policy.name!r} ({type(policy).__module__}.{type(policy).__qualname__}): "
+                              f"{method} returned {type(state).__name__} as its state, not a dict "
+                              f"(docs/multifidelity.md#your-own-policy-a-plug-in)")
+        return state
+
+    checks = {
+        "init": lambda budgets, dimension, seed: stated("init", call("init", budgets, dimension, seed)),
+        "next": lambda state, trials: checked_next(policy, call("next", state, trials), trials, rungs),
+        "launched": lambda state, trial, budget: stated("launched", call("launched", state, trial, budget)),
+        "report": lambda state, trials, trial, budget, score: stated(
+            "report", call("report", state, trials, trial, budget, score)),
+    }
+    for method, check in checks.items():
+        object.__setattr__(policy, method, check)
+    return policy
 
 
 class ComputeFloor(ConfigError):

@@ -15,6 +15,7 @@ budget: a sweep switched to PBT with one line spends the sweep's compute.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Mapping
 
 from l2l.errors import ConfigError
@@ -139,3 +140,69 @@ def resized(policy_name: str, options: Mapping[str, Any], before: int, generatio
         template = FIXED_SWEEP if candidates else NO_SWEEP
         raise ConfigError(template.format(what="--generations", name=policy_name, candidates=candidates, option=key))
     return {**options, key: candidates // before * generations}
+
+
+#: The kinds of :class:`~l2l.policies.base.Action` the loop runs.
+ACTION_KINDS = ("start", "batch", "continue", "wait", "done")
+
+
+def _said(value: Any) -> str:
+    text = repr(value)
+    return f"{type(value).__name__} {text if len(text) <= 60 else text[:57] + '...'}"
+
+
+def checked_next(policy: Any, answer: Any, trials: Any, budgets: Any = None) -> tuple[Any, dict]:
+    """``answer``, what ``policy.next`` returned, if it is an (Action, state dict) the loop can run: a start or a
+    continue to one of ``budgets`` (the rungs its ``init`` was given; None: not checked), a continue of a trial of
+    the table that is not running, did not fail and reached less than the budget. Else ConfigError in one line
+    naming the mistake (the loop failed with a TypeError or KeyError traceback, or ran forever: a candidate
+    continued to the budget it had reached was continued again and again)."""
+    from l2l.policies.base import Action
+
+    def refuse(what: str) -> ConfigError:
+        return ConfigError(f"policy {policy.name!r} {what} ({type(policy).__module__}.{type(policy).__qualname__}"
+                           f".next; docs/multifidelity.md#your-own-policy-a-plug-in)")
+
+    if not isinstance(answer, tuple) or len(answer) != 2:
+        raise refuse(f"returned {_said(answer)} from next, not a pair (action, state)")
+    action, state = answer
+    if not isinstance(action, Action):
+        raise refuse(f"returned {_said(action)} as next's action, not an l2l.policies.base.Action "
+                     f"(Action('start', budget), Action('continue', budget, trial), WAIT or DONE)")
+    if action.kind not in ACTION_KINDS:
+        raise refuse(f"returned an Action of kind {action.kind!r} from next, none of {', '.join(ACTION_KINDS)}")
+    if not isinstance(state, dict):
+        raise refuse(f"returned {_said(state)} as next's state, not a dict")
+    if action.kind not in ("start", "continue"):
+        return action, state
+    budget = action.budget
+    if budgets is not None and not (isinstance(budget, (int, float)) and any(
+            math.isclose(budget, b, rel_tol=1e-9) for b in budgets)):
+        what = "started a new candidate" if action.kind == "start" else f"continued trial {action.trial}"
+        shown = f"{budget:g}" if isinstance(budget, (int, float)) else repr(budget)
+        raise refuse(f"{what} at budget {shown}, which is no rung ({', '.join(f'{b:g}' for b in budgets)}): "
+                     f"give one of the budgets init was given")
+    if action.kind == "continue":
+        try:
+            reached, running, failed = trials.reached(action.trial), trials.running(action.trial), \
+                trials.failed(action.trial)
+        except (KeyError, TypeError, ValueError):
+            raise refuse(f"continued trial {action.trial!r}, which the table does not hold (trials.ids())") from None
+        if running:
+            raise refuse(f"continued trial {action.trial}, whose segment is still running (trials.running)")
+        if failed:
+            raise refuse(f"continued trial {action.trial}, whose last segment failed: it has no checkpoint "
+                         f"(trials.failed)")
+        if not budget > reached:
+            raise refuse(f"continued trial {action.trial} to budget {budget:g}, not above the {reached:g} it reached")
+    return action, state
+
+
+def raised(policy: Any, method: str, exc: BaseException) -> ConfigError:
+    """The one-line error of a plug-in policy's ``method`` that raised ``exc``, naming where."""
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+    return ConfigError(f"policy {policy.name!r} ({type(policy).__module__}.{type(policy).__qualname__}): {method} "
+                       f"raised {type(exc).__name__}: {exc}{where}")

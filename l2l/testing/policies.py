@@ -24,6 +24,8 @@ from typing import Any, Callable, ClassVar, Mapping, Sequence
 import numpy as np
 import pytest
 
+from l2l.config_policy import checked_next
+from l2l.errors import ConfigError
 from l2l.policies import POLICIES, Policy, TrialTable, budget_key
 from l2l.results_schema.codec import decode, encode
 
@@ -74,7 +76,11 @@ def play(policy: Policy, state: dict[str, Any], trials: dict[str, dict], steps: 
     while len(segments) < steps:
         while len(running) < capacity and len(segments) < steps:
             before = state  # next leaves it untouched (the contract): no copy needed to show it
-            action, state = policy.next(state, table)
+            try:  # an answer the loop cannot run fails here in words, as the run ends in one line
+                action, state = checked_next(policy.policy if isinstance(policy, _Watched) else policy,
+                                             policy.next(state, table), table)
+            except ConfigError as exc:
+                raise AssertionError(str(exc)) from None
             if on_action is not None:
                 on_action(before, action, state, table)
             if action.kind in ("wait", "done"):
@@ -113,6 +119,8 @@ def play(policy: Policy, state: dict[str, Any], trials: dict[str, dict], steps: 
             index.update(trial, record)
         before = state
         state = policy.report(state, table, trial, budget, record["scores"][budget_key(budget)])
+        assert isinstance(state, dict), (f"policy {policy.name!r}: report returned {type(state).__name__} as its "
+                                         f"state, not a dict")
         if on_report is not None:
             on_report(before, state, table, trial, budget)
     return segments, state, running
@@ -129,9 +137,9 @@ class _Watched:
 
     def next(self, state: dict[str, Any], trials: TrialTable) -> tuple[Any, dict[str, Any]]:
         frozen = copy.deepcopy(state)
-        action, after = self.policy.next(state, trials)
+        answer = self.policy.next(state, trials)  # play checks that it is an (action, state) pair
         assert state == frozen, f"{type(self.policy).__name__}.next changed the state it received"
-        return action, after
+        return answer
 
 
 class PolicyContract:
