@@ -481,17 +481,20 @@ def _schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, simulat
                            f"ends the run before policy {config.policy.name!r} compares its members: their first "
                            f"interval costs {policy.population} x {number(budgets[0])} = {compute_text(first)} "
                            f"{fidelity.unit or fidelity.name}")
-    return _guarded(policy, budgets), budgets, compute
+    return _guarded(policy, budgets, problem.space.dimension, config.seed), budgets, compute
 
 
-def _guarded(policy, budgets):
+def _guarded(policy, budgets, dimension, seed):
     """A plug-in policy (one not defined in l2l) whose ``init``, ``next``, ``launched`` and ``report`` are checked as
     the loop calls them: a method that raises, or returns what the loop cannot run (no (Action, dict) pair, a budget
     that is no rung, a continue of a trial that is missing, running, failed or already at that budget), ends the run
     in one line naming the policy and the mistake, exit status 2 (was: a traceback, or a run that never ended).
-    l2l's own policies are returned as they are (the contract suite checks them); so is a plug-in whose instance
-    takes no attributes (``__slots__``)."""
+    Its ``init`` is asked once here, before the run creates its file, so that an init that raises or returns a
+    state the run cannot store (a numpy generator) is refused with nothing created (was: a file left
+    'interrupted', or a traceback at the first commit). l2l's own policies are returned as they are (the contract
+    suite checks them); so is a plug-in whose instance takes no attributes (``__slots__``)."""
     from l2l.config_policy import checked_next, raised
+    from l2l.results_schema.codec import check as storable
 
     if type(policy).__module__.split(".")[0] == "l2l" or not hasattr(policy, "__dict__"):
         return policy
@@ -512,15 +515,27 @@ def _guarded(policy, budgets):
                               f"(docs/multifidelity.md#your-own-policy-a-plug-in)")
         return state
 
+    def first(budgets, dimension, seed):  # the state every commit stores: JSON-able (checked once, here)
+        state = stated("init", call("init", budgets, dimension, seed))
+        try:
+            storable(state)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"policy {policy.name!r} ({type(policy).__module__}.{type(policy).__qualname__}): "
+                              f"init returned a state the run cannot store ({exc}): keep numbers, strings, lists "
+                              f"and dicts with string keys (a generator's rng.bit_generator.state, not the "
+                              f"generator; docs/multifidelity.md#your-own-policy-a-plug-in)") from None
+        return state
+
     checks = {
-        "init": lambda budgets, dimension, seed: stated("init", call("init", budgets, dimension, seed)),
+        "init": first,
         "next": lambda state, trials: checked_next(policy, call("next", state, trials), trials, rungs),
         "launched": lambda state, trial, budget: stated("launched", call("launched", state, trial, budget)),
         "report": lambda state, trials, trial, budget, score: stated(
             "report", call("report", state, trials, trial, budget, score)),
     }
-    for method, check in checks.items():
-        object.__setattr__(policy, method, check)
+    for method, checked in checks.items():
+        object.__setattr__(policy, method, checked)
+    first([float(b) for b in budgets], dimension, seed)
     return policy
 
 

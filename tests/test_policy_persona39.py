@@ -5,7 +5,8 @@ its state, a budget that is no rung, a continue of a trial the table does not ho
 reached), ended ``l2l run`` in a Python traceback (ValueError, AttributeError, KeyError), in a run past its
 compute (a start at a budget between rungs: 295 candidates and 1455 of at most 972 units) or in a run that never
 ended (a continue to the reached rung, rerun forever). Now the run ends in one line naming the policy, its class,
-the method and the mistake, exit status 2; ``l2l.testing.policies.play`` (the contract kit) fails in the same words
+the method and the mistake, exit status 2 (an ``init`` whose state holds a numpy generator: before the file is
+created; was a traceback at the first commit); ``l2l.testing.policies.play`` (the contract kit) fails in the same words
 instead of a TypeError deep in the kit.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+import numpy as np
 import pytest
 
 from l2l.cli import main
@@ -53,6 +55,8 @@ class Oops(RungPolicy):
     bug: str = option("", "the mistake")
 
     def init(self, budgets, dimension, seed):
+        if self.bug == "init-rng":  # the generator itself, not its rng.bit_generator.state
+            return {"budgets": list(budgets), "rng": np.random.default_rng(seed)}
         return {"budgets": list(budgets)}
 
     def next(self, state, trials):
@@ -80,6 +84,7 @@ SAID = {
     "between": "started a new candidate at budget 5, which is no rung (1, 3, 9, 27, 81)",
     "missing": "continued trial 99, which the table does not hold",
     "reached": "continued trial 0 to budget 1, not above the 1 it reached",
+    "init-rng": "init returned a state the run cannot store (cannot store a value of type Generator",
 }
 
 
@@ -93,6 +98,8 @@ def test_a_plugin_policys_mistake_ends_the_run_in_one_line_exit_2(bug, tmp_path,
     assert len(lines) == 1 and lines[0].startswith("l2l: error: policy 'oops'"), lines
     assert SAID[bug] in lines[0] and "Oops" in lines[0]
     assert "Traceback" not in capsys.readouterr().err
+    if bug == "init-rng":  # refused before the run creates its file (was: a traceback at the first commit)
+        assert not (tmp_path / "sweep.h5").exists()
 
 
 @pytest.mark.parametrize("bug", ["string", "bare", "missing"])
