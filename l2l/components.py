@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
+import sys
 import dataclasses
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping
@@ -701,6 +702,10 @@ def load_run_config(trajectory: Trajectory) -> RunConfig:
     try:
         config = from_mapping(stored, base_dir=path if isinstance(path, str) and path else str(trajectory.path.parent))
     except ConfigError as exc:  # said as if of a config file the user could fix ('[run] must be a table, got -1')
+        if str(exc).startswith("unknown ") and "entry-point group" in str(exc):  # a plug-in not installed here
+            raise ConfigError(f"{trajectory.path}: the run was made with a plug-in this Python does not have: {exc}; "
+                              f"install its package into {sys.executable} (or run python -m l2l with the Python "
+                              f"that has it)") from None
         raise ConfigError(f"{trajectory.path}: the config stored in the file is refused: {exc} (a damaged or "
                           f"hand-edited file?)") from None
     parameters = [[(p.name, p.kind, tuple(p.shape)) for p in space.parameters]

@@ -62,6 +62,8 @@ class Oops(RungPolicy):
     def next(self, state, trials):
         if trials.launched < 3:
             return Action("start", state["budgets"][0]), state
+        if self.bug in ("", "init-rng"):  # no mistake in next: three candidates at the lowest rung, then done
+            return Action("wait" if trials.any_running() else "done"), state
         if self.bug == "raise":
             raise ValueError("my policy is confused")
         if self.bug == "string":
@@ -107,3 +109,16 @@ def test_play_fails_on_an_answer_the_loop_cannot_run_naming_it(bug):
     policy = Oops(bug=bug)
     with pytest.raises(AssertionError, match="policy 'oops' .*" + SAID[bug].replace("(", r"\(").replace(")", r"\)")):
         play(policy, policy.init(BUDGETS, 2, 0), {}, 20)
+
+
+def test_resuming_a_plugin_policys_run_where_its_package_is_missing_says_so_not_damaged(tmp_path, capsys):
+    config = tmp_path / "sweep.toml"
+    config.write_text(CONFIG % "")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(POLICIES._entries, "oops", Oops)
+        assert main(["run", str(config), "--backend", "serial", "--no-progress"]) == 0
+    capsys.readouterr()
+    assert main(["resume", str(tmp_path / "sweep.h5"), "--no-progress"]) == 2  # another Python: no such plug-in
+    err = capsys.readouterr().err
+    assert "the run was made with a plug-in this Python does not have: unknown policy 'oops'" in err, err
+    assert "damaged" not in err
