@@ -101,6 +101,11 @@ def pytest_configure(config):
     # passed only because importing brian2 in an earlier file of part 1 happens to install a handler)
     if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)
+    # under nohup (or any parent ignoring SIGHUP) every l2l process a test starts would inherit the ignored SIGHUP
+    # and take it for nohup on purpose (l2l run then goes on when its terminal closes): the SIGHUP tests need it
+    # as a terminal's session has it
+    if hasattr(signal, "SIGHUP") and signal.getsignal(signal.SIGHUP) == signal.SIG_IGN:
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
 def pytest_addoption(parser):
