@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import importlib
 import os
 import sys
@@ -142,7 +143,16 @@ def _closing(control, path: Path, lines: Callable[[], int], *, ended: str = "the
     during the run stopped it: its reason is the one said (a second signal then is the same stop)."""
     ran = control.stop_reason if control.stop_requested else ""  # (a later request_stop may replace the reason)
     try:
-        status = lines()
+        try:
+            status = lines()
+        except OSError as exc:
+            # a terminal that hung up under a run that ignores SIGHUP (SIGHUP ignored, standard output still the
+            # terminal): the run went on to its end; its lines cannot be shown (EIO) but its status stands (was: a
+            # traceback nobody saw, exit 1). Anything else, or a file or pipe that failed, raises as before.
+            if exc.errno != errno.EIO:
+                raise
+            _leave_hung_up_terminal()
+            status = lines()
     except KeyboardInterrupt:
         print(f"\ninterrupted after {ended} had ended; every evaluation is committed in {shown(path)}",
               file=sys.stderr)

@@ -168,3 +168,26 @@ def test_a_signal_while_l2l_reevaluate_prints_its_ranking_ends_with_its_status_a
                                 f"committed in {out}\n")
     _handlers_back(mine)
     assert len(l2l.load(out, reevaluations=True)) == 2  # the two fresh seeds of the best candidate, kept
+
+
+def test_a_run_ignoring_sighup_whose_terminal_closes_ends_with_its_own_status_not_a_traceback(tmp_path):
+    """SIGHUP ignored (a shell's ``trap '' HUP``, nohup without its redirection) and standard output still the
+    terminal: the terminal closes, the run goes on to its end as asked, and its closing lines cannot be written
+    (EIO). Before, that print raised: exit 1 and a traceback nobody saw; now the status is the run's own, 0."""
+    import sys
+
+    from file_watch import run_in_a_closed_terminal
+
+    (tmp_path / "hup.toml").write_text(CONFIG.replace("generations = 1", "generations = 8").replace(
+        'name = "sphere"', 'name = "sleep"\nmedian = 0.02\nsigma = 0.1'))
+    out = tmp_path / "hup.h5"
+    script = ("import runpy, signal, sys; signal.signal(signal.SIGHUP, signal.SIG_IGN); "
+              f"sys.argv = ['l2l', 'run', {str(tmp_path / 'hup.toml')!r}, '--out', {str(out)!r}]; "
+              "runpy.run_module('l2l', run_name='__main__')")
+    root = str(Path(__file__).resolve().parents[1])
+    status, shown = run_in_a_closed_terminal([sys.executable, "-c", script], out,
+                                             {**os.environ, "PYTHONPATH": root}, evaluations=2)
+    assert status == 0, shown.decode(errors="replace")
+    with Trajectory(out) as trajectory:
+        assert trajectory.n_evaluations == 16  # it went on to its end
+        assert trajectory.events()["kind"].iloc[-1] == "finished"
