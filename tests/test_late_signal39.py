@@ -61,10 +61,12 @@ def ended(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def callers_handlers():
-    """Handlers of the caller (this process) for the stop signals, recording what reaches them; put back after."""
+    """Handlers of the caller (this process) for the stop signals, recording what reaches them, and Python's own
+    for SIGINT (an earlier test file's import may have left another: brian2 installs its own); put back after."""
     reached: list[int] = []
     mine = {getattr(signal, name): (lambda signum, frame: reached.append(signum)) for name in STOPS}
     before = {signum: signal.signal(signum, handler) for signum, handler in mine.items()}
+    before[signal.SIGINT] = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         yield mine, reached
     finally:
