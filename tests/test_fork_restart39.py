@@ -22,17 +22,22 @@ def killed_once(params, seed, folder):
     raise RuntimeError("still running after SIGKILL")
 
 
+def _config(tmp_path, name: str):
+    """A 1-worker local run of 2 evaluations of killed_once (which kills its worker once)."""
+    from conftest import TESTS, make_config
+
+    return make_config(space={"x": {"low": -2.0, "high": 2.0, "shape": [2]}},
+                       simulator={"name": "python", "function": "test_fork_restart39:killed_once",
+                                  "kwargs": {"folder": str(tmp_path)}, "path": str(TESTS)},
+                       backend={"name": "local", "workers": 1, "dashboard": False},
+                       optimizer={"name": "random", "population_size": 2}, run={"name": name, "generations": 1})
+
+
 def test_a_killed_local_worker_is_started_again_from_l2ls_fork_server(tmp_path):
     from multiprocessing import forkserver
 
     import l2l
-    from conftest import TESTS, make_config
-
-    config = make_config(space={"x": {"low": -2.0, "high": 2.0, "shape": [2]}},
-                         simulator={"name": "python", "function": "test_fork_restart39:killed_once",
-                                    "kwargs": {"folder": str(tmp_path)}, "path": str(TESTS)},
-                         backend={"name": "local", "workers": 1, "dashboard": False},
-                         optimizer={"name": "random", "population_size": 2}, run={"name": "restart", "generations": 1})
+    config = _config(tmp_path, "restart")
     path = l2l.run(config, tmp_path / "restart.h5", progress=False)
     assert (l2l.load(path)["status"] == "ok").all()  # the killed evaluation ran again on the restarted worker
     workers = dict(line.split() for line in (tmp_path / "workers").read_text().splitlines())
@@ -51,7 +56,6 @@ def test_a_run_that_starts_while_another_runs_worker_restarts_still_forks_its_wo
 
     import l2l
     import l2l.jobs.dask as jobs_dask
-    from conftest import TESTS, make_config
 
     (tmp_path / "killed").touch()  # (killed_once then only writes its worker's pid and parent's)
     local_scratch, held, other = jobs_dask.local_scratch, threading.Event(), []
@@ -68,11 +72,7 @@ def test_a_run_that_starts_while_another_runs_worker_restarts_still_forks_its_wo
         return local_scratch()
 
     monkeypatch.setattr(jobs_dask, "local_scratch", scratch)
-    config = make_config(space={"x": {"low": -2.0, "high": 2.0, "shape": [2]}},
-                         simulator={"name": "python", "function": "test_fork_restart39:killed_once",
-                                    "kwargs": {"folder": str(tmp_path)}, "path": str(TESTS)},
-                         backend={"name": "local", "workers": 1, "dashboard": False},
-                         optimizer={"name": "random", "population_size": 2}, run={"name": "second", "generations": 1})
+    config = _config(tmp_path, "second")
     path = l2l.run(config, tmp_path / "second.h5", progress=False)
     other[0].join()
     assert (l2l.load(path)["status"] == "ok").all()
