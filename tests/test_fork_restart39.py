@@ -48,9 +48,10 @@ def test_a_killed_local_worker_is_started_again_from_l2ls_fork_server(tmp_path):
 
 
 def test_a_run_that_starts_while_another_runs_worker_restarts_still_forks_its_workers(tmp_path, monkeypatch):
-    """Two ``local`` runs in one process (two threads): the second starts at the moment the first's nanny holds
-    ``forkserver`` in Dask's config to restart a worker that died (l2l.jobs.dask.start_method_held, some 2-25 ms
-    per restart). The second read that as the user's own choice and spawned all its workers, its restarts too."""
+    """Two ``local`` runs in one process (two threads): the second starts at the moment the first's nanny makes the
+    process of a worker that died under l2l.jobs.dask.start_method_held. That set ``forkserver`` in Dask's config
+    then (2-25 ms per restart; since session 40 it writes no configuration, tests/test_fork_window40.py): the second
+    read it as the user's own choice and spawned all its workers, its restarts too."""
     import threading
     import time
 

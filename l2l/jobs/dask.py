@@ -33,8 +33,11 @@ import asyncio
 import atexit
 import collections
 import contextlib
+import contextvars
+import functools
 import logging
 import math
+import multiprocessing
 import os
 import pickle
 import queue
@@ -1146,19 +1149,43 @@ class _StartConfig:
                     held.__exit__(None, None, None)
 
 
+#: The start method of the worker process l2l's nanny is making, in that nanny's task alone (start_method_held).
+_nanny_method: contextvars.ContextVar[str | None] = contextvars.ContextVar("l2l_nanny_method", default=None)
+
+
 @contextlib.contextmanager
 def start_method_held(method: str) -> Iterator[None]:
-    """Dask's ``multiprocessing-method`` ``method`` in this process's Dask configuration, for a nanny of a ``local``
-    cluster (l2l.jobs.dask_logs.quiet_nanny) while it makes its worker process: the way the cluster's first workers
-    were started (l2l's fork server), at every restart of a worker that died too. Held for that moment only (no
-    await inside), not for the cluster's life: a cluster of the user's own in this process starts its workers as
-    Dask's configuration says. The lock keeps it from interleaving with _StartConfig (whose put-back would otherwise
-    restore a value from in between, for the rest of the process) and from another run's start reading it as the
-    user's choice (LocalExecutor._connect: that run's workers were then all spawned, its restarts too)."""
-    import dask
-
-    with _start_lock, dask.config.set({"distributed.worker.multiprocessing-method": method}):
+    """The multiprocessing start ``method`` for the processes distributed makes in this thread (in this asyncio task)
+    while held: for a nanny of a ``local`` cluster (l2l.jobs.dask_logs.quiet_nanny) as it makes its worker process,
+    the first and each that replaces one that died, the way the cluster's first workers were started (l2l's fork
+    server). Dask's configuration is left alone: before, ``forkserver`` was set in it while the nanny made the
+    process (2-24 ms), and another thread reading it then (a cluster of the user's own starting a worker) forked
+    from l2l's server, and a user's own setting of it made then could be lost."""
+    _hook_mp_context()
+    token = _nanny_method.set(method)
+    try:
         yield
+    finally:
+        _nanny_method.reset(token)
+
+
+def _hook_mp_context() -> None:
+    """distributed's nanny and its AsyncProcess get their multiprocessing context from ``get_mp_context`` (imported
+    by name into distributed.nanny and distributed.process; it reads Dask's configuration): replaced in both by
+    _mp_context, Dask's own except under start_method_held. Idempotent (two threads at once wrap it twice, harmless).
+    A distributed that gets its context elsewhere spawns those workers: tests/test_fork_window40.py fails then."""
+    import distributed.nanny
+    import distributed.process
+
+    for module in (distributed.nanny, distributed.process):
+        dask_own = module.get_mp_context
+        if not (isinstance(dask_own, functools.partial) and dask_own.func is _mp_context):
+            module.get_mp_context = functools.partial(_mp_context, dask_own)
+
+
+def _mp_context(dask_own: Callable[[], Any]) -> Any:
+    method = _nanny_method.get()
+    return dask_own() if method is None else multiprocessing.get_context(method)
 
 
 @dataclass
@@ -1250,8 +1277,7 @@ class LocalExecutor(_DaskExecutor):
         if scratch is not None:  # read by the scheduler and the nannies as they start (see local_scratch)
             settings["temporary-directory"] = scratch
         start_method = None  # (None: as Dask's configuration says when a nanny starts its worker, a user's choice)
-        with _start_lock:  # the user's: not another run's, held by its nanny while it restarts a worker (see there)
-            method = dask.config.get("distributed.worker.multiprocessing-method")
+        method = dask.config.get("distributed.worker.multiprocessing-method")  # (the user's: l2l never sets it)
         if fork_server_available() and method == "spawn" and start_fork_server():
             # Workers fork from a server that imported Dask once (see l2l.jobs.warm), not one interpreter each:
             # the first ones and those that replace a worker that died (its nanny's, see start_method_held).

@@ -201,24 +201,24 @@ def quiet_nanny() -> Any:
 
 
 async def _started_under(method: str, start: Callable[[], Any]) -> Any:
-    """``await start()`` (a WorkerProcess's start) with Dask's ``multiprocessing-method`` ``method`` while its first
-    step runs: where the WorkerProcess reads it and makes its process, queues and pipe (no await before its process
-    starts; 4-18 ms measured), not while it waits for its worker to connect (a second or so), so that another
-    cluster of this process that starts a worker meanwhile starts it as Dask's configuration says."""
+    """``await start()`` (a WorkerProcess's start) with its worker process made the ``method`` way: each of its steps
+    runs under l2l.jobs.dask.start_method_held (set and put back within the step, in this task alone), so that Dask's
+    configuration, other threads and the event loop's other tasks (another cluster's nannies) see no change."""
     from l2l.jobs.dask import start_method_held
 
-    return await _first_step_within(start_method_held(method), start())
+    return await _steps_within(functools.partial(start_method_held, method), start())
 
 
 @types.coroutine
-def _first_step_within(context: Any, coroutine: Any) -> Any:
-    """``await coroutine``, with its first step (up to its first suspension) run inside ``context``."""
-    with context:
+def _steps_within(context: Callable[[], Any], coroutine: Any) -> Any:
+    """``await coroutine``, each of its steps (up to its next suspension) run inside a ``context()`` of its own."""
+    step = functools.partial(coroutine.send, None)
+    while True:
         try:
-            waiting = coroutine.send(None)
+            with context():
+                waiting = step()
         except StopIteration as done:
             return done.value
-    while True:
         try:
             sent = yield waiting
         except GeneratorExit:
@@ -228,7 +228,3 @@ def _first_step_within(context: Any, coroutine: Any) -> Any:
             step = functools.partial(coroutine.throw, exc)
         else:
             step = functools.partial(coroutine.send, sent)
-        try:
-            waiting = step()
-        except StopIteration as done:
-            return done.value
