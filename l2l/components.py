@@ -487,56 +487,78 @@ def _schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, simulat
 
 def _guarded(policy, budgets, dimension, seed):
     """A plug-in policy (one not defined in l2l) whose ``init``, ``next``, ``launched`` and ``report`` are checked as
-    the loop calls them: a method that raises, or returns what the loop cannot run (no (Action, dict) pair, a budget
-    that is no rung, a continue of a trial that is missing, running, failed or already at that budget), ends the run
-    in one line naming the policy and the mistake, exit status 2 (was: a traceback, or a run that never ended).
-    Its ``init`` is asked once here, before the run creates its file, so that an init that raises or returns a
-    state the run cannot store (a numpy generator) is refused with nothing created (was: a file left
-    'interrupted', or a traceback at the first commit). l2l's own policies are returned as they are (the contract
-    suite checks them); so is a plug-in whose instance takes no attributes (``__slots__``)."""
-    from l2l.config_policy import checked_next, raised
+    the loop calls them: a method that raises, returns what the loop cannot run (no (Action, dict) pair, a budget
+    that is no rung, a continue of a trial that is missing, running, failed or already at that budget) or changes
+    the state it received in place (an append, a pop, a key set: :func:`l2l.config_policy.kept_in_place`), ends
+    the run in one line naming the policy and the mistake, exit status 2 (was: a traceback, a run that never
+    ended, or a file whose states came apart). Its ``init`` is asked once here, before the run creates its file,
+    so that an init that raises or returns a state the run cannot store (a numpy generator) is refused with nothing
+    created (was: a file left 'interrupted', or a traceback at the first commit); the states the other methods
+    return are checked where a commit stores them (:func:`l2l.config_policy.unstorable`).
+
+    The policy becomes an instance of a subclass of its class, named as it is, whose methods check (so that a
+    class with ``__slots__``, whose instances take no attributes, is guarded too); l2l's own policies are returned
+    as they are (the contract suite checks them)."""
+    from l2l.config_policy import checked_next, kept_in_place, layout, plug_in, raised
     from l2l.results_schema.codec import check as storable
 
-    if type(policy).__module__.split(".")[0] == "l2l" or not hasattr(policy, "__dict__"):
+    if not plug_in(policy):
         return policy
+    cls = type(policy)
     rungs = tuple(float(b) for b in budgets)
 
-    def call(method, *args):
+    def call(self, method, *args):
         try:
-            return getattr(type(policy), method)(policy, *args)
+            return getattr(cls, method)(self, *args)
         except ConfigError:
             raise
         except Exception as exc:  # noqa: BLE001 - the plug-in's own mistake, said in one line
-            raise raised(policy, method, exc) from exc
+            raise raised(self, method, exc) from exc
 
-    def stated(method, state):
+    def stated(self, method, state):
         if not isinstance(state, dict):
-            raise ConfigError(f"policy {policy.name!r} ({type(policy).__module__}.{type(policy).__qualname__}): "
-                              f"{method} returned {type(state).__name__} as its state, not a dict "
+            raise ConfigError(f"policy {self.name!r} ({cls.__module__}.{cls.__qualname__}): {method} returned "
+                              f"{type(state).__name__} as its state, not a dict "
                               f"(docs/multifidelity.md#your-own-policy-a-plug-in)")
         return state
 
-    def first(budgets, dimension, seed):  # the state every commit stores: JSON-able (checked once, here)
-        state = stated("init", call("init", budgets, dimension, seed))
-        try:
-            storable(state)
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(f"policy {policy.name!r} ({type(policy).__module__}.{type(policy).__qualname__}): "
-                              f"init returned a state the run cannot store ({exc}): keep numbers, strings, lists "
-                              f"and dicts with string keys (a generator's rng.bit_generator.state, not the "
-                              f"generator; docs/multifidelity.md#your-own-policy-a-plug-in)") from None
-        return state
+    def changing(self, method, state, *args):  # the state returned, the one received checked to be as it was
+        before = layout(state) if isinstance(state, dict) else None
+        answer = call(self, method, state, *args)
+        if before is not None:
+            kept_in_place(self, method, state, before)
+        return answer
 
-    checks = {
-        "init": first,
-        "next": lambda state, trials: checked_next(policy, call("next", state, trials), trials, rungs),
-        "launched": lambda state, trial, budget: stated("launched", call("launched", state, trial, budget)),
-        "report": lambda state, trials, trial, budget, score: stated(
-            "report", call("report", state, trials, trial, budget, score)),
-    }
-    for method, checked in checks.items():
-        object.__setattr__(policy, method, checked)
-    first([float(b) for b in budgets], dimension, seed)
+    class Guarded(cls):
+        __slots__ = ()
+
+        def init(self, budgets, dimension, seed):  # the state every commit stores: JSON-able (checked once, here)
+            state = stated(self, "init", call(self, "init", budgets, dimension, seed))
+            try:
+                storable(state)
+            except (TypeError, ValueError) as exc:
+                raise ConfigError(f"policy {self.name!r} ({cls.__module__}.{cls.__qualname__}): init returned a "
+                                  f"state the run cannot store ({exc}): keep numbers, strings, lists and dicts "
+                                  f"with string keys (a generator's rng.bit_generator.state, not the generator; "
+                                  f"docs/multifidelity.md#your-own-policy-a-plug-in)") from None
+            return state
+
+        def next(self, state, trials):
+            return checked_next(self, changing(self, "next", state, trials), trials, rungs)
+
+        def launched(self, state, trial, budget):
+            return stated(self, "launched", changing(self, "launched", state, trial, budget))
+
+        def report(self, state, trials, trial, budget, score):
+            return stated(self, "report", changing(self, "report", state, trials, trial, budget, score))
+
+    for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):  # messages and repr name the class
+        setattr(Guarded, attribute, getattr(cls, attribute))
+    try:
+        object.__setattr__(policy, "__class__", Guarded)
+    except TypeError:  # a layout the subclass cannot take over (none known): run unchecked, as before
+        return policy
+    policy.init([float(b) for b in budgets], dimension, seed)
     return policy
 
 

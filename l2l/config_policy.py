@@ -16,6 +16,7 @@ budget: a sweep switched to PBT with one line spends the sweep's compute.
 from __future__ import annotations
 
 import math
+from itertools import islice
 from typing import Any, Mapping
 
 from l2l.errors import ConfigError
@@ -206,3 +207,102 @@ def raised(policy: Any, method: str, exc: BaseException) -> ConfigError:
     where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
     return ConfigError(f"policy {policy.name!r} ({type(policy).__module__}.{type(policy).__qualname__}): {method} "
                        f"raised {type(exc).__name__}: {exc}{where}")
+
+
+PLUG_IN_DOCS = "docs/multifidelity.md#your-own-policy-a-plug-in"
+
+
+def plug_in(policy: Any) -> bool:
+    """Whether ``policy`` is a user's own (its class is defined outside l2l): the loop checks what its methods
+    return (:func:`l2l.components._guarded`); l2l's own policies are checked by the contract suite instead."""
+    return type(policy).__module__.split(".")[0] != "l2l"
+
+
+#: Top-level keys of a state whose values :func:`layout` notes (of more, only how many there are).
+LAYOUT_KEYS = 16
+
+
+def layout(state: dict) -> tuple[int, list]:
+    """What a change in place of the dict ``state`` shows, taken without copying it (a few microseconds a call):
+    how many keys it has, and for its first :data:`LAYOUT_KEYS` keys each value's identity and, for a list or dict,
+    its length. An append, a pop, a key set or a value replaced (``state["n"] += 1``) changes it; a change deeper
+    down (an item of a list replaced) or of a value past the first keys does not show."""
+    items = state.items() if len(state) <= LAYOUT_KEYS else islice(state.items(), LAYOUT_KEYS)
+    return len(state), [(key, id(value), len(value) if type(value) is list or type(value) is dict else -1)
+                        for key, value in items]
+
+
+def kept_in_place(policy: Any, method: str, state: dict, before: tuple[int, list]) -> None:
+    """ConfigError in one line if ``method`` of plug-in ``policy`` changed the state it received in place (its
+    :func:`layout` was ``before``). The loop keeps that state: its commits store each state as its change from the
+    one committed before, found by identity, so a change in place went unrecorded and the file's states came
+    apart (``l2l resume`` read them as a corrupt delta, or resumed a policy that continued a trial again)."""
+    after = layout(state)
+    if after == before:
+        return
+    (count, old), (grown, new) = before, after
+    old_keys, new_keys = [k for k, _, _ in old], [k for k, _, _ in new]
+    changed = [(k, i, n, j, m) for (k, i, n), (_, j, m) in zip(old, new) if (i, n) != (j, m)]
+    if new_keys[:len(old_keys)] != old_keys[:len(new_keys)] or count != grown:
+        key = next((k for k in new_keys if k not in old_keys), None) or next(
+            (k for k in old_keys if k not in new_keys), None)
+        what = f"it went from {count} to {grown} keys" if key is None else \
+            f"{'set' if key in new_keys else 'removed'} state[{key!r}]"
+    else:
+        key, was, length, now, size = changed[0]
+        what = f"state[{key!r}] went from {length} to {size} items" if was == now else f"replaced state[{key!r}]"
+    shown = "key" if key is None else repr(key)
+    raise ConfigError(f"policy {policy.name!r} changed the state {method} received in place ({what}): return a "
+                      f"new dict ({{**state, {shown}: ...}}) and leave the one received as it was, or the run "
+                      f"stores states it did not have ({type(policy).__module__}.{type(policy).__qualname__}."
+                      f"{method}; {PLUG_IN_DOCS})")
+
+
+def waits_forever(policy: Any) -> ConfigError:
+    """The one-line error of a plug-in policy whose ``next`` returned WAIT with no segment running: no result
+    could ever come to end the wait (the run ended 'finished', exit status 0, candidates paused, without a word)."""
+    return ConfigError(f"policy {policy.name!r} returned WAIT with nothing running: it would wait forever (WAIT "
+                       f"waits for a running segment's result; return DONE once nothing is left to run; "
+                       f"{type(policy).__module__}.{type(policy).__qualname__}.next; {PLUG_IN_DOCS}); the segments "
+                       f"that finished are kept: fix the policy, then l2l resume the file")
+
+
+def _unstorable_part(value: Any, where: str) -> tuple[str, str] | None:
+    """The first part of ``value`` the run cannot store (its path from ``where``, why), or None."""
+    from l2l.results_schema.codec import check
+
+    try:
+        check(value)
+        return None
+    except (TypeError, ValueError) as exc:
+        why = str(exc) if len(str(exc)) <= 100 else str(exc)[:97] + "..."
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return where, f"a key {key!r} of type {type(key).__name__}, not a string"
+            found = _unstorable_part(item, f"{where}[{key!r}]")
+            if found is not None:
+                return found
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            found = _unstorable_part(item, f"{where}[{index}]")
+            if found is not None:
+                return found
+    return where, why
+
+
+def unstorable(policy: Any, state: Any) -> ConfigError | None:
+    """The one-line error of a plug-in policy whose state (as a commit took it) the run cannot store: a set, a numpy
+    generator, a dict with int keys (was: a TypeError traceback from the encoder); None where the state can be
+    stored or the policy is l2l's own. Asked only of a commit that failed: checking each state next, launched
+    and report return cost a fifth of a 4,000-candidate sweep's CPU, and more the more candidates."""
+    if not plug_in(policy):
+        return None
+    found = _unstorable_part(state, "state")
+    if found is None:
+        return None
+    where, why = found
+    return ConfigError(f"policy {policy.name!r} ({type(policy).__module__}.{type(policy).__qualname__}): next, "
+                       f"launched or report returned a state the run cannot store ({where}: {why}): keep numbers, "
+                       f"strings, lists and dicts with string keys ({PLUG_IN_DOCS}); the segments committed before "
+                       f"are kept")

@@ -65,6 +65,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from l2l.config_policy import plug_in, unstorable, waits_forever
 from l2l.control import RunControl
 from l2l.errors import ContractError, ExecutorError
 from l2l import numbers
@@ -209,6 +210,7 @@ class _Loop(Trials, Commits):
         self.completed = sum(1 for t in self.trials.values()
                              if self.top is not None and t["budget"] == self.top and t.get("ok", True))
         self.pending: tuple | None = None  # a commit taken, not yet written (see commit)
+        self.waited = False  # the policy's last answer in fill was WAIT
         self.objectives_checked = False  # by this session's first commit (see Commits.write_pending)
         #: A sweep's candidates (run.generations x population_size) when its bar counts them: those decided
         #: (completed, or stopped for good) of all, rather than compute against the most it could cost.
@@ -254,7 +256,7 @@ class _Loop(Trials, Commits):
                 self.prepare_seeds()
             try:
                 while not self.control.stop_requested and self.reached is None and not self.giving_up():
-                    launched = False
+                    launched = self.waited = False
                     try:
                         launched = self.fill() if not self.failures_in_flight() else False
                         if launched and self.pending is not None:
@@ -267,6 +269,10 @@ class _Loop(Trials, Commits):
                     if not self.running:
                         if launched or told:
                             continue
+                        if self.waited and plug_in(self.policy):  # a plug-in's WAIT that no result can end:
+                            if self.batch:  # said in one line, what finished committed (l2l's own policies,
+                                self.commit()  # checked by the contract suite, end the run as before)
+                            raise waits_forever(self.policy)
                         break
                     if self.unread:  # segments that could not start (drop_unreadable): failed at once
                         for outcome in list(self.unread.values()):
@@ -356,6 +362,7 @@ class _Loop(Trials, Commits):
             if action.kind == "done":
                 self.finished = True
             elif action.kind == "wait":
+                self.waited = True
                 break
             elif action.kind == "batch":
                 self.finished = not self.start_generation()
@@ -379,6 +386,18 @@ class _Loop(Trials, Commits):
         if launched and self.budgets:  # the bar counts the segments running once the free workers got theirs
             self.show(0.0)
         return launched
+
+    def write_pending(self) -> None:
+        """:meth:`Commits.write_pending`; a plug-in policy's state that cannot be stored is said in one line naming
+        the policy (was: a TypeError traceback from the encoder), the commits before it kept."""
+        pending = self.pending
+        try:
+            super().write_pending()
+        except (TypeError, ValueError):
+            error = unstorable(self.policy, pending[4]["policy"]) if pending is not None else None
+            if error is None:
+                raise
+            raise error from None
 
     # -- results told where the schedule says (synchronous halving: see l2l.policies.halving) -------------
     def holding(self) -> bool:

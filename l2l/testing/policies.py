@@ -49,8 +49,9 @@ def play(policy: Policy, state: dict[str, Any], trials: dict[str, dict], steps: 
     ``value(code, budget)`` is a candidate's larger-is-better result; a segment also records the values
     at the rungs it passed, as a learning curve would. ``on_action(state before, action, state after,
     table)`` and ``on_report(state before, state after, table, trial, budget)`` see every decision; the states
-    are the very objects the policy received and returned, not copies (``next`` leaves the state it receives
-    untouched: :class:`PolicyContract` checks that at every decision), so copy one to keep it past the call.
+    are the very objects the policy received and returned, not copies (``next``, ``launched`` and ``report`` leave
+    the state they receive untouched: :class:`PolicyContract` checks that at every decision), so copy one to keep
+    it past the call.
     ``indexed``: the table answers from a :class:`~l2l.policies.base.ScoreIndex` told of every result, as the
     driver's does (else from the trials' dicts). ``compute``: the run's compute budget the policy is told
     (run.compute), the compute spent counted in the table as the loop counts it. ``initial_points``: the run's
@@ -127,7 +128,9 @@ def play(policy: Policy, state: dict[str, Any], trials: dict[str, dict], steps: 
 
 
 class _Watched:
-    """``policy`` whose every ``next`` is checked to leave the state it receives untouched (else AssertionError)."""
+    """``policy`` whose every ``next``, ``launched`` and ``report`` is checked to leave the state it receives
+    untouched (else AssertionError): a run stores each commit's state as its change from the one before, found by
+    identity, so a change in place goes unrecorded (the run itself sees only changes at the state's top level)."""
 
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
@@ -135,11 +138,21 @@ class _Watched:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.policy, name)
 
-    def next(self, state: dict[str, Any], trials: TrialTable) -> tuple[Any, dict[str, Any]]:
+    def _untouched(self, method: str, state: dict[str, Any], *args: Any) -> Any:
         frozen = copy.deepcopy(state)
-        answer = self.policy.next(state, trials)  # play checks that it is an (action, state) pair
-        assert state == frozen, f"{type(self.policy).__name__}.next changed the state it received"
+        answer = getattr(self.policy, method)(state, *args)  # play checks what it returned
+        assert state == frozen, f"{type(self.policy).__name__}.{method} changed the state it received"
         return answer
+
+    def next(self, state: dict[str, Any], trials: TrialTable) -> tuple[Any, dict[str, Any]]:
+        return self._untouched("next", state, trials)
+
+    def launched(self, state: dict[str, Any], trial: int, budget: float) -> dict[str, Any]:
+        return self._untouched("launched", state, trial, budget)
+
+    def report(self, state: dict[str, Any], trials: TrialTable, trial: int, budget: float, score: float
+               ) -> dict[str, Any]:
+        return self._untouched("report", state, trials, trial, budget, score)
 
 
 class PolicyContract:
