@@ -14,6 +14,10 @@ Ray Tune's names (``ASHAScheduler``, ``grace_period``, ``num_samples``, ``metric
 DEHB's, SMAC3's, HpBandSter's (BOHB) and ConfigSpace's names (``min_fidelity``, ``fevals``, ``total_cost``,
 ``n_workers``, ``walltime_limit``, ``top_n_percent``, ``MultiFidelityFacade``, ``UniformFloatHyperparameter``,
 ``Constant``, conditions, ...) too (docs/coming_from_dehb_smac.md).
+
+The original L2L framework's optimizer parameters (``popsize``, ``CXPB``, ``NGEN``, ``mutpar``, ``rho``, ...) and
+its run scripts' ``JUBE_params`` written in [backend] (``ppn``, ``cpu_pp``, ``exec``, ``mail_mode``, ...) too
+(docs/coming_from_l2l.md).
 """
 
 from __future__ import annotations
@@ -126,6 +130,36 @@ _OPTIONS: dict[str, tuple[tuple[str, str, str], ...]] = {
                        "evolution)"),),
     "synch": (("Ray Tune's synch", "synchronous", " (true by default here, False in Ray Tune)"),),
     **dict.fromkeys(("numcpus", "cpu", "cpus"), (("Ray Tune's num_cpus per trial", "cpus_per_task", ""),)),
+    # the original L2L framework's optimizer parameters (docs/coming_from_l2l.md), e.g. GeneticAlgorithmParameters
+    "popsize": (("L2L's pop_size", "population_size", ""), ("L2L's pop_size", "population", "")),
+    "nparallelruns": (("L2L's n_parallel_runs", "population_size", " (chains)"),),
+    "minpopsize": (("L2L's min_pop_size", "min_population_size", ""),),
+    "maxpopsize": (("L2L's max_pop_size", "max_population_size", ""),),
+    **dict.fromkeys(("cxpb", "cxprob"), (("L2L's CXPB", "crossover_probability", ""),)),
+    **dict.fromkeys(("mutpb", "mutprob"), (("L2L's MUTPB", "mutation_probability", ""),)),
+    "indpb": (("L2L's indpb", "gene_mutation_probability", ""),),
+    "tournsize": (("L2L's tournsize", "tournament_size", ""),),
+    "matepar": (("L2L's matepar", "blend_alpha", ""),),
+    "mutpar": (("L2L's mutpar", "mutation_sigma", " (a fraction of each parameter's range: mutpar / (high - low))"),),
+    "rho": (("L2L's rho", "elite_fraction", ""),),
+    "nelite": (("L2L's n_elite", "elite_fraction", " (a fraction of the population, not a count)"),),
+    "nexpand": (("L2L's n_expand", "increment", ""),),
+    "temp": (("L2L's temp", "temperature", ""),),
+    "tempdecay": (("L2L's temp_decay", "temperature_decay", ""), ("L2L's temp_decay", "cooling_rate", "")),
+    "noisestd": (("L2L's noise_std", "sigma", ""),),
+    "mirroredsamplingenabled": (("L2L's mirrored_sampling_enabled", "mirrored", ""),),
+    "fitnessshapingenabled": (("L2L's fitness_shaping_enabled", "fitness_shaping", ""),),
+    "learningratemu": (("L2L's learning_rate_mu", "mean_learning_rate", ""),),
+    "learningratesigma": (("L2L's learning_rate_sigma", "sigma_learning_rate", ""),),
+    "explorationstepsize": (("L2L's exploration_step_size", "exploration_step", " (a fraction of the range)"),),
+    "nrandomsteps": (("L2L's n_random_steps", "n_random_directions", ""),),
+    "noisystep": (("L2L's noisy_step", "step_size", ""),),
+    "temperaturebounds": (("L2L's temperature_bounds", "min_temperature", " and max_temperature"),),
+    # JUBE_params of the original L2L's run scripts, written in [backend]
+    "ppn": (("JUBE's ppn", "ntasks", " (MPI ranks of one evaluation; cpus_per_task for its threads)"),
+            ("JUBE's ppn", "workers", "")),
+    "cpupp": (("JUBE's cpu_pp", "cpus_per_task", ""),),
+    "exec": (("JUBE's exec", "launch", " (launch = \"srun\" for MPI; l2l writes the python command itself)"),),
 }
 
 _RAY_OBJECTIVE = "[[objectives]] name = \"loss\", direction = \"minimize\" (or \"maximize\")"
@@ -166,6 +200,25 @@ _DEHB_BOUNDS = ("DEHB's boundary_fix_type has no twin: model-based proposes cand
 _DEHB_ASYNC = ("DEHB's async_strategy has no twin: model-based proposes from what has finished whenever a worker is "
                "free")
 
+_L2L_GENERATIONS = "L2L's NGEN and n_iteration are [run] generations"
+_L2L_STOP = "L2L's stop_criterion is [run] target (one for the run, for every optimizer)"
+_JUBE_FILES = ("no JUBE here: l2l writes the job script itself (l2l run CONFIG --dry-run prints it), submits it "
+               "with sbatch and collects the results in NAME.work beside the run's file")
+#: The original L2L framework's parameters and JUBE_params that have no option of a component's.
+_L2L_ELSEWHERE: dict[str, str] = {
+    **dict.fromkeys(("ngen", "niteration"), _L2L_GENERATIONS),
+    "stopcriterion": _L2L_STOP,
+    "mu": "L2L's mu (where NES starts) is the [space] parameters' default values here",
+    "paramgrid": "L2L's param_grid is the [space]'s low and high and [optimizer] points (one count for every float "
+                 "parameter)",
+    **dict.fromkeys(("coolingschedules", "decayparameters"),
+                    "parallel-tempering's chains keep fixed temperatures here: no per-chain cooling schedules"),
+    **dict.fromkeys(("submitcmd", "jobfile", "readyfile", "workpath", "errfile", "outfile", "paths",
+                     "tasksperjob"), f"JUBE's option: {_JUBE_FILES}"),
+    **dict.fromkeys(("mailmode", "mailaddress"),
+                    "JUBE's mail options are job_extra_directives = [\"--mail-type=ALL\", \"--mail-user=...\"]"),
+}
+
 #: Options that belong to the run, not to a component: where they go instead.
 _ELSEWHERE: dict[str, str] = {
     "seed": "the run's seed is [run] seed (every component's randomness derives from it)",
@@ -200,6 +253,7 @@ _ELSEWHERE: dict[str, str] = {
                      "run.initial_points gives known points first (additional_configs)",
     "searchalg": "Ray Tune's search_alg is the [optimizer] table",
     "scheduler": "Ray Tune's scheduler is the [policy] table",
+    **_L2L_ELSEWHERE,
     **dict.fromkeys(("resourcespertrial", "resources", "numcpus", "numgpus", "cpu", "cpus", "gpu", "gpus"),
                     _RAY_RESOURCES),
 }
@@ -224,6 +278,8 @@ def option_hint(key: str, options: Iterable[str]) -> str:
         return _MODEL_BASED_TRIALS
     if folded == "brackets" and "eta" in options and "grace" not in options:  # asha (median-stopping has eta too)
         return _RAY_BRACKETS
+    if folded == "scheduler" and "walltime" in options:  # JUBE_params["scheduler"] = "Slurm", in a SLURM backend
+        return f"JUBE's scheduler: {_JUBE_FILES}"
     for whose, ours, note in _OPTIONS.get(folded, ()):
         if ours in options:
             return f"{whose} is {ours} here{note}"
@@ -279,6 +335,10 @@ _RUN_KEYS: dict[str, str] = {
                                                   "multi_fidelity's maximum)"),
     "resume": "l2l resume FILE (l2l.resume(path)) continues a run; l2l run never writes into an existing file",
     "savefreq": "every segment is stored in the run's file as it ends",
+    **dict.fromkeys(("ngen", "niteration"), _L2L_GENERATIONS),
+    "stopcriterion": _L2L_STOP,
+    "multiprocessing": "L2L's Environment(multiprocessing=False) is [backend] name = \"serial\" (\"local\": one "
+                       "worker per core)",
 }
 
 #: Ray Tune's configuration objects written as sections: where their keys go.

@@ -48,7 +48,10 @@ class Space:
         names = [p.name for p in parameters]
         for name in names:
             if not isinstance(name, str) or not name.isidentifier():
-                raise ConfigError(f"parameter name must be a Python identifier, got {name!r}")
+                meant = name.replace(".", "_") if isinstance(name, str) and "." in name else ""
+                raise ConfigError(f"parameter name must be a Python identifier, got {name!r}"
+                                  + (f": write {meant!r} (a dotted name of the original L2L's individual is one "
+                                     f"identifier here)" if meant.isidentifier() else ""))
             if name in _RESERVED:
                 raise ConfigError(f"parameter name {name!r} is reserved; reserved names: "
                                   f"{', '.join(sorted(_RESERVED))}")

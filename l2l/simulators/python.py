@@ -81,7 +81,21 @@ def uncallable(who: str, label: str, function: Callable[..., Any], table: Any, k
         return ConfigError(f"simulator {who!r}: {label} takes a 'budget', but the simulator declares no fidelity: "
                            f"add multi_fidelity = {{ name = \"epochs\", minimum = 1, maximum = 27 }} (your "
                            f"budget's name and range) to [simulator], or give 'budget' a default")
-    return ConfigError(f"simulator {who!r}: {label} cannot be called as {_call_shape(table, exc)}")
+    return ConfigError(f"simulator {who!r}: {label} cannot be called as {_call_shape(table, exc)}"
+                       f"{_traj_hint(function)}")
+
+
+def _traj_hint(function: Callable[..., Any]) -> str:
+    """Where a function takes the original L2L's ``traj`` (``simulate(self, traj)`` made a function), what it
+    becomes here; else ``""``."""
+    try:
+        names = list(inspect.signature(function).parameters)
+    except (TypeError, ValueError):
+        return ""
+    if "traj" not in names[:2] or "params" in names:
+        return ""
+    return ("; the original L2L's simulate(self, traj) is simulate(params, seed) here: "
+            "traj.individual.x is params[\"x\"] (docs/coming_from_l2l.md)")
 
 
 def _call_shape(table: Any, exc: TypeError) -> str:
