@@ -201,9 +201,15 @@ _DEHB_ASYNC = ("DEHB's async_strategy has no twin: model-based proposes from wha
                "free")
 
 _L2L_GENERATIONS = "L2L's NGEN and n_iteration are [run] generations"
+_L2L_WEIGHTS = ("weight", "weights", "fitnessweights", "optimizeefitnessweights")
+_L2L_WEIGHT_WORDS = ("L2L's optimizee_fitness_weights are direction = \"maximize\" (a positive weight) or "
+                     "\"minimize\" (a negative one) in each [[objectives]] table; a weighted sum of several is "
+                     "[optimizer] weights = [...], all positive (ga, gp)")
 _L2L_STOP = "L2L's stop_criterion is [run] target (one for the run, for every optimizer)"
 _JUBE_FILES = ("no JUBE here: l2l writes the job script itself (l2l run CONFIG --dry-run prints it), submits it "
                "with sbatch and collects the results in NAME.work beside the run's file")
+_L2L_MULTIPROCESSING = ("L2L's Environment(multiprocessing=False) is [backend] name = \"serial\" (\"local\": one "
+                        "worker per core)")
 #: The original L2L framework's parameters and JUBE_params that have no option of a component's.
 _L2L_ELSEWHERE: dict[str, str] = {
     **dict.fromkeys(("ngen", "niteration"), _L2L_GENERATIONS),
@@ -215,6 +221,8 @@ _L2L_ELSEWHERE: dict[str, str] = {
                     "parallel-tempering's chains keep fixed temperatures here: no per-chain cooling schedules"),
     **dict.fromkeys(("submitcmd", "jobfile", "readyfile", "workpath", "errfile", "outfile", "paths",
                      "tasksperjob"), f"JUBE's option: {_JUBE_FILES}"),
+    "multiprocessing": _L2L_MULTIPROCESSING,
+    **dict.fromkeys(_L2L_WEIGHTS[2:], _L2L_WEIGHT_WORDS),
     **dict.fromkeys(("mailmode", "mailaddress"),
                     "JUBE's mail options are job_extra_directives = [\"--mail-type=ALL\", \"--mail-user=...\"]"),
 }
@@ -337,8 +345,8 @@ _RUN_KEYS: dict[str, str] = {
     "savefreq": "every segment is stored in the run's file as it ends",
     **dict.fromkeys(("ngen", "niteration"), _L2L_GENERATIONS),
     "stopcriterion": _L2L_STOP,
-    "multiprocessing": "L2L's Environment(multiprocessing=False) is [backend] name = \"serial\" (\"local\": one "
-                       "worker per core)",
+    "multiprocessing": _L2L_MULTIPROCESSING,
+    **dict.fromkeys(_L2L_WEIGHTS[2:], _L2L_WEIGHT_WORDS),
 }
 
 #: Ray Tune's configuration objects written as sections: where their keys go.
@@ -398,6 +406,8 @@ def objective_key_hint(key: str) -> str:
     folded = _folded(key)
     if folded == "mode":
         return " (Ray Tune's mode is direction here: \"minimize\" or \"maximize\")"
+    if folded in _L2L_WEIGHTS:  # the original L2L's optimizee_fitness_weights = (-1.0,)
+        return f" ({_L2L_WEIGHT_WORDS})"
     return " (Ray Tune's metric is name here)" if folded == "metric" else ""
 
 

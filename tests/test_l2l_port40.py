@@ -1,6 +1,7 @@
 """A user of the original L2L framework ports a run (docs/coming_from_l2l.md) and writes what they knew there:
 GeneticAlgorithmParameters' popsize, CXPB, NGEN, mutpar; CrossEntropyParameters' rho and temp; JUBE_params' ppn,
-mail_mode, submit_cmd in [backend]; n_iteration in [run]; a dotted individual name; simulate(traj). Each ends in
+mail_mode, submit_cmd in [backend]; n_iteration in [run]; a fitness weight; a dotted individual name;
+simulate(traj). Each ends in
 one line, exit status 2, that names what l2l calls it, before anything is computed. These were refused with l2l's
 list of options alone (``unknown option 'CXPB'; allowed: ...``), the dotted name and ``simulate(traj)`` without
 saying what to write instead (helper-336's port, session 40)."""
@@ -27,14 +28,14 @@ def traj_simulate(traj):
 
 
 def refusal(tmp_path, capsys, *, run="", name="coords", optimizer="ga", optimizer_extra="", function="simulate",
-            backend="serial", backend_extra=""):
+            backend="serial", backend_extra="", objectives=""):
     """Run the config ``l2l run`` would read; return its one line of refusal (exit status 2, no file written)."""
     (tmp_path / "port_fn.py").write_text(FUNCTIONS)
     config = tmp_path / "port.toml"
     config.write_text(RUN.format(run=run) + SPACE.format(name=name)
                       + OPTIMIZER.format(optimizer=optimizer, optimizer_extra=optimizer_extra)
                       + SIMULATOR.format(function=function)
-                      + BACKEND.format(backend=backend, backend_extra=backend_extra))
+                      + BACKEND.format(backend=backend, backend_extra=backend_extra) + objectives)
     capsys.readouterr()
     assert main(["run", str(config)]) == 2
     err = capsys.readouterr().err.strip()
@@ -93,3 +94,17 @@ def test_simulate_taking_traj_is_refused_naming_params_and_seed(tmp_path, capsys
     err = refusal(tmp_path, capsys, function="traj_simulate")
     assert "cannot be called as function(params, seed, **kwargs)" in err, err
     assert "simulate(self, traj) is simulate(params, seed) here" in err, err
+
+
+@pytest.mark.parametrize("where", ["objectives", "run"])
+def test_a_fitness_weight_is_refused_naming_direction(tmp_path, capsys, where):
+    if where == "objectives":
+        err = refusal(tmp_path, capsys, objectives='[[objectives]]\nname = "value"\nweight = -1.0\n')
+    else:
+        err = refusal(tmp_path, capsys, run="optimizee_fitness_weights = [-1.0]")
+    assert "L2L's optimizee_fitness_weights are direction = \"maximize\" (a positive weight)" in err, err
+
+
+def test_multiprocessing_in_backend_names_serial(tmp_path, capsys):
+    err = refusal(tmp_path, capsys, backend="local", backend_extra="multiprocessing = false")
+    assert "Environment(multiprocessing=False) is [backend] name = \"serial\"" in err, err
