@@ -144,8 +144,11 @@ _OPTIONS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "rho": (("L2L's rho", "elite_fraction", ""),),
     "nelite": (("L2L's n_elite", "elite_fraction", " (a fraction of the population, not a count)"),),
     "nexpand": (("L2L's n_expand", "increment", ""),),
-    "temp": (("L2L's temp", "temperature", ""),),
-    "tempdecay": (("L2L's temp_decay", "temperature_decay", ""), ("L2L's temp_decay", "cooling_rate", "")),
+    "tempdecay": (("L2L's temp_decay", "cooling_rate", ""),
+                  ("L2L's temp_decay", "temperature_decay",
+                   " by name only: the original's temperature kept non-elite samples (temp_decay = 0: the elites "
+                   "alone), l2l's weighs the elites (large: equally); temp_decay = 0 is temperature = 1e6 with "
+                   "temperature_decay = 1")),
     "noisestd": (("L2L's noise_std", "sigma", ""),),
     "mirroredsamplingenabled": (("L2L's mirrored_sampling_enabled", "mirrored", ""),),
     "fitnessshapingenabled": (("L2L's fitness_shaping_enabled", "fitness_shaping", ""),),

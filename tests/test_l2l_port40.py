@@ -1,5 +1,5 @@
 """A user of the original L2L framework ports a run (docs/coming_from_l2l.md) and writes what they knew there:
-GeneticAlgorithmParameters' popsize, CXPB, NGEN, mutpar; CrossEntropyParameters' rho and temp; JUBE_params' ppn,
+GeneticAlgorithmParameters' popsize, CXPB, NGEN, mutpar; CrossEntropyParameters' rho and temp_decay; JUBE_params' ppn,
 mail_mode, submit_cmd in [backend]; n_iteration in [run]; a fitness weight; a dotted individual name;
 simulate(traj). Each ends in
 one line, exit status 2, that names what l2l calls it, before anything is computed. These were refused with l2l's
@@ -56,8 +56,8 @@ def refusal(tmp_path, capsys, *, run="", name="coords", optimizer="ga", optimize
     ("ga", "NGEN", "L2L's NGEN and n_iteration are [run] generations"),
     ("cross-entropy", "n_iteration", "[run] generations"),
     ("cross-entropy", "rho", "L2L's rho is elite_fraction here"),
-    ("cross-entropy", "temp", "L2L's temp is temperature here"),
-    ("cross-entropy", "temp_decay", "L2L's temp_decay is temperature_decay here"),
+    ("cross-entropy", "temp_decay", "temp_decay = 0 is temperature = 1e6 with temperature_decay = 1"),
+    ("simulated-annealing", "temp_decay", "L2L's temp_decay is cooling_rate here"),
     ("cross-entropy", "stop_criterion", "[run] target"),
     ("es", "noise_std", "L2L's noise_std is sigma here"),
     ("simulated-annealing", "n_parallel_runs", "population_size here (chains)"),
