@@ -217,7 +217,6 @@ _L2L_MULTIPROCESSING = ("L2L's Environment(multiprocessing=False) is [backend] n
 _L2L_ELSEWHERE: dict[str, str] = {
     **dict.fromkeys(("ngen", "niteration"), _L2L_GENERATIONS),
     "stopcriterion": _L2L_STOP,
-    "mu": "L2L's mu (where NES starts) is the [space] parameters' default values here",
     "paramgrid": "L2L's param_grid is the [space]'s low and high and [optimizer] points (one count for every float "
                  "parameter)",
     **dict.fromkeys(("coolingschedules", "decayparameters"),
@@ -289,6 +288,8 @@ def option_hint(key: str, options: Iterable[str]) -> str:
         return _MODEL_BASED_TRIALS
     if folded == "brackets" and "eta" in options and "grace" not in options:  # asha (median-stopping has eta too)
         return _RAY_BRACKETS
+    if folded == "mu" and "mean_learning_rate" in options:  # the original L2L's NES (not CMA-ES's parents)
+        return "L2L's mu (where NES starts) is the [space] parameters' default values here"
     if folded == "scheduler" and "walltime" in options:  # JUBE_params["scheduler"] = "Slurm", in a SLURM backend
         return f"JUBE's scheduler: {_JUBE_FILES}"
     for whose, ours, note in _OPTIONS.get(folded, ()):

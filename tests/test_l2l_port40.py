@@ -60,6 +60,7 @@ def refusal(tmp_path, capsys, *, run="", name="coords", optimizer="ga", optimize
     ("simulated-annealing", "temp_decay", "L2L's temp_decay is cooling_rate here"),
     ("cross-entropy", "stop_criterion", "[run] target"),
     ("es", "noise_std", "L2L's noise_std is sigma here"),
+    ("nes", "mu", "L2L's mu (where NES starts) is the [space] parameters' default values here"),
     ("simulated-annealing", "n_parallel_runs", "population_size here (chains)"),
 ])
 def test_an_l2l_optimizer_parameter_is_refused_naming_l2ls_option(tmp_path, capsys, optimizer, key, meant):
