@@ -74,8 +74,8 @@ def _run(args: argparse.Namespace) -> int:
         print("\n".join(plan_lines(config, components, _extent(config, components)) + checks))
         if existing is not None:
             print(f"note: l2l run would stop here: {existing}", file=sys.stderr)
-        if callable(script):
-            print(script())
+        if callable(script):  # (its jobs named as the run's will be: l2l-NAME, from the file's name)
+            print(script(run_dir=str(out.with_suffix(".work"))))
         if refusal is not None:
             raise refusal
         return 0

@@ -454,8 +454,9 @@ class SlurmExecutor(_DaskExecutor):
             if self.lifetime_stagger else min(300, seconds // 20)
         self._lifetime, self._stagger = lifetime, min(stagger, lifetime // 2)
 
-    def _job_kwargs(self) -> dict:
-        """Arguments of SLURMCluster: one single-threaded worker per job, ``cores`` CPUs booked."""
+    def _job_kwargs(self, run_dir: str | None = None) -> dict:
+        """Arguments of SLURMCluster: one single-threaded worker per job, ``cores`` CPUs booked (named for the run
+        whose folder is ``run_dir``, where given: see :meth:`_job_name`)."""
         self._dashboard = self.dashboard and dashboard_available()  # the scheduler runs in this process
         worker_args = ["--lifetime", f"{self._lifetime}s", "--lifetime-stagger", f"{self._stagger}s"]
         if self.lifetime_restart:
@@ -467,7 +468,7 @@ class SlurmExecutor(_DaskExecutor):
                       walltime=format_walltime(walltime_seconds(self.walltime)),
                       job_extra_directives=list(self.job_extra_directives),
                       job_script_prologue=list(self.prologue), worker_extra_args=worker_args,
-                      job_name=self._job_name(), job_directives_skip=["#SBATCH -J "],
+                      job_name=self._job_name(run_dir), job_directives_skip=["#SBATCH -J "],
                       scheduler_options={"dashboard_address": self._dashboard_address(), "dashboard": self._dashboard},
                       silence_logs=False)  # which changed this process's handlers' levels: LOG_LEVEL instead
         if not self.dashboard:  # the scheduler's pages were up while the cluster started, until close_pages
@@ -509,11 +510,11 @@ class SlurmExecutor(_DaskExecutor):
             return ":0"
         return unparse_host_port(host, 0)
 
-    def _job_name(self) -> str:
+    def _job_name(self, run_dir: str | None = None) -> str:
         """The worker jobs' name: the run's, ``l2l-NAME`` (:func:`run_job_name`, as slurm-array's arrays), by which
-        ``squeue`` tells two sweeps' jobs apart and a later session cancels those a killed one left; ``l2l-worker``
-        where no run folder is known (the script ``l2l run --dry-run`` prints)."""
-        run_dir = getattr(self, "_run_dir", None)
+        ``squeue`` tells two sweeps' jobs apart and a later session cancels those a killed one left (``run_dir``,
+        or the run's folder once known); ``l2l-worker`` where no run folder is known."""
+        run_dir = run_dir or getattr(self, "_run_dir", None)
         return run_job_name(run_dir) if run_dir else WORKER_JOB_NAME
 
     def workers_said(self, workers: int) -> str:
@@ -551,9 +552,10 @@ class SlurmExecutor(_DaskExecutor):
         os.makedirs(folder, exist_ok=True)
         return {"security": security, "protocol": "tls://", "shared_temp_directory": os.path.abspath(folder)}
 
-    def job_script(self) -> str:
-        """The sbatch script of one worker job (what ``l2l run --dry-run`` prints)."""
-        kwargs = self._job_kwargs()
+    def job_script(self, run_dir: str | None = None) -> str:
+        """The sbatch script of one worker job (what ``l2l run --dry-run`` prints), its jobs named as the run's whose
+        folder is ``run_dir`` will be."""
+        kwargs = self._job_kwargs(run_dir)
         clusters_quiet(LOG_LEVEL)  # (its scheduler starts and closes in this process)
         try:
             cluster = slurm_cluster_class()(**kwargs)

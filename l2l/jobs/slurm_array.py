@@ -243,8 +243,8 @@ class SlurmArrayExecutor(FollowsWorkers, Executor):
 
     # -- the job script -------------------------------------------------------------------------------
 
-    def _header(self) -> list[str]:
-        lines = [directive("job-name", self._job_name), directive("time", format_walltime(
+    def _header(self, job_name: str | None = None) -> list[str]:
+        lines = [directive("job-name", job_name or self._job_name), directive("time", format_walltime(
                  walltime_seconds(self.walltime))), directive("nodes", self.nodes),
                  directive("ntasks", self.ntasks), directive("cpus-per-task", self.cpus_per_task)]
         if self.memory:
@@ -256,13 +256,15 @@ class SlurmArrayExecutor(FollowsWorkers, Executor):
         lines += [f"#SBATCH {extra}" for extra in self.job_extra_directives]
         return lines
 
-    def job_script(self, spec: str = "RUN.work/array/spec.json", batch: str = "RUN.work/array/batches/BATCH") -> str:
-        """The script of one array job; every path is quoted for the shell (and absolute: :meth:`_paths`)."""
+    def job_script(self, spec: str = "RUN.work/array/spec.json", batch: str = "RUN.work/array/batches/BATCH",
+                   run_dir: str | None = None) -> str:
+        """The script of one array job; every path is quoted for the shell (and absolute: :meth:`_paths`). Given
+        ``run_dir`` (what ``l2l run --dry-run`` prints), the arrays are named as that run's will be."""
         python = self.python or sys.executable
         command = [python, "-m", "l2l.jobs.array_task", "--spec", spec, "--tasks", f"{batch}/tasks.json",
                    "--results", f"{batch}/results"]
         launcher = "srun --kill-on-bad-exit=1 " if self.launch == "srun" else ""
-        body = ["#!/bin/bash", *self._header(), "", *self.prologue,
+        body = ["#!/bin/bash", *self._header(array_job_name(run_dir) if run_dir else None), "", *self.prologue,
                 f'{launcher}{" ".join(shlex.quote(part) for part in command)} --index "$SLURM_ARRAY_TASK_ID"']
         return "\n".join(body) + "\n"
 
