@@ -109,3 +109,20 @@ def test_a_fitness_weight_is_refused_naming_direction(tmp_path, capsys, where):
 def test_multiprocessing_in_backend_names_serial(tmp_path, capsys):
     err = refusal(tmp_path, capsys, backend="local", backend_extra="multiprocessing = false")
     assert "Environment(multiprocessing=False) is [backend] name = \"serial\"" in err, err
+
+
+def test_simulate_taking_traj_and_seed_fails_saying_what_traj_is_here(tmp_path, capsys):
+    """``simulate(traj, seed)`` can be called, so it is not refused: each evaluation fails on ``traj.individual``.
+    Its error now says what the first argument is here (was: ``'dict' object has no attribute 'individual'``)."""
+    import l2l
+
+    (tmp_path / "port_fn.py").write_text("def simulate(traj, seed):\n    return (float(traj.individual.x),)\n")
+    (tmp_path / "port.toml").write_text(
+        RUN.format(run="") + '[space]\nx = { low = -1.0, high = 1.0 }\n' + OPTIMIZER.format(
+            optimizer="random", optimizer_extra="") + SIMULATOR.format(function="simulate")
+        + BACKEND.format(backend="serial", backend_extra=""))
+    assert main(["run", str(tmp_path / "port.toml"), "--no-progress"]) == 1  # nothing succeeded
+    errors = set(l2l.load(tmp_path / "port.h5")["error"])
+    assert len(errors) == 1, errors
+    assert "'dict' object has no attribute 'individual'; the original L2L's simulate(self, traj) is " \
+           "simulate(params, seed) here: traj.individual.x is params[\"x\"]" in errors.pop()

@@ -98,6 +98,20 @@ def _traj_hint(function: Callable[..., Any]) -> str:
             "traj.individual.x is params[\"x\"] (docs/coming_from_l2l.md)")
 
 
+@contextlib.contextmanager
+def l2l_trajectory_hint(function: Callable[..., Any]) -> Iterator[None]:
+    """Around a call of ``function``: an AttributeError on the dict of parameters in a function written for the
+    original L2L (``simulate(traj, seed)``, ``traj.individual.x``) says what its first argument is here (was:
+    every evaluation failed with ``'dict' object has no attribute 'individual'`` and nothing more)."""
+    try:
+        yield
+    except AttributeError as exc:
+        hint = _traj_hint(function) if str(exc).startswith("'dict' object has no attribute") else ""
+        if not hint:
+            raise
+        raise AttributeError(f"{exc}{hint}") from exc
+
+
 def _call_shape(table: Any, exc: TypeError) -> str:
     """How the loop calls a function(params, seed, ...) and why that failed; where an argument got two values
     (``train(config, budget)`` handed the seed as its budget), who receives the seed."""
@@ -340,8 +354,9 @@ class _Function(Simulator):
         fidelity = self.fidelity()
         if fidelity is not None:  # a run without a policy: every candidate trains to the top budget at once
             return self.run_to(params, seed, fidelity.maximum, None)
-        with user_call():
-            return self.target()(params, seed, **self.kwargs)
+        target = self.target()
+        with user_call(), l2l_trajectory_hint(target):
+            return target(params, seed, **self.kwargs)
 
     def fidelity(self) -> Fidelity | None:
         return fidelity_from_table(self.multi_fidelity, "python") if self.multi_fidelity else None
@@ -357,8 +372,9 @@ class _Function(Simulator):
         fidelity = self.fidelity()
         if fidelity is None:
             return super().run_to(params, seed, budget, checkpoint)
-        with user_call():
-            result = call_to(self.target(), params, seed, budget, checkpoint, fidelity, self.kwargs, "python")
+        target = self.target()
+        with user_call(), l2l_trajectory_hint(target):
+            result = call_to(target, params, seed, budget, checkpoint, fidelity, self.kwargs, "python")
         check_checkpoint_size(result, budget, float(getattr(self, "checkpoint_limit_mb", DEFAULT_CHECKPOINT_LIMIT_MB)),
                               "python")
         return result
