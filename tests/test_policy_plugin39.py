@@ -2,7 +2,7 @@
 contract kit's run.initial_points (l2l.testing.play and PolicyContract).
 
 The page's example policy (``my_package/threshold.py``) and its tests (``tests/test_threshold.py``) run exactly as
-printed: every check of PolicyContract passes on it (the initial-points check skipped, saying why), its own play()
+printed: every check of PolicyContract passes on it (the initial-points one: it never starts a point itself), its own play()
 test passes, and ``l2l run sweep.toml`` of the page's config, with the policy registered in-process as the entry
 point would register it, stops the candidates the page says it stops. The two broken variants the page names fail
 the checks it says they fail, so the suite cannot pass a policy vacuously. Before session 39 play() had no initial
@@ -90,8 +90,8 @@ def test_the_pages_policy_passes_every_check_of_the_contract_and_its_own_play_te
     module, tests = example
     failed, skipped, passed = every_check(tests["TestThreshold"](), module.Threshold)
     assert failed == {}
-    assert list(skipped) == [INITIAL_CHECK] and "does not take run.initial_points" in skipped[INITIAL_CHECK]
-    assert len(passed) + len(skipped) == 5 and "the suite's 5 checks" in section()
+    assert skipped == {} and INITIAL_CHECK in passed  # (before session 40: skipped for a policy like this one)
+    assert len(passed) == 5 and "the suite's 5 checks" in section()
     own = [name for name in tests if name.startswith("test_")]
     assert own == ["test_only_a_candidate_that_scored_min_score_goes_on"]
     tests[own[0]]()
@@ -175,7 +175,7 @@ def _first_points(example_module: types.ModuleType, counted: str) -> type:
 
 
 def _initial_check(cls: type) -> None:
-    """The contract's initial-points check on ``cls`` (AssertionError if it fails; pytest's skip if it skips)."""
+    """The contract's initial-points check on ``cls`` (AssertionError if it fails)."""
     getattr(PolicyContract(), INITIAL_CHECK)(make_policy=cls)
 
 
@@ -197,8 +197,17 @@ def test_the_contract_passes_model_based_and_a_policy_counting_its_initial_point
     module, _ = example
     _initial_check(ModelBased)
     _initial_check(_first_points(module, "state"))
-    with pytest.raises(pytest.skip.Exception, match="does not take run.initial_points"):
-        _initial_check(module.Threshold)
+    _initial_check(module.Threshold)  # takes none, starts none itself
+
+
+def test_the_contract_refuses_a_policy_that_starts_initial_points_without_saying_it_takes_them(example):
+    """A policy that starts ``Action(initial=i)`` without ``takes_initial_points``: the run's optimizer hands the
+    same points out too, so each would run twice (the check was skipped for such a policy before session 40)."""
+    module, _ = example
+    undeclared = type("Undeclared", (_first_points(module, "state"),), {"takes_initial_points": False})
+    with pytest.raises(AssertionError, match=r"started run.initial_points \[0, 1, 2\] itself, but its class does "
+                                             r"not set takes_initial_points = True"):
+        _initial_check(undeclared)
 
 
 @pytest.mark.parametrize("counted, message", [
