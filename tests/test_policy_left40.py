@@ -40,28 +40,9 @@ from l2l.policies.base import DONE, WAIT, Action, RungPolicy
 from l2l.registry import option
 from l2l.results_schema.reader import Trajectory
 from l2l.testing import PolicyContract
+from test_policy_persona39 import CONFIG as PERSONA_CONFIG
 
-CONFIG = """
-[run]
-name = "sweep"
-generations = 1
-seed = 3
-
-[space]
-x = { low = -2.0, high = 2.0, shape = [2] }
-
-[optimizer]
-name = "random"
-population_size = 4
-
-[simulator]
-name = "sphere"
-multi_fidelity = true
-
-[policy]
-name = "oops"
-bug = "%s"
-"""
+CONFIG = PERSONA_CONFIG.replace("population_size = 6", "population_size = 4")  # (four candidates here)
 
 
 @dataclass(frozen=True)
