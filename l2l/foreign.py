@@ -288,6 +288,8 @@ def option_hint(key: str, options: Iterable[str]) -> str:
         return _MODEL_BASED_TRIALS
     if folded == "brackets" and "eta" in options and "grace" not in options:  # asha (median-stopping has eta too)
         return _RAY_BRACKETS
+    if folded == "maxcandidates" and {"population", "interval"} <= options:  # an asha config moved to pbt
+        return "the halving policies' max_candidates (Ray Tune's num_samples) is population under pbt"
     if folded == "mu" and "mean_learning_rate" in options:  # the original L2L's NES (not CMA-ES's parents)
         return "L2L's mu (where NES starts) is the [space] parameters' default values here"
     if folded == "scheduler" and "walltime" in options:  # JUBE_params["scheduler"] = "Slurm", in a SLURM backend
@@ -332,6 +334,9 @@ _RUN_KEYS: dict[str, str] = {
                  "trial's latest",
     "checkpointconfig": "every segment's checkpoint is kept in the run's file; l2l prune FILE deletes all but each "
                         "trial's latest",
+    **dict.fromkeys(("checkpointfrequency", "checkpointfreq", "checkpointatend", "checkpointscoreattribute"),
+                    "every segment's checkpoint is kept (no frequency to set; run.checkpoints says where: "
+                    "\"file\", \"beside\" or \"auto\"); l2l prune FILE deletes all but each trial's latest"),
     "resourcespertrial": _RAY_RESOURCES,
     "fevals": _DEHB_FEVALS, "totalcost": _DEHB_COST, "walltimelimit": _SMAC_WALL, "niterations": _BRACKETS,
     "brackets": _BRACKETS, "deterministic": _DETERMINISTIC, "outputpath": _OUTPUT, "outputdirectory": _OUTPUT,
@@ -363,6 +368,8 @@ _SECTION_WORDS: dict[str, str] = {
     "checkpointconfig": "every segment's checkpoint is kept in the run's file; l2l prune FILE deletes all but each "
                         "trial's latest",
     "failureconfig": "Ray Tune's FailureConfig(max_failures) is run.retries",
+    "hyperparammutations": "Ray Tune's hyperparam_mutations are the [space]: pbt explores every parameter there; "
+                           "[policy] keep = [...] takes some from the donor as they are",
     "resources": _RAY_RESOURCES,
     **dict.fromkeys(("conditions", "condition", "forbiddens", "forbidden", "forbiddenclauses"),
                     "l2l's space has no conditions or forbidden clauses: give every parameter; your function "
@@ -451,6 +458,10 @@ _CONFIGSPACE_KEYS: dict[str, str] = {
     "value": "(a Constant is no parameter: give the value to your function)",
     "weights": "(l2l draws a categorical parameter's choices uniformly: it has no weights)",
     "meta": "(l2l keeps no meta data on a parameter)",
+    # Ray Tune's
+    "base": "(Ray Tune's loguniform base: the base of a log scale changes nothing here; log = true alone)",
+    "gridsearch": "(Ray Tune's grid_search is { type = \"categorical\", choices = [...] } with [optimizer] "
+                  "name = \"grid\")",
     **dict.fromkeys(("condition", "conditions", "parent", "parents"),
                     "(l2l's space has no conditions: your function ignores a parameter its parent leaves unused)"),
 }
