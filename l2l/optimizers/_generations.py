@@ -87,6 +87,12 @@ class Generational(Optimizer):
         """The state after a whole generation was told, members in the order they were sampled."""
         raise NotImplementedError
 
+    def _update_generation(self, problem: Problem, state: State, number: int, candidates: np.ndarray,
+                           scores: np.ndarray, outputs: np.ndarray | None) -> State:
+        """:meth:`_update` for generation ``number`` (its place in ``generations_sampled``): an optimizer that set
+        something aside when it sampled that generation (the GA's unchanged copies) takes it back here."""
+        return self._update(problem, state, candidates, scores, outputs)
+
     def _design_size(self, problem: Problem) -> int:
         """Candidates of the space-filling start-up design (0: none; see :class:`BudgetSized`)."""
         return 0
@@ -203,7 +209,8 @@ class Generational(Optimizer):
             if number == state.get("design_generation"):
                 updated = self._started(problem, state, candidates, state["told_scores"][order])
             else:
-                updated = self._update(problem, state, candidates, state["told_scores"][order], outputs)
+                updated = self._update_generation(problem, state, int(number), candidates,
+                                                  state["told_scores"][order], outputs)
                 if candidates is not told:  # the best point an update keeps is the point evaluated, not its clip
                     updated = _unclipped_best(updated, told, candidates)
             state = {**updated, "told": state["told"][rest], "told_slot": state["told_slot"][rest],

@@ -60,6 +60,9 @@ class GeneticAlgorithm(BudgetSized):
     tournament_size: int = option(3, help="individuals per selection tournament (drawn with replacement)", ge=1)
     elite_size: int = option(1, help="best individuals ever seen copied into every generation", ge=0)
     weights: tuple[float, ...] | None = option(None, help="weights of a weighted sum of several objectives (larger-is-better scores)")
+    evaluate_copies: bool = option(True, help="evaluate again, on a new seed, the elites and the offspring that "
+                                   "crossover and mutation left unchanged; false keeps their known scores (for a "
+                                   "deterministic simulator; the original L2L's GA)")
 
     def __post_init__(self) -> None:
         if self.tournament_size > MAX_TOURNAMENT:  # 10**12 draws per winner never ended
@@ -120,7 +123,17 @@ class GeneticAlgorithm(BudgetSized):
                         0.0, 1.0)
         if n_elites:
             units = np.vstack([state["elites"][:n_elites], units])
+        if not self.evaluate_copies:
+            units, state = _set_aside_copies(state, units, state.get("mutation_sigma", self.mutation_sigma))
         return problem.space.from_unit(units), state
+
+    def _update_generation(self, problem, state, number, candidates, scores, outputs=None) -> State:
+        if "copy_generation" not in state:
+            return self._update(problem, state, candidates, scores, outputs)
+        mine = state["copy_generation"] == number
+        rest = {key: state[key][~mine] for key in _COPY_KEYS}
+        copies = {key: state[key][mine] for key in _COPY_KEYS}
+        return self._update(problem, {**state, **rest}, candidates, scores, outputs, copies)
 
     def _start_from(self, problem, state, candidates, scalar, spacing) -> State:
         # The design is the first population; with so few evaluations left every offspring is mutated, by
@@ -130,16 +143,74 @@ class GeneticAlgorithm(BudgetSized):
         return {**self._update(problem, state, candidates[:keep], scalar[:keep]),
                 "mutation_sigma": self.start_step * spacing}
 
-    def _update(self, problem, state, candidates, scores, outputs=None) -> State:
+    def _update(self, problem, state, candidates, scores, outputs=None, copies=None) -> State:
         state = dict(state)
         scalar = self.scalar_scores(problem, scores)
         units = problem.space.to_unit(candidates)
+        if copies is not None:  # the generation as sampled: its copies back in their places, with their scores
+            units, scalar = _with_copies(units, scalar, copies)
         state["population"] = units
         state["scores"] = scalar
         pool_units = np.vstack([state["elites"], units])
         pool_scores = np.concatenate([state["elite_scores"], scalar])
+        if not self.evaluate_copies:  # an elite copied unchanged is one individual, not two
+            _, first = np.unique(pool_units, axis=0, return_index=True)
+            first = np.sort(first)
+            pool_units, pool_scores = pool_units[first], pool_scores[first]
         order = np.argsort(-pool_scores, kind="stable")[: self.elite_size]
         state["elites"] = pool_units[order]
         state["elite_scores"] = pool_scores[order]
         state["generation"] = state["generation"] + 1
         return state
+
+
+#: The state's record of the copies a generation set aside (``evaluate_copies = false``), one row per copy.
+_COPY_KEYS = ("copy_generation", "copy_position", "copy_units", "copy_scores")
+
+
+def _set_aside_copies(state: State, units: np.ndarray, sigma: float) -> tuple[np.ndarray, State]:
+    """``units`` without the rows whose score is known (a row of the last population or an elite, bit for bit),
+    and ``state`` recording them for the update of this generation (number ``generations_sampled``); a row
+is known if it equals one to 12 decimals (:func:`_key`). A
+    generation of copies only would evaluate nothing: its last row is then mutated in every gene."""
+    known: dict[bytes, float] = {}
+    for rows, scores in ((state["elites"], state["elite_scores"]), (state["population"], state["scores"])):
+        for row, score in zip(rows, scores):
+            known.setdefault(_key(row), float(score))
+    units = np.array(units, dtype=float)
+    copied = np.array([_key(row) in known for row in units], dtype=bool)
+    if copied.all():
+        with python_random(state):
+            last = list(units[-1])
+            tools.mutGaussian(last, 0.0, sigma, 1.0)
+        units[-1] = np.clip(last, 0.0, 1.0)
+        copied[-1] = False  # even if every gene sat at a bound and was pushed outward: evaluated again
+    positions = np.flatnonzero(copied)
+    if "copy_generation" not in state:
+        state.update(copy_generation=np.empty(0, dtype=np.int64), copy_position=np.empty(0, dtype=np.int64),
+                     copy_units=np.empty((0, units.shape[1])), copy_scores=np.empty(0))
+    state.update(
+        copy_generation=np.concatenate([state["copy_generation"],
+                                        np.full(len(positions), int(state.get("generations_sampled", 0)))]),
+        copy_position=np.concatenate([state["copy_position"], positions]).astype(np.int64),
+        copy_units=np.vstack([state["copy_units"], units[positions]]),
+        copy_scores=np.concatenate([state["copy_scores"], [known[_key(units[i])] for i in positions]]))
+    return units[~copied], state
+
+
+def _key(row: np.ndarray) -> bytes:
+    """A row of the unit cube as a key: the same individual whatever the last bits (a blend of two equal parents
+    is its parent up to rounding)."""
+    return (np.round(np.asarray(row, dtype=float), 12) + 0.0).tobytes()
+
+
+def _with_copies(units: np.ndarray, scores: np.ndarray, copies: State) -> tuple[np.ndarray, np.ndarray]:
+    """The evaluated rows and the set-aside copies merged into the generation's sampled order."""
+    size = len(units) + len(copies["copy_position"])
+    merged_units, merged_scores = np.empty((size, units.shape[1])), np.empty(size)
+    taken = np.zeros(size, dtype=bool)
+    positions = copies["copy_position"]
+    taken[positions] = True
+    merged_units[positions], merged_scores[positions] = copies["copy_units"], copies["copy_scores"]
+    merged_units[~taken], merged_scores[~taken] = units, scores
+    return merged_units, merged_scores
