@@ -65,6 +65,7 @@ class FailureWatch:
         self.before = 0  # the run's evaluations before this session's (all failed, if it is to stop): see detail
         self.failed = 0
         self.reasons: Counter[str] = Counter()
+        self._shapes: dict[str, str] = {}  # a reason's numbers written '#' -> the first reason of that shape
         self.succeeded = False
         self.due = False  # the session's first N failed and none of the run succeeded
 
@@ -76,14 +77,21 @@ class FailureWatch:
         if status == OK or ever_succeeded:
             self.succeeded, self.due = True, False
             self.reasons.clear()
+            self._shapes.clear()
             return
         limit = self.limit()
         if limit <= 0:
             return
         self.failed += 1
         reason = reason_of(status, error)
-        if reason in self.reasons or len(self.reasons) < MOST_REASONS:
+        from l2l.summary.failures import _NUMBER
+
+        shape = _NUMBER.sub("#", reason)
+        if reason not in self.reasons and len(self.reasons) >= MOST_REASONS:
+            reason = self._shapes.get(shape)  # counted with the first one alike but for its numbers, if any
+        if reason is not None:
             self.reasons[reason] += 1
+            self._shapes.setdefault(shape, reason)
         self.due = self.failed >= limit
 
     def detail(self, evaluations: int) -> dict[str, Any]:
@@ -91,7 +99,12 @@ class FailureWatch:
         (the count, N, the most frequent reason cut to :data:`REASON_CHARACTERS` and how often it came, the
         evaluations before this session's, all failed); ``evaluations``: the run's, this session's included."""
         self.before = max(0, int(evaluations) - self.failed)  # a resumed generation's rows reused count as before
-        reason, times = self.reasons.most_common(1)[0] if self.reasons else ("(no error text)", 0)
+        from l2l.summary.failures import reasons_alike
+
+        alike, merged = reasons_alike(self.reasons), Counter()
+        for message, count in self.reasons.items():  # messages differing only in numbers: one reason
+            merged[alike[message]] += count
+        reason, times = merged.most_common(1)[0] if merged else ("(no error text)", 0)
         if len(reason) > REASON_CHARACTERS:
             reason = reason[:REASON_CHARACTERS - 3].rstrip() + "..."
         return {"reason": f"{self.first()} all failed; run.stop_after_failures = {self.limit()}",

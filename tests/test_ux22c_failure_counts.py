@@ -77,7 +77,8 @@ def test_the_report_and_the_figure_say_how_many_failures_their_rows_leave_out(tm
     from l2l.plot import figures
     from l2l.plot.data import load_run
 
-    path = _run(tmp_path, ["first"] * 2 + [f"reason {i}" for i in range(21)])  # 22 messages, 23 failures
+    # 22 messages, 23 failures (reasons that differ in a word: differing only in a number they would be one)
+    path = _run(tmp_path, ["first"] * 2 + [f"reason {letter}" for letter in "abcdefghijklmnopqrstu"])
     assert "<p>and 2 more with 2 other messages.</p>" in _failures(load_run(path, errors=True))
     figure = figures.failures(path)
     texts = [text.get_text() for ax in figure.axes for text in ax.texts]

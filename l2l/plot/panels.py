@@ -645,6 +645,10 @@ def error_summary(run: RunData, limit: int = 10) -> pd.DataFrame:
     from l2l.summary import error_message
 
     messages = texts.map(lambda t: error_message(str(t))[:300])
+    from l2l.summary.failures import reasons_alike
+
+    alike = reasons_alike(messages.unique())  # messages that differ only in their numbers (from 3 on): one
+    messages = messages.map(alike)
     if run.multi_fidelity:
         where = [f"trial {t}, budget {written(b)}" for t, b in zip(bad["trial"], bad["budget"])]
     else:

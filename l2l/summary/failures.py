@@ -33,6 +33,36 @@ _ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
 _L2L_EXCEPTION = re.compile(r"^l2l(?:\.\w+)+\.([A-Za-z_]\w*)(?=:|$)")
 
 
+#: A number in an error message (``-0.31``, ``1e-05``, ``1234``), not a digit inside a word (``float64``).
+_NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?(?!\w|\.\d)")
+#: Distinct messages that differ only in their numbers and count as one reason from this many on: a value in the
+#: message ("x must be positive, got -0.31", "diverged at step 1234") made each failure a reason of its own, the
+#: line "1 × ..., 40 with 40 other reasons". Two or fewer stay apart ("exit status 1" and "exit status 137" are
+#: different reasons).
+ALIKE_AT_LEAST = 3
+
+
+def reasons_alike(messages) -> dict[str, str]:
+    """Each distinct message of ``messages`` (None, a timeout, left out) and the reason it counts as: itself, or,
+    for :data:`ALIKE_AT_LEAST` or more messages that differ only in their numbers, one message with the numbers
+    that differ between them written ``…`` (``ValueError: x must be positive, got …``)."""
+    groups: dict[str, list[str]] = {}
+    for message in dict.fromkeys(m for m in messages if m is not None):
+        groups.setdefault(_NUMBER.sub("#", message), []).append(message)
+    reasons = {}
+    for members in groups.values():
+        if len(members) < ALIKE_AT_LEAST:
+            reasons.update((message, message) for message in members)
+            continue
+        split = [_NUMBER.split(message) for message in members]
+        numbers = [_NUMBER.findall(message) for message in members]
+        shared = [len({found[i] for found in numbers}) == 1 for i in range(len(numbers[0]))]
+        words = split[0]
+        template = "".join(words[i] + (numbers[0][i] if shared[i] else "…") for i in range(len(shared))) + words[-1]
+        reasons.update((message, template) for message in members)
+    return reasons
+
+
 #: The failure line reads this many rows at most, up to the last unsuccessful one (``l2l show`` of a very
 #: large run reads a bounded number of rows); the failures before them are counted, not described.
 FAILURE_ROWS = 128
@@ -70,6 +100,8 @@ def failure_line(trajectory: Trajectory, summary: RunSummary) -> str:
                 for code, text in zip(status[bad - start], texts)]
     # grouped by the whole message: two errors whose first 70 characters agree are two reasons (cut to 70 before,
     # they merged into one), each shown long enough to tell them apart (:func:`_shown`)
+    alike = reasons_alike(messages)  # messages that differ only in their numbers (from 3 on) are one reason
+    messages = [None if message is None else alike[message] for message in messages]
     reasons = Counter(messages)
     some = len(bad) < total
     head = f"{total} failed" + (f" (the last {len(bad)}: " if some else ": ")
