@@ -98,13 +98,26 @@ def refuse_missing_objectives(outcomes: list[Outcome], writer, resumed: bool = F
     failed this check, resumed with its simulator unchanged, fails it again at
     once instead of running its whole budget into failures).
     """
-    if not outcomes or any(o.ok or not o.error.startswith(MISSING_OBJECTIVES) for o in outcomes):
+    if not outcomes or any(o.ok or not (o.error.startswith(MISSING_OBJECTIVES) or _unnamed(o.error))
+                           for o in outcomes):
         return
-    detail = outcomes[0].error[len("invalid result: "):]
+    first = outcomes[0].error.split("\n", 1)[0]
+    detail = first[len("invalid result: "):]
     which = "committed since the resume" if resumed else "of the first generation"
+    # unnamed values (a number, a tuple for several objectives): the function is to change, not the config; before,
+    # the run went on to run.stop_after_failures and ended with exit status 1
+    fix = ("fix what the simulator returns, then continue with l2l resume" if _unnamed(first)
+           else "name the simulator's objectives in [[objectives]]")
     raise ConfigError(f"no evaluation {which} returned the run's objectives ({detail}); "
-                      f"name the simulator's objectives in [[objectives]]; the failed evaluations are in "
-                      f"{writer.path}")
+                      f"{fix}; the failed evaluations are in {writer.path}")
+
+
+def _unnamed(error: str) -> bool:
+    """Whether ``error`` is a failure of a run of several objectives whose simulator returned values without
+    their names (:func:`l2l.jobs.base.normalize`)."""
+    from l2l.jobs.base import UNNAMED_OBJECTIVES
+
+    return error.startswith("invalid result: returned ") and f"; {UNNAMED_OBJECTIVES} (" in error.split("\n", 1)[0]
 
 
 #: NEST's errors that name something the model asks NEST for and NEST does not have, whatever the parameters: a typo

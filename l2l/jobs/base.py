@@ -296,6 +296,11 @@ RETURN_HINT = ("return a number, a dict {objective: number}, or l2l.SimulationRe
                "checkpoint=...) to hand back a curve or a checkpoint too")
 
 
+#: The advice that ends the message of a run of several objectives given unnamed values (a number, a tuple): the
+#: driver refuses the run where a whole first generation failed so (:func:`l2l.outcomes.refuse_missing_objectives`).
+UNNAMED_OBJECTIVES = "return a dict naming them"
+
+
 def _several(value: Any) -> str | None:
     """``value`` as a user reads it (``a tuple of 2 values``) if it is a tuple, list or array of other than one
     value, else None."""
@@ -322,8 +327,13 @@ def normalize(raw: Any, settings: Settings) -> tuple[dict, dict, dict, np.ndarra
     if not isinstance(objectives, dict):
         if len(wanted) != 1:
             what = several or "1 value"
-            raise ValueError(f"returned {what} but the run has {len(wanted)} objectives {list(wanted)}; return a "
-                             f"dict naming them ({{{wanted[0]!r}: ..., {wanted[1]!r}: ...}})")
+            # a tuple of as many values as objectives is not "too few": l2l does not guess which value is which
+            but = (f", not a dict naming the run's {len(wanted)} objectives {list(wanted)}"
+                   if several and (len(objectives) if isinstance(objectives, (tuple, list))
+                                   else np.size(objectives)) == len(wanted)
+                   else f" but the run has {len(wanted)} objectives {list(wanted)}")
+            raise ValueError(f"returned {what}{but}; {UNNAMED_OBJECTIVES} "
+                             f"({{{', '.join(f'{name!r}: ...' for name in wanted)}}})")
         objectives = {wanted[0]: objectives}
     values = {}
     for key, value in objectives.items():
