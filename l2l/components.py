@@ -742,4 +742,11 @@ def load_run_config(trajectory: Trajectory) -> RunConfig:
                           f"{config.optimizer.name!r}, but the run was made with {created['name']!r} (/run attribute "
                           f"'optimizer'), whose state it holds: a damaged or hand-edited file (to go on with another "
                           f"optimizer, start a new run)")
+    seed = trajectory.run.get("seed")  # l2l show's and every row's: the run's seed, which the config must repeat
+    if isinstance(seed, int) and not isinstance(seed, bool) and seed != config.seed:
+        # a resume went on with the config's seed (rows of two runs in one file, silently) and a re-evaluation
+        # printed seeds 'derived from run seed' of the other one
+        raise ConfigError(f"{trajectory.path}: the config stored in the file has run.seed = {config.seed}, but the "
+                          f"run was made with seed {seed} (/run attribute 'seed', l2l show's): a damaged or "
+                          f"hand-edited file")
     return config
