@@ -536,7 +536,7 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run a config into a new trajectory file",
                        description="Run CONFIG.toml; refuses to overwrite an existing output file.")
     p.add_argument("config", help="TOML config file")
-    p.add_argument("--out", help="output HDF5 file (default: run.out or NAME.h5 beside the config)")
+    p.add_argument("-o", "--out", help="output HDF5 file (default: run.out or NAME.h5 beside the config)")
     p.add_argument("--backend", help="serial, local, dask, slurm or slurm-array (overrides [backend])")
     p.add_argument("--workers", type=int, help="workers for the backend")
     p.add_argument("--seed", type=int, help="run seed (overrides run.seed)")

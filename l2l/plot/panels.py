@@ -93,8 +93,9 @@ def fitness_colours(values: np.ndarray, objective: Objective) -> tuple[colors.Co
         return cmap, colors.Normalize(0, 1)
     values = drawn(values)
     low, high = np.quantile(values, [0.02, 0.98]) if len(values) > 50 else (values.min(), values.max())
-    if low == high:
-        low, high = low - 0.5, high + 0.5
+    if low == high:  # one value: a bar around it on its own scale (0.94 drew a bar from 0.44 to 1.44)
+        pad = 0.05 * abs(low) or 0.5
+        low, high = low - pad, high + pad
     if low > 0 and high / low > 100:
         return cmap, colors.LogNorm(low, high, clip=True)
     return cmap, colors.Normalize(low, high, clip=True)

@@ -53,9 +53,10 @@ def check_fidelity(function: Callable[..., Any], table: Any, kwargs: dict, who: 
                           f"{_seed_hint(function)}")
 
 
-def _seed_hint(function: Callable[..., Any]) -> str:
+def _seed_hint(function: Callable[..., Any], fidelity: bool = True) -> str:
     """The call's shape where ``function`` takes a single positional argument (Ray Tune's ``train_fn(config)``,
-    Optuna's ``objective(trial)``): the loop also passes the candidate's seed second."""
+    Optuna's ``objective(trial)``): the loop also passes the candidate's seed second (``fidelity``: and a budget
+    and a checkpoint)."""
     try:
         parameters = list(inspect.signature(function).parameters.values())
     except (TypeError, ValueError):
@@ -63,6 +64,8 @@ def _seed_hint(function: Callable[..., Any]) -> str:
     positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     if len(positional) != 1 or any(p.kind == p.VAR_POSITIONAL for p in parameters):
         return ""
+    if not fidelity:  # the call's shape is in the message already
+        return f"; the loop passes the candidate's seed second, but it takes only {positional[0].name!r}"
     return (f"; it is called as function(params, seed, budget=..., checkpoint=...), the candidate's seed second, "
             f"but it takes only {positional[0].name!r}")
 
@@ -81,8 +84,8 @@ def uncallable(who: str, label: str, function: Callable[..., Any], table: Any, k
         return ConfigError(f"simulator {who!r}: {label} takes a 'budget', but the simulator declares no fidelity: "
                            f"add multi_fidelity = {{ name = \"epochs\", minimum = 1, maximum = 27 }} (your "
                            f"budget's name and range) to [simulator], or give 'budget' a default")
-    return ConfigError(f"simulator {who!r}: {label} cannot be called as {_call_shape(table, exc)}"
-                       f"{_traj_hint(function)}")
+    hint = _traj_hint(function) or (_seed_hint(function, bool(table)) if "positional" in str(exc) else "")
+    return ConfigError(f"simulator {who!r}: {label} cannot be called as {_call_shape(table, exc)}{hint}")
 
 
 def _traj_hint(function: Callable[..., Any]) -> str:
