@@ -41,3 +41,31 @@ def test_a_front_of_unnamed_values_ends_after_the_first_generation_with_exit_sta
     assert "fix what the simulator returns" in error
     frame = l2l.load(tmp_path / "run.h5")  # what was computed is kept: the first generation, no more
     assert len(frame) == 4 and (frame["status"] == "failed").all()
+
+
+def test_compare_says_which_objectives_a_runs_hypervolume_leaves_out():
+    # a run of err, spikes, acc beside one of err, acc is compared over err and acc: its front without spikes,
+    # which the note under l2l compare's table did not say
+    import numpy as np
+    import pandas as pd
+
+    from l2l.objectives import Objective
+    from l2l.plot.compare import common_objectives, hypervolume_note
+    from l2l.plot.data import RunData
+
+    err, spikes, acc = Objective("err"), Objective("spikes"), Objective("acc", "maximize")
+    rng = np.random.default_rng(1)
+
+    def run(name, objectives):
+        frame = pd.DataFrame({"generation": np.repeat([0, 1], 4), "individual": np.tile(range(4), 2),
+                              "x": rng.uniform(size=8), "status": "ok", "duration": 0.1,
+                              "started": pd.Timestamp("2026-01-01") + pd.to_timedelta(np.arange(8), unit="s"),
+                              **{o.name: rng.uniform(size=8) for o in objectives}})
+        return RunData.from_frame(frame, objectives=objectives, name=name)
+
+    runs = [run("pair", [err, acc]), run("triple", [err, spikes, acc])]
+    shared = common_objectives(runs)
+    assert shared == [err, acc]
+    assert hypervolume_note(runs, shared).endswith("; taken over the objectives every run has (err, acc): "
+                                                   "triple's front without spikes")
+    assert "taken over" not in hypervolume_note(runs[1:], common_objectives(runs[1:]))  # one run: all its own

@@ -315,9 +315,15 @@ def hypervolume_note(runs: Sequence[RunData], objectives: Sequence[Objective]) -
         if any(reevaluated_hypervolume(run, objectives, reference) is not None for run in runs):
             fresh = (f"; {FRESH_HYPERVOLUME}: the same of the candidates l2l reevaluate re-evaluated, at their means "
                      f"on the fresh seeds (comparable between runs that re-evaluated as many of their fronts)")
+        # a run of more objectives than the others is compared by its front over the shared ones alone: say so
+        # (a run of err, spikes, acc beside one of err, acc was measured over err and acc without a word)
+        unshared = [f"{label}'s front without {', '.join(o.name for o in run.objectives if o not in objectives)}"
+                    for label, run in zip(_labels(runs), runs) if any(o not in objectives for o in run.objectives)]
+        over = (f"; taken over the objectives every run has ({', '.join(o.name for o in objectives)}): "
+                f"{'; '.join(unshared)}" if unshared else "")
         return (f"note: hypervolume: the {measure} the front dominates (a candidate evaluated more than once at "
                 f"its means, as l2l show lists the front), larger is better, up to the reference point "
-                f"{_reference_text(objectives, reference)}: {REFERENCE_RULE}{fresh}")
+                f"{_reference_text(objectives, reference)}: {REFERENCE_RULE}{over}{fresh}")
     if len(objectives) > 1:
         return (f"note: no hypervolume: the runs share {len(objectives)} objectives "
                 f"({', '.join(o.name for o in objectives)}) and it is computed for fronts of two or three, so each "
