@@ -70,7 +70,7 @@ from l2l.control import RunControl
 from l2l.errors import ContractError, ExecutorError
 from l2l import numbers
 from l2l.jobs import Outcome, Task
-from l2l.jobs.base import FAILED, OK, RETRIED_ERROR, unstorable_checkpoint
+from l2l.jobs.base import FAILED, OK, RETRIED_ERROR, every_segment_fails
 from l2l.outcomes import warn
 from l2l.driver_failures import FailureWatch, failure_limit, stopped_line
 from l2l.driver_files import Commits
@@ -651,7 +651,7 @@ class _Loop(Trials, Commits):
         # a retry is a new attempt: none starts once run.compute is spent (the failed one counted), so a run whose
         # simulator keeps failing ends at its compute budget however many retries are allowed
         if not unread and not outcome.ok and outcome.attempt < self.config.retries and not self.spent() \
-                and self.reached is None and not unstorable_checkpoint(outcome):  # that one ends the run (record)
+                and self.reached is None and not every_segment_fails(outcome):  # that one ends the run (record)
             self.executor.submit([Task(task.generation, task.individual, task.seed, task.params,
                                        outcome.attempt + 1, task.budget, task.from_budget, task.checkpoint,
                                        task.trial)])

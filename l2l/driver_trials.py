@@ -13,7 +13,7 @@ import numpy as np
 
 from l2l.errors import ConfigError, EvaluationError, TrajectoryError
 from l2l.jobs import Outcome, Task
-from l2l.jobs.base import OK, unstorable_checkpoint
+from l2l.jobs.base import OK, every_segment_fails
 from l2l.numbers import number
 from l2l.outcomes import better, curve_scores, outputs, penalties
 from l2l.driver_state import _record
@@ -224,9 +224,10 @@ class Trials:
                 and outcome.budget is not None and outcome.budget < top):
             self.stopped("no checkpoint")  # the rows so far are kept (committed where the policy commits)
             raise EvaluationError(self.no_checkpoint(trial, outcome.budget))
-        if not reused and unstorable_checkpoint(outcome):  # the simulator's programming error, which every
-            # segment repeats: the run ends at the first, as at bad input (not a run spent on failures)
-            self.stopped("checkpoint cannot be stored")
+        repeated = None if reused else every_segment_fails(outcome)
+        if repeated:  # the simulator's programming error, which every segment repeats: the run ends at the
+            # first, as at bad input (not a run spent on failures)
+            self.stopped(repeated)
             raise ConfigError(self.cannot_store(trial, outcome))
         if not reused:
             if self.budgets:
@@ -303,15 +304,19 @@ class Trials:
 
     def cannot_store(self, trial: int, outcome: Outcome) -> str:
         """Why the run ends at a segment whose checkpoint cannot be stored (:func:`l2l.jobs.base.checkpoint_of`
-        names the key and the type), what a checkpoint may hold, and where the segments done are."""
+        names the key and the type, and says what a checkpoint may hold) or whose curve is not rows of [fidelity,
+        value] (:func:`l2l.jobs.base.curves`), and where the segments done are."""
         detail = outcome.error.split("\n", 1)[0][len("invalid result: "):]
-        fidelity = self.c.simulator.fidelity()
-        unit = fidelity.unit or fidelity.name
         count = self.loop["evaluations"]
-        done = "the segment done is" if count == 1 else f"the {count} segments done are"
-        return (f"{detail} (the segment of trial {trial} to {number(outcome.budget)} {unit}); every segment would fail "
-                f"the same way, so the run ends at the first (docs/multifidelity.md, 'Your own training function'); "
-                f"{done} kept in {self.writer.path}")
+        if outcome.budget is None:  # a sweep without a policy: one call at the top budget
+            where, word = f"generation {outcome.generation}, individual {outcome.individual}", "evaluation"
+        else:
+            fidelity = self.c.simulator.fidelity()
+            where, word = f"the segment of trial {trial} to {number(outcome.budget)} {fidelity.unit or fidelity.name}", \
+                "segment"
+        done = f"the {word} done is" if count == 1 else f"the {count} {word}s done are"
+        return (f"{detail} ({where}); every {word} would fail the same way, so the run ends at the first "
+                f"(docs/multifidelity.md, 'Your own training function'); {done} kept in {self.writer.path}")
 
     def told(self, outcome: Outcome) -> np.ndarray:
         """The values the optimizer is told (failures get the run's penalty), in the objectives' directions;

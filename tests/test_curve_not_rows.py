@@ -6,7 +6,10 @@ a real number, not 'dict'", which named neither the curve nor what it should be.
 
 from __future__ import annotations
 
+import pytest
+
 import l2l
+from l2l.errors import ConfigError
 
 
 def test_a_curve_given_as_a_dict_fails_naming_the_curve(tmp_path):
@@ -20,7 +23,10 @@ def test_a_curve_given_as_a_dict_fails_naming_the_curve(tmp_path):
         "simulator": {"name": "python", "multi_fidelity": {"name": "steps", "minimum": 1, "maximum": 9}},
         "objectives": [{"name": "loss", "direction": "minimize"}],
         "policy": {"name": "asha", "eta": 3, "max_candidates": 2}, "backend": {"name": "serial"}})
-    path = l2l.run(config, tmp_path / "c.h5", simulator=train, progress=False)  # every segment fails
+    path = tmp_path / "c.h5"
+    # every segment would fail the same way: the run ends at the first (tests/test_curve_shape41.py)
+    with pytest.raises(ConfigError, match="curve 'loss' must be rows of"):
+        l2l.run(config, path, simulator=train, progress=False)
     errors = l2l.load(path, segments=True)["error"].dropna()
     assert len(errors) >= 1
     for error in errors:

@@ -474,11 +474,24 @@ CHECKPOINT_TYPES = ("a dict with string keys of numbers, booleans, strings, None
 UNSTORABLE_CHECKPOINT = "invalid result: checkpoint "
 
 
-def unstorable_checkpoint(outcome: Outcome) -> bool:
-    """True if ``outcome`` failed because the checkpoint its simulator returned cannot be stored: a programming
-    error of the simulator that every segment repeats (never retried; the run ends at the first, see
-    ``driver_trials.Trials.record``), not a failure of one evaluation."""
-    return outcome.status == FAILED and (outcome.error or "").startswith(UNSTORABLE_CHECKPOINT)
+#: How a result whose curve is not rows of [fidelity, value] fails (:func:`curves`): Ray Tune's reports as
+#: ``{"loss": [values]}``, a dict ``{epoch: value}``, a list of dicts.
+_CURVE_SHAPE = re.compile(r"invalid result: curve (?:must be a dict |'.*' must be rows of \[fidelity, value\])")
+
+
+def every_segment_fails(outcome: Outcome) -> str | None:
+    """Why ``outcome`` failed, if it is a programming error of the simulator that every segment repeats, whatever
+    the parameters: ``"checkpoint cannot be stored"`` (:func:`checkpoint_of`) or ``"curve is not rows of
+    [fidelity, value]"`` (:func:`curves`); else None. Such a failure is never retried and the run ends at the
+    first (``driver_trials.Trials.record``): before, a curve of the wrong shape failed every segment, each a
+    candidate spent, until run.stop_after_failures ended the run with exit status 1."""
+    if outcome.status != FAILED or not outcome.error:
+        return None
+    if outcome.error.startswith(UNSTORABLE_CHECKPOINT):
+        return "checkpoint cannot be stored"
+    if _CURVE_SHAPE.match(outcome.error.split("\n", 1)[0]):
+        return "curve is not rows of [fidelity, value]"
+    return None
 
 
 def checkpoint_of(raw: Any) -> dict[str, Any] | None:
