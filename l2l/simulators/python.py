@@ -244,7 +244,12 @@ def load_function(spec: str, search_path: str | None = None) -> Callable[..., An
     try:
         module = _import(module_name, search_path)
     except ImportError as exc:
-        raise ConfigError(f"simulator 'python': cannot import module {module_name!r}: {exc}") from exc
+        where = ""
+        if getattr(exc, "name", None) in (module_name, module_name.partition(".")[0]):  # the module, not one it imports
+            folder = f"in {search_path}, then " if search_path else ""
+            where = (f" (looked {folder}on Python's path; [simulator] path = \"FOLDER\" names the folder that holds "
+                     f"it)")
+        raise ConfigError(f"simulator 'python': cannot import module {module_name!r}: {exc}{where}") from exc
     except SyntaxError as exc:
         raise ConfigError(f"simulator 'python': module {module_name!r} has a syntax error: {exc.msg} "
                           f"({exc.filename}, line {exc.lineno})") from exc

@@ -1,0 +1,46 @@
+"""Small things the persona helpers of session 41 met: a python simulator's module that cannot be found names where
+it was looked for (a reviewer given a file without its module read only "No module named 'spiking'")."""
+
+from __future__ import annotations
+
+from inprocess_cli import l2l_main
+
+CONFIG = """
+[run]
+name = "c"
+generations = 1
+[space]
+x = { low = 0.0, high = 1.0 }
+[optimizer]
+name = "random"
+population_size = 2
+[simulator]
+name = "python"
+function = "%s:simulate"
+[[objectives]]
+name = "loss"
+direction = "minimize"
+[backend]
+name = "serial"
+"""
+
+
+def test_a_module_not_found_names_the_folder_searched(tmp_path):
+    (tmp_path / "c.toml").write_text(CONFIG % "spiking_model_not_here")
+    done = l2l_main("run", tmp_path / "c.toml", "--no-progress", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1] == (
+        "l2l: error: simulator 'python': cannot import module 'spiking_model_not_here': No module named "
+        f"'spiking_model_not_here' (looked in {tmp_path}, then on Python's path; [simulator] path = \"FOLDER\" "
+        "names the folder that holds it)")
+
+
+def test_a_module_whose_own_import_is_missing_names_that_one_alone(tmp_path):
+    (tmp_path / "needs_more.py").write_text("import brian3_not_installed\n\ndef simulate(params, seed):\n"
+                                            "    return {'loss': 0.0}\n")
+    (tmp_path / "c.toml").write_text(CONFIG % "needs_more")
+    done = l2l_main("run", tmp_path / "c.toml", "--no-progress", cwd=tmp_path)
+    assert done.returncode == 2
+    last = done.stderr.strip().splitlines()[-1]
+    assert last == ("l2l: error: simulator 'python': cannot import module 'needs_more': No module named "
+                    "'brian3_not_installed'"), last
