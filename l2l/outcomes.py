@@ -106,7 +106,7 @@ def refuse_missing_objectives(outcomes: list[Outcome], writer, resumed: bool = F
     which = "committed since the resume" if resumed else "of the first generation"
     # unnamed values (a number, a tuple for several objectives): the function is to change, not the config; before,
     # the run went on to run.stop_after_failures and ended with exit status 1
-    fix = ("fix what the simulator returns, then continue with l2l resume" if _unnamed(first)
+    fix = ("fix what the simulator returns (prints), then continue with l2l resume" if _unnamed(first)
            else "name the simulator's objectives in [[objectives]]")
     raise ConfigError(f"no evaluation {which} returned the run's objectives ({detail}); "
                       f"{fix}; the failed evaluations are in {writer.path}")
@@ -115,9 +115,11 @@ def refuse_missing_objectives(outcomes: list[Outcome], writer, resumed: bool = F
 def _unnamed(error: str) -> bool:
     """Whether ``error`` is a failure of a run of several objectives whose simulator returned values without
     their names (:func:`l2l.jobs.base.normalize`)."""
-    from l2l.jobs.base import UNNAMED_OBJECTIVES
+    from l2l.jobs.base import UNNAMED_OBJECTIVES, UNNAMED_OBJECTIVES_PRINTED
 
-    return error.startswith("invalid result: returned ") and f"; {UNNAMED_OBJECTIVES} (" in error.split("\n", 1)[0]
+    first = error.split("\n", 1)[0]
+    return (error.startswith("invalid result: returned ") and f"; {UNNAMED_OBJECTIVES} (" in first) or \
+        (error.startswith("invalid result: printed ") and f"; {UNNAMED_OBJECTIVES_PRINTED} (" in first)
 
 
 #: NEST's errors that name something the model asks NEST for and NEST does not have, whatever the parameters: a typo

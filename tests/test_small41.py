@@ -44,3 +44,45 @@ def test_a_module_whose_own_import_is_missing_names_that_one_alone(tmp_path):
     last = done.stderr.strip().splitlines()[-1]
     assert last == ("l2l: error: simulator 'python': cannot import module 'needs_more': No module named "
                     "'brian3_not_installed'"), last
+
+
+COMMAND = """
+[run]
+name = "cmd"
+generations = 3
+[space]
+x = { low = 0.0, high = 1.0 }
+[optimizer]
+name = "%s"
+population_size = 4
+[simulator]
+name = "command"
+argv = ["python3", "-c", "print('%s')"]
+%s
+[backend]
+name = "serial"
+"""
+TWO = '[[objectives]]\nname = "a"\ndirection = "minimize"\n[[objectives]]\nname = "b"\ndirection = "minimize"'
+ONE = '[[objectives]]\nname = "a"\ndirection = "minimize"'
+
+
+def test_a_program_printing_a_json_array_for_several_objectives_ends_after_its_first_generation(tmp_path):
+    # it failed every evaluation ("result must be a number or a JSON object") until run.stop_after_failures, exit 1
+    import l2l
+
+    (tmp_path / "cmd.toml").write_text(COMMAND % ("nsga2", "[1.0, 2.0]", TWO))
+    done = l2l_main("run", tmp_path / "cmd.toml", "--no-progress", cwd=tmp_path)
+    assert done.returncode == 2
+    last = done.stderr.strip().splitlines()[-1]
+    assert "(printed a JSON array of 2 values, not a JSON object naming the run's 2 objectives ['a', 'b']; print a " \
+           'JSON object naming them ({"a": ..., "b": ...}))' in last, last
+    assert len(l2l.load(tmp_path / "cmd.h5")) == 4  # the first generation, kept
+
+
+def test_a_program_printing_one_number_in_an_array_gives_the_objective_of_a_run_of_one(tmp_path):
+    import l2l
+
+    (tmp_path / "cmd.toml").write_text(COMMAND % ("random", "[0.25]", ONE))
+    done = l2l_main("run", tmp_path / "cmd.toml", "--no-progress", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (l2l.load(tmp_path / "cmd.h5")["a"] == 0.25).all()

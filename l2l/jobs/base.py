@@ -9,6 +9,7 @@ that failure is data.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import pickle
@@ -299,6 +300,8 @@ RETURN_HINT = ("return a number, a dict {objective: number}, or l2l.SimulationRe
 #: The advice that ends the message of a run of several objectives given unnamed values (a number, a tuple): the
 #: driver refuses the run where a whole first generation failed so (:func:`l2l.outcomes.refuse_missing_objectives`).
 UNNAMED_OBJECTIVES = "return a dict naming them"
+#: The same advice to a ``command`` program, which prints its result.
+UNNAMED_OBJECTIVES_PRINTED = "print a JSON object naming them"
 
 
 def _several(value: Any) -> str | None:
@@ -313,8 +316,14 @@ def _several(value: Any) -> str | None:
     return None if size == 1 else f"a {kind} of {size} value{'s' * (size != 1)}"
 
 
-def normalize(raw: Any, settings: Settings) -> tuple[dict, dict, dict, np.ndarray | None]:
-    """Check a simulator's return value against the run's objectives; raise ValueError if unusable.
+def _prints(simulator: Any) -> bool:
+    """Whether ``simulator`` is a ``command`` program (it prints its result as JSON)."""
+    return getattr(simulator, "name", None) == "command"
+
+
+def normalize(raw: Any, settings: Settings, printed: bool = False) -> tuple[dict, dict, dict, np.ndarray | None]:
+    """Check a simulator's return value against the run's objectives; raise ValueError if unusable (``printed``:
+    a ``command`` program's, which prints its result as JSON).
 
     The messages say what was returned where a function returned its result in another shape than l2l reads, say
     ``(loss, checkpoint)`` or ``{"loss": x, "checkpoint": state}``: before, they named only numpy's complaint about
@@ -332,6 +341,13 @@ def normalize(raw: Any, settings: Settings) -> tuple[dict, dict, dict, np.ndarra
                    if several and (len(objectives) if isinstance(objectives, (tuple, list))
                                    else np.size(objectives)) == len(wanted)
                    else f" but the run has {len(wanted)} objectives {list(wanted)}")
+            if printed:  # a program printed a number or a JSON array
+                size = np.size(objectives)
+                what = f"a JSON array of {size} values" if several else "1 number"
+                but = (f", not a JSON object naming the run's {len(wanted)} objectives {list(wanted)}"
+                       if size == len(wanted) else f" but the run has {len(wanted)} objectives {list(wanted)}")
+                raise ValueError(f"printed {what}{but}; {UNNAMED_OBJECTIVES_PRINTED} "
+                                 f"({{{', '.join(f'{json.dumps(name)}: ...' for name in wanted)}}})")
             raise ValueError(f"returned {what}{but}; {UNNAMED_OBJECTIVES} "
                              f"({{{', '.join(f'{name!r}: ...' for name in wanted)}}})")
         objectives = {wanted[0]: objectives}
@@ -684,7 +700,8 @@ def evaluate(simulator: Simulator, task: Task, settings: Settings) -> Outcome:
             outcome.status, outcome.error = FAILED, _error_text(exc, task.params)
     else:
         try:
-            outcome.objectives, outcome.metrics, outcome.traces, outcome.outputs = normalize(raw, settings)
+            outcome.objectives, outcome.metrics, outcome.traces, outcome.outputs = normalize(raw, settings,
+                                                                                       _prints(simulator))
             if task.budget is not None:
                 outcome.traces.update(curves(raw, task.budget,
                                              task.from_budget if task.checkpoint is not None else None,

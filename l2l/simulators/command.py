@@ -281,6 +281,10 @@ def parse_result(text: str) -> SimulationResult:
         raise EvaluationError(f"result is not JSON: {text[-200:]!r}") from exc
     if isinstance(data, (int, float)) and not isinstance(data, bool):
         return SimulationResult(objectives=float(data))
+    if isinstance(data, list) and data and all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                               for v in data):
+        # values without names: one is the objective of a run of one; for several, the loop says to name them
+        return SimulationResult(objectives=data[0] if len(data) == 1 else list(data))
     if not isinstance(data, dict):
         raise EvaluationError(f"result must be a number or a JSON object, got {text[-200:]!r}")
     if "objectives" in data:
