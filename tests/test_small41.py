@@ -86,3 +86,14 @@ def test_a_program_printing_one_number_in_an_array_gives_the_objective_of_a_run_
     done = l2l_main("run", tmp_path / "cmd.toml", "--no-progress", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert (l2l.load(tmp_path / "cmd.h5")["a"] == 0.25).all()
+
+
+def test_an_objective_given_as_a_list_of_reports_says_so():
+    # Ray Tune's reports kept as a list: one of them read "float() argument must be ... not 'dict'"
+    import pytest
+
+    from l2l.jobs.base import Settings, normalize
+
+    for reports, said in (([{"acc": 0.9}], "a list of 1 dict"), ([{"acc": 0.9}] * 3, "a list of 3 dicts")):
+        with pytest.raises(ValueError, match=f"objective 'acc': the simulator returned {said}, not a number; return"):
+            normalize({"acc": reports}, Settings(objectives=("acc",)))

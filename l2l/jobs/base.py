@@ -373,6 +373,11 @@ def normalize(raw: Any, settings: Settings, printed: bool = False) -> tuple[dict
             if key not in wanted:  # a key beside the objectives: read as a metric, which is a number too
                 raise ValueError(f"{key!r} of the returned dict is no objective of the run, so it is read as a metric, "
                                  f"which must be a number: {exc}") from None
+            if isinstance(value, (list, tuple)) and value and isinstance(value[0], (dict, list, tuple, str)):
+                # Ray Tune's reports kept as a list ([{"acc": 0.9}]): numpy's 'not dict' named neither
+                kinds = type(value[0]).__name__ + "s" * (len(value) != 1)
+                raise ValueError(f"objective {key!r}: the simulator returned a {type(value).__name__} of "
+                                 f"{len(value)} {kinds}, not a number; {RETURN_HINT}") from None
             raise ValueError(f"objective {key!r}: {exc}") from None
     given = dict(result.metrics)
     for name in wanted:  # a metric the run names as an objective is one (lsnn's firing_rate beside recall_error)
