@@ -17,6 +17,7 @@ import binascii
 import json
 import struct
 import math
+import threading
 import zlib
 from typing import Any
 
@@ -76,24 +77,39 @@ def _pack_other(value: Any, arrays: list[bytes], offset: list[int]) -> Any:
 
 
 def _array(entry: Any, body: memoryview) -> np.ndarray:
-    if not isinstance(entry, list) or len(entry) != 4:
+    # (values parsed from JSON: a list, str or int is one exactly, bool is the only subclass of int)
+    if type(entry) is not list or len(entry) != 4:
         raise TrajectoryError("corrupt encoded value: an array entry is not [dtype, shape, offset, nbytes]")
     dtype, shape, offset, nbytes = entry
-    if not isinstance(dtype, str) or not isinstance(shape, list) or not all(_is_count(n) for n in shape) \
-            or not _is_count(offset) or not _is_count(nbytes):
+    if type(dtype) is not str or type(shape) is not list or type(offset) is not int or type(nbytes) is not int \
+            or offset < 0 or nbytes < 0 or not all(map(_is_count, shape)):
         raise TrajectoryError("corrupt encoded value: an array entry is not [dtype, shape, offset, nbytes]")
-    try:
-        dtype = np.dtype(dtype)
-    except (TypeError, ValueError, SyntaxError):
-        raise TrajectoryError(f"refusing to decode an array of dtype {dtype[:40]!r}") from None
-    if dtype.kind not in _ALLOWED_KINDS or dtype.hasobject or dtype.fields is not None or dtype.subdtype:
-        raise TrajectoryError(f"refusing to decode an array of dtype {dtype}")
+    known = _DTYPES.get(dtype)  # (not `or`: a dtype without fields is false)
+    dtype = known if known is not None else _dtype(dtype)
     if offset + nbytes > len(body):
         raise TrajectoryError("an encoded array points past the end of its value")
     if nbytes != math.prod(shape) * dtype.itemsize:
         raise TrajectoryError(f"corrupt encoded value: {nbytes} bytes do not hold a {dtype} array of shape "
                               f"{tuple(shape)}")
-    return np.frombuffer(body[offset:offset + nbytes], dtype=dtype).reshape(shape).copy()
+    if not nbytes:  # (a state holds many empty arrays)
+        return np.empty(0, dtype=dtype).reshape(shape).copy()
+    return np.frombuffer(body, dtype=dtype, count=nbytes // dtype.itemsize, offset=offset).reshape(shape).copy()
+
+
+#: The dtypes array entries named, by their text, once accepted: a state holds a dozen arrays of two dtypes.
+_DTYPES: dict[str, np.dtype] = {}
+
+
+def _dtype(text: str) -> np.dtype:
+    try:
+        dtype = np.dtype(text)
+    except (TypeError, ValueError, SyntaxError):
+        raise TrajectoryError(f"refusing to decode an array of dtype {text[:40]!r}") from None
+    if dtype.kind not in _ALLOWED_KINDS or dtype.hasobject or dtype.fields is not None or dtype.subdtype:
+        raise TrajectoryError(f"refusing to decode an array of dtype {dtype}")
+    if len(_DTYPES) < 256:  # (a crafted file names any number)
+        _DTYPES[text] = dtype
+    return dtype
 
 
 def _is_count(value: Any) -> bool:
@@ -112,6 +128,45 @@ def _unpack(value: Any, body: memoryview) -> Any:
     if isinstance(value, list):  # leaves kept inline: most of a state's nodes are numbers (one call each saved)
         return [_unpack(v, body) if type(v) is dict or type(v) is list else v for v in value]
     return value
+
+
+class _Unpacker:
+    """The object hook of :func:`decode`: each JSON object, innermost first, as :func:`_unpack` turns it (the
+    arrays' bytes in ``body``). The value it gives is :func:`_unpack`'s whenever it gives one (an object inside a
+    marker's entry, turned first, still leaves the entry invalid); on damaged data :func:`decode` asks
+    :func:`_unpack` for its message."""
+
+    __slots__ = ("body",)
+
+    def __init__(self) -> None:
+        self.body = memoryview(b"")
+
+    def __call__(self, value: dict) -> Any:
+        if len(value) == 1:
+            if _ARRAY in value:
+                return _array(value[_ARRAY], self.body)
+            if _FLOAT in value:
+                text = value[_FLOAT]
+                if type(text) is not str or text not in _NON_FINITE:
+                    raise TrajectoryError(f"{_FLOAT} must be one of {', '.join(_NON_FINITE)}")
+                return float(text)
+        return value
+
+
+_LOCAL = threading.local()  # each thread's JSON decoder with an object hook (making one took a third of a
+# small value's decoding)
+
+
+def _marked(text: str, body: memoryview) -> Any:
+    """The value of a header ``text`` with markers, its arrays' bytes in ``body``."""
+    decoder = getattr(_LOCAL, "decoder", None)
+    if decoder is None:
+        decoder = _LOCAL.decoder = json.JSONDecoder(object_hook=_Unpacker())
+    decoder.object_hook.body = body
+    try:
+        return decoder.decode(text)
+    finally:
+        decoder.object_hook.body = memoryview(b"")  # (the value's bytes are not kept)
 
 
 def encode(value: Any) -> bytes:
@@ -156,10 +211,16 @@ def decode(data: bytes | np.ndarray) -> Any:
         raise TrajectoryError("corrupt encoded value: its header is longer than the value")
     try:
         text = data[12:12 + length].decode("utf-8")
-        header = json.loads(text)
         if _ARRAY not in text and _FLOAT not in text and "\\u" not in text:
-            return header  # no marker (not even an escaped one): JSON gave the value itself, nothing to unpack
-        return _unpack(header, memoryview(data)[12 + length:])
+            return json.loads(text)  # no marker (not even an escaped one): JSON gives the value itself
+        body = memoryview(data)[12 + length:]
+        # Markers become values as JSON builds each object (its C parser calls the hook), where a walk of the
+        # tree afterwards visited every number of every list in Python (a GA's state holds 625 of them).
+        try:
+            return _marked(text, body)
+        except (TrajectoryError, ValueError, TypeError):
+            pass  # damaged: the walk's own answer and message (the hook sees objects a later duplicate key drops)
+        return _unpack(json.loads(text), body)
     except RecursionError:
         raise TrajectoryError("corrupt encoded value: nested too deeply") from None
     except (ValueError, TypeError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
