@@ -167,6 +167,89 @@ class RunningStatistics:
         return stats
 
 
+class Prefixes:
+    """The records a :class:`RunningStatistics` gives after the rows up to each of a nondecreasing series of row
+    counts (``stops``), the rows up to each stop added after those before it as one chunk: the same values,
+    from arrays prepared once for the whole table and a few numpy calls per stop, where :meth:`~RunningStatistics.add`
+    makes two dozen (``l2l validate`` checks the record of every generation). Build with :meth:`of`; call
+    :meth:`record` with the stops in order."""
+
+    def __init__(self, objectives: Sequence[Objective], status: np.ndarray, generation: np.ndarray,
+                 individual: np.ndarray, values: np.ndarray, completion: np.ndarray, ok: np.ndarray,
+                 signed: list[np.ndarray]):
+        n = len(status)
+        self.objectives, self.status, self.generation, self.individual = tuple(objectives), status, generation, \
+            individual
+        self.completion, self.signed = completion, signed
+        rows = np.arange(n)
+        self.last_unsuccessful = np.maximum.accumulate(np.where(ok, -1, rows)) if n else rows
+        # best: add keeps a chunk's first largest signed value unless an earlier chunk's is as large, so the
+        # earliest row of the largest value so far (-1 while there is none)
+        self.best_row = []
+        for column in signed:
+            running = np.maximum.accumulate(np.where(ok, column, -np.inf)) if n else column
+            self.best_row.append(np.where(running > -np.inf, np.searchsorted(running, running), -1))
+        self.ranks: np.ndarray | None = None
+        if len(self.objectives) == 1:  # top: the successful rows' ranks as RunningStatistics._keep ranks them
+            good = np.flatnonzero(ok)
+            key = values[good, 0] * -float(objectives[0].sign)  # (none missing: all finite)
+            order = np.lexsort((good, individual[good].astype("<i8"), generation[good].astype("<i8"), key))
+            self.row_of = good[order]  # the row of each rank
+            self.ranks = np.empty(len(order), dtype=np.int64)  # the rank of each successful row, in row order
+            self.ranks[order] = np.arange(len(order))
+            self.good_before = np.zeros(n + 1, dtype=np.int64)  # successful rows before each row
+            np.cumsum(ok, out=self.good_before[1:])
+        self.stop, self.counts, self.last_completion, self.kept = 0, [0, 0, 0], None, []
+        self.top = np.zeros(0, dtype="<i8")
+
+    @classmethod
+    def of(cls, objectives: Sequence[Objective], status: np.ndarray, generation: np.ndarray,
+           individual: np.ndarray, started: np.ndarray, duration: np.ndarray,
+           values: np.ndarray) -> "Prefixes | None":
+        """Prefixes of the rows given (the arguments of :meth:`RunningStatistics.add` for all of them), or None
+        where only adding chunk by chunk tells: a front (two objectives: whether it overflows depends on the
+        chunks), a status code beyond timeout, a completion time or successful objective value that is not
+        finite."""
+        if len(objectives) == 2 or (len(status) and int(status.max()) > 2):
+            return None
+        completion, ok = started + duration, status == _OK
+        signed = [np.where(ok, values[:, j], np.nan) * o.sign for j, o in enumerate(objectives)]  # as add's
+        if not np.isfinite(completion).all() or not all(np.isfinite(column[ok]).all() for column in signed):
+            return None
+        return cls(objectives, status, generation, individual, values, completion, ok, signed)
+
+    def record(self, stop: int) -> dict[str, Any]:
+        """The record after the rows up to ``stop`` (at least the previous stop)."""
+        start = self.stop
+        if stop < start:
+            raise ValueError(f"stops must not decrease: {stop} after {start}")
+        if stop > start:
+            counts = np.bincount(self.status[start:stop], minlength=3).tolist()  # (codes 0 to 2: see of)
+            self.counts = [a + b for a, b in zip(self.counts, counts)]
+            latest = float(np.maximum.reduce(self.completion[start:stop]))
+            self.last_completion = max(latest, self.last_completion or latest)  # as add keeps it
+            if self.ranks is not None:  # the TOP_ROWS best of those kept and the chunk's successful rows
+                new = self.ranks[int(self.good_before[start]):int(self.good_before[stop])].tolist()
+                kept = sorted(self.kept + new)[:TOP_ROWS]
+                if kept != self.kept:
+                    self.kept, self.top = kept, np.sort(self.row_of[kept])
+            self.stop = stop
+        best: dict[str, list | None] = {}
+        for j, o in enumerate(self.objectives):
+            row = int(self.best_row[j][stop - 1]) if stop else -1
+            best[o.name] = None if row < 0 else [float(self.signed[j][row] * o.sign), int(self.generation[row]),
+                                                 int(self.individual[row])]
+        bad = int(self.last_unsuccessful[stop - 1]) if stop else -1
+        out: dict[str, Any] = {"rows": stop, "status": list(self.counts),
+                               "last_completion": self.last_completion,
+                               "last_unsuccessful": None if bad < 0 else [bad, int(self.generation[bad]),
+                                                                          int(self.individual[bad])],
+                               "best": best}
+        if self.ranks is not None:
+            out["top"] = self.top.copy()
+        return out
+
+
 def _empty(k: int) -> dict[str, np.ndarray]:
     return {"row": np.zeros(0, dtype="<i8"), "generation": np.zeros(0, dtype="<i8"),
             "individual": np.zeros(0, dtype="<i8"), "values": np.zeros((0, k))}
@@ -186,7 +269,7 @@ def check_record(record: Any, objectives: Sequence[Objective], committed: int) -
                 return kind == "front"
             rows = np.asarray(rows)
             if rows.ndim != 1 or rows.dtype.kind != "i" or (len(rows) and (
-                    rows[0] < 0 or rows[-1] >= int(record["rows"]) or (np.diff(rows) <= 0).any())):
+                    rows[0] < 0 or rows[-1] >= int(record["rows"]) or (rows[1:] <= rows[:-1]).any())):
                 return False  # row numbers increase, within the rows the record accounts for
         return True
     except (KeyError, TypeError, ValueError):

@@ -21,7 +21,7 @@ from l2l.results_schema import values as checks
 from l2l.results_schema.layout import (CHECKPOINT_BLOB, CHECKSUM_COLUMN, EVALUATION_COLUMNS, GENERATION_COLUMNS,
                                        NO_CHECKSUM, REEVALUATION_ERRORS, SEGMENT_COLUMNS, STATISTICS_BLOB,
                                        STATUS_CODES, dropped_reason)
-from l2l.results_schema.statistics import RunningStatistics, check_record
+from l2l.results_schema.statistics import Prefixes, RunningStatistics, check_record
 from l2l.results_schema.reader import open_file
 
 #: Rows decoded at a time when the blobs of every evaluation are checked.
@@ -304,6 +304,27 @@ def _checkpoint(data: bytes, store: checkpoint_store.CheckpointStore) -> str | N
     return _decoded(data, lambda v: isinstance(v, dict), "is not a mapping")
 
 
+def _pieces(blob: h5py.Dataset, starts: np.ndarray, lengths: np.ndarray) -> Iterator[bytes]:
+    """The bytes of rows 0, 1, ... of ``blob`` (row i: ``lengths[i]`` from ``starts[i]``; none for a length of 0
+    or less), read in batches (:func:`_batches`): one read per row cost as much as decoding a generation's
+    state. A batch that cannot be read is read again row by row, so that the rows before the damage are
+    checked first, as one read per row did."""
+    lengths = np.maximum(lengths, 0)
+    done = 0  # rows yielded
+    for rows in _batches(starts, lengths, np.flatnonzero(lengths)):
+        low, high = int(starts[rows].min()), int((starts[rows] + lengths[rows]).max())
+        try:
+            data = blob[low:high].tobytes()
+        except Exception:  # damaged: each row's own read raises where the damage is
+            data = None
+        for row in rows.tolist():
+            yield from (b"" for _ in range(done, row))
+            start, length = int(starts[row]), int(lengths[row])
+            yield blob[start:start + length].tobytes() if data is None else data[start - low:start - low + length]
+            done = row + 1
+    yield from (b"" for _ in range(done, len(lengths)))
+
+
 def _check_generations(layout: structure.Layout, problems: list[str]) -> None:
     ds, g = layout.datasets, layout.generations
     columns = {name: ds[f"generations/{name}"][:g] for name in GENERATION_COLUMNS}
@@ -312,12 +333,11 @@ def _check_generations(layout: structure.Layout, problems: list[str]) -> None:
         problems.append("/generations/generation must count up by one")
     if g and (np.diff(columns["evaluations"]) < 0).any():
         problems.append("/generations/evaluations must never decrease")
-    states = ds["blobs/states"]
+    # Every state is decoded in full: nothing stored with it (no checksum) tells that its bytes still decode.
     current, first = None, -1  # schema version 3: the state so far along a chain of deltas, and its full state
-    for i in range(g):
-        start, length = int(columns["state_start"][i]), int(columns["state_length"][i])
+    for i, data in enumerate(_pieces(ds["blobs/states"], columns["state_start"], columns["state_length"])):
         try:
-            state = codec.decode(states[start:start + length])
+            state = codec.decode(data)
             if state_log.is_delta(state):
                 if layout.schema_version < 3:
                     raise TrajectoryError(f"a state stored as a delta needs schema version 3, the file has "
@@ -351,49 +371,73 @@ def _check_statistics(layout: structure.Layout, columns: dict[str, np.ndarray], 
     lengths = ds["generations/statistics_length"][:kept]
     numbers = ds["generations/generation"][:kept]
     blob = ds[f"blobs/{STATISTICS_BLOB}"]
+    size = int(blob.shape[0])
+    inside = (starts >= 0) & (lengths > 0) & (starts <= size) & (lengths <= size - np.minimum(starts, size))
+    readable = int(np.argmin(inside)) if not inside.all() else kept  # rows before the first one outside
+    pieces = _pieces(blob, starts[:readable], lengths[:readable])
+    table = (columns["status"], columns["generation"], columns["individual"], columns["started"],
+             columns["duration"], objective_values)
+    # The records at every generation's rows at once where they can be (one objective or three and more);
+    # else again chunk by chunk, each generation's rows added to those before.
+    prefixes = Prefixes.of(layout.objectives, *table)
     again = RunningStatistics(layout.objectives)
     for i in range(kept):
         where = f"the running statistics of generation {numbers[i]}"
-        start, length = int(starts[i]), int(lengths[i])
-        if start < 0 or length <= 0 or start + length > blob.shape[0]:
+        if i >= readable:
             problems.append(f"{where} lie outside /blobs/{STATISTICS_BLOB}")
             return
         try:
-            record = codec.decode(blob[start:start + length])
+            record = codec.decode(next(pieces))
         except TrajectoryError as exc:
             problems.append(f"{where} do not decode: {exc}")
             return
-        if not check_record(record, layout.objectives, layout.rows) or int(record["rows"]) < again.rows:
+        before = prefixes.stop if prefixes is not None else again.rows
+        if not check_record(record, layout.objectives, layout.rows) or int(record["rows"]) < before:
             problems.append(f"{where} are not a record of the rows committed before it")
             return
         stop = int(record["rows"])
-        for low in range(again.rows, stop, BATCH):
-            high = min(low + BATCH, stop)
-            again.add(columns["status"][low:high], columns["generation"][low:high],
-                      columns["individual"][low:high], columns["started"][low:high], columns["duration"][low:high],
-                      objective_values[low:high])
-        differ = _record_differences(record, again.record())
+        if prefixes is not None:
+            computed = prefixes.record(stop)
+        else:
+            for low in range(again.rows, stop, BATCH):
+                high = min(low + BATCH, stop)
+                again.add(*(column[low:high] for column in table))
+            computed = again.record()
+        differ = _record_differences(record, computed)
         if differ:
             problems.append(f"{where} differ from its rows ({', '.join(differ)}): l2l show and resume would "
                             f"report them")
             return
 
 
+def _same(a: Any, b: Any) -> bool:
+    """Whether two entries of statistics records hold the same numbers (NaN equal to NaN), as arrays of floats."""
+    if a is None or b is None:
+        return a is None and b is None
+    kind = type(a)
+    if kind is type(b) and (kind is float or kind is int):  # most entries: a number, or a list of a few
+        return float(a) == float(b) or (a != a and b != b)
+    if kind is list and type(b) is list and len(a) == len(b) and all(type(x) in _NUMBERS for x in a) \
+            and all(type(x) in _NUMBERS for x in b):
+        return all(float(x) == float(y) or (x != x and y != y) for x, y in zip(a, b))
+    if kind is np.ndarray and type(b) is np.ndarray and a.dtype.kind == "i" and b.dtype.kind == "i":
+        return a.shape == b.shape and a.tolist() == b.tolist()  # (row numbers, far below 2**53)
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=True))
+
+
+_NUMBERS = (int, float)
+
+
 def _record_differences(stored: dict, computed: dict) -> list[str]:
     """The entries of a stored statistics record that differ from the one computed again from the rows."""
-    def same(a, b) -> bool:
-        if a is None or b is None:
-            return a is None and b is None
-        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-        return a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=True))
-
     differ = [key for key in ("status", "last_completion", "last_unsuccessful", "top") if key in computed
-              and not same(stored.get(key), computed[key])]
+              and not _same(stored.get(key), computed[key])]
     if "front" in computed and stored.get("front") is not None and computed["front"] is not None \
-            and not same(stored["front"], computed["front"]):
+            and not _same(stored["front"], computed["front"]):
         differ.append("front")  # (a front kept in one and too large in the other depends on the chunks added)
     differ += [f"best {name}" for name, value in computed["best"].items()
-               if not same(stored["best"].get(name), value)]
+               if not _same(stored["best"].get(name), value)]
     return differ
 
 
