@@ -334,7 +334,10 @@ def hypervolume_note(runs: Sequence[RunData], objectives: Sequence[Objective]) -
 
 def reevaluated(run: RunData, objective: Objective) -> dict[str, Any] | None:
     """The best candidate of ``run`` re-evaluated on fresh seeds (``l2l reevaluate``): its mean, the half width
-    of its 95 % interval and its number of seeds; None if the run's file holds no re-evaluation.
+    of its 95 % interval and its number of seeds; None if the run's file holds no re-evaluation. That is the
+    re-evaluation's first place, which may be another candidate than the run's best by selection: ``where`` names
+    it (``generation 11, individual 9``; ``trial 19``), ``candidate`` in the compare table's short form with its
+    ``selection rank`` among the re-evaluated (``gen 11 ind 9 (selection rank 3)``).
 
     In a run of several objectives the re-evaluated candidates were picked by something (the file does not say
     what; :func:`l2l.reevaluate.stored_pick` infers it): ``picked`` is ``"front"`` where they are the Pareto front
@@ -357,13 +360,20 @@ def reevaluated(run: RunData, objective: Objective) -> dict[str, Any] | None:
     first = ranked.iloc[0]
     where = f"trial {int(first['trial'])}" if "trial" in ranked.columns else \
         f"generation {int(first['generation'])}, individual {int(first['individual'])}"
+    # as the table's best candidate is named (gen 2 ind 5), with its place by the values selection saw: the first
+    # place on the fresh seeds is often not the selection's best (tests/test_plotfix41.py)
+    short = f"trial {int(first['trial'])}" if "trial" in ranked.columns else \
+        f"gen {int(first['generation'])} ind {int(first['individual'])}"
+    rank = first["selection rank"]
+    if not pd.isna(rank):
+        short += f" (selection rank {int(rank)})"
     names = [name for name in pickers if name != FRONT]
     picked = "front" if FRONT in pickers else names[0] if names else ""
     among = "" if objective.name in pickers else \
         f"among the re-evaluated, picked: {FRONT}" if picked == "front" else \
         f"among the re-evaluated, picked by {picked}" if picked else "among the re-evaluated"
     return {"mean": float(first["mean"]), "ci95": float(first["ci95"]), "seeds": int(first["seeds"]),
-            "candidates": len(ranked), "where": where, "among": among, "picked": picked}
+            "candidates": len(ranked), "where": where, "candidate": short, "among": among, "picked": picked}
 
 
 def reevaluated_hypervolume(run: RunData, objectives: Sequence[Objective], reference: Sequence[float]) -> \
@@ -495,6 +505,11 @@ def _table(runs: Sequence[RunData], objectives: Sequence[Objective]) -> pd.DataF
             fresh = reevaluated(run, objective)
             if fresh is not None:  # what the winner scores on fresh seeds: the number to compare runs by
                 among = f" ({fresh['among']})" if fresh["among"] else ""  # another objective's pick: not its best
+                # whose mean it is, beside it: the re-evaluation's first place, often not the best candidate by
+                # selection (gen 9 ind 6 sat in one row with 0.276, the mean of gen 11 ind 9, without a word)
+                whose = "re-evaluated candidate" if len(objectives) == 1 else \
+                    f"re-evaluated candidate ({objective.name})"
+                row[whose] = fresh["candidate"]
                 row[f"re-evaluated {objective.name}{among}"] = fresh["mean"]
                 row[f"{objective.name} ci95"] = fresh["ci95"]
                 row["fresh seeds"] = fresh["seeds"]
