@@ -352,12 +352,25 @@ def pareto_front(run: RunData, first: Objective, second: Objective) -> tuple[pd.
     return front_candidates(frame.iloc[np.sort(rows[needed])], (first, second), run.parameters)
 
 
+def _under_front(tied: int, first: Objective, second: Objective, run: RunData) -> str:
+    """What the faded points' legend adds where ``tied`` candidates tie a front member on the two drawn objectives
+    but are dominated through another (:func:`draw_pareto`), '' where none does."""
+    if not tied:
+        return ""
+    hidden = [o.name for o in run.objectives if o not in (first, second)]
+    worse = hidden[0] if len(hidden) == 1 else "an objective not drawn"
+    return f"; {tied:,} under a front point: tied on {first.name} and {second.name}, worse on {worse}"
+
+
 def draw_pareto(ax: Axes, run: RunData, first: Objective, second: Objective,
                 legend: bool = True) -> tuple[int, bool, int]:
     """All successful evaluations faded, the front :func:`pareto_front` gives of the two objectives drawn
     highlighted (as ``l2l show`` lists it for a run of two); in a run of three or more, the other candidates of the
     front over all of them (``l2l show``'s) as open circles, since they are on the front through an objective not
-    drawn. Returns the two objectives' front's size, whether repeats of a candidate were averaged (its point on the
+    drawn. There blue is drawn of the members of the front over all objectives that are on the drawn pair's front:
+    a candidate that ties one of them on both drawn objectives and is worse on another is dominated, and faded
+    (the legend of the faded points counts them), so that blue and open circles add up to the front over all.
+    Returns the size of the front drawn blue, whether repeats of a candidate were averaged (its point on the
     front at their means, its evaluations among the faded ones) and the size of the front over all objectives."""
     ok = run.ok
     ax.set_title(f"Pareto front: {first.name} vs {second.name}")
@@ -368,11 +381,19 @@ def draw_pareto(ax: Axes, run: RunData, first: Objective, second: Objective,
         return 0, False, 0
     front, averaged = pareto_front(run, first, second)
     full = front
-    if len(run.objectives) > 2:  # l2l show's front: over every objective, a superset of the two drawn ones'
+    tied = 0
+    if len(run.objectives) > 2:
+        # l2l show's front, over every objective. It is no superset of the two drawn ones': a candidate that ties a
+        # member on both drawn objectives but is worse on another is on the drawn pair's front and dominated over
+        # all. Blue is drawn of the members of l2l show's front only, so that blue and the open circles add up to
+        # the title's count; such a candidate is faded, under its twin's blue point (the legend says how many).
         from l2l.analysis.best import front_candidates, ranked
 
         full, all_averaged = front_candidates(ranked(run.frame, run.top_budget), run.objectives, run.parameters)
         averaged = averaged or all_averaged
+        kept = front.index.isin(full.index)
+        tied = int((~kept).sum())
+        front = front[kept]
     front = front.sort_values(first.name)
     # a front point that is a single evaluation is drawn once, as the front's
     from l2l.analysis.best import REPEAT_COUNT
@@ -384,7 +405,8 @@ def draw_pareto(ax: Axes, run: RunData, first: Objective, second: Objective,
     style = _point_style(len(rest))
     style["alpha"] = min(style["alpha"], 0.35)
     ax.scatter(drawn(rest[first.name]), drawn(rest[second.name]), color="0.6",
-               label=f"{'evaluations' if averaged else 'dominated'} ({int(faded.sum()):,})",
+               label=f"{'evaluations' if averaged else 'dominated'} ({int(faded.sum()):,}"
+                     f"{_under_front(tied, first, second, run)})",
                **style)
     x, y = drawn(front[first.name]), drawn(front[second.name])
     ax.step(x, y, where="post" if first.direction == "minimize" else "pre", color=BEST_COLOUR, linewidth=1.2,
