@@ -62,3 +62,14 @@ def test_a_file_as_written_resumes_and_reevaluates(finished, tmp_path, capsys):
     assert main(["resume", str(path), "--generations", "3", "--no-progress"]) == 0, capsys.readouterr().err
     assert main(["reevaluate", str(path), "--top", "1", "--seeds", "2", "--no-progress"]) == 0
     assert len(l2l.load(path)) == 12 and len(l2l.load(path, reevaluations=True)) == 2
+
+
+def test_validate_names_a_config_whose_seed_is_not_the_runs(finished, tmp_path):
+    # resume and reevaluate refused it, but l2l validate, which the docs give a reviewer, passed the file
+    path = tmp_path / "run.h5"
+    shutil.copyfile(finished, path)
+    assert l2l.validate(path) == []
+    with h5py.File(path, "r+") as f:
+        _config_seed(f, 6)
+    assert l2l.validate(path) == ["/run attribute 'config' has run.seed = 6, /run attribute 'seed' 5 (the seed "
+                                  "every row derives from)"]

@@ -99,6 +99,12 @@ def _check_values(f: h5py.File, layout: structure.Layout, problems: list[str], n
     missing = missing_optimizer(config, layout.run.get("optimizer"))
     if missing:
         problems.append(missing)
+    table = config.get("run") if isinstance(config, dict) else None
+    seeds = [table.get("seed") if isinstance(table, dict) else None, layout.run.get("seed")]
+    if all(isinstance(seed, int) and not isinstance(seed, bool) for seed in seeds) and seeds[0] != seeds[1]:
+        # resume and reevaluate refuse it (load_run_config): a resume would append rows of the other seed
+        problems.append(f"/run attribute 'config' has run.seed = {seeds[0]}, /run attribute 'seed' {seeds[1]} (the "
+                        f"seed every row derives from)")
     problems += checks.row_problems(columns, layout)
     if "evaluations/parent" in ds:
         parent = ds["evaluations/parent"][:rows]
