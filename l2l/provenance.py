@@ -163,20 +163,26 @@ def time_line(trajectory: Trajectory) -> str:
     from the event log alone; a session with no such event (killed, or still running) is counted apart, not
     guessed. '' before a first session."""
     events = trajectory.events()
-    seconds, sessions, open_sessions, begun = 0.0, 0, 0, None
+    seconds, sessions, killed, begun = 0.0, 0, 0, None
     for time, kind in zip(events["time"], events["kind"]):
         if kind in ("started", "resumed"):
-            open_sessions += begun is not None  # the session before had no end
+            killed += begun is not None  # the session before had no end, and another came: it was killed
             begun, sessions = time, sessions + 1
         elif kind in ("stopped", "finished", "failed") and begun is not None:
             seconds += (time - begun).total_seconds()
             begun = None
-    open_sessions += begun is not None
+    last = int(begun is not None)  # the last session has no end: killed, or still running
     if not sessions:
         return ""
-    text = f"{seconds:.1f} s of wall time in {sessions - open_sessions} session{'s' * (sessions - open_sessions != 1)}"
-    if open_sessions:
-        text += (f"; {open_sessions} more without an end (killed, or running) not counted")
+    ended = sessions - killed - last
+    text = f"{seconds:.1f} s of wall time in {ended} session{'s' * (ended != 1)}"
+    # (a killed session was said 'killed, or running' even after a resume had shown it was killed)
+    if killed and last:
+        text += f"; {killed + last} more without an end not counted ({killed} killed; the last killed, or running)"
+    elif killed:
+        text += f"; {killed} more killed (no event ended {'it' if killed == 1 else 'them'}) not counted"
+    elif last:
+        text += "; 1 more without an end (killed, or running) not counted"
     return text
 
 

@@ -407,7 +407,13 @@ def test_the_time_line_counts_a_session_without_an_end_apart():
     events = pd.DataFrame({"time": [t, t + pd.Timedelta(seconds=100), t + pd.Timedelta(seconds=130)],
                            "kind": ["started", "resumed", "finished"], "detail": ["{}"] * 3})
     assert time_line(SimpleNamespace(events=lambda: events)) == \
-        "30.0 s of wall time in 1 session; 1 more without an end (killed, or running) not counted"
+        "30.0 s of wall time in 1 session; 1 more killed (no event ended it) not counted"
+    # the last session without an end may be running still; one followed by another was killed (session 41)
+    running = events.iloc[:2]
+    assert time_line(SimpleNamespace(events=lambda: running)) == \
+        "0.0 s of wall time in 0 sessions; 2 more without an end not counted (1 killed; the last killed, or running)"
+    assert time_line(SimpleNamespace(events=lambda: events.iloc[[0]])) == \
+        "0.0 s of wall time in 0 sessions; 1 more without an end (killed, or running) not counted"
 
 
 def test_a_resume_records_a_version_entry_it_has_not_as_none(monkeypatch):
