@@ -326,13 +326,16 @@ def _resume(args: argparse.Namespace) -> int:
             path = resume(args.file, generations=args.generations, evaluations=args.evaluations,
                           max_time=args.max_time, compute=args.compute, backend=args.backend, workers=args.workers,
                           progress=not args.no_progress, control=control, drop_unreadable=args.drop_unreadable,
-                          stop_after_failures=args.stop_after_failures,
+                          stop_after_failures=args.stop_after_failures, model_dir=args.model_dir,
+                          accept_changed_model=args.accept_changed_model,
                           announce=lambda trajectory: _announce(trajectory, args),
                           nothing_to_do=lambda trajectory: idle.append(_said(_finished_banner(trajectory))),
                           nothing_more=lambda trajectory, why: idle.append(_said(_finished_banner(trajectory, why))))
             path = path.absolute()  # 'results: run.h5' read as if the file were elsewhere than l2l run said
         except KeyboardInterrupt:
-            print(f"\ninterrupted; continue with: {command('l2l', 'resume', Path(args.file).absolute())}",
+            again = ["--model-dir", Path(args.model_dir).absolute()] if args.model_dir is not None else []
+            again += ["--accept-changed-model"] * args.accept_changed_model
+            print(f"\ninterrupted; continue with: {command('l2l', 'resume', Path(args.file).absolute(), *again)}",
                   file=sys.stderr)
             return 130
         if idle:  # a finished run with nothing to run but its re-evaluation: what it holds, without "done in 0.0 s"
@@ -573,6 +576,14 @@ def parser() -> argparse.ArgumentParser:
                    help="stop once the first N evaluations of this session all failed and none of the run ever "
                         "succeeded (overrides run.stop_after_failures, for later resumes too; 0: never, for a model "
                         "that fails in much of its space)")
+    p.add_argument("--model-dir", metavar="DIR",
+                   help="the folder that holds the run's model now (a python, nest or brian2 simulator's module, a "
+                        "command's files), where the folder the file names is gone (a copy on another machine); its "
+                        "model must hash as the one that ran (l2l show's model line); recorded in this session's "
+                        "event, the stored config left as it is")
+    p.add_argument("--accept-changed-model", action="store_true",
+                   help="with --model-dir: go on with a model there that is not the one the run ran (its rows are "
+                        "then of two models; a warning says so)")
     p.set_defaults(func=_resume)
 
     p = sub.add_parser("show", help="what ran, how far, the best individuals")

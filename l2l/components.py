@@ -695,7 +695,13 @@ def stored_policy(policy: dict[str, Any]) -> dict[str, Any]:
     return {"name": policy["name"], **CHANGED_DEFAULTS, **policy}
 
 
-def load_run_config(trajectory: Trajectory) -> RunConfig:
+def load_run_config(trajectory: Trajectory, model_dir: str | None = None,
+                    accept_changed_model: bool = False) -> RunConfig:
+    """The config the run in ``trajectory`` stored, checked against the file. ``model_dir``: the folder that holds
+    the run's model now (a ``python``, ``nest`` or ``brian2`` simulator's module, a ``command`` simulator's files),
+    taken for the stored ``[simulator] path`` (``config_dir``) in memory, the file left as it is: see
+    :func:`relocated_model`; ``accept_changed_model``: a model there that is not the one the run ran goes on all the
+    same (a warning line)."""
     from l2l.results_schema.structure import undeclared_parameters
     from l2l.results_schema.validate import missing_optimizer
 
@@ -720,6 +726,11 @@ def load_run_config(trajectory: Trajectory) -> RunConfig:
     if missing:  # from_mapping would take 'auto' and feed it the stored state of another optimizer: a KeyError
         raise ConfigError(f"{trajectory.path}: {missing}: a damaged or hand-edited file; l2l validate reports it")
     simulator = stored.get("simulator")
+    if model_dir is not None:
+        simulator = stored["simulator"] = relocated_model(trajectory, simulator, model_dir, accept_changed_model)
+    elif accept_changed_model:
+        raise ConfigError(f"{_flag('accept_changed_model')} applies with {_flag('model_dir')} (the folder that "
+                          f"holds the run's model now)")
     path = simulator.get("path") if isinstance(simulator, dict) else None
     try:
         config = from_mapping(stored, base_dir=path if isinstance(path, str) and path else str(trajectory.path.parent))
@@ -750,3 +761,74 @@ def load_run_config(trajectory: Trajectory) -> RunConfig:
                           f"run was made with seed {seed} (/run attribute 'seed', l2l show's): a damaged or "
                           f"hand-edited file")
     return config
+
+
+def _flag(name: str) -> str:
+    """The option ``name`` as the user gives it: ``--model-dir`` on the command line, ``model_dir=`` in Python."""
+    return "--" + name.replace("_", "-") if on_command_line() else f"{name}="
+
+
+def relocated_model(trajectory: Trajectory, simulator: Any, model_dir: Any, accept: bool = False) -> dict:
+    """The stored ``[simulator]`` table with its model's folder replaced by ``model_dir`` (``path`` of a simulator
+    whose ``function = "module:name"`` names a module, ``python``, ``nest``, ``brian2``; ``config_dir`` of a
+    ``command`` simulator), after checking that the model found there is the one the run ran: the sha256 of the
+    module's file (of the files the command's argv names) against the last ``model`` a session of the run recorded
+    (l2l show's model line). Refused (ConfigError, one line) where the folder does not exist, holds no such module
+    (none of the command's files), the simulator takes no folder, or the model differs and ``accept`` is not given
+    (a resume would mix the rows of two models in one run, a re-evaluation store rows of another model beside the
+    run's); a run that recorded no hash is said in a warning line. Nothing is imported or run here."""
+    from pathlib import Path
+
+    from l2l.analysis.sessions import session_records
+    from l2l.provenance import SHORT_HASH, _file_entry, _same_model, command_files
+
+    flag = _flag("model_dir")
+    given = str(model_dir) if isinstance(model_dir, (str, Path)) else None
+    if not given:
+        raise ConfigError(f"{flag} must name a folder, got {model_dir!r}")
+    table = dict(simulator) if isinstance(simulator, dict) else {}
+    name = table.get("name", "?")
+    function = table.get("function")
+    if table.get("callable"):
+        raise ConfigError(f"{flag} names a model's folder, but this run's simulator was the Python function "
+                          f"{function} passed to l2l.run: pass it again from Python (simulator=function)")
+    folder = Path(given).expanduser()
+    if not folder.is_dir():
+        raise ConfigError(f"{flag} {given}: {'not a folder' if folder.exists() else 'no such folder'}")
+    folder = folder.resolve()
+    if name == "command":
+        key, argv = "config_dir", table.get("argv") or ()
+        now = command_files(argv, str(folder)) if isinstance(argv, (list, tuple)) else []
+        what = "the files the command names"
+    elif isinstance(function, str) and ":" in function and (name in ("python", "nest", "brian2") or "path" in table):
+        key, module = "path", function.partition(":")[0]
+        relative = Path(*module.split(".")) if module else Path("?")
+        found = [file for file in (folder / relative.with_suffix(".py"), folder / relative / "__init__.py")
+                 if file.is_file()]
+        if not found:
+            raise ConfigError(f"{flag} {folder}: no module {module!r} there ({relative.with_suffix('.py')}), which "
+                              f"the run's simulator calls ({function})")
+        now, what = [_file_entry(found[0].resolve())], f"module {module!r}"
+    else:
+        raise ConfigError(f"{flag} names the folder of a model's module or program; this run's simulator {name!r} "
+                          f"takes none (the python, nest, brian2 and command simulators do)")
+    recorded = [record for record in session_records(trajectory.events()) if isinstance(record.get("model"), list)]
+    if name == "command" and not now and recorded and recorded[-1]["model"]:
+        raise ConfigError(f"{flag} {folder}: none of the files the run's command names is there "
+                          f"({', '.join(Path(str(where)).name for where, _ in recorded[-1]['model'])})")
+    if not recorded:
+        print(f"l2l: warning: {trajectory.path} recorded no hash of its model (an older l2l's file?): {what} in "
+              f"{folder} cannot be checked against the one that ran", file=sys.stderr)
+    elif not _same_model(recorded[-1]["model"], now):
+        def hashes(model: list) -> str:
+            return "; ".join(f"{Path(str(w)).name} {str(h)[:SHORT_HASH]}" for w, h in model) or "no file"
+
+        said = (f"{what} in {folder} is not the one the run ran (sha256 {hashes(now)} there, "
+                f"{hashes(recorded[-1]['model'])} recorded by session {recorded[-1]['session']})")
+        if not accept:
+            raise ConfigError(f"{trajectory.path}: {said}: its results would be mixed with the run's; put the model "
+                              f"that ran there, or give {_flag('accept_changed_model').rstrip('=')}"
+                              f"{'=True' if not on_command_line() else ''} to go on with this one")
+        print(f"l2l: warning: {said}; going on with it ({_flag('accept_changed_model').rstrip('=')})",
+              file=sys.stderr)
+    return {**table, key: str(folder)}

@@ -506,7 +506,8 @@ def warn_options(components: Components) -> None:
 
 def _reevaluate_after(path: Path, lock: WriterLock, config: RunConfig, simulator: Callable[..., Any] | None,
                       backend: str | None = None, workers: int | None = None, progress: bool = False,
-                      control: RunControl | None = None) -> None:
+                      control: RunControl | None = None, *, model_dir: str | os.PathLike | None = None,
+                      accept_changed_model: bool = False) -> None:
     """``[run] reevaluate``: the top candidates of a finished run on fresh seeds, under the same lock; on the
     ``backend``/``workers`` given to ``l2l resume`` (None: the stored ones), as the run went on; a line says it
     starts, and a bar shows it going on where the run had one (``progress``); a stop asked through the run's
@@ -516,7 +517,7 @@ def _reevaluate_after(path: Path, lock: WriterLock, config: RunConfig, simulator
     from l2l.reevaluate import after_run
 
     after_run(path, lock=lock, simulator=simulator, backend=backend, workers=workers, progress=progress,
-              control=control)
+              control=control, model_dir=model_dir, accept_changed_model=accept_changed_model)
 
 
 def _fresh_state(components: Components) -> dict[str, Any]:
@@ -558,7 +559,8 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
            announce: Callable[[Trajectory], None] | None = None,
            nothing_to_do: Callable[[Trajectory], None] | None = None,
            nothing_more: Callable[[Trajectory, str], None] | None = None,
-           drop_unreadable: bool = False, stop_after_failures: int | None = None) -> Path:
+           drop_unreadable: bool = False, stop_after_failures: int | None = None,
+           model_dir: str | os.PathLike | None = None, accept_changed_model: bool = False) -> Path:
     """Continue the run stored in ``path`` from its last committed generation.
 
     ``generations``, ``evaluations``, ``max_time`` (seconds over the run's life) and ``compute`` (fidelity units, a
@@ -585,6 +587,11 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
     one gives it again (recorded in the ``resumed`` event, as the budgets are). A resume of a generational run that
     stopped so in the middle of a generation (an N not a multiple of the population) evaluates that generation's
     members again, not reusing the failures of the model it was told to fix: see :func:`_failed_to_redo`.
+
+    ``model_dir``: the folder that holds the run's model now (its module, or a command's files), where the file's
+    stored folder is gone (a reviewer's copy); the model there must hash as the one the run ran, unless
+    ``accept_changed_model`` (:func:`l2l.components.relocated_model`). This session's ``resumed`` event records it
+    (``model_dir``); the stored config is left as it is, so a later resume names it again.
     """
     path = path_argument(path)  # '' (l2l resume ''): one line, not pathlib's "PosixPath('.') has an empty name"
     if not isinstance(drop_unreadable, bool):
@@ -602,7 +609,8 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
         checkpoint_store.remove_stale_temporaries(path)  # its killed writers' (the lock: none is alive)
         sweep_leftovers()  # the temp folders of killed l2l processes (a finished run's too: nothing else would)
         with Trajectory(path) as trajectory:
-            stored = load_run_config(trajectory)
+            stored = load_run_config(trajectory, model_dir, accept_changed_model)
+            moved = _model_dir_entry(stored) if model_dir is not None else {}
             if drop_unreadable and stored.policy is None and not stored.inherit:
                 raise ConfigError(f"{option('drop_unreadable')} applies to a run whose candidates continue from "
                                   "checkpoints (a [policy] or run.inherit); this run stores none")
@@ -698,7 +706,8 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                     announce(trajectory)
                 say_note(note)
         if finished:
-            _reevaluate_after(path, lock, config, simulator, backend, workers, progress, control)  # one it had not
+            _reevaluate_after(path, lock, config, simulator, backend, workers, progress, control,  # one it had not
+                              model_dir=model_dir, accept_changed_model=accept_changed_model)
             return path
         with trajectory_writer.TrajectoryWriter(path, lock=lock, keep_rows=keep_rows) as writer:
             # a policy run's budget is compute (its generations count commits, not a plan)
@@ -707,21 +716,30 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
             backend_json = session_backend(config.backend.to_json(), components.executor)
             if never_started:  # as the run killed before it wrote it would have
                 writer.event("started", with_session({"backend": backend_json, "pid": os.getpid(),
-                                                      **_session_file(path, config)}, components.simulator))
+                                                      **_session_file(path, config), **moved}, components.simulator))
             else:
                 writer.event("resumed", with_session({
                     "generation": state["loop"]["generation"], "reused": len(reuse), **plan,
                     "evaluations": config.evaluations, "max_time": config.max_time, "pid": os.getpid(),
                     **({} if config.stop_after_failures is None else
                        {"stop_after_failures": config.stop_after_failures}),
-                    "backend": backend_json, **_session_file(path, config),
+                    "backend": backend_json, **_session_file(path, config), **moved,
                     **changed_versions(trajectory.run.get("versions"))}, components.simulator, trajectory, state))
             _drive_recording_failure(components, writer, state, reuse=reuse, progress=progress,
                                      on_generation=on_generation, on_evaluation=on_evaluation,
                                      control=control or RunControl(), drop_unreadable=drop_unreadable,
                                      session=session)
-        _reevaluate_after(path, lock, config, simulator, backend, workers, progress, control)
+        _reevaluate_after(path, lock, config, simulator, backend, workers, progress, control, model_dir=model_dir,
+                          accept_changed_model=accept_changed_model)
     return path
+
+
+def _model_dir_entry(config: RunConfig) -> dict[str, str]:
+    """``{"model_dir": folder}`` for the event of a session resumed with ``model_dir``: where its model came from (the
+    stored config still names the folder the run started with)."""
+    options = config.simulator.options
+    folder = options.get("config_dir") if config.simulator.name == "command" else options.get("path")
+    return {"model_dir": str(folder)} if isinstance(folder, str) and folder else {}
 
 
 def cancelled_note(left: list[str]) -> str:

@@ -221,14 +221,17 @@ def _choose(trajectory, top: int, objective: str | None) -> tuple[list[Candidate
 
 def reevaluate(path: str | os.PathLike, top: int = DEFAULT_TOP, seeds: int = DEFAULT_SEEDS, *,
                backend: str | None = None, workers: int | None = None, objective: str | None = None,
-               simulator: Callable[..., Any] | None = None, lock=None, progress: bool = False) -> pd.DataFrame:
+               simulator: Callable[..., Any] | None = None, lock=None, progress: bool = False,
+               model_dir: str | os.PathLike | None = None, accept_changed_model: bool = False) -> pd.DataFrame:
     """Evaluate the ``top`` best candidates of the run in ``path`` on ``seeds`` fresh seeds; the ranking.
 
     Works on a file no process writes (the run has ended or was stopped); takes the file's writer lock
     unless the caller passes the one it holds (``lock``). Rows already stored are not evaluated again.
     ``backend``/``workers`` choose where the evaluations run (default: the run's backend and its options; a
     backend named starts from its defaults, even where it is the run's own, as ``l2l resume`` does); ``simulator``
-    is the Python function of a run started with one. Returns :func:`ranking` of the file.
+    is the Python function of a run started with one. ``model_dir``: the folder that holds the run's model now
+    (its module, a command's files) where the stored one is gone; the model there must hash as the one the run ran,
+    unless ``accept_changed_model`` (:func:`l2l.components.relocated_model`). Returns :func:`ranking` of the file.
 
     ``progress``: a line on stderr says what starts (``l2l: re-evaluating the 5 best candidates on 10 fresh seeds
     each: 50 evaluations on local (2 workers)``), and a bar shows it going on as a run's does
@@ -245,13 +248,15 @@ def reevaluate(path: str | os.PathLike, top: int = DEFAULT_TOP, seeds: int = DEF
     damaged, written by another process, or without a successful evaluation.
     """
     return _reevaluate_locked(path, top, seeds, backend=backend, workers=workers, objective=objective,
-                              simulator=simulator, lock=lock, progress=progress, say=progress)
+                              simulator=simulator, lock=lock, progress=progress, say=progress, model_dir=model_dir,
+                              accept_changed_model=accept_changed_model)
 
 
 def _reevaluate_locked(path: str | os.PathLike, top: Any, seeds: Any, *, backend: str | None = None,
                        workers: int | None = None, objective: Any = None,
                        simulator: Callable[..., Any] | None = None, lock=None, progress: bool = False,
-                       say: bool = False, control=None) -> pd.DataFrame:
+                       say: bool = False, control=None, model_dir: str | os.PathLike | None = None,
+                       accept_changed_model: bool = False) -> pd.DataFrame:
     """:func:`reevaluate`, with the starting line said (``say``) apart from the bar (``progress``), and the run's
     ``control`` (see :func:`after_run`)."""
     from l2l.results_schema.lock import WriterLock
@@ -266,7 +271,8 @@ def _reevaluate_locked(path: str | os.PathLike, top: Any, seeds: Any, *, backend
         if owned:  # a session of its own on the run: as l2l resume does, before anything starts
             _cancel_left_behind(path)
         evaluated = _reevaluate(path, int(top), int(seeds), backend, workers, objective, simulator, progress=progress,
-                                say=say, control=control)
+                                say=say, control=control, model_dir=model_dir,
+                                accept_changed_model=accept_changed_model)
     finally:
         if owned:
             lock.release()
@@ -346,7 +352,7 @@ def _cancel_left_behind(path: Path) -> None:
 
 
 def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective, function, *, progress: bool = False,
-                say: bool = False, control=None) -> int:
+                say: bool = False, control=None, model_dir=None, accept_changed_model: bool = False) -> int:
     """Evaluate what the file does not hold yet of the request; how many evaluations that was. ``say``: a line on
     stderr as it starts; ``progress``: a bar as it goes on; ``control``: a stop asked through it ends it (what
     finished kept)."""
@@ -361,7 +367,8 @@ def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective,
         chosen = candidates(trajectory, top, objective)
         if not chosen:
             raise TrajectoryError(f"{path} holds no successful evaluation to re-evaluate")
-        config = load_run_config(trajectory).with_overrides(stored=True, backend=backend, workers=workers)
+        config = load_run_config(trajectory, model_dir, accept_changed_model).with_overrides(
+            stored=True, backend=backend, workers=workers)
         refusal = unnamed_scheduler(trajectory, config.backend, backend, "l2l reevaluate")
         if refusal:  # backend dask without a scheduler: the address the run's last session used
             raise ConfigError(refusal)
@@ -488,7 +495,8 @@ def _refused(exc: L2LError) -> bool:
 
 def after_run(path: str | os.PathLike, *, lock=None, simulator: Callable[..., Any] | None = None,
               backend: str | None = None, workers: int | None = None, progress: bool = False,
-              control=None) -> pd.DataFrame | None:
+              control=None, model_dir: str | os.PathLike | None = None,
+              accept_changed_model: bool = False) -> pd.DataFrame | None:
     """The ``[run] reevaluate = {top, seeds}`` option: re-evaluate once the run in ``path`` has finished.
 
     Does nothing (returns None) if the run's config has no such option, the run did not finish (it
@@ -510,7 +518,8 @@ def after_run(path: str | os.PathLike, *, lock=None, simulator: Callable[..., An
     if not anything:  # nothing asked, the run did not finish, or no evaluation succeeded
         return None
     return _reevaluate_locked(path, option["top"], option["seeds"], lock=lock, simulator=simulator, backend=backend,
-                              workers=workers, progress=progress, say=True, control=control)
+                              workers=workers, progress=progress, say=True, control=control, model_dir=model_dir,
+                              accept_changed_model=accept_changed_model)
 
 
 #: The ranking's own columns, before the candidate's parameters (and ``trial`` in a multi-fidelity run). One whose

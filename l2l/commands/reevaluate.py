@@ -55,7 +55,8 @@ def _reevaluate(args: argparse.Namespace) -> int:
             # a bar (a line a minute into a file); it was silent until its table, minutes later
             table = _reevaluate_locked(args.file, top, seeds, backend=args.backend, workers=args.workers,
                                        objective=args.objective, progress=not args.no_progress, say=True,
-                                       control=control)
+                                       control=control, model_dir=args.model_dir,
+                                       accept_changed_model=args.accept_changed_model)
         except KeyboardInterrupt:  # the file named absolutely, as l2l run's and l2l resume's Ctrl-C lines name it
             print(f"\ninterrupted; the re-evaluations committed so far are kept; run the same command again to "
                   f"continue: {_again(args)}", file=sys.stderr)
@@ -96,9 +97,10 @@ def _again(args: argparse.Namespace) -> str:
     from l2l.errors import command
 
     options = {"--top": args.top, "--seeds": args.seeds, "--objective": args.objective,
-               "--backend": args.backend, "--workers": args.workers}
+               "--backend": args.backend, "--workers": args.workers,
+               "--model-dir": None if args.model_dir is None else Path(args.model_dir).absolute()}
     given = [word for flag, value in options.items() if value is not None for word in (flag, value)]
-    given += ["--no-progress"] * args.no_progress
+    given += ["--no-progress"] * args.no_progress + ["--accept-changed-model"] * args.accept_changed_model
     return command("l2l", "reevaluate", Path(args.file).absolute(), *given)
 
 
@@ -122,4 +124,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=int, help="workers for the backend")
     p.add_argument("--no-progress", action="store_true",
                    help="no progress bar (the line saying what starts is still printed)")
+    p.add_argument("--model-dir", metavar="DIR",
+                   help="the folder that holds the run's model now (a python, nest or brian2 simulator's module, a "
+                        "command's files), where the folder the file names is gone (a copy on another machine); its "
+                        "model must hash as the one that ran (l2l show's model line)")
+    p.add_argument("--accept-changed-model", action="store_true",
+                   help="with --model-dir: re-evaluate with a model there that is not the one the run ran (its "
+                        "rows are stored beside the run's; a warning says so)")
     p.set_defaults(func=_reevaluate)

@@ -408,6 +408,15 @@ class Command(Simulator):
                                       f"passed by it: rename the parameter)")
         if self.multi_fidelity:
             fidelity_from_table(self.multi_fidelity, "command")
+        if self.config_dir and not os.path.isdir(self.config_dir) \
+                and any(field == "config_dir" for arg in self.argv for _, field, _, _ in _placeholders(arg)):
+            # a stored run's config folder, moved or deleted since: every evaluation failed on a missing program
+            from l2l.words import on_command_line
+
+            elsewhere = ("l2l resume/reevaluate FILE --model-dir DIR" if on_command_line() else
+                         "model_dir=DIR to l2l.resume or l2l.reevaluate.reevaluate")
+            raise ConfigError(f"simulator 'command': the folder {self.config_dir} that {{config_dir}} names is gone "
+                              f"(moved or deleted?): put it back, or name where it is now ({elsewhere})")
         if not self.result or os.path.isabs(self.result) or ".." in Path(self.result).parts:
             raise ConfigError(f"simulator 'command': result must be 'stdout' or a relative file name, "
                               f"got {self.result!r}")

@@ -237,10 +237,14 @@ def load_function(spec: str, search_path: str | None = None) -> Callable[..., An
     if not sep or not module_name or not attr:
         raise ConfigError(f"simulator 'python': function must look like 'module:function', got {spec!r}")
     if search_path and not os.path.isdir(search_path):  # a stored run's folder, moved or deleted since
+        from l2l.words import on_command_line
+
+        elsewhere = ("l2l resume/reevaluate FILE --model-dir DIR" if on_command_line() else
+                     "model_dir=DIR to l2l.resume or l2l.reevaluate.reevaluate")
         raise ConfigError(f"simulator 'python': the folder {search_path} that held module {module_name!r} is "
                           f"gone (moved or deleted?), and a module of that name found elsewhere may be another "
-                          f"model: put the folder back, or pass the function itself from Python "
-                          f"(simulator=function to l2l.resume or l2l.reevaluate.reevaluate)")
+                          f"model: put the folder back, name where it is now ({elsewhere}), or pass the function "
+                          f"itself from Python (simulator=function to l2l.resume or l2l.reevaluate.reevaluate)")
     try:
         module = _import(module_name, search_path)
     except ImportError as exc:
