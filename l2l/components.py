@@ -347,6 +347,12 @@ def _inherit(config: RunConfig, simulator: Simulator, problem: Problem, resumed:
     if config.mode != "generational":
         raise ConfigError("run.inherit needs run.mode = 'generational': candidates inherit from the previous "
                           "generation")
+    if not resumed and config.optimizer.options.get("evaluate_copies") is False:
+        # A copy under inherit trains its parent's network on to the generation's budget: its known score was
+        # of a lower budget, and the network it names stopped training (an elite of generation 0 stayed at it).
+        raise ConfigError("optimizer 'ga': evaluate_copies = false and run.inherit exclude each other: under "
+                          "run.inherit a copy of a known point trains its parent's network on to a higher budget, "
+                          "so its known score is of a lower one; leave evaluate_copies out (true)")
     fidelity = simulator.fidelity()
     if fidelity is None:
         raise ConfigError(f"run.inherit continues candidates from their parents' checkpoints, so it needs a "
