@@ -123,8 +123,9 @@ class GeneticAlgorithm(BudgetSized):
                         0.0, 1.0)
         if n_elites:
             units = np.vstack([state["elites"][:n_elites], units])
-        if not self.evaluate_copies:
-            units, state = _set_aside_copies(state, units, state.get("mutation_sigma", self.mutation_sigma))
+        if not self.evaluate_copies:  # compared as evaluated: an integer's or a choice's code anywhere in its bin
+            units, state = _set_aside_copies(state, units, state.get("mutation_sigma", self.mutation_sigma),
+                                             lambda rows: _evaluated(problem, rows))
         return problem.space.from_unit(units), state
 
     def _update_generation(self, problem, state, number, candidates, scores, outputs=None) -> State:
@@ -168,17 +169,28 @@ class GeneticAlgorithm(BudgetSized):
 _COPY_KEYS = ("copy_generation", "copy_position", "copy_units", "copy_scores")
 
 
-def _set_aside_copies(state: State, units: np.ndarray, sigma: float) -> tuple[np.ndarray, State]:
+def _evaluated(problem: Problem, rows: np.ndarray) -> np.ndarray:
+    """Rows of the unit cube as the simulator is given them: an integer rounded, a choice taken, a bound clipped."""
+    rows = np.asarray(rows, dtype=float).reshape(-1, problem.space.dimension)
+    codes = problem.space.from_unit(rows)
+    return problem.space.to_unit(np.array([problem.space.canonical(code) for code in codes]).reshape(codes.shape))
+
+
+def _set_aside_copies(state: State, units: np.ndarray, sigma: float,
+                      evaluated=None) -> tuple[np.ndarray, State]:
     """``units`` without the rows whose score is known (a row of the last population or an elite, bit for bit),
     and ``state`` recording them for the update of this generation (number ``generations_sampled``); a row
-is known if it equals one to 12 decimals (:func:`_key`). A
+is known if it equals one to 12 decimals (:func:`_key`), each compared as ``evaluated(rows)`` gives it where
+    given (:func:`_evaluated`: two codes of one integer are one point). A
     generation of copies only would evaluate nothing: its last row is then mutated in every gene."""
+    same = (lambda rows: rows) if evaluated is None else evaluated
     known: dict[bytes, float] = {}
     for rows, scores in ((state["elites"], state["elite_scores"]), (state["population"], state["scores"])):
-        for row, score in zip(rows, scores):
+        for row, score in zip(same(rows), scores) if len(rows) else ():
             known.setdefault(_key(row), float(score))
     units = np.array(units, dtype=float)
-    copied = np.array([_key(row) in known for row in units], dtype=bool)
+    keyed = same(units)
+    copied = np.array([_key(row) in known for row in keyed], dtype=bool)
     if copied.all():
         with python_random(state):
             last = list(units[-1])
@@ -194,7 +206,7 @@ is known if it equals one to 12 decimals (:func:`_key`). A
                                         np.full(len(positions), int(state.get("generations_sampled", 0)))]),
         copy_position=np.concatenate([state["copy_position"], positions]).astype(np.int64),
         copy_units=np.vstack([state["copy_units"], units[positions]]),
-        copy_scores=np.concatenate([state["copy_scores"], [known[_key(units[i])] for i in positions]]))
+        copy_scores=np.concatenate([state["copy_scores"], [known[_key(keyed[i])] for i in positions]]))
     return units[~copied], state
 
 
