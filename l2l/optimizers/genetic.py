@@ -178,11 +178,11 @@ def _evaluated(problem: Problem, rows: np.ndarray) -> np.ndarray:
 
 def _set_aside_copies(state: State, units: np.ndarray, sigma: float,
                       evaluated=None) -> tuple[np.ndarray, State]:
-    """``units`` without the rows whose score is known (a row of the last population or an elite, bit for bit),
-    and ``state`` recording them for the update of this generation (number ``generations_sampled``); a row
-is known if it equals one to 12 decimals (:func:`_key`), each compared as ``evaluated(rows)`` gives it where
-    given (:func:`_evaluated`: two codes of one integer are one point). A
-    generation of copies only would evaluate nothing: its last row is then mutated in every gene."""
+    """``units`` without the rows whose score is known (a row of the last population or an elite), and ``state``
+    recording them for the update of this generation (number ``generations_sampled``). A row is known if it equals
+    one to 12 decimals (:func:`_key`), each compared as ``evaluated(rows)`` gives it where given
+    (:func:`_evaluated`: two codes of one integer are one point). A generation of copies only would evaluate
+    nothing: its last row is then mutated in every gene."""
     same = (lambda rows: rows) if evaluated is None else evaluated
     known: dict[bytes, float] = {}
     for rows, scores in ((state["elites"], state["elite_scores"]), (state["population"], state["scores"])):
