@@ -58,10 +58,7 @@ FIRST_PART = frozenset(f"test_{name}.py" for name in (
     "dask_resume_more_workers", "dask_rerun_compute", "hang_limits", "max_time_clock", "async",
     "local_async_idle_workers", "lock_real_path", "run_isolation", "startup_barrier", "ctrl_c_policy",
     "command_fidelity_user", "nest", "brian2", "lsm_engines", "dask_address_plainly_bad", "dask_session_address",
-    "early_ctrl_c",
-    # two files of CPU (about 50 s each in a quiet run): part 1 ended 6 minutes before parts 2 and 3 (8:18 against
-    # 14:10 at 00ffabf), which the split table alone cannot move
-    "model_based", "lsnn"))
+    "early_ctrl_c"))
 PARTS = ("1", "2", "3")
 _TESTS_FOLDER = Path(__file__).resolve().parent
 
