@@ -96,3 +96,20 @@ def test_the_grouping_rules():
     assert None not in alike
     many = [f"got {v}" for v in np.linspace(0, 1, 500)]
     assert set(reasons_alike(many).values()) == {"got …"}
+
+
+def test_a_second_reason_that_does_not_fit_is_cut_shorter_not_hidden(tmp_path):
+    # '17 failed: 9 × "...exited with status 1...", 8 with another reason' hid an out-of-memory kill (helper-344)
+    calls = iter(range(100))
+
+    def fails(params, seed):
+        if next(calls) % 2:
+            raise RuntimeError("command was killed by signal 9 (SIGKILL: killed from outside, e.g. by the "
+                               "out-of-memory killer)")
+        raise RuntimeError("command exited with status 1: the solver did not converge within the iteration limit "
+                           "of this stage of the model")
+
+    line = _line(_run(tmp_path, fails, population=6))
+    assert line.startswith('6 failed: 3 × "RuntimeError: command exited with status 1: the solver') and \
+        ', 3 × "RuntimeError: command was killed by signal 9' in line and "another reason" not in line, line
+    assert len(line) <= 150

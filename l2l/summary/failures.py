@@ -110,15 +110,39 @@ def failure_line(trajectory: Trajectory, summary: RunSummary) -> str:
         return head + f"{len(messages)} × {_quoted(messages[0], max(width, REASON_WIDTH))}" + (")" if some else "")
     shown = _shown([message for message in reasons if message is not None])
     parts: list[str] = []
+    order = [message for message, _ in reasons.most_common()]
     common = [("timeout" if message is None else shown[message], count) for message, count in reasons.most_common()]
     for i, (reason, count) in enumerate(common):
         part = f"{count} × {reason}"
         more = f", {_others(common[i + 1:])}" if i + 1 < len(common) else ""
-        if parts and len(head) + len(", ".join(parts + [part])) + len(more) > FAILURE_WIDTH:
-            parts.append(_others(common[i:]))
-            break
+        used = len(head) + len(", ".join(parts + [""])) + len(more)
+        if parts and used + len(part) > FAILURE_WIDTH:
+            # cut shorter where what is left shows it apart from the others ('8 with another reason' hid an
+            # out-of-memory kill beside a long first reason); else counted with the rest
+            room = FAILURE_WIDTH - used - len(f"{count} × ") - 2
+            if order[i] is None or room < _least_width(order[i], order):
+                parts.append(_others(common[i:]))
+                break
+            part = f"{count} × {_quoted(order[i], room)}"
         parts.append(part)
     return head + ", ".join(parts) + (")" if some else "")
+
+
+#: The fewest characters of a reason the failure line shows, cut.
+SHORTEST_SHOWN = 30
+
+
+def _least_width(message: str, messages: list[str | None]) -> int:
+    """The fewest characters (quotes left out) ``message`` can be cut to in the failure line and still read apart
+    from each of ``messages``: past the first character where it differs from each, at least
+    :data:`SHORTEST_SHOWN`."""
+    width = SHORTEST_SHOWN
+    for other in messages:
+        if other is not None and other != message:
+            differs = next((i for i, (a, b) in enumerate(zip(message, other)) if a != b),
+                           min(len(message), len(other)))
+            width = max(width, min(differs + 4, len(message)))  # the differing character before the '...'
+    return width
 
 
 def _others(rest: list[tuple[str, int]]) -> str:
