@@ -84,9 +84,9 @@ class FailureWatch:
             return
         self.failed += 1
         reason = reason_of(status, error)
-        from l2l.summary.failures import _NUMBER
+        from l2l.summary.failures import reason_shape
 
-        shape = _NUMBER.sub("#", reason)
+        shape = reason_shape(reason)
         if reason not in self.reasons and len(self.reasons) >= MOST_REASONS:
             reason = self._shapes.get(shape)  # counted with the first one alike but for its numbers, if any
         if reason is not None:

@@ -42,22 +42,31 @@ _NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?(?
 ALIKE_AT_LEAST = 3
 
 
+def reason_shape(message: str) -> str:
+    """``message`` with every number written ``#``: the messages of one shape differ only in their numbers."""
+    return _NUMBER.sub("#", message)
+
+
+def _differs_at(a: str, b: str) -> int:
+    """The index of the first character where ``a`` and ``b`` differ (the shorter's length if one begins the other)."""
+    return next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+
+
 def reasons_alike(messages) -> dict[str, str]:
     """Each distinct message of ``messages`` (None, a timeout, left out) and the reason it counts as: itself, or,
     for :data:`ALIKE_AT_LEAST` or more messages that differ only in their numbers, one message with the numbers
     that differ between them written ``…`` (``ValueError: x must be positive, got …``)."""
     groups: dict[str, list[str]] = {}
     for message in dict.fromkeys(m for m in messages if m is not None):
-        groups.setdefault(_NUMBER.sub("#", message), []).append(message)
+        groups.setdefault(reason_shape(message), []).append(message)
     reasons = {}
     for members in groups.values():
         if len(members) < ALIKE_AT_LEAST:
             reasons.update((message, message) for message in members)
             continue
-        split = [_NUMBER.split(message) for message in members]
         numbers = [_NUMBER.findall(message) for message in members]
         shared = [len({found[i] for found in numbers}) == 1 for i in range(len(numbers[0]))]
-        words = split[0]
+        words = _NUMBER.split(members[0])
         template = "".join(words[i] + (numbers[0][i] if shared[i] else "…") for i in range(len(shared))) + words[-1]
         reasons.update((message, template) for message in members)
     return reasons
@@ -139,9 +148,7 @@ def _least_width(message: str, messages: list[str | None]) -> int:
     width = SHORTEST_SHOWN
     for other in messages:
         if other is not None and other != message:
-            differs = next((i for i, (a, b) in enumerate(zip(message, other)) if a != b),
-                           min(len(message), len(other)))
-            width = max(width, min(differs + 4, len(message)))  # the differing character before the '...'
+            width = max(width, min(_differs_at(message, other) + 4, len(message)))  # the differing character before the '...'
     return width
 
 
@@ -163,9 +170,7 @@ def _shown(messages: list[str]) -> dict[str, str]:
         width = REASON_WIDTH
         for other in messages:
             if other != message and message[:REASON_WIDTH - 3] == other[:REASON_WIDTH - 3]:
-                differs = next((i for i, (a, b) in enumerate(zip(message, other)) if a != b),
-                               min(len(message), len(other)))
-                width = min(max(width, differs + 3 + DIFFERENCE_SHOWN), SHOWN_AT_MOST)
+                width = min(max(width, _differs_at(message, other) + 3 + DIFFERENCE_SHOWN), SHOWN_AT_MOST)
         shown[message] = _quoted(message, width)
     return shown
 
