@@ -49,7 +49,7 @@ from l2l.results_schema import checkpoint_store
 from l2l.results_schema import writer as trajectory_writer
 from l2l.results_schema.lock import WriterLock, missing_note, moved_from_another_host, writer_alive
 from l2l.results_schema.reader import Trajectory
-from l2l.words import Placeholder, call, named, option
+from l2l.words import Placeholder, call, named, on_command_line, option
 
 def default_out(config: RunConfig) -> Path:
     if config.out:
@@ -204,10 +204,11 @@ def check_out(path: Path, config: RunConfig | None = None, *, existing_ok: bool 
         if foreign:  # not to be resumed: 'l2l resume' on the config file itself (--out run.toml) would only fail
             raise TrajectoryError(f"{path} already exists and is not an l2l trajectory ({foreign}); choose another "
                                   f"{option('out')}")
-        if _nothing_computed(path):
+        if _nothing_computed(path):  # a Python caller (a notebook's cell run again) is told Python's way to delete
+            remove = command("rm", path) if on_command_line() else f"os.remove({str(path)!r})"
             raise TrajectoryError(f"{path} already exists but holds nothing computed (its run ended before any "
-                                  f"evaluation, e.g. refused by sbatch); delete it and run again: "
-                                  f"{command('rm', path)}, or choose another {option('out')}")
+                                  f"evaluation: interrupted, or refused by sbatch); delete it and run again: "
+                                  f"{remove}, or choose another {option('out')}")
         other = _holds_another_config(path, config) if config is not None else ""
         if other:
             raise TrajectoryError(f"{path} already exists and holds a run of another config ({other}); choose another "
