@@ -6,6 +6,10 @@ nothing computed. Running the cell again was refused with "... (its run ended be
 sbatch); delete it and run again: rm run.h5": a shell command and a SLURM cause, to a Python user whose run was
 interrupted. From Python the message now gives ``os.remove('run.h5')`` and names the interrupt; ``l2l run`` keeps
 ``rm run.h5`` (tests/test_slurm_refused_runs.py).
+
+``l2l.plot.compare`` of two runs that share no objective listed each run by its run name, which a config without
+``run.name`` leaves at ``run``: "run: value (minimize); run: loss (minimize)" named neither file. It names them as
+the figure's legend does (``run (random) [a.h5]``).
 """
 
 from __future__ import annotations
@@ -45,3 +49,17 @@ def test_a_cell_run_again_after_an_interrupt_before_any_result_is_told_to_delete
     assert os.path.exists("run.h5")  # told, never deleted by l2l
     os.remove("run.h5")  # what it says works
     assert len(l2l.load(l2l.run(CONFIG, "run.h5", simulator=_bowl))) == 2
+
+
+def test_compare_of_runs_without_a_shared_objective_names_each_file(tmp_path, monkeypatch):
+    from l2l import plot
+
+    monkeypatch.chdir(tmp_path)
+    l2l.run(CONFIG, "a.h5", simulator=_bowl)
+    l2l.run({**CONFIG, "objectives": [{"name": "loss"}]}, "b.h5", simulator=lambda params, seed: {"loss": 1.0})
+    with pytest.raises(TrajectoryError) as caught:
+        plot.compare(["a.h5", "b.h5"])
+    message = str(caught.value)
+    assert "\n" not in message
+    # before: 'compared: run: value (minimize); run: loss (minimize)'
+    assert "[a.h5]: value (minimize); " in message and "[b.h5]: loss (minimize)" in message, message

@@ -30,8 +30,8 @@ def common_objectives(runs: Sequence[RunData]) -> list[Objective]:
     """Objectives every run has, in the order of the first run; a clear error if there is none."""
     shared = [o for o in runs[0].objectives if all(o in r.objectives for r in runs[1:])]
     if not shared:
-        listing = "; ".join(f"{r.name}: {', '.join(f'{o.name} ({o.direction})' for o in r.objectives)}"
-                            for r in runs)
+        listing = "; ".join(f"{name}: {', '.join(f'{o.name} ({o.direction})' for o in r.objectives)}"
+                            for r, name in zip(runs, _labels(runs)))  # as the legend names them: two 'run's apart
         raise TrajectoryError(f"the runs share no objective (same name and direction), so they cannot be "
                               f"compared: {listing}")
     return shared
