@@ -220,6 +220,8 @@ def killed_with_in_flight(path: Path, in_flight: list) -> None:
         states.resize((states.shape[0] + len(data),))
         states[-len(data):] = data
         gen["state_start"][last], gen["state_length"][last] = states.shape[0] - len(data), len(data)
+        if "state_crc32" in gen:  # as the writer would have stored it
+            gen["state_crc32"][last] = codec.checksum(data)
 
 
 def make_case(base: Path, name: str, target: Path) -> None:

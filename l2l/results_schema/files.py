@@ -34,7 +34,8 @@ from l2l.own_files import remove_stale
 from l2l.results_schema.layout import (BLOB_CHUNK, BLOBS, CHECKPOINT_BLOB, CHECKSUM_COLUMNS, EVALUATION_COLUMNS,
                                        EVENT_DETAIL, EVENT_KIND, LINEAGE_COLUMNS, NO_CHECKSUM, SEGMENT_COLUMNS,
                                        FORMAT, GEN_CHUNK, GENERATION_COLUMNS, ROW_CHUNK, SCHEMA_VERSION,
-                                       STATISTICS_BLOB, STATISTICS_COLUMNS, STATUS_CODES, SUMMARY_STATISTICS)
+                                       STATE_CHECKSUM_COLUMNS, STATISTICS_BLOB, STATISTICS_COLUMNS, STATUS_CODES,
+                                       SUMMARY_STATISTICS)
 from l2l.results_schema.layout import REEVALUATION_COLUMNS, REEVALUATION_ERRORS, REEVALUATION_GROUP
 from l2l.results_schema.lock import real_file
 from l2l.space import Categorical, Int, Space
@@ -164,6 +165,8 @@ def create(path: str | os.PathLike, *, run: Mapping[str, Any], space: Space,
             gen = f.create_group("generations")
             for name, dtype in {**GENERATION_COLUMNS, **STATISTICS_COLUMNS}.items():
                 _column(gen, name, dtype, chunk=GEN_CHUNK)
+            for name, dtype in STATE_CHECKSUM_COLUMNS.items():
+                _column(gen, name, dtype, chunk=GEN_CHUNK, fill=NO_CHECKSUM)
             for stat in SUMMARY_STATISTICS:
                 sg = gen.create_group(stat)
                 for o in objectives:

@@ -111,6 +111,13 @@ CHECKPOINT_BLOB = "checkpoints"
 CHECKSUM_COLUMN = "checkpoint_crc32"
 CHECKSUM_COLUMNS: dict[str, np.dtype] = {CHECKSUM_COLUMN: np.dtype("<i8")}
 NO_CHECKSUM = -1
+#: The CRC-32 of each commit's encoded state in ``/blobs/states`` (a ``/generations`` column), checked whenever a
+#: state is read (``Trajectory.state``, so every resume, and ``l2l validate``): a changed byte inside a number of
+#: a state decodes as another number, which a resume would have continued from. Optional, like
+#: :data:`CHECKSUM_COLUMN`: files created before it lack it, and it may be shorter than ``/generations`` (a
+#: version of l2l without it committed the rows past its end); ``NO_CHECKSUM`` where none was stored.
+STATE_CHECKSUM_COLUMN = "state_crc32"
+STATE_CHECKSUM_COLUMNS: dict[str, np.dtype] = {STATE_CHECKSUM_COLUMN: np.dtype("<i8")}
 #: Learning curves are traces named ``curve:<objective>``: arrays of (fidelity, value) rows.
 CURVE_PREFIX = "curve:"
 #: The error text of a segment ``l2l resume --drop-unreadable`` recorded as failed instead of continuing it from a

@@ -28,8 +28,9 @@ from l2l.lazy import lazy_module
 from l2l.errors import ArgumentError, TrajectoryError, path_argument
 from l2l.results_schema import checkpoint_store, codec, state_log, frames, reevaluations, structure
 from l2l.results_schema import values as checks
-from l2l.results_schema.layout import (CHECKPOINT_BLOB, CHECKSUM_COLUMN, CURVE_PREFIX, REEVALUATION_COLUMNS,
-                                       RESERVED_COLUMNS, SEGMENT_VIEW, STATISTICS_BLOB, SUMMARY_STATISTICS)
+from l2l.results_schema.layout import (CHECKPOINT_BLOB, CHECKSUM_COLUMN, CURVE_PREFIX, NO_CHECKSUM,
+                                       REEVALUATION_COLUMNS, RESERVED_COLUMNS, SEGMENT_VIEW, STATE_CHECKSUM_COLUMN,
+                                       STATISTICS_BLOB, SUMMARY_STATISTICS)
 from l2l.results_schema.statistics import check_record
 from l2l.results_schema.opening import open_hdf5
 from l2l.words import call
@@ -396,7 +397,13 @@ class Trajectory:
                 raise TrajectoryError(f"{self.path} has no generation {generation}")
             index = int(matches[0])
             starts, lengths = columns["state_start"], columns["state_length"]
-            state = codec.decode(self._read("blobs/states", int(starts[index] + lengths[index]), int(starts[index])))
+            read: list[tuple[int, np.ndarray]] = []  # every piece, compared with its checksum at the end
+
+            def piece(i: int, data: np.ndarray) -> Any:
+                read.append((i, data))
+                return codec.decode(data)
+
+            state = piece(index, self._read("blobs/states", int(starts[index] + lengths[index]), int(starts[index])))
             if state_log.is_delta(state):  # schema version 3: the chain from its full state (one read)
                 first = state_log.snapshot_of(state, index)
                 begin, end = int(starts[first]), int(starts[index] + lengths[index])
@@ -405,11 +412,30 @@ class Trajectory:
                 for i in range(first, index + 1):
                     low, high = int(starts[i]), int(starts[i] + lengths[i])
                     inside = begin <= low <= high <= end  # appended in order, unless the file was damaged
-                    values.append(codec.decode(data[low - begin:high - begin] if inside else
-                                               self._read("blobs/states", high, low)))
+                    values.append(piece(i, data[low - begin:high - begin] if inside else
+                                        self._read("blobs/states", high, low)))
                 state = state_log.replay(values, first)
             self._check(checks.state_problems(state, f"the state of generation {columns['generation'][index]}"))
+            # Last, as l2l validate does: bytes that no longer decode, or decode to what no state holds, are said
+            # so; bytes that decode to a valid state of other numbers are caught here, before any resume uses them.
+            checksums = self._state_checksums(index + 1)
+            for i, data in read:
+                try:
+                    codec.verify(data, int(checksums[i]))
+                except TrajectoryError as exc:
+                    raise TrajectoryError(f"{self.path}: the state of generation {columns['generation'][i]} "
+                                          f"cannot be read: {exc}") from None
             return state
+
+    def _state_checksums(self, n: int) -> np.ndarray:
+        """The stored CRC-32s of the first ``n`` committed states, ``NO_CHECKSUM`` where none was stored (files
+        created before state checksums; rows a version of l2l without them committed)."""
+        out = np.full(n, NO_CHECKSUM, dtype="<i8")
+        name = f"generations/{STATE_CHECKSUM_COLUMN}"
+        if name in self._layout.datasets:
+            stored = self._read(name, min(n, self._layout.datasets[name].shape[0]))
+            out[:len(stored)] = stored
+        return out
 
     def traces(self, rows: Any = None) -> list[dict[str, np.ndarray]]:
         """Decoded traces, one dict per evaluation, in the file's row order (default: all rows)."""

@@ -27,8 +27,9 @@ from l2l.objectives import Objective
 from l2l.results_schema import values as checks
 from l2l.results_schema.layout import (BLOBS, CHECKPOINT_BLOB, CHECKSUM_COLUMNS, EVALUATION_COLUMNS,
                                        EVENT_COLUMNS, FORMAT, GENERATION_COLUMNS, JSON_RUN_ATTRS, LINEAGE_COLUMNS,
-                                       MAX_DEPTH, MAX_OBJECTS, SCHEMA_VERSION, SEGMENT_COLUMNS, STATISTICS_BLOB,
-                                       STATISTICS_COLUMNS, SUMMARY_STATISTICS, TEXT_RUN_ATTRS, parameter_dtype)
+                                       MAX_DEPTH, MAX_OBJECTS, SCHEMA_VERSION, SEGMENT_COLUMNS, STATE_CHECKSUM_COLUMNS,
+                                       STATISTICS_BLOB, STATISTICS_COLUMNS, SUMMARY_STATISTICS, TEXT_RUN_ATTRS,
+                                       parameter_dtype)
 from l2l.space import Space
 
 #: Attributes of /run that not every file has: "user" (older files), "fidelity" (multi-fidelity runs only).
@@ -335,7 +336,8 @@ def _inspect(f: h5py.File, problems: list[str]) -> Layout | None:
         _expect(found, f"blobs/{name}", dtype, 0, (), problems)
     # Optional (files created since the running statistics): shorter than the generations when a version of
     # l2l without them wrote some, so only their dtype and shape are checked; readers ignore what is amiss.
-    for path in [f"generations/{name}" for name in STATISTICS_COLUMNS] + [f"blobs/{STATISTICS_BLOB}"]:
+    for path in [f"generations/{name}" for name in STATISTICS_COLUMNS] + [f"blobs/{STATISTICS_BLOB}"] + \
+            [f"generations/{name}" for name in STATE_CHECKSUM_COLUMNS]:  # the states' checksums likewise
         if path in found:
             _expect(found, path, "u1" if path.startswith("blobs/") else "<i8", 0, (), problems)
     for name, dtype in EVENT_COLUMNS.items():

@@ -19,8 +19,8 @@ from l2l.errors import TrajectoryError, path_argument
 from l2l.results_schema import checkpoint_store, codec, pruning, reevaluations, state_log, structure
 from l2l.results_schema import values as checks
 from l2l.results_schema.layout import (CHECKPOINT_BLOB, CHECKSUM_COLUMN, EVALUATION_COLUMNS, GENERATION_COLUMNS,
-                                       NO_CHECKSUM, REEVALUATION_ERRORS, SEGMENT_COLUMNS, STATISTICS_BLOB,
-                                       STATUS_CODES, dropped_reason)
+                                       NO_CHECKSUM, REEVALUATION_ERRORS, SEGMENT_COLUMNS, STATE_CHECKSUM_COLUMN,
+                                       STATISTICS_BLOB, STATUS_CODES, dropped_reason)
 from l2l.results_schema.statistics import Prefixes, RunningStatistics, check_record
 from l2l.results_schema.reader import open_file
 
@@ -339,7 +339,16 @@ def _check_generations(layout: structure.Layout, problems: list[str]) -> None:
         problems.append("/generations/generation must count up by one")
     if g and (np.diff(columns["evaluations"]) < 0).any():
         problems.append("/generations/evaluations must never decrease")
-    # Every state is decoded in full: nothing stored with it (no checksum) tells that its bytes still decode.
+    # Every state is decoded in full and checked, then compared with its checksum where one is stored (a changed
+    # byte inside a number decodes as another number).
+    checksums = np.full(g, NO_CHECKSUM, dtype="<i8")
+    name = f"generations/{STATE_CHECKSUM_COLUMN}"
+    if name in ds:
+        stored = ds[name][:min(g, ds[name].shape[0])]
+        if ((stored < NO_CHECKSUM) | (stored >= 1 << 32)).any():
+            problems.append(f"/{name} must be -1 or a CRC-32 (0 to 2**32 - 1)")
+            return
+        checksums[:len(stored)] = stored
     current, first = None, -1  # schema version 3: the state so far along a chain of deltas, and its full state
     for i, data in enumerate(_pieces(ds["blobs/states"], columns["state_start"], columns["state_length"])):
         try:
@@ -360,6 +369,11 @@ def _check_generations(layout: structure.Layout, problems: list[str]) -> None:
         found = checks.state_problems(state, f"the state of generation {numbers[i]}")
         if found:
             problems += found
+            return
+        try:  # last: what no longer decodes or holds no state is said so, whatever its checksum
+            codec.verify(data, int(checksums[i]))
+        except TrajectoryError as exc:
+            problems.append(f"the state of generation {numbers[i]} cannot be read: {exc}")
             return
 
 

@@ -40,7 +40,8 @@ from l2l.results_schema.files import (_append, _rows_of, committed_generations, 
                                       create, create_reevaluation_group, event_text, needs_repair, repair,
                                       rewrite)
 from l2l.results_schema.layout import (CHECKPOINT_BLOB, CHECKSUM_COLUMN, EVENT_DETAIL, EVENT_KIND, FORMAT,
-                                       GENERATION_COLUMNS, NO_CHECKSUM, STATISTICS_BLOB, STATISTICS_COLUMNS,
+                                       GENERATION_COLUMNS, NO_CHECKSUM, STATE_CHECKSUM_COLUMN, STATE_CHECKSUM_COLUMNS,
+                                       STATISTICS_BLOB, STATISTICS_COLUMNS,
                                        STATUS_CODES, SUMMARY_STATISTICS)
 from l2l.results_schema.lock import WriterLock
 from l2l.results_schema.statistics import RunningStatistics, check_record
@@ -268,6 +269,8 @@ class TrajectoryWriter:
         self.rows = committed_rows(self._file)
         #: Files created since checkpoint checksums have their column (see _segment_columns).
         self.checksums = CHECKSUM_COLUMN in ev
+        #: Files created since state checksums have their column (see commit_generation).
+        self.state_checksums = STATE_CHECKSUM_COLUMN in self._file["generations"]
         #: Encoded checkpoints at least this large go to the folder beside the file (run.checkpoints; None: none).
         self.large = checkpoint_store.threshold(_checkpoints_choice(self._file))
         self._store = checkpoint_store.CheckpointStore(self.path)
@@ -555,7 +558,14 @@ class TrajectoryWriter:
         if self._statistics is not None:
             record = np.frombuffer(codec.encode(self._statistics.record()), dtype="u1")
             row.update(statistics_start=self._blob(STATISTICS_BLOB, record), statistics_length=len(record))
-        dtypes = {**GENERATION_COLUMNS, **STATISTICS_COLUMNS}
+        if self.state_checksums:
+            # Brought level with the committed generations first (filled with NO_CHECKSUM where a version of l2l
+            # without state checksums committed some), so that this commit's checksum is on its row.
+            crc = self._ds(f"generations/{STATE_CHECKSUM_COLUMN}")
+            if crc.shape[0] != self._generations:
+                crc.resize((self._generations,))
+            row[STATE_CHECKSUM_COLUMN] = codec.checksum(encoded)
+        dtypes = {**GENERATION_COLUMNS, **STATISTICS_COLUMNS, **STATE_CHECKSUM_COLUMNS}
         for name, value in row.items():
             self._put(f"generations/{name}", np.array([value], dtype=dtypes[name]))
         self._flush_all()
