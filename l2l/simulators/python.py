@@ -236,6 +236,14 @@ def load_function(spec: str, search_path: str | None = None) -> Callable[..., An
     module_name, sep, attr = spec.partition(":")
     if not sep or not module_name or not attr:
         raise ConfigError(f"simulator 'python': function must look like 'module:function', got {spec!r}")
+    if module_name.endswith(".py") or "/" in module_name or "\\" in module_name:
+        # a file's name or path ('model.py:f', '../models/model.py:f'): Python's import said "No module named
+        # 'model'" of a module that is there, or "the 'package' argument is required to perform a relative import"
+        folder, stem = os.path.split(module_name.replace("\\", "/"))
+        stem = stem.removesuffix(".py")
+        also = f" and path = {folder!r} (its folder; relative: from the config's folder)" if folder else ""
+        raise ConfigError(f"simulator 'python': function names a module, not a file: {spec!r} should be "
+                          f"'{stem}:{attr}'{also}")
     if search_path and not os.path.isdir(search_path):  # a stored run's folder, moved or deleted since
         from l2l.words import on_command_line
 
