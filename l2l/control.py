@@ -29,9 +29,13 @@ class RunControl:
         self._spent = False  # the stop requested was honoured by a run that has ended since
 
     def request_stop(self, reason: str = "requested") -> None:
+        """Ask the run to stop; ``reason`` is what its ``stopped`` event records and ``l2l show``'s status says. It
+        is taken as text: an exception as ``ValueError: diverged``, bytes decoded, another object as its ``str``
+        (before, anything JSON has no form for ended the run in json's "Object of type ... is not JSON
+        serializable" where it was to stop). Never raises: it may be called from a signal handler."""
         self._forget_spent()  # asked between two runs: for the next one, not the one that ended
         if not self._stop.is_set():
-            self._reason = reason
+            self._reason = reason if reason is None or isinstance(reason, str) else _text(reason)
         self._stop.set()
 
     def run_starts(self) -> None:
@@ -62,3 +66,15 @@ class RunControl:
 
     def __repr__(self) -> str:
         return f"RunControl(stop_requested={self.stop_requested}, reason={self._reason!r})"
+
+
+def _text(reason: object) -> str:
+    """A stop's reason given as another object than a text, as text."""
+    try:
+        if isinstance(reason, (bytes, bytearray)):
+            return bytes(reason).decode("utf-8", "replace")
+        if isinstance(reason, BaseException):
+            return f"{type(reason).__name__}: {reason}" if str(reason) else type(reason).__name__
+        return str(reason)
+    except Exception:  # noqa: BLE001 - a __str__ that fails: the stop still happens
+        return type(reason).__name__

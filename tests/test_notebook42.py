@@ -10,6 +10,10 @@ interrupted. From Python the message now gives ``os.remove('run.h5')`` and names
 ``l2l.plot.compare`` of two runs that share no objective listed each run by its run name, which a config without
 ``run.name`` leaves at ``run``: "run: value (minimize); run: loss (minimize)" named neither file. It names them as
 the figure's legend does (``run (random) [a.h5]``).
+
+``control.request_stop(reason)`` from a callback with an exception as the reason (``request_stop(exc)``) ended the run
+in json's "TypeError: Object of type ValueError is not JSON serializable" where it was to stop; the reason is taken
+as text now (``stopped (ValueError: diverged)``).
 """
 
 from __future__ import annotations
@@ -63,3 +67,15 @@ def test_compare_of_runs_without_a_shared_objective_names_each_file(tmp_path, mo
     assert "\n" not in message
     # before: 'compared: run: value (minimize); run: loss (minimize)'
     assert "[a.h5]: value (minimize); " in message and "[b.h5]: loss (minimize)" in message, message
+
+
+def test_a_stop_asked_with_an_exception_as_its_reason_stops_the_run_and_says_it(tmp_path, monkeypatch):
+    from l2l.summary import summary_of
+
+    monkeypatch.chdir(tmp_path)
+    control = l2l.RunControl()
+    path = l2l.run({**CONFIG, "run": {"generations": 3}}, "run.h5", simulator=_bowl, control=control,
+                   on_generation=lambda info: control.request_stop(ValueError("diverged")))
+    # before: TypeError: Object of type ValueError is not JSON serializable, raised by l2l.run
+    assert summary_of(path).status_text == "stopped (ValueError: diverged)"
+    assert 2 <= len(l2l.load(path)) < 6 and l2l.validate(path) == []
