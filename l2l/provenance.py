@@ -549,28 +549,48 @@ def _imports_text(imports: Any) -> str:
             f"{str(imports.get('sha256', ''))[:SHORT_HASH]}")
 
 
-def model_change_line(before: list[Any], now: list[list[str]], imports_before: Any = None,
-                      imports_now: dict[str, Any] | None = None) -> str:
-    """The warning a resumed session prints where the code of the model the session before ran (the same files, the
-    same function) has changed since, or that of the modules it imports from its package (``imports_before``, the
-    recorded ``imports``, and ``imports_now``, :func:`model_imports`): one line, '' where neither changed (another
-    function passed to ``l2l.resume`` is said by :func:`l2l.components.with_function`'s own line)."""
+def model_difference(before: list[Any], now: list[list[str]], imports_before: Any = None,
+                     imports_now: dict[str, Any] | None = None, ran: str = "the session before ran") -> str:
+    """What differs between the code of the model a session recorded (``before``, the same files, the same function)
+    and the code found now (``now``), or between the modules it imports from its package (``imports_before``, the
+    recorded ``imports``, and ``imports_now``, :func:`model_imports`): one clause, '' where neither changed (or where
+    the model is another one altogether: other files, another function)."""
     named = [_named(entry[0]) for entry in before if isinstance(entry, (list, tuple)) and len(entry) == 2]
     if named != [_named(where) for where, _ in now]:
         return ""
-    advice = ("the run's rows will come from two models; to keep them apart, run the new code into a new file "
-              "(l2l run CONFIG --out NEW.h5)")
     if not _same_model(before, now):
         shown_before = "; ".join(f"{Path(str(w)).name} {str(h)[:SHORT_HASH]}" for w, h in before) or "none"
         shown_now = "; ".join(f"{Path(w).name} {h[:SHORT_HASH]}" for w, h in now) or "none"
-        return (f"l2l: warning: the model's code differs from what the session before ran (sha256 {shown_before} "
-                f"then, {shown_now} now): {advice}")
+        return f"the model's code differs from what {ran} (sha256 {shown_before} then, {shown_now} now)"
     if _same_imports(imports_before, imports_now) or imports_now is None \
             or Path(str(imports_before.get("under", ""))).name != Path(imports_now["under"]).name:
         return ""
-    return (f"l2l: warning: the modules the model imports from {imports_now['under']} differ from what the session "
-            f"before ran (sha256 of {_imports_text(imports_before)} then, {_imports_text(imports_now)} now): "
-            f"{advice}")
+    return (f"the modules the model imports from {imports_now['under']} differ from what {ran} (sha256 of "
+            f"{_imports_text(imports_before)} then, {_imports_text(imports_now)} now)")
+
+
+def model_change_line(before: list[Any], now: list[list[str]], imports_before: Any = None,
+                      imports_now: dict[str, Any] | None = None) -> str:
+    """The warning a resumed session prints where the code of the model the session before ran has changed since,
+    or that of the modules it imports (:func:`model_difference`): one line, '' where neither changed (another
+    function passed to ``l2l.resume`` is said by :func:`l2l.components.with_function`'s own line)."""
+    difference = model_difference(before, now, imports_before, imports_now)
+    if not difference:
+        return ""
+    return (f"l2l: warning: {difference}: the run's rows will come from two models; to keep them apart, run the new "
+            f"code into a new file (l2l run CONFIG --out NEW.h5)")
+
+
+def model_changed_since_run(trajectory: Trajectory, simulator: Any) -> str:
+    """:func:`model_difference` between the model ``simulator`` runs here and the one the run's last session
+    recorded (l2l show's model line); '' where they are the same or the run recorded none."""
+    from l2l.analysis.sessions import session_records
+
+    recorded = [record for record in session_records(trajectory.events()) if "model" in record]
+    if not recorded or not isinstance(recorded[-1]["model"], list):
+        return ""
+    return model_difference(recorded[-1]["model"], model_sources(simulator), recorded[-1].get("imports"),
+                            model_imports(simulator), ran="the run ran")
 
 
 def killed_hosts(records: list[dict[str, Any]], state: Any) -> dict[str, Any] | None:
@@ -727,6 +747,7 @@ def reevaluation_seeds_line(trajectory: Trajectory) -> str:
 
 __all__ = ["IMPORT_BYTES", "IMPORT_FILES", "MODEL_HASH_LIMIT", "PACKAGES", "SHOWN_SEEDS", "SessionHosts",
            "changed_versions", "command_files", "cpu_model", "driver_host", "imported_files", "killed_hosts",
-           "model_change_line", "model_imports", "model_sources", "node_name", "provenance_lines",
+           "model_change_line", "model_changed_since_run", "model_difference", "model_imports", "model_sources",
+           "node_name", "provenance_lines",
            "reevaluation_seeds_line", "resumed_versions_text", "source_revision", "time_line", "versions",
            "versions_line", "versions_text", "with_session"]

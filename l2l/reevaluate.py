@@ -351,6 +351,23 @@ def _cancel_left_behind(path: Path) -> None:
     say_note([cancelled_note(cancel_left_behind(path.with_suffix(".work")))])
 
 
+def _check_model(trajectory, simulator, accept: bool) -> None:
+    """Refuse (ConfigError, one line) a re-evaluation whose model code is not the one the run ran, where it was
+    (before session 42 it went on silently: l2l show and compare put the other model's means beside the run's rows
+    as theirs); with ``accept``, a warning line and on."""
+    from l2l.components import _flag
+    from l2l.provenance import model_changed_since_run
+
+    difference = model_changed_since_run(trajectory, simulator)
+    if not difference:
+        return
+    if not accept:
+        raise ConfigError(f"{trajectory.path}: {difference}: a re-evaluation would measure another model than the "
+                          f"one that chose the candidates; restore the run's code, or give "
+                          f"{_flag('accept_changed_model')} to re-evaluate the changed one")
+    print(f"l2l: warning: {difference}: the re-evaluated values are of the changed model", file=sys.stderr)
+
+
 def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective, function, *, progress: bool = False,
                 say: bool = False, control=None, model_dir=None, accept_changed_model: bool = False) -> int:
     """Evaluate what the file does not hold yet of the request; how many evaluations that was. ``say``: a line on
@@ -367,7 +384,8 @@ def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective,
         chosen = candidates(trajectory, top, objective)
         if not chosen:
             raise TrajectoryError(f"{path} holds no successful evaluation to re-evaluate")
-        config = load_run_config(trajectory, model_dir, accept_changed_model).with_overrides(
+        # accept_changed_model without model_dir: a model changed where the run's model was (below)
+        config = load_run_config(trajectory, model_dir, accept_changed_model and model_dir is not None).with_overrides(
             stored=True, backend=backend, workers=workers)
         refusal = unnamed_scheduler(trajectory, config.backend, backend, "l2l reevaluate")
         if refusal:  # backend dask without a scheduler: the address the run's last session used
@@ -378,7 +396,9 @@ def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective,
         seeds = fresh_seeds(int(trajectory.run.get("seed", 0)), n_seeds, taken)
         stored = trajectory.reevaluations(errors=False)
         names = [o.name for o in trajectory.objectives]
-    components = build(config, function, command="reevaluate")
+        components = build(config, function, command="reevaluate")
+        if model_dir is None:  # (a model in model_dir was compared by load_run_config)
+            _check_model(trajectory, components.simulator, accept_changed_model)
     tasks = {}
     for c, repeat in _missing(chosen, n_seeds, stored, names):
         seed = seeds[repeat]

@@ -129,6 +129,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "command's files), where the folder the file names is gone (a copy on another machine); its "
                         "model must hash as the one that ran (l2l show's model line)")
     p.add_argument("--accept-changed-model", action="store_true",
-                   help="with --model-dir: re-evaluate with a model there that is not the one the run ran (its "
-                        "rows are stored beside the run's; a warning says so)")
+                   help="re-evaluate with a model (in --model-dir, or changed where the run's was) that is not the "
+                        "one the run ran (its rows are stored beside the run's; a warning says so)")
     p.set_defaults(func=_reevaluate)
