@@ -169,10 +169,14 @@ def refuse_nest_name_errors(outcomes: list[Outcome], writer, resumed: bool = Fal
     space = f" ({', '.join(map(repr, untaken))} {'is a parameter' if len(untaken) == 1 else 'are parameters'} of " \
         f"the run's space, passed on to NEST: name {'it' if len(untaken) == 1 else 'them'} in [space] as NEST " \
         f"does, or map the names in the model)" if untaken else ""
+    # a resume goes on after the generations committed: the first one's rows would stay failed (a grid's points
+    # never run), so a first generation is run again from the config (helper-347, session 42)
+    then = "continue the run with l2l resume" if resumed else \
+        "run the config again into a new file (l2l run CONFIG --out NEW.h5; l2l resume would keep these failures " \
+        "as the first generation's results)"
     raise ConfigError(f'{every} {which} failed with NEST\'s "{said}": the model names '
                       f"{NEST_NAME_ERRORS[found.group(1)]}{space}, which fails every evaluation whatever its "
-                      f"parameters; fix the model, then continue the run with l2l resume; the failed evaluations are "
-                      f"in {writer.path}")
+                      f"parameters; fix the model, then {then}; the failed evaluations are in {writer.path}")
 
 
 def check_curves(outcomes: list[Outcome], writer) -> None:

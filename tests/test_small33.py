@@ -52,6 +52,14 @@ def test_a_first_generation_failing_alike_with_a_nest_name_error_is_refused_nami
     assert message.startswith("every evaluation (3) of the first generation failed with NEST's")
     assert said in message and named in message and message.endswith("the failed evaluations are in run.h5")
     assert "\n" not in message
+    # nothing of the run succeeded and a resume would keep these rows as the first generation's: run it anew
+    assert "run the config again into a new file (l2l run CONFIG --out NEW.h5" in message
+
+
+def test_failures_alike_after_a_resume_say_to_resume_again_after_the_fix():
+    with pytest.raises(ConfigError, match="committed since the resume .* fix the model, then continue the run with "
+                                          "l2l resume; the failed evaluations are in run.h5$"):
+        refuse_nest_name_errors([failed(PYTHON_TRACEBACK, i) for i in range(3)], Writer(), resumed=True)
 
 
 def test_a_first_generation_with_a_success_or_other_reasons_goes_on():
