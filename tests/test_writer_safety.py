@@ -67,7 +67,9 @@ def test_kill_minus_nine_at_any_instant_of_creating_a_file_leaves_no_file_or_a_v
     l2l.run(config, tmp_path / "warm-up.h5")  # imports done: a child reaches its file in milliseconds
     rng = np.random.default_rng(7)
     valid_files = 0
-    for attempt in range(40):
+    # A creation writes a temporary file, moves it into place, opens it and commits: the even attempts' kills land
+    # 0-50 ms from the start, the odd ones within 20 ms after the file appears; 12 of each (40 took 9 s under load)
+    for attempt in range(24):
         path = tmp_path / f"created-{attempt}.h5"
         pid = _in_child(lambda: l2l.run(config, path))
         ended = False
@@ -88,19 +90,26 @@ def test_kill_minus_nine_at_any_instant_of_creating_a_file_leaves_no_file_or_a_v
 
 
 def _resume_signalling_the_open(path, write_end: int, stop: bool = False):
-    """In the child: resume, writing one byte to ``write_end`` when the writer opens the file; with ``stop``, the
-    child also stops (SIGSTOP) the instant the file is first opened for writing, for the parent to kill it there."""
+    """In the child: resume, writing one byte to ``write_end`` when the writer opens the file ("o") and as it starts
+    each commit ("c"); with ``stop``, the child also stops (SIGSTOP) the instant the file is first opened for
+    writing, for the parent to kill it there."""
     import h5py
 
     from l2l.results_schema import writer as writer_module
 
     original = writer_module.TrajectoryWriter._open
+    commit = writer_module.TrajectoryWriter.commit_generation
 
     def _open(self):
         os.write(write_end, b"o")
         original(self)
 
+    def commit_generation(self, *args, **kwargs):
+        os.write(write_end, b"c")
+        return commit(self, *args, **kwargs)
+
     writer_module.TrajectoryWriter._open = _open
+    writer_module.TrajectoryWriter.commit_generation = commit_generation
     if stop:  # h5py.File and the writer's own open both open through h5f.open
         h5f_open = h5py.h5f.open
 
@@ -135,9 +144,14 @@ def test_kill_minus_nine_at_any_instant_of_resuming_leaves_a_file_that_resumes_e
     readable: set[str] = set()  # digests of the files found valid and loadable
     # Each attempt costs a resume's start (about 1 s on a loaded machine): 140 of them (100 random kills at the
     # open, which met the harmful instant, the file open but not yet in SWMR mode, about once in 70) took 2.3-5
-    # minutes under load, up to pytest's 300 s timeout. That instant is now aimed at exactly: 65 attempts.
-    cycle = "Aaoaaoaaoaaoa"  # per 13 attempts: 1 aimed (A), 8 anywhere (a), 4 at the open (o)
-    for attempt in range(65):
+    # minutes under load, up to pytest's 300 s timeout. That instant is now aimed at exactly. A resume's phases:
+    # its start (reading the file, the lock, needs_repair: nothing written), the repair (a copy of the committed
+    # part moved over the file), the writer's SWMR open, the restart before the first commit, the commits (in one,
+    # between two). 65 attempts (5 A, 20 o, 40 a) landed 19 before the repair, 1 in it, 36 in the open or before
+    # the first commit, 6 in a commit and 3 between two (under load 5); 26 of those kinds once met no commit. 26
+    # attempts, the commits aimed at (c) as the open is, reach every phase: 40 % of the CPU.
+    cycle = "Aaoacaoaoacao"  # per 13 attempts: 1 aimed (A), 6 anywhere (a), 4 at the open (o), 2 in a commit (c)
+    for attempt in range(26):
         kind = cycle[attempt % 13]
         read_end, write_end = os.pipe()
         pid = _in_child(lambda: _resume_signalling_the_open(path, write_end, stop=kind == "A"))
@@ -145,15 +159,21 @@ def test_kill_minus_nine_at_any_instant_of_resuming_leaves_a_file_that_resumes_e
         if kind == "A":  # killed the instant the writer's open of the file returns, however loaded the machine:
             # a writer that opened the file other than in SWMR mode at once left it unreadable here
             status = _kill_when_stopped(pid)
-        elif kind == "a":  # a resume repairs the file, opens it, then appends: 40 kills land anywhere, every
+        elif kind == "a":  # a resume repairs the file, opens it, then appends: 12 kills land anywhere, every
             # other one timed from its start, the others from its open (so that the appends are hit however long
-            # the repair takes on a loaded machine), each in 0-250 ms, two per 25 ms tenth and clock
-            earliest = anywhere // 2 % 10 * 0.025
+            # the repair takes on a loaded machine), each in 0-250 ms, one per sixth and clock
+            earliest = anywhere // 2 % 6 * 0.25 / 6
             if anywhere % 2:
                 os.read(read_end, 1)
             anywhere += 1
-            status = _kill_after(pid, rng.uniform(earliest, earliest + 0.025))
-        else:  # 20 kills in the 2 ms after the writer starts opening the file: before, in or after HDF5's open
+            status = _kill_after(pid, rng.uniform(earliest, earliest + 0.25 / 6))
+        elif kind == "c":  # 4 kills in the 5 ms after the writer starts its first or second commit (one takes
+            # 2-10 ms): in the commit's flushes, or just after it
+            commits = 0
+            while commits < 1 + attempt // 13 and (byte := os.read(read_end, 1)):
+                commits += byte == b"c"
+            status = _kill_after(pid, rng.uniform(0.0, 0.005))
+        else:  # 8 kills in the 2 ms after the writer starts opening the file: before, in or after HDF5's open
             os.read(read_end, 1)
             status = _kill_after(pid, rng.uniform(0.0, 0.002))
         os.close(read_end)
