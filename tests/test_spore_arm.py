@@ -122,7 +122,11 @@ def _metrics(options: dict, seed: int) -> dict:
 
 
 def test_learning_improves_reach_over_seeds_against_no_learning_and_temperature_only():
-    # 200 s each at 10 ms steps; claims on the mean of paired differences over 6 seeds, margin 3 standard errors
+    # 200 s each at 10 ms steps; claims on the mean of paired differences over 6 seeds, margin 3 standard errors.
+    # Both hold on fresh seeds too (scripts/spore_arm_test_claims.py 200 10: mean - 3 SE +0.037 and +0.028, no
+    # seed below +0.027). The test also claimed an improvement on the learner's own start (reward_late -
+    # reward_initial, mean - 3 SE > 0.01): +0.024 on these seeds, but +0.006 on seeds 200-209, 3 of them negative
+    # (session 42): not a claim these 200 s support, so no longer made.
     seeds = range(20, 26)
     variants = {"learn": {}, "temperature only": {"reward_gain": 0.0}, "frozen": {"learning_rate": 0.0}}
     metrics = iter(on_two_cores(_metrics, [(options, seed) for options in variants.values() for seed in seeds]))
@@ -131,9 +135,6 @@ def test_learning_improves_reach_over_seeds_against_no_learning_and_temperature_
         gains = [a["reward_late"] - b["reward_late"] for a, b in zip(runs["learn"], runs[control])]
         gain, margin = _mean_and_margin(gains)
         assert gain - margin > 0.02, (control, gains)
-    improved = [m["reward_late"] - m["reward_initial"] for m in runs["learn"]]
-    gain, margin = _mean_and_margin(improved)
-    assert gain - margin > 0.01, improved
 
 
 def _mean_and_margin(values) -> tuple[float, float]:
