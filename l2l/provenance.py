@@ -581,16 +581,22 @@ def model_change_line(before: list[Any], now: list[list[str]], imports_before: A
             f"code into a new file (l2l run CONFIG --out NEW.h5)")
 
 
-def model_changed_since_run(trajectory: Trajectory, simulator: Any) -> str:
+def model_changed_since_run(trajectory: Trajectory, simulator: Any) -> tuple[str, str]:
     """:func:`model_difference` between the model ``simulator`` runs here and the one the run's last session
-    recorded (l2l show's model line); '' where they are the same or the run recorded none."""
+    recorded (l2l show's model line): ``(code, imports)``, what differs in the model's own code, else what differs
+    in the modules it imports from its package ('' where the same, or where the run recorded none). The second
+    depends on what the process had imported from that folder besides (a run in a notebook or a test process, a
+    re-evaluation from the command line): a sign, not a proof."""
     from l2l.analysis.sessions import session_records
 
     recorded = [record for record in session_records(trajectory.events()) if "model" in record]
     if not recorded or not isinstance(recorded[-1]["model"], list):
-        return ""
-    return model_difference(recorded[-1]["model"], model_sources(simulator), recorded[-1].get("imports"),
-                            model_imports(simulator), ran="the run ran")
+        return "", ""
+    before, now = recorded[-1]["model"], model_sources(simulator)
+    code = model_difference(before, now, ran="the run ran")
+    if code:
+        return code, ""
+    return "", model_difference(before, now, recorded[-1].get("imports"), model_imports(simulator), ran="the run ran")
 
 
 def killed_hosts(records: list[dict[str, Any]], state: Any) -> dict[str, Any] | None:

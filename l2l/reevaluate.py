@@ -354,11 +354,15 @@ def _cancel_left_behind(path: Path) -> None:
 def _check_model(trajectory, simulator, accept: bool) -> None:
     """Refuse (ConfigError, one line) a re-evaluation whose model code is not the one the run ran, where it was
     (before session 42 it went on silently: l2l show and compare put the other model's means beside the run's rows
-    as theirs); with ``accept``, a warning line and on."""
+    as theirs); with ``accept``, a warning line and on. Modules the model imports from its package that differ are
+    said in a warning line, as a resume says them: which of them a process had imported depends on the process."""
     from l2l.components import _flag
     from l2l.provenance import model_changed_since_run
 
-    difference = model_changed_since_run(trajectory, simulator)
+    difference, imports = model_changed_since_run(trajectory, simulator)
+    if imports:
+        print(f"l2l: warning: {imports}: the re-evaluated values may be of other code than the run's",
+              file=sys.stderr)
     if not difference:
         return
     if not accept:
