@@ -45,12 +45,12 @@ def make_config(**sections: Any):
     return from_mapping(data, base_dir=TESTS)
 
 
-# scripts/test.sh runs the whole suite as three pytest processes side by side, ``--part 1``, ``--part 2`` and
-# ``--part 3``: the machine it must finish on in 15 minutes has two cores, and the suite is single-process CPU work
-# but for the tests that wait. Part 1 holds every SLURM test (one process alone submits jobs to the local SLURM)
-# and the files FIRST_PART names, which mostly wait (on SLURM jobs, on Dask schedulers that go away and come back,
-# on clocks, on other processes) and so leave most of a core to the other two parts; every other file goes to part
-# 2 or part 3 so that the two take about the same time: by the seconds tests/data/suite_seconds.json holds for it
+# scripts/test.sh runs the whole suite as four pytest processes side by side, ``--part 1`` to ``--part 4``: the
+# machine it must finish on in 15 minutes has two cores, and the suite is single-process CPU work but for the tests
+# that wait. Part 1 holds every SLURM test (one process alone submits jobs to the local SLURM) and the files
+# FIRST_PART names, which mostly wait (on SLURM jobs, on Dask schedulers that go away and come back, on clocks, on
+# other processes) and so leave most of a core to the other parts; every other file goes to part 2, 3 or 4 so that
+# the three take about the same time: by the seconds tests/data/suite_seconds.json holds for it
 # (scripts/suite_times.py writes that table from a quiet run's --durations), the largest file first, each into the
 # part with fewer seconds so far. A test passes in any part: every test must pass under load.
 FIRST_PART = frozenset(f"test_{name}.py" for name in (
@@ -59,7 +59,10 @@ FIRST_PART = frozenset(f"test_{name}.py" for name in (
     "local_async_idle_workers", "lock_real_path", "run_isolation", "startup_barrier", "ctrl_c_policy",
     "command_fidelity_user", "nest", "brian2", "lsm_engines", "dask_address_plainly_bad", "dask_session_address",
     "early_ctrl_c"))
-PARTS = ("1", "2", "3")
+PARTS = ("1", "2", "3", "4")
+#: The parts the files outside part 1 are split into: three CPU-bound processes beside part 1 keep both cores busy
+#: while one of them waits (a subprocess, a clock, a scheduler); with two, each was busy 79 % of its time (session 42).
+OTHER_PARTS = ("2", "3", "4")
 _TESTS_FOLDER = Path(__file__).resolve().parent
 
 
@@ -72,7 +75,7 @@ def _part_of(item) -> str:
 
 @functools.cache
 def _split_of_the_others() -> dict[str, str]:
-    """Part 2 or 3 for each test file not in FIRST_PART: the largest first (tests/data/suite_seconds.json; a file not
+    """Part 2, 3 or 4 for each test file not in FIRST_PART: the largest first (tests/data/suite_seconds.json; a file not
     in the table, 0.1 s a test), each into the part with fewer seconds so far; ties by name. The same in every pytest
     process of a run (the table and the files are read, not the items one process selected)."""
     try:
@@ -87,9 +90,9 @@ def _split_of_the_others() -> dict[str, str]:
         if not isinstance(known, (int, float)):
             known = 0.1 * len(re.findall(r"^\s*(?:async )?def test_", path.read_text(errors="replace"), re.M))
         seconds[path.name] = float(known)
-    parts, totals = {}, {"2": 0.0, "3": 0.0}
+    parts, totals = {}, dict.fromkeys(OTHER_PARTS, 0.0)
     for name in sorted(seconds, key=lambda name: (-seconds[name], name)):
-        part = "2" if totals["2"] <= totals["3"] else "3"
+        part = min(OTHER_PARTS, key=lambda part: (totals[part], part))
         parts[name] = part
         totals[part] += seconds[name]
     return parts
@@ -111,8 +114,8 @@ def pytest_configure(config):
 def pytest_addoption(parser):
     parser.addoption("--part", choices=PARTS, default=None,
                      help="run only part 1 (every SLURM test and the files tests/conftest.py FIRST_PART names), "
-                          "part 2 or part 3 (the other files, split by tests/data/suite_seconds.json); scripts/test.sh runs the three "
-                          "side by side")
+                          "part 2, 3 or 4 (the other files, split by tests/data/suite_seconds.json); scripts/test.sh "
+                          "runs the four side by side")
 
 
 def pytest_collection_modifyitems(config, items):
