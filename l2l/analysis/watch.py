@@ -274,6 +274,10 @@ def watch(path: str | os.PathLike, interval: float = 2.0, once: bool = False, ou
             time.sleep(interval)
         while True:
             snapshot = watcher.refresh()
+            if snapshot.summary.status in ENDS:
+                # read once more: a refresh reads the generations before the events, so one may see the run's end
+                # but not its last commit, written just before it (a final frame of 'finished' at generation 3 of 4)
+                snapshot = watcher.refresh()
             frame = render(snapshot)
             if tty:
                 out.write("\x1b[H\x1b[2J" + frame + "\n")
