@@ -581,6 +581,37 @@ def model_change_line(before: list[Any], now: list[list[str]], imports_before: A
             f"code into a new file (l2l run CONFIG --out NEW.h5)")
 
 
+def model_digest(sources: list[list[str]]) -> str:
+    """One sha256 (64 hex digits) of the model code :func:`model_sources` found: the file's own where it is one
+    hashed file, else that of the lines ``SHA256  NAME`` of its entries sorted (an entry not hashed gives its reason
+    in place of a hash); what ``/reevaluations/model`` stores. '' where there is no code."""
+    pairs = [(Path(str(where)).name, str(digest)) for where, digest in sources]
+    if not pairs:
+        return ""
+    if len(pairs) == 1 and len(pairs[0][1]) == 64:
+        return pairs[0][1]
+    lines = "".join(f"{digest}  {name}\n" for name, digest in sorted(pairs))
+    return hashlib.sha256(lines.encode("utf-8")).hexdigest()
+
+
+def changed_model_line(rows: Any) -> str:
+    """What ``l2l show`` and ``l2l reevaluate`` say under the ranking where re-evaluation ``rows``
+    (:meth:`Trajectory.reevaluations`) ran model code other than the run's (``--accept-changed-model``): one line,
+    '' where none did."""
+    column = "(model)" if "(model)" in rows.columns else "model"
+    if column not in rows.columns:
+        return ""
+    changed = rows[rows[column].notna()]
+    if changed.empty:
+        return ""
+    candidates = len(changed.groupby(["generation", "individual"]))
+    digests = sorted(set(changed[column]))
+    shown = ", ".join(f"{digest[:SHORT_HASH]}…" for digest in digests[:3]) + (", ..." if len(digests) > 3 else "")
+    return (f"note: {len(changed)} of the {len(rows)} re-evaluations ({candidates} candidate"
+            f"{'s' * (candidates != 1)}) ran model code other than the run's (sha256 {shown}; accepted with "
+            f"--accept-changed-model): their means measure that code, not the model that chose the candidates")
+
+
 def model_changed_since_run(trajectory: Trajectory, simulator: Any) -> tuple[str, str]:
     """:func:`model_difference` between the model ``simulator`` runs here and the one the run's last session
     recorded (l2l show's model line): ``(code, imports)``, what differs in the model's own code, else what differs
@@ -736,7 +767,8 @@ SHOWN_SEEDS = 10
 
 def reevaluation_seeds_line(trajectory: Trajectory) -> str:
     """The fresh seeds the stored re-evaluation ran on, in the order of their repeats, as ``l2l reevaluate`` and
-    ``l2l show`` print them under its ranking ('' where nothing is re-evaluated)."""
+    ``l2l show`` print them under its ranking ('' where nothing is re-evaluated); where rows ran model code other
+    than the run's, a second line says so (:func:`changed_model_line`)."""
     if not trajectory.has_reevaluations:
         return ""
     rows = trajectory.reevaluations(errors=False)
@@ -746,14 +778,16 @@ def reevaluation_seeds_line(trajectory: Trajectory) -> str:
     shared = bool(rows.groupby("repeat")["seed"].nunique().max() == 1)  # common random numbers, as drawn
     shown = ", ".join(str(seed) for seed in seeds[:SHOWN_SEEDS])
     more = f", ... ({len(seeds)} in all)" if len(seeds) > SHOWN_SEEDS else ""
-    return (f"fresh seeds ({'the same for every candidate, ' if shared else ''}derived from run seed "
+    line = (f"fresh seeds ({'the same for every candidate, ' if shared else ''}derived from run seed "
             f"{trajectory.run.get('seed')}): {shown}{more}; each row's: "
             f"l2l.load({str(trajectory.path)!r}, reevaluations=True)")
+    changed = changed_model_line(rows)
+    return f"{line}\n{changed}" if changed else line
 
 
 __all__ = ["IMPORT_BYTES", "IMPORT_FILES", "MODEL_HASH_LIMIT", "PACKAGES", "SHOWN_SEEDS", "SessionHosts",
-           "changed_versions", "command_files", "cpu_model", "driver_host", "imported_files", "killed_hosts",
-           "model_change_line", "model_changed_since_run", "model_difference", "model_imports", "model_sources",
+           "changed_model_line", "changed_versions", "command_files", "cpu_model", "driver_host", "imported_files", "killed_hosts",
+           "model_change_line", "model_changed_since_run", "model_difference", "model_digest", "model_imports", "model_sources",
            "node_name", "provenance_lines",
            "reevaluation_seeds_line", "resumed_versions_text", "source_revision", "time_line", "versions",
            "versions_line", "versions_text", "with_session"]

@@ -351,11 +351,13 @@ def _cancel_left_behind(path: Path) -> None:
     say_note([cancelled_note(cancel_left_behind(path.with_suffix(".work")))])
 
 
-def _check_model(trajectory, simulator, accept: bool) -> None:
+def _check_model(trajectory, simulator, accept: bool) -> str:
     """Refuse (ConfigError, one line) a re-evaluation whose model code is not the one the run ran, where it was
     (before session 42 it went on silently: l2l show and compare put the other model's means beside the run's rows
     as theirs); with ``accept``, a warning line and on. Modules the model imports from its package that differ are
-    said in a warning line, as a resume says them: which of them a process had imported depends on the process."""
+    said in a warning line, as a resume says them: which of them a process had imported depends on the process.
+    Returns the digest of the changed code that the rows will run (:func:`l2l.provenance.model_digest`, what
+    ``/reevaluations/model`` records), '' where it is the run's."""
     from l2l.components import _flag
     from l2l.provenance import model_changed_since_run
 
@@ -364,12 +366,21 @@ def _check_model(trajectory, simulator, accept: bool) -> None:
         print(f"l2l: warning: {imports}: the re-evaluated values may be of other code than the run's",
               file=sys.stderr)
     if not difference:
-        return
+        return ""
     if not accept:
         raise ConfigError(f"{trajectory.path}: {difference}: a re-evaluation would measure another model than the "
                           f"one that chose the candidates; restore the run's code, or give "
                           f"{_flag('accept_changed_model')} to re-evaluate the changed one")
     print(f"l2l: warning: {difference}: the re-evaluated values are of the changed model", file=sys.stderr)
+    return _changed_code(trajectory, simulator)
+
+
+def _changed_code(trajectory, simulator) -> str:
+    """The digest of ``simulator``'s model code where it is not the code the run ran, else ''."""
+    from l2l.provenance import model_changed_since_run, model_digest, model_sources
+
+    return (model_digest(model_sources(simulator)) or "0" * 64) if model_changed_since_run(trajectory, simulator)[0] \
+        else ""
 
 
 def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective, function, *, progress: bool = False,
@@ -401,8 +412,11 @@ def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective,
         stored = trajectory.reevaluations(errors=False)
         names = [o.name for o in trajectory.objectives]
         components = build(config, function, command="reevaluate")
+        changed_model = ""
         if model_dir is None:  # (a model in model_dir was compared by load_run_config)
-            _check_model(trajectory, components.simulator, accept_changed_model)
+            changed_model = _check_model(trajectory, components.simulator, accept_changed_model)
+        elif accept_changed_model:  # (load_run_config said it): the rows record the changed code all the same
+            changed_model = _changed_code(trajectory, components.simulator)
     tasks = {}
     for c, repeat in _missing(chosen, n_seeds, stored, names):
         seed = seeds[repeat]
@@ -420,7 +434,7 @@ def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective,
               file=sys.stderr, flush=True)
     where = f"{len(chosen)} candidate{'s' * (len(chosen) != 1)} x {n_seeds} fresh seed{'s' * (n_seeds != 1)}"
     failed = 0
-    with ReevaluationWriter(path, names) as writer:
+    with ReevaluationWriter(path, names, model=changed_model) as writer:
         buffer: list[tuple[Any, int]] = []
         bar = Progress(progress, len(tasks), 0, description="re-evaluating")
         try:

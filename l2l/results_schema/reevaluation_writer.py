@@ -17,7 +17,8 @@ import h5py
 import numpy as np
 
 from l2l.results_schema.layout import (REEVALUATION_COLUMNS, REEVALUATION_ERRORS, REEVALUATION_GROUP,
-                                       REEVALUATION_HOST, REEVALUATION_HOST_DTYPE, STATUS_CODES)
+                                       REEVALUATION_HOST, REEVALUATION_HOST_DTYPE, REEVALUATION_MODEL,
+                                       REEVALUATION_MODEL_DTYPE, STATUS_CODES)
 from l2l.results_schema.writer import _open_swmr_writer, create_reevaluation_group, needs_repair, rewrite
 
 
@@ -31,15 +32,17 @@ def _needs_rewrite(path: Path, metrics: set[str]) -> bool:
         log = group["committed"]
         rows = int(log[log.shape[0] - 1]) if log.shape[0] else 0
         return group["generation"].shape[0] != rows or bool(metrics - set(group["metrics"])) \
-            or REEVALUATION_HOST not in group  # a group of an l2l before session 29: the column added
+            or REEVALUATION_HOST not in group or REEVALUATION_MODEL not in group  # an older l2l's group: added
 
 
 def _create_group(f: h5py.File, objectives: Sequence[str], metrics: Sequence[str]) -> None:
-    """The group (or its missing metric columns) and its ``host`` column, b"" (not recorded) in rows stored before."""
+    """The group (or its missing metric columns) and its ``host`` and ``model`` columns, b"" (not recorded) in rows
+    stored before."""
     group = create_reevaluation_group(f, objectives, metrics)
-    if REEVALUATION_HOST not in group:
-        group.create_dataset(REEVALUATION_HOST, shape=(group["generation"].shape[0],), maxshape=(None,),
-                             dtype=REEVALUATION_HOST_DTYPE, chunks=(1024,), fillvalue=b"")
+    for name, dtype in ((REEVALUATION_HOST, REEVALUATION_HOST_DTYPE), (REEVALUATION_MODEL, REEVALUATION_MODEL_DTYPE)):
+        if name not in group:
+            group.create_dataset(name, shape=(group["generation"].shape[0],), maxshape=(None,), dtype=dtype,
+                                 chunks=(1024,), fillvalue=b"")
 
 
 def host_text(host: Any) -> bytes:
@@ -49,10 +52,14 @@ def host_text(host: Any) -> bytes:
 
 
 class ReevaluationWriter:
-    """Appends rows (an :class:`~l2l.jobs.base.Outcome` and the index of its fresh seed) and commits them."""
+    """Appends rows (an :class:`~l2l.jobs.base.Outcome` and the index of its fresh seed) and commits them.
+    ``model``: the digest of the model code the rows run where it is not the code the run ran
+    (:data:`~l2l.results_schema.layout.REEVALUATION_MODEL`), '' where it is."""
 
-    def __init__(self, path: str | os.PathLike, objectives: Sequence[str], metrics: Sequence[str] = ()):
+    def __init__(self, path: str | os.PathLike, objectives: Sequence[str], metrics: Sequence[str] = (),
+                 model: str = ""):
         self.path = Path(path)
+        self.model = model.encode("ascii")
         self.objectives = list(objectives)
         self._file: h5py.File | None = None
         self._prepare(set(metrics))
@@ -116,6 +123,7 @@ class ReevaluationWriter:
         }
         assert set(columns) == set(REEVALUATION_COLUMNS)
         columns[REEVALUATION_HOST] = np.array([host_text(o.host) for o in outcomes], dtype=REEVALUATION_HOST_DTYPE)
+        columns[REEVALUATION_MODEL] = np.full(n, self.model, dtype=REEVALUATION_MODEL_DTYPE)
         for name in self.objectives:
             columns[f"objectives/{name}"] = np.array([o.objectives.get(name, np.nan) for o in outcomes], dtype="<f8")
         for name in self.metrics:

@@ -19,7 +19,8 @@ import numpy as np
 from l2l.lazy import lazy_module
 from l2l.results_schema import values as checks
 from l2l.results_schema.layout import (REEVALUATION_COLUMNS, REEVALUATION_ERRORS, REEVALUATION_GROUP,
-                                       REEVALUATION_HOST, REEVALUATION_HOST_DTYPE, RESERVED_COLUMNS, STATUS_CODES,
+                                       REEVALUATION_HOST, REEVALUATION_HOST_DTYPE, REEVALUATION_MODEL,
+                                       REEVALUATION_MODEL_DTYPE, RESERVED_COLUMNS, STATUS_CODES,
                                        STATUS_NAMES)
 
 pd = lazy_module("pandas")  # imported on first use: l2l.run reads no table (l2l.lazy)
@@ -61,6 +62,8 @@ def structure_problems(layout: "Layout") -> tuple[int, list[str]]:
                 **{f"metrics/{name}": np.dtype("<f8") for name in metric_names(layout)}}
     if f"{GROUP}/{REEVALUATION_HOST}" in ds:  # optional: groups written before session 29 lack it
         expected[REEVALUATION_HOST] = REEVALUATION_HOST_DTYPE
+    if f"{GROUP}/{REEVALUATION_MODEL}" in ds:  # optional: groups written before session 43 lack it
+        expected[REEVALUATION_MODEL] = REEVALUATION_MODEL_DTYPE
     for name, dtype in expected.items():
         item = ds.get(f"{GROUP}/{name}")
         if item is None:
@@ -80,7 +83,7 @@ def read_columns(layout: "Layout", rows: int, read=None) -> dict[str, np.ndarray
     read = read or (lambda name, n: layout.datasets[name][:n])
     names = [*REEVALUATION_COLUMNS, *(f"objectives/{o.name}" for o in layout.objectives),
              *(f"metrics/{name}" for name in metric_names(layout)),
-             *([REEVALUATION_HOST] if f"{GROUP}/{REEVALUATION_HOST}" in layout.datasets else [])]
+             *(name for name in (REEVALUATION_HOST, REEVALUATION_MODEL) if f"{GROUP}/{name}" in layout.datasets)]
     return {name: read(f"{GROUP}/{name}", rows) for name in names}
 
 
@@ -94,6 +97,12 @@ def value_problems(columns: dict[str, np.ndarray], layout: "Layout", evaluation_
         problems.append(f"/{GROUP}/repeat is negative in {checks._count(columns['repeat'] < 0)}")
     if problems:
         return problems
+    model = columns.get(REEVALUATION_MODEL)
+    if model is not None:
+        wrong = np.array([bool(value) and not _is_digest(bytes(value)) for value in model], dtype=bool)
+        if wrong.any():
+            problems.append(f"/{GROUP}/{REEVALUATION_MODEL} is neither empty nor 64 hexadecimal digits in "
+                            f"{checks._count(wrong)}")
     ok = columns["status"] == STATUS_CODES["ok"]
     for o in layout.objectives:
         if not np.isfinite(columns[f"objectives/{o.name}"][ok]).all():
@@ -140,8 +149,24 @@ def hosts_of(column: np.ndarray | None, rows: int) -> np.ndarray:
     return out
 
 
+def _is_digest(value: bytes) -> bool:
+    """True if ``value`` is a sha256 as the ``model`` column stores it: 64 lowercase hexadecimal digits."""
+    return len(value) == 64 and all(c in b"0123456789abcdef" for c in value)
+
+
+def models_of(column: np.ndarray | None, rows: int) -> np.ndarray:
+    """The ``model`` column as text: the digest of the changed model code a row ran, None where it ran the run's own
+    code (b"", or no column: rows of an l2l before session 43)."""
+    out = np.full(rows, None, dtype=object)
+    if column is not None:
+        for row, value in enumerate(column[:rows]):
+            if value:
+                out[row] = bytes(value).decode("ascii", errors="replace")
+    return out
+
+
 def own_column(objectives: Any, name: str) -> str:
-    """The column of the frame's own ``repeat``, ``budget`` or ``host`` given the objectives' names: ``(<name>)``
+    """The column of the frame's own ``repeat``, ``budget``, ``host`` or ``model`` given the objectives' names: ``(<name>)``
     where an objective has the name (an objective's name is an identifier, never ``(repeat)``), else ``name``."""
     return f"({name})" if name in objectives else name
 
@@ -151,12 +176,14 @@ def frame(layout: "Layout", columns: dict[str, np.ndarray], errors: bool = True)
 
     Columns: ``generation``, ``individual`` (the candidate), ``repeat``, ``seed``, ``status``, ``attempts``,
     ``started``, ``duration``, ``budget``, ``host`` (the node it ran on; missing where not recorded: rows of an
-    l2l before session 29, a worker that died), one per objective, one per metric (``metric:<name>`` where the
-    name is taken) and ``error``. Where an objective is named ``repeat``, ``budget`` or ``host`` the objective
-    keeps the name and the frame's own column is ``(repeat)`` / ``(budget)`` / ``(host)`` (:func:`own_column`).
+    l2l before session 29, a worker that died), ``model`` (the sha256 of the model code the row ran where that was
+    not the code the run ran, ``l2l reevaluate --accept-changed-model``; missing where it was the run's), one per
+    objective, one per metric (``metric:<name>`` where the name is taken) and ``error``. Where an objective is named
+    ``repeat``, ``budget``, ``host`` or ``model`` the objective keeps the name and the frame's own column is
+    ``(repeat)`` / ``(budget)`` / ``(host)`` / ``(model)`` (:func:`own_column`).
     """
     named = {o.name for o in layout.objectives}
-    repeat, budget, host = (own_column(named, name) for name in ("repeat", "budget", "host"))  # was: overwritten
+    repeat, budget, host, model = (own_column(named, name) for name in ("repeat", "budget", "host", "model"))
     data: dict[str, Any] = {
         "generation": columns["generation"], "individual": columns["individual"], repeat: columns["repeat"],
         "seed": columns["seed"],
@@ -164,8 +191,9 @@ def frame(layout: "Layout", columns: dict[str, np.ndarray], errors: bool = True)
                                             categories=[STATUS_NAMES[i] for i in sorted(STATUS_NAMES)]),
         "attempts": columns["attempts"], "started": pd.to_datetime(columns["started"], unit="s", utc=True),
         "duration": columns["duration"], budget: columns["budget"],
-        host: hosts_of(columns.get(REEVALUATION_HOST), len(columns["generation"]))}
-    taken = {*RESERVED_COLUMNS, "repeat", "budget", "host", repeat, budget, host, *named}
+        host: hosts_of(columns.get(REEVALUATION_HOST), len(columns["generation"])),
+        model: models_of(columns.get(REEVALUATION_MODEL), len(columns["generation"]))}
+    taken = {*RESERVED_COLUMNS, "repeat", "budget", "host", "model", repeat, budget, host, model, *named}
     for o in layout.objectives:
         data[o.name] = columns[f"objectives/{o.name}"]
     for name in metric_names(layout):
