@@ -90,6 +90,7 @@ def _walk(f: h5py.File, problems: list[str]) -> dict[str, h5py.HLObject]:
     """Every object reachable through hard links, by path; other links become problems."""
     found: dict[str, h5py.HLObject] = {}
     seen: dict[int, str] = {}
+    readonly = f.mode == "r"
     stack: list[tuple[h5py.Group, str, int]] = [(f, "", 0)]
     while stack:
         group, prefix, depth = stack.pop()
@@ -117,7 +118,7 @@ def _walk(f: h5py.File, problems: list[str]) -> dict[str, h5py.HLObject]:
                 problems.append(f"/{path} is a link of an unknown type; trajectories hold no links")
                 continue
             try:
-                obj = group[name]
+                obj = _open(group, name, readonly)
                 address = h5py.h5o.get_info(obj.id).addr
             except Exception as exc:
                 problems.append(f"/{path} cannot be opened: {_line(exc)}")
@@ -135,6 +136,20 @@ def _walk(f: h5py.File, problems: list[str]) -> dict[str, h5py.HLObject]:
                 else:
                     stack.append((obj, f"{path}/", depth + 1))
     return found
+
+
+def _open(group: h5py.Group, name: str | bytes, readonly: bool) -> h5py.HLObject:
+    """``group[name]`` without h5py's per-item overhead (it looks up the file's mode for every dataset: a third of
+    the walk's time): the same low-level open and the same object classes."""
+    oid = h5py.h5o.open(group.id, name if isinstance(name, bytes) else name.encode("utf-8"))
+    kind = h5py.h5i.get_type(oid)
+    if kind == h5py.h5i.DATASET:
+        return h5py.Dataset(oid, readonly=readonly)
+    if kind == h5py.h5i.GROUP:
+        return h5py.Group(oid)
+    if kind == h5py.h5i.DATATYPE:
+        return h5py.Datatype(oid)
+    raise TypeError("Unknown object type")
 
 
 def _hard_dataset(f: h5py.File, path: str) -> h5py.Dataset:
@@ -245,13 +260,16 @@ def _expect(found: dict[str, h5py.HLObject], path: str, dtype: np.dtype | str, r
     if not isinstance(item, h5py.Dataset):
         problems.append(f"missing dataset /{path}" if item is None else f"/{path} is not a dataset")
         return
-    if (dtype == "S" and item.dtype.kind != "S") or (dtype != "S" and item.dtype != dtype):
-        problems.append(f"/{path} has dtype {item.dtype}, spec says {'bytes' if dtype == 'S' else dtype}")
-    elif item.ndim != 1 + len(shape) or tuple(item.shape[1:]) != tuple(shape):
-        problems.append(f"/{path} has shape {item.shape}, spec says (n, {', '.join(map(str, shape))})".replace(
+    # dtype and shape read once each (every read of h5py's properties asks HDF5 again)
+    item_dtype, item_shape = item.dtype, item.shape
+    ndim = 0 if item_shape is None else len(item_shape)  # None: an empty (null) dataspace, of rank 0
+    if (dtype == "S" and item_dtype.kind != "S") or (dtype != "S" and item_dtype != dtype):
+        problems.append(f"/{path} has dtype {item_dtype}, spec says {'bytes' if dtype == 'S' else dtype}")
+    elif ndim != 1 + len(shape) or tuple(item_shape[1:]) != tuple(shape):
+        problems.append(f"/{path} has shape {item_shape}, spec says (n, {', '.join(map(str, shape))})".replace(
             ", )", ")"))
-    elif item.shape[0] < rows:
-        problems.append(f"/{path} has {item.shape[0]} rows, fewer than the {rows} committed")
+    elif item_shape[0] < rows:
+        problems.append(f"/{path} has {item_shape[0]} rows, fewer than the {rows} committed")
 
 
 def _check_stored(f: h5py.File, found: dict[str, h5py.HLObject], group: str, columns: dict, rows: int,
