@@ -153,6 +153,8 @@ class LaneFollowing:
         self.motor_velocities = np.linspace(-1.0, 1.0, self.n_motor)
         self.max_step = self.max_speed * self.dt
         self.scale = self.max_speed * self.gain / self.n_motor
+        self._centre_key: tuple | None = None
+        self._centre_value = 0.0
 
     def reset(self, rng: np.random.Generator) -> None:
         self.rng = rng
@@ -179,7 +181,13 @@ class LaneFollowing:
         self.until_gust, self.position = float(state["until_gust"]), float(state["position"])
 
     def _centre(self, time: float) -> float:
-        return float(self.amplitude * np.sin(2 * np.pi * self.frequencies * time + self.phases).sum())
+        # kept for the next call at the same time and lane (a step works out the centre that the next observe
+        # asks for): the key holds the lane's shape too, which reset and restore change
+        key = (time, self.amplitude, self.frequencies.tobytes(), self.phases.tobytes())
+        if key != self._centre_key:
+            self._centre_key = key
+            self._centre_value = float(self.amplitude * np.sin(2 * np.pi * self.frequencies * time + self.phases).sum())
+        return self._centre_value
 
     def observe(self) -> np.ndarray:
         offset = self._centre(self.time) - self.position

@@ -318,6 +318,13 @@ class _Sampling:
         if checkpoint is not None:
             self._restore(checkpoint)
         self.weights = np.where(self.theta > 0, np.exp(self.theta - owner.theta0), 0.0)
+        # what a step records for the traces (advance, _traces): at most one update interval (the weights stay the
+        # same), and at most 4096 numbers of outer products at once (one step's where the network is larger)
+        capacity = max(1, min(self.steps_per_update, 4096 // self.theta.size))
+        self._psp = np.empty((capacity, owner.n_inputs))
+        self._spikes_minus_rho = np.empty((capacity, owner.n_motor))
+        self._centred_reward = np.empty(capacity)
+        self._decay, self._rate = np.array(self.eligibility_decay), np.array(self.gradient_rate)
 
     def _restore(self, checkpoint: Mapping[str, Any]) -> None:
         try:
@@ -341,30 +348,57 @@ class _Sampling:
         """Learn up to time step ``stop``."""
         owner, n_inputs = self.owner, self.owner.n_inputs
         environment, rng = self.environment, self.rng
-        theta, psp, eligibility, gradient, motor = self.theta, self.psp, self.eligibility, self.gradient, self.motor
+        theta, psp, motor = self.theta, self.psp, self.motor
         weights, baseline, uniforms = self.weights, self.baseline, self.uniforms
+        # The step's constants as 0-d float64 arrays: numpy combines an array with a 0-d array faster than with a
+        # Python float (no conversion of the scalar per call), with the same float64 result.
+        one, minus_bias, psp_decay, motor_rate = map(np.array, (1.0, -self.bias, self.psp_decay, self.motor_rate))
+        input_draws, motor_draws = uniforms[:, :n_inputs], uniforms[:, n_inputs:]
+        recorded = 0  # steps of the interval whose psp, spikes - rho and reward - baseline await _traces
+        recorded_psp, spikes_minus_rho, centred_reward = self._psp, self._spikes_minus_rho, self._centred_reward
         for step in range(self.step, min(stop, self.total_steps)):
             if step % BLOCK == 0:
                 uniforms = rng.random((min(BLOCK, self.total_steps - step), n_inputs + owner.n_motor))
-            draw = uniforms[step % BLOCK]
-            psp = psp * self.psp_decay + (draw[:n_inputs] < environment.observe())
-            rho = 1.0 / (1.0 + np.exp(-(weights @ psp + self.bias)))
-            spikes = draw[n_inputs:] < rho
-            motor += self.motor_rate * (spikes - motor)
+                input_draws, motor_draws = uniforms[:, :n_inputs], uniforms[:, n_inputs:]
+            row = step % BLOCK
+            psp = psp * psp_decay + (input_draws[row] < environment.observe())
+            # sigmoid(w x + bias), with -(w x + bias) written -bias - w x: the same number (rounding is symmetric)
+            rho = one / (one + np.exp(minus_bias - weights @ psp))
+            spikes = motor_draws[row] < rho
+            motor += motor_rate * (spikes - motor)
             reward = environment.step(motor)
             self.rewards[step] = reward
-            eligibility *= self.eligibility_decay
-            eligibility += weights * ((spikes - rho)[:, None] * psp)
-            gradient += self.gradient_rate * ((reward - baseline) * eligibility - gradient)
+            recorded_psp[recorded], centred_reward[recorded] = psp, reward - baseline
+            np.subtract(spikes, rho, out=spikes_minus_rho[recorded])
+            recorded += 1
             baseline += self.baseline_rate * (reward - baseline)
-            if (step + 1) % self.steps_per_update == 0:
+            interval_ends = (step + 1) % self.steps_per_update == 0
+            if interval_ends or recorded == len(centred_reward):
+                self._traces(weights, recorded)
+                recorded = 0
+            if interval_ends:
                 update = (step + 1) // self.steps_per_update - 1
-                drift = (self.mean - theta) / self.std ** 2 + self.gain * gradient
+                drift = (self.mean - theta) / self.std ** 2 + self.gain * self.gradient
                 theta += self.beta * drift + self.noise_scale[update] * rng.standard_normal(theta.shape)
                 np.minimum(theta, owner.theta_max, out=theta)
                 weights = np.where(theta > 0, np.exp(theta - owner.theta0), 0.0)
             self.step = step + 1
+        self._traces(weights, recorded)
         self.psp, self.weights, self.baseline, self.uniforms = psp, weights, baseline, uniforms
+
+    def _traces(self, weights: np.ndarray, steps: int) -> None:
+        """Advance the eligibility and gradient traces over the first ``steps`` recorded steps (weights
+        ``weights``, constant in between): per step ``e <- e exp(-dt / tau_eligibility) + w (s - rho) x`` and
+        ``g <- g + dt / tau_gradient ((r - rbar) e - g)``, the operations of a step-by-step loop in its order,
+        with the outer products of all the steps in one operation."""
+        if not steps:
+            return
+        increments = weights * (self._spikes_minus_rho[:steps, :, None] * self._psp[:steps, None, :])
+        eligibility, gradient, decay, rate = self.eligibility, self.gradient, self._decay, self._rate
+        for k in range(steps):
+            eligibility *= decay
+            eligibility += increments[k]
+            gradient += rate * (self._centred_reward[k:k + 1] * eligibility - gradient)
 
     def reward(self) -> float:
         return late_reward(self.rewards[:self.step], self.owner.final_fraction)
