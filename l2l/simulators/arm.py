@@ -55,7 +55,6 @@ class ArmReaching:
     def __post_init__(self) -> None:
         preferred = 2 * np.pi * np.arange(self.n_place) / self.n_place
         self._preferred = np.concatenate([preferred, preferred])
-        self._first = np.arange(2 * self.n_place) < self.n_place
         self.reach = self.l1 + self.l2
         # progress is measured in units of the hand's largest distance change per step at full joint speed
         self._progress_unit = self.max_joint_speed * (self.reach + self.l2) * self.dt
@@ -63,6 +62,15 @@ class ArmReaching:
         self.target = np.array([self.reach * 0.6, 0.0])
         self.clock = 0.0
         self.rng = np.random.default_rng(0)
+        # the hand position of the last posture asked for: the learner's step asks for the same posture three
+        # times (input code, distance before and after the move), so it is worked out once per posture
+        self._posture = b""
+        self._hand = (0.0, 0.0)
+        # input_rates' work array and its constants as 0-d arrays (numpy combines an array with a 0-d array faster
+        # than with a Python float, with the same float64 result)
+        self._angles = np.empty(2 * self.n_place)
+        self._one, self._concentration, self._input_rate = map(np.array, (1.0, float(self.concentration),
+                                                                          float(self.input_rate)))
 
     # -- episodes --------------------------------------------------------------------------
     def reset(self, rng: np.random.Generator) -> None:
@@ -79,25 +87,33 @@ class ArmReaching:
 
     # -- the loop ----------------------------------------------------------------------------
     def hand(self) -> tuple[float, float]:
-        return forward_kinematics(float(self.q[0]), float(self.q[1]), self.l1, self.l2)[1]
+        """Hand position ``(x, y)`` of the posture ``q``, kept for the next call while ``q`` holds the same angles
+        (``q`` may be changed in place, so its bytes, not the array, are compared)."""
+        posture = self.q.tobytes()
+        if posture != self._posture:
+            q1, q2 = self.q.tolist()
+            self._posture, self._hand = posture, forward_kinematics(q1, q2, self.l1, self.l2)[1]
+        return self._hand
 
     def distance(self) -> float:
         """Hand-to-target distance in units of the reach ``l1 + l2``."""
         x, y = self.hand()
-        return math.hypot(float(self.target[0]) - x, float(self.target[1]) - y) / self.reach
+        target_x, target_y = self.target.tolist()
+        return math.hypot(target_x - x, target_y - y) / self.reach
 
     def error_angles(self) -> tuple[float, float]:
         """``(phi1, phi2)``: the error direction relative to the shoulder-to-hand line and to the forearm."""
-        q1, q2 = float(self.q[0]), float(self.q[1])
+        q1, q2 = self.q.tolist()
         x, y = self.hand()
-        error = math.atan2(float(self.target[1]) - y, float(self.target[0]) - x)
+        target_x, target_y = self.target.tolist()
+        error = math.atan2(target_y - y, target_x - x)
         return error - math.atan2(y, x), error - (q1 + q2)
 
     def input_rates(self) -> np.ndarray:
         """Firing rates (Hz) of the ``2 n_place`` input neurons: place cells over ``phi1``, then over ``phi2``."""
-        phi1, phi2 = self.error_angles()
-        angles = np.where(self._first, phi1, phi2)
-        return self.input_rate * np.exp(self.concentration * (np.cos(angles - self._preferred) - 1.0))
+        angles = self._angles
+        angles[:self.n_place], angles[self.n_place:] = self.error_angles()
+        return self._input_rate * np.exp(self._concentration * (np.cos(angles - self._preferred) - self._one))
 
     def step(self, omega1: float, omega2: float) -> tuple[float, float]:
         """Move the joints at ``omega`` rad/s (clipped to ``max_joint_speed``) for ``dt``.
@@ -107,8 +123,9 @@ class ArmReaching:
         """
         limit = self.max_joint_speed
         before = self.distance()
-        q1 = float(self.q[0]) + self.dt * min(limit, max(-limit, omega1))
-        q2 = float(self.q[1]) + self.dt * min(limit, max(-limit, omega2))
+        q1, q2 = self.q.tolist()
+        q1 = q1 + self.dt * min(limit, max(-limit, omega1))
+        q2 = q2 + self.dt * min(limit, max(-limit, omega2))
         q1 = (q1 + math.pi) % (2 * math.pi) - math.pi
         q2 = min(math.pi - self.elbow_min, max(self.elbow_min, q2))
         self.q = np.array([q1, q2])
