@@ -41,6 +41,9 @@ def show_text(trajectory: Trajectory, top: int = 10, events: int = 5) -> str:
     short = cut_short_line(summary, trajectory.path)
     if short:
         lines.append(f"ended      {short}")
+    damaged = state_line(trajectory)
+    if damaged:
+        lines.append(f"state      {damaged}")
     target = target_line(trajectory, summary)
     if target:
         lines.append(f"target     {target.removeprefix('target ')}")
@@ -79,6 +82,24 @@ def show_text(trajectory: Trajectory, top: int = 10, events: int = 5) -> str:
     if reevaluated:
         lines.append(reevaluated)
     return "\n".join(lines)
+
+
+def state_line(trajectory: Trajectory) -> str:
+    """Where the last committed state (what ``l2l resume`` continues from) cannot be read, as resume would find it:
+    its bytes no longer match their checksum, or no longer decode to a state: one clause saying so and what to run;
+    '' where it reads (or the run committed none). Before session 43 ``l2l show`` said nothing of it (it reads the
+    state only for what it counts, and a summary never fails on those), and a resume was the first to refuse."""
+    from l2l.errors import TrajectoryError
+
+    if not trajectory.n_generations:
+        return ""
+    try:
+        trajectory.state()
+    except TrajectoryError as exc:
+        text = str(exc).removeprefix(f"{trajectory.path}: ")
+        return (f"{text}; l2l resume will refuse the file: "
+                f"{command('l2l', 'validate', os.fspath(trajectory.path))} names every problem")
+    return ""
 
 
 def schedules_line(trajectory: Trajectory) -> str:
