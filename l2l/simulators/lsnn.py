@@ -62,20 +62,23 @@ def store_recall(rng: np.random.Generator, trials: int, delay: int, symbol_ms: i
     symbols = delay // symbol_ms + 1
     steps = symbols * symbol_ms
     bits = rng.integers(0, 2, size=(trials, symbols))
-    rates = np.full((steps, trials, 4 * group), background)
+    # the spike probability per 1 ms step, rate * 1e-3, of every channel
+    active, inactive = rate * 1e-3, background * 1e-3
+    chance = np.full((steps, trials, 4 * group), inactive)
     for k in range(symbols - 1):
         window = slice(k * symbol_ms, (k + 1) * symbol_ms)
         if k > 0 and not distractors:
             continue
         for bit in (0, 1):
             who = np.flatnonzero(bits[:, k] == bit)
-            rates[window, who[:, None], np.arange(bit * group, (bit + 1) * group)] = rate
-    rates[:symbol_ms, :, 2 * group:3 * group] = rate
-    rates[steps - symbol_ms:, :, 3 * group:] = rate
-    spikes = rng.random(rates.shape) < rates * 1e-3
+            chance[window, who[:, None], np.arange(bit * group, (bit + 1) * group)] = active
+    chance[:symbol_ms, :, 2 * group:3 * group] = active
+    chance[steps - symbol_ms:, :, 3 * group:] = active
+    spikes = rng.random(chance.shape)
+    np.less(spikes, chance, out=spikes)  # 1.0 where the uniform draw falls below the channel's chance
     mask = np.zeros((steps, trials))
     mask[steps - symbol_ms:] = 1.0
-    return spikes.astype(float), mask, bits[:, 0]
+    return spikes, mask, bits[:, 0]
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,12 @@ class Neurons:
 
 
 def _surrogate(v_scaled: np.ndarray, thr: float) -> np.ndarray:
-    return GAMMA / thr * np.maximum(0.0, 1.0 - np.abs(v_scaled))
+    """``GAMMA / thr * max(0, 1 - |v_scaled|)``, computed in one array (no temporaries of the traces' size)."""
+    psi = np.abs(v_scaled)
+    np.subtract(1.0, psi, out=psi)
+    np.maximum(0.0, psi, out=psi)
+    psi *= GAMMA / thr
+    return psi
 
 
 def _smooth_step(v_scaled: np.ndarray) -> np.ndarray:
@@ -62,6 +67,18 @@ def _readout(params: dict, neurons: Neurons, z: np.ndarray) -> np.ndarray:
     return out
 
 
+def _spike_threshold(thr: float) -> float:
+    """The least ``d`` with ``d / thr - 1.0 >= 0`` in floating point: ``z = d >= _spike_threshold(thr)`` is the
+    spike condition ``v_scaled >= 0`` computed in one comparison, to the last bit (``d / thr`` rounds
+    monotonically in ``d``, and ``q - 1.0 >= 0`` exactly when ``q >= 1``)."""
+    least = thr
+    while (np.nextafter(least, -np.inf) / thr - 1.0) >= 0:  # step down to the least d that still spikes
+        least = np.nextafter(least, -np.inf)
+    while (least / thr - 1.0) < 0:  # (or up, should thr / thr round below 1)
+        least = np.nextafter(least, np.inf)
+    return float(least)
+
+
 def forward(params: dict, neurons: Neurons, x: np.ndarray, smooth: bool = False) -> dict:
     """Run the network; returns a dict of traces: z, v_scaled, out (T, B, ...)."""
     steps, batch, _ = x.shape
@@ -73,20 +90,33 @@ def forward(params: dict, neurons: Neurons, x: np.ndarray, smooth: bool = False)
     v = np.zeros((batch, n))
     b = np.zeros((batch, n))
     z = np.zeros((batch, n))
-    zs = np.zeros((steps, batch, n))
-    vs = np.zeros((steps, batch, n))
-    # v[t] minus the threshold, in units of thr, is accumulated directly
+    zs = np.empty((steps, batch, n))
+    # vs[t] first holds v[t] - beta * b[t] (the distance to the adaptive threshold times thr); below the loop it
+    # becomes v_scaled = vs / thr - 1.0, the same numbers as computing it step by step
+    vs = np.empty((steps, batch, n))
+    least = _spike_threshold(thr)
     drive = (x.reshape(steps * batch, -1) @ params["W_in"]).reshape(steps, batch, n)
+    # one step: each quantity updated in place or written straight into its row of the traces (the same
+    # floating-point operations in the same order as ``v = alpha * v + drive[t] + z @ recurrent`` and so on)
     for t in range(steps):
-        v = alpha * v + drive[t] + z @ recurrent
+        v *= alpha
+        v += drive[t]
+        v += z @ recurrent                               # z is still z[t-1]
+        distance = vs[t]
         if adaptive:
-            b = rho * b + one_minus_rho * z
-            v_scaled = (v - beta * b) / thr - 1.0
+            b *= rho
+            b += one_minus_rho * z                       # b = rho * b + (1 - rho) * z[t-1]
+            np.multiply(beta, b, out=distance)
+            np.subtract(v, distance, out=distance)       # v - beta * b
         else:
-            v_scaled = v / thr - 1.0
-        z = _smooth_step(v_scaled) if smooth else (v_scaled >= 0).astype(float)
-        zs[t] = z
-        vs[t] = v_scaled
+            distance[...] = v
+        z = zs[t]
+        if smooth:
+            z[...] = _smooth_step(distance / thr - 1.0)
+        else:
+            np.greater_equal(distance, least, out=z)     # z = H(v_scaled), as 1.0 / 0.0
+    vs /= thr
+    vs -= 1.0
     return {"z": zs, "v_scaled": vs, "out": _readout(params, neurons, zs)}
 
 
@@ -131,7 +161,7 @@ def loss_and_grads(params: dict, neurons: Neurons, x: np.ndarray, mask: np.ndarr
     thr, alpha, beta, rho, kappa = neurons.thr, neurons.alpha, neurons.beta, neurons.rho, neurons.kappa
     one_minus_rho = 1.0 - rho
     psi = _surrogate(v_scaled, thr)
-    b_psi = -beta * psi                                  # dz[t]/db[t]
+    b_psi = np.multiply(psi, -beta)                      # dz[t]/db[t] = -beta * psi
     # dL/dout[t] runs backwards through the leaky readout, independent of the network
     g_out = weights[:, :, None] * g_logits[None]
     for t in range(steps - 2, -1, -1):
@@ -142,12 +172,19 @@ def loss_and_grads(params: dict, neurons: Neurons, x: np.ndarray, mask: np.ndarr
     recurrent_t = (params["W_rec"] - thr * np.eye(n)).T  # v[t+1] depends on z[t] via W_rec and reset
     g_v = np.zeros((batch, n))                           # dL/dv[t+1]
     g_b = np.zeros((batch, n))                           # dL/db[t+1]
-    g_vs = np.zeros((steps, batch, n))
+    g_vs = np.empty((steps, batch, n))
+    # g_z = g_z_out[t] + g_v @ recurrent_t + (1 - rho) * g_b;  g_b = b_psi[t] * g_z + rho * g_b;
+    # g_v = g_z * psi[t] + alpha * g_v, written straight into g_vs[t] (the same operations, in place)
     for t in range(steps - 1, -1, -1):
-        g_z = g_z_out[t] + g_v @ recurrent_t + one_minus_rho * g_b
-        g_b = b_psi[t] * g_z + rho * g_b
-        g_v = g_z * psi[t] + alpha * g_v
-        g_vs[t] = g_v
+        g_z = g_v @ recurrent_t
+        g_z += g_z_out[t]
+        g_z += one_minus_rho * g_b
+        g_b *= rho
+        g_b += b_psi[t] * g_z
+        row = g_vs[t]
+        np.multiply(alpha, g_v, out=row)
+        row += g_z * psi[t]
+        g_v = row
     flat = steps * batch
     grads = {
         "W_in": x.reshape(flat, -1).T @ g_vs.reshape(flat, n),
