@@ -33,16 +33,49 @@ def _widths(count: int, dimension: int) -> float:
     return max(WIDTH * (count + 1) ** (-1.0 / (dimension + 4)), 1.0 / min(100, count + 1) / 4)
 
 
+#: Up to this many axes, numpy's ``np.sum(a, axis=-1)`` adds a row's values one after the other, left to right
+#: (from 8 on it sums in blocks of eight accumulators): :func:`_squared_distances` adds axis by axis in that order.
+SEQUENTIAL_AXES = 7
+
+
+def _squared_distances(samples: np.ndarray, centres: np.ndarray, width: float) -> np.ndarray:
+    """``np.sum(((samples[:, None] - centres[None]) / width) ** 2, axis=2)``: each sample's squared distance, in
+    widths, to each centre, shape (samples, centres), with the same values bit for bit.
+
+    Up to :data:`SEQUENTIAL_AXES` axes it is computed one axis at a time on (samples, centres) arrays, whose rows
+    numpy runs through in one long loop, and added in the order that sum adds them; the (samples, centres, axes)
+    array, whose short last axis numpy runs through in a loop of its own for every pair, took most of the time of a
+    proposal (with a few hundred 2-D candidates, a proposal now takes 0.1 ms instead of 0.4 to 0.5)."""
+    dimension = samples.shape[1]
+    if dimension > SEQUENTIAL_AXES or dimension == 0:
+        z = (samples[:, None, :] - centres[None, :, :]) / width
+        return np.sum(z * z, axis=2)
+    total, z = np.empty((len(samples), len(centres))), np.empty((len(samples), len(centres)))
+    for axis in range(dimension):  # z = (sample - centre) / width along the axis; total += z * z
+        np.subtract(samples[:, axis, None], centres[None, :, axis], out=z)
+        np.divide(z, width, out=z)
+        if axis == 0:
+            np.multiply(z, z, out=total)
+        else:
+            np.multiply(z, z, out=z)
+            np.add(total, z, out=total)
+    return total
+
+
 def _log_density(samples: np.ndarray, centres: np.ndarray, width: float) -> np.ndarray:
     """Log density of the mixture of the kernels at ``centres`` (width ``width``) plus the prior kernel."""
     dimension = samples.shape[1]
-    z = (samples[:, None, :] - centres[None, :, :]) / width
-    log_kernels = -0.5 * np.sum(z * z, axis=2) - dimension * math.log(width)
-    prior = -0.5 * np.sum((samples - 0.5) ** 2, axis=1)
-    weights = np.concatenate([np.zeros(len(centres)), [math.log(PRIOR_WEIGHT)]])
-    stacked = np.concatenate([log_kernels, prior[:, None]], axis=1) + weights
+    # a row per sample: the log of each point's kernel there (weight 1: log 0, nothing to add), then the prior's
+    stacked = np.empty((len(samples), len(centres) + 1))
+    kernels = stacked[:, :-1]
+    np.multiply(_squared_distances(samples, centres, width), -0.5, out=kernels)
+    kernels -= dimension * math.log(width)
+    stacked[:, -1] = -0.5 * np.sum((samples - 0.5) ** 2, axis=1) + math.log(PRIOR_WEIGHT)
+    # log-sum-exp of each row, in place: log(sum(exp(row - peak))) + peak
     peak = stacked.max(axis=1, keepdims=True)
-    return peak[:, 0] + np.log(np.exp(stacked - peak).sum(axis=1))
+    stacked -= peak
+    np.exp(stacked, out=stacked)
+    return peak[:, 0] + np.log(stacked.sum(axis=1))
 
 
 def _reflect(points: np.ndarray) -> np.ndarray:
