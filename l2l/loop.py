@@ -503,6 +503,30 @@ def warn_options(components: Components) -> None:
                       components.config.generations)
         if text:
             print(text, file=sys.stderr)
+    threads = threads_warning(components)
+    if threads:
+        print(threads, file=sys.stderr)
+
+
+def threads_warning(components: Components) -> str:
+    """A warning line where a NEST simulator's ``threads`` (``nest``, ``lsm`` on engine ``nest``), times the workers of
+    a ``local`` or ``serial`` run, asks more threads than this machine has cores: NEST's threads wait for each other
+    spinning, so an evaluation slows many times over when they share cores (docs/simulators.md); '' otherwise.
+    ``threads = 0`` gives each evaluation its worker's share, never more."""
+    simulator, executor = components.simulator, components.executor
+    threads = getattr(simulator, "threads", 0)
+    if not isinstance(threads, int) or threads <= 1 or getattr(simulator, "engine", "nest") != "nest" \
+            or executor.name not in ("local", "serial"):
+        return ""
+    cores = os.cpu_count() or 1
+    workers = 1 if executor.name == "serial" else int(getattr(executor, "workers", 0) or cores)
+    if threads * workers <= cores:
+        return ""
+    on = "the serial backend" if executor.name == "serial" else f"{workers} local worker{'s' * (workers != 1)}"
+    return (f"l2l: warning: [simulator] threads = {threads} on {on} asks {threads * workers} threads of this "
+            f"machine's {cores} core{'s' * (cores != 1)}: NEST's threads wait for each other spinning when they share "
+            f"cores, which slows every evaluation many times over; keep workers x threads at most {cores} (threads = 0 "
+            f"gives each evaluation its worker's share)")
 
 
 def _reevaluate_after(path: Path, lock: WriterLock, config: RunConfig, simulator: Callable[..., Any] | None,
