@@ -549,5 +549,6 @@ def survivors(trials: TrialTable, budget: float, members: Iterable[int], keep: i
     a candidate whose segment failed has no checkpoint to continue from and is never promoted.
     """
     scores = trials.scores_at(budget, members)
-    order = sorted(scores, key=lambda t: (trials.failed_at(t, budget), -scores[t], t))[:max(0, keep)]
-    return [t for t in order if not trials.failed_at(t, budget)]
+    failed = {t: trials.failed_at(t, budget) for t in scores}  # asked once per member, not per sort key and filter
+    order = sorted(scores, key=lambda t: (failed[t], -scores[t], t))[:max(0, keep)]
+    return [t for t in order if not failed[t]]
