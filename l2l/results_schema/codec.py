@@ -275,6 +275,16 @@ DAMAGED = ("its bytes do not match the checksum stored with it: the file was cha
            "written")
 
 
+def padded_checksums(stored: Any, n: int) -> np.ndarray:
+    """The first ``n`` stored CRC-32s of a checksum column (``stored``: its dataset, None where the file has none),
+    -1 (``NO_CHECKSUM``: none stored) past its end: rows a version of l2l without the column wrote."""
+    out = np.full(n, -1, dtype="<i8")
+    if stored is not None:
+        values = stored[:min(n, stored.shape[0])]
+        out[:len(values)] = values
+    return out
+
+
 def verify(data: bytes | np.ndarray, expected: int) -> None:
     """Raise :class:`TrajectoryError` if ``data`` does not have the checksum ``expected`` (negative: none
     was stored, nothing to check)."""

@@ -28,7 +28,7 @@ from l2l.lazy import lazy_module
 from l2l.errors import ArgumentError, TrajectoryError, path_argument
 from l2l.results_schema import checkpoint_store, codec, state_log, frames, reevaluations, structure
 from l2l.results_schema import values as checks
-from l2l.results_schema.layout import (CHECKPOINT_BLOB, CHECKSUM_COLUMN, CURVE_PREFIX, NO_CHECKSUM,
+from l2l.results_schema.layout import (CHECKPOINT_BLOB, CHECKSUM_COLUMN, CURVE_PREFIX,
                                        REEVALUATION_COLUMNS, RESERVED_COLUMNS, SEGMENT_VIEW, STATE_CHECKSUM_COLUMN,
                                        STATISTICS_BLOB, SUMMARY_STATISTICS)
 from l2l.results_schema.statistics import check_record
@@ -430,12 +430,7 @@ class Trajectory:
     def _state_checksums(self, n: int) -> np.ndarray:
         """The stored CRC-32s of the first ``n`` committed states, ``NO_CHECKSUM`` where none was stored (files
         created before state checksums; rows a version of l2l without them committed)."""
-        out = np.full(n, NO_CHECKSUM, dtype="<i8")
-        name = f"generations/{STATE_CHECKSUM_COLUMN}"
-        if name in self._layout.datasets:
-            stored = self._read(name, min(n, self._layout.datasets[name].shape[0]))
-            out[:len(stored)] = stored
-        return out
+        return codec.padded_checksums(self._layout.datasets.get(f"generations/{STATE_CHECKSUM_COLUMN}"), n)
 
     def traces(self, rows: Any = None) -> list[dict[str, np.ndarray]]:
         """Decoded traces, one dict per evaluation, in the file's row order (default: all rows)."""

@@ -127,9 +127,7 @@ def _check_values(f: h5py.File, layout: structure.Layout, problems: list[str], n
         problems.append(f"{rows - len(pairs)} evaluations are stored twice (same generation and individual)")
     if f"evaluations/{CHECKSUM_COLUMN}" in ds:  # files written before checksums lack the column
         # rows a version of l2l without checksums appended (past the column's end) have none
-        crc = np.full(rows, NO_CHECKSUM, dtype="<i8")
-        stored = ds[f"evaluations/{CHECKSUM_COLUMN}"][:rows]
-        crc[:len(stored)] = stored
+        crc = codec.padded_checksums(ds[f"evaluations/{CHECKSUM_COLUMN}"], rows)
         if rows and ((crc < NO_CHECKSUM) | (crc >= 1 << 32)).any():
             problems.append(f"/evaluations/{CHECKSUM_COLUMN} must be -1 or a CRC-32 (0 to 2**32 - 1)")
         elif "checkpoint_length" in columns and ((crc != NO_CHECKSUM) & (columns["checkpoint_length"] == 0)).any():
@@ -341,14 +339,11 @@ def _check_generations(layout: structure.Layout, problems: list[str]) -> None:
         problems.append("/generations/evaluations must never decrease")
     # Every state is decoded in full and checked, then compared with its checksum where one is stored (a changed
     # byte inside a number decodes as another number).
-    checksums = np.full(g, NO_CHECKSUM, dtype="<i8")
     name = f"generations/{STATE_CHECKSUM_COLUMN}"
-    if name in ds:
-        stored = ds[name][:min(g, ds[name].shape[0])]
-        if ((stored < NO_CHECKSUM) | (stored >= 1 << 32)).any():
-            problems.append(f"/{name} must be -1 or a CRC-32 (0 to 2**32 - 1)")
-            return
-        checksums[:len(stored)] = stored
+    checksums = codec.padded_checksums(ds.get(name), g)
+    if ((checksums < NO_CHECKSUM) | (checksums >= 1 << 32)).any():
+        problems.append(f"/{name} must be -1 or a CRC-32 (0 to 2**32 - 1)")
+        return
     current, first = None, -1  # schema version 3: the state so far along a chain of deltas, and its full state
     for i, data in enumerate(_pieces(ds["blobs/states"], columns["state_start"], columns["state_length"])):
         try:
