@@ -23,7 +23,7 @@ from l2l.numbers import at_least, at_most, compute as compute_text, number
 from l2l.optimizers import OPTIMIZERS, Optimizer, Problem
 from l2l.results_schema.reader import Trajectory
 from l2l.simulators import SIMULATORS, Simulator
-from l2l.words import on_command_line
+from l2l.words import on_command_line, passed_as
 
 
 @dataclass
@@ -131,9 +131,10 @@ def _backend_workers(config: RunConfig) -> int | None:
     return None
 
 
-#: The Python call that passes the function that was a run's simulator again, per command.
-PASS_AGAIN = {"resume": "l2l.resume(path, simulator=function)",
-              "reevaluate": "l2l.reevaluate.reevaluate(path, simulator=function)"}
+#: The Python call that passes the function that was a run's simulator again, per command (``{function}``: its name,
+#: :func:`l2l.words.passed_as`).
+PASS_AGAIN = {"resume": "l2l.resume(path, simulator={function})",
+              "reevaluate": "l2l.reevaluate.reevaluate(path, simulator={function})"}
 
 
 def function_needed(simulator: Mapping[str, Any], command: str = "resume", *, cli: bool | None = None) -> str | None:
@@ -146,7 +147,7 @@ def function_needed(simulator: Mapping[str, Any], command: str = "resume", *, cl
     if cli is None:
         cli = on_command_line()
     what = f"this run's simulator was the Python function {simulator.get('function')} passed to l2l.run"
-    call = PASS_AGAIN[command]
+    call = PASS_AGAIN[command].format(function=passed_as(simulator))
     if cli:
         verb = {"resume": "resume it", "reevaluate": "re-evaluate it"}[command]
         imports = "import l2l.reevaluate; " if command == "reevaluate" else ""
@@ -797,7 +798,8 @@ def relocated_model(trajectory: Trajectory, simulator: Any, model_dir: Any, acce
     function = table.get("function")
     if table.get("callable"):
         raise ConfigError(f"{flag} names a model's folder, but this run's simulator was the Python function "
-                          f"{function} passed to l2l.run: pass it again from Python (simulator=function)")
+                          f"{function} passed to l2l.run: pass it again from Python "
+                          f"(simulator={passed_as(table)})")
     folder = Path(given).expanduser()
     if not folder.is_dir():
         raise ConfigError(f"{flag} {given}: {'not a folder' if folder.exists() else 'no such folder'}")

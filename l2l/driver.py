@@ -83,7 +83,7 @@ from l2l.progress import Progress, announce, rate_unit
 from l2l.results_schema.frames import id_ranges
 from l2l.results_schema.layout import EVENT_DETAIL, STATUS_CODES, dropped_error
 from l2l.results_schema.checkpoint_store import size_in_memory
-from l2l.words import call, on_command_line
+from l2l.words import call, on_command_line, passed_as
 
 FLUSH_SECONDS = 1.0
 STOP_POLL_SECONDS = 1.0
@@ -304,7 +304,7 @@ class _Loop(Trials, Commits):
                 where = self.writer.path.absolute()  # as l2l run's banner and 'results:' line name it
                 exc.args = (f"{exc}; every finished evaluation is in {where}; "
                             f"{when + ', ' if when else ''}continue with: "
-                            f"{call('resume', where, function=bool(self.config.simulator.options.get('callable')))}",)
+                            f"{call('resume', where, function=passed_as(self.config.simulator.options))}",)
                 raise
             if self.control.stop_requested and self.reached is None:
                 self.stopped()

@@ -18,7 +18,7 @@ from l2l.numbers import number
 from l2l.outcomes import better, curve_scores, outputs, penalties
 from l2l.driver_state import _record
 from l2l.policies import budget_key
-from l2l.words import call
+from l2l.words import call, passed_as
 
 
 class Unreadable:
@@ -144,7 +144,7 @@ class Trials:
             if self.drop_unreadable:
                 return Unreadable(str(exc))
             again = call("resume", self.writer.path, drop_unreadable=True,
-                         function=bool(self.config.simulator.options.get("callable")))
+                         function=passed_as(self.config.simulator.options))
             raise TrajectoryError(f"{exc}; restore the file from a copy, or go on without this checkpoint: "
                                   f"{again} (the segment that would "
                                   f"continue from it is recorded as failed, the policy goes on)") from None

@@ -49,7 +49,7 @@ from l2l.results_schema import checkpoint_store
 from l2l.results_schema import writer as trajectory_writer
 from l2l.results_schema.lock import WriterLock, missing_note, moved_from_another_host, writer_alive
 from l2l.results_schema.reader import Trajectory
-from l2l.words import Placeholder, call, named, on_command_line, option
+from l2l.words import Placeholder, call, named, on_command_line, option, passed_as
 
 def default_out(config: RunConfig) -> Path:
     if config.out:
@@ -1116,8 +1116,9 @@ def _drive_recording_failure(components: Components, writer, state: dict[str, An
         # What finished is committed (the driver's stop): said under the traceback a script or notebook shows
         # (l2l run and resume print their own line instead), which before named neither the file nor the way on.
         where = writer.path.absolute()
-        if components.config.simulator.options.get("callable"):  # passed again; no command can pass it
-            again = f"l2l.resume({str(where)!r}, simulator=function)"
+        passed = passed_as(components.config.simulator.options)
+        if passed:  # passed again (by its name, as the notebook or script that ran it knows it); no command can
+            again = f"l2l.resume({str(where)!r}, simulator={passed})"
         else:
             again = f"l2l.resume({str(where)!r}) (or: {command('l2l', 'resume', where)})"
         exc.add_note(f"l2l: interrupted; every committed evaluation is in {where}; continue with {again}")

@@ -17,7 +17,8 @@ speaking (:func:`command_line`, around every command :func:`l2l.cli.main` runs);
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Iterator
+import keyword
+from typing import Any, Iterator, Mapping
 
 from l2l.errors import command
 
@@ -96,10 +97,22 @@ def named(name: str) -> str:
     return f"l2l {name}" if _said_on_command_line else CALLS[name]
 
 
-def call(name: str, *arguments: Any, function: bool = False, **options: Any) -> str:
+def passed_as(simulator: Any) -> str:
+    """What a Python call passes again as ``simulator=`` for a run whose simulator was a function given to l2l.run
+    (``simulator``: the stored simulator table, or its options): the function's name as the run stored it
+    (``bowl`` of ``__main__:bowl``), so that the call pastes into the notebook that defined it; ``function`` where
+    it has no name of its own (a lambda); '' for any other simulator."""
+    if not isinstance(simulator, Mapping) or not simulator.get("callable"):
+        return ""
+    name = str(simulator.get("function") or "").rpartition(":")[2].rpartition(".")[2]
+    return name if name.isidentifier() and not keyword.iskeyword(name) else "function"
+
+
+def call(name: str, *arguments: Any, function: bool | str = False, **options: Any) -> str:
     """What to run for the command ``name`` on ``arguments`` with ``options`` (Python names; True: a switch):
     ``l2l resume run.h5 --compute 40``, or from Python ``l2l.resume("run.h5", compute=40)``; ``function``: the
-    run's simulator was a Python function, which its Python call must pass again (``simulator=function``)."""
+    run's simulator was a Python function, which its Python call must pass again (``simulator=bowl``: its name,
+    :func:`passed_as`; True: ``simulator=function``)."""
     if _said_on_command_line:
         words: list[Any] = ["l2l", name, *arguments]
         for key, value in options.items():
@@ -108,5 +121,5 @@ def call(name: str, *arguments: Any, function: bool = False, **options: Any) -> 
     given = [_python_value(a) for a in arguments]
     given += [f"{OPTIONS.get(key, (key,))[0]}={_python_value(value)}" for key, value in options.items()]
     if function:
-        given.append("simulator=function")
+        given.append(f"simulator={function if isinstance(function, str) else 'function'}")
     return f"{CALLS[name]}({', '.join(given)})"

@@ -36,7 +36,7 @@ def test_the_interrupt_note_of_a_run_of_a_python_function_gives_a_resume_that_ru
         l2l.run(SERIAL, path, simulator=_interrupted_at(4))
     notes = getattr(caught.value, "__notes__", [])
     assert len(notes) == 1, notes
-    assert f"continue with l2l.resume({str(path.absolute())!r}, simulator=function)" in notes[0], notes
+    assert f"continue with l2l.resume({str(path.absolute())!r}, simulator=simulate)" in notes[0], notes
     assert "l2l resume" not in notes[0], notes
     l2l.resume(path, simulator=_square)  # what the note says, with the function
     assert len(l2l.load(path)) == 10

@@ -38,7 +38,7 @@ def test_an_interrupted_run_names_its_file_and_l2l_resume_and_resumes(tmp_path):
         l2l.run(l2l.from_mapping(CONFIG), path, simulator=train)
     notes = getattr(caught.value, "__notes__", [])
     assert len(notes) == 1 and f"every committed evaluation is in {path.absolute()}" in notes[0], notes
-    assert f"l2l.resume({str(path.absolute())!r}, simulator=function)" in notes[0], notes  # a function: passed again
+    assert f"l2l.resume({str(path.absolute())!r}, simulator=train)" in notes[0], notes  # a function: passed again
     assert len(l2l.load(path, segments=True)) == 11  # every segment that finished before the interrupt
     l2l.resume(path, simulator=train)
     whole = l2l.run(l2l.from_mapping(CONFIG), tmp_path / "whole.h5", simulator=train)  # no interrupt any more

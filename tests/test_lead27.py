@@ -35,4 +35,4 @@ def test_show_of_a_killed_function_run_says_how_to_continue_it_from_python(tmp_p
     assert main(["show", str(path)]) == 0
     out = capsys.readouterr().out
     # before: 'continue with l2l resume', which refuses a run whose simulator was a function passed to l2l.run
-    assert "interrupted" in out and "continue with l2l.resume(FILE, simulator=function) from Python" in out, out
+    assert "interrupted" in out and "continue with l2l.resume(FILE, simulator=bowl) from Python" in out, out

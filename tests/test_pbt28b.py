@@ -92,7 +92,7 @@ def test_a_run_the_evaluations_cap_ended_before_any_candidate_reached_the_top_sa
     path = l2l.run(config(policy, evaluations=3), tmp_path / "r.h5", simulator=train, progress=False)
     assert summary_of(path).candidates["completed"] == 0  # before: 'status: finished (run.evaluations used up)' alone
     said = (f"no candidate reached the top budget: the cap of 3 segments (run.evaluations) ended the run first; "
-            f"resume with a larger --evaluations: l2l.resume({str(path)!r}, simulator=function, evaluations=6)")
+            f"resume with a larger --evaluations: l2l.resume({str(path)!r}, simulator=train, evaluations=6)")
     assert finished_text(path, 0.1).splitlines()[1] == said  # under the closing line of l2l run and l2l resume
     assert f"\nended      {said}\n" in shown(path)  # under l2l show's progress line
     l2l.resume(path, simulator=train, evaluations=200, progress=False)

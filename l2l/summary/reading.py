@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from l2l.numbers import number
+from l2l.words import passed_as
 from l2l.summary.failures import error_message
 from l2l.summary.multi_fidelity import continued_bound, multi_fidelity_counts, rerun_rows
 from l2l.summary.record import (Best, RunSummary, describe_parameter, event_detail, run_status, status_codes,
@@ -129,7 +130,7 @@ def summarize(trajectory: Trajectory, previous: RunSummary | None = None, resumi
     config = trajectory.run.get("config")
     simulator = config.get("simulator") if isinstance(config, dict) else None
     status, reason = run_status(kinds, details, alive, trajectory.path,
-                                function=isinstance(simulator, dict) and bool(simulator.get("callable")))
+                                function=passed_as(simulator))
     n = trajectory.n_evaluations
     if previous is not None and (previous.evaluations > n or previous.path != str(trajectory.path)):
         previous = None  # another file under the same name

@@ -206,10 +206,11 @@ def writer_alive(path: str | os.PathLike) -> bool | None:
 
 
 def run_status(kinds: list[str], details: list[str], alive: bool | None,
-               path: str | os.PathLike | None = None, function: bool = False) -> tuple[str, str]:
+               path: str | os.PathLike | None = None, function: bool | str = False) -> tuple[str, str]:
     """The status (one of :data:`STATUSES`) and its reason from the event log and the writer's liveness;
     ``path``, the run's file, is named in the command that continues a run stopped by its Dask scheduler's
-    going away; ``function``: the run's simulator was a function passed to l2l.run, which no command can pass."""
+    going away; ``function``: the run's simulator was a function passed to l2l.run, which no command can pass (its
+    name, :func:`l2l.words.passed_as`; True: ``function``)."""
     if not kinds:
         return "created", "not started"
     last, detail = kinds[-1], event_detail(details[-1] if details else "")
@@ -234,8 +235,8 @@ def run_status(kinds: list[str], details: list[str], alive: bool | None,
         if alive:
             return "running", ""
         if alive is False:
-            how = ("l2l.resume(FILE, simulator=function) from Python (its simulator was a function passed to l2l.run)"
-                   if function else "l2l resume")
+            how = (f"l2l.resume(FILE, simulator={function if isinstance(function, str) else 'function'}) from Python "
+                   f"(its simulator was a function passed to l2l.run)" if function else "l2l resume")
             return "interrupted", f"no process writes the file and the run did not end; continue with {how}"
         return "running or interrupted", "written from another host, or by a process that is gone"
     return last, str(detail.get("text") or detail.get("reason") or "")

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from l2l.errors import command, shown
 from l2l.numbers import number
+from l2l.words import passed_as
 from l2l.provenance import provenance_lines
 from l2l.summary.failures import failure_line, retry_line
 from l2l.summary.multi_fidelity import (checkpoints_line, endgame_brief, endgame_line, endgame_status,
@@ -257,7 +258,8 @@ def cut_short_line(summary: RunSummary, path: str | os.PathLike) -> str:
     else:
         value = number(2 * summary.max_time)
     if summary.simulator.get("callable"):  # a function passed to l2l.run, which no command can pass
-        how = f"l2l.resume({str(path)!r}, simulator=function, {option[2:].replace('-', '_')}={value})"
+        how = (f"l2l.resume({str(path)!r}, simulator={passed_as(summary.simulator)}, "
+               f"{option[2:].replace('-', '_')}={value})")
     else:
         from l2l.errors import command
 
