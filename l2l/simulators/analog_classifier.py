@@ -22,6 +22,7 @@ declares them as device parameters for :mod:`l2l.simulators.hardware`.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, ClassVar, Mapping
 
@@ -34,6 +35,8 @@ from l2l.simulators.base import SimulationResult, Simulator
 from l2l.simulators.hardware import DeviceParameter
 
 PARAMETERS = ("weights", "gain", "threshold")
+#: Largest patterns (samples x n_inputs counts) of which :meth:`AnalogClassifier.patterns` keeps the last 8 seeds'.
+KEPT_COUNTS = 100_000
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,25 @@ class AnalogClassifier(Simulator):
         own = rng.random((self.n_classes, self.n_inputs))
         shared = rng.random(self.n_inputs)
         return (1 - self.overlap) * own + self.overlap * shared
+
+    def patterns(self, seed: int) -> tuple[np.ndarray, np.ndarray]:
+        """The labels and input spike counts (shape ``(samples, n_inputs)``) of the patterns an evaluation with
+        ``seed`` classifies, as read-only arrays. They depend on the seed and the options alone, not on the
+        parameters, so the last few integer seeds' are kept: the chips of an emulated-hardware evaluation all
+        classify the patterns of one seed, as do candidates evaluated on a common seed, and drawing the counts
+        took half the time of an evaluation or more. Not kept: patterns of more than :data:`KEPT_COUNTS` counts,
+        and a subclass's (it may draw them otherwise)."""
+        if (type(self) is AnalogClassifier and isinstance(seed, (int, np.integer))
+                and self.samples * self.n_inputs <= KEPT_COUNTS):
+            return _kept_patterns(self, int(seed))
+        return self._draw_patterns(seed)
+
+    def _draw_patterns(self, seed: Any) -> tuple[np.ndarray, np.ndarray]:
+        rng = np.random.default_rng(seed)
+        labels = rng.integers(self.n_classes, size=self.samples)
+        counts = rng.poisson(self.rate * self.prototypes()[labels])
+        labels.flags.writeable = counts.flags.writeable = False
+        return labels, counts
 
     def device_parameters(self) -> dict[str, DeviceParameter]:
         return {
@@ -103,9 +125,7 @@ class AnalogClassifier(Simulator):
 
     def run(self, params: dict[str, Any], seed: int) -> SimulationResult:
         weights, gain, threshold = self._values(params)
-        rng = np.random.default_rng(seed)
-        labels = rng.integers(self.n_classes, size=self.samples)
-        counts = rng.poisson(self.rate * self.prototypes()[labels])
+        labels, counts = self.patterns(seed)
         rates = gain * np.maximum(counts @ weights.T / self.rate - threshold, 0.0)
         logits = self.readout_scale * rates
         logits -= logits.max(axis=1, keepdims=True)
@@ -119,3 +139,9 @@ class AnalogClassifier(Simulator):
                                 metrics={"accuracy": float(correct.mean()),
                                          "silent_fraction": float((top[:, 0] <= 0).mean())},
                                 outputs=rates.mean(axis=0))
+
+
+@functools.lru_cache(maxsize=8)
+def _kept_patterns(task: AnalogClassifier, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``task``'s patterns of ``seed`` (the task, a frozen dataclass, is a key by its options)."""
+    return task._draw_patterns(seed)

@@ -190,15 +190,17 @@ class EmulatedHardware(Simulator):
         return found
 
     def fixed_pattern(self, chip: int, name: str, device: DeviceParameter) -> tuple[np.ndarray, np.ndarray]:
-        """Multiplicative and additive mismatch of ``name`` on ``chip`` (depends on nothing else)."""
-        normal = _chip_normals(self.chip_seed, chip, name, device.shape)
-        gain = np.maximum(1.0 + self.mismatch * normal[0], 0.0)
-        offset = self.mismatch * device.offset_scale * normal[1]
-        return gain, offset
+        """Multiplicative and additive mismatch of ``name`` on ``chip`` (depends on nothing else; read-only)."""
+        return _fixed_pattern(self.chip_seed, self.mismatch, chip, name, device)
 
     def realise(self, params: Mapping[str, Any], chip: int, rng: np.random.Generator) -> dict[str, Any]:
         """What chip ``chip`` actually runs when ``params`` are written to it."""
-        realised = dict(params)
+        return self._on_chip(params, self._written(params), chip, rng)
+
+    def _written(self, params: Mapping[str, Any]) -> dict[str, tuple[DeviceParameter, np.ndarray]]:
+        """Every device parameter with its value as written to a chip, the same on every chip: broadcast to its
+        physical instances, a weight clipped and rounded to the chip's resolution."""
+        written = {}
         for name, device in self.devices(params).items():
             if name not in params and not hasattr(self._inner, name):
                 raise ConfigError(f"simulator {self.simulator!r} declares device parameter {name!r} "
@@ -211,6 +213,15 @@ class EmulatedHardware(Simulator):
                                   f"fit the device shape {device.shape}") from exc
             if device.kind == "weight":
                 value = quantize(value, self.weight_bits, self.weight_range)
+            written[name] = (device, value)
+        return written
+
+    def _on_chip(self, params: Mapping[str, Any], written: dict[str, tuple[DeviceParameter, np.ndarray]], chip: int,
+                 rng: np.random.Generator) -> dict[str, Any]:
+        """``params`` with the ``written`` values as chip ``chip`` realises them: its fixed pattern, and this
+        evaluation's noise from ``rng``."""
+        realised = dict(params)
+        for name, (device, value) in written.items():
             gain, offset = self.fixed_pattern(chip, name, device)
             trial = np.maximum(1.0 + self.noise * rng.standard_normal(device.shape), 0.0)
             value = value * gain * trial + offset
@@ -221,9 +232,10 @@ class EmulatedHardware(Simulator):
         inner_sequence, noise_sequence = np.random.SeedSequence(seed).spawn(2)
         # the same inner seed on every chip: chips differ only by their devices
         inner_seed = int(inner_sequence.generate_state(1, np.uint64)[0] >> np.uint64(1))
+        written = self._written(params)  # the same on every chip
         results = []
         for chip, sequence in zip(self.chips, noise_sequence.spawn(len(self.chips))):
-            realised = self.realise(params, chip, np.random.default_rng(sequence))
+            realised = self._on_chip(params, written, chip, np.random.default_rng(sequence))
             results.append(as_result(self._inner.run(realised, inner_seed)))
         return self._aggregate(results)
 
@@ -257,6 +269,20 @@ def _chip_normals(chip_seed: int, chip: int, name: str, shape: tuple[int, ...]) 
     normals = rng.standard_normal((2,) + tuple(shape))
     normals.flags.writeable = False
     return normals
+
+
+@functools.lru_cache(maxsize=1024)
+def _fixed_pattern(chip_seed: int, mismatch: float, chip: int, name: str,
+                   device: DeviceParameter) -> tuple[np.ndarray, np.ndarray]:
+    """:meth:`EmulatedHardware.fixed_pattern` of chips of ``chip_seed`` and ``mismatch`` (read-only arrays), kept:
+    every evaluation asks again for every chip and device parameter."""
+    normal = _chip_normals(chip_seed, chip, name, device.shape)
+    gain = np.maximum(1.0 + mismatch * normal[0], 0.0)
+    offset = mismatch * device.offset_scale * normal[1]
+    for array in (gain, offset):
+        if isinstance(array, np.ndarray):
+            array.flags.writeable = False
+    return gain, offset
 
 
 def _objective_dict(value: Any, objectives: tuple[Objective, ...]) -> dict[str, float]:
