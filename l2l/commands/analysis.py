@@ -85,8 +85,14 @@ def _plot(args: argparse.Namespace) -> int:
                        force=args.force, inputs=[args.file])
     if out.suffix.lower() not in FORMATS:
         raise ConfigError(f"output {str(out)!r}: the file name must end in one of {', '.join(FORMATS)}")
-    check_results(args.file)
-    save(figure(args.file, args.kind, **options), out, dpi=args.dpi, overwrite=args.force)
+    from l2l.results_schema.reader import Trajectory
+
+    with Trajectory(args.file) as trajectory:  # opened (and its structure checked) once for the check and the figure
+        reason = no_results(args.file, trajectory.n_evaluations)
+        if reason:
+            raise TrajectoryError(reason)
+        fig = figure(trajectory, args.kind, **options)
+    save(fig, out, dpi=args.dpi, overwrite=args.force)
     print(shown(out))
     return 0
 
