@@ -139,9 +139,13 @@ def brian2_session(seed: int, target: str = "numpy", cache_dir: str = "", quiet:
                 prefs["codegen.runtime.cython.cache_dir"] = own
                 loaded = loaded_count()
                 unchecked = _fail_on_compile_errors()
-            gc.collect()  # the last evaluation's objects refer to each other: alive, they keep their names, and
-            frozen = _freeze_older_objects()  # this one's would be neurongroup_1 (other code: with cython, compiled
-            brian2.start_scope()  # again)
+            # Brian2's objects refer to each other: garbage not yet collected keeps its names, and this evaluation's
+            # objects would be neurongroup_1 (other code: with cython, compiled again). The last evaluation's were
+            # collected as it ended (below): a full collection only if other objects of Brian2's are about.
+            if _brian2_objects_besides_its_own():
+                gc.collect()
+            frozen = _freeze_older_objects()
+            brian2.start_scope()
             brian2.defaultclock.dt = 0.1 * brian2.ms
             brian2.seed(brian2_seed(seed))
             try:
@@ -162,6 +166,7 @@ def brian2_session(seed: int, target: str = "numpy", cache_dir: str = "", quiet:
             brian2.start_scope()
             _release_magic()
             if frozen:
+                gc.collect()  # this evaluation's objects (the older ones are frozen: a collection of the new only)
                 gc.unfreeze()
             if unchecked is not None:
                 unchecked()
@@ -169,12 +174,24 @@ def brian2_session(seed: int, target: str = "numpy", cache_dir: str = "", quiet:
                 publish(shared, loaded)
 
 
+def _brian2_objects_besides_its_own() -> bool:
+    """Whether an object of Brian2's (anything named: groups, monitors, clocks, networks) other than its default
+    clock and magic network exists, alive or garbage not yet collected."""
+    from brian2.core.clocks import defaultclock
+    from brian2.core.magic import magic_network
+    from brian2.core.names import Nameable
+
+    return any(ref() is not None and ref() is not defaultclock and ref() is not magic_network
+               for ref in list(Nameable.__instances__()))
+
+
 def _freeze_older_objects() -> bool:
     """``gc.freeze()``: the garbage collections during the evaluation (Brian2 collects at every ``run()``, twice,
-    and :func:`_forget_failed` once) look only at the objects made since, not at the whole process (Brian2, sympy,
-    the worker's own: 0.3 million objects, ~75 ms of CPU a collection in the test runner's process). Just after a
-    full collection, so nothing frozen is garbage; taken back (``gc.unfreeze``) as the session ends. True if it
-    froze; False where the process had frozen objects of its own (left as they are)."""
+    :func:`_forget_failed` once, the session as it ends once) look only at the objects made since, not at the
+    whole process (Brian2, sympy, the worker's own: 0.3 million objects, ~75 ms of CPU a collection in the test
+    runner's process). Taken back (``gc.unfreeze``) as the session ends: what became garbage meanwhile is
+    collected as before. True if it froze; False where the process had frozen objects of its own (left as they
+    are)."""
     if gc.get_freeze_count():
         return False
     gc.freeze()
