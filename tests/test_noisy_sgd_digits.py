@@ -89,21 +89,31 @@ def test_a_pbt_run_on_the_digits_trains_every_member_to_the_end(tmp_path):
     assert history.groupby("member")["budget"].max().eq(60).all() and history["member"].nunique() == 4
 
 
-def test_a_falling_learning_rate_beats_every_constant_one_on_the_digits():
-    """Why the digits network is a PBT task: its best learning rate falls while it learns."""
-    simulator = NoisySGD(task="digits", max_budget=400)
-    seeds = (20000, 20001, 20002)
+def test_a_falling_learning_rate_matches_the_best_constant_one_without_knowing_it_on_the_digits():
+    """Why the digits network is a PBT task: a learning rate falling 9x through the good range over the run does as
+    well as the best of five constant rates (within 5 % of its mean loss) and beats the rates too small to learn in
+    time (0.025, 0.04) by more than 0.05 at the mean minus three standard errors, paired over 10 seeds.
 
-    def quality(rates):
-        losses = []
+    It does not beat the best constant: this test once asserted 8 % below it on seeds 20000-20002 (the seeds the
+    benchmark's oracle chose the schedule on); on fresh seeds 200-209 and 300-309 the schedule is 3.6 % and 8.0 %
+    below the constant 0.1, worse on 3 of 10 seeds each, mean - 3 SE of the gain -0.023 and -0.022
+    (scripts/noisy_sgd_test_claims.py). The restated claim was checked on 300-309 after being written on 200-209."""
+    simulator = NoisySGD(task="digits", max_budget=400)
+    seeds = range(200, 210)
+
+    def losses(rates):
+        found = []
         for seed in seeds:
             checkpoint = None
             for piece, rate in enumerate(rates):
                 result = simulator.run_to({"learning_rate": rate}, seed, 400 * (piece + 1) / len(rates), checkpoint)
                 checkpoint = result.checkpoint
-            losses.append(result.objectives["loss"])
-        return float(np.mean(losses))
+            found.append(result.objectives["loss"])
+        return np.array(found)
 
-    constants = {rate: quality([rate]) for rate in (0.025, 0.04, 0.063, 0.1, 0.158)}  # best: 0.1, 0.266
-    falling = quality(list(0.19 * (0.11 ** (np.arange(10) / 9))))  # 0.19 -> 0.021 over 10 intervals
-    assert falling < 0.92 * min(constants.values())  # 0.233
+    constants = {rate: losses([rate]) for rate in (0.025, 0.04, 0.063, 0.1, 0.158)}  # best: 0.1, 0.256
+    falling = losses(list(0.19 * (0.11 ** (np.arange(10) / 9))))  # 0.19 -> 0.021 over 10 intervals: 0.247
+    assert falling.mean() < 1.05 * min(values.mean() for values in constants.values())  # 0.247 < 0.269
+    for rate in (0.025, 0.04):
+        gain = constants[rate] - falling
+        assert gain.mean() - 3 * gain.std(ddof=1) / np.sqrt(gain.size) > 0.05, rate  # 0.197, 0.073
