@@ -137,21 +137,30 @@ def _evolved(where: str, seed: int) -> np.ndarray:
     return evolve(simulator, seed=seed, generations=40)
 
 
-def test_in_the_loop_beats_transfer_and_six_chips_beat_one_at_an_equal_sample_budget_over_seeds():
-    """At 20 % mismatch, over 4 ES seeds: paired differences above 0 by three standard errors.
+def test_in_the_loop_beats_transfer_and_weights_of_one_chip_lose_more_on_unseen_chips_than_six_chips_weights():
+    """At 20 % mismatch, the mean over 4 ES seeds of two paired differences, above a margin:
 
-    The single chip gets the six chips' sample budget (1200 patterns per evaluation on chip 0 against
-    200 on each of chips 0-5), so the six-chip advantage on unseen chips is not more data.
+    * evolved with chip 0 in the loop against the ideal model's weights transferred to chip 0, accuracy on chip 0
+      (> 0.05);
+    * how much more accuracy the weights evolved on chip 0 (given the six chips' sample budget: 1200 patterns per
+      evaluation against 200 on each of chips 0-5) lose from chip 0 to the unseen chips 10-19 than the weights
+      evolved across the six chips (> 0.02): they fit chip 0's own mismatch.
+
+    On 40 fresh ES seeds (200-209, 300-309, 400-409, 600-609; ``python scripts/hardware_test_claims.py 200 10``) the
+    two differences average +0.217 (sd 0.104) and +0.108 (sd 0.071), each negative in 1 seed of 40; the mean of 4
+    of them exceeded the margins in every one of 20,000 random draws of 4 seeds. Until session 43 the test claimed
+    both by three standard errors over its 4 seeds, and the second as "six chips beat one on unseen chips": on the
+    fresh seeds that passes for 81 % of the sets of 4 seeds (in the loop) and 17 % (six chips against one, whose
+    difference averages +0.022 with 9 of 40 seeds negative): it is a finding of docs/spore_hardware.md, not a claim.
     """
     target, unseen = chip([0]), chip(range(10, 20))
     seeds = (10, 11, 12, 13)  # seeds of no documented run
     found = on_two_cores(_evolved, [(where, seed) for seed in seeds for where in ("model", "one chip", "six chips")])
-    gains, generalization = [], []
+    gains, drops = [], []
     for k in range(len(seeds)):
         from_model, in_the_loop, across_chips = found[3 * k:3 * k + 3]
         gains.append(accuracy(target, {"weights": in_the_loop}) - accuracy(target, {"weights": from_model}))
-        generalization.append(accuracy(unseen, {"weights": across_chips}) -
-                              accuracy(unseen, {"weights": in_the_loop}))
-    for differences, margin in ((gains, 0.0), (generalization, 0.0)):
-        values = np.array(differences)
-        assert values.mean() - 3 * values.std(ddof=1) / np.sqrt(len(values)) > margin, differences
+        drop = [accuracy(target, {"weights": w}) - accuracy(unseen, {"weights": w}) for w in (in_the_loop, across_chips)]
+        drops.append(drop[0] - drop[1])
+    assert np.mean(gains) > 0.05, gains
+    assert np.mean(drops) > 0.02, drops
