@@ -69,7 +69,7 @@ import numpy as np
 
 from l2l.policies import model_based_curves as curves
 from l2l.policies import parzen
-from l2l.policies.agreement import best_first, incumbent, lower_bound, spearman, top_groups
+from l2l.policies.agreement import best_first, incumbent, lower_bound, mean, spearman, top_groups
 from l2l.policies.base import DONE, WAIT, Action, State, TrialTable, survivors
 from l2l.policies.halving import Hyperband, bracket_plan
 from l2l.registry import option
@@ -467,7 +467,7 @@ class ModelBased(Hyperband):
             return None, None, state
         step, local = state["step"], dict(state["local"])
         if step is None:  # the first steps: as wide as the best few at the top budget are spread
-            best = sorted(groups, key=lambda t: (-float(np.mean(groups[t])), t))
+            best = sorted(groups, key=lambda t: (-mean(groups[t]), t))
             codes = np.stack([trials.unit_code(t) for t in best[: parzen.good_count(len(best))]])
             step = [float(np.clip(np.median(codes.std(axis=0)), *LOCAL_STEP))] * dimension
         step, momentum = np.array(step, dtype=float), state.get("momentum")
@@ -513,7 +513,7 @@ class ModelBased(Hyperband):
                 if len(ordered) >= enough:
                     groups = top_groups(budgets, trials, state["repeats"])
                     if len(groups) >= enough and rng.random() < self.refine_fraction:
-                        best = sorted(groups, key=lambda t: (-float(np.mean(groups[t])), t))
+                        best = sorted(groups, key=lambda t: (-mean(groups[t]), t))
                         code = parzen.refine(np.stack([trials.unit_code(t) for t in best]), rng, 1.0)
                     else:
                         code = parzen.propose(ordered, rng, self.candidates)
@@ -529,7 +529,14 @@ class ModelBased(Hyperband):
         trusted = self._trusted(state)[::-1]
         if self.pooled_ranks:
             return self._pooled(state, trials, trusted)
-        rows = []
+        ranked = [trials.ranked_at(budgets[k]) for k in trusted]
+        if all(r is not None for r in ranked):
+            # rung by rung, highest first, each rung's results best first (ties: the lower id) less the trials a
+            # higher rung has: the order the rows below sort into
+            orders = [order for order, _ in ranked]
+            ids = [order[fresh] for order, fresh in zip(orders, _highest_reached(orders))]
+            return trials.unit_codes(np.concatenate(ids).tolist() if ids else [], state["dimension"])
+        rows = []  # a NaN score: sorted in Python, a row at a time, as its place in an order is Python's sort's
         for trial in trials.ids():
             for k in trusted:
                 score = trials.score(trial, budgets[k])
@@ -552,22 +559,20 @@ class ModelBased(Hyperband):
         ranked = {k: trials.ranked_at(budgets[k]) for k in trusted}
         if any(r is None for r in ranked.values()):
             return self._pooled_rows(state, trials, trusted)
-        taken = np.zeros(max((int(ids.max()) + 1 for ids, _ in ranked.values() if len(ids)), default=0), dtype=bool)
-        keys, levels, ranks, ids = [], [], [], []
-        for k in trusted:  # highest first: a trial counts at the highest trusted budget it reached
+        keys, ids = [], []
+        # rungs highest first: a trial counts at the highest trusted budget it reached
+        for k, fresh in zip(trusted, _highest_reached([ranked[k][0] for k in trusted])):
             order, _ = ranked[k]
             a = self._rung_weight(k, budgets, agreement, pairs)
             n = len(order)
-            fresh = np.flatnonzero(~taken[order])
-            taken[order] = True
             keys.append(a * fresh + (1 - a) * (n - 1) / 2)  # the same float operations as _pooled_rows
-            levels.append(np.full(len(fresh), -k))
-            ranks.append(fresh)
             ids.append(order[fresh])
         if not ids:
             return trials.unit_codes([], state["dimension"])
-        key, level, rank, trial = (np.concatenate(x) for x in (keys, levels, ranks, ids))
-        order = np.lexsort((trial, rank, level, key))
+        key, trial = np.concatenate(keys), np.concatenate(ids)
+        # the rows are by level (-k, rungs highest first) and then rank already, and no two share both: a stable
+        # sort by key alone is the order of (key, level, rank, trial) that _pooled_rows sorts the rows by
+        order = np.argsort(key, kind="stable")
         return trials.unit_codes(trial[order].tolist(), state["dimension"])
 
     @staticmethod
@@ -648,6 +653,17 @@ class ModelBased(Hyperband):
 
         ratio = log_density(samples, good) - (log_density(samples, bad) if len(bad) else 0.0)
         return samples[int(np.argmax(ratio))]
+
+
+def _highest_reached(orders: list[np.ndarray]) -> list[np.ndarray]:
+    """For trial ids ranked at each of several rungs (highest rung first): the positions, in each rung's ranking,
+    of the trials that no rung before it has (ascending)."""
+    taken = np.zeros(max((int(order.max()) + 1 for order in orders if len(order)), default=0), dtype=bool)
+    positions = []
+    for order in orders:
+        positions.append(np.flatnonzero(~taken[order]))
+        taken[order] = True
+    return positions
 
 
 def _rng(state: State) -> np.random.Generator:
