@@ -79,8 +79,12 @@ def test_asked_one_at_a_time_the_generation_is_the_default_one(name):
     np.testing.assert_array_equal(np.array(singles), whole)
 
 
-@pytest.mark.parametrize("name", ["gradient-descent", "nsga2", "parallel-tempering", "cross-entropy"])
+@pytest.mark.parametrize("name", ["gradient-descent", "nsga2", "cross-entropy"])
 def test_in_batches_of_16_in_2d_each_beats_random_search_by_two_standard_errors(name):
+    """parallel-tempering is not claimed: it passed on seeds 0-9 by 0.271 against 2 SE 0.254, and on fresh seeds
+    gained 0.196 (2 SE 0.155), 0.004 (0.269) and 0.175 (0.175) on 200-209, 300-309 and 400-409, worse than random
+    search on 12 of those 30 seeds (paired mean 0.13 +- 0.07 decades; scripts/optimizer_batches_test_claims.py).
+    The other three beat the bar on all three fresh sets."""
     seeds = range(10)  # per seed: the mean over the suite of log10 of the best value (80 evaluations)
     ours = [np.mean([best_in_batches(name, seed, f) for f in SUITE]) for seed in seeds]
     random = [np.mean([best_in_batches("random", seed, f) for f in SUITE]) for seed in seeds]
