@@ -31,6 +31,7 @@ A lock keeps evaluations of one process from running at the same time.
 from __future__ import annotations
 
 import gc
+import inspect
 import logging
 import signal
 import sys
@@ -127,7 +128,7 @@ def brian2_session(seed: int, target: str = "numpy", cache_dir: str = "", quiet:
         saved = {key: prefs[key] for key in keys}
         random_state = np.random.get_state()
         level = brian2.BrianLogger.console_handler.level
-        shared, loaded, unchecked, frozen = "", 0, None, False
+        shared, loaded, unchecked, frozen, unstack = "", 0, None, False, None
         try:
             if quiet:
                 brian2.BrianLogger.console_handler.setLevel(logging.WARNING)
@@ -139,6 +140,7 @@ def brian2_session(seed: int, target: str = "numpy", cache_dir: str = "", quiet:
                 prefs["codegen.runtime.cython.cache_dir"] = own
                 loaded = loaded_count()
                 unchecked = _fail_on_compile_errors()
+            unstack = _frames_only_for_magic_run()
             # Brian2's objects refer to each other: garbage not yet collected keeps its names, and this evaluation's
             # objects would be neurongroup_1 (other code: with cython, compiled again). The last evaluation's were
             # collected as it ended (below): a full collection only if other objects of Brian2's are about.
@@ -170,8 +172,41 @@ def brian2_session(seed: int, target: str = "numpy", cache_dir: str = "", quiet:
                 gc.unfreeze()
             if unchecked is not None:
                 unchecked()
+            if unstack is not None:
+                unstack()
             if shared:
                 publish(shared, loaded)
+
+
+class _FramesOnly:
+    """The ``inspect`` module, but ``stack()`` gives the frames alone, outermost last, each in a 1-tuple (what
+    ``inspect.stack()[k][0]`` reads), without reading the source lines and module of every frame on the stack."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(inspect, name)
+
+    @staticmethod
+    def stack(context: int = 1) -> list[tuple[Any]]:
+        frames, frame = [], sys._getframe(1)  # first the caller's frame, as inspect.stack()
+        while frame is not None:
+            frames.append((frame,))
+            frame = frame.f_back
+        return frames
+
+
+def _frames_only_for_magic_run() -> Callable[[], None] | None:
+    """Brian2's magic ``run()`` finds the objects to run in its caller's frame with ``inspect.stack()[level + 1][0]``,
+    which reads the source of every frame on the stack (~0.1 s of CPU a run() under the test runner's stack): it gets
+    the same frame from :class:`_FramesOnly` while the evaluation runs. Returns what undoes it (None where Brian2's
+    magic module is not as expected: left as it is). Called with :data:`BRIAN2_LOCK` held."""
+    magic = sys.modules.get("brian2.core.magic")
+    if magic is None or magic.__dict__.get("inspect") is not inspect:
+        return None
+    magic.inspect = _FramesOnly()
+
+    def undo() -> None:
+        magic.inspect = inspect
+    return undo
 
 
 def _brian2_objects_besides_its_own() -> bool:
