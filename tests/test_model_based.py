@@ -115,6 +115,32 @@ def test_the_parzen_model_proposes_near_the_good_points_and_refinements_stay_nea
     assert np.mean(np.linalg.norm(refined - 0.3, axis=1)) < 0.5 * np.mean(np.linalg.norm(uniform - 0.3, axis=1))
 
 
+def test_the_model_proposes_bit_for_bit_what_its_plain_numpy_formula_gives():
+    """parzen's density ratio is computed axis by axis and a candidate's mean without np.mean, each adding in
+    numpy's order: a run proposes exactly the candidates it proposed before (a resumed run, a benchmark's figures).
+    A numpy that adds in another order fails here, not in a run that quietly goes another way."""
+    import math
+
+    from l2l.policies.agreement import mean
+
+    def log_density(samples, centres, width):  # the formula as written before the speed-up
+        z = (samples[:, None, :] - centres[None, :, :]) / width
+        kernels = -0.5 * np.sum(z * z, axis=2) - samples.shape[1] * math.log(width)
+        stacked = np.concatenate([kernels, -0.5 * np.sum((samples - 0.5) ** 2, axis=1)[:, None]], axis=1)
+        peak = stacked.max(axis=1, keepdims=True)
+        return peak[:, 0] + np.log(np.exp(stacked - peak).sum(axis=1))
+
+    rng = np.random.default_rng(20261207)
+    for dimension in range(1, 11):  # 8 and more: numpy's own sum
+        for n in (1, 30, 300):
+            samples, centres, width = rng.random((24, dimension)), rng.random((n, dimension)), rng.uniform(0.01, 0.3)
+            assert np.array_equal(parzen._log_density(samples, centres, width),
+                                  log_density(samples, centres, width)), (dimension, n)
+    for count in range(1, 12):
+        values = (rng.standard_normal(count) * 10.0 ** rng.uniform(-6, 6, count)).tolist()
+        assert mean(values) == float(np.mean(values)), values
+
+
 def test_the_state_keeps_the_repeats_as_plain_json():
     _, _, state, _ = played("noisy", 1)  # a run with repeats: the chosen-candidate test's seed 1 run
     assert state["repeats"]
@@ -216,11 +242,21 @@ def test_the_last_share_of_the_compute_goes_to_local_steps_at_the_top_budget():
     assert late - {int(t) for t in state["repeats"]} <= local  # every new candidate of the last third is one
 
 
-@pytest.mark.parametrize("proposal", [{"pooled_ranks": False, "screening": False}, {}])
+#: The proposals the valley test compares the endgame under: the former model, and the defaults.
+VALLEY_PROPOSALS = [{"pooled_ranks": False, "screening": False}, {}]
+
+
+def _valley_calls(proposal: dict) -> list[tuple[str, int, dict]]:
+    """The valley test's serial runs of ``proposal``: six seeds, each with and without the endgame."""
+    return [("valley", seed, {**proposal, **options}) for seed in range(6) for options in ({}, {"exploit_share": 0.0})]
+
+
+@pytest.mark.parametrize("proposal", VALLEY_PROPOSALS)
 def test_the_local_search_finds_a_better_point_in_a_flat_valley_than_the_model_alone(proposal):
     # 60 evaluations: at 40 the top budget holds 11 to 17 candidates at two thirds, and the endgame waits for 12
     # (endgame_results), so on some seeds it has little or no time
-    calls = [("valley", seed, {**proposal, **options}) for seed in range(6) for options in ({}, {"exploit_share": 0.0})]
+    shared_on_two_cores([call for each in VALLEY_PROPOSALS for call in _valley_calls(each)])  # one pool for both
+    calls = _valley_calls(proposal)
     # the distance of the chosen candidate's result from the valley's optimum (0) after each serial run
     found = [-best_mean(trials, state) for trials, state, _ in shared_on_two_cores(calls)]
     gaps = [found[2 * seed:2 * seed + 2] for seed in range(6)]  # each seed's gap with and without the endgame

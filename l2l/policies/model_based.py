@@ -371,7 +371,8 @@ class ModelBased(Hyperband):
             return None
         budgets, repeats = state["budgets"], state["repeats"]
         groups = top_groups(budgets, trials, repeats)
-        pairs = [g for g in groups.values() if len(g) > 1]
+        # the candidates with more than one result: those trained again (a look at each repeated one, not at all)
+        pairs = [groups[t] for t in {int(t) for t in repeats.values()} if len(groups.get(t, ())) > 1]
         if pairs and all(max(g) == min(g) for g in pairs):
             return None  # the top budget is noise-free: a repeat would tell nothing new
         if len(groups) < max(state["dimension"] + 2, 6):
