@@ -179,17 +179,19 @@ def brian2_session(seed: int, target: str = "numpy", cache_dir: str = "", quiet:
 
 
 class _FramesOnly:
-    """The ``inspect`` module, but ``stack()`` gives the frames alone, outermost last, each in a 1-tuple (what
-    ``inspect.stack()[k][0]`` reads), without reading the source lines and module of every frame on the stack."""
+    """The ``inspect`` module, but ``stack()`` gives each frame's ``FrameInfo`` as ``inspect.stack(0)`` without
+    looking for the source file and module of every frame on the stack (the file named is the frame's code's, no
+    lines of context): what Brian2 reads of it, the frame, is the same."""
 
     def __getattr__(self, name: str) -> Any:
         return getattr(inspect, name)
 
     @staticmethod
-    def stack(context: int = 1) -> list[tuple[Any]]:
-        frames, frame = [], sys._getframe(1)  # first the caller's frame, as inspect.stack()
+    def stack(context: int = 1) -> list[inspect.FrameInfo]:
+        frames, frame = [], sys._getframe(1)  # first the caller's frame, outermost last, as inspect.stack()
         while frame is not None:
-            frames.append((frame,))
+            code = frame.f_code
+            frames.append(inspect.FrameInfo(frame, code.co_filename, frame.f_lineno, code.co_name, None, None))
             frame = frame.f_back
         return frames
 
