@@ -101,10 +101,19 @@ def passed_as(simulator: Any) -> str:
     """What a Python call passes again as ``simulator=`` for a run whose simulator was a function given to l2l.run
     (``simulator``: the stored simulator table, or its options): the function's name as the run stored it
     (``bowl`` of ``__main__:bowl``), so that the call pastes into the notebook that defined it; ``function`` where
-    it has no name of its own (a lambda); '' for any other simulator."""
+    it has no name of its own (a lambda) or its name is not what the notebook calls it: a method (``Sim.evaluate``
+    of ``sim.evaluate``: the object's name is not stored), a functools.partial or a callable object (stored by its
+    type's name, :func:`l2l.simulators.python.describe_callable`; ``simulator=partial`` pasted passed
+    functools.partial itself, ``simulator=Sim`` the class); '' for any other simulator. A function defined inside
+    another (``main.<locals>.bowl``) keeps its name, which the function that defined it knows it by."""
     if not isinstance(simulator, Mapping) or not simulator.get("callable"):
         return ""
-    name = str(simulator.get("function") or "").rpartition(":")[2].rpartition(".")[2]
+    module, _, qualname = str(simulator.get("function") or "").rpartition(":")
+    *outer, name = qualname.split(".")
+    if outer and outer[-1] != "<locals>":  # a method (of a class, or of an object the file does not name)
+        return "function"
+    if (module, qualname) == ("functools", "partial"):  # a partial, as runs before session 43 stored it
+        return "function"
     return name if name.isidentifier() and not keyword.iskeyword(name) else "function"
 
 

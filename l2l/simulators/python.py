@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import faulthandler
+import functools
 import hashlib
 import importlib
 import importlib.util
@@ -446,9 +447,15 @@ class PythonFunction(_Function):
 
 
 def describe_callable(function: Callable[..., Any]) -> str:
-    """``module:qualname`` of a function, as recorded in the trajectory (for reading, not importing)."""
+    """``module:qualname`` of a function, as recorded in the trajectory (for reading, not importing): a
+    functools.partial's ``functools:partial(module:qualname)`` (of the function it calls), a callable object's
+    ``module:Type instance`` (before, ``functools:partial`` and ``module:Type``, read as a function of that name)."""
+    if isinstance(function, functools.partial):
+        return f"functools:partial({describe_callable(function.func)})"
     module = getattr(function, "__module__", None) or "?"
-    name = getattr(function, "__qualname__", None) or type(function).__name__
+    name = getattr(function, "__qualname__", None)
+    if name is None:
+        name = f"{getattr(type(function), '__qualname__', type(function).__name__)} instance"
     return f"{module}:{name}"
 
 
