@@ -9,7 +9,8 @@ drawn from the good mixture and the one with the largest good/bad density ratio 
 The order is the caller's business: for multi-fidelity data the model-based policy ranks a trial first
 by the highest budget it reached that it trusts, then by its score there, so that the candidates
 stopped at low budgets fill the bad set, as Optuna's TPE treats pruned trials. Everything is numpy;
-a proposal over a thousand points costs about a millisecond.
+a proposal over a thousand points costs about 0.3 ms in 2-D, 0.6 ms in 6-D (from 8 axes on, where the
+distances are summed by numpy's own sum, 2 to 3 ms).
 """
 
 from __future__ import annotations
