@@ -374,7 +374,9 @@ def _reevaluated(table: pd.DataFrame | None, population_based: bool = False) -> 
             f"seeds each, "
             f"ranked by their mean {escape(str(goal.get('name', '')))} ({escape(str(goal.get('direction', '')))}); "
             f"ci95: half width of the 95 % confidence interval of the mean; selected: the value selection saw; "
-            f"selection rank: the order selection saw.</p>{html_table(table)}")
+            f"selection rank: the order selection saw.</p>{html_table(table)}"
+            + (f'<p class="warn">{escape(table.attrs["changed_model"])}</p>' if table.attrs.get("changed_model")
+               else ""))
 
 
 #: The reproducible-builds variable (https://reproducible-builds.org/specs/source-date-epoch/): a report says it was
@@ -485,6 +487,10 @@ def report(path: str | os.PathLike, out: str | os.PathLike | None = None, dpi: i
         reevaluated = None
         if trajectory.has_reevaluations:
             from l2l.reevaluate import ranking
+            from l2l.provenance import changed_model_line
+
             reevaluated = ranking(trajectory)
+            # re-evaluations of changed code (--accept-changed-model), said under the table as l2l show says it
+            reevaluated.attrs["changed_model"] = changed_model_line(trajectory.reevaluations(errors=False))
     document = render(run, summary, dpi=dpi, reevaluated=reevaluated, agreement=agreement, endgame=endgame)
     return write_atomically(target, lambda tmp: tmp.write_text(document, encoding="utf-8"))

@@ -102,7 +102,8 @@ def _compare(args: argparse.Namespace) -> int:
 
     from l2l.numbers import table_formatters
     from l2l.plot import compare, save
-    from l2l.plot.compare import _table, common_objectives, compute_note, hypervolume_note, same_problem
+    from l2l.plot.compare import (_table, changed_model_notes, common_objectives, compute_note, hypervolume_note,
+                                  same_problem)
     from l2l.plot.data import load_run
 
     check_given(args)
@@ -133,7 +134,7 @@ def _compare(args: argparse.Namespace) -> int:
                                   [c for c in table.columns if c.startswith("compute (") or " at compute (" in c])
     with pd.option_context("display.width", 200, "display.max_columns", 30):
         print(table.to_string(index=False, formatters=formatters))
-    for note in (hypervolume_note(runs, shared), compute_note(runs)):
+    for note in (hypervolume_note(runs, shared), compute_note(runs), *changed_model_notes(runs)):
         if note:
             print(note)
     print(shown(out))

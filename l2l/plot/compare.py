@@ -376,6 +376,26 @@ def reevaluated(run: RunData, objective: Objective) -> dict[str, Any] | None:
             "candidates": len(ranked), "where": where, "candidate": short, "among": among, "picked": picked}
 
 
+def changed_model_notes(runs: Sequence[RunData]) -> list[str]:
+    """One line per run whose stored re-evaluations ran model code other than the run's (``l2l reevaluate
+    --accept-changed-model``, :func:`l2l.provenance.changed_model_line`), naming the run as the compare table does:
+    its re-evaluated value measures that code (before, it sat beside the other runs' without a word)."""
+    from l2l.provenance import changed_model_line
+    from l2l.results_schema.reader import Trajectory
+
+    notes = []
+    for run, name in zip(runs, _labels(runs)):
+        if not run.path:
+            continue
+        with Trajectory(run.path) as trajectory:
+            if not trajectory.has_reevaluations:
+                continue
+            line = changed_model_line(trajectory.reevaluations(errors=False))
+        if line:
+            notes.append(f"note: {name}: {line.removeprefix('note: ')}")
+    return notes
+
+
 def reevaluated_hypervolume(run: RunData, objectives: Sequence[Objective], reference: Sequence[float]) -> \
         dict[str, Any] | None:
     """The hypervolume of ``run``'s re-evaluated candidates at their means on the fresh seeds (``l2l reevaluate``),
