@@ -11,6 +11,8 @@ inside its test and repeated here: keep the two the same):
   2 x median(random) on seeds 0-2, and nsga3 > random on seed 0. Per seed: nsga2 / random, nsga3 / random.
 * NGOpt (test_optimizer_nevergrad.py): 50 asks of 4 on the 4-D sphere; the test asserts nevergrad < 0.05 x random
   on seed 0. Per seed: nevergrad / random.
+* auto (test_optimizer_auto.py): 40 asks of 10 on the 4-D sphere, budget 400, with and without nevergrad; the
+  test asserts auto < 0.01 x random on seed 1. Per seed: auto / random (loop repeated here: keep the two the same).
 * cmaes-quadratic (test_optimizer_quadratic.py): 5-D rotated ellipsoid of seed 10 + s, 300 evaluations, batches of
   1 and 16; the test asserts, on s = 0, 1, 2 each, ours < 1e-6 and ours < 1e-4 x plain CMA-ES. Per seed: both.
 
@@ -49,8 +51,22 @@ def _ngopt(job: tuple[str, int]) -> float:
     return float(best)
 
 
+def _auto(name: str, seed: int, nevergrad: bool) -> float:
+    problem = sphere_problem(dimension=4)
+    opt = OPTIMIZERS.create(name, {"budget": 400, "nevergrad": nevergrad} if name == "auto" else {})
+    state, values = opt.init(problem, seed=seed), []
+    for _ in range(40):
+        candidates, state = opt.ask(problem, state, n=10)
+        scores, _ = evaluate(problem, candidates)
+        state = opt.tell(problem, state, candidates, scores)
+        values.append(-scores[:, 0].max())
+    return float(min(values))
+
+
 def _job(job: tuple) -> float:
     kind, name, seed = job[:3]
+    if kind == "auto":
+        return _auto(name, seed, job[3])
     if kind == "sphere":
         return _best_on_the_sphere(name, seed, BUDGET.get(name, 600) if name != "random" else job[3])
     if kind == "zdt1":
@@ -68,6 +84,7 @@ def main(first: int, count: int) -> None:
             + [("sphere", name, s) for name in LEARNERS for s in seeds]
             + [("zdt1", name, s) for name in ("nsga2", "nsga3", "random") for s in seeds]
             + [("ngopt", name, s) for name in ("nevergrad", "random") for s in seeds]
+            + [("auto", name, s, ng) for name in ("auto", "random") for ng in (True, False) for s in seeds]
             + [("quadratic", name, s, b) for name in ("cmaes-quadratic", "cmaes") for b in (1, 16) for s in seeds])
     with Pool(2) as pool:
         found = dict(zip(jobs, pool.map(_job, jobs)))
@@ -96,6 +113,11 @@ def main(first: int, count: int) -> None:
     ratio = ng["nevergrad"] / ng["random"]
     report("ngopt / random (< 0.05 per seed)", ratio, (ratio >= 0.05).sum(), (ratio < 0.05).all(),
            f"max ratio {ratio.max():.3g};")
+    for ng in (True, False):
+        ratio = (np.array([found["auto", "auto", s, ng] for s in seeds])
+                 / np.array([found["auto", "random", s, ng] for s in seeds]))
+        report(f"auto nevergrad={ng} / random (< 0.01 per seed)", ratio, (ratio >= 0.01).sum(), (ratio < 0.01).all(),
+               f"max ratio {ratio.max():.3g};")
     for batch in (1, 16):
         ours = np.array([found["quadratic", "cmaes-quadratic", s, batch] for s in seeds])
         plain = np.array([found["quadratic", "cmaes", s, batch] for s in seeds])
