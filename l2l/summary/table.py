@@ -211,10 +211,18 @@ def reevaluated_text(trajectory: Trajectory, top: int = 10) -> str:
     """The candidates re-evaluated on fresh seeds (``l2l reevaluate``), ranked by their mean; "" if none."""
     if not trajectory.has_reevaluations:
         return ""
+    from l2l.errors import TrajectoryError, command
     from l2l.provenance import reevaluation_seeds_line
     from l2l.reevaluate import ranking, ranking_text
 
-    text = ranking_text(ranking(trajectory), limit=top)
+    try:
+        table = ranking(trajectory)
+    except TrajectoryError as exc:  # damaged re-evaluation rows: said in a line, the run's own summary stands (before,
+        # l2l show printed nothing but this error, and a resume that had committed its session ended in it, status 2)
+        problem = str(exc).removeprefix(f"{trajectory.path}: ").removeprefix("the re-evaluations: ")
+        return (f"re-evaluations cannot be read: {problem}; the run's own evaluations above are not affected: "
+                f"{command('l2l', 'validate', trajectory.path)} names every problem")
+    text = ranking_text(table, limit=top)
     if text and len(trajectory.objectives) > 1:
         text += "\n" + fresh_front_text(trajectory, top)
     seeds = reevaluation_seeds_line(trajectory)
