@@ -139,8 +139,9 @@ def errors_of(blob: h5py.Dataset, starts: np.ndarray, lengths: np.ndarray) -> np
     return out
 
 
-def hosts_of(column: np.ndarray | None, rows: int) -> np.ndarray:
-    """The ``host`` column's bytes as text, None where not recorded (b"", or no column: an older group)."""
+def texts_of(column: np.ndarray | None, rows: int) -> np.ndarray:
+    """A text column's bytes (``host``, ``model``) as text, None where not recorded (b"", or no column: a group of an
+    older l2l). ``model`` holds the digest of the changed model code a row ran: None where it ran the run's own."""
     out = np.full(rows, None, dtype=object)
     if column is not None:
         for row, value in enumerate(column[:rows]):
@@ -154,20 +155,10 @@ def _is_digest(value: bytes) -> bool:
     return len(value) == 64 and all(c in b"0123456789abcdef" for c in value)
 
 
-def models_of(column: np.ndarray | None, rows: int) -> np.ndarray:
-    """The ``model`` column as text: the digest of the changed model code a row ran, None where it ran the run's own
-    code (b"", or no column: rows of an l2l before session 43)."""
-    out = np.full(rows, None, dtype=object)
-    if column is not None:
-        for row, value in enumerate(column[:rows]):
-            if value:
-                out[row] = bytes(value).decode("ascii", errors="replace")
-    return out
-
-
 def own_column(objectives: Any, name: str) -> str:
-    """The column of the frame's own ``repeat``, ``budget``, ``host`` or ``model`` given the objectives' names: ``(<name>)``
-    where an objective has the name (an objective's name is an identifier, never ``(repeat)``), else ``name``."""
+    """The column of the frame's own ``repeat``, ``budget``, ``host`` or ``model`` given the objectives' names:
+    ``(<name>)`` where an objective has the name (an objective's name is an identifier, never ``(repeat)``), else
+    ``name``."""
     return f"({name})" if name in objectives else name
 
 
@@ -191,8 +182,8 @@ def frame(layout: "Layout", columns: dict[str, np.ndarray], errors: bool = True)
                                             categories=[STATUS_NAMES[i] for i in sorted(STATUS_NAMES)]),
         "attempts": columns["attempts"], "started": pd.to_datetime(columns["started"], unit="s", utc=True),
         "duration": columns["duration"], budget: columns["budget"],
-        host: hosts_of(columns.get(REEVALUATION_HOST), len(columns["generation"])),
-        model: models_of(columns.get(REEVALUATION_MODEL), len(columns["generation"]))}
+        host: texts_of(columns.get(REEVALUATION_HOST), len(columns["generation"])),
+        model: texts_of(columns.get(REEVALUATION_MODEL), len(columns["generation"]))}
     taken = {*RESERVED_COLUMNS, "repeat", "budget", "host", "model", repeat, budget, host, model, *named}
     for o in layout.objectives:
         data[o.name] = columns[f"objectives/{o.name}"]
