@@ -261,10 +261,13 @@ def test_the_local_search_finds_a_better_point_in_a_flat_valley_than_the_model_a
     found = [-best_mean(trials, state) for trials, state, _ in shared_on_two_cores(calls)]
     gaps = [found[2 * seed:2 * seed + 2] for seed in range(6)]  # each seed's gap with and without the endgame
     ratio = np.array([with_endgame / without for with_endgame, without in gaps])
-    assert np.sum(ratio < 1) >= 4  # closer to the optimum on most seeds
     if not proposal:  # with the defaults (pooled_ranks, screening) every seed ends within 3e-4 of the optimum
+        # (6e-5 at most on fresh seeds 200-209 and 300-309, scripts/model_based_test_claims.py). The model alone
+        # ends close too, so the endgame is not claimed to be closer on most seeds: it was on 6 of 6 seeds here,
+        # but on 6 and 8 of 10 fresh seeds (until session 43 the test asserted 4 of 6 for both proposals)
         assert np.max([with_endgame for with_endgame, _ in gaps]) < 1e-3
     else:  # the former model (0.065 away on seed 1) leaves more to the endgame: it typically halves the distance
+        assert np.sum(ratio < 1) >= 4  # closer to the optimum on most seeds (8 and 9 of 10 fresh seeds)
         assert np.exp(np.mean(np.log(ratio))) < 0.5
 
 
