@@ -29,6 +29,7 @@ import inspect
 import json
 import os
 import platform
+import re
 import shlex
 import shutil
 import socket
@@ -549,6 +550,17 @@ def _imports_text(imports: Any) -> str:
             f"{str(imports.get('sha256', ''))[:SHORT_HASH]}")
 
 
+def _short_where(where: Any) -> str:
+    """A model entry's name as :func:`model_difference` says it: a file's name (``noisy_bowl.py``), a function's
+    ``module:name (file:line)`` (``__main__:bowl (nb.py:5)``; before, ``nb.py:5)``, the last part of
+    ``function __main__:bowl (/home/me/nb.py:5)`` read as a path)."""
+    text = str(where)
+    function = re.fullmatch(r"function (\S+) \((.*)\)(.*)", text, flags=re.S)
+    if function:
+        return f"{function[1]} ({Path(function[2]).name}){function[3]}"
+    return Path(text).name
+
+
 def model_difference(before: list[Any], now: list[list[str]], imports_before: Any = None,
                      imports_now: dict[str, Any] | None = None, ran: str = "the session before ran") -> str:
     """What differs between the code of the model a session recorded (``before``, the same files, the same function)
@@ -559,8 +571,8 @@ def model_difference(before: list[Any], now: list[list[str]], imports_before: An
     if named != [_named(where) for where, _ in now]:
         return ""
     if not _same_model(before, now):
-        shown_before = "; ".join(f"{Path(str(w)).name} {str(h)[:SHORT_HASH]}" for w, h in before) or "none"
-        shown_now = "; ".join(f"{Path(w).name} {h[:SHORT_HASH]}" for w, h in now) or "none"
+        shown_before = "; ".join(f"{_short_where(w)} {str(h)[:SHORT_HASH]}" for w, h in before) or "none"
+        shown_now = "; ".join(f"{_short_where(w)} {h[:SHORT_HASH]}" for w, h in now) or "none"
         return f"the model's code differs from what {ran} (sha256 {shown_before} then, {shown_now} now)"
     if _same_imports(imports_before, imports_now) or imports_now is None \
             or Path(str(imports_before.get("under", ""))).name != Path(imports_now["under"]).name:
