@@ -51,7 +51,8 @@ def provenance_record(trajectory: Trajectory, exported: dict[str, Any]) -> dict[
     run's ``/run`` attributes (config, seed, versions, host, user, created, optimizer, simulator, backend), each
     session's record (:func:`l2l.analysis.sessions.session_records`: its model code's sha256, the driver's host
     and CPU, the hosts its evaluations ran on), and the fresh seeds of the re-evaluation and the nodes it ran on
-    (``hosts``, and ``hosts_not_recorded``: rows without one), if any. Nothing in it
+    (``hosts``, and ``hosts_not_recorded``: rows without one; ``changed_model``: the sha256 of model code other than
+    the run's that rows ran, ``--accept-changed-model``, with their count), if any. Nothing in it
     depends on when or where it is written, so two exports of one file give the same JSON."""
     from l2l.analysis.sessions import reevaluation_hosts, session_records
 
@@ -61,8 +62,12 @@ def provenance_record(trajectory: Trajectory, exported: dict[str, Any]) -> dict[
         rows = trajectory.reevaluations(errors=False)
         seeds = [int(seed) for seed in rows.sort_values("repeat", kind="stable")["seed"].drop_duplicates()]
         hosts = reevaluation_hosts(rows) or {}
+        # rows of model code other than the run's (--accept-changed-model): that code's sha256 and its rows
+        changed = rows["model"].dropna().value_counts(sort=False) if "model" in rows.columns else None
         reevaluated = {"rows": int(len(rows)), "fresh_seeds": seeds, "hosts": hosts.get("hosts", {}),
                        **({"hosts_not_recorded": hosts["not_recorded"]} if hosts.get("not_recorded") else {}),
+                       **({"changed_model": {str(digest): int(count) for digest, count in sorted(changed.items())}}
+                          if changed is not None and len(changed) else {}),
                        "read with": f"l2l export FILE --reevaluations (l2l.load(FILE, reevaluations=True))"}
     return {"exported": exported, "trajectory": Path(trajectory.path).name,
             "run": {key: run[key] for key in ("name", "seed", "created", "host", "user", "versions", "optimizer",
