@@ -401,7 +401,12 @@ class Trajectory:
 
             def piece(i: int, data: np.ndarray) -> Any:
                 read.append((i, data))
-                return codec.decode(data)
+                try:
+                    return codec.decode(data)
+                except TrajectoryError as exc:  # named as l2l validate names it (before: 'the optimizer state:
+                    # corrupt encoded value: ...', which state not said)
+                    raise TrajectoryError(f"{self.path}: the state of generation {columns['generation'][i]} does not "
+                                          f"decode: {str(exc).removeprefix(f'{self.path}: ')}") from None
 
             state = piece(index, self._read("blobs/states", int(starts[index] + lengths[index]), int(starts[index])))
             if state_log.is_delta(state):  # schema version 3: the chain from its full state (one read)
