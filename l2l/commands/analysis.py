@@ -231,6 +231,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="the re-evaluation rows instead, as l2l.load(FILE, reevaluations=True) (default output: "
                         "FILE.reevaluations.csv)")
     p.add_argument("--provenance", action="store_true",
-                   help="also write OUTPUT.provenance.json beside it: config, seeds, versions, model code hash, "
-                        "hosts, the output's sha256")
+                   help="also write its provenance JSON beside it (-o paper.csv: paper.provenance.json): config, "
+                        "seeds, versions, model code hash, hosts, the output's sha256")
     p.set_defaults(func=_export)
