@@ -716,7 +716,7 @@ class _Loop(Trials, Commits):
     def stopped_for_failures_line(self) -> str:
         """The line that says the run stopped for its failures (see :func:`l2l.driver_failures.stopped_line`)."""
         where = self.writer.path.absolute()
-        function = bool(self.config.simulator.options.get("callable"))
+        function = passed_as(self.config.simulator.options)
         segments = ", segments=True" if self.policy.multi_fidelity else ""
         return stopped_line(self.gave_up["failures"], call("resume", where, function=function),
                             call("resume", where, function=function, stop_after_failures=0),

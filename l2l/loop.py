@@ -185,7 +185,7 @@ def check_out(path: Path, config: RunConfig | None = None, *, existing_ok: bool 
         raise TrajectoryError(out_folder_refusal(path, config, from_config))
     if config is not None:
         _check_run_folder(path, config)
-    function = bool(config is not None and config.simulator.options.get("callable"))  # resumed by passing it again
+    function = passed_as(config.simulator.options) if config is not None else ""  # resumed by passing it again
     if os.path.lexists(path):
         if path.is_symlink() and not path.exists():
             raise TrajectoryError(f"{path} is a dangling symbolic link; choose another {option('out')}")
@@ -692,7 +692,7 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                     components = build(config, simulator, resumed=True)
                 except ComputeFloor as exc:  # in the words of l2l resume: its --compute, with the least that runs
                     raise ConfigError(_resume_floor(exc, path, compute, state,
-                                                    bool(config.simulator.options.get("callable")))) from None
+                                                    passed_as(config.simulator.options))) from None
                 short = _compute_short_of_top(components) if compute is not None else ""
                 if short:  # --compute that ends the run before any candidate reaches the top budget: as l2l run
                     print(f"l2l: warning: {short.replace('run.compute = ', '--compute ')}", file=sys.stderr)
@@ -928,7 +928,7 @@ def _target_reached(trajectory: Trajectory) -> str | None:
 
 
 def _resume_floor(exc: ComputeFloor, path: Any, given: float | None, state: dict[str, Any] | None,
-                  function: bool = False) -> str:
+                  function: bool | str = False) -> str:
     """Why a resume's compute (``--compute``, else the one the file stores: an l2l before the floor let a run
     start with it) cannot run PBT, and the ``l2l resume`` command with the least compute that can."""
     spent = float(state["loop"].get("compute", 0.0)) if state is not None else 0.0

@@ -56,10 +56,10 @@ def test_a_function_run_into_an_existing_file_names_out_and_the_resume_call_that
     l2l.run(_sweep(1), out, simulator=_bowl)
     # before: "choose another --out, or continue it with 'l2l resume .../f.h5 --generations 2'"
     text = _refusal(l2l.TrajectoryError, l2l.run, _sweep(2), out, simulator=_bowl)
-    assert f"""choose another out=, or continue it with 'l2l.resume("{out}", generations=2, simulator=function)'""" \
+    assert f"""choose another out=, or continue it with 'l2l.resume("{out}", generations=2, simulator=_bowl)'""" \
         in text, text
     text = _refusal(l2l.TrajectoryError, l2l.run, _sweep(1), out, simulator=_bowl)
-    assert f"""extend it with 'l2l.resume("{out}", simulator=function)' and a budget raised (generations=, """ \
+    assert f"""extend it with 'l2l.resume("{out}", simulator=_bowl)' and a budget raised (generations=, """ \
            "evaluations= or max_time=)" in text, text
 
 

@@ -195,4 +195,4 @@ def test_from_python_the_run_returns_its_path_says_why_and_names_the_call_that_g
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith('l2l: every evaluation failed, so the run stopped after the first 3 ')
     assert '3 × "OSError: data/train.csv: no such file"' in err[-1]
-    assert f'continue with: l2l.resume("{path.absolute()}", simulator=function)' in err[-1]
+    assert f'continue with: l2l.resume("{path.absolute()}", simulator=model)' in err[-1]

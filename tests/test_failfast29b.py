@@ -89,8 +89,8 @@ def test_from_python_the_line_names_stop_after_failures_zero_and_resume_takes_it
     path = l2l.run(l2l.from_mapping(table), tmp_path / "ff.h5", simulator=model)
     line = capsys.readouterr().err.strip().splitlines()[-1]
     where = path.absolute()
-    assert (f'continue with: l2l.resume("{where}", simulator=function) (or, if failures are expected in much of '
-            f'the space: l2l.resume("{where}", stop_after_failures=0, simulator=function)) ') in line
+    assert (f'continue with: l2l.resume("{where}", simulator=model) (or, if failures are expected in much of '
+            f'the space: l2l.resume("{where}", stop_after_failures=0, simulator=model)) ') in line
     with pytest.raises(ConfigError, match=r"^stop_after_failures= must be an integer >= 0, got 1\.5$"):
         l2l.resume(path, simulator=model, stop_after_failures=1.5)
     l2l.resume(path, simulator=model, stop_after_failures=0)

@@ -71,3 +71,22 @@ def test_an_interrupted_run_of_a_partial_says_a_call_that_does_not_pass_functool
         l2l.run(config, tmp_path / "run.h5", simulator=functools.partial(stop_at_three, scale=2.0), progress=False)
     note = caught.value.__notes__[-1]
     assert note.endswith("simulator=function)"), note  # was simulator=partial
+
+
+def broken(params, seed):
+    raise ValueError("broken")
+
+
+def test_the_failures_stop_and_a_cell_run_again_name_the_function(tmp_path, capsys):
+    # the two lines a notebook most often shows for a run of a function: a model that fails every evaluation, and
+    # the cell run again over the stopped run; both said simulator=function for a function named broken
+    config = {"space": {"x": {"low": -1.0, "high": 1.0}}, "simulator": "python",
+              "optimizer": {"name": "random", "population_size": 2},
+              "run": {"generations": 3, "seed": 1, "stop_after_failures": 2}, "backend": {"name": "serial"}}
+    path = l2l.run(config, tmp_path / "run.h5", simulator=broken, progress=False)
+    stopped = capsys.readouterr().err
+    assert "fix the model, then continue with: l2l.resume(" in stopped, stopped
+    assert ", simulator=broken)" in stopped and "simulator=function" not in stopped, stopped
+    with pytest.raises(l2l.errors.L2LError) as again:  # the cell run again: refused, naming the call that goes on
+        l2l.run(config, path, simulator=broken, progress=False)
+    assert "simulator=broken)" in str(again.value), str(again.value)
