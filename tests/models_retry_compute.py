@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from models_compute_limit import curve
 
 
-def fails_once(params, seed, budget, checkpoint=None, markers=""):
+def fails_once(params, seed, budget, checkpoint=None, markers="", pause=0.0):
     """The sphere value plus a term that falls with the steps trained, continued from its checkpoint.
 
     For one candidate in three (by its seed, which it keeps across segments) every segment fails at its first
     attempt and succeeds at the next: the first attempt leaves a marker file for (seed, budget) in ``markers``,
-    so that the outcome depends on what ran before, not on timing."""
+    so that the outcome depends on what ran before, not on timing. ``pause``: seconds each attempt waits first
+    (a run long enough for a kill test to land its kills on a fast machine)."""
+    if pause:
+        time.sleep(pause)
     if seed % 3 == 0:
         try:
             with open(Path(markers) / f"{seed}-{float(budget):g}", "x"):

@@ -23,15 +23,16 @@ from test_writer_safety import _kill_after
 UNIT = "steps"
 
 
-def config(markers, compute: float, retries: int = 1, seed: int = 1, function: str = "fails_once"):
+def config(markers, compute: float, retries: int = 1, seed: int = 1, function: str = "fails_once", pause: float = 0.0):
     """ASHA over a curve whose first attempt fails on every segment of one candidate in three (``function``: another
-    simulator of tests/models_retry_compute.py, given the same keyword arguments)."""
+    simulator of tests/models_retry_compute.py, given the same keyword arguments; ``pause``: seconds each attempt
+    waits)."""
     return l2l.from_mapping({
         "run": {"seed": seed, "compute": compute, "retries": retries},
         "space": {"x": {"low": -5.0, "high": 5.0, "shape": [2]}},
         "optimizer": {"name": "random"}, "policy": {"name": "asha", "eta": 3},
         "simulator": {"name": "python", "function": f"models_retry_compute:{function}",
-                      "kwargs": {"markers": str(markers)},
+                      "kwargs": {"markers": str(markers), **({"pause": pause} if pause else {})},
                       "multi_fidelity": {"name": "steps", "unit": UNIT, "minimum": 1, "maximum": 27}},
         "backend": {"name": "serial"}}, base_dir=TESTS)
 
@@ -155,8 +156,9 @@ def test_kill_minus_nine_and_resume_keep_every_attempt_in_the_stored_figure(tmp_
     rng = np.random.default_rng(3)
     # run.compute 300 and six rounds of killing (each kills at once, the resume it starts pays its start-up): it was
     # 3000 and twelve, some 330 commits at the child's 20 ms, most of them the last resume's after the rounds, which
-    # no kill reached
-    pid, pipe = _start(lambda: l2l.run(config(markers(tmp_path), 300), path))
+    # no kill reached. Each attempt waits 5 ms: the run's 102 segments took 0.13 s on a fast Intel core, so that its
+    # first resume finished before the second kill (1 kill of the 2 asserted); now they take 0.6 s or more
+    pid, pipe = _start(lambda: l2l.run(config(markers(tmp_path), 300, pause=0.005), path))
     kills = 0
     for _ in range(6):
         _after_commits(pipe, int(rng.integers(1, 3)))
