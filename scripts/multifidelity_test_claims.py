@@ -22,22 +22,12 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from test_multifidelity import mf_config  # noqa: E402 - the test's own config
-
-import l2l  # noqa: E402
+from test_multifidelity import asha_gap  # noqa: E402 - the test's own runs and measure
 
 
 def _gap(seed: int) -> float:
     with tempfile.TemporaryDirectory() as folder:
-        tmp_path = Path(folder)
-        asha = l2l.load(l2l.run(mf_config("asha", compute=81 * 20, seed=seed), tmp_path / f"a{seed}.h5"))
-        full = l2l.from_mapping({"run": {"seed": 100 + seed, "generations": 1},
-                                 "space": {"x": {"low": -5.0, "high": 5.0, "shape": [3]}},
-                                 "optimizer": {"name": "random", "population_size": 20},
-                                 "simulator": {"name": "sphere"}, "backend": {"name": "serial"}})
-        random_best = l2l.load(l2l.run(full, tmp_path / f"r{seed}.h5"))["value"].min()
-        asha_best = asha.loc[asha["budget"] == 81.0, "value"].min()
-    return float(random_best - asha_best)
+        return asha_gap(seed, Path(folder))
 
 
 def main(first: int, count: int) -> None:

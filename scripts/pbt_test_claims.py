@@ -23,38 +23,13 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from test_pbt import SPACE, pbt_config  # noqa: E402 - the test's own config
-
-import l2l  # noqa: E402
-from l2l.simulators.noisy_sgd import NoisySGD  # noqa: E402
+from test_pbt import pbt_gain  # noqa: E402 - the test's own runs and measure
 
 
 def _gain(job: tuple[int, int]) -> float:
     seed, first_noise = job
-    simulator = NoisySGD(max_budget=100)
-    fresh = range(first_noise, first_noise + 6)
     with tempfile.TemporaryDirectory() as folder:
-        tmp_path = Path(folder)
-        pbt = l2l.run(pbt_config(seed=seed, population=8), tmp_path / f"pbt{seed}.h5")
-        history = l2l.lineage(pbt)
-        best = history.groupby("member")["loss"].last().idxmin()
-        schedule = history[history["member"] == best]
-        pbt_losses = []
-        for noise_seed in fresh:
-            checkpoint = None
-            for _, piece in schedule.iterrows():
-                result = simulator.run_to({"learning_rate": piece["learning_rate"]}, noise_seed, piece["budget"],
-                                          checkpoint)
-                checkpoint = result.checkpoint
-            pbt_losses.append(result.objectives["loss"])
-        constant = l2l.from_mapping({"run": {"name": "c", "seed": seed, "generations": 1}, "space": SPACE,
-                                     "optimizer": {"name": "random", "population_size": 8},
-                                     "simulator": {"name": "noisy-sgd", "max_budget": 100},
-                                     "backend": {"name": "serial"}})
-        frame = l2l.load(l2l.run(constant, tmp_path / f"c{seed}.h5"))
-        rate = float(frame.loc[frame["loss"].idxmin(), "learning_rate"])
-        constant_losses = [simulator.run_to({"learning_rate": rate}, s, 100, None).objectives["loss"] for s in fresh]
-    return float(np.mean(constant_losses) - np.mean(pbt_losses))
+        return pbt_gain(seed, Path(folder), range(first_noise, first_noise + 6))
 
 
 def main(first: int, count: int, first_noise: int) -> None:

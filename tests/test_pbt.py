@@ -94,32 +94,36 @@ def test_the_lineage_gives_each_learner_a_schedule_over_the_whole_training(tmp_p
     assert result.objectives["loss"] == pytest.approx(history[history["member"] == member]["loss"].iloc[-1])
 
 
+def pbt_gain(seed: int, tmp_path, fresh) -> float:
+    """Run ``seed``'s PBT and its equal-compute constant search in ``tmp_path``; the constant pick's mean loss minus
+    the best PBT member's replayed schedule's, on the noise seeds ``fresh`` (scripts/pbt_test_claims.py runs it on
+    other seeds)."""
+    simulator = NoisySGD(max_budget=100)
+    pbt = l2l.run(pbt_config(seed=seed, population=8), tmp_path / f"pbt{seed}.h5")
+    history = l2l.lineage(pbt)
+    best = history.groupby("member")["loss"].last().idxmin()
+    schedule = history[history["member"] == best]
+    pbt_losses = []
+    for noise_seed in fresh:
+        checkpoint = None
+        for _, piece in schedule.iterrows():
+            result = simulator.run_to({"learning_rate": piece["learning_rate"]}, noise_seed, piece["budget"],
+                                      checkpoint)
+            checkpoint = result.checkpoint
+        pbt_losses.append(result.objectives["loss"])
+    constant = l2l.from_mapping({"run": {"name": "c", "seed": seed, "generations": 1}, "space": SPACE,
+                                 "optimizer": {"name": "random", "population_size": 8},
+                                 "simulator": {"name": "noisy-sgd", "max_budget": 100},
+                                 "backend": {"name": "serial"}})
+    frame = l2l.load(l2l.run(constant, tmp_path / f"c{seed}.h5"))  # 8 x 100 steps: the same compute
+    rate = float(frame.loc[frame["loss"].idxmin(), "learning_rate"])
+    constant_losses = [simulator.run_to({"learning_rate": rate}, s, 100, None).objectives["loss"] for s in fresh]
+    return float(np.mean(constant_losses) - np.mean(pbt_losses))
+
+
 def test_pbt_beats_constant_learning_rates_at_equal_compute_on_fresh_seeds(tmp_path):
     """Selection happens on noisy training; the claim is measured on noise seeds no run saw."""
-    simulator = NoisySGD(max_budget=100)
-    fresh = range(1000, 1006)
-    gains = []
-    for seed in range(5):
-        pbt = l2l.run(pbt_config(seed=seed, population=8), tmp_path / f"pbt{seed}.h5")
-        history = l2l.lineage(pbt)
-        best = history.groupby("member")["loss"].last().idxmin()
-        schedule = history[history["member"] == best]
-        pbt_losses = []
-        for noise_seed in fresh:
-            checkpoint = None
-            for _, piece in schedule.iterrows():
-                result = simulator.run_to({"learning_rate": piece["learning_rate"]}, noise_seed, piece["budget"],
-                                          checkpoint)
-                checkpoint = result.checkpoint
-            pbt_losses.append(result.objectives["loss"])
-        constant = l2l.from_mapping({"run": {"name": "c", "seed": seed, "generations": 1}, "space": SPACE,
-                                     "optimizer": {"name": "random", "population_size": 8},
-                                     "simulator": {"name": "noisy-sgd", "max_budget": 100},
-                                     "backend": {"name": "serial"}})
-        frame = l2l.load(l2l.run(constant, tmp_path / f"c{seed}.h5"))  # 8 x 100 steps: the same compute
-        rate = float(frame.loc[frame["loss"].idxmin(), "learning_rate"])
-        constant_losses = [simulator.run_to({"learning_rate": rate}, s, 100, None).objectives["loss"] for s in fresh]
-        gains.append(np.mean(constant_losses) - np.mean(pbt_losses))
+    gains = [pbt_gain(seed, tmp_path, range(1000, 1006)) for seed in range(5)]
     assert np.mean(gains) > 0 and sum(g > 0 for g in gains) >= 4, gains
 
 
