@@ -8,24 +8,11 @@ own, and ``l2l show``, ``compare`` and ``l2l.load(..., reevaluations=True)`` cou
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 import h5py
+from test_reevaluate_model42 import MODEL, _run  # the same run of the same model
 
 import l2l
-
-MODEL = "def bowl(params, seed):\n    return {'value': (params['x'] - 0.3) ** 2}\n"
-
-
-def _run(tmp_path: Path) -> Path:
-    (tmp_path / "models.py").write_text(MODEL)
-    config = l2l.from_mapping({
-        "run": {"name": "bowl", "seed": 1, "generations": 2},
-        "space": {"x": {"type": "float", "low": -1.0, "high": 1.0}},
-        "optimizer": {"name": "random", "population_size": 4},
-        "simulator": {"name": "python", "function": "models:bowl"}, "backend": {"name": "serial"}},
-        base_dir=tmp_path)
-    return Path(l2l.run(config, tmp_path / "run.h5", progress=False))
 
 
 def test_rows_of_an_accepted_changed_model_are_recorded_and_said(tmp_path, l2l_here):
