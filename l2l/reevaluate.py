@@ -372,15 +372,15 @@ def _check_model(trajectory, simulator, accept: bool) -> str:
                           f"one that chose the candidates; restore the run's code, or give "
                           f"{_flag('accept_changed_model')} to re-evaluate the changed one")
     print(f"l2l: warning: {difference}: the re-evaluated values are of the changed model", file=sys.stderr)
-    return _changed_code(trajectory, simulator)
+    return _recorded_digest(simulator)
 
 
-def _changed_code(trajectory, simulator) -> str:
-    """The digest of ``simulator``'s model code where it is not the code the run ran, else ''."""
-    from l2l.provenance import model_changed_since_run, model_digest, model_sources
+def _recorded_digest(simulator) -> str:
+    """What ``/reevaluations/model`` records of the rows ``simulator`` runs where its code is not the run's: the
+    digest of its model code (:func:`l2l.provenance.model_digest`; zeros where it has none to hash)."""
+    from l2l.provenance import model_digest, model_sources
 
-    return (model_digest(model_sources(simulator)) or "0" * 64) if model_changed_since_run(trajectory, simulator)[0] \
-        else ""
+    return model_digest(model_sources(simulator)) or "0" * 64
 
 
 def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective, function, *, progress: bool = False,
@@ -416,7 +416,10 @@ def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective,
         if model_dir is None:  # (a model in model_dir was compared by load_run_config)
             changed_model = _check_model(trajectory, components.simulator, accept_changed_model)
         elif accept_changed_model:  # (load_run_config said it): the rows record the changed code all the same
-            changed_model = _changed_code(trajectory, components.simulator)
+            from l2l.provenance import model_changed_since_run
+
+            if model_changed_since_run(trajectory, components.simulator)[0]:
+                changed_model = _recorded_digest(components.simulator)
     tasks = {}
     for c, repeat in _missing(chosen, n_seeds, stored, names):
         seed = seeds[repeat]

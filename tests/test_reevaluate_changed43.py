@@ -60,3 +60,23 @@ def test_a_group_of_an_older_l2l_gains_the_column_and_a_wrong_value_is_named(tmp
         f["reevaluations/model"][0] = b"not a digest"
     assert l2l.validate(path) == ["/reevaluations/model is neither empty nor 64 hexadecimal digits in 1 row "
                                   "(first: row 0)"]
+
+
+def test_a_changed_model_in_another_folder_is_recorded_too(tmp_path, l2l_here):
+    """--model-dir DIR --accept-changed-model: a reviewer's copy of the model that is not the run's code."""
+    run_folder, copy = tmp_path / "run", tmp_path / "copy"
+    run_folder.mkdir()
+    copy.mkdir()
+    path = _run(run_folder)
+    changed = MODEL.replace("0.3", "0.7")
+    (copy / "models.py").write_text(changed)
+    (run_folder / "models.py").unlink()  # the run's folder without its model: the reviewer has the copy only
+    accepted = l2l_here("reevaluate", path, "--top", 1, "--seeds", 2, "--no-progress", "--model-dir", copy,
+                        "--accept-changed-model", cwd=tmp_path)
+    assert accepted.returncode == 0, accepted.stderr
+    assert l2l.load(path, reevaluations=True)["model"].tolist() == [hashlib.sha256(changed.encode()).hexdigest()] * 2
+
+    (copy / "models.py").write_text(MODEL)  # the run's own code: nothing recorded
+    again = l2l_here("reevaluate", path, "--top", 1, "--seeds", 3, "--no-progress", "--model-dir", copy, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert l2l.load(path, reevaluations=True)["model"].isna().tolist() == [False, False, True]
