@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from l2l import config_policy, foreign, initial_points
+from l2l.config_paths import beside, relative_hint
 from l2l.errors import ArgumentError, ConfigError, path_argument, shown
 from l2l.numbers import number
 from l2l.objectives import Objective, natural_directions, parse_objectives
@@ -369,33 +370,6 @@ PATH_OPTIONS: dict[tuple[str, str], tuple[str, ...]] = {
     ("simulator", "brian2"): ("path", "cache_dir"),
     ("simulator", "command"): ("workdir",),
 }
-
-
-#: What :func:`beside` made of each relative value in this process: its absolute path -> (the value as given,
-#: the config's folder), for :func:`relative_hint`.
-_MADE_BESIDE: dict[str, tuple[str, str]] = {}
-
-
-def beside(path: str, base_dir: str | os.PathLike) -> str:
-    """``path``, a path-valued option of a config, as the config means it: absolute, a relative one (or one
-    starting with '~', expanded) taken from the config's folder ``base_dir``, whatever folder l2l runs in."""
-    made = os.path.abspath(os.path.join(base_dir, os.path.expanduser(path)))
-    if not os.path.isabs(os.path.expanduser(path)):
-        _MADE_BESIDE[made] = (path, os.path.abspath(base_dir))
-    return made
-
-
-def relative_hint(path: str) -> str:
-    """For a message saying that ``path`` is missing (or waiting for it): ``' (relative paths mean the config's
-    folder, DIR; ./GIVEN exists in the working folder)'`` where :func:`beside` made ``path`` of the relative value
-    GIVEN, nothing is at ``path`` and GIVEN exists from the working folder (a user who started ``dask scheduler
-    --scheduler-file s.json`` there, the config elsewhere, waited until the timeout); ``''`` otherwise."""
-    given, base_dir = _MADE_BESIDE.get(os.path.abspath(path), ("", ""))
-    if not given or os.path.lexists(path) or not os.path.lexists(given) \
-            or os.path.abspath(given) == os.path.abspath(path):
-        return ""
-    shown_given = given if given.startswith((".", "~")) else os.path.join(".", given)
-    return f" (relative paths mean the config's folder, {base_dir}; {shown_given} exists in the working folder)"
 
 
 def _paths_beside(section: str, component: Component, base_dir: str) -> Component:

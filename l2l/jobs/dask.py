@@ -1414,7 +1414,7 @@ class DaskExecutor(_DaskExecutor):
         folder = os.path.dirname(os.path.abspath(self.scheduler_file)) if self.scheduler_file else ""
         if self.scheduler_file and not os.path.exists(self.scheduler_file) and not os.path.isdir(folder):
             # (a file not written yet, in a folder that is there, is waited for: see _file_address)
-            from l2l.config import relative_hint
+            from l2l.config_paths import relative_hint
 
             raise ConfigError(f"backend 'dask': scheduler_file {self.scheduler_file!r} does not exist, nor does its "
                               f"folder {folder!r}{relative_hint(self.scheduler_file)}")
@@ -1453,7 +1453,7 @@ class DaskExecutor(_DaskExecutor):
 
         def waiting() -> None:
             if said.acquire(blocking=False):  # once, whether greet, the timer or the wait for the file says it
-                from l2l.config import relative_hint
+                from l2l.config_paths import relative_hint
 
                 what = f"at {address}" if address else \
                     f"to write its file {self.scheduler_file}{relative_hint(self.scheduler_file)}"
@@ -1540,7 +1540,7 @@ class DaskExecutor(_DaskExecutor):
         while not os.path.exists(self.scheduler_file):
             waited = time.monotonic() - began
             if waited >= self.timeout:
-                from l2l.config import relative_hint
+                from l2l.config_paths import relative_hint
 
                 raise ExecutorError(f"backend 'dask': scheduler_file {self.scheduler_file!r} was not written within "
                                     f"{number(self.timeout)} s{relative_hint(self.scheduler_file)}; start the "

@@ -721,7 +721,7 @@ class SlurmExecutor(_DaskExecutor):
             if not self.log_directory:  # checked with the output path already, unless started by other code
                 self.check_run_dir(getattr(self, "_run_dir", None) or "", {})
             else:
-                from l2l.config import relative_hint
+                from l2l.config_paths import relative_hint
 
                 if relative_hint(log_directory):  # made beside the config, the one the user meant left empty
                     warn_line(f"l2l: warning: backend 'slurm': log_directory {log_directory} does not exist and is "

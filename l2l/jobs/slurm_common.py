@@ -25,6 +25,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from l2l.config_paths import beside  # the one rule of a config's paths
 from l2l.errors import ConfigError, ExecutorError, L2LError
 
 _WALLTIME = re.compile(r"^(?:(\d+)-)?(\d+)(?::(\d+))?(?::(\d+))?$")
@@ -207,8 +208,6 @@ def interpreter(python: str, named: str, base: str | os.PathLike = ".") -> str:
     its wait in the queue (a path only the nodes have is left to them)."""
     if "/" not in python and not python.startswith("~"):
         return python
-    from l2l.config import beside  # the one rule of a config's paths
-
     path = beside(python, base)
     if os.path.isdir(path):
         raise ConfigError(f"{named} is a folder; give the interpreter in it, e.g. "
