@@ -73,16 +73,96 @@ def temperature_at(schedule: str, time: np.ndarray, start: float, final: float,
     return start + (final - start) * np.clip(time / duration, 0.0, 1.0)
 
 
-@dataclass(frozen=True)
-class Spore(Simulator):
-    """Reward-based synaptic sampling (SPORE) learning reaching or lane following online."""
+class SynapticSampling(Simulator):
+    """What SPORE's simulators share (:class:`Spore`, :class:`l2l.simulators.spore_arm.SporeArm`): their checks,
+    explored settings and fidelity, and a run or a segment as a learner stepping through time. A subclass names
+    the traces whose time constants must reach ``dt`` (``trace_times``) and makes its learner (:meth:`learner`),
+    which has ``advance(stop_step)``, ``step``, ``total_steps``, ``fitness()``, ``result()`` and
+    ``checkpoint(budget)``."""
 
-    name: ClassVar[str] = "spore"
     produces: ClassVar[tuple[str, ...] | None] = ("reward",)
     directions: ClassVar[Mapping[str, str]] = {"reward": "maximize"}  # the fitness: objectives = ["reward"]
     returns_outputs: ClassVar[bool | None] = False
     explorable: ClassVar[tuple[str, ...]] = PARAMETERS
     default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("reward", "maximize"),)
+    trace_times: ClassVar[tuple[str, ...]] = ()
+
+    def __post_init__(self) -> None:
+        check_min_budget(self, "duration")
+        check_measurable(self.name, self.fidelity().minimum, self.dt)
+        if self.update_interval < self.dt:
+            raise ConfigError(f"simulator {self.name!r}: option 'update_interval' must be >= dt={self.dt}, "
+                              f"got {self.update_interval!r}")
+        for key in self.trace_times:
+            if getattr(self, key) < self.dt:
+                raise ConfigError(f"simulator {self.name!r}: option {key!r} must be >= dt={self.dt}, "
+                                  f"got {getattr(self, key)!r}")
+        if self.duration < 4 * self.update_interval:
+            raise ConfigError(f"simulator {self.name!r}: option 'duration' must be at least 4 update intervals, "
+                              f"got {self.duration!r}")
+
+    def learner(self, values: dict[str, Any], seed: int, checkpoint: Mapping[str, Any] | None) -> Any:
+        raise NotImplementedError
+
+    def settings(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """The options with the explored ``params`` applied; unknown names and bad values are refused."""
+        values = self.explored(params)
+        check_schedule(self.name, values["schedule"])
+        check_rule(self.name, values, self.dt)
+        return values
+
+    def check_space(self, space) -> None:
+        super().check_space(space)
+        for choice in getattr(space["schedule"], "choices", ()) if "schedule" in space.names else ():
+            check_schedule(self.name, choice)
+
+    def refuse_ignored(self, space) -> None:
+        """Refuse, in one line, ``temperature_final`` or ``anneal_time`` that no schedule of the run reads. A new
+        run's only (l2l.components.build): a stored run resumes as it ran."""
+        check_schedule_options(self, space)
+
+    def fidelity(self) -> Fidelity:
+        """``seconds`` of learning (biological time), ``min_budget`` to ``duration``."""
+        return Fidelity("seconds", "biological seconds", min(self.min_budget, self.duration),
+                        self.duration, False)
+
+    def run(self, params: dict[str, Any], seed: int) -> SimulationResult:
+        learner = self.learner(self.settings(params), seed, None)
+        learner.advance(learner.total_steps)
+        return learner.result()
+
+    def run_to(self, params: dict[str, Any], seed: int, budget: float,
+               checkpoint: Mapping[str, Any] | None) -> SimulationResult:
+        """Learn from ``checkpoint`` (None: from the start) for ``budget`` seconds of biological time in all.
+
+        The run at ``budget`` is the single-fidelity run cut at that time: the temperature schedule is the
+        one of the whole ``duration``, the random numbers are the same, and the fitness is the mean
+        reward over the last ``final_fraction`` of the time learned so far; ``run_to(duration) == run()``.
+        The checkpoint holds theta, the traces, the environment's state, the generator's state with its unused
+        block of random numbers, and the rewards so far. Curve: the fitness every ``duration / curve_points``
+        seconds and at ``budget``.
+        """
+        budget = whole_budget(self.fidelity(), budget, self.name)
+        start = segment_start(checkpoint, budget, self.name)
+        check_steps(self.name, budget, self.dt)
+        learner = self.learner(self.settings(params), seed, checkpoint)
+        points = []
+        for point in curve_fidelities(start, budget, self.duration / self.curve_points):
+            learner.advance(int(round(point / self.dt)))
+            if learner.step:  # a point before the first step has no reward to score
+                points.append([point, learner.fitness()])
+        result = learner.result()
+        result.curve = {"reward": points}
+        result.checkpoint = learner.checkpoint(budget)
+        return result
+
+
+@dataclass(frozen=True)
+class Spore(SynapticSampling):
+    """Reward-based synaptic sampling (SPORE) learning reaching or lane following online."""
+
+    name: ClassVar[str] = "spore"
+    trace_times: ClassVar[tuple[str, ...]] = ("tau_gradient", "tau_baseline", "tau_motor", "tau_eligibility")
 
     task: str = option("reaching", help="closed-loop task: 'reaching' (2-D point reaching) or 'lane' (lane following)", choices=tuple(sorted(ENVIRONMENTS)))
     duration: float = option(300.0, help="learning time in simulated seconds", gt=0)
@@ -110,71 +190,8 @@ class Spore(Simulator):
     curve_points: int = option(60, help="number of bins of the reward curve trace (and of the fidelity curve)", ge=1)
     min_budget: float = option(10.0, help="fidelity: fewest seconds of learning a scheduler may ask for", gt=0)
 
-    def __post_init__(self) -> None:
-        check_min_budget(self, "duration")
-        check_measurable("spore", self.fidelity().minimum, self.dt)
-        if self.update_interval < self.dt:
-            raise ConfigError(f"simulator 'spore': option 'update_interval' must be >= dt={self.dt}, "
-                              f"got {self.update_interval!r}")
-        for key in ("tau_gradient", "tau_baseline", "tau_motor", "tau_eligibility"):
-            if getattr(self, key) < self.dt:
-                raise ConfigError(f"simulator 'spore': option {key!r} must be >= dt={self.dt}, "
-                                  f"got {getattr(self, key)!r}")
-        if self.duration < 4 * self.update_interval:
-            raise ConfigError(f"simulator 'spore': option 'duration' must be at least 4 update intervals, "
-                              f"got {self.duration!r}")
-
-    def settings(self, params: dict[str, Any]) -> dict[str, Any]:
-        """The options with the explored ``params`` applied; unknown names are refused."""
-        values = self.explored(params)
-        check_schedule("spore", values["schedule"])
-        check_rule("spore", values, self.dt)
-        return values
-
-    def check_space(self, space) -> None:
-        super().check_space(space)
-        for choice in getattr(space["schedule"], "choices", ()) if "schedule" in space.names else ():
-            check_schedule("spore", choice)
-
-    def refuse_ignored(self, space) -> None:
-        """Refuse, in one line, ``temperature_final`` or ``anneal_time`` that no schedule of the run reads. A new
-        run's only (l2l.components.build): a stored run resumes as it ran."""
-        check_schedule_options(self, space)
-
-    def fidelity(self) -> Fidelity:
-        """``seconds`` of learning (biological time), ``min_budget`` to ``duration``."""
-        return Fidelity("seconds", "biological seconds", min(self.min_budget, self.duration),
-                        self.duration, False)
-
-    def run(self, params: dict[str, Any], seed: int) -> SimulationResult:
-        sampling = _Sampling(self, self.settings(params), seed, None)
-        sampling.advance(sampling.total_steps)
-        return sampling.result()
-
-    def run_to(self, params: dict[str, Any], seed: int, budget: float,
-               checkpoint: Mapping[str, Any] | None) -> SimulationResult:
-        """Learn from ``checkpoint`` (None: from the start) for ``budget`` seconds of biological time in all.
-
-        The run at ``budget`` is the single-fidelity run cut at that time: the temperature schedule is the
-        one of the whole ``duration``, the random numbers are the same, and the fitness is the mean
-        reward over the last ``final_fraction`` of the time learned so far; ``run_to(duration) == run()``.
-        The checkpoint holds theta, the traces (PSPs, eligibilities, reward gradient, motor activity,
-        baseline), the environment's state, the generator's state with its unused block of random numbers,
-        and the rewards so far. Curve: the fitness every ``duration / curve_points`` seconds and at ``budget``.
-        """
-        budget = whole_budget(self.fidelity(), budget, "spore")
-        start = segment_start(checkpoint, budget, "spore")
-        check_steps("spore", budget, self.dt)
-        sampling = _Sampling(self, self.settings(params), seed, checkpoint)
-        points = []
-        for point in curve_fidelities(start, budget, self.duration / self.curve_points):
-            sampling.advance(int(round(point / self.dt)))
-            if sampling.step:  # a point before the first step has no reward to score
-                points.append([point, sampling.reward()])
-        result = sampling.result()
-        result.curve = {"reward": points}
-        result.checkpoint = sampling.checkpoint(budget)
-        return result
+    def learner(self, values: dict[str, Any], seed: int, checkpoint: Mapping[str, Any] | None) -> _Sampling:
+        return _Sampling(self, values, seed, checkpoint)
 
     def _result(self, rewards: np.ndarray, theta: np.ndarray, weights: np.ndarray,
                 temperatures: np.ndarray) -> SimulationResult:
@@ -400,7 +417,7 @@ class _Sampling:
             eligibility += increments[k]
             gradient += rate * (self._centred_reward[k:k + 1] * eligibility - gradient)
 
-    def reward(self) -> float:
+    def fitness(self) -> float:
         return late_reward(self.rewards[:self.step], self.owner.final_fraction)
 
     def result(self) -> SimulationResult:

@@ -49,25 +49,18 @@ from l2l.simulators.arm import ArmReaching
 from l2l.simulators.base import Fidelity, SimulationResult, Simulator
 from l2l.simulators.fidelity_tools import (check_min_budget, curve_fidelities, rng_from_state, rng_state, segment_start,
                                            whole_budget)
-from l2l.simulators.spore import (SCHEDULES, check_measurable, check_rule, check_schedule, check_schedule_options,
-                                  check_steps, late_reward, temperature_at, window_mean)
+from l2l.simulators.spore import SCHEDULES, SynapticSampling, late_reward, temperature_at, window_mean
 from l2l.simulators.spore_arm_traces import TraceBlock
 
-PARAMETERS = ("learning_rate", "temperature", "temperature_final", "anneal_time", "schedule",
-              "prior_mean", "prior_std", "reward_gain", "tau_gradient", "tau_eligibility", "bias")
 NAME = "spore-arm"
 
 
 @dataclass(frozen=True)
-class SporeArm(Simulator):
+class SporeArm(SynapticSampling):
     """Reward-based synaptic sampling in spiking neurons learning to reach with a two-joint arm."""
 
     name: ClassVar[str] = NAME
-    produces: ClassVar[tuple[str, ...] | None] = ("reward",)
-    directions: ClassVar[Mapping[str, str]] = {"reward": "maximize"}  # the fitness: objectives = ["reward"]
-    returns_outputs: ClassVar[bool | None] = False
-    explorable: ClassVar[tuple[str, ...]] = PARAMETERS
-    default_objectives: ClassVar[tuple[Objective, ...]] = (Objective("reward", "maximize"),)
+    trace_times: ClassVar[tuple[str, ...]] = ("tau_gradient", "tau_baseline", "tau_motor", "tau_eligibility", "tau_reward")
 
     duration: float = option(400.0, help="learning time in simulated seconds", gt=0)
     dt: float = option(0.005, help="time step in seconds", gt=0, le=0.02)
@@ -107,65 +100,13 @@ class SporeArm(Simulator):
     min_budget: float = option(10.0, help="fidelity: fewest seconds of learning a scheduler may ask for", gt=0)
 
     def __post_init__(self) -> None:
-        check_min_budget(self, "duration")
-        check_measurable(NAME, self.fidelity().minimum, self.dt)
-        if self.update_interval < self.dt:
-            raise ConfigError(f"simulator {NAME!r}: option 'update_interval' must be >= dt={self.dt}, "
-                              f"got {self.update_interval!r}")
-        for key in ("tau_gradient", "tau_baseline", "tau_motor", "tau_eligibility", "tau_reward"):
-            if getattr(self, key) < self.dt:
-                raise ConfigError(f"simulator {NAME!r}: option {key!r} must be >= dt={self.dt}, "
-                                  f"got {getattr(self, key)!r}")
-        if self.duration < 4 * self.update_interval:
-            raise ConfigError(f"simulator {NAME!r}: option 'duration' must be at least 4 update intervals, "
-                              f"got {self.duration!r}")
+        super().__post_init__()
         if self.early_end <= self.early_start:
             raise ConfigError(f"simulator {NAME!r}: early_start < early_end must hold, "
                               f"got (early_start={self.early_start!r}, early_end={self.early_end!r})")
 
-    def settings(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        """The options with the explored ``params`` applied; unknown names and bad values are refused."""
-        values = self.explored(params)
-        check_schedule(NAME, values["schedule"])
-        check_rule(NAME, values, self.dt)
-        return values
-
-    def check_space(self, space) -> None:
-        super().check_space(space)
-        for choice in getattr(space["schedule"], "choices", ()) if "schedule" in space.names else ():
-            check_schedule(NAME, choice)
-
-    def refuse_ignored(self, space) -> None:
-        """Refuse, in one line, ``temperature_final`` or ``anneal_time`` that no schedule of the run reads. A new
-        run's only (l2l.components.build): a stored run resumes as it ran."""
-        check_schedule_options(self, space)
-
-    def fidelity(self) -> Fidelity:
-        """``seconds`` of learning (biological time), ``min_budget`` to ``duration``."""
-        return Fidelity("seconds", "biological seconds", min(self.min_budget, self.duration),
-                        self.duration, False)
-
-    def run(self, params: dict[str, Any], seed: int) -> SimulationResult:
-        learner = _ArmLearner(self, self.settings(params), seed, None)
-        learner.advance(learner.total_steps)
-        return learner.result()
-
-    def run_to(self, params: dict[str, Any], seed: int, budget: float,
-               checkpoint: Mapping[str, Any] | None) -> SimulationResult:
-        """Learn from ``checkpoint`` (None: from the start) up to ``budget`` seconds; ``run_to(duration) == run``."""
-        budget = whole_budget(self.fidelity(), budget, NAME)
-        start = segment_start(checkpoint, budget, NAME)
-        check_steps(NAME, budget, self.dt)
-        learner = _ArmLearner(self, self.settings(params), seed, checkpoint)
-        points = []
-        for point in curve_fidelities(start, budget, self.duration / self.curve_points):
-            learner.advance(int(round(point / self.dt)))
-            if learner.step:  # a point before the first step has no reward to score
-                points.append([point, learner.fitness()])
-        result = learner.result()
-        result.curve = {"reward": points}
-        result.checkpoint = learner.checkpoint(budget)
-        return result
+    def learner(self, values: dict[str, Any], seed: int, checkpoint: Mapping[str, Any] | None) -> _ArmLearner:
+        return _ArmLearner(self, values, seed, checkpoint)
 
 
 BLOCK = 2000  # uniform numbers are drawn for this many steps at once
