@@ -27,6 +27,7 @@ from typing import Any, Mapping, Sequence
 
 from l2l.config_paths import beside  # the one rule of a config's paths
 from l2l.errors import ConfigError, ExecutorError, L2LError
+from l2l.jobs.array_batches import retire_batch  # the batch folder's layout is the backend's
 
 _WALLTIME = re.compile(r"^(?:(\d+)-)?(\d+)(?::(\d+))?(?::(\d+))?$")
 
@@ -574,8 +575,6 @@ def cancel_left_behind(work_dir: str | os.PathLike) -> list[str]:
         pass
     left = [batch for batch in batches if not (batch / JOB_ID_FILE).exists()]  # a kept id: its array may still run
     if left:
-        from l2l.jobs.slurm_array import retire_batch  # the batch folder's layout is the backend's
-
         wait_left_queue([arrays[batch] for batch in left if arrays.get(batch) in cancelled])  # their logs complete
 
         for batch in left:
