@@ -498,12 +498,6 @@ def driver_host() -> dict[str, Any]:
     return {"host": socket.gethostname(), "cpu": cpu_model(), "cpus": os.cpu_count() or 0}
 
 
-def node_name() -> str:
-    """The node an evaluation runs on, as its outcome's ``host``: SLURM's name for it (``SLURMD_NODENAME``, set in
-    a job), else the host name."""
-    return os.environ.get("SLURMD_NODENAME") or socket.gethostname()
-
-
 def _fits(detail: dict[str, Any]) -> bool:
     return len(json.dumps(detail).encode()) <= EVENT_BYTES
 
@@ -718,8 +712,8 @@ def with_session(detail: dict[str, Any], simulator: Any, trajectory: Trajectory 
 
 class SessionHosts:
     """Counts the evaluations of a session (its number among the run's, from 1) by the host that ran them (each
-    outcome's ``host``, :func:`node_name`), for the event that ends it (:meth:`added`) and for each commit of its
-    run state (:meth:`in_state`), from which the next resume recovers them where it was killed
+    outcome's ``host``, :func:`l2l.jobs.base.node_name`), for the event that ends it (:meth:`added`) and for each
+    commit of its run state (:meth:`in_state`), from which the next resume recovers them where it was killed
     (:func:`killed_hosts`)."""
 
     def __init__(self, session: int = 1) -> None:
@@ -800,6 +794,6 @@ def reevaluation_seeds_line(trajectory: Trajectory) -> str:
 __all__ = ["IMPORT_BYTES", "IMPORT_FILES", "MODEL_HASH_LIMIT", "PACKAGES", "SHOWN_SEEDS", "SessionHosts",
            "changed_model_line", "changed_versions", "command_files", "cpu_model", "driver_host", "imported_files", "killed_hosts",
            "model_change_line", "model_changed_since_run", "model_difference", "model_digest", "model_imports", "model_sources",
-           "node_name", "provenance_lines",
+           "provenance_lines",
            "reevaluation_seeds_line", "resumed_versions_text", "source_revision", "time_line", "versions",
            "versions_line", "versions_text", "with_session"]

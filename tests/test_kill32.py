@@ -16,7 +16,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import kill_stress  # noqa: E402
 
 import l2l  # noqa: E402
-from l2l.provenance import node_name  # noqa: E402
+from l2l.jobs.base import node_name  # noqa: E402
 
 
 def test_a_generational_run_killed_and_resumed_compares_equal_in_kill_stress(tmp_path):

@@ -68,7 +68,7 @@ def test_a_resumed_runs_hosts_line_counts_the_killed_session_whose_model_imports
     import subprocess
     import sys
 
-    from l2l.provenance import node_name
+    from l2l.jobs.base import node_name
 
     for i in range(205):
         (tmp_path / f"m{i}.py").write_text(f"VALUE = {i}\n")

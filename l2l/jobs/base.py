@@ -16,6 +16,7 @@ import pickle
 import re
 import select
 import signal
+import socket
 import sys
 import threading
 import time
@@ -30,7 +31,6 @@ from l2l import parent_death
 from l2l.errors import EvaluationError
 from l2l.jobs.signals import EvaluationStopped
 from l2l.numbers import apart, number
-from l2l.provenance import node_name
 from l2l.simulators.base import USER_MODULE_DIGEST, USER_MODULE_PREFIX, EvaluationContext, Simulator, as_result
 
 from l2l.results_schema.layout import FAILED, OK, TIMEOUT  # noqa: E402 - the statuses live with the layout
@@ -99,7 +99,7 @@ class Outcome:
     #: whose worker left). Each may have run the simulator and used the allocation, so the loop and
     #: ``l2l reevaluate`` count each as an attempt (the row's ``attempts``, the compute spent).
     submissions: int = 1
-    #: The node that ran it (:func:`l2l.provenance.node_name`), counted in the event that ends the session.
+    #: The node that ran it (:func:`node_name`), counted in the event that ends the session.
     host: str = ""
 
     @property
@@ -408,6 +408,12 @@ def normalize(raw: Any, settings: Settings, printed: bool = False) -> tuple[dict
 
 
 from l2l.results_schema.layout import CURVE_PREFIX  # noqa: E402 - beside the code that makes curves
+
+
+def node_name() -> str:
+    """The node an evaluation runs on, as its outcome's ``host``: SLURM's name for it (``SLURMD_NODENAME``, set in
+    a job), else the host name."""
+    return os.environ.get("SLURMD_NODENAME") or socket.gethostname()
 
 
 def empty_curve(name: str) -> str:
