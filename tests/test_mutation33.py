@@ -465,7 +465,7 @@ def test_compares_best_so_far_keeps_its_last_point_and_where_it_settled():
     """l2l compare's best-so-far keeps only where the curve changes, and its last point: the line reaches the run's
     last evaluation (dropped, it ended at the last improvement); a run whose first result was its best 'found at'
     that one (it read the second point)."""
-    from l2l.plot.compare import _changes, _settled
+    from l2l.plot.best_so_far import _changes, _settled
 
     x, best = _changes(np.arange(1, 6), np.array([3.0, 2.0, 2.0, 2.0, 2.0]))
     assert list(x) == [1, 2, 5] and list(best) == [3.0, 2.0, 2.0] and _settled(best) == 1

@@ -18,6 +18,8 @@ from l2l.errors import ArgumentError, ConfigError, TrajectoryError, path_argumen
 from l2l import numbers
 from l2l.objectives import Objective
 from l2l.plot import panels
+from l2l.plot.best_so_far import best_row, reevaluated
+from l2l.plot.panels import fitting_suptitle
 from l2l.plot.data import RunData, load_run, objective_names, top_parameters
 from l2l.results_schema.frames import segment_compute
 from l2l.words import option
@@ -79,10 +81,10 @@ def fitness(source: Any, objectives: Sequence[str] | None = None) -> Figure:
     for ax, objective in zip(axes, chosen):
         panels.draw_fitness(ax, run, objective)
     if run.multi_fidelity:
-        _fitting_suptitle(fig, f"{run.title}: best so far against compute\n{_summary_line(run)}"
+        fitting_suptitle(fig, f"{run.title}: best so far against compute\n{_summary_line(run)}"
                                f"{_best_text(run, chosen[0])}")
     else:
-        _fitting_suptitle(fig, f"{run.title}: fitness over generations\n{_summary_line(run)}")
+        fitting_suptitle(fig, f"{run.title}: fitness over generations\n{_summary_line(run)}")
     return fig
 
 
@@ -108,7 +110,7 @@ def parameters(source: Any, objective: str | None = None, top: int = 6) -> Figur
     if points is not None:
         _colour_bar(fig, points, axes[:len(columns)], goal, run)
     over = "against the highest budget reached" if run.multi_fidelity else "over generations"  # a policy run has none
-    _fitting_suptitle(fig, f"{run.title}: parameters {over} (top {len(columns)} of "
+    fitting_suptitle(fig, f"{run.title}: parameters {over} (top {len(columns)} of "
                            f"{len(run.parameters)} by how much of {goal.name} they explain)")
     return fig
 
@@ -139,7 +141,7 @@ def scatter(source: Any, objective: str | None = None, top: int = 4) -> Figure:
     points = None
     # the star is the candidate the overview's title and l2l show name (a candidate evaluated more than once at
     # its mean), not the sample's best single result, which on a noisy objective was a lucky seed
-    star = _best_row(run, goal)[0] if len(ok) else None
+    star = best_row(run, goal)[0] if len(ok) else None
     for row, shown in enumerate(shown_objectives):
         for j, column in enumerate(columns):
             points = panels.draw_scatter_cell(axes[row, j], run, column, shown.name, sample, goal, cmap, norm,
@@ -167,7 +169,7 @@ def scatter(source: Any, objective: str | None = None, top: int = 4) -> Figure:
     if star is not None and len(star):  # beside the star, in the row of the objective it is best by
         axes[shown_objectives.index(goal), 0].legend(fontsize="small", loc="best")
     what = "candidates" if run.multi_fidelity else "evaluations"  # a policy run's points: one per candidate
-    _fitting_suptitle(fig, f"{run.title}: top {k} parameters against the objectives and each other "
+    fitting_suptitle(fig, f"{run.title}: top {k} parameters against the objectives and each other "
                            f"(colour: {goal.name}; {len(sample):,} of {len(ok):,} successful {what} shown)")
     return fig
 
@@ -194,58 +196,12 @@ def pareto(source: Any, objectives: Sequence[str] | None = None) -> Figure:
     hidden = [o.name for o in run.objectives if o not in chosen[:2]]
     of = " candidates (a candidate evaluated more than once at its means)" if averaged else ""
     if hidden:  # the front l2l show lists is over every objective: say which count is which
-        _fitting_suptitle(fig, f"{run.title}: {whole} non-dominated{of} over all {len(run.objectives)} objectives "
+        fitting_suptitle(fig, f"{run.title}: {whole} non-dominated{of} over all {len(run.objectives)} objectives "
                                f"of {len(run.ok):,} successful evaluations\nobjectives not shown: "
                                f"{', '.join(hidden)}")
         return fig
-    _fitting_suptitle(fig, f"{run.title}: {size} non-dominated{of} of {len(run.ok):,} successful evaluations")
+    fitting_suptitle(fig, f"{run.title}: {size} non-dominated{of} of {len(run.ok):,} successful evaluations")
     return fig
-
-
-def _fitting_suptitle(fig: Figure, text: str) -> None:
-    """``fig.suptitle(text)``, each line broken between words where it would be wider than the figure."""
-    from matplotlib.backends.backend_agg import RendererAgg
-
-    title = fig.suptitle(text)
-    renderer = RendererAgg(int(fig.bbox.width), int(fig.bbox.height), fig.dpi)  # measures, draws nothing
-    font = title.get_fontproperties()
-    room = 0.94 * fig.bbox.width
-
-    def width(line: str) -> float:
-        return renderer.get_text_width_height_descent(line, font, ismath=False)[0]
-
-    def pieces(word: str) -> list[str]:  # a word wider than the figure (a long run name) is cut
-        out = []
-        while width(word) > room and len(word) > 1:
-            cut = max((n for n in range(1, len(word)) if width(word[:n]) <= room), default=1)
-            out.append(word[:cut])
-            word = word[cut:]
-        return out + [word]
-
-    lines: list[str] = []
-    for whole in text.split("\n"):
-        clauses = whole.split("; ")
-        # a line too wide breaks after a clause ('...; ' then 'best value = 0.27 (trial 86)') where every clause
-        # fits, not inside one ('... 0 failed; best' then 'value = 0.27')
-        paragraphs = [whole] if width(whole) <= room or any(width(c) > room for c in clauses) else \
-            [c + ";" * (i < len(clauses) - 1) for i, c in enumerate(clauses)]
-        for paragraph in paragraphs:
-            if lines and paragraph is not whole and lines[-1].endswith(";") and \
-                    width(f"{lines[-1]} {paragraph}") <= room:
-                lines[-1] = f"{lines[-1]} {paragraph}"
-                continue
-            lines.append(paragraph)
-    text, lines = "\n".join(lines), []
-    for paragraph in text.split("\n"):
-        line = ""
-        for word in (piece for word in paragraph.split(" ") for piece in pieces(word)):
-            if line and width(f"{line} {word}") > room:
-                lines.append(line)
-                line = word
-            else:
-                line = f"{line} {word}" if line else word
-        lines.append(line)
-    title.set_text("\n".join(lines))
 
 
 def failures(source: Any) -> Figure:
@@ -257,7 +213,7 @@ def failures(source: Any) -> Figure:
     panels.draw_duration_histogram(axes[1], run)
     panels.draw_duration_per_generation(axes[2], run)
     panels.draw_errors(axes[3], run)
-    _fitting_suptitle(fig, f"{run.title}: failures and durations\n{_summary_line(run)}")
+    fitting_suptitle(fig, f"{run.title}: failures and durations\n{_summary_line(run)}")
     return fig
 
 
@@ -295,7 +251,7 @@ def overview(source: Any, objective: str | None = None) -> Figure:
         panels.draw_pareto(fig.add_subplot(grid[0, 1]), run, goal, others[0])
     elif columns:
         ax = fig.add_subplot(grid[0, 1])
-        star = _best_row(run, goal)[0]  # the candidate the title names (a multi-fidelity run: at its top budget)
+        star = best_row(run, goal)[0]  # the candidate the title names (a multi-fidelity run: at its top budget)
         points = panels.draw_scatter_cell(ax, run, columns[0], goal.name, sample, goal, cmap, norm, goal,
                                           best=star)
         ax.set_title(f"{goal.name} against {columns[0]}")
@@ -318,28 +274,15 @@ def overview(source: Any, objective: str | None = None) -> Figure:
     if points is not None:
         _colour_bar(fig, points, colour_axes, goal, run)
     best = _best_text(run, goal)
-    _fitting_suptitle(fig, f"{run.title}\n{_summary_line(run)}{best}")
+    fitting_suptitle(fig, f"{run.title}\n{_summary_line(run)}{best}")
     return fig
-
-
-def _best_row(run: RunData, objective: Objective) -> tuple[pd.DataFrame | None, bool]:
-    """The best candidate as ``l2l show`` names it (at a multi-fidelity run's top budget, repeats averaged) as a
-    one-row frame, or None; and whether repeats were averaged."""
-    from l2l.analysis.best import best_candidates, ranked
-
-    rungs = (run.fidelity or {}).get("rungs") if run.multi_fidelity else None
-    ok = ranked(run.ok, float(rungs[-1]) if rungs else None)
-    if ok.empty:
-        return None, False
-    best, averaged = best_candidates(ok, objective, run.parameters, 1)
-    return best.head(1), averaged
 
 
 def _best_text(run: RunData, objective: Objective) -> str:
     """The best evaluation as ``l2l show`` names it: at a multi-fidelity run's top budget, repeats averaged."""
     from l2l.analysis.best import REPEAT_COUNT
 
-    best, averaged = _best_row(run, objective)
+    best, averaged = best_row(run, objective)
     if best is None:
         return ""
     ok = run.ok
@@ -355,7 +298,6 @@ def _best_text(run: RunData, objective: Objective) -> str:
         where += (f", at {numbers.number(float(row['budget']))} {unit}: no candidate reached the top budget "
                   f"{numbers.number(top)}")
     text = f"; best {objective.name} = {numbers.number(row[objective.name])} ({where})"  # 1234568, not 1.23457e+06
-    from l2l.plot.compare import reevaluated
 
     fresh = reevaluated(run, objective)
     if fresh is not None:  # on a noisy objective the recorded best is biased: say what the fresh seeds say

@@ -19,6 +19,7 @@ from matplotlib.ticker import LogFormatterSciNotation
 from l2l.errors import TrajectoryError
 from l2l.numbers import number
 from l2l.plot.data import categories, load_run
+from l2l.plot.panels import fitting_suptitle
 from l2l.results_schema.lineage import schedules
 from l2l.words import option
 
@@ -83,7 +84,7 @@ def lineage_figure(source) -> Figure:
     ax.set_ylabel("population member")
     ax.set_yticks(sorted(set(rows.values())))
     copies = int((spans["parent"] >= 0).sum())
-    _fitting_suptitle(fig, f"{run.title}\n{len(spans)} trials, {copies} exploitations (red: an arrow from the trial "
+    fitting_suptitle(fig, f"{run.title}\n{len(spans)} trials, {copies} exploitations (red: an arrow from the trial "
                            f"whose checkpoint was copied; blue: the final learners, by trial{best})")
     return fig
 
@@ -142,14 +143,9 @@ def schedules_figure(source, objective: str | None = None) -> Figure:
             ax.yaxis.set_major_formatter(_PlainLog())
             ax.yaxis.set_minor_formatter(_PlainLog(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
     axes[-1].set_xlabel(_unit(run))
-    _fitting_suptitle(fig, f"{run.title}\nparameters in force for each of the {len(order)} final learners "
+    fitting_suptitle(fig, f"{run.title}\nparameters in force for each of the {len(order)} final learners "
                            f"(black: best, {goal.name} = {number(finals[best])}; lighter: worse)")
     return fig
-
-
-def _fitting_suptitle(fig: Figure, text: str) -> None:
-    from l2l.plot.figures import _fitting_suptitle as fitting
-    fitting(fig, text)
 
 
 def _colormap():

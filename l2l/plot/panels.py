@@ -15,10 +15,13 @@ import numpy as np
 import pandas as pd
 from matplotlib import colors
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, Locator, MaxNLocator, NullFormatter
 
 from l2l.numbers import number as written
 from l2l.objectives import Objective
+from l2l.analysis.incumbent import best_of_means
+from l2l.plot.best_so_far import MEAN_LINE, _found, averages_repeats, curves
 from l2l.plot.data import RunData, categories, generation_statistics, label, parameter_values, sample_for_scatter
 
 STATUS_COLOURS = {"ok": "#4c9a5b", "failed": "#c8443c", "timeout": "#e39b2d"}
@@ -153,7 +156,6 @@ def _best_of_means_by_generation(run: RunData, objective: Objective, stats: pd.D
     the mean of the candidate ``l2l show`` would name at the end of each generation, as ``l2l compare`` draws it,
     and say so (True). The running minimum of single results ended at a lucky seed's value below the best the
     title, l2l show and the report name (a noisy GA: 0.0035 beside their 0.0106)."""
-    from l2l.plot.compare import _found, averages_repeats, best_of_means
 
     if not averages_repeats(run, objective):
         return False
@@ -169,7 +171,6 @@ def draw_best_by_compute(ax: Axes, run: RunData, objective: Objective, legend: b
     (the curve ``l2l compare`` draws, ending at the best ``l2l show`` names), over every successful segment's
     result where it finished (faint below the top budget: a value at another fidelity)."""
     from l2l.analysis.best import at_top_budget
-    from l2l.plot.compare import MEAN_LINE, averages_repeats, curves
     from l2l.results_schema.frames import segment_compute
 
     unit = _fidelity_unit(run)
@@ -715,3 +716,49 @@ def draw_errors(ax: Axes, run: RunData, limit: int = 6) -> None:
         lines.append(f"{'...':>6}   {others}")
     ax.text(0.0, 1.0, "\n".join(lines), ha="left", va="top", transform=ax.transAxes, family="monospace",
             fontsize="small")
+
+
+def fitting_suptitle(fig: Figure, text: str) -> None:
+    """``fig.suptitle(text)``, each line broken between words where it would be wider than the figure."""
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    title = fig.suptitle(text)
+    renderer = RendererAgg(int(fig.bbox.width), int(fig.bbox.height), fig.dpi)  # measures, draws nothing
+    font = title.get_fontproperties()
+    room = 0.94 * fig.bbox.width
+
+    def width(line: str) -> float:
+        return renderer.get_text_width_height_descent(line, font, ismath=False)[0]
+
+    def pieces(word: str) -> list[str]:  # a word wider than the figure (a long run name) is cut
+        out = []
+        while width(word) > room and len(word) > 1:
+            cut = max((n for n in range(1, len(word)) if width(word[:n]) <= room), default=1)
+            out.append(word[:cut])
+            word = word[cut:]
+        return out + [word]
+
+    lines: list[str] = []
+    for whole in text.split("\n"):
+        clauses = whole.split("; ")
+        # a line too wide breaks after a clause ('...; ' then 'best value = 0.27 (trial 86)') where every clause
+        # fits, not inside one ('... 0 failed; best' then 'value = 0.27')
+        paragraphs = [whole] if width(whole) <= room or any(width(c) > room for c in clauses) else \
+            [c + ";" * (i < len(clauses) - 1) for i, c in enumerate(clauses)]
+        for paragraph in paragraphs:
+            if lines and paragraph is not whole and lines[-1].endswith(";") and \
+                    width(f"{lines[-1]} {paragraph}") <= room:
+                lines[-1] = f"{lines[-1]} {paragraph}"
+                continue
+            lines.append(paragraph)
+    text, lines = "\n".join(lines), []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in (piece for word in paragraph.split(" ") for piece in pieces(word)):
+            if line and width(f"{line} {word}") > room:
+                lines.append(line)
+                line = word
+            else:
+                line = f"{line} {word}" if line else word
+        lines.append(line)
+    title.set_text("\n".join(lines))
