@@ -31,7 +31,8 @@ from l2l import parent_death
 from l2l.errors import EvaluationError
 from l2l.jobs.signals import EvaluationStopped
 from l2l.numbers import apart, number
-from l2l.simulators.base import USER_MODULE_DIGEST, USER_MODULE_PREFIX, EvaluationContext, Simulator, as_result
+from l2l.simulators.base import (USER_MODULE_DIGEST, USER_MODULE_PREFIX, EvaluationContext, Simulator, as_result,
+                                 empty_curve)
 
 from l2l.results_schema.layout import FAILED, OK, TIMEOUT  # noqa: E402 - the statuses live with the layout
 
@@ -414,19 +415,6 @@ def node_name() -> str:
     """The node an evaluation runs on, as its outcome's ``host``: SLURM's name for it (``SLURMD_NODENAME``, set in
     a job), else the host name."""
     return os.environ.get("SLURMD_NODENAME") or socket.gethostname()
-
-
-def empty_curve(name: str) -> str:
-    """What an empty curve ``name`` of a result is said as (here and by the ``command`` simulator, which adds its
-    program's last line on stderr)."""
-    return f"curve {name!r} is empty (no [fidelity, value] row)"
-
-
-def empty_curves(curve: Any) -> list[str]:
-    """The names of the empty curves of a result's ``curve`` (a dict of lists)."""
-    if not isinstance(curve, dict):
-        return []
-    return [str(name) for name, points in curve.items() if isinstance(points, (list, tuple)) and not points]
 
 
 def curves(raw: Any, budget: float | None = None, start: float | None = None,

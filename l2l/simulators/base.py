@@ -193,3 +193,16 @@ def as_result(value: Any) -> SimulationResult:
     if isinstance(value, Mapping):
         return SimulationResult(objectives=dict(value))
     return SimulationResult(objectives=value)
+
+
+def empty_curve(name: str) -> str:
+    """What an empty curve ``name`` of a result is said as (by :func:`l2l.jobs.base.curves` and by the ``command``
+    simulator, which adds its program's last line on stderr)."""
+    return f"curve {name!r} is empty (no [fidelity, value] row)"
+
+
+def empty_curves(curve: Any) -> list[str]:
+    """The names of the empty curves of a result's ``curve`` (a dict of lists)."""
+    if not isinstance(curve, dict):
+        return []
+    return [str(name) for name, points in curve.items() if isinstance(points, (list, tuple)) and not points]

@@ -57,7 +57,7 @@ from l2l.jobs.signals import EvaluationStopped, stopped_by
 from l2l.numbers import number
 from l2l.program_guard import holding, kill_holding
 from l2l.registry import option
-from l2l.simulators.base import EvaluationContext, Fidelity, SimulationResult, Simulator
+from l2l.simulators.base import EvaluationContext, Fidelity, SimulationResult, Simulator, empty_curve, empty_curves
 from l2l.simulators.fidelity_tools import fidelity_from_table, whole_budget
 
 TAIL = 2000
@@ -634,8 +634,6 @@ class Command(Simulator):
                 if not path.exists():
                     raise EvaluationError(f"result file {self.result!r} was not written")
                 result = parse_result(path.read_text())
-            from l2l.jobs.base import empty_curve, empty_curves  # (a module that imports the simulators)
-
             # (of a program with a fidelity alone: l2l reads no curve of a run without one, where an empty one was
             # taken before and failed every evaluation after this check came)
             empty = empty_curves(result.curve) if self.multi_fidelity else []
