@@ -34,6 +34,7 @@ import numpy as np
 
 from l2l.errors import ArgumentError, ConfigError, shown
 from l2l.numbers import number
+from l2l.optimizers.problem import MAX_POPULATION, Problem
 
 
 def checked(cls: type) -> None:
@@ -52,8 +53,6 @@ def _who(optimizer: Any, call: str) -> str:
 
 
 def _problem(optimizer: Any, problem: Any, call: str) -> None:
-    from l2l.optimizers.base import Problem
-
     if not isinstance(problem, Problem):
         raise ArgumentError(f"{_who(optimizer, call)} takes a Problem (l2l.optimizers.Problem(space, objectives)) "
                             f"as its first argument, got {type(problem).__name__} {problem!r:.60}")
@@ -120,8 +119,6 @@ def _init(fn: Callable) -> Callable:
 
 def _ask(fn: Callable) -> Callable:
     def ask(self: Any, problem: Any, state: Any, n: Any = None) -> Any:
-        from l2l.optimizers.base import MAX_POPULATION
-
         if not _own(self):
             return fn(self, problem, state, n)
         _problem(self, problem, "ask")
