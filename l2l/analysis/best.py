@@ -25,22 +25,13 @@ import pandas as pd
 
 from l2l.numbers import number
 from l2l.objectives import Objective
+from l2l.results_schema.statistics import at_top_budget
 
 #: Columns added to a table whose repeats were averaged: the number of a candidate's results and their standard
 #: deviation. Not identifiers, so that no parameter or objective (``n``, ``sd``) has their name and is overwritten;
 #: tables show them as ``n`` and ``sd`` where no column of the user's has that name (:func:`repeat_headers`).
 REPEAT_COLUMNS = ("(n)", "(sd)")
 REPEAT_COUNT, REPEAT_SD = REPEAT_COLUMNS
-
-
-def at_top_budget(budgets: np.ndarray | pd.Series, top_budget: float | None) -> np.ndarray:
-    """Which results (given their budgets) are at a multi-fidelity run's top budget, the only ones that compete
-    for "best" there (:func:`ranked`: ``l2l show``, ``l2l run``, the report; the fitness plot's points and
-    :func:`l2l.generations`); all of them if the run has no top budget."""
-    budgets = np.asarray(budgets, dtype=float)
-    if top_budget is None:
-        return np.ones(len(budgets), dtype=bool)
-    return np.isclose(budgets, top_budget)
 
 
 def ranked(frame: pd.DataFrame, top_budget: float | None = None) -> pd.DataFrame:

@@ -31,7 +31,7 @@ from l2l.results_schema import values as checks
 from l2l.results_schema.layout import (CHECKPOINT_BLOB, CHECKSUM_COLUMN, CURVE_PREFIX,
                                        REEVALUATION_COLUMNS, RESERVED_COLUMNS, SEGMENT_VIEW, STATE_CHECKSUM_COLUMN,
                                        STATISTICS_BLOB, SUMMARY_STATISTICS)
-from l2l.results_schema.statistics import check_record
+from l2l.results_schema.statistics import at_top_budget, check_record
 from l2l.results_schema.opening import open_hdf5
 from l2l.words import call
 
@@ -358,7 +358,6 @@ class Trajectory:
         """Per commit of a multi-fidelity run (``rows_after``: the rows in the file once it was written), the
         best, median and worst of each objective over its successful segments at the top budget, and their
         number (``at_top_budget``)."""
-        from l2l.analysis.best import at_top_budget
         from l2l.results_schema.layout import OK, STATUS_CODES
 
         n = self.n_evaluations

@@ -25,12 +25,15 @@ Runs of three or more objectives store no front; readers then rank from all rows
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 
 from l2l.objectives import Objective
 from l2l.results_schema.layout import STATUS_CODES
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: How many of the best rows of a single-objective run a record keeps (``l2l show --top`` up to this many
 #: reads them and the other evaluations of their candidates, found in one column read whole; more reads every
@@ -39,6 +42,16 @@ TOP_ROWS = 20
 #: The largest Pareto front a record keeps.
 MAX_FRONT = 10_000
 _OK = STATUS_CODES["ok"]
+
+
+def at_top_budget(budgets: np.ndarray | pd.Series, top_budget: float | None) -> np.ndarray:
+    """Which results (given their budgets) are at a multi-fidelity run's top budget, the only ones that compete
+    for "best" there (:func:`l2l.analysis.best.ranked`: ``l2l show``, ``l2l run``, the report; the fitness plot's
+    points and :func:`l2l.generations`); all of them if the run has no top budget."""
+    budgets = np.asarray(budgets, dtype=float)
+    if top_budget is None:
+        return np.ones(len(budgets), dtype=bool)
+    return np.isclose(budgets, top_budget)
 
 
 def pareto_front_2d(scores: np.ndarray) -> np.ndarray:
