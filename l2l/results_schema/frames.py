@@ -16,6 +16,7 @@ import numpy as np
 
 from l2l.lazy import lazy_module
 from l2l.errors import TrajectoryError
+from l2l.results_schema.in_flight import in_flight_candidates
 from l2l.results_schema.layout import STATUS_NAMES
 from l2l.space import Categorical
 
@@ -151,7 +152,7 @@ def segment_view(trajectory: Trajectory, frame: pd.DataFrame, segments: bool) ->
     failed segment is, whatever followed it), ``paused``, and in a run not finished ``running`` or
     ``interrupted`` for the candidates with a segment in flight at the last commit (a writer may still run them,
     or none is left and ``l2l resume`` runs them again; as ``l2l show`` counts them:
-    :func:`l2l.summary.multi_fidelity.in_flight_candidates`). The last two are categories only where a candidate
+    :func:`l2l.results_schema.in_flight.in_flight_candidates`). The last two are categories only where a candidate
     has them."""
     frame = frame.sort_values(["trial", "budget"], kind="stable").reset_index(drop=True)
     top = trajectory.top_budget
@@ -178,8 +179,6 @@ def segment_view(trajectory: Trajectory, frame: pd.DataFrame, segments: bool) ->
     # where it started, or from a donor's checkpoint): stopped, not promoted, as l2l show counts promotions
     state = np.where(~last, np.where(failed, "stopped", "promoted"), np.where(at_top, "completed", below))
     categories = ["promoted", "completed", "stopped", "paused"]
-    from l2l.summary.multi_fidelity import in_flight_candidates
-
     in_flight, label = in_flight_candidates(trajectory)  # as l2l show counts them: running, or interrupted
     if in_flight:
         flying = last & np.isin(frame["trial"].to_numpy(), np.fromiter(in_flight, dtype=np.int64))
