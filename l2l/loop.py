@@ -33,8 +33,9 @@ import numpy as np
 
 from l2l import initial_points
 from l2l.analysis.sessions import session_backend
+from l2l.backend_notes import unnamed_scheduler
 from l2l.components import Components, ComputeFloor, build as _build, load_run_config
-from l2l.config import RunConfig, from_mapping, penalty_warning, unnamed_scheduler
+from l2l.config import RunConfig, from_mapping, penalty_warning
 from l2l.control import RunControl
 from l2l.driver_state import INHERIT_TO_TOP, count_every_attempt, rescore_early_failures
 from l2l.errors import ConfigError, TrajectoryError, command, path_argument, shown

@@ -391,7 +391,8 @@ def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective,
     from l2l.jobs import Settings, Task
     from l2l.progress import Progress
     from l2l.components import build, load_run_config
-    from l2l.config import TRAINED_WITH_A_SCHEDULE, unnamed_scheduler
+    from l2l.backend_notes import unnamed_scheduler
+    from l2l.config import TRAINED_WITH_A_SCHEDULE
     from l2l.results_schema.reader import Trajectory
     from l2l.results_schema.reevaluation_writer import ReevaluationWriter
 

@@ -38,7 +38,7 @@ def _reevaluate(args: argparse.Namespace) -> int:
         top = option.get("top", DEFAULT_TOP) if top is None else top
         seeds = option.get("seeds", DEFAULT_SEEDS) if seeds is None else seeds
     if args.backend is not None and Path(args.file).is_file():  # the run's own backend named: what it leaves out
-        from l2l.config import stored_backend_note
+        from l2l.backend_notes import stored_backend_note
 
         with Trajectory(args.file) as trajectory:
             note = stored_backend_note(trajectory, args.backend, args.workers, "l2l reevaluate")
