@@ -40,15 +40,16 @@ from l2l.control import RunControl
 from l2l.driver_state import INHERIT_TO_TOP, count_every_attempt, rescore_early_failures
 from l2l.errors import ConfigError, TrajectoryError, command, path_argument, shown
 from l2l.jobs import Outcome, Settings
-from l2l.jobs.slurm_common import cancel_left_behind, run_job_name
+from l2l.jobs.slurm_common import cancel_left_behind
 from l2l.jobs.warm import start_fork_server
+from l2l.left_jobs import SLURM_BACKENDS, cancelled_note, jobs_left_elsewhere, say_note
 from l2l.numbers import at_least, compute as compute_text, exact, number
 from l2l.objectives import Objective
 from l2l.own_files import sweep_leftovers
 from l2l.provenance import SessionHosts, changed_versions, with_session
 from l2l.results_schema import checkpoint_store
 from l2l.results_schema import writer as trajectory_writer
-from l2l.results_schema.lock import WriterLock, missing_note, moved_from_another_host, writer_alive
+from l2l.results_schema.lock import WriterLock, missing_note, moved_from_another_host
 from l2l.results_schema.reader import Trajectory
 from l2l.words import Placeholder, call, named, on_command_line, option, passed_as
 
@@ -665,7 +666,7 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
             events = log["kind"]
             session = int(events.isin(("started", "resumed")).sum()) + 1  # this one's number, for its hosts
             never_started = not len(events)
-            note.insert(0, _jobs_left_elsewhere(path, log, stored.backend.name))  # a file moved without its folder
+            note.insert(0, jobs_left_elsewhere(path, log, stored.backend.name))  # a file moved without its folder
             if state is not None:  # before any worker starts or anything is written
                 ended = bool(len(events)) and events.iloc[-1] not in ("started", "resumed")  # not killed
                 limits = {k: getattr(config, k) for k, v in given.items() if v is not None}
@@ -768,19 +769,6 @@ def _model_dir_entry(config: RunConfig) -> dict[str, str]:
     return {"model_dir": str(folder)} if isinstance(folder, str) and folder else {}
 
 
-def cancelled_note(left: list[str]) -> str:
-    """The line that says which SLURM jobs a killed session of the run left in the queue were cancelled (ids
-    from :func:`~l2l.jobs.slurm_common.cancel_left_behind`); '' for none."""
-    if not left:
-        return ""
-    return (f"l2l: note: cancelled SLURM job{'s' * (len(left) > 1)} {', '.join(left)}, left in the queue by a killed "
-            f"session of this run ({'they' if len(left) > 1 else 'it'} would have run on for nobody)")
-
-
-#: The backends whose jobs a session killed leaves in the SLURM queue, named in the run's folder (cancel_left_behind).
-SLURM_BACKENDS = ("slurm", "slurm-array")
-
-
 def _refuse_moved_from_another_host(path: Path) -> None:
     """Refuse (:class:`TrajectoryError`) to resume ``path`` where the run's last session, which has no end in the
     file, recorded it under another name (a SLURM backend's session records its file: :func:`_session_file`) and
@@ -809,67 +797,8 @@ def _refuse_moved_from_another_host(path: Path) -> None:
 def _session_file(path: Path, config: RunConfig) -> dict[str, str]:
     """``{"file": the run's file, absolute}`` for the event of a session on a SLURM backend (else {}): where the folder
     naming its jobs was (``<file>.work``), and so their name (``l2l-NAME``), should the file be moved without it
-    (:func:`_jobs_left_elsewhere`)."""
+    (:func:`l2l.left_jobs.jobs_left_elsewhere`)."""
     return {"file": str(path.absolute())} if config.backend.name in SLURM_BACKENDS else {}
-
-
-def _jobs_left_elsewhere(path: Path, log: Any, created_backend: str) -> str:
-    """What a resume of ``path``, whose folder ``<file>.work`` is not beside it, does about the SLURM jobs its last
-    session left in the queue, in one line ('' where there is nothing to say): the file was moved or copied without
-    its folder, which names their ids, so :func:`~l2l.jobs.slurm_common.cancel_left_behind` found none (before,
-    they ran on for nobody and nothing was said).
-
-    Where the file moved away from the folder (the file its session recorded, ``log``'s last ``started`` or
-    ``resumed`` event, is gone, its folder there), the jobs that folder names are cancelled, as beside the file:
-    :func:`cancelled_note`. Where that folder is gone too, or belongs to a file still there (this one is a copy),
-    nothing is cancelled: a killed session's (the log's last event is its own) one warning line names the command
-    that lists its jobs and the one that cancels them, by the name they carry."""
-    import json
-
-    if path.with_suffix(".work").exists():
-        return ""
-    sessions = log[log["kind"].isin(("started", "resumed"))]
-    if not len(sessions):
-        return ""
-    try:
-        detail = json.loads(sessions["detail"].iloc[-1])
-    except ValueError:
-        detail = {}
-    detail = detail if isinstance(detail, dict) else {}
-    backend = detail.get("backend") if isinstance(detail.get("backend"), dict) else {}
-    name = backend.get("name") or created_backend
-    if name not in SLURM_BACKENDS:
-        return ""
-    recorded = detail.get("file")
-    old = Path(recorded) if isinstance(recorded, str) and recorded else path.absolute()
-    folder = old.with_suffix(".work")
-    if old != path.absolute() and writer_alive(old):  # copied or moved from a run that goes on: its jobs are its own
-        return ""
-    if old != path.absolute() and folder.is_dir() and not old.exists():
-        return cancelled_note(cancel_left_behind(folder))
-    if log["kind"].iloc[-1] not in ("started", "resumed"):  # the session ended, cancelling its jobs
-        return ""
-    if folder.is_dir():
-        where = f"belongs to {old}, of which this file is a copy"
-    elif old != path.absolute():
-        where = "is gone"
-    else:
-        where = "is not beside this file (moved or copied without it)"
-    # not 'scancel --name=...': l2l submit's job of this run (perhaps the one running this resume) and runs of the
-    # same name in other folders carry that name too
-    listing = command("squeue", f"--name={run_job_name(folder)}", "--format=%i,%Z,%V")
-    return (f"l2l: warning: this run's last session (backend {name!r}) was killed, and {folder}, the folder naming "
-            f"the SLURM jobs it left in the queue, {where}: they are not cancelled from here; list them with "
-            f"'{listing}' (id, folder, submitted) and cancel them by id ('scancel ID ...'), not by their name, which "
-            f"l2l submit's job of this run and runs of the same name elsewhere carry too")
-
-
-def say_note(note: list[str]) -> None:
-    """Print the line in ``note`` (a one-element list, emptied: said once) on stderr, unless it is ''."""
-    while note:
-        line = note.pop()
-        if line:
-            print(line, file=sys.stderr)
 
 
 def _refuse_missing_folder(trajectory: Trajectory) -> None:

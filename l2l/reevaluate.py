@@ -30,8 +30,9 @@ import numpy as np
 import pandas as pd
 
 from l2l.errors import ArgumentError, ConfigError, L2LError, TrajectoryError, path_argument, shown
-from l2l.numbers import number, table_formatters
-from l2l.results_schema.layout import REEVALUATION_SEED_KEY, STATUS_CODES
+from l2l.results_schema.layout import REEVALUATION_SEED_KEY
+from l2l.summary.ranking import (RANKING_COLUMNS, objective_of, pooled, ranking, ranking_column, ranking_text,
+                                 ranking_values)
 from l2l.words import call, named
 
 SEED_MASK = (1 << 63) - 1
@@ -90,47 +91,6 @@ def _check_extent(top: Any, seeds: Any) -> None:
                           f"got {seeds!r}")
 
 
-def _objective(trajectory, name: str | None):
-    if name is None:
-        return trajectory.objectives[0]
-    for objective in trajectory.objectives:
-        if objective.name == name:
-            return objective
-    raise ConfigError(f"reevaluate: objective {name!r} is not an objective of the run; it has "
-                      f"{', '.join(o.name for o in trajectory.objectives)}")
-
-
-def _pooled(trajectory, goal, also: tuple[str, ...] = ()) -> tuple[dict[str, np.ndarray], list[np.ndarray],
-                                                                   np.ndarray]:
-    """The rows that compete for "best" (successful; at the top budget of a multi-fidelity run) grouped into
-    candidates, best first: the rows read, each candidate's rows in the file's order, and its mean.
-
-    Rows with equal parameters are one candidate (the model-based policy's repeats with new seeds, a GA's elite),
-    ranked by the mean of its results and, among equal means, the one evaluated more often first, as ``l2l show``
-    ranks them (:func:`l2l.analysis.best.best_candidates`). Vectorized: a file of millions of rows costs seconds
-    at most."""
-    space = trajectory.space
-    columns = ("generation", "individual", "status", f"objectives/{goal.name}",
-               *(f"objectives/{name}" for name in also if name != goal.name),
-               *(f"params/{p.name}" for p in space.parameters))
-    top_budget = trajectory.top_budget if trajectory.multi_fidelity else None
-    rows = trajectory.rows(columns + (("budget",) if top_budget is not None else ()))
-    usable = rows["status"] == STATUS_CODES["ok"]
-    if top_budget is not None:
-        usable &= np.isclose(rows["budget"], top_budget)
-    index = np.flatnonzero(usable)
-    if not len(index):
-        return rows, [], np.empty(0)
-    raw = np.concatenate([np.ascontiguousarray(np.asarray(rows[f"params/{p.name}"])[index]).reshape(len(index), -1)
-                          .view(np.uint8) for p in space.parameters], axis=1)
-    keys = np.ascontiguousarray(raw).view(np.dtype((np.void, raw.shape[1]))).ravel()
-    _, first, inverse, counts = np.unique(keys, return_index=True, return_inverse=True, return_counts=True)
-    means = np.bincount(inverse, weights=rows[f"objectives/{goal.name}"][index]) / counts
-    order = np.lexsort((first, -counts, -goal.sign * means))
-    members = np.split(index[np.argsort(inverse, kind="stable")], np.cumsum(counts)[:-1])
-    return rows, [members[k] for k in order], means[order]
-
-
 def _front(trajectory, top: int) -> tuple[dict[str, np.ndarray], list[np.ndarray], np.ndarray, str]:
     """A run of several objectives: its Pareto front over candidates at the means of their repeats, as ``l2l show``
     and :func:`l2l.front` list it, at most ``top`` of it, ordered by the first objective (best first); the rows,
@@ -143,7 +103,7 @@ def _front(trajectory, top: int) -> tuple[dict[str, np.ndarray], list[np.ndarray
 
     objectives = trajectory.objectives
     names = [o.name for o in objectives]
-    rows, ranked, first_means = _pooled(trajectory, objectives[0], tuple(names[1:]))
+    rows, ranked, first_means = pooled(trajectory, objectives[0], tuple(names[1:]))
     if not ranked:
         return rows, [], first_means, ""
     sizes = np.array([len(m) for m in ranked])
@@ -190,8 +150,8 @@ def _choose(trajectory, top: int, objective: str | None) -> tuple[list[Candidate
     if objective is None and len(trajectory.objectives) > 1:
         rows, ranked, means, line = _front(trajectory, top)
     else:
-        goal = _objective(trajectory, objective)
-        rows, ranked, means = _pooled(trajectory, goal)
+        goal = objective_of(trajectory, objective)
+        rows, ranked, means = pooled(trajectory, goal)
         ranked, means = ranked[:top], means[:top]
         line = "" if len(trajectory.objectives) == 1 else \
             (f"picked: the {min(top, len(ranked))} best by mean {goal.name} ({goal.direction}), as --objective asks; "
@@ -341,13 +301,13 @@ def _cancel_left_behind(path: Path) -> None:
     ``l2l resume`` says (before, nothing was cancelled or said, and the ``.work`` folder this re-evaluation made
     beside the file hid them from every later resume)."""
     from l2l.jobs.slurm_common import cancel_left_behind
-    from l2l.loop import _jobs_left_elsewhere, cancelled_note, say_note
+    from l2l.left_jobs import cancelled_note, jobs_left_elsewhere, say_note
     from l2l.results_schema.reader import Trajectory
 
     with Trajectory(path) as trajectory:
         stored = trajectory.run.get("config") or {}
         backend = stored.get("backend") if isinstance(stored.get("backend"), dict) else {}
-        say_note([_jobs_left_elsewhere(path, trajectory.events(), backend.get("name", ""))])
+        say_note([jobs_left_elsewhere(path, trajectory.events(), backend.get("name", ""))])
     say_note([cancelled_note(cancel_left_behind(path.with_suffix(".work")))])
 
 
@@ -564,103 +524,6 @@ def after_run(path: str | os.PathLike, *, lock=None, simulator: Callable[..., An
                               accept_changed_model=accept_changed_model)
 
 
-#: The ranking's own columns, before the candidate's parameters (and ``trial`` in a multi-fidelity run). One whose
-#: name a parameter has is ``(<name>)`` instead (``(mean)``), so the parameter keeps its name; ``(x)`` is never a
-#: parameter's name (those are identifiers). :func:`ranking_column` finds either.
-RANKING_COLUMNS = ("rank", "selection rank", "generation", "individual", "selected", "mean", "std", "ci95", "seeds",
-                   "failed")
-
-
-def ranking(source: Any, objective: str | None = None) -> pd.DataFrame:
-    """The re-evaluated candidates of a trajectory (a path or an open one), best mean first.
-
-    One row per candidate: ``rank`` (by the mean over its fresh seeds), ``selection rank`` (by the value
-    selection saw, among these candidates), ``generation``, ``individual``, ``selected`` (that value),
-    ``mean``, ``std``, ``ci95`` (half width of the 95 % t interval of the mean), ``seeds`` (successful
-    re-evaluations), ``failed``, ``trial`` (multi-fidelity runs: the candidate as ``l2l show`` names it) and the
-    candidate's parameter columns. Where a parameter has the name of one of these columns, the parameter keeps it
-    and the ranking's column is ``(<name>)`` (``(mean)``; :func:`ranking_column`). Empty if nothing was
-    re-evaluated. ``attrs["hosts"]``: the nodes the rows ran on (:func:`l2l.analysis.sessions.reevaluation_hosts`).
-    """
-    from l2l.analysis.sessions import reevaluation_hosts
-    from l2l.results_schema.reader import Trajectory
-
-    if isinstance(source, (str, os.PathLike)):
-        with Trajectory(source) as trajectory:
-            return ranking(trajectory, objective)
-    trajectory = source
-    goal = _objective(trajectory, objective)
-    rows = trajectory.reevaluations(errors=False)
-    params = list(trajectory.space.columns())
-    own = {c: f"({c})" if c in params else c for c in (*RANKING_COLUMNS, "trial")}  # never a parameter's name
-    columns = list(RANKING_COLUMNS)
-    if rows.empty:
-        frame = pd.DataFrame(columns=[own[c] for c in columns])
-        frame.attrs["objective"] = goal.to_json()
-        return frame
-    from scipy import special  # (scipy.stats took 1-2 s to import: silence after the re-evaluation's bar)
-
-    ok = rows[rows["status"] == "ok"]
-    grouped = ok.groupby(["generation", "individual"])[goal.name]
-    table = rows.groupby(["generation", "individual"]).size().rename("rows").to_frame()
-    table["seeds"] = grouped.count()
-    table["mean"] = grouped.mean()
-    table["std"] = grouped.std(ddof=1)
-    table = table.fillna({"seeds": 0}).astype({"seeds": int})
-    table["failed"] = table["rows"] - table["seeds"]
-    n = table["seeds"].to_numpy()
-    quantile = np.where(n >= 2, special.stdtrit(np.maximum(n - 1, 1), 0.975), np.nan)  # = stats.t.ppf(0.975, n - 1)
-    table["ci95"] = quantile * table["std"].to_numpy() / np.sqrt(np.maximum(n, 1))
-    table = table.drop(columns="rows").reset_index()
-    selected = trajectory.rows(("generation", "individual", f"objectives/{goal.name}"))
-    lookup = {(g, i): v for g, i, v in zip(selected["generation"], selected["individual"],
-                                           selected[f"objectives/{goal.name}"])}
-    pooled, ranked, means = _pooled(trajectory, goal)  # a candidate with repeats: selection saw their mean
-    for members, mean in zip(ranked, means):
-        if len(members) > 1:
-            lookup.update({(pooled["generation"][m], pooled["individual"][m]): float(mean) for m in members})
-    table["selected"] = [lookup.get((g, i), np.nan) for g, i in zip(table["generation"], table["individual"])]
-    sign = goal.sign
-    table["selection rank"] = (-sign * table["selected"]).rank(method="min").astype("Int64")
-    table = table.sort_values("mean", ascending=goal.direction == "minimize", kind="stable", na_position="last")
-    table.insert(0, "rank", np.arange(1, len(table) + 1))
-    if trajectory.multi_fidelity:  # a candidate is a trial (its individual), as l2l show names it
-        table["trial"] = table["individual"]
-        columns = columns + ["trial"]
-    # the ranking's columns renamed where a parameter has the name, before the parameters join them (a merge of
-    # equal names made mean_x/mean_y: KeyError 'mean' after the rows were stored, and l2l show failed from then on)
-    table = table[columns].rename(columns=own)
-    evaluated = trajectory.evaluations(errors=False, segments=True) if trajectory.multi_fidelity else \
-        trajectory.evaluations(errors=False)
-    table = table.merge(evaluated[["generation", "individual", *params]], on=["generation", "individual"],
-                        how="left")
-    table = table[[own[c] for c in columns] + params].reset_index(drop=True)
-    table.attrs["objective"] = goal.to_json()
-    table.attrs["parameters"] = params
-    table.attrs["hosts"] = reevaluation_hosts(rows)  # the nodes the rows ran on, for the report's provenance
-    return table
-
-
-def ranking_column(table: pd.DataFrame, name: str) -> str | None:
-    """The column of :func:`ranking`'s own ``name`` (one of :data:`RANKING_COLUMNS` or ``trial``) in ``table``:
-    ``name``, or ``(<name>)`` where a parameter has that name; None if the table has no such column of its own
-    (``trial`` outside a multi-fidelity run, even where a parameter is named trial)."""
-    if f"({name})" in table.columns:
-        return f"({name})"
-    if name in table.columns and name not in table.attrs.get("parameters", ()):
-        return name
-    return None
-
-
-def ranking_values(table: pd.DataFrame) -> pd.DataFrame:
-    """:func:`ranking`'s own columns under their plain names (``mean``, never ``(mean)``), without the parameters:
-    what a reader of the numbers indexes by name whatever the parameters are called."""
-    names = [name for name in (*RANKING_COLUMNS, "trial") if ranking_column(table, name) is not None]
-    out = table[[ranking_column(table, name) for name in names]].set_axis(names, axis=1)
-    out.attrs = dict(table.attrs)
-    return out
-
-
 def covered_note(table: pd.DataFrame, top: int, seeds: int) -> str:
     """The note ``l2l reevaluate`` prints where the request ran nothing (``attrs["evaluated"]`` is 0): the stored
     re-evaluation already covers it, what that holds against what was asked; the stored ranking follows, whole
@@ -677,34 +540,6 @@ def covered_note(table: pd.DataFrame, top: int, seeds: int) -> str:
     return (f"l2l: note: nothing new to evaluate: the stored re-evaluation ({stored}, up to {held} "
             f"seed{'s' * (held != 1)} each) already covers the request ({request} on {seeds} "
             f"seed{'s' * (seeds != 1)}{each}); its ranking follows")
-
-
-def ranking_text(table: pd.DataFrame, limit: int = 10) -> str:
-    """The ranking as the lines ``l2l show`` and ``l2l reevaluate`` print (empty if nothing was re-evaluated)."""
-    if table.empty:
-        return ""
-    goal = table.attrs.get("objective", {})
-    name, direction = goal.get("name", "objective"), goal.get("direction", "minimize")
-    values = ranking_values(table)  # the numbers by their plain names; a parameter named mean is no mean
-    seeds = int(values["seeds"].max()) if len(table) else 0
-    own = {column: ranking_column(table, column) for column in (*RANKING_COLUMNS, "trial")}
-    together = f"{own['mean']} ± {own['ci95']}"  # (mean) ± (ci95) where parameters are named so
-    shown = table.head(limit).copy()
-    shown[together] = [f"{number(m)} ± {number(c, digits=2)}" if np.isfinite(c) else number(m)
-                       for m, c in zip(values["mean"].head(limit), values["ci95"].head(limit))]
-    from l2l.summary import SHOWN_PARAMETERS, more_parameters
-
-    params = list(table.attrs.get("parameters", table.columns[10:]))
-    where = [own["trial"]] if own["trial"] is not None else [own["generation"], own["individual"]]
-    columns = [own["rank"], own["selection rank"], *where, own["selected"], together, own["std"], own["seeds"],
-               own["failed"], *params[:SHOWN_PARAMETERS]]
-    with pd.option_context("display.width", 160, "display.max_columns", 20):
-        # 'selected' and std of about 1e-5 read 0.000013 at pandas' six decimals, 1e8 1.234568e+08: told apart
-        body = shown[columns].to_string(index=False, formatters=table_formatters(shown, [own["selected"],
-                                                                                         own["std"]]))
-    return (f"re-evaluated on fresh seeds: {len(table)} candidate{'s' * (len(table) != 1)}, up to {seeds} "
-            f"seed{'s' * (seeds != 1)} each, by mean {name} "
-            f"({direction}); 'selected' is the value selection saw:\n{body}{more_parameters(params)}")
 
 
 __all__ = ["Candidate", "FRONT", "RANKING_COLUMNS", "after_run", "candidates", "covered_note", "fresh_seeds", "picked",

@@ -43,7 +43,7 @@ equivalent. None revealed a defect.
 | results_schema/reader.py traces_frame | individual given the generation | caught by test_trajectory.py |
 | results_schema/reader.py traces_frame | the trial column reversed | new test 16 |
 | loop.py _refuse_moved_from_another_host | a live session taken for an ended one | caught by test_twowriters34.py |
-| loop.py _jobs_left_elsewhere | a live copy's original's jobs cancelled | caught by test_persona34c.py |
+| left_jobs.py jobs_left_elsewhere | a live copy's original's jobs cancelled | caught by test_persona34c.py |
 | loop.py resume | counts carried from any last event | equivalent: only 'stopped' events hold them |
 | loop.py resume | the --compute warning given without --compute | new test 9 |
 | loop.py _compute_short_of_top | 'give N or more' one short | caught by test_compute_short_of_top.py |

@@ -172,7 +172,7 @@ def test_a_resume_of_a_copy_of_a_live_runs_file_alone_does_not_call_that_run_kil
 
     import pandas as pd
 
-    from l2l.loop import _jobs_left_elsewhere
+    from l2l.left_jobs import jobs_left_elsewhere
     from l2l.results_schema.lock import WriterLock
 
     alice, bob = _students(tmp_path)
@@ -182,5 +182,5 @@ def test_a_resume_of_a_copy_of_a_live_runs_file_alone_does_not_call_that_run_kil
     log = pd.DataFrame({"kind": ["started"], "detail": [json.dumps({"backend": {"name": "slurm"},
                                                                     "file": str(original)})]})
     with WriterLock(original):  # her run goes on
-        assert _jobs_left_elsewhere(bob.with_suffix(".h5"), log, "slurm") == ""
-    assert "was killed" in _jobs_left_elsewhere(bob.with_suffix(".h5"), log, "slurm")  # once it is gone, as before
+        assert jobs_left_elsewhere(bob.with_suffix(".h5"), log, "slurm") == ""
+    assert "was killed" in jobs_left_elsewhere(bob.with_suffix(".h5"), log, "slurm")  # once it is gone, as before

@@ -81,7 +81,7 @@ def _ranking(file, table, top: int, seeds: int) -> int:
     print(ranking_text(table, limit=max(top, 10)))
     with Trajectory(file) as trajectory:  # the seeds, for a methods section
         if len(trajectory.objectives) > 1 and not table.empty:  # every objective on the fresh seeds, as l2l show
-            from l2l.summary.table import fresh_front_text
+            from l2l.summary.ranking import fresh_front_text
 
             print(fresh_front_text(trajectory, max(top, 10)))
         seeds_used = reevaluation_seeds_line(trajectory)

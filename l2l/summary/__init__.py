@@ -31,7 +31,8 @@ from l2l.summary.multi_fidelity import checkpoints_line, missing_folder_line, re
 from l2l.summary.progress import INTERRUPTED, NOT_CANDIDATES, STATE_TEXT, progress_line
 from l2l.summary.reading import summarize, summary_of
 from l2l.summary.record import START_EVENTS, STATUSES, Best, RunSummary, describe_parameter, run_status, writer_alive
-from l2l.summary.table import SHOWN_PARAMETERS, best_frame, best_table, more_parameters, reevaluated_text
+from l2l.summary.ranking import reevaluated_text
+from l2l.summary.table import SHOWN_PARAMETERS, best_frame, best_table, more_parameters
 from l2l.summary.text import finished_text, show_text
 
 __all__ = ["Best", "RunSummary", "STATUSES", "best_frame", "best_table", "checkpoints_line", "describe_parameter",

@@ -1,5 +1,5 @@
-"""The best evaluations of a run as a text table (:func:`best_table`, from the rows :func:`best_frame` reads),
-and the ranking of the candidates re-evaluated on fresh seeds (:func:`reevaluated_text`)."""
+"""The best evaluations of a run as a text table (:func:`best_table`, from the rows :func:`best_frame` reads); the
+ranking of the candidates re-evaluated on fresh seeds is :mod:`l2l.summary.ranking`'s."""
 
 from __future__ import annotations
 
@@ -205,52 +205,3 @@ def more_parameters(columns: list[str]) -> str:
         return ""
     return (f"\n(+{len(hidden)} more parameter column{'s' if len(hidden) > 1 else ''} not shown: "
             f"{', '.join(hidden)}; l2l.load(FILE) has every column)")
-
-
-def reevaluated_text(trajectory: Trajectory, top: int = 10) -> str:
-    """The candidates re-evaluated on fresh seeds (``l2l reevaluate``), ranked by their mean; "" if none."""
-    if not trajectory.has_reevaluations:
-        return ""
-    from l2l.errors import TrajectoryError, command
-    from l2l.provenance import reevaluation_seeds_line
-    from l2l.reevaluate import ranking, ranking_text
-
-    try:
-        table = ranking(trajectory)
-    except TrajectoryError as exc:  # damaged re-evaluation rows: said in a line, the run's own summary stands (before,
-        # l2l show printed nothing but this error, and a resume that had committed its session ended in it, status 2)
-        problem = str(exc).removeprefix(f"{trajectory.path}: ").removeprefix("the re-evaluations: ")
-        return (f"re-evaluations cannot be read: {problem}; the run's own evaluations above are not affected: "
-                f"{command('l2l', 'validate', trajectory.path)} names every problem")
-    text = ranking_text(table, limit=top)
-    if text and len(trajectory.objectives) > 1:
-        text += "\n" + fresh_front_text(trajectory, top)
-    seeds = reevaluation_seeds_line(trajectory)
-    return f"{text}\n{seeds}" if text and seeds else text
-
-
-def fresh_front_text(trajectory: Trajectory, top: int = 10) -> str:
-    """In a run of several objectives, the re-evaluated candidates' means of every objective on the fresh seeds and
-    which of them are non-dominated among the re-evaluated ones (the ranking above orders them by one objective)."""
-    import pandas as pd
-
-    from l2l.analysis.best import REPEAT_COUNT, repeat_headers
-    from l2l.objectives import pareto_front_mask, scores_from_values
-
-    objectives = trajectory.objectives
-    names = [o.name for o in objectives]
-    rows = trajectory.reevaluations(errors=False)
-    rows = rows[rows["status"] == "ok"]
-    if rows.empty:
-        return "no re-evaluation succeeded: no front on fresh seeds"
-    means = rows.groupby(["generation", "individual"], sort=False)[names].mean()
-    means[REPEAT_COUNT] = rows.groupby(["generation", "individual"], sort=False).size()
-    front = pareto_front_mask(scores_from_values(means[names].to_numpy(dtype=float), objectives))
-    means.insert(0, "on front", np.where(front, "*", ""))
-    means = means.reset_index().sort_values(["on front", names[0]], ascending=[False, objectives[0].sign < 0],
-                                            kind="stable")
-    with pd.option_context("display.width", 160, "display.max_columns", 20):
-        shown = means.head(max(top, int(front.sum()))).rename(columns=repeat_headers(names))
-        body = shown.to_string(index=False, formatters=score_formatters(shown, names))
-    return (f"on the fresh seeds, every objective: {int(front.sum())} of the {len(means)} re-evaluated candidates "
-            f"non-dominated among them (*), each at the mean of its n successful seeds:\n{body}")

@@ -18,7 +18,8 @@ from l2l.summary.multi_fidelity import (checkpoints_line, endgame_brief, endgame
                                         restart_line, sweep_compute)
 from l2l.summary.progress import amount, progress_line, sweep_compute_text
 from l2l.summary.reading import summarize
-from l2l.summary.table import best_frame, best_table, reevaluated_text
+from l2l.summary.ranking import reevaluated_text
+from l2l.summary.table import best_frame, best_table
 
 if TYPE_CHECKING:
     from l2l.results_schema.reader import Trajectory
