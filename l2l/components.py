@@ -787,7 +787,8 @@ def relocated_model(trajectory: Trajectory, simulator: Any, model_dir: Any, acce
     from pathlib import Path
 
     from l2l.analysis.sessions import session_records
-    from l2l.provenance import SHORT_HASH, _file_entry, _same_model, command_files
+    from l2l.model_hashes import SHORT_HASH, same_model
+    from l2l.provenance import _file_entry, command_files
 
     flag = _flag("model_dir")
     given = str(model_dir) if isinstance(model_dir, (str, Path)) else None
@@ -827,7 +828,7 @@ def relocated_model(trajectory: Trajectory, simulator: Any, model_dir: Any, acce
     if not recorded:
         print(f"l2l: warning: {trajectory.path} recorded no hash of its model (an older l2l's file?): {what} in "
               f"{folder} cannot be checked against the one that ran", file=sys.stderr)
-    elif not _same_model(recorded[-1]["model"], now):
+    elif not same_model(recorded[-1]["model"], now):
         def hashes(model: list) -> str:
             return "; ".join(f"{Path(str(w)).name} {str(h)[:SHORT_HASH]}" for w, h in model) or "no file"
 

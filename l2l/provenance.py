@@ -38,6 +38,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from l2l.model_hashes import SHORT_HASH, same_imports, same_model, whole_digest
+
 if TYPE_CHECKING:
     from l2l.results_schema.reader import Trajectory
 
@@ -193,8 +195,6 @@ MODEL_HASH_LIMIT = 10 * 2 ** 20
 MODEL_FILES = 8
 #: The most bytes of an event's detail (the file's ``event_detail`` is S512, SPEC.md).
 EVENT_BYTES = 512
-#: How many hex digits of a sha256 an event keeps where the whole one does not fit (64 bits still tell two apart).
-SHORT_HASH = 16
 
 
 def _file_entry(path: Path) -> list[str]:
@@ -470,7 +470,7 @@ def model_imports(simulator: Any) -> dict[str, Any] | None:
             break
         key = (str(path), stat.st_mtime_ns, stat.st_size)
         digest = _HASHED.get(key) or _file_entry(path)[1]
-        if _hex(digest) and len(_HASHED) < 100_000:
+        if whole_digest(digest) and len(_HASHED) < 100_000:
             _HASHED[key] = digest
         lines.append(f"{digest}  {path.relative_to(folder).as_posix()}\n")
     entry: dict[str, Any] = {"under": str(folder), "files": len(lines),
@@ -502,41 +502,16 @@ def _fits(detail: dict[str, Any]) -> bool:
     return len(json.dumps(detail).encode()) <= EVENT_BYTES
 
 
-def _hex(text: str) -> bool:
-    return len(text) == 64 and all(c in "0123456789abcdef" for c in text)
-
-
 def _short(model: list[list[str]], digits: int | None) -> list[list[str]]:
     """``model`` with each file named by its name alone, each hash cut to ``digits`` (None: whole)."""
     return [[where if where.startswith("function ") else Path(where).name,
-             digest[:digits] if digits and _hex(digest) else digest] for where, digest in model]
-
-
-def _same_model(before: list[Any], now: list[list[str]]) -> bool:
-    """True where ``now`` hashes what ``before`` (a recorded entry, its hashes maybe cut short) hashed."""
-    if len(before) != len(now):
-        return False
-    for old, new in zip(before, now):
-        old_hash = str(old[1]) if isinstance(old, (list, tuple)) and len(old) == 2 else ""
-        if not (new[1] == old_hash or (_hex(new[1]) and len(old_hash) >= SHORT_HASH and new[1].startswith(old_hash))):
-            return False
-    return True
+             digest[:digits] if digits and whole_digest(digest) else digest] for where, digest in model]
 
 
 def _named(where: Any) -> str:
     """What names an entry whatever its content: a file's name, a function's (without its line, which edits move)."""
     where = str(where)
     return where.split(" (", 1)[0] if where.startswith("function ") else Path(where).name
-
-
-def _same_imports(before: Any, now: Any) -> bool:
-    """True where the ``imports`` entries ``before`` and ``now`` (:func:`model_imports`; a hash maybe cut short) hash
-    the same files, and wherever one of the two sessions recorded none (an older l2l's, or nothing imported)."""
-    if not isinstance(before, dict) or not isinstance(now, dict):
-        return True
-    short, long = sorted((str(before.get("sha256", "")), str(now.get("sha256", ""))), key=len)
-    return before.get("files") == now.get("files") and (short == long or (
-        len(short) >= SHORT_HASH and long.startswith(short)))
 
 
 def _imports_text(imports: Any) -> str:
@@ -564,11 +539,11 @@ def model_difference(before: list[Any], now: list[list[str]], imports_before: An
     named = [_named(entry[0]) for entry in before if isinstance(entry, (list, tuple)) and len(entry) == 2]
     if named != [_named(where) for where, _ in now]:
         return ""
-    if not _same_model(before, now):
+    if not same_model(before, now):
         shown_before = "; ".join(f"{_short_where(w)} {str(h)[:SHORT_HASH]}" for w, h in before) or "none"
         shown_now = "; ".join(f"{_short_where(w)} {h[:SHORT_HASH]}" for w, h in now) or "none"
         return f"the model's code differs from what {ran} (sha256 {shown_before} then, {shown_now} now)"
-    if _same_imports(imports_before, imports_now) or imports_now is None \
+    if same_imports(imports_before, imports_now) or imports_now is None \
             or Path(str(imports_before.get("under", ""))).name != Path(imports_now["under"]).name:
         return ""
     return (f"the modules the model imports from {imports_now['under']} differ from what {ran} (sha256 of "

@@ -23,7 +23,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from l2l.errors import L2LError
-from l2l.provenance import SHORT_HASH, _hex, _same_imports, _same_model
+from l2l.model_hashes import SHORT_HASH, same_imports, same_model, whole_digest
 
 
 def active_seconds(times: np.ndarray, start: float, event_times: Sequence[float], event_kinds: Sequence[str],
@@ -149,7 +149,7 @@ def session_records(events: Any) -> list[dict[str, Any]]:
 def _model_text(model: Any, imports: Any = None) -> str:
     if not isinstance(model, list) or not model:
         return "none"
-    text = ", ".join(f"{where} sha256 {digest}" if _hex(str(digest)) or len(str(digest)) == SHORT_HASH
+    text = ", ".join(f"{where} sha256 {digest}" if whole_digest(str(digest)) or len(str(digest)) == SHORT_HASH
                      else f"{where} ({digest})" for where, digest in model)
     if isinstance(imports, dict):
         files = imports.get("files")
@@ -166,8 +166,8 @@ def model_line(records: list[dict[str, Any]]) -> str:
         return ""
     parts, before, imports = [], None, None
     for record in recorded:
-        if (before is not None and _same_model(before, record["model"]) or before == record["model"]) \
-                and _same_imports(imports, record.get("imports")):
+        if (before is not None and same_model(before, record["model"]) or before == record["model"]) \
+                and same_imports(imports, record.get("imports")):
             continue
         text = _model_text(record["model"], record.get("imports"))
         if before is not None:
