@@ -19,9 +19,10 @@ from l2l import config_policy, foreign, initial_points
 from l2l.config_paths import beside, relative_hint
 from l2l.errors import ArgumentError, ConfigError, path_argument, shown
 from l2l.numbers import number
-from l2l.objectives import Objective, natural_directions, parse_objectives
+from l2l.objectives import Objective, parse_objectives
 from l2l.registry import _shown
 from l2l.parameters import plain
+from l2l.simulators.directions import natural_directions
 from l2l.space import Space
 from l2l.words import call, option
 

@@ -222,7 +222,7 @@ def test_the_worked_example_of_docs_multifidelity_simulators_passes_as_printed(m
 
 
 def direction_problems(cls: type[Simulator]) -> list[str]:
-    """What is wrong with the ``directions`` a simulator class declares (l2l.objectives.natural_directions reads
+    """What is wrong with the ``directions`` a simulator class declares (l2l.simulators.directions.natural_directions reads
     them): a side of a name it does not produce, a side other than 'minimize' or 'maximize', a default objective
     turned against its own side."""
     directions = getattr(cls, "directions", {})

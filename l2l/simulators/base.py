@@ -114,7 +114,7 @@ class Simulator:
     produces: ClassVar[tuple[str, ...] | None] = None
     #: The better side of the produced names that have one ("minimize" for an error or a loss, "maximize" for an
     #: accuracy, a reward, a capacity): a name alone in a config's objectives takes it, the other side is refused
-    #: (:func:`l2l.objectives.natural_directions`). A name left out (a rate, a count) goes the way the config
+    #: (:func:`l2l.simulators.directions.natural_directions`). A name left out (a rate, a count) goes the way the config
     #: says (alone: minimized).
     directions: ClassVar[Mapping[str, str]] = {}
     #: False if no evaluation ever returns output vectors (:attr:`SimulationResult.outputs`), so that an optimizer
