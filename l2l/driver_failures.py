@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Callable
 
-from l2l.jobs.base import OK, TIMEOUT
+from l2l.jobs.base import OK
 
 #: The least default N, and how many batches of work it covers otherwise (see :func:`failure_limit`). 20, not 10: a
 #: legitimate model that fails in 90 % of its space (80 %) has all its first N evaluations fail, and is stopped,
@@ -43,16 +43,6 @@ def failure_limit(given: int | None, batch: int, generation: bool = False) -> in
     batch = max(1, int(batch))
     least = max(LEAST_FAILURES, BATCHES * batch)
     return -(-least // batch) * batch if generation else least
-
-
-def reason_of(status: str, error: str | None) -> str:
-    """The failure reason of one outcome, as ``l2l show``'s failure line groups them: ``timeout``, or the line of
-    its error text that says what went wrong (an object's address made alike)."""
-    if status == TIMEOUT:
-        return "timeout"
-    from l2l.summary.failures import _ADDRESS, error_message
-
-    return _ADDRESS.sub("0x…", error_message(error or status))
 
 
 class FailureWatch:
@@ -83,8 +73,9 @@ class FailureWatch:
         if limit <= 0:
             return
         self.failed += 1
+        from l2l.summary.failures import reason_of, reason_shape
+
         reason = reason_of(status, error)
-        from l2l.summary.failures import reason_shape
 
         shape = reason_shape(reason)
         if reason not in self.reasons and len(self.reasons) >= MOST_REASONS:

@@ -239,7 +239,7 @@ class Trials:
     def watch_shapes(self, trial: int, record: dict[str, Any], task: Task, outcome: Outcome) -> None:
         """PBT: warn once a session of an explored parameter that shapes the checkpoint, which a member continued
         from its donor's then ignored, or with which it failed (:mod:`l2l.policies.pbt_shapes`)."""
-        from l2l.driver_failures import reason_of
+        from l2l.summary.failures import reason_of
         from l2l.outcomes import warn
         from l2l.policies.pbt_shapes import ShapeWatch, integers
 

@@ -148,7 +148,7 @@ def refuse_nest_name_errors(outcomes: list[Outcome], writer, resumed: bool = Fal
     choice) and their values; where every one chose the same value of one of them, the error may be that choice's
     (``nest.Create(params["neuron"], params={"a": params["a"]})``, ``a`` taken by ``aeif_cond_alpha`` but not by
     ``iaf_psc_alpha``): not refused either."""
-    from l2l.driver_failures import reason_of
+    from l2l.summary.failures import reason_of
 
     if not outcomes or any(o.ok for o in outcomes):
         return

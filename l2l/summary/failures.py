@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from l2l.results_schema.layout import TIMEOUT
 from l2l.summary.record import status_codes
 
 if TYPE_CHECKING:
@@ -31,6 +32,14 @@ def error_message(text: str) -> str:
 _ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
 #: ``l2l.errors.ConfigError`` at the start of a traceback's last line: the class name is kept.
 _L2L_EXCEPTION = re.compile(r"^l2l(?:\.\w+)+\.([A-Za-z_]\w*)(?=:|$)")
+
+
+def reason_of(status: str, error: str | None) -> str:
+    """The failure reason of one outcome, as ``l2l show``'s failure line groups them: ``timeout``, or the line of
+    its error text that says what went wrong (an object's address made alike)."""
+    if status == TIMEOUT:
+        return "timeout"
+    return _ADDRESS.sub("0x…", error_message(error or status))
 
 
 #: A number in an error message (``-0.31``, ``1e-05``, ``1234``), not a digit inside a word (``float64``).
