@@ -16,7 +16,7 @@ import dataclasses
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping
 
-from l2l.config import Component, RunConfig, check_penalty, check_target, from_mapping
+from l2l.config import Component, RunConfig, check_penalty, check_target, from_mapping, stored_policy
 from l2l.errors import ConfigError
 from l2l.jobs import BACKENDS, Executor
 from l2l.numbers import at_least, at_most, compute as compute_text, number
@@ -690,16 +690,6 @@ def _supports_async(name: str) -> bool:
         return bool(OPTIMIZERS.get(name).supports_async)
     except Exception:  # noqa: BLE001 - a broken plugin must not break the message
         return False
-
-
-def stored_policy(policy: dict[str, Any]) -> dict[str, Any]:
-    """The [policy] table a trajectory stored, as the run ran it: a model-based run started before the defaults
-    of ``CHANGED_DEFAULTS`` changed stored none of them and ran with the values given there."""
-    if policy.get("name") != "model-based":
-        return policy
-    from l2l.policies.model_based import CHANGED_DEFAULTS
-
-    return {"name": policy["name"], **CHANGED_DEFAULTS, **policy}
 
 
 def load_run_config(trajectory: Trajectory, model_dir: str | None = None,

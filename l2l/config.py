@@ -725,6 +725,16 @@ def check_target(target: float | dict[str, float] | None, objectives: tuple[Obje
                               f"objective{'s' * (len(names) != 1)}: {listed}")
 
 
+def stored_policy(policy: dict[str, Any]) -> dict[str, Any]:
+    """The [policy] table a trajectory stored, as the run ran it: a model-based run started before the defaults
+    of ``CHANGED_DEFAULTS`` changed stored none of them and ran with the values given there."""
+    if policy.get("name") != "model-based":
+        return policy
+    from l2l.policies.model_based import CHANGED_DEFAULTS
+
+    return {"name": policy["name"], **CHANGED_DEFAULTS, **policy}
+
+
 def load_config(path: str | os.PathLike) -> RunConfig:
     """Read and validate a TOML config file."""
     path = path_argument(path)

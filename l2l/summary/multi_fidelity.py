@@ -184,7 +184,7 @@ def policy_lines(trajectory: Trajectory) -> list[str]:
     stored = trajectory.run.get("config", {}).get("policy")
     if not isinstance(stored, dict):
         return []
-    from l2l.components import stored_policy
+    from l2l.config import stored_policy
 
     fidelity = trajectory.run.get("fidelity")
     resolved = _pbt_options(stored, fidelity) if stored.get("name") == "pbt" else None
@@ -204,7 +204,7 @@ def endgame_status(trajectory: Trajectory, compute: tuple[float, float | None, s
     if not isinstance(stored, dict) or stored.get("name") != "model-based" or compute is None:
         return None
     try:
-        from l2l.components import stored_policy
+        from l2l.config import stored_policy
         from l2l.policies import POLICIES, TrialTable
 
         options = stored_policy(stored)
