@@ -396,7 +396,7 @@ def wait_left_queue(ids: Sequence[str], seconds: float = CANCEL_SETTLE_SECONDS) 
 
     A job cancelled leaves the queue once its steps ended, slurmstepd having written ``*** JOB 123 ON node CANCELLED
     AT ... ***`` into its log; scancel returns before that: the logs of the tasks of an array cancelled and gathered
-    at once (:func:`l2l.jobs.slurm_array.retire_batch`) lacked the line that says why they stopped."""
+    at once (:func:`l2l.jobs.array_batches.retire_batch`) lacked the line that says why they stopped."""
     ids = [job_id for job_id in ids if job_id]
     deadline, pause = time.monotonic() + seconds, 0.05
     while ids:
@@ -509,7 +509,7 @@ def cancel_left_behind(work_dir: str | os.PathLike) -> list[str]:
     listings and calls nothing.
 
     The batch folders of the arrays cancelled (or gone from the queue) are retired then, as the array's own session
-    retires one that ended (:func:`l2l.jobs.slurm_array.retire_batch`): the logs of its tasks that ran go to the
+    retires one that ended (:func:`l2l.jobs.array_batches.retire_batch`): the logs of its tasks that ran go to the
     run's per-generation logs, the rest (job script, inputs, the logs of tasks that never ran) is removed; before,
     each killed session left its folders in ``array/batches/`` for the user to clear.
     """
