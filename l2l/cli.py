@@ -384,7 +384,7 @@ def _finished_banner(trajectory, why: str | None = None) -> str:
 
 def _announce(trajectory, args: argparse.Namespace) -> None:
     """What ``l2l resume`` prints once the file proved usable: its banner, and the note of a ``--backend`` that
-    names the stored backend again without some of its stored options (see :func:`l2l.config.backend_note`)."""
+    names the stored backend again without some of its stored options (see :func:`l2l.backend_notes.backend_note`)."""
     from l2l.backend_notes import stored_backend_note
 
     print(_resume_banner(trajectory, args.backend), file=sys.stderr)

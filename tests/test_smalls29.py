@@ -40,7 +40,7 @@ def _show_hosts(capsys, path) -> str:
 
 def test_each_reevaluation_records_its_node_and_show_export_and_report_say_so(tmp_path, capsys, monkeypatch):
     path = _run(tmp_path)
-    monkeypatch.setenv("SLURMD_NODENAME", "node-a")  # what a SLURM job's evaluation sees (l2l.provenance.node_name)
+    monkeypatch.setenv("SLURMD_NODENAME", "node-a")  # what a SLURM job's evaluation sees (l2l.jobs.base.node_name)
     reevaluate(path, 2, 2)
     rows = l2l.load(path, reevaluations=True)
     assert rows["host"].tolist() == ["node-a"] * 4

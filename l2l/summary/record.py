@@ -114,7 +114,7 @@ class RunSummary:
     policy: str = ""
     #: The rows appended after the last commit of a run interrupted or stopped that ``l2l resume`` drops and runs
     #: again (Ctrl-C appends the results that came in and commits nothing; a run killed), and their compute in
-    #: fidelity units (0 for a run without one): :func:`l2l.summary.multi_fidelity.rerun_rows`.
+    #: fidelity units (0 for a run without one): :func:`l2l.results_schema.in_flight.rerun_rows`.
     rerun: int = 0
     rerun_compute: float = 0.0
 
