@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from l2l.results_schema import lock
+from l2l.results_schema.status import run_status
+
 if TYPE_CHECKING:
     from l2l.results_schema.reader import Trajectory
 
@@ -18,7 +21,7 @@ def in_flight_candidates(trajectory: Trajectory, running: bool | None = None) ->
     the state they are in instead of the one their stored segments give: ``running`` while a writer may still
     run them, else ``interrupted`` (``l2l resume`` runs them again). ``running``: whether a writer may still
     run them, as the caller knows it (``l2l show``, from the run's status); None: read from the event log and
-    the writer's lock as ``l2l show`` does (:func:`l2l.summary.record.run_status`). (None, "running") for a
+    the writer's lock as ``l2l show`` does (:func:`l2l.results_schema.status.run_status`). (None, "running") for a
     finished run, one without a commit, or a state that cannot be read: nothing is in flight that is known.
     Where no writer is left, the candidates with a row after the last commit are interrupted too: ``l2l resume``
     drops those rows and runs them again (:func:`rerun_rows`; they read paused before).
@@ -31,9 +34,7 @@ def in_flight_candidates(trajectory: Trajectory, running: bool | None = None) ->
         return None, "running"
     rerun = rerun_rows(trajectory)
     if running is None and (in_flight or rerun):
-        from l2l.summary.record import run_status, writer_alive
-
-        alive = writer_alive(trajectory.path)  # before the events: a writer that ends in between shows ended
+        alive = lock.writer_alive(trajectory.path)  # before the events: a writer that ends in between shows ended
         events = trajectory.events()
         status = run_status(list(events["kind"]), list(events["detail"]), alive)[0]
         running = status in ("running", "running or interrupted")
