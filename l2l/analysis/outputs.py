@@ -16,6 +16,7 @@ from typing import Callable, Iterable
 
 from l2l.errors import ArgumentError, ConfigError, path_argument
 from l2l.own_files import open_new
+from l2l.switches import check_switch
 from l2l.words import option
 
 #: the resolutions a figure is written at (``--dpi``, ``dpi=``): below about 10 matplotlib fails on the figures'
@@ -45,17 +46,6 @@ def check_dpi(dpi: object, name: str = "dpi") -> int:
     return value
 
 
-def check_switch(value: object, name: str) -> bool:
-    """The switch ``name`` (``force=``, ``overwrite=``) as a bool, numpy's too; anything else, one
-    :class:`ArgumentError` line before any work (``force="3"`` rendered a report for a minute, as if True)."""
-    from l2l.parameters import plain
-
-    value = plain(value)
-    if not isinstance(value, bool):
-        raise ArgumentError(f"{_name(name)} must be True or False, got {type(value).__name__} {value!r:.60}")
-    return value
-
-
 def _same(a: Path, b: Path) -> bool:
     try:
         return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
@@ -68,7 +58,7 @@ def check_output(target: str | os.PathLike, *, force: bool = False, inputs: Iter
     """``target`` as a Path if it may be written; :class:`ConfigError` (one line) if not. ``names``: the
     arguments that gave ``target`` and ``force``, as :func:`l2l.words.option` names them in the message
     (:func:`l2l.plot.save`'s ``path`` and ``overwrite``). ``force`` that is not True or False is refused
-    (:func:`check_switch`)."""
+    (:func:`l2l.switches.check_switch`)."""
     path_argument(target, option(names[0]).rstrip("="))  # an int, None: one line naming the argument
     force = check_switch(force, names[1])
     text = os.fsdecode(target)

@@ -91,7 +91,7 @@ def lineage(path: str | os.PathLike, members: list[int] | None = None, curves: b
     True or False are refused in one line (``members=3`` raised Python's "'int' object is not iterable",
     ``members=[999]`` gave an empty frame, ``curves="no"`` the curves).
     """
-    from l2l.analysis.outputs import check_switch
+    from l2l.switches import check_switch
     from l2l.results_schema.reader import Trajectory
 
     curves, members = check_switch(curves, "curves"), _members(members)

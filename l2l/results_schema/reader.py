@@ -612,7 +612,7 @@ def load(path: str | os.PathLike, segments: bool = False, reevaluations: bool = 
     ``segments`` and ``reevaluations`` that are not True or False are refused in one line (an array raised numpy's
     "truth value is ambiguous").
     """
-    from l2l.analysis.outputs import check_switch
+    from l2l.switches import check_switch
 
     segments, reevaluations = check_switch(segments, "segments"), check_switch(reevaluations, "reevaluations")
     if columns is not None and not isinstance(columns, str) and (  # columns=3 said the file could not be read
