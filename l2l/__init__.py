@@ -39,7 +39,7 @@ _EXPORTS = {
     "generations": "l2l.results_schema.reader",
     "traces": "l2l.results_schema.reader",
     "lineage": "l2l.results_schema.lineage",
-    "checkpoint": "l2l.results_schema.lineage",
+    "checkpoint": "l2l.analysis.checkpoints",
     "agreement": "l2l.analysis.agreement",
     "best": "l2l.analysis.best",
     "front": "l2l.analysis.best",
@@ -66,7 +66,8 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time the names load
     from l2l.analysis.agreement import agreement
     from l2l.analysis.best import best, front
     from l2l.analysis.incumbent import incumbent
-    from l2l.results_schema.lineage import checkpoint, lineage
+    from l2l.analysis.checkpoints import checkpoint
+    from l2l.results_schema.lineage import lineage
     from l2l.results_schema.reader import Trajectory, generations, load, traces
     from l2l.results_schema.validate import validate
     from l2l.simulators.base import SimulationResult, Simulator

@@ -163,7 +163,7 @@ def _write_npz(target: str, found: dict[str, np.ndarray], inputs: list[str], for
 
 def _checkpoint(args: argparse.Namespace) -> int:
     from l2l.commands import missing
-    from l2l.results_schema.lineage import latest_checkpoint
+    from l2l.analysis.checkpoints import latest_checkpoint
     from l2l.results_schema.reader import Trajectory
 
     if missing(args.file):
