@@ -3,7 +3,7 @@ cannot run code through it; docs/security.md).
 
 The figure is ``benchmarks/overhead.py``'s throughput run (a no-op simulator, population 1,000, 10 generations, GA,
 ``local`` with 2 workers, HDF5 on), each in a fresh process, with the cluster on TLS (as shipped) and on plain TCP
-(the same code with ``l2l.jobs.dask.local_security`` answering None, as where the ``cryptography`` package is
+(the same code with ``l2l.jobs.dask_cluster.local_security`` answering None, as where the ``cryptography`` package is
 missing), alternating TLS/TCP and TCP/TLS over the rounds so that drifting load falls on both alike. Printed per
 run: the steady rate (generations 2..10, evaluations per second), the whole run's rate (cluster start included), its
 wall time and the 1-minute load average. Target: TLS keeps at least 85 % of plain TCP's median steady rate.
@@ -27,9 +27,9 @@ CHILD = r"""
 import json, sys, tempfile
 from pathlib import Path
 sys.path[:0] = [sys.argv[2], sys.argv[3]]
-import l2l.jobs.dask
+import l2l.jobs.dask_cluster
 if sys.argv[1] == "tcp":
-    l2l.jobs.dask._local_security[:] = [None]
+    l2l.jobs.dask_cluster._local_security[:] = [None]
 import overhead
 with tempfile.TemporaryDirectory() as folder:
     print(json.dumps(overhead.l2l_throughput(Path(folder))))

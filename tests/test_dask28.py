@@ -27,6 +27,7 @@ import l2l
 from l2l.cli import main
 from l2l.errors import ConfigError, ExecutorError
 from l2l.jobs import dask as dask_backend
+from l2l.jobs import dask_greet
 from l2l.jobs.dask import DaskExecutor
 from l2l.jobs.dask_logs import cluster_closed, clusters_quiet
 from l2l.words import command_line
@@ -188,7 +189,7 @@ def test_resuming_a_dask_run_whose_scheduler_is_gone_says_how_to_resume_it_on_an
                                                                                      no_scheduler_address):
     from distributed import LocalCluster
 
-    monkeypatch.setattr(dask_backend, "REFUSED_SECONDS", 0.1)  # (an address refused is tried again that long)
+    monkeypatch.setattr(dask_greet, "REFUSED_SECONDS", 0.1)  # (an address refused is tried again that long)
     with LocalCluster(n_workers=1, processes=False, protocol="tcp://", dashboard_address=None) as cluster:
         config = {**SWEEP, "backend": {"name": "dask", "address": cluster.scheduler_address}}
         path = l2l.run(config, tmp_path / "run.h5", progress=False)

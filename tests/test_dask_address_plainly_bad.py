@@ -19,6 +19,7 @@ import pytest
 from conftest import write_toml
 
 import l2l.jobs.dask as dask_backend
+import l2l.jobs.dask_greet as dask_greet
 from l2l.cli import main
 from l2l.errors import ExecutorError
 from l2l.jobs.dask import DaskExecutor
@@ -26,8 +27,8 @@ from l2l.jobs.dask import DaskExecutor
 
 @pytest.fixture(autouse=True)
 def quick(monkeypatch):
-    monkeypatch.setattr(dask_backend, "REFUSED_SECONDS", 0.2, raising=False)
-    monkeypatch.setattr(dask_backend, "HANDSHAKE_SECONDS", 0.3, raising=False)
+    monkeypatch.setattr(dask_greet, "REFUSED_SECONDS", 0.2, raising=False)
+    monkeypatch.setattr(dask_greet, "HANDSHAKE_SECONDS", 0.3, raising=False)
     monkeypatch.setattr(dask_backend, "WAIT_NOTICE_SECONDS", 0.1)  # said at once where the run waits
 
 

@@ -15,7 +15,8 @@ import logging
 
 import pytest
 
-from l2l.jobs.dask import DaskExecutor, QuietReconnectFailure
+from l2l.jobs.dask import DaskExecutor
+from l2l.jobs.dask_logs import QuietReconnectFailure
 
 
 class _Client:

@@ -18,7 +18,7 @@ import pytest
 from slurm_helpers import wait_for
 
 from l2l.jobs import BACKENDS
-from l2l.jobs import dask as dask_backend
+from l2l.jobs import dask_logs
 from l2l.jobs.base import Settings, Task
 from l2l.jobs.dask import SchedulerGone
 from l2l.testing.executors import ContractSimulator, collect
@@ -86,7 +86,7 @@ def test_the_warning_of_results_not_gathered_goes_with_a_scheduler_that_went_awa
 
 
 def test_the_warning_of_results_not_gathered_on_a_live_cluster_is_still_logged(cluster, caplog, monkeypatch):
-    monkeypatch.setattr(dask_backend, "GATHER_HOLD_SECONDS", 0.2)
+    monkeypatch.setattr(dask_logs, "GATHER_HOLD_SECONDS", 0.2)
     _gather_fails_once(cluster, then_close=False)
     executor = _start(cluster)
     with caplog.at_level(logging.WARNING, logger="distributed.client"):

@@ -12,6 +12,7 @@ import pytest
 
 import l2l
 import l2l.jobs.dask as dask_backend
+import l2l.jobs.dask_greet as dask_greet
 from conftest import make_config
 from l2l.errors import ExecutorError
 
@@ -29,7 +30,7 @@ def unanswered():
 
 def test_a_scheduler_that_does_not_answer_is_waited_for_in_a_line(tmp_path, capsys, monkeypatch, unanswered):
     monkeypatch.setattr(dask_backend, "WAIT_NOTICE_SECONDS", 0.05, raising=False)
-    monkeypatch.setattr(dask_backend, "CONNECT_SECONDS", 0.2, raising=False)  # l2l's own first try
+    monkeypatch.setattr(dask_greet, "CONNECT_SECONDS", 0.2, raising=False)  # l2l's own first try
     address = unanswered
     config = make_config(run={"name": "nobody", "generations": 1}, optimizer={"name": "random", "population_size": 2},
                          backend={"name": "dask", "address": address, "timeout": 2})

@@ -21,7 +21,7 @@ import threading
 import pytest
 
 import l2l
-from l2l.jobs import dask as dask_backend
+from l2l.jobs import dask_interrupts
 from l2l.jobs.dask import DaskExecutor, LocalExecutor
 
 SWEEP = {"space": {"x": {"low": -1.0, "high": 1.0}}, "simulator": {"name": "sphere"},
@@ -116,7 +116,7 @@ def test_slurm_runs_leave_no_scheduler_alive(tmp_path):
 def test_a_dask_run_whose_end_fails_as_it_closes_puts_the_interrupt_hook_back(monkeypatch):
     hook = sys.unraisablehook
     executor = DaskExecutor(address="tcp://127.0.0.1:8786")
-    dask_backend.watch_dropped_interrupts(True)  # as start() does in the main thread
+    dask_interrupts.watch_dropped_interrupts(True)  # as start() does in the main thread
     executor._watching = True
 
     def fails() -> None:
@@ -130,4 +130,4 @@ def test_a_dask_run_whose_end_fails_as_it_closes_puts_the_interrupt_hook_back(mo
         assert sys.unraisablehook is hook
     finally:
         if sys.unraisablehook is not hook:
-            dask_backend.watch_dropped_interrupts(False)
+            dask_interrupts.watch_dropped_interrupts(False)

@@ -49,7 +49,7 @@ def test_a_killed_local_worker_is_started_again_from_l2ls_fork_server(tmp_path):
 
 def test_a_run_that_starts_while_another_runs_worker_restarts_still_forks_its_workers(tmp_path, monkeypatch):
     """Two ``local`` runs in one process (two threads): the second starts at the moment the first's nanny makes the
-    process of a worker that died under l2l.jobs.dask.start_method_held. That set ``forkserver`` in Dask's config
+    process of a worker that died under l2l.jobs.dask_cluster.start_method_held. That set ``forkserver`` in Dask's config
     then (2-25 ms per restart; since session 40 it writes no configuration, tests/test_fork_window40.py): the second
     read it as the user's own choice and spawned all its workers, its restarts too."""
     import threading
@@ -57,12 +57,13 @@ def test_a_run_that_starts_while_another_runs_worker_restarts_still_forks_its_wo
 
     import l2l
     import l2l.jobs.dask as jobs_dask
+    import l2l.jobs.dask_cluster as dask_cluster
 
     (tmp_path / "killed").touch()  # (killed_once then only writes its worker's pid and parent's)
     local_scratch, held, other = jobs_dask.local_scratch, threading.Event(), []
 
     def restarting() -> None:  # the other run's nanny, making the process of a worker that died
-        with jobs_dask.start_method_held("forkserver"):
+        with dask_cluster.start_method_held("forkserver"):
             held.set()
             time.sleep(0.1)  # (its first step: a few ms; longer here, to be certain)
 

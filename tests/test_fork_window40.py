@@ -81,7 +81,7 @@ def test_the_restarted_worker_still_comes_from_l2ls_fork_server(run):
     import distributed.nanny
     import distributed.process
 
-    from l2l.jobs import dask as jobs_dask
+    from l2l.jobs import dask_cluster as jobs_dask
 
     parents = {parent for _, parent in run["workers"]}
     assert parents == {str(forkserver._forkserver._forkserver_pid)}, (parents, os.getpid())  # noqa: SLF001

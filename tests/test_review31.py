@@ -51,7 +51,7 @@ def test_a_killed_processs_dask_folder_is_removed_by_the_next_one(tmp_path, monk
 
     import dask
 
-    import l2l.jobs.dask as dask_backend
+    import l2l.jobs.dask_cluster as dask_backend
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     monkeypatch.setattr(dask_backend, "_local_scratch", [])

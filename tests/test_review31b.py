@@ -8,7 +8,7 @@ import tempfile
 import dask
 import pytest
 
-import l2l.jobs.dask as dask_backend
+import l2l.jobs.dask_cluster as dask_backend
 
 
 def test_a_dask_folder_locked_on_another_host_of_a_shared_temp_folder_is_left(tmp_path, monkeypatch):

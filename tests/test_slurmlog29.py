@@ -28,6 +28,7 @@ from distributed.utils import silence_logging_cmgr
 
 import l2l
 from l2l.jobs import dask as dask_backend
+from l2l.jobs import dask_cluster, dask_interrupts
 from l2l.jobs.dask import LocalExecutor
 from l2l.jobs.slurm import SlurmExecutor
 from slurm_helpers import require_slurm
@@ -128,7 +129,7 @@ def test_two_local_runs_whose_lives_overlap_leave_dasks_configuration_as_found()
 def test_the_start_settings_two_runs_share_are_put_back_once_the_last_has_started():
     key = "distributed.worker.multiprocessing-method"
     before = dask.config.get(key)
-    first, second = (dask_backend._StartConfig({key: "forkserver"}) for _ in range(2))
+    first, second = (dask_cluster._StartConfig({key: "forkserver"}) for _ in range(2))
     first.__enter__()
     second.__enter__()
     first.__exit__(None, None, None)
@@ -177,4 +178,4 @@ def _run_with_a_dropped_ctrl_c(tmp_path) -> None:
         with pytest.raises(KeyboardInterrupt):  # before: the run went on to its 40th generation and returned
             l2l.run(config, tmp_path / "run.h5", on_generation=on_generation)
     assert len(generations) < 40
-    assert sys.unraisablehook is not dask_backend._unraisable  # the hook found is back
+    assert sys.unraisablehook is not dask_interrupts._unraisable  # the hook found is back

@@ -27,14 +27,19 @@ OPENBLAS_NUM_THREADS = 1, MALLOC_TRIM_THRESHOLD_; PYTHONHASHSEED; __DASK_PARENT_
 after a ``local`` run every program a notebook started ran with one BLAS thread. As the last cluster closes, each
 of those variables that still has the value Dask gave it gets back the value found as the first started (or is
 removed, if there was none); one the user changed meanwhile is left as it is.
+
+Backend ``dask``'s client (an existing scheduler's) keeps its own lines: :class:`QuietReconnectFailure` drops
+distributed's as the client gives a lost scheduler up, and holds back its warning of results not gathered.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import os
 import threading
+import time
 import types
 from typing import Any, Callable
 
@@ -163,7 +168,7 @@ def quiet_nanny() -> Any:
     Given ``pages=False`` (a cluster's keyword its nannies get), its worker opens no HTTP port
     (l2l.jobs.dask_worker.PagelessWorker). Given ``start_method`` (e.g. ``"forkserver"``), it starts every worker
     process of its life that way, the first and each restart after the process died (see
-    l2l.jobs.dask.start_method_held); without it, the way Dask's configuration says at each start."""
+    l2l.jobs.dask_cluster.start_method_held); without it, the way Dask's configuration says at each start."""
     global _nanny
     if _nanny is None:
         from distributed import Nanny
@@ -202,9 +207,9 @@ def quiet_nanny() -> Any:
 
 async def _started_under(method: str, start: Callable[[], Any]) -> Any:
     """``await start()`` (a WorkerProcess's start) with its worker process made the ``method`` way: each of its steps
-    runs under l2l.jobs.dask.start_method_held (set and put back within the step, in this task alone), so that Dask's
-    configuration, other threads and the event loop's other tasks (another cluster's nannies) see no change."""
-    from l2l.jobs.dask import start_method_held
+    runs under l2l.jobs.dask_cluster.start_method_held (set and put back within the step, in this task alone), so that
+    Dask's configuration, other threads and the event loop's other tasks (another cluster's nannies) see no change."""
+    from l2l.jobs.dask_cluster import start_method_held
 
     return await _steps_within(functools.partial(start_method_held, method), start())
 
@@ -228,3 +233,98 @@ def _steps_within(context: Callable[[], Any], coroutine: Any) -> Any:
             step = functools.partial(coroutine.throw, exc)
         else:
             step = functools.partial(coroutine.send, sent)
+
+
+#: How distributed's client logs (as an ERROR) that it gave a lost scheduler up; see QuietReconnectFailure.
+RECONNECT_FAILED = "Failed to reconnect to scheduler"
+#: How distributed's client logs (as a WARNING) that results it asked for could not be had from their workers
+#: ("Couldn't gather 2 keys, rescheduling (...)"); see QuietReconnectFailure.
+GATHER_FAILED = "Couldn't gather"
+#: How long that warning is held back while the client stays connected, seconds: if it loses its scheduler
+#: meanwhile, the warning went with the scheduler (see QuietReconnectFailure), else it is logged then.
+GATHER_HOLD_SECONDS = 5.0
+
+
+class QuietReconnectFailure(logging.Filter):
+    """Drops distributed's own line as its client gives a lost scheduler up ('Failed to reconnect to scheduler
+    after 5.00 seconds, closing client'), and that line only: backend ``dask`` then ends the run in one line of
+    its own that says the same, where the finished evaluations are and how to go on (before, distributed's line,
+    with its timestamp, stood above it). Set on the ``distributed.client`` logger while the backend's client is
+    open, and on ``distributed.batched``, whose INFO with a CommClosedError's traceback ('Batched Comm Closed')
+    comes when the client's batch of messages finds its scheduler gone (it stood above l2l's line in about one
+    run in ten); every other record of distributed passes.
+
+    The client's warning that it could not gather results ('Couldn't gather 2 keys, rescheduling (...)') is held
+    back (:meth:`hold`): a scheduler going away shuts its workers down first, and a fetch of results in that
+    moment finds them gone (it stood above l2l's line in about one run in 25). If the client loses its scheduler
+    within GATHER_HOLD_SECONDS, the warning is dropped with it; if it stays connected (results lost on a live
+    cluster, which Dask computes again), the warning is logged then, as it was, or as the backend closes."""
+
+    #: Set as the backend closes a client that is trying to reach its lost scheduler again: the reconnection that
+    #: the close cancels is logged as an ERROR with the CancelledError's traceback, and the close's message to the
+    #: lost scheduler may be, as an INFO of ``distributed.batched`` with a CommClosedError's (the filter is on that
+    #: logger too then): both are dropped.
+    closing = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        #: The backend's client, once made: whether it is still connected to its scheduler decides a held warning.
+        self.client: Any = None
+        self._held: list[tuple[float, logging.LogRecord]] = []  # (when, the record) of the warnings held back
+        self._lock = threading.Lock()
+
+    def connected(self) -> bool:
+        """Whether the backend's client is connected to its scheduler."""
+        return getattr(self.client, "status", None) == "running"
+
+    def hold(self, record: logging.LogRecord) -> bool:
+        """Whether ``record`` is held back (or dropped): a warning that results could not be gathered, once the
+        backend's client is made (held if it is connected, else dropped). A thread looks every 0.1 s: the records
+        held GATHER_HOLD_SECONDS with the client connected throughout are logged, all are dropped once it is not."""
+        if self.client is None or record.levelno != logging.WARNING or record.name != "distributed.client" or \
+                not str(record.msg).startswith(GATHER_FAILED) or getattr(record, "l2l_held", False):
+            return False
+        if self.connected():
+            with self._lock:
+                self._held.append((time.monotonic(), record))
+                if len(self._held) == 1:
+                    threading.Thread(target=self._watch_held, name="l2l-dask-held-warnings", daemon=True).start()
+        return True
+
+    def _watch_held(self) -> None:
+        while True:
+            time.sleep(0.1)
+            connected = self.connected()
+            with self._lock:
+                due = [item for item in self._held if time.monotonic() - item[0] >= GATHER_HOLD_SECONDS]
+                self._held = [item for item in self._held if item not in due] if connected else []
+                if not connected:
+                    return
+                ended = not self._held
+            self._log([record for _, record in due])
+            if ended:
+                return
+
+    def release(self, connected: bool) -> None:
+        """Log the warnings held back if the client is ``connected`` (the backend closes after a run that went on),
+        drop them if not; the thread watching them ends."""
+        with self._lock:
+            held, self._held = self._held, []
+        if connected:
+            self._log([record for _, record in held])
+
+    @staticmethod
+    def _log(records: list[logging.LogRecord]) -> None:
+        for record in records:
+            record.l2l_held = True  # passes this filter now
+            logging.getLogger(record.name).handle(record)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.hold(record):
+            return False
+        lost = bool(record.exc_info) and type(record.exc_info[1]).__name__ == "CommClosedError"
+        if lost and record.name == "distributed.batched" and record.levelno <= logging.INFO:
+            return False
+        if self.closing and record.exc_info and (isinstance(record.exc_info[1], asyncio.CancelledError) or lost):
+            return False
+        return not (record.levelno == logging.ERROR and str(record.msg).startswith(RECONNECT_FAILED))

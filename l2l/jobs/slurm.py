@@ -49,8 +49,10 @@ from typing import ClassVar
 
 from l2l.errors import ConfigError, ExecutorError
 from l2l.jobs.base import Outcome, died, warn_line
-from l2l.jobs.dask import (DASHBOARD_HELP, _DaskExecutor, close_pages, closing_through_ctrl_c,
-                           dashboard_available, local_scratch, local_security, warn_plain_tcp)
+from l2l.jobs.dask import _DaskExecutor
+from l2l.jobs.dask_cluster import (DASHBOARD_HELP, close_pages, dashboard_available, local_scratch, local_security,
+                                  warn_plain_tcp)
+from l2l.jobs.dask_interrupts import closing_through_ctrl_c
 from l2l.jobs.dask_logs import cluster_closed, clusters_quiet, forget_closed_servers
 from l2l.jobs.lifetime_losses import carried, record, task_mark
 from l2l.jobs.slurm_common import (JobsRefused, SlurmError, WorkersRefused, call, check_extra_directives,
