@@ -22,6 +22,7 @@ from typing import Callable, Iterator, NoReturn, Sequence
 
 from l2l import __version__
 from l2l.errors import ConfigError, L2LError, TrajectoryError, command, shown
+from l2l.hung_up import leave_hung_up_terminal as _leave_hung_up_terminal
 from l2l.numbers import number
 from l2l.words import command_line
 
@@ -193,50 +194,6 @@ def _install_stop_signals(control) -> dict[int, object]:
 
     previous[hangup] = signal.signal(hangup, on_hangup)
     return previous
-
-
-def _leave_hung_up_terminal() -> None:
-    """Point standard output and error at /dev/null where they are a terminal that has hung up (closed, its ssh
-    connection dropped): every write there fails (EIO), so the bar's next line, and the closing lines, would end
-    the run in a traceback instead of a stop. A terminal still there (``kill -HUP`` from elsewhere) and a file or a
-    pipe (``l2l run ... >log 2>&1``, where the lines are read later) are kept. The copy of standard output the
-    ``serial`` backend keeps while an evaluation writes to stderr (:func:`l2l.jobs.serial.descriptor_1_to_stderr`)
-    too: it puts that copy back afterwards."""
-    try:
-        import termios  # noqa: F401 - POSIX only
-    except ImportError:  # not POSIX: no terminal to hang up
-        return
-    serial = sys.modules.get("l2l.jobs.serial")
-    lock = getattr(serial, "_lock", None)
-    # its copy is restored and closed under its lock, by another thread maybe (that descriptor's number may be a
-    # file's the next moment); this handler may have interrupted the main thread holding it: then left alone
-    held = lock is not None and lock.acquire(timeout=1.0)
-    try:
-        kept = getattr(serial, "_saved", None) if held else None
-        _leave_hung_up((1, 2, *([kept] if isinstance(kept, int) else [])))
-    finally:
-        if held:
-            lock.release()
-
-
-def _leave_hung_up(descriptors) -> None:
-    """:func:`_leave_hung_up_terminal` on ``descriptors``."""
-    import errno
-    import termios
-
-    for fd in descriptors:
-        try:
-            termios.tcgetattr(fd)
-        except termios.error as exc:
-            if exc.args and exc.args[0] == errno.EIO:  # a terminal hung up; ENOTTY: a file or a pipe
-                try:
-                    null = os.open(os.devnull, os.O_WRONLY)
-                    os.dup2(null, fd)
-                    os.close(null)
-                except OSError:
-                    pass
-        except (OSError, ValueError):
-            pass
 
 
 def _proposes(policy: str | None) -> bool:

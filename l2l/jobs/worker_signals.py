@@ -29,6 +29,8 @@ import signal
 import sys
 from typing import Any
 
+from l2l.hung_up import leave_hung_up
+
 
 def stdout_to_stderr() -> None:
     """Point this process's file descriptor 1 at its stderr; sys.stdout flushes every line from now on."""
@@ -48,7 +50,7 @@ def stdout_to_stderr() -> None:
 
 class _HangUpProof:
     """``sys.stdout`` or ``sys.stderr`` of a worker: a write or flush that fails because the terminal has hung up
-    points descriptors 1 and 2 at /dev/null (:func:`l2l.cli._leave_hung_up`) and goes there; any other error is
+    points descriptors 1 and 2 at /dev/null (:func:`l2l.hung_up.leave_hung_up`) and goes there; any other error is
     raised as before. Everything else is the stream's."""
 
     def __init__(self, stream: Any) -> None:
@@ -78,8 +80,6 @@ class _HangUpProof:
             raise exc
         import termios
 
-        from l2l.cli import _leave_hung_up
-
         try:
             termios.tcgetattr(self._stream.fileno())
         except termios.error as state:
@@ -89,7 +89,7 @@ class _HangUpProof:
             raise exc from None
         else:  # a terminal still there: EIO for another reason
             raise exc
-        _leave_hung_up((1, 2, self._stream.fileno()))
+        leave_hung_up((1, 2, self._stream.fileno()))
         try:
             self._stream.flush()
         except OSError:
