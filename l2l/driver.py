@@ -72,7 +72,7 @@ from l2l import numbers
 from l2l.jobs import Outcome, Task
 from l2l.jobs.base import FAILED, OK, RETRIED_ERROR, every_segment_fails
 from l2l.outcomes import warn
-from l2l.driver_failures import FailureWatch, failure_limit, stopped_line
+from l2l.driver_failures import REASON_CHARACTERS, FailureWatch, failure_limit, stopped_line
 from l2l.driver_files import Commits
 from l2l.driver_trials import Trials, Unreadable
 from l2l.driver_state import (INHERIT_TO_TOP, SEED_MASK, TargetWatch, _record, adopt,  # noqa: F401
@@ -238,6 +238,7 @@ class _Loop(Trials, Commits):
 
     # -- the loop, top to bottom ------------------------------------------------------------------------
     def go(self, settings) -> None:
+        started = int(self.loop["evaluations"])  # the run's evaluations before this session's
         try:
             for trial, budget, from_budget in self.loop.pop("in_flight"):
                 self.submit(int(trial), None if budget is None else float(budget), float(from_budget))
@@ -349,6 +350,25 @@ class _Loop(Trials, Commits):
         finally:
             self.bar.close()
             self.executor.close()
+        if not on_command_line() and self.loop["evaluations"] > started \
+                and self.loop["failed"] >= self.loop["evaluations"]:
+            warn(self.all_failed_line())
+
+    def all_failed_line(self) -> str:
+        """The line l2l.run (l2l.resume) says as it returns a run that ended with every evaluation failed before
+        run.stop_after_failures was due (a sweep of fewer candidates than its 20, or the check off): l2l run says
+        so as its last line and exits 1, where the Python call said nothing (and l2l.best then raised 'no
+        successful evaluation'). The most frequent reason of this session's, where counted."""
+        unit = self.failures.unit
+        evaluations = int(self.loop["evaluations"])
+        reason, times = self.failures.reasons.most_common(1)[0] if self.failures.reasons else ("", 0)
+        if len(reason) > REASON_CHARACTERS:
+            reason = reason[:REASON_CHARACTERS - 3].rstrip() + "..."
+        why = f': {times} × "{reason}"' if reason else ""
+        where = self.writer.path.absolute()
+        segments = ", segments=True" if self.policy.multi_fidelity else ""
+        return (f"l2l: every {unit} of the run failed ({evaluations} of {evaluations}){why}; fix the model, then "
+                f"run the config again into a new file (all errors: l2l.load({str(where)!r}{segments})['error'])")
 
     def fill(self, send: bool = True) -> bool:
         """Ask the policy what the free workers do, and submit it (``send``: now); True if anything was
