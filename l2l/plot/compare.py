@@ -7,6 +7,7 @@ e.g. different optimizers on the same problem.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -53,6 +54,10 @@ def problem(run: RunData) -> str | None:
     return f"{simulator.get('name')}, {', '.join(names)}"
 
 
+#: The simulators that run the user's own model (a function, a program): one model is often run through both.
+_OWN_MODEL = re.compile(r"^(python|command),")
+
+
 def same_problem(runs: Sequence[RunData]) -> str | None:
     """None for runs of one problem, else a warning naming what differs (another simulator or function, other
     parameters): their best-so-far curves may be on no common scale (a 10-D sphere beside a Rastrigin function, or
@@ -60,10 +65,16 @@ def same_problem(runs: Sequence[RunData]) -> str | None:
     a subset of a model's parameters beside one over all of them, or one model in NEST and in Brian2, are
     comparisons users mean to make. ``l2l compare`` prints it; :func:`compare` draws what it is given."""
     problems = [problem(run) for run in runs]
-    known = {p for p in problems if p is not None}
+    # a function and a program of one's own are one kind of model: a python port of a command's training script
+    # (or the reverse) beside it is the comparison docs/multifidelity_simulators.md prepares (one unit for both)
+    known = {_OWN_MODEL.sub("your model,", p) for p in problems if p is not None}
     if len(known) <= 1:
         return None
-    listing = "; ".join(f"{run.name}: {p}" for run, p in zip(runs, problems) if p is not None)
+    names = [run.name for run in runs]
+    labels = _labels(runs)  # runs of one name told apart as the legend and the table tell them (four 'cmd's read
+    # alike in the listing before)
+    listing = "; ".join(f"{run.name if names.count(run.name) == 1 else labels[i]}: {p}"
+                        for i, (run, p) in enumerate(zip(runs, problems)) if p is not None)
     return (f"l2l: warning: the runs are of different problems (simulator or parameters), their best values are "
             f"drawn on one axis as values of one objective: {listing}")
 
