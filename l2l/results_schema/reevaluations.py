@@ -26,7 +26,7 @@ from l2l.results_schema.layout import (REEVALUATION_COLUMNS, REEVALUATION_ERRORS
 pd = lazy_module("pandas")  # imported on first use: l2l.run reads no table (l2l.lazy)
 
 if TYPE_CHECKING:
-    from l2l.results_schema.structure import Layout
+    from l2l.results_schema.inspected import Layout
 
 GROUP = REEVALUATION_GROUP
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
 from typing import Any
 
 import h5py
@@ -25,6 +24,7 @@ import numpy as np
 
 from l2l.objectives import Objective
 from l2l.results_schema import values as checks
+from l2l.results_schema.inspected import Layout
 from l2l.results_schema.layout import (BLOBS, CHECKPOINT_BLOB, CHECKSUM_COLUMNS, EVALUATION_COLUMNS,
                                        EVENT_COLUMNS, FORMAT, GENERATION_COLUMNS, JSON_RUN_ATTRS, LINEAGE_COLUMNS,
                                        MAX_DEPTH, MAX_OBJECTS, SCHEMA_VERSION, SEGMENT_COLUMNS, STATE_CHECKSUM_COLUMNS,
@@ -36,23 +36,6 @@ from l2l.space import Space
 OPTIONAL_RUN_ATTRS = ("user", "fidelity")
 GROUPS = ("run", "evaluations", "evaluations/params", "evaluations/objectives", "evaluations/metrics",
           "generations", *(f"generations/{s}" for s in SUMMARY_STATISTICS), "blobs")
-
-
-@dataclass
-class Layout:
-    """What :func:`inspect` found: every dataset by path (no leading slash), the run, the commit marks."""
-
-    datasets: dict[str, h5py.Dataset]
-    run: dict[str, Any]
-    space: Space
-    objectives: tuple[Objective, ...]
-    schema_version: int
-    rows: int
-    generations: int
-    metrics: list[str] = field(default_factory=list)
-
-    def blob_size(self, name: str) -> int:
-        return int(self.datasets[f"blobs/{name}"].shape[0])
 
 
 class _Stop(Exception):

@@ -17,7 +17,7 @@ from l2l.results_schema.layout import MAX_TIME, SEED_LIMIT, STATUS_CODES
 from l2l.space import Categorical
 
 if TYPE_CHECKING:
-    from l2l.results_schema.structure import Layout
+    from l2l.results_schema.inspected import Layout
 
 _VALID_STATUS = np.zeros(256, dtype=bool)
 _VALID_STATUS[list(STATUS_CODES.values())] = True
