@@ -313,7 +313,7 @@ def test_a_policy_run_max_time_cut_short_is_told_to_resume_with_twice_the_time()
 
 
 def test_an_exception_group_of_four_is_given_whole_without_a_mark_of_more():
-    from l2l.jobs.base import MESSAGE_LINES, _in_one_line
+    from l2l.jobs.error_text import MESSAGE_LINES, _in_one_line
 
     assert MESSAGE_LINES == 4
     four = ExceptionGroup("four failed", [ValueError(f"bad {i}") for i in range(4)])
