@@ -27,7 +27,7 @@ def main() -> None:
     import numpy  # noqa: F401
     import pandas  # noqa: F401
 
-    import l2l.analysis.sessions  # noqa: F401
+    import l2l.sessions  # noqa: F401
     from l2l import provenance
 
     provenance.driver_host()  # asked once a process, before this

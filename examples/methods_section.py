@@ -20,7 +20,7 @@ from pathlib import Path
 
 import l2l
 from l2l.analysis.export import provenance_output, provenance_record
-from l2l.analysis.sessions import hosts_line, model_line, session_records
+from l2l.sessions import hosts_line, model_line, session_records
 from l2l.provenance import reevaluation_seeds_line, time_line
 
 

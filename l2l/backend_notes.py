@@ -11,7 +11,7 @@ import dataclasses
 import json
 from typing import Any
 
-from l2l.analysis.sessions import session_backends
+from l2l.sessions import session_backends
 from l2l.components import load_run_config
 from l2l.config import Component
 from l2l.jobs import BACKENDS

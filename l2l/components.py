@@ -776,7 +776,7 @@ def relocated_model(trajectory: Trajectory, simulator: Any, model_dir: Any, acce
     run's); a run that recorded no hash is said in a warning line. Nothing is imported or run here."""
     from pathlib import Path
 
-    from l2l.analysis.sessions import session_records
+    from l2l.sessions import session_records
     from l2l.model_hashes import SHORT_HASH, same_model
     from l2l.provenance import _file_entry, command_files
 

@@ -32,7 +32,7 @@ from typing import Any, Callable
 import numpy as np
 
 from l2l import initial_points
-from l2l.analysis.sessions import session_backend
+from l2l.sessions import session_backend
 from l2l.backend_notes import unnamed_scheduler
 from l2l.components import Components, ComputeFloor, build as _build, load_run_config
 from l2l.config import RunConfig, from_mapping, penalty_warning

@@ -17,7 +17,7 @@ imports from its own package (:func:`model_imports`) and the driver's host, CPU 
 counts (:class:`SessionHosts`, from each outcome's ``host``: the SLURM node name, else the host name, seen by the
 process that evaluated it), which each commit of the run state also holds, for a resume to record those of a killed
 session (:func:`killed_hosts`). An event holds at most 512 bytes: what does not fit is left out, never the event's own
-entries (:func:`with_session`). :mod:`l2l.analysis.sessions` reads them back (``session_records``) and words
+entries (:func:`with_session`). :mod:`l2l.sessions` reads them back (``session_records``) and words
 ``l2l show``'s ``model`` and ``hosts`` lines.
 """
 
@@ -599,7 +599,7 @@ def model_changed_since_run(trajectory: Trajectory, simulator: Any) -> tuple[str
     in the modules it imports from its package ('' where the same, or where the run recorded none). The second
     depends on what the process had imported from that folder besides (a run in a notebook or a test process, a
     re-evaluation from the command line): a sign, not a proof."""
-    from l2l.analysis.sessions import session_records
+    from l2l.sessions import session_records
 
     recorded = [record for record in session_records(trajectory.events()) if "model" in record]
     if not recorded or not isinstance(recorded[-1]["model"], list):
@@ -613,7 +613,7 @@ def model_changed_since_run(trajectory: Trajectory, simulator: Any) -> tuple[str
 
 def killed_hosts(records: list[dict[str, Any]], state: Any) -> dict[str, Any] | None:
     """What a resume records of the session before it where that one was killed (its event log ends with its
-    ``started`` or ``resumed`` event; ``records``: :func:`l2l.analysis.sessions.session_records`): ``{"session": N,
+    ``started`` or ``resumed`` event; ``records``: :func:`l2l.sessions.session_records`): ``{"session": N,
     "hosts": {host: evaluations}}``, the hosts of the evaluations it appended up to its last commit, as the run
     state ``state`` (the file's last) holds them (:meth:`SessionHosts.in_state`); None where it was not killed or
     committed nothing."""
@@ -650,7 +650,7 @@ def with_session(detail: dict[str, Any], simulator: Any, trajectory: Trajectory 
     digits, else less of the driver, else no ``imports``. ``trajectory`` (a resume's): a model, or modules it
     imports, that differ from the last ones its sessions recorded are said in one warning line on stderr; where the
     session before was killed, ``killed`` (:func:`killed_hosts`, from its run state ``state``) as much as fits."""
-    from l2l.analysis.sessions import session_records
+    from l2l.sessions import session_records
 
     model = model_sources(simulator)
     imports = model_imports(simulator)
@@ -727,7 +727,7 @@ def provenance_lines(trajectory: Trajectory) -> list[tuple[str, str]]:
     """``l2l show``'s ``versions``, ``model``, ``hosts`` and ``time`` lines, by label (a text '' is left out). A last
     session without an end (killed and not resumed since, or running) is counted up to its last commit, as its run
     state holds them (:func:`killed_hosts`)."""
-    from l2l.analysis.sessions import hosts_line, model_line, session_records, stored_reevaluation_hosts
+    from l2l.sessions import hosts_line, model_line, session_records, stored_reevaluation_hosts
 
     records = session_records(trajectory.events())
     if records and "ended" not in records[-1]:

@@ -307,7 +307,7 @@ def test_a_stop_requested_between_two_runs_stops_the_next_one():
 def test_a_pause_between_sessions_starts_at_the_last_sign_of_life_before_the_resume():
     """A run started at 0 whose evaluations finished at 10 and 20 s, resumed at 100 s, that finished one more at
     110 s ran 30 s: the pause is 20 to 100 (from the first sign of life, 10 to 100, the run read 20 s)."""
-    from l2l.analysis.sessions import active_seconds
+    from l2l.sessions import active_seconds
 
     done = np.array([10.0, 20.0, 110.0])
     assert list(active_seconds(done, 0.0, [0.0, 100.0], ["started", "resumed"], done)) == [10.0, 20.0, 30.0]
@@ -316,7 +316,7 @@ def test_a_pause_between_sessions_starts_at_the_last_sign_of_life_before_the_res
 def test_the_hosts_line_counts_the_hosts_an_event_left_out():
     """An event that held only some hosts records how many it left out (``more_hosts``); l2l show's hosts line
     counts them with those past the eighth named: 'and 3 more hosts' for 9 named and 2 left out (it said 1)."""
-    from l2l.analysis.sessions import hosts_line
+    from l2l.sessions import hosts_line
 
     hosts = {f"node{i:02d}": 10 - i for i in range(9)}
     line = hosts_line([{"session": 1, "ended": "finished", "hosts": hosts, "more_hosts": 2}])
@@ -326,7 +326,7 @@ def test_the_hosts_line_counts_the_hosts_an_event_left_out():
 def test_the_backend_line_names_every_option_of_a_resume_that_dropped_one():
     """A resume on the same backend names the options that changed; one that dropped an option names all of its
     own (diffed, it read 'local (resumed, session 2)', as if nothing had changed)."""
-    from l2l.analysis.sessions import backend_text
+    from l2l.sessions import backend_text
 
     text = backend_text({"name": "local", "workers": 2, "threads_per_worker": 2}, ["resumed"],
                         [json.dumps({"backend": {"name": "local", "workers": 2}})])

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 
 from l2l.analysis.report import report
-from l2l.analysis.sessions import backend_text
+from l2l.sessions import backend_text
 from l2l.cli import main
 from l2l.results_schema.reader import Trajectory
 from l2l.summary import show_text, summary_of

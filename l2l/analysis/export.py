@@ -49,12 +49,12 @@ def _sha256(path: Path) -> str:
 def provenance_record(trajectory: Trajectory, exported: dict[str, Any]) -> dict[str, Any]:
     """The provenance JSON of an export (``exported``: the written file's name, format, rows, view, sha256): the
     run's ``/run`` attributes (config, seed, versions, host, user, created, optimizer, simulator, backend), each
-    session's record (:func:`l2l.analysis.sessions.session_records`: its model code's sha256, the driver's host
+    session's record (:func:`l2l.sessions.session_records`: its model code's sha256, the driver's host
     and CPU, the hosts its evaluations ran on), and the fresh seeds of the re-evaluation and the nodes it ran on
     (``hosts``, and ``hosts_not_recorded``: rows without one; ``changed_model``: the sha256 of model code other than
     the run's that rows ran, ``--accept-changed-model``, with their count), if any. Nothing in it
     depends on when or where it is written, so two exports of one file give the same JSON."""
-    from l2l.analysis.sessions import reevaluation_hosts, session_records
+    from l2l.sessions import reevaluation_hosts, session_records
 
     run = dict(trajectory.run)
     reevaluated = None

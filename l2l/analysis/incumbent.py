@@ -14,7 +14,7 @@ the figure draws cannot drift apart.
   twice) counts with the mean of its results so far, as ``l2l show`` and :func:`l2l.best` rank it, so the
   incumbent's value can get worse where a repeat comes in worse (:func:`best_of_means`).
 * Failed results never count as found (their compute and their place in the count do).
-* Wall time leaves out the pauses between a run's sessions (:mod:`l2l.analysis.sessions`).
+* Wall time leaves out the pauses between a run's sessions (:mod:`l2l.sessions`).
 """
 
 from __future__ import annotations
@@ -125,7 +125,7 @@ def wall_seconds(done: np.ndarray, events: pd.DataFrame | None, frame: pd.DataFr
                  completions: np.ndarray) -> np.ndarray:
     """Seconds from the run's start (its first event, else its first evaluation's start) to each of ``done``
     (seconds since the epoch) that the run was running: the pauses between its sessions are left out."""
-    from l2l.analysis.sessions import active_seconds
+    from l2l.sessions import active_seconds
 
     if events is not None and len(events):
         start = events["time"].iloc[0].timestamp()

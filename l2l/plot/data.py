@@ -204,7 +204,7 @@ class RunData:
         """Seconds from the run's start to each of ``times`` (seconds since the epoch) that the run was running:
         the pauses between its sessions (from the last completion or event before a ``resumed`` event to that
         event) are left out, so a run resumed the next morning is not a night longer."""
-        from l2l.analysis.sessions import active_seconds
+        from l2l.sessions import active_seconds
 
         if self.events is None or not len(self.events):
             return np.asarray(times, dtype=float) - self.start_time()

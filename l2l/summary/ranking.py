@@ -82,7 +82,7 @@ def ranking(source: Any, objective: str | None = None) -> pd.DataFrame:
     """
     import pandas as pd
 
-    from l2l.analysis.sessions import reevaluation_hosts
+    from l2l.sessions import reevaluation_hosts
     from l2l.results_schema.reader import Trajectory
 
     if isinstance(source, (str, os.PathLike)):

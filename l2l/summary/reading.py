@@ -121,7 +121,7 @@ def summarize(trajectory: Trajectory, previous: RunSummary | None = None, resumi
 
     ``resuming``: ``l2l resume`` holds the file (so it looks running) and is about to go on from its last commit:
     the candidates and rows it runs again count as those of a run interrupted, as ``l2l show`` counted them."""
-    from l2l.analysis.sessions import backend_text
+    from l2l.sessions import backend_text
 
     alive = writer_alive(trajectory.path)  # before the events: a writer that ends in between shows as finished
     events = trajectory.events()

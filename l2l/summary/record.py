@@ -78,7 +78,7 @@ class RunSummary:
     #: checkpoints (the compute budget above is what they cost if every segment restarts), as the banner of
     #: ``l2l run`` gives it; None where it does not apply (a compute budget given, segments seen restarting).
     continued_bound: float | None = None
-    #: Where the run's sessions ran (:func:`l2l.analysis.sessions.backend_text`): the backend it was created with
+    #: Where the run's sessions ran (:func:`l2l.sessions.backend_text`): the backend it was created with
     #: as JSON, or with each resume on another backend (``l2l resume --backend/--workers``) named and numbered.
     backends: str = ""
     #: The ``[policy]`` that scheduled the candidates ('' for none), named in :attr:`description` as ``l2l compare``
