@@ -67,8 +67,8 @@ def with_function(config: RunConfig, function: Callable[..., Any] | None) -> Run
                           f"too; use [simulator] name = \"python\" (or leave the function out)")
     stored, given = config.simulator.options.get("function"), describe_callable(function)
     if config.simulator.options.get("callable") and stored != given:  # said by each run (once a process, before)
-        from l2l.outcomes import warn
-        warn(f"l2l: warning: this run's simulator was {stored}; it goes on with {given}")
+        from l2l.jobs.base import warn_line
+        warn_line(f"l2l: warning: this run's simulator was {stored}; it goes on with {given}")
     from l2l.simulators.python import PythonFunction
 
     known = {f.name for f in dataclasses.fields(PythonFunction)} | {"callable"}
