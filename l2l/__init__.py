@@ -20,7 +20,7 @@ import functools
 import importlib
 from typing import TYPE_CHECKING, Any, Iterator
 
-__version__ = "0.1.0"
+from l2l.version import __version__
 
 _EXPORTS = {
     "Space": "l2l.space",

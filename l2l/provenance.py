@@ -80,7 +80,7 @@ def _this_checkout() -> str | None:
 def versions() -> dict[str, str]:
     """The versions a run records when its file is created: ``l2l``, ``l2l_source`` (the git commit, only where
     l2l runs from a checkout), ``python``, ``hdf5``, ``platform`` and every package of :data:`PACKAGES`."""
-    from l2l import __version__
+    from l2l.version import __version__
 
     out = {"l2l": __version__}
     revision = _this_checkout()

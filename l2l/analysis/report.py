@@ -23,7 +23,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
-from l2l import __version__
+from l2l.version import __version__
 from l2l.analysis.best import (FRONT_REPEATS_NOTE, REPEAT_COUNT, REPEAT_SD, REPEATS_NOTE, best_candidates,
                                front_candidates, ranked, repeat_headers, repeats_note, with_repeats)
 from l2l.errors import ConfigError
