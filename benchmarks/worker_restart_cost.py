@@ -4,7 +4,7 @@ A worker that dies (a simulator's segfault, the OOM killer, ``kill -9``) is star
 session 39 the replacement is a fork of l2l's fork server, as the first workers are (``--methods fork``); before,
 the nanny spawned a fresh interpreter that imported Dask and l2l again (and ran the caller's main script again).
 ``--methods spawn`` gives that spawned start to compare with: its child process makes
-``l2l.jobs.dask.fork_server_available`` say no (as on a platform without a fork server), so that Dask spawns every
+``l2l.jobs.dask_local.fork_server_available`` say no (as on a platform without a fork server), so that Dask spawns every
 worker, the first ones too (before session 39 only the replacements were spawned: compare the replacements).
 
 Each run is a child process: ``l2l.run`` of a ``local`` run with ``--workers`` workers (default 2) of
@@ -70,10 +70,10 @@ def child(folder: str, kills: int, workers: int, evaluations: int, method: str) 
     """One run (in this process, started by ``measure``)."""
     sys.path.insert(0, str(HERE.parent))
     import l2l
-    import l2l.jobs.dask
+    import l2l.jobs.dask_local
 
     if method == "spawn":  # no fork server: Dask's own spawn for every worker (the replacements before session 39)
-        l2l.jobs.dask.fork_server_available = lambda: False
+        l2l.jobs.dask_local.fork_server_available = lambda: False
 
     config = l2l.from_mapping({
         "run": {"name": "restart", "generations": 1, "seed": 0},

@@ -145,7 +145,7 @@ def test_a_piped_script_whose_workers_would_not_start_is_refused_in_one_line_bef
 
 
 class _Clock:
-    """time.monotonic for l2l.jobs.dask alone, moved on by hand."""
+    """time.monotonic for l2l.jobs.dask_executor and dask_existing alone, moved on by hand."""
 
     def __init__(self) -> None:
         self.now = 1000.0
@@ -178,9 +178,12 @@ def test_a_worker_that_joined_is_counted_from_the_first_answer_after_it(monkeypa
     import queue
 
     import l2l.jobs.dask as dask_backend
+    import l2l.jobs.dask_executor as dask_executor
+    import l2l.jobs.dask_existing as dask_existing
 
     clock = _Clock()
-    monkeypatch.setattr(dask_backend, "time", clock)
+    monkeypatch.setattr(dask_executor, "time", clock)
+    monkeypatch.setattr(dask_existing, "time", clock)
     client = _Scheduler(workers=2)
     executor = dask_backend.DaskExecutor(address="tcp://127.0.0.1:8786")
     executor._client, executor._pending, executor._done = client, 2, queue.SimpleQueue()  # noqa: SLF001 - started

@@ -26,8 +26,7 @@ from distributed.utils import silence_logging_cmgr
 import l2l
 from l2l.cli import main
 from l2l.errors import ConfigError, ExecutorError
-from l2l.jobs import dask as dask_backend
-from l2l.jobs import dask_greet
+from l2l.jobs import dask_executor, dask_existing, dask_greet
 from l2l.jobs.dask import DaskExecutor
 from l2l.jobs.dask_logs import cluster_closed, clusters_quiet
 from l2l.words import command_line
@@ -65,8 +64,8 @@ class _NoWorkers:
 
 
 def _told_no_workers(monkeypatch, capsys, function: bool) -> str:
-    monkeypatch.setattr(dask_backend, "NO_WORKERS_SECONDS", 0.0)
-    monkeypatch.setattr(dask_backend, "WORKER_COUNT_SECONDS", 0.0)
+    monkeypatch.setattr(dask_existing, "NO_WORKERS_SECONDS", 0.0)
+    monkeypatch.setattr(dask_executor, "WORKER_COUNT_SECONDS", 0.0)
     executor = DaskExecutor(address="tcp://127.0.0.1:8786")
     executor._client, executor._pending, executor._done = _NoWorkers(), 2, queue.SimpleQueue()
     executor._quarantine, executor._isolated, executor._futures = [], None, set()

@@ -18,7 +18,7 @@ import threading
 import pytest
 from conftest import write_toml
 
-import l2l.jobs.dask as dask_backend
+import l2l.jobs.dask_existing as dask_existing
 import l2l.jobs.dask_greet as dask_greet
 from l2l.cli import main
 from l2l.errors import ExecutorError
@@ -29,7 +29,7 @@ from l2l.jobs.dask import DaskExecutor
 def quick(monkeypatch):
     monkeypatch.setattr(dask_greet, "REFUSED_SECONDS", 0.2, raising=False)
     monkeypatch.setattr(dask_greet, "HANDSHAKE_SECONDS", 0.3, raising=False)
-    monkeypatch.setattr(dask_backend, "WAIT_NOTICE_SECONDS", 0.1)  # said at once where the run waits
+    monkeypatch.setattr(dask_existing, "WAIT_NOTICE_SECONDS", 0.1)  # said at once where the run waits
 
 
 class Server:

@@ -12,7 +12,8 @@ import queue
 
 import pytest
 
-import l2l.jobs.dask as dask_backend
+import l2l.jobs.dask_executor as dask_executor
+import l2l.jobs.dask_existing as dask_existing
 from l2l.jobs.dask import DaskExecutor
 
 
@@ -35,8 +36,8 @@ def _executor(client: _Scheduler, pending: int = 2) -> DaskExecutor:
 
 @pytest.fixture
 def no_delay(monkeypatch):
-    monkeypatch.setattr(dask_backend, "NO_WORKERS_SECONDS", 0.0, raising=False)
-    monkeypatch.setattr(dask_backend, "WORKER_COUNT_SECONDS", 0.0)
+    monkeypatch.setattr(dask_existing, "NO_WORKERS_SECONDS", 0.0, raising=False)
+    monkeypatch.setattr(dask_executor, "WORKER_COUNT_SECONDS", 0.0)
 
 
 def _warnings(capsys) -> list[str]:

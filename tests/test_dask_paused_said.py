@@ -15,7 +15,8 @@ import queue
 
 import pytest
 
-import l2l.jobs.dask as dask_backend
+import l2l.jobs.dask_executor as dask_executor
+import l2l.jobs.dask_existing as dask_existing
 from l2l.jobs.dask import DaskExecutor, LocalExecutor
 from l2l.jobs.slurm import SlurmExecutor
 
@@ -43,9 +44,9 @@ def _executor(cls: type, client: _Scheduler, pending: int = 3):
 
 @pytest.fixture
 def no_delay(monkeypatch):
-    monkeypatch.setattr(dask_backend, "PAUSED_SECONDS", 0.0, raising=False)
-    monkeypatch.setattr(dask_backend, "NO_WORKERS_SECONDS", 0.0, raising=False)
-    monkeypatch.setattr(dask_backend, "WORKER_COUNT_SECONDS", 0.0)
+    monkeypatch.setattr(dask_executor, "PAUSED_SECONDS", 0.0, raising=False)
+    monkeypatch.setattr(dask_existing, "NO_WORKERS_SECONDS", 0.0, raising=False)
+    monkeypatch.setattr(dask_executor, "WORKER_COUNT_SECONDS", 0.0)
 
 
 def _warnings(capsys) -> list[str]:
@@ -94,6 +95,6 @@ def test_nothing_is_said_with_a_worker_running_or_nothing_waiting(no_delay, caps
 
 
 def test_a_short_pause_is_not_said(no_delay, monkeypatch, capsys):
-    monkeypatch.setattr(dask_backend, "PAUSED_SECONDS", 3600.0)
+    monkeypatch.setattr(dask_executor, "PAUSED_SECONDS", 3600.0)
     _wait(_executor(SlurmExecutor, _Scheduler(["paused"])))
     assert _warnings(capsys) == []

@@ -14,7 +14,8 @@ import queue
 
 import pytest
 
-import l2l.jobs.dask as dask_backend
+import l2l.jobs.dask_executor as dask_executor
+import l2l.jobs.dask_existing as dask_existing
 from l2l.jobs.dask import DaskExecutor, LocalExecutor
 from fake_clock import ManualClock
 
@@ -36,7 +37,8 @@ class _Scheduler:
 @pytest.fixture
 def clock(monkeypatch) -> ManualClock:
     clock = ManualClock()
-    monkeypatch.setattr(dask_backend, "time", clock)
+    monkeypatch.setattr(dask_executor, "time", clock)
+    monkeypatch.setattr(dask_existing, "time", clock)
     return clock
 
 
@@ -71,11 +73,11 @@ def test_a_waiting_run_asks_the_shared_scheduler_for_its_workers_once_a_poll(clo
 def test_the_one_answer_a_poll_still_says_paused_workers_and_no_workers(clock, capsys):
     client = _Scheduler(["paused", "paused"])
     executor = _executor(client)
-    polls = int(dask_backend.PAUSED_SECONDS) + 2
+    polls = int(dask_executor.PAUSED_SECONDS) + 2
     _poll(executor, clock, polls)
     client.statuses = []
-    _poll(executor, clock, int(dask_backend.NO_WORKERS_SECONDS) + 2)
-    polls += int(dask_backend.NO_WORKERS_SECONDS) + 2
+    _poll(executor, clock, int(dask_existing.NO_WORKERS_SECONDS) + 2)
+    polls += int(dask_existing.NO_WORKERS_SECONDS) + 2
     assert client.asked == polls  # before: three times as many
     said = _warnings(capsys)
     assert len(said) == 2, said

@@ -19,12 +19,12 @@ from test_dask_external_nevergrad import cluster  # noqa: F401 - the fixture: 3 
 
 from l2l.errors import ConfigError, ExecutorError
 from l2l.jobs import BACKENDS
-from l2l.jobs import dask as dask_backend
+from l2l.jobs import dask_existing
 
 
 def test_a_scheduler_file_written_after_the_run_started_is_waited_for(tmp_path, cluster, capsys,  # noqa: F811
                                                                         monkeypatch):
-    monkeypatch.setattr(dask_backend, "WAIT_NOTICE_SECONDS", 0.1)
+    monkeypatch.setattr(dask_existing, "WAIT_NOTICE_SECONDS", 0.1)
     path = tmp_path / "scheduler.json"
     # before: ConfigError "backend 'dask': scheduler_file '.../scheduler.json' does not exist", as the config was read
     executor = BACKENDS.create("dask", {"scheduler_file": str(path), "timeout": 20})

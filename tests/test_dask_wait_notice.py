@@ -11,7 +11,7 @@ import socket
 import pytest
 
 import l2l
-import l2l.jobs.dask as dask_backend
+import l2l.jobs.dask_existing as dask_existing
 import l2l.jobs.dask_greet as dask_greet
 from conftest import make_config
 from l2l.errors import ExecutorError
@@ -29,7 +29,7 @@ def unanswered():
 
 
 def test_a_scheduler_that_does_not_answer_is_waited_for_in_a_line(tmp_path, capsys, monkeypatch, unanswered):
-    monkeypatch.setattr(dask_backend, "WAIT_NOTICE_SECONDS", 0.05, raising=False)
+    monkeypatch.setattr(dask_existing, "WAIT_NOTICE_SECONDS", 0.05, raising=False)
     monkeypatch.setattr(dask_greet, "CONNECT_SECONDS", 0.2, raising=False)  # l2l's own first try
     address = unanswered
     config = make_config(run={"name": "nobody", "generations": 1}, optimizer={"name": "random", "population_size": 2},
@@ -50,7 +50,7 @@ def test_ctrl_c_while_waiting_for_the_scheduler_says_there_is_nothing_to_resume(
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(dask_backend, "greet", interrupted)  # Ctrl-C while the address is tried
+    monkeypatch.setattr(dask_existing, "greet", interrupted)  # Ctrl-C while the address is tried
     write_toml(tmp_path / "c.toml", {"run": {"name": "nobody", "generations": 1},
                                      "space": {"x": {"type": "float", "low": -1.0, "high": 1.0}},
                                      "optimizer": {"name": "random", "population_size": 2},

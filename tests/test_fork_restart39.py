@@ -56,11 +56,11 @@ def test_a_run_that_starts_while_another_runs_worker_restarts_still_forks_its_wo
     import time
 
     import l2l
-    import l2l.jobs.dask as jobs_dask
     import l2l.jobs.dask_cluster as dask_cluster
+    import l2l.jobs.dask_local as dask_local
 
     (tmp_path / "killed").touch()  # (killed_once then only writes its worker's pid and parent's)
-    local_scratch, held, other = jobs_dask.local_scratch, threading.Event(), []
+    local_scratch, held, other = dask_local.local_scratch, threading.Event(), []
 
     def restarting() -> None:  # the other run's nanny, making the process of a worker that died
         with dask_cluster.start_method_held("forkserver"):
@@ -73,7 +73,7 @@ def test_a_run_that_starts_while_another_runs_worker_restarts_still_forks_its_wo
         held.wait()
         return local_scratch()
 
-    monkeypatch.setattr(jobs_dask, "local_scratch", scratch)
+    monkeypatch.setattr(dask_local, "local_scratch", scratch)
     config = _config(tmp_path, "second")
     path = l2l.run(config, tmp_path / "second.h5", progress=False)
     other[0].join()

@@ -14,7 +14,7 @@ import pytest
 from slurm_helpers import require_slurm, squeue
 
 
-import l2l.jobs.dask as dask_backend
+import l2l.jobs.dask_executor as dask_executor
 from fake_clock import ManualClock
 
 
@@ -29,7 +29,7 @@ def test_a_slurm_run_reads_its_own_scheduler_s_workers_without_a_request_to_it(m
     from l2l.jobs.slurm import SlurmExecutor
 
     clock = ManualClock()
-    monkeypatch.setattr(dask_backend, "time", clock)
+    monkeypatch.setattr(dask_executor, "time", clock)
     # the scheduler in this process, as dask-jobqueue's SLURMCluster runs it (its workers are SLURM jobs)
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0",
                       protocol="tcp://", host="127.0.0.1") as cluster:

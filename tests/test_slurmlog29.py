@@ -27,8 +27,7 @@ from distributed import LocalCluster
 from distributed.utils import silence_logging_cmgr
 
 import l2l
-from l2l.jobs import dask as dask_backend
-from l2l.jobs import dask_cluster, dask_interrupts
+from l2l.jobs import dask_cluster, dask_interrupts, dask_local
 from l2l.jobs.dask import LocalExecutor
 from l2l.jobs.slurm import SlurmExecutor
 from slurm_helpers import require_slurm
@@ -105,7 +104,7 @@ def test_a_local_run_leaves_dasks_configuration_to_the_user_while_it_runs(users_
     try:
         # a user's cluster started now (or a slurm run replacing its worker jobs) reads the user's values
         assert dask.config.get(LOST) == users_lost_worker_timeout  # before: '3650 days'
-        assert dask.config.get("distributed.scheduler.allowed-failures") != dask_backend.ALLOWED_FAILURES
+        assert dask.config.get("distributed.scheduler.allowed-failures") != dask_local.ALLOWED_FAILURES
         # the run's own scheduler has the run's
         scheduler = run._cluster.scheduler
         assert (scheduler.allowed_failures, scheduler.WORKER_SATURATION) == (1, 1.0)

@@ -40,7 +40,7 @@ def _hint(tmp_path: Path, given: str) -> str:
 def test_dask_scheduler_file_in_the_working_folder_is_named_as_its_wait_ends(tmp_path, monkeypatch, capsys):
     """`dask scheduler --scheduler-file s.json` started in the working folder, the config elsewhere: the run waited
     for conf/s.json until the timeout, its lines naming only that path."""
-    import l2l.jobs.dask as dask_jobs
+    import l2l.jobs.dask_existing as dask_jobs
 
     config = load_config(_setup(tmp_path, monkeypatch, SPHERE + '[backend]\nname = "dask"\nscheduler_file = '
                                 '"s.json"\ntimeout = 0.3\n', "s.json"))
