@@ -135,7 +135,8 @@ def test_the_slurm_backend_runs_at_most_a_few_sbatch_calls_at_once(monkeypatch, 
     """dask-jobqueue starts every job of a scale-up at once; their sbatch calls now wait their turn,
     ``SBATCH_AT_ONCE`` under way at most (before: 12 of 12 at once here, an sbatch process each on the login node),
     and every job is taken all the same."""
-    from l2l.jobs.slurm import SBATCH_AT_ONCE, SlurmExecutor, _job_class, _Submissions, slurm_cluster_class
+    from l2l.jobs.slurm import SlurmExecutor, _job_class, _Submissions, slurm_cluster_class
+    from l2l.jobs.slurm_submissions import SBATCH_AT_ONCE
 
     folder = tmp_path / "bin"
     folder.mkdir()
@@ -255,9 +256,10 @@ def test_a_slurm_run_waiting_behind_a_refused_worker_job_asks_squeue_every_few_s
     the run waits, as before, but asks squeue whether they still wait once per QUEUE_CHECK_SECONDS (before: at each
     look, once a second, for as long as they waited: hours in a busy queue)."""
     import l2l.jobs.slurm as slurm
+    import l2l.jobs.slurm_submissions as slurm_submissions
 
     asked = []
-    monkeypatch.setattr(slurm, "_squeue", lambda ids, columns: asked.append(ids) or "\n".join(ids) + "\n")
+    monkeypatch.setattr(slurm_submissions, "_squeue", lambda ids, columns: asked.append(ids) or "\n".join(ids) + "\n")
     executor = slurm.SlurmExecutor()
     submissions = slurm._Submissions(2)
     for job_id in ("700", "701"):
@@ -270,7 +272,7 @@ def test_a_slurm_run_waiting_behind_a_refused_worker_job_asks_squeue_every_few_s
     for _ in range(12):  # twelve looks of the loop, as many seconds apart in a run
         executor.check_refused()  # no JobsRefused: its jobs wait in the queue
     assert len(asked) == 1, asked
-    later = time.monotonic() + slurm.QUEUE_CHECK_SECONDS + 0.1
-    monkeypatch.setattr(slurm.time, "monotonic", lambda: later)  # QUEUE_CHECK_SECONDS later: asked again
+    later = time.monotonic() + slurm_submissions.QUEUE_CHECK_SECONDS + 0.1
+    monkeypatch.setattr(slurm_submissions.time, "monotonic", lambda: later)  # QUEUE_CHECK_SECONDS later: asked again
     executor.check_refused()
     assert len(asked) == 2

@@ -95,7 +95,8 @@ def test_a_slurm_worker_retiring_under_an_evaluation_it_took_up_late_in_its_life
     """7e9efc7 counted every retirement under an evaluation that had run half the lifetime: one of 0.8 lifetimes
     that landed twice on worker jobs with 0.5 to 0.8 lifetimes left (worker ages spread in a long run) became a
     failed row, though it fit the life of a fresh worker job. Only a worker that took it up as it arrived counts."""
-    from l2l.jobs.slurm import SlurmExecutor, lifetime_slack
+    from l2l.jobs.slurm import SlurmExecutor
+    from l2l.jobs.slurm_lifetime import lifetime_slack
 
     executor = SlurmExecutor(walltime="01:00:00", lifetime="00:10:00", lifetime_stagger="00:00:00")
     executor._lifetime, executor._stagger = 600, 0

@@ -212,7 +212,7 @@ def test_a_run_timeout_above_the_shortest_staggered_lifetime_is_warned_of(capsys
 
 
 def _retirements(workers: dict):
-    from l2l.jobs.slurm import retirements_plugin
+    from l2l.jobs.slurm_lifetime import retirements_plugin
 
     scheduler = SimpleNamespace(workers=workers)
     handed: list = []

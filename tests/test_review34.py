@@ -114,9 +114,9 @@ def test_slurm_worker_jobs_that_took_an_evaluation_up_late_in_their_lives_never_
     import test_lifetime33
     from test_lifetime33 import _poll
 
-    from l2l.jobs import slurm
+    from l2l.jobs import slurm_lifetime
 
-    monkeypatch.setattr(slurm, "LIFETIME_SLACK", (0.3, 0.0), raising=False)
+    monkeypatch.setattr(slurm_lifetime, "LIFETIME_SLACK", (0.3, 0.0))
     fixture = test_lifetime33.slurm_here.__wrapped__(monkeypatch)
     here, key = next(fixture)
     try:
