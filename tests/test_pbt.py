@@ -94,21 +94,27 @@ def test_the_lineage_gives_each_learner_a_schedule_over_the_whole_training(tmp_p
     assert result.objectives["loss"] == pytest.approx(history[history["member"] == member]["loss"].iloc[-1])
 
 
-def pbt_gain(seed: int, tmp_path, fresh) -> float:
+#: The noise seeds no run saw on which both learners are retrained: 8 (6 until session 44; each learner's loss on
+#: them carries their own noise, so with 6 the sign of a run seed's gain was a coin flip where both were good).
+FRESH = range(1000, 1008)
+
+
+def pbt_gain(seed: int, tmp_path, fresh=FRESH) -> float:
     """Run ``seed``'s PBT and its equal-compute constant search in ``tmp_path``; the constant pick's mean loss minus
     the best PBT member's replayed schedule's, on the noise seeds ``fresh`` (scripts/pbt_test_claims.py runs it on
     other seeds)."""
     simulator = NoisySGD(max_budget=100)
     pbt = l2l.run(pbt_config(seed=seed, population=8), tmp_path / f"pbt{seed}.h5")
-    history = l2l.lineage(pbt)
-    best = history.groupby("member")["loss"].last().idxmin()
-    schedule = history[history["member"] == best]
+    finals = l2l.load(pbt, segments=True).query("budget == 100")
+    best = int(finals.loc[finals["loss"].idxmin(), "trial"])
+    pieces = l2l.lineage(pbt, members=[best])[["learning_rate", "budget"]].to_numpy()
+    # pieces in a row at one rate are one call: the noise of step t derives from (seed, t), so it is the same run
+    changes = [(rate, budget) for (rate, budget), after in zip(pieces, [*pieces[1:, 0], None]) if rate != after]
     pbt_losses = []
     for noise_seed in fresh:
         checkpoint = None
-        for _, piece in schedule.iterrows():
-            result = simulator.run_to({"learning_rate": piece["learning_rate"]}, noise_seed, piece["budget"],
-                                      checkpoint)
+        for rate, budget in changes:
+            result = simulator.run_to({"learning_rate": rate}, noise_seed, budget, checkpoint)
             checkpoint = result.checkpoint
         pbt_losses.append(result.objectives["loss"])
     constant = l2l.from_mapping({"run": {"name": "c", "seed": seed, "generations": 1}, "space": SPACE,
@@ -121,10 +127,15 @@ def pbt_gain(seed: int, tmp_path, fresh) -> float:
     return float(np.mean(constant_losses) - np.mean(pbt_losses))
 
 
-def test_pbt_beats_constant_learning_rates_at_equal_compute_on_fresh_seeds(tmp_path):
-    """Selection happens on noisy training; the claim is measured on noise seeds no run saw."""
-    gains = [pbt_gain(seed, tmp_path, range(1000, 1006)) for seed in range(5)]
-    assert np.mean(gains) > 0 and sum(g > 0 for g in gains) >= 4, gains
+def test_pbt_is_level_with_constant_learning_rates_or_better_at_equal_compute_on_fresh_seeds(tmp_path):
+    """Selection happens on noisy training; the claim is measured on noise seeds no run saw. What five run seeds show
+    with a margin: PBT's learner is on average not worse than random search's best constant by more than 0.05 (a
+    tenth of the constant's loss) and better in at least 2 of 5. Over 120 run seeds the mean gain is clearly
+    positive and a seed gains in 75-88 % of them (docs/pbt.md, scripts/pbt_test_claims.py); "mean > 0 and better
+    in 4 of 5", asserted until session 44, held on 14 to 21 of 24 fresh sets of five, this on 23 or 24. A PBT
+    that exploits only into the last interval (burn_in 90) gains in 5 of 60 seeds: it fails this in 19 of 20 sets."""
+    gains = [pbt_gain(seed, tmp_path) for seed in range(5)]
+    assert np.mean(gains) > -0.05 and sum(g > 0 for g in gains) >= 2, gains
 
 
 def test_a_member_whose_segment_fails_is_replaced_by_exploitation(tmp_path):
