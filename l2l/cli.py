@@ -65,7 +65,7 @@ def _run(args: argparse.Namespace) -> int:
         existing = exc
     if args.dry_run:
         from l2l.commands.dry_run import check_lines, plan_lines, proposer
-        from l2l.loop import warn_options
+        from l2l.run_warnings import warn_options
 
         warn_options(components)  # (l2l run says it as the run starts)
         checks, refusal = check_lines(components)  # the backend's, as l2l run makes them before creating the file

@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import getpass
-import math
 import os
 import socket
 import sys
@@ -35,7 +34,7 @@ from l2l import initial_points
 from l2l.sessions import session_backend
 from l2l.backend_notes import unnamed_scheduler
 from l2l.components import Components, ComputeFloor, build as _build, load_run_config
-from l2l.config import RunConfig, from_mapping, penalty_warning
+from l2l.config import RunConfig, from_mapping
 from l2l.control import RunControl
 from l2l.driver_state import INHERIT_TO_TOP, count_every_attempt, rescore_early_failures
 from l2l.errors import ConfigError, TrajectoryError, command, path_argument, shown
@@ -43,7 +42,7 @@ from l2l.jobs import Outcome, Settings
 from l2l.jobs.slurm_common import cancel_left_behind
 from l2l.jobs.warm import start_fork_server
 from l2l.left_jobs import SLURM_BACKENDS, cancelled_note, jobs_left_elsewhere, say_note
-from l2l.numbers import at_least, compute as compute_text, exact, number
+from l2l.numbers import number
 from l2l.objectives import Objective
 from l2l.own_files import sweep_leftovers
 from l2l.provenance import SessionHosts, changed_versions, with_session
@@ -51,6 +50,9 @@ from l2l.results_schema import checkpoint_store
 from l2l.results_schema import writer as trajectory_writer
 from l2l.results_schema.lock import WriterLock, missing_note, moved_from_another_host
 from l2l.results_schema.reader import Trajectory
+from l2l.resume_limits import (check_raised, compute_unit, failed_to_redo, raised_earlier, raises, resume_budgets,
+                               resume_floor, still_reached, switched_earlier, target_reached, used_up)
+from l2l.run_warnings import compute_short_of_top, target_out_of_reach, warn_options
 from l2l.words import Placeholder, call, named, on_command_line, option, passed_as
 
 def default_out(config: RunConfig) -> Path:
@@ -84,86 +86,15 @@ def build(config: RunConfig, simulator: Callable[..., Any] | None = None, *, res
                               f"fully trained after {most} generations); use at most {most} generations, or a "
                               f"smaller run.inherit")
     if interval and config.target is not None:
-        refusal = _target_out_of_reach(config, components, interval)
+        refusal = target_out_of_reach(config, components, interval)
         if refusal:
             raise ConfigError(refusal)
-    short = _compute_short_of_top(components)
+    short = compute_short_of_top(components)
     if short and config.target is not None and not resumed:  # (a stored run resumes as it ran; --compute raises)
         what, way = short.rsplit("; ", 1)
         raise ConfigError(f"{config.target_from} counts only results at the simulator's top budget, and {what}, so "
                           f"the run could never end at its target; {way}, or leave the target out")
     return components
-
-
-def _compute_short_of_top(components: Components) -> str:
-    """Where the run's compute ends a policy run before the policy can start any segment to the top budget (its
-    ``before_top``: the least it spends or commits first, exact for successive halving and hyperband, a lower
-    bound for asha, whose promotions depend on the results), what is short and the compute that lets the first
-    segment to the top start (for asha: the least that may); '' otherwise (and where the policy cannot tell)."""
-    policy = components.policy
-    before = getattr(policy, "before_top", None)
-    if before is None or len(components.budgets) < 2:
-        return ""
-    # a python function without a checkpoint parameter trains every segment from scratch, at its whole budget
-    # (counted so): the compute that lets a continuing run reach the top left this one short of it
-    restarts = components.simulator.restarts()
-    least = before(list(components.budgets), restarts=True) if restarts else before(list(components.budgets))
-    compute = float(components.compute)
-    if least is None or compute > least + 1e-9:
-        return ""
-    fidelity = components.simulator.fidelity()
-    unit = fidelity.unit or fidelity.name
-    enough = f"{number(math.floor(least + 1e-9) + 1)} or more" if fidelity.integer else f"more than {at_least(least)}"
-    if hasattr(policy, "rungs") and hasattr(policy, "planned_compute"):  # pbt: one member at the top is not the run
-        enough += (f" (run.compute = {at_least(policy.planned_compute(list(components.budgets)))} trains every member "
-                   f"to the top)")
-    bound = "" if getattr(policy, "before_top_exact", False) else "at least "
-    how = " (every segment restarts: the function takes no checkpoint)" if restarts else ""
-    return (f"run.compute = {compute_text(compute)} {unit} ends the run before policy "
-            f"{components.config.policy.name!r} trains any candidate to the top budget "
-            f"({number(components.budgets[-1])} {unit}): its first segment there starts only after "
-            f"{bound}{number(least)} {unit} at the lower rungs{how}; give run.compute = {enough}")
-
-
-def _target_out_of_reach(config: RunConfig, components: Components, interval: float, *,
-                         last_to_top: bool = True) -> str | None:
-    """Why a Lamarckian run's target could never end it, or None: run.target counts only results at the simulator's
-    top budget, and generations of ``interval`` units each that stop short of it (run.generations, or the
-    generations run.evaluations leaves room for) leave every result below, so the run would end 'target not
-    reached' whatever its values (a target there means 'stop once a candidate is good enough', which it cannot).
-    ``last_to_top``: run.inherit = true's last generation trains to the top budget (False: a state stored by an
-    l2l whose generations all trained the rounded share, which resumes so)."""
-    fidelity = components.simulator.fidelity()
-    size = getattr(components.optimizer, "population_size", None)
-    counts = [int(config.generations)] if config.generations else []
-    if config.evaluations and isinstance(size, int) and size > 0:
-        counts.append(-(-int(config.evaluations) // size))  # generations started before the evaluations run out
-    if not counts:
-        return None  # run.max_time alone: as many generations as the time allows
-    generations = min(counts)
-    if config.inherit is True and last_to_top and config.generations and generations >= config.generations:
-        return None  # all of run.generations run, and the last one trains what the rounded shares left
-    reached = min(fidelity.maximum, generations * interval)
-    if reached >= fidelity.maximum - 1e-9:
-        return None
-    unit = fidelity.unit or fidelity.name
-    spread = (f"run.inherit = true's {generations} generations of {number(interval)} {unit} each (the top budget "
-              f"spread over them, in whole {unit})" if config.inherit is True and fidelity.integer else
-              f"{generations} generations of run.inherit = {number(interval)} {unit}")
-    by_evaluations = generations != config.generations
-    why = (f" (run.evaluations = {config.evaluations} leaves room for {generations} generations of {size})"
-           if by_evaluations else "")
-    if config.inherit is True and not last_to_top:  # a stored run goes on with the schedule it started with
-        way = "start a new run (the last of its generations trains to the top budget)"
-    elif config.inherit is True:  # run.evaluations ends it before its last generation, which trains to the top
-        way = f"give run.evaluations = {config.generations * size} (all {config.generations} generations)"
-    else:
-        needed = math.ceil(fidelity.maximum / interval - 1e-9)
-        way = (f"give run.evaluations = {needed * size}" if by_evaluations else f"give {needed} generations") + \
-            " (or a larger run.inherit)"
-    return (f"{config.target_from} counts only results at the simulator's top budget ({number(fidelity.maximum)} "
-            f"{unit}), and {spread} train candidates to {number(reached)} at most{why}, so the run could never end at "
-            f"its target; {way}, or leave the target out")
 
 
 def out_folder_refusal(path: Path, config: RunConfig | None = None, from_config: bool = False) -> str:
@@ -221,14 +152,14 @@ def check_out(path: Path, config: RunConfig | None = None, *, existing_ok: bool 
                                   f"choose another {option('out')}")
         try:  # l2l resume declines a run that reached its run.target, whatever budget is raised: none to suggest
             with Trajectory(path) as trajectory:
-                reached = _target_reached(trajectory)
+                reached = target_reached(trajectory)
         except Exception:  # noqa: BLE001 - unreadable or damaged: the plain message
             reached = None
         if reached:
             raise TrajectoryError(f"{path} already exists and holds this config's run, which ended as {reached} with "
                                   f"another {option('out')} ({named('resume')} runs nothing more for it, whatever "
                                   f"budget is raised)")
-        more = _resume_budgets(stored, config) if stored is not None else []
+        more = resume_budgets(stored, config) if stored is not None else []
         if not more and _finished(path):  # 'l2l resume FILE' would only say there is nothing to resume
             budgets = "compute" if stored is not None and stored.policy is not None else "generations"
             raise TrajectoryError(f"{path} already exists and holds this config's finished run; choose another "
@@ -355,16 +286,6 @@ def _stored_config(path: Path) -> RunConfig | None:
         return None
 
 
-def _resume_budgets(stored: RunConfig, config: RunConfig) -> dict[str, Placeholder]:
-    """The ``l2l resume`` options that give the stored run ``config``'s budgets where they differ: l2l resume runs
-    the stored config, so a budget raised in the config file (say run.compute) would be left out unless named."""
-    options = [("compute", stored.compute, config.compute), ("evaluations", stored.evaluations, config.evaluations),
-               ("max_time", stored.max_time, config.max_time)]
-    if config.policy is None:  # a run with a [policy] refuses --generations: its sweep is fixed once it started
-        options.append(("generations", stored.generations, config.generations))
-    return {name: Placeholder(exact(new)) for name, old, new in options if new and new != old}
-
-
 def _holds_another_config(path: Path, config: RunConfig) -> str:
     """What differs where ``path`` is a trajectory whose stored config runs something else than ``config`` (another
     space, optimizer, policy, simulator or objectives; budgets, seed and backend aside): ``"its objectives: value
@@ -479,58 +400,6 @@ def as_run_config(config: Any) -> RunConfig:
                       f"({{'run': {{...}}, 'space': {{...}}, ...}}), got {type(config).__name__} {shown}")
 
 
-def warn_options(components: Components) -> None:
-    """One warning line on stderr for options of the ``[policy]`` table that do nothing as given (the policy's
-    ``config_warning``), one for a run.compute that ends the run before any candidate can reach the top budget
-    (:func:`_compute_short_of_top`), else one for a ``hyperband`` run with room for its first bracket alone (its
-    ``single_bracket_warning``): as a run starts from a config (``l2l run``, :func:`run`) and on
-    ``l2l run --dry-run``."""
-    first = initial_points.note(components.config)  # 'note: 3 initial points first (run.initial_points)'
-    if first:
-        print(first, file=sys.stderr)
-    penalty = penalty_warning(components.config.penalty, components.problem.objectives)
-    if penalty:
-        print(penalty, file=sys.stderr)
-    check = getattr(components.policy, "config_warning", None)
-    text = check(components.config.policy.options) if check is not None else ""
-    if text:
-        print(text, file=sys.stderr)
-    short = _compute_short_of_top(components)
-    if short:  # (the more telling line: a hyperband run so short has room for no bracket at all)
-        print(f"l2l: warning: {short}", file=sys.stderr)
-    single = getattr(components.policy, "single_bracket_warning", None)
-    if single is not None and components.budgets and not short:  # one bracket only: successive halving
-        fidelity = components.simulator.fidelity()
-        text = single(list(components.budgets), float(components.compute), fidelity.unit or fidelity.name,
-                      components.config.generations)
-        if text:
-            print(text, file=sys.stderr)
-    threads = threads_warning(components)
-    if threads:
-        print(threads, file=sys.stderr)
-
-
-def threads_warning(components: Components) -> str:
-    """A warning line where a NEST simulator's ``threads`` (``nest``, ``lsm`` on engine ``nest``), times the workers of
-    a ``local`` or ``serial`` run, asks more threads than this machine has cores: NEST's threads wait for each other
-    spinning, so an evaluation slows many times over when they share cores (docs/simulators.md); '' otherwise.
-    ``threads = 0`` gives each evaluation its worker's share, never more."""
-    simulator, executor = components.simulator, components.executor
-    threads = getattr(simulator, "threads", 0)
-    if not isinstance(threads, int) or threads <= 1 or getattr(simulator, "engine", "nest") != "nest" \
-            or executor.name not in ("local", "serial"):
-        return ""
-    cores = os.cpu_count() or 1
-    workers = 1 if executor.name == "serial" else int(getattr(executor, "workers", 0) or cores)
-    if threads * workers <= cores:
-        return ""
-    on = "the serial backend" if executor.name == "serial" else f"{workers} local worker{'s' * (workers != 1)}"
-    return (f"l2l: warning: [simulator] threads = {threads} on {on} asks {threads * workers} threads of this "
-            f"machine's {cores} core{'s' * (cores != 1)}: NEST's threads wait for each other spinning when they share "
-            f"cores, which slows every evaluation many times over; keep workers x threads at most {cores} (threads = 0 "
-            f"gives each evaluation its worker's share)")
-
-
 def _reevaluate_after(path: Path, lock: WriterLock, config: RunConfig, simulator: Callable[..., Any] | None,
                       backend: str | None = None, workers: int | None = None, progress: bool = False,
                       control: RunControl | None = None, *, model_dir: str | os.PathLike | None = None,
@@ -613,7 +482,8 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
     evaluations all failed, for a model that fails in much of its space), for this resume and the later ones until
     one gives it again (recorded in the ``resumed`` event, as the budgets are). A resume of a generational run that
     stopped so in the middle of a generation (an N not a multiple of the population) evaluates that generation's
-    members again, not reusing the failures of the model it was told to fix: see :func:`_failed_to_redo`.
+    members again, not reusing the failures of the model it was told to fix: see
+    :func:`l2l.resume_limits.failed_to_redo`.
 
     ``model_dir``: the folder that holds the run's model now (its module, or a command's files), where the file's
     stored folder is gone (a reviewer's copy); the model there must hash as the one the run ran, unless
@@ -646,9 +516,9 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
             # ended the run at '173 of 100', its paused candidates stopped.
             given = {"generations": generations, "evaluations": evaluations, "compute": compute,
                      "max_time": max_time}
-            budgets = {**_raised_earlier(trajectory, stored), **{k: v for k, v in given.items() if v is not None}}
+            budgets = {**raised_earlier(trajectory, stored), **{k: v for k, v in given.items() if v is not None}}
             if stop_after_failures is None:  # as an earlier resume switched it, until given again
-                stop_after_failures = _switched_earlier(trajectory)
+                stop_after_failures = switched_earlier(trajectory)
             # a backend named starts from its defaults, even the stored one (whose options may hold no longer)
             config = stored.with_overrides(**budgets, stored=True, backend=backend, workers=workers,
                                            stop_after_failures=stop_after_failures)
@@ -670,13 +540,13 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
             if state is not None:  # before any worker starts or anything is written
                 ended = bool(len(events)) and events.iloc[-1] not in ("started", "resumed")  # not killed
                 limits = {k: getattr(config, k) for k, v in given.items() if v is not None}
-                _check_raised(state["loop"], ended, _compute_unit(trajectory), **limits)
+                check_raised(state["loop"], ended, compute_unit(trajectory), **limits)
                 if events.iloc[-1] == "finished":
                     # a budget beyond what the run did, and the policy has no work left for it: nothing runs
-                    why = _target_reached(trajectory) or _used_up(config, state, trajectory)
-                    if why is None and _raises(state["loop"], **limits):  # and no other budget still binds
-                        why = _still_reached(config, state["loop"], _compute_unit(trajectory))
-                    if why is not None or not _raises(state["loop"], **limits):
+                    why = target_reached(trajectory) or used_up(config, state, trajectory)
+                    if why is None and raises(state["loop"], **limits):  # and no other budget still binds
+                        why = still_reached(config, state["loop"], compute_unit(trajectory))
+                    if why is not None or not raises(state["loop"], **limits):
                         trajectory.check_recent_rows()  # a damaged file is refused, whether or not anything runs
                         if why is not None and nothing_more is not None:
                             nothing_more(trajectory, why)
@@ -693,14 +563,14 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                 try:
                     components = build(config, simulator, resumed=True)
                 except ComputeFloor as exc:  # in the words of l2l resume: its --compute, with the least that runs
-                    raise ConfigError(_resume_floor(exc, path, compute, state,
+                    raise ConfigError(resume_floor(exc, path, compute, state,
                                                     passed_as(config.simulator.options))) from None
-                short = _compute_short_of_top(components) if compute is not None else ""
+                short = compute_short_of_top(components) if compute is not None else ""
                 if short:  # --compute that ends the run before any candidate reaches the top budget: as l2l run
                     print(f"l2l: warning: {short.replace('run.compute = ', '--compute ')}", file=sys.stderr)
                 if config.inherit is True and config.target is not None and state is not None \
                         and not state["loop"].get(INHERIT_TO_TOP):  # its generations end a rounding short of the top
-                    refusal = _target_out_of_reach(config, components, components.inherit, last_to_top=False)
+                    refusal = target_out_of_reach(config, components, components.inherit, last_to_top=False)
                     if refusal:
                         raise ConfigError(refusal)
                 _check_run_folder(path, config, resumed=True)  # a backend given to resume, before anything is written
@@ -724,7 +594,7 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                 # that a resume costs the same whatever the size of the file (l2l validate checks every row).
                 trajectory.check_recent_rows()
                 if components.schedule.reuses_uncommitted and not components.inherit \
-                        and not _failed_to_redo(trajectory):
+                        and not failed_to_redo(trajectory):
                     reuse = _stored_outcomes(trajectory, state["loop"]["generation"], components.problem.objectives,
                                              state["loop"].get("rows"))
                 else:
@@ -812,192 +682,6 @@ def _refuse_missing_folder(trajectory: Trajectory) -> None:
     if missing:
         raise TrajectoryError(f"{missing}; or resume with {option('drop_unreadable')} to record every candidate "
                               f"that would continue from one of its checkpoints as failed")
-
-
-def _used_up(config: RunConfig, state: dict[str, Any], trajectory: Trajectory) -> str | None:
-    """Why the finished run of ``config`` has nothing more to run whatever its budgets (its policy's work is
-    complete), in words; None if it has, or has no policy. Decided from the stored state, before any worker
-    starts."""
-    if config.policy is None or state["loop"].get("in_flight"):
-        return None
-    from l2l.driver import nothing_left
-    from l2l.policies import POLICIES, TrialTable
-
-    policy = POLICIES.create(config.policy.name, config.policy.options)
-    loop, space = state["loop"], trajectory.space
-    table = TrialTable({k: dict(v) for k, v in state["trials"].items()}, space.to_unit, dict(loop), space)
-    if not nothing_left(policy, state.get("policy"), table):
-        return None
-    name, key = config.policy.name, getattr(policy, "sweep_option", "max_candidates")
-    candidates = int(getattr(policy, key, 0) or 0)
-    # the stored config keeps the policy's options only: a one-line sweep's run.generations x population_size
-    # and a [policy] table's own count read the same, so both are named
-    more = f"a larger [policy] {key} (more run.generations in a one-line sweep)"
-    if key == "population" and candidates:
-        return (f"all {candidates} members of policy {name!r} were trained to the top budget; the population "
-                f"([policy] population = {candidates}; run.generations x population_size in a one-line sweep) is "
-                f"fixed when the run starts: for more, start a new run with {more}")
-    if candidates and int(loop.get("next_trial", 0)) >= candidates:
-        return (f"all {candidates} candidates of the sweep were evaluated (completed or stopped by policy "
-                f"{name!r}); their number ([policy] {key} = {candidates}; run.generations x population_size in a "
-                f"one-line sweep) is fixed when the run starts: for more, start a new run with {more}")
-    options = ", ".join(f"{k} = {v}" for k, v in config.policy.options.items())
-    return f"policy {name!r} has done all its work ({options}), so more compute runs nothing"
-
-
-def _target_reached(trajectory: Trajectory) -> str | None:
-    """Why a run that ended by reaching its run.target has nothing more to run, whatever budget is raised; None
-    if it did not end so."""
-    from l2l.summary.text import reached_line
-
-    line = reached_line(trajectory)
-    if not line:
-        return None
-    return f"its {line.replace('target', 'run.target', 1).replace(' reached by', ' was reached by', 1)}; for more, " \
-           f"start a new run"
-
-
-def _resume_floor(exc: ComputeFloor, path: Any, given: float | None, state: dict[str, Any] | None,
-                  function: bool | str = False) -> str:
-    """Why a resume's compute (``--compute``, else the one the file stores: an l2l before the floor let a run
-    start with it) cannot run PBT, and the ``l2l resume`` command with the least compute that can."""
-    spent = float(state["loop"].get("compute", 0.0)) if state is not None else 0.0
-    least = exc.least(spent)
-    what = option("compute", Placeholder(exact(exc.compute))) if given is not None else \
-        f"its run.compute = {compute_text(exc.compute)} (an earlier l2l started the run with it)"
-    fix = f"at least {number(least)}: {call('resume', path, compute=Placeholder(number(least)), function=function)}" \
-        if exc.integer else \
-        f"more than {at_least(least)}: {call('resume', path, compute=Placeholder('N'), function=function)} with N " \
-        f"above {at_least(least)}"
-    return f"{what} {exc.why}; give {fix} ({option('compute', Placeholder(at_least(exc.default)))} trains every " \
-           f"member to the top)"
-
-
-def _compute_unit(trajectory: Trajectory) -> str:
-    """What the compute of ``trajectory``'s run counts, as its fidelity says it (``epochs``); "compute units" for a
-    file that stores none."""
-    fidelity = trajectory.run.get("fidelity")
-    unit = (fidelity.get("unit") or fidelity.get("name")) if isinstance(fidelity, dict) else None
-    return str(unit) if unit else "compute units"
-
-
-def _still_reached(config: RunConfig, loop: dict[str, Any], unit: str = "compute units") -> str | None:
-    """Why a finished run given a higher budget still has nothing to run: another of its budgets, not given
-    (or given no higher), is reached already (``l2l resume --evaluations 600`` of a run that ended at its 15
-    generations); None if every budget leaves room."""
-    reached = []  # (what, its option, whether a singular verb goes with it alone)
-    if config.policy is None and config.generations and loop.get("generation", 0) >= config.generations:
-        reached.append((f"{config.generations} generation{'s' * (config.generations != 1)} (run.generations)",
-                        option("generations"), config.generations == 1))
-    if config.policy is not None and config.compute and loop.get("compute", 0.0) >= config.compute:
-        reached.append((f"{compute_text(config.compute)} {unit} of compute (run.compute)", option("compute"), False))
-    if config.evaluations and loop.get("evaluations", 0) >= config.evaluations:
-        reached.append((f"{config.evaluations} evaluation{'s' * (config.evaluations != 1)} (run.evaluations)",
-                        option("evaluations"), config.evaluations == 1))
-    if config.max_time and loop.get("elapsed", 0.0) >= config.max_time:
-        reached.append((f"{number(config.max_time)} s of run time (run.max_time)", option("max_time"), True))
-    if not reached:
-        return None
-    what = " and ".join(text for text, _, _ in reached)
-    options = " and ".join(option for _, option, _ in reached)
-    return f"its {what} {'is' if len(reached) == 1 and reached[0][2] else 'are'} used up: raise {options} too"
-
-
-def _raised_earlier(trajectory: Trajectory, stored: RunConfig) -> dict[str, float]:
-    """The budgets the last ``resumed`` event ran toward where they differ from the stored config's (each
-    resume records them); {} if the run was never resumed."""
-    import json
-
-    events = trajectory.events()
-    resumed = events[events["kind"] == "resumed"]
-    if not len(resumed):
-        return {}
-    try:
-        detail = json.loads(resumed["detail"].iloc[-1])
-    except (TypeError, ValueError):
-        return {}
-    keys = ("compute",) if stored.policy is not None else ("generations",)
-    out = {}
-    for key in (*keys, "evaluations", "max_time"):
-        value = detail.get(key)
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 \
-                and value != getattr(stored, key):
-            out[key] = int(value) if key in ("generations", "evaluations") else float(value)
-    return out
-
-
-def _switched_earlier(trajectory: Trajectory) -> int | None:
-    """The run.stop_after_failures the last ``resumed`` event ran with (``--stop-after-failures``, or the config's),
-    None if it recorded none or the run was never resumed."""
-    import json
-
-    events = trajectory.events()
-    resumed = events[events["kind"] == "resumed"]
-    if not len(resumed):
-        return None
-    try:
-        value = json.loads(resumed["detail"].iloc[-1]).get("stop_after_failures")
-    except (TypeError, ValueError, AttributeError):
-        return None
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
-
-
-def _failed_to_redo(trajectory: Trajectory) -> bool:
-    """True where the run's last session stopped for run.stop_after_failures: a generational run then drops the rows
-    of the generation it stopped in the middle of (an N not a multiple of the population), all failed (none of the
-    run ever succeeded), and evaluates its members again. Those failures are the model's that the stop asked to fix,
-    not results of the model the run goes on with; a killed run's failed rows are reused (its model is the same),
-    as are the whole generations committed before the stop (the optimizer was told them). A resume that did not fix
-    the model fails them again, counted in its own N; the default N falls between two generations, leaving none."""
-    from l2l.driver_failures import stopped_for_failures
-
-    return stopped_for_failures(trajectory) is not None
-
-
-def _raises(loop: dict[str, Any], **limits: float | None) -> bool:
-    """True if a budget given to resume lies beyond what the run has done (see :func:`_check_raised`)."""
-    done = {"generations": loop.get("generation", 0), "evaluations": loop.get("evaluations", 0),
-            "compute": loop.get("compute", 0.0), "max_time": loop.get("elapsed", 0.0)}
-    return any(value is not None and float(value) > float(done[key]) for key, value in limits.items())
-
-
-def _check_raised(loop: dict[str, Any], ended: bool, unit: str = "compute units", **limits: float | None) -> None:
-    """A budget given to resume may not be below what a run that ended has done already (it would read,
-    say, '8 of 3 generations' for good). A killed run (no event after its start) may be given any budget:
-    the resume then ends it where it stands (its finished event, its re-evaluation); so may the budget a
-    run has reached (a finished run: nothing runs).
-    """
-    done = {"generations": (loop.get("generation", 0), "generations"),
-            "evaluations": (loop.get("evaluations", 0), "evaluations"),
-            "compute": (loop.get("compute", 0.0), f"{unit} spent"),  # the fidelity's unit: epochs
-            "max_time": (loop.get("elapsed", 0.0), "seconds of run time used")}
-    for key, value in limits.items():
-        if value is None:
-            continue
-        have, what = done[key]
-        if ended and float(value) < float(have):
-            if key == "max_time":  # to 0.1 s, 0.04 s read '0.0 ... must be at least 0.0' with --max-time 0 refused
-                shown, least = _figure(float(have)), _at_least(float(have))
-            else:
-                shown = least = number(have)
-                if float(least) < float(have):  # 6 significant digits, rounded down: the figure in full
-                    least = repr(float(have))
-            raise ConfigError(f"the run has {shown} {what} already; {option(key)} must be at least {least}")
-
-
-def _figure(value: float) -> str:
-    """``value`` as a message gives it: one decimal place from 1 up, three significant digits below."""
-    return f"{value:.1f}" if value >= 1 or value == 0 else f"{value:.3g}"
-
-
-def _at_least(value: float) -> str:
-    """The least figure a message asks for in place of ``value`` (>= 0): as :func:`_figure` writes it, rounded
-    up, so that the figure given back is not refused again (0.0123 -> '0.013', 12.04 -> '12.1')."""
-    if value <= 0:
-        return "0"
-    places = 1 if value >= 0.1 else 1 - math.floor(math.log10(value))  # two significant digits below 0.1
-    text = f"{math.ceil(round(value * 10 ** places, 6)) / 10 ** places:.{places}f}"
-    return text if float(text) >= value else repr(value)
 
 
 def _stored_outcomes(trajectory: Trajectory, generation: int, objectives: tuple[Objective, ...],

@@ -46,8 +46,8 @@ equivalent. None revealed a defect.
 | left_jobs.py jobs_left_elsewhere | a live copy's original's jobs cancelled | caught by test_persona34c.py |
 | loop.py resume | counts carried from any last event | equivalent: only 'stopped' events hold them |
 | loop.py resume | the --compute warning given without --compute | new test 9 |
-| loop.py _compute_short_of_top | 'give N or more' one short | caught by test_compute_short_of_top.py |
-| loop.py _check_raised | the figure in full always | caught by test_resume_limits.py |
+| run_warnings.py compute_short_of_top | 'give N or more' one short | caught by test_compute_short_of_top.py |
+| resume_limits.py check_raised | the figure in full always | caught by test_resume_limits.py |
 | loop.py _used_up | 'more run.generations' only | caught by test_resume_nothing_more.py |
 | loop.py _resume_budgets | an unchanged budget named as raised | caught by test_api_words27.py |
 | numbers.py number | numpy's booleans as numbers | caught by test_review34.py |

@@ -15,7 +15,8 @@ import pytest
 
 import l2l
 from l2l.errors import ConfigError
-from l2l.loop import _compute_short_of_top, build
+from l2l.loop import build
+from l2l.run_warnings import compute_short_of_top
 
 RESTARTING = textwrap.dedent("""
     def train(params, seed, budget):
@@ -37,14 +38,14 @@ def sweep(folder, policy: str, compute: float, **run):
 @pytest.mark.parametrize("policy, short, least", [("successive-halving", 18, "18"), ("hyperband", 18, "18"),
                                                   ("asha", 12, "at least 12")])
 def test_the_least_compute_of_a_function_that_restarts_counts_whole_budgets(tmp_path, policy, short, least):
-    said = _compute_short_of_top(build(sweep(tmp_path, policy, short)))
+    said = compute_short_of_top(build(sweep(tmp_path, policy, short)))
     assert said == (f"run.compute = {short} steps ends the run before policy {policy!r} trains any candidate to the "
                     f"top budget (9 steps): its first segment there starts only after {least} steps at the lower "
                     f"rungs (every segment restarts: the function takes no checkpoint); give run.compute = "
                     f"{short + 1} or more")
     with pytest.raises(ConfigError, match="could never end at its target"):
         build(sweep(tmp_path, policy, short, target=0.5))
-    assert _compute_short_of_top(build(sweep(tmp_path, policy, short + 1))) == ""
+    assert compute_short_of_top(build(sweep(tmp_path, policy, short + 1))) == ""
     if policy == "successive-halving":  # exact: the compute said is where the run first reaches the top budget
         reached = [float(l2l.load(l2l.run(sweep(tmp_path, policy, compute), tmp_path / f"{compute}.h5"),
                                   segments=True)["budget"].max()) for compute in (16, short, short + 1)]

@@ -17,7 +17,8 @@ import pytest
 
 import l2l
 from l2l.errors import ConfigError, TrajectoryError
-from l2l.loop import _compute_short_of_top, build
+from l2l.loop import build
+from l2l.run_warnings import compute_short_of_top
 from l2l.numbers import at_least, at_most, exact
 
 CONTINUING = textwrap.dedent("""
@@ -69,9 +70,9 @@ def test_a_limit_is_rounded_the_way_that_keeps_it_a_limit():
 @pytest.mark.parametrize("synchronous", [True, False])
 def test_pbt_short_of_the_top_names_the_compute_that_trains_every_member_there(tmp_path, synchronous):
     policy = {"name": "pbt", "population": 3, "interval": 3, "synchronous": synchronous}
-    said = _compute_short_of_top(build(config(tmp_path, policy, compute=12)))
+    said = compute_short_of_top(build(config(tmp_path, policy, compute=12)))
     assert said.endswith("or more (run.compute = 27 trains every member to the top)"), said
-    hyperband = _compute_short_of_top(build(config(tmp_path, {"name": "hyperband", "eta": 3}, compute=5)))
+    hyperband = compute_short_of_top(build(config(tmp_path, {"name": "hyperband", "eta": 3}, compute=5)))
     assert hyperband and "every member" not in hyperband  # only pbt's population is meant to reach the top
 
 

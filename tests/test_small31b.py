@@ -42,13 +42,13 @@ def _toml(path, mapping) -> str:
                                                     (0.3, "0.3", "0.3"), (12.04, "12.0", "12.1"),
                                                     (3600.55, "3600.6", "3600.6")])
 def test_a_lowered_max_time_is_refused_with_a_figure_that_is_taken_back(elapsed, figure, least):
-    from l2l.loop import _check_raised
+    from l2l.resume_limits import check_raised
 
     with pytest.raises(ConfigError) as refused:
-        _check_raised({"elapsed": elapsed}, True, max_time=0)
+        check_raised({"elapsed": elapsed}, True, max_time=0)
     assert str(refused.value) == (f"the run has {figure} seconds of run time used already; max_time= must be at "
                                   f"least {least}"), refused.value  # before: '0.0' and '0.0' for 0.0123 and 0.04
-    _check_raised({"elapsed": elapsed}, True, max_time=float(least))  # the figure asked for is taken
+    check_raised({"elapsed": elapsed}, True, max_time=float(least))  # the figure asked for is taken
 
 
 def test_resume_max_time_0_says_a_least_figure_the_resume_then_takes(tmp_path, capsys):

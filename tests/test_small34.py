@@ -17,7 +17,8 @@ import pytest
 
 import l2l
 from l2l.errors import ConfigError
-from l2l.loop import _compute_short_of_top, build
+from l2l.loop import build
+from l2l.run_warnings import compute_short_of_top
 
 CONTINUING = textwrap.dedent("""
     from l2l.simulators.base import SimulationResult
@@ -44,11 +45,11 @@ def pbt_run(folder, compute: float, synchronous: bool = True, **run):
 @pytest.mark.parametrize("synchronous, least, enough", [(True, "18", 19), (False, "at least 12", 13)])
 def test_a_pbt_compute_that_trains_no_member_to_the_top_budget_is_warned_about(tmp_path, synchronous, least,
                                                                                 enough):
-    said = _compute_short_of_top(build(pbt_run(tmp_path, 12, synchronous)))
+    said = compute_short_of_top(build(pbt_run(tmp_path, 12, synchronous)))
     assert said == (f"run.compute = 12 steps ends the run before policy 'pbt' trains any candidate to the top budget "
                     f"(9 steps): its first segment there starts only after {least} steps at the lower rungs; give "
                     f"run.compute = {enough} or more (run.compute = 27 trains every member to the top)")
-    assert _compute_short_of_top(build(pbt_run(tmp_path, 19, synchronous))) == ""
+    assert compute_short_of_top(build(pbt_run(tmp_path, 19, synchronous))) == ""
     with pytest.raises(ConfigError, match="could never end at its target"):
         build(pbt_run(tmp_path, 12, synchronous, target=0.5))
 
