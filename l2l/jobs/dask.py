@@ -8,9 +8,8 @@ sizes), dask_worker (what runs on the workers).
 """
 
 from l2l.jobs.dask_chunks import TARGET_CHUNK_SECONDS, TASK_RATE, chunk_count, slots
-from l2l.jobs.dask_executor import _DaskExecutor  # (l2l.jobs.slurm's, until it imports it from there)
 from l2l.jobs.dask_existing import DaskExecutor, SchedulerGone
 from l2l.jobs.dask_local import LocalExecutor
 
-__all__ = ["DaskExecutor", "LocalExecutor", "SchedulerGone", "TARGET_CHUNK_SECONDS", "TASK_RATE", "_DaskExecutor",
-           "chunk_count", "slots"]
+__all__ = ["DaskExecutor", "LocalExecutor", "SchedulerGone", "TARGET_CHUNK_SECONDS", "TASK_RATE", "chunk_count",
+           "slots"]
