@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import sys
 import dataclasses
 from dataclasses import dataclass, replace
@@ -23,7 +24,7 @@ from l2l.numbers import at_least, at_most, compute as compute_text, number
 from l2l.optimizers import OPTIMIZERS, Optimizer, Problem
 from l2l.results_schema.reader import Trajectory
 from l2l.simulators import SIMULATORS, Simulator
-from l2l.words import on_command_line, passed_as
+from l2l.words import Placeholder, call, on_command_line, passed_as
 
 
 @dataclass
@@ -133,51 +134,52 @@ def _backend_workers(config: RunConfig) -> int | None:
 
 #: The Python call that passes the function that was a run's simulator again, per command (``{function}``: its name,
 #: :func:`l2l.words.passed_as`).
-PASS_AGAIN = {"resume": "l2l.resume(path, simulator={function})",
-              "reevaluate": "l2l.reevaluate.reevaluate(path, simulator={function})"}
-
-
-def function_needed(simulator: Mapping[str, Any], command: str = "resume", *, cli: bool | None = None) -> str | None:
+def function_needed(simulator: Mapping[str, Any], command: str = "resume", *, cli: bool | None = None,
+                    path: str | os.PathLike | None = None) -> str | None:
     """Why ``command`` (resume, reevaluate) cannot go on without the Python function that was the run's simulator
     (None if the simulator, options as stored, was no function passed to l2l.run); ``cli``: said to
     ``l2l COMMAND``, which cannot pass one (None: where the command line speaks, :func:`l2l.words.on_command_line`;
-    ``l2l resume FILE`` was told to pass the function again without being told that no command can)."""
+    ``l2l resume FILE`` was told to pass the function again without being told that no command can). ``path``: the
+    run's file, which the Python call to paste names (None: ``path``; that call, pasted, raised NameError)."""
     if not simulator.get("callable"):
         return None
     if cli is None:
         cli = on_command_line()
     what = f"this run's simulator was the Python function {simulator.get('function')} passed to l2l.run"
-    call = PASS_AGAIN[command].format(function=passed_as(simulator))
+    pasted = call(command, Placeholder("path") if path is None else path, function=passed_as(simulator) or True,
+                  python=True)
     if cli:
         verb = {"resume": "resume it", "reevaluate": "re-evaluate it"}[command]
         imports = "import l2l.reevaluate; " if command == "reevaluate" else ""
-        return f"l2l {command} cannot pass a function, and {what}; {verb} from Python: {imports}{call}"
+        return f"l2l {command} cannot pass a function, and {what}; {verb} from Python: {imports}{pasted}"
     if command == "resume":  # l2l.resume, or l2l resume (loop.resume serves both)
-        return f"{what}; resume it from Python and pass it again: {call}"
-    return f"{what}; pass it again: {call}"
+        return f"{what}; resume it from Python and pass it again: {pasted}"
+    return f"{what}; pass it again: {pasted}"
 
 
-def _simulator(config: RunConfig, function: Callable[..., Any] | None, command: str) -> Simulator:
+def _simulator(config: RunConfig, function: Callable[..., Any] | None, command: str,
+               path: str | os.PathLike | None) -> Simulator:
     if function is not None:
         from l2l.simulators.python import DEFAULT_CHECKPOINT_LIMIT_MB, CallableSimulator
 
         options = config.simulator.options
         return CallableSimulator(function, options.get("kwargs") or {}, options.get("multi_fidelity") or {},
                                  options.get("checkpoint_limit_mb", DEFAULT_CHECKPOINT_LIMIT_MB))
-    needed = function_needed(config.simulator.options, command)
+    needed = function_needed(config.simulator.options, command, path=path)
     if needed:
         raise ConfigError(needed)
     return SIMULATORS.create(config.simulator.name, config.simulator.options)
 
 
 def build(config: RunConfig, function: Callable[..., Any] | None = None, *, command: str = "resume",
-          resumed: bool = False) -> Components:
+          resumed: bool = False, path: str | os.PathLike | None = None) -> Components:
     """Instantiate and cross-check every component; raises ConfigError before any work.
 
     ``function``, if given, is the simulator (see :func:`with_function`); ``command`` (resume, reevaluate): what
     builds the run from its stored config, for the message that asks for the function of a run started with one.
     ``resumed``: the run goes on from a stored state, whose optimizer options (nevergrad's num_workers) cannot
-    change, so workers beyond them are left idle rather than refused (see :func:`_check_async_untold`).
+    change, so workers beyond them are left idle rather than refused (see :func:`_check_async_untold`). ``path``:
+    the run's file, which the message asking for the function names in the call it suggests.
     """
     config = with_function(config, function)
     # the backend's options first: auto's batch is sized by its workers, read before a bad value was refused
@@ -185,7 +187,7 @@ def build(config: RunConfig, function: Callable[..., Any] | None = None, *, comm
     executor = BACKENDS.create(config.backend.name, config.backend.options)
     executor.continues = "resume" if resumed else "reevaluate" if command == "reevaluate" else ""  # (its messages)
     optimizer = OPTIMIZERS.create(config.optimizer.name, _optimizer_options(config))
-    simulator = _simulator(config, function, command)
+    simulator = _simulator(config, function, command, path)
     objectives = config.objectives or simulator.objectives()
     clash = set(config.space.names) & {o.name for o in objectives}
     if clash:

@@ -69,10 +69,12 @@ def _versions() -> dict[str, str]:
     return versions()
 
 
-def build(config: RunConfig, simulator: Callable[..., Any] | None = None, *, resumed: bool = False) -> Components:
+def build(config: RunConfig, simulator: Callable[..., Any] | None = None, *, resumed: bool = False,
+          path: Path | None = None) -> Components:
     """The run's parts (optimizer, simulator, backend, policy); :class:`ConfigError` (one line) if they cannot
-    work together. ``resumed``: built to go on from a stored state (see :func:`l2l.components.build`)."""
-    components = _build(config, simulator, resumed=resumed)
+    work together. ``resumed``: built to go on from a stored state (see :func:`l2l.components.build`); ``path``: the
+    run's file, which a message asking for the function of a run started with one names."""
+    components = _build(config, simulator, resumed=resumed, path=path)
     refusal = initial_points.refusal(components)  # run.initial_points: an optimizer that can be told them
     if refusal:
         raise ConfigError(refusal)
@@ -561,7 +563,7 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                 if refusal:  # backend dask without a scheduler: the address the run's last session used
                     raise ConfigError(refusal)
                 try:
-                    components = build(config, simulator, resumed=True)
+                    components = build(config, simulator, resumed=True, path=path)
                 except ComputeFloor as exc:  # in the words of l2l resume: its --compute, with the least that runs
                     raise ConfigError(resume_floor(exc, path, compute, state,
                                                     passed_as(config.simulator.options))) from None

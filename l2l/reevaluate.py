@@ -372,7 +372,7 @@ def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective,
         seeds = fresh_seeds(int(trajectory.run.get("seed", 0)), n_seeds, taken)
         stored = trajectory.reevaluations(errors=False)
         names = [o.name for o in trajectory.objectives]
-        components = build(config, function, command="reevaluate")
+        components = build(config, function, command="reevaluate", path=path)
         changed_model = ""
         if model_dir is None:  # (a model in model_dir was compared by load_run_config)
             changed_model = _check_model(trajectory, components.simulator, accept_changed_model)

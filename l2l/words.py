@@ -117,12 +117,13 @@ def passed_as(simulator: Any) -> str:
     return name if name.isidentifier() and not keyword.iskeyword(name) else "function"
 
 
-def call(name: str, *arguments: Any, function: bool | str = False, **options: Any) -> str:
+def call(name: str, *arguments: Any, function: bool | str = False, python: bool = False, **options: Any) -> str:
     """What to run for the command ``name`` on ``arguments`` with ``options`` (Python names; True: a switch):
     ``l2l resume run.h5 --compute 40``, or from Python ``l2l.resume("run.h5", compute=40)``; ``function``: the
     run's simulator was a Python function, which its Python call must pass again (``simulator=bowl``: its name,
-    :func:`passed_as`; True: ``simulator=function``)."""
-    if _said_on_command_line:
+    :func:`passed_as`; True: ``simulator=function``); ``python``: the Python call, even where the command line
+    speaks (what ``l2l resume`` of a function's run says to run from Python instead)."""
+    if _said_on_command_line and not python:
         words: list[Any] = ["l2l", name, *arguments]
         for key, value in options.items():
             words += [OPTIONS.get(key, (key, "--" + key.replace("_", "-")))[1]] + ([] if value is True else [value])

@@ -36,7 +36,7 @@ def test_l2l_reevaluate_says_it_cannot_pass_the_function_and_names_the_python_ca
     captured = capsys.readouterr()
     assert captured.err == (f"l2l: error: l2l reevaluate cannot pass a function, and {WHAT.format(_name(run_file))}; "
                             f"re-evaluate it from Python: import l2l.reevaluate; "
-                            f"l2l.reevaluate.reevaluate(path, simulator=bowl)\n")
+                            f'l2l.reevaluate.reevaluate("{run_file}", simulator=bowl)\n')
     assert captured.out == ""
     assert sorted(p.name for p in run_file.parent.iterdir()) == before
     assert len(l2l.load(run_file, reevaluations=True)) == 0
@@ -48,7 +48,7 @@ def test_the_python_reevaluate_asks_for_its_own_call_and_works_with_the_function
     with pytest.raises(ConfigError) as err:
         l2l.reevaluate.reevaluate(run_file, top=2, seeds=2)
     assert str(err.value) == (f"{WHAT.format(_name(run_file))}; pass it again: "
-                              f"l2l.reevaluate.reevaluate(path, simulator=bowl)")
+                              f'l2l.reevaluate.reevaluate("{run_file}", simulator=bowl)')
     table = l2l.reevaluate.reevaluate(run_file, top=2, seeds=2, simulator=bowl)
     assert len(table) == 2 and len(l2l.load(run_file, reevaluations=True)) == 4
 
@@ -58,7 +58,7 @@ def test_l2l_resume_says_it_is_done_from_python(run_file, capsys):
     assert main(["resume", str(run_file), "--generations", "3", "--no-progress"]) == 2
     assert capsys.readouterr().err == (f"l2l: error: l2l resume cannot pass a function, and "
                                        f"{WHAT.format(_name(run_file))}; resume it from Python: "
-                                       f"l2l.resume(path, simulator=bowl)\n")
+                                       f'l2l.resume("{run_file}", simulator=bowl)\n')
     assert len(l2l.load(run_file)) == 8
     l2l.resume(run_file, generations=3, simulator=bowl)
     assert len(l2l.load(run_file)) == 12

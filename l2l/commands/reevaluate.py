@@ -30,7 +30,7 @@ def _reevaluate(args: argparse.Namespace) -> int:
         with Trajectory(args.file) as trajectory:
             config = trajectory.run.get("config") if isinstance(trajectory.run.get("config"), dict) else {}
         simulator = config.get("simulator") if isinstance(config.get("simulator"), dict) else {}
-        needed = function_needed(simulator, "reevaluate", cli=True)  # before the file is locked
+        needed = function_needed(simulator, "reevaluate", cli=True, path=args.file)  # before the file is locked
         if needed:
             raise ConfigError(needed)
         run = config.get("run") if isinstance(config.get("run"), dict) else {}  # its [run] reevaluate option
