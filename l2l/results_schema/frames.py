@@ -10,7 +10,7 @@ in memory.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 
@@ -18,12 +18,10 @@ from l2l.lazy import lazy_module
 from l2l.errors import TrajectoryError
 from l2l.results_schema.in_flight import in_flight_candidates
 from l2l.results_schema.layout import STATUS_NAMES
+from l2l.results_schema.view import TrajectoryView
 from l2l.space import Categorical
 
 pd = lazy_module("pandas")  # imported on first use: l2l.run reads no table (l2l.lazy)
-
-if TYPE_CHECKING:
-    from l2l.results_schema.reader import Trajectory
 
 #: Columns of every evaluations table, in order (parameters, objectives and metrics follow ``duration``).
 FIRST = ("generation", "individual", "status", "seed", "attempts", "started", "duration")
@@ -33,7 +31,7 @@ SEGMENT = ("trial", "budget", "from_budget", "parent")
 _SEGMENT_NEEDS = ("trial", "budget", "from_budget")
 
 
-def available(trajectory: Trajectory, segments: bool = False) -> list[str]:
+def available(trajectory: TrajectoryView, segments: bool = False) -> list[str]:
     """Every column of :meth:`Trajectory.evaluations` for this file, in order (``error`` included)."""
     names = list(FIRST) + trajectory.space.columns() + [o.name for o in trajectory.objectives]
     names += list(trajectory.metric_columns.values()) + ["error"]
@@ -42,7 +40,7 @@ def available(trajectory: Trajectory, segments: bool = False) -> list[str]:
     return names
 
 
-def _wanted(trajectory: Trajectory, columns: Sequence[str] | None, errors: bool, segments: bool) -> set[str] | None:
+def _wanted(trajectory: TrajectoryView, columns: Sequence[str] | None, errors: bool, segments: bool) -> set[str] | None:
     """The columns to read (None: all); unknown names raise one line listing what there is."""
     if columns is None:
         return None
@@ -63,7 +61,7 @@ def _wanted(trajectory: Trajectory, columns: Sequence[str] | None, errors: bool,
     return wanted
 
 
-def evaluations(trajectory: Trajectory, errors: bool = True, rows: np.ndarray | None = None,
+def evaluations(trajectory: TrajectoryView, errors: bool = True, rows: np.ndarray | None = None,
                 columns: Sequence[str] | None = None) -> pd.DataFrame:
     """The committed evaluations (or the rows ``rows``, in file order) as a frame sorted by (generation,
     individual); with ``columns``, only those columns, in that order."""
@@ -72,7 +70,7 @@ def evaluations(trajectory: Trajectory, errors: bool = True, rows: np.ndarray | 
     return frame if columns is None else _select(frame, columns)
 
 
-def _frame(trajectory: Trajectory, errors: bool, rows: np.ndarray | None, wanted: set[str] | None) -> pd.DataFrame:
+def _frame(trajectory: TrajectoryView, errors: bool, rows: np.ndarray | None, wanted: set[str] | None) -> pd.DataFrame:
     def want(name: str) -> bool:
         return wanted is None or name in wanted
 
@@ -121,7 +119,7 @@ def _frame(trajectory: Trajectory, errors: bool, rows: np.ndarray | None, wanted
     return frame
 
 
-def _parameters(trajectory: Trajectory, data: dict[str, Any], n: int, rows: np.ndarray | None, want) -> None:
+def _parameters(trajectory: TrajectoryView, data: dict[str, Any], n: int, rows: np.ndarray | None, want) -> None:
     """The parameter columns asked for (an array parameter is read whole if any of its elements is)."""
     from l2l.results_schema import values as checks
 
@@ -143,7 +141,7 @@ def _parameters(trajectory: Trajectory, data: dict[str, Any], n: int, rows: np.n
             data[p.name] = values
 
 
-def segment_view(trajectory: Trajectory, frame: pd.DataFrame, segments: bool) -> pd.DataFrame:
+def segment_view(trajectory: TrajectoryView, frame: pd.DataFrame, segments: bool) -> pd.DataFrame:
     """A multi-fidelity run's frame by (trial, budget) with each segment's ``state`` and the ``compute`` it cost
     (:func:`segment_compute`); without ``segments``, one row per candidate at its highest budget with the
     ``compute`` it used in all (its segments') and its ``parent`` (the trial whose checkpoint it continued, or -1).
@@ -225,7 +223,7 @@ def evaluation_compute(frame: pd.DataFrame, top_budget: float) -> np.ndarray:
     return cost
 
 
-def let_go(trajectory: Trajectory) -> bool:
+def let_go(trajectory: TrajectoryView) -> bool:
     """True if no candidate below the top budget will be continued: the run ended by itself and, in a run with
     a ``[policy]``, because the policy was done (its ``finished`` event says ``policy_done``). A run ended by
     ``run.evaluations``, ``run.compute`` or ``run.max_time`` (policy_done false), stopped on request,
@@ -264,7 +262,7 @@ def in_id_ranges(trials: np.ndarray, ranges: tuple[np.ndarray, np.ndarray]) -> n
     return (at >= 0) & (trials <= last[np.maximum(at, 0)]) if len(first) else np.zeros(len(trials), bool)
 
 
-def continuable_ranges(trajectory: Trajectory) -> tuple[np.ndarray, np.ndarray] | None:
+def continuable_ranges(trajectory: TrajectoryView) -> tuple[np.ndarray, np.ndarray] | None:
     """The trials the policy of a run cut short may still continue, as (first, last) ids of ranges, from the
     ``continuable`` field of its ``finished`` or ``stopped`` event (the driver writes it, see :func:`id_ranges`);
     None where there is none (files written before it, a run killed, a list too long for the event) or it does
@@ -285,7 +283,7 @@ def continuable_ranges(trajectory: Trajectory) -> tuple[np.ndarray, np.ndarray] 
 FAILURE_ENDS_CANDIDATE = ("successive-halving", "hyperband", "asha", "median-stopping", "model-based")
 
 
-def _failures_end_candidates(trajectory: Trajectory) -> bool:
+def _failures_end_candidates(trajectory: TrajectoryView) -> bool:
     """True if a candidate whose last segment failed is never continued (a run without a policy, Lamarckian
     generations, continues none)."""
     config = trajectory.run.get("config")
@@ -297,7 +295,7 @@ def _failures_end_candidates(trajectory: Trajectory) -> bool:
     return (policy.get("name") if isinstance(policy, dict) else policy) in FAILURE_ENDS_CANDIDATE
 
 
-def _stored_continuable(trajectory: Trajectory) -> np.ndarray | None:
+def _stored_continuable(trajectory: TrajectoryView) -> np.ndarray | None:
     """The trials an ``asha`` sweep (a candidate budget) may still continue, from the policy state and trial table
     of the last commit, for a file whose last event does not say (a run killed, or still running): the members
     its progress bar did not count stopped; under ``pbt`` the population's members (a member an exploit replaced
@@ -306,7 +304,7 @@ def _stored_continuable(trajectory: Trajectory) -> np.ndarray | None:
     cannot be read.
 
     Worked out once per opened file (``l2l show`` builds the view three times), since decoding the state (every
-    trial's record) costs as much as reading the rows of a few thousand segments. A :class:`Trajectory` reads the
+    trial's record) costs as much as reading the rows of a few thousand segments. A :class:`~l2l.results_schema.reader.Trajectory` reads the
     file as it was when opened (its ``n_generations`` never changes), so the answer holds for the object's life."""
     config = trajectory.run.get("config")
     policy = config.get("policy") if isinstance(config, dict) else None
@@ -329,11 +327,11 @@ def _stored_continuable(trajectory: Trajectory) -> np.ndarray | None:
     return out
 
 
-#: The attribute of a :class:`Trajectory` that keeps :func:`_stored_continuable`'s answer for it.
+#: The attribute of a :class:`~l2l.results_schema.reader.Trajectory` that keeps :func:`_stored_continuable`'s answer for it.
 _MEMO = "_l2l_stored_continuable"
 
 
-def _left_behind(trajectory: Trajectory, frame: pd.DataFrame, last: np.ndarray) -> np.ndarray:
+def _left_behind(trajectory: TrajectoryView, frame: pd.DataFrame, last: np.ndarray) -> np.ndarray:
     """The rows (of ``frame``, by trial and budget) that end a candidate no bracket of ``successive-halving``
     or ``hyperband`` will continue, whatever the run does next (all False under other policies), guessed from
     the trial ids: for files whose last event does not say what the policy may continue (written before it
@@ -377,7 +375,7 @@ def _left_behind(trajectory: Trajectory, frame: pd.DataFrame, last: np.ndarray) 
     return out
 
 
-def multi_fidelity_evaluations(trajectory: Trajectory, errors: bool, segments: bool,
+def multi_fidelity_evaluations(trajectory: TrajectoryView, errors: bool, segments: bool,
                                columns: Sequence[str] | None) -> pd.DataFrame:
     """:meth:`Trajectory.evaluations` of a multi-fidelity run."""
     wanted = _wanted(trajectory, columns, errors, segments)
@@ -397,7 +395,7 @@ def _select(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     return out
 
 
-def error_texts(trajectory: Trajectory, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+def error_texts(trajectory: TrajectoryView, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """The error text of each row (None where there is none)."""
     out = np.full(len(lengths), None, dtype=object)
     rows = np.flatnonzero(lengths)

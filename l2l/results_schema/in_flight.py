@@ -5,18 +5,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from l2l.results_schema import lock
 from l2l.results_schema.status import run_status
-
-if TYPE_CHECKING:
-    from l2l.results_schema.reader import Trajectory
+from l2l.results_schema.view import TrajectoryView
 
 
-def in_flight_candidates(trajectory: Trajectory, running: bool | None = None) -> tuple[set[int] | None, str]:
+def in_flight_candidates(trajectory: TrajectoryView, running: bool | None = None) -> tuple[set[int] | None, str]:
     """The candidates of a multi-fidelity run not finished whose segment was in flight at the last commit, and
     the state they are in instead of the one their stored segments give: ``running`` while a writer may still
     run them, else ``interrupted`` (``l2l resume`` runs them again). ``running``: whether a writer may still
@@ -45,7 +43,7 @@ def in_flight_candidates(trajectory: Trajectory, running: bool | None = None) ->
     return in_flight | set(_rerun_trials(trajectory, trajectory.n_evaluations - rerun).tolist()), "interrupted"
 
 
-def _last_commit(trajectory: Trajectory) -> tuple[set[int] | None, int | None]:
+def _last_commit(trajectory: TrajectoryView) -> tuple[set[int] | None, int | None]:
     """The trials in flight at the last commit and the rows it accounts for (None where the state cannot be read),
     decoded once per opened file."""
     known = getattr(trajectory, _IN_FLIGHT, None)
@@ -61,7 +59,7 @@ def _last_commit(trajectory: Trajectory) -> tuple[set[int] | None, int | None]:
     return in_flight, rows
 
 
-def rerun_rows(trajectory: Trajectory) -> int:
+def rerun_rows(trajectory: TrajectoryView) -> int:
     """How many rows ``trajectory`` holds past those its last commit accounts for, where ``l2l resume`` drops them
     and runs their evaluations again (a run with a ``[policy]``, ``run.mode = "async"`` or ``run.inherit``: a
     generational run reuses them); 0 where it runs none again.
@@ -80,7 +78,7 @@ def rerun_rows(trajectory: Trajectory) -> int:
     return 0 if rows is None else n - min(max(rows, 0), n)
 
 
-def _resume_drops_uncommitted(trajectory: Trajectory) -> bool:
+def _resume_drops_uncommitted(trajectory: TrajectoryView) -> bool:
     """True if ``l2l resume`` drops the rows appended after the last commit (``l2l.loop``: every schedule but the
     generational one, and that one under ``run.inherit``)."""
     config = trajectory.run.get("config")
@@ -98,7 +96,7 @@ def _resume_drops_uncommitted(trajectory: Trajectory) -> bool:
     return bool(run.get("inherit")) or run.get("mode") == "async"
 
 
-def _rerun_trials(trajectory: Trajectory, first: int) -> np.ndarray:
+def _rerun_trials(trajectory: TrajectoryView, first: int) -> np.ndarray:
     """The trials of a multi-fidelity run's rows from ``first`` on (those :func:`rerun_rows` names)."""
     try:
         return np.unique(trajectory.rows(("trial",), first)["trial"]).astype(np.int64)
@@ -106,7 +104,7 @@ def _rerun_trials(trajectory: Trajectory, first: int) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
 
 
-#: The attribute of a :class:`Trajectory` that keeps the trials in flight at its last commit (decoding the state
+#: The attribute of a :class:`~l2l.results_schema.reader.Trajectory` that keeps the trials in flight at its last commit (decoding the state
 #: costs as much as reading a few thousand rows); a Trajectory reads the file as it was when opened.
 _IN_FLIGHT = "_l2l_in_flight"
 
