@@ -37,7 +37,7 @@ def failure_limit(given: int | None, batch: int, generation: bool = False) -> in
     generation) or that run at once (the workers, in async and policy runs). ``generation``: ``batch`` is a
     generation's size, and the default is rounded up to whole generations (21 for generations of 3, not 20), so
     that the run stops between two generations, with no half-evaluated one (which a resume evaluates again: see
-    :func:`l2l.loop._failed_to_redo`)."""
+    :func:`l2l.resume_limits.failed_to_redo`)."""
     if given is not None:
         return int(given)
     batch = max(1, int(batch))

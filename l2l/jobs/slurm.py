@@ -222,7 +222,7 @@ class SlurmExecutor(WorkerLifetimes, RefusedJobs, _DaskExecutor):
 
     def _tls(self) -> dict:
         """TLS between the scheduler (in this process) and the worker jobs, with credentials made in the process
-        (:func:`~l2l.jobs.dask.local_security`): the scheduler listens on the login node's network, where anyone
+        (:func:`~l2l.jobs.dask_cluster.local_security`): the scheduler listens on the login node's network, where anyone
         who reaches its port could otherwise send it work to run as the user. The worker's key and certificate go
         to files of mode 0600 (dask-jobqueue's, removed as the cluster closes) in the folder of the jobs' logs,
         which the jobs reach (SLURM writes their logs there); without it or the ``cryptography`` package: plain

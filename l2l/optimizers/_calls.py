@@ -6,7 +6,7 @@ asked; failures are told ``-inf``). A user who drives an optimizer directly (``o
 one line each (:class:`~l2l.errors.ArgumentError` for a wrong type, :class:`~l2l.errors.ConfigError` for a wrong
 value), instead of an IndexError from DEAP, a numpy reshape error, or a result quietly wrong:
 
-* ``init`` takes a :class:`~l2l.optimizers.base.Problem` and a seed that is a non-negative integer (a numpy
+* ``init`` takes a :class:`~l2l.optimizers.problem.Problem` and a seed that is a non-negative integer (a numpy
   integer too), and calls ``check(problem)`` as the run does (nsga3 with one objective, a single-objective
   optimizer with two objectives without ``weights``);
 * ``ask`` takes a state (a dict, as ``init`` or the last ask or tell gave it) and ``n`` None or an integer in

@@ -21,7 +21,7 @@ The parts, each importable from here:
 :mod:`~l2l.summary.text`
     the text of ``l2l show`` and the lines ``l2l run``/``l2l resume`` end with.
 
-Where a run's sessions ran and the time it ran between its pauses are in :mod:`l2l.analysis.sessions`.
+Where a run's sessions ran and the time it ran between its pauses are in :mod:`l2l.sessions`.
 """
 
 from __future__ import annotations

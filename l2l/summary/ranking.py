@@ -78,7 +78,7 @@ def ranking(source: Any, objective: str | None = None) -> pd.DataFrame:
     re-evaluations), ``failed``, ``trial`` (multi-fidelity runs: the candidate as ``l2l show`` names it) and the
     candidate's parameter columns. Where a parameter has the name of one of these columns, the parameter keeps it
     and the ranking's column is ``(<name>)`` (``(mean)``; :func:`ranking_column`). Empty if nothing was
-    re-evaluated. ``attrs["hosts"]``: the nodes the rows ran on (:func:`l2l.analysis.sessions.reevaluation_hosts`).
+    re-evaluated. ``attrs["hosts"]``: the nodes the rows ran on (:func:`l2l.sessions.reevaluation_hosts`).
     """
     import pandas as pd
 
