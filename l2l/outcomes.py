@@ -9,7 +9,7 @@ import numpy as np
 from l2l.config import RunConfig
 from l2l.errors import ConfigError, TrajectoryError
 from l2l.jobs import Outcome
-from l2l.jobs.base import CURVE_PREFIX, OK
+from l2l.jobs.base import CURVE_PREFIX, OK, warn_line
 from l2l.numbers import number
 from l2l.objectives import Objective
 from l2l.policies import budget_key
@@ -318,13 +318,9 @@ def check_curve_values(outcomes: list[Outcome], warned: set[str], top: float | N
                      f"returned); later curves like it are not named")
 
 
-def warn(text: str) -> None:
-    """One line on stderr, above a progress bar if one is drawn."""
-    import sys
-
-    from tqdm.auto import tqdm
-
-    tqdm.write(text, file=sys.stderr)
+#: One line on stderr, above a progress bar if one is drawn, and flushed: the backends' :func:`warn_line`, by the
+#: name the driver calls it (one function, so that the loop's warnings and the backends' come out alike).
+warn = warn_line
 
 
 def outputs(ordered: list[Outcome], ok: np.ndarray) -> np.ndarray:
