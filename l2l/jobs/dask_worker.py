@@ -24,7 +24,7 @@ from distributed import Scheduler, Worker, WorkerPlugin, get_worker
 from distributed.diagnostics.plugin import SchedulerPlugin
 from distributed.protocol.pickle import dumps, loads
 
-from l2l.jobs.base import Settings, evaluate_chunk
+from l2l.jobs.base import Settings, died, evaluate_chunk
 
 
 class SimulatorPlugin(WorkerPlugin):
@@ -52,7 +52,22 @@ class SimulatorPlugin(WorkerPlugin):
 
 
 def _restore(payload: bytes, name: str | None) -> SimulatorPlugin:
-    return SimulatorPlugin(loads(payload), name)
+    try:
+        simulator = loads(payload)
+    except Exception as error:  # noqa: BLE001 - whatever unpickling raises is said by each evaluation
+        # A worker that cannot unpickle the simulator (its function's module is not importable where the worker
+        # runs: `dask worker` started in another folder or environment) must still start: a plugin that raises
+        # here leaves the worker closing, and the client's register_plugin waited for it until the scheduler's
+        # worker TTL (about 10 minutes), then ended in distributed's traceback. Each chunk's evaluations fail
+        # with the reason instead, and the run stops after its first failures (run.stop_after_failures).
+        simulator = None
+        reason = (f"this Dask worker cannot load the run's simulator: {type(error).__name__}: {error} (a function "
+                  "travels to the workers by the name of its module: start the workers with that module's folder "
+                  "on PYTHONPATH, PYTHONPATH=FOLDER dask worker ADDRESS, in the run's environment)")
+        plugin = SimulatorPlugin(simulator, name)
+        plugin.load_error = reason
+        return plugin
+    return SimulatorPlugin(simulator, name)
 
 
 class SimulatorMissing(RuntimeError):
@@ -86,6 +101,9 @@ def run_chunk(payload: bytes, plugin: str, settings: Settings, push: bool = Fals
     if plugin not in worker.plugins:  # a scheduler started again at the run's address knows no plugin
         raise SimulatorMissing(f"this worker has not got the run's simulator (plugin {plugin})")
     held = worker.plugins[plugin]
+    unloadable = getattr(held, "load_error", None)
+    if unloadable is not None:
+        return pickle.dumps([died(task, unloadable) for task in pickle.loads(payload)], protocol=5)
     result = pickle.dumps(evaluate_chunk(held.simulator, pickle.loads(payload), settings,
                                          ended=lambda: getattr(held, "ended", False)), protocol=5)
     if push and len(result) <= PUSH_BYTES:
