@@ -35,8 +35,9 @@ STATUSES = ("created", "running", "interrupted", "running or interrupted", "stop
 START_EVENTS = ("started", "resumed")
 #: The reason of a run finished by one of its budgets, by the limit its ``finished`` event names.
 LIMITS = {"evaluations": "run.evaluations used up", "max_time": "run.max_time over"}
-#: The error of a ``failed`` event where backend ``dask`` lost its scheduler (:class:`l2l.jobs.dask.SchedulerGone`;
-#: an ExecutorError in files written before that class): the run stopped, and resumes like a stopped one.
+#: The error of a ``failed`` event where backend ``dask`` lost its scheduler
+#: (:class:`l2l.jobs.dask_existing.SchedulerGone`; an ExecutorError in files written before that class): the run
+#: stopped, and resumes like a stopped one.
 SCHEDULER_GONE = re.compile(r"(?:SchedulerGone|ExecutorError): backend 'dask': the scheduler at (.+?) is gone \(")
 
 
