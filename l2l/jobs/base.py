@@ -22,10 +22,10 @@ from l2l.jobs.evaluation import EvaluationTimedOut, evaluate, evaluate_chunk, no
 from l2l.jobs.result_checks import (CHECKPOINT_TYPES, RESULT_FIELDS, RETURN_HINT, UNNAMED_OBJECTIVES,
                                     UNNAMED_OBJECTIVES_PRINTED, UNSTORABLE_CHECKPOINT, checkpoint_of, curves,
                                     every_segment_fails, normalize)
-from l2l.jobs.simulator_stdout import flush_c_streams, simulator_output_to_stderr
 from l2l.jobs.tasks import RETRIED_ERROR, STATUSES, TRACEBACK_TAIL, Outcome, Settings, Task, died
 from l2l.results_schema.layout import CURVE_PREFIX, FAILED, OK, TIMEOUT
 from l2l.simulators.base import Simulator
+from l2l.simulators.simulator_stdout import flush_c_streams, simulator_output_to_stderr
 
 __all__ = [  # the protocol, and the names backends (plug-ins among them) import from here
     "CHECKPOINT_TYPES", "CURVE_PREFIX", "FAILED", "OK", "RESULT_FIELDS", "RETRIED_ERROR", "RETURN_HINT", "STATUSES",

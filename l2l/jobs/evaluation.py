@@ -19,11 +19,11 @@ from l2l import parent_death
 from l2l.errors import EvaluationError
 from l2l.jobs.error_text import _error_text
 from l2l.jobs.result_checks import _prints, checkpoint_of, curves, normalize
-from l2l.jobs.signals import EvaluationStopped
-from l2l.jobs.simulator_stdout import flush_c_streams, simulator_output_to_stderr
 from l2l.jobs.tasks import TRACEBACK_TAIL, Outcome, Settings, Task
 from l2l.results_schema.layout import FAILED, OK, TIMEOUT
 from l2l.simulators.base import EvaluationContext, Simulator
+from l2l.simulators.simulator_stdout import flush_c_streams, simulator_output_to_stderr
+from l2l.simulators.stop_signals import EvaluationStopped
 
 
 class EvaluationTimedOut(Exception):

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import dataclasses
-import os
-import sys
-import threading
 from collections import deque
 from dataclasses import dataclass
 from typing import ClassVar, Sequence
 
-from l2l.jobs.base import Executor, Outcome, Settings, Task, evaluate, flush_c_streams
-from l2l.jobs.signals import EvaluationStopped
+from l2l.jobs.base import Executor, Outcome, Settings, Task, evaluate
 from l2l.simulators.base import Simulator
+from l2l.simulators.simulator_stdout import descriptor_1_to_stderr
+from l2l.simulators.stop_signals import EvaluationStopped
 
 
 @dataclass
@@ -61,49 +58,3 @@ class SerialExecutor(Executor):
     @property
     def pending(self) -> int:
         return len(self._queue)
-
-
-_lock = threading.Lock()
-_users = 0  # evaluations running in this process with descriptor 1 moved (serial runs in several threads)
-_saved: int | None = None  # a copy of the descriptor 1 they found, restored by the last one to finish
-
-
-@contextlib.contextmanager
-def descriptor_1_to_stderr():
-    """While the block runs, this process's file descriptor 1 is a copy of its stderr.
-
-    Python-level prints are already moved by :func:`l2l.jobs.base.evaluate`; this moves what C code (NEST,
-    Brian2's compiled code) and child processes write to stdout, which the ``local`` backend's workers send
-    to stderr for good (:mod:`l2l.jobs.worker_signals`). The serial backend evaluates in the caller's
-    process, whose stdout carries l2l's own lines: it is restored once no evaluation runs any more (serial
-    runs in several threads share it), C buffers flushed first. Where there is no stdout or stderr
-    descriptor, nothing is moved.
-    """
-    global _users, _saved
-    with _lock:
-        if _users == 0:
-            try:
-                if sys.stdout is not None:
-                    sys.stdout.flush()
-                flush_c_streams()  # the caller's own buffered C output stays on its stdout
-                saved = os.dup(1)
-            except (OSError, ValueError):
-                saved = None
-            if saved is not None:
-                try:
-                    os.dup2(2, 1)
-                except OSError:
-                    os.close(saved)
-                    saved = None
-            _saved = saved
-        _users += 1
-    try:
-        yield
-    finally:
-        with _lock:
-            _users -= 1
-            if _users == 0 and _saved is not None:
-                flush_c_streams()
-                os.dup2(_saved, 1)
-                os.close(_saved)
-                _saved = None

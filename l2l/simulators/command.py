@@ -53,12 +53,12 @@ import numpy as np
 
 from l2l import parent_death
 from l2l.errors import ConfigError, EvaluationError
-from l2l.jobs.signals import EvaluationStopped, stopped_by
 from l2l.numbers import number
 from l2l.program_guard import holding, kill_holding
 from l2l.registry import option
 from l2l.simulators.base import EvaluationContext, Fidelity, SimulationResult, Simulator, empty_curve, empty_curves
 from l2l.simulators.fidelity_tools import fidelity_from_table, whole_budget
+from l2l.simulators.stop_signals import EvaluationStopped, stopped_by
 
 TAIL = 2000
 _BUILTIN = {"seed", "workdir", "generation", "individual", "config_dir"}

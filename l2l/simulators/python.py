@@ -295,7 +295,7 @@ def checking_import(quiet: bool = True) -> Iterator[None]:
     if quieted:
         os.environ["PYNEST_QUIET"] = "1"  # read once, by PyNEST's first import in this process
     try:
-        from l2l.jobs.serial import descriptor_1_to_stderr
+        from l2l.simulators.simulator_stdout import descriptor_1_to_stderr
 
         with descriptor_1_to_stderr(), contextlib.redirect_stdout(sys.stderr):
             yield

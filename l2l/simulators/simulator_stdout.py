@@ -1,8 +1,11 @@
 """Where a simulator's output goes while it evaluates: its Python prints to stderr, per thread; the C library's
-buffers flushed before a descriptor changes or a process exits."""
+buffers flushed before a descriptor changes or a process exits; and, where it evaluates in the process that prints
+l2l's own lines (the ``serial`` backend, a model's import checked before the run), its descriptor 1 too
+(:func:`descriptor_1_to_stderr`). The executors (:mod:`l2l.jobs`) and the ``python`` simulator use it."""
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from contextlib import contextmanager
@@ -94,3 +97,50 @@ def flush_c_streams() -> None:
             _fflush.append(None)
     if _fflush[0] is not None:
         _fflush[0](None)
+
+
+# l2l.hung_up looks _lock and _saved up by this module's name (a hang-up points the kept copy at /dev/null)
+_lock = threading.Lock()
+_users = 0  # evaluations running in this process with descriptor 1 moved (serial runs in several threads)
+_saved: int | None = None  # a copy of the descriptor 1 they found, restored by the last one to finish
+
+
+@contextmanager
+def descriptor_1_to_stderr():
+    """While the block runs, this process's file descriptor 1 is a copy of its stderr.
+
+    Python-level prints are already moved by :func:`l2l.jobs.base.evaluate`; this moves what C code (NEST,
+    Brian2's compiled code) and child processes write to stdout, which the ``local`` backend's workers send
+    to stderr for good (:mod:`l2l.jobs.worker_signals`). The serial backend evaluates in the caller's
+    process, whose stdout carries l2l's own lines: it is restored once no evaluation runs any more (serial
+    runs in several threads share it), C buffers flushed first. Where there is no stdout or stderr
+    descriptor, nothing is moved.
+    """
+    global _users, _saved
+    with _lock:
+        if _users == 0:
+            try:
+                if sys.stdout is not None:
+                    sys.stdout.flush()
+                flush_c_streams()  # the caller's own buffered C output stays on its stdout
+                saved = os.dup(1)
+            except (OSError, ValueError):
+                saved = None
+            if saved is not None:
+                try:
+                    os.dup2(2, 1)
+                except OSError:
+                    os.close(saved)
+                    saved = None
+            _saved = saved
+        _users += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _users -= 1
+            if _users == 0 and _saved is not None:
+                flush_c_streams()
+                os.dup2(_saved, 1)
+                os.close(_saved)
+                _saved = None
