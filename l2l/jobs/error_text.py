@@ -9,48 +9,7 @@ from typing import Any
 
 from l2l.jobs.tasks import TRACEBACK_TAIL
 from l2l.simulators.base import USER_MODULE_DIGEST, USER_MODULE_PREFIX
-
-
-def _missing_parameter(exc: BaseException, params: dict[str, Any]) -> str:
-    """What a ``KeyError`` of a parameter name the run's space lacks adds to its error's last line (the line
-    ``l2l show`` and the end of ``l2l run`` give): a model reading ``params["delay"]`` from a space that names it
-    ``dleay`` failed every evaluation with a bare ``KeyError: 'delay'``. "" for any other exception."""
-    if type(exc) is not KeyError or len(exc.args) != 1 or not isinstance(exc.args[0], str) or exc.args[0] in params:
-        return ""
-    if not _looked_up_in(exc, params):  # a KeyError of a dict of its own (a checkpoint's, os.environ): no hint
-        return ""
-    import difflib
-
-    name, names = exc.args[0], sorted(params)
-    close = difflib.get_close_matches(name, names, n=1)
-    listed = ", ".join(names[:12]) + (f" and {len(names) - 12} more" if len(names) > 12 else "")
-    return (f" (the run's space has no parameter {name!r}; " + (f"did you mean {close[0]!r}? " if close else "")
-            + f"it has {listed})")
-
-
-def _looked_up_in(exc: BaseException, params: dict[str, Any]) -> bool:
-    """Whether the line that raised ``exc`` (the innermost frame's) looks its key up in a name bound there to ``params``
-    (or an equal mapping): ``checkpoint["state_dict"] + params["lr"]`` was told 'the run's space has no parameter
-    'state_dict''."""
-    import linecache
-    import re
-
-    trace = exc.__traceback__
-    while trace is not None and trace.tb_next is not None:
-        trace = trace.tb_next
-    if trace is None:
-        return False
-    names = []
-    for name, value in trace.tb_frame.f_locals.items():
-        try:
-            if value is params or (isinstance(value, dict) and value == params):
-                names.append(re.escape(name))
-        except Exception:  # noqa: BLE001 - a comparison that fails (arrays) is no match
-            continue
-    line = linecache.getline(trace.tb_frame.f_code.co_filename, trace.tb_lineno)
-    key = re.escape(str(exc.args[0]))  # params["delay"], or params[name]; not params["lr"] beside it
-    return bool(names) and re.search(rf"\b(?:{'|'.join(names)})\s*(?:\[|\.pop\()\s*(?:(['\"]){key}\1|[^'\"\s])",
-                                     line) is not None
+from l2l.simulators.missing_parameter import missing_parameter
 
 
 #: The most lines of an exception's message joined into its one line (:func:`_in_one_line`).
@@ -91,7 +50,7 @@ def _error_text(exc: BaseException, params: dict[str, Any]) -> str:
     """The failed row's error of the exception being handled: its traceback, then the line ``l2l show`` gives (a
     missing parameter's hint, or :func:`_in_one_line`); also in run.timeout's forked process, whose text said a
     multi-line message by its last line, an exception group by a box's border, and no missing parameter."""
-    text, missing = traceback.format_exc(), _missing_parameter(exc, params)
+    text, missing = traceback.format_exc(), missing_parameter(exc, params)
     text = text.rstrip("\n") + missing if missing else text + _in_one_line(exc)
     # an exception class of the model's module by that module's name: the python simulator loads it as
     # _l2l_user_<digest>_<name> (l2l show said '_l2l_user_22f8037ff1e2_model.ConvergenceError: ...')

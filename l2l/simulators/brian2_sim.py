@@ -327,9 +327,9 @@ def note_missing_parameter(exc: BaseException, params: dict[str, Any]) -> None:
     (``the run's space has no parameter 'tau_m'; did you mean 'tau_mem'? ...``), as a note: the hint reads the
     frame that raised it, which :func:`_forget_failed` clears before l2l words the failure (the line said only
     ``KeyError: 'tau_m'``)."""
-    from l2l.jobs.error_text import _missing_parameter
+    from l2l.simulators.missing_parameter import missing_parameter
 
-    missing = _missing_parameter(exc, params).strip()
+    missing = missing_parameter(exc, params).strip()
     if missing:
         exc.add_note(missing)
 
