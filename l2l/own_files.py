@@ -82,7 +82,7 @@ def _owned_by(path: str | os.PathLike | None, owner: int) -> bool:
 
 
 #: The prefixes of the folders of one process's own that l2l makes in the temp folder (:func:`private_folder`), whose
-#: leftovers any l2l process removes (:func:`sweep`); ``l2l-dask-`` (l2l.jobs.dask.local_scratch) too where Dask's
+#: leftovers any l2l process removes (:func:`sweep`); ``l2l-dask-`` (l2l.jobs.dask_cluster.local_scratch) too where Dask's
 #: file locking is on.
 SWEPT_PREFIXES = ("l2l-command-", "l2l-pymp-")
 #: The name of the lock file in such a folder: locked by its process while it lives, it holds the host's name.
@@ -174,7 +174,7 @@ def sweep(folder: str, prefixes: tuple[str, ...]) -> None:
     _sweep_in(os.path.dirname(folder), prefixes, folder)
 
 
-#: The prefixes of every folder :func:`sweep_leftovers` removes: l2l.jobs.dask's ``l2l-dask-`` with SWEPT_PREFIXES.
+#: The prefixes of every folder :func:`sweep_leftovers` removes: l2l.jobs.dask_cluster's ``l2l-dask-`` with SWEPT_PREFIXES.
 #: (One made where Dask's file locking is off has no LOCK_NAME, and is left.)
 LEFTOVER_PREFIXES = ("l2l-dask-", *SWEPT_PREFIXES)
 

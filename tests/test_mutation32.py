@@ -61,7 +61,7 @@ and 1 caught only where SLURM runs (the 21 new tests), 3 survived unseen or equi
 | jobs/slurm_array.py _lost | DEADLINE recorded as failed, not timeout | new test 19 |
 | jobs/slurm_array.py results | submissions not counted | caught by test_array_resubmit_compute.py |
 | jobs/array_task.py read_outcome | an unreadable checkpoint left the segment ok | new test 20 |
-| jobs/dask.py local cluster | security=None (no TLS) | caught by test_security31.py |
+| jobs/dask_cluster.py local cluster | security=None (no TLS) | caught by test_security31.py |
 | commands/slurm.py job script | `--signal=USR1@` without `B:` | caught by test_slurm.py |
 | commands/slurm.py job script | stop grace not bounded by signal-seconds - 5 | new test 21 |
 

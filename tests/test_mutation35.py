@@ -29,8 +29,8 @@ equivalent. None revealed a defect.
 | own_files.py _sweep_in | no folder taken as being made | caught by test_leftovers34.py |
 | own_files.py _sweep_in | the age read from ctime, not mtime | caught by test_leftovers34.py |
 | own_files.py new_folder | the final name one character short | caught by test_leftovers34.py |
-| jobs/dask.py local_scratch | locked where Dask's file locking is off | caught by test_review31b.py |
-| jobs/dask.py local_scratch | old l2l-dask- folders not swept | caught by test_review31.py |
+| jobs/dask_cluster.py local_scratch | locked where Dask's file locking is off | caught by test_review31b.py |
+| jobs/dask_cluster.py local_scratch | old l2l-dask- folders not swept | caught by test_review31.py |
 | results_schema/writer.py _write_back | no checkpoint link | caught by test_review34.py |
 | results_schema/writer.py _link_checkpoints | an absolute link (the folder moved: every checkpoint lost) | new test 7 |
 | results_schema/writer.py _link_checkpoints | a link to a folder that is not there, and said | new test 8 |
