@@ -4,8 +4,8 @@ descriptors that are that terminal are pointed at /dev/null and the process goes
 ``l2l run`` does it where SIGHUP asks the run to stop and where its closing lines find the terminal gone
 (:mod:`l2l.cli`); a ``local`` backend's worker at the first write that finds it gone
 (:mod:`l2l.jobs.worker_signals`). Only the os and the terminal are asked: the copy of standard output that the
-``serial`` backend keeps (:func:`l2l.simulators.simulator_stdout.descriptor_1_to_stderr`) is looked up by its module's name, and
-only where that module is loaded already.
+``serial`` backend keeps (:func:`l2l.simulators.simulator_stdout.descriptor_1_to_stderr`) is looked up by its
+module's name, and only where that module is loaded already.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ def leave_hung_up_terminal() -> None:
     connection dropped): every write there fails (EIO), so the bar's next line, and the closing lines, would end
     the run in a traceback instead of a stop. A terminal still there (``kill -HUP`` from elsewhere) and a file or a
     pipe (``l2l run ... >log 2>&1``, where the lines are read later) are kept. The copy of standard output the
-    ``serial`` backend keeps while an evaluation writes to stderr (:func:`l2l.simulators.simulator_stdout.descriptor_1_to_stderr`)
-    too: it puts that copy back afterwards."""
+    ``serial`` backend keeps while an evaluation writes to stderr
+    (:func:`l2l.simulators.simulator_stdout.descriptor_1_to_stderr`) too: it puts that copy back afterwards."""
     try:
         import termios  # noqa: F401 - POSIX only
     except ImportError:  # not POSIX: no terminal to hang up
