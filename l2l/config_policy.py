@@ -29,10 +29,6 @@ GENERATIONS_WITH_POLICY = ("{what} does not apply to policy {name!r}: {why}")
 NO_SWEEP = ("{what} does not apply to a run with a [policy] ({name!r}) unless its config sets run.generations (the "
             "sweep's candidates: generations x population_size); its budgets are run.compute (fidelity units), "
             "run.max_time and run.evaluations (a cap on segments)")
-#: Most candidates a policy's sweep may start (``[policy] max_candidates``, or ``population`` for ``pbt``, however
-#: set): the halving policies plan their brackets one by one before the run starts, so a count like 10**30
-#: (run.generations = 10**30) hung ``l2l run`` (and ``--dry-run``) there without a word.
-MAX_CANDIDATES = 1_000_000
 FIXED_SWEEP = ("{what} cannot change the candidates of a run with a [policy] once it started: policy {name!r} "
                "starts {candidates} ([policy] {option}, from run.generations x population_size); start a new "
                "run with more run.generations")
@@ -63,8 +59,10 @@ def sweep(generations: int, run: Mapping[str, Any], optimizer: Any, policy: Any,
 
 
 def check_candidates(policy: Any, source: str | None = None) -> None:
-    """Refuse a sweep of more than :data:`MAX_CANDIDATES` candidates in the options of ``policy`` (a config
-    Component); ``source`` says how the count was set when the user did not write it (run.generations)."""
+    """Refuse a sweep of more than :data:`~l2l.policies.base.MAX_CANDIDATES` candidates in the options of ``policy``
+    (a config Component); ``source`` says how the count was set when the user did not write it (run.generations)."""
+    from l2l.policies.base import MAX_CANDIDATES
+
     key = sweep_option(policy.name)
     count = policy.options.get(key)
     if isinstance(count, bool) or not isinstance(count, int) or count <= MAX_CANDIDATES:

@@ -315,6 +315,11 @@ class ScoreIndex:
         return self._units[trials]
 
 
+#: Most candidates a policy's sweep may start (``[policy] max_candidates``, or ``population`` for ``pbt``, however
+#: set): the halving policies plan their brackets one by one before the run starts, so a count like 10**30
+#: (run.generations = 10**30) hung ``l2l run`` (and ``--dry-run``) there without a word.
+MAX_CANDIDATES = 1_000_000
+
 #: Most rungs of a geometric schedule (:func:`rung_budgets`). With the default eta = 3, 100 rungs span a factor
 #: 3**99 (about 1.7e47) from the lowest budget to the top, far beyond any schedule in use (they have at most a few
 #: dozen); an eta just above 1 (1.0000001) asked for tens of millions, and building them hung ``l2l run`` (and

@@ -19,8 +19,7 @@ from bisect import bisect_left, insort
 from dataclasses import dataclass
 from typing import Any, ClassVar, Mapping
 
-from l2l.config_policy import MAX_CANDIDATES
-from l2l.policies.base import Action, RungPolicy, State, TrialTable, budget_key, rung_of
+from l2l.policies.base import MAX_CANDIDATES, Action, RungPolicy, State, TrialTable, budget_key, rung_of
 
 
 class _Scores:
