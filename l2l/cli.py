@@ -90,7 +90,7 @@ def _run(args: argparse.Namespace) -> int:
           f"on {config.backend.name}, {extent} -> {shown(out.absolute())}", file=sys.stderr)
     eta = getattr(components.policy, "eta", None)  # one rung of a policy with rungs: allowed for model-based only
     if eta and len(components.budgets) == 1:
-        from l2l.components import one_rung
+        from l2l.components_schedule import one_rung
 
         fidelity = components.fidelity
         low = components.policy.min_budget or fidelity.minimum

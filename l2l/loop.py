@@ -33,7 +33,9 @@ import numpy as np
 from l2l import initial_points
 from l2l.sessions import session_backend
 from l2l.backend_notes import unnamed_scheduler
-from l2l.components import Components, ComputeFloor, build as _build, load_run_config
+from l2l.components import Components, build as _build
+from l2l.components_schedule import ComputeFloor
+from l2l.stored_config import load_run_config
 from l2l.config import RunConfig, from_mapping
 from l2l.control import RunControl
 from l2l.driver_state import INHERIT_TO_TOP, count_every_attempt, rescore_early_failures

@@ -318,7 +318,7 @@ def _check_model(trajectory, simulator, accept: bool) -> str:
     said in a warning line, as a resume says them: which of them a process had imported depends on the process.
     Returns the digest of the changed code that the rows will run (:func:`l2l.provenance.model_digest`, what
     ``/reevaluations/model`` records), '' where it is the run's."""
-    from l2l.components import _flag
+    from l2l.stored_config import option_as_given as _flag
     from l2l.provenance import model_changed_since_run
 
     difference, imports = model_changed_since_run(trajectory, simulator)
@@ -350,7 +350,8 @@ def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective,
     finished kept)."""
     from l2l.jobs import Settings, Task
     from l2l.progress import Progress
-    from l2l.components import build, load_run_config
+    from l2l.components import build
+    from l2l.stored_config import load_run_config
     from l2l.backend_notes import unnamed_scheduler
     from l2l.config import TRAINED_WITH_A_SCHEDULE
     from l2l.results_schema.reader import Trajectory

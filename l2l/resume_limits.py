@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from l2l.components import ComputeFloor
+from l2l.components_schedule import ComputeFloor
 from l2l.config import RunConfig
 from l2l.errors import ConfigError
 from l2l.numbers import at_least, compute as compute_text, exact, number

@@ -291,7 +291,7 @@ def test_told_a_small_compute_the_run_is_the_first_part_of_a_longer_one_until_th
 
 
 def test_a_run_stored_before_the_endgame_waited_for_results_resumes_as_it_ran():
-    from l2l.components import stored_policy
+    from l2l.config import stored_policy
 
     assert stored_policy({"name": "model-based"})["endgame_results"] == 1  # no gate, as those runs ran
     assert stored_policy({"name": "model-based", "endgame_results": 0})["endgame_results"] == 0

@@ -112,7 +112,7 @@ def test_a_command_simulator_runs_its_program_from_the_folder_named(tmp_path, l2
 
 
 def test_nest_and_brian2_models_are_looked_up_in_the_folder_named(tmp_path):
-    from l2l.components import relocated_model
+    from l2l.stored_config import relocated_model
 
     reviewer = _python_copy(tmp_path)
     (reviewer / "net.py").write_text(MODEL)

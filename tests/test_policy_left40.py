@@ -34,7 +34,7 @@ import pytest
 import l2l
 import l2l.driver
 from l2l.cli import main
-from l2l.components import _guarded
+from l2l.components_schedule import _guarded
 from l2l.policies import POLICIES
 from l2l.policies.base import DONE, WAIT, Action, RungPolicy
 from l2l.registry import option
