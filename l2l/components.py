@@ -2,9 +2,10 @@
 
 :func:`build` instantiates the optimizer, the simulator, the backend and the
 scheduling policy of a config and cross-checks them (a bad combination is a
-:class:`~l2l.errors.ConfigError` before any work); :func:`load_run_config`
-reads a run's config back from its file. ``l2l.loop`` (run, resume) and
-``l2l.reevaluate`` both start here.
+:class:`~l2l.errors.ConfigError` before any work; a ``[policy]`` table's schedule
+and run.inherit are checked by :mod:`l2l.components_schedule`);
+:func:`l2l.stored_config.load_run_config` reads a run's config back from its
+file. ``l2l.loop`` (run, resume) and ``l2l.reevaluate`` both start here.
 """
 
 from __future__ import annotations
