@@ -27,6 +27,17 @@ from l2l.results_schema.layout import CURVE_PREFIX, FAILED, OK, TIMEOUT
 from l2l.simulators.base import Simulator
 from l2l.simulators.simulator_stdout import flush_c_streams, simulator_output_to_stderr
 
+# Names this module held before it was split (session 44), still importable from here for the plug-ins that took
+# them from here; not the protocol, so not in __all__. Where they live: the simulators' base, errors, stop
+# signals, a failed row's error text, numbers.
+from l2l import parent_death  # noqa: F401
+from l2l.errors import EvaluationError  # noqa: F401
+from l2l.jobs.error_text import LONGEST_LINE, MESSAGE_LINES  # noqa: F401
+from l2l.numbers import apart, number  # noqa: F401
+from l2l.simulators.base import (USER_MODULE_DIGEST, USER_MODULE_PREFIX, EvaluationContext,  # noqa: F401
+                                 as_result, empty_curve, empty_curves)
+from l2l.simulators.stop_signals import EvaluationStopped  # noqa: F401
+
 __all__ = [  # the protocol, and the names backends (plug-ins among them) import from here
     "CHECKPOINT_TYPES", "CURVE_PREFIX", "FAILED", "OK", "RESULT_FIELDS", "RETRIED_ERROR", "RETURN_HINT", "STATUSES",
     "TIMEOUT", "TRACEBACK_TAIL", "UNNAMED_OBJECTIVES", "UNNAMED_OBJECTIVES_PRINTED", "UNSTORABLE_CHECKPOINT",

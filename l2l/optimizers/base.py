@@ -53,6 +53,10 @@ from l2l.numbers import exact, number
 # the problem and the limits live below this module (l2l.optimizers._calls names them too); named here as always
 from l2l.optimizers.problem import (MAX_BUDGET, MAX_GENERATION_VALUES, MAX_POPULATION, MAX_STEP,  # noqa: F401
                                     Problem)
+# named here before Problem moved (plug-ins may import them from here): the types a Problem holds, its error
+from l2l.errors import ArgumentError  # noqa: F401
+from l2l.objectives import Objective  # noqa: F401
+from l2l.space import Space  # noqa: F401
 
 State = dict[str, Any]
 
