@@ -41,7 +41,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import random
-import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar, Iterator, Sequence
@@ -50,6 +49,7 @@ import numpy as np
 
 from l2l.errors import ConfigError
 from l2l.numbers import exact, number
+from l2l.process_state import GLOBAL_STATE_LOCK  # (named here too: the optimizers import it from base)
 # the problem and the limits live below this module (l2l.optimizers._calls names them too); named here as always
 from l2l.optimizers.problem import (MAX_BUDGET, MAX_GENERATION_VALUES, MAX_POPULATION, MAX_STEP,  # noqa: F401
                                     Problem)
@@ -173,13 +173,6 @@ class Optimizer:
 
 
 # -- random generator state ----------------------------------------------------
-#: Held around every section that sets process-wide state and puts it back (the global ``random`` and
-#: ``numpy.random`` generators swapped in for DEAP or saved around Nevergrad's parametrization, Optuna's logger
-#: level and the warning filters quieted), with the library call inside it: two runs in two threads would
-#: otherwise interleave, take each other's generator state, or restore each other's changes (two ``tpe`` runs
-#: left Optuna's logger at ERROR; two ``nevergrad`` runs left every warning of the process ignored).
-#: Re-entrant, as these sections nest.
-GLOBAL_STATE_LOCK = threading.RLock()
 
 
 def new_rng_state(seed: int, *key: int) -> dict[str, Any]:

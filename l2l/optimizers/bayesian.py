@@ -45,15 +45,13 @@ Each element of an array parameter becomes its own float dimension.
 
 from __future__ import annotations
 
-import warnings
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, ClassVar, Iterator
+from typing import Any, ClassVar
 
 import numpy as np
 
-from l2l.optimizers.base import (GLOBAL_STATE_LOCK, MAX_BUDGET, MAX_POPULATION, Optimizer, Problem, State,
-                                 new_rng_state, rng_from_state)
+from l2l.optimizers.base import MAX_BUDGET, MAX_POPULATION, Optimizer, Problem, State, new_rng_state, rng_from_state
+from l2l.process_state import quiet_optuna as _quiet_optuna
 from l2l.registry import option
 from l2l.space import Categorical, Int
 
@@ -62,27 +60,6 @@ def _optuna():
     import optuna
 
     return optuna
-
-
-@contextmanager
-def _quiet_optuna() -> Iterator[None]:
-    """Optuna's per-trial log lines and experimental-feature warnings silenced during our calls only.
-
-    The level of the ``optuna`` logger and the warning filters are restored
-    afterwards, so a program that uses Optuna itself keeps its own settings. :data:`GLOBAL_STATE_LOCK` is held
-    throughout: two runs in two threads take turns, each restoring exactly what it found (interleaved, the second
-    restored the first's quieted level, and Optuna's logger stayed at ERROR).
-    """
-    optuna = _optuna()
-    with GLOBAL_STATE_LOCK:
-        saved = optuna.logging.get_verbosity()
-        optuna.logging.set_verbosity(optuna.logging.ERROR)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-                yield
-        finally:
-            optuna.logging.set_verbosity(saved)
 
 
 def distributions(problem: Problem) -> dict[str, Any]:

@@ -621,12 +621,12 @@ class ModelBased(Hyperband):
         """Optuna's multivariate TPE told the results (x in the unit cube, y larger-is-better), asked once."""
         import optuna
 
-        from l2l.optimizers.bayesian import _quiet_optuna
+        from l2l.process_state import quiet_optuna
 
         dimension = x.shape[1]
         names = [f"u{i}" for i in range(dimension)]
         space = {name: optuna.distributions.FloatDistribution(0.0, 1.0) for name in names}
-        with _quiet_optuna():
+        with quiet_optuna():
             sampler = optuna.samplers.TPESampler(seed=int(rng.integers(2 ** 31)), multivariate=True,
                                                  n_startup_trials=0)
             study = optuna.create_study(direction="maximize", sampler=sampler)
