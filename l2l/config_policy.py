@@ -212,7 +212,7 @@ PLUG_IN_DOCS = "docs/multifidelity.md#your-own-policy-a-plug-in"
 
 def plug_in(policy: Any) -> bool:
     """Whether ``policy`` is a user's own (its class is defined outside l2l): the loop checks what its methods
-    return (:func:`l2l.components._guarded`); l2l's own policies are checked by the contract suite instead."""
+    return (:func:`l2l.components_schedule._guarded`); l2l's own policies are checked by the contract suite instead."""
     return type(policy).__module__.split(".")[0] != "l2l"
 
 

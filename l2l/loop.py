@@ -491,7 +491,7 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
 
     ``model_dir``: the folder that holds the run's model now (its module, or a command's files), where the file's
     stored folder is gone (a reviewer's copy); the model there must hash as the one the run ran, unless
-    ``accept_changed_model`` (:func:`l2l.components.relocated_model`). This session's ``resumed`` event records it
+    ``accept_changed_model`` (:func:`l2l.stored_config.relocated_model`). This session's ``resumed`` event records it
     (``model_dir``); the stored config is left as it is, so a later resume names it again.
     """
     path = path_argument(path)  # '' (l2l resume ''): one line, not pathlib's "PosixPath('.') has an empty name"

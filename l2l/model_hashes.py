@@ -1,8 +1,8 @@
 """How a model's recorded file hashes are compared across sessions: a hash cut to :data:`SHORT_HASH` digits (an
 event too small for the whole one) still matches the whole one it was cut from.
 
-:mod:`l2l.provenance` records the hashes, :mod:`l2l.sessions` reads them back for ``l2l show``'s model line,
-and :func:`l2l.components.relocated_model` checks a ``--model-dir`` against them: all three compare by these rules."""
+:mod:`l2l.provenance` records the hashes, :mod:`l2l.sessions` reads them back for ``l2l show``'s model line, and
+:func:`l2l.stored_config.relocated_model` checks a ``--model-dir`` against them: all three compare by these rules."""
 
 from __future__ import annotations
 

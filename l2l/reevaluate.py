@@ -191,7 +191,7 @@ def reevaluate(path: str | os.PathLike, top: int = DEFAULT_TOP, seeds: int = DEF
     backend named starts from its defaults, even where it is the run's own, as ``l2l resume`` does); ``simulator``
     is the Python function of a run started with one. ``model_dir``: the folder that holds the run's model now
     (its module, a command's files) where the stored one is gone; the model there must hash as the one the run ran,
-    unless ``accept_changed_model`` (:func:`l2l.components.relocated_model`). Returns :func:`ranking` of the file.
+    unless ``accept_changed_model`` (:func:`l2l.stored_config.relocated_model`). Returns :func:`ranking` of the file.
 
     ``progress``: a line on stderr says what starts (``l2l: re-evaluating the 5 best candidates on 10 fresh seeds
     each: 50 evaluations on local (2 workers)``), and a bar shows it going on as a run's does
