@@ -13,7 +13,7 @@ from typing import Any
 
 from l2l.sessions import session_backends
 from l2l.stored_config import load_run_config
-from l2l.config import Component
+from l2l.run_config import Component
 from l2l.jobs import BACKENDS
 from l2l.words import named as named_command, option
 

@@ -17,7 +17,8 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping
 
 from l2l.components_schedule import inherit_interval, policy_schedule
-from l2l.config import Component, RunConfig, check_penalty, check_target
+from l2l.run_config import Component, RunConfig
+from l2l.run_options import check_penalty, check_target
 from l2l.errors import ConfigError
 from l2l.jobs import BACKENDS, Executor
 from l2l.optimizers import OPTIMIZERS, Optimizer, Problem

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-from l2l.config import RunConfig
+from l2l.run_config import RunConfig
 from l2l.errors import ConfigError
 from l2l.numbers import at_least, at_most, compute as compute_text, number
 from l2l.optimizers import OPTIMIZERS, Optimizer, Problem

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import os
 import tomllib
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -20,11 +19,15 @@ from l2l.config_paths import beside, relative_hint
 from l2l.errors import ArgumentError, ConfigError, path_argument, shown
 from l2l.numbers import number
 from l2l.objectives import Objective, parse_objectives
-from l2l.registry import _shown
 from l2l.parameters import plain
+from l2l.registry import _shown
+from l2l.run_config import Component, RunConfig
+from l2l.run_options import (MAX_TIMEOUT, TRAINED_WITH_A_SCHEDULE, check_penalty, check_target, checkpoints_option,
+                             compute_option, inherit_option, reevaluate_option, run_integer, seconds_option,
+                             target_option)
 from l2l.simulators.directions import natural_directions
 from l2l.space import Space
-from l2l.words import call, option
+from l2l.words import call
 
 SECTIONS = ("run", "space", "optimizer", "simulator", "objectives", "backend", "policy")
 RUN_KEYS = {
@@ -67,201 +70,6 @@ MODES = ("generational", "async")
 MAX_NAME_LENGTH = 100
 #: Largest config file read (a config is a few kilobytes; this refuses /dev/zero and the like quickly).
 MAX_CONFIG_BYTES = 1 << 20
-#: Longest run.timeout, about 31 years: a deadline past what the platform's clock holds (1e11 s and more) failed
-#: every evaluation of the run with "OverflowError: timestamp out of range for platform time_t".
-MAX_TIMEOUT = 1e9
-#: Most fresh seeds of run.reevaluate: the seeds are drawn up front, in a time that grows with their square
-#: (seeds = 10**30 hung the run's end without a word; 30000 took 18 s).
-MAX_REEVALUATION_SEEDS = 1000
-#: Where ``--workers`` goes for the built-in backends, and why it cannot go to the others.
-WORKERS_OPTION = {"local": "workers", "slurm": "maximum_jobs", "slurm-array": "max_running"}
-NO_WORKERS = {
-    "serial": "it runs one evaluation at a time in this process; use {local} for parallel workers",
-    "dask": "its workers are started with the scheduler, outside l2l",
-}
-
-
-@dataclass(frozen=True)
-class Component:
-    """A named component with options (optimizer, simulator or backend)."""
-
-    name: str
-    options: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, **self.options}
-
-
-@dataclass(frozen=True)
-class RunConfig:
-    """A validated run configuration."""
-
-    name: str
-    space: Space
-    optimizer: Component
-    simulator: Component
-    backend: Component = Component("local")
-    objectives: tuple[Objective, ...] | None = None
-    seed: int = 0
-    generations: int = 10
-    out: str | None = None
-    retries: int = 0
-    timeout: float | None = None
-    penalty: Any = "worst"
-    mode: str = "generational"
-    base_dir: str = "."
-    #: A scheduling policy of a multi-fidelity run ([policy] table), and its compute budget.
-    policy: Component | None = None
-    compute: float = 0.0
-    #: ``{"top": k, "seeds": n}``: re-evaluate the k best candidates on n fresh seeds after the run.
-    reevaluate: dict[str, int] | None = None
-    #: Budgets: evaluations in all (0: none), wall time in seconds over the run's life (0: none).
-    #: ``generations`` is 0 (no limit) when one of them is set and run.generations is not.
-    evaluations: int = 0
-    max_time: float = 0.0
-    #: Lamarckian inheritance: fidelity units each generation trains on from its parents' checkpoints
-    #: (True: the simulator's top budget divided by the generations; 0/False: off).
-    inherit: float | bool = 0
-    #: Where checkpoints are kept (run.checkpoints): see :mod:`l2l.results_schema.checkpoint_store`.
-    checkpoints: str = "auto"
-    #: run.target: the run ends once a candidate reaches it (a number: the one objective's value; a table: a value
-    #: per objective name); None: no target. See :mod:`l2l.driver_state` (TargetWatch) for what counts.
-    target: float | dict[str, float] | None = None
-    #: What the user wrote the target as: 'run.target' (the config's) or '--target' (given on the command line),
-    #: for the refusals that come once the simulator's objectives are known. Not stored with the run.
-    target_from: str = field(default="run.target", compare=False, repr=False)
-    #: run.stop_after_failures: the run stops once the first this many evaluations of a session all failed and none
-    #: of the run ever succeeded (0: never; None: the default, see :func:`l2l.driver_failures.failure_limit`).
-    stop_after_failures: int | None = None
-    #: run.initial_points: configurations evaluated first, in order (see :mod:`l2l.initial_points`).
-    initial_points: tuple[dict[str, Any], ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        """The config as a table that :func:`from_mapping` reads back."""
-        run = {"name": self.name, "seed": self.seed, "generations": self.generations,
-               "retries": self.retries, "timeout": self.timeout or 0, "penalty": self.penalty, "mode": self.mode}
-        if self.out:
-            run["out"] = self.out
-        if self.reevaluate:
-            run["reevaluate"] = dict(self.reevaluate)
-        if self.evaluations:
-            run["evaluations"] = self.evaluations
-        if self.max_time:
-            run["max_time"] = self.max_time
-        if self.inherit:
-            run["inherit"] = self.inherit
-        if self.checkpoints != "auto":
-            run["checkpoints"] = self.checkpoints
-        if self.stop_after_failures is not None:
-            run["stop_after_failures"] = self.stop_after_failures
-        if self.target is not None:
-            run["target"] = dict(self.target) if isinstance(self.target, dict) else self.target
-        if self.initial_points:
-            run["initial_points"] = [dict(point) for point in self.initial_points]
-        if not self.generations or self.policy is not None:  # a policy's sweep is its option max_candidates
-            del run["generations"]
-        out: dict[str, Any] = {"run": run, "space": self.space.to_json(),
-                               "optimizer": self.optimizer.to_json(), "simulator": self.simulator.to_json(),
-                               "backend": self.backend.to_json()}
-        if self.objectives:
-            out["objectives"] = [o.to_json() for o in self.objectives]
-        if self.policy is not None:
-            out["policy"] = self.policy.to_json()
-            run["compute"] = self.compute
-        return out
-
-    def with_overrides(self, *, stored: bool = False, **overrides: Any) -> "RunConfig":
-        """A copy with command-line overrides applied (None means: keep).
-
-        A ``backend`` named starts from that backend's defaults (``workers`` applied to them), except where this
-        is a config file's own backend (``l2l run CONFIG --backend NAME``), whose options the user just wrote.
-        ``stored``: this is the config a trajectory stored (``l2l resume``, ``l2l reevaluate``): there the
-        backend named starts from its defaults even where it is the stored one, whose options may hold no longer
-        (a Dask scheduler's address, a SLURM partition); without a backend named the stored options are kept
-        (see :func:`l2l.backend_notes.backend_note`)."""
-        changes: dict[str, Any] = {}
-        backend = self.backend
-        for key, value in overrides.items():
-            value = plain(value)  # numpy's numbers are numbers: l2l.resume(path, generations=np.int64(3))
-            if value is None:
-                continue
-            if key == "backend":
-                if not isinstance(value, str):
-                    raise ArgumentError(f"{option('backend')} must be a backend's name, e.g. 'local', got "
-                                        f"{type(value).__name__} {value!r:.60}")
-                backend = Component(value, dict(backend.options) if value == backend.name and not stored else {})
-            elif key == "workers":
-                backend = _with_workers(backend, value)
-            elif key == "generations" and self.policy is not None:
-                generations = _option_int(key, value, 1)
-                options = config_policy.resized(self.policy.name, self.policy.options, self.generations, generations)
-                policy = Component(self.policy.name, options)
-                config_policy.check_candidates(policy, f"{option('generations')} x population_size")
-                changes.update(generations=generations, policy=policy)
-            elif key in ("seed", "generations", "evaluations"):
-                changes[key] = _option_int(key, value, minimum=0 if key == "seed" else 1)
-            elif key == "stop_after_failures":  # l2l resume --stop-after-failures N (0: never)
-                changes[key] = _option_int(key, value, minimum=0)
-            elif key == "max_time":
-                changes[key] = _seconds("max_time", value, name=option("max_time"))
-            elif key == "compute":
-                if self.policy is None:
-                    raise ConfigError(f"{option('compute')} applies to a run with a [policy] (a budget in fidelity "
-                                      "units); this run's budgets are generations, evaluations and max_time")
-                changes[key] = _compute(value, name=option("compute"))
-            elif key == "target":
-                target = target_option(_target_text(value) if isinstance(value, str) else value, "--target")
-                check_target(target, self.objectives, "--target")
-                changes.update(target=target, target_from="--target")
-            else:
-                changes[key] = value
-        return replace(self, backend=backend, **changes)
-
-
-def _with_workers(backend: Component, workers: Any) -> Component:
-    """``backend`` with ``--workers`` applied to the option that sets how many evaluations run at once."""
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ConfigError(f"{option('workers')} must be an integer >= 1, got {workers!r}")
-    if backend.name in NO_WORKERS:
-        why = NO_WORKERS[backend.name].format(local=option("backend", "local"))
-        raise ConfigError(f"{option('workers')} does not apply to backend {backend.name!r}: {why}")
-    key = WORKERS_OPTION.get(backend.name, "workers")
-    options = {**backend.options, key: workers}
-    if backend.name == "slurm":
-        options["minimum_jobs"] = min(workers, backend.options.get("minimum_jobs", 1))
-    return Component(backend.name, options)
-
-
-def _option_int(key: str, value: Any, minimum: int) -> int:
-    """An integer given on the command line (or to l2l.resume), named as the option the user typed."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        note = " (it sets a limit; no limit is the config's run.evaluations = 0)" if key == "evaluations" else ""
-        raise ConfigError(f"{option(key)} must be an integer >= {minimum}, got {value!r}{note}")
-    if key == "seed" and value > MAX_SEED:
-        raise ConfigError(f"--seed must be an integer from 0 to 2**64 - 1 ({MAX_SEED}), got {value!r}")
-    if key in RUN_LIMITS and value > RUN_LIMITS[key]:
-        raise ConfigError(f"{option(key)} must be an integer from {minimum} to {RUN_LIMITS[key]}, got {value!r}")
-    if key != "seed" and value > MAX_COUNT:
-        raise ConfigError(f"{option(key)} must be an integer from {minimum} to 2**63 - 1, got {value!r}")
-    return value
-
-
-#: The largest run seed: the file stores it as an unsigned 64-bit integer (a larger one failed with a traceback
-#: when the run's file was written, TypeError: Object dtype ... has no native HDF5 equivalent).
-MAX_SEED = 2 ** 64 - 1
-#: The largest run.generations, run.evaluations and run.retries: they reach components' integer options (auto's
-#: generations, an optimizer's budget), which are 64-bit; a larger count was refused there, naming the option the
-#: config did not set.
-MAX_COUNT = 2 ** 63 - 1
-#: The most run.generations and run.evaluations a config file or the command line may give. 2**62 generations
-#: started a run whose progress bar counted to 18446744073709551616 with an ETA of millions of years; at l2l's
-#: pace (at most a few thousand evaluations a second) a billion evaluations take days and fill a file of
-#: hundreds of GB. A run without a count leaves run.generations out and gives run.max_time. A run stored before
-#: the limit keeps what it ran with (MAX_COUNT).
-RUN_LIMITS = {"generations": 10 ** 9, "evaluations": 10 ** 9}
-#: The most run.compute (or --compute) a config file or the command line may give, in fidelity units: 1e308
-#: gave a progress bar of a 309-digit total and ETA. A million trainings of 10**9 units each stay below it.
-MAX_COMPUTE = 1e15
 
 
 #: Path-valued options (a folder or a file) of components, by (section, name): a relative one, or one with '~',
@@ -296,19 +104,6 @@ def _paths_beside(section: str, component: Component, base_dir: str) -> Componen
             wrapped["path"] = base_dir
         options["simulator_options"] = _paths_beside(section, Component(inner, wrapped), base_dir).options
     return Component(component.name, options) if options != component.options else component
-
-
-def _int(key: str, value: Any, minimum: int, limited: bool = False) -> int:
-    """run.KEY, an integer >= ``minimum``; ``limited``: at most its :data:`RUN_LIMITS` entry (a config file's)."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:  # true as TOML spells it
-        raise ConfigError(f"run.{key} must be an integer >= {minimum}, got {_shown(value)}")
-    if key == "seed" and value > MAX_SEED:
-        raise ConfigError(f"run.seed must be an integer from 0 to 2**64 - 1 ({MAX_SEED}), got {value!r}")
-    if limited and key in RUN_LIMITS and value > RUN_LIMITS[key]:
-        raise ConfigError(f"run.{key} must be an integer from {minimum} to {RUN_LIMITS[key]}, got {value!r}")
-    if key != "seed" and value > MAX_COUNT:
-        raise ConfigError(f"run.{key} must be an integer from {minimum} to 2**63 - 1, got {value!r}")
-    return value
 
 
 def _component(section: str, raw: Any, default: str | None = None) -> Component:
@@ -384,9 +179,9 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".", *,
     if mode not in MODES:
         raise ConfigError(f"run.mode must be one of {MODES}, got {mode!r}{foreign.run_value_hint('mode', mode)}")
     # the limits of a new run's counts hold for a user's file; a stored run resumes with what it ran with
-    evaluations = _int("evaluations", run.get("evaluations", 0), 0, limited=user_file)
-    max_time = _seconds("max_time", run.get("max_time", 0), limited=user_file)
-    compute = _compute(run.get("compute", 0), limited=user_file)
+    evaluations = run_integer("evaluations", run.get("evaluations", 0), 0, limited=user_file)
+    max_time = seconds_option("max_time", run.get("max_time", 0), limited=user_file)
+    compute = compute_option(run.get("compute", 0), limited=user_file)
     raw_policy = data.get("policy")
     if "policy" in run and isinstance(raw_policy, Mapping) and "name" not in raw_policy:
         # run.policy names the policy, a [policy] table without a name gives its options
@@ -396,7 +191,7 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".", *,
         if "policy" in run:
             policy = Component(config_policy.shorthand(run["policy"], policy is not None))
     optimizer = _component("optimizer", data.get("optimizer"), default="auto")
-    generations = _int("generations", run["generations"], 1, limited=user_file) if "generations" in run else \
+    generations = run_integer("generations", run["generations"], 1, limited=user_file) if "generations" in run else \
         (0 if evaluations or max_time or policy is not None else 10)
     if policy is not None:  # run.generations: the sweep's generations x population_size candidates
         generations, options = config_policy.sweep(generations, run, optimizer, policy, user_file)
@@ -471,7 +266,7 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".", *,
     if user_file:  # a stored run's are absolute already (one stored before, relative, resumes as it ran)
         simulator, backend = _paths_beside("simulator", simulator, base_dir), _paths_beside("backend", backend,
                                                                                             base_dir)
-    inherit, reevaluate = _inherit_option(run.get("inherit", 0)), _reevaluate_option(run.get("reevaluate"))
+    inherit, reevaluate = inherit_option(run.get("inherit", 0)), reevaluate_option(run.get("reevaluate"))
     if reevaluate and (inherit or (policy is not None and policy.name == "pbt")):
         raise ConfigError(TRAINED_WITH_A_SCHEDULE.format(what="run.reevaluate"))
     return RunConfig(
@@ -479,93 +274,15 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".", *,
         optimizer=optimizer,
         simulator=simulator,
         backend=backend,
-        seed=_int("seed", run.get("seed", 0), 0),
+        seed=run_integer("seed", run.get("seed", 0), 0),
         generations=generations, evaluations=evaluations, max_time=max_time,
-        out=out, retries=_int("retries", run.get("retries", 0), 0),
+        out=out, retries=run_integer("retries", run.get("retries", 0), 0),
         timeout=float(timeout) or None, penalty=penalty, mode=mode, base_dir=base_dir, policy=policy,
         compute=float(compute), reevaluate=reevaluate, inherit=inherit,
-        checkpoints=_checkpoints_option(run.get("checkpoints", "auto")), target=target,
-        stop_after_failures=_int("stop_after_failures", run["stop_after_failures"], 0)
+        checkpoints=checkpoints_option(run.get("checkpoints", "auto")), target=target,
+        stop_after_failures=run_integer("stop_after_failures", run["stop_after_failures"], 0)
         if "stop_after_failures" in run else None,
         initial_points=initial_points.parse(run["initial_points"], space) if "initial_points" in run else ())
-
-
-#: Why a population-based or Lamarckian run's candidates cannot be evaluated again from their parameters alone.
-TRAINED_WITH_A_SCHEDULE = ("{what} does not apply to population-based training or run.inherit: a learner there "
-                           "continued other learners' checkpoints under changing parameters, so its last "
-                           "parameters evaluated from scratch measure something else; replay its schedule "
-                           "(l2l.lineage(FILE)) on fresh seeds instead, as docs/pbt.md shows")
-
-
-def _inherit_option(value: Any) -> float | bool:
-    """run.inherit: true, false or a number of fidelity units > 0."""
-    if isinstance(value, bool):
-        return value
-    if not isinstance(value, (int, float)) or value < 0 or not math.isfinite(value):
-        raise ConfigError(f"run.inherit must be true, false or a number of fidelity units > 0, got {value!r}")
-    return float(value)
-
-
-def _checkpoints_option(value: Any) -> str:
-    from l2l.results_schema.checkpoint_store import CHOICES
-
-    if not isinstance(value, str) or value not in CHOICES:
-        raise ConfigError(f"run.checkpoints must be one of {', '.join(map(repr, CHOICES))}, got {value!r}")
-    return value
-
-
-def _compute(value: Any, name: str = "run.compute", limited: bool = True) -> float:
-    """run.compute, or ``--compute`` (``name``: what the user typed, named in the error); ``limited``: at most
-    :data:`MAX_COMPUTE` (a stored run's is not: it resumes with what it ran with)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise ConfigError(f"{name} must be a number of fidelity units >= 0, got {value!r}")
-    if not math.isfinite(value):  # 'inf' read as a number >= 0: it is one, but no budget
-        raise ConfigError(f"{name} must be a finite number of fidelity units (at most {number(MAX_COMPUTE)}), "
-                          f"got {value!r}")
-    if limited and value > MAX_COMPUTE:
-        raise ConfigError(f"{name} must be at most {number(MAX_COMPUTE)} fidelity units, got {value!r}")
-    return float(value)
-
-
-def _seconds(key: str, value: Any, name: str | None = None, limited: bool = True) -> float:
-    """run.KEY in seconds, or the command-line option ``name`` that sets it (named in the error); ``limited``: at
-    most :data:`MAX_TIMEOUT` (1e9 s, about 31 years: 1e308 started a run without end), which a stored run's is not (it
-    resumes with what it ran with)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or not math.isfinite(value):
-        raise ConfigError(f"{name or 'run.' + key} must be a number of seconds >= 0, got {value!r}")
-    if limited and value > MAX_TIMEOUT:
-        raise ConfigError(f"{name or 'run.' + key} must be a number of seconds from 0 to {number(MAX_TIMEOUT)} "
-                          f"(0: no limit), got {value!r}")
-    return float(value)
-
-
-def _table(value: Mapping[str, Any]) -> str:
-    """An inline table's entries as TOML spells them: top = 2, seeds = true."""
-    return ", ".join(f"{k} = {_shown(v)}" for k, v in value.items())
-
-
-def _reevaluate_option(value: Any) -> dict[str, int] | None:
-    """run.reevaluate = {top = k, seeds = n}: both integers >= 1 (None: no re-evaluation)."""
-    if value is None:
-        return None
-    if not isinstance(value, Mapping):
-        raise ConfigError(f"run.reevaluate must be a table {{top = k, seeds = n}}, got {value!r}")
-    unknown = [k for k in value if k not in ("top", "seeds")]
-    if unknown:
-        raise ConfigError(f"unknown key run.reevaluate.{unknown[0]}; allowed: top, seeds")
-    out = {}
-    for key in ("top", "seeds"):
-        if key not in value:  # was 'must be an integer >= 1, got None', a value TOML cannot even write
-            raise ConfigError(f"run.reevaluate is missing {key}: it is {{top = k, seeds = n}} (the k best "
-                              f"candidates on n fresh seeds each), got {{{_table(value)}}}")
-        number = value[key]
-        if isinstance(number, bool) or not isinstance(number, int) or number < 1:
-            raise ConfigError(f"run.reevaluate.{key} must be an integer >= 1, got {_shown(number)}")
-        if key == "seeds" and number > MAX_REEVALUATION_SEEDS:
-            raise ConfigError(f"run.reevaluate.seeds must be at most {MAX_REEVALUATION_SEEDS} (fresh seeds per "
-                              f"candidate), got {number!r}")
-        out[key] = number
-    return out
 
 
 def _check_produced(simulator: str, objectives: tuple[Objective, ...]) -> None:
@@ -624,105 +341,6 @@ def _check_memory_limit(value: Any) -> None:
         raise ConfigError(f"backend 'local': memory_limit {rule}, got {value!r}") from None
     if size < 1 << 20:
         raise ConfigError(f"backend 'local': memory_limit must be at least 1 MB, got {value!r}")
-
-
-def check_penalty(penalty: Any, objectives: tuple[Objective, ...] | None) -> None:
-    """Refuse a run.penalty that is not 'worst', a finite number or a table of finite numbers; with
-    ``objectives`` (the config's, or the simulator's own when the config names none), a table key that names
-    no objective too."""
-    if penalty == "worst":
-        return
-    if isinstance(penalty, (int, float)) and not isinstance(penalty, bool) and math.isfinite(penalty):
-        return
-    if isinstance(penalty, Mapping):
-        for key, value in penalty.items():
-            if objectives is not None and key not in {o.name for o in objectives}:
-                raise ConfigError(f"run.penalty names {key!r}, which is no objective of the run; its objectives: "
-                                  f"{', '.join(repr(o.name) for o in objectives)}")
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                raise ConfigError(f"run.penalty.{key} must be a finite number, got {value!r}")
-        return
-    raise ConfigError(f"run.penalty must be 'worst', a finite number or a table per objective, got {penalty!r}")
-
-
-def penalty_warning(penalty: Any, objectives: tuple[Objective, ...]) -> str:
-    """A warning line (else "") for a single numeric run.penalty in a run whose objectives go both ways: the one
-    number is told, as a value of each objective, to the minimized ones and the maximized ones alike, so it is a
-    top value of one of them (``penalty = 1000.0`` tells a maximized accuracy that every failure scored 1000). Not
-    refused: a stored config with it still resumes."""
-    if isinstance(penalty, bool) or not isinstance(penalty, (int, float)):
-        return ""
-    directions = {o.direction for o in objectives}
-    if len(directions) < 2:
-        return ""
-    maximized = next(o.name for o in objectives if o.direction == "maximize")
-    minimized = next(o.name for o in objectives if o.direction != "maximize")
-    return (f"l2l: warning: run.penalty = {number(penalty)} is told to every objective alike, but {maximized!r} is "
-            f"maximized and {minimized!r} minimized, so a failed evaluation gets a good value of one of them; use "
-            f"penalty = \"worst\" or a table per objective (penalty = {{{minimized} = ..., {maximized} = ...}})")
-
-
-def target_option(value: Any, name: str = "run.target") -> float | dict[str, float]:
-    """run.target (or ``--target``, ``name``): a finite number, or a non-empty table of finite numbers per objective
-    name. Which objectives the run has is checked by :func:`check_target`."""
-    def number(key: str, given: Any) -> float:
-        if isinstance(given, bool) or not isinstance(given, (int, float)) or not math.isfinite(given):
-            raise ConfigError(f"{key} must be a finite number (the objective's value that ends the run), "
-                              f"got {_shown(given)}")
-        return float(given)
-
-    command_line = name.startswith("--")  # the command line's form: loss=0.1,accuracy=0.9, not a TOML table
-    example = "loss=0.1,accuracy=0.9" if command_line else "{loss = 0.1}"
-    if isinstance(value, Mapping):
-        if not value:
-            raise ConfigError(f"{name} is an empty table; give a value per objective, e.g. {example}")
-        return {str(k): number(f"{name} {k}=..." if command_line else f"{name}.{k}", v) for k, v in value.items()}
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        per_objective = "NAME=VALUE per objective, comma-separated" if command_line else "a table per objective"
-        raise ConfigError(f"{name} must be a finite number or {per_objective} (e.g. {example}), got {_shown(value)}")
-    return number(name, value)
-
-
-def _target_text(text: str) -> float | dict[str, float] | str:
-    """``--target 0.95`` or ``--target loss=0.1,accuracy=0.9`` as :func:`target_option` takes it (the text itself
-    where it is neither, for its refusal); :class:`ConfigError` for an objective named twice (``loss=1,loss=2``)."""
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    table: dict[str, Any] = {}
-    for part in text.split(","):
-        key, equals, value = (p.strip() for p in part.partition("="))
-        if not equals or not key:
-            return text
-        if key in table:  # the dict would keep the last value unsaid
-            raise ConfigError(f"--target names {key!r} twice ({text}); give one value per objective, "
-                              f"e.g. {key}={value}")
-        try:
-            table[key] = float(value)
-        except ValueError:
-            table[key] = value
-    return table
-
-
-def check_target(target: float | dict[str, float] | None, objectives: tuple[Objective, ...] | None,
-                 name: str = "run.target") -> None:
-    """Refuse a ``target`` that does not fit the run's ``objectives`` (the config's, or the simulator's own when the
-    config names none; None: not known yet): one number where the run has several objectives, a table key that
-    names none of them."""
-    if target is None or not objectives:
-        return
-    names = [o.name for o in objectives]
-    listed = ", ".join(repr(n) for n in names)
-    if not isinstance(target, dict):
-        if len(names) > 1:
-            raise ConfigError(f"{name} is one number and the run has {len(names)} objectives ({listed}); give a "
-                              f"table of the values to reach, e.g. {{{names[0]} = ...}}")
-        return
-    for key in target:
-        if key not in names:
-            raise ConfigError(f"{name} names {key!r}, which is no objective of the run; its "
-                              f"objective{'s' * (len(names) != 1)}: {listed}")
 
 
 def stored_policy(policy: dict[str, Any]) -> dict[str, Any]:

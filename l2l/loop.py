@@ -36,7 +36,8 @@ from l2l.backend_notes import unnamed_scheduler
 from l2l.components import Components, build as _build
 from l2l.components_schedule import ComputeFloor
 from l2l.stored_config import load_run_config
-from l2l.config import RunConfig, from_mapping
+from l2l.config import from_mapping
+from l2l.run_config import RunConfig
 from l2l.control import RunControl
 from l2l.driver_state import INHERIT_TO_TOP, count_every_attempt, rescore_early_failures
 from l2l.errors import ConfigError, TrajectoryError, command, path_argument, shown

@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 
-from l2l.config import RunConfig
+from l2l.run_config import RunConfig
 from l2l.errors import ConfigError, TrajectoryError
 from l2l.jobs import Outcome
 from l2l.jobs.base import CURVE_PREFIX, OK, warn_line

@@ -81,7 +81,7 @@ def _check_arguments(top: Any, seeds: Any, objective: Any) -> str | None:
 
 
 def _check_extent(top: Any, seeds: Any) -> None:
-    from l2l.config import MAX_REEVALUATION_SEEDS
+    from l2l.run_options import MAX_REEVALUATION_SEEDS
 
     for key, value in (("top", top), ("seeds", seeds)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
@@ -353,7 +353,7 @@ def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective,
     from l2l.components import build
     from l2l.stored_config import load_run_config
     from l2l.backend_notes import unnamed_scheduler
-    from l2l.config import TRAINED_WITH_A_SCHEDULE
+    from l2l.run_options import TRAINED_WITH_A_SCHEDULE
     from l2l.results_schema.reader import Trajectory
     from l2l.results_schema.reevaluation_writer import ReevaluationWriter
 

@@ -9,7 +9,7 @@ import math
 from typing import Any
 
 from l2l.components_schedule import ComputeFloor
-from l2l.config import RunConfig
+from l2l.run_config import RunConfig
 from l2l.errors import ConfigError
 from l2l.numbers import at_least, compute as compute_text, exact, number
 from l2l.results_schema.reader import Trajectory

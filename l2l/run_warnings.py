@@ -11,7 +11,8 @@ import sys
 
 from l2l import initial_points
 from l2l.components import Components
-from l2l.config import RunConfig, penalty_warning
+from l2l.run_config import RunConfig
+from l2l.run_options import penalty_warning
 from l2l.numbers import at_least, compute as compute_text, number
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from l2l.config import RunConfig, from_mapping, stored_policy
+from l2l.config import from_mapping, stored_policy
 from l2l.errors import ConfigError
 from l2l.results_schema.reader import Trajectory
+from l2l.run_config import RunConfig
 from l2l.words import on_command_line, passed_as
 
 

@@ -6,7 +6,7 @@ Small values read as before (``:g`` and :func:`number` agree below 1)."""
 from __future__ import annotations
 
 from l2l.components_schedule import ComputeFloor
-from l2l.config import penalty_warning
+from l2l.run_options import penalty_warning
 from l2l.errors import ConfigError
 from l2l.objectives import Objective
 from l2l.summary import progress_line

@@ -14,7 +14,7 @@ def _reevaluate(args: argparse.Namespace) -> int:
 
     from l2l.cli import _closing, _stop_signals, _stopped
     from l2l.components import function_needed
-    from l2l.config import MAX_REEVALUATION_SEEDS
+    from l2l.run_options import MAX_REEVALUATION_SEEDS
     from l2l.control import RunControl
     from l2l.errors import ConfigError
     from l2l.reevaluate import DEFAULT_SEEDS, DEFAULT_TOP, _reevaluate_locked
