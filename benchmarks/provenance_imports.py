@@ -28,7 +28,7 @@ def main() -> None:
     import pandas  # noqa: F401
 
     import l2l.sessions  # noqa: F401
-    from l2l import provenance
+    from l2l import model_code, provenance
 
     provenance.driver_host()  # asked once a process, before this
 
@@ -45,11 +45,11 @@ def main() -> None:
         simulator = SimpleNamespace(function="benchpkg.model:simulate",
                                     target=lambda: __import__("benchpkg.model", fromlist=["simulate"]).simulate)
         simulator.target()
-        for name, call in (("model_imports", lambda: provenance.model_imports(simulator)),
+        for name, call in (("model_imports", lambda: model_code.model_imports(simulator)),
                            ("with_session", lambda: provenance.with_session({"backend": {"name": "serial"}},
                                                                             simulator))):
-            provenance._HASHED.clear()
-            provenance._REAL.clear()
+            model_code._HASHED.clear()
+            model_code._REAL.clear()
             timings = []
             for _ in range(args.repeat):
                 start = time.perf_counter()

@@ -319,7 +319,7 @@ def _check_model(trajectory, simulator, accept: bool) -> str:
     Returns the digest of the changed code that the rows will run (:func:`l2l.provenance.model_digest`, what
     ``/reevaluations/model`` records), '' where it is the run's."""
     from l2l.stored_config import option_as_given as _flag
-    from l2l.provenance import model_changed_since_run
+    from l2l.model_changes import model_changed_since_run
 
     difference, imports = model_changed_since_run(trajectory, simulator)
     if imports:
@@ -338,7 +338,8 @@ def _check_model(trajectory, simulator, accept: bool) -> str:
 def _recorded_digest(simulator) -> str:
     """What ``/reevaluations/model`` records of the rows ``simulator`` runs where its code is not the run's: the
     digest of its model code (:func:`l2l.provenance.model_digest`; zeros where it has none to hash)."""
-    from l2l.provenance import model_digest, model_sources
+    from l2l.model_changes import model_digest
+    from l2l.model_code import model_sources
 
     return model_digest(model_sources(simulator)) or "0" * 64
 
@@ -378,7 +379,7 @@ def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective,
         if model_dir is None:  # (a model in model_dir was compared by load_run_config)
             changed_model = _check_model(trajectory, components.simulator, accept_changed_model)
         elif accept_changed_model:  # (load_run_config said it): the rows record the changed code all the same
-            from l2l.provenance import model_changed_since_run
+            from l2l.model_changes import model_changed_since_run
 
             if model_changed_since_run(trajectory, components.simulator)[0]:
                 changed_model = _recorded_digest(components.simulator)

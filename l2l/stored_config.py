@@ -102,7 +102,7 @@ def relocated_model(trajectory: Trajectory, simulator: Any, model_dir: Any, acce
 
     from l2l.sessions import session_records
     from l2l.model_hashes import SHORT_HASH, same_model
-    from l2l.provenance import _file_entry, command_files
+    from l2l.model_code import command_files, file_entry as _file_entry
 
     flag = option_as_given("model_dir")
     given = str(model_dir) if isinstance(model_dir, (str, Path)) else None

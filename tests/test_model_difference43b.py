@@ -7,7 +7,7 @@ text read as a path: ``(sha256 nb.py:2) a9848b7613a558c9 then, nb.py:10) 217a721
 
 from __future__ import annotations
 
-from l2l.provenance import model_difference
+from l2l.model_changes import model_difference
 
 
 def test_a_changed_function_is_named_as_module_name_and_file_line():

@@ -431,7 +431,7 @@ def test_a_resume_records_a_version_entry_it_has_not_as_none(monkeypatch):
 def test_the_python_running_a_command_is_not_hashed_as_the_model(tmp_path):
     """A ``command`` simulator's model is the files its argv names, not the programs: ``[sys.executable,
     "train.py"]`` records train.py alone (the Python binary was hashed as the model's code too)."""
-    from l2l.provenance import command_files
+    from l2l.model_code import command_files
 
     (tmp_path / "train.py").write_text("print(1)\n")
     found = command_files([sys.executable, "train.py", "--epochs", "{budget}"], str(tmp_path))

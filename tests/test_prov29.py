@@ -16,7 +16,7 @@ from types import SimpleNamespace
 
 import l2l
 from l2l.cli import main
-from l2l.provenance import model_sources
+from l2l.model_code import model_sources
 from module_files import module_from_file
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -112,7 +112,7 @@ def test_a_command_simulator_records_the_script_its_argv_names_not_the_interpret
 
 
 def test_a_file_over_10_mb_the_command_names_is_named_not_read(tmp_path):
-    from l2l.provenance import command_files
+    from l2l.model_code import command_files
 
     data = tmp_path / "recording.dat"
     with open(data, "wb") as handle:
