@@ -338,7 +338,7 @@ def run(config: RunConfig | Mapping[str, Any], out: str | os.PathLike | None = N
     ``control``: a :class:`~l2l.control.RunControl` through which another
     thread (or a signal handler) can ask this run to stop.
 
-    ``config``: a :class:`~l2l.config.RunConfig` (``l2l.load_config``), or a mapping of the config's tables as a
+    ``config``: a :class:`~l2l.run_config.RunConfig` (``l2l.load_config``), or a mapping of the config's tables as a
     TOML file holds them (``{"run": {...}, "space": {...}, "simulator": {...}, "policy": {...}}``), read by
     :func:`l2l.from_mapping` (a module a ``python`` simulator names is looked up in the working directory).
 

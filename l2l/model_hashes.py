@@ -30,7 +30,7 @@ def same_model(before: list[Any], now: list[list[str]]) -> bool:
 
 
 def same_imports(before: Any, now: Any) -> bool:
-    """True where the ``imports`` entries ``before`` and ``now`` (:func:`l2l.provenance.model_imports`; a hash maybe
+    """True where the ``imports`` entries ``before`` and ``now`` (:func:`l2l.model_code.model_imports`; a hash maybe
     cut short) hash the same files, and wherever one of the two sessions recorded none (an older l2l's, or nothing
     imported)."""
     if not isinstance(before, dict) or not isinstance(now, dict):

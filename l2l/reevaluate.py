@@ -316,7 +316,7 @@ def _check_model(trajectory, simulator, accept: bool) -> str:
     (before session 42 it went on silently: l2l show and compare put the other model's means beside the run's rows
     as theirs); with ``accept``, a warning line and on. Modules the model imports from its package that differ are
     said in a warning line, as a resume says them: which of them a process had imported depends on the process.
-    Returns the digest of the changed code that the rows will run (:func:`l2l.provenance.model_digest`, what
+    Returns the digest of the changed code that the rows will run (:func:`l2l.model_changes.model_digest`, what
     ``/reevaluations/model`` records), '' where it is the run's."""
     from l2l.stored_config import option_as_given as _flag
     from l2l.model_changes import model_changed_since_run
@@ -337,7 +337,7 @@ def _check_model(trajectory, simulator, accept: bool) -> str:
 
 def _recorded_digest(simulator) -> str:
     """What ``/reevaluations/model`` records of the rows ``simulator`` runs where its code is not the run's: the
-    digest of its model code (:func:`l2l.provenance.model_digest`; zeros where it has none to hash)."""
+    digest of its model code (:func:`l2l.model_changes.model_digest`; zeros where it has none to hash)."""
     from l2l.model_changes import model_digest
     from l2l.model_code import model_sources
 

@@ -165,7 +165,7 @@ REEVALUATION_COLUMNS: dict[str, np.dtype] = {
 REEVALUATION_HOST = "host"
 REEVALUATION_HOST_DTYPE = np.dtype("S64")
 #: The model code each re-evaluation row ran where it was not the code the run ran (``l2l reevaluate
-#: --accept-changed-model``): the 64 hex digits of :func:`l2l.provenance.model_digest`, b"" where the row ran the
+#: --accept-changed-model``): the 64 hex digits of :func:`l2l.model_changes.model_digest`, b"" where the row ran the
 #: run's own code (or l2l knows no code of the model: a built-in simulator). Optional: groups written before 7 December
 #: 2026 (session 43) lack it and stay valid; the next ``l2l reevaluate`` adds it, b"" in the rows stored before.
 REEVALUATION_MODEL = "model"
