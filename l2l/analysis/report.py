@@ -31,7 +31,7 @@ from l2l.numbers import number
 from l2l.objectives import Objective
 from l2l.plot import figures
 from l2l.plot.data import RunData
-from l2l.plot.panels import error_summary, others_text, time_unit
+from l2l.plot.health import error_summary, others_text, time_unit
 from l2l.sessions import hosts_line, model_line, session_records
 from l2l.results_schema.reader import Trajectory
 from l2l.summary import RunSummary, summarize

@@ -21,7 +21,7 @@ from l2l.numbers import number
 from l2l.objectives import Objective
 from l2l.parameters import plain
 from l2l.plot.data import RunData, label, load_run, objective_names
-from l2l.plot.panels import BEST_SPAN, wants_log
+from l2l.plot.style import BEST_SPAN, wants_log
 from l2l.plot.best_so_far import (MEAN_LINE, _by_completion, _found, _lone, _settled, _spent, averages_repeats,
                                   best_row, curves, reevaluated)
 from l2l.words import Placeholder, on_command_line, option
@@ -242,7 +242,7 @@ def hypervolume_note(runs: Sequence[RunData], objectives: Sequence[Objective]) -
 
 def changed_model_notes(runs: Sequence[RunData]) -> list[str]:
     """One line per run whose stored re-evaluations ran model code other than the run's (``l2l reevaluate
-    --accept-changed-model``, :func:`l2l.model_changes.changed_model_line`), naming the run as the compare table does:
+    --accept-changed-model``, :func:`l2l.provenance.changed_model_line`), naming the run as the compare table does:
     its re-evaluated value measures that code (before, it sat beside the other runs' without a word)."""
     from l2l.provenance import changed_model_line
     from l2l.results_schema.reader import Trajectory

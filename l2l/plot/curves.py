@@ -36,7 +36,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormat
 from l2l.errors import TrajectoryError
 from l2l.objectives import Objective
 from l2l.plot.data import RunData, label, load_run
-from l2l.plot.panels import SizedLocator, fitting, label_ticks, number
+from l2l.plot.ticks import SizedLocator, fitting, label_ticks, number
 from l2l.results_schema.layout import CURVE_PREFIX
 from l2l.results_schema.lineage import schedules
 from l2l.results_schema.reader import Trajectory
@@ -274,9 +274,9 @@ def geometric(budgets: list[float]) -> bool:
 
 
 class FittingTicks(SizedLocator):
-    """matplotlib's ticks of an axis, as many as their labels (:func:`~l2l.plot.panels.number`) fit side by side at
+    """matplotlib's ticks of an axis, as many as their labels (:func:`~l2l.plot.ticks.number`) fit side by side at
     the axes' size when drawn: on a linear axis the most of round steps (0, 100,000, 200,000 ...), on a log one
-    every decade or every second, third ... (:func:`~l2l.plot.panels.fitting`). Before, an axis of two rungs
+    every decade or every second, third ... (:func:`~l2l.plot.ticks.fitting`). Before, an axis of two rungs
     200,000 and 400,000 steps in the overview's panel was ticked every 50,000, and its labels ran together
     (``50,000100,000150,000``)."""
 

@@ -17,9 +17,9 @@ from l2l.analysis.outputs import check_dpi, check_output, write_atomically
 from l2l.errors import ArgumentError, ConfigError, TrajectoryError, path_argument
 from l2l import numbers
 from l2l.objectives import Objective
-from l2l.plot import panels
+from l2l.plot import health, panels, pareto_panel, style
 from l2l.plot.best_so_far import best_row, reevaluated
-from l2l.plot.panels import fitting_suptitle
+from l2l.plot.style import fitting_suptitle
 from l2l.plot.data import RunData, load_run, objective_names, top_parameters
 from l2l.results_schema.frames import segment_compute
 from l2l.words import option
@@ -35,17 +35,17 @@ def _figure(width: float, height: float) -> Figure:
 def _colour_bar(fig: Figure, points: Any, axes: Any, objective: Objective, run: RunData) -> None:
     # A mappable of its own: the bar shows full colours even where the points are translucent.
     bar = fig.colorbar(ScalarMappable(norm=points.norm, cmap=points.cmap), ax=axes, shrink=0.9, pad=0.01)
-    bar.set_label(panels.colour_label(run, objective))
+    bar.set_label(style.colour_label(run, objective))
     bar.solids.set_rasterized(True)
 
 
 def _colours(run: RunData, goal: Objective) -> tuple[Any, Any, Any]:
     """The points to draw (a sample of the successful ones), their colour map and norm. A multi-fidelity run's
     scale is its top budget's: only candidates that reached it are coloured (the norm's range is theirs), the
-    others are grey, drawn first (:func:`panels.colour_values`)."""
+    others are grey, drawn first (:func:`style.colour_values`)."""
     ok = run.ok
-    cmap, norm = panels.fitness_colours(panels.colour_values(run, ok, goal), goal)
-    return panels.colour_sample(run, ok, goal), cmap, norm
+    cmap, norm = style.fitness_colours(style.colour_values(run, ok, goal), goal)
+    return style.colour_sample(run, ok, goal), cmap, norm
 
 
 def _objectives(run: RunData, names: Sequence[str] | None) -> list[Objective]:
@@ -133,7 +133,7 @@ def scatter(source: Any, objective: str | None = None, top: int = 4) -> Figure:
     fig = _figure(1.2 + 3.0 * max(k, 1), 0.8 + 2.7 * n_rows)
     if not k:
         ax = fig.subplots()
-        panels._empty(ax, "the space has no parameters")
+        style.empty_panel(ax, "the space has no parameters")
         return fig
     axes = fig.subplots(n_rows, k, squeeze=False, sharex="col", sharey="row")
     ok = run.ok
@@ -192,7 +192,7 @@ def pareto(source: Any, objectives: Sequence[str] | None = None) -> Figure:
                               f"({chosen[0].name}): try {option('kind', 'fitness')}")
     fig = _figure(7.5, 6)
     ax = fig.subplots()
-    size, averaged, whole = panels.draw_pareto(ax, run, chosen[0], chosen[1])
+    size, averaged, whole = pareto_panel.draw_pareto(ax, run, chosen[0], chosen[1])
     hidden = [o.name for o in run.objectives if o not in chosen[:2]]
     of = " candidates (a candidate evaluated more than once at its means)" if averaged else ""
     if hidden:  # the front l2l show lists is over every objective: say which count is which
@@ -209,10 +209,10 @@ def failures(source: Any) -> Figure:
     run = load_run(source, errors=True)
     fig = _figure(12, 8)
     axes = fig.subplots(2, 2).ravel()
-    panels.draw_status(axes[0], run)
-    panels.draw_duration_histogram(axes[1], run)
-    panels.draw_duration_per_generation(axes[2], run)
-    panels.draw_errors(axes[3], run)
+    health.draw_status(axes[0], run)
+    health.draw_duration_histogram(axes[1], run)
+    health.draw_duration_per_generation(axes[2], run)
+    health.draw_errors(axes[3], run)
     fitting_suptitle(fig, f"{run.title}: failures and durations\n{_summary_line(run)}")
     return fig
 
@@ -248,7 +248,7 @@ def overview(source: Any, objective: str | None = None) -> Figure:
     colour_axes, points = [], None
     if len(run.objectives) >= 2:
         others = [o for o in run.objectives if o != goal]
-        panels.draw_pareto(fig.add_subplot(grid[0, 1]), run, goal, others[0])
+        pareto_panel.draw_pareto(fig.add_subplot(grid[0, 1]), run, goal, others[0])
     elif columns:
         ax = fig.add_subplot(grid[0, 1])
         star = best_row(run, goal)[0]  # the candidate the title names (a multi-fidelity run: at its top budget)
@@ -268,9 +268,9 @@ def overview(source: Any, objective: str | None = None) -> Figure:
             points = panels.draw_parameter(ax, run, columns[i], goal, sample, cmap, norm, legend=i == 0)
             colour_axes.append(ax)
         else:
-            panels._empty(ax, "no further parameter")
-    panels.draw_status(fig.add_subplot(grid[1, 1]), run)
-    panels.draw_duration_histogram(fig.add_subplot(grid[1, 2]), run)
+            style.empty_panel(ax, "no further parameter")
+    health.draw_status(fig.add_subplot(grid[1, 1]), run)
+    health.draw_duration_histogram(fig.add_subplot(grid[1, 2]), run)
     if points is not None:
         _colour_bar(fig, points, colour_axes, goal, run)
     best = _best_text(run, goal)

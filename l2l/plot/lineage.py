@@ -19,7 +19,7 @@ from matplotlib.ticker import LogFormatterSciNotation
 from l2l.errors import TrajectoryError
 from l2l.numbers import number
 from l2l.plot.data import categories, load_run
-from l2l.plot.panels import fitting_suptitle
+from l2l.plot.style import fitting_suptitle
 from l2l.results_schema.lineage import schedules
 from l2l.words import option
 
