@@ -43,8 +43,8 @@ def model_difference(before: list[Any], now: list[list[str]], imports_before: An
                      imports_now: dict[str, Any] | None = None, ran: str = "the session before ran") -> str:
     """What differs between the code of the model a session recorded (``before``, the same files, the same function)
     and the code found now (``now``), or between the modules it imports from its package (``imports_before``, the
-    recorded ``imports``, and ``imports_now``, :func:`model_imports`): one clause, '' where neither changed (or where
-    the model is another one altogether: other files, another function)."""
+    recorded ``imports``, and ``imports_now``, :func:`l2l.model_code.model_imports`): one clause, '' where neither
+    changed (or where the model is another one altogether: other files, another function)."""
     named = [_named(entry[0]) for entry in before if isinstance(entry, (list, tuple)) and len(entry) == 2]
     if named != [_named(where) for where, _ in now]:
         return ""
