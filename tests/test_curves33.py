@@ -143,13 +143,13 @@ def test_the_sweep_agreement_line_writes_budgets_whole(monkeypatch):
 
 
 def test_a_target_and_a_reference_point_are_written_in_full():
-    from l2l.plot.compare import _reference_text
+    from l2l.plot.compare_hypervolume import reference_text
     from l2l.summary.text import _target_text
 
     assert _target_text(1234567) == "1234567"  # before: 1.23457e+06
     assert _target_text({"loss": 0.1, "steps": 2500000.0}) == "{loss = 0.1, steps = 2500000}"
     assert _target_text(0.95) == "0.95"  # as before
-    assert _reference_text([Objective("loss"), Objective("err")], [123456.7, 0.5]) == "loss=123457, err=0.5"
+    assert reference_text([Objective("loss"), Objective("err")], [123456.7, 0.5]) == "loss=123457, err=0.5"
 
 
 def test_the_start_line_dry_run_report_and_ties_write_values_in_full():

@@ -30,14 +30,14 @@ def test_compare_names_the_candidate_whose_reevaluated_mean_it_shows(tmp_path, m
     # the selection's best (individual 0) came in third on the fresh seeds; individual 2 came in first
     import importlib
 
-    compare = importlib.import_module("l2l.plot.compare")  # the module; l2l.plot.compare is its function
+    table_module = importlib.import_module("l2l.plot.comparison_table")  # where _table reads reevaluated
     run = RunData.from_frame(_ga_frame({"value": [0.1, 0.3, 0.2, 0.9]}), objectives=[Objective("value")],
                              name="noisy")
     run.path = str(tmp_path / "noisy.h5")  # reevaluated() reads a file only where the run has a path
     fresh = {"mean": 0.276, "ci95": 0.05, "seeds": 5, "candidates": 3, "where": "generation 0, individual 2",
              "candidate": "gen 0 ind 2 (selection rank 2)", "among": "", "picked": ""}
-    monkeypatch.setattr(compare, "reevaluated", lambda r, objective: dict(fresh) if r is run else None)
-    row = compare._table([run], [Objective("value")]).iloc[0]
+    monkeypatch.setattr(table_module, "reevaluated", lambda r, objective: dict(fresh) if r is run else None)
+    row = table_module._table([run], [Objective("value")]).iloc[0]
     assert row["best candidate"].startswith("gen 0 ind 0:")
     assert row["re-evaluated value"] == 0.276
     assert row["re-evaluated candidate"] == "gen 0 ind 2 (selection rank 2)", row.to_dict()

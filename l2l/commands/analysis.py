@@ -102,8 +102,9 @@ def _compare(args: argparse.Namespace) -> int:
 
     from l2l.numbers import table_formatters
     from l2l.plot import compare, save
-    from l2l.plot.compare import (_table, changed_model_notes, common_objectives, compute_note, hypervolume_note,
-                                  same_problem)
+    from l2l.plot.compare_hypervolume import hypervolume_note
+    from l2l.plot.compare_runs import common_objectives, compute_note, same_problem
+    from l2l.plot.comparison_table import _table, changed_model_notes
     from l2l.plot.data import load_run
 
     check_given(args)

@@ -18,7 +18,8 @@ a :class:`matplotlib.figure.Figure`; nothing is shown and pyplot is not used::
 # The module l2l.plot.curves is loaded before the function of that name is bound here: a later first import
 # of the module (figures import it lazily) would otherwise rebind l2l.plot.curves to the module.
 import l2l.plot.curves  # noqa: F401  (isort: keep before the function of the same name)
-from l2l.plot.compare import compare, table as compare_table
+from l2l.plot.compare import compare
+from l2l.plot.comparison_table import table as compare_table
 from l2l.plot.data import RunData, load_run
 from l2l.plot.figures import (KINDS, curves, failures, figure, fitness, overview, parameters, pareto, save,
                               scatter)
