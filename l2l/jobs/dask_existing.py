@@ -34,7 +34,7 @@ WAIT_NOTICE_SECONDS = 1.5
 
 class SchedulerGone(ExecutorError):
     """Backend ``dask`` lost its scheduler for good during the run. Its name is recorded in the run's ``failed``
-    event, by which ``l2l show`` calls the run stopped, to be resumed (:func:`l2l.summary.record.run_status`):
+    event, by which ``l2l show`` calls the run stopped, to be resumed (:func:`l2l.results_schema.status.run_status`):
     every finished evaluation is in the file, and ``l2l resume`` goes on once a scheduler is there again."""
 
 
@@ -157,7 +157,7 @@ class DaskExecutor(_DaskExecutor):
 
     def session_options(self) -> dict[str, Any]:
         """What this session's backend used that its options do not say, stored with the session (see
-        :func:`l2l.analysis.sessions.session_backend`): the scheduler's address where Dask's setting named it
+        :func:`l2l.sessions.session_backend`): the scheduler's address where Dask's setting named it
         (``DASK_SCHEDULER_ADDRESS``), and where it came from; the config keeps no address, so that ``l2l resume``
         takes Dask's setting again (a scheduler started again elsewhere)."""
         if not getattr(self, "_address_from", ""):
