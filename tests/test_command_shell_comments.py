@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from l2l.simulators.command import Command, _fill
+from l2l.simulators.command import Command
+from l2l.simulators.command_argv import fill
 
 HOSTILE = "my sweep/it's \"q\" $(echo run) `x` \\ *"
 # the raw value comes as $1, an argument of its own; the script prints 1.0 if the placeholder gave the same text
@@ -32,7 +33,7 @@ def test_a_hash_inside_a_word_or_quotes_starts_no_comment(tmp_path):
 
 def test_a_value_in_a_comment_cannot_end_it():
     # a line break of a value in a comment would have ended it: what follows in the value would have run
-    assert _fill("# mode {mode}\necho ok", {"mode": "a'b\nrm -rf x"}, True) == "# mode a'b rm -rf x\necho ok"
+    assert fill("# mode {mode}\necho ok", {"mode": "a'b\nrm -rf x"}, True) == "# mode a'b rm -rf x\necho ok"
 
 
 @pytest.mark.parametrize("options", [["--rcfile", "/dev/null"], ["--init-file", "/dev/null", "--norc"]])

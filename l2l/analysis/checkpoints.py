@@ -32,7 +32,7 @@ def checkpoint(path: str | os.PathLike, trial: int | None = None,
         from pathlib import Path
 
         from l2l.errors import EvaluationError
-        from l2l.simulators.command import write_checkpoint_dir
+        from l2l.simulators.command_checkpoint import write_checkpoint_dir
         if not (isinstance(stored, dict) and stored.get("simulator") == "command"):
             raise TrajectoryError(f"{path}: the checkpoint of trial {int(trial)} holds no files to write (it is the "
                                   f"dict the training function returned): leave out folder and use the dict")

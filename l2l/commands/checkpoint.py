@@ -115,7 +115,7 @@ def _write_folder(folder: Path, stored: dict[str, Any], force: bool) -> None:
     """Write a command program's checkpoint into ``folder``: refused (nothing written) where ``folder`` is a file,
     or where a file of the checkpoint exists there and ``force`` is not given; never outside ``folder``."""
     from l2l.errors import EvaluationError
-    from l2l.simulators.command import write_checkpoint_dir
+    from l2l.simulators.command_checkpoint import write_checkpoint_dir
 
     if folder.exists() and not folder.is_dir():
         raise ConfigError(f"--out {shown(folder)} is a file, not a folder: a command program's checkpoint is its "

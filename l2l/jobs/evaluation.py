@@ -33,7 +33,7 @@ def _ended(status: int) -> str:
     """How a forked evaluation's process ended, from its wait status (was 'died (wait status 768)'): a crash in C
     code is 'was killed by signal 11 (SIGSEGV)', a model's ``os._exit(3)`` 'exited with status 3'."""
     if os.WIFSIGNALED(status):
-        from l2l.simulators.command import signal_name  # (a module that imports this one)
+        from l2l.simulators.command_output import signal_name
 
         return f"was killed by signal {os.WTERMSIG(status)} ({signal_name(os.WTERMSIG(status))})"
     if os.WIFEXITED(status):

@@ -1,0 +1,92 @@
+"""What the command simulator reads of a finished program: the ends of its stdout and stderr, the last line it
+printed, the result as JSON, and the name of a signal that killed it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+
+import numpy as np
+
+from l2l.errors import EvaluationError
+from l2l.simulators.base import SimulationResult
+
+TAIL = 2000
+
+
+def final_line(text: bytes | None) -> str:
+    """The last non-empty line of a program's output (a traceback's exception, ``error: ...``), at most 200
+    characters, its end kept; '' if there is none."""
+    lines = [line.strip() for line in (text or b"").decode("utf-8", errors="replace").splitlines() if line.strip()]
+    if not lines:
+        return ""
+    return lines[-1] if len(lines[-1]) <= 200 else "..." + lines[-1][-197:]
+
+
+#: The bytes read from the end of a program's stdout and stderr for its failure's tails and last line on stderr.
+OUTPUT_END = 1 << 16
+
+
+def last_bytes(file, size: int = OUTPUT_END) -> bytes:
+    """The last ``size`` bytes of the open binary ``file``."""
+    end = file.seek(0, os.SEEK_END)
+    file.seek(max(0, end - size))
+    return file.read()
+
+
+def final_line_of(file) -> str:
+    """The last non-empty line of the open binary ``file`` (a program's stdout), as ``str.splitlines`` splits
+    it, read from its end in growing blocks: the result is there, however much was printed before it."""
+    end = file.seek(0, os.SEEK_END)
+    size = OUTPUT_END
+    while True:
+        start = max(0, end - size)
+        file.seek(start)
+        lines = [line for line in file.read().decode("utf-8", errors="replace").splitlines() if line.strip()]
+        # the block's first line may have begun before it: the last line is whole once another came before it
+        if start == 0 or len(lines) >= 2:
+            return lines[-1] if lines else ""
+        size *= 4
+
+
+def tail(text: bytes | str | None) -> str:
+    if not text:
+        return ""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="replace")
+    return text[-TAIL:]
+
+
+def parse_result(text: str) -> SimulationResult:
+    """A :class:`SimulationResult` from the JSON a program printed or wrote."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise EvaluationError(f"result is not JSON: {text[-200:]!r}") from exc
+    if isinstance(data, (int, float)) and not isinstance(data, bool):
+        return SimulationResult(objectives=float(data))
+    if isinstance(data, list) and data and all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                               for v in data):
+        # values without names: one is the objective of a run of one; for several, the loop says to name them
+        return SimulationResult(objectives=data[0] if len(data) == 1 else list(data))
+    if not isinstance(data, dict):
+        raise EvaluationError(f"result must be a number or a JSON object, got {text[-200:]!r}")
+    if "objectives" in data:
+        return SimulationResult(
+            objectives=data["objectives"], metrics=data.get("metrics", {}),
+            traces={k: np.asarray(v, dtype=float) for k, v in data.get("traces", {}).items()},
+            outputs=None if data.get("outputs") is None else np.asarray(data["outputs"], dtype=float),
+            curve=data.get("curve"))
+    return SimulationResult(objectives=data)
+
+
+def signal_name(number: int) -> str:
+    """The signal's name, for SIGKILL with its usual sender (the kernel's out-of-memory killer)."""
+    try:
+        name = signal.Signals(number).name
+    except ValueError:
+        return "unknown signal"
+    if number == signal.SIGKILL:  # cannot be caught, so the program printed nothing about it
+        return f"{name}: killed from outside, e.g. by the out-of-memory killer"
+    return name
