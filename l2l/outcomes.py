@@ -113,13 +113,17 @@ def refuse_missing_objectives(outcomes: list[Outcome], writer, resumed: bool = F
 
 
 def _unnamed(error: str) -> bool:
-    """Whether ``error`` is a failure of a run of several objectives whose simulator returned values without
-    their names (:func:`l2l.jobs.base.normalize`)."""
-    from l2l.jobs.base import UNNAMED_OBJECTIVES, UNNAMED_OBJECTIVES_PRINTED
+    """Whether ``error`` is a failure of a simulator that returned what no objective can be read from, whatever
+    the parameters: values without their names in a run of several objectives, a tuple, list or array where an
+    objective's number goes (``(loss, checkpoint)``), a dict with the key of a result's field (``{"loss": ...,
+    "checkpoint": ...}``; :func:`l2l.jobs.base.normalize`)."""
+    from l2l.jobs.base import RETURN_HINT, UNNAMED_OBJECTIVES, UNNAMED_OBJECTIVES_PRINTED
 
     first = error.split("\n", 1)[0]
     return (error.startswith("invalid result: returned ") and f"; {UNNAMED_OBJECTIVES} (" in first) or \
-        (error.startswith("invalid result: printed ") and f"; {UNNAMED_OBJECTIVES_PRINTED} (" in first)
+        (error.startswith("invalid result: printed ") and f"; {UNNAMED_OBJECTIVES_PRINTED} (" in first) or \
+        (error.startswith("invalid result: objective ") and f", not a number; {RETURN_HINT}" in first) or \
+        error.startswith("invalid result: the simulator returned a dict with the key ")
 
 
 #: NEST's errors that name something the model asks NEST for and NEST does not have, whatever the parameters: a typo

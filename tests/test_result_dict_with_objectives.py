@@ -51,9 +51,9 @@ def test_the_command_shape_returned_by_a_python_function_is_told_how_to_return_i
     (tmp_path / "train.py").write_text(textwrap.dedent(TRAIN))
     (tmp_path / "shape.toml").write_text(CONFIG)
     done = l2l_cli("run", tmp_path / "shape.toml", "--no-progress", cwd=tmp_path)
-    assert done.returncode == 1, done.stderr  # every segment failed
+    assert done.returncode == 2, done.stderr  # refused at the first commit (every segment failed, exit 1, before)
     last = done.stderr.strip().splitlines()[-1]
-    assert "returned a dict with the key 'objectives'" in last, last
+    assert "returned a dict with the key 'objectives'" in last and "fix what the simulator returns" in last, last
     assert "l2l.SimulationResult(objectives=..., curve=..., checkpoint=...)" in last, last
     assert "float() argument" not in last, last
 
