@@ -67,12 +67,15 @@ import numpy as np
 
 from l2l.config_policy import plug_in, unstorable, waits_forever
 from l2l.control import RunControl
-from l2l.errors import ContractError, ExecutorError
+from l2l.errors import ExecutorError
 from l2l import numbers
 from l2l.jobs import Outcome, Task
 from l2l.jobs.base import FAILED, RETRIED_ERROR, every_segment_fails
 from l2l.outcomes import warn
-from l2l.driver_failures import REASON_CHARACTERS, FailureWatch, failure_limit, stopped_line
+from l2l.driver_asks import Asks
+from l2l.driver_bar import Bar
+from l2l.driver_failures import FailureWatch
+from l2l.driver_giving_up import GivingUp
 from l2l.driver_files import Commits
 from l2l.driver_target import Targets
 from l2l.driver_trials import Trials, Unreadable
@@ -127,7 +130,7 @@ def drive(components, writer, state: dict[str, Any], *, reuse: dict[int, Outcome
           drop_unreadable, on_evaluation).go(settings)
 
 
-class _Loop(Trials, Commits, Targets):
+class _Loop(Trials, Commits, Targets, Asks, GivingUp, Bar):
     def __init__(self, components, writer, state, reuse, progress, on_generation, control,
                  drop_unreadable: bool = False, on_evaluation: Callable[[dict], None] | None = None) -> None:
         self.c = components
@@ -355,22 +358,6 @@ class _Loop(Trials, Commits, Targets):
                 and self.loop["failed"] >= self.loop["evaluations"]:
             warn(self.all_failed_line())
 
-    def all_failed_line(self) -> str:
-        """The line l2l.run (l2l.resume) says as it returns a run that ended with every evaluation failed before
-        run.stop_after_failures was due (a sweep of fewer candidates than its 20, or the check off): l2l run says
-        so as its last line and exits 1, where the Python call said nothing (and l2l.best then raised 'no
-        successful evaluation'). The most frequent reason of this session's, where counted."""
-        unit = self.failures.unit
-        evaluations = int(self.loop["evaluations"])
-        reason, times = self.failures.reasons.most_common(1)[0] if self.failures.reasons else ("", 0)
-        if len(reason) > REASON_CHARACTERS:
-            reason = reason[:REASON_CHARACTERS - 3].rstrip() + "..."
-        why = f': {times} × "{reason}"' if reason else ""
-        where = self.writer.path.absolute()
-        segments = ", segments=True" if self.policy.multi_fidelity else ""
-        return (f"l2l: every {unit} of the run failed ({evaluations} of {evaluations}){why}; fix the model, then "
-                f"run the config again into a new file (all errors: l2l.load({str(where)!r}{segments})['error'])")
-
     def fill(self, send: bool = True) -> bool:
         """Ask the policy what the free workers do, and submit it (``send``: now); True if anything was
         launched."""
@@ -506,95 +493,6 @@ class _Loop(Trials, Commits, Targets):
             self.limit = "max_time"
         return self.limit is not None
 
-    def propose(self, action) -> np.ndarray | None:
-        if action.initial >= 0:  # the policy starts one of run.initial_points: its code as given, no round trip
-            from l2l.initial_points import codes as point_codes
-
-            self.loop["initial_given"] = max(int(self.loop.get("initial_given", 0)), action.initial + 1)
-            return point_codes(self.config.initial_points[action.initial:action.initial + 1], self.problem.space)[0]
-        if action.code is not None:  # the policy proposes a point of the unit cube itself
-            return self.problem.space.from_unit(np.asarray(action.code, dtype=float)[None, :])[0]
-        if self.optimizer.done(self.problem, self.optimizer_state):
-            return None
-        codes, self.optimizer_state = self.ask(1)
-        self.took_initial()
-        return codes[0] if len(codes) else None
-
-    def ask(self, n: int | None = None) -> tuple[np.ndarray, Any]:
-        """The optimizer's ask, checked: a plug-in's candidates of the wrong shape or count, or with NaN, are
-        refused in one line naming the optimizer (l2l.testing.OptimizerContract checks the same), where before
-        a NaN reached the simulator and failed every evaluation as a non-finite result, and one candidate more
-        than asked ran past run.evaluations. run.initial_points not handed out yet come first (see
-        :meth:`inject_initial` and :meth:`ask_initial`)."""
-        given = int(self.loop.get("initial_given", 0))
-        if given < len(self.config.initial_points):
-            injected = self.inject_initial(given)
-            if injected is not None:
-                return self.ask_optimizer(n, injected)
-            return self.ask_initial(n, given)
-        return self.ask_optimizer(n)
-
-    def inject_initial(self, given: int) -> Any:
-        """The optimizer's state with run.initial_points from the ``given``-th on injected as the next members
-        of its generations (ga, cmaes, nsga2, ...: ``inject``, see l2l.optimizers._generations), all at once and
-        counted by :meth:`took_initial` once the caller keeps the state; None for an optimizer without
-        ``inject`` (tpe, gp, random, grid are told them as results: :meth:`ask_initial`)."""
-        inject = getattr(self.optimizer, "inject", None)
-        if inject is None:
-            return None
-        from l2l.initial_points import codes as point_codes
-
-        points = self.config.initial_points[given:]
-        state = inject(self.problem, self.optimizer_state, point_codes(points, self.problem.space))
-        if state is not None:
-            self.initial_taken = given + len(points)
-        return state
-
-    def ask_initial(self, n: int | None, given: int) -> tuple[np.ndarray, Any]:
-        """``n`` candidates (None: a generation, as many as the optimizer's ask() gives) of which the first are
-        run.initial_points from the ``given``-th on, the rest asked of the optimizer; the state is the optimizer's
-        after asking only those. The points taken are counted in the run state by :meth:`took_initial` once the
-        caller keeps the state (start_generation may ask twice from the same state)."""
-        from l2l.initial_points import codes as point_codes
-
-        size = len(self.ask_optimizer(None)[0]) if n is None else int(n)
-        points = point_codes(self.config.initial_points[given:given + size], self.problem.space)
-        self.initial_taken = given + len(points)
-        if len(points) < size:
-            rest, state = self.ask_optimizer(size - len(points))
-            return np.vstack([points, rest]), state
-        return points, self.optimizer_state
-
-    def took_initial(self) -> None:
-        """The initial points the state just kept was asked with are handed out (committed with it)."""
-        taken = self.__dict__.pop("initial_taken", None)
-        if taken is not None:
-            self.loop["initial_given"] = taken
-
-    def ask_optimizer(self, n: int | None = None, state: Any = None) -> tuple[np.ndarray, Any]:
-        """The optimizer's own ask from ``state`` (None: the run's), checked (see :meth:`ask`)."""
-        codes, state = self.optimizer.ask(self.problem, self.optimizer_state if state is None else state, n)
-        codes = np.asarray(codes, dtype=float)
-        dimension = self.problem.space.dimension
-        if codes.ndim != 2 or codes.shape[1] != dimension:
-            broken = f"gave candidates of shape {codes.shape}, not (n, {dimension}) for this space"
-        elif n is not None and len(codes) > n:
-            broken = f"gave {len(codes)} candidates, more than asked"
-        elif not np.all(np.isfinite(codes)):
-            broken = "gave a candidate with a NaN or infinite value"
-        else:
-            outside = None if self.__dict__.get("clip_said") else self.problem.space.outside(codes)
-            if outside:  # clipped when decoded, as before, but said once a session: the plug-in is wrong
-                self.clip_said = True
-                kind = type(self.optimizer)
-                warn(f"l2l: warning: optimizer {self.optimizer.name!r} ({kind.__module__}.{kind.__qualname__}): "
-                     f"{'ask()' if n is None else f'ask(n={n})'} gave {outside}; each is clipped to its bound "
-                     f"before it is evaluated (later asks are not checked)")
-            return codes, state
-        kind = type(self.optimizer)  # named only when it broke the contract (an ask per evaluation is a hot path)
-        raise ContractError(f"optimizer {self.optimizer.name!r} ({kind.__module__}.{kind.__qualname__}): "
-                            f"{'ask()' if n is None else f'ask(n={n})'} {broken}")
-
     def start_generation(self) -> bool:
         """Ask for a generation and submit it (members already in the file are reused); False if none."""
         if self.optimizer.done(self.problem, self.optimizer_state):
@@ -694,38 +592,6 @@ class _Loop(Trials, Commits, Targets):
         if outcome.checkpoint is not None:  # what the rows not yet appended hold in memory (see flush_due)
             self.buffered_bytes += size_in_memory(outcome.checkpoint)
 
-    # -- run.stop_after_failures ---------------------------------------------------------------------------
-    def failure_limit(self) -> int:
-        """N of run.stop_after_failures: the config's, else max(20, 2 x the generation's size) in a generational
-        run and max(20, 2 x the workers) in the others (asked per failure: Dask's workers come and go)."""
-        batch = 0
-        if self.policy.name == "generational":
-            batch = int(getattr(self.optimizer, "population_size", 0) or 0)
-        if batch:
-            return failure_limit(self.config.stop_after_failures, batch, generation=True)
-        return failure_limit(self.config.stop_after_failures, self.executor.worker_count)
-
-    def giving_up(self) -> bool:
-        """True once run.stop_after_failures ends the run (its record in ``gave_up``): the first N evaluations of
-        this session failed, none of the run succeeded, and work is left; in an async or policy run, once the
-        evaluations in flight ended too (:meth:`failures_in_flight`). Where none is (the failure was the run's
-        last, its budget spent or its policy done) the run ends as it would have."""
-        if self.gave_up is not None:
-            return True
-        if not self.failures.due or self.failures_in_flight():
-            return False
-        if not (self.running or self.outbox or self.unread) and not self.work_left():
-            return False
-        self.gave_up = self.failures.detail(self.loop["evaluations"])
-        return True
-
-    def failures_in_flight(self) -> bool:
-        """run.stop_after_failures is due in an async or policy run while evaluations run: nothing new starts, and
-        those are waited for, as one may succeed and lift the stop (before, they were cancelled: a model failing
-        fast in 85 % of its space, 2 local workers, was stopped in 5 of 6 seeds with successes in flight). A
-        generation's members are all asked at once: N is counted in whole generations, or as the user set it."""
-        return self.failures.due and bool(self.running) and self.policy.name != "generational"
-
     def work_left(self) -> bool:
         """Whether the loop, nothing running, would start anything more (asked of the policy with a table and a
         state it keeps to itself: the answer changes nothing)."""
@@ -733,48 +599,6 @@ class _Loop(Trials, Commits, Targets):
             return False
         action, _ = self.policy.next(self.policy_state, self.fresh_table())
         return action.kind in ("batch", "start", "continue")
-
-    def stopped_for_failures_line(self) -> str:
-        """The line that says the run stopped for its failures (see :func:`l2l.driver_failures.stopped_line`)."""
-        where = self.writer.path.absolute()
-        function = passed_as(self.config.simulator.options)
-        segments = ", segments=True" if self.policy.multi_fidelity else ""
-        return stopped_line(self.gave_up["failures"], call("resume", where, function=function),
-                            call("resume", where, function=function, stop_after_failures=0),
-                            f"l2l.load({str(where)!r}{segments})['error']")
-
-    def show(self, cost: float) -> None:
-        """Move the bar by ``cost`` fidelity units (a sweep's: to the candidates decided) and say how many
-        candidates run and completed (of all started: '3 of 163 candidates completed, 1 running', not '163
-        candidates: 1 running, 3 completed', which read as every state while the paused and stopped were left out)."""
-        if self.bar.bar is None:
-            return
-        self.bar.describe(self.endgame_text())
-        best, self.bar.best_note = self.bar_best()
-        if not self.sweep:
-            self.bar.move_to(self.loop["compute"], self.loop["generation"], best, self.loop["failed"],
-                            f"{self.completed} of {len(self.trials)} candidate{'s' * (len(self.trials) != 1)} "
-                            f"completed, {len(self.running)} running")
-            return
-        decided = self.decided(len(self.running))
-        unit = self.c.simulator.fidelity().unit
-        self.bar.move_to(decided, self.loop["generation"], best, self.loop["failed"],
-                         f"{self.loop['next_trial']} started, {len(self.running)} running, {self.completed} "
-                         f"completed, {max(0, decided - self.completed)} stopped, "
-                         f"{numbers.compute(self.loop['compute'])} {unit}")
-
-    def endgame_text(self) -> str:
-        """The bar's description once a model-based run's endgame has started (``endgame from compute X``, as the
-        line the run ends with says it); '' before and for other policies. Asked of the policy only past the
-        compute its endgame may start from (then it counts the top budget's candidates)."""
-        begins = getattr(self.policy, "endgame_begins", None)
-        start = begins(self.c.compute) if begins is not None and self.policy_state else None
-        if start is None or self.loop["compute"] < start:
-            return ""
-        from l2l.summary.multi_fidelity import endgame_brief
-
-        status = self.policy.endgame_status(self.policy_state, self.table, self.loop["compute"], self.c.compute)
-        return endgame_brief(status) if status.started else ""
 
     def fresh_table(self) -> TrialTable:
         """A table of the run's trials with caches of its own (for questions that must not touch the run's)."""
@@ -793,11 +617,3 @@ class _Loop(Trials, Commits, Targets):
         ranges = id_ranges(ids, free=at_top)
         out = {**detail, "continuable": ranges}
         return out if len(json.dumps(out).encode()) <= EVENT_DETAIL.itemsize else detail
-
-    def open_candidates(self, running: int) -> int | None:
-        return self.policy.open_candidates(self.policy_state, self.table, running)
-
-    def decided(self, running: int) -> int:
-        """The sweep's candidates that are completed or stopped for good (``running``: those running)."""
-        return max(0, self.loop["next_trial"] - running - (self.open_candidates(running) or 0))
-
