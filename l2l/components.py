@@ -159,7 +159,8 @@ def function_needed(simulator: Mapping[str, Any], command: str = "resume", *, cl
 def _simulator(config: RunConfig, function: Callable[..., Any] | None, command: str,
                path: str | os.PathLike | None) -> Simulator:
     if function is not None:
-        from l2l.simulators.python import DEFAULT_CHECKPOINT_LIMIT_MB, CallableSimulator
+        from l2l.simulators.python import CallableSimulator
+        from l2l.simulators.python_call import DEFAULT_CHECKPOINT_LIMIT_MB
 
         options = config.simulator.options
         return CallableSimulator(function, options.get("kwargs") or {}, options.get("multi_fidelity") or {},

@@ -136,7 +136,7 @@ def test_a_python_path_that_is_no_folder_is_refused_not_skipped(tmp_path, capsys
 
 def test_a_module_in_a_folder_that_is_gone_is_not_imported_from_elsewhere(tmp_path, monkeypatch):
     """A stored run's folder moved away: a module of the same name where Python finds it is another model."""
-    from l2l.simulators.python import load_function
+    from l2l.simulators.python_import import load_function
 
     gone = tmp_path / "moved_away"
     elsewhere = tmp_path / "elsewhere"

@@ -57,5 +57,5 @@ def _error_text(exc: BaseException, params: dict[str, Any]) -> str:
     return _USER_MODULE.sub("", text)[-TRACEBACK_TAIL:]
 
 
-#: The prefix of the name a model's module is loaded under (l2l.simulators.python._import).
+#: The prefix of the name a model's module is loaded under (l2l.simulators.python_import._import).
 _USER_MODULE = re.compile(rf"\b{USER_MODULE_PREFIX}[0-9a-f]{{{USER_MODULE_DIGEST}}}_(?=\w)")

@@ -41,7 +41,7 @@ import numpy as np
 from l2l.errors import ConfigError
 from l2l.objectives import Objective
 
-#: The name a model's module file is loaded under (l2l.simulators.python): this prefix, the first
+#: The name a model's module file is loaded under (l2l.simulators.python_import): this prefix, the first
 #: USER_MODULE_DIGEST hex digits of its path's digest, '_', its own name; failure lines take it out again
 #: (l2l.jobs.base), so that a model's exception class reads ``model.ConvergenceError``.
 USER_MODULE_PREFIX, USER_MODULE_DIGEST = "_l2l_user_", 12

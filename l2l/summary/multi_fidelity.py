@@ -456,7 +456,7 @@ _CALLED_WITH = ("params", "seed", "budget")
 
 def _takes_checkpoint(simulator: dict) -> bool | list[str] | None:
     """Whether the stored python simulator's function takes a ``checkpoint`` (by name or ``**kwargs``, as
-    :func:`l2l.simulators.python.accepts` decides when the run calls it): True, or the names of its parameters past
+    :func:`l2l.simulators.python_signature.accepts` decides when the run calls it): True, or the names of its parameters past
     ``params, seed, budget`` and its options (those that may have been meant for the checkpoint); None where its
     module's source in the stored folder does not say (gone, not a plain ``def``, a function passed from Python)."""
     import ast
