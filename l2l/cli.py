@@ -43,7 +43,8 @@ def _run(args: argparse.Namespace) -> int:
 
         start_fork_server()  # the workers' imports overlap the loop's (l2l.run does the same)
     from l2l.control import RunControl
-    from l2l.loop import build, check_out, default_out, out_folder_refusal, run
+    from l2l.loop import build, run
+    from l2l.out_path import check_out, default_out, out_folder_refusal
 
     components = build(config)  # refuse a bad config before printing or creating anything
     if args.out is not None and not args.out.strip():  # '' fell back to the default file unsaid

@@ -167,7 +167,7 @@ def check_not_empty(args: argparse.Namespace) -> None:
 def _submit(args: argparse.Namespace) -> int:
     from l2l.config import load_config
     from l2l.components import build
-    from l2l.loop import default_out, out_folder_refusal
+    from l2l.out_path import default_out, out_folder_refusal
 
     check_not_empty(args)
     config_path = Path(args.config).resolve()
