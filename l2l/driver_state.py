@@ -157,10 +157,11 @@ def adopt(state: dict[str, Any], components) -> dict[str, Any]:
 
 def _without_endgame(policy: dict[str, Any], components) -> dict[str, Any]:
     """A model-based state of a run started before the endgame existed (3 December 2026), marked to go on as it
-    ran: with no endgame (:data:`~l2l.policies.model_based.NO_ENDGAME`), where today's default would give the
-    compute a resume adds one (its stored config stored no ``exploit_share``, as a run of today left at the default
-    does not either). Said in one note line on stderr, once per session; any other state is returned as it is."""
-    from l2l.policies.model_based import NO_ENDGAME, stored_before_endgame
+    ran: with no endgame (:data:`~l2l.policies.model_based_endgame.NO_ENDGAME`), where today's default would give
+    the compute a resume adds one (its stored config stored no ``exploit_share``, as a run of today left at the
+    default does not either). Said in one note line on stderr, once per session; any other state is returned as it
+    is."""
+    from l2l.policies.model_based_endgame import NO_ENDGAME, stored_before_endgame
 
     if not stored_before_endgame(policy):
         return policy

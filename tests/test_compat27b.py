@@ -17,7 +17,7 @@ import l2l
 from conftest import TESTS
 from l2l.cli import main
 from l2l.policies import POLICIES, TrialTable
-from l2l.policies.model_based import NO_ENDGAME, stored_before_endgame
+from l2l.policies.model_based_endgame import NO_ENDGAME, stored_before_endgame
 
 OLD = TESTS / "data" / "old_files" / "4fece3d_mb.h5.gz"
 NOTE = "started before the endgame existed"

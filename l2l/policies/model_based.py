@@ -68,20 +68,14 @@ from typing import ClassVar, Collection
 import numpy as np
 
 from l2l.policies import model_based_curves as curves
-from l2l.policies import parzen
-from l2l.policies.agreement import best_first, incumbent, lower_bound, mean, spearman, top_groups
+from l2l.policies.agreement import best_first, incumbent, lower_bound, spearman, top_groups
 from l2l.policies.base import DONE, WAIT, Action, State, TrialTable, survivors
 from l2l.policies.halving import Hyperband, bracket_plan
+from l2l.policies.model_based_endgame import Endgame, EndgameStatus
+from l2l.policies.model_based_proposals import Proposals, state_rng
 from l2l.registry import option
 
 MIN_PAIRS = 5
-#: A lower budget's results feed the model only if their rank agreement with the top budget is at least this.
-TRUSTED_AGREEMENT = 0.5
-#: With ``pooled_ranks``, a rung's agreement counts less this many standard errors of a rank correlation of its
-#: number of probe pairs (five probes measure it roughly: there 0.95 counts as 0.80, 0.9 as 0.63, 0.7 as 0.14).
-POOLED_CONFIDENCE = 1.0
-#: Smallest and largest width of a local step of the endgame (in the unit cube).
-LOCAL_STEP = (0.002, 0.3)
 
 
 #: Most samples one proposal draws (candidates of 'parzen', samples of 'kde'): the cost of every proposal grows with
@@ -94,42 +88,10 @@ MAX_PROPOSAL_SAMPLES = 10_000
 #: screening became true in issue 11's ninth benchmark round; endgame_results gained its gate in the thirteenth:
 #: 1 is no gate, as the endgame never starts before the top budget holds the model's minimum anyway).
 CHANGED_DEFAULTS = {"pooled_ranks": False, "screening": False, "endgame_results": 1}
-#: The key of the state of a run started before the endgame existed (3 December 2026): True, the run goes on as it
-#: ran, with no endgame (its stored config cannot tell: it stored no exploit_share, as a later run left at the
-#: default did not either). Set by :func:`l2l.driver_state.adopt` on resuming such a state; no new run has it.
-NO_ENDGAME = "no_endgame"
-
-
-def stored_before_endgame(state: State) -> bool:
-    """True for the policy state of a run started before the endgame existed (3 December 2026): one that has no
-    ``local`` (its local steps, in every state since), or that a resume marked so (:data:`NO_ENDGAME`)."""
-    return bool(state.get(NO_ENDGAME)) or "local" not in state
 
 
 @dataclass(frozen=True)
-class EndgameStatus:
-    """Where a model-based run's endgame stands (:meth:`ModelBased.endgame_status`)."""
-
-    share: float  #: exploit_share
-    begins: float | None  #: the compute spent from which it may start (None: no endgame, see endgame_begins)
-    need: int  #: the top-budget candidates it waits for
-    spent: float  #: the compute spent
-    candidates: int  #: the top budget's candidates
-    repeated: int  #: the top budget's results beyond each candidate's first (repeats)
-    local: int  #: local steps taken (in this endgame or one before run.compute was raised)
-    started: bool  #: the policy is in its endgame
-    began: float | None  #: the compute spent when it started (None: not started, or started before it was recorded)
-    #: the run was started before the endgame existed and goes on without one (``begins`` is None)
-    before_endgame: bool = False
-
-    @property
-    def missing(self) -> int:
-        """Top-budget candidates still needed before the endgame may start."""
-        return max(0, self.need - self.candidates)
-
-
-@dataclass(frozen=True)
-class ModelBased(Hyperband):
+class ModelBased(Proposals, Endgame, Hyperband):
     """Hyperband brackets whose new candidates come from a density-ratio model; brackets weighted by how well
     each budget agrees with the full one."""
 
@@ -257,7 +219,7 @@ class ModelBased(Hyperband):
     def _first_rung(self, state: State, bracket: int) -> tuple[int, State]:
         weights = self.bracket_weights(state["agreement"], state.get("pairs"))
         # a bracket starting at rung k costs about the same as any other; weight it by its rung's agreement
-        rng = _rng(state)
+        rng = state_rng(state)
         start = int(rng.choice(len(weights), p=weights / weights.sum()))
         return start, {**state, "rng": rng.bit_generator.state}
 
@@ -363,7 +325,6 @@ class ModelBased(Hyperband):
         """How many probes reached both each rung and the top budget (the agreement's sample size)."""
         top = trials.scores_at(budgets[-1], probes)
         return [len(trials.scores_at(budget, top)) for budget in budgets]
-
     # -- repeats of the chosen candidate where the top budget is noisy -------------------------------------
     def _repeat(self, state: State, trials: TrialTable) -> int | None:
         """The candidate to train again at the top budget with a new seed now, if any."""
@@ -392,285 +353,6 @@ class ModelBased(Hyperband):
         if len(groups[best]) >= self.repeats or best in busy:
             return None
         return best
-
-    # -- the endgame: a local search around the chosen candidate at the top budget ----------------------
-    def _endgame(self, state: State, trials: TrialTable, candidates: int | None = None) -> bool:
-        """True in the last ``exploit_share`` of run.compute once the top budget holds ``endgame_results``
-        candidates (``candidates``: their number, if known). Before that the choice rests on too few top-budget
-        results to refine: told a third of a sweep's compute, the endgame starting at two ninths of it, after 5 to
-        15 top-budget results, did worse on every problem of issue 11's twelfth round than going on proposing.
-        Never for a run started before the endgame existed (:func:`stored_before_endgame`)."""
-        if state.get(NO_ENDGAME):
-            return False
-        begins = self.endgame_begins(trials.compute_budget)
-        if begins is None or trials.compute < begins:
-            return False
-        if candidates is None:
-            candidates = len(top_groups(state["budgets"], trials, state["repeats"]))
-        return candidates >= self.endgame_need(state["dimension"])
-
-    def endgame_begins(self, compute: float | None) -> float | None:
-        """The compute spent from which the endgame may start, of a run told ``compute`` (run.compute); None
-        where there is none (``exploit_share = 0``, or no run.compute)."""
-        if not (compute and compute > 0 and self.exploit_share > 0):
-            return None
-        return (1 - self.exploit_share) * float(compute)
-
-    def endgame_need(self, dimension: int) -> int:
-        """Top-budget candidates the endgame waits for: ``endgame_results``, or twice what the model needs."""
-        return self.endgame_results or 2 * max(dimension + 2, 6)
-
-    def _mark_endgame(self, state: State, trials: TrialTable) -> State:
-        """The state with ``endgame_from``: the compute spent when the policy first found itself in the endgame
-        (what the progress bar, the line ``l2l run``/``resume`` end with and ``l2l show`` report; no decision
-        reads it), None before, and None again where a raised run.compute (``l2l resume --compute``) moved the
-        endgame's start past the compute spent. Once started only that can end it: the top budget's candidates
-        never become fewer. A state stored before the record (no key) gets one only while no local step was
-        taken: one taken already means the endgame started in an earlier session, at a compute not known."""
-        began = state.get("endgame_from")
-        if began is not None:
-            begins = self.endgame_begins(trials.compute_budget)
-            return state if begins is not None and trials.compute >= begins else {**state, "endgame_from": None}
-        if not self._endgame(state, trials):
-            return state if "endgame_from" in state else {**state, "endgame_from": None}
-        if "endgame_from" not in state and state["local"]:
-            return state
-        return {**state, "endgame_from": trials.compute}
-
-    def endgame_status(self, state: State, trials: TrialTable, spent: float, compute: float | None
-                       ) -> EndgameStatus:
-        """Where the endgame of the run in ``state`` stands, ``spent`` of ``compute`` (run.compute) spent:
-        ``l2l show``'s endgame line, the progress bar and the line ``l2l run``/``resume`` end with all read it.
-        The top budget's candidates are counted by :func:`top_groups`, as the policy counts them. A run started
-        before the endgame existed has none (``begins`` None, ``before_endgame``)."""
-        groups = top_groups(list(state["budgets"]), trials, state.get("repeats") or {})
-        need, begins = self.endgame_need(int(state["dimension"])), self.endgame_begins(compute)
-        before = stored_before_endgame(state)
-        if before:
-            begins, began, started = None, None, False
-        elif "endgame_from" in state:
-            began = state["endgame_from"]
-            started = began is not None
-        else:  # a state stored before the record: started if it would be in the endgame now, from when unknown
-            began, started = None, begins is not None and spent >= begins and len(groups) >= need
-        return EndgameStatus(share=float(self.exploit_share), begins=begins, need=int(need), spent=float(spent),
-                             candidates=len(groups), repeated=sum(len(g) for g in groups.values()) - len(groups),
-                             local=len(state.get("local") or {}), started=started,
-                             began=None if began is None else float(began), before_endgame=before)
-
-    def _local(self, state: State, trials: TrialTable) -> tuple[np.ndarray | None, list | None, State]:
-        """A step from the chosen candidate along a random subset of the axes, each axis with its own width,
-        adapted by the one-fifth success rule (wider after a step that beat the candidate it started from,
-        narrower after one that did not), so that the search stretches along flat valleys."""
-        budgets, dimension = state["budgets"], state["dimension"]
-        groups = top_groups(budgets, trials, state["repeats"])
-        if len(groups) < max(dimension + 2, 6):
-            return None, None, state
-        step, local = state["step"], dict(state["local"])
-        if step is None:  # the first steps: as wide as the best few at the top budget are spread
-            best = sorted(groups, key=lambda t: (-mean(groups[t]), t))
-            codes = np.stack([trials.unit_code(t) for t in best[: parzen.good_count(len(best))]])
-            step = [float(np.clip(np.median(codes.std(axis=0)), *LOCAL_STEP))] * dimension
-        step, momentum = np.array(step, dtype=float), state.get("momentum")
-        for trial, (base, axes, move) in [(t, v) for t, v in local.items() if v is not None]:
-            score = trials.score(int(trial), budgets[-1])
-            if score is None:
-                continue
-            step[axes] = np.clip(step[axes] * (1.5 if score > base else 1.5 ** -0.25), *LOCAL_STEP)
-            momentum = move if score > base else None  # a step that paid is tried again, twice as long
-            local[trial] = None  # counted
-        centre = incumbent(groups)
-        rng = _rng(state)
-        origin = trials.unit_code(centre)
-        if momentum is not None:
-            move = 2.0 * np.array(momentum)
-            axes = np.flatnonzero(move != 0)
-            code = parzen.local_step(origin + move, 0.0, rng)
-        else:
-            axes = np.flatnonzero(rng.random(dimension) < 1.0 / dimension)
-            if len(axes) == 0:
-                axes = np.array([rng.integers(dimension)])
-            width = np.zeros(dimension)
-            width[axes] = step[axes]
-            code = parzen.local_step(origin, width, rng)
-        return code, [float(np.mean(groups[centre])), axes.tolist(), (code - origin).tolist()], {
-            **state, "rng": rng.bit_generator.state, "step": step.tolist(), "local": local, "momentum": None}
-
-    # -- proposals ---------------------------------------------------------------------------------------
-    def _trusted(self, state: State) -> list[int]:
-        levels = len(state["budgets"]) - 1
-        return [k for k, a in enumerate(state["agreement"])
-                if k == levels or (a is not None and a >= TRUSTED_AGREEMENT)]
-
-    def _propose(self, state: State, trials: TrialTable) -> tuple[np.ndarray, State]:
-        rng = _rng(state)
-        dimension = state["dimension"]
-        enough = max(dimension + 2, 6)
-        budgets = state["budgets"]
-        code = None
-        if rng.random() >= self.random_fraction:
-            if self.model == "parzen" and len(self._trusted(state)) > 1:
-                ordered = self._ordered(state, trials)
-                if len(ordered) >= enough:
-                    groups = top_groups(budgets, trials, state["repeats"])
-                    if len(groups) >= enough and rng.random() < self.refine_fraction:
-                        best = sorted(groups, key=lambda t: (-mean(groups[t]), t))
-                        code = parzen.refine(np.stack([trials.unit_code(t) for t in best]), rng, 1.0)
-                    else:
-                        code = parzen.propose(ordered, rng, self.candidates)
-            else:
-                code = self._single_budget(state, trials, rng, enough)
-        if code is None:
-            code = rng.random(dimension)
-        return code, {**state, "rng": rng.bit_generator.state}
-
-    def _ordered(self, state: State, trials: TrialTable) -> np.ndarray:
-        """Every candidate's unit code, best first: by its highest trusted budget, then its score there."""
-        budgets = state["budgets"]
-        trusted = self._trusted(state)[::-1]
-        if self.pooled_ranks:
-            return self._pooled(state, trials, trusted)
-        ranked = [trials.ranked_at(budgets[k]) for k in trusted]
-        if all(r is not None for r in ranked):
-            # rung by rung, highest first, each rung's results best first (ties: the lower id) less the trials a
-            # higher rung has: the order the rows below sort into
-            orders = [order for order, _ in ranked]
-            ids = [order[fresh] for order, fresh in zip(orders, _highest_reached(orders))]
-            return trials.unit_codes(np.concatenate(ids).tolist() if ids else [], state["dimension"])
-        rows = []  # a NaN score: sorted in Python, a row at a time, as its place in an order is Python's sort's
-        for trial in trials.ids():
-            for k in trusted:
-                score = trials.score(trial, budgets[k])
-                if score is not None:
-                    rows.append((-k, -score, trial))
-                    break
-        rows.sort()
-        return trials.unit_codes([trial for *_, trial in rows], state["dimension"])
-
-    def _pooled(self, state: State, trials: TrialTable, trusted: list[int]) -> np.ndarray:
-        """Every candidate's unit code, best first by its expected rank at the top budget: its rank r among the
-        n results at its highest trusted budget k, drawn towards the middle rank by the agreement a of rung k
-        with the top (a * r + (1 - a) * (n - 1) / 2; the top budget's own ranks are kept), a being the measured
-        agreement less ``POOLED_CONFIDENCE`` standard errors for its number of probe pairs. A rung's results
-        are about the best n of all candidates where it agrees, so where every rung agrees this is the order
-        of all candidates by their top-budget quality, from the cheap results as much as from the costly; where
-        a rung agrees weakly, or was measured on few probes, its candidates sit behind the top budget's ranks
-        (as without the option: a random probe's poor top-budget result outranks the best cheap result)."""
-        budgets, agreement, pairs = state["budgets"], state["agreement"], state.get("pairs")
-        ranked = {k: trials.ranked_at(budgets[k]) for k in trusted}
-        if any(r is None for r in ranked.values()):
-            return self._pooled_rows(state, trials, trusted)
-        keys, ids = [], []
-        # rungs highest first: a trial counts at the highest trusted budget it reached
-        for k, fresh in zip(trusted, _highest_reached([ranked[k][0] for k in trusted])):
-            order, _ = ranked[k]
-            a = self._rung_weight(k, budgets, agreement, pairs)
-            n = len(order)
-            keys.append(a * fresh + (1 - a) * (n - 1) / 2)  # the same float operations as _pooled_rows
-            ids.append(order[fresh])
-        if not ids:
-            return trials.unit_codes([], state["dimension"])
-        key, trial = np.concatenate(keys), np.concatenate(ids)
-        # the rows are by level (-k, rungs highest first) and then rank already, and no two share both: a stable
-        # sort by key alone is the order of (key, level, rank, trial) that _pooled_rows sorts the rows by
-        order = np.argsort(key, kind="stable")
-        return trials.unit_codes(trial[order].tolist(), state["dimension"])
-
-    @staticmethod
-    def _rung_weight(k: int, budgets: list[float], agreement: list, pairs: list | None) -> float:
-        """How far rung k's ranks are trusted in the pooled order: its agreement less its standard error."""
-        a = 1.0 if k == len(budgets) - 1 else float(agreement[k])
-        if a < 1.0 and pairs is not None:
-            a = max(0.0, lower_bound(a, pairs[k], POOLED_CONFIDENCE))
-        return a
-
-    def _pooled_rows(self, state: State, trials: TrialTable, trusted: list[int]) -> np.ndarray:
-        """:meth:`_pooled` a row at a time in Python, where a NaN score leaves the order to Python's sort."""
-        budgets, agreement, pairs = state["budgets"], state["agreement"], state.get("pairs")
-        ranked, weight = {}, {}
-        for k in trusted:
-            scores = trials.scores_at(budgets[k])
-            order = sorted(scores, key=lambda t: (-scores[t], t))
-            ranked[k] = {t: i for i, t in enumerate(order)}
-            weight[k] = self._rung_weight(k, budgets, agreement, pairs)  # one per rung: the same for each
-        rows = []
-        for trial in trials.ids():
-            for k in trusted:
-                if trial in ranked[k]:
-                    a, n, r = weight[k], len(ranked[k]), ranked[k][trial]
-                    rows.append((a * r + (1 - a) * (n - 1) / 2, -k, r, trial))
-                    break
-        rows.sort()
-        return trials.unit_codes([trial for *_, trial in rows], state["dimension"])
-
-    def _single_budget(self, state: State, trials: TrialTable, rng: np.random.Generator,
-                       enough: int) -> np.ndarray | None:
-        """Models 'tpe' and 'kde' (and 'parzen' while only the top budget is trusted, where results are few and
-        costly and Optuna's TPE is worth its refit): fitted on the highest trusted budget with enough results."""
-        budgets = state["budgets"]
-        for k in self._trusted(state)[::-1]:
-            data = trials.scores_at(budgets[k])
-            if len(data) >= enough:
-                ids = sorted(data)
-                x = np.stack([trials.unit_code(t) for t in ids])
-                y = np.array([data[t] for t in ids])
-                return self._density_ratio(x, y, rng) if self.model == "kde" else self._tpe(x, y, rng)
-        return None
-
-    def _tpe(self, x: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Optuna's multivariate TPE told the results (x in the unit cube, y larger-is-better), asked once."""
-        import optuna
-
-        from l2l.process_state import quiet_optuna
-
-        dimension = x.shape[1]
-        names = [f"u{i}" for i in range(dimension)]
-        space = {name: optuna.distributions.FloatDistribution(0.0, 1.0) for name in names}
-        with quiet_optuna():
-            sampler = optuna.samplers.TPESampler(seed=int(rng.integers(2 ** 31)), multivariate=True,
-                                                 n_startup_trials=0)
-            study = optuna.create_study(direction="maximize", sampler=sampler)
-            study.add_trials([optuna.trial.create_trial(params=dict(zip(names, map(float, point))),
-                                                        distributions=space, value=float(value))
-                              for point, value in zip(x, y)])
-            trial = study.ask(fixed_distributions=space)
-        return np.array([trial.params[name] for name in names])
-
-    def _density_ratio(self, x: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """The sample of the good density (Gaussian kernels) with the largest good/bad density ratio."""
-        n, d = x.shape
-        good_count = max(2, int(math.ceil(self.top_fraction * n)))
-        order = np.argsort(-y, kind="stable")
-        good, bad = x[order[:good_count]], x[order[good_count:]]
-        width = np.clip(np.std(x, axis=0) * n ** (-1.0 / (d + 4)), 0.02, 0.5)
-        centres = good[rng.integers(0, len(good), self.samples)]
-        samples = np.clip(centres + rng.normal(size=(self.samples, d)) * width, 0.0, 1.0)
-
-        def log_density(points: np.ndarray, centres: np.ndarray) -> np.ndarray:
-            z = (points[:, None, :] - centres[None, :, :]) / width
-            log_k = -0.5 * np.sum(z * z, axis=2)
-            peak = log_k.max(axis=1, keepdims=True)
-            return peak[:, 0] + np.log(np.mean(np.exp(log_k - peak), axis=1))
-
-        ratio = log_density(samples, good) - (log_density(samples, bad) if len(bad) else 0.0)
-        return samples[int(np.argmax(ratio))]
-
-
-def _highest_reached(orders: list[np.ndarray]) -> list[np.ndarray]:
-    """For trial ids ranked at each of several rungs (highest rung first): the positions, in each rung's ranking,
-    of the trials that no rung before it has (ascending)."""
-    taken = np.zeros(max((int(order.max()) + 1 for order in orders if len(order)), default=0), dtype=bool)
-    positions = []
-    for order in orders:
-        positions.append(np.flatnonzero(~taken[order]))
-        taken[order] = True
-    return positions
-
-
-def _rng(state: State) -> np.random.Generator:
-    bit_generator = np.random.PCG64()
-    bit_generator.state = state["rng"]
-    return np.random.Generator(bit_generator)
 
 
 __all__ = ["ModelBased", "EndgameStatus", "spearman", "bracket_plan"]
