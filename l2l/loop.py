@@ -39,22 +39,22 @@ from l2l.run_config import RunConfig
 from l2l.control import RunControl
 from l2l.driver_state import INHERIT_TO_TOP, count_every_attempt, rescore_early_failures
 from l2l.errors import ConfigError, TrajectoryError, path_argument
-from l2l.jobs import Outcome
 from l2l.jobs.slurm_common import cancel_left_behind
 from l2l.jobs.warm import start_fork_server
-from l2l.left_jobs import SLURM_BACKENDS, cancelled_note, jobs_left_elsewhere, say_note
+from l2l.left_jobs import cancelled_note, jobs_left_elsewhere, say_note
 from l2l.loop_drive import drive_recording_failure
 from l2l.numbers import number
-from l2l.objectives import Objective
 from l2l.out_path import check_out, check_run_folder, default_out, out_path
 from l2l.own_files import sweep_leftovers
 from l2l.provenance import changed_versions, with_session
 from l2l.results_schema import checkpoint_store
 from l2l.results_schema import writer as trajectory_writer
-from l2l.results_schema.lock import WriterLock, missing_note, moved_from_another_host
+from l2l.results_schema.lock import WriterLock, missing_note
 from l2l.results_schema.reader import Trajectory
 from l2l.resume_limits import (check_raised, compute_unit, failed_to_redo, raised_earlier, raises, resume_floor,
                                still_reached, switched_earlier, target_reached, used_up)
+from l2l.resume_reads import (model_dir_entry, refuse_missing_folder, refuse_moved_from_another_host,
+                              session_file, stored_outcomes)
 from l2l.run_warnings import compute_short_of_top, target_out_of_reach, warn_options
 from l2l.words import option, passed_as
 
@@ -138,7 +138,7 @@ def run(config: RunConfig | Mapping[str, Any], out: str | os.PathLike | None = N
             with trajectory_writer.TrajectoryWriter(path, lock=lock, created=created) as writer:
                 writer.event("started", with_session({"backend": session_backend(config.backend.to_json(),
                                                                                  components.executor),
-                                                      "pid": os.getpid(), **_session_file(path, config)},
+                                                      "pid": os.getpid(), **session_file(path, config)},
                                                      components.simulator))
                 drive_recording_failure(components, writer, _fresh_state(components), reuse={},
                                          progress=progress, on_generation=on_generation,
@@ -259,7 +259,7 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
     if not path.exists():  # a removed file's writer, alive or killed, is said (its lock)
         raise TrajectoryError(missing_note(path))
     with contextlib.ExitStack() as stack, WriterLock(path) as lock:
-        _refuse_moved_from_another_host(path)  # before its jobs are cancelled or its temporaries removed
+        refuse_moved_from_another_host(path)  # before its jobs are cancelled or its temporaries removed
         # SLURM jobs of a session killed (kill -9, its node lost) stop training for nobody, whatever backend this
         # one runs on (before, only a resume on slurm-array cancelled them); no other session is alive (the lock)
         # Its note is said after the banner (announce, nothing_to_do, nothing_more), which users read first, or
@@ -270,7 +270,7 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
         sweep_leftovers()  # the temp folders of killed l2l processes (a finished run's too: nothing else would)
         with Trajectory(path) as trajectory:
             stored = load_run_config(trajectory, model_dir, accept_changed_model)
-            moved = _model_dir_entry(stored) if model_dir is not None else {}
+            moved = model_dir_entry(stored) if model_dir is not None else {}
             if drop_unreadable and stored.policy is None and not stored.inherit:
                 raise ConfigError(f"{option('drop_unreadable')} applies to a run whose candidates continue from "
                                   "checkpoints (a [policy] or run.inherit); this run stores none")
@@ -318,7 +318,7 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                         say_note(note)
                         finished = True
             if not finished and not drop_unreadable:
-                _refuse_missing_folder(trajectory)
+                refuse_missing_folder(trajectory)
             if not finished:  # a finished run given no new budget (a requeued job's resume): nothing to run
                 refusal = unnamed_scheduler(trajectory, config.backend, backend, "l2l resume")
                 if refusal:  # backend dask without a scheduler: the address the run's last session used
@@ -358,7 +358,7 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
                 trajectory.check_recent_rows()
                 if components.schedule.reuses_uncommitted and not components.inherit \
                         and not failed_to_redo(trajectory):
-                    reuse = _stored_outcomes(trajectory, state["loop"]["generation"], components.problem.objectives,
+                    reuse = stored_outcomes(trajectory, state["loop"]["generation"], components.problem.objectives,
                                              state["loop"].get("rows"))
                 else:
                     keep_rows = state["loop"].get("rows", state["loop"]["evaluations"])
@@ -376,14 +376,14 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
             backend_json = session_backend(config.backend.to_json(), components.executor)
             if never_started:  # as the run killed before it wrote it would have
                 writer.event("started", with_session({"backend": backend_json, "pid": os.getpid(),
-                                                      **_session_file(path, config), **moved}, components.simulator))
+                                                      **session_file(path, config), **moved}, components.simulator))
             else:
                 writer.event("resumed", with_session({
                     "generation": state["loop"]["generation"], "reused": len(reuse), **plan,
                     "evaluations": config.evaluations, "max_time": config.max_time, "pid": os.getpid(),
                     **({} if config.stop_after_failures is None else
                        {"stop_after_failures": config.stop_after_failures}),
-                    "backend": backend_json, **_session_file(path, config), **moved,
+                    "backend": backend_json, **session_file(path, config), **moved,
                     **changed_versions(trajectory.run.get("versions"))}, components.simulator, trajectory, state))
             drive_recording_failure(components, writer, state, reuse=reuse, progress=progress,
                                      on_generation=on_generation, on_evaluation=on_evaluation,
@@ -394,86 +394,14 @@ def resume(path: str | os.PathLike, *, generations: int | None = None, evaluatio
     return path
 
 
-def _model_dir_entry(config: RunConfig) -> dict[str, str]:
-    """``{"model_dir": folder}`` for the event of a session resumed with ``model_dir``: where its model came from (the
-    stored config still names the folder the run started with)."""
-    options = config.simulator.options
-    folder = options.get("config_dir") if config.simulator.name == "command" else options.get("path")
-    return {"model_dir": str(folder)} if isinstance(folder, str) and folder else {}
 
 
-def _refuse_moved_from_another_host(path: Path) -> None:
-    """Refuse (:class:`TrajectoryError`) to resume ``path`` where the run's last session, which has no end in the
-    file, recorded it under another name (a SLURM backend's session records its file: :func:`_session_file`) and
-    the lock there is held from another host: the file was moved while that run writes it
-    (:func:`~l2l.results_schema.lock.moved_from_another_host`). A writer on this host is refused as the lock is
-    taken, whatever the backend (:class:`WriterLock`)."""
-    import json
-
-    try:
-        with Trajectory(path) as trajectory:
-            log = trajectory.events()
-    except Exception:  # noqa: BLE001 - a damaged file: the resume says what is wrong with it, as before
-        return
-    if not len(log) or log["kind"].iloc[-1] not in ("started", "resumed"):  # no session, or it ended
-        return
-    try:
-        detail = json.loads(log["detail"].iloc[-1])
-    except ValueError:
-        return
-    recorded = detail.get("file") if isinstance(detail, dict) else None
-    refusal = moved_from_another_host(path, recorded) if isinstance(recorded, str) and recorded else None
-    if refusal:
-        raise TrajectoryError(refusal)
 
 
-def _session_file(path: Path, config: RunConfig) -> dict[str, str]:
-    """``{"file": the run's file, absolute}`` for the event of a session on a SLURM backend (else {}): where the folder
-    naming its jobs was (``<file>.work``), and so their name (``l2l-NAME``), should the file be moved without it
-    (:func:`l2l.left_jobs.jobs_left_elsewhere`)."""
-    return {"file": str(path.absolute())} if config.backend.name in SLURM_BACKENDS else {}
 
 
-def _refuse_missing_folder(trajectory: Trajectory) -> None:
-    """Refuse, before any worker starts, to resume a run whose folder of large checkpoints is not beside the file
-    (moved or copied without it). Before, the resume ran, trained new candidates into a new empty folder and
-    ended with an error at the first paused candidate it continued: compute spent on a run that could not go on
-    as it would have."""
-    from l2l.summary import missing_folder_line
-
-    missing = missing_folder_line(trajectory, 0)
-    if missing:
-        raise TrajectoryError(f"{missing}; or resume with {option('drop_unreadable')} to record every candidate "
-                              f"that would continue from one of its checkpoints as failed")
 
 
-def _stored_outcomes(trajectory: Trajectory, generation: int, objectives: tuple[Objective, ...],
-                     committed: int | None = None) -> dict[int, Outcome]:
-    """Outcomes of ``generation`` already in the file (an interrupted generation).
-
-    Only the rows after the last commit (``committed`` of them before) are read, so a resume costs the same
-    whatever the size of the file.
-    """
-    from l2l.results_schema.layout import STATUS_NAMES
-
-    start = committed if committed is not None else 0
-    metrics = trajectory.metric_columns
-    names = ("generation", "individual", "seed", "status", "attempts", "started", "duration",
-             *(f"objectives/{o.name}" for o in objectives), *(f"metrics/{m}" for m in metrics))
-    columns = trajectory.rows(names, start)
-    out = {}
-    for k in np.flatnonzero(columns["generation"] == generation):
-        row = start + int(k)
-        individual = int(columns["individual"][k])
-        out[individual] = Outcome(
-            generation=generation, individual=individual, seed=int(columns["seed"][k]),
-            status=STATUS_NAMES[int(columns["status"][k])],
-            objectives={o.name: float(columns[f"objectives/{o.name}"][k]) for o in objectives},
-            metrics={m: float(columns[f"metrics/{m}"][k]) for m in metrics},
-            outputs=trajectory.output_of(row), error=trajectory.error_text(row, limit=1 << 20),
-            started=float(columns["started"][k]), duration=float(columns["duration"][k]),
-            attempt=int(columns["attempts"][k]) - 1)
-    return out
 
 
 
