@@ -77,7 +77,7 @@ MAX_CONFIG_BYTES = 1 << 20
 #: (before, slurm's log_directory, dask's scheduler_file and brian2's cache_dir were taken from the folder l2l
 #: ran in: another one under ``l2l submit``, whose job starts in the output's folder, and under an ``l2l resume``
 #: from elsewhere). The run stores them absolute, so that its resume uses the same. ``slurm-array``'s ``python``
-#: goes through :func:`l2l.jobs.slurm_common.interpreter` (a bare name is left to the job's PATH).
+#: goes through :func:`l2l.jobs.slurm_values.interpreter` (a bare name is left to the job's PATH).
 PATH_OPTIONS: dict[tuple[str, str], tuple[str, ...]] = {
     ("backend", "slurm"): ("log_directory",),
     ("backend", "dask"): ("scheduler_file",),
@@ -233,7 +233,7 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".", *,
         _check_memory_limit(backend.options["memory_limit"])
     python = backend.options.get("python") if backend.name == "slurm-array" else None
     if isinstance(python, str) and python:  # a path made absolute beside the config: each task starts elsewhere
-        from l2l.jobs.slurm_common import interpreter
+        from l2l.jobs.slurm_values import interpreter
         python = interpreter(python, f"backend 'slurm-array': python = {python!r}", base_dir)
         backend = Component(backend.name, {**backend.options, "python": python})
     for key in ("path", "config_dir", "workdir"):

@@ -116,7 +116,7 @@ def test_a_second_submit_while_the_first_job_of_the_same_output_is_queued_is_ref
 
 
 def test_an_extra_directive_is_kept_as_it_is_only_where_it_is_one_double_quoted_word():
-    from l2l.jobs.slurm_common import check_extra_directives
+    from l2l.jobs.slurm_values import check_extra_directives
 
     written = check_extra_directives(['--comment="a" b "c"', '--comment="x"y"', '--comment="one value"',
                                       '--comment="say \\"hi\\""'], "backend 'slurm'")
@@ -127,7 +127,7 @@ def test_an_extra_directive_is_kept_as_it_is_only_where_it_is_one_double_quoted_
 
 @pytest.mark.slurm
 def test_sbatch_reads_back_a_quoted_extra_directive_as_the_value_given(tmp_path):
-    from l2l.jobs.slurm_common import check_extra_directives
+    from l2l.jobs.slurm_values import check_extra_directives
 
     require_slurm()
     (line,) = check_extra_directives(['--comment="a" $HOME #1 "c"'], "l2l submit: --sbatch")

@@ -128,7 +128,7 @@ def test_pbt_perturbs_a_linear_parameter_by_factor_minus_one_of_its_range():
 def test_sbatch_reads_a_quoted_value_back_as_the_one_word_given(value):
     """sbatch splits a directive at blanks, honours double quotes and backslash escapes (as a POSIX shell word):
     the value comes back whole. (The other tests compared a script's line with sbatch_value's own output.)"""
-    from l2l.jobs.slurm_common import directive, sbatch_value
+    from l2l.jobs.slurm_values import directive, sbatch_value
 
     assert shlex.split(sbatch_value(value)) == [value]
     assert shlex.split(directive("comment", value).removeprefix("#SBATCH --comment=")) == [value]
@@ -269,7 +269,7 @@ def test_a_curve_that_lists_a_fidelity_twice_ends_the_run_in_one_line(tmp_path):
 def test_every_slurm_time_format_is_read_as_slurm_reads_it_and_written_back_for_sbatch(given, seconds, written):
     """The walltime a job script's '#SBATCH --time' books: 'MM:SS' is minutes and seconds (read as hours and minutes,
     '30:00' booked 30 hours), and a day is 24 hours in the hours written ('2-03' booked 3 hours)."""
-    from l2l.jobs.slurm_common import format_walltime, walltime_seconds
+    from l2l.jobs.slurm_values import format_walltime, walltime_seconds
 
     assert walltime_seconds(given) == seconds
     assert format_walltime(seconds) == written

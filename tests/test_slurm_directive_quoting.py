@@ -17,7 +17,8 @@ from conftest import l2l_cli, write_toml
 
 from l2l.cli import main
 from l2l.errors import ConfigError
-from l2l.jobs.slurm_common import SlurmError, check_extra_directives
+from l2l.jobs.slurm_common import SlurmError
+from l2l.jobs.slurm_values import check_extra_directives
 
 
 def _config(tmp_path, backend: dict):

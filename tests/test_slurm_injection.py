@@ -12,7 +12,7 @@ import subprocess
 import pytest
 
 from l2l.cli import main
-from l2l.jobs.slurm_common import memory_bytes, sbatch_value, slurm_memory
+from l2l.jobs.slurm_values import memory_bytes, sbatch_value, slurm_memory
 from slurm_helpers import write_toml
 
 BASH = shutil.which("bash") or "/bin/bash"

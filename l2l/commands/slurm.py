@@ -24,8 +24,9 @@ import sys
 from pathlib import Path
 
 from l2l.errors import ConfigError, command
-from l2l.jobs.slurm_common import (SlurmError, call, check_extra_directives, check_script_values, directive,
-                                   format_walltime, interpreter, parse_job_id, slurm_memory, walltime_seconds)
+from l2l.jobs.slurm_common import SlurmError, call, parse_job_id
+from l2l.jobs.slurm_values import (check_extra_directives, check_script_values, directive, format_walltime,
+                                   interpreter, slurm_memory, walltime_seconds)
 from l2l.own_files import open_new
 
 _BODY = """\

@@ -61,10 +61,10 @@ from l2l.jobs.array_batches import retire_batch
 from l2l.jobs.array_task import read_outcome, write_json_atomically, write_tasks
 from l2l.jobs.base import FAILED, TIMEOUT, Executor, FollowsWorkers, Outcome, Settings, Task, died, warn_line
 from l2l.jobs.slurm_common import (SQUEUE_OUTAGE_SECONDS, JobsRefused, SlurmError, SlurmUnreachable,
-                                   array_job_name, call, cancel_left_behind, check_extra_directives,
-                                   check_script_values, check_with_test_only, directive, format_walltime,
-                                   max_array_size, parse_job_id, queued_job_name, record_array_job, slurm_memory,
-                                   unreachable, wait_left_queue, walltime_seconds)
+                                   array_job_name, call, cancel_left_behind, check_with_test_only, max_array_size,
+                                   parse_job_id, queued_job_name, record_array_job, unreachable, wait_left_queue)
+from l2l.jobs.slurm_values import (check_extra_directives, check_script_values, directive, format_walltime,
+                                   slurm_memory, walltime_seconds)
 from l2l.registry import option
 from l2l.simulators.base import Simulator
 
