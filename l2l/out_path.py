@@ -258,8 +258,8 @@ def _holds_another_config(path: Path, config: RunConfig) -> str:
 
 
 def out_path(out: str | os.PathLike) -> Path:
-    """The ``out=`` of :func:`l2l.loop.run` as a Path, refused in one line where it names no file: ``""`` (it read as the
-    folder ``.``) and ``"runs/"`` (Path drops the slash: a file ``runs`` was written), as ``l2l run --out`` is.
+    """The ``out=`` of :func:`l2l.loop.run` as a Path, refused in one line where it names no file: ``""`` (it read as
+    the folder ``.``) and ``"runs/"`` (Path drops the slash: a file ``runs`` was written), as ``l2l run --out`` is.
     A folder that exists is left to :func:`check_out`, which says it is one."""
     text = os.fspath(out)
     if isinstance(text, str) and not text.strip():
