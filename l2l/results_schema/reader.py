@@ -26,13 +26,14 @@ import numpy as np
 
 from l2l.lazy import lazy_module
 from l2l.errors import ArgumentError, TrajectoryError, path_argument
-from l2l.results_schema import checkpoint_store, codec, state_log, frames, reevaluations, structure
+from l2l.results_schema import checkpoint_store, codec, frames, structure
 from l2l.results_schema import values as checks
-from l2l.results_schema.layout import (CHECKPOINT_BLOB, CHECKSUM_COLUMN, CURVE_PREFIX,
-                                       REEVALUATION_COLUMNS, RESERVED_COLUMNS, SEGMENT_VIEW, STATE_CHECKSUM_COLUMN,
-                                       STATISTICS_BLOB, SUMMARY_STATISTICS)
-from l2l.results_schema.statistics import at_top_budget, check_record
+from l2l.results_schema.layout import CHECKPOINT_BLOB, CHECKSUM_COLUMN, RESERVED_COLUMNS, SEGMENT_VIEW, STATISTICS_BLOB
+from l2l.results_schema.statistics import check_record
 from l2l.results_schema.opening import open_hdf5
+from l2l.results_schema.reader_generations import GenerationsReading
+from l2l.results_schema.reader_log import RunLog
+from l2l.results_schema.reader_stored import StoredOutputs
 from l2l.words import call
 
 pd = lazy_module("pandas")  # imported on first use: l2l.run reads no table (l2l.lazy)
@@ -69,7 +70,7 @@ def open_file(path: str | os.PathLike) -> h5py.File:
     return f
 
 
-class Trajectory:
+class Trajectory(GenerationsReading, StoredOutputs, RunLog):
     """A read-only view of one trajectory file (use as a context manager).
 
     Opening checks the structure readers rely on and raises
@@ -321,281 +322,12 @@ class Trajectory:
             return None
         return record if check_record(record, self.objectives, self.n_evaluations) else None
 
-    # -- generations -----------------------------------------------------------------
-    def _generation_columns(self, names: tuple[str, ...]) -> dict[str, np.ndarray]:
-        g = self.n_generations
-        columns = {name: self._read(f"generations/{name}", g) for name in names}
-        self._check(checks.generation_problems(columns, self._layout))
-        return columns
-
-    def generations(self) -> pd.DataFrame:
-        """One row per committed generation: counts, times, best/median/worst per objective.
-
-        In a run with a ``[policy]`` (multi-fidelity, PBT) a row is a commit of the run's state, not a
-        generation of the optimizer: about one a second, each summarizing the segments that finished since
-        the previous one. Its best, median and worst are then those of the successful segments of that commit
-        at the top budget (the only results that count as found there, as in ``l2l show``; NaN in a commit
-        that brought none), and ``at_top_budget`` counts them; a low budget's value is at another fidelity.
-        Progress against compute is in :meth:`evaluations` (``budget``, ``from_budget``) and what
-        ``l2l compare`` and ``l2l plot --kind fitness`` draw."""
-        with self._reading("the generations"):
-            g = self.n_generations
-            columns = self._generation_columns(("generation", "evaluations", "failed", "started", "finished"))
-            data: dict[str, Any] = {"generation": columns["generation"], "evaluations": columns["evaluations"],
-                                    "failed": columns["failed"],
-                                    "started": pd.to_datetime(columns["started"], unit="s", utc=True),
-                                    "finished": pd.to_datetime(columns["finished"], unit="s", utc=True)}
-            config = self.run.get("config")
-            if self.multi_fidelity and isinstance(config, dict) and "policy" in config:
-                data.update(self._top_budget_statistics(columns["evaluations"]))
-                return pd.DataFrame(data)
-            for o in self.objectives:
-                for stat in SUMMARY_STATISTICS:
-                    data[f"{o.name}_{stat}"] = self._read(f"generations/{stat}/{o.name}", g)
-            return pd.DataFrame(data)
-
-    def _top_budget_statistics(self, rows_after: np.ndarray) -> dict[str, np.ndarray]:
-        """Per commit of a multi-fidelity run (``rows_after``: the rows in the file once it was written), the
-        best, median and worst of each objective over its successful segments at the top budget, and their
-        number (``at_top_budget``)."""
-        from l2l.results_schema.layout import OK, STATUS_CODES
-
-        n = self.n_evaluations
-        bounds = np.minimum(np.asarray(rows_after, dtype=np.int64), n)
-        columns = self._columns(("status", "budget"), n)
-        counted = (columns["status"] == STATUS_CODES[OK]) & at_top_budget(columns["budget"], self.top_budget)
-        values = {o: self._column(f"objectives/{o.name}", n) for o in self.objectives}
-        counts = np.zeros(len(bounds), dtype=np.int64)
-        out = {f"{o.name}_{stat}": np.full(len(bounds), np.nan) for o in self.objectives
-               for stat in SUMMARY_STATISTICS}
-        start = 0
-        for i, end in enumerate(bounds):
-            rows = np.flatnonzero(counted[start:max(start, end)]) + start
-            start = max(start, end)
-            counts[i] = len(rows)
-            for o, column in values.items():
-                found = column[rows].astype(float)
-                found = found[np.isfinite(found)]
-                if not len(found):
-                    continue
-                low, high = float(found.min()), float(found.max())
-                out[f"{o.name}_best"][i] = low if o.direction == "minimize" else high
-                out[f"{o.name}_median"][i] = float(np.median(found))
-                out[f"{o.name}_worst"][i] = high if o.direction == "minimize" else low
-        return {"at_top_budget": counts, **out}
-
-    def state(self, generation: int | None = None) -> Any:
-        """The loop and optimizer state saved after ``generation`` (default: the last one)."""
-        g = self.n_generations
-        if g == 0:
-            raise TrajectoryError(f"{self.path} has no completed generation yet")
-        with self._reading("the optimizer state"):
-            columns = self._generation_columns(("generation", "state_start", "state_length"))
-            matches = np.flatnonzero(columns["generation"] == generation) if generation is not None else [g - 1]
-            if not len(matches):
-                raise TrajectoryError(f"{self.path} has no generation {generation}")
-            index = int(matches[0])
-            starts, lengths = columns["state_start"], columns["state_length"]
-            read: list[tuple[int, np.ndarray]] = []  # every piece, compared with its checksum at the end
-
-            def piece(i: int, data: np.ndarray) -> Any:
-                read.append((i, data))
-                try:
-                    return codec.decode(data)
-                except TrajectoryError as exc:  # named as l2l validate names it (before: 'the optimizer state:
-                    # corrupt encoded value: ...', which state not said)
-                    raise TrajectoryError(f"{self.path}: the state of generation {columns['generation'][i]} does not "
-                                          f"decode: {str(exc).removeprefix(f'{self.path}: ')}") from None
-
-            state = piece(index, self._read("blobs/states", int(starts[index] + lengths[index]), int(starts[index])))
-            if state_log.is_delta(state):  # schema version 3: the chain from its full state (one read)
-                first = state_log.snapshot_of(state, index)
-                begin, end = int(starts[first]), int(starts[index] + lengths[index])
-                data = self._read("blobs/states", end, begin)
-                values = []
-                for i in range(first, index + 1):
-                    low, high = int(starts[i]), int(starts[i] + lengths[i])
-                    inside = begin <= low <= high <= end  # appended in order, unless the file was damaged
-                    values.append(piece(i, data[low - begin:high - begin] if inside else
-                                        self._read("blobs/states", high, low)))
-                state = state_log.replay(values, first)
-            self._check(checks.state_problems(state, f"the state of generation {columns['generation'][index]}"))
-            # Last, as l2l validate does: bytes that no longer decode, or decode to what no state holds, are said
-            # so; bytes that decode to a valid state of other numbers are caught here, before any resume uses them.
-            checksums = self._state_checksums(index + 1)
-            for i, data in read:
-                try:
-                    codec.verify(data, int(checksums[i]))
-                except TrajectoryError as exc:
-                    raise TrajectoryError(f"{self.path}: the state of generation {columns['generation'][i]} "
-                                          f"cannot be read: {exc}") from None
-            return state
-
-    def _state_checksums(self, n: int) -> np.ndarray:
-        """The stored CRC-32s of the first ``n`` committed states, ``NO_CHECKSUM`` where none was stored (files
-        created before state checksums; rows a version of l2l without them committed)."""
-        return codec.padded_checksums(self._layout.datasets.get(f"generations/{STATE_CHECKSUM_COLUMN}"), n)
-
-    def traces(self, rows: Any = None) -> list[dict[str, np.ndarray]]:
-        """Decoded traces, one dict per evaluation, in the file's row order (default: all rows)."""
-        n = self.n_evaluations
-        with self._reading("the traces"):
-            columns = self._columns(("trace_start", "trace_length"), n)
-            starts, lengths = columns["trace_start"], columns["trace_length"]
-            blob = self._ds("blobs/traces")
-            indices = range(n) if rows is None else np.atleast_1d(rows)
-            out = []
-            for i in indices:
-                value = codec.decode(blob[starts[i]:starts[i] + lengths[i]]) if lengths[i] else {}
-                if not isinstance(value, dict):
-                    raise TrajectoryError(f"the traces of row {i} are not a mapping of names to arrays")
-                out.append(value)
-            return out
-
-    def traces_frame(self) -> pd.DataFrame:
-        """Traces in long form: generation, individual, trace name, step, value; and ``trial`` in a run with a
-        fidelity. A policy run's trial is its candidate id; a sweep without a policy (one call per candidate at
-        the top budget) numbers its candidates 0, 1, ... in (generation, individual) order, so that the traces of
-        the sweep and of a policy run have the same columns."""
-        n = self.n_evaluations
-        traces = self.traces()
-        with self._reading("the traces"):
-            gens, inds = self._column("generation", n), self._column("individual", n)
-            rows, names, steps_of, values_of = [], [], [], []  # one piece per trace, joined at the end (a
-            trial = self._trial_ids(gens, inds)                  # DataFrame per trace took 0.7 s of a report)
-            for row, values_by_name in enumerate(traces):
-                for name, values in values_by_name.items():
-                    array = np.asarray(values, dtype=float)
-                    if name.startswith(CURVE_PREFIX) and array.ndim == 2 and array.shape[1] == 2:
-                        steps, flat = array[:, 0], array[:, 1]  # a learning curve: (fidelity, value) rows
-                    else:
-                        flat = array.reshape(-1)
-                        steps = np.arange(len(flat))
-                    rows.append(row), names.append(name), steps_of.append(steps), values_of.append(flat)
-            if not rows:
-                return pd.DataFrame(columns=["generation", "individual", "trace", "step", "value",
-                                             *(["trial"] if trial is not None else [])])
-            lengths = [len(v) for v in values_of]
-            index = np.repeat(np.asarray(rows, dtype=np.intp), lengths)
-            columns = {"generation": gens[index], "individual": inds[index],
-                       "trace": pd.Series(names).repeat(lengths).reset_index(drop=True),
-                       "step": np.concatenate(steps_of), "value": np.concatenate(values_of)}
-            if trial is not None:
-                columns["trial"] = trial[index]
-            return pd.DataFrame(columns)
-
-    def _trial_ids(self, generations: np.ndarray, individuals: np.ndarray) -> np.ndarray | None:
-        """Each row's candidate id for :meth:`traces_frame`: the stored trial of a multi-fidelity run; in a sweep
-        whose simulator declares a fidelity (it stores no trial), the candidate's place in (generation,
-        individual) order; None for other runs."""
-        if self.multi_fidelity:
-            return self._column("trial", len(generations))
-        if not isinstance(self.run.get("fidelity"), dict):
-            return None
-        order = np.lexsort((individuals, generations))
-        ids = np.empty(len(order), dtype=np.int64)
-        ids[order] = np.arange(len(order))
-        return ids
-
-    def outputs(self) -> list[np.ndarray | None]:
-        n = self.n_evaluations
-        with self._reading("the outputs"):
-            columns = self._columns(("output_start", "output_length"), n)
-            blob = self._ds("blobs/outputs")
-            return [blob[s:s + l] if l else None for s, l in zip(columns["output_start"], columns["output_length"])]
-
     def rows(self, names: tuple[str, ...], start: int = 0, stop: int | None = None) -> dict[str, np.ndarray]:
         """Evaluation columns ``names`` of committed rows ``start:stop`` in file order (``objectives/<name>``
         and ``metrics/<name>`` reach those groups), without building a DataFrame: cheap for a few new rows."""
         stop = self.n_evaluations if stop is None else min(stop, self.n_evaluations)
         with self._reading("the evaluations"):
             return {name: self._read(f"evaluations/{name}", stop, start) for name in names}
-
-    def output_of(self, row: int) -> np.ndarray | None:
-        """The output vector of committed row ``row`` (None if it has none)."""
-        columns = self.rows(("output_start", "output_length"), row, row + 1)
-        start, length = int(columns["output_start"][0]), int(columns["output_length"][0])
-        if length <= 0:
-            return None
-        with self._reading("the outputs"):
-            return self._read("blobs/outputs", start + length, start)
-
-    def error_text(self, row: int, limit: int = 4000) -> str:
-        """The error text of committed row ``row`` (at most ``limit`` bytes; "" if it has none)."""
-        columns = self.rows(("error_start", "error_length"), row, row + 1)
-        start, length = int(columns["error_start"][0]), int(columns["error_length"][0])
-        if length <= 0:
-            return ""
-        with self._reading("the error texts"):
-            return self._read("blobs/errors", start + min(length, limit), start).tobytes().decode("utf-8", "replace")
-
-    def outputs_of(self, generation: int) -> dict[int, np.ndarray | None]:
-        """The output vectors of one generation's stored evaluations, by individual."""
-        n = self.n_evaluations
-        with self._reading("the outputs"):
-            columns = self._columns(("generation", "individual"), n)
-            rows = np.flatnonzero(columns["generation"] == generation)
-        outputs = self.outputs() if len(rows) else []
-        return {int(columns["individual"][row]): outputs[row] for row in rows}
-
-    @property
-    def has_reevaluations(self) -> bool:
-        """True if the file holds re-evaluations of its best candidates on fresh seeds (``l2l reevaluate``)."""
-        return reevaluations.present(self._layout)
-
-    def reevaluations(self, errors: bool = True) -> pd.DataFrame:
-        """The committed rows of ``/reevaluations``: one per (candidate, fresh seed), sorted by
-        (generation, individual, repeat); empty (with the columns) if the file has none.
-
-        ``generation`` and ``individual`` name the candidate's row in the evaluations; see
-        :func:`l2l.results_schema.reevaluations.frame` for the columns and :func:`l2l.reevaluate.ranking`
-        for the candidates ranked by their mean.
-        """
-        with self._reading("the re-evaluations"):
-            rows, problems = reevaluations.structure_problems(self._layout)
-            self._check(problems)
-            if not reevaluations.present(self._layout):
-                empty = {name: np.zeros(0, dtype=dtype) for name, dtype in REEVALUATION_COLUMNS.items()}
-                empty.update({f"objectives/{o.name}": np.zeros(0) for o in self.objectives})
-                return reevaluations.frame(self._layout, empty, errors=False).assign(
-                    **({"error": pd.Series([], dtype=object)} if errors else {}))
-            columns = reevaluations.read_columns(self._layout, rows, lambda name, n: self._read(name, n))
-            self._check(reevaluations.value_problems(columns, self._layout))
-            return reevaluations.frame(self._layout, columns, errors)
-
-    def events(self) -> pd.DataFrame:
-        """The run's event log: time, kind (started, resumed, finished...), detail (usually JSON text).
-
-        Read once per opened file while the log keeps its length (``l2l show`` asks for it about 18 times; the log
-        is append-only): each call gets its own copy."""
-        with self._reading("the event log"):
-            length = min(self._layout.datasets[f"run/{name}"].shape[0] for name in structure.EVENT_COLUMNS)
-            known = getattr(self, "_events", None)
-            if known is None or known[0] != length:
-                times, kinds, details = structure.read_events(self._layout)
-                self._check(checks.event_problems(times, kinds, details))
-                known = self._events = (length, pd.DataFrame({
-                    "time": pd.to_datetime(times, unit="s", utc=True),
-                    "kind": [k.decode() for k in kinds],
-                    "detail": [d.decode() for d in details],
-                }))
-            return known[1].copy()
-
-    def finished(self) -> bool:
-        events = self.events()
-        return bool(len(events)) and events["kind"].iloc[-1] == "finished"
-
-    def finished_detail(self) -> dict[str, Any] | None:
-        """The detail of the last event if the run ended by itself (a ``finished`` event), else None (running,
-        stopped on request, interrupted, failed, or nothing yet); {} if that detail is not a JSON mapping."""
-        events = self.events()
-        if not len(events) or events["kind"].iloc[-1] != "finished":
-            return None
-        try:
-            detail = json.loads(events["detail"].iloc[-1])
-        except ValueError:
-            return {}
-        return detail if isinstance(detail, dict) else {}
 
 
 def load(path: str | os.PathLike, segments: bool = False, reevaluations: bool = False,
