@@ -10,20 +10,19 @@ line on stderr naming the problem and exit status 2, without a traceback.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import errno
 import functools
 import importlib
 import os
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Iterator, NoReturn, Sequence
+from typing import NoReturn, Sequence
 
 from l2l import __version__
+from l2l.cli_banners import announce, finished_banner, parameters, proposes, run_extent, said
+from l2l.cli_closing import closing, closing_summary, finished_lines, stop_signals
+from l2l.cli_closing import install_stop_signals as _install_stop_signals, stopped as _stopped  # noqa: F401 - tests
 from l2l.errors import ConfigError, L2LError, TrajectoryError, command, shown
-from l2l.hung_up import leave_hung_up_terminal as _leave_hung_up_terminal
-from l2l.numbers import number
 from l2l.words import command_line
 
 #: Modules that add subcommands: each has ``register(subparsers)``.
@@ -71,10 +70,10 @@ def _run(args: argparse.Namespace) -> int:
         warn_options(components)  # (l2l run says it as the run starts)
         checks, refusal = check_lines(components)  # the backend's, as l2l run makes them before creating the file
         script = getattr(components.executor, "job_script", None)
-        print(f"config {shown(args.config)} is valid: {proposer(config, components)} over {_parameters(config.space)}, "
+        print(f"config {shown(args.config)} is valid: {proposer(config, components)} over {parameters(config.space)}, "
               f"simulator {config.simulator.name}, backend {config.backend.name} -> {shown(out.absolute())}")
         # what it would do: the policy with its options and the compute (in fidelity units), or the generations
-        print("\n".join(plan_lines(config, components, _extent(config, components)) + checks))
+        print("\n".join(plan_lines(config, components, run_extent(config, components)) + checks))
         if existing is not None:
             print(f"note: l2l run would stop here: {existing}", file=sys.stderr)
         if callable(script):  # (its jobs named as the run's will be: l2l-NAME, from the file's name)
@@ -83,8 +82,8 @@ def _run(args: argparse.Namespace) -> int:
             raise refusal
         return 0
     started = time.time()
-    extent = _extent(config, components)
-    unused = _proposes(config.policy.name if config.policy is not None else None)
+    extent = run_extent(config, components)
+    unused = proposes(config.policy.name if config.policy is not None else None)
     proposer = config.policy.name if unused else config.optimizer.name
     # the file named absolutely, as the closing 'results:' line names it (722e9c7): --out run.h5 is relative
     print(f"l2l {__version__}: {config.name}: {proposer} x {config.simulator.name} "
@@ -105,7 +104,7 @@ def _run(args: argparse.Namespace) -> int:
     if callable(describe) and not unused:  # 'auto' says what it chose and why
         print(describe(components.problem), file=sys.stderr)
     control = getattr(args, "control", None) or RunControl()
-    with _stop_signals(control):  # until the closing lines are said (_closing)
+    with stop_signals(control):  # until the closing lines are said (closing)
         try:
             # the closing lines name the file absolutely (--out run.h5 is relative), as resume's do: one to paste
             path = run(config, out, progress=not args.no_progress, control=control).absolute()
@@ -117,156 +116,7 @@ def _run(args: argparse.Namespace) -> int:
             print(f"\ninterrupted; every committed evaluation is in {shown(out.absolute())}; continue with: "
                   f"{command('l2l', 'resume', out.absolute())}", file=sys.stderr)
             return 130
-        return _closing(control, path, lambda: _summary(path, time.time() - started))
-
-
-@contextlib.contextmanager
-def _stop_signals(control) -> Iterator[None]:
-    """The stop handlers of ``l2l run`` and ``l2l resume`` (:func:`_install_stop_signals`) for the whole command,
-    its closing lines included; the previous handlers put back as it returns or raises (for a caller of
-    :func:`main` in its own process too).
-
-    They were put back before the closing summary was read and printed: a SIGHUP (a terminal closed then) or a
-    SIGTERM that came while it was printed, the file already committed and its lock released, killed ``l2l``
-    with the signal's default action (exit status -1 or -15, the summary cut, no 'stopped' line)."""
-    from l2l.jobs import signals
-
-    previous = _install_stop_signals(control)
-    try:
-        yield
-    finally:
-        signals.restore(previous)
-
-
-def _closing(control, path: Path, lines: Callable[[], int], *, ended: str = "the run") -> int:
-    """The closing lines of a run that has returned (``lines()`` prints them and returns the exit status), then the
-    'stopped' line of a stop; the exit status. Called inside :func:`_stop_signals`: a stop signal that comes while
-    the lines are printed ends the command with its documented status (SIGHUP 129, SIGTERM 143, SIGUSR1 138) after
-    a 'stopped' line saying the run had ended; Ctrl-C then, 130 and a line naming the file, no traceback. A signal
-    during the run stopped it: its reason is the one said (a second signal then is the same stop)."""
-    ran = control.stop_reason if control.stop_requested else ""  # (a later request_stop may replace the reason)
-    try:
-        try:
-            status = lines()
-        except OSError as exc:
-            # a terminal that hung up under a run that ignores SIGHUP (SIGHUP ignored, standard output still the
-            # terminal): the run went on to its end; its lines cannot be shown (EIO) but its status stands (was: a
-            # traceback nobody saw, exit 1). Anything else, or a file or pipe that failed, raises as before.
-            if exc.errno != errno.EIO:
-                raise
-            _leave_hung_up_terminal()
-            status = lines()
-    except KeyboardInterrupt:
-        print(f"\ninterrupted after {ended} had ended; every evaluation is committed in {shown(path)}",
-              file=sys.stderr)
-        return 130
-    if ran:
-        return _stopped(control, path, reason=ran) or status
-    if control.stop_requested:  # came while the lines were printed: nothing left to stop, nothing lost
-        print(f"stopped ({control.stop_reason}) after {ended} had ended; every evaluation is committed in "
-              f"{shown(path)}", file=sys.stderr)
-        return _status(control.stop_reason)
-    return status
-
-
-def _install_stop_signals(control) -> dict[int, object]:
-    """Make SIGUSR1 and SIGTERM (:func:`l2l.jobs.signals.install`), and SIGHUP, ask ``control``'s run to stop; the
-    previous handlers, for :func:`l2l.jobs.signals.restore`.
-
-    SIGHUP is what a closed terminal or a dropped ssh connection sends (without ``nohup``): it killed the run where
-    it stood, with no line and the file's ``.lock`` left behind. It now ends the run as SIGTERM does: what finished
-    is committed, the lock released, the 'stopped (signal SIGHUP)' line said and the exit status 129 (128 + 1). Where
-    SIGHUP is ignored (``nohup``, or a parent that ignores it) it stays ignored, and inside ``l2l submit``'s job
-    (no terminal there; its script says what ends the job) its handling is left as it was."""
-    import signal
-
-    from l2l.jobs import signals
-
-    previous = signals.install(control)
-    hangup = getattr(signal, "SIGHUP", None)
-    if (hangup is None or not previous or os.environ.get("L2L_BATCH_JOB")  # (previous {}: not the main thread)
-            or signal.getsignal(hangup) in (signal.SIG_IGN, None)):  # nohup; None: a handler not set from Python
-        return previous
-
-    def on_hangup(signum: int, frame) -> None:  # noqa: ARG001 - signal handler signature
-        signals.note(signum)  # a command program that died of it was stopped, not failed (signals.stopped_by)
-        _leave_hung_up_terminal()
-        control.request_stop(f"signal {signal.Signals(signum).name}")
-
-    previous[hangup] = signal.signal(hangup, on_hangup)
-    return previous
-
-
-def _proposes(policy: str | None) -> bool:
-    """True if ``policy`` proposes every candidate itself (``model-based``; ``pbt``'s first population is the
-    optimizer's): the banners of ``l2l run`` and ``l2l resume`` then name it, not the optimizer, before the
-    simulator, as ``l2l show``, ``l2l watch`` and the report do (a model-based run's read 'auto x sphere', an
-    optimizer the run never asks)."""
-    if not policy or policy == "pbt":
-        return False
-    from l2l.policies import POLICIES
-
-    try:
-        return bool(getattr(POLICIES.get(policy), "proposes", False))
-    except Exception:  # noqa: BLE001 - a policy this version does not know: named with the optimizer
-        return False
-
-
-def _extent(config, components) -> str:
-    """How far the run goes, as its banner (and ``--dry-run``) says it: the policy and its compute budget in
-    fidelity units (``policy hyperband, compute 1920 training iterations``), or the generations; with the other
-    limits given (``at most 10 segments``, ``at most 3600 s``)."""
-    if components.policy is not None:  # run.evaluations caps segments (each continuation is an evaluation)
-        candidates = config.policy.options.get("max_candidates")  # a sweep's: run.generations x population_size
-        limits = [(f"{_count(candidates, 'candidate')}, compute at most " if candidates else "compute ")
-                  + _compute_bound(config, components),
-                  f"{_count(config.evaluations, 'segment')} (run.evaluations)" if config.evaluations else "",
-                  f"{number(config.max_time)} s" if config.max_time else ""]
-        return f"policy {config.policy.name}, " + ", at most ".join(x for x in limits if x) + \
-            _until(config, components)
-    limits = [_count(config.generations, "generation") if config.generations else "",
-              _count(config.evaluations, "evaluation") if config.evaluations else "",
-              f"{number(config.max_time)} s" if config.max_time else ""]
-    return ", at most ".join(x for x in limits if x) + _until(config, components)
-
-
-def _until(config, components) -> str:
-    """The banner's run.target: ``, until value <= 0.5`` (each objective's, in its direction); '' without one."""
-    if config.target is None:
-        return ""
-    objectives = components.problem.objectives
-    table = config.target if isinstance(config.target, dict) else {objectives[0].name: config.target}
-    directions = {o.name: o.direction for o in objectives}
-    return ", until " + " and ".join(f"{name} {'>=' if directions.get(name) == 'maximize' else '<='} {number(value)}"
-                                     for name, value in table.items())
-
-
-def _count(n: int, thing: str) -> str:
-    """``1 generation``, ``3 generations``: the start line read '1 generations'."""
-    return f"{n} {thing}{'s' * (n != 1)}"
-
-
-def _compute_bound(config, components) -> str:
-    """The banner's compute of a policy run: run.compute where given; else what its candidates cost at most when
-    segments continue from checkpoints, beside the default budget (the cost if every segment restarts), or only
-    the latter where the simulator is known to restart (a python function without a checkpoint parameter)."""
-    from l2l.summary.progress import amount  # as l2l show and the closing line write it ('1.23457e+08' lost digits)
-
-    unit, compute = components.fidelity.unit, components.compute
-    continued = getattr(components.policy, "continued_compute", None)
-    bound = continued(list(components.budgets)) if callable(continued) and not config.compute else None
-    if bound is None or bound >= compute:
-        return f"{amount(compute)} {unit}"
-    if components.simulator.restarts():
-        return f"{amount(compute)} {unit} (every segment restarts: the function takes no checkpoint)"
-    return f"{amount(bound)} {unit} if segments continue from checkpoints ({amount(compute)} if they restart)"
-
-
-def _parameters(space) -> str:
-    """``3 parameters``, or ``1 parameter (10 values)`` when some have a shape."""
-    count, values = len(space.parameters), sum(int(p.size) for p in space.parameters)
-    text = f"{count} parameter{'s' * (count != 1)}"
-    return text + (f" ({values} values)" if values != count else "")
+        return closing(control, path, lambda: closing_summary(path, time.time() - started))
 
 
 def _resume(args: argparse.Namespace) -> int:
@@ -280,16 +130,16 @@ def _resume(args: argparse.Namespace) -> int:
         BACKENDS.get(args.backend)
     control = getattr(args, "control", None) or RunControl()
     started, idle = time.time(), []
-    with _stop_signals(control):  # until the closing lines are said (_closing)
+    with stop_signals(control):  # until the closing lines are said (closing)
         try:
             path = resume(args.file, generations=args.generations, evaluations=args.evaluations,
                           max_time=args.max_time, compute=args.compute, backend=args.backend, workers=args.workers,
                           progress=not args.no_progress, control=control, drop_unreadable=args.drop_unreadable,
                           stop_after_failures=args.stop_after_failures, model_dir=args.model_dir,
                           accept_changed_model=args.accept_changed_model,
-                          announce=lambda trajectory: _announce(trajectory, args),
-                          nothing_to_do=lambda trajectory: idle.append(_said(_finished_banner(trajectory))),
-                          nothing_more=lambda trajectory, why: idle.append(_said(_finished_banner(trajectory, why))))
+                          announce=lambda trajectory: announce(trajectory, args),
+                          nothing_to_do=lambda trajectory: idle.append(said(finished_banner(trajectory))),
+                          nothing_more=lambda trajectory, why: idle.append(said(finished_banner(trajectory, why))))
             path = path.absolute()  # 'results: run.h5' read as if the file were elsewhere than l2l run said
         except KeyboardInterrupt:
             again = ["--model-dir", Path(args.model_dir).absolute()] if args.model_dir is not None else []
@@ -299,152 +149,8 @@ def _resume(args: argparse.Namespace) -> int:
             return 130
         if idle:  # a finished run with nothing to run but its re-evaluation: what it holds, without "done in 0.0 s"
             # (a stop that cut the re-evaluation it resumed short: said, 143; it exited 0)
-            return _closing(control, path, lambda: _finished_lines(path))
-        return _closing(control, path, lambda: _summary(path, time.time() - started))
-
-
-def _finished_lines(path: Path) -> int:
-    """What ``l2l resume`` prints of a finished run it had nothing to run for: what the file holds, without the
-    summary's first line ('done in 0.0 s'); exit status 0."""
-    from l2l.summary import finished_text
-
-    print(finished_text(path, 0.0).split("\n", 1)[1])
-    return 0
-
-
-def _said(line: str) -> str:
-    """``line``, printed on stderr as it is made: a banner of ``l2l resume``, said before the notes resume prints
-    after it (the SLURM jobs of a killed session it cancelled)."""
-    print(line, file=sys.stderr)
-    return line
-
-
-def _finished_banner(trajectory, why: str | None = None) -> str:
-    """What ``l2l resume`` says of a run that finished when no budget beyond it is given, or when its policy
-    has nothing more to run (``why``); where the re-evaluation of its ``[run] reevaluate`` was cut short (a stop,
-    Ctrl-C), that it resumes that re-evaluation (it said 'nothing to resume', then ran it)."""
-    from l2l.reevaluate import left_after_run
-    from l2l.summary import progress_line, summarize
-
-    summary = summarize(trajectory)
-    if left_after_run(trajectory):  # its next line, the re-evaluation's, says how many are stored and left
-        return (f"l2l {__version__}: {summary.name} in {shown(Path(trajectory.path).absolute())} has finished "
-                f"({progress_line(summary, status=False)}): resuming its re-evaluation ([run] reevaluate), which "
-                f"was cut short")
-    if why is not None:
-        return (f"l2l {__version__}: {summary.name} in {shown(Path(trajectory.path).absolute())} has finished "
-                f"({progress_line(summary, status=False)}): nothing more to run: {why}")
-    budgets = "--compute" if summary.compute is not None else "--generations"  # a policy's sweep is fixed
-    return (f"l2l {__version__}: {summary.name} in {shown(Path(trajectory.path).absolute())} has finished "
-            f"({progress_line(summary, status=False)}): nothing to resume; to extend it, raise a budget "
-            f"({budgets}, --evaluations or --max-time)")
-
-
-def _announce(trajectory, args: argparse.Namespace) -> None:
-    """What ``l2l resume`` prints once the file proved usable: its banner, and the note of a ``--backend`` that
-    names the stored backend again without some of its stored options (see :func:`l2l.backend_notes.backend_note`)."""
-    from l2l.backend_notes import stored_backend_note
-
-    print(_resume_banner(trajectory, args.backend), file=sys.stderr)
-    note = stored_backend_note(trajectory, args.backend, args.workers, "l2l resume")
-    if note:
-        print(note, file=sys.stderr)
-
-
-def _resume_banner(trajectory, backend: str | None) -> str:
-    """What ``l2l resume`` prints first, as ``l2l run`` does: which run, how far it is, where it goes on."""
-    from l2l.summary import progress_line, summarize
-
-    summary = summarize(trajectory, resuming=True)
-    backend = backend or summary.backend.get("name", "?")
-    proposer = summary.policy if _proposes(summary.policy) else summary.optimizer.get("name", "?")
-    return (f"l2l {__version__}: resuming {summary.name}: {proposer} x "
-            f"{summary.simulator.get('name', '?')} on {backend}; "
-            f"{progress_line(summary, status=False, resuming=True)} -> {shown(Path(trajectory.path).absolute())}")
-
-
-def _stopped(control, path, again: str | None = None, *, reason: str | None = None) -> int:
-    """Say that a signal stopped the run; its exit status, 128 + the signal's number (0 if not stopped).
-
-    A run stopped before its end does not exit 0, so that ``l2l run ... && next-step`` does not go on
-    with an unfinished run (the shell's convention: SIGTERM 143, SIGUSR1 138). ``again``: the command that
-    continues it, where that is not ``l2l resume FILE`` (``l2l reevaluate FILE ...``, the same command again).
-    ``reason``: the stop's, where ``control``'s may have been replaced since (:func:`_closing`).
-    """
-    reason = reason or (control.stop_reason if control.stop_requested else "")
-    if not reason:
-        return 0
-    if again is not None:
-        after = f"continue with: {again}"
-    elif os.environ.get("L2L_BATCH_JOB"):  # inside l2l submit's job: its script requeues it, or says how to go on
-        # the script's line comes after this one at the warning's SIGUSR1, before it at SLURM's SIGTERM
-        after = "the job's 'l2l submit:' line says whether it requeues itself to resume the run, or how to go on"
-    else:
-        after = f"continue with: {command('l2l', 'resume', path)}"
-    print(f"stopped ({reason}) after committing every finished evaluation; {after}", file=sys.stderr)
-    return _status(reason)
-
-
-def _status(reason: str) -> int:
-    """The exit status of a run stopped for ``reason``: 128 + the signal's number ('signal SIGTERM': 143), else 1."""
-    import signal
-
-    name = reason.rpartition(" ")[2]
-    number = getattr(signal, name, None) if name.startswith("SIG") else None
-    return 128 + int(number) if number is not None else 1
-
-
-def _summary(path: Path, seconds: float) -> int:
-    """Print what the run did; the exit status: 1 if it evaluated something and nothing succeeded, or if a run
-    with a ``[policy]`` has no candidate at the top budget because its segments failed (every one that continued
-    a candidate, or, its policy done, the others that would have reached it)."""
-    from l2l.summary import finished_text, summary_of
-
-    print(finished_text(path, seconds))
-    summary = summary_of(path)
-    if summary.status == "stopped":  # by run.stop_after_failures: why, and the command once the model is fixed
-        gave_up = _stopped_for_failures(path, bool(summary.compute is not None and summary.policy))
-        if gave_up:
-            print(gave_up, file=sys.stderr)
-            return 1
-    if summary.evaluations and summary.unsuccessful == summary.evaluations:
-        print(f"l2l: every evaluation failed; the last: {summary.last_error or '(no error text)'} "
-              f"(all errors: l2l.load({str(path)!r})['error'])", file=sys.stderr)
-        return 1
-    states = summary.candidates or {}
-    if (summary.candidates is not None and summary.policy and summary.unsuccessful and not states.get("completed")
-            and not any(states.get(state) for state in ("running", "interrupted"))):
-        # no result at the top budget and every attempt to take a candidate past the budget it started at failed:
-        # a failed run, also where run.compute (max_time, evaluations) ran out first and left candidates paused,
-        # which a resume would only continue into the same failure; a run cut short whose continuations worked
-        # (or that continued none yet) is paused, not failed, and exits 0
-        from l2l.results_schema.reader import Trajectory
-        from l2l.summary.multi_fidelity import continuations
-
-        with Trajectory(path) as trajectory:
-            continued, failed, last = continuations(trajectory)
-        if continued and failed == continued:
-            print(f"l2l: no candidate reached the top budget: every segment that continued a candidate failed "
-                  f"({failed} of {continued}; {summary.unsuccessful} of {summary.evaluations} segments failed in "
-                  f"all), the last: {last} (all errors: l2l.load({str(path)!r}, segments=True)['error'])",
-                  file=sys.stderr)
-            return 1
-    if (summary.candidates is not None and summary.unsuccessful and not states.get("completed")
-            and not any(states.get(state) for state in ("paused", "running", "interrupted"))):
-        # a policy that is done with no candidate at the top budget because its segments failed has no result
-        print(f"l2l: no candidate reached the top budget: {summary.unsuccessful} of {summary.evaluations} "
-              f"segments failed, the last: {summary.last_error or '(no error text)'} "
-              f"(all errors: l2l.load({str(path)!r}, segments=True)['error'])", file=sys.stderr)
-        return 1
-    return 0
-
-
-def _stopped_for_failures(path: Path, segments: bool) -> str:
-    """The line that says the run in ``path`` stopped as its first evaluations all failed (run.stop_after_failures,
-    :func:`l2l.driver_failures.file_line`); '' if it did not stop so."""
-    from l2l.driver_failures import file_line
-
-    return file_line(path, segments)
+            return closing(control, path, lambda: finished_lines(path))
+        return closing(control, path, lambda: closing_summary(path, time.time() - started))
 
 
 def _show(args: argparse.Namespace) -> int:

@@ -155,7 +155,7 @@ def test_a_target_and_a_reference_point_are_written_in_full():
 def test_the_start_line_dry_run_report_and_ties_write_values_in_full():
     from l2l.analysis.best import tie_note
     from l2l.analysis.report import _cell
-    from l2l.cli import _until
+    from l2l.cli_banners import _until
     from l2l.commands.dry_run import _value
 
     config = types.SimpleNamespace(target={"loss": 1234567.0})

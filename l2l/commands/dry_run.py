@@ -35,7 +35,7 @@ _IN_RUNGS = ("min_budget", "max_budget")
 
 def plan_lines(config: Any, components: Any, extent: str) -> list[str]:
     """The lines after ``config ... is valid``: ``would run: <extent>`` (``extent``: the banner's, see
-    :func:`l2l.cli._extent`), the policy's line (runs with a ``[policy]``) and what ``auto`` would choose."""
+    :func:`l2l.cli_banners.run_extent`), the policy's line (runs with a ``[policy]``) and what ``auto`` would choose."""
     lines = [f"would run: {extent}{_evaluations(config, components)}"]
     if components.policy is not None:
         lines.append(policy_line(config, components))

@@ -12,7 +12,7 @@ import sys
 def _reevaluate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from l2l.cli import _closing, _stop_signals, _stopped
+    from l2l.cli_closing import closing as _closing, stop_signals as _stop_signals, stopped as _stopped
     from l2l.components import function_needed
     from l2l.run_options import MAX_REEVALUATION_SEEDS
     from l2l.control import RunControl

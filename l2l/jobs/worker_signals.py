@@ -14,7 +14,7 @@ stderr, so that what the simulator prints, and what C extensions or child
 processes write to stdout, reaches the terminal on stderr instead.
 
 A closed terminal (a terminal window closed, an ssh connection dropped) asks the run to stop (SIGHUP, see
-:func:`l2l.cli._install_stop_signals`), but the evaluations a worker is running go on until they end, and from
+:func:`l2l.cli_closing.install_stop_signals`), but the evaluations a worker is running go on until they end, and from
 then on every write to the terminal fails (EIO): a simulator's ``print`` raised ``OSError: [Errno 5]
 Input/output error`` and its evaluation was recorded as failed (with 1 worker, 2 of the 6 evaluations of the
 run). The worker's ``sys.stdout`` and ``sys.stderr`` therefore point its descriptors 1 and 2 at /dev/null at the
