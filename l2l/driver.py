@@ -76,12 +76,13 @@ from l2l.driver_asks import Asks
 from l2l.driver_bar import Bar
 from l2l.driver_failures import FailureWatch
 from l2l.driver_giving_up import GivingUp
+from l2l.driver_held import HeldResults
 from l2l.driver_files import Commits
 from l2l.driver_target import Targets
 from l2l.driver_trials import Trials, Unreadable
 from l2l.driver_state import (INHERIT_TO_TOP, SEED_MASK, TargetWatch, _record, adopt,  # noqa: F401
                               evaluation_seed, initial_state)
-from l2l.policies import TrialTable, budget_key
+from l2l.policies import TrialTable
 from l2l.policies.base import ScoreIndex, significant
 from l2l.progress import Progress, announce, rate_unit
 from l2l.results_schema.frames import id_ranges
@@ -130,7 +131,7 @@ def drive(components, writer, state: dict[str, Any], *, reuse: dict[int, Outcome
           drop_unreadable, on_evaluation).go(settings)
 
 
-class _Loop(Trials, Commits, Targets, Asks, GivingUp, Bar):
+class _Loop(HeldResults, Trials, Commits, Targets, Asks, GivingUp, Bar):
     def __init__(self, components, writer, state, reuse, progress, on_generation, control,
                  drop_unreadable: bool = False, on_evaluation: Callable[[dict], None] | None = None) -> None:
         self.c = components
@@ -406,53 +407,6 @@ class _Loop(Trials, Commits, Targets, Asks, GivingUp, Bar):
             if error is None:
                 raise
             raise error from None
-
-    # -- results told where the schedule says (synchronous halving: see l2l.policies.halving) -------------
-    def holding(self) -> bool:
-        """Whether a result that comes in now waits to be told to the optimizer (the policy's
-        ``holds_results``); never where the policy proposes its candidates itself, or the optimizer is told
-        the simulators' outputs (which the trial table does not keep)."""
-        holds = getattr(self.policy, "holds_results", None)
-        return (holds is not None and not self.policy.proposes and not self.optimizer.needs_outputs
-                and holds(self.policy_state))
-
-    def tell_partial(self, record: dict[str, Any], outcome: Outcome) -> None:
-        if self.holding():
-            self.policy_state = self.policy.hold(self.policy_state, outcome.trial)
-            return
-        super().tell_partial(record, outcome)
-
-    def settle(self) -> bool:
-        self.release_held()
-        if self.ready and self.holding():  # final results (a bracket that starts at the top budget): held too
-            for trial in self.ready:
-                self.finals.pop(trial)
-                self.policy_state = self.policy.hold(self.policy_state, trial)
-            self.ready = []
-        return super().settle()
-
-    def release_held(self) -> None:
-        """Tell the optimizer the results the policy held, in trial order, once it releases them: from the trial
-        table (a resumed run's held results too), each as it would have been told when it came in."""
-        release = getattr(self.policy, "release", None)
-        if release is None:
-            return
-        held, self.policy_state = release(self.policy_state)
-        if not held:
-            return
-        records = [self.trials[str(t)] for t in held]
-        codes = np.array([r["code"] for r in records], dtype=float)
-        scores = np.array([[r["scores"][budget_key(r["budget"])]] for r in records], dtype=float)
-        below = np.array([r["budget"] < self.top for r in records])
-        if below.any():  # failed segments are told NaN, as tell_partial tells them
-            failed = np.array([not r.get("ok", True) for r in records])
-            partial = np.where(failed[:, None], np.nan, scores)
-            self.optimizer_state = self.optimizer.tell_partial(
-                self.problem, self.optimizer_state, codes[below],
-                np.array([r["budget"] for r in records], dtype=float)[below], partial[below])
-        if (~below).any():
-            self.optimizer_state = self.optimizer.tell(self.problem, self.optimizer_state, codes[~below],
-                                                       scores[~below], None)
 
     def prepare_seeds(self) -> None:
         """The evaluation seeds of the generation after the one just sent, while its workers are busy: a
