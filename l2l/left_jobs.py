@@ -1,5 +1,5 @@
 """The SLURM jobs a killed session of a run left in the queue: what ``l2l resume`` and ``l2l reevaluate`` say of
-them, after cancelling those the run's folder names (:func:`l2l.jobs.slurm_common.cancel_left_behind`), or, for a
+them, after cancelling those the run's folder names (:func:`l2l.jobs.slurm_left.cancel_left_behind`), or, for a
 file moved or copied without its folder, how to find and cancel them."""
 
 from __future__ import annotations
@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from l2l.errors import command
-from l2l.jobs.slurm_common import cancel_left_behind, run_job_name
+from l2l.jobs.slurm_left import cancel_left_behind, run_job_name
 from l2l.results_schema.lock import writer_alive
 
 
 def cancelled_note(left: list[str]) -> str:
     """The line that says which SLURM jobs a killed session of the run left in the queue were cancelled (ids
-    from :func:`~l2l.jobs.slurm_common.cancel_left_behind`); '' for none."""
+    from :func:`~l2l.jobs.slurm_left.cancel_left_behind`); '' for none."""
     if not left:
         return ""
     return (f"l2l: note: cancelled SLURM job{'s' * (len(left) > 1)} {', '.join(left)}, left in the queue by a killed "
@@ -29,7 +29,7 @@ SLURM_BACKENDS = ("slurm", "slurm-array")
 def jobs_left_elsewhere(path: Path, log: Any, created_backend: str) -> str:
     """What a resume of ``path``, whose folder ``<file>.work`` is not beside it, does about the SLURM jobs its last
     session left in the queue, in one line ('' where there is nothing to say): the file was moved or copied without
-    its folder, which names their ids, so :func:`~l2l.jobs.slurm_common.cancel_left_behind` found none (before,
+    its folder, which names their ids, so :func:`~l2l.jobs.slurm_left.cancel_left_behind` found none (before,
     they ran on for nobody and nothing was said).
 
     Where the file moved away from the folder (the file its session recorded, ``log``'s last ``started`` or

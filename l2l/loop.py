@@ -39,7 +39,7 @@ from l2l.run_config import RunConfig
 from l2l.control import RunControl
 from l2l.driver_state import INHERIT_TO_TOP, count_every_attempt, rescore_early_failures
 from l2l.errors import ConfigError, TrajectoryError, path_argument
-from l2l.jobs.slurm_common import cancel_left_behind
+from l2l.jobs.slurm_left import cancel_left_behind
 from l2l.jobs.warm import start_fork_server
 from l2l.left_jobs import cancelled_note, jobs_left_elsewhere, say_note
 from l2l.loop_drive import drive_recording_failure

@@ -294,13 +294,13 @@ def _stored_words(trajectory) -> str:
 
 def _cancel_left_behind(path: Path) -> None:
     """Cancel the SLURM jobs a killed session of the run left in the queue, and say which, as ``l2l resume`` does
-    (:func:`l2l.jobs.slurm_common.cancel_left_behind`): a re-evaluation starts new work on the allocation while
+    (:func:`l2l.jobs.slurm_left.cancel_left_behind`): a re-evaluation starts new work on the allocation while
     they would run on for nobody (the results of a session killed are read by no one; a resume would run them
     again), until their walltime or a resume. Under the run's writer lock, so no session of the run is alive.
     A file moved without its folder: the jobs the folder left behind names, or a line on how to cancel them, as
     ``l2l resume`` says (before, nothing was cancelled or said, and the ``.work`` folder this re-evaluation made
     beside the file hid them from every later resume)."""
-    from l2l.jobs.slurm_common import cancel_left_behind
+    from l2l.jobs.slurm_left import cancel_left_behind
     from l2l.left_jobs import cancelled_note, jobs_left_elsewhere, say_note
     from l2l.results_schema.reader import Trajectory
 

@@ -28,7 +28,7 @@ def _dry_run(tmp_path, monkeypatch, capsys, backend: str, *out: str) -> list[str
 
 @pytest.mark.parametrize("backend", ["slurm-array", "slurm"])
 def test_the_printed_job_script_names_the_jobs_as_the_run_will(tmp_path, monkeypatch, capsys, backend):
-    from l2l.jobs.slurm_common import run_job_name
+    from l2l.jobs.slurm_left import run_job_name
 
     # before: l2l-array / l2l-worker, whatever the run's name
     assert _dry_run(tmp_path, monkeypatch, capsys, backend) == ["#SBATCH --job-name=l2l-sweep"]

@@ -77,9 +77,11 @@ class FakeSlurm:
 def _executor(monkeypatch, tmp_path, fake: FakeSlurm, tasks: int, **options):
     import l2l.jobs.slurm_array as slurm_array
     import l2l.jobs.slurm_common as slurm_common
+    import l2l.jobs.slurm_left as slurm_left
 
     monkeypatch.setattr(slurm_array, "call", fake)
     monkeypatch.setattr(slurm_common, "call", fake)
+    monkeypatch.setattr(slurm_left, "call", fake)
     executor = BACKENDS.create("slurm-array", {"array_size": 1000, **options})
     executor.start(SIMULATORS.create("sphere", {}), Settings(objectives=("value",), run_dir=str(tmp_path / "r.work")))
     executor.submit([Task(0, index, index, {"x": np.zeros(1)}) for index in range(tasks)])

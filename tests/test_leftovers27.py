@@ -70,15 +70,16 @@ def test_l2l_run_into_a_name_ending_in_a_slash_is_refused_not_written_as_a_file(
 
 def test_the_worker_jobs_folder_goes_once_a_resume_cancelled_them(tmp_path, monkeypatch):
     import l2l.jobs.slurm_common as slurm_common
+    import l2l.jobs.slurm_left as slurm_left
 
     def squeue(argv, **kwargs):  # SLURM knows the job no more (it ended), with or without SLURM on this host
         raise slurm_common.SlurmError(argv, 1, "", "slurm_load_jobs error: Invalid job id specified")
 
     path = l2l.run(SWEEP, tmp_path / "r.h5", simulator=_bowl)
-    jobs = tmp_path / "r.work" / slurm_common.WORKER_JOBS
+    jobs = tmp_path / "r.work" / slurm_left.WORKER_JOBS
     jobs.mkdir(parents=True)
     (jobs / "4711").write_text("l2l-r\n")  # as a killed session of the slurm backend leaves it
-    monkeypatch.setattr(slurm_common, "call", squeue)
+    monkeypatch.setattr(slurm_left, "call", squeue)
     l2l.resume(path, generations=2, simulator=_bowl)
     assert not jobs.exists()  # before: the folder, empty
 

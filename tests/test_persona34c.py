@@ -19,9 +19,9 @@ import time
 import pytest
 from slurm_helpers import require_slurm, squeue
 
-from l2l.jobs import slurm_array, slurm_common  # noqa: F401 - slurm_array imported before call is replaced below
-from l2l.jobs.slurm_common import (JOB_ID_FILE, SESSION_FILE, cancel_left_behind, record_array_job,
-                                   record_worker_job)
+from l2l.jobs import slurm_array, slurm_left  # noqa: F401 - slurm_array imported before call is replaced below
+from l2l.jobs.slurm_left import (JOB_ID_FILE, SESSION_FILE, cancel_left_behind, record_array_job,
+                                 record_worker_job)
 
 
 class Queue:
@@ -54,7 +54,7 @@ def test_a_resume_of_a_copy_of_a_live_runs_folder_leaves_that_runs_worker_jobs_a
     record_worker_job(alice, "4242", "l2l-run")  # alice's run (this process) submitted worker job 4242
     shutil.copytree(alice, bob)  # bob copies her run to continue it in his folder, while hers goes on
     queue = Queue({"4242": "l2l-run"})
-    monkeypatch.setattr(slurm_common, "call", queue)
+    monkeypatch.setattr(slurm_left, "call", queue)
     assert cancel_left_behind(bob) == []  # before: ['4242'], her live worker job cancelled by his resume
     assert queue.cancelled == [] and not list(bob.glob("slurm-jobs/*"))  # not his: forgotten in his copy
     assert cancel_left_behind(alice) == ["4242"]  # her own resume (after a kill) still cancels it
@@ -67,7 +67,7 @@ def test_a_resume_of_a_copy_of_a_live_slurm_array_runs_folder_leaves_its_arrays_
     record_array_job(batch, "4343", "l2l-run")
     shutil.copytree(alice, bob)
     queue = Queue({"4343": "l2l-run"})
-    monkeypatch.setattr(slurm_common, "call", queue)
+    monkeypatch.setattr(slurm_left, "call", queue)
     assert cancel_left_behind(bob) == []  # before: ['4343']: her array's tasks cancelled, run again or failed
     assert queue.cancelled == [] and (batch / JOB_ID_FILE).exists()
     assert not (bob / "array" / "batches" / batch.name).exists()  # his copy of her batch folder retired
@@ -79,15 +79,15 @@ def test_a_copy_of_a_killed_runs_folder_still_has_its_left_jobs_cancelled(tmp_pa
     session = subprocess.Popen(["sleep", "30"])  # her session, killed with kill -9 (nobody reads its jobs' results)
     try:  # and not yet collected by the program that started it: a zombie, which signal 0 still finds
         said = json.loads((alice / SESSION_FILE).read_text())
-        said.update(pid=session.pid, start=slurm_common._process_start(session.pid))
+        said.update(pid=session.pid, start=slurm_left._process_start(session.pid))
         (alice / SESSION_FILE).write_text(json.dumps(said))
         session.send_signal(signal.SIGKILL)
         deadline = time.monotonic() + 10
-        while slurm_common._process_start(session.pid) != "Z" and time.monotonic() < deadline:
+        while slurm_left._process_start(session.pid) != "Z" and time.monotonic() < deadline:
             time.sleep(0.01)
         shutil.copytree(alice, bob)
         queue = Queue({"4242": "l2l-run"})
-        monkeypatch.setattr(slurm_common, "call", queue)
+        monkeypatch.setattr(slurm_left, "call", queue)
         assert cancel_left_behind(bob) == ["4242"] and queue.cancelled == ["4242"]
     finally:
         session.kill()

@@ -52,8 +52,8 @@ def test_a_copy_of_a_lab_mates_live_runs_folder_leaves_her_jobs_alone(tmp_path, 
     (6a2653e); her process, started when the folder says, is that session."""
     import os
 
-    from l2l.jobs import slurm_common
-    from l2l.jobs.slurm_common import SESSION_FILE, _alive_elsewhere, _process_start
+    from l2l.jobs import slurm_left
+    from l2l.jobs.slurm_left import SESSION_FILE, _alive_elsewhere, _process_start
 
     hers, his = tmp_path / "alice" / "run.work", tmp_path / "bob" / "run.work"
     hers.mkdir(parents=True)
@@ -69,7 +69,7 @@ def test_a_copy_of_a_lab_mates_live_runs_folder_leaves_her_jobs_alone(tmp_path, 
                 raise PermissionError(1, "Operation not permitted")
             return kill(pid, sig)
 
-        monkeypatch.setattr(slurm_common.os, "kill", refused)
+        monkeypatch.setattr(slurm_left.os, "kill", refused)
         assert _alive_elsewhere(his) == os.path.realpath(hers)
     finally:
         other.stdin.close()

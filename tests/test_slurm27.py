@@ -67,7 +67,7 @@ def _held_array(batch, name: str) -> str:
 
 @pytest.mark.slurm
 def test_an_array_an_earlier_l2l_recorded_by_id_alone_is_cancelled_after_the_run_was_renamed(tmp_path):
-    from l2l.jobs.slurm_common import cancel_left_behind
+    from l2l.jobs.slurm_left import cancel_left_behind
 
     require_slurm()
     old, new = tmp_path / "sweep.work", tmp_path / "sweep-lr0.1.work"
@@ -85,7 +85,7 @@ def test_an_array_an_earlier_l2l_recorded_by_id_alone_is_cancelled_after_the_run
 
 @pytest.mark.slurm
 def test_an_id_alone_is_not_cancelled_for_a_job_started_elsewhere_under_another_name(tmp_path):
-    from l2l.jobs.slurm_common import cancel_left_behind
+    from l2l.jobs.slurm_left import cancel_left_behind
 
     require_slurm()
     work = tmp_path / "sweep.work"

@@ -49,7 +49,7 @@ def _queued(job_id: str) -> bool:
 @pytest.mark.slurm
 def test_a_worker_job_is_named_after_its_run_and_cancelled_by_that_name(tmp_path):
     from l2l.jobs.slurm import SlurmExecutor
-    from l2l.jobs.slurm_common import cancel_left_behind
+    from l2l.jobs.slurm_left import cancel_left_behind
 
     require_slurm()
     work = tmp_path / "sweep #2, it's lr=0.1.work"
@@ -67,7 +67,7 @@ def test_a_worker_job_is_named_after_its_run_and_cancelled_by_that_name(tmp_path
 @pytest.mark.slurm
 def test_an_id_named_in_the_run_folder_whose_job_has_another_name_now_is_left_alone(tmp_path):
     from l2l.jobs.slurm import SlurmExecutor
-    from l2l.jobs.slurm_common import cancel_left_behind
+    from l2l.jobs.slurm_left import cancel_left_behind
 
     require_slurm()
     other, mine = tmp_path / "other.work", tmp_path / "mine.work"

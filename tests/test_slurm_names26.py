@@ -43,7 +43,7 @@ def test_a_worker_job_under_the_user_s_own_job_name_is_cancelled_by_a_later_sess
     from dask_jobqueue.slurm import SLURMJob
 
     from l2l.jobs.slurm import SlurmExecutor, _job_class, _Submissions, slurm_cluster_class
-    from l2l.jobs.slurm_common import cancel_left_behind
+    from l2l.jobs.slurm_left import cancel_left_behind
 
     require_slurm()
     work = tmp_path / "run.work"
@@ -68,7 +68,7 @@ def test_a_worker_job_under_the_user_s_own_job_name_is_cancelled_by_a_later_sess
 
 @pytest.mark.slurm
 def test_an_array_under_the_user_s_own_job_name_is_cancelled_and_its_batch_folder_removed(tmp_path):
-    from l2l.jobs.slurm_common import cancel_left_behind
+    from l2l.jobs.slurm_left import cancel_left_behind
 
     require_slurm()
     work = tmp_path / "run.work"
@@ -85,7 +85,7 @@ def test_an_array_under_the_user_s_own_job_name_is_cancelled_and_its_batch_folde
 
 @pytest.mark.slurm
 def test_the_arrays_of_a_run_renamed_with_its_folder_are_cancelled_under_their_old_name(tmp_path):
-    from l2l.jobs.slurm_common import cancel_left_behind
+    from l2l.jobs.slurm_left import cancel_left_behind
 
     require_slurm()
     old, new = tmp_path / "sweep.work", tmp_path / "sweep-lr0.1.work"

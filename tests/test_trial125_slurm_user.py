@@ -229,7 +229,7 @@ def test_a_slurm_worker_job_is_named_in_the_run_folder_for_a_later_session_to_ca
     import asyncio
 
     from l2l.jobs.slurm import _job_class, _Submissions, slurm_cluster_class
-    from l2l.jobs.slurm_common import cancel_left_behind, forget_worker_jobs
+    from l2l.jobs.slurm_left import cancel_left_behind, forget_worker_jobs
 
     require_slurm()
     slurm_cluster_class()  # dask-jobqueue imported as the backend imports it
@@ -256,7 +256,7 @@ def test_a_slurm_worker_job_is_named_in_the_run_folder_for_a_later_session_to_ca
 def test_a_resume_where_slurm_is_not_installed_claims_no_cancelled_job(tmp_path, monkeypatch):
     """A slurm-array run's file resumed off the cluster (a laptop without squeue/scancel): every id was said
     'cancelled' in the note although nothing could be cancelled."""
-    from l2l.jobs.slurm_common import JOB_ID_FILE, cancel_left_behind
+    from l2l.jobs.slurm_left import JOB_ID_FILE, cancel_left_behind
 
     work = tmp_path / "run.work"
     batch = work / "array" / "batches" / "0"
@@ -270,8 +270,9 @@ def test_a_resume_where_slurm_is_not_installed_claims_no_cancelled_job(tmp_path,
 def test_jobs_scancel_did_not_answer_for_are_not_said_cancelled_and_are_tried_again(tmp_path, monkeypatch):
     """scancel past its timeout (a controller down): the jobs squeue listed were said 'cancelled' in the note, and
     their ids removed, so that no later session tried again."""
-    from l2l.jobs import slurm_common
-    from l2l.jobs.slurm_common import JOB_ID_FILE, SlurmError, cancel_left_behind
+    from l2l.jobs import slurm_left
+    from l2l.jobs.slurm_common import SlurmError
+    from l2l.jobs.slurm_left import JOB_ID_FILE, cancel_left_behind
 
     work = tmp_path / "run.work"
     batch = work / "array" / "batches" / "0"
@@ -283,7 +284,7 @@ def test_jobs_scancel_did_not_answer_for_are_not_said_cancelled_and_are_tried_ag
             return "4242|l2l-run\n"
         raise SlurmError(argv, -1, "", "no answer within 30 s")
 
-    monkeypatch.setattr(slurm_common, "call", call)
+    monkeypatch.setattr(slurm_left, "call", call)
     assert cancel_left_behind(work) == []
     assert (batch / JOB_ID_FILE).read_text() == "4242\n"  # for the next session
 
@@ -292,7 +293,7 @@ def test_jobs_scancel_did_not_answer_for_are_not_said_cancelled_and_are_tried_ag
 def test_the_arrays_of_a_run_whose_name_has_a_comma_are_cancelled(tmp_path):
     """squeue's --name reads a comma as between two names: the arrays of a killed session of 'lr=0.1,bs=32.h5' were
     never found in the queue, so never cancelled (and their ids were forgotten)."""
-    from l2l.jobs.slurm_common import JOB_ID_FILE, array_job_name, cancel_left_behind
+    from l2l.jobs.slurm_left import JOB_ID_FILE, array_job_name, cancel_left_behind
 
     require_slurm()
     work = tmp_path / "lr=0.1,bs=32.work"
@@ -312,8 +313,9 @@ def test_the_arrays_of_a_run_whose_name_has_a_comma_are_cancelled(tmp_path):
 def test_jobs_are_not_said_cancelled_where_neither_squeue_nor_scancel_reached_slurm(tmp_path, monkeypatch):
     """The controller down: squeue and scancel both fail at once ('Unable to contact slurm controller'); the ids
     were said cancelled in resume's note, and forgotten."""
-    from l2l.jobs import slurm_common
-    from l2l.jobs.slurm_common import JOB_ID_FILE, SlurmError, cancel_left_behind
+    from l2l.jobs import slurm_left
+    from l2l.jobs.slurm_common import SlurmError
+    from l2l.jobs.slurm_left import JOB_ID_FILE, cancel_left_behind
 
     work = tmp_path / "run.work"
     batch = work / "array" / "batches" / "0"
@@ -323,6 +325,6 @@ def test_jobs_are_not_said_cancelled_where_neither_squeue_nor_scancel_reached_sl
     def call(argv, **_):
         raise SlurmError(argv, 1, "", "error: Unable to contact slurm controller (connect failure)")
 
-    monkeypatch.setattr(slurm_common, "call", call)
+    monkeypatch.setattr(slurm_left, "call", call)
     assert cancel_left_behind(work) == []
     assert (batch / JOB_ID_FILE).read_text() == "4242\n"  # for the next session

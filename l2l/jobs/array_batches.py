@@ -2,7 +2,7 @@
 the run's per-generation logs, then the folder removed (:func:`retire_batch`).
 
 Both the backend (:mod:`l2l.jobs.slurm_array`, as an array ends or is cancelled) and the next session's clean-up
-(:func:`l2l.jobs.slurm_common.cancel_left_behind`) retire batches, so the rule lives below both."""
+(:func:`l2l.jobs.slurm_left.cancel_left_behind`) retire batches, so the rule lives below both."""
 
 from __future__ import annotations
 

@@ -46,7 +46,8 @@ from l2l.jobs.dask_cluster import (DASHBOARD_HELP, close_pages, dashboard_availa
                                   warn_plain_tcp)
 from l2l.jobs.dask_interrupts import closing_through_ctrl_c
 from l2l.jobs.dask_logs import cluster_closed, clusters_quiet, forget_closed_servers
-from l2l.jobs.slurm_common import (check_with_test_only, WORKER_JOB_NAME, forget_worker_jobs, run_job_name)
+from l2l.jobs.slurm_common import check_with_test_only
+from l2l.jobs.slurm_left import WORKER_JOB_NAME, forget_worker_jobs, run_job_name
 from l2l.jobs.slurm_values import (check_extra_directives, check_interface, check_script_values, format_walltime,
                                    directive, memory_bytes, sbatch_value, walltime_seconds)
 from l2l.jobs.slurm_jobqueue import _ClosingNoise, slurm_cluster_class

@@ -59,9 +59,10 @@ from l2l.jobs.array_batches import retire_batch
 from l2l.jobs.array_task import read_outcome, write_json_atomically, write_tasks
 from l2l.jobs.base import FAILED, TIMEOUT, Executor, FollowsWorkers, Outcome, Settings, Task, died, warn_line
 from l2l.jobs.slurm_array_script import ArrayScript
-from l2l.jobs.slurm_common import (SQUEUE_OUTAGE_SECONDS, JobsRefused, SlurmError, SlurmUnreachable,
-                                   array_job_name, call, cancel_left_behind, max_array_size, parse_job_id,
-                                   queued_job_name, record_array_job, unreachable, wait_left_queue)
+from l2l.jobs.slurm_common import (SQUEUE_OUTAGE_SECONDS, JobsRefused, SlurmError, SlurmUnreachable, call,
+                                   max_array_size, parse_job_id, unreachable)
+from l2l.jobs.slurm_left import (array_job_name, cancel_left_behind, queued_job_name, record_array_job,
+                                 wait_left_queue)
 from l2l.jobs.slurm_values import check_extra_directives, check_script_values, slurm_memory, walltime_seconds
 from l2l.registry import option
 from l2l.simulators.base import Simulator

@@ -15,7 +15,8 @@ import sys
 from pathlib import Path
 
 from l2l.errors import ConfigError
-from l2l.jobs.slurm_common import array_job_name, check_with_test_only
+from l2l.jobs.slurm_common import check_with_test_only
+from l2l.jobs.slurm_left import array_job_name
 from l2l.jobs.slurm_values import check_script_values, directive, format_walltime, slurm_memory, walltime_seconds
 from l2l.simulators.base import Simulator
 

@@ -17,8 +17,8 @@ import time
 import weakref
 
 from l2l.jobs.base import warn_line
-from l2l.jobs.slurm_common import (JobsRefused, SlurmError, WorkersRefused, call, one_line, queued_job_name,
-                                   record_worker_job)
+from l2l.jobs.slurm_common import JobsRefused, SlurmError, WorkersRefused, call, one_line
+from l2l.jobs.slurm_left import queued_job_name, record_worker_job
 
 #: How often a ``slurm`` run waiting for results looks whether sbatch refused the worker jobs it needs, seconds.
 REFUSAL_CHECK_SECONDS = 1.0
