@@ -43,12 +43,10 @@ from typing import Any, ClassVar, Mapping
 import numpy as np
 
 from l2l.errors import ConfigError
-from l2l.objectives import Objective
 from l2l.registry import option
 from l2l.simulators.arm import ArmReaching
-from l2l.simulators.base import Fidelity, SimulationResult, Simulator
-from l2l.simulators.fidelity_tools import (check_min_budget, curve_fidelities, rng_from_state, rng_state, segment_start,
-                                           whole_budget)
+from l2l.simulators.base import SimulationResult
+from l2l.simulators.fidelity_tools import rng_from_state, rng_state
 from l2l.simulators.spore import SCHEDULES, SynapticSampling, late_reward, temperature_at, window_mean
 from l2l.simulators.spore_arm_traces import TraceBlock
 
