@@ -133,7 +133,7 @@ def job_script(args: argparse.Namespace, config_path: Path, out: Path, name: str
         lines.append(directive("partition", args.partition))
     if args.account:
         lines.append(directive("account", args.account))
-    extras = check_extra_directives(args.sbatch or [], "l2l submit: --sbatch", "--time")
+    extras = check_extra_directives(args.sbatch or [], "l2l submit: --sbatch", "--time", reserved=_reserved(out))
     lines += [f"#SBATCH {extra}" for extra in extras]
     grace = max(1, min(args.stop_grace, args.signal_seconds - 5))
     # what submits the job again after a scancel (the script resumes the file it finds)
@@ -145,6 +145,23 @@ def job_script(args: argparse.Namespace, config_path: Path, out: Path, name: str
                         python=shlex.quote(python), grace=int(grace), again=again,
                         interrupt=int(interrupt))
     return "\n".join(lines + [""] + list(args.prologue or []) + [""]) + body
+
+
+def _reserved(out: Path) -> dict[str, str]:
+    """The sbatch options the job script sets itself and depends on, each with why one among ``--sbatch`` is refused:
+    written after l2l's own line, sbatch took it instead, unsaid (checked on the single-node SLURM: with
+    ``--output=logs/%j.out`` the log l2l submit named was never written; with ``--no-requeue`` the job said
+    'requeueing job ...' at its walltime, scontrol refused, and nothing resumed the run)."""
+    log = (f"sets the job's log, which l2l submit writes to {out.name}.slurm-%j.log beside --out (the log it names, "
+           f"appended to by every requeued job); choose its folder with --out")
+    signal = ("sets the signal before the walltime, which l2l submit writes as --signal=B:USR1@N (sent to the job's "
+              "shell, which stops the loop and requeues the job); give --signal-seconds N instead")
+    return {"--output": log, "-o": log, "--error": log, "-e": log, "--open-mode": log,
+            "--signal": signal,
+            "--no-requeue": "would keep the job from requeueing itself to resume the run before its walltime (l2l "
+                            "submit writes --requeue and relies on it); leave it out",
+            "--array": "would start one outer loop per array task, all on one file; l2l submit runs one",
+            "-a": "would start one outer loop per array task, all on one file; l2l submit runs one"}
 
 
 #: The options of ``l2l submit`` that take a word, and what leaving one out gives: given empty (``--partition=$PART``

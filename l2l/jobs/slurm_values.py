@@ -133,7 +133,8 @@ def directive(key: str, value: object) -> str:
 _QUOTED = re.compile(r'^"(?:[^"\\]|\\.)*"$')
 
 
-def check_extra_directives(values: Sequence[str], who: str, walltime: str = "walltime") -> tuple[str, ...]:
+def check_extra_directives(values: Sequence[str], who: str, walltime: str = "walltime",
+                           reserved: Mapping[str, str] | None = None) -> tuple[str, ...]:
     """Validate user-given extra directives like '--qos=long' or '--constraint=gpu'; quote their values.
 
     A time limit (``--time``, ``-t``) is refused, naming the option that sets it (``walltime``): every job script
@@ -145,6 +146,10 @@ def check_extra_directives(values: Sequence[str], who: str, walltime: str = "wal
     sweep"), which the ``slurm`` backend waited on for ever. The value after ``=`` is therefore quoted as
     :func:`sbatch_value` quotes the other options (one already one double-quoted word is kept); an option with its
     value after a blank (``--qos long``) may have one word only.
+
+    ``reserved`` maps further options the caller's script depends on (long ``--output``, short ``-o``) to why, said
+    in the refusal: ``l2l submit``'s own ``--output``, ``--signal`` and ``--requeue`` lines, which a later one
+    overrode unsaid (the log it named was never written; the loop was never warned, or never requeued).
     """
     checked = []
     for value in values:
@@ -156,6 +161,10 @@ def check_extra_directives(values: Sequence[str], who: str, walltime: str = "wal
         if option in ("--time", "-t") or option.startswith("-t") and not option.startswith("--"):
             raise ConfigError(f"{who}: extra directive {value!r} sets the time limit, which l2l writes from "
                               f"{walltime} (sbatch would take the later line); give {walltime} instead")
+        for taken, why in (reserved or {}).items():
+            if option == taken or (not taken.startswith("--") and option.startswith(taken)
+                                   and not option.startswith("--")):
+                raise ConfigError(f"{who}: extra directive {value!r} {why}")
         if equals and not argument.strip() and not any(char.isspace() for char in name):
             # '--qos=$QOS' with QOS unset: written as --qos="", which sbatch took as none (the default, unsaid)
             raise ConfigError(f"{who}: extra directive {value!r} has no value after '='; give one, or leave the "

@@ -1,0 +1,47 @@
+"""``l2l submit --sbatch`` may not override the sbatch options the loop's job script depends on (session 45).
+
+The job script writes its own ``--output`` (the log ``l2l submit`` names, appended to by every requeued job),
+``--signal=B:USR1@N`` (from ``--signal-seconds``: the job's shell stops the loop and requeues the job) and
+``--requeue``. An extra directive for one of them came after l2l's line, and sbatch took it, unsaid: with
+``--sbatch=--output=logs/%j.out`` the ``log:`` line l2l submit printed named a file never written; with
+``--sbatch=--no-requeue`` the job said 'requeueing job ...' at its walltime, scontrol refused, and nothing resumed
+the run; ``--sbatch=--array=0-3`` started four loops on one file. Each is refused in one line naming it and what to
+give instead, exit status 2, nothing written (as ``--sbatch=--time=...`` was already).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.mark.parametrize("extra, said", [
+    ("--output=logs/%j.out", "sets the job's log"), ("-o x.log", "sets the job's log"),
+    ("-ox.log", "sets the job's log"), ("--error=err.log", "sets the job's log"),
+    ("--open-mode=truncate", "sets the job's log"), ("--signal=USR1@60", "give --signal-seconds N instead"),
+    ("--no-requeue", "requeueing itself"), ("--array=0-3", "one outer loop per array task"),
+    ("-a 0-3", "one outer loop per array task")])
+def test_submit_refuses_an_extra_directive_that_overrides_its_own(tmp_path, capsys, extra, said):
+    from slurm_helpers import OUTER_RUN, write_toml
+
+    from l2l.cli import main
+
+    config = write_toml(tmp_path / "c.toml", OUTER_RUN)
+    assert main(["submit", str(config), "--dry-run", f"--sbatch={extra}"]) == 2  # before: 0, the script printed
+    out, err = capsys.readouterr()
+    assert not out and err.count("\n") == 1, err
+    assert err.startswith(f"l2l: error: l2l submit: --sbatch: extra directive {extra!r} ") and said in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.toml"]
+
+
+def test_submit_keeps_the_other_extra_directives(tmp_path, capsys):
+    from slurm_helpers import OUTER_RUN, write_toml
+
+    from l2l.cli import main
+
+    config = write_toml(tmp_path / "c.toml", OUTER_RUN)
+    extras = ["--qos=long", "-A proj", "--exclusive", "--export=ALL", "--outfoo=1", "--requeue"]
+    assert main(["submit", str(config), "--dry-run", *(f"--sbatch={extra}" for extra in extras)]) == 0
+    script = capsys.readouterr().out
+    for extra in extras:
+        assert f"\n#SBATCH {extra}\n" in script, script
+    assert "\n#SBATCH --output=" in script and "--signal=B:USR1@300\n" in script
