@@ -13,6 +13,7 @@ from l2l.errors import ConfigError
 from l2l.registry import option
 from l2l.simulators.base import Fidelity, SimulationResult, Simulator
 from l2l.simulators.fidelity_tools import fidelity_from_table, whole_budget
+from l2l.simulators.nest_left import watch
 from l2l.simulators.python_call import DEFAULT_CHECKPOINT_LIMIT_MB, call_to, check_checkpoint_size, user_call
 from l2l.simulators.python_import import checking_import, load_function
 from l2l.simulators.python_signature import (accepts, call_shape, check_fidelity, check_returns, fidelity_arguments,
@@ -30,7 +31,7 @@ class _Function(Simulator):
         if fidelity is not None:  # a run without a policy: every candidate trains to the top budget at once
             return self.run_to(params, seed, fidelity.maximum, None)
         target = self.target()
-        with user_call(), l2l_trajectory_hint(target):
+        with user_call(), l2l_trajectory_hint(target), watch(target):
             return target(params, seed, **self.kwargs)
 
     def fidelity(self) -> Fidelity | None:
@@ -48,7 +49,7 @@ class _Function(Simulator):
         if fidelity is None:
             return super().run_to(params, seed, budget, checkpoint)
         target = self.target()
-        with user_call(), l2l_trajectory_hint(target):
+        with user_call(), l2l_trajectory_hint(target), watch(target):
             result = call_to(target, params, seed, budget, checkpoint, fidelity, self.kwargs, "python")
         check_checkpoint_size(result, budget, float(getattr(self, "checkpoint_limit_mb", DEFAULT_CHECKPOINT_LIMIT_MB)),
                               "python")
