@@ -41,6 +41,7 @@ import time
 from typing import Any, Sequence
 
 from l2l.jobs.base import Executor, FollowsWorkers, Outcome, Settings, Task, died, warn_line
+from l2l.jobs.error_text import lost_text
 from l2l.jobs.dask_chunks import chunk_count, slots
 from l2l.jobs.dask_interrupts import closing_through_ctrl_c, raise_dropped_interrupt, watch_dropped_interrupts
 from l2l.jobs.warm import Background
@@ -464,8 +465,7 @@ class _DaskExecutor(FollowsWorkers, Executor):
                 elif future is not self._isolated:
                     self._quarantine.append(chunk[0])  # maybe a bystander: once more, alone on the cluster
                 else:
-                    outcome = died(chunk[0], f"the worker running this evaluation died: {type(result).__name__}: "
-                                             f"{result}")
+                    outcome = died(chunk[0], lost_text(result))
                     outcome.submissions = max(1, self._reruns.pop(id(chunk[0]), (chunk[0], 0))[1])
                     outcomes.append(outcome)
                     self._pending -= 1

@@ -7,6 +7,7 @@ import re
 import traceback
 from typing import Any
 
+from l2l.error_lines import is_noise
 from l2l.jobs.tasks import TRACEBACK_TAIL
 from l2l.simulators.base import USER_MODULE_DIGEST, USER_MODULE_PREFIX
 from l2l.simulators.missing_parameter import missing_parameter
@@ -37,13 +38,35 @@ def _in_one_line(exc: BaseException) -> str:
     if any("Traceback (most recent call last)" in line for line in lines):
         return ""  # a traceback carried in the message (an evaluation process's, under run.timeout): its last line
         # names the exception as the model raised it, which l2l show's reasons count ('ValueError: x must be ...')
-    block = [line.strip() for line in lines if line.strip() and line.strip().strip("^~ ")]
+    # a line of '^' markers, a row of dashes, a URL alone or after its "see": left out (the traceback keeps them;
+    # a message ending in '-----' read so in l2l show, Dask's in its URL)
+    block = [line.strip() for line in lines if not is_noise(line.strip())]
+    earlier = _explained_above(exc, block)
+    if earlier:
+        block.append(f"(from {earlier})")
     if len(block) < 2 and not (block and len(block[0]) > LONGEST_LINE):
         return ""
     line = " ".join(block) if len(block) <= MESSAGE_LINES else f"{block[0]} … {block[-1]}"
     if len(line) > LONGEST_LINE:  # kept in the row's last TRACEBACK_TAIL characters without its type otherwise
         line = f"{line[:LONGEST_LINE // 2]} … {line[-LONGEST_LINE // 4:]}"
     return line + "\n"
+
+
+#: A message that sends the reader to the exception before it (Brian2's BrianObjectException: 'An error occurred
+#: when preparing an object. (See above for original error message and traceback.)').
+_SEE_ABOVE = re.compile(r"\bsee above\b", re.IGNORECASE)
+
+
+def _explained_above(exc: BaseException, block: list[str]) -> str:
+    """The exception ``exc`` was raised from (or while handling), in a line, where ``exc``'s message (``block``)
+    sends the reader to it ("see above"): its line otherwise sat far above, and ``l2l show`` said only 'An error
+    occurred when preparing an object. (See above ...)'. "" otherwise."""
+    before = exc.__cause__ if exc.__cause__ is not None else \
+        (None if exc.__suppress_context__ else exc.__context__)
+    if before is None or not any(_SEE_ABOVE.search(line) for line in block):
+        return ""
+    said = _in_one_line(before).strip() or traceback.format_exception_only(type(before), before)[-1].strip()
+    return said[:LONGEST_LINE // 2]
 
 
 def _error_text(exc: BaseException, params: dict[str, Any]) -> str:
@@ -59,3 +82,27 @@ def _error_text(exc: BaseException, params: dict[str, Any]) -> str:
 
 #: The prefix of the name a model's module is loaded under (l2l.simulators.python_import._import).
 _USER_MODULE = re.compile(rf"\b{USER_MODULE_PREFIX}[0-9a-f]{{{USER_MODULE_DIGEST}}}_(?=\w)")
+
+
+def lost_text(error: BaseException) -> str:
+    """The failed row's error of an evaluation whose future ended in ``error`` (a Dask backend, after the
+    evaluation was run alone: its worker died, or Dask could not run it). A message of one line is that line
+    (``the worker running this evaluation died: KilledWorker: ...``); one of several lines (Dask's 'Error during
+    deserialization of the task graph. This frequently\\noccurs if ...\\nFor more information, see\\nhttps://...')
+    is stored whole, then said in one more line without its URL and with the exception it was raised from, which
+    says why ('... (from ModuleNotFoundError: No module named 'model')'): the row's reason read as the URL."""
+    name = type(error).__name__
+    message = str(error)
+    cause = error.__cause__ if error.__cause__ is not None else \
+        (None if error.__suppress_context__ else error.__context__)
+    lines = [line.strip() for line in message.splitlines() if not is_noise(line.strip())]
+    if len(message.strip().splitlines()) <= 1 and cause is None:
+        return f"the worker running this evaluation died: {name}: {message}"[-TRACEBACK_TAIL:]
+    said = " ".join(lines)
+    if len(said) > LONGEST_LINE:
+        said = f"{said[:LONGEST_LINE // 2]} … {said[-LONGEST_LINE // 4:]}"
+    # the exception it came from first: the failure line of l2l show cuts a reason at its width, and the
+    # deserialization's message took it all ('... This frequently occurs if the...')
+    came = f" (from {type(cause).__name__}: {' '.join(str(cause).split())[:LONGEST_LINE // 2]})" if cause else ""
+    line = f"the worker running this evaluation died: {name}{came}: {said}\n"
+    return (f"{name}: {message.rstrip()}\n" + line)[-TRACEBACK_TAIL:]

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from l2l.error_lines import informative_line
 from l2l.results_schema.layout import TIMEOUT
 from l2l.summary.record import status_codes
 
@@ -18,11 +19,13 @@ if TYPE_CHECKING:
 
 
 def error_message(text: str) -> str:
-    """The line of an error text that says what went wrong: the last one, before the output tails and the
-    working directory that the ``command`` simulator appends after its message (lines from ``--- ``)."""
+    """The line of an error text that says what went wrong (:func:`l2l.error_lines.informative_line`: the last one
+    that is not a blank, a separator, a URL or a line between chained tracebacks; a bare exception said with what
+    explains it), before the output tails and the working directory that the ``command`` simulator appends after
+    its message (lines from ``--- ``). It was the last line that was not blank: Dask's errors read as a URL."""
     lines = text.splitlines()
     tails = next((i for i, line in enumerate(lines) if line.startswith("--- ")), len(lines))
-    line = next((line.strip() for line in reversed(lines[:tails]) if line.strip()), "(no error text)")
+    line = informative_line("\n".join(lines[:tails])) or "(no error text)"
     # a traceback names an exception by its module unless it is a builtin: l2l's own (a ConfigError raised in
     # a simulator's setup on a worker) is shown by its class name, as ValueError is; a user's keeps its module
     return _L2L_EXCEPTION.sub(r"\1", line, count=1)
