@@ -23,6 +23,8 @@ _URL_WORDS = re.compile(r"^[\W_]*(?:(?:for )?(?:more )?(?:information|info|detai
 #: A line that announces what follows it ("For more information, see", "Details at:").
 _LEAD_IN = re.compile(r"^(?:for (?:more )?(?:information|info|details|help),?\s*)?(?:please )?"
                       r"(?:see|visit|read|refer to|consult|details at|more at)\s*:?$", re.IGNORECASE)
+#: The border of an exception group's box in a traceback, numbered: ``+-+---------------- 1 ----------------``.
+_BORDER = re.compile(r"^[+|\s-]*-{3,}\s*\d+\s*-{3,}[+|\s-]*$")
 #: The lines Python writes between the tracebacks of chained exceptions, and a traceback's first line.
 _CHAIN = ("during handling of the above exception, another exception occurred:",
           "the above exception was the direct cause of the following exception:",
@@ -34,13 +36,13 @@ _EXCEPTION_WORDS = ("Error", "Exception", "Exit", "Interrupt", "Warning", "Failu
 
 
 def is_noise(line: str) -> bool:
-    """Whether ``line`` (stripped) says nothing of an error: blank, a separator or a box's border (no letter or
-    digit but a number in it, ``-----``, ``+---- 1 ----``, ``^^^^``), a URL with at most a "see" around it or
+    """Whether ``line`` (stripped) says nothing of an error: blank, a separator (no letter or digit: ``-----``,
+    ``^^^^``) or an exception group's numbered border (``+---- 1 ----``), a URL with at most a "see" around it or
     the lead-in before one, or a line that joins chained tracebacks."""
     if not line:
         return True
-    if not re.search(r"[A-Za-z]", line):  # '-----', '=====', '+-+---- 1 ----', '^^^^', '...', '|'
-        return True
+    if not re.search(r"[A-Za-z0-9]", line) or _BORDER.match(line):  # '-----', '=====', '^^^^', '+-+---- 1 ----'
+        return True  # (a number alone is no noise: a result printed to stderr, '0.25')
     if _URL.search(line) and _URL_WORDS.match(_URL.sub("", line)):
         return True
     return bool(_LEAD_IN.match(line)) or line.lower() in _CHAIN

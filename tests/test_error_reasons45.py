@@ -107,6 +107,7 @@ def test_a_keyboardinterrupt_a_simulator_raises_in_a_worker_thread_is_said_by_l2
     ("  | ExceptionGroup: two (2 sub-exceptions)\n  +-+---- 1 ----\n    | ValueError: a\n    +------------\n",
      "| ValueError: a"),
     ("https://example.org/only-a-url\n", "https://example.org/only-a-url"),
+    ("loading\n0.25\n", "0.25"),  # a number alone is no separator
     ("", ""),
 ])
 def test_the_informative_line_skips_blanks_separators_and_urls(text, line):
