@@ -304,9 +304,12 @@ class Command(Simulator):
                                       timeout=context.timeout, check=False, preexec_fn=preexec)
             except subprocess.TimeoutExpired:
                 kill_started(workdir)  # subprocess killed the program; a wrapper's children would run on
+                # its folder is kept, as every failed evaluation's, so its error names it (it did not: the
+                # folder stayed in <run>.work, unnamed)
                 raise EvaluationTimeout(f"command ran past its timeout of {context.timeout} s\n"
                                         f"--- stdout (tail) ---\n{tail(last_bytes(out))}\n"
-                                        f"--- stderr (tail) ---\n{tail(last_bytes(err))}") from None
+                                        f"--- stderr (tail) ---\n{tail(last_bytes(err))}\n"
+                                        f"--- workdir: {workdir}") from None
             except OSError as exc:
                 raise EvaluationError(f"cannot start {argv[0]!r}: {exc}") from None
             except BaseException:  # Ctrl+C (SIGINT to l2l alone): subprocess killed the program, not its children
