@@ -35,7 +35,14 @@ def schedules(segments: pd.DataFrame, params: list[str], members: list[int] | No
     if "parent" not in segments.columns:
         raise TrajectoryError("this run has no lineage: it is not a multi-fidelity run")
     ok = segments.sort_values(["trial", "budget"], kind="stable")
-    by_trial = {int(t): rows for t, rows in ok.groupby("trial", sort=False)}
+    # each trial's rows by position in ``ok`` (in order of budget), and the columns a chain is followed by, as
+    # arrays: a frame per trial and per piece, each with the file's attrs deep-copied, took 0.03 s a call for 8
+    # members (80 rows), for the same rows
+    trials = ok["trial"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, trials[1:] != trials[:-1]]) if len(trials) else np.zeros(0, int)
+    by_trial = {int(trials[start]): np.arange(start, end)
+                for start, end in zip(starts, [*starts[1:], len(trials)])}
+    along = (ok["budget"].to_numpy(float), ok["parent"].to_numpy(), ok["from_budget"].to_numpy(float))
     if members is None:
         top = float(np.nanmax(segments["budget"])) if len(segments) else np.nan
         members = sorted({int(t) for t in segments.loc[np.isclose(segments["budget"], top), "trial"]})
@@ -43,36 +50,37 @@ def schedules(segments: pd.DataFrame, params: list[str], members: list[int] | No
     key = "(member)" if "member" in segments.columns else "member"  # was: ValueError, 'member' already exists
     objectives = [o["name"] for o in segments.attrs.get("objectives", []) if o["name"] in segments.columns]
     keep = [key, "trial", "from_budget", "budget", "parent", "seed", *params, *objectives, "status"]
-    pieces = []
+    pieces, owners = [], []
     for member in members:
-        chain = _chain(by_trial, member)
-        for rows in chain:
-            piece = rows.copy()
-            piece.insert(0, key, member)
-            pieces.append(piece)
+        for rows in _chain(by_trial, along, member):
+            pieces.append(rows)
+            owners.append(np.full(len(rows), member, dtype=np.int64))
     if not pieces:  # no member (members=[], or no trial at the top yet): the same columns, none of the rows
         columns = [c for c in keep if c == key or c in segments.columns]
         return segments.iloc[:0].assign(**{key: pd.Series(dtype="int64")})[columns].reset_index(drop=True)
-    out = pd.concat(pieces, ignore_index=True)
+    out = ok.iloc[np.concatenate(pieces)].reset_index(drop=True)
+    out.insert(0, key, np.concatenate(owners))
     out = out.sort_values([key, "budget"], kind="stable")
     return out[[c for c in keep if c in out.columns]].reset_index(drop=True)
 
 
-def _chain(by_trial: dict[int, pd.DataFrame], member: int) -> list[pd.DataFrame]:
-    """The segments that made ``member``: its own, after those of its ancestors up to where it branched."""
-    chain: list[pd.DataFrame] = []
+def _chain(by_trial: dict[int, np.ndarray], columns: tuple[np.ndarray, np.ndarray, np.ndarray],
+           member: int) -> list[np.ndarray]:
+    """The segments that made ``member``: its own, after those of its ancestors up to where it branched (the
+    positions of their rows; ``columns``: the budget, parent and from_budget of every row)."""
+    budgets, parents, froms = columns
+    chain: list[np.ndarray] = []
     trial, upto = member, np.inf
     seen: set[int] = set()
     while trial >= 0 and trial in by_trial and trial not in seen:
         seen.add(trial)
         rows = by_trial[trial]
-        rows = rows[rows["budget"] <= upto + 1e-9]
+        rows = rows[budgets[rows] <= upto + 1e-9]
         if not len(rows):
             break
         chain.append(rows)
-        first = rows.iloc[0]
-        parent = int(first["parent"])
-        upto = float(first["from_budget"])
+        parent = int(parents[rows[0]])
+        upto = float(froms[rows[0]])
         trial = parent
     return chain[::-1]
 
