@@ -45,3 +45,36 @@ def test_submit_keeps_the_other_extra_directives(tmp_path, capsys):
     for extra in extras:
         assert f"\n#SBATCH {extra}\n" in script, script
     assert "\n#SBATCH --output=" in script and "--signal=B:USR1@300\n" in script
+
+
+@pytest.mark.slurm
+def test_submit_cancels_a_loop_job_no_node_can_run(tmp_path, capsys):
+    """Where the cluster does not enforce its partitions' limits (EnforcePartLimits=NO, SLURM's default, as on the
+    single-node SLURM), sbatch took a loop job asking more CPUs than any node has: 'submitted job ...', exit 0, and
+    the job pended for ever (reason PartitionConfig). sbatch --test-only says no: one line, exit 2, nothing left."""
+    import re
+    import subprocess
+
+    from slurm_helpers import OUTER_RUN, require_slurm, write_toml
+
+    from l2l.cli import main
+
+    require_slurm()
+    most = max(int(c.rstrip("+")) for c in subprocess.run(["sinfo", "-h", "-o", "%c"], capture_output=True,
+                                                           text=True, check=True).stdout.split())
+    config = write_toml(tmp_path / "c.toml", OUTER_RUN)
+    code = main(["submit", str(config), "--cpus", str(most + 1), "--time", "00:05:00", "--signal-seconds", "60"])
+    out, err = capsys.readouterr()
+    taken = re.findall(r"submitted job (\d+)|job (\d+), which would have pended", out + err)
+    ids = [a or b for a, b in taken]
+    try:
+        assert code == 2, out + err  # before: 0, the job pending for ever
+        assert not out and err.count("\n") == 1 and err.startswith(
+            "l2l: error: l2l submit: no node can run the loop's job: sbatch --test-only says "), err
+        assert "--cpus" in err and err.rstrip().endswith("nothing was submitted"), err
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["c.toml"]  # the script taken back
+        listed = subprocess.run(["squeue", "-h", "-j", ids[0], "-o", "%T"], capture_output=True, text=True).stdout
+        assert listed.strip() in ("", "CANCELLED"), listed
+    finally:
+        for job_id in ids:
+            subprocess.run(["scancel", job_id], capture_output=True)

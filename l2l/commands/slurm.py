@@ -222,6 +222,7 @@ def _submit(args: argparse.Namespace) -> int:
         _take_back(script_path, before, created)
         raise ConfigError(f"l2l submit: cannot write the job script {script_path}: {exc.strerror or exc}; nothing "
                           f"was submitted (--dry-run prints the script)") from None
+    never_runs = _loop_job_refusal(script)
     try:
         answer = call(["sbatch", "--parsable", f"--chdir={out.parent}", str(script_path)])
     except SlurmError as exc:
@@ -234,6 +235,13 @@ def _submit(args: argparse.Namespace) -> int:
                     f"{'as it was' if before is not None else 'removed'} (--dry-run prints the script)",)
         raise
     job_id = parse_job_id(answer)
+    if never_runs is not None:  # taken, but no node of its partition can run it: it would pend for ever
+        _cancel_taken(job_id)
+        _take_back(script_path, before, created)
+        raise ConfigError(f"l2l submit: no node can run the loop's job: sbatch --test-only says '{never_runs}'; "
+                          f"sbatch took it all the same (job {job_id}, which would have pended for ever) and it is "
+                          f"cancelled; correct the options of l2l submit, e.g. --cpus, --mem, --time, --partition or "
+                          f"--sbatch; nothing was submitted")
     action = "resumes" if out.exists() else "runs"
     print(f"submitted job {job_id}: {action} {config.name} -> {out}")
     print(f"  script: {script_path}")
@@ -259,6 +267,30 @@ def _backend_refusal(components) -> Exception | None:
     except L2LError as exc:
         return ConfigError(f"l2l submit: {exc}; nothing was submitted")
     return None
+
+
+def _loop_job_refusal(script: str) -> str | None:
+    """What ``sbatch --test-only`` of the loop's own job ``script`` (no job made) says against it; None if it takes it,
+    or sbatch does not answer here.
+
+    Asked before the submission and heeded only where sbatch then takes the job all the same: a job no node of its
+    partition can run is taken where the cluster does not enforce the partition's limits (``EnforcePartLimits=NO``,
+    SLURM's default), and pended for ever (checked on the single-node SLURM: ``--cpus 64`` on a node of 8 CPUs was
+    'submitted job ...', exit 0, the job pending with reason PartitionConfig). Asked first, since a job just taken
+    may count against a per-user limit the test then reports; what sbatch itself refuses is said in its own words."""
+    try:
+        call(["sbatch", "--test-only"], input=script, timeout=60)
+    except SlurmError as exc:
+        return (exc.said or f"exit status {exc.returncode}, no message") if exc.refused else None
+    return None
+
+
+def _cancel_taken(job_id: str) -> None:
+    """Cancel the loop's job ``job_id`` that sbatch took though no node can run it (see :func:`_loop_job_refusal`)."""
+    try:
+        call(["scancel", job_id], timeout=30)
+    except SlurmError:  # left pending: the error line names it
+        pass
 
 
 def _check_folder(out: Path) -> None:
