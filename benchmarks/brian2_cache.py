@@ -5,7 +5,8 @@ run did when each worker process had a cache of its own; the second loads them.
     python benchmarks/brian2_cache.py [--backend serial|local] [--evaluations 4] [--neurons 100]
 
 The model is examples/brian2_network.py's balanced network (its sweep, examples/brian2_sweep.toml, made small).
-Prints per run the wall time and the compiled modules added to the cache; last line one JSON object. Target: the
+Prints per run the wall time, the compiled modules added to the cache and each evaluation's duration (in the
+order they started: on ``local`` the first one on each worker includes its compilation); last line one JSON object. Target: the
 second run compiles nothing and takes less time than the first.
 """
 
@@ -59,6 +60,14 @@ def modules(cache: Path) -> set[int]:
             for name in names if name.endswith(".so")}
 
 
+def evaluation_seconds(path: Path) -> list[float]:
+    """Each evaluation's ``duration`` (seconds, compilation included), in the order they started."""
+    done = subprocess.run([sys.executable, "-c", "import sys, l2l; f = l2l.load(sys.argv[1]).sort_values('started'); "
+                           "print(' '.join(f'{d:.1f}' for d in f['duration']))", str(path)],
+                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return [float(v) for v in done.stdout.split()] if done.returncode == 0 else []
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backend", default="serial", choices=("serial", "local"))
@@ -83,9 +92,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}")
                 return 1
             added = len(modules(cache) - before)
-            runs.append({"wall_s": round(wall, 1), "modules_compiled": added})
+            durations = evaluation_seconds(folder / f"run{index}.h5")
+            runs.append({"wall_s": round(wall, 1), "modules_compiled": added, "evaluation_s": durations})
             print(f"run {index} ({'empty cache: compiles as every run did with a cache per process' if index == 1 else 'the cache of run 1'}): "
-                  f"{wall:6.1f} s, {added} modules compiled")
+                  f"{wall:6.1f} s, {added} modules compiled; evaluations took {durations} s")
     load = os.getloadavg()[0]
     met = runs[1]["modules_compiled"] == 0 and runs[1]["wall_s"] < runs[0]["wall_s"]
     print(json.dumps({"backend": args.backend, "evaluations": args.evaluations, "neurons": args.neurons,
