@@ -90,14 +90,13 @@ class FailureWatch:
         (the count, N, the most frequent reason cut to :data:`REASON_CHARACTERS` and how often it came, the
         evaluations before this session's, all failed); ``evaluations``: the run's, this session's included."""
         self.before = max(0, int(evaluations) - self.failed)  # a resumed generation's rows reused count as before
-        from l2l.summary.failures import reasons_alike
+        from l2l.summary.failures import cut_between_words, reasons_alike
 
         alike, merged = reasons_alike(self.reasons), Counter()
         for message, count in self.reasons.items():  # messages differing only in numbers: one reason
             merged[alike[message]] += count
         reason, times = merged.most_common(1)[0] if merged else ("(no error text)", 0)
-        if len(reason) > REASON_CHARACTERS:
-            reason = reason[:REASON_CHARACTERS - 3].rstrip() + "..."
+        reason = cut_between_words(reason, REASON_CHARACTERS)  # (it was cut in a word)
         return {"reason": f"{self.first()} all failed; run.stop_after_failures = {self.limit()}",
                 KEY: {"count": self.failed, "limit": self.limit(), "error": reason, "times": times,
                       "unit": self.unit, "before": self.before}}

@@ -22,8 +22,9 @@ class GivingUp:
         unit = self.failures.unit
         evaluations = int(self.loop["evaluations"])
         reason, times = self.failures.reasons.most_common(1)[0] if self.failures.reasons else ("", 0)
-        if len(reason) > REASON_CHARACTERS:
-            reason = reason[:REASON_CHARACTERS - 3].rstrip() + "..."
+        from l2l.summary.failures import cut_between_words
+
+        reason = cut_between_words(reason, REASON_CHARACTERS)  # (it was cut in a word)
         why = f': {times} × "{reason}"' if reason else ""
         where = self.writer.path.absolute()
         segments = ", segments=True" if self.policy.multi_fidelity else ""

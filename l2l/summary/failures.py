@@ -144,7 +144,7 @@ def failure_line(trajectory: Trajectory, summary: RunSummary) -> str:
             if order[i] is None or room < _least_width(order[i], order):
                 parts.append(_others(common[i:]))
                 break
-            part = f"{count} × {_quoted(order[i], room)}"
+            part = f"{count} × {_quoted(order[i], room, _least_width(order[i], order) - 3)}"
         parts.append(part)
     return head + ", ".join(parts) + (")" if some else "")
 
@@ -183,7 +183,7 @@ def _shown(messages: list[str]) -> dict[str, str]:
         for other in messages:
             if other != message and message[:REASON_WIDTH - 3] == other[:REASON_WIDTH - 3]:
                 width = min(max(width, _differs_at(message, other) + 3 + DIFFERENCE_SHOWN), SHOWN_AT_MOST)
-        shown[message] = _quoted(message, width)
+        shown[message] = _quoted(message, width, _least_width(message, messages) - 3)
     return shown
 
 
@@ -194,13 +194,31 @@ DIFFERENCE_SHOWN = 12
 SHOWN_AT_MOST = 100
 
 
-def _quoted(message: str, width: int = REASON_WIDTH) -> str:
+def _quoted(message: str, width: int = REASON_WIDTH, least: int = 0) -> str:
     """``message`` in quotes, cut to ``width`` characters (the quotes left out) with '...'. A run whose failures
     all have one message gets the line's whole width for it: 'PyNEST cannot be imported...' hid the reason that
-    followed ('(libnestkernel.so: cannot open shared object file)'), for one message and a count."""
+    followed ('(libnestkernel.so: cannot open shared object file)'), for one message and a count. The cut is
+    made between words where one ends in the last :data:`WORD_CUT` characters kept and at ``least`` characters
+    or more (where the message differs from another one), not in a word ('cannot be imp...')."""
     if len(message) > width:
-        message = message[:width - 3].rstrip() + "..."
+        message = cut_between_words(message, width, least)
     return f'"{message}"'
+
+
+#: The most characters a cut gives up to end between two words rather than in one.
+WORD_CUT = 20
+
+
+def cut_between_words(text: str, width: int, least: int = 0) -> str:
+    """``text`` cut to ``width`` characters with '...' (``text`` itself if it fits): after its last whole word that
+    ends within :data:`WORD_CUT` characters of the cut and at ``least`` characters or more, else in the word."""
+    if len(text) <= width:
+        return text
+    kept = text[:width - 3]
+    space = kept.rfind(" ", max(least, len(kept) - WORD_CUT))
+    if space > 0 and text[len(kept)] != " " and kept[space - 1] != " ":
+        kept = kept[:space]
+    return kept.rstrip() + "..."
 
 
 #: The rows :func:`retry_line` reads at most, the last ones, as many as the failure line: ``l2l show`` reads a bounded
