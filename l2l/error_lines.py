@@ -25,6 +25,7 @@ _LEAD_IN = re.compile(r"^(?:for (?:more )?(?:information|info|details|help),?\s*
                       r"(?:see|visit|read|refer to|consult|details at|more at)\s*:?$", re.IGNORECASE)
 #: The border of an exception group's box in a traceback, numbered: ``+-+---------------- 1 ----------------``.
 _BORDER = re.compile(r"^[+|\s-]*-{3,}\s*\d+\s*-{3,}[+|\s-]*$")
+_WORD_CHARACTER = re.compile(r"[A-Za-z0-9]")
 #: The lines Python writes between the tracebacks of chained exceptions, and a traceback's first line.
 _CHAIN = ("during handling of the above exception, another exception occurred:",
           "the above exception was the direct cause of the following exception:",
@@ -41,7 +42,7 @@ def is_noise(line: str) -> bool:
     the lead-in before one, or a line that joins chained tracebacks."""
     if not line:
         return True
-    if not re.search(r"[A-Za-z0-9]", line) or _BORDER.match(line):  # '-----', '=====', '^^^^', '+-+---- 1 ----'
+    if not _WORD_CHARACTER.search(line) or _BORDER.match(line):  # '-----', '=====', '^^^^', '+-+---- 1 ----'
         return True  # (a number alone is no noise: a result printed to stderr, '0.25')
     if _URL.search(line) and _URL_WORDS.match(_URL.sub("", line)):
         return True
@@ -66,19 +67,22 @@ def _bare(line: str) -> bool:
     return not rest or name.rpartition(".")[2] == "SystemExit"
 
 
-def informative_line(text: str) -> str:
-    """The line of ``text`` that says what went wrong ("" for a blank text): the last one that is no noise
+def informative_line(text: str | list[str]) -> str:
+    """The line of ``text`` (or its lines) that says what went wrong ("" for a blank text): the last one that is no noise
     (:func:`is_noise`); if that one names an exception without a message (a bare ``RuntimeError`` raised while
     handling another, l2l's ``KeyboardInterrupt`` or ``SystemExit`` after its sentence), the sentence before the
     text's traceback, else that line followed by the last earlier exception that had a message
     (``RuntimeError (after ZeroDivisionError: division by zero)``)."""
-    lines = [line.strip() for line in text.splitlines()]
-    kept = [line for line in lines if not is_noise(line)]
-    if not kept:  # nothing but noise: its last line that is not blank (a URL alone says more than nothing)
-        return next((line for line in reversed(lines) if line), "")
-    last = kept[-1]
+    raw = text.splitlines() if isinstance(text, str) else text
+    # read from the end, each line stripped as it comes: all of them, each tested, took 10 times as long as the
+    # usual traceback's last line alone
+    last = next((line for line in map(str.strip, reversed(raw)) if not is_noise(line)), None)
+    if last is None:  # nothing but noise: its last line that is not blank (a URL alone says more than nothing)
+        return next((line for line in map(str.strip, reversed(raw)) if line), "")
     if not _bare(last):
         return last
+    lines = [line.strip() for line in raw]
+    kept = [line for line in lines if not is_noise(line)]
     first = kept[0]
     if lines and lines[0] == first and exception_name(first) is None and len(kept) > 1 and \
             any(line.lower() == _CHAIN[-1] for line in lines):

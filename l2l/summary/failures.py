@@ -25,7 +25,7 @@ def error_message(text: str) -> str:
     its message (lines from ``--- ``). It was the last line that was not blank: Dask's errors read as a URL."""
     lines = text.splitlines()
     tails = next((i for i, line in enumerate(lines) if line.startswith("--- ")), len(lines))
-    line = informative_line("\n".join(lines[:tails])) or "(no error text)"
+    line = informative_line(lines[:tails]) or "(no error text)"
     # a traceback names an exception by its module unless it is a builtin: l2l's own (a ConfigError raised in
     # a simulator's setup on a worker) is shown by its class name, as ValueError is; a user's keeps its module
     return _L2L_EXCEPTION.sub(r"\1", line, count=1)
