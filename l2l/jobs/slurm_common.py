@@ -20,6 +20,7 @@ import subprocess
 from typing import Sequence
 
 from l2l.errors import ExecutorError, L2LError
+from l2l.jobs.slurm_values import sbatch_environment
 
 
 class SlurmError(L2LError):
@@ -93,14 +94,26 @@ def call(argv: Sequence[str], *, timeout: float = 60.0, input: str | None = None
     if shutil.which(argv[0]) is None:
         raise SlurmError(argv, 127, "", f"{argv[0]}: command not found (is SLURM installed and on PATH? "
                                         f"For a local test cluster: bash scripts/slurm-up.sh)")
+    env = None
+    if argv[0] == "sbatch":  # the job script's own #SBATCH lines win over sbatch's SBATCH_* variables
+        env = sbatch_environment(input if input is not None else script_text(argv[-1]))
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, input=input,
-                              check=False)
+                              check=False, env=env)
     except subprocess.TimeoutExpired as exc:
         raise SlurmError(argv, -1, exc.stdout or "", f"no answer within {timeout} s") from None
     if done.returncode != 0:
         raise SlurmError(argv, done.returncode, done.stdout, done.stderr)
     return done.stdout
+
+
+def script_text(path: str) -> str:
+    """The text of the job script sbatch is given as its last argument ('' where it is no readable file)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+    except OSError:
+        return ""
 
 
 def check_with_test_only(script: str, options: Sequence[str], jobs: str) -> None:

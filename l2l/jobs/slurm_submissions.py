@@ -17,7 +17,8 @@ import time
 import weakref
 
 from l2l.jobs.base import warn_line
-from l2l.jobs.slurm_common import JobsRefused, SlurmError, WorkersRefused, call, one_line
+from l2l.jobs.slurm_common import JobsRefused, SlurmError, WorkersRefused, call, one_line, script_text
+from l2l.jobs.slurm_values import sbatch_environment
 from l2l.jobs.slurm_left import queued_job_name, record_worker_job
 
 #: How often a ``slurm`` run waiting for results looks whether sbatch refused the worker jobs it needs, seconds.
@@ -164,8 +165,9 @@ def _job_class(submissions: _Submissions, work_dir: str | None = None) -> type:
             gate = gates.setdefault(asyncio.get_running_loop(), asyncio.Semaphore(SBATCH_AT_ONCE))
             try:
                 async with gate:  # (the job script is written already: it waits here as a file of its own)
+                    env = sbatch_environment(script_text(script_filename))  # (its lines win over SBATCH_*)
                     process = await asyncio.create_subprocess_exec(*argv, stdout=asyncio.subprocess.PIPE,
-                                                                   stderr=asyncio.subprocess.PIPE)
+                                                                   stderr=asyncio.subprocess.PIPE, env=env)
                     out, err = (part.decode(errors="replace") for part in await process.communicate())
                 if process.returncode != 0:
                     refusal = one_line(out, err) or f"exit status {process.returncode}, no message"

@@ -225,3 +225,45 @@ def check_interface(who: str, name: str) -> str:
         raise ConfigError(f"{who}: interface {name!r} is not a network interface of this machine; "
                           f"interfaces: {', '.join(names)}")
     return name
+
+
+#: sbatch's input environment variables that stand for an option of the job script, each with the option's names
+#: (long, short). sbatch takes such a variable over the script's ``#SBATCH`` line (command line > environment >
+#: script): ``SBATCH_TIMELIMIT=1`` gave the jobs of a ``walltime = "00:10:00"`` run one minute, unsaid; a site's
+#: ``SBATCH_PARTITION`` sent the jobs of ``partition = "gpu"`` to its own partition.
+_SBATCH_VARIABLES = {
+    "SBATCH_TIMELIMIT": ("--time", "-t"), "SBATCH_PARTITION": ("--partition", "-p"),
+    "SBATCH_ACCOUNT": ("--account", "-A"), "SBATCH_MEM_PER_NODE": ("--mem",), "SBATCH_MEM_PER_CPU": ("--mem",),
+    "SBATCH_MEM_PER_GPU": ("--mem",), "SBATCH_QOS": ("--qos", "-q"), "SBATCH_CONSTRAINT": ("--constraint", "-C"),
+    "SBATCH_OUTPUT": ("--output", "-o"), "SBATCH_ERROR": ("--error", "-e"), "SBATCH_OPEN_MODE": ("--open-mode",),
+    "SBATCH_SIGNAL": ("--signal",), "SBATCH_REQUEUE": ("--requeue", "--no-requeue"),
+    "SBATCH_NO_REQUEUE": ("--requeue", "--no-requeue"), "SBATCH_EXPORT": ("--export",),
+    "SBATCH_EXCLUSIVE": ("--exclusive",), "SBATCH_GRES": ("--gres",), "SBATCH_RESERVATION": ("--reservation",),
+    "SBATCH_GPUS": ("--gpus", "-G")}
+
+#: Variables no l2l job may take from sbatch's environment: an array index list made the loop's job or a worker job
+#: an array of several; ``SBATCH_WAIT`` held every sbatch until its job ended.
+_SBATCH_NEVER = ("SBATCH_ARRAY_INX", "SBATCH_WAIT")
+
+_SCRIPT_OPTION = re.compile(r"^#SBATCH\s+(-[A-Za-z]|--[A-Za-z][\w-]*)")
+
+
+def sbatch_environment(script: str, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment to run sbatch with for the job ``script`` (its text): ``environ`` (the process's) without the
+    ``SBATCH_*`` variables that would override an option the script sets in an ``#SBATCH`` line (see
+    :data:`_SBATCH_VARIABLES`), nor those of :data:`_SBATCH_NEVER`; the others (a site's ``SBATCH_ACCOUNT`` where the
+    config gives no account) still apply. The script's lines are what the config (or ``l2l submit``'s options) said,
+    and l2l counts on them: the walltime a worker retires before, the log it names."""
+    environ = dict(os.environ if environ is None else environ)
+    options = set()
+    for line in script.splitlines():
+        match = _SCRIPT_OPTION.match(line.strip())
+        if match:
+            options.add(match.group(1)[:2] if not match.group(1).startswith("--") else match.group(1))
+    for variable, names in _SBATCH_VARIABLES.items():
+        if options.intersection(names):
+            environ.pop(variable, None)
+    for variable in _SBATCH_NEVER:
+        environ.pop(variable, None)
+    return environ
+
