@@ -91,6 +91,19 @@ def _killed_worker(error: BaseException) -> bool:
     return isinstance(error, KilledWorker)
 
 
+#: How distributed's scheduler begins the error of a task graph it could not unpickle (its environment lacks a
+#: module the graph names: a scheduler started without l2l, or in another environment).
+UNDESERIALIZED = "Error during deserialization of the task graph"
+
+
+def _never_ran(error: Any) -> bool:
+    """Whether a chunk's ``error`` is the scheduler's refusal of its task graph: nothing of it ran, and neither
+    would any of its tasks alone. Before, such a chunk was split and its tasks sent again one by one and then once
+    more in quarantine, each time in vain, and each row said 2 attempts (and their compute) of an evaluation that
+    never ran."""
+    return isinstance(error, RuntimeError) and str(error).startswith(UNDESERIALIZED)
+
+
 class _DaskExecutor(FollowsWorkers, Executor):
     """Shared machinery: chunking, futures, splitting of chunks that kill workers."""
 
@@ -438,7 +451,8 @@ class _DaskExecutor(FollowsWorkers, Executor):
             # runs of the chunk that gave no outcome: those lost with a worker (the scheduler said so before it
             # said the chunk finished or failed), and the one that raised, unless Dask gave it up (KilledWorker:
             # its last run is among the lost ones)
-            lost = self._runs_lost(future.key) + int(isinstance(result, Exception) and not _killed_worker(result))
+            lost = self._runs_lost(future.key) + int(isinstance(result, Exception) and not _killed_worker(result)
+                                                     and not _never_ran(result))
             if isinstance(result, list):
                 for task, outcome in zip(chunk, result):  # in the chunk's order (evaluate_chunk)
                     outcome.submissions = 1 + lost + self._reruns.pop(id(task), (task, 0))[1]
@@ -459,7 +473,13 @@ class _DaskExecutor(FollowsWorkers, Executor):
             else:
                 for task in chunk:  # each of its tasks ran (or may have run) that often, in vain: carried over
                     self._reruns[id(task)] = (task, self._reruns.get(id(task), (task, 0))[1] + lost)
-                if len(chunk) > 1:
+                if _never_ran(result):  # each of its tasks, alone or not, would fail the same way at once
+                    for task in chunk:
+                        outcome = died(task, lost_text(result))
+                        outcome.submissions = max(1, self._reruns.pop(id(task), (task, 0))[1])
+                        outcomes.append(outcome)
+                    self._pending -= len(chunk)
+                elif len(chunk) > 1:
                     # Some evaluation in the chunk kills its worker: isolate it.
                     self._submit_chunks([[task] for task in chunk])
                 elif future is not self._isolated:
