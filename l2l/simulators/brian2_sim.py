@@ -50,6 +50,7 @@ from l2l.simulators.brian2_cache import (check_default_root, compiler_output_in,
 from l2l.simulators.base import SimulationResult, as_result
 from l2l.simulators.nest_sim import require_installed
 from l2l.simulators.python import ModelFunction
+from l2l.simulators.brian2_unused import never_ran, watch_runs
 
 TARGETS = ("numpy", "cython")
 #: Brian2's preferences and clocks are per process: evaluations in one process take turns.
@@ -466,13 +467,17 @@ class Brian2Model(ModelFunction):
         function = self._load()
         with brian2_session(seed, self.target, self.cache_dir, self.quiet, self.debug_log) as brian2:
             try:
-                result = as_result(function(brian2, params, seed, **extra, **self.kwargs))
+                with watch_runs(brian2) as noted:
+                    result = as_result(function(brian2, params, seed, **extra, **self.kwargs))
             except Exception as exc:
                 cause = original_error(exc, params)
                 if cause is None:
                     note_missing_parameter(exc, params)  # before the session clears the frames it reads
                     raise
                 raise RuntimeError(cause) from exc
+            unrun = never_ran(noted)  # (an object made in a helper, run() without it: a rate of 0, no failure)
+            if unrun is not None:
+                raise RuntimeError(unrun)
         check_unitless(result.checkpoint)
         return result
 
