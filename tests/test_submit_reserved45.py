@@ -78,3 +78,17 @@ def test_submit_cancels_a_loop_job_no_node_can_run(tmp_path, capsys):
     finally:
         for job_id in ids:
             subprocess.run(["scancel", job_id], capture_output=True)
+
+
+def test_submit_refuses_signal_seconds_above_what_slurm_takes(tmp_path, capsys):
+    from slurm_helpers import OUTER_RUN, write_toml
+
+    from l2l.cli import main
+
+    config = write_toml(tmp_path / "c.toml", OUTER_RUN)
+    # before: 0 (the script printed; submitted, sbatch said 'Invalid --signal specification', naming no option)
+    assert main(["submit", str(config), "--dry-run", "--time", "3-00:00:00", "--signal-seconds", "70000"]) == 2
+    out, err = capsys.readouterr()
+    assert not out and err == ("l2l: error: l2l submit: --signal-seconds must be at most 65535 (the most SLURM's "
+                               "--signal takes), got 70000\n"), err
+    assert main(["submit", str(config), "--dry-run", "--time", "3-00:00:00", "--signal-seconds", "65535"]) == 0

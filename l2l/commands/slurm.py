@@ -116,6 +116,9 @@ def job_script(args: argparse.Namespace, config_path: Path, out: Path, name: str
     if not 0 < args.signal_seconds < seconds:
         raise ConfigError(f"l2l submit: --signal-seconds must be above 0 and below the walltime ({seconds} s), "
                           f"got {args.signal_seconds}")
+    if args.signal_seconds > 65535:  # sbatch's most ('Invalid --signal specification', naming no option of l2l's)
+        raise ConfigError(f"l2l submit: --signal-seconds must be at most 65535 (the most SLURM's --signal takes), "
+                          f"got {args.signal_seconds}")
     if args.cpus < 1:  # was written into the script as --cpus-per-task=-1, for sbatch to refuse
         raise ConfigError(f"l2l submit: --cpus must be an integer >= 1 (CPUs of the outer-loop job), got {args.cpus}")
     if args.cpus > 1024:  # as the slurm backends' cores; 10**22 was written into the script for sbatch to refuse
