@@ -70,9 +70,8 @@ class FailureWatch:
             self._shapes.clear()
             return
         limit = self.limit()
-        if limit <= 0:
-            return
-        self.failed += 1
+        self.failed += 1  # counted with the check off as well (0): the line that every evaluation failed gives the
+        # most frequent reason (it gave none with --stop-after-failures 0)
         from l2l.summary.failures import reason_of, reason_shape
 
         reason = reason_of(status, error)
@@ -83,7 +82,7 @@ class FailureWatch:
         if reason is not None:
             self.reasons[reason] += 1
             self._shapes.setdefault(shape, reason)
-        self.due = self.failed >= limit
+        self.due = limit > 0 and self.failed >= limit
 
     def detail(self, evaluations: int) -> dict[str, Any]:
         """What the ``stopped`` event records: ``reason`` (as ``l2l show``'s status says it) and ``failures``
