@@ -116,6 +116,11 @@ class SlurmExecutor(WorkerLifetimes, RefusedJobs, _DaskExecutor):
         if self.interface:
             check_interface(who, self.interface)
         seconds = walltime_seconds(self.walltime, f"{who}: walltime")
+        if seconds <= 0:  # SLURM's 'no time limit' (the partition's most), and a lifetime of 0, which Dask reads as
+            # none: the workers never retired, and SLURM ended them at the partition's limit mid-evaluation
+            raise ConfigError(f"{who}: walltime {self.walltime!r} is no time limit to SLURM (the partition's most "
+                              f"applies), and the worker jobs retire a margin before their walltime; give the worker "
+                              f"jobs' walltime, e.g. '04:00:00'")
         if self.maximum_jobs < self.minimum_jobs:
             raise ConfigError(f"{who}: need minimum_jobs <= maximum_jobs, got minimum_jobs={self.minimum_jobs}, "
                               f"maximum_jobs={self.maximum_jobs}")
