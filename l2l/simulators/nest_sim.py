@@ -42,6 +42,7 @@ from typing import Any, ClassVar
 from l2l.errors import ConfigError
 from l2l.registry import option
 from l2l.simulators.base import SimulationResult, as_result
+from l2l.simulators.nest_seeds import note as note_own_seed
 from l2l.simulators.python import ModelFunction
 
 #: One kernel per process: evaluations in one process take turns.
@@ -179,6 +180,7 @@ class NestModel(ModelFunction):
             try:
                 result = as_result(function(nest, params, seed, **extra, **self.kwargs))
                 check_no_kernel_objects(result.checkpoint)  # before the reset, which empties them
+                note_own_seed(nest, kernel["rng_seed"], seed)  # a model's rng_seed = 42, the same in every one
             finally:
                 nest.ResetKernel()
         result.metrics = {**result.metrics, "nest_virtual_processes": float(kernel["virtual_processes"])}

@@ -1,0 +1,50 @@
+"""A PyNEST model that seeds NEST with a number of its own, the same in every evaluation.
+
+The ``nest`` simulator sets ``rng_seed`` from each evaluation's seed before the model runs. A model copied from a
+script that sets it again itself (``nest.SetKernelStatus({"rng_seed": 42})``, or ``nest.rng_seed = 12345``) draws the
+same Poisson input and connections in every evaluation whatever its seed: repeats of a candidate agree to the digit,
+``l2l reevaluate`` gives ``± 0`` on its fresh seeds, and a reviewer reading the rows' seeds cannot tell. Nothing said
+so. :func:`note` compares the seed the kernel held after the model with the one l2l gave; where two evaluations of a
+process with different seeds both ended on the same seed of the model's own, it says so once per process, on stderr.
+A model that sets ``rng_seed`` from its ``seed`` (per segment, as docs/multifidelity_simulators.md shows) differs
+between evaluations and is never named.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+#: The model's own seed seen after an evaluation -> the evaluation seed l2l gave it (this process).
+_SEEN: dict[int, int] = {}
+#: Set once this process has warned.
+_WARNED: list[bool] = [False]
+
+
+def kernel_seed(nest: Any) -> int | None:
+    """The kernel's ``rng_seed`` now (None if NEST does not say)."""
+    try:
+        return int(nest.GetKernelStatus("rng_seed"))
+    except Exception:  # noqa: BLE001 - a kernel in an error state: say nothing
+        return None
+
+
+def note(nest: Any, given: int, seed: int) -> None:
+    """After a model ran in a kernel seeded with ``given`` (from the evaluation seed ``seed``), before the reset."""
+    if _WARNED[0]:
+        return
+    used = kernel_seed(nest)
+    if used is None or used == given:
+        return
+    earlier = _SEEN.setdefault(used, seed)
+    if earlier == seed or len(_SEEN) > 1000:  # the same evaluation seed again (a repeat): nothing to tell
+        return
+    _WARNED[0] = True
+    print(f"l2l: warning: simulator 'nest': the model set NEST's rng_seed to {used} itself, in evaluations of seeds "
+          f"{earlier} and {seed} alike (l2l seeds the kernel from each evaluation's seed before the model runs): "
+          f"every evaluation draws the same random numbers, so repeats and l2l reevaluate's fresh seeds agree to the "
+          f"digit; remove the model's rng_seed, or derive it from the seed the model is given", file=sys.stderr,
+          flush=True)
+
+
+__all__ = ["kernel_seed", "note"]
