@@ -35,9 +35,9 @@ config={config}
 out={out}
 again={again}
 if [ -e "$out" ]; then
-    set -- resume "$out" --no-progress
+    set -- resume "$out"
 else
-    set -- run "$config" --out "$out" --no-progress
+    set -- run "$config" --out "$out"
 fi
 echo "l2l submit: job ${{SLURM_JOB_ID:-?}} (restart ${{SLURM_RESTART_COUNT:-0}}) on $(hostname): l2l $1 $out"
 
