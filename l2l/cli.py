@@ -334,6 +334,12 @@ def _empty_file_argument(top: argparse.ArgumentParser, args: argparse.Namespace)
     return None
 
 
+def _unclosed() -> bool:
+    """A trajectory the disk refused to let HDF5 close (:data:`l2l.results_schema.files.UNCLOSED`)."""
+    files = sys.modules.get("l2l.results_schema.files")
+    return bool(files is not None and files.UNCLOSED)
+
+
 def main(argv: Sequence[str] | None = None, *, control=None) -> int:
     """The ``l2l`` command; ``control`` (a :class:`l2l.control.RunControl`) is the run's stop handle
     for ``run``/``resume``, when the caller installed signal handlers before parsing (``l2l submit``)."""
@@ -353,6 +359,10 @@ def main(argv: Sequence[str] | None = None, *, control=None) -> int:
             return int(args.func(args) or 0)
     except L2LError as exc:
         print(f"l2l: error: {shown(exc)}", file=sys.stderr)
+        if argv is None and _unclosed():  # the command itself (not a caller's main([...])): HDF5 would crash as
+            sys.stdout.flush()  # the process exits, the line said, status 139 (h5py issue 914): ended without it
+            sys.stderr.flush()
+            os._exit(2)
         return 2
     except BrokenPipeError:
         return 0

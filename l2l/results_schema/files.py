@@ -20,8 +20,11 @@ page such a write is whole or absent.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import re
+import sys
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -328,16 +331,114 @@ def _replace_with_committed(path: Path, kind: str, add_metrics: Iterable[str], k
         with h5py.File(path, "r", libver="latest", swmr=True, locking=False) as src:
             if src.attrs.get("format") != FORMAT:
                 raise TrajectoryError(f"{path} is not an l2l trajectory")
-            with _new_file(tmp) as dst:
-                _copy_committed(src, dst, add_metrics, keep_rows)
-                if edit is not None:
-                    edit(dst)
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
+            try:
+                with _new_file(tmp) as dst:
+                    _copy_committed(src, dst, add_metrics, keep_rows)
+                    if edit is not None:
+                        edit(dst)
+                with open(tmp, "rb+") as handle:
+                    os.fsync(handle.fileno())
+            except (OSError, RuntimeError) as exc:  # h5py says a failed write as either, the errno in its text
+                reason = write_failure(exc)
+                if reason is None:
+                    raise
+                UNCLOSED.append(str(tmp))
+                raise TrajectoryError(f"{path}: cannot write the copy that {kind}s it ({tmp.name}, beside it): "
+                                      f"{reason}; the file is unchanged") from None
         os.replace(tmp, path)
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+#: A write refused by the disk or the system: errno -> what the line says.
+WRITE_FAILURES = {errno.ENOSPC: "no space left on its disk", errno.EFBIG: "file too large (a file size limit: "
+                  "ulimit -f)", errno.EDQUOT: "disk quota exceeded", errno.EROFS: "its folder is on a read-only "
+                  "file system", errno.EIO: "input/output error of its disk"}
+
+
+def write_failure(exc: BaseException) -> str | None:
+    """What refused a write, if ``exc`` (an OSError, or h5py's RuntimeError or OSError that names the errno only
+    in its text: 'errno = 28') says the disk or the system did; None for anything else."""
+    number = getattr(exc, "errno", None)
+    if number not in WRITE_FAILURES:
+        found = re.search(r"errno = (\d+)", str(exc))
+        number = int(found.group(1)) if found else None
+    return WRITE_FAILURES.get(number) if number is not None else None
+
+
+#: Files whose close the disk refused: HDF5 keeps them open and crashes as the process exits (h5py issues 914,
+#: 2160), so ``l2l`` ends its process without HDF5's shutdown once it has said its line (:func:`l2l.cli.main`).
+UNCLOSED: list[str] = []
+
+
+def quiet_refused_writes() -> None:
+    """Leave out of stderr what h5py says as it lets go of a dataset or file whose write the disk refused
+    ('Exception ignored in: h5py._objects.ObjectID.__dealloc__' and HDF5's traceback, once per object): the
+    writer says it in one line (:func:`close_refused`). Other unraisable exceptions go to the hook as before.
+    Installed once, by the writers as they open a file."""
+    previous = sys.unraisablehook
+    if getattr(previous, "_l2l_quiet", False):
+        return
+
+    def hook(unraisable) -> None:
+        exc = unraisable.exc_value
+        if ("h5py" in repr(unraisable.object) or "errno = " in str(exc)) and write_failure(exc) is not None:
+            return  # HDF5's text names the errno ('errno = 28'): its own write, not another's
+        previous(unraisable)
+
+    def excepthook(kind, exc, tb) -> None:  # Cython prints the exception of a __dealloc__ through it first
+        frames, step = [], tb
+        while step is not None:
+            frames.append(step.tb_frame.f_code.co_filename)
+            step = step.tb_next
+        if frames and all("h5py" in name for name in frames) and "errno = " in str(exc) \
+                and write_failure(exc) is not None:  # an uncaught exception has a frame of its program's
+            return
+        previous_except(kind, exc, tb)
+
+    previous_except = sys.excepthook
+    hook._l2l_quiet = True  # type: ignore[attr-defined]
+    sys.unraisablehook = hook
+    sys.excepthook = excepthook
+
+
+def close_refused(file: h5py.File, path: Path, kept: str, failure: BaseException | None = None) -> None:
+    """Close ``file`` (the writer's handle on ``path``); a write the disk refused, in the close or in
+    ``failure`` (the exception that ends the writer's block), raises one :class:`TrajectoryError` that names the file,
+    why and what is ``kept``. The file is then brought to the length its HDF5 superblock says, with a hole (no disk
+    space taken), where HDF5 had moved its end past what it could write: otherwise every reader refuses it as cut
+    short, and what was committed before could not be read nor resumed."""
+    try:
+        file.close()
+    except (OSError, RuntimeError) as exc:
+        reason = write_failure(exc)
+        if reason is None:
+            raise
+        UNCLOSED.append(str(path))
+        raise TrajectoryError(_refused_line(path, reason, kept)) from None
+    reason = write_failure(failure) if isinstance(failure, (OSError, RuntimeError)) else None
+    if reason is not None:  # closed, but HDF5 may still hold what it could not write
+        UNCLOSED.append(str(path))
+        raise TrajectoryError(_refused_line(path, reason, kept)) from None
+
+
+def _refused_line(path: Path, reason: str, kept: str) -> str:
+    from l2l.results_schema.opening import _superblock
+
+    line = f"{path}: the disk refused a write to it: {reason}; {kept}"
+    try:
+        with open(path, "rb") as handle:
+            superblock = _superblock(handle.read(128))
+        size = os.stat(path).st_size
+    except OSError:
+        return line
+    if superblock is not None and size < superblock[2]:
+        try:
+            os.truncate(path, superblock[2])
+        except OSError:  # a file size limit: said, and the way to do it by hand
+            line += f" (first, with room again: truncate -s {superblock[2]} {path}: the length HDF5 gave it)"
+    return line
 
 
 def _rows_of(path: Path) -> int:

@@ -19,6 +19,7 @@ import numpy as np
 from l2l.results_schema.layout import (REEVALUATION_COLUMNS, REEVALUATION_ERRORS, REEVALUATION_GROUP,
                                        REEVALUATION_HOST, REEVALUATION_HOST_DTYPE, REEVALUATION_MODEL,
                                        REEVALUATION_MODEL_DTYPE, STATUS_CODES)
+from l2l.results_schema.files import close_refused, quiet_refused_writes
 from l2l.results_schema.writer import _open_swmr_writer, create_reevaluation_group, needs_repair, rewrite
 
 
@@ -59,6 +60,7 @@ class ReevaluationWriter:
     def __init__(self, path: str | os.PathLike, objectives: Sequence[str], metrics: Sequence[str] = (),
                  model: str = ""):
         self.path = Path(path)
+        quiet_refused_writes()
         self.model = model.encode("ascii")
         self.objectives = list(objectives)
         self._file: h5py.File | None = None
@@ -75,19 +77,22 @@ class ReevaluationWriter:
         self.rows = int(log[log.shape[0] - 1]) if log.shape[0] else 0
         self.metrics = sorted(group["metrics"])
 
-    def _close_file(self) -> None:
+    def _close_file(self, failure: BaseException | None = None) -> None:
         if self._file is not None:
-            self._file.close()
-            self._file = None
+            file, self._file, self._group = self._file, None, None
+            close_refused(file, self.path, "every re-evaluation committed before is kept; the same l2l reevaluate "
+                          "runs the rest once the disk has room", failure)
 
-    def close(self) -> None:
-        self._close_file()
+    def close(self, failure: BaseException | None = None) -> None:
+        """Close the file; ``failure``: the exception that ends the writer's block (a write the disk refused is
+        said in one line, :func:`~l2l.results_schema.files.close_refused`)."""
+        self._close_file(failure)
 
     def __enter__(self) -> "ReevaluationWriter":
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self.close()
+        self.close(exc[1])
 
     def append(self, rows: Sequence[tuple[Any, int]]) -> None:
         """Append one row per ``(outcome, repeat)`` and commit them."""

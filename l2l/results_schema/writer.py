@@ -37,8 +37,8 @@ from l2l.objectives import Objective
 from l2l.results_schema import checkpoint_store, codec, state_log
 # The file-level operations live in .files; they are importable from here as before.
 from l2l.results_schema.files import (_append, _rows_of, committed_generations, committed_rows,  # noqa: F401
-                                      create, create_reevaluation_group, event_text, needs_repair, repair,
-                                      rewrite)
+                                      close_refused, create, create_reevaluation_group, event_text, needs_repair,
+                                      quiet_refused_writes, repair, rewrite)
 from l2l.results_schema.layout import (CHECKPOINT_BLOB, CHECKSUM_COLUMN, EVENT_DETAIL, EVENT_KIND, FORMAT,
                                        GENERATION_COLUMNS, NO_CHECKSUM, STATE_CHECKSUM_COLUMN, STATE_CHECKSUM_COLUMNS,
                                        STATISTICS_BLOB, STATISTICS_COLUMNS,
@@ -214,6 +214,7 @@ class TrajectoryWriter:
         never written."""
         self.path = Path(path)
         self._file = None
+        quiet_refused_writes()
         #: The chain of states this writer extends (a resumed run's first commit starts a new one).
         self._chain = state_log.Chain()
         self._own_lock = lock is None
@@ -335,15 +336,21 @@ class TrajectoryWriter:
         self._dirty.add(name)
         return _append(self._datasets[name], values)
 
-    def close(self) -> None:
-        if getattr(self, "_file", None) is not None:
-            kept = _descriptor_if_unlinked(self._file, self.path)
-            self._file.close()
-            self._file = None
-            if kept is not None:
-                _write_back(kept, self.path, getattr(getattr(self, "_store", None), "root", None))
-        if getattr(self, "_own_lock", False):
-            self._lock.release()
+    def close(self, failure: BaseException | None = None) -> None:
+        """Close the file; ``failure``: the exception that ends the writer's block (a write the disk refused is
+        said in one line, :func:`~l2l.results_schema.files.close_refused`)."""
+        try:
+            if getattr(self, "_file", None) is not None:
+                kept = _descriptor_if_unlinked(self._file, self.path)
+                file, self._file = self._file, None
+                self._datasets = {}  # closed with the file (a handle kept would hold it open in HDF5)
+                close_refused(file, self.path, f"every evaluation committed before is kept: l2l resume {self.path} "
+                              f"continues the run once the disk has room", failure)
+                if kept is not None:
+                    _write_back(kept, self.path, getattr(getattr(self, "_store", None), "root", None))
+        finally:
+            if getattr(self, "_own_lock", False):
+                self._lock.release()
 
     def _close_file(self) -> None:
         if self._file is not None:
@@ -354,7 +361,7 @@ class TrajectoryWriter:
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self.close()
+        self.close(exc[1])
 
     # -- appends ---------------------------------------------------------------
     def _grow_schema(self, metrics: set[str]) -> None:
