@@ -42,6 +42,8 @@ from typing import Any, ClassVar
 from l2l.errors import ConfigError
 from l2l.registry import option
 from l2l.simulators.base import SimulationResult, as_result
+from l2l.simulators.nest_files import empty as empty_folder
+from l2l.simulators.nest_files import recording_folder
 from l2l.simulators.nest_seeds import note as note_own_seed
 from l2l.simulators.python import ModelFunction
 
@@ -177,12 +179,14 @@ class NestModel(ModelFunction):
         function = self._load()
         with KERNEL_LOCK:
             kernel = prepare_kernel(nest, seed, worker_threads(self.threads), self.quiet)
+            files = recording_folder(nest)
             try:
                 result = as_result(function(nest, params, seed, **extra, **self.kwargs))
                 check_no_kernel_objects(result.checkpoint)  # before the reset, which empties them
                 note_own_seed(nest, kernel["rng_seed"], seed)  # a model's rng_seed = 42, the same in every one
             finally:
                 nest.ResetKernel()
+                empty_folder(files)
         result.metrics = {**result.metrics, "nest_virtual_processes": float(kernel["virtual_processes"])}
         return result
 
