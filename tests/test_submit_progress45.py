@@ -37,3 +37,27 @@ def test_the_loop_jobs_log_has_the_progress_lines(tmp_path, capsys):
         assert "\r" not in text, text
     finally:
         subprocess.run(["scancel", job_id], capture_output=True)
+
+
+@pytest.mark.slurm
+def test_submit_says_when_the_file_to_follow_appears(tmp_path, capsys):
+    """'follow: ...; l2l show OUT' after the submission of a new run: l2l show said 'no such file' while the job
+    pended; the line says the job creates the file as it starts."""
+    from slurm_helpers import OUTER_RUN, require_slurm, write_toml
+
+    from l2l.cli import main
+
+    require_slurm()
+    config = write_toml(tmp_path / "c.toml", OUTER_RUN)
+    out = tmp_path / "run.h5"
+    code = main(["submit", str(config), "--out", str(out), "--time", "00:05:00", "--signal-seconds", "60",
+                 "--prologue", "exit 0"])
+    printed = capsys.readouterr().out
+    ids = re.findall(r"submitted job (\d+)", printed)
+    try:
+        assert code == 0 and ids, printed
+        assert f"  follow: squeue -j {ids[0]}; l2l show {out} (once the job has started: it creates the file)\n" \
+               in printed, printed
+    finally:
+        for job_id in ids:
+            subprocess.run(["scancel", job_id], capture_output=True)

@@ -226,6 +226,7 @@ def _submit(args: argparse.Namespace) -> int:
         raise ConfigError(f"l2l submit: cannot write the job script {script_path}: {exc.strerror or exc}; nothing "
                           f"was submitted (--dry-run prints the script)") from None
     never_runs = _loop_job_refusal(script)
+    action = "resumes" if out.exists() else "runs"  # (asked after the submission, a job started by then had made it)
     try:
         answer = call(["sbatch", "--parsable", f"--chdir={out.parent}", str(script_path)])
     except SlurmError as exc:
@@ -245,11 +246,12 @@ def _submit(args: argparse.Namespace) -> int:
                           f"sbatch took it all the same (job {job_id}, which would have pended for ever) and it is "
                           f"cancelled; correct the options of l2l submit, e.g. --cpus, --mem, --time, --partition or "
                           f"--sbatch; nothing was submitted")
-    action = "resumes" if out.exists() else "runs"
     print(f"submitted job {job_id}: {action} {config.name} -> {out}")
     print(f"  script: {script_path}")
     print(f"  log:    {out}.slurm-{job_id}.log")
-    print(f"  follow: squeue -j {job_id}; {command('l2l', 'show', out)}")
+    # (l2l show of a file the job has not created yet said only 'no such file', the job pending in the queue)
+    print(f"  follow: squeue -j {job_id}; {command('l2l', 'show', out)}"
+          + ("" if action == "resumes" else " (once the job has started: it creates the file)"))
     return 0
 
 
