@@ -92,3 +92,22 @@ def test_submit_refuses_signal_seconds_above_what_slurm_takes(tmp_path, capsys):
     assert not out and err == ("l2l: error: l2l submit: --signal-seconds must be at most 65535 (the most SLURM's "
                                "--signal takes), got 70000\n"), err
     assert main(["submit", str(config), "--dry-run", "--time", "3-00:00:00", "--signal-seconds", "65535"]) == 0
+
+
+def test_a_test_only_that_could_not_reach_slurmctld_cancels_nothing(monkeypatch):
+    """Only sbatch's word on the job makes l2l submit cancel one sbatch took: a test-only that found slurmctld out of
+    reach (restarting) says nothing about it."""
+    from l2l.commands import slurm as submit
+    from l2l.jobs.slurm_common import SlurmError
+
+    def refusing(said):
+        def call(argv, **kwargs):
+            raise SlurmError(argv, 1, "", said)
+        return call
+
+    monkeypatch.setattr(submit, "call", refusing("sbatch: error: Batch job submission failed: Unable to contact "
+                                                 "slurm controller (connect failure)"))
+    assert submit._loop_job_refusal("#!/bin/bash\n") is None
+    monkeypatch.setattr(submit, "call", refusing("allocation failure: Requested node configuration is not available"))
+    assert submit._loop_job_refusal("#!/bin/bash\n") == \
+        "allocation failure: Requested node configuration is not available"

@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 from l2l.errors import ConfigError, command
-from l2l.jobs.slurm_common import SlurmError, call, parse_job_id
+from l2l.jobs.slurm_common import SlurmError, call, parse_job_id, unreachable
 from l2l.jobs.slurm_values import (check_extra_directives, check_script_values, directive, format_walltime,
                                    interpreter, slurm_memory, walltime_seconds)
 from l2l.own_files import open_new
@@ -285,8 +285,9 @@ def _loop_job_refusal(script: str) -> str | None:
     may count against a per-user limit the test then reports; what sbatch itself refuses is said in its own words."""
     try:
         call(["sbatch", "--test-only"], input=script, timeout=60)
-    except SlurmError as exc:
-        return (exc.said or f"exit status {exc.returncode}, no message") if exc.refused else None
+    except SlurmError as exc:  # (slurmctld out of reach for the test is no word on the job: the job stays)
+        said = exc.said or f"exit status {exc.returncode}, no message"
+        return said if exc.refused and not unreachable(said) else None
     return None
 
 
