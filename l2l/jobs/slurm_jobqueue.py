@@ -18,12 +18,21 @@ def slurm_cluster_class() -> type:
     ``except KeyboardInterrupt``. The handlers of SIGINT and SIGTERM are saved before and put back
     after; if another import came first, its handler is replaced by Python's default (KeyboardInterrupt).
     This is the one place l2l imports dask_jobqueue.
+
+    Its import also copied its ``jobqueue.yaml``, commented out, into the user's dask config folder
+    (``~/.config/dask``, or ``$DASK_CONFIG``) through ``dask.config.ensure_file``, which writes nothing where its
+    destination is an existing file: for the import, ``dask.config.PATH`` names this module's file. dask-jobqueue's
+    defaults are loaded from its own copy all the same, and a jobqueue.yaml the user wrote is read as before.
     """
+    import dask.config
+
     wanted = (signal.SIGINT, signal.SIGTERM)
     saved = {number: signal.getsignal(number) for number in wanted}
+    folder, dask.config.PATH = dask.config.PATH, __file__
     try:
         from dask_jobqueue import SLURMCluster
     finally:
+        dask.config.PATH = folder
         for number, handler in saved.items():
             current = signal.getsignal(number)
             if getattr(handler, "__module__", "") == "dask_jobqueue.runner":  # imported by someone before us

@@ -9,6 +9,7 @@ import signal
 
 import numpy as np
 
+from l2l.error_lines import informative_line
 from l2l.errors import EvaluationError
 from l2l.simulators.base import SimulationResult
 
@@ -16,12 +17,12 @@ TAIL = 2000
 
 
 def final_line(text: bytes | None) -> str:
-    """The last non-empty line of a program's output (a traceback's exception, ``error: ...``), at most 200
-    characters, its end kept; '' if there is none."""
-    lines = [line.strip() for line in (text or b"").decode("utf-8", errors="replace").splitlines() if line.strip()]
-    if not lines:
-        return ""
-    return lines[-1] if len(lines[-1]) <= 200 else "..." + lines[-1][-197:]
+    """The line of a program's output that says what went wrong (a traceback's exception, ``error: ...``): its
+    last line that is no blank, separator or URL (:func:`l2l.error_lines.informative_line`; it was its last line
+    that was not blank: a program ending its message in 'For details, see https://...' or a row of dashes failed
+    as 'command exited with status 1: https://...'), at most 200 characters, its end kept; '' if there is none."""
+    line = informative_line((text or b"").decode("utf-8", errors="replace"))
+    return line if len(line) <= 200 else "..." + line[-197:]
 
 
 #: The bytes read from the end of a program's stdout and stderr for its failure's tails and last line on stderr.
