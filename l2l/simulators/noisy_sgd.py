@@ -102,12 +102,11 @@ class NoisySGD(Simulator):
             x, v = np.array(checkpoint["x"], dtype=float), np.array(checkpoint["v"], dtype=float)
             step = int(checkpoint["step"])
         target = int(round(budget))
-        noises = StepNoise(seed, self.dimension)
         steps, losses = [], []
         with np.errstate(over="ignore", invalid="ignore"):  # a diverging learner is caught below
             while step < target and np.all(np.isfinite(x)):
                 step += 1
-                noise = noises.draw(step)
+                noise = np.random.default_rng([seed & 0xFFFFFFFF, seed >> 32, step]).standard_normal(self.dimension)
                 v = momentum * v + curvature * x + self.noise * noise
                 x = x - rate * v
                 loss = 0.5 * float(np.sum(curvature * x * x))
@@ -122,87 +121,3 @@ class NoisySGD(Simulator):
         return SimulationResult(objectives={"loss": loss if np.isfinite(loss) else 1e12},
                                 curve={"loss": curve},
                                 checkpoint={"x": x, "v": v, "step": step})
-
-
-#: The constants of the hash by which numpy's SeedSequence mixes its entropy (pool of 4 words) and draws a state,
-#: and the multiplier of PCG64's 128-bit LCG: :class:`StepNoise` seeds PCG64 as ``np.random.default_rng`` does.
-_INIT_A, _MULT_A, _INIT_B, _MULT_B = 0x43B0D7E5, 0x931E8875, 0x8B51F9DD, 0x58F38DED
-_MIX_L, _MIX_R = 0xCA01F9DD, 0x4973F715
-_PCG_MULTIPLIER = (2549297995355413924 << 64) + 4865540595714422341
-_WORD, _STATE = (1 << 32) - 1, (1 << 128) - 1
-
-
-def _hash_words(init: int, mult: int, n: int) -> list[tuple[np.uint32, np.uint32]]:
-    """The hash's constants in the order it uses them: (the one xor-ed in, the one multiplied by), ``n`` of them."""
-    out, constant = [], init
-    for _ in range(n):
-        following = (constant * mult) & _WORD
-        out.append((np.uint32(constant), np.uint32(following)))
-        constant = following
-    return out
-
-
-_MIXING = _hash_words(_INIT_A, _MULT_A, 16)  # 4 words of entropy hashed in, then 12 crossings
-_DRAWING = _hash_words(_INIT_B, _MULT_B, 8)  # 8 words of 32 bits: PCG64's 128-bit seed and increment
-_SIXTEEN = np.uint32(16)
-
-
-def _hashed(values: np.ndarray, constants: tuple[np.uint32, np.uint32]) -> np.ndarray:
-    values = (values ^ constants[0]) * constants[1]
-    return values ^ (values >> _SIXTEEN)
-
-
-def _pcg_states(entropy: list[np.ndarray]) -> list[tuple[int, int]]:
-    """PCG64's (state, increment) as ``np.random.default_rng([a, b, c])`` sets them, for arrays ``a``, ``b``, ``c``
-    of words below 2**32 (SeedSequence's hashing done for all of them at once)."""
-    with np.errstate(over="ignore"):
-        pool = [_hashed(word, _MIXING[i]) for i, word in enumerate([*entropy, np.zeros_like(entropy[0])])]
-        k = 4
-        for source in range(4):
-            for target in range(4):
-                if source != target:
-                    mixed = np.uint32(_MIX_L) * pool[target] - np.uint32(_MIX_R) * _hashed(pool[source], _MIXING[k])
-                    pool[target] = mixed ^ (mixed >> _SIXTEEN)
-                    k += 1
-        words = [_hashed(pool[i % 4], _DRAWING[i]).astype(np.uint64) for i in range(8)]
-    halves = [(words[2 * j] | (words[2 * j + 1] << np.uint64(32))).tolist() for j in range(4)]
-    states = []
-    for high, low, inc_high, inc_low in zip(*halves):
-        increment = ((((inc_high << 64) | inc_low) << 1) | 1) & _STATE
-        state = (increment + ((high << 64) | low)) & _STATE
-        states.append(((state * _PCG_MULTIPLIER + increment) & _STATE, increment))
-    return states
-
-
-class StepNoise:
-    """The gradient noise of each step of one seed: ``draw(step)`` is, bit for bit,
-    ``np.random.default_rng([seed & 0xFFFFFFFF, seed >> 32, step]).standard_normal(dimension)`` (a checkpoint
-    continued with another learning rate is the run that changed it at that step), in about a third of its time
-    (2.7 us, was 9.5 us; a whole step of ``run_to`` 12 us, was 19.6): the seeds' hashing is done for
-    :data:`BLOCK` steps at once and one generator is set to each state in turn, where a generator was made per
-    step. A seed beyond 64 bits, a negative one or a step beyond 32 bits is drawn the old way."""
-
-    BLOCK = 256
-
-    def __init__(self, seed: int, dimension: int) -> None:
-        self.seed, self.dimension = int(seed), int(dimension)
-        self._fast = 0 <= self.seed >> 32 <= _WORD
-        self._bits = np.random.PCG64(0)
-        self._generator = np.random.Generator(self._bits)
-        self._first, self._states = 0, []
-
-    def draw(self, step: int) -> np.ndarray:
-        index = step - self._first
-        if not 0 <= index < len(self._states):
-            if not (self._fast and 0 <= step and step + self.BLOCK <= _WORD):
-                return np.random.default_rng([self.seed & _WORD, self.seed >> 32, step]).standard_normal(
-                    self.dimension)
-            steps = np.arange(step, step + self.BLOCK, dtype=np.uint32)
-            self._first, index = step, 0
-            self._states = _pcg_states([np.full(self.BLOCK, self.seed & _WORD, np.uint32),
-                                        np.full(self.BLOCK, self.seed >> 32, np.uint32), steps])
-        state, increment = self._states[index]
-        self._bits.state = {"bit_generator": "PCG64", "state": {"state": state, "inc": increment},
-                            "has_uint32": 0, "uinteger": 0}
-        return self._generator.standard_normal(self.dimension)
-
