@@ -50,6 +50,7 @@ from l2l.simulators.brian2_cache import (check_default_root, compiler_output_in,
 from l2l.simulators.base import SimulationResult, as_result
 from l2l.simulators.nest_sim import require_installed
 from l2l.simulators.python import ModelFunction
+from l2l.simulators.brian2_seeds import watch as watch_seeds
 from l2l.simulators.brian2_unused import never_ran, watch_runs
 
 TARGETS = ("numpy", "cython")
@@ -467,7 +468,7 @@ class Brian2Model(ModelFunction):
         function = self._load()
         with brian2_session(seed, self.target, self.cache_dir, self.quiet, self.debug_log) as brian2:
             try:
-                with watch_runs(brian2) as noted:
+                with watch_runs(brian2) as noted, watch_seeds(brian2, seed):
                     result = as_result(function(brian2, params, seed, **extra, **self.kwargs))
             except Exception as exc:
                 cause = original_error(exc, params)
