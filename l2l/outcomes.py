@@ -106,7 +106,12 @@ def refuse_missing_objectives(outcomes: list[Outcome], writer, resumed: bool = F
     which = "committed since the resume" if resumed else "of the first generation"
     # unnamed values (a number, a tuple for several objectives): the function is to change, not the config; before,
     # the run went on to run.stop_after_failures and ended with exit status 1
-    fix = ("fix what the simulator returns (prints), then continue with l2l resume" if _unnamed(first)
+    # a resume goes on after the generations committed: the first one's rows would stay failed (a run of one
+    # generation evaluated nothing more), so a first generation is run again from the config, as for NEST's names
+    then = "continue with l2l resume" if resumed else \
+        "run the config again into a new file (l2l run CONFIG --out NEW.h5; l2l resume would keep these failures " \
+        "as the first generation's results)"
+    fix = (f"fix what the simulator returns (prints), then {then}" if _unnamed(first)
            else "name the simulator's objectives in [[objectives]]")
     raise ConfigError(f"no evaluation {which} returned the run's objectives ({detail}); "
                       f"{fix}; the failed evaluations are in {writer.path}")
