@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import math
 import sys
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,6 +34,7 @@ class Progress:
         shows one from the next update."""
         self.bar = None
         self.fractional = fractional
+        self._minutes: _EveryInterval | None = None
         #: What the best is, after its value where its name alone does not say (a multi-fidelity run's candidate
         #: trained more than once: ``(mean of 2)``, as ``l2l show`` lists it); set by the run before an update.
         self.best_note = ""
@@ -48,21 +50,26 @@ class Progress:
             self.bar = (_per_second(timed, fractional) if per_second else timed)(
                 total=total or None, initial=initial, unit=unit, dynamic_ncols=redrawn, bar_format=bar_format,
                 desc=description or None,
-                **({"file": sys.stderr} if redrawn else {"file": _Lines(sys.stderr), "mininterval": LOG_INTERVAL,
+                **({"file": sys.stderr} if redrawn else {"file": _Lines(sys.stderr), "mininterval": math.inf,
                                                         "miniters": 1}))
+            if not redrawn:
+                self._minutes = _EveryInterval(self.bar, LOG_INTERVAL)
 
     def update(self, n: float, generation: int, best: dict[str, float], failed: int, extra: str = "") -> None:
         """Move the bar by ``n`` (a result that came back). The first result of the session starts the rate and the
         time left (see :func:`_from_first_result`): '?' until then."""
         if self.bar is None:
             return
-        self.bar.set_postfix_str(progress_text(generation, best, failed, extra, self.best_note), refresh=False)
-        if self.bar.total and self.bar.n + n > self.bar.total:  # the last segments may overshoot a compute
-            self.bar.total = self.bar.n + n                     # budget: keep a total (tqdm drops it otherwise)
-        first = n > 0 and getattr(self.bar, "since", ()) is None
-        self.bar.update(n)
-        if first:
-            self.bar.start_estimate()
+        with self._held():
+            self.bar.set_postfix_str(progress_text(generation, best, failed, extra, self.best_note), refresh=False)
+            if self.bar.total and self.bar.n + n > self.bar.total:  # the last segments may overshoot a compute
+                self.bar.total = self.bar.n + n                     # budget: keep a total (tqdm drops it otherwise)
+            first = n > 0 and getattr(self.bar, "since", ()) is None
+            self.bar.update(n)
+            if first:
+                self.bar.start_estimate()
+            elif n > 0 and self._minutes is not None:
+                self._minutes.count()
 
     def move_to(self, n: float, generation: int, best: dict[str, float], failed: int, extra: str = "") -> None:
         """Set the bar to ``n`` (never back; rounded to a whole number unless ``fractional``) with the postfix
@@ -74,17 +81,77 @@ class Progress:
     def describe(self, text: str) -> None:
         """Show ``text`` before the bar ('' for none), redrawn with the next update."""
         if self.bar is not None and text != (self.bar.desc or "").removesuffix(": "):
-            self.bar.set_description_str(f"{text}: " if text else "", refresh=False)
+            with self._held():
+                self.bar.set_description_str(f"{text}: " if text else "", refresh=False)
 
     def close(self) -> None:
+        if self._minutes is not None:
+            self._minutes.stop()
         if self.bar is not None:
             self.bar.close()
+
+    def _held(self) -> Any:
+        """The lock the minute lines are written under (see :class:`_EveryInterval`), or none for a redrawn bar."""
+        import contextlib
+
+        return self._minutes.lock if self._minutes is not None else contextlib.nullcontext()
 
 
 #: Seconds between the progress lines written where standard error is no terminal (a log file, a CI or SLURM job's
 #: log, nohup): a line every minute, and one as the run ends, where a bar redrawn in place wrote ten lines a second
 #: joined by carriage returns (50 KB in a 9-minute run, one unreadable line in the log).
 LOG_INTERVAL = 60.0
+
+
+class _EveryInterval:
+    """Writes the line of a bar that is not redrawn every ``interval`` seconds, from the start, whether results came
+    back or not (tqdm, asked for one a minute at most, wrote it only as a result came: a run whose evaluations took
+    longer than the interval, a 70 s simulation or SLURM jobs waiting in the queue, wrote its 0 % line and then
+    nothing until a result came; a 77 s run had no line at 60 s).
+
+    tqdm writes no line of its own (``mininterval`` infinite) but the first and the last; a thread (a daemon,
+    stopped by :meth:`Progress.close`) writes the others. The rate is still fed to tqdm's smoothing as each result
+    comes (:meth:`count`: the results since the last one over the time since), so that a line between two results
+    does not take the wait for the next one for a slower rate."""
+
+    def __init__(self, bar: Any, interval: float) -> None:
+        self.bar, self.interval = bar, interval
+        self.lock = threading.Lock()
+        self.stopped = threading.Event()
+        self.last_line = bar._time()
+        self.thread = threading.Thread(target=self._run, name="l2l-progress-lines", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        wait = self.interval
+        while not self.stopped.wait(max(wait, 0.01)):
+            wait = self.tick()
+
+    def tick(self) -> float:
+        """Write the line if ``interval`` has passed since the last one; the seconds until the next."""
+        with self.lock:
+            now = self.bar._time()
+            since = now - self.last_line
+            if self.stopped.is_set() or since < self.interval:
+                return self.interval - since
+            self.last_line = now
+            self.bar.refresh()
+            return self.interval
+
+    def count(self) -> None:
+        """Feed tqdm's smoothed rate with the results since it was last fed (called under :attr:`lock` as the bar
+        moves, as tqdm's ``update`` fed it when it wrote a line)."""
+        bar = self.bar
+        now = bar._time()
+        dn, dt = bar.n - bar.last_print_n, now - bar.last_print_t
+        if bar.smoothing and dn and dt > 0:
+            bar._ema_dn(dn)
+            bar._ema_dt(dt)
+        bar.last_print_n, bar.last_print_t = bar.n, now
+
+    def stop(self) -> None:
+        with self.lock:
+            self.stopped.set()
 
 
 def _redrawn(tqdm: type) -> bool:
