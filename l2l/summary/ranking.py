@@ -186,7 +186,20 @@ def ranking_text(table: pd.DataFrame, limit: int = 10) -> str:
                                                                                          own["std"]]))
     return (f"re-evaluated on fresh seeds: {len(table)} candidate{'s' * (len(table) != 1)}, up to {seeds} "
             f"seed{'s' * (seeds != 1)} each, by mean {name} "
-            f"({direction}); 'selected' is the value selection saw:\n{body}{more_parameters(params)}")
+            f"({direction}); 'selected' is the value selection saw:\n{body}{more_parameters(params)}"
+            f"{seed_blind_note(values)}")
+
+
+def seed_blind_note(values: pd.DataFrame) -> str:
+    """A line where every candidate re-evaluated on two or more fresh seeds gave one value on all of them: the
+    model does not use its seed (a NEST model with its own ``rng_seed``, a deterministic function), so the spread
+    shown is no measure of its noise ("" otherwise)."""
+    several = values[values["seeds"] >= 2]
+    if several.empty or not (several["std"].fillna(1.0) == 0).all():
+        return ""
+    return ("\nevery candidate gave the same value on each of its fresh seeds (std 0): the model does not use "
+            "the seed it is given (deterministic, or it seeds its own random numbers), so ± 0 says nothing of its "
+            "noise")
 
 
 def reevaluated_text(trajectory: Trajectory, top: int = 10) -> str:
