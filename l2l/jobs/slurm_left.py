@@ -334,3 +334,78 @@ def forget_worker_jobs(work_dir: str | os.PathLike) -> None:
         folder.rmdir()
     except OSError:
         pass
+
+
+#: How long ``l2l show`` waits for squeue's answer on a running run's jobs (:func:`queued_line`), seconds: a
+#: summary is read at once; a controller that does not answer in this time is said so, not waited for.
+SHOW_SQUEUE_SECONDS = 5.0
+
+
+def recorded_jobs(work_dir: str | os.PathLike) -> tuple[dict[str, str], dict[str, str]]:
+    """The SLURM jobs the run's folder ``work_dir`` names (as :func:`cancel_left_behind` reads them, changing
+    nothing): the slurm-array arrays and the ``slurm`` worker jobs, each {id: name} ('' where no name is recorded:
+    an earlier version's array file, or a worker job's empty one)."""
+    work = Path(work_dir)
+    arrays: dict[str, str] = {}
+    workers: dict[str, str] = {}
+    for marker in sorted(work.glob(f"array/batches/*/{JOB_ID_FILE}")):
+        try:
+            job_id, _, name = marker.read_text().strip().partition("\n")
+        except OSError:
+            continue
+        if job_id.strip().isdigit():
+            arrays[job_id.strip()] = name.strip()
+    for marker in sorted(work.glob(f"{WORKER_JOBS}/*")):
+        try:
+            name = marker.read_text().strip()
+        except OSError:
+            continue
+        if marker.name.isdigit():
+            workers[marker.name] = name or WORKER_JOB_NAME
+    return arrays, workers
+
+
+def queued_line(work_dir: str | os.PathLike, seconds: float = SHOW_SQUEUE_SECONDS) -> str:
+    """What ``l2l show`` says of a running run's jobs in the queue: its slurm-array tasks or ``slurm`` worker jobs
+    running and pending, by one squeue call on the ids its folder names (:func:`recorded_jobs`; jobs only of the
+    names recorded with them, as :func:`cancel_left_behind` takes them), with the ids to follow them by (``2 array
+    tasks running, 6 pending (array 123: squeue -j 123)``). '' where the folder names no job (a run on another
+    backend: no SLURM call) or there is no squeue here (a file read off the cluster); a squeue that fails or does
+    not answer within ``seconds`` is one clause saying so. Before, a running run showed 'running' alone, and a user
+    on a cluster could not tell queued from running without finding the jobs' ids."""
+    arrays, workers = recorded_jobs(work_dir)
+    if not arrays and not workers:
+        return ""
+    names = {**arrays, **workers}
+    try:
+        listed = call(["squeue", "--noheader", "--array", f"--jobs={','.join(names)}", "--format=%F|%j|%T"],
+                      timeout=seconds)
+    except SlurmError as exc:
+        if exc.returncode == 127:  # no SLURM here
+            return ""
+        if "Invalid job id" in exc.stderr:  # none of them is known any more
+            listed = ""
+        else:
+            reason = " ".join((exc.stderr or "").split())[:120] or f"exit status {exc.returncode}"
+            return f"squeue did not say ({reason}): the run's jobs not counted"
+    counts = {"running": 0, "pending": 0}
+    seen: set[str] = set()
+    for line in listed.splitlines():
+        first, name, state = (part.strip() for part in (line.split("|", 2) + ["", ""])[:3])
+        if first not in names or (names[first] and name != names[first]):  # an id SLURM has given another job
+            continue
+        key = {"RUNNING": "running", "CONFIGURING": "running", "PENDING": "pending"}.get(state)
+        if key:
+            counts[key] += 1
+            seen.add(first)
+    what = "array task" if arrays else "worker job"
+    if arrays and workers:
+        what = "job"
+    ids = sorted(seen or names, key=int)
+    shown = ",".join(ids[:4]) + (",..." if len(ids) > 4 else "")
+    label = ("array" if len(ids) == 1 else "arrays") if arrays and not workers else ("job" if len(ids) == 1
+                                                                                    else "jobs")
+    if not seen:
+        return f"none of its {what}s in the queue ({label} {shown})"
+    running = f"{counts['running']} {what}{'s' * (counts['running'] != 1)} running"
+    return f"{running}, {counts['pending']} pending ({label} {shown}: squeue -j {','.join(ids)})"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from l2l.errors import command, shown
@@ -40,6 +41,9 @@ def show_text(trajectory: Trajectory, top: int = 10, events: int = 5) -> str:
     lines.append(f"host       {summary.host}  created {summary.created}  l2l {summary.l2l_version}")
     lines += [f"{label:<10} {text}" for label, text in provenance_lines(trajectory) if text]
     lines.append(f"progress   {progress_line(summary, sweep=sweep_compute(trajectory))}")
+    queue = queue_line(trajectory, summary)
+    if queue:
+        lines.append(f"queue      {queue}")
     short = cut_short_line(summary, trajectory.path)
     if short:
         lines.append(f"ended      {short}")
@@ -84,6 +88,19 @@ def show_text(trajectory: Trajectory, top: int = 10, events: int = 5) -> str:
     if reevaluated:
         lines.append(reevaluated)
     return "\n".join(lines)
+
+
+def queue_line(trajectory: Trajectory, summary: RunSummary) -> str:
+    """A running run's SLURM jobs in the queue, running and pending (:func:`l2l.jobs.slurm_left.queued_line`: one
+    squeue call, of a few seconds at most); '' for a run that is not running or whose folder names no SLURM job."""
+    if summary.status not in ("running", "running or interrupted"):
+        return ""
+    from l2l.jobs.slurm_left import queued_line
+
+    try:
+        return queued_line(Path(trajectory.path).with_suffix(".work"))
+    except Exception:  # noqa: BLE001 - a summary never fails on what it only reports
+        return ""
 
 
 def state_line(trajectory: Trajectory) -> str:
