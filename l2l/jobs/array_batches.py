@@ -15,7 +15,8 @@ from typing import Sequence
 from l2l.jobs.base import Task
 
 
-def retire_batch(directory: Path, job_id: str, tasks: Sequence[Task] | None = None, cancelled: bool = False) -> None:
+def retire_batch(directory: Path, job_id: str, tasks: Sequence[Task] | None = None, cancelled: bool = False,
+                 keep: bool = True) -> None:
     """Append the logs of the tasks of the batch folder ``directory`` (``<run>.work/array/batches/<batch>``, array
     ``job_id``) to the run's per-generation logs (``array/logs/generation-NNNNN.log``), then remove the folder.
 
@@ -24,6 +25,10 @@ def retire_batch(directory: Path, job_id: str, tasks: Sequence[Task] | None = No
     of the tasks that started, each said cancelled where it wrote no result: a task still in the queue has no log,
     and its job script, inputs and checkpoint are the next session's to write again (before, a cancelled array's
     folder stayed in ``batches/``, holding them, and the logs of the tasks that ran among them).
+
+    The results a ``cancelled`` array's tasks wrote completely are kept for the next session, unless ``keep`` is
+    False (the array's own session cancels it as it closes): :func:`l2l.jobs.array_finished.keep_results` (a killed
+    session's arrays, cancelled by the next session, had each result thrown away with the folder, and run again).
 
     Called again on a folder kept because an append failed (a full disk), it appends only the logs not appended yet
     (each appended is marked ``logs/<index>.gathered``; a write cut short is taken back): before, the generations
@@ -52,6 +57,10 @@ def retire_batch(directory: Path, job_id: str, tasks: Sequence[Task] | None = No
             return  # the folder is kept with the logs it holds: nothing is lost
         for index, _ in parts:  # a later generation's append may fail (a full disk): these are not appended again
             _mark_gathered(directory / "logs", index)
+    if cancelled and keep:
+        from l2l.jobs.array_finished import keep_results
+
+        keep_results(directory)
     shutil.rmtree(directory, ignore_errors=True)
 
 

@@ -13,6 +13,9 @@ simulations are MPI programs themselves. Files, all under the run directory
     batches/<batch>/logs/         one log per task while the array runs
     batches/<batch>/job_id        the array's SLURM job id and job name (a later session cancels it: a loop
                                   killed could not)
+    batches/<batch>/code          the digest of the code its tasks run (array_finished.code_digest)
+    finished/<key>.json           the results a killed session's arrays finished, kept by the next session as it
+                                  cancels them, taken where it asks those evaluations again (array_finished)
     logs/generation-00003.log     the logs of all tasks of generation 3, gathered when their array ends
 
 A batch directory is removed once every one of its tasks is accounted for, so
@@ -56,6 +59,7 @@ from typing import ClassVar, Sequence
 
 from l2l.errors import ConfigError
 from l2l.jobs.array_batches import retire_batch
+from l2l.jobs.array_finished import CODE_FILE, Finished, code_digest
 from l2l.jobs.array_task import read_outcome, write_json_atomically, write_tasks
 from l2l.jobs.base import FAILED, TIMEOUT, Executor, FollowsWorkers, Outcome, Settings, Task, died, warn_line
 from l2l.jobs.slurm_array_script import ArrayScript
@@ -153,6 +157,11 @@ class SlurmArrayExecutor(ArrayScript, FollowsWorkers, Executor):
         self._resubmit: list[Task] = []  # tasks found lost at one look, resubmitted together (_check_queue)
         self._squeue_failing: float | None = None  # since when squeue fails (slurmctld unreachable), else None
         self._sbatch_failing: float | None = None  # since when sbatch finds slurmctld out of reach, else None
+        #: results a killed session's arrays finished that this one took instead of running them (array_finished),
+        #: counted as the executor closes
+        self.taken_finished = 0
+        self._code = ""  # the digest of the code the tasks run (start: array_finished.code_digest)
+        self._finished: Finished | None = None  # the results a killed session's arrays finished (start)
 
     # -- the protocol -------------------------------------------------------------------------------
 
@@ -177,7 +186,9 @@ class SlurmArrayExecutor(ArrayScript, FollowsWorkers, Executor):
         (self._root / "logs").mkdir(exist_ok=True)
         write_json_atomically(str(self._root / "spec.json"), json.loads(text))
         self._job_name = array_job_name(settings.run_dir)
-        self._cancel_left_behind()
+        self._code = code_digest(simulator, spec)
+        self._cancel_left_behind()  # (the results its arrays finished kept: array_finished)
+        self._finished = Finished(self._root, self._code)
         self._limit = self.array_size or max_array_size()
 
     def _cancel_left_behind(self) -> None:
@@ -187,12 +198,30 @@ class SlurmArrayExecutor(ArrayScript, FollowsWorkers, Executor):
         cancel_left_behind(self._root.parent)
 
     def submit(self, tasks: Sequence[Task]) -> None:
-        tasks = list(tasks)
+        tasks = self._take_finished(list(tasks))
+        if not tasks:
+            return
         if not any(array.open for array in self._arrays):  # a generation's start: its early failures seen soon
             self._squeue_pause, self._squeue_at = FIRST_POLL, time.monotonic() + FIRST_POLL
         self._scan_pause, self._scan_at = FIRST_POLL, time.monotonic() + FIRST_POLL
         self._submit_arrays(tasks)
         self._pending += len(tasks)
+
+    def _take_finished(self, tasks: list[Task]) -> list[Task]:
+        """The ``tasks`` to submit: those but the evaluations whose results a killed session's arrays finished
+        (:mod:`l2l.jobs.array_finished`), whose outcomes are ready at once."""
+        finished = self._finished
+        if finished is None or not finished.keys:
+            return tasks
+        left = []
+        for task in tasks:
+            outcome = finished.take(task)
+            if outcome is None:
+                left.append(task)
+                continue
+            self._ready.append(outcome)
+            self._pending += 1
+        return left
 
     def _submit_arrays(self, tasks: list[Task]) -> None:
         """Submit ``tasks`` as few arrays as the cluster's MaxArraySize (or ``array_size``) allows."""
@@ -207,6 +236,7 @@ class SlurmArrayExecutor(ArrayScript, FollowsWorkers, Executor):
         (directory / "results").mkdir(parents=True)
         (directory / "logs").mkdir()
         write_tasks(str(directory), tasks)
+        (directory / CODE_FILE).write_text(self._code + "\n")  # a later session takes its results by it
         paths = self._paths(directory)
         Path(paths["script"]).write_text(self.job_script(paths["spec"], paths["batch"]))
         array = _Array(directory, tasks, "", set(range(len(tasks))))
@@ -299,6 +329,12 @@ class SlurmArrayExecutor(ArrayScript, FollowsWorkers, Executor):
                 break
         array.unsure = False
         return True
+
+    @property
+    def finished_taken(self) -> int:
+        """How many results of a killed session's arrays this session took instead of running the evaluations (for
+        the event that ends the session, should the loop record it)."""
+        return self.taken_finished + (self._finished.taken if self._finished is not None else 0)
 
     @property
     def pending(self) -> int:
@@ -504,6 +540,24 @@ class SlurmArrayExecutor(ArrayScript, FollowsWorkers, Executor):
         if cancelled:
             wait_left_queue(running)  # slurmstepd's CANCELLED line written into the logs of the tasks that ran
             for array in self._arrays:
-                retire_batch(array.directory, array.job_id, array.tasks, cancelled=True)
+                retire_batch(array.directory, array.job_id, array.tasks, cancelled=True, keep=False)
         self._arrays = []
         self._pending = 0
+        self._say_finished()
+
+    def _say_finished(self) -> None:
+        """One line each: how many results of a killed session's arrays were taken, and how many were not, another
+        code having run them; the kept results go (:class:`Finished`)."""
+        finished = self._finished
+        if finished is None:
+            return
+        if finished.taken:
+            warn_line(f"l2l: note: {finished.taken} evaluation{'s' * (finished.taken != 1)} taken from the results "
+                      f"the killed session's job arrays had finished (not run again)")
+        if finished.other_code:
+            warn_line(f"l2l: note: {finished.other_code} result{'s' * (finished.other_code != 1)} the killed "
+                      f"session's job arrays had finished {'were' if finished.other_code != 1 else 'was'} not taken: "
+                      f"the model's code (or the simulator's options, or l2l) changed since; run again")
+        self.taken_finished += finished.taken
+        finished.remove()
+        self._finished = None
