@@ -34,7 +34,7 @@ def test_load_still_takes_one_name_a_list_a_tuple_and_an_array_of_names(run_file
         assert "value" in l2l.load(run_file, columns=columns).columns
 
 
-def test_submit_refuses_more_cpus_than_any_slurm_job_of_l2l_books(tmp_path, capsys):
+def test_submit_refuses_more_cpus_than_any_slurm_job_of_l2l_books(tmp_path, capsys, monkeypatch):
     config = tmp_path / "c.toml"
     config.write_text('[run]\nname = "s"\ngenerations = 1\n[space]\nx = {low = -1.0, high = 1.0}\n'
                       '[optimizer]\nname = "random"\npopulation_size = 2\n[simulator]\nname = "sphere"\n'
@@ -45,4 +45,5 @@ def test_submit_refuses_more_cpus_than_any_slurm_job_of_l2l_books(tmp_path, caps
     assert err.startswith("l2l: error: ") and err.count("\n") == 1, err
     assert "--cpus must be an integer <= 1024" in err and "got 99999999999999999999999" in err, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.toml"]
-    assert main(["submit", str(config), "--dry-run", "--cpus", "1024"]) == 0
+    monkeypatch.setenv("PATH", str(tmp_path / "no-sbatch"))  # l2l's bound, not sbatch's: its --test-only of the
+    assert main(["submit", str(config), "--dry-run", "--cpus", "1024"]) == 0  # loop's job (a node of 8 CPUs) not made

@@ -45,13 +45,16 @@ def test_bad_slurm_options_are_refused_with_the_value():
         BACKENDS.create("slurm", {"walltime": "01:00:00", "lifetime": "02:00:00"})
 
 
-def test_submit_dry_run_writes_a_requeueable_script_that_quotes_the_paths(tmp_path, capsys):
+def test_submit_dry_run_writes_a_requeueable_script_that_quotes_the_paths(tmp_path, capsys, monkeypatch):
     folder = tmp_path / "it's here"
     folder.mkdir()
     config = write_toml(folder / "c.toml", {"run": {"name": "outer"}, "space": SLEEP_SPACE,
                                             "optimizer": {"name": "random"}, "simulator": {"name": "sphere"}})
-    assert main(["submit", str(config), "--dry-run", "--time", "01:00:00", "--signal-seconds", "120",
-                 "--partition", "long", "--prologue", "module load python"]) == 0
+    # no sbatch on PATH: the dry run's 'sbatch --test-only' of the loop's job is not made (the local SLURM has no
+    with monkeypatch.context() as without:  # partition 'long'); the script's text is what this reads
+        without.setenv("PATH", str(tmp_path / "no-sbatch"))
+        assert main(["submit", str(config), "--dry-run", "--time", "01:00:00", "--signal-seconds", "120",
+                     "--partition", "long", "--prologue", "module load python"]) == 0
     script = capsys.readouterr().out
     assert "#SBATCH --signal=B:USR1@120" in script and "#SBATCH --requeue" in script
     assert "#SBATCH --partition=long" in script and "module load python" in script

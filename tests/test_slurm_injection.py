@@ -105,7 +105,7 @@ def test_slurm_array_script_quotes_partition_and_account_as_sbatch_reads_them(tm
         subprocess.run([BASH, "-n"], input="\n".join(lines), text=True, check=True)
 
 
-def test_submit_script_quotes_partition_and_account_as_sbatch_reads_them(tmp_path, capsys):
+def test_submit_script_quotes_partition_and_account_as_sbatch_reads_them(tmp_path, capsys, no_sbatch):
     path = config(tmp_path, {"name": "serial"})
     for key in ("partition", "account"):
         lines = script_lines(capsys, ["submit", path, "--dry-run", f"--{key}={HOSTILE}"])

@@ -33,13 +33,15 @@ def test_submit_refuses_an_extra_directive_that_overrides_its_own(tmp_path, caps
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.toml"]
 
 
-def test_submit_keeps_the_other_extra_directives(tmp_path, capsys):
+def test_submit_keeps_the_other_extra_directives(tmp_path, capsys, monkeypatch):
     from slurm_helpers import OUTER_RUN, write_toml
 
     from l2l.cli import main
 
     config = write_toml(tmp_path / "c.toml", OUTER_RUN)
     extras = ["--qos=long", "-A proj", "--exclusive", "--export=ALL", "--outfoo=1", "--requeue"]
+    # no sbatch on PATH: the dry run's 'sbatch --test-only' of the loop's job (a made-up qos, account and option)
+    monkeypatch.setenv("PATH", str(tmp_path / "no-sbatch"))  # is not made; the script's text is what this reads
     assert main(["submit", str(config), "--dry-run", *(f"--sbatch={extra}" for extra in extras)]) == 0
     script = capsys.readouterr().out
     for extra in extras:

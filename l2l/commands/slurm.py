@@ -208,6 +208,7 @@ def _submit(args: argparse.Namespace) -> int:
         print(script, end="")
         if refused is not None:
             raise refused
+        _dry_run_loop_check(script)
         return 0
     if refused is not None:
         raise refused
@@ -289,6 +290,31 @@ def _loop_job_refusal(script: str) -> str | None:
         said = exc.said or f"exit status {exc.returncode}, no message"
         return said if exc.refused and not unreachable(said) else None
     return None
+
+
+def _dry_run_loop_check(script: str) -> None:
+    """Say in one line of standard error what ``sbatch --test-only`` (no job made) says of the loop's own job
+    ``script``, as ``l2l submit`` asks it before it submits; raise its refusal (a partition or account sbatch
+    refuses, a job no node can run) as one line, exit status 2, as ``l2l run --dry-run`` raises its backend's (the
+    script is printed first). Where there is no sbatch (a laptop, to see the script) or it does not answer, the
+    line says the job was not checked. Before, ``l2l submit --dry-run --partition nosuch`` exited 0 saying nothing,
+    while the submission itself was refused."""
+    try:
+        call(["sbatch", "--test-only"], input=script, timeout=60)
+    except SlurmError as exc:
+        said = exc.said or f"exit status {exc.returncode}, no message"
+        if exc.returncode == 127:
+            print("note: the loop's job was not checked: no sbatch here (l2l submit asks sbatch --test-only of it "
+                  "before it submits)", file=sys.stderr)
+        elif exc.refused and not unreachable(said):
+            raise ConfigError(f"l2l submit: sbatch --test-only refuses the loop's job: '{said}'; correct the options "
+                              f"of l2l submit, e.g. --partition, --account, --cpus, --mem, --time or --sbatch "
+                              f"(l2l submit would submit nothing)") from None
+        else:
+            print(f"note: the loop's job was not checked: sbatch --test-only did not answer ({said})",
+                  file=sys.stderr)
+        return
+    print("note: sbatch --test-only takes the loop's job (no job made)", file=sys.stderr)
 
 
 def _cancel_taken(job_id: str) -> None:
