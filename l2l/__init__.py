@@ -123,6 +123,11 @@ def _arguments(name: str, function: Any, options: dict[str, Any]) -> dict[str, A
     checked = {}
     for key, value in options.items():
         if key not in taken:
+            from l2l.config import RUN_KEYS
+
+            if key in RUN_KEYS:  # l2l.run(config, out, generations=3): a [run] key of the config, which says so
+                raise ArgumentError(f"{name} has no argument {key!r}: it is the config's [run] {key} (in its "
+                                    f"TOML, or config['run'][{key!r}] of a mapping); {name} takes {', '.join(taken)}")
             raise ArgumentError(f"{name} has no argument {key!r}{_did_you_mean(key, taken)}; it takes "
                                 f"{', '.join(taken)}")
         value = plain(value)

@@ -359,6 +359,10 @@ def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective,
     from l2l.results_schema.reevaluation_writer import ReevaluationWriter
 
     with Trajectory(path) as trajectory:
+        # the rows the ranking after the re-evaluation reads, read before it writes: a damaged column (fuzz_files45:
+        # a negative /evaluations/individual) refused the call after the file had been rewritten with the new group
+        trajectory.evaluations(errors=False, segments=True) if trajectory.multi_fidelity else \
+            trajectory.evaluations(errors=False)
         chosen = candidates(trajectory, top, objective)
         if not chosen:
             raise TrajectoryError(f"{path} holds no successful evaluation to re-evaluate")
