@@ -61,6 +61,22 @@ def test_only_results_written_whole_of_ok_evaluations_are_kept_and_taken_under_t
     assert not (root / "finished").exists()
 
 
+def test_the_closing_lines_count_the_results_taken_and_those_another_code_ran(tmp_path, capsys):
+    from l2l.jobs import BACKENDS
+
+    executor = BACKENDS.create("slurm-array", {})
+    (tmp_path / "finished").mkdir()
+    finished = Finished(tmp_path, "c0de")
+    finished.taken, finished.other_code = 2, 1
+    executor._finished = finished
+    executor.close()
+    said = capsys.readouterr().err
+    assert "l2l: note: 2 evaluations taken from the results the killed session's job arrays had finished (not run " \
+           "again)" in said, said
+    assert "l2l: note: 1 result the killed session's job arrays had finished was not taken: the model's code" in said
+    assert executor.finished_taken == 2 and not (tmp_path / "finished").exists()
+
+
 #: The evaluation: the sphere of ``x`` (``a,b``). In generation 1, individuals 2 and 3 first wait for the file
 #: ``go`` in its folder; each evaluation that ends says so in ``runs.log``.
 GATED = """#!/bin/sh
