@@ -20,6 +20,7 @@ def drive_recording_failure(components: Components, writer, state: dict[str, Any
     after: one while the local cluster was still starting left the session's ``started`` event the last, which
     ``l2l show`` read as a run whose process was killed ("interrupted (no process writes the file ...)")."""
     told = _EventsTold(writer, options.pop("session", 1))
+    told.executor = components.executor  # (the results of a killed session it took: the event that ends this one)
     try:
         _drive(components, told, state, **options)
     except KeyboardInterrupt as exc:
@@ -55,6 +56,7 @@ class _EventsTold:
 
     def __init__(self, writer, session: int = 1) -> None:
         self._writer, self.last, self.hosts = writer, None, SessionHosts(session)
+        self.executor = None
 
     def commit_generation(self, generation: int, *, state: Any, **commit: Any) -> None:
         self._writer.commit_generation(generation, state=self.hosts.in_state(state), **commit)
@@ -64,7 +66,12 @@ class _EventsTold:
         self._writer.append(outcomes, params)
 
     def event(self, kind: str, detail: Any = "") -> None:
-        self._writer.event(kind, self.hosts.added(detail) if kind in ("finished", "stopped", "failed") else detail)
+        if kind in ("finished", "stopped", "failed"):
+            taken = getattr(self.executor, "finished_taken", 0)  # slurm-array's (l2l.jobs.array_finished)
+            if isinstance(detail, dict) and isinstance(taken, int) and taken > 0:
+                detail = {**detail, "taken": taken}
+            detail = self.hosts.added(detail)
+        self._writer.event(kind, detail)
         self.last = kind
 
     def __getattr__(self, name: str) -> Any:

@@ -142,7 +142,7 @@ def session_records(events: Any) -> list[dict[str, Any]]:
             records.append(record)
         elif kind in ("finished", "stopped", "failed") and records and "ended" not in records[-1]:
             records[-1]["ended"] = kind
-            records[-1].update({key: data[key] for key in ("hosts", "more_hosts") if key in data})
+            records[-1].update({key: data[key] for key in ("hosts", "more_hosts", "taken") if key in data})
     return records
 
 
@@ -230,7 +230,7 @@ def hosts_line(records: list[dict[str, Any]], reevaluated: dict[str, Any] | None
     (``reevaluated``: :func:`reevaluation_hosts`); '' where none of them was recorded."""
     drivers: list[tuple[str, list[int]]] = []
     counts: dict[str, int] = {}
-    more, killed, open_session = 0, [], None
+    more, killed, open_session, taken = 0, [], None, 0
     for record in records:
         if record.get("ended") == "killed":
             killed.append(str(record["session"]))
@@ -248,6 +248,7 @@ def hosts_line(records: list[dict[str, Any]], reevaluated: dict[str, Any] | None
                 if isinstance(count, int):
                     counts[str(host)] = counts.get(str(host), 0) + count
         more += int(record.get("more_hosts") or 0)
+        taken += record["taken"] if isinstance(record.get("taken"), int) else 0
     parts = []
     if len(drivers) == 1:
         parts.append(f"driver {drivers[0][0]}")
@@ -263,7 +264,9 @@ def hosts_line(records: list[dict[str, Any]], reevaluated: dict[str, Any] | None
                      + (f" (session{'s' * (len(killed) > 1)} {', '.join(killed)} killed: counted up to "
                         f"{'their' if len(killed) > 1 else 'its'} last commit)" if killed else "")
                      + (f" (session {open_session} without an end, killed or running: counted up to its last "
-                        f"commit)" if open_session else ""))
+                        f"commit)" if open_session else "")
+                     + (f"; {taken} of them finished by a killed session's job arrays and taken by the next (not "
+                        f"run again)" if taken else ""))
     parts.append(_reevaluation_text(reevaluated))
     return "; ".join(part for part in parts if part)
 

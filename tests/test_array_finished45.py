@@ -4,6 +4,7 @@ all 4 run again; on a cluster, hours of paid compute each)."""
 
 from __future__ import annotations
 
+import re
 import shlex
 import subprocess
 
@@ -126,3 +127,6 @@ def test_a_resume_takes_what_the_killed_session_s_arrays_finished_and_runs_only_
     reference = l2l.load(l2l.run(make_config(**{**data, "backend": {"name": "serial"}}), tmp_path / "serial.h5"))
     assert comparable(frame).equals(comparable(reference))
     assert not (tmp_path / "taken.work" / "array" / "finished").exists()
+    shown = subprocess.run(l2l_command("show", str(out)), capture_output=True, text=True, timeout=120).stdout
+    assert re.search(r"evaluations on \S+ \(8\).*; [24] of them finished by a killed session.s job arrays and taken "
+                     r"by the next \(not run again\)", shown), shown
