@@ -94,12 +94,23 @@ def changed_model_line(rows: Any) -> str:
     changed = rows[rows[column].notna()]
     if changed.empty:
         return ""
-    candidates = len(changed.groupby(["generation", "individual"]))
+    keys = ["generation", "individual"]
+    candidates = len(changed.groupby(keys))
     digests = sorted(set(changed[column]))
     shown = ", ".join(f"{digest[:SHORT_HASH]}…" for digest in digests[:3]) + (", ..." if len(digests) > 3 else "")
-    return (f"note: {len(changed)} of the {len(rows)} re-evaluations ({candidates} candidate"
+    # the ranking averages each candidate's rows whatever code ran them: where a candidate has rows of two codes
+    # (the run's from an earlier l2l reevaluate, then more seeds of the changed code), its mean is of neither
+    theirs = rows.merge(changed[keys].drop_duplicates(), on=keys)
+    codes = theirs[column].fillna("").groupby([theirs[k] for k in keys]).nunique()
+    mixed, own = int((codes > 1).sum()), int(theirs[column].isna().sum())
+    said = (f"note: {len(changed)} of the {len(rows)} re-evaluations ({candidates} candidate"
             f"{'s' * (candidates != 1)}) ran model code other than the run's (sha256 {shown}; accepted with "
-            f"--accept-changed-model): their means measure that code, not the model that chose the candidates")
+            f"--accept-changed-model)")
+    if not mixed:
+        return said + ": their means measure that code, not the model that chose the candidates"
+    with_what = f"those rows with {own} of the run's code" if own else f"the results of {len(digests)} changed codes"
+    return (f"{said}: the means of {mixed} of them mix {with_what}, so they measure neither model alone "
+            f"(l2l.load(FILE, reevaluations=True)'s model column tells the rows apart)")
 
 
 def model_changed_since_run(trajectory: Trajectory, simulator: Any) -> tuple[str, str]:
