@@ -115,6 +115,17 @@ def hypervolume_note(runs: Sequence[RunData], objectives: Sequence[Objective]) -
                 f"({', '.join(o.name for o in objectives)}) and it is computed for fronts of two or three, so each "
                 f"objective's best so far is compared alone (l2l.plot.compare(files, objectives=[two or three "
                 f"names]) draws the hypervolume of those)")
+    # one objective left shared where a run searched a front of several: its best of that one is one end of its
+    # front, not what it searched for (err of a run of err and cost beside one of err and acc, said nowhere); not
+    # where the caller chose it among several the runs share (l2l compare --objective NAME)
+    shared = [o for o in runs[0].objectives if all(o in run.objectives for run in runs[1:])] if runs else []
+    others = [f"{label}: {', '.join(o.name for o in run.objectives if o not in objectives)}"
+              for label, run in zip(run_labels(runs), runs) if any(o not in objectives for o in run.objectives)]
+    if objectives and others and list(objectives) == shared:
+        name = objectives[0].name
+        return (f"note: compared by {name} alone, the runs' other objectives left out ({'; '.join(others)}): a run "
+                f"of several objectives is shown by the best {name} of its front, one end of the trade-off it "
+                f"searched, not by the front itself (l2l show FILE lists each front)")
     return None
 
 
