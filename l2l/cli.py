@@ -194,6 +194,31 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"l2l: error: {' '.join(message.split())} (see '{self.prog} --help')\n")
 
+    def _check_value(self, action: argparse.Action, value) -> None:
+        """argparse's refusal of a word not among an argument's choices, with the choice most likely meant, as a
+        misspelt option and a misspelt optimizer name are said (``l2l shwo``, ``l2l list optimizer``, ``l2l plot
+        --kind fitnes`` named every choice but not the one meant)."""
+        try:
+            super()._check_value(action, value)
+        except argparse.ArgumentError as exc:
+            meant = _meant(value, [str(choice) for choice in action.choices or ()])
+            if not meant:
+                raise
+            raise argparse.ArgumentError(action, f"{exc.message}; did you mean {meant!r}?") from None
+
+
+def _meant(given, choices: list[str]) -> str | None:
+    """The one choice ``given`` most likely misspells: the only one it starts or ends (a plural left out, a word
+    cut short), else the closest by difflib; None where nothing is close."""
+    import difflib
+
+    given = str(given)
+    start = [c for c in choices if c.startswith(given) or given.startswith(c)]
+    if len(start) == 1:
+        return start[0]
+    close = difflib.get_close_matches(given, choices, n=1)
+    return close[0] if close else None
+
 
 def parser() -> argparse.ArgumentParser:
     top = Parser(prog="l2l", description="Learning to learn: explore parameter spaces of brain-inspired models; "
@@ -306,7 +331,9 @@ def _unrecognized(command: argparse.ArgumentParser, unknown: list[str]) -> str:
     named = []
     for word in options:
         given = word.split("=", 1)[0]
-        meant = [name for name in known if name.startswith(given) and name.startswith("--")]
+        # a short option another command has, or SLURM's (``l2l submit -o``, ``-t``, ``-c``): the long one it starts
+        long = "-" + given if len(given) == 2 and given[1] != "-" else given
+        meant = [name for name in known if name.startswith(long) and name.startswith("--")]
         meant = meant if len(meant) == 1 else difflib.get_close_matches(given, known, n=1)
         named.append(f"{word!r}" + (f" (did you mean {meant[0]!r}?)" if meant else ""))
     return f"unknown option{'s' * (len(named) != 1)} {', '.join(named)}"

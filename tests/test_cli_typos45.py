@@ -1,0 +1,51 @@
+"""A newcomer's misspelt word on the command line is answered with the word meant, as a misspelt option is.
+
+``l2l shwo FILE``, ``l2l list optimizer`` and ``l2l plot --kind fitnes`` listed every choice but not the one meant
+(an optimizer's or a simulator's misspelt name in a config was already answered 'did you mean'); ``l2l submit -o
+run.h5`` (``l2l run`` has ``-o``; sbatch's ``-t``, ``-c``) said only 'unknown option'.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from l2l.cli import main
+
+
+def _refusal(argv: list[str], capsys) -> str:
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    out, err = capsys.readouterr()
+    assert exit_.value.code == 2 and out == "", (argv, out, err)
+    assert err.count("\n") == 1 and err.startswith("l2l: error: "), (argv, err)
+    return err.rstrip("\n")
+
+
+@pytest.mark.parametrize("argv, word, meant, prog", [
+    (["shwo", "x.h5"], "shwo", "show", "l2l"),
+    (["reevalute", "x.h5"], "reevalute", "reevaluate", "l2l"),
+    (["list", "optimizer"], "optimizer", "optimizers", "l2l list"),
+    (["list", "simulator"], "simulator", "simulators", "l2l list"),
+    (["plot", "x.h5", "--kind", "fitnes"], "fitnes", "fitness", "l2l plot"),
+    (["export", "x.h5", "--format", "parket"], "parket", "parquet", "l2l export"),
+])
+def test_a_misspelt_choice_names_the_one_meant(argv, word, meant, prog, capsys):
+    line = _refusal(argv, capsys)
+    assert f"invalid choice: '{word}' (choose from " in line, line
+    assert line.endswith(f"; did you mean '{meant}'? (see '{prog} --help')"), line
+
+
+def test_a_word_close_to_no_choice_or_to_several_names_none(capsys):
+    assert "did you mean" not in _refusal(["xyz", "x.h5"], capsys)
+    assert "did you mean" not in _refusal(["re", "x.h5"], capsys)  # resume, report, reevaluate
+
+
+@pytest.mark.parametrize("command, short, meant", [
+    (["submit", "x.toml"], "-o", "--out"),
+    (["submit", "x.toml"], "-t", "--time"),
+    (["run", "x.toml"], "-w", "--workers"),
+    (["show", "x.h5"], "-t", "--top"),
+])
+def test_a_short_option_the_command_lacks_names_its_long_one(command, short, meant, capsys):
+    line = _refusal([*command, short, "1"], capsys)
+    assert line == f"l2l: error: unknown option '{short}' (did you mean '{meant}'?) (see 'l2l {command[0]} --help')"
