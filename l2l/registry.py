@@ -60,6 +60,26 @@ def _run_target_hint(key: str, value: Any) -> str:
     return f" (a run's target value goes in [run]: target = {value!r})"
 
 
+def _other_table_hint(kind: str, key: str) -> str:
+    """Where a key a component refuses belongs, when it is another table's: TOML puts every key below a ``[kind]``
+    header in that table until the next header, so ``generations = 15`` or ``workers = 2`` written under
+    [optimizer] or [simulator], or ``backend = "local"`` under [simulator], was refused with the component's
+    options only, none of them the one meant."""
+    from l2l.config import RUN_KEYS, SECTIONS
+
+    if key in SECTIONS and key != kind:
+        return f" ([{key}] is a table of its own; every key below the [{kind}] header is [{kind}]'s)"
+    if key in RUN_KEYS and key not in ("name", "target", "seed", "policy") and key not in _COMPONENT_NAMES:
+        return f" (a [run] key: write it under [run]; every key below the [{kind}] header is [{kind}]'s)"
+    if key == "workers" and kind != "backend":
+        return f" (a [backend] option: write it under [backend]; every key below the [{kind}] header is [{kind}]'s)"
+    return ""
+
+
+#: [run] keys that are also some component's option (a policy's timeout is not the run's), never hinted at
+_COMPONENT_NAMES = frozenset({"timeout", "budget"})
+
+
 def _check_value(kind: str, name: str, key: str, value: Any, tp: Any) -> Any:
     """Light type check of one option; returns the value, converted where harmless."""
     origin = typing.get_origin(tp)
@@ -225,7 +245,8 @@ class Registry:
             meant = ("" if near is None else f" (did you mean {near!r}?)" if near not in refused
                      else f" ({near!r} does not apply to {self.kind} {name!r})")
             raise ConfigError(f"{self.kind} {name!r}: unknown option {unknown[0]!r}{meant}"
-                              f"{_run_target_hint(unknown[0], options[unknown[0]])}; allowed: {allowed}"
+                              f"{_run_target_hint(unknown[0], options[unknown[0]])}"
+                              f"{'' if hint or near else _other_table_hint(self.kind, str(unknown[0]))}; allowed: {allowed}"
                               + (f"; {hint}" if hint else ""))
         hints = typing.get_type_hints(cls)
         checked = {k: _check_value(self.kind, name, k, v, hints.get(k, typing.Any)) for k, v in options.items()}
