@@ -152,6 +152,45 @@ def resumed_versions_text(trajectory: Trajectory) -> str:
     return "; ".join(parts)
 
 
+def last_session_versions(trajectory: Trajectory) -> dict[str, Any]:
+    """The versions the run's last session ran with: the file's (``/run`` ``versions``), with what each resume
+    recorded as different (its ``resumed`` event's ``versions``; None: absent then) applied in turn."""
+    recorded = dict(trajectory.run.get("versions")) if isinstance(trajectory.run.get("versions"), dict) else {}
+    events = trajectory.events()
+    for kind, detail in zip(events["kind"], events["detail"]):
+        if kind != "resumed":
+            continue
+        try:
+            changed = json.loads(detail).get("versions")
+        except (TypeError, ValueError, AttributeError):
+            changed = None
+        if isinstance(changed, dict):
+            recorded.update(changed)
+    return recorded
+
+
+#: The versions a re-evaluation names where they differ from the run's: l2l's, Python's and the packages', not the
+#: checkout's commit (every commit of a checkout differs) or the platform's (the kernel's build, the machine's).
+_COMPARED = ("l2l", "python", "hdf5", *PACKAGES)
+
+
+def reevaluation_versions_line(trajectory: Trajectory) -> str:
+    """The note ``l2l reevaluate`` prints where it runs other versions than the run's last session did (a
+    reviewer's machine, an upgrade since): ``l2l: note: ... numpy 1.26.4 -> 2.3.5 ...``; '' where the same, or
+    where the file records none (an l2l of before 6 December 2026). Re-evaluation rows record no versions."""
+    recorded = last_session_versions(trajectory)
+    if not recorded:
+        return ""
+    now = versions()
+    differ = [f"{name} {recorded.get(name) or 'none'} -> {now.get(name) or 'none'}" for name in _COMPARED
+              if name in recorded and recorded.get(name) != now.get(name)]
+    if not differ:
+        return ""
+    return (f"l2l: note: this re-evaluation runs other versions than the run's last session ({', '.join(differ)}): "
+            f"where its means differ from the values the run recorded, these may be why (its rows do not record "
+            f"versions; l2l show's versions line has the run's)")
+
+
 def versions_text(trajectory: Trajectory) -> str:
     """``l2l show``'s ``versions`` line: :func:`versions_line`, then the sessions resumed with other versions
     (:func:`resumed_versions_text`)."""
@@ -375,5 +414,6 @@ def reevaluation_seeds_line(trajectory: Trajectory) -> str:
 
 
 __all__ = ["PACKAGES", "SHOWN_SEEDS", "SessionHosts", "changed_versions", "cpu_model", "driver_host", "imported_files",
-           "killed_hosts", "provenance_lines", "reevaluation_seeds_line", "resumed_versions_text", "source_revision",
+           "killed_hosts", "last_session_versions", "provenance_lines", "reevaluation_seeds_line",
+           "reevaluation_versions_line", "resumed_versions_text", "source_revision",
            "time_line", "versions", "versions_line", "versions_text", "with_session"]

@@ -357,6 +357,7 @@ def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective,
     from l2l.run_options import TRAINED_WITH_A_SCHEDULE
     from l2l.results_schema.reader import Trajectory
     from l2l.results_schema.reevaluation_writer import ReevaluationWriter
+    from l2l.provenance import reevaluation_versions_line
 
     with Trajectory(path) as trajectory:
         # the rows the ranking after the re-evaluation reads, read before it writes: a damaged column (fuzz_files45:
@@ -380,6 +381,7 @@ def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective,
         names = [o.name for o in trajectory.objectives]
         components = build(config, function, command="reevaluate", path=path)
         changed_model = ""
+        versions_note = reevaluation_versions_line(trajectory)  # another numpy, l2l... than the run's last session
         if model_dir is None:  # (a model in model_dir was compared by load_run_config)
             changed_model = _check_model(trajectory, components.simulator, accept_changed_model)
         elif accept_changed_model:  # (load_run_config said it): the rows record the changed code all the same
@@ -402,6 +404,8 @@ def _reevaluate(path: Path, top: int, n_seeds: int, backend, workers, objective,
     if say:
         print(_starting_line(chosen, n_seeds, len(tasks), executor, len(names) > 1 and objective is None),
               file=sys.stderr, flush=True)
+    if versions_note:  # said as the model's warnings are, by any caller: the rows cannot record it
+        print(versions_note, file=sys.stderr, flush=True)
     where = f"{len(chosen)} candidate{'s' * (len(chosen) != 1)} x {n_seeds} fresh seed{'s' * (n_seeds != 1)}"
     failed = 0
     with ReevaluationWriter(path, names, model=changed_model) as writer:
