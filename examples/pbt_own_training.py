@@ -99,7 +99,11 @@ if __name__ == "__main__":
     if len(sys.argv) > 2 or (len(sys.argv) > 1 and sys.argv[1].startswith("-")):
         print(f"usage: python {sys.argv[0]} [OUT.h5]  (no options; got {' '.join(sys.argv[1:])})", file=sys.stderr)
         sys.exit(2)
-    path = l2l.run(CONFIG, sys.argv[1] if len(sys.argv) > 1 else "pbt-own-training.h5")
+    try:  # an OUT.h5 that exists (the script run twice), a config refused: l2l's one line, exit status 2
+        path = l2l.run(CONFIG, sys.argv[1] if len(sys.argv) > 1 else "pbt-own-training.h5")
+    except (l2l.ConfigError, l2l.TrajectoryError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
     best = l2l.best(path)
     schedule = l2l.lineage(path, [best.trial])
     print(schedule[["trial", "from_budget", "budget", "parent", "lr", "momentum", "loss"]].to_string(index=False))
