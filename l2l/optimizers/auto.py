@@ -21,9 +21,10 @@ row  when                                                   choice
      and no ``policy`` (a multi-fidelity policy leaves
      candidates untold, more than NGOpt keeps out)
 4    half or more of the coordinates are ints/categoricals  ``tpe`` (batch asked at once)
+     and every parameter bounded
 5    ``noisy``                                              ``cmaes`` (population max(batch,
                                                             2 (4 + 3 ln d)))
-6    d = 1                                                  ``tpe``
+6    d = 1 and the parameter bounded                        ``tpe``
 7    otherwise                                              ``cmaes-quadratic`` (population max(batch,
                                                             4 + 3 ln d))
 ==== ===================================================== ============================================
@@ -52,6 +53,7 @@ from typing import Any, Callable, ClassVar
 
 import numpy as np
 
+from l2l.errors import ConfigError
 from l2l.optimizers.base import MAX_POPULATION, Optimizer, Problem, State
 from l2l.registry import option
 from l2l.space import Categorical, Int
@@ -169,11 +171,12 @@ class Auto(Optimizer):
                 return "nevergrad", {"budget": budget, "population_size": told,
                                      "num_workers": told * Async.queue_depth}, 3
             return "nevergrad", {"budget": budget, "population_size": told, "num_workers": told}, 3
-        if 2 * discrete >= d:
+        bounded = space.bounded  # tpe needs bounds: an unbounded parameter goes on to the CMA-ES rows
+        if 2 * discrete >= d and bounded:
             return "tpe", {**sized, "n_startup_trials": min(10, max(2, budget // 5))}, 4
         if self.noisy:
             return "cmaes", self._cmaes_options(d, workers), 5
-        if d == 1:
+        if d == 1 and bounded:
             return "tpe", {**sized, "n_startup_trials": min(10, max(2, budget // 5))}, 6
         return "cmaes-quadratic", self._cmaes_options(d, workers), 7
 
@@ -220,8 +223,11 @@ class Auto(Optimizer):
 
     # -- the contract: delegated -------------------------------------------------------
     def check(self, problem: Problem) -> None:
-        name, options, _ = self.choose(problem)
-        self._optimizer(name, options).check(problem)
+        name, options, row = self.choose(problem)
+        try:
+            self._optimizer(name, options).check(problem)
+        except ConfigError as exc:  # 'optimizer 'motpe' needs finite bounds' to a config that named no optimizer
+            raise ConfigError(f"optimizer 'auto' chose {name!r} (row {row} of its decision table): {exc}") from None
 
     def init(self, problem: Problem, seed: int) -> State:
         name, options, row = self.choose(problem)
