@@ -116,7 +116,9 @@ def compute_note(runs: Sequence[RunData]) -> str | None:
 
     A policy run's evaluations are its segments, of growing budgets, so beside a sweep whose evaluations
     each train to the end they are no measure of what either spent."""
-    if compute_axis(runs) is not None or not any(run.multi_fidelity for run in runs):
+    if compute_axis(runs) is None and not any(run.multi_fidelity for run in runs):
+        return _budget_note(runs)
+    if compute_axis(runs) is not None:
         return None
     names = run_labels(runs)
     without = [name.split(" (")[0] for run, name in zip(runs, names) if not (run.fidelity or {}).get("unit")]
@@ -127,6 +129,24 @@ def compute_note(runs: Sequence[RunData]) -> str | None:
                 f"budget)")
     units = sorted({str((run.fidelity or {}).get("unit")) for run in runs})
     return f"note: compute is not compared, since the runs count it in different units ({', '.join(units)})"
+
+
+#: How much fewer evaluations than another a run may have run before ``l2l compare`` says their budgets differ.
+BUDGET_TOLERANCE = 0.1
+
+
+def _budget_note(runs: Sequence[RunData]) -> str | None:
+    """The note under ``l2l compare``'s table where sweeps ran different numbers of evaluations (by more than
+    :data:`BUDGET_TOLERANCE`): the table's best values and hypervolumes are each run's at its own end, which favours
+    the longer run; None where they ran about as many. (A run of 40 evaluations beside one of 30 was tabulated as if
+    of one budget, with no word.)"""
+    counts = [len(run.frame) if run.frame is not None else 0 for run in runs]
+    if len(counts) < 2 or min(counts) >= (1 - BUDGET_TOLERANCE) * max(counts):
+        return None
+    listing = ", ".join(f"{name}: {count:,}" for name, count in zip(run_labels(runs), counts))
+    return (f"note: the runs ran different numbers of evaluations ({listing}): the best values and hypervolumes "
+            f"above are each run's at its own end, which favours the longer run; the figure compares them at equal "
+            f"evaluations (its x axis), or run the shorter one on (l2l resume FILE --evaluations N)")
 
 
 def given_runs(sources: Any) -> list[RunData]:
