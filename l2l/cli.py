@@ -53,6 +53,14 @@ def _run(args: argparse.Namespace) -> int:
         raise TrajectoryError(out_folder_refusal(out, config, from_config=not args.out))
     if args.out and args.out.endswith(("/", os.sep)):  # 'x/' wrote a file named x, not a run in the folder x
         raise ConfigError(f"--out must name a file, e.g. {os.path.join(args.out, 'run.h5')}, got {args.out!r}")
+    if out.suffix.lower() in _NOT_A_TRAJECTORY and not os.path.lexists(out):  # an existing one: check_out's words
+        # 'l2l run c.toml -o results.csv' wrote an HDF5 file under that name
+        suffix = out.suffix.lower()
+        other = {".csv": "export", ".tsv": "export", ".parquet": "export", ".png": "plot", ".svg": "plot",
+                 ".pdf": "plot", ".html": "report"}.get(suffix)
+        raise ConfigError(f"{'--out' if args.out else 'run.out'} names the run's HDF5 trajectory, not a {suffix[1:]} "
+                          f"file: give it e.g. {out.with_suffix('.h5').name}"
+                          + (f" (then l2l {other} {out.with_suffix('.h5').name} -o {out.name})" if other else ""))
     existing = None
     try:
         check_out(out, config)  # an unusable output path is refused before anything is printed or started
@@ -179,6 +187,12 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
+#: suffixes of files other commands write, never a trajectory's: ``l2l run c.toml -o results.csv`` (a newcomer's
+#: guess that run writes the table export writes) wrote an HDF5 file named results.csv
+_NOT_A_TRAJECTORY = frozenset({".csv", ".tsv", ".parquet", ".json", ".png", ".svg", ".pdf", ".html", ".toml",
+                               ".txt", ".npz", ".npy", ".xlsx", ".pkl", ".py"})
+
+
 class Parser(argparse.ArgumentParser):
     """The parser of ``l2l`` and of each of its subcommands (``add_subparsers`` makes them of the parser's class).
 
@@ -257,8 +271,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", help="run the remaining evaluations on this backend, from its defaults (and "
                                      "--workers), even where it is the run's own; without it the run's stored "
                                      "[backend] and its options")
-    p.add_argument("--workers", type=int)
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--workers", type=int, help="workers for the backend (the stored [backend]'s, or --backend's)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--drop-unreadable", action="store_true",
                    help="a checkpoint that cannot be read (damaged file) fails the segment that would continue "
                         "from it, and the run goes on (default: stop with an error, so the file can be restored)")

@@ -49,3 +49,15 @@ def test_a_word_close_to_no_choice_or_to_several_names_none(capsys):
 def test_a_short_option_the_command_lacks_names_its_long_one(command, short, meant, capsys):
     line = _refusal([*command, short, "1"], capsys)
     assert line == f"l2l: error: unknown option '{short}' (did you mean '{meant}'?) (see 'l2l {command[0]} --help')"
+
+
+def test_every_option_of_every_command_says_what_it_does():
+    """``l2l resume --help`` listed --workers and --no-progress with nothing beside them."""
+    import argparse
+
+    from l2l.cli import parser
+
+    commands = next(a for a in parser()._actions if isinstance(a, argparse._SubParsersAction)).choices
+    silent = [f"l2l {name} {action.option_strings[-1]}" for name, command in commands.items()
+              for action in command._actions if action.option_strings and not action.help]
+    assert silent == []
