@@ -370,6 +370,42 @@ class SessionHosts:
         return {**state, "hosts": {"session": self.session, "counts": dict(self.counts)}}
 
 
+#: The largest model file ``l2l show`` hashes again to see whether it was edited since (as a session hashes them).
+_REHASHED_BYTES = 10 * 2**20
+
+
+def model_edited_since(records: list[dict[str, Any]]) -> str:
+    """What the ``model`` line of ``l2l show`` adds where a file the run's last session hashed is still where it was
+    and hashes otherwise now (edited since: a re-evaluation or resume there would run other code): ``the file there
+    now differs: noisy_bowl.py sha256 f2adaad63e4bb2d9 (edited since the run)``; '' where every such file is the
+    same, gone (another machine: nothing to say) or no file (a function's source)."""
+    import hashlib
+
+    recorded = [record for record in records if isinstance(record.get("model"), list)]
+    if not recorded:
+        return ""
+    differ = []
+    for entry in recorded[-1]["model"]:
+        if not isinstance(entry, (list, tuple)) or len(entry) != 2:
+            continue
+        where, digest = str(entry[0]), str(entry[1])
+        if not (whole_digest(digest) or len(digest) == SHORT_HASH) or not os.path.isabs(where):
+            continue
+        try:
+            if not os.path.isfile(where) or os.path.getsize(where) > _REHASHED_BYTES:
+                continue
+            with open(where, "rb") as f:
+                now = hashlib.sha256(f.read()).hexdigest()
+        except OSError:
+            continue
+        if not now.startswith(digest):
+            differ.append(f"{Path(where).name} sha256 {now[:SHORT_HASH]}")
+    if not differ:
+        return ""
+    return (f"the file{'s' * (len(differ) != 1)} there now differ{'s' * (len(differ) == 1)}: {', '.join(differ)} "
+            f"(edited since the run: l2l reevaluate and l2l resume there would run other code)")
+
+
 def provenance_lines(trajectory: Trajectory) -> list[tuple[str, str]]:
     """``l2l show``'s ``versions``, ``model``, ``hosts`` and ``time`` lines, by label (a text '' is left out). A last
     session without an end (killed and not resumed since, or running) is counted up to its last commit, as its run
@@ -385,7 +421,9 @@ def provenance_lines(trajectory: Trajectory) -> list[tuple[str, str]]:
         open_session = killed_hosts(records, state)
         if open_session:
             records[-1].update(ended="open", hosts=open_session["hosts"])
-    return [("versions", versions_text(trajectory)), ("model", model_line(records)),
+    model = model_line(records)
+    edited = model_edited_since(records)
+    return [("versions", versions_text(trajectory)), ("model", f"{model}; {edited}" if model and edited else model),
             ("hosts", hosts_line(records, stored_reevaluation_hosts(trajectory))), ("time", time_line(trajectory))]
 
 
@@ -414,6 +452,6 @@ def reevaluation_seeds_line(trajectory: Trajectory) -> str:
 
 
 __all__ = ["PACKAGES", "SHOWN_SEEDS", "SessionHosts", "changed_versions", "cpu_model", "driver_host", "imported_files",
-           "killed_hosts", "last_session_versions", "provenance_lines", "reevaluation_seeds_line",
+           "killed_hosts", "last_session_versions", "model_edited_since", "provenance_lines", "reevaluation_seeds_line",
            "reevaluation_versions_line", "resumed_versions_text", "source_revision",
            "time_line", "versions", "versions_line", "versions_text", "with_session"]
