@@ -291,7 +291,7 @@ class PBT(Policy):
             else {}
         queue = list(state["queue"])
         draws = state["draws"]
-        cut = max(1, int(round(self.fraction * len(peers))))
+        cut = _quantile(self.fraction, len(peers))
         ranked = sorted(peers, key=lambda m: (-scores[m], m)) if self.synchronous else _ranked(trials, peers, at)
         top = [m for m in ranked[:cut] if not trials.failed(m)]
         pool = ranked  # where a tournament draws the donor from
@@ -311,7 +311,7 @@ class PBT(Policy):
             # a member that waits for a donor is replaced already: the bottom is of the others (else, with few
             # members, a poor one waiting for a slow donor was the bottom alone, and a middling one went on)
             rest = [m for m in ranked if m not in replaced]
-            bottom = set(rest[-max(1, int(round(self.fraction * len(rest)))):])
+            bottom = set(rest[-_quantile(self.fraction, len(rest)):])
         healthy = [m for m in ranked if not trials.failed(m)]
         waiting = list(state.get("waiting", []))
         for slot in slots:
@@ -528,6 +528,15 @@ def _wins_numpy(peers: list[int], place: list[int], scores: list[list[float]]) -
     before = np.cumsum(beyond) - beyond
     beaten = np.arange(len(row)) - first - beyond * (before - before[first])
     return dict(zip(peers, np.bincount(row, weights=beaten, minlength=len(peers)).astype(np.int64).tolist()))
+
+
+def _quantile(fraction: float, members: int) -> int:
+    """How many members the top and the bottom ``fraction`` of ``members`` hold: ``round(fraction x members)`` (a
+    half to the even count), at least 1 and at most half of them, as Ray Tune's PBT caps its quantiles, so that no
+    member is in both. Before session 45, ``fraction = 0.5`` of 3 members (or 7, 11, ...) gave a top and a bottom of
+    2 (4, 6) that shared the middle member: a donor although ranked in the bottom, while it went on untouched, so
+    1 member of 3 exploited a top of 2, not the bottom 2 the options table promised."""
+    return max(1, min(int(round(fraction * members)), members // 2))
 
 
 def _score_at(trials: TrialTable, trial: int, budget: float) -> float:
