@@ -363,6 +363,11 @@ _FOREIGN_TYPES = {
     **dict.fromkeys(("choice", "choices", "category", "categories", "enum", "gridsearch", "grid", "str", "string",
                      "pchoice"), 'type = "categorical" with choices = [...]'),
     **dict.fromkeys(("bool", "boolean"), 'type = "categorical" with choices = [true, false]'),
+    # numpy's and C's names of a number's width: l2l's float is a float64, its int a Python int
+    **dict.fromkeys(("float16", "float32", "float64", "fp32", "fp64", "single", "f4", "f8"),
+                    'type = "float" with low and high'),
+    **dict.fromkeys(("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "long", "i4", "i8"),
+                    'type = "int" with low and high'),
     **dict.fromkeys(("randn", "qrandn", "normal", "gaussian"),
                     'type = "float" with low and high (l2l has no normal distribution: bound it, e.g. mean +/- 3 sd)'),
     **dict.fromkeys(("samplefrom", "function", "lambda"),
@@ -392,6 +397,18 @@ def _foreign_type(kind: str) -> str | None:
     return _FOREIGN_TYPES.get(key) or foreign.space_type_hint(kind)   # ConfigSpace's UniformFloatHyperparameter
 
 
+def _bounds_hint(key: Any, value: Any) -> str:
+    """'(write low = 0, high = 1)' for ``bounds = [0, 1]`` (or range, limits, domain, interval): a newcomer's pair
+    of bounds was refused with the allowed keys only."""
+    if not isinstance(key, str) or key.lower() not in ("bounds", "bound", "range", "limits", "domain", "interval"):
+        return ""
+    pair = plain(value)
+    if (isinstance(pair, (list, tuple)) and len(pair) == 2
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in pair)):
+        return f"(write low = {pair[0]!r}, high = {pair[1]!r})"
+    return "(the bounds are low and high)"
+
+
 def parameter_from_json(name: str, data: Mapping[str, Any]) -> Parameter:
     """Build one parameter from its JSON/TOML table; raise :class:`ConfigError` if invalid."""
     if not isinstance(data, Mapping):
@@ -412,6 +429,7 @@ def parameter_from_json(name: str, data: Mapping[str, Any]) -> Parameter:
     if unknown:
         key = sorted(unknown)[0]
         hint = (_FOREIGN_KEYS.get(key.lower(), "") or foreign.space_key_hint(key)) if isinstance(key, str) else ""
+        hint = hint or _bounds_hint(key, data[key])
         raise ConfigError(f"parameter {name!r}: unknown key {key!r} for type {kind!r}; "
                           f"allowed: {', '.join(sorted(_KEYS[kind]))}" + (f" {hint}" if hint else ""))
     kwargs = {k: v for k, v in data.items() if k != "type"}
