@@ -60,13 +60,15 @@ def _run_target_hint(key: str, value: Any) -> str:
     return f" (a run's target value goes in [run]: target = {value!r})"
 
 
-def _other_table_hint(kind: str, key: str) -> str:
+def _other_table_hint(kind: str, key: str, value: Any = None) -> str:
     """Where a key a component refuses belongs, when it is another table's: TOML puts every key below a ``[kind]``
     header in that table until the next header, so ``generations = 15`` or ``workers = 2`` written under
     [optimizer] or [simulator], or ``backend = "local"`` under [simulator], was refused with the component's
     options only, none of them the one meant."""
     from l2l.config import RUN_KEYS, SECTIONS
 
+    if isinstance(value, Mapping) and key in ("options", "params", "parameters", "settings", "config", "args"):
+        return f" (a [{kind}.{key}] table: write its keys directly under [{kind}])"  # [optimizer.options]
     if key in SECTIONS and key != kind:
         return f" ([{key}] is a table of its own; every key below the [{kind}] header is [{kind}]'s)"
     if key in RUN_KEYS and key not in ("name", "target", "seed", "policy") and key not in _COMPONENT_NAMES:
@@ -246,7 +248,7 @@ class Registry:
                      else f" ({near!r} does not apply to {self.kind} {name!r})")
             raise ConfigError(f"{self.kind} {name!r}: unknown option {unknown[0]!r}{meant}"
                               f"{_run_target_hint(unknown[0], options[unknown[0]])}"
-                              f"{'' if hint or near else _other_table_hint(self.kind, str(unknown[0]))}; allowed: {allowed}"
+                              f"{'' if hint or near else _other_table_hint(self.kind, str(unknown[0]), options[unknown[0]])}; allowed: {allowed}"
                               + (f"; {hint}" if hint else ""))
         hints = typing.get_type_hints(cls)
         checked = {k: _check_value(self.kind, name, k, v, hints.get(k, typing.Any)) for k, v in options.items()}

@@ -2,7 +2,7 @@
 
 TOML puts every key below a header in that table until the next one: ``generations = 15`` under [optimizer],
 ``workers = 2`` under [simulator] or ``backend = "local"`` under [simulator] were refused with the component's
-options only, none of them the one meant (a newcomer's first config).
+options only, none of them the one meant (a newcomer's first config); so was an [optimizer.options] table.
 """
 
 from __future__ import annotations
@@ -24,6 +24,9 @@ HEAD = '[run]\nname = "t"\n[space]\nx = { type = "float", low = -1.0, high = 1.0
     ('[optimizer]\nname = "random"\n[simulator]\nname = "sphere"\nbackend = "local"\n',
      "simulator 'sphere': unknown option 'backend' ([backend] is a table of its own; every key below the "
      "[simulator] header is [simulator]'s); allowed: "),
+    ('[optimizer]\nname = "random"\n[optimizer.options]\npopulation_size = 4\n[simulator]\nname = "sphere"\n',
+     "optimizer 'random': unknown option 'options' (a [optimizer.options] table: write its keys directly under "
+     "[optimizer]); allowed: "),
 ])
 def test_a_key_of_another_table_says_which(tmp_path, capsys, body, said):
     config = tmp_path / "c.toml"
