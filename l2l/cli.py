@@ -193,6 +193,33 @@ _NOT_A_TRAJECTORY = frozenset({".csv", ".tsv", ".parquet", ".json", ".png", ".sv
                                ".txt", ".npz", ".npy", ".xlsx", ".pkl", ".py"})
 
 
+def _seconds(text: str) -> float:
+    """--max-time's seconds; a duration written as SLURM's ``--time`` (``1:30:00``) or with a unit (``2h``, ``90m``)
+    is refused naming its seconds (argparse said only "invalid float value: '2h'")."""
+    import re
+
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    word = text.strip().lower()
+    unit = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hr|hrs|hours?|d|days?)", word)
+    clock = re.fullmatch(r"(?:(\d+)-)?(\d+(?::\d{1,2}){0,2})", word)
+    seconds = None
+    if unit:
+        seconds = float(unit.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit.group(2)[0]]
+    elif clock and (clock.group(1) or ":" in word):  # SLURM's --time: M:S, H:M:S, D-H, D-H:M, D-H:M:S
+        parts = [int(part) for part in clock.group(2).split(":")]
+        if clock.group(1):  # days-hours[:minutes[:seconds]]
+            parts = [int(clock.group(1)) * 24 + parts[0], *parts[1:], 0, 0][:3]
+        else:  # minutes:seconds or hours:minutes:seconds
+            parts = ([0] + parts) if len(parts) == 2 else parts
+        seconds = parts[0] * 3600 + parts[1] * 60 + parts[2]
+    if seconds is None:
+        raise argparse.ArgumentTypeError(f"invalid float value: {text!r}")
+    raise argparse.ArgumentTypeError(f"is in seconds: {text!r} is {seconds:g}")
+
+
 class Parser(argparse.ArgumentParser):
     """The parser of ``l2l`` and of each of its subcommands (``add_subparsers`` makes them of the parser's class).
 
@@ -249,7 +276,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, help="run seed (overrides run.seed)")
     p.add_argument("--generations", type=int, help="number of generations (overrides run.generations)")
     p.add_argument("--evaluations", type=int, help="evaluation budget (overrides run.evaluations)")
-    p.add_argument("--max-time", type=float, help="wall-time budget in seconds (overrides run.max_time)")
+    p.add_argument("--max-time", type=_seconds, help="wall-time budget in seconds (overrides run.max_time)")
     p.add_argument("--compute", type=float, help="compute budget of a run with a [policy], in fidelity units "
                                                  "(overrides run.compute)")
     p.add_argument("--target", help="end the run once a candidate reaches this value of the objective, e.g. 0.95, "
@@ -265,7 +292,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--generations", type=int, help="new total number of generations (to extend a run)")
     p.add_argument("--evaluations", type=int, help="new evaluation budget of the run (to extend it)")
-    p.add_argument("--max-time", type=float, help="new wall-time budget in seconds, over the run's life")
+    p.add_argument("--max-time", type=_seconds, help="new wall-time budget in seconds, over the run's life")
     p.add_argument("--compute", type=float, help="new compute budget of a run with a [policy], in fidelity "
                                                  "units (to extend it)")
     p.add_argument("--backend", help="run the remaining evaluations on this backend, from its defaults (and "

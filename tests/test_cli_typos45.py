@@ -61,3 +61,21 @@ def test_every_option_of_every_command_says_what_it_does():
     silent = [f"l2l {name} {action.option_strings[-1]}" for name, command in commands.items()
               for action in command._actions if action.option_strings and not action.help]
     assert silent == []
+
+
+@pytest.mark.parametrize("given, seconds", [("2h", "7200"), ("90m", "5400"), ("1:30:00", "5400"), ("30:00", "1800"),
+                                            ("1-12", "129600"), ("1-2:30", "95400")])
+@pytest.mark.parametrize("command", [["run", "x.toml"], ["resume", "x.h5"]])
+def test_a_max_time_with_a_unit_or_slurms_clock_says_its_seconds(command, given, seconds, capsys):
+    """``--max-time 2h`` (or SLURM's ``--time`` format, which l2l submit takes) said "invalid float value" only."""
+    line = _refusal([*command, "--max-time", given], capsys)
+    assert line == (f"l2l: error: argument --max-time: is in seconds: '{given}' is {seconds} "
+                    f"(see 'l2l {command[0]} --help')"), line
+
+
+def test_a_max_time_in_seconds_is_taken_and_a_word_refused_as_before(capsys):
+    from l2l.cli import _seconds
+
+    assert _seconds("3600") == 3600.0 and _seconds("1e3") == 1000.0
+    assert _refusal(["run", "x.toml", "--max-time", "abc"], capsys) == \
+        "l2l: error: argument --max-time: invalid float value: 'abc' (see 'l2l run --help')"
