@@ -27,6 +27,11 @@ from l2l.results_schema.reader import Trajectory, load
 from l2l.words import call, option
 
 FORMATS = {"csv": ".csv", "parquet": ".parquet"}
+#: Suffixes of other data formats: an output named so and no format given would get CSV under a name that says
+#: otherwise (``-o runs.json`` wrote CSV into a .json file without a word).
+OTHER_FORMATS = {".json": "JSON", ".jsonl": "JSON lines", ".xlsx": "Excel", ".xls": "Excel", ".h5": "HDF5",
+                 ".hdf5": "HDF5", ".feather": "Feather", ".pkl": "pickle", ".pickle": "pickle", ".tsv": "TSV",
+                 ".npy": "NumPy", ".npz": "NumPy", ".mat": "MATLAB"}
 
 
 def default_output(path: str | os.PathLike, format: str, reevaluations: bool = False) -> Path:
@@ -101,6 +106,7 @@ def export(path: str | os.PathLike, format: str | None = None, out: str | os.Pat
     path = path_argument(path)  # an int, '' or None: one line naming the argument, before any file is touched
     suffix = path_argument(out, "out").suffix.lower() if out is not None and str(out) != "-" else ""
     named = next((name for name, ending in FORMATS.items() if ending == suffix), None)
+    asked = format
     if format is None:
         format = named or "csv"
     if not isinstance(format, str) or format not in FORMATS:
@@ -125,6 +131,11 @@ def export(path: str | os.PathLike, format: str | None = None, out: str | os.Pat
                           f"leave out {option('segments')}")
     target = None if str(out) == "-" else \
         check_output(out if out else default_output(path, format, reevaluations), force=force, inputs=[path])
+    if asked is None and suffix in OTHER_FORMATS:  # after the checks of the name itself (the input file)
+        raise ConfigError(f"{option('output', out)} names a {suffix} file ({OTHER_FORMATS[suffix]}), and l2l export "
+                          f"writes CSV or Parquet: give {option('output', Path(str(out)).with_suffix('.csv'))} or "
+                          f"{option('format', 'csv')} to write CSV under that name (or from pandas: "
+                          f"l2l.load({str(path)!r}) gives the table)")
     beside = check_output(provenance_output(target), force=force, inputs=[path]) if provenance else None
     if beside is not None and beside == target:
         raise ConfigError(f"{option('output', out)} is where the provenance JSON goes; choose another name")
