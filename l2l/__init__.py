@@ -123,7 +123,7 @@ def _arguments(name: str, function: Any, options: dict[str, Any]) -> dict[str, A
     checked = {}
     for key, value in options.items():
         if key not in taken:
-            from l2l.config import RUN_KEYS
+            from l2l.config_keys import RUN_KEYS
 
             if key in RUN_KEYS:  # l2l.run(config, out, generations=3): a [run] key of the config, which says so
                 raise ArgumentError(f"{name} has no argument {key!r}: it is the config's [run] {key} (in its "

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from l2l import config_policy, foreign, initial_points
+from l2l.config_keys import RUN_KEYS, SECTIONS
 from l2l.config_paths import beside, relative_hint
 from l2l.errors import ArgumentError, ConfigError, path_argument, shown
 from l2l.numbers import number
@@ -29,42 +30,6 @@ from l2l.simulators.directions import natural_directions
 from l2l.space import Space
 from l2l.words import call
 
-SECTIONS = ("run", "space", "optimizer", "simulator", "objectives", "backend", "policy")
-RUN_KEYS = {
-    "name": "a name for the run: up to 100 letters, digits, - _ . (it names the output files)",
-    "seed": "run seed, an integer >= 0",
-    "generations": "number of generations, >= 1 (default 10; no limit if run.evaluations or run.max_time is set); "
-                   "with a policy: the sweep starts generations x population_size candidates, each trained until "
-                   "the policy stops it or it reaches the top budget, and ends when none is left (default: no "
-                   "limit, the budget is run.compute)",
-    "evaluations": "evaluation budget: the run ends after exactly this many evaluations (0: no limit)",
-    "max_time": "wall-time budget in seconds over the run's life: nothing new starts after it (0: no limit)",
-    "out": "output file (default: NAME.h5 beside the config)",
-    "retries": "times a failed evaluation is retried, >= 0",
-    "timeout": "seconds an evaluation may run (0: no limit)",
-    "penalty": "value told to the optimizer for failed evaluations: 'worst' or a number or a table per objective",
-    "mode": "'generational' or 'async' (steady-state); a [policy] table replaces both",
-    "policy": "a scheduling policy by name, e.g. 'successive-halving': short for a [policy] table with only that "
-              "name (its options at their defaults)",
-    "compute": "multi-fidelity runs: compute budget in fidelity units (0: with run.generations, what the sweep's "
-               "candidates can cost at most, else 100 times the top budget)",
-    "reevaluate": "after the run, evaluate the top candidates on fresh seeds: {top = k, seeds = n}",
-    "checkpoints": "where multi-fidelity checkpoints are kept: 'auto' (those of 1 MiB or more in the folder NAME.h5."
-                   "checkpoints beside the trajectory, named by their SHA-256; the others in the file), 'file' (all "
-                   "in the file: one portable file) or 'beside' (all in the folder)",
-    "inherit": "Lamarckian generations: each candidate continues from the checkpoint of its nearest member of the "
-               "previous generation and trains this many more fidelity units (true: the top budget / generations)",
-    "target": "stop the run once a candidate reaches this value of the objective (<= for a minimized one, >= for a "
-              "maximized one; at the top budget, the mean of its repeats); several objectives: a table per "
-              "objective name, every target listed reached by one candidate",
-    "stop_after_failures": "stop the run (kept, stopped; l2l resume goes on) once the first N evaluations (segments) "
-                           "of a session all failed and none of the run ever succeeded, a broken model (default: "
-                           "max(20, 2 x the generation's size), async and policy runs max(20, 2 x the workers); "
-                           "0: never; l2l resume FILE --stop-after-failures N changes it)",
-    "initial_points": "configurations evaluated first, in order, before the optimizer's: a list of tables with a "
-                      "value for every parameter, e.g. [{x = 0.5, lr = 0.01}] (optimizers tpe, motpe, gp, random, "
-                      "grid; any under policy pbt)",
-}
 MODES = ("generational", "async")
 #: Longest run name: it names NAME.h5, NAME.work/ and SLURM jobs, so it must fit every file system.
 MAX_NAME_LENGTH = 100
@@ -125,6 +90,20 @@ def _component(section: str, raw: Any, default: str | None = None) -> Component:
     return Component(name, {k: v for k, v in raw.items() if k != "name"})
 
 
+#: a newcomer's names of l2l's sections
+_SYNONYMS = {**dict.fromkeys(("parameters", "params", "search_space", "searchspace", "hyperparameters"), "space"),
+             **dict.fromkeys(("model", "models", "simulation", "inner_loop"), "simulator"),
+             **dict.fromkeys(("scheduler", "pruner"), "policy"), **dict.fromkeys(("cluster", "executor"), "backend")}
+
+
+def _section_synonym(name: str) -> str:
+    """' (a [run] key: ...)' for [reevaluate] or [checkpoints], ' (the table is [space] here)' for [parameters]."""
+    if name in RUN_KEYS and name != "name":
+        return f" (a [run] key: {name} = ... under [run], or a [run.{name}] table)"
+    meant = _SYNONYMS.get(name.lower())
+    return f" (the table is [{meant}] here)" if meant else ""
+
+
 def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".", *,
                  user_file: bool = False) -> RunConfig:
     """Validate a config table (as read from TOML) into a :class:`RunConfig`.
@@ -142,9 +121,15 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".", *,
         raise ArgumentError(f"user_file must be True or False, got {type(user_file).__name__} {user_file!r:.60}")
     user_file = bool(user_file)
     unknown = [k for k in data if k not in SECTIONS]
+    loose = [k for k in unknown if not isinstance(data[k], (Mapping, list))]
+    if loose and user_file and not foreign.section_hint(str(loose[0])):  # 'name = "t"' above [run]: TOML puts a key above every table header in none of them
+        where = " (under [run]?)" if str(loose[0]) in RUN_KEYS else ""
+        raise ConfigError(f"key {loose[0]!r} stands above the first [table], so it belongs to no section; "
+                          f"move it under the table it is meant for{where}")
     if unknown:
         from l2l.registry import _did_you_mean as did_you_mean
         meant = foreign.section_hint(str(unknown[0])) or did_you_mean(str(unknown[0]), SECTIONS)  # Optuna's sampler
+        meant = meant or _section_synonym(str(unknown[0]))
         raise ConfigError(f"unknown section {unknown[0]!r}{meant}; "
                           f"allowed: {', '.join(SECTIONS)}")
     run = data.get("run", {})

@@ -65,7 +65,7 @@ def _other_table_hint(kind: str, key: str, value: Any = None) -> str:
     header in that table until the next header, so ``generations = 15`` or ``workers = 2`` written under
     [optimizer] or [simulator], or ``backend = "local"`` under [simulator], was refused with the component's
     options only, none of them the one meant."""
-    from l2l.config import RUN_KEYS, SECTIONS
+    from l2l.config_keys import RUN_KEYS, SECTIONS
 
     if isinstance(value, Mapping) and key in ("options", "params", "parameters", "settings", "config", "args"):
         return f" (a [{kind}.{key}] table: write its keys directly under [{kind}])"  # [optimizer.options]

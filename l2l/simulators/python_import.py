@@ -96,7 +96,9 @@ def load_function(spec: str, search_path: str | None = None) -> Callable[..., An
     """Import ``"package.module:function"``, looking in ``search_path`` first."""
     module_name, sep, attr = spec.partition(":")
     if not sep or not module_name or not attr:
-        raise ConfigError(f"simulator 'python': function must look like 'module:function', got {spec!r}")
+        head, dot, tail = spec.rpartition(".")  # 'models.simulate': Python's dotted name for what l2l writes with ':'
+        meant = f" ('{head}:{tail}'?)" if not sep and dot and head and tail and not tail == "py" else ""
+        raise ConfigError(f"simulator 'python': function must look like 'module:function', got {spec!r}{meant}")
     if module_name.endswith(".py") or "/" in module_name or "\\" in module_name:
         # a file's name or path ('model.py:f', '../models/model.py:f'): Python's import said "No module named
         # 'model'" of a module that is there, or "the 'package' argument is required to perform a relative import"
@@ -136,10 +138,27 @@ def load_function(spec: str, search_path: str | None = None) -> Callable[..., An
     for part in attr.split("."):
         target = getattr(target, part, None)
         if target is None:
-            raise ConfigError(f"simulator 'python': module {module_name!r} has no attribute {attr!r}")
+            raise ConfigError(f"simulator 'python': module {module_name!r} has no attribute {attr!r}"
+                              f"{_functions_of(module, attr)}")
     if not callable(target):
         raise ConfigError(f"simulator 'python': {spec!r} is not callable")
     return target
+
+
+def _functions_of(module: Any, attr: str) -> str:
+    """' (did you mean 'simulate'?)' for a misspelt function of the module, else the functions it defines (at most
+    five): 'module 'mymodel' has no attribute 'simulat'' said neither."""
+    import difflib
+    import inspect
+
+    own = sorted(name for name, value in vars(module).items() if not name.startswith("_") and inspect.isfunction(value)
+                 and getattr(value, "__module__", None) == module.__name__)
+    near = difflib.get_close_matches(attr, own, n=1)
+    if near:
+        return f" (did you mean {near[0]!r}?)"
+    if own:
+        return f"; it defines {', '.join(own[:5])}{', ...' if len(own) > 5 else ''}"
+    return ""
 
 
 @contextlib.contextmanager
