@@ -162,16 +162,32 @@ def tied_with_best(ok: pd.DataFrame, objective: Objective, parameters: Sequence[
     return int(np.count_nonzero(values == best))
 
 
-def tie_note(tied: int, objective: Objective, value: float, path: str, at_least: bool = False) -> str:
+def tie_note(tied: int, objective: Objective, value: float, path: str, at_least: bool = False,
+             config: Any = None) -> str:
     """The line under a best list whose first ``tied`` candidates share the best value (see :func:`tied_with_best`):
-    their order is not a ranking, and ``l2l reevaluate`` tells them apart on fresh seeds; "" for fewer than two."""
+    their order is not a ranking, and ``l2l reevaluate`` tells them apart on fresh seeds; "" for fewer than two.
+    ``config``: the run's stored config (a dict). A ``pbt`` or ``run.inherit`` run, which ``l2l reevaluate``
+    refuses, is told to replay the learners' schedules instead; a run whose simulator was a Python function passed
+    to ``l2l.run``, which no command can pass, the Python call that passes it again. Before, both were given
+    ``l2l reevaluate FILE --top N``, which, pasted, was refused in one line."""
     if tied < 2:
         return ""
-    from l2l.words import call
+    from l2l.words import call, passed_as
 
+    config = config if isinstance(config, dict) else {}
+    run, policy = config.get("run") or {}, config.get("policy") or {}
+    name = policy.get("name") if isinstance(policy, dict) else None
+    if name == "pbt" or (isinstance(run, dict) and (run.get("policy") == "pbt" or run.get("inherit"))):
+        how = (f"replay each one's schedule (l2l.lineage({str(path)!r})) with seeds no run used, as docs/pbt.md "
+               f"shows (l2l reevaluate does not apply to learners trained from other learners' checkpoints)")
+    else:
+        function = passed_as(config.get("simulator"))
+        how = call("reevaluate", path, top=tied, function=function, python=True) if function else \
+            call("reevaluate", path, top=tied)
+        if function:
+            how = f"import l2l.reevaluate; {how}"
     return (f"{'at least ' if at_least else ''}{tied} candidates share the best {objective.name} ({number(value)}): "
-            f"their order is the order of evaluation, not a ranking; to tell them apart on fresh seeds: "
-            f"{call('reevaluate', path, top=tied)}")
+            f"their order is the order of evaluation, not a ranking; to tell them apart on fresh seeds: {how}")
 
 
 def with_repeats(columns: list[str], objective: str) -> list[str]:
