@@ -220,11 +220,21 @@ UNSTORABLE_CHECKPOINT = "invalid result: checkpoint "
 #: ``{"loss": [values]}``, a dict ``{epoch: value}``, a list of dicts.
 _CURVE_SHAPE = re.compile(r"invalid result: curve (?:must be a dict |'.*' must be rows of \[fidelity, value\])")
 
+#: How a continued segment whose objective's curve starts at or below its checkpoint's budget fails
+#: (:func:`curves`): the function trained from scratch again (it ignored its checkpoint), returned its whole
+#: history, or numbered its points from 0. Each continuation repeats it: a PBT run failed every one of them until
+#: its compute was spent (14 of 20 segments of a 6-member run), then ended with exit status 1. (A segment from
+#: scratch numbered from 0, "in a segment from 0 to", is left to fail as before: the run ends when all have.)
+_CURVE_RESTARTS = re.compile(r"invalid result: curve '.*' (?:has a point at fidelity .*, not past the budget .* of the "
+                             r"checkpoint this segment continued from|runs from fidelity .* in a segment from "
+                             r"(?!0 to ).* to .*: numbered from 0\?)")
+
 
 def every_segment_fails(outcome: Outcome) -> str | None:
     """Why ``outcome`` failed, if it is a programming error of the simulator that every segment repeats, whatever
-    the parameters: ``"checkpoint cannot be stored"`` (:func:`checkpoint_of`) or ``"curve is not rows of
-    [fidelity, value]"`` (:func:`curves`); else None. Such a failure is never retried and the run ends at the
+    the parameters: ``"checkpoint cannot be stored"`` (:func:`checkpoint_of`), ``"curve is not rows of
+    [fidelity, value]"`` or ``"curve starts at or below the checkpoint's budget"`` (a continued segment that
+    trained from scratch again, :func:`curves`); else None. Such a failure is never retried and the run ends at the
     first (``driver_trials.Trials.record``): before, a curve of the wrong shape failed every segment, each a
     candidate spent, until run.stop_after_failures ended the run with exit status 1."""
     if outcome.status != FAILED or not outcome.error:
@@ -233,6 +243,8 @@ def every_segment_fails(outcome: Outcome) -> str | None:
         return "checkpoint cannot be stored"
     if _CURVE_SHAPE.match(outcome.error.split("\n", 1)[0]):
         return "curve is not rows of [fidelity, value]"
+    if _CURVE_RESTARTS.match(outcome.error.split("\n", 1)[0]):
+        return "curve starts at or below the checkpoint's budget"
     return None
 
 
