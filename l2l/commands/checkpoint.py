@@ -56,7 +56,14 @@ def arrays(checkpoint: dict[str, Any], renamed: list[str] | None = None) -> tupl
         elif value is None:
             empty.append(unique(name, keys))
         else:
-            out[unique(name, keys)] = np.asarray(value)
+            array = np.asarray(value)
+            if array.dtype == object:  # integers beyond 64 bits (a numpy generator's bit_generator.state, which
+                # docs/multifidelity.md says to keep): an object array, which numpy.load(allow_pickle=False) refused
+                array = np.asarray(value, dtype=str)
+                if renamed is not None:
+                    renamed.append(f"the entry {name!r} holds integers beyond 64 bits: written as their decimal "
+                                   f"text (int(str(...)) gives the number again)")
+            out[unique(name, keys)] = array
 
     walk("", checkpoint, ())
     return out, empty
