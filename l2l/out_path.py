@@ -91,6 +91,10 @@ def check_out(path: Path, config: RunConfig | None = None, *, existing_ok: bool 
                                   f"budget is raised)")
         more = resume_budgets(stored, config) if stored is not None else []
         if not more and _finished(path):  # 'l2l resume FILE' would only say there is nothing to resume
+            fixed = _used_up(path, stored)
+            if fixed:  # a finished pbt run (its population trained to the top): no budget raised runs more
+                raise TrajectoryError(f"{path} already exists and holds this config's finished run, which no "
+                                      f"budget raised extends ({fixed}); choose another {option('out')}")
             budgets = "compute" if stored is not None and stored.policy is not None else "generations"
             raise TrajectoryError(f"{path} already exists and holds this config's finished run; choose another "
                                   f"{option('out')}, or extend it with '{call('resume', path, function=function)}' "
@@ -185,6 +189,22 @@ def _finished(path: Path) -> bool:
     except Exception:  # noqa: BLE001 - unreadable or damaged: the plain message
         return False
 
+
+
+def _used_up(path: Path, stored: RunConfig | None) -> str | None:
+    """Why the finished run in ``path`` has nothing more to run whatever budget a resume raises (its policy's work
+    is done: all members of a ``pbt`` population at the top budget; :func:`l2l.resume_limits.used_up`), in words;
+    None if a resume with more budget would run something, or in doubt. Before, ``l2l run`` (and ``l2l.run``) into
+    the file of a finished PBT run suggested ``l2l resume FILE`` with more compute, which ran nothing."""
+    if stored is None or stored.policy is None:
+        return None
+    from l2l.resume_limits import used_up
+    try:
+        with Trajectory(path) as trajectory:
+            state = trajectory.state() if trajectory.n_generations else None
+            return used_up(stored, state, trajectory) if state is not None else None
+    except Exception:  # noqa: BLE001 - unreadable or damaged: the plain message
+        return None
 
 
 def _nothing_computed(path: Path) -> bool:
