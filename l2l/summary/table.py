@@ -170,8 +170,9 @@ def best_table(trajectory: Trajectory, frame: pd.DataFrame, n: int) -> str:
 
         # counted up to TOP_ROWS: best_frame reads only the best rows that the running statistics keep (as many)
         tied = min(tied_with_best(ok, objectives[0], parameters), TOP_ROWS)
+        config = trajectory.run.get("config")
         ties = tie_note(tied, objectives[0], float(best[objectives[0].name].iloc[0]), str(trajectory.path),
-                        at_least=tied == TOP_ROWS)
+                        at_least=tied == TOP_ROWS, config=config)
     shown = best[columns].rename(columns=headers)
     # scores of about 1e-6 read 0.000001 each at pandas' six decimals: written by l2l.numbers.number there; scores
     # of 1e6 and more pandas writes 1.234568e+08: written with six decimals as the others (score_formatters)
