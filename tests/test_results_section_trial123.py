@@ -80,7 +80,8 @@ def test_the_report_gives_times_and_rates_in_units_not_exponents(runs):
         assert "e-0" not in items[key] and "e+0" not in items[key], items[key]
     assert items["evaluation time"].endswith(" µs per evaluation"), items["evaluation time"]  # was '4.16e-05 s'
     assert "duration (µs)" in table.columns and "duration" not in table.columns  # cells were '3.7732e-05'
-    assert table["duration (µs)"].between(1, 1e4).all()
+    durations = table["duration (µs)"]  # in µs, not seconds (2e-05); one evaluation the OS paused may take 12 ms
+    assert (durations > 0).all() and 1 <= durations.median() <= 1e4, durations
 
 
 def test_the_report_of_a_multi_fidelity_run_times_every_segment(runs):
