@@ -182,7 +182,9 @@ def summary(path: Path) -> dict:
     weights = l2l.checkpoint(path)                          # best.checkpoint: the dict the function returned
     curve = l2l.traces(path).query("trial == @best.trial")  # best.metrics_dataframe: its loss per epoch
     print(f"best config:  {best.params}")
-    print(f"best loss:    {best.value:.4f} (trial {best.trial}, which reported {len(curve)} epochs)")
+    # under PBT a trial continues another's checkpoint: its curve holds the epochs it trained itself, the checkpoint
+    # counts every epoch since the first trial of its line (l2l.lineage gives the whole schedule)
+    print(f"best loss:    {best.value:.4f} (trial {best.trial}, {len(curve)} epochs of its own)")
     print(f"trials:       {len(frame)}; states {frame['state'].value_counts().to_dict()}; "
           f"epochs trained {frame['compute'].sum():g}")
     print(f"checkpoint:   epoch {weights['epoch']}, w {np.round(weights['w'][:3], 3).tolist()} ...")
