@@ -332,17 +332,25 @@ def _replace_with_committed(path: Path, kind: str, add_metrics: Iterable[str], k
             if src.attrs.get("format") != FORMAT:
                 raise TrajectoryError(f"{path} is not an l2l trajectory")
             try:
-                with _new_file(tmp) as dst:
+                dst = _new_file(tmp)
+                try:
                     _copy_committed(src, dst, add_metrics, keep_rows)
                     if edit is not None:
                         edit(dst)
+                    dst.flush()
+                except (OSError, RuntimeError) as exc:
+                    if write_failure(exc) is not None:
+                        _close_without_writing(dst, tmp)  # a close the disk refused would crash at exit
+                    raise
+                finally:
+                    if dst.id.valid:
+                        dst.close()
                 with open(tmp, "rb+") as handle:
                     os.fsync(handle.fileno())
             except (OSError, RuntimeError) as exc:  # h5py says a failed write as either, the errno in its text
                 reason = write_failure(exc)
                 if reason is None:
                     raise
-                UNCLOSED.append(str(tmp))
                 raise TrajectoryError(f"{path}: cannot write the copy that {kind}s it ({tmp.name}, beside it): "
                                       f"{reason}; the file is unchanged") from None
         os.replace(tmp, path)
@@ -409,6 +417,17 @@ def close_refused(file: h5py.File, path: Path, kept: str, failure: BaseException
     why and what is ``kept``. The file is then brought to the length its HDF5 superblock says, with a hole (no disk
     space taken), where HDF5 had moved its end past what it could write: otherwise every reader refuses it as cut
     short, and what was committed before could not be read nor resumed."""
+    reason = write_failure(failure) if isinstance(failure, (OSError, RuntimeError)) else None
+    if reason is None:
+        try:
+            file.flush()  # what the close would write: refused here, before any object of the file is closed
+        except (OSError, RuntimeError) as exc:
+            reason = write_failure(exc)
+            if reason is None:
+                raise
+    if reason is not None:
+        _close_without_writing(file, path)
+        raise TrajectoryError(_refused_line(path, reason, kept)) from None
     try:
         file.close()
     except (OSError, RuntimeError) as exc:
@@ -417,10 +436,28 @@ def close_refused(file: h5py.File, path: Path, kept: str, failure: BaseException
             raise
         UNCLOSED.append(str(path))
         raise TrajectoryError(_refused_line(path, reason, kept)) from None
-    reason = write_failure(failure) if isinstance(failure, (OSError, RuntimeError)) else None
-    if reason is not None:  # closed, but HDF5 may still hold what it could not write
+
+
+def _close_without_writing(file: h5py.File, path: Path) -> None:
+    """Close ``file`` after the disk refused a write to it, its descriptor first pointed at the null device: HDF5
+    writes what it still holds there, so every object of the file closes. A close refused on the disk would leave
+    HDF5 half closed, and a second close of one of its datasets (as Python frees the last handle on it, or as
+    HDF5 ends with the process) crashes the process (h5py issues 914, 2160). The file on the disk stays as the
+    refused write left it (made readable again by :func:`_refused_line`)."""
+    try:
+        descriptor = file.id.get_vfd_handle()
+        null = os.open(os.devnull, os.O_RDWR)
+        try:
+            os.dup2(null, descriptor)
+        finally:
+            os.close(null)
+    except (OSError, RuntimeError, ValueError, TypeError):  # not a file of the default driver: closed as it is
         UNCLOSED.append(str(path))
-        raise TrajectoryError(_refused_line(path, reason, kept)) from None
+        return
+    try:
+        file.close()
+    except (OSError, RuntimeError):
+        UNCLOSED.append(str(path))
 
 
 def _refused_line(path: Path, reason: str, kept: str) -> str:

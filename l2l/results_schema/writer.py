@@ -343,9 +343,11 @@ class TrajectoryWriter:
             if getattr(self, "_file", None) is not None:
                 kept = _descriptor_if_unlinked(self._file, self.path)
                 file, self._file = self._file, None
-                self._datasets = {}  # closed with the file (a handle kept would hold it open in HDF5)
-                close_refused(file, self.path, f"every evaluation committed before is kept: l2l resume {self.path} "
-                              f"continues the run once the disk has room", failure)
+                try:
+                    close_refused(file, self.path, f"every evaluation committed before is kept: l2l resume "
+                                  f"{self.path} continues the run once the disk has room", failure)
+                finally:  # let go of after the file closed them: a dataset whose close the disk refused (its
+                    self._datasets = {}  # last handle let go of first) would crash the process as it exits
                 if kept is not None:
                     _write_back(kept, self.path, getattr(getattr(self, "_store", None), "root", None))
         finally:
