@@ -4,8 +4,9 @@ The ``brian2`` simulator calls ``brian2.seed`` with a number derived from each e
 runs. A model copied from a script that calls ``b.seed(42)`` again draws the same noise, initial values and
 connections in every evaluation whatever its seed: repeats of a candidate agree to the digit and ``l2l reevaluate``
 gives ``± 0`` on its fresh seeds. Nothing said so. :func:`watch` notes the seeds the model gives ``brian2.seed`` (the
-module the model is handed; a ``from brian2 import seed`` of its own is not seen); where two evaluations of a process
-with different seeds both gave the same one, it says so once per process, on stderr. A model deriving its seed from
+module the model is handed; a ``from brian2 import seed`` of its own is not seen); where two evaluations of a run
+with different seeds both gave the same one, it says so once per run, on stderr (remembered with the run's simulator,
+:mod:`l2l.simulators.said_once`: a second run in one process is told again). A model deriving its seed from
 the one it is given (``b.seed((seed + start) % 2**32)`` per segment, docs/multifidelity_simulators.md) is never named.
 """
 
@@ -15,15 +16,13 @@ import sys
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-#: The model's own seed -> the evaluation seed l2l gave it (this process).
-_SEEN: dict[Any, int] = {}
-#: Set once this process has warned.
-_WARNED: list[bool] = [False]
+from l2l.simulators.said_once import state
 
 
 @contextmanager
-def watch(brian2: Any, seed: int) -> Iterator[None]:
-    """Around a model's call: record what it passes to ``brian2.seed``; warn once a process (see the module)."""
+def watch(brian2: Any, seed: int, owner: Any) -> Iterator[None]:
+    """Around a model's call: record what it passes to ``brian2.seed``; warn once a run (see the module), ``owner``
+    being the run's simulator, which keeps what was seen."""
     original = brian2.seed
     given: list[Any] = []
 
@@ -36,16 +35,18 @@ def watch(brian2: Any, seed: int) -> Iterator[None]:
         yield
     finally:
         brian2.seed = original
+    said = state(owner, "brian2_seeds")
+    seen = said.setdefault("seen", {})
     for value in given:
-        if _WARNED[0] or value is None or len(_SEEN) > 1000:
+        if said.get("warned") or value is None or len(seen) > 1000:
             return
         try:
             key = int(value)
         except (TypeError, ValueError):
             continue
-        earlier = _SEEN.setdefault(key, seed)
+        earlier = seen.setdefault(key, seed)
         if earlier != seed:
-            _WARNED[0] = True
+            said["warned"] = True
             print(f"l2l: warning: simulator 'brian2': the model called brian2.seed({key}) itself, in evaluations of "
                   f"seeds {earlier} and {seed} alike (l2l seeds Brian2 from each evaluation's seed before the model "
                   f"runs): every evaluation draws the same random numbers, so repeats and l2l reevaluate's fresh seeds "

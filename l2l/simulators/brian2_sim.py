@@ -468,7 +468,7 @@ class Brian2Model(ModelFunction):
         function = self._load()
         with brian2_session(seed, self.target, self.cache_dir, self.quiet, self.debug_log) as brian2:
             try:
-                with watch_runs(brian2) as noted, watch_seeds(brian2, seed):
+                with watch_runs(brian2) as noted, watch_seeds(brian2, seed, self):
                     result = as_result(function(brian2, params, seed, **extra, **self.kwargs))
             except Exception as exc:
                 cause = original_error(exc, params)

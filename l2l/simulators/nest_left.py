@@ -7,8 +7,9 @@ simulated every earlier evaluation's neurons, connections and devices of its pro
 biological time going on from theirs: a recorder of 20 neurons counted 120 spikes, the next evaluation's 240 with 42
 nodes in the kernel, then 63, 84, ... (the python simulator's rows, ``serial``, 12 evaluations), and a ``local`` run's
 values depended on which worker an evaluation landed on. Nothing said so. :func:`watch` notices it (the kernel held
-nodes and time when the evaluation began, and more of both when it ended) and says so once per process, on stderr (a
-``local`` or SLURM worker's stderr is the terminal's or the job's log); a function whose code calls ``ResetKernel``
+nodes and time when the evaluation began, and more of both when it ended) and says so once per run, on stderr (a
+``local`` or SLURM worker's stderr is the terminal's or the job's log; remembered with the run's simulator,
+:mod:`l2l.simulators.said_once`, so a second run in one process is told again); a function whose code calls ``ResetKernel``
 itself is left alone. Nothing is imported here: only a NEST the process already imported is looked at.
 """
 
@@ -19,8 +20,7 @@ import inspect
 import sys
 from typing import Any, Callable, Iterator
 
-#: Set once this process has warned (one line a process, not one an evaluation).
-_WARNED: list[bool] = [False]
+from l2l.simulators.said_once import state
 
 
 def kernel_state() -> tuple[int, float] | None:
@@ -56,17 +56,19 @@ def message(before: tuple[int, float], after: tuple[int, float], who: str) -> st
 
 
 @contextlib.contextmanager
-def watch(function: Callable[..., Any], who: str = "this evaluation") -> Iterator[None]:
-    """Around a ``python`` simulator's call: warn once per process (stderr) where the call built on a NEST network
-    an earlier call left (the kernel held nodes when it began, more nodes and a later time when it returned)."""
-    before = None if _WARNED[0] else kernel_state()
+def watch(function: Callable[..., Any], who: str = "this evaluation", owner: Any = None) -> Iterator[None]:
+    """Around a ``python`` simulator's call: warn once per run (stderr) where the call built on a NEST network
+    an earlier call left (the kernel held nodes when it began, more nodes and a later time when it returned).
+    ``owner``: the run's simulator, which remembers that it warned (None: the function itself)."""
+    said = state(function if owner is None else owner, "nest_left")
+    before = None if said.get("warned") else kernel_state()
     yield
-    if before is None or before[0] == 0 or _WARNED[0]:
+    if before is None or before[0] == 0 or said.get("warned"):
         return
     after = kernel_state()
     if after is None or after[0] <= before[0] or after[1] <= before[1] or resets_itself(function):
         return
-    _WARNED[0] = True
+    said["warned"] = True
     print(message(before, after, who), file=sys.stderr, flush=True)
 
 

@@ -5,7 +5,9 @@ script that sets it again itself (``nest.SetKernelStatus({"rng_seed": 42})``, or
 same Poisson input and connections in every evaluation whatever its seed: repeats of a candidate agree to the digit,
 ``l2l reevaluate`` gives ``± 0`` on its fresh seeds, and a reviewer reading the rows' seeds cannot tell. Nothing said
 so. :func:`note` compares the seed the kernel held after the model with the one l2l gave; where two evaluations of a
-process with different seeds both ended on the same seed of the model's own, it says so once per process, on stderr.
+run with different seeds both ended on the same seed of the model's own, it says so once per run, on stderr (what it
+remembers is kept with the run's simulator, :mod:`l2l.simulators.said_once`: a second run in one process is told again;
+each ``local`` or SLURM worker process remembers its own evaluations).
 A model that sets ``rng_seed`` from its ``seed`` (per segment, as docs/multifidelity_simulators.md shows) differs
 between evaluations and is never named.
 """
@@ -15,10 +17,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-#: The model's own seed seen after an evaluation -> the evaluation seed l2l gave it (this process).
-_SEEN: dict[int, int] = {}
-#: Set once this process has warned.
-_WARNED: list[bool] = [False]
+from l2l.simulators.said_once import state
 
 
 def kernel_seed(nest: Any) -> int | None:
@@ -29,17 +28,20 @@ def kernel_seed(nest: Any) -> int | None:
         return None
 
 
-def note(nest: Any, given: int, seed: int) -> None:
-    """After a model ran in a kernel seeded with ``given`` (from the evaluation seed ``seed``), before the reset."""
-    if _WARNED[0]:
+def note(nest: Any, given: int, seed: int, owner: Any) -> None:
+    """After a model ran in a kernel seeded with ``given`` (from the evaluation seed ``seed``), before the reset;
+    ``owner`` is the run's simulator, which keeps what was seen (the model's own seed -> the first evaluation seed)."""
+    said = state(owner, "nest_seeds")
+    if said.get("warned"):
         return
     used = kernel_seed(nest)
     if used is None or used == given:
         return
-    earlier = _SEEN.setdefault(used, seed)
-    if earlier == seed or len(_SEEN) > 1000:  # the same evaluation seed again (a repeat): nothing to tell
+    seen = said.setdefault("seen", {})
+    earlier = seen.setdefault(used, seed)
+    if earlier == seed or len(seen) > 1000:  # the same evaluation seed again (a repeat): nothing to tell
         return
-    _WARNED[0] = True
+    said["warned"] = True
     print(f"l2l: warning: simulator 'nest': the model set NEST's rng_seed to {used} itself, in evaluations of seeds "
           f"{earlier} and {seed} alike (l2l seeds the kernel from each evaluation's seed before the model runs): "
           f"every evaluation draws the same random numbers, so repeats and l2l reevaluate's fresh seeds agree to the "

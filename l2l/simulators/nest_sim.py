@@ -183,7 +183,7 @@ class NestModel(ModelFunction):
             try:
                 result = as_result(function(nest, params, seed, **extra, **self.kwargs))
                 check_no_kernel_objects(result.checkpoint)  # before the reset, which empties them
-                note_own_seed(nest, kernel["rng_seed"], seed)  # a model's rng_seed = 42, the same in every one
+                note_own_seed(nest, kernel["rng_seed"], seed, self)  # a model's rng_seed = 42, the same in every one
             finally:
                 nest.ResetKernel()
                 empty_folder(files)
