@@ -17,8 +17,10 @@ l2l's version), written into the batch folder at submission (:data:`CODE_FILE`).
 
 The next session of the run (:class:`l2l.jobs.slurm_array.SlurmArrayExecutor`) reads them (:class:`Finished`) and
 takes the result of each evaluation it is asked again with the same key and code instead of submitting it; one of
-another code is run again, said in one line. The entries go when that session closes (taken or not: the loop has
-then written every evaluation it took); a session killed again leaves them for the next.
+another code is run again, said in one line. The entries it took (and those of another code) go when that session
+closes (the loop has then written every evaluation it took, so none is used twice); those it did not take stay for the
+next session (before, they went too: a graceful stop right after a resume lost every result not yet asked for); a
+session killed again leaves them all for the next. The folder goes once it is empty.
 """
 
 from __future__ import annotations
@@ -146,6 +148,7 @@ class Finished:
             self.keys = set()
         self.taken = 0  # results taken this session
         self.other_code = 0  # results of this session's evaluations left: another code ran them
+        self.spent: set[str] = set()  # keys taken or found of no use this session: removed as it closes
 
     def take(self, task: Task) -> Outcome | None:
         """The kept result of the evaluation ``task``, or None (none kept, another code's, or unreadable)."""
@@ -155,6 +158,7 @@ class Finished:
         if key not in self.keys:
             return None
         self.keys.discard(key)  # taken once
+        self.spent.add(key)  # (taken, another code's or unreadable: of no use to a later session either)
         try:
             data = json.loads((self.folder / f"{key}.json").read_text())
             if data.get("code") != self.code:
@@ -170,8 +174,21 @@ class Finished:
         return outcome
 
     def remove(self) -> None:
-        """Remove the kept results (the session closes: the loop has written every evaluation it took)."""
-        shutil.rmtree(self.folder, ignore_errors=True)
+        """Remove the kept results this session took or found of no use (it closes: the loop has written every
+        evaluation it took); those not asked for stay for a later session. The folder goes once empty."""
+        for key in self.spent:
+            for name in (f"{key}.json", f"{key}.checkpoint.l2l"):
+                try:
+                    os.unlink(self.folder / name)
+                except OSError:  # gone already (another session's close), or never written
+                    pass
+        self.spent = set()
+        try:
+            left = [name for name in os.listdir(self.folder) if not name.startswith(".")]
+        except OSError:
+            return
+        if not left:
+            shutil.rmtree(self.folder, ignore_errors=True)  # (with a temporary file a writer left, if any)
 
 
 def _outcome(folder: Path, data: dict[str, Any]) -> Outcome:
