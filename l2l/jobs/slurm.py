@@ -46,7 +46,7 @@ from l2l.jobs.dask_cluster import (DASHBOARD_HELP, close_pages, dashboard_availa
                                   warn_plain_tcp)
 from l2l.jobs.dask_interrupts import closing_through_ctrl_c
 from l2l.jobs.dask_logs import cluster_closed, clusters_quiet, forget_closed_servers
-from l2l.jobs.slurm_common import check_with_test_only
+from l2l.jobs.slurm_common import check_with_test_only, threads_beyond_cpus
 from l2l.jobs.slurm_left import WORKER_JOB_NAME, forget_worker_jobs, run_job_name
 from l2l.jobs.slurm_values import (check_extra_directives, check_interface, check_script_values, format_walltime,
                                    directive, memory_bytes, sbatch_value, walltime_seconds)
@@ -263,11 +263,16 @@ class SlurmExecutor(WorkerLifetimes, RefusedJobs, _DaskExecutor):
         earlier, their logs went to the current folder)."""
         self._refuse_unsendable(simulator)
         self.pre_run_checks(simulator)
+        warning = threads_beyond_cpus(simulator, self.cores, "cores")
+        if warning:
+            print(warning, file=sys.stderr, flush=True)
 
     def pre_run_checks(self, simulator=None) -> list[str]:
         """:meth:`check_submission`, in the line ``l2l run --dry-run`` prints."""
         self.check_submission()
-        return ["sbatch --test-only takes the worker jobs (no job made)"]
+        warning = threads_beyond_cpus(simulator, self.cores, "cores")
+        return ["sbatch --test-only takes the worker jobs (no job made)", *([warning.removeprefix("l2l: ")] if warning
+                                                                           else [])]
 
     def check_submission(self) -> None:
         """Raise an L2LError of one line if sbatch refuses the worker job (``sbatch --test-only``, no job made).

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from l2l.errors import ConfigError
-from l2l.jobs.slurm_common import check_with_test_only
+from l2l.jobs.slurm_common import check_with_test_only, threads_beyond_cpus
 from l2l.jobs.slurm_left import array_job_name
 from l2l.jobs.slurm_values import check_script_values, directive, format_walltime, slurm_memory, walltime_seconds
 from l2l.simulators.base import Simulator
@@ -89,8 +89,12 @@ class ArrayScript:
                               f"\"{self.ntasks}\", ...]) and leave launch = 'python'")
 
     def prepare(self, simulator: Simulator | None = None) -> None:
-        """Make :meth:`pre_run_checks`: no job made, nothing to start ahead of :meth:`start`."""
+        """Make :meth:`pre_run_checks`: no job made, nothing to start ahead of :meth:`start`; a NEST ``threads``
+        above ``cpus_per_task`` is warned of in one line (:func:`threads_beyond_cpus`)."""
         self.pre_run_checks(simulator)
+        warning = threads_beyond_cpus(simulator, self.cpus_per_task, "cpus_per_task")
+        if warning:
+            print(warning, file=sys.stderr, flush=True)
 
     def pre_run_checks(self, simulator: Simulator | None = None) -> list[str]:
         """Refuse ``launch = 'srun'`` on several ranks for a ``command`` simulator (:meth:`check_simulator`) and ask
@@ -106,4 +110,7 @@ class ArrayScript:
                          f"{getattr(simulator, 'name', '?')!r} (each rank runs the evaluation; rank 0 writes its "
                          f"result)")
         lines.append("sbatch --test-only takes the job arrays (no job made)")
+        warning = threads_beyond_cpus(simulator, self.cpus_per_task, "cpus_per_task")
+        if warning:  # (l2l run says it as its prepare; the dry run's check lines say it here)
+            lines.append(warning.removeprefix("l2l: "))
         return lines

@@ -151,3 +151,20 @@ def parse_job_id(sbatch_output: str) -> str:
     if not job_id.isdigit():
         raise L2LError(f"sbatch printed {sbatch_output.strip()!r}, expected a job id")
     return job_id
+
+
+def threads_beyond_cpus(simulator: object, cpus: int, key: str) -> str:
+    """A warning line where a NEST simulator's ``threads`` (``nest``, ``lsm``/``lsnn`` on engine ``nest``) is above
+    the CPUs each SLURM job books (``key = cpus``: ``cpus_per_task`` of ``slurm-array``, ``cores`` of ``slurm``); ''
+    otherwise. NEST then starts more threads than the job has CPUs: where the cluster binds a job to its CPUs (task
+    affinity, cgroups) they share them, spinning while they wait for each other, and every evaluation slows many
+    times over (docs/simulators.md measured 190 s against 7.8 s for 2 threads on one busy core). Before, this was
+    said for ``local`` and ``serial`` runs only (:func:`l2l.run_warnings.threads_warning`)."""
+    threads = getattr(simulator, "threads", 0)
+    if not isinstance(threads, int) or isinstance(threads, bool) or threads <= max(1, cpus) \
+            or getattr(simulator, "engine", "nest") != "nest":
+        return ""
+    return (f"l2l: warning: [simulator] threads = {threads} in SLURM jobs of {key} = {cpus}: NEST starts {threads} "
+            f"threads on {cpus} CPU{'s' * (cpus != 1)} booked, which wait for each other spinning where the cluster "
+            f"binds jobs to their CPUs (every evaluation many times slower); set [backend] {key} = {threads}, or "
+            f"threads = 0 (each evaluation takes the CPUs its job books)")
