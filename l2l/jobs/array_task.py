@@ -187,6 +187,53 @@ PROGRAM_TERMINATED = re.compile(r"killed by signal 15\b|exited with status 143\b
 STOP_GRACE = 5.0
 
 
+#: A program (or a forked evaluation, under run.timeout) that died of SIGKILL: the kernel's OOM killer's signal.
+PROGRAM_KILLED = re.compile(r"killed by signal 9\b|exited with status 137\b")
+
+
+def memory_kills(cgroup_file: str = "/proc/self/cgroup", root: str = "/sys/fs/cgroup") -> int | None:
+    """How many processes the OOM killer ended in this process's memory cgroup and below (``oom_kill`` of cgroup v2's
+    ``memory.events``, of v1's ``memory.oom_control``); None where it cannot be read (no cgroup, another OS). Under
+    SLURM's cgroup plugins that cgroup is the job's (or its step's): the memory the job booked."""
+    try:
+        with open(cgroup_file, encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+    except OSError:
+        return None
+    candidates = []
+    for line in lines:
+        _, controllers, path = (line.split(":", 2) + ["", ""])[:3]
+        path = path.lstrip("/")
+        if controllers == "":  # cgroup v2 (or v1's unified hierarchy)
+            candidates += [os.path.join(root, path, "memory.events"), os.path.join(root, "unified", path,
+                                                                                     "memory.events")]
+        elif "memory" in controllers.split(","):
+            candidates.append(os.path.join(root, "memory", path, "memory.oom_control"))
+    for candidate in candidates:
+        try:
+            with open(candidate, encoding="utf-8") as handle:
+                for line in handle:
+                    name, _, value = line.partition(" ")
+                    if name == "oom_kill" and value.strip().isdigit():
+                        return int(value)
+        except OSError:
+            continue
+    return None
+
+
+def out_of_memory_said(outcome: Outcome, before: int | None, after: int | None) -> None:
+    """Where the evaluation failed as its program (or forked evaluation) died of SIGKILL and the OOM killer ended a
+    process of the job's cgroup meanwhile (``after`` > ``before``: :func:`memory_kills`), say so on the failure's
+    first line, which the failure summaries count by: it read 'command was killed by signal 9 (SIGKILL)' alone."""
+    if outcome.status != FAILED or before is None or after is None or after <= before:
+        return
+    first, newline, rest = (outcome.error or "").partition("\n")
+    if not PROGRAM_KILLED.search(first):
+        return
+    outcome.error = (f"{first}: out of memory (the OOM killer ended it within the memory the SLURM job booked); "
+                     f"raise [backend] memory{newline}{rest}")
+
+
 def _stopped(number: int, frame: Any) -> None:  # noqa: ARG001 - a signal handler's signature
     raise KeyboardInterrupt(f"signal {number}")
 
@@ -238,7 +285,9 @@ def _run(args: argparse.Namespace) -> int:
                                  f"{os.uname().nodename}: {said}")
         else:
             try:
+                kills = memory_kills()
                 outcome = evaluate(simulator, task, settings)
+                out_of_memory_said(outcome, kills, memory_kills() if kills is not None else None)
                 if outcome.status == FAILED and PROGRAM_TERMINATED.search(outcome.error or ""):
                     # scancel and a job's time limit send SIGTERM to every process of the job, the program often
                     # first: this task's own comes a few milliseconds later and ends it without a result (the run

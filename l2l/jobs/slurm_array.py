@@ -494,7 +494,7 @@ class SlurmArrayExecutor(ArrayScript, FollowsWorkers, Executor):
         tries = self._attempts.get(key, 0)
         what = "left the queue" if state == "GONE" else f"ended {state}" + \
             (f" ({reason})" if reason and reason != "None" else "")
-        if tries < self.retries:
+        if tries < self.retries and state != "OUT_OF_MEMORY":  # (the same evaluation needs the same memory again)
             self._attempts[key] = tries + 1
             self._resubmit.append(task)  # submitted with the others lost at this look (_check_queue)
             return
@@ -505,6 +505,11 @@ class SlurmArrayExecutor(ArrayScript, FollowsWorkers, Executor):
         # what to do about it: the line said what SLURM did, not that the time limit was the backend's walltime
         advice = (f": [backend] walltime = '{self.walltime}' (each evaluation's job) is shorter than the evaluation; "
                   f"raise it (and keep run.timeout below it)" if state == "TIMEOUT" else "")
+        if state == "OUT_OF_MEMORY":  # SLURM killed it past its memory: not resubmitted, it would be again
+            booked = f"[backend] memory = '{self.memory}'" if self.memory else \
+                "the cluster's default memory (no [backend] memory given)"
+            advice = (f": SLURM killed it past the memory its job booked, {booked}; raise memory (per node of one "
+                      f"evaluation; not resubmitted: the evaluation would need as much again)")
         outcome = died(task, f"SLURM job {what} without writing a result, after {tries + 1} submission(s){advice}\n"
                              f"--- SLURM job {array.job_id}_{index}; its log: {log}")
         outcome.status = TIMEOUT if state in ("TIMEOUT", "DEADLINE") else FAILED
