@@ -362,7 +362,10 @@ def _standalone_refusal(device: Any, how: str) -> str:
     return (f"simulator 'brian2': Brian2's device {how} {_device_name(device)!r} (set_device), which this simulator "
             f"does not run (a standalone device builds and compiles a whole program per run, in a folder every "
             f"worker would share, and stays set for the worker's next evaluations): remove set_device and give "
-            f"target = 'cython' for compiled code, or run the standalone script with the 'command' simulator")
+            f"target = 'cython' for compiled code, or run the standalone script with the 'command' simulator, its "
+            f"build directory in each evaluation's own folder (argv = [..., \"{{workdir}}/build\"], read as "
+            f"set_device('cpp_standalone', directory=sys.argv[...])): evaluations sharing one directory run each "
+            f"other's programs (docs/spiking.md)")
 
 
 def _reset_device(switched: Any, device: Any) -> None:
