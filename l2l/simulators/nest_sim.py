@@ -42,6 +42,7 @@ from typing import Any, ClassVar
 from l2l.errors import ConfigError
 from l2l.registry import option
 from l2l.simulators.base import SimulationResult, as_result
+from l2l.simulators.nest_files import check_room
 from l2l.simulators.nest_files import empty as empty_folder
 from l2l.simulators.nest_files import recording_folder
 from l2l.simulators.nest_seeds import note as note_own_seed
@@ -183,6 +184,7 @@ class NestModel(ModelFunction):
             try:
                 result = as_result(function(nest, params, seed, **extra, **self.kwargs))
                 check_no_kernel_objects(result.checkpoint)  # before the reset, which empties them
+                check_room(files)  # recorders' files cut short by a full disk: NEST says nothing
                 note_own_seed(nest, kernel["rng_seed"], seed, self)  # a model's rng_seed = 42, the same in every one
             finally:
                 nest.ResetKernel()
