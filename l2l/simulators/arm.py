@@ -31,6 +31,19 @@ import numpy as np
 from l2l.simulators.fidelity_tools import rng_from_state, rng_state
 
 
+#: targets appear between these fractions of the reach ``l1 + l2`` from the shoulder
+TARGET_RADII = (0.35, 0.9)
+
+
+def unreachable_share(l1: float, l2: float, elbow_min: float = 0.1) -> tuple[float, float]:
+    """``(nearest, share)``: the nearest the hand comes to the shoulder, as a fraction of the reach (the elbow bent
+    to ``pi - elbow_min``), and the share of targets nearer than that (their radius is uniform over
+    :data:`TARGET_RADII`), which no posture reaches: 0 unless one link is about twice the other or more."""
+    nearest = math.sqrt(max(0.0, l1 * l1 + l2 * l2 - 2 * l1 * l2 * math.cos(elbow_min))) / (l1 + l2)
+    low, high = TARGET_RADII
+    return nearest, min(1.0, max(0.0, (nearest - low) / (high - low)))
+
+
 def forward_kinematics(q1: float, q2: float, l1: float, l2: float) -> tuple[tuple[float, float], tuple[float, float]]:
     """Elbow and hand positions ``((x, y), (x, y))`` of the arm with joint angles ``q1``, ``q2`` (radians)."""
     elbow = (l1 * math.cos(q1), l1 * math.sin(q1))
@@ -81,7 +94,7 @@ class ArmReaching:
 
     def _new_target(self) -> None:
         angle = self.rng.uniform(-math.pi, math.pi)
-        radius = self.reach * self.rng.uniform(0.35, 0.9)
+        radius = self.reach * self.rng.uniform(*TARGET_RADII)
         self.target = np.array([radius * math.cos(angle), radius * math.sin(angle)])
         self.clock = 0.0
 

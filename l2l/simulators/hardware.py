@@ -169,6 +169,24 @@ class EmulatedHardware(Simulator):
     def check_space(self, space) -> None:
         self._inner.check_space(space)
 
+    def refuse_ignored(self, space) -> None:
+        """Refuse, in one line, a new run in which no value is a device parameter: the wrapped simulator declares
+        none (``device_parameters``) and no explored parameter matches ``weight_patterns`` or ``analog_patterns``.
+        Every chip would run the ideal model with the same seed, so ``mismatch``, ``noise``, ``weight_bits`` and
+        the chips would change nothing (each chip's objective the same number, their spread 0)."""
+        if self._declared():
+            return
+        patterns = tuple(self.weight_patterns) + tuple(self.analog_patterns)
+        if any(fnmatch.fnmatchcase(name, p) for name in space.names for p in patterns):
+            return
+        given = (f"weight_patterns = {list(self.weight_patterns)!r} and analog_patterns = "
+                 f"{list(self.analog_patterns)!r} match no explored parameter ({', '.join(space.names) or 'none'})"
+                 if patterns else "weight_patterns and analog_patterns are empty")
+        raise ConfigError(f"simulator 'emulated-hardware': no value of {self.simulator!r} is a device parameter: it "
+                          f"declares none (device_parameters) and {given}, so every chip would run the ideal model "
+                          f"and mismatch, noise and weight_bits would change nothing; name the explored parameters "
+                          f"the chip realises in weight_patterns or analog_patterns")
+
     def _declared(self) -> Mapping[str, DeviceParameter] | None:
         method = getattr(self._inner, "device_parameters", None)
         return dict(method()) if callable(method) else None

@@ -55,6 +55,7 @@ from l2l.simulators.base import Fidelity, SimulationResult, Simulator
 from l2l.simulators.fidelity_tools import (check_min_budget, curve_fidelities, rng_from_state, rng_state, segment_start,
                                            whole_budget)
 from l2l.simulators.closed_loop import ENVIRONMENTS, make_environment
+from l2l.simulators.hardware import DeviceParameter
 
 SCHEDULES = ("constant", "anneal", "linear")
 #: explorable parameters: the options of these names may be overridden per evaluation
@@ -103,6 +104,16 @@ class SynapticSampling(Simulator):
 
     def learner(self, values: dict[str, Any], seed: int, checkpoint: Mapping[str, Any] | None) -> Any:
         raise NotImplementedError
+
+    def motor_neurons(self) -> int:
+        """The number of motor neurons (each has its own ``bias`` on a chip)."""
+        raise NotImplementedError
+
+    def device_parameters(self) -> dict[str, DeviceParameter]:
+        """What an analog chip realises (``emulated-hardware``): each motor neuron's ``bias``, a membrane offset with
+        its own mismatch (multiplicative and additive, offset scale 1). The synapses are learned on the chip, so no
+        written value of theirs is; without this a wrapped SPORE ran every chip as the ideal model."""
+        return {"bias": DeviceParameter("analog", (self.motor_neurons(),), offset_scale=1.0)}
 
     def settings(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """The options with the explored ``params`` applied; unknown names and bad values are refused."""
@@ -175,7 +186,7 @@ class Spore(SynapticSampling):
     temperature_final: float = option(0.0, help="temperature the 'anneal' and 'linear' schedules approach", ge=0)
     anneal_time: float = option(20.0, help="time constant in seconds of the 'anneal' schedule", gt=0)
     theta0: float = option(3.0, help="weight offset: w = exp(theta - theta0) for theta > 0", gt=0)
-    theta_max: float = option(5.0, help="upper clip of theta (bounds the exponential weights)")
+    theta_max: float = option(5.0, help="upper clip of theta (bounds the exponential weights)", gt=0)
     prior_mean: float = option(1.0, help="mean of the Gaussian prior over theta")
     prior_std: float = option(1.0, help="standard deviation of the Gaussian prior over theta", gt=0)
     reward_gain: float = option(3000.0, help="scale of the reward-gradient term relative to the prior", ge=0)
@@ -192,6 +203,9 @@ class Spore(SynapticSampling):
 
     def learner(self, values: dict[str, Any], seed: int, checkpoint: Mapping[str, Any] | None) -> _Sampling:
         return _Sampling(self, values, seed, checkpoint)
+
+    def motor_neurons(self) -> int:
+        return self.n_motor
 
     def _result(self, rewards: np.ndarray, theta: np.ndarray, weights: np.ndarray,
                 temperatures: np.ndarray) -> SimulationResult:
@@ -260,6 +274,17 @@ def check_rule(name: str, values: Mapping[str, Any], dt: float) -> None:
             raise ConfigError(f"simulator {name!r}: parameter {key!r} must be >= dt={dt}, got {values[key]!r}")
 
 
+def motor_bias(name: str, value: Any, neurons: int) -> float | np.ndarray:
+    """``bias``: one number for every motor neuron, or one per motor neuron (as an emulated chip realises it)."""
+    bias = np.asarray(value, dtype=float)
+    if bias.ndim == 0:
+        return float(bias)
+    if bias.shape != (neurons,):
+        raise ValueError(f"simulator {name!r}: 'bias' must be one number or one per motor neuron ({neurons}), "
+                         f"got shape {bias.shape}")
+    return bias.copy()
+
+
 def late_reward(rewards: np.ndarray, final_fraction: float) -> float:
     """The fitness: mean reward over the last ``final_fraction`` of ``rewards``, at least the last one. A time
     learned too short for its fraction to hold a whole step (2 steps of ``dt = 0.05`` at a budget of 0.1 s) is
@@ -321,7 +346,7 @@ class _Sampling:
         self.gradient_rate = owner.dt / float(values["tau_gradient"])
         self.baseline_rate = owner.dt / owner.tau_baseline
         self.motor_rate = owner.dt / owner.tau_motor
-        self.bias = float(values["bias"])
+        self.bias = motor_bias(owner.name, values["bias"], owner.n_motor)
 
         self.theta = self.rng.normal(self.mean, self.std, size=(owner.n_motor, owner.n_inputs))
         self.psp = np.zeros(owner.n_inputs)

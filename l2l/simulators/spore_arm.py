@@ -44,10 +44,10 @@ import numpy as np
 
 from l2l.errors import ConfigError
 from l2l.registry import option
-from l2l.simulators.arm import ArmReaching
+from l2l.simulators.arm import TARGET_RADII, ArmReaching, unreachable_share
 from l2l.simulators.base import SimulationResult
 from l2l.simulators.fidelity_tools import rng_from_state, rng_state
-from l2l.simulators.spore import SCHEDULES, SynapticSampling, late_reward, temperature_at, window_mean
+from l2l.simulators.spore import SCHEDULES, SynapticSampling, late_reward, motor_bias, temperature_at, window_mean
 from l2l.simulators.spore_arm_traces import TraceBlock
 
 NAME = "spore-arm"
@@ -77,7 +77,7 @@ class SporeArm(SynapticSampling):
     temperature_final: float = option(0.0, help="temperature the 'anneal' and 'linear' schedules approach", ge=0)
     anneal_time: float = option(60.0, help="time constant in seconds of the 'anneal' schedule", gt=0)
     theta0: float = option(3.0, help="weight offset: w = exp(theta - theta0) for theta > 0", gt=0)
-    theta_max: float = option(5.0, help="upper clip of theta (bounds the exponential weights)")
+    theta_max: float = option(5.0, help="upper clip of theta (bounds the exponential weights)", gt=0)
     prior_mean: float = option(1.0, help="mean of the Gaussian prior over theta")
     prior_std: float = option(1.0, help="standard deviation of the Gaussian prior over theta", gt=0)
     reward_gain: float = option(3000.0, help="scale of the reward-gradient term relative to the prior", ge=0)
@@ -102,9 +102,18 @@ class SporeArm(SynapticSampling):
         if self.early_end <= self.early_start:
             raise ConfigError(f"simulator {NAME!r}: early_start < early_end must hold, "
                               f"got (early_start={self.early_start!r}, early_end={self.early_end!r})")
+        nearest, share = unreachable_share(self.upper_arm, self.forearm)
+        if share > 0:  # a target nearer the shoulder than the hand can come: reward and distance stop saying much
+            raise ConfigError(f"simulator {NAME!r}: upper_arm = {self.upper_arm!r} and forearm = {self.forearm!r} "
+                              f"keep the hand at least {nearest:.2f} of the reach from the shoulder, and targets "
+                              f"appear from {TARGET_RADII[0]} of the reach on: {share:.0%} of them could never be "
+                              f"reached; give links less than about twice as long as each other")
 
     def learner(self, values: dict[str, Any], seed: int, checkpoint: Mapping[str, Any] | None) -> _ArmLearner:
         return _ArmLearner(self, values, seed, checkpoint)
+
+    def motor_neurons(self) -> int:
+        return 4 * self.n_motor
 
 
 BLOCK = 2000  # uniform numbers are drawn for this many steps at once
@@ -136,7 +145,7 @@ class _ArmLearner:
                                            float(values["temperature_final"]), float(values["anneal_time"]),
                                            owner.duration)
         self.noise_scale = np.sqrt(2.0 * np.maximum(self.temperatures, 0.0) * self.beta)
-        self.bias = float(values["bias"])
+        self.bias = motor_bias(NAME, values["bias"], n_motor)
         self.psp_decay = math.exp(-owner.dt / owner.tau_psp)
         self.refractory_decay = math.exp(-owner.dt / owner.tau_refractory)
         self.motor_rate = owner.dt / owner.tau_motor
