@@ -28,13 +28,14 @@ def kernel_seed(nest: Any) -> int | None:
         return None
 
 
-def note(nest: Any, given: int, seed: int, owner: Any) -> None:
+def note(nest: Any, given: int, seed: int, owner: Any, used: int | None = None) -> None:
     """After a model ran in a kernel seeded with ``given`` (from the evaluation seed ``seed``), before the reset;
-    ``owner`` is the run's simulator, which keeps what was seen (the model's own seed -> the first evaluation seed)."""
+    ``owner`` is the run's simulator, which keeps what was seen (the model's own seed -> the first evaluation seed);
+    ``used``: the kernel's seed now, where the caller asked it already (else asked here)."""
     said = state(owner, "nest_seeds")
     if said.get("warned"):
         return
-    used = kernel_seed(nest)
+    used = kernel_seed(nest) if used is None else used
     if used is None or used == given:
         return
     seen = said.setdefault("seen", {})

@@ -10,7 +10,8 @@ random state. Before every evaluation this simulator therefore
   (parameters, seed) give the same spikes on any worker and any backend, for
   the same number of virtual processes (threads x MPI ranks);
 * sets ``local_num_threads`` to the CPUs the worker or job was given (see
-  :func:`worker_threads`);
+  :func:`worker_threads`; a model that sets more itself is warned of once a run,
+  :mod:`l2l.simulators.nest_threads`);
 * keeps NEST's log at errors only, unless ``quiet = false``.
 
 Afterwards the kernel is reset again, so an idle worker holds no network. A
@@ -20,7 +21,8 @@ time (a Dask worker with several threads runs them one after the other).
 The model function builds and simulates its network with the ``nest`` module
 it is given, and returns what a Python simulator returns: a float, a dict of
 objectives or a :class:`l2l.simulators.SimulationResult`. The metric
-``nest_virtual_processes`` records the thread x rank count it ran with.
+``nest_virtual_processes`` records the thread x rank count it ran with (read
+after the model returned).
 
 MPI: under ``srun`` with several tasks (backend ``slurm-array`` with
 ``launch = "srun"`` and ``ntasks > 1``) every rank runs the model and NEST
@@ -46,6 +48,7 @@ from l2l.simulators.nest_files import check_room
 from l2l.simulators.nest_files import empty as empty_folder
 from l2l.simulators.nest_files import recording_folder
 from l2l.simulators.nest_seeds import note as note_own_seed
+from l2l.simulators.nest_threads import note as note_own_threads
 from l2l.simulators.python import ModelFunction
 
 #: One kernel per process: evaluations in one process take turns.
@@ -127,7 +130,17 @@ def prepare_kernel(nest: ModuleType, seed: int, threads: int, quiet: bool = True
                            f"NEST was built without MPI; run with ntasks = 1 or load an MPI build of NEST")
     settings = {"local_num_threads": int(threads), "rng_seed": nest_seed(seed)}
     nest.SetKernelStatus(settings)
-    return {**settings, "virtual_processes": int(nest.GetKernelStatus("total_num_virtual_procs"))}
+    return settings
+
+
+def kernel_after(nest: ModuleType) -> dict[str, int]:
+    """What the kernel ran the model with, asked once after it returned (a model may set threads or a seed of its
+    own): ``rng_seed``, ``local_num_threads`` and ``total_num_virtual_procs``; {} where NEST does not answer."""
+    keys = ["rng_seed", "local_num_threads", "total_num_virtual_procs"]
+    try:
+        return {key: int(value) for key, value in zip(keys, nest.GetKernelStatus(keys))}
+    except Exception:  # noqa: BLE001 - a kernel in an error state: nothing to tell
+        return {}
 
 
 def _kernel_object(value: Any, where: str = "") -> tuple[str, Any] | None:
@@ -185,11 +198,15 @@ class NestModel(ModelFunction):
                 result = as_result(function(nest, params, seed, **extra, **self.kwargs))
                 check_no_kernel_objects(result.checkpoint)  # before the reset, which empties them
                 check_room(files)  # recorders' files cut short by a full disk: NEST says nothing
-                note_own_seed(nest, kernel["rng_seed"], seed, self)  # a model's rng_seed = 42, the same in every one
+                after = kernel_after(nest)
+                # a model's rng_seed = 42, the same in every one; its own local_num_threads = 4
+                note_own_seed(nest, kernel["rng_seed"], seed, self, after.get("rng_seed"))
+                note_own_threads(kernel["local_num_threads"], after.get("local_num_threads", 0), self)
             finally:
                 nest.ResetKernel()
                 empty_folder(files)
-        result.metrics = {**result.metrics, "nest_virtual_processes": float(kernel["virtual_processes"])}
+        processes = after.get("total_num_virtual_procs", kernel["local_num_threads"] * mpi_ranks())
+        result.metrics = {**result.metrics, "nest_virtual_processes": float(processes)}
         return result
 
 
