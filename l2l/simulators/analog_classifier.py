@@ -57,7 +57,7 @@ class AnalogClassifier(Simulator):
     gain: float = option(1.0, help="output gain (a parameter too)")
     threshold: float = option(0.1, help="output threshold (a parameter too)")
     readout_scale: float = option(5.0, help="inverse temperature of the softmax in the loss", gt=0)
-    task_seed: int = option(0, help="seed of the class prototypes (the task)")
+    task_seed: int = option(0, help="seed of the class prototypes (the task)", ge=0)
 
     def prototypes(self) -> np.ndarray:
         """The class prototypes, shape ``(n_classes, n_inputs)``, values in [0, 1]."""

@@ -63,6 +63,26 @@ PARAMETERS = ("learning_rate", "temperature", "temperature_final", "anneal_time"
               "prior_mean", "prior_std", "reward_gain", "tau_gradient", "tau_eligibility", "bias")
 
 
+#: the options of spore-arm that spore has not, and of spore that spore-arm has not (tests/test_spore_chips46.py
+#: keeps them true): a config that mixes them is told which simulator the option belongs to
+ARM_ONLY = ("early_end", "early_start", "forearm", "input_rate", "max_joint_speed", "max_rate", "motor_rate_scale",
+            "n_place", "refractory_strength", "tau_refractory", "tau_reward", "trial_time", "upper_arm")
+SPORE_ONLY = ("n_inputs", "task")
+#: the options of emulated-hardware that say what a chip is
+CHIP_OPTIONS = ("chips", "mismatch", "noise", "weight_bits", "weight_range", "chip_seed", "aggregate")
+
+
+def mixed_option_hints(name: str, other: str, what: str, foreign: tuple[str, ...]) -> dict[str, str]:
+    """The hint the registry adds to an unknown option of SPORE simulator ``name``: one of ``other``'s (``what``), or
+    one of the chip's (``emulated-hardware`` wraps SPORE, it takes no chip options itself)."""
+    hints = {key: f"{key!r} is an option of simulator {other!r} ({what}), not of {name!r}: give name = "
+                  f"\"{other}\", or remove it" for key in foreign}
+    hints.update({key: f"{key!r} is an option of simulator 'emulated-hardware': to run {name} on emulated chips give "
+                       f"name = \"emulated-hardware\", simulator = \"{name}\" and {name}'s options in simulator_options"
+                  for key in CHIP_OPTIONS})
+    return hints
+
+
 def temperature_at(schedule: str, time: np.ndarray, start: float, final: float,
                    anneal_time: float, duration: float) -> np.ndarray:
     """Temperature at ``time`` (seconds since learning started) under ``schedule``."""
@@ -173,6 +193,8 @@ class Spore(SynapticSampling):
     """Reward-based synaptic sampling (SPORE) learning reaching or lane following online."""
 
     name: ClassVar[str] = "spore"
+    option_hints: ClassVar[dict[str, str]] = mixed_option_hints("spore", "spore-arm",
+                                                                "spiking neurons on a two-joint arm", ARM_ONLY)
     trace_times: ClassVar[tuple[str, ...]] = ("tau_gradient", "tau_baseline", "tau_motor", "tau_eligibility")
 
     task: str = option("reaching", help="closed-loop task: 'reaching' (2-D point reaching) or 'lane' (lane following)", choices=tuple(sorted(ENVIRONMENTS)))

@@ -47,7 +47,8 @@ from l2l.registry import option
 from l2l.simulators.arm import TARGET_RADII, ArmReaching, unreachable_share
 from l2l.simulators.base import SimulationResult
 from l2l.simulators.fidelity_tools import rng_from_state, rng_state
-from l2l.simulators.spore import SCHEDULES, SynapticSampling, late_reward, motor_bias, temperature_at, window_mean
+from l2l.simulators.spore import (SCHEDULES, SPORE_ONLY, SynapticSampling, late_reward, mixed_option_hints,
+                                  motor_bias, temperature_at, window_mean)
 from l2l.simulators.spore_arm_traces import TraceBlock
 
 NAME = "spore-arm"
@@ -58,6 +59,8 @@ class SporeArm(SynapticSampling):
     """Reward-based synaptic sampling in spiking neurons learning to reach with a two-joint arm."""
 
     name: ClassVar[str] = NAME
+    option_hints: ClassVar[dict[str, str]] = mixed_option_hints(NAME, "spore", "sigmoid units learning reaching or "
+                                                                "lane following", SPORE_ONLY)
     trace_times: ClassVar[tuple[str, ...]] = ("tau_gradient", "tau_baseline", "tau_motor", "tau_eligibility", "tau_reward")
 
     duration: float = option(400.0, help="learning time in simulated seconds", gt=0)
