@@ -41,6 +41,7 @@ from l2l.own_files import open_new
 from l2l.results_schema import codec
 from l2l.results_schema.layout import CURVE_PREFIX
 from l2l.simulators.base import EvaluationContext
+from l2l.simulators.said_once import collecting
 
 
 def encode_value(value: Any) -> Any:
@@ -128,19 +129,30 @@ def outcome_from_json(data: dict[str, Any], checkpoint: dict[str, Any] | None = 
         host=str(data.get("host") or ""))
 
 
-def write_outcome(results: str, index: int, outcome: Outcome) -> None:
-    """``results/<index>.json``, after the outcome's new checkpoint (if any) is in place beside it."""
+def write_outcome(results: str, index: int, outcome: Outcome, said: list[dict[str, Any]] | None = None) -> None:
+    """``results/<index>.json``, after the outcome's new checkpoint (if any) is in place beside it; ``said``: what the
+    simulator's warnings saw in the evaluation (:func:`l2l.simulators.said_once.report`), for the driver to say."""
     name = None
     if outcome.checkpoint is not None:
         name = f"{index}.checkpoint.l2l"
         write_bytes_atomically(os.path.join(results, name), codec.encode(outcome.checkpoint))
-    write_json_atomically(os.path.join(results, f"{index}.json"), outcome_to_json(outcome, name))
+    data = outcome_to_json(outcome, name)
+    if said:
+        data["said"] = said
+    write_json_atomically(os.path.join(results, f"{index}.json"), data)
 
 
 def read_outcome(results: str, index: int) -> Outcome:
     """The outcome of task ``index``; a new checkpoint that cannot be read makes it a failed outcome."""
+    return read_result(results, index)[0]
+
+
+def read_result(results: str, index: int) -> tuple[Outcome, list[Any]]:
+    """:func:`read_outcome`, and what the simulator's warnings saw in the evaluation (``said``: see
+    :func:`write_outcome`; [] for none)."""
     with open(os.path.join(results, f"{index}.json"), encoding="utf-8") as handle:
         data = json.load(handle)
+    said = data.pop("said", [])
     checkpoint, name = None, data.get("checkpoint")
     if name:
         path = os.path.join(results, os.path.basename(name))
@@ -150,7 +162,7 @@ def read_outcome(results: str, index: int) -> Outcome:
         except (OSError, TrajectoryError) as exc:
             data["status"] = FAILED
             data["error"] = f"the checkpoint this segment wrote, {path}, cannot be read: {exc}"
-    return outcome_from_json(data, checkpoint)
+    return outcome_from_json(data, checkpoint), said if isinstance(said, list) else []
 
 
 def write_bytes_atomically(path: str, data: bytes) -> None:
@@ -269,6 +281,7 @@ def _run(args: argparse.Namespace) -> int:
     print(f"l2l array task {args.index}: generation {task.generation} individual {task.individual} "
           + (f"trial {task.trial} budget {task.from_budget:g} -> {task.budget:g} " if task.budget is not None
              else "") + f"on {os.uname().nodename}", flush=True)
+    said: list[dict[str, Any]] = []
     if unreadable:
         outcome = died(task, unreadable)
     else:
@@ -286,7 +299,8 @@ def _run(args: argparse.Namespace) -> int:
         else:
             try:
                 kills = memory_kills()
-                outcome = evaluate(simulator, task, settings)
+                with collecting() as said:  # what the warnings saw: said once for the run by its driver
+                    outcome = evaluate(simulator, task, settings)
                 out_of_memory_said(outcome, kills, memory_kills() if kills is not None else None)
                 if outcome.status == FAILED and PROGRAM_TERMINATED.search(outcome.error or ""):
                     # scancel and a job's time limit send SIGTERM to every process of the job, the program often
@@ -304,7 +318,7 @@ def _run(args: argparse.Namespace) -> int:
     if outcome.error:
         print(outcome.error, file=sys.stderr, flush=True)
     if _rank() == 0:
-        write_outcome(args.results, args.index, outcome)
+        write_outcome(args.results, args.index, outcome, said)
     print(f"l2l array task {args.index}: {outcome.status} in {outcome.duration:.3f} s", flush=True)
     return 0
 

@@ -60,7 +60,7 @@ from typing import ClassVar, Sequence
 from l2l.errors import ConfigError
 from l2l.jobs.array_batches import retire_batch
 from l2l.jobs.array_finished import CODE_FILE, Finished, code_digest
-from l2l.jobs.array_task import read_outcome, write_json_atomically, write_tasks
+from l2l.jobs.array_task import read_result, write_json_atomically, write_tasks
 from l2l.jobs.base import FAILED, TIMEOUT, Executor, FollowsWorkers, Outcome, Settings, Task, died, warn_line
 from l2l.jobs.slurm_array_script import ArrayScript
 from l2l.jobs.slurm_common import (SQUEUE_OUTAGE_SECONDS, JobsRefused, SlurmError, SlurmUnreachable, call,
@@ -70,6 +70,7 @@ from l2l.jobs.slurm_left import (array_job_name, cancel_left_behind, queued_job_
 from l2l.jobs.slurm_values import check_extra_directives, check_script_values, slurm_memory, walltime_seconds
 from l2l.registry import option
 from l2l.simulators.base import Simulator
+from l2l.simulators.said_replay import replay
 
 #: States after which an array task will not write a result any more.
 ENDED = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "PREEMPTED", "OUT_OF_MEMORY",
@@ -403,7 +404,8 @@ class SlurmArrayExecutor(ArrayScript, FollowsWorkers, Executor):
                 index = int(name[:-5])
                 if index not in array.open:
                     continue
-                outcome = read_outcome(str(array.directory / "results"), index)
+                outcome, said = read_result(str(array.directory / "results"), index)
+                replay(said, self)  # a model's own seed or threads: said here, once for the run (tasks' logs unread)
                 task = array.tasks[index]
                 outcome.submissions = 1 + self._attempts.pop((task.generation, task.individual, task.attempt), 0)
                 self._ready.append(outcome)

@@ -16,7 +16,7 @@ import sys
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-from l2l.simulators.said_once import state
+from l2l.simulators.said_once import report, state
 
 
 @contextmanager
@@ -35,23 +35,32 @@ def watch(brian2: Any, seed: int, owner: Any) -> Iterator[None]:
         yield
     finally:
         brian2.seed = original
-    said = state(owner, "brian2_seeds")
-    seen = said.setdefault("seen", {})
     for value in given:
-        if said.get("warned") or value is None or len(seen) > 1000:
-            return
+        if value is None:
+            continue
         try:
             key = int(value)
         except (TypeError, ValueError):
             continue
-        earlier = seen.setdefault(key, seed)
-        if earlier != seed:
-            said["warned"] = True
-            print(f"l2l: warning: simulator 'brian2': the model called brian2.seed({key}) itself, in evaluations of "
-                  f"seeds {earlier} and {seed} alike (l2l seeds Brian2 from each evaluation's seed before the model "
-                  f"runs): every evaluation draws the same random numbers, so repeats and l2l reevaluate's fresh seeds "
-                  f"agree to the digit; remove the call, or derive its seed from the seed the model is given",
-                  file=sys.stderr, flush=True)
+        report("brian2_seeds", used=key, seed=seed)  # (a slurm-array task's driver hears it: l2l.simulators.said_once)
+        seen(key, seed, owner)
 
 
-__all__ = ["watch"]
+def seen(key: int, seed: int, owner: Any) -> None:
+    """The model called ``brian2.seed(key)`` in the evaluation of seed ``seed``: warn (once for ``owner``) where an
+    evaluation of another seed gave it the same number."""
+    said = state(owner, "brian2_seeds")
+    known = said.setdefault("seen", {})
+    if said.get("warned") or len(known) > 1000:
+        return
+    earlier = known.setdefault(key, seed)
+    if earlier != seed:
+        said["warned"] = True
+        print(f"l2l: warning: simulator 'brian2': the model called brian2.seed({key}) itself, in evaluations of "
+              f"seeds {earlier} and {seed} alike (l2l seeds Brian2 from each evaluation's seed before the model "
+              f"runs): every evaluation draws the same random numbers, so repeats and l2l reevaluate's fresh seeds "
+              f"agree to the digit; remove the call, or derive its seed from the seed the model is given",
+              file=sys.stderr, flush=True)
+
+
+__all__ = ["seen", "watch"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from l2l.simulators.said_once import state
+from l2l.simulators.said_once import report, state
 
 
 def kernel_seed(nest: Any) -> int | None:
@@ -32,15 +32,24 @@ def note(nest: Any, given: int, seed: int, owner: Any, used: int | None = None) 
     """After a model ran in a kernel seeded with ``given`` (from the evaluation seed ``seed``), before the reset;
     ``owner`` is the run's simulator, which keeps what was seen (the model's own seed -> the first evaluation seed);
     ``used``: the kernel's seed now, where the caller asked it already (else asked here)."""
-    said = state(owner, "nest_seeds")
-    if said.get("warned"):
+    if state(owner, "nest_seeds").get("warned"):
         return
     used = kernel_seed(nest) if used is None else used
     if used is None or used == given:
         return
-    seen = said.setdefault("seen", {})
-    earlier = seen.setdefault(used, seed)
-    if earlier == seed or len(seen) > 1000:  # the same evaluation seed again (a repeat): nothing to tell
+    report("nest_seeds", used=used, seed=seed)  # (a slurm-array task's driver hears it: l2l.simulators.said_once)
+    seen(used, seed, owner)
+
+
+def seen(used: int, seed: int, owner: Any) -> None:
+    """The model left the kernel on its own seed ``used`` in the evaluation of seed ``seed``: warn (once for
+    ``owner``) where an evaluation of another seed ended on it too."""
+    said = state(owner, "nest_seeds")
+    known = said.setdefault("seen", {})
+    if said.get("warned") or len(known) > 1000:
+        return
+    earlier = known.setdefault(used, seed)
+    if earlier == seed:  # the same evaluation seed again (a repeat): nothing to tell
         return
     said["warned"] = True
     print(f"l2l: warning: simulator 'nest': the model set NEST's rng_seed to {used} itself, in evaluations of seeds "
@@ -50,4 +59,4 @@ def note(nest: Any, given: int, seed: int, owner: Any, used: int | None = None) 
           flush=True)
 
 
-__all__ = ["kernel_seed", "note"]
+__all__ = ["kernel_seed", "note", "seen"]

@@ -14,13 +14,20 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from l2l.simulators.said_once import state
+from l2l.simulators.said_once import report, state
 
 
 def note(given: int, used: int, owner: Any) -> None:
     """After a model ran in a kernel given ``given`` threads that held ``used`` when it returned."""
     if used <= given:
         return
+    if not state(owner, "nest_threads").get("warned"):
+        report("nest_threads", given=given, used=used)  # (a slurm-array task's driver hears it: said_once)
+    seen(given, used, owner)
+
+
+def seen(given: int, used: int, owner: Any) -> None:
+    """The model ran ``used`` threads where l2l gave ``given``: warn, once for ``owner``."""
     said = state(owner, "nest_threads")
     if said.get("warned"):
         return
@@ -32,4 +39,4 @@ def note(given: int, used: int, owner: Any) -> None:
           file=sys.stderr, flush=True)
 
 
-__all__ = ["note"]
+__all__ = ["note", "seen"]

@@ -36,3 +36,31 @@ def state(owner: Any, name: str) -> dict[str, Any]:
 
 
 __all__ = ["state"]
+
+
+#: What the warnings saw in this process's evaluations, while a collector listens (:func:`collecting`): the
+#: ``slurm-array`` task, a process per evaluation whose stderr goes to a job log nobody reads, writes them with its
+#: result, and the run's driver replays them (:func:`l2l.simulators.said_replay.replay`), where the warning is said once for the whole run and
+#: the seeds of different tasks meet. None: nobody listens (every other process: nothing is kept).
+_REPORTS: list[list[dict[str, Any]] | None] = [None]
+
+
+def report(kind: str, **data: Any) -> None:
+    """Note what a warning saw (``kind``: the module's name, ``data``: the numbers its ``seen`` takes), if listened."""
+    reports = _REPORTS[0]
+    if reports is not None and len(reports) < 100:
+        reports.append({"kind": kind, **data})
+
+
+class collecting:
+    """``with collecting() as reports:`` the reports of the evaluations run inside, in ``reports`` (a list)."""
+
+    def __enter__(self) -> list[dict[str, Any]]:
+        self.outer, _REPORTS[0] = _REPORTS[0], []
+        return _REPORTS[0]
+
+    def __exit__(self, *exc: Any) -> None:
+        _REPORTS[0] = self.outer
+
+
+__all__ += ["collecting", "report"]
