@@ -58,10 +58,13 @@ def _refused(tmp_path, capsys, config: str) -> str:
 
 
 def test_a_wrapped_simulator_with_no_device_parameter_is_refused(tmp_path, capsys):
+    config = _config(tmp_path, 'name = "emulated-hardware"\nsimulator = "sphere"\nchips = [0, 1]\nmismatch = 0.3')
+    err = _refused(tmp_path, capsys, config)
+    assert "no value of 'sphere' is a device parameter" in err, err
     config = _config(tmp_path, 'name = "emulated-hardware"\nsimulator = "sphere"\nchips = [0, 1]\nmismatch = 0.3\n'
                                'weight_patterns = ["w*"]')
     err = _refused(tmp_path, capsys, config)
-    assert "no value of 'sphere' is a device parameter" in err and "['w*']" in err, err
+    assert "weight_patterns 'w*' matches no explored parameter (x)" in err, err
     matching = _config(tmp_path, 'name = "emulated-hardware"\nsimulator = "sphere"\nchips = [0, 1]\n'
                                  'analog_patterns = ["x"]')
     assert main(["run", matching, "--out", str(tmp_path / "p.h5"), "--no-progress"]) == 0
@@ -79,3 +82,17 @@ def test_arm_links_that_leave_targets_out_of_reach_are_refused(tmp_path, capsys)
                                                        'upper_arm = 1.0\nforearm = 0.1', "temperature"))
     assert "85% of them could never be reached" in err, err
     SporeArm(upper_arm=0.5, forearm=0.3, **SHORT)  # a shorter forearm whose hand reaches every target: accepted
+
+
+def test_patterns_add_to_what_spore_declares_and_one_matching_nothing_is_refused(tmp_path, capsys):
+    """A pattern selected explored parameters beside a declaration no more (the declaration alone counted): spore's
+    temperature on a chip with analog_patterns = ["temperature"] was perturbed before spore declared its bias, and
+    then silently not; and a pattern with a typo selected nothing."""
+    chips = SIMULATORS.create("emulated-hardware", {"simulator": "spore", "simulator_options": SHORT,
+                                                    "analog_patterns": ["temperature"], "mismatch": 0.3})
+    realised = chips.realise({"temperature": 0.3}, 1, np.random.default_rng(0))
+    assert realised["temperature"] != 0.3 and np.shape(realised["bias"]) == (8,), realised
+    err = _refused(tmp_path, capsys, _config(tmp_path, 'name = "emulated-hardware"\nsimulator = "spore"\n'
+                                                       'simulator_options = { duration = 2.0, min_budget = 1.0 }\n'
+                                                       'analog_patterns = ["temprature"]', "temperature"))
+    assert "analog_patterns 'temprature' matches no explored parameter (temperature)" in err, err

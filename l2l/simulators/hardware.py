@@ -170,35 +170,39 @@ class EmulatedHardware(Simulator):
         self._inner.check_space(space)
 
     def refuse_ignored(self, space) -> None:
-        """Refuse, in one line, a new run in which no value is a device parameter: the wrapped simulator declares
-        none (``device_parameters``) and no explored parameter matches ``weight_patterns`` or ``analog_patterns``.
-        Every chip would run the ideal model with the same seed, so ``mismatch``, ``noise``, ``weight_bits`` and
-        the chips would change nothing (each chip's objective the same number, their spread 0)."""
-        if self._declared():
+        """Refuse, in one line, a new run's pattern that matches no explored parameter (``weight_patterns = ["w*"]``
+        over a space of ``x``: it selects nothing), and a run in which no value is a device parameter: the wrapped
+        simulator declares none (``device_parameters``) and no pattern is given. Every chip would run the ideal
+        model with the same seed, so ``mismatch``, ``noise``, ``weight_bits`` and the chips would change nothing
+        (each chip's objective the same number, their spread 0)."""
+        names = ", ".join(space.names) or "none"
+        patterns = [("weight_patterns", p) for p in self.weight_patterns] + \
+                   [("analog_patterns", p) for p in self.analog_patterns]
+        for key, pattern in patterns:
+            if not any(fnmatch.fnmatchcase(name, pattern) for name in space.names):
+                raise ConfigError(f"simulator 'emulated-hardware': {key} {pattern!r} matches no explored parameter "
+                                  f"({names}), so it makes no value a device parameter; name explored parameters, "
+                                  f"or remove it")
+        if self._declared() or patterns:
             return
-        patterns = tuple(self.weight_patterns) + tuple(self.analog_patterns)
-        if any(fnmatch.fnmatchcase(name, p) for name in space.names for p in patterns):
-            return
-        given = (f"weight_patterns = {list(self.weight_patterns)!r} and analog_patterns = "
-                 f"{list(self.analog_patterns)!r} match no explored parameter ({', '.join(space.names) or 'none'})"
-                 if patterns else "weight_patterns and analog_patterns are empty")
         raise ConfigError(f"simulator 'emulated-hardware': no value of {self.simulator!r} is a device parameter: it "
-                          f"declares none (device_parameters) and {given}, so every chip would run the ideal model "
-                          f"and mismatch, noise and weight_bits would change nothing; name the explored parameters "
-                          f"the chip realises in weight_patterns or analog_patterns")
+                          f"declares none (device_parameters) and weight_patterns and analog_patterns are empty, so "
+                          f"every chip would run the ideal model and mismatch, noise and weight_bits would change "
+                          f"nothing; name the explored parameters the chip realises in weight_patterns or "
+                          f"analog_patterns ({names})")
 
     def _declared(self) -> Mapping[str, DeviceParameter] | None:
         method = getattr(self._inner, "device_parameters", None)
         return dict(method()) if callable(method) else None
 
     def devices(self, params: Mapping[str, Any]) -> dict[str, DeviceParameter]:
-        """The device parameters of an evaluation with explored ``params``."""
-        declared = self._declared()
-        if declared is not None:
-            return declared
-        found = {}
+        """The device parameters of an evaluation with explored ``params``: those the wrapped simulator declares, and
+        the explored parameters ``weight_patterns`` and ``analog_patterns`` match (each with its own shape; a declared
+        one as declared). Until 8 December 2026 a declaration made the patterns do nothing, without a word."""
+        declared = self._declared() or {}
+        found = dict(declared)
         for name, value in params.items():
-            if isinstance(value, str) or not np.issubdtype(np.asarray(value).dtype, np.number):
+            if name in declared or isinstance(value, str) or not np.issubdtype(np.asarray(value).dtype, np.number):
                 continue
             shape = np.shape(value)
             if any(fnmatch.fnmatchcase(name, p) for p in self.weight_patterns):
