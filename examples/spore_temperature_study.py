@@ -40,7 +40,15 @@ def main(seeds: int) -> None:
     print(json.dumps(summary))
 
 
+def seed_count(text: str) -> int:
+    """argparse type of the number of seeds: a whole number, at least 1 (0 or -1 ended in a traceback)."""
+    value = int(text)  # not a number: argparse says "invalid seed_count value"
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("seeds", nargs="?", type=int, default=8, help="number of seeds (0, 1, ...) to run (default 8)")
+    parser.add_argument("seeds", nargs="?", type=seed_count, default=8, help="number of seeds (0, 1, ...) to run (default 8)")
     main(parser.parse_args().seeds)
