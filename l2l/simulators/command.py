@@ -54,7 +54,8 @@ from l2l.simulators.base import EvaluationContext, Fidelity, SimulationResult, S
 from l2l.simulators.command_argv import (BUILTIN, BUILTIN_MEANING, FIDELITY_BUILTIN, fill, format_value, placeholders,
                                          shell_scripts)
 from l2l.simulators.command_checkpoint import read_checkpoint_dir, write_checkpoint_dir
-from l2l.simulators.command_output import final_line, final_line_of, last_bytes, parse_result, signal_name, tail
+from l2l.simulators.command_output import (NAMED_NUMBERS_HINT, final_line, final_line_of, last_bytes, parse_result,
+                                          signal_name, tail)
 from l2l.simulators.command_processes import (RUN_VARIABLE, WORKDIR_VARIABLE, environment_value, kill_started,
                                               processes_started)
 from l2l.simulators.fidelity_tools import fidelity_from_table, whole_budget
@@ -348,6 +349,8 @@ class Command(Simulator):
                 try:
                     result = parse_result(lines[-1])
                 except EvaluationError as exc:  # a progress line printed after the result is what users do
+                    if f"; {NAMED_NUMBERS_HINT}: " in str(exc):  # the result, in another format: not a later line
+                        raise
                     raise EvaluationError(f"{exc}; the result is read from the last non-empty line of stdout: "
                                           f"print it last, other output to stderr") from None
             else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 
 import numpy as np
@@ -59,11 +60,25 @@ def tail(text: bytes | str | None) -> str:
     return text[-TAIL:]
 
 
+#: A last line of names and numbers, ``loss: 0.33`` or ``loss=0.33, acc=0.9`` (a training script's log format).
+_NAMED_NUMBER = r"([A-Za-z_][\w.\-/]*)\s*[:=]\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|inf|-inf)"
+_NAMED_NUMBERS = re.compile(rf"\s*{_NAMED_NUMBER}(?:\s*[,;|]?\s*{_NAMED_NUMBER})*\s*", re.IGNORECASE)
+
+#: The advice for a result printed as ``loss: 0.33``: its last line, not another one, was read.
+NAMED_NUMBERS_HINT = "print it as JSON"
+
+
 def parse_result(text: str) -> SimulationResult:
     """A :class:`SimulationResult` from the JSON a program printed or wrote."""
     try:
         data = json.loads(text)
     except ValueError as exc:
+        named = _NAMED_NUMBERS.fullmatch(text) if len(text) <= 2000 else None
+        if named is not None:  # loss: 0.33 is a result in another format, not a progress line printed after it
+            pairs = re.findall(_NAMED_NUMBER, text, re.IGNORECASE)
+            as_json = json.dumps({name: _number(value) for name, value in pairs})
+            raise EvaluationError(f"result is not JSON: {text[-200:]!r}; {NAMED_NUMBERS_HINT}: {as_json} "
+                                  f"(print(json.dumps({{{', '.join(f'{n!r}: ...' for n, _ in pairs)}}})))") from exc
         raise EvaluationError(f"result is not JSON: {text[-200:]!r}") from exc
     if isinstance(data, (int, float)) and not isinstance(data, bool):
         return SimulationResult(objectives=float(data))
@@ -80,6 +95,14 @@ def parse_result(text: str) -> SimulationResult:
             outputs=None if data.get("outputs") is None else np.asarray(data["outputs"], dtype=float),
             curve=data.get("curve"))
     return SimulationResult(objectives=data)
+
+
+def _number(text: str) -> float | int:
+    """A number of a ``loss: 0.33`` line as JSON shows it (an int stays an int)."""
+    try:
+        return int(text)
+    except ValueError:
+        return float(text)
 
 
 def signal_name(number: int) -> str:
