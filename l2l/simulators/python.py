@@ -31,7 +31,7 @@ class _Function(Simulator):
         if fidelity is not None:  # a run without a policy: every candidate trains to the top budget at once
             return self.run_to(params, seed, fidelity.maximum, None)
         target = self.target()
-        with user_call(), l2l_trajectory_hint(target), watch(target):
+        with user_call(), l2l_trajectory_hint(target), watch(target, owner=self):
             return target(params, seed, **self.kwargs)
 
     def fidelity(self) -> Fidelity | None:
@@ -49,7 +49,7 @@ class _Function(Simulator):
         if fidelity is None:
             return super().run_to(params, seed, budget, checkpoint)
         target = self.target()
-        with user_call(), l2l_trajectory_hint(target), watch(target):
+        with user_call(), l2l_trajectory_hint(target), watch(target, owner=self):
             result = call_to(target, params, seed, budget, checkpoint, fidelity, self.kwargs, "python")
         check_checkpoint_size(result, budget, float(getattr(self, "checkpoint_limit_mb", DEFAULT_CHECKPOINT_LIMIT_MB)),
                               "python")
