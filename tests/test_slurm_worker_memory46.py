@@ -40,7 +40,10 @@ def test_a_worker_that_died_out_of_memory_is_said_so(tmp_path, log, how):
     first, *rest = _said(tmp_path, log)
     assert first == (f"the worker running this evaluation died out of memory: {how}; raise [backend] memory (the "
                      f"worker jobs' logs: {tmp_path / 'run.work' / 'slurm-logs'})")
-    assert rest == [KILLED]  # Dask's words kept below
+    assert rest == [f"--- {KILLED}"]  # Dask's words kept below, as a tail: the failure summaries count the first
+    from l2l.summary.failures import reason_of
+
+    assert reason_of("failed", "\n".join([first, *rest])) == first
 
 
 def test_another_worker_s_memory_or_none_leaves_the_failure_as_it_was(tmp_path):

@@ -403,8 +403,9 @@ class SlurmExecutor(WorkerLifetimes, RefusedJobs, _DaskExecutor):
                       f"'{self.memory}')"
                 break
         if how:
+            # Dask's words below, after '--- ' as other tails are: the failure summaries take the line above them
             outcome.error = (f"the worker running this evaluation died out of memory: {how}; raise [backend] memory "
-                             f"(the worker jobs' logs: {folder})\n{error}")
+                             f"(the worker jobs' logs: {folder})\n--- {error}")
 
     def _local_scheduler(self):
         """The scheduler object: dask-jobqueue's cluster runs it in this process (on its event loop), so the
