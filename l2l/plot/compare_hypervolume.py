@@ -107,9 +107,10 @@ def hypervolume_note(runs: Sequence[RunData], objectives: Sequence[Objective]) -
                     for label, run in zip(run_labels(runs), runs) if any(o not in objectives for o in run.objectives)]
         over = (f"; taken over the objectives every run has ({', '.join(o.name for o in objectives)}): "
                 f"{'; '.join(unshared)}" if unshared else "")
+        zero = _zero_note(runs, objectives, reference, measure)
         return (f"note: hypervolume: the {measure} the front dominates (a candidate evaluated more than once at "
                 f"its means, as l2l show lists the front), larger is better, up to the reference point "
-                f"{reference_text(objectives, reference)}: {REFERENCE_RULE}{over}{fresh}")
+                f"{reference_text(objectives, reference)}: {REFERENCE_RULE}{over}{fresh}{zero}")
     if len(objectives) > 1:
         return (f"note: no hypervolume: the runs share {len(objectives)} objectives "
                 f"({', '.join(o.name for o in objectives)}) and it is computed for fronts of two or three, so each "
@@ -127,6 +128,52 @@ def hypervolume_note(runs: Sequence[RunData], objectives: Sequence[Objective]) -
                 f"of several objectives is shown by the best {name} of its front, one end of the trade-off it "
                 f"searched, not by the front itself (l2l show FILE lists each front)")
     return None
+
+
+def _zero_note(runs: Sequence[RunData], objectives: Sequence[Objective], reference: np.ndarray,
+               measure: str) -> str:
+    """Why a run's hypervolume is 0 where one is (else ''): the reference point is the worst value of each
+    objective over all results, so an objective that took one value in every compared result (a constant rate, a
+    model whose members all returned the same) leaves every front without {measure}, and a run that never did
+    better than the compared runs' worst on one objective (its front on the reference point's face) has none
+    either, whatever it reached on the others. Before 8 December 2026 a 0 stood in the table without a word, as
+    if the run had found nothing."""
+    signs = np.array([o.sign for o in objectives], dtype=float)
+    flat = []  # objectives with one value over every compared result: every run's volume is 0
+    for k, objective in enumerate(objectives):
+        values = [values[counted, k] for _, values, counted, _ in (_front_inputs(run, objectives) for run in runs)]
+        values = np.concatenate(values) if values else np.empty(0)
+        values = values[np.isfinite(values)]
+        if len(values) and np.all(values == reference[k]):
+            flat.append(f"{objective.name} (always {number(reference[k])})")
+    if flat and len(flat) == len(objectives):
+        return (f"; every hypervolume is 0: every result compared has the same values ({', '.join(flat)}), so "
+                f"each front is that one point, which dominates nothing beyond itself")
+    if flat:
+        return (f"; every hypervolume is 0: {' and '.join(flat)} took one value in every result compared, so no "
+                f"front reaches beyond the reference point there (compare the runs by the other objectives alone: "
+                f"l2l.plot.compare(files, objectives=[...]), or read each front with l2l show FILE)")
+    zeros = []
+    for label, run in zip(run_labels(runs), runs):
+        _, values, counted, _ = _front_inputs(run, objectives)
+        scores = values[counted] * signs
+        scores = scores[np.all(np.isfinite(scores), axis=1)]
+        if not len(scores):
+            continue
+        curve = hypervolume_curves(run, objectives, reference)["hypervolume_by_evaluations"]
+        if len(curve) and float(curve[-1]) > 0:
+            continue
+        stuck = [objective.name for k, objective in enumerate(objectives)
+                 if scores[:, k].max() <= reference[k] * signs[k]]
+        why = (f"its best {' and '.join(stuck)} {'is' if len(stuck) == 1 else 'are'} the worst of the compared "
+               f"results (the reference point's)" if stuck else
+               "every member of its front has the worst value of some objective of the compared results (the "
+               "reference point's)")
+        zeros.append(f"{label}: {why}")
+    if zeros:
+        return (f"; a hypervolume of 0 ({'; '.join(zeros)}) is a front that dominates no {measure} beyond the "
+                f"reference point, not a run that found nothing: its best values are in the table")
+    return ""
 
 
 def reevaluated_hypervolume(run: RunData, objectives: Sequence[Objective], reference: Sequence[float]) -> \

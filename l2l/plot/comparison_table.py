@@ -3,6 +3,7 @@ the candidate that won, its hypervolume and what re-evaluations on fresh seeds m
 
 from __future__ import annotations
 
+import os
 from typing import Any, Sequence
 
 import numpy as np
@@ -34,7 +35,66 @@ def changed_model_notes(runs: Sequence[RunData]) -> list[str]:
             line = changed_model_line(trajectory.reevaluations(errors=False))
         if line:
             notes.append(f"note: {name}: {line.removeprefix('note: ')}")
-    return notes
+    different = different_model_note(runs)
+    return ([different] if different else []) + notes
+
+
+def _first_model(run: RunData) -> tuple[Any, Any] | None:
+    """The model code the first session of ``run`` recorded (``l2l show``'s model line): its file hashes and the
+    hash of the files it imports; None where none was recorded (a built-in simulator, a run read from a frame)."""
+    from l2l.results_schema.reader import Trajectory
+    from l2l.sessions import session_records
+
+    if not run.path:
+        return None
+    try:
+        with Trajectory(run.path) as trajectory:
+            records = session_records(trajectory.events())
+    except Exception:  # noqa: BLE001 - a file the table could read but whose events are not: say nothing
+        return None
+    recorded = [record for record in records if isinstance(record.get("model"), list) and record["model"]]
+    return (recorded[0]["model"], recorded[0].get("imports")) if recorded else None
+
+
+def different_model_note(runs: Sequence[RunData]) -> str | None:
+    """A note where the compared runs of one simulator ran different model code (the hashes ``l2l show``'s model
+    line gives differ: a model file edited between two runs, another version of it): their values are of two
+    models, which a table and a figure of one objective read as one (``l2l compare`` said nothing before). Files
+    compared by their hashes alone, so a copy of the model in another folder is the same model. None where they
+    agree, where fewer than two runs recorded their model, or where the runs are of different simulators (the
+    warning of :func:`l2l.plot.compare_runs.same_problem` says that)."""
+    from l2l.model_hashes import same_imports, same_model
+
+    simulators = {str((run.run or {}).get("simulator", {}).get("name")) if isinstance((run.run or {}).get(
+        "simulator"), dict) else None for run in runs}
+    if len(simulators) != 1:
+        return None
+    models = [(label, _first_model(run)) for label, run in zip(run_labels(runs), runs)]
+    models = [(label, model) for label, model in models if model is not None]
+    if len(models) < 2:
+        return None
+    groups: list[list[tuple[str, Any]]] = []
+    for label, model in models:
+        for group in groups:
+            first = group[0][1]
+            if same_model(first[0], [[str(w), str(d)] for w, d in model[0]]) and same_imports(first[1], model[1]):
+                group.append((label, model))
+                break
+        else:
+            groups.append([(label, model)])
+    if len(groups) < 2:
+        return None
+
+    def code(model: Any) -> str:
+        files = ", ".join(f"{os.path.basename(str(where))} sha256 {str(digest)[:12]}" for where, digest in model[0])
+        imports = model[1]
+        if isinstance(imports, dict) and imports.get("sha256"):
+            files += f" (+ imports sha256 {str(imports['sha256'])[:12]})"
+        return files
+
+    listing = "; ".join(f"{', '.join(label for label, _ in group)}: {code(group[0][1])}" for group in groups)
+    return (f"note: the runs ran different model code ({listing}): their values are of different models, not of "
+            f"one model searched by different optimizers or seeds (l2l show FILE's model line names each file)")
 
 
 #: Parameters the best candidate's column of the compare table names (the others: "+N").

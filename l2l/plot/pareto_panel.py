@@ -94,7 +94,7 @@ def draw_pareto(ax: Axes, run: RunData, first: Objective, second: Objective,
     ax.scatter(x, y, color=BEST_COLOUR, edgecolor="white", linewidths=0.5, s=36 if len(x) < 300 else 12,
                zorder=4, rasterized=len(x) > RASTERIZE_ABOVE,
                label=f"Pareto front{f' of {first.name} and {second.name}' if len(run.objectives) > 2 else ''} "
-                     f"({len(front):,}{' candidates, repeats averaged' if averaged else ''})")
+                     f"({len(front):,}{(' candidate' if len(front) == 1 else ' candidates') + ', repeats averaged' if averaged else ''})")
     through = full[~full.index.isin(front.index)]
     if len(run.objectives) > 2 and len(through):
         hidden = [o.name for o in run.objectives if o not in (first, second)]
