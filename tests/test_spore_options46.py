@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 
 from l2l.cli import main
@@ -53,3 +54,23 @@ def test_a_negative_task_seed_of_the_classifier_is_refused_before_the_run(tmp_pa
                                      'simulator_options = { task_seed = -1 }',
                    'weights = { type = "float", low = -1.0, high = 1.0, shape = [4, 12] }')
     assert err == "l2l: error: simulator 'analog-classifier': task_seed must be >= 0, got -1\n", err
+
+
+@pytest.mark.parametrize("space,words", [
+    ('temperature = { type = "float", low = 0.1, high = 1.0, shape = [2] }',
+     "parameter 'temperature' has shape = [2]; it must be one value"),
+    ('bias = { type = "float", low = -4.0, high = -2.0, shape = [3] }',
+     "parameter 'bias' has shape = [3]; it must be one value or shape = [8], one per motor neuron"),
+])
+def test_a_spore_parameter_of_a_shape_every_evaluation_would_refuse_is_refused_before_the_run(tmp_path, capsys,
+                                                                                            space, words):
+    err = _refused(tmp_path, capsys, 'name = "spore"\nduration = 2.0\nmin_budget = 1.0', space)
+    assert f"simulator 'spore': {words}" in err, err
+
+
+@pytest.mark.parametrize("cls,neurons", [(Spore, 8), (SporeArm, 24)])
+def test_a_bias_per_motor_neuron_runs_and_one_alike_is_the_one_value(cls, neurons):
+    simulator = cls(duration=2.0, min_budget=1.0)
+    same = simulator.run({"bias": np.full(neurons, simulator.bias)}, 3).objectives
+    assert same == simulator.run({}, 3).objectives == simulator.run({"bias": [simulator.bias]}, 3).objectives
+    assert simulator.run({"bias": np.linspace(-4.0, 0.0, neurons)}, 3).objectives != same

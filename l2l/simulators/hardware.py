@@ -25,9 +25,9 @@ naming explorable parameters *or* options (a parameter missing from
 ``"analog"``) and the shape of their physical instances (a scalar option
 ``gain`` of ten neurons has shape ``(10,)``: each neuron gets its own
 mismatch). The wrapper then passes the perturbed, broadcast arrays in
-``params``. A simulator without that method is handled through the options
-``weight_patterns`` and ``analog_patterns``: explored parameters whose names
-match one of these shell patterns are perturbed with their own shape.
+``params``. Beside those (and for a simulator without that method), the options
+``weight_patterns`` and ``analog_patterns`` select explored parameters whose names
+match one of these shell patterns, perturbed with their own shape.
 
 With several ``chips`` the objectives are aggregated over the chips (mean, or
 the worst chip), so that an optimizer looks for parameters that work on every
@@ -115,8 +115,8 @@ class EmulatedHardware(Simulator):
     weight_range: float = option(1.0, help="weights are clipped to [-weight_range, weight_range]", gt=0)
     chip_seed: int = option(0, help="seed of the chip population: with it a chip id names one device", ge=0)
     aggregate: str = option("mean", help="objective over chips: 'mean' or 'worst'", choices=AGGREGATES)
-    weight_patterns: tuple = option([], help="fallback: explored parameters matching these patterns are weights")
-    analog_patterns: tuple = option([], help="fallback: explored parameters matching these patterns are analog")
+    weight_patterns: tuple = option([], help="explored parameters matching these patterns are weights (beside what the simulator declares)")
+    analog_patterns: tuple = option([], help="explored parameters matching these patterns are analog (beside what the simulator declares)")
     _inner: Any = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -138,14 +138,28 @@ class SynapticSampling(Simulator):
     def settings(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """The options with the explored ``params`` applied; unknown names and bad values are refused."""
         values = self.explored(params)
+        for key, value in values.items():  # a parameter of shape = [1] is its one value (numpy's float() of it is
+            if key != "bias" and np.shape(value) == (1,):  # deprecated, and warned every evaluation)
+                values[key] = np.asarray(value).reshape(()).item()
         check_schedule(self.name, values["schedule"])
         check_rule(self.name, values, self.dt)
         return values
 
     def check_space(self, space) -> None:
+        """Refuse, before the run, a schedule SPORE does not know, and a parameter of a shape every evaluation would
+        refuse: each is one value, ``bias`` one or one per motor neuron (a ``temperature`` of ``shape = [2]`` failed
+        every evaluation with "only length-1 arrays can be converted to Python scalars")."""
         super().check_space(space)
         for choice in getattr(space["schedule"], "choices", ()) if "schedule" in space.names else ():
             check_schedule(self.name, choice)
+        neurons = self.motor_neurons()
+        for name in space.names:
+            shape = tuple(getattr(space[name], "shape", None) or ())
+            allowed = [(), (1,)] + ([(neurons,)] if name == "bias" else [])
+            if shape not in allowed:
+                wanted = f"one value or shape = [{neurons}], one per motor neuron" if name == "bias" else "one value"
+                raise ConfigError(f"simulator {self.name!r}: parameter {name!r} has shape = {list(shape)}; it must "
+                                  f"be {wanted}")
 
     def refuse_ignored(self, space) -> None:
         """Refuse, in one line, ``temperature_final`` or ``anneal_time`` that no schedule of the run reads. A new
@@ -299,8 +313,8 @@ def check_rule(name: str, values: Mapping[str, Any], dt: float) -> None:
 def motor_bias(name: str, value: Any, neurons: int) -> float | np.ndarray:
     """``bias``: one number for every motor neuron, or one per motor neuron (as an emulated chip realises it)."""
     bias = np.asarray(value, dtype=float)
-    if bias.ndim == 0:
-        return float(bias)
+    if bias.shape in ((), (1,)):
+        return float(bias.reshape(()))
     if bias.shape != (neurons,):
         raise ValueError(f"simulator {name!r}: 'bias' must be one number or one per motor neuron ({neurons}), "
                          f"got shape {bias.shape}")
