@@ -29,6 +29,12 @@ def _folded(name: str) -> str:
     return str(name).lower().replace("-", "").replace("_", "").replace(" ", "").replace(".", "")
 
 
+def _l2l_names(ours: str, *names: str) -> dict[str, tuple[str, str]]:
+    """The original L2L framework's names of one optimizer (class, parameters, module), folded, -> ``ours``."""
+    return {_folded(n): (f"L2L's {n}" if n[0].isupper() else f"L2L's module l2l.optimizers.{n}", ours)
+            for n in names}
+
+
 #: kind -> folded foreign name -> (whose name it is, l2l's name). Optuna's SuccessiveHalvingPruner is asynchronous
 #: successive halving (it prunes each trial as it reports, without waiting for a rung to fill): l2l's ``asha``.
 _COMPONENTS: dict[str, dict[str, tuple[str, str]]] = {
@@ -42,6 +48,22 @@ _COMPONENTS: dict[str, dict[str, tuple[str, str]]] = {
         "basicvariantgenerator": ("Ray Tune's BasicVariantGenerator", "random"),
         "bayesoptsearch": ("Ray Tune's BayesOptSearch", "gp"),
         "nevergradsearch": ("Ray Tune's NevergradSearch", "nevergrad"), "axsearch": ("Ray Tune's AxSearch", "gp"),
+        # the original L2L framework's optimizer classes, their parameter namedtuples and their modules
+        # (l2l.optimizers.evolution, ...): 'GeneticAlgorithmOptimizer' was near no l2l name (docs/coming_from_l2l.md)
+        **_l2l_names("ga", "GeneticAlgorithmOptimizer", "GeneticAlgorithmParameters", "evolution"),
+        **_l2l_names("cross-entropy", "CrossEntropyOptimizer", "CrossEntropyParameters", "crossentropy"),
+        **_l2l_names("face", "FACEOptimizer", "FACEParameters", "face"),
+        **_l2l_names("gradient-descent", "GradientDescentOptimizer", "ClassicGDParameters", "StochasticGDParameters",
+                     "AdamParameters", "RMSPropParameters", "gradientdescent"),
+        **_l2l_names("es", "EvolutionStrategiesOptimizer", "EvolutionStrategiesParameters", "evolutionstrategies"),
+        **_l2l_names("nes", "NaturalEvolutionStrategiesOptimizer", "NaturalEvolutionStrategiesParameters",
+                     "naturalevolutionstrategies"),
+        **_l2l_names("simulated-annealing", "SimulatedAnnealingOptimizer", "SimulatedAnnealingParameters",
+                     "simulatedannealing"),
+        **_l2l_names("parallel-tempering", "ParallelTemperingOptimizer", "ParallelTemperingParameters",
+                     "paralleltempering"),
+        **_l2l_names("grid", "GridSearchOptimizer", "GridSearchParameters", "gridsearch"),
+        **_l2l_names("enkf", "EnsembleKalmanFilter", "EnsembleKalmanFilterParameters", "kalmanfilter"),
     },
     "policy": {
         "hyperbandpruner": ("Optuna's HyperbandPruner", "hyperband"),
@@ -89,6 +111,10 @@ _ABSENT: dict[str, dict[str, str]] = {
         "tunebohb": "Ray Tune's TuneBOHB with HyperBandForBOHB is [policy] name = \"model-based\", which proposes "
                     "its own candidates",
         "concurrencylimiter": "Ray Tune's ConcurrencyLimiter(max_concurrent) is [backend] workers",
+        **dict.fromkeys(("multigeneticalgorithmoptimizer", "multievolution", "multigradientdescentoptimizer",
+                         "multigradientdescent"),
+                        "L2L's multi-optimizers packed n_inner_params parameter sets into one individual; here each "
+                        "candidate is one set: 'ga' or 'gradient-descent', and [backend] workers run several at once"),
         "repeater": "l2l has no Repeater: model-based repeats its best candidates; l2l reevaluate FILE runs the "
                     "best again on fresh seeds",
     },
@@ -131,13 +157,14 @@ _OPTIONS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "synch": (("Ray Tune's synch", "synchronous", " (true by default here, False in Ray Tune)"),),
     **dict.fromkeys(("numcpus", "cpu", "cpus"), (("Ray Tune's num_cpus per trial", "cpus_per_task", ""),)),
     # the original L2L framework's optimizer parameters (docs/coming_from_l2l.md), e.g. GeneticAlgorithmParameters
-    "popsize": (("L2L's pop_size", "population_size", ""), ("L2L's pop_size", "population", "")),
+    "popsize": (("L2L's pop_size", "population_size", ""), ("L2L's pop_size", "population", ""),
+                ("L2L's pop_size", "ensemble_size", "")),
     "nparallelruns": (("L2L's n_parallel_runs", "population_size", " (chains)"),),
     "minpopsize": (("L2L's min_pop_size", "min_population_size", ""),),
     "maxpopsize": (("L2L's max_pop_size", "max_population_size", ""),),
     **dict.fromkeys(("cxpb", "cxprob"), (("L2L's CXPB", "crossover_probability", ""),)),
     **dict.fromkeys(("mutpb", "mutprob"), (("L2L's MUTPB", "mutation_probability", ""),)),
-    "indpb": (("L2L's indpb", "gene_mutation_probability", ""),),
+    **dict.fromkeys(("indpb", "indprob"), (("L2L's indpb", "gene_mutation_probability", ""),)),
     "tournsize": (("L2L's tournsize", "tournament_size", ""),),
     "matepar": (("L2L's matepar", "blend_alpha", ""),),
     "mutpar": (("L2L's mutpar", "mutation_sigma", " (a fraction of each parameter's range: mutpar / (high - low))"),),
@@ -213,6 +240,17 @@ _JUBE_FILES = ("no JUBE here: l2l writes the job script itself (l2l run CONFIG -
                "with sbatch and collects the results in NAME.work beside the run's file")
 _L2L_MULTIPROCESSING = ("L2L's Environment(multiprocessing=False) is [backend] name = \"serial\" (\"local\": one "
                         "worker per core)")
+_L2L_SAMPLING = ("L2L's EnKF resampling (sample, best_n, worst_n, pick_method and its kwargs) has no twin: enkf "
+                 "moves every member by the Kalman update alone, and inflation keeps the ensemble's spread")
+#: EnsembleKalmanFilterParameters of the original L2L (Meta-optimization/L2L's later branches) without an option.
+_L2L_ENKF: dict[str, str] = {
+    "maxit": "L2L's maxit (updates from one generation's outputs) has no twin: enkf updates once a generation; "
+             "more [run] generations do what more updates did, on fresh outputs",
+    **dict.fromkeys(("sample", "bestn", "worstn", "pickmethod", "kwargs", "pickprobability"), _L2L_SAMPLING),
+}
+_L2L_INNER = ("L2L's n_inner_params (several parameter sets in one individual) has no twin: each candidate is one set "
+              "of the [space], and [backend] workers run several at once")
+
 #: The original L2L framework's parameters and JUBE_params that have no option of a component's.
 _L2L_ELSEWHERE: dict[str, str] = {
     **dict.fromkeys(("ngen", "niteration"), _L2L_GENERATIONS),
@@ -292,6 +330,10 @@ def option_hint(key: str, options: Iterable[str]) -> str:
         return "the halving policies' max_candidates (Ray Tune's num_samples) is population under pbt"
     if folded == "mu" and "mean_learning_rate" in options:  # the original L2L's NES (not CMA-ES's parents)
         return "L2L's mu (where NES starts) is the [space] parameters' default values here"
+    if folded in _L2L_ENKF and "ensemble_size" in options:  # the EnKF of the original L2L's later branches
+        return _L2L_ENKF[folded]
+    if folded == "ninnerparams":
+        return _L2L_INNER
     if folded == "scheduler" and "walltime" in options:  # JUBE_params["scheduler"] = "Slurm", in a SLURM backend
         return f"JUBE's scheduler: {_JUBE_FILES}"
     for whose, ours, note in _OPTIONS.get(folded, ()):
