@@ -343,7 +343,8 @@ class _DaskExecutor(FollowsWorkers, Executor):
         tag = os.urandom(4).hex()
         # Unique per chunk: two chunks may start with the same (generation, individual, attempt) (re-evaluation
         # runs one candidate on several seeds), and Dask would merge tasks of the same key into one future.
-        keys = [f"l2l-eval-g{c[0].generation}-i{c[0].individual}-a{c[0].attempt}-{tag}-{index}"
+        owner = self._key_owner()
+        keys = [f"l2l-eval-{owner}g{c[0].generation}-i{c[0].individual}-a{c[0].attempt}-{tag}-{index}"
                 for index, c in enumerate(chunks)]
         from l2l.jobs.dask_worker import run_chunk
         for key, chunk in zip(keys, chunks):  # before the scheduler has them: a worker leaving names them at once
@@ -365,6 +366,27 @@ class _DaskExecutor(FollowsWorkers, Executor):
             else:
                 self._taken.append(future)
         return futures
+
+    def _key_owner(self) -> str:
+        """Whose the chunks are, as their Dask keys say it: ``USER-RUN-`` (the login name and the run's file name,
+        each cut to letters, digits and ``_``), so that the admin of a shared scheduler sees in its dashboard, in
+        ``client.who_has()`` and in ``scheduler.tasks`` whose tasks they are. Before, every l2l run of every user
+        sent keys ``l2l-eval-g0-i3-a0-...``, which named no one."""
+        owner = getattr(self, "_owner", None)
+        if owner is None:
+            import getpass
+            import re
+
+            try:
+                user = getpass.getuser()
+            except Exception:  # noqa: BLE001 - no login name (a container's uid without an entry)
+                user = f"uid{os.getuid()}" if hasattr(os, "getuid") else ""
+            run_dir = getattr(getattr(self, "_settings", None), "run_dir", None) or ""
+            run = os.path.basename(run_dir)
+            run = run[:-len(".work")] if run.endswith(".work") else run
+            parts = [re.sub(r"[^A-Za-z0-9_]+", "_", part)[:40].strip("_") for part in (user, run)]
+            owner = self._owner = "".join(f"{part}-" for part in parts if part)
+        return owner
 
     def _delivered(self, key: Any, value: bytes) -> None:
         """A chunk's outcomes, pushed with its completion (called on the scheduler's event loop)."""

@@ -28,6 +28,11 @@ from l2l.words import Placeholder, call
 NO_WORKERS_SECONDS = 30.0
 
 
+#: How the names of the worker plugins that carry a ``dask`` run's simulator begin; the client's id follows (see
+#: DaskExecutor._install).
+PLUGIN_PREFIX = "l2l-simulator-"
+
+
 #: How long connecting to an existing scheduler may take before the run says it waits (see DaskExecutor._connect).
 WAIT_NOTICE_SECONDS = 1.5
 
@@ -224,6 +229,45 @@ class DaskExecutor(_DaskExecutor):
                             f"({type(why).__name__}: {why}); give the file 'dask scheduler --scheduler-file FILE' "
                             f"writes")
 
+    def _install(self, client, simulator: Simulator) -> None:
+        """As every Dask backend's, under a plugin name that carries this run's client id
+        (``l2l-simulator-XXXXXXXX-Client-...``); first, once, the simulators that runs no longer connected left on
+        the shared scheduler are removed (:meth:`_remove_leftovers`)."""
+        if getattr(self, "_plugin", None) is None:
+            self._plugin = f"{PLUGIN_PREFIX}{os.urandom(4).hex()}-{client.id}"
+        if not getattr(self, "_swept", False):
+            self._swept = True
+            self._remove_leftovers(client)
+        super()._install(client, simulator)
+
+    def _remove_leftovers(self, client) -> None:
+        """Unregister the worker plugins (each a pickled simulator) that l2l runs whose client is no longer connected
+        left on the scheduler: a run killed (``kill -9``, a node lost) cannot unregister its own as it closes, and
+        the scheduler kept it for good, handing it (its simulator, its model's data) to every worker that joined
+        later, for every user of the cluster. One line says how many went. A run that lost its connection only for
+        a moment installs its simulator again where a chunk finds it missing (see _install_again)."""
+        def leftover_plugins(prefix: str, dask_scheduler=None) -> list:
+            # On the scheduler: the plugins of dask runs whose client is no longer connected (PREFIX, 8 hex digits,
+            # '-', the client's id); others' plugins, and l2l's named otherwise, are left alone. Defined here so that
+            # it travels by value: a shared scheduler may have imported another version of l2l, or none.
+            left = []
+            for name in list(getattr(dask_scheduler, "worker_plugins", {})):
+                owner = name[len(prefix):].partition("-")[2] if isinstance(name, str) and name.startswith(prefix) \
+                    else ""
+                if owner.startswith("Client-") and owner not in dask_scheduler.clients:
+                    left.append(name)
+            return left
+
+        try:
+            names = client.run_on_scheduler(leftover_plugins, PLUGIN_PREFIX)
+            for name in names:
+                client.unregister_worker_plugin(name)
+        except Exception:  # noqa: BLE001 - a scheduler that runs no functions (distributed.scheduler.pickle off)
+            return
+        if names:
+            warn_line(f"l2l: note: backend 'dask': removed {len(names)} simulator plugin(s) that l2l run(s) no longer "
+                      f"connected (killed) left on the scheduler at {self.address or self.scheduler_file}")
+
     def limit_workers(self, most: int, refusal: Callable[[int], str]) -> None:
         """Keep at most ``most`` evaluations running at once (set by the run's build: an asynchronous run keeps two
         per worker out, and its optimizer takes at most ``2 * most`` asked and untold, nevergrad's num_workers).
@@ -270,8 +314,31 @@ class DaskExecutor(_DaskExecutor):
 
     def start(self, simulator: Simulator, settings: Settings) -> None:
         self._function = not getattr(simulator, "from_options", True)  # a function passed to l2l.run
+        self._in_threads = getattr(simulator, "name", "") == "python"  # runs in the worker's own threads
         super().start(simulator, settings)
         self._check_workers(self._client)
+        self._tell_threads(self._worker_info())
+
+    def _tell_threads(self, info: dict | None) -> None:
+        """One note line a run, as it starts (or once workers join), where a worker of the scheduler runs several
+        threads and the run's simulator is a Python function: Dask runs that many evaluations at once in the
+        worker's process, so a model that keeps state in module globals, or seeds numpy's global generator, mixes
+        them, and its results differ from a serial run's (measured: a model drawing np.random.rand() twice after
+        np.random.seed(seed), 32 of 32 results differ on workers of 4 threads, none on 1). NEST and Brian2 models
+        are run one at a time per process by l2l itself; ``command`` programs are processes of their own. Dask's
+        ``dask worker`` starts one worker of as many threads as cores unless told otherwise. Before, nothing said
+        so."""
+        if not getattr(self, "_in_threads", False) or getattr(self, "_told_threads", False) or not info:
+            return
+        threads = max(int(worker.get("nthreads", 1) or 1) for worker in info.values())
+        if threads <= 1:
+            return
+        self._told_threads = True
+        warn_line(f"l2l: note: backend 'dask': the scheduler's workers run up to {threads} evaluations at once as "
+                  f"threads of one process (dask worker --nthreads {threads}): a model that keeps state in module "
+                  f"globals or seeds numpy's global generator (np.random.seed) is not protected there, and its results "
+                  f"can differ from a serial run's; start the workers with --nthreads 1 (--nworkers N for N "
+                  f"processes), or keep all state inside the function (np.random.default_rng(seed))")
 
     def wait(self, timeout: float | None = None) -> list[Outcome]:
         """As every Dask backend's; ExecutorError once the client gave the scheduler up (it tries to reconnect
@@ -284,6 +351,7 @@ class DaskExecutor(_DaskExecutor):
             self._no_workers_since = None
         else:  # nothing came back: are there workers at all? (a busy run never asks)
             self._tell_no_workers()
+            self._tell_threads(getattr(self, "_info", None))  # (workers that joined after the start)
         return outcomes
 
     def _tell_no_workers(self) -> None:
