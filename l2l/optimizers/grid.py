@@ -25,6 +25,10 @@ class GridSearch(Optimizer):
 
     points: int = option(5, help="levels per float dimension (ints: at most this many, categoricals: all)", ge=2)
     population_size: int = option(20, help="grid points evaluated per generation", ge=1, le=MAX_POPULATION)
+    budget: int | None = option(None, help="evaluations of the whole run, set by the run from run.evaluations: a "
+                                           "grid larger than that is said as the run starts", ge=1)
+    generations: int | None = option(None, help="the run's generations, set by the run: a grid larger than they "
+                                                "evaluate is said as the run starts", ge=1)
 
     def check(self, problem: Problem) -> None:
         problem.space.require_bounded("optimizer 'grid'")
@@ -60,7 +64,33 @@ class GridSearch(Optimizer):
         return int(np.prod([len(a) for a in self.levels(problem)]))
 
     def init(self, problem: Problem, seed: int) -> State:
-        return {"next": 0, "total": self.total(problem)}
+        total = self.total(problem)
+        short = self.shortfall(problem, total)
+        if short:  # once a run: init is not called again on resume
+            from l2l.jobs.base import warn_line
+
+            warn_line(f"l2l: warning: {short}")
+        return {"next": 0, "total": total}
+
+    def shortfall(self, problem: Problem, total: int | None = None) -> str:
+        """What the run leaves out of the grid, where its generations (or evaluations) end it first; else "".
+
+        The grid is walked in order, the last parameter fastest: a run that stops early has seen only the lowest
+        levels of the first parameters (the original L2L's grid search evaluated the whole grid at once)."""
+        total = self.total(problem) if total is None else total
+        spent = self.budget if self.budget else self.generations * self.population_size if self.generations else None
+        if spent is None or spent >= total:
+            return ""
+        first = problem.space.parameters[0].name
+        first_levels = len(self.levels(problem)[0])
+        reached = -(-spent // (total // first_levels))
+        whole = -(-total // self.population_size)
+        how = (f"set run.evaluations = {total}" if self.budget else
+               f"set run.generations = {whole} (or population_size = {total}: the whole grid in one generation)")
+        return (f"optimizer 'grid': the grid has {total} points and the run evaluates the first {spent}: the grid is "
+                f"walked in order, so {first!r} takes {reached} of its {first_levels} levels and the best found is not the "
+                f"grid's; "
+                f"{how}, or lower points")
 
     def ask(self, problem: Problem, state: State, n: int | None = None) -> tuple[np.ndarray, State]:
         levels = self.levels(problem)
