@@ -119,7 +119,8 @@ def _front(trajectory, top: int) -> tuple[dict[str, np.ndarray], list[np.ndarray
     over = ", ".join(names)
     line = (f"picked: the Pareto front over {over} (candidates at the means of their repeats, as l2l show lists "
             f"it): {'all ' * (1 < length <= top)}{length} candidate{'s' * (length != 1)}"
-            + (f", {top} of them spread evenly along it by {names[0]} (both ends kept)" * (length > top))
+            + ((f", 1 of them: its best by {names[0]}, one end of it (--top 2 or more keeps both ends)" if top == 1
+                else f", {top} of them spread evenly along it by {names[0]} (both ends kept)") * (length > top))
             + "; --objective NAME takes the best by one objective instead")
     return rows, [ranked[k] for k in on_front], first_means[on_front], line
 
