@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from l2l.errors import ExecutorError
-from l2l.jobs.base import Settings
+from l2l.jobs.base import Settings, warn_line
 from l2l.jobs.dask_chunks import slots
 from l2l.jobs.dask_cluster import (DASHBOARD_HELP, _StartConfig, _worker_preload, dashboard_available, local_scratch,
                                   local_security, run_cluster_class, warn_plain_tcp)
@@ -29,6 +29,9 @@ START_ATTEMPTS = 3
 #: Most worker processes of backend local, all on this machine: more than any machine has cores; 10**18 ended the
 #: run in a MemoryError traceback as the cluster started.
 MAX_LOCAL_WORKERS = 1024
+
+#: Worker processes per core above which the ``local`` backend says in a note line that they share the cores.
+CORES_NOTED = 4
 
 #: What the ``local`` backend's scheduler is given: an evaluation that killed two workers is not tried on a third,
 #: and no task waits in a worker's queue, where a dying neighbour would take it along.
@@ -53,7 +56,28 @@ class LocalExecutor(_DaskExecutor):
     def prepare(self, simulator: Simulator | None = None) -> None:
         check_main_guard(self.name)  # in the caller's thread, before any worker or file exists
         check_main_file(self.name, self._workers_skip_missing_main)
+        self._tell_more_than_cores(simulator)
         super().prepare(simulator)
+
+    def _tell_more_than_cores(self, simulator: Simulator | None) -> None:
+        """One note line as the run starts where ``workers`` asks more than CORES_NOTED worker processes per core
+        this process may use: they share the cores, each evaluation that computes runs that much slower, and every
+        process costs its start (measured on 2 cores, a run of 16 evaluations of 0.2 s: ``--workers 64`` done in
+        27 s, and in 19 and 124 s at load 30-45, against 4.8 and 5.7 s with 2 workers alternated with them). A few
+        more workers than cores are a common choice, left unsaid; many are useful for models that wait (a sleep, a
+        device, a remote service), so they are not refused; before, nothing was said. A NEST model's ``threads``
+        above 1 has its own warning (l2l.run_warnings)."""
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        if not self.workers or self.workers <= CORES_NOTED * cores or getattr(self, "_told_cores", False):
+            return
+        threads = getattr(simulator, "threads", 0)
+        if isinstance(threads, int) and threads > 1:  # (l2l.run_warnings says workers x threads against the cores)
+            return
+        self._told_cores = True
+        warn_line(f"l2l: note: backend 'local': workers = {self.workers} on the {cores} core{'s' * (cores != 1)} this "
+                  f"process may use: {self.workers} worker processes share them, so an evaluation that computes runs "
+                  f"up to {self.workers / cores:.3g} times slower and the cluster takes longer to start; more workers "
+                  f"than cores help only models that wait (sleep, I/O, a device); workers = 0 gives one per core")
 
     def start(self, simulator: Simulator, settings: Settings) -> None:
         if getattr(self, "_starting", None) is None:
