@@ -176,14 +176,15 @@ _OPTIONS: dict[str, tuple[tuple[str, str, str], ...]] = {
                    " by name only: the original's temperature kept non-elite samples (temp_decay = 0: the elites "
                    "alone), l2l's weighs the elites (large: equally); temp_decay = 0 is temperature = 1e6 with "
                    "temperature_decay = 1")),
-    "noisestd": (("L2L's noise_std", "sigma", ""),),
+    "noisestd": (("L2L's noise_std", "sigma", " (a fraction of each parameter's range: noise_std / (high - low))"),),
     "mirroredsamplingenabled": (("L2L's mirrored_sampling_enabled", "mirrored", ""),),
     "fitnessshapingenabled": (("L2L's fitness_shaping_enabled", "fitness_shaping", ""),),
     "learningratemu": (("L2L's learning_rate_mu", "mean_learning_rate", ""),),
     "learningratesigma": (("L2L's learning_rate_sigma", "sigma_learning_rate", ""),),
     "explorationstepsize": (("L2L's exploration_step_size", "exploration_step", " (a fraction of the range)"),),
     "nrandomsteps": (("L2L's n_random_steps", "n_random_directions", ""),),
-    "noisystep": (("L2L's noisy_step", "step_size", ""),),
+    "noisystep": (("L2L's noisy_step", "step_size", " (a fraction of each parameter's range: noisy_step / (high - "
+                                                  "low))"),),
     "temperaturebounds": (("L2L's temperature_bounds", "min_temperature", " and max_temperature"),),
     # JUBE_params of the original L2L's run scripts, written in [backend]
     "ppn": (("JUBE's ppn", "ntasks", " (MPI ranks of one evaluation; cpus_per_task for its threads)"),
@@ -332,6 +333,10 @@ def option_hint(key: str, options: Iterable[str]) -> str:
         return "L2L's mu (where NES starts) is the [space] parameters' default values here"
     if folded in _L2L_ENKF and "ensemble_size" in options:  # the EnKF of the original L2L's later branches
         return _L2L_ENKF[folded]
+    if folded == "popsize" and {"mirrored", "population_size"} <= options:  # es, nes: mirrors counted here
+        return ("L2L's pop_size is population_size here, which counts the mirrored samples: the original's ES and "
+                "NES evaluated 2 x pop_size a generation with mirrored sampling, so write population_size = "
+                "2 x pop_size")
     if folded == "ninnerparams":
         return _L2L_INNER
     if folded == "scheduler" and "walltime" in options:  # JUBE_params["scheduler"] = "Slurm", in a SLURM backend

@@ -2,7 +2,8 @@
 imported: the optimizer's class (``GeneticAlgorithmOptimizer``), its parameters' namedtuple or its module
 (``l2l.optimizers.kalmanfilter``), and the later release's parameter names (``ind_prob``; EnKF's ``pop_size``,
 ``maxit``, ``sample``, ``best_n``). Each is refused in one line, exit status 2, nothing written, that names what l2l
-calls it or says there is no twin. Before, eight of the ten class names were refused with l2l's list of names alone
+calls it or says there is no twin; noise_std and noisy_step also say that l2l's step is a fraction of each
+parameter's range (the original's was in its own units). Before, eight of the ten class names were refused with l2l's list of names alone
 (only 'SimulatedAnnealingOptimizer' and 'GradientDescentOptimizer' were near enough for a did-you-mean), and these
 parameters with the list of options alone (helper-383, session 46)."""
 
@@ -62,6 +63,13 @@ def test_an_l2l_multi_optimizer_says_there_is_no_twin(tmp_path, capsys):
     ("ga", "ind_prob", "is gene_mutation_probability here"),
     ("ga", "n_inner_params", "L2L's n_inner_params"),
     ("enkf", "pop_size", "L2L's pop_size is ensemble_size here"),
+    # the original's ES and NES evaluated pop_size perturbations and their mirrors: l2l's population_size counts both
+    ("es", "pop_size", "population_size = 2 x pop_size"),
+    ("nes", "pop_size", "population_size = 2 x pop_size"),
+    # the original's steps were in the parameters' own units, l2l's are fractions of each range
+    ("es", "noise_std", "sigma here (a fraction of each parameter's range: noise_std / (high - low))"),
+    ("simulated-annealing", "noisy_step", "step_size here (a fraction of each parameter's range"),
+    ("parallel-tempering", "noisy_step", "step_size here (a fraction of each parameter's range"),
     ("enkf", "maxit", "enkf updates once a generation"),
     ("enkf", "sample", "L2L's EnKF resampling"),
     ("enkf", "best_n", "L2L's EnKF resampling"),
