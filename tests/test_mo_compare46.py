@@ -89,7 +89,7 @@ def _err_acc(params, seed):
     return {"err": err, "acc": 1.0 - err}
 
 
-def test_a_front_of_one_candidate_is_one_candidate_in_the_legend(tmp_path):
+def test_a_front_of_one_candidate_is_one_candidate_in_the_legend_and_title(tmp_path):
     from l2l import plot
 
     config = {"run": {"name": "one", "seed": 1, "generations": 2}, "space": {"gain": {"low": 0.0, "high": 3.0}},
@@ -102,6 +102,9 @@ def test_a_front_of_one_candidate_is_one_candidate_in_the_legend(tmp_path):
     figure = plot.pareto(path)
     texts = [text.get_text() for ax in figure.axes if ax.get_legend() for text in ax.get_legend().get_texts()]
     assert "Pareto front (1 candidate, repeats averaged)" in texts, texts  # was: (1 candidates, ...)
+    title = " ".join(figure._suptitle.get_text().split())  # the title wraps where it is long
+    assert title.startswith("one: ga on python: 1 non-dominated candidate (a candidate evaluated more than once at "
+                            "its means) of 8 successful"), title  # was: 1 non-dominated candidates
     import matplotlib.pyplot as plt
 
     plt.close(figure)

@@ -194,7 +194,9 @@ def pareto(source: Any, objectives: Sequence[str] | None = None) -> Figure:
     ax = fig.subplots()
     size, averaged, whole = pareto_panel.draw_pareto(ax, run, chosen[0], chosen[1])
     hidden = [o.name for o in run.objectives if o not in chosen[:2]]
-    of = " candidates (a candidate evaluated more than once at its means)" if averaged else ""
+    count = whole if hidden else size
+    of = (f" candidate{'s' * (count != 1)} (a candidate evaluated more than once at its means)" if averaged
+          else " evaluation" if count == 1 else "")  # was '1 non-dominated candidates (...)'
     if hidden:  # the front l2l show lists is over every objective: say which count is which
         fitting_suptitle(fig, f"{run.title}: {whole} non-dominated{of} over all {len(run.objectives)} objectives "
                                f"of {len(run.ok):,} successful evaluations\nobjectives not shown: "
