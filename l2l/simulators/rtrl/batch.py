@@ -255,10 +255,12 @@ def _batch_loss_gradients(batch: BatchRTRL, sequences: list, stacked: Step, targ
         classes = labels[owners, steps]
         hits = np.bincount(owners, scores.argmax(axis=1) == classes, minlength=size)
         scores -= scores.max(axis=1, keepdims=True)
-        probabilities = np.exp(scores, out=scores)
-        probabilities /= probabilities.sum(axis=1, keepdims=True)
         chosen = np.arange(owners.size)
-        losses[owners, steps] = -np.log(probabilities[chosen, classes])
+        target_scores = scores[chosen, classes]                  # (a copy: the exponentials overwrite scores)
+        probabilities = np.exp(scores, out=scores)
+        totals = probabilities.sum(axis=1, keepdims=True)
+        probabilities /= totals
+        losses[owners, steps] = ro.target_nll(probabilities[chosen, classes], totals[:, 0], target_scores)
         probabilities[chosen, classes] -= 1.0                    # the loss's gradient w.r.t. the scores
         dy[owners, steps] = probabilities @ w_out
         for index, sequence in enumerate(sequences):

@@ -94,8 +94,10 @@ def bptt_batch(cell: Cell, params: np.ndarray, readout: np.ndarray, inputs: np.n
         scored[rows] += 1
         scores -= scores.max(axis=1, keepdims=True)
         probabilities = np.exp(scores)
-        probabilities /= probabilities.sum(axis=1, keepdims=True)
-        loss[rows] -= np.log(probabilities[np.arange(rows.size), targets[rows, t]])
+        totals = probabilities.sum(axis=1, keepdims=True)
+        probabilities /= totals
+        chosen = (np.arange(rows.size), targets[rows, t])
+        loss[rows] += ro.target_nll(probabilities[chosen], totals[:, 0], scores[chosen])
         delta = probabilities
         delta[np.arange(rows.size), targets[rows, t]] -= 1.0
         grad_readout[rows, :w_out.size] += np.einsum("bm,bn->bmn", delta, step["y"][rows]).reshape(rows.size, -1)

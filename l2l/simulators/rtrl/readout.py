@@ -31,9 +31,24 @@ def loss_and_gradients(readout: np.ndarray, y: np.ndarray, target: int):
     scores = w_out @ y + readout[w_out.size:]
     scores = scores - scores.max()
     probabilities = np.exp(scores)
-    probabilities /= probabilities.sum()
-    loss = -float(np.log(probabilities[target]))
+    total = probabilities.sum()
+    probabilities /= total
+    loss = float(target_nll(probabilities[target], total, scores[target]))
     delta = probabilities
     delta[target] -= 1.0
     grad_readout = np.concatenate([np.outer(delta, y).ravel(), delta])
     return loss, w_out.T @ delta, grad_readout
+
+
+def target_nll(probability, total, target_score):
+    """The cross-entropy ``-log(probability)`` of the target class (arrays: elementwise), and where the probability
+    underflowed to 0 the same number from the scores: ``log(total) - target_score``, ``target_score`` the target's
+    score minus the largest and ``total`` the sum of the exponentials of the scores so shifted. Scores a few hundred
+    apart (a diverging learning rate: ``learning_rate = 1000``) underflowed the probability, and the training loss
+    was inf, with numpy's 'divide by zero encountered in log' printed by every process."""
+    probability = np.asarray(probability, dtype=float)
+    positive = probability > 0
+    if positive.all():
+        return -np.log(probability)
+    exact = np.log(total) - np.asarray(target_score, dtype=float)
+    return np.where(positive, -np.log(np.where(positive, probability, 1.0)), exact)

@@ -266,9 +266,12 @@ def _loss_gradients(learner, stacked: Step, targets: list, length: int):
             scores = w_out @ y + b_out
             learner.hits += int(scores.argmax()) == target
             scores -= scores.max()
+            target_score = float(scores[target])
             probabilities = np.exp(scores, out=scores)
-            probabilities /= probabilities.sum()
-            learner._loss += -float(np.log(probabilities[target]))
+            total = probabilities.sum()
+            probabilities /= total
+            chance = probabilities[target]  # (below: ro.target_nll's arithmetic, without its cost per step)
+            learner._loss += -float(np.log(chance)) if chance > 0 else float(np.log(total) - target_score)
             probabilities[target] -= 1.0                        # the loss's gradient w.r.t. the scores
             np.matmul(probabilities, w_out, out=dy[t])
             grad_w += np.multiply.outer(probabilities, y)
