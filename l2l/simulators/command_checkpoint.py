@@ -21,6 +21,7 @@ def read_checkpoint_dir(folder: Path, limit_bytes: int) -> tuple[dict[str, np.nd
     not follow it)."""
     files, links, total = {}, {}, 0
     root = folder.resolve()
+    _refuse_past(folder, limit_bytes)
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder).as_posix()
         if path.is_symlink():
@@ -38,12 +39,46 @@ def read_checkpoint_dir(folder: Path, limit_bytes: int) -> tuple[dict[str, np.nd
         if not path.is_file():
             continue
         total += path.stat().st_size
-        if total > limit_bytes:
+        if total > limit_bytes:  # grown since _refuse_past (a process the program left writing)
+            _refuse_past(folder, limit_bytes)
             raise EvaluationError(f"checkpoint directory holds more than checkpoint_limit_mb = "
                                   f"{number(limit_bytes / 2 ** 20)} MiB; keep fewer or smaller files, or raise the "
                                   f"limit")
         files[relative] = np.frombuffer(path.read_bytes(), dtype=np.uint8).copy()
     return files, links
+
+
+def _refuse_past(folder: Path, limit_bytes: int) -> None:
+    """EvaluationError if the regular files under ``folder`` hold more than ``limit_bytes``, naming how much and
+    the largest file, after deleting them: the failed evaluation's folder is kept, and a program writing a
+    checkpoint of 3 GiB left 3 GiB in each of the 20 folders of the failures that ended its run (60 GiB)."""
+    sizes = {path: path.stat().st_size for path in folder.rglob("*") if path.is_file() and not path.is_symlink()}
+    total = sum(sizes.values())
+    if total <= limit_bytes:
+        return
+    largest = max(sizes, key=sizes.get)
+    deleted = 0
+    for path in sizes:
+        try:
+            path.unlink()
+            deleted += 1
+        except OSError:
+            pass
+    files = f"{len(sizes)} file{'s' if len(sizes) != 1 else ''}"
+    gone = "its files were deleted, the failed evaluation's folder is kept without them" if deleted == len(sizes) \
+        else f"{deleted} of its files were deleted"
+    raise EvaluationError(f"checkpoint directory holds {_bytes(total)} in {files} (the largest "
+                          f"{largest.relative_to(folder).as_posix()!r}, {_bytes(sizes[largest])}), more than "
+                          f"checkpoint_limit_mb = {number(limit_bytes / 2 ** 20)} MiB; keep fewer or smaller files, "
+                          f"or raise the limit (every checkpoint is stored in the run's file); {gone}")
+
+
+def _bytes(size: int) -> str:
+    """``size`` as a user reads it: 3 GiB, 80.5 MiB, 600 bytes."""
+    for unit, scale in (("GiB", 2 ** 30), ("MiB", 2 ** 20), ("KiB", 2 ** 10)):
+        if size >= scale:
+            return f"{size / scale:.3g} {unit}"
+    return f"{size} bytes"
 
 
 def _inside(folder: Path, relative: str) -> Path:
