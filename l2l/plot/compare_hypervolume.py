@@ -134,17 +134,20 @@ def _zero_note(runs: Sequence[RunData], objectives: Sequence[Objective], referen
                measure: str) -> str:
     """Why a run's hypervolume is 0 where one is (else ''): the reference point is the worst value of each
     objective over all results, so an objective that took one value in every compared result (a constant rate, a
-    model whose members all returned the same) leaves every front without {measure}, and a run that never did
+    model whose members all returned the same) leaves every front without area or volume, and a run that never did
     better than the compared runs' worst on one objective (its front on the reference point's face) has none
     either, whatever it reached on the others. Before 8 December 2026 a 0 stood in the table without a word, as
     if the run had found nothing."""
     signs = np.array([o.sign for o in objectives], dtype=float)
+    counted_values = []  # each run's counted results, read once
+    for run in runs:
+        _, values, counted, _ = _front_inputs(run, objectives)
+        counted_values.append(values[counted])
+    everything = np.vstack(counted_values) if counted_values else np.empty((0, len(objectives)))
     flat = []  # objectives with one value over every compared result: every run's volume is 0
     for k, objective in enumerate(objectives):
-        values = [values[counted, k] for _, values, counted, _ in (_front_inputs(run, objectives) for run in runs)]
-        values = np.concatenate(values) if values else np.empty(0)
-        values = values[np.isfinite(values)]
-        if len(values) and np.all(values == reference[k]):
+        column = everything[:, k][np.isfinite(everything[:, k])]
+        if len(column) and np.all(column == reference[k]):
             flat.append(f"{objective.name} (always {number(reference[k])})")
     if flat and len(flat) == len(objectives):
         return (f"; every hypervolume is 0: every result compared has the same values ({', '.join(flat)}), so "
@@ -154,14 +157,13 @@ def _zero_note(runs: Sequence[RunData], objectives: Sequence[Objective], referen
                 f"front reaches beyond the reference point there (compare the runs by the other objectives alone: "
                 f"l2l.plot.compare(files, objectives=[...]), or read each front with l2l show FILE)")
     zeros = []
-    for label, run in zip(run_labels(runs), runs):
-        _, values, counted, _ = _front_inputs(run, objectives)
-        scores = values[counted] * signs
+    for label, run, values in zip(run_labels(runs), runs, counted_values):
+        scores = values * signs
         scores = scores[np.all(np.isfinite(scores), axis=1)]
         if not len(scores):
             continue
         curve = hypervolume_curves(run, objectives, reference)["hypervolume_by_evaluations"]
-        if len(curve) and float(curve[-1]) > 0:
+        if not len(curve) or not float(curve[-1]) <= 0:  # a volume, or none measured (NaN): nothing to say
             continue
         stuck = [objective.name for k, objective in enumerate(objectives)
                  if scores[:, k].max() <= reference[k] * signs[k]]
