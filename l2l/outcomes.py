@@ -336,7 +336,13 @@ def outputs(ordered: list[Outcome], ok: np.ndarray) -> np.ndarray:
     """Output vectors of a generation; failed rows get the mean of the successful ones."""
     good = [o.outputs for o, flag in zip(ordered, ok) if flag and o.outputs is not None]
     if not good:
-        raise TrajectoryError("the optimizer needs output vectors, but no evaluation of this generation "
-                              "returned outputs")
+        # say how to return them, and why every evaluation failed where they did (a tuple of outputs, as the
+        # original L2L's EnKF optimizee returned them, fails as a tuple where an objective's number goes)
+        failed = [o.error.split("\n", 1)[0] for o, flag in zip(ordered, ok) if not flag and o.error]
+        why = f" (every evaluation failed; the first: {failed[0]})" if failed and not np.any(ok) else ""
+        raise TrajectoryError(f"the optimizer needs output vectors, but no evaluation of this generation "
+                              f"returned outputs{why}; return l2l.SimulationResult(objectives={{...}}, "
+                              f"outputs=vector) from the simulator (the original L2L's EnKF optimizee returned "
+                              f"them as its fitness tuple)")
     mean = np.mean(np.stack(good), axis=0)
     return np.stack([o.outputs if flag and o.outputs is not None else mean for o, flag in zip(ordered, ok)])
