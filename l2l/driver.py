@@ -292,7 +292,7 @@ class _Loop(HeldResults, Trials, Commits, Targets, Asks, GivingUp, Bar):
                     # a crash loses at most that much work (two seconds where a generation about to end is
                     # written by its commit, see flush_due), which a resume redoes with the same decisions.
                     if (self.policy.commit == "seconds" and self.batch
-                            and time.monotonic() - self.last_commit > FLUSH_SECONDS):
+                            and (time.monotonic() - self.last_commit > FLUSH_SECONDS or self.wrong_names_waiting())):
                         self.commit()
                     elif self.flush_due(FLUSH_SECONDS):
                         self.flush()

@@ -89,21 +89,41 @@ def median(column: np.ndarray) -> float:
 MISSING_OBJECTIVES = "invalid result: returned objectives "
 
 
-def refuse_missing_objectives(outcomes: list[Outcome], writer, resumed: bool = False) -> None:
+def missing_objectives(outcomes: list[Outcome]) -> bool:
+    """Whether none of ``outcomes`` succeeded and one of them returned other names than the run's objectives (or
+    values without names, :func:`_unnamed`): what :func:`refuse_missing_objectives` ends a run for, given
+    ``later``."""
+    return bool(outcomes) and not any(o.ok for o in outcomes) and \
+        any(o.error.startswith(MISSING_OBJECTIVES) or _unnamed(o.error) for o in outcomes)
+
+
+def refuse_missing_objectives(outcomes: list[Outcome], writer, resumed: bool = False, later: bool = False) -> None:
     """End the run with a ConfigError if no evaluation of the first generation returned the objectives.
 
     That is a config naming an objective its simulator does not produce: every
     later evaluation would fail the same way. The failed rows stay in the file.
     ``resumed``: the outcomes are the first a resumed run committed (a run that
     failed this check, resumed with its simulator unchanged, fails it again at
-    once instead of running its whole budget into failures).
+    once instead of running its whole budget into failures). ``later``: a commit
+    after the session's first, none of whose evaluations succeeded yet: ended
+    where none of ``outcomes`` succeeded and one of them returned other names
+    (the first commit's check wants every evaluation so: where the model raised
+    in part of the space, say for a large learning rate, a commit held both
+    kinds, and the run went on to run.stop_after_failures, exit status 1,
+    never saying the objective's name was wrong). This one also applies to the
+    first commit.
     """
-    if not outcomes or any(o.ok or not (o.error.startswith(MISSING_OBJECTIVES) or _unnamed(o.error))
-                           for o in outcomes):
+    if not outcomes or any(o.ok for o in outcomes):
         return
-    first = outcomes[0].error.split("\n", 1)[0]
-    detail = first[len("invalid result: "):]
-    which = "committed since the resume" if resumed else "of the first generation"
+    named = [o for o in outcomes if o.error.startswith(MISSING_OBJECTIVES) or _unnamed(o.error)]
+    if not named or len(named) < len(outcomes) and not later:
+        return
+    first = named[0].error.split("\n", 1)[0]
+    detail = first[len("invalid result: "):] if first.startswith("invalid result: ") else \
+        first[len("EvaluationError: "):]
+    which = "committed since the resume" if resumed else ("so far" if later else "of the first generation")
+    if len(named) < len(outcomes):
+        which += f" ({len(outcomes) - len(named)} of {len(outcomes)} raised or failed otherwise)"
     # unnamed values (a number, a tuple for several objectives): the function is to change, not the config; before,
     # the run went on to run.stop_after_failures and ended with exit status 1
     # a resume goes on after the generations committed: the first one's rows would stay failed (a run of one
@@ -121,14 +141,16 @@ def _unnamed(error: str) -> bool:
     """Whether ``error`` is a failure of a simulator that returned what no objective can be read from, whatever
     the parameters: values without their names in a run of several objectives, a tuple, list or array where an
     objective's number goes (``(loss, checkpoint)``), a dict with the key of a result's field (``{"loss": ...,
-    "checkpoint": ...}``; :func:`l2l.jobs.base.normalize`)."""
+    "checkpoint": ...}``; :func:`l2l.jobs.base.normalize`), a command's last line of names and numbers,
+    ``loss: 0.33``, not JSON (:func:`l2l.simulators.command_output.parse_result`)."""
     from l2l.jobs.base import RETURN_HINT, UNNAMED_OBJECTIVES, UNNAMED_OBJECTIVES_PRINTED
 
     first = error.split("\n", 1)[0]
     return (error.startswith("invalid result: returned ") and f"; {UNNAMED_OBJECTIVES} (" in first) or \
         (error.startswith("invalid result: printed ") and f"; {UNNAMED_OBJECTIVES_PRINTED} (" in first) or \
         (error.startswith("invalid result: objective ") and f", not a number; {RETURN_HINT}" in first) or \
-        error.startswith("invalid result: the simulator returned a dict with the key ")
+        error.startswith("invalid result: the simulator returned a dict with the key ") or \
+        (error.startswith("EvaluationError: result is not JSON: ") and "; print it as JSON: " in first)
 
 
 #: NEST's errors that name something the model asks NEST for and NEST does not have, whatever the parameters: a typo
