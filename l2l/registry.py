@@ -256,7 +256,9 @@ class Registry:
             rule = rule_of(fields[key])
             broken = rule.violation(value) if rule is not None else None
             if broken:
-                raise ConfigError(f"{self.kind} {name!r}: {key} must be {broken}, got {_shown(value)}")
+                said = fields[key].metadata.get("refused")  # the option's own words for a value out of its rule
+                raise ConfigError(f"{self.kind} {name!r}: {key} must be {broken}, got {_shown(value)}"
+                                  + (f"; {said}" if said else ""))
             if isinstance(value, float) and not math.isfinite(value) and _numeric(hints.get(key)):
                 # after the rule, which names the range; an option of any type (a table of a script's) may be inf
                 raise ConfigError(f"{self.kind} {name!r}: option {key!r} must be a finite number, got {_shown(value)}")
@@ -369,15 +371,16 @@ def rule_of(f: dataclasses.Field) -> Rule | None:
 
 def option(default: Any = dataclasses.MISSING, help: str = "", *, ge: float | None = None,
            gt: float | None = None, le: float | None = None, lt: float | None = None,
-           choices: Sequence[Any] | None = None, **kwargs: Any) -> Any:
+           choices: Sequence[Any] | None = None, refused: str = "", **kwargs: Any) -> Any:
     """A dataclass field: an option with a help text and an optional rule, both shown by ``l2l list``.
 
     The rule (bounds ``ge``/``gt``/``le``/``lt``, or ``choices``) is checked by
     :meth:`Registry.create`, whose error names the component, the option, the
-    value and the rule. Rules that relate several options stay in code
+    value and the rule, then ``refused`` if given (what a user who wrote such a
+    value probably meant). Rules that relate several options stay in code
     (``__post_init__`` or ``check``).
     """
-    metadata: dict[str, Any] = {"help": help}
+    metadata: dict[str, Any] = {"help": help, **({"refused": refused} if refused else {})}
     if any(x is not None for x in (ge, gt, le, lt, choices)):
         metadata["rule"] = Rule(ge, gt, le, lt, tuple(choices) if choices is not None else None)
     if isinstance(default, (list, dict, set)):

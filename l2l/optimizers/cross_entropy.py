@@ -46,7 +46,9 @@ class _CrossEntropyBase(BudgetSized):
     takes_initial_points: ClassVar[bool] = True
 
     elite_fraction: float = option(0.2, help="fraction of each generation used to refit the distribution", gt=0, le=1)
-    smoothing: float = option(0.7, help="weight of the new fit against the old distribution (1: no memory)", gt=0, le=1)
+    smoothing: float = option(0.7, help="weight of the new fit against the old distribution (1: no memory)", gt=0, le=1,
+                              refused="the original L2L's smoothing is the weight of the old distribution, l2l's of "
+                                      "the new fit: give 1 - smoothing (its 0: no memory, is 1 here)")
     temperature: float = option(10.0, help="initial temperature of the elite weights (large: equal weights)", gt=0)
     temperature_decay: float = option(0.98, help="factor applied to the temperature every generation", gt=0, le=1)
     distribution: str = option("gaussian", help="'gaussian' or 'noisy-gaussian'", choices=DISTRIBUTIONS)
