@@ -49,6 +49,7 @@ from l2l.simulators.rtrl.batched import bptt_batch, forward_batch
 from l2l.simulators.rtrl.cells import Cell, init_params, pruning_mask, weight_density
 from l2l.simulators.rtrl.rtrl import RTRL
 from l2l.simulators.rtrl.tasks import TASKS, DelayedCopy, Digits, Spiral
+from l2l.simulators.snn_space import check_space_values
 
 #: The options that shape one task only, and that task.
 TASK_OPTIONS = {"length": "spiral", "noise": "spiral", "symbols": "copy", "copy_length": "copy", "delay": "copy",
@@ -124,13 +125,17 @@ class EGRUSimulator(Simulator):
         self._check_params({k: getattr(self, k) for k in EXPLORABLE}, "option")
 
     def refuse_ignored(self, space=None) -> None:
-        """Refuse, in one line, an option (or explored parameter) the run would ignore: a task's option given for
+        """Refuse, in one line, an explored range reaching past what a parameter takes (``density`` up to 1.5,
+        ``learning_rate`` from 0: every candidate there failed), an explored parameter of several values, and an
+        option (or explored parameter) the run would ignore: a task's option given for
         another task, an EGRU-only option (thresholds, pseudo-derivative, events: ``GRU_IGNORES``) set to another
         value than its default or explored for ``model = 'gru'``, an ``event_budget`` no unit can exceed, an
         ``event_budget`` with no penalty to spare (the penalty neither set nor explored). A new run's only
         (l2l.components.build; ``space`` None: nothing explored): a run stored before a refusal resumes and is
         re-evaluated as it ran (session 34's task refusals sat in the constructor, and such a run's
         ``l2l resume`` ended with exit status 2)."""
+        options = {key: getattr(self, key) for key in EXPLORABLE}
+        check_space_values("egru", space, lambda value: self._check_params({**options, **value}, "parameter"))
         explored = set(space.names) if space is not None else set()
         defaults = {f.name: f.default for f in dataclasses.fields(self)}
         for key, task in TASK_OPTIONS.items():  # a task's option given for another task would be ignored
@@ -260,17 +265,22 @@ class _Learning:
             self.losses, self.learning_curve = [], []
             self.hits = self.scored = self.active = self.steps = self.macs = self.trials_done = 0
             return
+        other = None
         try:
             for key in _ARRAYS:
                 reference = {"weights": weights, "readout": readout, "adam_m": self.adam.m, "adam_v": self.adam.v,
                              "grad": weights, "grad_readout": readout}.get(key)
                 value = np.array(checkpoint[key], dtype=float)
-                if reference is not None and value.shape != reference.shape:
-                    raise ValueError(f"{key} has shape {value.shape}, expected {reference.shape}")
+                if reference is not None and value.shape != reference.shape and other is None:
+                    other = f"its {key} has shape {value.shape}, and this network's {reference.shape}"
                 setattr(self, key, value)
             counts = {key: int(checkpoint[key]) for key in _COUNTS}
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"simulator 'egru': the checkpoint is incomplete or damaged ({exc})") from None
+        if other is not None:  # (before: "incomplete or damaged (weights has shape (928,), expected (272,))")
+            raise ValueError(f"simulator 'egru': the checkpoint is of another network: {other} ({owner.units} "
+                             f"units, model {owner.model!r}, task {owner.task!r}); continue it with the units, "
+                             f"model and task it was trained with")
         if "mask" in checkpoint:  # the connectivity the network was pruned to when it began (a continued or
             # copied network keeps it, whatever its own seed and density would draw)
             mask = np.asarray(checkpoint["mask"])

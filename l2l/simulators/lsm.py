@@ -50,6 +50,7 @@ from l2l.simulators.fidelity_tools import check_min_budget, segment_start, whole
 from l2l.simulators.lsm_engines import ENGINES, brian2_spikes, nest_spikes
 from l2l.simulators.nest_sim import require_installed
 from l2l.simulators.lsm_tasks import KINDS, TaskFamily, classification_errors, memory_capacity
+from l2l.simulators.snn_space import check_space_values
 from l2l.simulators.snn_core import (Network, NeuronParams, Synapses, ei_network, exp_filter, input_drive,
                                      random_synapses)
 
@@ -126,8 +127,13 @@ class LiquidStateMachine(Simulator):
             check_default_root("simulator 'lsm'")
 
     def refuse_ignored(self, space) -> None:
-        """Refuse, in one line, an option of another engine (``threads`` without NEST, ``codegen_target`` without
+        """Refuse, in one line, an explored range reaching past what a parameter takes (``p_EE`` up to 1.5: every
+        candidate there failed), a per-neuron array of another shape than one value per neuron, a scalar parameter
+        of several values, and an option of another engine (``threads`` without NEST, ``codegen_target`` without
         Brian2): it would be ignored. A new run's only (l2l.components.build): a stored run resumes as it ran."""
+        n = self.n_exc + self.n_inh
+        check_space_values("lsm", space, lambda value: self._check_model(value, "parameter"),
+                           {key: n for key in PER_NEURON})
         for key, default, engine in (("threads", 0, "nest"), ("codegen_target", "numpy", "brian2")):
             if getattr(self, key) != default and self.engine != engine:
                 raise ConfigError(f"simulator 'lsm': option {key!r} = {getattr(self, key)!r} is for engine "
@@ -261,7 +267,8 @@ class LiquidStateMachine(Simulator):
                 # readouts of that reservoir would score the old parameters under the new ones' names
                 state = self._simulate(model, state["seed"])
         points: dict[str, list] = {name: [] for name in self.produces}
-        for k in range(int(start) + 1, budget + 1):
+        first = int(start) + 1 if start < budget else budget  # a checkpoint at the budget: scored there again
+        for k in range(first, budget + 1):  # (before: "a budget of 16 example is too small; the readout needs 2")
             if k >= 2:  # a readout needs two examples
                 result = self._score(state, k)
                 measured = {**result.metrics, **result.objectives}
@@ -289,6 +296,16 @@ class LiquidStateMachine(Simulator):
         per_task = self.train_examples + self.test_examples
         if state["features"].shape[0] != self.tasks * per_task or state["labels"].shape != (self.tasks, per_task):
             raise ValueError("simulator 'lsm': the checkpoint was taken with other task or example counts")
+        n = self.n_exc + self.n_inh
+        if state["features"].ndim != 2 or state["features"].shape[1] != n:  # before: its reservoir's features,
+            # continued silently under this network's name
+            raise ValueError(f"simulator 'lsm': the checkpoint holds the features of a reservoir of "
+                             f"{state['features'].shape[-1]} neurons, and this one has {n} (n_exc + n_inh): it is "
+                             f"of another network")
+        kinds = [self.kinds[i % len(self.kinds)] for i in range(self.tasks)]
+        if state["kinds"] != kinds:
+            raise ValueError(f"simulator 'lsm': the checkpoint's tasks are of kinds {state['kinds']}, and this "
+                             f"simulator's {kinds} (option kinds): it was taken with other kinds")
         return state
 
     def reservoir_spikes(self, m: dict[str, Any], rng: np.random.Generator,

@@ -45,6 +45,7 @@ from l2l.registry import option
 from l2l.simulators.base import Fidelity, SimulationResult, Simulator
 from l2l.simulators.fidelity_tools import (check_min_budget, curve_fidelities, rng_from_state, rng_state, segment_start,
                                            whole_budget)
+from l2l.simulators.snn_space import check_space_values
 from l2l.simulators.lsnn_model import Adam, Neurons, eprop_grads, forward, init_params, logits, loss_and_grads
 
 LEARNING_RULES = {"bptt": loss_and_grads, "eprop": eprop_grads}
@@ -130,9 +131,11 @@ class LSNN(Simulator):
         self._check_model({k: getattr(self, k) for k in EXPLORABLE}, "option")
 
     def refuse_ignored(self, space) -> None:
-        """Refuse, in one line, an option the run would ignore: a ``rate_target`` with the regularizer off, the part
-        of a ``delay`` beyond its last whole symbol (110 ran as 100). A new run's only (l2l.components.build): a
-        stored run resumes as it ran."""
+        """Refuse, in one line, an explored range reaching past what a parameter takes (``tau_a`` from -5: every
+        candidate there failed), an explored parameter of several values, and an option the run would ignore: a
+        ``rate_target`` with the regularizer off, the part of a ``delay`` beyond its last whole symbol (110 ran as
+        100). A new run's only (l2l.components.build): a stored run resumes as it ran."""
+        check_space_values("lsnn", space, lambda value: self._check_model(value, "parameter"))
         if self.rate_target != _default(self, "rate_target") and not self.rate_reg:  # only the regularizer reads it
             raise ConfigError(f"simulator 'lsnn': option 'rate_target' = {self.rate_target!r} Hz is the target of the "
                               f"firing-rate regularizer, which is off (rate_reg = 0): give rate_reg > 0 (e.g. 10), "
@@ -197,6 +200,15 @@ class LSNN(Simulator):
             diverged = bool(checkpoint["diverged"])
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"simulator 'lsnn': the checkpoint is incomplete or damaged ({exc!r})") from None
+        n, n_in = self.n_lif + self.n_alif, 4 * self.input_group
+        expected = {"W_in": (n_in, n), "W_rec": (n, n), "W_out": (n, 2), "b_out": (2,)}
+        for key, shape in expected.items():  # a network of another size (n_lif, n_alif or input_group changed)
+            for what, arrays in (("weights", weights), ("adam_m", optimizer.m), ("adam_s", optimizer.s)):
+                if arrays[key].shape != shape:
+                    raise ValueError(f"simulator 'lsnn': the checkpoint's {what} {key} has shape "
+                                     f"{arrays[key].shape}, and this network's {shape} ({n} neurons, {n_in} input "
+                                     f"channels): the checkpoint is of another network (other n_lif, n_alif or "
+                                     f"input_group)")
         if len(losses) != checkpoint["budget"]:
             raise ValueError(f"simulator 'lsnn': the checkpoint holds {len(losses)} losses for budget "
                              f"{checkpoint['budget']}")
