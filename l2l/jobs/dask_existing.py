@@ -43,6 +43,57 @@ class SchedulerGone(ExecutorError):
     every finished evaluation is in the file, and ``l2l resume`` goes on once a scheduler is there again."""
 
 
+def _portable_restore(payload: bytes, name: str | None, reason: str) -> Any:
+    """What a worker makes of a ``dask`` run's plugin; pickled by value (see :class:`_Portable`)."""
+    try:
+        from l2l.jobs.dask_worker import _restore
+    except ImportError as error:  # a worker of the shared cluster in an environment without l2l
+        from distributed import WorkerPlugin
+
+        import logging
+
+        plugin = WorkerPlugin()
+        plugin.load_error = reason.format(error=f"{type(error).__name__}: {error}")
+        logging.getLogger("distributed.worker").warning("l2l plugin %s: %s", name, plugin.load_error)
+        return plugin
+    return _restore(payload, name)
+
+
+class _Portable:
+    """A ``dask`` run's :class:`~l2l.jobs.dask_worker.SimulatorPlugin` as it travels to the shared cluster's
+    workers: unpickled there by a function that travels by value, so that a worker whose environment lacks l2l
+    starts all the same (a plain plugin that says why in its log line) instead of failing to start. Before, while an
+    l2l run's plugin was registered, every worker of the cluster that joined without l2l installed, another user's
+    too, stopped as it started (``failure-to-start-<class 'ModuleNotFoundError'>``, the reason only in its log), and
+    the l2l run said its scheduler had no workers."""
+
+    def __new__(cls, plugin: Any) -> Any:
+        from distributed import WorkerPlugin
+
+        class Portable(WorkerPlugin):  # (made here: distributed is imported only once a Dask backend runs)
+            def __init__(self, inner: Any) -> None:
+                self.inner = inner
+
+            def __reduce__(self):
+                reason = ("this Dask worker cannot load l2l ({error}): start it in the run's environment, where l2l is "
+                          "installed")
+                restore = _nested(_portable_restore)
+                return restore, (self.inner.payload(), getattr(self.inner, "name", None), reason)
+
+        return Portable(plugin)
+
+
+def _nested(function: Callable) -> Callable:
+    """A copy of ``function`` that cloudpickle sends by value (its code, not its module's name)."""
+    import types
+
+    copy = types.FunctionType(function.__code__, {"__builtins__": __builtins__}, function.__name__,
+                              function.__defaults__, function.__closure__)
+    copy.__qualname__ = f"<by value>.{function.__name__}"
+    copy.__module__ = None  # type: ignore[assignment]
+    return copy
+
+
 @dataclass
 class DaskExecutor(_DaskExecutor):
     """An existing Dask scheduler, by address (tcp://host:8786) or scheduler file."""
@@ -238,7 +289,10 @@ class DaskExecutor(_DaskExecutor):
         if not getattr(self, "_swept", False):
             self._swept = True
             self._remove_leftovers(client)
-        super()._install(client, simulator)
+        from l2l.jobs.dask_worker import SimulatorPlugin
+
+        client.register_plugin(_Portable(SimulatorPlugin(simulator, self._plugin)), name=self._plugin)
+        self._installed = simulator
 
     def _remove_leftovers(self, client) -> None:
         """Unregister the worker plugins (each a pickled simulator) that l2l runs whose client is no longer connected
