@@ -139,6 +139,18 @@ def policy_schedule(config: RunConfig, problem: Problem, optimizer: Optimizer, s
         raise ConfigError(f"policy {config.policy.name!r}: max_budget = {number(high)} is not a whole number, but the "
                           f"simulator's fidelity ({fidelity.name}) counts whole {fidelity.unit or fidelity.name}: give "
                           f"{' or '.join(number(b) for b in whole)}")
+    if fidelity.integer and low != round(low) and low <= high and hasattr(policy, "eta") \
+            and not hasattr(policy, "rungs"):  # the rungs go down from the top by eta and round: 1.5 said nothing
+        whole = [b for b in (max(1, math.floor(low)), math.ceil(low)) if fidelity.minimum <= b <= high]
+        ways = []
+        for b in dict.fromkeys(whole):
+            try:
+                ways.append(f"{number(b)} (rungs {', '.join(number(r) for r in rung_budgets(b, high, policy.eta))})")
+            except ConfigError:
+                ways.append(number(b))
+        raise ConfigError(f"policy {config.policy.name!r}: min_budget = {number(low)} is not a whole number, but the "
+                          f"simulator's fidelity ({fidelity.name}) counts whole {fidelity.unit or fidelity.name}: give "
+                          f"{' or '.join(ways)}")
     if low > high:
         raise ConfigError(f"policy {config.policy.name!r}: min_budget <= max_budget must hold, got "
                           f"(min_budget={number(low)}, max_budget={number(high)})")
@@ -335,6 +347,8 @@ def one_rung(policy, low: float, high: float, fidelity, consequence: str = "noth
     eta, unit = policy.eta, fidelity.unit or fidelity.name
     down, up = (lambda x: math.floor(x * 1000 + 1e-6) / 1000), (lambda x: math.ceil(x * 1000 - 1e-6) / 1000)
     lowest = down(high / eta)  # shown rounded, so rounded the way that still gives two rungs
+    if fidelity.integer:  # a min_budget of whole units (one of 3.5 is refused)
+        lowest = float(math.floor(lowest))
     if not two(lowest, high, eta):  # whole budgets: the lowest rung rounds up to the top one
         lowest = next((float(b) for b in range(math.floor(lowest), 0, -1) if two(b, high, eta)), 0.0)
     ways = []

@@ -89,14 +89,14 @@ def test_a_stopping_policy_with_one_rung_is_refused_in_one_line_saying_what_to_c
     assert done.returncode == 2, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr, done.stderr
     assert (f"policy '{policy}': min_budget 5 and max_budget 7 with eta 2 give one rung (7 {UNIT}): nothing "
-            f"would be stopped early; lower min_budget to at most 3.5, or lower eta to at most 1.4, or raise "
+            f"would be stopped early; lower min_budget to at most 3, or lower eta to at most 1.4, or raise "
             f"max_budget to at least 10") in done.stderr, done.stderr
     assert not (tmp_path / "one.h5").exists()
     # each way it names gives a second rung, at which the policy stops candidates early
-    for change in ({"min_budget": 3.5}, {"eta": 1.4}, {"max_budget": 10}):
+    for change in ({"min_budget": 3}, {"eta": 1.4}, {"max_budget": 10}):
         data = _sweep(policy, population=8, **{"min_budget": 5, "max_budget": 7, "eta": 2, **change})
         assert len(build(l2l.from_mapping(data)).budgets) == 2, change
-    path = l2l.run(l2l.from_mapping(_sweep(policy, population=8, min_budget=3.5, max_budget=7, eta=2)),
+    path = l2l.run(l2l.from_mapping(_sweep(policy, population=8, min_budget=3, max_budget=7, eta=2)),
                    tmp_path / "two.h5", progress=False)
     frame = l2l.load(path)
     assert len(frame) == 8 and (frame["budget"] < 7).any()
@@ -120,7 +120,7 @@ def test_model_based_with_one_rung_runs_a_search_at_the_top_budget_and_says_so(t
     assert done.returncode == 0, done.stderr
     assert (f"note: policy 'model-based': min_budget 5 and max_budget 7 with eta 2 give one rung (7 {UNIT}): "
             f"nothing is stopped early, every candidate it proposes trains to the top budget (a model-based "
-            f"search there); for early stopping lower min_budget to at most 3.5") in done.stderr, done.stderr
+            f"search there); for early stopping lower min_budget to at most 3") in done.stderr, done.stderr
     assert (l2l.load(tmp_path / "mb.h5")["budget"] == 7).all()
 
 
