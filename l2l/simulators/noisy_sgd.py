@@ -42,6 +42,7 @@ from l2l.objectives import Objective
 from l2l.registry import option
 from l2l.simulators.base import Fidelity, SimulationResult, Simulator
 from l2l.simulators.nest_sim import require_installed
+from l2l.simulators.snn_space import check_space_values
 
 START = 3.0
 
@@ -82,15 +83,37 @@ class NoisySGD(Simulator):
     def check_space(self, space) -> None:
         super().check_space(space)
         for p in space.parameters:
+            if p.name == "momentum" and p.kind == "float" and p.high is None:  # (before: a TypeError traceback)
+                raise ConfigError("simulator 'noisy-sgd': momentum must stay in [0, 1): give it low >= 0 and "
+                                  "high < 1")
             if p.name == "momentum" and getattr(p, "high", 0) >= 1:
                 raise ConfigError("simulator 'noisy-sgd': momentum must stay below 1 (give it high < 1)")
+
+    def refuse_ignored(self, space) -> None:
+        """Refuse, in one line, an explored range or choice the evaluations refuse (``learning_rate`` from -0.1,
+        ``momentum`` from -0.5 or a choice of 1.5: before, they ran, diverged and reported the loss 1e12 or
+        843876 as a result). A new run's only (l2l.components.build): a stored run resumes as it ran."""
+        check_space_values(self.name, space, self._check_values)
+
+    def _check_values(self, values: Mapping[str, Any]) -> None:
+        """ConfigError for an explored ``learning_rate`` below 0 or ``momentum`` outside [0, 1), or not a number."""
+        for key, value in values.items():
+            number = not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating))
+            ok = number and np.isfinite(value) and (0 <= value < 1 if key == "momentum" else value >= 0)
+            if not ok:
+                rule = "in [0, 1)" if key == "momentum" else ">= 0"
+                raise ConfigError(f"simulator 'noisy-sgd': parameter {key!r} must be {rule}, got {value!r}")
 
     def run(self, params: dict[str, Any], seed: int) -> SimulationResult:
         return self.run_to(params, seed, self.max_budget, None)
 
     def run_to(self, params: dict[str, Any], seed: int, budget: float, checkpoint) -> SimulationResult:
         values = self.explored(params)
+        self._check_values({key: values[key] for key in params if key in values})  # (an option is checked already)
         rate, momentum = float(values["learning_rate"]), float(values["momentum"])
+        if checkpoint is not None and int(checkpoint["step"]) > int(round(budget)):  # (before: the later state)
+            raise ValueError(f"simulator 'noisy-sgd': cannot go back from the checkpoint's step "
+                             f"{int(checkpoint['step'])} to {int(round(budget))}")
         if self.task == "digits":
             from l2l.simulators.noisy_sgd_digits import train_digits
 
@@ -101,6 +124,9 @@ class NoisySGD(Simulator):
         else:
             x, v = np.array(checkpoint["x"], dtype=float), np.array(checkpoint["v"], dtype=float)
             step = int(checkpoint["step"])
+            if x.shape != (self.dimension,) or v.shape != x.shape:  # (before: numpy's "could not be broadcast")
+                raise ValueError(f"simulator 'noisy-sgd': the checkpoint's x has shape {x.shape}, not that of "
+                                 f"dimension = {self.dimension}: it is of another problem")
         target = int(round(budget))
         steps, losses = [], []
         with np.errstate(over="ignore", invalid="ignore"):  # a diverging learner is caught below

@@ -1,4 +1,4 @@
-"""A new run's [space] checked against what the network simulators' evaluations accept (lsm, lsnn, egru).
+"""A new run's [space] checked against what a simulator's evaluations accept (lsm, lsnn, egru, noisy-sgd).
 
 An explored range that reaches past a parameter's valid values (``density`` up to 1.5, ``p_EE`` up to 1.5, ``tau_a``
 from -5) or a parameter of a shape the model cannot take (``gain_out`` of shape [10] for 150 neurons, ``thr`` of
