@@ -131,8 +131,11 @@ def refuse_missing_objectives(outcomes: list[Outcome], writer, resumed: bool = F
     then = "continue with l2l resume" if resumed else \
         "run the config again into a new file (l2l run CONFIG --out NEW.h5; l2l resume would keep these failures " \
         "as the first generation's results)"
+    # a name the config declares and the simulator does not return: either side may be wrong (a function of one's
+    # own that forgot 'rate'); before, only the config was named, and nothing said how to go on
     fix = (f"fix what the simulator returns (prints), then {then}" if _unnamed(first)
-           else "name the simulator's objectives in [[objectives]]")
+           else f"name in [[objectives]] only what the simulator returns, or make it return the missing ones; then "
+                f"{then}")
     raise ConfigError(f"no evaluation {which} returned the run's objectives ({detail}); "
                       f"{fix}; the failed evaluations are in {writer.path}")
 

@@ -123,8 +123,12 @@ def target_text(text: str) -> float | dict[str, float] | str:
     except ValueError:
         pass
     table: dict[str, Any] = {}
-    for part in text.split(","):
+    inner = text.strip()
+    if inner.startswith("{") and inner.endswith("}"):  # run.target's TOML table pasted: {loss = 0.1, acc = 0.9}
+        inner = inner[1:-1]  # (was: "--target acc=... must be a finite number, got '0.9}'")
+    for part in inner.split(","):
         key, equals, value = (p.strip() for p in part.partition("="))
+        key = key.strip('"\'')
         if not equals or not key:
             return text
         if key in table:  # the dict would keep the last value unsaid

@@ -36,7 +36,7 @@ def test_a_wrong_name_beside_failures_ends_the_run_at_the_first_commit(tmp_path,
         l2l.run(config, tmp_path / "mine.h5", simulator=train)
     said = str(refused.value)
     assert "returned objectives ['accuracy'] but the run needs ['loss']" in said, said
-    assert "name the simulator's objectives in [[objectives]]" in said, said
+    assert "name in [[objectives]] only what the simulator returns" in said, said
     # before: every segment of the compute failed (stop_after_failures = 0, 200 calls), and the run ended without
     # a result, not saying the name was wrong; now at the first result of the wrong name (the second call)
     assert len(CALLS) <= 2, len(CALLS)

@@ -211,7 +211,7 @@ def best_individuals(run: RunData, limit: int = 10) -> tuple[str, pd.DataFrame]:
         columns = columns[:at] + [REPEAT_COUNT] + columns[at:]
     note = repeats_note(FRONT_REPEATS_NOTE, headers)
     return (f"Pareto front over {', '.join(o.name for o in run.objectives)}: {len(front)} non-dominated "
-            f"{f'candidates ({note})' if averaged else 'evaluations'}"
+            f"{f'candidate' + 's' * (len(front) != 1) + f' ({note})' if averaged else 'evaluation' + 's' * (len(front) != 1)}"
             f"{f' (first {len(shown)} shown)' if len(shown) < len(front) else ''}",
             _timed(shown[columns].rename(columns=headers)))
 
