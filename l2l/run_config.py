@@ -164,8 +164,11 @@ class RunConfig:
 
 def _with_workers(backend: Component, workers: Any) -> Component:
     """``backend`` with ``--workers`` applied to the option that sets how many evaluations run at once."""
+    if workers == 0 and not isinstance(workers, bool) and backend.name == "local":  # as [backend] workers = 0
+        return replace(backend, options={**backend.options, "workers": 0})  # one worker process per core
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ConfigError(f"{option('workers')} must be an integer >= 1, got {workers!r}")
+        zero = " (0, one worker per core, is the local backend's)" if workers == 0 else ""
+        raise ConfigError(f"{option('workers')} must be an integer >= 1{zero}, got {workers!r}")
     if backend.name in NO_WORKERS:
         why = NO_WORKERS[backend.name].format(local=option("backend", "local"))
         raise ConfigError(f"{option('workers')} does not apply to backend {backend.name!r}: {why}")

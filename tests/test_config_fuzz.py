@@ -107,8 +107,11 @@ def test_workers_is_refused_in_one_line_where_it_means_nothing(tmp_path, capsys,
 
 
 def test_workers_must_be_a_positive_count(tmp_path, capsys):
-    refused(tmp_path, capsys, ["run", config_with(tmp_path, backend={"name": "local"}), "--workers", "0",
-                               "--dry-run"], "--workers must be an integer >= 1, got 0")
+    refused(tmp_path, capsys, ["run", config_with(tmp_path, backend={"name": "slurm-array"}), "--workers", "0",
+                               "--dry-run"], "--workers must be an integer >= 1 (0, one worker per core, is the local "
+                                             "backend's), got 0")
+    # on local, 0 is what [backend] workers = 0 is: one worker process per core (session 46; refused before)
+    assert from_mapping(GOOD).with_overrides(backend="local", workers=0).backend.options["workers"] == 0
     with pytest.raises(ConfigError, match="workers= must be"):  # from Python: its argument (l2l.words)
         from_mapping(GOOD).with_overrides(backend="local", workers=-1)
 
