@@ -63,3 +63,17 @@ def test_a_space_every_evaluation_there_would_refuse_is_refused_before_the_run(t
 def test_a_space_inside_the_valid_values_runs(tmp_path, capsys, simulator, space):
     code, err = _dry_run(tmp_path, capsys, simulator, space)
     assert code == 0, err
+
+
+@pytest.mark.parametrize("name, options, words", [
+    ("egru", {"curve_every": 1000}, "'curve_every' = 1000 is above trials = 384"),
+    ("lsnn", {"curve_every": 81}, "'curve_every' = 81 is above training_steps = 80")])
+def test_a_curve_step_above_the_whole_training_is_refused(name, options, words):
+    # before: accepted, and the curve held the budget alone, as with any curve_every of at most the training
+    from l2l.errors import ConfigError
+    from l2l.simulators import SIMULATORS
+
+    with pytest.raises(ConfigError, match=words):
+        SIMULATORS.create(name, options).refuse_ignored(None)
+    limit = {"egru": 384, "lsnn": 80}[name]
+    SIMULATORS.create(name, {"curve_every": limit}).refuse_ignored(None)

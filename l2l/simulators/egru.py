@@ -150,6 +150,10 @@ class EGRUSimulator(Simulator):
                 if getattr(self, key) != defaults[key]:
                     raise ConfigError(f"simulator 'egru': option {key!r} = {getattr(self, key)!r} {what}, and "
                                       f"model 'gru' has none: remove {key}, or set model = 'egru'")
+        if self.curve_every > self.trials:  # the curve would hold the budget alone, as without it
+            raise ConfigError(f"simulator 'egru': option 'curve_every' = {self.curve_every} is above trials = "
+                              f"{self.trials}, so the curve would hold the budget alone: give curve_every <= "
+                              f"{self.trials}, or remove it")
         steps = self.make_task().duration
         if self.event_budget >= steps:  # a unit fires at most once a step: the penalty would never apply
             raise ConfigError(f"simulator 'egru': option 'event_budget' = {self.event_budget!r} is not below the "

@@ -136,6 +136,10 @@ class LSNN(Simulator):
         ``rate_target`` with the regularizer off, the part of a ``delay`` beyond its last whole symbol (110 ran as
         100). A new run's only (l2l.components.build): a stored run resumes as it ran."""
         check_space_values("lsnn", space, lambda value: self._check_model(value, "parameter"))
+        if self.curve_every > self.training_steps:  # the curve would hold the budget alone, as without it
+            raise ConfigError(f"simulator 'lsnn': option 'curve_every' = {self.curve_every} is above training_steps "
+                              f"= {self.training_steps}, so the curve would hold the budget alone: give curve_every "
+                              f"<= {self.training_steps}, or remove it")
         if self.rate_target != _default(self, "rate_target") and not self.rate_reg:  # only the regularizer reads it
             raise ConfigError(f"simulator 'lsnn': option 'rate_target' = {self.rate_target!r} Hz is the target of the "
                               f"firing-rate regularizer, which is off (rate_reg = 0): give rate_reg > 0 (e.g. 10), "
