@@ -117,6 +117,8 @@ def run(config: RunConfig | Mapping[str, Any], out: str | os.PathLike | None = N
     invalid, and :class:`TrajectoryError` if the output file exists or
     another process writes it.
     """
+    if simulator is not None and isinstance(config, Mapping) and "simulator" not in config:
+        config = {**config, "simulator": "python"}  # the function given is the inner loop: a python simulator
     config = as_run_config(config)
     if config.backend.name == "local":
         start_fork_server()  # the Dask workers' fork server imports what they need while we build
