@@ -14,7 +14,7 @@ from typing import Any, Mapping
 from l2l.errors import ConfigError
 from l2l.numbers import number
 from l2l.objectives import Objective
-from l2l.registry import _shown
+from l2l.registry import _did_you_mean, _shown
 from l2l.words import option
 
 
@@ -157,8 +157,8 @@ def check_target(target: float | dict[str, float] | None, objectives: tuple[Obje
         return
     for key in target:
         if key not in names:
-            raise ConfigError(f"{name} names {key!r}, which is no objective of the run; its "
-                              f"objective{'s' * (len(names) != 1)}: {listed}")
+            raise ConfigError(f"{name} names {key!r}{_did_you_mean(key, names)}, which is no objective of the run; "
+                              f"its objective{'s' * (len(names) != 1)}: {listed}")
 
 
 def check_penalty(penalty: Any, objectives: tuple[Objective, ...] | None) -> None:
@@ -172,8 +172,9 @@ def check_penalty(penalty: Any, objectives: tuple[Objective, ...] | None) -> Non
     if isinstance(penalty, Mapping):
         for key, value in penalty.items():
             if objectives is not None and key not in {o.name for o in objectives}:
-                raise ConfigError(f"run.penalty names {key!r}, which is no objective of the run; its objectives: "
-                                  f"{', '.join(repr(o.name) for o in objectives)}")
+                known = [o.name for o in objectives]
+                raise ConfigError(f"run.penalty names {key!r}{_did_you_mean(str(key), known)}, which is no objective "
+                                  f"of the run; its objectives: {', '.join(repr(n) for n in known)}")
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
                 raise ConfigError(f"run.penalty.{key} must be a finite number, got {value!r}")
         return

@@ -34,7 +34,7 @@ def test_a_misspelled_key_without_objectives_table_is_refused_before_anything_is
     (tmp_path / "pen.toml").write_text(CONFIG.format(penalty="{ vlaue = 1e6 }"))
     assert main(["run", str(tmp_path / "pen.toml"), "--no-progress"]) == 2
     captured = capsys.readouterr()
-    assert captured.err == ("l2l: error: run.penalty names 'vlaue', which is no objective of the run; its "
+    assert captured.err == ("l2l: error: run.penalty names 'vlaue' (did you mean 'value'?), which is no objective of the run; its "
                             "objectives: 'value'\n")
     assert captured.out == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pen.toml"]
@@ -48,7 +48,7 @@ def test_the_python_api_refuses_it_too_for_a_function_simulator(tmp_path):
                                "space": {"x": {"type": "float", "low": -1.0, "high": 1.0}},
                                "optimizer": {"name": "random", "population_size": 2},
                                "simulator": {"name": "python"}, "backend": {"name": "serial"}})
-    with pytest.raises(ConfigError, match=r"^run.penalty names 'vlaue', which is no objective of the run; its "
+    with pytest.raises(ConfigError, match=r"^run.penalty names 'vlaue' \(did you mean 'value'\?\), which is no objective of the run; its "
                                           r"objectives: 'value'$"):
         l2l.run(config, tmp_path / "out" / "pen.h5", simulator=lambda params, seed: params["x"] ** 2)
     assert not (tmp_path / "out").exists()
