@@ -12,7 +12,9 @@ from conftest import make_config
 
 
 def _unloadable():
-    raise ModuleNotFoundError("No module named 'l2l.jobs'")
+    # a module of the user's (one the scheduler's environment lacks); a module of l2l's ends the run instead
+    # (tests/test_dask_no_l2l46b.py)
+    raise ModuleNotFoundError("No module named 'model'")
 
 
 def test_a_graph_the_scheduler_cannot_unpickle_fails_each_evaluation_once_with_its_cause(tmp_path, monkeypatch):
@@ -21,7 +23,7 @@ def test_a_graph_the_scheduler_cannot_unpickle_fails_each_evaluation_once_with_i
     from l2l.summary import finished_text
 
     # the run's settings travel in each chunk's task graph: the scheduler (in this process) cannot load them back,
-    # as a scheduler whose environment lacks l2l cannot
+    # as a scheduler whose environment lacks a module the graph names cannot
     monkeypatch.setattr(Settings, "__reduce__", lambda self: (_unloadable, ()), raising=False)
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None,
                                   protocol="tcp://", host="127.0.0.1") as cluster:
@@ -33,4 +35,4 @@ def test_a_graph_the_scheduler_cannot_unpickle_fails_each_evaluation_once_with_i
     assert list(frame["status"]) == ["failed"] * 4 and list(frame["attempts"]) == [1] * 4  # was 2 each
     line = finished_text(path, 1.0).splitlines()[1]
     assert line.startswith('4 failed: 4 × "the worker running this evaluation died: RuntimeError (from '
-                           "ModuleNotFoundError: No module named 'l2l.jobs'): Error during"), line
+                           "ModuleNotFoundError: No module named 'model'): Error during"), line

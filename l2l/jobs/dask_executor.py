@@ -104,6 +104,22 @@ def _never_ran(error: Any) -> bool:
     return isinstance(error, RuntimeError) and str(error).startswith(UNDESERIALIZED)
 
 
+def _l2l_missing(error: Any) -> str | None:
+    """The module of l2l that a chunk's ``error`` (the scheduler's refusal of its task graph, see _never_ran) says
+    the scheduler could not import ('l2l', 'l2l.jobs'): a scheduler started in an environment without l2l (or with
+    another l2l); None for another cause (a module of the user's)."""
+    import re
+
+    cause = error.__cause__ if error.__cause__ is not None else error.__context__
+    if not isinstance(cause, ImportError):
+        return None
+    name = getattr(cause, "name", None)
+    if not name:
+        found = re.search(r"No module named '([^']+)'", str(cause))
+        name = found.group(1) if found else ""
+    return name if name == "l2l" or name.startswith("l2l.") else None
+
+
 class _DaskExecutor(FollowsWorkers, Executor):
     """Shared machinery: chunking, futures, splitting of chunks that kill workers."""
 
@@ -208,7 +224,41 @@ class _DaskExecutor(FollowsWorkers, Executor):
         # Runs of a task in chunks that gave no outcome, by id(task) (with the task: its id stays its own), carried
         # over as wait() runs the task again, split from its chunk or alone (see Outcome.submissions).
         self._reruns: dict[int, tuple[Task, int]] = {}
+        # Chunks whose worker its nanny restarted for memory, by key: the text of their rows (see _memory_killed)
+        self._memory_deaths: dict[Any, str] = {}
         self._follow_workers()
+        self._watch_memory()
+
+    def _watch_memory(self) -> None:
+        """Where the scheduler runs in this process (``local``, ``slurm``): a worker restarted for memory fails the
+        evaluation it ran at this first death (l2l.jobs.dask_worker.MemoryPlugin), its row naming the limit."""
+        local = getattr(self, "_local_scheduler", None)
+        scheduler = local() if local is not None else None
+        if scheduler is None:
+            return
+        from l2l.jobs.dask_worker import MemoryPlugin
+        scheduler.add_plugin(MemoryPlugin(scheduler, self._memory_killed), name=f"{self._plugin_name()}-memory")
+
+    def _memory_killed(self, keys: list[Any], worker: Any, rss: Any, limit: Any) -> None:
+        """The nanny of ``worker`` restarts it for memory (on the scheduler's event loop), with the chunks ``keys``
+        running there: each is given up at this death (as KilledWorker), its evaluation's row says why. Before, Dask
+        ran it again on the next workers, which died the same way, and the row said only 'KilledWorker'."""
+        import dask
+        from dask.utils import format_bytes
+
+        fraction = dask.config.get("distributed.worker.memory.terminate", 0.95)
+        fraction = fraction if isinstance(fraction, (int, float)) and not isinstance(fraction, bool) else 0.95
+        used = f"at {format_bytes(rss)} " if isinstance(rss, (int, float)) and rss else ""
+        of = f"its {format_bytes(limit)} memory limit" if isinstance(limit, (int, float)) and limit else \
+            "its memory limit"
+        # the limit and its option first: l2l show's line of a failure cuts its reason at its width
+        text = (f"out of memory: the worker running this evaluation went over {fraction * 100:.0f} % of {of} "
+                f"({MEMORY_OPTIONS.get(self.name, 'its memory option')} raises it); Dask's nanny restarted that "
+                f"worker {used}({worker}) and the evaluation was not run again")
+        with self._lost_lock:
+            for key in keys:
+                if key in self._chunks:
+                    self._memory_deaths[key] = text
 
     def _tell_chunks_with_target(self) -> None:
         """One line as a run with run.target starts on an explicit ``chunk_size`` above 1: the chunk size is kept (the
@@ -470,6 +520,8 @@ class _DaskExecutor(FollowsWorkers, Executor):
             except Exception as exc:  # noqa: BLE001 - a dead worker, a lost result: retry or record
                 result = exc
             chunk = self._chunks.pop(future.key)
+            with self._lost_lock:
+                memory = self._memory_deaths.pop(future.key, None)
             # runs of the chunk that gave no outcome: those lost with a worker (the scheduler said so before it
             # said the chunk finished or failed), and the one that raised, unless Dask gave it up (KilledWorker:
             # its last run is among the lost ones)
@@ -495,12 +547,19 @@ class _DaskExecutor(FollowsWorkers, Executor):
             else:
                 for task in chunk:  # each of its tasks ran (or may have run) that often, in vain: carried over
                     self._reruns[id(task)] = (task, self._reruns.get(id(task), (task, 0))[1] + lost)
+                if _never_ran(result) and _l2l_missing(result):
+                    self._refuse_without_l2l(result)
                 if _never_ran(result):  # each of its tasks, alone or not, would fail the same way at once
                     for task in chunk:
                         outcome = died(task, lost_text(result))
                         outcome.submissions = max(1, self._reruns.pop(id(task), (task, 0))[1])
                         outcomes.append(outcome)
                     self._pending -= len(chunk)
+                elif len(chunk) == 1 and memory is not None:  # its worker went over its memory limit with it
+                    outcome = died(chunk[0], memory)
+                    outcome.submissions = max(1, self._reruns.pop(id(chunk[0]), (chunk[0], 0))[1])
+                    outcomes.append(outcome)
+                    self._pending -= 1
                 elif len(chunk) > 1:
                     # Some evaluation in the chunk kills its worker: isolate it.
                     self._submit_chunks([[task] for task in chunk])
@@ -516,6 +575,26 @@ class _DaskExecutor(FollowsWorkers, Executor):
             self._taken.append(future)
         self._release_quarantine()
         return outcomes
+
+    def _refuse_without_l2l(self, result: BaseException) -> None:
+        """End the run in one line (ExecutorError, exit status 2; the rows recorded so far kept): the scheduler
+        cannot load l2l's tasks, so no evaluation of the run can run there. Before, every evaluation failed as 'the
+        worker running this evaluation died: ... No module named 'l2l'' and the run ended 'finished'."""
+        from l2l.errors import ExecutorError
+        from l2l.words import Placeholder, call
+
+        try:
+            from importlib.metadata import version
+            here = f"l2l {version('l2l')}"
+        except Exception:  # noqa: BLE001 - not installed as a distribution (a source tree on PYTHONPATH)
+            here = "the l2l this run uses"
+        where = getattr(self, "address", None) or getattr(self, "scheduler_file", None)
+        cause = result.__cause__ if result.__cause__ is not None else result.__context__
+        again = call("resume", Placeholder("FILE"), function=getattr(self, "_function", False))
+        raise ExecutorError(f"backend '{self.name}': the Dask scheduler{f' at {where}' if where else ''} cannot load "
+                            f"the run's tasks ({type(cause).__name__}: {' '.join(str(cause).split())[:200]}): the "
+                            f"scheduler needs l2l in its environment ({here}, the same as here); install it where the "
+                            f"scheduler runs, start the scheduler again, then continue with {again}")
 
     def _tell_paused(self) -> None:
         """One warning line once every worker has been paused by Dask for PAUSED_SECONDS while evaluations wait

@@ -57,13 +57,24 @@ _env_found: dict[str, str | None] = {}  # as the first cluster alive started (No
 _env_set: dict[str, str] = {}  # what the clusters alive set them to (those they changed)
 
 
+#: What distributed's scheduler logs (as an ERROR) as it gives a task up after its workers died; the run's own line
+#: says it of an l2l evaluation (its row's failure, and the run's end), so these are kept off the screen.
+GIVEN_UP = "Task %s marked as failed because %d workers died while trying to run it"
+#: How the keys of l2l's tasks begin (l2l.jobs.dask_executor: ``l2l-eval-USER-RUN-...``).
+L2L_KEYS = "l2l-"
+
+
 class _Quiet(logging.Filter):
     """Lets through the records at the lowest level of the clusters alive or above (a level of the handler's own,
-    as Dask's silence_logs sets it)."""
+    as Dask's silence_logs sets it), but distributed's ERROR of an l2l evaluation given up as its workers died
+    (GIVEN_UP): ``slurm`` prints ERROR records, and 'distributed.scheduler - ERROR - Task l2l-eval-... marked as
+    failed because 4 workers died ...' stood beside l2l's own line of that failure. Another task's passes."""
 
     level = logging.CRITICAL
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg == GIVEN_UP and record.args and str(record.args[0]).startswith(L2L_KEYS):
+            return False
         return record.levelno >= self.level
 
 
@@ -184,6 +195,18 @@ def quiet_nanny() -> Any:
                 kwargs["silence_logs"] = False  # (its worker process: below)
                 super().__init__(*args, **kwargs)
                 self.silence_logs = WORKER_LEVEL
+
+            def log_event(self, topic: Any, msg: Any) -> Any:
+                # a restart for memory: the scheduler of this process hears it before the worker dies (see
+                # l2l.jobs.dask_worker.MemoryPlugin), not after, when it would have sent the evaluation elsewhere
+                if topic == "worker-restart-memory":
+                    from l2l.jobs.dask_worker import nanny_restarting
+
+                    try:
+                        nanny_restarting(self, msg)
+                    except Exception:  # noqa: BLE001 - the restart goes on as Dask's
+                        pass
+                return super().log_event(topic, msg)
 
             # Dask's nanny reads the start method from Dask's configuration (distributed.utils.get_mp_context) each
             # time its WorkerProcess starts a process, the restarts of a process that died too: with l2l's choice in

@@ -163,6 +163,72 @@ class OutcomesPlugin(SchedulerPlugin):
         self.deliver(key, value)
 
 
+#: The topic under which Dask's nanny logs that it restarts its worker for memory (the worker's process went over
+#: ``distributed.worker.memory.terminate``, 95 %, of its memory limit); the event names the worker and its ``rss``.
+MEMORY_RESTART = "worker-restart-memory"
+
+
+class MemoryPlugin(SchedulerPlugin):
+    """On a scheduler in the loop's own process (``local``, ``slurm``): a worker that its nanny restarts for memory
+    ends the evaluations it was running at once: their tasks are marked as having killed ``allowed-failures``
+    workers already, so that this death makes Dask give them up (``KilledWorker``) instead of running them again on
+    the next worker, which they killed the same way (4 more deaths before Dask gave up; on ``slurm`` 8 worker
+    restarts for one failed row). ``told(keys, worker, rss, limit)`` hears of them first, so that their rows name
+    the memory limit (see _DaskExecutor._memory_killed).
+
+    The ``local`` backend's nannies run in this process and call :meth:`restarting` as they decide, before the
+    worker dies (l2l.jobs.dask_logs.quiet_nanny); a remote nanny's event (``slurm``'s) comes through the scheduler
+    (log_event), mostly before the worker's death is noticed; if after, Dask has sent the tasks elsewhere already,
+    and the next worker's death ends them (one more death, not four or eight)."""
+
+    #: The workers that left whose tasks are remembered (for a nanny's event that comes after its worker left).
+    REMEMBERED = 64
+
+    def __init__(self, scheduler: Any, told: Any) -> None:
+        self.scheduler = scheduler
+        self.told = told
+        self.left: dict[Any, tuple[list[Any], Any]] = {}  # worker: (the tasks it ran as it left, its memory limit)
+        self.ended: set[Any] = set()  # workers whose restart was heard before they left (their tasks ended then)
+
+    def restarting(self, worker: Any, rss: Any, limit: Any = None) -> None:
+        state = self.scheduler.workers.get(worker)
+        if state is not None:  # before its worker died: this death ends them
+            tasks, limit = list(state.processing), limit or state.memory_limit
+            self.ended.add(worker)
+        else:  # it left already, and Dask sent its tasks elsewhere: the next death ends them
+            keys, limit = self.left.pop(worker, ((), limit))
+            tasks = [task for task in map(self.scheduler.tasks.get, keys) if task is not None]
+        for task in tasks:
+            task.suspicious = max(task.suspicious, self.scheduler.allowed_failures)
+        if tasks:
+            self.told([task.key for task in tasks], worker, rss, limit)
+
+    def log_event(self, topic: str, msg: Any) -> None:
+        if not isinstance(msg, dict):
+            return
+        if topic == MEMORY_RESTART:
+            self.restarting(msg.get("worker"), msg.get("rss"))
+        elif topic == WORKER_EVENTS and msg.get("action") == "remove-worker" and msg.get("processing-tasks") and \
+                msg.get("worker") not in self.ended:
+            limits = [state.memory_limit for state in self.scheduler.workers.values()]  # (it is gone: its peers')
+            self.left[msg.get("worker")] = (list(msg["processing-tasks"]), limits[0] if limits else None)
+            while len(self.left) > self.REMEMBERED:
+                self.left.pop(next(iter(self.left)))
+
+
+def nanny_restarting(nanny: Any, msg: Any) -> None:
+    """A nanny of this process restarts its worker for memory (``msg``: its event): the MemoryPlugin of the
+    scheduler in this process it belongs to hears it now, before the worker dies."""
+    address = getattr(nanny, "scheduler_addr", None)
+    limit = getattr(getattr(nanny, "memory_manager", None), "memory_limit", None)
+    for scheduler in list(Scheduler._instances):  # noqa: SLF001 - the schedulers of this process
+        if address is None or scheduler.address != address:
+            continue
+        for plugin in list(scheduler.plugins.values()):
+            if isinstance(plugin, MemoryPlugin) and isinstance(msg, dict):
+                plugin.restarting(msg.get("worker"), msg.get("rss"), limit)
+
+
 def no_http_server(server: Any) -> None:
     """What a Dask server (scheduler, worker) sets up in place of its HTTP server where a backend's ``dashboard``
     is false: the objects Dask keeps of it (``http_application``, ``http_server``, with no port), but no socket.
