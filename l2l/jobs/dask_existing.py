@@ -37,6 +37,10 @@ PLUGIN_PREFIX = "l2l-simulator-"
 WAIT_NOTICE_SECONDS = 1.5
 
 
+#: What a ``dask`` run compares between its workers and this process (see DaskExecutor._tell_versions).
+VERSIONED = ("python", "numpy", "l2l")
+
+
 class SchedulerGone(ExecutorError):
     """Backend ``dask`` lost its scheduler for good during the run. Its name is recorded in the run's ``failed``
     event, by which ``l2l show`` calls the run stopped, to be resumed (:func:`l2l.results_schema.status.run_status`):
@@ -372,6 +376,44 @@ class DaskExecutor(_DaskExecutor):
         super().start(simulator, settings)
         self._check_workers(self._client)
         self._tell_threads(self._worker_info())
+        self._tell_versions(self._worker_info())
+
+    def _tell_versions(self, info: dict | None) -> None:
+        """One warning line as the run starts (and as workers join, asked while nothing comes back) where a worker's
+        Python, numpy or l2l differs from this process's (a shared cluster of another environment): its results
+        may differ from a run here, silently (numpy's generators and functions change between versions). The run
+        goes on. Before, nothing said so. Each difference is said once a run."""
+        checked = self._versions_checked = getattr(self, "_versions_checked", set())
+        new = set(info or ()) - checked
+        client = getattr(self, "_client", None)
+        if not new or client is None:
+            return
+        checked |= new
+        try:
+            from distributed.versions import get_versions
+
+            here = get_versions(list(VERSIONED[1:]))["packages"]
+            reports = client.get_versions(check=False, packages=list(VERSIONED[1:])).get("workers") or {}
+        except Exception:  # noqa: BLE001 - not answered: nothing to say
+            return
+        told = self._told_versions = getattr(self, "_told_versions", set())
+        differing: dict[tuple, list[str]] = {}  # (package, theirs) pairs -> the workers that have them
+        for address in sorted(new):
+            packages = (reports.get(address) or {}).get("packages") or {}
+            pairs = tuple((name, packages.get(name)) for name in VERSIONED if packages.get(name) != here.get(name))
+            if pairs and pairs not in told:
+                differing.setdefault(pairs, []).append(address)
+        for pairs, workers in differing.items():
+            told.add(pairs)
+
+            def shown(value: Any) -> str:
+                return "not installed" if value is None else str(value).removesuffix(".final.0")
+
+            said = ", ".join(f"{name} {shown(theirs)} (here {shown(here.get(name))})" for name, theirs in pairs)
+            who = f"worker {workers[0]} has" if len(workers) == 1 else \
+                f"{len(workers)} workers ({workers[0]}, ...) have"
+            warn_line(f"l2l: warning: backend 'dask': {who} {said}: its results may differ from this environment's; "
+                      f"the run goes on (start the workers from the environment this run uses to avoid it)")
 
     def _tell_threads(self, info: dict | None) -> None:
         """One note line a run, as it starts (or once workers join), where a worker of the scheduler runs several
@@ -406,6 +448,7 @@ class DaskExecutor(_DaskExecutor):
         else:  # nothing came back: are there workers at all? (a busy run never asks)
             self._tell_no_workers()
             self._tell_threads(getattr(self, "_info", None))  # (workers that joined after the start)
+            self._tell_versions(getattr(self, "_info", None))
         return outcomes
 
     def _tell_no_workers(self) -> None:
