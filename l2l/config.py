@@ -140,6 +140,10 @@ def from_mapping(data: Mapping[str, Any], base_dir: str | os.PathLike = ".", *,
         from l2l.registry import _did_you_mean as did_you_mean
         hint = foreign.run_key_hint(str(unknown[0]))  # Optuna's n_trials, n_jobs, direction
         meant = "" if hint else did_you_mean(str(unknown[0]), list(RUN_KEYS))  # generation for generations
+        if not hint and not meant and unknown[0] in SECTIONS:  # objectives = [...] pasted below the [run] header
+            where = ("objectives = [...] above the first [table] header, or [[objectives]] tables"
+                     if unknown[0] == "objectives" else f"its own [{unknown[0]}] table")
+            meant = f" (a section of its own, not a [run] key: {where}; every key below the [run] header is [run]'s)"
         raise ConfigError(f"unknown key run.{unknown[0]!r}{meant}; allowed: {', '.join(RUN_KEYS)}{hint}")
     # None (a mapping's, l2l.run({"run": {"timeout": args.timeout}})) is the key left out, for every key but seed:
     # its default, as l2l.resume(FILE, timeout=None) keeps the run's; TOML has no None. seed=None draws a seed at
