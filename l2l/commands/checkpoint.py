@@ -127,6 +127,12 @@ def _write_folder(folder: Path, stored: dict[str, Any], force: bool) -> None:
     if folder.exists() and not folder.is_dir():
         raise ConfigError(f"--out {shown(folder)} is a file, not a folder: a command program's checkpoint is its "
                           f"files, written into a folder; choose another --out")
+    if not folder.exists() and folder.suffix.lower() == ".npz":  # (before: a folder named best.npz was made)
+        names = sorted(stored.get("files") or {})
+        held = f" ({', '.join(names[:3])}{', ...' if len(names) > 3 else ''})" if names else ""
+        raise ConfigError(f"--out {shown(folder)} names an .npz file, but this checkpoint is a command program's "
+                          f"files{held}, written into a folder: give a folder, e.g. --out "
+                          f"{shown(folder.with_suffix(''))}")
     for part in [folder, *folder.parents]:  # a file on the way (a/b where a is a file): said, not mkdir's words
         if part.exists() and not part.is_dir():
             raise ConfigError(f"--out {shown(folder)}: {shown(part)} is a file, not a folder")
