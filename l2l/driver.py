@@ -524,7 +524,10 @@ class _Loop(HeldResults, Trials, Commits, Targets, Asks, GivingUp, Bar):
         # a retry is a new attempt: none starts once run.compute is spent (the failed one counted), so a run whose
         # simulator keeps failing ends at its compute budget however many retries are allowed
         if not unread and not outcome.ok and outcome.attempt < self.config.retries and not self.spent() \
-                and self.reached is None and not every_segment_fails(outcome):  # that one ends the run (record)
+                and self.reached is None and not every_segment_fails(outcome) \
+                and not (outcome.error or "").startswith("out of memory: "):  # (a Dask worker past its memory limit:
+            # the same evaluation needs the same memory again, as slurm-array's OUT_OF_MEMORY; see
+            # l2l.jobs.dask_executor._memory_killed)
             self.executor.submit([Task(task.generation, task.individual, task.seed, task.params,
                                        outcome.attempt + 1, task.budget, task.from_budget, task.checkpoint,
                                        task.trial)])

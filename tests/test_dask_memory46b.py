@@ -1,7 +1,8 @@
 """An evaluation that makes its worker run out of memory (Dask's nanny restarts a worker whose process goes over
 95 % of its memory limit) is a failed row at that first death, naming the limit and the option that raises it.
 Before, Dask ran it again on the next worker, which died the same way, then l2l ran it alone twice more: 4 worker
-deaths for one failed row on ``local`` (8 on ``slurm``, 40-92 s), and the row said only 'KilledWorker'."""
+deaths for one failed row on ``local`` (8 on ``slurm``, 40-92 s), and the row said only 'KilledWorker'. It is not
+retried either (``run.retries``): the same evaluation needs the same memory again, as slurm-array's OUT_OF_MEMORY."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ def test_an_evaluation_past_the_memory_limit_fails_at_its_first_worker_death(tmp
     pytest.importorskip("distributed")
     markers = tmp_path / "markers"
     markers.mkdir()
-    config = make_config(run={"name": "oom", "generations": 1, "stop_after_failures": 0},
+    config = make_config(run={"name": "oom", "generations": 1, "stop_after_failures": 0, "retries": 2},
                          space={"x": {"type": "float", "low": -1.0, "high": 1.0}},
                          optimizer={"name": "random", "population_size": 3},
                          simulator={"name": "python", "function": "models_oom46b:grows",
@@ -24,7 +25,7 @@ def test_an_evaluation_past_the_memory_limit_fails_at_its_first_worker_death(tmp
     path = l2l.run(config, tmp_path / "r.h5", progress=False)
     big = int((markers / "big").read_text())
     starts = [int(line) for line in (markers / "starts").read_text().split()]
-    assert starts.count(big) == 1, starts  # its worker died once (before: 4 times)
+    assert starts.count(big) == 1, starts  # its worker died once (before: 4 times; 3 more with retries = 2)
     frame = l2l.load(path)
     assert sorted(frame["status"]) == ["failed", "ok", "ok"]
     failed = frame[frame["status"] == "failed"]
