@@ -185,8 +185,8 @@ class LocalExecutor(_DaskExecutor):
                     if "Nanny failed to start" in str(exc):
                         # The workers re-import the user's script: a script without the guard starts a
                         # cluster inside every worker, and the workers fail.
-                        hint = (" (a script that calls l2l.run must do so under "
-                                "'if __name__ == \"__main__\":', since the workers import it)")
+                        hint = _main_import_error() or (" (a script that calls l2l.run must do so under "
+                                                        "'if __name__ == \"__main__\":', since the workers import it)")
                     raise ExecutorError(f"backend 'local': the Dask cluster did not start after "
                                         f"{START_ATTEMPTS} attempts: {type(exc).__name__}: {exc}{hint}") from exc
 
@@ -248,3 +248,27 @@ class LocalExecutor(_DaskExecutor):
             if getattr(self, "_quieted", False):
                 self._quieted = False
                 cluster_closed()
+
+
+def _main_import_error() -> str:
+    """' (the workers import script.py, whose code outside the guard failed there: NameError: ...)' where the
+    main script fails as a worker imports it (a print(frame) below the guarded run: every worker died with a
+    NameError, and the cluster's failure named only the guard, which the script had), else ''."""
+    import subprocess
+    import sys
+
+    main = getattr(sys.modules.get("__main__"), "__file__", None)
+    if not main or not os.path.isfile(main):
+        return ""
+    code = "import runpy, sys; sys.path.insert(0, __import__('os').path.dirname(sys.argv[1])); " \
+           "runpy.run_path(sys.argv[1], run_name='__mp_main__')"
+    try:  # as a worker imports it: __name__ is not "__main__", so the guarded part does not run
+        done = subprocess.run([sys.executable, "-c", code, main], capture_output=True, text=True, timeout=60,
+                              stdin=subprocess.DEVNULL, env=dict(os.environ))
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
+    if done.returncode == 0 or not lines:
+        return ""
+    return (f" (the workers import {os.path.basename(main)}, and its code outside 'if __name__ == \"__main__\":' "
+            f"failed there: {lines[-1][:300]}; what needs the run's results goes under the guard too)")
