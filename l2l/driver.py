@@ -217,6 +217,8 @@ class _Loop(HeldResults, Trials, Commits, Targets, Asks, GivingUp, Bar):
         self.pending: tuple | None = None  # a commit taken, not yet written (see commit)
         self.waited = False  # the policy's last answer in fill was WAIT
         self.objectives_checked = False  # by this session's first commit (see Commits.write_pending)
+        self.succeeded = False  # a commit of this session held a success (until then: Commits.wrong_names_waiting)
+        self.committed_before = False  # this session wrote a commit
         #: A sweep's candidates (run.generations x population_size) when its bar counts them: those decided
         #: (completed, or stopped for good) of all, rather than compute against the most it could cost.
         self.sweep = 0

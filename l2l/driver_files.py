@@ -13,9 +13,8 @@ from typing import Callable
 import numpy as np
 
 from l2l.jobs.base import OK
-from l2l.outcomes import (check_curve_order, check_curve_values, check_curves, missing_objectives,
-                          refuse_missing_objectives,
-                          refuse_nest_name_errors,
+from l2l.outcomes import (check_curve_order, check_curve_values, check_curves, other_names,
+                          refuse_missing_objectives, refuse_nest_name_errors,
                           summary as summarize)
 from l2l.results_schema.checkpoint_store import LARGE, size_in_memory
 
@@ -123,14 +122,15 @@ class Commits:
         self.pending = (generation, batch, ok, summarize(self.objectives, values, ok), state, started, self.started,
                         partial)
         # The session's first commit checks the objectives (a run that fails here keeps its rows committed).
-        if not defer or (not self.__dict__.get("succeeded") and not ok.any()):
+        if not defer or (not self.succeeded and not ok.any()):
             self.write_pending()
 
     def wrong_names_waiting(self) -> bool:
-        """Whether, before this session's first success, the segments not yet committed are failures and one of
-        them returned other names than the run's objectives: committed at once, the run ends at that first result
-        (:func:`refuse_missing_objectives`) instead of up to a second of segments later (200 instant ones)."""
-        return not self.__dict__.get("succeeded") and missing_objectives(self.batch)
+        """Whether, before this session's first success, the newest result returned other names than the run's
+        objectives: committed at once, the run ends at that first result (:func:`refuse_missing_objectives`,
+        where nothing of the commit succeeded) instead of up to a second of segments later (200 instant ones).
+        Asked as each result comes in: it looks at that one result only."""
+        return not self.succeeded and bool(self.batch) and other_names(self.batch[-1])
 
     def _partial(self, batch) -> bool:
         """True if this commit may store only the trial records that changed since the last one.
@@ -179,12 +179,12 @@ class Commits:
         # until an evaluation succeeds, a commit of failures holding one whose result had other names (or a command's
         # 'loss: 0.33') ends the run: the first commit's check above wants all of it so, and a model that raised in
         # part of the space hid the rest until run.stop_after_failures (21 segments, exit status 1)
-        if not self.__dict__.get("succeeded"):
+        if not self.succeeded:
             if ok.any():
                 self.succeeded = True
             else:
-                refuse_missing_objectives(batch, self.writer, resumed=generation > 0 and not self.__dict__.get(
-                    "committed_before"), later=True)
+                refuse_missing_objectives(batch, self.writer, resumed=generation > 0 and not self.committed_before,
+                                          later=True)
         self.committed_before = True
         # NaN/inf points, a value at the budget other than the objective: one warning line a session for each
         top = self.top

@@ -89,12 +89,10 @@ def median(column: np.ndarray) -> float:
 MISSING_OBJECTIVES = "invalid result: returned objectives "
 
 
-def missing_objectives(outcomes: list[Outcome]) -> bool:
-    """Whether none of ``outcomes`` succeeded and one of them returned other names than the run's objectives (or
-    values without names, :func:`_unnamed`): what :func:`refuse_missing_objectives` ends a run for, given
-    ``later``."""
-    return bool(outcomes) and not any(o.ok for o in outcomes) and \
-        any(o.error.startswith(MISSING_OBJECTIVES) or _unnamed(o.error) for o in outcomes)
+def other_names(outcome: Outcome) -> bool:
+    """Whether ``outcome`` failed for returning other names than the run's objectives (or values without names,
+    :func:`_unnamed`): what :func:`refuse_missing_objectives` ends a run for, where nothing succeeded."""
+    return not outcome.ok and (outcome.error.startswith(MISSING_OBJECTIVES) or _unnamed(outcome.error))
 
 
 def refuse_missing_objectives(outcomes: list[Outcome], writer, resumed: bool = False, later: bool = False) -> None:
@@ -115,7 +113,7 @@ def refuse_missing_objectives(outcomes: list[Outcome], writer, resumed: bool = F
     """
     if not outcomes or any(o.ok for o in outcomes):
         return
-    named = [o for o in outcomes if o.error.startswith(MISSING_OBJECTIVES) or _unnamed(o.error)]
+    named = [o for o in outcomes if other_names(o)]
     if not named or len(named) < len(outcomes) and not later:
         return
     first = named[0].error.split("\n", 1)[0]
